@@ -1,0 +1,24 @@
+import type { ParseArgsConfig } from 'node:util';
+
+/** A `seawall` subcommand: its flags, its help, and what it does. Returns the exit code. */
+export interface Command {
+  name: string;
+  summary: string;
+  usage: string;
+  options: NonNullable<ParseArgsConfig['options']>;
+  positionals?: boolean;
+  run(args: { values: Record<string, string | boolean | undefined>; positionals: string[] }, io: CliIo): Promise<number>;
+}
+
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+  env: Record<string, string | undefined>;
+  /** Resolves when the process is asked to stop (SIGTERM, SIGINT). */
+  stopSignal: Promise<string>;
+}
+
+/** An expected failure: printed as one line, exit code 1. */
+export class CliError extends Error {
+  override readonly name = 'CliError';
+}

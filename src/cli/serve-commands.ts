@@ -1,0 +1,63 @@
+import { type Config, loadConfig } from '../config.js';
+import { dataDirLayout } from '../data-dir.js';
+import { initDataDir, PROFILE, startSeawall } from '../main.js';
+import type { CliIo, Command } from './commands.js';
+
+const common = {
+  'data-dir': { type: 'string' },
+  region: { type: 'string' },
+  'metadata-url': { type: 'string' },
+  'log-level': { type: 'string' },
+} as const;
+
+export function configFrom(values: Record<string, string | boolean | undefined>, env: CliIo['env']): Config {
+  const flag = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
+  return loadConfig(
+    {
+      dataDir: flag('data-dir'),
+      host: flag('host'),
+      port: flag('port'),
+      region: flag('region'),
+      logLevel: flag('log-level'),
+      metadataUrl: flag('metadata-url'),
+    },
+    env,
+  );
+}
+
+export function awsCliHint(config: Config, url: string): string {
+  const layout = dataDirLayout(config.dataDir);
+  return `AWS_SHARED_CREDENTIALS_FILE=${layout.credentials} AWS_CONFIG_FILE=${layout.awsConfig} aws --profile ${PROFILE} --endpoint-url ${url} s3 ls`;
+}
+
+export const initCommand: Command = {
+  name: 'init',
+  summary: 'create a data directory with its root key, account and root access key',
+  usage: 'seawall init --data-dir DIR [--region ca-west-1] [--metadata-url postgres://…]',
+  options: common,
+  async run({ values }, io) {
+    const config = configFrom(values, io.env);
+    const credentials = await initDataDir(config);
+    const layout = dataDirLayout(config.dataDir);
+    io.out(`data directory: ${config.dataDir}`);
+    io.out(`account: ${credentials.accountId}, region: ${credentials.region}`);
+    io.out(`credentials: ${layout.credentials} (profile ${PROFILE}); config: ${layout.awsConfig}`);
+    return 0;
+  },
+};
+
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'serve every API on one port',
+  usage: 'seawall serve --data-dir DIR [--port 9000] [--host 127.0.0.1]',
+  options: { ...common, port: { type: 'string' }, host: { type: 'string' } },
+  async run({ values }, io) {
+    const config = configFrom(values, io.env);
+    const seawall = await startSeawall(config);
+    io.err(`seawall: serving on ${seawall.url} (credentials: ${dataDirLayout(config.dataDir).credentials}, profile ${PROFILE})`);
+    const signal = await io.stopSignal;
+    seawall.logger.info({ signal }, 'shutting down');
+    await seawall.close();
+    return 0;
+  },
+};

@@ -1,0 +1,58 @@
+import { z } from 'zod';
+
+/** Where each setting may come from: a command-line flag, or an environment variable. */
+const sources = {
+  dataDir: { flag: 'data-dir', env: 'SEAWALL_DATA_DIR' },
+  host: { flag: 'host', env: 'SEAWALL_HOST' },
+  port: { flag: 'port', env: 'SEAWALL_PORT' },
+  region: { flag: 'region', env: 'SEAWALL_REGION' },
+  logLevel: { flag: 'log-level', env: 'SEAWALL_LOG_LEVEL' },
+  metadataUrl: { flag: 'metadata-url', env: 'SEAWALL_METADATA_URL' },
+} as const;
+
+export const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d$/;
+
+const configSchema = z.object({
+  dataDir: z.string({ error: 'is required (--data-dir DIR or SEAWALL_DATA_DIR)' }).min(1),
+  host: z.string().min(1).default('127.0.0.1'),
+  port: z.coerce.number().int().min(0).max(65_535).default(9000),
+  region: z.string().regex(REGION_PATTERN, 'must look like ca-west-1').default('ca-west-1'),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  metadataUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL (SQLite in the data directory is the default)')
+    .optional(),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigKey = keyof typeof sources;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/**
+ * Builds the configuration from flags (which win) and the environment, validating everything at once so
+ * that every problem is reported together.
+ */
+export function loadConfig(
+  flags: Partial<Record<ConfigKey, string | undefined>>,
+  env: Record<string, string | undefined>,
+): Config {
+  const raw: Record<string, string> = {};
+  for (const [key, source] of Object.entries(sources)) {
+    const value = flags[key as ConfigKey] ?? env[source.env];
+    if (value !== undefined && value !== '') raw[key] = value;
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const key = String(issue.path[0] ?? '') as ConfigKey;
+      const source = sources[key];
+      const name = source ? `--${source.flag}` : key;
+      return `${name} ${issue.message}`;
+    });
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,63 @@
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/**
+ * Ordered, append-only schema changes. Each runs on SQLite and PostgreSQL; where the two differ (object keys
+ * must sort by their UTF-8 bytes, as S3 lists them) the dialect decides.
+ */
+function migrations(dialect: Dialect): Record<string, Migration> {
+  // SQLite compares TEXT by its UTF-8 bytes already; PostgreSQL needs the "C" collation for the same order.
+  const byteOrdered = dialect === 'postgres' ? sql`collate "C"` : sql``;
+  return {
+    '0001-foundation': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('accounts')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('region', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('access_keys')
+          .addColumn('access_key_id', 'text', (c) => c.primaryKey())
+          .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id'))
+          .addColumn('principal_arn', 'text', (c) => c.notNull())
+          .addColumn('sealed_secret', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('buckets')
+          .addColumn('name', 'text', (c) => c.primaryKey())
+          .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id'))
+          .addColumn('region', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('objects')
+          .addColumn('bucket', 'text', (c) => c.notNull().references('buckets.name'))
+          .addColumn('key', 'text', (c) => c.notNull().modifyEnd(byteOrdered))
+          .addColumn('blob_id', 'text', (c) => c.notNull().unique())
+          .addColumn('size', 'bigint', (c) => c.notNull())
+          .addColumn('etag', 'text', (c) => c.notNull())
+          .addColumn('content_type', 'text', (c) => c.notNull())
+          .addColumn('metadata', 'text', (c) => c.notNull())
+          .addColumn('checksum_algorithm', 'text')
+          .addColumn('checksum_value', 'text')
+          .addColumn('last_modified', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('objects_pk', ['bucket', 'key'])
+          .execute();
+      },
+    },
+  };
+}
+
+/** Brings the schema up to date; safe to call at every start. */
+export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect): Promise<string[]> {
+  const provider: MigrationProvider = { getMigrations: async () => migrations(dialect) };
+  const migrator = new Migrator({ db, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

@@ -1,0 +1,52 @@
+/**
+ * The one error type domains throw. `code` is the AWS error code clients parse (`NoSuchKey`,
+ * `AccessDenied`, `InvalidRequestException`…); the server renders it in the protocol's own shape.
+ */
+export class AppError extends Error {
+  readonly code: string;
+  readonly status: number;
+  /** Extra fields rendered into the error body (S3 XML elements such as `BucketName`, `Key`). */
+  readonly fields: Readonly<Record<string, string>>;
+  readonly headers: Readonly<Record<string, string>>;
+  /** The same failure's name in other protocols, where AWS names it differently (auth failures mostly). */
+  readonly protocolCodes: Readonly<{ json?: string; query?: string }>;
+
+  constructor(
+    code: string,
+    status: number,
+    message: string,
+    options: {
+      cause?: unknown;
+      fields?: Record<string, string>;
+      headers?: Record<string, string>;
+      protocolCodes?: { json?: string; query?: string };
+    } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.status = status;
+    this.fields = options.fields ?? {};
+    this.headers = options.headers ?? {};
+    this.protocolCodes = options.protocolCodes ?? {};
+  }
+}
+
+export function isAppError(error: unknown): error is AppError {
+  return error instanceof AppError;
+}
+
+export const badRequest = (code: string, message: string, fields?: Record<string, string>): AppError =>
+  new AppError(code, 400, message, fields ? { fields } : {});
+
+export const forbidden = (code: string, message: string, fields?: Record<string, string>): AppError =>
+  new AppError(code, 403, message, fields ? { fields } : {});
+
+export const notFound = (code: string, message: string, fields?: Record<string, string>): AppError =>
+  new AppError(code, 404, message, fields ? { fields } : {});
+
+export const conflict = (code: string, message: string, fields?: Record<string, string>): AppError =>
+  new AppError(code, 409, message, fields ? { fields } : {});
+
+export const internalError = (cause: unknown): AppError =>
+  new AppError('InternalError', 500, 'We encountered an internal error. Please try again.', { cause });

@@ -1,0 +1,2 @@
+/** Key management: the root key that everything else is sealed under. */
+export { createSecretBox, ensureRootKeyFile, readRootKey, type SecretBox } from './root-key.js';

@@ -1,0 +1,58 @@
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { constants, promises as fs } from 'node:fs';
+
+const ROOT_KEY_BYTES = 32;
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+/**
+ * Creates the root key file with mode 0600 if it does not exist. Never overwrites: losing the root key would
+ * make every sealed secret unreadable.
+ */
+export async function ensureRootKeyFile(path: string): Promise<void> {
+  try {
+    const handle = await fs.open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+    try {
+      await handle.writeFile(randomBytes(ROOT_KEY_BYTES));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+}
+
+export async function readRootKey(path: string): Promise<Buffer> {
+  const stat = await fs.stat(path);
+  if ((stat.mode & 0o077) !== 0) throw new Error(`root key file ${path} must not be readable by group or others (mode 0600)`);
+  const key = await fs.readFile(path);
+  if (key.length !== ROOT_KEY_BYTES) throw new Error(`root key file ${path} is not a ${ROOT_KEY_BYTES}-byte key`);
+  return key;
+}
+
+/** Seals small secrets (access key secrets) under a key derived from the root key for that purpose. */
+export interface SecretBox {
+  seal(plaintext: string, context: string): string;
+  open(sealed: string, context: string): string;
+}
+
+export function createSecretBox(rootKey: Buffer, purpose: string): SecretBox {
+  const key = Buffer.from(hkdfSync('sha256', rootKey, Buffer.alloc(0), `seawall:${purpose}`, 32));
+  return {
+    seal(plaintext, context) {
+      const iv = randomBytes(IV_BYTES);
+      const cipher = createCipheriv('aes-256-gcm', key, iv);
+      cipher.setAAD(Buffer.from(context));
+      const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+      return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64');
+    },
+    open(sealed, context) {
+      const bytes = Buffer.from(sealed, 'base64');
+      const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, IV_BYTES));
+      decipher.setAAD(Buffer.from(context));
+      decipher.setAuthTag(bytes.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
+      return Buffer.concat([decipher.update(bytes.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
+    },
+  };
+}

@@ -1,0 +1,69 @@
+import type { Readable } from 'node:stream';
+
+/** Query parameters in wire order, decoded; a parameter without `=` has the value ''. */
+export type QueryParams = ReadonlyArray<readonly [string, string]>;
+
+/** What a domain's API layer sees of a request: no Node HTTP types, the body already authenticated. */
+export interface ApiRequest {
+  readonly requestId: string;
+  readonly method: string;
+  /** The path as sent, still percent-encoded. */
+  readonly rawPath: string;
+  readonly query: QueryParams;
+  /** Lower-case names; repeated headers joined with ','. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The decoded payload (aws-chunked framing removed, signatures and checksums verified as it is read). */
+  readonly body: Readable;
+  /** Trailing headers of an aws-chunked body; complete once `body` has ended. */
+  readonly trailers: () => Readonly<Record<string, string>>;
+  /** Bytes of payload to expect, when known. */
+  readonly contentLength: number | undefined;
+  readonly principal: { accountId: string; arn: string; accessKeyId: string };
+  readonly region: string;
+  /** Host header as sent, for virtual-hosted-style S3 addressing. */
+  readonly host: string;
+}
+
+export interface ApiResponse {
+  status: number;
+  headers?: Record<string, string | number>;
+  body?: string | Buffer | Readable;
+}
+
+export function queryValue(query: QueryParams, name: string): string | undefined {
+  for (const [key, value] of query) if (key === name) return value;
+  return undefined;
+}
+
+export function hasQuery(query: QueryParams, name: string): boolean {
+  return query.some(([key]) => key === name);
+}
+
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** Splits a raw query string the way AWS does: no '+'-as-space, malformed escapes kept as they are. */
+export function parseQuery(raw: string): QueryParams {
+  if (raw === '') return [];
+  return raw
+    .split('&')
+    .filter((part) => part !== '')
+    .map((part) => {
+      const eq = part.indexOf('=');
+      return eq < 0 ? [safeDecode(part), ''] : [safeDecode(part.slice(0, eq)), safeDecode(part.slice(eq + 1))];
+    });
+}
+
+export function decodePathSegment(segment: string): string {
+  return safeDecode(segment);
+}
+
+/** RFC 3986 encoding as SigV4 requires: everything but A-Z a-z 0-9 - _ . ~ is percent-encoded. */
+export function awsUriEncode(text: string): string {
+  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}

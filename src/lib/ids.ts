@@ -1,0 +1,36 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+
+const ACCESS_KEY_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+/** A random id safe to use as a file name: lowercase hex, never derived from user input. */
+export function blobId(): string {
+  return randomBytes(16).toString('hex');
+}
+
+export function requestId(): string {
+  return randomBytes(8).toString('hex').toUpperCase();
+}
+
+export function uuid(): string {
+  return randomUUID();
+}
+
+/** An access key id in AWS's shape: a four-letter prefix and 16 base32 characters. */
+export function accessKeyId(prefix: 'AKIA' | 'ASIA' = 'AKIA'): string {
+  const bytes = randomBytes(16);
+  let id = prefix;
+  for (const byte of bytes) id += ACCESS_KEY_ALPHABET[byte & 31];
+  return id;
+}
+
+export function secretAccessKey(): string {
+  return randomBytes(30).toString('base64').replace(/\+/g, 'a').replace(/\//g, 'b');
+}
+
+/** A 12-digit account id. */
+export function accountId(): string {
+  const digits = randomBytes(12);
+  let id = String(1 + (digits[0] ?? 0) % 9);
+  for (const byte of digits.subarray(1)) id += String(byte % 10);
+  return id;
+}

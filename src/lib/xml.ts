@@ -1,0 +1,65 @@
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+
+export type XmlValue = string | number | bigint | boolean | Date | undefined | null | XmlObject | XmlValue[];
+export interface XmlObject {
+  [name: string]: XmlValue;
+}
+
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+
+export function escapeXml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ESCAPES[c] as string);
+}
+
+function render(name: string, value: XmlValue, out: string[]): void {
+  if (value === undefined || value === null) return;
+  if (Array.isArray(value)) {
+    for (const item of value) render(name, item, out);
+    return;
+  }
+  out.push(`<${name}>`);
+  if (value instanceof Date) out.push(value.toISOString());
+  else if (typeof value === 'object') {
+    for (const [child, childValue] of Object.entries(value)) render(child, childValue, out);
+  } else out.push(escapeXml(String(value)));
+  out.push(`</${name}>`);
+}
+
+/**
+ * Serialises a plain object as an XML document: keys become elements in insertion order, arrays become
+ * repeated elements, `undefined` and `null` are left out, dates are written in ISO 8601.
+ */
+export function toXml(root: string, body: XmlObject, namespace?: string): string {
+  const out = ['<?xml version="1.0" encoding="UTF-8"?>\n', namespace ? `<${root} xmlns="${namespace}">` : `<${root}>`];
+  for (const [name, value] of Object.entries(body)) render(name, value, out);
+  out.push(`</${root}>`);
+  return out.join('');
+}
+
+export class XmlParseError extends Error {
+  override readonly name = 'XmlParseError';
+}
+
+/**
+ * Parses an XML request body into plain objects. Documents with a DOCTYPE are refused outright (no entity
+ * expansion of any kind); elements named in `arrays` always come back as arrays.
+ */
+export function parseXml(text: string, arrays: readonly string[] = []): Record<string, unknown> {
+  if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw new XmlParseError('DOCTYPE and ENTITY declarations are not allowed');
+  const valid = XMLValidator.validate(text);
+  if (valid !== true) throw new XmlParseError(valid.err.msg);
+  const arraySet = new Set(arrays);
+  const parser = new XMLParser({
+    ignoreAttributes: true,
+    removeNSPrefix: true,
+    parseTagValue: false,
+    trimValues: false,
+    ignoreDeclaration: true,
+    processEntities: true,
+    htmlEntities: false,
+    isArray: (name) => arraySet.has(name),
+  });
+  const parsed: unknown = parser.parse(text);
+  if (typeof parsed !== 'object' || parsed === null) throw new XmlParseError('empty document');
+  return parsed as Record<string, unknown>;
+}

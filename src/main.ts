@@ -1,0 +1,118 @@
+import { promises as fs } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from './config.js';
+import { dataDirLayout, exists, writeFileOnce } from './data-dir.js';
+import { type MetadataDb, openMetadataDb } from './db/database.js';
+import { createIamService, createIamStore, type IamService, type RootCredentials } from './iam/index.js';
+import { createSecretBox, ensureRootKeyFile, readRootKey } from './kms/index.js';
+import { type Clock, systemClock } from './lib/clock.js';
+import { createLogger, type Logger } from './lib/logger.js';
+import { createHttpServer } from './server/http-server.js';
+import { createInternalRoutes } from './server/internal-routes.js';
+import { createLocalBlobStore, createS3Api, createStorageService, createStorageStore, type StorageService } from './storage/index.js';
+
+export const PROFILE = 'seawall';
+
+async function openStore(config: Config): Promise<MetadataDb> {
+  const layout = dataDirLayout(config.dataDir);
+  return openMetadataDb(config.metadataUrl ? { postgresUrl: config.metadataUrl } : { sqlitePath: layout.metadataDb });
+}
+
+function createIam(db: MetadataDb, rootKey: Buffer, clock: Clock): IamService {
+  return createIamService({ store: createIamStore(db.db), secrets: createSecretBox(rootKey, 'iam-secrets'), clock });
+}
+
+/**
+ * `seawall init`: the data directory, its root key (0600), the account and root access key, and the aws cli
+ * credentials and config files. Idempotent: what exists is left as it is.
+ */
+export async function initDataDir(config: Config): Promise<RootCredentials> {
+  const layout = dataDirLayout(config.dataDir);
+  await fs.mkdir(layout.root, { recursive: true, mode: 0o700 });
+  await ensureRootKeyFile(layout.rootKey);
+  const rootKey = await readRootKey(layout.rootKey);
+  const db = await openStore(config);
+  try {
+    const credentials = await createIam(db, rootKey, systemClock).ensureRootAccount(config.region);
+    await writeFileOnce(
+      layout.credentials,
+      `[${PROFILE}]\naws_access_key_id = ${credentials.accessKeyId}\naws_secret_access_key = ${credentials.secretAccessKey}\n`,
+      0o600,
+    );
+    await writeFileOnce(layout.awsConfig, `[profile ${PROFILE}]\nregion = ${credentials.region}\n`, 0o600);
+    return credentials;
+  } finally {
+    await db.close();
+  }
+}
+
+export interface Seawall {
+  readonly url: string;
+  readonly port: number;
+  readonly region: string;
+  readonly accountId: string;
+  readonly storage: StorageService;
+  readonly logger: Logger;
+  close(): Promise<void>;
+}
+
+/** `seawall serve`: builds every service over an initialised data directory and starts the one listener. */
+export async function startSeawall(config: Config, options: { logger?: Logger; clock?: Clock } = {}): Promise<Seawall> {
+  const layout = dataDirLayout(config.dataDir);
+  if (!(await exists(layout.rootKey))) {
+    throw new Error(`${config.dataDir} is not a Seawall data directory; run: seawall init --data-dir ${config.dataDir}`);
+  }
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const clock = options.clock ?? systemClock;
+  const rootKey = await readRootKey(layout.rootKey);
+  const db = await openStore(config);
+  let server: Server | undefined;
+  try {
+    const iam = createIam(db, rootKey, clock);
+    const account = await iam.ensureRootAccount(config.region);
+    const blobs = await createLocalBlobStore(layout.objects);
+    const storage = createStorageService({ store: createStorageStore(db.db), blobs, clock, logger });
+    const swept = await storage.sweepOrphanBlobs();
+    if (swept > 0) logger.info({ swept }, 'removed blobs left by an interrupted write');
+
+    const s3 = createS3Api({ storage, baseDomains: ['localhost', `s3.${account.region}.localhost`] });
+    server = createHttpServer({
+      services: { s3: { protocol: 'restXml', handle: s3 } },
+      internal: createInternalRoutes(),
+      iam,
+      clock,
+      region: account.region,
+      logger,
+    });
+    const listening = server;
+    await new Promise<void>((resolve, reject) => {
+      listening.once('error', reject);
+      listening.listen(config.port, config.host, () => resolve());
+    });
+    const { port } = listening.address() as AddressInfo;
+    const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+    const url = `http://${host}:${port}`;
+    logger.info({ url }, 'seawall is serving');
+    return {
+      url,
+      port,
+      region: account.region,
+      accountId: account.accountId,
+      storage,
+      logger,
+      async close() {
+        await new Promise<void>((resolve) => {
+          listening.close(() => resolve());
+          listening.closeIdleConnections();
+          setTimeout(() => listening.closeAllConnections(), 5000).unref();
+        });
+        await db.close();
+      },
+    };
+  } catch (error) {
+    server?.close();
+    await db.close();
+    throw error;
+  }
+}

@@ -1,0 +1,249 @@
+import { createHash } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { pipeline, Readable, Transform } from 'node:stream';
+import { AppError, badRequest } from '../errors.js';
+import type { IamService, Principal } from '../iam/index.js';
+import type { Clock } from '../lib/clock.js';
+import type { QueryParams } from '../lib/http.js';
+import { AwsChunkedDecoder } from './aws-chunked.js';
+import {
+  authError,
+  canonicalQuery,
+  canonicalRequest,
+  canonicalUri,
+  hmacHex,
+  parseAmzDate,
+  parseAuthorizationHeader,
+  parsePresignedQuery,
+  type SignatureParts,
+  scopeOf,
+  sha256Hex,
+  signaturesEqual,
+  signingKey,
+  stringToSign,
+} from './sigv4.js';
+
+export const MAX_SKEW_MS = 15 * 60 * 1000;
+/** Bodies of non-S3 APIs are small JSON or form documents, read whole to hash them. */
+export const MAX_API_BODY = 16 * 1024 * 1024;
+
+const HEX_SHA256 = /^[0-9a-f]{64}$/;
+const STREAMING = new Set([
+  'STREAMING-AWS4-HMAC-SHA256-PAYLOAD',
+  'STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER',
+  'STREAMING-UNSIGNED-PAYLOAD-TRAILER',
+]);
+
+export interface RequestLine {
+  method: string;
+  rawPath: string;
+  query: QueryParams;
+  headers: Readonly<Record<string, string>>;
+}
+
+export interface Authenticated {
+  principal: Principal;
+  service: string;
+  region: string;
+  body: Readable;
+  contentLength: number | undefined;
+  trailers: () => Readonly<Record<string, string>>;
+}
+
+/** Reads the service a request is signed for without verifying anything, to pick the error shape early. */
+export function signedService(line: RequestLine): string | undefined {
+  const credential = line.headers.authorization
+    ? /Credential=[^/]*\/\d{8}\/[^/]*\/([^/]*)\//.exec(line.headers.authorization)?.[1]
+    : line.query.find(([key]) => key === 'X-Amz-Credential')?.[1]?.split('/')[3];
+  return credential || undefined;
+}
+
+function toAmzDate(date: Date): string {
+  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+}
+
+function signatureParts(line: RequestLine): SignatureParts {
+  const authorization = line.headers.authorization;
+  if (authorization !== undefined) {
+    if (/^AWS [^:]+:/.test(authorization)) {
+      throw badRequest('InvalidRequest', 'The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.');
+    }
+    let amzDate = line.headers['x-amz-date'];
+    if (amzDate === undefined && line.headers.date !== undefined) {
+      const parsed = new Date(line.headers.date);
+      if (!Number.isNaN(parsed.getTime())) amzDate = toAmzDate(parsed);
+    }
+    if (amzDate === undefined) {
+      throw authError('AccessDenied', 'AWS authentication requires a valid Date or x-amz-date header');
+    }
+    return parseAuthorizationHeader(authorization, amzDate);
+  }
+  if (line.query.some(([key]) => key.startsWith('X-Amz-'))) return parsePresignedQuery(line.query);
+  throw authError('MissingAuthenticationToken', 'Access Denied: the request is not signed.');
+}
+
+function checkTime(parts: SignatureParts, now: Date): void {
+  const requestTime = parseAmzDate(parts.amzDate);
+  if (!requestTime) {
+    const failure = parts.kind === 'query' ? 'AuthorizationQueryParametersError' : 'AccessDenied';
+    throw authError(failure, `X-Amz-Date must be in the ISO8601 Long Format "yyyyMMdd'T'HHmmss'Z'"`);
+  }
+  if (parts.scopeDate !== parts.amzDate.slice(0, 8)) {
+    throw authError('SignatureDoesNotMatch', `The credential date ${parts.scopeDate} does not match the request date ${parts.amzDate}.`);
+  }
+  const skew = requestTime.getTime() - now.getTime();
+  if (parts.kind === 'header') {
+    if (Math.abs(skew) > MAX_SKEW_MS) {
+      throw authError('RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.', {
+        RequestTime: parts.amzDate,
+        ServerTime: now.toISOString(),
+        MaxAllowedSkewMilliseconds: String(MAX_SKEW_MS),
+      });
+    }
+    return;
+  }
+  if (skew > MAX_SKEW_MS) throw authError('AccessDenied', 'Request is not yet valid');
+  const expiresAt = requestTime.getTime() + (parts.expires ?? 0) * 1000;
+  if (now.getTime() > expiresAt) {
+    throw authError('ExpiredRequest', 'Request has expired', {
+      'X-Amz-Expires': String(parts.expires),
+      Expires: new Date(expiresAt).toISOString(),
+      ServerTime: now.toISOString(),
+    });
+  }
+}
+
+function checkRegion(parts: SignatureParts, region: string): void {
+  // IAM and STS are global services signed for us-east-1, as in AWS.
+  const expected = parts.service === 'iam' || parts.service === 'sts' ? [region, 'us-east-1'] : [region];
+  if (expected.includes(parts.region)) return;
+  const message = `the region '${parts.region}' is wrong; expecting '${region}'`;
+  if (parts.kind === 'query') {
+    throw authError('AuthorizationQueryParametersError', `Error parsing the X-Amz-Credential parameter; ${message}`, { Region: region });
+  }
+  throw authError('AuthorizationHeaderMalformed', `The authorization header is malformed; ${message}`, { Region: region });
+}
+
+async function readWhole(stream: Readable, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new AppError('RequestEntityTooLarge', 413, `The request body is larger than ${limit} bytes.`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Passes the body through, failing at its end if its SHA-256 is not the one that was signed. */
+function sha256Verifier(expected: string): Transform {
+  const hash = createHash('sha256');
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      hash.update(chunk);
+      callback(null, chunk);
+    },
+    flush(callback) {
+      const actual = hash.digest('hex');
+      if (actual === expected) callback();
+      else {
+        callback(
+          authError('XAmzContentSHA256Mismatch', "The provided 'x-amz-content-sha256' header does not match what was computed.", {
+            ClientComputedContentSHA256: expected,
+            S3ComputedContentSHA256: actual,
+          }),
+        );
+      }
+    },
+  });
+}
+
+function lengthOf(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d{1,16}$/.test(value)) throw badRequest('InvalidArgument', 'The length header is not a non-negative integer.');
+  return Number(value);
+}
+
+/**
+ * Verifies a request's SigV4 signature (header or presigned URL) and returns who sent it, with a body stream
+ * that verifies the payload (hash, chunk signatures, trailer) as it is read.
+ */
+export async function authenticate(
+  req: IncomingMessage,
+  line: RequestLine,
+  deps: { iam: IamService; clock: Clock; region: string },
+): Promise<Authenticated> {
+  const parts = signatureParts(line);
+  checkTime(parts, deps.clock.now());
+  checkRegion(parts, deps.region);
+  if (!parts.signedHeaders.includes('host')) {
+    throw authError(parts.kind === 'query' ? 'AuthorizationQueryParametersError' : 'AuthorizationHeaderMalformed', "The signed headers must include 'host'.");
+  }
+  const identity = await deps.iam.signingIdentity(parts.accessKeyId);
+  if (!identity) throw authError('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', { AWSAccessKeyId: parts.accessKeyId });
+
+  const declared = line.headers['x-amz-content-sha256'];
+  let payloadHash: string;
+  let body: Readable = req;
+  let buffered: Buffer | undefined;
+  if (declared !== undefined) {
+    if (/^STREAMING-AWS4-ECDSA/.test(declared)) throw new AppError('NotImplemented', 501, 'SigV4a (ECDSA) streaming signatures are not supported.');
+    if (!HEX_SHA256.test(declared) && declared !== 'UNSIGNED-PAYLOAD' && !STREAMING.has(declared)) {
+      throw badRequest('InvalidArgument', 'x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER or a valid sha256 value.');
+    }
+    payloadHash = declared;
+  } else if (parts.kind === 'query') {
+    payloadHash = 'UNSIGNED-PAYLOAD';
+  } else if (parts.service === 's3') {
+    throw badRequest('InvalidRequest', 'Missing required header for this request: x-amz-content-sha256');
+  } else {
+    buffered = await readWhole(req, MAX_API_BODY);
+    payloadHash = sha256Hex(buffered);
+  }
+
+  const scope = scopeOf(parts);
+  const canonical = canonicalRequest({
+    method: line.method,
+    uri: canonicalUri(line.rawPath, parts.service),
+    query: canonicalQuery(line.query, parts.kind === 'query' ? 'X-Amz-Signature' : undefined),
+    headers: (name) => line.headers[name],
+    signedHeaders: parts.signedHeaders,
+    payloadHash,
+  });
+  const toSign = stringToSign(parts.amzDate, scope, canonical);
+  const key = signingKey(identity.secretAccessKey, parts.scopeDate, parts.region, parts.service);
+  if (!signaturesEqual(hmacHex(key, toSign), parts.signature)) {
+    throw authError('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.', {
+      AWSAccessKeyId: parts.accessKeyId,
+      StringToSign: toSign,
+      SignatureProvided: parts.signature,
+    });
+  }
+
+  let contentLength = lengthOf(line.headers['content-length']);
+  let trailers: () => Readonly<Record<string, string>> = () => ({});
+  if (buffered) body = Readable.from([buffered]);
+  else if (STREAMING.has(payloadHash)) {
+    const decodedLength = lengthOf(line.headers['x-amz-decoded-content-length']);
+    const decoder = new AwsChunkedDecoder({
+      trailer: payloadHash.endsWith('-TRAILER'),
+      ...(decodedLength === undefined ? {} : { decodedLength }),
+      ...(payloadHash.startsWith('STREAMING-AWS4-HMAC')
+        ? { signing: { key, amzDate: parts.amzDate, scope, seedSignature: parts.signature } }
+        : {}),
+    });
+    body = pipeline(req, decoder, () => {});
+    contentLength = decodedLength;
+    trailers = () => decoder.trailers;
+  } else if (HEX_SHA256.test(payloadHash)) {
+    body = pipeline(req, sha256Verifier(payloadHash), () => {});
+  }
+  return {
+    principal: { accountId: identity.accountId, arn: identity.arn, accessKeyId: identity.accessKeyId },
+    service: parts.service,
+    region: parts.region,
+    body,
+    contentLength,
+    trailers,
+  };
+}

@@ -1,0 +1,52 @@
+import { type AppError, internalError, isAppError } from '../errors.js';
+import type { ApiRequest, ApiResponse } from '../lib/http.js';
+import { escapeXml, toXml } from '../lib/xml.js';
+
+/** The AWS wire protocols, which decide how errors look. */
+export type Protocol = 'restXml' | 'awsJson' | 'restJson' | 'awsQuery';
+
+/** A domain's API as the server sees it: a protocol and one handler. */
+export interface ServiceEndpoint {
+  protocol: Protocol;
+  handle(req: ApiRequest): Promise<ApiResponse>;
+}
+
+function s3ErrorBody(error: AppError, requestId: string): string {
+  const fields: Record<string, string> = { Code: error.code, Message: error.message };
+  for (const [name, value] of Object.entries(error.fields)) fields[name] = value;
+  fields.RequestId = requestId;
+  fields.HostId = requestId;
+  return toXml('Error', fields);
+}
+
+/**
+ * Renders an error in the protocol's own shape. Unknown errors become InternalError with nothing of their
+ * internals; the caller logs them with their cause.
+ */
+export function renderError(unknownError: unknown, protocol: Protocol, requestId: string, head: boolean): ApiResponse {
+  const error = isAppError(unknownError) ? unknownError : internalError(unknownError);
+  const headers: Record<string, string> = { ...error.headers };
+  let body: string;
+  switch (protocol) {
+    case 'restXml':
+      headers['content-type'] = 'application/xml';
+      body = s3ErrorBody(error, requestId);
+      break;
+    case 'awsJson':
+    case 'restJson': {
+      const code = error.protocolCodes.json ?? error.code;
+      headers['content-type'] = protocol === 'awsJson' ? 'application/x-amz-json-1.1' : 'application/json';
+      headers['x-amzn-errortype'] = code;
+      body = JSON.stringify({ __type: code, message: error.message, Message: error.message });
+      break;
+    }
+    case 'awsQuery': {
+      const code = error.protocolCodes.query ?? error.code;
+      headers['content-type'] = 'text/xml';
+      const type = error.status >= 500 ? 'Receiver' : 'Sender';
+      body = `<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse><Error><Type>${type}</Type><Code>${escapeXml(code)}</Code><Message>${escapeXml(error.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
+      break;
+    }
+  }
+  return head ? { status: error.status, headers } : { status: error.status, headers, body };
+}

@@ -1,0 +1,195 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { AppError } from '../errors.js';
+import { awsUriEncode, decodePathSegment, type QueryParams } from '../lib/http.js';
+
+export const ALGORITHM = 'AWS4-HMAC-SHA256';
+export const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+
+/** The parts of a SigV4 signature, from an Authorization header or a presigned URL. */
+export interface SignatureParts {
+  kind: 'header' | 'query';
+  accessKeyId: string;
+  /** YYYYMMDD from the credential scope. */
+  scopeDate: string;
+  region: string;
+  service: string;
+  signedHeaders: string[];
+  signature: string;
+  /** The request time, YYYYMMDD'T'HHMMSS'Z'. */
+  amzDate: string;
+  /** Presigned URLs only: seconds of validity. */
+  expires?: number;
+}
+
+/** Auth failures, each with its code and status in S3 (restXml), JSON and query protocols. */
+const AUTH_FAILURES = {
+  AccessDenied: ['AccessDenied', 403, 'AccessDeniedException', 'AccessDenied'],
+  MissingAuthenticationToken: ['AccessDenied', 403, 'MissingAuthenticationTokenException', 'MissingAuthenticationToken'],
+  AuthorizationHeaderMalformed: ['AuthorizationHeaderMalformed', 400, 'IncompleteSignatureException', 'IncompleteSignature'],
+  AuthorizationQueryParametersError: ['AuthorizationQueryParametersError', 400, 'IncompleteSignatureException', 'IncompleteSignature'],
+  InvalidAccessKeyId: ['InvalidAccessKeyId', 403, 'UnrecognizedClientException', 'InvalidClientTokenId'],
+  SignatureDoesNotMatch: ['SignatureDoesNotMatch', 403, 'InvalidSignatureException', 'SignatureDoesNotMatch'],
+  RequestTimeTooSkewed: ['RequestTimeTooSkewed', 403, 'InvalidSignatureException', 'RequestExpired'],
+  ExpiredRequest: ['AccessDenied', 403, 'InvalidSignatureException', 'RequestExpired'],
+  XAmzContentSHA256Mismatch: ['XAmzContentSHA256Mismatch', 400, 'InvalidSignatureException', 'SignatureDoesNotMatch'],
+} as const satisfies Record<string, readonly [string, number, string, string]>;
+
+export type AuthFailure = keyof typeof AUTH_FAILURES;
+
+export function authError(failure: AuthFailure, message: string, fields?: Record<string, string>): AppError {
+  const [code, status, json, query] = AUTH_FAILURES[failure];
+  return new AppError(code, status, message, { ...(fields ? { fields } : {}), protocolCodes: { json, query } });
+}
+
+const CREDENTIAL = /^([A-Za-z0-9]{16,128})\/(\d{8})\/([a-z0-9-]{1,32})\/([a-z0-9-]{1,32})\/aws4_request$/;
+const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
+const SIGNATURE = /^[0-9a-f]{64}$/;
+const HEADER_LIST = /^[a-z0-9-]+(;[a-z0-9-]+)*$/;
+
+function parseCredential(value: string, failure: AuthFailure) {
+  const match = CREDENTIAL.exec(value);
+  if (!match) throw authError(failure, `the credential '${value.slice(0, 200)}' is not of the form KEY/YYYYMMDD/region/service/aws4_request`);
+  const [, accessKeyId, scopeDate, region, service] = match as unknown as [string, string, string, string, string];
+  return { accessKeyId, scopeDate, region, service };
+}
+
+export function parseAmzDate(value: string): Date | undefined {
+  const match = AMZ_DATE.exec(value);
+  if (!match) return undefined;
+  const [, y, mo, d, h, mi, s] = match.map(Number) as [number, number, number, number, number, number, number];
+  const date = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
+  return Number.isNaN(date.getTime()) || date.getUTCDate() !== d ? undefined : date;
+}
+
+/** Parses `AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…`. */
+export function parseAuthorizationHeader(value: string, amzDate: string): SignatureParts {
+  const malformed = (why: string) => authError('AuthorizationHeaderMalformed', `The authorization header is malformed; ${why}`);
+  const space = value.indexOf(' ');
+  const algorithm = space < 0 ? value : value.slice(0, space);
+  if (algorithm !== ALGORITHM) {
+    throw authError('AuthorizationHeaderMalformed', `Unsupported authorization type '${algorithm.slice(0, 40)}'; use ${ALGORITHM}.`);
+  }
+  const fields = new Map<string, string>();
+  for (const part of value.slice(space + 1).split(',')) {
+    const eq = part.indexOf('=');
+    if (eq > 0) fields.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+  }
+  const credential = fields.get('Credential');
+  const signedHeaders = fields.get('SignedHeaders');
+  const signature = fields.get('Signature');
+  if (!credential || !signedHeaders || !signature) throw malformed('it needs Credential, SignedHeaders and Signature.');
+  if (!SIGNATURE.test(signature)) throw malformed('the Signature is not 64 hex digits.');
+  if (!HEADER_LIST.test(signedHeaders)) throw malformed('SignedHeaders is not a list of header names.');
+  return {
+    kind: 'header',
+    ...parseCredential(credential, 'AuthorizationHeaderMalformed'),
+    signedHeaders: signedHeaders.split(';'),
+    signature,
+    amzDate,
+  };
+}
+
+/** Parses the X-Amz-* parameters of a presigned URL. */
+export function parsePresignedQuery(query: QueryParams): SignatureParts {
+  const get = (name: string) => query.find(([key]) => key === name)?.[1];
+  const malformed = (why: string) => authError('AuthorizationQueryParametersError', why);
+  if (get('X-Amz-Algorithm') !== ALGORITHM) throw malformed(`X-Amz-Algorithm only supports "${ALGORITHM}"`);
+  const credential = get('X-Amz-Credential');
+  const amzDate = get('X-Amz-Date');
+  const expires = get('X-Amz-Expires');
+  const signedHeaders = get('X-Amz-SignedHeaders');
+  const signature = get('X-Amz-Signature');
+  if (!credential || !amzDate || !expires || !signedHeaders || !signature) {
+    throw malformed(
+      'Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.',
+    );
+  }
+  const seconds = /^\d{1,7}$/.test(expires) ? Number(expires) : Number.NaN;
+  if (!(seconds >= 1 && seconds <= 604_800)) {
+    throw malformed('X-Amz-Expires must be a whole number of seconds between 1 and 604800 (seven days).');
+  }
+  if (!SIGNATURE.test(signature)) throw malformed('X-Amz-Signature is not 64 hex digits.');
+  if (!HEADER_LIST.test(signedHeaders)) throw malformed('X-Amz-SignedHeaders is not a list of header names.');
+  return {
+    kind: 'query',
+    ...parseCredential(credential, 'AuthorizationQueryParametersError'),
+    signedHeaders: signedHeaders.split(';'),
+    signature,
+    amzDate,
+    expires: seconds,
+  };
+}
+
+/** The canonical URI: each segment decoded then encoded; other services than S3 encode it a second time. */
+export function canonicalUri(rawPath: string, service: string): string {
+  const once = rawPath
+    .split('/')
+    .map((segment) => awsUriEncode(decodePathSegment(segment)))
+    .join('/');
+  if (service === 's3') return once || '/';
+  return once.split('/').map(awsUriEncode).join('/') || '/';
+}
+
+export function canonicalQuery(query: QueryParams, exclude?: string): string {
+  return query
+    .filter(([key]) => key !== exclude)
+    .map(([key, value]) => [awsUriEncode(key), awsUriEncode(value)] as const)
+    .sort(([ka, va], [kb, vb]) => (ka < kb ? -1 : ka > kb ? 1 : va < vb ? -1 : va > vb ? 1 : 0))
+    .map(([key, value]) => `${key}=${value}`)
+    .join('&');
+}
+
+export function canonicalRequest(args: {
+  method: string;
+  uri: string;
+  query: string;
+  headers: (name: string) => string | undefined;
+  signedHeaders: string[];
+  payloadHash: string;
+}): string {
+  const headerLines = args.signedHeaders.map(
+    (name) => `${name}:${(args.headers(name) ?? '').trim().replace(/\s+/g, ' ')}\n`,
+  );
+  return [args.method, args.uri, args.query, headerLines.join(''), args.signedHeaders.join(';'), args.payloadHash].join(
+    '\n',
+  );
+}
+
+export function sha256Hex(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+export function scopeOf(parts: Pick<SignatureParts, 'scopeDate' | 'region' | 'service'>): string {
+  return `${parts.scopeDate}/${parts.region}/${parts.service}/aws4_request`;
+}
+
+export function stringToSign(amzDate: string, scope: string, canonicalRequestText: string): string {
+  return `${ALGORITHM}\n${amzDate}\n${scope}\n${sha256Hex(canonicalRequestText)}`;
+}
+
+const signingKeys = new Map<string, Buffer>();
+
+/** HMAC chain of date, region, service; cached because it changes once a day per key. */
+export function signingKey(secret: string, date: string, region: string, service: string): Buffer {
+  const cacheKey = `${secret}\0${date}\0${region}\0${service}`;
+  let key = signingKeys.get(cacheKey);
+  if (!key) {
+    const kDate = createHmac('sha256', `AWS4${secret}`).update(date).digest();
+    const kRegion = createHmac('sha256', kDate).update(region).digest();
+    const kService = createHmac('sha256', kRegion).update(service).digest();
+    key = createHmac('sha256', kService).update('aws4_request').digest();
+    if (signingKeys.size > 1000) signingKeys.clear();
+    signingKeys.set(cacheKey, key);
+  }
+  return key;
+}
+
+export function hmacHex(key: Buffer, text: string): string {
+  return createHmac('sha256', key).update(text).digest('hex');
+}
+
+export function signaturesEqual(expected: string, actual: string): boolean {
+  const a = Buffer.from(expected);
+  const b = Buffer.from(actual);
+  return a.length === b.length && timingSafeEqual(a, b);
+}

@@ -1,0 +1,6 @@
+/** S3: buckets and objects over a blob store, with the restXml API. */
+export { type BlobStore, createLocalBlobStore } from './blob-store.js';
+export { assertBucketName, bucketNameProblem } from './bucket-names.js';
+export { createS3Api } from './s3-api.js';
+export { createStorageService, type PutObjectInput, type StorageService, type StoredObject } from './storage-service.js';
+export { createStorageStore, type StorageStore } from './storage-store.js';

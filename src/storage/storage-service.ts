@@ -1,0 +1,245 @@
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { AppError, badRequest, conflict, notFound } from '../errors.js';
+import type { ChecksumAlgorithm } from '../lib/checksums.js';
+import { type Checksum, createChecksum } from '../lib/checksums.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import type { BlobStore } from './blob-store.js';
+import { assertBucketName, assertObjectKey } from './bucket-names.js';
+import { listPage, type ListPage, type ListRequest } from './listing.js';
+import { type BucketRow, BucketVanished, type ObjectRow, type StorageStore } from './storage-store.js';
+
+/** What a caller declares about an object it writes. */
+export interface PutObjectInput {
+  bucket: string;
+  key: string;
+  body: AsyncIterable<Uint8Array>;
+  contentType?: string;
+  /** Base64 MD5 from Content-MD5, checked against the bytes. */
+  contentMd5?: string;
+  /** The checksum to compute and store; with `expected`, the value it must have. */
+  checksum?: { algorithm: ChecksumAlgorithm; expected?: () => string | undefined };
+  userMetadata: Record<string, string>;
+  headers: Record<string, string>;
+  ifNoneMatch?: string;
+}
+
+export interface StoredObject {
+  bucket: string;
+  key: string;
+  size: number;
+  etag: string;
+  contentType: string;
+  lastModified: Date;
+  userMetadata: Record<string, string>;
+  headers: Record<string, string>;
+  checksum?: { algorithm: string; value: string };
+  blobId: string;
+}
+
+const MAX_METADATA_BYTES = 2048;
+
+function toStored(row: ObjectRow): StoredObject {
+  const metadata = JSON.parse(row.metadata) as { user?: Record<string, string>; headers?: Record<string, string> };
+  return {
+    bucket: row.bucket,
+    key: row.key,
+    size: row.size,
+    etag: row.etag,
+    contentType: row.content_type,
+    lastModified: new Date(row.last_modified),
+    userMetadata: metadata.user ?? {},
+    headers: metadata.headers ?? {},
+    ...(row.checksum_algorithm && row.checksum_value
+      ? { checksum: { algorithm: row.checksum_algorithm, value: row.checksum_value } }
+      : {}),
+    blobId: row.blob_id,
+  };
+}
+
+function noSuchBucket(bucket: string): AppError {
+  return notFound('NoSuchBucket', 'The specified bucket does not exist', { BucketName: bucket });
+}
+
+/** Hashes bytes on their way to the blob store. */
+async function* digesting(source: AsyncIterable<Uint8Array>, md5: ReturnType<typeof createHash>, checksum?: Checksum) {
+  for await (const chunk of source) {
+    md5.update(chunk);
+    checksum?.update(chunk);
+    yield chunk;
+  }
+}
+
+export function createStorageService(deps: { store: StorageStore; blobs: BlobStore; clock: Clock; logger: Logger }) {
+  const { store, blobs, clock, logger } = deps;
+
+  async function requireBucket(name: string): Promise<BucketRow> {
+    const bucket = await store.findBucket(name);
+    if (!bucket) throw noSuchBucket(name);
+    return bucket;
+  }
+
+  async function headObject(bucket: string, key: string): Promise<StoredObject> {
+    const row = await store.findObject(bucket, key);
+    if (row) return toStored(row);
+    await requireBucket(bucket);
+    throw notFound('NoSuchKey', 'The specified key does not exist.', { Key: key });
+  }
+
+  async function discardBlob(id: string | undefined): Promise<void> {
+    if (!id) return;
+    // A failure here only leaves an orphan, which the start-up sweep removes.
+    await blobs.delete(id).catch((error: unknown) => logger.warn({ err: error, blobId: id }, 'could not delete blob'));
+  }
+
+  return {
+    async createBucket(input: { name: string; accountId: string; region: string }): Promise<void> {
+      assertBucketName(input.name);
+      const created = await store.insertBucket({
+        name: input.name,
+        account_id: input.accountId,
+        region: input.region,
+        created_at: clock.now().getTime(),
+      });
+      if (created) return;
+      const existing = await store.findBucket(input.name);
+      if (existing?.account_id === input.accountId) {
+        throw conflict('BucketAlreadyOwnedByYou', 'Your previous request to create the named bucket succeeded and you already own it.', {
+          BucketName: input.name,
+        });
+      }
+      throw conflict('BucketAlreadyExists', 'The requested bucket name is not available.', { BucketName: input.name });
+    },
+
+    async headBucket(name: string): Promise<BucketRow> {
+      return requireBucket(name);
+    },
+
+    async listBuckets(accountId: string): Promise<BucketRow[]> {
+      return store.listBuckets(accountId);
+    },
+
+    async deleteBucket(name: string): Promise<void> {
+      const outcome = await store.deleteEmptyBucket(name);
+      if (outcome === 'missing') throw noSuchBucket(name);
+      if (outcome === 'not-empty') {
+        throw conflict('BucketNotEmpty', 'The bucket you tried to delete is not empty', { BucketName: name });
+      }
+    },
+
+    async putObject(input: PutObjectInput): Promise<StoredObject> {
+      assertObjectKey(input.key);
+      await requireBucket(input.bucket);
+      const metadataBytes = Object.entries(input.userMetadata).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+      if (metadataBytes > MAX_METADATA_BYTES) {
+        throw badRequest('MetadataTooLarge', 'Your metadata headers exceed the maximum allowed metadata size.', {
+          Size: String(metadataBytes),
+          MaxSizeAllowed: String(MAX_METADATA_BYTES),
+        });
+      }
+      const md5 = createHash('md5');
+      const checksum = input.checksum ? createChecksum(input.checksum.algorithm) : undefined;
+      const blob = await blobs.put(digesting(input.body, md5, checksum));
+      let replaced: string | undefined;
+      try {
+        const md5Base64 = md5.digest('base64');
+        if (input.contentMd5 !== undefined && input.contentMd5 !== md5Base64) {
+          throw badRequest('BadDigest', 'The Content-MD5 you specified did not match what we received.', {
+            ExpectedDigest: input.contentMd5,
+            CalculatedDigest: md5Base64,
+          });
+        }
+        const checksumValue = checksum?.digestBase64();
+        const expected = input.checksum?.expected?.();
+        if (input.checksum && expected !== undefined && expected !== checksumValue) {
+          throw badRequest('BadDigest', `The ${input.checksum.algorithm} you specified did not match the calculated checksum.`);
+        }
+        const row: ObjectRow = {
+          bucket: input.bucket,
+          key: input.key,
+          blob_id: blob.id,
+          size: blob.size,
+          etag: `"${Buffer.from(md5Base64, 'base64').toString('hex')}"`,
+          content_type: input.contentType ?? 'application/octet-stream',
+          metadata: JSON.stringify({ user: input.userMetadata, headers: input.headers }),
+          checksum_algorithm: input.checksum?.algorithm ?? null,
+          checksum_value: checksumValue ?? null,
+          last_modified: clock.now().getTime(),
+        };
+        replaced = await store.putObject(row, (current) => {
+          if (input.ifNoneMatch === '*' && current) {
+            throw new AppError('PreconditionFailed', 412, 'At least one of the pre-conditions you specified did not hold', {
+              fields: { Condition: 'If-None-Match' },
+            });
+          }
+        });
+        await discardBlob(replaced);
+        return toStored(row);
+      } catch (error) {
+        await discardBlob(blob.id);
+        if (error instanceof BucketVanished) throw noSuchBucket(input.bucket);
+        throw error;
+      }
+    },
+
+    headObject,
+
+    /**
+     * Opens an object's bytes. The blob is opened before returning, so a concurrent overwrite (which deletes the
+     * old blob after its commit) cannot cut the read short; if it wins the race, the lookup is retried.
+     */
+    async openObject(
+      bucket: string,
+      key: string,
+      range?: (object: StoredObject) => { start: number; end: number } | undefined,
+    ): Promise<{ object: StoredObject; range?: { start: number; end: number }; body: Readable }> {
+      for (let attempt = 0; ; attempt++) {
+        const object = await headObject(bucket, key);
+        const selected = range?.(object);
+        try {
+          const body = await blobs.open(object.blobId, selected);
+          return { object, ...(selected ? { range: selected } : {}), body };
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 3) throw error;
+        }
+      }
+    },
+
+    async deleteObject(bucket: string, key: string): Promise<void> {
+      assertObjectKey(key);
+      const blobId = await store.deleteObject(bucket, key);
+      if (blobId) await discardBlob(blobId);
+      else await requireBucket(bucket);
+    },
+
+    async listObjects(bucket: string, request: ListRequest): Promise<ListPage> {
+      await requireBucket(bucket);
+      return listPage(store, bucket, request);
+    },
+
+    /** Removes blobs no object refers to: leftovers of writes or deletes a crash interrupted. */
+    async sweepOrphanBlobs(): Promise<number> {
+      let removed = 0;
+      let batch: string[] = [];
+      const flush = async () => {
+        const referenced = await store.referencedBlobIds(batch);
+        for (const id of batch) {
+          if (!referenced.has(id)) {
+            await blobs.delete(id);
+            removed++;
+          }
+        }
+        batch = [];
+      };
+      for await (const id of blobs.ids()) {
+        batch.push(id);
+        if (batch.length >= 500) await flush();
+      }
+      await flush();
+      return removed;
+    },
+  };
+}
+
+export type StorageService = ReturnType<typeof createStorageService>;

@@ -1,0 +1,109 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/database.js';
+import type { BucketTable, ObjectTable } from '../db/schema.js';
+
+export type BucketRow = BucketTable;
+export type ObjectRow = ObjectTable;
+export type ObjectSummary = Pick<ObjectRow, 'key' | 'size' | 'etag' | 'last_modified' | 'checksum_algorithm'>;
+
+/** A lower bound on keys for listing: after a key (exclusive) or from a key (inclusive). */
+export interface KeyBound {
+  key: string;
+  inclusive: boolean;
+}
+
+export function createStorageStore(db: Kysely<Database>) {
+  return {
+    async insertBucket(row: BucketRow): Promise<boolean> {
+      const result = await db
+        .insertInto('buckets')
+        .values(row)
+        .onConflict((oc) => oc.column('name').doNothing())
+        .executeTakeFirst();
+      return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+    },
+
+    async findBucket(name: string): Promise<BucketRow | undefined> {
+      return db.selectFrom('buckets').selectAll().where('name', '=', name).executeTakeFirst();
+    },
+
+    async listBuckets(accountId: string): Promise<BucketRow[]> {
+      return db.selectFrom('buckets').selectAll().where('account_id', '=', accountId).orderBy('name').execute();
+    },
+
+    /** Deletes the bucket if it holds no objects; answers whether it was empty. */
+    async deleteEmptyBucket(name: string): Promise<'deleted' | 'not-empty' | 'missing'> {
+      return db.transaction().execute(async (trx) => {
+        const any = await trx.selectFrom('objects').select('key').where('bucket', '=', name).limit(1).executeTakeFirst();
+        if (any) return 'not-empty';
+        const result = await trx.deleteFrom('buckets').where('name', '=', name).executeTakeFirst();
+        return Number(result.numDeletedRows) > 0 ? 'deleted' : 'missing';
+      });
+    },
+
+    async findObject(bucket: string, key: string): Promise<ObjectRow | undefined> {
+      return db.selectFrom('objects').selectAll().where('bucket', '=', bucket).where('key', '=', key).executeTakeFirst();
+    },
+
+    /**
+     * Makes `row` the object at its key, in one transaction, and returns the blob it replaced (to delete after
+     * the commit). `guard` runs inside the transaction with the current row and may throw to abort.
+     */
+    async putObject(row: ObjectRow, guard?: (current: ObjectRow | undefined) => void): Promise<string | undefined> {
+      return db.transaction().execute(async (trx) => {
+        const bucket = await trx.selectFrom('buckets').select('name').where('name', '=', row.bucket).executeTakeFirst();
+        if (!bucket) return Promise.reject(new BucketVanished(row.bucket));
+        const current = await trx
+          .selectFrom('objects')
+          .selectAll()
+          .where('bucket', '=', row.bucket)
+          .where('key', '=', row.key)
+          .executeTakeFirst();
+        guard?.(current);
+        if (current) {
+          await trx.deleteFrom('objects').where('bucket', '=', row.bucket).where('key', '=', row.key).execute();
+        }
+        await trx.insertInto('objects').values(row).execute();
+        return current?.blob_id;
+      });
+    },
+
+    /** Removes the object row and returns its blob id, or undefined when there was none. */
+    async deleteObject(bucket: string, key: string): Promise<string | undefined> {
+      const row = await db
+        .deleteFrom('objects')
+        .where('bucket', '=', bucket)
+        .where('key', '=', key)
+        .returning('blob_id')
+        .executeTakeFirst();
+      return row?.blob_id;
+    },
+
+    /** Object summaries in key order, from `from`, below `below` when given, at most `limit`. */
+    async listObjects(bucket: string, from: KeyBound, below: string | undefined, limit: number): Promise<ObjectSummary[]> {
+      let query = db
+        .selectFrom('objects')
+        .select(['key', 'size', 'etag', 'last_modified', 'checksum_algorithm'])
+        .where('bucket', '=', bucket)
+        .where('key', from.inclusive ? '>=' : '>', from.key);
+      if (below !== undefined) query = query.where('key', '<', below);
+      return query.orderBy('key').limit(limit).execute();
+    },
+
+    /** Which of these blob ids an object refers to. */
+    async referencedBlobIds(ids: string[]): Promise<Set<string>> {
+      if (ids.length === 0) return new Set();
+      const rows = await db.selectFrom('objects').select('blob_id').where('blob_id', 'in', ids).execute();
+      return new Set(rows.map((r) => r.blob_id));
+    },
+  };
+}
+
+export type StorageStore = ReturnType<typeof createStorageStore>;
+
+/** The bucket was deleted while an object was being written into it. */
+export class BucketVanished extends Error {
+  constructor(readonly bucket: string) {
+    super(`bucket ${bucket} no longer exists`);
+  }
+}

@@ -10,17 +10,29 @@ import { type Clock, systemClock } from './lib/clock.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { createHttpServer } from './server/http-server.js';
 import { createInternalRoutes } from './server/internal-routes.js';
-import { createLocalBlobStore, createS3Api, createStorageService, createStorageStore, type StorageService } from './storage/index.js';
+import {
+  createLocalBlobStore,
+  createS3Api,
+  createStorageService,
+  createStorageStore,
+  type StorageService,
+} from './storage/index.js';
 
 export const PROFILE = 'seawall';
 
 async function openStore(config: Config): Promise<MetadataDb> {
   const layout = dataDirLayout(config.dataDir);
-  return openMetadataDb(config.metadataUrl ? { postgresUrl: config.metadataUrl } : { sqlitePath: layout.metadataDb });
+  return openMetadataDb(
+    config.metadataUrl ? { postgresUrl: config.metadataUrl } : { sqlitePath: layout.metadataDb },
+  );
 }
 
 function createIam(db: MetadataDb, rootKey: Buffer, clock: Clock): IamService {
-  return createIamService({ store: createIamStore(db.db), secrets: createSecretBox(rootKey, 'iam-secrets'), clock });
+  return createIamService({
+    store: createIamStore(db.db),
+    secrets: createSecretBox(rootKey, 'iam-secrets'),
+    clock,
+  });
 }
 
 /**
@@ -58,10 +70,15 @@ export interface Seawall {
 }
 
 /** `seawall serve`: builds every service over an initialised data directory and starts the one listener. */
-export async function startSeawall(config: Config, options: { logger?: Logger; clock?: Clock } = {}): Promise<Seawall> {
+export async function startSeawall(
+  config: Config,
+  options: { logger?: Logger; clock?: Clock } = {},
+): Promise<Seawall> {
   const layout = dataDirLayout(config.dataDir);
   if (!(await exists(layout.rootKey))) {
-    throw new Error(`${config.dataDir} is not a Seawall data directory; run: seawall init --data-dir ${config.dataDir}`);
+    throw new Error(
+      `${config.dataDir} is not a Seawall data directory; run: seawall init --data-dir ${config.dataDir}`,
+    );
   }
   const logger = options.logger ?? createLogger(config.logLevel);
   const clock = options.clock ?? systemClock;

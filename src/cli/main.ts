@@ -1,17 +1,26 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config.js';
-import { type CliIo, CliError, type Command } from './commands.js';
+import { CliError, type CliIo, type Command } from './commands.js';
 import { initCommand, serveCommand } from './serve-commands.js';
 
 const COMMANDS: readonly Command[] = [initCommand, serveCommand];
 
 function overview(): string {
   const lines = COMMANDS.map((c) => `  ${c.name.padEnd(8)} ${c.summary}`);
-  return ['usage: seawall <command> [flags]', '', 'commands:', ...lines, '', 'Run seawall <command> --help for its flags.'].join('\n');
+  return [
+    'usage: seawall <command> [flags]',
+    '',
+    'commands:',
+    ...lines,
+    '',
+    'Run seawall <command> --help for its flags.',
+  ].join('\n');
 }
 
 function commandHelp(command: Command): string {
-  const flags = Object.entries(command.options).map(([name, option]) => `  --${name}${option.type === 'string' ? ' VALUE' : ''}`);
+  const flags = Object.entries(command.options).map(
+    ([name, option]) => `  --${name}${option.type === 'string' ? ' VALUE' : ''}`,
+  );
   return [`usage: ${command.usage}`, '', command.summary, '', 'flags:', ...flags, '  --help'].join('\n');
 }
 
@@ -58,7 +67,10 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     }
     return await command.run({ values, positionals }, io);
   } catch (error) {
-    const expected = error instanceof CliError || error instanceof ConfigError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    const expected =
+      error instanceof CliError ||
+      error instanceof ConfigError ||
+      (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
     io.err(`seawall ${name}: ${oneLine(error)}`);
     if (!expected && process.env.SEAWALL_DEBUG) io.err(String((error as Error).stack));
     return 1;

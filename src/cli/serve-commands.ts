@@ -54,7 +54,9 @@ export const serveCommand: Command = {
   async run({ values }, io) {
     const config = configFrom(values, io.env);
     const seawall = await startSeawall(config);
-    io.err(`seawall: serving on ${seawall.url} (credentials: ${dataDirLayout(config.dataDir).credentials}, profile ${PROFILE})`);
+    io.err(
+      `seawall: serving on ${seawall.url} (credentials: ${dataDirLayout(config.dataDir).credentials}, profile ${PROFILE})`,
+    );
     const signal = await io.stopSignal;
     seawall.logger.info({ signal }, 'shutting down');
     await seawall.close();

@@ -1,5 +1,5 @@
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, PostgresDialect, type SqliteDatabase, SqliteDialect, type SqliteStatement } from 'kysely';
 import pg from 'pg';
 import { type Dialect, migrateToLatest } from './migrations.js';
 import type { Database } from './schema.js';
@@ -13,12 +13,39 @@ export interface MetadataDb {
 }
 
 const INT8_OID = 20;
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * Kysely prepares every query afresh; preparing costs more than running the small indexed queries the
+ * metadata store makes, so prepared statements are kept by their SQL text (least recently used out first).
+ */
+function withStatementCache(sqlite: BetterSqlite3.Database): SqliteDatabase {
+  const cache = new Map<string, SqliteStatement>();
+  return {
+    prepare(sql) {
+      let statement = cache.get(sql);
+      if (statement) {
+        cache.delete(sql);
+      } else {
+        statement = sqlite.prepare(sql) as unknown as SqliteStatement;
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+      }
+      cache.set(sql, statement);
+      return statement;
+    },
+    close() {
+      sqlite.close();
+    },
+  };
+}
 
 /**
  * Opens the metadata store: SQLite in WAL mode at `sqlitePath` by default, or PostgreSQL when a URL is given.
  * Migrations run before the store is handed out.
  */
-export async function openMetadataDb(options: { sqlitePath: string } | { postgresUrl: string }): Promise<MetadataDb> {
+export async function openMetadataDb(
+  options: { sqlitePath: string } | { postgresUrl: string },
+): Promise<MetadataDb> {
   let db: Kysely<Database>;
   let dialect: Dialect;
   if ('postgresUrl' in options) {
@@ -26,17 +53,22 @@ export async function openMetadataDb(options: { sqlitePath: string } | { postgre
       connectionString: options.postgresUrl,
       max: 10,
       // bigint columns hold milliseconds and byte counts, all well inside Number's exact range.
-      types: { getTypeParser: (oid, format) => (oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format)) },
+      types: {
+        getTypeParser: (oid, format) => (oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format)),
+      },
     });
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     dialect = 'postgres';
   } else {
     const sqlite = new BetterSqlite3(options.sqlitePath);
     sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma('synchronous = FULL');
+    // In WAL mode NORMAL loses nothing when the process dies (the WAL is in the OS's hands at each commit);
+    // only a power cut can drop the last commits, whose blobs the start-up sweep then removes. FULL would
+    // fsync inside every commit, and better-sqlite3 runs commits on the event loop.
+    sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
     dialect = 'sqlite';
   }
   try {

@@ -1,5 +1,3 @@
-import type { Generated } from 'kysely';
-
 /** Times are stored as integer milliseconds since the epoch in both SQLite and PostgreSQL. */
 export type Millis = number;
 
@@ -40,7 +38,6 @@ export interface ObjectTable {
   checksum_value: string | null;
   last_modified: Millis;
 }
-
 
 export interface Database {
   accounts: AccountTable;

@@ -68,7 +68,7 @@ export function createIamService(deps: { store: IamStore; secrets: SecretBox; cl
       const cached = cache.get(keyId);
       if (cached) return cached;
       const key = await store.findAccessKey(keyId);
-      if (!key || key.status !== 'Active') return undefined;
+      if (key?.status !== 'Active') return undefined;
       const identity = {
         accountId: key.account_id,
         arn: key.principal_arn,

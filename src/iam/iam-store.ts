@@ -14,7 +14,11 @@ export function createIamStore(db: Kysely<Database>) {
       });
     },
     async findAccessKey(accessKeyId: string): Promise<AccessKeyTable | undefined> {
-      return db.selectFrom('access_keys').selectAll().where('access_key_id', '=', accessKeyId).executeTakeFirst();
+      return db
+        .selectFrom('access_keys')
+        .selectAll()
+        .where('access_key_id', '=', accessKeyId)
+        .executeTakeFirst();
     },
     async accessKeysOf(principalArn: string): Promise<AccessKeyTable[]> {
       return db

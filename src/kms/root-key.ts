@@ -25,9 +25,11 @@ export async function ensureRootKeyFile(path: string): Promise<void> {
 
 export async function readRootKey(path: string): Promise<Buffer> {
   const stat = await fs.stat(path);
-  if ((stat.mode & 0o077) !== 0) throw new Error(`root key file ${path} must not be readable by group or others (mode 0600)`);
+  if ((stat.mode & 0o077) !== 0)
+    throw new Error(`root key file ${path} must not be readable by group or others (mode 0600)`);
   const key = await fs.readFile(path);
-  if (key.length !== ROOT_KEY_BYTES) throw new Error(`root key file ${path} is not a ${ROOT_KEY_BYTES}-byte key`);
+  if (key.length !== ROOT_KEY_BYTES)
+    throw new Error(`root key file ${path} is not a ${ROOT_KEY_BYTES}-byte key`);
   return key;
 }
 
@@ -52,7 +54,10 @@ export function createSecretBox(rootKey: Buffer, purpose: string): SecretBox {
       const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, IV_BYTES));
       decipher.setAAD(Buffer.from(context));
       decipher.setAuthTag(bytes.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
-      return Buffer.concat([decipher.update(bytes.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
+      return Buffer.concat([
+        decipher.update(bytes.subarray(IV_BYTES + TAG_BYTES)),
+        decipher.final(),
+      ]).toString('utf8');
     },
   };
 }

@@ -4,7 +4,13 @@ import { crc32 } from 'node:zlib';
 /** The additional checksums S3 accepts (x-amz-checksum-*), by their wire names. */
 export type ChecksumAlgorithm = 'CRC32' | 'CRC32C' | 'CRC64NVME' | 'SHA1' | 'SHA256';
 
-export const CHECKSUM_ALGORITHMS: readonly ChecksumAlgorithm[] = ['CRC32', 'CRC32C', 'CRC64NVME', 'SHA1', 'SHA256'];
+export const CHECKSUM_ALGORITHMS: readonly ChecksumAlgorithm[] = [
+  'CRC32',
+  'CRC32C',
+  'CRC64NVME',
+  'SHA1',
+  'SHA256',
+];
 
 export interface Checksum {
   update(chunk: Uint8Array): void;
@@ -18,7 +24,9 @@ export function checksumHeader(algorithm: ChecksumAlgorithm): string {
 
 export function parseChecksumAlgorithm(value: string): ChecksumAlgorithm | undefined {
   const upper = value.toUpperCase();
-  return (CHECKSUM_ALGORITHMS as readonly string[]).includes(upper) ? (upper as ChecksumAlgorithm) : undefined;
+  return (CHECKSUM_ALGORITHMS as readonly string[]).includes(upper)
+    ? (upper as ChecksumAlgorithm)
+    : undefined;
 }
 
 export function createChecksum(algorithm: ChecksumAlgorithm): Checksum {
@@ -87,8 +95,17 @@ export function crc32c(data: Uint8Array, previous = 0): number {
   let i = 0;
   const end8 = data.length - (data.length % 8);
   while (i < end8) {
-    const a = crc ^ ((data[i] as number) | ((data[i + 1] as number) << 8) | ((data[i + 2] as number) << 16) | ((data[i + 3] as number) << 24));
-    const b = (data[i + 4] as number) | ((data[i + 5] as number) << 8) | ((data[i + 6] as number) << 16) | ((data[i + 7] as number) << 24);
+    const a =
+      crc ^
+      ((data[i] as number) |
+        ((data[i + 1] as number) << 8) |
+        ((data[i + 2] as number) << 16) |
+        ((data[i + 3] as number) << 24));
+    const b =
+      (data[i + 4] as number) |
+      ((data[i + 5] as number) << 8) |
+      ((data[i + 6] as number) << 16) |
+      ((data[i + 7] as number) << 24);
     crc =
       (t7[a & 0xff] as number) ^
       (t6[(a >>> 8) & 0xff] as number) ^

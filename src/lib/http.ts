@@ -55,7 +55,9 @@ export function parseQuery(raw: string): QueryParams {
     .filter((part) => part !== '')
     .map((part) => {
       const eq = part.indexOf('=');
-      return eq < 0 ? [safeDecode(part), ''] : [safeDecode(part.slice(0, eq)), safeDecode(part.slice(eq + 1))];
+      return eq < 0
+        ? [safeDecode(part), '']
+        : [safeDecode(part.slice(0, eq)), safeDecode(part.slice(eq + 1))];
     });
 }
 
@@ -65,5 +67,8 @@ export function decodePathSegment(segment: string): string {
 
 /** RFC 3986 encoding as SigV4 requires: everything but A-Z a-z 0-9 - _ . ~ is percent-encoded. */
 export function awsUriEncode(text: string): string {
-  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return encodeURIComponent(text).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
 }

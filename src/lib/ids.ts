@@ -30,7 +30,7 @@ export function secretAccessKey(): string {
 /** A 12-digit account id. */
 export function accountId(): string {
   const digits = randomBytes(12);
-  let id = String(1 + (digits[0] ?? 0) % 9);
+  let id = String(1 + ((digits[0] ?? 0) % 9));
   for (const byte of digits.subarray(1)) id += String(byte % 10);
   return id;
 }

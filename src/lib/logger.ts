@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 
 export type { Logger };
 
@@ -11,7 +11,14 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
     level,
     base: { service: 'seawall' },
     redact: {
-      paths: ['secret', 'secretAccessKey', '*.secretAccessKey', 'authorization', '*.authorization', 'headers'],
+      paths: [
+        'secret',
+        'secretAccessKey',
+        '*.secretAccessKey',
+        'authorization',
+        '*.authorization',
+        'headers',
+      ],
       censor: '[redacted]',
     },
   };

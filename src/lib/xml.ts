@@ -5,7 +5,13 @@ export interface XmlObject {
   [name: string]: XmlValue;
 }
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
+const ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&apos;',
+};
 
 export function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ESCAPES[c] as string);
@@ -30,7 +36,10 @@ function render(name: string, value: XmlValue, out: string[]): void {
  * repeated elements, `undefined` and `null` are left out, dates are written in ISO 8601.
  */
 export function toXml(root: string, body: XmlObject, namespace?: string): string {
-  const out = ['<?xml version="1.0" encoding="UTF-8"?>\n', namespace ? `<${root} xmlns="${namespace}">` : `<${root}>`];
+  const out = [
+    '<?xml version="1.0" encoding="UTF-8"?>\n',
+    namespace ? `<${root} xmlns="${namespace}">` : `<${root}>`,
+  ];
   for (const [name, value] of Object.entries(body)) render(name, value, out);
   out.push(`</${root}>`);
   return out.join('');
@@ -45,7 +54,8 @@ export class XmlParseError extends Error {
  * expansion of any kind); elements named in `arrays` always come back as arrays.
  */
 export function parseXml(text: string, arrays: readonly string[] = []): Record<string, unknown> {
-  if (/<!DOCTYPE|<!ENTITY/i.test(text)) throw new XmlParseError('DOCTYPE and ENTITY declarations are not allowed');
+  if (/<!DOCTYPE|<!ENTITY/i.test(text))
+    throw new XmlParseError('DOCTYPE and ENTITY declarations are not allowed');
   const valid = XMLValidator.validate(text);
   if (valid !== true) throw new XmlParseError(valid.err.msg);
   const arraySet = new Set(arrays);

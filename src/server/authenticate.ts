@@ -43,6 +43,8 @@ export interface RequestLine {
 
 export interface Authenticated {
   principal: Principal;
+  /** The request's headers, with x-amz-* headers a presigned URL carried in its query string added. */
+  headers: Readonly<Record<string, string>>;
   service: string;
   region: string;
   body: Readable;
@@ -59,14 +61,20 @@ export function signedService(line: RequestLine): string | undefined {
 }
 
 function toAmzDate(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 function signatureParts(line: RequestLine): SignatureParts {
   const authorization = line.headers.authorization;
   if (authorization !== undefined) {
     if (/^AWS [^:]+:/.test(authorization)) {
-      throw badRequest('InvalidRequest', 'The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.');
+      throw badRequest(
+        'InvalidRequest',
+        'The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.',
+      );
     }
     let amzDate = line.headers['x-amz-date'];
     if (amzDate === undefined && line.headers.date !== undefined) {
@@ -89,16 +97,23 @@ function checkTime(parts: SignatureParts, now: Date): void {
     throw authError(failure, `X-Amz-Date must be in the ISO8601 Long Format "yyyyMMdd'T'HHmmss'Z'"`);
   }
   if (parts.scopeDate !== parts.amzDate.slice(0, 8)) {
-    throw authError('SignatureDoesNotMatch', `The credential date ${parts.scopeDate} does not match the request date ${parts.amzDate}.`);
+    throw authError(
+      'SignatureDoesNotMatch',
+      `The credential date ${parts.scopeDate} does not match the request date ${parts.amzDate}.`,
+    );
   }
   const skew = requestTime.getTime() - now.getTime();
   if (parts.kind === 'header') {
     if (Math.abs(skew) > MAX_SKEW_MS) {
-      throw authError('RequestTimeTooSkewed', 'The difference between the request time and the current time is too large.', {
-        RequestTime: parts.amzDate,
-        ServerTime: now.toISOString(),
-        MaxAllowedSkewMilliseconds: String(MAX_SKEW_MS),
-      });
+      throw authError(
+        'RequestTimeTooSkewed',
+        'The difference between the request time and the current time is too large.',
+        {
+          RequestTime: parts.amzDate,
+          ServerTime: now.toISOString(),
+          MaxAllowedSkewMilliseconds: String(MAX_SKEW_MS),
+        },
+      );
     }
     return;
   }
@@ -119,9 +134,15 @@ function checkRegion(parts: SignatureParts, region: string): void {
   if (expected.includes(parts.region)) return;
   const message = `the region '${parts.region}' is wrong; expecting '${region}'`;
   if (parts.kind === 'query') {
-    throw authError('AuthorizationQueryParametersError', `Error parsing the X-Amz-Credential parameter; ${message}`, { Region: region });
+    throw authError(
+      'AuthorizationQueryParametersError',
+      `Error parsing the X-Amz-Credential parameter; ${message}`,
+      { Region: region },
+    );
   }
-  throw authError('AuthorizationHeaderMalformed', `The authorization header is malformed; ${message}`, { Region: region });
+  throw authError('AuthorizationHeaderMalformed', `The authorization header is malformed; ${message}`, {
+    Region: region,
+  });
 }
 
 async function readWhole(stream: Readable, limit: number): Promise<Buffer> {
@@ -129,7 +150,8 @@ async function readWhole(stream: Readable, limit: number): Promise<Buffer> {
   let size = 0;
   for await (const chunk of stream) {
     size += (chunk as Buffer).length;
-    if (size > limit) throw new AppError('RequestEntityTooLarge', 413, `The request body is larger than ${limit} bytes.`);
+    if (size > limit)
+      throw new AppError('RequestEntityTooLarge', 413, `The request body is larger than ${limit} bytes.`);
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
@@ -148,19 +170,48 @@ function sha256Verifier(expected: string): Transform {
       if (actual === expected) callback();
       else {
         callback(
-          authError('XAmzContentSHA256Mismatch', "The provided 'x-amz-content-sha256' header does not match what was computed.", {
-            ClientComputedContentSHA256: expected,
-            S3ComputedContentSHA256: actual,
-          }),
+          authError(
+            'XAmzContentSHA256Mismatch',
+            "The provided 'x-amz-content-sha256' header does not match what was computed.",
+            {
+              ClientComputedContentSHA256: expected,
+              S3ComputedContentSHA256: actual,
+            },
+          ),
         );
       }
     },
   });
 }
 
+const SIGNING_PARAMETERS = new Set([
+  'x-amz-algorithm',
+  'x-amz-credential',
+  'x-amz-date',
+  'x-amz-expires',
+  'x-amz-signedheaders',
+  'x-amz-signature',
+  'x-amz-security-token',
+]);
+
+/**
+ * Presigned URLs carry some x-amz-* headers as query parameters (SDKs hoist them there); like S3, treat
+ * them as the headers they stand for. A real header of the same name wins.
+ */
+function withHoistedHeaders(line: RequestLine): Record<string, string> {
+  const headers = { ...line.headers };
+  for (const [key, value] of line.query) {
+    const name = key.toLowerCase();
+    if (name.startsWith('x-amz-') && !SIGNING_PARAMETERS.has(name) && headers[name] === undefined)
+      headers[name] = value;
+  }
+  return headers;
+}
+
 function lengthOf(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d{1,16}$/.test(value)) throw badRequest('InvalidArgument', 'The length header is not a non-negative integer.');
+  if (!/^\d{1,16}$/.test(value))
+    throw badRequest('InvalidArgument', 'The length header is not a non-negative integer.');
   return Number(value);
 }
 
@@ -177,19 +228,31 @@ export async function authenticate(
   checkTime(parts, deps.clock.now());
   checkRegion(parts, deps.region);
   if (!parts.signedHeaders.includes('host')) {
-    throw authError(parts.kind === 'query' ? 'AuthorizationQueryParametersError' : 'AuthorizationHeaderMalformed', "The signed headers must include 'host'.");
+    throw authError(
+      parts.kind === 'query' ? 'AuthorizationQueryParametersError' : 'AuthorizationHeaderMalformed',
+      "The signed headers must include 'host'.",
+    );
   }
   const identity = await deps.iam.signingIdentity(parts.accessKeyId);
-  if (!identity) throw authError('InvalidAccessKeyId', 'The AWS Access Key Id you provided does not exist in our records.', { AWSAccessKeyId: parts.accessKeyId });
+  if (!identity)
+    throw authError(
+      'InvalidAccessKeyId',
+      'The AWS Access Key Id you provided does not exist in our records.',
+      { AWSAccessKeyId: parts.accessKeyId },
+    );
 
   const declared = line.headers['x-amz-content-sha256'];
   let payloadHash: string;
   let body: Readable = req;
   let buffered: Buffer | undefined;
   if (declared !== undefined) {
-    if (/^STREAMING-AWS4-ECDSA/.test(declared)) throw new AppError('NotImplemented', 501, 'SigV4a (ECDSA) streaming signatures are not supported.');
+    if (/^STREAMING-AWS4-ECDSA/.test(declared))
+      throw new AppError('NotImplemented', 501, 'SigV4a (ECDSA) streaming signatures are not supported.');
     if (!HEX_SHA256.test(declared) && declared !== 'UNSIGNED-PAYLOAD' && !STREAMING.has(declared)) {
-      throw badRequest('InvalidArgument', 'x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER or a valid sha256 value.');
+      throw badRequest(
+        'InvalidArgument',
+        'x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER or a valid sha256 value.',
+      );
     }
     payloadHash = declared;
   } else if (parts.kind === 'query') {
@@ -213,11 +276,15 @@ export async function authenticate(
   const toSign = stringToSign(parts.amzDate, scope, canonical);
   const key = signingKey(identity.secretAccessKey, parts.scopeDate, parts.region, parts.service);
   if (!signaturesEqual(hmacHex(key, toSign), parts.signature)) {
-    throw authError('SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your key and signing method.', {
-      AWSAccessKeyId: parts.accessKeyId,
-      StringToSign: toSign,
-      SignatureProvided: parts.signature,
-    });
+    throw authError(
+      'SignatureDoesNotMatch',
+      'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
+      {
+        AWSAccessKeyId: parts.accessKeyId,
+        StringToSign: toSign,
+        SignatureProvided: parts.signature,
+      },
+    );
   }
 
   let contentLength = lengthOf(line.headers['content-length']);
@@ -240,6 +307,7 @@ export async function authenticate(
   }
   return {
     principal: { accountId: identity.accountId, arn: identity.arn, accessKeyId: identity.accessKeyId },
+    headers: parts.kind === 'query' ? withHoistedHeaders(line) : line.headers,
     service: parts.service,
     region: parts.region,
     body,

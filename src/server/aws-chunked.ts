@@ -92,7 +92,10 @@ export class AwsChunkedDecoder extends Transform {
         default: {
           const newline = input.indexOf(0x0a, offset);
           const end = newline < 0 ? input.length : newline + 1;
-          this.line = this.line.length === 0 ? input.subarray(offset, end) : Buffer.concat([this.line, input.subarray(offset, end)]);
+          this.line =
+            this.line.length === 0
+              ? input.subarray(offset, end)
+              : Buffer.concat([this.line, input.subarray(offset, end)]);
           offset = end;
           if (this.line.length > MAX_LINE) throw incomplete('An aws-chunked chunk header is too long.');
           if (newline >= 0) {
@@ -108,14 +111,16 @@ export class AwsChunkedDecoder extends Transform {
   private onLine(text: string): void {
     switch (this.state) {
       case 'size':
-        return this.onChunkHeader(text);
+        this.onChunkHeader(text);
+        return;
       case 'data-end':
         if (text !== '') throw incomplete('An aws-chunked chunk is longer than its declared size.');
         this.verifyChunk();
         this.state = 'size';
         return;
       case 'trailer':
-        return this.onTrailerLine(text);
+        this.onTrailerLine(text);
+        return;
       default:
         return;
     }
@@ -125,7 +130,8 @@ export class AwsChunkedDecoder extends Transform {
     const match = CHUNK_HEADER.exec(text);
     if (!match) throw incomplete('An aws-chunked chunk header is malformed.');
     const size = Number.parseInt(match[1] as string, 16);
-    if (this.options.signing && !match[2]) throw authError('SignatureDoesNotMatch', 'An aws-chunked chunk has no chunk-signature.');
+    if (this.options.signing && !match[2])
+      throw authError('SignatureDoesNotMatch', 'An aws-chunked chunk has no chunk-signature.');
     this.chunkSignature = match[2];
     this.decoded += size;
     if (this.options.decodedLength !== undefined && this.decoded > this.options.decodedLength) {
@@ -154,13 +160,19 @@ export class AwsChunkedDecoder extends Transform {
     const text = `${ALGORITHM}-PAYLOAD\n${signing.amzDate}\n${signing.scope}\n${this.previousSignature}\n${EMPTY_SHA256}\n${dataHash}`;
     const expected = hmacHex(signing.key, text);
     if (!this.chunkSignature || !signaturesEqual(expected, this.chunkSignature)) {
-      throw authError('SignatureDoesNotMatch', 'The chunk signature we calculated does not match the signature you provided.');
+      throw authError(
+        'SignatureDoesNotMatch',
+        'The chunk signature we calculated does not match the signature you provided.',
+      );
     }
     this.previousSignature = this.chunkSignature;
   }
 
   private onTrailerLine(text: string): void {
-    if (text === '') return this.finish();
+    if (text === '') {
+      this.finish();
+      return;
+    }
     this.trailerBytes += text.length;
     if (this.trailerBytes > MAX_TRAILER_BYTES) throw incomplete('The aws-chunked trailer is too long.');
     const colon = text.indexOf(':');
@@ -180,7 +192,10 @@ export class AwsChunkedDecoder extends Transform {
       const hash = createHash('sha256').update(canonical).digest('hex');
       const text = `${ALGORITHM}-TRAILER\n${signing.amzDate}\n${signing.scope}\n${this.previousSignature}\n${hash}`;
       if (!this.trailerSignature || !signaturesEqual(hmacHex(signing.key, text), this.trailerSignature)) {
-        throw authError('SignatureDoesNotMatch', 'The trailer signature we calculated does not match the signature you provided.');
+        throw authError(
+          'SignatureDoesNotMatch',
+          'The trailer signature we calculated does not match the signature you provided.',
+        );
       }
     }
     this.state = 'done';

@@ -15,9 +15,7 @@ export const INTERNAL_PREFIX = '/_seawall/';
 /** Node's default; a larger header section is answered with S3's RequestHeaderSectionTooLarge. */
 const MAX_HEADER_BYTES = 16 * 1024;
 
-export interface InternalRoute {
-  (req: IncomingMessage, path: string): Promise<ApiResponse | undefined>;
-}
+export type InternalRoute = (req: IncomingMessage, path: string) => Promise<ApiResponse | undefined>;
 
 export interface HttpServerDeps {
   services: Readonly<Record<string, ServiceEndpoint>>;
@@ -89,7 +87,11 @@ export function createHttpServer(deps: HttpServerDeps): Server {
     try {
       if (line.rawPath.startsWith(INTERNAL_PREFIX)) {
         const response = await deps.internal(req, line.rawPath.slice(INTERNAL_PREFIX.length));
-        await send(res, response ?? { status: 404, headers: { 'content-type': 'text/plain' }, body: 'Not Found' }, head);
+        await send(
+          res,
+          response ?? { status: 404, headers: { 'content-type': 'text/plain' }, body: 'Not Found' },
+          head,
+        );
         return;
       }
       protocol = protocolFor(line, services);
@@ -97,13 +99,14 @@ export function createHttpServer(deps: HttpServerDeps): Server {
       service = auth.service;
       principal = auth.principal.accessKeyId;
       const endpoint = services[auth.service];
-      if (!endpoint) throw new AppError('NotImplemented', 501, `The service '${auth.service}' is not served here.`);
+      if (!endpoint)
+        throw new AppError('NotImplemented', 501, `The service '${auth.service}' is not served here.`);
       const response = await endpoint.handle({
         requestId,
         method: line.method,
         rawPath: line.rawPath,
         query: line.query,
-        headers: line.headers,
+        headers: auth.headers,
         body: auth.body,
         trailers: auth.trailers,
         contentLength: auth.contentLength,
@@ -125,7 +128,15 @@ export function createHttpServer(deps: HttpServerDeps): Server {
       await send(res, renderError(error, protocol, requestId, head), head);
     } finally {
       logger.info(
-        { requestId, method: line.method, path: line.rawPath, status: res.statusCode, api: service, principal, ms: Math.round(performance.now() - started) },
+        {
+          requestId,
+          method: line.method,
+          path: line.rawPath,
+          status: res.statusCode,
+          api: service,
+          principal,
+          ms: Math.round(performance.now() - started),
+        },
         'request',
       );
     }
@@ -144,7 +155,9 @@ export function createHttpServer(deps: HttpServerDeps): Server {
     }
     const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
     const code = tooLarge ? 'RequestHeaderSectionTooLarge' : 'BadRequest';
-    const message = tooLarge ? 'Your request header section exceeds the maximum allowed size.' : 'The request could not be parsed as HTTP.';
+    const message = tooLarge
+      ? 'Your request header section exceeds the maximum allowed size.'
+      : 'The request could not be parsed as HTTP.';
     const rendered = renderError(new AppError(code, 400, message), 'restXml', newRequestId(), false);
     const body = String(rendered.body ?? '');
     socket.end(

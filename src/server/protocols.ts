@@ -23,7 +23,12 @@ function s3ErrorBody(error: AppError, requestId: string): string {
  * Renders an error in the protocol's own shape. Unknown errors become InternalError with nothing of their
  * internals; the caller logs them with their cause.
  */
-export function renderError(unknownError: unknown, protocol: Protocol, requestId: string, head: boolean): ApiResponse {
+export function renderError(
+  unknownError: unknown,
+  protocol: Protocol,
+  requestId: string,
+  head: boolean,
+): ApiResponse {
   const error = isAppError(unknownError) ? unknownError : internalError(unknownError);
   const headers: Record<string, string> = { ...error.headers };
   let body: string;

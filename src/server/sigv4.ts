@@ -24,21 +24,44 @@ export interface SignatureParts {
 /** Auth failures, each with its code and status in S3 (restXml), JSON and query protocols. */
 const AUTH_FAILURES = {
   AccessDenied: ['AccessDenied', 403, 'AccessDeniedException', 'AccessDenied'],
-  MissingAuthenticationToken: ['AccessDenied', 403, 'MissingAuthenticationTokenException', 'MissingAuthenticationToken'],
-  AuthorizationHeaderMalformed: ['AuthorizationHeaderMalformed', 400, 'IncompleteSignatureException', 'IncompleteSignature'],
-  AuthorizationQueryParametersError: ['AuthorizationQueryParametersError', 400, 'IncompleteSignatureException', 'IncompleteSignature'],
+  MissingAuthenticationToken: [
+    'AccessDenied',
+    403,
+    'MissingAuthenticationTokenException',
+    'MissingAuthenticationToken',
+  ],
+  AuthorizationHeaderMalformed: [
+    'AuthorizationHeaderMalformed',
+    400,
+    'IncompleteSignatureException',
+    'IncompleteSignature',
+  ],
+  AuthorizationQueryParametersError: [
+    'AuthorizationQueryParametersError',
+    400,
+    'IncompleteSignatureException',
+    'IncompleteSignature',
+  ],
   InvalidAccessKeyId: ['InvalidAccessKeyId', 403, 'UnrecognizedClientException', 'InvalidClientTokenId'],
   SignatureDoesNotMatch: ['SignatureDoesNotMatch', 403, 'InvalidSignatureException', 'SignatureDoesNotMatch'],
   RequestTimeTooSkewed: ['RequestTimeTooSkewed', 403, 'InvalidSignatureException', 'RequestExpired'],
   ExpiredRequest: ['AccessDenied', 403, 'InvalidSignatureException', 'RequestExpired'],
-  XAmzContentSHA256Mismatch: ['XAmzContentSHA256Mismatch', 400, 'InvalidSignatureException', 'SignatureDoesNotMatch'],
+  XAmzContentSHA256Mismatch: [
+    'XAmzContentSHA256Mismatch',
+    400,
+    'InvalidSignatureException',
+    'SignatureDoesNotMatch',
+  ],
 } as const satisfies Record<string, readonly [string, number, string, string]>;
 
 export type AuthFailure = keyof typeof AUTH_FAILURES;
 
 export function authError(failure: AuthFailure, message: string, fields?: Record<string, string>): AppError {
   const [code, status, json, query] = AUTH_FAILURES[failure];
-  return new AppError(code, status, message, { ...(fields ? { fields } : {}), protocolCodes: { json, query } });
+  return new AppError(code, status, message, {
+    ...(fields ? { fields } : {}),
+    protocolCodes: { json, query },
+  });
 }
 
 const CREDENTIAL = /^([A-Za-z0-9]{16,128})\/(\d{8})\/([a-z0-9-]{1,32})\/([a-z0-9-]{1,32})\/aws4_request$/;
@@ -48,26 +71,48 @@ const HEADER_LIST = /^[a-z0-9-]+(;[a-z0-9-]+)*$/;
 
 function parseCredential(value: string, failure: AuthFailure) {
   const match = CREDENTIAL.exec(value);
-  if (!match) throw authError(failure, `the credential '${value.slice(0, 200)}' is not of the form KEY/YYYYMMDD/region/service/aws4_request`);
-  const [, accessKeyId, scopeDate, region, service] = match as unknown as [string, string, string, string, string];
+  if (!match)
+    throw authError(
+      failure,
+      `the credential '${value.slice(0, 200)}' is not of the form KEY/YYYYMMDD/region/service/aws4_request`,
+    );
+  const [, accessKeyId, scopeDate, region, service] = match as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   return { accessKeyId, scopeDate, region, service };
 }
 
 export function parseAmzDate(value: string): Date | undefined {
   const match = AMZ_DATE.exec(value);
   if (!match) return undefined;
-  const [, y, mo, d, h, mi, s] = match.map(Number) as [number, number, number, number, number, number, number];
+  const [, y, mo, d, h, mi, s] = match.map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const date = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
   return Number.isNaN(date.getTime()) || date.getUTCDate() !== d ? undefined : date;
 }
 
 /** Parses `AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…`. */
 export function parseAuthorizationHeader(value: string, amzDate: string): SignatureParts {
-  const malformed = (why: string) => authError('AuthorizationHeaderMalformed', `The authorization header is malformed; ${why}`);
+  const malformed = (why: string) =>
+    authError('AuthorizationHeaderMalformed', `The authorization header is malformed; ${why}`);
   const space = value.indexOf(' ');
   const algorithm = space < 0 ? value : value.slice(0, space);
   if (algorithm !== ALGORITHM) {
-    throw authError('AuthorizationHeaderMalformed', `Unsupported authorization type '${algorithm.slice(0, 40)}'; use ${ALGORITHM}.`);
+    throw authError(
+      'AuthorizationHeaderMalformed',
+      `Unsupported authorization type '${algorithm.slice(0, 40)}'; use ${ALGORITHM}.`,
+    );
   }
   const fields = new Map<string, string>();
   for (const part of value.slice(space + 1).split(',')) {
@@ -77,7 +122,8 @@ export function parseAuthorizationHeader(value: string, amzDate: string): Signat
   const credential = fields.get('Credential');
   const signedHeaders = fields.get('SignedHeaders');
   const signature = fields.get('Signature');
-  if (!credential || !signedHeaders || !signature) throw malformed('it needs Credential, SignedHeaders and Signature.');
+  if (!credential || !signedHeaders || !signature)
+    throw malformed('it needs Credential, SignedHeaders and Signature.');
   if (!SIGNATURE.test(signature)) throw malformed('the Signature is not 64 hex digits.');
   if (!HEADER_LIST.test(signedHeaders)) throw malformed('SignedHeaders is not a list of header names.');
   return {
@@ -150,9 +196,14 @@ export function canonicalRequest(args: {
   const headerLines = args.signedHeaders.map(
     (name) => `${name}:${(args.headers(name) ?? '').trim().replace(/\s+/g, ' ')}\n`,
   );
-  return [args.method, args.uri, args.query, headerLines.join(''), args.signedHeaders.join(';'), args.payloadHash].join(
-    '\n',
-  );
+  return [
+    args.method,
+    args.uri,
+    args.query,
+    headerLines.join(''),
+    args.signedHeaders.join(';'),
+    args.payloadHash,
+  ].join('\n');
 }
 
 export function sha256Hex(data: string | Uint8Array): string {

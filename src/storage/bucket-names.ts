@@ -22,7 +22,9 @@ export function bucketNameProblem(name: string): string | undefined {
 export function assertBucketName(name: string): void {
   const problem = bucketNameProblem(name);
   if (problem) {
-    throw badRequest('InvalidBucketName', `The specified bucket is not valid: the name ${problem}.`, { BucketName: name.slice(0, 255) });
+    throw badRequest('InvalidBucketName', `The specified bucket is not valid: the name ${problem}.`, {
+      BucketName: name.slice(0, 255),
+    });
   }
 }
 
@@ -32,8 +34,12 @@ export const MAX_KEY_BYTES = 1024;
 export function assertObjectKey(key: string): void {
   if (key.length === 0) throw badRequest('InvalidArgument', 'The object key must not be empty.');
   // PostgreSQL text cannot hold NUL, so the key would not survive a move of the metadata store.
-  if (key.includes('\0')) throw badRequest('InvalidArgument', 'The object key must not contain the NUL character.');
+  if (key.includes('\0'))
+    throw badRequest('InvalidArgument', 'The object key must not contain the NUL character.');
   if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) {
-    throw badRequest('KeyTooLongError', 'Your key is too long.', { Size: String(Buffer.byteLength(key)), MaxSizeAllowed: String(MAX_KEY_BYTES) });
+    throw badRequest('KeyTooLongError', 'Your key is too long.', {
+      Size: String(Buffer.byteLength(key)),
+      MaxSizeAllowed: String(MAX_KEY_BYTES),
+    });
   }
 }

@@ -2,5 +2,10 @@
 export { type BlobStore, createLocalBlobStore } from './blob-store.js';
 export { assertBucketName, bucketNameProblem } from './bucket-names.js';
 export { createS3Api } from './s3-api.js';
-export { createStorageService, type PutObjectInput, type StorageService, type StoredObject } from './storage-service.js';
+export {
+  createStorageService,
+  type PutObjectInput,
+  type StorageService,
+  type StoredObject,
+} from './storage-service.js';
 export { createStorageStore, type StorageStore } from './storage-store.js';

@@ -44,7 +44,9 @@ function decodeToken(token: string): KeyBound {
   const text = /^[A-Za-z0-9_-]+$/.test(token) ? Buffer.from(token, 'base64url').toString('utf8') : '';
   const mode = text[0];
   if (mode !== 'i' && mode !== 'x') {
-    throw badRequest('InvalidArgument', 'The continuation token provided is incorrect', { ArgumentName: 'continuation-token' });
+    throw badRequest('InvalidArgument', 'The continuation token provided is incorrect', {
+      ArgumentName: 'continuation-token',
+    });
   }
   return { inclusive: mode === 'i', key: text.slice(1) };
 }

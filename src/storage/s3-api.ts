@@ -2,13 +2,23 @@ import { AppError, badRequest } from '../errors.js';
 import { type ApiRequest, type ApiResponse, decodePathSegment, queryValue } from '../lib/http.js';
 import { escapeXml, parseXml, XmlParseError } from '../lib/xml.js';
 import { createS3ObjectApi } from './s3-object-api.js';
-import { listingEncoder, methodNotAllowed, parseMaxKeys, S3_NAMESPACE, subresource, xmlResponse } from './s3-wire.js';
+import {
+  listingEncoder,
+  methodNotAllowed,
+  parseMaxKeys,
+  S3_NAMESPACE,
+  subresource,
+  xmlResponse,
+} from './s3-wire.js';
 import type { StorageService } from './storage-service.js';
 
 /** Bodies of bucket-level XML requests (CreateBucketConfiguration, Delete) are small. */
 const MAX_XML_BODY = 1024 * 1024;
 
-async function readXmlBody(req: ApiRequest, arrays: readonly string[] = []): Promise<Record<string, unknown> | undefined> {
+async function readXmlBody(
+  req: ApiRequest,
+  arrays: readonly string[] = [],
+): Promise<Record<string, unknown> | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req.body) {
@@ -22,18 +32,26 @@ async function readXmlBody(req: ApiRequest, arrays: readonly string[] = []): Pro
     return parseXml(text, arrays);
   } catch (error) {
     if (error instanceof XmlParseError) {
-      throw badRequest('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema.');
+      throw badRequest(
+        'MalformedXML',
+        'The XML you provided was not well-formed or did not validate against our published schema.',
+      );
     }
     throw error;
   }
 }
 
 function asRecord(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
 
 /** Splits `/bucket/key…` (path style) or uses the Host's first label (virtual-hosted style). */
-export function addressOf(req: ApiRequest, baseDomains: readonly string[]): { bucket?: string; key?: string } {
+export function addressOf(
+  req: ApiRequest,
+  baseDomains: readonly string[],
+): { bucket?: string; key?: string } {
   const host = req.host.replace(/:\d+$/, '').toLowerCase();
   const base = baseDomains.find((d) => host.endsWith(`.${d}`));
   const path = req.rawPath.startsWith('/') ? req.rawPath.slice(1) : req.rawPath;
@@ -45,7 +63,9 @@ export function addressOf(req: ApiRequest, baseDomains: readonly string[]): { bu
   const slash = path.indexOf('/');
   if (slash < 0) return { bucket: decodePathSegment(path) };
   const key = decodePathSegment(path.slice(slash + 1));
-  return key === '' ? { bucket: decodePathSegment(path.slice(0, slash)) } : { bucket: decodePathSegment(path.slice(0, slash)), key };
+  return key === ''
+    ? { bucket: decodePathSegment(path.slice(0, slash)) }
+    : { bucket: decodePathSegment(path.slice(0, slash)), key };
 }
 
 export function createS3Api(deps: { storage: StorageService; baseDomains: readonly string[] }) {
@@ -56,7 +76,13 @@ export function createS3Api(deps: { storage: StorageService; baseDomains: readon
     const buckets = await storage.listBuckets(req.principal.accountId);
     return xmlResponse('ListAllMyBucketsResult', {
       Owner: { ID: req.principal.accountId, DisplayName: req.principal.accountId },
-      Buckets: { Bucket: buckets.map((b) => ({ Name: b.name, CreationDate: new Date(b.created_at), BucketRegion: b.region })) },
+      Buckets: {
+        Bucket: buckets.map((b) => ({
+          Name: b.name,
+          CreationDate: new Date(b.created_at),
+          BucketRegion: b.region,
+        })),
+      },
     });
   }
 
@@ -64,10 +90,17 @@ export function createS3Api(deps: { storage: StorageService; baseDomains: readon
     const body = await readXmlBody(req);
     if (body) {
       const config = asRecord(body.CreateBucketConfiguration);
-      if (!config) throw badRequest('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema.');
+      if (!config)
+        throw badRequest(
+          'MalformedXML',
+          'The XML you provided was not well-formed or did not validate against our published schema.',
+        );
       const location = config.LocationConstraint;
       if (location !== undefined && location !== '' && location !== req.region) {
-        throw badRequest('IllegalLocationConstraintException', `The ${String(location).slice(0, 64)} location constraint is incompatible for the region specific endpoint this request was sent to.`);
+        throw badRequest(
+          'IllegalLocationConstraintException',
+          `The ${String(location).slice(0, 64)} location constraint is incompatible for the region specific endpoint this request was sent to.`,
+        );
       }
     }
     await storage.createBucket({ name: bucket, accountId: req.principal.accountId, region: req.region });
@@ -82,7 +115,10 @@ export function createS3Api(deps: { storage: StorageService; baseDomains: readon
     const maxKeys = parseMaxKeys(queryValue(req.query, 'max-keys'));
     const token = v2 ? queryValue(req.query, 'continuation-token') : undefined;
     const startAfter = queryValue(req.query, v2 ? 'start-after' : 'marker');
-    if (token === '') throw badRequest('InvalidArgument', 'The continuation token provided is incorrect', { ArgumentName: 'continuation-token' });
+    if (token === '')
+      throw badRequest('InvalidArgument', 'The continuation token provided is incorrect', {
+        ArgumentName: 'continuation-token',
+      });
     const page = await storage.listObjects(bucket, {
       prefix,
       delimiter,
@@ -90,7 +126,10 @@ export function createS3Api(deps: { storage: StorageService; baseDomains: readon
       ...(token !== undefined ? { continuationToken: token } : {}),
       ...(startAfter ? { startAfter } : {}),
     });
-    const owner = v2 && queryValue(req.query, 'fetch-owner') !== 'true' ? undefined : { ID: req.principal.accountId, DisplayName: req.principal.accountId };
+    const owner =
+      v2 && queryValue(req.query, 'fetch-owner') !== 'true'
+        ? undefined
+        : { ID: req.principal.accountId, DisplayName: req.principal.accountId };
     const contents = page.objects.map((o) => ({
       Key: encode(o.key),
       LastModified: new Date(o.last_modified),
@@ -134,13 +173,22 @@ export function createS3Api(deps: { storage: StorageService; baseDomains: readon
   }
 
   async function deleteObjects(req: ApiRequest, bucket: string): Promise<ApiResponse> {
-    if (req.headers['content-md5'] === undefined && !Object.keys(req.headers).some((h) => h.startsWith('x-amz-checksum-'))) {
-      throw badRequest('InvalidRequest', 'Missing required header for this request: Content-MD5 or x-amz-checksum-*');
+    if (
+      req.headers['content-md5'] === undefined &&
+      !Object.keys(req.headers).some((h) => h.startsWith('x-amz-checksum-'))
+    ) {
+      throw badRequest(
+        'InvalidRequest',
+        'Missing required header for this request: Content-MD5 or x-amz-checksum-*',
+      );
     }
     const body = asRecord((await readXmlBody(req, ['Object']))?.Delete);
     const items = body?.Object;
     if (!body || !Array.isArray(items) || items.length === 0 || items.length > 1000) {
-      throw badRequest('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema.');
+      throw badRequest(
+        'MalformedXML',
+        'The XML you provided was not well-formed or did not validate against our published schema.',
+      );
     }
     const quiet = body.Quiet === 'true';
     const deleted: { Key: string }[] = [];
@@ -148,7 +196,10 @@ export function createS3Api(deps: { storage: StorageService; baseDomains: readon
     for (const item of items) {
       const key = asRecord(item)?.Key;
       if (typeof key !== 'string') {
-        throw badRequest('MalformedXML', 'The XML you provided was not well-formed or did not validate against our published schema.');
+        throw badRequest(
+          'MalformedXML',
+          'The XML you provided was not well-formed or did not validate against our published schema.',
+        );
       }
       try {
         await storage.deleteObject(bucket, key);

@@ -1,15 +1,45 @@
+import type { Readable } from 'node:stream';
 import { AppError, badRequest } from '../errors.js';
-import { CHECKSUM_ALGORITHMS, type ChecksumAlgorithm, checksumHeader, parseChecksumAlgorithm } from '../lib/checksums.js';
+import {
+  CHECKSUM_ALGORITHMS,
+  type ChecksumAlgorithm,
+  checksumHeader,
+  parseChecksumAlgorithm,
+} from '../lib/checksums.js';
 import { type ApiRequest, type ApiResponse, queryValue } from '../lib/http.js';
 import { httpDate, parseRange } from './s3-wire.js';
 import type { PutObjectInput, StorageService, StoredObject } from './storage-service.js';
+
+/**
+ * Objects up to this size are read whole and sent in one write: Node sends a 64 KiB buffer about twice as fast
+ * as it pipes a stream of it, and the memory held per request stays bounded.
+ */
+const SEND_WHOLE_BYTES = 1024 * 1024;
+
+async function collect(body: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(chunk as Buffer);
+  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+}
 
 /** S3's limit for a single PUT. */
 export const MAX_PUT_BYTES = 5 * 1024 ** 3;
 
 /** Representation headers S3 stores with an object and returns on GET. */
-const STORED_HEADERS = ['cache-control', 'content-disposition', 'content-encoding', 'content-language', 'expires'];
-const CHECKSUM_BYTES: Record<ChecksumAlgorithm, number> = { CRC32: 4, CRC32C: 4, CRC64NVME: 8, SHA1: 20, SHA256: 32 };
+const STORED_HEADERS = [
+  'cache-control',
+  'content-disposition',
+  'content-encoding',
+  'content-language',
+  'expires',
+];
+const CHECKSUM_BYTES: Record<ChecksumAlgorithm, number> = {
+  CRC32: 4,
+  CRC32C: 4,
+  CRC64NVME: 8,
+  SHA1: 20,
+  SHA256: 32,
+};
 
 function storedHeaders(req: ApiRequest): Record<string, string> {
   const headers: Record<string, string> = {};
@@ -43,7 +73,11 @@ function validBase64(value: string, bytes: number): boolean {
 /** The checksum a PUT asks for: a header value now, a trailer value after the body, or only an algorithm. */
 function requestedChecksum(req: ApiRequest): PutObjectInput['checksum'] {
   const present = CHECKSUM_ALGORITHMS.filter((a) => req.headers[checksumHeader(a)] !== undefined);
-  if (present.length > 1) throw badRequest('InvalidRequest', 'Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.');
+  if (present.length > 1)
+    throw badRequest(
+      'InvalidRequest',
+      'Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.',
+    );
   const [fromHeader] = present;
   if (fromHeader) {
     const value = req.headers[checksumHeader(fromHeader)] as string;
@@ -54,8 +88,14 @@ function requestedChecksum(req: ApiRequest): PutObjectInput['checksum'] {
   }
   const trailer = req.headers['x-amz-trailer']?.trim().toLowerCase();
   if (trailer) {
-    const algorithm = trailer.startsWith('x-amz-checksum-') ? parseChecksumAlgorithm(trailer.slice('x-amz-checksum-'.length)) : undefined;
-    if (!algorithm) throw badRequest('InvalidRequest', `The value specified in the x-amz-trailer header is not supported: ${trailer.slice(0, 64)}`);
+    const algorithm = trailer.startsWith('x-amz-checksum-')
+      ? parseChecksumAlgorithm(trailer.slice('x-amz-checksum-'.length))
+      : undefined;
+    if (!algorithm)
+      throw badRequest(
+        'InvalidRequest',
+        `The value specified in the x-amz-trailer header is not supported: ${trailer.slice(0, 64)}`,
+      );
     return {
       algorithm,
       expected: () => {
@@ -96,7 +136,10 @@ function objectHeaders(object: StoredObject, withChecksum: boolean): Record<stri
 function precondition(req: ApiRequest, object: StoredObject): 304 | 412 | undefined {
   const ifMatch = req.headers['if-match'];
   const ifNoneMatch = req.headers['if-none-match'];
-  const etagIn = (list: string) => list.split(',').some((t) => t.trim() === '*' || t.trim() === object.etag || `"${t.trim()}"` === object.etag);
+  const etagIn = (list: string) =>
+    list
+      .split(',')
+      .some((t) => t.trim() === '*' || t.trim() === object.etag || `"${t.trim()}"` === object.etag);
   const modified = Math.floor(object.lastModified.getTime() / 1000) * 1000;
   const since = (name: string) => {
     const value = req.headers[name];
@@ -113,7 +156,11 @@ function precondition(req: ApiRequest, object: StoredObject): 304 | 412 | undefi
 }
 
 function preconditionFailed(): AppError {
-  return new AppError('PreconditionFailed', 412, 'At least one of the pre-conditions you specified did not hold');
+  return new AppError(
+    'PreconditionFailed',
+    412,
+    'At least one of the pre-conditions you specified did not hold',
+  );
 }
 
 const RESPONSE_OVERRIDES: Record<string, string> = {
@@ -143,7 +190,9 @@ export function createS3ObjectApi(storage: StorageService) {
       }
       const contentMd5 = req.headers['content-md5'];
       if (contentMd5 !== undefined && !validBase64(contentMd5, 16)) {
-        throw badRequest('InvalidDigest', 'The Content-MD5 you specified was invalid.', { 'Content-MD5': contentMd5.slice(0, 64) });
+        throw badRequest('InvalidDigest', 'The Content-MD5 you specified was invalid.', {
+          'Content-MD5': contentMd5.slice(0, 64),
+        });
       }
       const checksum = requestedChecksum(req);
       const contentType = req.headers['content-type'];
@@ -175,7 +224,8 @@ export function createS3ObjectApi(storage: StorageService) {
         if (status === 412) throw preconditionFailed();
         const range = parseRange(req.headers.range, object.size);
         const headers = objectHeaders(object, checksumMode && !range);
-        if (status === 304) return { status, headers: { etag: object.etag, 'last-modified': httpDate(object.lastModified) } };
+        if (status === 304)
+          return { status, headers: { etag: object.etag, 'last-modified': httpDate(object.lastModified) } };
         if (range) {
           headers['content-range'] = `bytes ${range.start}-${range.end}/${object.size}`;
           headers['content-length'] = range.end - range.start + 1;
@@ -193,20 +243,24 @@ export function createS3ObjectApi(storage: StorageService) {
       const { object, range, body } = opened;
       if (notModified) {
         body.destroy();
-        return { status: 304, headers: { etag: object.etag, 'last-modified': httpDate(object.lastModified) } };
+        return {
+          status: 304,
+          headers: { etag: object.etag, 'last-modified': httpDate(object.lastModified) },
+        };
       }
       const headers = objectHeaders(object, checksumMode && !range);
       for (const [param, header] of Object.entries(RESPONSE_OVERRIDES)) {
         const value = queryValue(req.query, param);
         if (value !== undefined) headers[header] = value;
       }
-      if (range) {
-        headers['content-range'] = `bytes ${range.start}-${range.end}/${object.size}`;
-        headers['content-length'] = range.end - range.start + 1;
-        return { status: 206, headers, body };
-      }
-      headers['content-length'] = object.size;
-      return { status: 200, headers, body };
+      const length = range ? range.end - range.start + 1 : object.size;
+      headers['content-length'] = length;
+      if (range) headers['content-range'] = `bytes ${range.start}-${range.end}/${object.size}`;
+      return {
+        status: range ? 206 : 200,
+        headers,
+        body: length <= SEND_WHOLE_BYTES ? await collect(body) : body,
+      };
     },
 
     async deleteObject(bucket: string, key: string): Promise<ApiResponse> {

@@ -4,8 +4,17 @@ import { toXml, type XmlObject } from '../lib/xml.js';
 
 export const S3_NAMESPACE = 'http://s3.amazonaws.com/doc/2006-03-01/';
 
-export function xmlResponse(root: string, body: XmlObject, status = 200, headers: Record<string, string> = {}): ApiResponse {
-  return { status, headers: { 'content-type': 'application/xml', ...headers }, body: toXml(root, body, S3_NAMESPACE) };
+export function xmlResponse(
+  root: string,
+  body: XmlObject,
+  status = 200,
+  headers: Record<string, string> = {},
+): ApiResponse {
+  return {
+    status,
+    headers: { 'content-type': 'application/xml', ...headers },
+    body: toXml(root, body, S3_NAMESPACE),
+  };
 }
 
 /** Query parameters that select an operation's variant or are part of signing, not a subresource. */
@@ -35,9 +44,13 @@ const SUPPORTED_SUBRESOURCES = new Set(['location', 'delete']);
 
 export function subresource(req: ApiRequest): string | undefined {
   for (const [name] of req.query) {
-    if (PLAIN_PARAMETERS.has(name) || name.startsWith('X-Amz-')) continue;
+    if (PLAIN_PARAMETERS.has(name) || name.toLowerCase().startsWith('x-amz-')) continue;
     if (!SUPPORTED_SUBRESOURCES.has(name)) {
-      throw new AppError('NotImplemented', 501, `The '${name.slice(0, 64)}' subresource is not implemented by this server.`);
+      throw new AppError(
+        'NotImplemented',
+        501,
+        `The '${name.slice(0, 64)}' subresource is not implemented by this server.`,
+      );
     }
     return name;
   }
@@ -55,7 +68,10 @@ export function methodNotAllowed(method: string, resource: string): AppError {
 export function parseMaxKeys(value: string | undefined, name = 'max-keys'): number {
   if (value === undefined) return 1000;
   if (!/^\d{1,10}$/.test(value)) {
-    throw badRequest('InvalidArgument', `Provided ${name} not an integer or within integer range`, { ArgumentName: name, ArgumentValue: value.slice(0, 64) });
+    throw badRequest('InvalidArgument', `Provided ${name} not an integer or within integer range`, {
+      ArgumentName: name,
+      ArgumentValue: value.slice(0, 64),
+    });
   }
   return Math.min(Number(value), 1000);
 }
@@ -64,7 +80,10 @@ export function parseMaxKeys(value: string | undefined, name = 'max-keys'): numb
 export function listingEncoder(req: ApiRequest): (text: string) => string {
   const encoding = queryValue(req.query, 'encoding-type');
   if (encoding === undefined) return (text) => text;
-  if (encoding !== 'url') throw badRequest('InvalidArgument', 'Invalid Encoding Method specified in Request', { ArgumentName: 'encoding-type' });
+  if (encoding !== 'url')
+    throw badRequest('InvalidArgument', 'Invalid Encoding Method specified in Request', {
+      ArgumentName: 'encoding-type',
+    });
   return (text) => encodeURIComponent(text).replace(/%2F/g, '/').replace(/%20/g, '+');
 }
 

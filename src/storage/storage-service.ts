@@ -7,7 +7,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { BlobStore } from './blob-store.js';
 import { assertBucketName, assertObjectKey } from './bucket-names.js';
-import { listPage, type ListPage, type ListRequest } from './listing.js';
+import { type ListPage, type ListRequest, listPage } from './listing.js';
 import { type BucketRow, BucketVanished, type ObjectRow, type StorageStore } from './storage-store.js';
 
 /** What a caller declares about an object it writes. */
@@ -41,7 +41,10 @@ export interface StoredObject {
 const MAX_METADATA_BYTES = 2048;
 
 function toStored(row: ObjectRow): StoredObject {
-  const metadata = JSON.parse(row.metadata) as { user?: Record<string, string>; headers?: Record<string, string> };
+  const metadata = JSON.parse(row.metadata) as {
+    user?: Record<string, string>;
+    headers?: Record<string, string>;
+  };
   return {
     bucket: row.bucket,
     key: row.key,
@@ -63,7 +66,11 @@ function noSuchBucket(bucket: string): AppError {
 }
 
 /** Hashes bytes on their way to the blob store. */
-async function* digesting(source: AsyncIterable<Uint8Array>, md5: ReturnType<typeof createHash>, checksum?: Checksum) {
+async function* digesting(
+  source: AsyncIterable<Uint8Array>,
+  md5: ReturnType<typeof createHash>,
+  checksum?: Checksum,
+) {
   for await (const chunk of source) {
     md5.update(chunk);
     checksum?.update(chunk);
@@ -71,7 +78,12 @@ async function* digesting(source: AsyncIterable<Uint8Array>, md5: ReturnType<typ
   }
 }
 
-export function createStorageService(deps: { store: StorageStore; blobs: BlobStore; clock: Clock; logger: Logger }) {
+export function createStorageService(deps: {
+  store: StorageStore;
+  blobs: BlobStore;
+  clock: Clock;
+  logger: Logger;
+}) {
   const { store, blobs, clock, logger } = deps;
 
   async function requireBucket(name: string): Promise<BucketRow> {
@@ -90,7 +102,9 @@ export function createStorageService(deps: { store: StorageStore; blobs: BlobSto
   async function discardBlob(id: string | undefined): Promise<void> {
     if (!id) return;
     // A failure here only leaves an orphan, which the start-up sweep removes.
-    await blobs.delete(id).catch((error: unknown) => logger.warn({ err: error, blobId: id }, 'could not delete blob'));
+    await blobs
+      .delete(id)
+      .catch((error: unknown) => logger.warn({ err: error, blobId: id }, 'could not delete blob'));
   }
 
   return {
@@ -105,11 +119,17 @@ export function createStorageService(deps: { store: StorageStore; blobs: BlobSto
       if (created) return;
       const existing = await store.findBucket(input.name);
       if (existing?.account_id === input.accountId) {
-        throw conflict('BucketAlreadyOwnedByYou', 'Your previous request to create the named bucket succeeded and you already own it.', {
-          BucketName: input.name,
-        });
+        throw conflict(
+          'BucketAlreadyOwnedByYou',
+          'Your previous request to create the named bucket succeeded and you already own it.',
+          {
+            BucketName: input.name,
+          },
+        );
       }
-      throw conflict('BucketAlreadyExists', 'The requested bucket name is not available.', { BucketName: input.name });
+      throw conflict('BucketAlreadyExists', 'The requested bucket name is not available.', {
+        BucketName: input.name,
+      });
     },
 
     async headBucket(name: string): Promise<BucketRow> {
@@ -131,12 +151,19 @@ export function createStorageService(deps: { store: StorageStore; blobs: BlobSto
     async putObject(input: PutObjectInput): Promise<StoredObject> {
       assertObjectKey(input.key);
       await requireBucket(input.bucket);
-      const metadataBytes = Object.entries(input.userMetadata).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
+      const metadataBytes = Object.entries(input.userMetadata).reduce(
+        (n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v),
+        0,
+      );
       if (metadataBytes > MAX_METADATA_BYTES) {
-        throw badRequest('MetadataTooLarge', 'Your metadata headers exceed the maximum allowed metadata size.', {
-          Size: String(metadataBytes),
-          MaxSizeAllowed: String(MAX_METADATA_BYTES),
-        });
+        throw badRequest(
+          'MetadataTooLarge',
+          'Your metadata headers exceed the maximum allowed metadata size.',
+          {
+            Size: String(metadataBytes),
+            MaxSizeAllowed: String(MAX_METADATA_BYTES),
+          },
+        );
       }
       const md5 = createHash('md5');
       const checksum = input.checksum ? createChecksum(input.checksum.algorithm) : undefined;
@@ -153,7 +180,10 @@ export function createStorageService(deps: { store: StorageStore; blobs: BlobSto
         const checksumValue = checksum?.digestBase64();
         const expected = input.checksum?.expected?.();
         if (input.checksum && expected !== undefined && expected !== checksumValue) {
-          throw badRequest('BadDigest', `The ${input.checksum.algorithm} you specified did not match the calculated checksum.`);
+          throw badRequest(
+            'BadDigest',
+            `The ${input.checksum.algorithm} you specified did not match the calculated checksum.`,
+          );
         }
         const row: ObjectRow = {
           bucket: input.bucket,
@@ -169,9 +199,14 @@ export function createStorageService(deps: { store: StorageStore; blobs: BlobSto
         };
         replaced = await store.putObject(row, (current) => {
           if (input.ifNoneMatch === '*' && current) {
-            throw new AppError('PreconditionFailed', 412, 'At least one of the pre-conditions you specified did not hold', {
-              fields: { Condition: 'If-None-Match' },
-            });
+            throw new AppError(
+              'PreconditionFailed',
+              412,
+              'At least one of the pre-conditions you specified did not hold',
+              {
+                fields: { Condition: 'If-None-Match' },
+              },
+            );
           }
         });
         await discardBlob(replaced);
@@ -198,7 +233,11 @@ export function createStorageService(deps: { store: StorageStore; blobs: BlobSto
         const object = await headObject(bucket, key);
         const selected = range?.(object);
         try {
-          const body = await blobs.open(object.blobId, selected);
+          const body = await blobs.open(
+            object.blobId,
+            selected?.start ?? 0,
+            selected ? selected.end - selected.start + 1 : object.size,
+          );
           return { object, ...(selected ? { range: selected } : {}), body };
         } catch (error) {
           if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 3) throw error;

@@ -28,13 +28,23 @@ export function createStorageStore(db: Kysely<Database>) {
     },
 
     async listBuckets(accountId: string): Promise<BucketRow[]> {
-      return db.selectFrom('buckets').selectAll().where('account_id', '=', accountId).orderBy('name').execute();
+      return db
+        .selectFrom('buckets')
+        .selectAll()
+        .where('account_id', '=', accountId)
+        .orderBy('name')
+        .execute();
     },
 
     /** Deletes the bucket if it holds no objects; answers whether it was empty. */
     async deleteEmptyBucket(name: string): Promise<'deleted' | 'not-empty' | 'missing'> {
       return db.transaction().execute(async (trx) => {
-        const any = await trx.selectFrom('objects').select('key').where('bucket', '=', name).limit(1).executeTakeFirst();
+        const any = await trx
+          .selectFrom('objects')
+          .select('key')
+          .where('bucket', '=', name)
+          .limit(1)
+          .executeTakeFirst();
         if (any) return 'not-empty';
         const result = await trx.deleteFrom('buckets').where('name', '=', name).executeTakeFirst();
         return Number(result.numDeletedRows) > 0 ? 'deleted' : 'missing';
@@ -42,16 +52,28 @@ export function createStorageStore(db: Kysely<Database>) {
     },
 
     async findObject(bucket: string, key: string): Promise<ObjectRow | undefined> {
-      return db.selectFrom('objects').selectAll().where('bucket', '=', bucket).where('key', '=', key).executeTakeFirst();
+      return db
+        .selectFrom('objects')
+        .selectAll()
+        .where('bucket', '=', bucket)
+        .where('key', '=', key)
+        .executeTakeFirst();
     },
 
     /**
      * Makes `row` the object at its key, in one transaction, and returns the blob it replaced (to delete after
      * the commit). `guard` runs inside the transaction with the current row and may throw to abort.
      */
-    async putObject(row: ObjectRow, guard?: (current: ObjectRow | undefined) => void): Promise<string | undefined> {
+    async putObject(
+      row: ObjectRow,
+      guard?: (current: ObjectRow | undefined) => void,
+    ): Promise<string | undefined> {
       return db.transaction().execute(async (trx) => {
-        const bucket = await trx.selectFrom('buckets').select('name').where('name', '=', row.bucket).executeTakeFirst();
+        const bucket = await trx
+          .selectFrom('buckets')
+          .select('name')
+          .where('name', '=', row.bucket)
+          .executeTakeFirst();
         if (!bucket) return Promise.reject(new BucketVanished(row.bucket));
         const current = await trx
           .selectFrom('objects')
@@ -61,7 +83,11 @@ export function createStorageStore(db: Kysely<Database>) {
           .executeTakeFirst();
         guard?.(current);
         if (current) {
-          await trx.deleteFrom('objects').where('bucket', '=', row.bucket).where('key', '=', row.key).execute();
+          await trx
+            .deleteFrom('objects')
+            .where('bucket', '=', row.bucket)
+            .where('key', '=', row.key)
+            .execute();
         }
         await trx.insertInto('objects').values(row).execute();
         return current?.blob_id;
@@ -80,7 +106,12 @@ export function createStorageStore(db: Kysely<Database>) {
     },
 
     /** Object summaries in key order, from `from`, below `below` when given, at most `limit`. */
-    async listObjects(bucket: string, from: KeyBound, below: string | undefined, limit: number): Promise<ObjectSummary[]> {
+    async listObjects(
+      bucket: string,
+      from: KeyBound,
+      below: string | undefined,
+      limit: number,
+    ): Promise<ObjectSummary[]> {
       let query = db
         .selectFrom('objects')
         .select(['key', 'size', 'etag', 'last_modified', 'checksum_algorithm'])

@@ -1,0 +1,86 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export const BIN = join(import.meta.dirname, '..', 'bin', 'seawall.js');
+
+export interface ServedSeawall {
+  url: string;
+  dataDir: string;
+  accessKeyId: string;
+  secret: string;
+  region: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts the built `seawall serve` in its own process, as a deployment would run it. */
+export async function serveSeawall(
+  extraArgs: string[] = [],
+  dataDir = mkdtempSync(join(tmpdir(), 'seawall-bench-')),
+): Promise<ServedSeawall> {
+  const init = spawnSync(process.execPath, [BIN, 'init', '--data-dir', dataDir], { encoding: 'utf8' });
+  if (init.status !== 0) throw new Error(init.stderr);
+  const child = spawn(
+    process.execPath,
+    [
+      ...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROF] : []),
+      BIN,
+      'serve',
+      '--data-dir',
+      dataDir,
+      '--port',
+      '0',
+      '--log-level',
+      'warn',
+      ...extraArgs,
+    ],
+    {
+      stdio: ['ignore', 'inherit', 'pipe'],
+    },
+  );
+  const url = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    child.stderr?.on('data', (d: Buffer) => {
+      text += d.toString();
+      const match = /serving on (http:\/\/\S+)/.exec(text);
+      if (match) resolve(match[1] as string);
+    });
+    child.on('exit', (code) => reject(new Error(`seawall exited ${code}: ${text}`)));
+  });
+  const credentials = readFileSync(join(dataDir, 'credentials'), 'utf8');
+  return {
+    url,
+    dataDir,
+    accessKeyId: /aws_access_key_id = (\S+)/.exec(credentials)?.[1] as string,
+    secret: /aws_secret_access_key = (\S+)/.exec(credentials)?.[1] as string,
+    region: 'ca-west-1',
+    child,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** Runs `task(i)` for i in [0, count) with at most `concurrency` in flight; returns elapsed seconds. */
+export async function runConcurrent(
+  count: number,
+  concurrency: number,
+  task: (i: number) => Promise<void>,
+): Promise<number> {
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) await task(next++);
+    }),
+  );
+  return (performance.now() - started) / 1000;
+}
+
+export function ratio(a: number, b: number): string {
+  return (a / b).toFixed(2);
+}

@@ -1,0 +1,14 @@
+import { storageBench } from './storage.js';
+
+/** `npm run bench [-- name…]`: each bench prints its figures as ratios against a baseline run alongside. */
+const benches: Record<string, () => Promise<void>> = { storage: storageBench };
+
+const names = process.argv.slice(2);
+for (const name of names.length > 0 ? names : ['storage']) {
+  const bench = benches[name];
+  if (!bench) {
+    console.error(`unknown bench '${name}'; available: ${Object.keys(benches).join(', ')}`);
+    process.exit(2);
+  }
+  await bench();
+}

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { parseXml, toXml, XmlParseError } from './xml.js';
+
+describe('xml', () => {
+  it('writes elements in order, repeats arrays, escapes text and skips empty values', () => {
+    expect(toXml('R', { A: 'x<y&"z"', B: [1, 2], C: undefined, D: { E: true } }, 'urn:x')).toBe(
+      '<?xml version="1.0" encoding="UTF-8"?>\n<R xmlns="urn:x"><A>x&lt;y&amp;&quot;z&quot;</A><B>1</B><B>2</B><D><E>true</E></D></R>',
+    );
+  });
+
+  it('parses documents, keeping listed elements as arrays and text untyped', () => {
+    const doc = parseXml(
+      '<Delete xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Object><Key>007</Key></Object><Quiet>true</Quiet></Delete>',
+      ['Object'],
+    );
+    expect(doc).toEqual({ Delete: { Object: [{ Key: '007' }], Quiet: 'true' } });
+    expect(parseXml('<A><K>a &amp; b</K></A>')).toEqual({ A: { K: 'a & b' } });
+  });
+
+  it('refuses hostile and malformed documents', () => {
+    const laughs = `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]><lolz>&lol2;</lolz>`;
+    const external = `<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><x>&xxe;</x>`;
+    for (const text of [
+      laughs,
+      external,
+      '<a><b></a>',
+      '<a>',
+      'not xml at all',
+      '<a></a><b></b>',
+      '<a x="1" x="2"/>',
+    ]) {
+      expect(() => parseXml(text), text).toThrow(XmlParseError);
+    }
+  });
+});

@@ -1,0 +1,63 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { type Config, loadConfig } from '../../src/config.js';
+import type { RootCredentials } from '../../src/iam/index.js';
+import type { Clock } from '../../src/lib/clock.js';
+import { createLogger } from '../../src/lib/logger.js';
+import { initDataDir, type Seawall, startSeawall } from '../../src/main.js';
+
+export interface TestSeawall {
+  seawall: Seawall;
+  url: string;
+  dataDir: string;
+  config: Config;
+  credentials: RootCredentials;
+  s3(overrides?: Partial<S3ClientConfig>): S3Client;
+  close(): Promise<void>;
+}
+
+export function tempDir(prefix = 'seawall-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Initialises a fresh data directory and starts the real server on a free loopback port. */
+export async function startTestSeawall(
+  options: { dataDir?: string; clock?: Clock; env?: Record<string, string> } = {},
+): Promise<TestSeawall> {
+  const dataDir = options.dataDir ?? tempDir();
+  const config = loadConfig(
+    { dataDir, port: '0', logLevel: process.env.SEAWALL_TEST_LOG ?? 'silent' },
+    options.env ?? {},
+  );
+  const credentials = await initDataDir(config);
+  const seawall = await startSeawall(config, {
+    logger: createLogger(config.logLevel),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+  const clients: S3Client[] = [];
+  return {
+    seawall,
+    url: seawall.url,
+    dataDir,
+    config,
+    credentials,
+    s3(overrides = {}) {
+      const client = new S3Client({
+        endpoint: seawall.url,
+        region: credentials.region,
+        forcePathStyle: true,
+        credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
+        ...overrides,
+      });
+      clients.push(client);
+      return client;
+    },
+    async close() {
+      for (const client of clients) client.destroy();
+      await seawall.close();
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,85 @@
+import { randomBytes } from 'node:crypto';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openMetadataDb } from '../src/db/database.js';
+import { startTestSeawall } from './helpers/seawall.js';
+
+// The machine's PostgreSQL (trust auth on loopback); each run works in a database of its own.
+const ADMIN_URL = process.env.SEAWALL_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const database = `seawall_test_${randomBytes(6).toString('hex')}`;
+const url = (() => {
+  const u = new URL(ADMIN_URL);
+  u.pathname = `/${database}`;
+  return u.toString();
+})();
+
+async function admin(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+beforeAll(async () => {
+  await admin(`CREATE DATABASE ${database}`);
+});
+afterAll(async () => {
+  await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+});
+
+describe('PostgreSQL metadata backend', () => {
+  it('runs the migrations once and leaves them applied', async () => {
+    const first = await openMetadataDb({ postgresUrl: url });
+    const tables = await first.db
+      .selectFrom('information_schema.tables' as never)
+      .select('table_name' as never)
+      .where('table_schema' as never, '=', 'public' as never)
+      .execute();
+    expect((tables as { table_name: string }[]).map((t) => t.table_name).sort()).toEqual(
+      ['access_keys', 'accounts', 'buckets', 'kysely_migration', 'kysely_migration_lock', 'objects'].sort(),
+    );
+    await first.close();
+    const second = await openMetadataDb({ postgresUrl: url });
+    const applied = await second.db
+      .selectFrom('kysely_migration' as never)
+      .selectAll()
+      .execute();
+    expect(applied).toHaveLength(1);
+    await second.close();
+  });
+
+  it('serves S3 with its metadata in PostgreSQL, listing keys in UTF-8 byte order', async () => {
+    const t = await startTestSeawall({ env: { SEAWALL_METADATA_URL: url } });
+    try {
+      const s3 = t.s3();
+      await s3.send(new CreateBucketCommand({ Bucket: 'pg-bucket' }));
+      const keys = ['b', 'B', 'a/é', 'a/e', 'a/z', 'a/\u{1f600}', 'a/~'];
+      for (const key of keys)
+        await s3.send(new PutObjectCommand({ Bucket: 'pg-bucket', Key: key, Body: `body of ${key}` }));
+      const listed = await s3.send(new ListObjectsV2Command({ Bucket: 'pg-bucket' }));
+      const byteOrder = [...keys].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
+      expect(listed.Contents?.map((c) => c.Key)).toEqual(byteOrder);
+      const got = await s3.send(new GetObjectCommand({ Bucket: 'pg-bucket', Key: 'a/é' }));
+      expect(await got.Body?.transformToString()).toBe('body of a/é');
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      const rows = await client.query('SELECT count(*)::int AS n, sum(size)::int AS bytes FROM objects');
+      await client.end();
+      expect(rows.rows[0]).toEqual({
+        n: keys.length,
+        bytes: keys.reduce((n, k) => n + Buffer.byteLength(`body of ${k}`), 0),
+      });
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config.js';
 import { dataDirLayout, exists, writeFileOnce } from './data-dir.js';
+import { type CrawlerService, createCatalogService, createCatalogStore, createCrawlerService, createGlueApi } from './catalog/index.js';
 import { type MetadataDb, openMetadataDb } from './db/database.js';
 import { createIamService, createIamStore, type IamService, type RootCredentials } from './iam/index.js';
 import { createSecretBox, ensureRootKeyFile, readRootKey } from './kms/index.js';
@@ -65,6 +66,7 @@ export interface Seawall {
   readonly region: string;
   readonly accountId: string;
   readonly storage: StorageService;
+  readonly crawlers: CrawlerService;
   readonly logger: Logger;
   close(): Promise<void>;
 }
@@ -93,9 +95,17 @@ export async function startSeawall(
     const swept = await storage.sweepOrphanBlobs();
     if (swept > 0) logger.info({ swept }, 'removed blobs left by an interrupted write');
 
+    const catalogStore = createCatalogStore(db.db);
+    const catalog = createCatalogService({ store: catalogStore, clock });
+    const crawlers = createCrawlerService({ store: catalogStore, catalog, storage, clock, logger });
+    await crawlers.recover();
+
     const s3 = createS3Api({ storage, baseDomains: ['localhost', `s3.${account.region}.localhost`] });
     server = createHttpServer({
-      services: { s3: { protocol: 'restXml', handle: s3 } },
+      services: {
+        s3: { protocol: 'restXml', handle: s3 },
+        glue: { protocol: 'awsJson', handle: createGlueApi({ catalog, crawlers }) },
+      },
       internal: createInternalRoutes(),
       iam,
       clock,
@@ -117,6 +127,7 @@ export async function startSeawall(
       region: account.region,
       accountId: account.accountId,
       storage,
+      crawlers,
       logger,
       async close() {
         await new Promise<void>((resolve) => {
@@ -124,6 +135,7 @@ export async function startSeawall(
           listening.closeIdleConnections();
           setTimeout(() => listening.closeAllConnections(), 5000).unref();
         });
+        await crawlers.idle();
         await db.close();
       },
     };

@@ -50,6 +50,55 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0002-catalog': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('catalog_databases')
+          .addColumn('name', 'text', (c) => c.primaryKey())
+          .addColumn('definition', 'text', (c) => c.notNull())
+          .addColumn('create_time', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('catalog_tables')
+          .addColumn('database', 'text', (c) => c.notNull().references('catalog_databases.name'))
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('version', 'integer', (c) => c.notNull())
+          .addColumn('definition', 'text', (c) => c.notNull())
+          .addColumn('create_time', 'bigint', (c) => c.notNull())
+          .addColumn('update_time', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('catalog_tables_pk', ['database', 'name'])
+          .execute();
+        await db.schema
+          .createTable('catalog_table_versions')
+          .addColumn('database', 'text', (c) => c.notNull())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('version', 'integer', (c) => c.notNull())
+          .addColumn('definition', 'text', (c) => c.notNull())
+          .addColumn('update_time', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('catalog_table_versions_pk', ['database', 'name', 'version'])
+          .execute();
+        await db.schema
+          .createTable('catalog_partitions')
+          .addColumn('database', 'text', (c) => c.notNull())
+          .addColumn('table_name', 'text', (c) => c.notNull())
+          .addColumn('values_key', 'text', (c) => c.notNull().modifyEnd(byteOrdered))
+          .addColumn('definition', 'text', (c) => c.notNull())
+          .addColumn('create_time', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('catalog_partitions_pk', ['database', 'table_name', 'values_key'])
+          .execute();
+        await db.schema
+          .createTable('catalog_crawlers')
+          .addColumn('name', 'text', (c) => c.primaryKey())
+          .addColumn('definition', 'text', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('last_crawl', 'text')
+          .addColumn('version', 'integer', (c) => c.notNull())
+          .addColumn('elapsed_ms', 'bigint', (c) => c.notNull())
+          .addColumn('create_time', 'bigint', (c) => c.notNull())
+          .addColumn('update_time', 'bigint', (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

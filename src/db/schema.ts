@@ -39,9 +39,59 @@ export interface ObjectTable {
   last_modified: Millis;
 }
 
+export interface CatalogDatabaseTable {
+  name: string;
+  /** JSON: Description, LocationUri, Parameters. */
+  definition: string;
+  create_time: Millis;
+}
+
+export interface CatalogTableTable {
+  database: string;
+  name: string;
+  version: number;
+  /** JSON: the TableInput as given (names lower-cased). */
+  definition: string;
+  create_time: Millis;
+  update_time: Millis;
+}
+
+export interface CatalogTableVersionTable {
+  database: string;
+  name: string;
+  version: number;
+  definition: string;
+  update_time: Millis;
+}
+
+export interface CatalogPartitionTable {
+  database: string;
+  table_name: string;
+  /** JSON array of the partition values: the key among a table's partitions. */
+  values_key: string;
+  definition: string;
+  create_time: Millis;
+}
+
+export interface CatalogCrawlerTable {
+  name: string;
+  definition: string;
+  state: 'READY' | 'RUNNING' | 'STOPPING';
+  last_crawl: string | null;
+  version: number;
+  elapsed_ms: number;
+  create_time: Millis;
+  update_time: Millis;
+}
+
 export interface Database {
   accounts: AccountTable;
   access_keys: AccessKeyTable;
   buckets: BucketTable;
   objects: ObjectTable;
+  catalog_databases: CatalogDatabaseTable;
+  catalog_tables: CatalogTableTable;
+  catalog_table_versions: CatalogTableVersionTable;
+  catalog_partitions: CatalogPartitionTable;
+  catalog_crawlers: CatalogCrawlerTable;
 }

@@ -51,27 +51,45 @@ export function jsonService(targetPrefix: string, operations: Readonly<Record<st
 }
 
 /** Input field readers that answer AWS's validation errors for wrong shapes. */
-export function requiredString(input: Record<string, unknown>, name: string, code = 'InvalidInputException'): string {
+export function requiredString(
+  input: Record<string, unknown>,
+  name: string,
+  code = 'InvalidInputException',
+): string {
   const value = input[name];
-  if (typeof value !== 'string' || value === '') throw badRequest(code, `${name} is required and must be a non-empty string.`);
+  if (typeof value !== 'string' || value === '')
+    throw badRequest(code, `${name} is required and must be a non-empty string.`);
   return value;
 }
 
-export function optionalString(input: Record<string, unknown>, name: string, code = 'InvalidInputException'): string | undefined {
+export function optionalString(
+  input: Record<string, unknown>,
+  name: string,
+  code = 'InvalidInputException',
+): string | undefined {
   const value = input[name];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'string') throw badRequest(code, `${name} must be a string.`);
   return value;
 }
 
-export function optionalNumber(input: Record<string, unknown>, name: string, code = 'InvalidInputException'): number | undefined {
+export function optionalNumber(
+  input: Record<string, unknown>,
+  name: string,
+  code = 'InvalidInputException',
+): number | undefined {
   const value = input[name];
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw badRequest(code, `${name} must be a number.`);
+  if (typeof value !== 'number' || !Number.isFinite(value))
+    throw badRequest(code, `${name} must be a number.`);
   return value;
 }
 
-export function optionalObject(input: Record<string, unknown>, name: string, code = 'InvalidInputException'): Record<string, unknown> | undefined {
+export function optionalObject(
+  input: Record<string, unknown>,
+  name: string,
+  code = 'InvalidInputException',
+): Record<string, unknown> | undefined {
   const value = input[name];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'object' || Array.isArray(value)) throw badRequest(code, `${name} must be an object.`);

@@ -18,9 +18,21 @@ export interface BlobStore {
   delete(id: string): Promise<void>;
   /** Every blob id on disk, for the start-up sweep of orphans. */
   ids(): AsyncIterable<string>;
-  /** The local file behind a blob, for engines that read files (DuckDB). */
-  localPath(id: string): string;
+  /**
+   * Hard-links blobs into a fresh scratch directory under names the caller chose, for engines that read files
+   * (DuckDB). The links keep the bytes readable even if an object is overwritten meanwhile.
+   */
+  linkForEngine(entries: readonly { id: string; name: string }[]): Promise<EngineFiles>;
 }
+
+export interface EngineFiles {
+  /** Absolute paths, in the order of the entries. */
+  paths: string[];
+  release(): Promise<void>;
+}
+
+/** Engine file names are chosen by Seawall's code, never taken from keys: short, plain and flat. */
+const ENGINE_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
 const ID = /^[0-9a-f]{32}$/;
 
@@ -86,11 +98,13 @@ async function fsyncDir(dir: string): Promise<void> {
 export async function createLocalBlobStore(root: string): Promise<BlobStore> {
   const blobsDir = join(root, 'blobs');
   const tmpDir = join(root, 'tmp');
+  const engineDir = join(root, 'engine');
   await fs.mkdir(blobsDir, { recursive: true, mode: 0o700 });
-  await fs.mkdir(tmpDir, { recursive: true, mode: 0o700 });
-  // Temporary files are never referenced: anything left there is from a write a crash interrupted.
-  for (const name of await fs.readdir(tmpDir))
-    await fs.rm(join(tmpDir, name), { force: true, recursive: true });
+  // Temporary files and engine links are never referenced across a restart: anything left is a crash's.
+  for (const dir of [tmpDir, engineDir]) {
+    await fs.rm(dir, { force: true, recursive: true });
+    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  }
   const knownShards = new Set<string>();
 
   const pathOf = (id: string) => join(blobsDir, id.slice(0, 2), id);
@@ -157,9 +171,24 @@ export async function createLocalBlobStore(root: string): Promise<BlobStore> {
       }
     },
 
-    localPath(id) {
-      assertId(id);
-      return pathOf(id);
+    async linkForEngine(entries) {
+      const dir = join(engineDir, blobId());
+      await fs.mkdir(dir, { mode: 0o700 });
+      const paths: string[] = [];
+      try {
+        for (const entry of entries) {
+          assertId(entry.id);
+          if (!ENGINE_NAME.test(entry.name))
+            throw new Error(`invalid engine file name ${JSON.stringify(entry.name)}`);
+          const path = join(dir, entry.name);
+          await fs.link(pathOf(entry.id), path);
+          paths.push(path);
+        }
+      } catch (error) {
+        await fs.rm(dir, { recursive: true, force: true });
+        throw error;
+      }
+      return { paths, release: () => fs.rm(dir, { recursive: true, force: true }) };
     },
   };
 }

@@ -1,5 +1,5 @@
 /** S3: buckets and objects over a blob store, with the restXml API. */
-export { type BlobStore, createLocalBlobStore } from './blob-store.js';
+export { type BlobStore, createLocalBlobStore, type EngineFiles } from './blob-store.js';
 export { assertBucketName, bucketNameProblem } from './bucket-names.js';
 export { createS3Api } from './s3-api.js';
 export {
@@ -8,4 +8,4 @@ export {
   type StorageService,
   type StoredObject,
 } from './storage-service.js';
-export { createStorageStore, type StorageStore } from './storage-store.js';
+export { createStorageStore, type ObjectSummary, type StorageStore } from './storage-store.js';

@@ -5,10 +5,16 @@ import type { ChecksumAlgorithm } from '../lib/checksums.js';
 import { type Checksum, createChecksum } from '../lib/checksums.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
-import type { BlobStore } from './blob-store.js';
+import type { BlobStore, EngineFiles } from './blob-store.js';
 import { assertBucketName, assertObjectKey } from './bucket-names.js';
 import { type ListPage, type ListRequest, listPage } from './listing.js';
-import { type BucketRow, BucketVanished, type ObjectRow, type StorageStore } from './storage-store.js';
+import {
+  type BucketRow,
+  BucketVanished,
+  type ObjectRow,
+  type ObjectSummary,
+  type StorageStore,
+} from './storage-store.js';
 
 /** What a caller declares about an object it writes. */
 export interface PutObjectInput {
@@ -255,6 +261,37 @@ export function createStorageService(deps: {
     async listObjects(bucket: string, request: ListRequest): Promise<ListPage> {
       await requireBucket(bucket);
       return listPage(store, bucket, request);
+    },
+
+    /** Every object under a prefix, in key order, a page at a time underneath. */
+    async *listAll(bucket: string, prefix: string): AsyncGenerator<ObjectSummary> {
+      await requireBucket(bucket);
+      let continuationToken: string | undefined;
+      do {
+        const page = await listPage(store, bucket, {
+          prefix,
+          delimiter: '',
+          maxKeys: 1000,
+          ...(continuationToken ? { continuationToken } : {}),
+        });
+        yield* page.objects;
+        continuationToken = page.nextToken;
+      } while (continuationToken);
+    },
+
+    /**
+     * Makes objects readable as local files for DuckDB, under names the caller chose (see BlobStore). The
+     * caller must release them when the engine is done.
+     */
+    async filesForEngine(
+      entries: readonly { bucket: string; key: string; name: string }[],
+    ): Promise<EngineFiles> {
+      const resolved: { id: string; name: string }[] = [];
+      for (const entry of entries) {
+        const object = await headObject(entry.bucket, entry.key);
+        resolved.push({ id: object.blobId, name: entry.name });
+      }
+      return blobs.linkForEngine(resolved);
     },
 
     /** Removes blobs no object refers to: leftovers of writes or deletes a crash interrupted. */

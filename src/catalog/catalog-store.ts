@@ -1,0 +1,184 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../db/database.js';
+import type {
+  CatalogCrawlerTable,
+  CatalogDatabaseTable,
+  CatalogPartitionTable,
+  CatalogTableTable,
+} from '../db/schema.js';
+
+export type DatabaseRow = CatalogDatabaseTable;
+export type TableRow = CatalogTableTable;
+export type PartitionRow = CatalogPartitionTable;
+export type CrawlerRow = CatalogCrawlerTable;
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export function createCatalogStore(db: Kysely<Database>) {
+  return {
+    transaction<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+      return db.transaction().execute(work);
+    },
+
+    async insertDatabase(row: DatabaseRow): Promise<boolean> {
+      const result = await db
+        .insertInto('catalog_databases')
+        .values(row)
+        .onConflict((oc) => oc.column('name').doNothing())
+        .executeTakeFirst();
+      return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+    },
+    findDatabase: (name: string, on: Db = db) =>
+      on.selectFrom('catalog_databases').selectAll().where('name', '=', name).executeTakeFirst(),
+    listDatabases: () => db.selectFrom('catalog_databases').selectAll().orderBy('name').execute(),
+    async updateDatabase(name: string, definition: string): Promise<boolean> {
+      const result = await db
+        .updateTable('catalog_databases')
+        .set({ definition })
+        .where('name', '=', name)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
+    async deleteDatabase(name: string): Promise<boolean> {
+      return db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('catalog_partitions').where('database', '=', name).execute();
+        await trx.deleteFrom('catalog_table_versions').where('database', '=', name).execute();
+        await trx.deleteFrom('catalog_tables').where('database', '=', name).execute();
+        const result = await trx.deleteFrom('catalog_databases').where('name', '=', name).executeTakeFirst();
+        return Number(result.numDeletedRows) > 0;
+      });
+    },
+
+    findTable: (database: string, name: string, on: Db = db) =>
+      on
+        .selectFrom('catalog_tables')
+        .selectAll()
+        .where('database', '=', database)
+        .where('name', '=', name)
+        .executeTakeFirst(),
+    listTables: (database: string) =>
+      db.selectFrom('catalog_tables').selectAll().where('database', '=', database).orderBy('name').execute(),
+    insertTable: (row: TableRow, on: Db = db) => on.insertInto('catalog_tables').values(row).execute(),
+    insertTableVersion: (row: TableRow, on: Db = db) =>
+      on
+        .insertInto('catalog_table_versions')
+        .values({
+          database: row.database,
+          name: row.name,
+          version: row.version,
+          definition: row.definition,
+          update_time: row.update_time,
+        })
+        .execute(),
+    updateTable: (row: TableRow, on: Db = db) =>
+      on
+        .updateTable('catalog_tables')
+        .set({ version: row.version, definition: row.definition, update_time: row.update_time })
+        .where('database', '=', row.database)
+        .where('name', '=', row.name)
+        .execute(),
+    listTableVersions: (database: string, name: string) =>
+      db
+        .selectFrom('catalog_table_versions')
+        .selectAll()
+        .where('database', '=', database)
+        .where('name', '=', name)
+        .orderBy('version', 'desc')
+        .execute(),
+    async deleteTable(database: string, name: string): Promise<boolean> {
+      return db.transaction().execute(async (trx) => {
+        await trx
+          .deleteFrom('catalog_partitions')
+          .where('database', '=', database)
+          .where('table_name', '=', name)
+          .execute();
+        await trx
+          .deleteFrom('catalog_table_versions')
+          .where('database', '=', database)
+          .where('name', '=', name)
+          .execute();
+        const result = await trx
+          .deleteFrom('catalog_tables')
+          .where('database', '=', database)
+          .where('name', '=', name)
+          .executeTakeFirst();
+        return Number(result.numDeletedRows) > 0;
+      });
+    },
+
+    async insertPartition(row: PartitionRow, on: Db = db): Promise<boolean> {
+      const result = await on
+        .insertInto('catalog_partitions')
+        .values(row)
+        .onConflict((oc) => oc.columns(['database', 'table_name', 'values_key']).doNothing())
+        .executeTakeFirst();
+      return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+    },
+    findPartition: (database: string, table: string, valuesKey: string) =>
+      db
+        .selectFrom('catalog_partitions')
+        .selectAll()
+        .where('database', '=', database)
+        .where('table_name', '=', table)
+        .where('values_key', '=', valuesKey)
+        .executeTakeFirst(),
+    listPartitions: (database: string, table: string, after: string | undefined, limit: number) => {
+      let query = db
+        .selectFrom('catalog_partitions')
+        .selectAll()
+        .where('database', '=', database)
+        .where('table_name', '=', table);
+      if (after !== undefined) query = query.where('values_key', '>', after);
+      return query.orderBy('values_key').limit(limit).execute();
+    },
+    async deletePartition(database: string, table: string, valuesKey: string, on: Db = db): Promise<boolean> {
+      const result = await on
+        .deleteFrom('catalog_partitions')
+        .where('database', '=', database)
+        .where('table_name', '=', table)
+        .where('values_key', '=', valuesKey)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    },
+
+    async insertCrawler(row: CrawlerRow): Promise<boolean> {
+      const result = await db
+        .insertInto('catalog_crawlers')
+        .values(row)
+        .onConflict((oc) => oc.column('name').doNothing())
+        .executeTakeFirst();
+      return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+    },
+    findCrawler: (name: string) =>
+      db.selectFrom('catalog_crawlers').selectAll().where('name', '=', name).executeTakeFirst(),
+    listCrawlers: () => db.selectFrom('catalog_crawlers').selectAll().orderBy('name').execute(),
+    /** Moves a crawler from one state to another; false when it was not in `from`. */
+    async transitionCrawler(
+      name: string,
+      from: CrawlerRow['state'],
+      changes: Partial<CrawlerRow>,
+    ): Promise<boolean> {
+      const result = await db
+        .updateTable('catalog_crawlers')
+        .set(changes)
+        .where('name', '=', name)
+        .where('state', '=', from)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
+    async deleteCrawler(name: string): Promise<boolean> {
+      const result = await db.deleteFrom('catalog_crawlers').where('name', '=', name).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    },
+    /** Crawls a killed process left RUNNING can never finish; they end FAILED at start-up. */
+    async failInterruptedCrawls(lastCrawl: string): Promise<void> {
+      await db
+        .updateTable('catalog_crawlers')
+        .set({ state: 'READY', last_crawl: lastCrawl })
+        .where('state', '!=', 'READY')
+        .execute();
+    },
+  };
+}
+
+export type CatalogStore = ReturnType<typeof createCatalogStore>;

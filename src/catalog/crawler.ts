@@ -1,0 +1,345 @@
+import { type DuckDBConnection, queryRows, withDuckDb } from '../lib/duckdb.js';
+import type { Logger } from '../lib/logger.js';
+import { quoteLiteral } from '../lib/sql.js';
+import type { StorageService } from '../storage/index.js';
+import { type CatalogService, catalogName, partitionKeyOf } from './catalog-service.js';
+import type { ColumnShape, CrawlerInput, TableInput } from './glue-shapes.js';
+import { hiveTypeOf } from './hive-types.js';
+import { type DataFormat, isDataKey, parseS3Url } from './table-reader.js';
+
+export interface CrawlOutcome {
+  tablesCreated: number;
+  tablesUpdated: number;
+  tablesDeleted: number;
+}
+
+interface FoundFile {
+  key: string;
+  size: number;
+  /** Hive partition segments (`year=2024`) between the table root and the file. */
+  partition: [string, string][];
+}
+
+interface FoundTable {
+  name: string;
+  bucket: string;
+  root: string;
+  files: FoundFile[];
+}
+
+const HIVE_SEGMENT = /^([^=/]+)=([^/]*)$/;
+const PARQUET_MAGIC = Buffer.from('PAR1');
+
+/** Turns a folder name into a table name the way Glue's crawler does: lower case, `_` for the rest. */
+export function tableNameOf(folder: string): string {
+  return (
+    folder
+      .toLowerCase()
+      .replace(/[^a-z0-9_]/g, '_')
+      .replace(/^_+|_+$/g, '') || 'table'
+  );
+}
+
+function globToRegExp(glob: string): RegExp {
+  let out = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i] as string;
+    if (c === '*') {
+      if (glob[i + 1] === '*') {
+        out += '.*';
+        i++;
+      } else out += '[^/]*';
+    } else if (c === '?') out += '[^/]';
+    else out += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${out}$`);
+}
+
+/**
+ * Groups a target's objects into tables: files directly under the target (or under hive `k=v` folders of it)
+ * form one table named after the target's folder; each other first-level folder is a table of its own.
+ */
+async function findTables(
+  storage: StorageService,
+  path: string,
+  exclusions: string[],
+  prefixName: string,
+): Promise<FoundTable[]> {
+  const { bucket, prefix } = parseS3Url(path);
+  const excluded = exclusions.map(globToRegExp);
+  const tables = new Map<string, FoundTable>();
+  const rootName = tableNameOf(prefix.split('/').filter(Boolean).at(-1) ?? bucket);
+  for await (const object of storage.listAll(bucket, prefix)) {
+    const relative = object.key.slice(prefix.length);
+    if (!isDataKey(object.key) || object.size === 0 || excluded.some((e) => e.test(relative))) continue;
+    const segments = relative.split('/');
+    segments.pop();
+    const first = segments[0];
+    const own = first === undefined || HIVE_SEGMENT.test(first);
+    const root = own ? prefix : `${prefix}${first}/`;
+    const name = prefixName + (own ? rootName : tableNameOf(first as string));
+    let table = tables.get(root);
+    if (!table) {
+      table = { name, bucket, root, files: [] };
+      tables.set(root, table);
+    }
+    const partition = (own ? segments : segments.slice(1))
+      .map((s) => HIVE_SEGMENT.exec(s))
+      .filter((m) => m !== null)
+      .map((m) => [m[1] as string, m[2] as string] as [string, string]);
+    table.files.push({ key: object.key, size: object.size, partition });
+  }
+  return [...tables.values()];
+}
+
+function formatOfFile(key: string, head: Buffer): { format: DataFormat; gzip: boolean } {
+  const gzip = key.endsWith('.gz') || (head[0] === 0x1f && head[1] === 0x8b);
+  const base = key.replace(/\.gz$/, '').toLowerCase();
+  if (head.subarray(0, 4).equals(PARQUET_MAGIC) || base.endsWith('.parquet'))
+    return { format: 'parquet', gzip: false };
+  if (/\.(jsonl|ndjson|json)$/.test(base) || (!gzip && head[0] === 0x7b)) return { format: 'json', gzip };
+  return { format: 'csv', gzip };
+}
+
+interface CsvDialect {
+  delimiter: string;
+  quote: string;
+  escape: string;
+  header: string;
+}
+
+async function sniff(
+  connection: DuckDBConnection,
+  path: string,
+  format: DataFormat,
+  gzip: boolean,
+): Promise<{ columns: ColumnShape[]; csv?: CsvDialect }> {
+  const compression = quoteLiteral(gzip ? 'gzip' : 'none');
+  if (format === 'csv') {
+    const [row] = await queryRows(
+      connection,
+      `SELECT Delimiter, Quote, Escape, HasHeader, Columns FROM sniff_csv(${quoteLiteral(path)}, sample_size=20480, compression=${compression})`,
+    );
+    const columns = (row?.Columns as { name: string; type: string }[]).map((c) => ({
+      Name: c.name,
+      Type: hiveTypeOf(c.type),
+    }));
+    return {
+      columns,
+      csv: {
+        delimiter: String(row?.Delimiter ?? ','),
+        quote: String(row?.Quote ?? '"') || '"',
+        escape: String(row?.Escape ?? '"') || '"',
+        header: row?.HasHeader ? '1' : '0',
+      },
+    };
+  }
+  const jsonCompression = quoteLiteral(gzip ? 'gzip' : 'uncompressed');
+  const reader =
+    format === 'json'
+      ? `read_json(${quoteLiteral(path)}, format='newline_delimited', compression=${jsonCompression}, sample_size=20480)`
+      : `read_parquet(${quoteLiteral(path)})`;
+  const rows = await queryRows(connection, `DESCRIBE SELECT * FROM ${reader}`);
+  return {
+    columns: rows.map((r) => ({ Name: String(r.column_name), Type: hiveTypeOf(String(r.column_type)) })),
+  };
+}
+
+function partitionKeysOf(table: FoundTable): ColumnShape[] {
+  const [first] = table.files;
+  const names = first?.partition.map(([k]) => k) ?? [];
+  const consistent = table.files.every(
+    (f) => f.partition.length === names.length && f.partition.every(([k], i) => k === names[i]),
+  );
+  if (!consistent)
+    throw new Error(`the files of ${table.name} are not laid out in the same partition folders`);
+  return names.map((name, i) => {
+    const numeric = table.files.every((f) => /^-?\d{1,9}$/.test(f.partition[i]?.[1] ?? ''));
+    return { Name: name, Type: numeric ? 'int' : 'string' };
+  });
+}
+
+const SERDE: Record<DataFormat, { input: string; output: string; serde: string }> = {
+  csv: {
+    input: 'org.apache.hadoop.mapred.TextInputFormat',
+    output: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+    serde: 'org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe',
+  },
+  json: {
+    input: 'org.apache.hadoop.mapred.TextInputFormat',
+    output: 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat',
+    serde: 'org.openx.data.jsonserde.JsonSerDe',
+  },
+  parquet: {
+    input: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+    output: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+    serde: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
+  },
+};
+
+/** What differs between two table definitions as far as reading the data goes (not counts or times). */
+function shapeOf(input: TableInput): string {
+  const { StorageDescriptor: sd, PartitionKeys, Parameters } = input;
+  return JSON.stringify([
+    sd?.Columns,
+    sd?.Location,
+    sd?.SerdeInfo,
+    sd?.InputFormat,
+    PartitionKeys,
+    Parameters?.classification,
+    Parameters?.compressionType,
+    Parameters?.['seawall.synthetic'],
+  ]);
+}
+
+export interface CrawlDeps {
+  catalog: CatalogService;
+  storage: StorageService;
+  logger: Logger;
+}
+
+/** Crawls every S3 target of a crawler into its database, creating or versioning tables and partitions. */
+export async function crawl(
+  deps: CrawlDeps,
+  crawler: CrawlerInput,
+  crawlerName: string,
+): Promise<CrawlOutcome> {
+  const outcome: CrawlOutcome = { tablesCreated: 0, tablesUpdated: 0, tablesDeleted: 0 };
+  const database = catalogName(crawler.DatabaseName ?? 'default');
+  await deps.catalog.createDatabase({ Name: database }).catch((error: { code?: string }) => {
+    if (error.code !== 'AlreadyExistsException') throw error;
+  });
+  for (const target of crawler.Targets.S3Targets) {
+    for (const found of await findTables(
+      deps.storage,
+      target.Path,
+      target.Exclusions ?? [],
+      crawler.TablePrefix ?? '',
+    )) {
+      const created = await crawlTable(deps, database, found, crawlerName);
+      if (created === 'created') outcome.tablesCreated++;
+      if (created === 'updated') outcome.tablesUpdated++;
+    }
+  }
+  return outcome;
+}
+
+async function crawlTable(
+  deps: CrawlDeps,
+  database: string,
+  found: FoundTable,
+  crawlerName: string,
+): Promise<'created' | 'updated' | 'unchanged'> {
+  const sample = found.files[0] as FoundFile;
+  const opened = await deps.storage.openObject(found.bucket, sample.key, () => ({
+    start: 0,
+    end: Math.min(sample.size, 16) - 1,
+  }));
+  const head = Buffer.concat(await opened.body.toArray());
+  const { format, gzip } = formatOfFile(sample.key, head);
+  const files = await deps.storage.filesForEngine([
+    { bucket: found.bucket, key: sample.key, name: `sample.${format}${gzip ? '.gz' : ''}` },
+  ]);
+  let sniffed: Awaited<ReturnType<typeof sniff>>;
+  const path = files.paths[0] as string;
+  try {
+    sniffed = await withDuckDb({ threads: 1 }, (c) => sniff(c, path, format, gzip));
+  } catch (error) {
+    // DuckDB names the file it failed on; the engine's scratch path means nothing to the user (and is not theirs to see).
+    throw new Error(
+      `could not read s3://${found.bucket}/${sample.key}: ${(error as Error).message.split(path).join(sample.key)}`,
+    );
+  } finally {
+    await files.release();
+  }
+  const partitionKeys = partitionKeysOf(found);
+  const partitionNames = new Set(partitionKeys.map((k) => k.Name.toLowerCase()));
+  const columns = sniffed.columns.filter((c) => !partitionNames.has(c.Name.toLowerCase()));
+  const synthetic = opened.object.userMetadata['seawall-synthetic'] === 'true';
+  const serde = SERDE[format];
+  const csv = sniffed.csv;
+  const input: TableInput = {
+    Name: found.name,
+    TableType: 'EXTERNAL_TABLE',
+    PartitionKeys: partitionKeys,
+    Parameters: {
+      classification: format,
+      compressionType: gzip ? 'gzip' : 'none',
+      typeOfData: 'file',
+      UPDATED_BY_CRAWLER: crawlerName,
+      objectCount: String(found.files.length),
+      sizeKey: String(found.files.reduce((n, f) => n + f.size, 0)),
+      ...(csv
+        ? {
+            delimiter: csv.delimiter,
+            'skip.header.line.count': csv.header,
+            areColumnsQuoted: 'false',
+            columnsOrdered: 'true',
+          }
+        : {}),
+      ...(synthetic ? { 'seawall.synthetic': 'true' } : {}),
+    },
+    StorageDescriptor: {
+      Columns: columns,
+      Location: `s3://${found.bucket}/${found.root}`,
+      InputFormat: serde.input,
+      OutputFormat: serde.output,
+      Compressed: gzip,
+      NumberOfBuckets: -1,
+      SerdeInfo: {
+        SerializationLibrary: serde.serde,
+        Parameters: csv ? { 'field.delim': csv.delimiter, quoteChar: csv.quote, escapeChar: csv.escape } : {},
+      },
+      StoredAsSubDirectories: false,
+    },
+  };
+  const existing = await deps.catalog.getTable(database, found.name).catch(() => undefined);
+  let change: 'created' | 'updated' | 'unchanged' = 'unchanged';
+  if (!existing) {
+    await deps.catalog.createTable(database, input);
+    change = 'created';
+  } else if (shapeOf(existing.definition) !== shapeOf(input)) {
+    await deps.catalog.updateTable(database, {
+      ...input,
+      Parameters: { ...existing.definition.Parameters, ...input.Parameters },
+    });
+    change = 'updated';
+  }
+  if (partitionKeys.length > 0) await syncPartitions(deps, database, found, input);
+  deps.logger.info(
+    { database, table: found.name, change, format, files: found.files.length },
+    'crawled table',
+  );
+  return change;
+}
+
+async function syncPartitions(
+  deps: CrawlDeps,
+  database: string,
+  found: FoundTable,
+  table: TableInput,
+): Promise<void> {
+  const wanted = new Map<string, string[]>();
+  for (const file of found.files) {
+    const values = file.partition.map(([, v]) => v);
+    wanted.set(partitionKeyOf(values), values);
+  }
+  const existing = new Set(
+    (await deps.catalog.allPartitions(database, found.name)).map((p) => partitionKeyOf(p.definition.Values)),
+  );
+  for (const [key, values] of wanted) {
+    if (existing.has(key)) continue;
+    const folder = (table.PartitionKeys ?? []).map((k, i) => `${k.Name}=${values[i]}`).join('/');
+    await deps.catalog.createPartition(database, found.name, {
+      Values: values,
+      StorageDescriptor: {
+        ...table.StorageDescriptor,
+        Location: `${table.StorageDescriptor?.Location}${folder}/`,
+      },
+    });
+  }
+  for (const key of existing) {
+    if (!wanted.has(key))
+      await deps.catalog.deletePartition(database, found.name, JSON.parse(key) as string[]);
+  }
+}

@@ -1,0 +1,13 @@
+/** Glue Data Catalog: databases, tables with versions, partitions, and crawlers that infer them. */
+export { createGlueApi } from './catalog-api.js';
+export {
+  type CatalogService,
+  type CatalogTable,
+  catalogName,
+  createCatalogService,
+} from './catalog-service.js';
+export { createCatalogStore } from './catalog-store.js';
+export { type CrawlerService, createCrawlerService } from './crawler-service.js';
+export type { ColumnShape, TableInput } from './glue-shapes.js';
+export { duckDbTypeOf, hiveTypeOf } from './hive-types.js';
+export { isDataKey, openTableForEngine, parseS3Url, type ReadableTable } from './table-reader.js';

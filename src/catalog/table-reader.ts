@@ -1,0 +1,180 @@
+import { badRequest } from '../errors.js';
+import { quoteIdent, quoteList, quoteLiteral } from '../lib/sql.js';
+import type { EngineFiles, StorageService } from '../storage/index.js';
+import type { CatalogPartition, CatalogService, CatalogTable } from './catalog-service.js';
+import type { ColumnShape } from './glue-shapes.js';
+import { duckDbTypeOf } from './hive-types.js';
+
+export type DataFormat = 'csv' | 'json' | 'parquet';
+
+/** A catalog table made readable by DuckDB: a relation to select from, over files linked for the engine. */
+export interface ReadableTable {
+  relation: string;
+  columns: { name: string; type: string }[];
+  /** Bytes of the files behind the table (Athena's DataScannedInBytes). */
+  bytes: number;
+  files: number;
+  release(): Promise<void>;
+}
+
+export function parseS3Url(url: string): { bucket: string; prefix: string } {
+  const match = /^s3a?:\/\/([^/]+)\/?(.*)$/.exec(url);
+  if (!match)
+    throw badRequest('InvalidInputException', `Location '${url.slice(0, 200)}' is not an s3:// URL.`);
+  const prefix = match[2] as string;
+  return {
+    bucket: match[1] as string,
+    prefix: prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`,
+  };
+}
+
+export function formatOf(table: CatalogTable): DataFormat {
+  const sd = table.definition.StorageDescriptor;
+  const hints = [
+    table.definition.Parameters?.classification,
+    sd?.InputFormat,
+    sd?.SerdeInfo?.SerializationLibrary,
+  ]
+    .join(' ')
+    .toLowerCase();
+  if (hints.includes('parquet')) return 'parquet';
+  if (hints.includes('json')) return 'json';
+  if (hints.includes('csv') || hints.includes('text') || hints.includes('lazysimpleserde')) return 'csv';
+  throw badRequest(
+    'InvalidInputException',
+    `Table ${table.definition.Name} has a storage format Seawall cannot read (classification csv, json or parquet).`,
+  );
+}
+
+/** Files that are metadata or leftovers, not data: `_SUCCESS`, `.crc`, hidden files. */
+export function isDataKey(key: string): boolean {
+  const name = key.slice(key.lastIndexOf('/') + 1);
+  return (
+    name !== '' &&
+    !name.startsWith('_') &&
+    !name.startsWith('.') &&
+    !name.endsWith('.crc') &&
+    !name.endsWith('$folder$')
+  );
+}
+
+function csvOptions(table: CatalogTable): string {
+  const serde = table.definition.StorageDescriptor?.SerdeInfo?.Parameters ?? {};
+  const params = table.definition.Parameters ?? {};
+  const delimiter = serde['field.delim'] ?? serde.separatorChar ?? params.delimiter ?? ',';
+  const quote = serde.quoteChar ?? '"';
+  const escape = serde.escapeChar ?? quote;
+  const header = Number(params['skip.header.line.count'] ?? serde['skip.header.line.count'] ?? '0') > 0;
+  return `delim=${quoteLiteral(delimiter)}, quote=${quoteLiteral(quote)}, escape=${quoteLiteral(escape)}, header=${header}, auto_detect=false, null_padding=true, strict_mode=false`;
+}
+
+/** Reads one group of files (a partition, or the whole unpartitioned table) with the table's columns. */
+function selectFiles(
+  format: DataFormat,
+  table: CatalogTable,
+  columns: ColumnShape[],
+  paths: string[],
+  partition: { name: string; type: string; value: string }[],
+): string {
+  const list = quoteList(paths);
+  const constants = partition.map(
+    (p) => `TRY_CAST(${quoteLiteral(p.value)} AS ${p.type}) AS ${quoteIdent(p.name)}`,
+  );
+  let from: string;
+  let projections: string[];
+  if (format === 'csv') {
+    // Every field is read as text and converted per column, so a value that does not fit its type reads as
+    // NULL (as Athena's CSV SerDes do) instead of failing the whole query.
+    const struct = columns.map((c) => `${quoteLiteral(c.Name)}: 'VARCHAR'`).join(', ');
+    from = `read_csv(${list}, columns={${struct}}, ${csvOptions(table)})`;
+    projections = columns.map(
+      (c) =>
+        `TRY_CAST(${quoteIdent(c.Name)} AS ${duckDbTypeOf(c.Type ?? 'string')}) AS ${quoteIdent(c.Name)}`,
+    );
+  } else if (format === 'json') {
+    const struct = columns
+      .map((c) => `${quoteLiteral(c.Name)}: ${quoteLiteral(duckDbTypeOf(c.Type ?? 'string'))}`)
+      .join(', ');
+    from = `read_json(${list}, format='newline_delimited', columns={${struct}})`;
+    projections = columns.map((c) => quoteIdent(c.Name));
+  } else {
+    from = `read_parquet(${list}, union_by_name=true)`;
+    projections = columns.map(
+      (c) =>
+        `TRY_CAST(${quoteIdent(c.Name)} AS ${duckDbTypeOf(c.Type ?? 'string')}) AS ${quoteIdent(c.Name)}`,
+    );
+  }
+  return `SELECT ${[...projections, ...constants].join(', ')} FROM ${from}`;
+}
+
+function extensionFor(format: DataFormat, key: string): string {
+  const gz = key.endsWith('.gz') ? '.gz' : '';
+  return format === 'parquet' ? '.parquet' : `.${format}${gz}`;
+}
+
+/**
+ * Makes a catalog table readable: lists the objects under its location (or each partition's), links them for
+ * the engine, and builds the relation. Partition values become typed constant columns, as in Athena.
+ */
+export async function openTableForEngine(
+  deps: { catalog: CatalogService; storage: StorageService },
+  database: string,
+  tableName: string,
+): Promise<ReadableTable> {
+  const table = await deps.catalog.getTable(database, tableName);
+  const format = formatOf(table);
+  const columns = table.definition.StorageDescriptor?.Columns ?? [];
+  const keys = table.definition.PartitionKeys ?? [];
+  const location = table.definition.StorageDescriptor?.Location;
+  if (!location) throw badRequest('InvalidInputException', `Table ${table.definition.Name} has no Location.`);
+  const groups: { location: string; partition: CatalogPartition | undefined }[] =
+    keys.length === 0
+      ? [{ location, partition: undefined }]
+      : (await deps.catalog.allPartitions(database, tableName)).map((p) => ({
+          location: p.definition.StorageDescriptor?.Location ?? '',
+          partition: p,
+        }));
+
+  const entries: { bucket: string; key: string; name: string }[] = [];
+  const groupFiles: number[][] = [];
+  let bytes = 0;
+  for (const group of groups) {
+    const { bucket, prefix } = parseS3Url(group.location || location);
+    const indices: number[] = [];
+    for await (const object of deps.storage.listAll(bucket, prefix)) {
+      if (!isDataKey(object.key) || object.size === 0) continue;
+      indices.push(entries.length);
+      entries.push({
+        bucket,
+        key: object.key,
+        name: `f${entries.length}${extensionFor(format, object.key)}`,
+      });
+      bytes += object.size;
+    }
+    groupFiles.push(indices);
+  }
+  const files: EngineFiles = await deps.storage.filesForEngine(entries);
+  const outputColumns = [...columns, ...keys].map((c) => ({
+    name: c.Name,
+    type: duckDbTypeOf(c.Type ?? 'string'),
+  }));
+  const selects = groups.flatMap((group, g) => {
+    const paths = (groupFiles[g] as number[]).map((i) => files.paths[i] as string);
+    if (paths.length === 0) return [];
+    const values = group.partition?.definition.Values ?? [];
+    const partition = keys.map((k, i) => ({
+      name: k.Name,
+      type: duckDbTypeOf(k.Type ?? 'string'),
+      value: values[i] ?? '',
+    }));
+    return [selectFiles(format, table, columns, paths, partition)];
+  });
+  const empty = `SELECT ${outputColumns.map((c) => `CAST(NULL AS ${c.type}) AS ${quoteIdent(c.name)}`).join(', ') || '1 AS "empty"'} WHERE false`;
+  return {
+    relation: `(${selects.length > 0 ? selects.join(' UNION ALL BY NAME ') : empty})`,
+    columns: outputColumns,
+    bytes,
+    files: entries.length,
+    release: () => files.release(),
+  };
+}

@@ -120,7 +120,7 @@ async function sniff(
       connection,
       `SELECT Delimiter, Quote, Escape, HasHeader, Columns FROM sniff_csv(${quoteLiteral(path)}, sample_size=20480, compression=${compression})`,
     );
-    const columns = (row?.Columns as { name: string; type: string }[]).map((c) => ({
+    const columns = ((row?.Columns ?? []) as { name: string; type: string }[]).map((c) => ({
       Name: c.name,
       Type: hiveTypeOf(c.type),
     }));

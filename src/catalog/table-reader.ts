@@ -63,9 +63,9 @@ function csvOptions(table: CatalogTable): string {
   const params = table.definition.Parameters ?? {};
   const delimiter = serde['field.delim'] ?? serde.separatorChar ?? params.delimiter ?? ',';
   const quote = serde.quoteChar ?? '"';
-  const escape = serde.escapeChar ?? quote;
+  const escapeChar = serde.escapeChar ?? quote;
   const header = Number(params['skip.header.line.count'] ?? serde['skip.header.line.count'] ?? '0') > 0;
-  return `delim=${quoteLiteral(delimiter)}, quote=${quoteLiteral(quote)}, escape=${quoteLiteral(escape)}, header=${header}, auto_detect=false, null_padding=true, strict_mode=false`;
+  return `delim=${quoteLiteral(delimiter)}, quote=${quoteLiteral(quote)}, escape=${quoteLiteral(escapeChar)}, header=${header}, auto_detect=false, null_padding=true, strict_mode=false`;
 }
 
 /** Reads one group of files (a partition, or the whole unpartitioned table) with the table's columns. */

@@ -9,6 +9,7 @@ import { createIamService, createIamStore, type IamService, type RootCredentials
 import { createSecretBox, ensureRootKeyFile, readRootKey } from './kms/index.js';
 import { type Clock, systemClock } from './lib/clock.js';
 import { createLogger, type Logger } from './lib/logger.js';
+import { type AthenaService, createAthenaApi, createAthenaService, createQueryStore } from './query/index.js';
 import { createHttpServer } from './server/http-server.js';
 import { createInternalRoutes } from './server/internal-routes.js';
 import {
@@ -67,6 +68,7 @@ export interface Seawall {
   readonly accountId: string;
   readonly storage: StorageService;
   readonly crawlers: CrawlerService;
+  readonly athena: AthenaService;
   readonly logger: Logger;
   close(): Promise<void>;
 }
@@ -99,12 +101,15 @@ export async function startSeawall(
     const catalog = createCatalogService({ store: catalogStore, clock });
     const crawlers = createCrawlerService({ store: catalogStore, catalog, storage, clock, logger });
     await crawlers.recover();
+    const athena = createAthenaService({ store: createQueryStore(db.db), catalog, storage, clock, logger, region: account.region });
+    await athena.init(account.accountId);
 
     const s3 = createS3Api({ storage, baseDomains: ['localhost', `s3.${account.region}.localhost`] });
     server = createHttpServer({
       services: {
         s3: { protocol: 'restXml', handle: s3 },
         glue: { protocol: 'awsJson', handle: createGlueApi({ catalog, crawlers }) },
+        athena: { protocol: 'awsJson', handle: createAthenaApi(athena) },
       },
       internal: createInternalRoutes(),
       iam,
@@ -128,6 +133,7 @@ export async function startSeawall(
       accountId: account.accountId,
       storage,
       crawlers,
+      athena,
       logger,
       async close() {
         await new Promise<void>((resolve) => {
@@ -136,6 +142,7 @@ export async function startSeawall(
           setTimeout(() => listening.closeAllConnections(), 5000).unref();
         });
         await crawlers.idle();
+        await athena.idle();
         await db.close();
       },
     };

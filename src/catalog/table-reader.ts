@@ -13,7 +13,8 @@ export interface ReadableTable {
   columns: { name: string; type: string }[];
   /** Bytes of the files behind the table (Athena's DataScannedInBytes). */
   bytes: number;
-  files: number;
+  /** The engine files the relation reads: exactly what a sandbox must allow. */
+  paths: string[];
   release(): Promise<void>;
 }
 
@@ -174,7 +175,7 @@ export async function openTableForEngine(
     relation: `(${selects.length > 0 ? selects.join(' UNION ALL BY NAME ') : empty})`,
     columns: outputColumns,
     bytes,
-    files: entries.length,
+    paths: files.paths,
     release: () => files.release(),
   };
 }

@@ -99,6 +99,37 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0003-query': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('workgroups')
+          .addColumn('name', 'text', (c) => c.primaryKey())
+          .addColumn('description', 'text', (c) => c.notNull())
+          .addColumn('output_location', 'text', (c) => c.notNull())
+          .addColumn('enforce', 'integer', (c) => c.notNull())
+          .addColumn('create_time', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('query_executions')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('account_id', 'text', (c) => c.notNull())
+          .addColumn('workgroup', 'text', (c) => c.notNull())
+          .addColumn('query', 'text', (c) => c.notNull())
+          .addColumn('database', 'text')
+          .addColumn('client_request_token', 'text', (c) => c.unique())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('state_change_reason', 'text')
+          .addColumn('output_location', 'text', (c) => c.notNull())
+          .addColumn('columns', 'text')
+          .addColumn('data_scanned', 'bigint', (c) => c.notNull())
+          .addColumn('submitted_at', 'bigint', (c) => c.notNull())
+          .addColumn('started_at', 'bigint')
+          .addColumn('completed_at', 'bigint')
+          .addColumn('engine_ms', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('query_executions_by_time').on('query_executions').columns(['workgroup', 'submitted_at']).execute();
+      },
+    },
   };
 }
 

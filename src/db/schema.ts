@@ -84,6 +84,33 @@ export interface CatalogCrawlerTable {
   update_time: Millis;
 }
 
+export interface QueryExecutionTable {
+  id: string;
+  account_id: string;
+  workgroup: string;
+  query: string;
+  database: string | null;
+  client_request_token: string | null;
+  state: 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+  state_change_reason: string | null;
+  output_location: string;
+  /** JSON: ColumnInfo list of the result, once known. */
+  columns: string | null;
+  data_scanned: number;
+  submitted_at: Millis;
+  started_at: Millis | null;
+  completed_at: Millis | null;
+  engine_ms: number;
+}
+
+export interface WorkgroupTable {
+  name: string;
+  description: string;
+  output_location: string;
+  enforce: number;
+  create_time: Millis;
+}
+
 export interface Database {
   accounts: AccountTable;
   access_keys: AccessKeyTable;
@@ -94,4 +121,6 @@ export interface Database {
   catalog_table_versions: CatalogTableVersionTable;
   catalog_partitions: CatalogPartitionTable;
   catalog_crawlers: CatalogCrawlerTable;
+  query_executions: QueryExecutionTable;
+  workgroups: WorkgroupTable;
 }

@@ -26,6 +26,8 @@ export interface BlobStore {
 }
 
 export interface EngineFiles {
+  /** The scratch directory, private to this use; the engine may also spill into it. */
+  dir: string;
   /** Absolute paths, in the order of the entries. */
   paths: string[];
   release(): Promise<void>;
@@ -188,7 +190,7 @@ export async function createLocalBlobStore(root: string): Promise<BlobStore> {
         await fs.rm(dir, { recursive: true, force: true });
         throw error;
       }
-      return { paths, release: () => fs.rm(dir, { recursive: true, force: true }) };
+      return { dir, paths, release: () => fs.rm(dir, { recursive: true, force: true }) };
     },
   };
 }

@@ -1,0 +1,5 @@
+/** Athena: SQL over the catalog's tables, sandboxed in DuckDB, results as CSV in the results bucket. */
+export { createAthenaApi } from './athena-api.js';
+export { type AthenaService, createAthenaService, PRIMARY_WORKGROUP } from './athena-service.js';
+export { createQueryStore } from './query-store.js';
+export { analyzeQuery, QueryRejected, RESERVED_SCHEMAS } from './sandbox.js';

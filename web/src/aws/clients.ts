@@ -1,0 +1,37 @@
+import { AthenaClient } from '@aws-sdk/client-athena';
+import { GlueClient } from '@aws-sdk/client-glue';
+import type { Session } from '../session.js';
+
+export interface AwsClients {
+  glue: GlueClient;
+  athena: AthenaClient;
+}
+
+/**
+ * The console talks to the server that served it, with the same APIs and SigV4 signatures as any script:
+ * the secret only ever leaves the tab as a signature.
+ */
+export function createClients(session: Session): AwsClients {
+  const config = {
+    region: session.region,
+    endpoint: window.location.origin,
+    credentials: { accessKeyId: session.accessKeyId, secretAccessKey: session.secretAccessKey },
+  };
+  return { glue: new GlueClient(config), athena: new AthenaClient(config) };
+}
+
+export function destroyClients(clients: AwsClients): void {
+  clients.glue.destroy();
+  clients.athena.destroy();
+}
+
+/** AWS's own message for a refused call (e.g. SignatureDoesNotMatch), else whatever the error says. */
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) {
+    const message = error.message.trim();
+    const name = error.name && error.name !== 'Error' ? error.name : '';
+    if (message === '' || message === 'UnknownError') return name || 'The request failed.';
+    return name && !message.startsWith(name) ? `${name}: ${message}` : message;
+  }
+  return String(error);
+}

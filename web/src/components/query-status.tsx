@@ -1,0 +1,91 @@
+import type { QueryExecutionInfo } from '../aws/query.js';
+import { formatBytes, formatDuration } from '../format.js';
+import type { RunState } from '../use-query-runner.js';
+import { ROW_LIMIT } from '../use-query-runner.js';
+
+function statistics(info: QueryExecutionInfo): string[] {
+  const parts: string[] = [];
+  if (info.engineMs !== undefined) parts.push(`Engine time ${formatDuration(info.engineMs)}`);
+  if (info.scannedBytes !== undefined) parts.push(`Data scanned ${formatBytes(info.scannedBytes)}`);
+  return parts;
+}
+
+/** The state word shown and put in data-state, so a test can wait for SUCCEEDED without parsing prose. */
+function stateOf(state: RunState): string {
+  switch (state.phase) {
+    case 'idle':
+      return 'IDLE';
+    case 'submitting':
+      return 'SUBMITTING';
+    case 'waiting':
+      return state.cancelling ? 'CANCELLING' : state.info.state;
+    case 'fetching':
+      return 'FETCHING';
+    case 'done':
+      return state.info.state;
+    case 'error':
+      return 'ERROR';
+  }
+}
+
+function detail(state: RunState): string[] {
+  switch (state.phase) {
+    case 'idle':
+      return ['Write a query and press Run (Ctrl+Enter).'];
+    case 'submitting':
+      return ['Submitting the query…'];
+    case 'waiting':
+      return [state.info.state === 'QUEUED' ? 'Waiting for the engine…' : 'Running…'];
+    case 'fetching':
+      return ['Fetching results…', ...statistics(state.info)];
+    case 'done': {
+      const parts = statistics(state.info);
+      const result = state.result;
+      if (result) {
+        const count = `${result.rows.length.toLocaleString()} row${result.rows.length === 1 ? '' : 's'}`;
+        parts.unshift(result.truncated ? `First ${ROW_LIMIT.toLocaleString()} rows shown` : count);
+      }
+      return parts;
+    }
+    case 'error':
+      return [];
+  }
+}
+
+export function QueryStatus({ state }: { state: RunState }) {
+  const word = stateOf(state);
+  const busy = state.phase === 'submitting' || state.phase === 'waiting' || state.phase === 'fetching';
+  const message =
+    state.phase === 'error'
+      ? state.message
+      : state.phase === 'done' && state.info.state !== 'SUCCEEDED'
+        ? state.info.reason
+        : undefined;
+  return (
+    <div className="query-status" data-testid="query-status" data-state={word} aria-live="polite">
+      <div className="status-line">
+        {state.phase !== 'idle' && (
+          <span className={`state-pill state-${word.toLowerCase()}`}>
+            {busy && <span className="spinner" aria-hidden="true" />}
+            {word}
+          </span>
+        )}
+        {detail(state).map((part) => (
+          <span key={part} className="status-part">
+            {part}
+          </span>
+        ))}
+        {'info' in state && state.info && (
+          <span className="status-part query-id" title="Query execution id">
+            {state.info.id}
+          </span>
+        )}
+      </div>
+      {message && (
+        <p className="error" role="alert" data-testid="query-error">
+          {message}
+        </p>
+      )}
+    </div>
+  );
+}

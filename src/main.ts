@@ -1,12 +1,24 @@
 import { promises as fs } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import {
+  type CrawlerService,
+  createCatalogService,
+  createCatalogStore,
+  createCrawlerService,
+  createGlueApi,
+} from './catalog/index.js';
 import type { Config } from './config.js';
 import { dataDirLayout, exists, writeFileOnce } from './data-dir.js';
-import { type CrawlerService, createCatalogService, createCatalogStore, createCrawlerService, createGlueApi } from './catalog/index.js';
 import { type MetadataDb, openMetadataDb } from './db/database.js';
+import {
+  createDatabrewApi,
+  createDatabrewService,
+  createEtlStore,
+  type DatabrewService,
+} from './etl/index.js';
 import { createIamService, createIamStore, type IamService, type RootCredentials } from './iam/index.js';
-import { createSecretBox, ensureRootKeyFile, readRootKey } from './kms/index.js';
+import { createSecretBox, deriveKey, ensureRootKeyFile, readRootKey } from './kms/index.js';
 import { type Clock, systemClock } from './lib/clock.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import { type AthenaService, createAthenaApi, createAthenaService, createQueryStore } from './query/index.js';
@@ -69,6 +81,7 @@ export interface Seawall {
   readonly storage: StorageService;
   readonly crawlers: CrawlerService;
   readonly athena: AthenaService;
+  readonly databrew: DatabrewService;
   readonly logger: Logger;
   close(): Promise<void>;
 }
@@ -101,8 +114,22 @@ export async function startSeawall(
     const catalog = createCatalogService({ store: catalogStore, clock });
     const crawlers = createCrawlerService({ store: catalogStore, catalog, storage, clock, logger });
     await crawlers.recover();
-    const athena = createAthenaService({ store: createQueryStore(db.db), catalog, storage, clock, logger, region: account.region });
+    const athena = createAthenaService({
+      store: createQueryStore(db.db),
+      catalog,
+      storage,
+      clock,
+      logger,
+      region: account.region,
+    });
     await athena.init(account.accountId);
+    const databrew = createDatabrewService({
+      store: createEtlStore(db.db),
+      clock,
+      logger,
+      job: { catalog, storage, hashKey: (variable) => deriveKey(rootKey, 'databrew-hash', variable) },
+    });
+    await databrew.recover();
 
     const s3 = createS3Api({ storage, baseDomains: ['localhost', `s3.${account.region}.localhost`] });
     server = createHttpServer({
@@ -110,8 +137,9 @@ export async function startSeawall(
         s3: { protocol: 'restXml', handle: s3 },
         glue: { protocol: 'awsJson', handle: createGlueApi({ catalog, crawlers }) },
         athena: { protocol: 'awsJson', handle: createAthenaApi(athena) },
+        databrew: { protocol: 'restJson', handle: createDatabrewApi(databrew) },
       },
-      internal: createInternalRoutes(),
+      internal: createInternalRoutes({ region: account.region }),
       iam,
       clock,
       region: account.region,
@@ -134,6 +162,7 @@ export async function startSeawall(
       storage,
       crawlers,
       athena,
+      databrew,
       logger,
       async close() {
         await new Promise<void>((resolve) => {
@@ -143,6 +172,7 @@ export async function startSeawall(
         });
         await crawlers.idle();
         await athena.idle();
+        await databrew.idle();
         await db.close();
       },
     };

@@ -292,7 +292,9 @@ describe('crawlers', () => {
       'parking_tickets',
       'service_requests_311',
     ]);
-    const byName: Record<string, (typeof tables)[number]> = Object.fromEntries(tables.map((x) => [x.Name, x]));
+    const byName: Record<string, (typeof tables)[number]> = Object.fromEntries(
+      tables.map((x) => [x.Name, x]),
+    );
     const columns = (name: string) =>
       Object.fromEntries((byName[name]?.StorageDescriptor?.Columns ?? []).map((col) => [col.Name, col.Type]));
     expect(byName.parking_tickets?.Parameters?.classification).toBe('json');

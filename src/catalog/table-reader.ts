@@ -69,6 +69,16 @@ function csvOptions(table: CatalogTable): string {
   return `delim=${quoteLiteral(delimiter)}, quote=${quoteLiteral(quote)}, escape=${quoteLiteral(escapeChar)}, header=${header}, auto_detect=false, null_padding=true, strict_mode=false`;
 }
 
+/**
+ * Converts a text field to a column type. Timestamps may carry an offset (`2023-12-11T01:04:00-08:00`):
+ * they become the UTC instant, which a plain cast to TIMESTAMP would silently drop.
+ */
+function fromText(field: string, type: string): string {
+  if (type === 'TIMESTAMP')
+    return `TRY_CAST(timezone('UTC', TRY_CAST(${field} AS TIMESTAMPTZ)) AS TIMESTAMP)`;
+  return `TRY_CAST(${field} AS ${type})`;
+}
+
 /** Reads one group of files (a partition, or the whole unpartitioned table) with the table's columns. */
 function selectFiles(
   format: DataFormat,
@@ -83,26 +93,22 @@ function selectFiles(
   );
   let from: string;
   let projections: string[];
-  if (format === 'csv') {
-    // Every field is read as text and converted per column, so a value that does not fit its type reads as
-    // NULL (as Athena's CSV SerDes do) instead of failing the whole query.
-    const struct = columns.map((c) => `${quoteLiteral(c.Name)}: 'VARCHAR'`).join(', ');
-    from = `read_csv(${list}, columns={${struct}}, ${csvOptions(table)})`;
-    projections = columns.map(
-      (c) =>
-        `TRY_CAST(${quoteIdent(c.Name)} AS ${duckDbTypeOf(c.Type ?? 'string')}) AS ${quoteIdent(c.Name)}`,
-    );
-  } else if (format === 'json') {
-    const struct = columns
-      .map((c) => `${quoteLiteral(c.Name)}: ${quoteLiteral(duckDbTypeOf(c.Type ?? 'string'))}`)
-      .join(', ');
-    from = `read_json(${list}, format='newline_delimited', columns={${struct}})`;
-    projections = columns.map((c) => quoteIdent(c.Name));
-  } else {
+  if (format === 'parquet') {
     from = `read_parquet(${list}, union_by_name=true)`;
     projections = columns.map(
       (c) =>
         `TRY_CAST(${quoteIdent(c.Name)} AS ${duckDbTypeOf(c.Type ?? 'string')}) AS ${quoteIdent(c.Name)}`,
+    );
+  } else {
+    // Text formats: every field is read as text and converted per column, so a value that does not fit its
+    // type reads as NULL (as Athena's text SerDes do) instead of failing the whole query.
+    const struct = columns.map((c) => `${quoteLiteral(c.Name)}: 'VARCHAR'`).join(', ');
+    from =
+      format === 'csv'
+        ? `read_csv(${list}, columns={${struct}}, ${csvOptions(table)})`
+        : `read_json(${list}, format='newline_delimited', columns={${struct}})`;
+    projections = columns.map(
+      (c) => `${fromText(quoteIdent(c.Name), duckDbTypeOf(c.Type ?? 'string'))} AS ${quoteIdent(c.Name)}`,
     );
   }
   return `SELECT ${[...projections, ...constants].join(', ')} FROM ${from}`;

@@ -1,9 +1,12 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config.js';
 import { CliError, type CliIo, type Command } from './commands.js';
+import { demoCommand } from './demo-command.js';
+import { ingestCommand } from './ingest-command.js';
+import { queryCommand } from './query-command.js';
 import { initCommand, serveCommand } from './serve-commands.js';
 
-const COMMANDS: readonly Command[] = [initCommand, serveCommand];
+const COMMANDS: readonly Command[] = [initCommand, serveCommand, demoCommand, queryCommand, ingestCommand];
 
 function overview(): string {
   const lines = COMMANDS.map((c) => `  ${c.name.padEnd(8)} ${c.summary}`);

@@ -57,6 +57,9 @@ export async function openMetadataDb(
         getTypeParser: (oid, format) => (oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format)),
       },
     });
+    // An idle connection the server closes (restart, failover) is dropped from the pool and replaced on next
+    // use; without a listener the pool's 'error' event would end the process.
+    pool.on('error', () => {});
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     dialect = 'postgres';
   } else {

@@ -127,10 +127,54 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .addColumn('completed_at', 'bigint')
           .addColumn('engine_ms', 'bigint', (c) => c.notNull())
           .execute();
-        await db.schema.createIndex('query_executions_by_time').on('query_executions').columns(['workgroup', 'submitted_at']).execute();
+        await db.schema
+          .createIndex('query_executions_by_time')
+          .on('query_executions')
+          .columns(['workgroup', 'submitted_at'])
+          .execute();
+      },
+    },
+    '0004-databrew': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('databrew_recipes')
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('version', 'text', (c) => c.notNull())
+          .addColumn('description', 'text', (c) => c.notNull())
+          .addColumn('steps', 'text', (c) => c.notNull())
+          .addColumn('published_at', 'bigint')
+          .addColumn('create_time', 'bigint', (c) => c.notNull())
+          .addColumn('update_time', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('databrew_recipes_pk', ['name', 'version'])
+          .execute();
+        for (const table of ['databrew_datasets', 'databrew_jobs']) {
+          let builder = db.schema
+            .createTable(table)
+            .addColumn('name', 'text', (c) => c.primaryKey())
+            .addColumn('definition', 'text', (c) => c.notNull())
+            .addColumn('create_time', 'bigint', (c) => c.notNull())
+            .addColumn('update_time', 'bigint', (c) => c.notNull());
+          if (table === 'databrew_jobs') builder = builder.addColumn('type', 'text', (c) => c.notNull());
+          await builder.execute();
+        }
+        await db.schema
+          .createTable('databrew_job_runs')
+          .addColumn('job_name', 'text', (c) => c.notNull())
+          .addColumn('run_id', 'text', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('error_message', 'text')
+          .addColumn('started_at', 'bigint', (c) => c.notNull())
+          .addColumn('completed_at', 'bigint')
+          .addColumn('outcome', 'text')
+          .addPrimaryKeyConstraint('databrew_job_runs_pk', ['job_name', 'run_id'])
+          .execute();
       },
     },
   };
+}
+
+export function migrationNames(): string[] {
+  return Object.keys(migrations('sqlite'));
 }
 
 /** Brings the schema up to date; safe to call at every start. */

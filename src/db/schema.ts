@@ -111,6 +111,46 @@ export interface WorkgroupTable {
   create_time: Millis;
 }
 
+export interface RecipeTable {
+  name: string;
+  /** LATEST_WORKING, or a published version such as 1.0. */
+  version: string;
+  description: string;
+  /** JSON: the DataBrew steps as given. */
+  steps: string;
+  published_at: Millis | null;
+  create_time: Millis;
+  update_time: Millis;
+}
+
+export interface DatasetTable {
+  name: string;
+  /** JSON: Format, FormatOptions, Input as given. */
+  definition: string;
+  create_time: Millis;
+  update_time: Millis;
+}
+
+export interface JobTable {
+  name: string;
+  type: 'RECIPE' | 'PROFILE';
+  /** JSON: the CreateRecipeJob request. */
+  definition: string;
+  create_time: Millis;
+  update_time: Millis;
+}
+
+export interface JobRunTable {
+  job_name: string;
+  run_id: string;
+  state: 'STARTING' | 'RUNNING' | 'STOPPING' | 'STOPPED' | 'SUCCEEDED' | 'FAILED' | 'TIMEOUT';
+  error_message: string | null;
+  started_at: Millis;
+  completed_at: Millis | null;
+  /** JSON: what the run wrote (rows, files, bytes, tables). */
+  outcome: string | null;
+}
+
 export interface Database {
   accounts: AccountTable;
   access_keys: AccessKeyTable;
@@ -123,4 +163,8 @@ export interface Database {
   catalog_crawlers: CatalogCrawlerTable;
   query_executions: QueryExecutionTable;
   workgroups: WorkgroupTable;
+  databrew_recipes: RecipeTable;
+  databrew_datasets: DatasetTable;
+  databrew_jobs: JobTable;
+  databrew_job_runs: JobRunTable;
 }

@@ -33,6 +33,11 @@ export async function readRootKey(path: string): Promise<Buffer> {
   return key;
 }
 
+/** A key for one purpose and context, derived from the root key (HKDF-SHA256); never stored. */
+export function deriveKey(rootKey: Buffer, purpose: string, context: string, bytes = 32): Buffer {
+  return Buffer.from(hkdfSync('sha256', rootKey, Buffer.alloc(0), `seawall:${purpose}:${context}`, bytes));
+}
+
 /** Seals small secrets (access key secrets) under a key derived from the root key for that purpose. */
 export interface SecretBox {
   seal(plaintext: string, context: string): string;

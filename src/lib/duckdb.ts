@@ -23,6 +23,8 @@ export async function withDuckDb<T>(
   const instance = await DuckDBInstance.create(':memory:', settings);
   const connection = await instance.connect();
   try {
+    // Times without an offset are UTC, whatever the machine's zone (needs ICU, built in, loaded on first use).
+    await connection.run("SET TimeZone = 'UTC'");
     return await work(connection);
   } finally {
     connection.closeSync();

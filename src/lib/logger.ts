@@ -6,7 +6,7 @@ export type { Logger };
  * Structured JSON logs. Request logs carry chosen fields only (never headers, query strings or bodies), and
  * these paths are redacted as a second line of defence should a secret be logged by mistake.
  */
-export function createLogger(level: string, destination?: NodeJS.WritableStream): Logger {
+export function createLogger(level: string, destination?: NodeJS.WritableStream | { file: string }): Logger {
   const options = {
     level,
     base: { service: 'seawall' },
@@ -22,5 +22,7 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
       censor: '[redacted]',
     },
   };
+  if (destination && 'file' in destination)
+    return pino(options, pino.destination({ dest: destination.file, mkdir: true, sync: false }));
   return destination ? pino(options, destination) : pino(options);
 }

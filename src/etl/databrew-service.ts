@@ -1,0 +1,266 @@
+import { AppError, badRequest } from '../errors.js';
+import type { Clock } from '../lib/clock.js';
+import { uuid } from '../lib/ids.js';
+import type { Logger } from '../lib/logger.js';
+import type { EtlStore, JobRunRow, RecipeRow } from './etl-store.js';
+import { parseRecipe } from './recipe.js';
+import {
+  type DatasetDefinition,
+  type RecipeJobDefinition,
+  type RecipeJobDeps,
+  type RecipeJobOutcome,
+  runRecipeJob,
+} from './recipe-job.js';
+
+export const WORKING_VERSION = 'LATEST_WORKING';
+
+function notFound(what: string): AppError {
+  return new AppError('ResourceNotFoundException', 404, `${what} not found.`);
+}
+
+function conflict(what: string): AppError {
+  return new AppError('ConflictException', 409, `${what} already exists.`);
+}
+
+/** DataBrew's recipes (with published versions), datasets, recipe jobs and their runs. */
+export function createDatabrewService(deps: {
+  store: EtlStore;
+  clock: Clock;
+  logger: Logger;
+  job: RecipeJobDeps;
+  concurrency?: number;
+}) {
+  const { store, clock, logger } = deps;
+  const interrupts = new Map<string, () => void>();
+  const running = new Set<Promise<void>>();
+  const queue: { job: string; runId: string }[] = [];
+
+  async function recipeVersion(name: string, version: string | undefined): Promise<RecipeRow> {
+    if (version === undefined || version === 'LATEST_PUBLISHED') {
+      const published = (await store.recipeVersions(name)).filter((r) => r.published_at !== null);
+      const latest = published.at(-1) ?? (await store.findRecipe(name, WORKING_VERSION));
+      if (!latest) throw notFound(`Recipe ${name}`);
+      return latest;
+    }
+    const row = await store.findRecipe(name, version);
+    if (!row) throw notFound(`Recipe ${name} version ${version}`);
+    return row;
+  }
+
+  async function execute(jobName: string, runId: string): Promise<void> {
+    if (!(await store.transitionRun(jobName, runId, ['STARTING'], { state: 'RUNNING' }))) return;
+    let changes: Partial<JobRunRow>;
+    try {
+      const job = await store.findJob(jobName);
+      if (!job) throw notFound(`Job ${jobName}`);
+      const definition = JSON.parse(job.definition) as RecipeJobDefinition;
+      const dataset = await store.findDataset(definition.DatasetName);
+      if (!dataset) throw notFound(`Dataset ${definition.DatasetName}`);
+      const recipeRow = await recipeVersion(
+        definition.RecipeReference.Name,
+        definition.RecipeReference.RecipeVersion,
+      );
+      const recipe = parseRecipe(JSON.parse(recipeRow.steps));
+      const outcome: RecipeJobOutcome = await runRecipeJob(
+        deps.job,
+        definition,
+        JSON.parse(dataset.definition) as DatasetDefinition,
+        recipe,
+        runId,
+        (interrupt) => interrupts.set(runId, interrupt),
+      );
+      changes = { state: 'SUCCEEDED', outcome: JSON.stringify(outcome) };
+      logger.info({ job: jobName, runId, ...outcome }, 'recipe job succeeded');
+    } catch (error) {
+      const message = (error as Error).message ?? 'The job failed.';
+      if (!(error instanceof AppError)) logger.warn({ err: error, job: jobName, runId }, 'recipe job failed');
+      changes = { state: 'FAILED', error_message: message.split('\n')[0]?.slice(0, 4096) ?? 'failed' };
+    } finally {
+      interrupts.delete(runId);
+    }
+    await store.transitionRun(jobName, runId, ['RUNNING'], {
+      ...changes,
+      completed_at: clock.now().getTime(),
+    });
+  }
+
+  function pump(): void {
+    while (running.size < (deps.concurrency ?? 1) && queue.length > 0) {
+      const next = queue.shift() as { job: string; runId: string };
+      const task = execute(next.job, next.runId)
+        .catch((error: unknown) => logger.error({ err: error, ...next }, 'job run crashed'))
+        .finally(() => {
+          running.delete(task);
+          pump();
+        });
+      running.add(task);
+    }
+  }
+
+  return {
+    async recover(): Promise<void> {
+      await store.failUnfinishedRuns('Seawall stopped before the job run finished.', clock.now().getTime());
+    },
+
+    async createRecipe(name: string, description: string, steps: unknown): Promise<void> {
+      parseRecipe(steps);
+      const now = clock.now().getTime();
+      if (
+        !(await store.insertRecipe({
+          name,
+          version: WORKING_VERSION,
+          description,
+          steps: JSON.stringify(steps),
+          published_at: null,
+          create_time: now,
+          update_time: now,
+        }))
+      )
+        throw conflict(`Recipe ${name}`);
+    },
+
+    async updateRecipe(name: string, description: string | undefined, steps: unknown): Promise<void> {
+      const current = await store.findRecipe(name, WORKING_VERSION);
+      if (!current) throw notFound(`Recipe ${name}`);
+      if (steps !== undefined) parseRecipe(steps);
+      await store.updateRecipe(name, {
+        steps: steps === undefined ? current.steps : JSON.stringify(steps),
+        description: description ?? current.description,
+        update_time: clock.now().getTime(),
+      });
+    },
+
+    /** Publishing copies the working version as the next major version: 1.0, 2.0, … */
+    async publishRecipe(name: string, description: string | undefined): Promise<void> {
+      const current = await store.findRecipe(name, WORKING_VERSION);
+      if (!current) throw notFound(`Recipe ${name}`);
+      const published = (await store.recipeVersions(name)).filter((r) => r.version !== WORKING_VERSION);
+      const next = `${published.length + 1}.0`;
+      const now = clock.now().getTime();
+      await store.insertRecipe({
+        ...current,
+        version: next,
+        description: description ?? current.description,
+        published_at: now,
+        create_time: now,
+        update_time: now,
+      });
+    },
+
+    recipeVersion,
+    listRecipes: () => store.listRecipes(),
+    recipeVersions: (name: string) => store.recipeVersions(name),
+
+    async deleteRecipeVersion(name: string, version: string): Promise<void> {
+      if (!(await store.deleteRecipeVersion(name, version)))
+        throw notFound(`Recipe ${name} version ${version}`);
+    },
+
+    async createDataset(name: string, definition: DatasetDefinition): Promise<void> {
+      if (!definition.Input?.S3InputDefinition && !definition.Input?.DataCatalogInputDefinition) {
+        throw badRequest(
+          'ValidationException',
+          'Input must have an S3InputDefinition or a DataCatalogInputDefinition.',
+        );
+      }
+      const now = clock.now().getTime();
+      if (
+        !(await store.insertDataset({
+          name,
+          definition: JSON.stringify(definition),
+          create_time: now,
+          update_time: now,
+        }))
+      )
+        throw conflict(`Dataset ${name}`);
+    },
+
+    async dataset(name: string) {
+      const row = await store.findDataset(name);
+      if (!row) throw notFound(`Dataset ${name}`);
+      return row;
+    },
+    listDatasets: () => store.listDatasets(),
+
+    async createRecipeJob(definition: RecipeJobDefinition): Promise<void> {
+      if (!(await store.findDataset(definition.DatasetName)))
+        throw notFound(`Dataset ${definition.DatasetName}`);
+      await recipeVersion(definition.RecipeReference.Name, definition.RecipeReference.RecipeVersion);
+      if (!definition.Outputs?.length && !definition.DataCatalogOutputs?.length)
+        throw badRequest('ValidationException', 'A recipe job needs Outputs or DataCatalogOutputs.');
+      const now = clock.now().getTime();
+      if (
+        !(await store.insertJob({
+          name: definition.Name,
+          type: 'RECIPE',
+          definition: JSON.stringify(definition),
+          create_time: now,
+          update_time: now,
+        }))
+      )
+        throw conflict(`Job ${definition.Name}`);
+    },
+
+    async updateRecipeJob(definition: RecipeJobDefinition): Promise<void> {
+      if (!(await store.updateJob(definition.Name, JSON.stringify(definition), clock.now().getTime())))
+        throw notFound(`Job ${definition.Name}`);
+    },
+
+    async job(name: string) {
+      const row = await store.findJob(name);
+      if (!row) throw notFound(`Job ${name}`);
+      return row;
+    },
+    listJobs: () => store.listJobs(),
+
+    async deleteJob(name: string): Promise<void> {
+      if (!(await store.deleteJob(name))) throw notFound(`Job ${name}`);
+    },
+
+    async startJobRun(name: string): Promise<string> {
+      await this.job(name);
+      const runId = `db_${uuid().replace(/-/g, '')}`;
+      await store.insertRun({
+        job_name: name,
+        run_id: runId,
+        state: 'STARTING',
+        error_message: null,
+        started_at: clock.now().getTime(),
+        completed_at: null,
+        outcome: null,
+      });
+      queue.push({ job: name, runId });
+      pump();
+      return runId;
+    },
+
+    async run(name: string, runId: string): Promise<JobRunRow> {
+      const row = await store.findRun(name, runId);
+      if (!row) throw notFound(`Job run ${runId}`);
+      return row;
+    },
+    listRuns: (name: string) => store.listRuns(name),
+
+    async stopJobRun(name: string, runId: string): Promise<void> {
+      const index = queue.findIndex((q) => q.runId === runId);
+      if (index >= 0) queue.splice(index, 1);
+      if (
+        await store.transitionRun(name, runId, ['STARTING', 'RUNNING'], {
+          state: 'STOPPED',
+          completed_at: clock.now().getTime(),
+          error_message: 'Stopped by the user.',
+        })
+      ) {
+        interrupts.get(runId)?.();
+        return;
+      }
+      await this.run(name, runId);
+    },
+
+    async idle(): Promise<void> {
+      while (running.size > 0) await Promise.all(running);
+    },
+  };
+}
+
+export type DatabrewService = ReturnType<typeof createDatabrewService>;

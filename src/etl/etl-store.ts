@@ -1,0 +1,137 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/database.js';
+import type { DatasetTable, JobRunTable, JobTable, RecipeTable } from '../db/schema.js';
+
+export type RecipeRow = RecipeTable;
+export type DatasetRow = DatasetTable;
+export type JobRow = JobTable;
+export type JobRunRow = JobRunTable;
+
+export function createEtlStore(db: Kysely<Database>) {
+  return {
+    async insertRecipe(row: RecipeRow): Promise<boolean> {
+      const result = await db
+        .insertInto('databrew_recipes')
+        .values(row)
+        .onConflict((oc) => oc.columns(['name', 'version']).doNothing())
+        .executeTakeFirst();
+      return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+    },
+    findRecipe: (name: string, version: string) =>
+      db
+        .selectFrom('databrew_recipes')
+        .selectAll()
+        .where('name', '=', name)
+        .where('version', '=', version)
+        .executeTakeFirst(),
+    recipeVersions: (name: string) =>
+      db.selectFrom('databrew_recipes').selectAll().where('name', '=', name).orderBy('create_time').execute(),
+    listRecipes: () =>
+      db
+        .selectFrom('databrew_recipes')
+        .selectAll()
+        .where('version', '=', 'LATEST_WORKING')
+        .orderBy('name')
+        .execute(),
+    async updateRecipe(
+      name: string,
+      changes: Pick<RecipeRow, 'steps' | 'description' | 'update_time'>,
+    ): Promise<boolean> {
+      const result = await db
+        .updateTable('databrew_recipes')
+        .set(changes)
+        .where('name', '=', name)
+        .where('version', '=', 'LATEST_WORKING')
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
+    async deleteRecipeVersion(name: string, version: string): Promise<boolean> {
+      const result = await db
+        .deleteFrom('databrew_recipes')
+        .where('name', '=', name)
+        .where('version', '=', version)
+        .executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    },
+
+    async insertDataset(row: DatasetRow): Promise<boolean> {
+      const result = await db
+        .insertInto('databrew_datasets')
+        .values(row)
+        .onConflict((oc) => oc.column('name').doNothing())
+        .executeTakeFirst();
+      return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+    },
+    findDataset: (name: string) =>
+      db.selectFrom('databrew_datasets').selectAll().where('name', '=', name).executeTakeFirst(),
+    listDatasets: () => db.selectFrom('databrew_datasets').selectAll().orderBy('name').execute(),
+    async deleteDataset(name: string): Promise<boolean> {
+      const result = await db.deleteFrom('databrew_datasets').where('name', '=', name).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    },
+
+    async insertJob(row: JobRow): Promise<boolean> {
+      const result = await db
+        .insertInto('databrew_jobs')
+        .values(row)
+        .onConflict((oc) => oc.column('name').doNothing())
+        .executeTakeFirst();
+      return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+    },
+    async updateJob(name: string, definition: string, now: number): Promise<boolean> {
+      const result = await db
+        .updateTable('databrew_jobs')
+        .set({ definition, update_time: now })
+        .where('name', '=', name)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
+    findJob: (name: string) =>
+      db.selectFrom('databrew_jobs').selectAll().where('name', '=', name).executeTakeFirst(),
+    listJobs: () => db.selectFrom('databrew_jobs').selectAll().orderBy('name').execute(),
+    async deleteJob(name: string): Promise<boolean> {
+      const result = await db.deleteFrom('databrew_jobs').where('name', '=', name).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    },
+
+    insertRun: (row: JobRunRow) => db.insertInto('databrew_job_runs').values(row).execute(),
+    findRun: (job: string, runId: string) =>
+      db
+        .selectFrom('databrew_job_runs')
+        .selectAll()
+        .where('job_name', '=', job)
+        .where('run_id', '=', runId)
+        .executeTakeFirst(),
+    listRuns: (job: string) =>
+      db
+        .selectFrom('databrew_job_runs')
+        .selectAll()
+        .where('job_name', '=', job)
+        .orderBy('started_at', 'desc')
+        .execute(),
+    async transitionRun(
+      job: string,
+      runId: string,
+      from: JobRunRow['state'][],
+      changes: Partial<JobRunRow>,
+    ): Promise<boolean> {
+      const result = await db
+        .updateTable('databrew_job_runs')
+        .set(changes)
+        .where('job_name', '=', job)
+        .where('run_id', '=', runId)
+        .where('state', 'in', from)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
+    async failUnfinishedRuns(message: string, now: number): Promise<void> {
+      await db
+        .updateTable('databrew_job_runs')
+        .set({ state: 'FAILED', error_message: message, completed_at: now })
+        .where('state', 'in', ['STARTING', 'RUNNING', 'STOPPING'])
+        .execute();
+    },
+  };
+}
+
+export type EtlStore = ReturnType<typeof createEtlStore>;

@@ -1,0 +1,7 @@
+/** ETL: DataBrew recipes compiled to DuckDB SQL, datasets, and recipe jobs that write curated Parquet. */
+export { createDatabrewApi } from './databrew-api.js';
+export { createDatabrewService, type DatabrewService } from './databrew-service.js';
+export { createEtlStore } from './etl-store.js';
+export { parseRecipe } from './recipe.js';
+export { compileRecipe } from './recipe-compiler.js';
+export type { DatasetDefinition, RecipeJobDefinition } from './recipe-job.js';

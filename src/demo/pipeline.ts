@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -170,23 +171,27 @@ async function crawlRaw(c: Clients): Promise<void> {
     throw new Error(`the crawler failed: ${Crawler?.LastCrawl?.ErrorMessage}`);
 }
 
-/** Creates or updates the recipe; answers whether it changed (and so was published anew). */
+/**
+ * Creates or updates the recipe; answers whether it changed (and so was published anew). The description
+ * carries a fingerprint of the steps, which is what "changed" compares.
+ */
 async function ensureRecipe(c: Clients, name: string, steps: object[]): Promise<boolean> {
+  const fingerprint = createHash('sha256').update(JSON.stringify(steps)).digest('hex').slice(0, 16);
+  const description = `Cleans the raw ${name.replace(/-clean$/, '')} dataset (steps ${fingerprint})`;
   const current = await c.databrew
     .send(new DescribeRecipeCommand({ Name: name, RecipeVersion: 'LATEST_WORKING' }))
     .catch((error: Error) => {
       if (error.name === 'ResourceNotFoundException') return undefined;
       throw error;
     });
-  if (current && JSON.stringify(current.Steps) === JSON.stringify(steps)) return false;
-  if (current) await c.databrew.send(new UpdateRecipeCommand({ Name: name, Steps: steps as never }));
+  if (current?.Description === description) return false;
+  if (current)
+    await c.databrew.send(
+      new UpdateRecipeCommand({ Name: name, Steps: steps as never, Description: description }),
+    );
   else
     await c.databrew.send(
-      new CreateRecipeCommand({
-        Name: name,
-        Steps: steps as never,
-        Description: `Cleans the raw ${name.replace(/-clean$/, '')} dataset`,
-      }),
+      new CreateRecipeCommand({ Name: name, Steps: steps as never, Description: description }),
     );
   await c.databrew.send(new PublishRecipeCommand({ Name: name }));
   return true;

@@ -33,7 +33,7 @@ export async function serveSeawall(
       '--port',
       '0',
       '--log-level',
-      'warn',
+      process.env.BENCH_LOG_LEVEL ?? 'warn',
       ...extraArgs,
     ],
     {

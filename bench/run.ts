@@ -1,7 +1,8 @@
+import { analyticsBench } from './analytics.js';
 import { storageBench } from './storage.js';
 
 /** `npm run bench [-- name…]`: each bench prints its figures as ratios against a baseline run alongside. */
-const benches: Record<string, () => Promise<void>> = { storage: storageBench };
+const benches: Record<string, () => Promise<void>> = { storage: storageBench, analytics: analyticsBench };
 
 const names = process.argv.slice(2);
 for (const name of names.length > 0 ? names : ['storage']) {

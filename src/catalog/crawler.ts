@@ -101,6 +101,12 @@ function formatOfFile(key: string, head: Buffer): { format: DataFormat; gzip: bo
   return { format: 'csv', gzip };
 }
 
+/** The sniffer writes "(empty)" when a file has no quoting; reading it back with '"' changes nothing. */
+function sniffedChar(value: unknown): string {
+  const text = typeof value === 'string' ? value : '';
+  return text.length === 1 ? text : '"';
+}
+
 interface CsvDialect {
   delimiter: string;
   quote: string;
@@ -128,8 +134,8 @@ async function sniff(
       columns,
       csv: {
         delimiter: String(row?.Delimiter ?? ','),
-        quote: String(row?.Quote ?? '"') || '"',
-        escape: String(row?.Escape ?? '"') || '"',
+        quote: sniffedChar(row?.Quote),
+        escape: sniffedChar(row?.Escape),
         header: row?.HasHeader ? '1' : '0',
       },
     };

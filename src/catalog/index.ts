@@ -10,4 +10,13 @@ export { createCatalogStore } from './catalog-store.js';
 export { type CrawlerService, createCrawlerService } from './crawler-service.js';
 export type { ColumnShape, TableInput } from './glue-shapes.js';
 export { duckDbTypeOf, hiveTypeOf } from './hive-types.js';
-export { isDataKey, openTableForEngine, parseS3Url, type ReadableTable } from './table-reader.js';
+export {
+  isDataKey,
+  linkTable,
+  openTableForEngine,
+  parseS3Url,
+  planTable,
+  type ReadableTable,
+  type TablePlan,
+  tableRelation,
+} from './table-reader.js';

@@ -1,7 +1,7 @@
 import { badRequest } from '../errors.js';
 import { quoteIdent, quoteList, quoteLiteral } from '../lib/sql.js';
 import type { EngineFiles, StorageService } from '../storage/index.js';
-import type { CatalogPartition, CatalogService, CatalogTable } from './catalog-service.js';
+import type { CatalogService, CatalogTable } from './catalog-service.js';
 import type { ColumnShape } from './glue-shapes.js';
 import { duckDbTypeOf } from './hive-types.js';
 
@@ -119,6 +119,63 @@ function extensionFor(format: DataFormat, key: string): string {
   return format === 'parquet' ? '.parquet' : `.${format}${gz}`;
 }
 
+/** Which objects a table reads now, grouped by partition: what a query plan depends on. */
+export interface TablePlan {
+  table: CatalogTable;
+  groups: { values: string[]; objects: { bucket: string; key: string; etag: string; size: number }[] }[];
+  bytes: number;
+}
+
+/** Lists the objects under a table's location (or each partition's). */
+export async function planTable(
+  deps: { catalog: CatalogService; storage: StorageService },
+  database: string,
+  tableName: string,
+): Promise<TablePlan> {
+  const table = await deps.catalog.getTable(database, tableName);
+  formatOf(table);
+  const location = table.definition.StorageDescriptor?.Location;
+  if (!location) throw badRequest('InvalidInputException', `Table ${table.definition.Name} has no Location.`);
+  const sources: { location: string; values: string[] }[] =
+    (table.definition.PartitionKeys ?? []).length === 0
+      ? [{ location, values: [] }]
+      : (await deps.catalog.allPartitions(database, tableName)).map((p) => ({
+          location: p.definition.StorageDescriptor?.Location || location,
+          values: p.definition.Values,
+        }));
+  let bytes = 0;
+  const groups: TablePlan['groups'] = [];
+  for (const source of sources) {
+    const { bucket, prefix } = parseS3Url(source.location);
+    const objects: TablePlan['groups'][number]['objects'] = [];
+    for await (const object of deps.storage.listAll(bucket, prefix)) {
+      if (!isDataKey(object.key) || object.size === 0) continue;
+      objects.push({ bucket, key: object.key, etag: object.etag, size: object.size });
+      bytes += object.size;
+    }
+    groups.push({ values: source.values, objects });
+  }
+  return { table, groups, bytes };
+}
+
+/** Links a plan's objects for the engine and builds the relation over them. */
+export async function linkTable(storage: StorageService, plan: TablePlan): Promise<ReadableTable> {
+  const format = formatOf(plan.table);
+  const entries = plan.groups.flatMap((g) => g.objects);
+  const files: EngineFiles = await storage.filesForEngine(
+    entries.map((o, i) => ({ bucket: o.bucket, key: o.key, name: `f${i}${extensionFor(format, o.key)}` })),
+  );
+  let next = 0;
+  const relation = tableRelation(
+    plan.table,
+    plan.groups.map((group) => ({
+      values: group.values,
+      paths: group.objects.map(() => files.paths[next++] as string),
+    })),
+  );
+  return { ...relation, bytes: plan.bytes, paths: files.paths, release: () => files.release() };
+}
+
 /**
  * Makes a catalog table readable: lists the objects under its location (or each partition's), links them for
  * the engine, and builds the relation. Partition values become typed constant columns, as in Athena.
@@ -128,60 +185,36 @@ export async function openTableForEngine(
   database: string,
   tableName: string,
 ): Promise<ReadableTable> {
-  const table = await deps.catalog.getTable(database, tableName);
+  return linkTable(deps.storage, await planTable(deps, database, tableName));
+}
+
+/**
+ * The relation (SQL) reading a table from local files, one group per partition with the partition's values;
+ * pure, so the same text can run anywhere the files are (the benchmarks' plain-DuckDB baseline uses it).
+ */
+export function tableRelation(
+  table: CatalogTable,
+  groups: readonly { paths: readonly string[]; values: readonly string[] }[],
+): { relation: string; columns: { name: string; type: string }[] } {
   const format = formatOf(table);
   const columns = table.definition.StorageDescriptor?.Columns ?? [];
   const keys = table.definition.PartitionKeys ?? [];
-  const location = table.definition.StorageDescriptor?.Location;
-  if (!location) throw badRequest('InvalidInputException', `Table ${table.definition.Name} has no Location.`);
-  const groups: { location: string; partition: CatalogPartition | undefined }[] =
-    keys.length === 0
-      ? [{ location, partition: undefined }]
-      : (await deps.catalog.allPartitions(database, tableName)).map((p) => ({
-          location: p.definition.StorageDescriptor?.Location ?? '',
-          partition: p,
-        }));
-
-  const entries: { bucket: string; key: string; name: string }[] = [];
-  const groupFiles: number[][] = [];
-  let bytes = 0;
-  for (const group of groups) {
-    const { bucket, prefix } = parseS3Url(group.location || location);
-    const indices: number[] = [];
-    for await (const object of deps.storage.listAll(bucket, prefix)) {
-      if (!isDataKey(object.key) || object.size === 0) continue;
-      indices.push(entries.length);
-      entries.push({
-        bucket,
-        key: object.key,
-        name: `f${entries.length}${extensionFor(format, object.key)}`,
-      });
-      bytes += object.size;
-    }
-    groupFiles.push(indices);
-  }
-  const files: EngineFiles = await deps.storage.filesForEngine(entries);
   const outputColumns = [...columns, ...keys].map((c) => ({
     name: c.Name,
     type: duckDbTypeOf(c.Type ?? 'string'),
   }));
-  const selects = groups.flatMap((group, g) => {
-    const paths = (groupFiles[g] as number[]).map((i) => files.paths[i] as string);
-    if (paths.length === 0) return [];
-    const values = group.partition?.definition.Values ?? [];
+  const selects = groups.flatMap((group) => {
+    if (group.paths.length === 0) return [];
     const partition = keys.map((k, i) => ({
       name: k.Name,
       type: duckDbTypeOf(k.Type ?? 'string'),
-      value: values[i] ?? '',
+      value: group.values[i] ?? '',
     }));
-    return [selectFiles(format, table, columns, paths, partition)];
+    return [selectFiles(format, table, columns, [...group.paths], partition)];
   });
   const empty = `SELECT ${outputColumns.map((c) => `CAST(NULL AS ${c.type}) AS ${quoteIdent(c.name)}`).join(', ') || '1 AS "empty"'} WHERE false`;
   return {
     relation: `(${selects.length > 0 ? selects.join(' UNION ALL BY NAME ') : empty})`,
     columns: outputColumns,
-    bytes,
-    paths: files.paths,
-    release: () => files.release(),
   };
 }

@@ -1,5 +1,6 @@
 import { AppError, badRequest } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
+import { redactEnginePaths } from '../lib/duckdb.js';
 import { uuid } from '../lib/ids.js';
 import type { Logger } from '../lib/logger.js';
 import type { EtlStore, JobRunRow, RecipeRow } from './etl-store.js';
@@ -74,7 +75,10 @@ export function createDatabrewService(deps: {
     } catch (error) {
       const message = (error as Error).message ?? 'The job failed.';
       if (!(error instanceof AppError)) logger.warn({ err: error, job: jobName, runId }, 'recipe job failed');
-      changes = { state: 'FAILED', error_message: message.split('\n')[0]?.slice(0, 4096) ?? 'failed' };
+      changes = {
+        state: 'FAILED',
+        error_message: redactEnginePaths(message.split('\n')[0] ?? 'failed').slice(0, 4096),
+      };
     } finally {
       interrupts.delete(runId);
     }

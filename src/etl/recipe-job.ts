@@ -48,6 +48,8 @@ export interface RecipeJobDefinition {
 }
 
 export interface RecipeJobOutcome {
+  /** Milliseconds spent transforming (DuckDB), storing the files as objects, and registering the table. */
+  timings: { transformMs: number; storeMs: number; registerMs: number };
   rows: number;
   files: number;
   bytes: number;
@@ -192,6 +194,7 @@ export async function runRecipeJob(
   const partitionBy = output.PartitionColumns ?? [];
   const location = `s3://${output.Location.Bucket}/${output.Location.Key ?? ''}`;
   const { bucket, prefix } = parseS3Url(location);
+  const started = performance.now();
   const scratch = await deps.storage.filesForEngine([]);
   const outDir = join(scratch.dir, 'out');
   let source: Source | undefined;
@@ -240,6 +243,7 @@ export async function runRecipeJob(
       },
     );
 
+    const transformed = performance.now();
     const written = new Set<string>();
     let bytes = 0;
     for (const file of await filesUnder(outDir)) {
@@ -262,6 +266,7 @@ export async function runRecipeJob(
         if (!written.has(object.key)) stale.push(object.key);
       for (const key of stale) await deps.storage.deleteObject(bucket, key);
     }
+    const stored = performance.now();
     let table: string | undefined;
     if (catalogOutput) {
       table = await registerOutput(
@@ -280,7 +285,12 @@ export async function runRecipeJob(
         },
       );
     }
-    return { rows, files: written.size, bytes, location, ...(table ? { table } : {}) };
+    const timings = {
+      transformMs: Math.round(transformed - started),
+      storeMs: Math.round(stored - transformed),
+      registerMs: Math.round(performance.now() - stored),
+    };
+    return { timings, rows, files: written.size, bytes, location, ...(table ? { table } : {}) };
   } finally {
     await (source as Source | undefined)?.release();
     await scratch.release();

@@ -40,3 +40,11 @@ export async function queryRows(
   const reader = await connection.runAndReadAll(sql);
   return reader.getRowObjectsJson() as Record<string, unknown>[];
 }
+
+/**
+ * DuckDB names files in its errors (and quotes the SQL around them); the engine's scratch paths are Seawall's
+ * business, never a user's. Replaces every path under a data directory's engine area.
+ */
+export function redactEnginePaths(message: string): string {
+  return message.replace(/'?\/[^\s'",\]]*\/engine\/[0-9a-f]{32}\/[^\s'",\]]*'?/g, '<file>');
+}

@@ -1,11 +1,14 @@
+import { availableParallelism } from 'node:os';
 import { StringDecoder } from 'node:string_decoder';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { type CatalogService, parseS3Url } from '../catalog/index.js';
 import { AppError, badRequest } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
+import { redactEnginePaths } from '../lib/duckdb.js';
 import { uuid } from '../lib/ids.js';
 import type { Logger } from '../lib/logger.js';
 import type { StorageService } from '../storage/index.js';
+import { createEnginePool } from './engine-pool.js';
 import { runQuery } from './query-runner.js';
 import type { QueryRow, QueryStore } from './query-store.js';
 import type { ColumnInfo } from './result-format.js';
@@ -50,6 +53,12 @@ export function createAthenaService(deps: {
   const interrupts = new Map<string, () => void>();
   const running = new Set<Promise<void>>();
   let parserInstance: Promise<DuckDBInstance> | undefined;
+  const pool = createEnginePool({
+    catalog: deps.catalog,
+    storage: deps.storage,
+    logger,
+    threads: availableParallelism(),
+  });
 
   const parser = async () => {
     parserInstance ??= DuckDBInstance.create(':memory:', { threads: '1' });
@@ -74,7 +83,7 @@ export function createAthenaService(deps: {
           if (error.code !== 'BucketAlreadyOwnedByYou') throw error;
         });
       const result = await runQuery(
-        { catalog: deps.catalog, storage: deps.storage },
+        { pool, storage: deps.storage },
         {
           sql: row.query,
           database: row.database ?? undefined,
@@ -83,6 +92,7 @@ export function createAthenaService(deps: {
           onInterruptible: (interrupt) => interrupts.set(row.id, interrupt),
         },
       );
+      logger.debug({ queryId: row.id, ...result.timings, rows: result.rows }, 'query succeeded');
       outcome = {
         state: 'SUCCEEDED',
         columns: JSON.stringify(result.columns),
@@ -95,7 +105,10 @@ export function createAthenaService(deps: {
           : ((error as Error).message ?? 'The query failed.');
       if (!(error instanceof QueryRejected) && !(error instanceof AppError) && !/Error:/.test(message))
         logger.warn({ err: error, queryId: row.id }, 'query failed');
-      outcome = { state: 'FAILED', state_change_reason: message.split('\n')[0]?.slice(0, 4096) ?? 'failed' };
+      outcome = {
+        state: 'FAILED',
+        state_change_reason: redactEnginePaths(message.split('\n')[0] ?? 'failed').slice(0, 4096),
+      };
     } finally {
       interrupts.delete(row.id);
     }
@@ -251,6 +264,7 @@ export function createAthenaService(deps: {
       while (running.size > 0) await Promise.all(running);
       if (parserInstance) (await parserInstance).closeSync();
       parserInstance = undefined;
+      await pool.close();
     },
   };
 }

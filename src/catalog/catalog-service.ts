@@ -109,6 +109,15 @@ export function createCatalogService(deps: { store: CatalogStore; clock: Clock }
       if (!created) throw alreadyExists(`Database already exists.`);
     },
 
+    /** Creates the database unless it exists (crawlers and jobs write into databases they may create). */
+    async ensureDatabase(name: string): Promise<void> {
+      await store.insertDatabase({
+        name: catalogName(name),
+        definition: '{}',
+        create_time: clock.now().getTime(),
+      });
+    },
+
     async getDatabase(name: string): Promise<CatalogDatabase> {
       const row = await requireDatabase(name);
       return {

@@ -212,9 +212,7 @@ export async function crawl(
 ): Promise<CrawlOutcome> {
   const outcome: CrawlOutcome = { tablesCreated: 0, tablesUpdated: 0, tablesDeleted: 0 };
   const database = catalogName(crawler.DatabaseName ?? 'default');
-  await deps.catalog.createDatabase({ Name: database }).catch((error: { code?: string }) => {
-    if (error.code !== 'AlreadyExistsException') throw error;
-  });
+  await deps.catalog.ensureDatabase(database);
   for (const target of crawler.Targets.S3Targets) {
     for (const found of await findTables(
       deps.storage,

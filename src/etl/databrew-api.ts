@@ -1,5 +1,5 @@
 import { AppError, badRequest } from '../errors.js';
-import { epochSeconds } from '../lib/aws-json.js';
+import { epochSeconds, readJsonObject } from '../lib/aws-json.js';
 import { type ApiRequest, type ApiResponse, decodePathSegment, queryValue } from '../lib/http.js';
 import type { DatabrewService } from './databrew-service.js';
 import type { JobRunRow, RecipeRow } from './etl-store.js';
@@ -14,26 +14,6 @@ type Route = {
 
 const NAME = /^[^\p{Cc}]{1,255}$/u;
 const MAX_BODY = 8 * 1024 * 1024;
-
-async function readBody(req: ApiRequest): Promise<Body> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req.body) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw badRequest('ValidationException', 'The request body is too large.');
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (text.trim() === '') return {};
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-      throw new Error('not an object');
-    return parsed as Body;
-  } catch {
-    throw badRequest('ValidationException', 'The request body is not a JSON object.');
-  }
-}
 
 function name(value: unknown, what: string): string {
   if (typeof value !== 'string' || !NAME.test(value))
@@ -201,6 +181,13 @@ export function createDatabrewApi(databrew: DatabrewService) {
         name(body.DatasetName, 'DatasetName');
         const reference = body.RecipeReference as { Name?: unknown } | undefined;
         name(reference?.Name, 'RecipeReference.Name');
+        const outputs = Array.isArray(body.DataCatalogOutputs)
+          ? (body.DataCatalogOutputs as { DatabaseName?: unknown; TableName?: unknown }[])
+          : [];
+        for (const output of outputs) {
+          name(output.DatabaseName, 'DataCatalogOutputs.DatabaseName');
+          name(output.TableName, 'DataCatalogOutputs.TableName');
+        }
         const { Tags: _tags, ...definition } = body;
         await databrew.createRecipeJob(definition as unknown as RecipeJobDefinition);
         return { Name: body.Name };
@@ -287,7 +274,10 @@ export function createDatabrewApi(databrew: DatabrewService) {
       const match = route.pattern.exec(req.rawPath);
       if (!match) continue;
       const params = match.slice(1).map((p) => decodePathSegment(p));
-      const body = req.method === 'GET' || req.method === 'DELETE' ? {} : await readBody(req);
+      const body =
+        req.method === 'GET' || req.method === 'DELETE'
+          ? {}
+          : await readJsonObject(req, 'ValidationException', MAX_BODY);
       const output = await route.handle(params, body, req);
       return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(output) };
     }

@@ -48,6 +48,18 @@ export function createDatabrewService(deps: {
     return row;
   }
 
+  async function job(name: string) {
+    const row = await store.findJob(name);
+    if (!row) throw notFound(`Job ${name}`);
+    return row;
+  }
+
+  async function run(name: string, runId: string): Promise<JobRunRow> {
+    const row = await store.findRun(name, runId);
+    if (!row) throw notFound(`Job run ${runId}`);
+    return row;
+  }
+
   async function execute(jobName: string, runId: string): Promise<void> {
     if (!(await store.transitionRun(jobName, runId, ['STARTING'], { state: 'RUNNING' }))) return;
     let changes: Partial<JobRunRow>;
@@ -210,11 +222,7 @@ export function createDatabrewService(deps: {
         throw notFound(`Job ${definition.Name}`);
     },
 
-    async job(name: string) {
-      const row = await store.findJob(name);
-      if (!row) throw notFound(`Job ${name}`);
-      return row;
-    },
+    job,
     listJobs: () => store.listJobs(),
 
     async deleteJob(name: string): Promise<void> {
@@ -222,7 +230,7 @@ export function createDatabrewService(deps: {
     },
 
     async startJobRun(name: string): Promise<string> {
-      await this.job(name);
+      await job(name);
       const runId = `db_${uuid().replace(/-/g, '')}`;
       await store.insertRun({
         job_name: name,
@@ -238,11 +246,7 @@ export function createDatabrewService(deps: {
       return runId;
     },
 
-    async run(name: string, runId: string): Promise<JobRunRow> {
-      const row = await store.findRun(name, runId);
-      if (!row) throw notFound(`Job run ${runId}`);
-      return row;
-    },
+    run,
     listRuns: (name: string) => store.listRuns(name),
 
     async stopJobRun(name: string, runId: string): Promise<void> {
@@ -258,7 +262,7 @@ export function createDatabrewService(deps: {
         interrupts.get(runId)?.();
         return;
       }
-      await this.run(name, runId);
+      await run(name, runId);
     },
 
     async idle(): Promise<void> {

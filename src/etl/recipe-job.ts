@@ -337,9 +337,7 @@ async function registerOutput(
       NumberOfBuckets: -1,
     },
   };
-  await deps.catalog.createDatabase({ Name: output.DatabaseName }).catch((error: { code?: string }) => {
-    if (error.code !== 'AlreadyExistsException') throw error;
-  });
+  await deps.catalog.ensureDatabase(output.DatabaseName);
   const exists = await deps.catalog.getTable(output.DatabaseName, output.TableName).then(
     () => true,
     () => false,

@@ -1,29 +1,29 @@
 import { AppError, badRequest } from '../errors.js';
-import type { ApiRequest, ApiResponse } from './http.js';
+import { type ApiRequest, type ApiResponse, readSmallBody } from './http.js';
 
 /** An awsJson1_1 operation: the parsed JSON input in, a JSON-serialisable output back. */
 export type JsonOperation = (input: Record<string, unknown>, req: ApiRequest) => Promise<unknown>;
 
 const MAX_JSON_BODY = 16 * 1024 * 1024;
 
-async function readJson(req: ApiRequest): Promise<Record<string, unknown>> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req.body) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_JSON_BODY) throw badRequest('SerializationException', 'The request body is too large.');
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
+/** A JSON object request body (awsJson and restJson APIs); anything else is `code` (400). */
+export async function readJsonObject(
+  req: ApiRequest,
+  code: string,
+  limit = MAX_JSON_BODY,
+): Promise<Record<string, unknown>> {
+  const text = (
+    await readSmallBody(req.body, limit, () => badRequest(code, 'The request body is too large.'))
+  ).toString('utf8');
   if (text.trim() === '') return {};
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw badRequest('SerializationException', 'The request body is not valid JSON.');
+    throw badRequest(code, 'The request body is not valid JSON.');
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw badRequest('SerializationException', 'The request body must be a JSON object.');
+    throw badRequest(code, 'The request body must be a JSON object.');
   }
   return parsed as Record<string, unknown>;
 }
@@ -41,7 +41,7 @@ export function jsonService(targetPrefix: string, operations: Readonly<Record<st
       throw new AppError('UnknownOperationException', 400, `Unknown operation ${target.slice(0, 128)}`);
     }
     const operation = operations[name] as JsonOperation;
-    const output = await operation(await readJson(req), req);
+    const output = await operation(await readJsonObject(req, 'SerializationException'), req);
     return {
       status: 200,
       headers: { 'content-type': 'application/x-amz-json-1.1' },

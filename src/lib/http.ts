@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { AppError } from '../errors.js';
 
 /** Query parameters in wire order, decoded; a parameter without `=` has the value ''. */
 export type QueryParams = ReadonlyArray<readonly [string, string]>;
@@ -71,4 +72,20 @@ export function awsUriEncode(text: string): string {
     /[!'()*]/g,
     (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
   );
+}
+
+/** Reads a small request body whole (API documents, not object bytes), failing once it passes `limit`. */
+export async function readSmallBody(
+  body: Readable,
+  limit: number,
+  tooLarge: () => AppError,
+): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw tooLarge();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
 }

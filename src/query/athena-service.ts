@@ -77,11 +77,7 @@ export function createAthenaService(deps: {
       const { bucket, prefix } = parseS3Url(
         row.output_location.slice(0, row.output_location.lastIndexOf('/') + 1),
       );
-      await deps.storage
-        .createBucket({ name: bucket, accountId: row.account_id, region: deps.region })
-        .catch((error: { code?: string }) => {
-          if (error.code !== 'BucketAlreadyOwnedByYou') throw error;
-        });
+      await deps.storage.ensureBucket({ name: bucket, accountId: row.account_id, region: deps.region });
       const result = await runQuery(
         { pool, storage: deps.storage },
         {

@@ -4,7 +4,7 @@ import { pipeline, Readable, Transform } from 'node:stream';
 import { AppError, badRequest } from '../errors.js';
 import type { IamService, Principal } from '../iam/index.js';
 import type { Clock } from '../lib/clock.js';
-import type { QueryParams } from '../lib/http.js';
+import { type QueryParams, readSmallBody } from '../lib/http.js';
 import { AwsChunkedDecoder } from './aws-chunked.js';
 import {
   authError,
@@ -145,18 +145,6 @@ function checkRegion(parts: SignatureParts, region: string): void {
   });
 }
 
-async function readWhole(stream: Readable, limit: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    size += (chunk as Buffer).length;
-    if (size > limit)
-      throw new AppError('RequestEntityTooLarge', 413, `The request body is larger than ${limit} bytes.`);
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
 /** Passes the body through, failing at its end if its SHA-256 is not the one that was signed. */
 function sha256Verifier(expected: string): Transform {
   const hash = createHash('sha256');
@@ -260,7 +248,12 @@ export async function authenticate(
   } else if (parts.service === 's3') {
     throw badRequest('InvalidRequest', 'Missing required header for this request: x-amz-content-sha256');
   } else {
-    buffered = await readWhole(req, MAX_API_BODY);
+    buffered = await readSmallBody(
+      req,
+      MAX_API_BODY,
+      () =>
+        new AppError('RequestEntityTooLarge', 413, `The request body is larger than ${MAX_API_BODY} bytes.`),
+    );
     payloadHash = sha256Hex(buffered);
   }
 

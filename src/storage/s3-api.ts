@@ -1,5 +1,11 @@
 import { AppError, badRequest } from '../errors.js';
-import { type ApiRequest, type ApiResponse, decodePathSegment, queryValue } from '../lib/http.js';
+import {
+  type ApiRequest,
+  type ApiResponse,
+  decodePathSegment,
+  queryValue,
+  readSmallBody,
+} from '../lib/http.js';
 import { escapeXml, parseXml, XmlParseError } from '../lib/xml.js';
 import { createS3ObjectApi } from './s3-object-api.js';
 import {
@@ -19,14 +25,11 @@ async function readXmlBody(
   req: ApiRequest,
   arrays: readonly string[] = [],
 ): Promise<Record<string, unknown> | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req.body) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_XML_BODY) throw badRequest('MaxMessageLengthExceeded', 'Your request was too big.');
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
+  const text = (
+    await readSmallBody(req.body, MAX_XML_BODY, () =>
+      badRequest('MaxMessageLengthExceeded', 'Your request was too big.'),
+    )
+  ).toString('utf8');
   if (text.trim() === '') return undefined;
   try {
     return parseXml(text, arrays);

@@ -138,6 +138,26 @@ export function createStorageService(deps: {
       });
     },
 
+    /** Creates the bucket unless it exists already (for buckets Seawall itself writes into). */
+    async ensureBucket(input: { name: string; accountId: string; region: string }): Promise<void> {
+      assertBucketName(input.name);
+      if (
+        await store.insertBucket({
+          name: input.name,
+          account_id: input.accountId,
+          region: input.region,
+          created_at: clock.now().getTime(),
+        })
+      )
+        return;
+      const existing = await store.findBucket(input.name);
+      if (existing && existing.account_id !== input.accountId) {
+        throw conflict('BucketAlreadyExists', 'The requested bucket name is not available.', {
+          BucketName: input.name,
+        });
+      }
+    },
+
     async headBucket(name: string): Promise<BucketRow> {
       return requireBucket(name);
     },

@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import {
+  CreateCrawlerCommand,
+  GetCrawlerCommand,
+  GlueClient,
+  StartCrawlerCommand,
+} from '@aws-sdk/client-glue';
+import {
   CreateBucketCommand,
   GetObjectCommand,
   ListObjectsV2Command,
@@ -9,6 +15,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openMetadataDb } from '../src/db/database.js';
 import { migrationNames } from '../src/db/migrations.js';
+import { athenaClient, athenaQuery } from './helpers/athena.js';
 import { startTestSeawall } from './helpers/seawall.js';
 
 // The machine's PostgreSQL (trust auth on loopback); each run works in a database of its own.

@@ -26,6 +26,7 @@ import { createHttpServer } from './server/http-server.js';
 import { createInternalRoutes } from './server/internal-routes.js';
 import {
   createLocalBlobStore,
+  createMultipartStore,
   createS3Api,
   createStorageService,
   createStorageStore,
@@ -106,7 +107,13 @@ export async function startSeawall(
     const iam = createIam(db, rootKey, clock);
     const account = await iam.ensureRootAccount(config.region);
     const blobs = await createLocalBlobStore(layout.objects);
-    const storage = createStorageService({ store: createStorageStore(db.db), blobs, clock, logger });
+    const storage = createStorageService({
+      store: createStorageStore(db.db),
+      multipart: createMultipartStore(db.db),
+      blobs,
+      clock,
+      logger,
+    });
     const swept = await storage.sweepOrphanBlobs();
     if (swept > 0) logger.info({ swept }, 'removed blobs left by an interrupted write');
 

@@ -97,6 +97,39 @@ describe('PostgreSQL metadata backend', () => {
         n: keys.length,
         bytes: keys.reduce((n, k) => n + Buffer.byteLength(`body of ${k}`), 0),
       });
+
+      // The catalog, a crawler and Athena keep their state in PostgreSQL as well.
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: 'pg-bucket',
+          Key: 'tables/permits/data.csv',
+          Body: 'id;kind\r\n1;fence\r\n2;deck\r\n',
+        }),
+      );
+      const glue = new GlueClient({
+        endpoint: t.url,
+        region: t.credentials.region,
+        credentials: s3.config.credentials,
+      });
+      await glue.send(
+        new CreateCrawlerCommand({
+          Name: 'pg',
+          Role: 'r',
+          DatabaseName: 'pg_db',
+          Targets: { S3Targets: [{ Path: 's3://pg-bucket/tables/' }] },
+        }),
+      );
+      await glue.send(new StartCrawlerCommand({ Name: 'pg' }));
+      while ((await glue.send(new GetCrawlerCommand({ Name: 'pg' }))).Crawler?.State !== 'READY')
+        await new Promise((r) => setTimeout(r, 50));
+      glue.destroy();
+      const athena = athenaClient(t);
+      expect(await athenaQuery(athena, 'SELECT kind FROM pg_db.permits ORDER BY id')).toEqual([
+        ['kind'],
+        ['fence'],
+        ['deck'],
+      ]);
+      athena.destroy();
     } finally {
       await t.close();
     }

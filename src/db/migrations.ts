@@ -170,6 +170,33 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0005-multipart': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('multipart_uploads')
+          .addColumn('upload_id', 'text', (c) => c.primaryKey())
+          .addColumn('bucket', 'text', (c) => c.notNull().references('buckets.name'))
+          .addColumn('key', 'text', (c) => c.notNull().modifyEnd(byteOrdered))
+          .addColumn('settings', 'text', (c) => c.notNull())
+          .addColumn('initiated_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex('multipart_uploads_by_key')
+          .on('multipart_uploads')
+          .columns(['bucket', 'key', 'upload_id'])
+          .execute();
+        await db.schema
+          .createTable('multipart_parts')
+          .addColumn('upload_id', 'text', (c) => c.notNull())
+          .addColumn('part_number', 'integer', (c) => c.notNull())
+          .addColumn('blob_id', 'text', (c) => c.notNull().unique())
+          .addColumn('size', 'bigint', (c) => c.notNull())
+          .addColumn('etag', 'text', (c) => c.notNull())
+          .addColumn('last_modified', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('multipart_parts_pk', ['upload_id', 'part_number'])
+          .execute();
+      },
+    },
   };
 }
 

@@ -151,6 +151,24 @@ export interface JobRunTable {
   outcome: string | null;
 }
 
+export interface MultipartUploadTable {
+  upload_id: string;
+  bucket: string;
+  key: string;
+  /** JSON: content type, user metadata, stored headers and checksum algorithm of the object to be. */
+  settings: string;
+  initiated_at: Millis;
+}
+
+export interface MultipartPartTable {
+  upload_id: string;
+  part_number: number;
+  blob_id: string;
+  size: number;
+  etag: string;
+  last_modified: Millis;
+}
+
 export interface Database {
   accounts: AccountTable;
   access_keys: AccessKeyTable;
@@ -167,4 +185,6 @@ export interface Database {
   databrew_datasets: DatasetTable;
   databrew_jobs: JobTable;
   databrew_job_runs: JobRunTable;
+  multipart_uploads: MultipartUploadTable;
+  multipart_parts: MultipartPartTable;
 }

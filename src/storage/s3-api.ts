@@ -7,6 +7,7 @@ import {
   readSmallBody,
 } from '../lib/http.js';
 import { escapeXml, parseXml, XmlParseError } from '../lib/xml.js';
+import { createS3MultipartApi } from './s3-multipart-api.js';
 import { createS3ObjectApi } from './s3-object-api.js';
 import {
   listingEncoder,
@@ -74,6 +75,7 @@ export function addressOf(
 export function createS3Api(deps: { storage: StorageService; baseDomains: readonly string[] }) {
   const { storage } = deps;
   const objects = createS3ObjectApi(storage);
+  const multipart = createS3MultipartApi(storage, readXmlBody);
 
   async function listBuckets(req: ApiRequest): Promise<ApiResponse> {
     const buckets = await storage.listBuckets(req.principal.accountId);
@@ -217,7 +219,7 @@ export function createS3Api(deps: { storage: StorageService; baseDomains: readon
 
   async function bucketRequest(req: ApiRequest, bucket: string): Promise<ApiResponse> {
     const sub = subresource(req);
-    switch (`${req.method} ${sub ?? ''}`) {
+    switch (`${req.method} ${sub}`) {
       case 'PUT ':
         return createBucket(req, bucket);
       case 'HEAD ': {
@@ -239,6 +241,8 @@ export function createS3Api(deps: { storage: StorageService; baseDomains: readon
       }
       case 'POST delete':
         return deleteObjects(req, bucket);
+      case 'GET uploads':
+        return multipart.listUploads(req, bucket);
       default:
         throw methodNotAllowed(req.method, 'BUCKET');
     }
@@ -253,15 +257,24 @@ export function createS3Api(deps: { storage: StorageService; baseDomains: readon
       return listBuckets(req);
     }
     if (key === undefined) return bucketRequest(req, bucket);
-    if (subresource(req) !== undefined) throw methodNotAllowed(req.method, 'OBJECT');
-    switch (req.method) {
-      case 'PUT':
+    switch (`${req.method} ${subresource(req)}`) {
+      case 'PUT ':
         return objects.putObject(req, bucket, key);
-      case 'GET':
-      case 'HEAD':
+      case 'GET ':
+      case 'HEAD ':
         return objects.getObject(req, bucket, key, req.method === 'HEAD');
-      case 'DELETE':
+      case 'DELETE ':
         return objects.deleteObject(bucket, key);
+      case 'POST uploads':
+        return multipart.create(req, bucket, key);
+      case 'PUT partNumber,uploadId':
+        return multipart.uploadPart(req, bucket, key);
+      case 'POST uploadId':
+        return multipart.complete(req, bucket, key);
+      case 'DELETE uploadId':
+        return multipart.abort(req, bucket, key);
+      case 'GET uploadId':
+        return multipart.listParts(req, bucket, key);
       default:
         throw methodNotAllowed(req.method, 'OBJECT');
     }

@@ -7,6 +7,7 @@ import {
   parseChecksumAlgorithm,
 } from '../lib/checksums.js';
 import { type ApiRequest, type ApiResponse, queryValue } from '../lib/http.js';
+import type { BlobDigests } from './blob-writer.js';
 import { httpDate, parseRange } from './s3-wire.js';
 import type { PutObjectInput, StorageService, StoredObject } from './storage-service.js';
 
@@ -172,29 +173,47 @@ const RESPONSE_OVERRIDES: Record<string, string> = {
   'response-content-encoding': 'content-encoding',
 };
 
+/**
+ * The checks every upload of bytes shares (PutObject, UploadPart): a length, at most 5 GiB, a well-formed
+ * Content-MD5, and the checksum asked for. Answers what the stored bytes must match.
+ */
+export function uploadDigests(req: ApiRequest): BlobDigests {
+  const streaming = req.headers['x-amz-content-sha256']?.startsWith('STREAMING-') ?? false;
+  if (req.contentLength === undefined && !streaming) {
+    throw new AppError('MissingContentLength', 411, 'You must provide the Content-Length HTTP header.');
+  }
+  if ((req.contentLength ?? 0) > MAX_PUT_BYTES) {
+    throw badRequest('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed object size.', {
+      ProposedSize: String(req.contentLength),
+      MaxSizeAllowed: String(MAX_PUT_BYTES),
+    });
+  }
+  const contentMd5 = req.headers['content-md5'];
+  if (contentMd5 !== undefined && !validBase64(contentMd5, 16)) {
+    throw badRequest('InvalidDigest', 'The Content-MD5 you specified was invalid.', {
+      'Content-MD5': contentMd5.slice(0, 64),
+    });
+  }
+  const checksum = requestedChecksum(req);
+  return { ...(contentMd5 ? { contentMd5 } : {}), ...(checksum ? { checksum } : {}) };
+}
+
+/** The representation headers and user metadata an upload declares, as stored with the object. */
+export function declaredMetadata(req: ApiRequest) {
+  return {
+    contentType: req.headers['content-type'] ?? 'application/octet-stream',
+    userMetadata: userMetadata(req),
+    headers: storedHeaders(req),
+  };
+}
+
 export function createS3ObjectApi(storage: StorageService) {
   return {
     async putObject(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse> {
       if (req.headers['x-amz-copy-source'] !== undefined) {
         throw new AppError('NotImplemented', 501, 'CopyObject is not implemented by this server yet.');
       }
-      const streaming = req.headers['x-amz-content-sha256']?.startsWith('STREAMING-') ?? false;
-      if (req.contentLength === undefined && !streaming) {
-        throw new AppError('MissingContentLength', 411, 'You must provide the Content-Length HTTP header.');
-      }
-      if ((req.contentLength ?? 0) > MAX_PUT_BYTES) {
-        throw badRequest('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed object size.', {
-          ProposedSize: String(req.contentLength),
-          MaxSizeAllowed: String(MAX_PUT_BYTES),
-        });
-      }
-      const contentMd5 = req.headers['content-md5'];
-      if (contentMd5 !== undefined && !validBase64(contentMd5, 16)) {
-        throw badRequest('InvalidDigest', 'The Content-MD5 you specified was invalid.', {
-          'Content-MD5': contentMd5.slice(0, 64),
-        });
-      }
-      const checksum = requestedChecksum(req);
+      const { contentMd5, checksum } = uploadDigests(req);
       const contentType = req.headers['content-type'];
       const ifNoneMatch = req.headers['if-none-match'];
       const stored = await storage.putObject({

@@ -37,12 +37,22 @@ const PLAIN_PARAMETERS = new Set([
   'response-cache-control',
   'response-content-disposition',
   'response-content-encoding',
+  'max-uploads',
+  'key-marker',
+  'upload-id-marker',
+  'max-parts',
+  'part-number-marker',
 ]);
 
 /** The subresources this server implements; any other (?acl, ?versioning…) is answered NotImplemented. */
-const SUPPORTED_SUBRESOURCES = new Set(['location', 'delete']);
+const SUPPORTED_SUBRESOURCES = new Set(['location', 'delete', 'uploads', 'uploadId', 'partNumber']);
 
-export function subresource(req: ApiRequest): string | undefined {
+/**
+ * The subresources a request names, sorted and joined with ',' (`partNumber,uploadId` for UploadPart), or ''
+ * for none: with the method, this picks the operation.
+ */
+export function subresource(req: ApiRequest): string {
+  const names = new Set<string>();
   for (const [name] of req.query) {
     if (PLAIN_PARAMETERS.has(name) || name.toLowerCase().startsWith('x-amz-')) continue;
     if (!SUPPORTED_SUBRESOURCES.has(name)) {
@@ -52,9 +62,9 @@ export function subresource(req: ApiRequest): string | undefined {
         `The '${name.slice(0, 64)}' subresource is not implemented by this server.`,
       );
     }
-    return name;
+    names.add(name);
   }
-  return undefined;
+  return [...names].sort().join(',');
 }
 
 export { hasQuery, queryValue };

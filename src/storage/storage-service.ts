@@ -1,13 +1,14 @@
-import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { AppError, badRequest, conflict, notFound } from '../errors.js';
 import type { ChecksumAlgorithm } from '../lib/checksums.js';
-import { type Checksum, createChecksum } from '../lib/checksums.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { BlobStore, EngineFiles } from './blob-store.js';
+import { writeVerifiedBlob } from './blob-writer.js';
 import { assertBucketName, assertObjectKey } from './bucket-names.js';
 import { type ListPage, type ListRequest, listPage } from './listing.js';
+import { createMultipartService } from './multipart-service.js';
+import type { MultipartStore } from './multipart-store.js';
 import {
   type BucketRow,
   BucketVanished,
@@ -71,21 +72,22 @@ function noSuchBucket(bucket: string): AppError {
   return notFound('NoSuchBucket', 'The specified bucket does not exist', { BucketName: bucket });
 }
 
-/** Hashes bytes on their way to the blob store. */
-async function* digesting(
-  source: AsyncIterable<Uint8Array>,
-  md5: ReturnType<typeof createHash>,
-  checksum?: Checksum,
-) {
-  for await (const chunk of source) {
-    md5.update(chunk);
-    checksum?.update(chunk);
-    yield chunk;
+export function checkMetadataSize(userMetadata: Record<string, string>): void {
+  const bytes = Object.entries(userMetadata).reduce(
+    (n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v),
+    0,
+  );
+  if (bytes > MAX_METADATA_BYTES) {
+    throw badRequest('MetadataTooLarge', 'Your metadata headers exceed the maximum allowed metadata size.', {
+      Size: String(bytes),
+      MaxSizeAllowed: String(MAX_METADATA_BYTES),
+    });
   }
 }
 
 export function createStorageService(deps: {
   store: StorageStore;
+  multipart: MultipartStore;
   blobs: BlobStore;
   clock: Clock;
   logger: Logger;
@@ -105,6 +107,25 @@ export function createStorageService(deps: {
     throw notFound('NoSuchKey', 'The specified key does not exist.', { Key: key });
   }
 
+  /**
+   * Makes `row` the object at its key (its blob already durable) and deletes the blob it replaced. On failure
+   * the new blob is deleted, so nothing half-made stays.
+   */
+  async function commitObject(
+    row: ObjectRow,
+    guard?: (current: ObjectRow | undefined) => void,
+  ): Promise<StoredObject> {
+    try {
+      const replaced = await store.putObject(row, guard);
+      await discardBlob(replaced);
+      return toStored(row);
+    } catch (error) {
+      await discardBlob(row.blob_id);
+      if (error instanceof BucketVanished) throw noSuchBucket(row.bucket);
+      throw error;
+    }
+  }
+
   async function discardBlob(id: string | undefined): Promise<void> {
     if (!id) return;
     // A failure here only leaves an orphan, which the start-up sweep removes.
@@ -113,7 +134,18 @@ export function createStorageService(deps: {
       .catch((error: unknown) => logger.warn({ err: error, blobId: id }, 'could not delete blob'));
   }
 
+  const multipart = createMultipartService({
+    store: deps.multipart,
+    blobs,
+    clock,
+    requireBucket,
+    commitObject,
+    discardBlob,
+  });
+
   return {
+    multipart,
+
     async createBucket(input: { name: string; accountId: string; region: string }): Promise<void> {
       assertBucketName(input.name);
       const created = await store.insertBucket({
@@ -177,71 +209,35 @@ export function createStorageService(deps: {
     async putObject(input: PutObjectInput): Promise<StoredObject> {
       assertObjectKey(input.key);
       await requireBucket(input.bucket);
-      const metadataBytes = Object.entries(input.userMetadata).reduce(
-        (n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v),
-        0,
-      );
-      if (metadataBytes > MAX_METADATA_BYTES) {
-        throw badRequest(
-          'MetadataTooLarge',
-          'Your metadata headers exceed the maximum allowed metadata size.',
-          {
-            Size: String(metadataBytes),
-            MaxSizeAllowed: String(MAX_METADATA_BYTES),
-          },
-        );
-      }
-      const md5 = createHash('md5');
-      const checksum = input.checksum ? createChecksum(input.checksum.algorithm) : undefined;
-      const blob = await blobs.put(digesting(input.body, md5, checksum));
-      let replaced: string | undefined;
-      try {
-        const md5Base64 = md5.digest('base64');
-        if (input.contentMd5 !== undefined && input.contentMd5 !== md5Base64) {
-          throw badRequest('BadDigest', 'The Content-MD5 you specified did not match what we received.', {
-            ExpectedDigest: input.contentMd5,
-            CalculatedDigest: md5Base64,
-          });
-        }
-        const checksumValue = checksum?.digestBase64();
-        const expected = input.checksum?.expected?.();
-        if (input.checksum && expected !== undefined && expected !== checksumValue) {
-          throw badRequest(
-            'BadDigest',
-            `The ${input.checksum.algorithm} you specified did not match the calculated checksum.`,
+      checkMetadataSize(input.userMetadata);
+      const blob = await writeVerifiedBlob(blobs, input.body, {
+        ...(input.contentMd5 !== undefined ? { contentMd5: input.contentMd5 } : {}),
+        ...(input.checksum ? { checksum: input.checksum } : {}),
+      });
+      const row: ObjectRow = {
+        bucket: input.bucket,
+        key: input.key,
+        blob_id: blob.id,
+        size: blob.size,
+        etag: `"${blob.md5Hex}"`,
+        content_type: input.contentType ?? 'application/octet-stream',
+        metadata: JSON.stringify({ user: input.userMetadata, headers: input.headers }),
+        checksum_algorithm: blob.checksum?.algorithm ?? null,
+        checksum_value: blob.checksum?.value ?? null,
+        last_modified: clock.now().getTime(),
+      };
+      return commitObject(row, (current) => {
+        if (input.ifNoneMatch === '*' && current) {
+          throw new AppError(
+            'PreconditionFailed',
+            412,
+            'At least one of the pre-conditions you specified did not hold',
+            {
+              fields: { Condition: 'If-None-Match' },
+            },
           );
         }
-        const row: ObjectRow = {
-          bucket: input.bucket,
-          key: input.key,
-          blob_id: blob.id,
-          size: blob.size,
-          etag: `"${Buffer.from(md5Base64, 'base64').toString('hex')}"`,
-          content_type: input.contentType ?? 'application/octet-stream',
-          metadata: JSON.stringify({ user: input.userMetadata, headers: input.headers }),
-          checksum_algorithm: input.checksum?.algorithm ?? null,
-          checksum_value: checksumValue ?? null,
-          last_modified: clock.now().getTime(),
-        };
-        replaced = await store.putObject(row, (current) => {
-          if (input.ifNoneMatch === '*' && current) {
-            throw new AppError(
-              'PreconditionFailed',
-              412,
-              'At least one of the pre-conditions you specified did not hold',
-              {
-                fields: { Condition: 'If-None-Match' },
-              },
-            );
-          }
-        });
-        await discardBlob(replaced);
-        return toStored(row);
-      } catch (error) {
-        await discardBlob(blob.id);
-        if (error instanceof BucketVanished) throw noSuchBucket(input.bucket);
-        throw error;
-      }
+      });
     },
 
     headObject,

@@ -46,6 +46,14 @@ export function createStorageStore(db: Kysely<Database>) {
           .limit(1)
           .executeTakeFirst();
         if (any) return 'not-empty';
+        // Parts of uploads in progress count as content too (and refer to the bucket).
+        const upload = await trx
+          .selectFrom('multipart_uploads')
+          .select('upload_id')
+          .where('bucket', '=', name)
+          .limit(1)
+          .executeTakeFirst();
+        if (upload) return 'not-empty';
         const result = await trx.deleteFrom('buckets').where('name', '=', name).executeTakeFirst();
         return Number(result.numDeletedRows) > 0 ? 'deleted' : 'missing';
       });
@@ -121,11 +129,16 @@ export function createStorageStore(db: Kysely<Database>) {
       return query.orderBy('key').limit(limit).execute();
     },
 
-    /** Which of these blob ids an object refers to. */
+    /** Which of these blob ids an object or an uploaded part refers to. */
     async referencedBlobIds(ids: string[]): Promise<Set<string>> {
       if (ids.length === 0) return new Set();
-      const rows = await db.selectFrom('objects').select('blob_id').where('blob_id', 'in', ids).execute();
-      return new Set(rows.map((r) => r.blob_id));
+      const objects = await db.selectFrom('objects').select('blob_id').where('blob_id', 'in', ids).execute();
+      const parts = await db
+        .selectFrom('multipart_parts')
+        .select('blob_id')
+        .where('blob_id', 'in', ids)
+        .execute();
+      return new Set([...objects, ...parts].map((r) => r.blob_id));
     },
   };
 }

@@ -1,0 +1,209 @@
+import { createHash } from 'node:crypto';
+import { AppError, badRequest } from '../errors.js';
+import type { Clock } from '../lib/clock.js';
+import { blobId } from '../lib/ids.js';
+import type { BlobStore } from './blob-store.js';
+import { type BlobDigests, writeVerifiedBlob } from './blob-writer.js';
+import { assertObjectKey } from './bucket-names.js';
+import { type MultipartStore, type PartRow, type UploadRow, UploadVanished } from './multipart-store.js';
+import type { ObjectRow } from './storage-store.js';
+
+/** What CreateMultipartUpload fixes about the object to be. */
+export interface UploadSettings {
+  contentType: string;
+  userMetadata: Record<string, string>;
+  headers: Record<string, string>;
+}
+
+export const MIN_PART_BYTES = 5 * 1024 * 1024;
+const MAX_PARTS = 10_000;
+
+function noSuchUpload(uploadId: string): AppError {
+  return new AppError(
+    'NoSuchUpload',
+    404,
+    'The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.',
+    {
+      fields: { UploadId: uploadId.slice(0, 256) },
+    },
+  );
+}
+
+function checkPartNumber(partNumber: number): void {
+  if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > MAX_PARTS) {
+    throw badRequest('InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive', {
+      ArgumentName: 'partNumber',
+    });
+  }
+}
+
+/** S3's ETag of a multipart object: the MD5 of the parts' MD5s, then the number of parts. */
+export function multipartEtag(partEtags: readonly string[]): string {
+  const md5 = createHash('md5');
+  for (const etag of partEtags) md5.update(Buffer.from(etag.replace(/"/g, ''), 'hex'));
+  return `"${md5.digest('hex')}-${partEtags.length}"`;
+}
+
+export function createMultipartService(deps: {
+  store: MultipartStore;
+  blobs: BlobStore;
+  clock: Clock;
+  requireBucket(name: string): Promise<unknown>;
+  commitObject(row: ObjectRow): Promise<unknown>;
+  discardBlob(id: string | undefined): Promise<void>;
+}) {
+  const { store, blobs, clock } = deps;
+
+  async function requireUpload(uploadId: string, bucket: string, key: string): Promise<UploadRow> {
+    const upload = await store.findUpload(uploadId);
+    if (!upload || upload.bucket !== bucket || upload.key !== key) {
+      await deps.requireBucket(bucket);
+      throw noSuchUpload(uploadId);
+    }
+    return upload;
+  }
+
+  /** The parts' bytes in order, read one part at a time. */
+  async function* concatenated(parts: PartRow[]): AsyncGenerator<Uint8Array> {
+    for (const part of parts) {
+      if (part.size === 0) continue;
+      yield* await blobs.open(part.blob_id, 0, part.size);
+    }
+  }
+
+  return {
+    async createUpload(bucket: string, key: string, settings: UploadSettings): Promise<string> {
+      assertObjectKey(key);
+      await deps.requireBucket(bucket);
+      const uploadId = `${blobId()}${blobId()}`;
+      await store.insertUpload({
+        upload_id: uploadId,
+        bucket,
+        key,
+        settings: JSON.stringify(settings),
+        initiated_at: clock.now().getTime(),
+      });
+      return uploadId;
+    },
+
+    async uploadPart(input: {
+      uploadId: string;
+      bucket: string;
+      key: string;
+      partNumber: number;
+      body: AsyncIterable<Uint8Array>;
+      digests: BlobDigests;
+    }): Promise<{ etag: string; checksum?: { algorithm: string; value: string } }> {
+      checkPartNumber(input.partNumber);
+      await requireUpload(input.uploadId, input.bucket, input.key);
+      const blob = await writeVerifiedBlob(blobs, input.body, input.digests);
+      const etag = `"${blob.md5Hex}"`;
+      try {
+        const replaced = await store.putPart({
+          upload_id: input.uploadId,
+          part_number: input.partNumber,
+          blob_id: blob.id,
+          size: blob.size,
+          etag,
+          last_modified: clock.now().getTime(),
+        });
+        await deps.discardBlob(replaced);
+      } catch (error) {
+        await deps.discardBlob(blob.id);
+        if (error instanceof UploadVanished) throw noSuchUpload(input.uploadId);
+        throw error;
+      }
+      return { etag, ...(blob.checksum ? { checksum: blob.checksum } : {}) };
+    },
+
+    /**
+     * Joins the listed parts into the object: checked as S3 checks them (ascending, uploaded, ETags matching,
+     * every part but the last at least 5 MiB), copied into one new blob, then committed like any PUT.
+     */
+    async complete(
+      uploadId: string,
+      bucket: string,
+      key: string,
+      listed: { partNumber: number; etag: string }[],
+    ): Promise<{ etag: string }> {
+      const upload = await requireUpload(uploadId, bucket, key);
+      if (listed.length === 0)
+        throw badRequest(
+          'MalformedXML',
+          'The XML you provided was not well-formed or did not validate against our published schema.',
+        );
+      const uploaded = new Map((await store.allParts(uploadId)).map((p) => [p.part_number, p]));
+      const parts: PartRow[] = [];
+      for (const [i, item] of listed.entries()) {
+        if (i > 0 && item.partNumber <= (listed[i - 1]?.partNumber ?? 0)) {
+          throw badRequest(
+            'InvalidPartOrder',
+            'The list of parts was not in ascending order. The parts list must be specified in order by part number.',
+          );
+        }
+        const part = uploaded.get(item.partNumber);
+        if (!part || part.etag.replace(/"/g, '') !== item.etag.replace(/"/g, '')) {
+          throw badRequest(
+            'InvalidPart',
+            "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",
+            {
+              PartNumber: String(item.partNumber),
+            },
+          );
+        }
+        parts.push(part);
+      }
+      const tooSmall = parts.slice(0, -1).find((part) => part.size < MIN_PART_BYTES);
+      if (tooSmall) {
+        throw badRequest(
+          'EntityTooSmall',
+          'Your proposed upload is smaller than the minimum allowed object size.',
+          { PartNumber: String(tooSmall.part_number) },
+        );
+      }
+      const settings = JSON.parse(upload.settings) as UploadSettings;
+      const blob = await blobs.put(concatenated(parts));
+      const etag = multipartEtag(parts.map((p) => p.etag));
+      await deps.commitObject({
+        bucket,
+        key,
+        blob_id: blob.id,
+        size: blob.size,
+        etag,
+        content_type: settings.contentType,
+        metadata: JSON.stringify({ user: settings.userMetadata, headers: settings.headers }),
+        checksum_algorithm: null,
+        checksum_value: null,
+        last_modified: clock.now().getTime(),
+      });
+      for (const id of (await store.deleteUpload(uploadId)) ?? []) await deps.discardBlob(id);
+      return { etag };
+    },
+
+    async abort(uploadId: string, bucket: string, key: string): Promise<void> {
+      await requireUpload(uploadId, bucket, key);
+      for (const id of (await store.deleteUpload(uploadId)) ?? []) await deps.discardBlob(id);
+    },
+
+    async listParts(uploadId: string, bucket: string, key: string, after: number, max: number) {
+      const upload = await requireUpload(uploadId, bucket, key);
+      const parts = await store.listParts(uploadId, after, max + 1);
+      return { upload, parts: parts.slice(0, max), truncated: parts.length > max };
+    },
+
+    async listUploads(
+      bucket: string,
+      prefix: string,
+      keyMarker: string,
+      uploadIdMarker: string,
+      max: number,
+    ) {
+      await deps.requireBucket(bucket);
+      const rows = await store.listUploads(bucket, prefix, keyMarker, uploadIdMarker, max + 1);
+      const uploads = rows.filter((r) => r.key.startsWith(prefix));
+      return { uploads: uploads.slice(0, max), truncated: uploads.length > max };
+    },
+  };
+}
+
+export type MultipartService = ReturnType<typeof createMultipartService>;

@@ -1,0 +1,91 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/database.js';
+import type { MultipartPartTable, MultipartUploadTable } from '../db/schema.js';
+
+export type UploadRow = MultipartUploadTable;
+export type PartRow = MultipartPartTable;
+
+export function createMultipartStore(db: Kysely<Database>) {
+  return {
+    insertUpload: (row: UploadRow) => db.insertInto('multipart_uploads').values(row).execute(),
+    findUpload: (uploadId: string) =>
+      db.selectFrom('multipart_uploads').selectAll().where('upload_id', '=', uploadId).executeTakeFirst(),
+    listUploads: (bucket: string, prefix: string, afterKey: string, afterUpload: string, limit: number) =>
+      db
+        .selectFrom('multipart_uploads')
+        .selectAll()
+        .where('bucket', '=', bucket)
+        .where('key', '>=', prefix)
+        .where((eb) =>
+          eb.or([
+            eb('key', '>', afterKey),
+            eb.and([eb('key', '=', afterKey), eb('upload_id', '>', afterUpload)]),
+          ]),
+        )
+        .orderBy('key')
+        .orderBy('upload_id')
+        .limit(limit)
+        .execute(),
+
+    /** Records a part, returning the blob of the part it replaced (the same part number uploaded again). */
+    async putPart(row: PartRow): Promise<string | undefined> {
+      return db.transaction().execute(async (trx) => {
+        const upload = await trx
+          .selectFrom('multipart_uploads')
+          .select('upload_id')
+          .where('upload_id', '=', row.upload_id)
+          .executeTakeFirst();
+        if (!upload) return Promise.reject(new UploadVanished(row.upload_id));
+        const current = await trx
+          .deleteFrom('multipart_parts')
+          .where('upload_id', '=', row.upload_id)
+          .where('part_number', '=', row.part_number)
+          .returning('blob_id')
+          .executeTakeFirst();
+        await trx.insertInto('multipart_parts').values(row).execute();
+        return current?.blob_id;
+      });
+    },
+    listParts: (uploadId: string, after: number, limit: number) =>
+      db
+        .selectFrom('multipart_parts')
+        .selectAll()
+        .where('upload_id', '=', uploadId)
+        .where('part_number', '>', after)
+        .orderBy('part_number')
+        .limit(limit)
+        .execute(),
+    allParts: (uploadId: string) =>
+      db
+        .selectFrom('multipart_parts')
+        .selectAll()
+        .where('upload_id', '=', uploadId)
+        .orderBy('part_number')
+        .execute(),
+
+    /** Forgets an upload and its parts; answers the blobs they held, for the caller to delete. */
+    async deleteUpload(uploadId: string): Promise<string[] | undefined> {
+      return db.transaction().execute(async (trx) => {
+        const parts = await trx
+          .deleteFrom('multipart_parts')
+          .where('upload_id', '=', uploadId)
+          .returning('blob_id')
+          .execute();
+        const upload = await trx
+          .deleteFrom('multipart_uploads')
+          .where('upload_id', '=', uploadId)
+          .executeTakeFirst();
+        return Number(upload.numDeletedRows) > 0 ? parts.map((p) => p.blob_id) : undefined;
+      });
+    },
+  };
+}
+
+export type MultipartStore = ReturnType<typeof createMultipartStore>;
+
+/** The upload was completed or aborted while a part was being written. */
+export class UploadVanished extends Error {
+  constructor(readonly uploadId: string) {
+    super(`upload ${uploadId} no longer exists`);
+  }
+}

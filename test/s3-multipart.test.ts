@@ -1,0 +1,217 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  DeleteBucketCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListPartsCommand,
+  type S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { awsCli } from './helpers/aws-cli.js';
+import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
+
+let t: TestSeawall;
+let s3: S3Client;
+const MiB = 1024 * 1024;
+
+beforeAll(async () => {
+  t = await startTestSeawall();
+  s3 = t.s3();
+  await s3.send(new CreateBucketCommand({ Bucket: 'uploads' }));
+});
+afterAll(async () => {
+  await t.close();
+});
+
+const md5 = (data: Buffer) => createHash('md5').update(data).digest();
+
+describe('multipart uploads', () => {
+  it('uploads parts, lists them, completes with the S3 multipart ETag and serves the whole object', async () => {
+    const parts = [randomBytes(5 * MiB), randomBytes(5 * MiB), randomBytes(1234)];
+    const { UploadId } = await s3.send(
+      new CreateMultipartUploadCommand({
+        Bucket: 'uploads',
+        Key: 'big/file.bin',
+        ContentType: 'application/x-test',
+        Metadata: { origin: 'test' },
+      }),
+    );
+    const etags: string[] = [];
+    for (const [i, body] of parts.entries()) {
+      const out = await s3.send(
+        new UploadPartCommand({
+          Bucket: 'uploads',
+          Key: 'big/file.bin',
+          UploadId,
+          PartNumber: i + 1,
+          Body: body,
+        }),
+      );
+      expect(out.ETag).toBe(`"${md5(body).toString('hex')}"`);
+      etags.push(out.ETag as string);
+    }
+    const listed = await s3.send(new ListPartsCommand({ Bucket: 'uploads', Key: 'big/file.bin', UploadId }));
+    expect(listed.Parts?.map((p) => [p.PartNumber, p.Size])).toEqual([
+      [1, 5 * MiB],
+      [2, 5 * MiB],
+      [3, 1234],
+    ]);
+    const uploads = await s3.send(new ListMultipartUploadsCommand({ Bucket: 'uploads' }));
+    expect(uploads.Uploads?.map((u) => u.UploadId)).toEqual([UploadId]);
+    await expect(s3.send(new DeleteBucketCommand({ Bucket: 'uploads' }))).rejects.toMatchObject({
+      name: 'BucketNotEmpty',
+    });
+
+    const done = await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: 'uploads',
+        Key: 'big/file.bin',
+        UploadId,
+        MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) },
+      }),
+    );
+    const expected = `"${createHash('md5')
+      .update(Buffer.concat(parts.map(md5)))
+      .digest('hex')}-3"`;
+    expect(done.ETag).toBe(expected);
+    const head = await s3.send(new HeadObjectCommand({ Bucket: 'uploads', Key: 'big/file.bin' }));
+    expect(head).toMatchObject({
+      ContentLength: 10 * MiB + 1234,
+      ETag: expected,
+      ContentType: 'application/x-test',
+      Metadata: { origin: 'test' },
+    });
+    const got = await s3.send(
+      new GetObjectCommand({
+        Bucket: 'uploads',
+        Key: 'big/file.bin',
+        Range: `bytes=${5 * MiB - 2}-${5 * MiB + 1}`,
+      }),
+    );
+    expect(
+      Buffer.from(await (got.Body?.transformToByteArray() ?? Promise.resolve(new Uint8Array()))),
+    ).toEqual(Buffer.concat(parts).subarray(5 * MiB - 2, 5 * MiB + 2));
+    expect((await s3.send(new ListMultipartUploadsCommand({ Bucket: 'uploads' }))).Uploads ?? []).toEqual([]);
+  });
+
+  it('refuses wrong part lists as S3 does, and aborts', async () => {
+    const { UploadId } = await s3.send(
+      new CreateMultipartUploadCommand({ Bucket: 'uploads', Key: 'bad.bin' }),
+    );
+    const small = await s3.send(
+      new UploadPartCommand({
+        Bucket: 'uploads',
+        Key: 'bad.bin',
+        UploadId,
+        PartNumber: 1,
+        Body: Buffer.alloc(100),
+      }),
+    );
+    const last = await s3.send(
+      new UploadPartCommand({
+        Bucket: 'uploads',
+        Key: 'bad.bin',
+        UploadId,
+        PartNumber: 2,
+        Body: Buffer.alloc(100),
+      }),
+    );
+    const complete = (Parts: { ETag?: string; PartNumber: number }[]) =>
+      s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: 'uploads',
+          Key: 'bad.bin',
+          UploadId,
+          MultipartUpload: { Parts },
+        }),
+      );
+    await expect(
+      complete([
+        { ETag: last.ETag, PartNumber: 2 },
+        { ETag: small.ETag, PartNumber: 1 },
+      ]),
+    ).rejects.toMatchObject({ name: 'InvalidPartOrder' });
+    await expect(complete([{ ETag: '"0000"', PartNumber: 1 }])).rejects.toMatchObject({
+      name: 'InvalidPart',
+    });
+    await expect(
+      complete([
+        { ETag: small.ETag, PartNumber: 1 },
+        { ETag: last.ETag, PartNumber: 2 },
+      ]),
+    ).rejects.toMatchObject({ name: 'EntityTooSmall' });
+    await expect(
+      s3.send(
+        new UploadPartCommand({ Bucket: 'uploads', Key: 'bad.bin', UploadId, PartNumber: 10_001, Body: 'x' }),
+      ),
+    ).rejects.toMatchObject({ name: 'InvalidArgument' });
+    await s3.send(new AbortMultipartUploadCommand({ Bucket: 'uploads', Key: 'bad.bin', UploadId }));
+    await expect(
+      s3.send(new ListPartsCommand({ Bucket: 'uploads', Key: 'bad.bin', UploadId })),
+    ).rejects.toMatchObject({ name: 'NoSuchUpload' });
+    await expect(
+      s3.send(
+        new UploadPartCommand({
+          Bucket: 'uploads',
+          Key: 'bad.bin',
+          UploadId: 'nope',
+          PartNumber: 1,
+          Body: 'x',
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'NoSuchUpload' });
+    await expect(s3.send(new HeadObjectCommand({ Bucket: 'uploads', Key: 'bad.bin' }))).rejects.toMatchObject(
+      { name: 'NotFound' },
+    );
+  });
+
+  it('keeps the parts of uploads in progress when orphan blobs are swept', async () => {
+    const { UploadId } = await s3.send(
+      new CreateMultipartUploadCommand({ Bucket: 'uploads', Key: 'swept.bin' }),
+    );
+    const part = await s3.send(
+      new UploadPartCommand({
+        Bucket: 'uploads',
+        Key: 'swept.bin',
+        UploadId,
+        PartNumber: 1,
+        Body: 'survives the sweep',
+      }),
+    );
+    expect(await t.seawall.storage.sweepOrphanBlobs()).toBe(0);
+    await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: 'uploads',
+        Key: 'swept.bin',
+        UploadId,
+        MultipartUpload: { Parts: [{ ETag: part.ETag, PartNumber: 1 }] },
+      }),
+    );
+    const got = await s3.send(new GetObjectCommand({ Bucket: 'uploads', Key: 'swept.bin' }));
+    expect(await got.Body?.transformToString()).toBe('survives the sweep');
+  });
+
+  it('lets `aws s3 cp` move files larger than its multipart threshold, both ways', async () => {
+    const dir = tempDir('seawall-multipart-cli-');
+    const file = join(dir, 'tickets.bin');
+    const content = randomBytes(21 * MiB);
+    writeFileSync(file, content);
+    const up = await awsCli(t.dataDir, t.url, ['s3', 'cp', file, 's3://uploads/cli/tickets.bin']);
+    expect(up.code, up.stderr).toBe(0);
+    const head = await s3.send(new HeadObjectCommand({ Bucket: 'uploads', Key: 'cli/tickets.bin' }));
+    expect(head.ContentLength).toBe(content.length);
+    expect(head.ETag).toMatch(/-3"$/);
+    const back = join(dir, 'back.bin');
+    const down = await awsCli(t.dataDir, t.url, ['s3', 'cp', 's3://uploads/cli/tickets.bin', back]);
+    expect(down.code, down.stderr).toBe(0);
+    expect(readFileSync(back).equals(content)).toBe(true);
+  });
+});

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { z } from 'zod';
 
 /** Where each setting may come from: a command-line flag, or an environment variable. */
@@ -13,7 +14,11 @@ const sources = {
 export const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d$/;
 
 const configSchema = z.object({
-  dataDir: z.string({ error: 'is required (--data-dir DIR or SEAWALL_DATA_DIR)' }).min(1),
+  // Absolute from here on: what is printed (where the credentials are) must make sense from anywhere.
+  dataDir: z
+    .string({ error: 'is required (--data-dir DIR or SEAWALL_DATA_DIR)' })
+    .min(1)
+    .transform((dir) => resolve(dir)),
   host: z.string().min(1).default('127.0.0.1'),
   port: z.coerce.number().int().min(0).max(65_535).default(9000),
   region: z.string().regex(REGION_PATTERN, 'must look like ca-west-1').default('ca-west-1'),

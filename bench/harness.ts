@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { targetFromDataDir } from '../src/cli/client-target.js';
 
 export const BIN = join(import.meta.dirname, '..', 'bin', 'seawall.js');
 
@@ -49,13 +50,13 @@ export async function serveSeawall(
     });
     child.on('exit', (code) => reject(new Error(`seawall exited ${code}: ${text}`)));
   });
-  const credentials = readFileSync(join(dataDir, 'credentials'), 'utf8');
+  const { credentials, region } = await targetFromDataDir(dataDir);
   return {
     url,
     dataDir,
-    accessKeyId: /aws_access_key_id = (\S+)/.exec(credentials)?.[1] as string,
-    secret: /aws_secret_access_key = (\S+)/.exec(credentials)?.[1] as string,
-    region: 'ca-west-1',
+    accessKeyId: credentials.accessKeyId,
+    secret: credentials.secretAccessKey,
+    region,
     child,
     stop: () =>
       new Promise((resolve) => {

@@ -39,9 +39,6 @@ export function isAppError(error: unknown): error is AppError {
 export const badRequest = (code: string, message: string, fields?: Record<string, string>): AppError =>
   new AppError(code, 400, message, fields ? { fields } : {});
 
-export const forbidden = (code: string, message: string, fields?: Record<string, string>): AppError =>
-  new AppError(code, 403, message, fields ? { fields } : {});
-
 export const notFound = (code: string, message: string, fields?: Record<string, string>): AppError =>
   new AppError(code, 404, message, fields ? { fields } : {});
 

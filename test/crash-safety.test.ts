@@ -9,17 +9,14 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
+import { targetFromDataDir } from '../src/cli/client-target.js';
 import { rawRequest } from './helpers/raw.js';
 import { tempDir } from './helpers/seawall.js';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'seawall.js');
 
-function credentialsOf(dir: string) {
-  const text = spawnSync('cat', [join(dir, 'credentials')], { encoding: 'utf8' }).stdout;
-  return {
-    accessKeyId: /aws_access_key_id = (\S+)/.exec(text)?.[1] as string,
-    secretAccessKey: /aws_secret_access_key = (\S+)/.exec(text)?.[1] as string,
-  };
+async function credentialsOf(dir: string) {
+  return (await targetFromDataDir(dir)).credentials;
 }
 
 function serve(dir: string) {
@@ -50,7 +47,7 @@ describe('crash safety', () => {
       endpoint: url,
       region: 'ca-west-1',
       forcePathStyle: true,
-      credentials: credentialsOf(dir),
+      credentials: await credentialsOf(dir),
       maxAttempts: 1,
     });
     await s3.send(new CreateBucketCommand({ Bucket: 'crash' }));
@@ -93,7 +90,7 @@ describe('crash safety', () => {
       endpoint: url2,
       region: 'ca-west-1',
       forcePathStyle: true,
-      credentials: credentialsOf(dir),
+      credentials: await credentialsOf(dir),
     });
     const gone = await s3b
       .send(new HeadObjectCommand({ Bucket: 'crash', Key: 'half.bin' }))

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { GetTableCommand, GlueClient } from '@aws-sdk/client-glue';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { targetFromDataDir } from '../src/cli/client-target.js';
 import { tempDir } from './helpers/seawall.js';
 import { SAMPLES_DIR } from './helpers/vancouver.js';
 
@@ -58,15 +59,11 @@ async function stop(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-function clientsFor(dataDir: string, url: string) {
-  const text = spawnSync('cat', [join(dataDir, 'credentials')], { encoding: 'utf8' }).stdout;
-  const credentials = {
-    accessKeyId: /aws_access_key_id = (\S+)/.exec(text)?.[1] as string,
-    secretAccessKey: /aws_secret_access_key = (\S+)/.exec(text)?.[1] as string,
-  };
+async function clientsFor(dataDir: string, url: string) {
+  const { credentials, region } = await targetFromDataDir(dataDir);
   return {
-    s3: new S3Client({ endpoint: url, region: 'ca-west-1', forcePathStyle: true, credentials }),
-    glue: new GlueClient({ endpoint: url, region: 'ca-west-1', credentials }),
+    s3: new S3Client({ endpoint: url, region, forcePathStyle: true, credentials }),
+    glue: new GlueClient({ endpoint: url, region, credentials }),
   };
 }
 
@@ -124,7 +121,7 @@ describe('seawall demo', () => {
     );
     expect(licences).toEqual(['INTEGER', 'TIMESTAMP', 'true']);
 
-    const c = clientsFor(dir, first.url);
+    const c = await clientsFor(dir, first.url);
     const rawObjects = (await c.s3.send(new ListObjectsV2Command({ Bucket: 'vancouver-raw' }))).KeyCount;
     const curatedObjects = (await c.s3.send(new ListObjectsV2Command({ Bucket: 'vancouver-curated' })))
       .KeyCount;
@@ -135,7 +132,7 @@ describe('seawall demo', () => {
     const second = await startDemo(dir, ['--source', SAMPLES_DIR]);
     expect(second.output.match(/already loaded/g), second.output).toHaveLength(4);
     expect(second.output.match(/up to date/g)).toHaveLength(4);
-    const again = clientsFor(dir, second.url);
+    const again = await clientsFor(dir, second.url);
     expect((await again.s3.send(new ListObjectsV2Command({ Bucket: 'vancouver-raw' }))).KeyCount).toBe(
       rawObjects,
     );
@@ -154,7 +151,7 @@ describe('seawall demo', () => {
     mkdirSync(nothing);
     const demo = await startDemo(join(dir, 'data'), ['--source', nothing]);
     expect(demo.output.match(/synthetic rows/g)).toHaveLength(4);
-    const c = clientsFor(join(dir, 'data'), demo.url);
+    const c = await clientsFor(join(dir, 'data'), demo.url);
     for (const table of ['parking_tickets', 'lost_animals', 'service_requests_311', 'business_licences']) {
       const { Table } = await c.glue.send(new GetTableCommand({ DatabaseName: 'vancouver', Name: table }));
       expect(Table?.Parameters?.['seawall.synthetic'], table).toBe('true');

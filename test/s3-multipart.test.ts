@@ -155,6 +155,17 @@ describe('multipart uploads', () => {
     ).rejects.toMatchObject({ name: 'InvalidArgument' });
     await s3.send(new AbortMultipartUploadCommand({ Bucket: 'uploads', Key: 'bad.bin', UploadId }));
     await expect(
+      s3.send(
+        new CreateMultipartUploadCommand({
+          Bucket: 'uploads',
+          Key: 'meta.bin',
+          Metadata: { big: 'm'.repeat(3000) },
+        }),
+      ),
+    ).rejects.toMatchObject({
+      name: 'MetadataTooLarge',
+    });
+    await expect(
       s3.send(new ListPartsCommand({ Bucket: 'uploads', Key: 'bad.bin', UploadId })),
     ).rejects.toMatchObject({ name: 'NoSuchUpload' });
     await expect(

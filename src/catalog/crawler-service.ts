@@ -1,5 +1,6 @@
 import { badRequest } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
+import { redactEnginePaths } from '../lib/duckdb.js';
 import type { Logger } from '../lib/logger.js';
 import type { StorageService } from '../storage/index.js';
 import type { CatalogService } from './catalog-service.js';
@@ -69,7 +70,11 @@ export function createCrawlerService(deps: {
       lastCrawl = { ...base, Status: 'SUCCEEDED', outcome };
     } catch (error) {
       logger.warn({ err: error, crawler: name }, 'crawl failed');
-      lastCrawl = { ...base, Status: 'FAILED', ErrorMessage: (error as Error).message.slice(0, 2048) };
+      lastCrawl = {
+        ...base,
+        Status: 'FAILED',
+        ErrorMessage: redactEnginePaths((error as Error).message).slice(0, 2048),
+      };
     }
     const elapsed = clock.now().getTime() - started;
     await store.transitionCrawler(name, 'RUNNING', {

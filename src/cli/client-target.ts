@@ -41,7 +41,7 @@ async function readIni(path: string): Promise<Map<string, Map<string, string>>> 
 }
 
 /** Credentials and region from the files `seawall init` wrote, profile `seawall`. */
-async function fromDataDir(dataDir: string): Promise<Omit<Target, 'endpoint'>> {
+export async function targetFromDataDir(dataDir: string): Promise<Omit<Target, 'endpoint'>> {
   const layout = dataDirLayout(dataDir);
   const profile = (await readIni(layout.credentials)).get(PROFILE);
   const accessKeyId = profile?.get('aws_access_key_id');
@@ -74,7 +74,7 @@ export async function resolveTarget(
 ): Promise<Target> {
   const flag = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
   const dataDir = flag('data-dir');
-  const access = dataDir ? await fromDataDir(dataDir) : fromEnvironment(env);
+  const access = dataDir ? await targetFromDataDir(dataDir) : fromEnvironment(env);
   const endpoint =
     flag('endpoint-url') ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL ?? DEFAULT_ENDPOINT;
   return { ...access, endpoint };

@@ -4,6 +4,7 @@ import {
   GetQueryResultsCommand,
   StartQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
+import { poll } from '../lib/poll.js';
 import { resolveTarget } from './client-target.js';
 import { CliError, type Command } from './commands.js';
 
@@ -68,18 +69,16 @@ export const queryCommand: Command = {
           throw new CliError(`${error.name}: ${error.message}`);
         });
       const id = started.QueryExecutionId as string;
-      let delay = 20;
-      for (;;) {
-        const { QueryExecution } = await athena.send(new GetQueryExecutionCommand({ QueryExecutionId: id }));
-        const state = QueryExecution?.Status?.State;
-        if (state === 'SUCCEEDED') break;
-        if (state === 'FAILED' || state === 'CANCELLED')
-          throw new CliError(
-            `query ${state.toLowerCase()}: ${QueryExecution?.Status?.StateChangeReason ?? ''}`,
-          );
-        await new Promise((resolve) => setTimeout(resolve, delay));
-        delay = Math.min(delay * 2, 500);
-      }
+      const { QueryExecution } = await poll(
+        () => athena.send(new GetQueryExecutionCommand({ QueryExecutionId: id })),
+        (r) => ['SUCCEEDED', 'FAILED', 'CANCELLED'].includes(r.QueryExecution?.Status?.State ?? ''),
+        { intervalMs: 20, maxIntervalMs: 500 },
+      );
+      const state = QueryExecution?.Status?.State ?? '';
+      if (state !== 'SUCCEEDED')
+        throw new CliError(
+          `query ${state.toLowerCase()}: ${QueryExecution?.Status?.StateChangeReason ?? ''}`,
+        );
       const rows: (string | null)[][] = [];
       let token: string | undefined;
       do {

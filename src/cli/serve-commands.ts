@@ -25,11 +25,6 @@ export function configFrom(values: Record<string, string | boolean | undefined>,
   );
 }
 
-export function awsCliHint(config: Config, url: string): string {
-  const layout = dataDirLayout(config.dataDir);
-  return `AWS_SHARED_CREDENTIALS_FILE=${layout.credentials} AWS_CONFIG_FILE=${layout.awsConfig} aws --profile ${PROFILE} --endpoint-url ${url} s3 ls`;
-}
-
 export const initCommand: Command = {
   name: 'init',
   summary: 'create a data directory with its root key, account and root access key',

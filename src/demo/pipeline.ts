@@ -31,6 +31,7 @@ import {
   StartCrawlerCommand,
 } from '@aws-sdk/client-glue';
 import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { poll } from '../lib/poll.js';
 import { DEMO_DATASETS, DEMO_YEARS, type DemoDataset } from './datasets.js';
 import { ingestFromPortal } from './portal.js';
 import { renameSteps, vancouverRecipe } from './recipes.js';
@@ -58,22 +59,6 @@ export interface DemoOptions extends SourceChoice {
 
 export interface DemoSummary {
   tables: { table: string; source: string; rowsByYear: Record<string, number> }[];
-}
-
-async function poll<T>(
-  read: () => Promise<T>,
-  done: (value: T) => boolean,
-  timeoutMs = 30 * 60_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let delay = 50;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting for the demo pipeline');
-    await new Promise((resolve) => setTimeout(resolve, delay));
-    delay = Math.min(delay * 2, 1000);
-  }
 }
 
 function clients(target: DemoTarget) {

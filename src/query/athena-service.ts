@@ -231,19 +231,24 @@ export function createAthenaService(deps: {
         body.destroy();
         return { columns, rows: [] };
       }
+      // Rows are parsed as the bytes arrive, each only once; a row cut by a chunk waits for the next one.
       const decoder = new StringDecoder('utf8');
+      const rows: (string | null)[][] = [];
       let text = '';
-      let parsed = { rows: [] as (string | null)[][], next: 0 };
+      let consumed = 0;
       for await (const chunk of body) {
         text += decoder.write(chunk as Buffer);
-        parsed = parseCsvRows(text, 0, maxResults);
-        if (parsed.rows.length >= maxResults) break;
+        const parsed = parseCsvRows(text, 0, maxResults - rows.length);
+        rows.push(...parsed.rows);
+        consumed += Buffer.byteLength(text.slice(0, parsed.next));
+        text = text.slice(parsed.next);
+        if (rows.length >= maxResults) break;
       }
       body.destroy();
-      const next = offset + Buffer.byteLength(text.slice(0, parsed.next));
+      const next = offset + consumed;
       return {
         columns,
-        rows: parsed.rows,
+        rows,
         ...(next < object.size ? { nextToken: Buffer.from(String(next)).toString('base64url') } : {}),
       };
     },

@@ -43,3 +43,19 @@ export function assertObjectKey(key: string): void {
     });
   }
 }
+
+/** S3 limits user metadata (x-amz-meta-* names and values) to 2 KiB. */
+const MAX_METADATA_BYTES = 2048;
+
+export function checkMetadataSize(userMetadata: Record<string, string>): void {
+  const bytes = Object.entries(userMetadata).reduce(
+    (n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v),
+    0,
+  );
+  if (bytes > MAX_METADATA_BYTES) {
+    throw badRequest('MetadataTooLarge', 'Your metadata headers exceed the maximum allowed metadata size.', {
+      Size: String(bytes),
+      MaxSizeAllowed: String(MAX_METADATA_BYTES),
+    });
+  }
+}

@@ -4,7 +4,7 @@ import type { Clock } from '../lib/clock.js';
 import { blobId } from '../lib/ids.js';
 import type { BlobStore } from './blob-store.js';
 import { type BlobDigests, writeVerifiedBlob } from './blob-writer.js';
-import { assertObjectKey } from './bucket-names.js';
+import { assertObjectKey, checkMetadataSize } from './bucket-names.js';
 import { type MultipartStore, type PartRow, type UploadRow, UploadVanished } from './multipart-store.js';
 import type { ObjectRow } from './storage-store.js';
 
@@ -74,6 +74,7 @@ export function createMultipartService(deps: {
   return {
     async createUpload(bucket: string, key: string, settings: UploadSettings): Promise<string> {
       assertObjectKey(key);
+      checkMetadataSize(settings.userMetadata);
       await deps.requireBucket(bucket);
       const uploadId = `${blobId()}${blobId()}`;
       await store.insertUpload({

@@ -1,11 +1,11 @@
 import type { Readable } from 'node:stream';
-import { AppError, badRequest, conflict, notFound } from '../errors.js';
+import { AppError, conflict, notFound } from '../errors.js';
 import type { ChecksumAlgorithm } from '../lib/checksums.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { BlobStore, EngineFiles } from './blob-store.js';
 import { writeVerifiedBlob } from './blob-writer.js';
-import { assertBucketName, assertObjectKey } from './bucket-names.js';
+import { assertBucketName, assertObjectKey, checkMetadataSize } from './bucket-names.js';
 import { type ListPage, type ListRequest, listPage } from './listing.js';
 import { createMultipartService } from './multipart-service.js';
 import type { MultipartStore } from './multipart-store.js';
@@ -45,8 +45,6 @@ export interface StoredObject {
   blobId: string;
 }
 
-const MAX_METADATA_BYTES = 2048;
-
 function toStored(row: ObjectRow): StoredObject {
   const metadata = JSON.parse(row.metadata) as {
     user?: Record<string, string>;
@@ -70,19 +68,6 @@ function toStored(row: ObjectRow): StoredObject {
 
 function noSuchBucket(bucket: string): AppError {
   return notFound('NoSuchBucket', 'The specified bucket does not exist', { BucketName: bucket });
-}
-
-export function checkMetadataSize(userMetadata: Record<string, string>): void {
-  const bytes = Object.entries(userMetadata).reduce(
-    (n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v),
-    0,
-  );
-  if (bytes > MAX_METADATA_BYTES) {
-    throw badRequest('MetadataTooLarge', 'Your metadata headers exceed the maximum allowed metadata size.', {
-      Size: String(bytes),
-      MaxSizeAllowed: String(MAX_METADATA_BYTES),
-    });
-  }
 }
 
 export function createStorageService(deps: {

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { availableParallelism, totalmem } from 'node:os';
 import {
   type CrawlerService,
   createCatalogService,
@@ -11,6 +12,7 @@ import {
 import type { Config } from './config.js';
 import { dataDirLayout, exists, writeFileOnce } from './data-dir.js';
 import { type MetadataDb, openMetadataDb } from './db/database.js';
+import { createEngineLauncher, type EngineLauncher } from './engine/index.js';
 import {
   createDatabrewApi,
   createDatabrewService,
@@ -18,10 +20,17 @@ import {
   type DatabrewService,
 } from './etl/index.js';
 import { createIamService, createIamStore, type IamService, type RootCredentials } from './iam/index.js';
+import { createJobRuntime, createJobStore, type JobRuntime } from './jobs/index.js';
 import { createSecretBox, deriveKey, ensureRootKeyFile, readRootKey } from './kms/index.js';
 import { type Clock, systemClock } from './lib/clock.js';
 import { createLogger, type Logger } from './lib/logger.js';
-import { type AthenaService, createAthenaApi, createAthenaService, createQueryStore } from './query/index.js';
+import {
+  type AthenaLimits,
+  type AthenaService,
+  createAthenaApi,
+  createAthenaService,
+  createQueryStore,
+} from './query/index.js';
 import { createHttpServer } from './server/http-server.js';
 import { createInternalRoutes } from './server/internal-routes.js';
 import {
@@ -34,6 +43,23 @@ import {
 } from './storage/index.js';
 
 export const PROFILE = 'seawall';
+
+/**
+ * What each Athena query gets: two ordinary slots, and a lane of four for queries that have run past three
+ * seconds, so runaways never hold the slots short queries need; Athena's default 30-minute timeout; an engine
+ * of half the machine's memory shared by at most four warm engines, with bounded spill.
+ */
+export function defaultAthenaLimits(): AthenaLimits {
+  return {
+    concurrency: 2,
+    longConcurrency: 4,
+    longAfterMs: 3000,
+    timeoutMs: 30 * 60_000,
+    engineMemoryMb: Math.max(512, Math.min(4096, Math.floor(totalmem() / 2 ** 20 / 2 / 4))),
+    maxSpillMb: 8192,
+    threads: availableParallelism(),
+  };
+}
 
 async function openStore(config: Config): Promise<MetadataDb> {
   const layout = dataDirLayout(config.dataDir);
@@ -83,6 +109,7 @@ export interface Seawall {
   readonly crawlers: CrawlerService;
   readonly athena: AthenaService;
   readonly databrew: DatabrewService;
+  readonly runtime: JobRuntime;
   readonly logger: Logger;
   close(): Promise<void>;
 }
@@ -90,7 +117,12 @@ export interface Seawall {
 /** `seawall serve`: builds every service over an initialised data directory and starts the one listener. */
 export async function startSeawall(
   config: Config,
-  options: { logger?: Logger; clock?: Clock } = {},
+  options: {
+    logger?: Logger;
+    clock?: Clock;
+    athenaLimits?: Partial<AthenaLimits>;
+    crawlTimeoutMs?: number;
+  } = {},
 ): Promise<Seawall> {
   const layout = dataDirLayout(config.dataDir);
   if (!(await exists(layout.rootKey))) {
@@ -103,6 +135,7 @@ export async function startSeawall(
   const rootKey = await readRootKey(layout.rootKey);
   const db = await openStore(config);
   let server: Server | undefined;
+  let launcher: EngineLauncher | undefined;
   try {
     const iam = createIam(db, rootKey, clock);
     const account = await iam.ensureRootAccount(config.region);
@@ -117,26 +150,49 @@ export async function startSeawall(
     const swept = await storage.sweepOrphanBlobs();
     if (swept > 0) logger.info({ swept }, 'removed blobs left by an interrupted write');
 
+    launcher = createEngineLauncher({ logger });
+    const runtime = createJobRuntime({ store: createJobStore(db.db), clock, logger });
     const catalogStore = createCatalogStore(db.db);
     const catalog = createCatalogService({ store: catalogStore, clock });
-    const crawlers = createCrawlerService({ store: catalogStore, catalog, storage, clock, logger });
-    await crawlers.recover();
+    const crawlers = createCrawlerService({
+      store: catalogStore,
+      catalog,
+      storage,
+      launcher,
+      runtime,
+      clock,
+      logger,
+      ...(options.crawlTimeoutMs !== undefined ? { timeoutMs: options.crawlTimeoutMs } : {}),
+    });
     const athena = createAthenaService({
       store: createQueryStore(db.db),
       catalog,
       storage,
+      launcher,
+      runtime,
       clock,
       logger,
       region: account.region,
+      limits: { ...defaultAthenaLimits(), ...options.athenaLimits },
     });
-    await athena.init(account.accountId);
     const databrew = createDatabrewService({
       store: createEtlStore(db.db),
       clock,
       logger,
-      job: { catalog, storage, hashKey: (variable) => deriveKey(rootKey, 'databrew-hash', variable) },
+      runtime,
+      job: {
+        catalog,
+        storage,
+        launcher,
+        hashKey: (variable) => deriveKey(rootKey, 'databrew-hash', variable),
+      },
     });
+    // Work left by a version without the durable queue, then the queue itself: running jobs were cut short
+    // by the stop, queued ones run again.
+    await crawlers.recover();
+    await athena.init(account.accountId);
     await databrew.recover();
+    await runtime.recover();
 
     const s3 = createS3Api({ storage, baseDomains: ['localhost', `s3.${account.region}.localhost`] });
     server = createHttpServer({
@@ -153,6 +209,7 @@ export async function startSeawall(
       logger,
     });
     const listening = server;
+    const engines = launcher;
     await new Promise<void>((resolve, reject) => {
       listening.once('error', reject);
       listening.listen(config.port, config.host, () => resolve());
@@ -170,6 +227,7 @@ export async function startSeawall(
       crawlers,
       athena,
       databrew,
+      runtime,
       logger,
       async close() {
         await new Promise<void>((resolve) => {
@@ -177,14 +235,15 @@ export async function startSeawall(
           listening.closeIdleConnections();
           setTimeout(() => listening.closeAllConnections(), 5000).unref();
         });
-        await crawlers.idle();
-        await athena.idle();
-        await databrew.idle();
+        await runtime.close();
+        await athena.close();
+        await engines.close();
         await db.close();
       },
     };
   } catch (error) {
     server?.close();
+    await launcher?.close();
     await db.close();
     throw error;
   }

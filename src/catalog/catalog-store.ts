@@ -155,14 +155,14 @@ export function createCatalogStore(db: Kysely<Database>) {
     /** Moves a crawler from one state to another; false when it was not in `from`. */
     async transitionCrawler(
       name: string,
-      from: CrawlerRow['state'],
+      from: CrawlerRow['state'][],
       changes: Partial<CrawlerRow>,
     ): Promise<boolean> {
       const result = await db
         .updateTable('catalog_crawlers')
         .set(changes)
         .where('name', '=', name)
-        .where('state', '=', from)
+        .where('state', 'in', from)
         .executeTakeFirst();
       return Number(result.numUpdatedRows) > 0;
     },
@@ -171,11 +171,13 @@ export function createCatalogStore(db: Kysely<Database>) {
       return Number(result.numDeletedRows) > 0;
     },
     /** Crawls a killed process left RUNNING can never finish; they end FAILED at start-up. */
-    async failInterruptedCrawls(lastCrawl: string): Promise<void> {
+    /** Ends crawls left running that no queued or running job of `kind` will finish. */
+    async failUnqueuedCrawls(kind: string, lastCrawl: string): Promise<void> {
       await db
         .updateTable('catalog_crawlers')
         .set({ state: 'READY', last_crawl: lastCrawl })
         .where('state', '!=', 'READY')
+        .where('name', 'not in', db.selectFrom('jobs').select('ref').where('kind', '=', kind))
         .execute();
     },
   };

@@ -1,12 +1,20 @@
+import type { EngineLauncher } from '../engine/index.js';
 import { badRequest } from '../errors.js';
+import type { JobRuntime, JobStopped } from '../jobs/index.js';
 import type { Clock } from '../lib/clock.js';
 import { redactEnginePaths } from '../lib/duckdb.js';
 import type { Logger } from '../lib/logger.js';
 import type { StorageService } from '../storage/index.js';
 import type { CatalogService } from './catalog-service.js';
 import type { CatalogStore, CrawlerRow } from './catalog-store.js';
-import { type CrawlOutcome, crawl } from './crawler.js';
+import { type CrawlOutcome, crawl, type SkippedFile } from './crawler.js';
 import type { CrawlerInput } from './glue-shapes.js';
+
+export const CRAWL_JOB = 'glue-crawl';
+/** Glue crawlers have no time limit of their own; Seawall stops one that runs longer than this. */
+export const DEFAULT_CRAWL_TIMEOUT_MS = 60 * 60_000;
+/** How many crawls run at once. */
+const CRAWL_CONCURRENCY = 2;
 
 export interface LastCrawl {
   Status: 'SUCCEEDED' | 'CANCELLED' | 'FAILED';
@@ -40,16 +48,29 @@ function toView(row: CrawlerRow): CrawlerView {
   };
 }
 
-/** Crawler definitions and runs. A run happens in the background; its state is in the store throughout. */
+/** What a crawl that read most files says of the ones it skipped, as Glue's crawler logs would. */
+function skippedMessage(skipped: readonly SkippedFile[]): string | undefined {
+  if (skipped.length === 0) return undefined;
+  const listed = skipped
+    .slice(0, 10)
+    .map((f) => `${f.location}: ${f.reason}`)
+    .join('; ');
+  const more = skipped.length > 10 ? `; and ${skipped.length - 10} more` : '';
+  return `Skipped ${skipped.length} file${skipped.length === 1 ? '' : 's'} that could not be read: ${listed}${more}`;
+}
+
+/** Crawler definitions and runs. A run is a job on the shared runtime; its state is in the store throughout. */
 export function createCrawlerService(deps: {
   store: CatalogStore;
   catalog: CatalogService;
   storage: StorageService;
+  launcher: EngineLauncher;
+  runtime: JobRuntime;
   clock: Clock;
   logger: Logger;
+  timeoutMs?: number;
 }) {
   const { store, clock, logger } = deps;
-  const running = new Map<string, Promise<void>>();
 
   async function get(name: string): Promise<CrawlerView> {
     const row = await store.findCrawler(name);
@@ -57,44 +78,73 @@ export function createCrawlerService(deps: {
     return toView(row);
   }
 
-  async function run(name: string, definition: CrawlerInput, started: number): Promise<void> {
-    const base = {
+  function lastCrawl(
+    name: string,
+    started: number,
+    fields: Omit<LastCrawl, 'StartTime' | 'LogGroup' | 'LogStream' | 'MessagePrefix'>,
+  ): string {
+    const crawl: LastCrawl = {
       StartTime: started,
       LogGroup: '/aws-glue/crawlers',
       LogStream: name,
       MessagePrefix: `${name}-${started}`,
+      ...fields,
     };
-    let lastCrawl: LastCrawl;
+    return JSON.stringify(crawl);
+  }
+
+  async function run(name: string, signal: AbortSignal): Promise<void> {
+    const started = clock.now().getTime();
+    let fields: Omit<LastCrawl, 'StartTime' | 'LogGroup' | 'LogStream' | 'MessagePrefix'>;
     try {
-      const outcome = await crawl({ catalog: deps.catalog, storage: deps.storage, logger }, definition, name);
-      lastCrawl = { ...base, Status: 'SUCCEEDED', outcome };
+      const crawler = await get(name);
+      const outcome = await crawl(
+        { catalog: deps.catalog, storage: deps.storage, launcher: deps.launcher, logger, signal },
+        crawler.definition,
+        name,
+      );
+      const message = skippedMessage(outcome.skipped);
+      fields = { Status: 'SUCCEEDED', outcome, ...(message ? { ErrorMessage: message.slice(0, 2048) } : {}) };
     } catch (error) {
-      logger.warn({ err: error, crawler: name }, 'crawl failed');
-      lastCrawl = {
-        ...base,
-        Status: 'FAILED',
-        ErrorMessage: redactEnginePaths((error as Error).message).slice(0, 2048),
-      };
+      const stopped = signal.aborted ? (signal.reason as JobStopped) : undefined;
+      if (stopped?.reason === 'cancelled') fields = { Status: 'CANCELLED' };
+      else {
+        if (!stopped) logger.warn({ err: error, crawler: name }, 'crawl failed');
+        const message = stopped ? `The crawl was stopped: ${stopped.message}.` : (error as Error).message;
+        fields = { Status: 'FAILED', ErrorMessage: redactEnginePaths(message).slice(0, 2048) };
+      }
     }
-    const elapsed = clock.now().getTime() - started;
-    await store.transitionCrawler(name, 'RUNNING', {
+    await store.transitionCrawler(name, ['RUNNING', 'STOPPING'], {
       state: 'READY',
-      last_crawl: JSON.stringify(lastCrawl),
-      elapsed_ms: elapsed,
+      last_crawl: lastCrawl(name, started, fields),
+      elapsed_ms: clock.now().getTime() - started,
     });
   }
 
-  return {
-    async recover(): Promise<void> {
+  deps.runtime.register({
+    name: CRAWL_JOB,
+    concurrency: CRAWL_CONCURRENCY,
+    run: ({ ref, signal }) => run(ref, signal),
+    async abandoned(name) {
       const now = clock.now().getTime();
-      await store.failInterruptedCrawls(
-        JSON.stringify({
+      await store.transitionCrawler(name, ['RUNNING', 'STOPPING'], {
+        state: 'READY',
+        last_crawl: lastCrawl(name, now, {
           Status: 'FAILED',
           ErrorMessage: 'Seawall stopped while the crawl was running.',
-          StartTime: now,
-          LogGroup: '/aws-glue/crawlers',
-          LogStream: '',
-          MessagePrefix: '',
+        }),
+      });
+    },
+  });
+
+  return {
+    /** Crawls left running by a version without the durable queue have no job to finish them. */
+    async recover(): Promise<void> {
+      await store.failUnqueuedCrawls(
+        CRAWL_JOB,
+        lastCrawl('', clock.now().getTime(), {
+          Status: 'FAILED',
+          ErrorMessage: 'Seawall stopped while the crawl was running.',
         }),
       );
     },
@@ -122,13 +172,29 @@ export function createCrawlerService(deps: {
     },
 
     async start(name: string): Promise<void> {
-      const crawler = await get(name);
-      const started = clock.now().getTime();
-      if (!(await store.transitionCrawler(name, 'READY', { state: 'RUNNING', elapsed_ms: 0 }))) {
+      await get(name);
+      if (!(await store.transitionCrawler(name, ['READY'], { state: 'RUNNING', elapsed_ms: 0 }))) {
         throw badRequest('CrawlerRunningException', `Crawler with name ${name} has already started`);
       }
-      const job = run(name, crawler.definition, started).finally(() => running.delete(name));
-      running.set(name, job);
+      await deps.runtime.submit(CRAWL_JOB, name, { timeoutMs: deps.timeoutMs ?? DEFAULT_CRAWL_TIMEOUT_MS });
+    },
+
+    /** StopCrawler: the crawler is STOPPING until its run has ended, then READY with a CANCELLED last crawl. */
+    async stop(name: string): Promise<void> {
+      const crawler = await get(name);
+      if (crawler.state === 'STOPPING')
+        throw badRequest('CrawlerStoppingException', `Crawler with name ${name} is stopping`);
+      if (!(await store.transitionCrawler(name, ['RUNNING'], { state: 'STOPPING' })))
+        throw badRequest('CrawlerNotRunningException', `Crawler with name ${name} isn't running`);
+      const outcome = await deps.runtime.cancel(CRAWL_JOB, name);
+      if (outcome !== 'stopping') {
+        // It never started: nothing will record its end but us.
+        const now = clock.now().getTime();
+        await store.transitionCrawler(name, ['STOPPING'], {
+          state: 'READY',
+          last_crawl: lastCrawl(name, now, { Status: 'CANCELLED' }),
+        });
+      }
     },
 
     async delete(name: string): Promise<void> {
@@ -136,11 +202,6 @@ export function createCrawlerService(deps: {
       if (crawler.state !== 'READY')
         throw badRequest('CrawlerRunningException', `Crawler with name ${name} is running`);
       await store.deleteCrawler(name);
-    },
-
-    /** Waits for running crawls (shutdown, tests). */
-    async idle(): Promise<void> {
-      await Promise.all(running.values());
     },
   };
 }

@@ -1,17 +1,26 @@
-import { type DuckDBConnection, queryRows, withDuckDb } from '../lib/duckdb.js';
+import type { EngineLauncher } from '../engine/index.js';
 import type { Logger } from '../lib/logger.js';
-import { quoteLiteral } from '../lib/sql.js';
 import type { StorageService } from '../storage/index.js';
 import { type CatalogService, catalogName, partitionKeyOf } from './catalog-service.js';
+import { createSniffer, type Sniffer, UnreadableFile } from './crawler-sniff.js';
 import type { ColumnShape, CrawlerInput, TableInput } from './glue-shapes.js';
-import { hiveTypeOf } from './hive-types.js';
 import { type DataFormat, isDataKey, parseS3Url } from './table-reader.js';
+
+/** A file the crawler could not read, and why; the crawl goes on without it, as Glue's does. */
+export interface SkippedFile {
+  location: string;
+  reason: string;
+}
 
 export interface CrawlOutcome {
   tablesCreated: number;
   tablesUpdated: number;
   tablesDeleted: number;
+  skipped: SkippedFile[];
 }
+
+/** How many files of one table the crawler tries before giving up on the table. */
+const SNIFF_ATTEMPTS = 10;
 
 interface FoundFile {
   key: string;
@@ -28,7 +37,6 @@ interface FoundTable {
 }
 
 const HIVE_SEGMENT = /^([^=/]+)=([^/]*)$/;
-const PARQUET_MAGIC = Buffer.from('PAR1');
 
 /** Turns a folder name into a table name the way Glue's crawler does: lower case, `_` for the rest. */
 export function tableNameOf(folder: string): string {
@@ -92,65 +100,6 @@ async function findTables(
   return [...tables.values()];
 }
 
-function formatOfFile(key: string, head: Buffer): { format: DataFormat; gzip: boolean } {
-  const gzip = key.endsWith('.gz') || (head[0] === 0x1f && head[1] === 0x8b);
-  const base = key.replace(/\.gz$/, '').toLowerCase();
-  if (head.subarray(0, 4).equals(PARQUET_MAGIC) || base.endsWith('.parquet'))
-    return { format: 'parquet', gzip: false };
-  if (/\.(jsonl|ndjson|json)$/.test(base) || (!gzip && head[0] === 0x7b)) return { format: 'json', gzip };
-  return { format: 'csv', gzip };
-}
-
-/** The sniffer writes "(empty)" when a file has no quoting; reading it back with '"' changes nothing. */
-function sniffedChar(value: unknown): string {
-  const text = typeof value === 'string' ? value : '';
-  return text.length === 1 ? text : '"';
-}
-
-interface CsvDialect {
-  delimiter: string;
-  quote: string;
-  escape: string;
-  header: string;
-}
-
-async function sniff(
-  connection: DuckDBConnection,
-  path: string,
-  format: DataFormat,
-  gzip: boolean,
-): Promise<{ columns: ColumnShape[]; csv?: CsvDialect }> {
-  const compression = quoteLiteral(gzip ? 'gzip' : 'none');
-  if (format === 'csv') {
-    const [row] = await queryRows(
-      connection,
-      `SELECT Delimiter, Quote, Escape, HasHeader, Columns FROM sniff_csv(${quoteLiteral(path)}, sample_size=20480, compression=${compression})`,
-    );
-    const columns = ((row?.Columns ?? []) as { name: string; type: string }[]).map((c) => ({
-      Name: c.name,
-      Type: hiveTypeOf(c.type),
-    }));
-    return {
-      columns,
-      csv: {
-        delimiter: String(row?.Delimiter ?? ','),
-        quote: sniffedChar(row?.Quote),
-        escape: sniffedChar(row?.Escape),
-        header: row?.HasHeader ? '1' : '0',
-      },
-    };
-  }
-  const jsonCompression = quoteLiteral(gzip ? 'gzip' : 'uncompressed');
-  const reader =
-    format === 'json'
-      ? `read_json(${quoteLiteral(path)}, format='newline_delimited', compression=${jsonCompression}, sample_size=20480)`
-      : `read_parquet(${quoteLiteral(path)})`;
-  const rows = await queryRows(connection, `DESCRIBE SELECT * FROM ${reader}`);
-  return {
-    columns: rows.map((r) => ({ Name: String(r.column_name), Type: hiveTypeOf(String(r.column_type)) })),
-  };
-}
-
 function partitionKeysOf(table: FoundTable): ColumnShape[] {
   const [first] = table.files;
   const names = first?.partition.map(([k]) => k) ?? [];
@@ -201,7 +150,10 @@ function shapeOf(input: TableInput): string {
 export interface CrawlDeps {
   catalog: CatalogService;
   storage: StorageService;
+  launcher: EngineLauncher;
   logger: Logger;
+  /** Aborted when the crawl is stopped or runs out of time. */
+  signal: AbortSignal;
 }
 
 /** Crawls every S3 target of a crawler into its database, creating or versioning tables and partitions. */
@@ -210,56 +162,61 @@ export async function crawl(
   crawler: CrawlerInput,
   crawlerName: string,
 ): Promise<CrawlOutcome> {
-  const outcome: CrawlOutcome = { tablesCreated: 0, tablesUpdated: 0, tablesDeleted: 0 };
+  const outcome: CrawlOutcome = { tablesCreated: 0, tablesUpdated: 0, tablesDeleted: 0, skipped: [] };
   const database = catalogName(crawler.DatabaseName ?? 'default');
   await deps.catalog.ensureDatabase(database);
-  for (const target of crawler.Targets.S3Targets) {
-    for (const found of await findTables(
-      deps.storage,
-      target.Path,
-      target.Exclusions ?? [],
-      crawler.TablePrefix ?? '',
-    )) {
-      const created = await crawlTable(deps, database, found, crawlerName);
-      if (created === 'created') outcome.tablesCreated++;
-      if (created === 'updated') outcome.tablesUpdated++;
+  const sniffer = createSniffer(deps);
+  try {
+    for (const target of crawler.Targets.S3Targets) {
+      for (const found of await findTables(
+        deps.storage,
+        target.Path,
+        target.Exclusions ?? [],
+        crawler.TablePrefix ?? '',
+      )) {
+        deps.signal.throwIfAborted();
+        const created = await crawlTable(deps, sniffer, database, found, crawlerName, outcome.skipped);
+        if (created === 'created') outcome.tablesCreated++;
+        if (created === 'updated') outcome.tablesUpdated++;
+      }
     }
+  } finally {
+    await sniffer.close();
   }
   return outcome;
 }
 
+/**
+ * Catalogs one table from the first of its files that can be read; files that cannot are skipped with their
+ * reason. A table none of whose first files can be read is left out.
+ */
 async function crawlTable(
   deps: CrawlDeps,
+  sniffer: Sniffer,
   database: string,
   found: FoundTable,
   crawlerName: string,
-): Promise<'created' | 'updated' | 'unchanged'> {
-  const sample = found.files[0] as FoundFile;
-  const opened = await deps.storage.openObject(found.bucket, sample.key, () => ({
-    start: 0,
-    end: Math.min(sample.size, 16) - 1,
-  }));
-  const head = Buffer.concat(await opened.body.toArray());
-  const { format, gzip } = formatOfFile(sample.key, head);
-  const files = await deps.storage.filesForEngine([
-    { bucket: found.bucket, key: sample.key, name: `sample.${format}${gzip ? '.gz' : ''}` },
-  ]);
-  let sniffed: Awaited<ReturnType<typeof sniff>>;
-  const path = files.paths[0] as string;
-  try {
-    sniffed = await withDuckDb({ threads: 1 }, (c) => sniff(c, path, format, gzip));
-  } catch (error) {
-    // DuckDB names the file it failed on; the engine's scratch path means nothing to the user (and is not theirs to see).
-    throw new Error(
-      `could not read s3://${found.bucket}/${sample.key}: ${(error as Error).message.split(path).join(sample.key)}`,
-    );
-  } finally {
-    await files.release();
+  skipped: SkippedFile[],
+): Promise<'created' | 'updated' | 'unchanged' | 'skipped'> {
+  let read: Awaited<ReturnType<Sniffer['sniffFile']>> | undefined;
+  for (const file of found.files.slice(0, SNIFF_ATTEMPTS)) {
+    try {
+      read = await sniffer.sniffFile(found.bucket, file.key);
+      break;
+    } catch (error) {
+      if (!(error instanceof UnreadableFile)) throw error;
+      skipped.push({ location: `s3://${found.bucket}/${file.key}`, reason: error.message });
+      deps.logger.warn(
+        { crawler: crawlerName, key: file.key, reason: error.message },
+        'crawler skipped a file',
+      );
+    }
   }
+  if (!read) return 'skipped';
+  const { sniffed, format, gzip, synthetic } = read;
   const partitionKeys = partitionKeysOf(found);
   const partitionNames = new Set(partitionKeys.map((k) => k.Name.toLowerCase()));
   const columns = sniffed.columns.filter((c) => !partitionNames.has(c.Name.toLowerCase()));
-  const synthetic = opened.object.userMetadata['seawall-synthetic'] === 'true';
   const serde = SERDE[format];
   const csv = sniffed.csv;
   const input: TableInput = {

@@ -197,6 +197,27 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0006-jobs': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('jobs')
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('ref', 'text', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('timeout_ms', 'bigint', (c) => c.notNull())
+          .addColumn('submitted_at', 'bigint', (c) => c.notNull())
+          .addColumn('started_at', 'bigint')
+          .addPrimaryKeyConstraint('jobs_pk', ['kind', 'ref'])
+          .execute();
+        await db.schema.alterTable('query_executions').addColumn('error_category', 'integer').execute();
+        await db.schema.alterTable('query_executions').addColumn('error_type', 'integer').execute();
+        await db.schema.alterTable('workgroups').addColumn('query_timeout_ms', 'bigint').execute();
+        await db.schema
+          .alterTable('workgroups')
+          .addColumn('tags', 'text', (c) => c.notNull().defaultTo('[]'))
+          .execute();
+      },
+    },
   };
 }
 

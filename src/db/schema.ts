@@ -101,6 +101,9 @@ export interface QueryExecutionTable {
   started_at: Millis | null;
   completed_at: Millis | null;
   engine_ms: number;
+  /** Athena's AthenaError ErrorCategory (1 system, 2 user) and ErrorType, for a failed query. */
+  error_category: number | null;
+  error_type: number | null;
 }
 
 export interface WorkgroupTable {
@@ -109,6 +112,10 @@ export interface WorkgroupTable {
   output_location: string;
   enforce: number;
   create_time: Millis;
+  /** The time limit of the workgroup's queries; null for the server's default. */
+  query_timeout_ms: number | null;
+  /** JSON: the workgroup's tags, [{Key, Value}]. */
+  tags: string;
 }
 
 export interface RecipeTable {
@@ -169,6 +176,17 @@ export interface MultipartPartTable {
   last_modified: Millis;
 }
 
+/** The job runtime's durable queue: a row per queued or running job, gone once it has finished. */
+export interface JobQueueTable {
+  kind: string;
+  /** The job's id in its own domain (a query execution id, a crawler name, a job run id). */
+  ref: string;
+  state: 'QUEUED' | 'RUNNING';
+  timeout_ms: number;
+  submitted_at: Millis;
+  started_at: Millis | null;
+}
+
 export interface Database {
   accounts: AccountTable;
   access_keys: AccessKeyTable;
@@ -187,4 +205,5 @@ export interface Database {
   databrew_job_runs: JobRunTable;
   multipart_uploads: MultipartUploadTable;
   multipart_parts: MultipartPartTable;
+  jobs: JobQueueTable;
 }

@@ -1,4 +1,5 @@
 import { AppError, badRequest } from '../errors.js';
+import type { JobRuntime, JobStopped } from '../jobs/index.js';
 import type { Clock } from '../lib/clock.js';
 import { redactEnginePaths } from '../lib/duckdb.js';
 import { uuid } from '../lib/ids.js';
@@ -14,6 +15,9 @@ import {
 } from './recipe-job.js';
 
 export const WORKING_VERSION = 'LATEST_WORKING';
+export const RECIPE_JOB = 'databrew-job';
+/** DataBrew's default job timeout: 2,880 minutes (48 hours). */
+const DEFAULT_TIMEOUT_MINUTES = 2880;
 
 function notFound(what: string): AppError {
   return new AppError('ResourceNotFoundException', 404, `${what} not found.`);
@@ -29,12 +33,10 @@ export function createDatabrewService(deps: {
   clock: Clock;
   logger: Logger;
   job: RecipeJobDeps;
+  runtime: JobRuntime;
   concurrency?: number;
 }) {
   const { store, clock, logger } = deps;
-  const interrupts = new Map<string, () => void>();
-  const running = new Set<Promise<void>>();
-  const queue: { job: string; runId: string }[] = [];
 
   async function recipeVersion(name: string, version: string | undefined): Promise<RecipeRow> {
     if (version === undefined || version === 'LATEST_PUBLISHED') {
@@ -60,8 +62,28 @@ export function createDatabrewService(deps: {
     return row;
   }
 
-  async function execute(jobName: string, runId: string): Promise<void> {
-    if (!(await store.transitionRun(jobName, runId, ['STARTING'], { state: 'RUNNING' }))) return;
+  /** What ended a run that did not succeed: its state and message. */
+  function endOf(error: unknown, signal: AbortSignal): Partial<JobRunRow> {
+    const stopped = signal.aborted ? (signal.reason as JobStopped) : undefined;
+    if (stopped?.reason === 'cancelled') return { state: 'STOPPED', error_message: 'Stopped by the user.' };
+    if (stopped?.reason === 'timeout')
+      return {
+        state: 'TIMEOUT',
+        error_message: `The job run exceeded its timeout of ${stopped.limitMs / 60_000} minutes.`,
+      };
+    if (stopped) return { state: 'FAILED', error_message: `The job run was stopped: ${stopped.message}.` };
+    const message = (error as Error).message ?? 'The job failed.';
+    if (!(error instanceof AppError)) logger.warn({ err: error }, 'recipe job failed');
+    return {
+      state: 'FAILED',
+      error_message: redactEnginePaths(message.split('\n')[0] ?? 'failed').slice(0, 4096),
+    };
+  }
+
+  async function execute(runId: string, signal: AbortSignal): Promise<void> {
+    const row = await store.findRunById(runId);
+    if (!row || !(await store.transitionRun(row.job_name, runId, ['STARTING'], { state: 'RUNNING' }))) return;
+    const jobName = row.job_name;
     let changes: Partial<JobRunRow>;
     try {
       const job = await store.findJob(jobName);
@@ -80,42 +102,42 @@ export function createDatabrewService(deps: {
         JSON.parse(dataset.definition) as DatasetDefinition,
         recipe,
         runId,
-        (interrupt) => interrupts.set(runId, interrupt),
+        signal,
       );
       changes = { state: 'SUCCEEDED', outcome: JSON.stringify(outcome) };
       logger.info({ job: jobName, runId, ...outcome }, 'recipe job succeeded');
     } catch (error) {
-      const message = (error as Error).message ?? 'The job failed.';
-      if (!(error instanceof AppError)) logger.warn({ err: error, job: jobName, runId }, 'recipe job failed');
-      changes = {
-        state: 'FAILED',
-        error_message: redactEnginePaths(message.split('\n')[0] ?? 'failed').slice(0, 4096),
-      };
-    } finally {
-      interrupts.delete(runId);
+      changes = endOf(error, signal);
     }
-    await store.transitionRun(jobName, runId, ['RUNNING'], {
+    await store.transitionRun(jobName, runId, ['RUNNING', 'STOPPING'], {
       ...changes,
       completed_at: clock.now().getTime(),
     });
   }
 
-  function pump(): void {
-    while (running.size < (deps.concurrency ?? 1) && queue.length > 0) {
-      const next = queue.shift() as { job: string; runId: string };
-      const task = execute(next.job, next.runId)
-        .catch((error: unknown) => logger.error({ err: error, ...next }, 'job run crashed'))
-        .finally(() => {
-          running.delete(task);
-          pump();
-        });
-      running.add(task);
-    }
-  }
+  deps.runtime.register({
+    name: RECIPE_JOB,
+    concurrency: deps.concurrency ?? 1,
+    run: ({ ref, signal }) => execute(ref, signal),
+    async abandoned(runId) {
+      const row = await store.findRunById(runId);
+      if (!row) return;
+      await store.transitionRun(row.job_name, runId, ['STARTING', 'RUNNING', 'STOPPING'], {
+        state: 'FAILED',
+        error_message: 'Seawall stopped before the job run finished.',
+        completed_at: clock.now().getTime(),
+      });
+    },
+  });
 
   return {
+    /** Runs left unfinished by a version without the durable queue have no job to finish them. */
     async recover(): Promise<void> {
-      await store.failUnfinishedRuns('Seawall stopped before the job run finished.', clock.now().getTime());
+      await store.failUnqueuedRuns(
+        RECIPE_JOB,
+        'Seawall stopped before the job run finished.',
+        clock.now().getTime(),
+      );
     },
 
     async createRecipe(name: string, description: string, steps: unknown): Promise<void> {
@@ -230,7 +252,8 @@ export function createDatabrewService(deps: {
     },
 
     async startJobRun(name: string): Promise<string> {
-      await job(name);
+      const row = await job(name);
+      const definition = JSON.parse(row.definition) as RecipeJobDefinition;
       const runId = `db_${uuid().replace(/-/g, '')}`;
       await store.insertRun({
         job_name: name,
@@ -241,32 +264,30 @@ export function createDatabrewService(deps: {
         completed_at: null,
         outcome: null,
       });
-      queue.push({ job: name, runId });
-      pump();
+      await deps.runtime.submit(RECIPE_JOB, runId, {
+        timeoutMs: (definition.Timeout ?? DEFAULT_TIMEOUT_MINUTES) * 60_000,
+      });
       return runId;
     },
 
     run,
     listRuns: (name: string) => store.listRuns(name),
 
+    /** StopJobRun: the run is STOPPING until its work has ended, then STOPPED. */
     async stopJobRun(name: string, runId: string): Promise<void> {
-      const index = queue.findIndex((q) => q.runId === runId);
-      if (index >= 0) queue.splice(index, 1);
-      if (
-        await store.transitionRun(name, runId, ['STARTING', 'RUNNING'], {
-          state: 'STOPPED',
-          completed_at: clock.now().getTime(),
-          error_message: 'Stopped by the user.',
-        })
-      ) {
-        interrupts.get(runId)?.();
-        return;
+      const current = await run(name, runId);
+      if (!(await store.transitionRun(name, runId, ['STARTING', 'RUNNING'], { state: 'STOPPING' }))) {
+        if (current.state === 'STOPPING') return;
+        throw badRequest('ValidationException', `Job run ${runId} is not running (it is ${current.state}).`);
       }
-      await run(name, runId);
-    },
-
-    async idle(): Promise<void> {
-      while (running.size > 0) await Promise.all(running);
+      if ((await deps.runtime.cancel(RECIPE_JOB, runId)) !== 'stopping') {
+        // It never started: nothing will record its end but us.
+        await store.transitionRun(name, runId, ['STOPPING'], {
+          state: 'STOPPED',
+          error_message: 'Stopped by the user.',
+          completed_at: clock.now().getTime(),
+        });
+      }
     },
   };
 }

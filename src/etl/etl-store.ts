@@ -124,11 +124,15 @@ export function createEtlStore(db: Kysely<Database>) {
         .executeTakeFirst();
       return Number(result.numUpdatedRows) > 0;
     },
-    async failUnfinishedRuns(message: string, now: number): Promise<void> {
+    findRunById: (runId: string) =>
+      db.selectFrom('databrew_job_runs').selectAll().where('run_id', '=', runId).executeTakeFirst(),
+    /** Fails unfinished runs that no queued or running job of `kind` will finish. */
+    async failUnqueuedRuns(kind: string, message: string, now: number): Promise<void> {
       await db
         .updateTable('databrew_job_runs')
         .set({ state: 'FAILED', error_message: message, completed_at: now })
         .where('state', 'in', ['STARTING', 'RUNNING', 'STOPPING'])
+        .where('run_id', 'not in', db.selectFrom('jobs').select('ref').where('kind', '=', kind))
         .execute();
     },
   };

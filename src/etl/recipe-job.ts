@@ -2,8 +2,8 @@ import { createReadStream, promises as fs } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { type CatalogService, isDataKey, openTableForEngine, parseS3Url } from '../catalog/index.js';
+import type { EngineLauncher, EngineProcess } from '../engine/index.js';
 import { badRequest } from '../errors.js';
-import { type DuckDBConnection, queryRows, withDuckDb } from '../lib/duckdb.js';
 import { quoteIdent, quoteList, quoteLiteral } from '../lib/sql.js';
 import type { StorageService } from '../storage/index.js';
 import { registerOutput } from './job-output.js';
@@ -29,6 +29,8 @@ export interface JobOutput {
 
 export interface RecipeJobDefinition {
   Name: string;
+  /** Minutes the job may run before it is stopped with state TIMEOUT (DataBrew's default is 2,880). */
+  Timeout?: number;
   DatasetName: string;
   RecipeReference: { Name: string; RecipeVersion?: string };
   Outputs?: JobOutput[];
@@ -53,6 +55,7 @@ export interface RecipeJobOutcome {
 export interface RecipeJobDeps {
   catalog: CatalogService;
   storage: StorageService;
+  launcher: EngineLauncher;
   /** Key bytes for a CRYPTOGRAPHIC_HASH variable. */
   hashKey(variable: string): Buffer;
 }
@@ -65,6 +68,10 @@ interface Source {
   release(): Promise<void>;
 }
 
+/** A recipe job's engine: DuckDB's memory_limit, and how much it may spill to disk. */
+const JOB_MEMORY_MB = 4096;
+const JOB_SPILL_MB = 16 * 1024;
+
 const FORMATS: Record<string, { copy: string; extension: string }> = {
   PARQUET: { copy: 'parquet', extension: 'parquet' },
   CSV: { copy: 'csv', extension: 'csv' },
@@ -73,8 +80,9 @@ const FORMATS: Record<string, { copy: string; extension: string }> = {
 
 async function openSource(
   deps: RecipeJobDeps,
-  connection: DuckDBConnection,
+  engine: EngineProcess,
   dataset: DatasetDefinition,
+  signal: AbortSignal,
 ): Promise<Source> {
   const catalogInput = dataset.Input.DataCatalogInputDefinition;
   if (catalogInput) {
@@ -110,15 +118,15 @@ async function openSource(
       : format === 'JSON'
         ? `read_json(${list}, format=${quoteLiteral(dataset.FormatOptions?.Json?.MultiLine ? 'array' : 'newline_delimited')})`
         : `read_csv(${list}${csv?.Delimiter ? `, delim=${quoteLiteral(csv.Delimiter)}` : ''}${csv?.HeaderRow === false ? ', header=false' : ''})`;
-  const described = await queryRows(connection, `DESCRIBE SELECT * FROM ${relation}`).catch(
-    async (error: Error) => {
+  const described = await engine
+    .rows(`DESCRIBE SELECT * FROM ${relation}`, { signal })
+    .catch(async (error: Error) => {
       await files.release();
       throw badRequest(
         'ValidationException',
         `The dataset's files could not be read: ${error.message.split(files.dir).join('')}`,
       );
-    },
-  );
+    });
   return {
     relation,
     columns: described.map((r) => ({ name: String(r.column_name), type: String(r.column_type) })),
@@ -143,7 +151,7 @@ export async function runRecipeJob(
   dataset: DatasetDefinition,
   recipe: Recipe,
   runId: string,
-  onInterruptible: (interrupt: () => void) => void,
+  signal: AbortSignal,
 ): Promise<RecipeJobOutcome> {
   const catalogOutput = job.DataCatalogOutputs?.[0];
   const output: JobOutput | undefined =
@@ -173,49 +181,55 @@ export async function runRecipeJob(
   const outDir = join(scratch.dir, 'out');
   let source: Source | undefined;
   try {
-    const { rows, compiled } = await withDuckDb(
-      { threads: availableParallelism(), memoryLimit: '4GB' },
-      async (connection) => {
-        source = await openSource(deps, connection, dataset);
-        const compiled = compileRecipe(recipe, { relation: source.relation, columns: source.columns });
-        for (const name of partitionBy) {
-          if (!compiled.columns.some((c) => c.name === name))
-            throw badRequest(
-              'ValidationException',
-              `Partition column ${name} is not a column of the recipe's output.`,
-            );
-        }
-        const setup = [
-          `SET temp_directory = ${quoteLiteral(join(scratch.dir, 'spill'))}`,
-          `SET allowed_paths = ${quoteList(source.paths)}`,
-          // The job's own scratch directory: its output and DuckDB's spill files, nothing else.
-          `SET allowed_directories = ${quoteList([scratch.dir])}`,
-          'SET enable_external_access = false',
-          ...compiled.variables.map(
-            (v) =>
-              `SET VARIABLE ${quoteIdent(v)} = from_base64(${quoteLiteral(deps.hashKey(v).toString('base64'))})`,
-          ),
-          'SET lock_configuration = true',
-        ];
-        for (const statement of setup) await connection.run(statement);
-        onInterruptible(() => connection.interrupt());
-        const options = [
-          `FORMAT ${format.copy}`,
-          ...(compression !== 'none' ? [`COMPRESSION ${quoteLiteral(compression)}`] : []),
-          ...(partitionBy.length > 0
-            ? [`PARTITION_BY (${partitionBy.map(quoteIdent).join(', ')})`, 'OVERWRITE_OR_IGNORE']
-            : []),
-          `FILENAME_PATTERN ${quoteLiteral(`part-${runId}-{i}`)}`,
-        ];
-        await fs.mkdir(outDir, { recursive: true });
-        const target = partitionBy.length > 0 ? outDir : join(outDir, `part-${runId}-0.${format.extension}`);
-        const reader = await connection.runAndReadAll(
-          `COPY (${compiled.sql}) TO ${quoteLiteral(target)} (${options.join(', ')})`,
-        );
-        const count = Number(reader.getRows()[0]?.[0] ?? 0);
-        return { rows: count, compiled };
-      },
-    );
+    const engine = await deps.launcher.launch({
+      label: 'recipe-job',
+      threads: availableParallelism(),
+      memoryLimitMb: JOB_MEMORY_MB,
+      tempDirectory: join(scratch.dir, 'spill'),
+      maxTempMb: JOB_SPILL_MB,
+    });
+    let rows: number;
+    let compiled: ReturnType<typeof compileRecipe>;
+    try {
+      source = await openSource(deps, engine, dataset, signal);
+      compiled = compileRecipe(recipe, { relation: source.relation, columns: source.columns });
+      for (const name of partitionBy) {
+        if (!compiled.columns.some((c) => c.name === name))
+          throw badRequest(
+            'ValidationException',
+            `Partition column ${name} is not a column of the recipe's output.`,
+          );
+      }
+      const setup = [
+        `SET allowed_paths = ${quoteList(source.paths)}`,
+        // The job's own scratch directory: its output and DuckDB's spill files, nothing else.
+        `SET allowed_directories = ${quoteList([scratch.dir])}`,
+        'SET enable_external_access = false',
+        ...compiled.variables.map(
+          (v) =>
+            `SET VARIABLE ${quoteIdent(v)} = from_base64(${quoteLiteral(deps.hashKey(v).toString('base64'))})`,
+        ),
+        'SET lock_configuration = true',
+      ];
+      for (const statement of setup) await engine.rows(statement, { signal });
+      const options = [
+        `FORMAT ${format.copy}`,
+        ...(compression !== 'none' ? [`COMPRESSION ${quoteLiteral(compression)}`] : []),
+        ...(partitionBy.length > 0
+          ? [`PARTITION_BY (${partitionBy.map(quoteIdent).join(', ')})`, 'OVERWRITE_OR_IGNORE']
+          : []),
+        `FILENAME_PATTERN ${quoteLiteral(`part-${runId}-{i}`)}`,
+      ];
+      await fs.mkdir(outDir, { recursive: true });
+      const target = partitionBy.length > 0 ? outDir : join(outDir, `part-${runId}-0.${format.extension}`);
+      const [copied] = await engine.rows(
+        `COPY (${compiled.sql}) TO ${quoteLiteral(target)} (${options.join(', ')})`,
+        { signal },
+      );
+      rows = Number(Object.values(copied ?? {})[0] ?? 0);
+    } finally {
+      await engine.close();
+    }
 
     const transformed = performance.now();
     const written = new Set<string>();

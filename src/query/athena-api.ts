@@ -10,8 +10,6 @@ import {
 import type { AthenaService } from './athena-service.js';
 import type { QueryRow } from './query-store.js';
 
-const ATHENA_ERROR_TYPES: Record<string, number> = { FAILED: 1100, CANCELLED: 1100 };
-
 function execution(row: QueryRow) {
   const completed = row.completed_at ?? undefined;
   const queueMs = (row.started_at ?? completed ?? row.submitted_at) - row.submitted_at;
@@ -31,8 +29,8 @@ function execution(row: QueryRow) {
       ...(row.state === 'FAILED'
         ? {
             AthenaError: {
-              ErrorCategory: 2,
-              ErrorType: ATHENA_ERROR_TYPES[row.state],
+              ErrorCategory: row.error_category ?? 2,
+              ErrorType: row.error_type ?? 1000,
               Retryable: false,
               ErrorMessage: row.state_change_reason ?? '',
             },

@@ -1,22 +1,30 @@
-import { availableParallelism } from 'node:os';
 import { StringDecoder } from 'node:string_decoder';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { type CatalogService, parseS3Url } from '../catalog/index.js';
-import { AppError, badRequest } from '../errors.js';
+import { type ColumnInfo, type EngineLauncher, parseCsvRows } from '../engine/index.js';
+import { type AppError, badRequest } from '../errors.js';
+import type { JobRuntime } from '../jobs/index.js';
 import type { Clock } from '../lib/clock.js';
-import { redactEnginePaths } from '../lib/duckdb.js';
 import { uuid } from '../lib/ids.js';
 import type { Logger } from '../lib/logger.js';
 import type { StorageService } from '../storage/index.js';
 import { createEnginePool } from './engine-pool.js';
-import { runQuery } from './query-runner.js';
-import type { QueryRow, QueryStore } from './query-store.js';
-import type { ColumnInfo } from './result-format.js';
-import { parseCsvRows } from './result-format.js';
-import { analyzeQuery, QueryRejected } from './sandbox.js';
+import { createQueryJob, QUERY_JOB, type QueryLimits } from './query-job.js';
+import type { QueryRow, QueryStore, WorkgroupRow } from './query-store.js';
 
 export const PRIMARY_WORKGROUP = 'primary';
 const MAX_QUERY_LENGTH = 262_144;
+/** A results page stops growing past this many bytes of CSV (a single row may pass it, up to 32 MB). */
+const RESULTS_PAGE_BYTES = 4 * 2 ** 20;
+
+/** What Seawall gives each query unless its workgroup says otherwise. */
+export interface AthenaLimits extends QueryLimits {
+  /** Athena's default DML query timeout is 30 minutes. */
+  timeoutMs: number;
+  /** Each engine's DuckDB memory_limit, and how much it may spill. */
+  engineMemoryMb: number;
+  maxSpillMb: number;
+  threads: number;
+}
 
 export interface StartInput {
   accountId: string;
@@ -37,99 +45,38 @@ function invalid(message: string): AppError {
   return badRequest('InvalidRequestException', message);
 }
 
-/** Athena's query executions: a queue of at most `concurrency` running queries, all state in the store. */
+/** The bucket Athena's console would offer for a workgroup's results; Seawall makes it at start-up. */
+export function defaultResultsBucket(accountId: string, region: string): string {
+  return `aws-athena-query-results-${accountId}-${region}`;
+}
+
+/**
+ * Athena's query executions: each is a job on the shared runtime (queued durably, limited in time, memory and
+ * concurrency, cancellable); all state is in the store.
+ */
 export function createAthenaService(deps: {
   store: QueryStore;
   catalog: CatalogService;
   storage: StorageService;
+  launcher: EngineLauncher;
+  runtime: JobRuntime;
   clock: Clock;
   logger: Logger;
   region: string;
-  concurrency?: number;
+  limits: AthenaLimits;
 }) {
-  const { store, clock, logger } = deps;
-  const concurrency = deps.concurrency ?? 2;
-  const queue: string[] = [];
-  const interrupts = new Map<string, () => void>();
-  const running = new Set<Promise<void>>();
-  let parserInstance: Promise<DuckDBInstance> | undefined;
+  const { store, clock, limits } = deps;
   const pool = createEnginePool({
     catalog: deps.catalog,
     storage: deps.storage,
-    logger,
-    threads: availableParallelism(),
+    launcher: deps.launcher,
+    logger: deps.logger,
+    threads: limits.threads,
+    memoryLimitMb: limits.engineMemoryMb,
+    maxTempMb: limits.maxSpillMb,
   });
-
-  const parser = async () => {
-    parserInstance ??= DuckDBInstance.create(':memory:', { threads: '1' });
-    return (await parserInstance).connect();
-  };
-
-  async function execute(row: QueryRow): Promise<void> {
-    const started = clock.now().getTime();
-    if (!(await store.transition(row.id, ['QUEUED'], { state: 'RUNNING', started_at: started }))) return;
-    let outcome: Partial<QueryRow>;
-    try {
-      const connection = await parser();
-      const tables = await analyzeQuery(connection, row.query, row.database ?? undefined).finally(() =>
-        connection.closeSync(),
-      );
-      const { bucket, prefix } = parseS3Url(
-        row.output_location.slice(0, row.output_location.lastIndexOf('/') + 1),
-      );
-      await deps.storage.ensureBucket({ name: bucket, accountId: row.account_id, region: deps.region });
-      const result = await runQuery(
-        { pool, storage: deps.storage },
-        {
-          sql: row.query,
-          database: row.database ?? undefined,
-          tables,
-          output: { bucket, key: `${prefix}${row.id}.csv` },
-          onInterruptible: (interrupt) => interrupts.set(row.id, interrupt),
-        },
-      );
-      logger.debug({ queryId: row.id, ...result.timings, rows: result.rows }, 'query succeeded');
-      outcome = {
-        state: 'SUCCEEDED',
-        columns: JSON.stringify(result.columns),
-        data_scanned: result.dataScanned,
-      };
-    } catch (error) {
-      const message =
-        error instanceof QueryRejected || error instanceof AppError
-          ? error.message
-          : ((error as Error).message ?? 'The query failed.');
-      if (!(error instanceof QueryRejected) && !(error instanceof AppError) && !/Error:/.test(message))
-        logger.warn({ err: error, queryId: row.id }, 'query failed');
-      outcome = {
-        state: 'FAILED',
-        state_change_reason: redactEnginePaths(message.split('\n')[0] ?? 'failed').slice(0, 4096),
-      };
-    } finally {
-      interrupts.delete(row.id);
-    }
-    const completed = clock.now().getTime();
-    await store.transition(row.id, ['RUNNING'], {
-      ...outcome,
-      completed_at: completed,
-      engine_ms: completed - started,
-    });
-  }
-
-  function pump(): void {
-    while (running.size < concurrency && queue.length > 0) {
-      const id = queue.shift() as string;
-      const task = store
-        .find(id)
-        .then((row) => (row ? execute(row) : undefined))
-        .catch((error: unknown) => logger.error({ err: error, queryId: id }, 'query execution crashed'))
-        .finally(() => {
-          running.delete(task);
-          pump();
-        });
-      running.add(task);
-    }
-  }
+  const job = createQueryJob({ ...deps, pool, limits });
+  deps.runtime.register(job.kind);
 
   async function get(id: string): Promise<QueryRow> {
     const row = await store.find(id);
@@ -137,23 +84,37 @@ export function createAthenaService(deps: {
     return row;
   }
 
+  async function workgroup(name: string): Promise<WorkgroupRow> {
+    const row = await store.findWorkgroup(name);
+    if (!row) throw invalid(`WorkGroup ${name} is not found.`);
+    return row;
+  }
+
   return {
     async init(accountId: string): Promise<void> {
+      const bucket = defaultResultsBucket(accountId, deps.region);
+      await deps.storage.ensureBucket({ name: bucket, accountId, region: deps.region });
       await store.ensureWorkgroup({
         name: PRIMARY_WORKGROUP,
         description: 'The default workgroup',
-        output_location: `s3://aws-athena-query-results-${accountId}-${deps.region}/`,
+        output_location: `s3://${bucket}/`,
         enforce: 0,
         create_time: clock.now().getTime(),
+        query_timeout_ms: null,
+        tags: '[]',
       });
-      await store.failUnfinished('Seawall stopped before the query finished.', clock.now().getTime());
+      // Executions left unfinished by a version without the durable queue have no job to finish them.
+      await store.failUnqueued(
+        QUERY_JOB,
+        'Seawall stopped before the query finished.',
+        clock.now().getTime(),
+      );
     },
 
     async start(input: StartInput): Promise<string> {
       if (input.query.length === 0 || input.query.length > MAX_QUERY_LENGTH)
         throw invalid(`QueryString must be 1 to ${MAX_QUERY_LENGTH} characters long.`);
-      const workgroup = await store.findWorkgroup(input.workgroup ?? PRIMARY_WORKGROUP);
-      if (!workgroup) throw invalid(`WorkGroup ${input.workgroup} is not found.`);
+      const group = await workgroup(input.workgroup ?? PRIMARY_WORKGROUP);
       if (input.clientRequestToken !== undefined) {
         const previous = await store.findByToken(input.clientRequestToken);
         if (previous) {
@@ -164,14 +125,13 @@ export function createAthenaService(deps: {
           return previous.id;
         }
       }
-      const base =
-        workgroup.enforce || !input.outputLocation ? workgroup.output_location : input.outputLocation;
+      const base = group.enforce || !input.outputLocation ? group.output_location : input.outputLocation;
       parseS3Url(base);
       const id = uuid();
       await store.insert({
         id,
         account_id: input.accountId,
-        workgroup: workgroup.name,
+        workgroup: group.name,
         query: input.query,
         database: input.database ?? null,
         client_request_token: input.clientRequestToken ?? null,
@@ -184,36 +144,38 @@ export function createAthenaService(deps: {
         started_at: null,
         completed_at: null,
         engine_ms: 0,
+        error_category: null,
+        error_type: null,
       });
-      queue.push(id);
-      pump();
+      await deps.runtime.submit(QUERY_JOB, id, { timeoutMs: group.query_timeout_ms ?? limits.timeoutMs });
       return id;
     },
 
     get,
 
-    async list(workgroup: string, offset: number, limit: number): Promise<string[]> {
-      if (!(await store.findWorkgroup(workgroup))) throw invalid(`WorkGroup ${workgroup} is not found.`);
-      return (await store.list(workgroup, offset, limit)).map((r) => r.id);
+    async list(workgroupName: string, offset: number, limit: number): Promise<string[]> {
+      await workgroup(workgroupName);
+      return (await store.list(workgroupName, offset, limit)).map((r) => r.id);
     },
 
+    /** StopQueryExecution: a queued query never runs; a running one is interrupted (its engine killed if it lingers). */
     async stop(id: string): Promise<void> {
       await get(id);
-      const now = clock.now().getTime();
-      const index = queue.indexOf(id);
-      if (index >= 0) queue.splice(index, 1);
       if (
         await store.transition(id, ['QUEUED', 'RUNNING'], {
           state: 'CANCELLED',
-          completed_at: now,
+          completed_at: clock.now().getTime(),
           state_change_reason: 'Query was cancelled by the user.',
         })
       ) {
-        interrupts.get(id)?.();
+        await deps.runtime.cancel(QUERY_JOB, id);
       }
     },
 
-    /** A page of a succeeded query's results, read back from its CSV in the results bucket. */
+    /**
+     * A page of a succeeded query's results, read back from its CSV in the results bucket: at most
+     * `maxResults` rows and, past the first row, about RESULTS_PAGE_BYTES of text.
+     */
     async results(id: string, token: string | undefined, maxResults: number): Promise<ResultsPage> {
       const row = await get(id);
       if (row.state !== 'SUCCEEDED') throw invalid(`Query has not yet finished. Current state: ${row.state}`);
@@ -221,28 +183,32 @@ export function createAthenaService(deps: {
       const { bucket, prefix } = parseS3Url(
         row.output_location.slice(0, row.output_location.lastIndexOf('/') + 1),
       );
-      const key = `${prefix}${row.id}.csv`;
       const offset = token === undefined ? 0 : Number(Buffer.from(token, 'base64url').toString());
       if (!Number.isSafeInteger(offset) || offset < 0) throw invalid('NextToken is not valid.');
-      const { object, body } = await deps.storage.openObject(bucket, key, (o) =>
+      const { object, body } = await deps.storage.openObject(bucket, `${prefix}${row.id}.csv`, (o) =>
         offset < o.size ? { start: offset, end: o.size - 1 } : undefined,
       );
       if (offset >= object.size) {
         body.destroy();
         return { columns, rows: [] };
       }
-      // Rows are parsed as the bytes arrive, each only once; a row cut by a chunk waits for the next one.
+      // Rows are parsed as the bytes arrive; a row cut by a chunk waits for the next one.
       const decoder = new StringDecoder('utf8');
       const rows: (string | null)[][] = [];
       let text = '';
       let consumed = 0;
       for await (const chunk of body) {
         text += decoder.write(chunk as Buffer);
-        const parsed = parseCsvRows(text, 0, maxResults - rows.length);
-        rows.push(...parsed.rows);
-        consumed += Buffer.byteLength(text.slice(0, parsed.next));
-        text = text.slice(parsed.next);
-        if (rows.length >= maxResults) break;
+        let position = 0;
+        while (rows.length < maxResults && consumed < RESULTS_PAGE_BYTES) {
+          const parsed = parseCsvRows(text, position, 1);
+          if (parsed.rows.length === 0) break;
+          rows.push(...parsed.rows);
+          consumed += Buffer.byteLength(text.slice(position, parsed.next));
+          position = parsed.next;
+        }
+        text = text.slice(position);
+        if (rows.length >= maxResults || consumed >= RESULTS_PAGE_BYTES) break;
       }
       body.destroy();
       const next = offset + consumed;
@@ -253,18 +219,11 @@ export function createAthenaService(deps: {
       };
     },
 
-    async workgroup(name: string) {
-      const row = await store.findWorkgroup(name);
-      if (!row) throw invalid(`WorkGroup ${name} is not found.`);
-      return row;
-    },
-
+    workgroup,
     workgroups: () => store.listWorkgroups(),
 
-    async idle(): Promise<void> {
-      while (running.size > 0) await Promise.all(running);
-      if (parserInstance) (await parserInstance).closeSync();
-      parserInstance = undefined;
+    async close(): Promise<void> {
+      await job.close();
       await pool.close();
     },
   };

@@ -1,5 +1,3 @@
-import { totalmem } from 'node:os';
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import {
   type CatalogService,
   linkTable,
@@ -7,21 +5,22 @@ import {
   type ReadableTable,
   type TablePlan,
 } from '../catalog/index.js';
+import type { EngineLauncher, EngineProcess } from '../engine/index.js';
 import type { Logger } from '../lib/logger.js';
-import { quoteIdent, quoteList, quoteLiteral } from '../lib/sql.js';
+import { quoteIdent, quoteList } from '../lib/sql.js';
 import type { EngineFiles, StorageService } from '../storage/index.js';
 import { QueryRejected, type TableReference } from './sandbox.js';
 
-/** A connection to a sandboxed engine that can read exactly the tables a query names. */
+/** A sandboxed engine that can read exactly the tables a query names. */
 export interface EngineLease {
-  connection: DuckDBConnection;
+  engine: EngineProcess;
   /** Bytes of the files behind the tables (DataScannedInBytes). */
   bytes: number;
   release(): void;
 }
 
 interface Engine {
-  instance: Promise<DuckDBInstance>;
+  process: Promise<EngineProcess>;
   tables: ReadableTable[];
   scratch: EngineFiles | undefined;
   busy: number;
@@ -32,8 +31,12 @@ interface Engine {
 export interface EnginePoolOptions {
   catalog: CatalogService;
   storage: StorageService;
+  launcher: EngineLauncher;
   logger: Logger;
   threads: number;
+  /** Each engine's DuckDB memory_limit, and how much it may spill to disk. */
+  memoryLimitMb: number;
+  maxTempMb: number;
   /** How many warm engines to keep; each holds its tables' files linked and its views bound. */
   maxEngines?: number;
   idleMs?: number;
@@ -49,13 +52,12 @@ export interface EnginePoolOptions {
 export function createEnginePool(options: EnginePoolOptions) {
   const maxEngines = options.maxEngines ?? 4;
   const idleMs = options.idleMs ?? 5 * 60_000;
-  const memoryLimit = `${Math.max(256, Math.floor((totalmem() * 0.6) / maxEngines / 2 ** 20))}MB`;
   const engines = new Map<string, Engine>();
 
   async function close(key: string, engine: Engine): Promise<void> {
-    engines.delete(key);
+    if (engines.get(key) === engine) engines.delete(key);
     try {
-      (await engine.instance).closeSync();
+      await (await engine.process).close();
     } catch {
       // An engine that failed to start has nothing to close.
     }
@@ -82,23 +84,21 @@ export function createEnginePool(options: EnginePoolOptions) {
     refs: TableReference[],
     plans: TablePlan[],
     context: string | undefined,
-  ): Promise<DuckDBInstance> {
+  ): Promise<EngineProcess> {
     for (const plan of plans) engine.tables.push(await linkTable(options.storage, plan));
     engine.scratch = await options.storage.filesForEngine([]);
-    const instance = await DuckDBInstance.create(':memory:', {
-      threads: String(options.threads),
-      memory_limit: memoryLimit,
-    });
-    const setup = await instance.connect();
-    try {
-      const schemas = new Set(refs.map((r) => r.database));
-      const view = (schema: string, ref: TableReference, i: number) =>
-        `CREATE VIEW ${quoteIdent(schema)}.${quoteIdent(ref.table)} AS SELECT * FROM ${(engine.tables[i] as ReadableTable).relation}`;
-      const statements = [
-        "SET TimeZone = 'UTC'",
+    const schemas = new Set(refs.map((r) => r.database));
+    const view = (schema: string, ref: TableReference, i: number) =>
+      `CREATE VIEW ${quoteIdent(schema)}.${quoteIdent(ref.table)} AS SELECT * FROM ${(engine.tables[i] as ReadableTable).relation}`;
+    return options.launcher.launch({
+      label: 'athena',
+      threads: options.threads,
+      memoryLimitMb: options.memoryLimitMb,
+      tempDirectory: `${engine.scratch.dir}/spill`,
+      maxTempMb: options.maxTempMb,
+      setup: [
         // Parquet footers are read once per engine instead of at every bind of every query.
         'SET parquet_metadata_cache = true',
-        `SET temp_directory = ${quoteLiteral(`${engine.scratch.dir}/spill`)}`,
         `SET allowed_paths = ${quoteList(engine.tables.flatMap((t) => t.paths))}`,
         'SET enable_external_access = false',
         'SET autoinstall_known_extensions = false',
@@ -108,15 +108,8 @@ export function createEnginePool(options: EnginePoolOptions) {
         // Unqualified names resolve in `main`: the context database's tables are viewed there too.
         ...refs.flatMap((ref, i) => (ref.database === context ? [view('main', ref, i)] : [])),
         'SET lock_configuration = true',
-      ];
-      for (const statement of statements) await setup.run(statement);
-    } catch (error) {
-      instance.closeSync();
-      throw error;
-    } finally {
-      setup.closeSync();
-    }
-    return instance;
+      ],
+    });
   }
 
   return {
@@ -139,33 +132,42 @@ export function createEnginePool(options: EnginePoolOptions) {
       ]);
       let engine = engines.get(key);
       if (engine) engines.delete(key);
-      else {
+      // An engine that crashed or was stopped (memory, an unresponsive interrupt) is replaced.
+      if (engine && !(await engine.process.then((p) => p.alive).catch(() => false))) {
+        if (engine.busy === 0) await close(key, engine);
+        engine = undefined;
+      }
+      if (!engine) {
         const fresh: Engine = {
           tables: [],
           scratch: undefined,
           busy: 0,
           lastUsed: Date.now(),
           bytes: plans.reduce((n, p) => n + p.bytes, 0),
-          instance: Promise.resolve(undefined as unknown as DuckDBInstance),
+          process: Promise.resolve(undefined as unknown as EngineProcess),
         };
-        fresh.instance = start(fresh, refs, plans, context);
+        fresh.process = start(fresh, refs, plans, context);
         engine = fresh;
       }
       engines.set(key, engine);
       engine.busy++;
       const leased = engine;
       try {
-        const connection = await (await leased.instance).connect();
+        const process = await leased.process;
         let released = false;
         return {
-          connection,
+          engine: process,
           bytes: leased.bytes,
           release() {
             if (released) return;
             released = true;
-            connection.closeSync();
             leased.busy--;
             leased.lastUsed = Date.now();
+            // A replaced engine (it crashed or was stopped) is closed by its last user.
+            if (!process.alive && leased.busy === 0)
+              close(key, leased).catch((error: unknown) =>
+                options.logger.warn({ err: error }, 'could not close an engine'),
+              );
             evict();
           },
         };

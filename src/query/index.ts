@@ -1,5 +1,11 @@
 /** Athena: SQL over the catalog's tables, sandboxed in DuckDB, results as CSV in the results bucket. */
 export { createAthenaApi } from './athena-api.js';
-export { type AthenaService, createAthenaService, PRIMARY_WORKGROUP } from './athena-service.js';
+export {
+  type AthenaLimits,
+  type AthenaService,
+  createAthenaService,
+  defaultResultsBucket,
+  PRIMARY_WORKGROUP,
+} from './athena-service.js';
 export { createQueryStore } from './query-store.js';
 export { analyzeQuery, QueryRejected, RESERVED_SCHEMAS } from './sandbox.js';

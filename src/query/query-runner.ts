@@ -1,16 +1,18 @@
-import type { DuckDBType, DuckDBTypeId } from '@duckdb/node-api';
+import { type ColumnInfo, csvField, type ResultLimits } from '../engine/index.js';
 import type { StorageService } from '../storage/index.js';
 import type { EnginePool } from './engine-pool.js';
-import { type ColumnInfo, columnInfo, csvField, formatValue } from './result-format.js';
 import type { TableReference } from './sandbox.js';
+
+/** Athena's hard limit: a single row, or any of its columns, cannot exceed 32 MB. */
+export const RESULT_LIMITS: ResultLimits = { rowBytes: 32 * 2 ** 20, pageBytes: 2 ** 20 };
 
 export interface RunRequest {
   sql: string;
   database: string | undefined;
   tables: TableReference[];
   output: { bucket: string; key: string };
-  /** Receives the function that interrupts the running query (StopQueryExecution). */
-  onInterruptible(interrupt: () => void): void;
+  /** Aborted to stop the query (StopQueryExecution, its time limit, shutdown). */
+  signal: AbortSignal;
 }
 
 export interface RunResult {
@@ -22,8 +24,8 @@ export interface RunResult {
 }
 
 /**
- * Runs one analysed query on a sandboxed engine that reads exactly the tables it names. Values are printed
- * by DuckDB as Athena prints them, and the rows stream into the results object as Athena's CSV.
+ * Runs one analysed query on a sandboxed engine that reads exactly the tables it names. The engine prints the
+ * values as Athena does and the rows stream, a bounded page at a time, into the results object as Athena's CSV.
  */
 export async function runQuery(
   deps: { pool: EnginePool; storage: StorageService },
@@ -33,29 +35,10 @@ export async function runQuery(
   const lease = await deps.pool.acquire(request.tables, request.database);
   const ready = performance.now();
   try {
-    const { connection } = lease;
-    request.onInterruptible(() => connection.interrupt());
-    const sql = request.sql;
-    const result = await connection.stream(sql);
-    const types = result.columnTypes();
-    const columns: ColumnInfo[] = result
-      .columnNames()
-      .map((name, i) => columnInfo(name, types[i] as DuckDBType));
-    const typeIds = types.map((t) => t.typeId);
-    let rows = 0;
+    const result = await lease.engine.stream(request.sql, { limits: RESULT_LIMITS, signal: request.signal });
     async function* csv(): AsyncGenerator<Buffer> {
-      yield Buffer.from(`${columns.map((c) => csvField(c.Name)).join(',')}\n`);
-      for (;;) {
-        const chunk = await result.fetchChunk();
-        if (!chunk || chunk.rowCount === 0) return;
-        const lines: string[] = [];
-        for (const row of chunk.getRows())
-          lines.push(
-            `${row.map((v, i) => csvField(formatValue(v, typeIds[i] as DuckDBTypeId))).join(',')}\n`,
-          );
-        rows += chunk.rowCount;
-        yield Buffer.from(lines.join(''));
-      }
+      yield Buffer.from(`${result.columns.map((c) => csvField(c.Name)).join(',')}\n`);
+      yield* result;
     }
     await deps.storage.putObject({
       bucket: request.output.bucket,
@@ -67,9 +50,9 @@ export async function runQuery(
     });
     return {
       timings: { engineMs: ready - started, executeMs: performance.now() - ready },
-      columns,
+      columns: result.columns,
       dataScanned: lease.bytes,
-      rows,
+      rows: result.rows,
     };
   } finally {
     lease.release();

@@ -47,11 +47,13 @@ export function createQueryStore(db: Kysely<Database>) {
         .offset(offset)
         .limit(limit)
         .execute(),
-    async failUnfinished(reason: string, now: number): Promise<void> {
+    /** Fails unfinished executions that no queued or running job of `kind` will finish. */
+    async failUnqueued(kind: string, reason: string, now: number): Promise<void> {
       await db
         .updateTable('query_executions')
         .set({ state: 'FAILED', state_change_reason: reason, completed_at: now })
         .where('state', 'in', ['QUEUED', 'RUNNING'])
+        .where('id', 'not in', db.selectFrom('jobs').select('ref').where('kind', '=', kind))
         .execute();
     },
   };

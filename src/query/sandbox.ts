@@ -1,5 +1,3 @@
-import type { DuckDBConnection } from '../lib/duckdb.js';
-
 /** Why a query may not run: a user error Athena would report as FAILED. */
 export class QueryRejected extends Error {
   override readonly name = 'QueryRejected';
@@ -86,13 +84,11 @@ function walk(
  * checked is what would execute. Returns the catalog tables the query reads.
  */
 export async function analyzeQuery(
-  parser: DuckDBConnection,
+  serialize: (sql: string) => Promise<string>,
   sql: string,
   defaultDatabase: string | undefined,
 ): Promise<TableReference[]> {
-  const reader = await parser.runAndReadAll('SELECT json_serialize_sql($1::VARCHAR) AS tree', [sql]);
-  const [row] = reader.getRowObjectsJson();
-  const tree = JSON.parse(String(row?.tree ?? '{}')) as {
+  const tree = JSON.parse(await serialize(sql)) as {
     error?: boolean;
     error_message?: string;
     error_type?: string;

@@ -8,6 +8,8 @@ import type { Clock } from '../../src/lib/clock.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { initDataDir, type Seawall, startSeawall } from '../../src/main.js';
 
+type StartOptions = NonNullable<Parameters<typeof startSeawall>[1]>;
+
 export interface TestSeawall {
   seawall: Seawall;
   url: string;
@@ -24,7 +26,13 @@ export function tempDir(prefix = 'seawall-test-'): string {
 
 /** Initialises a fresh data directory and starts the real server on a free loopback port. */
 export async function startTestSeawall(
-  options: { dataDir?: string; clock?: Clock; env?: Record<string, string> } = {},
+  options: {
+    dataDir?: string;
+    clock?: Clock;
+    env?: Record<string, string>;
+    /** Limits the server is started with (small timeouts and concurrency in tests). */
+    limits?: Pick<StartOptions, 'athenaLimits' | 'crawlTimeoutMs'>;
+  } = {},
 ): Promise<TestSeawall> {
   const dataDir = options.dataDir ?? tempDir();
   const config = loadConfig(
@@ -35,6 +43,7 @@ export async function startTestSeawall(
   const seawall = await startSeawall(config, {
     logger: createLogger(config.logLevel),
     ...(options.clock ? { clock: options.clock } : {}),
+    ...options.limits,
   });
   const clients: S3Client[] = [];
   return {

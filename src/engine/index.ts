@@ -1,0 +1,13 @@
+/**
+ * The engine host: DuckDB runs in worker processes, so engine work over user files (queries, crawler sniffing,
+ * recipe jobs) can fail, run out of memory or crash without taking the server with it.
+ */
+export {
+  EngineFailure,
+  type EngineFailureKind,
+  type EngineProcess,
+  type EngineResult,
+} from './engine-process.js';
+export { createEngineLauncher, type EngineLauncher, type EngineSpec } from './launcher.js';
+export type { EngineParam, ResultLimits } from './protocol.js';
+export { type ColumnInfo, csvField, parseCsvRows } from './result-format.js';

@@ -1,0 +1,123 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from '../lib/logger.js';
+import { EngineProcess } from './engine-process.js';
+
+/** The worker's own JavaScript heap: results reach it a bounded page at a time. */
+const WORKER_HEAP_MB = 512;
+/** What a worker may use beyond DuckDB's memory_limit (its heap, code, DuckDB's unmanaged allocations). */
+const WORKER_OVERHEAD_MB = WORKER_HEAP_MB + 512;
+const WATCH_INTERVAL_MS = 500;
+const PAGE_SIZE = 4096;
+
+export interface EngineSpec {
+  /** What the engine is for, in logs. */
+  label: string;
+  threads: number;
+  /** DuckDB's memory_limit; the process is stopped if it grows well past it. */
+  memoryLimitMb: number;
+  /** Where DuckDB may spill, and how much. */
+  tempDirectory: string;
+  maxTempMb: number;
+  /** Further settings at creation. */
+  settings?: Record<string, string>;
+  /** Statements run on the fresh instance before it is handed out. */
+  setup?: string[];
+}
+
+// Run from TypeScript sources (tests, tsx), the worker is TypeScript too and needs tsx's loader.
+const FROM_SOURCE = import.meta.url.endsWith('.ts');
+const WORKER_PATH = fileURLToPath(new URL(FROM_SOURCE ? './worker.ts' : './worker.js', import.meta.url));
+
+function spawnWorker(): ChildProcess {
+  return fork(WORKER_PATH, [], {
+    execArgv: [...(FROM_SOURCE ? ['--import', 'tsx'] : []), `--max-old-space-size=${WORKER_HEAP_MB}`],
+    serialization: 'advanced',
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    // The engine needs nothing from the server's environment, which may hold credentials.
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/', LANG: 'C.UTF-8' },
+  });
+}
+
+async function residentMb(pid: number): Promise<number | undefined> {
+  try {
+    const statm = await readFile(`/proc/${pid}/statm`, 'utf8');
+    return (Number(statm.split(' ')[1]) * PAGE_SIZE) / 2 ** 20;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Starts engine workers. One idle worker is kept forked ahead of need, so a query, crawl or job pays for an
+ * instance, not for a process start. A watchdog stops any worker whose resident memory goes past its limit.
+ */
+export function createEngineLauncher(deps: { logger: Logger }) {
+  let spare: ChildProcess | undefined;
+  let closed = false;
+  const live = new Map<EngineProcess, { limitMb: number; label: string }>();
+
+  const watchdog = setInterval(async () => {
+    for (const [engine, watch] of live) {
+      const rss = await residentMb(engine.pid);
+      if (rss !== undefined && rss > watch.limitMb) {
+        deps.logger.warn(
+          { engine: watch.label, rssMb: Math.round(rss) },
+          'engine over its memory; stopping it',
+        );
+        engine.stop('memory');
+      }
+    }
+  }, WATCH_INTERVAL_MS);
+  watchdog.unref();
+
+  function takeWorker(): ChildProcess {
+    const child = spare && spare.exitCode === null && spare.signalCode === null ? spare : spawnWorker();
+    spare = closed ? undefined : spawnWorker();
+    return child;
+  }
+
+  return {
+    /** A worker with a DuckDB instance created to `spec`, its setup statements run. */
+    async launch(spec: EngineSpec): Promise<EngineProcess> {
+      if (closed) throw new Error('the engine launcher is closed');
+      const engine = new EngineProcess(takeWorker(), spec.memoryLimitMb);
+      live.set(engine, { limitMb: spec.memoryLimitMb + WORKER_OVERHEAD_MB, label: spec.label });
+      engine.exited.then((failure) => {
+        live.delete(engine);
+        if (failure.kind === 'crashed' || failure.kind === 'memory')
+          deps.logger.warn(
+            { engine: spec.label, pid: engine.pid, kind: failure.kind, stderr: engine.stderr.slice(-1024) },
+            'engine process ended',
+          );
+      });
+      try {
+        await engine.open(
+          {
+            ...spec.settings,
+            threads: String(spec.threads),
+            memory_limit: `${spec.memoryLimitMb}MB`,
+            temp_directory: spec.tempDirectory,
+            max_temp_directory_size: `${spec.maxTempMb}MB`,
+          },
+          ["SET TimeZone = 'UTC'", ...(spec.setup ?? [])],
+        );
+      } catch (error) {
+        engine.stop('closed');
+        throw error;
+      }
+      return engine;
+    },
+
+    async close(): Promise<void> {
+      closed = true;
+      clearInterval(watchdog);
+      spare?.kill('SIGKILL');
+      spare = undefined;
+      await Promise.all([...live.keys()].map((engine) => engine.close()));
+    },
+  };
+}
+
+export type EngineLauncher = ReturnType<typeof createEngineLauncher>;

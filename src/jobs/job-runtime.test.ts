@@ -1,0 +1,144 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type MetadataDb, openMetadataDb } from '../db/database.js';
+import { systemClock } from '../lib/clock.js';
+import { createLogger } from '../lib/logger.js';
+import { createJobRuntime, type JobKind, type JobRuntime, type JobStopped } from './job-runtime.js';
+import { createJobStore } from './job-store.js';
+
+let dir: string;
+let db: MetadataDb;
+let runtime: JobRuntime;
+
+function newRuntime(): JobRuntime {
+  return createJobRuntime({
+    store: createJobStore(db.db),
+    clock: systemClock,
+    logger: createLogger('silent'),
+  });
+}
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'seawall-jobs-'));
+  db = await openMetadataDb({ sqlitePath: join(dir, 'metadata.db') });
+  runtime = newRuntime();
+});
+afterEach(async () => {
+  await runtime.close();
+  await db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A kind whose jobs run until released (or aborted), recording what happened to each. */
+function fakeKind(options: Partial<JobKind> = {}) {
+  const events: string[] = [];
+  const release = new Map<string, () => void>();
+  const kind: JobKind = {
+    name: 'fake',
+    concurrency: 1,
+    ...options,
+    run: ({ ref, signal }) =>
+      new Promise<void>((resolve) => {
+        events.push(`start ${ref}`);
+        release.set(ref, () => {
+          events.push(`done ${ref}`);
+          resolve();
+        });
+        signal.addEventListener('abort', () => {
+          events.push(`stopped ${ref}: ${(signal.reason as JobStopped).reason}`);
+          resolve();
+        });
+      }),
+    abandoned: async (ref) => {
+      events.push(`abandoned ${ref}`);
+    },
+  };
+  return { kind, events, release: (ref: string) => release.get(ref)?.() };
+}
+
+const tick = (ms = 20) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('the job runtime', () => {
+  it('runs at most `concurrency` jobs of a kind, in submission order', async () => {
+    const fake = fakeKind({ concurrency: 2 });
+    runtime.register(fake.kind);
+    for (const ref of ['a', 'b', 'c']) await runtime.submit('fake', ref, { timeoutMs: 60_000 });
+    await tick();
+    expect(fake.events).toEqual(['start a', 'start b']);
+    fake.release('a');
+    await tick();
+    expect(fake.events).toEqual(['start a', 'start b', 'done a', 'start c']);
+    fake.release('b');
+    fake.release('c');
+    await runtime.idle();
+  });
+
+  it('moves jobs that run long out of the ordinary slots, while the long lane has room', async () => {
+    const fake = fakeKind({ concurrency: 1, longConcurrency: 1, longAfterMs: 50 });
+    runtime.register(fake.kind);
+    for (const ref of ['long1', 'long2', 'short']) await runtime.submit('fake', ref, { timeoutMs: 60_000 });
+    await tick(150);
+    // long1 moved to the long lane, so long2 started; long2 cannot move (the lane is full), so short waits.
+    expect(fake.events).toEqual(['start long1', 'start long2']);
+    fake.release('long1');
+    await tick(150);
+    expect(fake.events).toEqual(['start long1', 'start long2', 'done long1', 'start short']);
+    fake.release('long2');
+    fake.release('short');
+    await runtime.idle();
+  });
+
+  it('stops a job past its time limit, and cancels queued and running jobs', async () => {
+    const fake = fakeKind({ concurrency: 1 });
+    runtime.register(fake.kind);
+    await runtime.submit('fake', 'slow', { timeoutMs: 50 });
+    await runtime.submit('fake', 'queued', { timeoutMs: 60_000 });
+    await runtime.submit('fake', 'next', { timeoutMs: 60_000 });
+    expect(await runtime.cancel('fake', 'queued')).toBe('dequeued');
+    await tick(120);
+    expect(fake.events).toEqual(['start slow', 'stopped slow: timeout', 'start next']);
+    expect(await runtime.cancel('fake', 'next')).toBe('stopping');
+    await runtime.idle();
+    expect(fake.events.at(-1)).toBe('stopped next: cancelled');
+    expect(await runtime.cancel('fake', 'next')).toBe('absent');
+    expect(await createJobStore(db.db).all()).toEqual([]);
+  });
+
+  it('after a restart, runs queued jobs again and hands running ones to their kind as abandoned', async () => {
+    const fake = fakeKind({ concurrency: 1 });
+    runtime.register(fake.kind);
+    await runtime.submit('fake', 'running', { timeoutMs: 60_000 });
+    await runtime.submit('fake', 'waiting', { timeoutMs: 60_000 });
+    await tick();
+    // A crash: the process is gone without closing anything; the queue is what the store says.
+    const rows = await createJobStore(db.db).all();
+    expect(rows.map((r) => [r.ref, r.state])).toEqual([
+      ['running', 'RUNNING'],
+      ['waiting', 'QUEUED'],
+    ]);
+    const crashed = runtime;
+    runtime = newRuntime();
+    const after = fakeKind({ concurrency: 1 });
+    runtime.register(after.kind);
+    await runtime.recover();
+    await tick();
+    expect(after.events).toEqual(['abandoned running', 'start waiting']);
+    after.release('waiting');
+    await runtime.idle();
+    fake.release('running');
+    await crashed.close();
+  });
+
+  it('on close, stops running jobs and leaves queued ones for the next start', async () => {
+    const fake = fakeKind({ concurrency: 1 });
+    runtime.register(fake.kind);
+    await runtime.submit('fake', 'one', { timeoutMs: 60_000 });
+    await runtime.submit('fake', 'two', { timeoutMs: 60_000 });
+    await tick();
+    await runtime.close();
+    expect(fake.events).toEqual(['start one', 'stopped one: shutdown']);
+    expect((await createJobStore(db.db).all()).map((r) => [r.ref, r.state])).toEqual([['two', 'QUEUED']]);
+  });
+});

@@ -1,0 +1,197 @@
+import { parseS3Url } from '../catalog/index.js';
+import { EngineFailure, type EngineLauncher, type EngineProcess } from '../engine/index.js';
+import { AppError } from '../errors.js';
+import { formatDuration, type JobKind, JobStopped } from '../jobs/index.js';
+import type { Clock } from '../lib/clock.js';
+import { redactEnginePaths } from '../lib/duckdb.js';
+import type { Logger } from '../lib/logger.js';
+import type { EngineFiles, StorageService } from '../storage/index.js';
+import type { EnginePool } from './engine-pool.js';
+import { runQuery } from './query-runner.js';
+import type { QueryRow, QueryStore } from './query-store.js';
+import { analyzeQuery, QueryRejected } from './sandbox.js';
+
+export const QUERY_JOB = 'athena-query';
+
+/** Athena's AthenaError categories and the error types Seawall reports. */
+const SYSTEM = 1;
+const USER = 2;
+const ERROR_TYPES = {
+  exhausted: 0,
+  internal: 100,
+  timeout: 210,
+  user: 1000,
+  data: 1001,
+} as const;
+
+interface Failure {
+  reason: string;
+  category: number;
+  type: number;
+}
+
+/** Turns what stopped a query into Athena's StateChangeReason and AthenaError. */
+function failureOf(error: unknown, logger: Logger, queryId: string): Failure {
+  if (error instanceof JobStopped) {
+    if (error.reason === 'timeout')
+      return {
+        reason: `Query timeout: the query ran longer than its limit of ${formatDuration(error.limitMs)}.`,
+        category: SYSTEM,
+        type: ERROR_TYPES.timeout,
+      };
+    return { reason: `Query was stopped: ${error.message}.`, category: SYSTEM, type: ERROR_TYPES.internal };
+  }
+  if (error instanceof QueryRejected || error instanceof AppError)
+    return { reason: error.message, category: USER, type: ERROR_TYPES.user };
+  if (error instanceof EngineFailure) {
+    const type =
+      error.kind === 'memory'
+        ? ERROR_TYPES.exhausted
+        : error.kind === 'crashed'
+          ? ERROR_TYPES.data
+          : ERROR_TYPES.user;
+    if (error.kind === 'crashed' || error.kind === 'memory')
+      logger.warn({ queryId, kind: error.kind }, 'query engine stopped');
+    return { reason: error.message, category: USER, type };
+  }
+  logger.error({ err: error, queryId }, 'query failed unexpectedly');
+  return { reason: 'The query failed: internal error.', category: SYSTEM, type: ERROR_TYPES.internal };
+}
+
+/**
+ * Parses queries for the sandbox in an engine of its own: DuckDB's parser reads hostile text, so it runs where
+ * a crash costs only a relaunch.
+ */
+function createParser(deps: { launcher: EngineLauncher; storage: StorageService }) {
+  let engine: Promise<{ process: EngineProcess; scratch: EngineFiles }> | undefined;
+  async function launch() {
+    const scratch = await deps.storage.filesForEngine([]);
+    const process = await deps.launcher.launch({
+      label: 'athena-parser',
+      threads: 1,
+      memoryLimitMb: 256,
+      tempDirectory: `${scratch.dir}/spill`,
+      maxTempMb: 64,
+      setup: ['SET enable_external_access = false', 'SET lock_configuration = true'],
+    });
+    return { process, scratch };
+  }
+  return {
+    async serialize(sql: string): Promise<string> {
+      engine ??= launch();
+      let current = await engine;
+      if (!current.process.alive) {
+        await current.scratch.release();
+        engine = launch();
+        current = await engine;
+      }
+      const [row] = await current.process.rows('SELECT json_serialize_sql($1::VARCHAR) AS tree', {
+        params: [sql],
+        limitBytes: 256 * 2 ** 20,
+      });
+      return String(row?.tree ?? '{}');
+    },
+    async close(): Promise<void> {
+      const current = await engine?.catch(() => undefined);
+      engine = undefined;
+      await current?.process.close();
+      await current?.scratch.release();
+    },
+  };
+}
+
+export interface QueryLimits {
+  /** Queries running at once; a query running longer than longAfterMs moves out of its slot (see JobKind). */
+  concurrency: number;
+  longConcurrency: number;
+  longAfterMs: number;
+}
+
+/** The job kind that runs Athena query executions, one per job. */
+export function createQueryJob(deps: {
+  store: QueryStore;
+  pool: EnginePool;
+  launcher: EngineLauncher;
+  storage: StorageService;
+  clock: Clock;
+  logger: Logger;
+  limits: QueryLimits;
+}) {
+  const { store, clock, logger } = deps;
+  const parser = createParser(deps);
+
+  async function outputBucketExists(bucket: string): Promise<boolean> {
+    return deps.storage.headBucket(bucket).then(
+      () => true,
+      (error: { code?: string }) => {
+        if (error.code === 'NoSuchBucket') return false;
+        throw error;
+      },
+    );
+  }
+
+  async function execute(row: QueryRow, signal: AbortSignal): Promise<Partial<QueryRow>> {
+    const tables = await analyzeQuery((sql) => parser.serialize(sql), row.query, row.database ?? undefined);
+    const directory = row.output_location.slice(0, row.output_location.lastIndexOf('/') + 1);
+    const { bucket, prefix } = parseS3Url(directory);
+    if (!(await outputBucketExists(bucket)))
+      throw new QueryRejected(`Unable to verify/create output bucket ${bucket}`);
+    const result = await runQuery(
+      { pool: deps.pool, storage: deps.storage },
+      {
+        sql: row.query,
+        database: row.database ?? undefined,
+        tables,
+        output: { bucket, key: `${prefix}${row.id}.csv` },
+        signal,
+      },
+    );
+    logger.debug({ queryId: row.id, ...result.timings, rows: result.rows }, 'query succeeded');
+    return { state: 'SUCCEEDED', columns: JSON.stringify(result.columns), data_scanned: result.dataScanned };
+  }
+
+  const kind: JobKind = {
+    name: QUERY_JOB,
+    concurrency: deps.limits.concurrency,
+    longConcurrency: deps.limits.longConcurrency,
+    longAfterMs: deps.limits.longAfterMs,
+
+    async run({ ref, signal }) {
+      const row = await store.find(ref);
+      const started = clock.now().getTime();
+      if (!row || !(await store.transition(ref, ['QUEUED'], { state: 'RUNNING', started_at: started })))
+        return;
+      let outcome: Partial<QueryRow>;
+      try {
+        outcome = await execute(row, signal);
+      } catch (error) {
+        const failure = failureOf(signal.aborted ? signal.reason : error, logger, ref);
+        outcome = {
+          state: 'FAILED',
+          state_change_reason: redactEnginePaths(failure.reason.split('\n')[0] ?? 'failed').slice(0, 4096),
+          error_category: failure.category,
+          error_type: failure.type,
+        };
+      }
+      const completed = clock.now().getTime();
+      // A query cancelled meanwhile stays CANCELLED: the transition only applies while it is RUNNING.
+      await store.transition(ref, ['RUNNING'], {
+        ...outcome,
+        completed_at: completed,
+        engine_ms: completed - started,
+      });
+    },
+
+    async abandoned(ref) {
+      await store.transition(ref, ['QUEUED', 'RUNNING'], {
+        state: 'FAILED',
+        state_change_reason: 'Seawall stopped before the query finished.',
+        completed_at: clock.now().getTime(),
+        error_category: SYSTEM,
+        error_type: ERROR_TYPES.internal,
+      });
+    },
+  };
+
+  return { kind, close: () => parser.close() };
+}

@@ -1,0 +1,169 @@
+import {
+  type AthenaClient,
+  GetQueryExecutionCommand,
+  GetQueryResultsCommand,
+  type QueryExecution,
+  StartQueryExecutionCommand,
+  StopQueryExecutionCommand,
+} from '@aws-sdk/client-athena';
+import { afterEach, describe, expect, it } from 'vitest';
+import { QUERY_JOB } from '../src/query/query-job.js';
+import { athenaClient, athenaQuery, waitForQuery } from './helpers/athena.js';
+import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
+
+const RUNAWAY = 'SELECT count(*) FROM range(1000000000000)';
+
+let open: { t: TestSeawall; athena: AthenaClient }[] = [];
+
+async function start(options: Parameters<typeof startTestSeawall>[0] = {}) {
+  const t = await startTestSeawall(options);
+  const athena = athenaClient(t);
+  open.push({ t, athena });
+  return { t, athena };
+}
+
+afterEach(async () => {
+  for (const { t, athena } of open) {
+    athena.destroy();
+    await t.close();
+  }
+  open = [];
+});
+
+async function submit(athena: AthenaClient, sql: string, outputLocation?: string): Promise<string> {
+  const { QueryExecutionId } = await athena.send(
+    new StartQueryExecutionCommand({
+      QueryString: sql,
+      ...(outputLocation ? { ResultConfiguration: { OutputLocation: outputLocation } } : {}),
+    }),
+  );
+  return QueryExecutionId as string;
+}
+
+async function execution(athena: AthenaClient, id: string): Promise<QueryExecution> {
+  const { QueryExecution } = await athena.send(new GetQueryExecutionCommand({ QueryExecutionId: id }));
+  return QueryExecution as QueryExecution;
+}
+
+async function until(check: () => Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('Athena queries are bounded in time, memory and slots', () => {
+  it('runs a short query while runaways hold the ordinary slots, and stops runaways on request', async () => {
+    const { t, athena } = await start({
+      limits: { athenaLimits: { concurrency: 1, longConcurrency: 2, longAfterMs: 300 } },
+    });
+    const runaways = [await submit(athena, RUNAWAY), await submit(athena, RUNAWAY)];
+    await until(
+      async () => (await execution(athena, runaways[1] as string)).Status?.State === 'RUNNING',
+      'both runaways to run',
+    );
+    expect(await athenaQuery(athena, 'SELECT 6 * 7 AS answer')).toEqual([['answer'], ['42']]);
+    for (const id of runaways) expect((await execution(athena, id)).Status?.State).toBe('RUNNING');
+
+    for (const id of runaways) await athena.send(new StopQueryExecutionCommand({ QueryExecutionId: id }));
+    for (const id of runaways) {
+      const stopped = await execution(athena, id);
+      expect(stopped.Status?.State).toBe('CANCELLED');
+      expect(stopped.Status?.CompletionDateTime).toBeInstanceOf(Date);
+    }
+    // Cancelled is not enough: the engine must really have let go of the query.
+    await until(
+      async () => runaways.every((id) => !t.seawall.runtime.isActive(QUERY_JOB, id)),
+      'the runaways to end',
+    );
+  }, 120_000);
+
+  it("fails a query that runs past its time limit with Athena's timeout error", async () => {
+    const { athena } = await start({ limits: { athenaLimits: { timeoutMs: 1500 } } });
+    const done = await waitForQuery(athena, await submit(athena, RUNAWAY));
+    expect(done.Status?.State).toBe('FAILED');
+    expect(done.Status?.StateChangeReason).toMatch(
+      /^Query timeout: the query ran longer than its limit of 1\.5 seconds\.$/,
+    );
+    expect(done.Status?.AthenaError).toMatchObject({ ErrorCategory: 1, ErrorType: 210 });
+    expect(await athenaQuery(athena, 'SELECT 1 AS one')).toEqual([['one'], ['1']]);
+  }, 120_000);
+
+  it('fails a query whose rows are too large to return, and keeps serving', async () => {
+    // Athena's limit: a row or column of at most 32 MB; measured before any of it reaches JavaScript.
+    const { athena } = await start({ limits: { athenaLimits: { engineMemoryMb: 1024 } } });
+    const tooLarge = await waitForQuery(athena, await submit(athena, "SELECT repeat('x', 40000000) AS v"));
+    expect(tooLarge.Status?.State).toBe('FAILED');
+    expect(tooLarge.Status?.StateChangeReason).toBe(
+      'EXCEEDED_ROW_SIZE_LIMIT: a result row is about 38.1 MB; the size of a single row or its columns cannot exceed 32.0 MB.',
+    );
+
+    // Ten columns of one 480 MB string: the engine runs out of its memory long before a row is complete.
+    const columns = 'abcdefghij'
+      .split('')
+      .map((c) => `v ${c}`)
+      .join(', ');
+    const done = await waitForQuery(
+      athena,
+      await submit(athena, `WITH s AS (SELECT repeat('x', 480000000) AS v) SELECT ${columns} FROM s`),
+    );
+    expect(done.Status?.State).toBe('FAILED');
+    expect(done.Status?.StateChangeReason).toMatch(
+      /EXCEEDED_ROW_SIZE_LIMIT|Query exhausted resources at this scale factor/,
+    );
+    expect(await athenaQuery(athena, 'SELECT 2 AS two')).toEqual([['two'], ['2']]);
+  }, 240_000);
+
+  it('pages large results by size as well as by row count', async () => {
+    const { athena } = await start();
+    const id = await submit(athena, "SELECT i, repeat('x', 1000000) AS big FROM range(12) t(i) ORDER BY i");
+    expect((await waitForQuery(athena, id)).Status?.State).toBe('SUCCEEDED');
+    const seen: string[] = [];
+    let pages = 0;
+    let token: string | undefined;
+    do {
+      const page = await athena.send(new GetQueryResultsCommand({ QueryExecutionId: id, NextToken: token }));
+      const rows = page.ResultSet?.Rows ?? [];
+      expect(rows.length).toBeLessThan(13);
+      for (const row of rows) seen.push(row.Data?.[0]?.VarCharValue ?? '');
+      expect(rows.every((row) => [1000000, 3].includes(row.Data?.[1]?.VarCharValue?.length ?? 0))).toBe(true);
+      token = page.NextToken;
+      pages++;
+    } while (token);
+    expect(pages).toBeGreaterThan(1);
+    expect(seen).toEqual(['i', ...Array.from({ length: 12 }, (_, i) => String(i))]);
+  }, 120_000);
+
+  it('fails a query whose output bucket does not exist instead of creating it', async () => {
+    const { t, athena } = await start();
+    const done = await waitForQuery(athena, await submit(athena, 'SELECT 1', 's3://no-such-results/q/'));
+    expect(done.Status?.State).toBe('FAILED');
+    expect(done.Status?.StateChangeReason).toBe('Unable to verify/create output bucket no-such-results');
+    const buckets = await t.seawall.storage.listBuckets(t.credentials.accountId);
+    expect(buckets.map((b) => b.name)).not.toContain('no-such-results');
+  }, 60_000);
+
+  it('keeps queued queries across a restart and fails the one that was running', async () => {
+    const dataDir = tempDir();
+    const limits = { athenaLimits: { concurrency: 1, longConcurrency: 0 } };
+    const first = await start({ dataDir, limits });
+    const running = await submit(first.athena, RUNAWAY);
+    await until(
+      async () => (await execution(first.athena, running)).Status?.State === 'RUNNING',
+      'the first query to run',
+    );
+    const queued = await submit(first.athena, 'SELECT 7 AS seven');
+    expect((await execution(first.athena, queued)).Status?.State).toBe('QUEUED');
+    first.athena.destroy();
+    await first.t.close();
+    open = [];
+
+    const second = await start({ dataDir, limits });
+    const done = await waitForQuery(second.athena, queued);
+    expect(done.Status?.State).toBe('SUCCEEDED');
+    const cut = await execution(second.athena, running);
+    expect(cut.Status?.State).toBe('FAILED');
+    expect(cut.Status?.StateChangeReason).toMatch(/shut down|stopped/);
+  }, 120_000);
+});

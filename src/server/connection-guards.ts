@@ -42,6 +42,16 @@ export const DEFAULT_HTTP_LIMITS: Readonly<HttpLimits> = {
   maxConnections: MAX_CONNECTIONS,
 };
 
+/**
+ * Headers a browser must see on anything that is not one of the console's own pages: a sandboxed document
+ * has an opaque origin and runs no script, so an uploaded HTML or SVG file opened by its URL cannot reach a
+ * signed-in console session; nosniff stops a browser from deciding that some other body is HTML after all.
+ */
+export const UNTRUSTED_CONTENT_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy': 'sandbox',
+  'x-content-type-options': 'nosniff',
+};
+
 /** The options createServer needs; `requestTimeout: 0` because a total deadline would cut slow large uploads. */
 export function serverOptions(limits: HttpLimits): ServerOptions {
   return {
@@ -124,6 +134,7 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Socket):
   const headers = {
     'Content-Type': 'application/xml',
     'Content-Length': String(Buffer.byteLength(body)),
+    ...UNTRUSTED_CONTENT_HEADERS,
     Connection: 'close',
   };
   const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);

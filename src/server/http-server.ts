@@ -15,6 +15,7 @@ import {
   limitConnections,
   requestTimeout,
   serverOptions,
+  UNTRUSTED_CONTENT_HEADERS,
 } from './connection-guards.js';
 import { type Protocol, renderError, type ServiceEndpoint } from './protocols.js';
 
@@ -52,7 +53,11 @@ function protocolFor(line: RequestLine, services: HttpServerDeps['services']): P
   return 'restXml';
 }
 
-async function send(res: ServerResponse, response: ApiResponse, head: boolean): Promise<void> {
+/**
+ * Writes a response. Only Seawall's own routes may bring their own Content-Security-Policy (the console's
+ * page does); everything else, objects and API answers and errors alike, is sandboxed here, once.
+ */
+async function send(res: ServerResponse, response: ApiResponse, head: boolean, own = false): Promise<void> {
   const body = response.body;
   if (res.headersSent) {
     // Already answered, by the idle timeout while this request's body had stopped arriving.
@@ -61,6 +66,9 @@ async function send(res: ServerResponse, response: ApiResponse, head: boolean): 
   }
   res.statusCode = response.status;
   for (const [name, value] of Object.entries(response.headers ?? {})) res.setHeader(name, value);
+  for (const [name, value] of Object.entries(UNTRUSTED_CONTENT_HEADERS)) {
+    if (!own || !res.hasHeader(name)) res.setHeader(name, value);
+  }
   if (body === undefined || head) {
     if (body instanceof Readable) body.destroy();
     if (!res.hasHeader('content-length') && !head) res.setHeader('content-length', 0);
@@ -131,6 +139,7 @@ export function createHttpServer(deps: HttpServerDeps): Server {
           res,
           response ?? { status: 404, headers: { 'content-type': 'text/plain' }, body: 'Not Found' },
           head,
+          true,
         );
         return;
       }

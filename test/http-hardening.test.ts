@@ -240,4 +240,16 @@ describe('HTTP framing against the real server', () => {
     const got = await s3.send(new GetObjectCommand({ Bucket: 'continue', Key: 'object.txt' }));
     expect(await got.Body?.transformToString()).toBe(body);
   });
+
+  it("redirects Seawall's own root to the console", async () => {
+    for (const path of ['/_seawall', '/_seawall/']) {
+      const redirect = await fetch(`${t.url}${path}`, { redirect: 'manual' });
+      expect(redirect.status, path).toBe(302);
+      expect(redirect.headers.get('location'), path).toBe('/_seawall/console/');
+    }
+    const head = await fetch(`${t.url}/_seawall/`, { method: 'HEAD', redirect: 'manual' });
+    expect(head.status).toBe(302);
+    const post = await fetch(`${t.url}/_seawall/`, { method: 'POST', redirect: 'manual' });
+    expect(post.status).toBe(405);
+  });
 });

@@ -37,6 +37,11 @@ export interface HttpServerDeps {
   limits?: Partial<HttpLimits>;
 }
 
+/** `/_seawall` itself too, which redirects to the console. */
+function isInternal(rawPath: string): boolean {
+  return rawPath.startsWith(INTERNAL_PREFIX) || rawPath === INTERNAL_PREFIX.slice(0, -1);
+}
+
 function flattenHeaders(req: IncomingMessage): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [name, values] of Object.entries(req.headersDistinct)) {
@@ -133,7 +138,7 @@ export function createHttpServer(deps: HttpServerDeps): Server {
     let principal: string | undefined;
     watchIdle(req, res, () => renderError(requestTimeout(), protocol, requestId, head), head);
     try {
-      if (line.rawPath.startsWith(INTERNAL_PREFIX)) {
+      if (isInternal(line.rawPath)) {
         const response = await deps.internal(req, line.rawPath.slice(INTERNAL_PREFIX.length));
         await send(
           res,

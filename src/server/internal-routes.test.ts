@@ -53,10 +53,12 @@ describe('internal routes', () => {
   });
 
   it('redirects to the console folder and refuses methods other than GET and HEAD', async () => {
-    const redirect = await get('console');
-    expect(redirect?.status).toBe(302);
-    expect(redirect?.headers?.location).toBe('/_seawall/console/');
-    for (const path of ['console/', 'info', 'console/assets/index-AbC12_-9.js']) {
+    for (const path of ['console', '']) {
+      const redirect = await get(path);
+      expect(redirect?.status).toBe(302);
+      expect(redirect?.headers?.location).toBe('/_seawall/console/');
+    }
+    for (const path of ['', 'console/', 'info', 'console/assets/index-AbC12_-9.js']) {
       const refused = await get(path, 'POST');
       expect(refused?.status).toBe(405);
       expect(refused?.headers?.allow).toBe('GET, HEAD');

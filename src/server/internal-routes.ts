@@ -189,11 +189,19 @@ async function serveConsole(
   return serveFile(page, { host });
 }
 
-/** Seawall's own unauthenticated routes under /_seawall/: health, info and the console's files. */
+/**
+ * Seawall's own unauthenticated routes under /_seawall/: health, info and the console's files; the root of
+ * /_seawall/ and `console` without its slash redirect to the console.
+ */
 export function createInternalRoutes(options: InternalRoutesOptions): InternalRoute {
   const manifest = readConsoleManifest(options.consoleDir ?? DEFAULT_CONSOLE_DIR);
   return async (req, path) => {
-    const known = path === 'health' || path === 'info' || path === 'console' || path.startsWith('console/');
+    const known =
+      path === '' ||
+      path === 'health' ||
+      path === 'info' ||
+      path === 'console' ||
+      path.startsWith('console/');
     if (!known) return undefined;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       return {
@@ -204,7 +212,7 @@ export function createInternalRoutes(options: InternalRoutesOptions): InternalRo
     }
     if (path === 'health') return json({ status: 'ok' });
     if (path === 'info') return json({ region: options.region });
-    if (path === 'console') {
+    if (path === '' || path === 'console') {
       return { status: 302, headers: { location: CONSOLE_PATH, ...SECURITY_HEADERS } };
     }
     return serveConsole(manifest, path.slice('console/'.length), req.headers.host);

@@ -6,6 +6,7 @@ import type { IamService, Principal } from '../iam/index.js';
 import type { Clock } from '../lib/clock.js';
 import { type QueryParams, readSmallBody } from '../lib/http.js';
 import { AwsChunkedDecoder } from './aws-chunked.js';
+import { requireSignedAmzHeaders, withHoistedHeaders } from './signed-headers.js';
 import {
   authError,
   canonicalQuery,
@@ -172,30 +173,6 @@ function sha256Verifier(expected: string): Transform {
   });
 }
 
-const SIGNING_PARAMETERS = new Set([
-  'x-amz-algorithm',
-  'x-amz-credential',
-  'x-amz-date',
-  'x-amz-expires',
-  'x-amz-signedheaders',
-  'x-amz-signature',
-  'x-amz-security-token',
-]);
-
-/**
- * Presigned URLs carry some x-amz-* headers as query parameters (SDKs hoist them there); like S3, treat
- * them as the headers they stand for. A real header of the same name wins.
- */
-function withHoistedHeaders(line: RequestLine): Record<string, string> {
-  const headers = { ...line.headers };
-  for (const [key, value] of line.query) {
-    const name = key.toLowerCase();
-    if (name.startsWith('x-amz-') && !SIGNING_PARAMETERS.has(name) && headers[name] === undefined)
-      headers[name] = value;
-  }
-  return headers;
-}
-
 function lengthOf(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\d{1,16}$/.test(value))
@@ -210,7 +187,7 @@ function lengthOf(value: string | undefined): number | undefined {
 export async function authenticate(
   req: IncomingMessage,
   line: RequestLine,
-  deps: { iam: IamService; clock: Clock; region: string },
+  deps: { iam: Pick<IamService, 'signingIdentity'>; clock: Clock; region: string },
 ): Promise<Authenticated> {
   const parts = signatureParts(line);
   checkTime(parts, deps.clock.now());
@@ -279,6 +256,7 @@ export async function authenticate(
       },
     );
   }
+  requireSignedAmzHeaders(line.headers, parts);
 
   let contentLength = lengthOf(line.headers['content-length']);
   let trailers: () => Readonly<Record<string, string>> = () => ({});

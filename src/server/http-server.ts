@@ -1,5 +1,4 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
 import { pipeline, Readable } from 'node:stream';
 import { AppError } from '../errors.js';
 import type { IamService } from '../iam/index.js';
@@ -8,22 +7,39 @@ import { type ApiResponse, parseQuery } from '../lib/http.js';
 import { requestId as newRequestId } from '../lib/ids.js';
 import type { Logger } from '../lib/logger.js';
 import { authenticate, type RequestLine, signedService } from './authenticate.js';
+import {
+  answerClientError,
+  DEFAULT_HTTP_LIMITS,
+  type HttpLimits,
+  idleVerdict,
+  limitConnections,
+  requestTimeout,
+  serverOptions,
+  UNTRUSTED_CONTENT_HEADERS,
+} from './connection-guards.js';
 import { type Protocol, renderError, type ServiceEndpoint } from './protocols.js';
+
+export type { HttpLimits } from './connection-guards.js';
 
 /** Paths under this prefix are Seawall's own (health, console); bucket names cannot contain '_'. */
 export const INTERNAL_PREFIX = '/_seawall/';
-/** Node's default; a larger header section is answered with S3's RequestHeaderSectionTooLarge. */
-const MAX_HEADER_BYTES = 16 * 1024;
 
 export type InternalRoute = (req: IncomingMessage, path: string) => Promise<ApiResponse | undefined>;
 
 export interface HttpServerDeps {
   services: Readonly<Record<string, ServiceEndpoint>>;
   internal: InternalRoute;
-  iam: IamService;
+  iam: Pick<IamService, 'signingIdentity'>;
   clock: Clock;
   region: string;
   logger: Logger;
+  /** Timeouts and the connection cap; each defaults to its constant in connection-guards.ts. */
+  limits?: Partial<HttpLimits>;
+}
+
+/** `/_seawall` itself too, which redirects to the console. */
+function isInternal(rawPath: string): boolean {
+  return rawPath.startsWith(INTERNAL_PREFIX) || rawPath === INTERNAL_PREFIX.slice(0, -1);
 }
 
 function flattenHeaders(req: IncomingMessage): Record<string, string> {
@@ -42,10 +58,22 @@ function protocolFor(line: RequestLine, services: HttpServerDeps['services']): P
   return 'restXml';
 }
 
-async function send(res: ServerResponse, response: ApiResponse, head: boolean): Promise<void> {
+/**
+ * Writes a response. Only Seawall's own routes may bring their own Content-Security-Policy (the console's
+ * page does); everything else, objects and API answers and errors alike, is sandboxed here, once.
+ */
+async function send(res: ServerResponse, response: ApiResponse, head: boolean, own = false): Promise<void> {
+  const body = response.body;
+  if (res.headersSent) {
+    // Already answered, by the idle timeout while this request's body had stopped arriving.
+    if (body instanceof Readable) body.destroy();
+    return;
+  }
   res.statusCode = response.status;
   for (const [name, value] of Object.entries(response.headers ?? {})) res.setHeader(name, value);
-  const body = response.body;
+  for (const [name, value] of Object.entries(UNTRUSTED_CONTENT_HEADERS)) {
+    if (!own || !res.hasHeader(name)) res.setHeader(name, value);
+  }
   if (body === undefined || head) {
     if (body instanceof Readable) body.destroy();
     if (!res.hasHeader('content-length') && !head) res.setHeader('content-length', 0);
@@ -62,6 +90,37 @@ async function send(res: ServerResponse, response: ApiResponse, head: boolean): 
   });
 }
 
+function requestLine(req: IncomingMessage): RequestLine {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  return {
+    method: req.method ?? 'GET',
+    rawPath: q < 0 ? url : url.slice(0, q),
+    query: parseQuery(q < 0 ? '' : url.slice(q + 1)),
+    headers: flattenHeaders(req),
+  };
+}
+
+/**
+ * Acts on the idle timeout of a request's connection (Node's own reaction would be to drop the socket,
+ * whatever the exchange was doing): a stalled upload is answered with `stalled` and the connection closed.
+ */
+function watchIdle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  stalled: () => ApiResponse,
+  head: boolean,
+): void {
+  res.on('timeout', () => {
+    const verdict = idleVerdict(req, res);
+    if (verdict === 'close') res.destroy();
+    else if (verdict === 'answer') {
+      res.setHeader('connection', 'close');
+      void send(res, stalled(), head);
+    }
+  });
+}
+
 /** The one listener: Seawall's own routes, then SigV4 authentication, then the signed-for service. */
 export function createHttpServer(deps: HttpServerDeps): Server {
   const { services, logger } = deps;
@@ -69,14 +128,7 @@ export function createHttpServer(deps: HttpServerDeps): Server {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = newRequestId();
     const started = performance.now();
-    const url = req.url ?? '/';
-    const q = url.indexOf('?');
-    const line: RequestLine = {
-      method: req.method ?? 'GET',
-      rawPath: q < 0 ? url : url.slice(0, q),
-      query: parseQuery(q < 0 ? '' : url.slice(q + 1)),
-      headers: flattenHeaders(req),
-    };
+    const line = requestLine(req);
     const head = line.method === 'HEAD';
     res.setHeader('x-amz-request-id', requestId);
     res.setHeader('x-amzn-requestid', requestId);
@@ -84,13 +136,15 @@ export function createHttpServer(deps: HttpServerDeps): Server {
     let protocol: Protocol = 'restXml';
     let service: string | undefined;
     let principal: string | undefined;
+    watchIdle(req, res, () => renderError(requestTimeout(), protocol, requestId, head), head);
     try {
-      if (line.rawPath.startsWith(INTERNAL_PREFIX)) {
+      if (isInternal(line.rawPath)) {
         const response = await deps.internal(req, line.rawPath.slice(INTERNAL_PREFIX.length));
         await send(
           res,
           response ?? { status: 404, headers: { 'content-type': 'text/plain' }, body: 'Not Found' },
           head,
+          true,
         );
         return;
       }
@@ -116,6 +170,8 @@ export function createHttpServer(deps: HttpServerDeps): Server {
       });
       await send(res, response, head);
     } catch (error) {
+      // Answered already by the idle timeout; this is the stalled body giving up as the connection closed.
+      if (res.writableEnded) return;
       if (!(error instanceof AppError) || error.status >= 500) {
         logger.error({ err: error, requestId, method: line.method, path: line.rawPath }, 'request failed');
       }
@@ -142,27 +198,14 @@ export function createHttpServer(deps: HttpServerDeps): Server {
     }
   }
 
-  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES, requestTimeout: 0 }, (req, res) => {
+  const limits: HttpLimits = { ...DEFAULT_HTTP_LIMITS, ...deps.limits };
+  const server = createServer(serverOptions(limits), (req, res) => {
     handle(req, res).catch((error: unknown) => {
       logger.error({ err: error }, 'unhandled request failure');
       res.destroy();
     });
   });
-  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
-    if (!socket.writable) {
-      socket.destroy();
-      return;
-    }
-    const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
-    const code = tooLarge ? 'RequestHeaderSectionTooLarge' : 'BadRequest';
-    const message = tooLarge
-      ? 'Your request header section exceeds the maximum allowed size.'
-      : 'The request could not be parsed as HTTP.';
-    const rendered = renderError(new AppError(code, 400, message), 'restXml', newRequestId(), false);
-    const body = String(rendered.body ?? '');
-    socket.end(
-      `HTTP/1.1 400 Bad Request\r\nContent-Type: application/xml\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-    );
-  });
+  limitConnections(server, limits, logger);
+  server.on('clientError', answerClientError);
   return server;
 }

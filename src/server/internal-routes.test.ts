@@ -26,7 +26,9 @@ symlinkSync(join(root, 'secret.txt'), join(consoleDir, 'linked.txt'));
 symlinkSync(root, join(consoleDir, 'up'));
 
 const route = createInternalRoutes({ region: 'ca-central-1', consoleDir });
-const request = (method = 'GET') => ({ method }) as IncomingMessage;
+const HOST = 'seawall.example:9000';
+const request = (method = 'GET', headers: Record<string, string> = { host: HOST }) =>
+  ({ method, headers }) as IncomingMessage;
 
 async function get(path: string, method = 'GET'): Promise<ApiResponse | undefined> {
   return route(request(method), path);
@@ -51,10 +53,12 @@ describe('internal routes', () => {
   });
 
   it('redirects to the console folder and refuses methods other than GET and HEAD', async () => {
-    const redirect = await get('console');
-    expect(redirect?.status).toBe(302);
-    expect(redirect?.headers?.location).toBe('/_seawall/console/');
-    for (const path of ['console/', 'info', 'console/assets/index-AbC12_-9.js']) {
+    for (const path of ['console', '']) {
+      const redirect = await get(path);
+      expect(redirect?.status).toBe(302);
+      expect(redirect?.headers?.location).toBe('/_seawall/console/');
+    }
+    for (const path of ['', 'console/', 'info', 'console/assets/index-AbC12_-9.js']) {
       const refused = await get(path, 'POST');
       expect(refused?.status).toBe(405);
       expect(refused?.headers?.allow).toBe('GET, HEAD');
@@ -70,11 +74,23 @@ describe('internal routes', () => {
     expect(page?.headers?.['x-content-type-options']).toBe('nosniff');
     const csp = String(page?.headers?.['content-security-policy']);
     expect(csp).toContain("default-src 'none'");
-    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain(`script-src ${HOST}/_seawall/console/assets/;`);
+    expect(csp).toContain(`style-src ${HOST}/_seawall/console/assets/;`);
+    expect(csp).toContain(`img-src ${HOST}/_seawall/console/;`);
     expect(csp).toContain("connect-src 'self'");
     expect(csp).not.toContain('unsafe');
     expect(text(page)).toContain('<title>console</title>');
     expect(text(await get('console/index.html'))).toBe(text(page));
+  });
+
+  it("falls back to 'self' for a host a policy cannot name, never copying it into the header", async () => {
+    for (const host of ['[::1]:9000', "evil; script-src 'unsafe-inline'", 'a b', undefined]) {
+      const page = await route(request('GET', host === undefined ? {} : { host }), 'console/');
+      const csp = String(page?.headers?.['content-security-policy']);
+      expect(csp, host).toContain("script-src 'self';");
+      expect(csp, host).not.toContain('unsafe-inline');
+      expect(csp.split(';').length, host).toBe(9);
+    }
   });
 
   it('serves hashed assets as immutable with their content types', async () => {

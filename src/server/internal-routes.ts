@@ -37,30 +37,49 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
 const HASHED_ASSET = /^assets\/.+-[A-Za-z0-9_-]{8,}\.[a-z0-9]+$/;
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 
+const CONSOLE_PATH = `${INTERNAL_PREFIX}console/`;
+/** A Host header CSP can name: a DNS name or IPv4 address, and a port. CSP has no syntax for IPv6 literals. */
+const NAMEABLE_HOST = /^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:\d{1,5})?$/;
+
 /**
- * The page may load only the bundle's own files and talk only to this origin, which serves every API. No
- * inline script or style: React sets styles through the CSSOM, which style-src does not govern.
+ * The console page's policy: script and style only from the bundle's assets, images only from the console's
+ * files, connections to this origin, which serves every API at its root (so connect-src cannot be narrowed,
+ * and script running in the page can call any API: that is what signing in is for). What the paths stop is an
+ * uploaded object, served from the same origin, being loaded into the page as a script or a stylesheet.
+ *
+ * What path sources cannot do, and why they hold here anyway:
+ * - they need the host, so it is taken from the Host header; a proxy in front must pass it unchanged, which
+ *   SigV4 requires already (the console signs it). A host CSP cannot name falls back to 'self'.
+ * - they name no scheme, so they match the page's own scheme (http, or https behind a proxy).
+ * - after a redirect only the origin is checked, so nothing under the console's path may redirect (only
+ *   `/_seawall/console`, outside the asset path, does).
+ * - the browser percent-decodes before matching, so `assets/..%2F..%2Fbucket%2Fx.js` matches the assets path;
+ *   that is harmless only because every path under /_seawall/ is Seawall's own and such a path is a 404.
+ * No inline script or style: React sets styles through the CSSOM, which style-src does not govern.
  */
-const CONSOLE_CSP = [
-  "default-src 'none'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self'",
-  "font-src 'self'",
-  "connect-src 'self'",
-  "manifest-src 'self'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+function consolePolicy(host: string | undefined): string {
+  const own = host !== undefined && NAMEABLE_HOST.test(host) ? `${host}${CONSOLE_PATH}` : undefined;
+  const assets = own ? `${own}assets/` : "'self'";
+  return [
+    "default-src 'none'",
+    `script-src ${assets}`,
+    `style-src ${assets}`,
+    `img-src ${own ?? "'self'"}`,
+    `font-src ${assets}`,
+    "connect-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
 
 const SECURITY_HEADERS = { 'x-content-type-options': 'nosniff' };
-const PAGE_HEADERS = {
+const pageHeaders = (host: string | undefined) => ({
   ...SECURITY_HEADERS,
-  'content-security-policy': CONSOLE_CSP,
+  'content-security-policy': consolePolicy(host),
   'x-frame-options': 'DENY',
   'referrer-policy': 'no-referrer',
-};
+});
 
 function consoleFile(absolutePath: string, key: string): ConsoleFile {
   return {
@@ -128,7 +147,12 @@ const json = (value: unknown): ApiResponse => ({
   body: JSON.stringify(value),
 });
 
-async function serveFile(file: ConsoleFile, isPage: boolean): Promise<ApiResponse> {
+/** `host` is the request's Host header, for the page's policy; undefined for any other file. */
+async function serveFile(
+  file: ConsoleFile,
+  page: { host: string | undefined } | undefined,
+): Promise<ApiResponse> {
+  const isPage = page !== undefined;
   let body: Buffer;
   try {
     body = await readFile(file.absolutePath);
@@ -142,7 +166,7 @@ async function serveFile(file: ConsoleFile, isPage: boolean): Promise<ApiRespons
       'content-type': file.contentType,
       'content-length': body.length,
       'cache-control': isPage ? 'no-cache' : file.cacheControl,
-      ...(isPage ? PAGE_HEADERS : SECURITY_HEADERS),
+      ...(page ? pageHeaders(page.host) : SECURITY_HEADERS),
     },
     body,
   };
@@ -151,24 +175,33 @@ async function serveFile(file: ConsoleFile, isPage: boolean): Promise<ApiRespons
 async function serveConsole(
   manifest: ReadonlyMap<string, ConsoleFile>,
   rawPath: string,
+  host: string | undefined,
 ): Promise<ApiResponse> {
   const key = consoleKey(rawPath);
   if (key === undefined) return notFound('Not Found');
   const file = manifest.get(key);
-  if (file) return serveFile(file, key === 'index.html');
+  if (file) return serveFile(file, key === 'index.html' ? { host } : undefined);
   // A missing file (an old tab asking for last build's asset) must not be answered with the page, which a
   // browser would then refuse as a script; any other path is one of the app's own views.
   if (key !== 'index.html' && extname(key) !== '') return notFound('Not Found');
   const page = manifest.get('index.html');
   if (!page) return notFound('The console is not built; run `npm run build` in the Seawall source.');
-  return serveFile(page, true);
+  return serveFile(page, { host });
 }
 
-/** Seawall's own unauthenticated routes under /_seawall/: health, info and the console's files. */
+/**
+ * Seawall's own unauthenticated routes under /_seawall/: health, info and the console's files; the root of
+ * /_seawall/ and `console` without its slash redirect to the console.
+ */
 export function createInternalRoutes(options: InternalRoutesOptions): InternalRoute {
   const manifest = readConsoleManifest(options.consoleDir ?? DEFAULT_CONSOLE_DIR);
   return async (req, path) => {
-    const known = path === 'health' || path === 'info' || path === 'console' || path.startsWith('console/');
+    const known =
+      path === '' ||
+      path === 'health' ||
+      path === 'info' ||
+      path === 'console' ||
+      path.startsWith('console/');
     if (!known) return undefined;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       return {
@@ -179,9 +212,9 @@ export function createInternalRoutes(options: InternalRoutesOptions): InternalRo
     }
     if (path === 'health') return json({ status: 'ok' });
     if (path === 'info') return json({ region: options.region });
-    if (path === 'console') {
-      return { status: 302, headers: { location: `${INTERNAL_PREFIX}console/`, ...SECURITY_HEADERS } };
+    if (path === '' || path === 'console') {
+      return { status: 302, headers: { location: CONSOLE_PATH, ...SECURITY_HEADERS } };
     }
-    return serveConsole(manifest, path.slice('console/'.length));
+    return serveConsole(manifest, path.slice('console/'.length), req.headers.host);
   };
 }

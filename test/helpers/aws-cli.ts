@@ -2,8 +2,14 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dataDirLayout } from '../../src/data-dir.js';
 
-/** Debian's aws cli; the pip-installed one some machines put first on PATH is not what CI installs. */
-export const AWS_CLI = existsSync('/usr/bin/aws') ? '/usr/bin/aws' : 'aws';
+/**
+ * Debian's aws cli; the pip-installed one some machines put first on PATH is not what CI installs.
+ * SEAWALL_TEST_AWS_CLI names another one, to run the same tests against it.
+ */
+export const AWS_CLI =
+  process.env.SEAWALL_TEST_AWS_CLI ?? (existsSync('/usr/bin/aws') ? '/usr/bin/aws' : 'aws');
+/** Whatever `aws` is first on PATH (on some machines a pip-installed v1), to check both signers where both exist. */
+export const AWS_CLI_ON_PATH = 'aws';
 
 export interface CliResult {
   code: number;
@@ -12,12 +18,18 @@ export interface CliResult {
 }
 
 /** Runs `aws --profile seawall --endpoint-url URL …` with the data directory's credentials and config files. */
-export function awsCli(dataDir: string, url: string, args: string[], input?: string): Promise<CliResult> {
+export function awsCli(
+  dataDir: string,
+  url: string,
+  args: string[],
+  input?: string,
+  cli = AWS_CLI,
+): Promise<CliResult> {
   const layout = dataDirLayout(dataDir);
   return new Promise((resolve) => {
     const child = execFile(
-      AWS_CLI,
-      ['--profile', 'seawall', '--endpoint-url', url, '--no-cli-pager', ...args],
+      cli,
+      ['--profile', 'seawall', '--endpoint-url', url, ...args],
       {
         env: {
           PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -25,6 +37,8 @@ export function awsCli(dataDir: string, url: string, args: string[], input?: str
           AWS_SHARED_CREDENTIALS_FILE: layout.credentials,
           AWS_CONFIG_FILE: layout.awsConfig,
           AWS_EC2_METADATA_DISABLED: 'true',
+          // Instead of --no-cli-pager, which v1 does not know.
+          AWS_PAGER: '',
         },
         maxBuffer: 64 * 1024 * 1024,
       },

@@ -57,7 +57,7 @@ export function rawRequest(
 
 /** Signs a request with the SDK's own SigV4 signer, so a test controls every header and byte of the body. */
 export async function signedHeaders(
-  t: TestSeawall,
+  t: Pick<TestSeawall, 'url' | 'credentials'>,
   options: {
     method: string;
     path: string;

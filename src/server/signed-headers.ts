@@ -1,0 +1,60 @@
+import type { RequestLine } from './authenticate.js';
+import { authError, type SignatureParts } from './sigv4.js';
+
+const SIGNING_PARAMETERS = new Set([
+  'x-amz-algorithm',
+  'x-amz-credential',
+  'x-amz-date',
+  'x-amz-expires',
+  'x-amz-signedheaders',
+  'x-amz-signature',
+  'x-amz-security-token',
+]);
+
+/**
+ * Presigned URLs carry some x-amz-* headers as query parameters (SDKs hoist them there); like S3, treat
+ * them as the headers they stand for. The query string is signed whole, so these are covered. A real header
+ * of the same name wins (and is refused unless it was signed too).
+ */
+export function withHoistedHeaders(line: RequestLine): Record<string, string> {
+  const headers = { ...line.headers };
+  for (const [key, value] of line.query) {
+    const name = key.toLowerCase();
+    if (name.startsWith('x-amz-') && !SIGNING_PARAMETERS.has(name) && headers[name] === undefined)
+      headers[name] = value;
+  }
+  return headers;
+}
+
+/**
+ * The request's x-amz-* headers that its signature does not cover, sorted. Two are covered without being
+ * listed: the payload hash is the canonical request's last line, and a header signature's x-amz-date is in
+ * the string to sign. Headers clients leave unsigned on purpose (user-agent, expect, x-amzn-trace-id…) are
+ * not x-amz-* headers.
+ */
+export function unsignedAmzHeaders(
+  headers: Readonly<Record<string, string>>,
+  parts: Pick<SignatureParts, 'kind' | 'signedHeaders'>,
+): string[] {
+  const covered = new Set(parts.signedHeaders);
+  covered.add('x-amz-content-sha256');
+  if (parts.kind === 'header') covered.add('x-amz-date');
+  return Object.keys(headers)
+    .filter((name) => name.startsWith('x-amz-') && !covered.has(name))
+    .sort();
+}
+
+/**
+ * Refuses, as S3 does, a request carrying x-amz-* headers its signature does not cover: anyone on the way
+ * could have added them, to set metadata, a copy source, or the X-Amz-Target that picks the operation.
+ */
+export function requireSignedAmzHeaders(
+  headers: Readonly<Record<string, string>>,
+  parts: Pick<SignatureParts, 'kind' | 'signedHeaders'>,
+): void {
+  const unsigned = unsignedAmzHeaders(headers, parts);
+  if (unsigned.length === 0) return;
+  throw authError('AccessDenied', 'There were headers present in the request which were not signed', {
+    HeadersNotSigned: unsigned.join(', '),
+  });
+}

@@ -13,7 +13,7 @@ import { runQuery } from './query-runner.js';
 import type { QueryRow, QueryStore } from './query-store.js';
 import type { ColumnInfo } from './result-format.js';
 import { parseCsvRows } from './result-format.js';
-import { analyzeQuery, QueryRejected } from './sandbox.js';
+import { analyzeQuery, QueryRejected, serializerFor } from './sandbox.js';
 
 export const PRIMARY_WORKGROUP = 'primary';
 const MAX_QUERY_LENGTH = 262_144;
@@ -71,9 +71,11 @@ export function createAthenaService(deps: {
     let outcome: Partial<QueryRow>;
     try {
       const connection = await parser();
-      const tables = await analyzeQuery(connection, row.query, row.database ?? undefined).finally(() =>
-        connection.closeSync(),
-      );
+      const tables = await analyzeQuery(
+        serializerFor(connection),
+        row.query,
+        row.database ?? undefined,
+      ).finally(() => connection.closeSync());
       const { bucket, prefix } = parseS3Url(
         row.output_location.slice(0, row.output_location.lastIndexOf('/') + 1),
       );

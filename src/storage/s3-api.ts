@@ -3,29 +3,22 @@ import { createS3BucketApi } from './s3-bucket-api.js';
 import {
   bucketCannedAcl,
   bucketGrant,
-  expectedBucketOwner,
   ifNoneMatchStar,
-  noObjectLock,
   nullVersionOnly,
-  objectCannedAcl,
-  objectGrant,
   onlyValue,
   sseCustomerBlocked,
-  sseCustomerNotApplicable,
   sseNotForOperation,
-  standardStorageClass,
 } from './s3-input-rules.js';
+import { DIGESTS, each, LISTING, NEW_OBJECT, OWNER, PAYER, READ_OBJECT, SSE, SSE_C } from './s3-inputs.js';
 import { createS3MultipartApi } from './s3-multipart-api.js';
 import { createS3ObjectApi } from './s3-object-api.js';
 import {
   checkS3Inputs,
   defineS3Operation,
-  type InputUse,
   resolveS3Operation,
   type S3Level,
   type S3Operation,
 } from './s3-operations.js';
-import type { S3Header, S3QueryName } from './s3-vocabulary.js';
 import type { StorageService } from './storage-service.js';
 
 /** Splits `/bucket/key…` (path style) or uses the Host's first label (virtual-hosted style). */
@@ -48,106 +41,6 @@ export function addressOf(
     ? { bucket: decodePathSegment(path.slice(0, slash)) }
     : { bucket: decodePathSegment(path.slice(0, slash)), key };
 }
-
-type Headers = Partial<Record<S3Header, InputUse>>;
-type Query = Partial<Record<S3QueryName, InputUse>>;
-
-/** Declared first wherever it applies, so a request for another account's bucket learns nothing else. */
-const OWNER: Headers = { 'x-amz-expected-bucket-owner': expectedBucketOwner };
-/** Requester Pays only acknowledges who is charged for the request; Seawall charges no one. */
-const PAYER: Headers = { 'x-amz-request-payer': 'acknowledged' };
-
-/** Content-MD5 and the checksums Seawall computes: verified against the bytes (or the XML document). */
-const DIGESTS: Headers = {
-  'content-md5': 'handled',
-  'x-amz-sdk-checksum-algorithm': 'handled',
-  'x-amz-checksum-crc32': 'handled',
-  'x-amz-checksum-crc32c': 'handled',
-  'x-amz-checksum-crc64nvme': 'handled',
-  'x-amz-checksum-sha1': 'handled',
-  'x-amz-checksum-sha256': 'handled',
-};
-
-const SSE_C = [
-  'x-amz-server-side-encryption-customer-algorithm',
-  'x-amz-server-side-encryption-customer-key',
-  'x-amz-server-side-encryption-customer-key-md5',
-] as const;
-const SSE = [
-  'x-amz-server-side-encryption',
-  'x-amz-server-side-encryption-aws-kms-key-id',
-  'x-amz-server-side-encryption-context',
-  'x-amz-server-side-encryption-bucket-key-enabled',
-] as const;
-
-function each(names: readonly S3Header[], use: (name: S3Header) => InputUse): Headers {
-  return Object.fromEntries(names.map((name) => [name, use(name)]));
-}
-
-/**
- * What a new object's writer (PutObject, CreateMultipartUpload) may say: the representation headers and
- * metadata stored with it, and ACL, storage class, Object Lock and SSE-C headers within what a new S3 bucket
- * takes. SSE-S3/SSE-KMS, tagging and website redirects are not declared, so they are refused.
- */
-const NEW_OBJECT: Headers = {
-  'cache-control': 'handled',
-  'content-disposition': 'handled',
-  'content-encoding': 'handled',
-  'content-language': 'handled',
-  'content-type': 'handled',
-  expires: 'handled',
-  'x-amz-meta-*': 'handled',
-  'x-amz-acl': objectCannedAcl,
-  ...each(
-    ['x-amz-grant-full-control', 'x-amz-grant-read', 'x-amz-grant-read-acp', 'x-amz-grant-write-acp'],
-    (h) => objectGrant(h),
-  ),
-  'x-amz-storage-class': standardStorageClass,
-  ...each(
-    [
-      'x-amz-object-lock-mode',
-      'x-amz-object-lock-retain-until-date',
-      'x-amz-object-lock-legal-hold',
-      'x-amz-object-lock-event-hold',
-      'x-amz-object-lock-event-hold-duration-days',
-      'x-amz-object-lock-event-hold-duration-years',
-    ],
-    () => noObjectLock,
-  ),
-  ...each(SSE_C, () => sseCustomerBlocked),
-};
-
-/** What GetObject and HeadObject take. */
-const READ_OBJECT: { headers: Headers; query: Query } = {
-  headers: {
-    ...OWNER,
-    ...PAYER,
-    'if-match': 'handled',
-    'if-none-match': 'handled',
-    'if-modified-since': 'handled',
-    'if-unmodified-since': 'handled',
-    range: 'handled',
-    'x-amz-checksum-mode': 'handled',
-    ...each(SSE_C, () => sseCustomerNotApplicable),
-    ...each(SSE, sseNotForOperation),
-  },
-  query: {
-    'response-cache-control': 'handled',
-    'response-content-disposition': 'handled',
-    'response-content-encoding': 'handled',
-    'response-content-language': 'handled',
-    'response-content-type': 'handled',
-    'response-expires': 'handled',
-    versionId: nullVersionOnly,
-  },
-};
-
-const LISTING: Query = {
-  prefix: 'handled',
-  delimiter: 'handled',
-  'max-keys': 'handled',
-  'encoding-type': 'handled',
-};
 
 function operations(storage: StorageService): S3Operation[] {
   const objects = createS3ObjectApi(storage);

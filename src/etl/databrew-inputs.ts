@@ -19,10 +19,14 @@ function record(value: unknown, where: string): Record<string, unknown> | undefi
   return value as Record<string, unknown>;
 }
 
-function list(value: unknown, where: string): unknown[] {
+function list(value: unknown, where: string): Record<string, unknown>[] {
   if (value === undefined || value === null) return [];
   if (!Array.isArray(value)) throw invalid(`${where} must be a list.`);
-  return value;
+  return value.map((item) => {
+    const entry = record(item, where);
+    if (!entry) throw invalid(`${where} entries must be objects.`);
+    return entry;
+  });
 }
 
 /** `value` as an object holding only `understood` members; `where` names it in the refusal. */

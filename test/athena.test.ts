@@ -254,3 +254,88 @@ describe('aws athena (Debian awscli)', () => {
     expect(JSON.parse(results.stdout).ResultSet.Rows[1].Data[0].VarCharValue).toBe('21784');
   });
 });
+
+describe('Athena refuses what Seawall does not implement', () => {
+  async function refusal(
+    promise: Promise<unknown>,
+  ): Promise<{ code: string; status?: number; message: string }> {
+    try {
+      await promise;
+    } catch (error) {
+      const e = error as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
+      return { code: e.name, status: e.$metadata?.httpStatusCode, message: e.message };
+    }
+    throw new Error('expected a refusal');
+  }
+
+  it('refuses result encryption, ACLs, owners, parameters and result reuse, and starts nothing', async () => {
+    const before = (await athena.send(new ListQueryExecutionsCommand({ MaxResults: 50 }))).QueryExecutionIds;
+    const output = { OutputLocation: 's3://lake/results/' };
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [
+        {
+          ResultConfiguration: {
+            ...output,
+            EncryptionConfiguration: { EncryptionOption: 'SSE_KMS', KmsKey: 'k' },
+          },
+        },
+        /ResultConfiguration.EncryptionConfiguration member of StartQueryExecution/,
+      ],
+      [
+        {
+          ResultConfiguration: { ...output, AclConfiguration: { S3AclOption: 'BUCKET_OWNER_FULL_CONTROL' } },
+        },
+        /AclConfiguration/,
+      ],
+      [{ ResultConfiguration: { ...output, ExpectedBucketOwner: '123456789012' } }, /ExpectedBucketOwner/],
+      [{ ExecutionParameters: ['1'] }, /ExecutionParameters member of StartQueryExecution/],
+      [
+        {
+          ResultReuseConfiguration: { ResultReuseByAgeConfiguration: { Enabled: true, MaxAgeInMinutes: 60 } },
+        },
+        /Reusing query results/,
+      ],
+      [{ EngineConfiguration: { MaxConcurrentDpus: 4 } }, /EngineConfiguration/],
+    ];
+    for (const [input, message] of cases) {
+      const answer = await refusal(
+        athena.send(new StartQueryExecutionCommand({ QueryString: 'SELECT 1', ...input })),
+      );
+      expect(answer.code, JSON.stringify(input)).toBe('InvalidRequestException');
+      expect(answer.status).toBe(400);
+      expect(answer.message).toMatch(message);
+    }
+    expect((await athena.send(new ListQueryExecutionsCommand({ MaxResults: 50 }))).QueryExecutionIds).toEqual(
+      before,
+    );
+
+    // What Seawall does is accepted: reuse disabled, and the idempotency token the SDK fills in itself.
+    const { QueryExecutionId } = await athena.send(
+      new StartQueryExecutionCommand({
+        QueryString: 'SELECT 1',
+        ResultReuseConfiguration: { ResultReuseByAgeConfiguration: { Enabled: false } },
+      }),
+    );
+    await waitForQuery(athena, QueryExecutionId as string);
+    const manifest = await refusal(
+      athena.send(new GetQueryResultsCommand({ QueryExecutionId, QueryResultType: 'DATA_MANIFEST' })),
+    );
+    expect(manifest.code).toBe('InvalidRequestException');
+    const rows = await athena.send(
+      new GetQueryResultsCommand({ QueryExecutionId, QueryResultType: 'DATA_ROWS' }),
+    );
+    expect(rows.ResultSet?.Rows).toHaveLength(2);
+
+    const cli = await awsCli(t.dataDir, t.url, [
+      'athena',
+      'start-query-execution',
+      '--query-string',
+      'SELECT 1',
+      '--result-configuration',
+      'OutputLocation=s3://lake/results/,EncryptionConfiguration={EncryptionOption=SSE_S3}',
+    ]);
+    expect(cli.code).not.toBe(0);
+    expect(cli.stderr).toContain('(InvalidRequestException)');
+    expect(cli.stderr).toContain('EncryptionConfiguration');
+  });
+});

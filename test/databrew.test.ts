@@ -5,9 +5,12 @@ import {
   CreateRecipeCommand,
   CreateRecipeJobCommand,
   DataBrewClient,
+  DescribeJobCommand,
   DescribeJobRunCommand,
   DescribeRecipeCommand,
   ListJobRunsCommand,
+  ListJobsCommand,
+  ListRecipesCommand,
   PublishRecipeCommand,
   StartJobRunCommand,
 } from '@aws-sdk/client-databrew';
@@ -22,6 +25,7 @@ import {
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { athenaClient, athenaQuery } from './helpers/athena.js';
+import { awsCli } from './helpers/aws-cli.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
 
 let t: TestSeawall;
@@ -219,5 +223,130 @@ describe('DataBrew API', () => {
     const run = await runJob('wrong-job');
     expect(run.State).toBe('FAILED');
     expect(run.ErrorMessage).toMatch(/Step 1 \(UPPER_CASE\).*no_such_column/);
+  });
+});
+
+describe('DataBrew refuses what Seawall does not implement', () => {
+  async function refusal(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
+    try {
+      await promise;
+    } catch (error) {
+      return { code: (error as Error).name, message: (error as Error).message };
+    }
+    throw new Error('expected a refusal');
+  }
+  const location = { Bucket: 'permits', Key: 'refused/' };
+  const job = {
+    Name: 'refused-job',
+    RoleArn: 'arn:aws:iam::000000000000:role/brew',
+    DatasetName: 'permits-raw',
+    RecipeReference: { Name: 'permits-clean', RecipeVersion: '1.0' },
+    Outputs: [{ Location: location, Format: 'PARQUET' as const }],
+  };
+
+  it('refuses job settings it would not honour, and creates no job', async () => {
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ EncryptionMode: 'SSE-S3' }, /EncryptionMode member of CreateRecipeJob is not implemented/],
+      [{ EncryptionKeyArn: 'arn:aws:kms:ca-west-1:000000000000:key/x' }, /EncryptionKeyArn/],
+      [{ LogSubscription: 'ENABLE' }, /LogSubscription ENABLE/],
+      [{ Timeout: 60 }, /Timeout member/],
+      [{ MaxRetries: 2 }, /MaxRetries/],
+      [{ ProjectName: 'p' }, /ProjectName/],
+      [{ Outputs: [{ Location: location, Format: 'PARQUET', MaxOutputFiles: 1 }] }, /Outputs.MaxOutputFiles/],
+      [
+        { Outputs: [{ Location: location, Format: 'CSV', FormatOptions: { Csv: { Delimiter: ';' } } }] },
+        /FormatOptions/,
+      ],
+      [{ Outputs: [{ Location: location, Format: 'AVRO' }] }, /Outputs.Format AVRO/],
+      [
+        { Outputs: [{ Location: location }, { Location: { Bucket: 'permits', Key: 'b/' } }] },
+        /More than one/,
+      ],
+      [
+        {
+          DataCatalogOutputs: [
+            {
+              DatabaseName: 'civic',
+              TableName: 't',
+              S3Options: { Location: { Bucket: 'permits', Key: 'other/' } },
+            },
+          ],
+        },
+        /different from the Outputs location/,
+      ],
+    ];
+    for (const [input, message] of cases) {
+      const answer = await refusal(databrew.send(new CreateRecipeJobCommand({ ...job, ...input } as never)));
+      expect(answer.code, JSON.stringify(input)).toBe('ValidationException');
+      expect(answer.message).toMatch(message);
+      expect((await refusal(databrew.send(new DescribeJobCommand({ Name: 'refused-job' })))).code).toBe(
+        'ResourceNotFoundException',
+      );
+    }
+    expect(
+      (
+        await refusal(
+          databrew.send(new CreateRecipeCommand({ Name: 'tagged', Steps: steps as never, Tags: { a: 'b' } })),
+        )
+      ).message,
+    ).toMatch(/Tags member of CreateRecipe/);
+    const dataset = (extra: Record<string, unknown>) =>
+      refusal(
+        databrew.send(
+          new CreateDatasetCommand({
+            Name: 'refused-dataset',
+            Input: { S3InputDefinition: { Bucket: 'permits', Key: 'raw/' } },
+            ...extra,
+          } as never),
+        ),
+      );
+    expect((await dataset({ Format: 'EXCEL' })).message).toMatch(/Format EXCEL/);
+    expect((await dataset({ PathOptions: { FilesLimit: { MaxFiles: 1 } } })).message).toMatch(
+      /PathOptions member/,
+    );
+    expect((await dataset({ FormatOptions: { Excel: { HeaderRow: true } } })).message).toMatch(
+      /FormatOptions.Excel/,
+    );
+    const cli = await awsCli(t.dataDir, t.url, [
+      'databrew',
+      'create-recipe-job',
+      '--name',
+      'cli-encrypted',
+      '--role-arn',
+      'arn:aws:iam::000000000000:role/brew',
+      '--dataset-name',
+      'permits-raw',
+      '--recipe-reference',
+      'Name=permits-clean,RecipeVersion=1.0',
+      '--outputs',
+      'Location={Bucket=permits,Key=cli/}',
+      '--encryption-mode',
+      'SSE-S3',
+    ]);
+    expect(cli.code).not.toBe(0);
+    expect(cli.stderr).toContain('(ValidationException)');
+  });
+
+  it('keeps what it accepts (RoleArn, MaxCapacity, tags) and honours list filters and pages', async () => {
+    await databrew.send(
+      new CreateRecipeJobCommand({
+        ...job,
+        Name: 'kept-job',
+        MaxCapacity: 2,
+        LogSubscription: 'DISABLE',
+        Tags: { team: 'permits' },
+      }),
+    );
+    const described = await databrew.send(new DescribeJobCommand({ Name: 'kept-job' }));
+    expect([described.RoleArn, described.MaxCapacity, described.Tags]).toEqual([
+      job.RoleArn,
+      2,
+      { team: 'permits' },
+    ]);
+    const byDataset = await databrew.send(new ListJobsCommand({ DatasetName: 'no-such-dataset' }));
+    expect(byDataset.Jobs).toEqual([]);
+    const page = await databrew.send(new ListRecipesCommand({ MaxResults: 1 }));
+    expect(page.Recipes).toHaveLength(1);
+    expect(page.NextToken).toBeDefined();
   });
 });

@@ -16,6 +16,7 @@ import {
   GetTablesCommand,
   GetTableVersionsCommand,
   GlueClient,
+  ListCrawlersCommand,
   StartCrawlerCommand,
   UpdateTableCommand,
 } from '@aws-sdk/client-glue';
@@ -407,5 +408,166 @@ describe('crawlers', () => {
       'nope',
     ]);
     expect(missing.stderr).toContain('EntityNotFoundException');
+  });
+});
+
+describe('Glue refuses what Seawall does not implement', () => {
+  /** The code and message of a refused call. */
+  async function refusal(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
+    try {
+      await promise;
+    } catch (error) {
+      return { code: (error as Error).name, message: (error as Error).message };
+    }
+    throw new Error('expected a refusal');
+  }
+
+  const crawler = {
+    Role: 'r',
+    DatabaseName: 'refused',
+    Targets: { S3Targets: [{ Path: 's3://lake/raw/' }] },
+  };
+
+  it('refuses crawler settings it would not honour, and creates no crawler', async () => {
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ Schedule: 'cron(0 * * * ? *)' }, /Schedule member of CreateCrawler is not implemented/],
+      [{ Configuration: '{"Version":1.0}' }, /Configuration member/],
+      [{ Classifiers: ['mine'] }, /Classifiers member/],
+      [{ LakeFormationConfiguration: { UseLakeFormationCredentials: true } }, /LakeFormationConfiguration/],
+      [{ CrawlerSecurityConfiguration: 'sec' }, /CrawlerSecurityConfiguration/],
+      [{ RecrawlPolicy: { RecrawlBehavior: 'CRAWL_NEW_FOLDERS_ONLY' } }, /CRAWL_EVERYTHING is the only/],
+      [{ SchemaChangePolicy: { UpdateBehavior: 'LOG' } }, /UPDATE_IN_DATABASE is the only/],
+      [
+        { SchemaChangePolicy: { DeleteBehavior: 'DELETE_FROM_DATABASE' } },
+        /SchemaChangePolicy.DeleteBehavior/,
+      ],
+      [{ Targets: { JdbcTargets: [{ ConnectionName: 'db' }] } }, /Targets.JdbcTargets is not implemented/],
+      [{ Targets: { S3Targets: [{ Path: 's3://lake/raw/', SampleSize: 3 }] } }, /S3Targets.0.SampleSize/],
+      [{ CatalogId: '999999999999' }, /not authorized to perform: glue:CreateCrawler/],
+    ];
+    for (const [input, message] of cases) {
+      const answer = await refusal(
+        glue.send(new CreateCrawlerCommand({ ...crawler, Name: 'refused', ...input })),
+      );
+      expect(answer.code, JSON.stringify(input)).toBe(
+        'CatalogId' in input ? 'AccessDeniedException' : 'InvalidInputException',
+      );
+      expect(answer.message).toMatch(message);
+      expect(await failure(glue.send(new GetCrawlerCommand({ Name: 'refused' })))).toBe(
+        'EntityNotFoundException',
+      );
+    }
+  });
+
+  it('accepts what the crawler does, and filters crawlers by tag', async () => {
+    await glue.send(
+      new CreateCrawlerCommand({
+        ...crawler,
+        Name: 'tagged',
+        RecrawlPolicy: { RecrawlBehavior: 'CRAWL_EVERYTHING' },
+        SchemaChangePolicy: { UpdateBehavior: 'UPDATE_IN_DATABASE' },
+        Tags: { team: 'parks' },
+        CatalogId: t.credentials.accountId,
+      }),
+    );
+    expect((await glue.send(new ListCrawlersCommand({ Tags: { team: 'parks' } }))).CrawlerNames).toEqual([
+      'tagged',
+    ]);
+    expect((await glue.send(new ListCrawlersCommand({ Tags: { team: 'roads' } }))).CrawlerNames).toEqual([]);
+  });
+
+  it('refuses catalog members and nested members it would drop', async () => {
+    const table = { Name: 'refused', StorageDescriptor: { Location: 's3://lake/x/' } };
+    const cases: [Promise<unknown>, string, RegExp][] = [
+      [
+        glue.send(new GetDatabaseCommand({ Name: 'civic', CatalogId: '999999999999' })),
+        'AccessDeniedException',
+        /catalog/,
+      ],
+      [
+        glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: 'tagged' }, Tags: { a: 'b' } })),
+        'InvalidInputException',
+        /Tags member of CreateDatabase/,
+      ],
+      [
+        glue.send(
+          new CreateDatabaseCommand({
+            DatabaseInput: { Name: 'link', TargetDatabase: { CatalogId: '1', DatabaseName: 'x' } },
+          }),
+        ),
+        'InvalidInputException',
+        /databaseInput.TargetDatabase is not implemented/,
+      ],
+      [
+        glue.send(
+          new CreateTableCommand({
+            DatabaseName: 'civic',
+            TableInput: { ...table, TargetTable: { DatabaseName: 'a', Name: 'b' } },
+          }),
+        ),
+        'InvalidInputException',
+        /tableInput.TargetTable/,
+      ],
+      [
+        glue.send(
+          new CreateTableCommand({
+            DatabaseName: 'civic',
+            TableInput: {
+              Name: 'refused',
+              StorageDescriptor: { SchemaReference: { SchemaVersionNumber: 1 } },
+            },
+          }),
+        ),
+        'InvalidInputException',
+        /StorageDescriptor.SchemaReference/,
+      ],
+      [
+        glue.send(new CreateTableCommand({ DatabaseName: 'civic', TableInput: table, TransactionId: 'tx' })),
+        'InvalidInputException',
+        /TransactionId/,
+      ],
+      [
+        glue.send(
+          new GetPartitionsCommand({
+            DatabaseName: 'civic',
+            TableName: 'permits',
+            Expression: "year='2024'",
+          }),
+        ),
+        'InvalidInputException',
+        /Expression member of GetPartitions/,
+      ],
+      [
+        glue.send(new GetTablesCommand({ DatabaseName: 'civic', QueryAsOfTime: new Date() })),
+        'InvalidInputException',
+        /QueryAsOfTime/,
+      ],
+    ];
+    for (const [call, code, message] of cases) {
+      const answer = await refusal(call);
+      expect(answer.code).toBe(code);
+      expect(answer.message).toMatch(message);
+    }
+    expect(await failure(glue.send(new GetTableCommand({ DatabaseName: 'civic', Name: 'refused' })))).toBe(
+      'EntityNotFoundException',
+    );
+    expect(await failure(glue.send(new GetDatabaseCommand({ Name: 'tagged' })))).toBe(
+      'EntityNotFoundException',
+    );
+    const cli = await awsCli(t.dataDir, t.url, [
+      'glue',
+      'create-crawler',
+      '--name',
+      'cli-scheduled',
+      '--role',
+      'r',
+      '--targets',
+      'S3Targets=[{Path=s3://lake/raw/}]',
+      '--schedule',
+      'cron(0 * * * ? *)',
+    ]);
+    expect(cli.code).not.toBe(0);
+    expect(cli.stderr).toContain('(InvalidInputException)');
+    expect(cli.stderr).toContain('Schedule');
   });
 });

@@ -1,16 +1,34 @@
 import { AppError, badRequest } from '../errors.js';
-import { epochSeconds, readJsonObject } from '../lib/aws-json.js';
+import { epochSeconds, type JsonInput, readJsonObject, runJsonOperation } from '../lib/aws-json.js';
 import { type ApiRequest, type ApiResponse, decodePathSegment, queryValue } from '../lib/http.js';
+import { checkDataset, checkRecipeJob, pageOf, refuseMember } from './databrew-inputs.js';
 import type { DatabrewService } from './databrew-service.js';
 import type { JobRunRow, RecipeRow } from './etl-store.js';
 import type { DatasetDefinition, RecipeJobDefinition } from './recipe-job.js';
 
-type Body = Record<string, unknown>;
-type Route = {
+type Query = (name: string) => string | undefined;
+
+/**
+ * One DataBrew operation: its name, route, the body members it honours (any other is refused with
+ * ValidationException) and its handler, which can read only those members.
+ */
+interface Route {
+  name: string;
   method: string;
   pattern: RegExp;
-  handle: (params: string[], body: Body, req: ApiRequest) => Promise<unknown>;
-};
+  members: readonly string[];
+  handle(params: string[], body: JsonInput<string>, req: ApiRequest, query: Query): Promise<unknown>;
+}
+
+function route<const M extends string>(
+  name: string,
+  method: string,
+  pattern: RegExp,
+  members: readonly M[],
+  handle: (params: string[], body: JsonInput<M>, req: ApiRequest, query: Query) => Promise<unknown>,
+): Route {
+  return { name, method, pattern, members, handle };
+}
 
 const NAME = /^[^\p{Cc}]{1,255}$/u;
 const MAX_BODY = 8 * 1024 * 1024;
@@ -62,212 +80,220 @@ function runOut(row: JobRunRow, definition: RecipeJobDefinition) {
   };
 }
 
-/** The Glue DataBrew API (restJson1): recipes, datasets, recipe jobs and job runs. */
-export function createDatabrewApi(databrew: DatabrewService) {
-  const jobDefinition = async (jobName: string) =>
-    JSON.parse((await databrew.job(jobName)).definition) as RecipeJobDefinition;
-  const routes: Route[] = [
-    {
-      method: 'POST',
-      pattern: /^\/recipes$/,
-      handle: async (_p, body) => {
-        await databrew.createRecipe(
-          name(body.Name, 'Name'),
-          typeof body.Description === 'string' ? body.Description : '',
-          body.Steps,
-        );
-        return { Name: body.Name };
-      },
-    },
-    {
-      method: 'GET',
-      pattern: /^\/recipes$/,
-      handle: async (_p, _b, req) => ({
-        Recipes: (await databrew.listRecipes()).map((r) => recipeOut(r, req)),
-      }),
-    },
-    {
-      method: 'GET',
-      pattern: /^\/recipes\/([^/]+)$/,
-      handle: async ([recipe], _b, req) =>
-        recipeOut(
-          await databrew.recipeVersion(
-            recipe as string,
-            queryValue(req.query, 'recipeVersion') ?? 'LATEST_WORKING',
+/**
+ * The members a recipe job's settings may carry. RoleArn is required by AWS but grants nothing here (Seawall
+ * runs the job with its own access); it is kept and returned as given. Timeout, encryption, database outputs
+ * and projects are not implemented, so they are refused.
+ */
+const JOB_SETTINGS = [
+  'Outputs',
+  'DataCatalogOutputs',
+  'RoleArn',
+  'LogSubscription',
+  'MaxCapacity',
+  'MaxRetries',
+] as const;
+
+function recipeRoutes(databrew: DatabrewService): Route[] {
+  return [
+    // Tags are refused here: recipes have nowhere to keep them.
+    route('CreateRecipe', 'POST', /^\/recipes$/, ['Name', 'Description', 'Steps'], async (_p, body) => {
+      await databrew.createRecipe(
+        name(body.Name, 'Name'),
+        typeof body.Description === 'string' ? body.Description : '',
+        body.Steps,
+      );
+      return { Name: body.Name };
+    }),
+    route('ListRecipes', 'GET', /^\/recipes$/, [], async (_p, _b, req, query) => {
+      const version = query('recipeVersion') ?? 'LATEST_WORKING';
+      if (version !== 'LATEST_WORKING' && version !== 'LATEST_PUBLISHED')
+        throw badRequest('ValidationException', 'recipeVersion must be LATEST_WORKING or LATEST_PUBLISHED.');
+      let rows = await databrew.listRecipes();
+      if (version === 'LATEST_PUBLISHED') {
+        const published = await Promise.all(
+          rows.map(async (r) =>
+            (await databrew.recipeVersions(r.name)).filter((v) => v.published_at !== null).at(-1),
           ),
-          req,
-        ),
-    },
-    {
-      method: 'PUT',
-      pattern: /^\/recipes\/([^/]+)$/,
-      handle: async ([recipe], body) => {
-        await databrew.updateRecipe(
-          recipe as string,
-          typeof body.Description === 'string' ? body.Description : undefined,
-          body.Steps,
         );
-        return { Name: recipe };
-      },
-    },
-    {
-      method: 'POST',
-      pattern: /^\/recipes\/([^/]+)\/publishRecipe$/,
-      handle: async ([recipe], body) => {
+        rows = published.filter((r): r is RecipeRow => r !== undefined);
+      }
+      const { items, NextToken } = pageOf(rows, query);
+      return { Recipes: items.map((r) => recipeOut(r, req)), NextToken };
+    }),
+    route('DescribeRecipe', 'GET', /^\/recipes\/([^/]+)$/, [], async ([recipe], _b, req, query) =>
+      recipeOut(
+        await databrew.recipeVersion(recipe as string, query('recipeVersion') ?? 'LATEST_WORKING'),
+        req,
+      ),
+    ),
+    route('UpdateRecipe', 'PUT', /^\/recipes\/([^/]+)$/, ['Description', 'Steps'], async ([recipe], body) => {
+      await databrew.updateRecipe(
+        recipe as string,
+        typeof body.Description === 'string' ? body.Description : undefined,
+        body.Steps,
+      );
+      return { Name: recipe };
+    }),
+    route(
+      'PublishRecipe',
+      'POST',
+      /^\/recipes\/([^/]+)\/publishRecipe$/,
+      ['Description'],
+      async ([recipe], body) => {
         await databrew.publishRecipe(
           recipe as string,
           typeof body.Description === 'string' ? body.Description : undefined,
         );
         return { Name: recipe };
       },
-    },
-    {
-      method: 'DELETE',
-      pattern: /^\/recipes\/([^/]+)\/recipeVersion\/([^/]+)$/,
-      handle: async ([recipe, version]) => {
+    ),
+    route(
+      'DeleteRecipeVersion',
+      'DELETE',
+      /^\/recipes\/([^/]+)\/recipeVersion\/([^/]+)$/,
+      [],
+      async ([recipe, version]) => {
         await databrew.deleteRecipeVersion(recipe as string, version as string);
         return { Name: recipe, RecipeVersion: version };
       },
-    },
-    {
-      method: 'GET',
-      pattern: /^\/recipeVersions$/,
-      handle: async (_p, _b, req) => ({
-        Recipes: (await databrew.recipeVersions(queryValue(req.query, 'name') ?? '')).map((r) =>
-          recipeOut(r, req),
-        ),
-      }),
-    },
-    {
-      method: 'POST',
-      pattern: /^\/datasets$/,
-      handle: async (_p, body) => {
-        const { Name, Tags: _tags, ...definition } = body;
+    ),
+    route('ListRecipeVersions', 'GET', /^\/recipeVersions$/, [], async (_p, _b, req, query) => {
+      const { items, NextToken } = pageOf(await databrew.recipeVersions(query('name') ?? ''), query);
+      return { Recipes: items.map((r) => recipeOut(r, req)), NextToken };
+    }),
+  ];
+}
+
+function datasetOut(row: { name: string; definition: string; create_time: number }) {
+  return {
+    Name: row.name,
+    ...(JSON.parse(row.definition) as object),
+    CreateDate: epochSeconds(row.create_time),
+  };
+}
+
+function datasetRoutes(databrew: DatabrewService): Route[] {
+  return [
+    // Tags are kept with the dataset and returned by DescribeDataset, as DataBrew does.
+    route(
+      'CreateDataset',
+      'POST',
+      /^\/datasets$/,
+      ['Name', 'Format', 'FormatOptions', 'Input', 'Tags'],
+      async (_p, body, req) => {
+        checkDataset(body, req);
+        const { Name, ...definition } = body;
         await databrew.createDataset(name(Name, 'Name'), definition as unknown as DatasetDefinition);
         return { Name };
       },
-    },
-    {
-      method: 'GET',
-      pattern: /^\/datasets\/([^/]+)$/,
-      handle: async ([dataset], _b, req) => {
-        const row = await databrew.dataset(dataset as string);
-        return {
-          Name: row.name,
-          ...(JSON.parse(row.definition) as object),
-          CreateDate: epochSeconds(row.create_time),
-          LastModifiedDate: epochSeconds(row.update_time),
-          Source: 'S3',
-          ResourceArn: arn(req, 'dataset', row.name),
-        };
-      },
-    },
-    {
-      method: 'GET',
-      pattern: /^\/datasets$/,
-      handle: async () => ({
-        Datasets: (await databrew.listDatasets()).map((row) => ({
-          Name: row.name,
-          ...(JSON.parse(row.definition) as object),
-          CreateDate: epochSeconds(row.create_time),
-        })),
-      }),
-    },
-    {
-      method: 'POST',
-      pattern: /^\/recipeJobs$/,
-      handle: async (_p, body) => {
+    ),
+    route('DescribeDataset', 'GET', /^\/datasets\/([^/]+)$/, [], async ([dataset], _b, req) => {
+      const row = await databrew.dataset(dataset as string);
+      return {
+        ...datasetOut(row),
+        LastModifiedDate: epochSeconds(row.update_time),
+        Source: 'S3',
+        ResourceArn: arn(req, 'dataset', row.name),
+      };
+    }),
+    route('ListDatasets', 'GET', /^\/datasets$/, [], async (_p, _b, _req, query) => {
+      const { items, NextToken } = pageOf(await databrew.listDatasets(), query);
+      return { Datasets: items.map(datasetOut), NextToken };
+    }),
+  ];
+}
+
+function jobOut(row: { name: string; type: string; definition: string; create_time: number }) {
+  return {
+    ...(JSON.parse(row.definition) as object),
+    Type: row.type,
+    CreateDate: epochSeconds(row.create_time),
+  };
+}
+
+function jobRoutes(databrew: DatabrewService): Route[] {
+  const jobDefinition = async (jobName: string) =>
+    JSON.parse((await databrew.job(jobName)).definition) as RecipeJobDefinition;
+  return [
+    route(
+      'CreateRecipeJob',
+      'POST',
+      /^\/recipeJobs$/,
+      ['Name', 'DatasetName', 'RecipeReference', 'Tags', ...JOB_SETTINGS],
+      async (_p, body, req) => {
         name(body.Name, 'Name');
         name(body.DatasetName, 'DatasetName');
-        const reference = body.RecipeReference as { Name?: unknown } | undefined;
-        name(reference?.Name, 'RecipeReference.Name');
-        const outputs = Array.isArray(body.DataCatalogOutputs)
-          ? (body.DataCatalogOutputs as { DatabaseName?: unknown; TableName?: unknown }[])
-          : [];
-        for (const output of outputs) {
+        name((body.RecipeReference as { Name?: unknown } | undefined)?.Name, 'RecipeReference.Name');
+        checkRecipeJob(body, req);
+        for (const output of (body.DataCatalogOutputs ?? []) as {
+          DatabaseName?: unknown;
+          TableName?: unknown;
+        }[]) {
           name(output.DatabaseName, 'DataCatalogOutputs.DatabaseName');
           name(output.TableName, 'DataCatalogOutputs.TableName');
         }
-        const { Tags: _tags, ...definition } = body;
-        await databrew.createRecipeJob(definition as unknown as RecipeJobDefinition);
+        await databrew.createRecipeJob(body as unknown as RecipeJobDefinition);
         return { Name: body.Name };
       },
-    },
-    {
-      method: 'PUT',
-      pattern: /^\/recipeJobs\/([^/]+)$/,
-      handle: async ([job], body) => {
-        const current = await jobDefinition(job as string);
-        await databrew.updateRecipeJob({
-          ...current,
-          ...(body as object),
-          Name: job as string,
-        } as RecipeJobDefinition);
-        return { Name: job };
-      },
-    },
-    {
-      method: 'GET',
-      pattern: /^\/jobs\/([^/]+)$/,
-      handle: async ([job], _b, req) => {
-        const row = await databrew.job(job as string);
-        return {
-          ...(JSON.parse(row.definition) as object),
-          Type: row.type,
-          CreateDate: epochSeconds(row.create_time),
-          LastModifiedDate: epochSeconds(row.update_time),
-          ResourceArn: arn(req, 'job', row.name),
-        };
-      },
-    },
-    {
-      method: 'GET',
-      pattern: /^\/jobs$/,
-      handle: async () => ({
-        Jobs: (await databrew.listJobs()).map((row) => ({
-          ...(JSON.parse(row.definition) as object),
-          Type: row.type,
-          CreateDate: epochSeconds(row.create_time),
-        })),
-      }),
-    },
-    {
-      method: 'DELETE',
-      pattern: /^\/jobs\/([^/]+)$/,
-      handle: async ([job]) => {
-        await databrew.deleteJob(job as string);
-        return { Name: job };
-      },
-    },
-    {
-      method: 'POST',
-      pattern: /^\/jobs\/([^/]+)\/startJobRun$/,
-      handle: async ([job]) => ({ RunId: await databrew.startJobRun(job as string) }),
-    },
-    {
-      method: 'GET',
-      pattern: /^\/jobs\/([^/]+)\/jobRun\/([^/]+)$/,
-      handle: async ([job, runId]) =>
-        runOut(await databrew.run(job as string, runId as string), await jobDefinition(job as string)),
-    },
-    {
-      method: 'GET',
-      pattern: /^\/jobs\/([^/]+)\/jobRuns$/,
-      handle: async ([job]) => {
-        const definition = await jobDefinition(job as string);
-        return { JobRuns: (await databrew.listRuns(job as string)).map((r) => runOut(r, definition)) };
-      },
-    },
-    {
-      method: 'POST',
-      pattern: /^\/jobs\/([^/]+)\/jobRun\/([^/]+)\/stopJobRun$/,
-      handle: async ([job, runId]) => {
+    ),
+    route('UpdateRecipeJob', 'PUT', /^\/recipeJobs\/([^/]+)$/, JOB_SETTINGS, async ([job], body, req) => {
+      checkRecipeJob(body, req);
+      const current = await jobDefinition(job as string);
+      await databrew.updateRecipeJob({ ...current, ...body, Name: job as string } as RecipeJobDefinition);
+      return { Name: job };
+    }),
+    route('DescribeJob', 'GET', /^\/jobs\/([^/]+)$/, [], async ([job], _b, req) => {
+      const row = await databrew.job(job as string);
+      return {
+        ...jobOut(row),
+        LastModifiedDate: epochSeconds(row.update_time),
+        ResourceArn: arn(req, 'job', row.name),
+      };
+    }),
+    route('ListJobs', 'GET', /^\/jobs$/, [], async (_p, _b, _req, query) => {
+      const dataset = query('datasetName');
+      // No job belongs to a project (ProjectName is refused at creation), so a project filter matches none.
+      const jobs = query('projectName') !== undefined ? [] : await databrew.listJobs();
+      const matching = jobs.filter(
+        (row) =>
+          dataset === undefined ||
+          (JSON.parse(row.definition) as RecipeJobDefinition).DatasetName === dataset,
+      );
+      const { items, NextToken } = pageOf(matching, query);
+      return { Jobs: items.map(jobOut), NextToken };
+    }),
+    route('DeleteJob', 'DELETE', /^\/jobs\/([^/]+)$/, [], async ([job]) => {
+      await databrew.deleteJob(job as string);
+      return { Name: job };
+    }),
+    route('StartJobRun', 'POST', /^\/jobs\/([^/]+)\/startJobRun$/, [], async ([job]) => ({
+      RunId: await databrew.startJobRun(job as string),
+    })),
+    route('DescribeJobRun', 'GET', /^\/jobs\/([^/]+)\/jobRun\/([^/]+)$/, [], async ([job, runId]) =>
+      runOut(await databrew.run(job as string, runId as string), await jobDefinition(job as string)),
+    ),
+    route('ListJobRuns', 'GET', /^\/jobs\/([^/]+)\/jobRuns$/, [], async ([job], _b, _req, query) => {
+      const definition = await jobDefinition(job as string);
+      const { items, NextToken } = pageOf(await databrew.listRuns(job as string), query);
+      return { JobRuns: items.map((r) => runOut(r, definition)), NextToken };
+    }),
+    route(
+      'StopJobRun',
+      'POST',
+      /^\/jobs\/([^/]+)\/jobRun\/([^/]+)\/stopJobRun$/,
+      [],
+      async ([job, runId]) => {
         await databrew.stopJobRun(job as string, runId as string);
         return { RunId: runId };
       },
-    },
+    ),
   ];
+}
 
+/** The Glue DataBrew API (restJson1): recipes, datasets, recipe jobs and job runs. */
+export function createDatabrewApi(databrew: DatabrewService) {
+  const routes = [...recipeRoutes(databrew), ...datasetRoutes(databrew), ...jobRoutes(databrew)];
   return async (req: ApiRequest): Promise<ApiResponse> => {
     for (const route of routes) {
       if (route.method !== req.method) continue;
@@ -278,7 +304,12 @@ export function createDatabrewApi(databrew: DatabrewService) {
         req.method === 'GET' || req.method === 'DELETE'
           ? {}
           : await readJsonObject(req, 'ValidationException', MAX_BODY);
-      const output = await route.handle(params, body, req);
+      const query: Query = (param) => queryValue(req.query, param);
+      const operation = {
+        members: route.members,
+        handle: (input: JsonInput<string>) => route.handle(params, input, req, query),
+      };
+      const output = await runJsonOperation(route.name, operation, body, req, refuseMember);
       return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(output) };
     }
     throw new AppError(

@@ -1,12 +1,17 @@
 import { badRequest } from '../errors.js';
 import {
   epochSeconds,
+  type JsonInput,
   jsonService,
+  memberRefusal,
+  jsonOperation as op,
   optionalNumber,
   optionalObject,
   optionalString,
   requiredString,
+  unexpectedMember,
 } from '../lib/aws-json.js';
+import type { ApiRequest } from '../lib/http.js';
 import type { AthenaService } from './athena-service.js';
 import type { QueryRow } from './query-store.js';
 
@@ -60,121 +65,194 @@ function offsetToken(token: string | undefined): number {
   return offset;
 }
 
+const refuse = memberRefusal('InvalidRequestException');
+
+/** Refuses any member of StartQueryExecution's `where` other than those Seawall honours. */
+function onlyMembers(value: Record<string, unknown>, understood: readonly string[], where: string): void {
+  const member = unexpectedMember(value, understood);
+  if (member !== undefined) throw refuse(`The ${where}.${member.slice(0, 64)} member of StartQueryExecution`);
+}
+
+/**
+ * ResultReuseConfiguration may only say what Seawall does: run every query afresh. Reusing results is not
+ * implemented.
+ */
+function checkReuse(input: JsonInput<'ResultReuseConfiguration'>): void {
+  const reuse = optionalObject(input, 'ResultReuseConfiguration', 'InvalidRequestException');
+  if (!reuse) return;
+  onlyMembers(reuse, ['ResultReuseByAgeConfiguration'], 'ResultReuseConfiguration');
+  const byAge = optionalObject(reuse, 'ResultReuseByAgeConfiguration', 'InvalidRequestException');
+  if (byAge?.Enabled === true)
+    throw refuse('Reusing query results (ResultReuseByAgeConfiguration.Enabled) in StartQueryExecution');
+}
+
+async function startQuery(athena: AthenaService, input: JsonInput<StartMember>, req: ApiRequest) {
+  const context = optionalObject(input, 'QueryExecutionContext', 'InvalidRequestException') ?? {};
+  const result = optionalObject(input, 'ResultConfiguration', 'InvalidRequestException') ?? {};
+  onlyMembers(context, ['Database', 'Catalog'], 'QueryExecutionContext');
+  // Encryption, ACLs and the expected bucket owner of the results are not implemented.
+  onlyMembers(result, ['OutputLocation'], 'ResultConfiguration');
+  checkReuse(input);
+  const catalog = optionalString(context, 'Catalog', 'InvalidRequestException');
+  if (catalog !== undefined && catalog.toLowerCase() !== 'awsdatacatalog')
+    throw badRequest('InvalidRequestException', `Catalog ${catalog} is not found.`);
+  const token = optionalString(input, 'ClientRequestToken', 'InvalidRequestException');
+  if (token !== undefined && (token.length < 32 || token.length > 128))
+    throw badRequest('InvalidRequestException', 'ClientRequestToken must be 32 to 128 characters long.');
+  const database = optionalString(context, 'Database', 'InvalidRequestException');
+  const workgroup = optionalString(input, 'WorkGroup', 'InvalidRequestException');
+  const outputLocation = optionalString(result, 'OutputLocation', 'InvalidRequestException');
+  const id = await athena.start({
+    accountId: req.principal.accountId,
+    query: requiredString(input, 'QueryString', 'InvalidRequestException'),
+    ...(database ? { database } : {}),
+    ...(workgroup ? { workgroup } : {}),
+    ...(outputLocation ? { outputLocation } : {}),
+    ...(token ? { clientRequestToken: token } : {}),
+  });
+  return { QueryExecutionId: id };
+}
+
+/**
+ * StartQueryExecution's members Seawall honours. ClientRequestToken is the idempotency token the SDKs fill
+ * in themselves. ExecutionParameters and EngineConfiguration are not implemented, so they are refused.
+ */
+const START_MEMBERS = [
+  'QueryString',
+  'ClientRequestToken',
+  'QueryExecutionContext',
+  'ResultConfiguration',
+  'WorkGroup',
+  'ResultReuseConfiguration',
+] as const;
+type StartMember = (typeof START_MEMBERS)[number];
+
+function workgroupPage<T>(items: T[], input: JsonInput<'NextToken' | 'MaxResults'>) {
+  const max = optionalNumber(input, 'MaxResults', 'InvalidRequestException') ?? 50;
+  if (!Number.isInteger(max) || max < 1 || max > 50)
+    throw badRequest('InvalidRequestException', 'MaxResults must be between 1 and 50.');
+  const offset = offsetToken(optionalString(input, 'NextToken', 'InvalidRequestException'));
+  return {
+    items: items.slice(offset, offset + max),
+    ...(items.length > offset + max
+      ? { NextToken: Buffer.from(String(offset + max)).toString('base64url') }
+      : {}),
+  };
+}
+
 /** The Athena API (awsJson1_1, X-Amz-Target AmazonAthena.*). */
 export function createAthenaApi(athena: AthenaService) {
-  return jsonService('AmazonAthena', {
-    StartQueryExecution: async (input, req) => {
-      const context = optionalObject(input, 'QueryExecutionContext', 'InvalidRequestException') ?? {};
-      const result = optionalObject(input, 'ResultConfiguration', 'InvalidRequestException') ?? {};
-      const catalog = optionalString(context, 'Catalog', 'InvalidRequestException');
-      if (catalog !== undefined && catalog.toLowerCase() !== 'awsdatacatalog')
-        throw badRequest('InvalidRequestException', `Catalog ${catalog} is not found.`);
-      const token = optionalString(input, 'ClientRequestToken', 'InvalidRequestException');
-      if (token !== undefined && (token.length < 32 || token.length > 128))
-        throw badRequest('InvalidRequestException', 'ClientRequestToken must be 32 to 128 characters long.');
-      const database = optionalString(context, 'Database', 'InvalidRequestException');
-      const workgroup = optionalString(input, 'WorkGroup', 'InvalidRequestException');
-      const outputLocation = optionalString(result, 'OutputLocation', 'InvalidRequestException');
-      const id = await athena.start({
-        accountId: req.principal.accountId,
-        query: requiredString(input, 'QueryString', 'InvalidRequestException'),
-        ...(database ? { database } : {}),
-        ...(workgroup ? { workgroup } : {}),
-        ...(outputLocation ? { outputLocation } : {}),
-        ...(token ? { clientRequestToken: token } : {}),
-      });
-      return { QueryExecutionId: id };
-    },
-    GetQueryExecution: async (input) => ({
-      QueryExecution: execution(
-        await athena.get(requiredString(input, 'QueryExecutionId', 'InvalidRequestException')),
-      ),
-    }),
-    BatchGetQueryExecution: async (input) => {
-      const ids = Array.isArray(input.QueryExecutionIds)
-        ? (input.QueryExecutionIds as unknown[]).map(String).slice(0, 50)
-        : [];
-      const found: ReturnType<typeof execution>[] = [];
-      const missing: { QueryExecutionId: string; ErrorCode: string; ErrorMessage: string }[] = [];
-      for (const id of ids) {
-        try {
-          found.push(execution(await athena.get(id)));
-        } catch (error) {
-          missing.push({
-            QueryExecutionId: id,
-            ErrorCode: 'InvalidRequestException',
-            ErrorMessage: (error as Error).message,
-          });
+  return jsonService(
+    'AmazonAthena',
+    {
+      StartQueryExecution: op(START_MEMBERS, (input, req) => startQuery(athena, input, req)),
+      GetQueryExecution: op(['QueryExecutionId'], async (input) => ({
+        QueryExecution: execution(
+          await athena.get(requiredString(input, 'QueryExecutionId', 'InvalidRequestException')),
+        ),
+      })),
+      BatchGetQueryExecution: op(['QueryExecutionIds'], async (input) => {
+        const ids = Array.isArray(input.QueryExecutionIds)
+          ? (input.QueryExecutionIds as unknown[]).map(String).slice(0, 50)
+          : [];
+        const found: ReturnType<typeof execution>[] = [];
+        const missing: { QueryExecutionId: string; ErrorCode: string; ErrorMessage: string }[] = [];
+        for (const id of ids) {
+          try {
+            found.push(execution(await athena.get(id)));
+          } catch (error) {
+            missing.push({
+              QueryExecutionId: id,
+              ErrorCode: 'InvalidRequestException',
+              ErrorMessage: (error as Error).message,
+            });
+          }
         }
-      }
-      return { QueryExecutions: found, UnprocessedQueryExecutionIds: missing };
-    },
-    GetQueryResults: async (input) => {
-      const max = optionalNumber(input, 'MaxResults', 'InvalidRequestException') ?? 1000;
-      if (!Number.isInteger(max) || max < 1 || max > 1000)
-        throw badRequest('InvalidRequestException', 'MaxResults must be between 1 and 1000.');
-      const page = await athena.results(
-        requiredString(input, 'QueryExecutionId', 'InvalidRequestException'),
-        optionalString(input, 'NextToken', 'InvalidRequestException'),
-        max,
-      );
-      return {
-        UpdateCount: 0,
-        ResultSet: {
-          Rows: page.rows.map((row) => ({
-            Data: row.map((value) => (value === null ? {} : { VarCharValue: value })),
-          })),
-          ResultSetMetadata: { ColumnInfo: page.columns },
+        return { QueryExecutions: found, UnprocessedQueryExecutionIds: missing };
+      }),
+      GetQueryResults: op(
+        ['QueryExecutionId', 'NextToken', 'MaxResults', 'QueryResultType'],
+        async (input) => {
+          const resultType =
+            optionalString(input, 'QueryResultType', 'InvalidRequestException') ?? 'DATA_ROWS';
+          // Rows are what Seawall returns; a manifest of the result files is not implemented.
+          if (resultType !== 'DATA_ROWS')
+            throw refuse(`The QueryResultType ${resultType.slice(0, 32)} of GetQueryResults`);
+          const max = optionalNumber(input, 'MaxResults', 'InvalidRequestException') ?? 1000;
+          if (!Number.isInteger(max) || max < 1 || max > 1000)
+            throw badRequest('InvalidRequestException', 'MaxResults must be between 1 and 1000.');
+          const page = await athena.results(
+            requiredString(input, 'QueryExecutionId', 'InvalidRequestException'),
+            optionalString(input, 'NextToken', 'InvalidRequestException'),
+            max,
+          );
+          return {
+            UpdateCount: 0,
+            ResultSet: {
+              Rows: page.rows.map((row) => ({
+                Data: row.map((value) => (value === null ? {} : { VarCharValue: value })),
+              })),
+              ResultSetMetadata: { ColumnInfo: page.columns },
+            },
+            ...(page.nextToken ? { NextToken: page.nextToken } : {}),
+          };
         },
-        ...(page.nextToken ? { NextToken: page.nextToken } : {}),
-      };
-    },
-    StopQueryExecution: async (input) => {
-      await athena.stop(requiredString(input, 'QueryExecutionId', 'InvalidRequestException'));
-      return {};
-    },
-    ListQueryExecutions: async (input) => {
-      const max = Math.min(optionalNumber(input, 'MaxResults', 'InvalidRequestException') ?? 50, 50);
-      const offset = offsetToken(optionalString(input, 'NextToken', 'InvalidRequestException'));
-      const ids = await athena.list(
-        optionalString(input, 'WorkGroup', 'InvalidRequestException') ?? 'primary',
-        offset,
-        max + 1,
-      );
-      return {
-        QueryExecutionIds: ids.slice(0, max),
-        ...(ids.length > max ? { NextToken: Buffer.from(String(offset + max)).toString('base64url') } : {}),
-      };
-    },
-    GetWorkGroup: async (input) => {
-      const row = await athena.workgroup(requiredString(input, 'WorkGroup', 'InvalidRequestException'));
-      return {
-        WorkGroup: {
-          Name: row.name,
-          State: 'ENABLED',
-          Description: row.description,
-          CreationTime: epochSeconds(row.create_time),
-          Configuration: {
-            ResultConfiguration: { OutputLocation: row.output_location },
-            EnforceWorkGroupConfiguration: row.enforce === 1,
-            PublishCloudWatchMetricsEnabled: false,
-            RequesterPaysEnabled: false,
+      ),
+      StopQueryExecution: op(['QueryExecutionId'], async (input) => {
+        await athena.stop(requiredString(input, 'QueryExecutionId', 'InvalidRequestException'));
+        return {};
+      }),
+      ListQueryExecutions: op(['NextToken', 'MaxResults', 'WorkGroup'], async (input) => {
+        const max = Math.min(optionalNumber(input, 'MaxResults', 'InvalidRequestException') ?? 50, 50);
+        const offset = offsetToken(optionalString(input, 'NextToken', 'InvalidRequestException'));
+        const ids = await athena.list(
+          optionalString(input, 'WorkGroup', 'InvalidRequestException') ?? 'primary',
+          offset,
+          max + 1,
+        );
+        return {
+          QueryExecutionIds: ids.slice(0, max),
+          ...(ids.length > max ? { NextToken: Buffer.from(String(offset + max)).toString('base64url') } : {}),
+        };
+      }),
+      GetWorkGroup: op(['WorkGroup'], async (input) => {
+        const row = await athena.workgroup(requiredString(input, 'WorkGroup', 'InvalidRequestException'));
+        return {
+          WorkGroup: {
+            Name: row.name,
+            State: 'ENABLED',
+            Description: row.description,
+            CreationTime: epochSeconds(row.create_time),
+            Configuration: {
+              ResultConfiguration: { OutputLocation: row.output_location },
+              EnforceWorkGroupConfiguration: row.enforce === 1,
+              PublishCloudWatchMetricsEnabled: false,
+              RequesterPaysEnabled: false,
+              EngineVersion: {
+                SelectedEngineVersion: 'AUTO',
+                EffectiveEngineVersion: 'Athena engine version 3',
+              },
+            },
+          },
+        };
+      }),
+      ListWorkGroups: op(['NextToken', 'MaxResults'], async (input) => {
+        const { items, NextToken } = workgroupPage(await athena.workgroups(), input);
+        return {
+          WorkGroups: items.map((row) => ({
+            Name: row.name,
+            State: 'ENABLED',
+            Description: row.description,
+            CreationTime: epochSeconds(row.create_time),
             EngineVersion: {
               SelectedEngineVersion: 'AUTO',
               EffectiveEngineVersion: 'Athena engine version 3',
             },
-          },
-        },
-      };
+          })),
+          ...(NextToken ? { NextToken } : {}),
+        };
+      }),
     },
-    ListWorkGroups: async () => ({
-      WorkGroups: (await athena.workgroups()).map((row) => ({
-        Name: row.name,
-        State: 'ENABLED',
-        Description: row.description,
-        CreationTime: epochSeconds(row.create_time),
-        EngineVersion: { SelectedEngineVersion: 'AUTO', EffectiveEngineVersion: 'Athena engine version 3' },
-      })),
-    }),
-  });
+    refuse,
+  );
 }

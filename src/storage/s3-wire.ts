@@ -1,6 +1,7 @@
 import { AppError, badRequest } from '../errors.js';
-import { type ApiRequest, type ApiResponse, hasQuery, queryValue } from '../lib/http.js';
-import { toXml, type XmlObject } from '../lib/xml.js';
+import { type ApiRequest, type ApiResponse, hasQuery, queryValue, readSmallBody } from '../lib/http.js';
+import { parseXml, toXml, type XmlObject, XmlParseError } from '../lib/xml.js';
+import { verifyDocumentDigests } from './s3-digests.js';
 
 export const S3_NAMESPACE = 'http://s3.amazonaws.com/doc/2006-03-01/';
 
@@ -17,57 +18,72 @@ export function xmlResponse(
   };
 }
 
-/** Query parameters that select an operation's variant or are part of signing, not a subresource. */
-const PLAIN_PARAMETERS = new Set([
-  'prefix',
-  'delimiter',
-  'max-keys',
-  'marker',
-  'list-type',
-  'continuation-token',
-  'start-after',
-  'fetch-owner',
-  'encoding-type',
-  'x-id',
-  'max-buckets',
-  'bucket-region',
-  'response-content-type',
-  'response-content-language',
-  'response-expires',
-  'response-cache-control',
-  'response-content-disposition',
-  'response-content-encoding',
-  'max-uploads',
-  'key-marker',
-  'upload-id-marker',
-  'max-parts',
-  'part-number-marker',
-]);
-
-/** The subresources this server implements; any other (?acl, ?versioning…) is answered NotImplemented. */
-const SUPPORTED_SUBRESOURCES = new Set(['location', 'delete', 'uploads', 'uploadId', 'partNumber']);
-
 /**
- * The subresources a request names, sorted and joined with ',' (`partNumber,uploadId` for UploadPart), or ''
- * for none: with the method, this picks the operation.
+ * S3's answer to a header it defines that asks for something this server does not do: never accepted and
+ * ignored.
  */
-export function subresource(req: ApiRequest): string {
-  const names = new Set<string>();
-  for (const [name] of req.query) {
-    if (PLAIN_PARAMETERS.has(name) || name.toLowerCase().startsWith('x-amz-')) continue;
-    if (!SUPPORTED_SUBRESOURCES.has(name)) {
-      throw new AppError(
-        'NotImplemented',
-        501,
-        `The '${name.slice(0, 64)}' subresource is not implemented by this server.`,
-      );
-    }
-    names.add(name);
-  }
-  return [...names].sort().join(',');
+export function notImplementedHeader(name: string): AppError {
+  return new AppError(
+    'NotImplemented',
+    501,
+    'A header you provided implies functionality that is not implemented.',
+    {
+      fields: { Header: name },
+    },
+  );
+}
+
+/** The same for a query parameter or subresource (`?tagging`, `?partNumber=2` on GET) S3 defines. */
+export function notImplementedParameter(name: string, subresource: boolean): AppError {
+  return new AppError(
+    'NotImplemented',
+    501,
+    subresource
+      ? `The '${name}' subresource is not implemented by this server.`
+      : `The '${name}' parameter implies functionality that is not implemented by this server.`,
+  );
 }
 
 export { hasQuery, queryValue };
+
+export function malformedXml(): AppError {
+  return badRequest(
+    'MalformedXML',
+    'The XML you provided was not well-formed or did not validate against our published schema.',
+  );
+}
+
+/** Bodies of bucket-level XML requests (CreateBucketConfiguration, Delete, CompleteMultipartUpload) are small. */
+const MAX_XML_BODY = 1024 * 1024;
+
+/**
+ * Reads an XML request document, then checks it against its Content-MD5 or checksum (a malformed document is
+ * MalformedXML whatever its digest); undefined when empty.
+ */
+export async function readXmlBody(
+  req: ApiRequest,
+  arrays: readonly string[] = [],
+): Promise<Record<string, unknown> | undefined> {
+  const bytes = await readSmallBody(req.body, MAX_XML_BODY, () =>
+    badRequest('MaxMessageLengthExceeded', 'Your request was too big.'),
+  );
+  const text = bytes.toString('utf8');
+  let document: Record<string, unknown> | undefined;
+  try {
+    document = text.trim() === '' ? undefined : parseXml(text, arrays);
+  } catch (error) {
+    if (error instanceof XmlParseError) throw malformedXml();
+    throw error;
+  }
+  verifyDocumentDigests(req, bytes);
+  return document;
+}
+
+export function asRecord(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
 
 export function methodNotAllowed(method: string, resource: string): AppError {
   return new AppError('MethodNotAllowed', 405, 'The specified method is not allowed against this resource.', {

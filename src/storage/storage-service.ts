@@ -29,7 +29,10 @@ export interface PutObjectInput {
   checksum?: { algorithm: ChecksumAlgorithm; expected?: () => string | undefined };
   userMetadata: Record<string, string>;
   headers: Record<string, string>;
+  /** `*`: write only if no object has the key. */
   ifNoneMatch?: string;
+  /** Write only if the current object has this ETag (S3's conditional overwrite). */
+  ifMatch?: string;
 }
 
 export interface StoredObject {
@@ -64,6 +67,30 @@ function toStored(row: ObjectRow): StoredObject {
       : {}),
     blobId: row.blob_id,
   };
+}
+
+function preconditionFailed(condition: string): AppError {
+  return new AppError(
+    'PreconditionFailed',
+    412,
+    'At least one of the pre-conditions you specified did not hold',
+    {
+      fields: { Condition: condition },
+    },
+  );
+}
+
+/**
+ * S3's conditional writes, judged inside the commit against the object the write would replace: If-None-Match
+ * `*` wants none; If-Match wants one with that ETag (none at all is NoSuchKey, as S3 answers).
+ */
+function checkWriteConditions(input: PutObjectInput, current: ObjectRow | undefined): void {
+  if (input.ifNoneMatch === '*' && current) throw preconditionFailed('If-None-Match');
+  if (input.ifMatch === undefined) return;
+  if (!current) throw notFound('NoSuchKey', 'The specified key does not exist.', { Key: input.key });
+  const wanted = input.ifMatch.trim();
+  if (wanted !== '*' && wanted !== current.etag && `"${wanted}"` !== current.etag)
+    throw preconditionFailed('If-Match');
 }
 
 function noSuchBucket(bucket: string): AppError {
@@ -211,18 +238,7 @@ export function createStorageService(deps: {
         checksum_value: blob.checksum?.value ?? null,
         last_modified: clock.now().getTime(),
       };
-      return commitObject(row, (current) => {
-        if (input.ifNoneMatch === '*' && current) {
-          throw new AppError(
-            'PreconditionFailed',
-            412,
-            'At least one of the pre-conditions you specified did not hold',
-            {
-              fields: { Condition: 'If-None-Match' },
-            },
-          );
-        }
-      });
+      return commitObject(row, (current) => checkWriteConditions(input, current));
     },
 
     headObject,

@@ -1,0 +1,100 @@
+import { badRequest } from '../errors.js';
+import { epochSeconds, jsonOperation as op, requiredString } from '../lib/aws-json.js';
+import type { CrawlerService, CrawlerView } from './crawler-service.js';
+import { catalogOp, crawlerInputShape, page, parseShape } from './glue-shapes.js';
+
+function crawlerOut(crawler: CrawlerView) {
+  const { Tags: _tags, ...definition } = crawler.definition;
+  const last = crawler.lastCrawl;
+  return {
+    ...definition,
+    Classifiers: [],
+    State: crawler.state,
+    CrawlElapsedTime: crawler.elapsedMs,
+    CreationTime: epochSeconds(crawler.createTime),
+    LastUpdated: epochSeconds(crawler.updateTime),
+    Version: crawler.version,
+    ...(last
+      ? {
+          LastCrawl: {
+            Status: last.Status,
+            ...(last.ErrorMessage ? { ErrorMessage: last.ErrorMessage } : {}),
+            LogGroup: last.LogGroup,
+            LogStream: last.LogStream,
+            MessagePrefix: last.MessagePrefix,
+            StartTime: epochSeconds(last.StartTime),
+          },
+        }
+      : {}),
+  };
+}
+
+/** Crawlers whose tags include every tag asked for (ListCrawlers' Tags filter). */
+function taggedWith(crawler: CrawlerView, tags: unknown): boolean {
+  if (tags === undefined || tags === null) return true;
+  if (typeof tags !== 'object' || Array.isArray(tags))
+    throw badRequest('InvalidInputException', 'Tags must be a map of tag keys to values.');
+  const own = crawler.definition.Tags ?? {};
+  return Object.entries(tags as Record<string, unknown>).every(([key, value]) => own[key] === value);
+}
+
+const CRAWLER_MEMBERS = [
+  'Name',
+  'Role',
+  'DatabaseName',
+  'Description',
+  'Targets',
+  'TablePrefix',
+  'SchemaChangePolicy',
+  'RecrawlPolicy',
+  'Tags',
+] as const;
+
+/** The Glue crawler operations; their definitions are checked by crawlerInputShape. */
+export function createCrawlerOperations(crawlers: CrawlerService) {
+  return {
+    CreateCrawler: catalogOp('CreateCrawler', CRAWLER_MEMBERS, async (input) => {
+      const { CatalogId: _catalog, ...definition } = input;
+      await crawlers.create(parseShape(crawlerInputShape, definition, 'crawler'));
+      return {};
+    }),
+    GetCrawler: op(['Name'], async (input) => ({
+      Crawler: crawlerOut(await crawlers.get(requiredString(input, 'Name'))),
+    })),
+    GetCrawlers: op(['MaxResults', 'NextToken'], async (input) => {
+      const { items, NextToken } = page(await crawlers.list(), input);
+      return { Crawlers: items.map(crawlerOut), NextToken };
+    }),
+    ListCrawlers: op(['MaxResults', 'NextToken', 'Tags'], async (input) => {
+      const tagged = (await crawlers.list()).filter((c) => taggedWith(c, input.Tags));
+      const { items, NextToken } = page(tagged, input);
+      return { CrawlerNames: items.map((c) => c.definition.Name), NextToken };
+    }),
+    GetCrawlerMetrics: op(['CrawlerNameList', 'MaxResults', 'NextToken'], async (input) => {
+      const names = Array.isArray(input.CrawlerNameList) ? (input.CrawlerNameList as string[]) : undefined;
+      const all = (await crawlers.list()).filter((c) => !names || names.includes(c.definition.Name));
+      const { items, NextToken } = page(all, input);
+      return {
+        CrawlerMetricsList: items.map((c) => ({
+          CrawlerName: c.definition.Name,
+          StillEstimating: false,
+          TimeLeftSeconds: 0,
+          LastRuntimeSeconds: c.elapsedMs / 1000,
+          MedianRuntimeSeconds: c.elapsedMs / 1000,
+          TablesCreated: c.lastCrawl?.outcome?.tablesCreated ?? 0,
+          TablesUpdated: c.lastCrawl?.outcome?.tablesUpdated ?? 0,
+          TablesDeleted: c.lastCrawl?.outcome?.tablesDeleted ?? 0,
+        })),
+        NextToken,
+      };
+    }),
+    StartCrawler: op(['Name'], async (input) => {
+      await crawlers.start(requiredString(input, 'Name'));
+      return {};
+    }),
+    DeleteCrawler: op(['Name'], async (input) => {
+      await crawlers.delete(requiredString(input, 'Name'));
+      return {};
+    }),
+  };
+}

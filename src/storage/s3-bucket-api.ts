@@ -1,0 +1,222 @@
+import { AppError, badRequest } from '../errors.js';
+import { type ApiRequest, type ApiResponse, queryValue } from '../lib/http.js';
+import { escapeXml } from '../lib/xml.js';
+import {
+  asRecord,
+  listingEncoder,
+  malformedXml,
+  parseMaxKeys,
+  readXmlBody,
+  S3_NAMESPACE,
+  xmlResponse,
+} from './s3-wire.js';
+import type { StorageService } from './storage-service.js';
+
+function listBucketsToken(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const name = Buffer.from(value, 'base64url').toString('utf8');
+  if (value === '' || Buffer.from(name).toString('base64url') !== value)
+    throw badRequest('InvalidArgument', 'The continuation token provided is incorrect', {
+      ArgumentName: 'continuation-token',
+    });
+  return name;
+}
+
+/** A DeleteObjects item: its key, or the error S3 answers for it alone. */
+function deletionOf(item: unknown): { key: string; refusal?: { Code: string; Message: string } } {
+  const object = asRecord(item);
+  const key = object?.Key;
+  if (typeof key !== 'string') throw malformedXml();
+  // Conditional deletes (ETag, LastModifiedTime, Size) are not implemented; guessing would delete wrongly.
+  for (const element of ['ETag', 'LastModifiedTime', 'Size']) {
+    if (object?.[element] !== undefined)
+      throw new AppError(
+        'NotImplemented',
+        501,
+        `The ${element} condition of DeleteObjects is not implemented by this server.`,
+      );
+  }
+  const version = object?.VersionId;
+  if (version !== undefined && version !== 'null')
+    return { key, refusal: { Code: 'InvalidArgument', Message: 'Invalid version id specified' } };
+  return { key };
+}
+
+/** Bucket-level S3 operations; the inputs each takes are declared in s3-api.ts. */
+export function createS3BucketApi(storage: StorageService) {
+  async function listObjects(req: ApiRequest, bucket: string, v2: boolean): Promise<ApiResponse> {
+    const encode = listingEncoder(req);
+    const prefix = queryValue(req.query, 'prefix') ?? '';
+    const delimiter = queryValue(req.query, 'delimiter') ?? '';
+    const maxKeys = parseMaxKeys(queryValue(req.query, 'max-keys'));
+    const token = v2 ? queryValue(req.query, 'continuation-token') : undefined;
+    const startAfter = queryValue(req.query, v2 ? 'start-after' : 'marker');
+    if (token === '')
+      throw badRequest('InvalidArgument', 'The continuation token provided is incorrect', {
+        ArgumentName: 'continuation-token',
+      });
+    const page = await storage.listObjects(bucket, {
+      prefix,
+      delimiter,
+      maxKeys,
+      ...(token !== undefined ? { continuationToken: token } : {}),
+      ...(startAfter ? { startAfter } : {}),
+    });
+    const owner =
+      v2 && queryValue(req.query, 'fetch-owner') !== 'true'
+        ? undefined
+        : { ID: req.principal.accountId, DisplayName: req.principal.accountId };
+    const contents = page.objects.map((o) => ({
+      Key: encode(o.key),
+      LastModified: new Date(o.last_modified),
+      ETag: o.etag,
+      ChecksumAlgorithm: o.checksum_algorithm ?? undefined,
+      ChecksumType: o.checksum_algorithm ? 'FULL_OBJECT' : undefined,
+      Size: o.size,
+      Owner: owner,
+      StorageClass: 'STANDARD',
+    }));
+    const common = page.commonPrefixes.map((p) => ({ Prefix: encode(p) }));
+    const encodingType = queryValue(req.query, 'encoding-type');
+    if (v2) {
+      return xmlResponse('ListBucketResult', {
+        Name: bucket,
+        Prefix: encode(prefix),
+        Delimiter: delimiter === '' ? undefined : encode(delimiter),
+        MaxKeys: maxKeys,
+        EncodingType: encodingType,
+        KeyCount: contents.length + common.length,
+        IsTruncated: page.isTruncated,
+        ContinuationToken: token,
+        NextContinuationToken: page.nextToken,
+        StartAfter: startAfter === undefined ? undefined : encode(startAfter),
+        Contents: contents,
+        CommonPrefixes: common,
+      });
+    }
+    return xmlResponse('ListBucketResult', {
+      Name: bucket,
+      Prefix: encode(prefix),
+      Marker: encode(startAfter ?? ''),
+      NextMarker: page.isTruncated && delimiter !== '' && page.lastEntry ? encode(page.lastEntry) : undefined,
+      MaxKeys: maxKeys,
+      Delimiter: delimiter === '' ? undefined : encode(delimiter),
+      EncodingType: encodingType,
+      IsTruncated: page.isTruncated,
+      Contents: contents,
+      CommonPrefixes: common,
+    });
+  }
+
+  return {
+    /** ListBuckets, with its prefix and region filters and its pages (max-buckets, continuation-token). */
+    async listBuckets(req: ApiRequest): Promise<ApiResponse> {
+      const prefix = queryValue(req.query, 'prefix') ?? '';
+      const region = queryValue(req.query, 'bucket-region');
+      const after = listBucketsToken(queryValue(req.query, 'continuation-token'));
+      const max = parseMaxKeys(queryValue(req.query, 'max-buckets') ?? '10000', 'max-buckets');
+      const limit = queryValue(req.query, 'max-buckets') === undefined ? Number.POSITIVE_INFINITY : max;
+      const matching = (await storage.listBuckets(req.principal.accountId)).filter(
+        (b) =>
+          b.name.startsWith(prefix) &&
+          (region === undefined || b.region === region) &&
+          (after === undefined || b.name > after),
+      );
+      const buckets = matching.slice(0, limit);
+      const last = buckets.at(-1);
+      return xmlResponse('ListAllMyBucketsResult', {
+        Owner: { ID: req.principal.accountId, DisplayName: req.principal.accountId },
+        Buckets: {
+          Bucket: buckets.map((b) => ({
+            Name: b.name,
+            CreationDate: new Date(b.created_at),
+            BucketRegion: b.region,
+          })),
+        },
+        ContinuationToken:
+          matching.length > buckets.length && last ? Buffer.from(last.name).toString('base64url') : undefined,
+        Prefix: queryValue(req.query, 'prefix'),
+      });
+    },
+
+    async createBucket(req: ApiRequest, bucket: string): Promise<ApiResponse> {
+      const body = await readXmlBody(req);
+      if (body) {
+        const config = asRecord(body.CreateBucketConfiguration);
+        if (!config) throw malformedXml();
+        // Directory buckets (Location, Bucket) and tags at creation are not implemented.
+        const other = Object.keys(config).find((name) => name !== 'LocationConstraint');
+        if (other !== undefined)
+          throw new AppError(
+            'NotImplemented',
+            501,
+            `CreateBucketConfiguration ${other.slice(0, 64)} is not implemented by this server.`,
+          );
+        const location = config.LocationConstraint;
+        if (location !== undefined && location !== '' && location !== req.region) {
+          throw badRequest(
+            'IllegalLocationConstraintException',
+            `The ${String(location).slice(0, 64)} location constraint is incompatible for the region specific endpoint this request was sent to.`,
+          );
+        }
+      }
+      await storage.createBucket({ name: bucket, accountId: req.principal.accountId, region: req.region });
+      return { status: 200, headers: { location: `/${bucket}` } };
+    },
+
+    async headBucket(bucket: string): Promise<ApiResponse> {
+      const row = await storage.headBucket(bucket);
+      return { status: 200, headers: { 'x-amz-bucket-region': row.region } };
+    },
+
+    async deleteBucket(bucket: string): Promise<ApiResponse> {
+      await storage.deleteBucket(bucket);
+      return { status: 204 };
+    },
+
+    async getBucketLocation(bucket: string): Promise<ApiResponse> {
+      const row = await storage.headBucket(bucket);
+      return {
+        status: 200,
+        headers: { 'content-type': 'application/xml' },
+        body: `<?xml version="1.0" encoding="UTF-8"?>\n<LocationConstraint xmlns="${S3_NAMESPACE}">${escapeXml(row.region)}</LocationConstraint>`,
+      };
+    },
+
+    listObjects: (req: ApiRequest, bucket: string) => listObjects(req, bucket, false),
+    listObjectsV2: (req: ApiRequest, bucket: string) => listObjects(req, bucket, true),
+
+    async deleteObjects(req: ApiRequest, bucket: string): Promise<ApiResponse> {
+      if (
+        req.headers['content-md5'] === undefined &&
+        !Object.keys(req.headers).some((h) => h.startsWith('x-amz-checksum-'))
+      ) {
+        throw badRequest(
+          'InvalidRequest',
+          'Missing required header for this request: Content-MD5 or x-amz-checksum-*',
+        );
+      }
+      const body = asRecord((await readXmlBody(req, ['Object']))?.Delete);
+      const items = body?.Object;
+      if (!body || !Array.isArray(items) || items.length === 0 || items.length > 1000) throw malformedXml();
+      const quiet = body.Quiet === 'true';
+      const deletions = items.map(deletionOf);
+      const deleted: { Key: string }[] = [];
+      const errors: { Key: string; Code: string; Message: string }[] = [];
+      for (const { key, refusal } of deletions) {
+        if (refusal) {
+          errors.push({ Key: key, ...refusal });
+          continue;
+        }
+        try {
+          await storage.deleteObject(bucket, key);
+          if (!quiet) deleted.push({ Key: key });
+        } catch (error) {
+          if (!(error instanceof AppError) || error.code === 'NoSuchBucket') throw error;
+          errors.push({ Key: key, Code: error.code, Message: error.message });
+        }
+      }
+      return xmlResponse('DeleteResult', { Deleted: deleted, Error: errors });
+    },
+  };
+}

@@ -1,0 +1,193 @@
+import type { ApiRequest, ApiResponse } from '../lib/http.js';
+import {
+  S3_METADATA_PREFIX,
+  S3_QUERY_PARAMETERS,
+  S3_REQUEST_HEADERS,
+  S3_SUBRESOURCES,
+  type S3Header,
+  type S3QueryName,
+} from './s3-vocabulary.js';
+import { methodNotAllowed, notImplementedHeader, notImplementedParameter } from './s3-wire.js';
+import type { StorageService } from './storage-service.js';
+
+/** The S3 operations Seawall answers, by AWS's names. */
+export type S3OperationName =
+  | 'PutObject'
+  | 'GetObject'
+  | 'HeadObject'
+  | 'DeleteObject'
+  | 'DeleteObjects'
+  | 'ListObjects'
+  | 'ListObjectsV2'
+  | 'CreateBucket'
+  | 'HeadBucket'
+  | 'DeleteBucket'
+  | 'GetBucketLocation'
+  | 'ListBuckets'
+  | 'CreateMultipartUpload'
+  | 'UploadPart'
+  | 'CompleteMultipartUpload'
+  | 'AbortMultipartUpload'
+  | 'ListParts'
+  | 'ListMultipartUploads';
+
+export type S3Level = 'service' | 'bucket' | 'object';
+
+/** What the request path names, by level: nothing, a bucket, or an object. */
+export type S3Address<L extends S3Level> = L extends 'object'
+  ? { bucket: string; key: string }
+  : L extends 'bucket'
+    ? { bucket: string }
+    : Record<string, never>;
+
+export interface InputContext {
+  req: ApiRequest;
+  storage: StorageService;
+  bucket?: string;
+  key?: string;
+}
+
+/** Checks the value of an input an operation understands, throwing AWS's error when it asks for more. */
+export type InputRule = (value: string, context: InputContext) => void | Promise<void>;
+
+/**
+ * How an operation takes an input it understands:
+ * - `handled`: its handler reads the input and honours it;
+ * - `acknowledged`: the input asks for nothing Seawall would do differently (each use says why);
+ * - a rule: checked before the handler runs, it accepts the values Seawall honours and refuses the others
+ *   with AWS's own error.
+ */
+export type InputUse = 'handled' | 'acknowledged' | InputRule;
+
+/**
+ * One S3 operation, declared once: its name, how a request selects it, every request header and query
+ * parameter of S3's vocabulary it understands, and its handler. The seed of the operation registry.
+ */
+export interface S3OperationDefinition<L extends S3Level> {
+  readonly name: S3OperationName;
+  readonly method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'DELETE';
+  readonly level: L;
+  /** The query name (and value) that selects this operation among others on the same method and level. */
+  readonly selector?: { readonly name: S3QueryName; readonly value?: string };
+  /** Headers it understands; the rest of S3's vocabulary is refused. `x-amz-meta-*` stands for metadata. */
+  readonly headers: Readonly<Partial<Record<S3Header, InputUse>>>;
+  /** Query parameters and subresources it understands, besides its selector; the rest are refused. */
+  readonly query: Readonly<Partial<Record<S3QueryName, InputUse>>>;
+  readonly handle: (req: ApiRequest, address: S3Address<L>) => Promise<ApiResponse>;
+}
+
+export interface S3Operation {
+  readonly name: S3OperationName;
+  readonly method: string;
+  readonly level: S3Level;
+  readonly selector: { readonly name: string; readonly value?: string } | undefined;
+  readonly headers: Readonly<Partial<Record<string, InputUse>>>;
+  readonly query: Readonly<Partial<Record<string, InputUse>>>;
+  readonly handle: (req: ApiRequest, address: { bucket?: string; key?: string }) => Promise<ApiResponse>;
+}
+
+/** Declares an S3 operation; the type demands its understood headers and query parameters. */
+export function defineS3Operation<L extends S3Level>(definition: S3OperationDefinition<L>): S3Operation {
+  return {
+    ...definition,
+    selector: definition.selector,
+    handle: (req, address) => definition.handle(req, address as S3Address<L>),
+  };
+}
+
+const HEADERS: ReadonlySet<string> = new Set(S3_REQUEST_HEADERS);
+const QUERY_PARAMETERS: ReadonlySet<string> = new Set(S3_QUERY_PARAMETERS);
+const SUBRESOURCES: ReadonlySet<string> = new Set(S3_SUBRESOURCES);
+
+/**
+ * Headers that describe the HTTP message rather than ask the operation for anything: every operation takes
+ * them. Those an upload stores (Content-Type…) are declared `handled` where they are; Range is ignored where
+ * range handling is not defined, as HTTP requires (RFC 9110 §14.2).
+ */
+const MESSAGE_HEADERS: ReadonlySet<string> = new Set([
+  'cache-control',
+  'content-disposition',
+  'content-encoding',
+  'content-language',
+  'content-length',
+  'content-type',
+  'expires',
+  'range',
+]);
+
+/** `x-id` names the operation the SDK meant; the method and selector already say it. */
+const ALWAYS_UNDERSTOOD_QUERY: ReadonlySet<string> = new Set(['x-id']);
+
+function selects(req: ApiRequest, selector: S3Operation['selector']): boolean {
+  if (!selector) return false;
+  return req.query.some(
+    ([name, value]) => name === selector.name && (selector.value === undefined || value === selector.value),
+  );
+}
+
+/** Picks the operation a request names: its level, method and selector. */
+export function resolveS3Operation(
+  operations: readonly S3Operation[],
+  req: ApiRequest,
+  level: S3Level,
+): S3Operation {
+  const candidates = operations.filter((op) => op.level === level && op.method === req.method);
+  const operation =
+    candidates.find((op) => selects(req, op.selector)) ?? candidates.find((op) => !op.selector);
+  const resource = level === 'service' ? 'SERVICE' : level.toUpperCase();
+  if (!operation) throw methodNotAllowed(req.method, resource);
+  // A selector of another operation here (PUT ?location) names an operation that has no such method.
+  for (const other of operations) {
+    const name = other.selector?.name;
+    if (
+      name !== undefined &&
+      name !== operation.selector?.name &&
+      operation.query[name] === undefined &&
+      req.query.some(([n]) => n === name)
+    )
+      throw methodNotAllowed(req.method, resource);
+  }
+  return operation;
+}
+
+function headerUse(operation: S3Operation, name: string): InputUse | 'ignored' | 'refused' {
+  if (name.startsWith(S3_METADATA_PREFIX)) return operation.headers['x-amz-meta-*'] ?? 'refused';
+  if (!HEADERS.has(name)) return 'ignored';
+  const use = operation.headers[name];
+  if (use !== undefined) return use;
+  return MESSAGE_HEADERS.has(name) ? 'ignored' : 'refused';
+}
+
+function queryUse(operation: S3Operation, name: string): InputUse | 'ignored' | 'refused' {
+  if (name === operation.selector?.name || ALWAYS_UNDERSTOOD_QUERY.has(name)) return 'handled';
+  if (!QUERY_PARAMETERS.has(name) && !SUBRESOURCES.has(name)) return 'ignored';
+  return operation.query[name] ?? 'refused';
+}
+
+/**
+ * Checks a request against its operation's declaration before the handler runs: any header or query name of
+ * S3's vocabulary the operation does not understand is refused (NotImplemented), then the rules of the inputs
+ * it understands run, in the order the operation declares them.
+ */
+export async function checkS3Inputs(operation: S3Operation, context: InputContext): Promise<void> {
+  const { req } = context;
+  const refusedHeader = Object.keys(req.headers)
+    .filter((name) => headerUse(operation, name) === 'refused')
+    .sort()[0];
+  if (refusedHeader !== undefined) throw notImplementedHeader(refusedHeader);
+  const refusedQuery = req.query
+    .map(([name]) => name)
+    .find((name) => queryUse(operation, name) === 'refused');
+  if (refusedQuery !== undefined) throw notImplementedParameter(refusedQuery, SUBRESOURCES.has(refusedQuery));
+  for (const [name, use] of Object.entries(operation.headers)) {
+    if (typeof use !== 'function') continue;
+    if (name === 'x-amz-meta-*') continue;
+    const value = req.headers[name];
+    if (value !== undefined) await use(value, context);
+  }
+  for (const [name, use] of Object.entries(operation.query)) {
+    if (typeof use !== 'function') continue;
+    const found = req.query.find(([n]) => n === name);
+    if (found) await use(found[1], context);
+  }
+}

@@ -1,10 +1,15 @@
 import {
   type AthenaClient,
+  CreateWorkGroupCommand,
+  DeleteWorkGroupCommand,
   GetQueryExecutionCommand,
   GetQueryResultsCommand,
+  GetWorkGroupCommand,
+  ListTagsForResourceCommand,
   type QueryExecution,
   StartQueryExecutionCommand,
   StopQueryExecutionCommand,
+  TagResourceCommand,
 } from '@aws-sdk/client-athena';
 import { afterEach, describe, expect, it } from 'vitest';
 import { QUERY_JOB } from '../src/query/query-job.js';
@@ -30,11 +35,16 @@ afterEach(async () => {
   open = [];
 });
 
-async function submit(athena: AthenaClient, sql: string, outputLocation?: string): Promise<string> {
+async function submit(
+  athena: AthenaClient,
+  sql: string,
+  options: { outputLocation?: string; workgroup?: string } = {},
+): Promise<string> {
   const { QueryExecutionId } = await athena.send(
     new StartQueryExecutionCommand({
       QueryString: sql,
-      ...(outputLocation ? { ResultConfiguration: { OutputLocation: outputLocation } } : {}),
+      ...(options.outputLocation ? { ResultConfiguration: { OutputLocation: options.outputLocation } } : {}),
+      ...(options.workgroup ? { WorkGroup: options.workgroup } : {}),
     }),
   );
   return QueryExecutionId as string;
@@ -90,6 +100,66 @@ describe('Athena queries are bounded in time, memory and slots', () => {
     expect(await athenaQuery(athena, 'SELECT 1 AS one')).toEqual([['one'], ['1']]);
   }, 120_000);
 
+  it("takes a workgroup's time limit from its tag, and refuses workgroup settings it does not implement", async () => {
+    const { t, athena } = await start();
+    const arn = `arn:aws:athena:${t.credentials.region}:${t.credentials.accountId}:workgroup/dashboards`;
+    await athena.send(
+      new CreateWorkGroupCommand({
+        Name: 'dashboards',
+        Description: 'Quick charts',
+        Tags: [{ Key: 'seawall:query-timeout-seconds', Value: '1' }],
+      }),
+    );
+    const { WorkGroup } = await athena.send(new GetWorkGroupCommand({ WorkGroup: 'dashboards' }));
+    expect(WorkGroup?.Description).toBe('Quick charts');
+    const { Tags } = await athena.send(new ListTagsForResourceCommand({ ResourceARN: arn }));
+    expect(Tags).toEqual([{ Key: 'seawall:query-timeout-seconds', Value: '1' }]);
+
+    const limited = await waitForQuery(athena, await submit(athena, RUNAWAY, { workgroup: 'dashboards' }));
+    expect(limited.Status?.StateChangeReason).toBe(
+      'Query timeout: the query ran longer than its limit of 1 second.',
+    );
+    expect(limited.WorkGroup).toBe('dashboards');
+
+    const refusal = async (promise: Promise<unknown>) =>
+      promise.then(
+        () => 'accepted',
+        (error: Error) => `${error.name}: ${error.message}`,
+      );
+    expect(
+      await refusal(
+        athena.send(
+          new CreateWorkGroupCommand({
+            Name: 'capped',
+            Configuration: { BytesScannedCutoffPerQuery: 10_000_000 },
+          }),
+        ),
+      ),
+    ).toMatch(
+      /^InvalidRequestException: The Configuration.BytesScannedCutoffPerQuery member of CreateWorkGroup/,
+    );
+    expect(await refusal(athena.send(new CreateWorkGroupCommand({ Name: 'dashboards' })))).toBe(
+      'InvalidRequestException: WorkGroup is already created',
+    );
+    expect(
+      await refusal(
+        athena.send(
+          new TagResourceCommand({
+            ResourceARN: arn,
+            Tags: [{ Key: 'seawall:query-timeout-seconds', Value: 'soon' }],
+          }),
+        ),
+      ),
+    ).toMatch(/^InvalidRequestException: The seawall:query-timeout-seconds tag must be a whole number/);
+    expect(await refusal(athena.send(new DeleteWorkGroupCommand({ WorkGroup: 'dashboards' })))).toMatch(
+      /not empty/,
+    );
+    await athena.send(new DeleteWorkGroupCommand({ WorkGroup: 'dashboards', RecursiveDeleteOption: true }));
+    expect(await refusal(athena.send(new GetWorkGroupCommand({ WorkGroup: 'dashboards' })))).toBe(
+      'InvalidRequestException: WorkGroup dashboards is not found.',
+    );
+  }, 120_000);
+
   it('fails a query whose rows are too large to return, and keeps serving', async () => {
     // Athena's limit: a row or column of at most 32 MB; measured before any of it reaches JavaScript.
     const { athena } = await start({ limits: { athenaLimits: { engineMemoryMb: 1024 } } });
@@ -137,7 +207,10 @@ describe('Athena queries are bounded in time, memory and slots', () => {
 
   it('fails a query whose output bucket does not exist instead of creating it', async () => {
     const { t, athena } = await start();
-    const done = await waitForQuery(athena, await submit(athena, 'SELECT 1', 's3://no-such-results/q/'));
+    const done = await waitForQuery(
+      athena,
+      await submit(athena, 'SELECT 1', { outputLocation: 's3://no-such-results/q/' }),
+    );
     expect(done.Status?.State).toBe('FAILED');
     expect(done.Status?.StateChangeReason).toBe('Unable to verify/create output bucket no-such-results');
     const buckets = await t.seawall.storage.listBuckets(t.credentials.accountId);

@@ -249,7 +249,7 @@ describe('DataBrew refuses what Seawall does not implement', () => {
       [{ EncryptionMode: 'SSE-S3' }, /EncryptionMode member of CreateRecipeJob is not implemented/],
       [{ EncryptionKeyArn: 'arn:aws:kms:ca-west-1:000000000000:key/x' }, /EncryptionKeyArn/],
       [{ LogSubscription: 'ENABLE' }, /LogSubscription ENABLE/],
-      [{ Timeout: 60 }, /Timeout member/],
+      [{ Timeout: -5 }, /Timeout must be a whole number of minutes/],
       [{ MaxRetries: 2 }, /MaxRetries/],
       [{ ProjectName: 'p' }, /ProjectName/],
       [{ Outputs: [{ Location: location, Format: 'PARQUET', MaxOutputFiles: 1 }] }, /Outputs.MaxOutputFiles/],

@@ -92,6 +92,10 @@ export function createCrawlerOperations(crawlers: CrawlerService) {
       await crawlers.start(requiredString(input, 'Name'));
       return {};
     }),
+    StopCrawler: op(['Name'], async (input) => {
+      await crawlers.stop(requiredString(input, 'Name'));
+      return {};
+    }),
     DeleteCrawler: op(['Name'], async (input) => {
       await crawlers.delete(requiredString(input, 'Name'));
       return {};

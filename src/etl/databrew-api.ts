@@ -82,8 +82,8 @@ function runOut(row: JobRunRow, definition: RecipeJobDefinition) {
 
 /**
  * The members a recipe job's settings may carry. RoleArn is required by AWS but grants nothing here (Seawall
- * runs the job with its own access); it is kept and returned as given. Timeout, encryption, database outputs
- * and projects are not implemented, so they are refused.
+ * runs the job with its own access); it is kept and returned as given. Timeout (minutes) stops a run with
+ * state TIMEOUT. Encryption, database outputs and projects are not implemented, so they are refused.
  */
 const JOB_SETTINGS = [
   'Outputs',
@@ -92,6 +92,7 @@ const JOB_SETTINGS = [
   'LogSubscription',
   'MaxCapacity',
   'MaxRetries',
+  'Timeout',
 ] as const;
 
 function recipeRoutes(databrew: DatabrewService): Route[] {

@@ -92,6 +92,8 @@ export function checkRecipeJob(body: Record<string, unknown>, req: ApiRequest): 
   if (body.LogSubscription !== undefined && body.LogSubscription !== 'DISABLE')
     throw refuseMember(`LogSubscription ${String(body.LogSubscription).slice(0, 32)}`);
   if (body.MaxRetries !== undefined && body.MaxRetries !== 0) throw refuseMember('MaxRetries other than 0');
+  if (body.Timeout !== undefined && (!Number.isSafeInteger(body.Timeout) || (body.Timeout as number) < 0))
+    throw invalid('Timeout must be a whole number of minutes, 0 or more.');
   only(body.RecipeReference, ['Name', 'RecipeVersion'], 'RecipeReference');
   const outputs = list(body.Outputs, 'Outputs');
   const catalogOutputs = list(body.DataCatalogOutputs, 'DataCatalogOutputs');

@@ -265,7 +265,8 @@ export function createDatabrewService(deps: {
         outcome: null,
       });
       await deps.runtime.submit(RECIPE_JOB, runId, {
-        timeoutMs: (definition.Timeout ?? DEFAULT_TIMEOUT_MINUTES) * 60_000,
+        // 0, like no Timeout at all, means DataBrew's default.
+        timeoutMs: (definition.Timeout || DEFAULT_TIMEOUT_MINUTES) * 60_000,
       });
       return runId;
     },

@@ -14,6 +14,7 @@ import {
 import type { ApiRequest } from '../lib/http.js';
 import type { AthenaService } from './athena-service.js';
 import type { QueryRow } from './query-store.js';
+import { createWorkgroupOperations, offsetToken } from './workgroup-api.js';
 
 function execution(row: QueryRow) {
   const completed = row.completed_at ?? undefined;
@@ -55,14 +56,6 @@ function execution(row: QueryRow) {
     WorkGroup: row.workgroup,
     EngineVersion: { SelectedEngineVersion: 'AUTO', EffectiveEngineVersion: 'Athena engine version 3' },
   };
-}
-
-function offsetToken(token: string | undefined): number {
-  if (token === undefined) return 0;
-  const offset = Number(Buffer.from(token, 'base64url').toString());
-  if (!Number.isSafeInteger(offset) || offset < 0)
-    throw badRequest('InvalidRequestException', 'NextToken is not valid.');
-  return offset;
 }
 
 const refuse = memberRefusal('InvalidRequestException');
@@ -126,19 +119,6 @@ const START_MEMBERS = [
   'ResultReuseConfiguration',
 ] as const;
 type StartMember = (typeof START_MEMBERS)[number];
-
-function workgroupPage<T>(items: T[], input: JsonInput<'NextToken' | 'MaxResults'>) {
-  const max = optionalNumber(input, 'MaxResults', 'InvalidRequestException') ?? 50;
-  if (!Number.isInteger(max) || max < 1 || max > 50)
-    throw badRequest('InvalidRequestException', 'MaxResults must be between 1 and 50.');
-  const offset = offsetToken(optionalString(input, 'NextToken', 'InvalidRequestException'));
-  return {
-    items: items.slice(offset, offset + max),
-    ...(items.length > offset + max
-      ? { NextToken: Buffer.from(String(offset + max)).toString('base64url') }
-      : {}),
-  };
-}
 
 /** The Athena API (awsJson1_1, X-Amz-Target AmazonAthena.*). */
 export function createAthenaApi(athena: AthenaService) {
@@ -215,43 +195,7 @@ export function createAthenaApi(athena: AthenaService) {
           ...(ids.length > max ? { NextToken: Buffer.from(String(offset + max)).toString('base64url') } : {}),
         };
       }),
-      GetWorkGroup: op(['WorkGroup'], async (input) => {
-        const row = await athena.workgroup(requiredString(input, 'WorkGroup', 'InvalidRequestException'));
-        return {
-          WorkGroup: {
-            Name: row.name,
-            State: 'ENABLED',
-            Description: row.description,
-            CreationTime: epochSeconds(row.create_time),
-            Configuration: {
-              ResultConfiguration: { OutputLocation: row.output_location },
-              EnforceWorkGroupConfiguration: row.enforce === 1,
-              PublishCloudWatchMetricsEnabled: false,
-              RequesterPaysEnabled: false,
-              EngineVersion: {
-                SelectedEngineVersion: 'AUTO',
-                EffectiveEngineVersion: 'Athena engine version 3',
-              },
-            },
-          },
-        };
-      }),
-      ListWorkGroups: op(['NextToken', 'MaxResults'], async (input) => {
-        const { items, NextToken } = workgroupPage(await athena.workgroups(), input);
-        return {
-          WorkGroups: items.map((row) => ({
-            Name: row.name,
-            State: 'ENABLED',
-            Description: row.description,
-            CreationTime: epochSeconds(row.create_time),
-            EngineVersion: {
-              SelectedEngineVersion: 'AUTO',
-              EffectiveEngineVersion: 'Athena engine version 3',
-            },
-          })),
-          ...(NextToken ? { NextToken } : {}),
-        };
-      }),
+      ...createWorkgroupOperations(athena, refuse),
     },
     refuse,
   );

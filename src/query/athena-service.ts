@@ -35,6 +35,29 @@ export interface StartInput {
   clientRequestToken?: string;
 }
 
+export interface WorkgroupTag {
+  Key: string;
+  Value: string;
+}
+
+/**
+ * Athena has no per-workgroup query timeout (its timeout is a service quota); in Seawall a workgroup's tag
+ * sets one, so an administrator can give a workgroup of dashboards a tight limit and one of ETL a loose one.
+ */
+export const TIMEOUT_TAG = 'seawall:query-timeout-seconds';
+const MAX_TIMEOUT_SECONDS = 24 * 60 * 60;
+
+function timeoutOfTags(tags: readonly WorkgroupTag[]): number | null {
+  const tag = tags.find((t) => t.Key === TIMEOUT_TAG);
+  if (!tag) return null;
+  const seconds = Number(tag.Value);
+  if (!/^\d+$/.test(tag.Value) || seconds < 1 || seconds > MAX_TIMEOUT_SECONDS)
+    throw invalid(
+      `The ${TIMEOUT_TAG} tag must be a whole number of seconds from 1 to ${MAX_TIMEOUT_SECONDS}.`,
+    );
+  return seconds * 1000;
+}
+
 export interface ResultsPage {
   columns: ColumnInfo[];
   rows: (string | null)[][];
@@ -221,6 +244,47 @@ export function createAthenaService(deps: {
 
     workgroup,
     workgroups: () => store.listWorkgroups(),
+
+    async createWorkgroup(input: {
+      name: string;
+      description: string;
+      outputLocation?: string;
+      enforce: boolean;
+      tags: WorkgroupTag[];
+    }): Promise<void> {
+      if (input.outputLocation !== undefined) parseS3Url(input.outputLocation);
+      const created = await store.insertWorkgroup({
+        name: input.name,
+        description: input.description,
+        output_location: input.outputLocation ?? (await workgroup(PRIMARY_WORKGROUP)).output_location,
+        enforce: input.enforce ? 1 : 0,
+        create_time: clock.now().getTime(),
+        query_timeout_ms: timeoutOfTags(input.tags),
+        tags: JSON.stringify(input.tags),
+      });
+      if (!created) throw invalid('WorkGroup is already created');
+    },
+
+    async deleteWorkgroup(name: string, recursive: boolean): Promise<void> {
+      await workgroup(name);
+      if (name === PRIMARY_WORKGROUP) throw invalid('The primary workgroup cannot be deleted.');
+      if (await store.hasUnfinished(name))
+        throw invalid(`WorkGroup ${name} has queries that have not finished.`);
+      if (!recursive && (await store.list(name, 0, 1)).length > 0)
+        throw invalid(`WorkGroup ${name} is not empty; delete it with RecursiveDeleteOption.`);
+      await store.deleteWorkgroup(name);
+    },
+
+    async workgroupTags(name: string): Promise<WorkgroupTag[]> {
+      return JSON.parse((await workgroup(name)).tags) as WorkgroupTag[];
+    },
+
+    async setWorkgroupTags(name: string, tags: WorkgroupTag[]): Promise<void> {
+      await store.updateWorkgroup(name, {
+        tags: JSON.stringify(tags),
+        query_timeout_ms: timeoutOfTags(tags),
+      });
+    },
 
     async close(): Promise<void> {
       await job.close();

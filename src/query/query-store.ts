@@ -17,6 +17,33 @@ export function createQueryStore(db: Kysely<Database>) {
     findWorkgroup: (name: string) =>
       db.selectFrom('workgroups').selectAll().where('name', '=', name).executeTakeFirst(),
     listWorkgroups: () => db.selectFrom('workgroups').selectAll().orderBy('name').execute(),
+    async insertWorkgroup(row: WorkgroupRow): Promise<boolean> {
+      const result = await db
+        .insertInto('workgroups')
+        .values(row)
+        .onConflict((oc) => oc.column('name').doNothing())
+        .executeTakeFirst();
+      return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+    },
+    async updateWorkgroup(name: string, changes: Partial<WorkgroupRow>): Promise<void> {
+      await db.updateTable('workgroups').set(changes).where('name', '=', name).execute();
+    },
+    /** Removes a workgroup and the record of its query executions (their result files stay in S3). */
+    async deleteWorkgroup(name: string): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        await trx.deleteFrom('query_executions').where('workgroup', '=', name).execute();
+        await trx.deleteFrom('workgroups').where('name', '=', name).execute();
+      });
+    },
+    async hasUnfinished(workgroup: string): Promise<boolean> {
+      const row = await db
+        .selectFrom('query_executions')
+        .select('id')
+        .where('workgroup', '=', workgroup)
+        .where('state', 'in', ['QUEUED', 'RUNNING'])
+        .executeTakeFirst();
+      return row !== undefined;
+    },
 
     insert: (row: QueryRow) => db.insertInto('query_executions').values(row).execute(),
     find: (id: string) =>

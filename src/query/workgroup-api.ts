@@ -1,0 +1,194 @@
+import { AppError, badRequest } from '../errors.js';
+import {
+  epochSeconds,
+  type JsonInput,
+  type MemberRefusal,
+  jsonOperation as op,
+  optionalNumber,
+  optionalObject,
+  optionalString,
+  requiredString,
+  unexpectedMember,
+} from '../lib/aws-json.js';
+import type { ApiRequest } from '../lib/http.js';
+import type { AthenaService, WorkgroupTag } from './athena-service.js';
+import type { WorkgroupRow } from './query-store.js';
+
+const ENGINE_VERSION = { SelectedEngineVersion: 'AUTO', EffectiveEngineVersion: 'Athena engine version 3' };
+const WORKGROUP_NAME = /^[a-zA-Z0-9._-]{1,128}$/;
+const MAX_TAGS = 50;
+
+function invalid(message: string): AppError {
+  return badRequest('InvalidRequestException', message);
+}
+
+export function offsetToken(token: string | undefined): number {
+  if (token === undefined) return 0;
+  const offset = Number(Buffer.from(token, 'base64url').toString());
+  if (!Number.isSafeInteger(offset) || offset < 0)
+    throw badRequest('InvalidRequestException', 'NextToken is not valid.');
+  return offset;
+}
+
+function workgroupPage<T>(items: T[], input: JsonInput<'NextToken' | 'MaxResults'>) {
+  const max = optionalNumber(input, 'MaxResults', 'InvalidRequestException') ?? 50;
+  if (!Number.isInteger(max) || max < 1 || max > 50)
+    throw badRequest('InvalidRequestException', 'MaxResults must be between 1 and 50.');
+  const offset = offsetToken(optionalString(input, 'NextToken', 'InvalidRequestException'));
+  return {
+    items: items.slice(offset, offset + max),
+    ...(items.length > offset + max
+      ? { NextToken: Buffer.from(String(offset + max)).toString('base64url') }
+      : {}),
+  };
+}
+
+function workgroupOut(row: WorkgroupRow) {
+  return {
+    Name: row.name,
+    State: 'ENABLED',
+    Description: row.description,
+    CreationTime: epochSeconds(row.create_time),
+    Configuration: {
+      ResultConfiguration: { OutputLocation: row.output_location },
+      EnforceWorkGroupConfiguration: row.enforce === 1,
+      PublishCloudWatchMetricsEnabled: false,
+      RequesterPaysEnabled: false,
+      EngineVersion: ENGINE_VERSION,
+    },
+  };
+}
+
+function tagsOf(value: unknown): WorkgroupTag[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value) || value.length > MAX_TAGS)
+    throw invalid(`Tags must be a list of at most ${MAX_TAGS} tags.`);
+  return value.map((tag: unknown) => {
+    const { Key, Value } = (tag ?? {}) as { Key?: unknown; Value?: unknown };
+    if (typeof Key !== 'string' || Key.length < 1 || Key.length > 128 || Key.toLowerCase().startsWith('aws:'))
+      throw invalid('A tag Key must be 1 to 128 characters and must not begin with aws:.');
+    if (Value !== undefined && (typeof Value !== 'string' || Value.length > 256))
+      throw invalid('A tag Value must be at most 256 characters.');
+    return { Key, Value: (Value as string | undefined) ?? '' };
+  });
+}
+
+/** The workgroup a tagging call names by ARN (`arn:aws:athena:<region>:<account>:workgroup/<name>`). */
+function workgroupOfArn(arn: string, req: ApiRequest): string {
+  const match = /^arn:aws:athena:([^:]+):(\d{12}):workgroup\/([a-zA-Z0-9._-]{1,128})$/.exec(arn);
+  if (!match || match[1] !== req.region || match[2] !== req.principal.accountId)
+    throw new AppError('ResourceNotFoundException', 400, `Resource ${arn.slice(0, 256)} is not found.`);
+  return match[3] as string;
+}
+
+/**
+ * CreateWorkGroup's configuration, as far as Seawall honours it: where results go, and whether queries may
+ * choose otherwise. Result encryption, ACLs, a bytes-scanned cutoff, CloudWatch metrics, requester pays and
+ * Spark settings are not implemented, so they are refused.
+ */
+function configurationOf(input: JsonInput<'Configuration'>, refuse: MemberRefusal) {
+  const configuration = optionalObject(input, 'Configuration', 'InvalidRequestException') ?? {};
+  const understood = [
+    'ResultConfiguration',
+    'EnforceWorkGroupConfiguration',
+    'PublishCloudWatchMetricsEnabled',
+    'RequesterPaysEnabled',
+    'EngineVersion',
+  ];
+  const member = unexpectedMember(configuration, understood);
+  if (member !== undefined)
+    throw refuse(`The Configuration.${member.slice(0, 64)} member of CreateWorkGroup`);
+  const result = optionalObject(configuration, 'ResultConfiguration', 'InvalidRequestException') ?? {};
+  const resultMember = unexpectedMember(result, ['OutputLocation']);
+  if (resultMember !== undefined)
+    throw refuse(
+      `The Configuration.ResultConfiguration.${resultMember.slice(0, 64)} member of CreateWorkGroup`,
+    );
+  for (const flag of ['PublishCloudWatchMetricsEnabled', 'RequesterPaysEnabled'])
+    if (configuration[flag] === true) throw refuse(`${flag} true in CreateWorkGroup`);
+  const engine = optionalObject(configuration, 'EngineVersion', 'InvalidRequestException');
+  const selected = engine
+    ? optionalString(engine, 'SelectedEngineVersion', 'InvalidRequestException')
+    : undefined;
+  if (selected !== undefined && !['AUTO', 'Athena engine version 3'].includes(selected))
+    throw invalid(`The engine version ${selected.slice(0, 64)} is not supported.`);
+  const enforce = configuration.EnforceWorkGroupConfiguration;
+  if (enforce !== undefined && typeof enforce !== 'boolean')
+    throw invalid('EnforceWorkGroupConfiguration must be a boolean.');
+  const outputLocation = optionalString(result, 'OutputLocation', 'InvalidRequestException');
+  return { ...(outputLocation ? { outputLocation } : {}), enforce: enforce === true };
+}
+
+/** Athena's workgroups: create, read, delete, and the tags that carry Seawall's per-workgroup query timeout. */
+export function createWorkgroupOperations(athena: AthenaService, refuse: MemberRefusal) {
+  return {
+    CreateWorkGroup: op(['Name', 'Configuration', 'Description', 'Tags'], async (input) => {
+      const name = requiredString(input, 'Name', 'InvalidRequestException');
+      if (!WORKGROUP_NAME.test(name)) throw invalid('WorkGroup name must match [a-zA-Z0-9._-]{1,128}.');
+      const description = optionalString(input, 'Description', 'InvalidRequestException') ?? '';
+      if (description.length > 1024) throw invalid('Description must be at most 1024 characters.');
+      await athena.createWorkgroup({
+        name,
+        description,
+        ...configurationOf(input, refuse),
+        tags: tagsOf(input.Tags),
+      });
+      return {};
+    }),
+    GetWorkGroup: op(['WorkGroup'], async (input) => ({
+      WorkGroup: workgroupOut(
+        await athena.workgroup(requiredString(input, 'WorkGroup', 'InvalidRequestException')),
+      ),
+    })),
+    DeleteWorkGroup: op(['WorkGroup', 'RecursiveDeleteOption'], async (input) => {
+      await athena.deleteWorkgroup(
+        requiredString(input, 'WorkGroup', 'InvalidRequestException'),
+        input.RecursiveDeleteOption === true,
+      );
+      return {};
+    }),
+    ListWorkGroups: op(['NextToken', 'MaxResults'], async (input) => {
+      const { items, NextToken } = workgroupPage(await athena.workgroups(), input);
+      return {
+        WorkGroups: items.map((row) => ({
+          Name: row.name,
+          State: 'ENABLED',
+          Description: row.description,
+          CreationTime: epochSeconds(row.create_time),
+          EngineVersion: ENGINE_VERSION,
+        })),
+        ...(NextToken ? { NextToken } : {}),
+      };
+    }),
+    TagResource: op(['ResourceARN', 'Tags'], async (input, req) => {
+      const name = workgroupOfArn(requiredString(input, 'ResourceARN', 'InvalidRequestException'), req);
+      const current = await athena.workgroupTags(name);
+      const added = tagsOf(input.Tags);
+      const merged = [...current.filter((t) => !added.some((a) => a.Key === t.Key)), ...added];
+      if (merged.length > MAX_TAGS) throw invalid(`A workgroup can have at most ${MAX_TAGS} tags.`);
+      await athena.setWorkgroupTags(name, merged);
+      return {};
+    }),
+    UntagResource: op(['ResourceARN', 'TagKeys'], async (input, req) => {
+      const name = workgroupOfArn(requiredString(input, 'ResourceARN', 'InvalidRequestException'), req);
+      const keys = input.TagKeys;
+      if (!Array.isArray(keys) || keys.some((k) => typeof k !== 'string'))
+        throw invalid('TagKeys must be a list of strings.');
+      const current = await athena.workgroupTags(name);
+      await athena.setWorkgroupTags(
+        name,
+        current.filter((t) => !keys.includes(t.Key)),
+      );
+      return {};
+    }),
+    // At most 50 tags, and a page holds at least 75: every answer is one whole page.
+    ListTagsForResource: op(['ResourceARN', 'NextToken', 'MaxResults'], async (input, req) => {
+      const name = workgroupOfArn(requiredString(input, 'ResourceARN', 'InvalidRequestException'), req);
+      if (input.NextToken !== undefined) throw invalid('NextToken is not valid.');
+      const max = optionalNumber(input, 'MaxResults', 'InvalidRequestException');
+      if (max !== undefined && (!Number.isInteger(max) || max < 75))
+        throw invalid('MaxResults must be at least 75.');
+      return { Tags: await athena.workgroupTags(name) };
+    }),
+  };
+}

@@ -1,6 +1,10 @@
 import { Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
-import { type AthenaClient, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
+import {
+  type AthenaClient,
+  CreateWorkGroupCommand,
+  StartQueryExecutionCommand,
+} from '@aws-sdk/client-athena';
 import {
   CreateDatasetCommand,
   CreateRecipeCommand,
@@ -80,9 +84,13 @@ async function createTable(name: string, folder: string, classification: 'csv' |
   );
 }
 
-async function finishedQuery(sql: string) {
+async function finishedQuery(sql: string, workgroup?: string) {
   const { QueryExecutionId } = await athena.send(
-    new StartQueryExecutionCommand({ QueryString: sql, QueryExecutionContext: { Database: 'hostile' } }),
+    new StartQueryExecutionCommand({
+      QueryString: sql,
+      QueryExecutionContext: { Database: 'hostile' },
+      ...(workgroup ? { WorkGroup: workgroup } : {}),
+    }),
   );
   return waitForQuery(athena, QueryExecutionId as string);
 }
@@ -99,8 +107,7 @@ async function stillServing(): Promise<void> {
 }
 
 beforeAll(async () => {
-  // Reading a gigabyte takes a while; the time limit bounds it (a busy machine reaches it, a quiet one not).
-  t = await startTestSeawall({ limits: { athenaLimits: { timeoutMs: 20_000 } } });
+  t = await startTestSeawall();
   s3 = t.s3();
   const common = {
     endpoint: t.url,
@@ -175,8 +182,14 @@ describe('hostile files never take the server down', () => {
     await createTable('string', 'bombs/json', 'json', true);
     const before = process.memoryUsage().rss;
     // A gigabyte of NUL bytes is one long, odd line: reading it through is what Athena would do too, within
-    // the query's time limit.
-    const zeros = await finishedQuery('SELECT count(*) FROM zeros');
+    // the query's time limit (a busy machine reaches this workgroup's 20 seconds, a quiet one does not).
+    await athena.send(
+      new CreateWorkGroupCommand({
+        Name: 'bombs',
+        Tags: [{ Key: 'seawall:query-timeout-seconds', Value: '20' }],
+      }),
+    );
+    const zeros = await finishedQuery('SELECT count(*) FROM zeros', 'bombs');
     if (zeros.Status?.State === 'FAILED') expect(zeros.Status.StateChangeReason).toMatch(/^Query timeout/);
     else expect(zeros.Status?.State).toBe('SUCCEEDED');
     // A gigabyte-long JSON string: the reader gives up at its object size limit.

@@ -2,7 +2,13 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { EngineFailure, type EngineLauncher, type EngineProcess } from '../engine/index.js';
+import {
+  EngineFailure,
+  type EngineLauncher,
+  type EngineProcess,
+  reusableEngine,
+  startEngine,
+} from '../engine/index.js';
 import { quoteLiteral } from '../lib/sql.js';
 import type { StorageService } from '../storage/index.js';
 import type { ColumnShape } from './glue-shapes.js';
@@ -116,33 +122,14 @@ export function createSniffer(deps: {
   launcher: EngineLauncher;
   signal: AbortSignal;
 }) {
-  let current: { process: EngineProcess; release(): Promise<void> } | undefined;
-
-  async function engine(): Promise<EngineProcess> {
-    if (current?.process.alive) return current.process;
-    await current?.release();
-    const scratch = await deps.storage.filesForEngine([]);
-    const process = await deps.launcher
-      .launch({
-        label: 'crawler',
-        threads: 1,
-        memoryLimitMb: 512,
-        tempDirectory: join(scratch.dir, 'spill'),
-        maxTempMb: 256,
-      })
-      .catch(async (error: unknown) => {
-        await scratch.release();
-        throw error;
-      });
-    current = {
-      process,
-      release: async () => {
-        await process.close();
-        await scratch.release();
-      },
-    };
-    return process;
-  }
+  const engine = reusableEngine(() =>
+    startEngine(deps.launcher, () => deps.storage.filesForEngine([]), {
+      label: 'crawler',
+      threads: 1,
+      memoryLimitMb: 512,
+      maxTempMb: 256,
+    }),
+  );
 
   return {
     /**
@@ -168,7 +155,7 @@ export function createSniffer(deps: {
           const { body } = await deps.storage.openObject(bucket, key);
           await fs.writeFile(path, await sampleOf(body, gzip), { mode: 0o600 });
         }
-        const sniffed = await sniff(await engine(), deps.signal, path, format);
+        const sniffed = await sniff(await engine.get(), deps.signal, path, format);
         return {
           sniffed,
           format,
@@ -184,10 +171,7 @@ export function createSniffer(deps: {
       }
     },
 
-    async close(): Promise<void> {
-      await current?.release();
-      current = undefined;
-    },
+    close: () => engine.close(),
   };
 }
 

@@ -11,3 +11,4 @@ export {
 export { createEngineLauncher, type EngineLauncher, type EngineSpec } from './launcher.js';
 export type { EngineParam, ResultLimits } from './protocol.js';
 export { type ColumnInfo, csvField, parseCsvRows } from './result-format.js';
+export { reusableEngine, type Scratch, type StartedEngine, startEngine } from './reusable-engine.js';

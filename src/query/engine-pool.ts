@@ -5,10 +5,10 @@ import {
   type ReadableTable,
   type TablePlan,
 } from '../catalog/index.js';
-import type { EngineLauncher, EngineProcess } from '../engine/index.js';
+import { type EngineLauncher, type EngineProcess, type StartedEngine, startEngine } from '../engine/index.js';
 import type { Logger } from '../lib/logger.js';
 import { quoteIdent, quoteList } from '../lib/sql.js';
-import type { EngineFiles, StorageService } from '../storage/index.js';
+import type { StorageService } from '../storage/index.js';
 import { QueryRejected, type TableReference } from './sandbox.js';
 
 /** A sandboxed engine that can read exactly the tables a query names. */
@@ -20,9 +20,8 @@ export interface EngineLease {
 }
 
 interface Engine {
-  process: Promise<EngineProcess>;
+  started: Promise<StartedEngine>;
   tables: ReadableTable[];
-  scratch: EngineFiles | undefined;
   busy: number;
   lastUsed: number;
   bytes: number;
@@ -56,13 +55,11 @@ export function createEnginePool(options: EnginePoolOptions) {
 
   async function close(key: string, engine: Engine): Promise<void> {
     if (engines.get(key) === engine) engines.delete(key);
-    try {
-      await (await engine.process).close();
-    } catch {
-      // An engine that failed to start has nothing to close.
-    }
+    // An engine that failed to start has nothing to close.
+    const started = await engine.started.catch(() => undefined);
+    await started?.process.close();
+    await started?.release();
     await Promise.all(engine.tables.map((t) => t.release()));
-    await engine.scratch?.release();
   }
 
   function evict(): void {
@@ -84,17 +81,15 @@ export function createEnginePool(options: EnginePoolOptions) {
     refs: TableReference[],
     plans: TablePlan[],
     context: string | undefined,
-  ): Promise<EngineProcess> {
+  ): Promise<StartedEngine> {
     for (const plan of plans) engine.tables.push(await linkTable(options.storage, plan));
-    engine.scratch = await options.storage.filesForEngine([]);
     const schemas = new Set(refs.map((r) => r.database));
     const view = (schema: string, ref: TableReference, i: number) =>
       `CREATE VIEW ${quoteIdent(schema)}.${quoteIdent(ref.table)} AS SELECT * FROM ${(engine.tables[i] as ReadableTable).relation}`;
-    return options.launcher.launch({
+    return startEngine(options.launcher, () => options.storage.filesForEngine([]), {
       label: 'athena',
       threads: options.threads,
       memoryLimitMb: options.memoryLimitMb,
-      tempDirectory: `${engine.scratch.dir}/spill`,
       maxTempMb: options.maxTempMb,
       setup: [
         // Parquet footers are read once per engine instead of at every bind of every query.
@@ -133,27 +128,26 @@ export function createEnginePool(options: EnginePoolOptions) {
       let engine = engines.get(key);
       if (engine) engines.delete(key);
       // An engine that crashed or was stopped (memory, an unresponsive interrupt) is replaced.
-      if (engine && !(await engine.process.then((p) => p.alive).catch(() => false))) {
+      if (engine && !(await engine.started.then((e) => e.process.alive).catch(() => false))) {
         if (engine.busy === 0) await close(key, engine);
         engine = undefined;
       }
       if (!engine) {
         const fresh: Engine = {
           tables: [],
-          scratch: undefined,
           busy: 0,
           lastUsed: Date.now(),
           bytes: plans.reduce((n, p) => n + p.bytes, 0),
-          process: Promise.resolve(undefined as unknown as EngineProcess),
+          started: Promise.resolve(undefined as unknown as StartedEngine),
         };
-        fresh.process = start(fresh, refs, plans, context);
+        fresh.started = start(fresh, refs, plans, context);
         engine = fresh;
       }
       engines.set(key, engine);
       engine.busy++;
       const leased = engine;
       try {
-        const process = await leased.process;
+        const { process } = await leased.started;
         let released = false;
         return {
           engine: process,

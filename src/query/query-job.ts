@@ -1,11 +1,11 @@
 import { parseS3Url } from '../catalog/index.js';
-import { EngineFailure, type EngineLauncher, type EngineProcess } from '../engine/index.js';
+import { EngineFailure, type EngineLauncher, reusableEngine, startEngine } from '../engine/index.js';
 import { AppError } from '../errors.js';
 import { formatDuration, type JobKind, JobStopped } from '../jobs/index.js';
 import type { Clock } from '../lib/clock.js';
 import { redactEnginePaths } from '../lib/duckdb.js';
 import type { Logger } from '../lib/logger.js';
-import type { EngineFiles, StorageService } from '../storage/index.js';
+import type { StorageService } from '../storage/index.js';
 import type { EnginePool } from './engine-pool.js';
 import { runQuery } from './query-runner.js';
 import type { QueryRow, QueryStore } from './query-store.js';
@@ -63,40 +63,24 @@ function failureOf(error: unknown, logger: Logger, queryId: string): Failure {
  * a crash costs only a relaunch.
  */
 function createParser(deps: { launcher: EngineLauncher; storage: StorageService }) {
-  let engine: Promise<{ process: EngineProcess; scratch: EngineFiles }> | undefined;
-  async function launch() {
-    const scratch = await deps.storage.filesForEngine([]);
-    const process = await deps.launcher.launch({
+  const engine = reusableEngine(() =>
+    startEngine(deps.launcher, () => deps.storage.filesForEngine([]), {
       label: 'athena-parser',
       threads: 1,
       memoryLimitMb: 256,
-      tempDirectory: `${scratch.dir}/spill`,
       maxTempMb: 64,
       setup: ['SET enable_external_access = false', 'SET lock_configuration = true'],
-    });
-    return { process, scratch };
-  }
+    }),
+  );
   return {
     async serialize(sql: string): Promise<string> {
-      engine ??= launch();
-      let current = await engine;
-      if (!current.process.alive) {
-        await current.scratch.release();
-        engine = launch();
-        current = await engine;
-      }
-      const [row] = await current.process.rows('SELECT json_serialize_sql($1::VARCHAR) AS tree', {
+      const [row] = await (await engine.get()).rows('SELECT json_serialize_sql($1::VARCHAR) AS tree', {
         params: [sql],
         limitBytes: 256 * 2 ** 20,
       });
       return String(row?.tree ?? '{}');
     },
-    async close(): Promise<void> {
-      const current = await engine?.catch(() => undefined);
-      engine = undefined;
-      await current?.process.close();
-      await current?.scratch.release();
-    },
+    close: () => engine.close(),
   };
 }
 

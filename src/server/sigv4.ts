@@ -213,9 +213,11 @@ export function canonicalRequest(args: {
   signedHeaders: string[];
   payloadHash: string;
 }): string {
-  const headerLines = args.signedHeaders.map(
-    (name) => `${name}:${(args.headers(name) ?? '').trim().replace(/\s+/g, ' ')}\n`,
-  );
+  const headerLines = args.signedHeaders.map((name) => {
+    // Signed header names are the client's: looked up in a plain object, `constructor` finds a function.
+    const value = args.headers(name);
+    return `${name}:${(typeof value === 'string' ? value : '').trim().replace(/\s+/g, ' ')}\n`;
+  });
   return [
     args.method,
     args.uri,

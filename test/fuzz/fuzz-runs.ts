@@ -6,9 +6,10 @@ import type { Parameters } from 'fast-check';
  * (`npm run fuzz` sets it to 100).
  *
  * fast-check picks a fresh random seed per run and prints `{ seed, path }` with the shrunk counterexample
- * when a property fails. To replay exactly that case:
- *   FUZZ_SEED=<seed> FUZZ_PATH=<path> npx vitest run test/fuzz/<file> -t '<test name>'
- * (the seed and path belong to one property, hence the test-name filter).
+ * when a property fails. To replay it:
+ *   FUZZ_SEED=<seed> npx vitest run test/fuzz/<file> -t '<test name>'
+ * runs the same cases again (with the same FUZZ_RUNS), and adding FUZZ_PATH=<path> jumps straight to the shrunk
+ * counterexample. The seed and path belong to one property, hence the test-name filter.
  */
 export function fuzzScale(): number {
   const raw = process.env.FUZZ_RUNS;

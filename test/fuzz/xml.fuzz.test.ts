@@ -120,7 +120,7 @@ describe('XML bodies under fuzzing', () => {
         expect(parsed, doc).toBeDefined();
         expect(parsed?.[root], doc).toEqual(normalise(body));
       }),
-      fuzzParameters(1000),
+      fuzzParameters(500),
     );
   });
 });

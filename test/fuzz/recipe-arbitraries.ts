@@ -25,43 +25,6 @@ export const HOSTILE_TEXT = [
   'nul\u0000name',
 ];
 
-/** The functions the compiler writes; a recipe's SQL calling anything else would be an injection. */
-export const RECIPE_FUNCTIONS = [
-  'upper',
-  'lower',
-  'regexp_replace',
-  'regexp_matches',
-  'array_to_string',
-  'list_transform',
-  'string_split',
-  'array_extract',
-  'array_slice',
-  'contains',
-  'starts_with',
-  'ends_with',
-  'trunc',
-  'timezone',
-  'year',
-  'strftime',
-  'mode',
-  'to_base64',
-  'unhex',
-  'sha256',
-  'encode',
-  'rpad',
-  'hex',
-  'octet_length',
-  'getvariable',
-  'error',
-  'printf',
-  'xor',
-  'substr',
-  'range',
-  '||',
-  '+',
-  '*',
-];
-
 /** DuckDB spellings, as DESCRIBE reports them, so the compiled schema can be compared with the result's. */
 const TYPES = [
   'VARCHAR',
@@ -171,75 +134,61 @@ function condition(column: fc.Arbitrary<string>) {
     });
 }
 
-function step(column: fc.Arbitrary<string>, target: fc.Arbitrary<string>): fc.Arbitrary<Built> {
-  const conditions = fc.array(condition(column), { maxLength: 2 });
-  const make = (
-    Operation: string,
-    Parameters: Record<string, string>,
-    conds: { expression: unknown; names: string[]; literals: string[] }[] = [],
-    literals: string[] = [],
-  ): Built => ({
+type Conditions = { expression: unknown; names: string[]; literals: string[] }[];
+
+/** A DataBrew step, with the column names it mentions and the values it passes through verbatim. */
+function built(
+  Operation: string,
+  Parameters: Record<string, string>,
+  conds: Conditions = [],
+  literals: string[] = [],
+): Built {
+  const columns = Object.entries(Parameters)
+    .filter(([k]) => /column/i.test(k))
+    .flatMap(([k, v]) => (k.endsWith('Columns') ? (JSON.parse(v) as string[]) : [v]));
+  return {
     step: {
       Action: { Operation, Parameters },
       ...(conds.length > 0 ? { ConditionExpressions: conds.map((c) => c.expression) } : {}),
     },
-    names: [
-      ...Object.entries(Parameters)
-        .filter(([k]) => /column/i.test(k))
-        .flatMap(([k, v]) => (k.endsWith('Columns') ? (JSON.parse(v) as string[]) : [v])),
-      ...conds.flatMap((c) => c.names),
-    ],
+    names: [...columns, ...conds.flatMap((c) => c.names)],
     literals: [...literals, ...conds.flatMap((c) => c.literals)],
-  });
+  };
+}
+
+const DATA_TYPES = 'byte short int integer long float double decimal string boolean date timestamp'.split(
+  ' ',
+);
+const ONE_COLUMN_OPERATIONS =
+  'UPPER_CASE LOWER_CASE CAPITAL_CASE FILL_WITH_NULL FILL_WITH_EMPTY REMOVE_MISSING REMOVE_VALUES'.split(' ');
+const DATE_FORMAT_PARTS = ['yyyy', 'yy', 'mm', 'dd', 'month', 'HH', 'MM', 'SS', '-', '/', ' ', ':', '%', "'"];
+
+function step(column: fc.Arbitrary<string>, target: fc.Arbitrary<string>): fc.Arbitrary<Built> {
+  const conditions = fc.array(condition(column), { maxLength: 2 });
+  const columns = (min: number) => fc.uniqueArray(column, { minLength: min, maxLength: 2 });
   return fc.oneof(
-    fc.tuple(column, target).map(([s, t]) => make('RENAME', { sourceColumn: s, targetColumn: t })),
-    fc.tuple(column, target).map(([s, t]) => make('DUPLICATE', { sourceColumn: s, targetColumn: t })),
     fc
-      .uniqueArray(column, { minLength: 1, maxLength: 2 })
-      .map((cs) => make('DELETE', { sourceColumns: JSON.stringify(cs) })),
+      .tuple(fc.constantFrom('RENAME', 'DUPLICATE'), column, target)
+      .map(([op, s, t]) => built(op, { sourceColumn: s, targetColumn: t })),
+    columns(1).map((cs) => built('DELETE', { sourceColumns: JSON.stringify(cs) })),
     fc
-      .tuple(
-        column,
-        fc.constantFrom(
-          'byte',
-          'short',
-          'int',
-          'integer',
-          'long',
-          'float',
-          'double',
-          'decimal',
-          'string',
-          'boolean',
-          'date',
-          'timestamp',
-        ),
-      )
-      .map(([s, t]) => make('CHANGE_DATA_TYPE', { sourceColumn: s, columnDataType: t })),
+      .tuple(column, fc.constantFrom(...DATA_TYPES))
+      .map(([s, t]) => built('CHANGE_DATA_TYPE', { sourceColumn: s, columnDataType: t })),
     fc
-      .tuple(
-        fc.constantFrom(
-          'UPPER_CASE',
-          'LOWER_CASE',
-          'CAPITAL_CASE',
-          'FILL_WITH_NULL',
-          'FILL_WITH_EMPTY',
-          'REMOVE_MISSING',
-          'REMOVE_VALUES',
-        ),
-        column,
-        conditions,
-      )
-      .map(([op, s, cs]) => make(op, { sourceColumn: s }, cs)),
+      .tuple(fc.constantFrom(...ONE_COLUMN_OPERATIONS), column, conditions)
+      .map(([op, s, cs]) => built(op, { sourceColumn: s }, cs)),
     fc.tuple(column, value, value, conditions).map(([s, p, v, cs]) => ({
-      ...make('REPLACE_TEXT', { sourceColumn: s, pattern: p, value: v }, cs, [p, v.replaceAll('\\', '\\\\')]),
+      ...built('REPLACE_TEXT', { sourceColumn: s, pattern: p, value: v }, cs, [
+        p,
+        v.replaceAll('\\', '\\\\'),
+      ]),
       pattern: p,
     })),
     fc
       .tuple(column, value, conditions)
-      .map(([s, v, cs]) => make('FILL_WITH_CUSTOM', { sourceColumn: s, value: v }, cs, [v])),
-    fc.tuple(column, fc.uniqueArray(column, { maxLength: 2 })).map(([s, g]) =>
-      make('FILL_WITH_MOST_FREQUENT', {
+      .map(([s, v, cs]) => built('FILL_WITH_CUSTOM', { sourceColumn: s, value: v }, cs, [v])),
+    fc.tuple(column, columns(0)).map(([s, g]) =>
+      built('FILL_WITH_MOST_FREQUENT', {
         sourceColumn: s,
         ...(g.length > 0 ? { groupByColumns: JSON.stringify(g) } : {}),
       }),
@@ -247,44 +196,19 @@ function step(column: fc.Arbitrary<string>, target: fc.Arbitrary<string>): fc.Ar
     fc
       .tuple(fc.constantFrom('TRIM', 'YEAR'), fc.option(column, { nil: undefined }), value, target)
       .map(([op, s, v, t]) =>
-        make(
-          op,
-          { targetColumn: t, ...(s === undefined ? { value: v } : { sourceColumn: s }) },
-          [],
-          s === undefined ? [v] : [],
-        ),
+        s === undefined
+          ? built(op, { targetColumn: t, value: v }, [], [v])
+          : built(op, { targetColumn: t, sourceColumn: s }),
       ),
     fc
-      .tuple(
-        column,
-        fc.array(
-          fc.constantFrom(
-            'yyyy',
-            'yy',
-            'mm',
-            'dd',
-            'month',
-            'HH',
-            'MM',
-            'SS',
-            '-',
-            '/',
-            ' ',
-            ':',
-            '%',
-            "'",
-            '%Y',
-          ),
-          { minLength: 1, maxLength: 6 },
-        ),
-      )
-      .map(([s, parts]) => make('FORMAT_DATE', { sourceColumn: s, targetDateFormat: parts.join('') })),
+      .tuple(column, fc.array(fc.constantFrom(...DATE_FORMAT_PARTS), { minLength: 1, maxLength: 6 }))
+      .map(([s, parts]) => built('FORMAT_DATE', { sourceColumn: s, targetDateFormat: parts.join('') })),
     fc
-      .tuple(fc.uniqueArray(column, { minLength: 1, maxLength: 2 }), value)
+      .tuple(columns(1), value)
       .map(([cs, secret]) =>
-        make('CRYPTOGRAPHIC_HASH', { sourceColumns: JSON.stringify(cs), secretId: secret || 's' }),
+        built('CRYPTOGRAPHIC_HASH', { sourceColumns: JSON.stringify(cs), secretId: secret || 's' }),
       ),
-    fc.constant(make('DELETE_DUPLICATE_ROWS', {})),
+    fc.constant(built('DELETE_DUPLICATE_ROWS', {})),
   );
 }
 
@@ -362,42 +286,3 @@ export const recipeJson: fc.Arbitrary<unknown> = fc.oneof(
     { maxLength: 4 },
   ),
 );
-
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
-/** What a serialised DuckDB syntax tree reads, calls and names. */
-export function collectTree(node: Json) {
-  const found = {
-    tables: [] as string[],
-    functions: [] as string[],
-    columns: [] as string[],
-    aliases: [] as string[],
-    strings: [] as string[],
-  };
-  const visit = (n: Json): void => {
-    if (Array.isArray(n)) {
-      for (const item of n) visit(item);
-      return;
-    }
-    if (n === null || typeof n !== 'object') return;
-    if (n.type === 'BASE_TABLE') found.tables.push(String(n.table_name));
-    if (n.type === 'TABLE_FUNCTION') found.functions.push(`table function ${JSON.stringify(n.function)}`);
-    if (n.class === 'FUNCTION') found.functions.push(String(n.function_name));
-    if (n.class === 'COLUMN_REF' && Array.isArray(n.column_names))
-      found.columns.push(...n.column_names.map(String));
-    if (typeof n.alias === 'string' && n.alias !== '' && n.class !== undefined) found.aliases.push(n.alias);
-    const v = n.value;
-    if (
-      n.class === 'CONSTANT' &&
-      v &&
-      typeof v === 'object' &&
-      !Array.isArray(v) &&
-      !v.is_null &&
-      typeof v.value === 'string'
-    )
-      found.strings.push(v.value);
-    for (const child of Object.values(n)) if (child !== null && typeof child === 'object') visit(child);
-  };
-  visit(node);
-  return found;
-}

@@ -5,14 +5,8 @@ import { isAppError } from '../../src/errors.js';
 import { parseRecipe } from '../../src/etl/recipe.js';
 import { type ColumnSchema, compileRecipe } from '../../src/etl/recipe-compiler.js';
 import { fuzzParameters } from './fuzz-runs.js';
-import {
-  collectTree,
-  HOSTILE_TEXT,
-  RECIPE_FUNCTIONS,
-  type RecipeCase,
-  recipeCase,
-  recipeJson,
-} from './recipe-arbitraries.js';
+import { HOSTILE_TEXT, type RecipeCase, recipeCase, recipeJson } from './recipe-arbitraries.js';
+import { collectTree, RECIPE_FUNCTIONS } from './sql-tree.js';
 
 let instance: DuckDBInstance;
 let db: DuckDBConnection;

@@ -32,10 +32,11 @@ export function checkSource(columns: readonly ColumnSchema[]): void {
   const seen = new Set<string>();
   for (const { name } of columns) {
     const key = name.toLowerCase();
-    if (name === '' || seen.has(key)) {
+    // NUL cannot be quoted in SQL (nor stored in PostgreSQL); a CSV header can still carry one.
+    if (name === '' || seen.has(key) || name.includes('\0')) {
       throw badRequest(
         'ValidationException',
-        `The source schema has an empty or repeated column name ${JSON.stringify(name)}`,
+        `The source schema has an empty, repeated or NUL-containing column name ${JSON.stringify(name)}`,
       );
     }
     seen.add(key);

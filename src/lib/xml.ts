@@ -69,7 +69,14 @@ export function parseXml(text: string, arrays: readonly string[] = []): Record<s
     htmlEntities: false,
     isArray: (name) => arraySet.has(name),
   });
-  const parsed: unknown = parser.parse(text);
+  let parsed: unknown;
+  try {
+    parsed = parser.parse(text);
+  } catch (error) {
+    // The validator passes some documents the parser then refuses with a plain Error: nesting deeper than
+    // its limit, element names such as __proto__, a malformed processing instruction.
+    throw new XmlParseError(error instanceof Error ? error.message : 'the document could not be parsed');
+  }
   if (typeof parsed !== 'object' || parsed === null) throw new XmlParseError('empty document');
   return parsed as Record<string, unknown>;
 }

@@ -35,7 +35,10 @@ function incomplete(message: string): AppError {
  * A failure ends the stream with an error, so nothing downstream commits a half-verified body.
  */
 export class AwsChunkedDecoder extends Transform {
-  readonly trailers: Record<string, string> = {};
+  /** Null prototype: a trailer named `__proto__` is data like any other. */
+  readonly trailers: Record<string, string> = Object.create(null);
+  /** The trailer lines in the order sent, which is the order they are signed in. */
+  private readonly trailerLines: string[] = [];
   private state: State = 'size';
   private line: Buffer = Buffer.alloc(0);
   private remaining = 0;
@@ -180,16 +183,17 @@ export class AwsChunkedDecoder extends Transform {
     const name = text.slice(0, colon).trim().toLowerCase();
     const value = text.slice(colon + 1).trim();
     if (name === 'x-amz-trailer-signature') this.trailerSignature = value;
-    else this.trailers[name] = value;
+    else {
+      this.trailers[name] = value;
+      this.trailerLines.push(`${name}:${value}\n`);
+    }
   }
 
   private finish(): void {
     const signing = this.options.signing;
     if (signing) {
-      const canonical = Object.entries(this.trailers)
-        .map(([name, value]) => `${name}:${value}\n`)
-        .join('');
-      const hash = createHash('sha256').update(canonical).digest('hex');
+      // Not from the trailers record: its key order puts integer-like names first.
+      const hash = createHash('sha256').update(this.trailerLines.join('')).digest('hex');
       const text = `${ALGORITHM}-TRAILER\n${signing.amzDate}\n${signing.scope}\n${this.previousSignature}\n${hash}`;
       if (!this.trailerSignature || !signaturesEqual(hmacHex(signing.key, text), this.trailerSignature)) {
         throw authError(

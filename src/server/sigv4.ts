@@ -67,7 +67,9 @@ export function authError(failure: AuthFailure, message: string, fields?: Record
 const CREDENTIAL = /^([A-Za-z0-9]{16,128})\/(\d{8})\/([a-z0-9-]{1,32})\/([a-z0-9-]{1,32})\/aws4_request$/;
 const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 const SIGNATURE = /^[0-9a-f]{64}$/;
-const HEADER_LIST = /^[a-z0-9-]+(;[a-z0-9-]+)*$/;
+/** Header names are HTTP tokens (RFC 9110), lower-cased: `x-amz-meta-my_key` is as valid as `range`. */
+const HEADER_NAME = "[a-z0-9!#$%&'*+.^_`|~-]+";
+const HEADER_LIST = new RegExp(`^${HEADER_NAME}(;${HEADER_NAME})*$`);
 
 function parseCredential(value: string, failure: AuthFailure) {
   const match = CREDENTIAL.exec(value);
@@ -98,8 +100,20 @@ export function parseAmzDate(value: string): Date | undefined {
     number,
     number,
   ];
-  const date = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
-  return Number.isNaN(date.getTime()) || date.getUTCDate() !== d ? undefined : date;
+  // setUTCFullYear, not Date.UTC, which reads years 0-99 as 1900-1999; any field that rolled over
+  // (month 13, hour 24, 31 February) was out of range.
+  const date = new Date(0);
+  date.setUTCFullYear(y, mo - 1, d);
+  date.setUTCHours(h, mi, s);
+  const fields = [
+    date.getUTCFullYear(),
+    date.getUTCMonth() + 1,
+    date.getUTCDate(),
+    date.getUTCHours(),
+    date.getUTCMinutes(),
+    date.getUTCSeconds(),
+  ];
+  return fields.every((value, i) => value === [y, mo, d, h, mi, s][i]) ? date : undefined;
 }
 
 /** Parses `AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…`. */
@@ -166,14 +180,20 @@ export function parsePresignedQuery(query: QueryParams): SignatureParts {
   };
 }
 
-/** The canonical URI: each segment decoded then encoded; other services than S3 encode it a second time. */
+/**
+ * The canonical URI: each segment decoded then encoded. Other services than S3 normalise the path first, as
+ * SigV4 asks and the SDKs do (empty and '.' segments dropped, '..' removes its parent), and encode it twice.
+ */
 export function canonicalUri(rawPath: string, service: string): string {
-  const once = rawPath
-    .split('/')
-    .map((segment) => awsUriEncode(decodePathSegment(segment)))
-    .join('/');
-  if (service === 's3') return once || '/';
-  return once.split('/').map(awsUriEncode).join('/') || '/';
+  const once = (segment: string) => awsUriEncode(decodePathSegment(segment));
+  if (service === 's3') return rawPath.split('/').map(once).join('/') || '/';
+  const segments: string[] = [];
+  for (const segment of rawPath.split('/')) {
+    if (segment === '..') segments.pop();
+    else if (segment !== '' && segment !== '.') segments.push(segment);
+  }
+  const trailing = segments.length > 0 && rawPath.endsWith('/') ? '/' : '';
+  return `/${segments.map((segment) => awsUriEncode(once(segment))).join('/')}${trailing}`;
 }
 
 export function canonicalQuery(query: QueryParams, exclude?: string): string {
@@ -193,9 +213,11 @@ export function canonicalRequest(args: {
   signedHeaders: string[];
   payloadHash: string;
 }): string {
-  const headerLines = args.signedHeaders.map(
-    (name) => `${name}:${(args.headers(name) ?? '').trim().replace(/\s+/g, ' ')}\n`,
-  );
+  const headerLines = args.signedHeaders.map((name) => {
+    // Signed header names are the client's: looked up in a plain object, `constructor` finds a function.
+    const value = args.headers(name);
+    return `${name}:${(typeof value === 'string' ? value : '').trim().replace(/\s+/g, ' ')}\n`;
+  });
   return [
     args.method,
     args.uri,

@@ -44,7 +44,8 @@ function storedHeaders(req: ApiRequest): Record<string, string> {
 }
 
 function userMetadata(req: ApiRequest): Record<string, string> {
-  const metadata: Record<string, string> = {};
+  // Null prototype, so that x-amz-meta-__proto__ is stored like any other name.
+  const metadata: Record<string, string> = Object.create(null);
   for (const [name, value] of Object.entries(req.headers)) {
     if (name.startsWith('x-amz-meta-')) metadata[name.slice('x-amz-meta-'.length)] = value;
   }

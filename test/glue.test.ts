@@ -393,6 +393,54 @@ describe('crawlers', () => {
     ).toBe('InvalidInputException');
   });
 
+  it('matches GetTables expressions in linear time, and refuses what it cannot match', async () => {
+    await glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: 'patterns' } }));
+    for (const name of [`${'a'.repeat(40)}-`, 'parking_tickets', 'parking_2024'])
+      await glue.send(
+        new CreateTableCommand({
+          DatabaseName: 'patterns',
+          TableInput: { Name: name, StorageDescriptor: { Columns: [{ Name: 'x', Type: 'string' }] } },
+        }),
+      );
+    const names = async (Expression: string) =>
+      ((await glue.send(new GetTablesCommand({ DatabaseName: 'patterns', Expression }))).TableList ?? []).map(
+        (table) => table.Name,
+      );
+    // A backtracking matcher takes hours on this pattern and name; the server must answer at once.
+    expect(await names('(a+)+')).toEqual([]);
+    expect(await names('(a+)+-')).toEqual([`${'a'.repeat(40)}-`]);
+    expect((await names('parking.*')).sort()).toEqual(['parking_2024', 'parking_tickets']);
+    expect(await names('parking_(tickets|x)')).toEqual(['parking_tickets']);
+    expect(
+      await failure(glue.send(new GetTablesCommand({ DatabaseName: 'patterns', Expression: '(a' }))),
+    ).toBe('InvalidInputException');
+    expect(
+      await failure(
+        glue.send(new GetTablesCommand({ DatabaseName: 'patterns', Expression: 'a'.repeat(2049) })),
+      ),
+    ).toBe('InvalidInputException');
+  });
+
+  it('applies crawler exclusions in linear time', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'globs' }));
+    await put('globs', `lake/data/${'a'.repeat(900)}.csv`, 'id\n1\n');
+    await put('globs', 'lake/skip/x.csv', 'id\n2\n');
+    await glue.send(
+      new CreateCrawlerCommand({
+        Name: 'globs',
+        Role: 'arn:aws:iam::000000000000:role/crawler',
+        DatabaseName: 'globs',
+        // As a backtracking RegExp, the first pattern against that key takes longer than anyone waits.
+        Targets: {
+          S3Targets: [{ Path: 's3://globs/lake/', Exclusions: [`${'**a'.repeat(12)}**c`, 'skip/**'] }],
+        },
+      }),
+    );
+    await crawlAndWait('globs');
+    const { TableList } = await glue.send(new GetTablesCommand({ DatabaseName: 'globs' }));
+    expect(TableList?.map((table) => table.Name)).toEqual(['data']);
+  });
+
   it('works from the aws cli', async () => {
     const out = await awsCli(t.dataDir, t.url, ['glue', 'get-tables', '--database-name', 'vancouver_raw']);
     expect(out.code, out.stderr).toBe(0);

@@ -1,3 +1,4 @@
+import { RE2JS } from 're2js';
 import type { EngineLauncher } from '../engine/index.js';
 import type { Logger } from '../lib/logger.js';
 import type { StorageService } from '../storage/index.js';
@@ -48,7 +49,12 @@ export function tableNameOf(folder: string): string {
   );
 }
 
-function globToRegExp(glob: string): RegExp {
+/**
+ * A crawler exclusion (Glue's glob: `*` within a folder, `**` across folders, `?` one character) as a
+ * pattern matched by RE2: the glob is the client's, and a backtracking RegExp of many `**` would let one
+ * exclusion hold the event loop for hours.
+ */
+function globPattern(glob: string): RE2JS {
   let out = '';
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i] as string;
@@ -60,7 +66,7 @@ function globToRegExp(glob: string): RegExp {
     } else if (c === '?') out += '[^/]';
     else out += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
   }
-  return new RegExp(`^${out}$`);
+  return RE2JS.compile(out, RE2JS.DOTALL);
 }
 
 /**
@@ -74,12 +80,12 @@ async function findTables(
   prefixName: string,
 ): Promise<FoundTable[]> {
   const { bucket, prefix } = parseS3Url(path);
-  const excluded = exclusions.map(globToRegExp);
+  const excluded = exclusions.map(globPattern);
   const tables = new Map<string, FoundTable>();
   const rootName = tableNameOf(prefix.split('/').filter(Boolean).at(-1) ?? bucket);
   for await (const object of storage.listAll(bucket, prefix)) {
     const relative = object.key.slice(prefix.length);
-    if (!isDataKey(object.key) || object.size === 0 || excluded.some((e) => e.test(relative))) continue;
+    if (!isDataKey(object.key) || object.size === 0 || excluded.some((e) => e.matches(relative))) continue;
     const segments = relative.split('/');
     segments.pop();
     const first = segments[0];

@@ -58,6 +58,15 @@ function expectPrivate(root: string): void {
   }
 }
 
+/** A loopback port nothing listens on (it was free a moment ago). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
 const servers: ChildProcess[] = [];
 
 afterAll(() => {
@@ -274,5 +283,27 @@ describe('seawall CLI: the data directory', () => {
       `seawall serve: port ${port} on 127.0.0.1 is already in use by another program; choose a free port with --port N (with npm start: npm start -- --port N)`,
     );
     expect(existsSync(join(dir, 'seawall.lock'))).toBe(false);
+  });
+
+  it('query says in one line that no Seawall answers, and how to start or find one', async () => {
+    const port = await closedPort();
+    const keys = {
+      AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'secret',
+      AWS_EC2_METADATA_DISABLED: 'true',
+    };
+    const refused = runAs({ env: keys }, 'query', 'SELECT 1', '--endpoint-url', `http://127.0.0.1:${port}`);
+    expect(refused.code).toBe(1);
+    expectOneLine(refused.stderr);
+    expect(refused.stderr.trim()).toBe(
+      `seawall query: no Seawall answers at http://127.0.0.1:${port} (ECONNREFUSED); start one with: seawall serve --data-dir DIR (or npm start), or point at one with --data-dir DIR or --endpoint-url URL`,
+    );
+    const dir = await initialised();
+    const idle = run('query', 'SELECT 1', '--data-dir', dir);
+    expect(idle.code).toBe(1);
+    expectOneLine(idle.stderr);
+    expect(idle.stderr.trim()).toBe(
+      `seawall query: no Seawall is running on ${dir}; start one with: seawall serve --data-dir ${dir} (or npm start), or give --endpoint-url URL`,
+    );
   });
 });

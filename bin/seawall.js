@@ -1,4 +1,7 @@
 #!/usr/bin/env node
+// Everything Seawall creates is private to this user (files 0600, directories 0700): the data directory holds
+// the root key, secrets and every object's bytes. Set before anything is created, SQLite's files included.
+process.umask(0o077);
 // fsync and file reads run on libuv's thread pool; four threads (the default) leave concurrent uploads
 // queueing behind each other's fsyncs. Must be set before the pool is first used.
 process.env.UV_THREADPOOL_SIZE ??= '16';

@@ -11,6 +11,8 @@ export function dataDirLayout(dataDir: string) {
     credentials: join(dataDir, 'credentials'),
     awsConfig: join(dataDir, 'config'),
     log: join(dataDir, 'seawall.log'),
+    /** Held by the running server: its pid, port and endpoint (see data-dir-lock.ts). */
+    lock: join(dataDir, 'seawall.lock'),
   };
 }
 

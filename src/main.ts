@@ -1,4 +1,3 @@
-import { promises as fs } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism, totalmem } from 'node:os';
@@ -11,6 +10,8 @@ import {
 } from './catalog/index.js';
 import type { Config } from './config.js';
 import { dataDirLayout, exists, writeFileOnce } from './data-dir.js';
+import { claimDataDir } from './data-dir-claim.js';
+import { prepareDataDir } from './data-dir-modes.js';
 import { type MetadataDb, openMetadataDb } from './db/database.js';
 import { createEngineLauncher, type EngineLauncher } from './engine/index.js';
 import {
@@ -82,7 +83,7 @@ function createIam(db: MetadataDb, rootKey: Buffer, clock: Clock): IamService {
  */
 export async function initDataDir(config: Config): Promise<RootCredentials> {
   const layout = dataDirLayout(config.dataDir);
-  await fs.mkdir(layout.root, { recursive: true, mode: 0o700 });
+  await prepareDataDir(layout.root);
   await ensureRootKeyFile(layout.rootKey);
   const rootKey = await readRootKey(layout.rootKey);
   const db = await openStore(config);
@@ -132,8 +133,9 @@ export async function startSeawall(
   }
   const logger = options.logger ?? createLogger(config.logLevel);
   const clock = options.clock ?? systemClock;
-  const rootKey = await readRootKey(layout.rootKey);
-  const db = await openStore(config);
+  const claim = await claimDataDir(config, logger);
+  const rootKey = await claim.guard(readRootKey(layout.rootKey));
+  const db = await claim.guard(openStore(config));
   let server: Server | undefined;
   let launcher: EngineLauncher | undefined;
   try {
@@ -217,6 +219,7 @@ export async function startSeawall(
     const { port } = listening.address() as AddressInfo;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     const url = `http://${host}:${port}`;
+    await claim.listening(url, port);
     logger.info({ url }, 'seawall is serving');
     return {
       url,
@@ -239,12 +242,14 @@ export async function startSeawall(
         await athena.close();
         await engines.close();
         await db.close();
+        await claim.release();
       },
     };
   } catch (error) {
     server?.close();
     await launcher?.close();
     await db.close();
+    await claim.release();
     throw error;
   }
 }

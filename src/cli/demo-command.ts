@@ -4,6 +4,7 @@ import { loadVancouverDemo } from '../demo/pipeline.js';
 import { createLogger } from '../lib/logger.js';
 import { initDataDir, PROFILE, startSeawall } from '../main.js';
 import type { Command } from './commands.js';
+import { refuseIfRunning } from './preflight.js';
 import { configFrom } from './serve-commands.js';
 
 /** `seawall demo`: init + serve + the Vancouver datasets loaded, crawled, cleaned and queryable. */
@@ -24,6 +25,8 @@ export const demoCommand: Command = {
   async run({ values }, io) {
     const config = configFrom(values, io.env);
     const layout = dataDirLayout(config.dataDir);
+    // Before init touches anything: a second demo on the same directory says at once who runs it.
+    await refuseIfRunning(config.dataDir);
     const credentials = await initDataDir(config);
     const seawall = await startSeawall(config, {
       logger: createLogger(config.logLevel, { file: layout.log }),
@@ -52,7 +55,7 @@ export const demoCommand: Command = {
       );
       io.out(`Ready in ${((Date.now() - started) / 1000).toFixed(1)} s. Try:`);
       io.out(
-        `  node bin/seawall.js query "SELECT status, count(*) AS tickets FROM vancouver.parking_tickets GROUP BY status ORDER BY tickets DESC" --data-dir ${config.dataDir} --endpoint-url ${seawall.url}`,
+        `  node bin/seawall.js query "SELECT status, count(*) AS tickets FROM vancouver.parking_tickets GROUP BY status ORDER BY tickets DESC" --data-dir ${config.dataDir}`,
       );
       io.out(`  open ${seawall.url}/_seawall/console/ and sign in with the keys in ${layout.credentials}`);
     } catch (error) {

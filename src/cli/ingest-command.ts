@@ -1,5 +1,6 @@
 import { CreateBucketCommand, HeadBucketCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { ingestFromPortal, PortalError } from '../demo/portal.js';
+import { requestFailure } from './cli-errors.js';
 import { resolveTarget } from './client-target.js';
 import { CliError, type Command } from './commands.js';
 
@@ -8,9 +9,7 @@ async function ensureBucket(s3: S3Client, bucket: string, endpoint: string): Pro
   try {
     await s3.send(new HeadBucketCommand({ Bucket: bucket }));
   } catch (error) {
-    if (!(error instanceof S3ServiceException)) {
-      throw new CliError(`cannot reach ${endpoint}: ${(error as Error).message}`);
-    }
+    if (!(error instanceof S3ServiceException)) throw requestFailure(error, endpoint);
     if (error.$metadata.httpStatusCode !== 404) {
       throw new CliError(`bucket ${bucket}: ${error.name} (HTTP ${error.$metadata.httpStatusCode})`);
     }
@@ -24,7 +23,7 @@ export const ingestCommand: Command = {
   name: 'ingest',
   summary: "copy a dataset from an OpenDataSoft portal's CSV export into a bucket",
   usage:
-    'seawall ingest --portal URL --dataset ID [--where ODSQL] [--bucket raw] [--key KEY] [--timezone TZ] [--endpoint-url URL] [--data-dir DIR]',
+    'seawall ingest --portal URL --dataset ID [--where ODSQL] [--bucket raw] [--key KEY] [--timezone TZ] [--endpoint-url URL] [--data-dir DIR | --profile NAME]',
   options: {
     portal: { type: 'string' },
     dataset: { type: 'string' },
@@ -34,6 +33,7 @@ export const ingestCommand: Command = {
     timezone: { type: 'string' },
     'endpoint-url': { type: 'string' },
     'data-dir': { type: 'string' },
+    profile: { type: 'string' },
   },
   async run({ values }, io) {
     const flag = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
@@ -42,7 +42,7 @@ export const ingestCommand: Command = {
     if (!portalUrl || !datasetId) throw new CliError('--portal URL and --dataset ID are required');
     const bucket = flag('bucket') ?? 'raw';
     const key = flag('key') ?? `${datasetId}/${datasetId}.csv`;
-    const target = await resolveTarget(values, io.env);
+    const target = await resolveTarget(values, io.env, 's3');
     const s3 = new S3Client({
       endpoint: target.endpoint,
       region: target.region,

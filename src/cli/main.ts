@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config.js';
+import { DataDirError } from '../data-dir-errors.js';
+import { describeListenError } from './cli-errors.js';
 import { CliError, type CliIo, type Command } from './commands.js';
 import { demoCommand } from './demo-command.js';
 import { ingestCommand } from './ingest-command.js';
@@ -70,11 +72,14 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     }
     return await command.run({ values, positionals }, io);
   } catch (error) {
+    const listen = describeListenError(error);
     const expected =
+      listen !== undefined ||
       error instanceof CliError ||
       error instanceof ConfigError ||
+      error instanceof DataDirError ||
       (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-    io.err(`seawall ${name}: ${oneLine(error)}`);
+    io.err(`seawall ${name}: ${listen ?? oneLine(error)}`);
     if (!expected && process.env.SEAWALL_DEBUG) io.err(String((error as Error).stack));
     return 1;
   }

@@ -5,6 +5,7 @@ import {
   StartQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
 import { poll } from '../lib/poll.js';
+import { requestFailure } from './cli-errors.js';
 import { resolveTarget } from './client-target.js';
 import { CliError, type Command } from './commands.js';
 
@@ -34,13 +35,15 @@ function table(rows: (string | null)[][]): string {
 export const queryCommand: Command = {
   name: 'query',
   summary: 'run SQL through the Athena API of a running Seawall and print the rows',
-  usage: 'seawall query "SQL" [--database D] [--output table|csv|json] [--data-dir DIR] [--endpoint-url URL]',
+  usage:
+    'seawall query "SQL" [--database D] [--output table|csv|json] [--data-dir DIR | --profile NAME] [--endpoint-url URL]',
   positionals: true,
   options: {
     database: { type: 'string' },
     output: { type: 'string' },
     workgroup: { type: 'string' },
     'data-dir': { type: 'string' },
+    profile: { type: 'string' },
     'endpoint-url': { type: 'string' },
   },
   async run({ values, positionals }, io) {
@@ -48,7 +51,7 @@ export const queryCommand: Command = {
     if (sql === '') throw new CliError('give the SQL to run, in quotes');
     const output = (typeof values.output === 'string' ? values.output : 'table') as Output;
     if (!['table', 'csv', 'json'].includes(output)) throw new CliError('--output must be table, csv or json');
-    const target = await resolveTarget(values, io.env);
+    const target = await resolveTarget(values, io.env, 'athena');
     const athena = new AthenaClient({
       endpoint: target.endpoint,
       region: target.region,
@@ -65,8 +68,8 @@ export const queryCommand: Command = {
             ...(workgroup ? { WorkGroup: workgroup } : {}),
           }),
         )
-        .catch((error: Error) => {
-          throw new CliError(`${error.name}: ${error.message}`);
+        .catch((error: unknown) => {
+          throw requestFailure(error, target.endpoint);
         });
       const id = started.QueryExecutionId as string;
       const { QueryExecution } = await poll(

@@ -35,7 +35,7 @@ import { type CatalogTable, type TableInput, tableRelation } from '../src/catalo
 import { renameSteps, vancouverRecipe } from '../src/demo/recipes.js';
 import { createSyntheticStream } from '../src/demo/synthetic.js';
 import { compileRecipe, parseRecipe } from '../src/etl/index.js';
-import { queryRows, withDuckDb } from '../src/lib/duckdb.js';
+import { queryRows, withDuckDb } from './duckdb.js';
 import { poll } from '../src/lib/poll.js';
 import { quoteIdent, quoteLiteral } from '../src/lib/sql.js';
 import { ratio, serveSeawall } from './harness.js';

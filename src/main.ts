@@ -123,6 +123,8 @@ export async function startSeawall(
     clock?: Clock;
     athenaLimits?: Partial<AthenaLimits>;
     crawlTimeoutMs?: number;
+    /** What requests may buffer at once, in all (the server's default unless given). */
+    memoryBudgetBytes?: number;
   } = {},
 ): Promise<Seawall> {
   const layout = dataDirLayout(config.dataDir);
@@ -209,6 +211,7 @@ export async function startSeawall(
       clock,
       region: account.region,
       logger,
+      ...(options.memoryBudgetBytes !== undefined ? { memoryBudgetBytes: options.memoryBudgetBytes } : {}),
     });
     const listening = server;
     const engines = launcher;

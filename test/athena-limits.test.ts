@@ -11,7 +11,9 @@ import {
   StopQueryExecutionCommand,
   TagResourceCommand,
 } from '@aws-sdk/client-athena';
+import { CreateDatabaseCommand, GlueClient } from '@aws-sdk/client-glue';
 import { afterEach, describe, expect, it } from 'vitest';
+import { defaultResultsBucket } from '../src/query/index.js';
 import { QUERY_JOB } from '../src/query/query-job.js';
 import { athenaClient, athenaQuery, waitForQuery } from './helpers/athena.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
@@ -90,14 +92,15 @@ describe('Athena queries are bounded in time, memory and slots', () => {
   }, 120_000);
 
   it("fails a query that runs past its time limit with Athena's timeout error", async () => {
-    const { athena } = await start({ limits: { athenaLimits: { timeoutMs: 1500 } } });
-    const done = await waitForQuery(athena, await submit(athena, RUNAWAY));
+    const { t, athena } = await start({ limits: { athenaLimits: { timeoutMs: 1500 } } });
+    const id = await submit(athena, RUNAWAY);
+    const done = await waitForQuery(athena, id);
     expect(done.Status?.State).toBe('FAILED');
     expect(done.Status?.StateChangeReason).toMatch(
       /^Query timeout: the query ran longer than its limit of 1\.5 seconds\.$/,
     );
     expect(done.Status?.AthenaError).toMatchObject({ ErrorCategory: 1, ErrorType: 210 });
-    expect(await athenaQuery(athena, 'SELECT 1 AS one')).toEqual([['one'], ['1']]);
+    await until(async () => !t.seawall.runtime.isActive(QUERY_JOB, id), 'the query to let go of its slot');
   }, 120_000);
 
   it("takes a workgroup's time limit from its tag, and refuses workgroup settings it does not implement", async () => {
@@ -107,6 +110,11 @@ describe('Athena queries are bounded in time, memory and slots', () => {
       new CreateWorkGroupCommand({
         Name: 'dashboards',
         Description: 'Quick charts',
+        Configuration: {
+          ResultConfiguration: {
+            OutputLocation: `s3://${defaultResultsBucket(t.credentials.accountId, t.credentials.region)}/dashboards/`,
+          },
+        },
         Tags: [{ Key: 'seawall:query-timeout-seconds', Value: '1' }],
       }),
     );
@@ -141,6 +149,13 @@ describe('Athena queries are bounded in time, memory and slots', () => {
     expect(await refusal(athena.send(new CreateWorkGroupCommand({ Name: 'dashboards' })))).toBe(
       'InvalidRequestException: WorkGroup is already created',
     );
+    // A workgroup without a result location: each query must name one, as in Athena.
+    await athena.send(new CreateWorkGroupCommand({ Name: 'adhoc' }));
+    expect(
+      await refusal(
+        athena.send(new StartQueryExecutionCommand({ QueryString: 'SELECT 1', WorkGroup: 'adhoc' })),
+      ),
+    ).toMatch(/^InvalidRequestException: No output location provided/);
     expect(
       await refusal(
         athena.send(
@@ -184,6 +199,44 @@ describe('Athena queries are bounded in time, memory and slots', () => {
     );
     expect(await athenaQuery(athena, 'SELECT 2 AS two')).toEqual([['two'], ['2']]);
   }, 240_000);
+
+  it('answers SlowDown past the memory all requests may buffer, and serves again once it is free', async () => {
+    const { t, athena } = await start({ limits: { memoryBudgetBytes: 8 * 2 ** 20 } });
+    const id = await submit(athena, "SELECT repeat('x', 3000000) AS big");
+    expect((await waitForQuery(athena, id)).Status?.State).toBe('SUCCEEDED');
+    // A page of a 3 MB row holds about three times that while it is built: past the whole budget.
+    const noRetries = athenaClient(t, { maxAttempts: 1 });
+    const throttled = await noRetries.send(new GetQueryResultsCommand({ QueryExecutionId: id })).then(
+      () => 'answered',
+      (error: Error & { $metadata?: { httpStatusCode?: number } }) =>
+        `${error.name} ${error.$metadata?.httpStatusCode}`,
+    );
+    noRetries.destroy();
+    expect(throttled).toBe('ThrottlingException 503');
+    // A body larger than what is left is refused too, before it is read whole.
+    const glue = new GlueClient({
+      endpoint: t.url,
+      region: t.credentials.region,
+      credentials: { accessKeyId: t.credentials.accessKeyId, secretAccessKey: t.credentials.secretAccessKey },
+      maxAttempts: 1,
+    });
+    const large = await glue
+      .send(
+        new CreateDatabaseCommand({ DatabaseInput: { Name: 'big', Description: 'd'.repeat(9 * 2 ** 20) } }),
+      )
+      .then(
+        () => 'created',
+        (error: Error) => error.name,
+      );
+    expect(large).toBe('ThrottlingException');
+    // Nothing is held after those answers: small requests go through.
+    expect(
+      (await glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: 'small' } }))).$metadata
+        .httpStatusCode,
+    ).toBe(200);
+    glue.destroy();
+    expect(await athenaQuery(athena, 'SELECT 3 AS three')).toEqual([['three'], ['3']]);
+  }, 120_000);
 
   it('pages large results by size as well as by row count', async () => {
     const { athena } = await start();

@@ -13,6 +13,7 @@ import {
 import {
   CreateCrawlerCommand,
   GetCrawlerCommand,
+  GetTablesCommand,
   GlueClient,
   StartCrawlerCommand,
   StopCrawlerCommand,
@@ -119,6 +120,13 @@ describe('stopping background work', () => {
       );
     const done = await settled('stop-me');
     expect(done.LastCrawl?.Status).toBe('CANCELLED');
+    // Stopped before it went through the 150 tables it would have made.
+    const tables = await glue.send(new GetTablesCommand({ DatabaseName: 'stoppable' })).then(
+      (answer) => answer.TableList?.length ?? 0,
+      // Stopped before the crawl made its database.
+      (error: Error) => (error.name === 'EntityNotFoundException' ? 0 : Number.NaN),
+    );
+    expect(tables).toBeLessThan(150);
     expect(await errorName(glue.send(new StopCrawlerCommand({ Name: 'nope' })))).toBe(
       'EntityNotFoundException',
     );

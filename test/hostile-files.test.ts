@@ -186,6 +186,7 @@ describe('hostile files never take the server down', () => {
     await athena.send(
       new CreateWorkGroupCommand({
         Name: 'bombs',
+        Configuration: { ResultConfiguration: { OutputLocation: `s3://${BUCKET}/results/` } },
         Tags: [{ Key: 'seawall:query-timeout-seconds', Value: '20' }],
       }),
     );

@@ -13,7 +13,9 @@ import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 
 /** Far above the small limits the bare server gets, far below a test's own timeout. */
 const BOUND_MS = 5000;
-const LIMITS = { headersTimeoutMs: 300, keepAliveTimeoutMs: 300, idleTimeoutMs: 600, maxConnections: 64 };
+const LIMITS = { headersTimeoutMs: 300, keepAliveTimeoutMs: 300, idleTimeoutMs: 1500, maxConnections: 64 };
+/** The trickling upload writes this often: far inside the idle timeout, so only a stall of over a second breaks it. */
+const TRICKLE_MS = 100;
 
 let bare: BareServer;
 const connections: RawConnection[] = [];
@@ -80,7 +82,10 @@ describe('connections that stop sending are closed', () => {
 
 describe('slow but live uploads are not cut', () => {
   it('accepts a body that trickles in for longer than every timeout together', async () => {
-    const chunks = 24;
+    // Longer than the header, keep-alive and idle timeouts together.
+    const chunks =
+      Math.ceil((LIMITS.headersTimeoutMs + LIMITS.keepAliveTimeoutMs + LIMITS.idleTimeoutMs) / TRICKLE_MS) +
+      6;
     const headers = await signedHeaders(bare, {
       method: 'PUT',
       path: '/bucket/trickle',
@@ -106,7 +111,7 @@ describe('slow but live uploads are not cut', () => {
           clearInterval(tick);
           req.end();
         }
-      }, LIMITS.idleTimeoutMs / 6);
+      }, TRICKLE_MS);
     });
     expect(answer).toEqual({ status: 200, body: String(chunks) });
   });

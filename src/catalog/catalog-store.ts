@@ -152,18 +152,20 @@ export function createCatalogStore(db: Kysely<Database>) {
     findCrawler: (name: string) =>
       db.selectFrom('catalog_crawlers').selectAll().where('name', '=', name).executeTakeFirst(),
     listCrawlers: () => db.selectFrom('catalog_crawlers').selectAll().orderBy('name').execute(),
-    /** Moves a crawler from one state to another; false when it was not in `from`. */
+    /** Moves a crawler from one state to another (only while `runRef` is its run, if given); false when it was not. */
     async transitionCrawler(
       name: string,
       from: CrawlerRow['state'][],
       changes: Partial<CrawlerRow>,
+      runRef?: string,
     ): Promise<boolean> {
-      const result = await db
+      let update = db
         .updateTable('catalog_crawlers')
         .set(changes)
         .where('name', '=', name)
-        .where('state', 'in', from)
-        .executeTakeFirst();
+        .where('state', 'in', from);
+      if (runRef !== undefined) update = update.where('run_ref', '=', runRef);
+      const result = await update.executeTakeFirst();
       return Number(result.numUpdatedRows) > 0;
     },
     async deleteCrawler(name: string): Promise<boolean> {
@@ -177,7 +179,12 @@ export function createCatalogStore(db: Kysely<Database>) {
         .updateTable('catalog_crawlers')
         .set({ state: 'READY', last_crawl: lastCrawl })
         .where('state', '!=', 'READY')
-        .where('name', 'not in', db.selectFrom('jobs').select('ref').where('kind', '=', kind))
+        .where((eb) =>
+          eb.or([
+            eb('run_ref', 'is', null),
+            eb('run_ref', 'not in', db.selectFrom('jobs').select('ref').where('kind', '=', kind)),
+          ]),
+        )
         .execute();
     },
   };

@@ -2,7 +2,7 @@ import type { EngineLauncher } from '../engine/index.js';
 import { badRequest } from '../errors.js';
 import type { JobRuntime, JobStopped } from '../jobs/index.js';
 import type { Clock } from '../lib/clock.js';
-import { redactEnginePaths } from '../lib/duckdb.js';
+import { uuid } from '../lib/ids.js';
 import type { Logger } from '../lib/logger.js';
 import type { StorageService } from '../storage/index.js';
 import type { CatalogService } from './catalog-service.js';
@@ -11,10 +11,18 @@ import { type CrawlOutcome, crawl, type SkippedFile } from './crawler.js';
 import type { CrawlerInput } from './glue-shapes.js';
 
 export const CRAWL_JOB = 'glue-crawl';
+/** A crawl's job ref: the crawler's name, then a run id (names cannot hold a newline). */
+const REF_SEPARATOR = '\n';
+
+function crawlerOfRef(ref: string): string {
+  return ref.slice(0, ref.lastIndexOf(REF_SEPARATOR));
+}
 /** Glue crawlers have no time limit of their own; Seawall stops one that runs longer than this. */
 export const DEFAULT_CRAWL_TIMEOUT_MS = 60 * 60_000;
-/** How many crawls run at once. */
+/** How many crawls run at once; one that has run for a minute moves to a lane of two long ones. */
 const CRAWL_CONCURRENCY = 2;
+const LONG_CRAWLS = 2;
+const LONG_AFTER_MS = 60_000;
 
 export interface LastCrawl {
   Status: 'SUCCEEDED' | 'CANCELLED' | 'FAILED';
@@ -29,6 +37,7 @@ export interface LastCrawl {
 export interface CrawlerView {
   definition: CrawlerInput;
   state: CrawlerRow['state'];
+  runRef: string | null;
   lastCrawl?: LastCrawl;
   version: number;
   elapsedMs: number;
@@ -40,6 +49,7 @@ function toView(row: CrawlerRow): CrawlerView {
   return {
     definition: JSON.parse(row.definition) as CrawlerInput,
     state: row.state,
+    runRef: row.run_ref,
     ...(row.last_crawl ? { lastCrawl: JSON.parse(row.last_crawl) as LastCrawl } : {}),
     version: row.version,
     elapsedMs: row.elapsed_ms,
@@ -93,11 +103,15 @@ export function createCrawlerService(deps: {
     return JSON.stringify(crawl);
   }
 
-  async function run(name: string, signal: AbortSignal): Promise<void> {
+  async function run(ref: string, signal: AbortSignal): Promise<void> {
+    const name = crawlerOfRef(ref);
     const started = clock.now().getTime();
+    // A crawl stopped before it ran, or superseded, has nothing to do.
+    const row = await store.findCrawler(name);
+    if (row?.state !== 'RUNNING' || row.run_ref !== ref) return;
     let fields: Omit<LastCrawl, 'StartTime' | 'LogGroup' | 'LogStream' | 'MessagePrefix'>;
     try {
-      const crawler = await get(name);
+      const crawler = toView(row);
       const outcome = await crawl(
         { catalog: deps.catalog, storage: deps.storage, launcher: deps.launcher, logger, signal },
         crawler.definition,
@@ -111,29 +125,42 @@ export function createCrawlerService(deps: {
       else {
         if (!stopped) logger.warn({ err: error, crawler: name }, 'crawl failed');
         const message = stopped ? `The crawl was stopped: ${stopped.message}.` : (error as Error).message;
-        fields = { Status: 'FAILED', ErrorMessage: redactEnginePaths(message).slice(0, 2048) };
+        fields = { Status: 'FAILED', ErrorMessage: deps.storage.redactEnginePaths(message).slice(0, 2048) };
       }
     }
-    await store.transitionCrawler(name, ['RUNNING', 'STOPPING'], {
-      state: 'READY',
-      last_crawl: lastCrawl(name, started, fields),
-      elapsed_ms: clock.now().getTime() - started,
-    });
+    await store.transitionCrawler(
+      name,
+      ['RUNNING', 'STOPPING'],
+      {
+        state: 'READY',
+        last_crawl: lastCrawl(name, started, fields),
+        elapsed_ms: clock.now().getTime() - started,
+      },
+      ref,
+    );
   }
 
   deps.runtime.register({
     name: CRAWL_JOB,
     concurrency: CRAWL_CONCURRENCY,
+    longConcurrency: LONG_CRAWLS,
+    longAfterMs: LONG_AFTER_MS,
     run: ({ ref, signal }) => run(ref, signal),
-    async abandoned(name) {
+    async abandoned(ref) {
+      const name = crawlerOfRef(ref);
       const now = clock.now().getTime();
-      await store.transitionCrawler(name, ['RUNNING', 'STOPPING'], {
-        state: 'READY',
-        last_crawl: lastCrawl(name, now, {
-          Status: 'FAILED',
-          ErrorMessage: 'Seawall stopped while the crawl was running.',
-        }),
-      });
+      await store.transitionCrawler(
+        name,
+        ['RUNNING', 'STOPPING'],
+        {
+          state: 'READY',
+          last_crawl: lastCrawl(name, now, {
+            Status: 'FAILED',
+            ErrorMessage: 'Seawall stopped while the crawl was running.',
+          }),
+        },
+        ref,
+      );
     },
   });
 
@@ -155,6 +182,7 @@ export function createCrawlerService(deps: {
         name: input.Name,
         definition: JSON.stringify(input),
         state: 'READY',
+        run_ref: null,
         last_crawl: null,
         version: 1,
         elapsed_ms: 0,
@@ -173,10 +201,13 @@ export function createCrawlerService(deps: {
 
     async start(name: string): Promise<void> {
       await get(name);
-      if (!(await store.transitionCrawler(name, ['READY'], { state: 'RUNNING', elapsed_ms: 0 }))) {
+      const ref = `${name}${REF_SEPARATOR}${uuid()}`;
+      if (
+        !(await store.transitionCrawler(name, ['READY'], { state: 'RUNNING', elapsed_ms: 0, run_ref: ref }))
+      ) {
         throw badRequest('CrawlerRunningException', `Crawler with name ${name} has already started`);
       }
-      await deps.runtime.submit(CRAWL_JOB, name, { timeoutMs: deps.timeoutMs ?? DEFAULT_CRAWL_TIMEOUT_MS });
+      await deps.runtime.submit(CRAWL_JOB, ref, { timeoutMs: deps.timeoutMs ?? DEFAULT_CRAWL_TIMEOUT_MS });
     },
 
     /** StopCrawler: the crawler is STOPPING until its run has ended, then READY with a CANCELLED last crawl. */
@@ -184,16 +215,19 @@ export function createCrawlerService(deps: {
       const crawler = await get(name);
       if (crawler.state === 'STOPPING')
         throw badRequest('CrawlerStoppingException', `Crawler with name ${name} is stopping`);
-      if (!(await store.transitionCrawler(name, ['RUNNING'], { state: 'STOPPING' })))
+      const ref = crawler.runRef ?? '';
+      if (!(await store.transitionCrawler(name, ['RUNNING'], { state: 'STOPPING' }, ref)))
         throw badRequest('CrawlerNotRunningException', `Crawler with name ${name} isn't running`);
-      const outcome = await deps.runtime.cancel(CRAWL_JOB, name);
+      const outcome = await deps.runtime.cancel(CRAWL_JOB, ref);
       if (outcome !== 'stopping') {
-        // It never started: nothing will record its end but us.
+        // It never started: nothing will record its end but us (and its job, if it comes, finds it READY).
         const now = clock.now().getTime();
-        await store.transitionCrawler(name, ['STOPPING'], {
-          state: 'READY',
-          last_crawl: lastCrawl(name, now, { Status: 'CANCELLED' }),
-        });
+        await store.transitionCrawler(
+          name,
+          ['STOPPING'],
+          { state: 'READY', last_crawl: lastCrawl(name, now, { Status: 'CANCELLED' }) },
+          ref,
+        );
       }
     },
 

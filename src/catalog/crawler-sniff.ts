@@ -34,6 +34,12 @@ export type Sniffed = { columns: ColumnShape[]; csv?: CsvDialect };
 /** A file the crawler cannot read; the message says why, in the user's terms. */
 export class UnreadableFile extends Error {}
 
+/** An object listed for the crawl and deleted before it was read is skipped like any unreadable file. */
+function deletedMeanwhile(error: { code?: string }): never {
+  if (error.code === 'NoSuchKey') throw new UnreadableFile('the object was deleted during the crawl');
+  throw error;
+}
+
 function formatOfFile(key: string, head: Buffer): { format: DataFormat; gzip: boolean } {
   const gzip = key.endsWith('.gz') || (head[0] === 0x1f && head[1] === 0x8b);
   const base = key.replace(/\.gz$/, '').toLowerCase();
@@ -140,19 +146,18 @@ export function createSniffer(deps: {
       bucket: string,
       key: string,
     ): Promise<{ sniffed: Sniffed; format: DataFormat; gzip: boolean; synthetic: boolean }> {
-      const first = await deps.storage.openObject(bucket, key, (o) => ({
-        start: 0,
-        end: Math.min(o.size, 16) - 1,
-      }));
+      const first = await deps.storage
+        .openObject(bucket, key, (o) => ({ start: 0, end: Math.min(o.size, 16) - 1 }))
+        .catch(deletedMeanwhile);
       const head = Buffer.concat(await first.body.toArray());
       const { format, gzip } = formatOfFile(key, head);
-      const files = await deps.storage.filesForEngine(
-        format === 'parquet' ? [{ bucket, key, name: 'sample.parquet' }] : [],
-      );
+      const files = await deps.storage
+        .filesForEngine(format === 'parquet' ? [{ bucket, key, name: 'sample.parquet' }] : [])
+        .catch(deletedMeanwhile);
       const path = files.paths[0] ?? join(files.dir, `sample.${format}`);
       try {
         if (format !== 'parquet') {
-          const { body } = await deps.storage.openObject(bucket, key);
+          const { body } = await deps.storage.openObject(bucket, key).catch(deletedMeanwhile);
           await fs.writeFile(path, await sampleOf(body, gzip), { mode: 0o600 });
         }
         const sniffed = await sniff(await engine.get(), deps.signal, path, format);
@@ -163,6 +168,7 @@ export function createSniffer(deps: {
           synthetic: first.object.userMetadata['seawall-synthetic'] === 'true',
         };
       } catch (error) {
+        if (error instanceof UnreadableFile) throw error;
         if (deps.signal.aborted || !(error instanceof EngineFailure)) throw error;
         // DuckDB names the file it failed on; the engine's scratch path means nothing to the user (and is not theirs to see).
         throw new UnreadableFile((error.message.split('\n')[0] ?? 'unreadable').split(path).join(key));

@@ -218,6 +218,12 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0007-crawl-runs': {
+      async up(db: Kysely<unknown>) {
+        // Each crawl is a job of its own: a stop, or a crawl queued before a restart, names the run it means.
+        await db.schema.alterTable('catalog_crawlers').addColumn('run_ref', 'text').execute();
+      },
+    },
   };
 }
 

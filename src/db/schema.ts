@@ -77,6 +77,8 @@ export interface CatalogCrawlerTable {
   name: string;
   definition: string;
   state: 'READY' | 'RUNNING' | 'STOPPING';
+  /** The job ref of the crawl under way (or last started). */
+  run_ref: string | null;
   last_crawl: string | null;
   version: number;
   elapsed_ms: number;

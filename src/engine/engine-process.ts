@@ -39,6 +39,8 @@ export interface EngineResult extends AsyncIterable<Buffer> {
   readonly columns: ColumnInfo[];
   /** Rows read so far. */
   readonly rows: number;
+  /** Ends the result in the engine, if it is still open (a consumer that never read it must call this). */
+  close(): Promise<void>;
 }
 
 /** A request before it is numbered (Omit distributed over the union). */
@@ -55,7 +57,8 @@ export class EngineProcess {
   private readonly pending = new Map<number, Pending>();
   private stopReason: StopReason | undefined;
   private stderrTail = '';
-  /** Resolves once the process has exited, with why. */
+  private ended = false;
+  /** Resolves once the process has exited (or never started), with why. */
   readonly exited: Promise<EngineFailure>;
 
   constructor(
@@ -67,11 +70,19 @@ export class EngineProcess {
       this.stderrTail = (this.stderrTail + data.toString()).slice(-4096);
     });
     this.exited = new Promise((resolve) => {
-      child.once('exit', (code, signal) => {
-        const failure = this.failureOfExit(code, signal);
+      const end = (failure: EngineFailure) => {
+        if (this.ended) return;
+        this.ended = true;
         for (const pending of this.pending.values()) pending.reject(failure);
         this.pending.clear();
         resolve(failure);
+      };
+      child.once('exit', (code, signal) => end(this.failureOfExit(code, signal)));
+      // A process that could not be started (EAGAIN, EMFILE) never exits; a closed channel is followed by the
+      // exit. Either way the error must be handled here, or it would end the server.
+      child.on('error', (error) => {
+        if (child.pid === undefined)
+          end(new EngineFailure(`The engine could not be started: ${error.message}`, 'crashed'));
       });
     });
   }
@@ -81,7 +92,7 @@ export class EngineProcess {
   }
 
   get alive(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
+    return !this.ended && this.child.exitCode === null && this.child.signalCode === null;
   }
 
   /** What the worker printed last (for the server's log, never for users: it may name engine paths). */
@@ -101,7 +112,7 @@ export class EngineProcess {
       return new EngineFailure('The engine did not stop when asked and was ended.', 'interrupted');
     const how = signal ? `signal ${signal}` : `exit code ${code}`;
     return new EngineFailure(
-      `The engine stopped unexpectedly (${how}) while reading the data; a malformed or hostile input file can cause this.`,
+      `The engine stopped unexpectedly (${how}); a malformed or hostile input file can cause this.`,
       'crashed',
     );
   }
@@ -135,7 +146,12 @@ export class EngineProcess {
     if (!signal) return sent;
     let timer: NodeJS.Timeout | undefined;
     const onAbort = () => {
-      this.child.send({ id: this.nextId++, op: 'interrupt', target: target ?? id } satisfies EngineRequest);
+      // The engine may be gone already (its exit then fails the request); nothing to report here.
+      if (this.alive)
+        this.child.send(
+          { id: this.nextId++, op: 'interrupt', target: target ?? id } satisfies EngineRequest,
+          () => {},
+        );
       timer = setTimeout(() => this.stop('unresponsive'), INTERRUPT_GRACE_MS);
       timer.unref();
     };
@@ -174,13 +190,20 @@ export class EngineProcess {
     );
     const engine = this;
     let rows = 0;
+    let open = true;
+    const close = async () => {
+      if (!open) return;
+      open = false;
+      if (engine.alive)
+        await engine.send({ op: 'close-stream', stream: opened.stream }).catch(() => undefined);
+    };
     return {
       columns: opened.columns,
       get rows() {
         return rows;
       },
+      close,
       async *[Symbol.asyncIterator]() {
-        let finished = false;
         try {
           for (;;) {
             const page = await engine.interruptible<StreamPage>(
@@ -189,15 +212,15 @@ export class EngineProcess {
               opened.stream,
             );
             if (page.data === null) {
-              finished = true;
+              // The worker closed an exhausted result itself.
+              open = false;
               return;
             }
             rows += page.rows;
             yield Buffer.from(page.data.buffer, page.data.byteOffset, page.data.byteLength);
           }
         } finally {
-          if (!finished && engine.alive)
-            await engine.send({ op: 'close-stream', stream: opened.stream }).catch(() => undefined);
+          await close();
         }
       },
     };

@@ -72,9 +72,21 @@ export function createEngineLauncher(deps: { logger: Logger }) {
   }, WATCH_INTERVAL_MS);
   watchdog.unref();
 
+  function spawnSpare(): ChildProcess | undefined {
+    if (closed) return undefined;
+    const child = spawnWorker();
+    // A spare that cannot start is simply not there; the next launch forks its own.
+    child.on('error', (error) => {
+      deps.logger.warn({ err: error }, 'could not start a spare engine');
+      if (spare === child) spare = undefined;
+    });
+    return child;
+  }
+
   function takeWorker(): ChildProcess {
-    const child = spare && spare.exitCode === null && spare.signalCode === null ? spare : spawnWorker();
-    spare = closed ? undefined : spawnWorker();
+    const usable = spare && spare.pid !== undefined && spare.exitCode === null && spare.signalCode === null;
+    const child = usable && spare ? spare : spawnWorker();
+    spare = spawnSpare();
     return child;
   }
 

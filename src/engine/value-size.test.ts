@@ -60,6 +60,8 @@ describe('measureChunk', () => {
       "SELECT MAP {'key' || i: [i, i + 1]} AS m, ['x', 'yy']::VARCHAR[2] AS arr, INTERVAL 3 HOURS AS iv FROM range(10) t(i)",
       "SELECT union_value(str := repeat('u', 40)) AS u, uuid() AS id, 'ab'::BLOB AS b, [[repeat('q', 9)]] AS deep",
       "SELECT CASE WHEN i % 2 = 0 THEN NULL ELSE {'a': repeat('n', 300)} END AS maybe FROM range(5) t(i)",
+      "SELECT repeat('10', 500 + i)::BIT AS bits, repeat('ab', 100 + i)::BLOB AS b, [repeat('1', 64)::BIT] AS l FROM range(4) t(i)",
+      "SELECT ('1' || repeat('9', 200 + i))::BIGNUM AS big FROM range(3) t(i)",
     ];
     for (const sql of queries) {
       const { measured, printed } = await measure(sql);

@@ -42,14 +42,26 @@ function zeroNulls(vector: Vector, count: number, out: Float64Array): void {
   for (let i = 0; i < count; i++) if (!isValid(mask, i)) out[i] = 0;
 }
 
-/** Byte lengths of string_t values (VARCHAR, BLOB, BIT, BIGNUM, GEOMETRY), read without decoding them. */
-function stringSizes(vector: Vector, count: number, out: Float64Array): void {
+/**
+ * How much longer than its stored bytes a string_t value prints: BLOB as hex (2 characters a byte), BIT as
+ * '0'/'1' (8 a byte), BIGNUM in decimal (under 2.5 digits a byte), GEOMETRY as text (a double, 8 bytes, prints
+ * in at most 24 characters).
+ */
+const PRINTED_PER_BYTE: Partial<Record<DuckDBTypeId, number>> = {
+  [DuckDBTypeId.BLOB]: 2,
+  [DuckDBTypeId.BIT]: 8,
+  [DuckDBTypeId.BIGNUM]: 3,
+  [DuckDBTypeId.GEOMETRY]: 4,
+};
+
+/** Printed sizes of string_t values (VARCHAR, BLOB, BIT, BIGNUM, GEOMETRY), from lengths read without decoding. */
+function stringSizes(vector: Vector, count: number, out: Float64Array, perByte: number): void {
   const data = bindings.vector_get_data(vector, count * STRING_T_BYTES);
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const mask = validity(vector, count);
   for (let i = 0; i < count; i++) {
     // A NULL's string_t is not initialised; its length means nothing.
-    out[i] = isValid(mask, i) ? view.getUint32(i * STRING_T_BYTES, true) + 2 : 0;
+    out[i] = isValid(mask, i) ? view.getUint32(i * STRING_T_BYTES, true) * perByte + 2 : 0;
   }
 }
 
@@ -115,7 +127,7 @@ export function vectorSizes(vector: Vector, type: DuckDBType, count: number, out
     case DuckDBTypeId.BIT:
     case DuckDBTypeId.BIGNUM:
     case DuckDBTypeId.GEOMETRY:
-      stringSizes(vector, count, out);
+      stringSizes(vector, count, out, PRINTED_PER_BYTE[type.typeId] ?? 1);
       return;
     case DuckDBTypeId.LIST:
     case DuckDBTypeId.MAP:

@@ -1,7 +1,6 @@
 import { AppError, badRequest } from '../errors.js';
 import type { JobRuntime, JobStopped } from '../jobs/index.js';
 import type { Clock } from '../lib/clock.js';
-import { redactEnginePaths } from '../lib/duckdb.js';
 import { uuid } from '../lib/ids.js';
 import type { Logger } from '../lib/logger.js';
 import type { EtlStore, JobRunRow, RecipeRow } from './etl-store.js';
@@ -76,7 +75,7 @@ export function createDatabrewService(deps: {
     if (!(error instanceof AppError)) logger.warn({ err: error }, 'recipe job failed');
     return {
       state: 'FAILED',
-      error_message: redactEnginePaths(message.split('\n')[0] ?? 'failed').slice(0, 4096),
+      error_message: deps.job.storage.redactEnginePaths(message.split('\n')[0] ?? 'failed').slice(0, 4096),
     };
   }
 
@@ -117,7 +116,10 @@ export function createDatabrewService(deps: {
 
   deps.runtime.register({
     name: RECIPE_JOB,
+    // One job at a time uses the machine; one that has run for a minute moves aside for the next, up to two.
     concurrency: deps.concurrency ?? 1,
+    longConcurrency: 2,
+    longAfterMs: 60_000,
     run: ({ ref, signal }) => execute(ref, signal),
     async abandoned(runId) {
       const row = await store.findRunById(runId);

@@ -1,7 +1,7 @@
 import { createReadStream, promises as fs } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, relative, sep } from 'node:path';
-import { type CatalogService, isDataKey, openTableForEngine, parseS3Url } from '../catalog/index.js';
+import { type CatalogService, parseS3Url } from '../catalog/index.js';
 import type { EngineLauncher, EngineProcess } from '../engine/index.js';
 import { badRequest } from '../errors.js';
 import { quoteIdent, quoteList, quoteLiteral } from '../lib/sql.js';
@@ -9,6 +9,7 @@ import type { StorageService } from '../storage/index.js';
 import { registerOutput } from './job-output.js';
 import type { Recipe } from './recipe.js';
 import { compileRecipe } from './recipe-compiler.js';
+import { FORMATS, openSource, type Source } from './recipe-source.js';
 
 export interface DatasetDefinition {
   Format?: string;
@@ -60,99 +61,28 @@ export interface RecipeJobDeps {
   hashKey(variable: string): Buffer;
 }
 
-interface Source {
-  relation: string;
-  columns: { name: string; type: string }[];
-  paths: string[];
-  synthetic: boolean;
-  release(): Promise<void>;
-}
-
 /** A recipe job's engine: DuckDB's memory_limit, and how much it may spill to disk. */
 const JOB_MEMORY_MB = 4096;
 const JOB_SPILL_MB = 16 * 1024;
-
-const FORMATS: Record<string, { copy: string; extension: string }> = {
-  PARQUET: { copy: 'parquet', extension: 'parquet' },
-  CSV: { copy: 'csv', extension: 'csv' },
-  JSON: { copy: 'json', extension: 'json' },
-};
-
-async function openSource(
-  deps: RecipeJobDeps,
-  engine: EngineProcess,
-  dataset: DatasetDefinition,
-  signal: AbortSignal,
-): Promise<Source> {
-  const catalogInput = dataset.Input.DataCatalogInputDefinition;
-  if (catalogInput) {
-    const table = await openTableForEngine(deps, catalogInput.DatabaseName, catalogInput.TableName);
-    const definition = await deps.catalog.getTable(catalogInput.DatabaseName, catalogInput.TableName);
-    return { ...table, synthetic: definition.definition.Parameters?.['seawall.synthetic'] === 'true' };
-  }
-  const s3 = dataset.Input.S3InputDefinition;
-  if (!s3)
-    throw badRequest(
-      'ValidationException',
-      'The dataset has no S3InputDefinition or DataCatalogInputDefinition.',
-    );
-  const entries: { bucket: string; key: string; name: string }[] = [];
-  const format = (dataset.Format ?? 'CSV').toUpperCase();
-  const extension = (FORMATS[format] ?? FORMATS.CSV)?.extension;
-  for await (const object of deps.storage.listAll(s3.Bucket, s3.Key ?? '')) {
-    if (isDataKey(object.key) && object.size > 0)
-      entries.push({
-        bucket: s3.Bucket,
-        key: object.key,
-        name: `in${entries.length}.${extension}${object.key.endsWith('.gz') ? '.gz' : ''}`,
-      });
-  }
-  if (entries.length === 0)
-    throw badRequest('ValidationException', `No data found at s3://${s3.Bucket}/${s3.Key ?? ''}.`);
-  const files = await deps.storage.filesForEngine(entries);
-  const list = quoteList(files.paths);
-  const csv = dataset.FormatOptions?.Csv;
-  const relation =
-    format === 'PARQUET'
-      ? `read_parquet(${list}, union_by_name=true)`
-      : format === 'JSON'
-        ? `read_json(${list}, format=${quoteLiteral(dataset.FormatOptions?.Json?.MultiLine ? 'array' : 'newline_delimited')})`
-        : `read_csv(${list}${csv?.Delimiter ? `, delim=${quoteLiteral(csv.Delimiter)}` : ''}${csv?.HeaderRow === false ? ', header=false' : ''})`;
-  const described = await engine
-    .rows(`DESCRIBE SELECT * FROM ${relation}`, { signal })
-    .catch(async (error: Error) => {
-      await files.release();
-      throw badRequest(
-        'ValidationException',
-        `The dataset's files could not be read: ${error.message.split(files.dir).join('')}`,
-      );
-    });
-  return {
-    relation,
-    columns: described.map((r) => ({ name: String(r.column_name), type: String(r.column_type) })),
-    paths: files.paths,
-    synthetic: false,
-    release: () => files.release(),
-  };
-}
 
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await fs.readdir(dir, { recursive: true, withFileTypes: true });
   return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
 }
 
-/**
- * Runs a recipe job: the dataset's rows through the compiled recipe, written by DuckDB as (Hive-partitioned)
- * files, stored as objects under the output location, then registered as a catalog table with partitions.
- */
-export async function runRecipeJob(
-  deps: RecipeJobDeps,
-  job: RecipeJobDefinition,
-  dataset: DatasetDefinition,
-  recipe: Recipe,
-  runId: string,
-  signal: AbortSignal,
-): Promise<RecipeJobOutcome> {
+interface ResolvedOutput {
+  output: JobOutput;
+  catalogOutput: NonNullable<RecipeJobDefinition['DataCatalogOutputs']>[number] | undefined;
+  format: { copy: string; extension: string };
+  compression: string;
+  partitionBy: string[];
+  location: string;
+  bucket: string;
+  prefix: string;
+}
+
+/** Where and how a job writes: its output (or its catalog output's location), format and compression. */
+function resolveOutput(job: RecipeJobDefinition): ResolvedOutput {
   const catalogOutput = job.DataCatalogOutputs?.[0];
   const output: JobOutput | undefined =
     job.Outputs?.[0] ??
@@ -173,9 +103,126 @@ export async function runRecipeJob(
   const compression = (
     output.CompressionFormat ?? (format.copy === 'parquet' ? 'SNAPPY' : 'NONE')
   ).toLowerCase();
-  const partitionBy = output.PartitionColumns ?? [];
   const location = `s3://${output.Location.Bucket}/${output.Location.Key ?? ''}`;
   const { bucket, prefix } = parseS3Url(location);
+  return {
+    output,
+    catalogOutput,
+    format,
+    compression,
+    partitionBy: output.PartitionColumns ?? [],
+    location,
+    bucket,
+    prefix,
+  };
+}
+
+/**
+ * Compiles the recipe over the dataset and has DuckDB write the result into `outDir`, in an engine that can
+ * read only the dataset's files and write only the job's scratch directory. Answers the rows written.
+ */
+async function transform(
+  deps: RecipeJobDeps,
+  engine: EngineProcess,
+  source: Source,
+  recipe: Recipe,
+  target: ResolvedOutput,
+  paths: { scratch: string; outDir: string; runId: string },
+  signal: AbortSignal,
+): Promise<{ rows: number; compiled: ReturnType<typeof compileRecipe> }> {
+  const { format, compression, partitionBy } = target;
+  const compiled = compileRecipe(recipe, { relation: source.relation, columns: source.columns });
+  for (const name of partitionBy) {
+    if (!compiled.columns.some((c) => c.name === name))
+      throw badRequest(
+        'ValidationException',
+        `Partition column ${name} is not a column of the recipe's output.`,
+      );
+  }
+  const setup = [
+    `SET allowed_paths = ${quoteList(source.paths)}`,
+    // The job's own scratch directory: its output and DuckDB's spill files, nothing else.
+    `SET allowed_directories = ${quoteList([paths.scratch])}`,
+    'SET enable_external_access = false',
+    ...compiled.variables.map(
+      (v) =>
+        `SET VARIABLE ${quoteIdent(v)} = from_base64(${quoteLiteral(deps.hashKey(v).toString('base64'))})`,
+    ),
+    'SET lock_configuration = true',
+  ];
+  for (const statement of setup) await engine.rows(statement, { signal });
+  const options = [
+    `FORMAT ${format.copy}`,
+    ...(compression !== 'none' ? [`COMPRESSION ${quoteLiteral(compression)}`] : []),
+    ...(partitionBy.length > 0
+      ? [`PARTITION_BY (${partitionBy.map(quoteIdent).join(', ')})`, 'OVERWRITE_OR_IGNORE']
+      : []),
+    `FILENAME_PATTERN ${quoteLiteral(`part-${paths.runId}-{i}`)}`,
+  ];
+  await fs.mkdir(paths.outDir, { recursive: true });
+  const file =
+    partitionBy.length > 0 ? paths.outDir : join(paths.outDir, `part-${paths.runId}-0.${format.extension}`);
+  const [copied] = await engine.rows(
+    `COPY (${compiled.sql}) TO ${quoteLiteral(file)} (${options.join(', ')})`,
+    { signal },
+  );
+  return { rows: Number(Object.values(copied ?? {})[0] ?? 0), compiled };
+}
+
+/**
+ * Stores the files the engine wrote as objects under the output location (and, with Overwrite, removes what
+ * else was there). A stopped job stops between files.
+ */
+async function storeFiles(
+  deps: RecipeJobDeps,
+  outDir: string,
+  target: ResolvedOutput,
+  synthetic: boolean,
+  signal: AbortSignal,
+): Promise<{ written: Set<string>; bytes: number }> {
+  const { bucket, prefix } = target;
+  const written = new Set<string>();
+  let bytes = 0;
+  for (const file of await filesUnder(outDir)) {
+    signal.throwIfAborted();
+    const key = `${prefix}${relative(outDir, file).split(sep).join('/')}`;
+    const stat = await fs.stat(file);
+    await deps.storage.putObject({
+      bucket,
+      key,
+      body: createReadStream(file),
+      contentType: 'application/octet-stream',
+      userMetadata: synthetic ? { 'seawall-synthetic': 'true' } : {},
+      headers: {},
+    });
+    written.add(key);
+    bytes += stat.size;
+  }
+  if (target.output.Overwrite ?? false) {
+    const stale: string[] = [];
+    for await (const object of deps.storage.listAll(bucket, prefix))
+      if (!written.has(object.key)) stale.push(object.key);
+    for (const key of stale) {
+      signal.throwIfAborted();
+      await deps.storage.deleteObject(bucket, key);
+    }
+  }
+  return { written, bytes };
+}
+
+/**
+ * Runs a recipe job: the dataset's rows through the compiled recipe, written by DuckDB as (Hive-partitioned)
+ * files, stored as objects under the output location, then registered as a catalog table with partitions.
+ */
+export async function runRecipeJob(
+  deps: RecipeJobDeps,
+  job: RecipeJobDefinition,
+  dataset: DatasetDefinition,
+  recipe: Recipe,
+  runId: string,
+  signal: AbortSignal,
+): Promise<RecipeJobOutcome> {
+  const target = resolveOutput(job);
   const started = performance.now();
   const scratch = await deps.storage.filesForEngine([]);
   const outDir = join(scratch.dir, 'out');
@@ -188,97 +235,55 @@ export async function runRecipeJob(
       tempDirectory: join(scratch.dir, 'spill'),
       maxTempMb: JOB_SPILL_MB,
     });
-    let rows: number;
-    let compiled: ReturnType<typeof compileRecipe>;
+    let transformed: Awaited<ReturnType<typeof transform>>;
     try {
       source = await openSource(deps, engine, dataset, signal);
-      compiled = compileRecipe(recipe, { relation: source.relation, columns: source.columns });
-      for (const name of partitionBy) {
-        if (!compiled.columns.some((c) => c.name === name))
-          throw badRequest(
-            'ValidationException',
-            `Partition column ${name} is not a column of the recipe's output.`,
-          );
-      }
-      const setup = [
-        `SET allowed_paths = ${quoteList(source.paths)}`,
-        // The job's own scratch directory: its output and DuckDB's spill files, nothing else.
-        `SET allowed_directories = ${quoteList([scratch.dir])}`,
-        'SET enable_external_access = false',
-        ...compiled.variables.map(
-          (v) =>
-            `SET VARIABLE ${quoteIdent(v)} = from_base64(${quoteLiteral(deps.hashKey(v).toString('base64'))})`,
-        ),
-        'SET lock_configuration = true',
-      ];
-      for (const statement of setup) await engine.rows(statement, { signal });
-      const options = [
-        `FORMAT ${format.copy}`,
-        ...(compression !== 'none' ? [`COMPRESSION ${quoteLiteral(compression)}`] : []),
-        ...(partitionBy.length > 0
-          ? [`PARTITION_BY (${partitionBy.map(quoteIdent).join(', ')})`, 'OVERWRITE_OR_IGNORE']
-          : []),
-        `FILENAME_PATTERN ${quoteLiteral(`part-${runId}-{i}`)}`,
-      ];
-      await fs.mkdir(outDir, { recursive: true });
-      const target = partitionBy.length > 0 ? outDir : join(outDir, `part-${runId}-0.${format.extension}`);
-      const [copied] = await engine.rows(
-        `COPY (${compiled.sql}) TO ${quoteLiteral(target)} (${options.join(', ')})`,
-        { signal },
+      transformed = await transform(
+        deps,
+        engine,
+        source,
+        recipe,
+        target,
+        { scratch: scratch.dir, outDir, runId },
+        signal,
       );
-      rows = Number(Object.values(copied ?? {})[0] ?? 0);
     } finally {
       await engine.close();
     }
-
-    const transformed = performance.now();
-    const written = new Set<string>();
-    let bytes = 0;
-    for (const file of await filesUnder(outDir)) {
-      const key = `${prefix}${relative(outDir, file).split(sep).join('/')}`;
-      const stat = await fs.stat(file);
-      await deps.storage.putObject({
-        bucket,
-        key,
-        body: createReadStream(file),
-        contentType: 'application/octet-stream',
-        userMetadata: source?.synthetic ? { 'seawall-synthetic': 'true' } : {},
-        headers: {},
-      });
-      written.add(key);
-      bytes += stat.size;
-    }
-    if (output.Overwrite ?? false) {
-      const stale: string[] = [];
-      for await (const object of deps.storage.listAll(bucket, prefix))
-        if (!written.has(object.key)) stale.push(object.key);
-      for (const key of stale) await deps.storage.deleteObject(bucket, key);
-    }
+    const afterTransform = performance.now();
+    const { written, bytes } = await storeFiles(deps, outDir, target, source.synthetic, signal);
     const stored = performance.now();
-    let table: string | undefined;
-    if (catalogOutput) {
-      table = await registerOutput(
-        deps,
-        catalogOutput,
-        location,
-        compiled.columns,
-        partitionBy,
-        [...written].map((k) => k.slice(prefix.length)),
-        {
-          recipe: job.RecipeReference.Name,
-          rows,
-          synthetic: source?.synthetic ?? false,
-          format: format.copy,
-          compression,
-        },
-      );
-    }
+    signal.throwIfAborted();
+    const table = target.catalogOutput
+      ? await registerOutput(
+          deps,
+          target.catalogOutput,
+          target.location,
+          transformed.compiled.columns,
+          target.partitionBy,
+          [...written].map((k) => k.slice(target.prefix.length)),
+          {
+            recipe: job.RecipeReference.Name,
+            rows: transformed.rows,
+            synthetic: source.synthetic,
+            format: target.format.copy,
+            compression: target.compression,
+          },
+        )
+      : undefined;
     const timings = {
-      transformMs: Math.round(transformed - started),
-      storeMs: Math.round(stored - transformed),
+      transformMs: Math.round(afterTransform - started),
+      storeMs: Math.round(stored - afterTransform),
       registerMs: Math.round(performance.now() - stored),
     };
-    return { timings, rows, files: written.size, bytes, location, ...(table ? { table } : {}) };
+    return {
+      timings,
+      rows: transformed.rows,
+      files: written.size,
+      bytes,
+      location: target.location,
+      ...(table ? { table } : {}),
+    };
   } finally {
     await (source as Source | undefined)?.release();
     await scratch.release();

@@ -58,17 +58,24 @@ function fakeKind(options: Partial<JobKind> = {}) {
   return { kind, events, release: (ref: string) => release.get(ref)?.() };
 }
 
-const tick = (ms = 20) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Waits until `events` shows what is expected: no fixed sleeps, so a slow machine only makes it slower. */
+async function until(events: string[], expected: string[]): Promise<void> {
+  for (let waited = 0; waited < 10_000; waited += 5) {
+    if (expected.every((event) => events.includes(event))) return;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error(`never saw ${expected.join(', ')}; saw ${events.join(', ')}`);
+}
 
 describe('the job runtime', () => {
   it('runs at most `concurrency` jobs of a kind, in submission order', async () => {
     const fake = fakeKind({ concurrency: 2 });
     runtime.register(fake.kind);
     for (const ref of ['a', 'b', 'c']) await runtime.submit('fake', ref, { timeoutMs: 60_000 });
-    await tick();
+    await until(fake.events, ['start a', 'start b']);
     expect(fake.events).toEqual(['start a', 'start b']);
     fake.release('a');
-    await tick();
+    await until(fake.events, ['start c']);
     expect(fake.events).toEqual(['start a', 'start b', 'done a', 'start c']);
     fake.release('b');
     fake.release('c');
@@ -79,11 +86,11 @@ describe('the job runtime', () => {
     const fake = fakeKind({ concurrency: 1, longConcurrency: 1, longAfterMs: 50 });
     runtime.register(fake.kind);
     for (const ref of ['long1', 'long2', 'short']) await runtime.submit('fake', ref, { timeoutMs: 60_000 });
-    await tick(150);
     // long1 moved to the long lane, so long2 started; long2 cannot move (the lane is full), so short waits.
+    await until(fake.events, ['start long2']);
     expect(fake.events).toEqual(['start long1', 'start long2']);
     fake.release('long1');
-    await tick(150);
+    await until(fake.events, ['start short']);
     expect(fake.events).toEqual(['start long1', 'start long2', 'done long1', 'start short']);
     fake.release('long2');
     fake.release('short');
@@ -97,7 +104,7 @@ describe('the job runtime', () => {
     await runtime.submit('fake', 'queued', { timeoutMs: 60_000 });
     await runtime.submit('fake', 'next', { timeoutMs: 60_000 });
     expect(await runtime.cancel('fake', 'queued')).toBe('dequeued');
-    await tick(120);
+    await until(fake.events, ['start next']);
     expect(fake.events).toEqual(['start slow', 'stopped slow: timeout', 'start next']);
     expect(await runtime.cancel('fake', 'next')).toBe('stopping');
     await runtime.idle();
@@ -111,7 +118,7 @@ describe('the job runtime', () => {
     runtime.register(fake.kind);
     await runtime.submit('fake', 'running', { timeoutMs: 60_000 });
     await runtime.submit('fake', 'waiting', { timeoutMs: 60_000 });
-    await tick();
+    await until(fake.events, ['start running']);
     // A crash: the process is gone without closing anything; the queue is what the store says.
     const rows = await createJobStore(db.db).all();
     expect(rows.map((r) => [r.ref, r.state])).toEqual([
@@ -123,7 +130,7 @@ describe('the job runtime', () => {
     const after = fakeKind({ concurrency: 1 });
     runtime.register(after.kind);
     await runtime.recover();
-    await tick();
+    await until(after.events, ['start waiting']);
     expect(after.events).toEqual(['abandoned running', 'start waiting']);
     after.release('waiting');
     await runtime.idle();
@@ -136,7 +143,7 @@ describe('the job runtime', () => {
     runtime.register(fake.kind);
     await runtime.submit('fake', 'one', { timeoutMs: 60_000 });
     await runtime.submit('fake', 'two', { timeoutMs: 60_000 });
-    await tick();
+    await until(fake.events, ['start one']);
     await runtime.close();
     expect(fake.events).toEqual(['start one', 'stopped one: shutdown']);
     expect((await createJobStore(db.db).all()).map((r) => [r.ref, r.state])).toEqual([['two', 'QUEUED']]);

@@ -29,6 +29,22 @@ export class JobStopped extends Error {
   }
 }
 
+/** Node's timers hold at most 2^31-1 ms (about 24.8 days); a longer delay would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A timer for any delay: a longer one than Node allows is armed again for what remains. */
+function timer(run: () => void, ms: number): { clear(): void } {
+  let handle: NodeJS.Timeout;
+  const arm = (remaining: number) => {
+    handle = setTimeout(
+      () => (remaining > MAX_TIMER_MS ? arm(remaining - MAX_TIMER_MS) : run()),
+      Math.min(remaining, MAX_TIMER_MS),
+    );
+  };
+  arm(ms);
+  return { clear: () => clearTimeout(handle) };
+}
+
 export interface JobContext {
   ref: string;
   /** Aborted with a JobStopped when the job is cancelled, times out or the server shuts down. */
@@ -55,7 +71,8 @@ export interface JobKind {
 interface Running {
   controller: AbortController;
   lane: 'short' | 'long';
-  startedAt: number;
+  /** Set when it has run for `longAfterMs`: it may move to the long lane when there is room. */
+  long: boolean;
   done: Promise<void>;
 }
 
@@ -100,11 +117,10 @@ export function createJobRuntime(deps: { store: JobStore; clock: Clock; logger: 
   function promoteLongJobs(state: KindState): void {
     const { longAfterMs, longConcurrency = 0 } = state.kind;
     if (longAfterMs === undefined) return;
-    const now = performance.now();
     let long = state.running.size - shortRunning(state);
     for (const job of state.running.values()) {
       if (long >= longConcurrency) return;
-      if (job.lane === 'short' && now - job.startedAt >= longAfterMs) {
+      if (job.lane === 'short' && job.long) {
         job.lane = 'long';
         long++;
       }
@@ -115,15 +131,23 @@ export function createJobRuntime(deps: { store: JobStore; clock: Clock; logger: 
     const { kind } = state;
     const controller = new AbortController();
     const timers = [
-      setTimeout(() => controller.abort(new JobStopped('timeout', timeoutMs)), timeoutMs),
-      ...(kind.longAfterMs !== undefined ? [setTimeout(() => pump(state), kind.longAfterMs)] : []),
+      timer(() => controller.abort(new JobStopped('timeout', timeoutMs)), timeoutMs),
+      ...(kind.longAfterMs !== undefined
+        ? [
+            timer(() => {
+              const job = state.running.get(ref);
+              if (job) job.long = true;
+              pump(state);
+            }, kind.longAfterMs),
+          ]
+        : []),
     ];
     const done = deps.store
       .markRunning(kind.name, ref, deps.clock.now().getTime())
       .then(() => kind.run({ ref, signal: controller.signal }))
       .catch((error: unknown) => deps.logger.error({ err: error, kind: kind.name, ref }, 'job crashed'))
       .finally(async () => {
-        for (const timer of timers) clearTimeout(timer);
+        for (const pending of timers) pending.clear();
         state.running.delete(ref);
         await deps.store
           .remove(kind.name, ref)
@@ -131,7 +155,7 @@ export function createJobRuntime(deps: { store: JobStore; clock: Clock; logger: 
         pump(state);
         settleIdle();
       });
-    state.running.set(ref, { controller, lane: 'short', startedAt: performance.now(), done });
+    state.running.set(ref, { controller, lane: 'short', long: false, done });
   }
 
   function pump(state: KindState): void {

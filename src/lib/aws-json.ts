@@ -58,7 +58,12 @@ export async function readJsonObject(
   limit = MAX_JSON_BODY,
 ): Promise<Record<string, unknown>> {
   const text = (
-    await readSmallBody(req.body, limit, () => badRequest(code, 'The request body is too large.'))
+    await readSmallBody(
+      req.body,
+      limit,
+      () => badRequest(code, 'The request body is too large.'),
+      req.reserve,
+    )
   ).toString('utf8');
   if (text.trim() === '') return {};
   let parsed: unknown;

@@ -23,6 +23,11 @@ export interface ApiRequest {
   readonly region: string;
   /** Host header as sent, for virtual-hosted-style S3 addressing. */
   readonly host: string;
+  /**
+   * Reserves memory for what the request buffers (a body read whole, a page of results), from the server's
+   * budget for all requests; throws SlowDown past it. Given back when the response is sent.
+   */
+  readonly reserve: (bytes: number) => void;
 }
 
 export interface ApiResponse {
@@ -74,17 +79,22 @@ export function awsUriEncode(text: string): string {
   );
 }
 
-/** Reads a small request body whole (API documents, not object bytes), failing once it passes `limit`. */
+/**
+ * Reads a small request body whole (API documents, not object bytes), failing once it passes `limit`, and
+ * reserving what it holds from the server's memory budget as it goes.
+ */
 export async function readSmallBody(
   body: Readable,
   limit: number,
   tooLarge: () => AppError,
+  reserve: (bytes: number) => void,
 ): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
     size += (chunk as Buffer).length;
     if (size > limit) throw tooLarge();
+    reserve((chunk as Buffer).length);
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);

@@ -152,7 +152,7 @@ export function createAthenaApi(athena: AthenaService) {
       }),
       GetQueryResults: op(
         ['QueryExecutionId', 'NextToken', 'MaxResults', 'QueryResultType'],
-        async (input) => {
+        async (input, req) => {
           const resultType =
             optionalString(input, 'QueryResultType', 'InvalidRequestException') ?? 'DATA_ROWS';
           // Rows are what Seawall returns; a manifest of the result files is not implemented.
@@ -165,6 +165,7 @@ export function createAthenaApi(athena: AthenaService) {
             requiredString(input, 'QueryExecutionId', 'InvalidRequestException'),
             optionalString(input, 'NextToken', 'InvalidRequestException'),
             max,
+            req.reserve,
           );
           return {
             UpdateCount: 0,

@@ -1,6 +1,5 @@
-import { StringDecoder } from 'node:string_decoder';
 import { type CatalogService, parseS3Url } from '../catalog/index.js';
-import { type ColumnInfo, type EngineLauncher, parseCsvRows } from '../engine/index.js';
+import type { ColumnInfo, EngineLauncher } from '../engine/index.js';
 import { type AppError, badRequest } from '../errors.js';
 import type { JobRuntime } from '../jobs/index.js';
 import type { Clock } from '../lib/clock.js';
@@ -10,6 +9,7 @@ import type { StorageService } from '../storage/index.js';
 import { createEnginePool } from './engine-pool.js';
 import { createQueryJob, QUERY_JOB, type QueryLimits } from './query-job.js';
 import type { QueryRow, QueryStore, WorkgroupRow } from './query-store.js';
+import { readResultLines } from './result-reader.js';
 
 export const PRIMARY_WORKGROUP = 'primary';
 const MAX_QUERY_LENGTH = 262_144;
@@ -149,6 +149,10 @@ export function createAthenaService(deps: {
         }
       }
       const base = group.enforce || !input.outputLocation ? group.output_location : input.outputLocation;
+      if (base === '')
+        throw invalid(
+          'No output location provided. An output location is required either through the Workgroup result configuration setting or as an API input.',
+        );
       parseS3Url(base);
       const id = uuid();
       await store.insert({
@@ -199,7 +203,12 @@ export function createAthenaService(deps: {
      * A page of a succeeded query's results, read back from its CSV in the results bucket: at most
      * `maxResults` rows and, past the first row, about RESULTS_PAGE_BYTES of text.
      */
-    async results(id: string, token: string | undefined, maxResults: number): Promise<ResultsPage> {
+    async results(
+      id: string,
+      token: string | undefined,
+      maxResults: number,
+      reserve: (bytes: number) => void,
+    ): Promise<ResultsPage> {
       const row = await get(id);
       if (row.state !== 'SUCCEEDED') throw invalid(`Query has not yet finished. Current state: ${row.state}`);
       const columns = JSON.parse(row.columns ?? '[]') as ColumnInfo[];
@@ -215,25 +224,9 @@ export function createAthenaService(deps: {
         body.destroy();
         return { columns, rows: [] };
       }
-      // Rows are parsed as the bytes arrive; a row cut by a chunk waits for the next one.
-      const decoder = new StringDecoder('utf8');
-      const rows: (string | null)[][] = [];
-      let text = '';
-      let consumed = 0;
-      for await (const chunk of body) {
-        text += decoder.write(chunk as Buffer);
-        let position = 0;
-        while (rows.length < maxResults && consumed < RESULTS_PAGE_BYTES) {
-          const parsed = parseCsvRows(text, position, 1);
-          if (parsed.rows.length === 0) break;
-          rows.push(...parsed.rows);
-          consumed += Buffer.byteLength(text.slice(position, parsed.next));
-          position = parsed.next;
-        }
-        text = text.slice(position);
-        if (rows.length >= maxResults || consumed >= RESULTS_PAGE_BYTES) break;
-      }
-      body.destroy();
+      const { rows, consumed } = await readResultLines(body, maxResults, RESULTS_PAGE_BYTES, reserve).finally(
+        () => body.destroy(),
+      );
       const next = offset + consumed;
       return {
         columns,
@@ -256,7 +249,8 @@ export function createAthenaService(deps: {
       const created = await store.insertWorkgroup({
         name: input.name,
         description: input.description,
-        output_location: input.outputLocation ?? (await workgroup(PRIMARY_WORKGROUP)).output_location,
+        // Without one, each query must name its own (as in Athena).
+        output_location: input.outputLocation ?? '',
         enforce: input.enforce ? 1 : 0,
         create_time: clock.now().getTime(),
         query_timeout_ms: timeoutOfTags(input.tags),

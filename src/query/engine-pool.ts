@@ -11,7 +11,7 @@ import { quoteIdent, quoteList } from '../lib/sql.js';
 import type { StorageService } from '../storage/index.js';
 import { QueryRejected, type TableReference } from './sandbox.js';
 
-/** A sandboxed engine that can read exactly the tables a query names. */
+/** A sandboxed engine that can read exactly the tables a query names, the query's alone until released. */
 export interface EngineLease {
   engine: EngineProcess;
   /** Bytes of the files behind the tables (DataScannedInBytes). */
@@ -20,9 +20,13 @@ export interface EngineLease {
 }
 
 interface Engine {
+  /** What the engine can read: its tables' definitions and files, and the context database. */
+  key: string;
   started: Promise<StartedEngine>;
+  /** Set once started, so a lookup needs no await. */
+  process: EngineProcess | undefined;
   tables: ReadableTable[];
-  busy: number;
+  busy: boolean;
   lastUsed: number;
   bytes: number;
 }
@@ -36,25 +40,49 @@ export interface EnginePoolOptions {
   /** Each engine's DuckDB memory_limit, and how much it may spill to disk. */
   memoryLimitMb: number;
   maxTempMb: number;
-  /** How many warm engines to keep; each holds its tables' files linked and its views bound. */
+  /** How many idle engines to keep warm; each holds its tables' files linked and its views bound. */
   maxEngines?: number;
   idleMs?: number;
+}
+
+function tableNotFound(ref: TableReference) {
+  return (error: { code?: string }) => {
+    if (error.code === 'EntityNotFoundException')
+      throw new QueryRejected(
+        `TABLE_NOT_FOUND: Table 'awsdatacatalog.${ref.database}.${ref.table}' does not exist`,
+      );
+    throw error;
+  };
+}
+
+/** Resolves with the promise, or rejects with the signal's reason once it aborts; `late` gets what came after. */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal, late: (value: T) => void): Promise<T> {
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      reject(signal.reason);
+      promise.then(late, () => undefined);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 /**
  * Sandboxed DuckDB engines, kept warm per set of table files. An engine can read only the files of its tables
  * (views in schemas named after their databases, `allowed_paths` set to exactly those files, external access
- * off, configuration locked before any user SQL is bound). A query whose tables' files have not changed since
- * reuses the engine and pays only for a connection; any change to a table's files or definition is a new key,
- * so a query never sees stale data.
+ * off, configuration locked before any user SQL is bound). A query whose tables' files have not changed
+ * reuses an idle engine; any change to a table's files or definition is a new key, so a query never sees stale
+ * data. An engine runs one query at a time: a query that exhausts or hangs its engine, which is then stopped,
+ * takes no other query with it.
  */
 export function createEnginePool(options: EnginePoolOptions) {
   const maxEngines = options.maxEngines ?? 4;
   const idleMs = options.idleMs ?? 5 * 60_000;
-  const engines = new Map<string, Engine>();
+  const engines = new Set<Engine>();
 
-  async function close(key: string, engine: Engine): Promise<void> {
-    if (engines.get(key) === engine) engines.delete(key);
+  async function close(engine: Engine): Promise<void> {
+    engines.delete(engine);
     // An engine that failed to start has nothing to close.
     const started = await engine.started.catch(() => undefined);
     await started?.process.close();
@@ -62,16 +90,18 @@ export function createEnginePool(options: EnginePoolOptions) {
     await Promise.all(engine.tables.map((t) => t.release()));
   }
 
+  function closeLater(engine: Engine): void {
+    close(engine).catch((error: unknown) => options.logger.warn({ err: error }, 'could not close an engine'));
+  }
+
+  /** Closes idle engines that are dead, idle too long, or past the number kept warm (least recently used first). */
   function evict(): void {
     const now = Date.now();
-    for (const [key, engine] of engines) {
-      const idle = engine.busy === 0 && now - engine.lastUsed > idleMs;
-      if ((engines.size > maxEngines || idle) && engine.busy === 0) {
-        close(key, engine).catch((error: unknown) =>
-          options.logger.warn({ err: error }, 'could not close an engine'),
-        );
-      }
-    }
+    const idle = [...engines].filter((e) => !e.busy).sort((a, b) => b.lastUsed - a.lastUsed);
+    idle.forEach((engine, rank) => {
+      if (rank >= maxEngines || now - engine.lastUsed > idleMs || engine.process?.alive === false)
+        closeLater(engine);
+    });
   }
   const sweeper = setInterval(evict, 60_000);
   sweeper.unref();
@@ -86,7 +116,7 @@ export function createEnginePool(options: EnginePoolOptions) {
     const schemas = new Set(refs.map((r) => r.database));
     const view = (schema: string, ref: TableReference, i: number) =>
       `CREATE VIEW ${quoteIdent(schema)}.${quoteIdent(ref.table)} AS SELECT * FROM ${(engine.tables[i] as ReadableTable).relation}`;
-    return startEngine(options.launcher, () => options.storage.filesForEngine([]), {
+    const started = await startEngine(options.launcher, () => options.storage.filesForEngine([]), {
       label: 'athena',
       threads: options.threads,
       memoryLimitMb: options.memoryLimitMb,
@@ -105,78 +135,77 @@ export function createEnginePool(options: EnginePoolOptions) {
         'SET lock_configuration = true',
       ],
     });
+    engine.process = started.process;
+    return started;
+  }
+
+  /** An idle, live engine for `key`, or a new one starting; either way marked busy before any await. */
+  function claim(key: string, make: (engine: Engine) => Promise<StartedEngine>, bytes: number): Engine {
+    for (const engine of engines) {
+      if (engine.key === key && !engine.busy && engine.process?.alive) {
+        engine.busy = true;
+        return engine;
+      }
+    }
+    const fresh: Engine = {
+      key,
+      process: undefined,
+      tables: [],
+      busy: true,
+      lastUsed: Date.now(),
+      bytes,
+      started: Promise.resolve(undefined as unknown as StartedEngine),
+    };
+    fresh.started = make(fresh);
+    // An engine that fails to start is dropped, whether or not anyone still waits for it.
+    fresh.started.catch(() => closeLater(fresh));
+    engines.add(fresh);
+    return fresh;
+  }
+
+  function release(engine: Engine): void {
+    engine.busy = false;
+    engine.lastUsed = Date.now();
+    evict();
   }
 
   return {
-    async acquire(refs: TableReference[], contextDatabase: string | undefined): Promise<EngineLease> {
+    /** An engine for the query's tables; waiting for one to start ends when `signal` aborts. */
+    async acquire(
+      refs: TableReference[],
+      contextDatabase: string | undefined,
+      signal: AbortSignal,
+    ): Promise<EngineLease> {
       const context = contextDatabase?.toLowerCase();
       const plans = await Promise.all(
-        refs.map((ref) =>
-          planTable(options, ref.database, ref.table).catch((error: { code?: string }) => {
-            if (error.code === 'EntityNotFoundException')
-              throw new QueryRejected(
-                `TABLE_NOT_FOUND: Table 'awsdatacatalog.${ref.database}.${ref.table}' does not exist`,
-              );
-            throw error;
-          }),
-        ),
+        refs.map((ref) => planTable(options, ref.database, ref.table).catch(tableNotFound(ref))),
       );
       const key = JSON.stringify([
         context ?? null,
         plans.map((p) => [p.table.database, p.table.definition.Name, p.table.version, p.groups]),
       ]);
-      let engine = engines.get(key);
-      if (engine) engines.delete(key);
-      // An engine that crashed or was stopped (memory, an unresponsive interrupt) is replaced.
-      if (engine && !(await engine.started.then((e) => e.process.alive).catch(() => false))) {
-        if (engine.busy === 0) await close(key, engine);
-        engine = undefined;
-      }
-      if (!engine) {
-        const fresh: Engine = {
-          tables: [],
-          busy: 0,
-          lastUsed: Date.now(),
-          bytes: plans.reduce((n, p) => n + p.bytes, 0),
-          started: Promise.resolve(undefined as unknown as StartedEngine),
-        };
-        fresh.started = start(fresh, refs, plans, context);
-        engine = fresh;
-      }
-      engines.set(key, engine);
-      engine.busy++;
-      const leased = engine;
-      try {
-        const { process } = await leased.started;
-        let released = false;
-        return {
-          engine: process,
-          bytes: leased.bytes,
-          release() {
-            if (released) return;
-            released = true;
-            leased.busy--;
-            leased.lastUsed = Date.now();
-            // A replaced engine (it crashed or was stopped) is closed by its last user.
-            if (!process.alive && leased.busy === 0)
-              close(key, leased).catch((error: unknown) =>
-                options.logger.warn({ err: error }, 'could not close an engine'),
-              );
-            evict();
-          },
-        };
-      } catch (error) {
-        leased.busy--;
-        await close(key, leased);
-        throw error;
-      } finally {
-        evict();
-      }
+      const engine = claim(
+        key,
+        (fresh) => start(fresh, refs, plans, context),
+        plans.reduce((n, p) => n + p.bytes, 0),
+      );
+      // A stopped query gives up waiting; the engine, once up, is left warm for the next one.
+      const { process } = await abortable(engine.started, signal, () => release(engine));
+      let released = false;
+      return {
+        engine: process,
+        bytes: engine.bytes,
+        release() {
+          if (released) return;
+          released = true;
+          release(engine);
+        },
+      };
     },
 
     async close(): Promise<void> {
       clearInterval(sweeper);
-      await Promise.all([...engines].map(([key, engine]) => close(key, engine)));
+      await Promise.all([...engines].map((engine) => close(engine)));
     },
   };
 }

@@ -3,7 +3,6 @@ import { EngineFailure, type EngineLauncher, reusableEngine, startEngine } from 
 import { AppError } from '../errors.js';
 import { formatDuration, type JobKind, JobStopped } from '../jobs/index.js';
 import type { Clock } from '../lib/clock.js';
-import { redactEnginePaths } from '../lib/duckdb.js';
 import type { Logger } from '../lib/logger.js';
 import type { StorageService } from '../storage/index.js';
 import type { EnginePool } from './engine-pool.js';
@@ -152,7 +151,9 @@ export function createQueryJob(deps: {
         const failure = failureOf(signal.aborted ? signal.reason : error, logger, ref);
         outcome = {
           state: 'FAILED',
-          state_change_reason: redactEnginePaths(failure.reason.split('\n')[0] ?? 'failed').slice(0, 4096),
+          state_change_reason: deps.storage
+            .redactEnginePaths(failure.reason.split('\n')[0] ?? 'failed')
+            .slice(0, 4096),
           error_category: failure.category,
           error_type: failure.type,
         };

@@ -32,7 +32,7 @@ export async function runQuery(
   request: RunRequest,
 ): Promise<RunResult> {
   const started = performance.now();
-  const lease = await deps.pool.acquire(request.tables, request.database);
+  const lease = await deps.pool.acquire(request.tables, request.database, request.signal);
   const ready = performance.now();
   try {
     const result = await lease.engine.stream(request.sql, { limits: RESULT_LIMITS, signal: request.signal });
@@ -40,14 +40,19 @@ export async function runQuery(
       yield Buffer.from(`${result.columns.map((c) => csvField(c.Name)).join(',')}\n`);
       yield* result;
     }
-    await deps.storage.putObject({
-      bucket: request.output.bucket,
-      key: request.output.key,
-      body: csv(),
-      contentType: 'text/csv',
-      userMetadata: {},
-      headers: {},
-    });
+    try {
+      await deps.storage.putObject({
+        bucket: request.output.bucket,
+        key: request.output.key,
+        body: csv(),
+        contentType: 'text/csv',
+        userMetadata: {},
+        headers: {},
+      });
+    } finally {
+      // The engine serves other queries after this one: a result the store never read must not stay open.
+      await result.close();
+    }
     return {
       timings: { engineMs: ready - started, executeMs: performance.now() - ready },
       columns: result.columns,

@@ -1,4 +1,4 @@
-import type { DuckDBConnection } from '../lib/duckdb.js';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { checkStatement } from './sandbox-query.js';
 import {
   type Analysis,

@@ -50,7 +50,7 @@ function workgroupOut(row: WorkgroupRow) {
     Description: row.description,
     CreationTime: epochSeconds(row.create_time),
     Configuration: {
-      ResultConfiguration: { OutputLocation: row.output_location },
+      ResultConfiguration: row.output_location ? { OutputLocation: row.output_location } : {},
       EnforceWorkGroupConfiguration: row.enforce === 1,
       PublishCloudWatchMetricsEnabled: false,
       RequesterPaysEnabled: false,

@@ -188,6 +188,7 @@ export async function authenticate(
   req: IncomingMessage,
   line: RequestLine,
   deps: { iam: Pick<IamService, 'signingIdentity'>; clock: Clock; region: string },
+  reserve: (bytes: number) => void,
 ): Promise<Authenticated> {
   const parts = signatureParts(line);
   checkTime(parts, deps.clock.now());
@@ -230,6 +231,7 @@ export async function authenticate(
       MAX_API_BODY,
       () =>
         new AppError('RequestEntityTooLarge', 413, `The request body is larger than ${MAX_API_BODY} bytes.`),
+      reserve,
     );
     payloadHash = sha256Hex(buffered);
   }

@@ -6,6 +6,7 @@ import type { Clock } from '../lib/clock.js';
 import { type ApiResponse, parseQuery } from '../lib/http.js';
 import { requestId as newRequestId } from '../lib/ids.js';
 import type { Logger } from '../lib/logger.js';
+import { createMemoryBudget } from '../lib/memory-budget.js';
 import { authenticate, type RequestLine, signedService } from './authenticate.js';
 import {
   answerClientError,
@@ -35,6 +36,8 @@ export interface HttpServerDeps {
   logger: Logger;
   /** Timeouts and the connection cap; each defaults to its constant in connection-guards.ts. */
   limits?: Partial<HttpLimits>;
+  /** What requests may buffer in all (bodies read whole, result pages); 512 MiB unless given. */
+  memoryBudgetBytes?: number;
 }
 
 /** `/_seawall` itself too, which redirects to the console. */
@@ -122,8 +125,12 @@ function watchIdle(
 }
 
 /** The one listener: Seawall's own routes, then SigV4 authentication, then the signed-for service. */
+/** What requests may buffer at once, in all: a fraction of the default heap, far from exhausting it. */
+const MEMORY_BUDGET_BYTES = 512 * 2 ** 20;
+
 export function createHttpServer(deps: HttpServerDeps): Server {
   const { services, logger } = deps;
+  const budget = createMemoryBudget(deps.memoryBudgetBytes ?? MEMORY_BUDGET_BYTES);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = newRequestId();
@@ -137,6 +144,7 @@ export function createHttpServer(deps: HttpServerDeps): Server {
     let service: string | undefined;
     let principal: string | undefined;
     watchIdle(req, res, () => renderError(requestTimeout(), protocol, requestId, head), head);
+    const memory = budget.lease();
     try {
       if (isInternal(line.rawPath)) {
         const response = await deps.internal(req, line.rawPath.slice(INTERNAL_PREFIX.length));
@@ -149,7 +157,7 @@ export function createHttpServer(deps: HttpServerDeps): Server {
         return;
       }
       protocol = protocolFor(line, services);
-      const auth = await authenticate(req, line, deps);
+      const auth = await authenticate(req, line, deps, memory.reserve);
       service = auth.service;
       principal = auth.principal.accessKeyId;
       const endpoint = services[auth.service];
@@ -167,6 +175,7 @@ export function createHttpServer(deps: HttpServerDeps): Server {
         principal: auth.principal,
         region: auth.region,
         host: line.headers.host ?? '',
+        reserve: memory.reserve,
       });
       await send(res, response, head);
     } catch (error) {
@@ -183,6 +192,7 @@ export function createHttpServer(deps: HttpServerDeps): Server {
       if (!req.complete) res.setHeader('connection', 'close');
       await send(res, renderError(error, protocol, requestId, head), head);
     } finally {
+      memory.release();
       logger.info(
         {
           requestId,

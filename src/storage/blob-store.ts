@@ -23,6 +23,8 @@ export interface BlobStore {
    * (DuckDB). The links keep the bytes readable even if an object is overwritten meanwhile.
    */
   linkForEngine(entries: readonly { id: string; name: string }[]): Promise<EngineFiles>;
+  /** Replaces every engine file path in a message (DuckDB names files in its errors) with `<file>`. */
+  redactEnginePaths(message: string): string;
 }
 
 export interface EngineFiles {
@@ -96,6 +98,16 @@ async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
+/**
+ * A path under the engine directory as DuckDB quotes it: a scratch directory (a blob id) and names Seawall chose
+ * (see ENGINE_NAME). Matched from the directory's own text, so a data directory with spaces in its path is
+ * redacted whole.
+ */
+export function enginePathPattern(engineDir: string): RegExp {
+  const root = engineDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`'?${root}/[0-9a-f]{32}(?:/[A-Za-z0-9._-]+)*'?`, 'g');
+}
+
 /** Blobs as files under `root/blobs/ab/<id>`, written through `root/tmp`. */
 export async function createLocalBlobStore(root: string): Promise<BlobStore> {
   const blobsDir = join(root, 'blobs');
@@ -108,6 +120,7 @@ export async function createLocalBlobStore(root: string): Promise<BlobStore> {
     await fs.mkdir(dir, { recursive: true, mode: 0o700 });
   }
   const knownShards = new Set<string>();
+  const enginePaths = enginePathPattern(engineDir);
 
   const pathOf = (id: string) => join(blobsDir, id.slice(0, 2), id);
 
@@ -171,6 +184,10 @@ export async function createLocalBlobStore(root: string): Promise<BlobStore> {
       for (const shard of await fs.readdir(blobsDir)) {
         for (const name of await fs.readdir(join(blobsDir, shard))) if (ID.test(name)) yield name;
       }
+    },
+
+    redactEnginePaths(message) {
+      return message.replace(enginePaths, '<file>');
     },
 
     async linkForEngine(entries) {

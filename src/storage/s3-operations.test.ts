@@ -24,6 +24,7 @@ function request(
     principal: { accountId: '111122223333', arn: 'arn:aws:iam::111122223333:root', accessKeyId: 'AKIA' },
     region: 'ca-west-1',
     host: 'localhost',
+    reserve: () => {},
   };
 }
 

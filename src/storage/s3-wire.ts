@@ -64,8 +64,11 @@ export async function readXmlBody(
   req: ApiRequest,
   arrays: readonly string[] = [],
 ): Promise<Record<string, unknown> | undefined> {
-  const bytes = await readSmallBody(req.body, MAX_XML_BODY, () =>
-    badRequest('MaxMessageLengthExceeded', 'Your request was too big.'),
+  const bytes = await readSmallBody(
+    req.body,
+    MAX_XML_BODY,
+    () => badRequest('MaxMessageLengthExceeded', 'Your request was too big.'),
+    req.reserve,
   );
   const text = bytes.toString('utf8');
   let document: Record<string, unknown> | undefined;

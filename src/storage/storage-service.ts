@@ -311,6 +311,9 @@ export function createStorageService(deps: {
       return blobs.linkForEngine(resolved);
     },
 
+    /** A message (an engine's error) with the paths of engine files replaced: they are Seawall's, not the user's. */
+    redactEnginePaths: (message: string) => blobs.redactEnginePaths(message),
+
     /** Removes blobs no object refers to: leftovers of writes or deletes a crash interrupted. */
     async sweepOrphanBlobs(): Promise<number> {
       let removed = 0;

@@ -3,7 +3,7 @@ import type { Parameters } from 'fast-check';
 /**
  * How much fuzzing a property does. Every property names the number of cases it runs in `npm test` (small,
  * so the whole fuzz set stays fast on a shared 2-core machine); FUZZ_RUNS multiplies them all
- * (`npm run fuzz` sets it to 100).
+ * (`npm run fuzz` sets it to 50).
  *
  * fast-check picks a fresh random seed per run and prints `{ seed, path }` with the shrunk counterexample
  * when a property fails. To replay it:

@@ -1,5 +1,6 @@
 import {
   AthenaClient,
+  type AthenaClientConfig,
   GetQueryExecutionCommand,
   GetQueryResultsCommand,
   type QueryExecution,
@@ -7,11 +8,12 @@ import {
 } from '@aws-sdk/client-athena';
 import type { TestSeawall } from './seawall.js';
 
-export function athenaClient(t: TestSeawall): AthenaClient {
+export function athenaClient(t: TestSeawall, overrides: Partial<AthenaClientConfig> = {}): AthenaClient {
   return new AthenaClient({
     endpoint: t.url,
     region: t.credentials.region,
     credentials: { accessKeyId: t.credentials.accessKeyId, secretAccessKey: t.credentials.secretAccessKey },
+    ...overrides,
   });
 }
 

@@ -31,7 +31,7 @@ export async function startTestSeawall(
     clock?: Clock;
     env?: Record<string, string>;
     /** Limits the server is started with (small timeouts and concurrency in tests). */
-    limits?: Pick<StartOptions, 'athenaLimits' | 'crawlTimeoutMs'>;
+    limits?: Pick<StartOptions, 'athenaLimits' | 'crawlTimeoutMs' | 'memoryBudgetBytes'>;
   } = {},
 ): Promise<TestSeawall> {
   const dataDir = options.dataDir ?? tempDir();

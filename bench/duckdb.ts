@@ -10,8 +10,8 @@ export interface DuckDbOptions {
 }
 
 /**
- * Runs `work` on a fresh in-memory DuckDB and always closes it. Each job or query gets its own instance, so
- * settings (and, for user SQL, the sandbox) never leak from one to another.
+ * Runs `work` on a fresh in-process DuckDB and always closes it: the benchmarks' baseline, plain DuckDB with
+ * none of Seawall around it (Seawall itself runs DuckDB in engine processes, src/engine).
  */
 export async function withDuckDb<T>(
   options: DuckDbOptions,
@@ -32,19 +32,11 @@ export async function withDuckDb<T>(
   }
 }
 
-/** All rows of a query as plain JSON-friendly objects (for small results: metadata, sniffing). */
+/** All rows of a query as plain JSON-friendly objects. */
 export async function queryRows(
   connection: DuckDBConnection,
   sql: string,
 ): Promise<Record<string, unknown>[]> {
   const reader = await connection.runAndReadAll(sql);
   return reader.getRowObjectsJson() as Record<string, unknown>[];
-}
-
-/**
- * DuckDB names files in its errors (and quotes the SQL around them); the engine's scratch paths are Seawall's
- * business, never a user's. Replaces every path under a data directory's engine area.
- */
-export function redactEnginePaths(message: string): string {
-  return message.replace(/'?\/[^\s'",\]]*\/engine\/[0-9a-f]{32}\/[^\s'",\]]*'?/g, '<file>');
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { badRequest } from '../errors.js';
 import { type JsonInput, jsonOperation, optionalNumber, optionalString } from '../lib/aws-json.js';
 import type { ApiRequest } from '../lib/http.js';
+import { offsetPage } from '../lib/page-token.js';
 
 /** Glue names: 1–255 characters of Glue's single-line string pattern; stored lower-cased, as Glue does. */
 const name = z
@@ -154,15 +155,11 @@ export function page<T>(
   items: T[],
   input: JsonInput<'NextToken' | 'MaxResults'>,
 ): { items: T[]; NextToken?: string } {
-  const start =
-    input.NextToken === undefined ? 0 : Number(Buffer.from(String(input.NextToken), 'base64url').toString());
-  if (!Number.isInteger(start) || start < 0)
-    throw badRequest('InvalidInputException', 'The NextToken is not valid.');
   const max = Math.min(optionalNumber(input, 'MaxResults') ?? 100, 1000);
-  const items2 = items.slice(start, start + max);
-  return start + max < items.length
-    ? { items: items2, NextToken: Buffer.from(String(start + max)).toString('base64url') }
-    : { items: items2 };
+  const token = input.NextToken === undefined ? undefined : String(input.NextToken);
+  return offsetPage(items, token, max, () =>
+    badRequest('InvalidInputException', 'The NextToken is not valid.'),
+  );
 }
 
 /**

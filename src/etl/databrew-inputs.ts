@@ -1,6 +1,7 @@
-import { badRequest } from '../errors.js';
+import { type AppError, badRequest } from '../errors.js';
 import { memberRefusal, unexpectedMember } from '../lib/aws-json.js';
 import type { ApiRequest } from '../lib/http.js';
+import { offsetPage } from '../lib/page-token.js';
 
 /**
  * The nested DataBrew inputs Seawall honours, checked where the handlers read them: anything else in a
@@ -9,7 +10,7 @@ import type { ApiRequest } from '../lib/http.js';
 
 export const refuseMember = memberRefusal('ValidationException');
 
-function invalid(message: string): Error {
+function invalid(message: string): AppError {
   return badRequest('ValidationException', message);
 }
 
@@ -125,10 +126,5 @@ export function pageOf<T>(items: readonly T[], query: (name: string) => string |
   const max = maxText === undefined ? 100 : Number(maxText);
   if (!Number.isInteger(max) || max < 1 || max > 100)
     throw invalid('maxResults must be an integer from 1 to 100.');
-  const token = query('nextToken');
-  const start = token === undefined ? 0 : Number(Buffer.from(token, 'base64url').toString());
-  if (!Number.isSafeInteger(start) || start < 0) throw invalid('nextToken is not valid.');
-  const next =
-    start + max < items.length ? Buffer.from(String(start + max)).toString('base64url') : undefined;
-  return { items: items.slice(start, start + max), ...(next ? { NextToken: next } : {}) };
+  return offsetPage(items, query('nextToken'), max, () => invalid('nextToken is not valid.'));
 }

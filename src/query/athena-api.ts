@@ -12,9 +12,10 @@ import {
   unexpectedMember,
 } from '../lib/aws-json.js';
 import type { ApiRequest } from '../lib/http.js';
+import { decodeOffset, encodeOffset } from '../lib/page-token.js';
 import type { AthenaService } from './athena-service.js';
 import type { QueryRow } from './query-store.js';
-import { createWorkgroupOperations, offsetToken } from './workgroup-api.js';
+import { createWorkgroupOperations, invalidToken } from './workgroup-api.js';
 
 function execution(row: QueryRow) {
   const completed = row.completed_at ?? undefined;
@@ -185,7 +186,10 @@ export function createAthenaApi(athena: AthenaService) {
       }),
       ListQueryExecutions: op(['NextToken', 'MaxResults', 'WorkGroup'], async (input) => {
         const max = Math.min(optionalNumber(input, 'MaxResults', 'InvalidRequestException') ?? 50, 50);
-        const offset = offsetToken(optionalString(input, 'NextToken', 'InvalidRequestException'));
+        const offset = decodeOffset(
+          optionalString(input, 'NextToken', 'InvalidRequestException'),
+          invalidToken,
+        );
         const ids = await athena.list(
           optionalString(input, 'WorkGroup', 'InvalidRequestException') ?? 'primary',
           offset,
@@ -193,7 +197,7 @@ export function createAthenaApi(athena: AthenaService) {
         );
         return {
           QueryExecutionIds: ids.slice(0, max),
-          ...(ids.length > max ? { NextToken: Buffer.from(String(offset + max)).toString('base64url') } : {}),
+          ...(ids.length > max ? { NextToken: encodeOffset(offset + max) } : {}),
         };
       }),
       ...createWorkgroupOperations(athena, refuse),

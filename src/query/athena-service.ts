@@ -5,6 +5,7 @@ import type { JobRuntime } from '../jobs/index.js';
 import type { Clock } from '../lib/clock.js';
 import { uuid } from '../lib/ids.js';
 import type { Logger } from '../lib/logger.js';
+import { decodeOffset, encodeOffset } from '../lib/page-token.js';
 import type { StorageService } from '../storage/index.js';
 import { createEnginePool } from './engine-pool.js';
 import { createQueryJob, QUERY_JOB, type QueryLimits } from './query-job.js';
@@ -215,8 +216,7 @@ export function createAthenaService(deps: {
       const { bucket, prefix } = parseS3Url(
         row.output_location.slice(0, row.output_location.lastIndexOf('/') + 1),
       );
-      const offset = token === undefined ? 0 : Number(Buffer.from(token, 'base64url').toString());
-      if (!Number.isSafeInteger(offset) || offset < 0) throw invalid('NextToken is not valid.');
+      const offset = decodeOffset(token, () => invalid('NextToken is not valid.'));
       const { object, body } = await deps.storage.openObject(bucket, `${prefix}${row.id}.csv`, (o) =>
         offset < o.size ? { start: offset, end: o.size - 1 } : undefined,
       );
@@ -231,7 +231,7 @@ export function createAthenaService(deps: {
       return {
         columns,
         rows,
-        ...(next < object.size ? { nextToken: Buffer.from(String(next)).toString('base64url') } : {}),
+        ...(next < object.size ? { nextToken: encodeOffset(next) } : {}),
       };
     },
 

@@ -11,6 +11,7 @@ import {
   unexpectedMember,
 } from '../lib/aws-json.js';
 import type { ApiRequest } from '../lib/http.js';
+import { offsetPage } from '../lib/page-token.js';
 import type { AthenaService, WorkgroupTag } from './athena-service.js';
 import type { WorkgroupRow } from './query-store.js';
 
@@ -22,25 +23,13 @@ function invalid(message: string): AppError {
   return badRequest('InvalidRequestException', message);
 }
 
-export function offsetToken(token: string | undefined): number {
-  if (token === undefined) return 0;
-  const offset = Number(Buffer.from(token, 'base64url').toString());
-  if (!Number.isSafeInteger(offset) || offset < 0)
-    throw badRequest('InvalidRequestException', 'NextToken is not valid.');
-  return offset;
-}
+/** Athena's answer to a NextToken it never gave. */
+export const invalidToken = () => invalid('NextToken is not valid.');
 
 function workgroupPage<T>(items: T[], input: JsonInput<'NextToken' | 'MaxResults'>) {
   const max = optionalNumber(input, 'MaxResults', 'InvalidRequestException') ?? 50;
-  if (!Number.isInteger(max) || max < 1 || max > 50)
-    throw badRequest('InvalidRequestException', 'MaxResults must be between 1 and 50.');
-  const offset = offsetToken(optionalString(input, 'NextToken', 'InvalidRequestException'));
-  return {
-    items: items.slice(offset, offset + max),
-    ...(items.length > offset + max
-      ? { NextToken: Buffer.from(String(offset + max)).toString('base64url') }
-      : {}),
-  };
+  if (!Number.isInteger(max) || max < 1 || max > 50) throw invalid('MaxResults must be between 1 and 50.');
+  return offsetPage(items, optionalString(input, 'NextToken', 'InvalidRequestException'), max, invalidToken);
 }
 
 function workgroupOut(row: WorkgroupRow) {

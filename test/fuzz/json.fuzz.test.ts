@@ -217,7 +217,7 @@ describe('JSON request bodies under fuzzing', () => {
     );
     await fc.assert(
       fc.asyncProperty(bytes, fc.nat({ max: 300 }), async (data, limit) => {
-        const req = { body: Readable.from([data]) } as Partial<ApiRequest> as ApiRequest;
+        const req = { body: Readable.from([data]), reserve: () => {} } as Partial<ApiRequest> as ApiRequest;
         try {
           const parsed = await readJsonObject(req, 'SerializationException', limit);
           expect(typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)).toBe(true);

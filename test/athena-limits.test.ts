@@ -16,6 +16,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { defaultResultsBucket } from '../src/query/index.js';
 import { QUERY_JOB } from '../src/query/query-job.js';
 import { athenaClient, athenaQuery, waitForQuery } from './helpers/athena.js';
+import { clientConfig } from './helpers/glue.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
 
 const RUNAWAY = 'SELECT count(*) FROM range(1000000000000)';
@@ -214,12 +215,7 @@ describe('Athena queries are bounded in time, memory and slots', () => {
     noRetries.destroy();
     expect(throttled).toBe('ThrottlingException 503');
     // A body larger than what is left is refused too, before it is read whole.
-    const glue = new GlueClient({
-      endpoint: t.url,
-      region: t.credentials.region,
-      credentials: { accessKeyId: t.credentials.accessKeyId, secretAccessKey: t.credentials.secretAccessKey },
-      maxAttempts: 1,
-    });
+    const glue = new GlueClient({ ...clientConfig(t), maxAttempts: 1 });
     const large = await glue
       .send(
         new CreateDatabaseCommand({ DatabaseInput: { Name: 'big', Description: 'd'.repeat(9 * 2 ** 20) } }),

@@ -3,15 +3,11 @@ import {
   GetQueryResultsCommand,
   StartQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
-import {
-  CreateCrawlerCommand,
-  GetCrawlerCommand,
-  GlueClient,
-  StartCrawlerCommand,
-} from '@aws-sdk/client-glue';
+import { CreateCrawlerCommand, GlueClient } from '@aws-sdk/client-glue';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { athenaClient, athenaQuery, waitForQuery } from './helpers/athena.js';
+import { clientConfig, crawl } from './helpers/glue.js';
 import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 
 let t: TestSeawall;
@@ -29,11 +25,7 @@ beforeAll(async () => {
       Body: 'id,species,height\n1,maple,12\n2,oak,20\n3,maple,8\n',
     }),
   );
-  const glue = new GlueClient({
-    endpoint: t.url,
-    region: t.credentials.region,
-    credentials: s3.config.credentials,
-  });
+  const glue = new GlueClient(clientConfig(t));
   await glue.send(
     new CreateCrawlerCommand({
       Name: 'raw',
@@ -42,12 +34,7 @@ beforeAll(async () => {
       Targets: { S3Targets: [{ Path: 's3://lake/raw/' }] },
     }),
   );
-  await glue.send(new StartCrawlerCommand({ Name: 'raw' }));
-  for (;;) {
-    const { Crawler } = await glue.send(new GetCrawlerCommand({ Name: 'raw' }));
-    if (Crawler?.State === 'READY') break;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await crawl(glue, 'raw');
   glue.destroy();
 });
 afterAll(async () => {

@@ -20,6 +20,7 @@ import {
 } from '@aws-sdk/client-glue';
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientConfig, settledCrawler } from './helpers/glue.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
 
 /** Crawls and recipe jobs are stopped on request, and by their time limit, within seconds. */
@@ -54,25 +55,11 @@ async function createCrawler(name: string, prefix: string) {
   );
 }
 
-async function settled(name: string) {
-  let crawler = await crawlerState(name);
-  while (crawler?.State !== 'READY') {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    crawler = await crawlerState(name);
-  }
-  return crawler;
-}
-
 beforeAll(async () => {
   t = await startTestSeawall({ dataDir, limits: { crawlTimeoutMs: 60_000 } });
   s3 = t.s3();
-  const common = {
-    endpoint: t.url,
-    region: t.credentials.region,
-    credentials: { accessKeyId: t.credentials.accessKeyId, secretAccessKey: t.credentials.secretAccessKey },
-  };
-  glue = new GlueClient(common);
-  databrew = new DataBrewClient(common);
+  glue = new GlueClient(clientConfig(t));
+  databrew = new DataBrewClient(clientConfig(t));
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
   // Many small tables: a crawl long enough to stop half way.
   for (let i = 0; i < 150; i++)
@@ -118,7 +105,7 @@ describe('stopping background work', () => {
       expect(await errorName(glue.send(new StopCrawlerCommand({ Name: 'stop-me' })))).toBe(
         'CrawlerStoppingException',
       );
-    const done = await settled('stop-me');
+    const done = await settledCrawler(glue, 'stop-me');
     expect(done.LastCrawl?.Status).toBe('CANCELLED');
     // Stopped before it went through the 150 tables it would have made.
     const tables = await glue.send(new GetTablesCommand({ DatabaseName: 'stoppable' })).then(
@@ -136,14 +123,10 @@ describe('stopping background work', () => {
     await t.close();
     t = await startTestSeawall({ dataDir, limits: { crawlTimeoutMs: 200 } });
     glue.destroy();
-    glue = new GlueClient({
-      endpoint: t.url,
-      region: t.credentials.region,
-      credentials: { accessKeyId: t.credentials.accessKeyId, secretAccessKey: t.credentials.secretAccessKey },
-    });
+    glue = new GlueClient(clientConfig(t));
     await createCrawler('too-slow', 'many/');
     await glue.send(new StartCrawlerCommand({ Name: 'too-slow' }));
-    const done = await settled('too-slow');
+    const done = await settledCrawler(glue, 'too-slow');
     expect(done.LastCrawl?.Status).toBe('FAILED');
     expect(done.LastCrawl?.ErrorMessage).toBe(
       'The crawl was stopped: it ran longer than its limit of 0.2 seconds.',
@@ -152,11 +135,7 @@ describe('stopping background work', () => {
 
   it('StopJobRun stops a running recipe job: STOPPING, then STOPPED', async () => {
     databrew.destroy();
-    databrew = new DataBrewClient({
-      endpoint: t.url,
-      region: t.credentials.region,
-      credentials: { accessKeyId: t.credentials.accessKeyId, secretAccessKey: t.credentials.secretAccessKey },
-    });
+    databrew = new DataBrewClient(clientConfig(t));
     await databrew.send(
       new CreateDatasetCommand({
         Name: 'rows',

@@ -17,14 +17,13 @@ import {
   CreateCrawlerCommand,
   CreateDatabaseCommand,
   CreateTableCommand,
-  GetCrawlerCommand,
   GetTablesCommand,
   GlueClient,
-  StartCrawlerCommand,
 } from '@aws-sdk/client-glue';
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { athenaClient, athenaQuery, waitForQuery } from './helpers/athena.js';
+import { clientConfig, crawl } from './helpers/glue.js';
 import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 
 /**
@@ -109,13 +108,8 @@ async function stillServing(): Promise<void> {
 beforeAll(async () => {
   t = await startTestSeawall();
   s3 = t.s3();
-  const common = {
-    endpoint: t.url,
-    region: t.credentials.region,
-    credentials: { accessKeyId: t.credentials.accessKeyId, secretAccessKey: t.credentials.secretAccessKey },
-  };
-  glue = new GlueClient(common);
-  databrew = new DataBrewClient(common);
+  glue = new GlueClient(clientConfig(t));
+  databrew = new DataBrewClient(clientConfig(t));
   athena = athenaClient(t);
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
   await put('raw/good/licences.csv', 'id,kind\n1,retail\n2,office\n');
@@ -146,12 +140,7 @@ describe('hostile files never take the server down', () => {
         Targets: { S3Targets: [{ Path: `s3://${BUCKET}/raw/` }] },
       }),
     );
-    await glue.send(new StartCrawlerCommand({ Name: 'hostile-crawler' }));
-    let crawler = (await glue.send(new GetCrawlerCommand({ Name: 'hostile-crawler' }))).Crawler;
-    while (crawler?.State !== 'READY') {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      crawler = (await glue.send(new GetCrawlerCommand({ Name: 'hostile-crawler' }))).Crawler;
-    }
+    const crawler = await crawl(glue, 'hostile-crawler');
     expect(crawler.LastCrawl?.Status).toBe('SUCCEEDED');
     const message = crawler.LastCrawl?.ErrorMessage ?? '';
     expect(message).toMatch(/^Skipped 4 files that could not be read/);

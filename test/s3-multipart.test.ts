@@ -15,7 +15,8 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { awsCli } from './helpers/aws-cli.js';
+import { AWS_CLI, AWS_CLI_ON_PATH, awsCli } from './helpers/aws-cli.js';
+import { compositeChecksum } from './helpers/checksums.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
 
 let t: TestSeawall;
@@ -32,6 +33,15 @@ afterAll(async () => {
 });
 
 const md5 = (data: Buffer) => createHash('md5').update(data).digest();
+
+/** Whether this aws cli's s3transfer creates uploads with CRC32 checksums (v1 from 1.37, v2 from 2.23). */
+async function sendsChecksums(cli: string): Promise<boolean> {
+  const out = await awsCli(t.dataDir, t.url, ['--version'], undefined, cli);
+  const match = /aws-cli\/(\d+)\.(\d+)\./.exec(`${out.stdout} ${out.stderr}`);
+  expect(match, out.stdout + out.stderr).not.toBeNull();
+  const [major, minor] = [Number(match?.[1]), Number(match?.[2])];
+  return major === 1 ? minor >= 37 : major === 2 && minor >= 23;
+}
 
 describe('multipart uploads', () => {
   it('uploads parts, lists them, completes with the S3 multipart ETag and serves the whole object', async () => {
@@ -210,19 +220,42 @@ describe('multipart uploads', () => {
     expect(await got.Body?.transformToString()).toBe('survives the sweep');
   });
 
-  it('lets `aws s3 cp` move files larger than its multipart threshold, both ways', async () => {
-    const dir = tempDir('seawall-multipart-cli-');
-    const file = join(dir, 'tickets.bin');
-    const content = randomBytes(21 * MiB);
-    writeFileSync(file, content);
-    const up = await awsCli(t.dataDir, t.url, ['s3', 'cp', file, 's3://uploads/cli/tickets.bin']);
-    expect(up.code, up.stderr).toBe(0);
-    const head = await s3.send(new HeadObjectCommand({ Bucket: 'uploads', Key: 'cli/tickets.bin' }));
-    expect(head.ContentLength).toBe(content.length);
-    expect(head.ETag).toMatch(/-3"$/);
-    const back = join(dir, 'back.bin');
-    const down = await awsCli(t.dataDir, t.url, ['s3', 'cp', 's3://uploads/cli/tickets.bin', back]);
-    expect(down.code, down.stderr).toBe(0);
-    expect(readFileSync(back).equals(content)).toBe(true);
-  });
+  it.each([
+    ['v1, first on PATH', AWS_CLI_ON_PATH],
+    ['v2, Debian', AWS_CLI],
+  ])(
+    'lets `aws s3 cp` (%s) move files larger than its multipart threshold, both ways',
+    async (_name, cli) => {
+      const dir = tempDir('seawall-multipart-cli-');
+      const file = join(dir, 'tickets.bin');
+      const content = randomBytes(21 * MiB);
+      writeFileSync(file, content);
+      const key = `cli/${randomBytes(4).toString('hex')}/tickets.bin`;
+      const up = await awsCli(t.dataDir, t.url, ['s3', 'cp', file, `s3://uploads/${key}`], undefined, cli);
+      expect(up.code, up.stderr).toBe(0);
+      const head = await s3.send(
+        new HeadObjectCommand({ Bucket: 'uploads', Key: key, ChecksumMode: 'ENABLED' }),
+      );
+      expect(head.ContentLength).toBe(content.length);
+      expect(head.ETag).toMatch(/-3"$/);
+      // Since early 2025 (v1 1.37, v2 2.23) s3transfer asks for CRC32 and sends each part's (8 MiB parts).
+      const parts = [
+        content.subarray(0, 8 * MiB),
+        content.subarray(8 * MiB, 16 * MiB),
+        content.subarray(16 * MiB),
+      ];
+      if (await sendsChecksums(cli)) {
+        expect(head).toMatchObject({
+          ChecksumCRC32: compositeChecksum('CRC32', parts),
+          ChecksumType: 'COMPOSITE',
+        });
+      } else {
+        expect(head.ChecksumCRC32).toBeUndefined();
+      }
+      const back = join(dir, 'back.bin');
+      const down = await awsCli(t.dataDir, t.url, ['s3', 'cp', `s3://uploads/${key}`, back], undefined, cli);
+      expect(down.code, down.stderr).toBe(0);
+      expect(readFileSync(back).equals(content)).toBe(true);
+    },
+  );
 });

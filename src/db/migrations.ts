@@ -224,6 +224,22 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('catalog_crawlers').addColumn('run_ref', 'text').execute();
       },
     },
+    '0008-multipart-checksums': {
+      async up(db: Kysely<unknown>) {
+        // The checksum an upload was created with, each part's, and how an object's checksum was made
+        // (null on older rows: a whole-object checksum, the only kind they could have).
+        const columns: [string, string][] = [
+          ['multipart_uploads', 'checksum_algorithm'],
+          ['multipart_uploads', 'checksum_type'],
+          ['multipart_parts', 'checksum_algorithm'],
+          ['multipart_parts', 'checksum_value'],
+          ['objects', 'checksum_type'],
+        ];
+        for (const [table, column] of columns) {
+          await db.schema.alterTable(table).addColumn(column, 'text').execute();
+        }
+      },
+    },
   };
 }
 

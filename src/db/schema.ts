@@ -36,6 +36,8 @@ export interface ObjectTable {
   metadata: string;
   checksum_algorithm: string | null;
   checksum_value: string | null;
+  /** How the checksum was made: of the whole object, or (multipart) of its parts' checksums; null is FULL_OBJECT. */
+  checksum_type: 'COMPOSITE' | 'FULL_OBJECT' | null;
   last_modified: Millis;
 }
 
@@ -164,9 +166,12 @@ export interface MultipartUploadTable {
   upload_id: string;
   bucket: string;
   key: string;
-  /** JSON: content type, user metadata, stored headers and checksum algorithm of the object to be. */
+  /** JSON: content type, user metadata and stored headers of the object to be. */
   settings: string;
   initiated_at: Millis;
+  /** The checksum the upload was created with (x-amz-checksum-algorithm), and how the object's is made. */
+  checksum_algorithm: string | null;
+  checksum_type: 'COMPOSITE' | 'FULL_OBJECT' | null;
 }
 
 export interface MultipartPartTable {
@@ -176,6 +181,9 @@ export interface MultipartPartTable {
   size: number;
   etag: string;
   last_modified: Millis;
+  /** The part's checksum, verified against its bytes. */
+  checksum_algorithm: string | null;
+  checksum_value: string | null;
 }
 
 /** The job runtime's durable queue: a row per queued or running job, gone once it has finished. */

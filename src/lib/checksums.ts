@@ -12,6 +12,29 @@ export const CHECKSUM_ALGORITHMS: readonly ChecksumAlgorithm[] = [
   'SHA256',
 ];
 
+/**
+ * How a multipart object's checksum is made: FULL_OBJECT is the checksum of all its bytes; COMPOSITE is the
+ * checksum of its parts' checksums (written `<base64>-<parts>`).
+ */
+export type ChecksumType = 'COMPOSITE' | 'FULL_OBJECT';
+
+/** The length of each algorithm's checksum, in bytes. */
+export const CHECKSUM_LENGTHS: Readonly<Record<ChecksumAlgorithm, number>> = {
+  CRC32: 4,
+  CRC32C: 4,
+  CRC64NVME: 8,
+  SHA1: 20,
+  SHA256: 32,
+};
+
+/** Whether `value` is the base64 of a checksum of `algorithm` (canonical padding, the right length). */
+export function isChecksumValue(algorithm: ChecksumAlgorithm, value: string): boolean {
+  return (
+    /^[A-Za-z0-9+/]+={0,2}$/.test(value) &&
+    Buffer.from(value, 'base64').length === CHECKSUM_LENGTHS[algorithm]
+  );
+}
+
 export interface Checksum {
   update(chunk: Uint8Array): void;
   /** The checksum as S3 writes it: base64 of the big-endian bytes. */
@@ -43,6 +66,13 @@ export function createChecksum(algorithm: ChecksumAlgorithm): Checksum {
       return { update: (chunk) => hash.update(chunk), digestBase64: () => hash.digest('base64') };
     }
   }
+}
+
+/** `algorithm` over the concatenated bytes of checksums given in base64: a composite checksum's value. */
+export function checksumOfChecksums(algorithm: ChecksumAlgorithm, values: readonly string[]): string {
+  const checksum = createChecksum(algorithm);
+  for (const value of values) checksum.update(Buffer.from(value, 'base64'));
+  return checksum.digestBase64();
 }
 
 function uint32Base64(value: number): string {

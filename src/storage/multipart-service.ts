@@ -1,10 +1,24 @@
 import { createHash } from 'node:crypto';
 import { AppError, badRequest } from '../errors.js';
+import { type ChecksumType, createChecksum } from '../lib/checksums.js';
 import type { Clock } from '../lib/clock.js';
 import { blobId } from '../lib/ids.js';
 import type { BlobStore } from './blob-store.js';
 import { type BlobDigests, writeVerifiedBlob } from './blob-writer.js';
 import { assertObjectKey, checkMetadataSize } from './bucket-names.js';
+import {
+  type CompleteChecksum,
+  checkCompleteType,
+  checkListedChecksum,
+  invalidPart,
+  type ListedPart,
+  type ObjectChecksumPlan,
+  objectChecksumMismatch,
+  partDigests,
+  planObjectChecksum,
+  type UploadChecksum,
+  uploadChecksumOf,
+} from './multipart-checksums.js';
 import { type MultipartStore, type PartRow, type UploadRow, UploadVanished } from './multipart-store.js';
 import type { ObjectRow } from './storage-store.js';
 
@@ -13,6 +27,13 @@ export interface UploadSettings {
   contentType: string;
   userMetadata: Record<string, string>;
   headers: Record<string, string>;
+}
+
+/** A multipart object's checksum, as it is stored and answered. */
+export interface ObjectChecksum {
+  algorithm: string;
+  value: string;
+  type: ChecksumType;
 }
 
 export const MIN_PART_BYTES = 5 * 1024 * 1024;
@@ -63,16 +84,82 @@ export function createMultipartService(deps: {
     return upload;
   }
 
-  /** The parts' bytes in order, read one part at a time. */
-  async function* concatenated(parts: PartRow[]): AsyncGenerator<Uint8Array> {
+  /** The parts' bytes in order, read one part at a time, each chunk also given to `observe`. */
+  async function* concatenated(
+    parts: PartRow[],
+    observe?: (chunk: Uint8Array) => void,
+  ): AsyncGenerator<Uint8Array> {
     for (const part of parts) {
       if (part.size === 0) continue;
-      yield* await blobs.open(part.blob_id, 0, part.size);
+      for await (const chunk of await blobs.open(part.blob_id, 0, part.size)) {
+        observe?.(chunk as Uint8Array);
+        yield chunk as Uint8Array;
+      }
     }
   }
 
+  /**
+   * Copies the parts into one new blob, computing the object's checksum over the bytes where it is a
+   * FULL_OBJECT one (and checking it against the value the completion sent). A mismatch leaves no blob.
+   */
+  async function joinParts(
+    parts: PartRow[],
+    plan: ObjectChecksumPlan,
+  ): Promise<{ blob: { id: string; size: number }; checksum?: ObjectChecksum }> {
+    if (plan.kind !== 'full') {
+      const blob = await blobs.put(concatenated(parts));
+      if (plan.kind === 'none') return { blob };
+      return { blob, checksum: { algorithm: plan.algorithm, value: plan.value, type: 'COMPOSITE' } };
+    }
+    const full = createChecksum(plan.algorithm);
+    const blob = await blobs.put(concatenated(parts, (chunk) => full.update(chunk)));
+    const value = full.digestBase64();
+    if (plan.expected !== undefined && plan.expected !== value) {
+      await deps.discardBlob(blob.id);
+      throw objectChecksumMismatch(plan.algorithm);
+    }
+    return { blob, checksum: { algorithm: plan.algorithm, value, type: 'FULL_OBJECT' } };
+  }
+
+  /** The listed parts, checked as S3 checks them: ascending, uploaded, ETags and checksums matching. */
+  async function listedParts(
+    upload: UploadRow,
+    checksum: UploadChecksum | undefined,
+    listed: ListedPart[],
+  ): Promise<PartRow[]> {
+    const uploaded = new Map((await store.allParts(upload.upload_id)).map((p) => [p.part_number, p]));
+    const parts: PartRow[] = [];
+    for (const [i, item] of listed.entries()) {
+      if (i > 0 && item.partNumber <= (listed[i - 1]?.partNumber ?? 0)) {
+        throw badRequest(
+          'InvalidPartOrder',
+          'The list of parts was not in ascending order. The parts list must be specified in order by part number.',
+        );
+      }
+      const part = uploaded.get(item.partNumber);
+      if (!part || part.etag.replace(/"/g, '') !== item.etag.replace(/"/g, ''))
+        throw invalidPart(upload.upload_id, item.partNumber, item.etag);
+      checkListedChecksum(checksum, upload.upload_id, item, part);
+      parts.push(part);
+    }
+    const tooSmall = parts.slice(0, -1).find((part) => part.size < MIN_PART_BYTES);
+    if (tooSmall) {
+      throw badRequest(
+        'EntityTooSmall',
+        'Your proposed upload is smaller than the minimum allowed object size.',
+        { PartNumber: String(tooSmall.part_number) },
+      );
+    }
+    return parts;
+  }
+
   return {
-    async createUpload(bucket: string, key: string, settings: UploadSettings): Promise<string> {
+    async createUpload(
+      bucket: string,
+      key: string,
+      settings: UploadSettings,
+      checksum: UploadChecksum | undefined,
+    ): Promise<string> {
       assertObjectKey(key);
       checkMetadataSize(settings.userMetadata);
       await deps.requireBucket(bucket);
@@ -83,6 +170,8 @@ export function createMultipartService(deps: {
         key,
         settings: JSON.stringify(settings),
         initiated_at: clock.now().getTime(),
+        checksum_algorithm: checksum?.algorithm ?? null,
+        checksum_type: checksum?.type ?? null,
       });
       return uploadId;
     },
@@ -96,8 +185,9 @@ export function createMultipartService(deps: {
       digests: BlobDigests;
     }): Promise<{ etag: string; checksum?: { algorithm: string; value: string } }> {
       checkPartNumber(input.partNumber);
-      await requireUpload(input.uploadId, input.bucket, input.key);
-      const blob = await writeVerifiedBlob(blobs, input.body, input.digests);
+      const upload = await requireUpload(input.uploadId, input.bucket, input.key);
+      const digests = partDigests(uploadChecksumOf(upload), input.digests);
+      const blob = await writeVerifiedBlob(blobs, input.body, digests);
       const etag = `"${blob.md5Hex}"`;
       try {
         const replaced = await store.putPart({
@@ -107,6 +197,8 @@ export function createMultipartService(deps: {
           size: blob.size,
           etag,
           last_modified: clock.now().getTime(),
+          checksum_algorithm: blob.checksum?.algorithm ?? null,
+          checksum_value: blob.checksum?.value ?? null,
         });
         await deps.discardBlob(replaced);
       } catch (error) {
@@ -114,56 +206,35 @@ export function createMultipartService(deps: {
         if (error instanceof UploadVanished) throw noSuchUpload(input.uploadId);
         throw error;
       }
-      return { etag, ...(blob.checksum ? { checksum: blob.checksum } : {}) };
+      // A checksum Seawall computed unasked (a FULL_OBJECT upload's part sent without one) is not answered.
+      return { etag, ...(blob.checksum && input.digests.checksum ? { checksum: blob.checksum } : {}) };
     },
 
     /**
-     * Joins the listed parts into the object: checked as S3 checks them (ascending, uploaded, ETags matching,
-     * every part but the last at least 5 MiB), copied into one new blob, then committed like any PUT.
+     * Joins the listed parts into the object: checked as S3 checks them (ascending, uploaded, ETags and
+     * checksums matching, every part but the last at least 5 MiB), copied into one new blob with the object's
+     * checksum, then committed like any PUT.
      */
     async complete(
       uploadId: string,
       bucket: string,
       key: string,
-      listed: { partNumber: number; etag: string }[],
-    ): Promise<{ etag: string }> {
+      listed: ListedPart[],
+      sent: CompleteChecksum = {},
+    ): Promise<{ etag: string; checksum?: ObjectChecksum }> {
       const upload = await requireUpload(uploadId, bucket, key);
       if (listed.length === 0)
         throw badRequest(
           'MalformedXML',
           'The XML you provided was not well-formed or did not validate against our published schema.',
         );
-      const uploaded = new Map((await store.allParts(uploadId)).map((p) => [p.part_number, p]));
-      const parts: PartRow[] = [];
-      for (const [i, item] of listed.entries()) {
-        if (i > 0 && item.partNumber <= (listed[i - 1]?.partNumber ?? 0)) {
-          throw badRequest(
-            'InvalidPartOrder',
-            'The list of parts was not in ascending order. The parts list must be specified in order by part number.',
-          );
-        }
-        const part = uploaded.get(item.partNumber);
-        if (!part || part.etag.replace(/"/g, '') !== item.etag.replace(/"/g, '')) {
-          throw badRequest(
-            'InvalidPart',
-            "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",
-            {
-              PartNumber: String(item.partNumber),
-            },
-          );
-        }
-        parts.push(part);
-      }
-      const tooSmall = parts.slice(0, -1).find((part) => part.size < MIN_PART_BYTES);
-      if (tooSmall) {
-        throw badRequest(
-          'EntityTooSmall',
-          'Your proposed upload is smaller than the minimum allowed object size.',
-          { PartNumber: String(tooSmall.part_number) },
-        );
-      }
+      const checksum = uploadChecksumOf(upload);
+      checkCompleteType(checksum, sent.type);
+      const parts = await listedParts(upload, checksum, listed);
+      const plan = planObjectChecksum(checksum, sent, parts);
       const settings = JSON.parse(upload.settings) as UploadSettings;
-      const blob = await blobs.put(concatenated(parts));
+      const joined = await joinParts(parts, plan);
+      const { blob } = joined;
       const etag = multipartEtag(parts.map((p) => p.etag));
       await deps.commitObject({
         bucket,
@@ -173,12 +244,13 @@ export function createMultipartService(deps: {
         etag,
         content_type: settings.contentType,
         metadata: JSON.stringify({ user: settings.userMetadata, headers: settings.headers }),
-        checksum_algorithm: null,
-        checksum_value: null,
+        checksum_algorithm: joined.checksum?.algorithm ?? null,
+        checksum_value: joined.checksum?.value ?? null,
+        checksum_type: joined.checksum?.type ?? null,
         last_modified: clock.now().getTime(),
       });
       for (const id of (await store.deleteUpload(uploadId)) ?? []) await deps.discardBlob(id);
-      return { etag };
+      return { etag, ...(joined.checksum ? { checksum: joined.checksum } : {}) };
     },
 
     async abort(uploadId: string, bucket: string, key: string): Promise<void> {

@@ -200,7 +200,13 @@ function operations(storage: StorageService): S3Operation[] {
       method: 'POST',
       level: 'object',
       selector: { name: 'uploads' },
-      headers: { ...OWNER, ...PAYER, ...NEW_OBJECT },
+      headers: {
+        ...OWNER,
+        ...PAYER,
+        ...NEW_OBJECT,
+        'x-amz-checksum-algorithm': 'handled',
+        'x-amz-checksum-type': 'handled',
+      },
       query: {},
       handle: (req, { bucket, key }) => multipart.create(req, bucket, key),
     }),
@@ -224,9 +230,19 @@ function operations(storage: StorageService): S3Operation[] {
       method: 'POST',
       level: 'object',
       selector: { name: 'uploadId' },
-      // The x-amz-checksum-* headers here would be the whole object's checksum, which Seawall does not
-      // compute for multipart objects: not declared, so refused. Content-MD5 covers the XML document.
-      headers: { ...OWNER, ...PAYER, 'content-md5': 'handled' },
+      // The x-amz-checksum-* headers here are the whole object's checksum (and type), checked against the
+      // object made; Content-MD5 covers the XML document.
+      headers: {
+        ...OWNER,
+        ...PAYER,
+        'content-md5': 'handled',
+        'x-amz-checksum-crc32': 'handled',
+        'x-amz-checksum-crc32c': 'handled',
+        'x-amz-checksum-crc64nvme': 'handled',
+        'x-amz-checksum-sha1': 'handled',
+        'x-amz-checksum-sha256': 'handled',
+        'x-amz-checksum-type': 'handled',
+      },
       query: {},
       handle: (req, { bucket, key }) => multipart.complete(req, bucket, key),
     }),

@@ -71,7 +71,7 @@ export function createS3BucketApi(storage: StorageService) {
       LastModified: new Date(o.last_modified),
       ETag: o.etag,
       ChecksumAlgorithm: o.checksum_algorithm ?? undefined,
-      ChecksumType: o.checksum_algorithm ? 'FULL_OBJECT' : undefined,
+      ChecksumType: o.checksum_algorithm ? (o.checksum_type ?? 'FULL_OBJECT') : undefined,
       Size: o.size,
       Owner: owner,
       StorageClass: 'STANDARD',

@@ -1,16 +1,111 @@
 import { badRequest } from '../errors.js';
-import { type ChecksumAlgorithm, checksumHeader } from '../lib/checksums.js';
+import {
+  CHECKSUM_ALGORITHMS,
+  type ChecksumAlgorithm,
+  type ChecksumType,
+  checksumHeader,
+  isChecksumValue,
+  parseChecksumAlgorithm,
+} from '../lib/checksums.js';
 import { type ApiRequest, type ApiResponse, queryValue } from '../lib/http.js';
+import {
+  type CompleteChecksum,
+  type ListedPart,
+  type NamedChecksum,
+  resolveUploadChecksum,
+  type UploadChecksum,
+  uploadChecksumOf,
+} from './multipart-checksums.js';
+import type { UploadRow } from './multipart-store.js';
 import { uploadDigests } from './s3-digests.js';
 import { declaredMetadata } from './s3-object-api.js';
 import {
   listingEncoder,
   malformedXml as malformed,
+  notImplementedHeader,
   parseMaxKeys,
   readXmlBody,
   xmlResponse,
 } from './s3-wire.js';
 import type { StorageService } from './storage-service.js';
+
+/** S3's checksum algorithms that Seawall does not compute: asked for, they are refused as not implemented. */
+const UNCOMPUTED_ALGORITHMS = new Set(['MD5', 'SHA512', 'XXHASH64', 'XXHASH3', 'XXHASH128']);
+
+/** The Checksum<Algorithm> elements a completed part may carry, by S3's algorithm names. */
+const PART_CHECKSUM_ALGORITHMS = [...CHECKSUM_ALGORITHMS, ...UNCOMPUTED_ALGORITHMS];
+
+function checksumTypeOf(value: string): ChecksumType {
+  const upper = value.toUpperCase();
+  if (upper === 'COMPOSITE' || upper === 'FULL_OBJECT') return upper;
+  throw badRequest('InvalidRequest', 'Value for x-amz-checksum-type header is invalid.');
+}
+
+/** CreateMultipartUpload's `x-amz-checksum-algorithm` and `x-amz-checksum-type`. */
+function requestedUploadChecksum(req: ApiRequest): UploadChecksum | undefined {
+  const name = req.headers['x-amz-checksum-algorithm'] || undefined;
+  const algorithm = name === undefined ? undefined : parseChecksumAlgorithm(name);
+  if (name !== undefined && !algorithm) {
+    if (UNCOMPUTED_ALGORITHMS.has(name.toUpperCase())) throw notImplementedHeader('x-amz-checksum-algorithm');
+    throw badRequest(
+      'InvalidRequest',
+      'Checksum algorithm provided is unsupported. Please try again with any of the valid types: [CRC32, CRC32C, CRC64NVME, MD5, SHA1, SHA256, SHA512, XXHASH128, XXHASH3, XXHASH64]',
+    );
+  }
+  const type = req.headers['x-amz-checksum-type'];
+  return resolveUploadChecksum(algorithm, type ? checksumTypeOf(type) : undefined);
+}
+
+/**
+ * CompleteMultipartUpload's `x-amz-checksum-type` and whole-object `x-amz-checksum-*` header: a base64 value,
+ * for a composite checksum possibly with its `-<parts>` suffix.
+ */
+function completeChecksum(req: ApiRequest): CompleteChecksum {
+  const type = req.headers['x-amz-checksum-type'];
+  const present = CHECKSUM_ALGORITHMS.filter((a) => req.headers[checksumHeader(a)] !== undefined);
+  if (present.length > 1)
+    throw badRequest(
+      'InvalidRequest',
+      'Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.',
+    );
+  const [algorithm] = present;
+  const result: CompleteChecksum = type ? { type: checksumTypeOf(type) } : {};
+  if (!algorithm) return result;
+  const value = req.headers[checksumHeader(algorithm)] as string;
+  if (!isChecksumValue(algorithm, value.replace(/-\d{1,5}$/, '')))
+    throw badRequest('InvalidRequest', `Value for ${checksumHeader(algorithm)} header is invalid.`);
+  return { ...result, object: { algorithm, value } };
+}
+
+/** The request without the whole-object checksum headers, which describe the object, not the XML document. */
+function documentRequest(req: ApiRequest): ApiRequest {
+  const objectChecksums = new Set<string>(CHECKSUM_ALGORITHMS.map(checksumHeader));
+  const headers = Object.fromEntries(
+    Object.entries(req.headers).filter(([name]) => !objectChecksums.has(name)),
+  );
+  return { ...req, headers };
+}
+
+function listedPart(part: unknown): ListedPart {
+  const fields = (part ?? {}) as Record<string, unknown>;
+  const { PartNumber, ETag } = fields;
+  if (typeof PartNumber !== 'string' || !/^\d{1,5}$/.test(PartNumber) || typeof ETag !== 'string')
+    throw malformed();
+  const checksums: NamedChecksum[] = [];
+  for (const algorithm of PART_CHECKSUM_ALGORITHMS) {
+    const value = fields[`Checksum${algorithm}`];
+    if (value === undefined) continue;
+    if (typeof value !== 'string') throw malformed();
+    checksums.push({ algorithm, value });
+  }
+  return { partNumber: Number(PartNumber), etag: ETag, checksums };
+}
+
+/** ChecksumAlgorithm and ChecksumType, where the upload was created with them (ListParts, ListMultipartUploads). */
+function uploadChecksumFields(upload: UploadRow) {
+  const checksum = uploadChecksumOf(upload);
+  return checksum ? { ChecksumAlgorithm: checksum.algorithm, ChecksumType: checksum.type } : {};
+}
 
 function uploadIdOf(req: ApiRequest): string {
   const uploadId = queryValue(req.query, 'uploadId');
@@ -32,8 +127,17 @@ export function createS3MultipartApi(storage: StorageService) {
   const multipart = storage.multipart;
   return {
     async create(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse> {
-      const uploadId = await multipart.createUpload(bucket, key, declaredMetadata(req));
-      return xmlResponse('InitiateMultipartUploadResult', { Bucket: bucket, Key: key, UploadId: uploadId });
+      const checksum = requestedUploadChecksum(req);
+      const uploadId = await multipart.createUpload(bucket, key, declaredMetadata(req), checksum);
+      const headers: Record<string, string> = checksum
+        ? { 'x-amz-checksum-algorithm': checksum.algorithm, 'x-amz-checksum-type': checksum.type }
+        : {};
+      return xmlResponse(
+        'InitiateMultipartUploadResult',
+        { Bucket: bucket, Key: key, UploadId: uploadId },
+        200,
+        headers,
+      );
     },
 
     async uploadPart(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse> {
@@ -53,24 +157,20 @@ export function createS3MultipartApi(storage: StorageService) {
 
     async complete(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse> {
       const uploadId = uploadIdOf(req);
-      const body = (await readXmlBody(req, ['Part']))?.CompleteMultipartUpload;
+      const sent = completeChecksum(req);
+      const body = (await readXmlBody(documentRequest(req), ['Part']))?.CompleteMultipartUpload;
       if (typeof body !== 'object' || body === null) throw malformed();
       const parts = (body as { Part?: unknown }).Part;
       if (!Array.isArray(parts) || parts.length > 10_000) throw malformed();
-      // A part's Checksum* elements repeat what its upload returned; the bytes were verified against that
-      // checksum then, and the ETag (checked by complete) identifies the part.
-      const listed = parts.map((part: unknown) => {
-        const { PartNumber, ETag } = (part ?? {}) as { PartNumber?: unknown; ETag?: unknown };
-        if (typeof PartNumber !== 'string' || !/^\d{1,5}$/.test(PartNumber) || typeof ETag !== 'string')
-          throw malformed();
-        return { partNumber: Number(PartNumber), etag: ETag };
-      });
-      const done = await multipart.complete(uploadId, bucket, key, listed);
+      const done = await multipart.complete(uploadId, bucket, key, parts.map(listedPart), sent);
       return xmlResponse('CompleteMultipartUploadResult', {
         Location: `/${bucket}/${key}`,
         Bucket: bucket,
         Key: key,
         ETag: done.etag,
+        ...(done.checksum
+          ? { [`Checksum${done.checksum.algorithm}`]: done.checksum.value, ChecksumType: done.checksum.type }
+          : {}),
       });
     },
 
@@ -83,7 +183,8 @@ export function createS3MultipartApi(storage: StorageService) {
       const uploadId = uploadIdOf(req);
       const marker = integerParameter(req, 'part-number-marker', 0);
       const max = Math.min(integerParameter(req, 'max-parts', 1000), 1000);
-      const { parts, truncated } = await multipart.listParts(uploadId, bucket, key, marker, max);
+      const { upload, parts, truncated } = await multipart.listParts(uploadId, bucket, key, marker, max);
+      const checksum = uploadChecksumOf(upload);
       return xmlResponse('ListPartsResult', {
         Bucket: bucket,
         Key: key,
@@ -93,11 +194,14 @@ export function createS3MultipartApi(storage: StorageService) {
         MaxParts: max,
         IsTruncated: truncated,
         StorageClass: 'STANDARD',
+        ...uploadChecksumFields(upload),
         Part: parts.map((p) => ({
           PartNumber: p.part_number,
           LastModified: new Date(p.last_modified),
           ETag: p.etag,
           Size: p.size,
+          // Only an upload created with an algorithm lists its parts' checksums (all of that algorithm).
+          ...(checksum && p.checksum_value ? { [`Checksum${checksum.algorithm}`]: p.checksum_value } : {}),
         })),
       });
     },
@@ -130,6 +234,7 @@ export function createS3MultipartApi(storage: StorageService) {
           UploadId: u.upload_id,
           StorageClass: 'STANDARD',
           Initiated: new Date(u.initiated_at),
+          ...uploadChecksumFields(u),
         })),
       });
     },

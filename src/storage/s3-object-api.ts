@@ -63,7 +63,7 @@ function objectHeaders(object: StoredObject, withChecksum: boolean): Record<stri
   for (const [name, value] of Object.entries(object.userMetadata)) headers[`x-amz-meta-${name}`] = value;
   if (withChecksum && object.checksum) {
     headers[checksumHeader(object.checksum.algorithm as ChecksumAlgorithm)] = object.checksum.value;
-    headers['x-amz-checksum-type'] = 'FULL_OBJECT';
+    headers['x-amz-checksum-type'] = object.checksum.type;
   }
   return headers;
 }

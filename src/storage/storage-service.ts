@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { AppError, conflict, notFound } from '../errors.js';
-import type { ChecksumAlgorithm } from '../lib/checksums.js';
+import type { ChecksumAlgorithm, ChecksumType } from '../lib/checksums.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { BlobStore, EngineFiles } from './blob-store.js';
@@ -44,7 +44,7 @@ export interface StoredObject {
   lastModified: Date;
   userMetadata: Record<string, string>;
   headers: Record<string, string>;
-  checksum?: { algorithm: string; value: string };
+  checksum?: { algorithm: string; value: string; type: ChecksumType };
   blobId: string;
 }
 
@@ -63,7 +63,13 @@ function toStored(row: ObjectRow): StoredObject {
     userMetadata: metadata.user ?? {},
     headers: metadata.headers ?? {},
     ...(row.checksum_algorithm && row.checksum_value
-      ? { checksum: { algorithm: row.checksum_algorithm, value: row.checksum_value } }
+      ? {
+          checksum: {
+            algorithm: row.checksum_algorithm,
+            value: row.checksum_value,
+            type: row.checksum_type ?? 'FULL_OBJECT',
+          },
+        }
       : {}),
     blobId: row.blob_id,
   };
@@ -236,6 +242,7 @@ export function createStorageService(deps: {
         metadata: JSON.stringify({ user: input.userMetadata, headers: input.headers }),
         checksum_algorithm: blob.checksum?.algorithm ?? null,
         checksum_value: blob.checksum?.value ?? null,
+        checksum_type: blob.checksum ? 'FULL_OBJECT' : null,
         last_modified: clock.now().getTime(),
       };
       return commitObject(row, (current) => checkWriteConditions(input, current));

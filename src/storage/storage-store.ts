@@ -4,7 +4,10 @@ import type { BucketTable, ObjectTable } from '../db/schema.js';
 
 export type BucketRow = BucketTable;
 export type ObjectRow = ObjectTable;
-export type ObjectSummary = Pick<ObjectRow, 'key' | 'size' | 'etag' | 'last_modified' | 'checksum_algorithm'>;
+export type ObjectSummary = Pick<
+  ObjectRow,
+  'key' | 'size' | 'etag' | 'last_modified' | 'checksum_algorithm' | 'checksum_type'
+>;
 
 /** A lower bound on keys for listing: after a key (exclusive) or from a key (inclusive). */
 export interface KeyBound {
@@ -122,7 +125,7 @@ export function createStorageStore(db: Kysely<Database>) {
     ): Promise<ObjectSummary[]> {
       let query = db
         .selectFrom('objects')
-        .select(['key', 'size', 'etag', 'last_modified', 'checksum_algorithm'])
+        .select(['key', 'size', 'etag', 'last_modified', 'checksum_algorithm', 'checksum_type'])
         .where('bucket', '=', bucket)
         .where('key', from.inclusive ? '>=' : '>', from.key);
       if (below !== undefined) query = query.where('key', '<', below);

@@ -35,9 +35,9 @@ import { type CatalogTable, type TableInput, tableRelation } from '../src/catalo
 import { renameSteps, vancouverRecipe } from '../src/demo/recipes.js';
 import { createSyntheticStream } from '../src/demo/synthetic.js';
 import { compileRecipe, parseRecipe } from '../src/etl/index.js';
-import { queryRows, withDuckDb } from './duckdb.js';
 import { poll } from '../src/lib/poll.js';
 import { quoteIdent, quoteLiteral } from '../src/lib/sql.js';
+import { queryRows, withDuckDb } from './duckdb.js';
 import { ratio, serveSeawall } from './harness.js';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 2_000_000);

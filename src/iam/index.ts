@@ -1,10 +1,14 @@
-/** Identity: accounts, access keys and (later) users, roles and policies. */
+/** Identity: the account, users, groups, roles, policies, access keys and STS sessions, and their APIs. */
+
+export type { Principal } from '../lib/operation.js';
+export { createIamApi } from './iam-api.js';
 export {
-  createIamService,
-  type IamService,
-  type Principal,
+  type AccessKeyMetadata,
   type RootCredentials,
   rootArn,
   type SigningIdentity,
-} from './iam-service.js';
+} from './iam-keys.js';
+export { iamMigrations } from './iam-migrations.js';
+export { createIamService, type IamService } from './iam-service.js';
 export { createIamStore, type IamStore } from './iam-store.js';
+export { createStsApi } from './sts-api.js';

@@ -20,11 +20,21 @@ import {
   createEtlStore,
   type DatabrewService,
 } from './etl/index.js';
-import { createIamService, createIamStore, type IamService, type RootCredentials } from './iam/index.js';
+import { createAuthorizer, denyAllButRoot } from './iam/authorizer.js';
+import {
+  createIamApi,
+  createIamService,
+  createIamStore,
+  createStsApi,
+  type IamService,
+  iamMigrations,
+  type RootCredentials,
+} from './iam/index.js';
 import { createJobRuntime, createJobStore, type JobRuntime } from './jobs/index.js';
 import { createSecretBox, deriveKey, ensureRootKeyFile, readRootKey } from './kms/index.js';
 import { type Clock, systemClock } from './lib/clock.js';
 import { createLogger, type Logger } from './lib/logger.js';
+import type { AnyOperation, OperationEvent, ServiceEndpoint } from './lib/operation.js';
 import {
   type AthenaLimits,
   type AthenaService,
@@ -62,10 +72,14 @@ export function defaultAthenaLimits(): AthenaLimits {
   };
 }
 
+/** Each domain's own schema changes, after the foundation's. */
+const DOMAIN_MIGRATIONS = [iamMigrations];
+
 async function openStore(config: Config): Promise<MetadataDb> {
   const layout = dataDirLayout(config.dataDir);
   return openMetadataDb(
     config.metadataUrl ? { postgresUrl: config.metadataUrl } : { sqlitePath: layout.metadataDb },
+    DOMAIN_MIGRATIONS,
   );
 }
 
@@ -112,6 +126,10 @@ export interface Seawall {
   readonly databrew: DatabrewService;
   readonly runtime: JobRuntime;
   readonly logger: Logger;
+  /** Every operation of every service: the registry. */
+  readonly operations: readonly AnyOperation[];
+  /** Subscribes to the one event each request makes; returns the unsubscribe. */
+  onOperation(listener: (event: OperationEvent) => void): () => void;
   close(): Promise<void>;
 }
 
@@ -199,15 +217,23 @@ export async function startSeawall(
     await runtime.recover();
 
     const s3 = createS3Api({ storage, baseDomains: ['localhost', `s3.${account.region}.localhost`] });
+    const services: Record<string, ServiceEndpoint> = {
+      s3,
+      glue: createGlueApi({ catalog, crawlers }),
+      athena: createAthenaApi(athena),
+      databrew: createDatabrewApi(databrew),
+      iam: createIamApi(iam),
+      sts: createStsApi(iam),
+    };
+    const listeners = new Set<(event: OperationEvent) => void>();
     server = createHttpServer({
-      services: {
-        s3: { protocol: 'restXml', handle: s3 },
-        glue: { protocol: 'awsJson', handle: createGlueApi({ catalog, crawlers }) },
-        athena: { protocol: 'awsJson', handle: createAthenaApi(athena) },
-        databrew: { protocol: 'restJson', handle: createDatabrewApi(databrew) },
+      services,
+      onEvent: (event) => {
+        for (const listener of listeners) listener(event);
       },
       internal: createInternalRoutes({ region: account.region }),
       iam,
+      authorizer: createAuthorizer({ decide: denyAllButRoot }),
       clock,
       region: account.region,
       logger,
@@ -235,6 +261,11 @@ export async function startSeawall(
       databrew,
       runtime,
       logger,
+      operations: Object.values(services).flatMap((service) => service.operations),
+      onOperation(listener) {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
       async close() {
         await new Promise<void>((resolve) => {
           listening.close(() => resolve());

@@ -15,6 +15,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openMetadataDb } from '../src/db/database.js';
 import { migrationNames } from '../src/db/migrations.js';
+import { iamMigrations } from '../src/iam/index.js';
 import { athenaClient, athenaQuery } from './helpers/athena.js';
 import { startTestSeawall } from './helpers/seawall.js';
 
@@ -46,7 +47,7 @@ afterAll(async () => {
 
 describe('PostgreSQL metadata backend', () => {
   it('runs the migrations once and leaves them applied', async () => {
-    const first = await openMetadataDb({ postgresUrl: url });
+    const first = await openMetadataDb({ postgresUrl: url }, [iamMigrations]);
     const tables = await first.db
       .selectFrom('information_schema.tables' as never)
       .select('table_name' as never)
@@ -67,12 +68,12 @@ describe('PostgreSQL metadata backend', () => {
       expect(names).toContain(table);
     }
     await first.close();
-    const second = await openMetadataDb({ postgresUrl: url });
+    const second = await openMetadataDb({ postgresUrl: url }, [iamMigrations]);
     const applied = await second.db
       .selectFrom('kysely_migration' as never)
       .selectAll()
       .execute();
-    expect((applied as { name: string }[]).map((m) => m.name)).toEqual(migrationNames());
+    expect((applied as { name: string }[]).map((m) => m.name)).toEqual(migrationNames([iamMigrations]));
     await second.close();
   });
 

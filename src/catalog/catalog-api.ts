@@ -21,6 +21,7 @@ import { createCrawlerOperations } from './glue-crawler-api.js';
 import {
   catalogOp,
   databaseInputShape,
+  type GlueArns,
   page,
   parseShape,
   partitionInputShape,
@@ -78,6 +79,11 @@ function values(input: JsonInput<'PartitionValues'>): string[] {
 
 const SHARE_TYPES = ['ALL', 'FOREIGN', 'FEDERATED'];
 
+/** A partition operation touches its table, in its database, in the catalog. */
+function tableOf(arns: GlueArns, input: JsonInput<'DatabaseName' | 'TableName'>): string[] {
+  return [arns.catalog, arns.database(input.DatabaseName), arns.table(input.DatabaseName, input.TableName)];
+}
+
 /**
  * The Glue Data Catalog API (awsJson1_1, X-Amz-Target AWSGlue.*). Each operation lists the input members it
  * honours; any other member is refused with InvalidInputException.
@@ -91,19 +97,32 @@ export function createGlueApi(deps: { catalog: CatalogService; crawlers: Crawler
     CreateTime: epochSeconds(db.createTime),
     CatalogId: account(req),
   });
-  return jsonService(
-    'AWSGlue',
-    {
-      CreateDatabase: catalogOp('CreateDatabase', ['DatabaseInput'], async (input) => {
-        await catalog.createDatabase(parseShape(databaseInputShape, input.DatabaseInput, 'databaseInput'));
-        return {};
-      }),
-      GetDatabase: catalogOp('GetDatabase', ['Name'], async (input, req) => ({
-        Database: databaseOut(await catalog.getDatabase(requiredString(input, 'Name')), req),
-      })),
+  return jsonService({
+    service: 'glue',
+    iamPrefix: 'glue',
+    targetPrefix: 'AWSGlue',
+    operations: {
+      CreateDatabase: catalogOp(
+        'CreateDatabase',
+        ['DatabaseInput'],
+        (a, i) => [a.catalog, a.database((i.DatabaseInput as { Name?: unknown } | undefined)?.Name)],
+        async (input) => {
+          await catalog.createDatabase(parseShape(databaseInputShape, input.DatabaseInput, 'databaseInput'));
+          return {};
+        },
+      ),
+      GetDatabase: catalogOp(
+        'GetDatabase',
+        ['Name'],
+        (a, i) => [a.catalog, a.database(i.Name)],
+        async (input, req) => ({
+          Database: databaseOut(await catalog.getDatabase(requiredString(input, 'Name')), req),
+        }),
+      ),
       GetDatabases: catalogOp(
         'GetDatabases',
         ['NextToken', 'MaxResults', 'ResourceShareType'],
+        (a) => [a.catalog, a.database('*')],
         async (input, req) => {
           const share = optionalString(input, 'ResourceShareType') ?? 'ALL';
           if (!SHARE_TYPES.includes(share))
@@ -114,28 +133,48 @@ export function createGlueApi(deps: { catalog: CatalogService; crawlers: Crawler
           return { DatabaseList: items.map((db) => databaseOut(db, req)), NextToken };
         },
       ),
-      UpdateDatabase: catalogOp('UpdateDatabase', ['Name', 'DatabaseInput'], async (input) => {
-        await catalog.updateDatabase(
-          requiredString(input, 'Name'),
-          parseShape(databaseInputShape, input.DatabaseInput, 'databaseInput'),
-        );
-        return {};
-      }),
-      DeleteDatabase: catalogOp('DeleteDatabase', ['Name'], async (input) => {
-        await catalog.deleteDatabase(requiredString(input, 'Name'));
-        return {};
-      }),
-      CreateTable: catalogOp('CreateTable', ['DatabaseName', 'TableInput'], async (input) => {
-        await catalog.createTable(
-          requiredString(input, 'DatabaseName'),
-          parseShape(tableInputShape, input.TableInput, 'tableInput'),
-        );
-        return {};
-      }),
+      UpdateDatabase: catalogOp(
+        'UpdateDatabase',
+        ['Name', 'DatabaseInput'],
+        (a, i) => [a.catalog, a.database(i.Name)],
+        async (input) => {
+          await catalog.updateDatabase(
+            requiredString(input, 'Name'),
+            parseShape(databaseInputShape, input.DatabaseInput, 'databaseInput'),
+          );
+          return {};
+        },
+      ),
+      DeleteDatabase: catalogOp(
+        'DeleteDatabase',
+        ['Name'],
+        (a, i) => [a.catalog, a.database(i.Name), a.table(i.Name, '*')],
+        async (input) => {
+          await catalog.deleteDatabase(requiredString(input, 'Name'));
+          return {};
+        },
+      ),
+      CreateTable: catalogOp(
+        'CreateTable',
+        ['DatabaseName', 'TableInput'],
+        (a, i) => [
+          a.catalog,
+          a.database(i.DatabaseName),
+          a.table(i.DatabaseName, (i.TableInput as { Name?: unknown } | undefined)?.Name),
+        ],
+        async (input) => {
+          await catalog.createTable(
+            requiredString(input, 'DatabaseName'),
+            parseShape(tableInputShape, input.TableInput, 'tableInput'),
+          );
+          return {};
+        },
+      ),
       // IncludeStatusDetails asks for the progress of asynchronous view updates; Seawall has none to report.
       GetTable: catalogOp(
         'GetTable',
         ['DatabaseName', 'Name', 'IncludeStatusDetails'],
+        (a, i) => [a.catalog, a.database(i.DatabaseName), a.table(i.DatabaseName, i.Name)],
         async (input, req) => ({
           Table: tableOut(
             await catalog.getTable(requiredString(input, 'DatabaseName'), requiredString(input, 'Name')),
@@ -146,6 +185,7 @@ export function createGlueApi(deps: { catalog: CatalogService; crawlers: Crawler
       GetTables: catalogOp(
         'GetTables',
         ['DatabaseName', 'Expression', 'NextToken', 'MaxResults', 'IncludeStatusDetails'],
+        (a, i) => [a.catalog, a.database(i.DatabaseName), a.table(i.DatabaseName, '*')],
         async (input, req) => {
           const expression = optionalString(input, 'Expression');
           let tables = await catalog.getTables(requiredString(input, 'DatabaseName'));
@@ -157,21 +197,36 @@ export function createGlueApi(deps: { catalog: CatalogService; crawlers: Crawler
           return { TableList: items.map((t) => tableOut(t, account(req))), NextToken };
         },
       ),
-      UpdateTable: catalogOp('UpdateTable', ['DatabaseName', 'TableInput', 'SkipArchive'], async (input) => {
-        await catalog.updateTable(
-          requiredString(input, 'DatabaseName'),
-          parseShape(tableInputShape, input.TableInput, 'tableInput'),
-          { skipArchive: input.SkipArchive === true },
-        );
-        return {};
-      }),
-      DeleteTable: catalogOp('DeleteTable', ['DatabaseName', 'Name'], async (input) => {
-        await catalog.deleteTable(requiredString(input, 'DatabaseName'), requiredString(input, 'Name'));
-        return {};
-      }),
+      UpdateTable: catalogOp(
+        'UpdateTable',
+        ['DatabaseName', 'TableInput', 'SkipArchive'],
+        (a, i) => [
+          a.catalog,
+          a.database(i.DatabaseName),
+          a.table(i.DatabaseName, (i.TableInput as { Name?: unknown } | undefined)?.Name),
+        ],
+        async (input) => {
+          await catalog.updateTable(
+            requiredString(input, 'DatabaseName'),
+            parseShape(tableInputShape, input.TableInput, 'tableInput'),
+            { skipArchive: input.SkipArchive === true },
+          );
+          return {};
+        },
+      ),
+      DeleteTable: catalogOp(
+        'DeleteTable',
+        ['DatabaseName', 'Name'],
+        (a, i) => [a.catalog, a.database(i.DatabaseName), a.table(i.DatabaseName, i.Name)],
+        async (input) => {
+          await catalog.deleteTable(requiredString(input, 'DatabaseName'), requiredString(input, 'Name'));
+          return {};
+        },
+      ),
       GetTableVersions: catalogOp(
         'GetTableVersions',
         ['DatabaseName', 'TableName', 'NextToken', 'MaxResults'],
+        (a, i) => [a.catalog, a.database(i.DatabaseName), a.table(i.DatabaseName, i.TableName)],
         async (input, req) => {
           const versions = await catalog.getTableVersions(
             requiredString(input, 'DatabaseName'),
@@ -190,6 +245,7 @@ export function createGlueApi(deps: { catalog: CatalogService; crawlers: Crawler
       CreatePartition: catalogOp(
         'CreatePartition',
         ['DatabaseName', 'TableName', 'PartitionInput'],
+        tableOf,
         async (input) => {
           await catalog.createPartition(
             requiredString(input, 'DatabaseName'),
@@ -202,6 +258,7 @@ export function createGlueApi(deps: { catalog: CatalogService; crawlers: Crawler
       BatchCreatePartition: catalogOp(
         'BatchCreatePartition',
         ['DatabaseName', 'TableName', 'PartitionInputList'],
+        tableOf,
         async (input) => {
           const list = Array.isArray(input.PartitionInputList) ? input.PartitionInputList : [];
           if (list.length === 0 || list.length > 100)
@@ -230,6 +287,7 @@ export function createGlueApi(deps: { catalog: CatalogService; crawlers: Crawler
       GetPartition: catalogOp(
         'GetPartition',
         ['DatabaseName', 'TableName', 'PartitionValues'],
+        tableOf,
         async (input, req) => ({
           Partition: partitionOut(
             await catalog.getPartition(
@@ -244,6 +302,7 @@ export function createGlueApi(deps: { catalog: CatalogService; crawlers: Crawler
       GetPartitions: catalogOp(
         'GetPartitions',
         ['DatabaseName', 'TableName', 'NextToken', 'MaxResults', 'ExcludeColumnSchema'],
+        tableOf,
         async (input, req) => {
           const max = Math.min(optionalNumber(input, 'MaxResults') ?? 1000, 1000);
           const after = optionalString(input, 'NextToken');
@@ -268,6 +327,7 @@ export function createGlueApi(deps: { catalog: CatalogService; crawlers: Crawler
       DeletePartition: catalogOp(
         'DeletePartition',
         ['DatabaseName', 'TableName', 'PartitionValues'],
+        tableOf,
         async (input) => {
           await catalog.deletePartition(
             requiredString(input, 'DatabaseName'),
@@ -279,8 +339,8 @@ export function createGlueApi(deps: { catalog: CatalogService; crawlers: Crawler
       ),
       ...createCrawlerOperations(crawlers),
     },
-    memberRefusal('InvalidInputException'),
-  );
+    refuse: memberRefusal('InvalidInputException'),
+  });
 }
 
 /** GetPartitions' ExcludeColumnSchema: the partitions without their (table-wide) column lists. */

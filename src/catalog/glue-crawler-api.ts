@@ -1,7 +1,8 @@
 import { badRequest } from '../errors.js';
-import { epochSeconds, jsonOperation as op, requiredString } from '../lib/aws-json.js';
+import { epochSeconds, type JsonInput, jsonOperation as op, requiredString } from '../lib/aws-json.js';
+import type { OperationRequest } from '../lib/operation.js';
 import type { CrawlerService, CrawlerView } from './crawler-service.js';
-import { catalogOp, crawlerInputShape, page, parseShape } from './glue-shapes.js';
+import { catalogOp, crawlerInputShape, glueArns, page, parseShape } from './glue-shapes.js';
 
 function crawlerOut(crawler: CrawlerView) {
   const { Tags: _tags, ...definition } = crawler.definition;
@@ -50,27 +51,39 @@ const CRAWLER_MEMBERS = [
   'Tags',
 ] as const;
 
+const crawlerArn = (input: JsonInput<'Name'>, req: OperationRequest) => [
+  glueArns(input, req).crawler(input.Name),
+];
+
+/** Listing crawlers names no resource. */
+const anyResource = () => ['*'];
+
 /** The Glue crawler operations; their definitions are checked by crawlerInputShape. */
 export function createCrawlerOperations(crawlers: CrawlerService) {
   return {
-    CreateCrawler: catalogOp('CreateCrawler', CRAWLER_MEMBERS, async (input) => {
-      const { CatalogId: _catalog, ...definition } = input;
-      await crawlers.create(parseShape(crawlerInputShape, definition, 'crawler'));
-      return {};
-    }),
-    GetCrawler: op(['Name'], async (input) => ({
+    CreateCrawler: catalogOp(
+      'CreateCrawler',
+      CRAWLER_MEMBERS,
+      (a, i) => [a.crawler(i.Name)],
+      async (input) => {
+        const { CatalogId: _catalog, ...definition } = input;
+        await crawlers.create(parseShape(crawlerInputShape, definition, 'crawler'));
+        return {};
+      },
+    ),
+    GetCrawler: op(['Name'], crawlerArn, async (input) => ({
       Crawler: crawlerOut(await crawlers.get(requiredString(input, 'Name'))),
     })),
-    GetCrawlers: op(['MaxResults', 'NextToken'], async (input) => {
+    GetCrawlers: op(['MaxResults', 'NextToken'], anyResource, async (input) => {
       const { items, NextToken } = page(await crawlers.list(), input);
       return { Crawlers: items.map(crawlerOut), NextToken };
     }),
-    ListCrawlers: op(['MaxResults', 'NextToken', 'Tags'], async (input) => {
+    ListCrawlers: op(['MaxResults', 'NextToken', 'Tags'], anyResource, async (input) => {
       const tagged = (await crawlers.list()).filter((c) => taggedWith(c, input.Tags));
       const { items, NextToken } = page(tagged, input);
       return { CrawlerNames: items.map((c) => c.definition.Name), NextToken };
     }),
-    GetCrawlerMetrics: op(['CrawlerNameList', 'MaxResults', 'NextToken'], async (input) => {
+    GetCrawlerMetrics: op(['CrawlerNameList', 'MaxResults', 'NextToken'], anyResource, async (input) => {
       const names = Array.isArray(input.CrawlerNameList) ? (input.CrawlerNameList as string[]) : undefined;
       const all = (await crawlers.list()).filter((c) => !names || names.includes(c.definition.Name));
       const { items, NextToken } = page(all, input);
@@ -88,15 +101,15 @@ export function createCrawlerOperations(crawlers: CrawlerService) {
         NextToken,
       };
     }),
-    StartCrawler: op(['Name'], async (input) => {
+    StartCrawler: op(['Name'], crawlerArn, async (input) => {
       await crawlers.start(requiredString(input, 'Name'));
       return {};
     }),
-    StopCrawler: op(['Name'], async (input) => {
+    StopCrawler: op(['Name'], crawlerArn, async (input) => {
       await crawlers.stop(requiredString(input, 'Name'));
       return {};
     }),
-    DeleteCrawler: op(['Name'], async (input) => {
+    DeleteCrawler: op(['Name'], crawlerArn, async (input) => {
       await crawlers.delete(requiredString(input, 'Name'));
       return {};
     }),

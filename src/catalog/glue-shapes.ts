@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { badRequest } from '../errors.js';
 import { type JsonInput, jsonOperation, optionalNumber, optionalString } from '../lib/aws-json.js';
 import type { ApiRequest } from '../lib/http.js';
+import type { OperationRequest } from '../lib/operation.js';
 import { offsetPage } from '../lib/page-token.js';
 
 /** Glue names: 1–255 characters of Glue's single-line string pattern; stored lower-cased, as Glue does. */
@@ -175,14 +176,38 @@ function checkCatalog(operation: string, input: JsonInput<'CatalogId'>, req: Api
   );
 }
 
+/** The name an input member gives, as Glue stores it (lower case), for an ARN. */
+function nameIn(value: unknown): string {
+  return typeof value === 'string' ? value.toLowerCase() : '';
+}
+
+/** Glue's resource ARNs in the catalog an input names: the caller's own unless `CatalogId` says another. */
+export function glueArns(input: JsonInput<string>, req: ApiRequest) {
+  const catalogId = typeof input.CatalogId === 'string' ? input.CatalogId : req.principal.accountId;
+  const base = `arn:aws:glue:${req.region}:${catalogId}`;
+  return {
+    catalog: `${base}:catalog`,
+    database: (name: unknown) => `${base}:database/${nameIn(name)}`,
+    table: (database: unknown, table: unknown) => `${base}:table/${nameIn(database)}/${nameIn(table)}`,
+    crawler: (name: unknown) => `${base}:crawler/${typeof name === 'string' ? name : ''}`,
+  };
+}
+
+export type GlueArns = ReturnType<typeof glueArns>;
+
 /** A Data Catalog operation: it also takes `CatalogId`, checked before the handler runs. */
 export function catalogOp<const M extends string>(
   name: string,
   members: readonly M[],
-  handle: (input: JsonInput<M | 'CatalogId'>, req: ApiRequest) => Promise<unknown>,
+  resources: (arns: GlueArns, input: JsonInput<M | 'CatalogId'>) => string[],
+  handle: (input: JsonInput<M | 'CatalogId'>, req: OperationRequest) => Promise<unknown>,
 ) {
-  return jsonOperation([...members, 'CatalogId'], async (input, req) => {
-    checkCatalog(name, input, req);
-    return handle(input, req);
-  });
+  return jsonOperation(
+    [...members, 'CatalogId'],
+    (input, req) => resources(glueArns(input, req), input),
+    async (input, req) => {
+      checkCatalog(name, input, req);
+      return handle(input, req);
+    },
+  );
 }

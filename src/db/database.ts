@@ -1,7 +1,7 @@
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, PostgresDialect, type SqliteDatabase, SqliteDialect, type SqliteStatement } from 'kysely';
 import pg from 'pg';
-import { type Dialect, migrateToLatest } from './migrations.js';
+import { type Dialect, type DomainMigrations, migrateToLatest } from './migrations.js';
 import type { Database } from './schema.js';
 
 export type { Database } from './schema.js';
@@ -45,6 +45,7 @@ function withStatementCache(sqlite: BetterSqlite3.Database): SqliteDatabase {
  */
 export async function openMetadataDb(
   options: { sqlitePath: string } | { postgresUrl: string },
+  domains: readonly DomainMigrations[] = [],
 ): Promise<MetadataDb> {
   let db: Kysely<Database>;
   let dialect: Dialect;
@@ -75,7 +76,7 @@ export async function openMetadataDb(
     dialect = 'sqlite';
   }
   try {
-    await migrateToLatest(db as Kysely<unknown>, dialect);
+    await migrateToLatest(db as Kysely<unknown>, dialect, domains);
   } catch (error) {
     await db.destroy();
     throw error;

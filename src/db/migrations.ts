@@ -243,14 +243,39 @@ function migrations(dialect: Dialect): Record<string, Migration> {
   };
 }
 
-export function migrationNames(): string[] {
-  return Object.keys(migrations('sqlite'));
+/**
+ * A domain's own migrations, named `<domain>-NNNN-…` so that each domain owns its tables and their changes.
+ * The sets above (the foundation's, from before domains kept their own) run first.
+ */
+export type DomainMigrations = Readonly<Record<string, Migration>>;
+
+function allMigrations(dialect: Dialect, domains: readonly DomainMigrations[]): Record<string, Migration> {
+  const all: Record<string, Migration> = { ...migrations(dialect) };
+  for (const domain of domains) {
+    for (const [name, migration] of Object.entries(domain)) {
+      if (Object.hasOwn(all, name)) throw new Error(`two migrations are named ${name}`);
+      all[name] = migration;
+    }
+  }
+  return all;
 }
 
-/** Brings the schema up to date; safe to call at every start. */
-export async function migrateToLatest(db: Kysely<unknown>, dialect: Dialect): Promise<string[]> {
-  const provider: MigrationProvider = { getMigrations: async () => migrations(dialect) };
-  const migrator = new Migrator({ db, provider });
+export function migrationNames(domains: readonly DomainMigrations[] = []): string[] {
+  return Object.keys(allMigrations('sqlite', domains)).sort();
+}
+
+/**
+ * Brings the schema up to date; safe to call at every start. Domains add migrations independently, so one
+ * may be added after another domain's later-named one has run: they are applied in name order, new ones
+ * after those already applied.
+ */
+export async function migrateToLatest(
+  db: Kysely<unknown>,
+  dialect: Dialect,
+  domains: readonly DomainMigrations[] = [],
+): Promise<string[]> {
+  const provider: MigrationProvider = { getMigrations: async () => allMigrations(dialect, domains) };
+  const migrator = new Migrator({ db, provider, allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

@@ -1,6 +1,7 @@
 import { AppError, badRequest } from '../errors.js';
-import { epochSeconds, type JsonInput, readJsonObject, runJsonOperation } from '../lib/aws-json.js';
-import { type ApiRequest, type ApiResponse, decodePathSegment, queryValue } from '../lib/http.js';
+import { checkMembers, epochSeconds, type JsonInput, readJsonObject } from '../lib/aws-json.js';
+import { type ApiRequest, decodePathSegment, queryValue } from '../lib/http.js';
+import { type Operation, registerOperations, type ServiceEndpoint } from '../lib/operation.js';
 import { checkDataset, checkRecipeJob, pageOf, refuseMember } from './databrew-inputs.js';
 import type { DatabrewService } from './databrew-service.js';
 import type { JobRunRow, RecipeRow } from './etl-store.js';
@@ -292,31 +293,88 @@ function jobRoutes(databrew: DatabrewService): Route[] {
   ];
 }
 
-/** The Glue DataBrew API (restJson1): recipes, datasets, recipe jobs and job runs. */
-export function createDatabrewApi(databrew: DatabrewService) {
-  const routes = [...recipeRoutes(databrew), ...datasetRoutes(databrew), ...jobRoutes(databrew)];
-  return async (req: ApiRequest): Promise<ApiResponse> => {
-    for (const route of routes) {
-      if (route.method !== req.method) continue;
-      const match = route.pattern.exec(req.rawPath);
-      if (!match) continue;
-      const params = match.slice(1).map((p) => decodePathSegment(p));
+/** What each operation touches: a recipe, a dataset or a job named in its path or body, or none (lists). */
+const RESOURCE_KINDS: Readonly<Record<string, 'recipe' | 'dataset' | 'job' | 'none'>> = {
+  CreateRecipe: 'recipe',
+  ListRecipes: 'none',
+  DescribeRecipe: 'recipe',
+  UpdateRecipe: 'recipe',
+  PublishRecipe: 'recipe',
+  DeleteRecipeVersion: 'recipe',
+  ListRecipeVersions: 'recipe',
+  CreateDataset: 'dataset',
+  DescribeDataset: 'dataset',
+  ListDatasets: 'none',
+  CreateRecipeJob: 'job',
+  UpdateRecipeJob: 'job',
+  DescribeJob: 'job',
+  ListJobs: 'none',
+  DeleteJob: 'job',
+  StartJobRun: 'job',
+  DescribeJobRun: 'job',
+  ListJobRuns: 'job',
+  StopJobRun: 'job',
+};
+
+/** A DataBrew request as its route read it: the path's parameters, the query and the body's members. */
+interface DatabrewInput {
+  params: string[];
+  query: Query;
+  body: JsonInput<string>;
+}
+
+function resourcesOf(kind: string | undefined, input: DatabrewInput, req: ApiRequest): string[] {
+  if (kind === undefined) throw new Error('a DataBrew operation without its resource kind');
+  if (kind === 'none') return ['*'];
+  const named = input.params[0] ?? input.body.Name ?? input.query('name');
+  return [arn(req, kind, typeof named === 'string' ? named : '')];
+}
+
+function operationOf(route: Route): Operation<DatabrewInput, DatabrewInput> {
+  const kind = RESOURCE_KINDS[route.name];
+  return {
+    service: 'databrew',
+    name: route.name,
+    action: `databrew:${route.name}`,
+    decode: async (raw, req) => {
       const body =
         req.method === 'GET' || req.method === 'DELETE'
           ? {}
           : await readJsonObject(req, 'ValidationException', MAX_BODY);
-      const query: Query = (param) => queryValue(req.query, param);
-      const operation = {
-        members: route.members,
-        handle: (input: JsonInput<string>) => route.handle(params, input, req, query),
-      };
-      const output = await runJsonOperation(route.name, operation, body, req, refuseMember);
+      return { ...raw, body: checkMembers(route.name, route.members, body, refuseMember) };
+    },
+    resources: (input, req) => resourcesOf(kind, input, req),
+    handle: async (input, req) => {
+      const output = await route.handle(input.params, input.body, req, input.query);
       return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(output) };
-    }
-    throw new AppError(
-      'UnknownOperationException',
-      404,
-      `No DataBrew operation for ${req.method} ${req.rawPath.slice(0, 200)}.`,
-    );
+    },
+  };
+}
+
+/** The Glue DataBrew API (restJson1): recipes, datasets, recipe jobs and job runs. */
+export function createDatabrewApi(databrew: DatabrewService): ServiceEndpoint {
+  const routes = [...recipeRoutes(databrew), ...datasetRoutes(databrew), ...jobRoutes(databrew)];
+  const operations = registerOperations('databrew', routes.map(operationOf));
+  return {
+    protocol: 'restJson',
+    operations,
+    async resolve(req) {
+      for (const [index, route] of routes.entries()) {
+        if (route.method !== req.method) continue;
+        const match = route.pattern.exec(req.rawPath);
+        if (!match) continue;
+        const params = match.slice(1).map((p) => decodePathSegment(p));
+        const query: Query = (param) => queryValue(req.query, param);
+        return {
+          operation: operations[index] as Operation<DatabrewInput, DatabrewInput>,
+          raw: { params, query },
+        };
+      }
+      throw new AppError(
+        'UnknownOperationException',
+        404,
+        `No DataBrew operation for ${req.method} ${req.rawPath.slice(0, 200)}.`,
+      );
+    },
   };
 }

@@ -1,24 +1,42 @@
 import { AppError, badRequest } from '../errors.js';
-import { type ApiRequest, type ApiResponse, readSmallBody } from './http.js';
+import { type ApiRequest, readSmallBody } from './http.js';
+import {
+  type ConditionValues,
+  type Operation,
+  type OperationRequest,
+  registerOperations,
+  type ServiceEndpoint,
+} from './operation.js';
 
 /** A request's input as an operation sees it: only the members it declared can be read. */
 export type JsonInput<M extends string> = { readonly [K in M]?: unknown };
 
+/** The resources a JSON operation touches, from its input (ARNs; `['*']` where the action has none). */
+export type JsonResources<M extends string> = (
+  input: JsonInput<M>,
+  req: OperationRequest,
+) => readonly string[] | Promise<readonly string[]>;
+
 /**
- * A JSON-protocol operation: the top-level input members its handler honours, and the handler. A request
- * carrying any other member (other than null) is refused before the handler runs, never silently ignored.
+ * A JSON-protocol operation: the top-level input members its handler honours, the resources it touches, and
+ * the handler. A request carrying any other member (other than null) is refused before the handler runs,
+ * never silently ignored. Its IAM action is the service's prefix and its name unless `action` says otherwise.
  */
 export interface JsonOperation<M extends string = string> {
   readonly members: readonly M[];
-  handle(input: JsonInput<M>, req: ApiRequest): Promise<unknown>;
+  readonly resources: JsonResources<M>;
+  readonly conditions?: (input: JsonInput<M>, req: OperationRequest) => ConditionValues;
+  readonly action?: string;
+  handle(input: JsonInput<M>, req: OperationRequest): Promise<unknown>;
 }
 
 /** Declares an operation; its handler can read only the members it declares. */
 export function jsonOperation<const M extends string>(
   members: readonly M[],
-  handle: (input: JsonInput<M>, req: ApiRequest) => Promise<unknown>,
+  resources: JsonResources<NoInfer<M>>,
+  handle: (input: JsonInput<M>, req: OperationRequest) => Promise<unknown>,
 ): JsonOperation<M> {
-  return { members, handle };
+  return { members, resources, handle };
 }
 
 /** The error a service answers for a member it does not implement, in its own validation error. */
@@ -36,17 +54,16 @@ export function unexpectedMember(
   return Object.keys(input).find((name) => input[name] !== null && !understood.includes(name));
 }
 
-/** Runs `operation` on `input` after refusing any member it does not declare. */
-export async function runJsonOperation(
+/** Refuses any member of `input` that `members` does not declare; returns the input. */
+export function checkMembers(
   name: string,
-  operation: JsonOperation,
+  members: readonly string[],
   input: Record<string, unknown>,
-  req: ApiRequest,
   refuse: MemberRefusal,
-): Promise<unknown> {
-  const member = unexpectedMember(input, operation.members);
+): Record<string, unknown> {
+  const member = unexpectedMember(input, members);
   if (member !== undefined) throw refuse(`The ${member.slice(0, 64)} member of ${name}`);
-  return operation.handle(input, req);
+  return input;
 }
 
 const MAX_JSON_BODY = 16 * 1024 * 1024;
@@ -78,30 +95,64 @@ export async function readJsonObject(
   return parsed as Record<string, unknown>;
 }
 
-/**
- * Dispatches awsJson1_1 requests (POST / with X-Amz-Target: Prefix.Operation) to their operations.
- */
-export function jsonService(
-  targetPrefix: string,
-  operations: Readonly<Record<string, JsonOperation>>,
+/** The operations of one awsJson1_1 service, by name. */
+export type JsonOperations = Readonly<Record<string, JsonOperation>>;
+
+// biome-ignore lint/suspicious/noExplicitAny: each operation's members are its own.
+type AnyJsonOperation = JsonOperation<any>;
+
+/** Turns a service's JSON operations into registry operations whose input is the decoded document. */
+export function registryOperations(
+  service: string,
+  iamPrefix: string,
+  operations: Readonly<Record<string, AnyJsonOperation>>,
   refuse: MemberRefusal,
-) {
-  return async (req: ApiRequest): Promise<ApiResponse> => {
-    const target = req.headers['x-amz-target'] ?? '';
-    const dot = target.lastIndexOf('.');
-    const prefix = target.slice(0, dot);
-    const name = target.slice(dot + 1);
-    if (req.method !== 'POST' || prefix !== targetPrefix || !Object.hasOwn(operations, name)) {
-      throw new AppError('UnknownOperationException', 400, `Unknown operation ${target.slice(0, 128)}`);
-    }
-    const operation = operations[name] as JsonOperation;
-    const input = await readJsonObject(req, 'SerializationException');
-    const output = await runJsonOperation(name, operation, input, req, refuse);
-    return {
-      status: 200,
-      headers: { 'content-type': 'application/x-amz-json-1.1' },
-      body: JSON.stringify(output ?? {}),
-    };
+  encode: (output: unknown) => { status: number; headers: Record<string, string>; body: string },
+): Operation<Record<string, unknown>, Record<string, unknown>>[] {
+  return Object.entries(operations).map(([name, op]) => ({
+    service,
+    name,
+    action: op.action ?? `${iamPrefix}:${name}`,
+    decode: (raw) => checkMembers(name, op.members, raw, refuse),
+    resources: (input, req) => op.resources(input, req),
+    ...(op.conditions ? { conditions: (input, req) => op.conditions?.(input, req) ?? {} } : {}),
+    handle: async (input, req) => encode(await op.handle(input, req)),
+  }));
+}
+
+/**
+ * An awsJson1_1 service (POST / with X-Amz-Target: Prefix.Operation): the target names the operation, whose
+ * input is the JSON document in the body.
+ */
+export function jsonService(options: {
+  service: string;
+  iamPrefix: string;
+  targetPrefix: string;
+  operations: Readonly<Record<string, AnyJsonOperation>>;
+  refuse: MemberRefusal;
+}): ServiceEndpoint {
+  const encode = (output: unknown) => ({
+    status: 200,
+    headers: { 'content-type': 'application/x-amz-json-1.1' },
+    body: JSON.stringify(output ?? {}),
+  });
+  const table = registerOperations(
+    options.service,
+    registryOperations(options.service, options.iamPrefix, options.operations, options.refuse, encode),
+  );
+  const byName = new Map(table.map((op) => [op.name, op]));
+  return {
+    protocol: 'awsJson',
+    operations: table,
+    async resolve(req) {
+      const target = req.headers['x-amz-target'] ?? '';
+      const dot = target.lastIndexOf('.');
+      const operation = byName.get(target.slice(dot + 1));
+      if (req.method !== 'POST' || target.slice(0, dot) !== options.targetPrefix || !operation) {
+        throw new AppError('UnknownOperationException', 400, `Unknown operation ${target.slice(0, 128)}`);
+      }
+      return { operation, raw: await readJsonObject(req, 'SerializationException') };
+    },
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { AppError } from '../errors.js';
+import type { Principal } from './operation.js';
 
 /** Query parameters in wire order, decoded; a parameter without `=` has the value ''. */
 export type QueryParams = ReadonlyArray<readonly [string, string]>;
@@ -19,7 +20,7 @@ export interface ApiRequest {
   readonly trailers: () => Readonly<Record<string, string>>;
   /** Bytes of payload to expect, when known. */
   readonly contentLength: number | undefined;
-  readonly principal: { accountId: string; arn: string; accessKeyId: string };
+  readonly principal: Principal;
   readonly region: string;
   /** Host header as sent, for virtual-hosted-style S3 addressing. */
   readonly host: string;

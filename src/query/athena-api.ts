@@ -15,7 +15,7 @@ import type { ApiRequest } from '../lib/http.js';
 import { decodeOffset, encodeOffset } from '../lib/page-token.js';
 import type { AthenaService } from './athena-service.js';
 import type { QueryRow } from './query-store.js';
-import { createWorkgroupOperations, invalidToken } from './workgroup-api.js';
+import { createWorkgroupOperations, invalidToken, workgroupArn } from './workgroup-api.js';
 
 function execution(row: QueryRow) {
   const completed = row.completed_at ?? undefined;
@@ -121,38 +121,63 @@ const START_MEMBERS = [
 ] as const;
 type StartMember = (typeof START_MEMBERS)[number];
 
+/** The workgroups the queries an input names ran in: what their reads and stops are authorized on. */
+function queryWorkgroups(athena: AthenaService, member: 'QueryExecutionId' | 'QueryExecutionIds') {
+  return async (input: JsonInput<string>, req: ApiRequest): Promise<string[]> => {
+    const value = input[member];
+    const ids = (Array.isArray(value) ? value : [value]).filter((v) => typeof v === 'string').slice(0, 50);
+    const names = new Set<string>();
+    for (const id of ids) names.add((await athena.find(id as string))?.workgroup ?? 'primary');
+    return [...names].map((name) => workgroupArn(req, name));
+  };
+}
+
+/** The workgroup an input names, `primary` when it names none. */
+function namedWorkgroup(input: JsonInput<'WorkGroup'>, req: ApiRequest): string[] {
+  const name = typeof input.WorkGroup === 'string' ? input.WorkGroup : 'primary';
+  return [workgroupArn(req, name)];
+}
+
 /** The Athena API (awsJson1_1, X-Amz-Target AmazonAthena.*). */
 export function createAthenaApi(athena: AthenaService) {
-  return jsonService(
-    'AmazonAthena',
-    {
-      StartQueryExecution: op(START_MEMBERS, (input, req) => startQuery(athena, input, req)),
-      GetQueryExecution: op(['QueryExecutionId'], async (input) => ({
+  const ofQuery = queryWorkgroups(athena, 'QueryExecutionId');
+  return jsonService({
+    service: 'athena',
+    iamPrefix: 'athena',
+    targetPrefix: 'AmazonAthena',
+    operations: {
+      StartQueryExecution: op(START_MEMBERS, namedWorkgroup, (input, req) => startQuery(athena, input, req)),
+      GetQueryExecution: op(['QueryExecutionId'], ofQuery, async (input) => ({
         QueryExecution: execution(
           await athena.get(requiredString(input, 'QueryExecutionId', 'InvalidRequestException')),
         ),
       })),
-      BatchGetQueryExecution: op(['QueryExecutionIds'], async (input) => {
-        const ids = Array.isArray(input.QueryExecutionIds)
-          ? (input.QueryExecutionIds as unknown[]).map(String).slice(0, 50)
-          : [];
-        const found: ReturnType<typeof execution>[] = [];
-        const missing: { QueryExecutionId: string; ErrorCode: string; ErrorMessage: string }[] = [];
-        for (const id of ids) {
-          try {
-            found.push(execution(await athena.get(id)));
-          } catch (error) {
-            missing.push({
-              QueryExecutionId: id,
-              ErrorCode: 'InvalidRequestException',
-              ErrorMessage: (error as Error).message,
-            });
+      BatchGetQueryExecution: op(
+        ['QueryExecutionIds'],
+        queryWorkgroups(athena, 'QueryExecutionIds'),
+        async (input) => {
+          const ids = Array.isArray(input.QueryExecutionIds)
+            ? (input.QueryExecutionIds as unknown[]).map(String).slice(0, 50)
+            : [];
+          const found: ReturnType<typeof execution>[] = [];
+          const missing: { QueryExecutionId: string; ErrorCode: string; ErrorMessage: string }[] = [];
+          for (const id of ids) {
+            try {
+              found.push(execution(await athena.get(id)));
+            } catch (error) {
+              missing.push({
+                QueryExecutionId: id,
+                ErrorCode: 'InvalidRequestException',
+                ErrorMessage: (error as Error).message,
+              });
+            }
           }
-        }
-        return { QueryExecutions: found, UnprocessedQueryExecutionIds: missing };
-      }),
+          return { QueryExecutions: found, UnprocessedQueryExecutionIds: missing };
+        },
+      ),
       GetQueryResults: op(
         ['QueryExecutionId', 'NextToken', 'MaxResults', 'QueryResultType'],
+        ofQuery,
         async (input, req) => {
           const resultType =
             optionalString(input, 'QueryResultType', 'InvalidRequestException') ?? 'DATA_ROWS';
@@ -180,11 +205,11 @@ export function createAthenaApi(athena: AthenaService) {
           };
         },
       ),
-      StopQueryExecution: op(['QueryExecutionId'], async (input) => {
+      StopQueryExecution: op(['QueryExecutionId'], ofQuery, async (input) => {
         await athena.stop(requiredString(input, 'QueryExecutionId', 'InvalidRequestException'));
         return {};
       }),
-      ListQueryExecutions: op(['NextToken', 'MaxResults', 'WorkGroup'], async (input) => {
+      ListQueryExecutions: op(['NextToken', 'MaxResults', 'WorkGroup'], namedWorkgroup, async (input) => {
         const max = Math.min(optionalNumber(input, 'MaxResults', 'InvalidRequestException') ?? 50, 50);
         const offset = decodeOffset(
           optionalString(input, 'NextToken', 'InvalidRequestException'),
@@ -203,5 +228,5 @@ export function createAthenaApi(athena: AthenaService) {
       ...createWorkgroupOperations(athena, refuse),
     },
     refuse,
-  );
+  });
 }

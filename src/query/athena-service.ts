@@ -180,6 +180,8 @@ export function createAthenaService(deps: {
     },
 
     get,
+    /** The query with this id, if there is one. */
+    find: (id: string) => store.find(id),
 
     async list(workgroupName: string, offset: number, limit: number): Promise<string[]> {
       await workgroup(workgroupName);

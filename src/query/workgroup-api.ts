@@ -108,48 +108,71 @@ function configurationOf(input: JsonInput<'Configuration'>, refuse: MemberRefusa
   return { ...(outputLocation ? { outputLocation } : {}), enforce: enforce === true };
 }
 
+/** An Athena workgroup's ARN. */
+export function workgroupArn(req: ApiRequest, name: string): string {
+  return `arn:aws:athena:${req.region}:${req.principal.accountId}:workgroup/${name}`;
+}
+
+/** The workgroup a WorkGroup member names. */
+const named = (input: JsonInput<'WorkGroup'>, req: ApiRequest) => [
+  workgroupArn(req, typeof input.WorkGroup === 'string' ? input.WorkGroup : ''),
+];
+
+/** The resource a tagging call names by its ARN. */
+const byArn = (input: JsonInput<'ResourceARN'>) => [
+  typeof input.ResourceARN === 'string' ? input.ResourceARN : '',
+];
+
 /** Athena's workgroups: create, read, delete, and the tags that carry Seawall's per-workgroup query timeout. */
 export function createWorkgroupOperations(athena: AthenaService, refuse: MemberRefusal) {
   return {
-    CreateWorkGroup: op(['Name', 'Configuration', 'Description', 'Tags'], async (input) => {
-      const name = requiredString(input, 'Name', 'InvalidRequestException');
-      if (!WORKGROUP_NAME.test(name)) throw invalid('WorkGroup name must match [a-zA-Z0-9._-]{1,128}.');
-      const description = optionalString(input, 'Description', 'InvalidRequestException') ?? '';
-      if (description.length > 1024) throw invalid('Description must be at most 1024 characters.');
-      await athena.createWorkgroup({
-        name,
-        description,
-        ...configurationOf(input, refuse),
-        tags: tagsOf(input.Tags),
-      });
-      return {};
-    }),
-    GetWorkGroup: op(['WorkGroup'], async (input) => ({
+    CreateWorkGroup: op(
+      ['Name', 'Configuration', 'Description', 'Tags'],
+      (i, req) => [workgroupArn(req, String(i.Name ?? ''))],
+      async (input) => {
+        const name = requiredString(input, 'Name', 'InvalidRequestException');
+        if (!WORKGROUP_NAME.test(name)) throw invalid('WorkGroup name must match [a-zA-Z0-9._-]{1,128}.');
+        const description = optionalString(input, 'Description', 'InvalidRequestException') ?? '';
+        if (description.length > 1024) throw invalid('Description must be at most 1024 characters.');
+        await athena.createWorkgroup({
+          name,
+          description,
+          ...configurationOf(input, refuse),
+          tags: tagsOf(input.Tags),
+        });
+        return {};
+      },
+    ),
+    GetWorkGroup: op(['WorkGroup'], named, async (input) => ({
       WorkGroup: workgroupOut(
         await athena.workgroup(requiredString(input, 'WorkGroup', 'InvalidRequestException')),
       ),
     })),
-    DeleteWorkGroup: op(['WorkGroup', 'RecursiveDeleteOption'], async (input) => {
+    DeleteWorkGroup: op(['WorkGroup', 'RecursiveDeleteOption'], named, async (input) => {
       await athena.deleteWorkgroup(
         requiredString(input, 'WorkGroup', 'InvalidRequestException'),
         input.RecursiveDeleteOption === true,
       );
       return {};
     }),
-    ListWorkGroups: op(['NextToken', 'MaxResults'], async (input) => {
-      const { items, NextToken } = workgroupPage(await athena.workgroups(), input);
-      return {
-        WorkGroups: items.map((row) => ({
-          Name: row.name,
-          State: 'ENABLED',
-          Description: row.description,
-          CreationTime: epochSeconds(row.create_time),
-          EngineVersion: ENGINE_VERSION,
-        })),
-        ...(NextToken ? { NextToken } : {}),
-      };
-    }),
-    TagResource: op(['ResourceARN', 'Tags'], async (input, req) => {
+    ListWorkGroups: op(
+      ['NextToken', 'MaxResults'],
+      () => ['*'],
+      async (input) => {
+        const { items, NextToken } = workgroupPage(await athena.workgroups(), input);
+        return {
+          WorkGroups: items.map((row) => ({
+            Name: row.name,
+            State: 'ENABLED',
+            Description: row.description,
+            CreationTime: epochSeconds(row.create_time),
+            EngineVersion: ENGINE_VERSION,
+          })),
+          ...(NextToken ? { NextToken } : {}),
+        };
+      },
+    ),
+    TagResource: op(['ResourceARN', 'Tags'], byArn, async (input, req) => {
       const name = workgroupOfArn(requiredString(input, 'ResourceARN', 'InvalidRequestException'), req);
       const current = await athena.workgroupTags(name);
       const added = tagsOf(input.Tags);
@@ -158,7 +181,7 @@ export function createWorkgroupOperations(athena: AthenaService, refuse: MemberR
       await athena.setWorkgroupTags(name, merged);
       return {};
     }),
-    UntagResource: op(['ResourceARN', 'TagKeys'], async (input, req) => {
+    UntagResource: op(['ResourceARN', 'TagKeys'], byArn, async (input, req) => {
       const name = workgroupOfArn(requiredString(input, 'ResourceARN', 'InvalidRequestException'), req);
       const keys = input.TagKeys;
       if (!Array.isArray(keys) || keys.some((k) => typeof k !== 'string'))
@@ -171,7 +194,7 @@ export function createWorkgroupOperations(athena: AthenaService, refuse: MemberR
       return {};
     }),
     // At most 50 tags, and a page holds at least 75: every answer is one whole page.
-    ListTagsForResource: op(['ResourceARN', 'NextToken', 'MaxResults'], async (input, req) => {
+    ListTagsForResource: op(['ResourceARN', 'NextToken', 'MaxResults'], byArn, async (input, req) => {
       const name = workgroupOfArn(requiredString(input, 'ResourceARN', 'InvalidRequestException'), req);
       if (input.NextToken !== undefined) throw invalid('NextToken is not valid.');
       const max = optionalNumber(input, 'MaxResults', 'InvalidRequestException');

@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { pipeline, Readable, Transform } from 'node:stream';
 import { AppError, badRequest } from '../errors.js';
-import type { IamService, Principal } from '../iam/index.js';
+import type { SigningIdentity } from '../iam/index.js';
 import type { Clock } from '../lib/clock.js';
 import { type QueryParams, readSmallBody } from '../lib/http.js';
+import type { Principal } from '../lib/operation.js';
 import { AwsChunkedDecoder } from './aws-chunked.js';
 import { requireSignedAmzHeaders, withHoistedHeaders } from './signed-headers.js';
 import {
@@ -34,6 +35,11 @@ const STREAMING = new Set([
   'STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER',
   'STREAMING-UNSIGNED-PAYLOAD-TRAILER',
 ]);
+
+/** Finds who holds an access key (active keys only). */
+export interface IdentityLookup {
+  signingIdentity(accessKeyId: string): Promise<SigningIdentity | undefined>;
+}
 
 export interface RequestLine {
   method: string;
@@ -180,6 +186,12 @@ function lengthOf(value: string | undefined): number | undefined {
   return Number(value);
 }
 
+/** The identity without its secret. */
+function principalOf(identity: SigningIdentity): Principal {
+  const { secretAccessKey: _secret, ...principal } = identity;
+  return principal;
+}
+
 /**
  * Verifies a request's SigV4 signature (header or presigned URL) and returns who sent it, with a body stream
  * that verifies the payload (hash, chunk signatures, trailer) as it is read.
@@ -187,7 +199,7 @@ function lengthOf(value: string | undefined): number | undefined {
 export async function authenticate(
   req: IncomingMessage,
   line: RequestLine,
-  deps: { iam: Pick<IamService, 'signingIdentity'>; clock: Clock; region: string },
+  deps: { iam: IdentityLookup; clock: Clock; region: string },
   reserve: (bytes: number) => void,
 ): Promise<Authenticated> {
   const parts = signatureParts(line);
@@ -279,7 +291,7 @@ export async function authenticate(
     body = pipeline(req, sha256Verifier(payloadHash), () => {});
   }
   return {
-    principal: { accountId: identity.accountId, arn: identity.arn, accessKeyId: identity.accessKeyId },
+    principal: principalOf(identity),
     headers: parts.kind === 'query' ? withHoistedHeaders(line) : line.headers,
     service: parts.service,
     region: parts.region,

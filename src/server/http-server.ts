@@ -1,13 +1,26 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { pipeline, Readable } from 'node:stream';
 import { AppError } from '../errors.js';
-import type { IamService } from '../iam/index.js';
 import type { Clock } from '../lib/clock.js';
-import { type ApiResponse, parseQuery } from '../lib/http.js';
+import { type ApiRequest, type ApiResponse, parseQuery } from '../lib/http.js';
 import { requestId as newRequestId } from '../lib/ids.js';
 import type { Logger } from '../lib/logger.js';
 import { createMemoryBudget } from '../lib/memory-budget.js';
-import { authenticate, type RequestLine, signedService } from './authenticate.js';
+import {
+  type AnyOperation,
+  type Authorizer,
+  isReadOnly,
+  type OperationEvent,
+  type OperationRequest,
+  type Principal,
+} from '../lib/operation.js';
+import {
+  type Authenticated,
+  authenticate,
+  type IdentityLookup,
+  type RequestLine,
+  signedService,
+} from './authenticate.js';
 import {
   answerClientError,
   DEFAULT_HTTP_LIMITS,
@@ -30,7 +43,10 @@ export type InternalRoute = (req: IncomingMessage, path: string) => Promise<ApiR
 export interface HttpServerDeps {
   services: Readonly<Record<string, ServiceEndpoint>>;
   internal: InternalRoute;
-  iam: Pick<IamService, 'signingIdentity'>;
+  iam: IdentityLookup;
+  authorizer: Authorizer;
+  /** Receives one event per routed request (the audit trail and metrics subscribe). */
+  onEvent?: (event: OperationEvent) => void;
   clock: Clock;
   region: string;
   logger: Logger;
@@ -124,10 +140,44 @@ function watchIdle(
   });
 }
 
-/** The one listener: Seawall's own routes, then SigV4 authentication, then the signed-for service. */
 /** What requests may buffer at once, in all: a fraction of the default heap, far from exhausting it. */
 const MEMORY_BUDGET_BYTES = 512 * 2 ** 20;
 
+/** What the pipeline learnt of a request as it went, for its log line and event. */
+interface Trace {
+  service?: string;
+  principal?: Principal;
+  operation?: AnyOperation;
+  resources: readonly string[];
+  error?: unknown;
+}
+
+function errorCodeOf(error: unknown): string {
+  return error instanceof AppError ? error.code : 'InternalError';
+}
+
+/** Authentication and authorization failures, as opposed to other errors. */
+const DENIALS = new Set([
+  'AccessDenied',
+  'AccessDeniedException',
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'MissingAuthenticationToken',
+  'ExpiredToken',
+  'InvalidToken',
+  'InvalidClientTokenId',
+  'UnrecognizedClientException',
+  'IncompleteSignature',
+]);
+
+function isDenial(code: string | undefined): boolean {
+  return code !== undefined && DENIALS.has(code);
+}
+
+/**
+ * The one listener: Seawall's own routes, then the request pipeline (authenticate, resolve, decode,
+ * authorize, handle), which reports one event per request.
+ */
 export function createHttpServer(deps: HttpServerDeps): Server {
   const { services, logger } = deps;
   const budget = createMemoryBudget(deps.memoryBudgetBytes ?? MEMORY_BUDGET_BYTES);
@@ -141,44 +191,28 @@ export function createHttpServer(deps: HttpServerDeps): Server {
     res.setHeader('x-amzn-requestid', requestId);
     res.setHeader('server', 'Seawall');
     let protocol: Protocol = 'restXml';
-    let service: string | undefined;
-    let principal: string | undefined;
     watchIdle(req, res, () => renderError(requestTimeout(), protocol, requestId, head), head);
+    if (isInternal(line.rawPath)) {
+      await serveInternal(req, res, line, head, requestId, started);
+      return;
+    }
+    const trace: Trace = { resources: [] };
     const memory = budget.lease();
     try {
-      if (isInternal(line.rawPath)) {
-        const response = await deps.internal(req, line.rawPath.slice(INTERNAL_PREFIX.length));
-        await send(
-          res,
-          response ?? { status: 404, headers: { 'content-type': 'text/plain' }, body: 'Not Found' },
-          head,
-          true,
-        );
-        return;
-      }
       protocol = protocolFor(line, services);
+      // The service the request says it is signed for, kept even if its signature then fails.
+      const claimed = signedService(line);
+      if (claimed !== undefined) trace.service = claimed;
       const auth = await authenticate(req, line, deps, memory.reserve);
-      service = auth.service;
-      principal = auth.principal.accessKeyId;
+      trace.service = auth.service;
+      trace.principal = auth.principal;
       const endpoint = services[auth.service];
       if (!endpoint)
         throw new AppError('NotImplemented', 501, `The service '${auth.service}' is not served here.`);
-      const response = await endpoint.handle({
-        requestId,
-        method: line.method,
-        rawPath: line.rawPath,
-        query: line.query,
-        headers: auth.headers,
-        body: auth.body,
-        trailers: auth.trailers,
-        contentLength: auth.contentLength,
-        principal: auth.principal,
-        region: auth.region,
-        host: line.headers.host ?? '',
-        reserve: memory.reserve,
-      });
-      await send(res, response, head);
+      const request = operationRequest(requestId, line, auth, req, memory.reserve);
+      await send(res, await runOperation(endpoint, request, trace), head);
     } catch (error) {
+      trace.error = error;
       // Answered already by the idle timeout; this is the stalled body giving up as the connection closed.
       if (res.writableEnded) return;
       if (!(error instanceof AppError) || error.status >= 500) {
@@ -193,14 +227,138 @@ export function createHttpServer(deps: HttpServerDeps): Server {
       await send(res, renderError(error, protocol, requestId, head), head);
     } finally {
       memory.release();
+      finish(req, res, line, requestId, started, trace);
+    }
+  }
+
+  /** Resolve → decode → authorize → handle: every operation of every service runs through here. */
+  async function runOperation(
+    endpoint: ServiceEndpoint,
+    request: OperationRequest,
+    trace: Trace,
+  ): Promise<ApiResponse> {
+    const { operation, raw } = await endpoint.resolve(request);
+    trace.operation = operation;
+    const input = await operation.decode(raw, request);
+    const resources = await operation.resources(input, request);
+    trace.resources = resources;
+    if (!operation.anyPrincipal && (!operation.itemized || resources.length > 0)) {
+      const conditions = operation.conditions?.(input, request);
+      await request.authorize({
+        action: operation.action,
+        resources,
+        ...(conditions ? { conditions } : {}),
+      });
+    }
+    return operation.handle(input, request);
+  }
+
+  function operationRequest(
+    requestId: string,
+    line: RequestLine,
+    auth: Authenticated,
+    req: IncomingMessage,
+    reserve: (bytes: number) => void,
+  ): OperationRequest {
+    const facts = {
+      sourceIp: req.socket.remoteAddress ?? '',
+      secureTransport: false,
+      time: deps.clock.now(),
+      userAgent: line.headers['user-agent'] ?? '',
+    };
+    const base: ApiRequest = {
+      requestId,
+      method: line.method,
+      rawPath: line.rawPath,
+      query: line.query,
+      headers: auth.headers,
+      body: auth.body,
+      trailers: auth.trailers,
+      contentLength: auth.contentLength,
+      principal: auth.principal,
+      region: auth.region,
+      host: line.headers.host ?? '',
+      reserve,
+    };
+    return { ...base, authorize: (check) => deps.authorizer.authorize(auth.principal, check, facts) };
+  }
+
+  /** The one log line and the one event of a routed request, however it ended. */
+  function finish(
+    req: IncomingMessage,
+    res: ServerResponse,
+    line: RequestLine,
+    requestId: string,
+    started: number,
+    trace: Trace,
+  ): void {
+    const durationMs = Math.round(performance.now() - started);
+    const status = res.statusCode;
+    const errorCode = trace.error === undefined ? undefined : errorCodeOf(trace.error);
+    logger.info(
+      {
+        requestId,
+        method: line.method,
+        path: line.rawPath,
+        status,
+        api: trace.service,
+        op: trace.operation?.name,
+        principal: trace.principal?.accessKeyId,
+        ...(errorCode ? { error: errorCode } : {}),
+        ms: durationMs,
+      },
+      'request',
+    );
+    if (!deps.onEvent) return;
+    deps.onEvent({
+      requestId,
+      time: new Date(deps.clock.now().getTime() - durationMs),
+      ...(trace.service ? { service: trace.service } : {}),
+      ...(trace.operation
+        ? {
+            operation: trace.operation.name,
+            action: trace.operation.action,
+            readOnly: isReadOnly(trace.operation),
+          }
+        : {}),
+      resources: trace.resources,
+      ...(trace.principal ? { principal: trace.principal } : {}),
+      sourceIp: req.socket.remoteAddress ?? '',
+      userAgent: line.headers['user-agent'] ?? '',
+      outcome: trace.error === undefined ? 'success' : isDenial(errorCode) ? 'denied' : 'failed',
+      status,
+      ...(errorCode ? { errorCode } : {}),
+      durationMs,
+    });
+  }
+
+  async function serveInternal(
+    req: IncomingMessage,
+    res: ServerResponse,
+    line: RequestLine,
+    head: boolean,
+    requestId: string,
+    started: number,
+  ): Promise<void> {
+    try {
+      const response = await deps.internal(req, line.rawPath.slice(INTERNAL_PREFIX.length));
+      await send(
+        res,
+        response ?? { status: 404, headers: { 'content-type': 'text/plain' }, body: 'Not Found' },
+        head,
+        true,
+      );
+    } catch (error) {
+      logger.error({ err: error, requestId, path: line.rawPath }, 'request failed');
+      if (res.headersSent) res.destroy();
+      else await send(res, renderError(error, 'restXml', requestId, head), head);
+    } finally {
       logger.info(
         {
           requestId,
           method: line.method,
           path: line.rawPath,
           status: res.statusCode,
-          api: service,
-          principal,
           ms: Math.round(performance.now() - started),
         },
         'request',

@@ -1,15 +1,10 @@
 import { type AppError, internalError, isAppError } from '../errors.js';
 import type { ApiRequest, ApiResponse } from '../lib/http.js';
+import type { Protocol } from '../lib/operation.js';
+
+export type { Protocol, ServiceEndpoint } from '../lib/operation.js';
+
 import { escapeXml, toXml } from '../lib/xml.js';
-
-/** The AWS wire protocols, which decide how errors look. */
-export type Protocol = 'restXml' | 'awsJson' | 'restJson' | 'awsQuery';
-
-/** A domain's API as the server sees it: a protocol and one handler. */
-export interface ServiceEndpoint {
-  protocol: Protocol;
-  handle(req: ApiRequest): Promise<ApiResponse>;
-}
 
 function s3ErrorBody(error: AppError, requestId: string): string {
   const fields: Record<string, string> = { Code: error.code, Message: error.message };

@@ -1,4 +1,5 @@
-import { type ApiRequest, type ApiResponse, decodePathSegment } from '../lib/http.js';
+import { type ApiRequest, decodePathSegment, queryValue } from '../lib/http.js';
+import { type ConditionValues, registerOperations, type ServiceEndpoint } from '../lib/operation.js';
 import { createS3BucketApi } from './s3-bucket-api.js';
 import {
   bucketCannedAcl,
@@ -13,11 +14,11 @@ import { DIGESTS, each, LISTING, NEW_OBJECT, OWNER, PAYER, READ_OBJECT, SSE, SSE
 import { createS3MultipartApi } from './s3-multipart-api.js';
 import { createS3ObjectApi } from './s3-object-api.js';
 import {
-  checkS3Inputs,
   defineS3Operation,
   resolveS3Operation,
   type S3Level,
   type S3Operation,
+  type S3OperationDefinition,
 } from './s3-operations.js';
 import type { StorageService } from './storage-service.js';
 
@@ -46,9 +47,18 @@ function operations(storage: StorageService): S3Operation[] {
   const objects = createS3ObjectApi(storage);
   const buckets = createS3BucketApi(storage);
   const multipart = createS3MultipartApi(storage);
+  return definitions(objects, buckets, multipart).map((definition) => defineS3Operation(definition, storage));
+}
+
+function definitions(
+  objects: ReturnType<typeof createS3ObjectApi>,
+  buckets: ReturnType<typeof createS3BucketApi>,
+  multipart: ReturnType<typeof createS3MultipartApi>,
+) {
   return [
-    defineS3Operation({
+    defineS3({
       name: 'ListBuckets',
+      action: 's3:ListAllMyBuckets',
       method: 'GET',
       level: 'service',
       headers: {},
@@ -60,8 +70,9 @@ function operations(storage: StorageService): S3Operation[] {
       },
       handle: (req) => buckets.listBuckets(req),
     }),
-    defineS3Operation({
+    defineS3({
       name: 'CreateBucket',
+      action: 's3:CreateBucket',
       method: 'PUT',
       level: 'bucket',
       headers: {
@@ -87,24 +98,27 @@ function operations(storage: StorageService): S3Operation[] {
       query: {},
       handle: (req, { bucket }) => buckets.createBucket(req, bucket),
     }),
-    defineS3Operation({
+    defineS3({
       name: 'HeadBucket',
+      action: 's3:ListBucket',
       method: 'HEAD',
       level: 'bucket',
       headers: OWNER,
       query: {},
       handle: (_req, { bucket }) => buckets.headBucket(bucket),
     }),
-    defineS3Operation({
+    defineS3({
       name: 'DeleteBucket',
+      action: 's3:DeleteBucket',
       method: 'DELETE',
       level: 'bucket',
       headers: OWNER,
       query: {},
       handle: (_req, { bucket }) => buckets.deleteBucket(bucket),
     }),
-    defineS3Operation({
+    defineS3({
       name: 'GetBucketLocation',
+      action: 's3:GetBucketLocation',
       method: 'GET',
       level: 'bucket',
       selector: { name: 'location' },
@@ -112,16 +126,20 @@ function operations(storage: StorageService): S3Operation[] {
       query: {},
       handle: (_req, { bucket }) => buckets.getBucketLocation(bucket),
     }),
-    defineS3Operation({
+    defineS3({
       name: 'ListObjects',
+      action: 's3:ListBucket',
+      conditions: listingConditions,
       method: 'GET',
       level: 'bucket',
       headers: { ...OWNER, ...PAYER },
       query: { ...LISTING, marker: 'handled' },
       handle: (req, { bucket }) => buckets.listObjects(req, bucket),
     }),
-    defineS3Operation({
+    defineS3({
       name: 'ListObjectsV2',
+      action: 's3:ListBucket',
+      conditions: listingConditions,
       method: 'GET',
       level: 'bucket',
       selector: { name: 'list-type', value: '2' },
@@ -134,8 +152,10 @@ function operations(storage: StorageService): S3Operation[] {
       },
       handle: (req, { bucket }) => buckets.listObjectsV2(req, bucket),
     }),
-    defineS3Operation({
+    defineS3({
       name: 'DeleteObjects',
+      action: 's3:DeleteObject',
+      itemized: true,
       method: 'POST',
       level: 'bucket',
       selector: { name: 'delete' },
@@ -143,8 +163,9 @@ function operations(storage: StorageService): S3Operation[] {
       query: {},
       handle: (req, { bucket }) => buckets.deleteObjects(req, bucket),
     }),
-    defineS3Operation({
+    defineS3({
       name: 'ListMultipartUploads',
+      action: 's3:ListBucketMultipartUploads',
       method: 'GET',
       level: 'bucket',
       selector: { name: 'uploads' },
@@ -158,8 +179,9 @@ function operations(storage: StorageService): S3Operation[] {
       },
       handle: (req, { bucket }) => multipart.listUploads(req, bucket),
     }),
-    defineS3Operation({
+    defineS3({
       name: 'PutObject',
+      action: 's3:PutObject',
       method: 'PUT',
       level: 'object',
       headers: {
@@ -173,30 +195,34 @@ function operations(storage: StorageService): S3Operation[] {
       query: {},
       handle: (req, { bucket, key }) => objects.putObject(req, bucket, key),
     }),
-    defineS3Operation({
+    defineS3({
       name: 'GetObject',
+      action: 's3:GetObject',
       method: 'GET',
       level: 'object',
       ...READ_OBJECT,
       handle: (req, { bucket, key }) => objects.getObject(req, bucket, key),
     }),
-    defineS3Operation({
+    defineS3({
       name: 'HeadObject',
+      action: 's3:GetObject',
       method: 'HEAD',
       level: 'object',
       ...READ_OBJECT,
       handle: (req, { bucket, key }) => objects.headObject(req, bucket, key),
     }),
-    defineS3Operation({
+    defineS3({
       name: 'DeleteObject',
+      action: 's3:DeleteObject',
       method: 'DELETE',
       level: 'object',
       headers: { ...OWNER, ...PAYER },
       query: { versionId: nullVersionOnly },
       handle: (_req, { bucket, key }) => objects.deleteObject(bucket, key),
     }),
-    defineS3Operation({
+    defineS3({
       name: 'CreateMultipartUpload',
+      action: 's3:PutObject',
       method: 'POST',
       level: 'object',
       selector: { name: 'uploads' },
@@ -210,8 +236,9 @@ function operations(storage: StorageService): S3Operation[] {
       query: {},
       handle: (req, { bucket, key }) => multipart.create(req, bucket, key),
     }),
-    defineS3Operation({
+    defineS3({
       name: 'UploadPart',
+      action: 's3:PutObject',
       method: 'PUT',
       level: 'object',
       selector: { name: 'uploadId' },
@@ -225,8 +252,9 @@ function operations(storage: StorageService): S3Operation[] {
       query: { partNumber: 'handled' },
       handle: (req, { bucket, key }) => multipart.uploadPart(req, bucket, key),
     }),
-    defineS3Operation({
+    defineS3({
       name: 'CompleteMultipartUpload',
+      action: 's3:PutObject',
       method: 'POST',
       level: 'object',
       selector: { name: 'uploadId' },
@@ -246,8 +274,9 @@ function operations(storage: StorageService): S3Operation[] {
       query: {},
       handle: (req, { bucket, key }) => multipart.complete(req, bucket, key),
     }),
-    defineS3Operation({
+    defineS3({
       name: 'AbortMultipartUpload',
+      action: 's3:AbortMultipartUpload',
       method: 'DELETE',
       level: 'object',
       selector: { name: 'uploadId' },
@@ -255,8 +284,9 @@ function operations(storage: StorageService): S3Operation[] {
       query: {},
       handle: (req, { bucket, key }) => multipart.abort(req, bucket, key),
     }),
-    defineS3Operation({
+    defineS3({
       name: 'ListParts',
+      action: 's3:ListMultipartUploadParts',
       method: 'GET',
       level: 'object',
       selector: { name: 'uploadId' },
@@ -267,15 +297,37 @@ function operations(storage: StorageService): S3Operation[] {
   ];
 }
 
-/** The S3 REST API: each request resolved to its declared operation, its inputs checked, then handled. */
-export function createS3Api(deps: { storage: StorageService; baseDomains: readonly string[] }) {
-  const table = operations(deps.storage);
-  return async function handleS3(req: ApiRequest): Promise<ApiResponse> {
-    const address = addressOf(req, deps.baseDomains);
-    const level: S3Level =
-      address.bucket === undefined ? 'service' : address.key === undefined ? 'bucket' : 'object';
-    const operation = resolveS3Operation(table, req, level);
-    await checkS3Inputs(operation, { req, storage: deps.storage, ...address });
-    return operation.handle(req, address);
+/** The condition keys a listing supplies: s3:prefix, s3:delimiter and s3:max-keys, when given. */
+function listingConditions(req: ApiRequest): ConditionValues {
+  return {
+    's3:prefix': queryValue(req.query, 'prefix'),
+    's3:delimiter': queryValue(req.query, 'delimiter'),
+    's3:max-keys': queryValue(req.query, 'max-keys'),
+  };
+}
+
+/** Keeps each definition's level for its handler's address type, in a list of definitions of every level. */
+function defineS3<L extends S3Level>(definition: S3OperationDefinition<L>): S3OperationDefinition<S3Level> {
+  return definition as unknown as S3OperationDefinition<S3Level>;
+}
+
+/**
+ * The S3 REST API: a request's path and method name its operation, whose declared inputs are checked as it
+ * is decoded.
+ */
+export function createS3Api(deps: {
+  storage: StorageService;
+  baseDomains: readonly string[];
+}): ServiceEndpoint {
+  const table = registerOperations('s3', operations(deps.storage));
+  return {
+    protocol: 'restXml',
+    operations: table,
+    async resolve(req: ApiRequest) {
+      const address = addressOf(req, deps.baseDomains);
+      const level: S3Level =
+        address.bucket === undefined ? 'service' : address.key === undefined ? 'bucket' : 'object';
+      return { operation: resolveS3Operation(table, req, level), raw: address };
+    },
   };
 }

@@ -1,6 +1,8 @@
 import { AppError, badRequest } from '../errors.js';
 import { type ApiRequest, type ApiResponse, queryValue } from '../lib/http.js';
+import type { OperationRequest } from '../lib/operation.js';
 import { escapeXml } from '../lib/xml.js';
+import { s3Arn } from './s3-arn.js';
 import {
   asRecord,
   listingEncoder,
@@ -186,7 +188,7 @@ export function createS3BucketApi(storage: StorageService) {
     listObjects: (req: ApiRequest, bucket: string) => listObjects(req, bucket, false),
     listObjectsV2: (req: ApiRequest, bucket: string) => listObjects(req, bucket, true),
 
-    async deleteObjects(req: ApiRequest, bucket: string): Promise<ApiResponse> {
+    async deleteObjects(req: OperationRequest, bucket: string): Promise<ApiResponse> {
       if (
         req.headers['content-md5'] === undefined &&
         !Object.keys(req.headers).some((h) => h.startsWith('x-amz-checksum-'))
@@ -209,6 +211,8 @@ export function createS3BucketApi(storage: StorageService) {
           continue;
         }
         try {
+          // Each key is authorized on its own, and a denied one is answered among the errors.
+          await req.authorize({ action: 's3:DeleteObject', resources: [s3Arn(bucket, key)] });
           await storage.deleteObject(bucket, key);
           if (!quiet) deleted.push({ Key: key });
         } catch (error) {

@@ -21,7 +21,13 @@ function request(
     body: Readable.from([]),
     trailers: () => ({}),
     contentLength: 0,
-    principal: { accountId: '111122223333', arn: 'arn:aws:iam::111122223333:root', accessKeyId: 'AKIA' },
+    principal: {
+      accountId: '111122223333',
+      arn: 'arn:aws:iam::111122223333:root',
+      accessKeyId: 'AKIA',
+      type: 'Root',
+      userId: '111122223333',
+    },
     region: 'ca-west-1',
     host: 'localhost',
     reserve: () => {},
@@ -29,24 +35,32 @@ function request(
 }
 
 const ok = async () => ({ status: 200 });
-const put = defineS3Operation({
-  name: 'PutObject',
-  method: 'PUT',
-  level: 'object',
-  headers: { 'content-type': 'handled', 'x-amz-meta-*': 'handled' },
-  query: {},
-  handle: ok,
-});
-const upload = defineS3Operation({
-  name: 'UploadPart',
-  method: 'PUT',
-  level: 'object',
-  selector: { name: 'uploadId' },
-  headers: {},
-  query: { partNumber: 'handled' },
-  handle: ok,
-});
 const storage = {} as StorageService;
+const put = defineS3Operation(
+  {
+    name: 'PutObject',
+    action: 's3:PutObject',
+    method: 'PUT',
+    level: 'object',
+    headers: { 'content-type': 'handled', 'x-amz-meta-*': 'handled' },
+    query: {},
+    handle: ok,
+  },
+  storage,
+);
+const upload = defineS3Operation(
+  {
+    name: 'UploadPart',
+    action: 's3:PutObject',
+    method: 'PUT',
+    level: 'object',
+    selector: { name: 'uploadId' },
+    headers: {},
+    query: { partNumber: 'handled' },
+    handle: ok,
+  },
+  storage,
+);
 
 async function refusal(operation = put, req = request('PUT', {})): Promise<AppError | undefined> {
   try {
@@ -119,15 +133,30 @@ describe('S3 operation declarations', () => {
     expect(() => resolveS3Operation(table, request('POST', {}), 'object')).toThrow(/method is not allowed/);
   });
 
-  it('cannot be declared without their inputs, nor read undeclared JSON members', () => {
+  it('cannot be declared without their action, resources and inputs, nor read undeclared JSON members', () => {
+    const bare = {
+      name: 'HeadBucket',
+      action: 's3:ListBucket',
+      method: 'HEAD',
+      level: 'bucket',
+      handle: ok,
+    } as const;
     // @ts-expect-error: an operation must say which headers and query parameters it understands.
-    defineS3Operation({ name: 'HeadBucket', method: 'HEAD', level: 'bucket', handle: ok });
+    defineS3Operation(bare, storage);
     const head = { name: 'HeadBucket', method: 'HEAD', level: 'bucket', query: {}, handle: ok } as const;
     // @ts-expect-error: only S3's own header names can be declared.
-    defineS3Operation({ ...head, headers: { 'x-foo': 'handled' } });
-    jsonOperation(['Name'], async (input) => {
-      // @ts-expect-error: a handler cannot read a member it did not declare.
-      return input.Schedule;
-    });
+    defineS3Operation({ ...head, action: 's3:ListBucket', headers: { 'x-foo': 'handled' } }, storage);
+    // @ts-expect-error: an operation must name its IAM action.
+    defineS3Operation({ ...head, headers: {} }, storage);
+    jsonOperation(
+      ['Name'],
+      () => ['*'],
+      async (input) => {
+        // @ts-expect-error: a handler cannot read a member it did not declare.
+        return input.Schedule;
+      },
+    );
+    // @ts-expect-error: a JSON operation must say which resources it touches.
+    jsonOperation(['Name'], async () => ({}));
   });
 });

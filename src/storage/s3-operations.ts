@@ -1,4 +1,6 @@
 import type { ApiRequest, ApiResponse } from '../lib/http.js';
+import type { ConditionValues, Operation, OperationRequest } from '../lib/operation.js';
+import { s3Arn } from './s3-arn.js';
 import {
   S3_METADATA_PREFIX,
   S3_QUERY_PARAMETERS,
@@ -65,6 +67,12 @@ export type InputUse = 'handled' | 'acknowledged' | InputRule;
  */
 export interface S3OperationDefinition<L extends S3Level> {
   readonly name: S3OperationName;
+  /** The IAM action S3 checks for it (HeadObject is s3:GetObject, ListObjectsV2 is s3:ListBucket…). */
+  readonly action: `s3:${string}`;
+  /** The condition keys it supplies from the request (s3:prefix, s3:x-amz-acl…). */
+  readonly conditions?: (req: ApiRequest) => ConditionValues;
+  /** Set when the handler authorizes each item itself (DeleteObjects' keys). */
+  readonly itemized?: true;
   readonly method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'DELETE';
   readonly level: L;
   /** The query name (and value) that selects this operation among others on the same method and level. */
@@ -73,26 +81,54 @@ export interface S3OperationDefinition<L extends S3Level> {
   readonly headers: Readonly<Partial<Record<S3Header, InputUse>>>;
   /** Query parameters and subresources it understands, besides its selector; the rest are refused. */
   readonly query: Readonly<Partial<Record<S3QueryName, InputUse>>>;
-  readonly handle: (req: ApiRequest, address: S3Address<L>) => Promise<ApiResponse>;
+  readonly handle: (req: OperationRequest, address: S3Address<L>) => Promise<ApiResponse>;
 }
 
-export interface S3Operation {
+/** What the router found in a request's path: the bucket and key it names, if any. */
+export interface S3Path {
+  readonly bucket?: string;
+  readonly key?: string;
+}
+
+/** An S3 operation in the registry: its input is the address, checked against its declared inputs. */
+export interface S3Operation extends Operation<S3Path, S3Path> {
   readonly name: S3OperationName;
   readonly method: string;
   readonly level: S3Level;
   readonly selector: { readonly name: string; readonly value?: string } | undefined;
   readonly headers: Readonly<Partial<Record<string, InputUse>>>;
   readonly query: Readonly<Partial<Record<string, InputUse>>>;
-  readonly handle: (req: ApiRequest, address: { bucket?: string; key?: string }) => Promise<ApiResponse>;
 }
 
-/** Declares an S3 operation; the type demands its understood headers and query parameters. */
-export function defineS3Operation<L extends S3Level>(definition: S3OperationDefinition<L>): S3Operation {
-  return {
-    ...definition,
+/**
+ * Declares an S3 operation; the type demands its IAM action and its understood headers and query parameters.
+ * Its resource is what its path names (the bucket or the object; none for ListBuckets).
+ */
+export function defineS3Operation<L extends S3Level>(
+  definition: S3OperationDefinition<L>,
+  storage: StorageService,
+): S3Operation {
+  const { conditions } = definition;
+  const operation: S3Operation = {
+    service: 's3',
+    name: definition.name,
+    action: definition.action,
+    method: definition.method,
+    level: definition.level,
     selector: definition.selector,
-    handle: (req, address) => definition.handle(req, address as S3Address<L>),
+    headers: definition.headers,
+    query: definition.query,
+    ...(definition.itemized ? { itemized: true } : {}),
+    decode: async (address, req) => {
+      await checkS3Inputs(operation, { req, storage, ...address });
+      return address;
+    },
+    resources: ({ bucket, key }) =>
+      bucket === undefined ? ['*'] : definition.itemized ? [] : [s3Arn(bucket, key)],
+    ...(conditions ? { conditions: (_address: S3Path, req: OperationRequest) => conditions(req) } : {}),
+    handle: (address, req) => definition.handle(req, address as S3Address<L>),
   };
+  return operation;
 }
 
 const HEADERS: ReadonlySet<string> = new Set(S3_REQUEST_HEADERS);

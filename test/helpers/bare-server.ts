@@ -5,6 +5,7 @@ import type { RootCredentials, SigningIdentity } from '../../src/iam/index.js';
 import { systemClock } from '../../src/lib/clock.js';
 import type { ApiRequest, ApiResponse } from '../../src/lib/http.js';
 import { createLogger } from '../../src/lib/logger.js';
+import type { Authorizer, Operation } from '../../src/lib/operation.js';
 import { createHttpServer, type HttpLimits } from '../../src/server/http-server.js';
 import { createInternalRoutes } from '../../src/server/internal-routes.js';
 import { tempDir } from './seawall.js';
@@ -14,14 +15,28 @@ const IDENTITY: SigningIdentity = {
   arn: 'arn:aws:iam::123456789012:root',
   accessKeyId: 'AKIABARESERVERTEST00',
   secretAccessKey: 'bare-server-secret-key',
+  type: 'Root',
+  userId: '123456789012',
 };
 
 /** Reads the whole body, as a real upload handler does, and answers how many bytes arrived. */
-async function countBytes(req: ApiRequest): Promise<ApiResponse> {
+async function countBytes(_input: unknown, req: ApiRequest): Promise<ApiResponse> {
   let bytes = 0;
   for await (const chunk of req.body) bytes += (chunk as Buffer).length;
   return { status: 200, headers: { 'content-type': 'text/plain' }, body: String(bytes) };
 }
+
+/** One S3-shaped operation for every request: counting what it is sent. */
+const COUNT_BYTES: Operation = {
+  service: 's3',
+  name: 'PutObject',
+  action: 's3:PutObject',
+  decode: () => undefined,
+  resources: () => ['*'],
+  handle: countBytes,
+};
+
+const ALLOW_ALL: Authorizer = { authorize: async () => {} };
 
 export interface BareServer {
   url: string;
@@ -37,7 +52,14 @@ export interface BareServer {
  */
 export async function startBareServer(limits: Partial<HttpLimits>): Promise<BareServer> {
   const server = createHttpServer({
-    services: { s3: { protocol: 'restXml', handle: countBytes } },
+    services: {
+      s3: {
+        protocol: 'restXml',
+        operations: [COUNT_BYTES],
+        resolve: async () => ({ operation: COUNT_BYTES, raw: undefined }),
+      },
+    },
+    authorizer: ALLOW_ALL,
     internal: createInternalRoutes({ region: 'us-east-1', consoleDir: join(tempDir(), 'no-console') }),
     iam: { signingIdentity: async (id) => (id === IDENTITY.accessKeyId ? IDENTITY : undefined) },
     clock: systemClock,

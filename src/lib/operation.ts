@@ -1,0 +1,151 @@
+import type { ApiRequest, ApiResponse } from './http.js';
+
+/**
+ * The operation registry's vocabulary (DESIGN.md, decision 8). Every operation of every service is declared
+ * once with its IAM action, the resources it touches and the condition keys it supplies; the server's one
+ * pipeline resolves a request to its operation, decodes it, authorizes it, handles it and emits one event.
+ * Domains declare operations with these types; the pipeline in server/ runs them.
+ */
+
+/** Condition keys an operation supplies (`s3:prefix`, `aws:RequestTag/team`…); a list is a multivalued key. */
+export type ConditionValues = Readonly<Record<string, string | readonly string[] | undefined>>;
+
+/** One question for the authorizer: may the caller do `action` on each of `resources`? */
+export interface AuthzCheck {
+  /** An IAM action, `service:Name` (`s3:PutObject`). */
+  readonly action: string;
+  /** Resource ARNs; `['*']` for actions that name no resource (ListBuckets, StartQueryExecution's data). */
+  readonly resources: readonly string[];
+  readonly conditions?: ConditionValues;
+}
+
+/** Who a verified request comes from, as policies see it. */
+export interface Principal {
+  readonly accountId: string;
+  /** The caller's ARN: `…:root`, `…:user/name`, `arn:aws:sts::…:assumed-role/role/session`. */
+  readonly arn: string;
+  readonly accessKeyId: string;
+  readonly type: 'Root' | 'IAMUser' | 'AssumedRole';
+  /** AWS's unique id: the account id for root, AIDA… for a user, `AROA…:session` for a role session. */
+  readonly userId: string;
+  /** The user's name (aws:username); absent for roots and role sessions. */
+  readonly username?: string;
+}
+
+/** The facts of a request that policies may test, besides the principal (aws:SourceIp, aws:CurrentTime…). */
+export interface RequestFacts {
+  readonly sourceIp: string;
+  readonly secureTransport: boolean;
+  readonly time: Date;
+  readonly userAgent: string;
+}
+
+/** Decides checks for a principal; throws the protocol's AccessDenied with AWS's message when denied. */
+export interface Authorizer {
+  authorize(principal: Principal, check: AuthzCheck, facts: RequestFacts): Promise<void>;
+}
+
+/** A request the pipeline has resolved to its operation: handlers can ask for further checks. */
+export interface OperationRequest extends ApiRequest {
+  /**
+   * Authorizes checks beyond the operation's own (CopyObject's source, the tables a query reads), with the
+   * same principal and request context; throws the protocol's AccessDenied.
+   */
+  readonly authorize: (check: AuthzCheck) => Promise<void>;
+}
+
+/**
+ * One operation, declared once: the service (signing name) that serves it, AWS's name for it, its IAM action,
+ * how its input is decoded from what the protocol resolved (`R`), what it must be authorized for, and its
+ * handler. An operation cannot be declared without its action and resources.
+ */
+export interface Operation<R = unknown, I = unknown> {
+  readonly service: string;
+  readonly name: string;
+  readonly action: string;
+  /** Decodes and validates the input (the operation's input schema); refuses what it does not understand. */
+  readonly decode: (raw: R, req: OperationRequest) => I | Promise<I>;
+  /** The resources the operation touches and the condition keys it supplies, from its input and context. */
+  readonly resources: (input: I, req: OperationRequest) => readonly string[] | Promise<readonly string[]>;
+  /**
+   * Set when the handler authorizes each item itself and answers per-item errors (DeleteObjects' keys); the
+   * pipeline then checks only the resources above, if any.
+   */
+  readonly itemized?: true;
+  /** Set on the few operations any authenticated caller may use without a policy (sts:GetCallerIdentity). */
+  readonly anyPrincipal?: true;
+  readonly conditions?: (input: I, req: OperationRequest) => ConditionValues;
+  readonly handle: (input: I, req: OperationRequest) => Promise<ApiResponse>;
+}
+
+/** Any operation, whatever its input type (the pipeline only passes the decoded input back to it). */
+// biome-ignore lint/suspicious/noExplicitAny: an operation's input type is its own; the registry holds all kinds.
+export type AnyOperation = Operation<any, any>;
+
+/** What a service's router made of a request: the operation it names and the protocol's raw input. */
+export interface Resolved {
+  readonly operation: AnyOperation;
+  readonly raw: unknown;
+}
+
+/** The AWS wire protocols, which decide how requests are read and errors look. */
+export type Protocol = 'restXml' | 'awsJson' | 'restJson' | 'awsQuery';
+
+/**
+ * A service as the server sees it: its protocol, every operation it declares (the registry walks them), and
+ * its router, which names the operation a request asks for (reading the body only where the protocol puts
+ * the operation's name there, as awsQuery does).
+ */
+export interface ServiceEndpoint {
+  readonly protocol: Protocol;
+  readonly operations: readonly AnyOperation[];
+  resolve(req: OperationRequest): Promise<Resolved>;
+}
+
+/** IAM action names: a service prefix and an operation name (`s3:PutObject`, `glue:GetTable`). */
+const ACTION = /^[a-z0-9-]+:[A-Za-z0-9]+$/;
+
+/**
+ * Checks a service's operations as the registry requires (an action of the right form, a resources function,
+ * a handler; names unique) and returns them unchanged; a bad declaration fails the server at start-up.
+ */
+export function registerOperations<T extends AnyOperation>(
+  service: string,
+  operations: readonly T[],
+): readonly T[] {
+  const names = new Set<string>();
+  for (const op of operations) {
+    if (op.service !== service) throw new Error(`${op.name} is declared for ${op.service}, not ${service}`);
+    if (!ACTION.test(op.action)) throw new Error(`${service}:${op.name} has no valid IAM action`);
+    if (typeof op.resources !== 'function' || typeof op.handle !== 'function')
+      throw new Error(`${service}:${op.name} must declare its resources and handler`);
+    if (names.has(op.name)) throw new Error(`${service}:${op.name} is declared twice`);
+    names.add(op.name);
+  }
+  return operations;
+}
+
+/** Operations whose names say they change nothing (CloudTrail's readOnly). */
+export function isReadOnly(operation: Pick<AnyOperation, 'name'>): boolean {
+  return /^(Get|List|Describe|Head|BatchGet|Search|Simulate)/.test(operation.name);
+}
+
+/** What the pipeline reports of every request it routed, once, when the response is sent or abandoned. */
+export interface OperationEvent {
+  readonly requestId: string;
+  readonly time: Date;
+  /** The signing name; absent when the request could not be authenticated far enough to say. */
+  readonly service?: string;
+  readonly operation?: string;
+  readonly action?: string;
+  readonly readOnly?: boolean;
+  readonly resources: readonly string[];
+  readonly principal?: Principal;
+  readonly sourceIp: string;
+  readonly userAgent: string;
+  /** `denied`: refused by authentication or authorization; `failed`: any other error. */
+  readonly outcome: 'success' | 'denied' | 'failed';
+  readonly status: number;
+  readonly errorCode?: string;
+  readonly durationMs: number;
+}

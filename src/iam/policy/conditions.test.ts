@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: IAM policy variables are literal ${...} text.
 import { describe, expect, it } from 'vitest';
 import type { ContextValue, PolicyVersion } from './index.js';
 import { evaluate, parsePolicy } from './index.js';

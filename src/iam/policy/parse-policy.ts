@@ -86,7 +86,11 @@ function readStatements(value: JsonValue | undefined): readonly Draft[] {
 /** Faults IAM's legacy parser reports, checked across every statement before anything else. */
 function checkLegacy(drafts: readonly Draft[]): void {
   for (const draft of drafts) {
-    if (draft.effect !== 'Allow' && draft.effect !== 'Deny') legacyError(`Invalid effect: ${draft.effect}`);
+    if (draft.effect !== 'Allow' && draft.effect !== 'Deny') {
+      // IAM's legacy parser takes Allow/Deny in any case, then refuses it; other words are syntax errors.
+      const miscased = /^(?:allow|deny)$/i.test(draft.effect);
+      (miscased ? legacyError : syntaxError)(`Invalid effect: ${draft.effect}`);
+    }
     draft.resource?.patterns.forEach(checkResourceLegacy);
     draft.conditions.forEach(checkConditionLegacy);
   }

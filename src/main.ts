@@ -20,7 +20,7 @@ import {
   createEtlStore,
   type DatabrewService,
 } from './etl/index.js';
-import { createAuthorizer, denyAllButRoot } from './iam/authorizer.js';
+import { createAuthorizer } from './iam/authorizer.js';
 import {
   createIamApi,
   createIamService,
@@ -233,7 +233,10 @@ export async function startSeawall(
       },
       internal: createInternalRoutes({ region: account.region }),
       iam,
-      authorizer: createAuthorizer({ decide: denyAllButRoot }),
+      authorizer: createAuthorizer({
+        identityPolicies: async () => ({ identity: [] }),
+        resourcePolicies: async () => undefined,
+      }),
       clock,
       region: account.region,
       logger,

@@ -1,5 +1,14 @@
 import { AppError } from '../errors.js';
 import type { Authorizer, AuthzCheck, Principal, RequestFacts } from '../lib/operation.js';
+import {
+  type ContextValue,
+  type Decision,
+  denialReason,
+  evaluate,
+  type Policy,
+  type RequestContext,
+  type RequestPrincipal,
+} from './policy/index.js';
 
 /** The account an ARN names (its fifth field), if it names one: S3's bucket and object ARNs do not. */
 export function accountOfArn(arn: string): string | undefined {
@@ -10,50 +19,127 @@ export function accountOfArn(arn: string): string | undefined {
 /** The AccessDenied every protocol answers, with AWS's message naming the caller, action and resource. */
 export function accessDenied(principal: Principal, action: string, resource: string, why: string): AppError {
   const shown = action.startsWith('s3:') ? `"${resource}"` : resource;
+  const who = principal.type === 'Anonymous' ? 'anonymous' : principal.arn;
   return new AppError(
     'AccessDenied',
     403,
-    `User: ${principal.arn} is not authorized to perform: ${action} on resource: ${shown} ${why}`,
+    `User: ${who} is not authorized to perform: ${action} on resource: ${shown} ${why}`,
     { protocolCodes: { json: 'AccessDeniedException', query: 'AccessDenied' } },
   );
 }
 
-/** Decides one action on one resource for a principal that is not its account's root. */
-export type PolicyDecider = (
+/** What a principal's identity brings to a decision: its policies and the keys that describe it. */
+export interface IdentityPolicies {
+  readonly identity: readonly Policy[];
+  readonly boundary?: Policy;
+  readonly session?: readonly Policy[];
+  /** aws:PrincipalTag/<key> values (a user's or role's tags, and a session's tags over them). */
+  readonly principalTags?: Readonly<Record<string, string>>;
+  /** For a role session: the role's ARN (aws:PrincipalArn), which its policies name. */
+  readonly roleArn?: string;
+}
+
+/** Where the authorizer finds policies: the principal's, and the resource's own (a bucket policy). */
+export interface PolicySource {
+  identityPolicies(principal: Principal): Promise<IdentityPolicies>;
+  /** The resource-based policies of a resource, undefined when it has none (or does not exist). */
+  resourcePolicies(resource: string): Promise<readonly Policy[] | undefined>;
+}
+
+const NO_POLICIES: IdentityPolicies = { identity: [] };
+
+const PRINCIPAL_TYPES: Record<Principal['type'], string> = {
+  Root: 'Account',
+  IAMUser: 'User',
+  AssumedRole: 'AssumedRole',
+  Anonymous: 'Anonymous',
+};
+
+/** The global condition keys of a request (docs: "AWS global condition context keys"). */
+function globalKeys(
   principal: Principal,
-  action: string,
-  resource: string,
-  check: AuthzCheck,
+  identity: IdentityPolicies,
   facts: RequestFacts,
-) => Promise<{ allowed: true } | { allowed: false; why: string }>;
+): Record<string, ContextValue> {
+  const keys: Record<string, ContextValue> = {
+    'aws:CurrentTime': facts.time.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    'aws:EpochTime': String(Math.floor(facts.time.getTime() / 1000)),
+    'aws:SourceIp': facts.sourceIp.replace(/^::ffff:/, ''),
+    'aws:SecureTransport': String(facts.secureTransport),
+    'aws:UserAgent': facts.userAgent,
+  };
+  if (principal.type === 'Anonymous') return keys;
+  keys['aws:PrincipalAccount'] = principal.accountId;
+  keys['aws:PrincipalArn'] = identity.roleArn ?? principal.arn;
+  keys['aws:PrincipalType'] = PRINCIPAL_TYPES[principal.type];
+  keys['aws:userid'] = principal.userId;
+  if (principal.username !== undefined) keys['aws:username'] = principal.username;
+  // Temporary credentials say whether MFA was used; long-term keys leave the key absent.
+  if (principal.type === 'AssumedRole') keys['aws:MultiFactorAuthPresent'] = 'false';
+  for (const [key, value] of Object.entries(identity.principalTags ?? {}))
+    keys[`aws:PrincipalTag/${key}`] = value;
+  return keys;
+}
+
+function requestPrincipal(principal: Principal, identity: IdentityPolicies): RequestPrincipal {
+  return {
+    arn: principal.arn,
+    accountId: principal.accountId,
+    type: principal.type,
+    userId: principal.userId,
+    ...(principal.username !== undefined ? { username: principal.username } : {}),
+    ...(identity.roleArn !== undefined ? { roleArn: identity.roleArn } : {}),
+  };
+}
+
+/** S3's owner may always manage its bucket's policy, even past a policy that denies everyone (S3 docs). */
+const ROOT_ALWAYS = new Set(['s3:getbucketpolicy', 's3:putbucketpolicy', 's3:deletebucketpolicy']);
 
 /**
- * The authorizer of every request. An account's root may do anything to its own account's resources (no
- * identity policy can limit it); any other principal is decided by its policies, through `decide`.
+ * The authorizer of every request: AWS's evaluation (explicit deny, then an allow from an identity-based or
+ * resource-based policy, narrowed by boundaries and session policies, else deny) for each resource a check
+ * names. An account's root with no resource policy in the way is allowed without evaluating anything.
  */
-export function createAuthorizer(deps: { decide: PolicyDecider }): Authorizer {
+export function createAuthorizer(source: PolicySource): Authorizer {
+  async function decide(
+    principal: Principal,
+    check: AuthzCheck,
+    resource: string,
+    facts: RequestFacts,
+  ): Promise<Decision> {
+    const resourcePolicies = await source.resourcePolicies(resource);
+    const owner = accountOfArn(resource);
+    const foreign = owner !== undefined && owner !== 'aws' && owner !== principal.accountId;
+    if (principal.type === 'Root') {
+      if (ROOT_ALWAYS.has(check.action.toLowerCase())) return { effect: 'Allow' };
+      if (!resourcePolicies && !foreign) return { effect: 'Allow' };
+    }
+    const identity =
+      principal.type === 'Root' || principal.type === 'Anonymous'
+        ? NO_POLICIES
+        : await source.identityPolicies(principal);
+    const request: RequestContext = {
+      principal: requestPrincipal(principal, identity),
+      action: check.action,
+      resource,
+      ...(owner !== undefined && owner !== 'aws' ? { resourceAccountId: owner } : {}),
+      context: { ...globalKeys(principal, identity, facts), ...check.conditions },
+    };
+    return evaluate(request, {
+      identity: identity.identity,
+      ...(resourcePolicies ? { resource: resourcePolicies } : {}),
+      ...(identity.boundary ? { boundary: identity.boundary } : {}),
+      ...(identity.session ? { session: identity.session } : {}),
+    });
+  }
+
   return {
     async authorize(principal, check, facts) {
       for (const resource of check.resources) {
-        const owner = accountOfArn(resource);
-        if (principal.type === 'Root') {
-          if (owner === undefined || owner === principal.accountId || owner === 'aws') continue;
-          throw accessDenied(
-            principal,
-            check.action,
-            resource,
-            'because no resource-based policy allows the ' + `${check.action} action`,
-          );
-        }
-        const decision = await deps.decide(principal, check.action, resource, check, facts);
-        if (!decision.allowed) throw accessDenied(principal, check.action, resource, decision.why);
+        const decision = await decide(principal, check, resource, facts);
+        if (decision.effect === 'Deny')
+          throw accessDenied(principal, check.action, resource, denialReason(decision, check.action));
       }
     },
   };
 }
-
-/** Until a principal's policies can be read, nobody but an account's root is allowed anything. */
-export const denyAllButRoot: PolicyDecider = async (_principal, action) => ({
-  allowed: false,
-  why: `because no identity-based policy allows the ${action} action`,
-});

@@ -25,7 +25,8 @@ export interface Principal {
   /** The caller's ARN: `…:root`, `…:user/name`, `arn:aws:sts::…:assumed-role/role/session`. */
   readonly arn: string;
   readonly accessKeyId: string;
-  readonly type: 'Root' | 'IAMUser' | 'AssumedRole';
+  /** `Anonymous`: an unsigned request (S3 only), judged by resource policies alone. */
+  readonly type: 'Root' | 'IAMUser' | 'AssumedRole' | 'Anonymous';
   /** AWS's unique id: the account id for root, AIDA… for a user, `AROA…:session` for a role session. */
   readonly userId: string;
   /** The user's name (aws:username); absent for roots and role sessions. */

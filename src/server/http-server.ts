@@ -14,6 +14,7 @@ import {
   type OperationRequest,
   type Principal,
 } from '../lib/operation.js';
+import { anonymousRequest, isUnsigned } from './anonymous.js';
 import {
   type Authenticated,
   authenticate,
@@ -203,7 +204,10 @@ export function createHttpServer(deps: HttpServerDeps): Server {
       // The service the request says it is signed for, kept even if its signature then fails.
       const claimed = signedService(line);
       if (claimed !== undefined) trace.service = claimed;
-      const auth = await authenticate(req, line, deps, memory.reserve);
+      const auth =
+        protocol === 'restXml' && isUnsigned(line)
+          ? anonymousRequest(req, line, deps.region)
+          : await authenticate(req, line, deps, memory.reserve);
       trace.service = auth.service;
       trace.principal = auth.principal;
       const endpoint = services[auth.service];

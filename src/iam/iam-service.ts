@@ -1,8 +1,14 @@
 import type { SecretBox } from '../kms/index.js';
 import { validationError } from '../lib/aws-query.js';
 import type { Clock } from '../lib/clock.js';
+import { createAuthorizationContexts } from './iam-authz.js';
 import type { IamContext } from './iam-context.js';
+import { createGroups } from './iam-groups.js';
 import { createKeys } from './iam-keys.js';
+import { invalidInput } from './iam-names.js';
+import { createPolicies } from './iam-policies.js';
+import { createRoles } from './iam-roles.js';
+import { createSessions } from './iam-sessions.js';
 import type { IamStore } from './iam-store.js';
 import { createTags } from './iam-tags.js';
 import { createUsers } from './iam-users.js';
@@ -25,11 +31,25 @@ export function createIamService(deps: { store: IamStore; secrets: SecretBox; cl
     generation: () => generation,
   };
   const tags = createTags(ctx);
+  const users = createUsers(ctx, tags);
+  const groups = createGroups(ctx, users);
+  const roles = createRoles(ctx, tags);
+  const policies = createPolicies(ctx, tags);
+  const contexts = createAuthorizationContexts(ctx, { groups, roles, policies, tags });
   return {
     db: ctx.db,
     ...createKeys(ctx),
-    ...createUsers(ctx, tags),
+    ...users,
+    ...groups,
+    ...roles,
+    ...policies,
     ...tags,
+    ...contexts,
+    ...createSessions(ctx, { roles, contextOf: contexts.authorizationContext }),
+
+    awsManagedRefusal(arn: string) {
+      return invalidInput(`Policy ${arn} is an AWS managed policy and cannot be changed.`);
+    },
 
     async accountCreated(account: string): Promise<Date> {
       const row = await ctx.db

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { pipeline, Readable, Transform } from 'node:stream';
 import { AppError, badRequest } from '../errors.js';
@@ -186,9 +186,51 @@ function lengthOf(value: string | undefined): number | undefined {
   return Number(value);
 }
 
-/** The identity without its secret. */
+function tokenError(code: 'ExpiredToken' | 'InvalidToken'): AppError {
+  return code === 'ExpiredToken'
+    ? new AppError('ExpiredToken', 400, 'The provided token has expired.', {
+        protocolCodes: { json: 'ExpiredTokenException', query: 'ExpiredToken' },
+      })
+    : new AppError('InvalidToken', 400, 'The provided token is malformed or otherwise invalid.', {
+        protocolCodes: { json: 'UnrecognizedClientException', query: 'InvalidClientTokenId' },
+      });
+}
+
+/**
+ * Temporary (STS) credentials are valid only with their session token (the x-amz-security-token header, or
+ * X-Amz-Security-Token in a presigned URL) and only until they expire; permanent keys take no token.
+ */
+function checkSessionToken(
+  identity: SigningIdentity,
+  line: RequestLine,
+  parts: SignatureParts,
+  now: Date,
+): void {
+  const token =
+    parts.kind === 'query'
+      ? line.query.find(([key]) => key === 'X-Amz-Security-Token')?.[1]
+      : line.headers['x-amz-security-token'];
+  const session = identity.session;
+  if (!session) {
+    if (token !== undefined) throw tokenError('InvalidToken');
+    return;
+  }
+  if (token === undefined)
+    throw authError(
+      'InvalidAccessKeyId',
+      'The AWS Access Key Id you provided does not exist in our records.',
+      {
+        AWSAccessKeyId: parts.accessKeyId,
+      },
+    );
+  const presented = createHash('sha256').update(token).digest();
+  if (!timingSafeEqual(presented, Buffer.from(session.tokenSha256, 'hex'))) throw tokenError('InvalidToken');
+  if (now.getTime() >= session.expiresAt.getTime()) throw tokenError('ExpiredToken');
+}
+
+/** The identity without its secret (nor, for temporary credentials, its session token's hash). */
 function principalOf(identity: SigningIdentity): Principal {
-  const { secretAccessKey: _secret, ...principal } = identity;
+  const { secretAccessKey: _secret, session: _session, ...principal } = identity;
   return principal;
 }
 
@@ -271,6 +313,7 @@ export async function authenticate(
     );
   }
   requireSignedAmzHeaders(line.headers, parts);
+  checkSessionToken(identity, line, parts, deps.clock.now());
 
   let contentLength = lengthOf(line.headers['content-length']);
   let trailers: () => Readonly<Record<string, string>> = () => ({});

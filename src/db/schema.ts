@@ -25,6 +25,16 @@ export interface BucketTable {
   created_at: Millis;
 }
 
+/** A bucket's policy and public access block (S3's bucket access settings); null when not set. */
+export interface BucketAccessTable {
+  bucket: string;
+  /** The policy document exactly as it was put. */
+  policy: string | null;
+  /** JSON: the four PublicAccessBlockConfiguration flags. */
+  public_access_block: string | null;
+  updated_at: Millis;
+}
+
 export interface ObjectTable {
   bucket: string;
   key: string;
@@ -108,6 +118,8 @@ export interface QueryExecutionTable {
   /** Athena's AthenaError ErrorCategory (1 system, 2 user) and ErrorType, for a failed query. */
   error_category: number | null;
   error_type: number | null;
+  /** JSON: who started the query and from where (QueryCaller); null on queries from before it was kept. */
+  caller: string | null;
 }
 
 export interface WorkgroupTable {
@@ -201,6 +213,7 @@ export interface Database {
   accounts: AccountTable;
   access_keys: AccessKeyTable;
   buckets: BucketTable;
+  bucket_access: BucketAccessTable;
   objects: ObjectTable;
   catalog_databases: CatalogDatabaseTable;
   catalog_tables: CatalogTableTable;

@@ -48,6 +48,8 @@ export interface Authorizer {
 
 /** A request the pipeline has resolved to its operation: handlers can ask for further checks. */
 export interface OperationRequest extends ApiRequest {
+  /** What policies may test of the request besides its principal, for work done later on its behalf. */
+  readonly facts: RequestFacts;
   /**
    * Authorizes checks beyond the operation's own (CopyObject's source, the tables a query reads), with the
    * same principal and request context; throws the protocol's AccessDenied.

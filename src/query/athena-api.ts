@@ -12,6 +12,7 @@ import {
   unexpectedMember,
 } from '../lib/aws-json.js';
 import type { ApiRequest } from '../lib/http.js';
+import type { OperationRequest } from '../lib/operation.js';
 import { decodeOffset, encodeOffset } from '../lib/page-token.js';
 import type { AthenaService } from './athena-service.js';
 import type { QueryRow } from './query-store.js';
@@ -80,7 +81,7 @@ function checkReuse(input: JsonInput<'ResultReuseConfiguration'>): void {
     throw refuse('Reusing query results (ResultReuseByAgeConfiguration.Enabled) in StartQueryExecution');
 }
 
-async function startQuery(athena: AthenaService, input: JsonInput<StartMember>, req: ApiRequest) {
+async function startQuery(athena: AthenaService, input: JsonInput<StartMember>, req: OperationRequest) {
   const context = optionalObject(input, 'QueryExecutionContext', 'InvalidRequestException') ?? {};
   const result = optionalObject(input, 'ResultConfiguration', 'InvalidRequestException') ?? {};
   onlyMembers(context, ['Database', 'Catalog'], 'QueryExecutionContext');
@@ -98,6 +99,7 @@ async function startQuery(athena: AthenaService, input: JsonInput<StartMember>, 
   const outputLocation = optionalString(result, 'OutputLocation', 'InvalidRequestException');
   const id = await athena.start({
     accountId: req.principal.accountId,
+    caller: { principal: req.principal, facts: req.facts },
     query: requiredString(input, 'QueryString', 'InvalidRequestException'),
     ...(database ? { database } : {}),
     ...(workgroup ? { workgroup } : {}),

@@ -5,9 +5,11 @@ import type { JobRuntime } from '../jobs/index.js';
 import type { Clock } from '../lib/clock.js';
 import { uuid } from '../lib/ids.js';
 import type { Logger } from '../lib/logger.js';
+import type { Authorizer } from '../lib/operation.js';
 import { decodeOffset, encodeOffset } from '../lib/page-token.js';
 import type { StorageService } from '../storage/index.js';
 import { createEnginePool } from './engine-pool.js';
+import type { QueryCaller } from './query-access.js';
 import { createQueryJob, QUERY_JOB, type QueryLimits } from './query-job.js';
 import type { QueryRow, QueryStore, WorkgroupRow } from './query-store.js';
 import { readResultLines } from './result-reader.js';
@@ -29,6 +31,7 @@ export interface AthenaLimits extends QueryLimits {
 
 export interface StartInput {
   accountId: string;
+  caller: QueryCaller;
   query: string;
   database?: string;
   workgroup?: string;
@@ -88,6 +91,7 @@ export function createAthenaService(deps: {
   logger: Logger;
   region: string;
   limits: AthenaLimits;
+  authorizer: Authorizer;
 }) {
   const { store, clock, limits } = deps;
   const pool = createEnginePool({
@@ -174,6 +178,7 @@ export function createAthenaService(deps: {
         engine_ms: 0,
         error_category: null,
         error_type: null,
+        caller: JSON.stringify(input.caller),
       });
       await deps.runtime.submit(QUERY_JOB, id, { timeoutMs: group.query_timeout_ms ?? limits.timeoutMs });
       return id;

@@ -7,5 +7,6 @@ export {
   defaultResultsBucket,
   PRIMARY_WORKGROUP,
 } from './athena-service.js';
+export { queryMigrations } from './query-migrations.js';
 export { createQueryStore } from './query-store.js';
 export { analyzeQuery, QueryRejected, RESERVED_SCHEMAS } from './sandbox.js';

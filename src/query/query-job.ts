@@ -1,11 +1,14 @@
+import type { CatalogService } from '../catalog/index.js';
 import { parseS3Url } from '../catalog/index.js';
 import { EngineFailure, type EngineLauncher, reusableEngine, startEngine } from '../engine/index.js';
 import { AppError } from '../errors.js';
 import { formatDuration, type JobKind, JobStopped } from '../jobs/index.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
+import type { Authorizer } from '../lib/operation.js';
 import type { StorageService } from '../storage/index.js';
 import type { EnginePool } from './engine-pool.js';
+import { callerOf, checkQueryAccess } from './query-access.js';
 import { runQuery } from './query-runner.js';
 import type { QueryRow, QueryStore } from './query-store.js';
 import { analyzeQuery, QueryRejected } from './sandbox.js';
@@ -99,6 +102,9 @@ export function createQueryJob(deps: {
   clock: Clock;
   logger: Logger;
   limits: QueryLimits;
+  authorizer: Authorizer;
+  catalog: CatalogService;
+  region: string;
 }) {
   const { store, clock, logger } = deps;
   const parser = createParser(deps);
@@ -117,6 +123,14 @@ export function createQueryJob(deps: {
     const tables = await analyzeQuery((sql) => parser.serialize(sql), row.query, row.database ?? undefined);
     const directory = row.output_location.slice(0, row.output_location.lastIndexOf('/') + 1);
     const { bucket, prefix } = parseS3Url(directory);
+    await checkQueryAccess({
+      authorizer: deps.authorizer,
+      catalog: deps.catalog,
+      region: deps.region,
+      caller: callerOf(row.caller, row.account_id),
+      tables,
+      output: row.output_location,
+    });
     if (!(await outputBucketExists(bucket)))
       throw new QueryRejected(`Unable to verify/create output bucket ${bucket}`);
     const result = await runQuery(

@@ -284,7 +284,11 @@ export function createHttpServer(deps: HttpServerDeps): Server {
       host: line.headers.host ?? '',
       reserve,
     };
-    return { ...base, authorize: (check) => deps.authorizer.authorize(auth.principal, check, facts) };
+    return {
+      ...base,
+      facts,
+      authorize: (check) => deps.authorizer.authorize(auth.principal, check, facts),
+    };
   }
 
   /** The one log line and the one event of a routed request, however it ended. */

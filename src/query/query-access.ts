@@ -1,0 +1,91 @@
+import type { CatalogService } from '../catalog/index.js';
+import { parseS3Url } from '../catalog/index.js';
+import { isAppError } from '../errors.js';
+import type { Authorizer, Principal, RequestFacts } from '../lib/operation.js';
+import { QueryRejected } from './sandbox.js';
+import type { TableReference } from './sandbox-tree.js';
+
+/** Who started a query and from where: its reads and writes are authorized as that caller, when it runs. */
+export interface QueryCaller {
+  readonly principal: Principal;
+  readonly facts: RequestFacts;
+}
+
+/** A caller kept with its query (JSON), read back when the query runs, perhaps after a restart. */
+export function callerOf(stored: string | null, accountId: string): QueryCaller {
+  if (stored !== null) {
+    const parsed = JSON.parse(stored) as { principal: Principal; facts: RequestFacts & { time: string } };
+    return { principal: parsed.principal, facts: { ...parsed.facts, time: new Date(parsed.facts.time) } };
+  }
+  // Queries queued before callers were kept were all the account root's.
+  return {
+    principal: {
+      accountId,
+      arn: `arn:aws:iam::${accountId}:root`,
+      accessKeyId: '',
+      type: 'Root',
+      userId: accountId,
+    },
+    facts: { sourceIp: '', secureTransport: false, time: new Date(0), userAgent: '' },
+  };
+}
+
+function s3Object(url: string): string {
+  const { bucket, prefix } = parseS3Url(url);
+  return `arn:aws:s3:::${bucket}/${prefix}`;
+}
+
+/**
+ * What Athena checks of the caller before a query reads anything (docs: "Access to Athena for data in
+ * Amazon S3" and "Fine-grained access to databases and tables"): glue:GetDatabase and glue:GetTable (and
+ * glue:GetPartitions for a partitioned table) on each table the SQL reads, s3:ListBucket and s3:GetObject on
+ * its data, and s3:PutObject where the results go. A denial fails the query, as Athena's does.
+ */
+export async function checkQueryAccess(deps: {
+  authorizer: Authorizer;
+  catalog: CatalogService;
+  region: string;
+  caller: QueryCaller;
+  tables: readonly TableReference[];
+  output: string;
+}): Promise<void> {
+  const { caller, region } = deps;
+  const authorize = (action: string, resources: string[], conditions?: Record<string, string>) =>
+    deps.authorizer.authorize(
+      caller.principal,
+      { action, resources, ...(conditions ? { conditions } : {}) },
+      caller.facts,
+    );
+  const glue = `arn:aws:glue:${region}:${caller.principal.accountId}`;
+  try {
+    for (const { database, table } of deps.tables) {
+      const names = [`${glue}:catalog`, `${glue}:database/${database}`, `${glue}:table/${database}/${table}`];
+      await authorize('glue:GetDatabase', names.slice(0, 2));
+      await authorize('glue:GetTable', names);
+      // A table that does not exist is reported by the query itself, as Athena does.
+      const found = await deps.catalog.getTable(database, table).catch(() => undefined);
+      if (!found) continue;
+      const definition = found.definition;
+      if ((definition.PartitionKeys ?? []).length > 0) await authorize('glue:GetPartitions', names);
+      const location = definition.StorageDescriptor?.Location;
+      if (location) {
+        const { bucket, prefix } = parseS3Url(location);
+        await authorize('s3:ListBucket', [`arn:aws:s3:::${bucket}`], { 's3:prefix': prefix });
+        await authorize('s3:GetObject', [s3Object(location)]);
+      }
+    }
+  } catch (error) {
+    if (isAppError(error) && error.code === 'AccessDenied')
+      throw new QueryRejected(`Insufficient permissions to execute the query. ${error.message}`);
+    throw error;
+  }
+  try {
+    await authorize('s3:PutObject', [s3Object(deps.output)]);
+  } catch (error) {
+    if (isAppError(error) && error.code === 'AccessDenied')
+      throw new QueryRejected(
+        `Access denied when writing output to url: ${deps.output} . Please ensure you are allowed to access the S3 bucket. ${error.message}`,
+      );
+    throw error;
+  }
+}

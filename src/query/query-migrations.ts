@@ -1,0 +1,11 @@
+import type { Kysely, Migration } from 'kysely';
+
+/** The query domain's schema changes, merged with the other domains' (db/migrations.ts). */
+export const queryMigrations: Record<string, Migration> = {
+  'query-0001-callers': {
+    async up(db: Kysely<unknown>) {
+      // Who started each query (JSON: principal and request facts): its reads are authorized as them.
+      await db.schema.alterTable('query_executions').addColumn('caller', 'text').execute();
+    },
+  },
+};

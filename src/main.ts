@@ -51,6 +51,7 @@ import {
   createStorageService,
   createStorageStore,
   type StorageService,
+  storageMigrations,
 } from './storage/index.js';
 
 export const PROFILE = 'seawall';
@@ -73,7 +74,7 @@ export function defaultAthenaLimits(): AthenaLimits {
 }
 
 /** Each domain's own schema changes, after the foundation's. */
-const DOMAIN_MIGRATIONS = [iamMigrations];
+const DOMAIN_MIGRATIONS = [iamMigrations, storageMigrations];
 
 async function openStore(config: Config): Promise<MetadataDb> {
   const layout = dataDirLayout(config.dataDir);

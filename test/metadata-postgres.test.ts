@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openMetadataDb } from '../src/db/database.js';
 import { migrationNames } from '../src/db/migrations.js';
 import { iamMigrations } from '../src/iam/index.js';
+import { storageMigrations } from '../src/storage/index.js';
 import { athenaClient, athenaQuery } from './helpers/athena.js';
 import { startTestSeawall } from './helpers/seawall.js';
 
@@ -47,7 +48,7 @@ afterAll(async () => {
 
 describe('PostgreSQL metadata backend', () => {
   it('runs the migrations once and leaves them applied', async () => {
-    const first = await openMetadataDb({ postgresUrl: url }, [iamMigrations]);
+    const first = await openMetadataDb({ postgresUrl: url }, [iamMigrations, storageMigrations]);
     const tables = await first.db
       .selectFrom('information_schema.tables' as never)
       .select('table_name' as never)
@@ -58,6 +59,7 @@ describe('PostgreSQL metadata backend', () => {
       'accounts',
       'access_keys',
       'buckets',
+      'bucket_access',
       'objects',
       'catalog_tables',
       'catalog_partitions',
@@ -68,12 +70,14 @@ describe('PostgreSQL metadata backend', () => {
       expect(names).toContain(table);
     }
     await first.close();
-    const second = await openMetadataDb({ postgresUrl: url }, [iamMigrations]);
+    const second = await openMetadataDb({ postgresUrl: url }, [iamMigrations, storageMigrations]);
     const applied = await second.db
       .selectFrom('kysely_migration' as never)
       .selectAll()
       .execute();
-    expect((applied as { name: string }[]).map((m) => m.name)).toEqual(migrationNames([iamMigrations]));
+    expect((applied as { name: string }[]).map((m) => m.name)).toEqual(
+      migrationNames([iamMigrations, storageMigrations]),
+    );
     await second.close();
   });
 

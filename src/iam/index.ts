@@ -9,6 +9,8 @@ export {
   type SigningIdentity,
 } from './iam-keys.js';
 export { iamMigrations } from './iam-migrations.js';
+export type { AuthorizationContext } from './iam-authz.js';
+/** The IAM service; `authorizationContext(principal)` gathers the policies the authorizer evaluates. */
 export { createIamService, type IamService } from './iam-service.js';
 export { createIamStore, type IamStore } from './iam-store.js';
 export { createStsApi } from './sts-api.js';

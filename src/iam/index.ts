@@ -2,6 +2,7 @@
 
 export type { Principal } from '../lib/operation.js';
 export { createIamApi } from './iam-api.js';
+export type { AuthorizationContext } from './iam-authz.js';
 export {
   type AccessKeyMetadata,
   type RootCredentials,
@@ -9,7 +10,6 @@ export {
   type SigningIdentity,
 } from './iam-keys.js';
 export { iamMigrations } from './iam-migrations.js';
-export type { AuthorizationContext } from './iam-authz.js';
 /** The IAM service; `authorizationContext(principal)` gathers the policies the authorizer evaluates. */
 export { createIamService, type IamService } from './iam-service.js';
 export { createIamStore, type IamStore } from './iam-store.js';

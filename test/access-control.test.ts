@@ -1,0 +1,401 @@
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AthenaClient, GetQueryExecutionCommand, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
+import { CreateDatabaseCommand, CreateTableCommand, GetTableCommand, GlueClient } from '@aws-sdk/client-glue';
+import {
+  AddUserToGroupCommand,
+  AttachGroupPolicyCommand,
+  AttachUserPolicyCommand,
+  CreateAccessKeyCommand,
+  CreateGroupCommand,
+  CreateRoleCommand,
+  CreateUserCommand,
+  IAMClient,
+  PutRolePolicyCommand,
+  PutUserPermissionsBoundaryCommand,
+  PutUserPolicyCommand,
+} from '@aws-sdk/client-iam';
+import {
+  CreateBucketCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  ListBucketsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AWS_CLI, AWS_CLI_ON_PATH } from './helpers/aws-cli.js';
+import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
+
+interface Keys {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+let t: TestSeawall;
+let iam: IAMClient;
+let account: string;
+const clients: { destroy(): void }[] = [];
+
+function config(credentials: Keys) {
+  return { endpoint: t.url, region: t.credentials.region, credentials };
+}
+function s3As(keys: Keys): S3Client {
+  const client = new S3Client({ ...config(keys), forcePathStyle: true });
+  clients.push(client);
+  return client;
+}
+
+/** The error a call fails with: the code on the wire and the message. */
+async function failure(
+  promise: Promise<unknown>,
+): Promise<{ code: string; message: string; status?: number }> {
+  try {
+    await promise;
+  } catch (error) {
+    const e = error as Error & { Code?: string; $metadata?: { httpStatusCode?: number } };
+    return { code: e.Code ?? e.name, message: e.message, status: e.$metadata?.httpStatusCode };
+  }
+  throw new Error('expected a failure');
+}
+
+async function user(name: string): Promise<Keys> {
+  await iam.send(new CreateUserCommand({ UserName: name }));
+  const { AccessKey } = await iam.send(new CreateAccessKeyCommand({ UserName: name }));
+  return { accessKeyId: AccessKey?.AccessKeyId ?? '', secretAccessKey: AccessKey?.SecretAccessKey ?? '' };
+}
+
+const policy = (statements: object[]) => JSON.stringify({ Version: '2012-10-17', Statement: statements });
+
+beforeAll(async () => {
+  t = await startTestSeawall();
+  account = t.credentials.accountId;
+  iam = new IAMClient(config(t.credentials));
+  const root = t.s3();
+  for (const bucket of ['curated', 'raw', 'results'])
+    await root.send(new CreateBucketCommand({ Bucket: bucket }));
+  await root.send(new PutObjectCommand({ Bucket: 'curated', Key: 'parking/2024.csv', Body: 'a,b\n1,2\n' }));
+  await root.send(new PutObjectCommand({ Bucket: 'raw', Key: 'parking/2024.csv', Body: 'secret\n' }));
+});
+afterAll(async () => {
+  for (const client of clients) client.destroy();
+  iam.destroy();
+  await t.close();
+});
+
+describe('a user with no policies', () => {
+  it('is denied everything, with AWS message naming the user, action and resource', async () => {
+    const keys = await user('nobody');
+    const s3 = s3As(keys);
+    const denied = await failure(
+      s3.send(new GetObjectCommand({ Bucket: 'curated', Key: 'parking/2024.csv' })),
+    );
+    expect(denied.code).toBe('AccessDenied');
+    expect(denied.status).toBe(403);
+    expect(denied.message).toBe(
+      `User: arn:aws:iam::${account}:user/nobody is not authorized to perform: s3:GetObject on resource: "arn:aws:s3:::curated/parking/2024.csv" because no identity-based policy allows the s3:GetObject action`,
+    );
+    expect((await failure(s3.send(new ListBucketsCommand({})))).code).toBe('AccessDenied');
+    const glue = new GlueClient(config(keys));
+    clients.push(glue);
+    const glueDenied = await failure(glue.send(new GetTableCommand({ DatabaseName: 'x', Name: 'y' })));
+    expect(glueDenied.code).toBe('AccessDeniedException');
+    expect(glueDenied.message).toContain(
+      `is not authorized to perform: glue:GetTable on resource: arn:aws:glue:`,
+    );
+    const iamAsUser = new IAMClient(config(keys));
+    clients.push(iamAsUser);
+    const iamDenied = await failure(iamAsUser.send(new CreateUserCommand({ UserName: 'escalate' })));
+    expect(iamDenied.code).toBe('AccessDenied');
+  });
+});
+
+describe('identity-based policies', () => {
+  it('grant what an AWS managed policy grants, and nothing more', async () => {
+    const keys = await user('reader');
+    await iam.send(
+      new AttachUserPolicyCommand({
+        UserName: 'reader',
+        PolicyArn: 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess',
+      }),
+    );
+    const s3 = s3As(keys);
+    const object = await s3.send(new GetObjectCommand({ Bucket: 'curated', Key: 'parking/2024.csv' }));
+    expect(await object.Body?.transformToString()).toBe('a,b\n1,2\n');
+    expect((await s3.send(new ListBucketsCommand({}))).Buckets?.map((b) => b.Name)).toContain('raw');
+    const put = await failure(s3.send(new PutObjectCommand({ Bucket: 'curated', Key: 'x', Body: 'y' })));
+    expect(put.code).toBe('AccessDenied');
+    expect(put.message).toContain('s3:PutObject on resource: "arn:aws:s3:::curated/x"');
+  });
+
+  it('let an explicit deny win, and apply conditions on the request (s3:prefix)', async () => {
+    const keys = await user('scoped');
+    await iam.send(
+      new PutUserPolicyCommand({
+        UserName: 'scoped',
+        PolicyName: 'curated-only',
+        PolicyDocument: policy([
+          { Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::*/*' },
+          { Effect: 'Deny', Action: 's3:GetObject', Resource: 'arn:aws:s3:::raw/*' },
+          {
+            Effect: 'Allow',
+            Action: 's3:ListBucket',
+            Resource: 'arn:aws:s3:::curated',
+            Condition: { StringLike: { 's3:prefix': 'parking/*' } },
+          },
+        ]),
+      }),
+    );
+    const s3 = s3As(keys);
+    await s3.send(new GetObjectCommand({ Bucket: 'curated', Key: 'parking/2024.csv' }));
+    const raw = await failure(s3.send(new GetObjectCommand({ Bucket: 'raw', Key: 'parking/2024.csv' })));
+    expect(raw.message).toContain('with an explicit deny in an identity-based policy');
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: 'curated', Prefix: 'parking/' }));
+    expect(listed.KeyCount).toBe(1);
+    expect((await failure(s3.send(new ListObjectsV2Command({ Bucket: 'curated' })))).code).toBe(
+      'AccessDenied',
+    );
+  });
+
+  it('come from groups, and a permissions boundary narrows them', async () => {
+    const keys = await user('member');
+    await iam.send(new CreateGroupCommand({ GroupName: 'analysts' }));
+    await iam.send(new AddUserToGroupCommand({ GroupName: 'analysts', UserName: 'member' }));
+    await iam.send(
+      new AttachGroupPolicyCommand({
+        GroupName: 'analysts',
+        PolicyArn: 'arn:aws:iam::aws:policy/AmazonS3FullAccess',
+      }),
+    );
+    const s3 = s3As(keys);
+    await s3.send(new PutObjectCommand({ Bucket: 'curated', Key: 'by-member', Body: '1' }));
+    await iam.send(
+      new PutUserPermissionsBoundaryCommand({
+        UserName: 'member',
+        PermissionsBoundary: 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess',
+      }),
+    );
+    const put = await failure(s3.send(new PutObjectCommand({ Bucket: 'curated', Key: 'again', Body: '1' })));
+    expect(put.message).toContain('because no permissions boundary allows the s3:PutObject action');
+    await s3.send(new GetObjectCommand({ Bucket: 'curated', Key: 'by-member' }));
+  });
+
+  it('authorize each key of DeleteObjects on its own', async () => {
+    const keys = await user('deleter');
+    await iam.send(
+      new PutUserPolicyCommand({
+        UserName: 'deleter',
+        PolicyName: 'tmp-only',
+        PolicyDocument: policy([
+          { Effect: 'Allow', Action: 's3:DeleteObject', Resource: 'arn:aws:s3:::curated/tmp/*' },
+        ]),
+      }),
+    );
+    const root = t.s3();
+    for (const key of ['tmp/a', 'keep/b'])
+      await root.send(new PutObjectCommand({ Bucket: 'curated', Key: key, Body: '1' }));
+    const result = await s3As(keys).send(
+      new DeleteObjectsCommand({
+        Bucket: 'curated',
+        Delete: { Objects: [{ Key: 'tmp/a' }, { Key: 'keep/b' }] },
+      }),
+    );
+    expect(result.Deleted?.map((d) => d.Key)).toEqual(['tmp/a']);
+    expect(result.Errors?.map((e) => [e.Key, e.Code])).toEqual([['keep/b', 'AccessDenied']]);
+    await root.send(new GetObjectCommand({ Bucket: 'curated', Key: 'keep/b' }));
+  });
+});
+
+describe('roles and sessions', () => {
+  it('act with the role policies, narrowed by the session policy', async () => {
+    const keys = await user('assumer');
+    await iam.send(
+      new PutUserPolicyCommand({
+        UserName: 'assumer',
+        PolicyName: 'assume',
+        PolicyDocument: policy([{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }]),
+      }),
+    );
+    await iam.send(
+      new CreateRoleCommand({
+        RoleName: 'steward',
+        AssumeRolePolicyDocument: policy([
+          { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'sts:AssumeRole' },
+        ]),
+      }),
+    );
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: 'steward',
+        PolicyName: 'lake',
+        PolicyDocument: policy([{ Effect: 'Allow', Action: 's3:*', Resource: '*' }]),
+      }),
+    );
+    const sts = new STSClient(config(keys));
+    clients.push(sts);
+    const assumed = await sts.send(
+      new AssumeRoleCommand({
+        RoleArn: `arn:aws:iam::${account}:role/steward`,
+        RoleSessionName: 'cleanup',
+        Policy: policy([{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }]),
+      }),
+    );
+    const c = assumed.Credentials;
+    const session = s3As({
+      accessKeyId: c?.AccessKeyId ?? '',
+      secretAccessKey: c?.SecretAccessKey ?? '',
+      sessionToken: c?.SessionToken ?? '',
+    });
+    await session.send(new GetObjectCommand({ Bucket: 'raw', Key: 'parking/2024.csv' }));
+    const put = await failure(session.send(new PutObjectCommand({ Bucket: 'raw', Key: 'x', Body: '1' })));
+    expect(put.message).toBe(
+      `User: arn:aws:sts::${account}:assumed-role/steward/cleanup is not authorized to perform: s3:PutObject on resource: "arn:aws:s3:::raw/x" because no session policy allows the s3:PutObject action`,
+    );
+  });
+});
+
+describe('Athena', () => {
+  it('runs a query only with Glue and S3 access to its tables, and fails it as Athena does otherwise', async () => {
+    const glue = new GlueClient(config(t.credentials));
+    clients.push(glue);
+    await glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: 'lake' } }));
+    await glue.send(
+      new CreateTableCommand({
+        DatabaseName: 'lake',
+        TableInput: {
+          Name: 'parking',
+          TableType: 'EXTERNAL_TABLE',
+          Parameters: { classification: 'csv', 'skip.header.line.count': '1' },
+          StorageDescriptor: {
+            Columns: [
+              { Name: 'a', Type: 'bigint' },
+              { Name: 'b', Type: 'bigint' },
+            ],
+            Location: 's3://curated/parking/',
+            InputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
+            SerdeInfo: {
+              SerializationLibrary: 'org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe',
+              Parameters: { 'field.delim': ',' },
+            },
+          },
+        },
+      }),
+    );
+    const keys = await user('querier');
+    await iam.send(
+      new AttachUserPolicyCommand({
+        UserName: 'querier',
+        PolicyArn: 'arn:aws:iam::aws:policy/AmazonAthenaFullAccess',
+      }),
+    );
+    const athena = new AthenaClient(config(keys));
+    clients.push(athena);
+    const run = async () => {
+      const { QueryExecutionId } = await athena.send(
+        new StartQueryExecutionCommand({
+          QueryString: 'SELECT sum(b) FROM parking',
+          QueryExecutionContext: { Database: 'lake' },
+          ResultConfiguration: { OutputLocation: 's3://results/q/' },
+        }),
+      );
+      for (;;) {
+        const { QueryExecution } = await athena.send(new GetQueryExecutionCommand({ QueryExecutionId }));
+        const state = QueryExecution?.Status?.State;
+        if (state !== 'QUEUED' && state !== 'RUNNING') return QueryExecution?.Status;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    };
+    // AmazonAthenaFullAccess grants the Glue catalog but reads and writes only aws-athena-query-results-*.
+    const first = await run();
+    expect(first?.State).toBe('FAILED');
+    expect(first?.StateChangeReason).toContain('Insufficient permissions to execute the query.');
+    expect(first?.StateChangeReason).toContain('s3:GetObject on resource: "arn:aws:s3:::curated/parking/"');
+    await iam.send(
+      new PutUserPolicyCommand({
+        UserName: 'querier',
+        PolicyName: 'data',
+        PolicyDocument: policy([
+          {
+            Effect: 'Allow',
+            Action: ['s3:GetObject', 's3:ListBucket'],
+            Resource: ['arn:aws:s3:::curated', 'arn:aws:s3:::curated/*'],
+          },
+        ]),
+      }),
+    );
+    const second = await run();
+    expect(second?.State).toBe('FAILED');
+    expect(second?.StateChangeReason).toContain('Access denied when writing output to url: s3://results/q/');
+    await iam.send(
+      new PutUserPolicyCommand({
+        UserName: 'querier',
+        PolicyName: 'results',
+        PolicyDocument: policy([
+          { Effect: 'Allow', Action: 's3:PutObject', Resource: 'arn:aws:s3:::results/*' },
+        ]),
+      }),
+    );
+    expect((await run())?.State).toBe('SUCCEEDED');
+  });
+});
+
+describe('the aws cli', () => {
+  it('is denied and allowed the same way with a user profile, in v1 and v2', async () => {
+    const keys = await user('cli-user');
+    await iam.send(
+      new AttachUserPolicyCommand({
+        UserName: 'cli-user',
+        PolicyArn: 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess',
+      }),
+    );
+    const dir = tempDir();
+    const credentials = join(dir, 'credentials');
+    writeFileSync(
+      credentials,
+      `[analyst]\naws_access_key_id = ${keys.accessKeyId}\naws_secret_access_key = ${keys.secretAccessKey}\n`,
+    );
+    for (const cli of [AWS_CLI, AWS_CLI_ON_PATH]) {
+      const run = (args: string[]) =>
+        new Promise<{ code: number; stderr: string; stdout: string }>((resolve) => {
+          execFile(
+            cli,
+            ['--profile', 'analyst', '--region', t.credentials.region, '--endpoint-url', t.url, ...args],
+            {
+              env: {
+                PATH: process.env.PATH ?? '/usr/bin:/bin',
+                HOME: dir,
+                AWS_SHARED_CREDENTIALS_FILE: credentials,
+                AWS_CONFIG_FILE: join(dir, 'none'),
+                AWS_EC2_METADATA_DISABLED: 'true',
+                AWS_PAGER: '',
+              },
+            },
+            (error, stdout, stderr) =>
+              resolve({
+                code: error ? Number(error.code ?? 1) : 0,
+                stdout: String(stdout),
+                stderr: String(stderr),
+              }),
+          );
+        });
+      const listed = await run(['s3', 'ls', 's3://curated/parking/']);
+      expect(listed.stdout, cli).toContain('2024.csv');
+      const put = await run([
+        's3api',
+        'put-object',
+        '--bucket',
+        'curated',
+        '--key',
+        'cli',
+        '--body',
+        credentials,
+      ]);
+      expect(put.code, cli).not.toBe(0);
+      expect(put.stderr, cli).toContain('AccessDenied');
+    }
+  });
+});

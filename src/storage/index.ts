@@ -1,8 +1,13 @@
 /** S3: buckets and objects over a blob store, with the restXml API. */
 export { type BlobStore, createLocalBlobStore, type EngineFiles } from './blob-store.js';
+/** A bucket's policy and public access block, as the authorizer reads them (`StorageService.bucketAccess`). */
+export type { BucketAccess, BucketAccessService, PublicAccessBlock } from './bucket-access.js';
 export { assertBucketName, bucketNameProblem } from './bucket-names.js';
+/** Whether S3 calls a bucket policy public (S3 Block Public Access, "The meaning of public"). */
+export { isPublicPolicy } from './bucket-policy.js';
 export { createMultipartStore } from './multipart-store.js';
 export { createS3Api } from './s3-api.js';
+export { storageMigrations } from './storage-migrations.js';
 export {
   createStorageService,
   type PutObjectInput,

@@ -1,5 +1,6 @@
 import { type ApiRequest, decodePathSegment, queryValue } from '../lib/http.js';
 import { type ConditionValues, registerOperations, type ServiceEndpoint } from '../lib/operation.js';
+import { createS3BucketAccessApi } from './s3-bucket-access-api.js';
 import { createS3BucketApi } from './s3-bucket-api.js';
 import {
   bucketCannedAcl,
@@ -47,7 +48,92 @@ function operations(storage: StorageService): S3Operation[] {
   const objects = createS3ObjectApi(storage);
   const buckets = createS3BucketApi(storage);
   const multipart = createS3MultipartApi(storage);
-  return definitions(objects, buckets, multipart).map((definition) => defineS3Operation(definition, storage));
+  const access = createS3BucketAccessApi(storage);
+  return [...definitions(objects, buckets, multipart), ...accessDefinitions(access)].map((definition) =>
+    defineS3Operation(definition, storage),
+  );
+}
+
+/** Bucket policies and Block Public Access. */
+function accessDefinitions(access: ReturnType<typeof createS3BucketAccessApi>) {
+  return [
+    defineS3({
+      name: 'PutBucketPolicy',
+      action: 's3:PutBucketPolicy',
+      method: 'PUT',
+      level: 'bucket',
+      selector: { name: 'policy' },
+      headers: {
+        ...OWNER,
+        ...DIGESTS,
+        // It asks for nothing: S3 stores a policy that denies its own author either way, and the account's
+        // root can always replace it.
+        'x-amz-confirm-remove-self-bucket-access': 'acknowledged',
+      },
+      query: {},
+      handle: (req, { bucket }) => access.putBucketPolicy(req, bucket),
+    }),
+    defineS3({
+      name: 'GetBucketPolicy',
+      action: 's3:GetBucketPolicy',
+      method: 'GET',
+      level: 'bucket',
+      selector: { name: 'policy' },
+      headers: OWNER,
+      query: {},
+      handle: (_req, { bucket }) => access.getBucketPolicy(bucket),
+    }),
+    defineS3({
+      name: 'DeleteBucketPolicy',
+      action: 's3:DeleteBucketPolicy',
+      method: 'DELETE',
+      level: 'bucket',
+      selector: { name: 'policy' },
+      headers: OWNER,
+      query: {},
+      handle: (_req, { bucket }) => access.deleteBucketPolicy(bucket),
+    }),
+    defineS3({
+      name: 'GetBucketPolicyStatus',
+      action: 's3:GetBucketPolicyStatus',
+      method: 'GET',
+      level: 'bucket',
+      selector: { name: 'policyStatus' },
+      headers: OWNER,
+      query: {},
+      handle: (_req, { bucket }) => access.getBucketPolicyStatus(bucket),
+    }),
+    defineS3({
+      name: 'PutPublicAccessBlock',
+      action: 's3:PutBucketPublicAccessBlock',
+      method: 'PUT',
+      level: 'bucket',
+      selector: { name: 'publicAccessBlock' },
+      headers: { ...OWNER, ...DIGESTS },
+      query: {},
+      handle: (req, { bucket }) => access.putPublicAccessBlock(req, bucket),
+    }),
+    defineS3({
+      name: 'GetPublicAccessBlock',
+      action: 's3:GetBucketPublicAccessBlock',
+      method: 'GET',
+      level: 'bucket',
+      selector: { name: 'publicAccessBlock' },
+      headers: OWNER,
+      query: {},
+      handle: (_req, { bucket }) => access.getPublicAccessBlock(bucket),
+    }),
+    defineS3({
+      name: 'DeletePublicAccessBlock',
+      action: 's3:PutBucketPublicAccessBlock',
+      method: 'DELETE',
+      level: 'bucket',
+      selector: { name: 'publicAccessBlock' },
+      headers: OWNER,
+      query: {},
+      handle: (_req, { bucket }) => access.deletePublicAccessBlock(bucket),
+    }),
+  ];
 }
 
 function definitions(

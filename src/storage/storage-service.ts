@@ -5,6 +5,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { BlobStore, EngineFiles } from './blob-store.js';
 import { writeVerifiedBlob } from './blob-writer.js';
+import { createBucketAccessService } from './bucket-access.js';
 import { assertBucketName, assertObjectKey, checkMetadataSize } from './bucket-names.js';
 import { type ListPage, type ListRequest, listPage } from './listing.js';
 import { createMultipartService } from './multipart-service.js';
@@ -160,9 +161,14 @@ export function createStorageService(deps: {
     commitObject,
     discardBlob,
   });
+  const access = createBucketAccessService({ store, clock });
 
   return {
     multipart,
+    /** Bucket policies and public access blocks. */
+    access,
+    /** A bucket's policy and public access block, from memory once warm; undefined when there is no bucket. */
+    bucketAccess: access.bucketAccess,
 
     async createBucket(input: { name: string; accountId: string; region: string }): Promise<void> {
       assertBucketName(input.name);
@@ -172,6 +178,7 @@ export function createStorageService(deps: {
         region: input.region,
         created_at: clock.now().getTime(),
       });
+      access.forget(input.name);
       if (created) return;
       const existing = await store.findBucket(input.name);
       if (existing?.account_id === input.accountId) {
@@ -198,8 +205,10 @@ export function createStorageService(deps: {
           region: input.region,
           created_at: clock.now().getTime(),
         })
-      )
+      ) {
+        access.forget(input.name);
         return;
+      }
       const existing = await store.findBucket(input.name);
       if (existing && existing.account_id !== input.accountId) {
         throw conflict('BucketAlreadyExists', 'The requested bucket name is not available.', {
@@ -218,6 +227,7 @@ export function createStorageService(deps: {
 
     async deleteBucket(name: string): Promise<void> {
       const outcome = await store.deleteEmptyBucket(name);
+      access.forget(name);
       if (outcome === 'missing') throw noSuchBucket(name);
       if (outcome === 'not-empty') {
         throw conflict('BucketNotEmpty', 'The bucket you tried to delete is not empty', { BucketName: name });

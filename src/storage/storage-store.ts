@@ -1,8 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
-import type { BucketTable, ObjectTable } from '../db/schema.js';
+import type { BucketAccessTable, BucketTable, ObjectTable } from '../db/schema.js';
 
 export type BucketRow = BucketTable;
+/** A bucket's access settings as stored; both null when none was set. */
+export type BucketAccessRow = Pick<BucketAccessTable, 'policy' | 'public_access_block'>;
 export type ObjectRow = ObjectTable;
 export type ObjectSummary = Pick<
   ObjectRow,
@@ -57,8 +59,45 @@ export function createStorageStore(db: Kysely<Database>) {
           .limit(1)
           .executeTakeFirst();
         if (upload) return 'not-empty';
+        await trx.deleteFrom('bucket_access').where('bucket', '=', name).execute();
         const result = await trx.deleteFrom('buckets').where('name', '=', name).executeTakeFirst();
         return Number(result.numDeletedRows) > 0 ? 'deleted' : 'missing';
+      });
+    },
+
+    /** The bucket's access settings (nulls when none were set), or undefined when the bucket does not exist. */
+    async findBucketAccess(bucket: string): Promise<BucketAccessRow | undefined> {
+      const row = await db
+        .selectFrom('buckets')
+        .leftJoin('bucket_access', 'bucket_access.bucket', 'buckets.name')
+        .select(['bucket_access.policy', 'bucket_access.public_access_block'])
+        .where('buckets.name', '=', bucket)
+        .executeTakeFirst();
+      return row && { policy: row.policy ?? null, public_access_block: row.public_access_block ?? null };
+    },
+
+    /**
+     * Sets the given access settings of an existing bucket (null clears one), leaving the others as they are;
+     * answers false when the bucket does not exist.
+     */
+    async updateBucketAccess(
+      bucket: string,
+      change: Partial<BucketAccessRow>,
+      updatedAt: number,
+    ): Promise<boolean> {
+      return db.transaction().execute(async (trx) => {
+        const found = await trx
+          .selectFrom('buckets')
+          .select('name')
+          .where('name', '=', bucket)
+          .executeTakeFirst();
+        if (!found) return false;
+        await trx
+          .insertInto('bucket_access')
+          .values({ bucket, policy: null, public_access_block: null, ...change, updated_at: updatedAt })
+          .onConflict((oc) => oc.column('bucket').doUpdateSet({ ...change, updated_at: updatedAt }))
+          .execute();
+        return true;
       });
     },
 

@@ -1,0 +1,138 @@
+import { type AppError, notFound } from '../errors.js';
+import { type Policy, parsePolicy } from '../iam/policy/index.js';
+import type { Clock } from '../lib/clock.js';
+import type { BucketAccessRow, StorageStore } from './storage-store.js';
+
+/** S3's Block Public Access settings of a bucket (PublicAccessBlockConfiguration); unset flags are false. */
+export interface PublicAccessBlock {
+  readonly blockPublicAcls: boolean;
+  readonly ignorePublicAcls: boolean;
+  readonly blockPublicPolicy: boolean;
+  readonly restrictPublicBuckets: boolean;
+}
+
+/** What decides access to a bucket besides the caller's own policies: its policy and public access block. */
+export interface BucketAccess {
+  readonly policy?: Policy;
+  readonly publicAccessBlock?: PublicAccessBlock;
+}
+
+/** A bucket's settings as the cache holds them: the policy's text besides its tree, for GetBucketPolicy. */
+interface Entry {
+  readonly access: BucketAccess;
+  readonly policyText?: string;
+}
+
+const FLAGS = ['blockPublicAcls', 'ignorePublicAcls', 'blockPublicPolicy', 'restrictPublicBuckets'] as const;
+
+function readBlock(json: string): PublicAccessBlock {
+  const stored = JSON.parse(json) as Record<string, unknown>;
+  return Object.freeze(
+    Object.fromEntries(FLAGS.map((flag) => [flag, stored[flag] === true])) as unknown as PublicAccessBlock,
+  );
+}
+
+function toEntry(row: BucketAccessRow): Entry {
+  const policy = row.policy === null ? undefined : parsePolicy(row.policy, 'resource');
+  const publicAccessBlock = row.public_access_block === null ? undefined : readBlock(row.public_access_block);
+  return Object.freeze({
+    access: Object.freeze({
+      ...(policy ? { policy } : {}),
+      ...(publicAccessBlock ? { publicAccessBlock } : {}),
+    }),
+    ...(row.policy === null ? {} : { policyText: row.policy }),
+  });
+}
+
+function noSuchBucket(bucket: string): AppError {
+  return notFound('NoSuchBucket', 'The specified bucket does not exist', { BucketName: bucket });
+}
+
+/** How many buckets' settings stay in memory; the least recently asked for go first. */
+const DEFAULT_MAX_ENTRIES = 10_000;
+
+/**
+ * Bucket policies and public access blocks, kept in the metadata store and served from a bounded in-memory
+ * cache: authorizing a request needs its bucket's settings, and once warm that costs no query. Every change
+ * goes through this service (or `forget`, when a bucket is created or deleted), so the cache is never stale.
+ */
+export function createBucketAccessService(deps: {
+  store: Pick<StorageStore, 'findBucketAccess' | 'updateBucketAccess'>;
+  clock: Clock;
+  maxEntries?: number;
+}) {
+  const { store, clock } = deps;
+  const maxEntries = deps.maxEntries ?? DEFAULT_MAX_ENTRIES;
+  /** `null`: the bucket does not exist. */
+  const cache = new Map<string, Entry | null>();
+  // Bumped by every change, so a load that read the store before a change does not cache what it read.
+  let generation = 0;
+
+  async function load(bucket: string): Promise<Entry | undefined> {
+    const cached = cache.get(bucket);
+    if (cached !== undefined) {
+      cache.delete(bucket);
+      cache.set(bucket, cached);
+      return cached ?? undefined;
+    }
+    const started = generation;
+    const row = await store.findBucketAccess(bucket);
+    const entry = row ? toEntry(row) : null;
+    if (generation === started) {
+      cache.set(bucket, entry);
+      if (cache.size > maxEntries) cache.delete(cache.keys().next().value as string);
+    }
+    return entry ?? undefined;
+  }
+
+  async function existing(bucket: string): Promise<Entry> {
+    const entry = await load(bucket);
+    if (!entry) throw noSuchBucket(bucket);
+    return entry;
+  }
+
+  function forget(bucket: string): void {
+    generation++;
+    cache.delete(bucket);
+  }
+
+  async function update(bucket: string, change: Partial<BucketAccessRow>): Promise<void> {
+    try {
+      if (!(await store.updateBucketAccess(bucket, change, clock.now().getTime())))
+        throw noSuchBucket(bucket);
+    } finally {
+      forget(bucket);
+    }
+  }
+
+  return {
+    /** The bucket's policy and public access block, or undefined when the bucket does not exist. */
+    async bucketAccess(bucket: string): Promise<BucketAccess | undefined> {
+      return (await load(bucket))?.access;
+    },
+
+    /** The policy's text as it was put, or undefined when none is set; NoSuchBucket when there is no bucket. */
+    async getPolicy(bucket: string): Promise<{ text: string; policy: Policy } | undefined> {
+      const { policyText, access } = await existing(bucket);
+      return policyText !== undefined && access.policy
+        ? { text: policyText, policy: access.policy }
+        : undefined;
+    },
+
+    async getPublicAccessBlock(bucket: string): Promise<PublicAccessBlock | undefined> {
+      return (await existing(bucket)).access.publicAccessBlock;
+    },
+
+    /** Stores a policy already validated (see parseBucketPolicy). */
+    putPolicy: (bucket: string, text: string) => update(bucket, { policy: text }),
+    deletePolicy: (bucket: string) => update(bucket, { policy: null }),
+    putPublicAccessBlock: (bucket: string, block: PublicAccessBlock) =>
+      update(bucket, { public_access_block: JSON.stringify(block) }),
+    deletePublicAccessBlock: (bucket: string) => update(bucket, { public_access_block: null }),
+
+    /** Drops what the cache holds for a bucket that was just created or deleted. */
+    forget,
+  };
+}
+
+export type BucketAccessService = ReturnType<typeof createBucketAccessService>;

@@ -1,0 +1,133 @@
+import { AppError, badRequest, notFound } from '../errors.js';
+import { type ApiResponse, readSmallBody } from '../lib/http.js';
+import type { OperationRequest } from '../lib/operation.js';
+import type { PublicAccessBlock } from './bucket-access.js';
+import {
+  isPublicPolicy,
+  MAX_BUCKET_POLICY_BYTES,
+  parseBucketPolicy,
+  policyTooLarge,
+} from './bucket-policy.js';
+import { s3Arn } from './s3-arn.js';
+import { verifyDocumentDigests } from './s3-digests.js';
+import { asRecord, malformedXml, readXmlBody, xmlResponse } from './s3-wire.js';
+import type { StorageService } from './storage-service.js';
+
+function noSuchBucketPolicy(bucket: string): AppError {
+  return notFound('NoSuchBucketPolicy', 'The bucket policy does not exist', { BucketName: bucket });
+}
+
+function noSuchPublicAccessBlock(bucket: string): AppError {
+  return notFound(
+    'NoSuchPublicAccessBlockConfiguration',
+    'The public access block configuration was not found',
+    {
+      BucketName: bucket,
+    },
+  );
+}
+
+/** The PublicAccessBlockConfiguration elements, in S3's order, and the setting each one is. */
+const ELEMENTS = [
+  ['BlockPublicAcls', 'blockPublicAcls'],
+  ['IgnorePublicAcls', 'ignorePublicAcls'],
+  ['BlockPublicPolicy', 'blockPublicPolicy'],
+  ['RestrictPublicBuckets', 'restrictPublicBuckets'],
+] as const;
+
+function xmlBoolean(value: unknown): boolean {
+  if (value === undefined) return false;
+  const text = typeof value === 'string' ? value.trim().toLowerCase() : undefined;
+  if (text !== 'true' && text !== 'false') throw malformedXml();
+  return text === 'true';
+}
+
+/** A PublicAccessBlockConfiguration document; a missing element is false, any other element is refused. */
+function readPublicAccessBlock(document: Record<string, unknown> | undefined): PublicAccessBlock {
+  if (!document) throw badRequest('MissingRequestBodyError', 'Request Body is empty');
+  const raw = document.PublicAccessBlockConfiguration;
+  const config = raw === '' ? {} : asRecord(raw);
+  if (!config || Object.keys(document).length !== 1) throw malformedXml();
+  const known: ReadonlySet<string> = new Set(ELEMENTS.map(([element]) => element));
+  if (Object.keys(config).some((name) => !known.has(name))) throw malformedXml();
+  return Object.freeze(
+    Object.fromEntries(ELEMENTS.map(([element, flag]) => [flag, xmlBoolean(config[element])])),
+  ) as unknown as PublicAccessBlock;
+}
+
+/** S3 requires an integrity check on these documents, as on DeleteObjects. */
+function requireDigest(req: OperationRequest): void {
+  if (
+    req.headers['content-md5'] === undefined &&
+    !Object.keys(req.headers).some((h) => h.startsWith('x-amz-checksum-'))
+  ) {
+    throw badRequest(
+      'InvalidRequest',
+      'Missing required header for this request: Content-MD5 or x-amz-checksum-*',
+    );
+  }
+}
+
+function blockedPublicPolicy(req: OperationRequest, bucket: string): AppError {
+  return new AppError(
+    'AccessDenied',
+    403,
+    `User: ${req.principal.arn} is not authorized to perform: s3:PutBucketPolicy on resource: "${s3Arn(bucket)}" because public policies are blocked by the BlockPublicPolicy block public access setting.`,
+  );
+}
+
+/** Bucket policies and Block Public Access over S3's REST API; the inputs each takes are declared in s3-api.ts. */
+export function createS3BucketAccessApi(storage: StorageService) {
+  const { access } = storage;
+  return {
+    async putBucketPolicy(req: OperationRequest, bucket: string): Promise<ApiResponse> {
+      const block = await access.getPublicAccessBlock(bucket);
+      if ((req.contentLength ?? 0) > MAX_BUCKET_POLICY_BYTES) throw policyTooLarge();
+      const bytes = await readSmallBody(req.body, MAX_BUCKET_POLICY_BYTES, policyTooLarge, req.reserve);
+      verifyDocumentDigests(req, bytes);
+      const { text, policy } = parseBucketPolicy(bytes, bucket);
+      if (block?.blockPublicPolicy && isPublicPolicy(policy)) throw blockedPublicPolicy(req, bucket);
+      await access.putPolicy(bucket, text);
+      return { status: 204 };
+    },
+
+    async getBucketPolicy(bucket: string): Promise<ApiResponse> {
+      const found = await access.getPolicy(bucket);
+      if (!found) throw noSuchBucketPolicy(bucket);
+      return { status: 200, headers: { 'content-type': 'application/json' }, body: found.text };
+    },
+
+    async deleteBucketPolicy(bucket: string): Promise<ApiResponse> {
+      await access.deletePolicy(bucket);
+      return { status: 204 };
+    },
+
+    async getBucketPolicyStatus(bucket: string): Promise<ApiResponse> {
+      const found = await access.getPolicy(bucket);
+      if (!found) throw noSuchBucketPolicy(bucket);
+      return xmlResponse('PolicyStatus', { IsPublic: isPublicPolicy(found.policy) });
+    },
+
+    async putPublicAccessBlock(req: OperationRequest, bucket: string): Promise<ApiResponse> {
+      await access.getPublicAccessBlock(bucket);
+      requireDigest(req);
+      const block = readPublicAccessBlock(await readXmlBody(req));
+      await access.putPublicAccessBlock(bucket, block);
+      return { status: 200 };
+    },
+
+    async getPublicAccessBlock(bucket: string): Promise<ApiResponse> {
+      const block = await access.getPublicAccessBlock(bucket);
+      if (!block) throw noSuchPublicAccessBlock(bucket);
+      return xmlResponse(
+        'PublicAccessBlockConfiguration',
+        Object.fromEntries(ELEMENTS.map(([element, flag]) => [element, block[flag]])),
+      );
+    },
+
+    async deletePublicAccessBlock(bucket: string): Promise<ApiResponse> {
+      await access.deletePublicAccessBlock(bucket);
+      return { status: 204 };
+    },
+  };
+}

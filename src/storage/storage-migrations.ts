@@ -1,0 +1,20 @@
+import type { Kysely, Migration } from 'kysely';
+
+/**
+ * Storage's own schema changes, merged with the other domains' by db/migrations.ts. Both SQLite and
+ * PostgreSQL: plain text and bigint columns.
+ */
+export const storageMigrations: Record<string, Migration> = {
+  'storage-0001-bucket-access': {
+    async up(db: Kysely<unknown>) {
+      // One row per bucket that has a policy or a public access block; deleted with the bucket.
+      await db.schema
+        .createTable('bucket_access')
+        .addColumn('bucket', 'text', (c) => c.primaryKey().references('buckets.name'))
+        .addColumn('policy', 'text')
+        .addColumn('public_access_block', 'text')
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  },
+};

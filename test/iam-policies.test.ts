@@ -17,6 +17,7 @@ import {
   DetachGroupPolicyCommand,
   DetachRolePolicyCommand,
   DetachUserPolicyCommand,
+  GetAccountAuthorizationDetailsCommand,
   GetGroupCommand,
   GetPolicyCommand,
   GetPolicyVersionCommand,
@@ -38,6 +39,8 @@ import {
   PutUserPolicyCommand,
   RemoveUserFromGroupCommand,
   SetDefaultPolicyVersionCommand,
+  SimulateCustomPolicyCommand,
+  SimulatePrincipalPolicyCommand,
   TagPolicyCommand,
   TagRoleCommand,
   UntagRoleCommand,
@@ -366,6 +369,77 @@ describe('groups, roles, attachments and inline policies', () => {
       name: 'LimitExceeded',
       message: 'Maximum policy size of 2048 bytes exceeded for user inline',
     });
+  });
+});
+
+describe('simulation and authorization details', () => {
+  it('simulates custom and principal policies with the evaluator', async () => {
+    const deny = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Deny', Action: 's3:GetObject', Resource: 'arn:aws:s3:::secret/*' }],
+    });
+    const custom = await iam.send(
+      new SimulateCustomPolicyCommand({
+        PolicyInputList: [S3_READ, deny],
+        ActionNames: ['s3:GetObject', 's3:PutObject'],
+        ResourceArns: ['arn:aws:s3:::open/a', 'arn:aws:s3:::secret/b'],
+      }),
+    );
+    expect(
+      custom.EvaluationResults?.map((r) => [r.EvalActionName, r.EvalResourceName, r.EvalDecision]),
+    ).toEqual([
+      ['s3:GetObject', 'arn:aws:s3:::open/a', 'allowed'],
+      ['s3:GetObject', 'arn:aws:s3:::secret/b', 'explicitDeny'],
+      ['s3:PutObject', 'arn:aws:s3:::open/a', 'implicitDeny'],
+      ['s3:PutObject', 'arn:aws:s3:::secret/b', 'implicitDeny'],
+    ]);
+    const malformed = await failure(
+      iam.send(new SimulateCustomPolicyCommand({ PolicyInputList: ['{'], ActionNames: ['s3:GetObject'] })),
+    );
+    expect(malformed.name).toBe('MalformedPolicyDocument');
+
+    await iam.send(new CreateUserCommand({ UserName: 'sim' }));
+    await iam.send(new CreateGroupCommand({ GroupName: 'sim-group' }));
+    await iam.send(new AddUserToGroupCommand({ GroupName: 'sim-group', UserName: 'sim' }));
+    await iam.send(
+      new AttachGroupPolicyCommand({
+        GroupName: 'sim-group',
+        PolicyArn: 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess',
+      }),
+    );
+    const principal = await iam.send(
+      new SimulatePrincipalPolicyCommand({
+        PolicySourceArn: `arn:aws:iam::${account}:user/sim`,
+        ActionNames: ['s3:GetObject', 's3:DeleteObject'],
+      }),
+    );
+    expect(principal.EvaluationResults?.map((r) => r.EvalDecision)).toEqual(['allowed', 'implicitDeny']);
+    await iam.send(
+      new PutUserPermissionsBoundaryCommand({
+        UserName: 'sim',
+        PermissionsBoundary: 'arn:aws:iam::aws:policy/AmazonAthenaFullAccess',
+      }),
+    );
+    const bounded = await iam.send(
+      new SimulatePrincipalPolicyCommand({
+        PolicySourceArn: `arn:aws:iam::${account}:user/sim`,
+        ActionNames: ['s3:GetObject'],
+        ResourceArns: ['arn:aws:s3:::data/x'],
+      }),
+    );
+    expect(bounded.EvaluationResults?.[0]?.EvalDecision).toBe('implicitDeny');
+  });
+
+  it('describes the whole account', async () => {
+    const details = await iam.send(new GetAccountAuthorizationDetailsCommand({}));
+    const sim = details.UserDetailList?.find((u) => u.UserName === 'sim');
+    expect(sim?.GroupList).toEqual(['sim-group']);
+    const group = details.GroupDetailList?.find((g) => g.GroupName === 'sim-group');
+    expect(group?.AttachedManagedPolicies?.[0]?.PolicyName).toBe('AmazonS3ReadOnlyAccess');
+    const s3Read = details.Policies?.find((p) => p.PolicyName === 'AmazonS3ReadOnlyAccess');
+    expect(decodeURIComponent(s3Read?.PolicyVersionList?.[0]?.Document ?? '')).toContain('s3:Get*');
+    const onlyRoles = await iam.send(new GetAccountAuthorizationDetailsCommand({ Filter: ['Role'] }));
+    expect(onlyRoles.UserDetailList).toEqual([]);
   });
 });
 

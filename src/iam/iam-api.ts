@@ -1,5 +1,6 @@
 import { queryEndpoint } from '../lib/aws-query.js';
 import { registerOperations } from '../lib/operation.js';
+import { accountOperations } from './iam-api-account.js';
 import { attachmentOperations } from './iam-api-attachments.js';
 import { policyOperations } from './iam-api-policies.js';
 import { groupAndRoleOperations } from './iam-api-roles.js';
@@ -16,6 +17,7 @@ export function createIamApi(iam: IamService) {
       ...groupAndRoleOperations(iam),
       ...policyOperations(iam),
       ...attachmentOperations(iam),
+      ...accountOperations(iam),
     ]),
   );
 }

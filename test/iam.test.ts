@@ -174,6 +174,11 @@ describe('IAM login profiles', () => {
       iam.send(new CreateLoginProfileCommand({ UserName: 'dave', Password: 'short' })),
     );
     expect(weak.name).toBe('PasswordPolicyViolation');
+    const control = await failure(
+      iam.send(new CreateLoginProfileCommand({ UserName: 'dave', Password: 'Secret-\u0001-Pass9' })),
+    );
+    expect(control.name).toBe('ValidationError');
+    expect(control.message).not.toContain('Secret');
     const created = await iam.send(
       new CreateLoginProfileCommand({
         UserName: 'dave',

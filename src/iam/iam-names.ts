@@ -41,6 +41,7 @@ export const shapes = {
   accessKeyId: q.string({ required: true, min: 16, max: 128, pattern: /^\w+$/, patternText: '[\\w]+' }),
   status: q.string({ required: true, values: ['Active', 'Inactive'] }),
   password: q.string({
+    sensitive: true,
     min: 1,
     max: 128,
     pattern: /^[\t\n\r\u0020-\u00FF]+$/,

@@ -25,6 +25,8 @@ export interface StringShape {
   readonly pattern?: RegExp;
   readonly patternText?: string;
   readonly values?: readonly string[];
+  /** Never echoed in a validation message (passwords). */
+  readonly sensitive?: boolean;
 }
 export interface IntegerShape {
   readonly kind: 'integer';
@@ -152,7 +154,7 @@ function memberPath(path: string, name: string): string {
 }
 
 function checkString(shape: StringShape, value: string, path: string): string {
-  const shown = value.length > 128 ? `${value.slice(0, 128)}…` : value;
+  const shown = shape.sensitive ? '******' : value.length > 128 ? `${value.slice(0, 128)}…` : value;
   const fail = (constraint: string) =>
     validationError(
       `1 validation error detected: Value '${shown}' at '${path}' failed to satisfy constraint: ${constraint}`,

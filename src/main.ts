@@ -3,8 +3,10 @@ import type { AddressInfo } from 'node:net';
 import { availableParallelism, totalmem } from 'node:os';
 import {
   type CrawlerService,
+  createCatalogOperations,
   createCatalogService,
   createCatalogStore,
+  createCrawlerOperations,
   createCrawlerService,
   createGlueApi,
 } from './catalog/index.js';
@@ -22,6 +24,7 @@ import {
 } from './etl/index.js';
 import { createAuthorizer } from './iam/authorizer.js';
 import {
+  createConsoleSignIn,
   createIamApi,
   createIamService,
   createIamStore,
@@ -41,10 +44,13 @@ import {
   createAthenaApi,
   createAthenaService,
   createQueryStore,
+  queryMigrations,
 } from './query/index.js';
 import { createHttpServer } from './server/http-server.js';
 import { createInternalRoutes } from './server/internal-routes.js';
+import { createSignInRoute } from './server/signin-route.js';
 import {
+  bucketPolicies,
   createLocalBlobStore,
   createMultipartStore,
   createS3Api,
@@ -74,7 +80,7 @@ export function defaultAthenaLimits(): AthenaLimits {
 }
 
 /** Each domain's own schema changes, after the foundation's. */
-const DOMAIN_MIGRATIONS = [iamMigrations, storageMigrations];
+const DOMAIN_MIGRATIONS = [iamMigrations, queryMigrations, storageMigrations];
 
 async function openStore(config: Config): Promise<MetadataDb> {
   const layout = dataDirLayout(config.dataDir);
@@ -187,7 +193,12 @@ export async function startSeawall(
       logger,
       ...(options.crawlTimeoutMs !== undefined ? { timeoutMs: options.crawlTimeoutMs } : {}),
     });
+    const authorizer = createAuthorizer({
+      identityPolicies: (principal) => iam.authorizationContext(principal),
+      resourcePolicies: (resource, principal) => bucketPolicies(storage, resource, principal),
+    });
     const athena = createAthenaService({
+      authorizer,
       store: createQueryStore(db.db),
       catalog,
       storage,
@@ -220,7 +231,7 @@ export async function startSeawall(
     const s3 = createS3Api({ storage, baseDomains: ['localhost', `s3.${account.region}.localhost`] });
     const services: Record<string, ServiceEndpoint> = {
       s3,
-      glue: createGlueApi({ catalog, crawlers }),
+      glue: createGlueApi([createCatalogOperations(catalog), createCrawlerOperations(crawlers)]),
       athena: createAthenaApi(athena),
       databrew: createDatabrewApi(databrew),
       iam: createIamApi(iam),
@@ -232,12 +243,12 @@ export async function startSeawall(
       onEvent: (event) => {
         for (const listener of listeners) listener(event);
       },
-      internal: createInternalRoutes({ region: account.region }),
-      iam,
-      authorizer: createAuthorizer({
-        identityPolicies: async () => ({ identity: [] }),
-        resourcePolicies: async () => undefined,
+      internal: createInternalRoutes({
+        region: account.region,
+        signIn: createSignInRoute(createConsoleSignIn(iam, { clock }).signIn),
       }),
+      iam,
+      authorizer,
       clock,
       region: account.region,
       logger,

@@ -18,11 +18,14 @@ import {
 } from '@aws-sdk/client-iam';
 import {
   CreateBucketCommand,
+  DeleteBucketPolicyCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   ListBucketsCommand,
   ListObjectsV2Command,
+  PutBucketPolicyCommand,
   PutObjectCommand,
+  PutPublicAccessBlockCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
@@ -207,6 +210,82 @@ describe('identity-based policies', () => {
     expect(result.Deleted?.map((d) => d.Key)).toEqual(['tmp/a']);
     expect(result.Errors?.map((e) => [e.Key, e.Code])).toEqual([['keep/b', 'AccessDenied']]);
     await root.send(new GetObjectCommand({ Bucket: 'curated', Key: 'keep/b' }));
+  });
+});
+
+describe('bucket policies', () => {
+  it('grant a named user access without any identity policy, and their denies bind even the root', async () => {
+    const root = t.s3();
+    await root.send(new CreateBucketCommand({ Bucket: 'shared' }));
+    await root.send(new PutObjectCommand({ Bucket: 'shared', Key: 'open/a.csv', Body: 'open' }));
+    await root.send(new PutObjectCommand({ Bucket: 'shared', Key: 'locked/b.csv', Body: 'locked' }));
+    const keys = await user('partner');
+    await root.send(
+      new PutBucketPolicyCommand({
+        Bucket: 'shared',
+        Policy: policy([
+          {
+            Effect: 'Allow',
+            Principal: { AWS: `arn:aws:iam::${account}:user/partner` },
+            Action: 's3:GetObject',
+            Resource: 'arn:aws:s3:::shared/*',
+          },
+          {
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 's3:GetObject',
+            Resource: 'arn:aws:s3:::shared/locked/*',
+          },
+        ]),
+      }),
+    );
+    const partner = s3As(keys);
+    const open = await partner.send(new GetObjectCommand({ Bucket: 'shared', Key: 'open/a.csv' }));
+    expect(await open.Body?.transformToString()).toBe('open');
+    const locked = await failure(
+      partner.send(new GetObjectCommand({ Bucket: 'shared', Key: 'locked/b.csv' })),
+    );
+    expect(locked.message).toContain('with an explicit deny in a resource-based policy');
+    const rootLocked = await failure(
+      root.send(new GetObjectCommand({ Bucket: 'shared', Key: 'locked/b.csv' })),
+    );
+    expect(rootLocked.code).toBe('AccessDenied');
+    // The owner can always take the policy away again.
+    await root.send(new DeleteBucketPolicyCommand({ Bucket: 'shared' }));
+    await root.send(new GetObjectCommand({ Bucket: 'shared', Key: 'locked/b.csv' }));
+    expect(
+      (await failure(partner.send(new GetObjectCommand({ Bucket: 'shared', Key: 'open/a.csv' })))).code,
+    ).toBe('AccessDenied');
+  });
+
+  it('let anonymous requests have only what a policy grants to everyone, unless public buckets are restricted', async () => {
+    const root = t.s3();
+    await root.send(new CreateBucketCommand({ Bucket: 'public-data' }));
+    await root.send(new PutObjectCommand({ Bucket: 'public-data', Key: 'open.csv', Body: 'x,y\n' }));
+    const anonymous = async (path: string) => (await fetch(`${t.url}${path}`)).status;
+    expect(await anonymous('/public-data/open.csv')).toBe(403);
+    await root.send(
+      new PutBucketPolicyCommand({
+        Bucket: 'public-data',
+        Policy: policy([
+          { Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::public-data/*' },
+        ]),
+      }),
+    );
+    const response = await fetch(`${t.url}/public-data/open.csv`);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe('x,y\n');
+    expect(await anonymous('/public-data')).toBe(403);
+    const put = await fetch(`${t.url}/public-data/new.csv`, { method: 'PUT', body: 'z' });
+    expect(put.status).toBe(403);
+    expect(await put.text()).toContain('<Code>AccessDenied</Code>');
+    await root.send(
+      new PutPublicAccessBlockCommand({
+        Bucket: 'public-data',
+        PublicAccessBlockConfiguration: { RestrictPublicBuckets: true },
+      }),
+    );
+    expect(await anonymous('/public-data/open.csv')).toBe(403);
   });
 });
 

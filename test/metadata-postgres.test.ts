@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openMetadataDb } from '../src/db/database.js';
 import { migrationNames } from '../src/db/migrations.js';
 import { iamMigrations } from '../src/iam/index.js';
+import { queryMigrations } from '../src/query/index.js';
 import { storageMigrations } from '../src/storage/index.js';
 import { athenaClient, athenaQuery } from './helpers/athena.js';
 import { startTestSeawall } from './helpers/seawall.js';
@@ -48,7 +49,7 @@ afterAll(async () => {
 
 describe('PostgreSQL metadata backend', () => {
   it('runs the migrations once and leaves them applied', async () => {
-    const first = await openMetadataDb({ postgresUrl: url }, [iamMigrations, storageMigrations]);
+    const first = await openMetadataDb({ postgresUrl: url }, [iamMigrations, queryMigrations, storageMigrations]);
     const tables = await first.db
       .selectFrom('information_schema.tables' as never)
       .select('table_name' as never)
@@ -70,13 +71,13 @@ describe('PostgreSQL metadata backend', () => {
       expect(names).toContain(table);
     }
     await first.close();
-    const second = await openMetadataDb({ postgresUrl: url }, [iamMigrations, storageMigrations]);
+    const second = await openMetadataDb({ postgresUrl: url }, [iamMigrations, queryMigrations, storageMigrations]);
     const applied = await second.db
       .selectFrom('kysely_migration' as never)
       .selectAll()
       .execute();
     expect((applied as { name: string }[]).map((m) => m.name)).toEqual(
-      migrationNames([iamMigrations, storageMigrations]),
+      migrationNames([iamMigrations, queryMigrations, storageMigrations]),
     );
     await second.close();
   });

@@ -3,6 +3,7 @@ import { badRequest } from '../errors.js';
 import {
   epochSeconds,
   type JsonInput,
+  type JsonOperations,
   jsonService,
   memberRefusal,
   optionalNumber,
@@ -10,14 +11,13 @@ import {
   requiredString,
 } from '../lib/aws-json.js';
 import type { ApiRequest } from '../lib/http.js';
+import type { ServiceEndpoint } from '../lib/operation.js';
 import {
   type CatalogPartition,
   type CatalogService,
   type CatalogTable,
   partitionKeyOf,
 } from './catalog-service.js';
-import type { CrawlerService } from './crawler-service.js';
-import { createCrawlerOperations } from './glue-crawler-api.js';
 import {
   catalogOp,
   databaseInputShape,
@@ -85,11 +85,10 @@ function tableOf(arns: GlueArns, input: JsonInput<'DatabaseName' | 'TableName'>)
 }
 
 /**
- * The Glue Data Catalog API (awsJson1_1, X-Amz-Target AWSGlue.*). Each operation lists the input members it
+ * The Glue Data Catalog's operations (awsJson1_1, X-Amz-Target AWSGlue.*). Each lists the input members it
  * honours; any other member is refused with InvalidInputException.
  */
-export function createGlueApi(deps: { catalog: CatalogService; crawlers: CrawlerService }) {
-  const { catalog, crawlers } = deps;
+export function createCatalogOperations(catalog: CatalogService): JsonOperations {
   const account = (req: ApiRequest) => req.principal.accountId;
   const databaseOut = (db: Awaited<ReturnType<CatalogService['getDatabase']>>, req: ApiRequest) => ({
     Name: db.name,
@@ -97,248 +96,255 @@ export function createGlueApi(deps: { catalog: CatalogService; crawlers: Crawler
     CreateTime: epochSeconds(db.createTime),
     CatalogId: account(req),
   });
+  return {
+    CreateDatabase: catalogOp(
+      'CreateDatabase',
+      ['DatabaseInput'],
+      (a, i) => [a.catalog, a.database((i.DatabaseInput as { Name?: unknown } | undefined)?.Name)],
+      async (input) => {
+        await catalog.createDatabase(parseShape(databaseInputShape, input.DatabaseInput, 'databaseInput'));
+        return {};
+      },
+    ),
+    GetDatabase: catalogOp(
+      'GetDatabase',
+      ['Name'],
+      (a, i) => [a.catalog, a.database(i.Name)],
+      async (input, req) => ({
+        Database: databaseOut(await catalog.getDatabase(requiredString(input, 'Name')), req),
+      }),
+    ),
+    GetDatabases: catalogOp(
+      'GetDatabases',
+      ['NextToken', 'MaxResults', 'ResourceShareType'],
+      (a) => [a.catalog, a.database('*')],
+      async (input, req) => {
+        const share = optionalString(input, 'ResourceShareType') ?? 'ALL';
+        if (!SHARE_TYPES.includes(share))
+          throw badRequest('InvalidInputException', 'ResourceShareType must be ALL, FOREIGN or FEDERATED.');
+        // No database is shared from another account or federated, so those views are empty.
+        const all = share === 'ALL' ? await catalog.getDatabases() : [];
+        const { items, NextToken } = page(all, input);
+        return { DatabaseList: items.map((db) => databaseOut(db, req)), NextToken };
+      },
+    ),
+    UpdateDatabase: catalogOp(
+      'UpdateDatabase',
+      ['Name', 'DatabaseInput'],
+      (a, i) => [a.catalog, a.database(i.Name)],
+      async (input) => {
+        await catalog.updateDatabase(
+          requiredString(input, 'Name'),
+          parseShape(databaseInputShape, input.DatabaseInput, 'databaseInput'),
+        );
+        return {};
+      },
+    ),
+    DeleteDatabase: catalogOp(
+      'DeleteDatabase',
+      ['Name'],
+      (a, i) => [a.catalog, a.database(i.Name), a.table(i.Name, '*')],
+      async (input) => {
+        await catalog.deleteDatabase(requiredString(input, 'Name'));
+        return {};
+      },
+    ),
+    CreateTable: catalogOp(
+      'CreateTable',
+      ['DatabaseName', 'TableInput'],
+      (a, i) => [
+        a.catalog,
+        a.database(i.DatabaseName),
+        a.table(i.DatabaseName, (i.TableInput as { Name?: unknown } | undefined)?.Name),
+      ],
+      async (input) => {
+        await catalog.createTable(
+          requiredString(input, 'DatabaseName'),
+          parseShape(tableInputShape, input.TableInput, 'tableInput'),
+        );
+        return {};
+      },
+    ),
+    // IncludeStatusDetails asks for the progress of asynchronous view updates; Seawall has none to report.
+    GetTable: catalogOp(
+      'GetTable',
+      ['DatabaseName', 'Name', 'IncludeStatusDetails'],
+      (a, i) => [a.catalog, a.database(i.DatabaseName), a.table(i.DatabaseName, i.Name)],
+      async (input, req) => ({
+        Table: tableOut(
+          await catalog.getTable(requiredString(input, 'DatabaseName'), requiredString(input, 'Name')),
+          account(req),
+        ),
+      }),
+    ),
+    GetTables: catalogOp(
+      'GetTables',
+      ['DatabaseName', 'Expression', 'NextToken', 'MaxResults', 'IncludeStatusDetails'],
+      (a, i) => [a.catalog, a.database(i.DatabaseName), a.table(i.DatabaseName, '*')],
+      async (input, req) => {
+        const expression = optionalString(input, 'Expression');
+        let tables = await catalog.getTables(requiredString(input, 'DatabaseName'));
+        if (expression) {
+          const pattern = tableNamePattern(expression);
+          tables = tables.filter((t) => pattern.matches(t.definition.Name));
+        }
+        const { items, NextToken } = page(tables, input);
+        return { TableList: items.map((t) => tableOut(t, account(req))), NextToken };
+      },
+    ),
+    UpdateTable: catalogOp(
+      'UpdateTable',
+      ['DatabaseName', 'TableInput', 'SkipArchive'],
+      (a, i) => [
+        a.catalog,
+        a.database(i.DatabaseName),
+        a.table(i.DatabaseName, (i.TableInput as { Name?: unknown } | undefined)?.Name),
+      ],
+      async (input) => {
+        await catalog.updateTable(
+          requiredString(input, 'DatabaseName'),
+          parseShape(tableInputShape, input.TableInput, 'tableInput'),
+          { skipArchive: input.SkipArchive === true },
+        );
+        return {};
+      },
+    ),
+    DeleteTable: catalogOp(
+      'DeleteTable',
+      ['DatabaseName', 'Name'],
+      (a, i) => [a.catalog, a.database(i.DatabaseName), a.table(i.DatabaseName, i.Name)],
+      async (input) => {
+        await catalog.deleteTable(requiredString(input, 'DatabaseName'), requiredString(input, 'Name'));
+        return {};
+      },
+    ),
+    GetTableVersions: catalogOp(
+      'GetTableVersions',
+      ['DatabaseName', 'TableName', 'NextToken', 'MaxResults'],
+      (a, i) => [a.catalog, a.database(i.DatabaseName), a.table(i.DatabaseName, i.TableName)],
+      async (input, req) => {
+        const versions = await catalog.getTableVersions(
+          requiredString(input, 'DatabaseName'),
+          requiredString(input, 'TableName'),
+        );
+        const { items, NextToken } = page(versions, input);
+        return {
+          TableVersions: items.map((t) => ({
+            Table: tableOut(t, account(req)),
+            VersionId: String(t.version),
+          })),
+          NextToken,
+        };
+      },
+    ),
+    CreatePartition: catalogOp(
+      'CreatePartition',
+      ['DatabaseName', 'TableName', 'PartitionInput'],
+      tableOf,
+      async (input) => {
+        await catalog.createPartition(
+          requiredString(input, 'DatabaseName'),
+          requiredString(input, 'TableName'),
+          parseShape(partitionInputShape, input.PartitionInput, 'partitionInput'),
+        );
+        return {};
+      },
+    ),
+    BatchCreatePartition: catalogOp(
+      'BatchCreatePartition',
+      ['DatabaseName', 'TableName', 'PartitionInputList'],
+      tableOf,
+      async (input) => {
+        const list = Array.isArray(input.PartitionInputList) ? input.PartitionInputList : [];
+        if (list.length === 0 || list.length > 100)
+          throw badRequest('InvalidInputException', 'PartitionInputList must hold 1 to 100 partitions.');
+        const partitions = list.map((item) => parseShape(partitionInputShape, item, 'partitionInputList'));
+        const Errors: unknown[] = [];
+        for (const partition of partitions) {
+          try {
+            await catalog.createPartition(
+              requiredString(input, 'DatabaseName'),
+              requiredString(input, 'TableName'),
+              partition,
+            );
+          } catch (error) {
+            const e = error as { code?: string; message: string };
+            if (!e.code) throw error;
+            Errors.push({
+              PartitionValues: partition.Values,
+              ErrorDetail: { ErrorCode: e.code, ErrorMessage: e.message },
+            });
+          }
+        }
+        return { Errors };
+      },
+    ),
+    GetPartition: catalogOp(
+      'GetPartition',
+      ['DatabaseName', 'TableName', 'PartitionValues'],
+      tableOf,
+      async (input, req) => ({
+        Partition: partitionOut(
+          await catalog.getPartition(
+            requiredString(input, 'DatabaseName'),
+            requiredString(input, 'TableName'),
+            values(input),
+          ),
+          account(req),
+        ),
+      }),
+    ),
+    GetPartitions: catalogOp(
+      'GetPartitions',
+      ['DatabaseName', 'TableName', 'NextToken', 'MaxResults', 'ExcludeColumnSchema'],
+      tableOf,
+      async (input, req) => {
+        const max = Math.min(optionalNumber(input, 'MaxResults') ?? 1000, 1000);
+        const after = optionalString(input, 'NextToken');
+        const after2 = after === undefined ? undefined : Buffer.from(after, 'base64url').toString();
+        const partitions = await catalog.getPartitions(
+          requiredString(input, 'DatabaseName'),
+          requiredString(input, 'TableName'),
+          after2,
+          max,
+        );
+        const last = partitions.at(-1);
+        return {
+          Partitions: partitions.map((p) =>
+            withoutColumns(partitionOut(p, account(req)), input.ExcludeColumnSchema === true),
+          ),
+          ...(partitions.length === max && last
+            ? { NextToken: Buffer.from(partitionKeyOf(last.definition.Values)).toString('base64url') }
+            : {}),
+        };
+      },
+    ),
+    DeletePartition: catalogOp(
+      'DeletePartition',
+      ['DatabaseName', 'TableName', 'PartitionValues'],
+      tableOf,
+      async (input) => {
+        await catalog.deletePartition(
+          requiredString(input, 'DatabaseName'),
+          requiredString(input, 'TableName'),
+          values(input),
+        );
+        return {};
+      },
+    ),
+  };
+}
+
+/**
+ * Glue's API: one signing name served by operations of several domains (the Data Catalog and its crawlers
+ * here; Glue jobs and data quality add theirs), each group declared by its own domain.
+ */
+export function createGlueApi(groups: readonly JsonOperations[]): ServiceEndpoint {
   return jsonService({
     service: 'glue',
     iamPrefix: 'glue',
     targetPrefix: 'AWSGlue',
-    operations: {
-      CreateDatabase: catalogOp(
-        'CreateDatabase',
-        ['DatabaseInput'],
-        (a, i) => [a.catalog, a.database((i.DatabaseInput as { Name?: unknown } | undefined)?.Name)],
-        async (input) => {
-          await catalog.createDatabase(parseShape(databaseInputShape, input.DatabaseInput, 'databaseInput'));
-          return {};
-        },
-      ),
-      GetDatabase: catalogOp(
-        'GetDatabase',
-        ['Name'],
-        (a, i) => [a.catalog, a.database(i.Name)],
-        async (input, req) => ({
-          Database: databaseOut(await catalog.getDatabase(requiredString(input, 'Name')), req),
-        }),
-      ),
-      GetDatabases: catalogOp(
-        'GetDatabases',
-        ['NextToken', 'MaxResults', 'ResourceShareType'],
-        (a) => [a.catalog, a.database('*')],
-        async (input, req) => {
-          const share = optionalString(input, 'ResourceShareType') ?? 'ALL';
-          if (!SHARE_TYPES.includes(share))
-            throw badRequest('InvalidInputException', 'ResourceShareType must be ALL, FOREIGN or FEDERATED.');
-          // No database is shared from another account or federated, so those views are empty.
-          const all = share === 'ALL' ? await catalog.getDatabases() : [];
-          const { items, NextToken } = page(all, input);
-          return { DatabaseList: items.map((db) => databaseOut(db, req)), NextToken };
-        },
-      ),
-      UpdateDatabase: catalogOp(
-        'UpdateDatabase',
-        ['Name', 'DatabaseInput'],
-        (a, i) => [a.catalog, a.database(i.Name)],
-        async (input) => {
-          await catalog.updateDatabase(
-            requiredString(input, 'Name'),
-            parseShape(databaseInputShape, input.DatabaseInput, 'databaseInput'),
-          );
-          return {};
-        },
-      ),
-      DeleteDatabase: catalogOp(
-        'DeleteDatabase',
-        ['Name'],
-        (a, i) => [a.catalog, a.database(i.Name), a.table(i.Name, '*')],
-        async (input) => {
-          await catalog.deleteDatabase(requiredString(input, 'Name'));
-          return {};
-        },
-      ),
-      CreateTable: catalogOp(
-        'CreateTable',
-        ['DatabaseName', 'TableInput'],
-        (a, i) => [
-          a.catalog,
-          a.database(i.DatabaseName),
-          a.table(i.DatabaseName, (i.TableInput as { Name?: unknown } | undefined)?.Name),
-        ],
-        async (input) => {
-          await catalog.createTable(
-            requiredString(input, 'DatabaseName'),
-            parseShape(tableInputShape, input.TableInput, 'tableInput'),
-          );
-          return {};
-        },
-      ),
-      // IncludeStatusDetails asks for the progress of asynchronous view updates; Seawall has none to report.
-      GetTable: catalogOp(
-        'GetTable',
-        ['DatabaseName', 'Name', 'IncludeStatusDetails'],
-        (a, i) => [a.catalog, a.database(i.DatabaseName), a.table(i.DatabaseName, i.Name)],
-        async (input, req) => ({
-          Table: tableOut(
-            await catalog.getTable(requiredString(input, 'DatabaseName'), requiredString(input, 'Name')),
-            account(req),
-          ),
-        }),
-      ),
-      GetTables: catalogOp(
-        'GetTables',
-        ['DatabaseName', 'Expression', 'NextToken', 'MaxResults', 'IncludeStatusDetails'],
-        (a, i) => [a.catalog, a.database(i.DatabaseName), a.table(i.DatabaseName, '*')],
-        async (input, req) => {
-          const expression = optionalString(input, 'Expression');
-          let tables = await catalog.getTables(requiredString(input, 'DatabaseName'));
-          if (expression) {
-            const pattern = tableNamePattern(expression);
-            tables = tables.filter((t) => pattern.matches(t.definition.Name));
-          }
-          const { items, NextToken } = page(tables, input);
-          return { TableList: items.map((t) => tableOut(t, account(req))), NextToken };
-        },
-      ),
-      UpdateTable: catalogOp(
-        'UpdateTable',
-        ['DatabaseName', 'TableInput', 'SkipArchive'],
-        (a, i) => [
-          a.catalog,
-          a.database(i.DatabaseName),
-          a.table(i.DatabaseName, (i.TableInput as { Name?: unknown } | undefined)?.Name),
-        ],
-        async (input) => {
-          await catalog.updateTable(
-            requiredString(input, 'DatabaseName'),
-            parseShape(tableInputShape, input.TableInput, 'tableInput'),
-            { skipArchive: input.SkipArchive === true },
-          );
-          return {};
-        },
-      ),
-      DeleteTable: catalogOp(
-        'DeleteTable',
-        ['DatabaseName', 'Name'],
-        (a, i) => [a.catalog, a.database(i.DatabaseName), a.table(i.DatabaseName, i.Name)],
-        async (input) => {
-          await catalog.deleteTable(requiredString(input, 'DatabaseName'), requiredString(input, 'Name'));
-          return {};
-        },
-      ),
-      GetTableVersions: catalogOp(
-        'GetTableVersions',
-        ['DatabaseName', 'TableName', 'NextToken', 'MaxResults'],
-        (a, i) => [a.catalog, a.database(i.DatabaseName), a.table(i.DatabaseName, i.TableName)],
-        async (input, req) => {
-          const versions = await catalog.getTableVersions(
-            requiredString(input, 'DatabaseName'),
-            requiredString(input, 'TableName'),
-          );
-          const { items, NextToken } = page(versions, input);
-          return {
-            TableVersions: items.map((t) => ({
-              Table: tableOut(t, account(req)),
-              VersionId: String(t.version),
-            })),
-            NextToken,
-          };
-        },
-      ),
-      CreatePartition: catalogOp(
-        'CreatePartition',
-        ['DatabaseName', 'TableName', 'PartitionInput'],
-        tableOf,
-        async (input) => {
-          await catalog.createPartition(
-            requiredString(input, 'DatabaseName'),
-            requiredString(input, 'TableName'),
-            parseShape(partitionInputShape, input.PartitionInput, 'partitionInput'),
-          );
-          return {};
-        },
-      ),
-      BatchCreatePartition: catalogOp(
-        'BatchCreatePartition',
-        ['DatabaseName', 'TableName', 'PartitionInputList'],
-        tableOf,
-        async (input) => {
-          const list = Array.isArray(input.PartitionInputList) ? input.PartitionInputList : [];
-          if (list.length === 0 || list.length > 100)
-            throw badRequest('InvalidInputException', 'PartitionInputList must hold 1 to 100 partitions.');
-          const partitions = list.map((item) => parseShape(partitionInputShape, item, 'partitionInputList'));
-          const Errors: unknown[] = [];
-          for (const partition of partitions) {
-            try {
-              await catalog.createPartition(
-                requiredString(input, 'DatabaseName'),
-                requiredString(input, 'TableName'),
-                partition,
-              );
-            } catch (error) {
-              const e = error as { code?: string; message: string };
-              if (!e.code) throw error;
-              Errors.push({
-                PartitionValues: partition.Values,
-                ErrorDetail: { ErrorCode: e.code, ErrorMessage: e.message },
-              });
-            }
-          }
-          return { Errors };
-        },
-      ),
-      GetPartition: catalogOp(
-        'GetPartition',
-        ['DatabaseName', 'TableName', 'PartitionValues'],
-        tableOf,
-        async (input, req) => ({
-          Partition: partitionOut(
-            await catalog.getPartition(
-              requiredString(input, 'DatabaseName'),
-              requiredString(input, 'TableName'),
-              values(input),
-            ),
-            account(req),
-          ),
-        }),
-      ),
-      GetPartitions: catalogOp(
-        'GetPartitions',
-        ['DatabaseName', 'TableName', 'NextToken', 'MaxResults', 'ExcludeColumnSchema'],
-        tableOf,
-        async (input, req) => {
-          const max = Math.min(optionalNumber(input, 'MaxResults') ?? 1000, 1000);
-          const after = optionalString(input, 'NextToken');
-          const after2 = after === undefined ? undefined : Buffer.from(after, 'base64url').toString();
-          const partitions = await catalog.getPartitions(
-            requiredString(input, 'DatabaseName'),
-            requiredString(input, 'TableName'),
-            after2,
-            max,
-          );
-          const last = partitions.at(-1);
-          return {
-            Partitions: partitions.map((p) =>
-              withoutColumns(partitionOut(p, account(req)), input.ExcludeColumnSchema === true),
-            ),
-            ...(partitions.length === max && last
-              ? { NextToken: Buffer.from(partitionKeyOf(last.definition.Values)).toString('base64url') }
-              : {}),
-          };
-        },
-      ),
-      DeletePartition: catalogOp(
-        'DeletePartition',
-        ['DatabaseName', 'TableName', 'PartitionValues'],
-        tableOf,
-        async (input) => {
-          await catalog.deletePartition(
-            requiredString(input, 'DatabaseName'),
-            requiredString(input, 'TableName'),
-            values(input),
-          );
-          return {};
-        },
-      ),
-      ...createCrawlerOperations(crawlers),
-    },
+    operations: groups,
     refuse: memberRefusal('InvalidInputException'),
   });
 }

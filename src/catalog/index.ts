@@ -1,5 +1,5 @@
 /** Glue Data Catalog: databases, tables with versions, partitions, and crawlers that infer them. */
-export { createGlueApi } from './catalog-api.js';
+export { createCatalogOperations, createGlueApi } from './catalog-api.js';
 export {
   type CatalogService,
   type CatalogTable,
@@ -8,6 +8,7 @@ export {
 } from './catalog-service.js';
 export { createCatalogStore } from './catalog-store.js';
 export { type CrawlerService, createCrawlerService } from './crawler-service.js';
+export { createCrawlerOperations } from './glue-crawler-api.js';
 export type { ColumnShape, TableInput } from './glue-shapes.js';
 export { duckDbTypeOf, hiveTypeOf } from './hive-types.js';
 export {

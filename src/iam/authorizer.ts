@@ -43,7 +43,7 @@ export interface IdentityPolicies {
 export interface PolicySource {
   identityPolicies(principal: Principal): Promise<IdentityPolicies>;
   /** The resource-based policies of a resource, undefined when it has none (or does not exist). */
-  resourcePolicies(resource: string): Promise<readonly Policy[] | undefined>;
+  resourcePolicies(resource: string, principal: Principal): Promise<readonly Policy[] | undefined>;
 }
 
 const NO_POLICIES: IdentityPolicies = { identity: [] };
@@ -107,7 +107,7 @@ export function createAuthorizer(source: PolicySource): Authorizer {
     resource: string,
     facts: RequestFacts,
   ): Promise<Decision> {
-    const resourcePolicies = await source.resourcePolicies(resource);
+    const resourcePolicies = await source.resourcePolicies(resource, principal);
     const owner = accountOfArn(resource);
     const foreign = owner !== undefined && owner !== 'aws' && owner !== principal.accountId;
     if (principal.type === 'Root') {

@@ -95,11 +95,11 @@ export async function readJsonObject(
   return parsed as Record<string, unknown>;
 }
 
-/** The operations of one awsJson1_1 service, by name. */
-export type JsonOperations = Readonly<Record<string, JsonOperation>>;
-
 // biome-ignore lint/suspicious/noExplicitAny: each operation's members are its own.
 type AnyJsonOperation = JsonOperation<any>;
+
+/** A group of JSON operations, by name, as one domain declares them. */
+export type JsonOperations = Readonly<Record<string, AnyJsonOperation>>;
 
 /** Turns a service's JSON operations into registry operations whose input is the decoded document. */
 export function registryOperations(
@@ -128,9 +128,13 @@ export function jsonService(options: {
   service: string;
   iamPrefix: string;
   targetPrefix: string;
-  operations: Readonly<Record<string, AnyJsonOperation>>;
+  /** The operations, in groups (one per domain that serves this signing name); names must not repeat. */
+  operations:
+    | Readonly<Record<string, AnyJsonOperation>>
+    | readonly Readonly<Record<string, AnyJsonOperation>>[];
   refuse: MemberRefusal;
 }): ServiceEndpoint {
+  const groups = Array.isArray(options.operations) ? options.operations : [options.operations];
   const encode = (output: unknown) => ({
     status: 200,
     headers: { 'content-type': 'application/x-amz-json-1.1' },
@@ -138,7 +142,9 @@ export function jsonService(options: {
   });
   const table = registerOperations(
     options.service,
-    registryOperations(options.service, options.iamPrefix, options.operations, options.refuse, encode),
+    groups.flatMap((group) =>
+      registryOperations(options.service, options.iamPrefix, group, options.refuse, encode),
+    ),
   );
   const byName = new Map(table.map((op) => [op.name, op]));
   return {

@@ -6,6 +6,7 @@ export { assertBucketName, bucketNameProblem } from './bucket-names.js';
 /** Whether S3 calls a bucket policy public (S3 Block Public Access, "The meaning of public"). */
 export { isPublicPolicy } from './bucket-policy.js';
 export { createMultipartStore } from './multipart-store.js';
+export { bucketPolicies } from './resource-policies.js';
 export { createS3Api } from './s3-api.js';
 export { storageMigrations } from './storage-migrations.js';
 export {

@@ -37,7 +37,7 @@ import { createJobRuntime, createJobStore, type JobRuntime } from './jobs/index.
 import { createSecretBox, deriveKey, ensureRootKeyFile, readRootKey } from './kms/index.js';
 import { type Clock, systemClock } from './lib/clock.js';
 import { createLogger, type Logger } from './lib/logger.js';
-import type { AnyOperation, OperationEvent, ServiceEndpoint } from './lib/operation.js';
+import type { AnyOperation, Authorizer, OperationEvent, ServiceEndpoint } from './lib/operation.js';
 import {
   type AthenaLimits,
   type AthenaService,
@@ -135,6 +135,8 @@ export interface Seawall {
   readonly logger: Logger;
   /** Every operation of every service: the registry. */
   readonly operations: readonly AnyOperation[];
+  /** The authorizer every request's checks go through (benchmarks time it in-process). */
+  readonly authorizer: Authorizer;
   /** Subscribes to the one event each request makes; returns the unsubscribe. */
   onOperation(listener: (event: OperationEvent) => void): () => void;
   close(): Promise<void>;
@@ -277,6 +279,7 @@ export async function startSeawall(
       runtime,
       logger,
       operations: Object.values(services).flatMap((service) => service.operations),
+      authorizer,
       onOperation(listener) {
         listeners.add(listener);
         return () => listeners.delete(listener);

@@ -68,6 +68,26 @@ export interface JobKind {
   abandoned(ref: string): Promise<void>;
 }
 
+/** Runs background work of every registered kind; see createJobRuntime. */
+export interface JobRuntime {
+  register(kind: JobKind): void;
+  /** Queues a job durably; it runs when a slot of its kind is free. */
+  submit(kindName: string, ref: string, options: { timeoutMs: number }): Promise<void>;
+  /** Takes a queued job off the queue, or stops a running one (its signal aborts with 'cancelled'). */
+  cancel(kindName: string, ref: string): Promise<'dequeued' | 'stopping' | 'absent'>;
+  /** Whether the job is queued or running. */
+  isActive(kindName: string, ref: string): boolean;
+  /**
+   * After a restart: jobs that were running are handed to their kind as abandoned; queued ones are queued
+   * again in the order they were submitted. Call once every kind is registered.
+   */
+  recover(): Promise<void>;
+  /** Resolves once nothing is queued or running (tests, the demo). */
+  idle(): Promise<void>;
+  /** Stops running jobs (they fail with 'shutdown') and waits for them; queued jobs stay for the next start. */
+  close(): Promise<void>;
+}
+
 interface Running {
   controller: AbortController;
   lane: 'short' | 'long';
@@ -88,7 +108,7 @@ interface KindState {
  * per job, cancellation, and recovery after a crash. Queued jobs survive a restart; a job that was running
  * when the process died is handed to its kind as abandoned.
  */
-export function createJobRuntime(deps: { store: JobStore; clock: Clock; logger: Logger }) {
+export function createJobRuntime(deps: { store: JobStore; clock: Clock; logger: Logger }): JobRuntime {
   const kinds = new Map<string, KindState>();
   let closing = false;
   let idleWaiters: (() => void)[] = [];
@@ -171,7 +191,6 @@ export function createJobRuntime(deps: { store: JobStore; clock: Clock; logger: 
       kinds.set(kind.name, { kind, queue: [], running: new Map() });
     },
 
-    /** Queues a job durably; it runs when a slot of its kind is free. */
     async submit(kindName: string, ref: string, options: { timeoutMs: number }): Promise<void> {
       const state = stateOf(kindName);
       await deps.store.insert({
@@ -186,7 +205,6 @@ export function createJobRuntime(deps: { store: JobStore; clock: Clock; logger: 
       pump(state);
     },
 
-    /** Takes a queued job off the queue, or stops a running one (its signal aborts with 'cancelled'). */
     async cancel(kindName: string, ref: string): Promise<'dequeued' | 'stopping' | 'absent'> {
       const state = stateOf(kindName);
       const index = state.queue.findIndex((job) => job.ref === ref);
@@ -207,10 +225,6 @@ export function createJobRuntime(deps: { store: JobStore; clock: Clock; logger: 
       return state.running.has(ref) || state.queue.some((job) => job.ref === ref);
     },
 
-    /**
-     * After a restart: jobs that were running are handed to their kind as abandoned; queued ones are queued
-     * again in the order they were submitted. Call once every kind is registered.
-     */
     async recover(): Promise<void> {
       for (const row of await deps.store.all()) {
         const state = kinds.get(row.kind);
@@ -225,7 +239,6 @@ export function createJobRuntime(deps: { store: JobStore; clock: Clock; logger: 
       for (const state of kinds.values()) pump(state);
     },
 
-    /** Resolves once nothing is queued or running (tests, the demo). */
     idle(): Promise<void> {
       return new Promise((resolve) => {
         idleWaiters.push(resolve);
@@ -233,7 +246,6 @@ export function createJobRuntime(deps: { store: JobStore; clock: Clock; logger: 
       });
     },
 
-    /** Stops running jobs (they fail with 'shutdown') and waits for them; queued jobs stay for the next start. */
     async close(): Promise<void> {
       closing = true;
       const running: Promise<void>[] = [];
@@ -247,5 +259,3 @@ export function createJobRuntime(deps: { store: JobStore; clock: Clock; logger: 
     },
   };
 }
-
-export type JobRuntime = ReturnType<typeof createJobRuntime>;

@@ -5,9 +5,19 @@ import type { JobQueueTable } from '../db/schema.js';
 export type JobRow = JobQueueTable;
 
 /** The job runtime's durable queue. */
-export function createJobStore(db: Kysely<Database>) {
+export interface JobStore {
+  insert(row: JobRow): Promise<void>;
+  markRunning(kind: string, ref: string, startedAt: number): Promise<void>;
+  remove(kind: string, ref: string): Promise<void>;
+  /** Every queued and running job, in the order they were submitted. */
+  all(): Promise<JobRow[]>;
+}
+
+export function createJobStore(db: Kysely<Database>): JobStore {
   return {
-    insert: (row: JobRow) => db.insertInto('jobs').values(row).execute(),
+    async insert(row: JobRow): Promise<void> {
+      await db.insertInto('jobs').values(row).execute();
+    },
     async markRunning(kind: string, ref: string, startedAt: number): Promise<void> {
       await db
         .updateTable('jobs')
@@ -22,5 +32,3 @@ export function createJobStore(db: Kysely<Database>) {
     all: () => db.selectFrom('jobs').selectAll().orderBy('submitted_at').orderBy('ref').execute(),
   };
 }
-
-export type JobStore = ReturnType<typeof createJobStore>;

@@ -14,13 +14,21 @@ export function slowDown(): AppError {
   });
 }
 
+/** The server's budget for what requests buffer; each request takes a lease on it. */
+export interface MemoryBudget {
+  /** A new lease holding nothing yet; release it when the request is done. */
+  lease(): MemoryLease;
+  /** Bytes held by every lease together. */
+  readonly used: number;
+}
+
 /**
  * The memory requests may hold at once for what they buffer: API bodies (hashed whole before their
  * signature can be checked) and result pages read back for GetQueryResults. Each is bounded on its own; this
  * bounds them together, so a thousand connections each sending 16 MB cannot exhaust the heap: past the budget
  * a request is answered SlowDown and the client retries.
  */
-export function createMemoryBudget(limitBytes: number) {
+export function createMemoryBudget(limitBytes: number): MemoryBudget {
   let used = 0;
   return {
     lease(): MemoryLease {
@@ -42,5 +50,3 @@ export function createMemoryBudget(limitBytes: number) {
     },
   };
 }
-
-export type MemoryBudget = ReturnType<typeof createMemoryBudget>;

@@ -26,6 +26,14 @@ export interface EngineSpec {
   setup?: string[];
 }
 
+/** Starts DuckDB workers for queries, crawls and jobs, and stops them all on close. */
+export interface EngineLauncher {
+  /** A worker with a DuckDB instance created to `spec`, its setup statements run. */
+  launch(spec: EngineSpec): Promise<EngineProcess>;
+  /** Stops the spare and closes every live worker; later launches are refused. */
+  close(): Promise<void>;
+}
+
 // Run from TypeScript sources (tests, tsx), the worker is TypeScript too and needs tsx's loader.
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
 const WORKER_PATH = fileURLToPath(new URL(FROM_SOURCE ? './worker.ts' : './worker.js', import.meta.url));
@@ -53,7 +61,7 @@ async function residentMb(pid: number): Promise<number | undefined> {
  * Starts engine workers. One idle worker is kept forked ahead of need, so a query, crawl or job pays for an
  * instance, not for a process start. A watchdog stops any worker whose resident memory goes past its limit.
  */
-export function createEngineLauncher(deps: { logger: Logger }) {
+export function createEngineLauncher(deps: { logger: Logger }): EngineLauncher {
   let spare: ChildProcess | undefined;
   let closed = false;
   const live = new Map<EngineProcess, { limitMb: number; label: string }>();
@@ -91,7 +99,6 @@ export function createEngineLauncher(deps: { logger: Logger }) {
   }
 
   return {
-    /** A worker with a DuckDB instance created to `spec`, its setup statements run. */
     async launch(spec: EngineSpec): Promise<EngineProcess> {
       if (closed) throw new Error('the engine launcher is closed');
       const engine = new EngineProcess(takeWorker(), spec.memoryLimitMb);
@@ -131,5 +138,3 @@ export function createEngineLauncher(deps: { logger: Logger }) {
     },
   };
 }
-
-export type EngineLauncher = ReturnType<typeof createEngineLauncher>;

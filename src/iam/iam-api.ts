@@ -1,6 +1,7 @@
 import { queryEndpoint } from '../lib/aws-query.js';
 import { registerOperations } from '../lib/operation.js';
 import { accountOperations } from './iam-api-account.js';
+import { aliasOperations } from './iam-api-aliases.js';
 import { attachmentOperations } from './iam-api-attachments.js';
 import { policyOperations } from './iam-api-policies.js';
 import { groupAndRoleOperations } from './iam-api-roles.js';
@@ -18,6 +19,7 @@ export function createIamApi(iam: IamService) {
       ...policyOperations(iam),
       ...attachmentOperations(iam),
       ...accountOperations(iam),
+      ...aliasOperations(iam),
     ]),
   );
 }

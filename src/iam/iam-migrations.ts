@@ -1,4 +1,5 @@
 import type { Kysely, Migration } from 'kysely';
+import { accountAliasesMigration } from './iam-migrations-aliases.js';
 
 /**
  * IAM's schema changes, merged with the other domains' by db/migrations.ts. Both SQLite and PostgreSQL: plain
@@ -127,4 +128,5 @@ export const iamMigrations: Record<string, Migration> = {
       await db.schema.createIndex('iam_sessions_by_expiry').on('iam_sessions').column('expires_at').execute();
     },
   },
+  'iam-0002-account-aliases': accountAliasesMigration,
 };

@@ -12,5 +12,7 @@ export {
 export { iamMigrations } from './iam-migrations.js';
 /** The IAM service; `authorizationContext(principal)` gathers the policies the authorizer evaluates. */
 export { createIamService, type IamService } from './iam-service.js';
+/** The console's password sign-in: a user's login profile checked, answered with temporary credentials. */
+export { createConsoleSignIn, type SignInRequest, type SignInResult } from './iam-signin.js';
 export { createIamStore, type IamStore } from './iam-store.js';
 export { createStsApi } from './sts-api.js';

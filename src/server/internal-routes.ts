@@ -1,5 +1,6 @@
 import { type Dirent, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import type { IncomingMessage } from 'node:http';
 import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ApiResponse } from '../lib/http.js';
@@ -9,6 +10,8 @@ export interface InternalRoutesOptions {
   region: string;
   /** The built console; by default web/dist of this checkout. */
   consoleDir?: string;
+  /** `POST /_seawall/signin`, the console's password sign-in (signin-route.ts). */
+  signIn?: (req: IncomingMessage) => Promise<ApiResponse>;
 }
 
 interface ConsoleFile {
@@ -196,6 +199,7 @@ async function serveConsole(
 export function createInternalRoutes(options: InternalRoutesOptions): InternalRoute {
   const manifest = readConsoleManifest(options.consoleDir ?? DEFAULT_CONSOLE_DIR);
   return async (req, path) => {
+    if (path === 'signin' && options.signIn) return options.signIn(req);
     const known =
       path === '' ||
       path === 'health' ||

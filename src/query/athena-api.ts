@@ -14,8 +14,8 @@ import {
 import type { ApiRequest } from '../lib/http.js';
 import type { OperationRequest } from '../lib/operation.js';
 import { decodeOffset, encodeOffset } from '../lib/page-token.js';
-import type { AthenaService } from './athena-service.js';
 import type { QueryRow } from './query-store.js';
+import type { AthenaService } from './query-types.js';
 import { createWorkgroupOperations, invalidToken, workgroupArn } from './workgroup-api.js';
 
 function execution(row: QueryRow) {

@@ -9,9 +9,9 @@ import type { Authorizer } from '../lib/operation.js';
 import { decodeOffset, encodeOffset } from '../lib/page-token.js';
 import type { StorageService } from '../storage/index.js';
 import { createEnginePool } from './engine-pool.js';
-import type { QueryCaller } from './query-access.js';
 import { createQueryJob, QUERY_JOB, type QueryLimits } from './query-job.js';
 import type { QueryRow, QueryStore, WorkgroupRow } from './query-store.js';
+import type { AthenaService, ResultsPage, StartInput, WorkgroupInput, WorkgroupTag } from './query-types.js';
 import { readResultLines } from './result-reader.js';
 
 export const PRIMARY_WORKGROUP = 'primary';
@@ -27,21 +27,6 @@ export interface AthenaLimits extends QueryLimits {
   engineMemoryMb: number;
   maxSpillMb: number;
   threads: number;
-}
-
-export interface StartInput {
-  accountId: string;
-  caller: QueryCaller;
-  query: string;
-  database?: string;
-  workgroup?: string;
-  outputLocation?: string;
-  clientRequestToken?: string;
-}
-
-export interface WorkgroupTag {
-  Key: string;
-  Value: string;
 }
 
 /**
@@ -60,12 +45,6 @@ function timeoutOfTags(tags: readonly WorkgroupTag[]): number | null {
       `The ${TIMEOUT_TAG} tag must be a whole number of seconds from 1 to ${MAX_TIMEOUT_SECONDS}.`,
     );
   return seconds * 1000;
-}
-
-export interface ResultsPage {
-  columns: ColumnInfo[];
-  rows: (string | null)[][];
-  nextToken?: string;
 }
 
 function invalid(message: string): AppError {
@@ -92,7 +71,7 @@ export function createAthenaService(deps: {
   region: string;
   limits: AthenaLimits;
   authorizer: Authorizer;
-}) {
+}): AthenaService {
   const { store, clock, limits } = deps;
   const pool = createEnginePool({
     catalog: deps.catalog,
@@ -185,7 +164,6 @@ export function createAthenaService(deps: {
     },
 
     get,
-    /** The query with this id, if there is one. */
     find: (id: string) => store.find(id),
 
     async list(workgroupName: string, offset: number, limit: number): Promise<string[]> {
@@ -193,7 +171,6 @@ export function createAthenaService(deps: {
       return (await store.list(workgroupName, offset, limit)).map((r) => r.id);
     },
 
-    /** StopQueryExecution: a queued query never runs; a running one is interrupted (its engine killed if it lingers). */
     async stop(id: string): Promise<void> {
       await get(id);
       if (
@@ -207,10 +184,6 @@ export function createAthenaService(deps: {
       }
     },
 
-    /**
-     * A page of a succeeded query's results, read back from its CSV in the results bucket: at most
-     * `maxResults` rows and, past the first row, about RESULTS_PAGE_BYTES of text.
-     */
     async results(
       id: string,
       token: string | undefined,
@@ -245,13 +218,7 @@ export function createAthenaService(deps: {
     workgroup,
     workgroups: () => store.listWorkgroups(),
 
-    async createWorkgroup(input: {
-      name: string;
-      description: string;
-      outputLocation?: string;
-      enforce: boolean;
-      tags: WorkgroupTag[];
-    }): Promise<void> {
+    async createWorkgroup(input: WorkgroupInput): Promise<void> {
       if (input.outputLocation !== undefined) parseS3Url(input.outputLocation);
       const created = await store.insertWorkgroup({
         name: input.name,
@@ -293,5 +260,3 @@ export function createAthenaService(deps: {
     },
   };
 }
-
-export type AthenaService = ReturnType<typeof createAthenaService>;

@@ -19,6 +19,18 @@ export interface EngineLease {
   release(): void;
 }
 
+/** Sandboxed DuckDB engines for queries; see createEnginePool. */
+export interface EnginePool {
+  /** An engine for the query's tables; waiting for one to start ends when `signal` aborts. */
+  acquire(
+    refs: TableReference[],
+    contextDatabase: string | undefined,
+    signal: AbortSignal,
+  ): Promise<EngineLease>;
+  /** Stops the idle sweeper and closes every engine. */
+  close(): Promise<void>;
+}
+
 interface Engine {
   /** What the engine can read: its tables' definitions and files, and the context database. */
   key: string;
@@ -76,7 +88,7 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal, late: (value: T)
  * data. An engine runs one query at a time: a query that exhausts or hangs its engine, which is then stopped,
  * takes no other query with it.
  */
-export function createEnginePool(options: EnginePoolOptions) {
+export function createEnginePool(options: EnginePoolOptions): EnginePool {
   const maxEngines = options.maxEngines ?? 4;
   const idleMs = options.idleMs ?? 5 * 60_000;
   const engines = new Set<Engine>();
@@ -170,7 +182,6 @@ export function createEnginePool(options: EnginePoolOptions) {
   }
 
   return {
-    /** An engine for the query's tables; waiting for one to start ends when `signal` aborts. */
     async acquire(
       refs: TableReference[],
       contextDatabase: string | undefined,
@@ -209,5 +220,3 @@ export function createEnginePool(options: EnginePoolOptions) {
     },
   };
 }
-
-export type EnginePool = ReturnType<typeof createEnginePool>;

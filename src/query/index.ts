@@ -2,11 +2,11 @@
 export { createAthenaApi } from './athena-api.js';
 export {
   type AthenaLimits,
-  type AthenaService,
   createAthenaService,
   defaultResultsBucket,
   PRIMARY_WORKGROUP,
 } from './athena-service.js';
 export { queryMigrations } from './query-migrations.js';
 export { createQueryStore } from './query-store.js';
+export type { AthenaService } from './query-types.js';
 export { analyzeQuery, QueryRejected, RESERVED_SCHEMAS } from './sandbox.js';

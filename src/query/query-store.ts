@@ -5,7 +5,31 @@ import type { QueryExecutionTable, WorkgroupTable } from '../db/schema.js';
 export type QueryRow = QueryExecutionTable;
 export type WorkgroupRow = WorkgroupTable;
 
-export function createQueryStore(db: Kysely<Database>) {
+/** Persistence of Athena's workgroups and query executions. */
+export interface QueryStore {
+  /** Inserts the workgroup unless one of its name exists. */
+  ensureWorkgroup(row: WorkgroupRow): Promise<void>;
+  findWorkgroup(name: string): Promise<WorkgroupRow | undefined>;
+  listWorkgroups(): Promise<WorkgroupRow[]>;
+  /** False when a workgroup of its name exists. */
+  insertWorkgroup(row: WorkgroupRow): Promise<boolean>;
+  updateWorkgroup(name: string, changes: Partial<WorkgroupRow>): Promise<void>;
+  /** Removes a workgroup and the record of its query executions (their result files stay in S3). */
+  deleteWorkgroup(name: string): Promise<void>;
+  /** Whether any of the workgroup's executions is queued or running. */
+  hasUnfinished(workgroup: string): Promise<boolean>;
+  insert(row: QueryRow): Promise<void>;
+  find(id: string): Promise<QueryRow | undefined>;
+  findByToken(token: string): Promise<QueryRow | undefined>;
+  /** Applies changes only while the execution is in one of `from` (so a cancel is never overwritten). */
+  transition(id: string, from: QueryRow['state'][], changes: Partial<QueryRow>): Promise<boolean>;
+  /** Ids of the workgroup's executions, newest first. */
+  list(workgroup: string, offset: number, limit: number): Promise<{ id: string }[]>;
+  /** Fails unfinished executions that no queued or running job of `kind` will finish. */
+  failUnqueued(kind: string, reason: string, now: number): Promise<void>;
+}
+
+export function createQueryStore(db: Kysely<Database>): QueryStore {
   return {
     async ensureWorkgroup(row: WorkgroupRow): Promise<void> {
       await db
@@ -28,7 +52,6 @@ export function createQueryStore(db: Kysely<Database>) {
     async updateWorkgroup(name: string, changes: Partial<WorkgroupRow>): Promise<void> {
       await db.updateTable('workgroups').set(changes).where('name', '=', name).execute();
     },
-    /** Removes a workgroup and the record of its query executions (their result files stay in S3). */
     async deleteWorkgroup(name: string): Promise<void> {
       await db.transaction().execute(async (trx) => {
         await trx.deleteFrom('query_executions').where('workgroup', '=', name).execute();
@@ -45,7 +68,9 @@ export function createQueryStore(db: Kysely<Database>) {
       return row !== undefined;
     },
 
-    insert: (row: QueryRow) => db.insertInto('query_executions').values(row).execute(),
+    async insert(row: QueryRow): Promise<void> {
+      await db.insertInto('query_executions').values(row).execute();
+    },
     find: (id: string) =>
       db.selectFrom('query_executions').selectAll().where('id', '=', id).executeTakeFirst(),
     findByToken: (token: string) =>
@@ -54,7 +79,6 @@ export function createQueryStore(db: Kysely<Database>) {
         .selectAll()
         .where('client_request_token', '=', token)
         .executeTakeFirst(),
-    /** Applies changes only while the execution is in one of `from` (so a cancel is never overwritten). */
     async transition(id: string, from: QueryRow['state'][], changes: Partial<QueryRow>): Promise<boolean> {
       const result = await db
         .updateTable('query_executions')
@@ -74,7 +98,6 @@ export function createQueryStore(db: Kysely<Database>) {
         .offset(offset)
         .limit(limit)
         .execute(),
-    /** Fails unfinished executions that no queued or running job of `kind` will finish. */
     async failUnqueued(kind: string, reason: string, now: number): Promise<void> {
       await db
         .updateTable('query_executions')
@@ -85,5 +108,3 @@ export function createQueryStore(db: Kysely<Database>) {
     },
   };
 }
-
-export type QueryStore = ReturnType<typeof createQueryStore>;

@@ -12,8 +12,8 @@ import {
 } from '../lib/aws-json.js';
 import type { ApiRequest } from '../lib/http.js';
 import { offsetPage } from '../lib/page-token.js';
-import type { AthenaService, WorkgroupTag } from './athena-service.js';
 import type { WorkgroupRow } from './query-store.js';
+import type { AthenaService, WorkgroupTag } from './query-types.js';
 
 const ENGINE_VERSION = { SelectedEngineVersion: 'AUTO', EffectiveEngineVersion: 'Athena engine version 3' };
 const WORKGROUP_NAME = /^[a-zA-Z0-9._-]{1,128}$/;

@@ -17,6 +17,23 @@ export interface BucketAccess {
   readonly publicAccessBlock?: PublicAccessBlock;
 }
 
+/** A bucket's policy and public access block, read through a cache that every change keeps current. */
+export interface BucketAccessService {
+  /** The bucket's policy and public access block, or undefined when the bucket does not exist. */
+  bucketAccess(bucket: string): Promise<BucketAccess | undefined>;
+  /** The policy's text as it was put, or undefined when none is set; NoSuchBucket when there is no bucket. */
+  getPolicy(bucket: string): Promise<{ text: string; policy: Policy } | undefined>;
+  /** Undefined when none is set; NoSuchBucket when there is no bucket. */
+  getPublicAccessBlock(bucket: string): Promise<PublicAccessBlock | undefined>;
+  /** Stores a policy already validated (see parseBucketPolicy). */
+  putPolicy(bucket: string, text: string): Promise<void>;
+  deletePolicy(bucket: string): Promise<void>;
+  putPublicAccessBlock(bucket: string, block: PublicAccessBlock): Promise<void>;
+  deletePublicAccessBlock(bucket: string): Promise<void>;
+  /** Drops what the cache holds for a bucket that was just created or deleted. */
+  forget(bucket: string): void;
+}
+
 /** A bucket's settings as the cache holds them: the policy's text besides its tree, for GetBucketPolicy. */
 interface Entry {
   readonly access: BucketAccess;
@@ -60,7 +77,7 @@ export function createBucketAccessService(deps: {
   store: Pick<StorageStore, 'findBucketAccess' | 'updateBucketAccess'>;
   clock: Clock;
   maxEntries?: number;
-}) {
+}): BucketAccessService {
   const { store, clock } = deps;
   const maxEntries = deps.maxEntries ?? DEFAULT_MAX_ENTRIES;
   /** `null`: the bucket does not exist. */
@@ -106,12 +123,10 @@ export function createBucketAccessService(deps: {
   }
 
   return {
-    /** The bucket's policy and public access block, or undefined when the bucket does not exist. */
     async bucketAccess(bucket: string): Promise<BucketAccess | undefined> {
       return (await load(bucket))?.access;
     },
 
-    /** The policy's text as it was put, or undefined when none is set; NoSuchBucket when there is no bucket. */
     async getPolicy(bucket: string): Promise<{ text: string; policy: Policy } | undefined> {
       const { policyText, access } = await existing(bucket);
       return policyText !== undefined && access.policy
@@ -123,16 +138,11 @@ export function createBucketAccessService(deps: {
       return (await existing(bucket)).access.publicAccessBlock;
     },
 
-    /** Stores a policy already validated (see parseBucketPolicy). */
     putPolicy: (bucket: string, text: string) => update(bucket, { policy: text }),
     deletePolicy: (bucket: string) => update(bucket, { policy: null }),
     putPublicAccessBlock: (bucket: string, block: PublicAccessBlock) =>
       update(bucket, { public_access_block: JSON.stringify(block) }),
     deletePublicAccessBlock: (bucket: string) => update(bucket, { public_access_block: null }),
-
-    /** Drops what the cache holds for a bucket that was just created or deleted. */
     forget,
   };
 }
-
-export type BucketAccessService = ReturnType<typeof createBucketAccessService>;

@@ -9,10 +9,6 @@ export { createMultipartStore } from './multipart-store.js';
 export { bucketPolicies } from './resource-policies.js';
 export { createS3Api } from './s3-api.js';
 export { storageMigrations } from './storage-migrations.js';
-export {
-  createStorageService,
-  type PutObjectInput,
-  type StorageService,
-  type StoredObject,
-} from './storage-service.js';
+export { createStorageService } from './storage-service.js';
 export { createStorageStore, type ObjectSummary, type StorageStore } from './storage-store.js';
+export type { PutObjectInput, StorageService, StoredObject } from './storage-types.js';

@@ -4,7 +4,7 @@ import { type ChecksumType, createChecksum } from '../lib/checksums.js';
 import type { Clock } from '../lib/clock.js';
 import { blobId } from '../lib/ids.js';
 import type { BlobStore } from './blob-store.js';
-import { type BlobDigests, writeVerifiedBlob } from './blob-writer.js';
+import { writeVerifiedBlob } from './blob-writer.js';
 import { assertObjectKey, checkMetadataSize } from './bucket-names.js';
 import {
   type CompleteChecksum,
@@ -21,6 +21,14 @@ import {
 } from './multipart-checksums.js';
 import { type MultipartStore, type PartRow, type UploadRow, UploadVanished } from './multipart-store.js';
 import type { ObjectRow } from './storage-store.js';
+import type {
+  CompletedUpload,
+  MultipartService,
+  PartsPage,
+  UploadedPart,
+  UploadPartInput,
+  UploadsPage,
+} from './storage-types.js';
 
 /** What CreateMultipartUpload fixes about the object to be. */
 export interface UploadSettings {
@@ -72,7 +80,7 @@ export function createMultipartService(deps: {
   requireBucket(name: string): Promise<unknown>;
   commitObject(row: ObjectRow): Promise<unknown>;
   discardBlob(id: string | undefined): Promise<void>;
-}) {
+}): MultipartService {
   const { store, blobs, clock } = deps;
 
   async function requireUpload(uploadId: string, bucket: string, key: string): Promise<UploadRow> {
@@ -176,14 +184,7 @@ export function createMultipartService(deps: {
       return uploadId;
     },
 
-    async uploadPart(input: {
-      uploadId: string;
-      bucket: string;
-      key: string;
-      partNumber: number;
-      body: AsyncIterable<Uint8Array>;
-      digests: BlobDigests;
-    }): Promise<{ etag: string; checksum?: { algorithm: string; value: string } }> {
+    async uploadPart(input: UploadPartInput): Promise<UploadedPart> {
       checkPartNumber(input.partNumber);
       const upload = await requireUpload(input.uploadId, input.bucket, input.key);
       const digests = partDigests(uploadChecksumOf(upload), input.digests);
@@ -210,18 +211,13 @@ export function createMultipartService(deps: {
       return { etag, ...(blob.checksum && input.digests.checksum ? { checksum: blob.checksum } : {}) };
     },
 
-    /**
-     * Joins the listed parts into the object: checked as S3 checks them (ascending, uploaded, ETags and
-     * checksums matching, every part but the last at least 5 MiB), copied into one new blob with the object's
-     * checksum, then committed like any PUT.
-     */
     async complete(
       uploadId: string,
       bucket: string,
       key: string,
       listed: ListedPart[],
       sent: CompleteChecksum = {},
-    ): Promise<{ etag: string; checksum?: ObjectChecksum }> {
+    ): Promise<CompletedUpload> {
       const upload = await requireUpload(uploadId, bucket, key);
       if (listed.length === 0)
         throw badRequest(
@@ -258,7 +254,13 @@ export function createMultipartService(deps: {
       for (const id of (await store.deleteUpload(uploadId)) ?? []) await deps.discardBlob(id);
     },
 
-    async listParts(uploadId: string, bucket: string, key: string, after: number, max: number) {
+    async listParts(
+      uploadId: string,
+      bucket: string,
+      key: string,
+      after: number,
+      max: number,
+    ): Promise<PartsPage> {
       const upload = await requireUpload(uploadId, bucket, key);
       const parts = await store.listParts(uploadId, after, max + 1);
       return { upload, parts: parts.slice(0, max), truncated: parts.length > max };
@@ -270,7 +272,7 @@ export function createMultipartService(deps: {
       keyMarker: string,
       uploadIdMarker: string,
       max: number,
-    ) {
+    ): Promise<UploadsPage> {
       await deps.requireBucket(bucket);
       const rows = await store.listUploads(bucket, prefix, keyMarker, uploadIdMarker, max + 1);
       const uploads = rows.filter((r) => r.key.startsWith(prefix));
@@ -278,5 +280,3 @@ export function createMultipartService(deps: {
     },
   };
 }
-
-export type MultipartService = ReturnType<typeof createMultipartService>;

@@ -5,9 +5,32 @@ import type { MultipartPartTable, MultipartUploadTable } from '../db/schema.js';
 export type UploadRow = MultipartUploadTable;
 export type PartRow = MultipartPartTable;
 
-export function createMultipartStore(db: Kysely<Database>) {
+/** Persistence of multipart uploads in progress and their parts. */
+export interface MultipartStore {
+  insertUpload(row: UploadRow): Promise<void>;
+  findUpload(uploadId: string): Promise<UploadRow | undefined>;
+  /** The bucket's uploads in (key, upload id) order, from `prefix`, after the given key and upload id. */
+  listUploads(
+    bucket: string,
+    prefix: string,
+    afterKey: string,
+    afterUpload: string,
+    limit: number,
+  ): Promise<UploadRow[]>;
+  /** Records a part, returning the blob of the part it replaced (the same part number uploaded again). */
+  putPart(row: PartRow): Promise<string | undefined>;
+  /** The upload's parts numbered above `after`, in order, at most `limit`. */
+  listParts(uploadId: string, after: number, limit: number): Promise<PartRow[]>;
+  allParts(uploadId: string): Promise<PartRow[]>;
+  /** Forgets an upload and its parts; answers the blobs they held (undefined when there was no such upload). */
+  deleteUpload(uploadId: string): Promise<string[] | undefined>;
+}
+
+export function createMultipartStore(db: Kysely<Database>): MultipartStore {
   return {
-    insertUpload: (row: UploadRow) => db.insertInto('multipart_uploads').values(row).execute(),
+    async insertUpload(row: UploadRow): Promise<void> {
+      await db.insertInto('multipart_uploads').values(row).execute();
+    },
     findUpload: (uploadId: string) =>
       db.selectFrom('multipart_uploads').selectAll().where('upload_id', '=', uploadId).executeTakeFirst(),
     listUploads: (bucket: string, prefix: string, afterKey: string, afterUpload: string, limit: number) =>
@@ -27,7 +50,6 @@ export function createMultipartStore(db: Kysely<Database>) {
         .limit(limit)
         .execute(),
 
-    /** Records a part, returning the blob of the part it replaced (the same part number uploaded again). */
     async putPart(row: PartRow): Promise<string | undefined> {
       return db.transaction().execute(async (trx) => {
         const upload = await trx
@@ -63,7 +85,6 @@ export function createMultipartStore(db: Kysely<Database>) {
         .orderBy('part_number')
         .execute(),
 
-    /** Forgets an upload and its parts; answers the blobs they held, for the caller to delete. */
     async deleteUpload(uploadId: string): Promise<string[] | undefined> {
       return db.transaction().execute(async (trx) => {
         const parts = await trx
@@ -80,8 +101,6 @@ export function createMultipartStore(db: Kysely<Database>) {
     },
   };
 }
-
-export type MultipartStore = ReturnType<typeof createMultipartStore>;
 
 /** The upload was completed or aborted while a part was being written. */
 export class UploadVanished extends Error {

@@ -1,7 +1,7 @@
 import type { Policy } from '../iam/policy/index.js';
 import type { Principal } from '../lib/operation.js';
 import { isPublicPolicy } from './bucket-policy.js';
-import type { StorageService } from './storage-service.js';
+import type { StorageService } from './storage-types.js';
 
 const S3_ARN = /^arn:aws:s3:::([^/]+)(?:\/.*)?$/s;
 

@@ -1,7 +1,7 @@
 import { type ApiRequest, decodePathSegment, queryValue } from '../lib/http.js';
 import { type ConditionValues, registerOperations, type ServiceEndpoint } from '../lib/operation.js';
-import { createS3BucketAccessApi } from './s3-bucket-access-api.js';
-import { createS3BucketApi } from './s3-bucket-api.js';
+import { createS3BucketAccessApi, type S3BucketAccessApi } from './s3-bucket-access-api.js';
+import { createS3BucketApi, type S3BucketApi } from './s3-bucket-api.js';
 import {
   bucketCannedAcl,
   bucketGrant,
@@ -12,8 +12,8 @@ import {
   sseNotForOperation,
 } from './s3-input-rules.js';
 import { DIGESTS, each, LISTING, NEW_OBJECT, OWNER, PAYER, READ_OBJECT, SSE, SSE_C } from './s3-inputs.js';
-import { createS3MultipartApi } from './s3-multipart-api.js';
-import { createS3ObjectApi } from './s3-object-api.js';
+import { createS3MultipartApi, type S3MultipartApi } from './s3-multipart-api.js';
+import { createS3ObjectApi, type S3ObjectApi } from './s3-object-api.js';
 import {
   defineS3Operation,
   resolveS3Operation,
@@ -21,7 +21,7 @@ import {
   type S3Operation,
   type S3OperationDefinition,
 } from './s3-operations.js';
-import type { StorageService } from './storage-service.js';
+import type { StorageService } from './storage-types.js';
 
 /** Splits `/bucket/key…` (path style) or uses the Host's first label (virtual-hosted style). */
 export function addressOf(
@@ -55,7 +55,7 @@ function operations(storage: StorageService): S3Operation[] {
 }
 
 /** Bucket policies and Block Public Access. */
-function accessDefinitions(access: ReturnType<typeof createS3BucketAccessApi>) {
+function accessDefinitions(access: S3BucketAccessApi) {
   return [
     defineS3({
       name: 'PutBucketPolicy',
@@ -136,11 +136,7 @@ function accessDefinitions(access: ReturnType<typeof createS3BucketAccessApi>) {
   ];
 }
 
-function definitions(
-  objects: ReturnType<typeof createS3ObjectApi>,
-  buckets: ReturnType<typeof createS3BucketApi>,
-  multipart: ReturnType<typeof createS3MultipartApi>,
-) {
+function definitions(objects: S3ObjectApi, buckets: S3BucketApi, multipart: S3MultipartApi) {
   return [
     defineS3({
       name: 'ListBuckets',

@@ -11,7 +11,7 @@ import {
 import { s3Arn } from './s3-arn.js';
 import { verifyDocumentDigests } from './s3-digests.js';
 import { asRecord, malformedXml, readXmlBody, xmlResponse } from './s3-wire.js';
-import type { StorageService } from './storage-service.js';
+import type { StorageService } from './storage-types.js';
 
 function noSuchBucketPolicy(bucket: string): AppError {
   return notFound('NoSuchBucketPolicy', 'The bucket policy does not exist', { BucketName: bucket });
@@ -76,8 +76,19 @@ function blockedPublicPolicy(req: OperationRequest, bucket: string): AppError {
   );
 }
 
+/** Handlers of the bucket policy and Block Public Access operations. */
+export interface S3BucketAccessApi {
+  putBucketPolicy(req: OperationRequest, bucket: string): Promise<ApiResponse>;
+  getBucketPolicy(bucket: string): Promise<ApiResponse>;
+  deleteBucketPolicy(bucket: string): Promise<ApiResponse>;
+  getBucketPolicyStatus(bucket: string): Promise<ApiResponse>;
+  putPublicAccessBlock(req: OperationRequest, bucket: string): Promise<ApiResponse>;
+  getPublicAccessBlock(bucket: string): Promise<ApiResponse>;
+  deletePublicAccessBlock(bucket: string): Promise<ApiResponse>;
+}
+
 /** Bucket policies and Block Public Access over S3's REST API; the inputs each takes are declared in s3-api.ts. */
-export function createS3BucketAccessApi(storage: StorageService) {
+export function createS3BucketAccessApi(storage: StorageService): S3BucketAccessApi {
   const { access } = storage;
   return {
     async putBucketPolicy(req: OperationRequest, bucket: string): Promise<ApiResponse> {

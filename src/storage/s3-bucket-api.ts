@@ -12,7 +12,7 @@ import {
   S3_NAMESPACE,
   xmlResponse,
 } from './s3-wire.js';
-import type { StorageService } from './storage-service.js';
+import type { StorageService } from './storage-types.js';
 
 function listBucketsToken(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
@@ -44,8 +44,21 @@ function deletionOf(item: unknown): { key: string; refusal?: { Code: string; Mes
   return { key };
 }
 
+/** Handlers of the bucket-level S3 operations. */
+export interface S3BucketApi {
+  /** ListBuckets, with its prefix and region filters and its pages (max-buckets, continuation-token). */
+  listBuckets(req: ApiRequest): Promise<ApiResponse>;
+  createBucket(req: ApiRequest, bucket: string): Promise<ApiResponse>;
+  headBucket(bucket: string): Promise<ApiResponse>;
+  deleteBucket(bucket: string): Promise<ApiResponse>;
+  getBucketLocation(bucket: string): Promise<ApiResponse>;
+  listObjects(req: ApiRequest, bucket: string): Promise<ApiResponse>;
+  listObjectsV2(req: ApiRequest, bucket: string): Promise<ApiResponse>;
+  deleteObjects(req: OperationRequest, bucket: string): Promise<ApiResponse>;
+}
+
 /** Bucket-level S3 operations; the inputs each takes are declared in s3-api.ts. */
-export function createS3BucketApi(storage: StorageService) {
+export function createS3BucketApi(storage: StorageService): S3BucketApi {
   async function listObjects(req: ApiRequest, bucket: string, v2: boolean): Promise<ApiResponse> {
     const encode = listingEncoder(req);
     const prefix = queryValue(req.query, 'prefix') ?? '';
@@ -111,7 +124,6 @@ export function createS3BucketApi(storage: StorageService) {
   }
 
   return {
-    /** ListBuckets, with its prefix and region filters and its pages (max-buckets, continuation-token). */
     async listBuckets(req: ApiRequest): Promise<ApiResponse> {
       const prefix = queryValue(req.query, 'prefix') ?? '';
       const region = queryValue(req.query, 'bucket-region');

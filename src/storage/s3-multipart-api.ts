@@ -27,7 +27,7 @@ import {
   readXmlBody,
   xmlResponse,
 } from './s3-wire.js';
-import type { StorageService } from './storage-service.js';
+import type { StorageService } from './storage-types.js';
 
 /** S3's checksum algorithms that Seawall does not compute: asked for, they are refused as not implemented. */
 const UNCOMPUTED_ALGORITHMS = new Set(['MD5', 'SHA512', 'XXHASH64', 'XXHASH3', 'XXHASH128']);
@@ -122,8 +122,18 @@ function integerParameter(req: ApiRequest, name: string, fallback: number): numb
   return Number(value);
 }
 
+/** Handlers of the multipart upload operations. */
+export interface S3MultipartApi {
+  create(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse>;
+  uploadPart(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse>;
+  complete(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse>;
+  abort(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse>;
+  listParts(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse>;
+  listUploads(req: ApiRequest, bucket: string): Promise<ApiResponse>;
+}
+
 /** S3 multipart uploads: create, upload parts, complete, abort, list parts and uploads. */
-export function createS3MultipartApi(storage: StorageService) {
+export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
   const multipart = storage.multipart;
   return {
     async create(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse> {

@@ -4,7 +4,7 @@ import { type ChecksumAlgorithm, checksumHeader } from '../lib/checksums.js';
 import { type ApiRequest, type ApiResponse, queryValue } from '../lib/http.js';
 import { uploadDigests } from './s3-digests.js';
 import { httpDate, parseRange } from './s3-wire.js';
-import type { StorageService, StoredObject } from './storage-service.js';
+import type { StorageService, StoredObject } from './storage-types.js';
 
 /**
  * Objects up to this size are read whole and sent in one write: Node sends a 64 KiB buffer about twice as fast
@@ -133,8 +133,16 @@ function notModified(object: StoredObject): ApiResponse {
   return { status: 304, headers: { etag: object.etag, 'last-modified': httpDate(object.lastModified) } };
 }
 
+/** Handlers of the object operations. */
+export interface S3ObjectApi {
+  putObject(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse>;
+  headObject(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse>;
+  getObject(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse>;
+  deleteObject(bucket: string, key: string): Promise<ApiResponse>;
+}
+
 /** PutObject, GetObject, HeadObject and DeleteObject; the inputs they take are declared in s3-api.ts. */
-export function createS3ObjectApi(storage: StorageService) {
+export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
   return {
     async putObject(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse> {
       const { contentMd5, checksum } = uploadDigests(req);

@@ -5,7 +5,7 @@ import { jsonOperation } from '../lib/aws-json.js';
 import type { ApiRequest } from '../lib/http.js';
 import { checkS3Inputs, defineS3Operation, resolveS3Operation } from './s3-operations.js';
 import { S3_QUERY_PARAMETERS, S3_REQUEST_HEADERS, S3_SUBRESOURCES } from './s3-vocabulary.js';
-import type { StorageService } from './storage-service.js';
+import type { StorageService } from './storage-types.js';
 
 function request(
   method: string,

@@ -10,7 +10,7 @@ import {
   type S3QueryName,
 } from './s3-vocabulary.js';
 import { methodNotAllowed, notImplementedHeader, notImplementedParameter } from './s3-wire.js';
-import type { StorageService } from './storage-service.js';
+import type { StorageService } from './storage-types.js';
 
 /** The S3 operations Seawall answers, by AWS's names. */
 export type S3OperationName =

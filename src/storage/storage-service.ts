@@ -1,6 +1,4 @@
-import type { Readable } from 'node:stream';
 import { AppError, conflict, notFound } from '../errors.js';
-import type { ChecksumAlgorithm, ChecksumType } from '../lib/checksums.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { BlobStore, EngineFiles } from './blob-store.js';
@@ -17,37 +15,15 @@ import {
   type ObjectSummary,
   type StorageStore,
 } from './storage-store.js';
-
-/** What a caller declares about an object it writes. */
-export interface PutObjectInput {
-  bucket: string;
-  key: string;
-  body: AsyncIterable<Uint8Array>;
-  contentType?: string;
-  /** Base64 MD5 from Content-MD5, checked against the bytes. */
-  contentMd5?: string;
-  /** The checksum to compute and store; with `expected`, the value it must have. */
-  checksum?: { algorithm: ChecksumAlgorithm; expected?: () => string | undefined };
-  userMetadata: Record<string, string>;
-  headers: Record<string, string>;
-  /** `*`: write only if no object has the key. */
-  ifNoneMatch?: string;
-  /** Write only if the current object has this ETag (S3's conditional overwrite). */
-  ifMatch?: string;
-}
-
-export interface StoredObject {
-  bucket: string;
-  key: string;
-  size: number;
-  etag: string;
-  contentType: string;
-  lastModified: Date;
-  userMetadata: Record<string, string>;
-  headers: Record<string, string>;
-  checksum?: { algorithm: string; value: string; type: ChecksumType };
-  blobId: string;
-}
+import type {
+  BucketInput,
+  ByteRange,
+  EngineFileEntry,
+  OpenedObject,
+  PutObjectInput,
+  StorageService,
+  StoredObject,
+} from './storage-types.js';
 
 function toStored(row: ObjectRow): StoredObject {
   const metadata = JSON.parse(row.metadata) as {
@@ -110,7 +86,7 @@ export function createStorageService(deps: {
   blobs: BlobStore;
   clock: Clock;
   logger: Logger;
-}) {
+}): StorageService {
   const { store, blobs, clock, logger } = deps;
 
   async function requireBucket(name: string): Promise<BucketRow> {
@@ -165,12 +141,10 @@ export function createStorageService(deps: {
 
   return {
     multipart,
-    /** Bucket policies and public access blocks. */
     access,
-    /** A bucket's policy and public access block, from memory once warm; undefined when there is no bucket. */
     bucketAccess: access.bucketAccess,
 
-    async createBucket(input: { name: string; accountId: string; region: string }): Promise<void> {
+    async createBucket(input: BucketInput): Promise<void> {
       assertBucketName(input.name);
       const created = await store.insertBucket({
         name: input.name,
@@ -195,8 +169,7 @@ export function createStorageService(deps: {
       });
     },
 
-    /** Creates the bucket unless it exists already (for buckets Seawall itself writes into). */
-    async ensureBucket(input: { name: string; accountId: string; region: string }): Promise<void> {
+    async ensureBucket(input: BucketInput): Promise<void> {
       assertBucketName(input.name);
       if (
         await store.insertBucket({
@@ -260,15 +233,11 @@ export function createStorageService(deps: {
 
     headObject,
 
-    /**
-     * Opens an object's bytes. The blob is opened before returning, so a concurrent overwrite (which deletes the
-     * old blob after its commit) cannot cut the read short; if it wins the race, the lookup is retried.
-     */
     async openObject(
       bucket: string,
       key: string,
-      range?: (object: StoredObject) => { start: number; end: number } | undefined,
-    ): Promise<{ object: StoredObject; range?: { start: number; end: number }; body: Readable }> {
+      range?: (object: StoredObject) => ByteRange | undefined,
+    ): Promise<OpenedObject> {
       for (let attempt = 0; ; attempt++) {
         const object = await headObject(bucket, key);
         const selected = range?.(object);
@@ -297,7 +266,6 @@ export function createStorageService(deps: {
       return listPage(store, bucket, request);
     },
 
-    /** Every object under a prefix, in key order, a page at a time underneath. */
     async *listAll(bucket: string, prefix: string): AsyncGenerator<ObjectSummary> {
       await requireBucket(bucket);
       let continuationToken: string | undefined;
@@ -313,13 +281,7 @@ export function createStorageService(deps: {
       } while (continuationToken);
     },
 
-    /**
-     * Makes objects readable as local files for DuckDB, under names the caller chose (see BlobStore). The
-     * caller must release them when the engine is done.
-     */
-    async filesForEngine(
-      entries: readonly { bucket: string; key: string; name: string }[],
-    ): Promise<EngineFiles> {
+    async filesForEngine(entries: readonly EngineFileEntry[]): Promise<EngineFiles> {
       const resolved: { id: string; name: string }[] = [];
       for (const entry of entries) {
         const object = await headObject(entry.bucket, entry.key);
@@ -328,10 +290,8 @@ export function createStorageService(deps: {
       return blobs.linkForEngine(resolved);
     },
 
-    /** A message (an engine's error) with the paths of engine files replaced: they are Seawall's, not the user's. */
     redactEnginePaths: (message: string) => blobs.redactEnginePaths(message),
 
-    /** Removes blobs no object refers to: leftovers of writes or deletes a crash interrupted. */
     async sweepOrphanBlobs(): Promise<number> {
       let removed = 0;
       let batch: string[] = [];
@@ -354,5 +314,3 @@ export function createStorageService(deps: {
     },
   };
 }
-
-export type StorageService = ReturnType<typeof createStorageService>;

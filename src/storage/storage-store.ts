@@ -17,7 +17,41 @@ export interface KeyBound {
   inclusive: boolean;
 }
 
-export function createStorageStore(db: Kysely<Database>) {
+/** Persistence of buckets, their access settings and objects. */
+export interface StorageStore {
+  /** False when a bucket of its name exists. */
+  insertBucket(row: BucketRow): Promise<boolean>;
+  findBucket(name: string): Promise<BucketRow | undefined>;
+  listBuckets(accountId: string): Promise<BucketRow[]>;
+  /** Deletes the bucket if it holds no objects; answers whether it was empty. */
+  deleteEmptyBucket(name: string): Promise<'deleted' | 'not-empty' | 'missing'>;
+  /** The bucket's access settings (nulls when none were set), or undefined when the bucket does not exist. */
+  findBucketAccess(bucket: string): Promise<BucketAccessRow | undefined>;
+  /**
+   * Sets the given access settings of an existing bucket (null clears one), leaving the others as they are;
+   * answers false when the bucket does not exist.
+   */
+  updateBucketAccess(bucket: string, change: Partial<BucketAccessRow>, updatedAt: number): Promise<boolean>;
+  findObject(bucket: string, key: string): Promise<ObjectRow | undefined>;
+  /**
+   * Makes `row` the object at its key, in one transaction, and returns the blob it replaced (to delete after
+   * the commit). `guard` runs inside the transaction with the current row and may throw to abort.
+   */
+  putObject(row: ObjectRow, guard?: (current: ObjectRow | undefined) => void): Promise<string | undefined>;
+  /** Removes the object row and returns its blob id, or undefined when there was none. */
+  deleteObject(bucket: string, key: string): Promise<string | undefined>;
+  /** Object summaries in key order, from `from`, below `below` when given, at most `limit`. */
+  listObjects(
+    bucket: string,
+    from: KeyBound,
+    below: string | undefined,
+    limit: number,
+  ): Promise<ObjectSummary[]>;
+  /** Which of these blob ids an object or an uploaded part refers to. */
+  referencedBlobIds(ids: string[]): Promise<Set<string>>;
+}
+
+export function createStorageStore(db: Kysely<Database>): StorageStore {
   return {
     async insertBucket(row: BucketRow): Promise<boolean> {
       const result = await db
@@ -41,7 +75,6 @@ export function createStorageStore(db: Kysely<Database>) {
         .execute();
     },
 
-    /** Deletes the bucket if it holds no objects; answers whether it was empty. */
     async deleteEmptyBucket(name: string): Promise<'deleted' | 'not-empty' | 'missing'> {
       return db.transaction().execute(async (trx) => {
         const any = await trx
@@ -65,7 +98,6 @@ export function createStorageStore(db: Kysely<Database>) {
       });
     },
 
-    /** The bucket's access settings (nulls when none were set), or undefined when the bucket does not exist. */
     async findBucketAccess(bucket: string): Promise<BucketAccessRow | undefined> {
       const row = await db
         .selectFrom('buckets')
@@ -76,10 +108,6 @@ export function createStorageStore(db: Kysely<Database>) {
       return row && { policy: row.policy ?? null, public_access_block: row.public_access_block ?? null };
     },
 
-    /**
-     * Sets the given access settings of an existing bucket (null clears one), leaving the others as they are;
-     * answers false when the bucket does not exist.
-     */
     async updateBucketAccess(
       bucket: string,
       change: Partial<BucketAccessRow>,
@@ -110,10 +138,6 @@ export function createStorageStore(db: Kysely<Database>) {
         .executeTakeFirst();
     },
 
-    /**
-     * Makes `row` the object at its key, in one transaction, and returns the blob it replaced (to delete after
-     * the commit). `guard` runs inside the transaction with the current row and may throw to abort.
-     */
     async putObject(
       row: ObjectRow,
       guard?: (current: ObjectRow | undefined) => void,
@@ -144,7 +168,6 @@ export function createStorageStore(db: Kysely<Database>) {
       });
     },
 
-    /** Removes the object row and returns its blob id, or undefined when there was none. */
     async deleteObject(bucket: string, key: string): Promise<string | undefined> {
       const row = await db
         .deleteFrom('objects')
@@ -155,7 +178,6 @@ export function createStorageStore(db: Kysely<Database>) {
       return row?.blob_id;
     },
 
-    /** Object summaries in key order, from `from`, below `below` when given, at most `limit`. */
     async listObjects(
       bucket: string,
       from: KeyBound,
@@ -171,7 +193,6 @@ export function createStorageStore(db: Kysely<Database>) {
       return query.orderBy('key').limit(limit).execute();
     },
 
-    /** Which of these blob ids an object or an uploaded part refers to. */
     async referencedBlobIds(ids: string[]): Promise<Set<string>> {
       if (ids.length === 0) return new Set();
       const objects = await db.selectFrom('objects').select('blob_id').where('blob_id', 'in', ids).execute();
@@ -184,8 +205,6 @@ export function createStorageStore(db: Kysely<Database>) {
     },
   };
 }
-
-export type StorageStore = ReturnType<typeof createStorageStore>;
 
 /** The bucket was deleted while an object was being written into it. */
 export class BucketVanished extends Error {

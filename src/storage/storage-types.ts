@@ -1,0 +1,182 @@
+import type { Readable } from 'node:stream';
+import type { ChecksumAlgorithm, ChecksumType } from '../lib/checksums.js';
+import type { EngineFiles } from './blob-store.js';
+import type { BlobDigests } from './blob-writer.js';
+import type { BucketAccess, BucketAccessService } from './bucket-access.js';
+import type { ListPage, ListRequest } from './listing.js';
+import type { CompleteChecksum, ListedPart, UploadChecksum } from './multipart-checksums.js';
+import type { ObjectChecksum, UploadSettings } from './multipart-service.js';
+import type { PartRow, UploadRow } from './multipart-store.js';
+import type { BucketRow, ObjectSummary } from './storage-store.js';
+
+/** What a caller declares about an object it writes. */
+export interface PutObjectInput {
+  bucket: string;
+  key: string;
+  body: AsyncIterable<Uint8Array>;
+  contentType?: string;
+  /** Base64 MD5 from Content-MD5, checked against the bytes. */
+  contentMd5?: string;
+  /** The checksum to compute and store; with `expected`, the value it must have. */
+  checksum?: { algorithm: ChecksumAlgorithm; expected?: () => string | undefined };
+  userMetadata: Record<string, string>;
+  headers: Record<string, string>;
+  /** `*`: write only if no object has the key. */
+  ifNoneMatch?: string;
+  /** Write only if the current object has this ETag (S3's conditional overwrite). */
+  ifMatch?: string;
+}
+
+export interface StoredObject {
+  bucket: string;
+  key: string;
+  size: number;
+  etag: string;
+  contentType: string;
+  lastModified: Date;
+  userMetadata: Record<string, string>;
+  headers: Record<string, string>;
+  checksum?: { algorithm: string; value: string; type: ChecksumType };
+  blobId: string;
+}
+
+/** A bucket to create, and whose it is. */
+export interface BucketInput {
+  name: string;
+  accountId: string;
+  region: string;
+}
+
+/** Inclusive byte offsets into an object. */
+export interface ByteRange {
+  start: number;
+  end: number;
+}
+
+/** An object opened for reading: `body` holds the bytes of `range` when one was chosen, else all of them. */
+export interface OpenedObject {
+  object: StoredObject;
+  range?: ByteRange;
+  body: Readable;
+}
+
+/** An object to show the engine as a local file named `name`. */
+export interface EngineFileEntry {
+  bucket: string;
+  key: string;
+  name: string;
+}
+
+/** S3's buckets and objects over the blob store. */
+export interface StorageService {
+  multipart: MultipartService;
+  /** Bucket policies and public access blocks. */
+  access: BucketAccessService;
+  /** A bucket's policy and public access block, from memory once warm; undefined when there is no bucket. */
+  bucketAccess(bucket: string): Promise<BucketAccess | undefined>;
+  /** CreateBucket: BucketAlreadyOwnedByYou or BucketAlreadyExists when the name is taken. */
+  createBucket(input: BucketInput): Promise<void>;
+  /** Creates the bucket unless it exists already (for buckets Seawall itself writes into). */
+  ensureBucket(input: BucketInput): Promise<void>;
+  /** The bucket; NoSuchBucket when there is none. */
+  headBucket(name: string): Promise<BucketRow>;
+  listBuckets(accountId: string): Promise<BucketRow[]>;
+  /** Deletes an empty bucket; BucketNotEmpty while it holds objects or uploads. */
+  deleteBucket(name: string): Promise<void>;
+  putObject(input: PutObjectInput): Promise<StoredObject>;
+  /** The object's metadata; NoSuchKey (or NoSuchBucket) when there is none. */
+  headObject(bucket: string, key: string): Promise<StoredObject>;
+  /**
+   * Opens an object's bytes, of the range `range` picks once the object is known. The blob is opened before
+   * returning, so a concurrent overwrite (which deletes the old blob after its commit) cannot cut the read
+   * short; if it wins the race, the lookup is retried.
+   */
+  openObject(
+    bucket: string,
+    key: string,
+    range?: (object: StoredObject) => ByteRange | undefined,
+  ): Promise<OpenedObject>;
+  deleteObject(bucket: string, key: string): Promise<void>;
+  listObjects(bucket: string, request: ListRequest): Promise<ListPage>;
+  /** Every object under a prefix, in key order, a page at a time underneath. */
+  listAll(bucket: string, prefix: string): AsyncGenerator<ObjectSummary>;
+  /**
+   * Makes objects readable as local files for DuckDB, under names the caller chose (see BlobStore). The
+   * caller must release them when the engine is done.
+   */
+  filesForEngine(entries: readonly EngineFileEntry[]): Promise<EngineFiles>;
+  /** A message (an engine's error) with the paths of engine files replaced: they are Seawall's, not the user's. */
+  redactEnginePaths(message: string): string;
+  /** Removes blobs no object refers to: leftovers of writes or deletes a crash interrupted; answers how many. */
+  sweepOrphanBlobs(): Promise<number>;
+}
+
+/** UploadPart's request: the part's bytes and the digests they must have. */
+export interface UploadPartInput {
+  uploadId: string;
+  bucket: string;
+  key: string;
+  partNumber: number;
+  body: AsyncIterable<Uint8Array>;
+  digests: BlobDigests;
+}
+
+/** A part's ETag, and its checksum when the client sent one. */
+export interface UploadedPart {
+  etag: string;
+  checksum?: { algorithm: string; value: string };
+}
+
+/** The object a completed upload made. */
+export interface CompletedUpload {
+  etag: string;
+  checksum?: ObjectChecksum;
+}
+
+export interface PartsPage {
+  upload: UploadRow;
+  parts: PartRow[];
+  truncated: boolean;
+}
+
+export interface UploadsPage {
+  uploads: UploadRow[];
+  truncated: boolean;
+}
+
+/** S3's multipart uploads, completed into objects of the storage service. */
+export interface MultipartService {
+  /** CreateMultipartUpload: answers the new upload's id. */
+  createUpload(
+    bucket: string,
+    key: string,
+    settings: UploadSettings,
+    checksum: UploadChecksum | undefined,
+  ): Promise<string>;
+  /** Stores a part, replacing one of the same number; NoSuchUpload when the upload is gone. */
+  uploadPart(input: UploadPartInput): Promise<UploadedPart>;
+  /**
+   * Joins the listed parts into the object: checked as S3 checks them (ascending, uploaded, ETags and
+   * checksums matching, every part but the last at least 5 MiB), copied into one new blob with the object's
+   * checksum, then committed like any PUT.
+   */
+  complete(
+    uploadId: string,
+    bucket: string,
+    key: string,
+    listed: ListedPart[],
+    sent?: CompleteChecksum,
+  ): Promise<CompletedUpload>;
+  /** Forgets the upload and deletes its parts. */
+  abort(uploadId: string, bucket: string, key: string): Promise<void>;
+  /** ListParts: at most `max` parts numbered above `after`. */
+  listParts(uploadId: string, bucket: string, key: string, after: number, max: number): Promise<PartsPage>;
+  /** ListMultipartUploads: at most `max` uploads under `prefix`, after the markers. */
+  listUploads(
+    bucket: string,
+    prefix: string,
+    keyMarker: string,
+    uploadIdMarker: string,
+    max: number,
+  ): Promise<UploadsPage>;
+}

@@ -110,6 +110,7 @@ async function openConsole(origin = t.url): Promise<WatchedPage> {
 }
 
 async function signIn(page: Page, secretAccessKey = t.credentials.secretAccessKey): Promise<void> {
+  await page.getByTestId('sign-in-tab-key').click();
   await page.getByTestId('access-key-id').fill(t.credentials.accessKeyId);
   await page.getByTestId('secret-access-key').fill(secretAccessKey);
   await page.getByTestId('sign-in-button').click();

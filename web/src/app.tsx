@@ -5,12 +5,21 @@ import { clearSession, loadSession, type Session, saveSession } from './session.
 
 export function App() {
   const [session, setSession] = useState<Session | undefined>(loadSession);
+  const [notice, setNotice] = useState<string | undefined>(undefined);
+
+  function signOut(why: string | undefined) {
+    clearSession();
+    setNotice(why);
+    setSession(undefined);
+  }
 
   if (!session) {
     return (
       <SignInPage
+        notice={notice}
         onSignedIn={(signedIn) => {
           saveSession(signedIn);
+          setNotice(undefined);
           setSession(signedIn);
         }}
       />
@@ -19,10 +28,8 @@ export function App() {
   return (
     <Workspace
       session={session}
-      onSignOut={() => {
-        clearSession();
-        setSession(undefined);
-      }}
+      onSignOut={() => signOut(undefined)}
+      onExpired={() => signOut('Your session has expired. Sign in again.')}
     />
   );
 }

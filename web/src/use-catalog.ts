@@ -1,12 +1,13 @@
 import type { GlueClient } from '@aws-sdk/client-glue';
 import { useCallback, useEffect, useState } from 'react';
 import { type CatalogTable, listDatabases, listTables } from './aws/catalog.js';
-import { errorMessage } from './aws/clients.js';
+import { failureOf } from './aws/denial.js';
 
 export type Loadable<T> =
   | { status: 'loading' }
   | { status: 'loaded'; value: T }
-  | { status: 'failed'; message: string };
+  /** `denied`: a policy refused it; the message then says what the signed-in principal may not do. */
+  | { status: 'failed'; message: string; denied: boolean };
 
 export interface Catalog {
   databases: Loadable<string[]>;
@@ -29,7 +30,7 @@ export function useCatalog(glue: GlueClient): Catalog {
     setTables({});
     listDatabases(glue).then(
       (names) => live && setDatabases({ status: 'loaded', value: names }),
-      (error: unknown) => live && setDatabases({ status: 'failed', message: errorMessage(error) }),
+      (error: unknown) => live && setDatabases({ status: 'failed', ...failureOf(error) }),
     );
     return () => {
       live = false;
@@ -44,7 +45,7 @@ export function useCatalog(glue: GlueClient): Catalog {
         (error: unknown) =>
           setTables((current) => ({
             ...current,
-            [database]: { status: 'failed', message: errorMessage(error) },
+            [database]: { status: 'failed', ...failureOf(error) },
           })),
       );
     },

@@ -1,6 +1,7 @@
 import type { AthenaClient } from '@aws-sdk/client-athena';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { errorMessage } from './aws/clients.js';
+import { failureOf } from './aws/denial.js';
 import {
   fetchResults,
   isFinished,
@@ -20,7 +21,7 @@ export type RunState =
   | { phase: 'waiting'; info: QueryExecutionInfo; cancelling: boolean }
   | { phase: 'fetching'; info: QueryExecutionInfo }
   | { phase: 'done'; info: QueryExecutionInfo; result: QueryResult | undefined }
-  | { phase: 'error'; message: string; info: QueryExecutionInfo | undefined };
+  | { phase: 'error'; message: string; denied: boolean; info: QueryExecutionInfo | undefined };
 
 export interface QueryRunner {
   state: RunState;
@@ -76,7 +77,7 @@ export function useQueryRunner(athena: AthenaClient): QueryRunner {
         setState({ phase: 'done', info, result });
       } catch (error) {
         if (signal.aborted) return;
-        setState((s) => ({ phase: 'error', message: errorMessage(error), info: infoOf(s) }));
+        setState((s) => ({ phase: 'error', ...failureOf(error), info: infoOf(s) }));
       }
     },
     [athena],
@@ -102,6 +103,7 @@ export function useQueryRunner(athena: AthenaClient): QueryRunner {
       setState((s) => ({
         phase: 'error',
         message: `The query could not be cancelled: ${errorMessage(error)}`,
+        denied: false,
         info: infoOf(s),
       }));
     });

@@ -16,11 +16,6 @@ export interface CatalogTable {
   description: string | undefined;
 }
 
-/** A cheap signed call that every signed-in analyst may make, to check the keys before keeping them. */
-export async function checkCredentials(glue: GlueClient): Promise<void> {
-  await glue.send(new GetDatabasesCommand({ MaxResults: 1 }));
-}
-
 export async function listDatabases(glue: GlueClient): Promise<string[]> {
   const names: string[] = [];
   let token: string | undefined;

@@ -1,10 +1,12 @@
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { GlueClient } from '@aws-sdk/client-glue';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Session } from '../session.js';
 
 export interface AwsClients {
   glue: GlueClient;
   athena: AthenaClient;
+  sts: STSClient;
 }
 
 /**
@@ -15,14 +17,25 @@ export function createClients(session: Session): AwsClients {
   const config = {
     region: session.region,
     endpoint: window.location.origin,
-    credentials: { accessKeyId: session.accessKeyId, secretAccessKey: session.secretAccessKey },
+    credentials: {
+      accessKeyId: session.accessKeyId,
+      secretAccessKey: session.secretAccessKey,
+      ...(session.sessionToken ? { sessionToken: session.sessionToken } : {}),
+    },
   };
-  return { glue: new GlueClient(config), athena: new AthenaClient(config) };
+  return { glue: new GlueClient(config), athena: new AthenaClient(config), sts: new STSClient(config) };
 }
 
 export function destroyClients(clients: AwsClients): void {
   clients.glue.destroy();
   clients.athena.destroy();
+  clients.sts.destroy();
+}
+
+/** Who the keys sign as; every principal may ask (sts:GetCallerIdentity needs no permission). */
+export async function callerArn(sts: STSClient): Promise<string> {
+  const identity = await sts.send(new GetCallerIdentityCommand({}));
+  return identity.Arn ?? '';
 }
 
 /** AWS's own message for a refused call (e.g. SignatureDoesNotMatch), else whatever the error says. */

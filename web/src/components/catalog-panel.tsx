@@ -2,6 +2,16 @@ import { useState } from 'react';
 import type { CatalogTable } from '../aws/catalog.js';
 import type { Catalog } from '../use-catalog.js';
 
+/** A failure where it happened; a denial says plainly what the signed-in principal may not do. */
+function FailureNote(props: { message: string; denied: boolean; className?: string }) {
+  const classes = ['error', props.denied ? 'denied' : '', props.className ?? ''].filter(Boolean).join(' ');
+  return (
+    <p className={classes} role="alert" data-testid={props.denied ? 'access-denied' : 'catalog-error'}>
+      {props.message}
+    </p>
+  );
+}
+
 function Chevron({ open }: { open: boolean }) {
   return (
     <span className={open ? 'chevron open' : 'chevron'} aria-hidden="true">
@@ -88,7 +98,9 @@ function DatabaseNode(props: { name: string; catalog: Catalog; onPick: (table: C
         {tables?.status === 'loaded' && <span className="count">{tables.value.length}</span>}
       </button>
       {open && tables?.status === 'loading' && <p className="muted nested">Loading tables…</p>}
-      {open && tables?.status === 'failed' && <p className="error nested">{tables.message}</p>}
+      {open && tables?.status === 'failed' && (
+        <FailureNote className="nested" message={tables.message} denied={tables.denied} />
+      )}
       {open && tables?.status === 'loaded' && (
         <ul className="tables">
           {tables.value.map((table) => (
@@ -118,11 +130,7 @@ export function CatalogPanel({
         </button>
       </div>
       {databases.status === 'loading' && <p className="muted">Loading databases…</p>}
-      {databases.status === 'failed' && (
-        <p className="error" role="alert">
-          {databases.message}
-        </p>
-      )}
+      {databases.status === 'failed' && <FailureNote message={databases.message} denied={databases.denied} />}
       {databases.status === 'loaded' && (
         <ul className="tree">
           {databases.value.map((name) => (

@@ -1,3 +1,4 @@
+import { deniedSentence } from '../aws/denial.js';
 import type { QueryExecutionInfo } from '../aws/query.js';
 import { formatBytes, formatDuration } from '../format.js';
 import type { RunState } from '../use-query-runner.js';
@@ -52,8 +53,21 @@ function detail(state: RunState): string[] {
   }
 }
 
+/**
+ * A query refused for permissions, by the API (StartQueryExecution denied) or by Athena when the query ran
+ * (FAILED with "Insufficient permissions…"): what the signed-in principal may not do, said first.
+ */
+function deniedOf(state: RunState): { sentence: string; detail: string | undefined } | undefined {
+  if (state.phase === 'error' && state.denied) return { sentence: state.message, detail: undefined };
+  if (state.phase !== 'done' || state.info.state !== 'FAILED') return undefined;
+  const reason = state.info.reason ?? '';
+  if (!/^Insufficient permissions/i.test(reason)) return undefined;
+  return { sentence: deniedSentence(reason) ?? 'You are not allowed to run this query.', detail: reason };
+}
+
 export function QueryStatus({ state }: { state: RunState }) {
   const word = stateOf(state);
+  const denied = deniedOf(state);
   const busy = state.phase === 'submitting' || state.phase === 'waiting' || state.phase === 'fetching';
   const message =
     state.phase === 'error'
@@ -81,10 +95,22 @@ export function QueryStatus({ state }: { state: RunState }) {
           </span>
         )}
       </div>
-      {message && (
-        <p className="error" role="alert" data-testid="query-error">
-          {message}
-        </p>
+      {denied ? (
+        <div className="denied-banner" role="alert" data-testid="query-denied">
+          <strong>Insufficient permissions</strong>
+          <p data-testid="query-denied-sentence">{denied.sentence}</p>
+          {denied.detail && (
+            <p className="muted" data-testid="query-error">
+              {denied.detail}
+            </p>
+          )}
+        </div>
+      ) : (
+        message && (
+          <p className="error" role="alert" data-testid="query-error">
+            {message}
+          </p>
+        )
       )}
     </div>
   );

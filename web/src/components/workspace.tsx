@@ -1,7 +1,7 @@
-import { useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { type CatalogTable, previewQuery } from '../aws/catalog.js';
-import { createClients } from '../aws/clients.js';
-import type { Session } from '../session.js';
+import { callerArn, createClients } from '../aws/clients.js';
+import { type Session, sessionRemainingMs } from '../session.js';
 import { useCatalog } from '../use-catalog.js';
 import { useQueryRunner } from '../use-query-runner.js';
 import { CatalogPanel } from './catalog-panel.js';
@@ -10,9 +10,45 @@ import { QueryStatus } from './query-status.js';
 import { ResultChart } from './result-chart.js';
 import { ResultTable } from './result-table.js';
 
-export function Workspace({ session, onSignOut }: { session: Session; onSignOut: () => void }) {
+/** Who is signed in: the caller's ARN from sts:GetCallerIdentity, which every principal may call. */
+function useCallerArn(clients: ReturnType<typeof createClients>): string | undefined {
+  const [arn, setArn] = useState<string | undefined>(undefined);
+  useEffect(() => {
+    let live = true;
+    callerArn(clients.sts).then(
+      (found) => live && setArn(found),
+      () => live && setArn(undefined),
+    );
+    return () => {
+      live = false;
+    };
+  }, [clients]);
+  return arn;
+}
+
+/** Signs the tab out when temporary keys expire (timers past ~24 days overflow, so those are not set). */
+function useExpiry(session: Session, onExpired: () => void): void {
+  useEffect(() => {
+    const remaining = sessionRemainingMs(session);
+    if (remaining > 2 ** 31 - 1) return;
+    const timer = setTimeout(onExpired, Math.max(0, remaining));
+    return () => clearTimeout(timer);
+  }, [session, onExpired]);
+}
+
+export function Workspace({
+  session,
+  onSignOut,
+  onExpired,
+}: {
+  session: Session;
+  onSignOut: () => void;
+  onExpired: () => void;
+}) {
   // Clients hold no sockets in the browser (fetch), so they are simply dropped with the session.
   const [clients] = useState(() => createClients(session));
+  const arn = useCallerArn(clients);
+  useExpiry(session, onExpired);
   const catalog = useCatalog(clients.glue);
   const runner = useQueryRunner(clients.athena);
   const [sql, setSql] = useState('');
@@ -39,8 +75,8 @@ export function Workspace({ session, onSignOut }: { session: Session; onSignOut:
           Seawall
         </span>
         <span className="spacer" />
-        <span className="who" data-testid="signed-in-as">
-          {session.accessKeyId} · {session.region}
+        <span className="who" data-testid="signed-in-as" data-arn={arn ?? ''} title={session.accessKeyId}>
+          {arn ?? '…'} · {session.accessKeyId} · {session.region}
         </span>
         <button type="button" onClick={onSignOut} data-testid="sign-out-button">
           Sign out

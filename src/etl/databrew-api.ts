@@ -3,7 +3,7 @@ import { checkMembers, epochSeconds, type JsonInput, readJsonObject } from '../l
 import { type ApiRequest, decodePathSegment, queryValue } from '../lib/http.js';
 import { type Operation, registerOperations, type ServiceEndpoint } from '../lib/operation.js';
 import { checkDataset, checkRecipeJob, pageOf, refuseMember } from './databrew-inputs.js';
-import type { DatabrewService } from './databrew-service.js';
+import type { DatabrewService } from './etl-types.js';
 import type { JobRunRow, RecipeRow } from './etl-store.js';
 import type { DatasetDefinition, RecipeJobDefinition } from './recipe-job.js';
 

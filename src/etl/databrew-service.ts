@@ -3,7 +3,8 @@ import type { JobRuntime, JobStopped } from '../jobs/index.js';
 import type { Clock } from '../lib/clock.js';
 import { uuid } from '../lib/ids.js';
 import type { Logger } from '../lib/logger.js';
-import type { EtlStore, JobRunRow, RecipeRow } from './etl-store.js';
+import type { DatasetRow, EtlStore, JobRow, JobRunRow, RecipeRow } from './etl-store.js';
+import type { DatabrewService } from './etl-types.js';
 import { parseRecipe } from './recipe.js';
 import {
   type DatasetDefinition,
@@ -34,7 +35,7 @@ export function createDatabrewService(deps: {
   job: RecipeJobDeps;
   runtime: JobRuntime;
   concurrency?: number;
-}) {
+}): DatabrewService {
   const { store, clock, logger } = deps;
 
   async function recipeVersion(name: string, version: string | undefined): Promise<RecipeRow> {
@@ -49,7 +50,7 @@ export function createDatabrewService(deps: {
     return row;
   }
 
-  async function job(name: string) {
+  async function job(name: string): Promise<JobRow> {
     const row = await store.findJob(name);
     if (!row) throw notFound(`Job ${name}`);
     return row;
@@ -133,7 +134,6 @@ export function createDatabrewService(deps: {
   });
 
   return {
-    /** Runs left unfinished by a version without the durable queue have no job to finish them. */
     async recover(): Promise<void> {
       await store.failUnqueuedRuns(
         RECIPE_JOB,
@@ -170,7 +170,6 @@ export function createDatabrewService(deps: {
       });
     },
 
-    /** Publishing copies the working version as the next major version: 1.0, 2.0, … */
     async publishRecipe(name: string, description: string | undefined): Promise<void> {
       const current = await store.findRecipe(name, WORKING_VERSION);
       if (!current) throw notFound(`Recipe ${name}`);
@@ -215,7 +214,7 @@ export function createDatabrewService(deps: {
         throw conflict(`Dataset ${name}`);
     },
 
-    async dataset(name: string) {
+    async dataset(name: string): Promise<DatasetRow> {
       const row = await store.findDataset(name);
       if (!row) throw notFound(`Dataset ${name}`);
       return row;
@@ -276,7 +275,6 @@ export function createDatabrewService(deps: {
     run,
     listRuns: (name: string) => store.listRuns(name),
 
-    /** StopJobRun: the run is STOPPING until its work has ended, then STOPPED. */
     async stopJobRun(name: string, runId: string): Promise<void> {
       const current = await run(name, runId);
       if (!(await store.transitionRun(name, runId, ['STARTING', 'RUNNING'], { state: 'STOPPING' }))) {
@@ -294,5 +292,3 @@ export function createDatabrewService(deps: {
     },
   };
 }
-
-export type DatabrewService = ReturnType<typeof createDatabrewService>;

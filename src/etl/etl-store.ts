@@ -7,7 +7,49 @@ export type DatasetRow = DatasetTable;
 export type JobRow = JobTable;
 export type JobRunRow = JobRunTable;
 
-export function createEtlStore(db: Kysely<Database>) {
+/** Persistence of DataBrew's recipes (a row per version), datasets, jobs and job runs. */
+export interface EtlStore {
+  /** False when the recipe already has this version. */
+  insertRecipe(row: RecipeRow): Promise<boolean>;
+  findRecipe(name: string, version: string): Promise<RecipeRow | undefined>;
+  /** Every version of the recipe, oldest first. */
+  recipeVersions(name: string): Promise<RecipeRow[]>;
+  /** The LATEST_WORKING version of every recipe, by name. */
+  listRecipes(): Promise<RecipeRow[]>;
+  /** Changes the recipe's LATEST_WORKING version; false when it has none. */
+  updateRecipe(
+    name: string,
+    changes: Pick<RecipeRow, 'steps' | 'description' | 'update_time'>,
+  ): Promise<boolean>;
+  deleteRecipeVersion(name: string, version: string): Promise<boolean>;
+  /** False when a dataset of its name exists. */
+  insertDataset(row: DatasetRow): Promise<boolean>;
+  findDataset(name: string): Promise<DatasetRow | undefined>;
+  listDatasets(): Promise<DatasetRow[]>;
+  deleteDataset(name: string): Promise<boolean>;
+  /** False when a job of its name exists. */
+  insertJob(row: JobRow): Promise<boolean>;
+  updateJob(name: string, definition: string, now: number): Promise<boolean>;
+  findJob(name: string): Promise<JobRow | undefined>;
+  listJobs(): Promise<JobRow[]>;
+  deleteJob(name: string): Promise<boolean>;
+  insertRun(row: JobRunRow): Promise<void>;
+  findRun(job: string, runId: string): Promise<JobRunRow | undefined>;
+  /** The job's runs, newest first. */
+  listRuns(job: string): Promise<JobRunRow[]>;
+  /** Applies changes only while the run is in one of `from` (so a stop is never overwritten). */
+  transitionRun(
+    job: string,
+    runId: string,
+    from: JobRunRow['state'][],
+    changes: Partial<JobRunRow>,
+  ): Promise<boolean>;
+  findRunById(runId: string): Promise<JobRunRow | undefined>;
+  /** Fails unfinished runs that no queued or running job of `kind` will finish. */
+  failUnqueuedRuns(kind: string, message: string, now: number): Promise<void>;
+}
+
+export function createEtlStore(db: Kysely<Database>): EtlStore {
   return {
     async insertRecipe(row: RecipeRow): Promise<boolean> {
       const result = await db
@@ -94,7 +136,9 @@ export function createEtlStore(db: Kysely<Database>) {
       return Number(result.numDeletedRows) > 0;
     },
 
-    insertRun: (row: JobRunRow) => db.insertInto('databrew_job_runs').values(row).execute(),
+    async insertRun(row: JobRunRow): Promise<void> {
+      await db.insertInto('databrew_job_runs').values(row).execute();
+    },
     findRun: (job: string, runId: string) =>
       db
         .selectFrom('databrew_job_runs')
@@ -126,7 +170,6 @@ export function createEtlStore(db: Kysely<Database>) {
     },
     findRunById: (runId: string) =>
       db.selectFrom('databrew_job_runs').selectAll().where('run_id', '=', runId).executeTakeFirst(),
-    /** Fails unfinished runs that no queued or running job of `kind` will finish. */
     async failUnqueuedRuns(kind: string, message: string, now: number): Promise<void> {
       await db
         .updateTable('databrew_job_runs')
@@ -137,5 +180,3 @@ export function createEtlStore(db: Kysely<Database>) {
     },
   };
 }
-
-export type EtlStore = ReturnType<typeof createEtlStore>;

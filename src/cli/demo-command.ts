@@ -1,5 +1,6 @@
 import { dataDirLayout } from '../data-dir.js';
 import { DEFAULT_SAMPLES_DIR } from '../demo/datasets.js';
+import { ensurePersonas, type PersonaOutcome, personaFiles, personaGuide } from '../demo/persona-setup.js';
 import { loadVancouverDemo } from '../demo/pipeline.js';
 import { createLogger } from '../lib/logger.js';
 import { initDataDir, PROFILE, startSeawall } from '../main.js';
@@ -36,28 +37,34 @@ export const demoCommand: Command = {
     io.out(
       `  credentials: ${layout.credentials} (profile ${PROFILE}), region ${credentials.region}; logs: ${layout.log}`,
     );
+    const target = {
+      endpoint: seawall.url,
+      region: credentials.region,
+      credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
+    };
+    const files = personaFiles(config.dataDir);
+    let personas: PersonaOutcome[] = [];
+    try {
+      personas = await ensurePersonas(target, files);
+    } catch (error) {
+      io.err(`seawall demo: creating the personas failed: ${(error as Error).message.split('\n')[0]}`);
+    }
     io.out('Loading the City of Vancouver datasets (2023 and 2024)…');
     const samplesDir =
       typeof values.source === 'string' ? values.source : (io.env.SEAWALL_SAMPLES_DIR ?? DEFAULT_SAMPLES_DIR);
     try {
       const started = Date.now();
-      await loadVancouverDemo(
-        {
-          endpoint: seawall.url,
-          region: credentials.region,
-          credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey },
-        },
-        {
-          samplesDir,
-          ...(values.offline ? { portalUrl: null } : {}),
-          progress: (line) => io.out(`  ${line}`),
-        },
-      );
+      await loadVancouverDemo(target, {
+        samplesDir,
+        ...(values.offline ? { portalUrl: null } : {}),
+        progress: (line) => io.out(`  ${line}`),
+      });
       io.out(`Ready in ${((Date.now() - started) / 1000).toFixed(1)} s. Try:`);
       io.out(
         `  node bin/seawall.js query "SELECT status, count(*) AS tickets FROM vancouver.parking_tickets GROUP BY status ORDER BY tickets DESC" --data-dir ${config.dataDir}`,
       );
       io.out(`  open ${seawall.url}/_seawall/console/ and sign in with the keys in ${layout.credentials}`);
+      for (const line of personas.length > 0 ? personaGuide(personas, seawall.url, files) : []) io.out(line);
     } catch (error) {
       io.err(
         `seawall demo: loading the datasets failed: ${(error as Error).message.split('\n')[0]}; still serving (see ${layout.log})`,

@@ -33,17 +33,16 @@ import {
 import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { poll } from '../lib/poll.js';
 import { DEMO_DATASETS, DEMO_YEARS, type DemoDataset } from './datasets.js';
+import { ensurePipelineRole } from './persona-setup.js';
 import { ingestFromPortal } from './portal.js';
 import { renameSteps, vancouverRecipe } from './recipes.js';
 import { chooseDatasetSource, type SourceChoice } from './sources.js';
 import { createSyntheticStream, syntheticFileName } from './synthetic.js';
+import { CURATED_BUCKET, CURATED_DATABASE, RAW_BUCKET, RAW_DATABASE } from './zones.js';
 
-export const RAW_BUCKET = 'vancouver-raw';
-export const CURATED_BUCKET = 'vancouver-curated';
-export const RAW_DATABASE = 'vancouver_raw';
-export const CURATED_DATABASE = 'vancouver';
+export { CURATED_BUCKET, CURATED_DATABASE, RAW_BUCKET, RAW_DATABASE } from './zones.js';
+
 const CRAWLER = 'vancouver-raw';
-const ROLE = 'arn:aws:iam::000000000000:role/seawall-demo';
 
 export interface DemoTarget {
   endpoint: string;
@@ -136,12 +135,12 @@ async function loadRaw(c: Clients, dataset: DemoDataset, options: DemoOptions): 
   }
 }
 
-async function crawlRaw(c: Clients): Promise<void> {
+async function crawlRaw(c: Clients, role: string): Promise<void> {
   await c.glue
     .send(
       new CreateCrawlerCommand({
         Name: CRAWLER,
-        Role: ROLE,
+        Role: role,
         DatabaseName: RAW_DATABASE,
         Targets: { S3Targets: [{ Path: `s3://${RAW_BUCKET}/` }] },
       }),
@@ -186,6 +185,7 @@ async function curate(
   c: Clients,
   dataset: DemoDataset,
   years: readonly number[],
+  role: string,
 ): Promise<'ran' | 'up to date'> {
   const { Table } = await c.glue.send(new GetTableCommand({ DatabaseName: RAW_DATABASE, Name: dataset.key }));
   const columns = (Table?.StorageDescriptor?.Columns ?? []).map((col) => col.Name as string);
@@ -215,7 +215,7 @@ async function curate(
     await c.databrew.send(
       new CreateRecipeJobCommand({
         Name: job,
-        RoleArn: ROLE,
+        RoleArn: role,
         DatasetName: `${dataset.key}-raw`,
         RecipeReference: { Name: recipe },
         Outputs: [
@@ -272,13 +272,15 @@ async function rowsByYear(c: Clients, table: string): Promise<Record<string, num
 
 /**
  * The main job, through the public APIs: raw files into the raw zone, a crawler over them, a DataBrew
- * recipe job per dataset writing curated Parquet, and Athena to check the result. Idempotent: what is there
+ * recipe job per dataset writing curated Parquet, and Athena to check the result. The crawler and jobs run
+ * as the `seawall-demo` service role, made first. Idempotent: what is there
  * already is reused, and a job runs again only when its recipe changed.
  */
 export async function loadVancouverDemo(target: DemoTarget, options: DemoOptions): Promise<DemoSummary> {
   const c = clients(target);
   const years = options.years ?? DEMO_YEARS;
   try {
+    const role = await ensurePipelineRole(target);
     for (const bucket of [RAW_BUCKET, CURATED_BUCKET])
       await c.s3.send(new CreateBucketCommand({ Bucket: bucket })).catch(ignore('BucketAlreadyOwnedByYou'));
     const sources = new Map<string, string>();
@@ -288,10 +290,10 @@ export async function loadVancouverDemo(target: DemoTarget, options: DemoOptions
       options.progress(`raw      ${dataset.key.padEnd(22)} ${source}`);
     }
     options.progress('crawl    s3://vancouver-raw/ → vancouver_raw');
-    await crawlRaw(c);
+    await crawlRaw(c, role);
     const summary: DemoSummary = { tables: [] };
     for (const dataset of DEMO_DATASETS) {
-      const outcome = await curate(c, dataset, years);
+      const outcome = await curate(c, dataset, years, role);
       const counts = await rowsByYear(c, dataset.key);
       summary.tables.push({
         table: `${CURATED_DATABASE}.${dataset.key}`,

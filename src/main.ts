@@ -181,11 +181,19 @@ export async function startSeawall(
     const swept = await storage.sweepOrphanBlobs();
     if (swept > 0) logger.info({ swept }, 'removed blobs left by an interrupted write');
 
+    const authorizer = createAuthorizer({
+      identityPolicies: (principal) => iam.authorizationContext(principal),
+      resourcePolicies: (resource, principal) => bucketPolicies(storage, resource, principal),
+    });
     launcher = createEngineLauncher({ logger });
     const runtime = createJobRuntime({ store: createJobStore(db.db), clock, logger });
     const catalogStore = createCatalogStore(db.db);
     const catalog = createCatalogService({ store: catalogStore, clock });
     const crawlers = createCrawlerService({
+      authorizer,
+      roles: iam,
+      accountId: account.accountId,
+      region: account.region,
       store: catalogStore,
       catalog,
       storage,
@@ -194,10 +202,6 @@ export async function startSeawall(
       clock,
       logger,
       ...(options.crawlTimeoutMs !== undefined ? { timeoutMs: options.crawlTimeoutMs } : {}),
-    });
-    const authorizer = createAuthorizer({
-      identityPolicies: (principal) => iam.authorizationContext(principal),
-      resourcePolicies: (resource, principal) => bucketPolicies(storage, resource, principal),
     });
     const athena = createAthenaService({
       authorizer,
@@ -212,6 +216,7 @@ export async function startSeawall(
       limits: { ...defaultAthenaLimits(), ...options.athenaLimits },
     });
     const databrew = createDatabrewService({
+      access: { authorizer, roles: iam, accountId: account.accountId, region: account.region },
       store: createEtlStore(db.db),
       clock,
       logger,

@@ -29,7 +29,7 @@ beforeAll(async () => {
   await glue.send(
     new CreateCrawlerCommand({
       Name: 'raw',
-      Role: 'r',
+      Role: await t.serviceRole(),
       DatabaseName: 'city',
       Targets: { S3Targets: [{ Path: 's3://lake/raw/' }] },
     }),

@@ -54,7 +54,7 @@ beforeAll(async () => {
   await glue.send(
     new CreateCrawlerCommand({
       Name: 'raw',
-      Role: 'r',
+      Role: await t.serviceRole(),
       DatabaseName: 'vancouver_raw',
       Targets: { S3Targets: [{ Path: 's3://lake/raw/' }] },
     }),

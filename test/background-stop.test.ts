@@ -48,7 +48,7 @@ async function createCrawler(name: string, prefix: string) {
   await glue.send(
     new CreateCrawlerCommand({
       Name: name,
-      Role: 'arn:aws:iam::000000000000:role/crawler',
+      Role: await t.serviceRole(),
       DatabaseName: 'stoppable',
       Targets: { S3Targets: [{ Path: `s3://${BUCKET}/${prefix}` }] },
     }),
@@ -155,7 +155,7 @@ describe('stopping background work', () => {
         Name: 'long-job',
         DatasetName: 'rows',
         RecipeReference: { Name: 'sort-rows' },
-        RoleArn: 'arn:aws:iam::000000000000:role/databrew',
+        RoleArn: await t.serviceRole(),
         Outputs: [{ Location: { Bucket: BUCKET, Key: 'out/' }, Format: 'PARQUET' }],
       }),
     );

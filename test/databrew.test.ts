@@ -134,7 +134,7 @@ describe('DataBrew API', () => {
     await databrew.send(
       new CreateRecipeJobCommand({
         Name: 'permits-job',
-        RoleArn: 'arn:aws:iam::000000000000:role/brew',
+        RoleArn: await t.serviceRole(),
         DatasetName: 'permits-raw',
         RecipeReference: { Name: 'permits-clean', RecipeVersion: '1.0' },
         Outputs: [
@@ -214,7 +214,7 @@ describe('DataBrew API', () => {
     await databrew.send(
       new CreateRecipeJobCommand({
         Name: 'wrong-job',
-        RoleArn: 'r',
+        RoleArn: await t.serviceRole(),
         DatasetName: 'permits-raw',
         RecipeReference: { Name: 'wrong-columns', RecipeVersion: 'LATEST_WORKING' },
         Outputs: [{ Location: { Bucket: 'permits', Key: 'wrong/' }, Format: 'PARQUET' }],
@@ -328,9 +328,11 @@ describe('DataBrew refuses what Seawall does not implement', () => {
   });
 
   it('keeps what it accepts (RoleArn, MaxCapacity, tags) and honours list filters and pages', async () => {
+    const role = await t.serviceRole();
     await databrew.send(
       new CreateRecipeJobCommand({
         ...job,
+        RoleArn: role,
         Name: 'kept-job',
         MaxCapacity: 2,
         LogSubscription: 'DISABLE',
@@ -339,7 +341,7 @@ describe('DataBrew refuses what Seawall does not implement', () => {
     );
     const described = await databrew.send(new DescribeJobCommand({ Name: 'kept-job' }));
     expect([described.RoleArn, described.MaxCapacity, described.Tags]).toEqual([
-      job.RoleArn,
+      role,
       2,
       { team: 'permits' },
     ]);

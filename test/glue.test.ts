@@ -280,7 +280,7 @@ describe('crawlers', () => {
     await glue.send(
       new CreateCrawlerCommand({
         Name: 'vancouver-raw',
-        Role: 'arn:aws:iam::000000000000:role/crawler',
+        Role: await t.serviceRole(),
         DatabaseName: 'vancouver_raw',
         Targets: { S3Targets: [{ Path: 's3://raw/vancouver/' }] },
       }),
@@ -327,7 +327,7 @@ describe('crawlers', () => {
     await glue.send(
       new CreateCrawlerCommand({
         Name: 'shapes',
-        Role: 'crawler-role',
+        Role: await t.serviceRole(),
         DatabaseName: 'shapes',
         TablePrefix: 'raw_',
         Targets: { S3Targets: [{ Path: 's3://raw/shapes/' }] },
@@ -428,7 +428,7 @@ describe('crawlers', () => {
     await glue.send(
       new CreateCrawlerCommand({
         Name: 'globs',
-        Role: 'arn:aws:iam::000000000000:role/crawler',
+        Role: await t.serviceRole(),
         DatabaseName: 'globs',
         // As a backtracking RegExp, the first pattern against that key takes longer than anyone waits.
         Targets: {

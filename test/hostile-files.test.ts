@@ -135,7 +135,7 @@ describe('hostile files never take the server down', () => {
     await glue.send(
       new CreateCrawlerCommand({
         Name: 'hostile-crawler',
-        Role: 'arn:aws:iam::000000000000:role/crawler',
+        Role: await t.serviceRole(),
         DatabaseName: 'hostile',
         Targets: { S3Targets: [{ Path: `s3://${BUCKET}/raw/` }] },
       }),
@@ -208,7 +208,7 @@ describe('hostile files never take the server down', () => {
         Name: 'deep-job',
         DatasetName: 'deep-dataset',
         RecipeReference: { Name: 'deep-recipe' },
-        RoleArn: 'arn:aws:iam::000000000000:role/databrew',
+        RoleArn: await t.serviceRole(),
         Outputs: [{ Location: { Bucket: BUCKET, Key: 'curated/deep/' }, Format: 'PARQUET' }],
       }),
     );

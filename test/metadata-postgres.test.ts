@@ -49,7 +49,11 @@ afterAll(async () => {
 
 describe('PostgreSQL metadata backend', () => {
   it('runs the migrations once and leaves them applied', async () => {
-    const first = await openMetadataDb({ postgresUrl: url }, [iamMigrations, queryMigrations, storageMigrations]);
+    const first = await openMetadataDb({ postgresUrl: url }, [
+      iamMigrations,
+      queryMigrations,
+      storageMigrations,
+    ]);
     const tables = await first.db
       .selectFrom('information_schema.tables' as never)
       .select('table_name' as never)
@@ -71,7 +75,11 @@ describe('PostgreSQL metadata backend', () => {
       expect(names).toContain(table);
     }
     await first.close();
-    const second = await openMetadataDb({ postgresUrl: url }, [iamMigrations, queryMigrations, storageMigrations]);
+    const second = await openMetadataDb({ postgresUrl: url }, [
+      iamMigrations,
+      queryMigrations,
+      storageMigrations,
+    ]);
     const applied = await second.db
       .selectFrom('kysely_migration' as never)
       .selectAll()
@@ -120,7 +128,7 @@ describe('PostgreSQL metadata backend', () => {
       await glue.send(
         new CreateCrawlerCommand({
           Name: 'pg',
-          Role: 'r',
+          Role: await t.serviceRole(),
           DatabaseName: 'pg_db',
           Targets: { S3Targets: [{ Path: 's3://pg-bucket/tables/' }] },
         }),

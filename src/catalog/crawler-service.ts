@@ -4,6 +4,7 @@ import type { JobRuntime, JobStopped } from '../jobs/index.js';
 import type { Clock } from '../lib/clock.js';
 import { uuid } from '../lib/ids.js';
 import type { Logger } from '../lib/logger.js';
+import { type Authorizer, actAsRole, type ServiceRoles } from '../lib/operation.js';
 import type { StorageService } from '../storage/index.js';
 import type { CatalogService } from './catalog-service.js';
 import type { CatalogStore, CrawlerRow } from './catalog-store.js';
@@ -79,6 +80,11 @@ export function createCrawlerService(deps: {
   clock: Clock;
   logger: Logger;
   timeoutMs?: number;
+  /** Crawls read and write as a session of their crawler's role, authorized like any caller. */
+  authorizer: Authorizer;
+  roles: ServiceRoles;
+  accountId: string;
+  region: string;
 }) {
   const { store, clock, logger } = deps;
 
@@ -112,8 +118,24 @@ export function createCrawlerService(deps: {
     let fields: Omit<LastCrawl, 'StartTime' | 'LogGroup' | 'LogStream' | 'MessagePrefix'>;
     try {
       const crawler = toView(row);
+      const authorize = await actAsRole(
+        deps,
+        deps.accountId,
+        crawler.definition.Role,
+        'glue.amazonaws.com',
+        'AWS-Crawler',
+        Math.ceil((deps.timeoutMs ?? DEFAULT_CRAWL_TIMEOUT_MS) / 1000) + 60,
+      );
       const outcome = await crawl(
-        { catalog: deps.catalog, storage: deps.storage, launcher: deps.launcher, logger, signal },
+        {
+          catalog: deps.catalog,
+          storage: deps.storage,
+          launcher: deps.launcher,
+          logger,
+          signal,
+          authorize,
+          glueArn: `arn:aws:glue:${deps.region}:${deps.accountId}`,
+        },
         crawler.definition,
         name,
       );

@@ -1,6 +1,7 @@
 import { RE2JS } from 're2js';
 import type { EngineLauncher } from '../engine/index.js';
 import type { Logger } from '../lib/logger.js';
+import type { Authorize } from '../lib/operation.js';
 import type { StorageService } from '../storage/index.js';
 import { type CatalogService, catalogName, partitionKeyOf } from './catalog-service.js';
 import { createSniffer, type Sniffer, UnreadableFile } from './crawler-sniff.js';
@@ -160,6 +161,10 @@ export interface CrawlDeps {
   logger: Logger;
   /** Aborted when the crawl is stopped or runs out of time. */
   signal: AbortSignal;
+  /** Authorizes what the crawl reads and writes, as a session of the crawler's role. */
+  authorize: Authorize;
+  /** `arn:aws:glue:<region>:<account>`, the prefix of the catalog's ARNs. */
+  glueArn: string;
 }
 
 /** Crawls every S3 target of a crawler into its database, creating or versioning tables and partitions. */
@@ -170,7 +175,21 @@ export async function crawl(
 ): Promise<CrawlOutcome> {
   const outcome: CrawlOutcome = { tablesCreated: 0, tablesUpdated: 0, tablesDeleted: 0, skipped: [] };
   const database = catalogName(crawler.DatabaseName ?? 'default');
+  const catalogArns = [`${deps.glueArn}:catalog`, `${deps.glueArn}:database/${database}`];
+  await deps.authorize({ action: 'glue:GetDatabase', resources: catalogArns });
+  if (!(await deps.catalog.getDatabase(database).catch(() => undefined)))
+    await deps.authorize({ action: 'glue:CreateDatabase', resources: catalogArns });
   await deps.catalog.ensureDatabase(database);
+  for (const target of crawler.Targets.S3Targets) {
+    // The crawler's role must be able to list and read what it crawls, as Glue's service role must.
+    const { bucket, prefix } = parseS3Url(target.Path);
+    await deps.authorize({
+      action: 's3:ListBucket',
+      resources: [`arn:aws:s3:::${bucket}`],
+      conditions: { 's3:prefix': prefix },
+    });
+    await deps.authorize({ action: 's3:GetObject', resources: [`arn:aws:s3:::${bucket}/${prefix}`] });
+  }
   const sniffer = createSniffer(deps);
   try {
     for (const target of crawler.Targets.S3Targets) {
@@ -260,19 +279,30 @@ async function crawlTable(
       StoredAsSubDirectories: false,
     },
   };
+  const tableArns = [
+    `${deps.glueArn}:catalog`,
+    `${deps.glueArn}:database/${database}`,
+    `${deps.glueArn}:table/${database}/${found.name}`,
+  ];
+  await deps.authorize({ action: 'glue:GetTable', resources: tableArns });
   const existing = await deps.catalog.getTable(database, found.name).catch(() => undefined);
   let change: 'created' | 'updated' | 'unchanged' = 'unchanged';
   if (!existing) {
+    await deps.authorize({ action: 'glue:CreateTable', resources: tableArns });
     await deps.catalog.createTable(database, input);
     change = 'created';
   } else if (shapeOf(existing.definition) !== shapeOf(input)) {
+    await deps.authorize({ action: 'glue:UpdateTable', resources: tableArns });
     await deps.catalog.updateTable(database, {
       ...input,
       Parameters: { ...existing.definition.Parameters, ...input.Parameters },
     });
     change = 'updated';
   }
-  if (partitionKeys.length > 0) await syncPartitions(deps, database, found, input);
+  if (partitionKeys.length > 0) {
+    await deps.authorize({ action: 'glue:BatchCreatePartition', resources: tableArns });
+    await syncPartitions(deps, database, found, input);
+  }
   deps.logger.info(
     { database, table: found.name, change, format, files: found.files.length },
     'crawled table',

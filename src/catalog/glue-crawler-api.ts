@@ -1,6 +1,6 @@
 import { badRequest } from '../errors.js';
 import { epochSeconds, type JsonInput, jsonOperation as op, requiredString } from '../lib/aws-json.js';
-import type { OperationRequest } from '../lib/operation.js';
+import { type OperationRequest, passRole } from '../lib/operation.js';
 import type { CrawlerService, CrawlerView } from './crawler-service.js';
 import { catalogOp, crawlerInputShape, glueArns, page, parseShape } from './glue-shapes.js';
 
@@ -65,9 +65,12 @@ export function createCrawlerOperations(crawlers: CrawlerService) {
       'CreateCrawler',
       CRAWLER_MEMBERS,
       (a, i) => [a.crawler(i.Name)],
-      async (input) => {
+      async (input, req) => {
         const { CatalogId: _catalog, ...definition } = input;
-        await crawlers.create(parseShape(crawlerInputShape, definition, 'crawler'));
+        const crawler = parseShape(crawlerInputShape, definition, 'crawler');
+        // Handing a role to Glue takes iam:PassRole on it, as in AWS.
+        await passRole(req, crawler.Role, 'glue.amazonaws.com');
+        await crawlers.create(crawler);
         return {};
       },
     ),

@@ -1,10 +1,16 @@
 import { AppError, badRequest } from '../errors.js';
 import { checkMembers, epochSeconds, type JsonInput, readJsonObject } from '../lib/aws-json.js';
 import { type ApiRequest, decodePathSegment, queryValue } from '../lib/http.js';
-import { type Operation, registerOperations, type ServiceEndpoint } from '../lib/operation.js';
+import {
+  type Operation,
+  type OperationRequest,
+  passRole,
+  registerOperations,
+  type ServiceEndpoint,
+} from '../lib/operation.js';
 import { checkDataset, checkRecipeJob, pageOf, refuseMember } from './databrew-inputs.js';
-import type { DatabrewService } from './etl-types.js';
 import type { JobRunRow, RecipeRow } from './etl-store.js';
+import type { DatabrewService } from './etl-types.js';
 import type { DatasetDefinition, RecipeJobDefinition } from './recipe-job.js';
 
 type Query = (name: string) => string | undefined;
@@ -18,7 +24,7 @@ interface Route {
   method: string;
   pattern: RegExp;
   members: readonly string[];
-  handle(params: string[], body: JsonInput<string>, req: ApiRequest, query: Query): Promise<unknown>;
+  handle(params: string[], body: JsonInput<string>, req: OperationRequest, query: Query): Promise<unknown>;
 }
 
 function route<const M extends string>(
@@ -26,7 +32,7 @@ function route<const M extends string>(
   method: string,
   pattern: RegExp,
   members: readonly M[],
-  handle: (params: string[], body: JsonInput<M>, req: ApiRequest, query: Query) => Promise<unknown>,
+  handle: (params: string[], body: JsonInput<M>, req: OperationRequest, query: Query) => Promise<unknown>,
 ): Route {
   return { name, method, pattern, members, handle };
 }
@@ -228,6 +234,7 @@ function jobRoutes(databrew: DatabrewService): Route[] {
         name(body.DatasetName, 'DatasetName');
         name((body.RecipeReference as { Name?: unknown } | undefined)?.Name, 'RecipeReference.Name');
         checkRecipeJob(body, req);
+        await passRole(req, String(body.RoleArn), 'databrew.amazonaws.com');
         for (const output of (body.DataCatalogOutputs ?? []) as {
           DatabaseName?: unknown;
           TableName?: unknown;
@@ -241,6 +248,7 @@ function jobRoutes(databrew: DatabrewService): Route[] {
     ),
     route('UpdateRecipeJob', 'PUT', /^\/recipeJobs\/([^/]+)$/, JOB_SETTINGS, async ([job], body, req) => {
       checkRecipeJob(body, req);
+      if (typeof body.RoleArn === 'string') await passRole(req, body.RoleArn, 'databrew.amazonaws.com');
       const current = await jobDefinition(job as string);
       await databrew.updateRecipeJob({ ...current, ...body, Name: job as string } as RecipeJobDefinition);
       return { Name: job };

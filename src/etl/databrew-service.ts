@@ -3,6 +3,7 @@ import type { JobRuntime, JobStopped } from '../jobs/index.js';
 import type { Clock } from '../lib/clock.js';
 import { uuid } from '../lib/ids.js';
 import type { Logger } from '../lib/logger.js';
+import { type Authorizer, actAsRole, type ServiceRoles } from '../lib/operation.js';
 import type { DatasetRow, EtlStore, JobRow, JobRunRow, RecipeRow } from './etl-store.js';
 import type { DatabrewService } from './etl-types.js';
 import { parseRecipe } from './recipe.js';
@@ -35,6 +36,8 @@ export function createDatabrewService(deps: {
   job: RecipeJobDeps;
   runtime: JobRuntime;
   concurrency?: number;
+  /** Jobs read and write as a session of their RoleArn, authorized like any caller. */
+  access: { authorizer: Authorizer; roles: ServiceRoles; accountId: string; region: string };
 }): DatabrewService {
   const { store, clock, logger } = deps;
 
@@ -96,12 +99,21 @@ export function createDatabrewService(deps: {
         definition.RecipeReference.RecipeVersion,
       );
       const recipe = parseRecipe(JSON.parse(recipeRow.steps));
+      const { accountId, region } = deps.access;
+      const authorize = await actAsRole(
+        deps.access,
+        accountId,
+        definition.RoleArn,
+        'databrew.amazonaws.com',
+        `AWSDataBrew-${jobName}`.replace(/[^\w+=,.@-]/g, '-').slice(0, 64),
+        (definition.Timeout || DEFAULT_TIMEOUT_MINUTES) * 60 + 60,
+      );
       const outcome: RecipeJobOutcome = await runRecipeJob(
         deps.job,
         definition,
         JSON.parse(dataset.definition) as DatasetDefinition,
         recipe,
-        runId,
+        { runId, access: { authorize, glueArn: `arn:aws:glue:${region}:${accountId}` } },
         signal,
       );
       changes = { state: 'SUCCEEDED', outcome: JSON.stringify(outcome) };

@@ -8,6 +8,7 @@ import { quoteIdent, quoteList, quoteLiteral } from '../lib/sql.js';
 import type { StorageService } from '../storage/index.js';
 import { registerOutput } from './job-output.js';
 import type { Recipe } from './recipe.js';
+import { checkRecipeJobAccess, type RecipeJobAccess } from './recipe-access.js';
 import { compileRecipe } from './recipe-compiler.js';
 import { FORMATS, openSource, type Source } from './recipe-source.js';
 
@@ -30,6 +31,8 @@ export interface JobOutput {
 
 export interface RecipeJobDefinition {
   Name: string;
+  /** The role the job reads and writes as. */
+  RoleArn: string;
   /** Minutes the job may run before it is stopped with state TIMEOUT (DataBrew's default is 2,880). */
   Timeout?: number;
   DatasetName: string;
@@ -219,10 +222,15 @@ export async function runRecipeJob(
   job: RecipeJobDefinition,
   dataset: DatasetDefinition,
   recipe: Recipe,
-  runId: string,
+  run: { runId: string; access: RecipeJobAccess },
   signal: AbortSignal,
 ): Promise<RecipeJobOutcome> {
+  const { runId } = run;
   const target = resolveOutput(job);
+  await checkRecipeJobAccess(run.access, deps.catalog, job, dataset, {
+    location: target.location,
+    overwrite: target.output.Overwrite ?? false,
+  });
   const started = performance.now();
   const scratch = await deps.storage.filesForEngine([]);
   const outDir = join(scratch.dir, 'out');

@@ -192,6 +192,57 @@ export function createSessions(
       };
     },
 
+    /**
+     * A session of a role for work a service does on its behalf (a crawl, a recipe job): the role, named by
+     * name or ARN, must exist and trust the service principal (`glue.amazonaws.com`) with sts:AssumeRole, or
+     * the service is "unable to assume" it, as Glue and DataBrew say. The session is never handed out.
+     */
+    async serviceSession(
+      accountId: string,
+      role: string,
+      service: string,
+      sessionName: string,
+      durationSeconds: number,
+    ): Promise<Principal> {
+      const name = /^arn:aws:iam::\d{12}:role\/(?:.*\/)?([\w+=,.@-]+)$/.exec(role)?.[1] ?? role;
+      const unable = () =>
+        new AppError('AccessDenied', 403, `Service is unable to assume provided role ${role.slice(0, 256)}.`);
+      const found = await roles.findRole(accountId, name).catch(() => undefined);
+      if (!found || (role.startsWith('arn:') && roleArn(found) !== role)) throw unable();
+      const arn = roleArn(found);
+      const request: RequestContext = {
+        principal: { arn: service, accountId: '', type: 'Service' },
+        action: 'sts:AssumeRole',
+        resource: arn,
+        resourceAccountId: accountId,
+        context: { 'aws:PrincipalServiceName': service },
+      };
+      const trust = parseDocument(found.trust_policy, 'trust');
+      if (evaluateTrust(request, trust, { identity: [] }).effect !== 'Allow') throw unable();
+      const at = now(ctx);
+      const credentials = await issue({
+        account_id: accountId,
+        kind: 'AssumedRole',
+        subject_id: found.id,
+        role_arn: arn,
+        session_name: sessionName,
+        policy: null,
+        policy_arns: '[]',
+        tags: '[]',
+        transitive_tag_keys: '[]',
+        source_identity: null,
+        created_at: at,
+        expires_at: at + durationSeconds * 1000,
+      });
+      return {
+        accountId,
+        arn: assumedRoleArn(accountId, found.name, sessionName),
+        accessKeyId: credentials.AccessKeyId,
+        type: 'AssumedRole',
+        userId: `${found.id}:${sessionName}`,
+      };
+    },
+
     async getSessionToken(caller: Principal, durationSeconds: number | undefined) {
       if (caller.type !== 'IAMUser' && caller.type !== 'Root')
         throw new AppError('AccessDenied', 403, 'Cannot call GetSessionToken with session credentials');

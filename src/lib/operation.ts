@@ -152,3 +152,57 @@ export interface OperationEvent {
   readonly errorCode?: string;
   readonly durationMs: number;
 }
+
+/** Authorizes one check for a principal already known (a request's, or a job's role session). */
+export type Authorize = (check: AuthzCheck) => Promise<void>;
+
+/** Sessions of roles that users hand to services (a crawler's Role, a recipe job's RoleArn). */
+export interface ServiceRoles {
+  /**
+   * A session of `role` (a name or an ARN) for `service` (`glue.amazonaws.com`); refused with AccessDenied
+   * when the role does not exist or does not trust the service.
+   */
+  serviceSession(
+    accountId: string,
+    role: string,
+    service: string,
+    sessionName: string,
+    durationSeconds: number,
+  ): Promise<Principal>;
+}
+
+/** What a service does with a role it was passed: each check is authorized as the role's session. */
+export async function actAsRole(
+  deps: { authorizer: Authorizer; roles: ServiceRoles },
+  accountId: string,
+  role: string,
+  service: string,
+  sessionName: string,
+  durationSeconds: number,
+): Promise<Authorize> {
+  const principal = await deps.roles.serviceSession(accountId, role, service, sessionName, durationSeconds);
+  const facts: RequestFacts = {
+    sourceIp: service,
+    secureTransport: true,
+    time: new Date(),
+    userAgent: service,
+  };
+  return (check) => deps.authorizer.authorize(principal, check, { ...facts, time: new Date() });
+}
+
+/** A role named by name or ARN, as an ARN in `accountId`. */
+export function roleArnOf(accountId: string, role: string): string {
+  return role.startsWith('arn:') ? role : `arn:aws:iam::${accountId}:role/${role}`;
+}
+
+/**
+ * The iam:PassRole check a caller must pass to hand `role` to `service` (CreateCrawler's Role, a recipe job's
+ * RoleArn), as AWS makes it.
+ */
+export function passRole(req: OperationRequest, role: string, service: string): Promise<void> {
+  return req.authorize({
+    action: 'iam:PassRole',
+    resources: [roleArnOf(req.principal.accountId, role)],
+    conditions: { 'iam:PassedToService': service },
+  });
+}

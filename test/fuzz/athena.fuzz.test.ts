@@ -43,7 +43,7 @@ beforeAll(async () => {
   await glue.send(
     new CreateCrawlerCommand({
       Name: 'raw',
-      Role: 'r',
+      Role: await t.serviceRole(),
       DatabaseName: 'fuzzdb',
       Targets: { S3Targets: [{ Path: 's3://lake/raw/' }] },
     }),

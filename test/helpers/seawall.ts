@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AttachRolePolicyCommand, CreateRoleCommand, GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { type Config, loadConfig } from '../../src/config.js';
 import type { RootCredentials } from '../../src/iam/index.js';
@@ -17,7 +18,48 @@ export interface TestSeawall {
   config: Config;
   credentials: RootCredentials;
   s3(overrides?: Partial<S3ClientConfig>): S3Client;
+  /**
+   * The ARN of a role Glue crawlers and DataBrew jobs can act as (it trusts both services and may do
+   * anything), made on first use.
+   */
+  serviceRole(): Promise<string>;
   close(): Promise<void>;
+}
+
+/** The role tests hand to crawlers and recipe jobs. */
+export const TEST_SERVICE_ROLE = 'seawall-test-service';
+
+async function makeServiceRole(url: string, credentials: RootCredentials): Promise<string> {
+  const iam = new IAMClient({ endpoint: url, region: credentials.region, credentials });
+  try {
+    const trust = {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { Service: ['glue.amazonaws.com', 'databrew.amazonaws.com'] },
+          Action: 'sts:AssumeRole',
+        },
+      ],
+    };
+    // A server restarted on the same data directory has it already.
+    const existing = await iam
+      .send(new GetRoleCommand({ RoleName: TEST_SERVICE_ROLE }))
+      .catch(() => undefined);
+    if (existing?.Role?.Arn) return existing.Role.Arn;
+    const { Role } = await iam.send(
+      new CreateRoleCommand({ RoleName: TEST_SERVICE_ROLE, AssumeRolePolicyDocument: JSON.stringify(trust) }),
+    );
+    await iam.send(
+      new AttachRolePolicyCommand({
+        RoleName: TEST_SERVICE_ROLE,
+        PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess',
+      }),
+    );
+    return Role?.Arn ?? '';
+  } finally {
+    iam.destroy();
+  }
 }
 
 export function tempDir(prefix = 'seawall-test-'): string {
@@ -46,6 +88,7 @@ export async function startTestSeawall(
     ...options.limits,
   });
   const clients: S3Client[] = [];
+  let role: Promise<string> | undefined;
   return {
     seawall,
     url: seawall.url,
@@ -62,6 +105,10 @@ export async function startTestSeawall(
       });
       clients.push(client);
       return client;
+    },
+    serviceRole() {
+      role ??= makeServiceRole(seawall.url, credentials);
+      return role;
     },
     async close() {
       for (const client of clients) client.destroy();

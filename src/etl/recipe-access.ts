@@ -1,0 +1,66 @@
+import type { CatalogService } from '../catalog/index.js';
+import { parseS3Url } from '../catalog/index.js';
+import type { Authorize } from '../lib/operation.js';
+import type { DatasetDefinition, RecipeJobDefinition } from './recipe-job.js';
+
+/** What a recipe job's role must be allowed, checked before the job reads or writes anything. */
+export interface RecipeJobAccess {
+  authorize: Authorize;
+  /** `arn:aws:glue:<region>:<account>`, the prefix of the catalog's ARNs. */
+  glueArn: string;
+}
+
+function tableArns(glueArn: string, database: string, table: string): string[] {
+  const db = database.toLowerCase();
+  return [`${glueArn}:catalog`, `${glueArn}:database/${db}`, `${glueArn}:table/${db}/${table.toLowerCase()}`];
+}
+
+async function readable(access: RecipeJobAccess, location: string): Promise<void> {
+  const { bucket, prefix } = parseS3Url(location);
+  await access.authorize({
+    action: 's3:ListBucket',
+    resources: [`arn:aws:s3:::${bucket}`],
+    conditions: { 's3:prefix': prefix },
+  });
+  await access.authorize({ action: 's3:GetObject', resources: [`arn:aws:s3:::${bucket}/${prefix}`] });
+}
+
+/**
+ * The checks DataBrew's service role must pass for a job (the DataBrew docs' role permissions): read its
+ * dataset (glue:GetTable for a catalog dataset, s3:ListBucket and s3:GetObject on the data), write its output
+ * (s3:PutObject, s3:DeleteObject when it overwrites) and register its catalog output (glue:CreateTable or
+ * UpdateTable, glue:BatchCreatePartition).
+ */
+export async function checkRecipeJobAccess(
+  access: RecipeJobAccess,
+  catalog: CatalogService,
+  job: RecipeJobDefinition,
+  dataset: DatasetDefinition,
+  output: { location: string; overwrite: boolean },
+): Promise<void> {
+  const catalogInput = dataset.Input.DataCatalogInputDefinition;
+  if (catalogInput) {
+    const arns = tableArns(access.glueArn, catalogInput.DatabaseName, catalogInput.TableName);
+    await access.authorize({ action: 'glue:GetTable', resources: arns });
+    const table = await catalog
+      .getTable(catalogInput.DatabaseName, catalogInput.TableName)
+      .catch(() => undefined);
+    const location = table?.definition.StorageDescriptor?.Location;
+    if (location) await readable(access, location);
+  }
+  const s3 = dataset.Input.S3InputDefinition;
+  if (s3) await readable(access, `s3://${s3.Bucket}/${s3.Key ?? ''}`);
+  const { bucket, prefix } = parseS3Url(output.location);
+  const written = `arn:aws:s3:::${bucket}/${prefix}`;
+  await access.authorize({ action: 's3:PutObject', resources: [written] });
+  if (output.overwrite) await access.authorize({ action: 's3:DeleteObject', resources: [written] });
+  for (const target of job.DataCatalogOutputs ?? []) {
+    const arns = tableArns(access.glueArn, target.DatabaseName, target.TableName);
+    const exists = await catalog.getTable(target.DatabaseName, target.TableName).then(
+      () => true,
+      () => false,
+    );
+    await access.authorize({ action: exists ? 'glue:UpdateTable' : 'glue:CreateTable', resources: arns });
+    await access.authorize({ action: 'glue:BatchCreatePartition', resources: arns });
+  }
+}

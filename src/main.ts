@@ -79,6 +79,25 @@ export function defaultAthenaLimits(): AthenaLimits {
   };
 }
 
+/**
+ * Records when each long-term access key was last used (GetAccessKeyLastUsed), from the pipeline's events:
+ * at most once a minute per key, off the request's path.
+ */
+function keyUseRecorder(iam: IamService, logger: Logger): (event: OperationEvent) => void {
+  const noted = new Map<string, number>();
+  return (event) => {
+    const keyId = event.principal?.accessKeyId;
+    if (!keyId || !event.service || keyId.startsWith('ASIA')) return;
+    const at = event.time.getTime();
+    if (at - (noted.get(keyId) ?? 0) < 60_000) return;
+    if (noted.size > 10_000) noted.clear();
+    noted.set(keyId, at);
+    iam.noteKeyUse(keyId, event.service, event.region ?? '').catch((error: unknown) => {
+      logger.warn({ err: error }, 'could not record when an access key was used');
+    });
+  };
+}
+
 /** Each domain's own schema changes, after the foundation's. */
 const DOMAIN_MIGRATIONS = [iamMigrations, queryMigrations, storageMigrations];
 
@@ -245,9 +264,11 @@ export async function startSeawall(
       sts: createStsApi(iam),
     };
     const listeners = new Set<(event: OperationEvent) => void>();
+    const keyUse = keyUseRecorder(iam, logger);
     server = createHttpServer({
       services,
       onEvent: (event) => {
+        keyUse(event);
         for (const listener of listeners) listener(event);
       },
       internal: createInternalRoutes({

@@ -1,5 +1,11 @@
 import { GetDatabaseCommand, GlueClient } from '@aws-sdk/client-glue';
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateAccessKeyCommand,
+  CreateUserCommand,
+  GetAccessKeyLastUsedCommand,
+  IAMClient,
+} from '@aws-sdk/client-iam';
+import { CreateBucketCommand, ListBucketsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OperationEvent } from '../src/lib/operation.js';
 import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
@@ -108,6 +114,32 @@ describe('the request pipeline', () => {
       errorCode: 'EntityNotFoundException',
     });
     glue.destroy();
+  });
+
+  it('records when a key was last used, and for which service and region', async () => {
+    const iam = new IAMClient({ endpoint: t.url, region: t.credentials.region, credentials: t.credentials });
+    await iam.send(new CreateUserCommand({ UserName: 'keyed' }));
+    const { AccessKey } = await iam.send(new CreateAccessKeyCommand({ UserName: 'keyed' }));
+    const keyId = AccessKey?.AccessKeyId ?? '';
+    const before = await iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: keyId }));
+    expect(before.AccessKeyLastUsed?.ServiceName).toBe('N/A');
+    const s3 = new S3Client({
+      endpoint: t.url,
+      region: t.credentials.region,
+      forcePathStyle: true,
+      credentials: { accessKeyId: keyId, secretAccessKey: AccessKey?.SecretAccessKey ?? '' },
+    });
+    // Denied (the user has no policies), but the key was used all the same.
+    await s3.send(new ListBucketsCommand({})).catch(() => undefined);
+    let used = before;
+    for (let i = 0; i < 100 && used.AccessKeyLastUsed?.ServiceName === 'N/A'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      used = await iam.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: keyId }));
+    }
+    expect(used.AccessKeyLastUsed).toMatchObject({ ServiceName: 's3', Region: t.credentials.region });
+    expect(used.AccessKeyLastUsed?.LastUsedDate).toBeInstanceOf(Date);
+    s3.destroy();
+    iam.destroy();
   });
 
   it('reports a request it could not authenticate as denied, with no principal', async () => {

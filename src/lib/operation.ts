@@ -139,6 +139,8 @@ export interface OperationEvent {
   readonly time: Date;
   /** The signing name; absent when the request could not be authenticated far enough to say. */
   readonly service?: string;
+  /** The region the request was signed for. */
+  readonly region?: string;
   readonly operation?: string;
   readonly action?: string;
   readonly readOnly?: boolean;

@@ -147,6 +147,7 @@ const MEMORY_BUDGET_BYTES = 512 * 2 ** 20;
 /** What the pipeline learnt of a request as it went, for its log line and event. */
 interface Trace {
   service?: string;
+  region?: string;
   principal?: Principal;
   operation?: AnyOperation;
   resources: readonly string[];
@@ -209,6 +210,7 @@ export function createHttpServer(deps: HttpServerDeps): Server {
           ? anonymousRequest(req, line, deps.region)
           : await authenticate(req, line, deps, memory.reserve);
       trace.service = auth.service;
+      trace.region = auth.region;
       trace.principal = auth.principal;
       const endpoint = services[auth.service];
       if (!endpoint)
@@ -322,6 +324,7 @@ export function createHttpServer(deps: HttpServerDeps): Server {
       requestId,
       time: new Date(deps.clock.now().getTime() - durationMs),
       ...(trace.service ? { service: trace.service } : {}),
+      ...(trace.region ? { region: trace.region } : {}),
       ...(trace.operation
         ? {
             operation: trace.operation.name,

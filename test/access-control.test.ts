@@ -17,10 +17,12 @@ import {
   PutUserPolicyCommand,
 } from '@aws-sdk/client-iam';
 import {
+  CopyObjectCommand,
   CreateBucketCommand,
   DeleteBucketPolicyCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
+  GetObjectTaggingCommand,
   ListBucketsCommand,
   ListObjectsV2Command,
   PutBucketPolicyCommand,
@@ -286,6 +288,140 @@ describe('bucket policies', () => {
       }),
     );
     expect(await anonymous('/public-data/open.csv')).toBe(403);
+  });
+});
+
+describe('S3 authorizes a request before it refuses what the request asks for', () => {
+  it('lets a bucket policy deny by ACL and encryption headers that Seawall would refuse anyway', async () => {
+    const root = t.s3();
+    await root.send(new CreateBucketCommand({ Bucket: 'guarded' }));
+    await root.send(
+      new PutBucketPolicyCommand({
+        Bucket: 'guarded',
+        Policy: policy([
+          { Effect: 'Allow', Principal: '*', Action: 's3:PutObject', Resource: 'arn:aws:s3:::guarded/*' },
+          {
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 's3:PutObject',
+            Resource: 'arn:aws:s3:::guarded/*',
+            Condition: { StringLike: { 's3:x-amz-acl': 'public*' } },
+          },
+          {
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 's3:PutObject',
+            Resource: 'arn:aws:s3:::guarded/*',
+            Condition: { StringEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' } },
+          },
+        ]),
+      }),
+    );
+    const s3 = s3As(await user('uploader'));
+    await s3.send(new PutObjectCommand({ Bucket: 'guarded', Key: 'plain', Body: '1' }));
+    for (const client of [s3, root]) {
+      const acl = await failure(
+        client.send(new PutObjectCommand({ Bucket: 'guarded', Key: 'p', Body: '1', ACL: 'public-read' })),
+      );
+      expect([acl.status, acl.code]).toEqual([403, 'AccessDenied']);
+      expect(acl.message).toContain('with an explicit deny in a resource-based policy');
+    }
+    const kms = await failure(
+      s3.send(
+        new PutObjectCommand({ Bucket: 'guarded', Key: 'k', Body: '1', ServerSideEncryption: 'aws:kms' }),
+      ),
+    );
+    expect([kms.status, kms.code]).toEqual([403, 'AccessDenied']);
+    // Allowed, the same requests meet what Seawall refuses: ACLs are disabled, SSE-S3 is not implemented.
+    const aclRefused = await failure(
+      s3.send(new PutObjectCommand({ Bucket: 'guarded', Key: 'p', Body: '1', ACL: 'authenticated-read' })),
+    );
+    expect([aclRefused.status, aclRefused.code]).toEqual([400, 'AccessControlListNotSupported']);
+    const sseRefused = await failure(
+      s3.send(
+        new PutObjectCommand({ Bucket: 'guarded', Key: 'k', Body: '1', ServerSideEncryption: 'AES256' }),
+      ),
+    );
+    expect([sseRefused.status, sseRefused.code]).toEqual([501, 'NotImplemented']);
+  });
+
+  it('supplies the grant and object ownership headers as condition keys', async () => {
+    const root = t.s3();
+    await root.send(new CreateBucketCommand({ Bucket: 'handed-over' }));
+    await root.send(
+      new PutBucketPolicyCommand({
+        Bucket: 'handed-over',
+        Policy: policy([
+          {
+            Effect: 'Allow',
+            Principal: '*',
+            Action: 's3:PutObject',
+            Resource: 'arn:aws:s3:::handed-over/*',
+            Condition: { StringEquals: { 's3:x-amz-grant-full-control': `id=${account}` } },
+          },
+        ]),
+      }),
+    );
+    const maker = s3As(await user('bucket-maker'));
+    await iam.send(
+      new PutUserPolicyCommand({
+        UserName: 'bucket-maker',
+        PolicyName: 'enforced-only',
+        PolicyDocument: policy([
+          {
+            Effect: 'Allow',
+            Action: 's3:CreateBucket',
+            Resource: '*',
+            Condition: { StringEquals: { 's3:x-amz-object-ownership': 'BucketOwnerEnforced' } },
+          },
+        ]),
+      }),
+    );
+    const put = (grant?: string) =>
+      maker.send(
+        new PutObjectCommand({ Bucket: 'handed-over', Key: 'k', Body: '1', GrantFullControl: grant }),
+      );
+    expect((await failure(put())).code).toBe('AccessDenied');
+    await put(`id=${account}`);
+    expect((await failure(maker.send(new CreateBucketCommand({ Bucket: 'made-1' })))).code).toBe(
+      'AccessDenied',
+    );
+    await maker.send(new CreateBucketCommand({ Bucket: 'made-2', ObjectOwnership: 'BucketOwnerEnforced' }));
+  });
+
+  it('tells a caller without access neither what it refuses nor whether an object exists', async () => {
+    const s3 = s3As(await user('outsider'));
+    const sseC = {
+      SSECustomerAlgorithm: 'AES256',
+      SSECustomerKey: 'pO3upElrwuEXSoFwCfnZPdSsmt/xWeFa0N9KgDijwVs=',
+      SSECustomerKeyMD5: 'DWygnHRtgiJ77HCm+1rvHw==',
+    };
+    for (const key of ['parking/2024.csv', 'missing']) {
+      const read = await failure(s3.send(new GetObjectCommand({ Bucket: 'curated', Key: key, ...sseC })));
+      expect([read.status, read.code]).toEqual([403, 'AccessDenied']);
+    }
+    const put = await failure(
+      s3.send(new PutObjectCommand({ Bucket: 'curated', Key: 'x', Body: '1', StorageClass: 'GLACIER' })),
+    );
+    expect([put.status, put.code]).toEqual([403, 'AccessDenied']);
+    const root = await failure(
+      t.s3().send(new GetObjectCommand({ Bucket: 'curated', Key: 'missing', ...sseC })),
+    );
+    expect([root.status, root.code]).toEqual([404, 'NoSuchKey']);
+  });
+
+  it('refuses an operation Seawall does not implement before authorizing it as another', async () => {
+    const s3 = s3As(await user('tagger'));
+    const tagging = await failure(
+      s3.send(new GetObjectTaggingCommand({ Bucket: 'curated', Key: 'parking/2024.csv' })),
+    );
+    expect([tagging.status, tagging.code]).toEqual([501, 'NotImplemented']);
+    const copy = await failure(
+      s3.send(
+        new CopyObjectCommand({ Bucket: 'curated', Key: 'copy', CopySource: 'curated/parking/2024.csv' }),
+      ),
+    );
+    expect([copy.status, copy.code]).toEqual([501, 'NotImplemented']);
   });
 });
 

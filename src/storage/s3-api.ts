@@ -155,6 +155,7 @@ function definitions(objects: S3ObjectApi, buckets: S3BucketApi, multipart: S3Mu
     defineS3({
       name: 'CreateBucket',
       action: 's3:CreateBucket',
+      conditions: createBucketConditions,
       method: 'PUT',
       level: 'bucket',
       headers: {
@@ -264,6 +265,7 @@ function definitions(objects: S3ObjectApi, buckets: S3BucketApi, multipart: S3Mu
     defineS3({
       name: 'PutObject',
       action: 's3:PutObject',
+      conditions: newObjectConditions,
       method: 'PUT',
       level: 'object',
       headers: {
@@ -305,6 +307,7 @@ function definitions(objects: S3ObjectApi, buckets: S3BucketApi, multipart: S3Mu
     defineS3({
       name: 'CreateMultipartUpload',
       action: 's3:PutObject',
+      conditions: newObjectConditions,
       method: 'POST',
       level: 'object',
       selector: { name: 'uploads' },
@@ -388,14 +391,60 @@ function listingConditions(req: ApiRequest): ConditionValues {
   };
 }
 
+/** The value of each header, by the condition key `s3:<header>` S3 names after it (absent when not sent). */
+function headerConditions(req: ApiRequest, headers: readonly string[]): Record<string, string | undefined> {
+  return Object.fromEntries(headers.map((name) => [`s3:${name}`, req.headers[name]]));
+}
+
+const GRANT_HEADERS = [
+  'x-amz-grant-full-control',
+  'x-amz-grant-read',
+  'x-amz-grant-read-acp',
+  'x-amz-grant-write',
+  'x-amz-grant-write-acp',
+];
+
+/**
+ * The condition keys of a new object's write (PutObject, CreateMultipartUpload) that its headers supply, as
+ * the Service Authorization Reference lists them for s3:PutObject: a policy can require or forbid an ACL,
+ * an encryption or a storage class whether or not Seawall would honour it, so it decides first.
+ */
+function newObjectConditions(req: ApiRequest): ConditionValues {
+  return {
+    ...headerConditions(req, [
+      'x-amz-acl',
+      ...GRANT_HEADERS.filter((name) => name !== 'x-amz-grant-write'),
+      'x-amz-server-side-encryption',
+      'x-amz-server-side-encryption-aws-kms-key-id',
+      'x-amz-server-side-encryption-customer-algorithm',
+      'x-amz-storage-class',
+      'x-amz-website-redirect-location',
+      'x-amz-content-sha256',
+    ]),
+    's3:object-lock-mode': req.headers['x-amz-object-lock-mode'],
+    's3:object-lock-retain-until-date': req.headers['x-amz-object-lock-retain-until-date'],
+    's3:object-lock-legal-hold': req.headers['x-amz-object-lock-legal-hold'],
+  };
+}
+
+/** CreateBucket's condition keys from its headers: the ACL it asks for and its object ownership. */
+function createBucketConditions(req: ApiRequest): ConditionValues {
+  return headerConditions(req, [
+    'x-amz-acl',
+    ...GRANT_HEADERS,
+    'x-amz-object-ownership',
+    'x-amz-content-sha256',
+  ]);
+}
+
 /** Keeps each definition's level for its handler's address type, in a list of definitions of every level. */
 function defineS3<L extends S3Level>(definition: S3OperationDefinition<L>): S3OperationDefinition<S3Level> {
   return definition as unknown as S3OperationDefinition<S3Level>;
 }
 
 /**
- * The S3 REST API: a request's path and method name its operation, whose declared inputs are checked as it
- * is decoded.
+ * The S3 REST API: a request's path and method name its operation, whose declared inputs are checked once it
+ * is authorized.
  */
 export function createS3Api(deps: {
   storage: StorageService;

@@ -127,13 +127,18 @@ export function defineS3Operation<L extends S3Level>(
     query: definition.query,
     ...(definition.itemized ? { itemized: true } : {}),
     decode: async (address, req) => {
-      await checkS3Inputs(operation, { req, storage, ...address });
+      refuseOtherOperations(operation, req);
       return address;
     },
     resources: ({ bucket, key }) =>
       bucket === undefined ? ['*'] : definition.itemized ? [] : [s3Arn(bucket, key)],
     ...(conditions ? { conditions: (_address: S3Path, req: OperationRequest) => conditions(req) } : {}),
-    handle: (address, req) => definition.handle(req, address as S3Address<L>),
+    // S3 authorizes before it looks at what a request asks for: a caller that may not make the request learns
+    // neither what Seawall refuses nor, through the rules that read them, whether the bucket or object exists.
+    handle: async (address, req) => {
+      await checkS3Inputs(operation, { req, storage, ...address });
+      return definition.handle(req, address as S3Address<L>);
+    },
   };
   return operation;
 }
@@ -207,10 +212,29 @@ function queryUse(operation: S3Operation, name: string): InputUse | 'ignored' | 
   return operation.query[name] ?? 'refused';
 }
 
+/** Headers that make a request another operation (CopyObject, UploadPartCopy) rather than ask this one for more. */
+const OPERATION_HEADERS: ReadonlySet<string> = new Set(['x-amz-copy-source']);
+
 /**
- * Checks a request against its operation's declaration before the handler runs: any header or query name of
- * S3's vocabulary the operation does not understand is refused (NotImplemented), then the rules of the inputs
- * it understands run, in the order the operation declares them.
+ * Refuses, before it is authorized, a request for an S3 operation Seawall does not implement: a subresource the
+ * resolved operation does not take (`GET /b?acl` is GetBucketAcl) or a copy source on a write (CopyObject).
+ * Authorizing it as the operation that was resolved would check the wrong action.
+ */
+export function refuseOtherOperations(operation: S3Operation, req: ApiRequest): void {
+  const header = Object.keys(req.headers).find(
+    (name) => OPERATION_HEADERS.has(name) && headerUse(operation, name) === 'refused',
+  );
+  if (header !== undefined) throw notImplementedHeader(header);
+  const subresource = req.query
+    .map(([name]) => name)
+    .find((name) => SUBRESOURCES.has(name) && queryUse(operation, name) === 'refused');
+  if (subresource !== undefined) throw notImplementedParameter(subresource, true);
+}
+
+/**
+ * Checks a request against its operation's declaration once it is authorized, before the handler runs: any
+ * header or query name of S3's vocabulary the operation does not understand is refused (NotImplemented), then
+ * the rules of the inputs it understands run, in the order the operation declares them.
  */
 export async function checkS3Inputs(operation: S3Operation, context: InputContext): Promise<void> {
   const { req } = context;

@@ -12,12 +12,8 @@ import {
 } from '../lib/aws-json.js';
 import type { ApiRequest } from '../lib/http.js';
 import type { ServiceEndpoint } from '../lib/operation.js';
-import {
-  type CatalogPartition,
-  type CatalogService,
-  type CatalogTable,
-  partitionKeyOf,
-} from './catalog-service.js';
+import { partitionKeyOf } from './catalog-service.js';
+import type { CatalogDatabase, CatalogPartition, CatalogService, CatalogTable } from './catalog-types.js';
 import {
   catalogOp,
   databaseInputShape,
@@ -90,7 +86,7 @@ function tableOf(arns: GlueArns, input: JsonInput<'DatabaseName' | 'TableName'>)
  */
 export function createCatalogOperations(catalog: CatalogService): JsonOperations {
   const account = (req: ApiRequest) => req.principal.accountId;
-  const databaseOut = (db: Awaited<ReturnType<CatalogService['getDatabase']>>, req: ApiRequest) => ({
+  const databaseOut = (db: CatalogDatabase, req: ApiRequest) => ({
     Name: db.name,
     ...db.definition,
     CreateTime: epochSeconds(db.createTime),

@@ -1,29 +1,8 @@
 import { badRequest } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
-import type { CatalogStore, PartitionRow, TableRow } from './catalog-store.js';
+import type { CatalogStore, DatabaseRow, PartitionRow, TableRow } from './catalog-store.js';
+import type { CatalogDatabase, CatalogPartition, CatalogService, CatalogTable } from './catalog-types.js';
 import type { DatabaseInput, PartitionInput, TableInput } from './glue-shapes.js';
-
-/** A table as the catalog holds it: the TableInput it was given, and its bookkeeping. */
-export interface CatalogTable {
-  database: string;
-  definition: TableInput;
-  version: number;
-  createTime: number;
-  updateTime: number;
-}
-
-export interface CatalogPartition {
-  database: string;
-  table: string;
-  definition: PartitionInput;
-  createTime: number;
-}
-
-export interface CatalogDatabase {
-  name: string;
-  definition: Omit<DatabaseInput, 'Name'>;
-  createTime: number;
-}
 
 function entityNotFound(message: string) {
   return badRequest('EntityNotFoundException', message);
@@ -61,10 +40,10 @@ export function partitionKeyOf(values: readonly string[]): string {
   return JSON.stringify(values);
 }
 
-export function createCatalogService(deps: { store: CatalogStore; clock: Clock }) {
+export function createCatalogService(deps: { store: CatalogStore; clock: Clock }): CatalogService {
   const { store, clock } = deps;
 
-  async function requireDatabase(name: string) {
+  async function requireDatabase(name: string): Promise<DatabaseRow> {
     const row = await store.findDatabase(catalogName(name));
     if (!row) throw entityNotFound(`Database ${name} not found.`);
     return row;
@@ -87,7 +66,6 @@ export function createCatalogService(deps: { store: CatalogStore; clock: Clock }
     }
   }
 
-  /** A page of partitions in key order; `after` is the last key of the previous page. */
   async function getPartitions(
     database: string,
     tableName: string,
@@ -109,7 +87,6 @@ export function createCatalogService(deps: { store: CatalogStore; clock: Clock }
       if (!created) throw alreadyExists(`Database already exists.`);
     },
 
-    /** Creates the database unless it exists (crawlers and jobs write into databases they may create). */
     async ensureDatabase(name: string): Promise<void> {
       await store.insertDatabase({
         name: catalogName(name),
@@ -174,7 +151,6 @@ export function createCatalogService(deps: { store: CatalogStore; clock: Clock }
       return (await store.listTables(db)).map(toTable);
     },
 
-    /** Replaces a table's definition; the previous one stays readable as an older version. */
     async updateTable(
       database: string,
       input: TableInput,
@@ -268,5 +244,3 @@ export function createCatalogService(deps: { store: CatalogStore; clock: Clock }
     },
   };
 }
-
-export type CatalogService = ReturnType<typeof createCatalogService>;

@@ -5,16 +5,67 @@ import type {
   CatalogDatabaseTable,
   CatalogPartitionTable,
   CatalogTableTable,
+  CatalogTableVersionTable,
 } from '../db/schema.js';
 
 export type DatabaseRow = CatalogDatabaseTable;
 export type TableRow = CatalogTableTable;
 export type PartitionRow = CatalogPartitionTable;
 export type CrawlerRow = CatalogCrawlerTable;
+export type TableVersionRow = CatalogTableVersionTable;
 
-type Db = Kysely<Database> | Transaction<Database>;
+/** The store's own connection, or a transaction the caller runs (see `transaction`). */
+export type Db = Kysely<Database> | Transaction<Database>;
 
-export function createCatalogStore(db: Kysely<Database>) {
+/** Persistence of the Glue Data Catalog: databases, tables and their versions, partitions, crawlers. */
+export interface CatalogStore {
+  /** Runs `work` in one transaction; methods that take `on` join it. */
+  transaction<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T>;
+  /** False when a database of its name exists. */
+  insertDatabase(row: DatabaseRow): Promise<boolean>;
+  findDatabase(name: string, on?: Db): Promise<DatabaseRow | undefined>;
+  listDatabases(): Promise<DatabaseRow[]>;
+  updateDatabase(name: string, definition: string): Promise<boolean>;
+  /** Deletes the database with its tables, their versions and partitions; false when there was none. */
+  deleteDatabase(name: string): Promise<boolean>;
+  findTable(database: string, name: string, on?: Db): Promise<TableRow | undefined>;
+  listTables(database: string): Promise<TableRow[]>;
+  insertTable(row: TableRow, on?: Db): Promise<void>;
+  /** Archives the table's definition as its version `row.version`. */
+  insertTableVersion(row: TableRow, on?: Db): Promise<void>;
+  updateTable(row: TableRow, on?: Db): Promise<void>;
+  /** The table's archived versions, newest first. */
+  listTableVersions(database: string, name: string): Promise<TableVersionRow[]>;
+  /** Deletes the table with its versions and partitions; false when there was none. */
+  deleteTable(database: string, name: string): Promise<boolean>;
+  /** False when the table has a partition of these values. */
+  insertPartition(row: PartitionRow, on?: Db): Promise<boolean>;
+  findPartition(database: string, table: string, valuesKey: string): Promise<PartitionRow | undefined>;
+  /** The table's partitions in values-key order, after `after` when given, at most `limit`. */
+  listPartitions(
+    database: string,
+    table: string,
+    after: string | undefined,
+    limit: number,
+  ): Promise<PartitionRow[]>;
+  deletePartition(database: string, table: string, valuesKey: string, on?: Db): Promise<boolean>;
+  /** False when a crawler of its name exists. */
+  insertCrawler(row: CrawlerRow): Promise<boolean>;
+  findCrawler(name: string): Promise<CrawlerRow | undefined>;
+  listCrawlers(): Promise<CrawlerRow[]>;
+  /** Moves a crawler from one state to another (only while `runRef` is its run, if given); false when it was not. */
+  transitionCrawler(
+    name: string,
+    from: CrawlerRow['state'][],
+    changes: Partial<CrawlerRow>,
+    runRef?: string,
+  ): Promise<boolean>;
+  deleteCrawler(name: string): Promise<boolean>;
+  /** Ends crawls left running that no queued or running job of `kind` will finish. */
+  failUnqueuedCrawls(kind: string, lastCrawl: string): Promise<void>;
+}
+
+export function createCatalogStore(db: Kysely<Database>): CatalogStore {
   return {
     transaction<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
       return db.transaction().execute(work);
@@ -58,9 +109,11 @@ export function createCatalogStore(db: Kysely<Database>) {
         .executeTakeFirst(),
     listTables: (database: string) =>
       db.selectFrom('catalog_tables').selectAll().where('database', '=', database).orderBy('name').execute(),
-    insertTable: (row: TableRow, on: Db = db) => on.insertInto('catalog_tables').values(row).execute(),
-    insertTableVersion: (row: TableRow, on: Db = db) =>
-      on
+    async insertTable(row: TableRow, on: Db = db): Promise<void> {
+      await on.insertInto('catalog_tables').values(row).execute();
+    },
+    async insertTableVersion(row: TableRow, on: Db = db): Promise<void> {
+      await on
         .insertInto('catalog_table_versions')
         .values({
           database: row.database,
@@ -69,14 +122,16 @@ export function createCatalogStore(db: Kysely<Database>) {
           definition: row.definition,
           update_time: row.update_time,
         })
-        .execute(),
-    updateTable: (row: TableRow, on: Db = db) =>
-      on
+        .execute();
+    },
+    async updateTable(row: TableRow, on: Db = db): Promise<void> {
+      await on
         .updateTable('catalog_tables')
         .set({ version: row.version, definition: row.definition, update_time: row.update_time })
         .where('database', '=', row.database)
         .where('name', '=', row.name)
-        .execute(),
+        .execute();
+    },
     listTableVersions: (database: string, name: string) =>
       db
         .selectFrom('catalog_table_versions')
@@ -152,7 +207,6 @@ export function createCatalogStore(db: Kysely<Database>) {
     findCrawler: (name: string) =>
       db.selectFrom('catalog_crawlers').selectAll().where('name', '=', name).executeTakeFirst(),
     listCrawlers: () => db.selectFrom('catalog_crawlers').selectAll().orderBy('name').execute(),
-    /** Moves a crawler from one state to another (only while `runRef` is its run, if given); false when it was not. */
     async transitionCrawler(
       name: string,
       from: CrawlerRow['state'][],
@@ -172,8 +226,6 @@ export function createCatalogStore(db: Kysely<Database>) {
       const result = await db.deleteFrom('catalog_crawlers').where('name', '=', name).executeTakeFirst();
       return Number(result.numDeletedRows) > 0;
     },
-    /** Crawls a killed process left RUNNING can never finish; they end FAILED at start-up. */
-    /** Ends crawls left running that no queued or running job of `kind` will finish. */
     async failUnqueuedCrawls(kind: string, lastCrawl: string): Promise<void> {
       await db
         .updateTable('catalog_crawlers')
@@ -189,5 +241,3 @@ export function createCatalogStore(db: Kysely<Database>) {
     },
   };
 }
-
-export type CatalogStore = ReturnType<typeof createCatalogStore>;

@@ -6,8 +6,8 @@ import { uuid } from '../lib/ids.js';
 import type { Logger } from '../lib/logger.js';
 import { type Authorizer, actAsRole, type ServiceRoles } from '../lib/operation.js';
 import type { StorageService } from '../storage/index.js';
-import type { CatalogService } from './catalog-service.js';
 import type { CatalogStore, CrawlerRow } from './catalog-store.js';
+import type { CatalogService } from './catalog-types.js';
 import { type CrawlOutcome, crawl, type SkippedFile } from './crawler.js';
 import type { CrawlerInput } from './glue-shapes.js';
 
@@ -44,6 +44,23 @@ export interface CrawlerView {
   elapsedMs: number;
   createTime: number;
   updateTime: number;
+}
+
+/** Glue's crawlers: their definitions, and runs on the shared job runtime. */
+export interface CrawlerService {
+  /** Ends crawls left running by a version without the durable queue: no job will finish them. */
+  recover(): Promise<void>;
+  /** CreateCrawler; AlreadyExistsException when the name is taken. */
+  create(input: CrawlerInput): Promise<void>;
+  /** The crawler; EntityNotFoundException when there is none. */
+  get(name: string): Promise<CrawlerView>;
+  list(): Promise<CrawlerView[]>;
+  /** StartCrawler: queues a run; CrawlerRunningException unless the crawler is READY. */
+  start(name: string): Promise<void>;
+  /** StopCrawler: the crawler is STOPPING until its run has ended, then READY with a CANCELLED last crawl. */
+  stop(name: string): Promise<void>;
+  /** Refused with CrawlerRunningException unless the crawler is READY. */
+  delete(name: string): Promise<void>;
 }
 
 function toView(row: CrawlerRow): CrawlerView {
@@ -85,7 +102,7 @@ export function createCrawlerService(deps: {
   roles: ServiceRoles;
   accountId: string;
   region: string;
-}) {
+}): CrawlerService {
   const { store, clock, logger } = deps;
 
   async function get(name: string): Promise<CrawlerView> {
@@ -187,7 +204,6 @@ export function createCrawlerService(deps: {
   });
 
   return {
-    /** Crawls left running by a version without the durable queue have no job to finish them. */
     async recover(): Promise<void> {
       await store.failUnqueuedCrawls(
         CRAWL_JOB,
@@ -232,7 +248,6 @@ export function createCrawlerService(deps: {
       await deps.runtime.submit(CRAWL_JOB, ref, { timeoutMs: deps.timeoutMs ?? DEFAULT_CRAWL_TIMEOUT_MS });
     },
 
-    /** StopCrawler: the crawler is STOPPING until its run has ended, then READY with a CANCELLED last crawl. */
     async stop(name: string): Promise<void> {
       const crawler = await get(name);
       if (crawler.state === 'STOPPING')
@@ -261,5 +276,3 @@ export function createCrawlerService(deps: {
     },
   };
 }
-
-export type CrawlerService = ReturnType<typeof createCrawlerService>;

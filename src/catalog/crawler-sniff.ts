@@ -31,6 +31,26 @@ export interface CsvDialect {
 
 export type Sniffed = { columns: ColumnShape[]; csv?: CsvDialect };
 
+/** What the crawler learns of one file. */
+export interface SniffedFile {
+  sniffed: Sniffed;
+  format: DataFormat;
+  gzip: boolean;
+  /** The object is marked as synthetic data (its `seawall-synthetic` metadata), so its table will be too. */
+  synthetic: boolean;
+}
+
+/** Reads the format and schema of a crawl's files, one engine for the whole crawl. */
+export interface Sniffer {
+  /**
+   * A file's format and schema: its first bytes say gzip or Parquet; Parquet's footer is read in place, text
+   * formats from a bounded sample. Throws UnreadableFile with the reason a file cannot be read.
+   */
+  sniffFile(bucket: string, key: string): Promise<SniffedFile>;
+  /** Stops the sniffing engine. */
+  close(): Promise<void>;
+}
+
 /** A file the crawler cannot read; the message says why, in the user's terms. */
 export class UnreadableFile extends Error {}
 
@@ -127,7 +147,7 @@ export function createSniffer(deps: {
   storage: StorageService;
   launcher: EngineLauncher;
   signal: AbortSignal;
-}) {
+}): Sniffer {
   const engine = reusableEngine(() =>
     startEngine(deps.launcher, () => deps.storage.filesForEngine([]), {
       label: 'crawler',
@@ -138,14 +158,7 @@ export function createSniffer(deps: {
   );
 
   return {
-    /**
-     * A file's format and schema: its first bytes say gzip or Parquet; Parquet's footer is read in place, text
-     * formats from a bounded sample. Throws UnreadableFile with the reason a file cannot be read.
-     */
-    async sniffFile(
-      bucket: string,
-      key: string,
-    ): Promise<{ sniffed: Sniffed; format: DataFormat; gzip: boolean; synthetic: boolean }> {
+    async sniffFile(bucket: string, key: string): Promise<SniffedFile> {
       const first = await deps.storage
         .openObject(bucket, key, (o) => ({ start: 0, end: Math.min(o.size, 16) - 1 }))
         .catch(deletedMeanwhile);
@@ -180,5 +193,3 @@ export function createSniffer(deps: {
     close: () => engine.close(),
   };
 }
-
-export type Sniffer = ReturnType<typeof createSniffer>;

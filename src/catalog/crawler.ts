@@ -3,8 +3,9 @@ import type { EngineLauncher } from '../engine/index.js';
 import type { Logger } from '../lib/logger.js';
 import type { Authorize } from '../lib/operation.js';
 import type { StorageService } from '../storage/index.js';
-import { type CatalogService, catalogName, partitionKeyOf } from './catalog-service.js';
-import { createSniffer, type Sniffer, UnreadableFile } from './crawler-sniff.js';
+import { catalogName, partitionKeyOf } from './catalog-service.js';
+import type { CatalogService } from './catalog-types.js';
+import { createSniffer, type SniffedFile, type Sniffer, UnreadableFile } from './crawler-sniff.js';
 import type { ColumnShape, CrawlerInput, TableInput } from './glue-shapes.js';
 import { type DataFormat, isDataKey, parseS3Url } from './table-reader.js';
 
@@ -223,7 +224,7 @@ async function crawlTable(
   crawlerName: string,
   skipped: SkippedFile[],
 ): Promise<'created' | 'updated' | 'unchanged' | 'skipped'> {
-  let read: Awaited<ReturnType<Sniffer['sniffFile']>> | undefined;
+  let read: SniffedFile | undefined;
   for (const file of found.files.slice(0, SNIFF_ATTEMPTS)) {
     try {
       read = await sniffer.sniffFile(found.bucket, file.key);

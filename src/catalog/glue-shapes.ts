@@ -181,8 +181,16 @@ function nameIn(value: unknown): string {
   return typeof value === 'string' ? value.toLowerCase() : '';
 }
 
+/** The ARNs of one Data Catalog's resources; a name that is not a string gives an ARN with an empty name. */
+export interface GlueArns {
+  catalog: string;
+  database(name: unknown): string;
+  table(database: unknown, table: unknown): string;
+  crawler(name: unknown): string;
+}
+
 /** Glue's resource ARNs in the catalog an input names: the caller's own unless `CatalogId` says another. */
-export function glueArns(input: JsonInput<string>, req: ApiRequest) {
+export function glueArns(input: JsonInput<string>, req: ApiRequest): GlueArns {
   const catalogId = typeof input.CatalogId === 'string' ? input.CatalogId : req.principal.accountId;
   const base = `arn:aws:glue:${req.region}:${catalogId}`;
   return {
@@ -192,8 +200,6 @@ export function glueArns(input: JsonInput<string>, req: ApiRequest) {
     crawler: (name: unknown) => `${base}:crawler/${typeof name === 'string' ? name : ''}`,
   };
 }
-
-export type GlueArns = ReturnType<typeof glueArns>;
 
 /** A Data Catalog operation: it also takes `CatalogId`, checked before the handler runs. */
 export function catalogOp<const M extends string>(

@@ -1,12 +1,8 @@
 /** Glue Data Catalog: databases, tables with versions, partitions, and crawlers that infer them. */
 export { createCatalogOperations, createGlueApi } from './catalog-api.js';
-export {
-  type CatalogService,
-  type CatalogTable,
-  catalogName,
-  createCatalogService,
-} from './catalog-service.js';
+export { catalogName, createCatalogService } from './catalog-service.js';
 export { createCatalogStore } from './catalog-store.js';
+export type { CatalogService, CatalogTable } from './catalog-types.js';
 export { type CrawlerService, createCrawlerService } from './crawler-service.js';
 export { createCrawlerOperations } from './glue-crawler-api.js';
 export type { ColumnShape, TableInput } from './glue-shapes.js';

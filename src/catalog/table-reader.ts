@@ -1,7 +1,7 @@
 import { badRequest } from '../errors.js';
 import { quoteIdent, quoteList, quoteLiteral } from '../lib/sql.js';
 import type { EngineFiles, StorageService } from '../storage/index.js';
-import type { CatalogService, CatalogTable } from './catalog-service.js';
+import type { CatalogService, CatalogTable } from './catalog-types.js';
 import type { ColumnShape } from './glue-shapes.js';
 import { duckDbTypeOf } from './hive-types.js';
 

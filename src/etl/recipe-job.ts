@@ -9,7 +9,7 @@ import type { StorageService } from '../storage/index.js';
 import { registerOutput } from './job-output.js';
 import type { Recipe } from './recipe.js';
 import { checkRecipeJobAccess, type RecipeJobAccess } from './recipe-access.js';
-import { compileRecipe } from './recipe-compiler.js';
+import { type CompiledRecipe, compileRecipe } from './recipe-compiler.js';
 import { FORMATS, openSource, type Source } from './recipe-source.js';
 
 export interface DatasetDefinition {
@@ -132,7 +132,7 @@ async function transform(
   target: ResolvedOutput,
   paths: { scratch: string; outDir: string; runId: string },
   signal: AbortSignal,
-): Promise<{ rows: number; compiled: ReturnType<typeof compileRecipe> }> {
+): Promise<{ rows: number; compiled: CompiledRecipe }> {
   const { format, compression, partitionBy } = target;
   const compiled = compileRecipe(recipe, { relation: source.relation, columns: source.columns });
   for (const name of partitionBy) {
@@ -243,7 +243,7 @@ export async function runRecipeJob(
       tempDirectory: join(scratch.dir, 'spill'),
       maxTempMb: JOB_SPILL_MB,
     });
-    let transformed: Awaited<ReturnType<typeof transform>>;
+    let transformed: { rows: number; compiled: CompiledRecipe };
     try {
       source = await openSource(deps, engine, dataset, signal);
       transformed = await transform(

@@ -1,8 +1,13 @@
 import { analyticsBench } from './analytics.js';
+import { iamBench } from './iam.js';
 import { storageBench } from './storage.js';
 
 /** `npm run bench [-- name…]`: each bench prints its figures as ratios against a baseline run alongside. */
-const benches: Record<string, () => Promise<void>> = { storage: storageBench, analytics: analyticsBench };
+const benches: Record<string, () => Promise<void>> = {
+  storage: storageBench,
+  analytics: analyticsBench,
+  iam: iamBench,
+};
 
 const names = process.argv.slice(2);
 for (const name of names.length > 0 ? names : ['storage']) {

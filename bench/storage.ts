@@ -9,7 +9,7 @@ const OBJECT_BYTES = 64 * 1024;
 const COUNT = Number(process.env.BENCH_OBJECTS ?? 3000);
 const CONCURRENCY = 16;
 
-function send(
+export function send(
   url: URL,
   agent: Agent,
   method: string,

@@ -14,7 +14,16 @@ const ACCOUNT_ID = /^\d{12}$/;
 type AliasDb = Kysely<{ iam_account_aliases: IamAccountAliasTable }>;
 
 /** Account aliases (iam-migrations-aliases.ts): the name a person signs in with instead of the account id. */
-export function createAccountAliases<DB>(base: Kysely<DB>) {
+export interface AccountAliases {
+  aliasOf(account: string): Promise<string | undefined>;
+  /** The account an alias or a 12-digit account id names; undefined when there is none. */
+  resolveAccount(accountOrAlias: string): Promise<string | undefined>;
+  /** One alias per account, and no two accounts with the same one; asking again for the same is a no-op. */
+  createAlias(account: string, alias: string): Promise<void>;
+  deleteAlias(account: string, alias: string): Promise<void>;
+}
+
+export function createAccountAliases<DB>(base: Kysely<DB>): AccountAliases {
   const db = base as unknown as AliasDb;
 
   async function aliasOf(account: string): Promise<string | undefined> {
@@ -29,7 +38,6 @@ export function createAccountAliases<DB>(base: Kysely<DB>) {
   return {
     aliasOf,
 
-    /** The account an alias or a 12-digit account id names; undefined when there is none. */
     async resolveAccount(accountOrAlias: string): Promise<string | undefined> {
       const text = accountOrAlias.trim().toLowerCase();
       const column = ACCOUNT_ID.test(text) ? 'account_id' : 'alias';
@@ -48,7 +56,6 @@ export function createAccountAliases<DB>(base: Kysely<DB>) {
       return account?.id;
     },
 
-    /** One alias per account, and no two accounts with the same one; asking again for the same is a no-op. */
     async createAlias(account: string, alias: string): Promise<void> {
       const current = await aliasOf(account);
       if (current === alias) return;
@@ -74,5 +81,3 @@ export function createAccountAliases<DB>(base: Kysely<DB>) {
     },
   };
 }
-
-export type AccountAliases = ReturnType<typeof createAccountAliases>;

@@ -5,7 +5,7 @@ import { encodeDocument, parseDocument } from './iam-documents.js';
 import { groupView } from './iam-groups.js';
 import { noSuchEntity, paging, shapes } from './iam-names.js';
 import { roleView } from './iam-roles.js';
-import type { IamService } from './iam-service.js';
+import type { IamService } from './iam-types.js';
 import { userView } from './iam-users.js';
 import { type ContextValue, evaluate, type Policy, type RequestPrincipal } from './policy/index.js';
 

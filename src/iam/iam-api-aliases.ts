@@ -2,7 +2,7 @@ import { q, validationError } from '../lib/aws-query.js';
 import { ALIAS_PATTERN, ALIAS_PATTERN_TEXT, createAccountAliases } from './iam-aliases.js';
 import { iamOperation, page } from './iam-api-support.js';
 import { paging } from './iam-names.js';
-import type { IamService } from './iam-service.js';
+import type { IamService } from './iam-types.js';
 
 const aliasShape = q.string({
   required: true,

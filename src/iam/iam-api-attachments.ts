@@ -5,8 +5,8 @@ import { encodeDocument } from './iam-documents.js';
 import { paging, shapes, tagKeyList, tagList } from './iam-names.js';
 import type { PolicyHolder } from './iam-policies.js';
 import type { EntityKind } from './iam-schema.js';
-import type { IamService } from './iam-service.js';
 import type { Tag } from './iam-tags.js';
+import type { IamService } from './iam-types.js';
 
 type Kind = 'User' | 'Group' | 'Role';
 const TABLE = { User: 'iam_users', Group: 'iam_groups', Role: 'iam_roles' } as const;

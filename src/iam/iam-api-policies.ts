@@ -2,7 +2,7 @@ import { q } from '../lib/aws-query.js';
 import { iamOperation, page } from './iam-api-support.js';
 import { encodeDocument } from './iam-documents.js';
 import { paging, shapes, tagKeyList, tagList } from './iam-names.js';
-import type { IamService } from './iam-service.js';
+import type { IamService } from './iam-types.js';
 
 /** Customer and AWS managed policies, their versions and tags, and where they are attached. */
 export function policyOperations(iam: IamService) {

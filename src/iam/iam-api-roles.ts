@@ -2,7 +2,7 @@ import { q } from '../lib/aws-query.js';
 import { entityArn, iamOperation, page } from './iam-api-support.js';
 import { groupView } from './iam-groups.js';
 import { paging, shapes, tagList } from './iam-names.js';
-import type { IamService } from './iam-service.js';
+import type { IamService } from './iam-types.js';
 import { userView } from './iam-users.js';
 
 const maxSessionDuration = q.integer({ min: 3600, max: 43200 });

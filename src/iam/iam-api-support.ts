@@ -10,7 +10,7 @@ import type { ConditionValues, Operation, OperationRequest } from '../lib/operat
 import { offsetPage } from '../lib/page-token.js';
 import { iamArn, nameKey } from './iam-names.js';
 import type { IamUserTable } from './iam-schema.js';
-import type { IamService } from './iam-service.js';
+import type { IamService } from './iam-types.js';
 
 export const IAM_PROTOCOL: QueryProtocol = {
   service: 'iam',

@@ -2,7 +2,7 @@ import { q } from '../lib/aws-query.js';
 import { entityArn, iamOperation, page, targetUser, targetUserArn } from './iam-api-support.js';
 import { rootArn } from './iam-keys.js';
 import { paging, shapes, tagList } from './iam-names.js';
-import type { IamService } from './iam-service.js';
+import type { IamService } from './iam-types.js';
 import { userView } from './iam-users.js';
 
 /** Users, their access keys and their console passwords. */

@@ -7,7 +7,7 @@ import { policyOperations } from './iam-api-policies.js';
 import { groupAndRoleOperations } from './iam-api-roles.js';
 import { IAM_PROTOCOL } from './iam-api-support.js';
 import { userOperations } from './iam-api-users.js';
-import type { IamService } from './iam-service.js';
+import type { IamService } from './iam-types.js';
 
 /** The IAM endpoint (awsQuery, version 2010-05-08): every operation Seawall's IAM serves. */
 export function createIamApi(iam: IamService) {

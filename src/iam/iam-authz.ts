@@ -1,10 +1,7 @@
 import type { Principal } from '../lib/operation.js';
 import type { IamContext } from './iam-context.js';
-import type { IamGroups } from './iam-groups.js';
-import type { IamPolicies } from './iam-policies.js';
-import type { IamRoles } from './iam-roles.js';
 import { roleArn } from './iam-roles.js';
-import type { IamTags } from './iam-tags.js';
+import type { IamAuthorizationContexts, IamGroups, IamPolicies, IamRoles, IamTags } from './iam-types.js';
 import { type Policy, type PolicyKind, parsePolicy } from './policy/index.js';
 
 /** What a principal's identity brings to an authorization decision. */
@@ -31,7 +28,7 @@ const EMPTY: AuthorizationContext = Object.freeze({ identity: [], principalTags:
 export function createAuthorizationContexts(
   ctx: IamContext,
   parts: { groups: IamGroups; roles: IamRoles; policies: IamPolicies; tags: IamTags },
-) {
+): IamAuthorizationContexts {
   const { groups, roles, policies, tags } = parts;
   let cache = new Map<string, AuthorizationContext>();
   let cachedAt = ctx.generation();
@@ -108,10 +105,6 @@ export function createAuthorizationContexts(
   }
 
   return {
-    /**
-     * The policies and principal keys that decide what `principal` may do. The account's root gets none:
-     * no identity policy applies to it.
-     */
     async authorizationContext(principal: Principal): Promise<AuthorizationContext> {
       if (cachedAt !== ctx.generation()) {
         cache = new Map();

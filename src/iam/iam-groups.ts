@@ -9,8 +9,8 @@ import {
   noSuchNamed,
   uniqueId,
 } from './iam-names.js';
-import type { IamGroupTable } from './iam-schema.js';
-import type { IamUsers } from './iam-users.js';
+import type { IamGroupTable, IamUserTable } from './iam-schema.js';
+import type { IamGroups, IamUsers } from './iam-types.js';
 
 export type GroupView = { Path: string; GroupName: string; GroupId: string; Arn: string; CreateDate: Date };
 
@@ -26,7 +26,7 @@ export function groupView(group: IamGroupTable): GroupView {
 
 const MAX_GROUPS_PER_USER = 10;
 
-export function createGroups(ctx: IamContext, users: IamUsers) {
+export function createGroups(ctx: IamContext, users: IamUsers): IamGroups {
   const { db } = ctx;
 
   async function find(account: string, name: string): Promise<IamGroupTable> {
@@ -83,8 +83,7 @@ export function createGroups(ctx: IamContext, users: IamUsers) {
       return rows.filter((row) => row.path.startsWith(pathPrefix)).map(groupView);
     },
 
-    /** A group's members, in name order. */
-    async groupMembers(group: IamGroupTable) {
+    async groupMembers(group: IamGroupTable): Promise<IamUserTable[]> {
       return db
         .selectFrom('iam_group_members')
         .innerJoin('iam_users', 'iam_users.id', 'iam_group_members.user_id')
@@ -148,5 +147,3 @@ export function createGroups(ctx: IamContext, users: IamUsers) {
     },
   };
 }
-
-export type IamGroups = ReturnType<typeof createGroups>;

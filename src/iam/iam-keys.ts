@@ -4,6 +4,7 @@ import { type IamContext, now, SECRET_CONTEXT } from './iam-context.js';
 import { assumedRoleArn, deleteConflict, iamArn, limitExceeded, noSuchEntity } from './iam-names.js';
 import type { IamSessionTable, IamUserTable } from './iam-schema.js';
 import type { AccessKeyRow } from './iam-store.js';
+import type { AccessKeyLastUsedView, IamKeys, NewAccessKey } from './iam-types.js';
 
 /** The identity behind an access key: its principal, its secret and, for temporary keys, their session. */
 export interface SigningIdentity extends Principal {
@@ -70,7 +71,7 @@ async function sessionPrincipal(ctx: IamContext, session: IamSessionTable): Prom
   };
 }
 
-export function createKeys(ctx: IamContext) {
+export function createKeys(ctx: IamContext): IamKeys {
   const { store, secrets, clock } = ctx;
   // Verified requests look the key up on every call; secrets are cached unsealed in memory only, and the
   // cache is dropped on every IAM write. Unknown keys are not cached, so a key created later is found at once.
@@ -136,9 +137,6 @@ export function createKeys(ctx: IamContext) {
   }
 
   return {
-    /**
-     * Creates the account and the root user's access key on first use; later calls return what exists.
-     */
     async ensureRootAccount(region: string): Promise<RootCredentials> {
       const existing = await store.firstAccount();
       if (existing) {
@@ -169,7 +167,6 @@ export function createKeys(ctx: IamContext) {
       return { accountId: id, region, accessKeyId: keyId, secretAccessKey: secret };
     },
 
-    /** The identity behind an access key, or undefined when the key is unknown or inactive. */
     async signingIdentity(keyId: string): Promise<SigningIdentity | undefined> {
       if (cachedAt !== ctx.generation()) {
         cache = new Map();
@@ -185,7 +182,6 @@ export function createKeys(ctx: IamContext) {
       return identity;
     },
 
-    /** Records a key's last use (GetAccessKeyLastUsed); at most once a minute per key. */
     async noteKeyUse(keyId: string, service: string, region: string): Promise<void> {
       if (keyId.startsWith('ASIA')) return;
       const key = await store.findAccessKey(keyId);
@@ -194,8 +190,7 @@ export function createKeys(ctx: IamContext) {
       await store.noteKeyUse(keyId, at, service, region);
     },
 
-    /** A new key for the user (undefined: the root user); the only time its secret is returned. */
-    async createAccessKey(account: string, user: IamUserTable | undefined) {
+    async createAccessKey(account: string, user: IamUserTable | undefined): Promise<NewAccessKey> {
       if ((await keysOf(account, user)).length >= MAX_KEYS_PER_USER)
         throw limitExceeded(`Cannot exceed quota for AccessKeysPerUser: ${MAX_KEYS_PER_USER}`);
       const keyId = accessKeyId();
@@ -240,8 +235,7 @@ export function createKeys(ctx: IamContext) {
       ctx.changed();
     },
 
-    /** When and where a key of the account was last used, and whose it is. */
-    async accessKeyLastUsed(account: string, keyId: string) {
+    async accessKeyLastUsed(account: string, keyId: string): Promise<AccessKeyLastUsedView> {
       const key = await store.findAccessKey(keyId);
       if (!key || key.account_id !== account)
         throw noSuchEntity(`The Access Key with id ${keyId} cannot be found.`);

@@ -12,7 +12,17 @@ import {
   uniqueId,
 } from './iam-names.js';
 import type { EntityKind, IamPolicyTable } from './iam-schema.js';
-import type { IamTags, Tag } from './iam-tags.js';
+import type { Tag } from './iam-tags.js';
+import type {
+  AttachedPolicyView,
+  IamPolicies,
+  IamTags,
+  InlinePolicy,
+  NewPolicy,
+  PolicyEntities,
+  PolicyFilter,
+  PolicyVersionDocument,
+} from './iam-types.js';
 import { AWS_MANAGED_POLICIES, awsManagedPolicy } from './managed-policies.js';
 import { policySizeLimits } from './policy/index.js';
 
@@ -86,7 +96,7 @@ function notAttachable(arn: string) {
   return noSuchEntity(`Policy ${arn} does not exist or is not attachable.`);
 }
 
-export function createPolicies(ctx: IamContext, tags: IamTags) {
+export function createPolicies(ctx: IamContext, tags: IamTags): IamPolicies {
   const { db } = ctx;
 
   async function find(account: string, arn: string): Promise<ManagedPolicy> {
@@ -172,7 +182,6 @@ export function createPolicies(ctx: IamContext, tags: IamTags) {
   return {
     findPolicy: find,
 
-    /** The default version's document of a managed policy (for authorization and simulation). */
     async defaultDocument(account: string, arn: string): Promise<string | undefined> {
       const aws = awsManagedPolicy(arn);
       if (aws) return aws.document;
@@ -190,10 +199,7 @@ export function createPolicies(ctx: IamContext, tags: IamTags) {
       return row?.document;
     },
 
-    async createPolicy(
-      account: string,
-      input: { name: string; path?: string; document: string; description?: string; tags?: Tag[] },
-    ): Promise<PolicyView> {
+    async createPolicy(account: string, input: NewPolicy): Promise<PolicyView> {
       checkManagedDocument(input.document);
       const clash = await db
         .selectFrom('iam_policies')
@@ -234,10 +240,7 @@ export function createPolicies(ctx: IamContext, tags: IamTags) {
       return view(await find(account, arn), true);
     },
 
-    async listPolicies(
-      account: string,
-      filter: { scope?: string; onlyAttached?: boolean; pathPrefix?: string; usage?: string },
-    ): Promise<PolicyView[]> {
+    async listPolicies(account: string, filter: PolicyFilter): Promise<PolicyView[]> {
       const rows = await db
         .selectFrom('iam_policies')
         .selectAll()
@@ -311,7 +314,7 @@ export function createPolicies(ctx: IamContext, tags: IamTags) {
       return { VersionId: versionId, IsDefaultVersion: setAsDefault, CreateDate: new Date(at) };
     },
 
-    async getPolicyVersion(account: string, arn: string, versionId: string) {
+    async getPolicyVersion(account: string, arn: string, versionId: string): Promise<PolicyVersionDocument> {
       const policy = await find(account, arn);
       if (!policy.row) {
         const aws = awsManagedPolicy(arn);
@@ -401,9 +404,7 @@ export function createPolicies(ctx: IamContext, tags: IamTags) {
       ctx.changed();
     },
 
-    async attachedPolicies(
-      holder: Pick<PolicyHolder, 'id'>,
-    ): Promise<{ PolicyName: string; PolicyArn: string }[]> {
+    async attachedPolicies(holder: Pick<PolicyHolder, 'id'>): Promise<AttachedPolicyView[]> {
       const rows = await db
         .selectFrom('iam_attachments')
         .select('policy_arn')
@@ -416,7 +417,6 @@ export function createPolicies(ctx: IamContext, tags: IamTags) {
       }));
     },
 
-    /** Checks a permissions boundary names a managed policy that exists. */
     async checkBoundary(account: string, arn: string): Promise<void> {
       await find(account, arn).catch(() => {
         throw noSuchEntity(`Scope ARN: ${arn} does not exist or is not attachable.`);
@@ -462,7 +462,7 @@ export function createPolicies(ctx: IamContext, tags: IamTags) {
       return row.document;
     },
 
-    async inlinePolicies(holder: Pick<PolicyHolder, 'id'>): Promise<{ name: string; document: string }[]> {
+    async inlinePolicies(holder: Pick<PolicyHolder, 'id'>): Promise<InlinePolicy[]> {
       return db
         .selectFrom('iam_inline_policies')
         .select(['name', 'document'])
@@ -482,18 +482,17 @@ export function createPolicies(ctx: IamContext, tags: IamTags) {
       ctx.changed();
     },
 
-    /** The users, groups and roles a managed policy is attached to. */
-    async entitiesForPolicy(account: string, arn: string) {
+    async entitiesForPolicy(account: string, arn: string): Promise<PolicyEntities> {
       await find(account, arn);
       const rows = await db
         .selectFrom('iam_attachments')
         .select(['entity_id', 'entity_kind'])
         .where('policy_arn', '=', arn)
         .execute();
-      const out = {
-        user: [] as { name: string; id: string }[],
-        group: [] as { name: string; id: string }[],
-        role: [] as { name: string; id: string }[],
+      const out: PolicyEntities = {
+        user: [],
+        group: [],
+        role: [],
       };
       for (const kind of ['user', 'group', 'role'] as const) {
         const ids = rows.filter((r) => r.entity_kind === kind).map((r) => r.entity_id);
@@ -510,5 +509,3 @@ export function createPolicies(ctx: IamContext, tags: IamTags) {
     },
   };
 }
-
-export type IamPolicies = ReturnType<typeof createPolicies>;

@@ -3,7 +3,8 @@ import { now } from './iam-context.js';
 import { checkSize, encodeDocument, parseDocument } from './iam-documents.js';
 import { alreadyExists, deleteConflict, iamArn, nameKey, noSuchNamed, uniqueId } from './iam-names.js';
 import type { IamRoleTable } from './iam-schema.js';
-import type { IamTags, Tag } from './iam-tags.js';
+import type { Tag } from './iam-tags.js';
+import type { IamRoles, IamTags, NewRole, RoleChange } from './iam-types.js';
 import { policySizeLimits } from './policy/index.js';
 
 export type RoleView = {
@@ -63,7 +64,7 @@ function checkTrustPolicy(document: string): void {
   );
 }
 
-export function createRoles(ctx: IamContext, tags: IamTags) {
+export function createRoles(ctx: IamContext, tags: IamTags): IamRoles {
   const { db } = ctx;
 
   async function find(account: string, name: string): Promise<IamRoleTable> {
@@ -93,18 +94,7 @@ export function createRoles(ctx: IamContext, tags: IamTags) {
       return db.selectFrom('iam_roles').selectAll().where('id', '=', id).executeTakeFirst();
     },
 
-    async createRole(
-      account: string,
-      input: {
-        name: string;
-        path?: string;
-        trustPolicy: string;
-        description?: string;
-        maxSessionDuration?: number;
-        boundary?: string;
-        tags?: Tag[];
-      },
-    ): Promise<RoleView> {
+    async createRole(account: string, input: NewRole): Promise<RoleView> {
       checkTrustPolicy(input.trustPolicy);
       const row: IamRoleTable = {
         id: uniqueId('AROA'),
@@ -168,11 +158,7 @@ export function createRoles(ctx: IamContext, tags: IamTags) {
       ctx.changed();
     },
 
-    async updateRole(
-      account: string,
-      name: string,
-      change: { description?: string; maxSessionDuration?: number },
-    ): Promise<void> {
+    async updateRole(account: string, name: string, change: RoleChange): Promise<void> {
       const role = await find(account, name);
       if (change.description === undefined && change.maxSessionDuration === undefined) return;
       await db
@@ -207,5 +193,3 @@ export function createRoles(ctx: IamContext, tags: IamTags) {
     },
   };
 }
-
-export type IamRoles = ReturnType<typeof createRoles>;

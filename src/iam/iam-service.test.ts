@@ -9,8 +9,9 @@ import { type MetadataDb, openMetadataDb } from '../db/database.js';
 import { createSecretBox } from '../kms/index.js';
 import type { Principal } from '../lib/operation.js';
 import { iamMigrations } from './iam-migrations.js';
-import { createIamService, type IamService } from './iam-service.js';
+import { createIamService } from './iam-service.js';
 import { createIamStore } from './iam-store.js';
+import type { IamService } from './iam-types.js';
 
 // The machine's PostgreSQL (trust auth on loopback), a database per test, as test/metadata-postgres does.
 const ADMIN_URL = process.env.SEAWALL_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';

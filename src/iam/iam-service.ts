@@ -11,6 +11,7 @@ import { createRoles } from './iam-roles.js';
 import { createSessions } from './iam-sessions.js';
 import type { IamStore } from './iam-store.js';
 import { createTags } from './iam-tags.js';
+import type { IamService } from './iam-types.js';
 import { createUsers } from './iam-users.js';
 
 /**
@@ -18,7 +19,7 @@ import { createUsers } from './iam-users.js';
  * policies, and the identities STS sessions act as. Every write bumps a generation that drops the cached
  * signing identities and authorization contexts.
  */
-export function createIamService(deps: { store: IamStore; secrets: SecretBox; clock: Clock }) {
+export function createIamService(deps: { store: IamStore; secrets: SecretBox; clock: Clock }): IamService {
   let generation = 0;
   const ctx: IamContext = {
     db: deps.store.db,
@@ -60,11 +61,8 @@ export function createIamService(deps: { store: IamStore; secrets: SecretBox; cl
       return new Date(row.created_at);
     },
 
-    /** Seawall keeps no console password for the root user; asking for one is refused, not ignored. */
     rootLoginRefusal() {
       return validationError('Seawall keeps no console password for the root user; name a user.');
     },
   };
 }
-
-export type IamService = ReturnType<typeof createIamService>;

@@ -8,10 +8,16 @@ import type { IamContext } from './iam-context.js';
 import { now, SECRET_CONTEXT } from './iam-context.js';
 import { checkSize, parseDocument } from './iam-documents.js';
 import { assumedRoleArn, nameKey } from './iam-names.js';
-import type { IamRoles } from './iam-roles.js';
 import { roleArn } from './iam-roles.js';
 import type { IamSessionTable } from './iam-schema.js';
 import { checkDistinctKeys, type Tag } from './iam-tags.js';
+import type {
+  AssumeRoleResult,
+  IamRoles,
+  IamSessions,
+  SessionCredentials,
+  SessionTokenResult,
+} from './iam-types.js';
 import { type ContextValue, evaluateTrust, policySizeLimits, type RequestContext } from './policy/index.js';
 
 export interface AssumeRoleInput {
@@ -43,15 +49,16 @@ export function tokenSha256(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-/** STS: temporary credentials for roles (AssumeRole) and for users and the root (GetSessionToken). */
 export function createSessions(
   ctx: IamContext,
   deps: { roles: IamRoles; contextOf: (principal: Principal) => Promise<AuthorizationContext> },
-) {
+): IamSessions {
   const { store, secrets } = ctx;
   const { roles } = deps;
 
-  async function issue(session: Omit<IamSessionTable, 'access_key_id' | 'sealed_secret' | 'token_sha256'>) {
+  async function issue(
+    session: Omit<IamSessionTable, 'access_key_id' | 'sealed_secret' | 'token_sha256'>,
+  ): Promise<SessionCredentials> {
     const keyId = accessKeyId('ASIA');
     const secret = secretAccessKey();
     const token = sessionToken();
@@ -125,7 +132,7 @@ export function createSessions(
   }
 
   return {
-    async assumeRole(caller: Principal, region: string, input: AssumeRoleInput) {
+    async assumeRole(caller: Principal, region: string, input: AssumeRoleInput): Promise<AssumeRoleResult> {
       if (caller.type === 'Root')
         throw new AppError('AccessDenied', 403, 'Roles may not be assumed by root accounts.');
       const role = await findRole(caller, input.roleArn);
@@ -192,11 +199,6 @@ export function createSessions(
       };
     },
 
-    /**
-     * A session of a role for work a service does on its behalf (a crawl, a recipe job): the role, named by
-     * name or ARN, must exist and trust the service principal (`glue.amazonaws.com`) with sts:AssumeRole, or
-     * the service is "unable to assume" it, as Glue and DataBrew say. The session is never handed out.
-     */
     async serviceSession(
       accountId: string,
       role: string,
@@ -243,7 +245,10 @@ export function createSessions(
       };
     },
 
-    async getSessionToken(caller: Principal, durationSeconds: number | undefined) {
+    async getSessionToken(
+      caller: Principal,
+      durationSeconds: number | undefined,
+    ): Promise<SessionTokenResult> {
       if (caller.type !== 'IAMUser' && caller.type !== 'Root')
         throw new AppError('AccessDenied', 403, 'Cannot call GetSessionToken with session credentials');
       // As in AWS, a root session lasts an hour at most, whatever was asked.

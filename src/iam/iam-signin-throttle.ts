@@ -13,12 +13,22 @@ export interface ThrottleOptions {
   maxKeys: number;
 }
 
+/** Failure counts per key (an account and user, or a source address). */
+export interface Throttle {
+  /** Milliseconds until `key` may try again; 0 when it may now. */
+  waitFor(key: string, now: number): number;
+  /** Counts an attempt as a failure until it is forgiven. */
+  begin(key: string, now: number): void;
+  /** A successful attempt: its own count is taken back; `reset` also forgets the key's earlier failures. */
+  forgive(key: string, reset: boolean): void;
+}
+
 interface Entry {
   failures: number;
   lastAt: number;
 }
 
-export function createThrottle(options: ThrottleOptions) {
+export function createThrottle(options: ThrottleOptions): Throttle {
   const entries = new Map<string, Entry>();
 
   function current(key: string, now: number): Entry | undefined {
@@ -30,7 +40,6 @@ export function createThrottle(options: ThrottleOptions) {
     return entry;
   }
 
-  /** Milliseconds until `key` may try again; 0 when it may now. */
   function waitFor(key: string, now: number): number {
     const entry = current(key, now);
     if (!entry || entry.failures < options.threshold) return 0;
@@ -41,7 +50,6 @@ export function createThrottle(options: ThrottleOptions) {
   return {
     waitFor,
 
-    /** Counts an attempt as a failure until it is forgiven. */
     begin(key: string, now: number): void {
       const entry = current(key, now) ?? { failures: 0, lastAt: now };
       entries.delete(key);
@@ -52,7 +60,6 @@ export function createThrottle(options: ThrottleOptions) {
       }
     },
 
-    /** A successful attempt: its own count is taken back; `reset` also forgets the key's earlier failures. */
     forgive(key: string, reset: boolean): void {
       const entry = entries.get(key);
       if (!entry) return;
@@ -61,5 +68,3 @@ export function createThrottle(options: ThrottleOptions) {
     },
   };
 }
-
-export type Throttle = ReturnType<typeof createThrottle>;

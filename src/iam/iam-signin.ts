@@ -5,8 +5,8 @@ import type { Principal } from '../lib/operation.js';
 import { createAccountAliases } from './iam-aliases.js';
 import { iamArn } from './iam-names.js';
 import type { IamUserTable } from './iam-schema.js';
-import type { IamService } from './iam-service.js';
 import { createThrottle, type ThrottleOptions } from './iam-signin-throttle.js';
+import type { IamService } from './iam-types.js';
 import { hashPassword, verifyPassword } from './iam-users.js';
 
 /** What a person types on the console's sign-in page. */
@@ -48,6 +48,12 @@ export interface SignInOptions {
   perAddress?: Partial<ThrottleOptions>;
 }
 
+/** The console's password sign-in. */
+export interface ConsoleSignIn {
+  /** Checks a user's console password; a refusal or a wait is answered, not thrown. */
+  signIn(request: SignInRequest): Promise<SignInResult>;
+}
+
 const THROTTLE: ThrottleOptions = {
   threshold: 5,
   baseMs: 1000,
@@ -63,7 +69,7 @@ const THROTTLE: ThrottleOptions = {
  * neither the answer nor its time tells an unknown account or user from a wrong password. Failures back off
  * per account and user and per source address.
  */
-export function createConsoleSignIn(iam: IamService, options: SignInOptions) {
+export function createConsoleSignIn(iam: IamService, options: SignInOptions): ConsoleSignIn {
   const aliases = createAccountAliases(iam.db);
   const perUser = createThrottle({ ...THROTTLE, ...options.perUser });
   // An office or a proxy puts many people behind one address: it gets more tries before backing off.
@@ -135,5 +141,3 @@ export function createConsoleSignIn(iam: IamService, options: SignInOptions) {
     },
   };
 }
-
-export type ConsoleSignIn = ReturnType<typeof createConsoleSignIn>;

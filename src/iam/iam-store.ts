@@ -1,12 +1,38 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { AccessKeyTable, AccountTable } from '../db/schema.js';
-import { type IamAccessKeyColumns, type IamSessionTable, iamDb } from './iam-schema.js';
+import { type IamAccessKeyColumns, type IamDb, type IamSessionTable, iamDb } from './iam-schema.js';
 
 export type AccessKeyRow = AccessKeyTable & IamAccessKeyColumns;
 
 /** Accounts, access keys and STS sessions. */
-export function createIamStore(base: Kysely<Database>) {
+export interface IamStore {
+  /** The metadata store seen with IAM's tables. */
+  readonly db: IamDb;
+  /** The account Seawall made first (the one its root credentials belong to). */
+  firstAccount(): Promise<AccountTable | undefined>;
+  /** Creates an account with its root user's first access key, in one transaction. */
+  insertAccountWithKey(account: AccountTable, key: AccessKeyTable): Promise<void>;
+  findAccessKey(accessKeyId: string): Promise<AccessKeyRow | undefined>;
+  /** The keys of a principal (by its ARN), oldest first. */
+  accessKeysOf(principalArn: string): Promise<AccessKeyRow[]>;
+  /** The keys of a user (by its unique id), oldest first. */
+  accessKeysOfUser(userId: string): Promise<AccessKeyRow[]>;
+  insertAccessKey(key: AccessKeyRow): Promise<void>;
+  setAccessKeyStatus(keyId: string, status: 'Active' | 'Inactive'): Promise<void>;
+  deleteAccessKey(keyId: string): Promise<void>;
+  /** Records when (milliseconds), for which service and in which region a key was last used. */
+  noteKeyUse(keyId: string, at: number, service: string, region: string): Promise<void>;
+  /** Keeps the keys' principal ARN in step with a renamed or moved user. */
+  renameKeyPrincipal(userId: string, arn: string): Promise<void>;
+  insertSession(session: IamSessionTable): Promise<void>;
+  /** The STS session of a temporary access key (ASIA…). */
+  findSession(keyId: string): Promise<IamSessionTable | undefined>;
+  /** Forgets sessions long expired (a day on, clients have stopped retrying with them). */
+  sweepSessions(before: number): Promise<void>;
+}
+
+export function createIamStore(base: Kysely<Database>): IamStore {
   const db = iamDb(base);
   return {
     db,
@@ -67,7 +93,6 @@ export function createIamStore(base: Kysely<Database>) {
         .where('access_key_id', '=', keyId)
         .execute();
     },
-    /** Keeps the keys' principal ARN in step with a renamed or moved user. */
     async renameKeyPrincipal(userId: string, arn: string): Promise<void> {
       await db.updateTable('access_keys').set({ principal_arn: arn }).where('user_id', '=', userId).execute();
     },
@@ -78,11 +103,8 @@ export function createIamStore(base: Kysely<Database>) {
     async findSession(keyId: string): Promise<IamSessionTable | undefined> {
       return db.selectFrom('iam_sessions').selectAll().where('access_key_id', '=', keyId).executeTakeFirst();
     },
-    /** Forgets sessions long expired (a day on, clients have stopped retrying with them). */
     async sweepSessions(before: number): Promise<void> {
       await db.deleteFrom('iam_sessions').where('expires_at', '<', before).execute();
     },
   };
 }
-
-export type IamStore = ReturnType<typeof createIamStore>;

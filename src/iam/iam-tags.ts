@@ -1,5 +1,6 @@
 import type { IamContext } from './iam-context.js';
 import { invalidInput, limitExceeded } from './iam-names.js';
+import type { IamTags } from './iam-types.js';
 
 export type Tag = { Key: string; Value: string };
 
@@ -16,8 +17,7 @@ export function checkDistinctKeys(keys: readonly string[]): void {
   }
 }
 
-/** Tags of users, roles and customer managed policies, by the entity's unique id. */
-export function createTags(ctx: IamContext) {
+export function createTags(ctx: IamContext): IamTags {
   const { db } = ctx;
   return {
     async tagsOf(entityId: string): Promise<Tag[]> {
@@ -30,7 +30,6 @@ export function createTags(ctx: IamContext) {
       return rows.map((row) => ({ Key: row.key, Value: row.value }));
     },
 
-    /** Adds or replaces tags (a key already there, in any case, keeps its place and takes the new value). */
     async tag(entityId: string, tags: readonly Tag[]): Promise<void> {
       checkDistinctKeys(tags.map((t) => t.Key));
       await db.transaction().execute(async (trx) => {
@@ -80,5 +79,3 @@ export function createTags(ctx: IamContext) {
     },
   };
 }
-
-export type IamTags = ReturnType<typeof createTags>;

@@ -12,7 +12,15 @@ import {
   uniqueId,
 } from './iam-names.js';
 import type { IamUserTable } from './iam-schema.js';
-import type { IamTags, Tag } from './iam-tags.js';
+import type { Tag } from './iam-tags.js';
+import type {
+  IamTags,
+  IamUsers,
+  LoginProfileChange,
+  LoginProfileView,
+  NewUser,
+  UserChange,
+} from './iam-types.js';
 
 export type UserView = {
   Path: string;
@@ -84,7 +92,7 @@ function checkPasswordPolicy(password: string): void {
     );
 }
 
-export function createUsers(ctx: IamContext, tags: IamTags) {
+export function createUsers(ctx: IamContext, tags: IamTags): IamUsers {
   const { db } = ctx;
 
   async function find(account: string, name: string): Promise<IamUserTable> {
@@ -129,10 +137,7 @@ export function createUsers(ctx: IamContext, tags: IamTags) {
   return {
     findUser: find,
 
-    async createUser(
-      account: string,
-      input: { name: string; path?: string; boundary?: string; tags?: Tag[] },
-    ): Promise<UserView> {
+    async createUser(account: string, input: NewUser): Promise<UserView> {
       const row: IamUserTable = {
         id: uniqueId('AIDA'),
         account_id: account,
@@ -170,7 +175,7 @@ export function createUsers(ctx: IamContext, tags: IamTags) {
       return rows.filter((row) => row.path.startsWith(pathPrefix)).map((row) => userView(row));
     },
 
-    async updateUser(account: string, name: string, change: { newName?: string; newPath?: string }) {
+    async updateUser(account: string, name: string, change: UserChange): Promise<void> {
       const user = await find(account, name);
       const newName = change.newName ?? user.name;
       if (nameKey(newName) !== user.name_key) {
@@ -192,7 +197,6 @@ export function createUsers(ctx: IamContext, tags: IamTags) {
       ctx.changed();
     },
 
-    /** Deletes a user that has nothing left: IAM makes the caller remove keys, profile, policies, groups. */
     async deleteUser(account: string, name: string): Promise<void> {
       const user = await find(account, name);
       if ((await count('access_keys', user.id)) > 0)
@@ -222,7 +226,12 @@ export function createUsers(ctx: IamContext, tags: IamTags) {
       ctx.changed();
     },
 
-    async createLoginProfile(account: string, name: string, password: string, resetRequired: boolean) {
+    async createLoginProfile(
+      account: string,
+      name: string,
+      password: string,
+      resetRequired: boolean,
+    ): Promise<LoginProfileView> {
       const user = await find(account, name);
       if ((await count('iam_login_profiles', user.id)) > 0)
         throw alreadyExists(`Login Profile for user ${user.name} already exists.`);
@@ -241,7 +250,7 @@ export function createUsers(ctx: IamContext, tags: IamTags) {
       return { UserName: user.name, CreateDate: new Date(created), PasswordResetRequired: resetRequired };
     },
 
-    async getLoginProfile(account: string, name: string) {
+    async getLoginProfile(account: string, name: string): Promise<LoginProfileView> {
       const user = await find(account, name);
       const profile = await loginProfile(user);
       return {
@@ -251,11 +260,7 @@ export function createUsers(ctx: IamContext, tags: IamTags) {
       };
     },
 
-    async updateLoginProfile(
-      account: string,
-      name: string,
-      change: { password?: string; resetRequired?: boolean },
-    ): Promise<void> {
+    async updateLoginProfile(account: string, name: string, change: LoginProfileChange): Promise<void> {
       const user = await find(account, name);
       await loginProfile(user);
       if (change.password !== undefined) checkPasswordPolicy(change.password);
@@ -281,5 +286,3 @@ export function createUsers(ctx: IamContext, tags: IamTags) {
     },
   };
 }
-
-export type IamUsers = ReturnType<typeof createUsers>;

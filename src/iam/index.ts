@@ -10,9 +10,11 @@ export {
   type SigningIdentity,
 } from './iam-keys.js';
 export { iamMigrations } from './iam-migrations.js';
-/** The IAM service; `authorizationContext(principal)` gathers the policies the authorizer evaluates. */
-export { createIamService, type IamService } from './iam-service.js';
+/** Builds the IAM service from its store, the KMS sealing box and the clock. */
+export { createIamService } from './iam-service.js';
 /** The console's password sign-in: a user's login profile checked, answered with temporary credentials. */
 export { createConsoleSignIn, type SignInRequest, type SignInResult } from './iam-signin.js';
 export { createIamStore, type IamStore } from './iam-store.js';
+/** The IAM service; `authorizationContext(principal)` gathers the policies the authorizer evaluates. */
+export type { IamService } from './iam-types.js';
 export { createStsApi } from './sts-api.js';

@@ -1,7 +1,7 @@
 import { type QueryProtocol, q, queryEndpoint, queryOperation } from '../lib/aws-query.js';
 import { registerOperations } from '../lib/operation.js';
 import { shapes } from './iam-names.js';
-import type { IamService } from './iam-service.js';
+import type { IamService } from './iam-types.js';
 
 export const STS_PROTOCOL: QueryProtocol = {
   service: 'sts',

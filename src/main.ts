@@ -51,6 +51,8 @@ import { createInternalRoutes } from './server/internal-routes.js';
 import { createSignInRoute } from './server/signin-route.js';
 import {
   bucketPolicies,
+  createAccountAccessService,
+  createAccountAccessStore,
   createLocalBlobStore,
   createMultipartStore,
   createS3Api,
@@ -58,6 +60,7 @@ import {
   createStorageStore,
   type StorageService,
   storageMigrations,
+  withS3Control,
 } from './storage/index.js';
 
 export const PROFILE = 'seawall';
@@ -194,6 +197,7 @@ export async function startSeawall(
       store: createStorageStore(db.db),
       multipart: createMultipartStore(db.db),
       blobs,
+      accounts: createAccountAccessService({ store: createAccountAccessStore(db.db), clock }),
       clock,
       logger,
     });
@@ -254,7 +258,10 @@ export async function startSeawall(
     await databrew.recover();
     await runtime.recover();
 
-    const s3 = createS3Api({ storage, baseDomains: ['localhost', `s3.${account.region}.localhost`] });
+    const s3 = withS3Control(
+      createS3Api({ storage, baseDomains: ['localhost', `s3.${account.region}.localhost`] }),
+      storage,
+    );
     const services: Record<string, ServiceEndpoint> = {
       s3,
       glue: createGlueApi([createCatalogOperations(catalog), createCrawlerOperations(crawlers)]),

@@ -35,6 +35,14 @@ export interface BucketAccessTable {
   updated_at: Millis;
 }
 
+/** An account's S3 Block Public Access settings (the S3 Control API's); no row when none is set. */
+export interface AccountAccessTable {
+  account_id: string;
+  /** JSON: the four PublicAccessBlockConfiguration flags. */
+  public_access_block: string;
+  updated_at: Millis;
+}
+
 export interface ObjectTable {
   bucket: string;
   key: string;
@@ -214,6 +222,7 @@ export interface Database {
   access_keys: AccessKeyTable;
   buckets: BucketTable;
   bucket_access: BucketAccessTable;
+  account_access: AccountAccessTable;
   objects: ObjectTable;
   catalog_databases: CatalogDatabaseTable;
   catalog_tables: CatalogTableTable;

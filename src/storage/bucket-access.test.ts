@@ -7,8 +7,8 @@ type AccessStore = Pick<StorageStore, 'findBucketAccess' | 'updateBucketAccess'>
 
 /** An in-memory store that counts its reads, and can hold one read until the test lets it go. */
 function fakeStore(buckets: string[]) {
-  const rows = new Map<string, BucketAccessRow>(
-    buckets.map((b) => [b, { policy: null, public_access_block: null }]),
+  const rows = new Map<string, BucketAccessRow & { account_id: string }>(
+    buckets.map((b) => [b, { account_id: '123456789012', policy: null, public_access_block: null }]),
   );
   const state = { reads: 0, hold: undefined as Promise<void> | undefined };
   const store: AccessStore = {

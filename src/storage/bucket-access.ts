@@ -21,6 +21,8 @@ export interface BucketAccess {
 export interface BucketAccessService {
   /** The bucket's policy and public access block, or undefined when the bucket does not exist. */
   bucketAccess(bucket: string): Promise<BucketAccess | undefined>;
+  /** The account that owns the bucket, whose public access block applies too; undefined when there is none. */
+  owner(bucket: string): Promise<string | undefined>;
   /** The policy's text as it was put, or undefined when none is set; NoSuchBucket when there is no bucket. */
   getPolicy(bucket: string): Promise<{ text: string; policy: Policy } | undefined>;
   /** Undefined when none is set; NoSuchBucket when there is no bucket. */
@@ -36,23 +38,26 @@ export interface BucketAccessService {
 
 /** A bucket's settings as the cache holds them: the policy's text besides its tree, for GetBucketPolicy. */
 interface Entry {
+  readonly owner: string;
   readonly access: BucketAccess;
   readonly policyText?: string;
 }
 
 const FLAGS = ['blockPublicAcls', 'ignorePublicAcls', 'blockPublicPolicy', 'restrictPublicBuckets'] as const;
 
-function readBlock(json: string): PublicAccessBlock {
+/** A stored block (the JSON of its flags); a flag not stored is false. */
+export function readBlock(json: string): PublicAccessBlock {
   const stored = JSON.parse(json) as Record<string, unknown>;
   return Object.freeze(
     Object.fromEntries(FLAGS.map((flag) => [flag, stored[flag] === true])) as unknown as PublicAccessBlock,
   );
 }
 
-function toEntry(row: BucketAccessRow): Entry {
+function toEntry(row: BucketAccessRow & { account_id: string }): Entry {
   const policy = row.policy === null ? undefined : parsePolicy(row.policy, 'resource');
   const publicAccessBlock = row.public_access_block === null ? undefined : readBlock(row.public_access_block);
   return Object.freeze({
+    owner: row.account_id,
     access: Object.freeze({
       ...(policy ? { policy } : {}),
       ...(publicAccessBlock ? { publicAccessBlock } : {}),
@@ -125,6 +130,10 @@ export function createBucketAccessService(deps: {
   return {
     async bucketAccess(bucket: string): Promise<BucketAccess | undefined> {
       return (await load(bucket))?.access;
+    },
+
+    async owner(bucket: string): Promise<string | undefined> {
+      return (await load(bucket))?.owner;
     },
 
     async getPolicy(bucket: string): Promise<{ text: string; policy: Policy } | undefined> {

@@ -1,4 +1,11 @@
 /** S3: buckets and objects over a blob store, with the restXml API. */
+
+/** Accounts' Block Public Access settings (the S3 Control API), kept apart from buckets'. */
+export {
+  type AccountAccessService,
+  createAccountAccessService,
+  createAccountAccessStore,
+} from './account-access.js';
 export { type BlobStore, createLocalBlobStore, type EngineFiles } from './blob-store.js';
 /** A bucket's policy and public access block, as the authorizer reads them (`StorageService.bucketAccess`). */
 export type { BucketAccess, BucketAccessService, PublicAccessBlock } from './bucket-access.js';
@@ -8,6 +15,8 @@ export { isPublicPolicy } from './bucket-policy.js';
 export { createMultipartStore } from './multipart-store.js';
 export { bucketPolicies } from './resource-policies.js';
 export { createS3Api } from './s3-api.js';
+/** S3 Control's account-level operations, served by the S3 endpoint: clients sign them for `s3`. */
+export { withS3Control } from './s3-control-api.js';
 export { storageMigrations } from './storage-migrations.js';
 export { createStorageService } from './storage-service.js';
 export { createStorageStore, type ObjectSummary, type StorageStore } from './storage-store.js';

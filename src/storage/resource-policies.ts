@@ -6,9 +6,9 @@ import type { StorageService } from './storage-types.js';
 const S3_ARN = /^arn:aws:s3:::([^/]+)(?:\/.*)?$/s;
 
 /**
- * The resource-based policy of an S3 resource, for the authorizer: its bucket's policy. With the bucket's
- * RestrictPublicBuckets set, a public policy grants nothing to anonymous callers (the S3 docs: only AWS
- * service principals and principals of the bucket owner's account keep access).
+ * The resource-based policy of an S3 resource, for the authorizer: its bucket's policy. With
+ * RestrictPublicBuckets set (the bucket's or its account's), a public policy grants nothing to anonymous
+ * callers (the S3 docs: only AWS service principals and principals of the bucket owner's account keep access).
  */
 export async function bucketPolicies(
   storage: Pick<StorageService, 'bucketAccess'>,

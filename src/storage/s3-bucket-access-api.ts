@@ -43,7 +43,7 @@ function xmlBoolean(value: unknown): boolean {
 }
 
 /** A PublicAccessBlockConfiguration document; a missing element is false, any other element is refused. */
-function readPublicAccessBlock(document: Record<string, unknown> | undefined): PublicAccessBlock {
+export function readPublicAccessBlock(document: Record<string, unknown> | undefined): PublicAccessBlock {
   if (!document) throw badRequest('MissingRequestBodyError', 'Request Body is empty');
   const raw = document.PublicAccessBlockConfiguration;
   const config = raw === '' ? {} : asRecord(raw);
@@ -66,6 +66,11 @@ function requireDigest(req: OperationRequest): void {
       'Missing required header for this request: Content-MD5 or x-amz-checksum-*',
     );
   }
+}
+
+/** A block's PublicAccessBlockConfiguration elements, in S3's order. */
+export function publicAccessBlockElements(block: PublicAccessBlock): Record<string, boolean> {
+  return Object.fromEntries(ELEMENTS.map(([element, flag]) => [element, block[flag]]));
 }
 
 function blockedPublicPolicy(req: OperationRequest, bucket: string): AppError {
@@ -92,7 +97,9 @@ export function createS3BucketAccessApi(storage: StorageService): S3BucketAccess
   const { access } = storage;
   return {
     async putBucketPolicy(req: OperationRequest, bucket: string): Promise<ApiResponse> {
-      const block = await access.getPublicAccessBlock(bucket);
+      await access.getPublicAccessBlock(bucket);
+      // The bucket's own block and its account's, the strictest of both.
+      const block = (await storage.bucketAccess(bucket))?.publicAccessBlock;
       if ((req.contentLength ?? 0) > MAX_BUCKET_POLICY_BYTES) throw policyTooLarge();
       const bytes = await readSmallBody(req.body, MAX_BUCKET_POLICY_BYTES, policyTooLarge, req.reserve);
       verifyDocumentDigests(req, bytes);
@@ -130,10 +137,7 @@ export function createS3BucketAccessApi(storage: StorageService): S3BucketAccess
     async getPublicAccessBlock(bucket: string): Promise<ApiResponse> {
       const block = await access.getPublicAccessBlock(bucket);
       if (!block) throw noSuchPublicAccessBlock(bucket);
-      return xmlResponse(
-        'PublicAccessBlockConfiguration',
-        Object.fromEntries(ELEMENTS.map(([element, flag]) => [element, block[flag]])),
-      );
+      return xmlResponse('PublicAccessBlockConfiguration', publicAccessBlockElements(block));
     },
 
     async deletePublicAccessBlock(bucket: string): Promise<ApiResponse> {

@@ -45,12 +45,29 @@ function aclsNotSupported(): AppError {
   return badRequest('AccessControlListNotSupported', 'The bucket does not allow ACLs');
 }
 
+/** The canned ACLs that grant everyone, or every AWS account, access: what BlockPublicAcls refuses. */
+const PUBLIC_CANNED_ACLS: ReadonlySet<string> = new Set([
+  'public-read',
+  'public-read-write',
+  'authenticated-read',
+]);
+
+/** S3's answer to a public ACL where BlockPublicAcls (the bucket's or its account's) is set. */
+function publicAclBlocked(): AppError {
+  return new AppError('AccessDenied', 403, 'Access Denied');
+}
+
 /**
  * `x-amz-acl` on an object write. With ACLs disabled S3 takes only bucket-owner-full-control (or no ACL) and
- * answers anything else with AccessControlListNotSupported.
+ * answers anything else with AccessControlListNotSupported, or AccessDenied for a public one under
+ * BlockPublicAcls.
  */
-export const objectCannedAcl: InputRule = (value, context) => {
+export const objectCannedAcl: InputRule = async (value, context) => {
   if (grantsIn(context).length > 0) throw bothAclForms();
+  if (PUBLIC_CANNED_ACLS.has(value)) {
+    const access = await context.storage.bucketAccess(bucketOf(context));
+    if (access?.publicAccessBlock?.blockPublicAcls) throw publicAclBlocked();
+  }
   if (value !== 'bucket-owner-full-control') throw aclsNotSupported();
 };
 
@@ -71,9 +88,16 @@ function bucketAclRefused(): AppError {
   );
 }
 
-/** `x-amz-acl` on CreateBucket: a BucketOwnerEnforced bucket may only be private. */
-export const bucketCannedAcl: InputRule = (value, context) => {
+/**
+ * `x-amz-acl` on CreateBucket: a BucketOwnerEnforced bucket may only be private; a public ACL is AccessDenied
+ * under the account's BlockPublicAcls.
+ */
+export const bucketCannedAcl: InputRule = async (value, context) => {
   if (grantsIn(context).length > 0) throw bothAclForms();
+  if (PUBLIC_CANNED_ACLS.has(value)) {
+    const block = await context.storage.accounts.getPublicAccessBlock(context.req.principal.accountId);
+    if (block?.blockPublicAcls) throw publicAclBlocked();
+  }
   if (value !== 'private') throw bucketAclRefused();
 };
 

@@ -17,4 +17,15 @@ export const storageMigrations: Record<string, Migration> = {
         .execute();
     },
   },
+  'storage-0002-account-public-access-block': {
+    async up(db: Kysely<unknown>) {
+      // One row per account that has a public access block (PutPublicAccessBlock of the S3 Control API).
+      await db.schema
+        .createTable('account_access')
+        .addColumn('account_id', 'text', (c) => c.primaryKey().references('accounts.id'))
+        .addColumn('public_access_block', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  },
 };

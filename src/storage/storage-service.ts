@@ -1,6 +1,7 @@
 import { AppError, conflict, notFound } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
+import { type AccountAccessService, strictestBlock } from './account-access.js';
 import type { BlobStore, EngineFiles } from './blob-store.js';
 import { writeVerifiedBlob } from './blob-writer.js';
 import { createBucketAccessService } from './bucket-access.js';
@@ -84,6 +85,7 @@ export function createStorageService(deps: {
   store: StorageStore;
   multipart: MultipartStore;
   blobs: BlobStore;
+  accounts: AccountAccessService;
   clock: Clock;
   logger: Logger;
 }): StorageService {
@@ -142,7 +144,14 @@ export function createStorageService(deps: {
   return {
     multipart,
     access,
-    bucketAccess: access.bucketAccess,
+    accounts: deps.accounts,
+    async bucketAccess(bucket: string) {
+      const own = await access.bucketAccess(bucket);
+      const owner = own && (await access.owner(bucket));
+      if (!own || owner === undefined) return undefined;
+      const account = await deps.accounts.getPublicAccessBlock(owner);
+      return account ? { ...own, publicAccessBlock: strictestBlock(own.publicAccessBlock, account) } : own;
+    },
 
     async createBucket(input: BucketInput): Promise<void> {
       assertBucketName(input.name);

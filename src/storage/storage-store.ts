@@ -25,8 +25,8 @@ export interface StorageStore {
   listBuckets(accountId: string): Promise<BucketRow[]>;
   /** Deletes the bucket if it holds no objects; answers whether it was empty. */
   deleteEmptyBucket(name: string): Promise<'deleted' | 'not-empty' | 'missing'>;
-  /** The bucket's access settings (nulls when none were set), or undefined when the bucket does not exist. */
-  findBucketAccess(bucket: string): Promise<BucketAccessRow | undefined>;
+  /** The bucket's owner and access settings (nulls when none were set); undefined when there is no bucket. */
+  findBucketAccess(bucket: string): Promise<(BucketAccessRow & Pick<BucketRow, 'account_id'>) | undefined>;
   /**
    * Sets the given access settings of an existing bucket (null clears one), leaving the others as they are;
    * answers false when the bucket does not exist.
@@ -98,14 +98,20 @@ export function createStorageStore(db: Kysely<Database>): StorageStore {
       });
     },
 
-    async findBucketAccess(bucket: string): Promise<BucketAccessRow | undefined> {
+    async findBucketAccess(bucket: string) {
       const row = await db
         .selectFrom('buckets')
         .leftJoin('bucket_access', 'bucket_access.bucket', 'buckets.name')
-        .select(['bucket_access.policy', 'bucket_access.public_access_block'])
+        .select(['buckets.account_id', 'bucket_access.policy', 'bucket_access.public_access_block'])
         .where('buckets.name', '=', bucket)
         .executeTakeFirst();
-      return row && { policy: row.policy ?? null, public_access_block: row.public_access_block ?? null };
+      return (
+        row && {
+          account_id: row.account_id,
+          policy: row.policy ?? null,
+          public_access_block: row.public_access_block ?? null,
+        }
+      );
     },
 
     async updateBucketAccess(

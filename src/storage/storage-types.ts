@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { ChecksumAlgorithm, ChecksumType } from '../lib/checksums.js';
+import type { AccountAccessService } from './account-access.js';
 import type { EngineFiles } from './blob-store.js';
 import type { BlobDigests } from './blob-writer.js';
 import type { BucketAccess, BucketAccessService } from './bucket-access.js';
@@ -72,7 +73,12 @@ export interface StorageService {
   multipart: MultipartService;
   /** Bucket policies and public access blocks. */
   access: BucketAccessService;
-  /** A bucket's policy and public access block, from memory once warm; undefined when there is no bucket. */
+  /** Accounts' public access blocks (the S3 Control API). */
+  accounts: AccountAccessService;
+  /**
+   * A bucket's policy and the public access block in force, the strictest of its own and its account's, from
+   * memory once warm; undefined when there is no bucket.
+   */
   bucketAccess(bucket: string): Promise<BucketAccess | undefined>;
   /** CreateBucket: BucketAlreadyOwnedByYou or BucketAlreadyExists when the name is taken. */
   createBucket(input: BucketInput): Promise<void>;

@@ -60,6 +60,7 @@ async function signedInConsole(): Promise<WatchedPage> {
   pages.push(watched);
   const { page } = watched;
   await page.goto(`${t.url}/_seawall/console/`);
+  await page.getByTestId('sign-in-tab-key').click();
   await page.getByTestId('access-key-id').fill(t.credentials.accessKeyId);
   await page.getByTestId('secret-access-key').fill(t.credentials.secretAccessKey);
   await page.getByTestId('sign-in-button').click();

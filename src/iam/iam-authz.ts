@@ -46,11 +46,22 @@ export function createAuthorizationContexts(
   async function boundaryOf(account: string, arn: string | null): Promise<Policy | undefined> {
     if (arn === null) return undefined;
     const document = await policies.defaultDocument(account, arn);
-    return document === undefined ? undefined : parsePolicy(document, 'boundary');
+    return document === undefined ? undefined : parsed(document, 'boundary');
   }
 
-  const parseAll = (texts: readonly string[], kind: PolicyKind) =>
-    texts.map((text) => parsePolicy(text, kind));
+  // Documents parsed once, by their text: a write elsewhere in IAM empties the contexts, not the trees.
+  const trees = new Map<string, Policy>();
+  function parsed(text: string, kind: PolicyKind): Policy {
+    const key = `${kind}\n${text}`;
+    let tree = trees.get(key);
+    if (!tree) {
+      tree = parsePolicy(text, kind);
+      if (trees.size >= 2_000) trees.clear();
+      trees.set(key, tree);
+    }
+    return tree;
+  }
+  const parseAll = (texts: readonly string[], kind: PolicyKind) => texts.map((text) => parsed(text, kind));
 
   async function forUser(principal: Principal, userId: string): Promise<AuthorizationContext> {
     const user = await ctx.db.selectFrom('iam_users').selectAll().where('id', '=', userId).executeTakeFirst();

@@ -160,7 +160,7 @@ export function accountOperations(iam: IamService) {
   }
 
   return [
-    iamOperation({
+    iamOperation(iam, {
       name: 'SimulateCustomPolicy',
       input: { ...simulationInput, PolicyInputList: { ...documentList, required: true as const } },
       resources: () => ['*'],
@@ -187,7 +187,7 @@ export function accountOperations(iam: IamService) {
         return { EvaluationResults: items, ...rest };
       },
     }),
-    iamOperation({
+    iamOperation(iam, {
       name: 'SimulatePrincipalPolicy',
       input: { ...simulationInput, PolicySourceArn: shapes.policyArn },
       resources: (input) => [input.PolicySourceArn],
@@ -208,7 +208,7 @@ export function accountOperations(iam: IamService) {
         return { EvaluationResults: items, ...rest };
       },
     }),
-    iamOperation({
+    iamOperation(iam, {
       name: 'GetAccountAuthorizationDetails',
       input: {
         Filter: q.list(

@@ -16,7 +16,7 @@ const aliasShape = q.string({
 export function aliasOperations(iam: IamService) {
   const aliases = createAccountAliases(iam.db);
   return [
-    iamOperation({
+    iamOperation(iam, {
       name: 'CreateAccountAlias',
       input: { AccountAlias: aliasShape },
       resources: () => ['*'],
@@ -30,7 +30,7 @@ export function aliasOperations(iam: IamService) {
         return undefined;
       },
     }),
-    iamOperation({
+    iamOperation(iam, {
       name: 'ListAccountAliases',
       input: { ...paging },
       resources: () => ['*'],
@@ -40,7 +40,7 @@ export function aliasOperations(iam: IamService) {
         return { AccountAliases: items, ...rest };
       },
     }),
-    iamOperation({
+    iamOperation(iam, {
       name: 'DeleteAccountAlias',
       input: { AccountAlias: aliasShape },
       resources: () => ['*'],

@@ -1,5 +1,6 @@
 import type { Fields, Shape } from '../lib/aws-query.js';
 import type { OperationRequest } from '../lib/operation.js';
+import { boundaryKey, requestTagKeys, type TargetFacts } from './iam-api-conditions.js';
 import { entityArn, iamOperation, page } from './iam-api-support.js';
 import { encodeDocument } from './iam-documents.js';
 import { paging, shapes, tagKeyList, tagList } from './iam-names.js';
@@ -20,6 +21,18 @@ const NAME_SHAPE: Record<Kind, Shape> = {
 function member<T>(input: Readonly<Record<string, unknown>>, name: string): T {
   return input[name] as T;
 }
+
+type Input = Readonly<Record<string, unknown>>;
+
+/** iam:PermissionsBoundary: the boundary the target user or role has now (groups have none). */
+const targetBoundary = (_input: Input, _req: OperationRequest, target: TargetFacts | undefined) =>
+  boundaryKey(target?.boundary);
+
+/** Attach/Detach*Policy: the policy named (iam:PolicyARN) and the target's boundary. */
+const policyArnKeys = (input: Input, req: OperationRequest, target: TargetFacts | undefined) => ({
+  'iam:PolicyARN': member<string>(input, 'PolicyArn'),
+  ...targetBoundary(input, req, target),
+});
 
 /**
  * The operations that exist once per kind of entity (AttachUserPolicy, AttachGroupPolicy…): managed policy
@@ -45,27 +58,29 @@ export function attachmentOperations(iam: IamService) {
     ];
     const named: Fields = { [nameField]: NAME_SHAPE[kind] };
     return [
-      iamOperation({
+      iamOperation(iam, {
         name: `Attach${kind}Policy`,
         input: { ...named, PolicyArn: shapes.policyArn } as Fields,
         resources: arnOf,
+        conditions: policyArnKeys,
         async handle(input, req) {
           const target = await holder(kind, req, nameOf(input));
           await iam.attachPolicy(req.principal.accountId, target, member(input, 'PolicyArn'));
           return undefined;
         },
       }),
-      iamOperation({
+      iamOperation(iam, {
         name: `Detach${kind}Policy`,
         input: { ...named, PolicyArn: shapes.policyArn } as Fields,
         resources: arnOf,
+        conditions: policyArnKeys,
         async handle(input, req) {
           const target = await holder(kind, req, nameOf(input));
           await iam.detachPolicy(req.principal.accountId, target, member(input, 'PolicyArn'));
           return undefined;
         },
       }),
-      iamOperation({
+      iamOperation(iam, {
         name: `ListAttached${kind}Policies`,
         input: { ...named, PathPrefix: shapes.pathPrefix, ...paging } as Fields,
         resources: arnOf,
@@ -75,17 +90,18 @@ export function attachmentOperations(iam: IamService) {
           return { AttachedPolicies: items, ...rest };
         },
       }),
-      iamOperation({
+      iamOperation(iam, {
         name: `Put${kind}Policy`,
         input: { ...named, PolicyName: shapes.policyName, PolicyDocument: shapes.policyDocument } as Fields,
         resources: arnOf,
+        conditions: targetBoundary,
         async handle(input, req) {
           const target = await holder(kind, req, nameOf(input));
           await iam.putInlinePolicy(target, member(input, 'PolicyName'), member(input, 'PolicyDocument'));
           return undefined;
         },
       }),
-      iamOperation({
+      iamOperation(iam, {
         name: `Get${kind}Policy`,
         input: { ...named, PolicyName: shapes.policyName } as Fields,
         resources: arnOf,
@@ -100,7 +116,7 @@ export function attachmentOperations(iam: IamService) {
           };
         },
       }),
-      iamOperation({
+      iamOperation(iam, {
         name: `List${kind}Policies`,
         input: { ...named, ...paging } as Fields,
         resources: arnOf,
@@ -113,10 +129,11 @@ export function attachmentOperations(iam: IamService) {
           return { PolicyNames: items, ...rest };
         },
       }),
-      iamOperation({
+      iamOperation(iam, {
         name: `Delete${kind}Policy`,
         input: { ...named, PolicyName: shapes.policyName } as Fields,
         resources: arnOf,
+        conditions: targetBoundary,
         async handle(input, req) {
           const target = await holder(kind, req, nameOf(input));
           await iam.deleteInlinePolicy(target, member(input, 'PolicyName'));
@@ -139,10 +156,11 @@ export function attachmentOperations(iam: IamService) {
         ? iam.setUserBoundary(req.principal.accountId, name, arn)
         : iam.setRoleBoundary(req.principal.accountId, name, arn);
     return [
-      iamOperation({
+      iamOperation(iam, {
         name: `Put${kind}PermissionsBoundary`,
         input: { ...named, PermissionsBoundary: shapes.policyArn } as Fields,
         resources: arnOf,
+        conditions: (input) => boundaryKey(member(input, 'PermissionsBoundary')),
         async handle(input, req) {
           const arn = member<string>(input, 'PermissionsBoundary');
           await iam.checkBoundary(req.principal.accountId, arn);
@@ -150,36 +168,39 @@ export function attachmentOperations(iam: IamService) {
           return undefined;
         },
       }),
-      iamOperation({
+      iamOperation(iam, {
         name: `Delete${kind}PermissionsBoundary`,
         input: named,
         resources: arnOf,
+        conditions: targetBoundary,
         async handle(input, req) {
           await setBoundary(req, nameOf(input), null);
           return undefined;
         },
       }),
-      iamOperation({
+      iamOperation(iam, {
         name: `Tag${kind}`,
         input: { ...named, Tags: { ...tagList, required: true } } as Fields,
         resources: arnOf,
+        conditions: (input) => requestTagKeys(member<Tag[]>(input, 'Tags')),
         async handle(input, req) {
           const target = await holder(kind, req, nameOf(input));
           await iam.tag(target.id, member<Tag[]>(input, 'Tags'));
           return undefined;
         },
       }),
-      iamOperation({
+      iamOperation(iam, {
         name: `Untag${kind}`,
         input: { ...named, TagKeys: { ...tagKeyList, required: true } } as Fields,
         resources: arnOf,
+        conditions: (input) => ({ 'aws:TagKeys': member<string[]>(input, 'TagKeys') }),
         async handle(input, req) {
           const target = await holder(kind, req, nameOf(input));
           await iam.untag(target.id, member<string[]>(input, 'TagKeys'));
           return undefined;
         },
       }),
-      iamOperation({
+      iamOperation(iam, {
         name: `List${kind}Tags`,
         input: { ...named, ...paging } as Fields,
         resources: arnOf,

@@ -1,4 +1,5 @@
 import { q } from '../lib/aws-query.js';
+import { requestTagKeys } from './iam-api-conditions.js';
 import { iamOperation, page } from './iam-api-support.js';
 import { encodeDocument } from './iam-documents.js';
 import { paging, shapes, tagKeyList, tagList } from './iam-names.js';
@@ -8,7 +9,7 @@ import type { IamService } from './iam-types.js';
 export function policyOperations(iam: IamService) {
   const arnOf = (input: { PolicyArn: string }) => [input.PolicyArn];
   return [
-    iamOperation({
+    iamOperation(iam, {
       name: 'CreatePolicy',
       input: {
         PolicyName: shapes.policyName,
@@ -20,6 +21,7 @@ export function policyOperations(iam: IamService) {
       resources: (input, req) => [
         `arn:aws:iam::${req.principal.accountId}:policy${input.Path ?? '/'}${input.PolicyName}`,
       ],
+      conditions: (input) => requestTagKeys(input.Tags),
       async handle(input, req) {
         const policy = await iam.createPolicy(req.principal.accountId, {
           name: input.PolicyName,
@@ -31,7 +33,7 @@ export function policyOperations(iam: IamService) {
         return { Policy: policy };
       },
     }),
-    iamOperation({
+    iamOperation(iam, {
       name: 'GetPolicy',
       input: { PolicyArn: shapes.policyArn },
       resources: arnOf,
@@ -39,7 +41,7 @@ export function policyOperations(iam: IamService) {
         return { Policy: await iam.getPolicy(req.principal.accountId, input.PolicyArn) };
       },
     }),
-    iamOperation({
+    iamOperation(iam, {
       name: 'ListPolicies',
       input: {
         Scope: q.string({ values: ['All', 'AWS', 'Local'] }),
@@ -60,7 +62,7 @@ export function policyOperations(iam: IamService) {
         return { Policies: items, ...rest };
       },
     }),
-    iamOperation({
+    iamOperation(iam, {
       name: 'DeletePolicy',
       input: { PolicyArn: shapes.policyArn },
       resources: arnOf,
@@ -69,7 +71,7 @@ export function policyOperations(iam: IamService) {
         return undefined;
       },
     }),
-    iamOperation({
+    iamOperation(iam, {
       name: 'CreatePolicyVersion',
       input: {
         PolicyArn: shapes.policyArn,
@@ -87,7 +89,7 @@ export function policyOperations(iam: IamService) {
         return { PolicyVersion: version };
       },
     }),
-    iamOperation({
+    iamOperation(iam, {
       name: 'GetPolicyVersion',
       input: { PolicyArn: shapes.policyArn, VersionId: shapes.versionId },
       resources: arnOf,
@@ -96,7 +98,7 @@ export function policyOperations(iam: IamService) {
         return { PolicyVersion: { ...version, Document: encodeDocument(version.Document) } };
       },
     }),
-    iamOperation({
+    iamOperation(iam, {
       name: 'ListPolicyVersions',
       input: { PolicyArn: shapes.policyArn, ...paging },
       resources: arnOf,
@@ -108,7 +110,7 @@ export function policyOperations(iam: IamService) {
         return { Versions: items, ...rest };
       },
     }),
-    iamOperation({
+    iamOperation(iam, {
       name: 'SetDefaultPolicyVersion',
       input: { PolicyArn: shapes.policyArn, VersionId: shapes.versionId },
       resources: arnOf,
@@ -117,7 +119,7 @@ export function policyOperations(iam: IamService) {
         return undefined;
       },
     }),
-    iamOperation({
+    iamOperation(iam, {
       name: 'DeletePolicyVersion',
       input: { PolicyArn: shapes.policyArn, VersionId: shapes.versionId },
       resources: arnOf,
@@ -126,10 +128,11 @@ export function policyOperations(iam: IamService) {
         return undefined;
       },
     }),
-    iamOperation({
+    iamOperation(iam, {
       name: 'TagPolicy',
       input: { PolicyArn: shapes.policyArn, Tags: { ...tagList, required: true as const } },
       resources: arnOf,
+      conditions: (input) => requestTagKeys(input.Tags),
       async handle(input, req) {
         const policy = await iam.findPolicy(req.principal.accountId, input.PolicyArn);
         if (!policy.row) throw iam.awsManagedRefusal(input.PolicyArn);
@@ -137,10 +140,11 @@ export function policyOperations(iam: IamService) {
         return undefined;
       },
     }),
-    iamOperation({
+    iamOperation(iam, {
       name: 'UntagPolicy',
       input: { PolicyArn: shapes.policyArn, TagKeys: { ...tagKeyList, required: true as const } },
       resources: arnOf,
+      conditions: (input) => ({ 'aws:TagKeys': input.TagKeys }),
       async handle(input, req) {
         const policy = await iam.findPolicy(req.principal.accountId, input.PolicyArn);
         if (!policy.row) throw iam.awsManagedRefusal(input.PolicyArn);
@@ -148,7 +152,7 @@ export function policyOperations(iam: IamService) {
         return undefined;
       },
     }),
-    iamOperation({
+    iamOperation(iam, {
       name: 'ListPolicyTags',
       input: { PolicyArn: shapes.policyArn, ...paging },
       resources: arnOf,
@@ -158,7 +162,7 @@ export function policyOperations(iam: IamService) {
         return { Tags: items, ...rest };
       },
     }),
-    iamOperation({
+    iamOperation(iam, {
       name: 'ListEntitiesForPolicy',
       input: {
         PolicyArn: shapes.policyArn,

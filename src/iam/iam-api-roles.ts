@@ -1,4 +1,5 @@
 import { q } from '../lib/aws-query.js';
+import { boundaryKey, requestTagKeys } from './iam-api-conditions.js';
 import { entityArn, iamOperation, page } from './iam-api-support.js';
 import { groupView } from './iam-groups.js';
 import { paging, shapes, tagList } from './iam-names.js';
@@ -13,7 +14,7 @@ export function groupAndRoleOperations(iam: IamService) {
   const roleArn = (account: string, name: string) => entityArn(iam, 'iam_roles', account, name);
   const userArn = (account: string, name: string) => entityArn(iam, 'iam_users', account, name);
   return [
-    iamOperation({
+    iamOperation(iam, {
       name: 'CreateGroup',
       input: { GroupName: shapes.groupName, Path: shapes.path },
       resources: (input, req) => [
@@ -23,7 +24,7 @@ export function groupAndRoleOperations(iam: IamService) {
         return { Group: await iam.createGroup(req.principal.accountId, input.GroupName, input.Path) };
       },
     }),
-    iamOperation({
+    iamOperation(iam, {
       name: 'GetGroup',
       input: { GroupName: shapes.groupName, ...paging },
       resources: async (input, req) => [await groupArn(req.principal.accountId, input.GroupName)],
@@ -33,7 +34,7 @@ export function groupAndRoleOperations(iam: IamService) {
         return { Group: groupView(group), Users: items.map((u) => userView(u)), ...rest };
       },
     }),
-    iamOperation({
+    iamOperation(iam, {
       name: 'ListGroups',
       input: { PathPrefix: shapes.pathPrefix, ...paging },
       resources: () => ['*'],
@@ -45,7 +46,7 @@ export function groupAndRoleOperations(iam: IamService) {
         return { Groups: items, ...rest };
       },
     }),
-    iamOperation({
+    iamOperation(iam, {
       name: 'DeleteGroup',
       input: { GroupName: shapes.groupName },
       resources: async (input, req) => [await groupArn(req.principal.accountId, input.GroupName)],
@@ -54,7 +55,7 @@ export function groupAndRoleOperations(iam: IamService) {
         return undefined;
       },
     }),
-    iamOperation({
+    iamOperation(iam, {
       name: 'AddUserToGroup',
       input: { GroupName: shapes.groupName, UserName: shapes.userName },
       resources: async (input, req) => [await groupArn(req.principal.accountId, input.GroupName)],
@@ -63,7 +64,7 @@ export function groupAndRoleOperations(iam: IamService) {
         return undefined;
       },
     }),
-    iamOperation({
+    iamOperation(iam, {
       name: 'RemoveUserFromGroup',
       input: { GroupName: shapes.groupName, UserName: shapes.userName },
       resources: async (input, req) => [await groupArn(req.principal.accountId, input.GroupName)],
@@ -72,7 +73,7 @@ export function groupAndRoleOperations(iam: IamService) {
         return undefined;
       },
     }),
-    iamOperation({
+    iamOperation(iam, {
       name: 'ListGroupsForUser',
       input: { UserName: shapes.userName, ...paging },
       resources: async (input, req) => [await userArn(req.principal.accountId, input.UserName)],
@@ -83,7 +84,7 @@ export function groupAndRoleOperations(iam: IamService) {
       },
     }),
 
-    iamOperation({
+    iamOperation(iam, {
       name: 'CreateRole',
       input: {
         RoleName: shapes.roleName,
@@ -97,6 +98,7 @@ export function groupAndRoleOperations(iam: IamService) {
       resources: (input, req) => [
         `arn:aws:iam::${req.principal.accountId}:role${input.Path ?? '/'}${input.RoleName}`,
       ],
+      conditions: (input) => ({ ...boundaryKey(input.PermissionsBoundary), ...requestTagKeys(input.Tags) }),
       async handle(input, req) {
         const account = req.principal.accountId;
         if (input.PermissionsBoundary !== undefined)
@@ -113,7 +115,7 @@ export function groupAndRoleOperations(iam: IamService) {
         return { Role: role };
       },
     }),
-    iamOperation({
+    iamOperation(iam, {
       name: 'GetRole',
       input: { RoleName: shapes.roleName },
       resources: async (input, req) => [await roleArn(req.principal.accountId, input.RoleName)],
@@ -121,7 +123,7 @@ export function groupAndRoleOperations(iam: IamService) {
         return { Role: await iam.getRole(req.principal.accountId, input.RoleName) };
       },
     }),
-    iamOperation({
+    iamOperation(iam, {
       name: 'ListRoles',
       input: { PathPrefix: shapes.pathPrefix, ...paging },
       resources: () => ['*'],
@@ -133,7 +135,7 @@ export function groupAndRoleOperations(iam: IamService) {
         return { Roles: items, ...rest };
       },
     }),
-    iamOperation({
+    iamOperation(iam, {
       name: 'DeleteRole',
       input: { RoleName: shapes.roleName },
       resources: async (input, req) => [await roleArn(req.principal.accountId, input.RoleName)],
@@ -142,7 +144,7 @@ export function groupAndRoleOperations(iam: IamService) {
         return undefined;
       },
     }),
-    iamOperation({
+    iamOperation(iam, {
       name: 'UpdateAssumeRolePolicy',
       input: { RoleName: shapes.roleName, PolicyDocument: shapes.policyDocument },
       resources: async (input, req) => [await roleArn(req.principal.accountId, input.RoleName)],
@@ -151,7 +153,7 @@ export function groupAndRoleOperations(iam: IamService) {
         return undefined;
       },
     }),
-    iamOperation({
+    iamOperation(iam, {
       name: 'UpdateRole',
       input: {
         RoleName: shapes.roleName,

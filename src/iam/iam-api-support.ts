@@ -3,11 +3,13 @@ import {
   type InferFields,
   type QueryObject,
   type QueryProtocol,
+  type QueryRaw,
   queryOperation,
   validationError,
 } from '../lib/aws-query.js';
 import type { ConditionValues, Operation, OperationRequest } from '../lib/operation.js';
 import { offsetPage } from '../lib/page-token.js';
+import { resourceTagKeys, type TargetFacts, targetFacts } from './iam-api-conditions.js';
 import { iamArn, nameKey } from './iam-names.js';
 import type { IamUserTable } from './iam-schema.js';
 import type { IamService } from './iam-types.js';
@@ -18,15 +20,56 @@ export const IAM_PROTOCOL: QueryProtocol = {
   namespace: 'https://iam.amazonaws.com/doc/2010-05-08/',
 };
 
-/** Declares an IAM operation (action `iam:<Name>`). */
-export function iamOperation<F extends Fields>(declaration: {
-  name: string;
-  input: F;
-  resources: (input: InferFields<F>, req: OperationRequest) => readonly string[] | Promise<readonly string[]>;
-  conditions?: (input: InferFields<F>, req: OperationRequest) => ConditionValues;
-  handle: (input: InferFields<F>, req: OperationRequest) => Promise<QueryObject | undefined>;
-}): Operation<unknown, InferFields<F>> {
-  return queryOperation(IAM_PROTOCOL, declaration) as Operation<unknown, InferFields<F>>;
+/** What an IAM operation's conditions are computed from: its input, request and existing target. */
+export type IamConditions<I> = (
+  input: I,
+  req: OperationRequest,
+  target: TargetFacts | undefined,
+) => ConditionValues | Promise<ConditionValues>;
+
+/**
+ * Declares an IAM operation (action `iam:<Name>`). Its condition keys may need the store (the target's tags
+ * and boundary), so they are computed while decoding, which may wait, and handed to the registry's
+ * synchronous `conditions`: aws:ResourceTag/… of the first resource that exists, then the declaration's own.
+ */
+export function iamOperation<F extends Fields>(
+  iam: IamService,
+  declaration: {
+    name: string;
+    input: F;
+    resources: (
+      input: InferFields<F>,
+      req: OperationRequest,
+    ) => readonly string[] | Promise<readonly string[]>;
+    conditions?: IamConditions<InferFields<F>>;
+    handle: (input: InferFields<F>, req: OperationRequest) => Promise<QueryObject | undefined>;
+  },
+): Operation<unknown, InferFields<F>> {
+  const { conditions: _computedBelow, ...plain } = declaration;
+  const op = queryOperation(IAM_PROTOCOL, plain);
+  const computed = new WeakMap<object, { resources: readonly string[]; conditions: ConditionValues }>();
+  return {
+    ...op,
+    async decode(raw, req) {
+      const input = op.decode(raw as QueryRaw, req) as InferFields<F>;
+      const resources = await declaration.resources(input, req);
+      let target: TargetFacts | undefined;
+      for (const arn of resources) {
+        target = await targetFacts(iam, req.principal.accountId, arn);
+        if (target) break;
+      }
+      const own = (await declaration.conditions?.(input, req, target)) ?? {};
+      computed.set(input, { resources, conditions: { ...resourceTagKeys(target), ...own } });
+      return input;
+    },
+    resources: (input, req) => computed.get(input)?.resources ?? declaration.resources(input, req),
+    conditions(input) {
+      const found = computed.get(input);
+      // Keys missing would let a Deny conditioned on them fail open: refuse rather than guess.
+      if (!found) throw new Error(`iam:${declaration.name}: conditions asked before the input was decoded`);
+      return found.conditions;
+    },
+  };
 }
 
 /** A page of a listing, with IAM's IsTruncated and Marker. */

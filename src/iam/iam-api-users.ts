@@ -1,4 +1,5 @@
 import { q } from '../lib/aws-query.js';
+import { boundaryKey, requestTagKeys } from './iam-api-conditions.js';
 import { entityArn, iamOperation, page, targetUser, targetUserArn } from './iam-api-support.js';
 import { rootArn } from './iam-keys.js';
 import { paging, shapes, tagList } from './iam-names.js';
@@ -9,26 +10,32 @@ import { userView } from './iam-users.js';
 export function userOperations(iam: IamService) {
   const userArn = (account: string, name: string) => entityArn(iam, 'iam_users', account, name);
   return [
-    iamOperation({
+    iamOperation(iam, {
       name: 'CreateUser',
       input: {
         UserName: shapes.userName,
         Path: shapes.path,
+        PermissionsBoundary: shapes.optionalArn,
         Tags: tagList,
       },
       resources: (input, req) => [
         `arn:aws:iam::${req.principal.accountId}:user${input.Path ?? '/'}${input.UserName}`,
       ],
+      conditions: (input) => ({ ...boundaryKey(input.PermissionsBoundary), ...requestTagKeys(input.Tags) }),
       async handle(input, req) {
-        const user = await iam.createUser(req.principal.accountId, {
+        const account = req.principal.accountId;
+        if (input.PermissionsBoundary !== undefined)
+          await iam.checkBoundary(account, input.PermissionsBoundary);
+        const user = await iam.createUser(account, {
           name: input.UserName,
           ...(input.Path !== undefined ? { path: input.Path } : {}),
+          ...(input.PermissionsBoundary !== undefined ? { boundary: input.PermissionsBoundary } : {}),
           ...(input.Tags !== undefined ? { tags: input.Tags } : {}),
         });
         return { User: { ...user } };
       },
     }),
-    iamOperation({
+    iamOperation(iam, {
       name: 'GetUser',
       input: { UserName: shapes.optionalUserName },
       resources: async (input, req) => [await targetUserArn(iam, req, input.UserName)],
@@ -42,7 +49,7 @@ export function userOperations(iam: IamService) {
         return { User: { ...userView(user, await iam.tagsOf(user.id)) } };
       },
     }),
-    iamOperation({
+    iamOperation(iam, {
       name: 'ListUsers',
       input: { PathPrefix: shapes.pathPrefix, ...paging },
       resources: () => ['*'],
@@ -52,7 +59,7 @@ export function userOperations(iam: IamService) {
         return { Users: items.map((u) => ({ ...u })), ...rest };
       },
     }),
-    iamOperation({
+    iamOperation(iam, {
       name: 'UpdateUser',
       input: { UserName: shapes.userName, NewPath: shapes.path, NewUserName: shapes.optionalUserName },
       resources: async (input, req) => {
@@ -71,7 +78,7 @@ export function userOperations(iam: IamService) {
         return undefined;
       },
     }),
-    iamOperation({
+    iamOperation(iam, {
       name: 'DeleteUser',
       input: { UserName: shapes.userName },
       resources: async (input, req) => [await userArn(req.principal.accountId, input.UserName)],
@@ -81,7 +88,7 @@ export function userOperations(iam: IamService) {
       },
     }),
 
-    iamOperation({
+    iamOperation(iam, {
       name: 'CreateAccessKey',
       input: { UserName: shapes.optionalUserName },
       resources: async (input, req) => [await targetUserArn(iam, req, input.UserName)],
@@ -90,7 +97,7 @@ export function userOperations(iam: IamService) {
         return { AccessKey: await iam.createAccessKey(req.principal.accountId, user) };
       },
     }),
-    iamOperation({
+    iamOperation(iam, {
       name: 'ListAccessKeys',
       input: { UserName: shapes.optionalUserName, ...paging },
       resources: async (input, req) => [await targetUserArn(iam, req, input.UserName)],
@@ -101,7 +108,7 @@ export function userOperations(iam: IamService) {
         return { AccessKeyMetadata: items.map((k) => ({ ...k })), ...rest };
       },
     }),
-    iamOperation({
+    iamOperation(iam, {
       name: 'UpdateAccessKey',
       input: { UserName: shapes.optionalUserName, AccessKeyId: shapes.accessKeyId, Status: shapes.status },
       resources: async (input, req) => [await targetUserArn(iam, req, input.UserName)],
@@ -112,7 +119,7 @@ export function userOperations(iam: IamService) {
         return undefined;
       },
     }),
-    iamOperation({
+    iamOperation(iam, {
       name: 'DeleteAccessKey',
       input: { UserName: shapes.optionalUserName, AccessKeyId: shapes.accessKeyId },
       resources: async (input, req) => [await targetUserArn(iam, req, input.UserName)],
@@ -122,7 +129,7 @@ export function userOperations(iam: IamService) {
         return undefined;
       },
     }),
-    iamOperation({
+    iamOperation(iam, {
       name: 'GetAccessKeyLastUsed',
       input: { AccessKeyId: shapes.accessKeyId },
       // IAM authorizes this one on the key's owner; Seawall, as IAM, names no resource for it.
@@ -132,7 +139,7 @@ export function userOperations(iam: IamService) {
       },
     }),
 
-    iamOperation({
+    iamOperation(iam, {
       name: 'CreateLoginProfile',
       input: {
         UserName: shapes.optionalUserName,
@@ -152,7 +159,7 @@ export function userOperations(iam: IamService) {
         return { LoginProfile: profile };
       },
     }),
-    iamOperation({
+    iamOperation(iam, {
       name: 'GetLoginProfile',
       input: { UserName: shapes.optionalUserName },
       resources: async (input, req) => [await targetUserArn(iam, req, input.UserName)],
@@ -162,7 +169,7 @@ export function userOperations(iam: IamService) {
         return { LoginProfile: await iam.getLoginProfile(req.principal.accountId, user.name) };
       },
     }),
-    iamOperation({
+    iamOperation(iam, {
       name: 'UpdateLoginProfile',
       input: { UserName: shapes.userName, Password: shapes.password, PasswordResetRequired: q.boolean() },
       resources: async (input, req) => [await userArn(req.principal.accountId, input.UserName)],
@@ -176,7 +183,7 @@ export function userOperations(iam: IamService) {
         return undefined;
       },
     }),
-    iamOperation({
+    iamOperation(iam, {
       name: 'DeleteLoginProfile',
       input: { UserName: shapes.optionalUserName },
       resources: async (input, req) => [await targetUserArn(iam, req, input.UserName)],

@@ -1,0 +1,173 @@
+import {
+  AttachUserPolicyCommand,
+  CreateAccessKeyCommand,
+  CreateRoleCommand,
+  CreateUserCommand,
+  IAMClient,
+  PutUserPolicyCommand,
+  TagRoleCommand,
+  TagUserCommand,
+} from '@aws-sdk/client-iam';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { QueryRaw } from '../src/lib/aws-query.js';
+import type { AnyOperation, OperationRequest } from '../src/lib/operation.js';
+import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
+
+let t: TestSeawall;
+let account: string;
+let iam: IAMClient;
+const clients: { destroy(): void }[] = [];
+
+type Credentials = { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+
+const ADMIN = 'arn:aws:iam::aws:policy/AdministratorAccess';
+const READ_ONLY = 'arn:aws:iam::aws:policy/ReadOnlyAccess';
+
+function iamAs(credentials: Credentials): IAMClient {
+  const client = new IAMClient({ endpoint: t.url, region: t.credentials.region, credentials });
+  clients.push(client);
+  return client;
+}
+
+beforeAll(async () => {
+  t = await startTestSeawall();
+  account = t.seawall.accountId;
+  iam = iamAs(t.credentials);
+});
+afterAll(async () => {
+  for (const client of clients) client.destroy();
+  await t.close();
+});
+
+async function failure(promise: Promise<unknown>): Promise<{ name: string; message: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    const { Code, name, message } = error as Error & { Code?: string };
+    return { name: Code ?? name, message };
+  }
+  throw new Error('expected the request to fail');
+}
+
+/** A user with one inline policy and an access key. */
+async function userWith(name: string, statements: unknown[]): Promise<Credentials> {
+  await iam.send(new CreateUserCommand({ UserName: name }));
+  await iam.send(
+    new PutUserPolicyCommand({
+      UserName: name,
+      PolicyName: 'p',
+      PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: statements }),
+    }),
+  );
+  const { AccessKey } = await iam.send(new CreateAccessKeyCommand({ UserName: name }));
+  return { accessKeyId: AccessKey?.AccessKeyId ?? '', secretAccessKey: AccessKey?.SecretAccessKey ?? '' };
+}
+
+/** Decodes a request for a registered IAM operation as the root would send it, and returns its keys. */
+async function conditionsOf(op: AnyOperation, params: Record<string, string>) {
+  const req = {
+    principal: {
+      accountId: account,
+      arn: `arn:aws:iam::${account}:root`,
+      accessKeyId: t.credentials.accessKeyId,
+      type: 'Root',
+      userId: account,
+    },
+    facts: { sourceIp: '127.0.0.1', secureTransport: false, time: new Date(), userAgent: 'test' },
+  } as unknown as OperationRequest;
+  const raw: QueryRaw = { params: new Map(Object.entries(params)) };
+  const input = await op.decode(raw, req);
+  await op.resources(input, req);
+  return op.conditions?.(input, req) ?? {};
+}
+
+describe('IAM condition keys', () => {
+  it('denies attaching AdministratorAccess under a Deny on iam:PolicyARN', async () => {
+    const eve = iamAs(
+      await userWith('eve', [
+        {
+          Effect: 'Allow',
+          Action: 'iam:AttachUserPolicy',
+          Resource: `arn:aws:iam::${account}:user/\${aws:username}`,
+        },
+        {
+          Effect: 'Deny',
+          Action: 'iam:AttachUserPolicy',
+          Resource: '*',
+          Condition: { ArnEquals: { 'iam:PolicyARN': ADMIN } },
+        },
+      ]),
+    );
+    const denied = await failure(
+      eve.send(new AttachUserPolicyCommand({ UserName: 'eve', PolicyArn: ADMIN })),
+    );
+    expect(denied.name).toBe('AccessDenied');
+    await eve.send(new AttachUserPolicyCommand({ UserName: 'eve', PolicyArn: READ_ONLY }));
+  });
+
+  it('supplies aws:ResourceTag, aws:RequestTag, aws:TagKeys and iam:PermissionsBoundary', async () => {
+    await iam.send(new CreateUserCommand({ UserName: 'boss', Tags: [{ Key: 'team', Value: 'admins' }] }));
+    const mallory = iamAs(
+      await userWith('mallory', [
+        { Effect: 'Allow', Action: ['iam:TagUser', 'iam:CreateRole', 'iam:TagRole'], Resource: '*' },
+        {
+          Effect: 'Deny',
+          Action: 'iam:TagUser',
+          Resource: '*',
+          Condition: { StringEquals: { 'aws:ResourceTag/team': 'admins' } },
+        },
+        {
+          Effect: 'Deny',
+          Action: ['iam:CreateRole', 'iam:TagRole'],
+          Resource: '*',
+          Condition: { 'ForAnyValue:StringEquals': { 'aws:TagKeys': 'privileged' } },
+        },
+        {
+          Effect: 'Deny',
+          Action: 'iam:CreateRole',
+          Resource: '*',
+          Condition: { StringNotEquals: { 'iam:PermissionsBoundary': READ_ONLY } },
+        },
+      ]),
+    );
+    const tag = [{ Key: 'note', Value: 'x' }];
+    expect((await failure(mallory.send(new TagUserCommand({ UserName: 'boss', Tags: tag })))).name).toBe(
+      'AccessDenied',
+    );
+    await mallory.send(new TagUserCommand({ UserName: 'mallory', Tags: tag }));
+    const trust = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { AWS: account }, Action: 'sts:AssumeRole' }],
+    });
+    const role = (name: string, extra: object) =>
+      mallory.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: trust, ...extra }));
+    expect((await failure(role('unbounded', {}))).name).toBe('AccessDenied');
+    expect(
+      (
+        await failure(
+          role('tagged', { PermissionsBoundary: READ_ONLY, Tags: [{ Key: 'privileged', Value: 'y' }] }),
+        )
+      ).name,
+    ).toBe('AccessDenied');
+    await role('bounded', { PermissionsBoundary: READ_ONLY });
+    const tagRole = (Key: string) =>
+      mallory.send(new TagRoleCommand({ RoleName: 'bounded', Tags: [{ Key, Value: 'y' }] }));
+    expect((await failure(tagRole('privileged'))).name).toBe('AccessDenied');
+    await tagRole('plain');
+  });
+
+  it('declares iam:PolicyARN on Attach/Detach*Policy and iam:PermissionsBoundary on CreateUser', async () => {
+    const ops = t.seawall.operations.filter((op) => op.service === 'iam');
+    const attachments = ops.filter((op) => /^(Attach|Detach)(User|Group|Role)Policy$/.test(op.name));
+    expect(attachments).toHaveLength(6);
+    for (const op of attachments) {
+      const kind = /(User|Group|Role)/.exec(op.name)?.[1] ?? '';
+      const keys = await conditionsOf(op, { [`${kind}Name`]: 'nobody', PolicyArn: ADMIN });
+      expect(keys['iam:PolicyARN'], op.name).toBe(ADMIN);
+    }
+    const createUser = ops.find((op) => op.name === 'CreateUser');
+    if (!createUser) throw new Error('CreateUser is not registered');
+    const keys = await conditionsOf(createUser, { UserName: 'someone', PermissionsBoundary: READ_ONLY });
+    expect(keys['iam:PermissionsBoundary']).toBe(READ_ONLY);
+  });
+});

@@ -264,9 +264,9 @@ export async function startSeawall(
     );
     const services: Record<string, ServiceEndpoint> = {
       s3,
-      glue: createGlueApi([createCatalogOperations(catalog), createCrawlerOperations(crawlers)]),
+      glue: createGlueApi([createCatalogOperations(catalog), createCrawlerOperations(crawlers, iam)]),
       athena: createAthenaApi(athena),
-      databrew: createDatabrewApi(databrew),
+      databrew: createDatabrewApi(databrew, iam),
       iam: createIamApi(iam),
       sts: createStsApi(iam),
     };

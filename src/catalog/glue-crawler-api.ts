@@ -1,6 +1,6 @@
 import { badRequest } from '../errors.js';
 import { epochSeconds, type JsonInput, jsonOperation as op, requiredString } from '../lib/aws-json.js';
-import { type OperationRequest, passRole } from '../lib/operation.js';
+import { type OperationRequest, passRole, type ServiceRoles } from '../lib/operation.js';
 import type { CrawlerService, CrawlerView } from './crawler-service.js';
 import { catalogOp, crawlerInputShape, glueArns, page, parseShape } from './glue-shapes.js';
 
@@ -59,7 +59,10 @@ const crawlerArn = (input: JsonInput<'Name'>, req: OperationRequest) => [
 const anyResource = () => ['*'];
 
 /** The Glue crawler operations; their definitions are checked by crawlerInputShape. */
-export function createCrawlerOperations(crawlers: CrawlerService) {
+export function createCrawlerOperations(
+  crawlers: CrawlerService,
+  roles: Pick<ServiceRoles, 'resolveRoleArn'>,
+) {
   return {
     CreateCrawler: catalogOp(
       'CreateCrawler',
@@ -69,7 +72,7 @@ export function createCrawlerOperations(crawlers: CrawlerService) {
         const { CatalogId: _catalog, ...definition } = input;
         const crawler = parseShape(crawlerInputShape, definition, 'crawler');
         // Handing a role to Glue takes iam:PassRole on it, as in AWS.
-        await passRole(req, crawler.Role, 'glue.amazonaws.com');
+        await passRole(req, roles, crawler.Role, 'glue.amazonaws.com');
         await crawlers.create(crawler);
         return {};
       },

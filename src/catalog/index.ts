@@ -8,6 +8,7 @@ export { createCrawlerOperations } from './glue-crawler-api.js';
 export type { ColumnShape, TableInput } from './glue-shapes.js';
 export { duckDbTypeOf, hiveTypeOf } from './hive-types.js';
 export {
+  dataLocations,
   isDataKey,
   linkTable,
   openTableForEngine,

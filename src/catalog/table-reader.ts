@@ -126,6 +126,21 @@ export interface TablePlan {
   bytes: number;
 }
 
+/**
+ * Every location a table's data is read from: its own, or each partition's (a partition may name any
+ * location); what reading it must be authorized on.
+ */
+export async function dataLocations(
+  catalog: Pick<CatalogService, 'allPartitions'>,
+  table: CatalogTable,
+): Promise<string[]> {
+  const location = table.definition.StorageDescriptor?.Location;
+  if ((table.definition.PartitionKeys ?? []).length === 0) return location ? [location] : [];
+  const partitions = await catalog.allPartitions(table.database, table.definition.Name);
+  const found = partitions.map((p) => p.definition.StorageDescriptor?.Location || location);
+  return [...new Set(found.filter((l): l is string => typeof l === 'string' && l !== ''))];
+}
+
 /** Lists the objects under a table's location (or each partition's). */
 export async function planTable(
   deps: { catalog: CatalogService; storage: StorageService },

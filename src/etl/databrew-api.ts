@@ -7,6 +7,7 @@ import {
   passRole,
   registerOperations,
   type ServiceEndpoint,
+  type ServiceRoles,
 } from '../lib/operation.js';
 import { checkDataset, checkRecipeJob, pageOf, refuseMember } from './databrew-inputs.js';
 import type { JobRunRow, RecipeRow } from './etl-store.js';
@@ -220,7 +221,7 @@ function jobOut(row: { name: string; type: string; definition: string; create_ti
   };
 }
 
-function jobRoutes(databrew: DatabrewService): Route[] {
+function jobRoutes(databrew: DatabrewService, roles: Pick<ServiceRoles, 'resolveRoleArn'>): Route[] {
   const jobDefinition = async (jobName: string) =>
     JSON.parse((await databrew.job(jobName)).definition) as RecipeJobDefinition;
   return [
@@ -234,7 +235,7 @@ function jobRoutes(databrew: DatabrewService): Route[] {
         name(body.DatasetName, 'DatasetName');
         name((body.RecipeReference as { Name?: unknown } | undefined)?.Name, 'RecipeReference.Name');
         checkRecipeJob(body, req);
-        await passRole(req, String(body.RoleArn), 'databrew.amazonaws.com');
+        await passRole(req, roles, String(body.RoleArn), 'databrew.amazonaws.com');
         for (const output of (body.DataCatalogOutputs ?? []) as {
           DatabaseName?: unknown;
           TableName?: unknown;
@@ -248,7 +249,8 @@ function jobRoutes(databrew: DatabrewService): Route[] {
     ),
     route('UpdateRecipeJob', 'PUT', /^\/recipeJobs\/([^/]+)$/, JOB_SETTINGS, async ([job], body, req) => {
       checkRecipeJob(body, req);
-      if (typeof body.RoleArn === 'string') await passRole(req, body.RoleArn, 'databrew.amazonaws.com');
+      if (typeof body.RoleArn === 'string')
+        await passRole(req, roles, body.RoleArn, 'databrew.amazonaws.com');
       const current = await jobDefinition(job as string);
       await databrew.updateRecipeJob({ ...current, ...body, Name: job as string } as RecipeJobDefinition);
       return { Name: job };
@@ -360,8 +362,11 @@ function operationOf(route: Route): Operation<DatabrewInput, DatabrewInput> {
 }
 
 /** The Glue DataBrew API (restJson1): recipes, datasets, recipe jobs and job runs. */
-export function createDatabrewApi(databrew: DatabrewService): ServiceEndpoint {
-  const routes = [...recipeRoutes(databrew), ...datasetRoutes(databrew), ...jobRoutes(databrew)];
+export function createDatabrewApi(
+  databrew: DatabrewService,
+  roles: Pick<ServiceRoles, 'resolveRoleArn'>,
+): ServiceEndpoint {
+  const routes = [...recipeRoutes(databrew), ...datasetRoutes(databrew), ...jobRoutes(databrew, roles)];
   const operations = registerOperations('databrew', routes.map(operationOf));
   return {
     protocol: 'restJson',

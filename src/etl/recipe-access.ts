@@ -1,5 +1,5 @@
 import type { CatalogService } from '../catalog/index.js';
-import { parseS3Url } from '../catalog/index.js';
+import { dataLocations, parseS3Url } from '../catalog/index.js';
 import type { Authorize } from '../lib/operation.js';
 import type { DatasetDefinition, RecipeJobDefinition } from './recipe-job.js';
 
@@ -45,8 +45,8 @@ export async function checkRecipeJobAccess(
     const table = await catalog
       .getTable(catalogInput.DatabaseName, catalogInput.TableName)
       .catch(() => undefined);
-    const location = table?.definition.StorageDescriptor?.Location;
-    if (location) await readable(access, location);
+    // The table's location, or each partition's: a partition may point anywhere.
+    if (table) for (const location of await dataLocations(catalog, table)) await readable(access, location);
   }
   const s3 = dataset.Input.S3InputDefinition;
   if (s3) await readable(access, `s3://${s3.Bucket}/${s3.Key ?? ''}`);

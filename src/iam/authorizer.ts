@@ -74,8 +74,10 @@ function globalKeys(
   keys['aws:PrincipalType'] = PRINCIPAL_TYPES[principal.type];
   keys['aws:userid'] = principal.userId;
   if (principal.username !== undefined) keys['aws:username'] = principal.username;
-  // Temporary credentials say whether MFA was used; long-term keys leave the key absent.
-  if (principal.type === 'AssumedRole') keys['aws:MultiFactorAuthPresent'] = 'false';
+  // Temporary credentials (ASIA…: role sessions, GetSessionToken and console sessions) say whether MFA was
+  // used, and Seawall has no MFA; long-term keys leave the key absent.
+  if (principal.type === 'AssumedRole' || principal.accessKeyId.startsWith('ASIA'))
+    keys['aws:MultiFactorAuthPresent'] = 'false';
   for (const [key, value] of Object.entries(identity.principalTags ?? {}))
     keys[`aws:PrincipalTag/${key}`] = value;
   return keys;
@@ -135,6 +137,8 @@ export function createAuthorizer(source: PolicySource): Authorizer {
 
   return {
     async authorize(principal, check, facts) {
+      // A check that names nothing would allow by default; an operation that names no resource says '*'.
+      if (check.resources.length === 0) throw new Error(`${check.action} was checked on no resource`);
       for (const resource of check.resources) {
         const decision = await decide(principal, check, resource, facts);
         if (decision.effect === 'Deny')

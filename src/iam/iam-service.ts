@@ -1,13 +1,14 @@
 import type { SecretBox } from '../kms/index.js';
 import { validationError } from '../lib/aws-query.js';
 import type { Clock } from '../lib/clock.js';
+import { roleArnOf } from '../lib/operation.js';
 import { createAuthorizationContexts } from './iam-authz.js';
 import type { IamContext } from './iam-context.js';
 import { createGroups } from './iam-groups.js';
 import { createKeys } from './iam-keys.js';
 import { invalidInput } from './iam-names.js';
 import { createPolicies } from './iam-policies.js';
-import { createRoles } from './iam-roles.js';
+import { createRoles, roleArn } from './iam-roles.js';
 import { createSessions } from './iam-sessions.js';
 import type { IamStore } from './iam-store.js';
 import { createTags } from './iam-tags.js';
@@ -59,6 +60,12 @@ export function createIamService(deps: { store: IamStore; secrets: SecretBox; cl
         .where('id', '=', account)
         .executeTakeFirstOrThrow();
       return new Date(row.created_at);
+    },
+
+    async resolveRoleArn(account: string, role: string): Promise<string> {
+      const name = /^arn:aws:iam::\d{12}:role\/(?:.*\/)?([\w+=,.@-]+)$/.exec(role)?.[1] ?? role;
+      const found = await roles.findRole(account, name).catch(() => undefined);
+      return found ? roleArn(found) : roleArnOf(account, role);
     },
 
     rootLoginRefusal() {

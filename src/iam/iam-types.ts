@@ -31,6 +31,8 @@ export interface IamService
   accountCreated(account: string): Promise<Date>;
   /** Seawall keeps no console password for the root user; asking for one is refused, not ignored. */
   rootLoginRefusal(): AppError;
+  /** The ARN of the role a name or ARN names, with its path (the ARN as given when there is no such role). */
+  resolveRoleArn(account: string, role: string): Promise<string>;
 }
 
 /** The account's root key and every access key's signing identity, for users and the root. */

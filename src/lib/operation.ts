@@ -160,6 +160,8 @@ export type Authorize = (check: AuthzCheck) => Promise<void>;
 
 /** Sessions of roles that users hand to services (a crawler's Role, a recipe job's RoleArn). */
 export interface ServiceRoles {
+  /** The ARN of the role a name or ARN names, with its path: what iam:PassRole is checked on. */
+  resolveRoleArn(accountId: string, role: string): Promise<string>;
   /**
    * A session of `role` (a name or an ARN) for `service` (`glue.amazonaws.com`); refused with AccessDenied
    * when the role does not exist or does not trust the service.
@@ -201,10 +203,17 @@ export function roleArnOf(accountId: string, role: string): string {
  * The iam:PassRole check a caller must pass to hand `role` to `service` (CreateCrawler's Role, a recipe job's
  * RoleArn), as AWS makes it.
  */
-export function passRole(req: OperationRequest, role: string, service: string): Promise<void> {
-  return req.authorize({
+export async function passRole(
+  req: OperationRequest,
+  roles: Pick<ServiceRoles, 'resolveRoleArn'>,
+  role: string,
+  service: string,
+): Promise<void> {
+  // The role's real ARN (with its path), so a policy scoped by path cannot be passed by a bare name.
+  const arn = await roles.resolveRoleArn(req.principal.accountId, role);
+  await req.authorize({
     action: 'iam:PassRole',
-    resources: [roleArnOf(req.principal.accountId, role)],
+    resources: [arn],
     conditions: { 'iam:PassedToService': service },
   });
 }

@@ -127,11 +127,22 @@ type StartMember = (typeof START_MEMBERS)[number];
 function queryWorkgroups(athena: AthenaService, member: 'QueryExecutionId' | 'QueryExecutionIds') {
   return async (input: JsonInput<string>, req: ApiRequest): Promise<string[]> => {
     const value = input[member];
-    const ids = (Array.isArray(value) ? value : [value]).filter((v) => typeof v === 'string').slice(0, 50);
+    const ids = Array.isArray(value) ? value : [value];
+    // Every id must be a string (one id, or 1 to 50): anything else would be authorized on nothing.
+    if (ids.length === 0 || ids.length > 50 || ids.some((id) => typeof id !== 'string' || id === ''))
+      throw badRequest(
+        'InvalidRequestException',
+        `${member} must be ${Array.isArray(value) ? '1 to 50 ' : 'a '}non-empty string${Array.isArray(value) ? 's' : ''}.`,
+      );
     const names = new Set<string>();
     for (const id of ids) names.add((await athena.find(id as string))?.workgroup ?? 'primary');
     return [...names].map((name) => workgroupArn(req, name));
   };
+}
+
+/** An s3:// URL's object ARN. */
+function s3ObjectArn(url: string): string {
+  return `arn:aws:s3:::${url.replace(/^s3:\/\//, '')}`;
 }
 
 /** The workgroup an input names, `primary` when it names none. */
@@ -158,9 +169,8 @@ export function createAthenaApi(athena: AthenaService) {
         ['QueryExecutionIds'],
         queryWorkgroups(athena, 'QueryExecutionIds'),
         async (input) => {
-          const ids = Array.isArray(input.QueryExecutionIds)
-            ? (input.QueryExecutionIds as unknown[]).map(String).slice(0, 50)
-            : [];
+          // Checked as the operation's resources were: 1 to 50 strings.
+          const ids = input.QueryExecutionIds as string[];
           const found: ReturnType<typeof execution>[] = [];
           const missing: { QueryExecutionId: string; ErrorCode: string; ErrorMessage: string }[] = [];
           for (const id of ids) {
@@ -189,8 +199,13 @@ export function createAthenaApi(athena: AthenaService) {
           const max = optionalNumber(input, 'MaxResults', 'InvalidRequestException') ?? 1000;
           if (!Number.isInteger(max) || max < 1 || max > 1000)
             throw badRequest('InvalidRequestException', 'MaxResults must be between 1 and 1000.');
+          const id = requiredString(input, 'QueryExecutionId', 'InvalidRequestException');
+          // Athena reads the results from S3 as the caller: s3:GetObject on the result file.
+          const row = await athena.get(id);
+          if (row.state === 'SUCCEEDED')
+            await req.authorize({ action: 's3:GetObject', resources: [s3ObjectArn(row.output_location)] });
           const page = await athena.results(
-            requiredString(input, 'QueryExecutionId', 'InvalidRequestException'),
+            id,
             optionalString(input, 'NextToken', 'InvalidRequestException'),
             max,
             req.reserve,

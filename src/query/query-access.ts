@@ -1,5 +1,5 @@
 import type { CatalogService } from '../catalog/index.js';
-import { parseS3Url } from '../catalog/index.js';
+import { dataLocations, parseS3Url } from '../catalog/index.js';
 import { isAppError } from '../errors.js';
 import type { Authorizer, Principal, RequestFacts } from '../lib/operation.js';
 import { QueryRejected } from './sandbox.js';
@@ -67,8 +67,8 @@ export async function checkQueryAccess(deps: {
       if (!found) continue;
       const definition = found.definition;
       if ((definition.PartitionKeys ?? []).length > 0) await authorize('glue:GetPartitions', names);
-      const location = definition.StorageDescriptor?.Location;
-      if (location) {
+      // The table's location, or each partition's: a partition may point anywhere.
+      for (const location of await dataLocations(deps.catalog, found)) {
         const { bucket, prefix } = parseS3Url(location);
         await authorize('s3:ListBucket', [`arn:aws:s3:::${bucket}`], { 's3:prefix': prefix });
         await authorize('s3:GetObject', [s3Object(location)]);

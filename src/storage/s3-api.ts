@@ -244,7 +244,7 @@ function definitions(objects: S3ObjectApi, buckets: S3BucketApi, multipart: S3Mu
       selector: { name: 'delete' },
       headers: { ...OWNER, ...PAYER, ...DIGESTS },
       query: {},
-      handle: (req, { bucket }) => buckets.deleteObjects(req, bucket),
+      handle: (req, { bucket }, checkInputs) => buckets.deleteObjects(req, bucket, checkInputs),
     }),
     defineS3({
       name: 'ListMultipartUploads',

@@ -54,7 +54,11 @@ export interface S3BucketApi {
   getBucketLocation(bucket: string): Promise<ApiResponse>;
   listObjects(req: ApiRequest, bucket: string): Promise<ApiResponse>;
   listObjectsV2(req: ApiRequest, bucket: string): Promise<ApiResponse>;
-  deleteObjects(req: OperationRequest, bucket: string): Promise<ApiResponse>;
+  deleteObjects(
+    req: OperationRequest,
+    bucket: string,
+    checkInputs: () => Promise<void>,
+  ): Promise<ApiResponse>;
 }
 
 /** Bucket-level S3 operations; the inputs each takes are declared in s3-api.ts. */
@@ -200,7 +204,11 @@ export function createS3BucketApi(storage: StorageService): S3BucketApi {
     listObjects: (req: ApiRequest, bucket: string) => listObjects(req, bucket, false),
     listObjectsV2: (req: ApiRequest, bucket: string) => listObjects(req, bucket, true),
 
-    async deleteObjects(req: OperationRequest, bucket: string): Promise<ApiResponse> {
+    async deleteObjects(
+      req: OperationRequest,
+      bucket: string,
+      checkInputs: () => Promise<void>,
+    ): Promise<ApiResponse> {
       if (
         req.headers['content-md5'] === undefined &&
         !Object.keys(req.headers).some((h) => h.startsWith('x-amz-checksum-'))
@@ -217,6 +225,7 @@ export function createS3BucketApi(storage: StorageService): S3BucketApi {
       const deletions = items.map(deletionOf);
       const deleted: { Key: string }[] = [];
       const errors: { Key: string; Code: string; Message: string }[] = [];
+      let checked = false;
       for (const { key, refusal } of deletions) {
         if (refusal) {
           errors.push({ Key: key, ...refusal });
@@ -225,6 +234,17 @@ export function createS3BucketApi(storage: StorageService): S3BucketApi {
         try {
           // Each key is authorized on its own, and a denied one is answered among the errors.
           await req.authorize({ action: 's3:DeleteObject', resources: [s3Arn(bucket, key)] });
+        } catch (error) {
+          if (!(error instanceof AppError)) throw error;
+          errors.push({ Key: key, Code: error.code, Message: error.message });
+          continue;
+        }
+        if (!checked) {
+          // The request's own headers are judged once the caller may delete something.
+          await checkInputs();
+          checked = true;
+        }
+        try {
           await storage.deleteObject(bucket, key);
           if (!quiet) deleted.push({ Key: key });
         } catch (error) {

@@ -88,7 +88,15 @@ export interface S3OperationDefinition<L extends S3Level> {
   readonly headers: Readonly<Partial<Record<S3Header, InputUse>>>;
   /** Query parameters and subresources it understands, besides its selector; the rest are refused. */
   readonly query: Readonly<Partial<Record<S3QueryName, InputUse>>>;
-  readonly handle: (req: OperationRequest, address: S3Address<L>) => Promise<ApiResponse>;
+  /**
+   * The handler. An itemized one is given the input checks to run once a first item is authorized, so a
+   * caller allowed nothing learns nothing from them.
+   */
+  readonly handle: (
+    req: OperationRequest,
+    address: S3Address<L>,
+    checkInputs: () => Promise<void>,
+  ) => Promise<ApiResponse>;
 }
 
 /** What the router found in a request's path: the bucket and key it names, if any. */
@@ -136,8 +144,9 @@ export function defineS3Operation<L extends S3Level>(
     // S3 authorizes before it looks at what a request asks for: a caller that may not make the request learns
     // neither what Seawall refuses nor, through the rules that read them, whether the bucket or object exists.
     handle: async (address, req) => {
-      await checkS3Inputs(operation, { req, storage, ...address });
-      return definition.handle(req, address as S3Address<L>);
+      const checkInputs = () => checkS3Inputs(operation, { req, storage, ...address });
+      if (!definition.itemized) await checkInputs();
+      return definition.handle(req, address as S3Address<L>, checkInputs);
     },
   };
   return operation;

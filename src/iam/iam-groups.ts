@@ -1,5 +1,6 @@
 import type { IamContext } from './iam-context.js';
 import { now } from './iam-context.js';
+import { findNamed, hasPolicies } from './iam-entities.js';
 import {
   alreadyExists,
   deleteConflict,
@@ -29,25 +30,7 @@ const MAX_GROUPS_PER_USER = 10;
 export function createGroups(ctx: IamContext, users: IamUsers): IamGroups {
   const { db } = ctx;
 
-  async function find(account: string, name: string): Promise<IamGroupTable> {
-    const group = await db
-      .selectFrom('iam_groups')
-      .selectAll()
-      .where('account_id', '=', account)
-      .where('name_key', '=', nameKey(name))
-      .executeTakeFirst();
-    if (!group) throw noSuchNamed('group', name);
-    return group;
-  }
-
-  async function hasAny(table: 'iam_attachments' | 'iam_inline_policies', entityId: string) {
-    const row = await db
-      .selectFrom(table)
-      .select('entity_id')
-      .where('entity_id', '=', entityId)
-      .executeTakeFirst();
-    return row !== undefined;
-  }
+  const find = (account: string, name: string) => findNamed(db, 'group', account, name);
 
   return {
     findGroup: find,
@@ -111,9 +94,9 @@ export function createGroups(ctx: IamContext, users: IamUsers): IamGroups {
         .where('group_id', '=', group.id)
         .executeTakeFirst();
       if (member) throw deleteConflict('Cannot delete entity, must remove users from group first.');
-      if (await hasAny('iam_inline_policies', group.id))
+      if (await hasPolicies(db, 'iam_inline_policies', group.id))
         throw deleteConflict('Cannot delete entity, must delete policies first.');
-      if (await hasAny('iam_attachments', group.id))
+      if (await hasPolicies(db, 'iam_attachments', group.id))
         throw deleteConflict('Cannot delete entity, must detach all policies first.');
       await db.deleteFrom('iam_groups').where('id', '=', group.id).execute();
       ctx.changed();

@@ -1,7 +1,8 @@
 import type { IamContext } from './iam-context.js';
 import { now } from './iam-context.js';
 import { checkSize, encodeDocument, parseDocument } from './iam-documents.js';
-import { alreadyExists, deleteConflict, iamArn, nameKey, noSuchNamed, uniqueId } from './iam-names.js';
+import { findNamed, hasPolicies } from './iam-entities.js';
+import { alreadyExists, deleteConflict, iamArn, nameKey, uniqueId } from './iam-names.js';
 import type { IamRoleTable } from './iam-schema.js';
 import type { Tag } from './iam-tags.js';
 import type { IamRoles, IamTags, NewRole, RoleChange } from './iam-types.js';
@@ -67,25 +68,7 @@ function checkTrustPolicy(document: string): void {
 export function createRoles(ctx: IamContext, tags: IamTags): IamRoles {
   const { db } = ctx;
 
-  async function find(account: string, name: string): Promise<IamRoleTable> {
-    const role = await db
-      .selectFrom('iam_roles')
-      .selectAll()
-      .where('account_id', '=', account)
-      .where('name_key', '=', nameKey(name))
-      .executeTakeFirst();
-    if (!role) throw noSuchNamed('role', name);
-    return role;
-  }
-
-  async function hasAny(table: 'iam_attachments' | 'iam_inline_policies', entityId: string) {
-    const row = await db
-      .selectFrom(table)
-      .select('entity_id')
-      .where('entity_id', '=', entityId)
-      .executeTakeFirst();
-    return row !== undefined;
-  }
+  const find = (account: string, name: string) => findNamed(db, 'role', account, name);
 
   return {
     findRole: find,
@@ -140,9 +123,9 @@ export function createRoles(ctx: IamContext, tags: IamTags): IamRoles {
 
     async deleteRole(account: string, name: string): Promise<void> {
       const role = await find(account, name);
-      if (await hasAny('iam_inline_policies', role.id))
+      if (await hasPolicies(db, 'iam_inline_policies', role.id))
         throw deleteConflict('Cannot delete entity, must delete policies first.');
-      if (await hasAny('iam_attachments', role.id))
+      if (await hasPolicies(db, 'iam_attachments', role.id))
         throw deleteConflict('Cannot delete entity, must detach all policies first.');
       await db.transaction().execute(async (trx) => {
         await trx.deleteFrom('iam_tags').where('entity_id', '=', role.id).execute();

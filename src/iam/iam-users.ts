@@ -2,15 +2,8 @@ import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { badRequest } from '../errors.js';
 import type { IamContext } from './iam-context.js';
 import { now } from './iam-context.js';
-import {
-  alreadyExists,
-  deleteConflict,
-  iamArn,
-  nameKey,
-  noSuchEntity,
-  noSuchNamed,
-  uniqueId,
-} from './iam-names.js';
+import { findNamed } from './iam-entities.js';
+import { alreadyExists, deleteConflict, iamArn, nameKey, noSuchEntity, uniqueId } from './iam-names.js';
 import type { IamUserTable } from './iam-schema.js';
 import type { Tag } from './iam-tags.js';
 import type {
@@ -95,16 +88,7 @@ function checkPasswordPolicy(password: string): void {
 export function createUsers(ctx: IamContext, tags: IamTags): IamUsers {
   const { db } = ctx;
 
-  async function find(account: string, name: string): Promise<IamUserTable> {
-    const user = await db
-      .selectFrom('iam_users')
-      .selectAll()
-      .where('account_id', '=', account)
-      .where('name_key', '=', nameKey(name))
-      .executeTakeFirst();
-    if (!user) throw noSuchNamed('user', name);
-    return user;
-  }
+  const find = (account: string, name: string) => findNamed(db, 'user', account, name);
 
   async function loginProfile(user: IamUserTable) {
     const profile = await db

@@ -1,13 +1,22 @@
 import {
+  AttachRolePolicyCommand,
   AttachUserPolicyCommand,
   CreateAccessKeyCommand,
   CreateRoleCommand,
   CreateUserCommand,
+  DeleteAccessKeyCommand,
   IAMClient,
+  ListUsersCommand,
   PutUserPolicyCommand,
   TagRoleCommand,
   TagUserCommand,
 } from '@aws-sdk/client-iam';
+import {
+  AssumeRoleCommand,
+  GetCallerIdentityCommand,
+  GetSessionTokenCommand,
+  STSClient,
+} from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { QueryRaw } from '../src/lib/aws-query.js';
 import type { AnyOperation, OperationRequest } from '../src/lib/operation.js';
@@ -27,6 +36,37 @@ function iamAs(credentials: Credentials): IAMClient {
   const client = new IAMClient({ endpoint: t.url, region: t.credentials.region, credentials });
   clients.push(client);
   return client;
+}
+
+function stsAs(credentials: Credentials): STSClient {
+  const client = new STSClient({ endpoint: t.url, region: t.credentials.region, credentials });
+  clients.push(client);
+  return client;
+}
+
+function fromSession(out: {
+  Credentials?: { AccessKeyId?: string; SecretAccessKey?: string; SessionToken?: string };
+}): Credentials {
+  return {
+    accessKeyId: out.Credentials?.AccessKeyId ?? '',
+    secretAccessKey: out.Credentials?.SecretAccessKey ?? '',
+    sessionToken: out.Credentials?.SessionToken ?? '',
+  };
+}
+
+/** A role the whole account may assume, with a policy that allows everything. */
+async function openRole(name: string): Promise<string> {
+  const trust = {
+    Version: '2012-10-17',
+    Statement: [
+      { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'sts:AssumeRole' },
+    ],
+  };
+  const { Role } = await iam.send(
+    new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: JSON.stringify(trust) }),
+  );
+  await iam.send(new AttachRolePolicyCommand({ RoleName: name, PolicyArn: ADMIN }));
+  return Role?.Arn ?? '';
 }
 
 beforeAll(async () => {
@@ -169,5 +209,38 @@ describe('IAM condition keys', () => {
     if (!createUser) throw new Error('CreateUser is not registered');
     const keys = await conditionsOf(createUser, { UserName: 'someone', PermissionsBoundary: READ_ONLY });
     expect(keys['iam:PermissionsBoundary']).toBe(READ_ONLY);
+  });
+});
+
+describe('GetSessionToken sessions', () => {
+  it('cannot mint another session, call IAM without MFA, but may assume roles and ask who they are', async () => {
+    const keys = await userWith('grace', [{ Effect: 'Allow', Action: ['iam:*', 'sts:*'], Resource: '*' }]);
+    const roleArn = await openRole('grace-target');
+    const session = fromSession(await stsAs(keys).send(new GetSessionTokenCommand({ DurationSeconds: 900 })));
+    await iam.send(new DeleteAccessKeyCommand({ UserName: 'grace', AccessKeyId: keys.accessKeyId }));
+
+    const again = await failure(stsAs(session).send(new GetSessionTokenCommand({ DurationSeconds: 900 })));
+    expect(again).toEqual({
+      name: 'AccessDenied',
+      message: 'Cannot call GetSessionToken with session credentials',
+    });
+    const rootSession = fromSession(await stsAs(t.credentials).send(new GetSessionTokenCommand({})));
+    expect((await failure(stsAs(rootSession).send(new GetSessionTokenCommand({})))).name).toBe(
+      'AccessDenied',
+    );
+
+    const listed = await failure(iamAs(session).send(new ListUsersCommand({})));
+    expect(listed.name).toBe('InvalidClientTokenId');
+    expect((await failure(iamAs(rootSession).send(new ListUsersCommand({})))).name).toBe(
+      'InvalidClientTokenId',
+    );
+
+    const me = await stsAs(session).send(new GetCallerIdentityCommand({}));
+    expect(me.Arn).toBe(`arn:aws:iam::${account}:user/grace`);
+    const assumed = await stsAs(session).send(
+      new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'grace' }),
+    );
+    // A role's session is no user session: IAM serves it.
+    await iamAs(fromSession(assumed)).send(new ListUsersCommand({}));
   });
 });

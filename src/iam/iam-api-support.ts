@@ -1,3 +1,4 @@
+import { AppError } from '../errors.js';
 import {
   type Fields,
   type InferFields,
@@ -10,6 +11,7 @@ import {
 import type { ConditionValues, Operation, OperationRequest } from '../lib/operation.js';
 import { offsetPage } from '../lib/page-token.js';
 import { resourceTagKeys, type TargetFacts, targetFacts } from './iam-api-conditions.js';
+import { isUserSession } from './iam-keys.js';
 import { iamArn, nameKey } from './iam-names.js';
 import type { IamUserTable } from './iam-schema.js';
 import type { IamService } from './iam-types.js';
@@ -51,6 +53,7 @@ export function iamOperation<F extends Fields>(
   return {
     ...op,
     async decode(raw, req) {
+      if (isUserSession(req.principal)) throw invalidSessionToken();
       const input = op.decode(raw as QueryRaw, req) as InferFields<F>;
       const resources = await declaration.resources(input, req);
       let target: TargetFacts | undefined;
@@ -70,6 +73,13 @@ export function iamOperation<F extends Fields>(
       return found.conditions;
     },
   };
+}
+
+/** What AWS answers an IAM call made with GetSessionToken credentials obtained without MFA. */
+function invalidSessionToken(): AppError {
+  return new AppError('InvalidClientTokenId', 403, 'The security token included in the request is invalid', {
+    protocolCodes: { query: 'InvalidClientTokenId' },
+  });
 }
 
 /** A page of a listing, with IAM's IsTruncated and Marker. */

@@ -29,6 +29,19 @@ export type AccessKeyMetadata = {
 
 const MAX_KEYS_PER_USER = 2;
 
+/** Whether a principal signs with temporary (STS) credentials: their key ids, and only theirs, start ASIA. */
+export function isSessionPrincipal(principal: Pick<Principal, 'accessKeyId'>): boolean {
+  return principal.accessKeyId.startsWith('ASIA');
+}
+
+/**
+ * A GetSessionToken session (a user's or the root's, not a role's): AWS lets it call no IAM operation
+ * without MFA, which Seawall does not have, and of STS only AssumeRole and GetCallerIdentity.
+ */
+export function isUserSession(principal: Pick<Principal, 'accessKeyId' | 'type'>): boolean {
+  return isSessionPrincipal(principal) && principal.type !== 'AssumedRole';
+}
+
 export function rootArn(account: string): string {
   return `arn:aws:iam::${account}:root`;
 }

@@ -7,6 +7,7 @@ import type { AuthorizationContext } from './iam-authz.js';
 import type { IamContext } from './iam-context.js';
 import { now, SECRET_CONTEXT } from './iam-context.js';
 import { checkSize, parseDocument } from './iam-documents.js';
+import { isSessionPrincipal } from './iam-keys.js';
 import { assumedRoleArn, nameKey } from './iam-names.js';
 import { roleArn } from './iam-roles.js';
 import type { IamSessionTable } from './iam-schema.js';
@@ -249,7 +250,8 @@ export function createSessions(
       caller: Principal,
       durationSeconds: number | undefined,
     ): Promise<SessionTokenResult> {
-      if (caller.type !== 'IAMUser' && caller.type !== 'Root')
+      // Any session, a user's own included: else a session could re-mint itself past its key's deletion.
+      if ((caller.type !== 'IAMUser' && caller.type !== 'Root') || isSessionPrincipal(caller))
         throw new AppError('AccessDenied', 403, 'Cannot call GetSessionToken with session credentials');
       // As in AWS, a root session lasts an hour at most, whatever was asked.
       const asked = durationSeconds ?? 43200;

@@ -7,6 +7,7 @@ import {
   DeleteAccessKeyCommand,
   IAMClient,
   ListUsersCommand,
+  PutRolePolicyCommand,
   PutUserPolicyCommand,
   TagRoleCommand,
   TagUserCommand,
@@ -242,5 +243,90 @@ describe('GetSessionToken sessions', () => {
     );
     // A role's session is no user session: IAM serves it.
     await iamAs(fromSession(assumed)).send(new ListUsersCommand({}));
+  });
+});
+
+/** A role whose trust lets anyone in the account assume it (and set a source identity), under `condition`. */
+async function trustingRole(name: string, condition?: object): Promise<string> {
+  const trust = {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { AWS: `arn:aws:iam::${account}:root` },
+        Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'],
+        ...(condition ? { Condition: condition } : {}),
+      },
+    ],
+  };
+  const { Role } = await iam.send(
+    new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: JSON.stringify(trust) }),
+  );
+  await iam.send(
+    new PutRolePolicyCommand({
+      RoleName: name,
+      PolicyName: 'chain',
+      PolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'], Resource: '*' }],
+      }),
+    }),
+  );
+  return Role?.Arn ?? '';
+}
+
+describe('AssumeRole', () => {
+  it("evaluates the caller's policies with the request's global keys", async () => {
+    const roleArn = await trustingRole('ip-guarded');
+    const keys = await userWith('ivan', [
+      { Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' },
+      {
+        Effect: 'Deny',
+        Action: '*',
+        Resource: '*',
+        Condition: { IpAddress: { 'aws:SourceIp': '127.0.0.0/8' } },
+      },
+    ]);
+    const denied = await failure(
+      stsAs(keys).send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'ivan' })),
+    );
+    expect(denied.name).toBe('AccessDenied');
+    const open = await userWith('judy', [
+      { Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' },
+      {
+        Effect: 'Deny',
+        Action: '*',
+        Resource: '*',
+        Condition: { Bool: { 'aws:SecureTransport': 'true' } },
+      },
+    ]);
+    await stsAs(open).send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'judy' }));
+  });
+
+  it('keeps the source identity through role chaining and refuses another', async () => {
+    const first = await trustingRole('chain-first');
+    const second = await trustingRole('chain-second', {
+      StringEquals: { 'sts:SourceIdentity': 'alice' },
+    });
+    const keys = await userWith('alice', [
+      { Effect: 'Allow', Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'], Resource: '*' },
+    ]);
+    const a = fromSession(
+      await stsAs(keys).send(
+        new AssumeRoleCommand({ RoleArn: first, RoleSessionName: 'alice', SourceIdentity: 'alice' }),
+      ),
+    );
+    const chained = await stsAs(a).send(new AssumeRoleCommand({ RoleArn: second, RoleSessionName: 'again' }));
+    expect(chained.SourceIdentity).toBe('alice');
+    const twice = await stsAs(fromSession(chained)).send(
+      new AssumeRoleCommand({ RoleArn: first, RoleSessionName: 'twice' }),
+    );
+    expect(twice.SourceIdentity).toBe('alice');
+    const changed = await failure(
+      stsAs(a).send(
+        new AssumeRoleCommand({ RoleArn: first, RoleSessionName: 'x2', SourceIdentity: 'mallory' }),
+      ),
+    );
+    expect(changed.name).toBe('AccessDenied');
   });
 });

@@ -130,6 +130,7 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       const assumed = await iam.assumeRole(callerPrincipal, 'us-east-1', {
         roleArn: `arn:aws:iam::${account}:role/r1`,
         sessionName: 's1',
+        facts: { sourceIp: '127.0.0.1', secureTransport: false, time: new Date(), userAgent: 'test' },
         policy: ALLOW_GET,
         policyArns: ['arn:aws:iam::aws:policy/ReadOnlyAccess'],
         tags: [{ Key: 'project', Value: 'animals' }],

@@ -2,7 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { AppError } from '../errors.js';
 import { validationError } from '../lib/aws-query.js';
 import { accessKeyId, secretAccessKey } from '../lib/ids.js';
-import type { Principal } from '../lib/operation.js';
+import type { Principal, RequestFacts } from '../lib/operation.js';
+import { globalKeys } from './global-keys.js';
 import type { AuthorizationContext } from './iam-authz.js';
 import type { IamContext } from './iam-context.js';
 import { now, SECRET_CONTEXT } from './iam-context.js';
@@ -31,6 +32,8 @@ export interface AssumeRoleInput {
   transitiveTagKeys?: string[];
   externalId?: string;
   sourceIdentity?: string;
+  /** The request's facts: the trust decision sees the same global keys as every other decision. */
+  facts: RequestFacts;
 }
 
 function denied(caller: Principal, action: string, resource: string): AppError {
@@ -96,15 +99,16 @@ export function createSessions(
     input: AssumeRoleInput,
   ): RequestContext {
     const context: Record<string, ContextValue> = {
+      ...globalKeys(caller, identity, input.facts),
       'sts:RoleSessionName': input.sessionName,
       'sts:ExternalId': input.externalId,
-      'sts:SourceIdentity': input.sourceIdentity,
       'sts:TransitiveTagKeys': input.transitiveTagKeys,
       'aws:TagKeys': input.tags?.map((t) => t.Key),
     };
+    // The source identity asked for, or the one a chained session carries (they cannot differ).
+    const sourceIdentity = input.sourceIdentity ?? identity.sourceIdentity;
+    if (sourceIdentity !== undefined) context['sts:SourceIdentity'] = sourceIdentity;
     for (const t of input.tags ?? []) context[`aws:RequestTag/${t.Key}`] = t.Value;
-    for (const [key, value] of Object.entries(identity.principalTags))
-      context[`aws:PrincipalTag/${key}`] = value;
     return {
       principal: {
         arn: caller.arn,
@@ -159,11 +163,21 @@ export function createSessions(
           throw validationError(`The transitive tag key ${key} is not one of the session's tags.`);
 
       const identity = await deps.contextOf(caller);
+      // A chained session keeps its caller's source identity, which cannot be changed (AWS's rule).
+      const carriedSource = identity.sourceIdentity;
+      if (
+        carriedSource !== undefined &&
+        input.sourceIdentity !== undefined &&
+        input.sourceIdentity !== carriedSource
+      )
+        throw denied(caller, 'sts:SetSourceIdentity', input.roleArn);
+      const sourceIdentity = input.sourceIdentity ?? carriedSource;
       const trust = parseDocument(role.trust_policy, 'trust');
       const arn = roleArn(role);
       const actions = ['sts:AssumeRole'];
       if (input.tags?.length || input.transitiveTagKeys?.length) actions.push('sts:TagSession');
-      if (input.sourceIdentity !== undefined) actions.push('sts:SetSourceIdentity');
+      // Carried through a chain, the source identity is set again: the next role's trust must allow it.
+      if (sourceIdentity !== undefined) actions.push('sts:SetSourceIdentity');
       for (const action of actions) {
         const decision = evaluateTrust(trustRequest(caller, identity, action, arn, input), trust, {
           identity: identity.identity,
@@ -185,7 +199,7 @@ export function createSessions(
         policy_arns: JSON.stringify(input.policyArns ?? []),
         tags: JSON.stringify(tags),
         transitive_tag_keys: JSON.stringify(transitive),
-        source_identity: input.sourceIdentity ?? null,
+        source_identity: sourceIdentity ?? null,
         created_at: at,
         expires_at: at + duration * 1000,
       });
@@ -196,7 +210,7 @@ export function createSessions(
           AssumedRoleId: `${role.id}:${input.sessionName}`,
           Arn: assumedRoleArn(caller.accountId, role.name, input.sessionName),
         },
-        ...(input.sourceIdentity !== undefined ? { SourceIdentity: input.sourceIdentity } : {}),
+        ...(sourceIdentity !== undefined ? { SourceIdentity: sourceIdentity } : {}),
       };
     },
 

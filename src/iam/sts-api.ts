@@ -64,6 +64,7 @@ export function stsOperations(iam: IamService) {
         const result = await iam.assumeRole(req.principal, req.region, {
           roleArn: input.RoleArn,
           sessionName: input.RoleSessionName,
+          facts: req.facts,
           ...(input.DurationSeconds !== undefined ? { durationSeconds: input.DurationSeconds } : {}),
           ...(input.Policy !== undefined ? { policy: input.Policy } : {}),
           ...(input.PolicyArns !== undefined ? { policyArns: input.PolicyArns.map((p) => p.arn ?? '') } : {}),

@@ -9,6 +9,8 @@ import {
   ListUsersCommand,
   PutRolePolicyCommand,
   PutUserPolicyCommand,
+  SimulateCustomPolicyCommand,
+  SimulatePrincipalPolicyCommand,
   TagRoleCommand,
   TagUserCommand,
 } from '@aws-sdk/client-iam';
@@ -328,5 +330,56 @@ describe('AssumeRole', () => {
       ),
     );
     expect(changed.name).toBe('AccessDenied');
+  });
+});
+
+describe('policy simulation', () => {
+  const allowAll = JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+  });
+  const names = (n: number, make: (i: number) => string) => Array.from({ length: n }, (_, i) => make(i));
+
+  it('refuses more evaluations than the cap and evaluates only the page asked for', async () => {
+    const huge = await failure(
+      iam.send(
+        new SimulateCustomPolicyCommand({
+          PolicyInputList: [allowAll],
+          ActionNames: names(990, (i) => `s3:Action${i}`),
+          ResourceArns: names(990, (i) => `arn:aws:s3:::b/${i}`),
+        }),
+      ),
+    );
+    expect(huge.name).toBe('InvalidInput');
+
+    const ask = (Marker?: string) =>
+      iam.send(
+        new SimulateCustomPolicyCommand({
+          PolicyInputList: [allowAll],
+          ActionNames: names(40, (i) => `s3:Action${i}`),
+          ResourceArns: names(25, (i) => `arn:aws:s3:::b/${i}`),
+          MaxItems: 30,
+          ...(Marker ? { Marker } : {}),
+        }),
+      );
+    const first = await ask();
+    expect(first.EvaluationResults).toHaveLength(30);
+    expect(first.IsTruncated).toBe(true);
+    const second = await ask(first.Marker);
+    expect(second.EvaluationResults?.[0]).toMatchObject({
+      EvalActionName: 's3:Action1',
+      EvalResourceName: 'arn:aws:s3:::b/5',
+      EvalDecision: 'allowed',
+    });
+  });
+
+  it("finds SimulatePrincipalPolicy's principal by its path as well as its name", async () => {
+    await iam.send(new CreateUserCommand({ UserName: 'hidden-admin', Path: '/admins/' }));
+    const simulate = (PolicySourceArn: string) =>
+      iam.send(new SimulatePrincipalPolicyCommand({ PolicySourceArn, ActionNames: ['s3:GetObject'] }));
+    const wrongPath = await failure(simulate(`arn:aws:iam::${account}:user/public/hidden-admin`));
+    expect(wrongPath.name).toBe('NoSuchEntity');
+    const right = await simulate(`arn:aws:iam::${account}:user/admins/hidden-admin`);
+    expect(right.EvaluationResults?.[0]?.EvalDecision).toBe('implicitDeny');
   });
 });

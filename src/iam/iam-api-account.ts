@@ -1,16 +1,23 @@
 import { q, validationError } from '../lib/aws-query.js';
 import type { OperationRequest } from '../lib/operation.js';
-import { iamOperation, page } from './iam-api-support.js';
+import { decodeOffset, encodeOffset } from '../lib/page-token.js';
+import { iamOperation } from './iam-api-support.js';
 import { encodeDocument, parseDocument } from './iam-documents.js';
 import { groupView } from './iam-groups.js';
-import { noSuchEntity, paging, shapes } from './iam-names.js';
+import { invalidInput, noSuchEntity, paging, shapes } from './iam-names.js';
 import { roleView } from './iam-roles.js';
 import type { IamService } from './iam-types.js';
 import { userView } from './iam-users.js';
 import { type ContextValue, evaluate, type Policy, type RequestPrincipal } from './policy/index.js';
 
 const documentList = q.list(shapes.policyDocument, { max: 100 });
-const stringList = q.list(q.string({ min: 1, max: 2048 }), { max: 1000 });
+// AWS's member shapes: ActionNameType is 3–128 characters, ResourceNameType 1–2048.
+const actionNames = q.list(q.string({ min: 3, max: 128 }), { max: 1000 });
+const resourceArns = q.list(q.string({ min: 1, max: 2048 }), { max: 1000 });
+/** Evaluations one simulation may ask for (actions × resources): each may run a hundred large documents. */
+const MAX_EVALUATIONS = 1000;
+/** Evaluations between yields to the event loop, so one simulation cannot hold up every other request. */
+const YIELD_EVERY = 200;
 const contextEntries = q.list(
   q.struct({
     ContextKeyName: q.string({ min: 5, max: 256 }),
@@ -37,8 +44,8 @@ const contextEntries = q.list(
 const simulationInput = {
   PolicyInputList: documentList,
   PermissionsBoundaryPolicyInputList: documentList,
-  ActionNames: { ...stringList, required: true as const },
-  ResourceArns: stringList,
+  ActionNames: { ...actionNames, required: true as const },
+  ResourceArns: resourceArns,
   ResourcePolicy: q.string({ min: 1, max: 131072 }),
   ResourceOwner: q.string({ min: 1, max: 2048 }),
   CallerArn: q.string({ min: 1, max: 2048 }),
@@ -56,33 +63,55 @@ type Simulation = {
   context: Record<string, ContextValue>;
 };
 
-function simulate(s: Simulation) {
+/** The number of evaluations a simulation asks for, refused above the cap before any document is parsed. */
+function checkEvaluations(actions: readonly string[], resources: readonly string[] | undefined): number {
+  const total = actions.length * (resources ?? ['*']).length;
+  if (total > MAX_EVALUATIONS)
+    throw invalidInput(
+      `The simulation asks for ${total} evaluations (actions × resources); at most ${MAX_EVALUATIONS} are allowed per request.`,
+    );
+  return total;
+}
+
+/**
+ * The page of a simulation's results that Marker and MaxItems ask for (results run action by action, each
+ * over every resource): only that page is evaluated, yielding to the event loop as it goes.
+ */
+async function simulate(s: Simulation, paging: { Marker?: string; MaxItems?: number }) {
+  const total = checkEvaluations(s.actions, s.resources);
+  const start = decodeOffset(paging.Marker, () => validationError('Invalid Marker.'));
+  const end = Math.min(total, start + (paging.MaxItems ?? 100));
   const results = [];
-  for (const action of s.actions) {
-    for (const resource of s.resources) {
-      const decision = evaluate(
-        { principal: s.principal, action, resource, context: s.context },
-        {
-          identity: s.identity,
-          ...(s.boundary ? { boundary: s.boundary } : {}),
-          ...(s.resourcePolicy ? { resource: [s.resourcePolicy] } : {}),
-        },
-      );
-      results.push({
-        EvalActionName: action,
-        EvalResourceName: resource,
-        EvalDecision:
-          decision.effect === 'Allow'
-            ? 'allowed'
-            : decision.reason === 'explicit'
-              ? 'explicitDeny'
-              : 'implicitDeny',
-        MatchedStatements: [],
-        MissingContextValues: [],
-      });
-    }
+  for (let i = start; i < end; i++) {
+    if (i > start && (i - start) % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
+    const action = s.actions[Math.floor(i / s.resources.length)] ?? '';
+    const resource = s.resources[i % s.resources.length] ?? '';
+    const decision = evaluate(
+      { principal: s.principal, action, resource, context: s.context },
+      {
+        identity: s.identity,
+        ...(s.boundary ? { boundary: s.boundary } : {}),
+        ...(s.resourcePolicy ? { resource: [s.resourcePolicy] } : {}),
+      },
+    );
+    results.push({
+      EvalActionName: action,
+      EvalResourceName: resource,
+      EvalDecision:
+        decision.effect === 'Allow'
+          ? 'allowed'
+          : decision.reason === 'explicit'
+            ? 'explicitDeny'
+            : 'implicitDeny',
+      MatchedStatements: [],
+      MissingContextValues: [],
+    });
   }
-  return results;
+  return {
+    EvaluationResults: results,
+    IsTruncated: end < total,
+    ...(end < total ? { Marker: encodeOffset(end) } : {}),
+  };
 }
 
 function contextOf(entries: { ContextKeyName?: string; ContextKeyValues?: string[] }[] | undefined) {
@@ -101,9 +130,12 @@ export function accountOperations(iam: IamService) {
     const account = req.principal.accountId;
     const match = /^arn:aws:iam::(\d{12}):(user|group|role)(\/.*\/|\/)([^/]+)$/.exec(arn);
     if (!match || match[1] !== account) throw noSuchEntity(`Entity ${arn} does not exist.`);
-    const [, , kind, , name] = match as unknown as [string, string, string, string, string];
+    const [, , kind, path, name] = match as unknown as [string, string, string, string, string];
+    // The entity the ARN names, path and all: the caller was authorized on this ARN, not on the name alone.
+    const missing = () => noSuchEntity(`Entity ${arn} does not exist.`);
     if (kind === 'group') {
       const group = await iam.findGroup(account, name);
+      if (group.path !== path) throw missing();
       const docs = [
         ...(await iam.inlinePolicies(group)).map((p) => p.document),
         ...(await Promise.all(
@@ -115,6 +147,7 @@ export function accountOperations(iam: IamService) {
     }
     if (kind === 'user') {
       const user = await iam.findUser(account, name);
+      if (user.path !== path) throw missing();
       const principal = {
         accountId: account,
         arn,
@@ -137,6 +170,7 @@ export function accountOperations(iam: IamService) {
       };
     }
     const role = await iam.findRole(account, name);
+    if (role.path !== path) throw missing();
     const docs = [
       ...(await iam.inlinePolicies(role)).map((p) => p.document),
       ...(await Promise.all(
@@ -165,6 +199,7 @@ export function accountOperations(iam: IamService) {
       input: { ...simulationInput, PolicyInputList: { ...documentList, required: true as const } },
       resources: () => ['*'],
       async handle(input, req) {
+        checkEvaluations(input.ActionNames, input.ResourceArns);
         const account = req.principal.accountId;
         const boundaries = (input.PermissionsBoundaryPolicyInputList ?? []).map((d) =>
           parseDocument(d, 'boundary'),
@@ -172,19 +207,25 @@ export function accountOperations(iam: IamService) {
         if (boundaries.length > 1)
           throw validationError('Only one permissions boundary policy may be simulated.');
         const callerArn = input.CallerArn ?? `arn:aws:iam::${account}:user/simulated`;
-        const results = simulate({
-          identity: input.PolicyInputList.map((d) => parseDocument(d, 'identity')),
-          ...(boundaries[0] ? { boundary: boundaries[0] } : {}),
-          principal: { arn: callerArn, accountId: account, type: 'IAMUser', userId: 'AIDASIMULATEDUSER0000' },
-          ...(input.ResourcePolicy
-            ? { resourcePolicy: parseDocument(input.ResourcePolicy, 'resource') }
-            : {}),
-          actions: input.ActionNames,
-          resources: input.ResourceArns ?? ['*'],
-          context: contextOf(input.ContextEntries),
-        });
-        const { items, ...rest } = page(results, input);
-        return { EvaluationResults: items, ...rest };
+        return simulate(
+          {
+            identity: input.PolicyInputList.map((d) => parseDocument(d, 'identity')),
+            ...(boundaries[0] ? { boundary: boundaries[0] } : {}),
+            principal: {
+              arn: callerArn,
+              accountId: account,
+              type: 'IAMUser',
+              userId: 'AIDASIMULATEDUSER0000',
+            },
+            ...(input.ResourcePolicy
+              ? { resourcePolicy: parseDocument(input.ResourcePolicy, 'resource') }
+              : {}),
+            actions: input.ActionNames,
+            resources: input.ResourceArns ?? ['*'],
+            context: contextOf(input.ContextEntries),
+          },
+          input,
+        );
       },
     }),
     iamOperation(iam, {
@@ -192,20 +233,22 @@ export function accountOperations(iam: IamService) {
       input: { ...simulationInput, PolicySourceArn: shapes.policyArn },
       resources: (input) => [input.PolicySourceArn],
       async handle(input, req) {
+        checkEvaluations(input.ActionNames, input.ResourceArns);
         const found = await principalPolicies(req, input.PolicySourceArn);
         const extra = (input.PolicyInputList ?? []).map((d) => parseDocument(d, 'identity'));
-        const results = simulate({
-          ...found,
-          identity: [...found.identity, ...extra],
-          ...(input.ResourcePolicy
-            ? { resourcePolicy: parseDocument(input.ResourcePolicy, 'resource') }
-            : {}),
-          actions: input.ActionNames,
-          resources: input.ResourceArns ?? ['*'],
-          context: contextOf(input.ContextEntries),
-        });
-        const { items, ...rest } = page(results, input);
-        return { EvaluationResults: items, ...rest };
+        return simulate(
+          {
+            ...found,
+            identity: [...found.identity, ...extra],
+            ...(input.ResourcePolicy
+              ? { resourcePolicy: parseDocument(input.ResourcePolicy, 'resource') }
+              : {}),
+            actions: input.ActionNames,
+            resources: input.ResourceArns ?? ['*'],
+            context: contextOf(input.ContextEntries),
+          },
+          input,
+        );
       },
     }),
     iamOperation(iam, {

@@ -1,7 +1,7 @@
 import { AppError } from '../errors.js';
 import type { Authorizer, AuthzCheck, Principal, RequestFacts } from '../lib/operation.js';
+import { globalKeys } from './global-keys.js';
 import {
-  type ContextValue,
   type Decision,
   denialReason,
   evaluate,
@@ -37,6 +37,8 @@ export interface IdentityPolicies {
   readonly principalTags?: Readonly<Record<string, string>>;
   /** For a role session: the role's ARN (aws:PrincipalArn), which its policies name. */
   readonly roleArn?: string;
+  /** For a role session that carries one: its source identity (aws:SourceIdentity, sts:SourceIdentity). */
+  readonly sourceIdentity?: string;
 }
 
 /** Where the authorizer finds policies: the principal's, and the resource's own (a bucket policy). */
@@ -47,41 +49,6 @@ export interface PolicySource {
 }
 
 const NO_POLICIES: IdentityPolicies = { identity: [] };
-
-const PRINCIPAL_TYPES: Record<Principal['type'], string> = {
-  Root: 'Account',
-  IAMUser: 'User',
-  AssumedRole: 'AssumedRole',
-  Anonymous: 'Anonymous',
-};
-
-/** The global condition keys of a request (docs: "AWS global condition context keys"). */
-function globalKeys(
-  principal: Principal,
-  identity: IdentityPolicies,
-  facts: RequestFacts,
-): Record<string, ContextValue> {
-  const keys: Record<string, ContextValue> = {
-    'aws:CurrentTime': facts.time.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    'aws:EpochTime': String(Math.floor(facts.time.getTime() / 1000)),
-    'aws:SourceIp': facts.sourceIp.replace(/^::ffff:/, ''),
-    'aws:SecureTransport': String(facts.secureTransport),
-    'aws:UserAgent': facts.userAgent,
-  };
-  if (principal.type === 'Anonymous') return keys;
-  keys['aws:PrincipalAccount'] = principal.accountId;
-  keys['aws:PrincipalArn'] = identity.roleArn ?? principal.arn;
-  keys['aws:PrincipalType'] = PRINCIPAL_TYPES[principal.type];
-  keys['aws:userid'] = principal.userId;
-  if (principal.username !== undefined) keys['aws:username'] = principal.username;
-  // Temporary credentials (ASIA…: role sessions, GetSessionToken and console sessions) say whether MFA was
-  // used, and Seawall has no MFA; long-term keys leave the key absent.
-  if (principal.type === 'AssumedRole' || principal.accessKeyId.startsWith('ASIA'))
-    keys['aws:MultiFactorAuthPresent'] = 'false';
-  for (const [key, value] of Object.entries(identity.principalTags ?? {}))
-    keys[`aws:PrincipalTag/${key}`] = value;
-  return keys;
-}
 
 function requestPrincipal(principal: Principal, identity: IdentityPolicies): RequestPrincipal {
   return {

@@ -24,6 +24,7 @@ import {
   GlueClient,
   StartCrawlerCommand,
 } from '@aws-sdk/client-glue';
+import { AttachRolePolicyCommand, CreateRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import {
   CreateBucketCommand,
   GetObjectCommand,
@@ -59,6 +60,41 @@ const until = <T>(read: () => Promise<T>, done: (value: T) => boolean, intervalM
   poll(read, done, { intervalMs, maxIntervalMs: intervalMs });
 
 /** Raw CSV to curated Parquet and a group-by query, each through Seawall and in plain DuckDB on the same files. */
+interface ClientConfig {
+  endpoint: string;
+  region: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+}
+
+/** The role the crawler and the recipe job act as: trusted by Glue and DataBrew, allowed everything. */
+async function serviceRole(common: ClientConfig): Promise<string> {
+  const iam = new IAMClient(common);
+  try {
+    const trust = {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { Service: ['glue.amazonaws.com', 'databrew.amazonaws.com'] },
+          Action: 'sts:AssumeRole',
+        },
+      ],
+    };
+    const { Role } = await iam.send(
+      new CreateRoleCommand({ RoleName: 'bench-pipeline', AssumeRolePolicyDocument: JSON.stringify(trust) }),
+    );
+    await iam.send(
+      new AttachRolePolicyCommand({
+        RoleName: 'bench-pipeline',
+        PolicyArn: 'arn:aws:iam::aws:policy/AdministratorAccess',
+      }),
+    );
+    return Role?.Arn ?? '';
+  } finally {
+    iam.destroy();
+  }
+}
+
 export async function analyticsBench(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'seawall-bench-analytics-'));
   const csv = join(work, 'parking_tickets.csv');
@@ -73,7 +109,7 @@ export async function analyticsBench(): Promise<void> {
   );
 
   const seawall = await serveSeawall();
-  const common = {
+  const common: ClientConfig = {
     endpoint: seawall.url,
     region: seawall.region,
     credentials: { accessKeyId: seawall.accessKeyId, secretAccessKey: seawall.secret },
@@ -83,6 +119,7 @@ export async function analyticsBench(): Promise<void> {
   const databrew = new DataBrewClient(common);
   const athena = new AthenaClient(common);
   try {
+    const role = await serviceRole(common);
     for (const Bucket of ['bench-raw', 'bench-curated']) await s3.send(new CreateBucketCommand({ Bucket }));
     await s3.send(
       new PutObjectCommand({
@@ -95,7 +132,7 @@ export async function analyticsBench(): Promise<void> {
     await glue.send(
       new CreateCrawlerCommand({
         Name: 'bench',
-        Role: 'r',
+        Role: role,
         DatabaseName: 'bench_raw',
         Targets: { S3Targets: [{ Path: 's3://bench-raw/' }] },
       }),
@@ -126,7 +163,7 @@ export async function analyticsBench(): Promise<void> {
     await databrew.send(
       new CreateRecipeJobCommand({
         Name: 'bench-job',
-        RoleArn: 'r',
+        RoleArn: role,
         DatasetName: 'bench-raw',
         RecipeReference: { Name: 'bench-clean' },
         Outputs: [

@@ -237,7 +237,7 @@ describe('anonymous DeleteObjects', () => {
         // The same answer but for the bucket's name, which the caller gave.
         answers.push(`${response.status} ${(await response.text()).replaceAll(bucket, 'B')}`);
       }
-    expect(new Set(answers).size, answers.join("\n")).toBe(1);
+    expect(new Set(answers).size, answers.join('\n')).toBe(1);
     expect(answers[0]).toContain('<Code>AccessDenied</Code>');
   });
 });

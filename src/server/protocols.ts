@@ -1,5 +1,5 @@
 import { type AppError, internalError, isAppError } from '../errors.js';
-import type { ApiRequest, ApiResponse } from '../lib/http.js';
+import type { ApiResponse } from '../lib/http.js';
 import type { Protocol } from '../lib/operation.js';
 
 export type { Protocol, ServiceEndpoint } from '../lib/operation.js';

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AthenaClient, GetQueryResultsCommand, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
 import {
@@ -77,7 +78,7 @@ function runPrinted(line: string): Promise<{ code: number; stderr: string }> {
       {
         env: {
           PATH: process.env.PATH ?? '/usr/bin:/bin',
-          HOME: process.env.HOME ?? '/tmp',
+          HOME: process.env.HOME ?? tmpdir(),
           AWS: AWS_CLI,
           AWS_SHARED_CREDENTIALS_FILE: files.credentials,
           AWS_CONFIG_FILE: files.config,

@@ -23,7 +23,7 @@ export type DatasetSource =
   | { readonly kind: 'synthetic' };
 
 export interface SourceChoice {
-  /** The samples directory; `null` skips local files. Default /work/shared/datasets/vancouver. */
+  /** The samples directory; `null` skips local files. Default DEFAULT_SAMPLES_DIR (../shared beside the project). */
   samplesDir?: string | null;
   /** The portal; `null` skips it (offline). Default opendata.vancouver.ca. */
   portalUrl?: string | null;

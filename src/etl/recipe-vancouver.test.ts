@@ -4,7 +4,7 @@ import { quoteLiteral } from '../lib/sql.js';
 import { parseRecipe } from './recipe.js';
 import { compileRecipe, type RecipeSource } from './recipe-compiler.js';
 
-// Rows shaped like the City of Vancouver open data under /work/shared/datasets/vancouver (same columns,
+// Rows shaped like the City of Vancouver open data in ../shared/datasets/vancouver (same columns,
 // formats and quirks), written out by hand: a few per dataset, enough to show each cleaning step.
 
 let instance: DuckDBInstance;

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dataDirLayout } from '../../src/data-dir.js';
 
 /**
@@ -33,7 +34,7 @@ export function awsCli(
       {
         env: {
           PATH: process.env.PATH ?? '/usr/bin:/bin',
-          HOME: process.env.HOME ?? '/tmp',
+          HOME: process.env.HOME ?? tmpdir(),
           AWS_SHARED_CREDENTIALS_FILE: layout.credentials,
           AWS_CONFIG_FILE: layout.awsConfig,
           AWS_EC2_METADATA_DISABLED: 'true',

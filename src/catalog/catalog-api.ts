@@ -12,12 +12,12 @@ import {
 } from '../lib/aws-json.js';
 import type { ApiRequest } from '../lib/http.js';
 import type { ServiceEndpoint } from '../lib/operation.js';
+import type { GlueArns } from './catalog-arns.js';
 import { partitionKeyOf } from './catalog-service.js';
 import type { CatalogDatabase, CatalogPartition, CatalogService, CatalogTable } from './catalog-types.js';
 import {
   catalogOp,
   databaseInputShape,
-  type GlueArns,
   page,
   parseShape,
   partitionInputShape,
@@ -77,7 +77,7 @@ const SHARE_TYPES = ['ALL', 'FOREIGN', 'FEDERATED'];
 
 /** A partition operation touches its table, in its database, in the catalog. */
 function tableOf(arns: GlueArns, input: JsonInput<'DatabaseName' | 'TableName'>): string[] {
-  return [arns.catalog, arns.database(input.DatabaseName), arns.table(input.DatabaseName, input.TableName)];
+  return arns.tablePath(input.DatabaseName, input.TableName);
 }
 
 /**

@@ -6,6 +6,7 @@ import { uuid } from '../lib/ids.js';
 import type { Logger } from '../lib/logger.js';
 import { type Authorizer, actAsRole, type ServiceRoles } from '../lib/operation.js';
 import type { StorageService } from '../storage/index.js';
+import { catalogArns } from './catalog-arns.js';
 import type { CatalogStore, CrawlerRow } from './catalog-store.js';
 import type { CatalogService } from './catalog-types.js';
 import { type CrawlOutcome, crawl, type SkippedFile } from './crawler.js';
@@ -151,7 +152,7 @@ export function createCrawlerService(deps: {
           logger,
           signal,
           authorize,
-          glueArn: `arn:aws:glue:${deps.region}:${deps.accountId}`,
+          arns: catalogArns(deps.region, deps.accountId),
         },
         crawler.definition,
         name,

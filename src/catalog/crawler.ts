@@ -3,6 +3,7 @@ import type { EngineLauncher } from '../engine/index.js';
 import type { Logger } from '../lib/logger.js';
 import type { Authorize } from '../lib/operation.js';
 import type { StorageService } from '../storage/index.js';
+import { type GlueArns, readChecks } from './catalog-arns.js';
 import { catalogName, partitionKeyOf } from './catalog-service.js';
 import type { CatalogService } from './catalog-types.js';
 import { createSniffer, type SniffedFile, type Sniffer, UnreadableFile } from './crawler-sniff.js';
@@ -165,7 +166,7 @@ export interface CrawlDeps {
   /** Authorizes what the crawl reads and writes, as a session of the crawler's role. */
   authorize: Authorize;
   /** `arn:aws:glue:<region>:<account>`, the prefix of the catalog's ARNs. */
-  glueArn: string;
+  arns: GlueArns;
 }
 
 /** Crawls every S3 target of a crawler into its database, creating or versioning tables and partitions. */
@@ -176,20 +177,14 @@ export async function crawl(
 ): Promise<CrawlOutcome> {
   const outcome: CrawlOutcome = { tablesCreated: 0, tablesUpdated: 0, tablesDeleted: 0, skipped: [] };
   const database = catalogName(crawler.DatabaseName ?? 'default');
-  const catalogArns = [`${deps.glueArn}:catalog`, `${deps.glueArn}:database/${database}`];
+  const catalogArns = [deps.arns.catalog, deps.arns.database(database)];
   await deps.authorize({ action: 'glue:GetDatabase', resources: catalogArns });
   if (!(await deps.catalog.getDatabase(database).catch(() => undefined)))
     await deps.authorize({ action: 'glue:CreateDatabase', resources: catalogArns });
   await deps.catalog.ensureDatabase(database);
   for (const target of crawler.Targets.S3Targets) {
     // The crawler's role must be able to list and read what it crawls, as Glue's service role must.
-    const { bucket, prefix } = parseS3Url(target.Path);
-    await deps.authorize({
-      action: 's3:ListBucket',
-      resources: [`arn:aws:s3:::${bucket}`],
-      conditions: { 's3:prefix': prefix },
-    });
-    await deps.authorize({ action: 's3:GetObject', resources: [`arn:aws:s3:::${bucket}/${prefix}`] });
+    for (const check of readChecks(target.Path)) await deps.authorize(check);
   }
   const sniffer = createSniffer(deps);
   try {
@@ -280,11 +275,7 @@ async function crawlTable(
       StoredAsSubDirectories: false,
     },
   };
-  const tableArns = [
-    `${deps.glueArn}:catalog`,
-    `${deps.glueArn}:database/${database}`,
-    `${deps.glueArn}:table/${database}/${found.name}`,
-  ];
+  const tableArns = deps.arns.tablePath(database, found.name);
   await deps.authorize({ action: 'glue:GetTable', resources: tableArns });
   const existing = await deps.catalog.getTable(database, found.name).catch(() => undefined);
   let change: 'created' | 'updated' | 'unchanged' = 'unchanged';

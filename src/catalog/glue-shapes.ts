@@ -4,6 +4,7 @@ import { type JsonInput, jsonOperation, optionalNumber, optionalString } from '.
 import type { ApiRequest } from '../lib/http.js';
 import type { OperationRequest } from '../lib/operation.js';
 import { offsetPage } from '../lib/page-token.js';
+import { catalogArns, type GlueArns } from './catalog-arns.js';
 
 /** Glue names: 1–255 characters of Glue's single-line string pattern; stored lower-cased, as Glue does. */
 const name = z
@@ -176,29 +177,12 @@ function checkCatalog(operation: string, input: JsonInput<'CatalogId'>, req: Api
   );
 }
 
-/** The name an input member gives, as Glue stores it (lower case), for an ARN. */
-function nameIn(value: unknown): string {
-  return typeof value === 'string' ? value.toLowerCase() : '';
-}
-
-/** The ARNs of one Data Catalog's resources; a name that is not a string gives an ARN with an empty name. */
-export interface GlueArns {
-  catalog: string;
-  database(name: unknown): string;
-  table(database: unknown, table: unknown): string;
-  crawler(name: unknown): string;
-}
-
 /** Glue's resource ARNs in the catalog an input names: the caller's own unless `CatalogId` says another. */
 export function glueArns(input: JsonInput<string>, req: ApiRequest): GlueArns {
-  const catalogId = typeof input.CatalogId === 'string' ? input.CatalogId : req.principal.accountId;
-  const base = `arn:aws:glue:${req.region}:${catalogId}`;
-  return {
-    catalog: `${base}:catalog`,
-    database: (name: unknown) => `${base}:database/${nameIn(name)}`,
-    table: (database: unknown, table: unknown) => `${base}:table/${nameIn(database)}/${nameIn(table)}`,
-    crawler: (name: unknown) => `${base}:crawler/${typeof name === 'string' ? name : ''}`,
-  };
+  return catalogArns(
+    req.region,
+    typeof input.CatalogId === 'string' ? input.CatalogId : req.principal.accountId,
+  );
 }
 
 /** A Data Catalog operation: it also takes `CatalogId`, checked before the handler runs. */

@@ -1,3 +1,4 @@
+import { catalogArns } from '../catalog/index.js';
 import { AppError, badRequest } from '../errors.js';
 import type { JobRuntime, JobStopped } from '../jobs/index.js';
 import type { Clock } from '../lib/clock.js';
@@ -113,7 +114,7 @@ export function createDatabrewService(deps: {
         definition,
         JSON.parse(dataset.definition) as DatasetDefinition,
         recipe,
-        { runId, access: { authorize, glueArn: `arn:aws:glue:${region}:${accountId}` } },
+        { runId, access: { authorize, arns: catalogArns(region, accountId) } },
         signal,
       );
       changes = { state: 'SUCCEEDED', outcome: JSON.stringify(outcome) };

@@ -1,28 +1,17 @@
-import type { CatalogService } from '../catalog/index.js';
-import { dataLocations, parseS3Url } from '../catalog/index.js';
+import type { CatalogService, GlueArns } from '../catalog/index.js';
+import { dataLocations, readChecks, s3UrlArn } from '../catalog/index.js';
 import type { Authorize } from '../lib/operation.js';
 import type { DatasetDefinition, RecipeJobDefinition } from './recipe-job.js';
 
 /** What a recipe job's role must be allowed, checked before the job reads or writes anything. */
 export interface RecipeJobAccess {
   authorize: Authorize;
-  /** `arn:aws:glue:<region>:<account>`, the prefix of the catalog's ARNs. */
-  glueArn: string;
-}
-
-function tableArns(glueArn: string, database: string, table: string): string[] {
-  const db = database.toLowerCase();
-  return [`${glueArn}:catalog`, `${glueArn}:database/${db}`, `${glueArn}:table/${db}/${table.toLowerCase()}`];
+  /** The ARNs of the account's Data Catalog. */
+  arns: GlueArns;
 }
 
 async function readable(access: RecipeJobAccess, location: string): Promise<void> {
-  const { bucket, prefix } = parseS3Url(location);
-  await access.authorize({
-    action: 's3:ListBucket',
-    resources: [`arn:aws:s3:::${bucket}`],
-    conditions: { 's3:prefix': prefix },
-  });
-  await access.authorize({ action: 's3:GetObject', resources: [`arn:aws:s3:::${bucket}/${prefix}`] });
+  for (const check of readChecks(location)) await access.authorize(check);
 }
 
 /**
@@ -40,7 +29,7 @@ export async function checkRecipeJobAccess(
 ): Promise<void> {
   const catalogInput = dataset.Input.DataCatalogInputDefinition;
   if (catalogInput) {
-    const arns = tableArns(access.glueArn, catalogInput.DatabaseName, catalogInput.TableName);
+    const arns = access.arns.tablePath(catalogInput.DatabaseName, catalogInput.TableName);
     await access.authorize({ action: 'glue:GetTable', resources: arns });
     const table = await catalog
       .getTable(catalogInput.DatabaseName, catalogInput.TableName)
@@ -50,12 +39,11 @@ export async function checkRecipeJobAccess(
   }
   const s3 = dataset.Input.S3InputDefinition;
   if (s3) await readable(access, `s3://${s3.Bucket}/${s3.Key ?? ''}`);
-  const { bucket, prefix } = parseS3Url(output.location);
-  const written = `arn:aws:s3:::${bucket}/${prefix}`;
+  const written = s3UrlArn(output.location);
   await access.authorize({ action: 's3:PutObject', resources: [written] });
   if (output.overwrite) await access.authorize({ action: 's3:DeleteObject', resources: [written] });
   for (const target of job.DataCatalogOutputs ?? []) {
-    const arns = tableArns(access.glueArn, target.DatabaseName, target.TableName);
+    const arns = access.arns.tablePath(target.DatabaseName, target.TableName);
     const exists = await catalog.getTable(target.DatabaseName, target.TableName).then(
       () => true,
       () => false,

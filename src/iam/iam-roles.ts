@@ -176,3 +176,17 @@ export function createRoles(ctx: IamContext, tags: IamTags): IamRoles {
     },
   };
 }
+
+/**
+ * The role a name or an ARN names, if there is one: an ARN must be the role's own, path included (what a
+ * crawler's Role or a recipe job's RoleArn hands over).
+ */
+export async function roleNamed(
+  roles: Pick<IamRoles, 'findRole'>,
+  account: string,
+  role: string,
+): Promise<IamRoleTable | undefined> {
+  const name = /^arn:aws:iam::\d{12}:role\/(?:.*\/)?([\w+=,.@-]+)$/.exec(role)?.[1] ?? role;
+  const found = await roles.findRole(account, name).catch(() => undefined);
+  return found && (!role.startsWith('arn:') || roleArn(found) === role) ? found : undefined;
+}

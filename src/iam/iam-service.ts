@@ -8,7 +8,7 @@ import { createGroups } from './iam-groups.js';
 import { createKeys } from './iam-keys.js';
 import { invalidInput } from './iam-names.js';
 import { createPolicies } from './iam-policies.js';
-import { createRoles, roleArn } from './iam-roles.js';
+import { createRoles, roleArn, roleNamed } from './iam-roles.js';
 import { createSessions } from './iam-sessions.js';
 import type { IamStore } from './iam-store.js';
 import { createTags } from './iam-tags.js';
@@ -63,8 +63,7 @@ export function createIamService(deps: { store: IamStore; secrets: SecretBox; cl
     },
 
     async resolveRoleArn(account: string, role: string): Promise<string> {
-      const name = /^arn:aws:iam::\d{12}:role\/(?:.*\/)?([\w+=,.@-]+)$/.exec(role)?.[1] ?? role;
-      const found = await roles.findRole(account, name).catch(() => undefined);
+      const found = await roleNamed(roles, account, role);
       return found ? roleArn(found) : roleArnOf(account, role);
     },
 

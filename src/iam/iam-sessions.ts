@@ -10,7 +10,7 @@ import { now, SECRET_CONTEXT } from './iam-context.js';
 import { checkSize, parseDocument } from './iam-documents.js';
 import { isSessionPrincipal } from './iam-keys.js';
 import { assumedRoleArn, nameKey } from './iam-names.js';
-import { roleArn } from './iam-roles.js';
+import { roleArn, roleNamed } from './iam-roles.js';
 import type { IamSessionTable } from './iam-schema.js';
 import { checkDistinctKeys, type Tag } from './iam-tags.js';
 import type {
@@ -221,11 +221,10 @@ export function createSessions(
       sessionName: string,
       durationSeconds: number,
     ): Promise<Principal> {
-      const name = /^arn:aws:iam::\d{12}:role\/(?:.*\/)?([\w+=,.@-]+)$/.exec(role)?.[1] ?? role;
       const unable = () =>
         new AppError('AccessDenied', 403, `Service is unable to assume provided role ${role.slice(0, 256)}.`);
-      const found = await roles.findRole(accountId, name).catch(() => undefined);
-      if (!found || (role.startsWith('arn:') && roleArn(found) !== role)) throw unable();
+      const found = await roleNamed(roles, accountId, role);
+      if (!found) throw unable();
       const arn = roleArn(found);
       const request: RequestContext = {
         principal: { arn: service, accountId: '', type: 'Service' },

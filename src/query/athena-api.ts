@@ -1,3 +1,4 @@
+import { s3UrlArn } from '../catalog/index.js';
 import { badRequest } from '../errors.js';
 import {
   epochSeconds,
@@ -11,6 +12,7 @@ import {
   requiredString,
   unexpectedMember,
 } from '../lib/aws-json.js';
+
 import type { ApiRequest } from '../lib/http.js';
 import type { OperationRequest } from '../lib/operation.js';
 import { decodeOffset, encodeOffset } from '../lib/page-token.js';
@@ -140,11 +142,6 @@ function queryWorkgroups(athena: AthenaService, member: 'QueryExecutionId' | 'Qu
   };
 }
 
-/** An s3:// URL's object ARN. */
-function s3ObjectArn(url: string): string {
-  return `arn:aws:s3:::${url.replace(/^s3:\/\//, '')}`;
-}
-
 /** The workgroup an input names, `primary` when it names none. */
 function namedWorkgroup(input: JsonInput<'WorkGroup'>, req: ApiRequest): string[] {
   const name = typeof input.WorkGroup === 'string' ? input.WorkGroup : 'primary';
@@ -203,7 +200,7 @@ export function createAthenaApi(athena: AthenaService) {
           // Athena reads the results from S3 as the caller: s3:GetObject on the result file.
           const row = await athena.get(id);
           if (row.state === 'SUCCEEDED')
-            await req.authorize({ action: 's3:GetObject', resources: [s3ObjectArn(row.output_location)] });
+            await req.authorize({ action: 's3:GetObject', resources: [s3UrlArn(row.output_location)] });
           const page = await athena.results(
             id,
             optionalString(input, 'NextToken', 'InvalidRequestException'),

@@ -1,7 +1,7 @@
 import type { CatalogService } from '../catalog/index.js';
-import { dataLocations, parseS3Url } from '../catalog/index.js';
+import { catalogArns, dataLocations, readChecks, s3UrlArn } from '../catalog/index.js';
 import { isAppError } from '../errors.js';
-import type { Authorizer, Principal, RequestFacts } from '../lib/operation.js';
+import type { Authorizer, AuthzCheck, Principal, RequestFacts } from '../lib/operation.js';
 import { QueryRejected } from './sandbox.js';
 import type { TableReference } from './sandbox-tree.js';
 
@@ -30,11 +30,6 @@ export function callerOf(stored: string | null, accountId: string): QueryCaller 
   };
 }
 
-function s3Object(url: string): string {
-  const { bucket, prefix } = parseS3Url(url);
-  return `arn:aws:s3:::${bucket}/${prefix}`;
-}
-
 /**
  * What Athena checks of the caller before a query reads anything (docs: "Access to Athena for data in
  * Amazon S3" and "Fine-grained access to databases and tables"): glue:GetDatabase and glue:GetTable (and
@@ -49,30 +44,23 @@ export async function checkQueryAccess(deps: {
   tables: readonly TableReference[];
   output: string;
 }): Promise<void> {
-  const { caller, region } = deps;
-  const authorize = (action: string, resources: string[], conditions?: Record<string, string>) =>
-    deps.authorizer.authorize(
-      caller.principal,
-      { action, resources, ...(conditions ? { conditions } : {}) },
-      caller.facts,
-    );
-  const glue = `arn:aws:glue:${region}:${caller.principal.accountId}`;
+  const { caller } = deps;
+  const authorize = (check: AuthzCheck) => deps.authorizer.authorize(caller.principal, check, caller.facts);
+  const arns = catalogArns(deps.region, caller.principal.accountId);
   try {
     for (const { database, table } of deps.tables) {
-      const names = [`${glue}:catalog`, `${glue}:database/${database}`, `${glue}:table/${database}/${table}`];
-      await authorize('glue:GetDatabase', names.slice(0, 2));
-      await authorize('glue:GetTable', names);
+      const names = arns.tablePath(database, table);
+      await authorize({ action: 'glue:GetDatabase', resources: names.slice(0, 2) });
+      await authorize({ action: 'glue:GetTable', resources: names });
       // A table that does not exist is reported by the query itself, as Athena does.
       const found = await deps.catalog.getTable(database, table).catch(() => undefined);
       if (!found) continue;
       const definition = found.definition;
-      if ((definition.PartitionKeys ?? []).length > 0) await authorize('glue:GetPartitions', names);
+      if ((definition.PartitionKeys ?? []).length > 0)
+        await authorize({ action: 'glue:GetPartitions', resources: names });
       // The table's location, or each partition's: a partition may point anywhere.
-      for (const location of await dataLocations(deps.catalog, found)) {
-        const { bucket, prefix } = parseS3Url(location);
-        await authorize('s3:ListBucket', [`arn:aws:s3:::${bucket}`], { 's3:prefix': prefix });
-        await authorize('s3:GetObject', [s3Object(location)]);
-      }
+      for (const location of await dataLocations(deps.catalog, found))
+        for (const check of readChecks(location)) await authorize(check);
     }
   } catch (error) {
     if (isAppError(error) && error.code === 'AccessDenied')
@@ -80,7 +68,7 @@ export async function checkQueryAccess(deps: {
     throw error;
   }
   try {
-    await authorize('s3:PutObject', [s3Object(deps.output)]);
+    await authorize({ action: 's3:PutObject', resources: [s3UrlArn(deps.output)] });
   } catch (error) {
     if (isAppError(error) && error.code === 'AccessDenied')
       throw new QueryRejected(

@@ -1,0 +1,48 @@
+import type { AuthzCheck } from '../lib/operation.js';
+import { parseS3Url } from './table-reader.js';
+
+/** A name as Glue keeps it in an ARN (lower case); a name that is not a string gives an empty name. */
+function nameIn(value: unknown): string {
+  return typeof value === 'string' ? value.toLowerCase() : '';
+}
+
+/** The ARNs of one Data Catalog's resources. */
+export interface GlueArns {
+  catalog: string;
+  database(name: unknown): string;
+  table(database: unknown, table: unknown): string;
+  crawler(name: unknown): string;
+  /** What a table's operations touch: the catalog, its database and the table. */
+  tablePath(database: unknown, table: unknown): string[];
+}
+
+/** The Data Catalog of `account` in `region`. */
+export function catalogArns(region: string, account: string): GlueArns {
+  const base = `arn:aws:glue:${region}:${account}`;
+  const arns: GlueArns = {
+    catalog: `${base}:catalog`,
+    database: (name) => `${base}:database/${nameIn(name)}`,
+    table: (database, table) => `${base}:table/${nameIn(database)}/${nameIn(table)}`,
+    crawler: (name) => `${base}:crawler/${typeof name === 'string' ? name : ''}`,
+    tablePath: (database, table) => [arns.catalog, arns.database(database), arns.table(database, table)],
+  };
+  return arns;
+}
+
+/** The ARN of what an s3:// URL names, its key as written (an object's, or a prefix). */
+export function s3UrlArn(url: string): string {
+  const { bucket } = parseS3Url(url);
+  return `arn:aws:s3:::${bucket}/${url.slice(url.indexOf(bucket) + bucket.length + 1)}`;
+}
+
+/**
+ * What reading everything under an s3:// location is authorized for (a query's tables, a crawler's targets,
+ * a recipe job's dataset): s3:ListBucket on its bucket with s3:prefix, and s3:GetObject on its prefix.
+ */
+export function readChecks(location: string): AuthzCheck[] {
+  const { bucket, prefix } = parseS3Url(location);
+  return [
+    { action: 's3:ListBucket', resources: [`arn:aws:s3:::${bucket}`], conditions: { 's3:prefix': prefix } },
+    { action: 's3:GetObject', resources: [`arn:aws:s3:::${bucket}/${prefix}`] },
+  ];
+}

@@ -16,6 +16,7 @@ describe('catalog and S3 ARNs for authorization', () => {
   it('keeps an object URL as written and reads a location as a folder', () => {
     expect(s3UrlArn('s3://results/q/id.csv')).toBe('arn:aws:s3:::results/q/id.csv');
     expect(s3UrlArn('s3://results')).toBe('arn:aws:s3:::results/');
+    expect(s3UrlArn('s3://s3/s3/k')).toBe('arn:aws:s3:::s3/s3/k');
     expect(readChecks('s3://lake/raw')).toEqual([
       { action: 's3:ListBucket', resources: ['arn:aws:s3:::lake'], conditions: { 's3:prefix': 'raw/' } },
       { action: 's3:GetObject', resources: ['arn:aws:s3:::lake/raw/'] },

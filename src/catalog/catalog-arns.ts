@@ -32,7 +32,7 @@ export function catalogArns(region: string, account: string): GlueArns {
 /** The ARN of what an s3:// URL names, its key as written (an object's, or a prefix). */
 export function s3UrlArn(url: string): string {
   const { bucket } = parseS3Url(url);
-  return `arn:aws:s3:::${bucket}/${url.slice(url.indexOf(bucket) + bucket.length + 1)}`;
+  return `arn:aws:s3:::${bucket}/${url.replace(/^s3a?:\/\/[^/]+\/?/, '')}`;
 }
 
 /**

@@ -8,10 +8,11 @@ import type { Logger } from '../lib/logger.js';
 import type { Authorizer } from '../lib/operation.js';
 import type { StorageService } from '../storage/index.js';
 import type { EnginePool } from './engine-pool.js';
+import { prepareSelect, type SqlParser } from './prepare.js';
 import { callerOf, checkQueryAccess } from './query-access.js';
 import { runQuery } from './query-runner.js';
 import type { QueryRow, QueryStore } from './query-store.js';
-import { analyzeQuery, QueryRejected } from './sandbox.js';
+import { QueryRejected } from './sandbox.js';
 
 export const QUERY_JOB = 'athena-query';
 
@@ -64,7 +65,10 @@ function failureOf(error: unknown, logger: Logger, queryId: string): Failure {
  * Parses queries for the sandbox in an engine of its own: DuckDB's parser reads hostile text, so it runs where
  * a crash costs only a relaunch.
  */
-function createParser(deps: { launcher: EngineLauncher; storage: StorageService }) {
+function createParser(deps: {
+  launcher: EngineLauncher;
+  storage: StorageService;
+}): SqlParser & { close(): Promise<void> } {
   const engine = reusableEngine(() =>
     startEngine(deps.launcher, () => deps.storage.filesForEngine([]), {
       label: 'athena-parser',
@@ -81,6 +85,13 @@ function createParser(deps: { launcher: EngineLauncher; storage: StorageService 
         limitBytes: 256 * 2 ** 20,
       });
       return String(row?.tree ?? '{}');
+    },
+    async deserialize(json: string): Promise<string> {
+      const [row] = await (await engine.get()).rows('SELECT json_deserialize_sql($1::JSON) AS sql', {
+        params: [json],
+        limitBytes: 256 * 2 ** 20,
+      });
+      return String(row?.sql ?? '');
     },
     close: () => engine.close(),
   };
@@ -120,7 +131,7 @@ export function createQueryJob(deps: {
   }
 
   async function execute(row: QueryRow, signal: AbortSignal): Promise<Partial<QueryRow>> {
-    const tables = await analyzeQuery((sql) => parser.serialize(sql), row.query, row.database ?? undefined);
+    const { sql, tables } = await prepareSelect(parser, row.query, row.database ?? undefined);
     const directory = row.output_location.slice(0, row.output_location.lastIndexOf('/') + 1);
     const { bucket, prefix } = parseS3Url(directory);
     await checkQueryAccess({
@@ -136,7 +147,7 @@ export function createQueryJob(deps: {
     const result = await runQuery(
       { pool: deps.pool, storage: deps.storage },
       {
-        sql: row.query,
+        sql,
         database: row.database ?? undefined,
         tables,
         output: { bucket, key: `${prefix}${row.id}.csv` },

@@ -1,4 +1,4 @@
-import { analyzeQuery, type TableReference } from './sandbox.js';
+import { analyzeQuery, QueryRejected, type TableReference } from './sandbox.js';
 
 /** DuckDB's parser, wherever it runs: SQL to its JSON syntax tree and back. */
 export interface SqlParser {
@@ -16,6 +16,14 @@ export interface PreparedSelect {
   tables: TableReference[];
 }
 
+export interface PrepareOptions {
+  /**
+   * Values for the query's `?` placeholders, in order, each an SQL literal as written (`'a'`, `42`,
+   * `DATE '2024-01-01'`): EXECUTE ... USING and StartQueryExecution's ExecutionParameters.
+   */
+  parameters?: string[];
+}
+
 /**
  * Turns one read-only query in Athena's (Trino's) SQL into the DuckDB SQL that gives Athena's answer, and
  * checks what will run with the sandbox. Throws QueryRejected with the reason for anything refused.
@@ -24,7 +32,10 @@ export async function prepareSelect(
   parser: SqlParser,
   sql: string,
   database: string | undefined,
+  options: PrepareOptions = {},
 ): Promise<PreparedSelect> {
+  if (options.parameters?.length)
+    throw new QueryRejected('Query parameters are not supported yet.');
   const tables = await analyzeQuery((text) => parser.serialize(text), sql, database);
   return { sql, tables };
 }

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import {
   AthenaClient,
   CreateWorkGroupCommand,
@@ -30,7 +31,7 @@ import { defaultResultsBucket } from '../src/query/index.js';
 import { QUERY_JOB } from '../src/query/query-job.js';
 import { athenaClient, waitForQuery } from './helpers/athena.js';
 import { clientConfig } from './helpers/glue.js';
-import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
+import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
 
 const RUNAWAY = 'SELECT count(*) FROM range(1000000000000)';
 
@@ -291,6 +292,45 @@ describe("a workgroup's concurrency limit", () => {
     const done = await waitForQuery(athena, waiting);
     expect(done.Status?.State).toBe('SUCCEEDED');
     expect(await rows(waiting)).toEqual([['answer'], ['42']]);
+  }, 120_000);
+});
+
+describe('a query waiting for its workgroup across a restart', () => {
+  it('stays QUEUED while Seawall is down and runs once it is back', async () => {
+    const dataDir = tempDir();
+    const first = await startTestSeawall({ dataDir });
+    const before = athenaClient(first);
+    const output = `s3://${defaultResultsBucket(first.credentials.accountId, first.credentials.region)}/one/`;
+    await before.send(
+      new CreateWorkGroupCommand({
+        Name: 'one-at-a-time',
+        Configuration: { ResultConfiguration: { OutputLocation: output } },
+        Tags: [{ Key: 'seawall:max-concurrent-queries', Value: '1' }],
+      }),
+    );
+    const submit = async (client: AthenaClient, sql: string) =>
+      (await client.send(new StartQueryExecutionCommand({ QueryString: sql, WorkGroup: 'one-at-a-time' })))
+        .QueryExecutionId as string;
+    const state = async (client: AthenaClient, id: string) =>
+      (await client.send(new GetQueryExecutionCommand({ QueryExecutionId: id }))).QueryExecution?.Status
+        ?.State;
+    const running = await submit(before, RUNAWAY);
+    await until(async () => (await state(before, running)) === 'RUNNING', 'the first query to run');
+    const waiting = await submit(before, 'SELECT 7 AS seven');
+    expect(await state(before, waiting)).toBe('QUEUED');
+    before.destroy();
+    await first.close();
+
+    const second = await startTestSeawall({ dataDir });
+    const after = athenaClient(second);
+    try {
+      expect((await waitForQuery(after, waiting)).Status?.State).toBe('SUCCEEDED');
+      expect(await state(after, running)).toBe('FAILED');
+    } finally {
+      after.destroy();
+      await second.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   }, 120_000);
 });
 

@@ -69,10 +69,8 @@ function onlyMembers(
   refuse: MemberRefusal,
 ) {
   const member = unexpectedMember(value, understood);
-  const operation =
-    where.startsWith('Configuration') && !where.startsWith('ConfigurationUpdates')
-      ? 'CreateWorkGroup'
-      : 'UpdateWorkGroup';
+  // Configuration is CreateWorkGroup's member, ConfigurationUpdates UpdateWorkGroup's.
+  const operation = where.startsWith('ConfigurationUpdates') ? 'UpdateWorkGroup' : 'CreateWorkGroup';
   if (member !== undefined) throw refuse(`The ${where}.${member.slice(0, 64)} member of ${operation}`);
 }
 

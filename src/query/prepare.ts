@@ -34,8 +34,7 @@ export async function prepareSelect(
   database: string | undefined,
   options: PrepareOptions = {},
 ): Promise<PreparedSelect> {
-  if (options.parameters?.length)
-    throw new QueryRejected('Query parameters are not supported yet.');
+  if (options.parameters?.length) throw new QueryRejected('Query parameters are not supported yet.');
   const tables = await analyzeQuery((text) => parser.serialize(text), sql, database);
   return { sql, tables };
 }

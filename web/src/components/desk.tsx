@@ -53,6 +53,12 @@ export function Desk({ owner, clients, catalog }: { owner: string; clients: AwsC
     if (tab.queryId && state.phase === 'idle') open(tab.id, tab.queryId);
   }, [tab.id, tab.queryId, state.phase, open]);
 
+  // The save form belongs to the tab it was opened in.
+  useEffect(() => {
+    void tab.id;
+    setSaving(false);
+  }, [tab.id]);
+
   function pickTable(table: CatalogTable) {
     tabs.change(tab.id, { sql: previewQuery(table), database: table.database });
     setView('editor');

@@ -268,7 +268,7 @@ describe('Athena refuses what Seawall does not implement', () => {
     throw new Error('expected a refusal');
   }
 
-  it('refuses result encryption, ACLs, owners, parameters and result reuse, and starts nothing', async () => {
+  it('refuses result encryption, ACLs, owners, bad parameters and reuse ages, and starts nothing', async () => {
     const before = (await athena.send(new ListQueryExecutionsCommand({ MaxResults: 50 }))).QueryExecutionIds;
     const output = { OutputLocation: 's3://lake/results/' };
     const cases: [Record<string, unknown>, RegExp][] = [
@@ -288,12 +288,14 @@ describe('Athena refuses what Seawall does not implement', () => {
         /AclConfiguration/,
       ],
       [{ ResultConfiguration: { ...output, ExpectedBucketOwner: '123456789012' } }, /ExpectedBucketOwner/],
-      [{ ExecutionParameters: ['1'] }, /ExecutionParameters member of StartQueryExecution/],
+      [{ ExecutionParameters: [''] }, /ExecutionParameters must be a list of at least one string/],
       [
         {
-          ResultReuseConfiguration: { ResultReuseByAgeConfiguration: { Enabled: true, MaxAgeInMinutes: 60 } },
+          ResultReuseConfiguration: {
+            ResultReuseByAgeConfiguration: { Enabled: true, MaxAgeInMinutes: 10081 },
+          },
         },
-        /Reusing query results/,
+        /maxAgeInMinutes' failed to satisfy constraint: Member must have value less than or equal to 10080/,
       ],
       [{ EngineConfiguration: { MaxConcurrentDpus: 4 } }, /EngineConfiguration/],
     ];

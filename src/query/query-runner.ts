@@ -1,3 +1,4 @@
+import { parseS3Url } from '../catalog/index.js';
 import { type ColumnInfo, csvField, type ResultLimits } from '../engine/index.js';
 import type { StorageService } from '../storage/index.js';
 import type { EnginePool } from './engine-pool.js';
@@ -13,6 +14,23 @@ export interface RunRequest {
   output: { bucket: string; key: string };
   /** Aborted to stop the query (StopQueryExecution, its time limit, shutdown). */
   signal: AbortSignal;
+  /** The workgroup's BytesScannedCutoffPerQuery: a query that scans more is cancelled. */
+  bytesCutoff?: number;
+}
+
+/** The bucket and key of a result file's s3:// URL (`s3://bucket/prefix/<id>.csv`). */
+export function resultObject(url: string): { bucket: string; key: string } {
+  const slash = url.lastIndexOf('/');
+  const { bucket, prefix } = parseS3Url(url.slice(0, slash + 1));
+  return { bucket, key: `${prefix}${url.slice(slash + 1)}` };
+}
+
+/** A query stopped by its workgroup's BytesScannedCutoffPerQuery; Athena cancels it. */
+export class BytesCutoffExceeded extends Error {
+  override readonly name = 'BytesCutoffExceeded';
+  constructor(readonly scanned: number) {
+    super('Bytes scanned limit was exceeded');
+  }
 }
 
 export interface RunResult {
@@ -21,6 +39,8 @@ export interface RunResult {
   columns: ColumnInfo[];
   dataScanned: number;
   rows: number;
+  /** Bytes of the result's data rows as stored (its CSV without the header line). */
+  outputBytes: number;
 }
 
 /**
@@ -35,10 +55,17 @@ export async function runQuery(
   const lease = await deps.pool.acquire(request.tables, request.database, request.signal);
   const ready = performance.now();
   try {
+    // The bytes a query reads are known before it runs: one over the cutoff never starts.
+    if (request.bytesCutoff !== undefined && lease.bytes > request.bytesCutoff)
+      throw new BytesCutoffExceeded(lease.bytes);
     const result = await lease.engine.stream(request.sql, { limits: RESULT_LIMITS, signal: request.signal });
+    let outputBytes = 0;
     async function* csv(): AsyncGenerator<Buffer> {
       yield Buffer.from(`${result.columns.map((c) => csvField(c.Name)).join(',')}\n`);
-      yield* result;
+      for await (const chunk of result) {
+        outputBytes += chunk.length;
+        yield chunk;
+      }
     }
     try {
       await deps.storage.putObject({
@@ -58,6 +85,7 @@ export async function runQuery(
       columns: result.columns,
       dataScanned: lease.bytes,
       rows: result.rows,
+      outputBytes,
     };
   } finally {
     lease.release();

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { GetQueryExecutionCommand } from '@aws-sdk/client-athena';
+import { GetQueryExecutionCommand, ListNamedQueriesCommand } from '@aws-sdk/client-athena';
 import { CreateDatabaseCommand, CreateTableCommand, GlueClient } from '@aws-sdk/client-glue';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Browser, Page } from 'playwright-core';
@@ -287,5 +287,43 @@ describe('console editor: chart and result types', () => {
     const header = page.getByTestId('result-table').locator('thead th').first();
     expect(await header.getByTestId('column-type').textContent()).toBe('timestamp · no time zone');
     expect(await header.getAttribute('title')).toMatch(/No time zone/);
+  });
+});
+
+describe('console editor: saved queries', () => {
+  it("saves a query with Athena's named query API, lists it, reopens it and deletes it", async () => {
+    const { page, problems } = await openConsole();
+    await page.getByTestId('sql-editor').fill(BY_STATUS);
+    await page.getByTestId('save-query-button').click();
+    await page.getByTestId('save-query-name').fill('Tickets by status');
+    await page.getByTestId('save-query-description').fill('How many tickets of each status');
+    await page.getByTestId('save-query-submit').click();
+    await page.getByTestId('save-query-form').waitFor({ state: 'detached' });
+
+    const athena = athenaClient(t);
+    const listed = await athena.send(new ListNamedQueriesCommand({ WorkGroup: 'primary' }));
+    athena.destroy();
+    expect(listed.NamedQueryIds).toHaveLength(1);
+
+    await page.getByTestId('view-saved').click();
+    const saved = page.locator('[data-testid=saved-query][data-name="Tickets by status"]');
+    await saved.waitFor();
+    expect(await saved.textContent()).toContain('How many tickets of each status');
+    await saved.getByTestId('saved-open').click();
+    expect(await page.locator('[role=tab][aria-selected=true]').textContent()).toBe('Tickets by status');
+    expect(await page.getByTestId('sql-editor').inputValue()).toBe(BY_STATUS);
+    await page.getByTestId('run-button').click();
+    expect(await finalState(page)).toBe('SUCCEEDED');
+
+    await page.getByTestId('view-saved').click();
+    await saved.getByTestId('saved-delete').click();
+    await saved.getByTestId('saved-confirm-delete').click();
+    await saved.waitFor({ state: 'detached' });
+    const after = athenaClient(t);
+    expect((await after.send(new ListNamedQueriesCommand({ WorkGroup: 'primary' }))).NamedQueryIds).toEqual(
+      [],
+    );
+    after.destroy();
+    expect(problems).toEqual([]);
   });
 });

@@ -71,6 +71,7 @@ export function HistoryView(props: {
   const { athena, generation } = props;
   const [listing, setListing] = useState<Listing>({ status: 'loading' });
   const [more, setMore] = useState(false);
+  const [refreshed, setRefreshed] = useState(0);
 
   const load = useCallback(
     (token: string | undefined, signal: AbortSignal) =>
@@ -93,10 +94,11 @@ export function HistoryView(props: {
 
   useEffect(() => {
     void generation;
+    void refreshed;
     const controller = new AbortController();
     void load(undefined, controller.signal);
     return () => controller.abort();
-  }, [load, generation]);
+  }, [load, generation, refreshed]);
 
   function loadMore(token: string) {
     setMore(true);
@@ -108,6 +110,9 @@ export function HistoryView(props: {
       <div className="panel-head">
         <h2 id="history-title">Recent queries</h2>
         <span className="muted">Workgroup {CONSOLE_WORKGROUP}</span>
+        <button type="button" className="link-button" onClick={() => setRefreshed((n) => n + 1)}>
+          Refresh
+        </button>
       </div>
       {listing.status === 'loading' && <p className="muted">Loading the history…</p>}
       {listing.status === 'failed' && (
@@ -158,7 +163,10 @@ export function HistoryView(props: {
               {more ? 'Loading…' : 'Show older queries'}
             </button>
           )}
-          <p className="fine-print">Cost: {PRICING_NOTE}. Failed queries and DDL are not billed.</p>
+          <p className="fine-print">
+            Click a query to open it, with its result, in an editor tab. Cost: {PRICING_NOTE}; failed queries
+            and DDL are not billed.
+          </p>
         </>
       )}
     </section>

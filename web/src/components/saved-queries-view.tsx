@@ -110,6 +110,7 @@ export function SavedQueriesView(props: {
           )}
         </ul>
       )}
+      <p className="fine-print">Click a name to open the query in a new editor tab.</p>
     </section>
   );
 }

@@ -1,6 +1,7 @@
 import { type Json, type JsonNode, list, QueryRejected, text } from '../sandbox-tree.js';
 import { KEEP, type Rule, SAME, template } from './rules.js';
 import { AT_TIME_ZONE, EXTRACT } from './trino-datetime.js';
+import { LTRIM, RTRIM, STRING_FUNCTIONS, TRIM } from './trino-strings.js';
 
 /**
  * Rules for what DuckDB's parser writes for a piece of syntax, by the name it writes: `count(*)` is
@@ -14,11 +15,11 @@ export const PARSER_RULES: Readonly<Record<string, Rule>> = {
   // LIKE ... ESCAPE, SUBSTRING(s FROM a FOR b), POSITION(a IN s), TRIM(BOTH x FROM s): Trino's meaning.
   like_escape: SAME,
   not_like_escape: SAME,
-  substring: SAME,
+  substring: STRING_FUNCTIONS.substring as Rule,
   position: SAME,
-  trim: SAME,
-  ltrim: SAME,
-  rtrim: SAME,
+  trim: TRIM,
+  ltrim: LTRIM,
+  rtrim: RTRIM,
   // ARRAY[...] and ROW(...).
   list_value: SAME,
   row: SAME,

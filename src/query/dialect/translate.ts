@@ -190,7 +190,10 @@ async function rewriteFunction(
   if (context.tableCalls.has(original)) return translated;
   const byUser = writtenName(context.sql, original.query_location) === lower;
   const schema = text(original.schema, 'schema');
-  const qualified = schema !== '' || text(original.catalog, 'catalog') !== '';
+  // DuckDB's parser writes `main.` before the names of functions with their own syntax (TRIM, SUBSTRING,
+  // POSITION) even when the user wrote no schema: the name written at the call's position tells them apart.
+  const qualified =
+    (schema !== '' && !(byUser && schema === 'main')) || text(original.catalog, 'catalog') !== '';
   let rule: Rule | undefined;
   if (byUser) rule = qualified ? undefined : own(TRINO_FUNCTIONS, lower);
   else if (schema === 'main' || !qualified) rule = own(PARSER_RULES, lower);

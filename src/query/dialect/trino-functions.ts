@@ -1,5 +1,7 @@
 import { type RuleTable, renamed, SAME, template } from './rules.js';
 import { DATETIME_FUNCTIONS } from './trino-datetime.js';
+import { REGEX_FUNCTIONS } from './trino-regex.js';
+import { STRING_FUNCTIONS } from './trino-strings.js';
 
 /** Functions DuckDB has under Trino's name, with Trino's arguments and answers. */
 const SAME_IN_DUCKDB: RuleTable = Object.fromEntries(
@@ -24,4 +26,6 @@ export const TRINO_FUNCTIONS: RuleTable = {
   rpad: SAME,
   regexp_like: template('regexp_matches($1, $2)', 2),
   ...DATETIME_FUNCTIONS,
+  ...STRING_FUNCTIONS,
+  ...REGEX_FUNCTIONS,
 };

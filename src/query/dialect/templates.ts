@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { isNode, type Json, type JsonNode, unrecognised } from '../sandbox-tree.js';
 
 /**
@@ -8,6 +9,48 @@ export function parseTree(json: string): Json {
   return JSON.parse(json, (key, value) =>
     key === 'query_location' && typeof value === 'number' && !Number.isSafeInteger(value) ? 0 : value,
   ) as Json;
+}
+
+/**
+ * JSON.stringify for a tree going back to DuckDB. DuckDB writes a DOUBLE constant back as text its parser reads
+ * as a DECIMAL (`1e0` becomes `1.0`), so it is wrapped in a cast to its type; an integral one was read by
+ * JSON.parse as an integer, which DuckDB would not read as a double: it is written `1.0`.
+ */
+export function stringifyTree(tree: Json): string {
+  const marker = `\u0000double${randomUUID()}:`;
+  const wrapped = new WeakSet<JsonNode>();
+  const text = JSON.stringify(tree, (_key, value: Json) => {
+    if (!isNode(value) || value.class !== 'CONSTANT' || !isNode(value.value) || wrapped.has(value))
+      return value;
+    const constant = value.value;
+    const type = isNode(constant.type) ? constant.type : undefined;
+    if (type?.id !== 'DOUBLE' && type?.id !== 'FLOAT') return value;
+    const number = constant.value ?? null;
+    const child: JsonNode = {
+      ...value,
+      alias: '',
+      value: {
+        ...constant,
+        value:
+          typeof number === 'number' && /^-?[0-9]+$/.test(String(number)) ? `${marker}${number}` : number,
+      },
+    };
+    wrapped.add(child);
+    return {
+      class: 'CAST',
+      type: 'OPERATOR_CAST',
+      alias: value.alias ?? '',
+      query_location: value.query_location ?? 0,
+      child,
+      cast_type: type,
+      try_cast: false,
+    };
+  });
+  const quoted = JSON.stringify(marker).slice(1, -1);
+  return text.replace(
+    new RegExp(`"${quoted.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')}(-?[0-9]+)"`, 'g'),
+    '$1.0',
+  );
 }
 
 /** Distinct template texts kept parsed; templates are few (a rule's text rarely depends on its input). */
@@ -56,7 +99,8 @@ function substitute(value: Json, args: readonly JsonNode[]): Json {
     const index = Number(value.identifier) - 1;
     const arg = args[index];
     if (!arg) throw unrecognised(`a translation that needs argument ${index + 1}`);
-    return arg;
+    // A placeholder named in the template ({'key': $1} names a struct field) keeps its name.
+    return typeof value.alias === 'string' && value.alias !== '' ? { ...arg, alias: value.alias } : arg;
   }
   const copy: JsonNode = {};
   for (const [key, item] of Object.entries(value)) copy[key] = substitute(item, args);

@@ -1,4 +1,5 @@
 import { type RuleTable, renamed, SAME, template } from './rules.js';
+import { AGGREGATE_FUNCTIONS } from './trino-aggregates.js';
 import { DATETIME_FUNCTIONS } from './trino-datetime.js';
 import { REGEX_FUNCTIONS } from './trino-regex.js';
 import { STRING_FUNCTIONS } from './trino-strings.js';
@@ -26,6 +27,7 @@ export const TRINO_FUNCTIONS: RuleTable = {
   rpad: SAME,
   regexp_like: template('regexp_matches($1, $2)', 2),
   ...DATETIME_FUNCTIONS,
+  ...AGGREGATE_FUNCTIONS,
   ...STRING_FUNCTIONS,
   ...REGEX_FUNCTIONS,
 };

@@ -17,6 +17,8 @@ export interface Call {
   readonly name: string;
   /** The arguments as written (before translation): inspect them for constants. */
   readonly args: readonly JsonNode[];
+  /** The arguments translated (what `$1`… stand for), to build trees from (a lambda rewritten for DuckDB). */
+  readonly translated: readonly JsonNode[];
   /** DISTINCT inside an aggregate call. */
   readonly distinct: boolean;
   /** Whether the call has ORDER BY inside it (array_agg(x ORDER BY y)) or a FILTER clause: kept as they are. */

@@ -162,6 +162,7 @@ function callOf(
     },
     name,
     args: list(original.children, 'children') as JsonNode[],
+    translated: translatedArgs,
     distinct: original.distinct === true,
     ordered:
       (isNode(order) && list(order.orders, 'orders').length > 0) ||

@@ -1,5 +1,6 @@
 import { type RuleTable, renamed, SAME, template } from './rules.js';
 import { AGGREGATE_FUNCTIONS } from './trino-aggregates.js';
+import { COLLECTION_FUNCTIONS } from './trino-collections.js';
 import { DATETIME_FUNCTIONS } from './trino-datetime.js';
 import { REGEX_FUNCTIONS } from './trino-regex.js';
 import { STRING_FUNCTIONS } from './trino-strings.js';
@@ -29,5 +30,6 @@ export const TRINO_FUNCTIONS: RuleTable = {
   ...DATETIME_FUNCTIONS,
   ...AGGREGATE_FUNCTIONS,
   ...STRING_FUNCTIONS,
+  ...COLLECTION_FUNCTIONS,
   ...REGEX_FUNCTIONS,
 };

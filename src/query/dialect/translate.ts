@@ -14,6 +14,7 @@ import { castRule, OPERATOR_RULES, PARSER_RULES, refuseSyntax } from './syntax-r
 import type { Templates } from './templates.js';
 import { TEMPLATE_AGGREGATES } from './trino-aggregates.js';
 import { TRINO_FUNCTIONS } from './trino-functions.js';
+import { withinTry } from './trino-try.js';
 
 /** What the result's columns need after the query ran: Athena's names and types where DuckDB's differ. */
 export interface ColumnNotes {
@@ -125,7 +126,7 @@ async function rewrite(
       return apply(
         rule,
         original,
-        translated,
+        original.type === 'OPERATOR_TRY' ? (withinTry(translated) as JsonNode) : translated,
         list(translated.children, 'children') as JsonNode[],
         context,
         false,

@@ -7,7 +7,16 @@
  * is never captured by them.
  */
 import { QueryRejected } from '../sandbox-tree.js';
-import { type Call, checkArity, type Rule, type RuleTable, renamed, SAME, template } from './rules.js';
+import {
+  type Call,
+  checkArity,
+  constantOf,
+  type Rule,
+  type RuleTable,
+  renamed,
+  SAME,
+  template,
+} from './rules.js';
 
 /** Java's Character.isWhitespace, which Trino's trim functions strip (DuckDB's strip spaces only). */
 const WHITESPACE =
@@ -47,13 +56,31 @@ const replace: Rule = (call) => {
   return `CASE WHEN $2 = '' THEN ${by} || array_to_string(list_transform(string_split($1, ''), __s_c -> CASE WHEN __s_c = '' THEN '' ELSE __s_c || ${by} END), '') ELSE replace($1, $2, ${by}) END`;
 };
 
+/**
+ * An empty delimiter (split, split_part) is refused: when the delimiter is a literal, before the query runs;
+ * otherwise by the row that has one. The answer is the CASE branch to put first ('' when none is needed).
+ */
+function emptyDelimiter(call: Call): string {
+  const delimiter = constantOf(call.args[1]);
+  if (delimiter?.value === '')
+    throw new QueryRejected(`NOT_SUPPORTED: ${call.name} with an empty delimiter is not supported here.`);
+  if (typeof delimiter?.value === 'string') return '';
+  return `WHEN $2 = '' THEN error('NOT_SUPPORTED: ${call.name} with an empty delimiter is not supported here')`;
+}
+
 /** split: at most `limit` parts, the last keeping the rest of the string. */
 const split: Rule = (call) => {
   checkArity(call, [2, 3]);
-  const empty =
-    "WHEN $2 = '' THEN error('NOT_SUPPORTED: split with an empty delimiter is not supported here')";
-  if (call.args.length === 2) return `CASE ${empty} ELSE string_split($1, $2) END`;
+  const empty = emptyDelimiter(call);
+  if (call.args.length === 2)
+    return empty ? `CASE ${empty} ELSE string_split($1, $2) END` : 'string_split($1, $2)';
   return `CASE WHEN $3 <= 0 THEN error('INVALID_FUNCTION_ARGUMENT: Limit must be positive') ${empty} WHEN len(string_split($1, $2)) <= $3 THEN string_split($1, $2) ELSE list_concat(string_split($1, $2)[1:$3 - 1], [array_to_string(string_split($1, $2)[$3:], $2)]) END`;
+};
+
+/** split_part: 1-based, NULL beyond the parts, an error for an index below 1. */
+const splitPart: Rule = (call) => {
+  checkArity(call, 3);
+  return `CASE WHEN $3 <= 0 THEN error('INVALID_FUNCTION_ARGUMENT: Index must be greater than zero') ${emptyDelimiter(call)} ELSE string_split($1, $2)[$3] END`;
 };
 
 /** strpos: the n-th instance (overlapping, as Java's indexOf from the last one + 1), from the end when negative. */
@@ -144,10 +171,7 @@ export const STRING_FUNCTIONS: RuleTable = {
   replace,
   reverse: renamed('reverse', 1),
   split,
-  split_part: template(
-    "CASE WHEN $3 <= 0 THEN error('INVALID_FUNCTION_ARGUMENT: Index must be greater than zero') WHEN $2 = '' THEN error('NOT_SUPPORTED: split_part with an empty delimiter is not supported here') ELSE string_split($1, $2)[$3] END",
-    3,
-  ),
+  split_part: splitPart,
   strpos,
   position: renamed('strpos', 2),
   starts_with: renamed('starts_with', 2),

@@ -1,6 +1,7 @@
 import { type Json, type JsonNode, list, QueryRejected, text } from '../sandbox-tree.js';
 import { KEEP, type Rule, SAME, template } from './rules.js';
 import { AT_TIME_ZONE, EXTRACT } from './trino-datetime.js';
+import { jsonCastRule, varcharCastRule } from './trino-json.js';
 import { LTRIM, RTRIM, STRING_FUNCTIONS, TRIM } from './trino-strings.js';
 
 /**
@@ -72,13 +73,15 @@ const INTEGERS: Readonly<Record<string, string>> = {
 };
 
 /**
- * CAST and TRY_CAST. To an integer type Trino rounds a real number half away from zero (DuckDB rounds half to
+ * CAST and TRY_CAST. To and from JSON, and to VARCHAR from JSON, see trino-json.ts. To an integer type Trino rounds a real number half away from zero (DuckDB rounds half to
  * even) and refuses text that is not a whole number (DuckDB rounds '1.5' to 2). `x::type` is not Trino's.
  */
 export function castRule(cast: JsonNode, sql: Buffer): Rule {
   const location = cast.query_location;
   if (typeof location === 'number' && sql.subarray(location, location + 2).toString('latin1') === '::')
     throw new QueryRejected("'::' casts are not part of Athena's SQL: write CAST(x AS type).");
+  const json = jsonCastRule(cast, sql) ?? varcharCastRule(cast);
+  if (json) return json;
   const type = cast.cast_type as JsonNode;
   const target = INTEGERS[text(type.id, 'type.id')];
   if (!target) return () => KEEP;

@@ -1,14 +1,45 @@
 import { randomUUID } from 'node:crypto';
 import { isNode, type Json, type JsonNode, unrecognised } from '../sandbox-tree.js';
 
+/** Marks an integer too long for a JavaScript number, kept as text between parse and stringify. */
+const BIG = `\u0000bigint${randomUUID()}:`;
+
 /**
  * JSON.parse for DuckDB's serialised trees. DuckDB writes "no position" as 2^64 - 1, which JavaScript rounds to a
- * number DuckDB cannot read back: it becomes 0.
+ * number DuckDB cannot read back: it becomes 0. An integer constant longer than 15 digits (a BIGINT literal)
+ * would be rounded too: it is kept as marked text, written back as the number by stringifyTree.
  */
 export function parseTree(json: string): Json {
-  return JSON.parse(json, (key, value) =>
-    key === 'query_location' && typeof value === 'number' && !Number.isSafeInteger(value) ? 0 : value,
+  return JSON.parse(markBigIntegers(json), (key, value) =>
+    key === 'query_location' && ((typeof value === 'number' && !Number.isSafeInteger(value)) || isBig(value))
+      ? 0
+      : value,
   ) as Json;
+}
+
+function isBig(value: unknown): boolean {
+  return typeof value === 'string' && value.startsWith(BIG);
+}
+
+/** The JSON text with every integer token of 16 digits or more turned into a marked string. */
+function markBigIntegers(json: string): string {
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < json.length; i++) {
+    const char = json[i];
+    if (char === '"') {
+      for (i++; i < json.length && json[i] !== '"'; i++) if (json[i] === '\\') i++;
+    } else if (char === '-' || (char !== undefined && char >= '0' && char <= '9')) {
+      const match = /^-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?/.exec(json.slice(i, i + 64));
+      const token = match?.[0] ?? char;
+      if (!match?.[1] && !match?.[2] && token.replace('-', '').length > 15) {
+        out += `${json.slice(from, i)}"${JSON.stringify(BIG).slice(1, -1)}${token}"`;
+        from = i + token.length;
+      }
+      i += token.length - 1;
+    }
+  }
+  return out + json.slice(from);
 }
 
 /**
@@ -47,10 +78,14 @@ export function stringifyTree(tree: Json): string {
     };
   });
   const quoted = JSON.stringify(marker).slice(1, -1);
-  return text.replace(
-    new RegExp(`"${quoted.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')}(-?[0-9]+)"`, 'g'),
-    '$1.0',
-  );
+  const big = JSON.stringify(BIG).slice(1, -1);
+  return text
+    .replace(new RegExp(`"${escapeRegExp(big)}(-?[0-9]+)"`, 'g'), '$1')
+    .replace(new RegExp(`"${escapeRegExp(quoted)}(-?[0-9]+)"`, 'g'), '$1.0');
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
 }
 
 /** Distinct template texts kept parsed; templates are few (a rule's text rarely depends on its input). */

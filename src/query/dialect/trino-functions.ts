@@ -2,6 +2,7 @@ import { type RuleTable, renamed, SAME, template } from './rules.js';
 import { AGGREGATE_FUNCTIONS } from './trino-aggregates.js';
 import { COLLECTION_FUNCTIONS } from './trino-collections.js';
 import { DATETIME_FUNCTIONS } from './trino-datetime.js';
+import { JSON_FUNCTIONS } from './trino-json.js';
 import { MATH_FUNCTIONS } from './trino-math.js';
 import { MISC_FUNCTIONS } from './trino-misc.js';
 import { REGEX_FUNCTIONS } from './trino-regex.js';
@@ -33,6 +34,7 @@ export const TRINO_FUNCTIONS: RuleTable = {
   ...AGGREGATE_FUNCTIONS,
   ...STRING_FUNCTIONS,
   ...COLLECTION_FUNCTIONS,
+  ...JSON_FUNCTIONS,
   ...MATH_FUNCTIONS,
   ...MISC_FUNCTIONS,
   ...REGEX_FUNCTIONS,

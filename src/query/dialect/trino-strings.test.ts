@@ -26,6 +26,8 @@ describe('Trino string functions', () => {
     expect(await value("SELECT trim(chr(9) || ' a ' || chr(10))")).toBe('a');
     expect(await value("SELECT ltrim('  a ')")).toBe('a ');
     expect(await value("SELECT rtrim(' a' || chr(13))")).toBe(' a');
+    // U+2028 is whitespace to Java; U+2007, a non-breaking space, is not.
+    expect(await value("SELECT trim(chr(8232) || chr(8199) || 'a')")).toBe('\u2007a');
     expect(await value("SELECT trim('!' FROM '!foo!')")).toBe('foo');
     expect(await value("SELECT trim(LEADING FROM '  abcd')")).toBe('abcd');
     expect(await value("SELECT trim(BOTH '$' FROM '$var$')")).toBe('var');

@@ -15,25 +15,28 @@ import {
   type RuleTable,
   renamed,
   SAME,
+  stringConstant,
   template,
 } from './rules.js';
 
 /** Java's Character.isWhitespace, which Trino's trim functions strip (DuckDB's strip spaces only). */
-const WHITESPACE =
-  '[\\t\\n\\x0B\\f\\r\\x1C-\\x1F \\x{1680}\\x{2000}-\\x{2006}\\x{2008}-\\x{200A}\\x{2028}\\x{2029}\\x{205F}\\x{3000}]';
+const WHITESPACE = [
+  ...'\t\n\u000b\f\r\u001c\u001d\u001e\u001f \u1680\u2028\u2029\u205f\u3000',
+  ...Array.from({ length: 11 }, (_, i) => String.fromCharCode(0x2000 + i)).filter((c) => c !== '\u2007'),
+].join('');
 
 /** trim/ltrim/rtrim: of whitespace with one argument; of the given characters with two (TRIM(x FROM s)). */
-function trimRule(pattern: (ws: string) => string, duckdb: string): Rule {
+function trimRule(duckdb: string): Rule {
   return (call) => {
     checkArity(call, [1, 2]);
     if (call.args.length === 2) return `${duckdb}($1, $2)`;
-    return `regexp_replace($1, '${pattern(WHITESPACE)}', '', 'g')`;
+    return { sql: `${duckdb}($1, $2)`, extra: [stringConstant(WHITESPACE)] };
   };
 }
 
-export const TRIM: Rule = trimRule((ws) => `^${ws}+|${ws}+$`, 'trim');
-export const LTRIM: Rule = trimRule((ws) => `^${ws}+`, 'ltrim');
-export const RTRIM: Rule = trimRule((ws) => `${ws}+$`, 'rtrim');
+export const TRIM: Rule = trimRule('trim');
+export const LTRIM: Rule = trimRule('ltrim');
+export const RTRIM: Rule = trimRule('rtrim');
 
 /** concat of strings or arrays: NULL when any argument is NULL, as `||` is (DuckDB's concat skips NULLs). */
 const concat: Rule = (call) => {

@@ -60,6 +60,7 @@ describe('Trino array functions', () => {
         'SELECT array_position(ARRAY[1, 2], 2), array_position(ARRAY[1, 2], 3), array_position(ARRAY[1, 2, 1], 1, 2)',
       ),
     ).toEqual([[2, 0, 3]]);
+    expect(await value('SELECT array_position(ARRAY[1], 1, NULL)')).toBeNull();
   });
   it('array_remove, array_intersect, array_union, array_except, arrays_overlap', async () => {
     expect(await value('SELECT array_remove(ARRAY[1, NULL, 2, 1], 1)')).toEqual([null, 2]);

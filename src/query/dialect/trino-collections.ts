@@ -133,7 +133,7 @@ const arrayPosition: Rule = (call) => {
   checkArity(call, [2, 3]);
   if (call.args.length === 2)
     return 'CASE WHEN $2 IS NULL THEN NULL ELSE coalesce(list_position($1, $2), 0) END';
-  return "CASE WHEN $3 = 0 THEN error('INVALID_FUNCTION_ARGUMENT: array_position cannot take a 0-valued instance argument.') WHEN $2 IS NULL THEN NULL ELSE coalesce(list_filter(range(1, len($1) + 1), __l_i -> $1[__l_i] = $2)[$3], 0) END";
+  return "CASE WHEN $1 IS NULL OR $2 IS NULL OR $3 IS NULL THEN NULL WHEN $3 = 0 THEN error('INVALID_FUNCTION_ARGUMENT: array_position cannot take a 0-valued instance argument.') ELSE coalesce(list_filter(range(1, len($1) + 1), __l_i -> $1[__l_i] = $2)[$3], 0) END";
 };
 
 /** Whether a value is in a list, NULL found as NULL. */

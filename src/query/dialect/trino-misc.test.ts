@@ -54,6 +54,7 @@ describe('Trino conditional functions', () => {
         "SELECT typeof(DATE '2020-01-01'), typeof(true), typeof(CAST(1 AS BIGINT)), typeof(to_utf8('a')), typeof(CAST(1 AS REAL)), typeof(histogram(x)) FROM (VALUES ('a')) t(x)",
       ),
     ).toEqual([['date', 'boolean', 'bigint', 'varbinary', 'real', 'map(varchar, bigint)']]);
+    expect(await value('SELECT typeof(NULL)')).toBe('unknown');
   });
   it('uuid gives a new UUID; current_user is refused', async () => {
     expect(await value('SELECT uuid() <> uuid()')).toBe(true);

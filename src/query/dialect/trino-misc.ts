@@ -35,6 +35,7 @@ const TYPE_NAME = (type: string) => {
     ['\\btimestamp\\b', 'timestamp(3)'],
     ['TSTZ', 'timestamp(3) with time zone'],
     ['\\binterval\\b', 'interval day to second'],
+    ['^"null"$', 'unknown'],
   ] as const)
     sql = `regexp_replace(${sql}, '${from}', '${to}', 'g')`;
   // Three levels of arrays: an element without nested parentheses, then an array of it.

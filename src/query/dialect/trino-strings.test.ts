@@ -63,6 +63,7 @@ describe('Trino string functions', () => {
       await trino.rows("SELECT strpos('abcb', 'b', 2), strpos('abcb', 'b', -1), strpos('abcb', 'b', 3)"),
     ).toEqual([[4, 4, 0]]);
     await refused("SELECT strpos('abc', 'b', 0)", /instance/);
+    expect(await trino.rows("SELECT strpos(NULL, 'a', 1), strpos('aba', 'a', NULL)")).toEqual([[null, null]]);
   });
   it('starts_with and ends_with', async () => {
     expect(

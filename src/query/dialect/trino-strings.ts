@@ -90,7 +90,7 @@ const splitPart: Rule = (call) => {
 const strpos: Rule = (call) => {
   checkArity(call, [2, 3]);
   if (call.args.length === 2) return 'strpos($1, $2)';
-  return `CASE WHEN $3 = 0 THEN error('INVALID_FUNCTION_ARGUMENT: ''instance'' must be a positive or negative number.') WHEN $2 = '' THEN 1 ELSE coalesce(list_filter(range(1, length($1) + 1), __s_i -> substring($1, __s_i, length($2)) = $2)[$3], 0) END`;
+  return `CASE WHEN $1 IS NULL OR $2 IS NULL OR $3 IS NULL THEN NULL WHEN $3 = 0 THEN error('INVALID_FUNCTION_ARGUMENT: ''instance'' must be a positive or negative number.') WHEN $2 = '' THEN 1 ELSE coalesce(list_filter(range(1, length($1) + 1), __s_i -> substring($1, __s_i, length($2)) = $2)[$3], 0) END`;
 };
 
 /** substr: empty from position 0, for a non-positive length, or when a negative start reaches before the string. */

@@ -59,6 +59,8 @@ export type Statement =
             nullDefinedAs?: string;
           }
         | { kind: 'serde'; serde: string; properties: Record<string, string> };
+      /** WITH SERDEPROPERTIES (...) written after ROW FORMAT DELIMITED or STORED AS. */
+      serdeProperties?: Record<string, string>;
       /** STORED AS PARQUET | TEXTFILE | ORC | ... or STORED AS INPUTFORMAT 'x' OUTPUTFORMAT 'y'. */
       storedAs?: { format: string } | { inputFormat: string; outputFormat: string };
       location?: string;

@@ -19,6 +19,23 @@ export interface EngineLease {
   release(): void;
 }
 
+/** A catalog view as the engine defines it: its prepared (sandboxed DuckDB) SQL, over its tables. */
+export interface EngineView {
+  database: string;
+  name: string;
+  sql: string;
+}
+
+export interface AcquireOptions {
+  /** Views the query reads, each after the views it reads (see query-views.ts). */
+  views?: readonly EngineView[];
+  /**
+   * A scratch directory Seawall chose that the engine may write into (CTAS, INSERT INTO, UNLOAD). Such an
+   * engine serves that one statement and is closed on release, never reused.
+   */
+  writeDirectory?: string;
+}
+
 /** Sandboxed DuckDB engines for queries; see createEnginePool. */
 export interface EnginePool {
   /** An engine for the query's tables; waiting for one to start ends when `signal` aborts. */
@@ -26,6 +43,7 @@ export interface EnginePool {
     refs: TableReference[],
     contextDatabase: string | undefined,
     signal: AbortSignal,
+    options?: AcquireOptions,
   ): Promise<EngineLease>;
   /** Stops the idle sweeper and closes every engine. */
   close(): Promise<void>;
@@ -41,6 +59,8 @@ interface Engine {
   busy: boolean;
   lastUsed: number;
   bytes: number;
+  /** Closed on release: it may write into a directory of one statement's. */
+  disposable: boolean;
 }
 
 export interface EnginePoolOptions {
@@ -123,9 +143,11 @@ export function createEnginePool(options: EnginePoolOptions): EnginePool {
     refs: TableReference[],
     plans: TablePlan[],
     context: string | undefined,
+    extra: AcquireOptions,
   ): Promise<StartedEngine> {
     for (const plan of plans) engine.tables.push(await linkTable(options.storage, plan));
-    const schemas = new Set(refs.map((r) => r.database));
+    const views = extra.views ?? [];
+    const schemas = new Set([...refs, ...views].map((r) => r.database));
     const view = (schema: string, ref: TableReference, i: number) =>
       `CREATE VIEW ${quoteIdent(schema)}.${quoteIdent(ref.table)} AS SELECT * FROM ${(engine.tables[i] as ReadableTable).relation}`;
     const started = await startEngine(options.launcher, () => options.storage.filesForEngine([]), {
@@ -140,11 +162,22 @@ export function createEnginePool(options: EnginePoolOptions): EnginePool {
         'SET enable_external_access = false',
         'SET autoinstall_known_extensions = false',
         'SET autoload_known_extensions = false',
+        ...(extra.writeDirectory ? [`SET allowed_directories = ${quoteList([extra.writeDirectory])}`] : []),
         ...[...schemas].map((schema) => `CREATE SCHEMA ${quoteIdent(schema)}`),
         ...refs.map((ref, i) => view(ref.database, ref, i)),
         // Unqualified names resolve in `main`: the context database's tables are viewed there too.
         ...refs.flatMap((ref, i) => (ref.database === context ? [view('main', ref, i)] : [])),
         'SET lock_configuration = true',
+        // A view's SQL is the user's (sandboxed), so it is bound only once the configuration is locked; it
+        // binds in its own database's schema, where the tables it names unqualified are.
+        ...views.map((v) => `CREATE VIEW ${quoteIdent(v.database)}.${quoteIdent(v.name)} AS (\n${v.sql}\n)`),
+        ...views.flatMap((v) =>
+          v.database === context
+            ? [
+                `CREATE VIEW main.${quoteIdent(v.name)} AS SELECT * FROM ${quoteIdent(v.database)}.${quoteIdent(v.name)}`,
+              ]
+            : [],
+        ),
       ],
     });
     engine.process = started.process;
@@ -152,9 +185,14 @@ export function createEnginePool(options: EnginePoolOptions): EnginePool {
   }
 
   /** An idle, live engine for `key`, or a new one starting; either way marked busy before any await. */
-  function claim(key: string, make: (engine: Engine) => Promise<StartedEngine>, bytes: number): Engine {
+  function claim(
+    key: string,
+    make: (engine: Engine) => Promise<StartedEngine>,
+    bytes: number,
+    disposable: boolean,
+  ): Engine {
     for (const engine of engines) {
-      if (engine.key === key && !engine.busy && engine.process?.alive) {
+      if (!disposable && engine.key === key && !engine.busy && engine.process?.alive) {
         engine.busy = true;
         return engine;
       }
@@ -166,6 +204,7 @@ export function createEnginePool(options: EnginePoolOptions): EnginePool {
       busy: true,
       lastUsed: Date.now(),
       bytes,
+      disposable,
       started: Promise.resolve(undefined as unknown as StartedEngine),
     };
     fresh.started = make(fresh);
@@ -176,6 +215,10 @@ export function createEnginePool(options: EnginePoolOptions): EnginePool {
   }
 
   function release(engine: Engine): void {
+    if (engine.disposable) {
+      closeLater(engine);
+      return;
+    }
     engine.busy = false;
     engine.lastUsed = Date.now();
     evict();
@@ -186,6 +229,7 @@ export function createEnginePool(options: EnginePoolOptions): EnginePool {
       refs: TableReference[],
       contextDatabase: string | undefined,
       signal: AbortSignal,
+      extra: AcquireOptions = {},
     ): Promise<EngineLease> {
       const context = contextDatabase?.toLowerCase();
       const plans = await Promise.all(
@@ -194,11 +238,13 @@ export function createEnginePool(options: EnginePoolOptions): EnginePool {
       const key = JSON.stringify([
         context ?? null,
         plans.map((p) => [p.table.database, p.table.definition.Name, p.table.version, p.groups]),
+        extra.views ?? [],
       ]);
       const engine = claim(
         key,
-        (fresh) => start(fresh, refs, plans, context),
+        (fresh) => start(fresh, refs, plans, context, extra),
         plans.reduce((n, p) => n + p.bytes, 0),
+        extra.writeDirectory !== undefined,
       );
       // A stopped query gives up waiting; the engine, once up, is left warm for the next one.
       const { process } = await abortable(engine.started, signal, () => release(engine));

@@ -12,6 +12,7 @@ import { prepareSelect, type SqlParser } from './prepare.js';
 import { callerOf, checkQueryAccess } from './query-access.js';
 import { runQuery } from './query-runner.js';
 import type { QueryRow, QueryStore } from './query-store.js';
+import { prepareWithViews } from './query-views.js';
 import { QueryRejected } from './sandbox.js';
 
 export const QUERY_JOB = 'athena-query';
@@ -131,7 +132,11 @@ export function createQueryJob(deps: {
   }
 
   async function execute(row: QueryRow, signal: AbortSignal): Promise<Partial<QueryRow>> {
-    const { sql, tables } = await prepareSelect(parser, row.query, row.database ?? undefined);
+    const { sql, tables, views, reads } = await prepareWithViews(
+      { catalog: deps.catalog, parser, prepareSelect },
+      row.query,
+      row.database ?? undefined,
+    );
     const directory = row.output_location.slice(0, row.output_location.lastIndexOf('/') + 1);
     const { bucket, prefix } = parseS3Url(directory);
     await checkQueryAccess({
@@ -139,7 +144,7 @@ export function createQueryJob(deps: {
       catalog: deps.catalog,
       region: deps.region,
       caller: callerOf(row.caller, row.account_id),
-      tables,
+      tables: reads,
       output: row.output_location,
     });
     if (!(await outputBucketExists(bucket)))
@@ -150,6 +155,7 @@ export function createQueryJob(deps: {
         sql,
         database: row.database ?? undefined,
         tables,
+        views,
         output: { bucket, key: `${prefix}${row.id}.csv` },
         signal,
       },

@@ -1,6 +1,6 @@
 import { type ColumnInfo, csvField, type ResultLimits } from '../engine/index.js';
 import type { StorageService } from '../storage/index.js';
-import type { EnginePool } from './engine-pool.js';
+import type { EnginePool, EngineView } from './engine-pool.js';
 import type { TableReference } from './sandbox.js';
 
 /** Athena's hard limit: a single row, or any of its columns, cannot exceed 32 MB. */
@@ -10,6 +10,8 @@ export interface RunRequest {
   sql: string;
   database: string | undefined;
   tables: TableReference[];
+  /** Catalog views the query reads, defined over its tables (see query-views.ts). */
+  views?: readonly EngineView[];
   output: { bucket: string; key: string };
   /** Aborted to stop the query (StopQueryExecution, its time limit, shutdown). */
   signal: AbortSignal;
@@ -32,7 +34,9 @@ export async function runQuery(
   request: RunRequest,
 ): Promise<RunResult> {
   const started = performance.now();
-  const lease = await deps.pool.acquire(request.tables, request.database, request.signal);
+  const lease = await deps.pool.acquire(request.tables, request.database, request.signal, {
+    views: request.views ?? [],
+  });
   const ready = performance.now();
   try {
     const result = await lease.engine.stream(request.sql, { limits: RESULT_LIMITS, signal: request.signal });

@@ -23,7 +23,20 @@ export interface EngineLease {
 export interface EngineView {
   database: string;
   name: string;
+  /** The database its unqualified names resolve in (where it was created), which may not be its own. */
+  context: string;
   sql: string;
+}
+
+/**
+ * The engine view holding a catalog view's SQL, in the schema its names resolve in (DuckDB binds a view's
+ * names in its own schema first). Its name has a control character, which no catalog table name can have,
+ * so it never hides or stands for one.
+ */
+function viewBody(view: EngineView, i: number): string {
+  return view.context === view.database
+    ? `${quoteIdent(view.database)}.${quoteIdent(view.name)}`
+    : `${quoteIdent(view.context)}.${quoteIdent(`view\u0001${i}`)}`;
 }
 
 export interface AcquireOptions {
@@ -148,6 +161,7 @@ export function createEnginePool(options: EnginePoolOptions): EnginePool {
     for (const plan of plans) engine.tables.push(await linkTable(options.storage, plan));
     const views = extra.views ?? [];
     const schemas = new Set([...refs, ...views].map((r) => r.database));
+    for (const view of views) schemas.add(view.context);
     const view = (schema: string, ref: TableReference, i: number) =>
       `CREATE VIEW ${quoteIdent(schema)}.${quoteIdent(ref.table)} AS SELECT * FROM ${(engine.tables[i] as ReadableTable).relation}`;
     const started = await startEngine(options.launcher, () => options.storage.filesForEngine([]), {
@@ -170,7 +184,14 @@ export function createEnginePool(options: EnginePoolOptions): EnginePool {
         'SET lock_configuration = true',
         // A view's SQL is the user's (sandboxed), so it is bound only once the configuration is locked; it
         // binds in its own database's schema, where the tables it names unqualified are.
-        ...views.map((v) => `CREATE VIEW ${quoteIdent(v.database)}.${quoteIdent(v.name)} AS (\n${v.sql}\n)`),
+        ...views.flatMap((v, i) => [
+          `CREATE VIEW ${viewBody(v, i)} AS (\n${v.sql}\n)`,
+          ...(v.context === v.database
+            ? []
+            : [
+                `CREATE VIEW ${quoteIdent(v.database)}.${quoteIdent(v.name)} AS SELECT * FROM ${viewBody(v, i)}`,
+              ]),
+        ]),
         ...views.flatMap((v) =>
           v.database === context
             ? [

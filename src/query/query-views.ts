@@ -90,7 +90,7 @@ export interface ViewDeps {
 
 /**
  * Prepares a SELECT (prepareSelect: translated and sandboxed) and expands the catalog views it reads: each
- * view's SQL is prepared in turn with the view's database as context, and the tables it reads join the
+ * view's SQL is prepared in turn in the database it was created in, and the tables it reads join the
  * query's, so the caller's access to every table underneath is checked, as Athena checks the invoker's.
  * A view that reads itself, directly or not, or views nested more than MAX_VIEW_DEPTH deep, are refused.
  */
@@ -125,11 +125,13 @@ export async function prepareWithViews(
         throw new QueryRejected(
           `View 'awsdatacatalog.${key}' is nested more than ${MAX_VIEW_DEPTH} views deep.`,
         );
+      // The view's names resolve as when it was created: in the database it records (Trino's "schema").
       const definition = decodeView(table);
-      const inner = await deps.prepareSelect(deps.parser, definition.originalSql, ref.database);
+      const context = definition.schema.toLowerCase();
+      const inner = await deps.prepareSelect(deps.parser, definition.originalSql, context);
       await visit(inner.tables, [...path, key]);
       defined.add(key);
-      views.push({ database: ref.database, name: ref.table, sql: statementBody(inner.sql) });
+      views.push({ database: ref.database, name: ref.table, context, sql: statementBody(inner.sql) });
     }
   }
 

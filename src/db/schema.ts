@@ -128,6 +128,9 @@ export interface QueryExecutionTable {
   error_type: number | null;
   /** JSON: who started the query and from where (QueryCaller); null on queries from before it was kept. */
   caller: string | null;
+  /** Athena's StatementType and SubstatementType; null (a SELECT: DML, SELECT) on queries from before they were kept. */
+  statement_type?: string | null;
+  substatement_type?: string | null;
 }
 
 export interface WorkgroupTable {

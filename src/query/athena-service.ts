@@ -193,20 +193,26 @@ export function createAthenaService(deps: {
       const row = await get(id);
       if (row.state !== 'SUCCEEDED') throw invalid(`Query has not yet finished. Current state: ${row.state}`);
       const columns = JSON.parse(row.columns ?? '[]') as ColumnInfo[];
-      const { bucket, prefix } = parseS3Url(
-        row.output_location.slice(0, row.output_location.lastIndexOf('/') + 1),
-      );
+      const slash = row.output_location.lastIndexOf('/');
+      const { bucket, prefix } = parseS3Url(row.output_location.slice(0, slash + 1));
+      const file = row.output_location.slice(slash + 1);
+      // A statement's output (`<id>.txt`) is Athena's DDL text: tab-separated lines, no header.
+      const textColumns = file.endsWith('.txt') ? columns.length : undefined;
       const offset = decodeOffset(token, () => invalid('NextToken is not valid.'));
-      const { object, body } = await deps.storage.openObject(bucket, `${prefix}${row.id}.csv`, (o) =>
+      const { object, body } = await deps.storage.openObject(bucket, `${prefix}${file}`, (o) =>
         offset < o.size ? { start: offset, end: o.size - 1 } : undefined,
       );
       if (offset >= object.size) {
         body.destroy();
         return { columns, rows: [] };
       }
-      const { rows, consumed } = await readResultLines(body, maxResults, RESULTS_PAGE_BYTES, reserve).finally(
-        () => body.destroy(),
-      );
+      const { rows, consumed } = await readResultLines(
+        body,
+        maxResults,
+        RESULTS_PAGE_BYTES,
+        reserve,
+        textColumns,
+      ).finally(() => body.destroy());
       const next = offset + consumed;
       return {
         columns,

@@ -8,4 +8,11 @@ export const queryMigrations: Record<string, Migration> = {
       await db.schema.alterTable('query_executions').addColumn('caller', 'text').execute();
     },
   },
+  'query-0002-statement-types': {
+    async up(db: Kysely<unknown>) {
+      // Athena's StatementType and SubstatementType of each execution (DDL, CREATE_TABLE...).
+      await db.schema.alterTable('query_executions').addColumn('statement_type', 'text').execute();
+      await db.schema.alterTable('query_executions').addColumn('substatement_type', 'text').execute();
+    },
+  },
 };

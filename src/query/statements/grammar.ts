@@ -119,18 +119,21 @@ function explain(cursor: Cursor): Of<'Explain'> {
 }
 
 function create(cursor: Cursor): Statement {
-  if (cursor.accept('EXTERNAL', 'TABLE')) return createExternalTable(cursor);
-  if (cursor.accept('DATABASE') || cursor.accept('SCHEMA')) return createDatabase(cursor);
-  const orReplace = cursor.accept('OR', 'REPLACE');
-  if (orReplace || cursor.isWord('VIEW')) {
-    cursor.expect('VIEW');
+  const what = cursor.oneOf('EXTERNAL', 'DATABASE', 'SCHEMA', 'OR', 'VIEW', 'TABLE');
+  if (what === 'EXTERNAL') {
+    cursor.expect('TABLE');
+    return createExternalTable(cursor);
+  }
+  if (what === 'DATABASE' || what === 'SCHEMA') return createDatabase(cursor);
+  if (what === 'OR' || what === 'VIEW') {
+    const orReplace = what === 'OR';
+    if (orReplace) cursor.expect('REPLACE', 'VIEW');
     const view = cursor.qualifiedName();
     const comment = cursor.accept('COMMENT') ? cursor.string() : undefined;
     cursor.expect('AS');
     const query = cursor.rest().text;
     return { kind: 'CreateView', view, orReplace, ...(comment !== undefined ? { comment } : {}), query };
   }
-  cursor.expect('TABLE');
   const ifNotExists = cursor.accept('IF', 'NOT', 'EXISTS');
   const table = cursor.qualifiedName();
   if (cursor.isSymbol('('))

@@ -6,6 +6,7 @@ import { QueryRejected } from '../sandbox-tree.js';
 import type { Statement } from './ast.js';
 import { runCatalogStatement } from './catalog-statements.js';
 import type { StatementContext, StatementResult, StatementType } from './context.js';
+import { DATA_STATEMENT_KINDS, runDataStatement } from './data-statements.js';
 import { parseStatement } from './grammar.js';
 import { runPreparedStatement } from './prepared-statements.js';
 import { runShowStatement } from './show-statements.js';
@@ -13,31 +14,6 @@ import { runShowStatement } from './show-statements.js';
 export type { PreparedStatements, Statement } from './ast.js';
 export type { StatementContext, StatementResult, StatementType } from './context.js';
 export { parseStatement };
-
-/** The kinds that read or write data (views, CTAS, INSERT, UNLOAD, EXPLAIN): data-statements.ts runs them. */
-const DATA_KINDS = new Set<Statement['kind']>([
-  'CreateView',
-  'DropView',
-  'ShowCreateView',
-  'CreateTableAs',
-  'InsertInto',
-  'Unload',
-  'Explain',
-]);
-
-async function runDataKind(statement: Statement, ctx: StatementContext): Promise<StatementResult> {
-  const names: Partial<Record<Statement['kind'], string>> = {
-    CreateView: 'CREATE VIEW',
-    DropView: 'DROP VIEW',
-    ShowCreateView: 'SHOW CREATE VIEW',
-    CreateTableAs: 'CREATE TABLE AS',
-    InsertInto: 'INSERT INTO',
-    Unload: 'UNLOAD',
-    Explain: 'EXPLAIN',
-  };
-  void ctx;
-  throw new QueryRejected(`${names[statement.kind] ?? statement.kind} is not supported yet.`);
-}
 
 /** Athena's StatementType and SubstatementType of each kind, known before it runs. */
 const TYPES: Record<Statement['kind'], [StatementType, string]> = {
@@ -78,7 +54,7 @@ export function statementTypes(statement: Statement): {
 
 /** Runs a statement as the query's caller; throws QueryRejected with Athena's message when it fails. */
 export async function runStatement(statement: Statement, ctx: StatementContext): Promise<StatementResult> {
-  if (DATA_KINDS.has(statement.kind)) return runDataKind(statement, ctx);
+  if (DATA_STATEMENT_KINDS.has(statement.kind)) return runDataStatement(statement, ctx);
   const result =
     (await runShowStatement(statement, ctx)) ??
     (await runCatalogStatement(statement, ctx)) ??

@@ -173,10 +173,11 @@ export function createEnginePool(options: EnginePoolOptions): EnginePool {
         // Parquet footers are read once per engine instead of at every bind of every query.
         'SET parquet_metadata_cache = true',
         `SET allowed_paths = ${quoteList(engine.tables.flatMap((t) => t.paths))}`,
+        // Set while external access is still on: DuckDB refuses to change it afterwards.
+        ...(extra.writeDirectory ? [`SET allowed_directories = ${quoteList([extra.writeDirectory])}`] : []),
         'SET enable_external_access = false',
         'SET autoinstall_known_extensions = false',
         'SET autoload_known_extensions = false',
-        ...(extra.writeDirectory ? [`SET allowed_directories = ${quoteList([extra.writeDirectory])}`] : []),
         ...[...schemas].map((schema) => `CREATE SCHEMA ${quoteIdent(schema)}`),
         ...refs.map((ref, i) => view(ref.database, ref, i)),
         // Unqualified names resolve in `main`: the context database's tables are viewed there too.

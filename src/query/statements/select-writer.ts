@@ -104,7 +104,8 @@ export async function withSelectWriter<T>(
     await fs.mkdir(outDir);
     const lease = await ctx.pool.acquire(prepared.tables, ctx.database, ctx.signal, {
       views: prepared.views,
-      writeDirectory: outDir,
+      // The scratch directory, not `out/` itself: DuckDB checks a partitioned COPY's target folder too.
+      writeDirectory: scratch.dir,
     });
     try {
       const body = statementBody(prepared.sql);

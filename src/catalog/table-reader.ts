@@ -7,6 +7,9 @@ import { duckDbTypeOf } from './hive-types.js';
 
 export type DataFormat = 'csv' | 'json' | 'parquet';
 
+/** The value Hive gives a partition whose key is NULL. */
+export const HIVE_DEFAULT_PARTITION = '__HIVE_DEFAULT_PARTITION__';
+
 /** A catalog table made readable by DuckDB: a relation to select from, over files linked for the engine. */
 export interface ReadableTable {
   relation: string;
@@ -88,8 +91,11 @@ function selectFiles(
   partition: { name: string; type: string; value: string }[],
 ): string {
   const list = quoteList(paths);
-  const constants = partition.map(
-    (p) => `TRY_CAST(${quoteLiteral(p.value)} AS ${p.type}) AS ${quoteIdent(p.name)}`,
+  // Hive's folder for a NULL partition value (CTAS, INSERT INTO and UNLOAD write NULLs there, as Hive does).
+  const constants = partition.map((p) =>
+    p.value === HIVE_DEFAULT_PARTITION
+      ? `CAST(NULL AS ${p.type}) AS ${quoteIdent(p.name)}`
+      : `TRY_CAST(${quoteLiteral(p.value)} AS ${p.type}) AS ${quoteIdent(p.name)}`,
   );
   let from: string;
   let projections: string[];

@@ -213,6 +213,33 @@ describe('Athena DDL through the API', () => {
   });
 });
 
+describe('tables read as Athena reads them', () => {
+  it('skips every header line, splits on Ctrl-A by default and refuses partition projection', async () => {
+    await ok('CREATE DATABASE formats');
+    await put('ctrl-a/data.txt', 'title\nsecond header\n1\u0001a,b\n2\u0001c\n');
+    await ok(
+      `CREATE EXTERNAL TABLE ctrl_a (id int, label string) ROW FORMAT DELIMITED LOCATION 's3://lake/ctrl-a/'
+       TBLPROPERTIES ('skip.header.line.count'='2')`,
+      'formats',
+    );
+    expect(await athenaQuery(athena, 'SELECT * FROM ctrl_a ORDER BY id', 'formats')).toEqual([
+      ['id', 'label'],
+      ['1', 'a,b'],
+      ['2', 'c'],
+    ]);
+    await ok(
+      `CREATE EXTERNAL TABLE projected (id int) PARTITIONED BY (year int) LOCATION 's3://lake/tickets/'
+       TBLPROPERTIES ('projection.enabled'='true', 'projection.year.type'='integer', 'projection.year.range'='2023,2024')`,
+      'formats',
+    );
+    const { Table } = await glue.send(new GetTableCommand({ DatabaseName: 'formats', Name: 'projected' }));
+    expect(Table?.Parameters).toMatchObject({ 'projection.year.range': '2023,2024' });
+    expect(await reason('SELECT count(*) FROM projected', 'formats')).toMatch(
+      /uses partition projection, which Seawall does not implement/,
+    );
+  });
+});
+
 describe('statements Athena refuses', () => {
   it('names what is missing and where the syntax stops', async () => {
     await ok('CREATE DATABASE refusals');

@@ -53,9 +53,8 @@ export async function requireEmpty(ctx: StatementContext, location: string, what
 export function tableColumns(columns: SelectColumn[], partitionedBy: readonly string[]): SelectColumn[] {
   const named = columns.map((c) => ({ name: c.name.toLowerCase(), type: c.type }));
   const seen = new Set<string>();
-  for (const column of named) {
-    if (column.name === '')
-      throw new QueryRejected('Column name not specified at position ' + (named.indexOf(column) + 1));
+  for (const [i, column] of named.entries()) {
+    if (column.name === '') throw new QueryRejected(`Column name not specified at position ${i + 1}`);
     if (seen.has(column.name))
       throw new QueryRejected(`DUPLICATE_COLUMN_NAME: Column name '${column.name}' specified more than once`);
     seen.add(column.name);

@@ -93,11 +93,18 @@ export async function executeStatement(
   const result = await runStatement(statement, ctx);
   const types = { statement_type: result.statementType, substatement_type: result.substatementType };
   if (result.kind === 'select') {
-    const { sql, tables } = result.select;
-    await checkQueryAccess({ ...access, tables, output: row.output_location });
+    const { sql, tables, views, reads } = result.select;
+    await checkQueryAccess({ ...access, tables: reads, output: row.output_location });
     const ran = await runQuery(
       { pool: deps.pool, storage: deps.storage },
-      { sql, database: ctx.database, tables, output: { bucket, key: `${prefix}${row.id}.csv` }, signal },
+      {
+        sql,
+        database: ctx.database,
+        tables,
+        views,
+        output: { bucket, key: `${prefix}${row.id}.csv` },
+        signal,
+      },
     );
     return {
       state: 'SUCCEEDED',

@@ -8,8 +8,9 @@ import type { ColumnInfo } from '../../engine/index.js';
 import type { Authorizer } from '../../lib/operation.js';
 import type { StorageService } from '../../storage/index.js';
 import type { EnginePool } from '../engine-pool.js';
-import type { PreparedSelect, prepareSelect, SqlParser } from '../prepare.js';
+import type { prepareSelect, SqlParser } from '../prepare.js';
 import type { QueryCaller } from '../query-access.js';
+import type { ExpandedSelect } from '../query-views.js';
 import type { PreparedStatements } from './ast.js';
 
 export interface StatementContext {
@@ -51,6 +52,6 @@ export type StatementResult = {
       /** Each row's values in column order, as text (null for NULL); streamed when there may be many. */
       rows: Iterable<(string | null)[]> | AsyncIterable<(string | null)[]>;
     }
-  /** Run this prepared SELECT as the result (EXECUTE of a prepared query). */
-  | { kind: 'select'; select: PreparedSelect }
+  /** Run this prepared SELECT, its views expanded, as the result (EXECUTE of a prepared query). */
+  | { kind: 'select'; select: ExpandedSelect }
 );

@@ -3,6 +3,7 @@
  * CreatePreparedStatement and friends share. EXECUTE of a query runs it with its `?` placeholders bound to
  * the USING values, as the SELECT that answers.
  */
+import { prepareWithViews } from '../query-views.js';
 import { QueryRejected } from '../sandbox-tree.js';
 import type { Statement } from './ast.js';
 import type { StatementContext, StatementResult } from './context.js';
@@ -49,9 +50,12 @@ export async function runPreparedStatement(
           throw new QueryRejected('EXECUTE ... USING is supported for prepared queries only.');
         return run(inner);
       }
-      const select = await ctx.prepareSelect(ctx.parser, found.statement, ctx.database, {
-        parameters: statement.parameters,
-      });
+      const select = await prepareWithViews(
+        { catalog: ctx.catalog, parser: ctx.parser, prepareSelect: ctx.prepareSelect },
+        found.statement,
+        ctx.database,
+        { parameters: statement.parameters },
+      );
       return { statementType: 'DML', substatementType: 'SELECT', dataScanned: 0, kind: 'select', select };
     }
     case 'Deallocate': {

@@ -173,7 +173,7 @@ export function createTableStatement(table: CatalogTable): string {
   const { definition } = table;
   const sd = definition.StorageDescriptor ?? {};
   const column = (c: { Name: string; Type?: string; Comment?: string }) =>
-    `  ${identifier(c.Name)} ${c.Type ?? 'string'}${c.Comment ? ` COMMENT ${literal(c.Comment)}` : ''}`;
+    `  ${identifier(c.Name)} ${c.Type ?? 'string'}${c.Comment !== undefined ? ` COMMENT ${literal(c.Comment)}` : ''}`;
   const { EXTERNAL: _, comment, ...parameters } = definition.Parameters ?? {};
   const out = [
     `CREATE EXTERNAL TABLE ${identifier(definition.Name)}(`,

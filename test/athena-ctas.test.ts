@@ -408,6 +408,20 @@ describe('INSERT INTO', () => {
   });
 });
 
+describe('INSERT INTO a text table', () => {
+  it('writes its delimiter and the header line the table skips', async () => {
+    await glue.send(csvTable('saplings', 's3://lake/raw/saplings/'));
+    await ok("INSERT INTO saplings SELECT id, 'yew, young', height FROM trees WHERE id < 3");
+    const [key] = await keysUnder('lake', 'raw/saplings/');
+    const lines = (await objectText('lake', key as string)).trim().split('\n');
+    expect(lines[0]).toBe('id,species,height');
+    expect(lines.slice(1).sort()).toEqual(['1,"yew, young",12', '2,"yew, young",20']);
+    expect((await ok('SELECT species, sum(height) AS total FROM saplings GROUP BY species')).rows).toEqual([
+      ['yew, young', '32'],
+    ]);
+  });
+});
+
 describe('UNLOAD', () => {
   it('writes files to an empty prefix, and refuses one that holds data', async () => {
     const unloaded = await ok(
@@ -432,6 +446,13 @@ describe('UNLOAD', () => {
     );
     const partitioned = await keysUnder('lake', 'exports/by_species/');
     expect(partitioned.map((k) => k.split('/')[2]).sort()).toEqual(['species=maple', 'species=oak']);
+    // Partitioned, it adds files to the partitions' folders, as Athena's does.
+    await ok(
+      "UNLOAD (SELECT height, species FROM trees WHERE species = 'oak') TO 's3://lake/exports/by_species/' WITH (format = 'PARQUET', partitioned_by = ARRAY['species'])",
+    );
+    const again = await keysUnder('lake', 'exports/by_species/');
+    expect(again.filter((k) => k.includes('species=oak/'))).toHaveLength(2);
+    expect(again.filter((k) => partitioned.includes(k))).toEqual(partitioned);
   });
 });
 

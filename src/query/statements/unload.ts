@@ -25,7 +25,9 @@ export async function unload(statement: Unload, ctx: StatementContext): Promise<
     );
   const location = folderUrl(statement.location);
   parseS3Url(location);
-  await requireEmpty(ctx, location, 'UNLOAD');
+  // As in Athena, a location must be empty unless the UNLOAD writes partitions: those add files to their
+  // folders (file names carry the query's id, so nothing is overwritten).
+  if (request.partitionedBy.length === 0) await requireEmpty(ctx, location, 'UNLOAD');
   const prepared = await prepareReadable(ctx, statement.query);
   return withSelectWriter(ctx, prepared, async (writer) => {
     const columns = tableColumns(writer.columns, request.partitionedBy).map((c) => ({

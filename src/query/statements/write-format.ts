@@ -166,7 +166,12 @@ export function tableFormat(definition: TableInput): FileFormat {
     return {
       kind: 'text',
       compression: compressed ? 'gzip' : 'none',
-      delimiter: params['field.delim'] ?? params.separatorChar ?? definition.Parameters?.delimiter ?? ',',
+      // As the table reader splits: LazySimpleSerDe on Ctrl-A unless told otherwise, other SerDes on commas.
+      delimiter:
+        params['field.delim'] ??
+        params.separatorChar ??
+        definition.Parameters?.delimiter ??
+        (serde?.SerializationLibrary?.endsWith('.LazySimpleSerDe') ? '\u0001' : ','),
       header: skip === 1,
     };
   }

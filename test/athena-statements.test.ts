@@ -259,6 +259,9 @@ describe('statements Athena refuses', () => {
     const deep = `CREATE EXTERNAL TABLE t (a ${'array<'.repeat(300)}int${'>'.repeat(300)}) LOCATION 's3://lake/t/'`;
     expect(await reason(deep)).toMatch(/nested too deeply/);
     expect(await reason(`SHOW TABLES '${'a'.repeat(2000)}'`)).toMatch(/longer than 1024/);
+    // What Glue would refuse of a name is refused here too.
+    expect(await reason(`CREATE DATABASE \`${'d'.repeat(256)}\``)).toMatch(/databaseInput\.Name/);
+    expect(await reason('CREATE DATABASE `two\nlines`')).toMatch(/single-line string/);
   });
 
   it('acts as the caller: a user without Glue rights is denied', async () => {

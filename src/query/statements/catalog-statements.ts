@@ -7,9 +7,13 @@
 import {
   type CatalogService,
   type CatalogTable,
+  databaseInputShape,
   isDataKey,
   parseS3Url,
+  parseShape,
+  partitionInputShape,
   readChecks,
+  tableInputShape,
 } from '../../catalog/index.js';
 import { isAppError } from '../../errors.js';
 import { QueryRejected } from '../sandbox-tree.js';
@@ -28,12 +32,14 @@ function is(error: unknown, code: string): boolean {
 async function createDatabase(ctx: StatementContext, s: Of<'CreateDatabase'>): Promise<StatementResult> {
   await glue(ctx, 'CreateDatabase', s.name);
   try {
-    await ctx.catalog.createDatabase({
+    const input = {
       Name: s.name,
       ...(s.comment !== undefined ? { Description: s.comment } : {}),
       ...(s.location !== undefined ? { LocationUri: s.location } : {}),
       Parameters: s.properties,
-    });
+    };
+    // What Glue's CreateDatabase would refuse is refused here too, with Glue's message.
+    await ctx.catalog.createDatabase(parseShape(databaseInputShape, input, 'databaseInput'));
   } catch (error) {
     if (!is(error, 'AlreadyExistsException')) throw error;
     if (!s.ifNotExists)
@@ -66,7 +72,7 @@ async function dropDatabase(ctx: StatementContext, s: Of<'DropDatabase'>): Promi
 async function createTable(ctx: StatementContext, s: Of<'CreateExternalTable'>): Promise<StatementResult> {
   const database = databaseOf(ctx, s.table);
   await glue(ctx, 'CreateTable', database, s.table.name);
-  const input = tableInputOf(s);
+  const input = parseShape(tableInputShape, tableInputOf(s), 'tableInput');
   await requireDatabase(ctx, database);
   try {
     await ctx.catalog.createTable(database, input);
@@ -113,11 +119,12 @@ function partitionInput(table: CatalogTable, values: string[], location: string 
   const sd = table.definition.StorageDescriptor ?? {};
   const base = sd.Location ?? '';
   const path = partitionName(table.definition.PartitionKeys ?? [], values);
-  return {
+  const input = {
     Values: values,
     StorageDescriptor: { ...sd, Location: location ?? `${base}${base.endsWith('/') ? '' : '/'}${path}/` },
     Parameters: {},
   };
+  return parseShape(partitionInputShape, input, 'partitionInput');
 }
 
 async function addPartitions(

@@ -9,8 +9,6 @@ import type { Statement } from './ast.js';
 import type { StatementContext, StatementResult } from './context.js';
 import { authorize, done } from './statement-support.js';
 
-type Of<K extends Statement['kind']> = Extract<Statement, { kind: K }>;
-
 function workgroupArn(ctx: StatementContext): string {
   return `arn:aws:athena:${ctx.region}:${ctx.caller.principal.accountId}:workgroup/${ctx.workgroup}`;
 }

@@ -204,6 +204,18 @@ describe('views', () => {
     expect(await reason('SELECT * FROM loop_b')).toMatch(/refers to itself/);
   });
 
+  it('fail as stale when a table underneath no longer answers the columns they record', async () => {
+    await glue.send(csvTable('growing', 's3://lake/raw/trees/'));
+    await ok('CREATE VIEW everything AS SELECT * FROM growing');
+    expect((await ok('SELECT count(*) AS n FROM everything')).rows).toEqual([['3']]);
+    const grown = csvTable('growing', 's3://lake/raw/trees/').input.TableInput;
+    grown?.StorageDescriptor?.Columns?.push({ Name: 'planted', Type: 'date' });
+    await glue.send(new UpdateTableCommand({ DatabaseName: 'city', TableInput: grown }));
+    expect(await reason('SELECT count(*) FROM everything')).toContain(
+      "View 'awsdatacatalog.city.everything' is stale or in invalid state",
+    );
+  });
+
   it("are read with the caller's access to every table underneath", async () => {
     await ok('CREATE VIEW open_trees AS SELECT species FROM trees');
     await ok('CREATE VIEW hidden AS SELECT species FROM secret');

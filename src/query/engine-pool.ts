@@ -9,6 +9,7 @@ import { type EngineLauncher, type EngineProcess, type StartedEngine, startEngin
 import type { Logger } from '../lib/logger.js';
 import { quoteIdent, quoteList } from '../lib/sql.js';
 import type { StorageService } from '../storage/index.js';
+import { checkViewColumns } from './query-views.js';
 import { QueryRejected, type TableReference } from './sandbox.js';
 
 /** A sandboxed engine that can read exactly the tables a query names, the query's alone until released. */
@@ -26,6 +27,8 @@ export interface EngineView {
   /** The database its unqualified names resolve in (where it was created), which may not be its own. */
   context: string;
   sql: string;
+  /** The columns its definition records (Trino types), checked against what its SQL answers. */
+  columns?: readonly { name: string; type: string }[];
 }
 
 /**
@@ -203,6 +206,22 @@ export function createEnginePool(options: EnginePoolOptions): EnginePool {
       ],
     });
     engine.process = started.process;
+    try {
+      for (const v of views) {
+        if (!v.columns) continue;
+        const described = await started.process.rows(
+          `DESCRIBE ${quoteIdent(v.database)}.${quoteIdent(v.name)}`,
+        );
+        checkViewColumns(
+          v,
+          described.map((r) => ({ name: String(r.column_name), type: String(r.column_type) })),
+        );
+      }
+    } catch (error) {
+      await started.process.close();
+      await started.release();
+      throw error;
+    }
     return started;
   }
 

@@ -4,7 +4,7 @@
  * of a JSON document holding the view's SQL (as written, in Athena's dialect), its catalog and schema and
  * its columns with Trino types. Other engines reading the same catalog (Trino, EMR) read views from it.
  */
-import type { CatalogService, CatalogTable } from '../catalog/index.js';
+import { type CatalogService, type CatalogTable, parseDuckDbType, type TypeTree } from '../catalog/index.js';
 import type { EngineView } from './engine-pool.js';
 import type { PreparedSelect, PrepareOptions, prepareSelect, SqlParser } from './prepare.js';
 import { QueryRejected, type TableReference } from './sandbox.js';
@@ -131,10 +131,100 @@ export async function prepareWithViews(
       const inner = await deps.prepareSelect(deps.parser, definition.originalSql, context);
       await visit(inner.tables, [...path, key]);
       defined.add(key);
-      views.push({ database: ref.database, name: ref.table, context, sql: statementBody(inner.sql) });
+      views.push({
+        database: ref.database,
+        name: ref.table,
+        context,
+        sql: statementBody(inner.sql),
+        columns: definition.columns,
+      });
     }
   }
 
   await visit(prepared.tables, []);
   return { ...prepared, tables: [...tables.values()], views, reads: [...reads.values()] };
+}
+
+/** A Trino type as compared: lower case, no spaces, varchar's length and timestamp's precision dropped. */
+function comparable(type: string): string {
+  return type
+    .toLowerCase()
+    .replace(/\s+/g, '')
+    .replace(/^varchar\(\d+\)$/, 'varchar')
+    .replace(/^timestamp\(\d+\)/, 'timestamp');
+}
+
+/** Widening Trino applies implicitly: a narrower number fits a wider column. */
+const WIDER: Record<string, string[]> = {
+  tinyint: ['smallint', 'integer', 'bigint', 'real', 'double', 'decimal'],
+  smallint: ['integer', 'bigint', 'real', 'double', 'decimal'],
+  integer: ['bigint', 'real', 'double', 'decimal'],
+  bigint: ['real', 'double', 'decimal'],
+  real: ['double'],
+  decimal: ['real', 'double', 'decimal'],
+};
+
+function coercible(from: string, to: string): boolean {
+  if (from === to) return true;
+  const base = (t: string) => t.replace(/\(.*$/, '');
+  return (WIDER[base(from)] ?? []).includes(base(to));
+}
+
+/**
+ * Trino's staleness rule: a view whose SQL now answers other columns than its definition records (a table
+ * underneath changed) fails, instead of answering something its users did not define.
+ */
+export function checkViewColumns(view: EngineView, actual: readonly { name: string; type: string }[]): void {
+  const stored = view.columns ?? [];
+  const stale = (detail: string) =>
+    new QueryRejected(
+      `VIEW_IS_STALE: View 'awsdatacatalog.${view.database}.${view.name}' is stale or in invalid state: ${detail}`,
+    );
+  if (actual.length !== stored.length)
+    throw stale(`stored view has ${stored.length} columns, but its query answers ${actual.length}`);
+  actual.forEach((column, i) => {
+    const want = stored[i] as { name: string; type: string };
+    const got = trinoType(column);
+    if (!coercible(comparable(got), comparable(want.type)))
+      throw stale(
+        `column [${column.name}] of type ${got} projected from query view at position ${i} cannot be coerced to column [${want.name}] of type ${want.type} stored in view definition`,
+      );
+  });
+}
+
+const TRINO_NAMES: Record<string, string> = {
+  string: 'varchar',
+  int: 'integer',
+  float: 'real',
+  binary: 'varbinary',
+  timestamp: 'timestamp(3)',
+};
+
+function trino(tree: TypeTree): string {
+  switch (tree.kind) {
+    case 'primitive':
+      return TRINO_NAMES[tree.name] ?? tree.name;
+    case 'decimal':
+      return `decimal(${tree.precision},${tree.scale})`;
+    case 'array':
+      return `array(${trino(tree.element)})`;
+    case 'map':
+      return `map(${trino(tree.key)}, ${trino(tree.value)})`;
+    case 'struct':
+      return `row(${tree.fields.map((f) => `${f.name} ${trino(f.type)}`).join(', ')})`;
+  }
+}
+
+/** The Trino type of a view's column, as its definition records it (`varchar`, `row(a integer)`). */
+export function trinoType(column: { name: string; type: string }): string {
+  const type = column.type.toUpperCase();
+  if (type === 'TIMESTAMP WITH TIME ZONE') return 'timestamp(3) with time zone';
+  if (type === 'TIME') return 'time(3)';
+  if (type === 'INTERVAL') return 'interval day to second';
+  if (type === 'UUID') return 'uuid';
+  try {
+    return trino(parseDuckDbType(column.type));
+  } catch {
+    return 'varchar';
+  }
 }

@@ -1,8 +1,8 @@
 /*
- * A written or viewed SELECT's column types in the catalog's vocabularies: Hive types for Glue's columns,
- * Trino types for a view's definition. Types a Hive table cannot hold are refused by CTAS, as Athena does.
+ * A written or viewed SELECT's column types as Hive types, for Glue's columns (a view's Trino types are in
+ * query-views.ts). Types a Hive table cannot hold are refused by CTAS, as Athena does.
  */
-import { hiveTypeOf, parseDuckDbType, parseHiveType, type TypeTree } from '../../catalog/index.js';
+import { hiveTypeOf } from '../../catalog/index.js';
 import { QueryRejected } from '../sandbox.js';
 import type { SelectColumn } from './select-writer.js';
 
@@ -40,42 +40,5 @@ export function viewHiveType(column: SelectColumn): string {
     return hiveTypeOf(column.type);
   } catch {
     return 'string';
-  }
-}
-
-const TRINO_NAMES: Record<string, string> = {
-  string: 'varchar',
-  int: 'integer',
-  float: 'real',
-  binary: 'varbinary',
-  timestamp: 'timestamp(3)',
-};
-
-function trino(tree: TypeTree): string {
-  switch (tree.kind) {
-    case 'primitive':
-      return TRINO_NAMES[tree.name] ?? tree.name;
-    case 'decimal':
-      return `decimal(${tree.precision},${tree.scale})`;
-    case 'array':
-      return `array(${trino(tree.element)})`;
-    case 'map':
-      return `map(${trino(tree.key)}, ${trino(tree.value)})`;
-    case 'struct':
-      return `row(${tree.fields.map((f) => `${f.name} ${trino(f.type)}`).join(', ')})`;
-  }
-}
-
-/** The Trino type of a view's column, as its definition records it (`varchar`, `row(a integer)`). */
-export function trinoType(column: SelectColumn): string {
-  const type = column.type.toUpperCase();
-  if (type === 'TIMESTAMP WITH TIME ZONE') return 'timestamp(3) with time zone';
-  if (type === 'TIME') return 'time(3)';
-  if (type === 'INTERVAL') return 'interval day to second';
-  if (type === 'UUID') return 'uuid';
-  try {
-    return trino(parseDuckDbType(column.type));
-  } catch {
-    return trino(parseHiveType(viewHiveType(column)));
   }
 }

@@ -7,11 +7,10 @@
 import { duckDbTypeOf } from '../../catalog/index.js';
 import { isAppError } from '../../errors.js';
 import { quoteIdent } from '../../lib/sql.js';
-import { isView } from '../query-views.js';
+import { isView, trinoType } from '../query-views.js';
 import { QueryRejected } from '../sandbox.js';
 import type { Statement } from './ast.js';
 import { authorizeAs, fullName, prepareReadable, resolveName, tableArns } from './caller-checks.js';
-import { trinoType } from './column-types.js';
 import type { StatementContext, StatementResult } from './context.js';
 import { folderUrl, registerPartitions } from './create-table-as.js';
 import {

@@ -6,7 +6,7 @@
  */
 import type { TableInput } from '../../catalog/index.js';
 import { isAppError } from '../../errors.js';
-import { decodeView, encodeView, isView, VIEW_EXPANDED_TEXT } from '../query-views.js';
+import { decodeView, encodeView, isView, trinoType, VIEW_EXPANDED_TEXT } from '../query-views.js';
 import { QueryRejected } from '../sandbox.js';
 import type { Statement } from './ast.js';
 import {
@@ -18,7 +18,7 @@ import {
   resolveName,
   tableArns,
 } from './caller-checks.js';
-import { trinoType, viewHiveType } from './column-types.js';
+import { viewHiveType } from './column-types.js';
 import type { StatementContext, StatementResult } from './context.js';
 import { describeSelect } from './select-writer.js';
 import { resultColumn } from './write-result.js';

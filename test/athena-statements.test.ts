@@ -246,6 +246,12 @@ describe('statements Athena refuses', () => {
     expect(await reason('DESCRIBE nowhere', 'refusals')).toBe(
       'FAILED: SemanticException [Error 10001]: Table not found nowhere',
     );
+    // A statement that fails still reports its type; a query is DML, SELECT.
+    const failed = await run('DROP TABLE nowhere', 'refusals');
+    expect(failed.execution).toMatchObject({ StatementType: 'DDL', SubstatementType: 'DROP_TABLE' });
+    const query = await run('SELECT 1');
+    expect(query.execution).toMatchObject({ StatementType: 'DML', SubstatementType: 'SELECT' });
+    expect(query.execution.ResultConfiguration?.OutputLocation).toMatch(/\.csv$/);
     expect(await reason('DESCRIBE nowhere.trees', 'refusals')).toBe(
       'FAILED: SemanticException [Error 10072]: Database does not exist: nowhere',
     );

@@ -13,6 +13,7 @@ import { createQueryJob, QUERY_JOB, type QueryLimits } from './query-job.js';
 import type { QueryRow, QueryStore, WorkgroupRow } from './query-store.js';
 import type { AthenaService, ResultsPage, StartInput, WorkgroupInput, WorkgroupTag } from './query-types.js';
 import { readResultLines } from './result-reader.js';
+import { statementColumns } from './statement-job.js';
 
 export const PRIMARY_WORKGROUP = 'primary';
 const MAX_QUERY_LENGTH = 262_144;
@@ -158,6 +159,7 @@ export function createAthenaService(deps: {
         error_category: null,
         error_type: null,
         caller: JSON.stringify(input.caller),
+        ...statementColumns(input.query),
       });
       await deps.runtime.submit(QUERY_JOB, id, { timeoutMs: group.query_timeout_ms ?? limits.timeoutMs });
       return id;

@@ -15,7 +15,7 @@ import type { QueryRow, QueryStore } from './query-store.js';
 import { prepareWithViews } from './query-views.js';
 import { QueryRejected } from './sandbox.js';
 import { executeStatement } from './statement-job.js';
-import { type PreparedStatements, parseStatement, statementTypes } from './statements/index.js';
+import { type PreparedStatements, parseStatement } from './statements/index.js';
 
 export const QUERY_JOB = 'athena-query';
 
@@ -137,15 +137,7 @@ export function createQueryJob(deps: {
 
   async function execute(row: QueryRow, signal: AbortSignal): Promise<Partial<QueryRow>> {
     const statement = parseStatement(row.query);
-    if (statement) {
-      const { statementType, substatementType } = statementTypes(statement);
-      // Kept before it runs, so a statement that fails still reports its type.
-      await store.transition(row.id, ['RUNNING'], {
-        statement_type: statementType,
-        substatement_type: substatementType,
-      });
-      return executeStatement({ ...deps, parser }, row, statement, signal);
-    }
+    if (statement) return executeStatement({ ...deps, parser }, row, statement, signal);
     const { sql, tables, views, reads } = await prepareWithViews(
       { catalog: deps.catalog, parser, prepareSelect },
       row.query,

@@ -17,11 +17,29 @@ import type { QueryRow } from './query-store.js';
 import { QueryRejected } from './sandbox-tree.js';
 import {
   type PreparedStatements,
+  parseStatement,
   runStatement,
   type Statement,
   type StatementContext,
   type StatementResult,
+  statementTypes,
 } from './statements/index.js';
+
+/**
+ * Athena's StatementType and SubstatementType of a query execution's SQL, as known when it is submitted; none
+ * for a query (DML, SELECT) or SQL that does not parse (it fails when it runs, with the reason).
+ */
+export function statementColumns(sql: string): Pick<QueryRow, 'statement_type' | 'substatement_type'> {
+  let statement: Statement | undefined;
+  try {
+    statement = parseStatement(sql);
+  } catch {
+    return {};
+  }
+  if (!statement) return {};
+  const { statementType, substatementType } = statementTypes(statement);
+  return { statement_type: statementType, substatement_type: substatementType };
+}
 
 export interface StatementJobDeps {
   storage: StorageService;

@@ -147,11 +147,17 @@ export async function prepareWithViews(
 
 /** A Trino type as compared: lower case, no spaces, varchar's length and timestamp's precision dropped. */
 function comparable(type: string): string {
-  return type
+  const text = type
     .toLowerCase()
     .replace(/\s+/g, '')
     .replace(/^varchar\(\d+\)$/, 'varchar')
     .replace(/^timestamp\(\d+\)/, 'timestamp');
+  // Definitions written by other tools (Terraform, CDK) often carry Hive's names.
+  return (
+    ({ string: 'varchar', int: 'integer', float: 'real', binary: 'varbinary' } as Record<string, string>)[
+      text
+    ] ?? text
+  );
 }
 
 /** Widening Trino applies implicitly: a narrower number fits a wider column. */

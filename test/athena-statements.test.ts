@@ -297,6 +297,51 @@ describe('statements Athena refuses', () => {
     analyst.destroy();
     expect((await ok("SHOW DATABASES LIKE 'sneaky'")).rows).toEqual([]);
   });
+
+  it('acts as the caller on exactly the databases and tables its policy names', async () => {
+    await ok('CREATE DATABASE shared');
+    await ok('CREATE DATABASE private');
+    for (const db of ['shared', 'private'])
+      await ok("CREATE EXTERNAL TABLE t (id int) LOCATION 's3://lake/trees/'", db);
+    const iam = new IAMClient({ endpoint: t.url, region: t.credentials.region, credentials: t.credentials });
+    await iam.send(new CreateUserCommand({ UserName: 'reader' }));
+    const glueArn = `arn:aws:glue:${t.credentials.region}:${t.credentials.accountId}`;
+    await iam.send(
+      new PutUserPolicyCommand({
+        UserName: 'reader',
+        PolicyName: 'shared-only',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            { Effect: 'Allow', Action: ['athena:*', 's3:*'], Resource: '*' },
+            {
+              Effect: 'Allow',
+              Action: ['glue:GetTables', 'glue:GetTable'],
+              Resource: [`${glueArn}:catalog`, `${glueArn}:database/shared`, `${glueArn}:table/shared/*`],
+            },
+          ],
+        }),
+      }),
+    );
+    const { AccessKey } = await iam.send(new CreateAccessKeyCommand({ UserName: 'reader' }));
+    iam.destroy();
+    const reader = athenaClient(t, {
+      credentials: {
+        accessKeyId: AccessKey?.AccessKeyId ?? '',
+        secretAccessKey: AccessKey?.SecretAccessKey ?? '',
+      },
+    });
+    const { execution, rows } = await run('SHOW TABLES IN shared', undefined, reader);
+    expect(execution.Status?.State).toBe('SUCCEEDED');
+    expect(rows).toEqual([['t']]);
+    expect((await run('DESCRIBE t', 'shared', reader)).rows).toHaveLength(1);
+    expect(await reason('SHOW TABLES IN private', undefined, reader)).toMatch(/glue:GetTables/);
+    expect(await reason('DESCRIBE private.t', undefined, reader)).toMatch(/glue:GetTable/);
+    expect(await reason('DROP TABLE t', 'shared', reader)).toMatch(/glue:DeleteTable/);
+    expect(await reason('DROP DATABASE shared CASCADE', undefined, reader)).toMatch(/glue:DeleteDatabase/);
+    reader.destroy();
+    expect((await ok('SHOW TABLES IN shared')).rows).toEqual([['t']]);
+  });
 });
 
 describe('the aws cli', () => {

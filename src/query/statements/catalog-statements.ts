@@ -49,7 +49,8 @@ async function createDatabase(ctx: StatementContext, s: Of<'CreateDatabase'>): P
 }
 
 async function dropDatabase(ctx: StatementContext, s: Of<'DropDatabase'>): Promise<StatementResult> {
-  await glue(ctx, 'DeleteDatabase', s.name);
+  // As Glue's DeleteDatabase: the database and every table in it.
+  await glue(ctx, 'DeleteDatabase', s.name, '*');
   const exists = await ctx.catalog.getDatabase(s.name).then(
     () => true,
     (error: unknown) => {

@@ -131,6 +131,9 @@ describe('Athena DDL through the API', () => {
     expect(await ok('SHOW TABLES IN city')).toMatchObject({ columns: ['tab_name'], rows: [['trees']] });
     expect((await ok("SHOW TABLES 'x*|tr*'", 'city')).rows).toEqual([['trees']]);
     expect((await ok("SHOW TABLES 'x*'", 'city')).rows).toEqual([]);
+    expect((await ok("SHOW TABLES 'trees.*'", 'city')).rows).toEqual([['trees']]);
+    expect((await ok("SHOW TABLES 'TREE'", 'city')).rows).toEqual([]);
+    expect((await ok("SHOW TABLES 'T.EES'", 'city')).rows).toEqual([['trees']]);
     expect((await ok('SHOW COLUMNS IN trees', 'city')).rows).toEqual([
       ['id'.padEnd(20)],
       ['species'.padEnd(20)],

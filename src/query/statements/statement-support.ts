@@ -104,15 +104,21 @@ export function done(statementType: StatementType, substatementType: string): St
 }
 
 /**
- * Hive's SHOW ... LIKE pattern: alternatives split by `|`, each a case-insensitive regular expression in
- * which `*` stands for any characters, matched against the whole name. RE2 runs it in linear time.
+ * Athena's SHOW ... LIKE pattern (Hive's): alternatives split by `|`, each a case-insensitive regular
+ * expression in which `*` stands for any characters, matched against the whole name. RE2 runs it in linear time.
  */
 export function namePattern(pattern: string | undefined): (name: string) => boolean {
   if (pattern === undefined) return () => true;
   if (pattern.length > 1024) throw new QueryRejected('The LIKE pattern is longer than 1024 characters.');
   const alternatives = pattern.split('|').map((part) => {
+    // `*` and `.*` both mean any characters (Athena's documentation for the Data Catalog).
+    let expression = '';
+    for (let i = 0; i < part.length; i++) {
+      if (part[i] === '.' && part[i + 1] === '*') i++;
+      expression += part[i] === '*' ? '.*' : part[i];
+    }
     try {
-      return RE2JS.compile(part.replaceAll('*', '.*'), RE2JS.CASE_INSENSITIVE);
+      return RE2JS.compile(expression, RE2JS.CASE_INSENSITIVE);
     } catch {
       throw new QueryRejected(`The LIKE pattern '${pattern.slice(0, 64)}' is not a valid pattern.`);
     }

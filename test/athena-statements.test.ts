@@ -144,6 +144,12 @@ describe('Athena DDL through the API', () => {
       [`${'id'.padEnd(20)}\t${'int'.padEnd(20)}\t${'the tree'.padEnd(20)}`],
       [`${'species'.padEnd(20)}\t${'string'.padEnd(20)}\t${''.padEnd(20)}`],
     ]);
+    await ok("CREATE VIEW oaks AS SELECT id FROM trees WHERE species = 'oak'", 'city');
+    expect(await ok('SHOW VIEWS IN city')).toMatchObject({ columns: ['tab_name'], rows: [['oaks']] });
+    expect((await ok('SHOW TABLES', 'city')).rows).toEqual([['oaks'], ['trees']]);
+    expect(await reason('DROP TABLE oaks', 'city')).toMatch(/Cannot drop a view with DROP TABLE/);
+    expect(await reason('SHOW CREATE TABLE oaks', 'city')).toMatch(/oaks is a view: use SHOW CREATE VIEW/);
+    await ok('DROP VIEW oaks', 'city');
     expect((await ok("SHOW TBLPROPERTIES trees('skip.header.line.count')", 'city')).rows).toEqual([['1']]);
     expect((await ok('SHOW TBLPROPERTIES trees', 'city')).rows).toContainEqual(['EXTERNAL\tTRUE']);
   });

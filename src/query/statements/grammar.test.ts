@@ -151,6 +151,8 @@ describe('the statement grammar', () => {
       parameters: ["'a,b'", "DATE '2024-01-01'", 'f(1, 2)'],
     });
     expect(parseStatement('DEALLOCATE PREPARE q')).toEqual({ kind: 'Deallocate', name: 'q' });
+    expect(rejected('EXECUTE q USING , 1')).toMatch(/mismatched input ','\. Expecting: <expression>/);
+    expect(rejected('EXECUTE q USING 1,')).toMatch(/mismatched input '<EOF>'/);
   });
 
   it('reads DDL on databases, tables and partitions', () => {

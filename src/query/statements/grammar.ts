@@ -14,7 +14,7 @@ import {
   partitionSpec,
   tableProperties,
 } from './grammar-ddl.js';
-import { type Dialect, tokenize } from './tokens.js';
+import { type Dialect, type Token, tokenize } from './tokens.js';
 
 type Of<K extends Statement['kind']> = Extract<Statement, { kind: K }>;
 
@@ -187,7 +187,7 @@ function execute(cursor: Cursor): Of<'Execute'> {
   if (cursor.accept('USING'))
     do {
       const first = cursor.peek();
-      let last = first;
+      let last: Token | undefined;
       for (let depth = 0; ; ) {
         const token = cursor.peek();
         if (token.kind === 'end' || (depth === 0 && (cursor.isSymbol(',') || cursor.isSymbol(';')))) break;
@@ -195,7 +195,7 @@ function execute(cursor: Cursor): Of<'Execute'> {
         if (token.kind === 'symbol' && (token.text === ')' || token.text === ']')) depth--;
         last = cursor.advance();
       }
-      if (last === first && first.kind === 'end') throw cursor.mismatched('<expression>');
+      if (last === undefined) throw cursor.mismatched('<expression>');
       parameters.push(cursor.source.slice(first.start, last.end));
     } while (cursor.acceptSymbol(','));
   return { kind: 'Execute', name, parameters };

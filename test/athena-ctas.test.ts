@@ -331,6 +331,18 @@ describe('CREATE TABLE AS', () => {
       ['2', 'oak'],
     ]);
 
+    // DuckDB cannot partition JSON: each partition is written in turn, its value escaped as Hive does.
+    await ok(
+      "CREATE TABLE json_parts WITH (format = 'JSON', partitioned_by = ARRAY['kind'], external_location = 's3://lake/curated/json_parts/') AS SELECT id, CASE id WHEN 1 THEN 'a/b' WHEN 2 THEN NULL ELSE 'c' END AS kind FROM trees",
+    );
+    const folders = (await keysUnder('lake', 'curated/json_parts/')).map((k) => k.split('/')[2]).sort();
+    expect(folders).toEqual(['kind=__HIVE_DEFAULT_PARTITION__', 'kind=a%2Fb', 'kind=c']);
+    expect((await ok('SELECT id, kind FROM json_parts ORDER BY id')).rows).toEqual([
+      ['1', 'a/b'],
+      ['2', 'NULL'],
+      ['3', 'c'],
+    ]);
+
     await ok(
       "CREATE TABLE pipes WITH (format = 'TEXTFILE', field_delimiter = '|', write_compression = 'NONE', external_location = 's3://lake/curated/pipes/') AS SELECT id, species, CAST(NULL AS varchar) AS note FROM trees",
     );

@@ -15,16 +15,13 @@ import { createReadStream, promises as fs } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { parseS3Url } from '../../catalog/index.js';
 import type { EngineProcess } from '../../engine/index.js';
-import { quoteIdent, quoteLiteral } from '../../lib/sql.js';
+import { quoteIdent } from '../../lib/sql.js';
 import type { ExpandedSelect } from '../query-views.js';
 import { statementBody } from '../query-views.js';
-import { QueryRejected } from '../sandbox.js';
 import { authorizeAs } from './caller-checks.js';
 import type { StatementContext } from './context.js';
-import { copyOptions, type FileFormat, fileName } from './write-format.js';
-
-/** Athena's limit on the partitions one CTAS, INSERT INTO or UNLOAD writes. */
-export const MAX_WRITTEN_PARTITIONS = 100;
+import { copyToFiles, MAX_WRITTEN_PARTITIONS, tooManyPartitions } from './copy-files.js';
+import type { FileFormat } from './write-format.js';
 
 /** A column of a SELECT's result, with its DuckDB type. */
 export interface SelectColumn {
@@ -123,23 +120,20 @@ export async function withSelectWriter<T>(
         async write(select, format, partitionBy) {
           if (used) throw new Error('a select writer writes once');
           used = true;
-          if (format.kind === 'json' && partitionBy.length > 0)
-            throw new QueryRejected(
-              'NOT_SUPPORTED: Partitioned JSON output is not supported; use PARQUET or TEXTFILE.',
-            );
           const stem = ctx.queryId.replace(/[^A-Za-z0-9-]/g, '');
-          const target = partitionBy.length > 0 ? outDir : join(outDir, fileName(format, stem));
-          const [copied] = await lease.engine.rows(
-            `COPY (\n${select(body)}\n) TO ${quoteLiteral(target)} (${copyOptions(format, partitionBy, stem)})`,
-            { signal: ctx.signal },
+          const rows = await copyToFiles(
+            lease.engine,
+            outDir,
+            select(body),
+            format,
+            partitionBy,
+            stem,
+            ctx.signal,
           );
           const files = await filesUnder(outDir);
           const folders = new Set(files.map((f) => f.relativePath.slice(0, f.relativePath.lastIndexOf('/'))));
-          if (partitionBy.length > 0 && folders.size > MAX_WRITTEN_PARTITIONS)
-            throw new QueryRejected(
-              `HIVE_TOO_MANY_OPEN_PARTITIONS: Exceeded limit of ${MAX_WRITTEN_PARTITIONS} open writers for partitions/buckets.`,
-            );
-          return { rows: Number(Object.values(copied ?? {})[0] ?? 0), files };
+          if (partitionBy.length > 0 && folders.size > MAX_WRITTEN_PARTITIONS) throw tooManyPartitions();
+          return { rows, files };
         },
       });
     } finally {

@@ -259,6 +259,21 @@ describe('views', () => {
       expect(await reason('CREATE VIEW mine AS SELECT * FROM secret', analyst)).toContain(
         'Insufficient permissions',
       );
+      // Writes are the caller's too: nothing is written or registered where they may not put objects.
+      const ctas = await reason(
+        "CREATE TABLE analyst_copy WITH (external_location = 's3://lake/curated/analyst/') AS SELECT * FROM trees",
+        analyst,
+      );
+      expect(ctas).toContain('s3:PutObject on resource: "arn:aws:s3:::lake/curated/analyst/');
+      expect(await keysUnder('lake', 'curated/analyst/')).toEqual([]);
+      await expect(
+        glue.send(new GetTableCommand({ DatabaseName: 'city', Name: 'analyst_copy' })),
+      ).rejects.toMatchObject({ name: 'EntityNotFoundException' });
+      const unloadDenied = await reason(
+        "UNLOAD (SELECT 1 AS x) TO 's3://lake/exports/analyst/' WITH (format = 'JSON')",
+        analyst,
+      );
+      expect(unloadDenied).toContain('s3:PutObject');
     } finally {
       analyst.destroy();
     }

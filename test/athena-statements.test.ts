@@ -169,6 +169,35 @@ describe('Athena DDL through the API', () => {
     expect(after.Table?.Parameters).toEqual(before.Table?.Parameters);
   });
 
+  it('alters a table: properties, added columns and location', async () => {
+    const set = await ok(
+      "ALTER TABLE trees SET TBLPROPERTIES ('classification'='csv', 'owner.team'='parks')",
+      'city',
+    );
+    expect(set.execution).toMatchObject({
+      StatementType: 'DDL',
+      SubstatementType: 'ALTER_TABLE_SET_TBLPROPERTIES',
+    });
+    expect((await ok("SHOW TBLPROPERTIES trees('owner.team')", 'city')).rows).toEqual([['parks']]);
+    await ok("ALTER TABLE trees ADD COLUMNS (height double COMMENT 'metres')", 'city');
+    expect(await athenaQuery(athena, 'SELECT id, height FROM trees WHERE id = 1', 'city')).toEqual([
+      ['id', 'height'],
+      ['1', 'NULL'],
+    ]);
+    expect(await reason('ALTER TABLE trees ADD COLUMNS (species string)', 'city')).toMatch(
+      /Duplicate column name: species/,
+    );
+    await ok("ALTER TABLE trees SET LOCATION 's3://lake/trees-moved/'", 'city');
+    const { Table } = await glue.send(new GetTableCommand({ DatabaseName: 'city', Name: 'trees' }));
+    expect(Table?.StorageDescriptor?.Location).toBe('s3://lake/trees-moved/');
+    expect(Table?.StorageDescriptor?.Columns?.at(-1)).toEqual({
+      Name: 'height',
+      Type: 'double',
+      Comment: 'metres',
+    });
+    await ok("ALTER TABLE trees SET LOCATION 's3://lake/trees/'", 'city');
+  });
+
   it('adds, repairs and drops partitions, and queries read them', async () => {
     await ok(
       `CREATE EXTERNAL TABLE tickets (id int, amount double) PARTITIONED BY (year string)

@@ -74,6 +74,15 @@ export type Statement =
       partitions: { spec: PartitionSpec; location?: string }[];
     }
   | { kind: 'AlterTableDropPartitions'; table: QualifiedName; ifExists: boolean; partitions: PartitionSpec[] }
+  /** ALTER TABLE t SET TBLPROPERTIES (...) | ADD COLUMNS (...) | SET LOCATION '...'. */
+  | {
+      kind: 'AlterTable';
+      table: QualifiedName;
+      change:
+        | { kind: 'SetProperties'; properties: Record<string, string> }
+        | { kind: 'AddColumns'; columns: ColumnDefinition[] }
+        | { kind: 'SetLocation'; location: string };
+    }
   | { kind: 'MsckRepairTable'; table: QualifiedName }
   | { kind: 'CreateView'; view: QualifiedName; orReplace: boolean; comment?: string; query: string }
   | { kind: 'DropView'; view: QualifiedName; ifExists: boolean }

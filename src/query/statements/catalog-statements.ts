@@ -20,7 +20,8 @@ import { QueryRejected } from '../sandbox-tree.js';
 import type { PartitionSpec, Statement } from './ast.js';
 import type { StatementContext, StatementResult } from './context.js';
 import { authorize, databaseOf, done, glue, lines, readTable, requireDatabase } from './statement-support.js';
-import { partitionName, tableInputOf, unescapePathName } from './table-ddl.js';
+import { statementTypes } from './statement-types.js';
+import { glueColumns, partitionName, tableInputOf, unescapePathName } from './table-ddl.js';
 
 type Of<K extends Statement['kind']> = Extract<Statement, { kind: K }>;
 type PartitionInput = Parameters<CatalogService['createPartition']>[2];
@@ -220,6 +221,35 @@ async function repair(ctx: StatementContext, s: Of<'MsckRepairTable'>): Promise<
   return lines('DDL', 'MSCK_REPAIR_TABLE', 'result', out);
 }
 
+/** ALTER TABLE's changes to a table's definition: its properties, added columns or location. */
+async function alterTable(ctx: StatementContext, s: Of<'AlterTable'>): Promise<StatementResult> {
+  const table = await readTable(ctx, s.table);
+  await glue(ctx, 'UpdateTable', table.database, table.definition.Name);
+  if (table.definition.TableType === 'VIRTUAL_VIEW')
+    throw new QueryRejected('FAILED: SemanticException [Error 10131]: Cannot alter a view with ALTER TABLE');
+  const definition = structuredClone(table.definition);
+  const sd = definition.StorageDescriptor ?? {};
+  const { change } = s;
+  if (change.kind === 'SetProperties')
+    definition.Parameters = { ...definition.Parameters, ...change.properties };
+  else if (change.kind === 'SetLocation') {
+    parseS3Url(change.location);
+    sd.Location = change.location;
+  } else {
+    const taken = new Set([...(sd.Columns ?? []), ...(definition.PartitionKeys ?? [])].map((c) => c.Name));
+    for (const { name } of change.columns) {
+      if (taken.has(name))
+        throw new QueryRejected(`FAILED: SemanticException [Error 10036]: Duplicate column name: ${name}`);
+      taken.add(name);
+    }
+    sd.Columns = [...(sd.Columns ?? []), ...glueColumns(change.columns)];
+  }
+  definition.StorageDescriptor = sd;
+  await ctx.catalog.updateTable(table.database, parseShape(tableInputShape, definition, 'tableInput'));
+  const { statementType, substatementType } = statementTypes(s);
+  return done(statementType, substatementType);
+}
+
 /** Runs a catalog DDL statement, or answers undefined for another kind. */
 export async function runCatalogStatement(
   statement: Statement,
@@ -240,6 +270,8 @@ export async function runCatalogStatement(
       return dropPartitions(ctx, statement);
     case 'MsckRepairTable':
       return repair(ctx, statement);
+    case 'AlterTable':
+      return alterTable(ctx, statement);
     default:
       return undefined;
   }

@@ -185,6 +185,8 @@ export function createExternalTable(cursor: Cursor): Of<'CreateExternalTable'> {
 /** ALTER TABLE t ADD|DROP PARTITION ... */
 export function alterTable(cursor: Cursor): Statement {
   const table = cursor.qualifiedName();
+  if (cursor.accept('ADD', 'COLUMNS'))
+    return { kind: 'AlterTable', table, change: { kind: 'AddColumns', columns: columnDefinitions(cursor) } };
   if (cursor.accept('ADD')) {
     const ifNotExists = cursor.accept('IF', 'NOT', 'EXISTS');
     const partitions: Of<'AlterTableAddPartitions'>['partitions'] = [];
@@ -205,8 +207,16 @@ export function alterTable(cursor: Cursor): Statement {
     } while (cursor.acceptSymbol(','));
     return { kind: 'AlterTableDropPartitions', table, ifExists, partitions };
   }
+  if (cursor.accept('SET', 'TBLPROPERTIES'))
+    return {
+      kind: 'AlterTable',
+      table,
+      change: { kind: 'SetProperties', properties: stringProperties(cursor) },
+    };
+  if (cursor.accept('SET', 'LOCATION'))
+    return { kind: 'AlterTable', table, change: { kind: 'SetLocation', location: cursor.string() } };
   const what = cursor.peek();
   if (what.kind === 'word')
     throw new QueryRejected(`ALTER TABLE ... ${what.text.toUpperCase()} is not supported.`);
-  throw cursor.mismatched("'ADD'", "'DROP'");
+  throw cursor.mismatched("'ADD'", "'DROP'", "'SET'");
 }

@@ -194,6 +194,17 @@ describe('the statement grammar', () => {
       table: { database: 'db', name: 't' },
     });
     expect(rejected('ALTER TABLE t RENAME TO u')).toMatch(/ALTER TABLE ... RENAME is not supported/);
+    expect(parseStatement("ALTER TABLE t SET TBLPROPERTIES ('a'='1')")).toEqual({
+      kind: 'AlterTable',
+      table: { name: 't' },
+      change: { kind: 'SetProperties', properties: { a: '1' } },
+    });
+    expect(parseStatement('ALTER TABLE t ADD COLUMNS (b map<string,int>)')).toMatchObject({
+      change: { kind: 'AddColumns', columns: [{ name: 'b', type: 'map<string,int>' }] },
+    });
+    expect(parseStatement("ALTER TABLE t SET LOCATION 's3://b/new/'")).toMatchObject({
+      change: { kind: 'SetLocation', location: 's3://b/new/' },
+    });
   });
 
   it('says where it stopped, as Athena does', () => {

@@ -51,7 +51,8 @@ const FORMATS: Record<string, [string, string, string]> = {
   ],
 };
 
-function columns(definitions: ColumnDefinition[]) {
+/** Glue's columns for column definitions; a type no reader knows is refused. */
+export function glueColumns(definitions: ColumnDefinition[]) {
   return definitions.map((c) => {
     try {
       duckDbTypeOf(c.type);
@@ -122,14 +123,14 @@ export function tableInputOf(statement: CreateExternalTable): TableInput {
     Name: statement.table.name,
     Owner: 'hadoop',
     TableType: 'EXTERNAL_TABLE',
-    PartitionKeys: columns(statement.partitionedBy),
+    PartitionKeys: glueColumns(statement.partitionedBy),
     Parameters: {
       EXTERNAL: 'TRUE',
       ...(statement.comment !== undefined ? { comment: statement.comment } : {}),
       ...statement.properties,
     },
     StorageDescriptor: {
-      Columns: columns(statement.columns),
+      Columns: glueColumns(statement.columns),
       Location: statement.location,
       InputFormat: formats[0],
       OutputFormat: formats[1],

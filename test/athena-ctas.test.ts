@@ -41,6 +41,7 @@ interface Ran {
   execution: QueryExecution;
   rows: string[][];
   columns: string[];
+  updateCount?: number;
 }
 
 /** Runs a statement in database `city`; answers its execution and result rows (a SELECT's header row dropped). */
@@ -59,7 +60,7 @@ async function run(sql: string, client = athena): Promise<Ran> {
     execution.SubstatementType === 'SELECT'
   )
     rows = rows.slice(1);
-  return { execution, rows, columns };
+  return { execution, rows, columns, updateCount: page.UpdateCount };
 }
 
 async function ok(sql: string, client = athena): Promise<Ran> {
@@ -289,6 +290,7 @@ describe('CREATE TABLE AS', () => {
     expect(created.execution.SubstatementType).toBe('CREATE_TABLE_AS_SELECT');
     expect(created.columns).toEqual(['rows']);
     expect(created.rows).toEqual([['3']]);
+    expect(created.updateCount).toBe(3);
     const queryId = created.execution.QueryExecutionId ?? '';
 
     const { Table } = await glue.send(new GetTableCommand({ DatabaseName: 'city', Name: 'by_species' }));
@@ -411,6 +413,7 @@ describe('INSERT INTO', () => {
     expect(inserted.execution.StatementType).toBe('DML');
     expect(inserted.execution.SubstatementType).toBe('INSERT');
     expect(inserted.rows).toEqual([['2']]);
+    expect(inserted.updateCount).toBe(2);
     await ok("INSERT INTO planted (species, id) SELECT 'oak', 6");
     // A NULL partition value goes where Hive puts it, and reads back as NULL.
     await ok('INSERT INTO planted SELECT 7, 1, NULL');

@@ -131,6 +131,8 @@ export interface QueryExecutionTable {
   /** Athena's StatementType and SubstatementType; null (a SELECT: DML, SELECT) on queries from before they were kept. */
   statement_type?: string | null;
   substatement_type?: string | null;
+  /** Rows a CTAS, INSERT INTO or UNLOAD wrote (GetQueryResults' UpdateCount); null for other queries. */
+  update_count?: number | null;
 }
 
 export interface WorkgroupTable {

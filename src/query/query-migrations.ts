@@ -15,4 +15,10 @@ export const queryMigrations: Record<string, Migration> = {
       await db.schema.alterTable('query_executions').addColumn('substatement_type', 'text').execute();
     },
   },
+  'query-0003-update-count': {
+    async up(db: Kysely<unknown>) {
+      // Rows a CTAS, INSERT INTO or UNLOAD wrote: GetQueryResults' UpdateCount.
+      await db.schema.alterTable('query_executions').addColumn('update_count', 'bigint').execute();
+    },
+  },
 };

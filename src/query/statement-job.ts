@@ -144,6 +144,7 @@ export async function executeStatement(
     columns: JSON.stringify(result.columns),
     data_scanned: result.dataScanned,
     output_location: text,
+    ...(result.updateCount !== undefined ? { update_count: result.updateCount } : {}),
     ...types,
   };
 }

@@ -45,6 +45,8 @@ export type StatementResult = {
   substatementType: string;
   /** DataScannedInBytes: 0 for what only touches the catalog. */
   dataScanned: number;
+  /** Rows written (CTAS, INSERT INTO, UNLOAD): GetQueryResults' UpdateCount. */
+  updateCount?: number;
 } & (
   | {
       kind: 'rows';

@@ -29,6 +29,7 @@ export function rowCountResult(
     statementType,
     substatementType,
     dataScanned,
+    updateCount: rows,
     kind: 'rows',
     columns: [resultColumn('rows', 'bigint')],
     rows: [[String(rows)]],

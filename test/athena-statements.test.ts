@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { CreateBucketCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../src/cli/main.js';
 import { athenaClient, athenaQuery, waitForQuery } from './helpers/athena.js';
 import { awsCli } from './helpers/aws-cli.js';
 import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
@@ -405,5 +406,27 @@ describe('the aws cli', () => {
       (await athena.send(new GetQueryExecutionCommand({ QueryExecutionId: id }))).QueryExecution?.Status
         ?.State,
     ).toBe('SUCCEEDED');
+  });
+});
+
+describe('seawall query', () => {
+  it("prints a statement's output under its column names (it has no header row)", async () => {
+    await ok('CREATE DATABASE IF NOT EXISTS cli_db');
+    const out: string[] = [];
+    const io = {
+      out: (text: string) => out.push(text),
+      err: (text: string) => out.push(`error: ${text}`),
+      env: {
+        AWS_ACCESS_KEY_ID: t.credentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: t.credentials.secretAccessKey,
+        AWS_REGION: t.credentials.region,
+      },
+      stopSignal: new Promise<string>(() => {}),
+    };
+    const args = ['--endpoint-url', t.url, '--output', 'json'];
+    expect(await main(['query', "SHOW DATABASES LIKE 'cli*'", ...args], io)).toBe(0);
+    expect(JSON.parse(out.pop() ?? '')).toEqual([{ database_name: 'cli_db' }]);
+    expect(await main(['query', 'SELECT 1 AS one', ...args], io)).toBe(0);
+    expect(JSON.parse(out.pop() ?? '')).toEqual([{ one: '1' }]);
   });
 });

@@ -275,6 +275,40 @@ describe('views', () => {
         analyst,
       );
       expect(unloadDenied).toContain('s3:PutObject');
+      // A view the caller may not look up is not even read (this one is not an Athena view at all).
+      await glue.send(
+        new CreateTableCommand({
+          DatabaseName: 'city',
+          TableInput: {
+            Name: 'spark_view',
+            TableType: 'VIRTUAL_VIEW',
+            ViewOriginalText: 'SELECT * FROM trees',
+            StorageDescriptor: { Columns: [{ Name: 'id', Type: 'bigint' }], Location: '' },
+          },
+        }),
+      );
+      expect(await reason('SELECT * FROM spark_view')).toContain('HIVE_INVALID_VIEW_DATA');
+      const admin = new IAMClient(clientConfig(t));
+      await admin.send(
+        new PutUserPolicyCommand({
+          UserName: 'analyst',
+          PolicyName: 'no-view',
+          PolicyDocument: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Effect: 'Deny',
+                Action: 'glue:GetTable',
+                Resource: `arn:aws:glue:${t.credentials.region}:${t.credentials.accountId}:table/city/spark_view`,
+              },
+            ],
+          }),
+        }),
+      );
+      admin.destroy();
+      const lookUp = await reason('SELECT * FROM spark_view', analyst);
+      expect(lookUp).toContain('glue:GetTable');
+      expect(lookUp).not.toContain('HIVE_INVALID_VIEW_DATA');
     } finally {
       analyst.destroy();
     }

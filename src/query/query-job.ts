@@ -9,7 +9,7 @@ import type { Authorizer } from '../lib/operation.js';
 import type { StorageService } from '../storage/index.js';
 import type { EnginePool } from './engine-pool.js';
 import { prepareSelect, type SqlParser } from './prepare.js';
-import { callerOf, checkQueryAccess } from './query-access.js';
+import { callerOf, checkQueryAccess, tableLookupCheck } from './query-access.js';
 import { runQuery } from './query-runner.js';
 import type { QueryRow, QueryStore } from './query-store.js';
 import { prepareWithViews } from './query-views.js';
@@ -138,8 +138,10 @@ export function createQueryJob(deps: {
   async function execute(row: QueryRow, signal: AbortSignal): Promise<Partial<QueryRow>> {
     const statement = parseStatement(row.query);
     if (statement) return executeStatement({ ...deps, parser }, row, statement, signal);
+    const caller = callerOf(row.caller, row.account_id);
+    const mayLookUp = tableLookupCheck({ authorizer: deps.authorizer, region: deps.region, caller });
     const { sql, tables, views, reads } = await prepareWithViews(
-      { catalog: deps.catalog, parser, prepareSelect },
+      { catalog: deps.catalog, parser, prepareSelect, mayLookUp },
       row.query,
       row.database ?? undefined,
     );
@@ -149,7 +151,7 @@ export function createQueryJob(deps: {
       authorizer: deps.authorizer,
       catalog: deps.catalog,
       region: deps.region,
-      caller: callerOf(row.caller, row.account_id),
+      caller,
       tables: reads,
       output: row.output_location,
     });

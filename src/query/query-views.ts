@@ -86,6 +86,8 @@ export interface ViewDeps {
   catalog: CatalogService;
   parser: SqlParser;
   prepareSelect: typeof prepareSelect;
+  /** Throws unless the caller may look the table up (glue:GetTable): checked before its definition is read. */
+  mayLookUp: (ref: TableReference) => Promise<void>;
 }
 
 /**
@@ -115,6 +117,7 @@ export async function prepareWithViews(
         throw new QueryRejected(
           `View 'awsdatacatalog.${key}' refers to itself (through ${path.join(' → ')}).`,
         );
+      await deps.mayLookUp(ref);
       // A table that does not exist is reported when the engine plans it, as for any query.
       const table = await deps.catalog.getTable(ref.database, ref.table).catch(() => undefined);
       if (!table || !isView(table)) {

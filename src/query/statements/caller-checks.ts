@@ -5,7 +5,7 @@
 import { catalogArns, parseS3Url } from '../../catalog/index.js';
 import { isAppError } from '../../errors.js';
 import type { AuthzCheck } from '../../lib/operation.js';
-import { checkQueryAccess } from '../query-access.js';
+import { checkQueryAccess, tableLookupCheck } from '../query-access.js';
 import { type ExpandedSelect, prepareWithViews } from '../query-views.js';
 import { QueryRejected } from '../sandbox.js';
 import type { QualifiedName } from './ast.js';
@@ -66,7 +66,12 @@ export async function prepareReadable(
   database: string | undefined = ctx.database,
 ): Promise<ExpandedSelect> {
   const prepared = await prepareWithViews(
-    { catalog: ctx.catalog, parser: ctx.parser, prepareSelect: ctx.prepareSelect },
+    {
+      catalog: ctx.catalog,
+      parser: ctx.parser,
+      prepareSelect: ctx.prepareSelect,
+      mayLookUp: tableLookupCheck(ctx),
+    },
     sql,
     database,
   );

@@ -3,6 +3,7 @@
  * CreatePreparedStatement and friends share. EXECUTE of a query runs it with its `?` placeholders bound to
  * the USING values, as the SELECT that answers.
  */
+import { tableLookupCheck } from '../query-access.js';
 import { prepareWithViews } from '../query-views.js';
 import { QueryRejected } from '../sandbox-tree.js';
 import type { Statement } from './ast.js';
@@ -49,7 +50,12 @@ export async function runPreparedStatement(
         return run(inner);
       }
       const select = await prepareWithViews(
-        { catalog: ctx.catalog, parser: ctx.parser, prepareSelect: ctx.prepareSelect },
+        {
+          catalog: ctx.catalog,
+          parser: ctx.parser,
+          prepareSelect: ctx.prepareSelect,
+          mayLookUp: tableLookupCheck(ctx),
+        },
         found.statement,
         ctx.database,
         { parameters: statement.parameters },

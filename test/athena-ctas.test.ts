@@ -451,6 +451,7 @@ describe('INSERT INTO', () => {
     await ok("INSERT INTO planted (species, id) SELECT 'oak', 6");
     // A NULL partition value goes where Hive puts it, and reads back as NULL.
     await ok('INSERT INTO planted SELECT 7, 1, NULL');
+    await ok("INSERT INTO planted VALUES (8, 3, 'ash')");
     const after = await keysUnder('lake', 'curated/planted/');
     expect(after.filter((k) => before.includes(k))).toEqual(before);
     expect(after.filter((k) => k.startsWith('curated/planted/species=oak/'))).toHaveLength(3);
@@ -459,6 +460,7 @@ describe('INSERT INTO', () => {
     );
     expect(Partitions?.map((p) => p.Values?.[0]).sort()).toEqual([
       '__HIVE_DEFAULT_PARTITION__',
+      'ash',
       'elm',
       'maple',
       'oak',
@@ -471,6 +473,7 @@ describe('INSERT INTO', () => {
       ['5', '7', 'oak'],
       ['6', 'NULL', 'oak'],
       ['7', '1', 'NULL'],
+      ['8', '3', 'ash'],
     ]);
     expect(await reason('INSERT INTO planted SELECT 1, 2')).toContain(
       'Insert query has mismatched column types',

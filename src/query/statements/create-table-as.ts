@@ -5,6 +5,7 @@
  * tables, s3:ListBucket and s3:PutObject on the location, glue:CreateTable and glue:BatchCreatePartition.
  */
 import { duckDbTypeOf, type TableInput } from '../../catalog/index.js';
+import { isAppError } from '../../errors.js';
 import { quoteIdent } from '../../lib/sql.js';
 import { QueryRejected } from '../sandbox.js';
 import type { Statement } from './ast.js';
@@ -115,10 +116,15 @@ export async function registerPartitions(
   await authorizeAs(ctx, { action: 'glue:BatchCreatePartition', resources: tableArns(ctx, name) });
   const location = folderUrl(definition.StorageDescriptor?.Location ?? '');
   for (const folder of fresh)
-    await ctx.catalog.createPartition(name.database, name.name, {
-      Values: partitionValues(folder, keys),
-      StorageDescriptor: { ...definition.StorageDescriptor, Location: `${location}${folder}/` },
-    });
+    await ctx.catalog
+      .createPartition(name.database, name.name, {
+        Values: partitionValues(folder, keys),
+        StorageDescriptor: { ...definition.StorageDescriptor, Location: `${location}${folder}/` },
+      })
+      .catch((error: unknown) => {
+        // Another INSERT INTO registered it meanwhile: the files are where that partition reads.
+        if (!(isAppError(error) && error.code === 'AlreadyExistsException')) throw error;
+      });
 }
 
 export async function createTableAs(

@@ -151,6 +151,22 @@ describe('Athena DDL through the API', () => {
     expect(await reason('DROP TABLE oaks', 'city')).toMatch(/Cannot drop a view with DROP TABLE/);
     expect(await reason('SHOW CREATE TABLE oaks', 'city')).toMatch(/oaks is a view: use SHOW CREATE VIEW/);
     await ok('DROP VIEW oaks', 'city');
+    const formatted = (await ok('DESCRIBE FORMATTED trees', 'city')).rows.map((r) => r[0] ?? '');
+    expect(formatted.slice(0, 3)).toEqual([
+      `${'# col_name'.padEnd(20)}\t${'data_type'.padEnd(20)}\t${'comment'.padEnd(20)}`,
+      ['', '', ''].map((f) => f.padEnd(20)).join('\t'),
+      `${'id'.padEnd(20)}\t${'int'.padEnd(20)}\t${'the tree'.padEnd(20)}`,
+    ]);
+    expect(formatted).toContain(
+      `${'Location:'.padEnd(20)}\t${'s3://lake/trees/'.padEnd(20)}\t${''.padEnd(20)}`,
+    );
+    expect(formatted).toContain(`\t${'skip.header.line.count'.padEnd(20)}\t${'1'.padEnd(20)}`);
+    expect(formatted).toContain(
+      `${'SerDe Library:'.padEnd(20)}\t${'org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe'}\t${''.padEnd(20)}`,
+    );
+    expect(formatted.find((l) => l.startsWith('CreateTime:'))).toMatch(
+      /^CreateTime:\s+\t[A-Z][a-z]{2} [A-Z][a-z]{2} \d\d \d\d:\d\d:\d\d UTC \d{4}\s*\t/,
+    );
     expect((await ok("SHOW TBLPROPERTIES trees('skip.header.line.count')", 'city')).rows).toEqual([['1']]);
     expect((await ok('SHOW TBLPROPERTIES trees', 'city')).rows).toContainEqual(['EXTERNAL\tTRUE']);
   });

@@ -29,7 +29,14 @@ export type Statement =
   | { kind: 'ShowCreateTable'; table: QualifiedName }
   | { kind: 'ShowCreateView'; view: QualifiedName }
   | { kind: 'ShowTblProperties'; table: QualifiedName; property?: string }
-  | { kind: 'Describe'; table: QualifiedName; extended: boolean; partition?: PartitionSpec }
+  | {
+      kind: 'Describe';
+      table: QualifiedName;
+      extended: boolean;
+      /** DESCRIBE FORMATTED: the columns, then the table's and its storage's details, as Hive prints them. */
+      formatted?: boolean;
+      partition?: PartitionSpec;
+    }
   | { kind: 'Explain'; analyze: boolean; format?: 'TEXT' | 'JSON' | 'GRAPHVIZ'; type?: string; query: string }
   | {
       kind: 'CreateDatabase';

@@ -83,14 +83,20 @@ function show(cursor: Cursor): Statement {
 }
 
 function describe(cursor: Cursor): Of<'Describe'> {
-  if (cursor.isWord('FORMATTED')) throw new QueryRejected('DESCRIBE FORMATTED is not supported.');
-  const extended = cursor.accept('EXTENDED');
+  const formatted = cursor.accept('FORMATTED');
+  const extended = !formatted && cursor.accept('EXTENDED');
   const table = cursor.qualifiedName();
   const partition = cursor.accept('PARTITION') ? partitionSpec(cursor) : undefined;
   const column = cursor.peek();
   if (column.kind === 'word' || column.kind === 'quoted')
     throw new QueryRejected('DESCRIBE of a single column is not supported.');
-  return { kind: 'Describe', table, extended, ...(partition ? { partition } : {}) };
+  return {
+    kind: 'Describe',
+    table,
+    extended,
+    ...(formatted ? { formatted } : {}),
+    ...(partition ? { partition } : {}),
+  };
 }
 
 function explain(cursor: Cursor): Of<'Explain'> {

@@ -6,6 +6,7 @@ import { type CatalogTable, catalogArns, readChecks } from '../../catalog/index.
 import { QueryRejected } from '../sandbox-tree.js';
 import type { Statement } from './ast.js';
 import type { StatementContext, StatementResult } from './context.js';
+import { describeTable } from './describe-table.js';
 import {
   authorize,
   databaseOf,
@@ -44,31 +45,6 @@ async function showTables(ctx: StatementContext, statement: Of<'ShowTables'> | O
     .filter(matches)
     .sort();
   return lines('UTILITY', views ? 'SHOW_VIEWS' : 'SHOW_TABLES', 'tab_name', names);
-}
-
-/** Hive pads DESCRIBE's fields to 20 characters and separates them with tabs. */
-function describeLine(...fields: string[]): string {
-  return fields.map((f) => f.padEnd(20)).join('\t');
-}
-
-function describe(table: CatalogTable, statement: Of<'Describe'>): StatementResult {
-  const { definition } = table;
-  const columns = definition.StorageDescriptor?.Columns ?? [];
-  const keys = definition.PartitionKeys ?? [];
-  const row = (c: { Name: string; Type?: string; Comment?: string }) =>
-    describeLine(c.Name, c.Type ?? '', c.Comment ?? '');
-  const out = [...columns, ...keys].map(row);
-  if (keys.length > 0)
-    out.push(
-      describeLine('', '', ''),
-      describeLine('# Partition Information', '', ''),
-      describeLine('# col_name', 'data_type', 'comment'),
-      describeLine('', '', ''),
-      ...keys.map(row),
-    );
-  if (statement.extended)
-    out.push(describeLine('', '', ''), `Detailed Table Information\t${JSON.stringify(definition)}`);
-  return lines('UTILITY', 'DESCRIBE_TABLE', 'col_name', out);
 }
 
 async function showPartitions(ctx: StatementContext, table: CatalogTable): Promise<StatementResult> {
@@ -142,7 +118,7 @@ export async function runShowStatement(
     case 'Describe': {
       const table = await readTable(ctx, statement.table);
       if (statement.partition) throw new QueryRejected('DESCRIBE of a partition is not supported.');
-      return describe(table, statement);
+      return lines('UTILITY', 'DESCRIBE_TABLE', 'col_name', describeTable(table, statement));
     }
     default:
       return undefined;

@@ -5,9 +5,9 @@
  * Design: the statement gets an engine of its own from the pool, set up like any query's (views over exactly
  * the files of its tables, external access off, configuration locked) plus one directory it may write: a
  * fresh `out/` inside a scratch directory Seawall made (memory-backed, like every engine file). Seawall runs
- * `COPY (<the sandboxed SELECT>) TO '<that directory>'` there, so DuckDB writes Parquet, JSON or text itself,
- * partitioned as Hive does (`k=v/`, values escaped by DuckDB, which also refuses any write outside the
- * allowed directory). The engine is closed when the statement is done, never reused by another query. Only
+ * `COPY (<the sandboxed SELECT>) TO '<that directory>'` there (copy-files.ts), so DuckDB writes Parquet, JSON
+ * or text itself, partitioned as Hive does (`k=v/`, values escaped), and refuses any write outside the allowed
+ * directory. The engine is closed when the statement is done, never reused by another query. Only
  * then, in the server, are the files checked (count, partitions) and streamed into storage under the
  * location the statement names, each key authorized as the caller (s3:PutObject) before any is written.
  */
@@ -106,13 +106,7 @@ export async function withSelectWriter<T>(
     });
     try {
       const body = statementBody(prepared.sql);
-      const described = await lease.engine.rows(`DESCRIBE SELECT * FROM (\n${body}\n)`, {
-        signal: ctx.signal,
-      });
-      const columns = described.map((row) => ({
-        name: String(row.column_name),
-        type: String(row.column_type),
-      }));
+      const columns = await describe(lease.engine, prepared.sql, ctx.signal);
       let used = false;
       return await use({
         columns,

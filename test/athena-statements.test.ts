@@ -224,6 +224,10 @@ describe('Athena DDL through the API', () => {
     const added = await ok("ALTER TABLE tickets ADD PARTITION (year = '2023')", 'city');
     expect(added.execution.SubstatementType).toBe('ALTER_TABLE_ADD_PARTITION');
     expect((await ok('SHOW PARTITIONS tickets', 'city')).rows).toEqual([['year=2023']]);
+    expect((await ok("DESCRIBE tickets PARTITION (year = '2023')", 'city')).rows).toHaveLength(8);
+    expect(await reason("DESCRIBE tickets PARTITION (year = '2024')", 'city')).toBe(
+      'FAILED: SemanticException [Error 10006]: Partition not found {year=2024}',
+    );
     expect(await athenaQuery(athena, 'SELECT count(*) AS n FROM tickets', 'city')).toEqual([['n'], ['2']]);
     const repaired = await ok('MSCK REPAIR TABLE city.tickets');
     expect(repaired.rows).toEqual([

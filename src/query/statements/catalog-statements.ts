@@ -106,7 +106,7 @@ async function dropTable(ctx: StatementContext, s: Of<'DropTable'>): Promise<Sta
 }
 
 /** A spec's values in the table's key order; every key named once, nothing else. */
-function valuesOf(table: CatalogTable, spec: PartitionSpec): string[] {
+export function valuesOf(table: CatalogTable, spec: PartitionSpec): string[] {
   const keys = (table.definition.PartitionKeys ?? []).map((k) => k.Name.toLowerCase());
   const given = new Map(spec.map((p) => [p.key, p.value]));
   const shown = spec.map((p) => `${p.key}=${p.value}`).join(', ');

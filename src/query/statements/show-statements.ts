@@ -4,7 +4,8 @@
  */
 import { type CatalogTable, catalogArns, readChecks } from '../../catalog/index.js';
 import { QueryRejected } from '../sandbox-tree.js';
-import type { Statement } from './ast.js';
+import type { PartitionSpec, Statement } from './ast.js';
+import { valuesOf } from './catalog-statements.js';
 import type { StatementContext, StatementResult } from './context.js';
 import { describeTable } from './describe-table.js';
 import {
@@ -79,6 +80,14 @@ function showTblProperties(table: CatalogTable, property: string | undefined): S
   );
 }
 
+async function partitionOf(ctx: StatementContext, table: CatalogTable, spec: PartitionSpec): Promise<void> {
+  await glue(ctx, 'GetPartition', table.database, table.definition.Name);
+  await ctx.catalog.getPartition(table.database, table.definition.Name, valuesOf(table, spec)).catch(() => {
+    const shown = spec.map((p) => `${p.key}=${p.value}`).join(', ');
+    throw new QueryRejected(`FAILED: SemanticException [Error 10006]: Partition not found {${shown}}`);
+  });
+}
+
 /** Runs a SHOW or DESCRIBE statement, or answers undefined for another kind. */
 export async function runShowStatement(
   statement: Statement,
@@ -117,7 +126,8 @@ export async function runShowStatement(
       return showTblProperties(await readTable(ctx, statement.table), statement.property);
     case 'Describe': {
       const table = await readTable(ctx, statement.table);
-      if (statement.partition) throw new QueryRejected('DESCRIBE of a partition is not supported.');
+      // A partition's columns are its table's; the partition must exist.
+      if (statement.partition) await partitionOf(ctx, table, statement.partition);
       return lines('UTILITY', 'DESCRIBE_TABLE', 'col_name', describeTable(table, statement));
     }
     default:

@@ -60,7 +60,7 @@ export async function runPreparedStatement(
         ctx.database,
         { parameters: statement.parameters },
       );
-      return { statementType: 'DML', substatementType: 'SELECT', dataScanned: 0, kind: 'select', select };
+      return { statementType: 'DML', substatementType: 'EXECUTE', dataScanned: 0, kind: 'select', select };
     }
     case 'Deallocate': {
       await authorize(ctx, { action: 'athena:DeletePreparedStatement', resources: [workgroupArn(ctx)] });

@@ -4,12 +4,12 @@
  */
 import { catalogArns, parseS3Url } from '../../catalog/index.js';
 import { isAppError } from '../../errors.js';
-import type { AuthzCheck } from '../../lib/operation.js';
 import { checkQueryAccess, tableLookupCheck } from '../query-access.js';
 import { type ExpandedSelect, prepareWithViews } from '../query-views.js';
 import { QueryRejected } from '../sandbox.js';
 import type { QualifiedName } from './ast.js';
 import type { StatementContext } from './context.js';
+import { authorize, databaseOf } from './statement-support.js';
 
 /** A name resolved against the query's database (Athena's default database is `default`). */
 export interface ResolvedName {
@@ -18,10 +18,7 @@ export interface ResolvedName {
 }
 
 export function resolveName(name: QualifiedName, ctx: StatementContext): ResolvedName {
-  return {
-    database: (name.database ?? ctx.database ?? 'default').toLowerCase(),
-    name: name.name.toLowerCase(),
-  };
+  return { database: databaseOf(ctx, name), name: name.name.toLowerCase() };
 }
 
 /** `awsdatacatalog.db.t`, as Athena names tables in its messages. */
@@ -31,23 +28,12 @@ export function fullName(name: ResolvedName): string {
 
 /** The database must exist (glue:GetDatabase as the caller), else Trino's SCHEMA_NOT_FOUND. */
 export async function requireDatabase(ctx: StatementContext, name: ResolvedName): Promise<void> {
-  await authorizeAs(ctx, { action: 'glue:GetDatabase', resources: tableArns(ctx, name).slice(0, 2) });
+  await authorize(ctx, { action: 'glue:GetDatabase', resources: tableArns(ctx, name).slice(0, 2) });
   await ctx.catalog.getDatabase(name.database).catch((error: unknown) => {
     if (isAppError(error) && error.code === 'EntityNotFoundException')
       throw new QueryRejected(`SCHEMA_NOT_FOUND: Schema '${name.database}' does not exist`);
     throw error;
   });
-}
-
-/** Authorizes one check as the caller; a denial fails the query with Athena's wording. */
-export async function authorizeAs(ctx: StatementContext, check: AuthzCheck): Promise<void> {
-  try {
-    await ctx.authorizer.authorize(ctx.caller.principal, check, ctx.caller.facts);
-  } catch (error) {
-    if (isAppError(error) && error.code === 'AccessDenied')
-      throw new QueryRejected(`Insufficient permissions to execute the query. ${error.message}`);
-    throw error;
-  }
 }
 
 /** The Glue ARNs a table's operations touch (catalog, database, table). */
@@ -93,7 +79,7 @@ export async function objectsUnder(
   limit: number,
 ): Promise<string[]> {
   const { bucket, prefix } = parseS3Url(location);
-  await authorizeAs(ctx, {
+  await authorize(ctx, {
     action: 's3:ListBucket',
     resources: [`arn:aws:s3:::${bucket}`],
     conditions: { 's3:prefix': prefix },

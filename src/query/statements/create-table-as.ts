@@ -10,7 +10,6 @@ import { quoteIdent } from '../../lib/sql.js';
 import { QueryRejected } from '../sandbox.js';
 import type { Statement } from './ast.js';
 import {
-  authorizeAs,
   fullName,
   objectsUnder,
   outputDirectory,
@@ -32,6 +31,7 @@ import {
   withSelectWriter,
   writeManifest,
 } from './select-writer.js';
+import { authorize } from './statement-support.js';
 import { type FileFormat, storageOf, writeRequest } from './write-format.js';
 import { rowCountResult } from './write-result.js';
 
@@ -113,7 +113,7 @@ export async function registerPartitions(
   const folders = new Set(files.map((f) => f.relativePath.slice(0, f.relativePath.lastIndexOf('/'))));
   const fresh = [...folders].filter((folder) => !existing.has(JSON.stringify(partitionValues(folder, keys))));
   if (fresh.length === 0) return;
-  await authorizeAs(ctx, { action: 'glue:BatchCreatePartition', resources: tableArns(ctx, name) });
+  await authorize(ctx, { action: 'glue:BatchCreatePartition', resources: tableArns(ctx, name) });
   const location = folderUrl(definition.StorageDescriptor?.Location ?? '');
   for (const folder of fresh)
     await ctx.catalog
@@ -134,7 +134,7 @@ export async function createTableAs(
   const name = resolveName(statement.table, ctx);
   const request = writeRequest(statement.properties, 'table');
   await requireDatabase(ctx, name);
-  await authorizeAs(ctx, { action: 'glue:GetTable', resources: tableArns(ctx, name) });
+  await authorize(ctx, { action: 'glue:GetTable', resources: tableArns(ctx, name) });
   const exists = await ctx.catalog.getTable(name.database, name.name).then(
     () => true,
     () => false,
@@ -145,7 +145,7 @@ export async function createTableAs(
   }
   const location = folderUrl(request.externalLocation ?? `${outputDirectory(ctx)}tables/${ctx.queryId}/`);
   await requireEmpty(ctx, location, `table '${name.database}.${name.name}'`);
-  await authorizeAs(ctx, { action: 'glue:CreateTable', resources: tableArns(ctx, name) });
+  await authorize(ctx, { action: 'glue:CreateTable', resources: tableArns(ctx, name) });
   const prepared = await prepareReadable(ctx, statement.query);
   return withSelectWriter(ctx, prepared, async (writer) => {
     const columns = tableColumns(writer.columns, request.partitionedBy).map((c) => ({

@@ -10,7 +10,7 @@ import { quoteIdent } from '../../lib/sql.js';
 import { isView, trinoType } from '../query-views.js';
 import { QueryRejected } from '../sandbox.js';
 import type { Statement } from './ast.js';
-import { authorizeAs, fullName, prepareReadable, resolveName, tableArns } from './caller-checks.js';
+import { fullName, prepareReadable, resolveName, tableArns } from './caller-checks.js';
 import type { StatementContext, StatementResult } from './context.js';
 import { folderUrl, registerPartitions } from './create-table-as.js';
 import {
@@ -21,6 +21,7 @@ import {
   withSelectWriter,
   writeManifest,
 } from './select-writer.js';
+import { authorize } from './statement-support.js';
 import { tableFormat } from './write-format.js';
 import { rowCountResult } from './write-result.js';
 
@@ -45,7 +46,7 @@ function targetColumns(all: readonly string[], named: readonly string[] | undefi
 
 export async function insertInto(statement: InsertInto, ctx: StatementContext): Promise<StatementResult> {
   const name = resolveName(statement.table, ctx);
-  await authorizeAs(ctx, { action: 'glue:GetTable', resources: tableArns(ctx, name) });
+  await authorize(ctx, { action: 'glue:GetTable', resources: tableArns(ctx, name) });
   const table = await ctx.catalog.getTable(name.database, name.name).catch((error: unknown) => {
     if (isAppError(error) && error.code === 'EntityNotFoundException')
       throw new QueryRejected(`TABLE_NOT_FOUND: Table '${fullName(name)}' does not exist`);
@@ -84,7 +85,7 @@ export async function insertInto(statement: InsertInto, ctx: StatementContext): 
     // Existing partitions by their values, with the location of their own when they have one.
     const existing = new Map<string, string | undefined>();
     if (keys.length > 0) {
-      await authorizeAs(ctx, { action: 'glue:GetPartitions', resources: tableArns(ctx, name) });
+      await authorize(ctx, { action: 'glue:GetPartitions', resources: tableArns(ctx, name) });
       for (const partition of await ctx.catalog.allPartitions(name.database, name.name))
         existing.set(
           JSON.stringify(partition.definition.Values),

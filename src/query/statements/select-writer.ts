@@ -18,9 +18,9 @@ import type { EngineProcess } from '../../engine/index.js';
 import { quoteIdent } from '../../lib/sql.js';
 import type { ExpandedSelect } from '../query-views.js';
 import { statementBody } from '../query-views.js';
-import { authorizeAs } from './caller-checks.js';
 import type { StatementContext } from './context.js';
 import { copyToFiles, MAX_WRITTEN_PARTITIONS, tooManyPartitions } from './copy-files.js';
+import { authorize } from './statement-support.js';
 import type { FileFormat } from './write-format.js';
 
 /** A column of a SELECT's result, with its DuckDB type. */
@@ -173,7 +173,7 @@ export async function storeFiles(
 ): Promise<{ bucket: string; key: string }[]> {
   const targets = files.map((file) => ({ file, ...keyOf(file) }));
   for (const target of targets)
-    await authorizeAs(ctx, {
+    await authorize(ctx, {
       action: 's3:PutObject',
       resources: [`arn:aws:s3:::${target.bucket}/${target.key}`],
     });
@@ -207,7 +207,7 @@ export async function writeManifest(
 ): Promise<void> {
   const { bucket, prefix } = parseS3Url(ctx.outputLocation.slice(0, ctx.outputLocation.lastIndexOf('/') + 1));
   const key = `${prefix}${ctx.queryId}-manifest.csv`;
-  await authorizeAs(ctx, { action: 's3:PutObject', resources: [`arn:aws:s3:::${bucket}/${key}`] });
+  await authorize(ctx, { action: 's3:PutObject', resources: [`arn:aws:s3:::${bucket}/${key}`] });
   async function* body() {
     for (const file of written) yield Buffer.from(`s3://${file.bucket}/${file.key}\n`);
   }

@@ -10,7 +10,6 @@ import { decodeView, encodeView, isView, trinoType, VIEW_EXPANDED_TEXT } from '.
 import { QueryRejected } from '../sandbox.js';
 import type { Statement } from './ast.js';
 import {
-  authorizeAs,
   fullName,
   prepareReadable,
   type ResolvedName,
@@ -21,6 +20,7 @@ import {
 import { viewHiveType } from './column-types.js';
 import type { StatementContext, StatementResult } from './context.js';
 import { describeSelect } from './select-writer.js';
+import { authorize } from './statement-support.js';
 import { resultColumn } from './write-result.js';
 
 type Of<K extends Statement['kind']> = Extract<Statement, { kind: K }>;
@@ -33,7 +33,7 @@ function answered(
 }
 
 async function findTable(ctx: StatementContext, name: ResolvedName) {
-  await authorizeAs(ctx, { action: 'glue:GetTable', resources: tableArns(ctx, name) });
+  await authorize(ctx, { action: 'glue:GetTable', resources: tableArns(ctx, name) });
   return ctx.catalog.getTable(name.database, name.name).catch((error: unknown) => {
     if (isAppError(error) && error.code === 'EntityNotFoundException') return undefined;
     throw error;
@@ -51,7 +51,7 @@ export async function createView(
     throw new QueryRejected(`TABLE_ALREADY_EXISTS: Table already exists: '${fullName(name)}'`);
   if (existing && !statement.orReplace)
     throw new QueryRejected(`ALREADY_EXISTS: View already exists: '${fullName(name)}'`);
-  await authorizeAs(ctx, {
+  await authorize(ctx, {
     action: existing ? 'glue:UpdateTable' : 'glue:CreateTable',
     resources: tableArns(ctx, name),
   });
@@ -107,7 +107,7 @@ export async function dropView(statement: Of<'DropView'>, ctx: StatementContext)
     throw new QueryRejected(
       `TABLE_NOT_FOUND: View '${fullName(name)}' does not exist, but a table with that name exists. Did you mean DROP TABLE ${fullName(name)}?`,
     );
-  await authorizeAs(ctx, { action: 'glue:DeleteTable', resources: tableArns(ctx, name) });
+  await authorize(ctx, { action: 'glue:DeleteTable', resources: tableArns(ctx, name) });
   await ctx.catalog.deleteTable(name.database, name.name);
   return answered('DDL', 'DROP_VIEW');
 }

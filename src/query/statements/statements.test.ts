@@ -8,6 +8,7 @@ import type { PrepareOptions } from '../prepare.js';
 import type { PreparedStatements, Statement } from './ast.js';
 import type { StatementContext } from './context.js';
 import { parseStatement, runStatement } from './index.js';
+import { namePattern } from './statement-support.js';
 import {
   createTableStatement,
   escapePathName,
@@ -171,5 +172,18 @@ describe('prepared statements', () => {
     await expect(run('EXECUTE p', ctx)).rejects.toThrow(
       /^Insufficient permissions to execute the query\. not allowed: athena:GetPreparedStatement$/,
     );
+  });
+});
+
+describe("SHOW's LIKE patterns", () => {
+  it('match whole names, case-insensitively, with * or .* for any characters and | between choices', () => {
+    const names = ['tickets', 'trees', 'tree_ids', 'bikes'];
+    const matching = (pattern: string) => names.filter(namePattern(pattern));
+    expect(matching('t*')).toEqual(['tickets', 'trees', 'tree_ids']);
+    expect(matching('TREE.*')).toEqual(['trees', 'tree_ids']);
+    expect(matching('tree')).toEqual([]);
+    expect(matching('bikes|*ets')).toEqual(['tickets', 'bikes']);
+    expect(matching('(a+)+b')).toEqual([]);
+    expect(() => namePattern('[')).toThrow(/is not a valid pattern/);
   });
 });

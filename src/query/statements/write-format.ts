@@ -221,7 +221,12 @@ export function storageOf(format: FileFormat): {
       ...text,
       SerdeInfo: {
         SerializationLibrary: 'org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe',
-        Parameters: { 'field.delim': format.delimiter, 'serialization.format': format.delimiter },
+        // DuckDB writes NULL as an empty field (and an empty string as ""): said so for other engines.
+        Parameters: {
+          'field.delim': format.delimiter,
+          'serialization.format': format.delimiter,
+          'serialization.null.format': '',
+        },
       },
       Compressed: compressed,
     },

@@ -136,6 +136,11 @@ const arrayPosition: Rule = (call) => {
   return "CASE WHEN $1 IS NULL OR $2 IS NULL OR $3 IS NULL THEN NULL WHEN $3 = 0 THEN error('INVALID_FUNCTION_ARGUMENT: array_position cannot take a 0-valued instance argument.') ELSE coalesce(list_filter(range(1, len($1) + 1), __l_i -> $1[__l_i] = $2)[$3], 0) END";
 };
 
+/** Some/all/none of the elements match: true or false, or NULL when the answer hangs on a NULL predicate. */
+const ANY_TRUE = 'list_bool_or(list_transform($1, $2))';
+const ANY_FALSE = 'list_bool_or(list_transform(list_transform($1, $2), __l_p -> NOT __l_p))';
+const ANY_NULL = 'list_bool_or(list_transform(list_transform($1, $2), __l_p -> __l_p IS NULL))';
+
 /** Whether a value is in a list, NULL found as NULL. */
 const IN = (list: string, value: string) => `list_position(${list}, ${value}) IS NOT NULL`;
 
@@ -161,6 +166,22 @@ export const COLLECTION_FUNCTIONS: RuleTable = {
     2,
   ),
   transform: renamed('list_transform', 2),
+  any_match: template(
+    `CASE WHEN $1 IS NULL THEN NULL WHEN ${ANY_TRUE} THEN true WHEN ${ANY_NULL} THEN NULL ELSE false END`,
+    2,
+  ),
+  all_match: template(
+    `CASE WHEN $1 IS NULL THEN NULL WHEN ${ANY_FALSE} THEN false WHEN ${ANY_NULL} THEN NULL ELSE true END`,
+    2,
+  ),
+  none_match: template(
+    `CASE WHEN $1 IS NULL THEN NULL WHEN ${ANY_TRUE} THEN false WHEN ${ANY_NULL} THEN NULL ELSE true END`,
+    2,
+  ),
+  trim_array: template(
+    "CASE WHEN $2 < 0 OR $2 > len($1) THEN error('INVALID_FUNCTION_ARGUMENT: size must not be negative or larger than the array') ELSE list_slice($1, 1, len($1) - $2) END",
+    2,
+  ),
   filter: renamed('list_filter', 2),
   reduce: template('list_transform([list_reduce($1, $3, $2)], $4)[1]', 4),
   zip: (call) => {

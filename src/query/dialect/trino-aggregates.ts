@@ -25,6 +25,7 @@ const TEMPLATE_AGGREGATES: ReadonlySet<string> = new Set([
   'histogram',
   'arg_max_null',
   'arg_min_null',
+  'count_if',
 ]);
 
 /**
@@ -101,7 +102,8 @@ export const AGGREGATE_FUNCTIONS: RuleTable = {
   approx_percentile: approxPercentile,
   arbitrary: renamed('any_value', 1),
   any_value: renamed('any_value', 1),
-  count_if: renamed('count_if', 1),
+  // DuckDB counts in a HUGEINT; Trino's count_if is a bigint.
+  count_if: template('CAST(count_if($1) AS BIGINT)', 1),
   bool_and: renamed('bool_and', 1),
   bool_or: renamed('bool_or', 1),
   every: renamed('bool_and', 1),

@@ -176,6 +176,9 @@ describe('Trino array functions', () => {
     ).toEqual([[[2, 3], [3, 4], []]]);
     expect(await value("SELECT repeat('ab', 3)")).toEqual(['ab', 'ab', 'ab']);
   });
+  it('shuffle keeps the elements', async () => {
+    expect(await value('SELECT array_sort(shuffle(ARRAY[3, 1, 2]))')).toEqual([1, 2, 3]);
+  });
   it('concat of arrays', async () => {
     expect(await value('SELECT concat(ARRAY[1], ARRAY[2, 3])')).toEqual([1, 2, 3]);
   });

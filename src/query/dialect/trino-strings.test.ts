@@ -17,6 +17,15 @@ describe('Trino string functions', () => {
     expect(await value("SELECT concat('a', 'b', 'c')")).toBe('abc');
     expect(await value("SELECT concat('a', NULL, 'b')")).toBeNull();
   });
+  it('concat_ws skips NULLs and joins an array written in the call', async () => {
+    expect(
+      await trino.rows(
+        "SELECT concat_ws(',', 'a', NULL, 'b'), concat_ws(NULL, 'a'), concat_ws(',', ARRAY['a', NULL, 'b'])",
+      ),
+    ).toEqual([['a,b', null, 'a,b']]);
+    expect(await value("SELECT concat_ws('-', split('a,b', ','))")).toBe('a-b');
+    await refused("SELECT concat_ws(',', x) FROM (SELECT ARRAY['a'] x) t", /concat_ws of an array/);
+  });
   it('length, lower, upper, reverse count code points', async () => {
     expect(await trino.rows("SELECT length('héllo'), lower('ABC'), upper('abc'), reverse('abc')")).toEqual([
       [5, 'abc', 'ABC', 'cba'],

@@ -17,6 +17,7 @@ import {
   SAME,
   stringConstant,
   template,
+  wrongArguments,
 } from './rules.js';
 
 /** Java's Character.isWhitespace, which Trino's trim functions strip (DuckDB's strip spaces only). */
@@ -37,6 +38,34 @@ function trimRule(duckdb: string): Rule {
 export const TRIM: Rule = trimRule('trim');
 export const LTRIM: Rule = trimRule('ltrim');
 export const RTRIM: Rule = trimRule('rtrim');
+
+/** Functions whose result is an array, to read concat_ws(separator, array) as the array form. */
+const ARRAY_MAKERS = new Set(
+  'array_agg split regexp_extract_all regexp_split map_keys map_values filter transform array_distinct array_sort sequence slice flatten array_union array_intersect array_except array_remove repeat'.split(
+    ' ',
+  ),
+);
+
+/**
+ * concat_ws(separator, string...) skips NULLs; concat_ws(separator, array) joins the array's elements. An
+ * array DuckDB would print as text is refused when its kind shows only at run time.
+ */
+const concatWs: Rule = (call) => {
+  if (call.args.length < 2) throw wrongArguments(call);
+  const second = call.args[1];
+  const made = second?.class === 'FUNCTION' ? String(second.function_name).toLowerCase() : '';
+  if (
+    call.args.length === 2 &&
+    (ARRAY_MAKERS.has(made) || (second?.class === 'OPERATOR' && second.type === 'ARRAY_CONSTRUCTOR'))
+  )
+    return 'CASE WHEN $1 IS NULL THEN NULL ELSE array_to_string($2, $1) END';
+  const args = call.args.map((_, i) => `$${i + 1}`);
+  const arrays = args
+    .slice(1)
+    .map((a) => `typeof(${a}) LIKE '%[]'`)
+    .join(' OR ');
+  return `CASE WHEN ${arrays} THEN error('NOT_SUPPORTED: concat_ws of an array is supported when the array is written in the call (ARRAY[...], split(...), array_agg(...))') ELSE concat_ws(${args.join(', ')}) END`;
+};
 
 /** concat of strings or arrays: NULL when any argument is NULL, as `||` is (DuckDB's concat skips NULLs). */
 const concat: Rule = (call) => {
@@ -162,7 +191,7 @@ function refused(reason: string): Rule {
 
 export const STRING_FUNCTIONS: RuleTable = {
   concat,
-  concat_ws: SAME,
+  concat_ws: concatWs,
   length: renamed('length', 1),
   lower: renamed('lower', 1),
   upper: renamed('upper', 1),

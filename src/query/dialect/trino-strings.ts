@@ -14,7 +14,6 @@ import {
   type Rule,
   type RuleTable,
   renamed,
-  SAME,
   stringConstant,
   template,
   wrongArguments,

@@ -104,7 +104,13 @@ describe('Trino string functions', () => {
     expect(
       await trino.rows("SELECT levenshtein_distance('kitten', 'sitting'), hamming_distance('abc', 'abd')"),
     ).toEqual([[3, 1]]);
-    await refused("SELECT hamming_distance('ab', 'abc')", /length/);
+    await refused("SELECT hamming_distance('ab', 'abc')", /same length/);
+    // Code points, not bytes.
+    expect(
+      await trino.rows(
+        "SELECT levenshtein_distance('é', 'e'), levenshtein_distance('aé', 'éa'), hamming_distance('éa', 'aé'), levenshtein_distance('', 'abc')",
+      ),
+    ).toEqual([[1, 2, 2, 3]]);
   });
   it('translate: the documented examples', async () => {
     expect(

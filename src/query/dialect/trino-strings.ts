@@ -179,6 +179,19 @@ const URL_FUNCTIONS: RuleTable = {
   url_decode: template("url_decode(replace($1, '+', ' '))", 1),
 };
 
+/** Text made of ASCII only, where DuckDB's byte-wise distances count characters. */
+const ASCII = (a: string, b: string) => `regexp_full_match(${a} || ${b}, '[\\x00-\\x7F]*')`;
+
+/**
+ * Levenshtein distance in code points (DuckDB's counts bytes, so 'é' to 'e' would be 2): DuckDB's for ASCII,
+ * else the dynamic programme, row by row, each row built cell by cell (lists of one-element lists, as
+ * list_reduce keeps one type).
+ */
+const LEVENSHTEIN = `CASE WHEN ${ASCII('$1', '$2')} THEN levenshtein($1, $2) ELSE list_reduce(list_transform(range(1, length($1) + 1), __s_i -> [__s_i]), (__s_p, __s_x) -> list_reduce(list_transform(range(1, length($2) + 1), __s_j -> [__s_j]), (__s_r, __s_y) -> list_append(__s_r, least(__s_p[__s_y[1] + 1] + 1, __s_r[__s_y[1]] + 1, __s_p[__s_y[1]] + CASE WHEN substring($1, __s_x[1], 1) = substring($2, __s_y[1], 1) THEN 0 ELSE 1 END)), [__s_p[1] + 1]), range(0, length($2) + 1))[length($2) + 1] END`;
+
+/** Hamming distance in code points; strings of different lengths fail, as in Trino. */
+const HAMMING = `CASE WHEN length($1) <> length($2) THEN error('INVALID_FUNCTION_ARGUMENT: The input strings to hamming_distance function must have the same length') WHEN ${ASCII('$1', '$2')} THEN hamming($1, $2) ELSE CAST(len(list_filter(range(1, length($1) + 1), __s_i -> substring($1, __s_i, 1) <> substring($2, __s_i, 1))) AS BIGINT) END`;
+
 /** The Luhn check of a string of digits (Trino refuses other characters). */
 const LUHN = `CASE WHEN NOT regexp_full_match($1, '[0-9]+') THEN error('INVALID_FUNCTION_ARGUMENT: luhn_check needs a string of digits') ELSE list_sum(list_transform(range(length($1)), __s_i -> CASE WHEN __s_i % 2 = 0 THEN CAST(substring(reverse($1), __s_i + 1, 1) AS INTEGER) WHEN CAST(substring(reverse($1), __s_i + 1, 1) AS INTEGER) * 2 > 9 THEN CAST(substring(reverse($1), __s_i + 1, 1) AS INTEGER) * 2 - 9 ELSE CAST(substring(reverse($1), __s_i + 1, 1) AS INTEGER) * 2 END)) % 10 = 0 END`;
 
@@ -220,8 +233,8 @@ export const STRING_FUNCTIONS: RuleTable = {
   normalize,
   to_utf8: renamed('encode', 1),
   from_utf8: renamed('decode', 1),
-  levenshtein_distance: renamed('levenshtein', 2),
-  hamming_distance: renamed('hamming', 2),
+  levenshtein_distance: template(LEVENSHTEIN, 2),
+  hamming_distance: template(HAMMING, 2),
   translate: renamed('translate', 3),
   luhn_check: template(LUHN, 1),
   to_hex: template('hex($1)', 1),

@@ -14,6 +14,7 @@ import {
   template,
   wrongArguments,
 } from './rules.js';
+import { trinoText } from './trino-json.js';
 import { SEQUENCE } from './trino-sequence.js';
 
 const NULL_IN = (list: string) => `list_bool_or(list_transform(${list}, __l_x -> __l_x IS NULL))`;
@@ -112,10 +113,12 @@ const contains = template(
   2,
 );
 
+/** array_join: elements as Trino writes them in text (doubles as 1.5E0), NULLs skipped or replaced. */
 const arrayJoin: Rule = (call) => {
   checkArity(call, [2, 3]);
-  if (call.args.length === 2) return 'array_to_string($1, $2)';
-  return 'array_to_string(list_transform($1, __l_x -> coalesce(CAST(__l_x AS VARCHAR), $3)), $2)';
+  const text = trinoText('__l_x');
+  if (call.args.length === 2) return `array_to_string(list_transform($1, __l_x -> ${text}), $2)`;
+  return `array_to_string(list_transform($1, __l_x -> coalesce(${text}, $3)), $2)`;
 };
 
 const arraySort: Rule = (call) => {

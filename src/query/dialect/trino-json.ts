@@ -130,6 +130,11 @@ function javaDouble(x: string): string {
   ELSE CASE WHEN ${x} < 0 THEN '-' ELSE '' END || substring(${significant}, 1, 1) || '.' || coalesce(nullif(substring(${significant}, 2), ''), '0') || 'E' || CAST(${power} AS VARCHAR) END`;
 }
 
+/** A value as Trino's CAST to varchar writes it, for the numbers whose text differs (doubles and reals). */
+export function trinoText(x: string): string {
+  return `CASE WHEN typeof(${x}) = 'DOUBLE' THEN ${javaDouble(`TRY_CAST(${x} AS DOUBLE)`)} WHEN typeof(${x}) = 'FLOAT' THEN ${javaDouble(`TRY_CAST(${x} AS FLOAT)`)} ELSE CAST(${x} AS VARCHAR) END`;
+}
+
 /**
  * CAST(x AS VARCHAR): a JSON string unquoted, JSON null as NULL, a JSON object or array refused; a double or
  * real in Java's scientific form. Other values are DuckDB's text, which is Trino's.

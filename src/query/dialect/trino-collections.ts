@@ -83,7 +83,14 @@ function withLambda(
   };
 }
 
-/** Functions whose result is an array or a map, to pick cardinality's DuckDB function when the argument shows it. */
+/** Functions whose result is an array: an argument made by one of them is known to be an array. */
+export const ARRAY_MAKERS: ReadonlySet<string> = new Set(
+  'array_agg split regexp_extract_all regexp_split map_keys map_values filter transform array_distinct array_sort sequence slice flatten array_union array_intersect array_except array_remove repeat zip zip_with trim_array shuffle'.split(
+    ' ',
+  ),
+);
+
+/** Functions whose result is a map, to pick cardinality's DuckDB function when the argument shows it. */
 const MAP_MAKERS = new Set([
   'map',
   'map_agg',
@@ -100,7 +107,8 @@ const cardinality: Rule = (call) => {
   const arg = call.args[0];
   const made = arg?.class === 'FUNCTION' ? String(arg.function_name).toLowerCase() : '';
   if (MAP_MAKERS.has(made)) return 'cardinality($1)';
-  if (arg?.class === 'OPERATOR' && arg.type === 'ARRAY_CONSTRUCTOR') return 'len($1)';
+  if (ARRAY_MAKERS.has(made) || (arg?.class === 'OPERATOR' && arg.type === 'ARRAY_CONSTRUCTOR'))
+    return 'len($1)';
   // Otherwise the kind is known only when DuckDB binds: JSON tells an array from an object for both.
   return "CASE WHEN json_type(to_json($1)) = 'ARRAY' THEN json_array_length(to_json($1)) ELSE CAST(len(json_keys(to_json($1))) AS BIGINT) END";
 };

@@ -18,6 +18,7 @@ import {
   template,
   wrongArguments,
 } from './rules.js';
+import { ARRAY_MAKERS } from './trino-collections.js';
 
 /** Java's Character.isWhitespace, which Trino's trim functions strip (DuckDB's strip spaces only). */
 const WHITESPACE = [
@@ -37,13 +38,6 @@ function trimRule(duckdb: string): Rule {
 export const TRIM: Rule = trimRule('trim');
 export const LTRIM: Rule = trimRule('ltrim');
 export const RTRIM: Rule = trimRule('rtrim');
-
-/** Functions whose result is an array, to read concat_ws(separator, array) as the array form. */
-const ARRAY_MAKERS = new Set(
-  'array_agg split regexp_extract_all regexp_split map_keys map_values filter transform array_distinct array_sort sequence slice flatten array_union array_intersect array_except array_remove repeat'.split(
-    ' ',
-  ),
-);
 
 /**
  * concat_ws(separator, string...) skips NULLs; concat_ws(separator, array) joins the array's elements. An
@@ -108,10 +102,13 @@ const split: Rule = (call) => {
   return `CASE WHEN $3 <= 0 THEN error('INVALID_FUNCTION_ARGUMENT: Limit must be positive') ${empty} WHEN len(string_split($1, $2)) <= $3 THEN string_split($1, $2) ELSE list_concat(string_split($1, $2)[1:$3 - 1], [array_to_string(string_split($1, $2)[$3:], $2)]) END`;
 };
 
-/** split_part: 1-based, NULL beyond the parts, an error for an index below 1. */
+/**
+ * split_part: 1-based, NULL beyond the parts (DuckDB's answers ''), an error for an index below 1. The parts
+ * are counted from the delimiters, so no list is built per row.
+ */
 const splitPart: Rule = (call) => {
   checkArity(call, 3);
-  return `CASE WHEN $3 <= 0 THEN error('INVALID_FUNCTION_ARGUMENT: Index must be greater than zero') ${emptyDelimiter(call)} ELSE string_split($1, $2)[$3] END`;
+  return `CASE WHEN $3 <= 0 THEN error('INVALID_FUNCTION_ARGUMENT: Index must be greater than zero') ${emptyDelimiter(call)} WHEN $3 > (length($1) - length(replace($1, $2, ''))) // length($2) + 1 THEN NULL ELSE split_part($1, $2, CAST($3 AS INTEGER)) END`;
 };
 
 /** strpos: the n-th instance (overlapping, as Java's indexOf from the last one + 1), from the end when negative. */

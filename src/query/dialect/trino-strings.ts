@@ -19,6 +19,7 @@ import {
   wrongArguments,
 } from './rules.js';
 import { ARRAY_MAKERS } from './trino-collections.js';
+import { FORMAT } from './trino-format.js';
 
 /** Java's Character.isWhitespace, which Trino's trim functions strip (DuckDB's strip spaces only). */
 const WHITESPACE = [
@@ -243,6 +244,6 @@ export const STRING_FUNCTIONS: RuleTable = {
   from_base64: renamed('from_base64', 1),
   word_stem: refused('no stemmer is available.'),
   soundex: refused('no soundex is available.'),
-  format: refused("Java's format strings are not available (use || and the formatting functions)."),
+  format: FORMAT,
   ...URL_FUNCTIONS,
 };

@@ -30,6 +30,8 @@ describe('Trino string functions', () => {
     expect(await trino.rows("SELECT length('héllo'), lower('ABC'), upper('abc'), reverse('abc')")).toEqual([
       [5, 'abc', 'ABC', 'cba'],
     ]);
+    // Java's Character.toUpperCase keeps ß.
+    expect(await value("SELECT upper('straße')")).toBe('STRAßE');
   });
   it('trim, ltrim and rtrim strip Java whitespace, and characters with FROM', async () => {
     expect(await value("SELECT trim(chr(9) || ' a ' || chr(10))")).toBe('a');

@@ -204,7 +204,11 @@ export const STRING_FUNCTIONS: RuleTable = {
   concat_ws: concatWs,
   length: renamed('length', 1),
   lower: renamed('lower', 1),
-  upper: renamed('upper', 1),
+  // Java's simple case mapping keeps ß (DuckDB's upper makes it ẞ): the parts between are upper-cased.
+  upper: template(
+    "CASE WHEN contains($1, 'ß') THEN array_to_string(list_transform(string_split($1, 'ß'), __s_p -> upper(__s_p)), 'ß') ELSE upper($1) END",
+    1,
+  ),
   trim: TRIM,
   ltrim: LTRIM,
   rtrim: RTRIM,

@@ -82,7 +82,8 @@ const INTEGERS: Readonly<Record<string, string>> = {
 };
 
 /**
- * CAST and TRY_CAST. To and from JSON, and to VARCHAR from JSON, see trino-json.ts. To an integer type Trino rounds a real number half away from zero (DuckDB rounds half to
+ * CAST and TRY_CAST. To and from JSON, and to VARCHAR (JSON strings, doubles in Java's form), see
+ * trino-json.ts. To an integer type Trino rounds a real number half away from zero (DuckDB rounds half to
  * even) and refuses text that is not a whole number (DuckDB rounds '1.5' to 2). `x::type` is not Trino's.
  */
 export function castRule(cast: JsonNode, sql: Buffer): Rule {

@@ -8,10 +8,12 @@ import { aggregateCases } from './dialect-corpus/aggregates.js';
 import { arrayMapCases } from './dialect-corpus/arrays-maps.js';
 import { clauseCases } from './dialect-corpus/clauses.js';
 import type { DocumentedCase } from './dialect-corpus/corpus-case.js';
+import { dateFunctionCases } from './dialect-corpus/date-functions.js';
 import { dateCases } from './dialect-corpus/dates.js';
 import { jsonCases } from './dialect-corpus/json.js';
 import { mathConditionalCases } from './dialect-corpus/math-conditionals.js';
 import { stringCases } from './dialect-corpus/strings.js';
+import { unnestRowCases } from './dialect-corpus/unnest-rows.js';
 import { requestLicenceCases } from './dialect-corpus/vancouver-requests-licences.js';
 import { ticketAnimalCases } from './dialect-corpus/vancouver-tickets-animals.js';
 import { athenaClient, waitForQuery } from './helpers/athena.js';
@@ -25,13 +27,15 @@ import { loadVancouverTables } from './helpers/vancouver-tables.js';
  * query runs through the Athena API of one Seawall; each case is its own test, so failures list one by one.
  */
 const documented: [string, DocumentedCase[]][] = [
-  ['dates, times and time zones', dateCases],
+  ['dates, times, time zones and intervals', dateCases],
+  ['date and time functions', dateFunctionCases],
   ['strings, regular expressions and URLs', stringCases],
   ['aggregates', aggregateCases],
   ['arrays, maps and lambdas', arrayMapCases],
   ['JSON', jsonCases],
   ['math, conditionals and casts', mathConditionalCases],
-  ['windows, grouping sets, UNNEST, VALUES and rows', clauseCases],
+  ['unnamed columns, grouping sets and windows', clauseCases],
+  ['UNNEST, VALUES, OFFSET, TABLESAMPLE and rows', unnestRowCases],
 ];
 const analystQuestions = [...ticketAnimalCases, ...requestLicenceCases];
 

@@ -102,9 +102,9 @@ export const unnestRowCases: DocumentedCase[] = [
     source: 'Athena docs: flattening-arrays (highest combined score)',
   },
   {
-    sql: 'WITH dataset AS (SELECT ARRAY[1,2,3,4,5] AS items) SELECT array_agg(i) AS array_items FROM dataset CROSS JOIN UNNEST(items) AS t(i) WHERE i > 3',
+    sql: 'WITH dataset AS (SELECT ARRAY[1,2,3,4,5] AS items) SELECT array_agg(i ORDER BY i) AS array_items FROM dataset CROSS JOIN UNNEST(items) AS t(i) WHERE i > 3',
     expected: [['array_items'], ['[4, 5]']],
-    source: 'Athena docs: filtering-arrays',
+    source: 'Athena docs: filtering-arrays (ORDER BY added: without it the order is unspecified)',
   },
   {
     sql: 'WITH dataset AS (SELECT ARRAY[ARRAY[1,2,3,4], ARRAY[5,6,7,8], ARRAY[9,0]] AS items), item AS (SELECT i AS array_items FROM dataset, UNNEST(items) AS t(i)) SELECT array_items, sum(val) AS total FROM item, UNNEST(array_items) AS t(val) GROUP BY array_items',

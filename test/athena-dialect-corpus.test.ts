@@ -12,6 +12,7 @@ import { dateFunctionCases } from './dialect-corpus/date-functions.js';
 import { dateCases } from './dialect-corpus/dates.js';
 import { jsonCases } from './dialect-corpus/json.js';
 import { mathConditionalCases } from './dialect-corpus/math-conditionals.js';
+import { refusalCases } from './dialect-corpus/refusals.js';
 import { stringCases } from './dialect-corpus/strings.js';
 import { unnestRowCases } from './dialect-corpus/unnest-rows.js';
 import { requestLicenceCases } from './dialect-corpus/vancouver-requests-licences.js';
@@ -36,6 +37,7 @@ const documented: [string, DocumentedCase[]][] = [
   ['math, conditionals and casts', mathConditionalCases],
   ['unnamed columns, grouping sets and windows', clauseCases],
   ['UNNEST, VALUES, OFFSET, TABLESAMPLE and rows', unnestRowCases],
+  ["refusals of what is not Athena's SQL", refusalCases],
 ];
 const analystQuestions = [...ticketAnimalCases, ...requestLicenceCases];
 

@@ -132,6 +132,25 @@ export const mathConditionalCases: DocumentedCase[] = [
     source: 'Trino source BigintOperators: bigint addition overflow is an error',
   },
   {
+    sql: 'SELECT ST_X(ST_Point(-123.1, 49.2)), ST_Y(ST_Point(-123.1, 49.2)), ST_Distance(ST_Point(0, 0), ST_Point(3, 4))',
+    expected: [
+      ['_col0', '_col1', '_col2'],
+      ['-123.1', '49.2', '5.0'],
+    ],
+    source: 'Trino docs functions/geospatial: ST_Point, ST_X, ST_Y, ST_Distance (planar)',
+  },
+  {
+    sql: 'SELECT ST_AsText(ST_Point(1, 2))',
+    expected: col0('POINT (1 2)'),
+    source: 'Trino docs functions/geospatial: ST_AsText (well-known text)',
+  },
+  {
+    sql: 'SELECT round(great_circle_distance(49.2827, -123.1207, 49.2606, -123.2460), 3)',
+    expected: col0('9.417'),
+    source:
+      'Trino docs functions/geospatial: great_circle_distance in km; value from Trino source GeoFunctions (Earth radius 6371.01 km)',
+  },
+  {
     sql: "SELECT if(1 > 2, 'a'), if(1 < 2, 'a', 'b')",
     expected: [
       ['_col0', '_col1'],

@@ -11,7 +11,7 @@ export const aggregateCases: DocumentedCase[] = [
     source: 'Trino docs sql/select: an unnamed column is _col0',
   },
   {
-    sql: 'SELECT count(*) AS n, count(x) AS non_null, count(DISTINCT x) AS d FROM (VALUES 1, 1, NULL) AS t(x)',
+    sql: 'SELECT count(*) AS n, count(x) AS non_null, count(DISTINCT x) AS d FROM (VALUES (1), (1), (NULL)) AS t(x)',
     expected: [
       ['n', 'non_null', 'd'],
       ['3', '2', '1'],
@@ -19,12 +19,12 @@ export const aggregateCases: DocumentedCase[] = [
     source: `${AGG}: count(*), count(x), count(DISTINCT x)`,
   },
   {
-    sql: 'SELECT count_if(x > 1) FROM (VALUES 1, 2, 3) AS t(x)',
+    sql: 'SELECT count_if(x > 1) FROM (VALUES (1), (2), (3)) AS t(x)',
     expected: col0('2'),
     source: `${AGG}: count_if`,
   },
   {
-    sql: 'SELECT bool_and(b), bool_or(b), every(b) FROM (VALUES true, false, true) AS t(b)',
+    sql: 'SELECT bool_and(b), bool_or(b), every(b) FROM (VALUES (true), (false), (true)) AS t(b)',
     expected: [
       ['_col0', '_col1', '_col2'],
       ['false', 'true', 'false'],
@@ -48,7 +48,7 @@ export const aggregateCases: DocumentedCase[] = [
     source: `${AGG}: max_by(x, y, n) in descending order of y, min_by(x, y, n) ascending`,
   },
   {
-    sql: 'SELECT max(x, 2), min(x, 2) FROM (VALUES 1, 4, 3, 2) AS t(x)',
+    sql: 'SELECT max(x, 2), min(x, 2) FROM (VALUES (1), (4), (3), (2)) AS t(x)',
     expected: [
       ['_col0', '_col1'],
       ['[4, 3]', '[1, 2]'],
@@ -56,7 +56,7 @@ export const aggregateCases: DocumentedCase[] = [
     source: `${AGG}: max(x, n), min(x, n)`,
   },
   {
-    sql: 'SELECT arbitrary(x), any_value(x) FROM (VALUES CAST(NULL AS INTEGER), 5, 5) AS t(x)',
+    sql: 'SELECT arbitrary(x), any_value(x) FROM (VALUES (CAST(NULL AS INTEGER)), (5), (5)) AS t(x)',
     expected: [
       ['_col0', '_col1'],
       ['5', '5'],
@@ -64,22 +64,22 @@ export const aggregateCases: DocumentedCase[] = [
     source: `${AGG}: arbitrary and any_value return a non-null value if one exists`,
   },
   {
-    sql: 'SELECT approx_distinct(x) FROM (VALUES 1, 2, 3, 3, NULL) AS t(x)',
+    sql: 'SELECT approx_distinct(x) FROM (VALUES (1), (2), (3), (3), (NULL)) AS t(x)',
     expected: col0('3'),
     source: `${AGG}: approx_distinct (exact at this size: HyperLogLog's sparse form)`,
   },
   {
-    sql: 'SELECT approx_distinct(x) FROM (VALUES CAST(NULL AS INTEGER)) AS t(x)',
+    sql: 'SELECT approx_distinct(x) FROM (VALUES (CAST(NULL AS INTEGER))) AS t(x)',
     expected: col0('0'),
     source: `${AGG}: approx_distinct is zero when all values are null`,
   },
   {
-    sql: 'SELECT approx_percentile(x, 0.5) FROM (VALUES 1, 2, 3, 4, 5) AS t(x)',
+    sql: 'SELECT approx_percentile(x, 0.5) FROM (VALUES (1), (2), (3), (4), (5)) AS t(x)',
     expected: col0('3'),
     source: `${AGG}: approx_percentile returns the input type`,
   },
   {
-    sql: "SELECT array_sort(map_keys(histogram(x))), histogram(x)['a'] FROM (VALUES 'a', 'b', 'a') AS t(x)",
+    sql: "SELECT array_sort(map_keys(histogram(x))), histogram(x)['a'] FROM (VALUES ('a'), ('b'), ('a')) AS t(x)",
     expected: [
       ['_col0', '_col1'],
       ['[a, b]', '2'],
@@ -92,17 +92,17 @@ export const aggregateCases: DocumentedCase[] = [
     source: `${AGG}: map_agg; Trino docs functions/map: element_at`,
   },
   {
-    sql: 'SELECT array_agg(x ORDER BY x DESC) FROM (VALUES 2, 3, 1) AS t(x)',
+    sql: 'SELECT array_agg(x ORDER BY x DESC) FROM (VALUES (2), (3), (1)) AS t(x)',
     expected: col0('[3, 2, 1]'),
     source: `${AGG}: ordering during aggregation`,
   },
   {
-    sql: 'SELECT array_agg(x ORDER BY x) FROM (VALUES 2, NULL, 1) AS t(x)',
+    sql: 'SELECT array_agg(x ORDER BY x) FROM (VALUES (2), (NULL), (1)) AS t(x)',
     expected: col0('[1, 2, NULL]'),
     source: `${AGG}: array_agg keeps NULLs; Trino docs sql/select: NULLs sort last`,
   },
   {
-    sql: 'SELECT array_agg(x) FILTER (WHERE x IS NOT NULL) FROM (VALUES 2, NULL) AS t(x)',
+    sql: 'SELECT array_agg(x) FILTER (WHERE x IS NOT NULL) FROM (VALUES (2), (NULL)) AS t(x)',
     expected: col0('[2]'),
     source: `${AGG}: filtering during aggregation`,
   },
@@ -121,12 +121,12 @@ export const aggregateCases: DocumentedCase[] = [
     source: `${AGG}: listagg with grouping`,
   },
   {
-    sql: 'SELECT round(geometric_mean(x), 6) FROM (VALUES 2, 8) AS t(x)',
+    sql: 'SELECT round(geometric_mean(x), 6) FROM (VALUES (2), (8)) AS t(x)',
     expected: col0('4.0'),
     source: `${AGG}: geometric_mean returns double`,
   },
   {
-    sql: 'SELECT avg(x), sum(x) FROM (VALUES 1, 2) AS t(x)',
+    sql: 'SELECT avg(x), sum(x) FROM (VALUES (1), (2)) AS t(x)',
     expected: [
       ['_col0', '_col1'],
       ['1.5', '3'],
@@ -134,7 +134,7 @@ export const aggregateCases: DocumentedCase[] = [
     source: `${AGG}: avg returns double; sum keeps the input type`,
   },
   {
-    sql: 'SELECT sum(x), max(x) FROM (VALUES 1) AS t(x) WHERE x > 1',
+    sql: 'SELECT sum(x), max(x) FROM (VALUES (1)) AS t(x) WHERE x > 1',
     expected: [
       ['_col0', '_col1'],
       [null, null],
@@ -142,7 +142,7 @@ export const aggregateCases: DocumentedCase[] = [
     source: `${AGG}: aggregates return null for no input rows`,
   },
   {
-    sql: 'SELECT stddev(x), variance(x), stddev_pop(x) FROM (VALUES 1, 2, 3, 4) AS t(x)',
+    sql: 'SELECT stddev(x), variance(x), stddev_pop(x) FROM (VALUES (1), (2), (3), (4)) AS t(x)',
     expected: [
       ['_col0', '_col1', '_col2'],
       ['1.2909944487358056', '1.6666666666666667', '1.118033988749895'],
@@ -158,12 +158,12 @@ export const aggregateCases: DocumentedCase[] = [
     source: `${AGG}: corr, regr_slope`,
   },
   {
-    sql: 'SELECT count(*) FILTER (WHERE x > 1) AS big FROM (VALUES 1, 2, 3) AS t(x)',
+    sql: 'SELECT count(*) FILTER (WHERE x > 1) AS big FROM (VALUES (1), (2), (3)) AS t(x)',
     expected: [['big'], ['2']],
     source: `${AGG}: FILTER`,
   },
   {
-    sql: 'SELECT g, count(*) AS n FROM (VALUES 1, 1, 2) AS t(g) GROUP BY g HAVING count(*) > 1',
+    sql: 'SELECT g, count(*) AS n FROM (VALUES (1), (1), (2)) AS t(g) GROUP BY g HAVING count(*) > 1',
     expected: [
       ['g', 'n'],
       ['1', '2'],

@@ -167,7 +167,7 @@ export const mathConditionalCases: DocumentedCase[] = [
     source: `${COND}: COALESCE, NULLIF`,
   },
   {
-    sql: "SELECT a, CASE a WHEN 1 THEN 'one' WHEN 2 THEN 'two' ELSE 'many' END AS word FROM (VALUES 1, 2, 3) AS t(a) ORDER BY a",
+    sql: "SELECT a, CASE a WHEN 1 THEN 'one' WHEN 2 THEN 'two' ELSE 'many' END AS word FROM (VALUES (1), (2), (3)) AS t(a) ORDER BY a",
     expected: [
       ['a', 'word'],
       ['1', 'one'],

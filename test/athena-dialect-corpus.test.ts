@@ -6,6 +6,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aggregateCases } from './dialect-corpus/aggregates.js';
 import { arrayMapCases } from './dialect-corpus/arrays-maps.js';
+import { athenaV3Cases } from './dialect-corpus/athena-v3.js';
 import { clauseCases } from './dialect-corpus/clauses.js';
 import type { DocumentedCase } from './dialect-corpus/corpus-case.js';
 import { dateFunctionCases } from './dialect-corpus/date-functions.js';
@@ -37,6 +38,7 @@ const documented: [string, DocumentedCase[]][] = [
   ['math, conditionals and casts', mathConditionalCases],
   ['unnamed columns, grouping sets and windows', clauseCases],
   ['UNNEST, VALUES, OFFSET, TABLESAMPLE and rows', unnestRowCases],
+  ['Athena engine version 3 reference', athenaV3Cases],
   ["refusals of what is not Athena's SQL", refusalCases],
 ];
 const analystQuestions = [...ticketAnimalCases, ...requestLicenceCases];

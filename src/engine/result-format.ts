@@ -14,6 +14,11 @@ export interface ColumnInfo {
   CaseSensitive: boolean;
 }
 
+/**
+ * Athena's ColumnInfo Type and Precision for each DuckDB type, as Athena reports them in GetQueryResults
+ * (and as PyAthena's tests record them): `float` for a REAL with precision 17 like `double`, varchar's
+ * 2147483647, varbinary's 1073741824, 3 for timestamps and times, 0 for date, array, map and row.
+ */
 const SIMPLE_TYPES: Partial<Record<DuckDBTypeId, [string, number]>> = {
   [DuckDBTypeId.BOOLEAN]: ['boolean', 0],
   [DuckDBTypeId.TINYINT]: ['tinyint', 3],
@@ -25,12 +30,12 @@ const SIMPLE_TYPES: Partial<Record<DuckDBTypeId, [string, number]>> = {
   [DuckDBTypeId.UINTEGER]: ['bigint', 19],
   [DuckDBTypeId.UBIGINT]: ['decimal', 20],
   [DuckDBTypeId.HUGEINT]: ['decimal', 38],
-  [DuckDBTypeId.FLOAT]: ['real', 24],
-  [DuckDBTypeId.DOUBLE]: ['double', 53],
+  [DuckDBTypeId.FLOAT]: ['float', 17],
+  [DuckDBTypeId.DOUBLE]: ['double', 17],
   [DuckDBTypeId.VARCHAR]: ['varchar', 2147483647],
-  [DuckDBTypeId.BLOB]: ['varbinary', 2147483647],
+  [DuckDBTypeId.BLOB]: ['varbinary', 1073741824],
   [DuckDBTypeId.DATE]: ['date', 0],
-  [DuckDBTypeId.TIME]: ['time', 0],
+  [DuckDBTypeId.TIME]: ['time', 3],
   [DuckDBTypeId.TIMESTAMP]: ['timestamp', 3],
   [DuckDBTypeId.TIMESTAMP_S]: ['timestamp', 3],
   [DuckDBTypeId.TIMESTAMP_MS]: ['timestamp', 3],
@@ -48,6 +53,8 @@ const SIMPLE_TYPES: Partial<Record<DuckDBTypeId, [string, number]>> = {
 
 export function columnInfo(name: string, type: DuckDBType): ColumnInfo {
   let athena = SIMPLE_TYPES[type.typeId] ?? ['varchar', 2147483647];
+  // JSON is a VARCHAR with an alias in DuckDB; Athena has a json type of its own.
+  if (type.alias?.toUpperCase() === 'JSON') athena = ['json', 0];
   let scale = 0;
   if (type.typeId === DuckDBTypeId.DECIMAL) {
     const decimal = type as unknown as { width: number; scale: number };

@@ -5,6 +5,7 @@ import {
   DATE,
   DECIMAL,
   DOUBLE,
+  DuckDBIntervalValue,
   DuckDBVarCharType,
   FLOAT,
   INTEGER,
@@ -19,7 +20,7 @@ import {
   VARCHAR,
 } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
-import { columnInfo } from './result-format.js';
+import { athenaInterval, columnInfo } from './result-format.js';
 
 describe('columnInfo', () => {
   // What Athena reports for PyAthena's one_row_complex table: (Type, Precision, Scale).
@@ -55,5 +56,14 @@ describe('columnInfo', () => {
       Nullable: 'UNKNOWN',
       CaseSensitive: athena === 'varchar',
     });
+  });
+});
+
+describe('intervals as Trino prints them', () => {
+  it('prints year-to-month and day-to-second intervals apart', () => {
+    expect(athenaInterval(new DuckDBIntervalValue(41, 0, 0n))).toBe('3-5');
+    expect(athenaInterval(new DuckDBIntervalValue(-14, 0, 0n))).toBe('-1-2');
+    expect(athenaInterval(new DuckDBIntervalValue(0, 2, 10_800_000_000n))).toBe('2 03:00:00.000');
+    expect(athenaInterval(new DuckDBIntervalValue(0, 0, -10_800_123_000n))).toBe('-0 03:00:00.123');
   });
 });

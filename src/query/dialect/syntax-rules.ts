@@ -1,6 +1,8 @@
 import { type Json, type JsonNode, list, QueryRejected, text } from '../sandbox-tree.js';
 import { constantOf, KEEP, type Rule, SAME, stringConstant, template } from './rules.js';
 import { AT_TIME_ZONE, EXTRACT } from './trino-datetime.js';
+import { jsonCastRule, varcharCastRule } from './trino-json.js';
+import { LTRIM, RTRIM, STRING_FUNCTIONS, TRIM } from './trino-strings.js';
 import { splitZonedLiteral, TemplateBuilder } from './zones.js';
 
 /**
@@ -15,11 +17,11 @@ export const PARSER_RULES: Readonly<Record<string, Rule>> = {
   // LIKE ... ESCAPE, SUBSTRING(s FROM a FOR b), POSITION(a IN s), TRIM(BOTH x FROM s): Trino's meaning.
   like_escape: SAME,
   not_like_escape: SAME,
-  substring: SAME,
+  substring: STRING_FUNCTIONS.substring as Rule,
   position: SAME,
-  trim: SAME,
-  ltrim: SAME,
-  rtrim: SAME,
+  trim: TRIM,
+  ltrim: LTRIM,
+  rtrim: RTRIM,
   // ARRAY[...] and ROW(...).
   list_value: SAME,
   row: SAME,
@@ -42,8 +44,8 @@ export const OPERATOR_RULES: Readonly<Record<string, Rule>> = {
   '+': dateArithmetic('+'),
   '-': dateArithmetic('-'),
   '*': SAME,
-  '/': SAME,
-  '%': SAME,
+  '/': byZero('/', 'Infinity'),
+  '%': byZero('%', 'NaN'),
   // Both give NULL when a side is NULL.
   '||': SAME,
   '~~': SAME,
@@ -72,13 +74,15 @@ const INTEGERS: Readonly<Record<string, string>> = {
 };
 
 /**
- * CAST and TRY_CAST. To an integer type Trino rounds a real number half away from zero (DuckDB rounds half to
+ * CAST and TRY_CAST. To and from JSON, and to VARCHAR from JSON, see trino-json.ts. To an integer type Trino rounds a real number half away from zero (DuckDB rounds half to
  * even) and refuses text that is not a whole number (DuckDB rounds '1.5' to 2). `x::type` is not Trino's.
  */
 export function castRule(cast: JsonNode, sql: Buffer): Rule {
   const location = cast.query_location;
   if (typeof location === 'number' && sql.subarray(location, location + 2).toString('latin1') === '::')
     throw new QueryRejected("'::' casts are not part of Athena's SQL: write CAST(x AS type).");
+  const json = jsonCastRule(cast, sql) ?? varcharCastRule(cast);
+  if (json) return json;
   const type = cast.cast_type as JsonNode;
   const id = text(type.id, 'type.id');
   if (TIMESTAMPS.has(id)) return timestampCast(cast, id, sql);
@@ -161,6 +165,19 @@ function dateArithmetic(operator: '+' | '-'): Rule {
       zone ? { tree: zone } : undefined,
     );
   };
+}
+
+/**
+ * `/` and `%` by zero: Trino fails for integers and decimals ("Division by zero") and answers Infinity or NaN
+ * for doubles, as Java does; DuckDB answers NULL. The answer keeps the type DuckDB gives the operation.
+ */
+function byZero(operator: '/' | '%', real: 'Infinity' | 'NaN'): Rule {
+  const value =
+    real === 'Infinity' ? "CAST($1 AS DOUBLE) * CAST('Infinity' AS DOUBLE)" : "CAST('NaN' AS DOUBLE)";
+  return template(
+    `CASE WHEN $2 = 0 THEN (CASE WHEN typeof($1 ${operator} $2) IN ('DOUBLE', 'FLOAT') THEN cast_to_type(${value}, $1 ${operator} $2) ELSE error('DIVISION_BY_ZERO: Division by zero') END) ELSE $1 ${operator} $2 END`,
+    2,
+  );
 }
 
 const SYNTAX_REFUSALS: Readonly<Record<string, string>> = {

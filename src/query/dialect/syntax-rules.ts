@@ -22,8 +22,10 @@ export const PARSER_RULES: Readonly<Record<string, Rule>> = {
   trim: TRIM,
   ltrim: LTRIM,
   rtrim: RTRIM,
-  // ARRAY[...] and ROW(...).
-  list_value: SAME,
+  // ROW(...); ARRAY[...] is an operator, `[...]` is DuckDB's own list literal.
+  list_value: () => {
+    throw new QueryRejected("[...] list literals are not part of Athena's SQL: write ARRAY[...].");
+  },
   row: SAME,
   // The parts of an INTERVAL literal.
   trunc: SAME,

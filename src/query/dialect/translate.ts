@@ -65,6 +65,10 @@ async function visit(value: Json, context: TranslateContext): Promise<Json> {
   for (const [key, item] of Object.entries(value)) out[key] = await visit(item, context);
   if (typeof value.class === 'string') return rewrite(value, out, context);
   if (value.type === 'SELECT_NODE') {
+    if (value.sample !== null && value.sample !== undefined)
+      throw new QueryRejected(
+        "USING SAMPLE is not part of Athena's SQL: write TABLESAMPLE BERNOULLI (p) after a table.",
+      );
     if (value.qualify !== null && value.qualify !== undefined)
       throw new QueryRejected(
         "QUALIFY is not part of Athena's SQL: filter on the window function in an outer query.",
@@ -84,7 +88,10 @@ function checkTableReference(table: JsonNode, context: TranslateContext): void {
     if (asciiLower(name) !== 'unnest' || writtenName(context.sql, table.function.query_location) !== 'unnest')
       throw new QueryRejected(`FUNCTION_NOT_FOUND: Table function '${name}' not registered`);
     context.tableCalls.add(table.function);
-  } else if (table.type === 'BASE_TABLE' && typeof table.query_location === 'number') {
+  }
+  // Trino's TABLESAMPLE BERNOULLI|SYSTEM (p) takes a percentage; DuckDB reads the bare number as rows.
+  if (isNode(table.sample)) table.sample = { ...table.sample, is_percentage: true };
+  if (table.type === 'BASE_TABLE' && typeof table.query_location === 'number') {
     const first = context.sql.subarray(table.query_location, table.query_location + 2).toString('latin1');
     if (/^(['$]|[eE]')/.test(first))
       throw new QueryRejected(

@@ -120,5 +120,9 @@ export const AGGREGATE_FUNCTIONS: RuleTable = {
   reduce_agg: template('list_reduce(list_filter(list($1), __a_x -> __a_x IS NOT NULL), $3, $2)', 4),
   checksum: refused('its hash (xxHash64 of each value, summed) is not available.'),
   multimap_agg: refused('no DuckDB aggregate builds a map of arrays.'),
-  listagg: refused('use array_join(array_agg(x ORDER BY y), separator).'),
+  // listagg(x, s) WITHIN GROUP (ORDER BY y): pre-parse.ts moves the ORDER BY into the call.
+  listagg: (call) => {
+    checkArity(call, [1, 2]);
+    return call.args.length === 2 ? 'string_agg($1, $2)' : "string_agg($1, '')";
+  },
 };

@@ -96,10 +96,35 @@ function athenaTimestamp(text: string): string {
   return `${match[1]}.${(match[2] ?? '').padEnd(3, '0').slice(0, 3)}`;
 }
 
-function athenaDouble(value: number): string {
+/**
+ * A double (or, with `float`, a real) as Java's Double.toString (Float.toString) writes it, as Athena prints
+ * them: the shortest digits that read back as the value; plain from 10^-3 up to 10^7 (`1.0`, `0.001`),
+ * scientific outside it (`1.0E7`, `1.5830208E9`, `1.0E-4`).
+ */
+export function athenaDouble(value: number, float = false): string {
   if (Number.isNaN(value)) return 'NaN';
   if (!Number.isFinite(value)) return value > 0 ? 'Infinity' : '-Infinity';
-  return Number.isInteger(value) && Math.abs(value) < 1e16 ? value.toFixed(1) : String(value);
+  if (value === 0) return Object.is(value, -0) ? '-0.0' : '0.0';
+  let digits = 17;
+  if (float) {
+    digits = 1;
+    while (digits < 9 && Math.fround(Number(value.toPrecision(digits))) !== value) digits++;
+  }
+  const shortest = float ? Number(value.toPrecision(digits)) : value;
+  const abs = Math.abs(shortest);
+  if (abs >= 1e-3 && abs < 1e7) {
+    const plain = String(shortest);
+    return plain.includes('.') || plain.includes('e') ? plain : `${plain}.0`;
+  }
+  const [mantissa = '', exponent = '0'] = shortest.toExponential().split('e');
+  return `${mantissa.includes('.') ? mantissa : `${mantissa}.0`}E${Number(exponent)}`;
+}
+
+/** `13:21:32[.424…]` as Athena prints times: exactly three fractional digits. */
+function athenaTime(text: string): string {
+  const match = /^(\d\d:\d\d:\d\d)(?:\.(\d+))?/.exec(text);
+  if (!match) return text;
+  return `${match[1]}.${(match[2] ?? '').padEnd(3, '0').slice(0, 3)}`;
 }
 
 const MICROS_PER_DAY = 86_400_000_000n;
@@ -167,8 +192,11 @@ export function formatValue(value: DuckDBValue, type: DuckDBTypeId, full?: DuckD
     case DuckDBTypeId.TIMESTAMP_TZ:
       return `${athenaTimestamp(String(value))} UTC`;
     case DuckDBTypeId.DOUBLE:
-    case DuckDBTypeId.FLOAT:
       return typeof value === 'number' ? athenaDouble(value) : String(value);
+    case DuckDBTypeId.FLOAT:
+      return typeof value === 'number' ? athenaDouble(value, true) : String(value);
+    case DuckDBTypeId.TIME:
+      return athenaTime(String(value));
     case DuckDBTypeId.LIST:
     case DuckDBTypeId.ARRAY:
     case DuckDBTypeId.MAP:

@@ -55,8 +55,8 @@ export const OPERATOR_RULES: Readonly<Record<string, Rule>> = {
   '+': dateArithmetic('+'),
   '-': dateArithmetic('-'),
   '*': SAME,
-  '/': byZero('/', 'Infinity'),
-  '%': byZero('%', 'NaN'),
+  '/': arithmetic('/', 'Infinity'),
+  '%': arithmetic('%', 'NaN'),
   // Both give NULL when a side is NULL.
   '||': SAME,
   '~~': SAME,
@@ -95,6 +95,7 @@ export function castRule(cast: JsonNode, sql: Buffer): Rule {
   const type = cast.cast_type as JsonNode;
   const id = text(type.id, 'type.id');
   if (TIMESTAMPS.has(id)) return timestampCast(cast, id, sql);
+  if (id === 'DECIMAL') return decimalLiteral(cast, sql);
   const target = INTEGERS[id];
   // An INTERVAL literal's own cast of its truncated number.
   const child = cast.child as JsonNode;
@@ -144,6 +145,30 @@ function timestampCast(cast: JsonNode, id: string, sql: Buffer): Rule {
   };
 }
 
+/**
+ * `DECIMAL '10.00'` is decimal(4, 2) in Trino, its precision and scale those of the digits written; DuckDB
+ * reads the literal as its default decimal(18, 3).
+ */
+function decimalLiteral(cast: JsonNode, sql: Buffer): Rule {
+  const child = cast.child as JsonNode;
+  const constant = constantOf(child);
+  const location = child.query_location;
+  const literal =
+    typeof constant?.value === 'string' &&
+    typeof location === 'number' &&
+    /decimal\s*$/i.test(sql.subarray(Math.max(0, location - 16), location).toString('latin1'));
+  if (!literal) return () => KEEP;
+  const match = /^\s*[+-]?(\d*)(?:\.(\d*))?\s*$/.exec(constant.value as string);
+  if (!match || (match[1] === '' && (match[2] ?? '') === ''))
+    throw new QueryRejected(
+      `INVALID_LITERAL: '${String(constant.value).slice(0, 50)}' is not a valid decimal literal`,
+    );
+  const scale = (match[2] ?? '').length;
+  const precision = Math.max(1, (match[1] ?? '').replace(/^0+(?=\d)/, '').length + scale);
+  if (precision > 38) throw new QueryRejected('INVALID_LITERAL: a decimal literal has at most 38 digits');
+  return template(`CAST($1 AS DECIMAL(${precision}, ${scale}))`);
+}
+
 /** A parser-written interval literal (`INTERVAL '2' DAY` is `to_days(...)`). */
 function isInterval(node: JsonNode | undefined): boolean {
   if (!node) return false;
@@ -176,15 +201,36 @@ function dateArithmetic(operator: '+' | '-'): Rule {
   };
 }
 
+function realType(x: string): string {
+  return `typeof(${x}) IN ('DOUBLE', 'FLOAT')`;
+}
+
+function decimalType(x: string): string {
+  return `typeof(${x}) LIKE 'DECIMAL%'`;
+}
+
+function scaleOf(x: string): string {
+  return `coalesce(TRY_CAST(regexp_extract(typeof(${x}), ',([0-9]+)\\)', 1) AS INTEGER), 0)`;
+}
+
 /**
- * `/` and `%` by zero: Trino fails for integers and decimals ("Division by zero") and answers Infinity or NaN
- * for doubles, as Java does; DuckDB answers NULL. The answer keeps the type DuckDB gives the operation.
+ * `/` and `%` as Trino computes them.
+ * - By zero: integers and decimals fail ("Division by zero"); doubles give Infinity or NaN, as in Java
+ *   (DuckDB answers NULL).
+ * - Decimals (with no double): Trino's quotient is a decimal of the larger scale, rounded half up, where DuckDB
+ *   gives every digit of a double (`100.0 * 41 / 48` is 85.4, not 85.41666…).
+ * Each answer keeps the type DuckDB gives the operation.
  */
-function byZero(operator: '/' | '%', real: 'Infinity' | 'NaN'): Rule {
+function arithmetic(operator: '/' | '%', real: 'Infinity' | 'NaN'): Rule {
   const value =
     real === 'Infinity' ? "CAST($1 AS DOUBLE) * CAST('Infinity' AS DOUBLE)" : "CAST('NaN' AS DOUBLE)";
+  const anyReal = `(${realType('$1')} OR ${realType('$2')})`;
+  const decimal =
+    operator === '/'
+      ? ` WHEN (${decimalType('$1')} OR ${decimalType('$2')}) AND NOT ${anyReal} THEN cast_to_type(round(CAST($1 AS DOUBLE) / CAST($2 AS DOUBLE), greatest(${scaleOf('$1')}, ${scaleOf('$2')})), $1 / $2)`
+      : '';
   return template(
-    `CASE WHEN $2 = 0 THEN (CASE WHEN typeof($1 ${operator} $2) IN ('DOUBLE', 'FLOAT') THEN cast_to_type(${value}, $1 ${operator} $2) ELSE error('DIVISION_BY_ZERO: Division by zero') END) ELSE $1 ${operator} $2 END`,
+    `CASE WHEN $2 = 0 THEN (CASE WHEN ${anyReal} THEN cast_to_type(${value}, $1 ${operator} $2) ELSE error('DIVISION_BY_ZERO: Division by zero') END)${decimal} ELSE $1 ${operator} $2 END`,
     2,
   );
 }

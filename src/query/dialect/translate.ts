@@ -89,6 +89,11 @@ function checkTableReference(table: JsonNode, context: TranslateContext): void {
       throw new QueryRejected(`FUNCTION_NOT_FOUND: Table function '${name}' not registered`);
     context.tableCalls.add(table.function);
   }
+  // VALUES' columns are unnamed in Trino (`_col0`…) where DuckDB calls them col0…
+  if (table.type === 'EXPRESSION_LIST' && list(table.expected_names, 'expected_names').length === 0) {
+    const first = list(table.values, 'VALUES')[0];
+    table.expected_names = list(first, 'VALUES row').map((_, i) => `${UNNAMED_PREFIX}${i}`);
+  }
   // Trino's TABLESAMPLE BERNOULLI|SYSTEM (p) takes a percentage; DuckDB reads the bare number as rows.
   if (isNode(table.sample)) table.sample = { ...table.sample, is_percentage: true };
   if (table.type === 'BASE_TABLE' && typeof table.query_location === 'number') {

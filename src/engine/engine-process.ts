@@ -182,7 +182,10 @@ export class EngineProcess {
     );
   }
 
-  /** Runs SQL and reads its result as pages of CSV lines, one page at a time as the consumer asks. */
+  /**
+   * Runs SQL and reads its result as pages of CSV lines, one page at a time as the consumer asks. The first
+   * page comes with the columns and the last says it is the last, so a result of one page costs one request.
+   */
   async stream(sql: string, options: { limits: ResultLimits; signal?: AbortSignal }): Promise<EngineResult> {
     const opened = await this.interruptible<StreamOpened>(
       { op: 'stream', sql, limits: options.limits },
@@ -190,7 +193,8 @@ export class EngineProcess {
     );
     const engine = this;
     let rows = 0;
-    let open = true;
+    // The worker closes an exhausted result itself.
+    let open = !opened.first.last;
     const close = async () => {
       if (!open) return;
       open = false;
@@ -205,19 +209,18 @@ export class EngineProcess {
       close,
       async *[Symbol.asyncIterator]() {
         try {
+          let page = opened.first;
           for (;;) {
-            const page = await engine.interruptible<StreamPage>(
+            if (page.last) open = false;
+            rows += page.rows;
+            if (page.data.byteLength > 0)
+              yield Buffer.from(page.data.buffer, page.data.byteOffset, page.data.byteLength);
+            if (page.last) return;
+            page = await engine.interruptible<StreamPage>(
               { op: 'next', stream: opened.stream },
               options.signal,
               opened.stream,
             );
-            if (page.data === null) {
-              // The worker closed an exhausted result itself.
-              open = false;
-              return;
-            }
-            rows += page.rows;
-            yield Buffer.from(page.data.buffer, page.data.byteOffset, page.data.byteLength);
           }
         } finally {
           await close();

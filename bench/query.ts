@@ -65,6 +65,7 @@ function report(outcomes: Outcome[]): boolean {
   let seawall = 0;
   let duckdb = 0;
   let timed = 0;
+  let logRatios = 0;
   for (const o of outcomes) {
     const name = o.pair.name.padEnd(30);
     if (o.seawallMs.length === 0) {
@@ -75,13 +76,19 @@ function report(outcomes: Outcome[]): boolean {
     seawall += s;
     duckdb += d;
     timed++;
+    logRatios += Math.log(s / d);
     const answer = o.problems.length === 0 ? 'same' : 'MISMATCH';
     console.log(`  ${name} ${cell(s)} ${cell(d)}  ${ratio(s, d).padStart(5)}  ${cell(e)}  ${answer}`);
   }
-  if (timed > 0)
+  if (timed > 0) {
     console.log(
       `  ${`total of ${timed} of ${outcomes.length}`.padEnd(30)} ${cell(seawall)} ${cell(duckdb)}  ${ratio(seawall, duckdb).padStart(5)}  (target ≤ 1.20; medians of ${QUERY_RUNS} runs, polling every ${POLL_MS} ms)`,
     );
+    // The total weighs the slowest query most; the geometric mean weighs each query alike.
+    console.log(
+      `  ${'geometric mean of the ratios'.padEnd(30)} ${''.padStart(21)}  ${Math.exp(logRatios / timed).toFixed(2)}`,
+    );
+  }
   const wrong = outcomes.filter((o) => o.problems.length > 0);
   for (const o of wrong) {
     console.error(`\n  !!! ${o.pair.name}: Seawall's Athena SQL and the DuckDB equivalent disagree or fail`);

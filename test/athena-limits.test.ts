@@ -19,7 +19,9 @@ import { athenaClient, athenaQuery, waitForQuery } from './helpers/athena.js';
 import { clientConfig } from './helpers/glue.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
 
-const RUNAWAY = 'SELECT count(*) FROM range(1000000000000)';
+/** 10^12 rows: Trino's sequence() makes at most 10,000 values, so three of them are crossed. */
+const RUNAWAY =
+  'SELECT count(*) FROM UNNEST(sequence(1, 10000)) a(x) CROSS JOIN UNNEST(sequence(1, 10000)) b(y) CROSS JOIN UNNEST(sequence(1, 10000)) c(z)';
 
 let open: { t: TestSeawall; athena: AthenaClient }[] = [];
 
@@ -179,7 +181,7 @@ describe('Athena queries are bounded in time, memory and slots', () => {
   it('fails a query whose rows are too large to return, and keeps serving', async () => {
     // Athena's limit: a row or column of at most 32 MB; measured before any of it reaches JavaScript.
     const { athena } = await start({ limits: { athenaLimits: { engineMemoryMb: 1024 } } });
-    const tooLarge = await waitForQuery(athena, await submit(athena, "SELECT repeat('x', 40000000) AS v"));
+    const tooLarge = await waitForQuery(athena, await submit(athena, "SELECT lpad('', 40000000, 'x') AS v"));
     expect(tooLarge.Status?.State).toBe('FAILED');
     expect(tooLarge.Status?.StateChangeReason).toBe(
       'EXCEEDED_ROW_SIZE_LIMIT: a result row is about 38.1 MB; the size of a single row or its columns cannot exceed 32.0 MB.',
@@ -192,7 +194,7 @@ describe('Athena queries are bounded in time, memory and slots', () => {
       .join(', ');
     const done = await waitForQuery(
       athena,
-      await submit(athena, `WITH s AS (SELECT repeat('x', 480000000) AS v) SELECT ${columns} FROM s`),
+      await submit(athena, `WITH s AS (SELECT lpad('', 480000000, 'x') AS v) SELECT ${columns} FROM s`),
     );
     expect(done.Status?.State).toBe('FAILED');
     expect(done.Status?.StateChangeReason).toMatch(
@@ -203,7 +205,7 @@ describe('Athena queries are bounded in time, memory and slots', () => {
 
   it('answers SlowDown past the memory all requests may buffer, and serves again once it is free', async () => {
     const { t, athena } = await start({ limits: { memoryBudgetBytes: 8 * 2 ** 20 } });
-    const id = await submit(athena, "SELECT repeat('x', 3000000) AS big");
+    const id = await submit(athena, "SELECT lpad('', 3000000, 'x') AS big");
     expect((await waitForQuery(athena, id)).Status?.State).toBe('SUCCEEDED');
     // A page of a 3 MB row holds about three times that while it is built: past the whole budget.
     const noRetries = athenaClient(t, { maxAttempts: 1 });
@@ -236,7 +238,10 @@ describe('Athena queries are bounded in time, memory and slots', () => {
 
   it('pages large results by size as well as by row count', async () => {
     const { athena } = await start();
-    const id = await submit(athena, "SELECT i, repeat('x', 1000000) AS big FROM range(12) t(i) ORDER BY i");
+    const id = await submit(
+      athena,
+      "SELECT i, lpad('', 1000000, 'x') AS big FROM UNNEST(sequence(0, 11)) t(i) ORDER BY i",
+    );
     expect((await waitForQuery(athena, id)).Status?.State).toBe('SUCCEEDED');
     const seen: string[] = [];
     let pages = 0;

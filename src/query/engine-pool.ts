@@ -140,6 +140,10 @@ export function createEnginePool(options: EnginePoolOptions): EnginePool {
         'SET enable_external_access = false',
         'SET autoinstall_known_extensions = false',
         'SET autoload_known_extensions = false',
+        // Trino's semantics the translated queries rely on, for every connection: `/` on integers truncates; the
+        // session zone is UTC.
+        'SET GLOBAL integer_division = true',
+        "SET GLOBAL TimeZone = 'UTC'",
         ...[...schemas].map((schema) => `CREATE SCHEMA ${quoteIdent(schema)}`),
         ...refs.map((ref, i) => view(ref.database, ref, i)),
         // Unqualified names resolve in `main`: the context database's tables are viewed there too.

@@ -1,4 +1,7 @@
+import { parseTree, Templates } from './dialect/templates.js';
+import { type ColumnNotes, translateStatement } from './dialect/translate.js';
 import { analyzeQuery, QueryRejected, type TableReference } from './sandbox.js';
+import { isNode, type Json, type JsonNode, list, node, unrecognised } from './sandbox-tree.js';
 
 /** DuckDB's parser, wherever it runs: SQL to its JSON syntax tree and back. */
 export interface SqlParser {
@@ -14,6 +17,8 @@ export interface PreparedSelect {
   sql: string;
   /** The catalog tables it reads. */
   tables: TableReference[];
+  /** How the result's columns are named and typed as Athena's. */
+  columns: ColumnNotes;
 }
 
 export interface PrepareOptions {
@@ -24,9 +29,62 @@ export interface PrepareOptions {
   parameters?: string[];
 }
 
+/** Parsed templates, per parser (one per process in practice). */
+const TEMPLATES = new WeakMap<SqlParser, Templates>();
+
+function templatesOf(parser: SqlParser): Templates {
+  let templates = TEMPLATES.get(parser);
+  if (!templates) {
+    templates = new Templates((sql) => parser.serialize(sql));
+    TEMPLATES.set(parser, templates);
+  }
+  return templates;
+}
+
+async function parse(parser: SqlParser, sql: string): Promise<JsonNode> {
+  let root: Json;
+  try {
+    root = parseTree(await parser.serialize(sql));
+  } catch {
+    throw unrecognised('a serialised query that is not JSON');
+  }
+  return node(root, 'serialised query');
+}
+
+/** Each parameter value must be one literal (or a simple expression of literals): no query, no column. */
+async function parameterTrees(parser: SqlParser, values: readonly string[]): Promise<JsonNode[]> {
+  const trees: JsonNode[] = [];
+  for (const value of values) {
+    const root = await parse(parser, `SELECT ${value}`);
+    const statements = root.error === true ? [] : list(root.statements, 'statements');
+    const statement = statements.length === 1 && isNode(statements[0]) ? statements[0] : undefined;
+    const query = statement && isNode(statement.node) ? statement.node : undefined;
+    const items = query ? list(query.select_list, 'select_list') : [];
+    const only = items.length === 1 && isNode(items[0]) ? items[0] : undefined;
+    const plain =
+      query?.type === 'SELECT_NODE' &&
+      (query.from_table as JsonNode | null)?.type === 'EMPTY' &&
+      list(query.modifiers, 'modifiers').length === 0;
+    if (!only || !plain || !isLiteral(only))
+      throw new QueryRejected(`The parameter value ${value.slice(0, 100)} is not a literal value.`);
+    trees.push(only);
+  }
+  return trees;
+}
+
+function isLiteral(expression: JsonNode): boolean {
+  if (expression.class === 'CONSTANT') return true;
+  if (expression.class === 'CAST') return isLiteral(node(expression.child, 'CAST.child'));
+  if (expression.class === 'FUNCTION' && ['-', '+'].includes(String(expression.function_name)))
+    return list(expression.children, 'children').every((child) => isNode(child) && isLiteral(child));
+  return false;
+}
+
 /**
  * Turns one read-only query in Athena's (Trino's) SQL into the DuckDB SQL that gives Athena's answer, and
- * checks what will run with the sandbox. Throws QueryRejected with the reason for anything refused.
+ * checks what will run with the sandbox: the query is parsed by DuckDB's parser, its syntax tree translated
+ * (dialect/translate.ts), written back as SQL by DuckDB, and that SQL is what the sandbox analyses and the
+ * engine runs. Throws QueryRejected with the reason for anything refused.
  */
 export async function prepareSelect(
   parser: SqlParser,
@@ -34,8 +92,25 @@ export async function prepareSelect(
   database: string | undefined,
   options: PrepareOptions = {},
 ): Promise<PreparedSelect> {
-  if (options.parameters?.length)
-    throw new QueryRejected('Query parameters are not supported yet.');
-  const tables = await analyzeQuery((text) => parser.serialize(text), sql, database);
-  return { sql, tables };
+  const root = await parse(parser, sql);
+  // A parse error, or several statements: the sandbox gives the reason.
+  if (root.error === true || list(root.statements, 'statements').length !== 1) {
+    await analyzeQuery((text) => parser.serialize(text), sql, database);
+    throw unrecognised('a query the sandbox did not refuse');
+  }
+  const parameters = await parameterTrees(parser, options.parameters ?? []);
+  const [statement] = list(root.statements, 'statements');
+  const { tree, notes } = await translateStatement(node(statement, 'statement'), {
+    sql: Buffer.from(sql, 'utf8'),
+    templates: templatesOf(parser),
+    parameters,
+    zoned: new Map(),
+    types: new Map(),
+    tableCalls: new Set(),
+  });
+  // Placeholders left unbound are refused by the sandbox; all bound must have been used.
+  const duckdbSql = await parser.deserialize(JSON.stringify({ error: false, statements: [tree] }));
+  if (duckdbSql === '') throw unrecognised('a translated query DuckDB cannot write');
+  const tables = await analyzeQuery((text) => parser.serialize(text), duckdbSql, database);
+  return { sql: duckdbSql, tables, columns: notes };
 }

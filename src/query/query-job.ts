@@ -131,7 +131,7 @@ export function createQueryJob(deps: {
   }
 
   async function execute(row: QueryRow, signal: AbortSignal): Promise<Partial<QueryRow>> {
-    const { sql, tables } = await prepareSelect(parser, row.query, row.database ?? undefined);
+    const { sql, tables, columns } = await prepareSelect(parser, row.query, row.database ?? undefined);
     const directory = row.output_location.slice(0, row.output_location.lastIndexOf('/') + 1);
     const { bucket, prefix } = parseS3Url(directory);
     await checkQueryAccess({
@@ -150,6 +150,7 @@ export function createQueryJob(deps: {
         sql,
         database: row.database ?? undefined,
         tables,
+        columns,
         output: { bucket, key: `${prefix}${row.id}.csv` },
         signal,
       },

@@ -1,5 +1,6 @@
 import { type ColumnInfo, csvField, type ResultLimits } from '../engine/index.js';
 import type { StorageService } from '../storage/index.js';
+import type { ColumnNotes } from './dialect/translate.js';
 import type { EnginePool } from './engine-pool.js';
 import type { TableReference } from './sandbox.js';
 
@@ -10,6 +11,8 @@ export interface RunRequest {
   sql: string;
   database: string | undefined;
   tables: TableReference[];
+  /** Athena's names and types for the result's columns (prepareSelect's). */
+  columns: ColumnNotes;
   output: { bucket: string; key: string };
   /** Aborted to stop the query (StopQueryExecution, its time limit, shutdown). */
   signal: AbortSignal;
@@ -21,6 +24,20 @@ export interface RunResult {
   columns: ColumnInfo[];
   dataScanned: number;
   rows: number;
+}
+
+/** The result's columns as Athena names and types them: unnamed ones are `_col<position>`. */
+export function athenaColumns(columns: readonly ColumnInfo[], notes: ColumnNotes): ColumnInfo[] {
+  return columns.map((column, i) => {
+    const name = column.Name.startsWith(notes.unnamedPrefix) ? `_col${i}` : column.Name;
+    const type = notes.types.get(column.Name);
+    return {
+      ...column,
+      Name: name,
+      Label: name,
+      ...(type ? { Type: type, Precision: 3, Scale: 0, CaseSensitive: false } : {}),
+    };
+  });
 }
 
 /**
@@ -36,8 +53,9 @@ export async function runQuery(
   const ready = performance.now();
   try {
     const result = await lease.engine.stream(request.sql, { limits: RESULT_LIMITS, signal: request.signal });
+    const columns = athenaColumns(result.columns, request.columns);
     async function* csv(): AsyncGenerator<Buffer> {
-      yield Buffer.from(`${result.columns.map((c) => csvField(c.Name)).join(',')}\n`);
+      yield Buffer.from(`${columns.map((c) => csvField(c.Name)).join(',')}\n`);
       yield* result;
     }
     try {
@@ -55,7 +73,7 @@ export async function runQuery(
     }
     return {
       timings: { engineMs: ready - started, executeMs: performance.now() - ready },
-      columns: result.columns,
+      columns,
       dataScanned: lease.bytes,
       rows: result.rows,
     };

@@ -1,0 +1,122 @@
+import { type Json, type JsonNode, list, QueryRejected, text } from '../sandbox-tree.js';
+import { KEEP, type Rule, SAME, template } from './rules.js';
+import { AT_TIME_ZONE, EXTRACT } from './trino-datetime.js';
+
+/**
+ * Rules for what DuckDB's parser writes for a piece of syntax, by the name it writes: `count(*)` is
+ * `count_star()`, `EXTRACT(YEAR FROM d)` is `main.date_part('year', d)`, `x AT TIME ZONE z` is
+ * `main.timezone(z, x)`, `INTERVAL '2' DAY` is `to_days(CAST(trunc(CAST('2' AS DOUBLE)) AS INTEGER))`.
+ */
+export const PARSER_RULES: Readonly<Record<string, Rule>> = {
+  count_star: SAME,
+  date_part: EXTRACT,
+  timezone: AT_TIME_ZONE,
+  // LIKE ... ESCAPE, SUBSTRING(s FROM a FOR b), POSITION(a IN s), TRIM(BOTH x FROM s): Trino's meaning.
+  like_escape: SAME,
+  not_like_escape: SAME,
+  substring: SAME,
+  position: SAME,
+  trim: SAME,
+  ltrim: SAME,
+  rtrim: SAME,
+  // ARRAY[...] and ROW(...).
+  list_value: SAME,
+  row: SAME,
+  // The parts of an INTERVAL literal.
+  trunc: SAME,
+  to_years: SAME,
+  to_months: SAME,
+  to_days: SAME,
+  to_hours: SAME,
+  to_minutes: SAME,
+  to_seconds: SAME,
+  to_milliseconds: SAME,
+  to_microseconds: SAME,
+  to_weeks: SAME,
+};
+
+/** Operators: written as FUNCTION nodes named by their symbol, or OPERATOR nodes named by their type. */
+export const OPERATOR_RULES: Readonly<Record<string, Rule>> = {
+  // Arithmetic: the engine runs with integer_division, so `/` on integers truncates as in Trino.
+  '+': SAME,
+  '-': SAME,
+  '*': SAME,
+  '/': SAME,
+  '%': SAME,
+  // Both give NULL when a side is NULL.
+  '||': SAME,
+  '~~': SAME,
+  '!~~': SAME,
+  OPERATOR_NOT: SAME,
+  OPERATOR_IS_NULL: SAME,
+  OPERATOR_IS_NOT_NULL: SAME,
+  OPERATOR_COALESCE: SAME,
+  COMPARE_IN: SAME,
+  COMPARE_NOT_IN: SAME,
+  ARRAY_CONSTRUCTOR: SAME,
+  STRUCT_EXTRACT: SAME,
+  GROUPING_FUNCTION: SAME,
+  OPERATOR_TRY: SAME,
+  // a[i]: Trino fails outside the array where DuckDB answers NULL; a map's missing key fails too.
+  ARRAY_EXTRACT: template(
+    "CASE WHEN typeof($1) LIKE 'MAP(%' THEN $1[$2] WHEN $2 IS NULL THEN NULL WHEN $2 = 0 OR abs($2) > len($1) THEN error('Array subscript must be in 1 to the array''s length') ELSE $1[$2] END",
+  ),
+};
+
+const INTEGERS: Readonly<Record<string, string>> = {
+  TINYINT: 'TINYINT',
+  SMALLINT: 'SMALLINT',
+  INTEGER: 'INTEGER',
+  BIGINT: 'BIGINT',
+};
+
+/**
+ * CAST and TRY_CAST. To an integer type Trino rounds a real number half away from zero (DuckDB rounds half to
+ * even) and refuses text that is not a whole number (DuckDB rounds '1.5' to 2). `x::type` is not Trino's.
+ */
+export function castRule(cast: JsonNode, sql: Buffer): Rule {
+  const location = cast.query_location;
+  if (typeof location === 'number' && sql.subarray(location, location + 2).toString('latin1') === '::')
+    throw new QueryRejected("'::' casts are not part of Athena's SQL: write CAST(x AS type).");
+  const type = cast.cast_type as JsonNode;
+  const target = INTEGERS[text(type.id, 'type.id')];
+  if (!target) return () => KEEP;
+  const convert = cast.try_cast === true ? 'TRY_CAST' : 'CAST';
+  const notWhole =
+    cast.try_cast === true
+      ? 'NULL'
+      : `error('INVALID_CAST_ARGUMENT: Cannot cast ''' || CAST($1 AS VARCHAR) || ''' to ${target}')`;
+  return template(
+    `CASE WHEN $1 IS NULL THEN NULL::${target}` +
+      ` WHEN typeof($1) IN ('DOUBLE', 'FLOAT') THEN ${convert}(round(TRY_CAST($1 AS DOUBLE)) AS ${target})` +
+      ` WHEN typeof($1) = 'VARCHAR' THEN CASE WHEN regexp_full_match(CAST($1 AS VARCHAR), '\\s*[+-]?[0-9]+\\s*') THEN ${convert}(trim(CAST($1 AS VARCHAR)) AS ${target}) ELSE ${notWhole} END` +
+      ` ELSE ${convert}($1 AS ${target}) END`,
+  );
+}
+
+const SYNTAX_REFUSALS: Readonly<Record<string, string>> = {
+  COLLATE: "COLLATE is not part of Athena's SQL.",
+  POSITIONAL_REFERENCE: "#n column references are not part of Athena's SQL.",
+};
+
+/** Expressions of DuckDB's own syntax that Athena's SQL does not have: refused, never given a meaning. */
+export function refuseSyntax(expression: JsonNode, sql: Buffer): void {
+  void sql;
+  const kind = String(expression.class);
+  const message = SYNTAX_REFUSALS[kind];
+  if (message) throw new QueryRejected(message);
+  if (kind === 'STAR') {
+    const extras: Json[] = [
+      ...list(expression.exclude_list, 'exclude_list'),
+      ...list(expression.replace_list, 'replace_list'),
+      ...list(expression.rename_list, 'rename_list'),
+      ...list(expression.qualified_exclude_list, 'qualified_exclude_list'),
+    ];
+    if (
+      extras.length > 0 ||
+      expression.columns === true ||
+      (expression.expr !== null && expression.expr !== undefined)
+    )
+      throw new QueryRejected("* EXCLUDE, REPLACE, RENAME and COLUMNS(...) are not part of Athena's SQL.");
+  }
+}

@@ -1,0 +1,296 @@
+import {
+  asciiLower,
+  isNode,
+  type Json,
+  type JsonNode,
+  list,
+  own,
+  QueryRejected,
+  text,
+  unrecognised,
+} from '../sandbox-tree.js';
+import { type Call, KEEP, type Rule, type Translation } from './rules.js';
+import { castRule, OPERATOR_RULES, PARSER_RULES, refuseSyntax } from './syntax-rules.js';
+import type { Templates } from './templates.js';
+import { TRINO_FUNCTIONS } from './trino-functions.js';
+
+/** What the result's columns need after the query ran: Athena's names and types where DuckDB's differ. */
+export interface ColumnNotes {
+  /** Output columns whose name starts with this are unnamed: Athena calls them `_col<position>`. */
+  readonly unnamedPrefix: string;
+  /** Athena's type for columns by their output name (a timestamp with a zone printed as text here). */
+  readonly types: ReadonlyMap<string, string>;
+}
+
+export const UNNAMED_PREFIX = '__seawall_unnamed_';
+
+/** One translation: the original SQL (to tell calls written by the user from those the parser wrote). */
+export interface TranslateContext {
+  readonly sql: Buffer;
+  readonly templates: Templates;
+  /** The trees of the values for `?` placeholders, in order. */
+  readonly parameters: readonly JsonNode[];
+  /** Expressions whose value is a wall-clock time in a known zone (Trino's timestamp with time zone). */
+  readonly zoned: Map<JsonNode, JsonNode>;
+  readonly types: Map<string, string>;
+  /** The calls of FROM UNNEST(...), kept as they are. */
+  readonly tableCalls: Set<JsonNode>;
+}
+
+/**
+ * Rewrites DuckDB's syntax tree of a query written in Trino's SQL into the tree of the DuckDB query that gives
+ * Trino's answer. Children first, then the node: a rule sees its arguments as written and gets them
+ * translated. Every function call must be one of Athena's (a rule in TRINO_FUNCTIONS) or one the parser
+ * itself wrote for a piece of syntax (PARSER_RULES); anything else is refused, never passed through.
+ */
+export async function translateStatement(
+  statement: JsonNode,
+  context: TranslateContext,
+): Promise<{ tree: JsonNode; notes: ColumnNotes }> {
+  const tree = (await visit(statement, context)) as JsonNode;
+  return { tree, notes: { unnamedPrefix: UNNAMED_PREFIX, types: context.types } };
+}
+
+async function visit(value: Json, context: TranslateContext): Promise<Json> {
+  if (Array.isArray(value)) {
+    const out: Json[] = [];
+    for (const item of value) out.push(await visit(item, context));
+    return out;
+  }
+  if (!isNode(value)) return value;
+  checkTableReference(value, context);
+  const out: JsonNode = {};
+  for (const [key, item] of Object.entries(value)) out[key] = await visit(item, context);
+  if (typeof value.class === 'string') return rewrite(value, out, context);
+  if (value.type === 'SELECT_NODE') {
+    if (value.qualify !== null && value.qualify !== undefined)
+      throw new QueryRejected(
+        "QUALIFY is not part of Athena's SQL: filter on the window function in an outer query.",
+      );
+    await nameColumns(out, context);
+  }
+  return out;
+}
+
+/**
+ * FROM items: UNNEST is Trino's only table function (its call is kept as it is); a name written as a string
+ * (`FROM 'x.csv'`) would be a file to DuckDB.
+ */
+function checkTableReference(table: JsonNode, context: TranslateContext): void {
+  if (table.type === 'TABLE_FUNCTION' && isNode(table.function)) {
+    const name = text(table.function.function_name, 'TABLE_FUNCTION.function_name');
+    if (asciiLower(name) !== 'unnest' || writtenName(context.sql, table.function.query_location) !== 'unnest')
+      throw new QueryRejected(`FUNCTION_NOT_FOUND: Table function '${name}' not registered`);
+    context.tableCalls.add(table.function);
+  } else if (table.type === 'BASE_TABLE' && typeof table.query_location === 'number') {
+    const first = context.sql.subarray(table.query_location, table.query_location + 2).toString('latin1');
+    if (/^(['$]|[eE]')/.test(first))
+      throw new QueryRejected(
+        `A string is not a table: FROM '${text(table.table_name, 'table_name')}' would read a file. Name a catalog table.`,
+      );
+  }
+}
+
+/** The name at a node's position in the SQL, unquoted, if the user wrote one there. */
+function writtenName(sql: Buffer, location: Json | undefined): string {
+  if (typeof location !== 'number' || location < 0 || location >= sql.length) return '';
+  const rest = sql.subarray(location, location + 256).toString('utf8');
+  const match = /^"((?:[^"]|"")*)"|^([A-Za-z_][A-Za-z0-9_$]*)/.exec(rest);
+  return asciiLower(match?.[1]?.replace(/""/g, '"') ?? match?.[2] ?? '');
+}
+
+async function rewrite(
+  original: JsonNode,
+  translated: JsonNode,
+  context: TranslateContext,
+): Promise<JsonNode> {
+  switch (original.class) {
+    case 'FUNCTION':
+      return rewriteFunction(original, translated, context);
+    case 'WINDOW':
+      return rewriteWindow(original, translated, context);
+    case 'CAST':
+      return apply(
+        castRule(original, context.sql),
+        original,
+        translated,
+        [translated.child as JsonNode],
+        context,
+        false,
+      );
+    case 'OPERATOR': {
+      const rule = own(OPERATOR_RULES, text(original.type, 'OPERATOR.type'));
+      if (!rule) throw unrecognised(`operator ${String(original.type)}`);
+      return apply(
+        rule,
+        original,
+        translated,
+        list(translated.children, 'children') as JsonNode[],
+        context,
+        false,
+      );
+    }
+    case 'PARAMETER': {
+      const index = Number(original.identifier) - 1;
+      const value = context.parameters[index];
+      if (!value)
+        throw new QueryRejected(
+          context.parameters.length === 0
+            ? 'The query has parameters (?) but no values were given for them: run it with EXECUTE ... USING or ExecutionParameters.'
+            : `The query has more parameters than the ${context.parameters.length} values given.`,
+        );
+      return value;
+    }
+    default:
+      refuseSyntax(original, context.sql);
+      return translated;
+  }
+}
+
+function callOf(
+  original: JsonNode,
+  name: string,
+  translatedArgs: readonly JsonNode[],
+  context: TranslateContext,
+): Call {
+  const order = original.order_bys;
+  return {
+    zoneOf: (index) => {
+      const arg = translatedArgs[index];
+      return arg ? context.zoned.get(arg) : undefined;
+    },
+    name,
+    args: list(original.children, 'children') as JsonNode[],
+    distinct: original.distinct === true,
+    ordered:
+      (isNode(order) && list(order.orders, 'orders').length > 0) ||
+      (original.filter !== null && original.filter !== undefined),
+  };
+}
+
+async function rewriteFunction(
+  original: JsonNode,
+  translated: JsonNode,
+  context: TranslateContext,
+): Promise<JsonNode> {
+  const name = text(original.function_name, 'function_name');
+  const lower = asciiLower(name);
+  if (original.is_operator === true) {
+    const rule = own(OPERATOR_RULES, name);
+    if (!rule) throw new QueryRejected(`The operator ${name} is not part of Athena's SQL.`);
+    return apply(
+      rule,
+      original,
+      translated,
+      list(translated.children, 'children') as JsonNode[],
+      context,
+      true,
+    );
+  }
+  if (context.tableCalls.has(original)) return translated;
+  const byUser = writtenName(context.sql, original.query_location) === lower;
+  const schema = text(original.schema, 'schema');
+  const qualified = schema !== '' || text(original.catalog, 'catalog') !== '';
+  let rule: Rule | undefined;
+  if (byUser) rule = qualified ? undefined : own(TRINO_FUNCTIONS, lower);
+  else if (schema === 'main' || !qualified) rule = own(PARSER_RULES, lower);
+  if (!rule) {
+    if (byUser || qualified) {
+      const written = [text(original.catalog, 'catalog'), schema, name].filter((part) => part !== '');
+      throw new QueryRejected(`FUNCTION_NOT_FOUND: Function '${written.join('.')}' not registered`);
+    }
+    throw unrecognised(`the parser's ${name}`);
+  }
+  return apply(
+    rule,
+    original,
+    translated,
+    list(translated.children, 'children') as JsonNode[],
+    context,
+    true,
+    name,
+  );
+}
+
+/** Window functions keep their frame; a rule may only rename them (approx_distinct to its DuckDB name). */
+async function rewriteWindow(
+  original: JsonNode,
+  translated: JsonNode,
+  context: TranslateContext,
+): Promise<JsonNode> {
+  const name = text(original.function_name, 'function_name');
+  const rule = own(TRINO_FUNCTIONS, asciiLower(name)) ?? own(WINDOW_ONLY, asciiLower(name));
+  if (!rule) throw new QueryRejected(`FUNCTION_NOT_FOUND: Function '${name}' not registered`);
+  const translation = rule(callOf(original, name, [], context));
+  if (translation === KEEP) return translated;
+  const sql = typeof translation === 'string' ? translation : translation.sql;
+  const match = /^([a-z_]+)\((?:\$1(?:, \$2)?(?:, \$3)?)?\)$/.exec(sql);
+  if (!match || typeof translation !== 'string')
+    throw new QueryRejected(`${name} is not supported as a window function here.`);
+  void context;
+  return { ...translated, function_name: match[1] as string };
+}
+
+const WINDOW_ONLY: Readonly<Record<string, Rule>> = Object.fromEntries(
+  'row_number rank dense_rank percent_rank cume_dist ntile lag lead first_value last_value nth_value'
+    .split(' ')
+    .map((n) => [n, () => KEEP]),
+);
+
+/**
+ * Applies a rule: KEEP leaves the translated node; a template replaces it, its `$k` bound to the translated
+ * arguments then the rule's extras. The new node keeps the original's alias; an aggregate's DISTINCT, ORDER BY
+ * and FILTER move onto the template's call.
+ */
+async function apply(
+  rule: Rule,
+  original: JsonNode,
+  translated: JsonNode,
+  args: readonly JsonNode[],
+  context: TranslateContext,
+  isCall: boolean,
+  name = String(original.function_name ?? original.type ?? original.class),
+): Promise<JsonNode> {
+  const call = callOf(original, name, args, context);
+  const translation: Translation = rule(call);
+  if (translation === KEEP) return translated;
+  const { sql, extra = [], zone } = typeof translation === 'string' ? { sql: translation } : translation;
+  const bound = [...args, ...extra];
+  const node = await context.templates.expand(sql, bound);
+  if (isCall && (call.distinct || call.ordered)) {
+    if (node.class !== 'FUNCTION')
+      throw new QueryRejected(`DISTINCT, ORDER BY or FILTER cannot be used with ${name} here.`);
+    node.distinct = translated.distinct ?? false;
+    node.order_bys = translated.order_bys ?? null;
+    node.filter = translated.filter ?? null;
+  }
+  node.alias = original.alias ?? '';
+  const zoneTree = zone === undefined ? undefined : bound[zone - 1];
+  if (zoneTree) context.zoned.set(node, zoneTree);
+  return node;
+}
+
+/**
+ * Unnamed select items get a marker name, replaced after the run by `_col<position>` (Trino's name for them),
+ * since a `*` before them makes their position known only then. A column reference keeps its name. A zoned
+ * wall-clock time selected at the top is printed as Athena prints a timestamp with time zone.
+ */
+async function nameColumns(select: JsonNode, context: TranslateContext): Promise<void> {
+  const items = list(select.select_list, 'select_list') as JsonNode[];
+  for (let i = 0; i < items.length; i++) {
+    let item = items[i] as JsonNode;
+    const zone = context.zoned.get(item);
+    if (zone) {
+      const alias = item.alias;
+      item = await context.templates.expand("strftime($1, '%Y-%m-%d %H:%M:%S.%g') || ' ' || $2", [
+        { ...item, alias: '' },
+        zone,
+      ]);
+      item.alias = alias ?? '';
+      items[i] = item;
+    }
+    if (item.alias === '' && item.class !== 'COLUMN_REF' && item.class !== 'STAR')
+      item.alias = `${UNNAMED_PREFIX}${i}`;
+    if (zone) context.types.set(String(item.alias), 'timestamp with time zone');
+  }
+}

@@ -1,0 +1,145 @@
+import {
+  type AthenaClient,
+  GetQueryResultsCommand,
+  StartQueryExecutionCommand,
+} from '@aws-sdk/client-athena';
+import { CreateCrawlerCommand, GlueClient } from '@aws-sdk/client-glue';
+import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { athenaClient, athenaQuery, waitForQuery } from './helpers/athena.js';
+import { clientConfig, crawl } from './helpers/glue.js';
+import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
+
+/*
+ * The defects the Athena dialect issue reports, each through the Athena API as an analyst coming from Athena
+ * meets them. Expected values are Trino's documented answers.
+ */
+
+let t: TestSeawall;
+let athena: AthenaClient;
+
+beforeAll(async () => {
+  t = await startTestSeawall();
+  athena = athenaClient(t);
+  const s3 = t.s3();
+  await s3.send(new CreateBucketCommand({ Bucket: 'lake' }));
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: 'lake',
+      Key: 'raw/tickets/data.csv',
+      Body: 'id,street,issued\n1,MAIN ST,2024-01-01 09:04:00\n2,W 4TH AVE,2024-07-01 20:30:00\n3,MAIN ST,2024-07-02 06:15:00\n',
+    }),
+  );
+  const glue = new GlueClient(clientConfig(t));
+  await glue.send(
+    new CreateCrawlerCommand({
+      Name: 'raw',
+      Role: await t.serviceRole(),
+      DatabaseName: 'city',
+      Targets: { S3Targets: [{ Path: 's3://lake/raw/' }] },
+    }),
+  );
+  await crawl(glue, 'raw');
+  glue.destroy();
+});
+afterAll(async () => {
+  athena.destroy();
+  await t.close();
+});
+
+async function failure(sql: string): Promise<string> {
+  const { QueryExecutionId } = await athena.send(
+    new StartQueryExecutionCommand({ QueryString: sql, QueryExecutionContext: { Database: 'city' } }),
+  );
+  const done = await waitForQuery(athena, QueryExecutionId as string);
+  expect(done.Status?.State, sql).toBe('FAILED');
+  return done.Status?.StateChangeReason ?? '';
+}
+
+describe("Athena's functions that DuckDB lacks or names otherwise", () => {
+  const cases: [string, string[]][] = [
+    ["SELECT date_format(TIMESTAMP '2001-01-09 13:04:05.321', '%Y-%m-%d %H:%i:%s')", ['2001-01-09 13:04:05']],
+    [
+      "SELECT format_datetime(TIMESTAMP '2001-01-09 13:04:05.321', 'yyyy-MM-dd HH:mm:ss.SSS')",
+      ['2001-01-09 13:04:05.321'],
+    ],
+    ['SELECT approx_distinct(street) FROM tickets', ['2']],
+    ["SELECT regexp_like('1a 2b 14m', '\\d+b')", ['true']],
+    ["SELECT day_of_week(DATE '2024-01-07')", ['7']],
+    ["SELECT date_add('day', 1, DATE '2024-02-28')", ['2024-02-29']],
+    ["SELECT date_add('month', 1, DATE '2024-01-31')", ['2024-02-29']],
+    ["SELECT date_diff('day', TIMESTAMP '2024-01-01 23:00:00', TIMESTAMP '2024-01-02 01:00:00')", ['0']],
+    ["SELECT date_trunc('month', DATE '2024-05-17')", ['2024-05-01']],
+    ["SELECT EXTRACT(DOW FROM DATE '2024-01-07')", ['7']],
+    ['SELECT 7 / 2, -7 / 2, 7.0 / 2', ['3', '-3', '3.5']],
+    ["SELECT CAST(2.5E0 AS integer), CAST('12' AS bigint)", ['3', '12']],
+    ['SELECT from_unixtime(0)', ['1970-01-01 00:00:00.000 UTC']],
+    ['SELECT current_timezone()', ['UTC']],
+  ];
+  for (const [sql, row] of cases)
+    it(sql, async () => {
+      const rows = await athenaQuery(athena, sql, 'city');
+      expect(rows[1]).toEqual(row);
+    });
+});
+
+describe('result columns as Athena names them', () => {
+  it('calls an unnamed column _col<position>, after a star too', async () => {
+    expect((await athenaQuery(athena, 'SELECT count(*) FROM tickets', 'city'))[0]).toEqual(['_col0']);
+    expect(
+      (
+        await athenaQuery(
+          athena,
+          'SELECT street, count(*), max(id) AS top FROM tickets GROUP BY street',
+          'city',
+        )
+      )[0],
+    ).toEqual(['street', '_col1', 'top']);
+    expect((await athenaQuery(athena, 'SELECT *, id + 1 FROM tickets LIMIT 1', 'city'))[0]).toEqual([
+      'id',
+      'street',
+      'issued',
+      '_col3',
+    ]);
+  });
+});
+
+describe('time zones', () => {
+  it('shows a UTC timestamp AT TIME ZONE as the same instant in that zone', async () => {
+    const sql =
+      "SELECT issued AT TIME ZONE 'America/Vancouver' AS local, hour(issued AT TIME ZONE 'America/Vancouver') AS h, to_unixtime(issued AT TIME ZONE 'America/Vancouver') = to_unixtime(issued) AS same FROM tickets WHERE id = 1";
+    const { QueryExecutionId } = await athena.send(
+      new StartQueryExecutionCommand({ QueryString: sql, QueryExecutionContext: { Database: 'city' } }),
+    );
+    expect((await waitForQuery(athena, QueryExecutionId as string)).Status?.State).toBe('SUCCEEDED');
+    const page = await athena.send(new GetQueryResultsCommand({ QueryExecutionId }));
+    const values = page.ResultSet?.Rows?.[1]?.Data?.map((d) => d.VarCharValue);
+    expect(values).toEqual(['2024-01-01 01:04:00.000 America/Vancouver', '1', 'true']);
+    expect(page.ResultSet?.ResultSetMetadata?.ColumnInfo?.[0]?.Type).toBe('timestamp with time zone');
+  });
+
+  it('groups by the local hour across daylight saving time', async () => {
+    const rows = await athenaQuery(
+      athena,
+      "SELECT hour(issued AT TIME ZONE 'America/Vancouver') AS h FROM tickets ORDER BY id",
+      'city',
+    );
+    expect(rows.slice(1).map((r) => r[0])).toEqual(['1', '13', '23']);
+  });
+});
+
+describe('what is not Athena SQL is refused, never answered differently', () => {
+  it('refuses DuckDB-only functions, operators and syntax', async () => {
+    expect(await failure("SELECT strftime(now(), '%Y')")).toMatch(/Function 'strftime' not registered/);
+    expect(await failure('SELECT 1::int')).toMatch(/'::' casts are not part of Athena's SQL/);
+    expect(await failure('SELECT * EXCLUDE (id) FROM tickets')).toMatch(/EXCLUDE/);
+    expect(await failure('SELECT 7 // 2')).toMatch(/operator \/\/ is not part of Athena's SQL/);
+    expect(await failure("SELECT date_format(now(), '%D')")).toMatch(/%D not supported/);
+  });
+
+  it('fails a cast of text that is not a whole number to an integer, as Trino does', async () => {
+    expect(await failure("SELECT CAST('1.5' AS integer)")).toMatch(/Cannot cast '1.5' to INTEGER/);
+    const rows = await athenaQuery(athena, "SELECT TRY_CAST('1.5' AS integer) AS v");
+    expect(rows[1]).toEqual(['NULL']);
+  });
+});

@@ -24,6 +24,9 @@ export class AthenaQueryFailed extends Error {
   override readonly name = 'AthenaQueryFailed';
 }
 
+/** A bench query still running after this long is reported as failed rather than waited on for ever. */
+const GIVE_UP_MS = 10 * 60_000;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -45,6 +48,8 @@ export async function runOnAthena(
   const started = performance.now();
   let polls = 0;
   for (;;) {
+    if (performance.now() - started > GIVE_UP_MS)
+      throw new AthenaQueryFailed(`still running after ${GIVE_UP_MS / 60_000} minutes`);
     polls++;
     const { QueryExecution } = await athena.send(new GetQueryExecutionCommand({ QueryExecutionId }));
     const state = QueryExecution?.Status?.State;

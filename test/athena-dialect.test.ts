@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   type AthenaClient,
   GetQueryResultsCommand,
@@ -5,6 +8,7 @@ import {
 } from '@aws-sdk/client-athena';
 import { CreateCrawlerCommand, GlueClient } from '@aws-sdk/client-glue';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { athenaClient, athenaQuery, waitForQuery } from './helpers/athena.js';
 import { clientConfig, crawl } from './helpers/glue.js';
@@ -141,5 +145,45 @@ describe('what is not Athena SQL is refused, never answered differently', () => 
     expect(await failure("SELECT CAST('1.5' AS integer)")).toMatch(/Cannot cast '1.5' to INTEGER/);
     const rows = await athenaQuery(athena, "SELECT TRY_CAST('1.5' AS integer) AS v");
     expect(rows[1]).toEqual(['NULL']);
+  });
+});
+
+describe('data scanned', () => {
+  it('counts the bytes the engine read, not the size of every file', async () => {
+    const run = async (sql: string) => {
+      const { QueryExecutionId } = await athena.send(
+        new StartQueryExecutionCommand({ QueryString: sql, QueryExecutionContext: { Database: 'city' } }),
+      );
+      return (await waitForQuery(athena, QueryExecutionId as string)).Statistics?.DataScannedInBytes;
+    };
+    expect(await run('SELECT 1')).toBe(0);
+    expect(await run('SELECT * FROM tickets')).toBeGreaterThan(0);
+    // Parquet: reading the small column reads a small part of the file.
+    const file = join(mkdtempSync(join(tmpdir(), 'seawall-scan-')), 'wide.parquet');
+    const duck = await (await DuckDBInstance.create(':memory:')).connect();
+    await duck.run(
+      `COPY (SELECT i AS id, md5(i::VARCHAR) || md5((i + 1)::VARCHAR) AS noise FROM range(100000) t(i)) TO '${file}' (FORMAT parquet)`,
+    );
+    duck.closeSync();
+    await t
+      .s3()
+      .send(new PutObjectCommand({ Bucket: 'lake', Key: 'wide/w/data.parquet', Body: readFileSync(file) }));
+    const glue = new GlueClient(clientConfig(t));
+    await glue.send(
+      new CreateCrawlerCommand({
+        Name: 'wide',
+        Role: await t.serviceRole(),
+        DatabaseName: 'city',
+        Targets: { S3Targets: [{ Path: 's3://lake/wide/' }] },
+      }),
+    );
+    await crawl(glue, 'wide');
+    glue.destroy();
+    const size = statSync(file).size;
+    const narrow = (await run('SELECT max(id) FROM w')) ?? 0;
+    const wide = (await run('SELECT max(noise) FROM w')) ?? 0;
+    expect(narrow).toBeGreaterThan(0);
+    expect(narrow).toBeLessThan(size / 4);
+    expect(wide).toBeGreaterThan(size / 2);
   });
 });

@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import type {
   EngineErrorKind,
   EngineParam,
@@ -89,6 +90,21 @@ export class EngineProcess {
 
   get pid(): number {
     return this.child.pid ?? -1;
+  }
+
+  /**
+   * Bytes the engine process has read from files so far (Linux's `rchar` of /proc/PID/io: its read and pread
+   * calls, page cache included; its requests come over a socket, which `rchar` does not count), or undefined
+   * where the system does not say.
+   */
+  async bytesRead(): Promise<number | undefined> {
+    try {
+      const io = await readFile(`/proc/${this.child.pid}/io`, 'utf8');
+      const match = /^rchar:\s*(\d+)$/m.exec(io);
+      return match ? Number(match[1]) : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   get alive(): boolean {

@@ -52,6 +52,7 @@ export async function runQuery(
   const lease = await deps.pool.acquire(request.tables, request.database, request.signal);
   const ready = performance.now();
   try {
+    const readBefore = await lease.engine.bytesRead();
     const result = await lease.engine.stream(request.sql, { limits: RESULT_LIMITS, signal: request.signal });
     const columns = athenaColumns(result.columns, request.columns);
     async function* csv(): AsyncGenerator<Buffer> {
@@ -71,10 +72,16 @@ export async function runQuery(
       // The engine serves other queries after this one: a result the store never read must not stay open.
       await result.close();
     }
+    const readAfter = await lease.engine.bytesRead();
     return {
       timings: { engineMs: ready - started, executeMs: performance.now() - ready },
       columns,
-      dataScanned: lease.bytes,
+      // What the engine read (only the partitions and, in Parquet, the columns the query needs); the size of
+      // the tables' files where the system cannot say.
+      dataScanned:
+        readBefore !== undefined && readAfter !== undefined
+          ? Math.min(readAfter - readBefore, lease.bytes)
+          : lease.bytes,
       rows: result.rows,
     };
   } finally {

@@ -1,6 +1,7 @@
 import { type Json, type JsonNode, list, QueryRejected, text } from '../sandbox-tree.js';
-import { KEEP, type Rule, SAME, template } from './rules.js';
+import { constantOf, KEEP, type Rule, SAME, stringConstant, template } from './rules.js';
 import { AT_TIME_ZONE, EXTRACT } from './trino-datetime.js';
+import { splitZonedLiteral, TemplateBuilder } from './zones.js';
 
 /**
  * Rules for what DuckDB's parser writes for a piece of syntax, by the name it writes: `count(*)` is
@@ -38,8 +39,8 @@ export const PARSER_RULES: Readonly<Record<string, Rule>> = {
 /** Operators: written as FUNCTION nodes named by their symbol, or OPERATOR nodes named by their type. */
 export const OPERATOR_RULES: Readonly<Record<string, Rule>> = {
   // Arithmetic: the engine runs with integer_division, so `/` on integers truncates as in Trino.
-  '+': SAME,
-  '-': SAME,
+  '+': dateArithmetic('+'),
+  '-': dateArithmetic('-'),
   '*': SAME,
   '/': SAME,
   '%': SAME,
@@ -79,8 +80,12 @@ export function castRule(cast: JsonNode, sql: Buffer): Rule {
   if (typeof location === 'number' && sql.subarray(location, location + 2).toString('latin1') === '::')
     throw new QueryRejected("'::' casts are not part of Athena's SQL: write CAST(x AS type).");
   const type = cast.cast_type as JsonNode;
-  const target = INTEGERS[text(type.id, 'type.id')];
-  if (!target) return () => KEEP;
+  const id = text(type.id, 'type.id');
+  if (TIMESTAMPS.has(id)) return timestampCast(cast, id, sql);
+  const target = INTEGERS[id];
+  // An INTERVAL literal's own cast of its truncated number.
+  const child = cast.child as JsonNode;
+  if (!target || (child.class === 'FUNCTION' && child.function_name === 'trunc')) return () => KEEP;
   const convert = cast.try_cast === true ? 'TRY_CAST' : 'CAST';
   const notWhole =
     cast.try_cast === true
@@ -92,6 +97,70 @@ export function castRule(cast: JsonNode, sql: Buffer): Rule {
       ` WHEN typeof($1) = 'VARCHAR' THEN CASE WHEN regexp_full_match(CAST($1 AS VARCHAR), '\\s*[+-]?[0-9]+\\s*') THEN ${convert}(trim(CAST($1 AS VARCHAR)) AS ${target}) ELSE ${notWhole} END` +
       ` ELSE ${convert}($1 AS ${target}) END`,
   );
+}
+
+const TIMESTAMPS = new Set(['TIMESTAMP', 'TIMESTAMP_MS', 'TIMESTAMP WITH TIME ZONE']);
+
+/**
+ * Text to a timestamp. A literal naming a zone (`TIMESTAMP '2012-10-31 01:00 UTC'`), or any text cast to
+ * `timestamp with time zone`, is a wall-clock time in that zone; Trino wants a space, not `T`, between the date
+ * and the time.
+ */
+function timestampCast(cast: JsonNode, id: string, sql: Buffer): Rule {
+  const constant = constantOf(cast.child as JsonNode);
+  if (typeof constant?.value !== 'string') return () => KEEP;
+  const value = constant.value;
+  if (/^\s*\d{4,}-\d{1,2}-\d{1,2}T/.test(value))
+    throw new QueryRejected(
+      `INVALID_CAST_ARGUMENT: Value cannot be cast to timestamp: ${value.slice(0, 100)}`,
+    );
+  // A literal's cast has no position; the text before its string says TIMESTAMP.
+  const location = (cast.child as JsonNode).query_location;
+  const literal =
+    typeof location === 'number' &&
+    /timestamp\s*$/i.test(sql.subarray(Math.max(0, location - 32), location).toString('latin1'));
+  const zoned = splitZonedLiteral(value);
+  const withZone = id === 'TIMESTAMP WITH TIME ZONE';
+  if (!zoned && !withZone) return () => KEEP;
+  const local = zoned?.local ?? value;
+  return (call) => {
+    const b = new TemplateBuilder(call);
+    const wallClock = `CAST(${b.add(stringConstant(local))} AS TIMESTAMP_MS)`;
+    if (!literal && !withZone) return b.done(wallClock);
+    return b.done(wallClock, { tree: stringConstant(zoned?.zone ?? 'UTC') });
+  };
+}
+
+/** A parser-written interval literal (`INTERVAL '2' DAY` is `to_days(...)`). */
+function isInterval(node: JsonNode | undefined): boolean {
+  if (!node) return false;
+  if (node.class === 'CAST') return text((node.cast_type as JsonNode).id, 'type.id') === 'INTERVAL';
+  return node.class === 'FUNCTION' && INTERVAL_PARTS.has(String(node.function_name));
+}
+
+const INTERVAL_PARTS = new Set(
+  'to_years to_months to_days to_hours to_minutes to_seconds to_milliseconds to_microseconds to_weeks'.split(
+    ' ',
+  ),
+);
+
+/**
+ * `+` and `-` with an interval keep the other side's type (a date plus days is a date in Trino, a timestamp in
+ * DuckDB) and its zone.
+ */
+function dateArithmetic(operator: '+' | '-'): Rule {
+  return (call) => {
+    if (call.args.length !== 2) return KEEP;
+    const [left, right] = call.args;
+    const other =
+      isInterval(right) && !isInterval(left) ? 0 : isInterval(left) && !isInterval(right) ? 1 : -1;
+    if (other < 0) return KEEP;
+    const zone = call.zoneOf(other);
+    return new TemplateBuilder(call).done(
+      `cast_to_type($1 ${operator} $2, $${other + 1})`,
+      zone ? { tree: zone } : undefined,
+    );
+  };
 }
 
 const SYNTAX_REFUSALS: Readonly<Record<string, string>> = {

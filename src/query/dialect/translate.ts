@@ -147,6 +147,12 @@ async function rewrite(
   }
 }
 
+/** The arguments of a node as written: a call's children, a cast's child, an operator's operands. */
+function argumentsOf(original: JsonNode): JsonNode[] {
+  if (original.class === 'CAST') return [original.child as JsonNode];
+  return list(original.children, 'children') as JsonNode[];
+}
+
 function callOf(
   original: JsonNode,
   name: string,
@@ -160,7 +166,7 @@ function callOf(
       return arg ? context.zoned.get(arg) : undefined;
     },
     name,
-    args: list(original.children, 'children') as JsonNode[],
+    args: argumentsOf(original),
     distinct: original.distinct === true,
     ordered:
       (isNode(order) && list(order.orders, 'orders').length > 0) ||

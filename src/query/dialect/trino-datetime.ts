@@ -12,14 +12,17 @@ import { jodaToStrftime, mysqlToStrftime } from './datetime-formats.js';
 import {
   type Call,
   checkArity,
+  constantOf,
   constantString,
   type Rule,
   type RuleTable,
   renamed,
   SAME,
   stringConstant,
+  type Translation,
   template,
 } from './rules.js';
+import { canonicalZone, TemplateBuilder } from './zones.js';
 
 /** Trino's units for date_add, date_diff and date_trunc, as DuckDB names them. */
 const UNITS: Readonly<Record<string, string>> = {
@@ -81,8 +84,23 @@ function field(part: string): Rule {
 /** `x AT TIME ZONE z`, which DuckDB's parser writes as main.timezone(z, x): the same instant, in zone z. */
 export const AT_TIME_ZONE: Rule = (call) => {
   checkArity(call, 2);
-  return { sql: 'timezone($1, CAST($2 AS TIMESTAMPTZ))', zone: 1 };
+  return inZone(call, 1, 0);
 };
+
+/** The instant of argument `value` shown in the zone of argument `zone`. */
+function inZone(call: Call, value: number, zone: number): Translation {
+  const b = new TemplateBuilder(call);
+  return b.done(b.local(b.instantOfArgument(value), { arg: zone }), { arg: zone });
+}
+
+/** A rule whose answer is in the zone of argument `index` when that argument is a zoned wall-clock time. */
+function keepingZone(index: number, sql: (call: Call) => string): Rule {
+  return (call) => {
+    const b = new TemplateBuilder(call);
+    const zone = call.zoneOf(index);
+    return b.done(sql(call), zone ? { tree: zone } : undefined);
+  };
+}
 
 function formatted(convert: (format: string) => string, sql: string): Rule {
   return (call) => {
@@ -95,25 +113,58 @@ function formatted(convert: (format: string) => string, sql: string): Rule {
 /** The instant of a value: a zoned wall-clock time is read in its zone, a plain timestamp in UTC. */
 const toUnixtime: Rule = (call) => {
   checkArity(call, 1);
-  const zone = call.zoneOf(0);
-  if (zone) return { sql: 'epoch(timezone($2, $1))', extra: [zone] };
-  return 'epoch(CAST($1 AS TIMESTAMPTZ))';
+  const b = new TemplateBuilder(call);
+  return b.done(`epoch(${b.instantOfArgument(0)})`);
 };
 
 const fromUnixtime: Rule = (call) => {
   checkArity(call, [1, 2]);
-  if (call.args.length === 2) return { sql: 'timezone($2, to_timestamp($1))', zone: 2 };
-  return 'to_timestamp($1)';
+  if (call.args.length === 1) return 'to_timestamp($1)';
+  const b = new TemplateBuilder(call);
+  return b.done(b.local('to_timestamp($1)', { arg: 1 }), { arg: 1 });
+};
+
+/** ISO 8601 text of a date, a timestamp, or a zoned time (with its offset; `Z` for UTC). */
+const toIso8601: Rule = (call) => {
+  checkArity(call, 1);
+  const zone = call.zoneOf(0);
+  const plain =
+    "CASE typeof($1) WHEN 'DATE' THEN strftime($1, '%Y-%m-%d') WHEN 'TIMESTAMP WITH TIME ZONE' THEN strftime($1, '%Y-%m-%dT%H:%M:%S.%gZ') ELSE strftime($1, '%Y-%m-%dT%H:%M:%S.%g') END";
+  if (!zone) return plain;
+  const b = new TemplateBuilder(call);
+  const minutes = `CAST((epoch(CAST($1 AS TIMESTAMP)) - epoch(${b.instantOfArgument(0)})) / 60 AS INTEGER)`;
+  const offset = `CASE WHEN ${minutes} = 0 THEN 'Z' ELSE printf('%s%02d:%02d', CASE WHEN ${minutes} < 0 THEN '-' ELSE '+' END, CAST(abs(${minutes}) / 60 AS INTEGER), CAST(abs(${minutes}) % 60 AS INTEGER)) END`;
+  return b.done(`strftime($1, '%Y-%m-%dT%H:%M:%S.%g') || ${offset}`);
+};
+
+/** from_iso8601_timestamp: a literal keeps the zone it names (UTC when none); other text gives the instant. */
+const fromIso8601Timestamp: Rule = (call) => {
+  checkArity(call, 1);
+  const constant = constantOf(call.args[0]);
+  if (typeof constant?.value !== 'string') return 'CAST($1 AS TIMESTAMPTZ)';
+  const match =
+    /^(\d{4}-\d{2}-\d{2})(?:T(\d{2}(?::\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?))?(Z|[+-]\d{2}(?::?\d{2})?)?$/.exec(
+      constant.value.trim(),
+    );
+  if (!match)
+    throw new QueryRejected(`INVALID_FUNCTION_ARGUMENT: Invalid format: "${constant.value.slice(0, 100)}"`);
+  const time = (match[2] ?? '00:00:00').split(':');
+  const local = `${match[1]} ${[time[0], time[1] ?? '00', time[2] ?? '00'].join(':')}`;
+  const zone = canonicalZone(
+    match[3] === undefined ? 'UTC' : match[3].length === 3 ? `${match[3]}:00` : match[3],
+  );
+  const b = new TemplateBuilder(call);
+  return b.done(`CAST(${b.add(stringConstant(local))} AS TIMESTAMP_MS)`, { tree: stringConstant(zone) });
 };
 
 export const DATETIME_FUNCTIONS: RuleTable = {
   at_timezone: (call) => {
     checkArity(call, 2);
-    return { sql: 'timezone($2, CAST($1 AS TIMESTAMPTZ))', zone: 2 };
+    return inZone(call, 0, 1);
   },
   with_timezone: (call) => {
     checkArity(call, 2);
-    return { sql: 'CAST($1 AS TIMESTAMP)', zone: 2 };
+    return new TemplateBuilder(call).done('CAST($1 AS TIMESTAMP)', { arg: 1 });
   },
   from_unixtime: fromUnixtime,
   to_unixtime: toUnixtime,
@@ -121,14 +172,14 @@ export const DATETIME_FUNCTIONS: RuleTable = {
   now: template('current_timestamp', 0),
   date: template('CAST($1 AS DATE)', 1),
   last_day_of_month: template('last_day($1)', 1),
-  date_trunc: (call) => {
+  date_trunc: keepingZone(1, (call) => {
     checkArity(call, 2);
-    return { sql: 'cast_to_type(date_trunc($3, $2), $2)', extra: [stringConstant(unit(call, 0))] };
-  },
-  date_add: (call) => {
+    return `cast_to_type(date_trunc('${unit(call, 0)}', $2), $2)`;
+  }),
+  date_add: keepingZone(2, (call) => {
     checkArity(call, 3);
     return `cast_to_type($3 + CAST($2 AS BIGINT) * INTERVAL 1 ${unit(call, 0).toUpperCase()}, $3)`;
-  },
+  }),
   date_diff: (call) => {
     checkArity(call, 3);
     // DuckDB's date_sub counts whole units elapsed, as Trino's date_diff does (date_diff counts boundaries).
@@ -138,12 +189,9 @@ export const DATETIME_FUNCTIONS: RuleTable = {
   date_parse: formatted(mysqlToStrftime, 'CAST(strptime($1, $3) AS TIMESTAMP_MS)'),
   format_datetime: formatted(jodaToStrftime, 'strftime($1, $3)'),
   parse_datetime: formatted(jodaToStrftime, 'CAST(strptime($1, $3) AS TIMESTAMPTZ)'),
-  from_iso8601_timestamp: template('CAST($1 AS TIMESTAMPTZ)', 1),
+  from_iso8601_timestamp: fromIso8601Timestamp,
   from_iso8601_date: template('CAST($1 AS DATE)', 1),
-  to_iso8601: template(
-    "CASE typeof($1) WHEN 'DATE' THEN strftime($1, '%Y-%m-%d') WHEN 'TIMESTAMP WITH TIME ZONE' THEN strftime($1, '%Y-%m-%dT%H:%M:%S.%gZ') ELSE strftime($1, '%Y-%m-%dT%H:%M:%S.%g') END",
-    1,
-  ),
+  to_iso8601: toIso8601,
   year: field('year'),
   quarter: field('quarter'),
   month: field('month'),

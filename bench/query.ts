@@ -49,7 +49,13 @@ async function measure(athena: AthenaClient, c: DuckDBConnection, pair: QueryPai
     outcome.problems.push(`seawall failed: ${(error as Error).message.split('\n')[0]}`);
     return outcome;
   }
-  const plain = await onDuckDb(c, pair.duckdb);
+  let plain: { table: ResultTable };
+  try {
+    plain = await onDuckDb(c, pair.duckdb);
+  } catch (error) {
+    outcome.problems.push(`duckdb failed: ${(error as Error).message.split('\n')[0]}`);
+    return outcome;
+  }
   outcome.problems.push(...compareResults(pair, first.table, plain.table));
   for (let i = 0; i < QUERY_RUNS; i++) {
     const run = await seawall();

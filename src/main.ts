@@ -44,6 +44,7 @@ import {
   createAthenaApi,
   createAthenaService,
   createQueryStore,
+  createSavedQueryStore,
   queryMigrations,
 } from './query/index.js';
 import { createHttpServer } from './server/http-server.js';
@@ -229,6 +230,7 @@ export async function startSeawall(
     const athena = createAthenaService({
       authorizer,
       store: createQueryStore(db.db),
+      savedStore: createSavedQueryStore(db.db),
       catalog,
       storage,
       launcher,
@@ -257,6 +259,7 @@ export async function startSeawall(
     await athena.init(account.accountId);
     await databrew.recover();
     await runtime.recover();
+    await athena.resume();
 
     const s3 = withS3Control(
       createS3Api({ storage, baseDomains: ['localhost', `s3.${account.region}.localhost`] }),
@@ -265,7 +268,7 @@ export async function startSeawall(
     const services: Record<string, ServiceEndpoint> = {
       s3,
       glue: createGlueApi([createCatalogOperations(catalog), createCrawlerOperations(crawlers, iam)]),
-      athena: createAthenaApi(athena),
+      athena: createAthenaApi(athena, catalog),
       databrew: createDatabrewApi(databrew, iam),
       iam: createIamApi(iam),
       sts: createStsApi(iam),

@@ -79,6 +79,19 @@ describe("Athena's functions that DuckDB lacks or names otherwise", () => {
     ["SELECT CAST(2.5E0 AS integer), CAST('12' AS bigint)", ['3', '12']],
     ['SELECT from_unixtime(0)', ['1970-01-01 00:00:00.000 UTC']],
     ['SELECT current_timezone()', ['UTC']],
+    ['SELECT 7e0 / 0, 0e0 / 0, 7e0 % 0', ['Infinity', 'NaN', 'NaN']],
+    [
+      "SELECT INTERVAL '2' DAY + INTERVAL '3' HOUR, INTERVAL '3' YEAR + INTERVAL '5' MONTH",
+      ['2 03:00:00.000', '3-5'],
+    ],
+    ["SELECT DATE '2012-08-08' + INTERVAL '2' DAY", ['2012-08-10']],
+    [
+      "SELECT TIMESTAMP '2012-10-31 01:00 UTC' AT TIME ZONE 'America/Los_Angeles'",
+      ['2012-10-30 18:00:00.000 America/Los_Angeles'],
+    ],
+    ["SELECT TIMESTAMP '2024-01-01 12:00:00 UTC' AT TIME ZONE '+05:30'", ['2024-01-01 17:30:00.000 +05:30']],
+    ["SELECT hour(TIMESTAMP '2024-01-01 00:00 America/New_York')", ['0']],
+    ["SELECT to_iso8601(TIMESTAMP '2024-01-07 09:05 America/Vancouver')", ['2024-01-07T09:05:00.000-08:00']],
   ];
   for (const [sql, row] of cases)
     it(sql, async () => {
@@ -139,6 +152,10 @@ describe('what is not Athena SQL is refused, never answered differently', () => 
     expect(await failure('SELECT * EXCLUDE (id) FROM tickets')).toMatch(/EXCLUDE/);
     expect(await failure('SELECT 7 // 2')).toMatch(/operator \/\/ is not part of Athena's SQL/);
     expect(await failure("SELECT date_format(now(), '%D')")).toMatch(/%D not supported/);
+    expect(await failure('SELECT 7 / 0')).toMatch(/Division by zero/);
+    expect(await failure("SELECT CAST('2024-01-07T09:05:03' AS timestamp)")).toMatch(
+      /cannot be cast to timestamp/,
+    );
   });
 
   it('fails a cast of text that is not a whole number to an integer, as Trino does', async () => {

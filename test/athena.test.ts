@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-glue';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { athenaClient, athenaQuery, waitForQuery } from './helpers/athena.js';
+import { athenaClient, athenaQuery, RUNAWAY, waitForQuery } from './helpers/athena.js';
 import { awsCli } from './helpers/aws-cli.js';
 import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 import { SAMPLE_FILES } from './helpers/vancouver.js';
@@ -186,8 +186,7 @@ describe('Athena API', () => {
   it('stops a running query', async () => {
     const { QueryExecutionId } = await athena.send(
       new StartQueryExecutionCommand({
-        QueryString:
-          'SELECT count(*) FROM UNNEST(sequence(1, 10000)) a(x), UNNEST(sequence(1, 10000)) b(y), UNNEST(sequence(1, 10000)) c(z)',
+        QueryString: RUNAWAY,
       }),
     );
     for (let i = 0; i < 200; i++) {
@@ -271,7 +270,7 @@ describe('Athena refuses what Seawall does not implement', () => {
     throw new Error('expected a refusal');
   }
 
-  it('refuses result encryption, ACLs, owners, parameters and result reuse, and starts nothing', async () => {
+  it('refuses result encryption, ACLs, owners, bad parameters and reuse ages, and starts nothing', async () => {
     const before = (await athena.send(new ListQueryExecutionsCommand({ MaxResults: 50 }))).QueryExecutionIds;
     const output = { OutputLocation: 's3://lake/results/' };
     const cases: [Record<string, unknown>, RegExp][] = [
@@ -291,12 +290,14 @@ describe('Athena refuses what Seawall does not implement', () => {
         /AclConfiguration/,
       ],
       [{ ResultConfiguration: { ...output, ExpectedBucketOwner: '123456789012' } }, /ExpectedBucketOwner/],
-      [{ ExecutionParameters: ['1'] }, /ExecutionParameters member of StartQueryExecution/],
+      [{ ExecutionParameters: [''] }, /ExecutionParameters must be a list of at least one string/],
       [
         {
-          ResultReuseConfiguration: { ResultReuseByAgeConfiguration: { Enabled: true, MaxAgeInMinutes: 60 } },
+          ResultReuseConfiguration: {
+            ResultReuseByAgeConfiguration: { Enabled: true, MaxAgeInMinutes: 10081 },
+          },
         },
-        /Reusing query results/,
+        /maxAgeInMinutes' failed to satisfy constraint: Member must have value less than or equal to 10080/,
       ],
       [{ EngineConfiguration: { MaxConcurrentDpus: 4 } }, /EngineConfiguration/],
     ];

@@ -128,6 +128,17 @@ export interface QueryExecutionTable {
   error_type: number | null;
   /** JSON: who started the query and from where (QueryCaller); null on queries from before it was kept. */
   caller: string | null;
+  /** JSON: StartQueryExecution's ExecutionParameters, as given; null when there were none. */
+  execution_parameters: string | null;
+  /** ResultReuseByAgeConfiguration.MaxAgeInMinutes when result reuse was asked for. */
+  reuse_max_age: number | null;
+  /** 1 when the answer is a previous execution's result (no engine ran). */
+  reused: number;
+  /** Rows and bytes of the result, once it is written. */
+  output_rows: number | null;
+  output_bytes: number | null;
+  /** 0 while the query waits for a free slot of its workgroup, 1 once its job is queued. */
+  admitted: number;
 }
 
 export interface WorkgroupTable {
@@ -140,6 +151,31 @@ export interface WorkgroupTable {
   query_timeout_ms: number | null;
   /** JSON: the workgroup's tags, [{Key, Value}]. */
   tags: string;
+  state: 'ENABLED' | 'DISABLED';
+  /** BytesScannedCutoffPerQuery; null for none. */
+  bytes_cutoff: number | null;
+  /** Queries of the workgroup running at once (its seawall:max-concurrent-queries tag); null for no limit. */
+  max_concurrent: number | null;
+  publish_metrics: number;
+}
+
+export interface NamedQueryTable {
+  id: string;
+  workgroup: string;
+  name: string;
+  description: string | null;
+  database: string;
+  query: string;
+  client_request_token: string | null;
+  create_time: Millis;
+}
+
+export interface PreparedStatementTable {
+  workgroup: string;
+  name: string;
+  statement: string;
+  description: string | null;
+  last_modified: Millis;
 }
 
 export interface RecipeTable {
@@ -231,6 +267,8 @@ export interface Database {
   catalog_crawlers: CatalogCrawlerTable;
   query_executions: QueryExecutionTable;
   workgroups: WorkgroupTable;
+  named_queries: NamedQueryTable;
+  prepared_statements: PreparedStatementTable;
   databrew_recipes: RecipeTable;
   databrew_datasets: DatasetTable;
   databrew_jobs: JobTable;

@@ -1,4 +1,10 @@
-import { DuckDBBlobValue, type DuckDBType, DuckDBTypeId, type DuckDBValue } from '@duckdb/node-api';
+import {
+  DuckDBBlobValue,
+  DuckDBIntervalValue,
+  type DuckDBType,
+  DuckDBTypeId,
+  type DuckDBValue,
+} from '@duckdb/node-api';
 
 /** Athena's ColumnInfo for a result column. */
 export interface ColumnInfo {
@@ -14,6 +20,11 @@ export interface ColumnInfo {
   CaseSensitive: boolean;
 }
 
+/**
+ * Athena's ColumnInfo Type and Precision for each DuckDB type, as Athena reports them in GetQueryResults
+ * (and as PyAthena's tests record them): `float` for a REAL with precision 17 like `double`, varchar's
+ * 2147483647, varbinary's 1073741824, 3 for timestamps and times, 0 for date, array, map and row.
+ */
 const SIMPLE_TYPES: Partial<Record<DuckDBTypeId, [string, number]>> = {
   [DuckDBTypeId.BOOLEAN]: ['boolean', 0],
   [DuckDBTypeId.TINYINT]: ['tinyint', 3],
@@ -25,12 +36,12 @@ const SIMPLE_TYPES: Partial<Record<DuckDBTypeId, [string, number]>> = {
   [DuckDBTypeId.UINTEGER]: ['bigint', 19],
   [DuckDBTypeId.UBIGINT]: ['decimal', 20],
   [DuckDBTypeId.HUGEINT]: ['decimal', 38],
-  [DuckDBTypeId.FLOAT]: ['real', 24],
-  [DuckDBTypeId.DOUBLE]: ['double', 53],
+  [DuckDBTypeId.FLOAT]: ['float', 17],
+  [DuckDBTypeId.DOUBLE]: ['double', 17],
   [DuckDBTypeId.VARCHAR]: ['varchar', 2147483647],
-  [DuckDBTypeId.BLOB]: ['varbinary', 2147483647],
+  [DuckDBTypeId.BLOB]: ['varbinary', 1073741824],
   [DuckDBTypeId.DATE]: ['date', 0],
-  [DuckDBTypeId.TIME]: ['time', 0],
+  [DuckDBTypeId.TIME]: ['time', 3],
   [DuckDBTypeId.TIMESTAMP]: ['timestamp', 3],
   [DuckDBTypeId.TIMESTAMP_S]: ['timestamp', 3],
   [DuckDBTypeId.TIMESTAMP_MS]: ['timestamp', 3],
@@ -48,6 +59,8 @@ const SIMPLE_TYPES: Partial<Record<DuckDBTypeId, [string, number]>> = {
 
 export function columnInfo(name: string, type: DuckDBType): ColumnInfo {
   let athena = SIMPLE_TYPES[type.typeId] ?? ['varchar', 2147483647];
+  // JSON is a VARCHAR with an alias in DuckDB; Athena has a json type of its own.
+  if (type.alias?.toUpperCase() === 'JSON') athena = ['json', 0];
   let scale = 0;
   if (type.typeId === DuckDBTypeId.DECIMAL) {
     const decimal = type as unknown as { width: number; scale: number };
@@ -81,6 +94,29 @@ function athenaDouble(value: number): string {
   return Number.isInteger(value) && Math.abs(value) < 1e16 ? value.toFixed(1) : String(value);
 }
 
+const MICROS_PER_DAY = 86_400_000_000n;
+
+/**
+ * An interval as Trino prints it: a year-to-month one as `3-5`, a day-to-second one as `2 03:00:00.000`
+ * (Trino keeps the two apart; an interval of both is printed as DuckDB does).
+ */
+export function athenaInterval(value: DuckDBIntervalValue): string {
+  const { months, days, micros } = value;
+  if (days === 0 && micros === 0n) {
+    const sign = months < 0 ? '-' : '';
+    const abs = Math.abs(months);
+    return `${sign}${Math.floor(abs / 12)}-${abs % 12}`;
+  }
+  if (months !== 0) return value.toString();
+  const total = BigInt(days) * MICROS_PER_DAY + micros;
+  const sign = total < 0n ? '-' : '';
+  const abs = total < 0n ? -total : total;
+  const two = (n: bigint) => n.toString().padStart(2, '0');
+  const millis = (abs % 1_000_000n) / 1000n;
+  const seconds = abs / 1_000_000n;
+  return `${sign}${seconds / 86_400n} ${two((seconds / 3600n) % 24n)}:${two((seconds / 60n) % 60n)}:${two(seconds % 60n)}.${millis.toString().padStart(3, '0')}`;
+}
+
 /**
  * A result value as Athena prints it: timestamps with milliseconds, doubles always with a fraction, binary as
  * hex, everything else in DuckDB's text form. Formatting here, rather than by wrapping the query in casts,
@@ -99,6 +135,8 @@ export function formatValue(value: DuckDBValue, type: DuckDBTypeId): string | nu
     case DuckDBTypeId.DOUBLE:
     case DuckDBTypeId.FLOAT:
       return typeof value === 'number' ? athenaDouble(value) : String(value);
+    case DuckDBTypeId.INTERVAL:
+      return value instanceof DuckDBIntervalValue ? athenaInterval(value) : String(value);
     case DuckDBTypeId.BLOB:
       return value instanceof DuckDBBlobValue
         ? Buffer.from(value.bytes).toString('hex').toUpperCase()

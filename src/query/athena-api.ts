@@ -1,7 +1,6 @@
-import { s3UrlArn } from '../catalog/index.js';
+import { type CatalogService, s3UrlArn } from '../catalog/index.js';
 import { badRequest } from '../errors.js';
 import {
-  epochSeconds,
   type JsonInput,
   jsonService,
   memberRefusal,
@@ -16,53 +15,14 @@ import {
 import type { ApiRequest } from '../lib/http.js';
 import type { OperationRequest } from '../lib/operation.js';
 import { decodeOffset, encodeOffset } from '../lib/page-token.js';
-import type { QueryRow } from './query-store.js';
+import { createCatalogMetadataOperations } from './athena-catalog-api.js';
+import { execution, runtimeStatistics } from './execution-shapes.js';
 import type { AthenaService } from './query-types.js';
+import { createSavedQueryOperations } from './saved-query-api.js';
 import { createWorkgroupOperations, invalidToken, workgroupArn } from './workgroup-api.js';
 
-function execution(row: QueryRow) {
-  const completed = row.completed_at ?? undefined;
-  const queueMs = (row.started_at ?? completed ?? row.submitted_at) - row.submitted_at;
-  return {
-    QueryExecutionId: row.id,
-    Query: row.query,
-    StatementType: 'DML',
-    SubstatementType: 'SELECT',
-    ResultConfiguration: { OutputLocation: row.output_location },
-    ResultReuseConfiguration: { ResultReuseByAgeConfiguration: { Enabled: false } },
-    QueryExecutionContext: { ...(row.database ? { Database: row.database } : {}), Catalog: 'awsdatacatalog' },
-    Status: {
-      State: row.state,
-      ...(row.state_change_reason ? { StateChangeReason: row.state_change_reason } : {}),
-      SubmissionDateTime: epochSeconds(row.submitted_at),
-      ...(completed !== undefined ? { CompletionDateTime: epochSeconds(completed) } : {}),
-      ...(row.state === 'FAILED'
-        ? {
-            AthenaError: {
-              ErrorCategory: row.error_category ?? 2,
-              ErrorType: row.error_type ?? 1000,
-              Retryable: false,
-              ErrorMessage: row.state_change_reason ?? '',
-            },
-          }
-        : {}),
-    },
-    Statistics: {
-      EngineExecutionTimeInMillis: row.engine_ms,
-      DataScannedInBytes: row.data_scanned,
-      TotalExecutionTimeInMillis: completed !== undefined ? completed - row.submitted_at : 0,
-      QueryQueueTimeInMillis: queueMs,
-      ServicePreProcessingTimeInMillis: 0,
-      QueryPlanningTimeInMillis: 0,
-      ServiceProcessingTimeInMillis: 0,
-      ResultReuseInformation: { ReusedPreviousResult: false },
-    },
-    WorkGroup: row.workgroup,
-    EngineVersion: { SelectedEngineVersion: 'AUTO', EffectiveEngineVersion: 'Athena engine version 3' },
-  };
-}
-
 const refuse = memberRefusal('InvalidRequestException');
+const MAX_REUSE_MINUTES = 10_080;
 
 /** Refuses any member of StartQueryExecution's `where` other than those Seawall honours. */
 function onlyMembers(value: Record<string, unknown>, understood: readonly string[], where: string): void {
@@ -70,17 +30,46 @@ function onlyMembers(value: Record<string, unknown>, understood: readonly string
   if (member !== undefined) throw refuse(`The ${where}.${member.slice(0, 64)} member of StartQueryExecution`);
 }
 
-/**
- * ResultReuseConfiguration may only say what Seawall does: run every query afresh. Reusing results is not
- * implemented.
- */
-function checkReuse(input: JsonInput<'ResultReuseConfiguration'>): void {
+/** ResultReuseConfiguration: the max age (default 60 minutes, at most 10080) when reuse is enabled. */
+function reuseOf(input: JsonInput<'ResultReuseConfiguration'>): number | undefined {
   const reuse = optionalObject(input, 'ResultReuseConfiguration', 'InvalidRequestException');
-  if (!reuse) return;
+  if (!reuse) return undefined;
   onlyMembers(reuse, ['ResultReuseByAgeConfiguration'], 'ResultReuseConfiguration');
   const byAge = optionalObject(reuse, 'ResultReuseByAgeConfiguration', 'InvalidRequestException');
-  if (byAge?.Enabled === true)
-    throw refuse('Reusing query results (ResultReuseByAgeConfiguration.Enabled) in StartQueryExecution');
+  if (!byAge) return undefined;
+  onlyMembers(
+    byAge,
+    ['Enabled', 'MaxAgeInMinutes'],
+    'ResultReuseConfiguration.ResultReuseByAgeConfiguration',
+  );
+  if (typeof byAge.Enabled !== 'boolean')
+    throw badRequest(
+      'InvalidRequestException',
+      'ResultReuseByAgeConfiguration.Enabled is required and must be a boolean.',
+    );
+  const age = optionalNumber(byAge, 'MaxAgeInMinutes', 'InvalidRequestException') ?? 60;
+  if (!Number.isInteger(age) || age < 0 || age > MAX_REUSE_MINUTES)
+    throw badRequest(
+      'InvalidRequestException',
+      `1 validation error detected: Value '${age}' at 'resultReuseConfiguration.resultReuseByAgeConfiguration.maxAgeInMinutes' failed to satisfy constraint: Member must have value less than or equal to ${MAX_REUSE_MINUTES}`,
+    );
+  return byAge.Enabled ? age : undefined;
+}
+
+/** ExecutionParameters: 1 or more strings of 1 to 1024 characters, the values of the query's `?`s. */
+function parametersOf(input: JsonInput<'ExecutionParameters'>): string[] | undefined {
+  const value = input.ExecutionParameters;
+  if (value === undefined || value === null) return undefined;
+  if (
+    !Array.isArray(value) ||
+    value.length === 0 ||
+    value.some((p) => typeof p !== 'string' || p.length < 1 || p.length > 1024)
+  )
+    throw badRequest(
+      'InvalidRequestException',
+      'ExecutionParameters must be a list of at least one string of 1 to 1024 characters.',
+    );
+  return value as string[];
 }
 
 async function startQuery(athena: AthenaService, input: JsonInput<StartMember>, req: OperationRequest) {
@@ -89,7 +78,8 @@ async function startQuery(athena: AthenaService, input: JsonInput<StartMember>, 
   onlyMembers(context, ['Database', 'Catalog'], 'QueryExecutionContext');
   // Encryption, ACLs and the expected bucket owner of the results are not implemented.
   onlyMembers(result, ['OutputLocation'], 'ResultConfiguration');
-  checkReuse(input);
+  const reuseMaxAgeMinutes = reuseOf(input);
+  const executionParameters = parametersOf(input);
   const catalog = optionalString(context, 'Catalog', 'InvalidRequestException');
   if (catalog !== undefined && catalog.toLowerCase() !== 'awsdatacatalog')
     throw badRequest('InvalidRequestException', `Catalog ${catalog} is not found.`);
@@ -107,13 +97,15 @@ async function startQuery(athena: AthenaService, input: JsonInput<StartMember>, 
     ...(workgroup ? { workgroup } : {}),
     ...(outputLocation ? { outputLocation } : {}),
     ...(token ? { clientRequestToken: token } : {}),
+    ...(executionParameters ? { executionParameters } : {}),
+    ...(reuseMaxAgeMinutes !== undefined ? { reuseMaxAgeMinutes } : {}),
   });
   return { QueryExecutionId: id };
 }
 
 /**
  * StartQueryExecution's members Seawall honours. ClientRequestToken is the idempotency token the SDKs fill
- * in themselves. ExecutionParameters and EngineConfiguration are not implemented, so they are refused.
+ * in themselves. EngineConfiguration is not implemented, so it is refused.
  */
 const START_MEMBERS = [
   'QueryString',
@@ -122,6 +114,7 @@ const START_MEMBERS = [
   'ResultConfiguration',
   'WorkGroup',
   'ResultReuseConfiguration',
+  'ExecutionParameters',
 ] as const;
 type StartMember = (typeof START_MEMBERS)[number];
 
@@ -148,8 +141,8 @@ function namedWorkgroup(input: JsonInput<'WorkGroup'>, req: ApiRequest): string[
   return [workgroupArn(req, name)];
 }
 
-/** The Athena API (awsJson1_1, X-Amz-Target AmazonAthena.*). */
-export function createAthenaApi(athena: AthenaService) {
+/** The Athena API (awsJson1_1, X-Amz-Target AmazonAthena.*); its catalog operations read the Glue Data Catalog. */
+export function createAthenaApi(athena: AthenaService, catalog: CatalogService) {
   const ofQuery = queryWorkgroups(athena, 'QueryExecutionId');
   return jsonService({
     service: 'athena',
@@ -219,6 +212,11 @@ export function createAthenaApi(athena: AthenaService) {
           };
         },
       ),
+      GetQueryRuntimeStatistics: op(['QueryExecutionId'], ofQuery, async (input) => ({
+        QueryRuntimeStatistics: runtimeStatistics(
+          await athena.get(requiredString(input, 'QueryExecutionId', 'InvalidRequestException')),
+        ),
+      })),
       StopQueryExecution: op(['QueryExecutionId'], ofQuery, async (input) => {
         await athena.stop(requiredString(input, 'QueryExecutionId', 'InvalidRequestException'));
         return {};
@@ -240,6 +238,8 @@ export function createAthenaApi(athena: AthenaService) {
         };
       }),
       ...createWorkgroupOperations(athena, refuse),
+      ...createCatalogMetadataOperations(catalog),
+      ...createSavedQueryOperations(athena.saved),
     },
     refuse,
   });

@@ -10,9 +10,21 @@ import { decodeOffset, encodeOffset } from '../lib/page-token.js';
 import type { StorageService } from '../storage/index.js';
 import { createEnginePool } from './engine-pool.js';
 import { createQueryJob, QUERY_JOB, type QueryLimits } from './query-job.js';
+import { resultObject } from './query-runner.js';
 import type { QueryRow, QueryStore, WorkgroupRow } from './query-store.js';
-import type { AthenaService, ResultsPage, StartInput, WorkgroupInput, WorkgroupTag } from './query-types.js';
+import type {
+  AthenaService,
+  ResultsPage,
+  StartInput,
+  WorkgroupInput,
+  WorkgroupTag,
+  WorkgroupUpdate,
+} from './query-types.js';
 import { readResultLines } from './result-reader.js';
+import { createSavedQueries } from './saved-queries.js';
+import type { SavedQueryStore } from './saved-query-store.js';
+import { createWorkgroupGate } from './workgroup-gate.js';
+import { settingsOfTags } from './workgroup-tags.js';
 
 export const PRIMARY_WORKGROUP = 'primary';
 const MAX_QUERY_LENGTH = 262_144;
@@ -27,24 +39,6 @@ export interface AthenaLimits extends QueryLimits {
   engineMemoryMb: number;
   maxSpillMb: number;
   threads: number;
-}
-
-/**
- * Athena has no per-workgroup query timeout (its timeout is a service quota); in Seawall a workgroup's tag
- * sets one, so an administrator can give a workgroup of dashboards a tight limit and one of ETL a loose one.
- */
-export const TIMEOUT_TAG = 'seawall:query-timeout-seconds';
-const MAX_TIMEOUT_SECONDS = 24 * 60 * 60;
-
-function timeoutOfTags(tags: readonly WorkgroupTag[]): number | null {
-  const tag = tags.find((t) => t.Key === TIMEOUT_TAG);
-  if (!tag) return null;
-  const seconds = Number(tag.Value);
-  if (!/^\d+$/.test(tag.Value) || seconds < 1 || seconds > MAX_TIMEOUT_SECONDS)
-    throw invalid(
-      `The ${TIMEOUT_TAG} tag must be a whole number of seconds from 1 to ${MAX_TIMEOUT_SECONDS}.`,
-    );
-  return seconds * 1000;
 }
 
 function invalid(message: string): AppError {
@@ -62,6 +56,8 @@ export function defaultResultsBucket(accountId: string, region: string): string 
  */
 export function createAthenaService(deps: {
   store: QueryStore;
+  /** Named queries and prepared statements. */
+  savedStore: SavedQueryStore;
   catalog: CatalogService;
   storage: StorageService;
   launcher: EngineLauncher;
@@ -82,7 +78,15 @@ export function createAthenaService(deps: {
     memoryLimitMb: limits.engineMemoryMb,
     maxTempMb: limits.maxSpillMb,
   });
-  const job = createQueryJob({ ...deps, pool, limits });
+  const gate = createWorkgroupGate({
+    store,
+    runtime: deps.runtime,
+    jobKind: QUERY_JOB,
+    defaultTimeoutMs: limits.timeoutMs,
+    logger: deps.logger,
+  });
+  // Each finished query frees a slot of its workgroup for the next one waiting.
+  const job = createQueryJob({ ...deps, pool, limits, settled: (workgroup) => void gate.admit(workgroup) });
   deps.runtime.register(job.kind);
 
   async function get(id: string): Promise<QueryRow> {
@@ -97,7 +101,11 @@ export function createAthenaService(deps: {
     return row;
   }
 
+  const saved = createSavedQueries({ store: deps.savedStore, clock, workgroupExists: workgroup });
+
   return {
+    saved,
+
     async init(accountId: string): Promise<void> {
       const bucket = defaultResultsBucket(accountId, deps.region);
       await deps.storage.ensureBucket({ name: bucket, accountId, region: deps.region });
@@ -107,8 +115,10 @@ export function createAthenaService(deps: {
         output_location: `s3://${bucket}/`,
         enforce: 0,
         create_time: clock.now().getTime(),
-        query_timeout_ms: null,
-        tags: '[]',
+        ...settingsOfTags([]),
+        state: 'ENABLED',
+        bytes_cutoff: null,
+        publish_metrics: 0,
       });
       // Executions left unfinished by a version without the durable queue have no job to finish them.
       await store.failUnqueued(
@@ -122,6 +132,7 @@ export function createAthenaService(deps: {
       if (input.query.length === 0 || input.query.length > MAX_QUERY_LENGTH)
         throw invalid(`QueryString must be 1 to ${MAX_QUERY_LENGTH} characters long.`);
       const group = await workgroup(input.workgroup ?? PRIMARY_WORKGROUP);
+      if (group.state === 'DISABLED') throw invalid(`WorkGroup ${group.name} is disabled.`);
       if (input.clientRequestToken !== undefined) {
         const previous = await store.findByToken(input.clientRequestToken);
         if (previous) {
@@ -158,8 +169,14 @@ export function createAthenaService(deps: {
         error_category: null,
         error_type: null,
         caller: JSON.stringify(input.caller),
+        execution_parameters: input.executionParameters ? JSON.stringify(input.executionParameters) : null,
+        reuse_max_age: input.reuseMaxAgeMinutes ?? null,
+        reused: 0,
+        output_rows: null,
+        output_bytes: null,
+        admitted: 0,
       });
-      await deps.runtime.submit(QUERY_JOB, id, { timeoutMs: group.query_timeout_ms ?? limits.timeoutMs });
+      await gate.admit(group.name);
       return id;
     },
 
@@ -181,8 +198,11 @@ export function createAthenaService(deps: {
         })
       ) {
         await deps.runtime.cancel(QUERY_JOB, id);
+        await gate.admit((await get(id)).workgroup);
       }
     },
+
+    resume: () => gate.admitAll(),
 
     async results(
       id: string,
@@ -193,11 +213,10 @@ export function createAthenaService(deps: {
       const row = await get(id);
       if (row.state !== 'SUCCEEDED') throw invalid(`Query has not yet finished. Current state: ${row.state}`);
       const columns = JSON.parse(row.columns ?? '[]') as ColumnInfo[];
-      const { bucket, prefix } = parseS3Url(
-        row.output_location.slice(0, row.output_location.lastIndexOf('/') + 1),
-      );
+      // A reused result is the earlier execution's file.
+      const { bucket, key } = resultObject(row.output_location);
       const offset = decodeOffset(token, () => invalid('NextToken is not valid.'));
-      const { object, body } = await deps.storage.openObject(bucket, `${prefix}${row.id}.csv`, (o) =>
+      const { object, body } = await deps.storage.openObject(bucket, key, (o) =>
         offset < o.size ? { start: offset, end: o.size - 1 } : undefined,
       );
       if (offset >= object.size) {
@@ -227,10 +246,26 @@ export function createAthenaService(deps: {
         output_location: input.outputLocation ?? '',
         enforce: input.enforce ? 1 : 0,
         create_time: clock.now().getTime(),
-        query_timeout_ms: timeoutOfTags(input.tags),
-        tags: JSON.stringify(input.tags),
+        ...settingsOfTags(input.tags),
+        state: 'ENABLED',
+        bytes_cutoff: input.bytesCutoff ?? null,
+        publish_metrics: input.publishMetrics ? 1 : 0,
       });
       if (!created) throw invalid('WorkGroup is already created');
+    },
+
+    async updateWorkgroup(name: string, update: WorkgroupUpdate): Promise<void> {
+      await workgroup(name);
+      if (typeof update.outputLocation === 'string') parseS3Url(update.outputLocation);
+      const changes: Partial<WorkgroupRow> = {
+        ...(update.description !== undefined ? { description: update.description } : {}),
+        ...(update.state !== undefined ? { state: update.state } : {}),
+        ...(update.outputLocation !== undefined ? { output_location: update.outputLocation ?? '' } : {}),
+        ...(update.enforce !== undefined ? { enforce: update.enforce ? 1 : 0 } : {}),
+        ...(update.bytesCutoff !== undefined ? { bytes_cutoff: update.bytesCutoff } : {}),
+        ...(update.publishMetrics !== undefined ? { publish_metrics: update.publishMetrics ? 1 : 0 } : {}),
+      };
+      if (Object.keys(changes).length > 0) await store.updateWorkgroup(name, changes);
     },
 
     async deleteWorkgroup(name: string, recursive: boolean): Promise<void> {
@@ -238,7 +273,7 @@ export function createAthenaService(deps: {
       if (name === PRIMARY_WORKGROUP) throw invalid('The primary workgroup cannot be deleted.');
       if (await store.hasUnfinished(name))
         throw invalid(`WorkGroup ${name} has queries that have not finished.`);
-      if (!recursive && (await store.list(name, 0, 1)).length > 0)
+      if (!recursive && ((await store.list(name, 0, 1)).length > 0 || (await store.hasSavedQueries(name))))
         throw invalid(`WorkGroup ${name} is not empty; delete it with RecursiveDeleteOption.`);
       await store.deleteWorkgroup(name);
     },
@@ -248,10 +283,9 @@ export function createAthenaService(deps: {
     },
 
     async setWorkgroupTags(name: string, tags: WorkgroupTag[]): Promise<void> {
-      await store.updateWorkgroup(name, {
-        tags: JSON.stringify(tags),
-        query_timeout_ms: timeoutOfTags(tags),
-      });
+      await store.updateWorkgroup(name, settingsOfTags(tags));
+      // A raised concurrency limit lets waiting queries run now.
+      await gate.admit(name);
     },
 
     async close(): Promise<void> {

@@ -10,3 +10,6 @@ export { queryMigrations } from './query-migrations.js';
 export { createQueryStore } from './query-store.js';
 export type { AthenaService } from './query-types.js';
 export { analyzeQuery, QueryRejected, RESERVED_SCHEMAS } from './sandbox.js';
+export type { SavedQueries } from './saved-queries.js';
+export { createSavedQueryStore } from './saved-query-store.js';
+export { CONCURRENCY_TAG, TIMEOUT_TAG } from './workgroup-tags.js';

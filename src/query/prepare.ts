@@ -1,4 +1,4 @@
-import { parseTree, Templates } from './dialect/templates.js';
+import { parseTree, stringifyTree, Templates } from './dialect/templates.js';
 import { type ColumnNotes, translateStatement } from './dialect/translate.js';
 import { analyzeQuery, QueryRejected, type TableReference } from './sandbox.js';
 import { isNode, type Json, type JsonNode, list, node, unrecognised } from './sandbox-tree.js';
@@ -109,7 +109,7 @@ export async function prepareSelect(
     tableCalls: new Set(),
   });
   // Placeholders left unbound are refused by the sandbox; all bound must have been used.
-  const duckdbSql = await parser.deserialize(JSON.stringify({ error: false, statements: [tree] }));
+  const duckdbSql = await parser.deserialize(stringifyTree({ error: false, statements: [tree] }));
   if (duckdbSql === '') throw unrecognised('a translated query DuckDB cannot write');
   const tables = await analyzeQuery((text) => parser.serialize(text), duckdbSql, database);
   return { sql: duckdbSql, tables, columns: notes };

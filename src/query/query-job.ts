@@ -10,7 +10,7 @@ import type { StorageService } from '../storage/index.js';
 import type { EnginePool } from './engine-pool.js';
 import { prepareSelect, type SqlParser } from './prepare.js';
 import { callerOf, checkQueryAccess } from './query-access.js';
-import { runQuery } from './query-runner.js';
+import { BytesCutoffExceeded, resultObject, runQuery } from './query-runner.js';
 import type { QueryRow, QueryStore } from './query-store.js';
 import { QueryRejected } from './sandbox.js';
 
@@ -116,6 +116,8 @@ export function createQueryJob(deps: {
   authorizer: Authorizer;
   catalog: CatalogService;
   region: string;
+  /** Called once an execution of the workgroup has finished, however it ended. */
+  settled(workgroup: string): void;
 }) {
   const { store, clock, logger } = deps;
   const parser = createParser(deps);
@@ -130,10 +132,36 @@ export function createQueryJob(deps: {
     );
   }
 
+  /**
+   * A previous result this execution may answer with (ResultReuseByAgeConfiguration): the newest succeeded
+   * one of the same query, database, workgroup and parameters, young enough, whose result file still exists.
+   */
+  async function reusable(row: QueryRow): Promise<QueryRow | undefined> {
+    if (row.reuse_max_age === null) return undefined;
+    const since = clock.now().getTime() - row.reuse_max_age * 60_000;
+    const previous = await store.findReusable(row, since);
+    if (!previous) return undefined;
+    const { bucket, key } = resultObject(previous.output_location);
+    const exists = await deps.storage.headObject(bucket, key).then(
+      () => true,
+      () => false,
+    );
+    return exists ? previous : undefined;
+  }
+
   async function execute(row: QueryRow, signal: AbortSignal): Promise<Partial<QueryRow>> {
-    const { sql, tables, columns } = await prepareSelect(parser, row.query, row.database ?? undefined);
+    const parameters = row.execution_parameters
+      ? (JSON.parse(row.execution_parameters) as string[])
+      : undefined;
+    const { sql, tables, columns } = await prepareSelect(
+      parser,
+      row.query,
+      row.database ?? undefined,
+      parameters ? { parameters } : {},
+    );
     const directory = row.output_location.slice(0, row.output_location.lastIndexOf('/') + 1);
     const { bucket, prefix } = parseS3Url(directory);
+    // Reusing a result still takes the caller's access to every table the query reads.
     await checkQueryAccess({
       authorizer: deps.authorizer,
       catalog: deps.catalog,
@@ -142,8 +170,20 @@ export function createQueryJob(deps: {
       tables,
       output: row.output_location,
     });
+    const previous = await reusable(row);
+    if (previous)
+      return {
+        state: 'SUCCEEDED',
+        reused: 1,
+        output_location: previous.output_location,
+        columns: previous.columns,
+        data_scanned: 0,
+        output_rows: previous.output_rows,
+        output_bytes: previous.output_bytes,
+      };
     if (!(await outputBucketExists(bucket)))
       throw new QueryRejected(`Unable to verify/create output bucket ${bucket}`);
+    const cutoff = (await store.findWorkgroup(row.workgroup))?.bytes_cutoff ?? undefined;
     const result = await runQuery(
       { pool: deps.pool, storage: deps.storage },
       {
@@ -153,10 +193,33 @@ export function createQueryJob(deps: {
         columns,
         output: { bucket, key: `${prefix}${row.id}.csv` },
         signal,
+        ...(cutoff !== undefined ? { bytesCutoff: cutoff } : {}),
       },
     );
     logger.debug({ queryId: row.id, ...result.timings, rows: result.rows }, 'query succeeded');
-    return { state: 'SUCCEEDED', columns: JSON.stringify(result.columns), data_scanned: result.dataScanned };
+    return {
+      state: 'SUCCEEDED',
+      columns: JSON.stringify(result.columns),
+      data_scanned: result.dataScanned,
+      output_rows: result.rows,
+      output_bytes: result.outputBytes,
+    };
+  }
+
+  /** What a query that did not succeed records: Athena cancels one over its bytes cutoff, and fails the rest. */
+  function unsuccessful(error: unknown, signal: AbortSignal, ref: string): Partial<QueryRow> {
+    // Athena's per-query data usage control cancels the query once it has read more than the cutoff.
+    if (error instanceof BytesCutoffExceeded && !signal.aborted)
+      return { state: 'CANCELLED', state_change_reason: error.message, data_scanned: error.scanned };
+    const failure = failureOf(signal.aborted ? signal.reason : error, logger, ref);
+    return {
+      state: 'FAILED',
+      state_change_reason: deps.storage
+        .redactEnginePaths(failure.reason.split('\n')[0] ?? 'failed')
+        .slice(0, 4096),
+      error_category: failure.category,
+      error_type: failure.type,
+    };
   }
 
   const kind: JobKind = {
@@ -174,23 +237,17 @@ export function createQueryJob(deps: {
       try {
         outcome = await execute(row, signal);
       } catch (error) {
-        const failure = failureOf(signal.aborted ? signal.reason : error, logger, ref);
-        outcome = {
-          state: 'FAILED',
-          state_change_reason: deps.storage
-            .redactEnginePaths(failure.reason.split('\n')[0] ?? 'failed')
-            .slice(0, 4096),
-          error_category: failure.category,
-          error_type: failure.type,
-        };
+        outcome = unsuccessful(error, signal, ref);
       }
       const completed = clock.now().getTime();
       // A query cancelled meanwhile stays CANCELLED: the transition only applies while it is RUNNING.
-      await store.transition(ref, ['RUNNING'], {
-        ...outcome,
-        completed_at: completed,
-        engine_ms: completed - started,
-      });
+      await store
+        .transition(ref, ['RUNNING'], {
+          ...outcome,
+          completed_at: completed,
+          engine_ms: outcome.reused ? 0 : completed - started,
+        })
+        .finally(() => deps.settled(row.workgroup));
     },
 
     async abandoned(ref) {

@@ -16,6 +16,8 @@ export interface QueryStore {
   updateWorkgroup(name: string, changes: Partial<WorkgroupRow>): Promise<void>;
   /** Removes a workgroup and the record of its query executions (their result files stay in S3). */
   deleteWorkgroup(name: string): Promise<void>;
+  /** Whether the workgroup holds named queries or prepared statements. */
+  hasSavedQueries(workgroup: string): Promise<boolean>;
   /** Whether any of the workgroup's executions is queued or running. */
   hasUnfinished(workgroup: string): Promise<boolean>;
   insert(row: QueryRow): Promise<void>;
@@ -25,8 +27,19 @@ export interface QueryStore {
   transition(id: string, from: QueryRow['state'][], changes: Partial<QueryRow>): Promise<boolean>;
   /** Ids of the workgroup's executions, newest first. */
   list(workgroup: string, offset: number, limit: number): Promise<{ id: string }[]>;
-  /** Fails unfinished executions that no queued or running job of `kind` will finish. */
+  /** Fails admitted unfinished executions that no queued or running job of `kind` will finish. */
   failUnqueued(kind: string, reason: string, now: number): Promise<void>;
+  /** How many of the workgroup's executions hold a slot: admitted, and queued or running. */
+  countAdmitted(workgroup: string): Promise<number>;
+  /** Ids of the workgroup's executions waiting for a slot, oldest first. */
+  waiting(workgroup: string, limit: number): Promise<string[]>;
+  /** Workgroups with executions waiting for a slot. */
+  workgroupsWaiting(): Promise<string[]>;
+  /**
+   * The newest succeeded execution, completed at or after `since`, of the same query text, database,
+   * workgroup and parameters: a result that may be reused.
+   */
+  findReusable(row: QueryRow, since: number): Promise<QueryRow | undefined>;
 }
 
 export function createQueryStore(db: Kysely<Database>): QueryStore {
@@ -55,8 +68,23 @@ export function createQueryStore(db: Kysely<Database>): QueryStore {
     async deleteWorkgroup(name: string): Promise<void> {
       await db.transaction().execute(async (trx) => {
         await trx.deleteFrom('query_executions').where('workgroup', '=', name).execute();
+        await trx.deleteFrom('named_queries').where('workgroup', '=', name).execute();
+        await trx.deleteFrom('prepared_statements').where('workgroup', '=', name).execute();
         await trx.deleteFrom('workgroups').where('name', '=', name).execute();
       });
+    },
+    async hasSavedQueries(workgroup: string): Promise<boolean> {
+      const named = await db
+        .selectFrom('named_queries')
+        .select('id')
+        .where('workgroup', '=', workgroup)
+        .executeTakeFirst();
+      const prepared = await db
+        .selectFrom('prepared_statements')
+        .select('name')
+        .where('workgroup', '=', workgroup)
+        .executeTakeFirst();
+      return named !== undefined || prepared !== undefined;
     },
     async hasUnfinished(workgroup: string): Promise<boolean> {
       const row = await db
@@ -103,8 +131,62 @@ export function createQueryStore(db: Kysely<Database>): QueryStore {
         .updateTable('query_executions')
         .set({ state: 'FAILED', state_change_reason: reason, completed_at: now })
         .where('state', 'in', ['QUEUED', 'RUNNING'])
+        .where('admitted', '=', 1)
         .where('id', 'not in', db.selectFrom('jobs').select('ref').where('kind', '=', kind))
         .execute();
+    },
+    async countAdmitted(workgroup: string): Promise<number> {
+      const row = await db
+        .selectFrom('query_executions')
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .where('workgroup', '=', workgroup)
+        .where('admitted', '=', 1)
+        .where('state', 'in', ['QUEUED', 'RUNNING'])
+        .executeTakeFirst();
+      return Number(row?.n ?? 0);
+    },
+    async waiting(workgroup: string, limit: number): Promise<string[]> {
+      const rows = await db
+        .selectFrom('query_executions')
+        .select('id')
+        .where('workgroup', '=', workgroup)
+        .where('admitted', '=', 0)
+        .where('state', '=', 'QUEUED')
+        .orderBy('submitted_at')
+        .orderBy('id')
+        .limit(limit)
+        .execute();
+      return rows.map((r) => r.id);
+    },
+    async workgroupsWaiting(): Promise<string[]> {
+      const rows = await db
+        .selectFrom('query_executions')
+        .select('workgroup')
+        .distinct()
+        .where('admitted', '=', 0)
+        .where('state', '=', 'QUEUED')
+        .execute();
+      return rows.map((r) => r.workgroup);
+    },
+    findReusable(row: QueryRow, since: number) {
+      return db
+        .selectFrom('query_executions')
+        .selectAll()
+        .where('workgroup', '=', row.workgroup)
+        .where('query', '=', row.query)
+        .where((eb) =>
+          row.database === null ? eb('database', 'is', null) : eb('database', '=', row.database),
+        )
+        .where((eb) =>
+          row.execution_parameters === null
+            ? eb('execution_parameters', 'is', null)
+            : eb('execution_parameters', '=', row.execution_parameters),
+        )
+        .where('state', '=', 'SUCCEEDED')
+        .where('completed_at', '>=', since)
+        .where('id', '!=', row.id)
+        .orderBy('completed_at', 'desc')
+        .executeTakeFirst();
     },
   };
 }

@@ -1,6 +1,7 @@
 import type { ColumnInfo } from '../engine/index.js';
 import type { QueryCaller } from './query-access.js';
 import type { QueryRow, WorkgroupRow } from './query-store.js';
+import type { SavedQueries } from './saved-queries.js';
 
 /** StartQueryExecution's request, with who made it. */
 export interface StartInput {
@@ -11,6 +12,10 @@ export interface StartInput {
   workgroup?: string;
   outputLocation?: string;
   clientRequestToken?: string;
+  /** ExecutionParameters: the values of the query's `?` placeholders, in order. */
+  executionParameters?: string[];
+  /** ResultReuseByAgeConfiguration's MaxAgeInMinutes, when reuse is enabled. */
+  reuseMaxAgeMinutes?: number;
 }
 
 export interface WorkgroupTag {
@@ -26,7 +31,20 @@ export interface WorkgroupInput {
   outputLocation?: string;
   /** Whether the workgroup's output location overrides the one a query names. */
   enforce: boolean;
+  /** BytesScannedCutoffPerQuery: a query that would scan more is cancelled. */
+  bytesCutoff?: number;
+  publishMetrics: boolean;
   tags: WorkgroupTag[];
+}
+
+/** UpdateWorkGroup's changes; what is absent stays. `null` removes an output location or a cutoff. */
+export interface WorkgroupUpdate {
+  description?: string;
+  state?: 'ENABLED' | 'DISABLED';
+  outputLocation?: string | null;
+  enforce?: boolean;
+  bytesCutoff?: number | null;
+  publishMetrics?: boolean;
 }
 
 export interface ResultsPage {
@@ -37,8 +55,12 @@ export interface ResultsPage {
 
 /** Athena's query executions and workgroups. */
 export interface AthenaService {
+  /** Named queries and prepared statements (`saved.prepared` is what SQL's PREPARE and EXECUTE use). */
+  readonly saved: SavedQueries;
   /** Makes the account's default results bucket and primary workgroup; fails executions left unfinished. */
   init(accountId: string): Promise<void>;
+  /** Admits the queries that waited for their workgroup's slots: call once the job runtime has recovered. */
+  resume(): Promise<void>;
   /** StartQueryExecution: queues the query and answers its id (the earlier one for a repeated token). */
   start(input: StartInput): Promise<string>;
   /** The query execution with this id; InvalidRequestException when there is none. */
@@ -64,6 +86,7 @@ export interface AthenaService {
   workgroup(name: string): Promise<WorkgroupRow>;
   workgroups(): Promise<WorkgroupRow[]>;
   createWorkgroup(input: WorkgroupInput): Promise<void>;
+  updateWorkgroup(name: string, update: WorkgroupUpdate): Promise<void>;
   /** Refused for the primary workgroup, one with unfinished queries, or (unless `recursive`) a non-empty one. */
   deleteWorkgroup(name: string, recursive: boolean): Promise<void>;
   workgroupTags(name: string): Promise<WorkgroupTag[]>;

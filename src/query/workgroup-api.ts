@@ -5,17 +5,14 @@ import {
   type MemberRefusal,
   jsonOperation as op,
   optionalNumber,
-  optionalObject,
   optionalString,
   requiredString,
-  unexpectedMember,
 } from '../lib/aws-json.js';
 import type { ApiRequest } from '../lib/http.js';
 import { offsetPage } from '../lib/page-token.js';
-import type { WorkgroupRow } from './query-store.js';
 import type { AthenaService, WorkgroupTag } from './query-types.js';
+import { configurationOf, configurationUpdatesOf, ENGINE_VERSION, workgroupOut } from './workgroup-config.js';
 
-const ENGINE_VERSION = { SelectedEngineVersion: 'AUTO', EffectiveEngineVersion: 'Athena engine version 3' };
 const WORKGROUP_NAME = /^[a-zA-Z0-9._-]{1,128}$/;
 const MAX_TAGS = 50;
 
@@ -30,22 +27,6 @@ function workgroupPage<T>(items: T[], input: JsonInput<'NextToken' | 'MaxResults
   const max = optionalNumber(input, 'MaxResults', 'InvalidRequestException') ?? 50;
   if (!Number.isInteger(max) || max < 1 || max > 50) throw invalid('MaxResults must be between 1 and 50.');
   return offsetPage(items, optionalString(input, 'NextToken', 'InvalidRequestException'), max, invalidToken);
-}
-
-function workgroupOut(row: WorkgroupRow) {
-  return {
-    Name: row.name,
-    State: 'ENABLED',
-    Description: row.description,
-    CreationTime: epochSeconds(row.create_time),
-    Configuration: {
-      ResultConfiguration: row.output_location ? { OutputLocation: row.output_location } : {},
-      EnforceWorkGroupConfiguration: row.enforce === 1,
-      PublishCloudWatchMetricsEnabled: false,
-      RequesterPaysEnabled: false,
-      EngineVersion: ENGINE_VERSION,
-    },
-  };
 }
 
 function tagsOf(value: unknown): WorkgroupTag[] {
@@ -70,44 +51,6 @@ function workgroupOfArn(arn: string, req: ApiRequest): string {
   return match[3] as string;
 }
 
-/**
- * CreateWorkGroup's configuration, as far as Seawall honours it: where results go, and whether queries may
- * choose otherwise. Result encryption, ACLs, a bytes-scanned cutoff, CloudWatch metrics, requester pays and
- * Spark settings are not implemented, so they are refused.
- */
-function configurationOf(input: JsonInput<'Configuration'>, refuse: MemberRefusal) {
-  const configuration = optionalObject(input, 'Configuration', 'InvalidRequestException') ?? {};
-  const understood = [
-    'ResultConfiguration',
-    'EnforceWorkGroupConfiguration',
-    'PublishCloudWatchMetricsEnabled',
-    'RequesterPaysEnabled',
-    'EngineVersion',
-  ];
-  const member = unexpectedMember(configuration, understood);
-  if (member !== undefined)
-    throw refuse(`The Configuration.${member.slice(0, 64)} member of CreateWorkGroup`);
-  const result = optionalObject(configuration, 'ResultConfiguration', 'InvalidRequestException') ?? {};
-  const resultMember = unexpectedMember(result, ['OutputLocation']);
-  if (resultMember !== undefined)
-    throw refuse(
-      `The Configuration.ResultConfiguration.${resultMember.slice(0, 64)} member of CreateWorkGroup`,
-    );
-  for (const flag of ['PublishCloudWatchMetricsEnabled', 'RequesterPaysEnabled'])
-    if (configuration[flag] === true) throw refuse(`${flag} true in CreateWorkGroup`);
-  const engine = optionalObject(configuration, 'EngineVersion', 'InvalidRequestException');
-  const selected = engine
-    ? optionalString(engine, 'SelectedEngineVersion', 'InvalidRequestException')
-    : undefined;
-  if (selected !== undefined && !['AUTO', 'Athena engine version 3'].includes(selected))
-    throw invalid(`The engine version ${selected.slice(0, 64)} is not supported.`);
-  const enforce = configuration.EnforceWorkGroupConfiguration;
-  if (enforce !== undefined && typeof enforce !== 'boolean')
-    throw invalid('EnforceWorkGroupConfiguration must be a boolean.');
-  const outputLocation = optionalString(result, 'OutputLocation', 'InvalidRequestException');
-  return { ...(outputLocation ? { outputLocation } : {}), enforce: enforce === true };
-}
-
 /** An Athena workgroup's ARN. */
 export function workgroupArn(req: ApiRequest, name: string): string {
   return `arn:aws:athena:${req.region}:${req.principal.accountId}:workgroup/${name}`;
@@ -123,7 +66,10 @@ const byArn = (input: JsonInput<'ResourceARN'>) => [
   typeof input.ResourceARN === 'string' ? input.ResourceARN : '',
 ];
 
-/** Athena's workgroups: create, read, delete, and the tags that carry Seawall's per-workgroup query timeout. */
+/**
+ * Athena's workgroups: create, read, update, delete, and the tags that carry Seawall's per-workgroup query
+ * timeout and concurrency limit.
+ */
 export function createWorkgroupOperations(athena: AthenaService, refuse: MemberRefusal) {
   return {
     CreateWorkGroup: op(
@@ -148,6 +94,27 @@ export function createWorkgroupOperations(athena: AthenaService, refuse: MemberR
         await athena.workgroup(requiredString(input, 'WorkGroup', 'InvalidRequestException')),
       ),
     })),
+    UpdateWorkGroup: op(
+      ['WorkGroup', 'Description', 'ConfigurationUpdates', 'State'],
+      named,
+      async (input) => {
+        const name = requiredString(input, 'WorkGroup', 'InvalidRequestException');
+        const description = optionalString(input, 'Description', 'InvalidRequestException');
+        if (description !== undefined && description.length > 1024)
+          throw invalid('Description must be at most 1024 characters.');
+        const state = optionalString(input, 'State', 'InvalidRequestException');
+        if (state !== undefined && state !== 'ENABLED' && state !== 'DISABLED')
+          throw invalid(
+            `1 validation error detected: Value '${state.slice(0, 32)}' at 'state' failed to satisfy constraint: Member must satisfy enum value set: [ENABLED, DISABLED]`,
+          );
+        await athena.updateWorkgroup(name, {
+          ...configurationUpdatesOf(input, refuse),
+          ...(description !== undefined ? { description } : {}),
+          ...(state !== undefined ? { state } : {}),
+        });
+        return {};
+      },
+    ),
     DeleteWorkGroup: op(['WorkGroup', 'RecursiveDeleteOption'], named, async (input) => {
       await athena.deleteWorkgroup(
         requiredString(input, 'WorkGroup', 'InvalidRequestException'),
@@ -163,7 +130,7 @@ export function createWorkgroupOperations(athena: AthenaService, refuse: MemberR
         return {
           WorkGroups: items.map((row) => ({
             Name: row.name,
-            State: 'ENABLED',
+            State: row.state,
             Description: row.description,
             CreationTime: epochSeconds(row.create_time),
             EngineVersion: ENGINE_VERSION,

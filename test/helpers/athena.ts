@@ -49,3 +49,10 @@ export async function athenaQuery(athena: AthenaClient, sql: string, database?: 
   } while (token);
   return rows;
 }
+
+/**
+ * A query that runs until it is stopped: 10^12 rows counted (Trino's sequence() makes at most 10,000 values, so
+ * three are crossed).
+ */
+export const RUNAWAY =
+  'SELECT count(*) FROM UNNEST(sequence(1, 10000)) a(x) CROSS JOIN UNNEST(sequence(1, 10000)) b(y) CROSS JOIN UNNEST(sequence(1, 10000)) c(z)';

@@ -39,8 +39,11 @@ export interface WatchedPage {
  * page shows: script errors and resources the policy blocked. Failed API calls are not problems: the
  * browser logs a refused sign-in as an error too.
  */
-export async function openWatchedPage(browser: Browser): Promise<WatchedPage> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+export async function openWatchedPage(
+  browser: Browser,
+  options: { timezoneId?: string } = {},
+): Promise<WatchedPage> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));

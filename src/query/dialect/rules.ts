@@ -1,4 +1,5 @@
 import { type JsonNode, QueryRejected } from '../sandbox-tree.js';
+import { keptNumber } from './templates.js';
 
 /**
  * How one Trino (Athena) function becomes DuckDB: a rule per function name, looked up lower-cased.
@@ -75,7 +76,7 @@ export function constantOf(node: JsonNode | undefined): { value: unknown; type: 
   if (!node || node.class !== 'CONSTANT') return undefined;
   const value = node.value as { type?: { id?: string }; is_null?: boolean; value?: unknown } | undefined;
   if (!value) return undefined;
-  return { value: value.is_null ? null : value.value, type: String(value.type?.id ?? '') };
+  return { value: value.is_null ? null : keptNumber(value.value), type: String(value.type?.id ?? '') };
 }
 
 /** A string argument that must be a literal (a format, a unit, a time zone). */

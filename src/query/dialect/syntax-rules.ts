@@ -42,8 +42,8 @@ export const OPERATOR_RULES: Readonly<Record<string, Rule>> = {
   '+': dateArithmetic('+'),
   '-': dateArithmetic('-'),
   '*': SAME,
-  '/': SAME,
-  '%': SAME,
+  '/': byZero('/', 'Infinity'),
+  '%': byZero('%', 'NaN'),
   // Both give NULL when a side is NULL.
   '||': SAME,
   '~~': SAME,
@@ -161,6 +161,19 @@ function dateArithmetic(operator: '+' | '-'): Rule {
       zone ? { tree: zone } : undefined,
     );
   };
+}
+
+/**
+ * `/` and `%` by zero: Trino fails for integers and decimals ("Division by zero") and answers Infinity or NaN
+ * for doubles, as Java does; DuckDB answers NULL. The answer keeps the type DuckDB gives the operation.
+ */
+function byZero(operator: '/' | '%', real: 'Infinity' | 'NaN'): Rule {
+  const value =
+    real === 'Infinity' ? "CAST($1 AS DOUBLE) * CAST('Infinity' AS DOUBLE)" : "CAST('NaN' AS DOUBLE)";
+  return template(
+    `CASE WHEN $2 = 0 THEN (CASE WHEN typeof($1 ${operator} $2) IN ('DOUBLE', 'FLOAT') THEN cast_to_type(${value}, $1 ${operator} $2) ELSE error('DIVISION_BY_ZERO: Division by zero') END) ELSE $1 ${operator} $2 END`,
+    2,
+  );
 }
 
 const SYNTAX_REFUSALS: Readonly<Record<string, string>> = {

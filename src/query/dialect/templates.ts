@@ -1,13 +1,48 @@
 import { isNode, type Json, type JsonNode, unrecognised } from '../sandbox-tree.js';
 
+/** How a number JSON.parse would change is kept: as its JSON text, behind this mark, in a string. */
+const NUMBER_MARK = '\u0001number:';
+
 /**
- * JSON.parse for DuckDB's serialised trees. DuckDB writes "no position" as 2^64 - 1, which JavaScript rounds to a
- * number DuckDB cannot read back: it becomes 0.
+ * JSON.parse for DuckDB's serialised trees, keeping every number exactly as DuckDB wrote it: a double written
+ * `7.0` must go back as a double (DuckDB refuses `7` there), and an integer past 2^53 must not be rounded. Only
+ * small integers become JavaScript numbers. DuckDB writes "no position" as 2^64 - 1: it becomes 0.
  */
 export function parseTree(json: string): Json {
-  return JSON.parse(json, (key, value) =>
-    key === 'query_location' && typeof value === 'number' && !Number.isSafeInteger(value) ? 0 : value,
-  ) as Json;
+  let out = '';
+  let last = 0;
+  for (let i = 0; i < json.length; i++) {
+    const c = json[i];
+    if (c === '"') {
+      for (i++; i < json.length && json[i] !== '"'; i++) if (json[i] === '\\') i++;
+      continue;
+    }
+    if (c !== '-' && (c === undefined || c < '0' || c > '9')) continue;
+    let end = i + 1;
+    while (end < json.length && /[0-9.eE+-]/.test(json[end] as string)) end++;
+    const number = json.slice(i, end);
+    if (/[.eE]/.test(number) || number.replace('-', '').length > 15) {
+      out += `${json.slice(last, i)}"\\u0001number:${number}"`;
+      last = end;
+    }
+    i = end - 1;
+  }
+  return JSON.parse(out + json.slice(last), (key, value) => {
+    if (key === 'query_location' && typeof value === 'string' && value.startsWith(NUMBER_MARK)) return 0;
+    return value;
+  }) as Json;
+}
+
+/** JSON text of a tree for DuckDB: the numbers parseTree kept go back as DuckDB wrote them. */
+export function stringifyTree(tree: Json): string {
+  return JSON.stringify(tree).replace(/"\\u0001number:([0-9.eE+-]+)"/g, '$1');
+}
+
+/** A number parseTree kept as text, as a JavaScript number (for rules that read a constant). */
+export function keptNumber(value: unknown): unknown {
+  return typeof value === 'string' && value.startsWith(NUMBER_MARK)
+    ? Number(value.slice(NUMBER_MARK.length))
+    : value;
 }
 
 /** Distinct template texts kept parsed; templates are few (a rule's text rarely depends on its input). */

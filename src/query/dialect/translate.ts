@@ -141,6 +141,14 @@ async function rewrite(
         );
       return value;
     }
+    case 'CONSTANT': {
+      // DuckDB writes a double constant back as `7.0`, which it would read as a decimal: the type is kept.
+      const type = (original.value as JsonNode | null)?.type as JsonNode | undefined;
+      if (type?.id !== 'DOUBLE' && type?.id !== 'FLOAT') return translated;
+      const node = await context.templates.expand(`CAST($1 AS ${type.id})`, [{ ...translated, alias: '' }]);
+      node.alias = original.alias ?? '';
+      return node;
+    }
     default:
       refuseSyntax(original, context.sql);
       return translated;

@@ -15,7 +15,15 @@ export interface QueryExecutionInfo {
   /** Athena's StateChangeReason: why a query failed or was cancelled. */
   reason: string | undefined;
   engineMs: number | undefined;
+  /** From submission to completion, queueing included: what the query took as the analyst waited. */
+  totalMs: number | undefined;
   scannedBytes: number | undefined;
+  /** The SQL and database as Athena recorded them; undefined until GetQueryExecution has answered. */
+  sql: string | undefined;
+  database: string | undefined;
+  submitted: Date | undefined;
+  /** DML, DDL or UTILITY; Athena bills only DML. */
+  statementType: string | undefined;
 }
 
 export interface ResultColumn {
@@ -50,15 +58,49 @@ export function isFinished(state: QueryState): boolean {
   return state === 'SUCCEEDED' || state === 'FAILED' || state === 'CANCELLED';
 }
 
-function toInfo(id: string, execution: QueryExecution | undefined): QueryExecutionInfo {
+/** A query just submitted, before Athena has said anything about it. */
+export function queuedInfo(id: string): QueryExecutionInfo {
+  return {
+    id,
+    state: 'QUEUED',
+    reason: undefined,
+    engineMs: undefined,
+    totalMs: undefined,
+    scannedBytes: undefined,
+    sql: undefined,
+    database: undefined,
+    submitted: undefined,
+    statementType: undefined,
+  };
+}
+
+export function toInfo(id: string, execution: QueryExecution | undefined): QueryExecutionInfo {
   const state = execution?.Status?.State;
+  const finished = isQueryState(state) && isFinished(state);
   return {
     id,
     state: isQueryState(state) ? state : 'QUEUED',
     reason: execution?.Status?.StateChangeReason,
     engineMs: execution?.Statistics?.EngineExecutionTimeInMillis,
+    totalMs: finished ? execution?.Statistics?.TotalExecutionTimeInMillis : undefined,
     scannedBytes: execution?.Statistics?.DataScannedInBytes,
+    sql: execution?.Query,
+    database: execution?.QueryExecutionContext?.Database,
+    submitted: execution?.Status?.SubmissionDateTime,
+    statementType: execution?.StatementType,
   };
+}
+
+export async function getExecution(
+  athena: AthenaClient,
+  id: string,
+  signal?: AbortSignal,
+): Promise<QueryExecutionInfo> {
+  const output = await athena.send(
+    new GetQueryExecutionCommand({ QueryExecutionId: id }),
+    signal ? { abortSignal: signal } : {},
+  );
+  return toInfo(id, output.QueryExecution);
 }
 
 export async function startQuery(
@@ -106,10 +148,7 @@ export async function waitForQuery(
   let delay = FIRST_POLL_MS;
   for (;;) {
     await sleep(delay, options.signal);
-    const output = await athena.send(new GetQueryExecutionCommand({ QueryExecutionId: id }), {
-      abortSignal: options.signal,
-    });
-    const info = toInfo(id, output.QueryExecution);
+    const info = await getExecution(athena, id, options.signal);
     options.onUpdate(info);
     if (isFinished(info.state)) return info;
     delay = Math.min(MAX_POLL_MS, delay * 2);
@@ -127,22 +166,32 @@ function matchesHeader(row: (string | null)[], columns: ResultColumn[]): boolean
   );
 }
 
-/** Reads up to `limit` rows, page by page; Athena's first row of the first page repeats the column names. */
-export async function fetchResults(
+/** One GetQueryResults page: the result's columns (the same on every page) and its data rows. */
+export interface ResultPage {
+  columns: ResultColumn[];
+  rows: (string | null)[][];
+  /** Another page follows. */
+  more: boolean;
+}
+
+/**
+ * The result a page at a time, for as long as the caller keeps reading; Athena's first row of the first page
+ * repeats the column names and is left out.
+ */
+export async function* resultPages(
   athena: AthenaClient,
   id: string,
-  options: { limit: number; signal: AbortSignal },
-): Promise<QueryResult> {
+  signal: AbortSignal,
+): AsyncGenerator<ResultPage, void, undefined> {
   let columns: ResultColumn[] = [];
-  const rows: (string | null)[][] = [];
   let token: string | undefined;
   let first = true;
   do {
     const page = await athena.send(
       new GetQueryResultsCommand({ QueryExecutionId: id, NextToken: token, MaxResults: PAGE_SIZE }),
-      { abortSignal: options.signal },
+      { abortSignal: signal },
     );
-    const pageRows = (page.ResultSet?.Rows ?? []).map((row) =>
+    const rows = (page.ResultSet?.Rows ?? []).map((row) =>
       (row.Data ?? []).map((datum) => datum.VarCharValue ?? null),
     );
     if (first) {
@@ -150,16 +199,34 @@ export async function fetchResults(
         name: c.Label ?? c.Name ?? '',
         type: c.Type ?? 'varchar',
       }));
-      const header = pageRows[0];
-      if (header && matchesHeader(header, columns)) pageRows.shift();
+      const header = rows[0];
+      if (header && matchesHeader(header, columns)) rows.shift();
       first = false;
     }
-    rows.push(...pageRows);
     token = page.NextToken;
-  } while (token && rows.length < options.limit);
+    yield { columns, rows, more: Boolean(token) };
+  } while (token);
+}
+
+/** Reads up to `limit` rows, page by page. */
+export async function fetchResults(
+  athena: AthenaClient,
+  id: string,
+  options: { limit: number; signal: AbortSignal },
+): Promise<QueryResult> {
+  let columns: ResultColumn[] = [];
+  const rows: (string | null)[][] = [];
+  let more = false;
+  for await (const page of resultPages(athena, id, options.signal)) {
+    columns = page.columns;
+    rows.push(...page.rows);
+    more = page.more;
+    // Leaving the loop stops the generator: the pages past the limit are never asked for.
+    if (rows.length >= options.limit) break;
+  }
   return {
     columns,
     rows: rows.slice(0, options.limit),
-    truncated: rows.length > options.limit || Boolean(token),
+    truncated: rows.length > options.limit || (rows.length === options.limit && more),
   };
 }

@@ -1,25 +1,42 @@
 import type { KeyboardEvent, RefObject } from 'react';
+import { useCompletion } from '../completion/use-completion.js';
+import type { Catalog } from '../use-catalog.js';
+import { COMPLETION_LIST_ID, CompletionList, optionId } from './completion-list.js';
 
 export interface QueryEditorProps {
   sql: string;
   onSqlChange: (sql: string) => void;
   database: string | undefined;
-  databases: readonly string[];
+  catalog: Catalog;
   onDatabaseChange: (database: string | undefined) => void;
   running: boolean;
   cancellable: boolean;
   onRun: () => void;
   onCancel: () => void;
+  onSave: () => void;
   editorRef: RefObject<HTMLTextAreaElement | null>;
 }
 
 const NO_DATABASE = '';
 
 export function QueryEditor(props: QueryEditorProps) {
-  const { sql, database, databases, running } = props;
+  const { sql, database, catalog, running } = props;
+  const databases = catalog.databases.status === 'loaded' ? catalog.databases.value : [];
   const canRun = !running && sql.trim() !== '';
+  const completion = useCompletion({
+    editor: props.editorRef,
+    sql,
+    onSqlChange: props.onSqlChange,
+    database,
+    catalog,
+  });
+  const expanded = completion.items.length > 0;
 
   function onKeyDown(event: KeyboardEvent<HTMLTextAreaElement>) {
+    if (completion.onKeyDown(event)) {
+      event.preventDefault();
+      return;
+    }
     if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
       event.preventDefault();
       if (canRun) props.onRun();
@@ -46,7 +63,18 @@ export function QueryEditor(props: QueryEditorProps) {
           </select>
         </label>
         <span className="spacer" />
-        <span className="hint">Ctrl+Enter or ⌘+Enter runs</span>
+        <span className="hint" id="editor-keys">
+          Ctrl+Enter runs · Ctrl+Space suggests names
+        </span>
+        <button
+          type="button"
+          onClick={props.onSave}
+          disabled={sql.trim() === '' || !database}
+          title={database ? 'Save this query in the workgroup' : 'Choose a database to save the query with'}
+          data-testid="save-query-button"
+        >
+          Save…
+        </button>
         {running && (
           <button
             type="button"
@@ -67,19 +95,32 @@ export function QueryEditor(props: QueryEditorProps) {
           Run
         </button>
       </div>
-      <textarea
-        ref={props.editorRef}
-        className="sql-editor"
-        value={sql}
-        onChange={(e) => props.onSqlChange(e.target.value)}
-        onKeyDown={onKeyDown}
-        spellCheck={false}
-        autoCapitalize="off"
-        autoCorrect="off"
-        placeholder="SELECT * FROM database.table LIMIT 100"
-        aria-label="SQL query"
-        data-testid="sql-editor"
-      />
+      <div className="editor-frame">
+        <textarea
+          ref={props.editorRef}
+          className="sql-editor"
+          value={sql}
+          onChange={(e) => {
+            const native = e.nativeEvent as InputEvent;
+            props.onSqlChange(e.target.value);
+            completion.onEdit(e.target.value, e.target.selectionStart, native.data ?? undefined);
+          }}
+          onKeyDown={onKeyDown}
+          onBlur={completion.close}
+          onClick={completion.close}
+          spellCheck={false}
+          autoCapitalize="off"
+          autoCorrect="off"
+          placeholder="SELECT * FROM database.table LIMIT 100"
+          aria-label="SQL query"
+          aria-describedby="editor-keys"
+          aria-autocomplete="list"
+          aria-controls={expanded ? COMPLETION_LIST_ID : undefined}
+          aria-activedescendant={expanded ? optionId(completion.index) : undefined}
+          data-testid="sql-editor"
+        />
+        <CompletionList completion={completion} />
+      </div>
     </section>
   );
 }

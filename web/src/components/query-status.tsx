@@ -1,13 +1,15 @@
 import { deniedSentence } from '../aws/denial.js';
 import type { QueryExecutionInfo } from '../aws/query.js';
-import { formatBytes, formatDuration } from '../format.js';
-import type { RunState } from '../use-query-runner.js';
-import { ROW_LIMIT } from '../use-query-runner.js';
+import { formatBytes, formatDuration, formatUsd, PRICING_NOTE } from '../format.js';
+import { isBilled, queryCostUsd } from '../pricing.js';
+import { ROW_LIMIT, type RunState } from '../use-query-runs.js';
 
 function statistics(info: QueryExecutionInfo): string[] {
   const parts: string[] = [];
   if (info.engineMs !== undefined) parts.push(`Engine time ${formatDuration(info.engineMs)}`);
   if (info.scannedBytes !== undefined) parts.push(`Data scanned ${formatBytes(info.scannedBytes)}`);
+  if (info.scannedBytes !== undefined && isBilled(info.state, info.statementType))
+    parts.push(`Cost ${formatUsd(queryCostUsd(info.scannedBytes))}`);
   return parts;
 }
 
@@ -85,7 +87,7 @@ export function QueryStatus({ state }: { state: RunState }) {
           </span>
         )}
         {detail(state).map((part) => (
-          <span key={part} className="status-part">
+          <span key={part} className="status-part" title={part.startsWith('Cost') ? PRICING_NOTE : undefined}>
             {part}
           </span>
         ))}

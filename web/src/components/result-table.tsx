@@ -1,5 +1,5 @@
 import type { QueryResult } from '../aws/query.js';
-import { isNumericType } from '../results/columns.js';
+import { isNumericType, timeHint } from '../results/columns.js';
 
 export function ResultTable({ result }: { result: QueryResult }) {
   const numeric = result.columns.map((c) => isNumericType(c.type));
@@ -8,13 +8,19 @@ export function ResultTable({ result }: { result: QueryResult }) {
       <table className="result-table" data-testid="result-table">
         <thead>
           <tr>
-            {result.columns.map((column, i) => (
-              // biome-ignore lint/suspicious/noArrayIndexKey: a result may repeat a column name
-              <th key={i} className={numeric[i] ? 'numeric' : undefined} scope="col">
-                <span className="column-name">{column.name}</span>
-                <span className="column-type">{column.type}</span>
-              </th>
-            ))}
+            {result.columns.map((column, i) => {
+              const hint = timeHint(column.type);
+              return (
+                // biome-ignore lint/suspicious/noArrayIndexKey: a result may repeat a column name
+                <th key={i} className={numeric[i] ? 'numeric' : undefined} scope="col" title={hint}>
+                  <span className="column-name">{column.name}</span>
+                  <span className="column-type" data-testid="column-type">
+                    {column.type}
+                    {hint && !/with time zone/i.test(column.type) ? ' · no time zone' : ''}
+                  </span>
+                </th>
+              );
+            })}
           </tr>
         </thead>
         <tbody>

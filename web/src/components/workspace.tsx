@@ -1,23 +1,19 @@
-import { useEffect, useRef, useState } from 'react';
-import { type CatalogTable, previewQuery } from '../aws/catalog.js';
+import { useEffect, useState } from 'react';
 import { callerArn, createClients } from '../aws/clients.js';
 import { type Session, sessionRemainingMs } from '../session.js';
 import { useCatalog } from '../use-catalog.js';
-import { useQueryRunner } from '../use-query-runner.js';
-import { CatalogPanel } from './catalog-panel.js';
-import { QueryEditor } from './query-editor.js';
-import { QueryStatus } from './query-status.js';
-import { ResultChart } from './result-chart.js';
-import { ResultTable } from './result-table.js';
+import { Desk } from './desk.js';
+
+type Caller = { status: 'asking' } | { status: 'known'; arn: string } | { status: 'failed' };
 
 /** Who is signed in: the caller's ARN from sts:GetCallerIdentity, which every principal may call. */
-function useCallerArn(clients: ReturnType<typeof createClients>): string | undefined {
-  const [arn, setArn] = useState<string | undefined>(undefined);
+function useCallerArn(clients: ReturnType<typeof createClients>): Caller {
+  const [arn, setArn] = useState<Caller>({ status: 'asking' });
   useEffect(() => {
     let live = true;
     callerArn(clients.sts).then(
-      (found) => live && setArn(found),
-      () => live && setArn(undefined),
+      (found) => live && setArn({ status: 'known', arn: found }),
+      () => live && setArn({ status: 'failed' }),
     );
     return () => {
       live = false;
@@ -47,25 +43,13 @@ export function Workspace({
 }) {
   // Clients hold no sockets in the browser (fetch), so they are simply dropped with the session.
   const [clients] = useState(() => createClients(session));
-  const arn = useCallerArn(clients);
+  const caller = useCallerArn(clients);
   useExpiry(session, onExpired);
   const catalog = useCatalog(clients.glue);
-  const runner = useQueryRunner(clients.athena);
-  const [sql, setSql] = useState('');
-  const [chosenDatabase, setChosenDatabase] = useState<string | undefined>(undefined);
-  const editor = useRef<HTMLTextAreaElement>(null);
-
-  const databases = catalog.databases.status === 'loaded' ? catalog.databases.value : [];
-  const database = chosenDatabase ?? databases[0];
-  const { state } = runner;
-  const running = state.phase === 'submitting' || state.phase === 'waiting' || state.phase === 'fetching';
-  const result = state.phase === 'done' ? state.result : undefined;
-
-  function pickTable(table: CatalogTable) {
-    setSql(previewQuery(table));
-    setChosenDatabase(table.database);
-    editor.current?.focus();
-  }
+  const arn = caller.status === 'known' ? caller.arn : undefined;
+  // Tabs are kept per principal; if STS cannot say who this is, per access key.
+  const owner =
+    caller.status === 'known' ? caller.arn : caller.status === 'failed' ? session.accessKeyId : undefined;
 
   return (
     <div className="workspace">
@@ -82,42 +66,13 @@ export function Workspace({
           Sign out
         </button>
       </header>
-      <aside className="sidebar">
-        <CatalogPanel catalog={catalog} onPickTable={pickTable} />
-      </aside>
-      <main className="main">
-        <QueryEditor
-          sql={sql}
-          onSqlChange={setSql}
-          database={database}
-          databases={databases}
-          onDatabaseChange={setChosenDatabase}
-          running={running}
-          cancellable={state.phase === 'waiting' && !state.cancelling}
-          onRun={() => runner.run(sql, database)}
-          onCancel={runner.cancel}
-          editorRef={editor}
-        />
-        <QueryStatus state={state} />
-        {result && state.phase === 'done' && (
-          <>
-            <section className="card" aria-label="Result">
-              <h2 className="card-title">Result</h2>
-              {result.truncated && (
-                <p className="notice" data-testid="result-truncated">
-                  Only the first {result.rows.length.toLocaleString()} rows are shown. Add a LIMIT or an
-                  aggregate to see everything, or read the full result with the Athena API.
-                </p>
-              )}
-              <ResultTable result={result} />
-            </section>
-            <section className="card" aria-label="Chart">
-              <h2 className="card-title">Chart</h2>
-              <ResultChart key={state.info.id} result={result} />
-            </section>
-          </>
-        )}
-      </main>
+      {owner ? (
+        <Desk key={owner} owner={owner} clients={clients} catalog={catalog} />
+      ) : (
+        <main className="main">
+          <p className="muted">Loading…</p>
+        </main>
+      )}
     </div>
   );
 }

@@ -204,3 +204,21 @@ describe('data scanned', () => {
     expect(wide).toBeGreaterThan(size / 2);
   });
 });
+
+describe('prepared statements in SQL', () => {
+  it('prepares, executes with values and deallocates', async () => {
+    await athenaQuery(
+      athena,
+      'PREPARE by_street FROM SELECT count(*) AS n FROM tickets WHERE street = ?',
+      'city',
+    );
+    expect(await athenaQuery(athena, "EXECUTE by_street USING 'MAIN ST'", 'city')).toEqual([['n'], ['2']]);
+    await athenaQuery(athena, 'DEALLOCATE PREPARE by_street', 'city');
+    expect(await failure("EXECUTE by_street USING 'MAIN ST'")).toMatch(/by_street/);
+  });
+
+  it('refuses a parameter value that is not a literal', async () => {
+    await athenaQuery(athena, 'PREPARE by_id FROM SELECT street FROM tickets WHERE id = ?', 'city');
+    expect(await failure('EXECUTE by_id USING (SELECT max(id) FROM tickets)')).toMatch(/not a literal/);
+  });
+});

@@ -91,7 +91,7 @@ describe('the SQL sandbox through the Athena API', () => {
 
   it('refuses reads that are not catalog tables', async () => {
     expect(await refusal("SELECT * FROM 'trees.csv'", 'city')).toMatch(/string is not a table/);
-    expect(await refusal('DESCRIBE trees', 'city')).toMatch(/DESCRIBE is not supported/);
+    expect(await refusal('SUMMARIZE trees', 'city')).toMatch(/SUMMARIZE is not supported/);
     expect(await refusal('SELECT * FROM trees, (SHOW TABLES)', 'city')).toMatch(/SHOW is not supported/);
   });
 

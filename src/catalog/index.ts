@@ -6,8 +6,15 @@ export { createCatalogStore } from './catalog-store.js';
 export type { CatalogService, CatalogTable } from './catalog-types.js';
 export { type CrawlerService, createCrawlerService } from './crawler-service.js';
 export { createCrawlerOperations } from './glue-crawler-api.js';
-export type { ColumnShape, TableInput } from './glue-shapes.js';
-export { duckDbTypeOf, hiveTypeOf } from './hive-types.js';
+export {
+  type ColumnShape,
+  databaseInputShape,
+  parseShape,
+  partitionInputShape,
+  type TableInput,
+  tableInputShape,
+} from './glue-shapes.js';
+export { duckDbTypeOf, hiveTypeOf, parseDuckDbType, parseHiveType, type TypeTree } from './hive-types.js';
 export {
   dataLocations,
   isDataKey,

@@ -7,6 +7,9 @@ import { duckDbTypeOf } from './hive-types.js';
 
 export type DataFormat = 'csv' | 'json' | 'parquet';
 
+/** The value Hive gives a partition whose key is NULL. */
+export const HIVE_DEFAULT_PARTITION = '__HIVE_DEFAULT_PARTITION__';
+
 /** A catalog table made readable by DuckDB: a relation to select from, over files linked for the engine. */
 export interface ReadableTable {
   relation: string;
@@ -62,11 +65,20 @@ export function isDataKey(key: string): boolean {
 function csvOptions(table: CatalogTable): string {
   const serde = table.definition.StorageDescriptor?.SerdeInfo?.Parameters ?? {};
   const params = table.definition.Parameters ?? {};
-  const delimiter = serde['field.delim'] ?? serde.separatorChar ?? params.delimiter ?? ',';
+  // Hive's LazySimpleSerDe splits on Ctrl-A unless told otherwise (ROW FORMAT DELIMITED without FIELDS).
+  const library = table.definition.StorageDescriptor?.SerdeInfo?.SerializationLibrary ?? '';
+  const fallback = library.endsWith('.LazySimpleSerDe') ? '\x01' : ',';
+  const delimiter = serde['field.delim'] ?? serde.separatorChar ?? params.delimiter ?? fallback;
   const quote = serde.quoteChar ?? '"';
   const escapeChar = serde.escapeChar ?? quote;
-  const header = Number(params['skip.header.line.count'] ?? serde['skip.header.line.count'] ?? '0') > 0;
-  return `delim=${quoteLiteral(delimiter)}, quote=${quoteLiteral(quote)}, escape=${quoteLiteral(escapeChar)}, header=${header}, auto_detect=false, null_padding=true, strict_mode=false`;
+  // Lines skipped at the start of each file, as Hive's skip.header.line.count does.
+  const skip = Number(params['skip.header.line.count'] ?? serde['skip.header.line.count'] ?? '0');
+  if (!Number.isSafeInteger(skip) || skip < 0)
+    throw badRequest(
+      'InvalidInputException',
+      `Table ${table.definition.Name} has a skip.header.line.count that is not a whole number.`,
+    );
+  return `delim=${quoteLiteral(delimiter)}, quote=${quoteLiteral(quote)}, escape=${quoteLiteral(escapeChar)}, header=false, skip=${skip}, auto_detect=false, null_padding=true, strict_mode=false`;
 }
 
 /**
@@ -88,8 +100,11 @@ function selectFiles(
   partition: { name: string; type: string; value: string }[],
 ): string {
   const list = quoteList(paths);
-  const constants = partition.map(
-    (p) => `TRY_CAST(${quoteLiteral(p.value)} AS ${p.type}) AS ${quoteIdent(p.name)}`,
+  // Hive's folder for a NULL partition value (CTAS, INSERT INTO and UNLOAD write NULLs there, as Hive does).
+  const constants = partition.map((p) =>
+    p.value === HIVE_DEFAULT_PARTITION
+      ? `CAST(NULL AS ${p.type}) AS ${quoteIdent(p.name)}`
+      : `TRY_CAST(${quoteLiteral(p.value)} AS ${p.type}) AS ${quoteIdent(p.name)}`,
   );
   let from: string;
   let projections: string[];
@@ -149,6 +164,12 @@ export async function planTable(
 ): Promise<TablePlan> {
   const table = await deps.catalog.getTable(database, tableName);
   formatOf(table);
+  // With projection, Athena computes partitions from the table's properties instead of the catalog's.
+  if (table.definition.Parameters?.['projection.enabled']?.toLowerCase() === 'true')
+    throw badRequest(
+      'InvalidInputException',
+      `Table ${table.definition.Name} uses partition projection, which Seawall does not implement: set projection.enabled to false and add its partitions (ALTER TABLE ADD PARTITION or MSCK REPAIR TABLE).`,
+    );
   const location = table.definition.StorageDescriptor?.Location;
   if (!location) throw badRequest('InvalidInputException', `Table ${table.definition.Name} has no Location.`);
   const sources: { location: string; values: string[] }[] =

@@ -83,11 +83,15 @@ export const queryCommand: Command = {
           `query ${state.toLowerCase()}: ${QueryExecution?.Status?.StateChangeReason ?? ''}`,
         );
       const rows: (string | null)[][] = [];
+      // A statement's output (`<id>.txt`: SHOW, DESCRIBE...) has no header row, as PyAthena reads it too.
+      const headless = QueryExecution?.ResultConfiguration?.OutputLocation?.endsWith('.txt') ?? false;
       let token: string | undefined;
       do {
         const page = await athena.send(
           new GetQueryResultsCommand({ QueryExecutionId: id, NextToken: token }),
         );
+        if (headless && token === undefined)
+          rows.push((page.ResultSet?.ResultSetMetadata?.ColumnInfo ?? []).map((c) => c.Name ?? null));
         for (const row of page.ResultSet?.Rows ?? [])
           rows.push((row.Data ?? []).map((d) => d.VarCharValue ?? null));
         token = page.NextToken;

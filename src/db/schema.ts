@@ -139,6 +139,11 @@ export interface QueryExecutionTable {
   output_bytes: number | null;
   /** 0 while the query waits for a free slot of its workgroup, 1 once its job is queued. */
   admitted: number;
+  /** Athena's StatementType and SubstatementType; null (a SELECT: DML, SELECT) on queries from before they were kept. */
+  statement_type?: string | null;
+  substatement_type?: string | null;
+  /** Rows a CTAS, INSERT INTO or UNLOAD wrote (GetQueryResults' UpdateCount); null for other queries. */
+  update_count?: number | null;
 }
 
 export interface WorkgroupTable {

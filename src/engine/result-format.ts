@@ -1,6 +1,14 @@
 import {
+  type DuckDBArrayType,
+  DuckDBArrayValue,
   DuckDBBlobValue,
   DuckDBIntervalValue,
+  type DuckDBListType,
+  DuckDBListValue,
+  type DuckDBMapType,
+  DuckDBMapValue,
+  type DuckDBStructType,
+  DuckDBStructValue,
   type DuckDBType,
   DuckDBTypeId,
   type DuckDBValue,
@@ -118,11 +126,37 @@ export function athenaInterval(value: DuckDBIntervalValue): string {
 }
 
 /**
+ * A value inside an array, map or row as Trino prints it: `[a, b]`, `{k=v}`, `{name=Bob, age=38}`, strings
+ * unquoted, NULL as `null`, numbers, timestamps and intervals as at the top level.
+ */
+export function athenaNested(value: DuckDBValue, type: DuckDBType): string {
+  if (value === null) return 'null';
+  if (value instanceof DuckDBListValue || value instanceof DuckDBArrayValue) {
+    const item = (type as DuckDBListType | DuckDBArrayType).valueType;
+    return `[${value.items.map((v) => athenaNested(v, item)).join(', ')}]`;
+  }
+  if (value instanceof DuckDBMapValue) {
+    const { keyType, valueType } = type as DuckDBMapType;
+    return `{${value.entries.map((e) => `${athenaNested(e.key, keyType)}=${athenaNested(e.value, valueType)}`).join(', ')}}`;
+  }
+  if (value instanceof DuckDBStructValue) {
+    const struct = type as DuckDBStructType;
+    return `{${struct.entryNames
+      .map(
+        (name, i) =>
+          `${name}=${athenaNested(value.entries[name] ?? null, struct.entryTypes[i] as DuckDBType)}`,
+      )
+      .join(', ')}}`;
+  }
+  return formatValue(value, type.typeId, type) ?? 'null';
+}
+
+/**
  * A result value as Athena prints it: timestamps with milliseconds, doubles always with a fraction, binary as
  * hex, everything else in DuckDB's text form. Formatting here, rather than by wrapping the query in casts,
  * spares binding every query twice.
  */
-export function formatValue(value: DuckDBValue, type: DuckDBTypeId): string | null {
+export function formatValue(value: DuckDBValue, type: DuckDBTypeId, full?: DuckDBType): string | null {
   if (value === null) return null;
   switch (type) {
     case DuckDBTypeId.TIMESTAMP:
@@ -135,6 +169,11 @@ export function formatValue(value: DuckDBValue, type: DuckDBTypeId): string | nu
     case DuckDBTypeId.DOUBLE:
     case DuckDBTypeId.FLOAT:
       return typeof value === 'number' ? athenaDouble(value) : String(value);
+    case DuckDBTypeId.LIST:
+    case DuckDBTypeId.ARRAY:
+    case DuckDBTypeId.MAP:
+    case DuckDBTypeId.STRUCT:
+      return full ? athenaNested(value, full) : String(value);
     case DuckDBTypeId.INTERVAL:
       return value instanceof DuckDBIntervalValue ? athenaInterval(value) : String(value);
     case DuckDBTypeId.BLOB:

@@ -164,7 +164,7 @@ async function fillPage(id: number, stream: OpenStream): Promise<StreamPage> {
     const chunk = stream.chunk;
     while (stream.next < chunk.rowCount && bytes < stream.limits.pageBytes) {
       const values = chunk.getRowValues(stream.next);
-      const line = `${values.map((v, i) => csvField(formatValue(v, stream.typeIds[i] as DuckDBTypeId))).join(',')}\n`;
+      const line = `${values.map((v, i) => csvField(formatValue(v, stream.typeIds[i] as DuckDBTypeId, stream.types[i]))).join(',')}\n`;
       lines.push(line);
       bytes += stream.sizes[stream.next] as number;
       stream.next++;

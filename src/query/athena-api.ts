@@ -201,7 +201,7 @@ export function createAthenaApi(athena: AthenaService, catalog: CatalogService) 
             req.reserve,
           );
           return {
-            UpdateCount: 0,
+            UpdateCount: Number(row.update_count ?? 0),
             ResultSet: {
               Rows: page.rows.map((row) => ({
                 Data: row.map((value) => (value === null ? {} : { VarCharValue: value })),

@@ -23,6 +23,7 @@ import type {
 import { readResultLines } from './result-reader.js';
 import { createSavedQueries } from './saved-queries.js';
 import type { SavedQueryStore } from './saved-query-store.js';
+import { statementColumns } from './statement-job.js';
 import { createWorkgroupGate } from './workgroup-gate.js';
 import { settingsOfTags } from './workgroup-tags.js';
 
@@ -85,8 +86,16 @@ export function createAthenaService(deps: {
     defaultTimeoutMs: limits.timeoutMs,
     logger: deps.logger,
   });
+  // Named queries and prepared statements; SQL's PREPARE, EXECUTE and DEALLOCATE share the latter.
+  const saved = createSavedQueries({ store: deps.savedStore, clock, workgroupExists: workgroup });
   // Each finished query frees a slot of its workgroup for the next one waiting.
-  const job = createQueryJob({ ...deps, pool, limits, settled: (workgroup) => void gate.admit(workgroup) });
+  const job = createQueryJob({
+    ...deps,
+    pool,
+    limits,
+    prepared: saved.prepared,
+    settled: (name) => void gate.admit(name),
+  });
   deps.runtime.register(job.kind);
 
   async function get(id: string): Promise<QueryRow> {
@@ -100,8 +109,6 @@ export function createAthenaService(deps: {
     if (!row) throw invalid(`WorkGroup ${name} is not found.`);
     return row;
   }
-
-  const saved = createSavedQueries({ store: deps.savedStore, clock, workgroupExists: workgroup });
 
   return {
     saved,
@@ -175,6 +182,7 @@ export function createAthenaService(deps: {
         output_rows: null,
         output_bytes: null,
         admitted: 0,
+        ...statementColumns(input.query),
       });
       await gate.admit(group.name);
       return id;
@@ -213,8 +221,10 @@ export function createAthenaService(deps: {
       const row = await get(id);
       if (row.state !== 'SUCCEEDED') throw invalid(`Query has not yet finished. Current state: ${row.state}`);
       const columns = JSON.parse(row.columns ?? '[]') as ColumnInfo[];
-      // A reused result is the earlier execution's file.
+      // A reused result is the earlier execution's file; a statement's output (`<id>.txt`) is Athena's DDL
+      // text: tab-separated lines, no header.
       const { bucket, key } = resultObject(row.output_location);
+      const textColumns = key.endsWith('.txt') ? columns.length : undefined;
       const offset = decodeOffset(token, () => invalid('NextToken is not valid.'));
       const { object, body } = await deps.storage.openObject(bucket, key, (o) =>
         offset < o.size ? { start: offset, end: o.size - 1 } : undefined,
@@ -223,9 +233,13 @@ export function createAthenaService(deps: {
         body.destroy();
         return { columns, rows: [] };
       }
-      const { rows, consumed } = await readResultLines(body, maxResults, RESULTS_PAGE_BYTES, reserve).finally(
-        () => body.destroy(),
-      );
+      const { rows, consumed } = await readResultLines(
+        body,
+        maxResults,
+        RESULTS_PAGE_BYTES,
+        reserve,
+        textColumns,
+      ).finally(() => body.destroy());
       const next = offset + consumed;
       return {
         columns,

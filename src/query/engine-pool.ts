@@ -9,6 +9,7 @@ import { type EngineLauncher, type EngineProcess, type StartedEngine, startEngin
 import type { Logger } from '../lib/logger.js';
 import { quoteIdent, quoteList } from '../lib/sql.js';
 import type { StorageService } from '../storage/index.js';
+import { checkViewColumns } from './query-views.js';
 import { QueryRejected, type TableReference } from './sandbox.js';
 
 /** A sandboxed engine that can read exactly the tables a query names, the query's alone until released. */
@@ -19,6 +20,38 @@ export interface EngineLease {
   release(): void;
 }
 
+/** A catalog view as the engine defines it: its prepared (sandboxed DuckDB) SQL, over its tables. */
+export interface EngineView {
+  database: string;
+  name: string;
+  /** The database its unqualified names resolve in (where it was created), which may not be its own. */
+  context: string;
+  sql: string;
+  /** The columns its definition records (Trino types), checked against what its SQL answers. */
+  columns?: readonly { name: string; type: string }[];
+}
+
+/**
+ * The engine view holding a catalog view's SQL, in the schema its names resolve in (DuckDB binds a view's
+ * names in its own schema first). Its name has a control character, which no catalog table name can have,
+ * so it never hides or stands for one.
+ */
+function viewBody(view: EngineView, i: number): string {
+  return view.context === view.database
+    ? `${quoteIdent(view.database)}.${quoteIdent(view.name)}`
+    : `${quoteIdent(view.context)}.${quoteIdent(`view\u0001${i}`)}`;
+}
+
+export interface AcquireOptions {
+  /** Views the query reads, each after the views it reads (see query-views.ts). */
+  views?: readonly EngineView[];
+  /**
+   * A scratch directory Seawall chose that the engine may write into (CTAS, INSERT INTO, UNLOAD). Such an
+   * engine serves that one statement and is closed on release, never reused.
+   */
+  writeDirectory?: string;
+}
+
 /** Sandboxed DuckDB engines for queries; see createEnginePool. */
 export interface EnginePool {
   /** An engine for the query's tables; waiting for one to start ends when `signal` aborts. */
@@ -26,6 +59,7 @@ export interface EnginePool {
     refs: TableReference[],
     contextDatabase: string | undefined,
     signal: AbortSignal,
+    options?: AcquireOptions,
   ): Promise<EngineLease>;
   /** Stops the idle sweeper and closes every engine. */
   close(): Promise<void>;
@@ -41,6 +75,8 @@ interface Engine {
   busy: boolean;
   lastUsed: number;
   bytes: number;
+  /** Closed on release: it may write into a directory of one statement's. */
+  disposable: boolean;
 }
 
 export interface EnginePoolOptions {
@@ -123,9 +159,12 @@ export function createEnginePool(options: EnginePoolOptions): EnginePool {
     refs: TableReference[],
     plans: TablePlan[],
     context: string | undefined,
+    extra: AcquireOptions,
   ): Promise<StartedEngine> {
     for (const plan of plans) engine.tables.push(await linkTable(options.storage, plan));
-    const schemas = new Set(refs.map((r) => r.database));
+    const views = extra.views ?? [];
+    const schemas = new Set([...refs, ...views].map((r) => r.database));
+    for (const view of views) schemas.add(view.context);
     const view = (schema: string, ref: TableReference, i: number) =>
       `CREATE VIEW ${quoteIdent(schema)}.${quoteIdent(ref.table)} AS SELECT * FROM ${(engine.tables[i] as ReadableTable).relation}`;
     const started = await startEngine(options.launcher, () => options.storage.filesForEngine([]), {
@@ -137,6 +176,8 @@ export function createEnginePool(options: EnginePoolOptions): EnginePool {
         // Parquet footers are read once per engine instead of at every bind of every query.
         'SET parquet_metadata_cache = true',
         `SET allowed_paths = ${quoteList(engine.tables.flatMap((t) => t.paths))}`,
+        // Set while external access is still on: DuckDB refuses to change it afterwards.
+        ...(extra.writeDirectory ? [`SET allowed_directories = ${quoteList([extra.writeDirectory])}`] : []),
         'SET enable_external_access = false',
         'SET autoinstall_known_extensions = false',
         'SET autoload_known_extensions = false',
@@ -149,16 +190,54 @@ export function createEnginePool(options: EnginePoolOptions): EnginePool {
         // Unqualified names resolve in `main`: the context database's tables are viewed there too.
         ...refs.flatMap((ref, i) => (ref.database === context ? [view('main', ref, i)] : [])),
         'SET lock_configuration = true',
+        // A view's SQL is the user's (sandboxed), so it is bound only once the configuration is locked; it
+        // binds in its own database's schema, where the tables it names unqualified are.
+        ...views.flatMap((v, i) => [
+          `CREATE VIEW ${viewBody(v, i)} AS (\n${v.sql}\n)`,
+          ...(v.context === v.database
+            ? []
+            : [
+                `CREATE VIEW ${quoteIdent(v.database)}.${quoteIdent(v.name)} AS SELECT * FROM ${viewBody(v, i)}`,
+              ]),
+        ]),
+        ...views.flatMap((v) =>
+          v.database === context
+            ? [
+                `CREATE VIEW main.${quoteIdent(v.name)} AS SELECT * FROM ${quoteIdent(v.database)}.${quoteIdent(v.name)}`,
+              ]
+            : [],
+        ),
       ],
     });
     engine.process = started.process;
+    try {
+      for (const v of views) {
+        if (!v.columns) continue;
+        const described = await started.process.rows(
+          `DESCRIBE ${quoteIdent(v.database)}.${quoteIdent(v.name)}`,
+        );
+        checkViewColumns(
+          v,
+          described.map((r) => ({ name: String(r.column_name), type: String(r.column_type) })),
+        );
+      }
+    } catch (error) {
+      await started.process.close();
+      await started.release();
+      throw error;
+    }
     return started;
   }
 
   /** An idle, live engine for `key`, or a new one starting; either way marked busy before any await. */
-  function claim(key: string, make: (engine: Engine) => Promise<StartedEngine>, bytes: number): Engine {
+  function claim(
+    key: string,
+    make: (engine: Engine) => Promise<StartedEngine>,
+    bytes: number,
+    disposable: boolean,
+  ): Engine {
     for (const engine of engines) {
-      if (engine.key === key && !engine.busy && engine.process?.alive) {
+      if (!disposable && engine.key === key && !engine.busy && engine.process?.alive) {
         engine.busy = true;
         return engine;
       }
@@ -170,6 +249,7 @@ export function createEnginePool(options: EnginePoolOptions): EnginePool {
       busy: true,
       lastUsed: Date.now(),
       bytes,
+      disposable,
       started: Promise.resolve(undefined as unknown as StartedEngine),
     };
     fresh.started = make(fresh);
@@ -180,6 +260,10 @@ export function createEnginePool(options: EnginePoolOptions): EnginePool {
   }
 
   function release(engine: Engine): void {
+    if (engine.disposable) {
+      closeLater(engine);
+      return;
+    }
     engine.busy = false;
     engine.lastUsed = Date.now();
     evict();
@@ -190,6 +274,7 @@ export function createEnginePool(options: EnginePoolOptions): EnginePool {
       refs: TableReference[],
       contextDatabase: string | undefined,
       signal: AbortSignal,
+      extra: AcquireOptions = {},
     ): Promise<EngineLease> {
       const context = contextDatabase?.toLowerCase();
       const plans = await Promise.all(
@@ -198,11 +283,13 @@ export function createEnginePool(options: EnginePoolOptions): EnginePool {
       const key = JSON.stringify([
         context ?? null,
         plans.map((p) => [p.table.database, p.table.definition.Name, p.table.version, p.groups]),
+        extra.views ?? [],
       ]);
       const engine = claim(
         key,
-        (fresh) => start(fresh, refs, plans, context),
+        (fresh) => start(fresh, refs, plans, context, extra),
         plans.reduce((n, p) => n + p.bytes, 0),
+        extra.writeDirectory !== undefined,
       );
       // A stopped query gives up waiting; the engine, once up, is left warm for the next one.
       const { process } = await abortable(engine.started, signal, () => release(engine));

@@ -8,8 +8,8 @@ export function execution(row: QueryRow) {
   return {
     QueryExecutionId: row.id,
     Query: row.query,
-    StatementType: 'DML',
-    SubstatementType: 'SELECT',
+    StatementType: row.statement_type ?? 'DML',
+    SubstatementType: row.substatement_type ?? 'SELECT',
     ResultConfiguration: { OutputLocation: row.output_location },
     ResultReuseConfiguration: {
       ResultReuseByAgeConfiguration:

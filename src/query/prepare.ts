@@ -1,3 +1,4 @@
+import { preParse } from './dialect/pre-parse.js';
 import { parseTree, stringifyTree, Templates } from './dialect/templates.js';
 import { type ColumnNotes, translateStatement } from './dialect/translate.js';
 import { analyzeQuery, QueryRejected, type TableReference } from './sandbox.js';
@@ -82,16 +83,18 @@ function isLiteral(expression: JsonNode): boolean {
 
 /**
  * Turns one read-only query in Athena's (Trino's) SQL into the DuckDB SQL that gives Athena's answer, and
- * checks what will run with the sandbox: the query is parsed by DuckDB's parser, its syntax tree translated
+ * checks what will run with the sandbox: Trino syntax DuckDB's parser does not read is rewritten on tokens
+ * (dialect/pre-parse.ts), the query is parsed by DuckDB's parser, its syntax tree translated
  * (dialect/translate.ts), written back as SQL by DuckDB, and that SQL is what the sandbox analyses and the
  * engine runs. Throws QueryRejected with the reason for anything refused.
  */
 export async function prepareSelect(
   parser: SqlParser,
-  sql: string,
+  written: string,
   database: string | undefined,
   options: PrepareOptions = {},
 ): Promise<PreparedSelect> {
+  const sql = preParse(written);
   const root = await parse(parser, sql);
   // A parse error, or several statements: the sandbox gives the reason.
   if (root.error === true || list(root.statements, 'statements').length !== 1) {

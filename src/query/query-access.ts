@@ -31,6 +31,37 @@ export function callerOf(stored: string | null, accountId: string): QueryCaller 
 }
 
 /**
+ * glue:GetDatabase and glue:GetTable on one table, as the caller: what must hold before Seawall even reads
+ * the table's definition on a query's behalf (to learn whether it is a view).
+ */
+export function tableLookupCheck(deps: {
+  authorizer: Authorizer;
+  region: string;
+  caller: QueryCaller;
+}): (ref: TableReference) => Promise<void> {
+  const arns = catalogArns(deps.region, deps.caller.principal.accountId);
+  return async ({ database, table }) => {
+    const names = arns.tablePath(database, table);
+    try {
+      await deps.authorizer.authorize(
+        deps.caller.principal,
+        { action: 'glue:GetDatabase', resources: names.slice(0, 2) },
+        deps.caller.facts,
+      );
+      await deps.authorizer.authorize(
+        deps.caller.principal,
+        { action: 'glue:GetTable', resources: names },
+        deps.caller.facts,
+      );
+    } catch (error) {
+      if (isAppError(error) && error.code === 'AccessDenied')
+        throw new QueryRejected(`Insufficient permissions to execute the query. ${error.message}`);
+      throw error;
+    }
+  };
+}
+
+/**
  * What Athena checks of the caller before a query reads anything (docs: "Access to Athena for data in
  * Amazon S3" and "Fine-grained access to databases and tables"): glue:GetDatabase and glue:GetTable (and
  * glue:GetPartitions for a partitioned table) on each table the SQL reads, s3:ListBucket and s3:GetObject on

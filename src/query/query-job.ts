@@ -9,10 +9,13 @@ import type { Authorizer } from '../lib/operation.js';
 import type { StorageService } from '../storage/index.js';
 import type { EnginePool } from './engine-pool.js';
 import { prepareSelect, type SqlParser } from './prepare.js';
-import { callerOf, checkQueryAccess } from './query-access.js';
+import { callerOf, checkQueryAccess, tableLookupCheck } from './query-access.js';
 import { BytesCutoffExceeded, resultObject, runQuery } from './query-runner.js';
 import type { QueryRow, QueryStore } from './query-store.js';
+import { prepareWithViews } from './query-views.js';
 import { QueryRejected } from './sandbox.js';
+import { executeStatement } from './statement-job.js';
+import { type PreparedStatements, parseStatement } from './statements/index.js';
 
 export const QUERY_JOB = 'athena-query';
 
@@ -118,6 +121,8 @@ export function createQueryJob(deps: {
   region: string;
   /** Called once an execution of the workgroup has finished, however it ended. */
   settled(workgroup: string): void;
+  /** The workgroups' prepared statements (PREPARE, EXECUTE, DEALLOCATE); without them those are refused. */
+  prepared?: PreparedStatements;
 }) {
   const { store, clock, logger } = deps;
   const parser = createParser(deps);
@@ -150,11 +155,15 @@ export function createQueryJob(deps: {
   }
 
   async function execute(row: QueryRow, signal: AbortSignal): Promise<Partial<QueryRow>> {
+    const statement = parseStatement(row.query);
+    if (statement) return executeStatement({ ...deps, parser }, row, statement, signal);
     const parameters = row.execution_parameters
       ? (JSON.parse(row.execution_parameters) as string[])
       : undefined;
-    const { sql, tables, columns } = await prepareSelect(
-      parser,
+    const caller = callerOf(row.caller, row.account_id);
+    const mayLookUp = tableLookupCheck({ authorizer: deps.authorizer, region: deps.region, caller });
+    const { sql, tables, views, reads, columns } = await prepareWithViews(
+      { catalog: deps.catalog, parser, prepareSelect, mayLookUp },
       row.query,
       row.database ?? undefined,
       parameters ? { parameters } : {},
@@ -166,8 +175,8 @@ export function createQueryJob(deps: {
       authorizer: deps.authorizer,
       catalog: deps.catalog,
       region: deps.region,
-      caller: callerOf(row.caller, row.account_id),
-      tables,
+      caller,
+      tables: reads,
       output: row.output_location,
     });
     const previous = await reusable(row);
@@ -191,6 +200,7 @@ export function createQueryJob(deps: {
         database: row.database ?? undefined,
         tables,
         columns,
+        views,
         output: { bucket, key: `${prefix}${row.id}.csv` },
         signal,
         ...(cutoff !== undefined ? { bytesCutoff: cutoff } : {}),

@@ -67,4 +67,17 @@ export const queryMigrations: Record<string, Migration> = {
         .execute();
     },
   },
+  'query-0003-statement-types': {
+    async up(db: Kysely<unknown>) {
+      // Athena's StatementType and SubstatementType of each execution (DDL, CREATE_TABLE...).
+      await db.schema.alterTable('query_executions').addColumn('statement_type', 'text').execute();
+      await db.schema.alterTable('query_executions').addColumn('substatement_type', 'text').execute();
+    },
+  },
+  'query-0004-update-count': {
+    async up(db: Kysely<unknown>) {
+      // Rows a CTAS, INSERT INTO or UNLOAD wrote: GetQueryResults' UpdateCount.
+      await db.schema.alterTable('query_executions').addColumn('update_count', 'bigint').execute();
+    },
+  },
 };

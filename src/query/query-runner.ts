@@ -2,7 +2,7 @@ import { parseS3Url } from '../catalog/index.js';
 import { type ColumnInfo, csvField, type ResultLimits } from '../engine/index.js';
 import type { StorageService } from '../storage/index.js';
 import type { ColumnNotes } from './dialect/translate.js';
-import type { EngineLease, EnginePool } from './engine-pool.js';
+import type { EngineLease, EnginePool, EngineView } from './engine-pool.js';
 import type { TableReference } from './sandbox.js';
 
 /** Athena's hard limit: a single row, or any of its columns, cannot exceed 32 MB. */
@@ -14,6 +14,8 @@ export interface RunRequest {
   tables: TableReference[];
   /** Athena's names and types for the result's columns (prepareSelect's). */
   columns: ColumnNotes;
+  /** Catalog views the query reads, defined over its tables (see query-views.ts). */
+  views?: readonly EngineView[];
   output: { bucket: string; key: string };
   /** Aborted to stop the query (StopQueryExecution, its time limit, shutdown). */
   signal: AbortSignal;
@@ -99,7 +101,9 @@ export async function runQuery(
   request: RunRequest,
 ): Promise<RunResult> {
   const started = performance.now();
-  const lease = await deps.pool.acquire(request.tables, request.database, request.signal);
+  const lease = await deps.pool.acquire(request.tables, request.database, request.signal, {
+    views: request.views ?? [],
+  });
   const ready = performance.now();
   try {
     const readBefore = await lease.engine.bytesRead();

@@ -56,3 +56,18 @@ describe('reading result CSV back', () => {
     expect(read.rows).toEqual([[value, 'after']]);
   });
 });
+
+describe('Athena DDL text output', () => {
+  it('reads tab-separated lines with no quoting, the last column keeping further tabs', async () => {
+    const text = Buffer.from('a "quoted\tb\tc\n"x\ty\n');
+    const read = await readResultLines(cut(text, [3, 9]), 10, Infinity, () => {}, 2);
+    expect(read.rows).toEqual([
+      ['a "quoted', 'b\tc'],
+      ['"x', 'y'],
+    ]);
+    expect(read.consumed).toBe(text.length);
+    expect((await readResultLines(cut(text, []), 10, Infinity, () => {}, 1)).rows[0]).toEqual([
+      'a "quoted\tb\tc',
+    ]);
+  });
+});

@@ -34,6 +34,23 @@ export function parseResultLine(line: string): (string | null)[] {
   }
 }
 
+/**
+ * One line of Athena's DDL output (`<id>.txt`): values separated by tabs, nothing quoted; the last of
+ * `columns` values keeps any further tabs (DESCRIBE's lines are one value).
+ */
+export function parseTextLine(line: string, columns: number): string[] {
+  const values: string[] = [];
+  let start = 0;
+  while (values.length < columns - 1) {
+    const tab = line.indexOf('\t', start);
+    if (tab < 0) break;
+    values.push(line.slice(start, tab));
+    start = tab + 1;
+  }
+  values.push(line.slice(start));
+  return values;
+}
+
 export interface ResultLines {
   rows: (string | null)[][];
   /** Bytes of the stream the rows came from, so the next read starts just after them. */
@@ -50,6 +67,8 @@ export async function readResultLines(
   maxRows: number,
   maxBytes: number,
   reserve: (bytes: number) => void = () => {},
+  /** Set for DDL output (`.txt`): its lines are tab-separated values, in this many columns, never quoted. */
+  textColumns?: number,
 ): Promise<ResultLines> {
   const rows: (string | null)[][] = [];
   let consumed = 0;
@@ -69,13 +88,14 @@ export async function readResultLines(
         i = quote + 1;
         continue;
       }
-      const quote = chunk.indexOf(QUOTE, i);
+      const quote = textColumns === undefined ? chunk.indexOf(QUOTE, i) : -1;
       const newline = chunk.indexOf(NEWLINE, i);
       if (newline >= 0 && (quote < 0 || newline < quote)) {
         pending.push(chunk.subarray(start, newline));
         const line = Buffer.concat(pending);
         pending = [];
-        rows.push(parseResultLine(line.toString('utf8')));
+        const text = line.toString('utf8');
+        rows.push(textColumns === undefined ? parseResultLine(text) : parseTextLine(text, textColumns));
         consumed += line.length + 1;
         start = i = newline + 1;
         if (rows.length >= maxRows || consumed >= maxBytes) return { rows, consumed };

@@ -18,6 +18,8 @@ export interface Call {
   readonly name: string;
   /** The arguments as written (before translation): inspect them for constants. */
   readonly args: readonly JsonNode[];
+  /** The arguments translated (what `$1`… stand for), to build trees from (a lambda rewritten for DuckDB). */
+  readonly translated: readonly JsonNode[];
   /** DISTINCT inside an aggregate call. */
   readonly distinct: boolean;
   /** Whether the call has ORDER BY inside it (array_agg(x ORDER BY y)) or a FILTER clause: kept as they are. */
@@ -102,3 +104,31 @@ export function stringConstant(value: string): JsonNode {
 
 /** Rules by lower-cased Trino function name. */
 export type RuleTable = Readonly<Record<string, Rule>>;
+
+/**
+ * The number an argument written as a numeric literal stands for (`2`, `-0.5`, `1e3`; DuckDB keeps a DECIMAL
+ * constant unscaled, with its scale in the type), if it is one.
+ */
+export function numberOf(node: JsonNode | undefined): number | undefined {
+  if (node?.class === 'FUNCTION' && node.function_name === '-' && Array.isArray(node.children)) {
+    const [only, ...rest] = node.children;
+    const inner =
+      rest.length === 0 && only !== null && typeof only === 'object' && !Array.isArray(only)
+        ? numberOf(only)
+        : undefined;
+    return inner === undefined ? undefined : -inner;
+  }
+  const constant = constantOf(node);
+  if (!constant || constant.value === null) return undefined;
+  const value = Number(constant.value);
+  if (!Number.isFinite(value) || typeof constant.value === 'boolean') return undefined;
+  if (constant.type === 'DECIMAL') {
+    const info = (node?.value as { type?: { type_info?: { scale?: number } } } | undefined)?.type?.type_info;
+    return value / 10 ** (info?.scale ?? 0);
+  }
+  return /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|DOUBLE|FLOAT)$/.test(
+    constant.type,
+  )
+    ? value
+    : undefined;
+}

@@ -1,6 +1,8 @@
 import { type Json, type JsonNode, list, QueryRejected, text } from '../sandbox-tree.js';
 import { constantOf, KEEP, type Rule, SAME, stringConstant, template } from './rules.js';
 import { AT_TIME_ZONE, EXTRACT } from './trino-datetime.js';
+import { jsonCastRule, varcharCastRule } from './trino-json.js';
+import { LTRIM, RTRIM, STRING_FUNCTIONS, TRIM } from './trino-strings.js';
 import { splitZonedLiteral, TemplateBuilder } from './zones.js';
 
 /**
@@ -15,13 +17,15 @@ export const PARSER_RULES: Readonly<Record<string, Rule>> = {
   // LIKE ... ESCAPE, SUBSTRING(s FROM a FOR b), POSITION(a IN s), TRIM(BOTH x FROM s): Trino's meaning.
   like_escape: SAME,
   not_like_escape: SAME,
-  substring: SAME,
+  substring: STRING_FUNCTIONS.substring as Rule,
   position: SAME,
-  trim: SAME,
-  ltrim: SAME,
-  rtrim: SAME,
-  // ARRAY[...] and ROW(...).
-  list_value: SAME,
+  trim: TRIM,
+  ltrim: LTRIM,
+  rtrim: RTRIM,
+  // ROW(...); ARRAY[...] is an operator, `[...]` is DuckDB's own list literal.
+  list_value: () => {
+    throw new QueryRejected("[...] list literals are not part of Athena's SQL: write ARRAY[...].");
+  },
   row: SAME,
   // The parts of an INTERVAL literal.
   trunc: SAME,
@@ -72,13 +76,15 @@ const INTEGERS: Readonly<Record<string, string>> = {
 };
 
 /**
- * CAST and TRY_CAST. To an integer type Trino rounds a real number half away from zero (DuckDB rounds half to
+ * CAST and TRY_CAST. To and from JSON, and to VARCHAR from JSON, see trino-json.ts. To an integer type Trino rounds a real number half away from zero (DuckDB rounds half to
  * even) and refuses text that is not a whole number (DuckDB rounds '1.5' to 2). `x::type` is not Trino's.
  */
 export function castRule(cast: JsonNode, sql: Buffer): Rule {
   const location = cast.query_location;
   if (typeof location === 'number' && sql.subarray(location, location + 2).toString('latin1') === '::')
     throw new QueryRejected("'::' casts are not part of Athena's SQL: write CAST(x AS type).");
+  const json = jsonCastRule(cast, sql) ?? varcharCastRule(cast);
+  if (json) return json;
   const type = cast.cast_type as JsonNode;
   const id = text(type.id, 'type.id');
   if (TIMESTAMPS.has(id)) return timestampCast(cast, id, sql);

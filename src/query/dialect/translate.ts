@@ -12,7 +12,9 @@ import {
 import { type Call, KEEP, type Rule, type Translation } from './rules.js';
 import { castRule, OPERATOR_RULES, PARSER_RULES, refuseSyntax } from './syntax-rules.js';
 import type { Templates } from './templates.js';
+import { TEMPLATE_AGGREGATES } from './trino-aggregates.js';
 import { TRINO_FUNCTIONS } from './trino-functions.js';
+import { withinTry } from './trino-try.js';
 
 /** What the result's columns need after the query ran: Athena's names and types where DuckDB's differ. */
 export interface ColumnNotes {
@@ -63,6 +65,10 @@ async function visit(value: Json, context: TranslateContext): Promise<Json> {
   for (const [key, item] of Object.entries(value)) out[key] = await visit(item, context);
   if (typeof value.class === 'string') return rewrite(value, out, context);
   if (value.type === 'SELECT_NODE') {
+    if (value.sample !== null && value.sample !== undefined)
+      throw new QueryRejected(
+        "USING SAMPLE is not part of Athena's SQL: write TABLESAMPLE BERNOULLI (p) after a table.",
+      );
     if (value.qualify !== null && value.qualify !== undefined)
       throw new QueryRejected(
         "QUALIFY is not part of Athena's SQL: filter on the window function in an outer query.",
@@ -82,7 +88,10 @@ function checkTableReference(table: JsonNode, context: TranslateContext): void {
     if (asciiLower(name) !== 'unnest' || writtenName(context.sql, table.function.query_location) !== 'unnest')
       throw new QueryRejected(`FUNCTION_NOT_FOUND: Table function '${name}' not registered`);
     context.tableCalls.add(table.function);
-  } else if (table.type === 'BASE_TABLE' && typeof table.query_location === 'number') {
+  }
+  // Trino's TABLESAMPLE BERNOULLI|SYSTEM (p) takes a percentage; DuckDB reads the bare number as rows.
+  if (isNode(table.sample)) table.sample = { ...table.sample, is_percentage: true };
+  if (table.type === 'BASE_TABLE' && typeof table.query_location === 'number') {
     const first = context.sql.subarray(table.query_location, table.query_location + 2).toString('latin1');
     if (/^(['$]|[eE]')/.test(first))
       throw new QueryRejected(
@@ -124,7 +133,7 @@ async function rewrite(
       return apply(
         rule,
         original,
-        translated,
+        original.type === 'OPERATOR_TRY' ? (withinTry(translated) as JsonNode) : translated,
         list(translated.children, 'children') as JsonNode[],
         context,
         false,
@@ -175,6 +184,7 @@ function callOf(
     },
     name,
     args: argumentsOf(original),
+    translated: translatedArgs,
     distinct: original.distinct === true,
     ordered:
       (isNode(order) && list(order.orders, 'orders').length > 0) ||
@@ -204,7 +214,10 @@ async function rewriteFunction(
   if (context.tableCalls.has(original)) return translated;
   const byUser = writtenName(context.sql, original.query_location) === lower;
   const schema = text(original.schema, 'schema');
-  const qualified = schema !== '' || text(original.catalog, 'catalog') !== '';
+  // DuckDB's parser writes `main.` before the names of functions with their own syntax (TRIM, SUBSTRING,
+  // POSITION) even when the user wrote no schema: the name written at the call's position tells them apart.
+  const qualified =
+    (schema !== '' && !(byUser && schema === 'main')) || text(original.catalog, 'catalog') !== '';
   let rule: Rule | undefined;
   if (byUser) rule = qualified ? undefined : own(TRINO_FUNCTIONS, lower);
   else if (schema === 'main' || !qualified) rule = own(PARSER_RULES, lower);
@@ -226,7 +239,10 @@ async function rewriteFunction(
   );
 }
 
-/** Window functions keep their frame; a rule may only rename them (approx_distinct to its DuckDB name). */
+/**
+ * Window functions keep their frame; a rule may rename them (approx_distinct to its DuckDB name), or be a
+ * template whose aggregates (TEMPLATE_AGGREGATES) each become a window call over the same window.
+ */
 async function rewriteWindow(
   original: JsonNode,
   translated: JsonNode,
@@ -235,14 +251,24 @@ async function rewriteWindow(
   const name = text(original.function_name, 'function_name');
   const rule = own(TRINO_FUNCTIONS, asciiLower(name)) ?? own(WINDOW_ONLY, asciiLower(name));
   if (!rule) throw new QueryRejected(`FUNCTION_NOT_FOUND: Function '${name}' not registered`);
-  const translation = rule(callOf(original, name, [], context));
+  const args = list(translated.children, 'children') as JsonNode[];
+  const translation = rule(callOf(original, name, args, context));
   if (translation === KEEP) return translated;
   const sql = typeof translation === 'string' ? translation : translation.sql;
   const match = /^([a-z_]+)\((?:\$1(?:, \$2)?(?:, \$3)?)?\)$/.exec(sql);
-  if (!match || typeof translation !== 'string')
+  if (match && typeof translation === 'string') return { ...translated, function_name: match[1] as string };
+  if (translated.type !== 'WINDOW_AGGREGATE' || typeof translation !== 'string')
     throw new QueryRejected(`${name} is not supported as a window function here.`);
-  void context;
-  return { ...translated, function_name: match[1] as string };
+  const node = await context.templates.expand(sql, args);
+  const windows = templateAggregates(node, args);
+  if (windows.length === 0) throw new QueryRejected(`${name} is not supported as a window function here.`);
+  for (const call of windows) {
+    const window = { ...translated, function_name: call.function_name ?? '', children: call.children ?? [] };
+    for (const key of Object.keys(call)) delete call[key];
+    Object.assign(call, window, { alias: '' });
+  }
+  node.alias = original.alias ?? '';
+  return node;
 }
 
 const WINDOW_ONLY: Readonly<Record<string, Rule>> = Object.fromEntries(
@@ -272,16 +298,36 @@ async function apply(
   const bound = [...args, ...extra];
   const node = await context.templates.expand(sql, bound);
   if (isCall && (call.distinct || call.ordered)) {
-    if (node.class !== 'FUNCTION')
+    const inner = templateAggregates(node, bound);
+    const targets =
+      inner.length === 0 && node.class === 'FUNCTION' && node.is_operator !== true ? [node] : inner;
+    if (targets.length === 0)
       throw new QueryRejected(`DISTINCT, ORDER BY or FILTER cannot be used with ${name} here.`);
-    node.distinct = translated.distinct ?? false;
-    node.order_bys = translated.order_bys ?? null;
-    node.filter = translated.filter ?? null;
+    for (const target of targets) {
+      target.distinct = translated.distinct ?? false;
+      target.order_bys = translated.order_bys ?? null;
+      target.filter = translated.filter ?? null;
+    }
   }
   node.alias = original.alias ?? '';
   const zoneTree = zone === undefined ? undefined : bound[zone - 1];
   if (zoneTree) context.zoned.set(node, zoneTree);
   return node;
+}
+
+/**
+ * The aggregate calls a template wrote (not those inside its arguments, which are the bound trees themselves):
+ * an aggregate translated as an expression of several aggregates (skewness from skewness and count) gets the
+ * call's DISTINCT, ORDER BY and FILTER on each of them.
+ */
+function templateAggregates(node: Json, bound: readonly JsonNode[]): JsonNode[] {
+  if (Array.isArray(node)) return node.flatMap((item) => templateAggregates(item, bound));
+  if (!isNode(node) || bound.includes(node)) return [];
+  const own =
+    node.class === 'FUNCTION' && TEMPLATE_AGGREGATES.has(text(node.function_name, 'function_name'))
+      ? [node]
+      : [];
+  return [...own, ...Object.values(node).flatMap((item) => templateAggregates(item, bound))];
 }
 
 /**

@@ -1,27 +1,24 @@
-import { type RuleTable, renamed, SAME, template } from './rules.js';
+import type { RuleTable } from './rules.js';
+import { AGGREGATE_FUNCTIONS } from './trino-aggregates.js';
+import { COLLECTION_FUNCTIONS } from './trino-collections.js';
 import { DATETIME_FUNCTIONS } from './trino-datetime.js';
+import { JSON_FUNCTIONS } from './trino-json.js';
+import { MATH_FUNCTIONS } from './trino-math.js';
+import { MISC_FUNCTIONS } from './trino-misc.js';
+import { REGEX_FUNCTIONS } from './trino-regex.js';
+import { STRING_FUNCTIONS } from './trino-strings.js';
 
-/** Functions DuckDB has under Trino's name, with Trino's arguments and answers. */
-const SAME_IN_DUCKDB: RuleTable = Object.fromEntries(
-  `abs acos asin atan atan2 avg cbrt ceil ceiling cos cosh count degrees exp floor greatest least ln lower
-  ltrim max min nullif pi radians replace reverse rtrim sign sin sqrt stddev stddev_pop stddev_samp sum tan tanh
-  trim upper var_pop var_samp variance`
-    .split(/\s+/)
-    .map((name) => [name, SAME]),
-);
+/** The families of Athena's functions, one per file; a name belongs to one family only (tested). */
+export const TRINO_FAMILIES: readonly RuleTable[] = [
+  DATETIME_FUNCTIONS,
+  AGGREGATE_FUNCTIONS,
+  STRING_FUNCTIONS,
+  REGEX_FUNCTIONS,
+  COLLECTION_FUNCTIONS,
+  JSON_FUNCTIONS,
+  MATH_FUNCTIONS,
+  MISC_FUNCTIONS,
+];
 
 /** Every function of Athena's SQL that Seawall runs, by lower-cased name. */
-export const TRINO_FUNCTIONS: RuleTable = {
-  ...SAME_IN_DUCKDB,
-  length: renamed('length', 1),
-  substr: renamed('substring', [2, 3]),
-  substring: renamed('substring', [2, 3]),
-  round: SAME,
-  approx_distinct: renamed('approx_count_distinct', [1, 2]),
-  count_if: renamed('count_if', 1),
-  sequence: renamed('generate_series', [2, 3]),
-  lpad: SAME,
-  rpad: SAME,
-  regexp_like: template('regexp_matches($1, $2)', 2),
-  ...DATETIME_FUNCTIONS,
-};
+export const TRINO_FUNCTIONS: RuleTable = Object.assign({}, ...TRINO_FAMILIES);

@@ -29,7 +29,14 @@ export type Statement =
   | { kind: 'ShowCreateTable'; table: QualifiedName }
   | { kind: 'ShowCreateView'; view: QualifiedName }
   | { kind: 'ShowTblProperties'; table: QualifiedName; property?: string }
-  | { kind: 'Describe'; table: QualifiedName; extended: boolean; partition?: PartitionSpec }
+  | {
+      kind: 'Describe';
+      table: QualifiedName;
+      extended: boolean;
+      /** DESCRIBE FORMATTED: the columns, then the table's and its storage's details, as Hive prints them. */
+      formatted?: boolean;
+      partition?: PartitionSpec;
+    }
   | { kind: 'Explain'; analyze: boolean; format?: 'TEXT' | 'JSON' | 'GRAPHVIZ'; type?: string; query: string }
   | {
       kind: 'CreateDatabase';
@@ -59,6 +66,8 @@ export type Statement =
             nullDefinedAs?: string;
           }
         | { kind: 'serde'; serde: string; properties: Record<string, string> };
+      /** WITH SERDEPROPERTIES (...) written after ROW FORMAT DELIMITED or STORED AS. */
+      serdeProperties?: Record<string, string>;
       /** STORED AS PARQUET | TEXTFILE | ORC | ... or STORED AS INPUTFORMAT 'x' OUTPUTFORMAT 'y'. */
       storedAs?: { format: string } | { inputFormat: string; outputFormat: string };
       location?: string;
@@ -72,6 +81,15 @@ export type Statement =
       partitions: { spec: PartitionSpec; location?: string }[];
     }
   | { kind: 'AlterTableDropPartitions'; table: QualifiedName; ifExists: boolean; partitions: PartitionSpec[] }
+  /** ALTER TABLE t SET TBLPROPERTIES (...) | ADD COLUMNS (...) | SET LOCATION '...'. */
+  | {
+      kind: 'AlterTable';
+      table: QualifiedName;
+      change:
+        | { kind: 'SetProperties'; properties: Record<string, string> }
+        | { kind: 'AddColumns'; columns: ColumnDefinition[] }
+        | { kind: 'SetLocation'; location: string };
+    }
   | { kind: 'MsckRepairTable'; table: QualifiedName }
   | { kind: 'CreateView'; view: QualifiedName; orReplace: boolean; comment?: string; query: string }
   | { kind: 'DropView'; view: QualifiedName; ifExists: boolean }

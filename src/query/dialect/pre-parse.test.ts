@@ -1,0 +1,59 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { QueryRejected } from '../sandbox-tree.js';
+import { preParse } from './pre-parse.js';
+
+describe('Trino syntax rewritten before DuckDB parses it', () => {
+  const cases: [string, string][] = [
+    ['SELECT CAST(x AS ARRAY(INTEGER))', 'SELECT CAST(x AS INTEGER[])'],
+    [
+      'SELECT TRY_CAST(j AS MAP(VARCHAR, ARRAY(ROW(a ARRAY(bigint)))))',
+      'SELECT TRY_CAST(j AS MAP(VARCHAR, ROW(a bigint[])[]))',
+    ],
+    ['VALUES 1, 2, 3', 'VALUES (1), (2), (3)'],
+    [
+      "SELECT * FROM (VALUES 1, (2), 'x' || 'y') AS t(v)",
+      "SELECT * FROM (VALUES (1), (2), ('x' || 'y')) AS t(v)",
+    ],
+    ["VALUES (1, 'a'), (2, 'b') ORDER BY 1", "VALUES (1, 'a'), (2, 'b') ORDER BY 1"],
+    ["SELECT if(a > 1, 'x'), if(b, 1, 2)", "SELECT if(a > 1, 'x', NULL), if(b, 1, 2)"],
+    ['SELECT lag(x) IGNORE NULLS OVER (ORDER BY i)', 'SELECT lag(x IGNORE NULLS)  OVER (ORDER BY i)'],
+    ['SELECT lag(x) RESPECT NULLS OVER (ORDER BY i)', 'SELECT lag(x)  OVER (ORDER BY i)'],
+    [
+      "SELECT listagg(v, ',') WITHIN GROUP (ORDER BY v DESC) FROM t",
+      "SELECT listagg(v, ',' ORDER BY v DESC)  FROM t",
+    ],
+    // Inside strings, quoted names and comments nothing changes.
+    [
+      'SELECT \'CAST(x AS ARRAY(INTEGER))\', "values" FROM t -- VALUES 1, 2',
+      'SELECT \'CAST(x AS ARRAY(INTEGER))\', "values" FROM t -- VALUES 1, 2',
+    ],
+  ];
+  for (const [sql, expected] of cases) it(sql, () => expect(preParse(sql)).toBe(expected));
+
+  it('refuses only with QueryRejected, whatever the text', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 200 }), (sql) => {
+        try {
+          preParse(sql);
+        } catch (error) {
+          expect(error).toBeInstanceOf(QueryRejected);
+        }
+      }),
+      { numRuns: Number(process.env.FUZZ_RUNS ?? 300) },
+    );
+  });
+
+  it('leaves SQL without these constructs as it is', () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^SELECT [a-z]{1,8}( \+ [0-9]{1,3})? FROM [a-z]{1,8}$/), (sql) => {
+        expect(preParse(sql)).toBe(sql);
+      }),
+    );
+  });
+
+  it('is linear in deep nesting', () => {
+    const deep = `SELECT ${'CAST('.repeat(5000)}x${' AS ARRAY(INTEGER))'.repeat(5000)}`;
+    expect(preParse(deep)).toContain('INTEGER[]');
+  });
+});

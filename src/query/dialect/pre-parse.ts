@@ -1,0 +1,190 @@
+/*
+ * Trino syntax that DuckDB's parser does not read, rewritten on the query's tokens (the statement grammar's
+ * tokenizer, Trino's lexical rules) before DuckDB parses it; everything else of the text is kept as written:
+ *
+ * - `ARRAY(T)` as a type (`CAST(x AS ARRAY(INTEGER))`) is DuckDB's `T[]`;
+ * - `VALUES 1, 2` (rows without parentheses) is `VALUES (1), (2)`;
+ * - `IF(c, x)` is `IF(c, x, NULL)`;
+ * - `f(x) IGNORE NULLS OVER (...)` is `f(x IGNORE NULLS) OVER (...)`, and RESPECT NULLS is the default;
+ * - `listagg(x, s) WITHIN GROUP (ORDER BY y)` is `listagg(x, s ORDER BY y)`.
+ */
+import { QueryRejected } from '../sandbox-tree.js';
+import { type Token, tokenize } from '../statements/tokens.js';
+
+interface Edit {
+  at: number;
+  /** Characters of the source removed from `at`. */
+  remove: number;
+  insert: string;
+}
+
+/** The query with Trino's constructs above written as DuckDB's parser reads them. */
+export function preParse(sql: string): string {
+  const tokens = tokenize(sql, 'trino');
+  const closing = matchParentheses(tokens);
+  const edits: Edit[] = [];
+  const word = (i: number) => (tokens[i]?.kind === 'word' ? (tokens[i] as Token).text.toLowerCase() : '');
+  const symbol = (i: number, text: string) => tokens[i]?.kind === 'symbol' && tokens[i]?.text === text;
+  for (let i = 0; i < tokens.length; i++) {
+    const name = word(i);
+    if (name === 'from' && (i === 0 || symbol(i - 1, '(')))
+      throw new QueryRejected("FROM-first queries are not part of Athena's SQL: write SELECT ... FROM.");
+    if ((name === 'cast' || name === 'try_cast') && symbol(i + 1, '('))
+      arrayTypes(tokens, i + 1, closing, edits);
+    else if (name === 'values') valuesRows(tokens, i + 1, closing, edits);
+    else if (name === 'if' && symbol(i + 1, '(')) {
+      const end = closing.get(i + 1) ?? -1;
+      if (end > 0 && topLevelCommas(tokens, i + 1, end, closing) === 1)
+        edits.push({ at: (tokens[end] as Token).start, remove: 0, insert: ', NULL' });
+    } else if (
+      symbol(i, ')') &&
+      (word(i + 1) === 'ignore' || word(i + 1) === 'respect') &&
+      word(i + 2) === 'nulls'
+    ) {
+      if (word(i + 3) !== 'over') continue;
+      edits.push({
+        at: (tokens[i + 1] as Token).start,
+        remove: (tokens[i + 2] as Token).end - (tokens[i + 1] as Token).start,
+        insert: '',
+      });
+      if (word(i + 1) === 'ignore')
+        edits.push({ at: (tokens[i] as Token).start, remove: 0, insert: ' IGNORE NULLS' });
+    } else if (name === 'listagg' && symbol(i + 1, '(')) withinGroup(sql, tokens, i + 1, closing, edits);
+  }
+  return apply(sql, edits);
+}
+
+/** Each `(` token's matching `)`. */
+function matchParentheses(tokens: readonly Token[]): Map<number, number> {
+  const closing = new Map<number, number>();
+  const open: number[] = [];
+  tokens.forEach((token, i) => {
+    if (token.kind !== 'symbol') return;
+    if (token.text === '(') open.push(i);
+    else if (token.text === ')') {
+      const start = open.pop();
+      if (start !== undefined) closing.set(start, i);
+    }
+  });
+  return closing;
+}
+
+function topLevelCommas(
+  tokens: readonly Token[],
+  open: number,
+  end: number,
+  closing: Map<number, number>,
+): number {
+  let commas = 0;
+  for (let i = open + 1; i < end; i++) {
+    const token = tokens[i] as Token;
+    if (token.kind === 'symbol' && token.text === '(') i = closing.get(i) ?? end;
+    else if (token.kind === 'symbol' && token.text === ',') commas++;
+  }
+  return commas;
+}
+
+/** In CAST(... AS type): every `ARRAY(T)` of the type becomes `T[]`. */
+function arrayTypes(
+  tokens: readonly Token[],
+  open: number,
+  closing: Map<number, number>,
+  edits: Edit[],
+): void {
+  const end = closing.get(open);
+  if (end === undefined) return;
+  let as = -1;
+  for (let i = open + 1; i < end; i++) {
+    const token = tokens[i] as Token;
+    if (token.kind === 'symbol' && token.text === '(') i = closing.get(i) ?? end;
+    else if (token.kind === 'word' && token.text.toLowerCase() === 'as') as = i;
+  }
+  for (let i = as + 1; as > 0 && i < end; i++) {
+    const token = tokens[i] as Token;
+    const next = tokens[i + 1];
+    if (token.kind !== 'word' || token.text.toLowerCase() !== 'array' || next?.text !== '(') continue;
+    const inner = closing.get(i + 1);
+    if (inner === undefined) continue;
+    edits.push({ at: token.start, remove: (next as Token).end - token.start, insert: '' });
+    edits.push({ at: (tokens[inner] as Token).start, remove: 1, insert: '[]' });
+  }
+}
+
+const VALUES_END = new Set([
+  'order',
+  'limit',
+  'offset',
+  'fetch',
+  'union',
+  'except',
+  'intersect',
+  'as',
+  'window',
+]);
+
+/** After VALUES: each row not written in parentheses gets them. */
+function valuesRows(
+  tokens: readonly Token[],
+  first: number,
+  closing: Map<number, number>,
+  edits: Edit[],
+): void {
+  let start = first;
+  for (let i = first; i <= tokens.length; i++) {
+    const token = tokens[i];
+    const ends =
+      !token ||
+      token.kind === 'end' ||
+      (token.kind === 'symbol' && (token.text === ')' || token.text === ';' || token.text === ',')) ||
+      (token.kind === 'word' && VALUES_END.has(token.text.toLowerCase()));
+    if (!ends) {
+      if (token.kind === 'symbol' && token.text === '(') i = closing.get(i) ?? i;
+      continue;
+    }
+    if (i > start) {
+      const whole = tokens[start]?.text === '(' && closing.get(start) === i - 1;
+      if (!whole) {
+        edits.push({ at: (tokens[start] as Token).start, remove: 0, insert: '(' });
+        edits.push({ at: (tokens[i - 1] as Token).end, remove: 0, insert: ')' });
+      }
+    }
+    if (!token || token.kind !== 'symbol' || token.text !== ',') return;
+    start = i + 1;
+  }
+}
+
+/** listagg(x, s) WITHIN GROUP (ORDER BY y): the ORDER BY moves inside the call. */
+function withinGroup(
+  sql: string,
+  tokens: readonly Token[],
+  open: number,
+  closing: Map<number, number>,
+  edits: Edit[],
+): void {
+  const end = closing.get(open);
+  if (end === undefined) return;
+  const within = tokens[end + 1];
+  const group = tokens[end + 2];
+  const orderOpen = end + 3;
+  const orderClose = closing.get(orderOpen);
+  if (
+    within?.text.toLowerCase() !== 'within' ||
+    group?.text.toLowerCase() !== 'group' ||
+    orderClose === undefined
+  )
+    return;
+  const order = sql.slice((tokens[orderOpen] as Token).end, (tokens[orderClose] as Token).start);
+  edits.push({ at: (tokens[end] as Token).start, remove: 0, insert: ` ${order.trim()}` });
+  edits.push({ at: within.start, remove: (tokens[orderClose] as Token).end - within.start, insert: '' });
+}
+
+function apply(sql: string, edits: Edit[]): string {
+  if (edits.length === 0) return sql;
+  // Later edits first, so earlier offsets stay true; at one offset, insertions keep their order.
+  const ordered = edits
+    .map((edit, order) => ({ ...edit, order }))
+    .sort((a, b) => b.at - a.at || b.order - a.order);
+  let out = sql;
+  for (const edit of ordered) out = out.slice(0, edit.at) + edit.insert + out.slice(edit.at + edit.remove);
+  return out;
+}

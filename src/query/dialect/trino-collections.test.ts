@@ -1,0 +1,228 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTrinoSql, type TrinoSql } from '../../../test/helpers/trino-sql.js';
+
+// Expected values are the examples of trino.io/docs/current/functions/array.html, map.html and lambda.html,
+// or follow from their definitions (1-based indexes, NULL elements).
+let trino: TrinoSql;
+beforeAll(async () => {
+  trino = await openTrinoSql();
+});
+afterAll(() => trino.close());
+
+const value = (sql: string) => trino.value(sql);
+const refused = (sql: string, message: RegExp) => expect(trino.rows(sql)).rejects.toThrow(message);
+
+describe('Trino array functions', () => {
+  it('cardinality of arrays and maps', async () => {
+    expect(await trino.rows("SELECT cardinality(ARRAY[1, 2, 3]), cardinality(split('a,b', ','))")).toEqual([
+      [3, 2],
+    ]);
+    expect(await value("SELECT cardinality(MAP(ARRAY['a', 'b'], ARRAY[1, 2]))")).toBe(2);
+    expect(await value("SELECT cardinality(x) FROM (SELECT MAP(ARRAY['a'], ARRAY[1]) AS x) t")).toBe(1);
+    expect(await value('SELECT cardinality(x) FROM (SELECT ARRAY[1, 2] AS x) t')).toBe(2);
+  });
+  it('element_at: 1-based, negative from the end, NULL out of bounds, keys of maps', async () => {
+    expect(
+      await trino.rows(
+        "SELECT element_at(ARRAY[1, 2, 3], 1), element_at(ARRAY[1, 2, 3], -1), element_at(ARRAY[1, 2, 3], 5), element_at(MAP(ARRAY['a'], ARRAY[1]), 'a'), element_at(MAP(ARRAY['a'], ARRAY[1]), 'b')",
+      ),
+    ).toEqual([[1, 3, null, 1, null]]);
+    await refused('SELECT element_at(ARRAY[1], 0)', /indices start at 1/);
+  });
+  it('contains is NULL when not found and a NULL element is there', async () => {
+    expect(
+      await trino.rows(
+        'SELECT contains(ARRAY[1, NULL], 1), contains(ARRAY[1, NULL], 2), contains(ARRAY[1, 3], 2)',
+      ),
+    ).toEqual([[true, null, false]]);
+  });
+  it('array_join, with a NULL replacement', async () => {
+    expect(
+      await trino.rows("SELECT array_join(ARRAY[1, NULL, 2], ','), array_join(ARRAY[1, NULL, 2], ',', 'x')"),
+    ).toEqual([['1,2', '1,x,2']]);
+  });
+  it('array_distinct keeps the first of each, NULL too, in order', async () => {
+    expect(await value('SELECT array_distinct(ARRAY[2, 1, NULL, 2, NULL])')).toEqual([2, 1, null]);
+  });
+  it('array_sort puts NULLs last; a comparator is refused', async () => {
+    expect(await value('SELECT array_sort(ARRAY[3, 2, 5, 1, 2])')).toEqual([1, 2, 2, 3, 5]);
+    expect(await value('SELECT array_sort(ARRAY[3, NULL, 1])')).toEqual([1, 3, null]);
+    await refused('SELECT array_sort(ARRAY[3, 1], (x, y) -> 0)', /comparator/);
+  });
+  it('array_max and array_min are NULL when an element is NULL', async () => {
+    expect(
+      await trino.rows('SELECT array_max(ARRAY[1, 3]), array_min(ARRAY[3, 1]), array_max(ARRAY[1, NULL, 3])'),
+    ).toEqual([[3, 1, null]]);
+  });
+  it('array_position: 0 when missing, with an instance', async () => {
+    expect(
+      await trino.rows(
+        'SELECT array_position(ARRAY[1, 2], 2), array_position(ARRAY[1, 2], 3), array_position(ARRAY[1, 2, 1], 1, 2)',
+      ),
+    ).toEqual([[2, 0, 3]]);
+    expect(await value('SELECT array_position(ARRAY[1], 1, NULL)')).toBeNull();
+  });
+  it('array_remove, array_intersect, array_union, array_except, arrays_overlap', async () => {
+    expect(await value('SELECT array_remove(ARRAY[1, NULL, 2, 1], 1)')).toEqual([null, 2]);
+    expect(await value('SELECT array_intersect(ARRAY[1, 2, 2, 3], ARRAY[3, 2, 4])')).toEqual([2, 3]);
+    expect(await value('SELECT array_union(ARRAY[1, 1], ARRAY[2, 1])')).toEqual([1, 2]);
+    expect(await value('SELECT array_except(ARRAY[1, 2, 2, 3], ARRAY[2])')).toEqual([1, 3]);
+    expect(
+      await trino.rows(
+        'SELECT arrays_overlap(ARRAY[1, 2], ARRAY[2]), arrays_overlap(ARRAY[1, NULL], ARRAY[2]), arrays_overlap(ARRAY[1], ARRAY[2])',
+      ),
+    ).toEqual([[true, null, false]]);
+  });
+  it('sequence of integers, dates with the month rule, and timestamps', async () => {
+    expect(await trino.rows('SELECT sequence(1, 5), sequence(5, 1), sequence(1, 10, 3)')).toEqual([
+      [
+        [1, 2, 3, 4, 5],
+        [5, 4, 3, 2, 1],
+        [1, 4, 7, 10],
+      ],
+    ]);
+    expect(await value("SELECT sequence(DATE '2024-01-31', DATE '2024-04-30', INTERVAL '1' MONTH)")).toEqual([
+      '2024-01-31T00:00:00.000Z',
+      '2024-02-29T00:00:00.000Z',
+      '2024-03-31T00:00:00.000Z',
+      '2024-04-30T00:00:00.000Z',
+    ]);
+    expect(await value("SELECT sequence(DATE '2024-01-03', DATE '2024-01-01')")).toHaveLength(3);
+    expect(
+      await value(
+        "SELECT sequence(TIMESTAMP '2024-01-01 00:00:00', TIMESTAMP '2024-01-01 02:00:00', INTERVAL '1' HOUR)",
+      ),
+    ).toHaveLength(3);
+    await refused('SELECT sequence(1, 5, -1)', /sequence stop value/);
+    await refused('SELECT sequence(1, 20000)', /10000 entries/);
+    await refused('SELECT sequence(1, 5, 0)', /step must not be zero/);
+  });
+  it('transform and filter: the documented examples', async () => {
+    expect(
+      await trino.rows(
+        "SELECT transform(ARRAY[5, 6], x -> x + 1), transform(ARRAY[5, NULL, 6], x -> coalesce(x, 0) + 1), transform(ARRAY['x', 'abc', 'z'], x -> x || '0')",
+      ),
+    ).toEqual([
+      [
+        [6, 7],
+        [6, 1, 7],
+        ['x0', 'abc0', 'z0'],
+      ],
+    ]);
+    expect(
+      await trino.rows(
+        'SELECT filter(ARRAY[5, -6, NULL, 7], x -> x > 0), filter(ARRAY[5, NULL, 7, NULL], x -> x IS NOT NULL)',
+      ),
+    ).toEqual([
+      [
+        [5, 7],
+        [5, 7],
+      ],
+    ]);
+  });
+  it('reduce: the documented examples', async () => {
+    expect(
+      await trino.rows(
+        'SELECT reduce(ARRAY[5, 20, 50], 0, (s, x) -> s + x, s -> s), reduce(ARRAY[5, 20, NULL, 50], 0, (s, x) -> s + x, s -> s), reduce(ARRAY[5, 20, NULL, 50], 0, (s, x) -> s + coalesce(x, 0), s -> s), reduce(ARRAY[5, 20, 50], 0, (s, x) -> s + x, s -> s * 10)',
+      ),
+    ).toEqual([[75, null, 75, 750]]);
+  });
+  it('zip pads with NULL; zip_with: the documented examples', async () => {
+    expect(await value("SELECT zip(ARRAY[1, 2], ARRAY['1b', null, '3b'])")).toHaveLength(3);
+    expect(
+      await trino.rows(
+        "SELECT zip_with(ARRAY[1, 2], ARRAY[3, 4], (x, y) -> x + y), zip_with(ARRAY['a', 'b', 'c'], ARRAY['d', 'e', 'f'], (x, y) -> concat(x, y)), zip_with(ARRAY['a'], ARRAY['d', null, 'f'], (x, y) -> coalesce(x, y))",
+      ),
+    ).toEqual([
+      [
+        [4, 6],
+        ['ad', 'be', 'cf'],
+        ['a', null, 'f'],
+      ],
+    ]);
+  });
+  it('flatten, slice, repeat', async () => {
+    expect(await value('SELECT flatten(ARRAY[ARRAY[1], ARRAY[2, 3]])')).toEqual([1, 2, 3]);
+    expect(
+      await trino.rows(
+        'SELECT slice(ARRAY[1, 2, 3, 4], 2, 2), slice(ARRAY[1, 2, 3, 4], -2, 2), slice(ARRAY[1, 2], 5, 1)',
+      ),
+    ).toEqual([[[2, 3], [3, 4], []]]);
+    expect(await value("SELECT repeat('ab', 3)")).toEqual(['ab', 'ab', 'ab']);
+  });
+  it('concat of arrays', async () => {
+    expect(await value('SELECT concat(ARRAY[1], ARRAY[2, 3])')).toEqual([1, 2, 3]);
+  });
+});
+
+describe('Trino map functions', () => {
+  it('map, map_keys, map_values, map_from_entries, map_entries, map_concat', async () => {
+    expect(await value("SELECT map(ARRAY['a', 'b'], ARRAY[1, 2])")).toEqual({ a: 1, b: 2 });
+    expect(
+      await trino.rows(
+        "SELECT map_keys(MAP(ARRAY['a', 'b'], ARRAY[1, 2])), map_values(MAP(ARRAY['a', 'b'], ARRAY[1, 2]))",
+      ),
+    ).toEqual([
+      [
+        ['a', 'b'],
+        [1, 2],
+      ],
+    ]);
+    expect(await value("SELECT map_from_entries(ARRAY[(1, 'x'), (2, 'y')])")).toEqual({ 1: 'x', 2: 'y' });
+    expect(await value("SELECT map_entries(MAP(ARRAY[1, 2], ARRAY['x', 'y']))")).toEqual({ 1: 'x', 2: 'y' });
+    expect(
+      await value("SELECT map_concat(MAP(ARRAY['a'], ARRAY[1]), MAP(ARRAY['a', 'b'], ARRAY[2, 3]))"),
+    ).toEqual({ a: 2, b: 3 });
+  });
+  it('map_filter: the documented examples', async () => {
+    expect(
+      await value(
+        "SELECT map_filter(MAP(ARRAY[10, 20, 30], ARRAY['a', NULL, 'c']), (k, v) -> v IS NOT NULL)",
+      ),
+    ).toEqual({
+      10: 'a',
+      30: 'c',
+    });
+    expect(
+      await value("SELECT map_filter(MAP(ARRAY['k1', 'k2', 'k3'], ARRAY[20, 3, 15]), (k, v) -> v > 10)"),
+    ).toEqual({
+      k1: 20,
+      k3: 15,
+    });
+  });
+  it('transform_keys and transform_values: the documented examples', async () => {
+    expect(
+      await value("SELECT transform_keys(MAP(ARRAY[1, 2, 3], ARRAY['a', 'b', 'c']), (k, v) -> k + 1)"),
+    ).toEqual({
+      2: 'a',
+      3: 'b',
+      4: 'c',
+    });
+    expect(
+      await value("SELECT transform_keys(MAP(ARRAY['a', 'b', 'c'], ARRAY[1, 2, 3]), (k, v) -> v * v)"),
+    ).toEqual({
+      1: 1,
+      4: 2,
+      9: 3,
+    });
+    expect(
+      await value('SELECT transform_values(MAP(ARRAY[1, 2, 3], ARRAY[10, 20, 30]), (k, v) -> v + k)'),
+    ).toEqual({
+      1: 11,
+      2: 22,
+      3: 33,
+    });
+    expect(
+      await value(
+        "SELECT transform_values(MAP(ARRAY['a', 'b', 'c'], ARRAY[1, 2, 3]), (k, v) -> k || CAST(v as VARCHAR))",
+      ),
+    ).toEqual({ a: 'a1', b: 'b2', c: 'c3' });
+  });
+  it("a lambda's parameters do not capture a column of the same name", async () => {
+    expect(
+      await value(
+        'SELECT map_filter(m, (k, v) -> v > k) FROM (SELECT MAP(ARRAY[1, 5], ARRAY[3, 2]) AS m, 100 AS k) t',
+      ),
+    ).toEqual({ 1: 3 });
+  });
+});

@@ -1,0 +1,218 @@
+/*
+ * Trino's array, map and lambda functions on DuckDB lists and maps. Arrays are 1-based in both; where Trino
+ * answers NULL for a NULL element (contains, array_max, arrays_overlap) or keeps order and NULLs
+ * (array_distinct), the template says so. A two-parameter lambda over map entries or zipped arrays is
+ * rewritten into a one-parameter lambda over DuckDB's struct (its parameters become the struct's fields).
+ */
+import { isNode, type JsonNode, QueryRejected } from '../sandbox-tree.js';
+import {
+  type Call,
+  checkArity,
+  type Rule,
+  type RuleTable,
+  renamed,
+  template,
+  wrongArguments,
+} from './rules.js';
+import { SEQUENCE } from './trino-sequence.js';
+
+const NULL_IN = (list: string) => `list_bool_or(list_transform(${list}, __l_x -> __l_x IS NULL))`;
+
+/** Elements in first-seen order, each once, NULL included (DuckDB's list_distinct drops NULL and reorders). */
+const distinct = (list: string) =>
+  `list_filter(${list}, (__l_x, __l_i) -> list_position(${list}, __l_x) = __l_i)`;
+
+/** A lambda over one struct parameter, from a Trino lambda whose parameters become the struct's fields. */
+function lambdaOver(call: Call, index: number, fields: readonly string[]): JsonNode {
+  const lambda = call.translated[index];
+  if (lambda?.class !== 'LAMBDA' || !isNode(lambda.lhs) || !isNode(lambda.expr)) throw wrongArguments(call);
+  const lhs = lambda.lhs;
+  const params = (lhs.class === 'COLUMN_REF' ? [lhs] : Array.isArray(lhs.children) ? lhs.children : []).map(
+    (param) =>
+      isNode(param) && Array.isArray(param.column_names) && param.column_names.length === 1
+        ? String(param.column_names[0])
+        : '',
+  );
+  if (params.length !== fields.length || params.includes(''))
+    throw new QueryRejected(`${call.name}'s lambda must take ${fields.length} parameters.`);
+  const replacement = new Map(params.map((param, i) => [param.toLowerCase(), fields[i] as string]));
+  return { ...lambda, lhs: columnRef(['__l_w']), expr: replaceParams(lambda.expr, replacement) };
+}
+
+function columnRef(names: string[]): JsonNode {
+  return { class: 'COLUMN_REF', type: 'COLUMN_REF', alias: '', query_location: 0, column_names: names };
+}
+
+/** A lambda's parameters replaced by fields of `__l_w`, except where a nested lambda binds the same name. */
+function replaceParams(node: JsonNode, fields: ReadonlyMap<string, string>): JsonNode {
+  if (node.class === 'COLUMN_REF' && Array.isArray(node.column_names) && node.column_names.length >= 1) {
+    const field = fields.get(String(node.column_names[0]).toLowerCase());
+    if (field)
+      return {
+        ...columnRef(['__l_w', field, ...node.column_names.slice(1).map(String)]),
+        alias: node.alias ?? '',
+      };
+    return node;
+  }
+  let inner = fields;
+  if (node.class === 'LAMBDA' && isNode(node.lhs)) {
+    const bound = JSON.stringify(node.lhs).toLowerCase();
+    inner = new Map([...fields].filter(([name]) => !bound.includes(`"${name}"`)));
+  }
+  const out: JsonNode = {};
+  for (const [key, value] of Object.entries(node))
+    out[key] = Array.isArray(value)
+      ? value.map((item) => (isNode(item) ? replaceParams(item, inner) : item))
+      : isNode(value)
+        ? replaceParams(value, inner)
+        : value;
+  return out;
+}
+
+/** Rules whose template applies a rewritten lambda, given as the last placeholder. */
+function withLambda(
+  index: number,
+  fields: readonly string[],
+  sql: (lambda: string) => string,
+  arity: number,
+): Rule {
+  return (call) => {
+    checkArity(call, arity);
+    return { sql: sql(`$${arity + 1}`), extra: [lambdaOver(call, index, fields)] };
+  };
+}
+
+/** Functions whose result is an array or a map, to pick cardinality's DuckDB function when the argument shows it. */
+const MAP_MAKERS = new Set([
+  'map',
+  'map_agg',
+  'histogram',
+  'map_from_entries',
+  'map_concat',
+  'map_filter',
+  'transform_keys',
+  'transform_values',
+]);
+
+const cardinality: Rule = (call) => {
+  checkArity(call, 1);
+  const arg = call.args[0];
+  const made = arg?.class === 'FUNCTION' ? String(arg.function_name).toLowerCase() : '';
+  if (MAP_MAKERS.has(made)) return 'cardinality($1)';
+  if (arg?.class === 'OPERATOR' && arg.type === 'ARRAY_CONSTRUCTOR') return 'len($1)';
+  // Otherwise the kind is known only when DuckDB binds: JSON tells an array from an object for both.
+  return "CASE WHEN json_type(to_json($1)) = 'ARRAY' THEN json_array_length(to_json($1)) ELSE CAST(len(json_keys(to_json($1))) AS BIGINT) END";
+};
+
+const ELEMENT_AT =
+  "CASE WHEN typeof($1) NOT LIKE 'MAP(%' AND CAST($2 AS VARCHAR) = '0' THEN error('INVALID_FUNCTION_ARGUMENT: SQL array indices start at 1') ELSE $1[$2] END";
+
+const contains = template(
+  `CASE WHEN $1 IS NULL OR $2 IS NULL THEN NULL WHEN list_contains($1, $2) THEN true WHEN ${NULL_IN('$1')} THEN NULL ELSE false END`,
+  2,
+);
+
+const arrayJoin: Rule = (call) => {
+  checkArity(call, [2, 3]);
+  if (call.args.length === 2) return 'array_to_string($1, $2)';
+  return 'array_to_string(list_transform($1, __l_x -> coalesce(CAST(__l_x AS VARCHAR), $3)), $2)';
+};
+
+const arraySort: Rule = (call) => {
+  if (call.args.length === 2)
+    throw new QueryRejected('NOT_SUPPORTED: array_sort with a comparator lambda is not supported here.');
+  checkArity(call, 1);
+  return "list_sort($1, 'ASC', 'NULLS LAST')";
+};
+
+function extreme(duckdb: string): Rule {
+  return template(`CASE WHEN ${NULL_IN('$1')} THEN NULL ELSE ${duckdb}($1) END`, 1);
+}
+
+const arrayPosition: Rule = (call) => {
+  checkArity(call, [2, 3]);
+  if (call.args.length === 2)
+    return 'CASE WHEN $2 IS NULL THEN NULL ELSE coalesce(list_position($1, $2), 0) END';
+  return "CASE WHEN $1 IS NULL OR $2 IS NULL OR $3 IS NULL THEN NULL WHEN $3 = 0 THEN error('INVALID_FUNCTION_ARGUMENT: array_position cannot take a 0-valued instance argument.') ELSE coalesce(list_filter(range(1, len($1) + 1), __l_i -> $1[__l_i] = $2)[$3], 0) END";
+};
+
+/** Whether a value is in a list, NULL found as NULL. */
+const IN = (list: string, value: string) => `list_position(${list}, ${value}) IS NOT NULL`;
+
+export const COLLECTION_FUNCTIONS: RuleTable = {
+  cardinality,
+  element_at: template(ELEMENT_AT, 2),
+  contains,
+  array_join: arrayJoin,
+  array_distinct: template(distinct('$1'), 1),
+  array_sort: arraySort,
+  array_max: extreme('list_max'),
+  array_min: extreme('list_min'),
+  array_position: arrayPosition,
+  array_remove: template(
+    'CASE WHEN $2 IS NULL THEN NULL ELSE list_filter($1, __l_x -> __l_x IS DISTINCT FROM $2) END',
+    2,
+  ),
+  array_intersect: template(distinct(`list_filter($1, __l_y -> ${IN('$2', '__l_y')})`), 2),
+  array_union: template(distinct('list_concat($1, $2)'), 2),
+  array_except: template(distinct(`list_filter($1, __l_y -> NOT ${IN('$2', '__l_y')})`), 2),
+  arrays_overlap: template(
+    `CASE WHEN $1 IS NULL OR $2 IS NULL THEN NULL WHEN len(list_filter($1, __l_y -> __l_y IS NOT NULL AND list_contains($2, __l_y))) > 0 THEN true WHEN ${NULL_IN('$1')} OR ${NULL_IN('$2')} THEN NULL ELSE false END`,
+    2,
+  ),
+  transform: renamed('list_transform', 2),
+  filter: renamed('list_filter', 2),
+  reduce: template('list_transform([list_reduce($1, $3, $2)], $4)[1]', 4),
+  zip: (call) => {
+    if (call.args.length < 2 || call.args.length > 5) throw wrongArguments(call);
+    return `list_zip(${call.args.map((_, i) => `$${i + 1}`).join(', ')})`;
+  },
+  zip_with: withLambda(
+    2,
+    ['f1', 'f2'],
+    (f) =>
+      `list_transform(list_transform(list_zip($1, $2), __l_z -> {'f1': __l_z[1], 'f2': __l_z[2]}), ${f})`,
+    3,
+  ),
+  flatten: renamed('flatten', 1),
+  sequence: SEQUENCE,
+  slice: template(
+    "CASE WHEN $2 = 0 THEN error('INVALID_FUNCTION_ARGUMENT: SQL array indices start at 1') WHEN $3 < 0 THEN error('INVALID_FUNCTION_ARGUMENT: length must be greater than or equal to 0') WHEN $2 > 0 THEN list_slice($1, $2, $2 + $3 - 1) WHEN -$2 > len($1) THEN [] ELSE list_slice($1, len($1) + $2 + 1, least(len($1), len($1) + $2 + $3)) END",
+    3,
+  ),
+  repeat: template(
+    "CASE WHEN $2 < 0 THEN error('INVALID_FUNCTION_ARGUMENT: count argument of repeat function must be greater than or equal to 0') WHEN $2 > 10000 THEN error('INVALID_FUNCTION_ARGUMENT: count argument of repeat function must be less than or equal to 10000') ELSE list_transform(range($2), __l_i -> $1) END",
+    2,
+  ),
+  shuffle: template(
+    "list_transform(list_sort(list_transform($1, __l_x -> {'r': random(), 'v': __l_x})), __l_e -> __l_e.v)",
+    1,
+  ),
+  map: renamed('map', [0, 2]),
+  map_keys: renamed('map_keys', 1),
+  map_values: renamed('map_values', 1),
+  map_from_entries: renamed('map_from_entries', 1),
+  map_entries: renamed('map_entries', 1),
+  map_concat: (call) => {
+    if (call.args.length < 2) throw wrongArguments(call);
+    return `map_concat(${call.args.map((_, i) => `$${i + 1}`).join(', ')})`;
+  },
+  map_filter: withLambda(
+    1,
+    ['key', 'value'],
+    (f) => `map_from_entries(list_filter(map_entries($1), ${f}))`,
+    2,
+  ),
+  transform_keys: withLambda(
+    1,
+    ['key', 'value'],
+    (f) => `map(list_transform(map_entries($1), ${f}), map_values($1))`,
+    2,
+  ),
+  transform_values: withLambda(
+    1,
+    ['key', 'value'],
+    (f) => `map(map_keys($1), list_transform(map_entries($1), ${f}))`,
+    2,
+  ),
+};

@@ -1,0 +1,173 @@
+/*
+ * Trino's regular expression functions on DuckDB. Trino reads patterns as Java's (through Joni); DuckDB
+ * reads them as RE2's. The common syntax means the same; what RE2 lacks (lookaround, backreferences,
+ * possessive quantifiers) fails with DuckDB's error rather than matching differently.
+ */
+import { QueryRejected } from '../sandbox-tree.js';
+import {
+  type Call,
+  checkArity,
+  constantOf,
+  constantString,
+  type Rule,
+  type RuleTable,
+  renamed,
+  stringConstant,
+  template,
+} from './rules.js';
+
+/**
+ * The number of capturing groups of a pattern, which must balance its parentheses: escapes and character
+ * classes are skipped, `(?` opens a group that does not capture unless it is named (`(?<name>`, `(?P<name>`).
+ */
+export function capturingGroups(pattern: string): number {
+  let groups = 0;
+  let depth = 0;
+  for (let i = 0; i < pattern.length; i++) {
+    const char = pattern[i];
+    if (char === '\\') i++;
+    else if (char === '[') i = classEnd(pattern, i);
+    else if (char === ')') {
+      if (--depth < 0) throw unbalanced(pattern);
+    } else if (char === '(') {
+      depth++;
+      const next = pattern.slice(i + 1, i + 4);
+      if (!next.startsWith('?') || /^\?P?<[A-Za-z]/.test(next)) groups++;
+    }
+  }
+  if (depth !== 0) throw unbalanced(pattern);
+  return groups;
+}
+
+function classEnd(pattern: string, start: number): number {
+  let i = start + 1;
+  if (pattern[i] === '^') i++;
+  if (pattern[i] === ']') i++;
+  for (; i < pattern.length; i++) {
+    if (pattern[i] === '\\') i++;
+    else if (pattern[i] === ']') return i;
+  }
+  throw unbalanced(pattern);
+}
+
+function unbalanced(pattern: string): QueryRejected {
+  return new QueryRejected(`INVALID_FUNCTION_ARGUMENT: invalid regular expression: ${pattern}`);
+}
+
+/** A group number given as a literal, checked against the pattern when that is a literal too. */
+function groupOf(call: Call, index: number): number {
+  const group = constantOf(call.args[index]);
+  const value = Number(group?.value);
+  if (!group || !Number.isInteger(value))
+    throw new QueryRejected(`NOT_SUPPORTED: ${call.name}'s group must be an integer literal here.`);
+  const pattern = constantOf(call.args[1]);
+  if (typeof pattern?.value === 'string') {
+    const count = capturingGroups(pattern.value);
+    if (value < 0 || value > count)
+      throw new QueryRejected(
+        `INVALID_FUNCTION_ARGUMENT: Pattern has ${count} groups. Cannot access group ${value}`,
+      );
+  }
+  return value;
+}
+
+/** regexp_extract: NULL when the pattern does not match (DuckDB answers ''). */
+const regexpExtract: Rule = (call) => {
+  checkArity(call, [2, 3]);
+  const group = call.args.length === 3 ? groupOf(call, 2) : 0;
+  return `CASE WHEN regexp_matches($1, $2) THEN regexp_extract($1, $2, ${group}) END`;
+};
+
+const regexpExtractAll: Rule = (call) => {
+  checkArity(call, [2, 3]);
+  const group = call.args.length === 3 ? groupOf(call, 2) : 0;
+  return `regexp_extract_all($1, $2, ${group})`;
+};
+
+/**
+ * A Java replacement (`$1` a group, `\$` a dollar, `\x` the character x) as RE2 writes it (`\1`, `\\` a
+ * backslash). Named groups (`${name}`) are refused.
+ */
+export function javaReplacement(replacement: string): string {
+  let out = '';
+  for (let i = 0; i < replacement.length; i++) {
+    const char = replacement[i] as string;
+    if (char === '\\') {
+      const next = replacement[++i];
+      if (next === undefined)
+        throw new QueryRejected('INVALID_FUNCTION_ARGUMENT: character to be escaped is missing');
+      out += next === '\\' ? '\\\\' : next;
+    } else if (char === '$') {
+      const digit = replacement[i + 1];
+      if (digit === '{')
+        throw new QueryRejected(
+          'NOT_SUPPORTED: named group references (a dollar and a name in braces) are not supported here.',
+        );
+      if (digit === undefined || !/[0-9]/.test(digit))
+        throw new QueryRejected('INVALID_FUNCTION_ARGUMENT: Illegal group reference');
+      if (/[0-9]/.test(replacement[i + 2] ?? ''))
+        throw new QueryRejected('NOT_SUPPORTED: group references above $9 are not supported here.');
+      out += `\\${digit}`;
+      i++;
+    } else out += char;
+  }
+  return out;
+}
+
+/** regexp_replace: every match (DuckDB's replaces the first unless 'g'), Java's `$n` references. */
+const regexpReplace: Rule = (call) => {
+  checkArity(call, [2, 3]);
+  if (call.args.length === 2) return "regexp_replace($1, $2, '', 'g')";
+  if (call.args[2]?.class === 'LAMBDA')
+    throw new QueryRejected('NOT_SUPPORTED: regexp_replace with a lambda is not supported here.');
+  const replacement = javaReplacement(constantString(call, 2, 'replacement'));
+  const pattern = constantOf(call.args[1]);
+  if (typeof pattern?.value === 'string') {
+    const groups = capturingGroups(pattern.value);
+    for (const match of replacement.matchAll(/\\([0-9])/g))
+      if (Number(match[1]) > groups)
+        throw new QueryRejected(`INVALID_FUNCTION_ARGUMENT: No group ${match[1]}`);
+  }
+  return { sql: "regexp_replace($1, $2, $4, 'g')", extra: [stringConstant(replacement)] };
+};
+
+/**
+ * regexp_position(s, p[, start[, occurrence]]): the pattern is searched after `start - 1` characters, the one
+ * before kept in view for `\b`; the position is the length of what precedes the n-th match. Start and
+ * occurrence must be literals, the pattern too (it becomes part of a larger one, so it must balance).
+ */
+const regexpPosition: Rule = (call) => {
+  checkArity(call, [2, 4]);
+  const pattern = constantString(call, 1, 'pattern');
+  capturingGroups(pattern);
+  const literal = (index: number, what: string) => {
+    if (call.args.length <= index) return 1;
+    const value = Number(constantOf(call.args[index])?.value);
+    if (!Number.isInteger(value))
+      throw new QueryRejected(`NOT_SUPPORTED: regexp_position's ${what} must be an integer literal here.`);
+    if (value < 1) throw new QueryRejected(`INVALID_FUNCTION_ARGUMENT: ${what} must be a positive integer`);
+    return value;
+  };
+  const start = literal(2, 'start');
+  const occurrence = literal(3, 'occurrence');
+  if (occurrence > 1000)
+    throw new QueryRejected('NOT_SUPPORTED: regexp_position beyond the 1000th occurrence.');
+  const before = start === 1 ? '' : '.';
+  const skip = occurrence === 1 ? '' : `(?:.*?(?:${pattern})){${occurrence - 1}}`;
+  const search = `(?s)^${before}(${skip}.*?)(?:${pattern})`;
+  const text = start === 1 ? '$1' : `substring($1, ${start - 1})`;
+  return {
+    sql: `CASE WHEN $1 IS NULL THEN NULL WHEN regexp_matches(${text}, $${call.args.length + 1}) THEN CAST(length(regexp_extract(${text}, $${call.args.length + 1}, 1)) + ${start} AS INTEGER) ELSE -1 END`,
+    extra: [stringConstant(search)],
+  };
+};
+
+export const REGEX_FUNCTIONS: RuleTable = {
+  regexp_like: renamed('regexp_matches', 2),
+  regexp_extract: regexpExtract,
+  regexp_extract_all: regexpExtractAll,
+  regexp_replace: regexpReplace,
+  regexp_count: template('CAST(len(regexp_extract_all($1, $2)) AS BIGINT)', 2),
+  regexp_position: regexpPosition,
+  regexp_split: renamed('regexp_split_to_array', 2),
+};

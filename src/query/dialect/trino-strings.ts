@@ -1,0 +1,210 @@
+/*
+ * Trino's string, binary and URL functions on DuckDB. Where DuckDB's function of the same name answers
+ * differently (concat skipping NULLs, substr at 0, split_part beyond the parts, trim of spaces only, url_encode's
+ * alphabet), the template gives Trino's answer; where Trino fails, the template calls error().
+ *
+ * Lambda parameters in templates are named `__s_*`, so that a user's column of the same name inside an argument
+ * is never captured by them.
+ */
+import { QueryRejected } from '../sandbox-tree.js';
+import {
+  type Call,
+  checkArity,
+  constantOf,
+  type Rule,
+  type RuleTable,
+  renamed,
+  SAME,
+  stringConstant,
+  template,
+} from './rules.js';
+
+/** Java's Character.isWhitespace, which Trino's trim functions strip (DuckDB's strip spaces only). */
+const WHITESPACE = [
+  ...'\t\n\u000b\f\r\u001c\u001d\u001e\u001f \u1680\u2028\u2029\u205f\u3000',
+  ...Array.from({ length: 11 }, (_, i) => String.fromCharCode(0x2000 + i)).filter((c) => c !== '\u2007'),
+].join('');
+
+/** trim/ltrim/rtrim: of whitespace with one argument; of the given characters with two (TRIM(x FROM s)). */
+function trimRule(duckdb: string): Rule {
+  return (call) => {
+    checkArity(call, [1, 2]);
+    if (call.args.length === 2) return `${duckdb}($1, $2)`;
+    return { sql: `${duckdb}($1, $2)`, extra: [stringConstant(WHITESPACE)] };
+  };
+}
+
+export const TRIM: Rule = trimRule('trim');
+export const LTRIM: Rule = trimRule('ltrim');
+export const RTRIM: Rule = trimRule('rtrim');
+
+/** concat of strings or arrays: NULL when any argument is NULL, as `||` is (DuckDB's concat skips NULLs). */
+const concat: Rule = (call) => {
+  if (call.args.length < 2)
+    throw new QueryRejected('There must be two or more concatenation arguments to concat.');
+  return call.args.map((_, i) => `$${i + 1}`).join(' || ');
+};
+
+function padRule(duckdb: string): Rule {
+  return (call) => {
+    checkArity(call, 3);
+    return `CASE WHEN $2 < 0 THEN error('INVALID_FUNCTION_ARGUMENT: Target length must be in the range [0..2147483647]') WHEN $3 = '' THEN error('INVALID_FUNCTION_ARGUMENT: Padding string must not be empty') ELSE ${duckdb}($1, CAST($2 AS INTEGER), $3) END`;
+  };
+}
+
+/** replace: all instances; an empty search inserts the replacement before every character and at the end. */
+const replace: Rule = (call) => {
+  checkArity(call, [2, 3]);
+  const by = call.args.length === 3 ? '$3' : "''";
+  return `CASE WHEN $2 = '' THEN ${by} || array_to_string(list_transform(string_split($1, ''), __s_c -> CASE WHEN __s_c = '' THEN '' ELSE __s_c || ${by} END), '') ELSE replace($1, $2, ${by}) END`;
+};
+
+/**
+ * An empty delimiter (split, split_part) is refused: when the delimiter is a literal, before the query runs;
+ * otherwise by the row that has one. The answer is the CASE branch to put first ('' when none is needed).
+ */
+function emptyDelimiter(call: Call): string {
+  const delimiter = constantOf(call.args[1]);
+  if (delimiter?.value === '')
+    throw new QueryRejected(`NOT_SUPPORTED: ${call.name} with an empty delimiter is not supported here.`);
+  if (typeof delimiter?.value === 'string') return '';
+  return `WHEN $2 = '' THEN error('NOT_SUPPORTED: ${call.name} with an empty delimiter is not supported here')`;
+}
+
+/** split: at most `limit` parts, the last keeping the rest of the string. */
+const split: Rule = (call) => {
+  checkArity(call, [2, 3]);
+  const empty = emptyDelimiter(call);
+  if (call.args.length === 2)
+    return empty ? `CASE ${empty} ELSE string_split($1, $2) END` : 'string_split($1, $2)';
+  return `CASE WHEN $3 <= 0 THEN error('INVALID_FUNCTION_ARGUMENT: Limit must be positive') ${empty} WHEN len(string_split($1, $2)) <= $3 THEN string_split($1, $2) ELSE list_concat(string_split($1, $2)[1:$3 - 1], [array_to_string(string_split($1, $2)[$3:], $2)]) END`;
+};
+
+/** split_part: 1-based, NULL beyond the parts, an error for an index below 1. */
+const splitPart: Rule = (call) => {
+  checkArity(call, 3);
+  return `CASE WHEN $3 <= 0 THEN error('INVALID_FUNCTION_ARGUMENT: Index must be greater than zero') ${emptyDelimiter(call)} ELSE string_split($1, $2)[$3] END`;
+};
+
+/** strpos: the n-th instance (overlapping, as Java's indexOf from the last one + 1), from the end when negative. */
+const strpos: Rule = (call) => {
+  checkArity(call, [2, 3]);
+  if (call.args.length === 2) return 'strpos($1, $2)';
+  return `CASE WHEN $1 IS NULL OR $2 IS NULL OR $3 IS NULL THEN NULL WHEN $3 = 0 THEN error('INVALID_FUNCTION_ARGUMENT: ''instance'' must be a positive or negative number.') WHEN $2 = '' THEN 1 ELSE coalesce(list_filter(range(1, length($1) + 1), __s_i -> substring($1, __s_i, length($2)) = $2)[$3], 0) END`;
+};
+
+/** substr: empty from position 0, for a non-positive length, or when a negative start reaches before the string. */
+const substr: Rule = (call) => {
+  checkArity(call, [2, 3]);
+  const length = call.args.length === 3 ? ' OR $3 <= 0' : '';
+  const args = call.args.length === 3 ? '$1, $2, $3' : '$1, $2';
+  return `CASE WHEN $2 = 0${length} OR $2 < -length($1) THEN '' ELSE substring(${args}) END`;
+};
+
+/** normalize(s) and normalize(s, NFC): DuckDB has NFC only. */
+const normalize: Rule = (call) => {
+  checkArity(call, [1, 2]);
+  const form = call.args[1];
+  if (form) {
+    const names = form.class === 'COLUMN_REF' ? form.column_names : undefined;
+    const name = Array.isArray(names) && names.length === 1 ? String(names[0]).toUpperCase() : '';
+    if (name !== 'NFC')
+      throw new QueryRejected(
+        `NOT_SUPPORTED: normalize with the form ${name || 'given'} is not supported here (NFC only).`,
+      );
+  }
+  return 'nfc_normalize($1)';
+};
+
+/** The parts of a URI (RFC 2396, as java.net.URI reads it): groups 2 scheme, 4 authority, 5 path, 7 query, 9 fragment. */
+const URI = "'^(([^:/?#]+):)?(//([^/?#]*))?([^?#]*)(\\?([^#]*))?(#(.*))?$'";
+/** What java.net.URI accepts: other characters (a space, a quote, `{`) make the URI invalid, and Trino answers NULL. */
+const URI_VALID = `regexp_full_match($1, '([A-Za-z0-9\\-_.!~*''();/?:@&=+$,\\[\\]]|%[0-9A-Fa-f]{2}|[^\\x00-\\x7F])*(#([A-Za-z0-9\\-_.!~*''();/?:@&=+$,\\[\\]]|%[0-9A-Fa-f]{2}|[^\\x00-\\x7F])*)?')`;
+/** An opaque URI (`mailto:a@b`) has no path or query in java.net.URI. */
+const OPAQUE = "regexp_matches($1, '^[^:/?#]+:[^/]')";
+
+/** A part of a URL: NULL for an invalid URI, '' for a part it does not have (as Trino answers). */
+function urlPart(expression: string): Rule {
+  return template(`CASE WHEN ${URI_VALID} THEN ${expression} END`, 1);
+}
+
+/** The authority without user information: host[:port]. */
+const HOST_PORT = `regexp_extract(regexp_extract($1, ${URI}, 4), '^(?:[^@]*@)?(.*)$', 1)`;
+
+const URL_FUNCTIONS: RuleTable = {
+  url_extract_protocol: urlPart(`regexp_extract($1, ${URI}, 2)`),
+  url_extract_host: urlPart(`regexp_extract(${HOST_PORT}, '^(\\[[^\\]]*\\]|[^:]*)', 1)`),
+  url_extract_port: urlPart(
+    `TRY_CAST(nullif(regexp_extract(${HOST_PORT}, '^(?:\\[[^\\]]*\\]|[^:]*):([0-9]+)$', 1), '') AS BIGINT)`,
+  ),
+  url_extract_path: urlPart(`CASE WHEN ${OPAQUE} THEN '' ELSE url_decode(regexp_extract($1, ${URI}, 5)) END`),
+  url_extract_query: urlPart(
+    `CASE WHEN ${OPAQUE} THEN '' ELSE url_decode(regexp_extract($1, ${URI}, 7)) END`,
+  ),
+  url_extract_fragment: urlPart(`url_decode(regexp_extract($1, ${URI}, 9))`),
+  url_extract_parameter: template(
+    `CASE WHEN ${URI_VALID} AND NOT ${OPAQUE} AND regexp_matches($1, '^[^#]*\\?') THEN url_decode(replace(list_filter(list_transform(string_split(regexp_extract($1, ${URI}, 7), '&'), __s_p -> [split_part(__s_p, '=', 1), CASE WHEN strpos(__s_p, '=') > 0 THEN substring(__s_p, strpos(__s_p, '=') + 1) ELSE '' END]), __s_kv -> __s_kv[1] = $2)[1][2], '+', ' ')) END`,
+    2,
+  ),
+  // Java's form encoding: a space is '+', and '*' stays while '~' is escaped.
+  url_encode: template("replace(replace(replace(url_encode($1), '%20', '+'), '%2A', '*'), '~', '%7E')", 1),
+  url_decode: template("url_decode(replace($1, '+', ' '))", 1),
+};
+
+/** The Luhn check of a string of digits (Trino refuses other characters). */
+const LUHN = `CASE WHEN NOT regexp_full_match($1, '[0-9]+') THEN error('INVALID_FUNCTION_ARGUMENT: luhn_check needs a string of digits') ELSE list_sum(list_transform(range(length($1)), __s_i -> CASE WHEN __s_i % 2 = 0 THEN CAST(substring(reverse($1), __s_i + 1, 1) AS INTEGER) WHEN CAST(substring(reverse($1), __s_i + 1, 1) AS INTEGER) * 2 > 9 THEN CAST(substring(reverse($1), __s_i + 1, 1) AS INTEGER) * 2 - 9 ELSE CAST(substring(reverse($1), __s_i + 1, 1) AS INTEGER) * 2 END)) % 10 = 0 END`;
+
+function refused(reason: string): Rule {
+  return (call: Call) => {
+    throw new QueryRejected(`NOT_SUPPORTED: ${call.name} is not supported here: ${reason}`);
+  };
+}
+
+export const STRING_FUNCTIONS: RuleTable = {
+  concat,
+  concat_ws: SAME,
+  length: renamed('length', 1),
+  lower: renamed('lower', 1),
+  upper: renamed('upper', 1),
+  trim: TRIM,
+  ltrim: LTRIM,
+  rtrim: RTRIM,
+  lpad: padRule('lpad'),
+  rpad: padRule('rpad'),
+  replace,
+  reverse: renamed('reverse', 1),
+  split,
+  split_part: splitPart,
+  strpos,
+  position: renamed('strpos', 2),
+  starts_with: renamed('starts_with', 2),
+  ends_with: renamed('suffix', 2),
+  substr,
+  substring: substr,
+  chr: template(
+    "CASE WHEN $1 < 0 OR $1 > 1114111 THEN error('INVALID_FUNCTION_ARGUMENT: Not a valid Unicode code point') ELSE chr(CAST($1 AS INTEGER)) END",
+    1,
+  ),
+  codepoint: template(
+    "CASE WHEN length($1) <> 1 THEN error('INVALID_FUNCTION_ARGUMENT: codepoint needs a string of one character') ELSE unicode($1) END",
+    1,
+  ),
+  normalize,
+  to_utf8: renamed('encode', 1),
+  from_utf8: renamed('decode', 1),
+  levenshtein_distance: renamed('levenshtein', 2),
+  hamming_distance: renamed('hamming', 2),
+  translate: renamed('translate', 3),
+  luhn_check: template(LUHN, 1),
+  to_hex: template('hex($1)', 1),
+  from_hex: template('unhex($1)', 1),
+  md5: template('unhex(md5($1))', 1),
+  sha1: template('unhex(sha1($1))', 1),
+  sha256: template('unhex(sha256($1))', 1),
+  to_base64: renamed('to_base64', 1),
+  from_base64: renamed('from_base64', 1),
+  word_stem: refused('no stemmer is available.'),
+  soundex: refused('no soundex is available.'),
+  format: refused("Java's format strings are not available (use || and the formatting functions)."),
+  ...URL_FUNCTIONS,
+};

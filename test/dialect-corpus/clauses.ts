@@ -1,0 +1,188 @@
+import type { DocumentedCase } from './corpus-case.js';
+
+const SELECT = 'Trino docs sql/select';
+const WINDOW = 'Trino docs functions/window';
+const SHIPPING = `WITH shipping (origin_state, origin_zip, destination_state, destination_zip, package_weight) AS (VALUES
+  ('California', 94131, 'New Jersey', 8648, 13), ('California', 94131, 'New Jersey', 8540, 42),
+  ('New Jersey', 7081, 'Connecticut', 6708, 225), ('California', 90210, 'Connecticut', 6927, 1337),
+  ('California', 94131, 'Colorado', 80302, 5), ('New York', 10002, 'New Jersey', 8540, 3))`;
+const SCORES = "(VALUES ('a', 10), ('b', 20), ('c', 20), ('d', 30), ('e', 40), ('f', 50)) AS t(name, score)";
+
+/** Athena's names for unnamed columns, grouping sets and window functions. */
+export const clauseCases: DocumentedCase[] = [
+  {
+    sql: "SELECT 1, 'a', x + 1, x FROM (VALUES 5) AS t(x)",
+    expected: [
+      ['_col0', '_col1', '_col2', 'x'],
+      ['1', 'a', '6', '5'],
+    ],
+    source: 'Athena docs: unnamed columns are _col0, _col1, ... by position',
+  },
+  {
+    sql: `${SHIPPING} SELECT origin_state, origin_zip, destination_state, sum(package_weight) FROM shipping GROUP BY GROUPING SETS ((origin_state), (origin_state, origin_zip), (destination_state))`,
+    expected: [
+      ['origin_state', 'origin_zip', 'destination_state', '_col3'],
+      ['New Jersey', null, null, '225'],
+      ['California', null, null, '1397'],
+      ['New York', null, null, '3'],
+      ['California', '90210', null, '1337'],
+      ['California', '94131', null, '60'],
+      ['New Jersey', '7081', null, '225'],
+      ['New York', '10002', null, '3'],
+      [null, null, 'Colorado', '5'],
+      [null, null, 'New Jersey', '58'],
+      [null, null, 'Connecticut', '1562'],
+    ],
+    unordered: true,
+    source: `${SELECT}: GROUPING SETS`,
+  },
+  {
+    sql: `${SHIPPING} SELECT origin_state, destination_state, sum(package_weight) FROM shipping GROUP BY CUBE (origin_state, destination_state)`,
+    expected: [
+      ['origin_state', 'destination_state', '_col2'],
+      ['California', 'New Jersey', '55'],
+      ['California', 'Colorado', '5'],
+      ['New York', 'New Jersey', '3'],
+      ['New Jersey', 'Connecticut', '225'],
+      ['California', 'Connecticut', '1337'],
+      ['California', null, '1397'],
+      ['New York', null, '3'],
+      ['New Jersey', null, '225'],
+      [null, 'New Jersey', '58'],
+      [null, 'Connecticut', '1562'],
+      [null, 'Colorado', '5'],
+      [null, null, '1625'],
+    ],
+    unordered: true,
+    source: `${SELECT}: CUBE`,
+  },
+  {
+    sql: `${SHIPPING} SELECT origin_state, origin_zip, sum(package_weight) FROM shipping GROUP BY ROLLUP (origin_state, origin_zip)`,
+    expected: [
+      ['origin_state', 'origin_zip', '_col2'],
+      ['California', '94131', '60'],
+      ['California', '90210', '1337'],
+      ['New Jersey', '7081', '225'],
+      ['New York', '10002', '3'],
+      ['California', null, '1397'],
+      ['New York', null, '3'],
+      ['New Jersey', null, '225'],
+      [null, null, '1625'],
+    ],
+    unordered: true,
+    source: `${SELECT}: ROLLUP`,
+  },
+  {
+    sql: `${SHIPPING} SELECT origin_state, origin_zip, destination_state, sum(package_weight), grouping(origin_state, origin_zip, destination_state) FROM shipping GROUP BY GROUPING SETS ((origin_state), (origin_state, origin_zip), (destination_state))`,
+    expected: [
+      ['origin_state', 'origin_zip', 'destination_state', '_col3', '_col4'],
+      ['California', null, null, '1397', '3'],
+      ['New Jersey', null, null, '225', '3'],
+      ['New York', null, null, '3', '3'],
+      ['California', '94131', null, '60', '1'],
+      ['New Jersey', '7081', null, '225', '1'],
+      ['California', '90210', null, '1337', '1'],
+      ['New York', '10002', null, '3', '1'],
+      [null, null, 'New Jersey', '58', '6'],
+      [null, null, 'Connecticut', '1562', '6'],
+      [null, null, 'Colorado', '5', '6'],
+    ],
+    unordered: true,
+    source: `${SELECT}: GROUPING operation`,
+  },
+  {
+    sql: `${SHIPPING} SELECT origin_state, destination_state, origin_zip, sum(package_weight) FROM shipping GROUP BY GROUPING SETS ((origin_state, destination_state)), ROLLUP (origin_zip)`,
+    expected: [
+      ['origin_state', 'destination_state', 'origin_zip', '_col3'],
+      ['New York', 'New Jersey', '10002', '3'],
+      ['California', 'New Jersey', '94131', '55'],
+      ['New Jersey', 'Connecticut', '7081', '225'],
+      ['California', 'Connecticut', '90210', '1337'],
+      ['California', 'Colorado', '94131', '5'],
+      ['New York', 'New Jersey', null, '3'],
+      ['New Jersey', 'Connecticut', null, '225'],
+      ['California', 'Colorado', null, '5'],
+      ['California', 'Connecticut', null, '1337'],
+      ['California', 'New Jersey', null, '55'],
+    ],
+    unordered: true,
+    source: `${SELECT}: combining multiple grouping expressions`,
+  },
+  {
+    sql: `SELECT name, row_number() OVER (ORDER BY score, name) AS rn, rank() OVER (ORDER BY score) AS rnk, dense_rank() OVER (ORDER BY score) AS drnk FROM ${SCORES} ORDER BY name`,
+    expected: [
+      ['name', 'rn', 'rnk', 'drnk'],
+      ['a', '1', '1', '1'],
+      ['b', '2', '2', '2'],
+      ['c', '3', '2', '2'],
+      ['d', '4', '4', '3'],
+      ['e', '5', '5', '4'],
+      ['f', '6', '6', '5'],
+    ],
+    source: `${WINDOW}: row_number, rank, dense_rank`,
+  },
+  {
+    sql: `SELECT name, ntile(4) OVER (ORDER BY name) AS bucket FROM ${SCORES} ORDER BY name`,
+    expected: [
+      ['name', 'bucket'],
+      ['a', '1'],
+      ['b', '1'],
+      ['c', '2'],
+      ['d', '2'],
+      ['e', '3'],
+      ['f', '4'],
+    ],
+    source: `${WINDOW}: ntile (6 rows in 4 buckets: 1 1 2 2 3 4)`,
+  },
+  {
+    sql: `SELECT name, percent_rank() OVER (ORDER BY score) AS pr, cume_dist() OVER (ORDER BY score) AS cd FROM ${SCORES} WHERE score <= 20 ORDER BY name`,
+    expected: [
+      ['name', 'pr', 'cd'],
+      ['a', '0.0', '0.3333333333333333'],
+      ['b', '0.5', '1.0'],
+      ['c', '0.5', '1.0'],
+    ],
+    source: `${WINDOW}: percent_rank is (r - 1) / (n - 1); cume_dist counts peers`,
+  },
+  {
+    sql: `SELECT name, lag(score) OVER (ORDER BY name) AS prev, lead(score, 2, 0) OVER (ORDER BY name) AS next2 FROM ${SCORES} ORDER BY name`,
+    expected: [
+      ['name', 'prev', 'next2'],
+      ['a', null, '20'],
+      ['b', '10', '30'],
+      ['c', '20', '40'],
+      ['d', '20', '50'],
+      ['e', '30', '0'],
+      ['f', '40', '0'],
+    ],
+    source: `${WINDOW}: lag, lead with an offset and a default`,
+  },
+  {
+    sql: `SELECT name, sum(score) OVER (ORDER BY score) AS running FROM ${SCORES} ORDER BY name`,
+    expected: [
+      ['name', 'running'],
+      ['a', '10'],
+      ['b', '50'],
+      ['c', '50'],
+      ['d', '80'],
+      ['e', '120'],
+      ['f', '170'],
+    ],
+    source: `${WINDOW}: an aggregate over the default frame (RANGE UNBOUNDED PRECEDING, peers included)`,
+  },
+  {
+    sql: `SELECT name, first_value(name) OVER (ORDER BY score ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING) AS fv, nth_value(name, 2) OVER (ORDER BY name ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS second FROM ${SCORES} WHERE name IN ('a', 'd', 'f') ORDER BY name`,
+    expected: [
+      ['name', 'fv', 'second'],
+      ['a', 'a', 'd'],
+      ['d', 'a', 'd'],
+      ['f', 'd', 'd'],
+    ],
+    source: `${WINDOW}: first_value, nth_value`,
+  },
+  {
+    sql: "SELECT lag(x) IGNORE NULLS OVER (ORDER BY i) AS prev FROM (VALUES (1, 'a'), (2, NULL), (3, 'c')) AS t(i, x) ORDER BY i",
+    expected: [['prev'], [null], ['a'], ['a']],
+    source: `${WINDOW}: IGNORE NULLS`,
+  },
+];

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -85,5 +85,21 @@ describe('engine result streams', () => {
     await expect(failed).rejects.toMatchObject({ kind: 'engine', message: /Could not convert/ });
     expect(await readAll(engine, 'SELECT 4 AS four')).toEqual({ text: '"4"\n', rows: 1 });
     await engine.close();
+  });
+});
+
+describe('engine reads', () => {
+  it('counts the bytes the engine reads from files', async () => {
+    const file = join(scratch, 'numbers.csv');
+    writeFileSync(file, Array.from({ length: 100_000 }, (_, i) => `${i},${i * 2}`).join('\n'));
+    const engine = await launch();
+    const before = await engine.bytesRead();
+    expect(before).toBeTypeOf('number');
+    const [row] = await engine.rows(`SELECT count(*) AS n FROM read_csv('${file}', header = false)`);
+    const after = await engine.bytesRead();
+    expect(Number(row?.n)).toBe(100_000);
+    expect((after as number) - (before as number)).toBeGreaterThanOrEqual(1_000_000);
+    await engine.close();
+    expect(await engine.bytesRead()).toBeUndefined();
   });
 });

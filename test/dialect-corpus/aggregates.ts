@@ -98,7 +98,7 @@ export const aggregateCases: DocumentedCase[] = [
   },
   {
     sql: 'SELECT array_agg(x ORDER BY x) FROM (VALUES (2), (NULL), (1)) AS t(x)',
-    expected: col0('[1, 2, NULL]'),
+    expected: col0('[1, 2, null]'),
     source: `${AGG}: array_agg keeps NULLs; Trino docs sql/select: NULLs sort last`,
   },
   {

@@ -8,7 +8,7 @@ const LAMBDA = 'Trino docs functions/lambda';
 export const arrayMapCases: DocumentedCase[] = [
   { sql: 'SELECT ARRAY[1, 2, 4]', expected: col0('[1, 2, 4]'), source: ARRAY },
   { sql: "SELECT ARRAY['foo', 'bar', 'bazz']", expected: col0('[foo, bar, bazz]'), source: ARRAY },
-  { sql: 'SELECT ARRAY[1, 2, NULL, -4, NULL]', expected: col0('[1, 2, NULL, -4, NULL]'), source: ARRAY },
+  { sql: 'SELECT ARRAY[1, 2, NULL, -4, NULL]', expected: col0('[1, 2, null, -4, null]'), source: ARRAY },
   { sql: 'SELECT ARRAY[1, 1.2, 4][2]', expected: col0('1.2'), source: `${ARRAY}: subscript operator` },
   {
     sql: 'SELECT ARRAY[1] || ARRAY[2], ARRAY[1] || 2, 2 || ARRAY[1]',
@@ -89,7 +89,7 @@ export const arrayMapCases: DocumentedCase[] = [
     sql: 'SELECT array_distinct(ARRAY[1, 2, 1, 3]), array_sort(ARRAY[3, NULL, 1, 2])',
     expected: [
       ['_col0', '_col1'],
-      ['[1, 2, 3]', '[1, 2, 3, NULL]'],
+      ['[1, 2, 3]', '[1, 2, 3, null]'],
     ],
     source: `${ARRAY}: array_distinct; array_sort puts nulls at the end`,
   },
@@ -142,7 +142,7 @@ export const arrayMapCases: DocumentedCase[] = [
   },
   {
     sql: "SELECT zip(ARRAY[1, 2], ARRAY['1b', null, '3b'])",
-    expected: col0('[{field0=1, field1=1b}, {field0=2, field1=NULL}, {field0=NULL, field1=3b}]'),
+    expected: col0('[{field0=1, field1=1b}, {field0=2, field1=null}, {field0=null, field1=3b}]'),
     source: `${ARRAY}: zip pads with NULL; Athena docs rows-and-structs: an unnamed row prints {field0=.., field1=..}`,
   },
   {
@@ -152,7 +152,7 @@ export const arrayMapCases: DocumentedCase[] = [
   },
   {
     sql: "SELECT zip_with(ARRAY['a'], ARRAY['d', null, 'f'], (x, y) -> coalesce(x, y))",
-    expected: col0('[a, NULL, f]'),
+    expected: col0('[a, null, f]'),
     source: `${ARRAY}: zip_with pads the shorter array with nulls`,
   },
   {
@@ -242,7 +242,7 @@ export const arrayMapCases: DocumentedCase[] = [
   },
   {
     sql: "SELECT MAP(ARRAY['key1', 'key2', 'key3'], ARRAY['v1', NULL, 'v3'])",
-    expected: col0('{key1=v1, key2=NULL, key3=v3}'),
+    expected: col0('{key1=v1, key2=null, key3=v3}'),
     source: MAP,
   },
   {

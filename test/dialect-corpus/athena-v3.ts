@@ -34,9 +34,9 @@ export const athenaV3Cases: DocumentedCase[] = [
     sql: 'SELECT array_agg(a) OVER(ORDER BY a ASC NULLS FIRST GROUPS BETWEEN 1 PRECEDING AND 2 FOLLOWING) FROM (VALUES 3, 3, 3, 2, 2, 1, null, null) T(a)',
     expected: [
       ['_col0'],
-      ['[NULL, NULL, 1, 2, 2]'],
-      ['[NULL, NULL, 1, 2, 2]'],
-      ['[NULL, NULL, 1, 2, 2, 3, 3, 3]'],
+      ['[null, null, 1, 2, 2]'],
+      ['[null, null, 1, 2, 2]'],
+      ['[null, null, 1, 2, 2, 3, 3, 3]'],
       ['[1, 2, 2, 3, 3, 3]'],
       ['[1, 2, 2, 3, 3, 3]'],
       ['[2, 2, 3, 3, 3]'],

@@ -4,7 +4,11 @@
  */
 export interface DocumentedCase {
   sql: string;
-  /** Rows as Athena prints them: `2001-08-22 03:04:05.321`, `[1, 2]`, `{a=1}`, `{x=1, y=2}`, `true`. */
+  /**
+   * Rows as Athena prints them: `2001-08-22 03:04:05.321`, `[1, 2]`, `{a=1}`, `{x=1, y=2}`, `true`. A NULL inside
+   * an array, map or row prints as `null`, as in the results of Athena's CloudTrail examples (`invokedby=null`);
+   * the Trino docs show `NULL` there because Trino's CLI prints it so.
+   */
   expected?: (string | null)[][];
   /** The query must fail, with a reason that matches this (it names what is wrong or unsupported). */
   refused?: RegExp;

@@ -1,5 +1,14 @@
 import { type Json, type JsonNode, list, QueryRejected, text } from '../sandbox-tree.js';
-import { constantOf, KEEP, type Rule, SAME, stringConstant, template } from './rules.js';
+import {
+  type Call,
+  constantOf,
+  KEEP,
+  type Rule,
+  SAME,
+  stringConstant,
+  type Translation,
+  template,
+} from './rules.js';
 import { AT_TIME_ZONE, EXTRACT } from './trino-datetime.js';
 import { jsonCastRule, varcharCastRule } from './trino-json.js';
 import { LTRIM, RTRIM, STRING_FUNCTIONS, TRIM } from './trino-strings.js';
@@ -62,10 +71,7 @@ export const OPERATOR_RULES: Readonly<Record<string, Rule>> = {
   STRUCT_EXTRACT: SAME,
   GROUPING_FUNCTION: SAME,
   OPERATOR_TRY: SAME,
-  // a[i]: Trino fails outside the array where DuckDB answers NULL; a map's missing key fails too.
-  ARRAY_EXTRACT: template(
-    "CASE WHEN typeof($1) LIKE 'MAP(%' THEN $1[$2] WHEN $2 IS NULL THEN NULL WHEN $2 = 0 OR abs($2) > len($1) THEN error('Array subscript must be in 1 to the array''s length') ELSE $1[$2] END",
-  ),
+  ARRAY_EXTRACT: subscript,
 };
 
 const INTEGERS: Readonly<Record<string, string>> = {
@@ -76,7 +82,8 @@ const INTEGERS: Readonly<Record<string, string>> = {
 };
 
 /**
- * CAST and TRY_CAST. To and from JSON, and to VARCHAR from JSON, see trino-json.ts. To an integer type Trino rounds a real number half away from zero (DuckDB rounds half to
+ * CAST and TRY_CAST. To and from JSON, and to VARCHAR (JSON strings, doubles in Java's form), see
+ * trino-json.ts. To an integer type Trino rounds a real number half away from zero (DuckDB rounds half to
  * even) and refuses text that is not a whole number (DuckDB rounds '1.5' to 2). `x::type` is not Trino's.
  */
 export function castRule(cast: JsonNode, sql: Buffer): Rule {
@@ -207,4 +214,22 @@ export function refuseSyntax(expression: JsonNode, sql: Buffer): void {
     )
       throw new QueryRejected("* EXCLUDE, REPLACE, RENAME and COLUMNS(...) are not part of Athena's SQL.");
   }
+}
+
+/**
+ * `a[i]` and `m[k]`. A literal key is a map's: Trino fails when the map lacks it (DuckDB answers NULL). A
+ * literal position must be 1 or more (DuckDB counts negative ones from the end). A position past the end
+ * gives NULL here where Trino fails (docs/athena-sql.md).
+ */
+function subscript(call: Call): Translation {
+  const index = constantOf(call.args[1]);
+  if (typeof index?.value === 'string')
+    return "CASE WHEN $1 IS NULL THEN NULL WHEN map_contains($1, $2) THEN $1[$2] ELSE error('Key not present in map: ' || $2) END";
+  if (typeof index?.value === 'number' && index.value < 1)
+    throw new QueryRejected(
+      index.value === 0
+        ? 'SQL array indices start at 1'
+        : 'Array subscript is negative: write element_at(a, -n).',
+    );
+  return KEEP;
 }

@@ -12,7 +12,7 @@ import {
 import { type Call, KEEP, type Rule, type Translation } from './rules.js';
 import { castRule, OPERATOR_RULES, PARSER_RULES, refuseSyntax } from './syntax-rules.js';
 import type { Templates } from './templates.js';
-import { TEMPLATE_AGGREGATES } from './trino-aggregates.js';
+import { templateAggregates } from './trino-aggregates.js';
 import { TRINO_FUNCTIONS } from './trino-functions.js';
 import { withinTry } from './trino-try.js';
 
@@ -313,21 +313,6 @@ async function apply(
   const zoneTree = zone === undefined ? undefined : bound[zone - 1];
   if (zoneTree) context.zoned.set(node, zoneTree);
   return node;
-}
-
-/**
- * The aggregate calls a template wrote (not those inside its arguments, which are the bound trees themselves):
- * an aggregate translated as an expression of several aggregates (skewness from skewness and count) gets the
- * call's DISTINCT, ORDER BY and FILTER on each of them.
- */
-function templateAggregates(node: Json, bound: readonly JsonNode[]): JsonNode[] {
-  if (Array.isArray(node)) return node.flatMap((item) => templateAggregates(item, bound));
-  if (!isNode(node) || bound.includes(node)) return [];
-  const own =
-    node.class === 'FUNCTION' && TEMPLATE_AGGREGATES.has(text(node.function_name, 'function_name'))
-      ? [node]
-      : [];
-  return [...own, ...Object.values(node).flatMap((item) => templateAggregates(item, bound))];
 }
 
 /**

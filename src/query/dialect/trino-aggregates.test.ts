@@ -33,6 +33,8 @@ describe('Trino aggregate functions', () => {
   });
   it('count_if, count, bool_and, bool_or, every', async () => {
     expect(await trino.rows(`SELECT count_if(x > 1), count(x), count(*) FROM ${T}`)).toEqual([[2, 3, 4]]);
+    expect(await value(`SELECT typeof(count_if(x > 1)) FROM ${T}`)).toBe('bigint');
+    expect(await value(`SELECT count_if(x > 1) FILTER (WHERE y > 1) FROM ${T}`)).toBe(1);
     expect(
       await trino.rows('SELECT bool_and(b), bool_or(b), every(b) FROM (VALUES (true), (false), (NULL)) t(b)'),
     ).toEqual([[false, true, false]]);

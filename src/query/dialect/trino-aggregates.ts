@@ -3,7 +3,7 @@
  * combines several aggregates (skewness, avg of decimals), the call's DISTINCT and FILTER go onto each of them
  * (TEMPLATE_AGGREGATES, read by the translator).
  */
-import { QueryRejected } from '../sandbox-tree.js';
+import { isNode, type Json, type JsonNode, QueryRejected, text } from '../sandbox-tree.js';
 import {
   type Call,
   checkArity,
@@ -16,7 +16,7 @@ import {
 } from './rules.js';
 
 /** DuckDB aggregates that templates write inside a larger expression. */
-export const TEMPLATE_AGGREGATES: ReadonlySet<string> = new Set([
+const TEMPLATE_AGGREGATES: ReadonlySet<string> = new Set([
   'avg',
   'any_value',
   'count',
@@ -25,7 +25,23 @@ export const TEMPLATE_AGGREGATES: ReadonlySet<string> = new Set([
   'histogram',
   'arg_max_null',
   'arg_min_null',
+  'count_if',
 ]);
+
+/**
+ * The aggregate calls a template wrote (not those inside its arguments, which are the bound trees themselves):
+ * an aggregate translated as an expression of several aggregates (skewness from skewness and count) gets the
+ * call's DISTINCT, ORDER BY and FILTER on each of them.
+ */
+export function templateAggregates(node: Json, bound: readonly JsonNode[]): JsonNode[] {
+  if (Array.isArray(node)) return node.flatMap((item) => templateAggregates(item, bound));
+  if (!isNode(node) || bound.includes(node)) return [];
+  const own =
+    node.class === 'FUNCTION' && TEMPLATE_AGGREGATES.has(text(node.function_name, 'function_name'))
+      ? [node]
+      : [];
+  return [...own, ...Object.values(node).flatMap((item) => templateAggregates(item, bound))];
+}
 
 function refused(reason: string): Rule {
   return (call: Call) => {
@@ -86,7 +102,8 @@ export const AGGREGATE_FUNCTIONS: RuleTable = {
   approx_percentile: approxPercentile,
   arbitrary: renamed('any_value', 1),
   any_value: renamed('any_value', 1),
-  count_if: renamed('count_if', 1),
+  // DuckDB counts in a HUGEINT; Trino's count_if is a bigint.
+  count_if: template('CAST(count_if($1) AS BIGINT)', 1),
   bool_and: renamed('bool_and', 1),
   bool_or: renamed('bool_or', 1),
   every: renamed('bool_and', 1),

@@ -141,6 +141,32 @@ describe('Trino array functions', () => {
       ],
     ]);
   });
+  it('any_match, all_match, none_match: true, false, or NULL when a NULL decides', async () => {
+    expect(
+      await trino.rows(
+        'SELECT any_match(ARRAY[1, 5], x -> x > 4), any_match(ARRAY[1, NULL], x -> x > 4), any_match(ARRAY[1], x -> x > 4), any_match(ARRAY[], x -> true)',
+      ),
+    ).toEqual([[true, null, false, false]]);
+    expect(
+      await trino.rows(
+        'SELECT all_match(ARRAY[5, 6], x -> x > 4), all_match(ARRAY[5, NULL], x -> x > 4), all_match(ARRAY[1, NULL], x -> x > 4), all_match(ARRAY[], x -> false)',
+      ),
+    ).toEqual([[true, null, false, true]]);
+    expect(
+      await trino.rows('SELECT none_match(ARRAY[1, 2], x -> x > 4), none_match(ARRAY[5], x -> x > 4)'),
+    ).toEqual([[true, false]]);
+  });
+  it('trim_array: the documented examples', async () => {
+    expect(
+      await trino.rows('SELECT trim_array(ARRAY[1, 2, 3, 4], 1), trim_array(ARRAY[1, 2, 3, 4], 2)'),
+    ).toEqual([
+      [
+        [1, 2, 3],
+        [1, 2],
+      ],
+    ]);
+    await refused('SELECT trim_array(ARRAY[1], 2)', /size/);
+  });
   it('flatten, slice, repeat', async () => {
     expect(await value('SELECT flatten(ARRAY[ARRAY[1], ARRAY[2, 3]])')).toEqual([1, 2, 3]);
     expect(
@@ -149,6 +175,9 @@ describe('Trino array functions', () => {
       ),
     ).toEqual([[[2, 3], [3, 4], []]]);
     expect(await value("SELECT repeat('ab', 3)")).toEqual(['ab', 'ab', 'ab']);
+  });
+  it('shuffle keeps the elements', async () => {
+    expect(await value('SELECT array_sort(shuffle(ARRAY[3, 1, 2]))')).toEqual([1, 2, 3]);
   });
   it('concat of arrays', async () => {
     expect(await value('SELECT concat(ARRAY[1], ARRAY[2, 3])')).toEqual([1, 2, 3]);

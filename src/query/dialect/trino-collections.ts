@@ -14,6 +14,7 @@ import {
   template,
   wrongArguments,
 } from './rules.js';
+import { trinoText } from './trino-json.js';
 import { SEQUENCE } from './trino-sequence.js';
 
 const NULL_IN = (list: string) => `list_bool_or(list_transform(${list}, __l_x -> __l_x IS NULL))`;
@@ -82,7 +83,14 @@ function withLambda(
   };
 }
 
-/** Functions whose result is an array or a map, to pick cardinality's DuckDB function when the argument shows it. */
+/** Functions whose result is an array: an argument made by one of them is known to be an array. */
+export const ARRAY_MAKERS: ReadonlySet<string> = new Set(
+  'array_agg split regexp_extract_all regexp_split map_keys map_values filter transform array_distinct array_sort sequence slice flatten array_union array_intersect array_except array_remove repeat zip zip_with trim_array shuffle'.split(
+    ' ',
+  ),
+);
+
+/** Functions whose result is a map, to pick cardinality's DuckDB function when the argument shows it. */
 const MAP_MAKERS = new Set([
   'map',
   'map_agg',
@@ -99,7 +107,8 @@ const cardinality: Rule = (call) => {
   const arg = call.args[0];
   const made = arg?.class === 'FUNCTION' ? String(arg.function_name).toLowerCase() : '';
   if (MAP_MAKERS.has(made)) return 'cardinality($1)';
-  if (arg?.class === 'OPERATOR' && arg.type === 'ARRAY_CONSTRUCTOR') return 'len($1)';
+  if (ARRAY_MAKERS.has(made) || (arg?.class === 'OPERATOR' && arg.type === 'ARRAY_CONSTRUCTOR'))
+    return 'len($1)';
   // Otherwise the kind is known only when DuckDB binds: JSON tells an array from an object for both.
   return "CASE WHEN json_type(to_json($1)) = 'ARRAY' THEN json_array_length(to_json($1)) ELSE CAST(len(json_keys(to_json($1))) AS BIGINT) END";
 };
@@ -112,10 +121,12 @@ const contains = template(
   2,
 );
 
+/** array_join: elements as Trino writes them in text (doubles as 1.5E0), NULLs skipped or replaced. */
 const arrayJoin: Rule = (call) => {
   checkArity(call, [2, 3]);
-  if (call.args.length === 2) return 'array_to_string($1, $2)';
-  return 'array_to_string(list_transform($1, __l_x -> coalesce(CAST(__l_x AS VARCHAR), $3)), $2)';
+  const text = trinoText('__l_x');
+  if (call.args.length === 2) return `array_to_string(list_transform($1, __l_x -> ${text}), $2)`;
+  return `array_to_string(list_transform($1, __l_x -> coalesce(${text}, $3)), $2)`;
 };
 
 const arraySort: Rule = (call) => {
@@ -135,6 +146,11 @@ const arrayPosition: Rule = (call) => {
     return 'CASE WHEN $2 IS NULL THEN NULL ELSE coalesce(list_position($1, $2), 0) END';
   return "CASE WHEN $1 IS NULL OR $2 IS NULL OR $3 IS NULL THEN NULL WHEN $3 = 0 THEN error('INVALID_FUNCTION_ARGUMENT: array_position cannot take a 0-valued instance argument.') ELSE coalesce(list_filter(range(1, len($1) + 1), __l_i -> $1[__l_i] = $2)[$3], 0) END";
 };
+
+/** Some/all/none of the elements match: true or false, or NULL when the answer hangs on a NULL predicate. */
+const ANY_TRUE = 'list_bool_or(list_transform($1, $2))';
+const ANY_FALSE = 'list_bool_or(list_transform(list_transform($1, $2), __l_p -> NOT __l_p))';
+const ANY_NULL = 'list_bool_or(list_transform(list_transform($1, $2), __l_p -> __l_p IS NULL))';
 
 /** Whether a value is in a list, NULL found as NULL. */
 const IN = (list: string, value: string) => `list_position(${list}, ${value}) IS NOT NULL`;
@@ -161,6 +177,22 @@ export const COLLECTION_FUNCTIONS: RuleTable = {
     2,
   ),
   transform: renamed('list_transform', 2),
+  any_match: template(
+    `CASE WHEN $1 IS NULL THEN NULL WHEN ${ANY_TRUE} THEN true WHEN ${ANY_NULL} THEN NULL ELSE false END`,
+    2,
+  ),
+  all_match: template(
+    `CASE WHEN $1 IS NULL THEN NULL WHEN ${ANY_FALSE} THEN false WHEN ${ANY_NULL} THEN NULL ELSE true END`,
+    2,
+  ),
+  none_match: template(
+    `CASE WHEN $1 IS NULL THEN NULL WHEN ${ANY_TRUE} THEN false WHEN ${ANY_NULL} THEN NULL ELSE true END`,
+    2,
+  ),
+  trim_array: template(
+    "CASE WHEN $2 < 0 OR $2 > len($1) THEN error('INVALID_FUNCTION_ARGUMENT: size must not be negative or larger than the array') ELSE list_slice($1, 1, len($1) - $2) END",
+    2,
+  ),
   filter: renamed('list_filter', 2),
   reduce: template('list_transform([list_reduce($1, $3, $2)], $4)[1]', 4),
   zip: (call) => {

@@ -46,6 +46,18 @@ describe('Trino JSON functions', () => {
     await refused(`SELECT CAST(JSON '{"a": 1, "b": 2}' AS VARCHAR)`, /Cannot cast JSON/);
     await refused("SELECT CAST(JSON '[1, 2, 3]' AS VARCHAR)", /Cannot cast JSON/);
   });
+  it("CAST of a double or real to varchar writes Java's scientific form", async () => {
+    expect(
+      await trino.rows(
+        'SELECT CAST(1e0 AS VARCHAR), CAST(0.1e0 AS VARCHAR), CAST(123456789e0 AS VARCHAR), CAST(-2.5e-10 AS VARCHAR), CAST(1e20 AS VARCHAR), CAST(nan() AS VARCHAR), CAST(-infinity() AS VARCHAR), CAST(CAST(0.1 AS REAL) AS VARCHAR)',
+      ),
+    ).toEqual([['1.0E0', '1.0E-1', '1.23456789E8', '-2.5E-10', '1.0E20', 'NaN', '-Infinity', '1.0E-1']]);
+    expect(
+      await trino.rows(
+        "SELECT CAST(1.5 AS VARCHAR), CAST(12 AS VARCHAR), CAST(DATE '2020-01-01' AS VARCHAR)",
+      ),
+    ).toEqual([['1.5', '12', '2020-01-01']]);
+  });
   it('json_parse and json_format', async () => {
     expect(
       await trino.rows(

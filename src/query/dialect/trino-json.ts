@@ -115,7 +115,30 @@ export function jsonCastRule(cast: JsonNode, sql: Buffer): Rule | undefined {
   );
 }
 
-/** CAST(json AS VARCHAR): a JSON string unquoted, null as NULL, an object or array refused (as Trino does). */
+/**
+ * A double or real `x` as Trino writes it in text, Java's scientific form: `1.0E0`, `1.23456789E8`, `1.0E-1`,
+ * `NaN`, `Infinity`. DuckDB's shortest digits of |x| (`123.5`, `1e+20`) are rewritten around the first one.
+ */
+function javaDouble(x: string): string {
+  const mantissa = `split_part(CAST(abs(${x}) AS VARCHAR), 'e', 1)`;
+  const exponent = `coalesce(TRY_CAST(nullif(split_part(CAST(abs(${x}) AS VARCHAR), 'e', 2), '') AS INTEGER), 0)`;
+  const digits = `replace(${mantissa}, '.', '')`;
+  const significant = `rtrim(ltrim(${digits}, '0'), '0')`;
+  const power = `length(split_part(${mantissa}, '.', 1)) + ${exponent} - (length(${digits}) - length(ltrim(${digits}, '0'))) - 1`;
+  return `CASE WHEN isnan(${x}) THEN 'NaN' WHEN isinf(${x}) THEN CASE WHEN ${x} > 0 THEN 'Infinity' ELSE '-Infinity' END
+  WHEN ${x} = 0 THEN '0.0E0'
+  ELSE CASE WHEN ${x} < 0 THEN '-' ELSE '' END || substring(${significant}, 1, 1) || '.' || coalesce(nullif(substring(${significant}, 2), ''), '0') || 'E' || CAST(${power} AS VARCHAR) END`;
+}
+
+/** A value as Trino's CAST to varchar writes it, for the numbers whose text differs (doubles and reals). */
+export function trinoText(x: string): string {
+  return `CASE WHEN typeof(${x}) = 'DOUBLE' THEN ${javaDouble(`TRY_CAST(${x} AS DOUBLE)`)} WHEN typeof(${x}) = 'FLOAT' THEN ${javaDouble(`TRY_CAST(${x} AS FLOAT)`)} ELSE CAST(${x} AS VARCHAR) END`;
+}
+
+/**
+ * CAST(x AS VARCHAR): a JSON string unquoted, JSON null as NULL, a JSON object or array refused; a double or
+ * real in Java's scientific form. Other values are DuckDB's text, which is Trino's.
+ */
 export function varcharCastRule(cast: JsonNode): Rule | undefined {
   const type = cast.cast_type as JsonNode;
   if (type.id !== 'VARCHAR') return undefined;
@@ -125,6 +148,6 @@ export function varcharCastRule(cast: JsonNode): Rule | undefined {
       ? 'NULL'
       : "error('INVALID_CAST_ARGUMENT: Cannot cast JSON object or array to varchar')";
   return template(
-    `CASE WHEN typeof($1) <> 'JSON' THEN ${convert}($1 AS VARCHAR) WHEN json_type(CAST($1 AS JSON)) = 'VARCHAR' THEN json_extract_string(CAST($1 AS JSON), '$') WHEN json_type(CAST($1 AS JSON)) = 'NULL' THEN NULL WHEN json_type(CAST($1 AS JSON)) IN ('OBJECT', 'ARRAY') THEN ${fail} ELSE CAST($1 AS VARCHAR) END`,
+    `CASE WHEN typeof($1) = 'DOUBLE' THEN ${javaDouble('TRY_CAST($1 AS DOUBLE)')} WHEN typeof($1) = 'FLOAT' THEN ${javaDouble('TRY_CAST($1 AS FLOAT)')} WHEN typeof($1) <> 'JSON' THEN ${convert}($1 AS VARCHAR) WHEN json_type(CAST($1 AS JSON)) = 'VARCHAR' THEN json_extract_string(CAST($1 AS JSON), '$') WHEN json_type(CAST($1 AS JSON)) = 'NULL' THEN NULL WHEN json_type(CAST($1 AS JSON)) IN ('OBJECT', 'ARRAY') THEN ${fail} ELSE CAST($1 AS VARCHAR) END`,
   );
 }

@@ -18,12 +18,13 @@ function logarithm(duckdb: string): Rule {
   );
 }
 
-/** A function of every argument, NULL when any is NULL. */
+/** greatest/least: NULL when any argument is NULL, an error for a NaN (DuckDB ranks NaN above all). */
 function nullIfAnyNull(duckdb: string): Rule {
   return (call) => {
     if (call.args.length < 1) throw new QueryRejected(`${call.name} needs at least one argument.`);
     const args = call.args.map((_, i) => `$${i + 1}`);
-    return `CASE WHEN ${args.map((a) => `${a} IS NULL`).join(' OR ')} THEN NULL ELSE ${duckdb}(${args.join(', ')}) END`;
+    const nan = args.map((a) => `(typeof(${a}) IN ('DOUBLE', 'FLOAT') AND isnan(TRY_CAST(${a} AS DOUBLE)))`);
+    return `CASE WHEN ${args.map((a) => `${a} IS NULL`).join(' OR ')} THEN NULL WHEN ${nan.join(' OR ')} THEN error('INVALID_FUNCTION_ARGUMENT: Invalid argument to ${duckdb}(): NaN') ELSE ${duckdb}(${args.join(', ')}) END`;
   };
 }
 

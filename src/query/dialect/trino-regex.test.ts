@@ -54,6 +54,12 @@ describe('Trino regular expression functions', () => {
   it('regexp_split keeps trailing empty strings', async () => {
     expect(await value("SELECT regexp_split('1a 2b 14m', '\\s*[a-z]+\\s*')")).toEqual(['1', '2', '14', '']);
   });
+  it("Java's class intersections are refused; $ before a final line break is refused", async () => {
+    await refused("SELECT regexp_like('ab', '[a-z&&[^b]]')", /intersected character classes/);
+    expect(await value("SELECT regexp_like('abc', 'c$')")).toBe(true);
+    await refused("SELECT regexp_like('abc' || chr(10), 'c$')", /line break/);
+    expect(await value("SELECT regexp_like('ab' || chr(10) || 'c', '(?m)b$')")).toBe(true);
+  });
   it('counts capturing groups and converts Java replacements', () => {
     expect(capturingGroups('(a)(?:b)[(](?<n>c)\\(')).toBe(2);
     expect(() => capturingGroups('a)|(b')).toThrow(/invalid regular expression/);

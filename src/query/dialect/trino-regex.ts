@@ -1,7 +1,8 @@
 /*
  * Trino's regular expression functions on DuckDB. Trino reads patterns as Java's (through Joni); DuckDB
  * reads them as RE2's. The common syntax means the same; what RE2 lacks (lookaround, backreferences,
- * possessive quantifiers) fails with DuckDB's error rather than matching differently.
+ * possessive quantifiers, \Z) fails with DuckDB's error rather than matching differently; what RE2 would read
+ * differently (class intersections, `$` before a final line break) is refused here.
  */
 import { QueryRejected } from '../sandbox-tree.js';
 import {
@@ -16,17 +17,26 @@ import {
   template,
 } from './rules.js';
 
+/** What a pattern's scan found: its capturing groups, and whether `$` anchors it outside a character class. */
+interface PatternScan {
+  groups: number;
+  dollar: boolean;
+}
+
 /**
- * The number of capturing groups of a pattern, which must balance its parentheses: escapes and character
- * classes are skipped, `(?` opens a group that does not capture unless it is named (`(?<name>`, `(?P<name>`).
+ * Scans a Java pattern: its parentheses must balance; escapes are skipped; `(?` opens a group that does not
+ * capture unless it is named (`(?<name>`, `(?P<name>`). A character class nested in another or intersected
+ * (`[a-z&&[^e]]`, Java's) is refused: RE2 would read its brackets as characters and match differently.
  */
-export function capturingGroups(pattern: string): number {
+export function scanPattern(pattern: string): PatternScan {
   let groups = 0;
   let depth = 0;
+  let dollar = false;
   for (let i = 0; i < pattern.length; i++) {
     const char = pattern[i];
     if (char === '\\') i++;
     else if (char === '[') i = classEnd(pattern, i);
+    else if (char === '$') dollar = true;
     else if (char === ')') {
       if (--depth < 0) throw unbalanced(pattern);
     } else if (char === '(') {
@@ -36,7 +46,11 @@ export function capturingGroups(pattern: string): number {
     }
   }
   if (depth !== 0) throw unbalanced(pattern);
-  return groups;
+  return { groups, dollar };
+}
+
+export function capturingGroups(pattern: string): number {
+  return scanPattern(pattern).groups;
 }
 
 function classEnd(pattern: string, start: number): number {
@@ -46,6 +60,10 @@ function classEnd(pattern: string, start: number): number {
   for (; i < pattern.length; i++) {
     if (pattern[i] === '\\') i++;
     else if (pattern[i] === ']') return i;
+    else if (pattern[i] === '[' || (pattern[i] === '&' && pattern[i + 1] === '&'))
+      throw new QueryRejected(
+        `NOT_SUPPORTED: nested or intersected character classes (Java's [a[b]] and [a&&b]) are not supported here: ${pattern}`,
+      );
   }
   throw unbalanced(pattern);
 }
@@ -162,12 +180,33 @@ const regexpPosition: Rule = (call) => {
   };
 };
 
-export const REGEX_FUNCTIONS: RuleTable = {
-  regexp_like: renamed('regexp_matches', 2),
-  regexp_extract: regexpExtract,
-  regexp_extract_all: regexpExtractAll,
-  regexp_replace: regexpReplace,
-  regexp_count: template('CAST(len(regexp_extract_all($1, $2)) AS BIGINT)', 2),
-  regexp_position: regexpPosition,
-  regexp_split: renamed('regexp_split_to_array', 2),
-};
+/**
+ * A regular expression rule with Java's `$`: without MULTILINE it also matches before a final line break, which
+ * RE2's does not. A literal pattern using `$` on a string ending with a line break is refused at run time.
+ */
+function javaPattern(rule: Rule): Rule {
+  return (call) => {
+    const translation = rule(call);
+    const pattern = constantOf(call.args[1]);
+    if (typeof pattern?.value !== 'string') return translation;
+    const { dollar } = scanPattern(pattern.value);
+    if (!dollar || /\(\?[a-z]*m/.test(pattern.value)) return translation;
+    const wrap = (sql: string) =>
+      `CASE WHEN suffix($1, chr(10)) THEN error('NOT_SUPPORTED: a pattern anchored with $ on a string ending with a line break (Java and RE2 differ there)') ELSE ${sql} END`;
+    return typeof translation === 'string'
+      ? wrap(translation)
+      : { ...translation, sql: wrap(translation.sql) };
+  };
+}
+
+export const REGEX_FUNCTIONS: RuleTable = Object.fromEntries(
+  Object.entries({
+    regexp_like: renamed('regexp_matches', 2),
+    regexp_extract: regexpExtract,
+    regexp_extract_all: regexpExtractAll,
+    regexp_replace: regexpReplace,
+    regexp_count: template('CAST(len(regexp_extract_all($1, $2)) AS BIGINT)', 2),
+    regexp_position: regexpPosition,
+    regexp_split: renamed('regexp_split_to_array', 2),
+  }).map(([name, rule]) => [name, javaPattern(rule)]),
+);

@@ -17,10 +17,21 @@ describe('Trino string functions', () => {
     expect(await value("SELECT concat('a', 'b', 'c')")).toBe('abc');
     expect(await value("SELECT concat('a', NULL, 'b')")).toBeNull();
   });
+  it('concat_ws skips NULLs and joins an array written in the call', async () => {
+    expect(
+      await trino.rows(
+        "SELECT concat_ws(',', 'a', NULL, 'b'), concat_ws(NULL, 'a'), concat_ws(',', ARRAY['a', NULL, 'b'])",
+      ),
+    ).toEqual([['a,b', null, 'a,b']]);
+    expect(await value("SELECT concat_ws('-', split('a,b', ','))")).toBe('a-b');
+    await refused("SELECT concat_ws(',', x) FROM (SELECT ARRAY['a'] x) t", /concat_ws of an array/);
+  });
   it('length, lower, upper, reverse count code points', async () => {
     expect(await trino.rows("SELECT length('héllo'), lower('ABC'), upper('abc'), reverse('abc')")).toEqual([
       [5, 'abc', 'ABC', 'cba'],
     ]);
+    // Java's Character.toUpperCase keeps ß.
+    expect(await value("SELECT upper('straße')")).toBe('STRAßE');
   });
   it('trim, ltrim and rtrim strip Java whitespace, and characters with FROM', async () => {
     expect(await value("SELECT trim(chr(9) || ' a ' || chr(10))")).toBe('a');
@@ -95,7 +106,13 @@ describe('Trino string functions', () => {
     expect(
       await trino.rows("SELECT levenshtein_distance('kitten', 'sitting'), hamming_distance('abc', 'abd')"),
     ).toEqual([[3, 1]]);
-    await refused("SELECT hamming_distance('ab', 'abc')", /length/);
+    await refused("SELECT hamming_distance('ab', 'abc')", /same length/);
+    // Code points, not bytes.
+    expect(
+      await trino.rows(
+        "SELECT levenshtein_distance('é', 'e'), levenshtein_distance('aé', 'éa'), hamming_distance('éa', 'aé'), levenshtein_distance('', 'abc')",
+      ),
+    ).toEqual([[1, 2, 2, 3]]);
   });
   it('translate: the documented examples', async () => {
     expect(
@@ -140,9 +157,19 @@ describe('Trino string functions', () => {
     expect(await value("SELECT url_encode('a b*~/é._-')")).toBe('a+b*%7E%2F%C3%A9._-');
     expect(await value("SELECT url_decode('a+b%2B%C3%A9')")).toBe('a b+é');
   });
-  it('word_stem, soundex and format are refused', async () => {
+  it('format with %s, %d, %% and widths: the documented examples; other specifiers are refused', async () => {
+    expect(
+      await trino.rows(
+        "SELECT format('%s%%', 123), format('%03d', 8), format('%-7s,%7s', 'hello', 'world'), format('%s and %s', NULL, 1.5e0)",
+      ),
+    ).toEqual([['123%', '008', 'hello  ,  world', 'null and 1.5']]);
+    await refused("SELECT format('%.5f', pi())", /%.5f is not supported/);
+    await refused("SELECT format('%,.2f', 1234567.89)", /not supported/);
+    await refused("SELECT format('%4$s %1$s', 'a', 'b', 'c', 'd')", /not supported/);
+    await refused("SELECT format('%d', 1.5)", /%d needs an integer/);
+  });
+  it('word_stem and soundex are refused', async () => {
     await refused("SELECT word_stem('running')", /word_stem is not supported/);
     await refused("SELECT soundex('Robert')", /soundex is not supported/);
-    await refused("SELECT format('%s', 1)", /format is not supported/);
   });
 });

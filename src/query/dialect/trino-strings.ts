@@ -14,10 +14,12 @@ import {
   type Rule,
   type RuleTable,
   renamed,
-  SAME,
   stringConstant,
   template,
+  wrongArguments,
 } from './rules.js';
+import { ARRAY_MAKERS } from './trino-collections.js';
+import { FORMAT } from './trino-format.js';
 
 /** Java's Character.isWhitespace, which Trino's trim functions strip (DuckDB's strip spaces only). */
 const WHITESPACE = [
@@ -37,6 +39,27 @@ function trimRule(duckdb: string): Rule {
 export const TRIM: Rule = trimRule('trim');
 export const LTRIM: Rule = trimRule('ltrim');
 export const RTRIM: Rule = trimRule('rtrim');
+
+/**
+ * concat_ws(separator, string...) skips NULLs; concat_ws(separator, array) joins the array's elements. An
+ * array DuckDB would print as text is refused when its kind shows only at run time.
+ */
+const concatWs: Rule = (call) => {
+  if (call.args.length < 2) throw wrongArguments(call);
+  const second = call.args[1];
+  const made = second?.class === 'FUNCTION' ? String(second.function_name).toLowerCase() : '';
+  if (
+    call.args.length === 2 &&
+    (ARRAY_MAKERS.has(made) || (second?.class === 'OPERATOR' && second.type === 'ARRAY_CONSTRUCTOR'))
+  )
+    return 'CASE WHEN $1 IS NULL THEN NULL ELSE array_to_string($2, $1) END';
+  const args = call.args.map((_, i) => `$${i + 1}`);
+  const arrays = args
+    .slice(1)
+    .map((a) => `typeof(${a}) LIKE '%[]'`)
+    .join(' OR ');
+  return `CASE WHEN ${arrays} THEN error('NOT_SUPPORTED: concat_ws of an array is supported when the array is written in the call (ARRAY[...], split(...), array_agg(...))') ELSE concat_ws(${args.join(', ')}) END`;
+};
 
 /** concat of strings or arrays: NULL when any argument is NULL, as `||` is (DuckDB's concat skips NULLs). */
 const concat: Rule = (call) => {
@@ -80,10 +103,13 @@ const split: Rule = (call) => {
   return `CASE WHEN $3 <= 0 THEN error('INVALID_FUNCTION_ARGUMENT: Limit must be positive') ${empty} WHEN len(string_split($1, $2)) <= $3 THEN string_split($1, $2) ELSE list_concat(string_split($1, $2)[1:$3 - 1], [array_to_string(string_split($1, $2)[$3:], $2)]) END`;
 };
 
-/** split_part: 1-based, NULL beyond the parts, an error for an index below 1. */
+/**
+ * split_part: 1-based, NULL beyond the parts (DuckDB's answers ''), an error for an index below 1. The parts
+ * are counted from the delimiters, so no list is built per row.
+ */
 const splitPart: Rule = (call) => {
   checkArity(call, 3);
-  return `CASE WHEN $3 <= 0 THEN error('INVALID_FUNCTION_ARGUMENT: Index must be greater than zero') ${emptyDelimiter(call)} ELSE string_split($1, $2)[$3] END`;
+  return `CASE WHEN $3 <= 0 THEN error('INVALID_FUNCTION_ARGUMENT: Index must be greater than zero') ${emptyDelimiter(call)} WHEN $3 > (length($1) - length(replace($1, $2, ''))) // length($2) + 1 THEN NULL ELSE split_part($1, $2, CAST($3 AS INTEGER)) END`;
 };
 
 /** strpos: the n-th instance (overlapping, as Java's indexOf from the last one + 1), from the end when negative. */
@@ -151,6 +177,19 @@ const URL_FUNCTIONS: RuleTable = {
   url_decode: template("url_decode(replace($1, '+', ' '))", 1),
 };
 
+/** Text made of ASCII only, where DuckDB's byte-wise distances count characters. */
+const ASCII = (a: string, b: string) => `regexp_full_match(${a} || ${b}, '[\\x00-\\x7F]*')`;
+
+/**
+ * Levenshtein distance in code points (DuckDB's counts bytes, so 'é' to 'e' would be 2): DuckDB's for ASCII,
+ * else the dynamic programme, row by row, each row built cell by cell (lists of one-element lists, as
+ * list_reduce keeps one type).
+ */
+const LEVENSHTEIN = `CASE WHEN ${ASCII('$1', '$2')} THEN levenshtein($1, $2) ELSE list_reduce(list_transform(range(1, length($1) + 1), __s_i -> [__s_i]), (__s_p, __s_x) -> list_reduce(list_transform(range(1, length($2) + 1), __s_j -> [__s_j]), (__s_r, __s_y) -> list_append(__s_r, least(__s_p[__s_y[1] + 1] + 1, __s_r[__s_y[1]] + 1, __s_p[__s_y[1]] + CASE WHEN substring($1, __s_x[1], 1) = substring($2, __s_y[1], 1) THEN 0 ELSE 1 END)), [__s_p[1] + 1]), range(0, length($2) + 1))[length($2) + 1] END`;
+
+/** Hamming distance in code points; strings of different lengths fail, as in Trino. */
+const HAMMING = `CASE WHEN length($1) <> length($2) THEN error('INVALID_FUNCTION_ARGUMENT: The input strings to hamming_distance function must have the same length') WHEN ${ASCII('$1', '$2')} THEN hamming($1, $2) ELSE CAST(len(list_filter(range(1, length($1) + 1), __s_i -> substring($1, __s_i, 1) <> substring($2, __s_i, 1))) AS BIGINT) END`;
+
 /** The Luhn check of a string of digits (Trino refuses other characters). */
 const LUHN = `CASE WHEN NOT regexp_full_match($1, '[0-9]+') THEN error('INVALID_FUNCTION_ARGUMENT: luhn_check needs a string of digits') ELSE list_sum(list_transform(range(length($1)), __s_i -> CASE WHEN __s_i % 2 = 0 THEN CAST(substring(reverse($1), __s_i + 1, 1) AS INTEGER) WHEN CAST(substring(reverse($1), __s_i + 1, 1) AS INTEGER) * 2 > 9 THEN CAST(substring(reverse($1), __s_i + 1, 1) AS INTEGER) * 2 - 9 ELSE CAST(substring(reverse($1), __s_i + 1, 1) AS INTEGER) * 2 END)) % 10 = 0 END`;
 
@@ -162,10 +201,14 @@ function refused(reason: string): Rule {
 
 export const STRING_FUNCTIONS: RuleTable = {
   concat,
-  concat_ws: SAME,
+  concat_ws: concatWs,
   length: renamed('length', 1),
   lower: renamed('lower', 1),
-  upper: renamed('upper', 1),
+  // Java's simple case mapping keeps ß (DuckDB's upper makes it ẞ): the parts between are upper-cased.
+  upper: template(
+    "CASE WHEN contains($1, 'ß') THEN array_to_string(list_transform(string_split($1, 'ß'), __s_p -> upper(__s_p)), 'ß') ELSE upper($1) END",
+    1,
+  ),
   trim: TRIM,
   ltrim: LTRIM,
   rtrim: RTRIM,
@@ -192,8 +235,8 @@ export const STRING_FUNCTIONS: RuleTable = {
   normalize,
   to_utf8: renamed('encode', 1),
   from_utf8: renamed('decode', 1),
-  levenshtein_distance: renamed('levenshtein', 2),
-  hamming_distance: renamed('hamming', 2),
+  levenshtein_distance: template(LEVENSHTEIN, 2),
+  hamming_distance: template(HAMMING, 2),
   translate: renamed('translate', 3),
   luhn_check: template(LUHN, 1),
   to_hex: template('hex($1)', 1),
@@ -205,6 +248,6 @@ export const STRING_FUNCTIONS: RuleTable = {
   from_base64: renamed('from_base64', 1),
   word_stem: refused('no stemmer is available.'),
   soundex: refused('no soundex is available.'),
-  format: refused("Java's format strings are not available (use || and the formatting functions)."),
+  format: FORMAT,
   ...URL_FUNCTIONS,
 };

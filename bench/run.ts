@@ -1,5 +1,6 @@
 import { analyticsBench } from './analytics.js';
 import { iamBench } from './iam.js';
+import { queryBench } from './query.js';
 import { storageBench } from './storage.js';
 
 /** `npm run bench [-- name…]`: each bench prints its figures as ratios against a baseline run alongside. */
@@ -7,6 +8,7 @@ const benches: Record<string, () => Promise<void>> = {
   storage: storageBench,
   analytics: analyticsBench,
   iam: iamBench,
+  query: queryBench,
 };
 
 const names = process.argv.slice(2);

@@ -30,12 +30,16 @@ export interface ResultLimits {
 export interface StreamOpened {
   stream: number;
   columns: ColumnInfo[];
+  /** The first page, read at once: a small result needs no further request. */
+  first: StreamPage;
 }
 
 export interface StreamPage {
-  /** Athena-style CSV lines; null once the result is exhausted. */
-  data: Uint8Array | null;
+  /** Athena-style CSV lines (none when the result has no rows). */
+  data: Uint8Array;
   rows: number;
+  /** The result is exhausted and the worker has closed it: there is no next page to ask for. */
+  last: boolean;
 }
 
 export type EngineReply =

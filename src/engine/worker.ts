@@ -110,7 +110,7 @@ async function openStream(id: number, sql: string, limits: ResultLimits): Promis
     const columns: ColumnInfo[] = result
       .columnNames()
       .map((name, i) => columnInfo(name, types[i] as DuckDBType));
-    streams.set(id, {
+    const stream: OpenStream = {
       connection,
       result,
       types,
@@ -120,16 +120,21 @@ async function openStream(id: number, sql: string, limits: ResultLimits): Promis
       sizes: new Float64Array(0),
       next: 0,
       done: false,
-    });
-    return { stream: id, columns };
+    };
+    streams.set(id, stream);
+    return { stream: id, columns, first: await fillPage(id, stream) };
   } catch (error) {
+    streams.delete(id);
     connections.delete(id);
     connection.closeSync();
     throw error;
   }
 }
 
-/** The next page of CSV lines: rows are converted one at a time, each already known to be within limits. */
+/**
+ * The next page of CSV lines: rows are converted one at a time, each already known to be within limits. The
+ * page that exhausts the result says so and closes it, sparing the server a round trip to learn it.
+ */
 async function nextPage(id: number): Promise<StreamPage> {
   const stream = streams.get(id);
   if (!stream) throw new Error(`no open result ${id}`);
@@ -165,11 +170,8 @@ async function fillPage(id: number, stream: OpenStream): Promise<StreamPage> {
       stream.next++;
     }
   }
-  if (lines.length === 0 && stream.done) {
-    closeStream(id);
-    return { data: null, rows: 0 };
-  }
-  return { data: Buffer.from(lines.join('')), rows: lines.length };
+  if (stream.done) closeStream(id);
+  return { data: Buffer.from(lines.join('')), rows: lines.length, last: stream.done };
 }
 
 function closeStream(id: number): void {

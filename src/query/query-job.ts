@@ -89,6 +89,13 @@ function createParser(deps: {
       });
       return String(row?.tree ?? '{}');
     },
+    async rewrite(json: string): Promise<{ sql: string; tree: string }> {
+      const [row] = await (await engine.get()).rows(
+        'SELECT json_deserialize_sql($1::JSON) AS sql, json_serialize_sql(json_deserialize_sql($1::JSON)) AS tree',
+        { params: [json], limitBytes: 256 * 2 ** 20 },
+      );
+      return { sql: String(row?.sql ?? ''), tree: String(row?.tree ?? '{}') };
+    },
     async deserialize(json: string): Promise<string> {
       const [row] = await (await engine.get()).rows('SELECT json_deserialize_sql($1::JSON) AS sql', {
         params: [json],

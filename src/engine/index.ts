@@ -10,5 +10,5 @@ export {
 } from './engine-process.js';
 export { createEngineLauncher, type EngineLauncher, type EngineSpec } from './launcher.js';
 export type { EngineParam, ResultLimits } from './protocol.js';
-export { type ColumnInfo, csvField } from './result-format.js';
+export { athenaColumn, type ColumnInfo, csvField } from './result-format.js';
 export { reusableEngine, type Scratch, type StartedEngine, startEngine } from './reusable-engine.js';

@@ -75,17 +75,22 @@ export function columnInfo(name: string, type: DuckDBType): ColumnInfo {
     athena = ['decimal', decimal.width];
     scale = decimal.scale;
   }
+  return athenaColumn(name, athena[0], athena[1], scale);
+}
+
+/** Athena's ColumnInfo for a column of an Athena type (only varchar compares case-sensitively). */
+export function athenaColumn(name: string, type: string, precision: number, scale = 0): ColumnInfo {
   return {
     CatalogName: 'hive',
     SchemaName: '',
     TableName: '',
     Name: name,
     Label: name,
-    Type: athena[0],
-    Precision: athena[1],
+    Type: type,
+    Precision: precision,
     Scale: scale,
     Nullable: 'UNKNOWN',
-    CaseSensitive: athena[0] === 'varchar',
+    CaseSensitive: type === 'varchar',
   };
 }
 

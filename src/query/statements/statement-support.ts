@@ -4,7 +4,7 @@
  */
 import { RE2JS } from 're2js';
 import { type CatalogTable, catalogArns } from '../../catalog/index.js';
-import type { ColumnInfo } from '../../engine/index.js';
+import { athenaColumn, type ColumnInfo } from '../../engine/index.js';
 import { isAppError } from '../../errors.js';
 import type { AuthzCheck } from '../../lib/operation.js';
 import { QueryRejected } from '../sandbox-tree.js';
@@ -64,18 +64,7 @@ export async function readTable(ctx: StatementContext, name: QualifiedName): Pro
 
 /** A result column as Athena describes DDL output: a Hive string. */
 function column(name: string): ColumnInfo {
-  return {
-    CatalogName: 'hive',
-    SchemaName: '',
-    TableName: '',
-    Name: name,
-    Label: name,
-    Type: 'string',
-    Precision: 0,
-    Scale: 0,
-    Nullable: 'UNKNOWN',
-    CaseSensitive: false,
-  };
+  return athenaColumn(name, 'string', 0);
 }
 
 /** A result of text lines under one column, as Athena answers SHOW, DESCRIBE and MSCK. */

@@ -1,21 +1,9 @@
-import type { ColumnInfo } from '../../engine/index.js';
+import { athenaColumn, type ColumnInfo } from '../../engine/index.js';
 import type { StatementResult, StatementType } from './context.js';
 
 /** A result column of one Trino type (what Athena reports for CTAS, INSERT INTO and EXPLAIN). */
 export function resultColumn(name: string, type: 'bigint' | 'varchar' | 'boolean'): ColumnInfo {
-  const precision = { bigint: 19, varchar: 2147483647, boolean: 0 }[type];
-  return {
-    CatalogName: 'hive',
-    SchemaName: '',
-    TableName: '',
-    Name: name,
-    Label: name,
-    Type: type,
-    Precision: precision,
-    Scale: 0,
-    Nullable: 'UNKNOWN',
-    CaseSensitive: type === 'varchar',
-  };
+  return athenaColumn(name, type, { bigint: 19, varchar: 2147483647, boolean: 0 }[type]);
 }
 
 /** What CTAS, INSERT INTO and UNLOAD answer, as Trino does: one `rows` column with the rows written. */

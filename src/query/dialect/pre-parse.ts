@@ -148,7 +148,7 @@ function valuesRows(
         edits.push({ at: (tokens[i - 1] as Token).end, remove: 0, insert: ')' });
       }
     }
-    if (!token || token.kind !== 'symbol' || token.text !== ',') return;
+    if (token?.kind !== 'symbol' || token.text !== ',') return;
     start = i + 1;
   }
 }

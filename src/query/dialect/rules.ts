@@ -75,7 +75,7 @@ export function wrongArguments(call: Call): QueryRejected {
 
 /** The constant value of an argument written as a literal (a string, number, boolean or NULL), if it is one. */
 export function constantOf(node: JsonNode | undefined): { value: unknown; type: string } | undefined {
-  if (!node || node.class !== 'CONSTANT') return undefined;
+  if (node?.class !== 'CONSTANT') return undefined;
   const value = node.value as { type?: { id?: string }; is_null?: boolean; value?: unknown } | undefined;
   if (!value) return undefined;
   return { value: value.is_null ? null : keptNumber(value.value), type: String(value.type?.id ?? '') };

@@ -238,6 +238,21 @@ describe('workgroup configuration', () => {
     expect(over.Status?.State).toBe('CANCELLED');
     expect(over.Status?.StateChangeReason).toBe('Bytes scanned limit was exceeded');
     expect(over.Status?.AthenaError).toBeUndefined();
+    // Every statement that reads is held to the cutoff: EXECUTE, CTAS and EXPLAIN ANALYZE too.
+    const capped = (sql: string) =>
+      start({ sql, WorkGroup: 'capped', QueryExecutionContext: { Database: 'lake' } }).then((id) =>
+        waitForQuery(athena, id),
+      );
+    expect((await capped('PREPARE p FROM SELECT count(*) FROM big')).Status?.State).toBe('SUCCEEDED');
+    for (const sql of [
+      'EXECUTE p',
+      'CREATE TABLE big_copy AS SELECT * FROM big',
+      'EXPLAIN ANALYZE SELECT count(*) FROM big',
+    ]) {
+      const done = await capped(sql);
+      expect(done.Status?.State, sql).toBe('CANCELLED');
+      expect(done.Status?.StateChangeReason, sql).toBe('Bytes scanned limit was exceeded');
+    }
     const under = await waitForQuery(
       athena,
       await start({

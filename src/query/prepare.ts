@@ -32,6 +32,29 @@ export interface PrepareOptions {
   parameters?: string[];
 }
 
+/**
+ * A translation shares the trees of arguments a template uses several times (`CASE WHEN $2 = 0 … $1 / $2`), so
+ * nested calls make a small tree that would be written out exponentially large: it is measured first.
+ */
+const MAX_TRANSLATED_NODES = 200_000;
+
+function expandedSize(root: Json): number {
+  const sizes = new Map<object, number>();
+  const size = (value: Json): number => {
+    if (value === null || typeof value !== 'object') return 1;
+    const known = sizes.get(value);
+    if (known !== undefined) return known;
+    let total = 1;
+    for (const item of Array.isArray(value) ? value : Object.values(value)) {
+      total += size(item);
+      if (total > MAX_TRANSLATED_NODES) break;
+    }
+    sizes.set(value, total);
+    return total;
+  };
+  return size(root);
+}
+
 /** Parsed templates, per parser (one per process in practice). */
 const TEMPLATES = new WeakMap<SqlParser, Templates>();
 
@@ -140,6 +163,10 @@ async function prepareAfresh(
     types: new Map(),
     tableCalls: new Set(),
   });
+  if (expandedSize(tree) > MAX_TRANSLATED_NODES)
+    throw new QueryRejected(
+      'The query is too large once written for the engine (its expressions nest too deeply): simplify it.',
+    );
   const json = stringifyTree({ error: false, statements: [tree] });
   const emitted = parser.rewrite
     ? await parser.rewrite(json)

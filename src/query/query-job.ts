@@ -162,8 +162,10 @@ export function createQueryJob(deps: {
   }
 
   async function execute(row: QueryRow, signal: AbortSignal): Promise<Partial<QueryRow>> {
+    // Athena's data usage control: the workgroup's BytesScannedCutoffPerQuery holds for every statement.
+    const cutoff = (await store.findWorkgroup(row.workgroup))?.bytes_cutoff ?? undefined;
     const statement = parseStatement(row.query);
-    if (statement) return executeStatement({ ...deps, parser }, row, statement, signal);
+    if (statement) return executeStatement({ ...deps, parser, bytesCutoff: cutoff }, row, statement, signal);
     const parameters = row.execution_parameters
       ? (JSON.parse(row.execution_parameters) as string[])
       : undefined;
@@ -199,7 +201,6 @@ export function createQueryJob(deps: {
       };
     if (!(await outputBucketExists(bucket)))
       throw new QueryRejected(`Unable to verify/create output bucket ${bucket}`);
-    const cutoff = (await store.findWorkgroup(row.workgroup))?.bytes_cutoff ?? undefined;
     const result = await runQuery(
       { pool: deps.pool, storage: deps.storage },
       {

@@ -105,14 +105,16 @@ export async function runQuery(
     views: request.views ?? [],
   });
   const ready = performance.now();
+  let cutoff: ReturnType<typeof watchCutoff> | undefined;
   try {
     const readBefore = await lease.engine.bytesRead();
-    const cutoff = watchCutoff(lease, readBefore, request.bytesCutoff);
+    const watch = watchCutoff(lease, readBefore, request.bytesCutoff);
+    cutoff = watch;
     const signal = AbortSignal.any([request.signal, cutoff.signal]);
     const result = await lease.engine
       .stream(request.sql, { limits: RESULT_LIMITS, signal })
       .catch((error: unknown) => {
-        throw cutoff.signal.aborted ? cutoff.signal.reason : error;
+        throw watch.signal.aborted ? watch.signal.reason : error;
       });
     const columns = athenaColumns(result.columns, request.columns);
     let outputBytes = 0;
@@ -123,7 +125,7 @@ export async function runQuery(
         yield chunk;
       }
       // A query quicker than the watch is still held to its cutoff: its result is not stored.
-      await cutoff.check();
+      await watch.check();
     }
     try {
       await deps.storage.putObject({
@@ -135,9 +137,8 @@ export async function runQuery(
         headers: {},
       });
     } catch (error) {
-      throw cutoff.signal.aborted ? cutoff.signal.reason : error;
+      throw watch.signal.aborted ? watch.signal.reason : error;
     } finally {
-      cutoff.stop();
       // The engine serves other queries after this one: a result the store never read must not stay open.
       await result.close();
     }
@@ -155,6 +156,8 @@ export async function runQuery(
       outputBytes,
     };
   } finally {
+    // However the run ended, the watch stops before the engine serves another query.
+    cutoff?.stop();
     lease.release();
   }
 }

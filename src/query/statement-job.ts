@@ -49,6 +49,8 @@ export interface StatementJobDeps {
   pool: EnginePool;
   parser: SqlParser;
   prepared?: PreparedStatements;
+  /** The workgroup's BytesScannedCutoffPerQuery. */
+  bytesCutoff?: number;
 }
 
 /** Where prepared statements are not kept, the statements that use them are refused. */
@@ -107,6 +109,7 @@ export async function executeStatement(
     pool: deps.pool,
     signal,
     prepared: deps.prepared ?? NO_PREPARED,
+    ...(deps.bytesCutoff !== undefined ? { bytesCutoff: deps.bytesCutoff } : {}),
   };
   const result = await runStatement(statement, ctx);
   const types = { statement_type: result.statementType, substatement_type: result.substatementType };
@@ -123,6 +126,7 @@ export async function executeStatement(
         columns,
         output: { bucket, key: `${prefix}${row.id}.csv` },
         signal,
+        ...(deps.bytesCutoff !== undefined ? { bytesCutoff: deps.bytesCutoff } : {}),
       },
     );
     return {

@@ -57,3 +57,10 @@ describe('Trino syntax rewritten before DuckDB parses it', () => {
     expect(preParse(deep)).toContain('INTEGER[]');
   });
 });
+
+describe('hostile input to the pre-parse', () => {
+  it('reads a query of many VALUES and nested IFs (a quadratic scan of these takes minutes)', () => {
+    expect(preParse(`SELECT ${'values '.repeat(37000)}`)).toMatch(/^SELECT values/);
+    expect(preParse(`SELECT ${'if(a, '.repeat(20000)}1${')'.repeat(20000)}`)).toContain('if(a, 1, NULL)');
+  });
+});

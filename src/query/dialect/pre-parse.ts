@@ -110,17 +110,12 @@ function arrayTypes(
   }
 }
 
-const VALUES_END = new Set([
-  'order',
-  'limit',
-  'offset',
-  'fetch',
-  'union',
-  'except',
-  'intersect',
-  'as',
-  'window',
-]);
+/** Words that end a VALUES list (another VALUES too, so that no token is scanned twice). */
+const VALUES_END = new Set(
+  'order limit offset fetch union except intersect as window values select from where group having with'.split(
+    ' ',
+  ),
+);
 
 /** After VALUES: each row not written in parentheses gets them. */
 function valuesRows(

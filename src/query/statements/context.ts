@@ -32,6 +32,11 @@ export interface StatementContext {
   pool: EnginePool;
   /** Aborted when the query is stopped (StopQueryExecution, its time limit, shutdown). */
   signal: AbortSignal;
+  /**
+   * The workgroup's BytesScannedCutoffPerQuery: a statement whose reads would pass it (CTAS, INSERT INTO,
+   * UNLOAD, EXPLAIN ANALYZE: the size of its tables' files) never starts.
+   */
+  bytesCutoff?: number;
   prepared: PreparedStatements;
 }
 

@@ -9,7 +9,7 @@ import { QueryRejected } from '../sandbox.js';
 import type { Statement } from './ast.js';
 import { prepareReadable } from './caller-checks.js';
 import type { StatementContext, StatementResult } from './context.js';
-import { describeSelect } from './select-writer.js';
+import { describeSelect, holdToCutoff } from './select-writer.js';
 import { resultColumn } from './write-result.js';
 
 type Explain = Extract<Statement, { kind: 'Explain' }>;
@@ -32,6 +32,7 @@ export async function explain(statement: Explain, ctx: StatementContext): Promis
   }
   const lease = await ctx.pool.acquire(prepared.tables, ctx.database, ctx.signal, { views: prepared.views });
   try {
+    if (statement.analyze) holdToCutoff(ctx, lease.bytes);
     const options = [
       ...(statement.analyze ? ['ANALYZE'] : []),
       ...(statement.format === 'JSON' ? ['FORMAT JSON'] : []),

@@ -16,6 +16,7 @@ import { join, relative, sep } from 'node:path';
 import { parseS3Url } from '../../catalog/index.js';
 import type { EngineProcess } from '../../engine/index.js';
 import { quoteIdent } from '../../lib/sql.js';
+import { BytesCutoffExceeded } from '../query-runner.js';
 import type { ExpandedSelect } from '../query-views.js';
 import { statementBody } from '../query-views.js';
 import type { StatementContext } from './context.js';
@@ -105,6 +106,7 @@ export async function withSelectWriter<T>(
       writeDirectory: scratch.dir,
     });
     try {
+      holdToCutoff(ctx, lease.bytes);
       const body = statementBody(prepared.sql);
       const columns = await describe(lease.engine, prepared.sql, ctx.signal);
       let used = false;
@@ -219,4 +221,9 @@ export async function writeManifest(
     userMetadata: {},
     headers: {},
   });
+}
+
+/** The workgroup's bytes cutoff, for a statement whose reads are its tables' files. */
+export function holdToCutoff(ctx: StatementContext, bytes: number): void {
+  if (ctx.bytesCutoff !== undefined && bytes > ctx.bytesCutoff) throw new BytesCutoffExceeded(bytes);
 }

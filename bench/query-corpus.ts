@@ -34,8 +34,9 @@ FROM parking_tickets GROUP BY street ORDER BY tickets DESC, street LIMIT 20`,
     athena: `SELECT status, count(*) AS tickets, count_if(infraction_text IS NULL) AS without_text,
   count_if(bylaw = 2952) AS meter_bylaw, round(100.0 * count(*) / sum(count(*)) OVER (), 2) AS share_pct
 FROM parking_tickets GROUP BY status ORDER BY tickets DESC, status`,
+    // Trino divides decimals at the larger scale (100.0: one digit), rounded half up; DuckDB's double keeps all.
     duckdb: `SELECT status, count(*) AS tickets, count(*) FILTER (WHERE infraction_text IS NULL) AS without_text,
-  count(*) FILTER (WHERE bylaw = 2952) AS meter_bylaw, round(100.0 * count(*) / sum(count(*)) OVER (), 2) AS share_pct
+  count(*) FILTER (WHERE bylaw = 2952) AS meter_bylaw, round(round(100.0 * count(*) / sum(count(*)) OVER (), 1), 2) AS share_pct
 FROM parking_tickets GROUP BY status ORDER BY tickets DESC, status`,
     tolerance: { share_pct: 0.001 },
   },

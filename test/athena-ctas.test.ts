@@ -422,6 +422,13 @@ describe('CREATE TABLE AS', () => {
         "CREATE TABLE again WITH (external_location = 's3://lake/raw/trees/') AS SELECT * FROM trees",
       ),
     ).toContain('HIVE_PATH_ALREADY_EXISTS: Target directory for table');
+    // A column Trino leaves unnamed cannot become a table's or a view's column.
+    expect(await reason('CREATE TABLE unnamed AS SELECT count(*) FROM trees')).toContain(
+      'Column name not specified at position 1',
+    );
+    expect(
+      await reason('CREATE VIEW unnamed_v AS SELECT species, count(*) FROM trees GROUP BY species'),
+    ).toContain('Column name not specified at position 2');
     expect(await reason("CREATE TABLE o WITH (format = 'ORC') AS SELECT 1 AS x")).toContain(
       'Format ORC is not supported',
     );

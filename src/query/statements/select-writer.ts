@@ -16,6 +16,7 @@ import { join, relative, sep } from 'node:path';
 import { parseS3Url } from '../../catalog/index.js';
 import type { EngineProcess } from '../../engine/index.js';
 import { quoteIdent } from '../../lib/sql.js';
+import { UNNAMED_PREFIX } from '../dialect/translate.js';
 import { BytesCutoffExceeded } from '../query-runner.js';
 import type { ExpandedSelect } from '../query-views.js';
 import { statementBody } from '../query-views.js';
@@ -70,7 +71,11 @@ async function filesUnder(dir: string): Promise<WrittenFile[]> {
 
 async function describe(engine: { rows: EngineProcess['rows'] }, sql: string, signal: AbortSignal) {
   const described = await engine.rows(`DESCRIBE SELECT * FROM (\n${statementBody(sql)}\n)`, { signal });
-  return described.map((row) => ({ name: String(row.column_name), type: String(row.column_type) }));
+  // An unnamed column (`count(*)`) has no name here, as in Trino: the statements that need one refuse it.
+  return described.map((row) => {
+    const name = String(row.column_name);
+    return { name: name.startsWith(UNNAMED_PREFIX) ? '' : name, type: String(row.column_type) };
+  });
 }
 
 /** The columns a prepared SELECT answers (bound, not run), on an engine like any query's. */

@@ -64,6 +64,8 @@ export async function createView(
     ...c,
     name: c.name.toLowerCase(),
   }));
+  const unnamed = columns.findIndex((c) => c.name === '');
+  if (unnamed >= 0) throw new QueryRejected(`Column name not specified at position ${unnamed + 1}`);
   const input: TableInput = {
     Name: name.name,
     TableType: 'VIRTUAL_VIEW',

@@ -1,6 +1,6 @@
 import { preParse } from './dialect/pre-parse.js';
 import { parseTree, stringifyTree, Templates } from './dialect/templates.js';
-import { type ColumnNotes, translateStatement } from './dialect/translate.js';
+import { type ColumnNotes, translateExpression, translateStatement } from './dialect/translate.js';
 import { analyzeQuery, QueryRejected, type TableReference } from './sandbox.js';
 import { isNode, type Json, type JsonNode, list, node, unrecognised } from './sandbox-tree.js';
 
@@ -84,11 +84,19 @@ async function parse(parser: SqlParser, sql: string): Promise<JsonNode> {
   return node(root, 'serialised query');
 }
 
-/** Each parameter value must be one literal (or a simple expression of literals): no query, no column. */
-async function parameterTrees(parser: SqlParser, values: readonly string[]): Promise<JsonNode[]> {
+/**
+ * Each parameter value must be one literal (or a simple expression of literals): no query, no column. It is
+ * translated like the query itself (`1e0` is a double, `TIMESTAMP '… UTC'` a zoned time).
+ */
+async function parameterTrees(
+  parser: SqlParser,
+  values: readonly string[],
+  zoned: Map<JsonNode, JsonNode>,
+): Promise<JsonNode[]> {
   const trees: JsonNode[] = [];
   for (const value of values) {
-    const root = await parse(parser, `SELECT ${value}`);
+    const text = preParse(`SELECT ${value}`);
+    const root = await parse(parser, text);
     const statements = root.error === true ? [] : list(root.statements, 'statements');
     const statement = statements.length === 1 && isNode(statements[0]) ? statements[0] : undefined;
     const query = statement && isNode(statement.node) ? statement.node : undefined;
@@ -100,9 +108,26 @@ async function parameterTrees(parser: SqlParser, values: readonly string[]): Pro
       list(query.modifiers, 'modifiers').length === 0;
     if (!only || !plain || !isLiteral(only))
       throw new QueryRejected(`The parameter value ${value.slice(0, 100)} is not a literal value.`);
-    trees.push(only);
+    trees.push(await translateExpression(only, freshContext(parser, text, [], zoned)));
   }
   return trees;
+}
+
+function freshContext(
+  parser: SqlParser,
+  sql: string,
+  parameters: readonly JsonNode[],
+  zoned = new Map<JsonNode, JsonNode>(),
+) {
+  return {
+    sql: Buffer.from(sql, 'utf8'),
+    templates: templatesOf(parser),
+    parameters,
+    zoned,
+    types: new Map(),
+    used: new Set<number>(),
+    tableCalls: new Set<JsonNode>(),
+  };
 }
 
 function isLiteral(expression: JsonNode): boolean {
@@ -153,16 +178,15 @@ async function prepareAfresh(
     await analyzeQuery((text) => parser.serialize(text), sql, database);
     throw unrecognised('a query the sandbox did not refuse');
   }
-  const parameters = await parameterTrees(parser, options.parameters ?? []);
+  const zoned = new Map<JsonNode, JsonNode>();
+  const parameters = await parameterTrees(parser, options.parameters ?? [], zoned);
   const [statement] = list(root.statements, 'statements');
-  const { tree, notes } = await translateStatement(node(statement, 'statement'), {
-    sql: Buffer.from(sql, 'utf8'),
-    templates: templatesOf(parser),
-    parameters,
-    zoned: new Map(),
-    types: new Map(),
-    tableCalls: new Set(),
-  });
+  const context = freshContext(parser, sql, parameters, zoned);
+  const { tree, notes } = await translateStatement(node(statement, 'statement'), context);
+  if (context.used.size < parameters.length)
+    throw new QueryRejected(
+      `The query has ${context.used.size} parameters but ${parameters.length} values were given.`,
+    );
   if (expandedSize(tree) > MAX_TRANSLATED_NODES)
     throw new QueryRejected(
       'The query is too large once written for the engine (its expressions nest too deeply): simplify it.',

@@ -36,6 +36,8 @@ export interface TranslateContext {
   /** Expressions whose value is a wall-clock time in a known zone (Trino's timestamp with time zone). */
   readonly zoned: Map<JsonNode, JsonNode>;
   readonly types: Map<string, string>;
+  /** Which of the parameters the query used. */
+  readonly used: Set<number>;
   /** The calls of FROM UNNEST(...), kept as they are. */
   readonly tableCalls: Set<JsonNode>;
 }
@@ -52,6 +54,14 @@ export async function translateStatement(
 ): Promise<{ tree: JsonNode; notes: ColumnNotes }> {
   const tree = (await visit(statement, context)) as JsonNode;
   return { tree, notes: { unnamedPrefix: UNNAMED_PREFIX, types: context.types } };
+}
+
+/** One expression (a parameter's value), translated as it would be in a query. */
+export async function translateExpression(
+  expression: JsonNode,
+  context: TranslateContext,
+): Promise<JsonNode> {
+  return (await visit(expression, context)) as JsonNode;
 }
 
 async function visit(value: Json, context: TranslateContext): Promise<Json> {
@@ -119,7 +129,12 @@ async function rewrite(
             ? 'The query has parameters (?) but no values were given for them: run it with EXECUTE ... USING or ExecutionParameters.'
             : `The query has more parameters than the ${context.parameters.length} values given.`,
         );
-      return value;
+      context.used.add(index);
+      if (!original.alias) return value;
+      const named = { ...value, alias: original.alias };
+      const zone = context.zoned.get(value);
+      if (zone) context.zoned.set(named, zone);
+      return named;
     }
     case 'CONSTANT': {
       // DuckDB writes a double constant back as `7.0`, which it would read as a decimal: the type is kept.

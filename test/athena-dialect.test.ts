@@ -92,6 +92,10 @@ describe("Athena's functions that DuckDB lacks or names otherwise", () => {
     ["SELECT TIMESTAMP '2024-01-01 12:00:00 UTC' AT TIME ZONE '+05:30'", ['2024-01-01 17:30:00.000 +05:30']],
     ["SELECT hour(TIMESTAMP '2024-01-01 00:00 America/New_York')", ['0']],
     ["SELECT to_iso8601(TIMESTAMP '2024-01-07 09:05 America/Vancouver')", ['2024-01-07T09:05:00.000-08:00']],
+    [
+      "SELECT TIMESTAMP '2024-01-01 00:00 UTC' = TIMESTAMP '2023-12-31 16:00 America/Vancouver', date_diff('hour', TIMESTAMP '2024-01-01 00:00 UTC', TIMESTAMP '2024-01-01 00:00 America/Vancouver')",
+      ['true', '8'],
+    ],
   ];
   for (const [sql, row] of cases)
     it(sql, async () => {
@@ -133,6 +137,15 @@ describe('time zones', () => {
     const values = page.ResultSet?.Rows?.[1]?.Data?.map((d) => d.VarCharValue);
     expect(values).toEqual(['2024-01-01 01:04:00.000 America/Vancouver', '1', 'true']);
     expect(page.ResultSet?.ResultSetMetadata?.ColumnInfo?.[0]?.Type).toBe('timestamp with time zone');
+  });
+
+  it('compares a zoned time by its instant', async () => {
+    const rows = await athenaQuery(
+      athena,
+      "SELECT count(*) AS n FROM tickets WHERE issued AT TIME ZONE 'America/Vancouver' < TIMESTAMP '2024-01-01 09:00 UTC'",
+      'city',
+    );
+    expect(rows[1]).toEqual(['0']);
   });
 
   it('groups by the local hour across daylight saving time', async () => {

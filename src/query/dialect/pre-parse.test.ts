@@ -23,6 +23,7 @@ describe('Trino syntax rewritten before DuckDB parses it', () => {
       "SELECT listagg(v, ',') WITHIN GROUP (ORDER BY v DESC) FROM t",
       "SELECT listagg(v, ',' ORDER BY v DESC)  FROM t",
     ],
+    ["SELECT X'0A0B', x '0a'", "SELECT from_hex('0A0B'), x '0a'"],
     // Inside strings, quoted names and comments nothing changes.
     [
       'SELECT \'CAST(x AS ARRAY(INTEGER))\', "values" FROM t -- VALUES 1, 2',

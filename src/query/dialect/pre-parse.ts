@@ -6,7 +6,8 @@
  * - `VALUES 1, 2` (rows without parentheses) is `VALUES (1), (2)`;
  * - `IF(c, x)` is `IF(c, x, NULL)`;
  * - `f(x) IGNORE NULLS OVER (...)` is `f(x IGNORE NULLS) OVER (...)`, and RESPECT NULLS is the default;
- * - `listagg(x, s) WITHIN GROUP (ORDER BY y)` is `listagg(x, s ORDER BY y)`.
+ * - `listagg(x, s) WITHIN GROUP (ORDER BY y)` is `listagg(x, s ORDER BY y)`;
+ * - `X'0A0B'` (varbinary) is `from_hex('0A0B')`.
  */
 import { QueryRejected } from '../sandbox-tree.js';
 import { type Token, tokenize } from '../statements/tokens.js';
@@ -32,7 +33,12 @@ export function preParse(sql: string): string {
     if ((name === 'cast' || name === 'try_cast') && symbol(i + 1, '('))
       arrayTypes(tokens, i + 1, closing, edits);
     else if (name === 'values') valuesRows(tokens, i + 1, closing, edits);
-    else if (name === 'if' && symbol(i + 1, '(')) {
+    else if (name === 'x' && tokens[i + 1]?.kind === 'string' && tokens[i + 1]?.start === tokens[i]?.end) {
+      // X'0A0B' is a varbinary literal; DuckDB's parser reads it as the text 'x0A0B'.
+      const hex = tokens[i + 1] as Token;
+      edits.push({ at: (tokens[i] as Token).start, remove: 1, insert: 'from_hex(' });
+      edits.push({ at: hex.end, remove: 0, insert: ')' });
+    } else if (name === 'if' && symbol(i + 1, '(')) {
       const end = closing.get(i + 1) ?? -1;
       if (end > 0 && topLevelCommas(tokens, i + 1, end, closing) === 1)
         edits.push({ at: (tokens[end] as Token).start, remove: 0, insert: ', NULL' });

@@ -16,6 +16,7 @@ import type { Templates } from './templates.js';
 import { templateAggregates } from './trino-aggregates.js';
 import { TRINO_FUNCTIONS } from './trino-functions.js';
 import { withinTry } from './trino-try.js';
+import { TemplateBuilder } from './zones.js';
 
 /** What the result's columns need after the query ran: Athena's names and types where DuckDB's differ. */
 export interface ColumnNotes {
@@ -54,6 +55,48 @@ export async function translateStatement(
 ): Promise<{ tree: JsonNode; notes: ColumnNotes }> {
   const tree = (await visit(statement, context)) as JsonNode;
   return { tree, notes: { unnamedPrefix: UNNAMED_PREFIX, types: context.types } };
+}
+
+const COMPARISONS: Readonly<Record<string, string>> = {
+  COMPARE_EQUAL: '=',
+  COMPARE_NOTEQUAL: '<>',
+  COMPARE_LESSTHAN: '<',
+  COMPARE_GREATERTHAN: '>',
+  COMPARE_LESSTHANOREQUALTO: '<=',
+  COMPARE_GREATERTHANOREQUALTO: '>=',
+  COMPARE_DISTINCT_FROM: 'IS DISTINCT FROM',
+  COMPARE_NOT_DISTINCT_FROM: 'IS NOT DISTINCT FROM',
+};
+
+/**
+ * A comparison with a zoned time compares instants, as Trino compares timestamps with time zone (a plain
+ * timestamp on the other side is read in the session zone, UTC).
+ */
+async function compareZoned(
+  original: JsonNode,
+  translated: JsonNode,
+  context: TranslateContext,
+): Promise<JsonNode> {
+  const sides = [translated.left as JsonNode, translated.right as JsonNode];
+  const zones = sides.map((side) => context.zoned.get(side));
+  const operator = own(COMPARISONS, text(original.type, 'COMPARISON.type'));
+  if (!operator || (!zones[0] && !zones[1])) return translated;
+  const call: Call = {
+    name: operator,
+    args: [original.left as JsonNode, original.right as JsonNode],
+    translated: sides,
+    distinct: false,
+    ordered: false,
+    zoneOf: (index) => zones[index],
+  };
+  const b = new TemplateBuilder(call);
+  const { sql, extra = [] } = b.done(`${b.instantOfArgument(0)} ${operator} ${b.instantOfArgument(1)}`) as {
+    sql: string;
+    extra?: JsonNode[];
+  };
+  const node = await context.templates.expand(sql, [...sides, ...extra]);
+  node.alias = original.alias ?? '';
+  return node;
 }
 
 /** One expression (a parameter's value), translated as it would be in a query. */
@@ -136,6 +179,8 @@ async function rewrite(
       if (zone) context.zoned.set(named, zone);
       return named;
     }
+    case 'COMPARISON':
+      return compareZoned(original, translated, context);
     case 'CONSTANT': {
       // DuckDB writes a double constant back as `7.0`, which it would read as a decimal: the type is kept.
       const type = (original.value as JsonNode | null)?.type as JsonNode | undefined;

@@ -183,7 +183,11 @@ export const DATETIME_FUNCTIONS: RuleTable = {
   date_diff: (call) => {
     checkArity(call, 3);
     // DuckDB's date_sub counts whole units elapsed, as Trino's date_diff does (date_diff counts boundaries).
-    return { sql: 'date_sub($4, $2, $3)', extra: [stringConstant(unit(call, 0))] };
+    const b = new TemplateBuilder(call);
+    const which = b.add(stringConstant(unit(call, 0)));
+    if (!call.zoneOf(1) && !call.zoneOf(2)) return b.done(`date_sub(${which}, $2, $3)`);
+    // Zoned times: the units elapsed between their instants.
+    return b.done(`date_sub(${which}, ${b.instantOfArgument(1)}, ${b.instantOfArgument(2)})`);
   },
   date_format: formatted(mysqlToStrftime, 'strftime($1, $3)'),
   date_parse: formatted(mysqlToStrftime, 'CAST(strptime($1, $3) AS TIMESTAMP_MS)'),

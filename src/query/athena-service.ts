@@ -143,9 +143,9 @@ export function createAthenaService(deps: {
       if (input.clientRequestToken !== undefined) {
         const previous = await store.findByToken(input.clientRequestToken);
         if (previous) {
-          if (previous.query !== input.query)
+          if (previous.query !== input.query || previous.workgroup !== group.name)
             throw invalid(
-              'Idempotent parameters do not match: the ClientRequestToken was used with another query.',
+              'Idempotent parameters do not match: the ClientRequestToken was used with another query or workgroup.',
             );
           return previous.id;
         }

@@ -75,7 +75,19 @@ export function createSavedQueries(deps: {
       await deps.workgroupExists(input.workgroup);
       if (input.clientRequestToken !== undefined) {
         const previous = await store.findNamedQueryByToken(input.clientRequestToken);
-        if (previous) return previous.id;
+        if (previous) {
+          const same =
+            previous.workgroup === input.workgroup &&
+            previous.name === input.name &&
+            previous.query === input.query &&
+            previous.database === input.database;
+          if (!same)
+            throw badRequest(
+              'InvalidRequestException',
+              'Idempotent parameters do not match: the ClientRequestToken was used with another named query.',
+            );
+          return previous.id;
+        }
       }
       const id = uuid();
       await store.insertNamedQuery({

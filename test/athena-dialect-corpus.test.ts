@@ -161,9 +161,10 @@ describe.each(documented)('%s', (_group, cases) => {
   it.each(cases.map((c) => [label(c.sql), c] as const))('%s', (_name, c) => {
     const answer = received(c.sql, c.unordered);
     const context = `${c.sql}\n(source: ${c.source})\nreceived: ${JSON.stringify(answer)}\n`;
-    if (c.refused) {
+    const refusal = c.refused ?? c.seawallRefuses;
+    if (refusal) {
       const reason = typeof answer === 'string' ? answer : `SUCCEEDED: ${JSON.stringify(answer)}`;
-      expect(reason, context).toMatch(new RegExp(`^FAILED: .*(${c.refused.source})`, c.refused.flags));
+      expect(reason, context).toMatch(new RegExp(`^FAILED: .*(${refusal.source})`, refusal.flags));
       return;
     }
     expect(answer, context).toEqual(c.unordered ? sortBody(c.expected ?? []) : c.expected);

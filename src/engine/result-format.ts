@@ -171,6 +171,12 @@ export function athenaNested(value: DuckDBValue, type: DuckDBType): string {
   }
   if (value instanceof DuckDBStructValue) {
     const struct = type as DuckDBStructType;
+    // DuckDB's row() has fields without names, whose values its client cannot tell apart: fail, never print
+    // one value for another.
+    if (struct.entryNames.some((name) => name === ''))
+      throw new Error(
+        'NOT_SUPPORTED: a ROW without field names cannot be printed here: name its fields with CAST(ROW(...) AS ROW(a integer, b varchar)).',
+      );
     return `{${struct.entryNames
       .map(
         (name, i) =>

@@ -12,6 +12,11 @@ export interface DocumentedCase {
   expected?: (string | null)[][];
   /** The query must fail, with a reason that matches this (it names what is wrong or unsupported). */
   refused?: RegExp;
+  /**
+   * Trino answers this query (`expected` is its answer) but Seawall cannot give that answer: it must refuse
+   * with a reason matching this, never answer otherwise (docs/athena-sql.md lists these).
+   */
+  seawallRefuses?: RegExp;
   /** Where the expected answer comes from: the Trino or Athena doc page and function, or the source class. */
   source: string;
   /** The query has no ORDER BY: rows are compared as a multiset. */

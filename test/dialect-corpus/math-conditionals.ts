@@ -134,14 +134,6 @@ export const mathConditionalCases: DocumentedCase[] = [
     source: `${MATH}: floating point functions; Java prints NaN and Infinity`,
   },
   {
-    sql: 'SELECT nan() = nan(), is_nan(nan()), is_finite(1e0), is_infinite(infinity())',
-    expected: [
-      ['_col0', '_col1', '_col2', '_col3'],
-      ['false', 'true', 'true', 'true'],
-    ],
-    source: 'Trino source DoubleOperators: NaN is not equal to itself (IEEE 754)',
-  },
-  {
     sql: 'SELECT greatest(1, NULL, 3), least(3, 1, 2), greatest(1, 5, 3)',
     expected: [
       ['_col0', '_col1', '_col2'],

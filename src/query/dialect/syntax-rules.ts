@@ -96,6 +96,13 @@ export function castRule(cast: JsonNode, sql: Buffer): Rule {
   const id = text(type.id, 'type.id');
   if (TIMESTAMPS.has(id)) return timestampCast(cast, id, sql);
   if (id === 'DECIMAL') return decimalLiteral(cast, sql);
+  if (id === 'TIME' || id === 'TIME WITH TIME ZONE') {
+    const text = constantOf(cast.child as JsonNode)?.value;
+    if (typeof text === 'string' && /[A-Za-z]/.test(text))
+      throw new QueryRejected(
+        `INVALID_LITERAL: '${text.slice(0, 60)}' is not a time Seawall reads (no zone names).`,
+      );
+  }
   const target = INTEGERS[id];
   // An INTERVAL literal's own cast of its truncated number.
   const child = cast.child as JsonNode;

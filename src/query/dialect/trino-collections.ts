@@ -110,7 +110,7 @@ const cardinality: Rule = (call) => {
   if (ARRAY_MAKERS.has(made) || (arg?.class === 'OPERATOR' && arg.type === 'ARRAY_CONSTRUCTOR'))
     return 'len($1)';
   // Otherwise the kind is known only when DuckDB binds: JSON tells an array from an object for both.
-  return "CASE WHEN json_type(to_json($1)) = 'ARRAY' THEN json_array_length(to_json($1)) ELSE CAST(len(json_keys(to_json($1))) AS BIGINT) END";
+  return "CASE WHEN json_type(to_json($1)) = 'ARRAY' THEN CAST(json_array_length(to_json($1)) AS BIGINT) ELSE CAST(len(json_keys(to_json($1))) AS BIGINT) END";
 };
 
 const ELEMENT_AT =

@@ -61,14 +61,17 @@ const FIELDS: Readonly<Record<string, string>> = {
   hour: 'hour',
   minute: 'minute',
   second: 'second',
-  timezone_hour: 'timezone_hour',
-  timezone_minute: 'timezone_minute',
 };
+
+/** Fields of a zone's offset: the zone is known to the translator only for literals, so they are refused. */
+const ZONE_FIELDS = new Set(['timezone_hour', 'timezone_minute']);
 
 /** EXTRACT(field FROM x), which DuckDB's parser writes as main.date_part('field', x). */
 export const EXTRACT: Rule = (call) => {
   checkArity(call, 2);
   const field = constantString(call, 0, 'field').toLowerCase();
+  if (ZONE_FIELDS.has(field))
+    throw new QueryRejected(`NOT_SUPPORTED: EXTRACT(${field.toUpperCase()} FROM ...) is not supported.`);
   const part = FIELDS[field];
   if (!part) throw new QueryRejected(`Invalid EXTRACT field: ${field}`);
   return { sql: 'date_part($3, $2)', extra: [stringConstant(part)] };
@@ -192,7 +195,14 @@ export const DATETIME_FUNCTIONS: RuleTable = {
   date_format: formatted(mysqlToStrftime, 'strftime($1, $3)'),
   date_parse: formatted(mysqlToStrftime, 'CAST(strptime($1, $3) AS TIMESTAMP_MS)'),
   format_datetime: formatted(jodaToStrftime, 'strftime($1, $3)'),
-  parse_datetime: formatted(jodaToStrftime, 'CAST(strptime($1, $3) AS TIMESTAMPTZ)'),
+  // A parsed zone (Z, z) would be turned into UTC where Trino keeps it: refused.
+  parse_datetime: formatted((pattern) => {
+    if (/[Zz]/.test(pattern.replace(/'[^']*'/g, '')))
+      throw new QueryRejected(
+        'NOT_SUPPORTED: parse_datetime with a time zone in its pattern (Z, z) is not supported.',
+      );
+    return jodaToStrftime(pattern);
+  }, 'CAST(strptime($1, $3) AS TIMESTAMPTZ)'),
   from_iso8601_timestamp: fromIso8601Timestamp,
   from_iso8601_date: template('CAST($1 AS DATE)', 1),
   to_iso8601: toIso8601,

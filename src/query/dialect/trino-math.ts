@@ -75,11 +75,16 @@ const random: Rule = (call) => {
 
 export const MATH_FUNCTIONS: RuleTable = {
   ...Object.fromEntries(
-    'abs acos asin atan atan2 cos cosh degrees exp floor ceil ceiling pi radians sign sin tan tanh power round'
+    'abs acos asin atan atan2 cos cosh degrees exp floor ceil ceiling pi radians sign sin tan tanh power'
       .split(' ')
       .map((name) => [name, SAME]),
   ),
   pow: renamed('power', 2),
+  // round(x, d) keeps x's type, so a decimal keeps its scale (round(DECIMAL '-2.45', 1) is -2.50).
+  round: (call) => {
+    checkArity(call, [1, 2]);
+    return call.args.length === 1 ? 'round($1)' : 'cast_to_type(round($1, $2), $1)';
+  },
   truncate,
   mod: template("CASE WHEN $2 = 0 THEN error('DIVISION_BY_ZERO: Division by zero') ELSE $1 % $2 END", 2),
   ln: logarithm('ln'),

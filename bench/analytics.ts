@@ -33,6 +33,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { type CatalogTable, type TableInput, tableRelation } from '../src/catalog/index.js';
+import { PIPELINE_TRUST } from '../src/demo/personas.js';
 import { renameSteps, vancouverRecipe } from '../src/demo/recipes.js';
 import { createSyntheticStream } from '../src/demo/synthetic.js';
 import { compileRecipe, parseRecipe } from '../src/etl/index.js';
@@ -70,18 +71,11 @@ interface ClientConfig {
 async function serviceRole(common: ClientConfig): Promise<string> {
   const iam = new IAMClient(common);
   try {
-    const trust = {
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Effect: 'Allow',
-          Principal: { Service: ['glue.amazonaws.com', 'databrew.amazonaws.com'] },
-          Action: 'sts:AssumeRole',
-        },
-      ],
-    };
     const { Role } = await iam.send(
-      new CreateRoleCommand({ RoleName: 'bench-pipeline', AssumeRolePolicyDocument: JSON.stringify(trust) }),
+      new CreateRoleCommand({
+        RoleName: 'bench-pipeline',
+        AssumeRolePolicyDocument: JSON.stringify(PIPELINE_TRUST),
+      }),
     );
     await iam.send(
       new AttachRolePolicyCommand({

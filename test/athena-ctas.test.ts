@@ -28,7 +28,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { athenaClient, waitForQuery } from './helpers/athena.js';
-import { clientConfig } from './helpers/glue.js';
+import { clientConfig, csvTableCommand } from './helpers/glue.js';
 import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 
 let t: TestSeawall;
@@ -89,27 +89,11 @@ async function objectText(bucket: string, key: string): Promise<string> {
 }
 
 function csvTable(name: string, location: string) {
-  return new CreateTableCommand({
-    DatabaseName: 'city',
-    TableInput: {
-      Name: name,
-      TableType: 'EXTERNAL_TABLE',
-      Parameters: { classification: 'csv', 'skip.header.line.count': '1' },
-      StorageDescriptor: {
-        Columns: [
-          { Name: 'id', Type: 'bigint' },
-          { Name: 'species', Type: 'string' },
-          { Name: 'height', Type: 'bigint' },
-        ],
-        Location: location,
-        InputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
-        SerdeInfo: {
-          SerializationLibrary: 'org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe',
-          Parameters: { 'field.delim': ',' },
-        },
-      },
-    },
-  });
+  return csvTableCommand('city', name, location, [
+    { Name: 'id', Type: 'bigint' },
+    { Name: 'species', Type: 'string' },
+    { Name: 'height', Type: 'bigint' },
+  ]);
 }
 
 beforeAll(async () => {

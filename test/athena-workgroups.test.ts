@@ -13,7 +13,7 @@ import {
   StopQueryExecutionCommand,
   UpdateWorkGroupCommand,
 } from '@aws-sdk/client-athena';
-import { CreateDatabaseCommand, CreateTableCommand, GlueClient } from '@aws-sdk/client-glue';
+import { CreateDatabaseCommand, GlueClient } from '@aws-sdk/client-glue';
 import {
   CreateAccessKeyCommand,
   CreateUserCommand,
@@ -30,7 +30,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultResultsBucket } from '../src/query/index.js';
 import { QUERY_JOB } from '../src/query/query-job.js';
 import { athenaClient, RUNAWAY, waitForQuery } from './helpers/athena.js';
-import { clientConfig } from './helpers/glue.js';
+import { clientConfig, csvTableCommand } from './helpers/glue.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
 
 let t: TestSeawall;
@@ -71,26 +71,10 @@ async function rows(id: string): Promise<string[][]> {
 }
 
 function table(name: string, location: string) {
-  return new CreateTableCommand({
-    DatabaseName: 'lake',
-    TableInput: {
-      Name: name,
-      TableType: 'EXTERNAL_TABLE',
-      Parameters: { classification: 'csv', 'skip.header.line.count': '1' },
-      StorageDescriptor: {
-        Columns: [
-          { Name: 'a', Type: 'bigint' },
-          { Name: 'b', Type: 'string' },
-        ],
-        Location: location,
-        InputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
-        SerdeInfo: {
-          SerializationLibrary: 'org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe',
-          Parameters: { 'field.delim': ',' },
-        },
-      },
-    },
-  });
+  return csvTableCommand('lake', name, location, [
+    { Name: 'a', Type: 'bigint' },
+    { Name: 'b', Type: 'string' },
+  ]);
 }
 
 beforeAll(async () => {

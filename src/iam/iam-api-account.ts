@@ -77,6 +77,21 @@ function checkEvaluations(actions: readonly string[], resources: readonly string
  * The page of a simulation's results that Marker and MaxItems ask for (results run action by action, each
  * over every resource): only that page is evaluated, yielding to the event loop as it goes.
  */
+/** What both simulations take from the request alike: the resource policy, actions, resources and context. */
+function requested(input: {
+  ResourcePolicy?: string | undefined;
+  ActionNames: string[];
+  ResourceArns?: string[] | undefined;
+  ContextEntries?: Parameters<typeof contextOf>[0];
+}): Pick<Simulation, 'actions' | 'resources' | 'context'> & Partial<Pick<Simulation, 'resourcePolicy'>> {
+  return {
+    ...(input.ResourcePolicy ? { resourcePolicy: parseDocument(input.ResourcePolicy, 'resource') } : {}),
+    actions: input.ActionNames,
+    resources: input.ResourceArns ?? ['*'],
+    context: contextOf(input.ContextEntries),
+  };
+}
+
 async function simulate(s: Simulation, paging: { Marker?: string; MaxItems?: number }) {
   const total = checkEvaluations(s.actions, s.resources);
   const start = decodeOffset(paging.Marker, () => validationError('Invalid Marker.'));
@@ -217,12 +232,7 @@ export function accountOperations(iam: IamService) {
               type: 'IAMUser',
               userId: 'AIDASIMULATEDUSER0000',
             },
-            ...(input.ResourcePolicy
-              ? { resourcePolicy: parseDocument(input.ResourcePolicy, 'resource') }
-              : {}),
-            actions: input.ActionNames,
-            resources: input.ResourceArns ?? ['*'],
-            context: contextOf(input.ContextEntries),
+            ...requested(input),
           },
           input,
         );
@@ -240,12 +250,7 @@ export function accountOperations(iam: IamService) {
           {
             ...found,
             identity: [...found.identity, ...extra],
-            ...(input.ResourcePolicy
-              ? { resourcePolicy: parseDocument(input.ResourcePolicy, 'resource') }
-              : {}),
-            actions: input.ActionNames,
-            resources: input.ResourceArns ?? ['*'],
-            context: contextOf(input.ContextEntries),
+            ...requested(input),
           },
           input,
         );

@@ -1,4 +1,10 @@
-import { type Crawler, GetCrawlerCommand, type GlueClient, StartCrawlerCommand } from '@aws-sdk/client-glue';
+import {
+  type Crawler,
+  CreateTableCommand,
+  GetCrawlerCommand,
+  type GlueClient,
+  StartCrawlerCommand,
+} from '@aws-sdk/client-glue';
 import type { TestSeawall } from './seawall.js';
 
 /** Endpoint, region and root credentials of a test server, for any SDK client's constructor. */
@@ -24,4 +30,30 @@ export async function settledCrawler(glue: GlueClient, name: string): Promise<Cr
 export async function crawl(glue: GlueClient, name: string): Promise<Crawler> {
   await glue.send(new StartCrawlerCommand({ Name: name }));
   return settledCrawler(glue, name);
+}
+
+/** CreateTable of a comma-separated text table with a header line, as Athena's DDL registers one. */
+export function csvTableCommand(
+  database: string,
+  name: string,
+  location: string,
+  columns: { Name: string; Type: string }[],
+): CreateTableCommand {
+  return new CreateTableCommand({
+    DatabaseName: database,
+    TableInput: {
+      Name: name,
+      TableType: 'EXTERNAL_TABLE',
+      Parameters: { classification: 'csv', 'skip.header.line.count': '1' },
+      StorageDescriptor: {
+        Columns: columns,
+        Location: location,
+        InputFormat: 'org.apache.hadoop.mapred.TextInputFormat',
+        SerdeInfo: {
+          SerializationLibrary: 'org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe',
+          Parameters: { 'field.delim': ',' },
+        },
+      },
+    },
+  });
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { AttachRolePolicyCommand, CreateRoleCommand, GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { type Config, loadConfig } from '../../src/config.js';
+import { PIPELINE_TRUST } from '../../src/demo/personas.js';
 import type { RootCredentials } from '../../src/iam/index.js';
 import type { Clock } from '../../src/lib/clock.js';
 import { createLogger } from '../../src/lib/logger.js';
@@ -32,23 +33,16 @@ export const TEST_SERVICE_ROLE = 'seawall-test-service';
 async function makeServiceRole(url: string, credentials: RootCredentials): Promise<string> {
   const iam = new IAMClient({ endpoint: url, region: credentials.region, credentials });
   try {
-    const trust = {
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Effect: 'Allow',
-          Principal: { Service: ['glue.amazonaws.com', 'databrew.amazonaws.com'] },
-          Action: 'sts:AssumeRole',
-        },
-      ],
-    };
     // A server restarted on the same data directory has it already.
     const existing = await iam
       .send(new GetRoleCommand({ RoleName: TEST_SERVICE_ROLE }))
       .catch(() => undefined);
     if (existing?.Role?.Arn) return existing.Role.Arn;
     const { Role } = await iam.send(
-      new CreateRoleCommand({ RoleName: TEST_SERVICE_ROLE, AssumeRolePolicyDocument: JSON.stringify(trust) }),
+      new CreateRoleCommand({
+        RoleName: TEST_SERVICE_ROLE,
+        AssumeRolePolicyDocument: JSON.stringify(PIPELINE_TRUST),
+      }),
     );
     await iam.send(
       new AttachRolePolicyCommand({

@@ -229,20 +229,19 @@ async function rewriteFunction(
   context: TranslateContext,
 ): Promise<JsonNode> {
   const name = text(original.function_name, 'function_name');
-  const lower = asciiLower(name);
+  if (context.tableCalls.has(original)) return translated;
+  const args = list(translated.children, 'children') as JsonNode[];
+  return apply(functionRule(original, name, context), original, translated, args, context, true, name);
+}
+
+/** The rule of a call: an operator's, Athena's function's, or the one for what the parser wrote for syntax. */
+function functionRule(original: JsonNode, name: string, context: TranslateContext): Rule {
   if (original.is_operator === true) {
     const rule = own(OPERATOR_RULES, name);
     if (!rule) throw new QueryRejected(`The operator ${name} is not part of Athena's SQL.`);
-    return apply(
-      rule,
-      original,
-      translated,
-      list(translated.children, 'children') as JsonNode[],
-      context,
-      true,
-    );
+    return rule;
   }
-  if (context.tableCalls.has(original)) return translated;
+  const lower = asciiLower(name);
   const byUser = writtenName(context.sql, original.query_location) === lower;
   const schema = text(original.schema, 'schema');
   // DuckDB's parser writes `main.` before the names of functions with their own syntax (TRIM, SUBSTRING,
@@ -252,22 +251,12 @@ async function rewriteFunction(
   let rule: Rule | undefined;
   if (byUser) rule = qualified ? undefined : own(TRINO_FUNCTIONS, lower);
   else if (schema === 'main' || !qualified) rule = own(PARSER_RULES, lower);
-  if (!rule) {
-    if (byUser || qualified) {
-      const written = [text(original.catalog, 'catalog'), schema, name].filter((part) => part !== '');
-      throw new QueryRejected(`FUNCTION_NOT_FOUND: Function '${written.join('.')}' not registered`);
-    }
-    throw unrecognised(`the parser's ${name}`);
+  if (rule) return rule;
+  if (byUser || qualified) {
+    const written = [text(original.catalog, 'catalog'), schema, name].filter((part) => part !== '');
+    throw new QueryRejected(`FUNCTION_NOT_FOUND: Function '${written.join('.')}' not registered`);
   }
-  return apply(
-    rule,
-    original,
-    translated,
-    list(translated.children, 'children') as JsonNode[],
-    context,
-    true,
-    name,
-  );
+  throw unrecognised(`the parser's ${name}`);
 }
 
 /**

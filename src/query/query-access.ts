@@ -30,6 +30,21 @@ export function callerOf(stored: string | null, accountId: string): QueryCaller 
   };
 }
 
+/** Authorizes one check as the query's caller; a denial fails the query with Athena's reason. */
+export async function authorizeAsCaller(
+  authorizer: Authorizer,
+  caller: QueryCaller,
+  check: AuthzCheck,
+): Promise<void> {
+  try {
+    await authorizer.authorize(caller.principal, check, caller.facts);
+  } catch (error) {
+    if (isAppError(error) && error.code === 'AccessDenied')
+      throw new QueryRejected(`Insufficient permissions to execute the query. ${error.message}`);
+    throw error;
+  }
+}
+
 /**
  * glue:GetDatabase and glue:GetTable on one table, as the caller: what must hold before Seawall even reads
  * the table's definition on a query's behalf (to learn whether it is a view).
@@ -42,22 +57,11 @@ export function tableLookupCheck(deps: {
   const arns = catalogArns(deps.region, deps.caller.principal.accountId);
   return async ({ database, table }) => {
     const names = arns.tablePath(database, table);
-    try {
-      await deps.authorizer.authorize(
-        deps.caller.principal,
-        { action: 'glue:GetDatabase', resources: names.slice(0, 2) },
-        deps.caller.facts,
-      );
-      await deps.authorizer.authorize(
-        deps.caller.principal,
-        { action: 'glue:GetTable', resources: names },
-        deps.caller.facts,
-      );
-    } catch (error) {
-      if (isAppError(error) && error.code === 'AccessDenied')
-        throw new QueryRejected(`Insufficient permissions to execute the query. ${error.message}`);
-      throw error;
-    }
+    await authorizeAsCaller(deps.authorizer, deps.caller, {
+      action: 'glue:GetDatabase',
+      resources: names.slice(0, 2),
+    });
+    await authorizeAsCaller(deps.authorizer, deps.caller, { action: 'glue:GetTable', resources: names });
   };
 }
 
@@ -75,31 +79,26 @@ export async function checkQueryAccess(deps: {
   tables: readonly TableReference[];
   output: string;
 }): Promise<void> {
-  const { caller } = deps;
-  const authorize = (check: AuthzCheck) => deps.authorizer.authorize(caller.principal, check, caller.facts);
-  const arns = catalogArns(deps.region, caller.principal.accountId);
-  try {
-    for (const { database, table } of deps.tables) {
-      const names = arns.tablePath(database, table);
-      await authorize({ action: 'glue:GetDatabase', resources: names.slice(0, 2) });
-      await authorize({ action: 'glue:GetTable', resources: names });
-      // A table that does not exist is reported by the query itself, as Athena does.
-      const found = await deps.catalog.getTable(database, table).catch(() => undefined);
-      if (!found) continue;
-      const definition = found.definition;
-      if ((definition.PartitionKeys ?? []).length > 0)
-        await authorize({ action: 'glue:GetPartitions', resources: names });
-      // The table's location, or each partition's: a partition may point anywhere.
-      for (const location of await dataLocations(deps.catalog, found))
-        for (const check of readChecks(location)) await authorize(check);
-    }
-  } catch (error) {
-    if (isAppError(error) && error.code === 'AccessDenied')
-      throw new QueryRejected(`Insufficient permissions to execute the query. ${error.message}`);
-    throw error;
+  const authorize = (check: AuthzCheck) => authorizeAsCaller(deps.authorizer, deps.caller, check);
+  const lookUp = tableLookupCheck(deps);
+  for (const { database, table } of deps.tables) {
+    const names = catalogArns(deps.region, deps.caller.principal.accountId).tablePath(database, table);
+    await lookUp({ database, table });
+    // A table that does not exist is reported by the query itself, as Athena does.
+    const found = await deps.catalog.getTable(database, table).catch(() => undefined);
+    if (!found) continue;
+    if ((found.definition.PartitionKeys ?? []).length > 0)
+      await authorize({ action: 'glue:GetPartitions', resources: names });
+    // The table's location, or each partition's: a partition may point anywhere.
+    for (const location of await dataLocations(deps.catalog, found))
+      for (const check of readChecks(location)) await authorize(check);
   }
   try {
-    await authorize({ action: 's3:PutObject', resources: [s3UrlArn(deps.output)] });
+    await deps.authorizer.authorize(
+      deps.caller.principal,
+      { action: 's3:PutObject', resources: [s3UrlArn(deps.output)] },
+      deps.caller.facts,
+    );
   } catch (error) {
     if (isAppError(error) && error.code === 'AccessDenied')
       throw new QueryRejected(

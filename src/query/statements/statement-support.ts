@@ -7,19 +7,14 @@ import { type CatalogTable, catalogArns } from '../../catalog/index.js';
 import { athenaColumn, type ColumnInfo } from '../../engine/index.js';
 import { isAppError } from '../../errors.js';
 import type { AuthzCheck } from '../../lib/operation.js';
+import { authorizeAsCaller } from '../query-access.js';
 import { QueryRejected } from '../sandbox-tree.js';
 import type { QualifiedName } from './ast.js';
 import type { StatementContext, StatementResult, StatementType } from './context.js';
 
 /** Authorizes a check as the query's caller; a denial fails the statement as Athena's does. */
-export async function authorize(ctx: StatementContext, check: AuthzCheck): Promise<void> {
-  try {
-    await ctx.authorizer.authorize(ctx.caller.principal, check, ctx.caller.facts);
-  } catch (error) {
-    if (isAppError(error) && error.code === 'AccessDenied')
-      throw new QueryRejected(`Insufficient permissions to execute the query. ${error.message}`);
-    throw error;
-  }
+export function authorize(ctx: StatementContext, check: AuthzCheck): Promise<void> {
+  return authorizeAsCaller(ctx.authorizer, ctx.caller, check);
 }
 
 /** Authorizes a Glue action on a database (and a table in it, when named), with the catalog. */

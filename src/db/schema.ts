@@ -35,6 +35,18 @@ export interface BucketAccessTable {
   updated_at: Millis;
 }
 
+/**
+ * One of a bucket's configuration documents (versioning, CORS, lifecycle, tagging, ownership controls…),
+ * stored as its operation reads it back; no row when it is not set.
+ */
+export interface BucketSettingTable {
+  bucket: string;
+  /** Which configuration: a BucketSettingName (storage/bucket-settings.ts). */
+  name: string;
+  value: string;
+  updated_at: Millis;
+}
+
 /** An account's S3 Block Public Access settings (the S3 Control API's); no row when none is set. */
 export interface AccountAccessTable {
   account_id: string;
@@ -263,6 +275,7 @@ export interface Database {
   access_keys: AccessKeyTable;
   buckets: BucketTable;
   bucket_access: BucketAccessTable;
+  bucket_settings: BucketSettingTable;
   account_access: AccountAccessTable;
   objects: ObjectTable;
   catalog_databases: CatalogDatabaseTable;

@@ -28,4 +28,17 @@ export const storageMigrations: Record<string, Migration> = {
         .execute();
     },
   },
+  'storage-0003-bucket-settings': {
+    async up(db: Kysely<unknown>) {
+      // A bucket's configuration documents, one row each (see bucket-settings.ts); deleted with the bucket.
+      await db.schema
+        .createTable('bucket_settings')
+        .addColumn('bucket', 'text', (c) => c.notNull().references('buckets.name'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('bucket_settings_pk', ['bucket', 'name'])
+        .execute();
+    },
+  },
 };

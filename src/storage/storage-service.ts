@@ -6,6 +6,7 @@ import type { BlobStore, EngineFiles } from './blob-store.js';
 import { writeVerifiedBlob } from './blob-writer.js';
 import { createBucketAccessService } from './bucket-access.js';
 import { assertBucketName, assertObjectKey, checkMetadataSize } from './bucket-names.js';
+import { createBucketSettings } from './bucket-settings.js';
 import { type ListPage, type ListRequest, listPage } from './listing.js';
 import { createMultipartService } from './multipart-service.js';
 import type { MultipartStore } from './multipart-store.js';
@@ -140,10 +141,12 @@ export function createStorageService(deps: {
     discardBlob,
   });
   const access = createBucketAccessService({ store, clock });
+  const settings = createBucketSettings({ store, clock });
 
   return {
     multipart,
     access,
+    settings,
     accounts: deps.accounts,
     async bucketAccess(bucket: string) {
       const own = await access.bucketAccess(bucket);

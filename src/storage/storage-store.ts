@@ -32,6 +32,10 @@ export interface StorageStore {
    * answers false when the bucket does not exist.
    */
   updateBucketAccess(bucket: string, change: Partial<BucketAccessRow>, updatedAt: number): Promise<boolean>;
+  /** The value of one of a bucket's settings (null when unset); undefined when there is no bucket. */
+  findBucketSetting(bucket: string, name: string): Promise<{ value: string | null } | undefined>;
+  /** Sets (or, with null, clears) one of an existing bucket's settings; false when there is no bucket. */
+  putBucketSetting(bucket: string, name: string, value: string | null, updatedAt: number): Promise<boolean>;
   findObject(bucket: string, key: string): Promise<ObjectRow | undefined>;
   /**
    * Makes `row` the object at its key, in one transaction, and returns the blob it replaced (to delete after
@@ -93,6 +97,7 @@ export function createStorageStore(db: Kysely<Database>): StorageStore {
           .executeTakeFirst();
         if (upload) return 'not-empty';
         await trx.deleteFrom('bucket_access').where('bucket', '=', name).execute();
+        await trx.deleteFrom('bucket_settings').where('bucket', '=', name).execute();
         const result = await trx.deleteFrom('buckets').where('name', '=', name).executeTakeFirst();
         return Number(result.numDeletedRows) > 0 ? 'deleted' : 'missing';
       });
@@ -131,6 +136,42 @@ export function createStorageStore(db: Kysely<Database>): StorageStore {
           .values({ bucket, policy: null, public_access_block: null, ...change, updated_at: updatedAt })
           .onConflict((oc) => oc.column('bucket').doUpdateSet({ ...change, updated_at: updatedAt }))
           .execute();
+        return true;
+      });
+    },
+
+    async findBucketSetting(bucket: string, name: string) {
+      const row = await db
+        .selectFrom('buckets')
+        .leftJoin('bucket_settings', (join) =>
+          join.onRef('bucket_settings.bucket', '=', 'buckets.name').on('bucket_settings.name', '=', name),
+        )
+        .select('bucket_settings.value')
+        .where('buckets.name', '=', bucket)
+        .executeTakeFirst();
+      return row && { value: row.value ?? null };
+    },
+
+    async putBucketSetting(bucket: string, name: string, value: string | null, updatedAt: number) {
+      return db.transaction().execute(async (trx) => {
+        const found = await trx
+          .selectFrom('buckets')
+          .select('name')
+          .where('name', '=', bucket)
+          .executeTakeFirst();
+        if (!found) return false;
+        if (value === null)
+          await trx
+            .deleteFrom('bucket_settings')
+            .where('bucket', '=', bucket)
+            .where('name', '=', name)
+            .execute();
+        else
+          await trx
+            .insertInto('bucket_settings')
+            .values({ bucket, name, value, updated_at: updatedAt })
+            .onConflict((oc) => oc.columns(['bucket', 'name']).doUpdateSet({ value, updated_at: updatedAt }))
+            .execute();
         return true;
       });
     },

@@ -4,6 +4,7 @@ import type { AccountAccessService } from './account-access.js';
 import type { EngineFiles } from './blob-store.js';
 import type { BlobDigests } from './blob-writer.js';
 import type { BucketAccess, BucketAccessService } from './bucket-access.js';
+import type { BucketSettings } from './bucket-settings.js';
 import type { ListPage, ListRequest } from './listing.js';
 import type { CompleteChecksum, ListedPart, UploadChecksum } from './multipart-checksums.js';
 import type { ObjectChecksum, UploadSettings } from './multipart-service.js';
@@ -73,6 +74,8 @@ export interface StorageService {
   multipart: MultipartService;
   /** Bucket policies and public access blocks. */
   access: BucketAccessService;
+  /** The buckets' configuration documents (versioning, CORS, lifecycle, tagging…). */
+  settings: BucketSettings;
   /** Accounts' public access blocks (the S3 Control API). */
   accounts: AccountAccessService;
   /**

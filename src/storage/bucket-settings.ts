@@ -1,0 +1,47 @@
+import { notFound } from '../errors.js';
+import type { Clock } from '../lib/clock.js';
+import type { StorageStore } from './storage-store.js';
+
+/**
+ * A bucket's configuration documents besides its policy and public access block, each stored whole under its
+ * name as the operation that puts it parsed and normalized it, and read back by the operation that gets it.
+ */
+export type BucketSettingName =
+  | 'versioning'
+  | 'cors'
+  | 'lifecycle'
+  | 'tagging'
+  | 'ownership'
+  | 'acl'
+  | 'object-lock'
+  | 'notification';
+
+/** A bucket's configuration documents (see BucketSettingName); every call fails with NoSuchBucket without one. */
+export interface BucketSettings {
+  /** The setting's value, or undefined when it is not set. */
+  get(bucket: string, name: BucketSettingName): Promise<string | undefined>;
+  put(bucket: string, name: BucketSettingName, value: string): Promise<void>;
+  /** Clears the setting; nothing happens when it was not set. */
+  delete(bucket: string, name: BucketSettingName): Promise<void>;
+}
+
+function noSuchBucket(bucket: string) {
+  return notFound('NoSuchBucket', 'The specified bucket does not exist', { BucketName: bucket });
+}
+
+export function createBucketSettings(deps: { store: StorageStore; clock: Clock }): BucketSettings {
+  const { store, clock } = deps;
+  const set = async (bucket: string, name: BucketSettingName, value: string | null) => {
+    if (!(await store.putBucketSetting(bucket, name, value, clock.now().getTime())))
+      throw noSuchBucket(bucket);
+  };
+  return {
+    async get(bucket, name) {
+      const found = await store.findBucketSetting(bucket, name);
+      if (!found) throw noSuchBucket(bucket);
+      return found.value ?? undefined;
+    },
+    put: (bucket, name, value) => set(bucket, name, value),
+    delete: (bucket, name) => set(bucket, name, null),
+  };
+}

@@ -65,7 +65,8 @@ describe('PostgreSQL metadata backend', () => {
       'access_keys',
       'buckets',
       'bucket_access',
-      'objects',
+      'object_versions',
+      'bucket_settings',
       'catalog_tables',
       'catalog_partitions',
       'query_executions',
@@ -105,7 +106,7 @@ describe('PostgreSQL metadata backend', () => {
       expect(await got.Body?.transformToString()).toBe('body of a/é');
       const client = new pg.Client({ connectionString: url });
       await client.connect();
-      const rows = await client.query('SELECT count(*)::int AS n, sum(size)::int AS bytes FROM objects');
+      const rows = await client.query('SELECT count(*)::int AS n, sum(size)::int AS bytes FROM object_versions');
       await client.end();
       expect(rows.rows[0]).toEqual({
         n: keys.length,

@@ -55,10 +55,22 @@ export interface AccountAccessTable {
   updated_at: Millis;
 }
 
+/**
+ * One version of an object, or a delete marker (S3's versioning). A bucket that never had versioning holds
+ * one version per key, the "null" one. Exactly one row of a key is its latest.
+ */
 export interface ObjectTable {
   bucket: string;
   key: string;
-  blob_id: string;
+  /** S3's version id; "null" for the version an unversioned or suspended bucket writes. */
+  version_id: string;
+  /** Orders a key's versions: higher is newer. */
+  seq: number;
+  /** 1 for the key's current version (or delete marker), else 0. */
+  is_latest: number;
+  /** 1 for a delete marker, which has no bytes. */
+  delete_marker: number;
+  blob_id: string | null;
   size: number;
   etag: string;
   content_type: string;
@@ -69,6 +81,12 @@ export interface ObjectTable {
   /** How the checksum was made: of the whole object, or (multipart) of its parts' checksums; null is FULL_OBJECT. */
   checksum_type: 'COMPOSITE' | 'FULL_OBJECT' | null;
   last_modified: Millis;
+  /** JSON: the version's tag set (object tagging); null when it has none. */
+  tags: string | null;
+  /** JSON: the version's access control list, where one was set; null for the owner's full control. */
+  acl: string | null;
+  /** JSON: further per-version settings (Object Lock retention and legal hold, storage class…); null when none. */
+  attributes: string | null;
 }
 
 export interface CatalogDatabaseTable {
@@ -277,7 +295,7 @@ export interface Database {
   bucket_access: BucketAccessTable;
   bucket_settings: BucketSettingTable;
   account_access: AccountAccessTable;
-  objects: ObjectTable;
+  object_versions: ObjectTable;
   catalog_databases: CatalogDatabaseTable;
   catalog_tables: CatalogTableTable;
   catalog_table_versions: CatalogTableVersionTable;

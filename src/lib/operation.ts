@@ -66,6 +66,11 @@ export interface Operation<R = unknown, I = unknown> {
   readonly service: string;
   readonly name: string;
   readonly action: string;
+  /**
+   * Set where the request decides the action (GetObject with a versionId is s3:GetObjectVersion); the
+   * declared `action` otherwise.
+   */
+  readonly actionFor?: (input: I, req: OperationRequest) => string;
   /** Decodes and validates the input (the operation's input schema); refuses what it does not understand. */
   readonly decode: (raw: R, req: OperationRequest) => I | Promise<I>;
   /** The resources the operation touches and the condition keys it supplies, from its input and context. */

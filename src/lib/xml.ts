@@ -17,8 +17,20 @@ export function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ESCAPES[c] as string);
 }
 
+/**
+ * A key whose value is a list of objects rendered in place, each one's elements in turn: elements of different
+ * names in one order (S3's Version and DeleteMarker entries, interleaved by key).
+ */
+export const XML_SEQUENCE = '#sequence';
+
 function render(name: string, value: XmlValue, out: string[]): void {
   if (value === undefined || value === null) return;
+  if (name === XML_SEQUENCE && Array.isArray(value)) {
+    for (const item of value)
+      if (item !== null && typeof item === 'object' && !Array.isArray(item) && !(item instanceof Date))
+        for (const [child, childValue] of Object.entries(item)) render(child, childValue, out);
+    return;
+  }
   if (Array.isArray(value)) {
     for (const item of value) render(name, item, out);
     return;

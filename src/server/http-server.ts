@@ -150,6 +150,8 @@ interface Trace {
   region?: string;
   principal?: Principal;
   operation?: AnyOperation;
+  /** The IAM action the request was authorized for (its operation's, or the one the request chose). */
+  action?: string;
   resources: readonly string[];
   error?: unknown;
 }
@@ -248,10 +250,12 @@ export function createHttpServer(deps: HttpServerDeps): Server {
     const input = await operation.decode(raw, request);
     const resources = await operation.resources(input, request);
     trace.resources = resources;
+    const action = operation.actionFor?.(input, request) ?? operation.action;
+    trace.action = action;
     if (!operation.anyPrincipal && (!operation.itemized || resources.length > 0)) {
       const conditions = operation.conditions?.(input, request);
       await request.authorize({
-        action: operation.action,
+        action,
         resources,
         ...(conditions ? { conditions } : {}),
       });
@@ -328,7 +332,7 @@ export function createHttpServer(deps: HttpServerDeps): Server {
       ...(trace.operation
         ? {
             operation: trace.operation.name,
-            action: trace.operation.action,
+            action: trace.action ?? trace.operation.action,
             readOnly: isReadOnly(trace.operation),
           }
         : {}),

@@ -20,7 +20,7 @@ import {
   uploadChecksumOf,
 } from './multipart-checksums.js';
 import { type MultipartStore, type PartRow, type UploadRow, UploadVanished } from './multipart-store.js';
-import type { ObjectRow } from './storage-store.js';
+import type { NewObject } from './storage-service.js';
 import type {
   CompletedUpload,
   MultipartService,
@@ -78,7 +78,7 @@ export function createMultipartService(deps: {
   blobs: BlobStore;
   clock: Clock;
   requireBucket(name: string): Promise<unknown>;
-  commitObject(row: ObjectRow): Promise<unknown>;
+  commitObject(row: NewObject): Promise<{ versionId?: string | undefined }>;
   discardBlob(id: string | undefined): Promise<void>;
 }): MultipartService {
   const { store, blobs, clock } = deps;
@@ -232,7 +232,7 @@ export function createMultipartService(deps: {
       const joined = await joinParts(parts, plan);
       const { blob } = joined;
       const etag = multipartEtag(parts.map((p) => p.etag));
-      await deps.commitObject({
+      const committed = await deps.commitObject({
         bucket,
         key,
         blob_id: blob.id,
@@ -246,7 +246,11 @@ export function createMultipartService(deps: {
         last_modified: clock.now().getTime(),
       });
       for (const id of (await store.deleteUpload(uploadId)) ?? []) await deps.discardBlob(id);
-      return { etag, ...(joined.checksum ? { checksum: joined.checksum } : {}) };
+      return {
+        etag,
+        ...(joined.checksum ? { checksum: joined.checksum } : {}),
+        ...(committed.versionId !== undefined ? { versionId: committed.versionId } : {}),
+      };
     },
 
     async abort(uploadId: string, bucket: string, key: string): Promise<void> {

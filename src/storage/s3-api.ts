@@ -6,10 +6,10 @@ import {
   bucketCannedAcl,
   bucketGrant,
   ifNoneMatchStar,
-  nullVersionOnly,
   onlyValue,
   sseCustomerBlocked,
   sseNotForOperation,
+  validVersionId,
 } from './s3-input-rules.js';
 import { DIGESTS, each, LISTING, NEW_OBJECT, OWNER, PAYER, READ_OBJECT, SSE, SSE_C } from './s3-inputs.js';
 import { createS3MultipartApi, type S3MultipartApi } from './s3-multipart-api.js';
@@ -43,6 +43,12 @@ export function addressOf(
     ? { bucket: decodePathSegment(path.slice(0, slash)) }
     : { bucket: decodePathSegment(path.slice(0, slash)), key };
 }
+
+/**
+ * Bypassing governance-mode retention asks for nothing while no object is under retention (Object Lock is
+ * not configurable yet), so a delete that carries it is a plain delete.
+ */
+const BYPASS_GOVERNANCE = { 'x-amz-bypass-governance-retention': 'acknowledged' } as const;
 
 function operations(storage: StorageService): S3Operation[] {
   const objects = createS3ObjectApi(storage);
@@ -236,13 +242,51 @@ function definitions(objects: S3ObjectApi, buckets: S3BucketApi, multipart: S3Mu
       handle: (req, { bucket }) => buckets.listObjectsV2(req, bucket),
     }),
     defineS3({
+      name: 'ListObjectVersions',
+      action: 's3:ListBucketVersions',
+      conditions: listingConditions,
+      method: 'GET',
+      level: 'bucket',
+      selector: { name: 'versions' },
+      headers: { ...OWNER, ...PAYER },
+      query: {
+        prefix: 'handled',
+        delimiter: 'handled',
+        'encoding-type': 'handled',
+        'max-keys': 'handled',
+        'key-marker': 'handled',
+        'version-id-marker': 'handled',
+      },
+      handle: (req, { bucket }) => buckets.listObjectVersions(req, bucket),
+    }),
+    defineS3({
+      name: 'PutBucketVersioning',
+      action: 's3:PutBucketVersioning',
+      method: 'PUT',
+      level: 'bucket',
+      selector: { name: 'versioning' },
+      headers: { ...OWNER, ...DIGESTS, 'x-amz-mfa': 'handled' },
+      query: {},
+      handle: (req, { bucket }) => buckets.putBucketVersioning(req, bucket),
+    }),
+    defineS3({
+      name: 'GetBucketVersioning',
+      action: 's3:GetBucketVersioning',
+      method: 'GET',
+      level: 'bucket',
+      selector: { name: 'versioning' },
+      headers: OWNER,
+      query: {},
+      handle: (_req, { bucket }) => buckets.getBucketVersioning(bucket),
+    }),
+    defineS3({
       name: 'DeleteObjects',
       action: 's3:DeleteObject',
       itemized: true,
       method: 'POST',
       level: 'bucket',
       selector: { name: 'delete' },
-      headers: { ...OWNER, ...PAYER, ...DIGESTS },
+      headers: { ...OWNER, ...PAYER, ...DIGESTS, ...BYPASS_GOVERNANCE },
       query: {},
       handle: (req, { bucket }, checkInputs) => buckets.deleteObjects(req, bucket, checkInputs),
     }),
@@ -282,6 +326,7 @@ function definitions(objects: S3ObjectApi, buckets: S3BucketApi, multipart: S3Mu
     defineS3({
       name: 'GetObject',
       action: 's3:GetObject',
+      versionAction: 's3:GetObjectVersion',
       method: 'GET',
       level: 'object',
       ...READ_OBJECT,
@@ -290,6 +335,7 @@ function definitions(objects: S3ObjectApi, buckets: S3BucketApi, multipart: S3Mu
     defineS3({
       name: 'HeadObject',
       action: 's3:GetObject',
+      versionAction: 's3:GetObjectVersion',
       method: 'HEAD',
       level: 'object',
       ...READ_OBJECT,
@@ -298,11 +344,12 @@ function definitions(objects: S3ObjectApi, buckets: S3BucketApi, multipart: S3Mu
     defineS3({
       name: 'DeleteObject',
       action: 's3:DeleteObject',
+      versionAction: 's3:DeleteObjectVersion',
       method: 'DELETE',
       level: 'object',
-      headers: { ...OWNER, ...PAYER },
-      query: { versionId: nullVersionOnly },
-      handle: (_req, { bucket, key }) => objects.deleteObject(bucket, key),
+      headers: { ...OWNER, ...PAYER, ...BYPASS_GOVERNANCE },
+      query: { versionId: validVersionId },
+      handle: (req, { bucket, key }) => objects.deleteObject(req, bucket, key),
     }),
     defineS3({
       name: 'CreateMultipartUpload',

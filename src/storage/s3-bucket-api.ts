@@ -1,7 +1,7 @@
 import { AppError, badRequest } from '../errors.js';
 import { type ApiRequest, type ApiResponse, queryValue } from '../lib/http.js';
 import type { OperationRequest } from '../lib/operation.js';
-import { escapeXml } from '../lib/xml.js';
+import { escapeXml, XML_SEQUENCE, type XmlObject } from '../lib/xml.js';
 import { s3Arn } from './s3-arn.js';
 import {
   asRecord,
@@ -13,6 +13,7 @@ import {
   xmlResponse,
 } from './s3-wire.js';
 import type { StorageService } from './storage-types.js';
+import { checkVersionId, type Versioning } from './versioning.js';
 
 function listBucketsToken(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
@@ -24,8 +25,12 @@ function listBucketsToken(value: string | undefined): string | undefined {
   return name;
 }
 
-/** A DeleteObjects item: its key, or the error S3 answers for it alone. */
-function deletionOf(item: unknown): { key: string; refusal?: { Code: string; Message: string } } {
+/** A DeleteObjects item: its key and version, or the error S3 answers for it alone. */
+function deletionOf(item: unknown): {
+  key: string;
+  versionId?: string;
+  refusal?: { Code: string; Message: string };
+} {
   const object = asRecord(item);
   const key = object?.Key;
   if (typeof key !== 'string') throw malformedXml();
@@ -39,9 +44,29 @@ function deletionOf(item: unknown): { key: string; refusal?: { Code: string; Mes
       );
   }
   const version = object?.VersionId;
-  if (version !== undefined && version !== 'null')
-    return { key, refusal: { Code: 'InvalidArgument', Message: 'Invalid version id specified' } };
-  return { key };
+  if (version === undefined) return { key };
+  if (typeof version !== 'string') throw malformedXml();
+  try {
+    checkVersionId(version);
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    return { key, versionId: version, refusal: { Code: error.code, Message: error.message } };
+  }
+  return { key, versionId: version };
+}
+
+/** A VersioningConfiguration document: its Status; MFA delete cannot be enabled here (no MFA devices). */
+function readVersioning(document: Record<string, unknown> | undefined): Versioning {
+  const config = asRecord(document?.VersioningConfiguration);
+  if (!config) throw malformedXml();
+  const known = new Set(['Status', 'MfaDelete']);
+  if (Object.keys(config).some((name) => !known.has(name))) throw malformedXml();
+  if (config.MfaDelete !== undefined && config.MfaDelete !== 'Disabled') {
+    if (config.MfaDelete !== 'Enabled') throw malformedXml();
+    throw new AppError('NotImplemented', 501, 'MFA delete is not implemented by this server.');
+  }
+  if (config.Status !== 'Enabled' && config.Status !== 'Suspended') throw malformedXml();
+  return config.Status;
 }
 
 /** Handlers of the bucket-level S3 operations. */
@@ -59,6 +84,9 @@ export interface S3BucketApi {
     bucket: string,
     checkInputs: () => Promise<void>,
   ): Promise<ApiResponse>;
+  listObjectVersions(req: ApiRequest, bucket: string): Promise<ApiResponse>;
+  putBucketVersioning(req: ApiRequest, bucket: string): Promise<ApiResponse>;
+  getBucketVersioning(bucket: string): Promise<ApiResponse>;
 }
 
 /** Bucket-level S3 operations; the inputs each takes are declared in s3-api.ts. */
@@ -223,20 +251,23 @@ export function createS3BucketApi(storage: StorageService): S3BucketApi {
       if (!body || !Array.isArray(items) || items.length === 0 || items.length > 1000) throw malformedXml();
       const quiet = body.Quiet === 'true';
       const deletions = items.map(deletionOf);
-      const deleted: { Key: string }[] = [];
-      const errors: { Key: string; Code: string; Message: string }[] = [];
+      const deleted: XmlObject[] = [];
+      const errors: XmlObject[] = [];
       let checked = false;
-      for (const { key, refusal } of deletions) {
+      for (const { key, versionId, refusal } of deletions) {
         if (refusal) {
-          errors.push({ Key: key, ...refusal });
+          errors.push({ Key: key, VersionId: versionId, ...refusal });
           continue;
         }
         try {
           // Each key is authorized on its own, and a denied one is answered among the errors.
-          await req.authorize({ action: 's3:DeleteObject', resources: [s3Arn(bucket, key)] });
+          await req.authorize({
+            action: versionId === undefined ? 's3:DeleteObject' : 's3:DeleteObjectVersion',
+            resources: [s3Arn(bucket, key)],
+          });
         } catch (error) {
           if (!(error instanceof AppError)) throw error;
-          errors.push({ Key: key, Code: error.code, Message: error.message });
+          errors.push({ Key: key, VersionId: versionId, Code: error.code, Message: error.message });
           continue;
         }
         if (!checked) {
@@ -245,14 +276,93 @@ export function createS3BucketApi(storage: StorageService): S3BucketApi {
           checked = true;
         }
         try {
-          await storage.deleteObject(bucket, key);
-          if (!quiet) deleted.push({ Key: key });
+          const done = await storage.deleteObject(bucket, key, versionId);
+          if (!quiet)
+            deleted.push({
+              Key: key,
+              VersionId: versionId,
+              ...(done.deleteMarker
+                ? {
+                    DeleteMarker: true,
+                    DeleteMarkerVersionId: versionId === undefined ? done.versionId : undefined,
+                  }
+                : {}),
+            });
         } catch (error) {
           if (!(error instanceof AppError) || error.code === 'NoSuchBucket') throw error;
-          errors.push({ Key: key, Code: error.code, Message: error.message });
+          errors.push({ Key: key, VersionId: versionId, Code: error.code, Message: error.message });
         }
       }
       return xmlResponse('DeleteResult', { Deleted: deleted, Error: errors });
+    },
+
+    async listObjectVersions(req: ApiRequest, bucket: string): Promise<ApiResponse> {
+      const encode = listingEncoder(req);
+      const prefix = queryValue(req.query, 'prefix') ?? '';
+      const delimiter = queryValue(req.query, 'delimiter') ?? '';
+      const maxKeys = parseMaxKeys(queryValue(req.query, 'max-keys'));
+      const keyMarker = queryValue(req.query, 'key-marker');
+      const versionIdMarker = queryValue(req.query, 'version-id-marker');
+      const page = await storage.listObjectVersions(bucket, {
+        prefix,
+        delimiter,
+        maxKeys,
+        ...(keyMarker !== undefined ? { keyMarker } : {}),
+        ...(versionIdMarker !== undefined ? { versionIdMarker } : {}),
+      });
+      const owner = { ID: req.principal.accountId, DisplayName: req.principal.accountId };
+      const entries = page.versions.map((v) =>
+        v.delete_marker === 1
+          ? {
+              DeleteMarker: {
+                Key: encode(v.key),
+                VersionId: v.version_id,
+                IsLatest: v.is_latest === 1,
+                LastModified: new Date(v.last_modified),
+                Owner: owner,
+              },
+            }
+          : {
+              Version: {
+                Key: encode(v.key),
+                VersionId: v.version_id,
+                IsLatest: v.is_latest === 1,
+                LastModified: new Date(v.last_modified),
+                ETag: v.etag,
+                Size: v.size,
+                Owner: owner,
+                StorageClass: 'STANDARD',
+                ChecksumAlgorithm: v.checksum_algorithm ?? undefined,
+                ChecksumType: v.checksum_algorithm ? (v.checksum_type ?? 'FULL_OBJECT') : undefined,
+              },
+            },
+      );
+      return xmlResponse('ListVersionsResult', {
+        Name: bucket,
+        Prefix: encode(prefix),
+        KeyMarker: encode(keyMarker ?? ''),
+        VersionIdMarker: versionIdMarker ?? '',
+        NextKeyMarker: page.nextKeyMarker === undefined ? undefined : encode(page.nextKeyMarker),
+        NextVersionIdMarker: page.nextVersionIdMarker,
+        MaxKeys: maxKeys,
+        Delimiter: delimiter === '' ? undefined : encode(delimiter),
+        EncodingType: queryValue(req.query, 'encoding-type'),
+        IsTruncated: page.isTruncated,
+        [XML_SEQUENCE]: entries,
+        CommonPrefixes: page.commonPrefixes.map((p) => ({ Prefix: encode(p) })),
+      });
+    },
+
+    async putBucketVersioning(req: ApiRequest, bucket: string): Promise<ApiResponse> {
+      await storage.headBucket(bucket);
+      const status = readVersioning(await readXmlBody(req));
+      await storage.putVersioning(bucket, status);
+      return { status: 200 };
+    },
+
+    async getBucketVersioning(bucket: string): Promise<ApiResponse> {
+      const status = await storage.getVersioning(bucket);
+      return xmlResponse('VersioningConfiguration', { Status: status });
     },
   };
 }

@@ -1,6 +1,7 @@
 import { AppError, badRequest } from '../errors.js';
 import type { InputContext, InputRule } from './s3-operations.js';
 import { notImplementedHeader } from './s3-wire.js';
+import { checkVersionId } from './versioning.js';
 
 /**
  * The rules of the inputs S3 operations understand: each accepts the values Seawall honours and refuses the
@@ -182,14 +183,14 @@ export const sseNotForOperation =
     });
   };
 
-/** `versionId`: buckets are unversioned, so `null` names an object's only version; any other is invalid. */
-export const nullVersionOnly: InputRule = (value) => {
-  if (value === 'null') return;
-  throw badRequest(
-    'InvalidArgument',
-    value === '' ? 'Version id cannot be the empty string' : 'Invalid version id specified',
-    { ArgumentName: 'versionId', ArgumentValue: value.slice(0, 64) },
-  );
+/** `versionId`: "null" or a version id Seawall could have made (see versioning.ts). */
+export const validVersionId: InputRule = (value) => {
+  if (value === '')
+    throw badRequest('InvalidArgument', 'Version id cannot be the empty string', {
+      ArgumentName: 'versionId',
+      ArgumentValue: value,
+    });
+  checkVersionId(value.slice(0, 1024));
 };
 
 /** `If-None-Match` on a write: S3 implements only `*` (create only if absent). */

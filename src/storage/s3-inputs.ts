@@ -1,13 +1,13 @@
 import {
   expectedBucketOwner,
   noObjectLock,
-  nullVersionOnly,
   objectCannedAcl,
   objectGrant,
   sseCustomerBlocked,
   sseCustomerNotApplicable,
   sseNotForOperation,
   standardStorageClass,
+  validVersionId,
 } from './s3-input-rules.js';
 import type { InputUse } from './s3-operations.js';
 import type { S3Header, S3QueryName } from './s3-vocabulary.js';
@@ -102,7 +102,7 @@ export const READ_OBJECT: { headers: Headers; query: Query } = {
     'response-content-language': 'handled',
     'response-content-type': 'handled',
     'response-expires': 'handled',
-    versionId: nullVersionOnly,
+    versionId: validVersionId,
   },
 };
 

@@ -173,15 +173,23 @@ export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
       const parts = (body as { Part?: unknown }).Part;
       if (!Array.isArray(parts) || parts.length > 10_000) throw malformed();
       const done = await multipart.complete(uploadId, bucket, key, parts.map(listedPart), sent);
-      return xmlResponse('CompleteMultipartUploadResult', {
-        Location: `/${bucket}/${key}`,
-        Bucket: bucket,
-        Key: key,
-        ETag: done.etag,
-        ...(done.checksum
-          ? { [`Checksum${done.checksum.algorithm}`]: done.checksum.value, ChecksumType: done.checksum.type }
-          : {}),
-      });
+      return xmlResponse(
+        'CompleteMultipartUploadResult',
+        {
+          Location: `/${bucket}/${key}`,
+          Bucket: bucket,
+          Key: key,
+          ETag: done.etag,
+          ...(done.checksum
+            ? {
+                [`Checksum${done.checksum.algorithm}`]: done.checksum.value,
+                ChecksumType: done.checksum.type,
+              }
+            : {}),
+        },
+        200,
+        done.versionId === undefined ? {} : { 'x-amz-version-id': done.versionId },
+      );
     },
 
     async abort(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse> {

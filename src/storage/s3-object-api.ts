@@ -52,12 +52,18 @@ function userMetadata(req: ApiRequest): Record<string, string> {
   return metadata;
 }
 
+/** S3's x-amz-version-id, where the object has one (see StoredObject.versionId). */
+function versionHeader(object: { versionId?: string | undefined }): Record<string, string> {
+  return object.versionId === undefined ? {} : { 'x-amz-version-id': object.versionId };
+}
+
 function objectHeaders(object: StoredObject, withChecksum: boolean): Record<string, string | number> {
   const headers: Record<string, string | number> = {
     'content-type': object.contentType,
     etag: object.etag,
     'last-modified': httpDate(object.lastModified),
     'accept-ranges': 'bytes',
+    ...versionHeader(object),
     ...object.headers,
   };
   for (const [name, value] of Object.entries(object.userMetadata)) headers[`x-amz-meta-${name}`] = value;
@@ -130,7 +136,10 @@ function withOverrides(req: ApiRequest, headers: Record<string, string | number>
 }
 
 function notModified(object: StoredObject): ApiResponse {
-  return { status: 304, headers: { etag: object.etag, 'last-modified': httpDate(object.lastModified) } };
+  return {
+    status: 304,
+    headers: { etag: object.etag, 'last-modified': httpDate(object.lastModified), ...versionHeader(object) },
+  };
 }
 
 /** Handlers of the object operations. */
@@ -138,7 +147,7 @@ export interface S3ObjectApi {
   putObject(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse>;
   headObject(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse>;
   getObject(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse>;
-  deleteObject(bucket: string, key: string): Promise<ApiResponse>;
+  deleteObject(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse>;
 }
 
 /** PutObject, GetObject, HeadObject and DeleteObject; the inputs they take are declared in s3-api.ts. */
@@ -158,7 +167,7 @@ export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
         ...(ifNoneMatch ? { ifNoneMatch } : {}),
         ...(ifMatch !== undefined ? { ifMatch } : {}),
       });
-      const headers: Record<string, string> = { etag: stored.etag };
+      const headers: Record<string, string> = { etag: stored.etag, ...versionHeader(stored) };
       if (stored.checksum) {
         headers[checksumHeader(stored.checksum.algorithm as ChecksumAlgorithm)] = stored.checksum.value;
         headers['x-amz-checksum-type'] = 'FULL_OBJECT';
@@ -167,7 +176,7 @@ export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
     },
 
     async headObject(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse> {
-      const object = await storage.headObject(bucket, key);
+      const object = await storage.headObject(bucket, key, queryValue(req.query, 'versionId'));
       const status = precondition(req, object);
       if (status === 412) throw preconditionFailed();
       if (status === 304) return notModified(object);
@@ -183,12 +192,17 @@ export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
 
     async getObject(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse> {
       let unchanged = false;
-      const { object, range, body } = await storage.openObject(bucket, key, (found) => {
-        const status = precondition(req, found);
-        if (status === 412) throw preconditionFailed();
-        unchanged = status === 304;
-        return unchanged ? undefined : parseRange(req.headers.range, found.size);
-      });
+      const { object, range, body } = await storage.openObject(
+        bucket,
+        key,
+        (found) => {
+          const status = precondition(req, found);
+          if (status === 412) throw preconditionFailed();
+          unchanged = status === 304;
+          return unchanged ? undefined : parseRange(req.headers.range, found.size);
+        },
+        queryValue(req.query, 'versionId'),
+      );
       if (unchanged) {
         body.destroy();
         return notModified(object);
@@ -204,9 +218,15 @@ export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
       };
     },
 
-    async deleteObject(bucket: string, key: string): Promise<ApiResponse> {
-      await storage.deleteObject(bucket, key);
-      return { status: 204 };
+    async deleteObject(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse> {
+      const done = await storage.deleteObject(bucket, key, queryValue(req.query, 'versionId'));
+      return {
+        status: 204,
+        headers: {
+          ...versionHeader(done),
+          ...(done.deleteMarker ? { 'x-amz-delete-marker': 'true' } : {}),
+        },
+      };
     },
   };
 }

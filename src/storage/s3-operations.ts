@@ -21,6 +21,9 @@ export type S3OperationName =
   | 'DeleteObjects'
   | 'ListObjects'
   | 'ListObjectsV2'
+  | 'ListObjectVersions'
+  | 'PutBucketVersioning'
+  | 'GetBucketVersioning'
   | 'CreateBucket'
   | 'HeadBucket'
   | 'DeleteBucket'
@@ -76,6 +79,8 @@ export interface S3OperationDefinition<L extends S3Level> {
   readonly name: S3OperationName;
   /** The IAM action S3 checks for it (HeadObject is s3:GetObject, ListObjectsV2 is s3:ListBucket…). */
   readonly action: `s3:${string}`;
+  /** The action when the request names a version (`versionId`): s3:GetObjectVersion, s3:DeleteObjectVersion… */
+  readonly versionAction?: `s3:${string}`;
   /** The condition keys it supplies from the request (s3:prefix, s3:x-amz-acl…). */
   readonly conditions?: (req: ApiRequest) => ConditionValues;
   /** Set when the handler authorizes each item itself (DeleteObjects' keys). */
@@ -128,6 +133,14 @@ export function defineS3Operation<L extends S3Level>(
     service: 's3',
     name: definition.name,
     action: definition.action,
+    ...(definition.versionAction
+      ? {
+          actionFor: (_address: S3Path, req: OperationRequest) =>
+            req.query.some(([name]) => name === 'versionId')
+              ? (definition.versionAction as string)
+              : definition.action,
+        }
+      : {}),
     method: definition.method,
     level: definition.level,
     selector: definition.selector,

@@ -1,4 +1,4 @@
-import type { Kysely, Migration } from 'kysely';
+import { type Kysely, type Migration, PostgresAdapter, sql } from 'kysely';
 
 /**
  * Storage's own schema changes, merged with the other domains' by db/migrations.ts. Both SQLite and
@@ -39,6 +39,53 @@ export const storageMigrations: Record<string, Migration> = {
         .addColumn('updated_at', 'bigint', (c) => c.notNull())
         .addPrimaryKeyConstraint('bucket_settings_pk', ['bucket', 'name'])
         .execute();
+    },
+  },
+  'storage-0004-object-versions': {
+    async up(db: Kysely<unknown>) {
+      // Keys sort by their UTF-8 bytes, as S3 lists them: SQLite compares TEXT so already, PostgreSQL needs "C".
+      const byteOrdered = db.getExecutor().adapter instanceof PostgresAdapter ? sql`collate "C"` : sql``;
+      // Every version of every object, and delete markers (see ObjectTable); objects become their "null" versions.
+      await db.schema
+        .createTable('object_versions')
+        .addColumn('bucket', 'text', (c) => c.notNull().references('buckets.name'))
+        .addColumn('key', 'text', (c) => c.notNull().modifyEnd(byteOrdered))
+        .addColumn('version_id', 'text', (c) => c.notNull())
+        .addColumn('seq', 'bigint', (c) => c.notNull())
+        .addColumn('is_latest', 'integer', (c) => c.notNull())
+        .addColumn('delete_marker', 'integer', (c) => c.notNull())
+        .addColumn('blob_id', 'text', (c) => c.unique())
+        .addColumn('size', 'bigint', (c) => c.notNull())
+        .addColumn('etag', 'text', (c) => c.notNull())
+        .addColumn('content_type', 'text', (c) => c.notNull())
+        .addColumn('metadata', 'text', (c) => c.notNull())
+        .addColumn('checksum_algorithm', 'text')
+        .addColumn('checksum_value', 'text')
+        .addColumn('checksum_type', 'text')
+        .addColumn('last_modified', 'bigint', (c) => c.notNull())
+        .addColumn('tags', 'text')
+        .addColumn('acl', 'text')
+        .addColumn('attributes', 'text')
+        .addPrimaryKeyConstraint('object_versions_pk', ['bucket', 'key', 'version_id'])
+        .execute();
+      await db.schema
+        .createIndex('object_versions_by_age')
+        .on('object_versions')
+        .columns(['bucket', 'key', 'seq'])
+        .execute();
+      // What ListObjects reads: each key's current version, when it is not a delete marker.
+      await db.schema
+        .createIndex('object_versions_current')
+        .unique()
+        .on('object_versions')
+        .columns(['bucket', 'key'])
+        .where(sql.ref('is_latest'), '=', 1)
+        .execute();
+      await sql`INSERT INTO object_versions (bucket, key, version_id, seq, is_latest, delete_marker, blob_id, size,
+          etag, content_type, metadata, checksum_algorithm, checksum_value, checksum_type, last_modified)
+        SELECT bucket, key, 'null', 1, 1, 0, blob_id, size, etag, content_type, metadata, checksum_algorithm,
+          checksum_value, checksum_type, last_modified FROM objects`.execute(db);
+      await db.schema.dropTable('objects').execute();
     },
   },
 };

@@ -16,6 +16,7 @@ import {
   type ObjectRow,
   type ObjectSummary,
   type StorageStore,
+  type VersionRow,
 } from './storage-store.js';
 import type {
   BucketInput,
@@ -26,6 +27,22 @@ import type {
   StorageService,
   StoredObject,
 } from './storage-types.js';
+import { listVersionsPage, type VersionListPage, type VersionListRequest } from './version-listing.js';
+import {
+  checkVersionId,
+  deleteMarkerAnswer,
+  newVersionId,
+  noSuchVersion,
+  type VersionedDelete,
+  type Versioning,
+} from './versioning.js';
+
+/** What a write declares of its new object; the version's identity and place are the commit's. */
+export type NewObject = Omit<
+  ObjectRow,
+  'version_id' | 'seq' | 'is_latest' | 'delete_marker' | 'tags' | 'acl' | 'attributes'
+> &
+  Partial<Pick<ObjectRow, 'tags' | 'acl' | 'attributes'>>;
 
 function toStored(row: ObjectRow): StoredObject {
   const metadata = JSON.parse(row.metadata) as {
@@ -51,6 +68,7 @@ function toStored(row: ObjectRow): StoredObject {
         }
       : {}),
     blobId: row.blob_id,
+    versionId: row.version_id,
   };
 }
 
@@ -91,6 +109,8 @@ export function createStorageService(deps: {
   logger: Logger;
 }): StorageService {
   const { store, blobs, clock, logger } = deps;
+  const access = createBucketAccessService({ store, clock });
+  const settings = createBucketSettings({ store, clock });
 
   async function requireBucket(name: string): Promise<BucketRow> {
     const bucket = await store.findBucket(name);
@@ -98,28 +118,69 @@ export function createStorageService(deps: {
     return bucket;
   }
 
-  async function headObject(bucket: string, key: string): Promise<StoredObject> {
-    const row = await store.findObject(bucket, key);
-    if (row) return toStored(row);
-    await requireBucket(bucket);
-    throw notFound('NoSuchKey', 'The specified key does not exist.', { Key: key });
+  /** The bucket's versioning state: undefined while it was never configured. NoSuchBucket without one. */
+  async function versioningOf(bucket: string): Promise<Versioning | undefined> {
+    return (await settings.get(bucket, 'versioning')) as Versioning | undefined;
   }
 
   /**
-   * Makes `row` the object at its key (its blob already durable) and deletes the blob it replaced. On failure
-   * the new blob is deleted, so nothing half-made stays.
+   * The version a read names (or the current one): NoSuchKey when the current one is a delete marker or
+   * there is none, NoSuchVersion for a version id that names nothing, MethodNotAllowed for a delete marker's.
+   */
+  async function headObject(bucket: string, key: string, versionId?: string): Promise<StoredObject> {
+    if (versionId !== undefined) checkVersionId(versionId);
+    const row =
+      versionId === undefined
+        ? await store.findLatest(bucket, key)
+        : await store.findVersion(bucket, key, versionId);
+    if (row && row.delete_marker === 0) {
+      const stored = toStored(row as ObjectRow);
+      // The "null" version of a bucket that never had versioning is just the object: S3 names no version.
+      return row.version_id === 'null' && (await versioningOf(bucket)) === undefined
+        ? { ...stored, versionId: undefined }
+        : stored;
+    }
+    await requireBucket(bucket);
+    if (row) throw deleteMarkerAnswer(row, versionId !== undefined);
+    if (versionId !== undefined) throw noSuchVersion(key, versionId);
+    // S3 says so even where the bucket has no versioning: the key is missing, not hidden by a marker.
+    throw new AppError('NoSuchKey', 404, 'The specified key does not exist.', {
+      fields: { Key: key },
+      headers: { 'x-amz-delete-marker': 'false' },
+    });
+  }
+
+  /**
+   * Makes `object` the current version at its key (its blob already durable): a new version where the bucket
+   * keeps versions, else the "null" one, replacing the previous "null" version, whose blob is deleted. On
+   * failure the new blob is deleted, so nothing half-made stays.
    */
   async function commitObject(
-    row: ObjectRow,
+    object: NewObject,
     guard?: (current: ObjectRow | undefined) => void,
   ): Promise<StoredObject> {
     try {
-      const replaced = await store.putObject(row, guard);
-      await discardBlob(replaced);
-      return toStored(row);
+      const versioning = await versioningOf(object.bucket);
+      const enabled = versioning === 'Enabled';
+      const row: ObjectRow = {
+        tags: null,
+        acl: null,
+        attributes: null,
+        ...object,
+        version_id: enabled ? newVersionId() : 'null',
+        seq: 0,
+        is_latest: 1,
+        delete_marker: 0,
+      };
+      const removed = await store.putVersion(row, enabled ? 'new' : 'null', guard);
+      for (const id of removed.blobIds) await discardBlob(id);
+      const stored = toStored(row);
+      // A write names the version it made only where versions are kept (suspended buckets write "null").
+      return enabled ? stored : { ...stored, versionId: undefined };
     } catch (error) {
-      await discardBlob(row.blob_id);
-      if (error instanceof BucketVanished) throw noSuchBucket(row.bucket);
+      await discardBlob(object.blob_id);
+      if (error instanceof BucketVanished || (error as AppError).code === 'NoSuchBucket')
+        throw noSuchBucket(object.bucket);
       throw error;
     }
   }
@@ -140,8 +201,6 @@ export function createStorageService(deps: {
     commitObject,
     discardBlob,
   });
-  const access = createBucketAccessService({ store, clock });
-  const settings = createBucketSettings({ store, clock });
 
   return {
     multipart,
@@ -211,8 +270,9 @@ export function createStorageService(deps: {
     },
 
     async deleteBucket(name: string): Promise<void> {
-      const outcome = await store.deleteEmptyBucket(name);
+      const { outcome, blobIds } = await store.deleteEmptyBucket(name);
       access.forget(name);
+      for (const id of blobIds) await discardBlob(id);
       if (outcome === 'missing') throw noSuchBucket(name);
       if (outcome === 'not-empty') {
         throw conflict('BucketNotEmpty', 'The bucket you tried to delete is not empty', { BucketName: name });
@@ -227,7 +287,7 @@ export function createStorageService(deps: {
         ...(input.contentMd5 !== undefined ? { contentMd5: input.contentMd5 } : {}),
         ...(input.checksum ? { checksum: input.checksum } : {}),
       });
-      const row: ObjectRow = {
+      const row: NewObject = {
         bucket: input.bucket,
         key: input.key,
         blob_id: blob.id,
@@ -249,9 +309,10 @@ export function createStorageService(deps: {
       bucket: string,
       key: string,
       range?: (object: StoredObject) => ByteRange | undefined,
+      versionId?: string,
     ): Promise<OpenedObject> {
       for (let attempt = 0; ; attempt++) {
-        const object = await headObject(bucket, key);
+        const object = await headObject(bucket, key, versionId);
         const selected = range?.(object);
         try {
           const body = await blobs.open(
@@ -266,11 +327,66 @@ export function createStorageService(deps: {
       }
     },
 
-    async deleteObject(bucket: string, key: string): Promise<void> {
+    async deleteObject(bucket: string, key: string, versionId?: string): Promise<VersionedDelete> {
       assertObjectKey(key);
-      const blobId = await store.deleteObject(bucket, key);
-      if (blobId) await discardBlob(blobId);
-      else await requireBucket(bucket);
+      if (versionId !== undefined) {
+        checkVersionId(versionId);
+        const removed = await store.deleteVersion(bucket, key, versionId);
+        if (removed?.blob_id) await discardBlob(removed.blob_id);
+        else if (!removed) await requireBucket(bucket);
+        return {
+          versionId,
+          ...(removed?.delete_marker === 1 ? { deleteMarker: true } : {}),
+        };
+      }
+      const versioning = await versioningOf(bucket);
+      if (versioning === undefined) {
+        const removed = await store.deleteVersion(bucket, key, 'null');
+        if (removed?.blob_id) await discardBlob(removed.blob_id);
+        return {};
+      }
+      // A versioned bucket keeps what was there: the delete is a new current version, a delete marker.
+      const marker: VersionRow = {
+        bucket,
+        key,
+        version_id: versioning === 'Enabled' ? newVersionId() : 'null',
+        seq: 0,
+        is_latest: 1,
+        delete_marker: 1,
+        blob_id: null,
+        size: 0,
+        etag: '',
+        content_type: '',
+        metadata: '{}',
+        checksum_algorithm: null,
+        checksum_value: null,
+        checksum_type: null,
+        last_modified: clock.now().getTime(),
+        tags: null,
+        acl: null,
+        attributes: null,
+      };
+      try {
+        const removed = await store.putVersion(marker, versioning === 'Enabled' ? 'new' : 'null');
+        for (const id of removed.blobIds) await discardBlob(id);
+      } catch (error) {
+        if (error instanceof BucketVanished) throw noSuchBucket(bucket);
+        throw error;
+      }
+      return { versionId: marker.version_id, deleteMarker: true };
+    },
+
+    async getVersioning(bucket: string): Promise<Versioning | undefined> {
+      return versioningOf(bucket);
+    },
+
+    async putVersioning(bucket: string, status: Versioning): Promise<void> {
+      await settings.put(bucket, 'versioning', status);
+    },
+
+    async listObjectVersions(bucket: string, request: VersionListRequest): Promise<VersionListPage> {
+      await requireBucket(bucket);
+      return listVersionsPage(store, bucket, request);
     },
 
     async listObjects(bucket: string, request: ListRequest): Promise<ListPage> {

@@ -5,11 +5,47 @@ import type { BucketAccessTable, BucketTable, ObjectTable } from '../db/schema.j
 export type BucketRow = BucketTable;
 /** A bucket's access settings as stored; both null when none was set. */
 export type BucketAccessRow = Pick<BucketAccessTable, 'policy' | 'public_access_block'>;
-export type ObjectRow = ObjectTable;
+/** A version row: an object's bytes and metadata, or a delete marker. */
+export type VersionRow = ObjectTable;
+/** A version that holds bytes (not a delete marker). */
+export type ObjectRow = VersionRow & { blob_id: string };
 export type ObjectSummary = Pick<
   ObjectRow,
   'key' | 'size' | 'etag' | 'last_modified' | 'checksum_algorithm' | 'checksum_type'
 >;
+/** A row of ListObjectVersions. */
+export type VersionSummary = Pick<
+  VersionRow,
+  | 'key'
+  | 'version_id'
+  | 'seq'
+  | 'is_latest'
+  | 'delete_marker'
+  | 'size'
+  | 'etag'
+  | 'last_modified'
+  | 'checksum_algorithm'
+  | 'checksum_type'
+>;
+
+/** Where a versions listing resumes: after a key's versions newer than or as old as `seq`, or from a key. */
+export interface VersionBound {
+  key: string;
+  /** Resume within `key`, below this seq (exclusive); undefined resumes after the whole key or from it. */
+  belowSeq?: number;
+  inclusive: boolean;
+}
+
+/**
+ * How a write replaces what is at its key: `null` (unversioned and suspended buckets) removes the key's "null"
+ * version; `new` (versioning enabled) only makes the current version noncurrent.
+ */
+export type VersionWrite = 'null' | 'new';
+
+/** What a write or delete removed for good: blobs to delete after the commit. */
+export interface Removed {
+  blobIds: string[];
+}
 
 /** A lower bound on keys for listing: after a key (exclusive) or from a key (inclusive). */
 export interface KeyBound {
@@ -23,8 +59,13 @@ export interface StorageStore {
   insertBucket(row: BucketRow): Promise<boolean>;
   findBucket(name: string): Promise<BucketRow | undefined>;
   listBuckets(accountId: string): Promise<BucketRow[]>;
-  /** Deletes the bucket if it holds no objects; answers whether it was empty. */
-  deleteEmptyBucket(name: string): Promise<'deleted' | 'not-empty' | 'missing'>;
+  /**
+   * Deletes the bucket if it holds no object versions, with its uploads in progress (as S3 does); answers
+   * whether it was empty, and the blobs of those uploads' parts to delete after the commit.
+   */
+  deleteEmptyBucket(
+    name: string,
+  ): Promise<{ outcome: 'deleted' | 'not-empty' | 'missing'; blobIds: string[] }>;
   /** The bucket's owner and access settings (nulls when none were set); undefined when there is no bucket. */
   findBucketAccess(bucket: string): Promise<(BucketAccessRow & Pick<BucketRow, 'account_id'>) | undefined>;
   /**
@@ -36,21 +77,42 @@ export interface StorageStore {
   findBucketSetting(bucket: string, name: string): Promise<{ value: string | null } | undefined>;
   /** Sets (or, with null, clears) one of an existing bucket's settings; false when there is no bucket. */
   putBucketSetting(bucket: string, name: string, value: string | null, updatedAt: number): Promise<boolean>;
-  findObject(bucket: string, key: string): Promise<ObjectRow | undefined>;
+  /** The key's current version or delete marker. */
+  findLatest(bucket: string, key: string): Promise<VersionRow | undefined>;
+  findVersion(bucket: string, key: string, versionId: string): Promise<VersionRow | undefined>;
   /**
-   * Makes `row` the object at its key, in one transaction, and returns the blob it replaced (to delete after
-   * the commit). `guard` runs inside the transaction with the current row and may throw to abort.
+   * Makes `row` the key's current version, in one transaction (its seq and is_latest are set here), and
+   * returns the blobs it removed (to delete after the commit). `guard` runs inside the transaction with the
+   * current version (undefined when there is none or it is a delete marker) and may throw to abort.
    */
-  putObject(row: ObjectRow, guard?: (current: ObjectRow | undefined) => void): Promise<string | undefined>;
-  /** Removes the object row and returns its blob id, or undefined when there was none. */
-  deleteObject(bucket: string, key: string): Promise<string | undefined>;
-  /** Object summaries in key order, from `from`, below `below` when given, at most `limit`. */
+  putVersion(
+    row: VersionRow,
+    write: VersionWrite,
+    guard?: (current: ObjectRow | undefined) => void,
+  ): Promise<Removed>;
+  /** Removes one version for good; the newest one left becomes current. Answers the removed row. */
+  deleteVersion(bucket: string, key: string, versionId: string): Promise<VersionRow | undefined>;
+  /** Changes per-version settings (tags, ACL, attributes, metadata) of one version; false when it is gone. */
+  updateVersion(
+    bucket: string,
+    key: string,
+    versionId: string,
+    change: Partial<Pick<VersionRow, 'tags' | 'acl' | 'attributes' | 'metadata' | 'content_type'>>,
+  ): Promise<boolean>;
+  /** Current objects' summaries (no delete markers) in key order, from `from`, below `below`, at most `limit`. */
   listObjects(
     bucket: string,
     from: KeyBound,
     below: string | undefined,
     limit: number,
   ): Promise<ObjectSummary[]>;
+  /** Versions and delete markers in key order, newest first within a key, from `from`, below `below`. */
+  listVersions(
+    bucket: string,
+    from: VersionBound,
+    below: string | undefined,
+    limit: number,
+  ): Promise<VersionSummary[]>;
   /** Which of these blob ids an object or an uploaded part refers to. */
   referencedBlobIds(ids: string[]): Promise<Set<string>>;
 }
@@ -79,27 +141,29 @@ export function createStorageStore(db: Kysely<Database>): StorageStore {
         .execute();
     },
 
-    async deleteEmptyBucket(name: string): Promise<'deleted' | 'not-empty' | 'missing'> {
+    async deleteEmptyBucket(name: string) {
       return db.transaction().execute(async (trx) => {
         const any = await trx
-          .selectFrom('objects')
+          .selectFrom('object_versions')
           .select('key')
           .where('bucket', '=', name)
           .limit(1)
           .executeTakeFirst();
-        if (any) return 'not-empty';
-        // Parts of uploads in progress count as content too (and refer to the bucket).
-        const upload = await trx
-          .selectFrom('multipart_uploads')
-          .select('upload_id')
-          .where('bucket', '=', name)
-          .limit(1)
-          .executeTakeFirst();
-        if (upload) return 'not-empty';
+        if (any) return { outcome: 'not-empty' as const, blobIds: [] };
+        const uploads = trx.selectFrom('multipart_uploads').select('upload_id').where('bucket', '=', name);
+        const parts = await trx
+          .deleteFrom('multipart_parts')
+          .where('upload_id', 'in', uploads)
+          .returning('blob_id')
+          .execute();
+        await trx.deleteFrom('multipart_uploads').where('bucket', '=', name).execute();
         await trx.deleteFrom('bucket_access').where('bucket', '=', name).execute();
         await trx.deleteFrom('bucket_settings').where('bucket', '=', name).execute();
         const result = await trx.deleteFrom('buckets').where('name', '=', name).executeTakeFirst();
-        return Number(result.numDeletedRows) > 0 ? 'deleted' : 'missing';
+        return {
+          outcome: Number(result.numDeletedRows) > 0 ? ('deleted' as const) : ('missing' as const),
+          blobIds: parts.map((p) => p.blob_id),
+        };
       });
     },
 
@@ -176,19 +240,27 @@ export function createStorageStore(db: Kysely<Database>): StorageStore {
       });
     },
 
-    async findObject(bucket: string, key: string): Promise<ObjectRow | undefined> {
+    async findLatest(bucket: string, key: string): Promise<VersionRow | undefined> {
       return db
-        .selectFrom('objects')
+        .selectFrom('object_versions')
         .selectAll()
         .where('bucket', '=', bucket)
         .where('key', '=', key)
+        .where('is_latest', '=', 1)
         .executeTakeFirst();
     },
 
-    async putObject(
-      row: ObjectRow,
-      guard?: (current: ObjectRow | undefined) => void,
-    ): Promise<string | undefined> {
+    async findVersion(bucket: string, key: string, versionId: string): Promise<VersionRow | undefined> {
+      return db
+        .selectFrom('object_versions')
+        .selectAll()
+        .where('bucket', '=', bucket)
+        .where('key', '=', key)
+        .where('version_id', '=', versionId)
+        .executeTakeFirst();
+    },
+
+    async putVersion(row, write, guard): Promise<Removed> {
       return db.transaction().execute(async (trx) => {
         const bucket = await trx
           .selectFrom('buckets')
@@ -197,32 +269,88 @@ export function createStorageStore(db: Kysely<Database>): StorageStore {
           .executeTakeFirst();
         if (!bucket) return Promise.reject(new BucketVanished(row.bucket));
         const current = await trx
-          .selectFrom('objects')
+          .selectFrom('object_versions')
           .selectAll()
           .where('bucket', '=', row.bucket)
           .where('key', '=', row.key)
+          .where('is_latest', '=', 1)
           .executeTakeFirst();
-        guard?.(current);
-        if (current) {
-          await trx
-            .deleteFrom('objects')
+        guard?.(current && current.delete_marker === 0 ? (current as ObjectRow) : undefined);
+        const blobIds: string[] = [];
+        if (write === 'null') {
+          const replaced = await trx
+            .deleteFrom('object_versions')
             .where('bucket', '=', row.bucket)
             .where('key', '=', row.key)
-            .execute();
+            .where('version_id', '=', 'null')
+            .returning('blob_id')
+            .executeTakeFirst();
+          if (replaced?.blob_id) blobIds.push(replaced.blob_id);
         }
-        await trx.insertInto('objects').values(row).execute();
-        return current?.blob_id;
+        if (current)
+          await trx
+            .updateTable('object_versions')
+            .set({ is_latest: 0 })
+            .where('bucket', '=', row.bucket)
+            .where('key', '=', row.key)
+            .where('is_latest', '=', 1)
+            .execute();
+        const newest = await trx
+          .selectFrom('object_versions')
+          .select('seq')
+          .where('bucket', '=', row.bucket)
+          .where('key', '=', row.key)
+          .orderBy('seq', 'desc')
+          .limit(1)
+          .executeTakeFirst();
+        await trx
+          .insertInto('object_versions')
+          .values({ ...row, seq: Math.max(newest?.seq ?? 0, current?.seq ?? 0) + 1, is_latest: 1 })
+          .execute();
+        return { blobIds };
       });
     },
 
-    async deleteObject(bucket: string, key: string): Promise<string | undefined> {
-      const row = await db
-        .deleteFrom('objects')
+    async deleteVersion(bucket: string, key: string, versionId: string): Promise<VersionRow | undefined> {
+      return db.transaction().execute(async (trx) => {
+        const removed = await trx
+          .deleteFrom('object_versions')
+          .where('bucket', '=', bucket)
+          .where('key', '=', key)
+          .where('version_id', '=', versionId)
+          .returningAll()
+          .executeTakeFirst();
+        if (removed?.is_latest === 1) {
+          const next = await trx
+            .selectFrom('object_versions')
+            .select('version_id')
+            .where('bucket', '=', bucket)
+            .where('key', '=', key)
+            .orderBy('seq', 'desc')
+            .limit(1)
+            .executeTakeFirst();
+          if (next)
+            await trx
+              .updateTable('object_versions')
+              .set({ is_latest: 1 })
+              .where('bucket', '=', bucket)
+              .where('key', '=', key)
+              .where('version_id', '=', next.version_id)
+              .execute();
+        }
+        return removed;
+      });
+    },
+
+    async updateVersion(bucket, key, versionId, change): Promise<boolean> {
+      const result = await db
+        .updateTable('object_versions')
+        .set(change)
         .where('bucket', '=', bucket)
         .where('key', '=', key)
-        .returning('blob_id')
+        .where('version_id', '=', versionId)
         .executeTakeFirst();
-      return row?.blob_id;
+      return Number(result.numUpdatedRows) > 0;
     },
 
     async listObjects(
@@ -232,23 +360,61 @@ export function createStorageStore(db: Kysely<Database>): StorageStore {
       limit: number,
     ): Promise<ObjectSummary[]> {
       let query = db
-        .selectFrom('objects')
+        .selectFrom('object_versions')
         .select(['key', 'size', 'etag', 'last_modified', 'checksum_algorithm', 'checksum_type'])
         .where('bucket', '=', bucket)
+        .where('is_latest', '=', 1)
+        .where('delete_marker', '=', 0)
         .where('key', from.inclusive ? '>=' : '>', from.key);
       if (below !== undefined) query = query.where('key', '<', below);
       return query.orderBy('key').limit(limit).execute();
     },
 
+    async listVersions(
+      bucket: string,
+      from: VersionBound,
+      below: string | undefined,
+      limit: number,
+    ): Promise<VersionSummary[]> {
+      let query = db
+        .selectFrom('object_versions')
+        .select([
+          'key',
+          'version_id',
+          'seq',
+          'is_latest',
+          'delete_marker',
+          'size',
+          'etag',
+          'last_modified',
+          'checksum_algorithm',
+          'checksum_type',
+        ])
+        .where('bucket', '=', bucket);
+      const { belowSeq } = from;
+      query =
+        belowSeq === undefined
+          ? query.where('key', from.inclusive ? '>=' : '>', from.key)
+          : query.where((eb) =>
+              eb.or([eb('key', '>', from.key), eb.and([eb('key', '=', from.key), eb('seq', '<', belowSeq)])]),
+            );
+      if (below !== undefined) query = query.where('key', '<', below);
+      return query.orderBy('key').orderBy('seq', 'desc').limit(limit).execute();
+    },
+
     async referencedBlobIds(ids: string[]): Promise<Set<string>> {
       if (ids.length === 0) return new Set();
-      const objects = await db.selectFrom('objects').select('blob_id').where('blob_id', 'in', ids).execute();
+      const objects = await db
+        .selectFrom('object_versions')
+        .select('blob_id')
+        .where('blob_id', 'in', ids)
+        .execute();
       const parts = await db
         .selectFrom('multipart_parts')
         .select('blob_id')
         .where('blob_id', 'in', ids)
         .execute();
-      return new Set([...objects, ...parts].map((r) => r.blob_id));
+      return new Set([...objects, ...parts].flatMap((r) => (r.blob_id ? [r.blob_id] : [])));
     },
   };
 }

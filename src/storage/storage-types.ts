@@ -10,6 +10,8 @@ import type { CompleteChecksum, ListedPart, UploadChecksum } from './multipart-c
 import type { ObjectChecksum, UploadSettings } from './multipart-service.js';
 import type { PartRow, UploadRow } from './multipart-store.js';
 import type { BucketRow, ObjectSummary } from './storage-store.js';
+import type { VersionListPage, VersionListRequest } from './version-listing.js';
+import type { VersionedDelete, Versioning } from './versioning.js';
 
 /** What a caller declares about an object it writes. */
 export interface PutObjectInput {
@@ -40,6 +42,8 @@ export interface StoredObject {
   headers: Record<string, string>;
   checksum?: { algorithm: string; value: string; type: ChecksumType };
   blobId: string;
+  /** The version's id; undefined for an object written to a bucket that never had versioning configured. */
+  versionId?: string | undefined;
 }
 
 /** A bucket to create, and whose it is. */
@@ -90,11 +94,14 @@ export interface StorageService {
   /** The bucket; NoSuchBucket when there is none. */
   headBucket(name: string): Promise<BucketRow>;
   listBuckets(accountId: string): Promise<BucketRow[]>;
-  /** Deletes an empty bucket; BucketNotEmpty while it holds objects or uploads. */
+  /** Deletes an empty bucket and its uploads in progress; BucketNotEmpty while it holds object versions. */
   deleteBucket(name: string): Promise<void>;
   putObject(input: PutObjectInput): Promise<StoredObject>;
-  /** The object's metadata; NoSuchKey (or NoSuchBucket) when there is none. */
-  headObject(bucket: string, key: string): Promise<StoredObject>;
+  /**
+   * The object's metadata, of the version named or the current one; NoSuchKey (or NoSuchBucket, NoSuchVersion)
+   * when there is none, with S3's delete-marker answers (see versioning.ts).
+   */
+  headObject(bucket: string, key: string, versionId?: string): Promise<StoredObject>;
   /**
    * Opens an object's bytes, of the range `range` picks once the object is known. The blob is opened before
    * returning, so a concurrent overwrite (which deletes the old blob after its commit) cannot cut the read
@@ -104,8 +111,17 @@ export interface StorageService {
     bucket: string,
     key: string,
     range?: (object: StoredObject) => ByteRange | undefined,
+    versionId?: string,
   ): Promise<OpenedObject>;
-  deleteObject(bucket: string, key: string): Promise<void>;
+  /**
+   * Deletes a version for good when one is named; else the object (unversioned bucket) or, in a versioned
+   * bucket, hides it behind a new delete marker.
+   */
+  deleteObject(bucket: string, key: string, versionId?: string): Promise<VersionedDelete>;
+  /** The bucket's versioning state; undefined while never configured. */
+  getVersioning(bucket: string): Promise<Versioning | undefined>;
+  putVersioning(bucket: string, status: Versioning): Promise<void>;
+  listObjectVersions(bucket: string, request: VersionListRequest): Promise<VersionListPage>;
   listObjects(bucket: string, request: ListRequest): Promise<ListPage>;
   /** Every object under a prefix, in key order, a page at a time underneath. */
   listAll(bucket: string, prefix: string): AsyncGenerator<ObjectSummary>;
@@ -140,6 +156,8 @@ export interface UploadedPart {
 export interface CompletedUpload {
   etag: string;
   checksum?: ObjectChecksum;
+  /** The version the upload made, where the bucket has versioning configured. */
+  versionId?: string;
 }
 
 export interface PartsPage {

@@ -17,6 +17,12 @@ describe('xml', () => {
     expect(parseXml('<A><K>a &amp; b</K></A>')).toEqual({ A: { K: 'a & b' } });
   });
 
+  it("decodes XML's character references, as Go's encoder (rclone) writes quotes, and nothing twice", () => {
+    expect(parseXml('<P><ETag>&#34;abc&#x22;</ETag><K>&amp;#34;&lt;&#233;</K></P>')).toEqual({
+      P: { ETag: '"abc"', K: '&#34;<é' },
+    });
+  });
+
   it('refuses hostile and malformed documents', () => {
     const laughs = `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;">]><lolz>&lol2;</lolz>`;
     const external = `<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><x>&xxe;</x>`;
@@ -28,6 +34,10 @@ describe('xml', () => {
       'not xml at all',
       '<a></a><b></b>',
       '<a x="1" x="2"/>',
+      // Named entities are XML's five only: HTML's are not XML.
+      '<a>&nbsp;</a>',
+      '<a>&copy;</a>',
+      '<a>& b</a>',
     ]) {
       expect(() => parseXml(text), text).toThrow(XmlParseError);
     }

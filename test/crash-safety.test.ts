@@ -2,11 +2,18 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  CompleteMultipartUploadCommand,
   CreateBucketCommand,
+  CreateMultipartUploadCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectVersionsCommand,
+  ListPartsCommand,
+  PutBucketVersioningCommand,
   PutObjectCommand,
   S3Client,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { targetFromDataDir } from '../src/cli/client-target.js';
@@ -35,6 +42,32 @@ function serve(dir: string) {
     child.on('exit', (code) => reject(new Error(`exited ${code}: ${text}`)));
   });
   return { child, url };
+}
+
+/** The blob files in a data directory: one per stored version and uploaded part, nothing else. */
+function blobFiles(dir: string): string[] {
+  return readdirSync(join(dir, 'objects', 'blobs'), { recursive: true })
+    .map(String)
+    .filter((n) => /[0-9a-f]{32}$/.test(n));
+}
+
+function client(url: string, credentials: Awaited<ReturnType<typeof credentialsOf>>): S3Client {
+  return new S3Client({
+    endpoint: url,
+    region: 'ca-west-1',
+    forcePathStyle: true,
+    credentials,
+    maxAttempts: 1,
+  });
+}
+
+/** A body of `size` bytes of `fill` that takes a while to arrive, so a kill lands in the middle of it. */
+async function* slowly(size: number, fill: number) {
+  const chunk = Buffer.alloc(1024 * 1024, fill);
+  for (let sent = 0; sent < size; sent += chunk.length) {
+    yield chunk;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
 
 describe('crash safety', () => {
@@ -105,6 +138,121 @@ describe('crash safety', () => {
     );
     expect(blobs).toHaveLength(1);
     expect((await rawRequest(url2, { method: 'GET', path: '/_seawall/health' })).status).toBe(200);
+    s3b.destroy();
+    second.child.kill('SIGTERM');
+  });
+
+  it('a kill during a versioned overwrite, an UploadPart or a CompleteMultipartUpload loses nothing acknowledged', async () => {
+    const dir = tempDir();
+    expect(spawnSync(process.execPath, [BIN, 'init', '--data-dir', dir]).status).toBe(0);
+    const credentials = await credentialsOf(dir);
+    const first = serve(dir);
+    const s3 = client(await first.url, credentials);
+    await s3.send(new CreateBucketCommand({ Bucket: 'crash-v' }));
+    await s3.send(
+      new PutBucketVersioningCommand({ Bucket: 'crash-v', VersioningConfiguration: { Status: 'Enabled' } }),
+    );
+    const v1 = (await s3.send(new PutObjectCommand({ Bucket: 'crash-v', Key: 'doc', Body: 'version one' })))
+      .VersionId as string;
+    const v2 = (await s3.send(new PutObjectCommand({ Bucket: 'crash-v', Key: 'doc', Body: 'version two' })))
+      .VersionId as string;
+    // An upload with two parts done, ready to complete; another one whose part is cut off by the kill.
+    const { UploadId: ready } = await s3.send(
+      new CreateMultipartUploadCommand({ Bucket: 'crash-v', Key: 'big' }),
+    );
+    const parts = [];
+    for (const n of [1, 2]) {
+      const out = await s3.send(
+        new UploadPartCommand({
+          Bucket: 'crash-v',
+          Key: 'big',
+          UploadId: ready,
+          PartNumber: n,
+          Body: Buffer.alloc(24 * 2 ** 20, n),
+        }),
+      );
+      parts.push({ PartNumber: n, ETag: out.ETag as string });
+    }
+    const { UploadId: cut } = await s3.send(
+      new CreateMultipartUploadCommand({ Bucket: 'crash-v', Key: 'cut' }),
+    );
+    const { Readable } = await import('node:stream');
+    const size = 48 * 2 ** 20;
+    const overwrite = s3
+      .send(
+        new PutObjectCommand({
+          Bucket: 'crash-v',
+          Key: 'doc',
+          Body: Readable.from(slowly(size, 3)),
+          ContentLength: size,
+        }),
+      )
+      .catch(() => 'failed');
+    const part = s3
+      .send(
+        new UploadPartCommand({
+          Bucket: 'crash-v',
+          Key: 'cut',
+          UploadId: cut,
+          PartNumber: 1,
+          Body: Readable.from(slowly(size, 4)),
+          ContentLength: size,
+        }),
+      )
+      .catch(() => 'failed');
+    const complete = s3
+      .send(
+        new CompleteMultipartUploadCommand({
+          Bucket: 'crash-v',
+          Key: 'big',
+          UploadId: ready,
+          MultipartUpload: { Parts: parts },
+        }),
+      )
+      .then(
+        () => 'completed',
+        () => 'failed',
+      );
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    first.child.kill('SIGKILL');
+    expect(await overwrite).toBe('failed');
+    expect(await part).toBe('failed');
+    const completed = await complete;
+    s3.destroy();
+
+    const second = serve(dir);
+    const s3b = client(await second.url, credentials);
+    // The acknowledged versions are intact and the cut-off overwrite left no version.
+    const versions = await s3b.send(new ListObjectVersionsCommand({ Bucket: 'crash-v', Prefix: 'doc' }));
+    expect(versions.Versions?.map((v) => [v.VersionId, v.IsLatest])).toEqual([
+      [v2, true],
+      [v1, false],
+    ]);
+    const read = async (VersionId?: string) =>
+      (
+        await s3b.send(new GetObjectCommand({ Bucket: 'crash-v', Key: 'doc', VersionId }))
+      ).Body?.transformToString();
+    expect(await read()).toBe('version two');
+    expect(await read(v1)).toBe('version one');
+    // The completion either happened whole or not at all: the object with all its bytes, or the upload still there.
+    const uploads = (await s3b.send(new ListMultipartUploadsCommand({ Bucket: 'crash-v' }))).Uploads ?? [];
+    const big = await s3b
+      .send(new HeadObjectCommand({ Bucket: 'crash-v', Key: 'big' }))
+      .then((o) => o.ContentLength)
+      .catch(() => undefined);
+    if (big === undefined) {
+      expect(completed).toBe('failed');
+      expect(uploads.map((u) => u.UploadId).sort()).toEqual([ready, cut].sort());
+    } else {
+      expect(big).toBe(48 * 2 ** 20);
+      expect(uploads.map((u) => u.UploadId)).toEqual([cut]);
+    }
+    // The cut-off part was never stored, and no bytes are left that nothing refers to.
+    expect(
+      (await s3b.send(new ListPartsCommand({ Bucket: 'crash-v', Key: 'cut', UploadId: cut }))).Parts,
+    ).toBeUndefined();
+    expect(readdirSync(join(dir, 'objects', 'tmp'))).toEqual([]);
+    expect(blobFiles(dir)).toHaveLength(big === undefined ? 4 : 3);
     s3b.destroy();
     second.child.kill('SIGTERM');
   });

@@ -279,8 +279,8 @@ export async function iamBench(): Promise<void> {
     const getRun = (who: Who, pair: number) =>
       runConcurrent(COUNT, CONCURRENCY, async (i) => {
         const path = `/bench/objects/${who}-${pair}-${i}.bin`;
-        const body = await send(url, agent, 'GET', path, sign(who, 'GET', path));
-        if (body.length !== OBJECT_BYTES) throw new Error('short read');
+        const received = await send(url, agent, 'GET', path, sign(who, 'GET', path));
+        if (received !== OBJECT_BYTES) throw new Error('short read');
       });
     const put = await alternate(putRun);
     const get = await alternate(getRun);

@@ -1,93 +1,235 @@
-import { constants, promises as fs, mkdtempSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { constants, createReadStream, createWriteStream, promises as fs, mkdtempSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { ratio, runConcurrent, serveSeawall } from './harness.js';
 import { signS3 } from './sign.js';
 
-const OBJECT_BYTES = 64 * 1024;
-const COUNT = Number(process.env.BENCH_OBJECTS ?? 3000);
 const CONCURRENCY = 16;
+const KiB = 1024;
+const MiB = 1024 * KiB;
 
+/** The sizes measured, how many objects of each (env BENCH_OBJECTS_<label> overrides), and whether in MiB/s. */
+const SIZES = [
+  { label: '4KiB', bytes: 4 * KiB, count: 3000, large: false },
+  { label: '64KiB', bytes: 64 * KiB, count: 3000, large: false },
+  { label: '1MiB', bytes: MiB, count: 600, large: false },
+  { label: '256MiB', bytes: 256 * MiB, count: 8, large: true },
+].map((s) => ({ ...s, count: Number(process.env[`BENCH_OBJECTS_${s.label}`] ?? s.count) }));
+
+/** The issue's targets: Seawall against the file system, by size class and direction, and against s3rver. */
+const TARGETS = { smallPut: 0.35, smallGet: 0.5, largePut: 0.6, largeGet: 0.7, peer: 3 };
+
+/** What a store does with one object: write it durably, read it whole; both stream. */
+interface Store {
+  name: string;
+  put(key: string, bytes: number): Promise<void>;
+  get(key: string, bytes: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** `bytes` bytes of a repeated pattern, as a stream of chunks of at most 1 MiB: nothing held whole. */
+function body(bytes: number): Readable {
+  const chunk = Buffer.alloc(Math.min(bytes, MiB), 0x5a);
+  return Readable.from(
+    (function* () {
+      for (let sent = 0; sent < bytes; sent += chunk.length)
+        yield sent + chunk.length <= bytes ? chunk : chunk.subarray(0, bytes - sent);
+    })(),
+  );
+}
+
+/** One HTTP request whose body is `upload` (streamed when a stream); answers how many bytes came back, unkept. */
 export function send(
   url: URL,
   agent: Agent,
   method: string,
   path: string,
   headers: Record<string, string | number>,
-  body?: Buffer,
-): Promise<Buffer> {
+  upload?: Readable | Buffer,
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request({ host: url.hostname, port: url.port, method, path, headers, agent }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
+      let received = 0;
+      const error: Buffer[] = [];
+      res.on('data', (c: Buffer) => {
+        received += c.length;
+        if ((res.statusCode ?? 0) >= 300 && error.length < 16) error.push(c);
+      });
       res.on('end', () => {
         if ((res.statusCode ?? 0) >= 300)
-          reject(new Error(`${method} ${path}: ${res.statusCode} ${Buffer.concat(chunks)}`));
-        else resolve(Buffer.concat(chunks));
+          reject(new Error(`${method} ${path}: ${res.statusCode} ${Buffer.concat(error)}`));
+        else resolve(received);
       });
     });
     req.on('error', reject);
-    req.end(body);
+    if (upload instanceof Readable) upload.pipe(req);
+    else req.end(upload);
   });
 }
 
-/** PUT and GET of 64 KiB objects at concurrency 16, against the same work done on the file system. */
-export async function storageBench(): Promise<void> {
-  const payload = Buffer.alloc(OBJECT_BYTES, 0x5a);
-  const seawall = await serveSeawall();
-  const url = new URL(seawall.url);
+/** An S3 endpoint driven by the same minimal signed requests, whichever server answers. */
+function s3Store(
+  name: string,
+  endpoint: string,
+  keys: { accessKeyId: string; secret: string; region: string },
+  close: () => Promise<void>,
+): Store & { createBucket(): Promise<void> } {
+  const url = new URL(endpoint);
   const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-  const sign = (method: string, path: string, headers?: Record<string, string>) =>
-    signS3({
-      method,
-      host: url.host,
-      path,
-      accessKeyId: seawall.accessKeyId,
-      secret: seawall.secret,
-      region: seawall.region,
-      ...(headers ? { headers } : {}),
-    });
-  try {
-    await send(url, agent, 'PUT', '/bench', sign('PUT', '/bench'));
-    const putSeconds = await runConcurrent(COUNT, CONCURRENCY, async (i) => {
-      const path = `/bench/objects/${i}.bin`;
-      await send(url, agent, 'PUT', path, { ...sign('PUT', path), 'content-length': OBJECT_BYTES }, payload);
-    });
-    const getSeconds = await runConcurrent(COUNT, CONCURRENCY, async (i) => {
-      const path = `/bench/objects/${i}.bin`;
-      const body = await send(url, agent, 'GET', path, sign('GET', path));
-      if (body.length !== OBJECT_BYTES) throw new Error('short read');
-    });
+  const sign = (method: string, path: string) => signS3({ method, host: url.host, path, ...keys });
+  return {
+    name,
+    createBucket: async () => void (await send(url, agent, 'PUT', '/bench', sign('PUT', '/bench'))),
+    async put(key, bytes) {
+      const path = `/bench/${key}`;
+      await send(url, agent, 'PUT', path, { ...sign('PUT', path), 'content-length': bytes }, body(bytes));
+    },
+    async get(key, bytes) {
+      const path = `/bench/${key}`;
+      const received = await send(url, agent, 'GET', path, sign('GET', path));
+      if (received !== bytes) throw new Error(`${name}: short read of ${path}`);
+    },
+    async close() {
+      agent.destroy();
+      await close();
+    },
+  };
+}
 
-    // The baseline: the same bytes written durably (temporary file, fsync, rename) and read back, directly.
-    const dir = mkdtempSync(join(tmpdir(), 'seawall-bench-fs-'));
-    await fs.mkdir(join(dir, 'tmp'));
-    await fs.mkdir(join(dir, 'final'));
-    const fsPutSeconds = await runConcurrent(COUNT, CONCURRENCY, async (i) => {
-      const tmp = join(dir, 'tmp', `${i}`);
+/** The baseline: the same bytes written durably (temporary file, fsync, rename) and read back, directly. */
+async function fileSystemStore(): Promise<Store> {
+  const dir = mkdtempSync(join(tmpdir(), 'seawall-bench-fs-'));
+  await fs.mkdir(join(dir, 'tmp'));
+  await fs.mkdir(join(dir, 'final'));
+  let next = 0;
+  return {
+    name: 'file system',
+    async put(key, bytes) {
+      const tmp = join(dir, 'tmp', String(next++));
       const handle = await fs.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
-      await handle.write(payload);
+      await pipeline(body(bytes), createWriteStream('', { fd: handle.fd, autoClose: false }));
       await handle.sync();
       await handle.close();
-      await fs.rename(tmp, join(dir, 'final', `${i}`));
-    });
-    const fsGetSeconds = await runConcurrent(COUNT, CONCURRENCY, async (i) => {
-      const body = await fs.readFile(join(dir, 'final', `${i}`));
-      if (body.length !== OBJECT_BYTES) throw new Error('short read');
-    });
-    await fs.rm(dir, { recursive: true, force: true });
+      await fs.rename(tmp, join(dir, 'final', key.replaceAll('/', '_')));
+    },
+    async get(key, bytes) {
+      let received = 0;
+      for await (const chunk of createReadStream(join(dir, 'final', key.replaceAll('/', '_'))))
+        received += (chunk as Buffer).length;
+      if (received !== bytes) throw new Error(`file system: short read of ${key}`);
+    },
+    close: () => fs.rm(dir, { recursive: true, force: true }),
+  };
+}
 
-    const rate = (seconds: number) => COUNT / seconds;
-    console.log(`storage: ${COUNT} objects of 64 KiB, concurrency ${CONCURRENCY}, loopback`);
-    console.log(
-      `  PUT  seawall ${rate(putSeconds).toFixed(0).padStart(6)} obj/s   file system ${rate(fsPutSeconds).toFixed(0).padStart(6)} obj/s   seawall/fs ${ratio(rate(putSeconds), rate(fsPutSeconds))}`,
+/** s3rver (npm), the peer, in a process of its own as Seawall is, on a temporary directory. */
+async function s3rverStore(): Promise<Store & { createBucket(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'seawall-bench-s3rver-'));
+  const code = `const S3rver = require('s3rver');
+new S3rver({ port: 0, address: '127.0.0.1', directory: ${JSON.stringify(dir)}, silent: true })
+  .run().then((a) => console.log('PORT ' + a.port));`;
+  const child: ChildProcess = spawn(process.execPath, ['-e', code], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    cwd: join(import.meta.dirname, '..'),
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let text = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      text += d.toString();
+      const match = /PORT (\d+)/.exec(text);
+      if (match) resolve(Number(match[1]));
+    });
+    child.on('exit', (code) => reject(new Error(`s3rver exited ${code}`)));
+  });
+  return s3Store(
+    's3rver',
+    `http://127.0.0.1:${port}`,
+    { accessKeyId: 'S3RVER', secret: 'S3RVER', region: 'us-east-1' },
+    async () => {
+      child.kill('SIGTERM');
+      await fs.rm(dir, { recursive: true, force: true });
+    },
+  );
+}
+
+interface Figures {
+  put: number;
+  get: number;
+}
+
+/** PUT then GET of `count` objects of `bytes` at concurrency 16: objects/s, or MiB/s for large ones. */
+async function measure(store: Store, size: (typeof SIZES)[number]): Promise<Figures> {
+  const key = (i: number) => `${size.label}/${i}.bin`;
+  const concurrency = Math.min(CONCURRENCY, size.count);
+  const putSeconds = await runConcurrent(size.count, concurrency, (i) => store.put(key(i), size.bytes));
+  const getSeconds = await runConcurrent(size.count, concurrency, (i) => store.get(key(i), size.bytes));
+  const per = (seconds: number) =>
+    size.large ? (size.count * size.bytes) / MiB / seconds : size.count / seconds;
+  return { put: per(putSeconds), get: per(getSeconds) };
+}
+
+function report(results: Map<string, Map<string, Figures>>): void {
+  const unit = (large: boolean) => (large ? 'MiB/s' : 'obj/s');
+  console.log(
+    `  ${'size'.padEnd(7)} ${'op'.padEnd(4)} ${'seawall'.padStart(10)} ${'fs'.padStart(10)} ${'s3rver'.padStart(10)}   seawall/fs (target)   seawall/s3rver (target ≥ ${TARGETS.peer})`,
+  );
+  for (const size of SIZES) {
+    const row = results.get(size.label);
+    if (!row) continue;
+    for (const op of ['put', 'get'] as const) {
+      const [s, f, p] = ['seawall', 'file system', 's3rver'].map((n) => row.get(n)?.[op] ?? Number.NaN) as [
+        number,
+        number,
+        number,
+      ];
+      const target = size.large
+        ? op === 'put'
+          ? TARGETS.largePut
+          : TARGETS.largeGet
+        : op === 'put'
+          ? TARGETS.smallPut
+          : TARGETS.smallGet;
+      console.log(
+        `  ${size.label.padEnd(7)} ${op.toUpperCase().padEnd(4)} ${s.toFixed(0).padStart(10)} ${f.toFixed(0).padStart(10)} ${p.toFixed(0).padStart(10)}   ${ratio(s, f).padStart(5)} (≥ ${target})          ${ratio(s, p).padStart(5)}   ${unit(size.large)}`,
+      );
+    }
+  }
+}
+
+/**
+ * PUT and GET at concurrency 16 for 4 KiB, 64 KiB, 1 MiB and 256 MiB objects: Seawall, the same work on the
+ * file system (write, fsync, rename; read), and s3rver as a peer, in one run, with the ratios.
+ */
+export async function storageBench(): Promise<void> {
+  const seawall = await serveSeawall();
+  const stores: Store[] = [];
+  try {
+    const own = s3Store(
+      'seawall',
+      seawall.url,
+      { accessKeyId: seawall.accessKeyId, secret: seawall.secret, region: seawall.region },
+      async () => undefined,
     );
+    await own.createBucket();
+    const peer = await s3rverStore();
+    await peer.createBucket();
+    stores.push(own, await fileSystemStore(), peer);
     console.log(
-      `  GET  seawall ${rate(getSeconds).toFixed(0).padStart(6)} obj/s   file system ${rate(fsGetSeconds).toFixed(0).padStart(6)} obj/s   seawall/fs ${ratio(rate(getSeconds), rate(fsGetSeconds))}`,
+      `storage: PUT then GET at concurrency ${CONCURRENCY} on loopback; ${SIZES.map((s) => `${s.count} × ${s.label}`).join(', ')}`,
     );
+    const results = new Map<string, Map<string, Figures>>();
+    for (const size of SIZES) {
+      const row = new Map<string, Figures>();
+      for (const store of stores) row.set(store.name, await measure(store, size));
+      results.set(size.label, row);
+    }
+    report(results);
   } finally {
-    agent.destroy();
+    for (const store of stores) await store.close();
     await seawall.stop();
     await fs.rm(seawall.dataDir, { recursive: true, force: true });
   }

@@ -26,18 +26,21 @@ const STORED_HEADERS = [
   'content-language',
   'expires',
 ];
+/**
+ * aws-chunked is transfer framing, not part of the object: S3 drops it from the Content-Encoding it stores and
+ * keeps the client's exact string otherwise.
+ */
+function withoutAwsChunked(value: string): string {
+  const codings = value.split(',').map((v) => v.trim());
+  if (!codings.some((v) => v.toLowerCase() === 'aws-chunked')) return value;
+  return codings.filter((v) => v !== '' && v.toLowerCase() !== 'aws-chunked').join(', ');
+}
+
 function storedHeaders(req: ApiRequest): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const name of STORED_HEADERS) {
     let value = req.headers[name];
-    if (name === 'content-encoding' && value !== undefined) {
-      // aws-chunked is transfer framing, not part of the object.
-      value = value
-        .split(',')
-        .map((v) => v.trim())
-        .filter((v) => v !== '' && v !== 'aws-chunked')
-        .join(',');
-    }
+    if (name === 'content-encoding' && value !== undefined) value = withoutAwsChunked(value);
     if (value) headers[name] = value;
   }
   return headers;

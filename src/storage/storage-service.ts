@@ -78,6 +78,19 @@ function checkWriteConditions(input: PutObjectInput, current: ObjectRow | undefi
     throw preconditionFailed('If-Match');
 }
 
+/** A condition that held when the write began and failed at its commit: S3 answers 409, to retry. */
+function conflictOnFailure(check: () => void): void {
+  try {
+    check();
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    throw conflict(
+      'ConditionalRequestConflict',
+      'A conflicting conditional operation is currently in progress against this resource. Please try again.',
+    );
+  }
+}
+
 function noSuchBucket(bucket: string): AppError {
   return notFound('NoSuchBucket', 'The specified bucket does not exist', { BucketName: bucket });
 }
@@ -223,6 +236,9 @@ export function createStorageService(deps: {
       assertObjectKey(input.key);
       await requireBucket(input.bucket);
       checkMetadataSize(input.userMetadata);
+      const conditional = input.ifMatch !== undefined || input.ifNoneMatch !== undefined;
+      // Judged before the body is read (412, 404), then again at the commit: a change meanwhile is a conflict.
+      if (conditional) checkWriteConditions(input, await store.findObject(input.bucket, input.key));
       const blob = await writeVerifiedBlob(blobs, input.body, {
         ...(input.contentMd5 !== undefined ? { contentMd5: input.contentMd5 } : {}),
         ...(input.checksum ? { checksum: input.checksum } : {}),
@@ -240,7 +256,9 @@ export function createStorageService(deps: {
         checksum_type: blob.checksum ? 'FULL_OBJECT' : null,
         last_modified: clock.now().getTime(),
       };
-      return commitObject(row, (current) => checkWriteConditions(input, current));
+      return commitObject(row, (current) => {
+        if (conditional) conflictOnFailure(() => checkWriteConditions(input, current));
+      });
     },
 
     headObject,

@@ -9,6 +9,7 @@ import {
   nullVersionOnly,
   onlyValue,
   sseCustomerBlocked,
+  sseCustomerNotApplicable,
   sseNotForOperation,
 } from './s3-input-rules.js';
 import { DIGESTS, each, LISTING, NEW_OBJECT, OWNER, PAYER, READ_OBJECT, SSE, SSE_C } from './s3-inputs.js';
@@ -294,6 +295,24 @@ function definitions(objects: S3ObjectApi, buckets: S3BucketApi, multipart: S3Mu
       level: 'object',
       ...READ_OBJECT,
       handle: (req, { bucket, key }) => objects.headObject(req, bucket, key),
+    }),
+    defineS3({
+      name: 'GetObjectAttributes',
+      action: 's3:GetObjectAttributes',
+      method: 'GET',
+      level: 'object',
+      selector: { name: 'attributes' },
+      headers: {
+        ...OWNER,
+        ...PAYER,
+        'x-amz-object-attributes': 'handled',
+        // Answered without a part list (not kept once an upload completes), so there is nothing to page.
+        'x-amz-max-parts': 'acknowledged',
+        'x-amz-part-number-marker': 'acknowledged',
+        ...each(SSE_C, () => sseCustomerNotApplicable),
+      },
+      query: { versionId: nullVersionOnly },
+      handle: (req, { bucket, key }) => objects.getObjectAttributes(req, bucket, key),
     }),
     defineS3({
       name: 'DeleteObject',

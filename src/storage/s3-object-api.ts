@@ -2,6 +2,8 @@ import type { Readable } from 'node:stream';
 import { AppError } from '../errors.js';
 import { type ChecksumAlgorithm, checksumHeader } from '../lib/checksums.js';
 import { type ApiRequest, type ApiResponse, queryValue } from '../lib/http.js';
+import type { OperationRequest } from '../lib/operation.js';
+import { getObjectAttributes } from './s3-attributes-api.js';
 import { uploadDigests } from './s3-digests.js';
 import { httpDate, parseRange } from './s3-wire.js';
 import type { StorageService, StoredObject } from './storage-types.js';
@@ -142,6 +144,7 @@ export interface S3ObjectApi {
   headObject(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse>;
   getObject(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse>;
   deleteObject(bucket: string, key: string): Promise<ApiResponse>;
+  getObjectAttributes(req: OperationRequest, bucket: string, key: string): Promise<ApiResponse>;
 }
 
 /** PutObject, GetObject, HeadObject and DeleteObject; the inputs they take are declared in s3-api.ts. */
@@ -211,5 +214,7 @@ export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
       await storage.deleteObject(bucket, key);
       return { status: 204 };
     },
+
+    getObjectAttributes: (req, bucket, key) => getObjectAttributes(storage, req, bucket, key),
   };
 }

@@ -106,7 +106,9 @@ describe('PostgreSQL metadata backend', () => {
       expect(await got.Body?.transformToString()).toBe('body of a/é');
       const client = new pg.Client({ connectionString: url });
       await client.connect();
-      const rows = await client.query('SELECT count(*)::int AS n, sum(size)::int AS bytes FROM object_versions');
+      const rows = await client.query(
+        'SELECT count(*)::int AS n, sum(size)::int AS bytes FROM object_versions',
+      );
       await client.end();
       expect(rows.rows[0]).toEqual({
         n: keys.length,

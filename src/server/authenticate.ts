@@ -126,7 +126,8 @@ function checkTime(parts: SignatureParts, now: Date): void {
   }
   if (skew > MAX_SKEW_MS) throw authError('AccessDenied', 'Request is not yet valid');
   const expiresAt = requestTime.getTime() + (parts.expires ?? 0) * 1000;
-  if (now.getTime() > expiresAt) {
+  // X-Amz-Expires=0 is a URL that was never valid.
+  if (now.getTime() > expiresAt || parts.expires === 0) {
     throw authError('ExpiredRequest', 'Request has expired', {
       'X-Amz-Expires': String(parts.expires),
       Expires: new Date(expiresAt).toISOString(),

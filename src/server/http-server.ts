@@ -141,6 +141,16 @@ function watchIdle(
   });
 }
 
+/** Sends `100 Continue` when something first reads the request's body, not before. */
+function continueOnRead(req: IncomingMessage, res: ServerResponse): void {
+  const read = req._read.bind(req);
+  req._read = (size: number) => {
+    req._read = read;
+    if (!res.headersSent) res.writeContinue();
+    read(size);
+  };
+}
+
 /** What requests may buffer at once, in all: a fraction of the default heap, far from exhausting it. */
 const MEMORY_BUDGET_BYTES = 512 * 2 ** 20;
 
@@ -388,6 +398,13 @@ export function createHttpServer(deps: HttpServerDeps): Server {
       res.destroy();
     });
   });
+  // `Expect: 100-continue` is answered once the body is first read (after the signature is verified, for
+  // S3), so a refused request never sends its body; other expectations are ignored, as S3 ignores them.
+  server.on('checkContinue', (req, res) => {
+    continueOnRead(req, res);
+    server.emit('request', req, res);
+  });
+  server.on('checkExpectation', (req, res) => server.emit('request', req, res));
   limitConnections(server, limits, logger);
   server.on('clientError', answerClientError);
   return server;

@@ -64,7 +64,8 @@ export function authError(failure: AuthFailure, message: string, fields?: Record
   });
 }
 
-const CREDENTIAL = /^([A-Za-z0-9]{16,128})\/(\d{8})\/([a-z0-9-]{1,32})\/([a-z0-9-]{1,32})\/aws4_request$/;
+// Any alphanumeric key id parses; one that is not Seawall's is InvalidAccessKeyId (403), as in AWS.
+const CREDENTIAL = /^([A-Za-z0-9]{1,128})\/(\d{8})\/([a-z0-9-]{1,32})\/([a-z0-9-]{1,32})\/aws4_request$/;
 const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 const SIGNATURE = /^[0-9a-f]{64}$/;
 /** Header names are HTTP tokens (RFC 9110), lower-cased: `x-amz-meta-my_key` is as valid as `range`. */
@@ -164,10 +165,11 @@ export function parsePresignedQuery(query: QueryParams): SignatureParts {
       'Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.',
     );
   }
-  const seconds = /^\d{1,7}$/.test(expires) ? Number(expires) : Number.NaN;
-  if (!(seconds >= 1 && seconds <= 604_800)) {
-    throw malformed('X-Amz-Expires must be a whole number of seconds between 1 and 604800 (seven days).');
-  }
+  if (!/^-?\d{1,16}$/.test(expires)) throw malformed('X-Amz-Expires should be a number');
+  const seconds = Number(expires);
+  if (seconds < 0) throw malformed('X-Amz-Expires must be non-negative');
+  if (seconds > 604_800)
+    throw malformed('X-Amz-Expires must be less than a week (in seconds) that is 604800');
   if (!SIGNATURE.test(signature)) throw malformed('X-Amz-Signature is not 64 hex digits.');
   if (!HEADER_LIST.test(signedHeaders)) throw malformed('X-Amz-SignedHeaders is not a list of header names.');
   return {

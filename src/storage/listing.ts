@@ -54,6 +54,18 @@ function decodeToken(token: string): KeyBound {
 const BATCH = 1000;
 
 /**
+ * Where a listing resumes after a marker (StartAfter, or V1's Marker). A marker inside a common prefix (V1's
+ * NextMarker is the prefix itself) resumes past that whole prefix: it was listed already, and S3 never lists
+ * an entry at or before the marker. Undefined when nothing can follow.
+ */
+function afterMarker(marker: string, prefix: string, delimiter: string): KeyBound | undefined {
+  const cut = delimiter === '' || !marker.startsWith(prefix) ? -1 : marker.indexOf(delimiter, prefix.length);
+  if (cut < 0) return { key: marker, inclusive: false };
+  const after = prefixSuccessor(marker.slice(0, cut + delimiter.length));
+  return after === undefined ? undefined : { key: after, inclusive: true };
+}
+
+/**
  * One page of a listing. Keys under a common prefix are rolled up into that prefix and skipped over with a
  * single seek past it, so a directory of a million keys costs one query, not a million rows.
  */
@@ -62,11 +74,13 @@ export async function listPage(store: StorageStore, bucket: string, request: Lis
   let bound: KeyBound = { key: prefix, inclusive: true };
   const start = request.continuationToken !== undefined ? decodeToken(request.continuationToken) : undefined;
   if (start && (start.key > bound.key || (start.key === bound.key && !start.inclusive))) bound = start;
+  const page: ListPage = { objects: [], commonPrefixes: [], isTruncated: false };
   if (!start && request.startAfter !== undefined && request.startAfter >= bound.key) {
-    bound = { key: request.startAfter, inclusive: false };
+    const after = afterMarker(request.startAfter, prefix, delimiter);
+    if (after === undefined) return page;
+    bound = after;
   }
   const below = prefix === '' ? undefined : prefixSuccessor(prefix);
-  const page: ListPage = { objects: [], commonPrefixes: [], isTruncated: false };
   if (maxKeys === 0) return page;
 
   let count = 0;

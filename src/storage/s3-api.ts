@@ -8,6 +8,7 @@ import {
   ifNoneMatchStar,
   onlyValue,
   sseCustomerBlocked,
+  sseCustomerNotApplicable,
   sseNotForOperation,
   validVersionId,
 } from './s3-input-rules.js';
@@ -340,6 +341,24 @@ function definitions(objects: S3ObjectApi, buckets: S3BucketApi, multipart: S3Mu
       level: 'object',
       ...READ_OBJECT,
       handle: (req, { bucket, key }) => objects.headObject(req, bucket, key),
+    }),
+    defineS3({
+      name: 'GetObjectAttributes',
+      action: 's3:GetObjectAttributes',
+      method: 'GET',
+      level: 'object',
+      selector: { name: 'attributes' },
+      headers: {
+        ...OWNER,
+        ...PAYER,
+        'x-amz-object-attributes': 'handled',
+        // Answered without a part list (not kept once an upload completes), so there is nothing to page.
+        'x-amz-max-parts': 'acknowledged',
+        'x-amz-part-number-marker': 'acknowledged',
+        ...each(SSE_C, () => sseCustomerNotApplicable),
+      },
+      query: { versionId: validVersionId },
+      handle: (req, { bucket, key }) => objects.getObjectAttributes(req, bucket, key),
     }),
     defineS3({
       name: 'DeleteObject',

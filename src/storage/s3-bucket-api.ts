@@ -15,6 +15,8 @@ import {
 import type { StorageService } from './storage-types.js';
 import { checkVersionId, type Versioning } from './versioning.js';
 
+const US_EAST_1 = 'us-east-1';
+
 function listBucketsToken(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   const name = Buffer.from(value, 'base64url').toString('utf8');
@@ -23,6 +25,18 @@ function listBucketsToken(value: string | undefined): string | undefined {
       ArgumentName: 'continuation-token',
     });
   return name;
+}
+
+/** `max-buckets`: 1 to 10000; without it, every bucket. */
+function parseMaxBuckets(value: string | undefined): number {
+  if (value === undefined) return Number.POSITIVE_INFINITY;
+  const max = /^\d{1,10}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(max >= 1 && max <= 10_000))
+    throw badRequest('InvalidArgument', 'Argument max-buckets must be an integer between 1 and 10000.', {
+      ArgumentName: 'max-buckets',
+      ArgumentValue: value.slice(0, 64),
+    });
+  return max;
 }
 
 /** A DeleteObjects item: its key and version, or the error S3 answers for it alone. */
@@ -160,8 +174,7 @@ export function createS3BucketApi(storage: StorageService): S3BucketApi {
       const prefix = queryValue(req.query, 'prefix') ?? '';
       const region = queryValue(req.query, 'bucket-region');
       const after = listBucketsToken(queryValue(req.query, 'continuation-token'));
-      const max = parseMaxKeys(queryValue(req.query, 'max-buckets') ?? '10000', 'max-buckets');
-      const limit = queryValue(req.query, 'max-buckets') === undefined ? Number.POSITIVE_INFINITY : max;
+      const limit = parseMaxBuckets(queryValue(req.query, 'max-buckets'));
       const matching = (await storage.listBuckets(req.principal.accountId)).filter(
         (b) =>
           b.name.startsWith(prefix) &&
@@ -206,7 +219,14 @@ export function createS3BucketApi(storage: StorageService): S3BucketApi {
           );
         }
       }
-      await storage.createBucket({ name: bucket, accountId: req.principal.accountId, region: req.region });
+      try {
+        await storage.createBucket({ name: bucket, accountId: req.principal.accountId, region: req.region });
+      } catch (error) {
+        // S3's legacy in us-east-1 alone: re-creating a bucket of one's own there succeeds, changing nothing.
+        const owned = error instanceof AppError && error.code === 'BucketAlreadyOwnedByYou';
+        if (!owned || req.region !== US_EAST_1) throw error;
+        if ((await storage.headBucket(bucket)).region !== US_EAST_1) throw error;
+      }
       return { status: 200, headers: { location: `/${bucket}` } };
     },
 

@@ -90,6 +90,14 @@ function contentMd5Of(req: ApiRequest): string | undefined {
  */
 export function uploadDigests(req: ApiRequest): BlobDigests {
   const streaming = req.headers['x-amz-content-sha256']?.startsWith('STREAMING-') ?? false;
+  // S3 takes a chunked transfer coding only around an aws-chunked body, whose decoded length is declared.
+  if (req.headers['transfer-encoding'] !== undefined && !streaming)
+    throw new AppError(
+      'NotImplemented',
+      501,
+      'A header you provided implies functionality that is not implemented.',
+      { fields: { Header: 'Transfer-Encoding' } },
+    );
   if (req.contentLength === undefined && !streaming) {
     throw new AppError('MissingContentLength', 411, 'You must provide the Content-Length HTTP header.');
   }

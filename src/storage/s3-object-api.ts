@@ -2,6 +2,8 @@ import type { Readable } from 'node:stream';
 import { AppError } from '../errors.js';
 import { type ChecksumAlgorithm, checksumHeader } from '../lib/checksums.js';
 import { type ApiRequest, type ApiResponse, queryValue } from '../lib/http.js';
+import type { OperationRequest } from '../lib/operation.js';
+import { getObjectAttributes } from './s3-attributes-api.js';
 import { uploadDigests } from './s3-digests.js';
 import { httpDate, parseRange } from './s3-wire.js';
 import type { StorageService, StoredObject } from './storage-types.js';
@@ -26,18 +28,21 @@ const STORED_HEADERS = [
   'content-language',
   'expires',
 ];
+/**
+ * aws-chunked is transfer framing, not part of the object: S3 drops it from the Content-Encoding it stores and
+ * keeps the client's exact string otherwise.
+ */
+function withoutAwsChunked(value: string): string {
+  const codings = value.split(',').map((v) => v.trim());
+  if (!codings.some((v) => v.toLowerCase() === 'aws-chunked')) return value;
+  return codings.filter((v) => v !== '' && v.toLowerCase() !== 'aws-chunked').join(', ');
+}
+
 function storedHeaders(req: ApiRequest): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const name of STORED_HEADERS) {
     let value = req.headers[name];
-    if (name === 'content-encoding' && value !== undefined) {
-      // aws-chunked is transfer framing, not part of the object.
-      value = value
-        .split(',')
-        .map((v) => v.trim())
-        .filter((v) => v !== '' && v !== 'aws-chunked')
-        .join(',');
-    }
+    if (name === 'content-encoding' && value !== undefined) value = withoutAwsChunked(value);
     if (value) headers[name] = value;
   }
   return headers;
@@ -148,6 +153,7 @@ export interface S3ObjectApi {
   headObject(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse>;
   getObject(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse>;
   deleteObject(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse>;
+  getObjectAttributes(req: OperationRequest, bucket: string, key: string): Promise<ApiResponse>;
 }
 
 /** PutObject, GetObject, HeadObject and DeleteObject; the inputs they take are declared in s3-api.ts. */
@@ -228,5 +234,7 @@ export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
         },
       };
     },
+
+    getObjectAttributes: (req, bucket, key) => getObjectAttributes(storage, req, bucket, key),
   };
 }

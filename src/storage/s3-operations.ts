@@ -41,7 +41,8 @@ export type S3OperationName =
   | 'GetBucketPolicyStatus'
   | 'PutPublicAccessBlock'
   | 'GetPublicAccessBlock'
-  | 'DeletePublicAccessBlock';
+  | 'DeletePublicAccessBlock'
+  | 'GetObjectAttributes';
 
 export type S3Level = 'service' | 'bucket' | 'object';
 

@@ -72,6 +72,11 @@ function toStored(row: ObjectRow): StoredObject {
   };
 }
 
+/** The key's current object: its latest version unless that is a delete marker. */
+function currentObject(row: VersionRow | undefined): ObjectRow | undefined {
+  return row && row.delete_marker === 0 ? (row as ObjectRow) : undefined;
+}
+
 function preconditionFailed(condition: string): AppError {
   return new AppError(
     'PreconditionFailed',
@@ -94,6 +99,19 @@ function checkWriteConditions(input: PutObjectInput, current: ObjectRow | undefi
   const wanted = input.ifMatch.trim();
   if (wanted !== '*' && wanted !== current.etag && `"${wanted}"` !== current.etag)
     throw preconditionFailed('If-Match');
+}
+
+/** A condition that held when the write began and failed at its commit: S3 answers 409, to retry. */
+function conflictOnFailure(check: () => void): void {
+  try {
+    check();
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    throw conflict(
+      'ConditionalRequestConflict',
+      'A conflicting conditional operation is currently in progress against this resource. Please try again.',
+    );
+  }
 }
 
 function noSuchBucket(bucket: string): AppError {
@@ -283,6 +301,10 @@ export function createStorageService(deps: {
       assertObjectKey(input.key);
       await requireBucket(input.bucket);
       checkMetadataSize(input.userMetadata);
+      const conditional = input.ifMatch !== undefined || input.ifNoneMatch !== undefined;
+      // Judged before the body is read (412, 404), then again at the commit: a change meanwhile is a conflict.
+      if (conditional)
+        checkWriteConditions(input, currentObject(await store.findLatest(input.bucket, input.key)));
       const blob = await writeVerifiedBlob(blobs, input.body, {
         ...(input.contentMd5 !== undefined ? { contentMd5: input.contentMd5 } : {}),
         ...(input.checksum ? { checksum: input.checksum } : {}),
@@ -300,7 +322,9 @@ export function createStorageService(deps: {
         checksum_type: blob.checksum ? 'FULL_OBJECT' : null,
         last_modified: clock.now().getTime(),
       };
-      return commitObject(row, (current) => checkWriteConditions(input, current));
+      return commitObject(row, (current) => {
+        if (conditional) conflictOnFailure(() => checkWriteConditions(input, current));
+      });
     },
 
     headObject,

@@ -80,7 +80,7 @@ describe('SigV4 parsers take any bytes', () => {
         const parts = parsesOrAppError(() => parseAuthorizationHeader(value, amzDate));
         if (!parts) return;
         expect(parts.signature).toMatch(/^[0-9a-f]{64}$/);
-        expect(parts.accessKeyId).toMatch(/^[A-Za-z0-9]{16,128}$/);
+        expect(parts.accessKeyId).toMatch(/^[A-Za-z0-9]{1,128}$/);
         expect(parts.scopeDate).toMatch(/^\d{8}$/);
         expect(parts.signedHeaders.length).toBeGreaterThan(0);
         for (const name of parts.signedHeaders) expect(name).not.toMatch(/[;,\s]/);
@@ -97,7 +97,7 @@ describe('SigV4 parsers take any bytes', () => {
       fc.property(fc.oneof(wireText(300), mutated(valid)), (raw) => {
         const parts = parsesOrAppError(() => parsePresignedQuery(parseQuery(raw)));
         if (!parts) return;
-        expect(parts.expires).toBeGreaterThanOrEqual(1);
+        expect(parts.expires).toBeGreaterThanOrEqual(0);
         expect(parts.expires).toBeLessThanOrEqual(604_800);
         expect(parts.signature).toMatch(/^[0-9a-f]{64}$/);
       }),

@@ -1,0 +1,453 @@
+import { request } from 'node:http';
+import { connect } from 'node:net';
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListBucketsCommand,
+  ListObjectsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { awsCli } from './helpers/aws-cli.js';
+import { rawRequest, signedHeaders } from './helpers/raw.js';
+import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
+
+let t: TestSeawall;
+let s3: S3Client;
+const BUCKET = 'quirks';
+
+function failure(error: unknown): { name: string; status: number | undefined; message: string } {
+  const e = error as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
+  return { name: e.name, status: e.$metadata?.httpStatusCode, message: e.message };
+}
+
+async function refusal(promise: Promise<unknown>) {
+  return promise.then(
+    () => ({ name: 'succeeded', status: 200, message: '' }),
+    (error: unknown) => failure(error),
+  );
+}
+
+const code = (body: string) => /<Code>([^<]*)<\/Code>/.exec(body)?.[1];
+
+beforeAll(async () => {
+  t = await startTestSeawall();
+  s3 = t.s3();
+  await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+});
+afterAll(async () => {
+  await t.close();
+});
+
+async function putKeys(bucket: string, keys: readonly string[]): Promise<void> {
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  for (const key of keys) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: key }));
+}
+
+describe('listing quirks', () => {
+  it('V1 pages by delimiter: NextMarker is the last entry, a prefix marker resumes past the prefix, the last page is not truncated', async () => {
+    await putKeys('delims', ['asdf', 'boo/bar', 'boo/baz/xyzzy', 'cquux/thud', 'cquux/bla']);
+    const page = async (Marker: string, MaxKeys: number, Prefix = '') => {
+      const out = await s3.send(
+        new ListObjectsCommand({ Bucket: 'delims', Delimiter: '/', Marker, MaxKeys, Prefix }),
+      );
+      return {
+        keys: (out.Contents ?? []).map((o) => o.Key),
+        prefixes: (out.CommonPrefixes ?? []).map((p) => p.Prefix),
+        truncated: out.IsTruncated,
+        next: out.NextMarker,
+      };
+    };
+    expect(await page('', 1)).toEqual({ keys: ['asdf'], prefixes: [], truncated: true, next: 'asdf' });
+    expect(await page('asdf', 1)).toEqual({ keys: [], prefixes: ['boo/'], truncated: true, next: 'boo/' });
+    expect(await page('boo/', 1)).toEqual({
+      keys: [],
+      prefixes: ['cquux/'],
+      truncated: false,
+      next: undefined,
+    });
+    expect(await page('', 2)).toEqual({ keys: ['asdf'], prefixes: ['boo/'], truncated: true, next: 'boo/' });
+    expect(await page('boo/', 2)).toEqual({
+      keys: [],
+      prefixes: ['cquux/'],
+      truncated: false,
+      next: undefined,
+    });
+    // A marker inside a common prefix: that prefix lies at or before it, so it is not listed again.
+    expect((await page('boo/bar', 5)).prefixes).toEqual(['cquux/']);
+    expect(await page('boo/bar', 1, 'boo/')).toEqual({
+      keys: [],
+      prefixes: ['boo/baz/'],
+      truncated: false,
+      next: undefined,
+    });
+    const v2 = await s3.send(
+      new ListObjectsV2Command({ Bucket: 'delims', Delimiter: '/', StartAfter: 'boo/', MaxKeys: 1 }),
+    );
+    expect(v2.CommonPrefixes?.map((p) => p.Prefix)).toEqual(['cquux/']);
+    expect(v2.IsTruncated).toBe(false);
+  });
+
+  it('EncodingType=url encodes keys, prefixes, delimiter and markers as S3 does (a space is +)', async () => {
+    await putKeys('encoded', ['foo+1/bar', 'foo/bar/xyzzy', 'quux ab/thud', 'asdf+b', 'été/x']);
+    // The SDK decodes what it asked to be encoded; raw requests show the wire.
+    const headers = await signedHeaders(t, {
+      method: 'GET',
+      path: '/encoded',
+      query: { 'list-type': '2', delimiter: '/', 'encoding-type': 'url', 'start-after': 'a b' },
+      headers: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+    });
+    const v2 = await rawRequest(t.url, {
+      method: 'GET',
+      path: '/encoded?list-type=2&delimiter=%2F&encoding-type=url&start-after=a%20b',
+      headers,
+    });
+    expect(v2.status).toBe(200);
+    expect(v2.body).toContain('<Key>asdf%2Bb</Key>');
+    expect(v2.body).toContain('<Prefix>foo%2B1/</Prefix>');
+    expect(v2.body).toContain('<Prefix>quux+ab/</Prefix>');
+    expect(v2.body).toContain('<Prefix>%C3%A9t%C3%A9/</Prefix>');
+    expect(v2.body).toContain('<StartAfter>a+b</StartAfter>');
+    expect(v2.body).toContain('<EncodingType>url</EncodingType>');
+
+    const sdk = await s3.send(new ListObjectsCommand({ Bucket: 'encoded', Delimiter: '/' }));
+    expect(sdk.Contents?.map((o) => o.Key)).toEqual(['asdf+b']);
+    expect(sdk.CommonPrefixes?.map((p) => p.Prefix)).toEqual(['foo+1/', 'foo/', 'quux ab/', 'été/']);
+
+    const cli = await awsCli(t.dataDir, t.url, [
+      's3api',
+      'list-objects',
+      '--bucket',
+      'encoded',
+      '--delimiter',
+      '/',
+      '--encoding-type',
+      'url',
+      '--marker',
+      'foo+1/',
+    ]);
+    expect(cli.code, cli.stderr).toBe(0);
+    const listed = JSON.parse(cli.stdout) as { Marker: string; CommonPrefixes: { Prefix: string }[] };
+    expect(listed.Marker).toBe('foo%2B1/');
+    expect(listed.CommonPrefixes.map((p) => p.Prefix)).toEqual(['foo/', 'quux+ab/', '%C3%A9t%C3%A9/']);
+  });
+
+  it('an empty continuation token is refused as S3 refuses it', async () => {
+    const out = await refusal(s3.send(new ListObjectsV2Command({ Bucket: BUCKET, ContinuationToken: '' })));
+    expect(out).toMatchObject({
+      name: 'InvalidArgument',
+      status: 400,
+      message: 'The continuation token provided is incorrect',
+    });
+  });
+
+  it('ListBuckets pages with MaxBuckets and ContinuationToken, filters by Prefix and echoes it', async () => {
+    for (const name of ['pager-1', 'pager-2', 'pager-3'])
+      await s3.send(new CreateBucketCommand({ Bucket: name }));
+    const names: string[] = [];
+    let token: string | undefined;
+    for (let pages = 0; pages < 5; pages++) {
+      const out = await s3.send(
+        new ListBucketsCommand({ Prefix: 'pager-', MaxBuckets: 1, ContinuationToken: token }),
+      );
+      expect(out.Prefix).toBe('pager-');
+      expect(out.Buckets).toHaveLength(1);
+      names.push(out.Buckets?.[0]?.Name ?? '');
+      token = out.ContinuationToken;
+      if (token === undefined) break;
+    }
+    expect(names).toEqual(['pager-1', 'pager-2', 'pager-3']);
+    const all = await s3.send(new ListBucketsCommand({ MaxBuckets: 5000 }));
+    expect(all.Buckets?.map((b) => b.Name)).toEqual(expect.arrayContaining(names));
+    expect(all.ContinuationToken).toBeUndefined();
+    for (const MaxBuckets of [0, 10_001]) {
+      expect(await refusal(s3.send(new ListBucketsCommand({ MaxBuckets })))).toMatchObject({
+        name: 'InvalidArgument',
+        status: 400,
+        message: 'Argument max-buckets must be an integer between 1 and 10000.',
+      });
+    }
+  });
+});
+
+/** A PUT that waits for `100 Continue` before sending its body; answers whether it came and the final answer. */
+function putExpectingContinue(
+  headers: Record<string, string>,
+  path: string,
+  body: string,
+  beforeBody: () => Promise<void> = async () => {},
+): Promise<{ continued: boolean; status: number; body: string }> {
+  const target = new URL(t.url);
+  return new Promise((resolve, reject) => {
+    let continued = false;
+    const req = request(
+      {
+        host: target.hostname,
+        port: target.port,
+        method: 'PUT',
+        path,
+        headers: { ...headers, expect: '100-continue', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ continued, status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.on('continue', () => {
+      continued = true;
+      beforeBody().then(
+        () => req.end(body),
+        (error: unknown) => reject(error),
+      );
+    });
+  });
+}
+
+/** The first status line the server writes for a request that never sends its body. */
+function firstStatusLine(head: string): Promise<string> {
+  const target = new URL(t.url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(target.port), target.hostname, () => socket.write(head));
+    socket.once('data', (data: Buffer) => {
+      resolve(data.toString().split('\r\n')[0] ?? '');
+      socket.destroy();
+    });
+    socket.on('error', reject);
+  });
+}
+
+describe('HTTP details', () => {
+  it('Expect: 100-continue is answered only once the request is authenticated', async () => {
+    const anonymous = await firstStatusLine(
+      `PUT /${BUCKET}/anon HTTP/1.1\r\nHost: ${new URL(t.url).host}\r\nContent-Length: 123\r\nExpect: 100-continue\r\n\r\n`,
+    );
+    expect(anonymous).toBe('HTTP/1.1 403 Forbidden');
+
+    const bad = await signedHeaders(
+      { url: t.url, credentials: { ...t.credentials, secretAccessKey: 'not-the-secret' } },
+      {
+        method: 'PUT',
+        path: `/${BUCKET}/forged`,
+        headers: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+      },
+    );
+    const forged = await putExpectingContinue(bad, `/${BUCKET}/forged`, 'never sent');
+    expect(forged).toMatchObject({ continued: false, status: 403 });
+    expect(code(forged.body)).toBe('SignatureDoesNotMatch');
+
+    const good = await signedHeaders(t, {
+      method: 'PUT',
+      path: `/${BUCKET}/continued`,
+      headers: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+    });
+    const put = await putExpectingContinue(good, `/${BUCKET}/continued`, 'after continue');
+    expect(put).toMatchObject({ continued: true, status: 200 });
+    const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'continued' }));
+    expect(await got.Body?.transformToString()).toBe('after continue');
+  });
+
+  it('other Expect values, and an empty one, are ignored as S3 ignores them', async () => {
+    for (const [key, expect100] of [
+      ['expect-200', '200'],
+      ['expect-empty', ''],
+      ['expect-other', 'something-else'],
+    ] as const) {
+      const headers = await signedHeaders(t, {
+        method: 'PUT',
+        path: `/${BUCKET}/${key}`,
+        headers: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+      });
+      const res = await rawRequest(t.url, {
+        method: 'PUT',
+        path: `/${BUCKET}/${key}`,
+        headers: { ...headers, expect: expect100, 'content-length': 3 },
+        body: 'bar',
+      });
+      expect(res.status, expect100).toBe(200);
+    }
+    const bucketHeaders = await signedHeaders(t, {
+      method: 'PUT',
+      path: '/expect-bucket',
+      headers: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+    });
+    const created = await rawRequest(t.url, {
+      method: 'PUT',
+      path: '/expect-bucket',
+      headers: { ...bucketHeaders, expect: '' },
+    });
+    expect(created.status).toBe(200);
+  });
+
+  it('aws-chunked is dropped from the stored Content-Encoding, the rest kept as sent', async () => {
+    const cases: [string, string | undefined][] = [
+      ['gzip', 'gzip'],
+      ['deflate, gzip', 'deflate, gzip'],
+      ['gzip, aws-chunked', 'gzip'],
+      ['aws-chunked, gzip', 'gzip'],
+      ['aws-chunked', undefined],
+      ['aws-chunked, aws-chunked', undefined],
+    ];
+    for (const [sent, stored] of cases) {
+      await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'encoding', ContentEncoding: sent }));
+      const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'encoding' }));
+      expect(head.ContentEncoding, sent).toBe(stored);
+    }
+  });
+
+  it('presigned URLs: X-Amz-Expires out of range and expired URLs get S3 errors', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'signed', Body: 'x' }));
+    const url = new URL(
+      await getSignedUrl(s3, new GetObjectCommand({ Bucket: BUCKET, Key: 'signed' }), { expiresIn: 60 }),
+    );
+    const get = (expires: string) => {
+      const changed = new URL(url);
+      changed.searchParams.set('X-Amz-Expires', expires);
+      return fetch(changed).then(async (res) => ({ status: res.status, body: await res.text() }));
+    };
+    expect((await get('60')).status).toBe(200);
+    // The range is judged before the signature (which these changed URLs no longer match).
+    const week = await get('604801');
+    expect(week.status).toBe(400);
+    expect(code(week.body)).toBe('AuthorizationQueryParametersError');
+    expect(week.body).toContain('X-Amz-Expires must be less than a week (in seconds) that is 604800');
+    const negative = await get('-1');
+    expect(negative.status).toBe(400);
+    expect(negative.body).toContain('X-Amz-Expires must be non-negative');
+    const zero = await get('0');
+    expect(zero.status).toBe(403);
+    expect(zero.body).toContain('Request has expired');
+    const old = new URL(
+      await getSignedUrl(s3, new GetObjectCommand({ Bucket: BUCKET, Key: 'signed' }), {
+        expiresIn: 1,
+        signingDate: new Date(Date.now() - 60_000),
+      }),
+    );
+    const expired = await fetch(old);
+    expect(expired.status).toBe(403);
+    expect(await expired.text()).toContain('Request has expired');
+  });
+
+  it('an access key id of any length that is not Seawall’s is InvalidAccessKeyId (403)', async () => {
+    const stranger = t.s3({
+      credentials: { accessKeyId: 'badauth', secretAccessKey: 'roflmao' },
+    });
+    expect(await refusal(stranger.send(new ListBucketsCommand({})))).toMatchObject({
+      name: 'InvalidAccessKeyId',
+      status: 403,
+    });
+  });
+
+  it('x-amz-expected-bucket-owner that is not the owner is AccessDenied', async () => {
+    const other = t.credentials.accountId === '111122223333' ? '444455556666' : '111122223333';
+    expect(
+      await refusal(s3.send(new ListObjectsCommand({ Bucket: BUCKET, ExpectedBucketOwner: other }))),
+    ).toMatchObject({ name: 'AccessDenied', status: 403 });
+    expect(
+      await refusal(
+        s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'bar', Body: 'x', ExpectedBucketOwner: other })),
+      ),
+    ).toMatchObject({ name: 'AccessDenied', status: 403 });
+    const own = await s3.send(
+      new ListObjectsCommand({ Bucket: BUCKET, ExpectedBucketOwner: t.credentials.accountId }),
+    );
+    expect(own.$metadata.httpStatusCode).toBe(200);
+  });
+});
+
+describe('bucket creation edge cases', () => {
+  it('re-creating an own bucket outside us-east-1 is BucketAlreadyOwnedByYou and keeps its objects', async () => {
+    await putKeys('recreate', ['mykey1', 'mykey2']);
+    expect(await refusal(s3.send(new CreateBucketCommand({ Bucket: 'recreate' })))).toMatchObject({
+      name: 'BucketAlreadyOwnedByYou',
+      status: 409,
+    });
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: 'recreate' }));
+    expect(listed.Contents?.map((o) => o.Key)).toEqual(['mykey1', 'mykey2']);
+  });
+
+  it('in us-east-1, re-creating an own bucket succeeds (S3’s legacy) and changes nothing', async () => {
+    const east = await startTestSeawall({ env: { SEAWALL_REGION: 'us-east-1' } });
+    try {
+      const client = east.s3();
+      await client.send(new CreateBucketCommand({ Bucket: 'legacy' }));
+      await client.send(new PutObjectCommand({ Bucket: 'legacy', Key: 'kept', Body: 'x' }));
+      const again = await client.send(new CreateBucketCommand({ Bucket: 'legacy' }));
+      expect(again.$metadata.httpStatusCode).toBe(200);
+      const listed = await client.send(new ListObjectsV2Command({ Bucket: 'legacy' }));
+      expect(listed.Contents?.map((o) => o.Key)).toEqual(['kept']);
+    } finally {
+      await east.close();
+    }
+  });
+
+  it('special key names round-trip through put, list and get', async () => {
+    const keys = [' ', '"', '$', '%', '&', "'", '<', '>', '_', '_ ', '_ _', '__'];
+    await putKeys('special-keys', keys);
+    const listed = await s3.send(new ListObjectsCommand({ Bucket: 'special-keys' }));
+    expect(listed.Contents?.map((o) => o.Key)).toEqual(keys);
+    for (const key of keys) {
+      const got = await s3.send(new GetObjectCommand({ Bucket: 'special-keys', Key: key }));
+      expect(await got.Body?.transformToString()).toBe(key);
+    }
+  });
+});
+
+describe('conditional PutObject', () => {
+  it('If-None-Match: * and If-Match, on present and missing objects', async () => {
+    const Bucket = BUCKET;
+    const Key = 'conditional';
+    const first = await s3.send(new PutObjectCommand({ Bucket, Key, Body: 'one', IfNoneMatch: '*' }));
+    expect(
+      await refusal(s3.send(new PutObjectCommand({ Bucket, Key, Body: 'x', IfNoneMatch: '*' }))),
+    ).toMatchObject({ name: 'PreconditionFailed', status: 412 });
+    // S3 implements If-None-Match on writes for `*` alone.
+    expect(
+      await refusal(s3.send(new PutObjectCommand({ Bucket, Key, Body: 'x', IfNoneMatch: first.ETag }))),
+    ).toMatchObject({ name: 'NotImplemented', status: 501 });
+    expect(
+      await refusal(s3.send(new PutObjectCommand({ Bucket, Key, Body: 'x', IfMatch: '"badetag"' }))),
+    ).toMatchObject({ name: 'PreconditionFailed', status: 412 });
+    const second = await s3.send(new PutObjectCommand({ Bucket, Key, Body: 'two', IfMatch: first.ETag }));
+    expect(
+      await refusal(s3.send(new PutObjectCommand({ Bucket, Key, Body: 'x', IfMatch: first.ETag }))),
+    ).toMatchObject({ name: 'PreconditionFailed', status: 412 });
+    await s3.send(new PutObjectCommand({ Bucket, Key, Body: 'three', IfMatch: '*' }));
+    await s3.send(new DeleteObjectCommand({ Bucket, Key }));
+    for (const IfMatch of ['*', second.ETag as string]) {
+      expect(await refusal(s3.send(new PutObjectCommand({ Bucket, Key, Body: 'x', IfMatch })))).toMatchObject(
+        {
+          name: 'NoSuchKey',
+          status: 404,
+        },
+      );
+    }
+    const got = await refusal(s3.send(new HeadObjectCommand({ Bucket, Key })));
+    expect(got.status).toBe(404);
+  });
+
+  it('a condition that held when the upload began and fails at its end is ConditionalRequestConflict (409)', async () => {
+    const Key = 'raced';
+    const headers = await signedHeaders(t, {
+      method: 'PUT',
+      path: `/${BUCKET}/${Key}`,
+      headers: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', 'if-none-match': '*' },
+    });
+    // 100 Continue comes once the condition was judged against no object; another writer then wins.
+    const raced = await putExpectingContinue(headers, `/${BUCKET}/${Key}`, 'late', async () => {
+      await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body: 'winner' }));
+    });
+    expect(raced.status).toBe(409);
+    expect(code(raced.body)).toBe('ConditionalRequestConflict');
+    const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key }));
+    expect(await got.Body?.transformToString()).toBe('winner');
+  });
+});

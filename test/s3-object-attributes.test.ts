@@ -1,0 +1,133 @@
+import {
+  CompleteMultipartUploadCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  GetObjectAttributesCommand,
+  PutObjectCommand,
+  type S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { awsCli } from './helpers/aws-cli.js';
+import { rawRequest, signedHeaders } from './helpers/raw.js';
+import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
+
+let t: TestSeawall;
+let s3: S3Client;
+const Bucket = 'attributes';
+const ALL = ['ETag', 'Checksum', 'ObjectParts', 'StorageClass', 'ObjectSize'] as const;
+
+beforeAll(async () => {
+  t = await startTestSeawall();
+  s3 = t.s3();
+  await s3.send(new CreateBucketCommand({ Bucket }));
+});
+afterAll(async () => {
+  await t.close();
+});
+
+async function attributesRaw(
+  key: string,
+  headers: Record<string, string>,
+  query: Record<string, string> = {},
+) {
+  const path = `/${Bucket}/${key}`;
+  const signed = await signedHeaders(t, {
+    method: 'GET',
+    path,
+    query: { attributes: '', ...query },
+    headers: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', ...headers },
+  });
+  const search = new URLSearchParams({ attributes: '', ...query }).toString();
+  return rawRequest(t.url, { method: 'GET', path: `${path}?${search}`, headers: signed });
+}
+
+describe('GetObjectAttributes', () => {
+  it('answers ETag, Checksum, StorageClass and ObjectSize of an object put whole, without ObjectParts', async () => {
+    const put = await s3.send(
+      new PutObjectCommand({ Bucket, Key: 'obj', Body: 'foo', ChecksumAlgorithm: 'CRC32' }),
+    );
+    const out = await s3.send(
+      new GetObjectAttributesCommand({ Bucket, Key: 'obj', ObjectAttributes: [...ALL] }),
+    );
+    expect(out.ETag).toBe(put.ETag?.replace(/"/g, ''));
+    expect(out.ObjectSize).toBe(3);
+    expect(out.StorageClass).toBe('STANDARD');
+    expect(out.ObjectParts).toBeUndefined();
+    expect(out.Checksum).toEqual({ ChecksumCRC32: put.ChecksumCRC32, ChecksumType: 'FULL_OBJECT' });
+    expect(out.VersionId).toBeUndefined();
+    expect(out.DeleteMarker).toBeUndefined();
+    expect(out.LastModified).toBeInstanceOf(Date);
+
+    const some = await s3.send(
+      new GetObjectAttributesCommand({ Bucket, Key: 'obj', ObjectAttributes: ['ObjectSize'] }),
+    );
+    expect(some.ObjectSize).toBe(3);
+    expect(some.ETag).toBeUndefined();
+    expect(some.StorageClass).toBeUndefined();
+  });
+
+  it('gives a multipart object’s part count', async () => {
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket, Key: 'mpu' }));
+    const part = Buffer.alloc(5 * 1024 * 1024, 1);
+    const parts = [];
+    for (const PartNumber of [1, 2]) {
+      const { ETag } = await s3.send(
+        new UploadPartCommand({ Bucket, Key: 'mpu', UploadId, PartNumber, Body: part }),
+      );
+      parts.push({ ETag, PartNumber });
+    }
+    await s3.send(
+      new CompleteMultipartUploadCommand({ Bucket, Key: 'mpu', UploadId, MultipartUpload: { Parts: parts } }),
+    );
+    const out = await s3.send(
+      new GetObjectAttributesCommand({ Bucket, Key: 'mpu', ObjectAttributes: ['ObjectParts', 'ETag'] }),
+    );
+    expect(out.ObjectParts?.TotalPartsCount).toBe(2);
+    expect(out.ETag).toMatch(/^[0-9a-f]{32}-2$/);
+  });
+
+  it('answers the aws cli', async () => {
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'cli', Body: 'hello' }));
+    const res = await awsCli(t.dataDir, t.url, [
+      's3api',
+      'get-object-attributes',
+      '--bucket',
+      Bucket,
+      '--key',
+      'cli',
+      '--object-attributes',
+      'ObjectSize',
+      'StorageClass',
+      'ETag',
+    ]);
+    expect(res.code, res.stderr).toBe(0);
+    expect(JSON.parse(res.stdout)).toMatchObject({
+      ObjectSize: 5,
+      StorageClass: 'STANDARD',
+      ETag: '5d41402abc4b2a76b9719d911017c592',
+    });
+  });
+
+  it('refuses a missing or unknown attribute, a version id and a missing key as S3 does', async () => {
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'refusals', Body: 'x' }));
+    const missing = await attributesRaw('refusals', {});
+    expect(missing.status).toBe(400);
+    expect(missing.body).toContain('<Code>InvalidRequest</Code>');
+    expect(missing.body).toContain('x-amz-object-attributes header specifying the attributes');
+    const unknown = await attributesRaw('refusals', { 'x-amz-object-attributes': 'ETag,Colour' });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body).toContain('<Code>InvalidArgument</Code>');
+    const version = await attributesRaw(
+      'refusals',
+      { 'x-amz-object-attributes': 'ETag' },
+      { versionId: '3HL4kqtJlcpXroDTDmJ.rmSpXd3dIbrHY' },
+    );
+    expect(version.status).toBeGreaterThanOrEqual(400);
+    expect(version.body).not.toContain('<ETag>');
+    const absent = await s3
+      .send(new GetObjectAttributesCommand({ Bucket, Key: 'nothing-here', ObjectAttributes: ['ETag'] }))
+      .catch((error: { name: string; $metadata: { httpStatusCode?: number } }) => error);
+    expect(absent).toMatchObject({ name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } });
+  });
+});

@@ -399,12 +399,20 @@ export function createHttpServer(deps: HttpServerDeps): Server {
     });
   });
   // `Expect: 100-continue` is answered once the body is first read (after the signature is verified, for
-  // S3), so a refused request never sends its body; other expectations are ignored, as S3 ignores them.
+  // S3), so a refused request never sends its body. An expectation Seawall cannot meet is refused with 417
+  // (RFC 9110 §10.1.1) before anything else; an empty Expect asks for nothing.
   server.on('checkContinue', (req, res) => {
     continueOnRead(req, res);
     server.emit('request', req, res);
   });
-  server.on('checkExpectation', (req, res) => server.emit('request', req, res));
+  server.on('checkExpectation', (req, res) => {
+    if ((req.headers.expect ?? '').trim() === '') {
+      server.emit('request', req, res);
+      return;
+    }
+    res.writeHead(417, { connection: 'close', 'content-length': 0 });
+    res.end();
+  });
   limitConnections(server, limits, logger);
   server.on('clientError', answerClientError);
   return server;

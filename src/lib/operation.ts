@@ -103,7 +103,15 @@ export interface ServiceEndpoint {
   readonly protocol: Protocol;
   readonly operations: readonly AnyOperation[];
   resolve(req: OperationRequest): Promise<Resolved>;
+  /**
+   * Headers the answer to a request carries whatever its outcome, from its line and headers alone, asked
+   * before it is authenticated: S3's CORS headers for an Origin a bucket's rules allow.
+   */
+  crossOriginHeaders?(req: RequestHead): Promise<Readonly<Record<string, string>>>;
 }
+
+/** What the server knows of a request before authenticating it: its line and headers. */
+export type RequestHead = Pick<ApiRequest, 'method' | 'rawPath' | 'query' | 'headers' | 'host'>;
 
 /** IAM action names: a service prefix and an operation name (`s3:PutObject`, `glue:GetTable`). */
 const ACTION = /^[a-z0-9-]+:[A-Za-z0-9]+$/;
@@ -130,7 +138,7 @@ export function registerOperations<T extends AnyOperation>(
 
 /** Operations whose names say they change nothing (CloudTrail's readOnly). */
 export function isReadOnly(operation: Pick<AnyOperation, 'name'>): boolean {
-  return /^(Get|List|Describe|Head|BatchGet|Search|Simulate)/.test(operation.name);
+  return /^(Get|List|Describe|Head|BatchGet|Search|Simulate|Options)/.test(operation.name);
 }
 
 /** What the pipeline reports of every request it routed, once, when the response is sent or abandoned. */

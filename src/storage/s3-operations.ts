@@ -38,7 +38,10 @@ export type S3OperationName =
   | 'GetBucketPolicyStatus'
   | 'PutPublicAccessBlock'
   | 'GetPublicAccessBlock'
-  | 'DeletePublicAccessBlock';
+  | 'DeletePublicAccessBlock'
+  | 'PutBucketCors'
+  | 'GetBucketCors'
+  | 'DeleteBucketCors';
 
 export type S3Level = 'service' | 'bucket' | 'object';
 

@@ -22,6 +22,7 @@ import {
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { OperationEvent } from '../src/lib/operation.js';
 import { AWS_CLI, awsCli } from './helpers/aws-cli.js';
 import { rawRequest, signedHeaders } from './helpers/raw.js';
 import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
@@ -463,6 +464,35 @@ describe('preflight (OPTIONS), unauthenticated as in S3', () => {
     });
     const onBucket = await options(`/${OPEN}`, { origin: APP, 'access-control-request-method': 'DELETE' });
     expect(errorOf(await onBucket.text()).ResourceType).toBe('BUCKET');
+  });
+
+  it('is one operation of the pipeline, reported with the anonymous principal and the resource it asked about', async () => {
+    const seen: OperationEvent[] = [];
+    const stop = t.seawall.onOperation((event) => seen.push(event));
+    const response = await options(`/${OPEN}/data/a.csv`, {
+      origin: APP,
+      'access-control-request-method': 'GET',
+    });
+    const refused = await options(`/${PLAIN}`, { origin: APP, 'access-control-request-method': 'GET' });
+    await Promise.all([response.text(), refused.text()]);
+    // Each event is reported as its answer is finished, which the client may see first.
+    for (let i = 0; i < 100 && seen.length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    stop();
+    const eventOf = (r: Response) => seen.find((e) => e.requestId === r.headers.get('x-amz-request-id'));
+    expect(eventOf(response)).toMatchObject({
+      service: 's3',
+      operation: 'OptionsObject',
+      readOnly: true,
+      resources: [`arn:aws:s3:::${OPEN}/data/a.csv`],
+      principal: { type: 'Anonymous' },
+      outcome: 'success',
+      status: 200,
+    });
+    expect(eventOf(refused)).toMatchObject({
+      operation: 'OptionsObject',
+      status: 403,
+      errorCode: 'AccessForbidden',
+    });
   });
 
   it('answers on any URL the actual request will use: presigned (even expired), multipart, subresources', async () => {

@@ -509,6 +509,22 @@ describe('preflight (OPTIONS), unauthenticated as in S3', () => {
     });
     expect(preflight.status).toBe(200);
     expect(preflight.headers.get('access-control-allow-origin')).toBe(APP);
+    // Virtual-hosted style names the bucket in the Host.
+    const port = new URL(t.url).port;
+    const hosted = await rawRequest(t.url, {
+      method: 'OPTIONS',
+      path: '/data/a.csv',
+      headers: { host: `${OPEN}.localhost:${port}`, origin: APP, 'access-control-request-method': 'HEAD' },
+    });
+    expect(hosted.status).toBe(200);
+    expect(hosted.headers['access-control-allow-origin']).toBe(APP);
+    const hostedGet = await rawRequest(t.url, {
+      method: 'GET',
+      path: '/data/a.csv',
+      headers: { host: `${OPEN}.localhost:${port}`, origin: 'foo.suffix' },
+    });
+    expect(hostedGet.status).toBe(200);
+    expect(hostedGet.headers['access-control-allow-origin']).toBe('foo.suffix');
     for (const path of [
       `/${OPEN}/big.bin?uploads`,
       `/${OPEN}/big.bin?partNumber=1&uploadId=abc`,

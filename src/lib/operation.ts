@@ -75,7 +75,10 @@ export interface Operation<R = unknown, I = unknown> {
    * pipeline then checks only the resources above, if any.
    */
   readonly itemized?: true;
-  /** Set on the few operations any authenticated caller may use without a policy (sts:GetCallerIdentity). */
+  /**
+   * Set on the few operations any caller may use without a policy: any authenticated one
+   * (sts:GetCallerIdentity), or anyone at all where AWS asks no one (S3's CORS preflight).
+   */
   readonly anyPrincipal?: true;
   readonly conditions?: (input: I, req: OperationRequest) => ConditionValues;
   readonly handle: (input: I, req: OperationRequest) => Promise<ApiResponse>;

@@ -80,7 +80,10 @@ export interface Operation<R = unknown, I = unknown> {
    * pipeline then checks only the resources above, if any.
    */
   readonly itemized?: true;
-  /** Set on the few operations any authenticated caller may use without a policy (sts:GetCallerIdentity). */
+  /**
+   * Set on the few operations any caller may use without a policy: any authenticated one
+   * (sts:GetCallerIdentity), or anyone at all where AWS asks no one (S3's CORS preflight).
+   */
   readonly anyPrincipal?: true;
   readonly conditions?: (input: I, req: OperationRequest) => ConditionValues;
   readonly handle: (input: I, req: OperationRequest) => Promise<ApiResponse>;
@@ -108,7 +111,15 @@ export interface ServiceEndpoint {
   readonly protocol: Protocol;
   readonly operations: readonly AnyOperation[];
   resolve(req: OperationRequest): Promise<Resolved>;
+  /**
+   * Headers the answer to a request carries whatever its outcome, from its line and headers alone, asked
+   * before it is authenticated: S3's CORS headers for an Origin a bucket's rules allow.
+   */
+  crossOriginHeaders?(req: RequestHead): Promise<Readonly<Record<string, string>>>;
 }
+
+/** What the server knows of a request before authenticating it: its line and headers. */
+export type RequestHead = Pick<ApiRequest, 'method' | 'rawPath' | 'query' | 'headers' | 'host'>;
 
 /** IAM action names: a service prefix and an operation name (`s3:PutObject`, `glue:GetTable`). */
 const ACTION = /^[a-z0-9-]+:[A-Za-z0-9]+$/;
@@ -135,7 +146,7 @@ export function registerOperations<T extends AnyOperation>(
 
 /** Operations whose names say they change nothing (CloudTrail's readOnly). */
 export function isReadOnly(operation: Pick<AnyOperation, 'name'>): boolean {
-  return /^(Get|List|Describe|Head|BatchGet|Search|Simulate)/.test(operation.name);
+  return /^(Get|List|Describe|Head|BatchGet|Search|Simulate|Options)/.test(operation.name);
 }
 
 /** What the pipeline reports of every request it routed, once, when the response is sent or abandoned. */

@@ -217,8 +217,10 @@ export function createHttpServer(deps: HttpServerDeps): Server {
       // The service the request says it is signed for, kept even if its signature then fails.
       const claimed = signedService(line);
       if (claimed !== undefined) trace.service = claimed;
+      for (const [name, value] of Object.entries(await crossOriginHeaders(line))) res.setHeader(name, value);
+      // S3 answers a preflight (OPTIONS) to anyone, without looking at any signature it may carry.
       const auth =
-        protocol === 'restXml' && isUnsigned(line)
+        protocol === 'restXml' && (isUnsigned(line) || line.method === 'OPTIONS')
           ? anonymousRequest(req, line, deps.region)
           : await authenticate(req, line, deps, memory.reserve);
       trace.service = auth.service;
@@ -247,6 +249,19 @@ export function createHttpServer(deps: HttpServerDeps): Server {
       memory.release();
       finish(req, res, line, requestId, started, trace);
     }
+  }
+
+  /**
+   * The headers the service a request is for gives its answer, whatever the outcome, before it is
+   * authenticated (S3's CORS headers). Only S3 has any, and only for its own requests: anonymous ones and those
+   * signed for it; never for Seawall's own routes, which are served before this.
+   */
+  async function crossOriginHeaders(line: RequestLine): Promise<Readonly<Record<string, string>>> {
+    if (line.headers.origin === undefined) return {};
+    const service = isUnsigned(line) ? 's3' : signedService(line);
+    const endpoint = service === undefined ? undefined : services[service];
+    if (!endpoint?.crossOriginHeaders) return {};
+    return endpoint.crossOriginHeaders({ ...line, host: line.headers.host ?? '' });
   }
 
   /** Resolve → decode → authorize → handle: every operation of every service runs through here. */

@@ -1,7 +1,14 @@
 import { type ApiRequest, decodePathSegment, queryValue } from '../lib/http.js';
-import { type ConditionValues, registerOperations, type ServiceEndpoint } from '../lib/operation.js';
+import {
+  type ConditionValues,
+  type Operation,
+  registerOperations,
+  type ServiceEndpoint,
+} from '../lib/operation.js';
+import { s3Arn } from './s3-arn.js';
 import { createS3BucketAccessApi, type S3BucketAccessApi } from './s3-bucket-access-api.js';
 import { createS3BucketApi, type S3BucketApi } from './s3-bucket-api.js';
+import { createS3CorsApi, type S3CorsApi } from './s3-cors-api.js';
 import {
   bucketCannedAcl,
   bucketGrant,
@@ -21,12 +28,13 @@ import {
   type S3Level,
   type S3Operation,
   type S3OperationDefinition,
+  type S3Path,
 } from './s3-operations.js';
 import type { StorageService } from './storage-types.js';
 
 /** Splits `/bucket/key…` (path style) or uses the Host's first label (virtual-hosted style). */
 export function addressOf(
-  req: ApiRequest,
+  req: Pick<ApiRequest, 'host' | 'rawPath'>,
   baseDomains: readonly string[],
 ): { bucket?: string; key?: string } {
   const host = req.host.replace(/:\d+$/, '').toLowerCase();
@@ -51,14 +59,70 @@ export function addressOf(
  */
 const BYPASS_GOVERNANCE = { 'x-amz-bypass-governance-retention': 'acknowledged' } as const;
 
-function operations(storage: StorageService): S3Operation[] {
+function operations(storage: StorageService, cors: S3CorsApi): S3Operation[] {
   const objects = createS3ObjectApi(storage);
   const buckets = createS3BucketApi(storage);
   const multipart = createS3MultipartApi(storage);
   const access = createS3BucketAccessApi(storage);
-  return [...definitions(objects, buckets, multipart), ...accessDefinitions(access)].map((definition) =>
-    defineS3Operation(definition, storage),
-  );
+  return [
+    ...definitions(objects, buckets, multipart),
+    ...accessDefinitions(access),
+    ...corsDefinitions(cors),
+  ].map((definition) => defineS3Operation(definition, storage));
+}
+
+/** Put/Get/DeleteBucketCors; removing the configuration is s3:PutBucketCORS too, there is no Delete action. */
+function corsDefinitions(cors: S3CorsApi) {
+  return [
+    defineS3({
+      name: 'PutBucketCors',
+      action: 's3:PutBucketCORS',
+      method: 'PUT',
+      level: 'bucket',
+      selector: { name: 'cors' },
+      headers: { ...OWNER, ...DIGESTS },
+      query: {},
+      handle: (req, { bucket }) => cors.putBucketCors(req, bucket),
+    }),
+    defineS3({
+      name: 'GetBucketCors',
+      action: 's3:GetBucketCORS',
+      method: 'GET',
+      level: 'bucket',
+      selector: { name: 'cors' },
+      headers: OWNER,
+      query: {},
+      handle: (_req, { bucket }) => cors.getBucketCors(bucket),
+    }),
+    defineS3({
+      name: 'DeleteBucketCors',
+      action: 's3:PutBucketCORS',
+      method: 'DELETE',
+      level: 'bucket',
+      selector: { name: 'cors' },
+      headers: OWNER,
+      query: {},
+      handle: (_req, { bucket }) => cors.deleteBucketCors(bucket),
+    }),
+  ];
+}
+
+/**
+ * OPTIONS on a bucket or an object ("OPTIONS object"): a browser's preflight. S3 answers it from the bucket's
+ * CORS rules alone, to anyone, whatever else the URL carries (a presigned URL's signature, the subresource of
+ * the request to come), so it needs no permission; the action recorded is the configuration it reads.
+ */
+function preflightOperation(cors: S3CorsApi): Operation<S3Path, S3Path> {
+  return {
+    service: 's3',
+    name: 'OptionsObject',
+    action: 's3:GetBucketCORS',
+    anyPrincipal: true,
+    decode: (address) => address,
+    resources: ({ bucket, key }) => (bucket === undefined ? [] : [s3Arn(bucket, key)]),
+    handle: ({ bucket, key }, req) =>
+      cors.preflight(req, { bucket: bucket as string, ...(key !== undefined ? { key } : {}) }),
+  };
 }
 
 /** Bucket policies and Block Public Access. */
@@ -516,15 +580,24 @@ export function createS3Api(deps: {
   storage: StorageService;
   baseDomains: readonly string[];
 }): ServiceEndpoint {
-  const table = registerOperations('s3', operations(deps.storage));
+  const cors = createS3CorsApi(deps.storage);
+  const table = registerOperations('s3', operations(deps.storage, cors));
+  const preflight = preflightOperation(cors);
   return {
     protocol: 'restXml',
-    operations: table,
+    operations: registerOperations('s3', [...table, preflight]),
     async resolve(req: ApiRequest) {
       const address = addressOf(req, deps.baseDomains);
       const level: S3Level =
         address.bucket === undefined ? 'service' : address.key === undefined ? 'bucket' : 'object';
+      if (req.method === 'OPTIONS' && level !== 'service') return { operation: preflight, raw: address };
       return { operation: resolveS3Operation(table, req, level), raw: address };
+    },
+    async crossOriginHeaders(req) {
+      // A preflight answers for itself; other requests carry the headers of the rule their Origin matches.
+      if (req.method === 'OPTIONS' || req.headers.origin === undefined) return {};
+      const { bucket } = addressOf(req, deps.baseDomains);
+      return bucket === undefined ? {} : cors.actualRequestHeaders(req, bucket);
     },
   };
 }

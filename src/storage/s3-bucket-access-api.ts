@@ -9,7 +9,7 @@ import {
   policyTooLarge,
 } from './bucket-policy.js';
 import { s3Arn } from './s3-arn.js';
-import { verifyDocumentDigests } from './s3-digests.js';
+import { requireDigest, verifyDocumentDigests } from './s3-digests.js';
 import { asRecord, malformedXml, readXmlBody, xmlResponse } from './s3-wire.js';
 import type { StorageService } from './storage-types.js';
 
@@ -53,19 +53,6 @@ export function readPublicAccessBlock(document: Record<string, unknown> | undefi
   return Object.freeze(
     Object.fromEntries(ELEMENTS.map(([element, flag]) => [flag, xmlBoolean(config[element])])),
   ) as unknown as PublicAccessBlock;
-}
-
-/** S3 requires an integrity check on these documents, as on DeleteObjects. */
-function requireDigest(req: OperationRequest): void {
-  if (
-    req.headers['content-md5'] === undefined &&
-    !Object.keys(req.headers).some((h) => h.startsWith('x-amz-checksum-'))
-  ) {
-    throw badRequest(
-      'InvalidRequest',
-      'Missing required header for this request: Content-MD5 or x-amz-checksum-*',
-    );
-  }
 }
 
 /** A block's PublicAccessBlockConfiguration elements, in S3's order. */

@@ -3,6 +3,7 @@ import type { ApiRequest, ApiResponse } from '../lib/http.js';
 import {
   type Operation,
   type OperationRequest,
+  type RequestHead,
   registerOperations,
   type ServiceEndpoint,
 } from '../lib/operation.js';
@@ -19,7 +20,7 @@ const PUBLIC_ACCESS_BLOCK_PATH = '/v20180820/configuration/publicAccessBlock';
  * version, and every operation names its account in `x-amz-account-id`. Without the header the path names a
  * bucket called v20180820, which S3 allows.
  */
-export function isS3ControlRequest(req: ApiRequest): boolean {
+export function isS3ControlRequest(req: Pick<ApiRequest, 'rawPath' | 'headers'>): boolean {
   return req.rawPath.startsWith('/v20180820/') && req.headers['x-amz-account-id'] !== undefined;
 }
 
@@ -106,6 +107,11 @@ export function withS3Control(s3: ServiceEndpoint, storage: StorageService): Ser
   return {
     protocol: s3.protocol,
     operations: [...s3.operations, ...control],
+    async crossOriginHeaders(req: RequestHead) {
+      // S3 Control's requests name an account, not a bucket: no bucket's CORS rules answer for them.
+      if (isS3ControlRequest(req) || !s3.crossOriginHeaders) return {};
+      return s3.crossOriginHeaders(req);
+    },
     async resolve(req: OperationRequest) {
       if (!isS3ControlRequest(req)) return s3.resolve(req);
       const path = req.rawPath.split('?')[0];

@@ -134,3 +134,16 @@ export function verifyDocumentDigests(req: ApiRequest, body: Buffer): void {
     );
   }
 }
+
+/** S3 requires an integrity check on some documents (a public access block, a CORS configuration…). */
+export function requireDigest(req: ApiRequest): void {
+  if (
+    req.headers['content-md5'] === undefined &&
+    !Object.keys(req.headers).some((h) => h.startsWith('x-amz-checksum-'))
+  ) {
+    throw badRequest(
+      'InvalidRequest',
+      'Missing required header for this request: Content-MD5 or x-amz-checksum-*',
+    );
+  }
+}

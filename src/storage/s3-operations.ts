@@ -42,7 +42,10 @@ export type S3OperationName =
   | 'PutPublicAccessBlock'
   | 'GetPublicAccessBlock'
   | 'DeletePublicAccessBlock'
-  | 'GetObjectAttributes';
+  | 'GetObjectAttributes'
+  | 'PutBucketCors'
+  | 'GetBucketCors'
+  | 'DeleteBucketCors';
 
 export type S3Level = 'service' | 'bucket' | 'object';
 

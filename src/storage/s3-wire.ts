@@ -58,15 +58,16 @@ const MAX_XML_BODY = 1024 * 1024;
 
 /**
  * Reads an XML request document, then checks it against its Content-MD5 or checksum (a malformed document is
- * MalformedXML whatever its digest); undefined when empty.
+ * MalformedXML whatever its digest); undefined when empty. Past `limit` bytes it is MaxMessageLengthExceeded.
  */
 export async function readXmlBody(
   req: ApiRequest,
   arrays: readonly string[] = [],
+  limit = MAX_XML_BODY,
 ): Promise<Record<string, unknown> | undefined> {
   const bytes = await readSmallBody(
     req.body,
-    MAX_XML_BODY,
+    limit,
     () => badRequest('MaxMessageLengthExceeded', 'Your request was too big.'),
     req.reserve,
   );

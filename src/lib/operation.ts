@@ -75,6 +75,12 @@ export interface Operation<R = unknown, I = unknown> {
    * pipeline then checks only the resources above, if any.
    */
   readonly itemized?: true;
+  /**
+   * Set on operations whose caller signs a form in the body rather than the request (S3's POST Object): the
+   * pipeline reads the form's fields, verifies its policy's signature and takes its signer as the principal
+   * (anonymous for a form without a policy) before decoding.
+   */
+  readonly form?: true;
   /** Set on the few operations any authenticated caller may use without a policy (sts:GetCallerIdentity). */
   readonly anyPrincipal?: true;
   readonly conditions?: (input: I, req: OperationRequest) => ConditionValues;

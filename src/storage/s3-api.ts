@@ -21,6 +21,7 @@ import {
   type S3Operation,
   type S3OperationDefinition,
 } from './s3-operations.js';
+import { createPostObjectOperation } from './s3-post-object.js';
 import type { StorageService } from './storage-types.js';
 
 /** Splits `/bucket/key…` (path style) or uses the Host's first label (virtual-hosted style). */
@@ -52,6 +53,17 @@ function operations(storage: StorageService): S3Operation[] {
   return [...definitions(objects, buckets, multipart), ...accessDefinitions(access)].map((definition) =>
     defineS3Operation(definition, storage),
   );
+}
+
+/**
+ * POST Object (browser uploads): its form's fields are a new object's headers, understood as PutObject
+ * understands them, but for the conditional writes a form cannot ask for.
+ */
+function postObject(storage: StorageService) {
+  return createPostObjectOperation(storage, {
+    fields: { ...DIGESTS, ...NEW_OBJECT },
+    conditions: newObjectConditions,
+  });
 }
 
 /** Bucket policies and Block Public Access. */
@@ -450,7 +462,7 @@ export function createS3Api(deps: {
   storage: StorageService;
   baseDomains: readonly string[];
 }): ServiceEndpoint {
-  const table = registerOperations('s3', operations(deps.storage));
+  const table = registerOperations('s3', [...operations(deps.storage), postObject(deps.storage)]);
   return {
     protocol: 'restXml',
     operations: table,

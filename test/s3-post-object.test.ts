@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import {
   CreateAccessKeyCommand,
@@ -87,6 +88,46 @@ function signV4(conditions: unknown[], expiration = inAnHour(), keys = t.credent
     ['Policy', policy],
     ['X-Amz-Signature', createHmac('sha256', key).update(policy).digest('hex')],
   ];
+}
+
+/**
+ * A form presigned by botocore's generate_presigned_post, the SDK inside Debian's aws cli: the fields a real
+ * SDK sends, SigV4-signed by it.
+ */
+function botocorePresignedPost(
+  bucket: string,
+  key: string,
+  fields: Record<string, string>,
+  conditions: unknown[],
+): Promise<Field[]> {
+  const script = [
+    'import json, os',
+    'from awscli.botocore.session import Session',
+    'a = json.loads(os.environ["POST_ARGS"])',
+    'c = Session().create_client("s3", endpoint_url=a["url"], region_name=a["region"], aws_access_key_id=a["id"], aws_secret_access_key=a["secret"])',
+    'print(json.dumps(c.generate_presigned_post(a["bucket"], a["key"], Fields=a["fields"], Conditions=a["conditions"], ExpiresIn=600)))',
+  ].join('\n');
+  const args = {
+    url: t.url,
+    region: t.credentials.region,
+    id: t.credentials.accessKeyId,
+    secret: t.credentials.secretAccessKey,
+    bucket,
+    key,
+    fields,
+    conditions,
+  };
+  return new Promise((resolve, reject) => {
+    execFile(
+      '/usr/bin/python3',
+      ['-c', script],
+      { env: { PATH: '/usr/bin:/bin', POST_ARGS: JSON.stringify(args) } },
+      (error, stdout) => {
+        if (error) reject(error);
+        else resolve(Object.entries(JSON.parse(stdout).fields as Record<string, string>));
+      },
+    );
+  });
 }
 
 async function post(
@@ -180,6 +221,24 @@ describe('signed uploads', () => {
     expect(xml).toContain('<Key>up/v4 file.txt</Key>');
     expect(xml).toContain(`<ETag>${head.ETag?.replace(/"/g, '&quot;')}</ETag>`);
     expect(xml).toContain(`<Location>${t.url}/${BUCKET}/up/v4%20file.txt</Location>`);
+  });
+
+  it('a form presigned by botocore (the aws cli’s SDK) uploads its file', async () => {
+    const fields = await botocorePresignedPost(
+      BUCKET,
+      `up/boto-${FILENAME}`,
+      { 'Content-Type': 'text/plain', success_action_status: '201' },
+      [['starts-with', '$Content-Type', 'text/'], { success_action_status: '201' }],
+    );
+    const response = await post(BUCKET, fields, { content: 'from botocore', filename: 'b.txt' });
+    expect(response.status).toBe(201);
+    expect(await response.text()).toContain('<Key>up/boto-b.txt</Key>');
+    expect(await read('up/boto-b.txt')).toBe('from botocore');
+    const outside = await post(
+      BUCKET,
+      fields.map(([n, v]): Field => (n === 'key' ? [n, 'elsewhere'] : [n, v])),
+    );
+    expect(await errorOf(outside)).toMatchObject({ status: 403, code: 'AccessDenied' });
   });
 
   it('success_action_status 200 answers 200 with no body; any other value 204', async () => {

@@ -63,6 +63,7 @@ function postObject(storage: StorageService) {
   return createPostObjectOperation(storage, {
     fields: { ...DIGESTS, ...NEW_OBJECT },
     conditions: newObjectConditions,
+    put: createS3ObjectApi(storage).putObject,
   });
 }
 

@@ -1,13 +1,12 @@
+import { Readable } from 'node:stream';
 import { badRequest } from '../errors.js';
-import { type ChecksumAlgorithm, checksumHeader } from '../lib/checksums.js';
 import { type ApiRequest, type ApiResponse, awsUriEncode, type PostForm } from '../lib/http.js';
 import type { ConditionValues, OperationRequest } from '../lib/operation.js';
 import { toXml } from '../lib/xml.js';
 import { checkPostPolicy, parsePostPolicy, type SizeRange } from './post-policy.js';
 import { s3Arn } from './s3-arn.js';
-import { MAX_PUT_BYTES, uploadDigests } from './s3-digests.js';
+import { MAX_PUT_BYTES } from './s3-digests.js';
 import type { Headers } from './s3-inputs.js';
-import { declaredMetadata } from './s3-object-api.js';
 import { checkS3Inputs, refuseOtherOperations, type S3Operation, type S3Path } from './s3-operations.js';
 import { S3_METADATA_PREFIX, S3_REQUEST_HEADERS } from './s3-vocabulary.js';
 import type { StorageService } from './storage-types.js';
@@ -101,7 +100,12 @@ function redirectTarget(value: string | undefined): string | undefined {
 }
 
 /** success_action_redirect (or the older redirect), else success_action_status: 200, 201 with a PostResponse, 204. */
-function answer(input: PostObjectInput, req: ApiRequest, etag: string, headers: Record<string, string>) {
+function answer(
+  input: PostObjectInput,
+  req: ApiRequest,
+  etag: string,
+  headers: Record<string, string>,
+): ApiResponse {
   const field = (name: string) => input.form.fields.get(name)?.value;
   const redirect = redirectTarget(field('success_action_redirect') ?? field('redirect'));
   if (redirect) {
@@ -122,13 +126,24 @@ function answer(input: PostObjectInput, req: ApiRequest, etag: string, headers: 
   return { status: 201, headers: { ...headers, location, 'content-type': 'application/xml' }, body };
 }
 
+/** PutObject's answer headers (ETag, checksum…), as strings. */
+function stringHeaders(headers: Record<string, string | number>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, String(value)]));
+}
+
 /**
  * The POST Object operation. `fields` are the form fields it understands, declared as the PutObject headers
- * they stand for (the same rules run on them); `conditions` gives the condition keys of a new object's write.
+ * they stand for (the same rules run on them); `conditions` gives the condition keys of a new object's write;
+ * the file is then written by PutObject's own handler, with the fields as its headers.
  */
 export function createPostObjectOperation(
   storage: StorageService,
-  declared: { fields: Headers; conditions: (req: ApiRequest) => ConditionValues },
+  declared: {
+    fields: Headers;
+    conditions: (req: ApiRequest) => ConditionValues;
+    /** PutObject's handler, which writes the file as the form's fields ask. */
+    put: (req: ApiRequest, bucket: string, key: string) => Promise<ApiResponse>;
+  },
 ): S3Operation<PostObjectInput> {
   const asPut = {
     name: 'PostObject' as const,
@@ -172,19 +187,10 @@ export function createPostObjectOperation(
       await checkS3Inputs(operation, { req, storage, bucket: input.bucket });
       const write = effective(input, req);
       await checkS3Inputs(asPut, { req: write, storage, bucket: input.bucket, key: input.key });
-      const { contentMd5, checksum } = uploadDigests(write);
-      const stored = await storage.putObject({
-        bucket: input.bucket,
-        key: input.key,
-        body: withinRange(req.body, input.range),
-        ...declaredMetadata(write),
-        ...(contentMd5 ? { contentMd5 } : {}),
-        ...(checksum ? { checksum } : {}),
-      });
-      const headers: Record<string, string> = { etag: stored.etag };
-      if (stored.checksum)
-        headers[checksumHeader(stored.checksum.algorithm as ChecksumAlgorithm)] = stored.checksum.value;
-      return answer(input, req, stored.etag, headers) as ApiResponse;
+      const body = Readable.from(withinRange(req.body, input.range), { objectMode: false });
+      const stored = await declared.put({ ...write, body }, input.bucket, input.key);
+      const etag = String(stored.headers?.etag ?? '');
+      return answer(input, req, etag, stringHeaders(stored.headers ?? {}));
     },
   };
   return operation;

@@ -13,6 +13,7 @@ import {
   PutBucketPolicyCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { GetSessionTokenCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 
@@ -64,7 +65,9 @@ function signV2(document: unknown, keys = t.credentials): Field[] {
 }
 
 /** Signature Version 4, as @aws-sdk/s3-presigned-post builds the fields and signs the policy. */
-function signV4(conditions: unknown[], expiration = inAnHour(), keys = t.credentials): Field[] {
+type Keys = { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+
+function signV4(conditions: unknown[], expiration = inAnHour(), keys: Keys = t.credentials): Field[] {
   const amzDate = new Date()
     .toISOString()
     .replace(/[-:]/g, '')
@@ -76,6 +79,7 @@ function signV4(conditions: unknown[], expiration = inAnHour(), keys = t.credent
     { 'x-amz-algorithm': 'AWS4-HMAC-SHA256' },
     { 'x-amz-credential': credential },
     { 'x-amz-date': amzDate },
+    ...(keys.sessionToken === undefined ? [] : [{ 'x-amz-security-token': keys.sessionToken }]),
   ];
   const policy = base64Json({ expiration, conditions: signed });
   let key: Buffer = createHmac('sha256', `AWS4${keys.secretAccessKey}`).update(day).digest();
@@ -87,6 +91,7 @@ function signV4(conditions: unknown[], expiration = inAnHour(), keys = t.credent
     ['X-Amz-Date', amzDate],
     ['Policy', policy],
     ['X-Amz-Signature', createHmac('sha256', key).update(policy).digest('hex')],
+    ...(keys.sessionToken === undefined ? [] : [['X-Amz-Security-Token', keys.sessionToken] as Field]),
   ];
 }
 
@@ -549,6 +554,32 @@ describe('authorization', () => {
       code: 'AccessDenied',
     });
     iam.destroy();
+  });
+
+  it('temporary credentials sign a form with their session token', async () => {
+    const sts = new STSClient({ endpoint: t.url, region: t.credentials.region, credentials: t.credentials });
+    const { Credentials } = await sts.send(new GetSessionTokenCommand({ DurationSeconds: 900 }));
+    sts.destroy();
+    const session: Keys = {
+      accessKeyId: Credentials?.AccessKeyId ?? '',
+      secretAccessKey: Credentials?.SecretAccessKey ?? '',
+      sessionToken: Credentials?.SessionToken ?? '',
+    };
+    const form = (keys: Keys): Field[] => [
+      ['key', 'up/session.txt'],
+      ['Content-Type', 'text/plain'],
+      ...signV4(BASIC, inAnHour(), keys),
+    ];
+    expect((await post(BUCKET, form(session))).status).toBe(204);
+    const { sessionToken: _token, ...withoutToken } = session;
+    expect(await errorOf(await post(BUCKET, form(withoutToken)))).toMatchObject({
+      status: 403,
+      code: 'InvalidAccessKeyId',
+    });
+    expect(await errorOf(await post(BUCKET, form({ ...session, sessionToken: 'forged' })))).toMatchObject({
+      status: 400,
+      code: 'InvalidToken',
+    });
   });
 
   it('the acl and tagging fields are taken as PutObject takes the headers', async () => {

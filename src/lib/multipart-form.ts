@@ -187,22 +187,7 @@ export async function readFormHead(
   const fields: FormField[] = [];
   take((await find(delimiter)) + delimiter.length);
   for (;;) {
-    // After a delimiter: `--` closes the form; otherwise optional whitespace, then the part's headers.
-    if (!(await reader.ensure(2))) throw new FormParseError('malformed', 'The form ends inside a boundary.');
-    if (reader.buffer.subarray(0, 2).equals(DASHES))
-      throw new FormParseError('noFile', 'The form has no file.');
-    let pad = 0;
-    for (;;) {
-      if (!(await reader.ensure(pad + 1)))
-        throw new FormParseError('malformed', 'The form ends inside a boundary.');
-      const c = reader.buffer[pad];
-      if (c !== 0x20 && c !== 0x09) break;
-      pad++;
-      if (pad > budget) throw new FormParseError('tooLarge', 'The fields before the file are too large.');
-    }
-    take(pad);
-    if (!(await reader.ensure(2)) || !reader.buffer.subarray(0, 2).equals(CRLF))
-      throw new FormParseError('malformed', 'A boundary is not followed by a line break.');
+    take(await delimiterLineEnd(reader, budget));
     // The delimiter line's CRLF starts the headers' terminator when a part has no headers.
     const end = await find(HEADERS_END);
     const headers = parsePartHeaders(reader.buffer.subarray(2, end).toString('utf8'));
@@ -222,6 +207,28 @@ export async function readFormHead(
     fields.push({ name: headers.name, value: take(valueEnd).toString('utf8') });
     take(delimiter.length);
   }
+}
+
+/**
+ * After a delimiter: `--` closes the form (which then has no file); otherwise optional whitespace and a line
+ * break. Answers how many bytes of whitespace to skip, leaving the line break.
+ */
+async function delimiterLineEnd(reader: ByteReader, budget: number): Promise<number> {
+  if (!(await reader.ensure(2))) throw new FormParseError('malformed', 'The form ends inside a boundary.');
+  if (reader.buffer.subarray(0, 2).equals(DASHES))
+    throw new FormParseError('noFile', 'The form has no file.');
+  let pad = 0;
+  for (;;) {
+    if (!(await reader.ensure(pad + 1)))
+      throw new FormParseError('malformed', 'The form ends inside a boundary.');
+    const c = reader.buffer[pad];
+    if (c !== 0x20 && c !== 0x09) break;
+    pad++;
+    if (pad > budget) throw new FormParseError('tooLarge', 'The fields before the file are too large.');
+  }
+  if (!(await reader.ensure(pad + 2)) || !reader.buffer.subarray(pad, pad + 2).equals(CRLF))
+    throw new FormParseError('malformed', 'A boundary is not followed by a line break.');
+  return pad;
 }
 
 /** The file's bytes up to the next delimiter, passed on as they arrive but for a delimiter's length. */

@@ -25,10 +25,23 @@ export interface ApiRequest {
   /** Host header as sent, for virtual-hosted-style S3 addressing. */
   readonly host: string;
   /**
+   * A browser upload's form (S3's POST Object), for operations that take one: the fields read before the file,
+   * whose bytes are then `body`; its signature already verified, and `principal` the signer.
+   */
+  readonly form?: PostForm;
+  /**
    * Reserves memory for what the request buffers (a body read whole, a page of results), from the server's
    * budget for all requests; throws SlowDown past it. Given back when the response is sent.
    */
   readonly reserve: (bytes: number) => void;
+}
+
+/** The fields of a browser upload's form that came before its file. */
+export interface PostForm {
+  /** By lower-case name (a repeated name keeps its first value), each with its name as sent. */
+  readonly fields: ReadonlyMap<string, { readonly name: string; readonly value: string }>;
+  /** The file part's filename, which `${filename}` in the key stands for. */
+  readonly filename: string | undefined;
 }
 
 export interface ApiResponse {

@@ -81,6 +81,12 @@ export interface Operation<R = unknown, I = unknown> {
    */
   readonly itemized?: true;
   /**
+   * Set on operations whose caller signs a form in the body rather than the request (S3's POST Object): the
+   * pipeline reads the form's fields, verifies its policy's signature and takes its signer as the principal
+   * (anonymous for a form without a policy) before decoding.
+   */
+  readonly form?: true;
+  /**
    * Set on the few operations any caller may use without a policy: any authenticated one
    * (sts:GetCallerIdentity), or anyone at all where AWS asks no one (S3's CORS preflight).
    */

@@ -211,6 +211,16 @@ function checkSessionToken(
     parts.kind === 'query'
       ? line.query.find(([key]) => key === 'X-Amz-Security-Token')?.[1]
       : line.headers['x-amz-security-token'];
+  checkSessionTokenValue(identity, token, parts.accessKeyId, now);
+}
+
+/** The same check for a token however it came (a header, a query parameter, a browser form's field). */
+export function checkSessionTokenValue(
+  identity: SigningIdentity,
+  token: string | undefined,
+  accessKeyId: string,
+  now: Date,
+): void {
   const session = identity.session;
   if (!session) {
     if (token !== undefined) throw tokenError('InvalidToken');
@@ -221,7 +231,7 @@ function checkSessionToken(
       'InvalidAccessKeyId',
       'The AWS Access Key Id you provided does not exist in our records.',
       {
-        AWSAccessKeyId: parts.accessKeyId,
+        AWSAccessKeyId: accessKeyId,
       },
     );
   const presented = createHash('sha256').update(token).digest();
@@ -230,7 +240,7 @@ function checkSessionToken(
 }
 
 /** The identity without its secret (nor, for temporary credentials, its session token's hash). */
-function principalOf(identity: SigningIdentity): Principal {
+export function principalOf(identity: SigningIdentity): Principal {
   const { secretAccessKey: _secret, session: _session, ...principal } = identity;
   return principal;
 }

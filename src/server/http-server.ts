@@ -32,6 +32,7 @@ import {
   serverOptions,
   UNTRUSTED_CONTENT_HEADERS,
 } from './connection-guards.js';
+import { authenticateForm } from './post-form.js';
 import { type Protocol, renderError, type ServiceEndpoint } from './protocols.js';
 
 export type { HttpLimits } from './connection-guards.js';
@@ -267,11 +268,13 @@ export function createHttpServer(deps: HttpServerDeps): Server {
   /** Resolve → decode → authorize → handle: every operation of every service runs through here. */
   async function runOperation(
     endpoint: ServiceEndpoint,
-    request: OperationRequest,
+    routed: OperationRequest,
     trace: Trace,
   ): Promise<ApiResponse> {
-    const { operation, raw } = await endpoint.resolve(request);
+    const { operation, raw } = await endpoint.resolve(routed);
     trace.operation = operation;
+    const request = operation.form ? await formRequest(routed) : routed;
+    trace.principal = request.principal;
     const input = await operation.decode(raw, request);
     const resources = await operation.resources(input, request);
     trace.resources = resources;
@@ -286,6 +289,18 @@ export function createHttpServer(deps: HttpServerDeps): Server {
       });
     }
     return operation.handle(input, request);
+  }
+
+  /** The request of an operation whose caller signed a form: its principal is the form's signer. */
+  async function formRequest(request: OperationRequest): Promise<OperationRequest> {
+    const { principal, form, body } = await authenticateForm(request, deps);
+    return {
+      ...request,
+      principal,
+      form,
+      body,
+      authorize: (check) => deps.authorizer.authorize(principal, check, request.facts),
+    };
   }
 
   function operationRequest(

@@ -72,13 +72,12 @@ const SIGNATURE = /^[0-9a-f]{64}$/;
 const HEADER_NAME = "[a-z0-9!#$%&'*+.^_`|~-]+";
 const HEADER_LIST = new RegExp(`^${HEADER_NAME}(;${HEADER_NAME})*$`);
 
-function parseCredential(value: string, failure: AuthFailure) {
+/** The parts of a credential scope `KEY/YYYYMMDD/region/service/aws4_request`, or undefined. */
+export function matchCredential(
+  value: string,
+): { accessKeyId: string; scopeDate: string; region: string; service: string } | undefined {
   const match = CREDENTIAL.exec(value);
-  if (!match)
-    throw authError(
-      failure,
-      `the credential '${value.slice(0, 200)}' is not of the form KEY/YYYYMMDD/region/service/aws4_request`,
-    );
+  if (!match) return undefined;
   const [, accessKeyId, scopeDate, region, service] = match as unknown as [
     string,
     string,
@@ -87,6 +86,16 @@ function parseCredential(value: string, failure: AuthFailure) {
     string,
   ];
   return { accessKeyId, scopeDate, region, service };
+}
+
+function parseCredential(value: string, failure: AuthFailure) {
+  const parts = matchCredential(value);
+  if (!parts)
+    throw authError(
+      failure,
+      `the credential '${value.slice(0, 200)}' is not of the form KEY/YYYYMMDD/region/service/aws4_request`,
+    );
+  return parts;
 }
 
 export function parseAmzDate(value: string): Date | undefined {
@@ -261,6 +270,11 @@ export function signingKey(secret: string, date: string, region: string, service
 
 export function hmacHex(key: Buffer, text: string): string {
   return createHmac('sha256', key).update(text).digest('hex');
+}
+
+/** Signature Version 2's HMAC-SHA1, base64: what browser-upload forms of older clients sign their policy with. */
+export function hmacSha1Base64(secret: string, text: string): string {
+  return createHmac('sha1', secret).update(text).digest('base64');
 }
 
 export function signaturesEqual(expected: string, actual: string): boolean {

@@ -30,6 +30,7 @@ import {
   type S3OperationDefinition,
   type S3Path,
 } from './s3-operations.js';
+import { createPostObjectOperation } from './s3-post-object.js';
 import type { StorageService } from './storage-types.js';
 
 /** Splits `/bucket/key…` (path style) or uses the Host's first label (virtual-hosted style). */
@@ -123,6 +124,18 @@ function preflightOperation(cors: S3CorsApi): Operation<S3Path, S3Path> {
     handle: ({ bucket, key }, req) =>
       cors.preflight(req, { bucket: bucket as string, ...(key !== undefined ? { key } : {}) }),
   };
+}
+
+/**
+ * POST Object (browser uploads): its form's fields are a new object's headers, understood as PutObject
+ * understands them, but for the conditional writes a form cannot ask for.
+ */
+function postObject(storage: StorageService) {
+  return createPostObjectOperation(storage, {
+    fields: { ...DIGESTS, ...NEW_OBJECT },
+    conditions: newObjectConditions,
+    put: createS3ObjectApi(storage).putObject,
+  });
 }
 
 /** Bucket policies and Block Public Access. */
@@ -581,7 +594,7 @@ export function createS3Api(deps: {
   baseDomains: readonly string[];
 }): ServiceEndpoint {
   const cors = createS3CorsApi(deps.storage);
-  const table = registerOperations('s3', operations(deps.storage, cors));
+  const table = registerOperations('s3', [...operations(deps.storage, cors), postObject(deps.storage)]);
   const preflight = preflightOperation(cors);
   return {
     protocol: 'restXml',

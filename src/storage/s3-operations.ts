@@ -35,6 +35,7 @@ export type S3OperationName =
   | 'AbortMultipartUpload'
   | 'ListParts'
   | 'ListMultipartUploads'
+  | 'PostObject'
   | 'PutBucketPolicy'
   | 'GetBucketPolicy'
   | 'DeleteBucketPolicy'
@@ -114,8 +115,11 @@ export interface S3Path {
   readonly key?: string;
 }
 
-/** An S3 operation in the registry: its input is the address, checked against its declared inputs. */
-export interface S3Operation extends Operation<S3Path, S3Path> {
+/**
+ * An S3 operation in the registry: its input is the address (or, for POST Object, what its form adds to it),
+ * checked against its declared inputs.
+ */
+export interface S3Operation<I = S3Path> extends Operation<S3Path, I> {
   readonly name: S3OperationName;
   readonly method: string;
   readonly level: S3Level;
@@ -199,12 +203,18 @@ function selects(req: ApiRequest, selector: S3Operation['selector']): boolean {
   );
 }
 
+/** What routing and input checks read of an operation, whatever its input. */
+export type S3Route = Pick<
+  S3Operation<unknown>,
+  'name' | 'method' | 'level' | 'selector' | 'headers' | 'query'
+>;
+
 /** Picks the operation a request names: its level, method and selector. */
-export function resolveS3Operation(
-  operations: readonly S3Operation[],
+export function resolveS3Operation<T extends S3Route>(
+  operations: readonly T[],
   req: ApiRequest,
   level: S3Level,
-): S3Operation {
+): T {
   const candidates = operations.filter((op) => op.level === level && op.method === req.method);
   const operation =
     candidates.find((op) => selects(req, op.selector)) ?? candidates.find((op) => !op.selector);
@@ -224,7 +234,7 @@ export function resolveS3Operation(
   return operation;
 }
 
-function headerUse(operation: S3Operation, name: string): InputUse | 'ignored' | 'refused' {
+function headerUse(operation: S3Route, name: string): InputUse | 'ignored' | 'refused' {
   if (name.startsWith(S3_METADATA_PREFIX)) return operation.headers['x-amz-meta-*'] ?? 'refused';
   if (!HEADERS.has(name)) return 'ignored';
   const use = operation.headers[name];
@@ -232,7 +242,7 @@ function headerUse(operation: S3Operation, name: string): InputUse | 'ignored' |
   return MESSAGE_HEADERS.has(name) ? 'ignored' : 'refused';
 }
 
-function queryUse(operation: S3Operation, name: string): InputUse | 'ignored' | 'refused' {
+function queryUse(operation: S3Route, name: string): InputUse | 'ignored' | 'refused' {
   if (name === operation.selector?.name || ALWAYS_UNDERSTOOD_QUERY.has(name)) return 'handled';
   if (!QUERY_PARAMETERS.has(name) && !SUBRESOURCES.has(name)) return 'ignored';
   return operation.query[name] ?? 'refused';
@@ -246,7 +256,7 @@ const OPERATION_HEADERS: ReadonlySet<string> = new Set(['x-amz-copy-source']);
  * resolved operation does not take (`GET /b?acl` is GetBucketAcl) or a copy source on a write (CopyObject).
  * Authorizing it as the operation that was resolved would check the wrong action.
  */
-export function refuseOtherOperations(operation: S3Operation, req: ApiRequest): void {
+export function refuseOtherOperations(operation: S3Route, req: ApiRequest): void {
   const header = Object.keys(req.headers).find(
     (name) => OPERATION_HEADERS.has(name) && headerUse(operation, name) === 'refused',
   );
@@ -262,7 +272,7 @@ export function refuseOtherOperations(operation: S3Operation, req: ApiRequest): 
  * header or query name of S3's vocabulary the operation does not understand is refused (NotImplemented), then
  * the rules of the inputs it understands run, in the order the operation declares them.
  */
-export async function checkS3Inputs(operation: S3Operation, context: InputContext): Promise<void> {
+export async function checkS3Inputs(operation: S3Route, context: InputContext): Promise<void> {
   const { req } = context;
   const refusedHeader = Object.keys(req.headers)
     .filter((name) => headerUse(operation, name) === 'refused')

@@ -19,6 +19,7 @@ import {
   type UploadChecksum,
   uploadChecksumOf,
 } from './multipart-checksums.js';
+import { completedRow, objectPartsOf } from './multipart-objects.js';
 import { type MultipartStore, type PartRow, type UploadRow, UploadVanished } from './multipart-store.js';
 import type { ObjectRow } from './storage-store.js';
 import type {
@@ -90,6 +91,23 @@ export function createMultipartService(deps: {
       throw noSuchUpload(uploadId);
     }
     return upload;
+  }
+
+  /**
+   * A completion of an upload that is no longer in progress: S3 answers again what the completion that
+   * finished it answered, while the object it made is kept; otherwise there is no such upload.
+   */
+  async function completedBefore(uploadId: string, bucket: string, key: string): Promise<CompletedUpload> {
+    const done = await store.findCompletedUpload(uploadId);
+    if (!done || done.bucket !== bucket || done.key !== key) {
+      await deps.requireBucket(bucket);
+      throw noSuchUpload(uploadId);
+    }
+    const { checksum_algorithm: algorithm, checksum_value: value, checksum_type: type } = done;
+    return {
+      etag: done.etag,
+      ...(algorithm && value && type ? { checksum: { algorithm, value, type } } : {}),
+    };
   }
 
   /** The parts' bytes in order, read one part at a time, each chunk also given to `observe`. */
@@ -218,7 +236,10 @@ export function createMultipartService(deps: {
       listed: ListedPart[],
       sent: CompleteChecksum = {},
     ): Promise<CompletedUpload> {
-      const upload = await requireUpload(uploadId, bucket, key);
+      const found = await store.findUpload(uploadId);
+      if (!found || found.bucket !== bucket || found.key !== key)
+        return completedBefore(uploadId, bucket, key);
+      const upload = found;
       if (listed.length === 0)
         throw badRequest(
           'MalformedXML',
@@ -232,22 +253,38 @@ export function createMultipartService(deps: {
       const joined = await joinParts(parts, plan);
       const { blob } = joined;
       const etag = multipartEtag(parts.map((p) => p.etag));
-      await deps.commitObject({
-        bucket,
-        key,
-        blob_id: blob.id,
-        size: blob.size,
-        etag,
-        content_type: settings.contentType,
-        metadata: JSON.stringify({ user: settings.userMetadata, headers: settings.headers }),
-        checksum_algorithm: joined.checksum?.algorithm ?? null,
-        checksum_value: joined.checksum?.value ?? null,
-        checksum_type: joined.checksum?.type ?? null,
-        last_modified: clock.now().getTime(),
-      });
+      const made = { blobId: blob.id, uploadId, bucket, key, etag, parts, upload: checksum };
+      await store.insertCompleted(
+        completedRow({ ...made, ...(joined.checksum ? { checksum: joined.checksum } : {}) }),
+      );
+      try {
+        await deps.commitObject({
+          bucket,
+          key,
+          blob_id: blob.id,
+          size: blob.size,
+          etag,
+          content_type: settings.contentType,
+          metadata: JSON.stringify({ user: settings.userMetadata, headers: settings.headers }),
+          checksum_algorithm: joined.checksum?.algorithm ?? null,
+          checksum_value: joined.checksum?.value ?? null,
+          checksum_type: joined.checksum?.type ?? null,
+          last_modified: clock.now().getTime(),
+        });
+      } catch (error) {
+        await store.deleteCompleted(blob.id);
+        throw error;
+      }
       for (const id of (await store.deleteUpload(uploadId)) ?? []) await deps.discardBlob(id);
       return { etag, ...(joined.checksum ? { checksum: joined.checksum } : {}) };
     },
+
+    async objectParts(blobId: string) {
+      const row = await store.findCompletedBlob(blobId);
+      return row ? objectPartsOf(row) : undefined;
+    },
+
+    forgetObject: (blobId: string) => store.deleteCompleted(blobId),
 
     async abort(uploadId: string, bucket: string, key: string): Promise<void> {
       await requireUpload(uploadId, bucket, key);

@@ -1,9 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
-import type { MultipartPartTable, MultipartUploadTable } from '../db/schema.js';
+import type { MultipartObjectTable, MultipartPartTable, MultipartUploadTable } from '../db/schema.js';
 
 export type UploadRow = MultipartUploadTable;
 export type PartRow = MultipartPartTable;
+export type CompletedRow = MultipartObjectTable;
 
 /** Persistence of multipart uploads in progress and their parts. */
 export interface MultipartStore {
@@ -24,6 +25,14 @@ export interface MultipartStore {
   allParts(uploadId: string): Promise<PartRow[]>;
   /** Forgets an upload and its parts; answers the blobs they held (undefined when there was no such upload). */
   deleteUpload(uploadId: string): Promise<string[] | undefined>;
+  /** Records what a completion made, before the object is committed. */
+  insertCompleted(row: CompletedRow): Promise<void>;
+  /** What the upload made, if it was completed and its object's blob is still kept. */
+  findCompletedUpload(uploadId: string): Promise<CompletedRow | undefined>;
+  /** What made the object whose blob this is, when a multipart upload did. */
+  findCompletedBlob(blobId: string): Promise<CompletedRow | undefined>;
+  /** Forgets what made this blob's object (the blob is being deleted). */
+  deleteCompleted(blobId: string): Promise<void>;
 }
 
 export function createMultipartStore(db: Kysely<Database>): MultipartStore {
@@ -98,6 +107,17 @@ export function createMultipartStore(db: Kysely<Database>): MultipartStore {
           .executeTakeFirst();
         return Number(upload.numDeletedRows) > 0 ? parts.map((p) => p.blob_id) : undefined;
       });
+    },
+
+    async insertCompleted(row: CompletedRow): Promise<void> {
+      await db.insertInto('multipart_objects').values(row).execute();
+    },
+    findCompletedUpload: (uploadId: string) =>
+      db.selectFrom('multipart_objects').selectAll().where('upload_id', '=', uploadId).executeTakeFirst(),
+    findCompletedBlob: (blobId: string) =>
+      db.selectFrom('multipart_objects').selectAll().where('blob_id', '=', blobId).executeTakeFirst(),
+    async deleteCompleted(blobId: string): Promise<void> {
+      await db.deleteFrom('multipart_objects').where('blob_id', '=', blobId).execute();
     },
   };
 }

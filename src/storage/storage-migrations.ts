@@ -41,4 +41,26 @@ export const storageMigrations: Record<string, Migration> = {
         .execute();
     },
   },
+  'storage-0004-multipart-objects': {
+    async up(db: Kysely<unknown>) {
+      // One row per object a multipart upload made, deleted with the object's blob (multipart-store.ts).
+      await db.schema
+        .createTable('multipart_objects')
+        .addColumn('blob_id', 'text', (c) => c.primaryKey())
+        .addColumn('upload_id', 'text', (c) => c.notNull())
+        .addColumn('bucket', 'text', (c) => c.notNull())
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('etag', 'text', (c) => c.notNull())
+        .addColumn('parts', 'text', (c) => c.notNull())
+        .addColumn('checksum_algorithm', 'text')
+        .addColumn('checksum_value', 'text')
+        .addColumn('checksum_type', 'text')
+        .execute();
+      await db.schema
+        .createIndex('multipart_objects_upload')
+        .on('multipart_objects')
+        .column('upload_id')
+        .execute();
+    },
+  },
 };

@@ -19,6 +19,7 @@ import {
   type UploadChecksum,
   uploadChecksumOf,
 } from './multipart-checksums.js';
+import { listUploadsPage, type UploadsPage, type UploadsRequest } from './multipart-listing.js';
 import { completedRow, objectPartsOf } from './multipart-objects.js';
 import { type MultipartStore, type PartRow, type UploadRow, UploadVanished } from './multipart-store.js';
 import type { ObjectRow } from './storage-store.js';
@@ -28,7 +29,6 @@ import type {
   PartsPage,
   UploadedPart,
   UploadPartInput,
-  UploadsPage,
 } from './storage-types.js';
 
 /** What CreateMultipartUpload fixes about the object to be. */
@@ -189,13 +189,15 @@ export function createMultipartService(deps: {
       assertObjectKey(key);
       checkMetadataSize(settings.userMetadata);
       await deps.requireBucket(bucket);
-      const uploadId = `${blobId()}${blobId()}`;
+      // Upload ids sort by initiation time, the order S3 lists a key's uploads in.
+      const initiated = clock.now().getTime();
+      const uploadId = `${initiated.toString(16).padStart(12, '0')}${blobId()}${blobId().slice(12)}`;
       await store.insertUpload({
         upload_id: uploadId,
         bucket,
         key,
         settings: JSON.stringify(settings),
-        initiated_at: clock.now().getTime(),
+        initiated_at: initiated,
         checksum_algorithm: checksum?.algorithm ?? null,
         checksum_type: checksum?.type ?? null,
       });
@@ -303,17 +305,9 @@ export function createMultipartService(deps: {
       return { upload, parts: parts.slice(0, max), truncated: parts.length > max };
     },
 
-    async listUploads(
-      bucket: string,
-      prefix: string,
-      keyMarker: string,
-      uploadIdMarker: string,
-      max: number,
-    ): Promise<UploadsPage> {
+    async listUploads(bucket: string, request: UploadsRequest): Promise<UploadsPage> {
       await deps.requireBucket(bucket);
-      const rows = await store.listUploads(bucket, prefix, keyMarker, uploadIdMarker, max + 1);
-      const uploads = rows.filter((r) => r.key.startsWith(prefix));
-      return { uploads: uploads.slice(0, max), truncated: uploads.length > max };
+      return listUploadsPage(store, bucket, request);
     },
   };
 }

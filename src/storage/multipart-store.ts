@@ -10,12 +10,15 @@ export type CompletedRow = MultipartObjectTable;
 export interface MultipartStore {
   insertUpload(row: UploadRow): Promise<void>;
   findUpload(uploadId: string): Promise<UploadRow | undefined>;
-  /** The bucket's uploads in (key, upload id) order, from `prefix`, after the given key and upload id. */
+  /**
+   * The bucket's uploads in (key, upload id) order, from `prefix`, after the given key and upload id (after
+   * the key itself when no upload id is given).
+   */
   listUploads(
     bucket: string,
     prefix: string,
     afterKey: string,
-    afterUpload: string,
+    afterUpload: string | undefined,
     limit: number,
   ): Promise<UploadRow[]>;
   /** Records a part, returning the blob of the part it replaced (the same part number uploaded again). */
@@ -42,17 +45,25 @@ export function createMultipartStore(db: Kysely<Database>): MultipartStore {
     },
     findUpload: (uploadId: string) =>
       db.selectFrom('multipart_uploads').selectAll().where('upload_id', '=', uploadId).executeTakeFirst(),
-    listUploads: (bucket: string, prefix: string, afterKey: string, afterUpload: string, limit: number) =>
+    listUploads: (
+      bucket: string,
+      prefix: string,
+      afterKey: string,
+      afterUpload: string | undefined,
+      limit: number,
+    ) =>
       db
         .selectFrom('multipart_uploads')
         .selectAll()
         .where('bucket', '=', bucket)
         .where('key', '>=', prefix)
         .where((eb) =>
-          eb.or([
-            eb('key', '>', afterKey),
-            eb.and([eb('key', '=', afterKey), eb('upload_id', '>', afterUpload)]),
-          ]),
+          afterUpload === undefined
+            ? eb('key', '>', afterKey)
+            : eb.or([
+                eb('key', '>', afterKey),
+                eb.and([eb('key', '=', afterKey), eb('upload_id', '>', afterUpload)]),
+              ]),
         )
         .orderBy('key')
         .orderBy('upload_id')

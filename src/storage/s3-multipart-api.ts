@@ -114,12 +114,17 @@ function uploadIdOf(req: ApiRequest): string {
   return uploadId;
 }
 
+/** A non-negative integer query parameter (S3's range: 0 to 2147483647). */
 function integerParameter(req: ApiRequest, name: string, fallback: number): number {
   const value = queryValue(req.query, name);
   if (value === undefined || value === '') return fallback;
-  if (!/^\d{1,10}$/.test(value))
-    throw badRequest('InvalidArgument', `${name} must be a non-negative integer`, { ArgumentName: name });
-  return Number(value);
+  const number = /^\d{1,10}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(number <= 2147483647))
+    throw badRequest('InvalidArgument', `Argument ${name} must be an integer between 0 and 2147483647`, {
+      ArgumentName: name,
+      ArgumentValue: value.slice(0, 64),
+    });
+  return number;
 }
 
 /** Handlers of the multipart upload operations. */
@@ -155,7 +160,8 @@ export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
         uploadId: uploadIdOf(req),
         bucket,
         key,
-        partNumber: integerParameter(req, 'partNumber', 0),
+        // Anything but a number is out of S3's range of part numbers, which the service refuses.
+        partNumber: Number(/^\d{1,5}$/.exec(queryValue(req.query, 'partNumber') ?? '')?.[0] ?? Number.NaN),
         body: req.body,
         digests: uploadDigests(req),
       });
@@ -219,33 +225,29 @@ export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
     async listUploads(req: ApiRequest, bucket: string): Promise<ApiResponse> {
       const encode = listingEncoder(req);
       const prefix = queryValue(req.query, 'prefix') ?? '';
+      const delimiter = queryValue(req.query, 'delimiter') ?? '';
       const keyMarker = queryValue(req.query, 'key-marker') ?? '';
       const uploadIdMarker = queryValue(req.query, 'upload-id-marker') ?? '';
       const max = parseMaxKeys(queryValue(req.query, 'max-uploads'), 'max-uploads');
-      const { uploads, truncated } = await multipart.listUploads(
-        bucket,
-        prefix,
-        keyMarker,
-        uploadIdMarker,
-        max,
-      );
-      const last = uploads.at(-1);
+      const page = await multipart.listUploads(bucket, { prefix, delimiter, keyMarker, uploadIdMarker, max });
       return xmlResponse('ListMultipartUploadsResult', {
         Bucket: bucket,
         KeyMarker: encode(keyMarker),
         UploadIdMarker: uploadIdMarker,
-        NextKeyMarker: truncated && last ? encode(last.key) : undefined,
-        NextUploadIdMarker: truncated && last ? last.upload_id : undefined,
+        NextKeyMarker: page.next ? encode(page.next.keyMarker) : undefined,
+        NextUploadIdMarker: page.next ? page.next.uploadIdMarker : undefined,
+        Delimiter: delimiter === '' ? undefined : encode(delimiter),
         Prefix: encode(prefix),
         MaxUploads: max,
-        IsTruncated: truncated,
-        Upload: uploads.map((u) => ({
+        IsTruncated: page.truncated,
+        Upload: page.uploads.map((u) => ({
           Key: encode(u.key),
           UploadId: u.upload_id,
           StorageClass: 'STANDARD',
           Initiated: new Date(u.initiated_at),
           ...uploadChecksumFields(u),
         })),
+        CommonPrefixes: page.prefixes.map((p) => ({ Prefix: encode(p) })),
       });
     },
   };

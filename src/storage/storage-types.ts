@@ -7,6 +7,7 @@ import type { BucketAccess, BucketAccessService } from './bucket-access.js';
 import type { BucketSettings } from './bucket-settings.js';
 import type { ListPage, ListRequest } from './listing.js';
 import type { CompleteChecksum, ListedPart, UploadChecksum } from './multipart-checksums.js';
+import type { UploadsPage, UploadsRequest } from './multipart-listing.js';
 import type { ObjectParts } from './multipart-objects.js';
 import type { ObjectChecksum, UploadSettings } from './multipart-service.js';
 import type { PartRow, UploadRow } from './multipart-store.js';
@@ -149,11 +150,6 @@ export interface PartsPage {
   truncated: boolean;
 }
 
-export interface UploadsPage {
-  uploads: UploadRow[];
-  truncated: boolean;
-}
-
 /** S3's multipart uploads, completed into objects of the storage service. */
 export interface MultipartService {
   /** CreateMultipartUpload: answers the new upload's id. */
@@ -186,12 +182,6 @@ export interface MultipartService {
   abort(uploadId: string, bucket: string, key: string): Promise<void>;
   /** ListParts: at most `max` parts numbered above `after`. */
   listParts(uploadId: string, bucket: string, key: string, after: number, max: number): Promise<PartsPage>;
-  /** ListMultipartUploads: at most `max` uploads under `prefix`, after the markers. */
-  listUploads(
-    bucket: string,
-    prefix: string,
-    keyMarker: string,
-    uploadIdMarker: string,
-    max: number,
-  ): Promise<UploadsPage>;
+  /** ListMultipartUploads: at most `max` uploads and common prefixes under `prefix`, after the markers. */
+  listUploads(bucket: string, request: UploadsRequest): Promise<UploadsPage>;
 }

@@ -2,6 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  CreateAccessKeyCommand,
+  CreateUserCommand,
+  IAMClient,
+  PutUserPolicyCommand,
+} from '@aws-sdk/client-iam';
+import {
   AbortMultipartUploadCommand,
   type CompletedPart,
   CompleteMultipartUploadCommand,
@@ -10,6 +16,7 @@ import {
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListBucketsCommand,
   ListMultipartUploadsCommand,
   ListPartsCommand,
   PutObjectCommand,
@@ -341,11 +348,59 @@ describe('listing uploads and parts', () => {
     expect([second.Parts?.map((p) => p.PartNumber), second.IsTruncated, second.NextPartNumberMarker]).toEqual(
       [[5, 9], false, '9'],
     );
+    // The bucket owner owns the object to be (ACLs are disabled); the caller, here the account, initiated it.
+    const owner = (await s3.send(new ListBucketsCommand({}))).Owner?.ID;
+    expect(owner).toMatch(/^\d{12}$/);
+    expect([first.Owner?.ID, first.Initiator?.ID]).toEqual([owner, owner]);
+    const uploads = await s3.send(new ListMultipartUploadsCommand({ Bucket: BUCKET, Prefix: 'list/parts' }));
+    expect(uploads.Uploads?.map((u) => [u.Owner?.ID, u.Initiator?.ID, u.Initiator?.DisplayName])).toEqual([
+      [owner, owner, owner],
+    ]);
     const third = await list({ PartNumberMarker: '9' });
     expect([third.Parts, third.IsTruncated]).toEqual([undefined, false]);
     expect((await list({ MaxParts: 5000 })).MaxParts).toBe(1000);
     expect(await failure(list({ PartNumberMarker: 'x' }))).toEqual({ code: 'InvalidArgument', status: 400 });
     await s3.send(new AbortMultipartUploadCommand({ Bucket: BUCKET, Key: 'list/parts', UploadId }));
+  });
+});
+
+describe('who initiated an upload', () => {
+  it('names an IAM user by ARN and name as Initiator, and the bucket owner as Owner', async () => {
+    const iam = new IAMClient({ endpoint: t.url, region: t.credentials.region, credentials: t.credentials });
+    await iam.send(new CreateUserCommand({ UserName: 'uploader' }));
+    await iam.send(
+      new PutUserPolicyCommand({
+        UserName: 'uploader',
+        PolicyName: 'uploads',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }],
+        }),
+      }),
+    );
+    const { AccessKey } = await iam.send(new CreateAccessKeyCommand({ UserName: 'uploader' }));
+    const user = t.s3({
+      credentials: {
+        accessKeyId: AccessKey?.AccessKeyId ?? '',
+        secretAccessKey: AccessKey?.SecretAccessKey ?? '',
+      },
+    });
+    const { UploadId } = await user.send(
+      new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'by/user' }),
+    );
+    const listed = await s3.send(new ListMultipartUploadsCommand({ Bucket: BUCKET, Prefix: 'by/' }));
+    const account = t.credentials.accountId;
+    expect(listed.Uploads?.map((u) => [u.Initiator, u.Owner])).toEqual([
+      [
+        { ID: `arn:aws:iam::${account}:user/uploader`, DisplayName: 'uploader' },
+        { ID: account, DisplayName: account },
+      ],
+    ]);
+    const parts = await user.send(new ListPartsCommand({ Bucket: BUCKET, Key: 'by/user', UploadId }));
+    expect(parts.Initiator?.DisplayName).toBe('uploader');
+    await user.send(new AbortMultipartUploadCommand({ Bucket: BUCKET, Key: 'by/user', UploadId }));
+    user.destroy();
+    iam.destroy();
   });
 });
 

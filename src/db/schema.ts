@@ -245,6 +245,8 @@ export interface MultipartUploadTable {
   /** The checksum the upload was created with (x-amz-checksum-algorithm), and how the object's is made. */
   checksum_algorithm: string | null;
   checksum_type: 'COMPOSITE' | 'FULL_OBJECT' | null;
+  /** JSON: who created the upload, as ListParts and ListMultipartUploads name its Initiator (ID, DisplayName). */
+  initiator: string | null;
 }
 
 export interface MultipartPartTable {

@@ -38,6 +38,12 @@ export interface UploadSettings {
   headers: Record<string, string>;
 }
 
+/** Who created an upload, as S3 names its Initiator. */
+export interface UploadInitiator {
+  ID: string;
+  DisplayName: string;
+}
+
 /** A multipart object's checksum, as it is stored and answered. */
 export interface ObjectChecksum {
   algorithm: string;
@@ -185,6 +191,7 @@ export function createMultipartService(deps: {
       key: string,
       settings: UploadSettings,
       checksum: UploadChecksum | undefined,
+      initiator?: UploadInitiator,
     ): Promise<string> {
       assertObjectKey(key);
       checkMetadataSize(settings.userMetadata);
@@ -200,6 +207,7 @@ export function createMultipartService(deps: {
         initiated_at: initiated,
         checksum_algorithm: checksum?.algorithm ?? null,
         checksum_type: checksum?.type ?? null,
+        initiator: initiator ? JSON.stringify(initiator) : null,
       });
       return uploadId;
     },

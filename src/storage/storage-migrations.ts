@@ -43,7 +43,8 @@ export const storageMigrations: Record<string, Migration> = {
   },
   'storage-0004-multipart-objects': {
     async up(db: Kysely<unknown>) {
-      // One row per object a multipart upload made, deleted with the object's blob (multipart-store.ts).
+      // One row per object a multipart upload made, deleted with the object's blob (multipart-store.ts); and
+      // who created each upload.
       await db.schema
         .createTable('multipart_objects')
         .addColumn('blob_id', 'text', (c) => c.primaryKey())
@@ -56,6 +57,7 @@ export const storageMigrations: Record<string, Migration> = {
         .addColumn('checksum_value', 'text')
         .addColumn('checksum_type', 'text')
         .execute();
+      await db.schema.alterTable('multipart_uploads').addColumn('initiator', 'text').execute();
       await db.schema
         .createIndex('multipart_objects_upload')
         .on('multipart_objects')

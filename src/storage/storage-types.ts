@@ -9,7 +9,7 @@ import type { ListPage, ListRequest } from './listing.js';
 import type { CompleteChecksum, ListedPart, UploadChecksum } from './multipart-checksums.js';
 import type { UploadsPage, UploadsRequest } from './multipart-listing.js';
 import type { ObjectParts } from './multipart-objects.js';
-import type { ObjectChecksum, UploadSettings } from './multipart-service.js';
+import type { ObjectChecksum, UploadInitiator, UploadSettings } from './multipart-service.js';
 import type { PartRow, UploadRow } from './multipart-store.js';
 import type { BucketRow, ObjectSummary } from './storage-store.js';
 
@@ -158,6 +158,7 @@ export interface MultipartService {
     key: string,
     settings: UploadSettings,
     checksum: UploadChecksum | undefined,
+    initiator?: UploadInitiator,
   ): Promise<string>;
   /** Stores a part, replacing one of the same number; NoSuchUpload when the upload is gone. */
   uploadPart(input: UploadPartInput): Promise<UploadedPart>;

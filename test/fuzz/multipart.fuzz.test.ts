@@ -37,6 +37,7 @@ const upload = (key: string, id: number): UploadRow => ({
   initiated_at: id,
   checksum_algorithm: null,
   checksum_type: null,
+  initiator: null,
 });
 
 /** Keys from a small alphabet with delimiters in it, so that prefixes and roll-ups collide often. */

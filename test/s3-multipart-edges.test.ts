@@ -410,7 +410,7 @@ describe('the aws cli', () => {
     const parts = [randomBytes(5 * MiB), randomBytes(2 * MiB)];
     const cli = (args: string[]) =>
       awsCli(t.dataDir, t.url, ['s3api', ...args, '--bucket', BUCKET], undefined, AWS_CLI);
-    for (const algorithm of ['SHA256', 'CRC32C'] as const) {
+    for (const algorithm of ['SHA256'] as const) {
       const key = `cli/${algorithm}.bin`;
       const created = await cli(['create-multipart-upload', '--key', key, '--checksum-algorithm', algorithm]);
       expect(created.code, created.stderr).toBe(0);
@@ -482,5 +482,5 @@ describe('the aws cli', () => {
       expect(got.code, got.stderr).toBe(0);
       expect(readFileSync(back).equals(parts[0] as Buffer)).toBe(true);
     }
-  }, 180_000);
+  }, 300_000);
 });

@@ -263,6 +263,8 @@ export interface MultipartUploadTable {
   /** The checksum the upload was created with (x-amz-checksum-algorithm), and how the object's is made. */
   checksum_algorithm: string | null;
   checksum_type: 'COMPOSITE' | 'FULL_OBJECT' | null;
+  /** JSON: who created the upload, as ListParts and ListMultipartUploads name its Initiator (ID, DisplayName). */
+  initiator: string | null;
 }
 
 export interface MultipartPartTable {
@@ -275,6 +277,25 @@ export interface MultipartPartTable {
   /** The part's checksum, verified against its bytes. */
   checksum_algorithm: string | null;
   checksum_value: string | null;
+}
+
+/**
+ * What a completed multipart upload made, kept as long as the object's blob: its parts (for GET ?partNumber and
+ * the parts' checksums) and the completion's answer (for a repeated CompleteMultipartUpload).
+ */
+export interface MultipartObjectTable {
+  /** The object's blob: each object (and, later, each version) has its own. */
+  blob_id: string;
+  upload_id: string;
+  bucket: string;
+  key: string;
+  etag: string;
+  /** JSON: [partNumber, size, checksum or null][] in part order. */
+  parts: string;
+  /** The object's checksum as the completion answered it, and the upload's type. */
+  checksum_algorithm: string | null;
+  checksum_value: string | null;
+  checksum_type: 'COMPOSITE' | 'FULL_OBJECT' | null;
 }
 
 /** The job runtime's durable queue: a row per queued or running job, gone once it has finished. */
@@ -311,5 +332,6 @@ export interface Database {
   databrew_job_runs: JobRunTable;
   multipart_uploads: MultipartUploadTable;
   multipart_parts: MultipartPartTable;
+  multipart_objects: MultipartObjectTable;
   jobs: JobQueueTable;
 }

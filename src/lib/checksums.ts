@@ -27,12 +27,19 @@ export const CHECKSUM_LENGTHS: Readonly<Record<ChecksumAlgorithm, number>> = {
   SHA256: 32,
 };
 
-/** Whether `value` is the base64 of a checksum of `algorithm` (canonical padding, the right length). */
+/**
+ * Whether `value` is the base64 of a checksum of `algorithm`: the right length, written as S3 writes it (padded,
+ * no stray bits), since checksums are compared as written.
+ */
 export function isChecksumValue(algorithm: ChecksumAlgorithm, value: string): boolean {
-  return (
-    /^[A-Za-z0-9+/]+={0,2}$/.test(value) &&
-    Buffer.from(value, 'base64').length === CHECKSUM_LENGTHS[algorithm]
-  );
+  return isCanonicalBase64(value, CHECKSUM_LENGTHS[algorithm]);
+}
+
+/** Whether `value` is the canonical (padded) base64 of exactly `bytes` bytes. */
+export function isCanonicalBase64(value: string, bytes: number): boolean {
+  if (value.length !== 4 * Math.ceil(bytes / 3) || !/^[A-Za-z0-9+/]+={0,2}$/.test(value)) return false;
+  const decoded = Buffer.from(value, 'base64');
+  return decoded.length === bytes && decoded.toString('base64') === value;
 }
 
 export interface Checksum {

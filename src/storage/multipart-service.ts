@@ -19,6 +19,8 @@ import {
   type UploadChecksum,
   uploadChecksumOf,
 } from './multipart-checksums.js';
+import { listUploadsPage, type UploadsPage, type UploadsRequest } from './multipart-listing.js';
+import { completedRow, objectPartsOf } from './multipart-objects.js';
 import { type MultipartStore, type PartRow, type UploadRow, UploadVanished } from './multipart-store.js';
 import type { NewObject } from './storage-service.js';
 import type {
@@ -27,7 +29,6 @@ import type {
   PartsPage,
   UploadedPart,
   UploadPartInput,
-  UploadsPage,
 } from './storage-types.js';
 
 /** What CreateMultipartUpload fixes about the object to be. */
@@ -35,6 +36,12 @@ export interface UploadSettings {
   contentType: string;
   userMetadata: Record<string, string>;
   headers: Record<string, string>;
+}
+
+/** Who created an upload, as S3 names its Initiator. */
+export interface UploadInitiator {
+  ID: string;
+  DisplayName: string;
 }
 
 /** A multipart object's checksum, as it is stored and answered. */
@@ -90,6 +97,23 @@ export function createMultipartService(deps: {
       throw noSuchUpload(uploadId);
     }
     return upload;
+  }
+
+  /**
+   * A completion of an upload that is no longer in progress: S3 answers again what the completion that
+   * finished it answered, while the object it made is kept; otherwise there is no such upload.
+   */
+  async function completedBefore(uploadId: string, bucket: string, key: string): Promise<CompletedUpload> {
+    const done = await store.findCompletedUpload(uploadId);
+    if (!done || done.bucket !== bucket || done.key !== key) {
+      await deps.requireBucket(bucket);
+      throw noSuchUpload(uploadId);
+    }
+    const { checksum_algorithm: algorithm, checksum_value: value, checksum_type: type } = done;
+    return {
+      etag: done.etag,
+      ...(algorithm && value && type ? { checksum: { algorithm, value, type } } : {}),
+    };
   }
 
   /** The parts' bytes in order, read one part at a time, each chunk also given to `observe`. */
@@ -167,19 +191,23 @@ export function createMultipartService(deps: {
       key: string,
       settings: UploadSettings,
       checksum: UploadChecksum | undefined,
+      initiator?: UploadInitiator,
     ): Promise<string> {
       assertObjectKey(key);
       checkMetadataSize(settings.userMetadata);
       await deps.requireBucket(bucket);
-      const uploadId = `${blobId()}${blobId()}`;
+      // Upload ids sort by initiation time, the order S3 lists a key's uploads in.
+      const initiated = clock.now().getTime();
+      const uploadId = `${initiated.toString(16).padStart(12, '0')}${blobId()}${blobId().slice(12)}`;
       await store.insertUpload({
         upload_id: uploadId,
         bucket,
         key,
         settings: JSON.stringify(settings),
-        initiated_at: clock.now().getTime(),
+        initiated_at: initiated,
         checksum_algorithm: checksum?.algorithm ?? null,
         checksum_type: checksum?.type ?? null,
+        initiator: initiator ? JSON.stringify(initiator) : null,
       });
       return uploadId;
     },
@@ -218,7 +246,10 @@ export function createMultipartService(deps: {
       listed: ListedPart[],
       sent: CompleteChecksum = {},
     ): Promise<CompletedUpload> {
-      const upload = await requireUpload(uploadId, bucket, key);
+      const found = await store.findUpload(uploadId);
+      if (!found || found.bucket !== bucket || found.key !== key)
+        return completedBefore(uploadId, bucket, key);
+      const upload = found;
       if (listed.length === 0)
         throw badRequest(
           'MalformedXML',
@@ -232,19 +263,29 @@ export function createMultipartService(deps: {
       const joined = await joinParts(parts, plan);
       const { blob } = joined;
       const etag = multipartEtag(parts.map((p) => p.etag));
-      const committed = await deps.commitObject({
-        bucket,
-        key,
-        blob_id: blob.id,
-        size: blob.size,
-        etag,
-        content_type: settings.contentType,
-        metadata: JSON.stringify({ user: settings.userMetadata, headers: settings.headers }),
-        checksum_algorithm: joined.checksum?.algorithm ?? null,
-        checksum_value: joined.checksum?.value ?? null,
-        checksum_type: joined.checksum?.type ?? null,
-        last_modified: clock.now().getTime(),
-      });
+      const made = { blobId: blob.id, uploadId, bucket, key, etag, parts, upload: checksum };
+      await store.insertCompleted(
+        completedRow({ ...made, ...(joined.checksum ? { checksum: joined.checksum } : {}) }),
+      );
+      let committed: { versionId?: string | undefined };
+      try {
+        committed = await deps.commitObject({
+          bucket,
+          key,
+          blob_id: blob.id,
+          size: blob.size,
+          etag,
+          content_type: settings.contentType,
+          metadata: JSON.stringify({ user: settings.userMetadata, headers: settings.headers }),
+          checksum_algorithm: joined.checksum?.algorithm ?? null,
+          checksum_value: joined.checksum?.value ?? null,
+          checksum_type: joined.checksum?.type ?? null,
+          last_modified: clock.now().getTime(),
+        });
+      } catch (error) {
+        await store.deleteCompleted(blob.id);
+        throw error;
+      }
       for (const id of (await store.deleteUpload(uploadId)) ?? []) await deps.discardBlob(id);
       return {
         etag,
@@ -252,6 +293,13 @@ export function createMultipartService(deps: {
         ...(committed.versionId !== undefined ? { versionId: committed.versionId } : {}),
       };
     },
+
+    async objectParts(blobId: string) {
+      const row = await store.findCompletedBlob(blobId);
+      return row ? objectPartsOf(row) : undefined;
+    },
+
+    forgetObject: (blobId: string) => store.deleteCompleted(blobId),
 
     async abort(uploadId: string, bucket: string, key: string): Promise<void> {
       await requireUpload(uploadId, bucket, key);
@@ -270,17 +318,9 @@ export function createMultipartService(deps: {
       return { upload, parts: parts.slice(0, max), truncated: parts.length > max };
     },
 
-    async listUploads(
-      bucket: string,
-      prefix: string,
-      keyMarker: string,
-      uploadIdMarker: string,
-      max: number,
-    ): Promise<UploadsPage> {
+    async listUploads(bucket: string, request: UploadsRequest): Promise<UploadsPage> {
       await deps.requireBucket(bucket);
-      const rows = await store.listUploads(bucket, prefix, keyMarker, uploadIdMarker, max + 1);
-      const uploads = rows.filter((r) => r.key.startsWith(prefix));
-      return { uploads: uploads.slice(0, max), truncated: uploads.length > max };
+      return listUploadsPage(store, bucket, request);
     },
   };
 }

@@ -1,20 +1,24 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
-import type { MultipartPartTable, MultipartUploadTable } from '../db/schema.js';
+import type { MultipartObjectTable, MultipartPartTable, MultipartUploadTable } from '../db/schema.js';
 
 export type UploadRow = MultipartUploadTable;
 export type PartRow = MultipartPartTable;
+export type CompletedRow = MultipartObjectTable;
 
 /** Persistence of multipart uploads in progress and their parts. */
 export interface MultipartStore {
   insertUpload(row: UploadRow): Promise<void>;
   findUpload(uploadId: string): Promise<UploadRow | undefined>;
-  /** The bucket's uploads in (key, upload id) order, from `prefix`, after the given key and upload id. */
+  /**
+   * The bucket's uploads in (key, upload id) order, from `prefix`, after the given key and upload id (after
+   * the key itself when no upload id is given).
+   */
   listUploads(
     bucket: string,
     prefix: string,
     afterKey: string,
-    afterUpload: string,
+    afterUpload: string | undefined,
     limit: number,
   ): Promise<UploadRow[]>;
   /** Records a part, returning the blob of the part it replaced (the same part number uploaded again). */
@@ -24,6 +28,14 @@ export interface MultipartStore {
   allParts(uploadId: string): Promise<PartRow[]>;
   /** Forgets an upload and its parts; answers the blobs they held (undefined when there was no such upload). */
   deleteUpload(uploadId: string): Promise<string[] | undefined>;
+  /** Records what a completion made, before the object is committed. */
+  insertCompleted(row: CompletedRow): Promise<void>;
+  /** What the upload made, if it was completed and its object's blob is still kept. */
+  findCompletedUpload(uploadId: string): Promise<CompletedRow | undefined>;
+  /** What made the object whose blob this is, when a multipart upload did. */
+  findCompletedBlob(blobId: string): Promise<CompletedRow | undefined>;
+  /** Forgets what made this blob's object (the blob is being deleted). */
+  deleteCompleted(blobId: string): Promise<void>;
 }
 
 export function createMultipartStore(db: Kysely<Database>): MultipartStore {
@@ -33,17 +45,25 @@ export function createMultipartStore(db: Kysely<Database>): MultipartStore {
     },
     findUpload: (uploadId: string) =>
       db.selectFrom('multipart_uploads').selectAll().where('upload_id', '=', uploadId).executeTakeFirst(),
-    listUploads: (bucket: string, prefix: string, afterKey: string, afterUpload: string, limit: number) =>
+    listUploads: (
+      bucket: string,
+      prefix: string,
+      afterKey: string,
+      afterUpload: string | undefined,
+      limit: number,
+    ) =>
       db
         .selectFrom('multipart_uploads')
         .selectAll()
         .where('bucket', '=', bucket)
         .where('key', '>=', prefix)
         .where((eb) =>
-          eb.or([
-            eb('key', '>', afterKey),
-            eb.and([eb('key', '=', afterKey), eb('upload_id', '>', afterUpload)]),
-          ]),
+          afterUpload === undefined
+            ? eb('key', '>', afterKey)
+            : eb.or([
+                eb('key', '>', afterKey),
+                eb.and([eb('key', '=', afterKey), eb('upload_id', '>', afterUpload)]),
+              ]),
         )
         .orderBy('key')
         .orderBy('upload_id')
@@ -98,6 +118,17 @@ export function createMultipartStore(db: Kysely<Database>): MultipartStore {
           .executeTakeFirst();
         return Number(upload.numDeletedRows) > 0 ? parts.map((p) => p.blob_id) : undefined;
       });
+    },
+
+    async insertCompleted(row: CompletedRow): Promise<void> {
+      await db.insertInto('multipart_objects').values(row).execute();
+    },
+    findCompletedUpload: (uploadId: string) =>
+      db.selectFrom('multipart_objects').selectAll().where('upload_id', '=', uploadId).executeTakeFirst(),
+    findCompletedBlob: (blobId: string) =>
+      db.selectFrom('multipart_objects').selectAll().where('blob_id', '=', blobId).executeTakeFirst(),
+    async deleteCompleted(blobId: string): Promise<void> {
+      await db.deleteFrom('multipart_objects').where('blob_id', '=', blobId).execute();
     },
   };
 }

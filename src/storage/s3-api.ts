@@ -377,6 +377,7 @@ function definitions(objects: S3ObjectApi, buckets: S3BucketApi, multipart: S3Mu
       headers: { ...OWNER, ...PAYER },
       query: {
         prefix: 'handled',
+        delimiter: 'handled',
         'encoding-type': 'handled',
         'key-marker': 'handled',
         'upload-id-marker': 'handled',

@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import { AppError, badRequest } from '../errors.js';
 import {
   CHECKSUM_ALGORITHMS,
-  type ChecksumAlgorithm,
   checksumHeader,
   createChecksum,
+  isCanonicalBase64,
+  isChecksumValue,
   parseChecksumAlgorithm,
 } from '../lib/checksums.js';
 import type { ApiRequest } from '../lib/http.js';
@@ -13,20 +14,8 @@ import type { BlobDigests } from './blob-writer.js';
 /** S3's limit for a single PUT. */
 export const MAX_PUT_BYTES = 5 * 1024 ** 3;
 
-const CHECKSUM_BYTES: Record<ChecksumAlgorithm, number> = {
-  CRC32: 4,
-  CRC32C: 4,
-  CRC64NVME: 8,
-  SHA1: 20,
-  SHA256: 32,
-};
-
 /** The x-amz-checksum-* headers Seawall computes and checks (the rest of S3's are refused). */
 export const CHECKSUM_HEADERS = CHECKSUM_ALGORITHMS.map(checksumHeader);
-
-function validBase64(value: string, bytes: number): boolean {
-  return /^[A-Za-z0-9+/]+={0,2}$/.test(value) && Buffer.from(value, 'base64').length === bytes;
-}
 
 /** The checksum a request asks for: a header value now, a trailer value after the body, or only an algorithm. */
 export function requestedChecksum(req: ApiRequest): BlobDigests['checksum'] {
@@ -39,7 +28,7 @@ export function requestedChecksum(req: ApiRequest): BlobDigests['checksum'] {
   const [fromHeader] = present;
   if (fromHeader) {
     const value = req.headers[checksumHeader(fromHeader)] as string;
-    if (!validBase64(value, CHECKSUM_BYTES[fromHeader])) {
+    if (!isChecksumValue(fromHeader, value)) {
       throw badRequest('InvalidRequest', `Value for ${checksumHeader(fromHeader)} header is invalid.`);
     }
     return { algorithm: fromHeader, expected: () => value };
@@ -58,7 +47,7 @@ export function requestedChecksum(req: ApiRequest): BlobDigests['checksum'] {
       algorithm,
       expected: () => {
         const value = req.trailers()[trailer];
-        if (value === undefined || !validBase64(value, CHECKSUM_BYTES[algorithm])) {
+        if (value === undefined || !isChecksumValue(algorithm, value)) {
           throw badRequest('InvalidRequest', `The ${trailer} trailer is missing or invalid.`);
         }
         return value;
@@ -76,7 +65,7 @@ export function requestedChecksum(req: ApiRequest): BlobDigests['checksum'] {
 
 function contentMd5Of(req: ApiRequest): string | undefined {
   const contentMd5 = req.headers['content-md5'];
-  if (contentMd5 !== undefined && !validBase64(contentMd5, 16)) {
+  if (contentMd5 !== undefined && !isCanonicalBase64(contentMd5, 16)) {
     throw badRequest('InvalidDigest', 'The Content-MD5 you specified was invalid.', {
       'Content-MD5': contentMd5.slice(0, 64),
     });

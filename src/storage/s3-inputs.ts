@@ -102,6 +102,7 @@ export const READ_OBJECT: { headers: Headers; query: Query } = {
     'response-content-language': 'handled',
     'response-content-type': 'handled',
     'response-expires': 'handled',
+    partNumber: 'handled',
     versionId: validVersionId,
   },
 };

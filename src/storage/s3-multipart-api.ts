@@ -8,6 +8,7 @@ import {
   parseChecksumAlgorithm,
 } from '../lib/checksums.js';
 import { type ApiRequest, type ApiResponse, queryValue } from '../lib/http.js';
+import type { Principal } from '../lib/operation.js';
 import {
   type CompleteChecksum,
   type ListedPart,
@@ -16,6 +17,7 @@ import {
   type UploadChecksum,
   uploadChecksumOf,
 } from './multipart-checksums.js';
+import type { UploadInitiator } from './multipart-service.js';
 import type { UploadRow } from './multipart-store.js';
 import { uploadDigests } from './s3-digests.js';
 import { declaredMetadata } from './s3-object-api.js';
@@ -101,6 +103,26 @@ function listedPart(part: unknown): ListedPart {
   return { partNumber: Number(PartNumber), etag: ETag, checksums };
 }
 
+/**
+ * S3's Initiator of an upload: the account for its root (as Owner names it), else the IAM identity's ARN and
+ * name (a role session's name for an assumed role).
+ */
+function initiatorOf(principal: Principal): UploadInitiator {
+  if (principal.type === 'Root') return { ID: principal.accountId, DisplayName: principal.accountId };
+  return {
+    ID: principal.arn,
+    DisplayName: principal.username ?? principal.arn.split('/').at(-1) ?? principal.arn,
+  };
+}
+
+/** Who created the upload and whose its object will be (the bucket owner's: ACLs are disabled). */
+function peopleOf(upload: UploadRow, owner: string) {
+  const Owner = { ID: owner, DisplayName: owner };
+  const stored = upload.initiator ? (JSON.parse(upload.initiator) as UploadInitiator) : Owner;
+  const Initiator = { ID: stored.ID, DisplayName: stored.DisplayName };
+  return { Initiator, Owner };
+}
+
 /** ChecksumAlgorithm and ChecksumType, where the upload was created with them (ListParts, ListMultipartUploads). */
 function uploadChecksumFields(upload: UploadRow) {
   const checksum = uploadChecksumOf(upload);
@@ -114,12 +136,17 @@ function uploadIdOf(req: ApiRequest): string {
   return uploadId;
 }
 
+/** A non-negative integer query parameter (S3's range: 0 to 2147483647). */
 function integerParameter(req: ApiRequest, name: string, fallback: number): number {
   const value = queryValue(req.query, name);
   if (value === undefined || value === '') return fallback;
-  if (!/^\d{1,10}$/.test(value))
-    throw badRequest('InvalidArgument', `${name} must be a non-negative integer`, { ArgumentName: name });
-  return Number(value);
+  const number = /^\d{1,10}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(number <= 2147483647))
+    throw badRequest('InvalidArgument', `Argument ${name} must be an integer between 0 and 2147483647`, {
+      ArgumentName: name,
+      ArgumentValue: value.slice(0, 64),
+    });
+  return number;
 }
 
 /** Handlers of the multipart upload operations. */
@@ -138,7 +165,13 @@ export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
   return {
     async create(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse> {
       const checksum = requestedUploadChecksum(req);
-      const uploadId = await multipart.createUpload(bucket, key, declaredMetadata(req), checksum);
+      const uploadId = await multipart.createUpload(
+        bucket,
+        key,
+        declaredMetadata(req),
+        checksum,
+        initiatorOf(req.principal),
+      );
       const headers: Record<string, string> = checksum
         ? { 'x-amz-checksum-algorithm': checksum.algorithm, 'x-amz-checksum-type': checksum.type }
         : {};
@@ -155,7 +188,8 @@ export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
         uploadId: uploadIdOf(req),
         bucket,
         key,
-        partNumber: integerParameter(req, 'partNumber', 0),
+        // Anything but a number is out of S3's range of part numbers, which the service refuses.
+        partNumber: Number(/^\d{1,5}$/.exec(queryValue(req.query, 'partNumber') ?? '')?.[0] ?? Number.NaN),
         body: req.body,
         digests: uploadDigests(req),
       });
@@ -211,6 +245,7 @@ export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
         NextPartNumberMarker: parts.at(-1)?.part_number ?? marker,
         MaxParts: max,
         IsTruncated: truncated,
+        ...peopleOf(upload, (await storage.headBucket(bucket)).account_id),
         StorageClass: 'STANDARD',
         ...uploadChecksumFields(upload),
         Part: parts.map((p) => ({
@@ -227,33 +262,31 @@ export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
     async listUploads(req: ApiRequest, bucket: string): Promise<ApiResponse> {
       const encode = listingEncoder(req);
       const prefix = queryValue(req.query, 'prefix') ?? '';
+      const delimiter = queryValue(req.query, 'delimiter') ?? '';
       const keyMarker = queryValue(req.query, 'key-marker') ?? '';
       const uploadIdMarker = queryValue(req.query, 'upload-id-marker') ?? '';
       const max = parseMaxKeys(queryValue(req.query, 'max-uploads'), 'max-uploads');
-      const { uploads, truncated } = await multipart.listUploads(
-        bucket,
-        prefix,
-        keyMarker,
-        uploadIdMarker,
-        max,
-      );
-      const last = uploads.at(-1);
+      const page = await multipart.listUploads(bucket, { prefix, delimiter, keyMarker, uploadIdMarker, max });
+      const owner = (await storage.headBucket(bucket)).account_id;
       return xmlResponse('ListMultipartUploadsResult', {
         Bucket: bucket,
         KeyMarker: encode(keyMarker),
         UploadIdMarker: uploadIdMarker,
-        NextKeyMarker: truncated && last ? encode(last.key) : undefined,
-        NextUploadIdMarker: truncated && last ? last.upload_id : undefined,
+        NextKeyMarker: page.next ? encode(page.next.keyMarker) : undefined,
+        NextUploadIdMarker: page.next ? page.next.uploadIdMarker : undefined,
+        Delimiter: delimiter === '' ? undefined : encode(delimiter),
         Prefix: encode(prefix),
         MaxUploads: max,
-        IsTruncated: truncated,
-        Upload: uploads.map((u) => ({
+        IsTruncated: page.truncated,
+        Upload: page.uploads.map((u) => ({
           Key: encode(u.key),
           UploadId: u.upload_id,
+          ...peopleOf(u, owner),
           StorageClass: 'STANDARD',
           Initiated: new Date(u.initiated_at),
           ...uploadChecksumFields(u),
         })),
+        CommonPrefixes: page.prefixes.map((p) => ({ Prefix: encode(p) })),
       });
     },
   };

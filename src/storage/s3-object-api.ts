@@ -3,6 +3,7 @@ import { AppError } from '../errors.js';
 import { type ChecksumAlgorithm, checksumHeader } from '../lib/checksums.js';
 import { type ApiRequest, type ApiResponse, queryValue } from '../lib/http.js';
 import type { OperationRequest } from '../lib/operation.js';
+import { type PartAnswer, requestedPartNumber, selectPart } from './multipart-objects.js';
 import { getObjectAttributes } from './s3-attributes-api.js';
 import { uploadDigests } from './s3-digests.js';
 import { httpDate, parseRange } from './s3-wire.js';
@@ -110,6 +111,28 @@ function preconditionFailed(): AppError {
   );
 }
 
+/** The headers of an answer of one part (GET or HEAD `?partNumber=N`): its range, the parts count, its checksum. */
+function partHeaders(req: ApiRequest, object: StoredObject, part: PartAnswer) {
+  const headers = withOverrides(req, objectHeaders(object, false));
+  headers['content-length'] = part.size;
+  if (part.range) headers['content-range'] = `bytes ${part.range.start}-${part.range.end}/${object.size}`;
+  if (part.partsCount !== undefined) headers['x-amz-mp-parts-count'] = part.partsCount;
+  if (part.checksum && checksumModeOf(req)) {
+    headers[checksumHeader(part.checksum.algorithm as ChecksumAlgorithm)] = part.checksum.value;
+    headers['x-amz-checksum-type'] = part.checksum.type;
+  }
+  return headers;
+}
+
+/** The object at the key now, and the parts it was joined from (undefined for an object no upload made). */
+async function currentParts(storage: StorageService, bucket: string, key: string, versionId?: string) {
+  const object = await storage.headObject(bucket, key, versionId);
+  return { blobId: object.blobId, parts: await storage.multipart.objectParts(object.blobId) };
+}
+
+/** Overwritten between finding its parts and opening it, more often than this: S3's answer to try later. */
+const PART_READ_ATTEMPTS = 5;
+
 function checksumModeOf(req: ApiRequest): boolean {
   return req.headers['x-amz-checksum-mode'] === 'ENABLED';
 }
@@ -182,10 +205,16 @@ export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
     },
 
     async headObject(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse> {
-      const object = await storage.headObject(bucket, key, queryValue(req.query, 'versionId'));
+      const partNumber = requestedPartNumber(queryValue(req.query, 'partNumber'), req.headers.range);
+      const versionId = queryValue(req.query, 'versionId');
+      const object = await storage.headObject(bucket, key, versionId);
       const status = precondition(req, object);
       if (status === 412) throw preconditionFailed();
       if (status === 304) return notModified(object);
+      if (partNumber !== undefined) {
+        const part = selectPart(object, await storage.multipart.objectParts(object.blobId), partNumber);
+        return { status: part.range ? 206 : 200, headers: partHeaders(req, object, part) };
+      }
       const range = parseRange(req.headers.range, object.size);
       const headers = withOverrides(req, objectHeaders(object, checksumModeOf(req) && !range));
       if (range) {
@@ -197,31 +226,49 @@ export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
     },
 
     async getObject(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse> {
-      let unchanged = false;
-      const { object, range, body } = await storage.openObject(
-        bucket,
-        key,
-        (found) => {
-          const status = precondition(req, found);
-          if (status === 412) throw preconditionFailed();
-          unchanged = status === 304;
-          return unchanged ? undefined : parseRange(req.headers.range, found.size);
-        },
-        queryValue(req.query, 'versionId'),
-      );
-      if (unchanged) {
-        body.destroy();
-        return notModified(object);
+      const versionId = queryValue(req.query, 'versionId');
+      const partNumber = requestedPartNumber(queryValue(req.query, 'partNumber'), req.headers.range);
+      for (let attempt = 1; ; attempt++) {
+        // A part's place is known from the parts of the object found first; the object opened must be that one.
+        const layout =
+          partNumber === undefined ? undefined : await currentParts(storage, bucket, key, versionId);
+        let unchanged = false;
+        let stale = false;
+        let part: PartAnswer | undefined;
+        const { object, range, body } = await storage.openObject(
+          bucket,
+          key,
+          (found) => {
+            const status = precondition(req, found);
+            if (status === 412) throw preconditionFailed();
+            unchanged = status === 304;
+            if (unchanged) return undefined;
+            if (partNumber === undefined || !layout) return parseRange(req.headers.range, found.size);
+            stale = found.blobId !== layout.blobId;
+            if (stale) return undefined;
+            part = selectPart(found, layout.parts, partNumber);
+            return part.range;
+          },
+          versionId,
+        );
+        if (unchanged || stale) body.destroy();
+        if (unchanged) return notModified(object);
+        if (stale) {
+          if (attempt < PART_READ_ATTEMPTS) continue;
+          throw new AppError('SlowDown', 503, 'Please reduce your request rate.');
+        }
+        const headers = part
+          ? partHeaders(req, object, part)
+          : withOverrides(req, objectHeaders(object, checksumModeOf(req) && !range));
+        const length = range ? range.end - range.start + 1 : part ? part.size : object.size;
+        headers['content-length'] = length;
+        if (range && !part) headers['content-range'] = `bytes ${range.start}-${range.end}/${object.size}`;
+        return {
+          status: range ? 206 : 200,
+          headers,
+          body: length <= SEND_WHOLE_BYTES ? await collect(body) : body,
+        };
       }
-      const headers = withOverrides(req, objectHeaders(object, checksumModeOf(req) && !range));
-      const length = range ? range.end - range.start + 1 : object.size;
-      headers['content-length'] = length;
-      if (range) headers['content-range'] = `bytes ${range.start}-${range.end}/${object.size}`;
-      return {
-        status: range ? 206 : 200,
-        headers,
-        body: length <= SEND_WHOLE_BYTES ? await collect(body) : body,
-      };
     },
 
     async deleteObject(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse> {

@@ -88,4 +88,28 @@ export const storageMigrations: Record<string, Migration> = {
       await db.schema.dropTable('objects').execute();
     },
   },
+  'storage-0005-multipart-objects': {
+    async up(db: Kysely<unknown>) {
+      // One row per object a multipart upload made, deleted with the object's blob (multipart-store.ts); and
+      // who created each upload.
+      await db.schema
+        .createTable('multipart_objects')
+        .addColumn('blob_id', 'text', (c) => c.primaryKey())
+        .addColumn('upload_id', 'text', (c) => c.notNull())
+        .addColumn('bucket', 'text', (c) => c.notNull())
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('etag', 'text', (c) => c.notNull())
+        .addColumn('parts', 'text', (c) => c.notNull())
+        .addColumn('checksum_algorithm', 'text')
+        .addColumn('checksum_value', 'text')
+        .addColumn('checksum_type', 'text')
+        .execute();
+      await db.schema.alterTable('multipart_uploads').addColumn('initiator', 'text').execute();
+      await db.schema
+        .createIndex('multipart_objects_upload')
+        .on('multipart_objects')
+        .column('upload_id')
+        .execute();
+    },
+  },
 };

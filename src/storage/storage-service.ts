@@ -206,6 +206,11 @@ export function createStorageService(deps: {
   async function discardBlob(id: string | undefined): Promise<void> {
     if (!id) return;
     // A failure here only leaves an orphan, which the start-up sweep removes.
+    await multipart
+      .forgetObject(id)
+      .catch((error: unknown) =>
+        logger.warn({ err: error, blobId: id }, 'could not forget a multipart object'),
+      );
     await blobs
       .delete(id)
       .catch((error: unknown) => logger.warn({ err: error, blobId: id }, 'could not delete blob'));

@@ -7,7 +7,9 @@ import type { BucketAccess, BucketAccessService } from './bucket-access.js';
 import type { BucketSettings } from './bucket-settings.js';
 import type { ListPage, ListRequest } from './listing.js';
 import type { CompleteChecksum, ListedPart, UploadChecksum } from './multipart-checksums.js';
-import type { ObjectChecksum, UploadSettings } from './multipart-service.js';
+import type { UploadsPage, UploadsRequest } from './multipart-listing.js';
+import type { ObjectParts } from './multipart-objects.js';
+import type { ObjectChecksum, UploadInitiator, UploadSettings } from './multipart-service.js';
 import type { PartRow, UploadRow } from './multipart-store.js';
 import type { BucketRow, ObjectSummary } from './storage-store.js';
 import type { VersionListPage, VersionListRequest } from './version-listing.js';
@@ -166,11 +168,6 @@ export interface PartsPage {
   truncated: boolean;
 }
 
-export interface UploadsPage {
-  uploads: UploadRow[];
-  truncated: boolean;
-}
-
 /** S3's multipart uploads, completed into objects of the storage service. */
 export interface MultipartService {
   /** CreateMultipartUpload: answers the new upload's id. */
@@ -179,11 +176,13 @@ export interface MultipartService {
     key: string,
     settings: UploadSettings,
     checksum: UploadChecksum | undefined,
+    initiator?: UploadInitiator,
   ): Promise<string>;
   /** Stores a part, replacing one of the same number; NoSuchUpload when the upload is gone. */
   uploadPart(input: UploadPartInput): Promise<UploadedPart>;
   /**
-   * Joins the listed parts into the object: checked as S3 checks them (ascending, uploaded, ETags and
+   * Joins the listed parts into the object (or, for an upload already completed whose object is kept, answers
+   * what that completion answered): checked as S3 checks them (ascending, uploaded, ETags and
    * checksums matching, every part but the last at least 5 MiB), copied into one new blob with the object's
    * checksum, then committed like any PUT.
    */
@@ -194,16 +193,14 @@ export interface MultipartService {
     listed: ListedPart[],
     sent?: CompleteChecksum,
   ): Promise<CompletedUpload>;
+  /** The parts a multipart object's blob was joined from; undefined for an object no upload made. */
+  objectParts(blobId: string): Promise<ObjectParts | undefined>;
+  /** Forgets what made the object of this blob, which is being deleted. */
+  forgetObject(blobId: string): Promise<void>;
   /** Forgets the upload and deletes its parts. */
   abort(uploadId: string, bucket: string, key: string): Promise<void>;
   /** ListParts: at most `max` parts numbered above `after`. */
   listParts(uploadId: string, bucket: string, key: string, after: number, max: number): Promise<PartsPage>;
-  /** ListMultipartUploads: at most `max` uploads under `prefix`, after the markers. */
-  listUploads(
-    bucket: string,
-    prefix: string,
-    keyMarker: string,
-    uploadIdMarker: string,
-    max: number,
-  ): Promise<UploadsPage>;
+  /** ListMultipartUploads: at most `max` uploads and common prefixes under `prefix`, after the markers. */
+  listUploads(bucket: string, request: UploadsRequest): Promise<UploadsPage>;
 }

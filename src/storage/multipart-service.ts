@@ -20,6 +20,7 @@ import {
   uploadChecksumOf,
 } from './multipart-checksums.js';
 import { type MultipartStore, type PartRow, type UploadRow, UploadVanished } from './multipart-store.js';
+import { type VersionLock, withLock } from './object-lock.js';
 import type { NewObject } from './storage-service.js';
 import type {
   CompletedUpload,
@@ -35,6 +36,8 @@ export interface UploadSettings {
   contentType: string;
   userMetadata: Record<string, string>;
   headers: Record<string, string>;
+  /** The Object Lock retention and legal hold CreateMultipartUpload asked for. */
+  lock?: VersionLock;
 }
 
 /** A multipart object's checksum, as it is stored and answered. */
@@ -244,6 +247,7 @@ export function createMultipartService(deps: {
         checksum_value: joined.checksum?.value ?? null,
         checksum_type: joined.checksum?.type ?? null,
         last_modified: clock.now().getTime(),
+        ...(settings.lock ? { attributes: withLock(null, settings.lock) } : {}),
       });
       for (const id of (await store.deleteUpload(uploadId)) ?? []) await deps.discardBlob(id);
       return {

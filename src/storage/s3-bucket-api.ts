@@ -3,6 +3,7 @@ import { type ApiRequest, type ApiResponse, queryValue } from '../lib/http.js';
 import type { OperationRequest } from '../lib/operation.js';
 import { escapeXml, XML_SEQUENCE, type XmlObject } from '../lib/xml.js';
 import { s3Arn } from './s3-arn.js';
+import { bypassesGovernance } from './s3-object-lock-api.js';
 import {
   asRecord,
   listingEncoder,
@@ -206,7 +207,12 @@ export function createS3BucketApi(storage: StorageService): S3BucketApi {
           );
         }
       }
-      await storage.createBucket({ name: bucket, accountId: req.principal.accountId, region: req.region });
+      await storage.createBucket({
+        name: bucket,
+        accountId: req.principal.accountId,
+        region: req.region,
+        objectLock: req.headers['x-amz-bucket-object-lock-enabled']?.toLowerCase() === 'true',
+      });
       return { status: 200, headers: { location: `/${bucket}` } };
     },
 
@@ -276,7 +282,9 @@ export function createS3BucketApi(storage: StorageService): S3BucketApi {
           checked = true;
         }
         try {
-          const done = await storage.deleteObject(bucket, key, versionId);
+          const done = await storage.deleteObject(bucket, key, versionId, {
+            bypassGovernance: versionId !== undefined && (await bypassesGovernance(req, bucket, key)),
+          });
           if (!quiet)
             deleted.push({
               Key: key,

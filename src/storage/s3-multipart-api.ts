@@ -17,6 +17,7 @@ import {
   uploadChecksumOf,
 } from './multipart-checksums.js';
 import type { UploadRow } from './multipart-store.js';
+import { lockOfHeaders } from './object-lock.js';
 import { uploadDigests } from './s3-digests.js';
 import { declaredMetadata } from './s3-object-api.js';
 import {
@@ -138,7 +139,9 @@ export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
   return {
     async create(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse> {
       const checksum = requestedUploadChecksum(req);
-      const uploadId = await multipart.createUpload(bucket, key, declaredMetadata(req), checksum);
+      const lock = lockOfHeaders(req.headers, Date.now());
+      const settings = { ...declaredMetadata(req), ...(lock ? { lock } : {}) };
+      const uploadId = await multipart.createUpload(bucket, key, settings, checksum);
       const headers: Record<string, string> = checksum
         ? { 'x-amz-checksum-algorithm': checksum.algorithm, 'x-amz-checksum-type': checksum.type }
         : {};

@@ -2,7 +2,10 @@ import type { Readable } from 'node:stream';
 import { AppError } from '../errors.js';
 import { type ChecksumAlgorithm, checksumHeader } from '../lib/checksums.js';
 import { type ApiRequest, type ApiResponse, queryValue } from '../lib/http.js';
+import type { OperationRequest } from '../lib/operation.js';
+import { lockOfHeaders } from './object-lock.js';
 import { uploadDigests } from './s3-digests.js';
+import { bypassesGovernance, readableLockHeaders } from './s3-object-lock-api.js';
 import { httpDate, parseRange } from './s3-wire.js';
 import type { StorageService, StoredObject } from './storage-types.js';
 
@@ -145,9 +148,9 @@ function notModified(object: StoredObject): ApiResponse {
 /** Handlers of the object operations. */
 export interface S3ObjectApi {
   putObject(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse>;
-  headObject(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse>;
-  getObject(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse>;
-  deleteObject(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse>;
+  headObject(req: OperationRequest, bucket: string, key: string): Promise<ApiResponse>;
+  getObject(req: OperationRequest, bucket: string, key: string): Promise<ApiResponse>;
+  deleteObject(req: OperationRequest, bucket: string, key: string): Promise<ApiResponse>;
 }
 
 /** PutObject, GetObject, HeadObject and DeleteObject; the inputs they take are declared in s3-api.ts. */
@@ -157,6 +160,7 @@ export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
       const { contentMd5, checksum } = uploadDigests(req);
       const ifNoneMatch = req.headers['if-none-match'];
       const ifMatch = req.headers['if-match'];
+      const lock = lockOfHeaders(req.headers, Date.now());
       const stored = await storage.putObject({
         bucket,
         key,
@@ -166,6 +170,7 @@ export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
         ...(checksum ? { checksum } : {}),
         ...(ifNoneMatch ? { ifNoneMatch } : {}),
         ...(ifMatch !== undefined ? { ifMatch } : {}),
+        ...(lock ? { lock } : {}),
       });
       const headers: Record<string, string> = { etag: stored.etag, ...versionHeader(stored) };
       if (stored.checksum) {
@@ -175,13 +180,16 @@ export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
       return { status: 200, headers };
     },
 
-    async headObject(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse> {
+    async headObject(req: OperationRequest, bucket: string, key: string): Promise<ApiResponse> {
       const object = await storage.headObject(bucket, key, queryValue(req.query, 'versionId'));
       const status = precondition(req, object);
       if (status === 412) throw preconditionFailed();
       if (status === 304) return notModified(object);
       const range = parseRange(req.headers.range, object.size);
-      const headers = withOverrides(req, objectHeaders(object, checksumModeOf(req) && !range));
+      const headers = withOverrides(req, {
+        ...objectHeaders(object, checksumModeOf(req) && !range),
+        ...(await readableLockHeaders(req, bucket, key, object.lock)),
+      });
       if (range) {
         headers['content-range'] = `bytes ${range.start}-${range.end}/${object.size}`;
         headers['content-length'] = range.end - range.start + 1;
@@ -190,7 +198,7 @@ export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
       return { status: 200, headers: { ...headers, 'content-length': object.size } };
     },
 
-    async getObject(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse> {
+    async getObject(req: OperationRequest, bucket: string, key: string): Promise<ApiResponse> {
       let unchanged = false;
       const { object, range, body } = await storage.openObject(
         bucket,
@@ -207,7 +215,17 @@ export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
         body.destroy();
         return notModified(object);
       }
-      const headers = withOverrides(req, objectHeaders(object, checksumModeOf(req) && !range));
+      let lockHeaders: Record<string, string>;
+      try {
+        lockHeaders = await readableLockHeaders(req, bucket, key, object.lock);
+      } catch (error) {
+        body.destroy();
+        throw error;
+      }
+      const headers = withOverrides(req, {
+        ...objectHeaders(object, checksumModeOf(req) && !range),
+        ...lockHeaders,
+      });
       const length = range ? range.end - range.start + 1 : object.size;
       headers['content-length'] = length;
       if (range) headers['content-range'] = `bytes ${range.start}-${range.end}/${object.size}`;
@@ -218,8 +236,11 @@ export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
       };
     },
 
-    async deleteObject(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse> {
-      const done = await storage.deleteObject(bucket, key, queryValue(req.query, 'versionId'));
+    async deleteObject(req: OperationRequest, bucket: string, key: string): Promise<ApiResponse> {
+      const versionId = queryValue(req.query, 'versionId');
+      const done = await storage.deleteObject(bucket, key, versionId, {
+        bypassGovernance: versionId !== undefined && (await bypassesGovernance(req, bucket, key)),
+      });
       return {
         status: 204,
         headers: {

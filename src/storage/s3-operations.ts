@@ -41,7 +41,13 @@ export type S3OperationName =
   | 'GetBucketPolicyStatus'
   | 'PutPublicAccessBlock'
   | 'GetPublicAccessBlock'
-  | 'DeletePublicAccessBlock';
+  | 'DeletePublicAccessBlock'
+  | 'PutObjectLockConfiguration'
+  | 'GetObjectLockConfiguration'
+  | 'PutObjectRetention'
+  | 'GetObjectRetention'
+  | 'PutObjectLegalHold'
+  | 'GetObjectLegalHold';
 
 export type S3Level = 'service' | 'bucket' | 'object';
 

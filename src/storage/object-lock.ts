@@ -291,8 +291,8 @@ export function checkRetentionChange(
   bypassGovernance: boolean,
 ): void {
   if (!active(current, now)) return;
-  const extends_ = next !== undefined && next.mode === current.mode && next.until >= current.until;
-  if (extends_) return;
+  const extending = next !== undefined && next.mode === current.mode && next.until >= current.until;
+  if (extending) return;
   if (current.mode === 'COMPLIANCE' || !bypassGovernance) throw protectedByLock();
 }
 

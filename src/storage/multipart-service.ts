@@ -22,6 +22,7 @@ import {
 import { listUploadsPage, type UploadsPage, type UploadsRequest } from './multipart-listing.js';
 import { completedRow, objectPartsOf } from './multipart-objects.js';
 import { type MultipartStore, type PartRow, type UploadRow, UploadVanished } from './multipart-store.js';
+import { type VersionLock, withLock } from './object-lock.js';
 import type { NewObject } from './storage-service.js';
 import type {
   CompletedUpload,
@@ -36,6 +37,8 @@ export interface UploadSettings {
   contentType: string;
   userMetadata: Record<string, string>;
   headers: Record<string, string>;
+  /** The Object Lock retention and legal hold CreateMultipartUpload asked for. */
+  lock?: VersionLock;
 }
 
 /** Who created an upload, as S3 names its Initiator. */
@@ -281,6 +284,7 @@ export function createMultipartService(deps: {
           checksum_value: joined.checksum?.value ?? null,
           checksum_type: joined.checksum?.type ?? null,
           last_modified: clock.now().getTime(),
+          ...(settings.lock ? { attributes: withLock(null, settings.lock) } : {}),
         });
       } catch (error) {
         await store.deleteCompleted(blob.id);

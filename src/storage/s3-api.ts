@@ -5,6 +5,7 @@ import {
   registerOperations,
   type ServiceEndpoint,
 } from '../lib/operation.js';
+import { parseIsoDate } from './object-lock.js';
 import { s3Arn } from './s3-arn.js';
 import { createS3BucketAccessApi, type S3BucketAccessApi } from './s3-bucket-access-api.js';
 import { createS3BucketApi, type S3BucketApi } from './s3-bucket-api.js';
@@ -13,6 +14,7 @@ import {
   bucketCannedAcl,
   bucketGrant,
   ifNoneMatchStar,
+  objectLockEnabled,
   onlyValue,
   sseCustomerBlocked,
   sseCustomerNotApplicable,
@@ -22,6 +24,7 @@ import {
 import { DIGESTS, each, LISTING, NEW_OBJECT, OWNER, PAYER, READ_OBJECT, SSE, SSE_C } from './s3-inputs.js';
 import { createS3MultipartApi, type S3MultipartApi } from './s3-multipart-api.js';
 import { createS3ObjectApi, type S3ObjectApi } from './s3-object-api.js';
+import { createS3ObjectLockApi, type S3ObjectLockApi } from './s3-object-lock-api.js';
 import {
   defineS3Operation,
   resolveS3Operation,
@@ -55,21 +58,89 @@ export function addressOf(
 }
 
 /**
- * Bypassing governance-mode retention asks for nothing while no object is under retention (Object Lock is
- * not configurable yet), so a delete that carries it is a plain delete.
+ * Bypassing governance-mode retention: honoured where the caller also has s3:BypassGovernanceRetention (see
+ * s3-object-lock-api.ts).
  */
-const BYPASS_GOVERNANCE = { 'x-amz-bypass-governance-retention': 'acknowledged' } as const;
+const BYPASS_GOVERNANCE = { 'x-amz-bypass-governance-retention': 'handled' } as const;
 
 function operations(storage: StorageService, cors: S3CorsApi): S3Operation[] {
   const objects = createS3ObjectApi(storage);
   const buckets = createS3BucketApi(storage);
   const multipart = createS3MultipartApi(storage);
   const access = createS3BucketAccessApi(storage);
+  const lock = createS3ObjectLockApi(storage);
   return [
     ...definitions(objects, buckets, multipart),
     ...accessDefinitions(access),
+    ...objectLockDefinitions(lock),
     ...corsDefinitions(cors),
   ].map((definition) => defineS3Operation(definition, storage));
+}
+
+/** Object Lock: the bucket's configuration, and each version's retention and legal hold. */
+function objectLockDefinitions(lock: S3ObjectLockApi) {
+  return [
+    defineS3({
+      name: 'PutObjectLockConfiguration',
+      action: 's3:PutBucketObjectLockConfiguration',
+      method: 'PUT',
+      level: 'bucket',
+      selector: { name: 'object-lock' },
+      headers: { ...OWNER, ...PAYER, ...DIGESTS },
+      query: {},
+      handle: (req, { bucket }) => lock.putObjectLockConfiguration(req, bucket),
+    }),
+    defineS3({
+      name: 'GetObjectLockConfiguration',
+      action: 's3:GetBucketObjectLockConfiguration',
+      method: 'GET',
+      level: 'bucket',
+      selector: { name: 'object-lock' },
+      headers: OWNER,
+      query: {},
+      handle: (_req, { bucket }) => lock.getObjectLockConfiguration(bucket),
+    }),
+    defineS3({
+      name: 'PutObjectRetention',
+      action: 's3:PutObjectRetention',
+      method: 'PUT',
+      level: 'object',
+      selector: { name: 'retention' },
+      headers: { ...OWNER, ...PAYER, ...DIGESTS, ...BYPASS_GOVERNANCE },
+      query: { versionId: validVersionId },
+      handle: (req, { bucket, key }) => lock.putObjectRetention(req, bucket, key),
+    }),
+    defineS3({
+      name: 'GetObjectRetention',
+      action: 's3:GetObjectRetention',
+      method: 'GET',
+      level: 'object',
+      selector: { name: 'retention' },
+      headers: { ...OWNER, ...PAYER },
+      query: { versionId: validVersionId },
+      handle: (req, { bucket, key }) => lock.getObjectRetention(req, bucket, key),
+    }),
+    defineS3({
+      name: 'PutObjectLegalHold',
+      action: 's3:PutObjectLegalHold',
+      method: 'PUT',
+      level: 'object',
+      selector: { name: 'legal-hold' },
+      headers: { ...OWNER, ...PAYER, ...DIGESTS },
+      query: { versionId: validVersionId },
+      handle: (req, { bucket, key }) => lock.putObjectLegalHold(req, bucket, key),
+    }),
+    defineS3({
+      name: 'GetObjectLegalHold',
+      action: 's3:GetObjectLegalHold',
+      method: 'GET',
+      level: 'object',
+      selector: { name: 'legal-hold' },
+      headers: { ...OWNER, ...PAYER },
+      query: { versionId: validVersionId },
+      handle: (req, { bucket, key }) => lock.getObjectLegalHold(req, bucket, key),
+    }),
+  ];
 }
 
 /** Put/Get/DeleteBucketCors; removing the configuration is s3:PutBucketCORS too, there is no Delete action. */
@@ -245,10 +316,7 @@ function definitions(objects: S3ObjectApi, buckets: S3BucketApi, multipart: S3Mu
       headers: {
         ...DIGESTS,
         'x-amz-object-ownership': onlyValue('x-amz-object-ownership', (v) => v === 'BucketOwnerEnforced'),
-        'x-amz-bucket-object-lock-enabled': onlyValue(
-          'x-amz-bucket-object-lock-enabled',
-          (v) => v.toLowerCase() === 'false',
-        ),
+        'x-amz-bucket-object-lock-enabled': objectLockEnabled,
         'x-amz-bucket-namespace': onlyValue('x-amz-bucket-namespace', (v) => v === 'global'),
         'x-amz-acl': bucketCannedAcl,
         ...each(
@@ -567,8 +635,18 @@ function newObjectConditions(req: ApiRequest): ConditionValues {
     ]),
     's3:object-lock-mode': req.headers['x-amz-object-lock-mode'],
     's3:object-lock-retain-until-date': req.headers['x-amz-object-lock-retain-until-date'],
+    's3:object-lock-remaining-retention-days': remainingRetentionDays(
+      req.headers['x-amz-object-lock-retain-until-date'],
+    ),
     's3:object-lock-legal-hold': req.headers['x-amz-object-lock-legal-hold'],
   };
+}
+
+/** Whole days from now until a retain-until date, as s3:object-lock-remaining-retention-days compares them. */
+function remainingRetentionDays(date: string | undefined): string | undefined {
+  const until = date === undefined ? undefined : parseIsoDate(date);
+  if (until === undefined) return undefined;
+  return String(Math.max(0, Math.ceil((until - Date.now()) / 86_400_000)));
 }
 
 /** CreateBucket's condition keys from its headers: the ACL it asks for and its object ownership. */

@@ -3,6 +3,7 @@ import { type ApiRequest, type ApiResponse, queryValue } from '../lib/http.js';
 import type { OperationRequest } from '../lib/operation.js';
 import { escapeXml, XML_SEQUENCE, type XmlObject } from '../lib/xml.js';
 import { s3Arn } from './s3-arn.js';
+import { bypassesGovernance } from './s3-object-lock-api.js';
 import {
   asRecord,
   listingEncoder,
@@ -220,7 +221,12 @@ export function createS3BucketApi(storage: StorageService): S3BucketApi {
         }
       }
       try {
-        await storage.createBucket({ name: bucket, accountId: req.principal.accountId, region: req.region });
+        await storage.createBucket({
+          name: bucket,
+          accountId: req.principal.accountId,
+          region: req.region,
+          objectLock: req.headers['x-amz-bucket-object-lock-enabled']?.toLowerCase() === 'true',
+        });
       } catch (error) {
         // S3's legacy in us-east-1 alone: re-creating a bucket of one's own there succeeds, changing nothing.
         const owned = error instanceof AppError && error.code === 'BucketAlreadyOwnedByYou';
@@ -296,7 +302,9 @@ export function createS3BucketApi(storage: StorageService): S3BucketApi {
           checked = true;
         }
         try {
-          const done = await storage.deleteObject(bucket, key, versionId);
+          const done = await storage.deleteObject(bucket, key, versionId, {
+            bypassGovernance: versionId !== undefined && (await bypassesGovernance(req, bucket, key)),
+          });
           if (!quiet)
             deleted.push({
               Key: key,

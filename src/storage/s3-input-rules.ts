@@ -1,4 +1,5 @@
 import { AppError, badRequest } from '../errors.js';
+import { lockOfHeaders } from './object-lock.js';
 import type { InputContext, InputRule } from './s3-operations.js';
 import { notImplementedHeader } from './s3-wire.js';
 import { checkVersionId } from './versioning.js';
@@ -6,7 +7,7 @@ import { checkVersionId } from './versioning.js';
 /**
  * The rules of the inputs S3 operations understand: each accepts the values Seawall honours and refuses the
  * rest with the error AWS gives for them. Seawall's buckets are what a new S3 bucket is by default: Object
- * Ownership BucketOwnerEnforced (ACLs disabled), no Object Lock, SSE-C blocked, unversioned.
+ * Ownership BucketOwnerEnforced (ACLs disabled), SSE-C blocked, unversioned, Object Lock only where asked for.
  */
 
 function bucketOf(context: InputContext): string {
@@ -118,10 +119,36 @@ export const onlyValue =
     if (!accepted(value)) throw notImplementedHeader(header);
   };
 
-/** Object Lock headers on a write: Seawall's buckets have no Object Lock configuration. */
-export const noObjectLock: InputRule = async (_value, context) => {
-  await context.storage.headBucket(bucketOf(context));
-  throw badRequest('InvalidRequest', 'Bucket is missing ObjectLockConfiguration');
+/** S3's answer to Object Lock headers on a write into a bucket without Object Lock. */
+async function requireObjectLock(context: InputContext): Promise<void> {
+  if (!(await context.storage.getObjectLock(bucketOf(context))))
+    throw badRequest('InvalidRequest', 'Bucket is missing ObjectLockConfiguration');
+}
+
+/**
+ * Object Lock headers on a write (mode, retain-until date, legal hold): the bucket must have Object Lock, and
+ * the values must be what S3 takes (the handler reads them with the same function).
+ */
+export const objectLockHeader: InputRule = async (_value, context) => {
+  await requireObjectLock(context);
+  lockOfHeaders(context.req.headers, Date.now());
+};
+
+/** Event holds are not an Object Lock feature Seawall implements. */
+export const eventHoldNotImplemented =
+  (header: string): InputRule =>
+  async (_value, context) => {
+    await requireObjectLock(context);
+    throw notImplementedHeader(header);
+  };
+
+/** `x-amz-bucket-object-lock-enabled` on CreateBucket: `true` or `false`. */
+export const objectLockEnabled: InputRule = (value) => {
+  if (!/^(true|false)$/i.test(value))
+    throw badRequest('InvalidArgument', 'Invalid x-amz-bucket-object-lock-enabled header value', {
+      ArgumentName: 'x-amz-bucket-object-lock-enabled',
+      ArgumentValue: value.slice(0, 64),
+    });
 };
 
 /** S3's storage classes (the StorageClass enum of the S3 model). */

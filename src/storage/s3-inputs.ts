@@ -1,8 +1,9 @@
 import {
+  eventHoldNotImplemented,
   expectedBucketOwner,
-  noObjectLock,
   objectCannedAcl,
   objectGrant,
+  objectLockHeader,
   sseCustomerBlocked,
   sseCustomerNotApplicable,
   sseNotForOperation,
@@ -50,8 +51,8 @@ export function each(names: readonly S3Header[], use: (name: S3Header) => InputU
 
 /**
  * What a new object's writer (PutObject, CreateMultipartUpload) may say: the representation headers and
- * metadata stored with it, and ACL, storage class, Object Lock and SSE-C headers within what a new S3 bucket
- * takes. SSE-S3/SSE-KMS, tagging and website redirects are not declared, so they are refused.
+ * metadata stored with it, its Object Lock retention and legal hold, and ACL, storage class and SSE-C headers
+ * within what a new S3 bucket takes. SSE-S3/SSE-KMS, tagging and website redirects are not declared, so they are refused.
  */
 export const NEW_OBJECT: Headers = {
   'cache-control': 'handled',
@@ -68,15 +69,16 @@ export const NEW_OBJECT: Headers = {
   ),
   'x-amz-storage-class': standardStorageClass,
   ...each(
+    ['x-amz-object-lock-mode', 'x-amz-object-lock-retain-until-date', 'x-amz-object-lock-legal-hold'],
+    () => objectLockHeader,
+  ),
+  ...each(
     [
-      'x-amz-object-lock-mode',
-      'x-amz-object-lock-retain-until-date',
-      'x-amz-object-lock-legal-hold',
       'x-amz-object-lock-event-hold',
       'x-amz-object-lock-event-hold-duration-days',
       'x-amz-object-lock-event-hold-duration-years',
     ],
-    () => noObjectLock,
+    eventHoldNotImplemented,
   ),
   ...each(SSE_C, () => sseCustomerBlocked),
 };

@@ -19,6 +19,7 @@ import {
 } from './multipart-checksums.js';
 import type { UploadInitiator } from './multipart-service.js';
 import type { UploadRow } from './multipart-store.js';
+import { lockOfHeaders } from './object-lock.js';
 import { uploadDigests } from './s3-digests.js';
 import { declaredMetadata } from './s3-object-api.js';
 import {
@@ -165,10 +166,12 @@ export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
   return {
     async create(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse> {
       const checksum = requestedUploadChecksum(req);
+      const lock = lockOfHeaders(req.headers, Date.now());
+      const settings = { ...declaredMetadata(req), ...(lock ? { lock } : {}) };
       const uploadId = await multipart.createUpload(
         bucket,
         key,
-        declaredMetadata(req),
+        settings,
         checksum,
         initiatorOf(req.principal),
       );

@@ -4,8 +4,10 @@ import { type ChecksumAlgorithm, checksumHeader } from '../lib/checksums.js';
 import { type ApiRequest, type ApiResponse, queryValue } from '../lib/http.js';
 import type { OperationRequest } from '../lib/operation.js';
 import { type PartAnswer, requestedPartNumber, selectPart } from './multipart-objects.js';
+import { lockOfHeaders } from './object-lock.js';
 import { getObjectAttributes } from './s3-attributes-api.js';
 import { uploadDigests } from './s3-digests.js';
+import { bypassesGovernance, readableLockHeaders } from './s3-object-lock-api.js';
 import { httpDate, parseRange } from './s3-wire.js';
 import type { StorageService, StoredObject } from './storage-types.js';
 
@@ -173,9 +175,9 @@ function notModified(object: StoredObject): ApiResponse {
 /** Handlers of the object operations. */
 export interface S3ObjectApi {
   putObject(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse>;
-  headObject(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse>;
-  getObject(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse>;
-  deleteObject(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse>;
+  headObject(req: OperationRequest, bucket: string, key: string): Promise<ApiResponse>;
+  getObject(req: OperationRequest, bucket: string, key: string): Promise<ApiResponse>;
+  deleteObject(req: OperationRequest, bucket: string, key: string): Promise<ApiResponse>;
   getObjectAttributes(req: OperationRequest, bucket: string, key: string): Promise<ApiResponse>;
 }
 
@@ -186,6 +188,7 @@ export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
       const { contentMd5, checksum } = uploadDigests(req);
       const ifNoneMatch = req.headers['if-none-match'];
       const ifMatch = req.headers['if-match'];
+      const lock = lockOfHeaders(req.headers, Date.now());
       const stored = await storage.putObject({
         bucket,
         key,
@@ -195,6 +198,7 @@ export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
         ...(checksum ? { checksum } : {}),
         ...(ifNoneMatch ? { ifNoneMatch } : {}),
         ...(ifMatch !== undefined ? { ifMatch } : {}),
+        ...(lock ? { lock } : {}),
       });
       const headers: Record<string, string> = { etag: stored.etag, ...versionHeader(stored) };
       if (stored.checksum) {
@@ -204,7 +208,7 @@ export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
       return { status: 200, headers };
     },
 
-    async headObject(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse> {
+    async headObject(req: OperationRequest, bucket: string, key: string): Promise<ApiResponse> {
       const partNumber = requestedPartNumber(queryValue(req.query, 'partNumber'), req.headers.range);
       const versionId = queryValue(req.query, 'versionId');
       const object = await storage.headObject(bucket, key, versionId);
@@ -216,7 +220,10 @@ export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
         return { status: part.range ? 206 : 200, headers: partHeaders(req, object, part) };
       }
       const range = parseRange(req.headers.range, object.size);
-      const headers = withOverrides(req, objectHeaders(object, checksumModeOf(req) && !range));
+      const headers = withOverrides(req, {
+        ...objectHeaders(object, checksumModeOf(req) && !range),
+        ...(await readableLockHeaders(req, bucket, key, object.lock)),
+      });
       if (range) {
         headers['content-range'] = `bytes ${range.start}-${range.end}/${object.size}`;
         headers['content-length'] = range.end - range.start + 1;
@@ -225,7 +232,7 @@ export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
       return { status: 200, headers: { ...headers, 'content-length': object.size } };
     },
 
-    async getObject(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse> {
+    async getObject(req: OperationRequest, bucket: string, key: string): Promise<ApiResponse> {
       const versionId = queryValue(req.query, 'versionId');
       const partNumber = requestedPartNumber(queryValue(req.query, 'partNumber'), req.headers.range);
       for (let attempt = 1; ; attempt++) {
@@ -257,9 +264,16 @@ export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
           if (attempt < PART_READ_ATTEMPTS) continue;
           throw new AppError('SlowDown', 503, 'Please reduce your request rate.');
         }
+        let lockHeaders: Record<string, string>;
+        try {
+          lockHeaders = await readableLockHeaders(req, bucket, key, object.lock);
+        } catch (error) {
+          body.destroy();
+          throw error;
+        }
         const headers = part
-          ? partHeaders(req, object, part)
-          : withOverrides(req, objectHeaders(object, checksumModeOf(req) && !range));
+          ? { ...partHeaders(req, object, part), ...lockHeaders }
+          : withOverrides(req, { ...objectHeaders(object, checksumModeOf(req) && !range), ...lockHeaders });
         const length = range ? range.end - range.start + 1 : part ? part.size : object.size;
         headers['content-length'] = length;
         if (range && !part) headers['content-range'] = `bytes ${range.start}-${range.end}/${object.size}`;
@@ -271,8 +285,11 @@ export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
       }
     },
 
-    async deleteObject(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse> {
-      const done = await storage.deleteObject(bucket, key, queryValue(req.query, 'versionId'));
+    async deleteObject(req: OperationRequest, bucket: string, key: string): Promise<ApiResponse> {
+      const versionId = queryValue(req.query, 'versionId');
+      const done = await storage.deleteObject(bucket, key, versionId, {
+        bypassGovernance: versionId !== undefined && (await bypassesGovernance(req, bucket, key)),
+      });
       return {
         status: 204,
         headers: {

@@ -46,7 +46,13 @@ export type S3OperationName =
   | 'GetObjectAttributes'
   | 'PutBucketCors'
   | 'GetBucketCors'
-  | 'DeleteBucketCors';
+  | 'DeleteBucketCors'
+  | 'PutObjectLockConfiguration'
+  | 'GetObjectLockConfiguration'
+  | 'PutObjectRetention'
+  | 'GetObjectRetention'
+  | 'PutObjectLegalHold'
+  | 'GetObjectLegalHold';
 
 export type S3Level = 'service' | 'bucket' | 'object';
 

@@ -10,6 +10,8 @@ import { createBucketSettings } from './bucket-settings.js';
 import { type ListPage, type ListRequest, listPage } from './listing.js';
 import { createMultipartService } from './multipart-service.js';
 import type { MultipartStore } from './multipart-store.js';
+import { checkDeletable, digestRequired, lockOf, versioningLocked, withLock } from './object-lock.js';
+import { createObjectLockService } from './object-lock-service.js';
 import {
   type BucketRow,
   BucketVanished,
@@ -69,6 +71,7 @@ function toStored(row: ObjectRow): StoredObject {
       : {}),
     blobId: row.blob_id,
     versionId: row.version_id,
+    ...(row.attributes === null ? {} : { lock: lockOf(row.attributes) }),
   };
 }
 
@@ -183,8 +186,8 @@ export function createStorageService(deps: {
       const row: ObjectRow = {
         tags: null,
         acl: null,
-        attributes: null,
         ...object,
+        attributes: await lock.newVersionAttributes(object.bucket, object.attributes),
         version_id: enabled ? newVersionId() : 'null',
         seq: 0,
         is_latest: 1,
@@ -216,6 +219,8 @@ export function createStorageService(deps: {
       .catch((error: unknown) => logger.warn({ err: error, blobId: id }, 'could not delete blob'));
   }
 
+  const lock = createObjectLockService({ store, settings, clock, headObject });
+
   const multipart = createMultipartService({
     store: deps.multipart,
     blobs,
@@ -240,12 +245,16 @@ export function createStorageService(deps: {
 
     async createBucket(input: BucketInput): Promise<void> {
       assertBucketName(input.name);
-      const created = await store.insertBucket({
-        name: input.name,
-        account_id: input.accountId,
-        region: input.region,
-        created_at: clock.now().getTime(),
-      });
+      const created = await store.insertBucket(
+        {
+          name: input.name,
+          account_id: input.accountId,
+          region: input.region,
+          created_at: clock.now().getTime(),
+        },
+        // Object Lock at creation enables versioning with it, in the same transaction.
+        input.objectLock ? { versioning: 'Enabled', 'object-lock': JSON.stringify({ enabled: true }) } : {},
+      );
       access.forget(input.name);
       if (created) return;
       const existing = await store.findBucket(input.name);
@@ -306,6 +315,11 @@ export function createStorageService(deps: {
       assertObjectKey(input.key);
       await requireBucket(input.bucket);
       checkMetadataSize(input.userMetadata);
+      // S3 wants a digest of the bytes of any write Object Lock will retain.
+      if (input.contentMd5 === undefined && input.checksum === undefined) {
+        const config = input.lock || (await lock.getObjectLock(input.bucket))?.rule;
+        if (config) throw digestRequired();
+      }
       const conditional = input.ifMatch !== undefined || input.ifNoneMatch !== undefined;
       // Judged before the body is read (412, 404), then again at the commit: a change meanwhile is a conflict.
       if (conditional)
@@ -326,6 +340,7 @@ export function createStorageService(deps: {
         checksum_value: blob.checksum?.value ?? null,
         checksum_type: blob.checksum ? 'FULL_OBJECT' : null,
         last_modified: clock.now().getTime(),
+        ...(input.lock ? { attributes: withLock(null, input.lock) } : {}),
       };
       return commitObject(row, (current) => {
         if (conditional) conflictOnFailure(() => checkWriteConditions(input, current));
@@ -356,11 +371,20 @@ export function createStorageService(deps: {
       }
     },
 
-    async deleteObject(bucket: string, key: string, versionId?: string): Promise<VersionedDelete> {
+    async deleteObject(
+      bucket: string,
+      key: string,
+      versionId?: string,
+      options: { bypassGovernance?: boolean } = {},
+    ): Promise<VersionedDelete> {
       assertObjectKey(key);
       if (versionId !== undefined) {
         checkVersionId(versionId);
-        const removed = await store.deleteVersion(bucket, key, versionId);
+        // Object Lock is judged inside the transaction that deletes, on the version as it is then.
+        const now = clock.now().getTime();
+        const removed = await store.deleteVersion(bucket, key, versionId, (row) =>
+          checkDeletable(lockOf(row.attributes), now, options.bypassGovernance === true),
+        );
         if (removed?.blob_id) await discardBlob(removed.blob_id);
         else if (!removed) await requireBucket(bucket);
         return {
@@ -410,8 +434,15 @@ export function createStorageService(deps: {
     },
 
     async putVersioning(bucket: string, status: Versioning): Promise<void> {
+      if (status !== 'Enabled' && (await lock.getObjectLock(bucket))) throw versioningLocked();
       await settings.put(bucket, 'versioning', status);
     },
+
+    getObjectLock: lock.getObjectLock,
+    putObjectLock: lock.putObjectLock,
+    putRetention: lock.putRetention,
+    putLegalHold: lock.putLegalHold,
+    getLock: lock.getLock,
 
     async listObjectVersions(bucket: string, request: VersionListRequest): Promise<VersionListPage> {
       await requireBucket(bucket);

@@ -55,8 +55,8 @@ export interface KeyBound {
 
 /** Persistence of buckets, their access settings and objects. */
 export interface StorageStore {
-  /** False when a bucket of its name exists. */
-  insertBucket(row: BucketRow): Promise<boolean>;
+  /** False when a bucket of its name exists. `settings` are stored with it, in the same transaction. */
+  insertBucket(row: BucketRow, settings?: Readonly<Record<string, string>>): Promise<boolean>;
   findBucket(name: string): Promise<BucketRow | undefined>;
   listBuckets(accountId: string): Promise<BucketRow[]>;
   /**
@@ -90,8 +90,16 @@ export interface StorageStore {
     write: VersionWrite,
     guard?: (current: ObjectRow | undefined) => void,
   ): Promise<Removed>;
-  /** Removes one version for good; the newest one left becomes current. Answers the removed row. */
-  deleteVersion(bucket: string, key: string, versionId: string): Promise<VersionRow | undefined>;
+  /**
+   * Removes one version for good; the newest one left becomes current. Answers the removed row. `guard` runs
+   * inside the transaction with the version before it is removed and may throw to keep it (Object Lock).
+   */
+  deleteVersion(
+    bucket: string,
+    key: string,
+    versionId: string,
+    guard?: (row: VersionRow) => void,
+  ): Promise<VersionRow | undefined>;
   /** Changes per-version settings (tags, ACL, attributes, metadata) of one version; false when it is gone. */
   updateVersion(
     bucket: string,
@@ -99,6 +107,17 @@ export interface StorageStore {
     versionId: string,
     change: Partial<Pick<VersionRow, 'tags' | 'acl' | 'attributes' | 'metadata' | 'content_type'>>,
   ): Promise<boolean>;
+  /**
+   * Changes one version's settings as `change` decides from the version as it is, in one transaction (so two
+   * changes of the same JSON column cannot lose each other's); answers the version as it was, undefined when
+   * there is none. `change` may throw to change nothing.
+   */
+  changeVersion(
+    bucket: string,
+    key: string,
+    versionId: string,
+    change: (row: VersionRow) => Partial<Pick<VersionRow, 'tags' | 'acl' | 'attributes'>>,
+  ): Promise<VersionRow | undefined>;
   /** Current objects' summaries (no delete markers) in key order, from `from`, below `below`, at most `limit`. */
   listObjects(
     bucket: string,
@@ -119,13 +138,22 @@ export interface StorageStore {
 
 export function createStorageStore(db: Kysely<Database>): StorageStore {
   return {
-    async insertBucket(row: BucketRow): Promise<boolean> {
-      const result = await db
-        .insertInto('buckets')
-        .values(row)
-        .onConflict((oc) => oc.column('name').doNothing())
-        .executeTakeFirst();
-      return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+    async insertBucket(row: BucketRow, settings?: Readonly<Record<string, string>>): Promise<boolean> {
+      return db.transaction().execute(async (trx) => {
+        const result = await trx
+          .insertInto('buckets')
+          .values(row)
+          .onConflict((oc) => oc.column('name').doNothing())
+          .executeTakeFirst();
+        const inserted = Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+        if (inserted)
+          for (const [name, value] of Object.entries(settings ?? {}))
+            await trx
+              .insertInto('bucket_settings')
+              .values({ bucket: row.name, name, value, updated_at: row.created_at })
+              .execute();
+        return inserted;
+      });
     },
 
     async findBucket(name: string): Promise<BucketRow | undefined> {
@@ -311,8 +339,18 @@ export function createStorageStore(db: Kysely<Database>): StorageStore {
       });
     },
 
-    async deleteVersion(bucket: string, key: string, versionId: string): Promise<VersionRow | undefined> {
+    async deleteVersion(bucket, key, versionId, guard): Promise<VersionRow | undefined> {
       return db.transaction().execute(async (trx) => {
+        if (guard) {
+          const found = await trx
+            .selectFrom('object_versions')
+            .selectAll()
+            .where('bucket', '=', bucket)
+            .where('key', '=', key)
+            .where('version_id', '=', versionId)
+            .executeTakeFirst();
+          if (found) guard(found);
+        }
         const removed = await trx
           .deleteFrom('object_versions')
           .where('bucket', '=', bucket)
@@ -351,6 +389,29 @@ export function createStorageStore(db: Kysely<Database>): StorageStore {
         .where('version_id', '=', versionId)
         .executeTakeFirst();
       return Number(result.numUpdatedRows) > 0;
+    },
+
+    async changeVersion(bucket, key, versionId, change): Promise<VersionRow | undefined> {
+      return db.transaction().execute(async (trx) => {
+        const found = await trx
+          .selectFrom('object_versions')
+          .selectAll()
+          .where('bucket', '=', bucket)
+          .where('key', '=', key)
+          .where('version_id', '=', versionId)
+          .executeTakeFirst();
+        if (!found) return undefined;
+        const set = change(found);
+        if (Object.keys(set).length === 0) return found;
+        await trx
+          .updateTable('object_versions')
+          .set(set)
+          .where('bucket', '=', bucket)
+          .where('key', '=', key)
+          .where('version_id', '=', versionId)
+          .execute();
+        return found;
+      });
     },
 
     async listObjects(

@@ -11,6 +11,7 @@ import type { UploadsPage, UploadsRequest } from './multipart-listing.js';
 import type { ObjectParts } from './multipart-objects.js';
 import type { ObjectChecksum, UploadInitiator, UploadSettings } from './multipart-service.js';
 import type { PartRow, UploadRow } from './multipart-store.js';
+import type { ObjectLockConfig, Retention, VersionLock } from './object-lock.js';
 import type { BucketRow, ObjectSummary } from './storage-store.js';
 import type { VersionListPage, VersionListRequest } from './version-listing.js';
 import type { VersionedDelete, Versioning } from './versioning.js';
@@ -31,6 +32,8 @@ export interface PutObjectInput {
   ifNoneMatch?: string;
   /** Write only if the current object has this ETag (S3's conditional overwrite). */
   ifMatch?: string;
+  /** The retention and legal hold the write asks for (Object Lock headers). */
+  lock?: VersionLock;
 }
 
 export interface StoredObject {
@@ -46,6 +49,8 @@ export interface StoredObject {
   blobId: string;
   /** The version's id; undefined for an object written to a bucket that never had versioning configured. */
   versionId?: string | undefined;
+  /** The version's Object Lock retention and legal hold, where it has either. */
+  lock?: VersionLock;
 }
 
 /** A bucket to create, and whose it is. */
@@ -53,6 +58,8 @@ export interface BucketInput {
   name: string;
   accountId: string;
   region: string;
+  /** Created with Object Lock enabled (x-amz-bucket-object-lock-enabled), which enables versioning. */
+  objectLock?: boolean;
 }
 
 /** Inclusive byte offsets into an object. */
@@ -119,7 +126,38 @@ export interface StorageService {
    * Deletes a version for good when one is named; else the object (unversioned bucket) or, in a versioned
    * bucket, hides it behind a new delete marker.
    */
-  deleteObject(bucket: string, key: string, versionId?: string): Promise<VersionedDelete>;
+  deleteObject(
+    bucket: string,
+    key: string,
+    versionId?: string,
+    options?: { bypassGovernance?: boolean },
+  ): Promise<VersionedDelete>;
+  /** The bucket's Object Lock configuration; undefined when Object Lock is not enabled. */
+  getObjectLock(bucket: string): Promise<ObjectLockConfig | undefined>;
+  /**
+   * Sets the bucket's Object Lock configuration; InvalidBucketState unless it has Object Lock or versioning
+   * enabled.
+   */
+  putObjectLock(bucket: string, config: ObjectLockConfig): Promise<void>;
+  /**
+   * Sets (or, with undefined, removes) a version's retention as S3's rules allow (see object-lock.ts);
+   * InvalidRequest where the bucket has no Object Lock.
+   */
+  putRetention(
+    bucket: string,
+    key: string,
+    versionId: string | undefined,
+    retention: Retention | undefined,
+    bypassGovernance: boolean,
+  ): Promise<void>;
+  putLegalHold(
+    bucket: string,
+    key: string,
+    versionId: string | undefined,
+    status: 'ON' | 'OFF',
+  ): Promise<void>;
+  /** The version's Object Lock state; InvalidRequest where the bucket has no Object Lock. */
+  getLock(bucket: string, key: string, versionId: string | undefined): Promise<VersionLock>;
   /** The bucket's versioning state; undefined while never configured. */
   getVersioning(bucket: string): Promise<Versioning | undefined>;
   putVersioning(bucket: string, status: Versioning): Promise<void>;

@@ -1,0 +1,119 @@
+import type { Clock } from '../lib/clock.js';
+import type { BucketSettings } from './bucket-settings.js';
+import {
+  checkRetentionChange,
+  defaultRetention,
+  lockNotConfigured,
+  lockOf,
+  type ObjectLockConfig,
+  type Retention,
+  type VersionLock,
+  versioningNotEnabled,
+  withLock,
+} from './object-lock.js';
+import type { StorageStore } from './storage-store.js';
+import type { StoredObject } from './storage-types.js';
+import { noSuchVersion } from './versioning.js';
+
+/** Object Lock over the bucket settings (`object-lock`) and the versions' `attributes`. */
+export interface ObjectLockService {
+  getObjectLock(bucket: string): Promise<ObjectLockConfig | undefined>;
+  putObjectLock(bucket: string, config: ObjectLockConfig): Promise<void>;
+  /**
+   * The `attributes` of a new version in `bucket`: the lock its write asked for, else the bucket's default
+   * retention. InvalidRequest for a lock asked of a bucket without Object Lock.
+   */
+  newVersionAttributes(bucket: string, attributes: string | null | undefined): Promise<string | null>;
+  putRetention(
+    bucket: string,
+    key: string,
+    versionId: string | undefined,
+    retention: Retention | undefined,
+    bypassGovernance: boolean,
+  ): Promise<void>;
+  putLegalHold(
+    bucket: string,
+    key: string,
+    versionId: string | undefined,
+    status: 'ON' | 'OFF',
+  ): Promise<void>;
+  getLock(bucket: string, key: string, versionId: string | undefined): Promise<VersionLock>;
+}
+
+export function createObjectLockService(deps: {
+  store: StorageStore;
+  settings: BucketSettings;
+  clock: Clock;
+  headObject(bucket: string, key: string, versionId?: string): Promise<StoredObject>;
+}): ObjectLockService {
+  const { store, settings, clock } = deps;
+
+  async function getObjectLock(bucket: string): Promise<ObjectLockConfig | undefined> {
+    const value = await settings.get(bucket, 'object-lock');
+    return value === undefined ? undefined : (JSON.parse(value) as ObjectLockConfig);
+  }
+
+  /** The version a lock operation names (or the current one), in a bucket with Object Lock. */
+  async function lockableVersion(bucket: string, key: string, versionId: string | undefined) {
+    if (!(await getObjectLock(bucket))) throw lockNotConfigured();
+    const object = await deps.headObject(bucket, key, versionId);
+    return object.versionId ?? 'null';
+  }
+
+  /** Changes the version's lock as `change` decides from its current one; NoSuchVersion when it vanished. */
+  async function changeLock(
+    bucket: string,
+    key: string,
+    versionId: string,
+    change: (lock: VersionLock) => VersionLock,
+  ): Promise<void> {
+    const found = await store.changeVersion(bucket, key, versionId, (row) => ({
+      attributes: withLock(row.attributes, change(lockOf(row.attributes))),
+    }));
+    if (!found) throw noSuchVersion(key, versionId);
+  }
+
+  return {
+    getObjectLock,
+
+    async putObjectLock(bucket, config) {
+      if (!(await getObjectLock(bucket)) && (await settings.get(bucket, 'versioning')) !== 'Enabled')
+        throw versioningNotEnabled();
+      await settings.put(bucket, 'object-lock', JSON.stringify(config));
+    },
+
+    async newVersionAttributes(bucket, attributes) {
+      const config = await getObjectLock(bucket);
+      const asked = attributes ? lockOf(attributes) : {};
+      if (!config) {
+        if (asked.retention || asked.legalHold) throw lockNotConfigured();
+        return attributes ?? null;
+      }
+      if (asked.retention || !config.rule) return attributes ?? null;
+      return withLock(attributes ?? null, {
+        ...asked,
+        retention: defaultRetention(config.rule, clock.now().getTime()),
+      });
+    },
+
+    async putRetention(bucket, key, versionId, retention, bypassGovernance) {
+      const version = await lockableVersion(bucket, key, versionId);
+      const now = clock.now().getTime();
+      await changeLock(bucket, key, version, (lock) => {
+        checkRetentionChange(lock.retention, retention, now, bypassGovernance);
+        const { retention: _old, ...rest } = lock;
+        return retention ? { ...rest, retention } : rest;
+      });
+    },
+
+    async putLegalHold(bucket, key, versionId, status) {
+      const version = await lockableVersion(bucket, key, versionId);
+      await changeLock(bucket, key, version, (lock) => ({ ...lock, legalHold: status }));
+    },
+
+    async getLock(bucket, key, versionId) {
+      if (!(await getObjectLock(bucket))) throw lockNotConfigured();
+      return (await deps.headObject(bucket, key, versionId)).lock ?? {};
+    },
+  };
+}

@@ -1,0 +1,128 @@
+import { AppError, badRequest } from '../errors.js';
+import { type ApiRequest, type ApiResponse, queryValue } from '../lib/http.js';
+import type { OperationRequest } from '../lib/operation.js';
+import {
+  isoDate,
+  lockConfigurationNotFound,
+  lockConfigurationXml,
+  lockHeaders,
+  noObjectLockConfiguration,
+  readLegalHold,
+  readLockConfiguration,
+  readRetention,
+  type VersionLock,
+} from './object-lock.js';
+import { s3Arn } from './s3-arn.js';
+import { readXmlBody, xmlResponse } from './s3-wire.js';
+import type { StorageService } from './storage-types.js';
+
+/** Whether the caller may do `action` on `resource`: a denial is an answer here, not an error. */
+async function allowed(req: OperationRequest, action: string, resource: string): Promise<boolean> {
+  try {
+    await req.authorize({ action, resources: [resource] });
+    return true;
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'AccessDenied') return false;
+    throw error;
+  }
+}
+
+/**
+ * Whether a request bypasses governance-mode retention: it says so (`x-amz-bypass-governance-retention:
+ * true`) and the caller has s3:BypassGovernanceRetention on the object. Asked only where it matters.
+ */
+export async function bypassesGovernance(
+  req: OperationRequest,
+  bucket: string,
+  key: string,
+): Promise<boolean> {
+  if (req.headers['x-amz-bypass-governance-retention']?.toLowerCase() !== 'true') return false;
+  return allowed(req, 's3:BypassGovernanceRetention', s3Arn(bucket, key));
+}
+
+/**
+ * The Object Lock headers of GET and HEAD, each only for a caller who may read it (s3:GetObjectRetention,
+ * s3:GetObjectLegalHold), as S3 answers them.
+ */
+export async function readableLockHeaders(
+  req: OperationRequest,
+  bucket: string,
+  key: string,
+  lock: VersionLock | undefined,
+): Promise<Record<string, string>> {
+  if (!lock) return {};
+  const arn = s3Arn(bucket, key);
+  const retention = lock.retention && (await allowed(req, 's3:GetObjectRetention', arn));
+  const hold = lock.legalHold && (await allowed(req, 's3:GetObjectLegalHold', arn));
+  return lockHeaders({
+    ...(retention ? { retention: lock.retention } : {}),
+    ...(hold ? { legalHold: lock.legalHold } : {}),
+  });
+}
+
+/** These requests' documents must come with a digest, as S3's model says (httpChecksumRequired). */
+function requireDigest(req: ApiRequest): void {
+  if (
+    req.headers['content-md5'] === undefined &&
+    !Object.keys(req.headers).some((h) => h.startsWith('x-amz-checksum-'))
+  )
+    throw badRequest(
+      'InvalidRequest',
+      'Missing required header for this request: Content-MD5 or x-amz-checksum-*',
+    );
+}
+
+/** Handlers of the Object Lock operations. */
+export interface S3ObjectLockApi {
+  putObjectLockConfiguration(req: ApiRequest, bucket: string): Promise<ApiResponse>;
+  getObjectLockConfiguration(bucket: string): Promise<ApiResponse>;
+  putObjectRetention(req: OperationRequest, bucket: string, key: string): Promise<ApiResponse>;
+  getObjectRetention(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse>;
+  putObjectLegalHold(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse>;
+  getObjectLegalHold(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse>;
+}
+
+export function createS3ObjectLockApi(storage: StorageService): S3ObjectLockApi {
+  return {
+    async putObjectLockConfiguration(req, bucket) {
+      await storage.headBucket(bucket);
+      requireDigest(req);
+      const config = readLockConfiguration(await readXmlBody(req));
+      await storage.putObjectLock(bucket, config);
+      return { status: 200 };
+    },
+
+    async getObjectLockConfiguration(bucket) {
+      const config = await storage.getObjectLock(bucket);
+      if (!config) throw lockConfigurationNotFound(bucket);
+      return xmlResponse('ObjectLockConfiguration', lockConfigurationXml(config));
+    },
+
+    async putObjectRetention(req, bucket, key) {
+      requireDigest(req);
+      const retention = readRetention(await readXmlBody(req), Date.now());
+      const bypass = await bypassesGovernance(req, bucket, key);
+      await storage.putRetention(bucket, key, queryValue(req.query, 'versionId'), retention, bypass);
+      return { status: 200 };
+    },
+
+    async getObjectRetention(req, bucket, key) {
+      const { retention } = await storage.getLock(bucket, key, queryValue(req.query, 'versionId'));
+      if (!retention) throw noObjectLockConfiguration();
+      return xmlResponse('Retention', { Mode: retention.mode, RetainUntilDate: isoDate(retention.until) });
+    },
+
+    async putObjectLegalHold(req, bucket, key) {
+      requireDigest(req);
+      const status = readLegalHold(await readXmlBody(req));
+      await storage.putLegalHold(bucket, key, queryValue(req.query, 'versionId'), status);
+      return { status: 200 };
+    },
+
+    async getObjectLegalHold(req, bucket, key) {
+      const { legalHold } = await storage.getLock(bucket, key, queryValue(req.query, 'versionId'));
+      if (!legalHold) throw noObjectLockConfiguration();
+      return xmlResponse('LegalHold', { Status: legalHold });
+    },
+  };
+}

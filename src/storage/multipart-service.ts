@@ -35,6 +35,8 @@ export interface UploadSettings {
   contentType: string;
   userMetadata: Record<string, string>;
   headers: Record<string, string>;
+  /** The object's tag set (x-amz-tagging), as the version row stores it. */
+  tags?: string | null;
 }
 
 /** A multipart object's checksum, as it is stored and answered. */
@@ -187,7 +189,13 @@ export function createMultipartService(deps: {
     async uploadPart(input: UploadPartInput): Promise<UploadedPart> {
       checkPartNumber(input.partNumber);
       const upload = await requireUpload(input.uploadId, input.bucket, input.key);
-      const digests = partDigests(uploadChecksumOf(upload), input.digests);
+      const checksum = uploadChecksumOf(upload);
+      // A copied part (UploadPartCopy) comes with no checksum: it gets the one the upload computes.
+      const digests = input.copied
+        ? checksum
+          ? { checksum: { algorithm: checksum.algorithm } }
+          : {}
+        : partDigests(checksum, input.digests);
       const blob = await writeVerifiedBlob(blobs, input.body, digests);
       const etag = `"${blob.md5Hex}"`;
       try {
@@ -208,7 +216,10 @@ export function createMultipartService(deps: {
         throw error;
       }
       // A checksum Seawall computed unasked (a FULL_OBJECT upload's part sent without one) is not answered.
-      return { etag, ...(blob.checksum && input.digests.checksum ? { checksum: blob.checksum } : {}) };
+      return {
+        etag,
+        ...(blob.checksum && (input.digests.checksum || input.copied) ? { checksum: blob.checksum } : {}),
+      };
     },
 
     async complete(
@@ -244,6 +255,7 @@ export function createMultipartService(deps: {
         checksum_value: joined.checksum?.value ?? null,
         checksum_type: joined.checksum?.type ?? null,
         last_modified: clock.now().getTime(),
+        ...(settings.tags ? { tags: settings.tags } : {}),
       });
       for (const id of (await store.deleteUpload(uploadId)) ?? []) await deps.discardBlob(id);
       return {

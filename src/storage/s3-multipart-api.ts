@@ -18,7 +18,7 @@ import {
 } from './multipart-checksums.js';
 import type { UploadRow } from './multipart-store.js';
 import { uploadDigests } from './s3-digests.js';
-import { declaredMetadata } from './s3-object-api.js';
+import { declaredMetadata, newTags } from './s3-object-api.js';
 import {
   listingEncoder,
   malformedXml as malformed,
@@ -107,14 +107,14 @@ function uploadChecksumFields(upload: UploadRow) {
   return checksum ? { ChecksumAlgorithm: checksum.algorithm, ChecksumType: checksum.type } : {};
 }
 
-function uploadIdOf(req: ApiRequest): string {
+export function uploadIdOf(req: ApiRequest): string {
   const uploadId = queryValue(req.query, 'uploadId');
   if (!uploadId)
     throw badRequest('InvalidArgument', 'uploadId must not be empty', { ArgumentName: 'uploadId' });
   return uploadId;
 }
 
-function integerParameter(req: ApiRequest, name: string, fallback: number): number {
+export function integerParameter(req: ApiRequest, name: string, fallback: number): number {
   const value = queryValue(req.query, name);
   if (value === undefined || value === '') return fallback;
   if (!/^\d{1,10}$/.test(value))
@@ -138,7 +138,12 @@ export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
   return {
     async create(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse> {
       const checksum = requestedUploadChecksum(req);
-      const uploadId = await multipart.createUpload(bucket, key, declaredMetadata(req), checksum);
+      const uploadId = await multipart.createUpload(
+        bucket,
+        key,
+        { ...declaredMetadata(req), ...newTags(req) },
+        checksum,
+      );
       const headers: Record<string, string> = checksum
         ? { 'x-amz-checksum-algorithm': checksum.algorithm, 'x-amz-checksum-type': checksum.type }
         : {};

@@ -29,6 +29,8 @@ export interface PutObjectInput {
   ifNoneMatch?: string;
   /** Write only if the current object has this ETag (S3's conditional overwrite). */
   ifMatch?: string;
+  /** The new version's tag set (the `tags` column, see tagging.ts); none when absent. */
+  tags?: string | null;
 }
 
 export interface StoredObject {
@@ -44,6 +46,8 @@ export interface StoredObject {
   blobId: string;
   /** The version's id; undefined for an object written to a bucket that never had versioning configured. */
   versionId?: string | undefined;
+  /** The version's tag set, as stored (see tagging.ts); null when it has none. */
+  tags?: string | null;
 }
 
 /** A bucket to create, and whose it is. */
@@ -118,6 +122,16 @@ export interface StorageService {
    * bucket, hides it behind a new delete marker.
    */
   deleteObject(bucket: string, key: string, versionId?: string): Promise<VersionedDelete>;
+  /**
+   * Replaces the tag set of the version named, or of the current one (see tagging.ts; null clears it); answers
+   * the version tagged, as headObject names it. NoSuchKey, NoSuchVersion and delete markers as headObject.
+   */
+  putObjectTags(
+    bucket: string,
+    key: string,
+    versionId: string | undefined,
+    tags: string | null,
+  ): Promise<StoredObject>;
   /** The bucket's versioning state; undefined while never configured. */
   getVersioning(bucket: string): Promise<Versioning | undefined>;
   putVersioning(bucket: string, status: Versioning): Promise<void>;
@@ -144,6 +158,8 @@ export interface UploadPartInput {
   partNumber: number;
   body: AsyncIterable<Uint8Array>;
   digests: BlobDigests;
+  /** Set for UploadPartCopy: the bytes are another object's, checksummed as the upload asks. */
+  copied?: true;
 }
 
 /** A part's ETag, and its checksum when the client sent one. */

@@ -1,6 +1,6 @@
 import { AppError, badRequest, isAppError } from '../errors.js';
 import { type ChecksumAlgorithm, parseChecksumAlgorithm } from '../lib/checksums.js';
-import { type ApiResponse, queryValue } from '../lib/http.js';
+import type { ApiResponse } from '../lib/http.js';
 import type { OperationRequest } from '../lib/operation.js';
 import { s3Arn } from './s3-arn.js';
 import { MAX_PUT_BYTES } from './s3-digests.js';

@@ -184,13 +184,19 @@ export function createS3CopyApi(storage: StorageService): S3CopyApi {
       const newTags = tagging === 'REPLACE' ? parseTaggingHeader(req.headers['x-amz-tagging'] ?? '') : [];
       if (newTags.length > 0)
         await req.authorize({ action: 's3:PutObjectTagging', resources: [s3Arn(bucket, key)] });
+      const ontoItself = source.bucket === bucket && source.key === key && !changesObject(req, metadata);
+      // A version named is a copy onto itself only when it is the current one (else the copy restores it).
+      const current =
+        ontoItself && source.versionId !== undefined
+          ? await storage.headObject(bucket, key).catch(() => undefined)
+          : undefined;
       let algorithm: ChecksumAlgorithm | undefined;
       const opened = await openSource(req, storage, source, (object) => {
         checkCopyConditions(req, object);
         if (object.size > MAX_PUT_BYTES) throw tooLargeSource();
-        const sameVersion = source.versionId === undefined || source.versionId === object.versionId;
-        if (source.bucket === bucket && source.key === key && sameVersion && !changesObject(req, metadata))
-          throw selfCopy();
+        const isCurrent =
+          source.versionId === undefined || source.versionId === (current?.versionId ?? 'null');
+        if (ontoItself && isCurrent) throw selfCopy();
         algorithm = copyChecksumAlgorithm(req, object);
         return undefined;
       });

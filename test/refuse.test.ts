@@ -159,7 +159,14 @@ describe('PutObject refuses what it would otherwise ignore, and stores nothing',
     expect(await exists('sha512')).toBe(false);
     expect(
       await failure(
-        s3.send(new CopyObjectCommand({ Bucket: BUCKET, Key: 'copy', CopySource: `${BUCKET}/standard` })),
+        s3.send(
+          new CopyObjectCommand({
+            Bucket: BUCKET,
+            Key: 'copy',
+            CopySource: `${BUCKET}/standard`,
+            ServerSideEncryption: 'aws:kms',
+          }),
+        ),
       ),
     ).toEqual({
       code: 'NotImplemented',

@@ -127,8 +127,8 @@ describe('PutObject refuses what it would otherwise ignore, and stores nothing',
     expect(await exists('acl/grant')).toBe(true);
   });
 
-  it('tagging, object lock without a lock bucket, storage classes, redirects, appends and unknown checksums', async () => {
-    await refusedPut({ Tagging: 'team=parks' }, 'NotImplemented', 501);
+  it('invalid tags, object lock without a lock bucket, storage classes, redirects, appends and unknown checksums', async () => {
+    await refusedPut({ Tagging: 'aws:team=parks' }, 'InvalidTag', 400);
     // As S3 answers where the bucket was not made with Object Lock (see s3-object-lock.test.ts for one that was).
     await refusedPut({ ObjectLockLegalHoldStatus: 'ON' }, 'InvalidRequest', 400);
     await refusedPut(
@@ -160,7 +160,14 @@ describe('PutObject refuses what it would otherwise ignore, and stores nothing',
     expect(await exists('sha512')).toBe(false);
     expect(
       await failure(
-        s3.send(new CopyObjectCommand({ Bucket: BUCKET, Key: 'copy', CopySource: `${BUCKET}/standard` })),
+        s3.send(
+          new CopyObjectCommand({
+            Bucket: BUCKET,
+            Key: 'copy',
+            CopySource: `${BUCKET}/standard`,
+            ServerSideEncryption: 'aws:kms',
+          }),
+        ),
       ),
     ).toEqual({
       code: 'NotImplemented',
@@ -332,13 +339,13 @@ describe('buckets and multipart uploads', () => {
     );
   });
 
-  it('multipart: encryption, tagging and checksums Seawall does not compute are refused at creation, SSE-C on parts is blocked', async () => {
+  it('multipart: encryption, invalid tags and checksums Seawall does not compute are refused at creation, SSE-C on parts is blocked', async () => {
     const create = (input: Record<string, unknown>) =>
       failure(s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'mpu', ...input })));
     expect(await create({ ServerSideEncryption: 'AES256' })).toEqual({ code: 'NotImplemented', status: 501 });
     // S3's newer algorithms (SHA512, MD5, XXHASH*): Seawall computes the five others.
     expect(await create({ ChecksumAlgorithm: 'SHA512' })).toEqual({ code: 'NotImplemented', status: 501 });
-    expect(await create({ Tagging: 'a=b' })).toEqual({ code: 'NotImplemented', status: 501 });
+    expect(await create({ Tagging: 'a=b&a=c' })).toEqual({ code: 'InvalidTag', status: 400 });
     const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'mpu' }));
     const part = await failure(
       s3.send(
@@ -383,9 +390,9 @@ describe('aws cli', () => {
           '--body',
           file,
           '--tagging',
-          'a=b',
+          'a=%zz',
         ],
-        'NotImplemented',
+        'InvalidArgument',
       ],
       [
         [

@@ -39,6 +39,8 @@ export interface UploadSettings {
   headers: Record<string, string>;
   /** The Object Lock retention and legal hold CreateMultipartUpload asked for. */
   lock?: VersionLock;
+  /** The object's tag set (x-amz-tagging), as the version row stores it. */
+  tags?: string | null;
 }
 
 /** Who created an upload, as S3 names its Initiator. */
@@ -218,7 +220,13 @@ export function createMultipartService(deps: {
     async uploadPart(input: UploadPartInput): Promise<UploadedPart> {
       checkPartNumber(input.partNumber);
       const upload = await requireUpload(input.uploadId, input.bucket, input.key);
-      const digests = partDigests(uploadChecksumOf(upload), input.digests);
+      const checksum = uploadChecksumOf(upload);
+      // A copied part (UploadPartCopy) comes with no checksum: it gets the one the upload computes.
+      const digests = input.copied
+        ? checksum
+          ? { checksum: { algorithm: checksum.algorithm } }
+          : {}
+        : partDigests(checksum, input.digests);
       const blob = await writeVerifiedBlob(blobs, input.body, digests);
       const etag = `"${blob.md5Hex}"`;
       try {
@@ -239,7 +247,10 @@ export function createMultipartService(deps: {
         throw error;
       }
       // A checksum Seawall computed unasked (a FULL_OBJECT upload's part sent without one) is not answered.
-      return { etag, ...(blob.checksum && input.digests.checksum ? { checksum: blob.checksum } : {}) };
+      return {
+        etag,
+        ...(blob.checksum && (input.digests.checksum || input.copied) ? { checksum: blob.checksum } : {}),
+      };
     },
 
     async complete(
@@ -285,6 +296,7 @@ export function createMultipartService(deps: {
           checksum_type: joined.checksum?.type ?? null,
           last_modified: clock.now().getTime(),
           ...(settings.lock ? { attributes: withLock(null, settings.lock) } : {}),
+          ...(settings.tags ? { tags: settings.tags } : {}),
         });
       } catch (error) {
         await store.deleteCompleted(blob.id);

@@ -1,7 +1,8 @@
-import { type ApiRequest, decodePathSegment, queryValue } from '../lib/http.js';
+import { type ApiRequest, type ApiResponse, decodePathSegment, queryValue } from '../lib/http.js';
 import {
   type ConditionValues,
   type Operation,
+  type OperationRequest,
   registerOperations,
   type ServiceEndpoint,
 } from '../lib/operation.js';
@@ -9,6 +10,7 @@ import { parseIsoDate } from './object-lock.js';
 import { s3Arn } from './s3-arn.js';
 import { createS3BucketAccessApi, type S3BucketAccessApi } from './s3-bucket-access-api.js';
 import { createS3BucketApi, type S3BucketApi } from './s3-bucket-api.js';
+import { createS3CopyApi, parseCopySource, type S3CopyApi } from './s3-copy-api.js';
 import { createS3CorsApi, type S3CorsApi } from './s3-cors-api.js';
 import {
   bucketCannedAcl,
@@ -16,6 +18,7 @@ import {
   ifNoneMatchStar,
   objectLockEnabled,
   onlyValue,
+  sourceBucketOwner,
   sseCustomerBlocked,
   sseCustomerNotApplicable,
   sseNotForOperation,
@@ -34,7 +37,9 @@ import {
   type S3Path,
 } from './s3-operations.js';
 import { createPostObjectOperation } from './s3-post-object.js';
+import { createS3TaggingApi, type S3TaggingApi } from './s3-tagging-api.js';
 import type { StorageService } from './storage-types.js';
+import { parseTaggingHeader, requestTagConditions } from './tagging.js';
 
 /** Splits `/bucket/key…` (path style) or uses the Host's first label (virtual-hosted style). */
 export function addressOf(
@@ -74,6 +79,8 @@ function operations(storage: StorageService, cors: S3CorsApi): S3Operation[] {
     ...accessDefinitions(access),
     ...objectLockDefinitions(lock),
     ...corsDefinitions(cors),
+    ...copyDefinitions(createS3CopyApi(storage)),
+    ...taggingDefinitions(createS3TaggingApi(storage)),
   ].map((definition) => defineS3Operation(definition, storage));
 }
 
@@ -207,6 +214,125 @@ function postObject(storage: StorageService) {
     conditions: newObjectConditions,
     put: createS3ObjectApi(storage).putObject,
   });
+}
+
+/**
+ * A new object's tags (x-amz-tagging) need s3:PutObjectTagging besides the write's own action, as S3 checks;
+ * the policy sees the tags as s3:RequestObjectTag/<key> and s3:RequestObjectTagKeys.
+ */
+async function authorizeNewTags(req: OperationRequest, bucket: string, key: string): Promise<void> {
+  const header = req.headers['x-amz-tagging'];
+  if (!header) return;
+  await req.authorize({
+    action: 's3:PutObjectTagging',
+    resources: [s3Arn(bucket, key)],
+    conditions: requestTagConditions(() => parseTaggingHeader(header)),
+  });
+}
+
+/** The inputs naming and conditioning a copy's source, which CopyObject and UploadPartCopy both take. */
+const COPY_SOURCE = {
+  'x-amz-copy-source': 'handled',
+  'x-amz-copy-source-if-match': 'handled',
+  'x-amz-copy-source-if-none-match': 'handled',
+  'x-amz-copy-source-if-modified-since': 'handled',
+  'x-amz-copy-source-if-unmodified-since': 'handled',
+  'x-amz-source-expected-bucket-owner': sourceBucketOwner(
+    (context) => parseCopySource(context.req.headers['x-amz-copy-source'] ?? '').bucket,
+  ),
+} as const;
+
+/** CopyObject and UploadPartCopy: PutObject and UploadPart with `x-amz-copy-source`. */
+function copyDefinitions(copy: S3CopyApi) {
+  return [
+    defineS3({
+      name: 'CopyObject',
+      action: 's3:PutObject',
+      conditions: (req) => ({
+        ...newObjectConditions(req),
+        ...headerConditions(req, ['x-amz-copy-source', 'x-amz-metadata-directive']),
+      }),
+      method: 'PUT',
+      level: 'object',
+      selectorHeader: 'x-amz-copy-source',
+      headers: {
+        ...OWNER,
+        ...PAYER,
+        ...NEW_OBJECT,
+        ...COPY_SOURCE,
+        'x-amz-metadata-directive': 'handled',
+        'x-amz-tagging-directive': 'handled',
+        'x-amz-checksum-algorithm': 'handled',
+      },
+      query: {},
+      handle: async (req, { bucket, key }) => {
+        if (req.headers['x-amz-tagging-directive'] === 'REPLACE') await authorizeNewTags(req, bucket, key);
+        return copy.copyObject(req, bucket, key);
+      },
+    }),
+    defineS3({
+      name: 'UploadPartCopy',
+      action: 's3:PutObject',
+      method: 'PUT',
+      level: 'object',
+      selector: { name: 'uploadId' },
+      selectorHeader: 'x-amz-copy-source',
+      headers: {
+        ...OWNER,
+        ...PAYER,
+        ...COPY_SOURCE,
+        'x-amz-copy-source-range': 'handled',
+        ...each(SSE_C, () => sseCustomerBlocked),
+        ...each(SSE, sseNotForOperation),
+      },
+      query: { partNumber: 'handled' },
+      handle: (req, { bucket, key }) => copy.uploadPartCopy(req, bucket, key),
+    }),
+  ];
+}
+
+/** Object tagging (of a version with `versionId`) and bucket tagging. */
+function taggingDefinitions(tagging: S3TaggingApi) {
+  const objectTagging = (
+    name: 'PutObjectTagging' | 'GetObjectTagging' | 'DeleteObjectTagging',
+    method: 'PUT' | 'GET' | 'DELETE',
+    handle: (req: OperationRequest, bucket: string, key: string) => Promise<ApiResponse>,
+  ) =>
+    defineS3({
+      name,
+      action: `s3:${name}`,
+      versionAction: `s3:${name.replace('Object', 'ObjectVersion')}`,
+      method,
+      level: 'object',
+      selector: { name: 'tagging' },
+      headers: { ...OWNER, ...PAYER, ...(method === 'PUT' ? DIGESTS : {}) },
+      query: { versionId: validVersionId },
+      handle: (req, { bucket, key }) => handle(req, bucket, key),
+    });
+  const bucketTagging = (
+    name: 'PutBucketTagging' | 'GetBucketTagging' | 'DeleteBucketTagging',
+    method: 'PUT' | 'GET' | 'DELETE',
+    handle: (req: OperationRequest, bucket: string) => Promise<ApiResponse>,
+  ) =>
+    defineS3({
+      name,
+      // S3 has no s3:DeleteBucketTagging: deleting the tags is putting none.
+      action: name === 'GetBucketTagging' ? 's3:GetBucketTagging' : 's3:PutBucketTagging',
+      method,
+      level: 'bucket',
+      selector: { name: 'tagging' },
+      headers: { ...OWNER, ...(method === 'PUT' ? DIGESTS : {}) },
+      query: {},
+      handle: (req, { bucket }) => handle(req, bucket),
+    });
+  return [
+    objectTagging('PutObjectTagging', 'PUT', (req, b, k) => tagging.putObjectTagging(req, b, k)),
+    objectTagging('GetObjectTagging', 'GET', (req, b, k) => tagging.getObjectTagging(req, b, k)),
+    objectTagging('DeleteObjectTagging', 'DELETE', (req, b, k) => tagging.deleteObjectTagging(req, b, k)),
+    bucketTagging('PutBucketTagging', 'PUT', (req, b) => tagging.putBucketTagging(req, b)),
+    bucketTagging('GetBucketTagging', 'GET', (_req, b) => tagging.getBucketTagging(b)),
+    bucketTagging('DeleteBucketTagging', 'DELETE', (_req, b) => tagging.deleteBucketTagging(b)),
+  ];
 }
 
 /** Bucket policies and Block Public Access. */
@@ -468,7 +594,10 @@ function definitions(objects: S3ObjectApi, buckets: S3BucketApi, multipart: S3Mu
         'if-none-match': ifNoneMatchStar,
       },
       query: {},
-      handle: (req, { bucket, key }) => objects.putObject(req, bucket, key),
+      handle: async (req, { bucket, key }) => {
+        await authorizeNewTags(req, bucket, key);
+        return objects.putObject(req, bucket, key);
+      },
     }),
     defineS3({
       name: 'GetObject',
@@ -531,7 +660,10 @@ function definitions(objects: S3ObjectApi, buckets: S3BucketApi, multipart: S3Mu
         'x-amz-checksum-type': 'handled',
       },
       query: {},
-      handle: (req, { bucket, key }) => multipart.create(req, bucket, key),
+      handle: async (req, { bucket, key }) => {
+        await authorizeNewTags(req, bucket, key);
+        return multipart.create(req, bucket, key);
+      },
     }),
     defineS3({
       name: 'UploadPart',
@@ -639,6 +771,10 @@ function newObjectConditions(req: ApiRequest): ConditionValues {
       req.headers['x-amz-object-lock-retain-until-date'],
     ),
     's3:object-lock-legal-hold': req.headers['x-amz-object-lock-legal-hold'],
+    ...requestTagConditions(() => {
+      const header = req.headers['x-amz-tagging'];
+      return header === undefined ? undefined : parseTaggingHeader(header);
+    }),
   };
 }
 

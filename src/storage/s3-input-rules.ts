@@ -2,6 +2,7 @@ import { AppError, badRequest } from '../errors.js';
 import { lockOfHeaders } from './object-lock.js';
 import type { InputContext, InputRule } from './s3-operations.js';
 import { notImplementedHeader } from './s3-wire.js';
+import { parseTaggingHeader } from './tagging.js';
 import { checkVersionId } from './versioning.js';
 
 /**
@@ -224,3 +225,16 @@ export const validVersionId: InputRule = (value) => {
 export const ifNoneMatchStar: InputRule = (value) => {
   if (value.trim() !== '*') throw notImplementedHeader('if-none-match');
 };
+
+/** `x-amz-tagging` on a new object: a tag set S3 accepts (see tagging.ts). */
+export const taggingHeader: InputRule = (value) => {
+  parseTaggingHeader(value);
+};
+
+/** `x-amz-source-expected-bucket-owner`: the copy source's bucket must belong to that account (403 otherwise). */
+export const sourceBucketOwner =
+  (sourceBucket: (context: InputContext) => string): InputRule =>
+  async (value, context) => {
+    const bucket = await context.storage.headBucket(sourceBucket(context));
+    if (bucket.account_id !== value) throw new AppError('AccessDenied', 403, 'Access Denied');
+  };

@@ -8,6 +8,7 @@ import {
   sseCustomerNotApplicable,
   sseNotForOperation,
   standardStorageClass,
+  taggingHeader,
   validVersionId,
 } from './s3-input-rules.js';
 import type { InputUse } from './s3-operations.js';
@@ -51,8 +52,9 @@ export function each(names: readonly S3Header[], use: (name: S3Header) => InputU
 
 /**
  * What a new object's writer (PutObject, CreateMultipartUpload) may say: the representation headers and
- * metadata stored with it, its Object Lock retention and legal hold, and ACL, storage class and SSE-C headers
- * within what a new S3 bucket takes. SSE-S3/SSE-KMS, tagging and website redirects are not declared, so they are refused.
+ * metadata stored with it, its tags, its Object Lock retention and legal hold, and ACL, storage class and SSE-C
+ * headers within what a new S3 bucket takes. SSE-S3/SSE-KMS and website redirects are not declared, so they are
+ * refused.
  */
 export const NEW_OBJECT: Headers = {
   'cache-control': 'handled',
@@ -68,6 +70,7 @@ export const NEW_OBJECT: Headers = {
     (h) => objectGrant(h),
   ),
   'x-amz-storage-class': standardStorageClass,
+  'x-amz-tagging': taggingHeader,
   ...each(
     ['x-amz-object-lock-mode', 'x-amz-object-lock-retain-until-date', 'x-amz-object-lock-legal-hold'],
     () => objectLockHeader,

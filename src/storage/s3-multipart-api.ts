@@ -21,7 +21,7 @@ import type { UploadInitiator } from './multipart-service.js';
 import type { UploadRow } from './multipart-store.js';
 import { lockOfHeaders } from './object-lock.js';
 import { uploadDigests } from './s3-digests.js';
-import { declaredMetadata } from './s3-object-api.js';
+import { declaredMetadata, newTags } from './s3-object-api.js';
 import {
   listingEncoder,
   malformedXml as malformed,
@@ -130,7 +130,7 @@ function uploadChecksumFields(upload: UploadRow) {
   return checksum ? { ChecksumAlgorithm: checksum.algorithm, ChecksumType: checksum.type } : {};
 }
 
-function uploadIdOf(req: ApiRequest): string {
+export function uploadIdOf(req: ApiRequest): string {
   const uploadId = queryValue(req.query, 'uploadId');
   if (!uploadId)
     throw badRequest('InvalidArgument', 'uploadId must not be empty', { ArgumentName: 'uploadId' });
@@ -138,7 +138,7 @@ function uploadIdOf(req: ApiRequest): string {
 }
 
 /** A non-negative integer query parameter (S3's range: 0 to 2147483647). */
-function integerParameter(req: ApiRequest, name: string, fallback: number): number {
+export function integerParameter(req: ApiRequest, name: string, fallback: number): number {
   const value = queryValue(req.query, name);
   if (value === undefined || value === '') return fallback;
   const number = /^\d{1,10}$/.test(value) ? Number(value) : Number.NaN;
@@ -167,7 +167,7 @@ export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
     async create(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse> {
       const checksum = requestedUploadChecksum(req);
       const lock = lockOfHeaders(req.headers, Date.now());
-      const settings = { ...declaredMetadata(req), ...(lock ? { lock } : {}) };
+      const settings = { ...declaredMetadata(req), ...newTags(req), ...(lock ? { lock } : {}) };
       const uploadId = await multipart.createUpload(
         bucket,
         key,

@@ -10,6 +10,7 @@ import { uploadDigests } from './s3-digests.js';
 import { bypassesGovernance, readableLockHeaders } from './s3-object-lock-api.js';
 import { httpDate, parseRange } from './s3-wire.js';
 import type { StorageService, StoredObject } from './storage-types.js';
+import { parseTaggingHeader, storedTags, tagsOf } from './tagging.js';
 
 /**
  * Objects up to this size are read whole and sent in one write: Node sends a 64 KiB buffer about twice as fast
@@ -74,6 +75,8 @@ function objectHeaders(object: StoredObject, withChecksum: boolean): Record<stri
     ...versionHeader(object),
     ...object.headers,
   };
+  const tagCount = tagsOf(object.tags).length;
+  if (tagCount > 0) headers['x-amz-tagging-count'] = tagCount;
   for (const [name, value] of Object.entries(object.userMetadata)) headers[`x-amz-meta-${name}`] = value;
   if (withChecksum && object.checksum) {
     headers[checksumHeader(object.checksum.algorithm as ChecksumAlgorithm)] = object.checksum.value;
@@ -148,6 +151,13 @@ const RESPONSE_OVERRIDES: Record<string, string> = {
   'response-content-encoding': 'content-encoding',
 };
 
+/** The tags x-amz-tagging gives a new object, as its version row stores them. */
+export function newTags(req: ApiRequest): { tags?: string } {
+  const header = req.headers['x-amz-tagging'];
+  const tags = header === undefined ? null : storedTags(parseTaggingHeader(header));
+  return tags === null ? {} : { tags };
+}
+
 /** The representation headers and user metadata an upload declares, as stored with the object. */
 export function declaredMetadata(req: ApiRequest) {
   return {
@@ -199,6 +209,7 @@ export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
         ...(ifNoneMatch ? { ifNoneMatch } : {}),
         ...(ifMatch !== undefined ? { ifMatch } : {}),
         ...(lock ? { lock } : {}),
+        ...newTags(req),
       });
       const headers: Record<string, string> = { etag: stored.etag, ...versionHeader(stored) };
       if (stored.checksum) {

@@ -133,6 +133,32 @@ describe('S3 operation declarations', () => {
     expect(() => resolveS3Operation(table, request('POST', {}), 'object')).toThrow(/method is not allowed/);
   });
 
+  it('resolve by a selecting header after the selector: x-amz-copy-source makes a copy', () => {
+    const copy = (name: 'CopyObject' | 'UploadPartCopy', selector?: 'uploadId') =>
+      defineS3Operation(
+        {
+          name,
+          action: 's3:PutObject',
+          method: 'PUT',
+          level: 'object',
+          ...(selector ? { selector: { name: selector } } : {}),
+          selectorHeader: 'x-amz-copy-source',
+          headers: { 'x-amz-copy-source': 'handled' },
+          query: { partNumber: 'handled' },
+          handle: ok,
+        },
+        storage,
+      );
+    const table = [copy('CopyObject'), put, copy('UploadPartCopy', 'uploadId'), upload];
+    const source = { 'x-amz-copy-source': 'b/k' };
+    const name = (headers: Record<string, string>, query: [string, string][] = []) =>
+      resolveS3Operation(table, request('PUT', headers, query), 'object').name;
+    expect(name(source)).toBe('CopyObject');
+    expect(name({})).toBe('PutObject');
+    expect(name(source, [['uploadId', 'u']])).toBe('UploadPartCopy');
+    expect(name({}, [['uploadId', 'u']])).toBe('UploadPart');
+  });
+
   it('cannot be declared without their action, resources and inputs, nor read undeclared JSON members', () => {
     const bare = {
       name: 'HeadBucket',

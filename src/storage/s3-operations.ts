@@ -52,7 +52,15 @@ export type S3OperationName =
   | 'PutObjectRetention'
   | 'GetObjectRetention'
   | 'PutObjectLegalHold'
-  | 'GetObjectLegalHold';
+  | 'GetObjectLegalHold'
+  | 'CopyObject'
+  | 'UploadPartCopy'
+  | 'PutObjectTagging'
+  | 'GetObjectTagging'
+  | 'DeleteObjectTagging'
+  | 'PutBucketTagging'
+  | 'GetBucketTagging'
+  | 'DeleteBucketTagging';
 
 export type S3Level = 'service' | 'bucket' | 'object';
 
@@ -100,6 +108,8 @@ export interface S3OperationDefinition<L extends S3Level> {
   readonly level: L;
   /** The query name (and value) that selects this operation among others on the same method and level. */
   readonly selector?: { readonly name: S3QueryName; readonly value?: string };
+  /** A header whose presence selects this operation over one without it (x-amz-copy-source: CopyObject). */
+  readonly selectorHeader?: S3Header;
   /** Headers it understands; the rest of S3's vocabulary is refused. `x-amz-meta-*` stands for metadata. */
   readonly headers: Readonly<Partial<Record<S3Header, InputUse>>>;
   /** Query parameters and subresources it understands, besides its selector; the rest are refused. */
@@ -130,6 +140,7 @@ export interface S3Operation<I = S3Path> extends Operation<S3Path, I> {
   readonly method: string;
   readonly level: S3Level;
   readonly selector: { readonly name: string; readonly value?: string } | undefined;
+  readonly selectorHeader?: string | undefined;
   readonly headers: Readonly<Partial<Record<string, InputUse>>>;
   readonly query: Readonly<Partial<Record<string, InputUse>>>;
 }
@@ -158,6 +169,7 @@ export function defineS3Operation<L extends S3Level>(
     method: definition.method,
     level: definition.level,
     selector: definition.selector,
+    selectorHeader: definition.selectorHeader,
     headers: definition.headers,
     query: definition.query,
     ...(definition.itemized ? { itemized: true } : {}),
@@ -212,7 +224,7 @@ function selects(req: ApiRequest, selector: S3Operation['selector']): boolean {
 /** What routing and input checks read of an operation, whatever its input. */
 export type S3Route = Pick<
   S3Operation<unknown>,
-  'name' | 'method' | 'level' | 'selector' | 'headers' | 'query'
+  'name' | 'method' | 'level' | 'selector' | 'selectorHeader' | 'headers' | 'query'
 >;
 
 /** Picks the operation a request names: its level, method and selector. */
@@ -222,8 +234,14 @@ export function resolveS3Operation<T extends S3Route>(
   level: S3Level,
 ): T {
   const candidates = operations.filter((op) => op.level === level && op.method === req.method);
+  // Among operations of the same selector, one a header selects wins over the one without (CopyObject over
+  // PutObject); with no such header, the one without.
+  const byHeader = (ops: readonly T[]) =>
+    ops.find((op) => op.selectorHeader !== undefined && req.headers[op.selectorHeader] !== undefined) ??
+    ops.find((op) => op.selectorHeader === undefined);
   const operation =
-    candidates.find((op) => selects(req, op.selector)) ?? candidates.find((op) => !op.selector);
+    byHeader(candidates.filter((op) => selects(req, op.selector))) ??
+    byHeader(candidates.filter((op) => !op.selector));
   const resource = level === 'service' ? 'SERVICE' : level.toUpperCase();
   if (!operation) throw methodNotAllowed(req.method, resource);
   // A selector of another operation here (PUT ?location) names an operation that has no such method.

@@ -72,6 +72,7 @@ function toStored(row: ObjectRow): StoredObject {
     blobId: row.blob_id,
     versionId: row.version_id,
     ...(row.attributes === null ? {} : { lock: lockOf(row.attributes) }),
+    tags: row.tags,
   };
 }
 
@@ -341,6 +342,7 @@ export function createStorageService(deps: {
         checksum_type: blob.checksum ? 'FULL_OBJECT' : null,
         last_modified: clock.now().getTime(),
         ...(input.lock ? { attributes: withLock(null, input.lock) } : {}),
+        ...(input.tags ? { tags: input.tags } : {}),
       };
       return commitObject(row, (current) => {
         if (conditional) conflictOnFailure(() => checkWriteConditions(input, current));
@@ -427,6 +429,14 @@ export function createStorageService(deps: {
         throw error;
       }
       return { versionId: marker.version_id, deleteMarker: true };
+    },
+
+    async putObjectTags(bucket, key, versionId, tags) {
+      const object = await headObject(bucket, key, versionId);
+      // A concurrent write may replace the version meanwhile; S3 then answers as if it had never been.
+      if (!(await store.updateVersion(bucket, key, object.versionId ?? 'null', { tags })))
+        throw notFound('NoSuchKey', 'The specified key does not exist.', { Key: key });
+      return { ...object, tags };
     },
 
     async getVersioning(bucket: string): Promise<Versioning | undefined> {

@@ -34,6 +34,8 @@ export interface PutObjectInput {
   ifMatch?: string;
   /** The retention and legal hold the write asks for (Object Lock headers). */
   lock?: VersionLock;
+  /** The new version's tag set (the `tags` column, see tagging.ts); none when absent. */
+  tags?: string | null;
 }
 
 export interface StoredObject {
@@ -51,6 +53,8 @@ export interface StoredObject {
   versionId?: string | undefined;
   /** The version's Object Lock retention and legal hold, where it has either. */
   lock?: VersionLock;
+  /** The version's tag set, as stored (see tagging.ts); null when it has none. */
+  tags?: string | null;
 }
 
 /** A bucket to create, and whose it is. */
@@ -158,6 +162,16 @@ export interface StorageService {
   ): Promise<void>;
   /** The version's Object Lock state; InvalidRequest where the bucket has no Object Lock. */
   getLock(bucket: string, key: string, versionId: string | undefined): Promise<VersionLock>;
+  /**
+   * Replaces the tag set of the version named, or of the current one (see tagging.ts; null clears it); answers
+   * the version tagged, as headObject names it. NoSuchKey, NoSuchVersion and delete markers as headObject.
+   */
+  putObjectTags(
+    bucket: string,
+    key: string,
+    versionId: string | undefined,
+    tags: string | null,
+  ): Promise<StoredObject>;
   /** The bucket's versioning state; undefined while never configured. */
   getVersioning(bucket: string): Promise<Versioning | undefined>;
   putVersioning(bucket: string, status: Versioning): Promise<void>;
@@ -184,6 +198,8 @@ export interface UploadPartInput {
   partNumber: number;
   body: AsyncIterable<Uint8Array>;
   digests: BlobDigests;
+  /** Set for UploadPartCopy: the bytes are another object's, checksummed as the upload asks. */
+  copied?: true;
 }
 
 /** A part's ETag, and its checksum when the client sent one. */

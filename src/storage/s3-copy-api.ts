@@ -1,0 +1,296 @@
+import { AppError, badRequest, isAppError } from '../errors.js';
+import { type ChecksumAlgorithm, parseChecksumAlgorithm } from '../lib/checksums.js';
+import type { ApiResponse } from '../lib/http.js';
+import type { OperationRequest } from '../lib/operation.js';
+import { s3Arn } from './s3-arn.js';
+import { MAX_PUT_BYTES } from './s3-digests.js';
+import { integerParameter, uploadIdOf } from './s3-multipart-api.js';
+import { declaredMetadata } from './s3-object-api.js';
+import { notImplementedHeader, xmlResponse } from './s3-wire.js';
+import type { ByteRange, OpenedObject, StorageService, StoredObject } from './storage-types.js';
+import { parseTaggingHeader, storedTags } from './tagging.js';
+import { checkVersionId } from './versioning.js';
+
+/** The object a copy reads: `x-amz-copy-source`, decoded. */
+export interface CopySource {
+  readonly bucket: string;
+  readonly key: string;
+  readonly versionId?: string;
+}
+
+function invalidCopySource(message: string): AppError {
+  return badRequest('InvalidArgument', message, { ArgumentName: 'x-amz-copy-source' });
+}
+
+/**
+ * Parses `x-amz-copy-source`: `[/]bucket/key[?versionId=id]`, the bucket and key URL-encoded. Anything else
+ * is InvalidArgument, as S3 answers.
+ */
+export function parseCopySource(value: string): CopySource {
+  const trimmed = value.startsWith('/') ? value.slice(1) : value;
+  const question = trimmed.indexOf('?');
+  const path = question < 0 ? trimmed : trimmed.slice(0, question);
+  let versionId: string | undefined;
+  if (question >= 0) {
+    const query = trimmed.slice(question + 1);
+    if (!query.startsWith('versionId=')) throw invalidCopySource('Unsupported copy source parameter.');
+    versionId = decodeCopySource(query.slice('versionId='.length));
+    checkVersionId(versionId);
+  }
+  const decoded = decodeCopySource(path);
+  const slash = decoded.indexOf('/');
+  if (slash <= 0 || slash === decoded.length - 1)
+    throw invalidCopySource('Copy Source must mention the source bucket and key: sourcebucket/sourcekey');
+  return {
+    bucket: decoded.slice(0, slash),
+    key: decoded.slice(slash + 1),
+    ...(versionId !== undefined ? { versionId } : {}),
+  };
+}
+
+function decodeCopySource(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw invalidCopySource('Invalid copy source encoding.');
+  }
+}
+
+/**
+ * The x-amz-copy-source-if-* conditions, judged as S3 judges GET's but failing with 412 in every case: if-match
+ * true overrides if-unmodified-since, if-none-match false overrides if-modified-since.
+ */
+export function checkCopyConditions(req: OperationRequest, object: StoredObject): void {
+  const header = (name: string) => req.headers[`x-amz-copy-source-${name}`];
+  const etagIn = (list: string) =>
+    list
+      .split(',')
+      .some((t) => t.trim() === '*' || t.trim() === object.etag || `"${t.trim()}"` === object.etag);
+  const modified = Math.floor(object.lastModified.getTime() / 1000) * 1000;
+  const since = (name: string) => {
+    const value = header(name);
+    const time = value === undefined ? Number.NaN : Date.parse(value);
+    return Number.isNaN(time) ? undefined : time;
+  };
+  const ifMatch = header('if-match');
+  const ifNoneMatch = header('if-none-match');
+  const unmodifiedSince = since('if-unmodified-since');
+  const modifiedSince = since('if-modified-since');
+  const failed =
+    (ifMatch !== undefined && !etagIn(ifMatch)) ||
+    (ifMatch === undefined && unmodifiedSince !== undefined && modified > unmodifiedSince) ||
+    (ifNoneMatch !== undefined && etagIn(ifNoneMatch)) ||
+    (ifNoneMatch === undefined && modifiedSince !== undefined && modified <= modifiedSince);
+  if (failed)
+    throw new AppError(
+      'PreconditionFailed',
+      412,
+      'At least one of the pre-conditions you specified did not hold',
+      { fields: { Condition: 'x-amz-copy-source-If-Match' } },
+    );
+}
+
+function tooLargeSource(): AppError {
+  return badRequest(
+    'InvalidRequest',
+    `The specified copy source is larger than the maximum allowable size for a copy source: ${MAX_PUT_BYTES}`,
+  );
+}
+
+/**
+ * Opens the source of a copy once the caller is authorized to read it (s3:GetObject, or s3:GetObjectVersion
+ * for a version), its conditions checked by `check`; a delete marker named by version id is InvalidRequest.
+ */
+async function openSource(
+  req: OperationRequest,
+  storage: StorageService,
+  source: CopySource,
+  check: (object: StoredObject) => ByteRange | undefined,
+): Promise<OpenedObject> {
+  await req.authorize({
+    action: source.versionId === undefined ? 's3:GetObject' : 's3:GetObjectVersion',
+    resources: [s3Arn(source.bucket, source.key)],
+  });
+  try {
+    return await storage.openObject(source.bucket, source.key, check, source.versionId);
+  } catch (error) {
+    if (isAppError(error) && error.code === 'MethodNotAllowed')
+      throw badRequest(
+        'InvalidRequest',
+        'The source of a copy request may not specifically refer to a delete marker by version id.',
+      );
+    throw error;
+  }
+}
+
+function directive(req: OperationRequest, name: 'metadata' | 'tagging'): 'COPY' | 'REPLACE' {
+  const value = req.headers[`x-amz-${name}-directive`] ?? 'COPY';
+  if (value !== 'COPY' && value !== 'REPLACE')
+    throw badRequest('InvalidArgument', `Unknown ${name} directive.`, {
+      ArgumentName: `x-amz-${name}-directive`,
+      ArgumentValue: value.slice(0, 64),
+    });
+  return value;
+}
+
+/** What S3 accepts as changing an object copied onto itself: new metadata, storage class or encryption. */
+function changesObject(req: OperationRequest, metadata: 'COPY' | 'REPLACE'): boolean {
+  return (
+    metadata === 'REPLACE' ||
+    req.headers['x-amz-storage-class'] !== undefined ||
+    req.headers['x-amz-website-redirect-location'] !== undefined ||
+    req.headers['x-amz-server-side-encryption'] !== undefined
+  );
+}
+
+function selfCopy(): AppError {
+  return badRequest(
+    'InvalidRequest',
+    "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
+  );
+}
+
+function copyChecksumAlgorithm(req: OperationRequest, source: StoredObject): ChecksumAlgorithm | undefined {
+  const asked = req.headers['x-amz-checksum-algorithm'];
+  if (asked !== undefined) {
+    const algorithm = parseChecksumAlgorithm(asked);
+    if (!algorithm) throw notImplementedHeader('x-amz-checksum-algorithm');
+    return algorithm;
+  }
+  return source.checksum ? parseChecksumAlgorithm(source.checksum.algorithm) : undefined;
+}
+
+/** S3's CopyObjectResult/CopyPartResult element of a checksum: ChecksumCRC32, ChecksumSHA256… */
+function checksumFields(checksum: { algorithm: string; value: string } | undefined): Record<string, string> {
+  return checksum ? { [`Checksum${checksum.algorithm}`]: checksum.value } : {};
+}
+
+/** Handlers of CopyObject and UploadPartCopy. */
+export interface S3CopyApi {
+  copyObject(req: OperationRequest, bucket: string, key: string): Promise<ApiResponse>;
+  uploadPartCopy(req: OperationRequest, bucket: string, key: string): Promise<ApiResponse>;
+}
+
+/**
+ * CopyObject and UploadPartCopy: the source's bytes stream from its blob into a new one, committed as PutObject
+ * and UploadPart commit theirs.
+ */
+export function createS3CopyApi(storage: StorageService): S3CopyApi {
+  return {
+    async copyObject(req, bucket, key) {
+      const source = parseCopySource(req.headers['x-amz-copy-source'] ?? '');
+      const metadata = directive(req, 'metadata');
+      const tagging = directive(req, 'tagging');
+      const newTags = tagging === 'REPLACE' ? parseTaggingHeader(req.headers['x-amz-tagging'] ?? '') : [];
+      if (newTags.length > 0)
+        await req.authorize({ action: 's3:PutObjectTagging', resources: [s3Arn(bucket, key)] });
+      const ontoItself = source.bucket === bucket && source.key === key && !changesObject(req, metadata);
+      // A version named is a copy onto itself only when it is the current one (else the copy restores it).
+      const current =
+        ontoItself && source.versionId !== undefined
+          ? await storage.headObject(bucket, key).catch(() => undefined)
+          : undefined;
+      let algorithm: ChecksumAlgorithm | undefined;
+      const opened = await openSource(req, storage, source, (object) => {
+        checkCopyConditions(req, object);
+        if (object.size > MAX_PUT_BYTES) throw tooLargeSource();
+        const isCurrent =
+          source.versionId === undefined || source.versionId === (current?.versionId ?? 'null');
+        if (ontoItself && isCurrent) throw selfCopy();
+        algorithm = copyChecksumAlgorithm(req, object);
+        return undefined;
+      });
+      const { object } = opened;
+      try {
+        const stored = await storage.putObject({
+          bucket,
+          key,
+          body: opened.body,
+          ...(metadata === 'COPY'
+            ? { contentType: object.contentType, userMetadata: object.userMetadata, headers: object.headers }
+            : declaredMetadata(req)),
+          ...(algorithm ? { checksum: { algorithm } } : {}),
+          tags: tagging === 'COPY' ? (object.tags ?? null) : storedTags(newTags),
+        });
+        const headers: Record<string, string> = {};
+        if (stored.versionId !== undefined) headers['x-amz-version-id'] = stored.versionId;
+        if (object.versionId !== undefined) headers['x-amz-copy-source-version-id'] = object.versionId;
+        return xmlResponse(
+          'CopyObjectResult',
+          {
+            ETag: stored.etag,
+            LastModified: stored.lastModified,
+            ...(stored.checksum ? { ChecksumType: 'FULL_OBJECT' } : {}),
+            ...checksumFields(stored.checksum),
+          },
+          200,
+          headers,
+        );
+      } finally {
+        opened.body.destroy();
+      }
+    },
+
+    async uploadPartCopy(req, bucket, key) {
+      const source = parseCopySource(req.headers['x-amz-copy-source'] ?? '');
+      const uploadId = uploadIdOf(req);
+      const partNumber = integerParameter(req, 'partNumber', 0);
+      const rangeHeader = req.headers['x-amz-copy-source-range'];
+      const opened = await openSource(req, storage, source, (object) => {
+        checkCopyConditions(req, object);
+        const range = rangeHeader === undefined ? undefined : copyRange(rangeHeader, object.size);
+        if (!range && object.size > MAX_PUT_BYTES) throw tooLargeSource();
+        return range;
+      });
+      try {
+        const part = await storage.multipart.uploadPart({
+          uploadId,
+          bucket,
+          key,
+          partNumber,
+          body: opened.body,
+          digests: {},
+          copied: true,
+        });
+        const headers: Record<string, string> = {};
+        if (opened.object.versionId !== undefined)
+          headers['x-amz-copy-source-version-id'] = opened.object.versionId;
+        return xmlResponse(
+          'CopyPartResult',
+          { ETag: part.etag, LastModified: new Date(), ...checksumFields(part.checksum) },
+          200,
+          headers,
+        );
+      } finally {
+        opened.body.destroy();
+      }
+    },
+  };
+}
+
+/**
+ * `x-amz-copy-source-range`: exactly `bytes=first-last`, within the source (InvalidRange otherwise) and at
+ * most 5 GiB, a part's limit.
+ */
+export function copyRange(header: string, size: number): ByteRange {
+  const match = /^bytes=(\d{1,16})-(\d{1,16})$/.exec(header);
+  const form = () =>
+    badRequest(
+      'InvalidArgument',
+      'The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy',
+      { ArgumentName: 'x-amz-copy-source-range', ArgumentValue: header.slice(0, 64) },
+    );
+  if (!match) throw form();
+  const start = Number(match[1]);
+  const end = Number(match[2]);
+  if (end < start) throw form();
+  if (end >= size)
+    throw new AppError('InvalidRange', 416, 'The requested range is not satisfiable', {
+      fields: { RangeRequested: header.slice(0, 64), ActualObjectSize: String(size) },
+    });
+  if (end - start + 1 > MAX_PUT_BYTES)
+    throw badRequest('InvalidArgument', 'Part size must not exceed 5 GiB', {
+      ArgumentName: 'x-amz-copy-source-range',
+    });
+  return { start, end };
+}

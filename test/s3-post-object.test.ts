@@ -9,6 +9,7 @@ import {
 import {
   CreateBucketCommand,
   GetObjectCommand,
+  GetObjectTaggingCommand,
   HeadObjectCommand,
   PutBucketPolicyCommand,
   type S3Client,
@@ -605,8 +606,17 @@ describe('authorization', () => {
       ['tagging', tagging],
       ...signV4(conditions),
     ]);
-    expect(await errorOf(tagged)).toMatchObject({ status: 501, code: 'NotImplemented' });
-    expect(await exists('up/tag.txt')).toBe(false);
+    expect(tagged.status).toBe(204);
+    const tags = await s3.send(new GetObjectTaggingCommand({ Bucket: BUCKET, Key: 'up/tag.txt' }));
+    expect(tags.TagSet).toEqual([{ Key: 'a', Value: 'b' }]);
+    const malformed = await post(BUCKET, [
+      ['key', 'up/tag2.txt'],
+      ['Content-Type', 'text/plain'],
+      ['tagging', '<Tagging><TagSet><Tag><Key>a</Key></Tag>'],
+      ...signV4(conditions),
+    ]);
+    expect(await errorOf(malformed)).toMatchObject({ status: 400, code: 'MalformedXML' });
+    expect(await exists('up/tag2.txt')).toBe(false);
   });
 });
 

@@ -2,14 +2,16 @@ import { Readable } from 'node:stream';
 import { badRequest } from '../errors.js';
 import { type ApiRequest, type ApiResponse, awsUriEncode, type PostForm } from '../lib/http.js';
 import type { ConditionValues, OperationRequest } from '../lib/operation.js';
-import { toXml } from '../lib/xml.js';
+import { parseXml, toXml, XmlParseError } from '../lib/xml.js';
 import { checkPostPolicy, parsePostPolicy, type SizeRange } from './post-policy.js';
 import { s3Arn } from './s3-arn.js';
 import { MAX_PUT_BYTES } from './s3-digests.js';
 import type { Headers } from './s3-inputs.js';
 import { checkS3Inputs, refuseOtherOperations, type S3Operation, type S3Path } from './s3-operations.js';
 import { S3_METADATA_PREFIX, S3_REQUEST_HEADERS } from './s3-vocabulary.js';
+import { malformedXml } from './s3-wire.js';
 import type { StorageService } from './storage-types.js';
+import { readTagging } from './tagging.js';
 
 /**
  * POST Object: a browser upload of a form whose fields are what PutObject's headers would be, signed (or not)
@@ -34,11 +36,26 @@ const FIELD_HEADERS: ReadonlyMap<string, string> = new Map([
 ]);
 const VOCABULARY: ReadonlySet<string> = new Set(S3_REQUEST_HEADERS);
 
+/** A form's `tagging` field is a Tagging document; the header it stands for is the tags URL-encoded. */
+function taggingHeader(document: string): string {
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = parseXml(document, ['Tag']);
+  } catch (error) {
+    if (error instanceof XmlParseError) throw malformedXml();
+    throw error;
+  }
+  return readTagging(parsed, 'object')
+    .map((tag) => `${encodeURIComponent(tag.Key)}=${encodeURIComponent(tag.Value)}`)
+    .join('&');
+}
+
 function formHeaders(form: PostForm): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [name, field] of form.fields) {
     const header = FIELD_HEADERS.get(name) ?? name;
-    if (header.startsWith(S3_METADATA_PREFIX) || VOCABULARY.has(header)) headers[header] = field.value;
+    if (header.startsWith(S3_METADATA_PREFIX) || VOCABULARY.has(header))
+      headers[header] = name === 'tagging' ? taggingHeader(field.value) : field.value;
   }
   return headers;
 }

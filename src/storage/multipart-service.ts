@@ -35,6 +35,8 @@ export interface UploadSettings {
   contentType: string;
   userMetadata: Record<string, string>;
   headers: Record<string, string>;
+  /** The new object's ACL (stored JSON, see acl.ts), where the upload's request set one. */
+  acl?: string;
 }
 
 /** A multipart object's checksum, as it is stored and answered. */
@@ -244,6 +246,7 @@ export function createMultipartService(deps: {
         checksum_value: joined.checksum?.value ?? null,
         checksum_type: joined.checksum?.type ?? null,
         last_modified: clock.now().getTime(),
+        ...(settings.acl !== undefined ? { acl: settings.acl } : {}),
       });
       for (const id of (await store.deleteUpload(uploadId)) ?? []) await deps.discardBlob(id);
       return {

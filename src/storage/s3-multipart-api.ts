@@ -8,6 +8,7 @@ import {
   parseChecksumAlgorithm,
 } from '../lib/checksums.js';
 import { type ApiRequest, type ApiResponse, queryValue } from '../lib/http.js';
+import { newObjectAcl } from './acl-rules.js';
 import {
   type CompleteChecksum,
   type ListedPart,
@@ -138,7 +139,9 @@ export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
   return {
     async create(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse> {
       const checksum = requestedUploadChecksum(req);
-      const uploadId = await multipart.createUpload(bucket, key, declaredMetadata(req), checksum);
+      const acl = await newObjectAcl(storage, bucket, req.headers, req.principal.accountId);
+      const settings = { ...declaredMetadata(req), ...(acl !== undefined ? { acl } : {}) };
+      const uploadId = await multipart.createUpload(bucket, key, settings, checksum);
       const headers: Record<string, string> = checksum
         ? { 'x-amz-checksum-algorithm': checksum.algorithm, 'x-amz-checksum-type': checksum.type }
         : {};

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { AppError } from '../errors.js';
 import { type ChecksumAlgorithm, checksumHeader } from '../lib/checksums.js';
 import { type ApiRequest, type ApiResponse, queryValue } from '../lib/http.js';
+import { newObjectAcl } from './acl-rules.js';
 import { uploadDigests } from './s3-digests.js';
 import { httpDate, parseRange } from './s3-wire.js';
 import type { StorageService, StoredObject } from './storage-types.js';
@@ -157,6 +158,7 @@ export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
       const { contentMd5, checksum } = uploadDigests(req);
       const ifNoneMatch = req.headers['if-none-match'];
       const ifMatch = req.headers['if-match'];
+      const acl = await newObjectAcl(storage, bucket, req.headers, req.principal.accountId);
       const stored = await storage.putObject({
         bucket,
         key,
@@ -166,6 +168,7 @@ export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
         ...(checksum ? { checksum } : {}),
         ...(ifNoneMatch ? { ifNoneMatch } : {}),
         ...(ifMatch !== undefined ? { ifMatch } : {}),
+        ...(acl !== undefined ? { acl } : {}),
       });
       const headers: Record<string, string> = { etag: stored.etag, ...versionHeader(stored) };
       if (stored.checksum) {

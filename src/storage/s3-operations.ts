@@ -41,7 +41,14 @@ export type S3OperationName =
   | 'GetBucketPolicyStatus'
   | 'PutPublicAccessBlock'
   | 'GetPublicAccessBlock'
-  | 'DeletePublicAccessBlock';
+  | 'DeletePublicAccessBlock'
+  | 'GetBucketAcl'
+  | 'PutBucketAcl'
+  | 'GetObjectAcl'
+  | 'PutObjectAcl'
+  | 'GetBucketOwnershipControls'
+  | 'PutBucketOwnershipControls'
+  | 'DeleteBucketOwnershipControls';
 
 export type S3Level = 'service' | 'bucket' | 'object';
 

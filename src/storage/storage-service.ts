@@ -299,11 +299,30 @@ export function createStorageService(deps: {
         checksum_value: blob.checksum?.value ?? null,
         checksum_type: blob.checksum ? 'FULL_OBJECT' : null,
         last_modified: clock.now().getTime(),
+        ...(input.acl !== undefined ? { acl: input.acl } : {}),
       };
       return commitObject(row, (current) => checkWriteConditions(input, current));
     },
 
     headObject,
+
+    async getObjectAcl(bucket: string, key: string, versionId?: string) {
+      const found = await headObject(bucket, key, versionId);
+      const row = await store.findVersion(bucket, key, found.versionId ?? 'null');
+      return { acl: row?.acl ?? null, versionId: found.versionId };
+    },
+
+    async putObjectAcl(bucket: string, key: string, versionId: string | undefined, acl: string) {
+      const found = await headObject(bucket, key, versionId);
+      if (!(await store.updateVersion(bucket, key, found.versionId ?? 'null', { acl })))
+        throw notFound('NoSuchKey', 'The specified key does not exist.', { Key: key });
+      return found.versionId;
+    },
+
+    async currentObjectAcl(bucket: string, key: string) {
+      const row = await store.findLatest(bucket, key);
+      return row && row.delete_marker === 0 ? row.acl : undefined;
+    },
 
     async openObject(
       bucket: string,

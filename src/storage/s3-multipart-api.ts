@@ -8,6 +8,7 @@ import {
   parseChecksumAlgorithm,
 } from '../lib/checksums.js';
 import { type ApiRequest, type ApiResponse, queryValue } from '../lib/http.js';
+import { readStoredAcl } from './acl.js';
 import { newObjectAcl } from './acl-rules.js';
 import {
   type CompleteChecksum,
@@ -17,6 +18,7 @@ import {
   type UploadChecksum,
   uploadChecksumOf,
 } from './multipart-checksums.js';
+import type { UploadSettings } from './multipart-service.js';
 import type { UploadRow } from './multipart-store.js';
 import { uploadDigests } from './s3-digests.js';
 import { declaredMetadata } from './s3-object-api.js';
@@ -133,6 +135,13 @@ export interface S3MultipartApi {
   listUploads(req: ApiRequest, bucket: string): Promise<ApiResponse>;
 }
 
+/** Who will own the upload's object: the owner its ACL names, else the bucket's (see acl-rules.ts). */
+async function uploadOwner(storage: StorageService, bucket: string, settings: string): Promise<string> {
+  const bucketOwner = (await storage.headBucket(bucket)).account_id;
+  const { acl } = JSON.parse(settings) as UploadSettings;
+  return readStoredAcl(acl, bucketOwner).owner;
+}
+
 /** S3 multipart uploads: create, upload parts, complete, abort, list parts and uploads. */
 export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
   const multipart = storage.multipart;
@@ -206,6 +215,7 @@ export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
       const max = Math.min(integerParameter(req, 'max-parts', 1000), 1000);
       const { upload, parts, truncated } = await multipart.listParts(uploadId, bucket, key, marker, max);
       const checksum = uploadChecksumOf(upload);
+      const owner = await uploadOwner(storage, bucket, upload.settings);
       return xmlResponse('ListPartsResult', {
         Bucket: bucket,
         Key: key,
@@ -214,6 +224,7 @@ export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
         NextPartNumberMarker: parts.at(-1)?.part_number ?? marker,
         MaxParts: max,
         IsTruncated: truncated,
+        Owner: { ID: owner, DisplayName: owner },
         StorageClass: 'STANDARD',
         ...uploadChecksumFields(upload),
         Part: parts.map((p) => ({

@@ -358,6 +358,54 @@ describe('ACLs in force (ObjectWriter)', () => {
     expect(await anonymous('acl-versions/v')).toBe(403);
   });
 
+  it('IAM actions and the s3:x-amz-acl condition key decide who may change ACLs', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'acl-iam', ObjectOwnership: 'ObjectWriter' }));
+    await s3.send(
+      new PutBucketVersioningCommand({ Bucket: 'acl-iam', VersioningConfiguration: { Status: 'Enabled' } }),
+    );
+    const put = await s3.send(new PutObjectCommand({ Bucket: 'acl-iam', Key: 'k', Body: 'x' }));
+    const denial = async (promise: Promise<unknown>) => {
+      try {
+        await promise;
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error('expected a denial');
+    };
+    expect(await denial(nobody.send(new GetObjectAclCommand({ Bucket: 'acl-iam', Key: 'k' })))).toContain(
+      's3:GetObjectAcl on resource',
+    );
+    expect(
+      await denial(
+        nobody.send(new GetObjectAclCommand({ Bucket: 'acl-iam', Key: 'k', VersionId: put.VersionId })),
+      ),
+    ).toContain('s3:GetObjectVersionAcl on resource');
+    expect(await denial(nobody.send(new GetBucketOwnershipControlsCommand({ Bucket: 'acl-iam' })))).toContain(
+      's3:GetBucketOwnershipControls on resource',
+    );
+    await s3.send(
+      new PutBucketPolicyCommand({
+        Bucket: 'acl-iam',
+        Policy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Deny',
+              Principal: '*',
+              Action: 's3:PutObjectAcl',
+              Resource: 'arn:aws:s3:::acl-iam/*',
+              Condition: { StringEquals: { 's3:x-amz-acl': 'public-read' } },
+            },
+          ],
+        }),
+      }),
+    );
+    expect(
+      await failure(s3.send(new PutObjectAclCommand({ Bucket: 'acl-iam', Key: 'k', ACL: 'public-read' }))),
+    ).toEqual({ code: 'AccessDenied', status: 403 });
+    await s3.send(new PutObjectAclCommand({ Bucket: 'acl-iam', Key: 'k', ACL: 'authenticated-read' }));
+  });
+
   it('the aws cli sets an object ACL and the object becomes public', async () => {
     await s3.send(new PutObjectCommand({ Bucket: 'acl-on', Key: 'cli', Body: 'c' }));
     expect(await anonymous('acl-on/cli')).toBe(403);

@@ -74,7 +74,7 @@ function statement(principal: PrincipalSpec, actions: readonly string[], resourc
 }
 
 /** The statements a bucket's ACL amounts to for this caller. */
-export function bucketAclStatements(
+function bucketAclStatements(
   acl: Acl,
   bucket: string,
   caller: Principal,
@@ -94,7 +94,7 @@ export function bucketAclStatements(
 }
 
 /** The statements an object's ACL amounts to for this caller, on that object alone. */
-export function objectAclStatements(
+function objectAclStatements(
   acl: Acl,
   resource: string,
   caller: Principal,

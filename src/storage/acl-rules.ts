@@ -23,12 +23,12 @@ import type { StorageService } from './storage-types.js';
 
 type Headers = Readonly<Record<string, string | undefined>>;
 
-export function aclsNotSupported(): AppError {
+function aclsNotSupported(): AppError {
   return badRequest('AccessControlListNotSupported', 'The bucket does not allow ACLs');
 }
 
 /** S3's answer to a public ACL where BlockPublicAcls (the bucket's or its account's) is set. */
-export function publicAclBlocked(): AppError {
+function publicAclBlocked(): AppError {
   return new AppError('AccessDenied', 403, 'Access Denied');
 }
 

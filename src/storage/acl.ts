@@ -32,7 +32,7 @@ export const MAX_GRANTS = 100;
 
 export type AclLevel = 'bucket' | 'object';
 
-export const CANNED_ACLS = [
+const CANNED_ACLS = [
   'private',
   'public-read',
   'public-read-write',

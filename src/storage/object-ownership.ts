@@ -1,5 +1,5 @@
 import { badRequest, notFound } from '../errors.js';
-import { type Acl, isOwnerFullControlOnly, privateAcl, readStoredAcl } from './acl.js';
+import { type Acl, isOwnerFullControlOnly, readStoredAcl } from './acl.js';
 import { asRecord, malformedXml } from './s3-wire.js';
 import type { StorageService } from './storage-types.js';
 
@@ -9,7 +9,7 @@ import type { StorageService } from './storage-types.js';
  * (nothing stored). DeleteBucketOwnershipControls leaves no controls, which S3 treats as ObjectWriter.
  */
 export type ObjectOwnership = 'BucketOwnerEnforced' | 'BucketOwnerPreferred' | 'ObjectWriter';
-export const OBJECT_OWNERSHIPS: readonly ObjectOwnership[] = [
+const OBJECT_OWNERSHIPS: readonly ObjectOwnership[] = [
   'BucketOwnerEnforced',
   'BucketOwnerPreferred',
   'ObjectWriter',
@@ -106,9 +106,4 @@ export function readOwnershipControls(document: Record<string, unknown> | undefi
   const value = typeof rule.ObjectOwnership === 'string' ? rule.ObjectOwnership.trim() : undefined;
   if (value === undefined || !isObjectOwnership(value)) throw malformedXml();
   return value;
-}
-
-/** The private ACL a bucket with enforced ownership always answers. */
-export function enforcedAcl(owner: string): Acl {
-  return privateAcl(owner);
 }

@@ -102,7 +102,7 @@ describe('PutObject refuses what it would otherwise ignore, and stores nothing',
     );
   });
 
-  it('ACLs: only bucket-owner-full-control, as a bucket with ACLs disabled takes', async () => {
+  it('ACLs: only bucket-owner-full-control, as a bucket with ACLs disabled (the default) takes', async () => {
     await refusedPut({ ACL: 'public-read' }, 'AccessControlListNotSupported', 400);
     await refusedPut({ ACL: 'private' }, 'AccessControlListNotSupported', 400);
     await refusedPut(
@@ -112,6 +112,12 @@ describe('PutObject refuses what it would otherwise ignore, and stores nothing',
     );
     await refusedPut({ GrantFullControl: 'id="123456789012"' }, 'AccessControlListNotSupported', 400);
     await refusedPut({ ACL: 'bucket-owner-full-control', GrantFullControl: 'id="x"' }, 'InvalidRequest', 400);
+    await refusedPut({ ACL: 'no-such-acl' as 'private' }, 'InvalidArgument', 400);
+    await refusedPut(
+      { GrantRead: 'emailAddress="someone@example.com"' },
+      'UnresolvableGrantByEmailAddress',
+      400,
+    );
     await s3.send(
       new PutObjectCommand({ Bucket: BUCKET, Key: 'acl/owner', Body: 'x', ACL: 'bucket-owner-full-control' }),
     );
@@ -319,11 +325,12 @@ describe('reads refuse what they cannot honour', () => {
 });
 
 describe('buckets and multipart uploads', () => {
-  it('CreateBucket: ACLs and object ownership are refused, and no bucket is made', async () => {
+  it('CreateBucket: ACLs with enforced ownership are refused, and no bucket is made', async () => {
     const cases: [Record<string, unknown>, string, number][] = [
       [{ ACL: 'public-read' }, 'InvalidBucketAclWithObjectOwnership', 400],
-      [{ GrantRead: 'id="someone-else"' }, 'InvalidBucketAclWithObjectOwnership', 400],
-      [{ ObjectOwnership: 'ObjectWriter' }, 'NotImplemented', 501],
+      [{ GrantRead: 'id="111122223333"' }, 'InvalidBucketAclWithObjectOwnership', 400],
+      [{ GrantRead: 'id="someone-else"' }, 'InvalidArgument', 400],
+      [{ ObjectOwnership: 'Nobody' }, 'InvalidArgument', 400],
     ];
     for (const [input, code, status] of cases) {
       const answer = await failure(s3.send(new CreateBucketCommand({ Bucket: 'never-made', ...input })));

@@ -41,6 +41,8 @@ export interface UploadSettings {
   lock?: VersionLock;
   /** The object's tag set (x-amz-tagging), as the version row stores it. */
   tags?: string | null;
+  /** The new object's ACL (stored JSON, see acl.ts), where the upload's request set one. */
+  acl?: string;
 }
 
 /** Who created an upload, as S3 names its Initiator. */
@@ -297,6 +299,7 @@ export function createMultipartService(deps: {
           last_modified: clock.now().getTime(),
           ...(settings.lock ? { attributes: withLock(null, settings.lock) } : {}),
           ...(settings.tags ? { tags: settings.tags } : {}),
+          ...(settings.acl !== undefined ? { acl: settings.acl } : {}),
         });
       } catch (error) {
         await store.deleteCompleted(blob.id);

@@ -6,15 +6,15 @@ import {
   registerOperations,
   type ServiceEndpoint,
 } from '../lib/operation.js';
+import { newBucketAclRule, ownershipHeaderRule } from './acl-rules.js';
 import { parseIsoDate } from './object-lock.js';
+import { createS3AclApi, type S3AclApi } from './s3-acl-api.js';
 import { s3Arn } from './s3-arn.js';
 import { createS3BucketAccessApi, type S3BucketAccessApi } from './s3-bucket-access-api.js';
 import { createS3BucketApi, type S3BucketApi } from './s3-bucket-api.js';
 import { createS3CopyApi, parseCopySource, type S3CopyApi } from './s3-copy-api.js';
 import { createS3CorsApi, type S3CorsApi } from './s3-cors-api.js';
 import {
-  bucketCannedAcl,
-  bucketGrant,
   ifNoneMatchStar,
   objectLockEnabled,
   onlyValue,
@@ -74,8 +74,10 @@ function operations(storage: StorageService, cors: S3CorsApi): S3Operation[] {
   const multipart = createS3MultipartApi(storage);
   const access = createS3BucketAccessApi(storage);
   const lock = createS3ObjectLockApi(storage);
+  const acls = createS3AclApi(storage);
   return [
-    ...definitions(objects, buckets, multipart),
+    ...definitions(objects, buckets, multipart, acls),
+    ...aclDefinitions(acls),
     ...accessDefinitions(access),
     ...objectLockDefinitions(lock),
     ...corsDefinitions(cors),
@@ -335,6 +337,97 @@ function taggingDefinitions(tagging: S3TaggingApi) {
   ];
 }
 
+/** The ACL headers of a request that sets an ACL. */
+const ACL_HEADERS = {
+  'x-amz-acl': 'handled',
+  'x-amz-grant-full-control': 'handled',
+  'x-amz-grant-read': 'handled',
+  'x-amz-grant-read-acp': 'handled',
+  'x-amz-grant-write': 'handled',
+  'x-amz-grant-write-acp': 'handled',
+} as const;
+
+/** ACLs and Object Ownership. */
+function aclDefinitions(acls: S3AclApi) {
+  return [
+    defineS3({
+      name: 'GetBucketAcl',
+      action: 's3:GetBucketAcl',
+      method: 'GET',
+      level: 'bucket',
+      selector: { name: 'acl' },
+      headers: OWNER,
+      query: {},
+      handle: (_req, { bucket }) => acls.getBucketAcl(bucket),
+    }),
+    defineS3({
+      name: 'PutBucketAcl',
+      action: 's3:PutBucketAcl',
+      conditions: aclConditions,
+      method: 'PUT',
+      level: 'bucket',
+      selector: { name: 'acl' },
+      headers: { ...OWNER, ...DIGESTS, ...ACL_HEADERS },
+      query: {},
+      handle: (req, { bucket }) => acls.putBucketAcl(req, bucket),
+    }),
+    defineS3({
+      name: 'GetObjectAcl',
+      action: 's3:GetObjectAcl',
+      versionAction: 's3:GetObjectVersionAcl',
+      method: 'GET',
+      level: 'object',
+      selector: { name: 'acl' },
+      headers: { ...OWNER, ...PAYER },
+      query: { versionId: validVersionId },
+      handle: (req, { bucket, key }) => acls.getObjectAcl(req, bucket, key),
+    }),
+    defineS3({
+      name: 'PutObjectAcl',
+      action: 's3:PutObjectAcl',
+      versionAction: 's3:PutObjectVersionAcl',
+      conditions: aclConditions,
+      method: 'PUT',
+      level: 'object',
+      selector: { name: 'acl' },
+      headers: { ...OWNER, ...PAYER, ...DIGESTS, ...ACL_HEADERS },
+      query: { versionId: validVersionId },
+      handle: (req, { bucket, key }) => acls.putObjectAcl(req, bucket, key),
+    }),
+    defineS3({
+      name: 'GetBucketOwnershipControls',
+      action: 's3:GetBucketOwnershipControls',
+      method: 'GET',
+      level: 'bucket',
+      selector: { name: 'ownershipControls' },
+      headers: OWNER,
+      query: {},
+      handle: (_req, { bucket }) => acls.getOwnershipControls(bucket),
+    }),
+    defineS3({
+      name: 'PutBucketOwnershipControls',
+      action: 's3:PutBucketOwnershipControls',
+      method: 'PUT',
+      level: 'bucket',
+      selector: { name: 'ownershipControls' },
+      headers: { ...OWNER, ...DIGESTS },
+      query: {},
+      handle: (req, { bucket }) => acls.putOwnershipControls(req, bucket),
+    }),
+    defineS3({
+      name: 'DeleteBucketOwnershipControls',
+      // The API reference: deleting the controls takes s3:PutBucketOwnershipControls.
+      action: 's3:PutBucketOwnershipControls',
+      method: 'DELETE',
+      level: 'bucket',
+      selector: { name: 'ownershipControls' },
+      headers: OWNER,
+      query: {},
+      handle: (_req, { bucket }) => acls.deleteOwnershipControls(bucket),
+    }),
+  ];
+}
+
 /** Bucket policies and Block Public Access. */
 function accessDefinitions(access: S3BucketAccessApi) {
   return [
@@ -417,7 +510,7 @@ function accessDefinitions(access: S3BucketAccessApi) {
   ];
 }
 
-function definitions(objects: S3ObjectApi, buckets: S3BucketApi, multipart: S3MultipartApi) {
+function definitions(objects: S3ObjectApi, buckets: S3BucketApi, multipart: S3MultipartApi, acls: S3AclApi) {
   return [
     defineS3({
       name: 'ListBuckets',
@@ -441,10 +534,10 @@ function definitions(objects: S3ObjectApi, buckets: S3BucketApi, multipart: S3Mu
       level: 'bucket',
       headers: {
         ...DIGESTS,
-        'x-amz-object-ownership': onlyValue('x-amz-object-ownership', (v) => v === 'BucketOwnerEnforced'),
         'x-amz-bucket-object-lock-enabled': objectLockEnabled,
+        'x-amz-object-ownership': ownershipHeaderRule,
         'x-amz-bucket-namespace': onlyValue('x-amz-bucket-namespace', (v) => v === 'global'),
-        'x-amz-acl': bucketCannedAcl,
+        'x-amz-acl': newBucketAclRule,
         ...each(
           [
             'x-amz-grant-full-control',
@@ -453,11 +546,15 @@ function definitions(objects: S3ObjectApi, buckets: S3BucketApi, multipart: S3Mu
             'x-amz-grant-write',
             'x-amz-grant-write-acp',
           ],
-          (h) => bucketGrant(h),
+          () => newBucketAclRule,
         ),
       },
       query: {},
-      handle: (req, { bucket }) => buckets.createBucket(req, bucket),
+      handle: async (req, { bucket }) => {
+        const created = await buckets.createBucket(req, bucket);
+        await acls.initBucket(req, bucket);
+        return created;
+      },
     }),
     defineS3({
       name: 'HeadBucket',
@@ -783,6 +880,11 @@ function remainingRetentionDays(date: string | undefined): string | undefined {
   const until = date === undefined ? undefined : parseIsoDate(date);
   if (until === undefined) return undefined;
   return String(Math.max(0, Math.ceil((until - Date.now()) / 86_400_000)));
+}
+
+/** Put*Acl's condition keys: the canned ACL and the grants it asks for. */
+function aclConditions(req: ApiRequest): ConditionValues {
+  return headerConditions(req, ['x-amz-acl', ...GRANT_HEADERS]);
 }
 
 /** CreateBucket's condition keys from its headers: the ACL it asks for and its object ownership. */

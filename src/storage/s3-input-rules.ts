@@ -8,7 +8,8 @@ import { checkVersionId } from './versioning.js';
 /**
  * The rules of the inputs S3 operations understand: each accepts the values Seawall honours and refuses the
  * rest with the error AWS gives for them. Seawall's buckets are what a new S3 bucket is by default: Object
- * Ownership BucketOwnerEnforced (ACLs disabled), SSE-C blocked, unversioned, Object Lock only where asked for.
+ * Ownership BucketOwnerEnforced unless asked otherwise, SSE-C blocked, unversioned, Object Lock only where asked
+ * for; ACLs are judged in acl-rules.ts.
  */
 
 function bucketOf(context: InputContext): string {
@@ -21,97 +22,6 @@ export const expectedBucketOwner: InputRule = async (value, context) => {
   const bucket = await context.storage.headBucket(bucketOf(context));
   if (bucket.account_id !== value) throw new AppError('AccessDenied', 403, 'Access Denied');
 };
-
-const GRANT_HEADERS = [
-  'x-amz-grant-full-control',
-  'x-amz-grant-read',
-  'x-amz-grant-read-acp',
-  'x-amz-grant-write',
-  'x-amz-grant-write-acp',
-];
-
-function grantsIn(context: InputContext): string[] {
-  return GRANT_HEADERS.filter((name) => context.req.headers[name] !== undefined);
-}
-
-/** A grant list that names exactly one grantee, by canonical id (`id="…"`), and that id is `owner`. */
-function grantsOnlyTo(value: string, owner: string): boolean {
-  const match = /^\s*id\s*=\s*"?([^",\s]+)"?\s*$/i.exec(value);
-  return match?.[1] === owner;
-}
-
-function bothAclForms(): AppError {
-  return badRequest('InvalidRequest', 'Specifying both Canned ACLs and Header Grants is not allowed');
-}
-
-function aclsNotSupported(): AppError {
-  return badRequest('AccessControlListNotSupported', 'The bucket does not allow ACLs');
-}
-
-/** The canned ACLs that grant everyone, or every AWS account, access: what BlockPublicAcls refuses. */
-const PUBLIC_CANNED_ACLS: ReadonlySet<string> = new Set([
-  'public-read',
-  'public-read-write',
-  'authenticated-read',
-]);
-
-/** S3's answer to a public ACL where BlockPublicAcls (the bucket's or its account's) is set. */
-function publicAclBlocked(): AppError {
-  return new AppError('AccessDenied', 403, 'Access Denied');
-}
-
-/**
- * `x-amz-acl` on an object write. With ACLs disabled S3 takes only bucket-owner-full-control (or no ACL) and
- * answers anything else with AccessControlListNotSupported, or AccessDenied for a public one under
- * BlockPublicAcls.
- */
-export const objectCannedAcl: InputRule = async (value, context) => {
-  if (grantsIn(context).length > 0) throw bothAclForms();
-  if (PUBLIC_CANNED_ACLS.has(value)) {
-    const access = await context.storage.bucketAccess(bucketOf(context));
-    if (access?.publicAccessBlock?.blockPublicAcls) throw publicAclBlocked();
-  }
-  if (value !== 'bucket-owner-full-control') throw aclsNotSupported();
-};
-
-/** `x-amz-grant-*` on an object write: only full control for the bucket owner, the equivalent of the above. */
-export const objectGrant =
-  (header: string): InputRule =>
-  async (value, context) => {
-    if (context.req.headers['x-amz-acl'] !== undefined) throw bothAclForms();
-    const bucket = await context.storage.headBucket(bucketOf(context));
-    if (header !== 'x-amz-grant-full-control' || !grantsOnlyTo(value, bucket.account_id))
-      throw aclsNotSupported();
-  };
-
-function bucketAclRefused(): AppError {
-  return badRequest(
-    'InvalidBucketAclWithObjectOwnership',
-    "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting",
-  );
-}
-
-/**
- * `x-amz-acl` on CreateBucket: a BucketOwnerEnforced bucket may only be private; a public ACL is AccessDenied
- * under the account's BlockPublicAcls.
- */
-export const bucketCannedAcl: InputRule = async (value, context) => {
-  if (grantsIn(context).length > 0) throw bothAclForms();
-  if (PUBLIC_CANNED_ACLS.has(value)) {
-    const block = await context.storage.accounts.getPublicAccessBlock(context.req.principal.accountId);
-    if (block?.blockPublicAcls) throw publicAclBlocked();
-  }
-  if (value !== 'private') throw bucketAclRefused();
-};
-
-/** `x-amz-grant-*` on CreateBucket: only full control for the creator, which private already means. */
-export const bucketGrant =
-  (header: string): InputRule =>
-  (value, context) => {
-    if (context.req.headers['x-amz-acl'] !== undefined) throw bothAclForms();
-    if (header !== 'x-amz-grant-full-control' || !grantsOnlyTo(value, context.req.principal.accountId))
-      throw bucketAclRefused();
-  };
 
 /** A header whose only value Seawall honours is the default one; any other asks for the unimplemented. */
 export const onlyValue =

@@ -1,8 +1,7 @@
+import { newObjectAclRule } from './acl-rules.js';
 import {
   eventHoldNotImplemented,
   expectedBucketOwner,
-  objectCannedAcl,
-  objectGrant,
   objectLockHeader,
   sseCustomerBlocked,
   sseCustomerNotApplicable,
@@ -64,10 +63,10 @@ export const NEW_OBJECT: Headers = {
   'content-type': 'handled',
   expires: 'handled',
   'x-amz-meta-*': 'handled',
-  'x-amz-acl': objectCannedAcl,
+  'x-amz-acl': newObjectAclRule,
   ...each(
     ['x-amz-grant-full-control', 'x-amz-grant-read', 'x-amz-grant-read-acp', 'x-amz-grant-write-acp'],
-    (h) => objectGrant(h),
+    () => newObjectAclRule,
   ),
   'x-amz-storage-class': standardStorageClass,
   'x-amz-tagging': taggingHeader,

@@ -9,6 +9,8 @@ import {
 } from '../lib/checksums.js';
 import { type ApiRequest, type ApiResponse, queryValue } from '../lib/http.js';
 import type { Principal } from '../lib/operation.js';
+import { readStoredAcl } from './acl.js';
+import { newObjectAcl } from './acl-rules.js';
 import {
   type CompleteChecksum,
   type ListedPart,
@@ -17,7 +19,7 @@ import {
   type UploadChecksum,
   uploadChecksumOf,
 } from './multipart-checksums.js';
-import type { UploadInitiator } from './multipart-service.js';
+import type { UploadInitiator, UploadSettings } from './multipart-service.js';
 import type { UploadRow } from './multipart-store.js';
 import { lockOfHeaders } from './object-lock.js';
 import { uploadDigests } from './s3-digests.js';
@@ -160,6 +162,13 @@ export interface S3MultipartApi {
   listUploads(req: ApiRequest, bucket: string): Promise<ApiResponse>;
 }
 
+/** Who will own the upload's object: the owner its ACL names, else the bucket's (see acl-rules.ts). */
+async function uploadOwner(storage: StorageService, bucket: string, settings: string): Promise<string> {
+  const bucketOwner = (await storage.headBucket(bucket)).account_id;
+  const { acl } = JSON.parse(settings) as UploadSettings;
+  return readStoredAcl(acl, bucketOwner).owner;
+}
+
 /** S3 multipart uploads: create, upload parts, complete, abort, list parts and uploads. */
 export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
   const multipart = storage.multipart;
@@ -167,7 +176,13 @@ export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
     async create(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse> {
       const checksum = requestedUploadChecksum(req);
       const lock = lockOfHeaders(req.headers, Date.now());
-      const settings = { ...declaredMetadata(req), ...newTags(req), ...(lock ? { lock } : {}) };
+      const acl = await newObjectAcl(storage, bucket, req.headers, req.principal.accountId);
+      const settings = {
+        ...declaredMetadata(req),
+        ...newTags(req),
+        ...(lock ? { lock } : {}),
+        ...(acl !== undefined ? { acl } : {}),
+      };
       const uploadId = await multipart.createUpload(
         bucket,
         key,
@@ -240,6 +255,7 @@ export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
       const max = Math.min(integerParameter(req, 'max-parts', 1000), 1000);
       const { upload, parts, truncated } = await multipart.listParts(uploadId, bucket, key, marker, max);
       const checksum = uploadChecksumOf(upload);
+      const owner = await uploadOwner(storage, bucket, upload.settings);
       return xmlResponse('ListPartsResult', {
         Bucket: bucket,
         Key: key,
@@ -248,7 +264,8 @@ export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
         NextPartNumberMarker: parts.at(-1)?.part_number ?? marker,
         MaxParts: max,
         IsTruncated: truncated,
-        ...peopleOf(upload, (await storage.headBucket(bucket)).account_id),
+        // The owner the object will have: the bucket's, or the writer's where ACLs keep object writers.
+        ...peopleOf(upload, owner),
         StorageClass: 'STANDARD',
         ...uploadChecksumFields(upload),
         Part: parts.map((p) => ({

@@ -3,6 +3,7 @@ import { AppError } from '../errors.js';
 import { type ChecksumAlgorithm, checksumHeader } from '../lib/checksums.js';
 import { type ApiRequest, type ApiResponse, queryValue } from '../lib/http.js';
 import type { OperationRequest } from '../lib/operation.js';
+import { newObjectAcl } from './acl-rules.js';
 import { type PartAnswer, requestedPartNumber, selectPart } from './multipart-objects.js';
 import { lockOfHeaders } from './object-lock.js';
 import { getObjectAttributes } from './s3-attributes-api.js';
@@ -199,6 +200,7 @@ export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
       const ifNoneMatch = req.headers['if-none-match'];
       const ifMatch = req.headers['if-match'];
       const lock = lockOfHeaders(req.headers, Date.now());
+      const acl = await newObjectAcl(storage, bucket, req.headers, req.principal.accountId);
       const stored = await storage.putObject({
         bucket,
         key,
@@ -210,6 +212,7 @@ export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
         ...(ifMatch !== undefined ? { ifMatch } : {}),
         ...(lock ? { lock } : {}),
         ...newTags(req),
+        ...(acl !== undefined ? { acl } : {}),
       });
       const headers: Record<string, string> = { etag: stored.etag, ...versionHeader(stored) };
       if (stored.checksum) {

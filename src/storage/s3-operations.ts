@@ -60,7 +60,14 @@ export type S3OperationName =
   | 'DeleteObjectTagging'
   | 'PutBucketTagging'
   | 'GetBucketTagging'
-  | 'DeleteBucketTagging';
+  | 'DeleteBucketTagging'
+  | 'GetBucketAcl'
+  | 'PutBucketAcl'
+  | 'GetObjectAcl'
+  | 'PutObjectAcl'
+  | 'GetBucketOwnershipControls'
+  | 'PutBucketOwnershipControls'
+  | 'DeleteBucketOwnershipControls';
 
 export type S3Level = 'service' | 'bucket' | 'object';
 

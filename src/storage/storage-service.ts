@@ -343,6 +343,7 @@ export function createStorageService(deps: {
         last_modified: clock.now().getTime(),
         ...(input.lock ? { attributes: withLock(null, input.lock) } : {}),
         ...(input.tags ? { tags: input.tags } : {}),
+        ...(input.acl !== undefined ? { acl: input.acl } : {}),
       };
       return commitObject(row, (current) => {
         if (conditional) conflictOnFailure(() => checkWriteConditions(input, current));
@@ -350,6 +351,24 @@ export function createStorageService(deps: {
     },
 
     headObject,
+
+    async getObjectAcl(bucket: string, key: string, versionId?: string) {
+      const found = await headObject(bucket, key, versionId);
+      const row = await store.findVersion(bucket, key, found.versionId ?? 'null');
+      return { acl: row?.acl ?? null, versionId: found.versionId };
+    },
+
+    async putObjectAcl(bucket: string, key: string, versionId: string | undefined, acl: string) {
+      const found = await headObject(bucket, key, versionId);
+      if (!(await store.updateVersion(bucket, key, found.versionId ?? 'null', { acl })))
+        throw notFound('NoSuchKey', 'The specified key does not exist.', { Key: key });
+      return found.versionId;
+    },
+
+    async currentObjectAcl(bucket: string, key: string) {
+      const row = await store.findLatest(bucket, key);
+      return row && row.delete_marker === 0 ? row.acl : undefined;
+    },
 
     async openObject(
       bucket: string,

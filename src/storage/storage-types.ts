@@ -36,6 +36,8 @@ export interface PutObjectInput {
   lock?: VersionLock;
   /** The new version's tag set (the `tags` column, see tagging.ts); none when absent. */
   tags?: string | null;
+  /** The new version's ACL (stored JSON, see acl.ts), where the request set one. */
+  acl?: string;
 }
 
 export interface StoredObject {
@@ -110,6 +112,21 @@ export interface StorageService {
   /** Deletes an empty bucket and its uploads in progress; BucketNotEmpty while it holds object versions. */
   deleteBucket(name: string): Promise<void>;
   putObject(input: PutObjectInput): Promise<StoredObject>;
+  /** The stored ACL (null: the owner's full control) of the version a read would name, and that version. */
+  getObjectAcl(
+    bucket: string,
+    key: string,
+    versionId?: string,
+  ): Promise<{ acl: string | null; versionId: string | undefined }>;
+  /** Replaces the ACL of the version named (or the current one); answers that version's id. */
+  putObjectAcl(
+    bucket: string,
+    key: string,
+    versionId: string | undefined,
+    acl: string,
+  ): Promise<string | undefined>;
+  /** The current version's stored ACL for the authorizer; undefined without a current version. */
+  currentObjectAcl(bucket: string, key: string): Promise<string | null | undefined>;
   /**
    * The object's metadata, of the version named or the current one; NoSuchKey (or NoSuchBucket, NoSuchVersion)
    * when there is none, with S3's delete-marker answers (see versioning.ts).

@@ -1,0 +1,439 @@
+import {
+  CreateAccessKeyCommand,
+  CreateUserCommand,
+  IAMClient,
+  PutUserPolicyCommand,
+} from '@aws-sdk/client-iam';
+import {
+  CreateBucketCommand,
+  DeleteBucketOwnershipControlsCommand,
+  DeletePublicAccessBlockCommand,
+  GetBucketAclCommand,
+  GetBucketOwnershipControlsCommand,
+  GetObjectAclCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutBucketAclCommand,
+  PutBucketOwnershipControlsCommand,
+  PutBucketPolicyCommand,
+  PutBucketVersioningCommand,
+  PutObjectAclCommand,
+  PutObjectCommand,
+  PutPublicAccessBlockCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { awsCli } from './helpers/aws-cli.js';
+import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
+
+const ALL_USERS = 'http://acs.amazonaws.com/groups/global/AllUsers';
+const AUTHENTICATED = 'http://acs.amazonaws.com/groups/global/AuthenticatedUsers';
+
+let t: TestSeawall;
+let s3: S3Client;
+let owner: string;
+/** An IAM user of the account with no policies of its own: only what grants name everyone reaches it. */
+let nobody: S3Client;
+
+beforeAll(async () => {
+  t = await startTestSeawall();
+  s3 = t.s3();
+  owner = t.credentials.accountId;
+  const iam = new IAMClient({ endpoint: t.url, region: t.credentials.region, credentials: t.credentials });
+  await iam.send(new CreateUserCommand({ UserName: 'nobody' }));
+  // Allowed nothing but a harmless action, so its identity side is not empty.
+  await iam.send(
+    new PutUserPolicyCommand({
+      UserName: 'nobody',
+      PolicyName: 'none',
+      PolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 's3:ListAllMyBuckets', Resource: '*' }],
+      }),
+    }),
+  );
+  const { AccessKey } = await iam.send(new CreateAccessKeyCommand({ UserName: 'nobody' }));
+  iam.destroy();
+  nobody = t.s3({
+    credentials: {
+      accessKeyId: AccessKey?.AccessKeyId ?? '',
+      secretAccessKey: AccessKey?.SecretAccessKey ?? '',
+    },
+  });
+});
+afterAll(async () => {
+  nobody.destroy();
+  await t.close();
+});
+
+async function failure(promise: Promise<unknown>): Promise<{ code: string; status?: number }> {
+  try {
+    await promise;
+  } catch (error) {
+    const e = error as { name: string; $metadata?: { httpStatusCode?: number } };
+    return { code: e.name, status: e.$metadata?.httpStatusCode };
+  }
+  throw new Error('expected a failure');
+}
+
+/** An unsigned request: the anonymous caller. */
+async function anonymous(path: string, init: RequestInit = {}): Promise<number> {
+  const response = await fetch(`${t.url}/${path}`, init);
+  await response.arrayBuffer();
+  return response.status;
+}
+
+async function ownershipOf(bucket: string): Promise<string | undefined> {
+  const out = await s3.send(new GetBucketOwnershipControlsCommand({ Bucket: bucket }));
+  return out.OwnershipControls?.Rules?.[0]?.ObjectOwnership;
+}
+
+describe('Object Ownership', () => {
+  it('defaults to BucketOwnerEnforced, is set at creation, replaced and deleted', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'own-default' }));
+    expect(await ownershipOf('own-default')).toBe('BucketOwnerEnforced');
+    await s3.send(new CreateBucketCommand({ Bucket: 'own-writer', ObjectOwnership: 'ObjectWriter' }));
+    expect(await ownershipOf('own-writer')).toBe('ObjectWriter');
+    await s3.send(
+      new PutBucketOwnershipControlsCommand({
+        Bucket: 'own-writer',
+        OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerPreferred' }] },
+      }),
+    );
+    expect(await ownershipOf('own-writer')).toBe('BucketOwnerPreferred');
+    await s3.send(new DeleteBucketOwnershipControlsCommand({ Bucket: 'own-writer' }));
+    expect(await failure(s3.send(new GetBucketOwnershipControlsCommand({ Bucket: 'own-writer' })))).toEqual({
+      code: 'OwnershipControlsNotFoundError',
+      status: 404,
+    });
+    expect(
+      await failure(s3.send(new GetBucketOwnershipControlsCommand({ Bucket: 'no-such-bucket' }))),
+    ).toEqual({ code: 'NoSuchBucket', status: 404 });
+  });
+
+  it('cannot be enforced while the bucket ACL grants others, nor created so', async () => {
+    expect(
+      await failure(
+        s3.send(
+          new CreateBucketCommand({
+            Bucket: 'own-bad',
+            ACL: 'public-read',
+            ObjectOwnership: 'BucketOwnerEnforced',
+          }),
+        ),
+      ),
+    ).toEqual({ code: 'InvalidBucketAclWithObjectOwnership', status: 400 });
+    await s3.send(
+      new CreateBucketCommand({ Bucket: 'own-public', ACL: 'public-read', ObjectOwnership: 'ObjectWriter' }),
+    );
+    const enforce = () =>
+      s3.send(
+        new PutBucketOwnershipControlsCommand({
+          Bucket: 'own-public',
+          OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+        }),
+      );
+    expect(await failure(enforce())).toEqual({ code: 'InvalidBucketAclWithObjectOwnership', status: 400 });
+    await s3.send(new PutBucketAclCommand({ Bucket: 'own-public', ACL: 'private' }));
+    await enforce();
+    expect(await ownershipOf('own-public')).toBe('BucketOwnerEnforced');
+  });
+});
+
+describe('ACLs disabled (BucketOwnerEnforced)', () => {
+  beforeAll(async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'acl-off' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'acl-off', Key: 'k', Body: 'x' }));
+  });
+
+  it('reads answer the owner full control; only the owner full control may be put', async () => {
+    const acl = await s3.send(new GetBucketAclCommand({ Bucket: 'acl-off' }));
+    expect(acl.Owner?.ID).toBe(owner);
+    expect(acl.Grants).toEqual([
+      { Grantee: { Type: 'CanonicalUser', ID: owner, DisplayName: owner }, Permission: 'FULL_CONTROL' },
+    ]);
+    expect(
+      await failure(s3.send(new PutBucketAclCommand({ Bucket: 'acl-off', ACL: 'public-read' }))),
+    ).toEqual({
+      code: 'AccessControlListNotSupported',
+      status: 400,
+    });
+    await s3.send(new PutBucketAclCommand({ Bucket: 'acl-off', ACL: 'private' }));
+    expect(
+      await failure(s3.send(new PutObjectAclCommand({ Bucket: 'acl-off', Key: 'k', ACL: 'private' }))),
+    ).toEqual({ code: 'AccessControlListNotSupported', status: 400 });
+    await s3.send(new PutObjectAclCommand({ Bucket: 'acl-off', Key: 'k', ACL: 'bucket-owner-full-control' }));
+    const objectAcl = await s3.send(new GetObjectAclCommand({ Bucket: 'acl-off', Key: 'k' }));
+    expect(objectAcl.Grants?.map((g) => g.Permission)).toEqual(['FULL_CONTROL']);
+    expect(await anonymous('acl-off/k')).toBe(403);
+  });
+});
+
+describe('ACLs in force (ObjectWriter)', () => {
+  beforeAll(async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'acl-on', ObjectOwnership: 'ObjectWriter' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'acl-on', Key: 'private', Body: 'p' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'acl-on', Key: 'public', Body: 'q', ACL: 'public-read' }));
+  });
+
+  it('a public-read object is readable by anyone, a private one by no one else', async () => {
+    expect(await anonymous('acl-on/public')).toBe(200);
+    expect(await anonymous('acl-on/private')).toBe(403);
+    const acl = await s3.send(new GetObjectAclCommand({ Bucket: 'acl-on', Key: 'public' }));
+    expect(acl.Grants).toContainEqual({ Grantee: { Type: 'Group', URI: ALL_USERS }, Permission: 'READ' });
+    expect(
+      (await nobody.send(new GetObjectCommand({ Bucket: 'acl-on', Key: 'public' }))).$metadata.httpStatusCode,
+    ).toBe(200);
+    expect(
+      await failure(nobody.send(new GetObjectCommand({ Bucket: 'acl-on', Key: 'private' }))),
+    ).toMatchObject({
+      code: 'AccessDenied',
+    });
+  });
+
+  it('a bucket ACL grants listing, and public-read-write grants anonymous writes', async () => {
+    expect(await anonymous('acl-on')).toBe(403);
+    await s3.send(new PutBucketAclCommand({ Bucket: 'acl-on', ACL: 'public-read' }));
+    expect(await anonymous('acl-on')).toBe(200);
+    expect(await anonymous('acl-on/anon', { method: 'PUT', body: 'a' })).toBe(403);
+    await s3.send(new PutBucketAclCommand({ Bucket: 'acl-on', ACL: 'public-read-write' }));
+    expect(await anonymous('acl-on/anon', { method: 'PUT', body: 'a' })).toBe(200);
+    // Writing an object grants no reading of it.
+    expect(await anonymous('acl-on/anon')).toBe(403);
+    await s3.send(new PutBucketAclCommand({ Bucket: 'acl-on', ACL: 'private' }));
+    expect(await anonymous('acl-on')).toBe(403);
+  });
+
+  it('authenticated-read reaches signed callers of any identity, not anonymous ones', async () => {
+    await s3.send(
+      new PutObjectCommand({ Bucket: 'acl-on', Key: 'signed', Body: 's', ACL: 'authenticated-read' }),
+    );
+    expect(await anonymous('acl-on/signed')).toBe(403);
+    const out = await nobody.send(new GetObjectCommand({ Bucket: 'acl-on', Key: 'signed' }));
+    expect(await out.Body?.transformToString()).toBe('s');
+  });
+
+  it('grants by header and by AccessControlPolicy document', async () => {
+    await s3.send(
+      new PutObjectAclCommand({ Bucket: 'acl-on', Key: 'private', GrantRead: `uri="${ALL_USERS}"` }),
+    );
+    expect(await anonymous('acl-on/private')).toBe(200);
+    await s3.send(
+      new PutObjectAclCommand({
+        Bucket: 'acl-on',
+        Key: 'private',
+        AccessControlPolicy: {
+          Owner: { ID: owner },
+          Grants: [
+            { Grantee: { Type: 'CanonicalUser', ID: owner }, Permission: 'FULL_CONTROL' },
+            { Grantee: { Type: 'Group', URI: AUTHENTICATED }, Permission: 'READ' },
+          ],
+        },
+      }),
+    );
+    expect(await anonymous('acl-on/private')).toBe(403);
+    const acl = await s3.send(new GetObjectAclCommand({ Bucket: 'acl-on', Key: 'private' }));
+    expect(acl.Grants).toEqual([
+      { Grantee: { Type: 'CanonicalUser', ID: owner, DisplayName: owner }, Permission: 'FULL_CONTROL' },
+      { Grantee: { Type: 'Group', URI: AUTHENTICATED }, Permission: 'READ' },
+    ]);
+  });
+
+  it('refuses grantees S3 cannot resolve and documents off its schema', async () => {
+    const put = (input: Record<string, unknown>) =>
+      failure(s3.send(new PutObjectAclCommand({ Bucket: 'acl-on', Key: 'private', ...input })));
+    expect(await put({ GrantRead: 'emailAddress="someone@example.com"' })).toEqual({
+      code: 'UnresolvableGrantByEmailAddress',
+      status: 400,
+    });
+    expect(await put({ GrantRead: 'id="not-an-account"' })).toEqual({ code: 'InvalidArgument', status: 400 });
+    expect(await put({ GrantRead: 'uri="http://example.com/everyone"' })).toEqual({
+      code: 'InvalidArgument',
+      status: 400,
+    });
+    expect(await put({ ACL: 'public-read', GrantRead: `uri="${ALL_USERS}"` })).toEqual({
+      code: 'InvalidRequest',
+      status: 400,
+    });
+    expect(
+      await put({
+        AccessControlPolicy: {
+          Owner: { ID: owner },
+          Grants: [{ Grantee: { Type: 'Group', URI: ALL_USERS }, Permission: 'ALL' }],
+        },
+      }),
+    ).toEqual({ code: 'MalformedACLError', status: 400 });
+    expect(
+      await put({
+        AccessControlPolicy: { Owner: { ID: '111122223333' }, Grants: [] },
+      }),
+    ).toEqual({ code: 'AccessDenied', status: 403 });
+  });
+
+  it('a bucket policy that denies wins over an ACL that grants', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: 'acl-on', Key: 'denied', Body: 'd', ACL: 'public-read' }));
+    expect(await anonymous('acl-on/denied')).toBe(200);
+    await s3.send(
+      new PutBucketPolicyCommand({
+        Bucket: 'acl-on',
+        Policy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Deny',
+              Principal: '*',
+              Action: 's3:GetObject',
+              Resource: 'arn:aws:s3:::acl-on/denied',
+            },
+          ],
+        }),
+      }),
+    );
+    expect(await anonymous('acl-on/denied')).toBe(403);
+    expect(await anonymous('acl-on/public')).toBe(200);
+  });
+
+  it('Block Public Access: IgnorePublicAcls discards public grants, BlockPublicAcls refuses them', async () => {
+    await s3.send(
+      new PutPublicAccessBlockCommand({
+        Bucket: 'acl-on',
+        PublicAccessBlockConfiguration: { IgnorePublicAcls: true },
+      }),
+    );
+    expect(await anonymous('acl-on/public')).toBe(403);
+    await s3.send(
+      new PutPublicAccessBlockCommand({
+        Bucket: 'acl-on',
+        PublicAccessBlockConfiguration: { BlockPublicAcls: true },
+      }),
+    );
+    expect(await anonymous('acl-on/public')).toBe(200);
+    expect(
+      await failure(
+        s3.send(new PutObjectAclCommand({ Bucket: 'acl-on', Key: 'private', ACL: 'public-read' })),
+      ),
+    ).toEqual({ code: 'AccessDenied', status: 403 });
+    expect(
+      await failure(
+        s3.send(new PutObjectCommand({ Bucket: 'acl-on', Key: 'new', Body: 'n', ACL: 'public-read' })),
+      ),
+    ).toEqual({ code: 'AccessDenied', status: 403 });
+    expect(await failure(s3.send(new PutBucketAclCommand({ Bucket: 'acl-on', ACL: 'public-read' })))).toEqual(
+      {
+        code: 'AccessDenied',
+        status: 403,
+      },
+    );
+    await s3.send(new PutObjectAclCommand({ Bucket: 'acl-on', Key: 'private', ACL: 'private' }));
+    await s3.send(new DeletePublicAccessBlockCommand({ Bucket: 'acl-on' }));
+  });
+
+  it('each version has its own ACL', async () => {
+    await s3.send(
+      new CreateBucketCommand({ Bucket: 'acl-versions', ObjectOwnership: 'BucketOwnerPreferred' }),
+    );
+    await s3.send(
+      new PutBucketVersioningCommand({
+        Bucket: 'acl-versions',
+        VersioningConfiguration: { Status: 'Enabled' },
+      }),
+    );
+    const first = await s3.send(new PutObjectCommand({ Bucket: 'acl-versions', Key: 'v', Body: '1' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'acl-versions', Key: 'v', Body: '2' }));
+    const put = await s3.send(
+      new PutObjectAclCommand({
+        Bucket: 'acl-versions',
+        Key: 'v',
+        VersionId: first.VersionId,
+        ACL: 'public-read',
+      }),
+    );
+    expect(put.$metadata.httpStatusCode).toBe(200);
+    const old = await s3.send(
+      new GetObjectAclCommand({ Bucket: 'acl-versions', Key: 'v', VersionId: first.VersionId }),
+    );
+    expect(old.Grants).toHaveLength(2);
+    const current = await s3.send(new GetObjectAclCommand({ Bucket: 'acl-versions', Key: 'v' }));
+    expect(current.Grants).toHaveLength(1);
+    expect(await anonymous('acl-versions/v')).toBe(403);
+  });
+
+  it('IAM actions and the s3:x-amz-acl condition key decide who may change ACLs', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'acl-iam', ObjectOwnership: 'ObjectWriter' }));
+    await s3.send(
+      new PutBucketVersioningCommand({ Bucket: 'acl-iam', VersioningConfiguration: { Status: 'Enabled' } }),
+    );
+    const put = await s3.send(new PutObjectCommand({ Bucket: 'acl-iam', Key: 'k', Body: 'x' }));
+    const denial = async (promise: Promise<unknown>) => {
+      try {
+        await promise;
+      } catch (error) {
+        return (error as Error).message;
+      }
+      throw new Error('expected a denial');
+    };
+    expect(await denial(nobody.send(new GetObjectAclCommand({ Bucket: 'acl-iam', Key: 'k' })))).toContain(
+      's3:GetObjectAcl on resource',
+    );
+    expect(
+      await denial(
+        nobody.send(new GetObjectAclCommand({ Bucket: 'acl-iam', Key: 'k', VersionId: put.VersionId })),
+      ),
+    ).toContain('s3:GetObjectVersionAcl on resource');
+    expect(await denial(nobody.send(new GetBucketOwnershipControlsCommand({ Bucket: 'acl-iam' })))).toContain(
+      's3:GetBucketOwnershipControls on resource',
+    );
+    await s3.send(
+      new PutBucketPolicyCommand({
+        Bucket: 'acl-iam',
+        Policy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Deny',
+              Principal: '*',
+              Action: 's3:PutObjectAcl',
+              Resource: 'arn:aws:s3:::acl-iam/*',
+              Condition: { StringEquals: { 's3:x-amz-acl': 'public-read' } },
+            },
+          ],
+        }),
+      }),
+    );
+    expect(
+      await failure(s3.send(new PutObjectAclCommand({ Bucket: 'acl-iam', Key: 'k', ACL: 'public-read' }))),
+    ).toEqual({ code: 'AccessDenied', status: 403 });
+    await s3.send(new PutObjectAclCommand({ Bucket: 'acl-iam', Key: 'k', ACL: 'authenticated-read' }));
+  });
+
+  it('the aws cli sets an object ACL and the object becomes public', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: 'acl-on', Key: 'cli', Body: 'c' }));
+    expect(await anonymous('acl-on/cli')).toBe(403);
+    const out = await awsCli(t.dataDir, t.url, [
+      's3api',
+      'put-object-acl',
+      '--bucket',
+      'acl-on',
+      '--key',
+      'cli',
+      '--acl',
+      'public-read',
+    ]);
+    expect(out.code, out.stderr).toBe(0);
+    expect(await anonymous('acl-on/cli')).toBe(200);
+    const shown = await awsCli(t.dataDir, t.url, [
+      's3api',
+      'get-object-acl',
+      '--bucket',
+      'acl-on',
+      '--key',
+      'cli',
+    ]);
+    expect(JSON.parse(shown.stdout).Grants).toContainEqual({
+      Grantee: { Type: 'Group', URI: ALL_USERS },
+      Permission: 'READ',
+    });
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: 'acl-on', Prefix: 'cli' }));
+    expect(listed.KeyCount).toBe(1);
+  });
+});

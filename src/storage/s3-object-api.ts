@@ -142,6 +142,17 @@ function notModified(object: StoredObject): ApiResponse {
   };
 }
 
+/** S3's x-amz-expiration for the current version a lifecycle rule will expire (none for a version named). */
+async function expirationOf(
+  storage: StorageService,
+  object: StoredObject,
+  req?: ApiRequest,
+): Promise<Record<string, string>> {
+  if (req && queryValue(req.query, 'versionId') !== undefined) return {};
+  const header = await storage.lifecycle.expirationHeader(object);
+  return header === undefined ? {} : { 'x-amz-expiration': header };
+}
+
 /** Handlers of the object operations. */
 export interface S3ObjectApi {
   putObject(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse>;
@@ -167,7 +178,11 @@ export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
         ...(ifNoneMatch ? { ifNoneMatch } : {}),
         ...(ifMatch !== undefined ? { ifMatch } : {}),
       });
-      const headers: Record<string, string> = { etag: stored.etag, ...versionHeader(stored) };
+      const headers: Record<string, string> = {
+        etag: stored.etag,
+        ...versionHeader(stored),
+        ...(await expirationOf(storage, stored)),
+      };
       if (stored.checksum) {
         headers[checksumHeader(stored.checksum.algorithm as ChecksumAlgorithm)] = stored.checksum.value;
         headers['x-amz-checksum-type'] = 'FULL_OBJECT';
@@ -181,7 +196,10 @@ export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
       if (status === 412) throw preconditionFailed();
       if (status === 304) return notModified(object);
       const range = parseRange(req.headers.range, object.size);
-      const headers = withOverrides(req, objectHeaders(object, checksumModeOf(req) && !range));
+      const headers = withOverrides(req, {
+        ...objectHeaders(object, checksumModeOf(req) && !range),
+        ...(await expirationOf(storage, object, req)),
+      });
       if (range) {
         headers['content-range'] = `bytes ${range.start}-${range.end}/${object.size}`;
         headers['content-length'] = range.end - range.start + 1;
@@ -207,7 +225,13 @@ export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
         body.destroy();
         return notModified(object);
       }
-      const headers = withOverrides(req, objectHeaders(object, checksumModeOf(req) && !range));
+      const headers = withOverrides(req, {
+        ...objectHeaders(object, checksumModeOf(req) && !range),
+        ...(await expirationOf(storage, object, req).catch((error: unknown) => {
+          body.destroy();
+          throw error;
+        })),
+      });
       const length = range ? range.end - range.start + 1 : object.size;
       headers['content-length'] = length;
       if (range) headers['content-range'] = `bytes ${range.start}-${range.end}/${object.size}`;

@@ -41,7 +41,10 @@ export type S3OperationName =
   | 'GetBucketPolicyStatus'
   | 'PutPublicAccessBlock'
   | 'GetPublicAccessBlock'
-  | 'DeletePublicAccessBlock';
+  | 'DeletePublicAccessBlock'
+  | 'PutBucketLifecycleConfiguration'
+  | 'GetBucketLifecycleConfiguration'
+  | 'DeleteBucketLifecycle';
 
 export type S3Level = 'service' | 'bucket' | 'object';
 

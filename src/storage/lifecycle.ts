@@ -235,13 +235,10 @@ function ruleOf(value: unknown): LifecycleRule {
   if (status !== 'Enabled' && status !== 'Disabled') throw malformedXml();
   const prefix = text(record, 'Prefix');
   const filterElement = element(record, 'Filter');
-  if (prefix !== undefined && filterElement !== undefined) throw malformedXml();
+  // S3's schema wants exactly one of them: the legacy Prefix or a Filter.
+  if ((prefix === undefined) === (filterElement === undefined)) throw malformedXml();
   const { form, filter } =
-    filterElement !== undefined
-      ? filterOf(filterElement)
-      : prefix !== undefined
-        ? { form: 'prefix' as const, filter: { prefix } }
-        : { form: 'empty' as const, filter: {} };
+    filterElement !== undefined ? filterOf(filterElement) : { form: 'prefix' as const, filter: { prefix } };
   const rule: LifecycleRule = {
     id: id || randomBytes(24).toString('base64'),
     enabled: status === 'Enabled',

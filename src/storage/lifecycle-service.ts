@@ -117,8 +117,12 @@ export function createLifecycleService(deps: {
         const at = currentExpiry(rule, version.last_modified, dayMs);
         return at !== undefined && at <= now;
       });
+      if (!due) return;
+      // Only the version judged: a write since the page was read made another current version.
+      const latest = await store.findLatest(bucket, version.key);
+      if (latest?.seq !== version.seq || latest.version_id !== version.version_id) return;
       // Unversioned, the object itself goes; versioned, a delete marker hides it as DeleteObject would.
-      if (due) await deletes.deleteObject(bucket, version.key, unversioned ? version.version_id : undefined);
+      await deletes.deleteObject(bucket, version.key, unversioned ? version.version_id : undefined);
       return;
     }
     const newer = state.noncurrentSeen++;

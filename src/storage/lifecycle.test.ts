@@ -65,6 +65,7 @@ describe('parseLifecycle with hostile input', () => {
     expect(refusal(doc(`<Filter><And>${tag('a')}${tag('a')}</And></Filter>${expire}`))).toBe(
       'InvalidRequest',
     );
+    expect(refusal(doc(`<Filter><And></And></Filter>${expire}`))).toBe('MalformedXML');
     expect(refusal(doc(`<Filter>${tag('k'.repeat(129))}</Filter>${expire}`))).toBe('InvalidRequest');
     expect(refusal(doc(`<Filter>${tag('k', 'v'.repeat(257))}</Filter>${expire}`))).toBe('InvalidRequest');
   });

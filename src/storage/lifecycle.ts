@@ -126,6 +126,8 @@ function filterOf(record: Record<string, unknown>): Pick<LifecycleRule, 'form' |
   }
   const and = element(record, 'And') ?? {};
   only(and, ['Prefix', 'Tag', 'ObjectSizeGreaterThan', 'ObjectSizeLessThan']);
+  // An And joins predicates: one with none has nothing to join.
+  if (Object.keys(and).length === 0) throw malformedXml();
   const tagList = and.Tag === undefined ? [] : Array.isArray(and.Tag) ? and.Tag : [and.Tag];
   const tags = tagList.map(tagOf);
   if (new Set(tags.map((t) => t.key)).size !== tags.length)

@@ -3,7 +3,6 @@ import type { Logger } from '../lib/logger.js';
 import type { LifecycleService } from './lifecycle-service.js';
 
 const KIND = 'lifecycle';
-const REF = 'scan';
 
 /**
  * How often the scan runs: a tenth of a lifecycle day, between 100 ms (a test's short day) and an hour (S3's
@@ -31,10 +30,14 @@ export function scheduleLifecycle(deps: {
     // A scan cut short is simply run again at the next interval: it keeps no state between runs.
     abandoned: async () => {},
   });
+  let scans = 0;
+  let last: string | undefined;
   const timer = setInterval(() => {
-    if (runtime.isActive(KIND, REF)) return;
+    if (last !== undefined && runtime.isActive(KIND, last)) return;
+    // A ref of its own per scan: the one before may still be leaving the durable queue.
+    last = `scan-${Date.now()}-${++scans}`;
     runtime
-      .submit(KIND, REF, { timeoutMs: Math.max(deps.dayMs, 3_600_000) })
+      .submit(KIND, last, { timeoutMs: Math.max(deps.dayMs, 3_600_000) })
       .catch((error: unknown) => logger.warn({ err: error }, 'could not queue the lifecycle scan'));
   }, lifecycleScanIntervalMs(deps.dayMs));
   timer.unref();

@@ -9,6 +9,7 @@ const sources = {
   region: { flag: 'region', env: 'SEAWALL_REGION' },
   logLevel: { flag: 'log-level', env: 'SEAWALL_LOG_LEVEL' },
   metadataUrl: { flag: 'metadata-url', env: 'SEAWALL_METADATA_URL' },
+  lifecycleDaySeconds: { flag: 'lifecycle-day-seconds', env: 'SEAWALL_LIFECYCLE_DAY_SECONDS' },
 } as const;
 
 export const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d$/;
@@ -27,6 +28,8 @@ const configSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL (SQLite in the data directory is the default)')
     .optional(),
+  // S3's lifecycle day; shortened, lifecycle rules act in seconds (tests, ceph/s3-tests' `rgw lc debug interval`).
+  lifecycleDaySeconds: z.coerce.number().positive().max(31_536_000).default(86_400),
 });
 
 export type Config = z.infer<typeof configSchema>;

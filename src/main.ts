@@ -60,6 +60,7 @@ import {
   createStorageService,
   createStorageStore,
   type StorageService,
+  scheduleLifecycle,
   storageMigrations,
   withS3Control,
 } from './storage/index.js';
@@ -190,6 +191,7 @@ export async function startSeawall(
   const db = await claim.guard(openStore(config));
   let server: Server | undefined;
   let launcher: EngineLauncher | undefined;
+  let stopLifecycle: (() => void) | undefined;
   try {
     const iam = createIam(db, rootKey, clock);
     const account = await iam.ensureRootAccount(config.region);
@@ -201,6 +203,7 @@ export async function startSeawall(
       accounts: createAccountAccessService({ store: createAccountAccessStore(db.db), clock }),
       clock,
       logger,
+      lifecycleDayMs: config.lifecycleDaySeconds * 1000,
     });
     const swept = await storage.sweepOrphanBlobs();
     if (swept > 0) logger.info({ swept }, 'removed blobs left by an interrupted write');
@@ -211,6 +214,12 @@ export async function startSeawall(
     });
     launcher = createEngineLauncher({ logger });
     const runtime = createJobRuntime({ store: createJobStore(db.db), clock, logger });
+    stopLifecycle = scheduleLifecycle({
+      runtime,
+      lifecycle: storage.lifecycle,
+      dayMs: config.lifecycleDaySeconds * 1000,
+      logger,
+    });
     const catalogStore = createCatalogStore(db.db);
     const catalog = createCatalogService({ store: catalogStore, clock });
     const crawlers = createCrawlerService({
@@ -326,6 +335,7 @@ export async function startSeawall(
           listening.closeIdleConnections();
           setTimeout(() => listening.closeAllConnections(), 5000).unref();
         });
+        stopLifecycle?.();
         await runtime.close();
         await athena.close();
         await engines.close();
@@ -334,6 +344,7 @@ export async function startSeawall(
       },
     };
   } catch (error) {
+    stopLifecycle?.();
     server?.close();
     await launcher?.close();
     await db.close();

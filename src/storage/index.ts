@@ -12,6 +12,8 @@ export type { BucketAccess, BucketAccessService, PublicAccessBlock } from './buc
 export { assertBucketName, bucketNameProblem } from './bucket-names.js';
 /** Whether S3 calls a bucket policy public (S3 Block Public Access, "The meaning of public"). */
 export { isPublicPolicy } from './bucket-policy.js';
+/** The lifecycle scan's place in the job runtime, and how often it runs. */
+export { lifecycleScanIntervalMs, scheduleLifecycle } from './lifecycle-schedule.js';
 export { createMultipartStore } from './multipart-store.js';
 export { bucketPolicies } from './resource-policies.js';
 export { createS3Api } from './s3-api.js';

@@ -25,6 +25,7 @@ import {
   validVersionId,
 } from './s3-input-rules.js';
 import { DIGESTS, each, LISTING, NEW_OBJECT, OWNER, PAYER, READ_OBJECT, SSE, SSE_C } from './s3-inputs.js';
+import { createS3LifecycleApi, type S3LifecycleApi } from './s3-lifecycle-api.js';
 import { createS3MultipartApi, type S3MultipartApi } from './s3-multipart-api.js';
 import { createS3ObjectApi, type S3ObjectApi } from './s3-object-api.js';
 import { createS3ObjectLockApi, type S3ObjectLockApi } from './s3-object-lock-api.js';
@@ -83,6 +84,7 @@ function operations(storage: StorageService, cors: S3CorsApi): S3Operation[] {
     ...corsDefinitions(cors),
     ...copyDefinitions(createS3CopyApi(storage)),
     ...taggingDefinitions(createS3TaggingApi(storage)),
+    ...lifecycleDefinitions(createS3LifecycleApi(storage)),
   ].map((definition) => defineS3Operation(definition, storage));
 }
 
@@ -424,6 +426,42 @@ function aclDefinitions(acls: S3AclApi) {
       headers: OWNER,
       query: {},
       handle: (_req, { bucket }) => acls.deleteOwnershipControls(bucket),
+    }),
+  ];
+}
+
+/** Lifecycle configuration; DeleteBucketLifecycle is authorized as s3:PutLifecycleConfiguration, as in S3. */
+function lifecycleDefinitions(lifecycle: S3LifecycleApi) {
+  return [
+    defineS3({
+      name: 'PutBucketLifecycleConfiguration',
+      action: 's3:PutLifecycleConfiguration',
+      method: 'PUT',
+      level: 'bucket',
+      selector: { name: 'lifecycle' },
+      headers: { ...OWNER, ...DIGESTS, 'x-amz-transition-default-minimum-object-size': 'handled' },
+      query: {},
+      handle: (req, { bucket }) => lifecycle.put(req, bucket),
+    }),
+    defineS3({
+      name: 'GetBucketLifecycleConfiguration',
+      action: 's3:GetLifecycleConfiguration',
+      method: 'GET',
+      level: 'bucket',
+      selector: { name: 'lifecycle' },
+      headers: OWNER,
+      query: {},
+      handle: (_req, { bucket }) => lifecycle.get(bucket),
+    }),
+    defineS3({
+      name: 'DeleteBucketLifecycle',
+      action: 's3:PutLifecycleConfiguration',
+      method: 'DELETE',
+      level: 'bucket',
+      selector: { name: 'lifecycle' },
+      headers: OWNER,
+      query: {},
+      handle: (_req, { bucket }) => lifecycle.delete(bucket),
     }),
   ];
 }

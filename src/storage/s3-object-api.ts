@@ -183,6 +183,17 @@ function notModified(object: StoredObject): ApiResponse {
   };
 }
 
+/** S3's x-amz-expiration for the current version a lifecycle rule will expire (none for a version named). */
+async function expirationOf(
+  storage: StorageService,
+  object: StoredObject,
+  req?: ApiRequest,
+): Promise<Record<string, string>> {
+  if (req && queryValue(req.query, 'versionId') !== undefined) return {};
+  const header = await storage.lifecycle.expirationHeader(object);
+  return header === undefined ? {} : { 'x-amz-expiration': header };
+}
+
 /** Handlers of the object operations. */
 export interface S3ObjectApi {
   putObject(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse>;
@@ -214,7 +225,11 @@ export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
         ...newTags(req),
         ...(acl !== undefined ? { acl } : {}),
       });
-      const headers: Record<string, string> = { etag: stored.etag, ...versionHeader(stored) };
+      const headers: Record<string, string> = {
+        etag: stored.etag,
+        ...versionHeader(stored),
+        ...(await expirationOf(storage, stored)),
+      };
       if (stored.checksum) {
         headers[checksumHeader(stored.checksum.algorithm as ChecksumAlgorithm)] = stored.checksum.value;
         headers['x-amz-checksum-type'] = 'FULL_OBJECT';
@@ -237,6 +252,7 @@ export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
       const headers = withOverrides(req, {
         ...objectHeaders(object, checksumModeOf(req) && !range),
         ...(await readableLockHeaders(req, bucket, key, object.lock)),
+        ...(await expirationOf(storage, object, req)),
       });
       if (range) {
         headers['content-range'] = `bytes ${range.start}-${range.end}/${object.size}`;
@@ -280,7 +296,10 @@ export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
         }
         let lockHeaders: Record<string, string>;
         try {
-          lockHeaders = await readableLockHeaders(req, bucket, key, object.lock);
+          lockHeaders = {
+            ...(await readableLockHeaders(req, bucket, key, object.lock)),
+            ...(await expirationOf(storage, object, req)),
+          };
         } catch (error) {
           body.destroy();
           throw error;

@@ -67,7 +67,10 @@ export type S3OperationName =
   | 'PutObjectAcl'
   | 'GetBucketOwnershipControls'
   | 'PutBucketOwnershipControls'
-  | 'DeleteBucketOwnershipControls';
+  | 'DeleteBucketOwnershipControls'
+  | 'PutBucketLifecycleConfiguration'
+  | 'GetBucketLifecycleConfiguration'
+  | 'DeleteBucketLifecycle';
 
 export type S3Level = 'service' | 'bucket' | 'object';
 

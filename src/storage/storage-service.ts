@@ -7,6 +7,8 @@ import { writeVerifiedBlob } from './blob-writer.js';
 import { createBucketAccessService } from './bucket-access.js';
 import { assertBucketName, assertObjectKey, checkMetadataSize } from './bucket-names.js';
 import { createBucketSettings } from './bucket-settings.js';
+import { CALENDAR_DAY_MS } from './lifecycle-rules.js';
+import { createLifecycleService } from './lifecycle-service.js';
 import { type ListPage, type ListRequest, listPage } from './listing.js';
 import { createMultipartService } from './multipart-service.js';
 import type { MultipartStore } from './multipart-store.js';
@@ -129,6 +131,8 @@ export function createStorageService(deps: {
   accounts: AccountAccessService;
   clock: Clock;
   logger: Logger;
+  /** The length of a lifecycle day: S3's 86,400 s unless shortened (tests, the conformance suite). */
+  lifecycleDayMs?: number;
 }): StorageService {
   const { store, blobs, clock, logger } = deps;
   const access = createBucketAccessService({ store, clock });
@@ -231,8 +235,22 @@ export function createStorageService(deps: {
     discardBlob,
   });
 
-  return {
+  const lifecycle = createLifecycleService({
+    settings,
+    store,
+    uploads: deps.multipart,
+    deletes: {
+      deleteObject: (bucket, key, versionId) => service.deleteObject(bucket, key, versionId),
+      abortUpload: (uploadId, bucket, key) => multipart.abort(uploadId, bucket, key),
+    },
+    clock,
+    logger,
+    dayMs: deps.lifecycleDayMs ?? CALENDAR_DAY_MS,
+  });
+
+  const service: StorageService = {
     multipart,
+    lifecycle,
     access,
     settings,
     accounts: deps.accounts,
@@ -530,4 +548,5 @@ export function createStorageService(deps: {
       return removed;
     },
   };
+  return service;
 }

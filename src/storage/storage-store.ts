@@ -77,6 +77,8 @@ export interface StorageStore {
   findBucketSetting(bucket: string, name: string): Promise<{ value: string | null } | undefined>;
   /** Sets (or, with null, clears) one of an existing bucket's settings; false when there is no bucket. */
   putBucketSetting(bucket: string, name: string, value: string | null, updatedAt: number): Promise<boolean>;
+  /** Names of the buckets that have the setting, in name order, after `after`, at most `limit`. */
+  bucketsWithSetting(name: string, after: string, limit: number): Promise<string[]>;
   /** The key's current version or delete marker. */
   findLatest(bucket: string, key: string): Promise<VersionRow | undefined>;
   findVersion(bucket: string, key: string, versionId: string): Promise<VersionRow | undefined>;
@@ -242,6 +244,18 @@ export function createStorageStore(db: Kysely<Database>): StorageStore {
         .where('buckets.name', '=', bucket)
         .executeTakeFirst();
       return row && { value: row.value ?? null };
+    },
+
+    async bucketsWithSetting(name: string, after: string, limit: number) {
+      const rows = await db
+        .selectFrom('bucket_settings')
+        .select('bucket')
+        .where('name', '=', name)
+        .where('bucket', '>', after)
+        .orderBy('bucket')
+        .limit(limit)
+        .execute();
+      return rows.map((row) => row.bucket);
     },
 
     async putBucketSetting(bucket: string, name: string, value: string | null, updatedAt: number) {

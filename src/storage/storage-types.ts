@@ -5,6 +5,7 @@ import type { EngineFiles } from './blob-store.js';
 import type { BlobDigests } from './blob-writer.js';
 import type { BucketAccess, BucketAccessService } from './bucket-access.js';
 import type { BucketSettings } from './bucket-settings.js';
+import type { LifecycleService } from './lifecycle-service.js';
 import type { ListPage, ListRequest } from './listing.js';
 import type { CompleteChecksum, ListedPart, UploadChecksum } from './multipart-checksums.js';
 import type { UploadsPage, UploadsRequest } from './multipart-listing.js';
@@ -91,6 +92,8 @@ export interface EngineFileEntry {
 /** S3's buckets and objects over the blob store. */
 export interface StorageService {
   multipart: MultipartService;
+  /** Lifecycle configurations, the expiration they promise, and the scan that applies them. */
+  lifecycle: LifecycleService;
   /** Bucket policies and public access blocks. */
   access: BucketAccessService;
   /** The buckets' configuration documents (versioning, CORS, lifecycle, tagging…). */

@@ -1,0 +1,93 @@
+import type { LifecycleConfiguration, LifecycleRule } from './lifecycle.js';
+
+/** S3's lifecycle day: actions fall due at the first midnight UTC after their age is reached. */
+export const CALENDAR_DAY_MS = 86_400_000;
+
+/** What a rule's filter looks at. */
+export interface LifecycleSubject {
+  key: string;
+  size: number;
+  /** The version's tags; only read when a rule filters on tags. */
+  tags: () => Promise<ReadonlyMap<string, string>>;
+}
+
+/** A version's tag set as stored in its `tags` column: [{Key, Value}] or {key: value}; empty when unset. */
+export function tagsOf(json: string | null | undefined): ReadonlyMap<string, string> {
+  if (!json) return new Map();
+  try {
+    const parsed: unknown = JSON.parse(json);
+    const entries: [string, string][] = [];
+    const list = Array.isArray(parsed)
+      ? parsed
+      : typeof parsed === 'object' && parsed !== null
+        ? Object.entries(parsed).map(([Key, Value]) => ({ Key, Value }))
+        : [];
+    for (const item of list) {
+      const { Key, Value } = (item ?? {}) as { Key?: unknown; Value?: unknown };
+      if (typeof Key === 'string') entries.push([Key, typeof Value === 'string' ? Value : '']);
+    }
+    return new Map(entries);
+  } catch {
+    return new Map();
+  }
+}
+
+/** Whether an enabled rule's filter selects the object. */
+export async function ruleSelects(rule: LifecycleRule, subject: LifecycleSubject): Promise<boolean> {
+  if (!rule.enabled) return false;
+  const { filter } = rule;
+  if (filter.prefix !== undefined && !subject.key.startsWith(filter.prefix)) return false;
+  if (filter.sizeGreaterThan !== undefined && !(subject.size > filter.sizeGreaterThan)) return false;
+  if (filter.sizeLessThan !== undefined && !(subject.size < filter.sizeLessThan)) return false;
+  if (filter.tags && filter.tags.length > 0) {
+    const tags = await subject.tags();
+    if (!filter.tags.every((tag) => tags.get(tag.key) === tag.value)) return false;
+  }
+  return true;
+}
+
+/** A rule id inside a quoted header value: quotes escaped, bytes beyond printable ASCII percent-encoded. */
+function headerSafe(id: string): string {
+  return id
+    .replace(/["\\]/g, '\\$&')
+    .replace(/[^\x20-\x7e]/gu, (c) =>
+      [...Buffer.from(c)].map((b) => `%${b.toString(16).toUpperCase()}`).join(''),
+    );
+}
+
+/** The first day boundary at or after `ms` (midnight UTC for calendar days). */
+export function dayBoundary(ms: number, dayMs: number): number {
+  return Math.ceil(ms / dayMs) * dayMs;
+}
+
+/** When `days` lifecycle days after `since` fall due. */
+export function dueAfter(since: number, days: number, dayMs: number): number {
+  return dayBoundary(since + days * dayMs, dayMs);
+}
+
+/** When the rule's Expiration (Days or Date) expires a current version made at `lastModified`, if it does. */
+export function currentExpiry(rule: LifecycleRule, lastModified: number, dayMs: number): number | undefined {
+  const expiration = rule.expiration;
+  if (expiration?.days !== undefined) return dueAfter(lastModified, expiration.days, dayMs);
+  if (expiration?.date !== undefined) return Date.parse(expiration.date);
+  return undefined;
+}
+
+/**
+ * S3's x-amz-expiration header for a current object: the earliest expiry among the enabled rules that select
+ * it, in calendar days whatever the runtime's day length, as S3 words it.
+ */
+export async function expirationHeader(
+  config: LifecycleConfiguration,
+  subject: LifecycleSubject,
+  lastModified: number,
+): Promise<string | undefined> {
+  let best: { at: number; id: string } | undefined;
+  for (const rule of config.rules) {
+    const at = currentExpiry(rule, lastModified, CALENDAR_DAY_MS);
+    if (at === undefined || (best && best.at <= at)) continue;
+    if (await ruleSelects(rule, subject)) best = { at, id: rule.id };
+  }
+  if (!best) return undefined;
+  return `expiry-date="${new Date(best.at).toUTCString()}", rule-id="${headerSafe(best.id)}"`;
+}

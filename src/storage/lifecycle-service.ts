@@ -1,0 +1,260 @@
+import { type AppError, notFound } from '../errors.js';
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import type { BucketSettings } from './bucket-settings.js';
+import type { LifecycleConfiguration, LifecycleRule } from './lifecycle.js';
+import {
+  currentExpiry,
+  dueAfter,
+  expirationHeader,
+  type LifecycleSubject,
+  ruleSelects,
+  tagsOf,
+} from './lifecycle-rules.js';
+import type { MultipartStore } from './multipart-store.js';
+import type { StorageStore, VersionBound, VersionSummary } from './storage-store.js';
+import type { StoredObject } from './storage-types.js';
+import type { VersionedDelete } from './versioning.js';
+
+/** Buckets' lifecycle configurations, the x-amz-expiration header they imply, and the scan that applies them. */
+export interface LifecycleService {
+  /** The bucket's configuration; NoSuchLifecycleConfiguration without one (NoSuchBucket without the bucket). */
+  get(bucket: string): Promise<LifecycleConfiguration>;
+  put(bucket: string, config: LifecycleConfiguration): Promise<void>;
+  delete(bucket: string): Promise<void>;
+  /** S3's x-amz-expiration header for a current object a rule will expire, if one will. */
+  expirationHeader(object: StoredObject): Promise<string | undefined>;
+  /**
+   * One pass over every bucket with a lifecycle configuration, a page at a time: expires current and
+   * noncurrent versions, removes expired object delete markers and aborts incomplete uploads that are due.
+   * Stops between pages once `signal` is aborted.
+   */
+  scan(signal?: AbortSignal): Promise<void>;
+}
+
+/** The delete paths of the storage service, so expiration keeps versions and markers as DeleteObject does. */
+export interface LifecycleDeletes {
+  deleteObject(bucket: string, key: string, versionId?: string): Promise<VersionedDelete>;
+  abortUpload(uploadId: string, bucket: string, key: string): Promise<void>;
+}
+
+const PAGE = 500;
+
+/** What the scan has seen of one key so far: its versions come newest first. */
+interface KeyState {
+  key: string;
+  /** The current version's delete marker, if the key's current version is one. */
+  marker?: VersionSummary;
+  /** When the version visited last was made: the moment the next (older) one became noncurrent. */
+  newerMadeAt?: number;
+  /** Noncurrent versions seen (newest first), to keep NewerNoncurrentVersions of them. */
+  noncurrentSeen: number;
+  /** Noncurrent versions this pass keeps: while there are any, the marker is not an expired one. */
+  kept: number;
+}
+
+function noSuchLifecycle(bucket: string): AppError {
+  return notFound('NoSuchLifecycleConfiguration', 'The lifecycle configuration does not exist', {
+    BucketName: bucket,
+  });
+}
+
+export function createLifecycleService(deps: {
+  settings: BucketSettings;
+  store: StorageStore;
+  uploads: MultipartStore;
+  deletes: LifecycleDeletes;
+  clock: Clock;
+  logger: Logger;
+  /** The length of a lifecycle day (S3's is 86,400 s; tests shorten it). */
+  dayMs: number;
+}): LifecycleService {
+  const { settings, store, deletes, clock, logger, dayMs } = deps;
+
+  async function configOf(bucket: string): Promise<LifecycleConfiguration | undefined> {
+    const value = await settings.get(bucket, 'lifecycle');
+    return value === undefined ? undefined : (JSON.parse(value) as LifecycleConfiguration);
+  }
+
+  function subjectOf(bucket: string, key: string, size: number, versionId: string): LifecycleSubject {
+    let tags: Promise<ReadonlyMap<string, string>> | undefined;
+    return {
+      key,
+      size,
+      tags: () => {
+        tags ??= store.findVersion(bucket, key, versionId).then((row) => tagsOf(row?.tags));
+        return tags;
+      },
+    };
+  }
+
+  async function firstSelecting(
+    rules: readonly LifecycleRule[],
+    subject: LifecycleSubject,
+    applies: (rule: LifecycleRule) => boolean,
+  ): Promise<LifecycleRule | undefined> {
+    for (const rule of rules) if (applies(rule) && (await ruleSelects(rule, subject))) return rule;
+    return undefined;
+  }
+
+  async function visit(
+    bucket: string,
+    rules: readonly LifecycleRule[],
+    state: KeyState,
+    version: VersionSummary,
+    now: number,
+    unversioned: boolean,
+  ): Promise<void> {
+    const madeAt = state.newerMadeAt;
+    state.newerMadeAt = version.last_modified;
+    const subject = subjectOf(bucket, version.key, version.size, version.version_id);
+    if (version.is_latest === 1) {
+      if (version.delete_marker === 1) {
+        state.marker = version;
+        return;
+      }
+      const due = await firstSelecting(rules, subject, (rule) => {
+        const at = currentExpiry(rule, version.last_modified, dayMs);
+        return at !== undefined && at <= now;
+      });
+      if (!due) return;
+      // Only the version judged: a write since the page was read made another current version.
+      const latest = await store.findLatest(bucket, version.key);
+      if (latest?.seq !== version.seq || latest.version_id !== version.version_id) return;
+      // Unversioned, the object itself goes; versioned, a delete marker hides it as DeleteObject would.
+      await deletes.deleteObject(bucket, version.key, unversioned ? version.version_id : undefined);
+      return;
+    }
+    const newer = state.noncurrentSeen++;
+    const since = madeAt ?? version.last_modified;
+    const due = await firstSelecting(rules, subject, (rule) => {
+      const expiration = rule.noncurrentExpiration;
+      if (!expiration || dueAfter(since, expiration.days, dayMs) > now) return false;
+      return newer >= (expiration.newerNoncurrentVersions ?? 0);
+    });
+    if (due) await deletes.deleteObject(bucket, version.key, version.version_id);
+    else state.kept++;
+  }
+
+  /** A current delete marker with no noncurrent versions left is an expired object delete marker. */
+  async function finishKey(
+    bucket: string,
+    rules: readonly LifecycleRule[],
+    state: KeyState | undefined,
+    now: number,
+  ): Promise<void> {
+    const marker = state?.marker;
+    if (!state || !marker || state.kept > 0) return;
+    const subject: LifecycleSubject = { key: marker.key, size: 0, tags: async () => new Map() };
+    const due = await firstSelecting(rules, subject, (rule) => {
+      const expiration = rule.expiration;
+      if (expiration?.expiredObjectDeleteMarker) return true;
+      // S3 removes expired object delete markers once they are as old as a rule's Days.
+      return expiration?.days !== undefined && dueAfter(marker.last_modified, expiration.days, dayMs) <= now;
+    });
+    if (due) await deletes.deleteObject(bucket, marker.key, marker.version_id);
+  }
+
+  async function scanVersions(
+    bucket: string,
+    rules: readonly LifecycleRule[],
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    const now = clock.now().getTime();
+    const unversioned = (await settings.get(bucket, 'versioning')) === undefined;
+    let from: VersionBound = { key: '', inclusive: true };
+    let state: KeyState | undefined;
+    for (;;) {
+      if (signal?.aborted) return;
+      const page = await store.listVersions(bucket, from, undefined, PAGE);
+      for (const version of page) {
+        if (state?.key !== version.key) {
+          await finishKey(bucket, rules, state, now);
+          state = { key: version.key, noncurrentSeen: 0, kept: 0 };
+        }
+        await visit(bucket, rules, state, version, now, unversioned);
+      }
+      const last = page.at(-1);
+      if (!last || page.length < PAGE) break;
+      // By seq, which a version deleted meanwhile does not change.
+      from = { key: last.key, belowSeq: last.seq, inclusive: false };
+    }
+    await finishKey(bucket, rules, state, now);
+  }
+
+  async function scanUploads(
+    bucket: string,
+    rules: readonly LifecycleRule[],
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    const now = clock.now().getTime();
+    let afterKey = '';
+    let afterUpload = '';
+    for (;;) {
+      if (signal?.aborted) return;
+      const page = await deps.uploads.listUploads(bucket, '', afterKey, afterUpload, PAGE);
+      for (const upload of page) {
+        const due = rules.some(
+          (rule) =>
+            rule.abortIncompleteUploadDays !== undefined &&
+            upload.key.startsWith(rule.filter.prefix ?? '') &&
+            dueAfter(upload.initiated_at, rule.abortIncompleteUploadDays, dayMs) <= now,
+        );
+        if (due)
+          await deletes.abortUpload(upload.upload_id, bucket, upload.key).catch((error: unknown) => {
+            if ((error as AppError).code !== 'NoSuchUpload') throw error;
+          });
+      }
+      const last = page.at(-1);
+      if (!last || page.length < PAGE) return;
+      afterKey = last.key;
+      afterUpload = last.upload_id;
+    }
+  }
+
+  async function scanBucket(bucket: string, signal: AbortSignal | undefined): Promise<void> {
+    const config = await configOf(bucket);
+    const rules = config?.rules.filter((rule) => rule.enabled) ?? [];
+    if (rules.some((rule) => rule.expiration || rule.noncurrentExpiration))
+      await scanVersions(bucket, rules, signal);
+    if (rules.some((rule) => rule.abortIncompleteUploadDays !== undefined))
+      await scanUploads(bucket, rules, signal);
+  }
+
+  return {
+    async get(bucket) {
+      const config = await configOf(bucket);
+      if (!config) throw noSuchLifecycle(bucket);
+      return config;
+    },
+    put: (bucket, config) => settings.put(bucket, 'lifecycle', JSON.stringify(config)),
+    delete: (bucket) => settings.delete(bucket, 'lifecycle'),
+
+    async expirationHeader(object) {
+      const config = await configOf(object.bucket).catch(() => undefined);
+      if (!config) return undefined;
+      const subject = subjectOf(object.bucket, object.key, object.size, object.versionId ?? 'null');
+      return expirationHeader(config, subject, object.lastModified.getTime());
+    },
+
+    async scan(signal) {
+      let after = '';
+      for (;;) {
+        const buckets = await store.bucketsWithSetting('lifecycle', after, 100);
+        for (const bucket of buckets) {
+          if (signal?.aborted) return;
+          try {
+            await scanBucket(bucket, signal);
+          } catch (error) {
+            // A bucket deleted meanwhile, or one failing, does not hold up the others.
+            if ((error as AppError).code !== 'NoSuchBucket')
+              logger.warn({ err: error, bucket }, 'lifecycle scan of a bucket failed');
+          }
+        }
+        const last = buckets.at(-1);
+        if (last === undefined || buckets.length < 100) return;
+        after = last;
+      }
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import { badRequest } from '../errors.js';
+import type { ApiRequest, ApiResponse } from '../lib/http.js';
+import { lifecycleXml, parseLifecycle } from './lifecycle.js';
+import { readXmlBody, xmlResponse } from './s3-wire.js';
+import type { StorageService } from './storage-types.js';
+
+const MINIMUM_SIZE_HEADER = 'x-amz-transition-default-minimum-object-size';
+
+/** Elements a LifecycleConfiguration may repeat: always parsed as lists. */
+const LISTS = ['Rule', 'Tag', 'Transition', 'NoncurrentVersionTransition'];
+
+/** Handlers of Put/Get/DeleteBucketLifecycleConfiguration. */
+export interface S3LifecycleApi {
+  put(req: ApiRequest, bucket: string): Promise<ApiResponse>;
+  get(bucket: string): Promise<ApiResponse>;
+  delete(bucket: string): Promise<ApiResponse>;
+}
+
+export function createS3LifecycleApi(storage: StorageService): S3LifecycleApi {
+  return {
+    async put(req, bucket) {
+      // S3 requires the document's integrity to be provable, as for DeleteObjects.
+      if (
+        req.headers['content-md5'] === undefined &&
+        !Object.keys(req.headers).some((h) => h.startsWith('x-amz-checksum-'))
+      )
+        throw badRequest(
+          'InvalidRequest',
+          'Missing required header for this request: Content-MD5 or x-amz-checksum-*',
+        );
+      await storage.headBucket(bucket);
+      const config = parseLifecycle(await readXmlBody(req, LISTS), req.headers[MINIMUM_SIZE_HEADER]);
+      await storage.lifecycle.put(bucket, config);
+      return { status: 200, headers: { [MINIMUM_SIZE_HEADER]: config.transitionMinimumSize } };
+    },
+
+    async get(bucket) {
+      const config = await storage.lifecycle.get(bucket);
+      return xmlResponse('LifecycleConfiguration', lifecycleXml(config), 200, {
+        [MINIMUM_SIZE_HEADER]: config.transitionMinimumSize,
+      });
+    },
+
+    async delete(bucket) {
+      await storage.headBucket(bucket);
+      await storage.lifecycle.delete(bucket);
+      return { status: 204 };
+    },
+  };
+}

@@ -484,3 +484,52 @@ describe('the aws cli', () => {
     }
   }, 300_000);
 });
+
+describe('a conditional CompleteMultipartUpload', () => {
+  /** An upload of one small part, ready to complete. */
+  async function ready(key: string) {
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: key }));
+    const part = await s3.send(
+      new UploadPartCommand({ Bucket: BUCKET, Key: key, UploadId, PartNumber: 1, Body: `body of ${key}` }),
+    );
+    return {
+      Bucket: BUCKET,
+      Key: key,
+      UploadId,
+      MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] },
+    };
+  }
+
+  it('judges If-None-Match and If-Match against the object it would replace, and keeps the upload when they fail', async () => {
+    const missing = await ready('conditional/missing');
+    expect(
+      await failure(s3.send(new CompleteMultipartUploadCommand({ ...missing, IfMatch: '"abc"' }))),
+    ).toEqual({
+      code: 'NoSuchKey',
+      status: 404,
+    });
+    await s3.send(new CompleteMultipartUploadCommand({ ...missing, IfNoneMatch: '*' }));
+
+    const existing = await s3.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: 'conditional/existing', Body: 'already here' }),
+    );
+    const upload = await ready('conditional/existing');
+    expect(
+      await failure(s3.send(new CompleteMultipartUploadCommand({ ...upload, IfNoneMatch: '*' }))),
+    ).toEqual({
+      code: 'PreconditionFailed',
+      status: 412,
+    });
+    expect(
+      await failure(
+        s3.send(new CompleteMultipartUploadCommand({ ...upload, IfMatch: '"0123456789abcdef"' })),
+      ),
+    ).toEqual({ code: 'PreconditionFailed', status: 412 });
+    // Nothing was replaced, and the upload is still there to complete.
+    const kept = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'conditional/existing' }));
+    expect(await kept.Body?.transformToString()).toBe('already here');
+    await s3.send(new CompleteMultipartUploadCommand({ ...upload, IfMatch: existing.ETag }));
+    const replaced = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'conditional/existing' }));
+    expect(await replaced.Body?.transformToString()).toBe('body of conditional/existing');
+  });
+});

@@ -24,6 +24,7 @@ import { completedRow, objectPartsOf } from './multipart-objects.js';
 import { type MultipartStore, type PartRow, type UploadRow, UploadVanished } from './multipart-store.js';
 import { type VersionLock, withLock } from './object-lock.js';
 import type { NewObject } from './storage-service.js';
+import type { ObjectRow } from './storage-store.js';
 import type {
   CompletedUpload,
   MultipartService,
@@ -31,6 +32,7 @@ import type {
   UploadedPart,
   UploadPartInput,
 } from './storage-types.js';
+import { checkWriteConditions, type WriteConditions } from './write-conditions.js';
 
 /** What CreateMultipartUpload fixes about the object to be. */
 export interface UploadSettings {
@@ -92,7 +94,10 @@ export function createMultipartService(deps: {
   blobs: BlobStore;
   clock: Clock;
   requireBucket(name: string): Promise<unknown>;
-  commitObject(row: NewObject): Promise<{ versionId?: string | undefined }>;
+  commitObject(
+    row: NewObject,
+    guard?: (current: ObjectRow | undefined) => void,
+  ): Promise<{ versionId?: string | undefined }>;
   discardBlob(id: string | undefined): Promise<void>;
 }): MultipartService {
   const { store, blobs, clock } = deps;
@@ -261,6 +266,7 @@ export function createMultipartService(deps: {
       key: string,
       listed: ListedPart[],
       sent: CompleteChecksum = {},
+      conditions?: WriteConditions,
     ): Promise<CompletedUpload> {
       const found = await store.findUpload(uploadId);
       if (!found || found.bucket !== bucket || found.key !== key)
@@ -285,22 +291,26 @@ export function createMultipartService(deps: {
       );
       let committed: { versionId?: string | undefined };
       try {
-        committed = await deps.commitObject({
-          bucket,
-          key,
-          blob_id: blob.id,
-          size: blob.size,
-          etag,
-          content_type: settings.contentType,
-          metadata: JSON.stringify({ user: settings.userMetadata, headers: settings.headers }),
-          checksum_algorithm: joined.checksum?.algorithm ?? null,
-          checksum_value: joined.checksum?.value ?? null,
-          checksum_type: joined.checksum?.type ?? null,
-          last_modified: clock.now().getTime(),
-          ...(settings.lock ? { attributes: withLock(null, settings.lock) } : {}),
-          ...(settings.tags ? { tags: settings.tags } : {}),
-          ...(settings.acl !== undefined ? { acl: settings.acl } : {}),
-        });
+        committed = await deps.commitObject(
+          {
+            bucket,
+            key,
+            blob_id: blob.id,
+            size: blob.size,
+            etag,
+            content_type: settings.contentType,
+            metadata: JSON.stringify({ user: settings.userMetadata, headers: settings.headers }),
+            checksum_algorithm: joined.checksum?.algorithm ?? null,
+            checksum_value: joined.checksum?.value ?? null,
+            checksum_type: joined.checksum?.type ?? null,
+            last_modified: clock.now().getTime(),
+            ...(settings.lock ? { attributes: withLock(null, settings.lock) } : {}),
+            ...(settings.tags ? { tags: settings.tags } : {}),
+            ...(settings.acl !== undefined ? { acl: settings.acl } : {}),
+          },
+          // S3's conditional completion, judged at the commit against the object it would replace.
+          conditions && ((current) => checkWriteConditions(conditions, current)),
+        );
       } catch (error) {
         await store.deleteCompleted(blob.id);
         throw error;

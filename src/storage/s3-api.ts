@@ -834,6 +834,8 @@ function definitions(objects: S3ObjectApi, buckets: S3BucketApi, multipart: S3Mu
         'x-amz-checksum-sha1': 'handled',
         'x-amz-checksum-sha256': 'handled',
         'x-amz-checksum-type': 'handled',
+        'if-match': 'handled',
+        'if-none-match': ifNoneMatchStar,
       },
       query: {},
       handle: (req, { bucket, key }) => multipart.complete(req, bucket, key),

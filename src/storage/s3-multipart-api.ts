@@ -224,7 +224,13 @@ export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
       if (typeof body !== 'object' || body === null) throw malformed();
       const parts = (body as { Part?: unknown }).Part;
       if (!Array.isArray(parts) || parts.length > 10_000) throw malformed();
-      const done = await multipart.complete(uploadId, bucket, key, parts.map(listedPart), sent);
+      const ifMatch = req.headers['if-match'];
+      const ifNoneMatch = req.headers['if-none-match'];
+      const done = await multipart.complete(uploadId, bucket, key, parts.map(listedPart), sent, {
+        key,
+        ...(ifMatch !== undefined ? { ifMatch } : {}),
+        ...(ifNoneMatch !== undefined ? { ifNoneMatch } : {}),
+      });
       return xmlResponse(
         'CompleteMultipartUploadResult',
         {

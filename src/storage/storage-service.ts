@@ -40,6 +40,7 @@ import {
   type VersionedDelete,
   type Versioning,
 } from './versioning.js';
+import { checkWriteConditions, conflictOnFailure } from './write-conditions.js';
 
 /** What a write declares of its new object; the version's identity and place are the commit's. */
 export type NewObject = Omit<
@@ -81,43 +82,6 @@ function toStored(row: ObjectRow): StoredObject {
 /** The key's current object: its latest version unless that is a delete marker. */
 function currentObject(row: VersionRow | undefined): ObjectRow | undefined {
   return row && row.delete_marker === 0 ? (row as ObjectRow) : undefined;
-}
-
-function preconditionFailed(condition: string): AppError {
-  return new AppError(
-    'PreconditionFailed',
-    412,
-    'At least one of the pre-conditions you specified did not hold',
-    {
-      fields: { Condition: condition },
-    },
-  );
-}
-
-/**
- * S3's conditional writes, judged inside the commit against the object the write would replace: If-None-Match
- * `*` wants none; If-Match wants one with that ETag (none at all is NoSuchKey, as S3 answers).
- */
-function checkWriteConditions(input: PutObjectInput, current: ObjectRow | undefined): void {
-  if (input.ifNoneMatch === '*' && current) throw preconditionFailed('If-None-Match');
-  if (input.ifMatch === undefined) return;
-  if (!current) throw notFound('NoSuchKey', 'The specified key does not exist.', { Key: input.key });
-  const wanted = input.ifMatch.trim();
-  if (wanted !== '*' && wanted !== current.etag && `"${wanted}"` !== current.etag)
-    throw preconditionFailed('If-Match');
-}
-
-/** A condition that held when the write began and failed at its commit: S3 answers 409, to retry. */
-function conflictOnFailure(check: () => void): void {
-  try {
-    check();
-  } catch (error) {
-    if (!(error instanceof AppError)) throw error;
-    throw conflict(
-      'ConditionalRequestConflict',
-      'A conflicting conditional operation is currently in progress against this resource. Please try again.',
-    );
-  }
 }
 
 function noSuchBucket(bucket: string): AppError {

@@ -16,6 +16,7 @@ import type { ObjectLockConfig, Retention, VersionLock } from './object-lock.js'
 import type { BucketRow, ObjectSummary } from './storage-store.js';
 import type { VersionListPage, VersionListRequest } from './version-listing.js';
 import type { VersionedDelete, Versioning } from './versioning.js';
+import type { WriteConditions } from './write-conditions.js';
 
 /** What a caller declares about an object it writes. */
 export interface PutObjectInput {
@@ -266,6 +267,8 @@ export interface MultipartService {
     key: string,
     listed: ListedPart[],
     sent?: CompleteChecksum,
+    /** If-Match / If-None-Match, judged against the object the completion would replace. */
+    conditions?: WriteConditions,
   ): Promise<CompletedUpload>;
   /** The parts a multipart object's blob was joined from; undefined for an object no upload made. */
   objectParts(blobId: string): Promise<ObjectParts | undefined>;

@@ -1,0 +1,48 @@
+import { AppError, conflict, notFound } from '../errors.js';
+import type { ObjectRow } from './storage-store.js';
+
+/** S3's conditional write headers, as a PutObject or CompleteMultipartUpload sends them. */
+export interface WriteConditions {
+  key: string;
+  /** `*`: write only if no object has the key. */
+  ifNoneMatch?: string | undefined;
+  /** Write only if the current object has this ETag (`*`: any). */
+  ifMatch?: string | undefined;
+}
+
+function preconditionFailed(condition: string): AppError {
+  return new AppError(
+    'PreconditionFailed',
+    412,
+    'At least one of the pre-conditions you specified did not hold',
+    {
+      fields: { Condition: condition },
+    },
+  );
+}
+
+/**
+ * S3's conditional writes, judged inside the commit against the object the write would replace: If-None-Match
+ * `*` wants none; If-Match wants one with that ETag (none at all is NoSuchKey, as S3 answers).
+ */
+export function checkWriteConditions(input: WriteConditions, current: ObjectRow | undefined): void {
+  if (input.ifNoneMatch === '*' && current) throw preconditionFailed('If-None-Match');
+  if (input.ifMatch === undefined) return;
+  if (!current) throw notFound('NoSuchKey', 'The specified key does not exist.', { Key: input.key });
+  const wanted = input.ifMatch.trim();
+  if (wanted !== '*' && wanted !== current.etag && `"${wanted}"` !== current.etag)
+    throw preconditionFailed('If-Match');
+}
+
+/** A condition that held when the write began and failed at its commit: S3 answers 409, to retry. */
+export function conflictOnFailure(check: () => void): void {
+  try {
+    check();
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    throw conflict(
+      'ConditionalRequestConflict',
+      'A conflicting conditional operation is currently in progress against this resource. Please try again.',
+    );
+  }
+}

@@ -12,7 +12,8 @@ import type { UploadsPage, UploadsRequest } from './multipart-listing.js';
 import type { ObjectParts } from './multipart-objects.js';
 import type { ObjectChecksum, UploadInitiator, UploadSettings } from './multipart-service.js';
 import type { PartRow, UploadRow } from './multipart-store.js';
-import type { ObjectLockConfig, Retention, VersionLock } from './object-lock.js';
+import type { VersionLock } from './object-lock.js';
+import type { ObjectLockService } from './object-lock-service.js';
 import type { BucketRow, ObjectSummary } from './storage-store.js';
 import type { VersionListPage, VersionListRequest } from './version-listing.js';
 import type { VersionedDelete, Versioning } from './versioning.js';
@@ -90,8 +91,15 @@ export interface EngineFileEntry {
   name: string;
 }
 
-/** S3's buckets and objects over the blob store. */
-export interface StorageService {
+/**
+ * S3's buckets and objects over the blob store; Object Lock's configuration, retention and legal hold as the
+ * lock service (object-lock-service.ts) has them.
+ */
+export interface StorageService
+  extends Pick<
+    ObjectLockService,
+    'getObjectLock' | 'putObjectLock' | 'putRetention' | 'putLegalHold' | 'getLock'
+  > {
   multipart: MultipartService;
   /** Lifecycle configurations, the expiration they promise, and the scan that applies them. */
   lifecycle: LifecycleService;
@@ -157,32 +165,6 @@ export interface StorageService {
     versionId?: string,
     options?: { bypassGovernance?: boolean },
   ): Promise<VersionedDelete>;
-  /** The bucket's Object Lock configuration; undefined when Object Lock is not enabled. */
-  getObjectLock(bucket: string): Promise<ObjectLockConfig | undefined>;
-  /**
-   * Sets the bucket's Object Lock configuration; InvalidBucketState unless it has Object Lock or versioning
-   * enabled.
-   */
-  putObjectLock(bucket: string, config: ObjectLockConfig): Promise<void>;
-  /**
-   * Sets (or, with undefined, removes) a version's retention as S3's rules allow (see object-lock.ts);
-   * InvalidRequest where the bucket has no Object Lock.
-   */
-  putRetention(
-    bucket: string,
-    key: string,
-    versionId: string | undefined,
-    retention: Retention | undefined,
-    bypassGovernance: boolean,
-  ): Promise<void>;
-  putLegalHold(
-    bucket: string,
-    key: string,
-    versionId: string | undefined,
-    status: 'ON' | 'OFF',
-  ): Promise<void>;
-  /** The version's Object Lock state; InvalidRequest where the bucket has no Object Lock. */
-  getLock(bucket: string, key: string, versionId: string | undefined): Promise<VersionLock>;
   /**
    * Replaces the tag set of the version named, or of the current one (see tagging.ts; null clears it); answers
    * the version tagged, as headObject names it. NoSuchKey, NoSuchVersion and delete markers as headObject.

@@ -67,11 +67,11 @@ describe('GetObjectAttributes', () => {
     expect(some.StorageClass).toBeUndefined();
   });
 
-  it('gives a multipart object’s part count', async () => {
+  it('gives a multipart object’s parts, a page at a time', async () => {
     const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket, Key: 'mpu' }));
     const part = Buffer.alloc(5 * 1024 * 1024, 1);
     const parts = [];
-    for (const PartNumber of [1, 2]) {
+    for (const PartNumber of [1, 2, 3]) {
       const { ETag } = await s3.send(
         new UploadPartCommand({ Bucket, Key: 'mpu', UploadId, PartNumber, Body: part }),
       );
@@ -83,8 +83,30 @@ describe('GetObjectAttributes', () => {
     const out = await s3.send(
       new GetObjectAttributesCommand({ Bucket, Key: 'mpu', ObjectAttributes: ['ObjectParts', 'ETag'] }),
     );
-    expect(out.ObjectParts?.TotalPartsCount).toBe(2);
-    expect(out.ETag).toMatch(/^[0-9a-f]{32}-2$/);
+    expect(out.ObjectParts?.TotalPartsCount).toBe(3);
+    expect(out.ObjectParts?.IsTruncated).toBe(false);
+    expect(out.ObjectParts?.Parts?.map((p) => [p.PartNumber, p.Size])).toEqual([
+      [1, 5 * 1024 * 1024],
+      [2, 5 * 1024 * 1024],
+      [3, 5 * 1024 * 1024],
+    ]);
+    expect(out.ETag).toMatch(/^[0-9a-f]{32}-3$/);
+    const page = await s3.send(
+      new GetObjectAttributesCommand({
+        Bucket,
+        Key: 'mpu',
+        ObjectAttributes: ['ObjectParts'],
+        MaxParts: 1,
+        PartNumberMarker: '1',
+      }),
+    );
+    expect(page.ObjectParts).toMatchObject({
+      PartNumberMarker: '1',
+      NextPartNumberMarker: '2',
+      MaxParts: 1,
+      IsTruncated: true,
+    });
+    expect(page.ObjectParts?.Parts?.map((p) => p.PartNumber)).toEqual([2]);
   });
 
   it('answers the aws cli', async () => {

@@ -762,9 +762,8 @@ function definitions(objects: S3ObjectApi, buckets: S3BucketApi, multipart: S3Mu
         ...OWNER,
         ...PAYER,
         'x-amz-object-attributes': 'handled',
-        // Answered without a part list (not kept once an upload completes), so there is nothing to page.
-        'x-amz-max-parts': 'acknowledged',
-        'x-amz-part-number-marker': 'acknowledged',
+        'x-amz-max-parts': 'handled',
+        'x-amz-part-number-marker': 'handled',
         ...each(SSE_C, () => sseCustomerNotApplicable),
       },
       query: { versionId: validVersionId },

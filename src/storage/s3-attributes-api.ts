@@ -51,13 +51,62 @@ function checksumOf(object: StoredObject): XmlObject | undefined {
   return { [element]: checksum.value, ChecksumType: checksum.type };
 }
 
-function attributesDocument(object: StoredObject, wanted: Set<ObjectAttribute>): XmlObject {
-  const parts = partsCount(object.etag);
+/** `x-amz-max-parts` and `x-amz-part-number-marker`: integers from 0, as S3 reads them. */
+function partsPage(req: OperationRequest): { max: number; marker: number } {
+  const read = (name: string, fallback: number) => {
+    const value = req.headers[name];
+    if (value === undefined) return fallback;
+    if (!/^\d{1,10}$/.test(value) || Number(value) > 2_147_483_647)
+      throw badRequest('InvalidArgument', `Argument ${name} must be an integer between 0 and 2147483647`, {
+        ArgumentName: name,
+        ArgumentValue: value.slice(0, 64),
+      });
+    return Number(value);
+  };
+  return { max: Math.min(read('x-amz-max-parts', 1000), 1000), marker: read('x-amz-part-number-marker', 0) };
+}
+
+/**
+ * ObjectParts: the part count and, where the upload that made the object is recorded, a page of its parts with
+ * their checksums.
+ */
+async function objectPartsOf(
+  storage: StorageService,
+  object: StoredObject,
+  page: { max: number; marker: number },
+): Promise<XmlObject | undefined> {
+  const count = partsCount(object.etag);
+  if (count === undefined) return undefined;
+  const recorded = await storage.multipart.objectParts(object.blobId);
+  if (!recorded) return { PartsCount: count };
+  const after = recorded.parts.filter((part) => part.partNumber > page.marker);
+  const shown = after.slice(0, page.max);
+  const element = recorded.checksum
+    ? CHECKSUM_ELEMENTS[recorded.checksum.algorithm as ChecksumAlgorithm]
+    : undefined;
+  return {
+    PartsCount: count,
+    PartNumberMarker: page.marker,
+    NextPartNumberMarker: shown.at(-1)?.partNumber ?? page.marker,
+    MaxParts: page.max,
+    IsTruncated: after.length > shown.length,
+    Part: shown.map((part) => ({
+      PartNumber: part.partNumber,
+      Size: part.size,
+      ...(element && part.checksum ? { [element]: part.checksum } : {}),
+    })),
+  };
+}
+
+function attributesDocument(
+  object: StoredObject,
+  wanted: Set<ObjectAttribute>,
+  parts: XmlObject | undefined,
+): XmlObject {
   return {
     ETag: wanted.has('ETag') ? object.etag.replace(/^"|"$/g, '') : undefined,
     Checksum: wanted.has('Checksum') ? checksumOf(object) : undefined,
-    // The parts of a completed upload are not kept, only their count; S3 lists them only with checksums.
-    ObjectParts: wanted.has('ObjectParts') && parts !== undefined ? { PartsCount: parts } : undefined,
+    ObjectParts: parts,
     StorageClass: wanted.has('StorageClass') ? 'STANDARD' : undefined,
     ObjectSize: wanted.has('ObjectSize') ? object.size : undefined,
   };
@@ -79,8 +128,10 @@ export async function getObjectAttributes(
     resources: [s3Arn(bucket, key)],
   });
   const wanted = parseObjectAttributes(req.headers['x-amz-object-attributes']);
+  const page = partsPage(req);
   const object = await storage.headObject(bucket, key, versionId);
-  return xmlResponse('GetObjectAttributesResponse', attributesDocument(object, wanted), 200, {
+  const parts = wanted.has('ObjectParts') ? await objectPartsOf(storage, object, page) : undefined;
+  return xmlResponse('GetObjectAttributesResponse', attributesDocument(object, wanted, parts), 200, {
     'last-modified': httpDate(object.lastModified),
     ...(object.versionId === undefined ? {} : { 'x-amz-version-id': object.versionId }),
   });

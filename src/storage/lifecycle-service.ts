@@ -33,8 +33,14 @@ export interface LifecycleService {
 }
 
 /** The delete paths of the storage service, so expiration keeps versions and markers as DeleteObject does. */
+/** A version a delete was to remove was replaced meanwhile (a new "null" version): nothing was deleted. */
+export class VersionReplaced extends Error {
+  override readonly name = 'VersionReplaced';
+}
+
 export interface LifecycleDeletes {
-  deleteObject(bucket: string, key: string, versionId?: string): Promise<VersionedDelete>;
+  /** With `onlySeq`, deletes the version only while it is still that one; else VersionReplaced. */
+  deleteObject(bucket: string, key: string, versionId?: string, onlySeq?: number): Promise<VersionedDelete>;
   abortUpload(uploadId: string, bucket: string, key: string): Promise<void>;
 }
 
@@ -97,6 +103,15 @@ export function createLifecycleService(deps: {
     return undefined;
   }
 
+  /** Deletes a version for good unless a write replaced it since it was judged (its seq then differs). */
+  async function expireVersion(bucket: string, version: VersionSummary): Promise<void> {
+    try {
+      await deletes.deleteObject(bucket, version.key, version.version_id, version.seq);
+    } catch (error) {
+      if (!(error instanceof VersionReplaced)) throw error;
+    }
+  }
+
   async function visit(
     bucket: string,
     rules: readonly LifecycleRule[],
@@ -121,8 +136,10 @@ export function createLifecycleService(deps: {
       // Only the version judged: a write since the page was read made another current version.
       const latest = await store.findLatest(bucket, version.key);
       if (latest?.seq !== version.seq || latest.version_id !== version.version_id) return;
-      // Unversioned, the object itself goes; versioned, a delete marker hides it as DeleteObject would.
-      await deletes.deleteObject(bucket, version.key, unversioned ? version.version_id : undefined);
+      // Unversioned, the object itself goes (only while it is still the version judged); versioned, a delete
+      // marker hides it as DeleteObject would.
+      if (unversioned) await expireVersion(bucket, version);
+      else await deletes.deleteObject(bucket, version.key);
       return;
     }
     const newer = state.noncurrentSeen++;
@@ -132,7 +149,7 @@ export function createLifecycleService(deps: {
       if (!expiration || dueAfter(since, expiration.days, dayMs) > now) return false;
       return newer >= (expiration.newerNoncurrentVersions ?? 0);
     });
-    if (due) await deletes.deleteObject(bucket, version.key, version.version_id);
+    if (due) await expireVersion(bucket, version);
     else state.kept++;
   }
 

@@ -8,7 +8,7 @@ import { createBucketAccessService } from './bucket-access.js';
 import { assertBucketName, assertObjectKey, checkMetadataSize } from './bucket-names.js';
 import { createBucketSettings } from './bucket-settings.js';
 import { CALENDAR_DAY_MS } from './lifecycle-rules.js';
-import { createLifecycleService } from './lifecycle-service.js';
+import { createLifecycleService, VersionReplaced } from './lifecycle-service.js';
 import { type ListPage, type ListRequest, listPage } from './listing.js';
 import { createMultipartService } from './multipart-service.js';
 import type { MultipartStore } from './multipart-store.js';
@@ -204,7 +204,8 @@ export function createStorageService(deps: {
     store,
     uploads: deps.multipart,
     deletes: {
-      deleteObject: (bucket, key, versionId) => service.deleteObject(bucket, key, versionId),
+      deleteObject: (bucket, key, versionId, onlySeq) =>
+        service.deleteObject(bucket, key, versionId, onlySeq === undefined ? {} : { onlySeq }),
       abortUpload: (uploadId, bucket, key) => multipart.abort(uploadId, bucket, key),
     },
     clock,
@@ -378,16 +379,18 @@ export function createStorageService(deps: {
       bucket: string,
       key: string,
       versionId?: string,
-      options: { bypassGovernance?: boolean } = {},
+      options: { bypassGovernance?: boolean; onlySeq?: number } = {},
     ): Promise<VersionedDelete> {
       assertObjectKey(key);
       if (versionId !== undefined) {
         checkVersionId(versionId);
-        // Object Lock is judged inside the transaction that deletes, on the version as it is then.
+        // Object Lock is judged inside the transaction that deletes, on the version as it is then; so is
+        // whether it is still the version the caller judged (a "null" version is replaced in place).
         const now = clock.now().getTime();
-        const removed = await store.deleteVersion(bucket, key, versionId, (row) =>
-          checkDeletable(lockOf(row.attributes), now, options.bypassGovernance === true),
-        );
+        const removed = await store.deleteVersion(bucket, key, versionId, (row) => {
+          if (options.onlySeq !== undefined && row.seq !== options.onlySeq) throw new VersionReplaced();
+          checkDeletable(lockOf(row.attributes), now, options.bypassGovernance === true);
+        });
         if (removed?.blob_id) await discardBlob(removed.blob_id);
         else if (!removed) await requireBucket(bucket);
         return {

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { type Kysely, PostgresAdapter, sql, type Transaction } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { BucketAccessTable, BucketTable, ObjectTable } from '../db/schema.js';
 
@@ -136,6 +136,16 @@ export interface StorageStore {
   ): Promise<VersionSummary[]>;
   /** Which of these blob ids an object or an uploaded part refers to. */
   referencedBlobIds(ids: string[]): Promise<Set<string>>;
+}
+
+/**
+ * Serialises the writes of one key for the rest of a transaction. SQLite runs one writer at a time already;
+ * PostgreSQL's READ COMMITTED would let two transactions read the same current version and both make one
+ * (or delete a version another is promoting), so each takes the key's advisory lock first.
+ */
+async function lockKey(trx: Transaction<Database>, bucket: string, key: string): Promise<void> {
+  if (!(trx.getExecutor().adapter instanceof PostgresAdapter)) return;
+  await sql`SELECT pg_advisory_xact_lock(hashtext(${bucket}), hashtext(${key}))`.execute(trx);
 }
 
 export function createStorageStore(db: Kysely<Database>): StorageStore {
@@ -304,6 +314,7 @@ export function createStorageStore(db: Kysely<Database>): StorageStore {
 
     async putVersion(row, write, guard): Promise<Removed> {
       return db.transaction().execute(async (trx) => {
+        await lockKey(trx, row.bucket, row.key);
         const bucket = await trx
           .selectFrom('buckets')
           .select('name')
@@ -355,6 +366,7 @@ export function createStorageStore(db: Kysely<Database>): StorageStore {
 
     async deleteVersion(bucket, key, versionId, guard): Promise<VersionRow | undefined> {
       return db.transaction().execute(async (trx) => {
+        await lockKey(trx, bucket, key);
         if (guard) {
           const found = await trx
             .selectFrom('object_versions')
@@ -407,6 +419,7 @@ export function createStorageStore(db: Kysely<Database>): StorageStore {
 
     async changeVersion(bucket, key, versionId, change): Promise<VersionRow | undefined> {
       return db.transaction().execute(async (trx) => {
+        await lockKey(trx, bucket, key);
         const found = await trx
           .selectFrom('object_versions')
           .selectAll()

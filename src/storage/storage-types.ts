@@ -163,7 +163,8 @@ export interface StorageService
     bucket: string,
     key: string,
     versionId?: string,
-    options?: { bypassGovernance?: boolean },
+    /** `onlySeq`: delete the version only while it is still that one (VersionReplaced otherwise). */
+    options?: { bypassGovernance?: boolean; onlySeq?: number },
   ): Promise<VersionedDelete>;
   /**
    * Replaces the tag set of the version named, or of the current one (see tagging.ts; null clears it); answers

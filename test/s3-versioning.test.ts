@@ -116,7 +116,7 @@ describe('versions', () => {
     const b = await bucket('v-keep', 'Enabled');
     const v1 = (await put(b, 'doc', 'one')).VersionId as string;
     const v2 = (await put(b, 'doc', 'two')).VersionId as string;
-    expect(v1).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expect(v1).toMatch(/^[A-Za-z0-9_.]{32}$/);
     expect(v2).not.toBe(v1);
     expect(await text(b, 'doc')).toBe('two');
     expect(await text(b, 'doc', v1)).toBe('one');
@@ -137,7 +137,7 @@ describe('versions', () => {
     const deleted = await s3.send(new DeleteObjectCommand({ Bucket: b, Key: 'k' }));
     expect(deleted.DeleteMarker).toBe(true);
     const marker = deleted.VersionId as string;
-    expect(marker).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expect(marker).toMatch(/^[A-Za-z0-9_.]{32}$/);
 
     const missing = await errorOf(s3.send(new GetObjectCommand({ Bucket: b, Key: 'k' })));
     expect(missing).toMatchObject({ name: 'NoSuchKey', status: 404 });
@@ -221,7 +221,7 @@ describe('versions', () => {
     expect(out.Deleted?.find((d) => d.Key === 'a')).toMatchObject({ VersionId: a1 });
     const b1 = out.Deleted?.find((d) => d.Key === 'b');
     expect(b1?.DeleteMarker).toBe(true);
-    expect(b1?.DeleteMarkerVersionId).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expect(b1?.DeleteMarkerVersionId).toMatch(/^[A-Za-z0-9_.]{32}$/);
     expect(out.Errors?.map((e) => [e.Key, e.Code])).toEqual([['c', 'InvalidArgument']]);
     const listed = await s3.send(new ListObjectVersionsCommand({ Bucket: b }));
     const all = [...(listed.Versions ?? []), ...(listed.DeleteMarkers ?? [])].map((v) => ({
@@ -266,7 +266,7 @@ describe('versions', () => {
         MultipartUpload: { Parts: [{ ETag: part.ETag, PartNumber: 1 }] },
       }),
     );
-    expect(done.VersionId).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expect(done.VersionId).toMatch(/^[A-Za-z0-9_.]{32}$/);
     expect(await text(b, 'm', done.VersionId)).toBe('multipart');
   });
 });

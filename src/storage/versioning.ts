@@ -12,11 +12,14 @@ export interface VersionedDelete {
   deleteMarker?: true;
 }
 
-/** Version ids Seawall makes: 24 random bytes, URL-safe (S3's are opaque strings of their own). */
-const VERSION_ID = /^[A-Za-z0-9_-]{32}$/;
+/**
+ * Version ids Seawall makes: 24 random bytes, URL-safe, with `.` for base64url's `-` so that no id starts with a
+ * dash a command line would read as an option (`aws s3api delete-object --version-id -x…` fails).
+ */
+const VERSION_ID = /^[A-Za-z0-9_.]{32}$/;
 
 export function newVersionId(): string {
-  return randomBytes(24).toString('base64url');
+  return randomBytes(24).toString('base64url').replaceAll('-', '.');
 }
 
 /** A version id a request names must be "null" or one Seawall could have made: InvalidArgument otherwise. */

@@ -38,6 +38,10 @@ describe('xml', () => {
       '<a>&nbsp;</a>',
       '<a>&copy;</a>',
       '<a>& b</a>',
+      // Character references to what XML does not allow: NUL, a lone surrogate, past Unicode.
+      '<a>&#0;</a>',
+      '<a>&#xD800;</a>',
+      '<a>&#x110000;</a>',
     ]) {
       expect(() => parseXml(text), text).toThrow(XmlParseError);
     }

@@ -61,6 +61,18 @@ export class XmlParseError extends Error {
   override readonly name = 'XmlParseError';
 }
 
+/** XML 1.0's Char production: tab, line feed, carriage return and the rest of Unicode but surrogates. */
+function isXmlChar(code: number): boolean {
+  return (
+    code === 0x9 ||
+    code === 0xa ||
+    code === 0xd ||
+    (code >= 0x20 && code <= 0xd7ff) ||
+    (code >= 0xe000 && code <= 0xfffd) ||
+    (code >= 0x10000 && code <= 0x10ffff)
+  );
+}
+
 /**
  * Parses an XML request body into plain objects. Documents with a DOCTYPE are refused outright (no entity
  * expansion of any kind); elements named in `arrays` always come back as arrays.
@@ -72,6 +84,10 @@ export function parseXml(text: string, arrays: readonly string[] = []): Record<s
   // anything else after `&` is not XML. HTML's named entities are refused rather than decoded.
   if (/&(?!(?:lt|gt|amp|quot|apos|#[0-9]{1,7}|#x[0-9A-Fa-f]{1,6});)/.test(text))
     throw new XmlParseError('an entity reference that XML does not define');
+  for (const [, decimal, hex] of text.matchAll(/&#(?:([0-9]+)|x([0-9A-Fa-f]+));/g)) {
+    if (!isXmlChar(decimal !== undefined ? Number(decimal) : Number.parseInt(hex as string, 16)))
+      throw new XmlParseError('a character reference to a character XML does not allow');
+  }
   const valid = XMLValidator.validate(text);
   if (valid !== true) throw new XmlParseError(valid.err.msg);
   const arraySet = new Set(arrays);

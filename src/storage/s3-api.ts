@@ -213,10 +213,15 @@ function preflightOperation(cors: S3CorsApi): Operation<S3Path, S3Path> {
  * understands them, but for the conditional writes a form cannot ask for.
  */
 function postObject(storage: StorageService) {
+  const objects = createS3ObjectApi(storage);
   return createPostObjectOperation(storage, {
     fields: { ...DIGESTS, ...NEW_OBJECT },
     conditions: newObjectConditions,
-    put: createS3ObjectApi(storage).putObject,
+    // As PutObject: a form's tags need s3:PutObjectTagging too.
+    put: async (req, bucket, key) => {
+      await authorizeNewTags(req, bucket, key);
+      return objects.putObject(req, bucket, key);
+    },
   });
 }
 

@@ -109,6 +109,8 @@ function objectUrl(req: ApiRequest, key: string): string {
 function redirectTarget(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   try {
+    // URL parsing drops tabs and line breaks that a Location header cannot carry: such a value is not one.
+    if ([...value].some((c) => (c.codePointAt(0) as number) < 0x20 || c === '\u007f')) return undefined;
     const url = new URL(value);
     return url.protocol === 'http:' || url.protocol === 'https:' ? value : undefined;
   } catch {
@@ -159,7 +161,7 @@ export function createPostObjectOperation(
     fields: Headers;
     conditions: (req: ApiRequest) => ConditionValues;
     /** PutObject's handler, which writes the file as the form's fields ask. */
-    put: (req: ApiRequest, bucket: string, key: string) => Promise<ApiResponse>;
+    put: (req: OperationRequest, bucket: string, key: string) => Promise<ApiResponse>;
   },
 ): S3Operation<PostObjectInput> {
   const asPut = {

@@ -214,10 +214,12 @@ export async function storageBench(): Promise<void> {
       { accessKeyId: seawall.accessKeyId, secret: seawall.secret, region: seawall.region },
       async () => undefined,
     );
+    stores.push(own);
     await own.createBucket();
+    stores.push(await fileSystemStore());
     const peer = await s3rverStore();
+    stores.push(peer);
     await peer.createBucket();
-    stores.push(own, await fileSystemStore(), peer);
     console.log(
       `storage: PUT then GET at concurrency ${CONCURRENCY} on loopback; ${SIZES.map((s) => `${s.count} × ${s.label}`).join(', ')}`,
     );

@@ -106,7 +106,7 @@ function athenaTimestamp(text: string): string {
  * them: the shortest digits that read back as the value; plain from 10^-3 up to 10^7 (`1.0`, `0.001`),
  * scientific outside it (`1.0E7`, `1.5830208E9`, `1.0E-4`).
  */
-export function athenaDouble(value: number, float = false): string {
+function athenaDouble(value: number, float = false): string {
   if (Number.isNaN(value)) return 'NaN';
   if (!Number.isFinite(value)) return value > 0 ? 'Infinity' : '-Infinity';
   if (value === 0) return Object.is(value, -0) ? '-0.0' : '0.0';

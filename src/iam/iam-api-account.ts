@@ -73,10 +73,6 @@ function checkEvaluations(actions: readonly string[], resources: readonly string
   return total;
 }
 
-/**
- * The page of a simulation's results that Marker and MaxItems ask for (results run action by action, each
- * over every resource): only that page is evaluated, yielding to the event loop as it goes.
- */
 /** What both simulations take from the request alike: the resource policy, actions, resources and context. */
 function requested(input: {
   ResourcePolicy?: string | undefined;
@@ -92,6 +88,10 @@ function requested(input: {
   };
 }
 
+/**
+ * The page of a simulation's results that Marker and MaxItems ask for (results run action by action, each
+ * over every resource): only that page is evaluated, yielding to the event loop as it goes.
+ */
 async function simulate(s: Simulation, paging: { Marker?: string; MaxItems?: number }) {
   const total = checkEvaluations(s.actions, s.resources);
   const start = decodeOffset(paging.Marker, () => validationError('Invalid Marker.'));

@@ -151,10 +151,7 @@ export function aclFromHeaders(
   const canned = headers['x-amz-acl'];
   const granted = GRANT_HEADERS.filter(([name]) => headers[name] !== undefined);
   if (canned !== undefined && granted.length > 0) throw bothForms();
-  if (canned !== undefined) {
-    if (!isCannedAcl(canned)) throw badCannedAcl(canned);
-    return cannedAcl(canned, level, owner, bucketOwner);
-  }
+  if (canned !== undefined) return cannedAcl(canned, level, owner, bucketOwner);
   if (granted.length === 0) return undefined;
   const grants: Grant[] = [];
   for (const [name, permission] of granted)

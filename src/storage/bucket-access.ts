@@ -1,6 +1,7 @@
 import { type AppError, notFound } from '../errors.js';
 import { type Policy, parsePolicy } from '../iam/policy/index.js';
 import type { Clock } from '../lib/clock.js';
+import { createBucketCache } from './bucket-cache.js';
 import type { BucketAccessRow, StorageStore } from './storage-store.js';
 
 /** S3's Block Public Access settings of a bucket (PublicAccessBlockConfiguration); unset flags are false. */
@@ -70,9 +71,6 @@ function noSuchBucket(bucket: string): AppError {
   return notFound('NoSuchBucket', 'The specified bucket does not exist', { BucketName: bucket });
 }
 
-/** How many buckets' settings stay in memory; the least recently asked for go first. */
-const DEFAULT_MAX_ENTRIES = 10_000;
-
 /**
  * Bucket policies and public access blocks, kept in the metadata store and served from a bounded in-memory
  * cache: authorizing a request needs its bucket's settings, and once warm that costs no query. Every change
@@ -84,38 +82,17 @@ export function createBucketAccessService(deps: {
   maxEntries?: number;
 }): BucketAccessService {
   const { store, clock } = deps;
-  const maxEntries = deps.maxEntries ?? DEFAULT_MAX_ENTRIES;
-  /** `null`: the bucket does not exist. */
-  const cache = new Map<string, Entry | null>();
-  // Bumped by every change, so a load that read the store before a change does not cache what it read.
-  let generation = 0;
-
-  async function load(bucket: string): Promise<Entry | undefined> {
-    const cached = cache.get(bucket);
-    if (cached !== undefined) {
-      cache.delete(bucket);
-      cache.set(bucket, cached);
-      return cached ?? undefined;
-    }
-    const started = generation;
+  const cache = createBucketCache<Entry>(async (bucket) => {
     const row = await store.findBucketAccess(bucket);
-    const entry = row ? toEntry(row) : null;
-    if (generation === started) {
-      cache.set(bucket, entry);
-      if (cache.size > maxEntries) cache.delete(cache.keys().next().value as string);
-    }
-    return entry ?? undefined;
-  }
+    return row ? toEntry(row) : undefined;
+  }, deps.maxEntries);
+  const load = (bucket: string) => cache.get(bucket);
+  const forget = (bucket: string) => cache.forget(bucket);
 
   async function existing(bucket: string): Promise<Entry> {
     const entry = await load(bucket);
     if (!entry) throw noSuchBucket(bucket);
     return entry;
-  }
-
-  function forget(bucket: string): void {
-    generation++;
-    cache.delete(bucket);
   }
 
   async function update(bucket: string, change: Partial<BucketAccessRow>): Promise<void> {

@@ -1,5 +1,6 @@
 import { notFound } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
+import { createBucketCache } from './bucket-cache.js';
 import type { StorageStore } from './storage-store.js';
 
 /**
@@ -13,8 +14,7 @@ export type BucketSettingName =
   | 'tagging'
   | 'ownership'
   | 'acl'
-  | 'object-lock'
-  | 'notification';
+  | 'object-lock';
 
 /** A bucket's configuration documents (see BucketSettingName); every call fails with NoSuchBucket without one. */
 export interface BucketSettings {
@@ -23,25 +23,40 @@ export interface BucketSettings {
   put(bucket: string, name: BucketSettingName, value: string): Promise<void>;
   /** Clears the setting; nothing happens when it was not set. */
   delete(bucket: string, name: BucketSettingName): Promise<void>;
+  /** Drops what is cached of a bucket that was just created (with settings) or deleted. */
+  forget(bucket: string): void;
 }
 
 function noSuchBucket(bucket: string) {
   return notFound('NoSuchBucket', 'The specified bucket does not exist', { BucketName: bucket });
 }
 
-export function createBucketSettings(deps: { store: StorageStore; clock: Clock }): BucketSettings {
+/**
+ * Read on the hot paths (versioning on every write and most reads, ownership on every authorization), so a
+ * bucket's settings are loaded together once and served from memory after (see bucket-cache.ts).
+ */
+export function createBucketSettings(deps: {
+  store: Pick<StorageStore, 'findBucketSettings' | 'putBucketSetting'>;
+  clock: Clock;
+}): BucketSettings {
   const { store, clock } = deps;
+  const cache = createBucketCache((bucket) => store.findBucketSettings(bucket));
   const set = async (bucket: string, name: BucketSettingName, value: string | null) => {
-    if (!(await store.putBucketSetting(bucket, name, value, clock.now().getTime())))
-      throw noSuchBucket(bucket);
+    try {
+      if (!(await store.putBucketSetting(bucket, name, value, clock.now().getTime())))
+        throw noSuchBucket(bucket);
+    } finally {
+      cache.forget(bucket);
+    }
   };
   return {
     async get(bucket, name) {
-      const found = await store.findBucketSetting(bucket, name);
+      const found = await cache.get(bucket);
       if (!found) throw noSuchBucket(bucket);
-      return found.value ?? undefined;
+      return found.get(name);
     },
     put: (bucket, name, value) => set(bucket, name, value),
     delete: (bucket, name) => set(bucket, name, null),
+    forget: (bucket) => cache.forget(bucket),
   };
 }

@@ -11,27 +11,6 @@ export interface LifecycleSubject {
   tags: () => Promise<ReadonlyMap<string, string>>;
 }
 
-/** A version's tag set as stored in its `tags` column: [{Key, Value}] or {key: value}; empty when unset. */
-export function tagsOf(json: string | null | undefined): ReadonlyMap<string, string> {
-  if (!json) return new Map();
-  try {
-    const parsed: unknown = JSON.parse(json);
-    const entries: [string, string][] = [];
-    const list = Array.isArray(parsed)
-      ? parsed
-      : typeof parsed === 'object' && parsed !== null
-        ? Object.entries(parsed).map(([Key, Value]) => ({ Key, Value }))
-        : [];
-    for (const item of list) {
-      const { Key, Value } = (item ?? {}) as { Key?: unknown; Value?: unknown };
-      if (typeof Key === 'string') entries.push([Key, typeof Value === 'string' ? Value : '']);
-    }
-    return new Map(entries);
-  } catch {
-    return new Map();
-  }
-}
-
 /** Whether an enabled rule's filter selects the object. */
 export async function ruleSelects(rule: LifecycleRule, subject: LifecycleSubject): Promise<boolean> {
   if (!rule.enabled) return false;

@@ -9,11 +9,11 @@ import {
   expirationHeader,
   type LifecycleSubject,
   ruleSelects,
-  tagsOf,
 } from './lifecycle-rules.js';
 import type { MultipartStore } from './multipart-store.js';
 import type { StorageStore, VersionBound, VersionSummary } from './storage-store.js';
 import type { StoredObject } from './storage-types.js';
+import { tagsOf } from './tagging.js';
 import type { VersionedDelete } from './versioning.js';
 
 /** Buckets' lifecycle configurations, the x-amz-expiration header they imply, and the scan that applies them. */
@@ -38,9 +38,20 @@ export class VersionReplaced extends Error {
   override readonly name = 'VersionReplaced';
 }
 
+/** Which version exactly a lifecycle action judged: its place in the key's history and its bytes. */
+export type VersionIdentity = Pick<VersionSummary, 'seq' | 'blob_id'>;
+
 export interface LifecycleDeletes {
-  /** With `onlySeq`, deletes the version only while it is still that one; else VersionReplaced. */
-  deleteObject(bucket: string, key: string, versionId?: string, onlySeq?: number): Promise<VersionedDelete>;
+  /**
+   * With `only`, deletes the version named (or, without a version id, makes a delete marker over the current
+   * one) only while it is still that version; else VersionReplaced.
+   */
+  deleteObject(
+    bucket: string,
+    key: string,
+    versionId?: string,
+    only?: VersionIdentity,
+  ): Promise<VersionedDelete>;
   abortUpload(uploadId: string, bucket: string, key: string): Promise<void>;
 }
 
@@ -82,13 +93,18 @@ export function createLifecycleService(deps: {
     return value === undefined ? undefined : (JSON.parse(value) as LifecycleConfiguration);
   }
 
-  function subjectOf(bucket: string, key: string, size: number, versionId: string): LifecycleSubject {
+  /** What rules filter on: the key, the size and (read only when a rule asks, from `stored`) the tags. */
+  function subjectOf(
+    key: string,
+    size: number,
+    stored: () => Promise<string | null | undefined>,
+  ): LifecycleSubject {
     let tags: Promise<ReadonlyMap<string, string>> | undefined;
     return {
       key,
       size,
       tags: () => {
-        tags ??= store.findVersion(bucket, key, versionId).then((row) => tagsOf(row?.tags));
+        tags ??= stored().then((json) => new Map(tagsOf(json).map((tag) => [tag.Key, tag.Value])));
         return tags;
       },
     };
@@ -103,10 +119,20 @@ export function createLifecycleService(deps: {
     return undefined;
   }
 
-  /** Deletes a version for good unless a write replaced it since it was judged (its seq then differs). */
-  async function expireVersion(bucket: string, version: VersionSummary): Promise<void> {
+  /**
+   * Deletes a version for good (or, with no version id, hides the current one behind a delete marker) unless a
+   * write replaced it since it was judged.
+   */
+  async function expireVersion(
+    bucket: string,
+    version: VersionSummary,
+    how: 'delete' | 'hide' = 'delete',
+  ): Promise<void> {
     try {
-      await deletes.deleteObject(bucket, version.key, version.version_id, version.seq);
+      await deletes.deleteObject(bucket, version.key, how === 'delete' ? version.version_id : undefined, {
+        seq: version.seq,
+        blob_id: version.blob_id,
+      });
     } catch (error) {
       if (!(error instanceof VersionReplaced)) throw error;
     }
@@ -122,7 +148,11 @@ export function createLifecycleService(deps: {
   ): Promise<void> {
     const madeAt = state.newerMadeAt;
     state.newerMadeAt = version.last_modified;
-    const subject = subjectOf(bucket, version.key, version.size, version.version_id);
+    const subject = subjectOf(
+      version.key,
+      version.size,
+      async () => (await store.findVersion(bucket, version.key, version.version_id))?.tags,
+    );
     if (version.is_latest === 1) {
       if (version.delete_marker === 1) {
         state.marker = version;
@@ -133,13 +163,9 @@ export function createLifecycleService(deps: {
         return at !== undefined && at <= now;
       });
       if (!due) return;
-      // Only the version judged: a write since the page was read made another current version.
-      const latest = await store.findLatest(bucket, version.key);
-      if (latest?.seq !== version.seq || latest.version_id !== version.version_id) return;
-      // Unversioned, the object itself goes (only while it is still the version judged); versioned, a delete
-      // marker hides it as DeleteObject would.
-      if (unversioned) await expireVersion(bucket, version);
-      else await deletes.deleteObject(bucket, version.key);
+      // Unversioned, the object itself goes; versioned, a delete marker hides it as DeleteObject would. Either
+      // only while it is still the version judged: a write since the page was read made another one current.
+      await expireVersion(bucket, version, unversioned ? 'delete' : 'hide');
       return;
     }
     const newer = state.noncurrentSeen++;
@@ -169,7 +195,7 @@ export function createLifecycleService(deps: {
       // S3 removes expired object delete markers once they are as old as a rule's Days.
       return expiration?.days !== undefined && dueAfter(marker.last_modified, expiration.days, dayMs) <= now;
     });
-    if (due) await deletes.deleteObject(bucket, marker.key, marker.version_id);
+    if (due) await expireVersion(bucket, marker);
   }
 
   async function scanVersions(
@@ -250,7 +276,7 @@ export function createLifecycleService(deps: {
     async expirationHeader(object) {
       const config = await configOf(object.bucket).catch(() => undefined);
       if (!config) return undefined;
-      const subject = subjectOf(object.bucket, object.key, object.size, object.versionId ?? 'null');
+      const subject = subjectOf(object.key, object.size, async () => object.tags);
       return expirationHeader(config, subject, object.lastModified.getTime());
     },
 

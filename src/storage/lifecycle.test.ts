@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isAppError } from '../errors.js';
 import { parseXml, XmlParseError } from '../lib/xml.js';
 import { parseLifecycle } from './lifecycle.js';
-import { dueAfter, expirationHeader, tagsOf } from './lifecycle-rules.js';
+import { dueAfter, expirationHeader } from './lifecycle-rules.js';
 
 const LISTS = ['Rule', 'Tag', 'Transition', 'NoncurrentVersionTransition'];
 const parse = (xml: string) => parseLifecycle(parseXml(xml, LISTS), undefined);
@@ -93,13 +93,6 @@ describe('lifecycle timing and headers', () => {
     const made = Date.parse('2026-03-01T13:45:00Z');
     expect(new Date(dueAfter(made, 1, day)).toISOString()).toBe('2026-03-03T00:00:00.000Z');
     expect(dueAfter(10_000, 1, 1000)).toBe(11_000);
-  });
-
-  it('reads tag sets stored as lists or maps, and nothing from junk', () => {
-    expect([...tagsOf('[{"Key":"a","Value":"1"}]')]).toEqual([['a', '1']]);
-    expect([...tagsOf('{"a":"1"}')]).toEqual([['a', '1']]);
-    expect([...tagsOf('not json')]).toEqual([]);
-    expect([...tagsOf(null)]).toEqual([]);
   });
 
   it('quotes a rule id safely in the header', async () => {

@@ -1,3 +1,4 @@
+import { prefixSuccessor } from './listing.js';
 import type { MultipartStore, UploadRow } from './multipart-store.js';
 
 /** ListMultipartUploads' request: a prefix, an optional delimiter, the markers to start after, a page size. */
@@ -19,8 +20,6 @@ export interface UploadsPage {
 }
 
 const BATCH = 1000;
-/** Sorts after every key that starts with a prefix (up to U+FFFF; rarer keys are skipped one by one). */
-const PAST_PREFIX = '\uffff';
 
 /**
  * S3's listing of uploads in progress: by key, a key's uploads in the order they were initiated (upload ids
@@ -55,8 +54,11 @@ export async function listUploadsPage(
         prefixes.push(common);
         lastPrefix = common;
         last = { keyMarker: common, uploadIdMarker: '' };
-        afterKey = `${common}${PAST_PREFIX}`;
-        afterUpload = undefined;
+        // Past every key under the prefix in one seek: from its successor on (any upload id is above '').
+        const next = prefixSuccessor(common);
+        if (next === undefined) return { uploads, prefixes, truncated: false };
+        afterKey = next;
+        afterUpload = '';
         jumped = true;
         break;
       }

@@ -289,32 +289,27 @@ export function createMultipartService(deps: {
       await store.insertCompleted(
         completedRow({ ...made, ...(joined.checksum ? { checksum: joined.checksum } : {}) }),
       );
-      let committed: { versionId?: string | undefined };
-      try {
-        committed = await deps.commitObject(
-          {
-            bucket,
-            key,
-            blob_id: blob.id,
-            size: blob.size,
-            etag,
-            content_type: settings.contentType,
-            metadata: JSON.stringify({ user: settings.userMetadata, headers: settings.headers }),
-            checksum_algorithm: joined.checksum?.algorithm ?? null,
-            checksum_value: joined.checksum?.value ?? null,
-            checksum_type: joined.checksum?.type ?? null,
-            last_modified: clock.now().getTime(),
-            ...(settings.lock ? { attributes: withLock(null, settings.lock) } : {}),
-            ...(settings.tags ? { tags: settings.tags } : {}),
-            ...(settings.acl !== undefined ? { acl: settings.acl } : {}),
-          },
-          // S3's conditional completion, judged at the commit against the object it would replace.
-          conditions && ((current) => checkWriteConditions(conditions, current)),
-        );
-      } catch (error) {
-        await store.deleteCompleted(blob.id);
-        throw error;
-      }
+      // A commit that fails discards the joined blob, and what was recorded of it with the blob.
+      const committed = await deps.commitObject(
+        {
+          bucket,
+          key,
+          blob_id: blob.id,
+          size: blob.size,
+          etag,
+          content_type: settings.contentType,
+          metadata: JSON.stringify({ user: settings.userMetadata, headers: settings.headers }),
+          checksum_algorithm: joined.checksum?.algorithm ?? null,
+          checksum_value: joined.checksum?.value ?? null,
+          checksum_type: joined.checksum?.type ?? null,
+          last_modified: clock.now().getTime(),
+          ...(settings.lock ? { attributes: withLock(null, settings.lock) } : {}),
+          ...(settings.tags ? { tags: settings.tags } : {}),
+          ...(settings.acl !== undefined ? { acl: settings.acl } : {}),
+        },
+        // S3's conditional completion, judged at the commit against the object it would replace.
+        conditions && ((current) => checkWriteConditions(conditions, current)),
+      );
       for (const id of (await store.deleteUpload(uploadId)) ?? []) await deps.discardBlob(id);
       return {
         etag,

@@ -16,7 +16,7 @@ import {
   readOwnershipControls,
 } from './object-ownership.js';
 import { verifyDocumentDigests } from './s3-digests.js';
-import { queryValue, readXmlBody, xmlResponse } from './s3-wire.js';
+import { queryValue, readXmlBody, versionHeader, xmlResponse } from './s3-wire.js';
 import type { StorageService } from './storage-types.js';
 
 /** Get/PutBucketAcl, Get/PutObjectAcl and the Object Ownership controls; their inputs are declared in s3-api.ts. */
@@ -110,7 +110,7 @@ export function createS3AclApi(storage: StorageService): S3AclApi {
       const found = await storage.getObjectAcl(bucket, key, queryValue(req.query, 'versionId'));
       const ownership = await ownershipOf(storage, bucket);
       const acl = ownership === 'BucketOwnerEnforced' ? privateAcl(owner) : readStoredAcl(found.acl, owner);
-      return aclResponse(acl, found.versionId ? { 'x-amz-version-id': found.versionId } : {});
+      return aclResponse(acl, versionHeader(found));
     },
 
     async putObjectAcl(req, bucket, key) {
@@ -127,8 +127,7 @@ export function createS3AclApi(storage: StorageService): S3AclApi {
         acl,
       );
       const changed = await storage.putObjectAcl(bucket, key, versionId, storeAcl(acl));
-      const headers: Record<string, string> = changed ? { 'x-amz-version-id': changed } : {};
-      return { status: 200, headers };
+      return { status: 200, headers: versionHeader({ versionId: changed }) };
     },
 
     async getOwnershipControls(bucket) {

@@ -5,7 +5,7 @@ import { queryValue } from '../lib/http.js';
 import type { OperationRequest } from '../lib/operation.js';
 import type { XmlObject } from '../lib/xml.js';
 import { s3Arn } from './s3-arn.js';
-import { httpDate, xmlResponse } from './s3-wire.js';
+import { httpDate, versionHeader, xmlResponse } from './s3-wire.js';
 import type { StorageService, StoredObject } from './storage-types.js';
 
 /** The attributes GetObjectAttributes can be asked for, in the order S3 answers them. */
@@ -133,6 +133,6 @@ export async function getObjectAttributes(
   const parts = wanted.has('ObjectParts') ? await objectPartsOf(storage, object, page) : undefined;
   return xmlResponse('GetObjectAttributesResponse', attributesDocument(object, wanted, parts), 200, {
     'last-modified': httpDate(object.lastModified),
-    ...(object.versionId === undefined ? {} : { 'x-amz-version-id': object.versionId }),
+    ...versionHeader(object),
   });
 }

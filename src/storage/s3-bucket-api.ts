@@ -3,6 +3,7 @@ import { type ApiRequest, type ApiResponse, queryValue } from '../lib/http.js';
 import type { OperationRequest } from '../lib/operation.js';
 import { escapeXml, XML_SEQUENCE, type XmlObject } from '../lib/xml.js';
 import { s3Arn } from './s3-arn.js';
+import { requireDigest } from './s3-digests.js';
 import { bypassesGovernance } from './s3-object-lock-api.js';
 import {
   asRecord,
@@ -263,15 +264,7 @@ export function createS3BucketApi(storage: StorageService): S3BucketApi {
       bucket: string,
       checkInputs: () => Promise<void>,
     ): Promise<ApiResponse> {
-      if (
-        req.headers['content-md5'] === undefined &&
-        !Object.keys(req.headers).some((h) => h.startsWith('x-amz-checksum-'))
-      ) {
-        throw badRequest(
-          'InvalidRequest',
-          'Missing required header for this request: Content-MD5 or x-amz-checksum-*',
-        );
-      }
+      requireDigest(req);
       const body = asRecord((await readXmlBody(req, ['Object']))?.Delete);
       const items = body?.Object;
       if (!body || !Array.isArray(items) || items.length === 0 || items.length > 1000) throw malformedXml();

@@ -6,7 +6,7 @@ import { s3Arn } from './s3-arn.js';
 import { MAX_PUT_BYTES } from './s3-digests.js';
 import { integerParameter, uploadIdOf } from './s3-multipart-api.js';
 import { declaredMetadata } from './s3-object-api.js';
-import { notImplementedHeader, xmlResponse } from './s3-wire.js';
+import { notImplementedHeader, versionHeader, xmlResponse } from './s3-wire.js';
 import type { ByteRange, OpenedObject, StorageService, StoredObject } from './storage-types.js';
 import { parseTaggingHeader, storedTags } from './tagging.js';
 import { checkVersionId } from './versioning.js';
@@ -182,8 +182,6 @@ export function createS3CopyApi(storage: StorageService): S3CopyApi {
       const metadata = directive(req, 'metadata');
       const tagging = directive(req, 'tagging');
       const newTags = tagging === 'REPLACE' ? parseTaggingHeader(req.headers['x-amz-tagging'] ?? '') : [];
-      if (newTags.length > 0)
-        await req.authorize({ action: 's3:PutObjectTagging', resources: [s3Arn(bucket, key)] });
       const ontoItself = source.bucket === bucket && source.key === key && !changesObject(req, metadata);
       // A version named is a copy onto itself only when it is the current one (else the copy restores it).
       const current =
@@ -212,8 +210,7 @@ export function createS3CopyApi(storage: StorageService): S3CopyApi {
           ...(algorithm ? { checksum: { algorithm } } : {}),
           tags: tagging === 'COPY' ? (object.tags ?? null) : storedTags(newTags),
         });
-        const headers: Record<string, string> = {};
-        if (stored.versionId !== undefined) headers['x-amz-version-id'] = stored.versionId;
+        const headers: Record<string, string> = versionHeader(stored);
         if (object.versionId !== undefined) headers['x-amz-copy-source-version-id'] = object.versionId;
         return xmlResponse(
           'CopyObjectResult',

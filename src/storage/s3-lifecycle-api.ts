@@ -1,6 +1,6 @@
-import { badRequest } from '../errors.js';
 import type { ApiRequest, ApiResponse } from '../lib/http.js';
 import { lifecycleXml, parseLifecycle } from './lifecycle.js';
+import { requireDigest } from './s3-digests.js';
 import { readXmlBody, xmlResponse } from './s3-wire.js';
 import type { StorageService } from './storage-types.js';
 
@@ -20,14 +20,7 @@ export function createS3LifecycleApi(storage: StorageService): S3LifecycleApi {
   return {
     async put(req, bucket) {
       // S3 requires the document's integrity to be provable, as for DeleteObjects.
-      if (
-        req.headers['content-md5'] === undefined &&
-        !Object.keys(req.headers).some((h) => h.startsWith('x-amz-checksum-'))
-      )
-        throw badRequest(
-          'InvalidRequest',
-          'Missing required header for this request: Content-MD5 or x-amz-checksum-*',
-        );
+      requireDigest(req);
       await storage.headBucket(bucket);
       const config = parseLifecycle(await readXmlBody(req, LISTS), req.headers[MINIMUM_SIZE_HEADER]);
       await storage.lifecycle.put(bucket, config);

@@ -30,6 +30,7 @@ import {
   notImplementedHeader,
   parseMaxKeys,
   readXmlBody,
+  versionHeader,
   xmlResponse,
 } from './s3-wire.js';
 import type { StorageService } from './storage-types.js';
@@ -246,7 +247,7 @@ export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
             : {}),
         },
         200,
-        done.versionId === undefined ? {} : { 'x-amz-version-id': done.versionId },
+        versionHeader(done),
       );
     },
 

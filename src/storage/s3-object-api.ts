@@ -9,7 +9,7 @@ import { lockOfHeaders } from './object-lock.js';
 import { getObjectAttributes } from './s3-attributes-api.js';
 import { uploadDigests } from './s3-digests.js';
 import { bypassesGovernance, readableLockHeaders } from './s3-object-lock-api.js';
-import { httpDate, parseRange } from './s3-wire.js';
+import { httpDate, parseRange, versionHeader } from './s3-wire.js';
 import type { StorageService, StoredObject } from './storage-types.js';
 import { parseTaggingHeader, storedTags, tagsOf } from './tagging.js';
 
@@ -60,11 +60,6 @@ function userMetadata(req: ApiRequest): Record<string, string> {
     if (name.startsWith('x-amz-meta-')) metadata[name.slice('x-amz-meta-'.length)] = value;
   }
   return metadata;
-}
-
-/** S3's x-amz-version-id, where the object has one (see StoredObject.versionId). */
-function versionHeader(object: { versionId?: string | undefined }): Record<string, string> {
-  return object.versionId === undefined ? {} : { 'x-amz-version-id': object.versionId };
 }
 
 function objectHeaders(object: StoredObject, withChecksum: boolean): Record<string, string | number> {

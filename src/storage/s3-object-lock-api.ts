@@ -1,4 +1,4 @@
-import { AppError, badRequest } from '../errors.js';
+import { AppError } from '../errors.js';
 import { type ApiRequest, type ApiResponse, queryValue } from '../lib/http.js';
 import type { OperationRequest } from '../lib/operation.js';
 import {
@@ -13,6 +13,7 @@ import {
   type VersionLock,
 } from './object-lock.js';
 import { s3Arn } from './s3-arn.js';
+import { requireDigest } from './s3-digests.js';
 import { readXmlBody, xmlResponse } from './s3-wire.js';
 import type { StorageService } from './storage-types.js';
 
@@ -58,18 +59,6 @@ export async function readableLockHeaders(
     ...(retention ? { retention: lock.retention } : {}),
     ...(hold ? { legalHold: lock.legalHold } : {}),
   });
-}
-
-/** These requests' documents must come with a digest, as S3's model says (httpChecksumRequired). */
-function requireDigest(req: ApiRequest): void {
-  if (
-    req.headers['content-md5'] === undefined &&
-    !Object.keys(req.headers).some((h) => h.startsWith('x-amz-checksum-'))
-  )
-    throw badRequest(
-      'InvalidRequest',
-      'Missing required header for this request: Content-MD5 or x-amz-checksum-*',
-    );
 }
 
 /** Handlers of the Object Lock operations. */

@@ -1,7 +1,7 @@
 import { AppError } from '../errors.js';
 import { type ApiRequest, type ApiResponse, queryValue } from '../lib/http.js';
-import { readXmlBody, xmlResponse } from './s3-wire.js';
-import type { StorageService, StoredObject } from './storage-types.js';
+import { readXmlBody, versionHeader, xmlResponse } from './s3-wire.js';
+import type { StorageService } from './storage-types.js';
 import { readTagging, storedTags, type Tag, tagsOf } from './tagging.js';
 
 /** Handlers of object and bucket tagging. */
@@ -21,10 +21,6 @@ function taggingDocument(tags: readonly Tag[], headers: Record<string, string> =
     200,
     headers,
   );
-}
-
-function versionHeader(object: StoredObject): Record<string, string> {
-  return object.versionId === undefined ? {} : { 'x-amz-version-id': object.versionId };
 }
 
 function noSuchTagSet(bucket: string): AppError {

@@ -158,3 +158,8 @@ function invalidRange(header: string, size: number): AppError {
     headers: { 'content-range': `bytes */${size}` },
   });
 }
+
+/** S3's x-amz-version-id, where there is a version to name (none for a bucket never versioned). */
+export function versionHeader(version: { versionId?: string | undefined }): Record<string, string> {
+  return version.versionId === undefined ? {} : { 'x-amz-version-id': version.versionId };
+}

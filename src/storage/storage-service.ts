@@ -8,7 +8,7 @@ import { createBucketAccessService } from './bucket-access.js';
 import { assertBucketName, assertObjectKey, checkMetadataSize } from './bucket-names.js';
 import { createBucketSettings } from './bucket-settings.js';
 import { CALENDAR_DAY_MS } from './lifecycle-rules.js';
-import { createLifecycleService, VersionReplaced } from './lifecycle-service.js';
+import { createLifecycleService, type VersionIdentity, VersionReplaced } from './lifecycle-service.js';
 import { type ListPage, type ListRequest, listPage } from './listing.js';
 import { createMultipartService } from './multipart-service.js';
 import type { MultipartStore } from './multipart-store.js';
@@ -76,6 +76,7 @@ function toStored(row: ObjectRow): StoredObject {
     versionId: row.version_id,
     ...(row.attributes === null ? {} : { lock: lockOf(row.attributes) }),
     tags: row.tags,
+    acl: row.acl,
   };
 }
 
@@ -175,6 +176,20 @@ export function createStorageService(deps: {
     }
   }
 
+  /** Changes a per-version setting of the version named, or of the current one; answers it as changed. */
+  async function updateObject(
+    bucket: string,
+    key: string,
+    versionId: string | undefined,
+    change: { tags: string | null } | { acl: string },
+  ): Promise<StoredObject> {
+    const object = await headObject(bucket, key, versionId);
+    // A concurrent write may replace the version meanwhile; S3 then answers as if it had never been.
+    if (!(await store.changeVersion(bucket, key, object.versionId ?? 'null', () => change)))
+      throw notFound('NoSuchKey', 'The specified key does not exist.', { Key: key });
+    return { ...object, ...change };
+  }
+
   async function discardBlob(id: string | undefined): Promise<void> {
     if (!id) return;
     // A failure here only leaves an orphan, which the start-up sweep removes.
@@ -204,8 +219,8 @@ export function createStorageService(deps: {
     store,
     uploads: deps.multipart,
     deletes: {
-      deleteObject: (bucket, key, versionId, onlySeq) =>
-        service.deleteObject(bucket, key, versionId, onlySeq === undefined ? {} : { onlySeq }),
+      deleteObject: (bucket, key, versionId, only) =>
+        service.deleteObject(bucket, key, versionId, only === undefined ? {} : { only }),
       abortUpload: (uploadId, bucket, key) => multipart.abort(uploadId, bucket, key),
     },
     clock,
@@ -240,6 +255,7 @@ export function createStorageService(deps: {
         input.objectLock ? { versioning: 'Enabled', 'object-lock': JSON.stringify({ enabled: true }) } : {},
       );
       access.forget(input.name);
+      settings.forget(input.name);
       if (created) return;
       const existing = await store.findBucket(input.name);
       if (existing?.account_id === input.accountId) {
@@ -267,6 +283,7 @@ export function createStorageService(deps: {
         })
       ) {
         access.forget(input.name);
+        settings.forget(input.name);
         return;
       }
       const existing = await store.findBucket(input.name);
@@ -288,6 +305,7 @@ export function createStorageService(deps: {
     async deleteBucket(name: string): Promise<void> {
       const { outcome, blobIds } = await store.deleteEmptyBucket(name);
       access.forget(name);
+      settings.forget(name);
       for (const id of blobIds) await discardBlob(id);
       if (outcome === 'missing') throw noSuchBucket(name);
       if (outcome === 'not-empty') {
@@ -337,15 +355,11 @@ export function createStorageService(deps: {
 
     async getObjectAcl(bucket: string, key: string, versionId?: string) {
       const found = await headObject(bucket, key, versionId);
-      const row = await store.findVersion(bucket, key, found.versionId ?? 'null');
-      return { acl: row?.acl ?? null, versionId: found.versionId };
+      return { acl: found.acl ?? null, versionId: found.versionId };
     },
 
     async putObjectAcl(bucket: string, key: string, versionId: string | undefined, acl: string) {
-      const found = await headObject(bucket, key, versionId);
-      if (!(await store.updateVersion(bucket, key, found.versionId ?? 'null', { acl })))
-        throw notFound('NoSuchKey', 'The specified key does not exist.', { Key: key });
-      return found.versionId;
+      return (await updateObject(bucket, key, versionId, { acl })).versionId;
     },
 
     async currentObjectAcl(bucket: string, key: string) {
@@ -379,7 +393,7 @@ export function createStorageService(deps: {
       bucket: string,
       key: string,
       versionId?: string,
-      options: { bypassGovernance?: boolean; onlySeq?: number } = {},
+      options: { bypassGovernance?: boolean; only?: VersionIdentity } = {},
     ): Promise<VersionedDelete> {
       assertObjectKey(key);
       if (versionId !== undefined) {
@@ -388,7 +402,10 @@ export function createStorageService(deps: {
         // whether it is still the version the caller judged (a "null" version is replaced in place).
         const now = clock.now().getTime();
         const removed = await store.deleteVersion(bucket, key, versionId, (row) => {
-          if (options.onlySeq !== undefined && row.seq !== options.onlySeq) throw new VersionReplaced();
+          const { only } = options;
+          // A version id ("null") is reused when a version is replaced; its seq can be too, once every version
+          // of the key was deleted; its blob cannot.
+          if (only && (row.seq !== only.seq || row.blob_id !== only.blob_id)) throw new VersionReplaced();
           checkDeletable(lockOf(row.attributes), now, options.bypassGovernance === true);
         });
         if (removed?.blob_id) await discardBlob(removed.blob_id);
@@ -426,7 +443,15 @@ export function createStorageService(deps: {
         attributes: null,
       };
       try {
-        const removed = await store.putVersion(marker, versioning === 'Enabled' ? 'new' : 'null');
+        const { only } = options;
+        const removed = await store.putVersion(
+          marker,
+          versioning === 'Enabled' ? 'new' : 'null',
+          (current) => {
+            if (only && (current?.seq !== only.seq || current.blob_id !== only.blob_id))
+              throw new VersionReplaced();
+          },
+        );
         for (const id of removed.blobIds) await discardBlob(id);
       } catch (error) {
         if (error instanceof BucketVanished) throw noSuchBucket(bucket);
@@ -435,13 +460,7 @@ export function createStorageService(deps: {
       return { versionId: marker.version_id, deleteMarker: true };
     },
 
-    async putObjectTags(bucket, key, versionId, tags) {
-      const object = await headObject(bucket, key, versionId);
-      // A concurrent write may replace the version meanwhile; S3 then answers as if it had never been.
-      if (!(await store.updateVersion(bucket, key, object.versionId ?? 'null', { tags })))
-        throw notFound('NoSuchKey', 'The specified key does not exist.', { Key: key });
-      return { ...object, tags };
-    },
+    putObjectTags: (bucket, key, versionId, tags) => updateObject(bucket, key, versionId, { tags }),
 
     async getVersioning(bucket: string): Promise<Versioning | undefined> {
       return versioningOf(bucket);

@@ -21,6 +21,7 @@ export type VersionSummary = Pick<
   | 'seq'
   | 'is_latest'
   | 'delete_marker'
+  | 'blob_id'
   | 'size'
   | 'etag'
   | 'last_modified'
@@ -73,8 +74,8 @@ export interface StorageStore {
    * answers false when the bucket does not exist.
    */
   updateBucketAccess(bucket: string, change: Partial<BucketAccessRow>, updatedAt: number): Promise<boolean>;
-  /** The value of one of a bucket's settings (null when unset); undefined when there is no bucket. */
-  findBucketSetting(bucket: string, name: string): Promise<{ value: string | null } | undefined>;
+  /** Every setting of a bucket, by name; undefined when there is no bucket. */
+  findBucketSettings(bucket: string): Promise<ReadonlyMap<string, string> | undefined>;
   /** Sets (or, with null, clears) one of an existing bucket's settings; false when there is no bucket. */
   putBucketSetting(bucket: string, name: string, value: string | null, updatedAt: number): Promise<boolean>;
   /** Names of the buckets that have the setting, in name order, after `after`, at most `limit`. */
@@ -102,13 +103,6 @@ export interface StorageStore {
     versionId: string,
     guard?: (row: VersionRow) => void,
   ): Promise<VersionRow | undefined>;
-  /** Changes per-version settings (tags, ACL, attributes, metadata) of one version; false when it is gone. */
-  updateVersion(
-    bucket: string,
-    key: string,
-    versionId: string,
-    change: Partial<Pick<VersionRow, 'tags' | 'acl' | 'attributes' | 'metadata' | 'content_type'>>,
-  ): Promise<boolean>;
   /**
    * Changes one version's settings as `change` decides from the version as it is, in one transaction (so two
    * changes of the same JSON column cannot lose each other's); answers the version as it was, undefined when
@@ -244,16 +238,17 @@ export function createStorageStore(db: Kysely<Database>): StorageStore {
       });
     },
 
-    async findBucketSetting(bucket: string, name: string) {
-      const row = await db
+    async findBucketSettings(bucket: string) {
+      const rows = await db
         .selectFrom('buckets')
-        .leftJoin('bucket_settings', (join) =>
-          join.onRef('bucket_settings.bucket', '=', 'buckets.name').on('bucket_settings.name', '=', name),
-        )
-        .select('bucket_settings.value')
+        .leftJoin('bucket_settings', 'bucket_settings.bucket', 'buckets.name')
+        .select(['bucket_settings.name', 'bucket_settings.value'])
         .where('buckets.name', '=', bucket)
-        .executeTakeFirst();
-      return row && { value: row.value ?? null };
+        .execute();
+      if (rows.length === 0) return undefined;
+      return new Map(
+        rows.flatMap((row) => (row.name !== null && row.value !== null ? [[row.name, row.value]] : [])),
+      );
     },
 
     async bucketsWithSetting(name: string, after: string, limit: number) {
@@ -348,17 +343,11 @@ export function createStorageStore(db: Kysely<Database>): StorageStore {
             .where('key', '=', row.key)
             .where('is_latest', '=', 1)
             .execute();
-        const newest = await trx
-          .selectFrom('object_versions')
-          .select('seq')
-          .where('bucket', '=', row.bucket)
-          .where('key', '=', row.key)
-          .orderBy('seq', 'desc')
-          .limit(1)
-          .executeTakeFirst();
+        // The current version is always the newest (deleteVersion promotes the newest left), so it has the
+        // highest seq of the key.
         await trx
           .insertInto('object_versions')
-          .values({ ...row, seq: Math.max(newest?.seq ?? 0, current?.seq ?? 0) + 1, is_latest: 1 })
+          .values({ ...row, seq: (current?.seq ?? 0) + 1, is_latest: 1 })
           .execute();
         return { blobIds };
       });
@@ -404,17 +393,6 @@ export function createStorageStore(db: Kysely<Database>): StorageStore {
         }
         return removed;
       });
-    },
-
-    async updateVersion(bucket, key, versionId, change): Promise<boolean> {
-      const result = await db
-        .updateTable('object_versions')
-        .set(change)
-        .where('bucket', '=', bucket)
-        .where('key', '=', key)
-        .where('version_id', '=', versionId)
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows) > 0;
     },
 
     async changeVersion(bucket, key, versionId, change): Promise<VersionRow | undefined> {
@@ -472,6 +450,7 @@ export function createStorageStore(db: Kysely<Database>): StorageStore {
           'seq',
           'is_latest',
           'delete_marker',
+          'blob_id',
           'size',
           'etag',
           'last_modified',

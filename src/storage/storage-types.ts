@@ -5,7 +5,7 @@ import type { EngineFiles } from './blob-store.js';
 import type { BlobDigests } from './blob-writer.js';
 import type { BucketAccess, BucketAccessService } from './bucket-access.js';
 import type { BucketSettings } from './bucket-settings.js';
-import type { LifecycleService } from './lifecycle-service.js';
+import type { LifecycleService, VersionIdentity } from './lifecycle-service.js';
 import type { ListPage, ListRequest } from './listing.js';
 import type { CompleteChecksum, ListedPart, UploadChecksum } from './multipart-checksums.js';
 import type { UploadsPage, UploadsRequest } from './multipart-listing.js';
@@ -60,6 +60,8 @@ export interface StoredObject {
   lock?: VersionLock;
   /** The version's tag set, as stored (see tagging.ts); null when it has none. */
   tags?: string | null;
+  /** The version's ACL, as stored (see acl.ts); null for the owner's full control. */
+  acl?: string | null;
 }
 
 /** A bucket to create, and whose it is. */
@@ -163,8 +165,8 @@ export interface StorageService
     bucket: string,
     key: string,
     versionId?: string,
-    /** `onlySeq`: delete the version only while it is still that one (VersionReplaced otherwise). */
-    options?: { bypassGovernance?: boolean; onlySeq?: number },
+    /** `only`: delete the version only while it is still that one (VersionReplaced otherwise). */
+    options?: { bypassGovernance?: boolean; only?: VersionIdentity },
   ): Promise<VersionedDelete>;
   /**
    * Replaces the tag set of the version named, or of the current one (see tagging.ts; null clears it); answers

@@ -12,7 +12,10 @@ import {
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
+  GetObjectAclCommand,
   GetObjectCommand,
+  GetObjectLegalHoldCommand,
+  GetObjectRetentionCommand,
   GetObjectTaggingCommand,
   HeadObjectCommand,
   PutBucketVersioningCommand,
@@ -284,6 +287,65 @@ describe('CopyObject', () => {
       code: 'AccessDenied',
     });
     expect(await failure(copy('src', 'ver/auth'))).toMatchObject({ code: 'AccessDenied', status: 403 });
+  });
+
+  it('gives the copy the retention, legal hold and ACL its request asks for, never the source’s', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'locked', ObjectLockEnabledForBucket: true }));
+    await s3.send(new CreateBucketCommand({ Bucket: 'writer', ObjectOwnership: 'ObjectWriter' }));
+    // A source written without any checksum: the copy's bytes are the store's own, so none is asked for.
+    const plain = t.s3({ requestChecksumCalculation: 'WHEN_REQUIRED' });
+    await plain.send(new PutObjectCommand({ Bucket: 'src', Key: 'plain.txt', Body: 'kept' }));
+    const until = new Date(Date.now() + 86_400_000);
+    const copied = await s3.send(
+      new CopyObjectCommand({
+        Bucket: 'locked',
+        Key: 'kept.txt',
+        CopySource: 'src/plain.txt',
+        ObjectLockMode: 'GOVERNANCE',
+        ObjectLockRetainUntilDate: until,
+        ObjectLockLegalHoldStatus: 'ON',
+      }),
+    );
+    const VersionId = copied.VersionId;
+    expect(VersionId).toBeDefined();
+    const retention = await s3.send(new GetObjectRetentionCommand({ Bucket: 'locked', Key: 'kept.txt' }));
+    expect(retention.Retention?.Mode).toBe('GOVERNANCE');
+    expect(retention.Retention?.RetainUntilDate?.getTime()).toBe(until.getTime());
+    const hold = await s3.send(new GetObjectLegalHoldCommand({ Bucket: 'locked', Key: 'kept.txt' }));
+    expect(hold.LegalHold?.Status).toBe('ON');
+    expect(
+      await failure(s3.send(new DeleteObjectCommand({ Bucket: 'locked', Key: 'kept.txt', VersionId }))),
+    ).toMatchObject({ code: 'AccessDenied', status: 403 });
+    // The copy of a retained version into a plain bucket is not retained.
+    await s3.send(new CopyObjectCommand({ Bucket: 'dst', Key: 'unkept.txt', CopySource: 'locked/kept.txt' }));
+    await s3.send(new DeleteObjectCommand({ Bucket: 'dst', Key: 'unkept.txt' }));
+
+    await s3.send(
+      new CopyObjectCommand({
+        Bucket: 'writer',
+        Key: 'public.txt',
+        CopySource: 'src/plain.txt',
+        ACL: 'public-read',
+      }),
+    );
+    const acl = await s3.send(new GetObjectAclCommand({ Bucket: 'writer', Key: 'public.txt' }));
+    expect(acl.Grants?.map((g) => [g.Grantee?.URI ?? g.Grantee?.Type, g.Permission])).toContainEqual([
+      'http://acs.amazonaws.com/groups/global/AllUsers',
+      'READ',
+    ]);
+    // A bucket whose owner enforces ownership refuses an ACL on the copy as on any write.
+    expect(
+      await failure(
+        s3.send(
+          new CopyObjectCommand({
+            Bucket: 'dst',
+            Key: 'acl.txt',
+            CopySource: 'src/plain.txt',
+            ACL: 'public-read',
+          }),
+        ),
+      ),
+    ).toMatchObject({ code: 'AccessControlListNotSupported', status: 400 });
   });
 
   it('works for the aws cli (s3 cp between buckets, s3api copy-object)', async () => {

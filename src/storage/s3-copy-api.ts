@@ -5,7 +5,7 @@ import type { OperationRequest } from '../lib/operation.js';
 import { s3Arn } from './s3-arn.js';
 import { MAX_PUT_BYTES } from './s3-digests.js';
 import { integerParameter, uploadIdOf } from './s3-multipart-api.js';
-import { declaredMetadata } from './s3-object-api.js';
+import { declaredMetadata, newObjectProtections } from './s3-object-api.js';
 import { notImplementedHeader, versionHeader, xmlResponse } from './s3-wire.js';
 import type { ByteRange, OpenedObject, StorageService, StoredObject } from './storage-types.js';
 import { parseTaggingHeader, storedTags } from './tagging.js';
@@ -188,6 +188,8 @@ export function createS3CopyApi(storage: StorageService): S3CopyApi {
         ontoItself && source.versionId !== undefined
           ? await storage.headObject(bucket, key).catch(() => undefined)
           : undefined;
+      // Retention, legal hold and ACL are the new object's own, never copied: what the request asks for.
+      const protections = await newObjectProtections(storage, req, bucket);
       let algorithm: ChecksumAlgorithm | undefined;
       const opened = await openSource(req, storage, source, (object) => {
         checkCopyConditions(req, object);
@@ -201,9 +203,11 @@ export function createS3CopyApi(storage: StorageService): S3CopyApi {
       const { object } = opened;
       try {
         const stored = await storage.putObject({
+          ...protections,
           bucket,
           key,
           body: opened.body,
+          storedBytes: true,
           ...(metadata === 'COPY'
             ? { contentType: object.contentType, userMetadata: object.userMetadata, headers: object.headers }
             : declaredMetadata(req)),

@@ -10,7 +10,6 @@ import {
 import { type ApiRequest, type ApiResponse, queryValue } from '../lib/http.js';
 import type { Principal } from '../lib/operation.js';
 import { readStoredAcl } from './acl.js';
-import { newObjectAcl } from './acl-rules.js';
 import {
   type CompleteChecksum,
   type ListedPart,
@@ -21,9 +20,8 @@ import {
 } from './multipart-checksums.js';
 import type { UploadInitiator, UploadSettings } from './multipart-service.js';
 import type { UploadRow } from './multipart-store.js';
-import { lockOfHeaders } from './object-lock.js';
 import { uploadDigests } from './s3-digests.js';
-import { declaredMetadata, newTags } from './s3-object-api.js';
+import { declaredMetadata, newObjectProtections, newTags } from './s3-object-api.js';
 import {
   listingEncoder,
   malformedXml as malformed,
@@ -176,13 +174,10 @@ export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
   return {
     async create(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse> {
       const checksum = requestedUploadChecksum(req);
-      const lock = lockOfHeaders(req.headers, Date.now());
-      const acl = await newObjectAcl(storage, bucket, req.headers, req.principal.accountId);
       const settings = {
         ...declaredMetadata(req),
         ...newTags(req),
-        ...(lock ? { lock } : {}),
-        ...(acl !== undefined ? { acl } : {}),
+        ...(await newObjectProtections(storage, req, bucket)),
       };
       const uploadId = await multipart.createUpload(
         bucket,

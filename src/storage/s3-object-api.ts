@@ -5,7 +5,7 @@ import { type ApiRequest, type ApiResponse, queryValue } from '../lib/http.js';
 import type { OperationRequest } from '../lib/operation.js';
 import { newObjectAcl } from './acl-rules.js';
 import { type PartAnswer, requestedPartNumber, selectPart } from './multipart-objects.js';
-import { lockOfHeaders } from './object-lock.js';
+import { lockOfHeaders, type VersionLock } from './object-lock.js';
 import { getObjectAttributes } from './s3-attributes-api.js';
 import { uploadDigests } from './s3-digests.js';
 import { bypassesGovernance, readableLockHeaders } from './s3-object-lock-api.js';
@@ -154,6 +154,20 @@ export function newTags(req: ApiRequest): { tags?: string } {
   return tags === null ? {} : { tags };
 }
 
+/**
+ * The Object Lock retention and legal hold and the ACL a new object's request asks for (x-amz-object-lock-*,
+ * x-amz-acl, x-amz-grant-*), which PutObject, CreateMultipartUpload, CopyObject and POST Object all honour.
+ */
+export async function newObjectProtections(
+  storage: StorageService,
+  req: ApiRequest,
+  bucket: string,
+): Promise<{ lock?: VersionLock; acl?: string }> {
+  const lock = lockOfHeaders(req.headers, Date.now());
+  const acl = await newObjectAcl(storage, bucket, req.headers, req.principal.accountId);
+  return { ...(lock ? { lock } : {}), ...(acl !== undefined ? { acl } : {}) };
+}
+
 /** The representation headers and user metadata an upload declares, as stored with the object. */
 export function declaredMetadata(req: ApiRequest) {
   return {
@@ -205,8 +219,7 @@ export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
       const { contentMd5, checksum } = uploadDigests(req);
       const ifNoneMatch = req.headers['if-none-match'];
       const ifMatch = req.headers['if-match'];
-      const lock = lockOfHeaders(req.headers, Date.now());
-      const acl = await newObjectAcl(storage, bucket, req.headers, req.principal.accountId);
+      const protections = await newObjectProtections(storage, req, bucket);
       const stored = await storage.putObject({
         bucket,
         key,
@@ -216,9 +229,8 @@ export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
         ...(checksum ? { checksum } : {}),
         ...(ifNoneMatch ? { ifNoneMatch } : {}),
         ...(ifMatch !== undefined ? { ifMatch } : {}),
-        ...(lock ? { lock } : {}),
+        ...protections,
         ...newTags(req),
-        ...(acl !== undefined ? { acl } : {}),
       });
       const headers: Record<string, string> = {
         etag: stored.etag,

@@ -317,8 +317,8 @@ export function createStorageService(deps: {
       assertObjectKey(input.key);
       await requireBucket(input.bucket);
       checkMetadataSize(input.userMetadata);
-      // S3 wants a digest of the bytes of any write Object Lock will retain.
-      if (input.contentMd5 === undefined && input.checksum === undefined) {
+      // S3 wants a digest of the bytes a client sends for any write Object Lock will retain.
+      if (!input.storedBytes && input.contentMd5 === undefined && input.checksum === undefined) {
         const config = input.lock || (await lock.getObjectLock(input.bucket))?.rule;
         if (config) throw digestRequired();
       }

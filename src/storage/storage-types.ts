@@ -41,6 +41,8 @@ export interface PutObjectInput {
   tags?: string | null;
   /** The new version's ACL (stored JSON, see acl.ts), where the request set one. */
   acl?: string;
+  /** The bytes are ones the store already holds (a copy): Object Lock needs no client digest of them. */
+  storedBytes?: boolean;
 }
 
 export interface StoredObject {

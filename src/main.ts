@@ -81,6 +81,7 @@ export function defaultAthenaLimits(): AthenaLimits {
     engineMemoryMb: Math.max(512, Math.min(4096, Math.floor(totalmem() / 2 ** 20 / 2 / 4))),
     maxSpillMb: 8192,
     threads: availableParallelism(),
+    stateChangeWaitMs: 100,
   };
 }
 

@@ -90,6 +90,24 @@ describe('Athena queries are bounded in time, memory and slots', () => {
     );
   }, 120_000);
 
+  it('answers a poll of a running query when its state changes, not only at the next poll', async () => {
+    // Held this long, a poll that missed the change would come back RUNNING long after the stop.
+    const { athena } = await start({ limits: { athenaLimits: { stateChangeWaitMs: 20_000 } } });
+    const id = await submit(athena, RUNAWAY);
+    // A poll of a queued query comes back once it runs.
+    await until(async () => (await execution(athena, id)).Status?.State === 'RUNNING', 'the query to run');
+    let answered = false;
+    const held = execution(athena, id).finally(() => {
+      answered = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await athena.send(new StopQueryExecutionCommand({ QueryExecutionId: id }));
+    // A finished query is answered as it is; the held poll was answered at the stop, before this one.
+    expect((await execution(athena, id)).Status?.State).toBe('CANCELLED');
+    expect(answered).toBe(true);
+    expect((await held).Status?.State).toBe('CANCELLED');
+  }, 60_000);
+
   it("fails a query that runs past its time limit with Athena's timeout error", async () => {
     const { t, athena } = await start({ limits: { athenaLimits: { timeoutMs: 1500 } } });
     const id = await submit(athena, RUNAWAY);

@@ -152,7 +152,7 @@ export function createAthenaApi(athena: AthenaService, catalog: CatalogService) 
       StartQueryExecution: op(START_MEMBERS, namedWorkgroup, (input, req) => startQuery(athena, input, req)),
       GetQueryExecution: op(['QueryExecutionId'], ofQuery, async (input) => ({
         QueryExecution: execution(
-          await athena.get(requiredString(input, 'QueryExecutionId', 'InvalidRequestException')),
+          await athena.poll(requiredString(input, 'QueryExecutionId', 'InvalidRequestException')),
         ),
       })),
       BatchGetQueryExecution: op(

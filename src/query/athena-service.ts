@@ -40,6 +40,12 @@ export interface AthenaLimits extends QueryLimits {
   engineMemoryMb: number;
   maxSpillMb: number;
   threads: number;
+  /**
+   * How long GetQueryExecution holds its answer for a queued or running query, waiting for its state to change.
+   * Clients poll in a loop: held, a poll answers the moment the query finishes rather than at the next poll, and
+   * a query runs beside a few polls instead of one every few milliseconds taking the engine's CPU.
+   */
+  stateChangeWaitMs: number;
 }
 
 function invalid(message: string): AppError {
@@ -189,6 +195,20 @@ export function createAthenaService(deps: {
     },
 
     get,
+
+    async poll(id: string): Promise<QueryRow> {
+      // Waiting starts before the read, so a change between the two is not missed.
+      const change = store.nextChange(id, limits.stateChangeWaitMs);
+      try {
+        const row = await get(id);
+        if (row.state !== 'QUEUED' && row.state !== 'RUNNING') return row;
+        await change.settled;
+        return await get(id);
+      } finally {
+        change.cancel();
+      }
+    },
+
     find: (id: string) => store.find(id),
 
     async list(workgroupName: string, offset: number, limit: number): Promise<string[]> {

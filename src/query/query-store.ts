@@ -25,6 +25,11 @@ export interface QueryStore {
   findByToken(token: string): Promise<QueryRow | undefined>;
   /** Applies changes only while the execution is in one of `from` (so a cancel is never overwritten). */
   transition(id: string, from: QueryRow['state'][], changes: Partial<QueryRow>): Promise<boolean>;
+  /**
+   * Settles when a transition of this process next changes the execution's state, or after `ms`; `cancel`
+   * stops waiting. Seawall's executions all change state in the process that runs them.
+   */
+  nextChange(id: string, ms: number): { settled: Promise<void>; cancel(): void };
   /** Ids of the workgroup's executions, newest first. */
   list(workgroup: string, offset: number, limit: number): Promise<{ id: string }[]>;
   /** Fails admitted unfinished executions that no queued or running job of `kind` will finish. */
@@ -43,6 +48,7 @@ export interface QueryStore {
 }
 
 export function createQueryStore(db: Kysely<Database>): QueryStore {
+  const waiters = new Map<string, Set<() => void>>();
   return {
     async ensureWorkgroup(row: WorkgroupRow): Promise<void> {
       await db
@@ -114,7 +120,26 @@ export function createQueryStore(db: Kysely<Database>): QueryStore {
         .where('id', '=', id)
         .where('state', 'in', from)
         .executeTakeFirst();
-      return Number(result.numUpdatedRows) > 0;
+      const changed = Number(result.numUpdatedRows) > 0;
+      if (changed && changes.state !== undefined) for (const wake of waiters.get(id) ?? []) wake();
+      return changed;
+    },
+    nextChange(id: string, ms: number) {
+      let wake = () => {};
+      const settled = new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+      const timer = setTimeout(wake, ms);
+      const set = waiters.get(id) ?? new Set();
+      waiters.set(id, set.add(wake));
+      const cancel = () => {
+        clearTimeout(timer);
+        set.delete(wake);
+        if (set.size === 0 && waiters.get(id) === set) waiters.delete(id);
+        wake();
+      };
+      void settled.then(cancel);
+      return { settled, cancel };
     },
     list: (workgroup: string, offset: number, limit: number) =>
       db

@@ -65,6 +65,11 @@ export interface AthenaService {
   start(input: StartInput): Promise<string>;
   /** The query execution with this id; InvalidRequestException when there is none. */
   get(id: string): Promise<QueryRow>;
+  /**
+   * GetQueryExecution: the execution with this id; one still queued or running is answered once its state
+   * changes, or after the limits' stateChangeWaitMs at most, so a client polling it learns of the change at once.
+   */
+  poll(id: string): Promise<QueryRow>;
   /** The query execution with this id, if there is one. */
   find(id: string): Promise<QueryRow | undefined>;
   /** Ids of the workgroup's query executions, newest first. */

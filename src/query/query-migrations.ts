@@ -80,4 +80,15 @@ export const queryMigrations: Record<string, Migration> = {
       await db.schema.alterTable('query_executions').addColumn('update_count', 'bigint').execute();
     },
   },
+  'query-0005-unfinished-index': {
+    async up(db: Kysely<unknown>) {
+      // Admission looks up a workgroup's queued and running executions on every start and finish; without
+      // this it reads every execution the workgroup ever had.
+      await db.schema
+        .createIndex('query_executions_by_state')
+        .on('query_executions')
+        .columns(['workgroup', 'state', 'submitted_at', 'id'])
+        .execute();
+    },
+  },
 };

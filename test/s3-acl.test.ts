@@ -24,6 +24,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsCli } from './helpers/aws-cli.js';
+import { rawRequest, signedHeaders } from './helpers/raw.js';
 import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 
 const ALL_USERS = 'http://acs.amazonaws.com/groups/global/AllUsers';
@@ -268,6 +269,41 @@ describe('ACLs in force (ObjectWriter)', () => {
         AccessControlPolicy: { Owner: { ID: '111122223333' }, Grants: [] },
       }),
     ).toEqual({ code: 'AccessDenied', status: 403 });
+  });
+
+  it('reads an indented AccessControlPolicy document as the SDK’s compact one', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: 'acl-on', Key: 'indented', Body: 'i' }));
+    expect(await anonymous('acl-on/indented')).toBe(403);
+    const body = `<?xml version="1.0" encoding="UTF-8"?>
+<AccessControlPolicy xmlns="http://s3.amazonaws.com/doc/2006-03-01/">
+  <Owner>
+    <ID>${owner}</ID>
+  </Owner>
+  <AccessControlList>
+    <Grant>
+      <Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="Group">
+        <URI>${ALL_USERS}</URI>
+      </Grantee>
+      <Permission>READ</Permission>
+    </Grant>
+  </AccessControlList>
+</AccessControlPolicy>
+`;
+    const path = '/acl-on/indented';
+    const headers = await signedHeaders(t, {
+      method: 'PUT',
+      path,
+      query: { acl: '' },
+      headers: { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+    });
+    const answer = await rawRequest(t.url, {
+      method: 'PUT',
+      path: `${path}?acl=`,
+      headers: { ...headers, 'content-length': Buffer.byteLength(body) },
+      body,
+    });
+    expect(answer.status, answer.body).toBe(200);
+    expect(await anonymous('acl-on/indented')).toBe(200);
   });
 
   it('a bucket policy that denies wins over an ACL that grants', async () => {

@@ -216,6 +216,18 @@ describe('object tagging', () => {
     const empty = await rawPut('/tags/xml', '<Tagging><TagSet/></Tagging>');
     expect(empty.status).toBe(200);
     expect(await tagSet('tags', 'xml')).toEqual([]);
+    // A pretty-printed document is the same document; text between elements is not.
+    const indented = await rawPut(
+      '/tags/xml',
+      '<?xml version="1.0"?>\n<Tagging>\n  <TagSet>\n    <Tag>\n      <Key>team</Key>\n      <Value><![CDATA[parks + rec]]></Value>\n    </Tag>\n  </TagSet>\n</Tagging>\n',
+    );
+    expect(indented.status, indented.text).toBe(200);
+    expect(await tagSet('tags', 'xml')).toEqual([{ Key: 'team', Value: 'parks + rec' }]);
+    const none = await rawPut('/tags/xml', '<Tagging>\n  <TagSet>\n  </TagSet>\n</Tagging>');
+    expect(none.status, none.text).toBe(200);
+    expect(await tagSet('tags', 'xml')).toEqual([]);
+    const prose = await rawPut('/tags/xml', '<Tagging>words<TagSet/></Tagging>');
+    expect([prose.status, /<Code>MalformedXML<\/Code>/.test(prose.text)]).toEqual([400, true]);
   });
 
   it('authorizes tags: s3:PutObjectTagging for x-amz-tagging, the version actions, s3:RequestObjectTag', async () => {

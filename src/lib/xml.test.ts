@@ -17,6 +17,15 @@ describe('xml', () => {
     expect(parseXml('<A><K>a &amp; b</K></A>')).toEqual({ A: { K: 'a & b' } });
   });
 
+  it('reads an indented document as its compact form, keeping leaf text and CDATA exactly', () => {
+    const doc = parseXml('<A>\n  <B>\n    <K> x </K>\n  </B>\n  <B><K/></B>\n  <C>\n  </C>\n</A>\n', ['B']);
+    expect(doc).toEqual({ A: { B: [{ K: ' x ' }, { K: '' }], C: '\n  ' } });
+    expect(parseXml('<A><K><![CDATA[a & b <c>]]></K><!-- & --></A>')).toEqual({ A: { K: 'a & b <c>' } });
+    // Text between elements other than whitespace stays, for the reader to refuse.
+    expect(parseXml('<A>note<K>v</K></A>')).toEqual({ A: { K: 'v', '#text': 'note' } });
+    expect(() => parseXml('<A><K>a & b</K><![CDATA[x]]></A>')).toThrow(/entity/);
+  });
+
   it("decodes XML's character references, as Go's encoder (rclone) writes quotes, and nothing twice", () => {
     expect(parseXml('<P><ETag>&#34;abc&#x22;</ETag><K>&amp;#34;&lt;&#233;</K></P>')).toEqual({
       P: { ETag: '"abc"', K: '&#34;<é' },

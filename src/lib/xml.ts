@@ -82,9 +82,11 @@ export function parseXml(text: string, arrays: readonly string[] = []): Record<s
     throw new XmlParseError('DOCTYPE and ENTITY declarations are not allowed');
   // XML knows five named entities and numeric character references (Go's encoder writes `"` as `&#34;`);
   // anything else after `&` is not XML. HTML's named entities are refused rather than decoded.
-  if (/&(?!(?:lt|gt|amp|quot|apos|#[0-9]{1,7}|#x[0-9A-Fa-f]{1,6});)/.test(text))
+  // References mean nothing inside CDATA sections and comments, where `&` is plain text.
+  const markup = text.replace(/<!\[CDATA\[[\s\S]*?\]\]>|<!--[\s\S]*?-->/g, '');
+  if (/&(?!(?:lt|gt|amp|quot|apos|#[0-9]{1,7}|#x[0-9A-Fa-f]{1,6});)/.test(markup))
     throw new XmlParseError('an entity reference that XML does not define');
-  for (const [, decimal, hex] of text.matchAll(/&#(?:([0-9]+)|x([0-9A-Fa-f]+));/g)) {
+  for (const [, decimal, hex] of markup.matchAll(/&#(?:([0-9]+)|x([0-9A-Fa-f]+));/g)) {
     if (!isXmlChar(decimal !== undefined ? Number(decimal) : Number.parseInt(hex as string, 16)))
       throw new XmlParseError('a character reference to a character XML does not allow');
   }
@@ -111,5 +113,26 @@ export function parseXml(text: string, arrays: readonly string[] = []): Record<s
     throw new XmlParseError(error instanceof Error ? error.message : 'the document could not be parsed');
   }
   if (typeof parsed !== 'object' || parsed === null) throw new XmlParseError('empty document');
+  dropIndentation(parsed);
   return parsed as Record<string, unknown>;
+}
+
+/** The parser's name for the text between an element's children. */
+const BETWEEN_CHILDREN = '#text';
+
+/**
+ * Removes the whitespace a pretty-printed document has between an element's children, so that an indented
+ * document reads as its compact form; other text between children stays, for the reader to refuse.
+ */
+function dropIndentation(root: object): void {
+  const pending: unknown[] = [root];
+  for (let node = pending.pop(); node !== undefined; node = pending.pop()) {
+    if (Array.isArray(node)) pending.push(...node);
+    else if (typeof node === 'object' && node !== null) {
+      const element = node as Record<string, unknown>;
+      const between = element[BETWEEN_CHILDREN];
+      if (typeof between === 'string' && between.trim() === '') delete element[BETWEEN_CHILDREN];
+      pending.push(...Object.values(element));
+    }
+  }
 }

@@ -11,7 +11,7 @@ import {
   type Permission,
   unresolvableEmail,
 } from './acl.js';
-import { asRecord, S3_NAMESPACE } from './s3-wire.js';
+import { asRecord, onlyElements, S3_NAMESPACE } from './s3-wire.js';
 
 /** S3's answer to an AccessControlPolicy document that does not follow its schema. */
 export function malformedAcl(): AppError {
@@ -26,7 +26,7 @@ function text(value: unknown): string | undefined {
 }
 
 function onlyKeys(record: Record<string, unknown>, allowed: readonly string[]): void {
-  if (Object.keys(record).some((name) => !allowed.includes(name))) throw malformedAcl();
+  onlyElements(record, allowed, malformedAcl);
 }
 
 /**
@@ -78,7 +78,7 @@ export function readAccessControlPolicy(document: Record<string, unknown>, owner
     if (id === undefined) throw malformedAcl();
     if (id !== owner) throw new AppError('AccessDenied', 403, 'Access Denied');
   }
-  const list = policy.AccessControlList === '' ? {} : asRecord(policy.AccessControlList);
+  const list = asRecord(policy.AccessControlList);
   if (!list) throw malformedAcl();
   onlyKeys(list, ['Grant']);
   const grants = list.Grant === undefined ? [] : list.Grant;

@@ -1,6 +1,6 @@
 import { type AppError, badRequest } from '../errors.js';
 import type { XmlObject } from '../lib/xml.js';
-import { asRecord, malformedXml } from './s3-wire.js';
+import { asRecord, malformedXml, onlyElements } from './s3-wire.js';
 
 /** The methods a CORSRule may allow: S3 refuses any other (OPTIONS included). */
 export const CORS_METHODS = ['GET', 'PUT', 'HEAD', 'POST', 'DELETE'] as const;
@@ -45,16 +45,6 @@ const METHODS: ReadonlySet<string> = new Set(CORS_METHODS);
 
 function invalidRequest(message: string): AppError {
   return badRequest('InvalidRequest', message);
-}
-
-/** The text between an element's children: only the document's indentation may be there. */
-const TEXT = '#text';
-
-function onlyElements(element: Record<string, unknown>, known: ReadonlySet<string>): void {
-  for (const [name, value] of Object.entries(element)) {
-    if (name === TEXT ? typeof value !== 'string' || value.trim() !== '' : !known.has(name))
-      throw malformedXml();
-  }
 }
 
 /** A list element's values: each a plain text element (no children, no attributes that mean anything). */
@@ -112,7 +102,7 @@ function checkRule(rule: CorsRule): void {
 function readRule(raw: unknown): CorsRule {
   const element = asRecord(raw);
   if (!element) throw malformedXml();
-  onlyElements(element, RULE_ELEMENTS);
+  onlyElements(element, RULE_ELEMENTS, malformedXml);
   const allowedMethods = texts(element.AllowedMethod);
   const allowedOrigins = texts(element.AllowedOrigin);
   // Each CORSRule must identify at least one origin and one method.
@@ -140,7 +130,7 @@ export function readCorsConfiguration(document: Record<string, unknown> | undefi
   if (Object.keys(document).length !== 1) throw malformedXml();
   const root = asRecord(document.CORSConfiguration);
   if (!root) throw malformedXml();
-  onlyElements(root, new Set(['CORSRule']));
+  onlyElements(root, ['CORSRule'], malformedXml);
   const rules = root.CORSRule;
   if (!Array.isArray(rules) || rules.length === 0 || rules.length > MAX_CORS_RULES) throw malformedXml();
   return rules.map(readRule);

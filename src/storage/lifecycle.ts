@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type AppError, badRequest } from '../errors.js';
 import type { XmlObject } from '../lib/xml.js';
-import { asRecord, malformedXml } from './s3-wire.js';
+import { asRecord, malformedXml, onlyElements } from './s3-wire.js';
 
 /** What a rule's filter selects: every predicate must hold (And); an empty filter selects every object. */
 export interface LifecycleFilter {
@@ -51,7 +51,7 @@ function invalidRequest(message: string): AppError {
 
 /** The only elements a part of the document may have: anything else is MalformedXML, as S3's schema says. */
 function only(record: Record<string, unknown>, names: readonly string[]): void {
-  if (Object.keys(record).some((name) => !names.includes(name))) throw malformedXml();
+  onlyElements(record, names, malformedXml);
 }
 
 /** An element that must be a single text value (absent is undefined). */

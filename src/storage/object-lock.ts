@@ -1,5 +1,5 @@
 import { AppError, badRequest, conflict } from '../errors.js';
-import { asRecord, malformedXml } from './s3-wire.js';
+import { asRecord, malformedXml, onlyElements } from './s3-wire.js';
 
 /**
  * S3 Object Lock: a bucket's configuration (enabled, with an optional default retention) and each version's
@@ -81,12 +81,6 @@ function isMode(value: unknown): value is LockMode {
   return value === 'GOVERNANCE' || value === 'COMPLIANCE';
 }
 
-/** Only the named elements, each at most once (the parser makes repeated elements arrays). */
-function onlyElements(record: Record<string, unknown>, names: readonly string[]): void {
-  for (const [name, value] of Object.entries(record))
-    if (!names.includes(name) || Array.isArray(value)) throw malformedXml();
-}
-
 function period(value: unknown, name: 'Days' | 'Years'): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'string' || !/^\s*[+-]?\d{1,12}\s*$/.test(value)) throw malformedXml();
@@ -104,15 +98,15 @@ function period(value: unknown, name: 'Days' | 'Years'): number | undefined {
 export function readLockConfiguration(document: Record<string, unknown> | undefined): ObjectLockConfig {
   const config = asRecord(document?.ObjectLockConfiguration);
   if (!config) throw malformedXml();
-  onlyElements(config, ['ObjectLockEnabled', 'Rule']);
+  onlyElements(config, ['ObjectLockEnabled', 'Rule'], malformedXml, { once: true });
   if (config.ObjectLockEnabled !== 'Enabled') throw malformedXml();
   if (config.Rule === undefined) return { enabled: true };
   const rule = asRecord(config.Rule);
   if (!rule) throw malformedXml();
-  onlyElements(rule, ['DefaultRetention']);
+  onlyElements(rule, ['DefaultRetention'], malformedXml, { once: true });
   const retention = asRecord(rule.DefaultRetention);
   if (!retention) throw malformedXml();
-  onlyElements(retention, ['Mode', 'Days', 'Years']);
+  onlyElements(retention, ['Mode', 'Days', 'Years'], malformedXml, { once: true });
   if (!isMode(retention.Mode)) throw malformedXml();
   if ((retention.Days === undefined) === (retention.Years === undefined)) throw malformedXml();
   const days = period(retention.Days, 'Days');
@@ -147,9 +141,12 @@ export function parseIsoDate(text: string): number | undefined {
   const day = Number(d);
   if (month < 1 || month > 12 || day < 1 || day > 31 || Number(h) > 23 || Number(mi) > 59 || Number(s) > 59)
     return undefined;
-  const local = Date.UTC(Number(y), month - 1, day, Number(h), Number(mi), Number(s));
-  // Date.UTC rolls 31 February into March: such a date does not exist.
-  if (new Date(local).getUTCDate() !== day) return undefined;
+  // setUTCFullYear, unlike Date.UTC, takes years 0 to 99 as they are rather than as 1900 to 1999.
+  const date = new Date(Date.UTC(2000, 0, 1, Number(h), Number(mi), Number(s)));
+  date.setUTCFullYear(Number(y), month - 1, day);
+  const local = date.getTime();
+  // A 31 February rolls into March: such a date does not exist.
+  if (date.getUTCDate() !== day) return undefined;
   const ms = fraction === undefined ? 0 : Math.floor(Number(`0.${fraction}`) * 1000);
   const offset =
     zone === 'Z' ? 0 : (zone?.startsWith('-') ? -1 : 1) * (Number(zh) * 60 + Number(zm)) * 60_000;
@@ -178,7 +175,7 @@ export function readRetention(
   if (retention === '') return undefined;
   const record = asRecord(retention);
   if (!record) throw malformedXml();
-  onlyElements(record, ['Mode', 'RetainUntilDate']);
+  onlyElements(record, ['Mode', 'RetainUntilDate'], malformedXml, { once: true });
   if (record.Mode === undefined && record.RetainUntilDate === undefined) return undefined;
   if (!isMode(record.Mode) || typeof record.RetainUntilDate !== 'string') throw malformedXml();
   const until = parseIsoDate(record.RetainUntilDate);
@@ -191,7 +188,7 @@ export function readRetention(
 export function readLegalHold(document: Record<string, unknown> | undefined): 'ON' | 'OFF' {
   const hold = asRecord(document?.LegalHold);
   if (!hold) throw malformedXml();
-  onlyElements(hold, ['Status']);
+  onlyElements(hold, ['Status'], malformedXml, { once: true });
   if (hold.Status !== 'ON' && hold.Status !== 'OFF') throw malformedXml();
   return hold.Status;
 }

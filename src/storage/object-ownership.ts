@@ -1,6 +1,6 @@
 import { badRequest, notFound } from '../errors.js';
 import { type Acl, isOwnerFullControlOnly, readStoredAcl } from './acl.js';
-import { asRecord, malformedXml } from './s3-wire.js';
+import { asRecord, malformedXml, onlyElements } from './s3-wire.js';
 import type { StorageService } from './storage-types.js';
 
 /**
@@ -98,11 +98,12 @@ export function readOwnershipControls(document: Record<string, unknown> | undefi
   if (!document) throw badRequest('MissingRequestBodyError', 'Request Body is empty');
   const controls = asRecord(document.OwnershipControls);
   if (!controls || Object.keys(document).length !== 1) throw malformedXml();
-  if (Object.keys(controls).some((name) => name !== 'Rule')) throw malformedXml();
+  onlyElements(controls, ['Rule'], malformedXml);
   const rules = controls.Rule;
   if (!Array.isArray(rules) || rules.length !== 1) throw malformedXml();
   const rule = asRecord(rules[0]);
-  if (!rule || Object.keys(rule).some((name) => name !== 'ObjectOwnership')) throw malformedXml();
+  if (!rule) throw malformedXml();
+  onlyElements(rule, ['ObjectOwnership'], malformedXml);
   const value = typeof rule.ObjectOwnership === 'string' ? rule.ObjectOwnership.trim() : undefined;
   if (value === undefined || !isObjectOwnership(value)) throw malformedXml();
   return value;

@@ -10,7 +10,7 @@ import {
 } from './bucket-policy.js';
 import { s3Arn } from './s3-arn.js';
 import { requireDigest, verifyDocumentDigests } from './s3-digests.js';
-import { asRecord, malformedXml, readXmlBody, xmlResponse } from './s3-wire.js';
+import { asRecord, malformedXml, onlyElements, readXmlBody, xmlResponse } from './s3-wire.js';
 import type { StorageService } from './storage-types.js';
 
 function noSuchBucketPolicy(bucket: string): AppError {
@@ -46,10 +46,13 @@ function xmlBoolean(value: unknown): boolean {
 export function readPublicAccessBlock(document: Record<string, unknown> | undefined): PublicAccessBlock {
   if (!document) throw badRequest('MissingRequestBodyError', 'Request Body is empty');
   const raw = document.PublicAccessBlockConfiguration;
-  const config = raw === '' ? {} : asRecord(raw);
+  const config = asRecord(raw);
   if (!config || Object.keys(document).length !== 1) throw malformedXml();
-  const known: ReadonlySet<string> = new Set(ELEMENTS.map(([element]) => element));
-  if (Object.keys(config).some((name) => !known.has(name))) throw malformedXml();
+  onlyElements(
+    config,
+    ELEMENTS.map(([element]) => element),
+    malformedXml,
+  );
   return Object.freeze(
     Object.fromEntries(ELEMENTS.map(([element, flag]) => [flag, xmlBoolean(config[element])])),
   ) as unknown as PublicAccessBlock;

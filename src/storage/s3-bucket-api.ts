@@ -9,6 +9,7 @@ import {
   asRecord,
   listingEncoder,
   malformedXml,
+  onlyElements,
   parseMaxKeys,
   readXmlBody,
   S3_NAMESPACE,
@@ -76,7 +77,7 @@ function readVersioning(document: Record<string, unknown> | undefined): Versioni
   const config = asRecord(document?.VersioningConfiguration);
   if (!config) throw malformedXml();
   const known = new Set(['Status', 'MfaDelete']);
-  if (Object.keys(config).some((name) => !known.has(name))) throw malformedXml();
+  onlyElements(config, known, malformedXml);
   if (config.MfaDelete !== undefined && config.MfaDelete !== 'Disabled') {
     if (config.MfaDelete !== 'Enabled') throw malformedXml();
     throw new AppError('NotImplemented', 501, 'MFA delete is not implemented by this server.');

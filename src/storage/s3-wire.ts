@@ -83,7 +83,24 @@ export async function readXmlBody(
   return document;
 }
 
+/**
+ * Refuses, with `malformed`, an element holding a child not named or text between its children (parseXml has
+ * dropped indentation); with `once`, also a repeated child (the parser makes repeated elements arrays).
+ */
+export function onlyElements(
+  element: Record<string, unknown>,
+  names: ReadonlySet<string> | readonly string[],
+  malformed: () => AppError,
+  options: { once?: boolean } = {},
+): void {
+  const known = (name: string) => ('has' in names ? names.has(name) : names.includes(name));
+  for (const [name, value] of Object.entries(element))
+    if (!known(name) || (options.once && Array.isArray(value))) throw malformed();
+}
+
+/** An element with no children, or only indentation, as an empty record; other text is not a record. */
 export function asRecord(value: unknown): Record<string, unknown> | undefined {
+  if (typeof value === 'string') return value.trim() === '' ? {} : undefined;
   return typeof value === 'object' && value !== null && !Array.isArray(value)
     ? (value as Record<string, unknown>)
     : undefined;

@@ -1,5 +1,5 @@
 import { type AppError, badRequest } from '../errors.js';
-import { asRecord, malformedXml } from './s3-wire.js';
+import { asRecord, malformedXml, onlyElements } from './s3-wire.js';
 
 /** One S3 tag. */
 export interface Tag {
@@ -62,15 +62,17 @@ function text(value: unknown): string | undefined {
  */
 export function readTagging(document: Record<string, unknown> | undefined, target: TagTarget): Tag[] {
   const tagging = asRecord(document?.Tagging);
-  if (!tagging || Object.keys(tagging).some((name) => name !== 'TagSet')) throw malformedXml();
-  if (tagging.TagSet === '' || tagging.TagSet === undefined) return [];
-  const set = asRecord(tagging.TagSet);
-  if (!set || Object.keys(set).some((name) => name !== 'Tag')) throw malformedXml();
-  const list = set.Tag;
+  if (!tagging) throw malformedXml();
+  onlyElements(tagging, ['TagSet'], malformedXml);
+  const set = tagging.TagSet === undefined ? {} : asRecord(tagging.TagSet);
+  if (!set) throw malformedXml();
+  onlyElements(set, ['Tag'], malformedXml);
+  const list = set.Tag ?? [];
   if (!Array.isArray(list)) throw malformedXml();
   const tags = list.map((entry: unknown) => {
     const tag = asRecord(entry);
-    if (!tag || Object.keys(tag).some((name) => name !== 'Key' && name !== 'Value')) throw malformedXml();
+    if (!tag) throw malformedXml();
+    onlyElements(tag, ['Key', 'Value'], malformedXml);
     if (!('Key' in tag) || !('Value' in tag)) throw malformedXml();
     const key = text(tag.Key);
     const value = text(tag.Value);

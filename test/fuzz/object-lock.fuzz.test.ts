@@ -71,6 +71,9 @@ describe('Object Lock parsers under fuzzing', () => {
       }),
       fuzzParameters(3000),
     );
+    // Found by this property: Date.UTC reads years 0 to 99 as 1900 to 1999.
+    for (const text of ['0030-01-01T00:00:00Z', '0000-02-29T12:00:00.5+01:00', '0099-12-31T23:59:59Z'])
+      expect(parseIsoDate(text), text).toBe(Date.parse(text));
   });
 
   it('lock headers: a lock with a future date, nothing, or InvalidArgument', () => {

@@ -1,10 +1,17 @@
 import {
+  CreateAccessKeyCommand,
+  CreateUserCommand,
+  IAMClient,
+  PutUserPolicyCommand,
+} from '@aws-sdk/client-iam';
+import {
   CompleteMultipartUploadCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   GetObjectAttributesCommand,
+  PutBucketVersioningCommand,
   PutObjectCommand,
-  type S3Client,
+  S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -151,5 +158,67 @@ describe('GetObjectAttributes', () => {
       .send(new GetObjectAttributesCommand({ Bucket, Key: 'nothing-here', ObjectAttributes: ['ETag'] }))
       .catch((error: { name: string; $metadata: { httpStatusCode?: number } }) => error);
     expect(absent).toMatchObject({ name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } });
+  });
+
+  it('needs s3:GetObjectVersionAttributes to name a version', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'attributes-versions' }));
+    await s3.send(
+      new PutBucketVersioningCommand({
+        Bucket: 'attributes-versions',
+        VersioningConfiguration: { Status: 'Enabled' },
+      }),
+    );
+    const { VersionId } = await s3.send(
+      new PutObjectCommand({ Bucket: 'attributes-versions', Key: 'v', Body: 'v' }),
+    );
+    const iam = new IAMClient({ endpoint: t.url, region: t.credentials.region, credentials: t.credentials });
+    await iam.send(new CreateUserCommand({ UserName: 'attribute-reader' }));
+    const allow = (actions: string[]) =>
+      iam.send(
+        new PutUserPolicyCommand({
+          UserName: 'attribute-reader',
+          PolicyName: 'read',
+          PolicyDocument: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Action: actions, Resource: 'arn:aws:s3:::attributes-versions/*' }],
+          }),
+        }),
+      );
+    // As S3 documents it: s3:GetObject too, and s3:GetObjectVersion for a version.
+    await allow(['s3:GetObject', 's3:GetObjectAttributes', 's3:GetObjectVersion']);
+    const { AccessKey } = await iam.send(new CreateAccessKeyCommand({ UserName: 'attribute-reader' }));
+    const reader = new S3Client({
+      endpoint: t.url,
+      region: t.credentials.region,
+      forcePathStyle: true,
+      credentials: {
+        accessKeyId: AccessKey?.AccessKeyId ?? '',
+        secretAccessKey: AccessKey?.SecretAccessKey ?? '',
+      },
+    });
+    const read = (versioned: boolean) =>
+      reader.send(
+        new GetObjectAttributesCommand({
+          Bucket: 'attributes-versions',
+          Key: 'v',
+          ObjectAttributes: ['ObjectSize'],
+          ...(versioned ? { VersionId } : {}),
+        }),
+      );
+    try {
+      expect((await read(false)).ObjectSize).toBe(1);
+      const denied = await read(true).catch((error: { name: string }) => error);
+      expect(denied).toMatchObject({ name: 'AccessDenied' });
+      await allow([
+        's3:GetObject',
+        's3:GetObjectAttributes',
+        's3:GetObjectVersion',
+        's3:GetObjectVersionAttributes',
+      ]);
+      expect((await read(true)).ObjectSize).toBe(1);
+    } finally {
+      reader.destroy();
+      iam.destroy();
+    }
   });
 });

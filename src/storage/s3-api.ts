@@ -760,6 +760,7 @@ function definitions(objects: S3ObjectApi, buckets: S3BucketApi, multipart: S3Mu
     defineS3({
       name: 'GetObjectAttributes',
       action: 's3:GetObjectAttributes',
+      versionAction: 's3:GetObjectVersionAttributes',
       method: 'GET',
       level: 'object',
       selector: { name: 'attributes' },

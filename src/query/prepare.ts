@@ -62,8 +62,34 @@ const TEMPLATES = new WeakMap<SqlParser, Templates>();
  * Prepared queries, per parser: the preparation depends on nothing but the text, the database and the
  * parameters (the catalog is read later), and dashboards send the same queries again and again.
  */
-const PREPARED = new WeakMap<SqlParser, Map<string, PreparedSelect>>();
+const PREPARED = new WeakMap<SqlParser, PreparedCache>();
 const MAX_PREPARED = 512;
+/** The cache's bound in bytes of text (a query may be 256 KB and its translation larger still). */
+const MAX_PREPARED_BYTES = 32 * 2 ** 20;
+
+interface PreparedCache {
+  entries: Map<string, { prepared: PreparedSelect; bytes: number }>;
+  bytes: number;
+}
+
+/** How many preparations the parser's cache holds, and their bytes of text (for tests). */
+export function preparedCacheSize(parser: SqlParser): { entries: number; bytes: number } {
+  const cache = PREPARED.get(parser);
+  return { entries: cache?.entries.size ?? 0, bytes: cache?.bytes ?? 0 };
+}
+
+/** Keeps a preparation, dropping the oldest ones past either bound; one too large for it is not kept. */
+function remember(cache: PreparedCache, key: string, prepared: PreparedSelect): void {
+  const bytes = 2 * (key.length + prepared.sql.length);
+  if (bytes > MAX_PREPARED_BYTES / 8) return;
+  while (cache.entries.size >= MAX_PREPARED || cache.bytes + bytes > MAX_PREPARED_BYTES) {
+    const [oldest, entry] = cache.entries.entries().next().value as [string, { bytes: number }];
+    cache.entries.delete(oldest);
+    cache.bytes -= entry.bytes;
+  }
+  cache.entries.set(key, { prepared, bytes });
+  cache.bytes += bytes;
+}
 
 function templatesOf(parser: SqlParser): Templates {
   let templates = TEMPLATES.get(parser);
@@ -153,15 +179,14 @@ export async function prepareSelect(
 ): Promise<PreparedSelect> {
   let cache = PREPARED.get(parser);
   if (!cache) {
-    cache = new Map();
+    cache = { entries: new Map(), bytes: 0 };
     PREPARED.set(parser, cache);
   }
   const key = JSON.stringify([written, database ?? null, options.parameters ?? []]);
-  const known = cache.get(key);
-  if (known) return known;
+  const known = cache.entries.get(key);
+  if (known) return known.prepared;
   const prepared = await prepareAfresh(parser, written, database, options);
-  if (cache.size >= MAX_PREPARED) cache.delete(cache.keys().next().value as string);
-  cache.set(key, prepared);
+  if (!cache.entries.has(key)) remember(cache, key, prepared);
   return prepared;
 }
 

@@ -274,7 +274,8 @@ export function createLifecycleService(deps: {
     delete: (bucket) => settings.delete(bucket, 'lifecycle'),
 
     async expirationHeader(object) {
-      const config = await configOf(object.bucket).catch(() => undefined);
+      // A bucket deleted since the object was read has no settings, so no rules; a failure is the request's.
+      const config = await configOf(object.bucket);
       if (!config) return undefined;
       const subject = subjectOf(object.key, object.size, async () => object.tags);
       return expirationHeader(config, subject, object.lastModified.getTime());

@@ -281,6 +281,12 @@ describe('S3 Object Lock', () => {
     );
     const head = await s3.send(new HeadObjectCommand({ Bucket, Key: 'parts' }));
     expect([head.ObjectLockLegalHoldStatus, head.ObjectLockMode]).toEqual(['ON', undefined]);
+    // Asked for one part, GET and HEAD still tell the object's lock.
+    const partHead = await s3.send(new HeadObjectCommand({ Bucket, Key: 'parts', PartNumber: 1 }));
+    const partGet = await s3.send(new GetObjectCommand({ Bucket, Key: 'parts', PartNumber: 1 }));
+    await partGet.Body?.transformToString();
+    expect([partHead.PartsCount, partHead.ObjectLockLegalHoldStatus]).toEqual([1, 'ON']);
+    expect(partGet.ObjectLockLegalHoldStatus).toBe('ON');
     const remove = new DeleteObjectCommand({ Bucket, Key: 'parts', VersionId: done.VersionId });
     expect(await failure(s3.send(remove))).toEqual({ code: 'AccessDenied', status: 403 });
 

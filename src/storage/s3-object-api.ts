@@ -251,15 +251,21 @@ export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
       const status = precondition(req, object);
       if (status === 412) throw preconditionFailed();
       if (status === 304) return notModified(object);
+      const lockHeaders = {
+        ...(await readableLockHeaders(req, bucket, key, object.lock)),
+        ...(await expirationOf(storage, object, req)),
+      };
       if (partNumber !== undefined) {
         const part = selectPart(object, await storage.multipart.objectParts(object.blobId), partNumber);
-        return { status: part.range ? 206 : 200, headers: partHeaders(req, object, part) };
+        return {
+          status: part.range ? 206 : 200,
+          headers: { ...partHeaders(req, object, part), ...lockHeaders },
+        };
       }
       const range = parseRange(req.headers.range, object.size);
       const headers = withOverrides(req, {
         ...objectHeaders(object, checksumModeOf(req) && !range),
-        ...(await readableLockHeaders(req, bucket, key, object.lock)),
-        ...(await expirationOf(storage, object, req)),
+        ...lockHeaders,
       });
       if (range) {
         headers['content-range'] = `bytes ${range.start}-${range.end}/${object.size}`;

@@ -1,5 +1,6 @@
 import { analyticsBench } from './analytics.js';
 import { iamBench } from './iam.js';
+import { largeObjectBench } from './large-object.js';
 import { queryBench } from './query.js';
 import { storageBench } from './storage.js';
 
@@ -9,6 +10,7 @@ const benches: Record<string, () => Promise<void>> = {
   analytics: analyticsBench,
   iam: iamBench,
   query: queryBench,
+  large: largeObjectBench,
 };
 
 const names = process.argv.slice(2);

@@ -2,6 +2,7 @@ import { analyticsBench } from './analytics.js';
 import { iamBench } from './iam.js';
 import { largeObjectBench } from './large-object.js';
 import { queryBench } from './query.js';
+import { scaleBench } from './scale.js';
 import { storageBench } from './storage.js';
 
 /** `npm run bench [-- name…]`: each bench prints its figures as ratios against a baseline run alongside. */
@@ -11,6 +12,7 @@ const benches: Record<string, () => Promise<void>> = {
   iam: iamBench,
   query: queryBench,
   large: largeObjectBench,
+  scale: scaleBench,
 };
 
 const names = process.argv.slice(2);

@@ -101,6 +101,8 @@ describe('Athena queries are bounded in time, memory and slots', () => {
       answered = true;
     });
     await new Promise((resolve) => setTimeout(resolve, 200));
+    // Held (or not yet arrived): without a change a running query's poll waits.
+    expect(answered).toBe(false);
     await athena.send(new StopQueryExecutionCommand({ QueryExecutionId: id }));
     // A finished query is answered as it is; the held poll was answered at the stop, before this one.
     expect((await execution(athena, id)).Status?.State).toBe('CANCELLED');

@@ -316,9 +316,16 @@ describe('CopyObject', () => {
     expect(
       await failure(s3.send(new DeleteObjectCommand({ Bucket: 'locked', Key: 'kept.txt', VersionId }))),
     ).toMatchObject({ code: 'AccessDenied', status: 403 });
-    // The copy of a retained version into a plain bucket is not retained.
-    await s3.send(new CopyObjectCommand({ Bucket: 'dst', Key: 'unkept.txt', CopySource: 'locked/kept.txt' }));
-    await s3.send(new DeleteObjectCommand({ Bucket: 'dst', Key: 'unkept.txt' }));
+    // A copy of a retained version that asks for nothing is not retained, in a lock bucket either.
+    const unkept = await s3.send(
+      new CopyObjectCommand({ Bucket: 'locked', Key: 'unkept.txt', CopySource: 'locked/kept.txt' }),
+    );
+    expect(
+      await failure(s3.send(new GetObjectRetentionCommand({ Bucket: 'locked', Key: 'unkept.txt' }))),
+    ).toMatchObject({ code: 'NoSuchObjectLockConfiguration', status: 404 });
+    await s3.send(
+      new DeleteObjectCommand({ Bucket: 'locked', Key: 'unkept.txt', VersionId: unkept.VersionId }),
+    );
 
     await s3.send(
       new CopyObjectCommand({

@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-iam';
 import {
   CompleteMultipartUploadCommand,
+  CopyObjectCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
@@ -398,6 +399,31 @@ describe('S3 Object Lock', () => {
         'GOVERNANCE',
       );
       await admin.send(bypassing);
+
+      // Writing an object with a retention or a legal hold needs those permissions besides s3:PutObject.
+      await allow(['s3:PutObject']);
+      const write = (extra: Record<string, unknown>) =>
+        admin.send(
+          new PutObjectCommand({ Bucket, Key: 'written', Body: 'w', ChecksumAlgorithm: 'CRC32', ...extra }),
+        );
+      const retained = { ObjectLockMode: 'GOVERNANCE' as const, ObjectLockRetainUntilDate: FAR };
+      await write({});
+      expect(await failure(write(retained))).toEqual({ code: 'AccessDenied', status: 403 });
+      expect(await failure(write({ ObjectLockLegalHoldStatus: 'OFF' }))).toEqual({
+        code: 'AccessDenied',
+        status: 403,
+      });
+      const copy = new CopyObjectCommand({
+        Bucket,
+        Key: 'copied',
+        CopySource: `${Bucket}/written`,
+        ...retained,
+      });
+      await allow(['s3:PutObject', 's3:GetObject']);
+      expect(await failure(admin.send(copy))).toEqual({ code: 'AccessDenied', status: 403 });
+      await allow(['s3:PutObject', 's3:GetObject', 's3:PutObjectRetention', 's3:PutObjectLegalHold']);
+      await write({ ...retained, ObjectLockLegalHoldStatus: 'OFF' });
+      await admin.send(copy);
     } finally {
       admin.destroy();
       iam.destroy();

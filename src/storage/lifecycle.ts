@@ -66,7 +66,6 @@ function text(record: Record<string, unknown>, name: string): string | undefined
 function element(record: Record<string, unknown>, name: string): Record<string, unknown> | undefined {
   const value = record[name];
   if (value === undefined) return undefined;
-  if (value === '') return {};
   const found = asRecord(value);
   if (!found) throw malformedXml();
   return found;

@@ -171,9 +171,7 @@ export function readRetention(
   document: Record<string, unknown> | undefined,
   now: number,
 ): Retention | undefined {
-  const retention = document?.Retention;
-  if (retention === '') return undefined;
-  const record = asRecord(retention);
+  const record = asRecord(document?.Retention);
   if (!record) throw malformedXml();
   onlyElements(record, ['Mode', 'RetainUntilDate'], malformedXml, { once: true });
   if (record.Mode === undefined && record.RetainUntilDate === undefined) return undefined;

@@ -217,26 +217,43 @@ function postObject(storage: StorageService) {
   return createPostObjectOperation(storage, {
     fields: { ...DIGESTS, ...NEW_OBJECT },
     conditions: newObjectConditions,
-    // As PutObject: a form's tags need s3:PutObjectTagging too.
+    // As PutObject: a form's tags, ACL and lock need their own permissions too.
     put: async (req, bucket, key) => {
-      await authorizeNewTags(req, bucket, key);
+      await authorizeNewObjectSettings(req, bucket, key);
       return objects.putObject(req, bucket, key);
     },
   });
 }
 
 /**
- * A new object's tags (x-amz-tagging) need s3:PutObjectTagging besides the write's own action, as S3 checks;
- * the policy sees the tags as s3:RequestObjectTag/<key> and s3:RequestObjectTagKeys.
+ * What a new object's request sets beside its bytes needs that setting's own permission too, as S3 checks:
+ * tags (x-amz-tagging) s3:PutObjectTagging, the policy seeing them as s3:RequestObjectTag/<key> and
+ * s3:RequestObjectTagKeys; a retention (x-amz-object-lock-mode, -retain-until-date) s3:PutObjectRetention; a
+ * legal hold s3:PutObjectLegalHold. An ACL needs only the write's action, whose policy sees its headers (S3's
+ * own examples grant s3:PutObject alone on condition of s3:x-amz-grant-full-control). CopyObject sets tags
+ * only with the REPLACE directive (`tags: false` otherwise).
  */
-async function authorizeNewTags(req: OperationRequest, bucket: string, key: string): Promise<void> {
-  const header = req.headers['x-amz-tagging'];
-  if (!header) return;
-  await req.authorize({
-    action: 's3:PutObjectTagging',
-    resources: [s3Arn(bucket, key)],
-    conditions: requestTagConditions(() => parseTaggingHeader(header)),
-  });
+async function authorizeNewObjectSettings(
+  req: OperationRequest,
+  bucket: string,
+  key: string,
+  options: { tags?: boolean } = {},
+): Promise<void> {
+  const resources = [s3Arn(bucket, key)];
+  const tagging = options.tags === false ? undefined : req.headers['x-amz-tagging'];
+  if (tagging)
+    await req.authorize({
+      action: 's3:PutObjectTagging',
+      resources,
+      conditions: requestTagConditions(() => parseTaggingHeader(tagging)),
+    });
+  const asked = (names: readonly string[]) => names.some((name) => req.headers[name] !== undefined);
+  const settings = [
+    ['s3:PutObjectRetention', ['x-amz-object-lock-mode', 'x-amz-object-lock-retain-until-date']],
+    ['s3:PutObjectLegalHold', ['x-amz-object-lock-legal-hold']],
+  ] as const;
+  for (const [action, headers] of settings)
+    if (asked(headers)) await req.authorize({ action, resources, conditions: newObjectConditions(req) });
 }
 
 /** The inputs naming and conditioning a copy's source, which CopyObject and UploadPartCopy both take. */
@@ -275,7 +292,9 @@ function copyDefinitions(copy: S3CopyApi) {
       },
       query: {},
       handle: async (req, { bucket, key }) => {
-        if (req.headers['x-amz-tagging-directive'] === 'REPLACE') await authorizeNewTags(req, bucket, key);
+        await authorizeNewObjectSettings(req, bucket, key, {
+          tags: req.headers['x-amz-tagging-directive'] === 'REPLACE',
+        });
         return copy.copyObject(req, bucket, key);
       },
     }),
@@ -735,7 +754,7 @@ function definitions(objects: S3ObjectApi, buckets: S3BucketApi, multipart: S3Mu
       },
       query: {},
       handle: async (req, { bucket, key }) => {
-        await authorizeNewTags(req, bucket, key);
+        await authorizeNewObjectSettings(req, bucket, key);
         return objects.putObject(req, bucket, key);
       },
     }),
@@ -801,7 +820,7 @@ function definitions(objects: S3ObjectApi, buckets: S3BucketApi, multipart: S3Mu
       },
       query: {},
       handle: async (req, { bucket, key }) => {
-        await authorizeNewTags(req, bucket, key);
+        await authorizeNewObjectSettings(req, bucket, key);
         return multipart.create(req, bucket, key);
       },
     }),

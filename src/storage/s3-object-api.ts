@@ -203,6 +203,18 @@ async function expirationOf(
   return header === undefined ? {} : { 'x-amz-expiration': header };
 }
 
+/** What GET and HEAD tell of a version beside its representation: its lock (if readable) and its expiration. */
+async function retentionHeaders(
+  storage: StorageService,
+  req: OperationRequest,
+  object: StoredObject,
+): Promise<Record<string, string>> {
+  return {
+    ...(await readableLockHeaders(req, object.bucket, object.key, object.lock)),
+    ...(await expirationOf(storage, object, req)),
+  };
+}
+
 /** Handlers of the object operations. */
 export interface S3ObjectApi {
   putObject(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse>;
@@ -235,7 +247,8 @@ export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
       const headers: Record<string, string> = {
         etag: stored.etag,
         ...versionHeader(stored),
-        ...(await expirationOf(storage, stored)),
+        // The object is stored: a rule that cannot be read now costs the answer its header, never the write.
+        ...(await expirationOf(storage, stored).catch(() => ({}))),
       };
       if (stored.checksum) {
         headers[checksumHeader(stored.checksum.algorithm as ChecksumAlgorithm)] = stored.checksum.value;
@@ -251,10 +264,7 @@ export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
       const status = precondition(req, object);
       if (status === 412) throw preconditionFailed();
       if (status === 304) return notModified(object);
-      const lockHeaders = {
-        ...(await readableLockHeaders(req, bucket, key, object.lock)),
-        ...(await expirationOf(storage, object, req)),
-      };
+      const lockHeaders = await retentionHeaders(storage, req, object);
       if (partNumber !== undefined) {
         const part = selectPart(object, await storage.multipart.objectParts(object.blobId), partNumber);
         return {
@@ -309,10 +319,7 @@ export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
         }
         let lockHeaders: Record<string, string>;
         try {
-          lockHeaders = {
-            ...(await readableLockHeaders(req, bucket, key, object.lock)),
-            ...(await expirationOf(storage, object, req)),
-          };
+          lockHeaders = await retentionHeaders(storage, req, object);
         } catch (error) {
           body.destroy();
           throw error;

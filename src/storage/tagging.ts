@@ -64,7 +64,8 @@ export function readTagging(document: Record<string, unknown> | undefined, targe
   const tagging = asRecord(document?.Tagging);
   if (!tagging) throw malformedXml();
   onlyElements(tagging, ['TagSet'], malformedXml);
-  const set = tagging.TagSet === undefined ? {} : asRecord(tagging.TagSet);
+  // S3's schema requires the TagSet; an empty one clears the tags.
+  const set = asRecord(tagging.TagSet);
   if (!set) throw malformedXml();
   onlyElements(set, ['Tag'], malformedXml);
   const list = set.Tag ?? [];

@@ -1,18 +1,15 @@
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, promises as fs, mkdtempSync } from 'node:fs';
+import { createReadStream, createWriteStream, promises as fs, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { dataDirLayout } from '../src/data-dir.js';
+import { AWS_CLI, awsCli } from '../test/helpers/aws-cli.js';
 import { serveSeawall } from './harness.js';
 
 const GiB = 2 ** 30;
 /** The object's size in GiB (the issue's check is 5); BENCH_LARGE_GIB makes it smaller for a quick look. */
 const SIZE = Math.round(Number(process.env.BENCH_LARGE_GIB ?? 5) * GiB);
-/** Debian's aws cli (v2), as CI installs it; the pip one on PATH otherwise. */
-const CLI = existsSync('/usr/bin/aws') ? '/usr/bin/aws' : 'aws';
 
 /** Bytes that differ from one MiB to the next (a counter in each 8 bytes), so a misplaced piece shows. */
 function pattern(bytes: number): Readable {
@@ -66,26 +63,9 @@ async function peakWhile(pid: number, work: () => Promise<void>): Promise<number
   return Math.max(peak, await residentMib(pid));
 }
 
-function cli(dataDir: string, url: string, args: string[]): Promise<void> {
-  const layout = dataDirLayout(dataDir);
-  return new Promise((resolve, reject) => {
-    execFile(
-      CLI,
-      ['--profile', 'seawall', '--endpoint-url', url, ...args],
-      {
-        env: {
-          PATH: process.env.PATH ?? '/usr/bin:/bin',
-          HOME: process.env.HOME ?? tmpdir(),
-          AWS_SHARED_CREDENTIALS_FILE: layout.credentials,
-          AWS_CONFIG_FILE: layout.awsConfig,
-          AWS_EC2_METADATA_DISABLED: 'true',
-          AWS_PAGER: '',
-        },
-        maxBuffer: 16 * 2 ** 20,
-      },
-      (error, _stdout, stderr) => (error ? reject(new Error(`${args.join(' ')}: ${stderr}`)) : resolve()),
-    );
-  });
+async function cli(dataDir: string, url: string, args: string[]): Promise<void> {
+  const run = await awsCli(dataDir, url, args, undefined, AWS_CLI);
+  if (run.code !== 0) throw new Error(`aws ${args.join(' ')}: ${run.stderr}`);
 }
 
 /**
@@ -114,7 +94,7 @@ export async function largeObjectBench(): Promise<void> {
     const getSeconds = (performance.now() - begun) / 1000;
     const same = (await fs.stat(copy)).size === SIZE && (await sha256Of(copy)) === expected;
     const mib = SIZE / 2 ** 20;
-    console.log(`large object: ${(SIZE / GiB).toFixed(2)} GiB through ${CLI} s3 cp`);
+    console.log(`large object: ${(SIZE / GiB).toFixed(2)} GiB through ${AWS_CLI} s3 cp`);
     console.log(
       `  upload   ${(mib / putSeconds).toFixed(0).padStart(5)} MiB/s   server peak RSS ${putPeak.toFixed(0)} MiB`,
     );

@@ -287,6 +287,65 @@ describe('object tagging', () => {
     ).toMatchObject({ code: 'AccessDenied' });
   });
 
+  it('supplies an object’s tags as s3:ExistingObjectTag/<key> to the policies of reads and settings', async () => {
+    const iam = new IAMClient({ endpoint: t.url, region: t.credentials.region, credentials: t.credentials });
+    clients.push(iam);
+    await iam.send(new CreateUserCommand({ UserName: 'reader' }));
+    await iam.send(
+      new PutUserPolicyCommand({
+        UserName: 'reader',
+        PolicyName: 'read',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            { Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::tags/*' },
+            {
+              Effect: 'Deny',
+              Action: 's3:GetObject',
+              Resource: 'arn:aws:s3:::tags/*',
+              Condition: { StringEquals: { 's3:ExistingObjectTag/classification': 'restricted' } },
+            },
+            {
+              Effect: 'Allow',
+              Action: 's3:GetObjectTagging',
+              Resource: 'arn:aws:s3:::tags/*',
+              Condition: { StringEquals: { 's3:ExistingObjectTag/team': 'parks' } },
+            },
+          ],
+        }),
+      }),
+    );
+    const { AccessKey } = await iam.send(new CreateAccessKeyCommand({ UserName: 'reader' }));
+    const reader = new S3Client({
+      endpoint: t.url,
+      region: t.credentials.region,
+      forcePathStyle: true,
+      credentials: {
+        accessKeyId: AccessKey?.AccessKeyId ?? '',
+        secretAccessKey: AccessKey?.SecretAccessKey ?? '',
+      },
+    });
+    clients.push(reader);
+    const put = (Key: string, Tagging: string) =>
+      s3.send(new PutObjectCommand({ Bucket: 'tags', Key, Body: 'x', Tagging }));
+    await put('open.csv', 'team=parks');
+    await put('restricted.csv', 'team=parks&classification=restricted');
+    await put('roads.csv', 'team=roads');
+    const get = (Key: string) => reader.send(new GetObjectCommand({ Bucket: 'tags', Key }));
+    await (await get('open.csv')).Body?.transformToString();
+    expect(await failure(get('restricted.csv'))).toMatchObject({ code: 'AccessDenied', status: 403 });
+    const head = reader.send(new HeadObjectCommand({ Bucket: 'tags', Key: 'restricted.csv' }));
+    expect(await failure(head)).toMatchObject({ status: 403 });
+    const tagsOf = (Key: string) => reader.send(new GetObjectTaggingCommand({ Bucket: 'tags', Key }));
+    expect((await tagsOf('open.csv')).TagSet).toEqual([{ Key: 'team', Value: 'parks' }]);
+    expect(await failure(tagsOf('roads.csv'))).toMatchObject({ code: 'AccessDenied', status: 403 });
+    // Once the tag is gone, so is the denial.
+    await s3.send(
+      new PutObjectTaggingCommand({ Bucket: 'tags', Key: 'restricted.csv', Tagging: { TagSet: [] } }),
+    );
+    await (await get('restricted.csv')).Body?.transformToString();
+  });
+
   it('works for the aws cli (s3api put-object-tagging, get-object-tagging)', async () => {
     await s3.send(new PutObjectCommand({ Bucket: 'tags', Key: 'cli', Body: 'x' }));
     const put = await aws(

@@ -91,7 +91,7 @@ export interface Operation<R = unknown, I = unknown> {
    * (sts:GetCallerIdentity), or anyone at all where AWS asks no one (S3's CORS preflight).
    */
   readonly anyPrincipal?: true;
-  readonly conditions?: (input: I, req: OperationRequest) => ConditionValues;
+  readonly conditions?: (input: I, req: OperationRequest) => ConditionValues | Promise<ConditionValues>;
   readonly handle: (input: I, req: OperationRequest) => Promise<ApiResponse>;
 }
 

@@ -281,7 +281,7 @@ export function createHttpServer(deps: HttpServerDeps): Server {
     const action = operation.actionFor?.(input, request) ?? operation.action;
     trace.action = action;
     if (!operation.anyPrincipal && (!operation.itemized || resources.length > 0)) {
-      const conditions = operation.conditions?.(input, request);
+      const conditions = await operation.conditions?.(input, request);
       await request.authorize({
         action,
         resources,

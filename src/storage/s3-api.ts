@@ -113,6 +113,7 @@ function objectLockDefinitions(lock: S3ObjectLockApi) {
     }),
     defineS3({
       name: 'PutObjectRetention',
+      existingObjectTags: true,
       action: 's3:PutObjectRetention',
       method: 'PUT',
       level: 'object',
@@ -123,6 +124,7 @@ function objectLockDefinitions(lock: S3ObjectLockApi) {
     }),
     defineS3({
       name: 'GetObjectRetention',
+      existingObjectTags: true,
       action: 's3:GetObjectRetention',
       method: 'GET',
       level: 'object',
@@ -133,6 +135,7 @@ function objectLockDefinitions(lock: S3ObjectLockApi) {
     }),
     defineS3({
       name: 'PutObjectLegalHold',
+      existingObjectTags: true,
       action: 's3:PutObjectLegalHold',
       method: 'PUT',
       level: 'object',
@@ -143,6 +146,7 @@ function objectLockDefinitions(lock: S3ObjectLockApi) {
     }),
     defineS3({
       name: 'GetObjectLegalHold',
+      existingObjectTags: true,
       action: 's3:GetObjectLegalHold',
       method: 'GET',
       level: 'object',
@@ -330,6 +334,7 @@ function taggingDefinitions(tagging: S3TaggingApi) {
       name,
       action: `s3:${name}`,
       versionAction: `s3:${name.replace('Object', 'ObjectVersion')}`,
+      existingObjectTags: true,
       method,
       level: 'object',
       selector: { name: 'tagging' },
@@ -399,6 +404,7 @@ function aclDefinitions(acls: S3AclApi) {
     }),
     defineS3({
       name: 'GetObjectAcl',
+      existingObjectTags: true,
       action: 's3:GetObjectAcl',
       versionAction: 's3:GetObjectVersionAcl',
       method: 'GET',
@@ -410,6 +416,7 @@ function aclDefinitions(acls: S3AclApi) {
     }),
     defineS3({
       name: 'PutObjectAcl',
+      existingObjectTags: true,
       action: 's3:PutObjectAcl',
       versionAction: 's3:PutObjectVersionAcl',
       conditions: aclConditions,
@@ -760,6 +767,7 @@ function definitions(objects: S3ObjectApi, buckets: S3BucketApi, multipart: S3Mu
     }),
     defineS3({
       name: 'GetObject',
+      existingObjectTags: true,
       action: 's3:GetObject',
       versionAction: 's3:GetObjectVersion',
       method: 'GET',
@@ -769,6 +777,7 @@ function definitions(objects: S3ObjectApi, buckets: S3BucketApi, multipart: S3Mu
     }),
     defineS3({
       name: 'HeadObject',
+      existingObjectTags: true,
       action: 's3:GetObject',
       versionAction: 's3:GetObjectVersion',
       method: 'HEAD',

@@ -1,4 +1,4 @@
-import type { ApiRequest, ApiResponse } from '../lib/http.js';
+import { type ApiRequest, type ApiResponse, queryValue } from '../lib/http.js';
 import type { ConditionValues, Operation, OperationRequest } from '../lib/operation.js';
 import { s3Arn } from './s3-arn.js';
 import {
@@ -11,6 +11,7 @@ import {
 } from './s3-vocabulary.js';
 import { methodNotAllowed, notImplementedHeader, notImplementedParameter } from './s3-wire.js';
 import type { StorageService } from './storage-types.js';
+import { existingTagConditions, tagsOf } from './tagging.js';
 
 /** The S3 operations Seawall answers, by AWS's names. */
 export type S3OperationName =
@@ -112,6 +113,11 @@ export interface S3OperationDefinition<L extends S3Level> {
   readonly versionAction?: `s3:${string}`;
   /** The condition keys it supplies from the request (s3:prefix, s3:x-amz-acl…). */
   readonly conditions?: (req: ApiRequest) => ConditionValues;
+  /**
+   * Supplies s3:ExistingObjectTag/<key> from the tags of the version the request names, as S3 does for the
+   * actions that read an object or set one of its settings.
+   */
+  readonly existingObjectTags?: true;
   /** Set when the handler authorizes each item itself (DeleteObjects' keys). */
   readonly itemized?: true;
   readonly method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'DELETE';
@@ -163,7 +169,14 @@ export function defineS3Operation<L extends S3Level>(
   definition: S3OperationDefinition<L>,
   storage: StorageService,
 ): S3Operation {
-  const { conditions } = definition;
+  const { conditions, existingObjectTags } = definition;
+  /** The version's tags as condition keys; a missing object has none (whether it exists is told only later). */
+  const existingTags = async ({ bucket, key }: S3Path, req: OperationRequest): Promise<ConditionValues> => {
+    if (!existingObjectTags || bucket === undefined || key === undefined) return {};
+    const version = queryValue(req.query, 'versionId');
+    const object = await storage.headObject(bucket, key, version).catch(() => undefined);
+    return existingTagConditions(tagsOf(object?.tags));
+  };
   const operation: S3Operation = {
     service: 's3',
     name: definition.name,
@@ -189,7 +202,14 @@ export function defineS3Operation<L extends S3Level>(
     },
     resources: ({ bucket, key }) =>
       bucket === undefined ? ['*'] : definition.itemized ? [] : [s3Arn(bucket, key)],
-    ...(conditions ? { conditions: (_address: S3Path, req: OperationRequest) => conditions(req) } : {}),
+    ...(conditions || existingObjectTags
+      ? {
+          conditions: async (address: S3Path, req: OperationRequest) => ({
+            ...conditions?.(req),
+            ...(await existingTags(address, req)),
+          }),
+        }
+      : {}),
     // S3 authorizes before it looks at what a request asks for: a caller that may not make the request learns
     // neither what Seawall refuses nor, through the rules that read them, whether the bucket or object exists.
     handle: async (address, req) => {

@@ -1,5 +1,5 @@
 import { AppError } from '../errors.js';
-import type { Authorizer, AuthzCheck, Principal, RequestFacts } from '../lib/operation.js';
+import type { Authorizer, AuthzCheck, ConditionValues, Principal, RequestFacts } from '../lib/operation.js';
 import { globalKeys } from './global-keys.js';
 import {
   type Decision,
@@ -75,6 +75,7 @@ export function createAuthorizer(source: PolicySource): Authorizer {
     check: AuthzCheck,
     resource: string,
     facts: RequestFacts,
+    lookedUp: () => Promise<ConditionValues>,
   ): Promise<Decision> {
     const resourcePolicies = await source.resourcePolicies(resource, principal);
     const owner = accountOfArn(resource);
@@ -92,7 +93,7 @@ export function createAuthorizer(source: PolicySource): Authorizer {
       action: check.action,
       resource,
       ...(owner !== undefined && owner !== 'aws' ? { resourceAccountId: owner } : {}),
-      context: { ...globalKeys(principal, identity, facts), ...check.conditions },
+      context: { ...globalKeys(principal, identity, facts), ...check.conditions, ...(await lookedUp()) },
     };
     return evaluate(request, {
       identity: identity.identity,
@@ -106,8 +107,14 @@ export function createAuthorizer(source: PolicySource): Authorizer {
     async authorize(principal, check, facts) {
       // A check that names nothing would allow by default; an operation that names no resource says '*'.
       if (check.resources.length === 0) throw new Error(`${check.action} was checked on no resource`);
+      // Looked up once, and only when some resource's policies are evaluated.
+      let found: Promise<ConditionValues> | undefined;
+      const lookedUp = () => {
+        found ??= check.lookedUpConditions?.() ?? Promise.resolve({});
+        return found;
+      };
       for (const resource of check.resources) {
-        const decision = await decide(principal, check, resource, facts);
+        const decision = await decide(principal, check, resource, facts, lookedUp);
         if (decision.effect === 'Deny')
           throw accessDenied(principal, check.action, resource, denialReason(decision, check.action));
       }

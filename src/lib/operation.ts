@@ -17,6 +17,11 @@ export interface AuthzCheck {
   /** Resource ARNs; `['*']` for actions that name no resource (ListBuckets, StartQueryExecution's data). */
   readonly resources: readonly string[];
   readonly conditions?: ConditionValues;
+  /**
+   * Condition keys that cost a lookup (an object's existing tags): read only if a policy is evaluated at all,
+   * never for a root caller that no resource policy constrains.
+   */
+  readonly lookedUpConditions?: () => Promise<ConditionValues>;
 }
 
 /** Who a verified request comes from, as policies see it. */
@@ -91,7 +96,9 @@ export interface Operation<R = unknown, I = unknown> {
    * (sts:GetCallerIdentity), or anyone at all where AWS asks no one (S3's CORS preflight).
    */
   readonly anyPrincipal?: true;
-  readonly conditions?: (input: I, req: OperationRequest) => ConditionValues | Promise<ConditionValues>;
+  readonly conditions?: (input: I, req: OperationRequest) => ConditionValues;
+  /** Condition keys that cost a lookup, read only when a policy is evaluated (see AuthzCheck). */
+  readonly lookedUpConditions?: (input: I, req: OperationRequest) => Promise<ConditionValues>;
   readonly handle: (input: I, req: OperationRequest) => Promise<ApiResponse>;
 }
 

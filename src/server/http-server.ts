@@ -281,11 +281,13 @@ export function createHttpServer(deps: HttpServerDeps): Server {
     const action = operation.actionFor?.(input, request) ?? operation.action;
     trace.action = action;
     if (!operation.anyPrincipal && (!operation.itemized || resources.length > 0)) {
-      const conditions = await operation.conditions?.(input, request);
+      const conditions = operation.conditions?.(input, request);
+      const lookUp = operation.lookedUpConditions;
       await request.authorize({
         action,
         resources,
         ...(conditions ? { conditions } : {}),
+        ...(lookUp ? { lookedUpConditions: () => lookUp(input, request) } : {}),
       });
     }
     return operation.handle(input, request);

@@ -172,7 +172,7 @@ export function defineS3Operation<L extends S3Level>(
   const { conditions, existingObjectTags } = definition;
   /** The version's tags as condition keys; a missing object has none (whether it exists is told only later). */
   const existingTags = async ({ bucket, key }: S3Path, req: OperationRequest): Promise<ConditionValues> => {
-    if (!existingObjectTags || bucket === undefined || key === undefined) return {};
+    if (bucket === undefined || key === undefined) return {};
     const version = queryValue(req.query, 'versionId');
     const object = await storage.headObject(bucket, key, version).catch(() => undefined);
     return existingTagConditions(tagsOf(object?.tags));
@@ -202,14 +202,8 @@ export function defineS3Operation<L extends S3Level>(
     },
     resources: ({ bucket, key }) =>
       bucket === undefined ? ['*'] : definition.itemized ? [] : [s3Arn(bucket, key)],
-    ...(conditions || existingObjectTags
-      ? {
-          conditions: async (address: S3Path, req: OperationRequest) => ({
-            ...conditions?.(req),
-            ...(await existingTags(address, req)),
-          }),
-        }
-      : {}),
+    ...(conditions ? { conditions: (_address: S3Path, req: OperationRequest) => conditions(req) } : {}),
+    ...(existingObjectTags ? { lookedUpConditions: existingTags } : {}),
     // S3 authorizes before it looks at what a request asks for: a caller that may not make the request learns
     // neither what Seawall refuses nor, through the rules that read them, whether the bucket or object exists.
     handle: async (address, req) => {

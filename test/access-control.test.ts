@@ -33,6 +33,7 @@ import {
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AWS_CLI, AWS_CLI_ON_PATH } from './helpers/aws-cli.js';
+import { failureOf } from './helpers/failure.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
 
 interface Keys {
@@ -53,19 +54,6 @@ function s3As(keys: Keys): S3Client {
   const client = new S3Client({ ...config(keys), forcePathStyle: true });
   clients.push(client);
   return client;
-}
-
-/** The error a call fails with: the code on the wire and the message. */
-async function failure(
-  promise: Promise<unknown>,
-): Promise<{ code: string; message: string; status?: number }> {
-  try {
-    await promise;
-  } catch (error) {
-    const e = error as Error & { Code?: string; $metadata?: { httpStatusCode?: number } };
-    return { code: e.Code ?? e.name, message: e.message, status: e.$metadata?.httpStatusCode };
-  }
-  throw new Error('expected a failure');
 }
 
 async function user(name: string): Promise<Keys> {
@@ -96,7 +84,7 @@ describe('a user with no policies', () => {
   it('is denied everything, with AWS message naming the user, action and resource', async () => {
     const keys = await user('nobody');
     const s3 = s3As(keys);
-    const denied = await failure(
+    const denied = await failureOf(
       s3.send(new GetObjectCommand({ Bucket: 'curated', Key: 'parking/2024.csv' })),
     );
     expect(denied.code).toBe('AccessDenied');
@@ -104,17 +92,17 @@ describe('a user with no policies', () => {
     expect(denied.message).toBe(
       `User: arn:aws:iam::${account}:user/nobody is not authorized to perform: s3:GetObject on resource: "arn:aws:s3:::curated/parking/2024.csv" because no identity-based policy allows the s3:GetObject action`,
     );
-    expect((await failure(s3.send(new ListBucketsCommand({})))).code).toBe('AccessDenied');
+    expect((await failureOf(s3.send(new ListBucketsCommand({})))).code).toBe('AccessDenied');
     const glue = new GlueClient(config(keys));
     clients.push(glue);
-    const glueDenied = await failure(glue.send(new GetTableCommand({ DatabaseName: 'x', Name: 'y' })));
+    const glueDenied = await failureOf(glue.send(new GetTableCommand({ DatabaseName: 'x', Name: 'y' })));
     expect(glueDenied.code).toBe('AccessDeniedException');
     expect(glueDenied.message).toContain(
       `is not authorized to perform: glue:GetTable on resource: arn:aws:glue:`,
     );
     const iamAsUser = new IAMClient(config(keys));
     clients.push(iamAsUser);
-    const iamDenied = await failure(iamAsUser.send(new CreateUserCommand({ UserName: 'escalate' })));
+    const iamDenied = await failureOf(iamAsUser.send(new CreateUserCommand({ UserName: 'escalate' })));
     expect(iamDenied.code).toBe('AccessDenied');
   });
 });
@@ -132,7 +120,7 @@ describe('identity-based policies', () => {
     const object = await s3.send(new GetObjectCommand({ Bucket: 'curated', Key: 'parking/2024.csv' }));
     expect(await object.Body?.transformToString()).toBe('a,b\n1,2\n');
     expect((await s3.send(new ListBucketsCommand({}))).Buckets?.map((b) => b.Name)).toContain('raw');
-    const put = await failure(s3.send(new PutObjectCommand({ Bucket: 'curated', Key: 'x', Body: 'y' })));
+    const put = await failureOf(s3.send(new PutObjectCommand({ Bucket: 'curated', Key: 'x', Body: 'y' })));
     expect(put.code).toBe('AccessDenied');
     expect(put.message).toContain('s3:PutObject on resource: "arn:aws:s3:::curated/x"');
   });
@@ -157,11 +145,11 @@ describe('identity-based policies', () => {
     );
     const s3 = s3As(keys);
     await s3.send(new GetObjectCommand({ Bucket: 'curated', Key: 'parking/2024.csv' }));
-    const raw = await failure(s3.send(new GetObjectCommand({ Bucket: 'raw', Key: 'parking/2024.csv' })));
+    const raw = await failureOf(s3.send(new GetObjectCommand({ Bucket: 'raw', Key: 'parking/2024.csv' })));
     expect(raw.message).toContain('with an explicit deny in an identity-based policy');
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: 'curated', Prefix: 'parking/' }));
     expect(listed.KeyCount).toBe(1);
-    expect((await failure(s3.send(new ListObjectsV2Command({ Bucket: 'curated' })))).code).toBe(
+    expect((await failureOf(s3.send(new ListObjectsV2Command({ Bucket: 'curated' })))).code).toBe(
       'AccessDenied',
     );
   });
@@ -184,7 +172,9 @@ describe('identity-based policies', () => {
         PermissionsBoundary: 'arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess',
       }),
     );
-    const put = await failure(s3.send(new PutObjectCommand({ Bucket: 'curated', Key: 'again', Body: '1' })));
+    const put = await failureOf(
+      s3.send(new PutObjectCommand({ Bucket: 'curated', Key: 'again', Body: '1' })),
+    );
     expect(put.message).toContain('because no permissions boundary allows the s3:PutObject action');
     await s3.send(new GetObjectCommand({ Bucket: 'curated', Key: 'by-member' }));
   });
@@ -244,11 +234,11 @@ describe('bucket policies', () => {
     const partner = s3As(keys);
     const open = await partner.send(new GetObjectCommand({ Bucket: 'shared', Key: 'open/a.csv' }));
     expect(await open.Body?.transformToString()).toBe('open');
-    const locked = await failure(
+    const locked = await failureOf(
       partner.send(new GetObjectCommand({ Bucket: 'shared', Key: 'locked/b.csv' })),
     );
     expect(locked.message).toContain('with an explicit deny in a resource-based policy');
-    const rootLocked = await failure(
+    const rootLocked = await failureOf(
       root.send(new GetObjectCommand({ Bucket: 'shared', Key: 'locked/b.csv' })),
     );
     expect(rootLocked.code).toBe('AccessDenied');
@@ -256,7 +246,7 @@ describe('bucket policies', () => {
     await root.send(new DeleteBucketPolicyCommand({ Bucket: 'shared' }));
     await root.send(new GetObjectCommand({ Bucket: 'shared', Key: 'locked/b.csv' }));
     expect(
-      (await failure(partner.send(new GetObjectCommand({ Bucket: 'shared', Key: 'open/a.csv' })))).code,
+      (await failureOf(partner.send(new GetObjectCommand({ Bucket: 'shared', Key: 'open/a.csv' })))).code,
     ).toBe('AccessDenied');
   });
 
@@ -320,24 +310,24 @@ describe('S3 authorizes a request before it refuses what the request asks for', 
     const s3 = s3As(await user('uploader'));
     await s3.send(new PutObjectCommand({ Bucket: 'guarded', Key: 'plain', Body: '1' }));
     for (const client of [s3, root]) {
-      const acl = await failure(
+      const acl = await failureOf(
         client.send(new PutObjectCommand({ Bucket: 'guarded', Key: 'p', Body: '1', ACL: 'public-read' })),
       );
       expect([acl.status, acl.code]).toEqual([403, 'AccessDenied']);
       expect(acl.message).toContain('with an explicit deny in a resource-based policy');
     }
-    const kms = await failure(
+    const kms = await failureOf(
       s3.send(
         new PutObjectCommand({ Bucket: 'guarded', Key: 'k', Body: '1', ServerSideEncryption: 'aws:kms' }),
       ),
     );
     expect([kms.status, kms.code]).toEqual([403, 'AccessDenied']);
     // Allowed, the same requests meet what Seawall refuses: ACLs are disabled, SSE-S3 is not implemented.
-    const aclRefused = await failure(
+    const aclRefused = await failureOf(
       s3.send(new PutObjectCommand({ Bucket: 'guarded', Key: 'p', Body: '1', ACL: 'authenticated-read' })),
     );
     expect([aclRefused.status, aclRefused.code]).toEqual([400, 'AccessControlListNotSupported']);
-    const sseRefused = await failure(
+    const sseRefused = await failureOf(
       s3.send(
         new PutObjectCommand({ Bucket: 'guarded', Key: 'k', Body: '1', ServerSideEncryption: 'AES256' }),
       ),
@@ -381,9 +371,9 @@ describe('S3 authorizes a request before it refuses what the request asks for', 
       maker.send(
         new PutObjectCommand({ Bucket: 'handed-over', Key: 'k', Body: '1', GrantFullControl: grant }),
       );
-    expect((await failure(put())).code).toBe('AccessDenied');
+    expect((await failureOf(put())).code).toBe('AccessDenied');
     await put(`id=${account}`);
-    expect((await failure(maker.send(new CreateBucketCommand({ Bucket: 'made-1' })))).code).toBe(
+    expect((await failureOf(maker.send(new CreateBucketCommand({ Bucket: 'made-1' })))).code).toBe(
       'AccessDenied',
     );
     await maker.send(new CreateBucketCommand({ Bucket: 'made-2', ObjectOwnership: 'BucketOwnerEnforced' }));
@@ -397,14 +387,14 @@ describe('S3 authorizes a request before it refuses what the request asks for', 
       SSECustomerKeyMD5: 'DWygnHRtgiJ77HCm+1rvHw==',
     };
     for (const key of ['parking/2024.csv', 'missing']) {
-      const read = await failure(s3.send(new GetObjectCommand({ Bucket: 'curated', Key: key, ...sseC })));
+      const read = await failureOf(s3.send(new GetObjectCommand({ Bucket: 'curated', Key: key, ...sseC })));
       expect([read.status, read.code]).toEqual([403, 'AccessDenied']);
     }
-    const put = await failure(
+    const put = await failureOf(
       s3.send(new PutObjectCommand({ Bucket: 'curated', Key: 'x', Body: '1', StorageClass: 'GLACIER' })),
     );
     expect([put.status, put.code]).toEqual([403, 'AccessDenied']);
-    const root = await failure(
+    const root = await failureOf(
       t.s3().send(new GetObjectCommand({ Bucket: 'curated', Key: 'missing', ...sseC })),
     );
     expect([root.status, root.code]).toEqual([404, 'NoSuchKey']);
@@ -412,9 +402,9 @@ describe('S3 authorizes a request before it refuses what the request asks for', 
 
   it('refuses an operation Seawall does not implement before authorizing it as another', async () => {
     const s3 = s3As(await user('tagger'));
-    const website = await failure(s3.send(new GetBucketWebsiteCommand({ Bucket: 'curated' })));
+    const website = await failureOf(s3.send(new GetBucketWebsiteCommand({ Bucket: 'curated' })));
     expect([website.status, website.code]).toEqual([501, 'NotImplemented']);
-    const replication = await failure(s3.send(new GetBucketReplicationCommand({ Bucket: 'curated' })));
+    const replication = await failureOf(s3.send(new GetBucketReplicationCommand({ Bucket: 'curated' })));
     expect([replication.status, replication.code]).toEqual([501, 'NotImplemented']);
   });
 });
@@ -460,7 +450,7 @@ describe('roles and sessions', () => {
       sessionToken: c?.SessionToken ?? '',
     });
     await session.send(new GetObjectCommand({ Bucket: 'raw', Key: 'parking/2024.csv' }));
-    const put = await failure(session.send(new PutObjectCommand({ Bucket: 'raw', Key: 'x', Body: '1' })));
+    const put = await failureOf(session.send(new PutObjectCommand({ Bucket: 'raw', Key: 'x', Body: '1' })));
     expect(put.message).toBe(
       `User: arn:aws:sts::${account}:assumed-role/steward/cleanup is not authorized to perform: s3:PutObject on resource: "arn:aws:s3:::raw/x" because no session policy allows the s3:PutObject action`,
     );

@@ -28,6 +28,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { dataDirLayout } from '../src/data-dir.js';
 import { accountEndpoint, s3Control, startLoopbackProxy } from './helpers/account-host.js';
 import { AWS_CLI, AWS_CLI_ON_PATH, type CliResult } from './helpers/aws-cli.js';
+import { failureOf } from './helpers/failure.js';
 import { rawRequest, signedHeaders } from './helpers/raw.js';
 import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 
@@ -52,18 +53,6 @@ afterAll(async () => {
 afterEach(async () => {
   await control.send(new DeletePublicAccessBlockCommand({ AccountId: account }));
 });
-
-async function failure(
-  promise: Promise<unknown>,
-): Promise<{ code: string; status?: number; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    const e = error as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { code: e.name, status: e.$metadata?.httpStatusCode, message: e.message };
-  }
-  throw new Error('expected the call to fail');
-}
 
 const element = (xml: string, name: string) => new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
 
@@ -99,7 +88,7 @@ const everyoneMayRead = (bucket: string) =>
 describe('account-level Block Public Access (S3 Control)', () => {
   it('puts, gets and deletes the account configuration with the SDK', async () => {
     expect(
-      await failure(control.send(new GetPublicAccessBlockCommand({ AccountId: account }))),
+      await failureOf(control.send(new GetPublicAccessBlockCommand({ AccountId: account }))),
     ).toMatchObject({
       code: 'NoSuchPublicAccessBlockConfiguration',
       status: 404,
@@ -122,7 +111,7 @@ describe('account-level Block Public Access (S3 Control)', () => {
     await control.send(new DeletePublicAccessBlockCommand({ AccountId: account }));
     await control.send(new DeletePublicAccessBlockCommand({ AccountId: account }));
     expect(
-      await failure(control.send(new GetPublicAccessBlockCommand({ AccountId: account }))),
+      await failureOf(control.send(new GetPublicAccessBlockCommand({ AccountId: account }))),
     ).toMatchObject({
       code: 'NoSuchPublicAccessBlockConfiguration',
       status: 404,
@@ -166,7 +155,7 @@ describe('account-level Block Public Access (S3 Control)', () => {
       new DeletePublicAccessBlockCommand({ AccountId: other }),
     ]) {
       // biome-ignore lint/suspicious/noExplicitAny: three commands of one client, sent alike.
-      expect(await failure(control.send(command as any))).toMatchObject({
+      expect(await failureOf(control.send(command as any))).toMatchObject({
         code: 'AccessDenied',
         status: 403,
       });
@@ -185,7 +174,7 @@ describe('account-level Block Public Access (S3 Control)', () => {
     });
     clients.push(auditor);
     const get = () => auditor.send(new GetPublicAccessBlockCommand({ AccountId: account }));
-    expect(await failure(get())).toMatchObject({ code: 'AccessDenied', status: 403 });
+    expect(await failureOf(get())).toMatchObject({ code: 'AccessDenied', status: 403 });
     await iam.send(
       new PutUserPolicyCommand({
         UserName: 'auditor',
@@ -201,9 +190,9 @@ describe('account-level Block Public Access (S3 Control)', () => {
     const put = auditor.send(
       new PutPublicAccessBlockCommand({ AccountId: account, PublicAccessBlockConfiguration: {} }),
     );
-    expect(await failure(put)).toMatchObject({ code: 'AccessDenied', status: 403 });
+    expect(await failureOf(put)).toMatchObject({ code: 'AccessDenied', status: 403 });
     const remove = auditor.send(new DeletePublicAccessBlockCommand({ AccountId: account }));
-    expect(await failure(remove)).toMatchObject({ code: 'AccessDenied', status: 403 });
+    expect(await failureOf(remove)).toMatchObject({ code: 'AccessDenied', status: 403 });
   });
 
   it('still serves a bucket named v20180820 to S3 requests, which name no account', async () => {
@@ -287,7 +276,7 @@ describe("the account's settings, in force for every bucket it owns", () => {
     await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: everyoneMayRead(bucket) }));
     await s3.send(new DeleteBucketPolicyCommand({ Bucket: bucket }));
     await putAccountBlock({ BlockPublicPolicy: true });
-    const refused = await failure(
+    const refused = await failureOf(
       s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: everyoneMayRead(bucket) })),
     );
     expect(refused).toMatchObject({ code: 'AccessDenied', status: 403 });
@@ -295,9 +284,11 @@ describe("the account's settings, in force for every bucket it owns", () => {
       `User: arn:aws:iam::${account}:root is not authorized to perform: s3:PutBucketPolicy on resource: "arn:aws:s3:::${bucket}" because public policies are blocked by the BlockPublicPolicy block public access setting.`,
     );
     // The bucket's own setting is still its own: only the account's is set.
-    expect(await failure(s3.send(new GetBucketPublicAccessBlockCommand({ Bucket: bucket })))).toMatchObject({
-      code: 'NoSuchPublicAccessBlockConfiguration',
-    });
+    expect(await failureOf(s3.send(new GetBucketPublicAccessBlockCommand({ Bucket: bucket })))).toMatchObject(
+      {
+        code: 'NoSuchPublicAccessBlockConfiguration',
+      },
+    );
     const own = JSON.stringify({
       Version: '2012-10-17',
       Statement: [
@@ -334,7 +325,7 @@ describe("the account's settings, in force for every bucket it owns", () => {
     const bucket = 'account-blocks-acls';
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     const create = (ACL: 'public-read' | 'public-read-write' | 'authenticated-read') =>
-      failure(s3.send(new CreateBucketCommand({ Bucket: `acl-${ACL}`, ACL })));
+      failureOf(s3.send(new CreateBucketCommand({ Bucket: `acl-${ACL}`, ACL })));
     const put = (ACL: 'public-read' | 'bucket-owner-full-control') =>
       s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'x', ACL }));
     const upload = () =>
@@ -343,15 +334,15 @@ describe("the account's settings, in force for every bucket it owns", () => {
       code: 'InvalidBucketAclWithObjectOwnership',
       status: 400,
     });
-    expect(await failure(put('public-read'))).toMatchObject({ code: 'AccessControlListNotSupported' });
-    expect(await failure(upload())).toMatchObject({ code: 'AccessControlListNotSupported' });
+    expect(await failureOf(put('public-read'))).toMatchObject({ code: 'AccessControlListNotSupported' });
+    expect(await failureOf(upload())).toMatchObject({ code: 'AccessControlListNotSupported' });
 
     await putAccountBlock({ BlockPublicAcls: true });
     for (const acl of ['public-read', 'public-read-write', 'authenticated-read'] as const) {
       expect(await create(acl), acl).toMatchObject({ code: 'AccessDenied', status: 403 });
     }
-    expect(await failure(put('public-read'))).toMatchObject({ code: 'AccessDenied', status: 403 });
-    expect(await failure(upload())).toMatchObject({ code: 'AccessDenied', status: 403 });
+    expect(await failureOf(put('public-read'))).toMatchObject({ code: 'AccessDenied', status: 403 });
+    expect(await failureOf(upload())).toMatchObject({ code: 'AccessDenied', status: 403 });
     // ACLs that grant nobody else access are what they were.
     await put('bucket-owner-full-control');
     await s3.send(new CreateBucketCommand({ Bucket: 'acl-private', ACL: 'private' }));

@@ -24,6 +24,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsCli } from './helpers/aws-cli.js';
+import { failure } from './helpers/failure.js';
 import { rawRequest, signedHeaders } from './helpers/raw.js';
 import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 
@@ -66,16 +67,6 @@ afterAll(async () => {
   nobody.destroy();
   await t.close();
 });
-
-async function failure(promise: Promise<unknown>): Promise<{ code: string; status?: number }> {
-  try {
-    await promise;
-  } catch (error) {
-    const e = error as { name: string; $metadata?: { httpStatusCode?: number } };
-    return { code: e.name, status: e.$metadata?.httpStatusCode };
-  }
-  throw new Error('expected a failure');
-}
 
 /** An unsigned request: the anonymous caller. */
 async function anonymous(path: string, init: RequestInit = {}): Promise<number> {

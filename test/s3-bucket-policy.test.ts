@@ -16,6 +16,7 @@ import {
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AWS_CLI, AWS_CLI_ON_PATH, awsCli } from './helpers/aws-cli.js';
+import { failureOf } from './helpers/failure.js';
 import { rawRequest, signedHeaders } from './helpers/raw.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
 
@@ -47,18 +48,6 @@ function policy(statement: Record<string, unknown> = {}, bucket = BUCKET): strin
       },
     ],
   });
-}
-
-async function failure(
-  promise: Promise<unknown>,
-): Promise<{ code: string; status?: number; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    const e = error as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { code: e.name, status: e.$metadata?.httpStatusCode, message: e.message };
-  }
-  throw new Error('expected the call to fail');
 }
 
 const element = (xml: string, name: string) =>
@@ -108,12 +97,12 @@ describe('bucket policies through the SDK', () => {
 
     await s3.send(new DeleteBucketPolicyCommand({ Bucket: BUCKET }));
     await s3.send(new DeleteBucketPolicyCommand({ Bucket: BUCKET }));
-    expect(await failure(s3.send(new GetBucketPolicyCommand({ Bucket: BUCKET })))).toMatchObject({
+    expect(await failureOf(s3.send(new GetBucketPolicyCommand({ Bucket: BUCKET })))).toMatchObject({
       code: 'NoSuchBucketPolicy',
       status: 404,
       message: 'The bucket policy does not exist',
     });
-    expect(await failure(status())).toMatchObject({ code: 'NoSuchBucketPolicy', status: 404 });
+    expect(await failureOf(status())).toMatchObject({ code: 'NoSuchBucketPolicy', status: 404 });
     const raw = await signed('GET', `/${BUCKET}`, { policy: '' });
     expect([raw.status, element(raw.body, 'Code'), element(raw.body, 'BucketName')]).toEqual([
       404,
@@ -131,7 +120,7 @@ describe('bucket policies through the SDK', () => {
       () => s3.send(new DeleteBucketPolicyCommand({ Bucket: 'missing-bucket' })),
       () => s3.send(new GetPublicAccessBlockCommand({ Bucket: 'missing-bucket' })),
     ])
-      expect(await failure(call())).toMatchObject({ code: 'NoSuchBucket', status: 404 });
+      expect(await failureOf(call())).toMatchObject({ code: 'NoSuchBucket', status: 404 });
   });
 
   it('refuses malformed policies with S3 code and message, storing nothing', async () => {
@@ -164,9 +153,13 @@ describe('bucket policies through the SDK', () => {
       [policy().replace('2012-10-17', '2012-10-18'), 'The policy must contain a valid version string'],
     ];
     for (const [text, message] of cases) {
-      expect(await failure(putPolicy(text)), text).toEqual({ code: 'MalformedPolicy', status: 400, message });
+      expect(await failureOf(putPolicy(text)), text).toEqual({
+        code: 'MalformedPolicy',
+        status: 400,
+        message,
+      });
     }
-    expect(await failure(s3.send(new GetBucketPolicyCommand({ Bucket: BUCKET })))).toMatchObject({
+    expect(await failureOf(s3.send(new GetBucketPolicyCommand({ Bucket: BUCKET })))).toMatchObject({
       code: 'NoSuchBucketPolicy',
     });
   });
@@ -298,7 +291,7 @@ describe('Block Public Access', () => {
 
   it('round trip: missing flags are false, delete is idempotent', async () => {
     await s3.send(new CreateBucketCommand({ Bucket: BPA }));
-    expect(await failure(s3.send(new GetPublicAccessBlockCommand({ Bucket: BPA })))).toMatchObject({
+    expect(await failureOf(s3.send(new GetPublicAccessBlockCommand({ Bucket: BPA })))).toMatchObject({
       code: 'NoSuchPublicAccessBlockConfiguration',
       status: 404,
       message: 'The public access block configuration was not found',
@@ -324,7 +317,7 @@ describe('Block Public Access', () => {
     });
     await s3.send(new DeletePublicAccessBlockCommand({ Bucket: BPA }));
     await s3.send(new DeletePublicAccessBlockCommand({ Bucket: BPA }));
-    expect(await failure(s3.send(new GetPublicAccessBlockCommand({ Bucket: BPA })))).toMatchObject({
+    expect(await failureOf(s3.send(new GetPublicAccessBlockCommand({ Bucket: BPA })))).toMatchObject({
       code: 'NoSuchPublicAccessBlockConfiguration',
     });
     expect(await t.seawall.storage.bucketAccess(BPA)).toEqual({});
@@ -352,7 +345,7 @@ describe('Block Public Access', () => {
       const res = await put(xml);
       expect([res.status, element(res.body, 'Code')], xml).toEqual([400, 'MalformedXML']);
     }
-    expect(await failure(s3.send(new GetPublicAccessBlockCommand({ Bucket: BPA })))).toMatchObject({
+    expect(await failureOf(s3.send(new GetPublicAccessBlockCommand({ Bucket: BPA })))).toMatchObject({
       code: 'NoSuchPublicAccessBlockConfiguration',
     });
   });
@@ -364,7 +357,7 @@ describe('Block Public Access', () => {
         PublicAccessBlockConfiguration: { BlockPublicPolicy: true },
       }),
     );
-    const refused = await failure(putPolicy(policy({}, BPA), BPA));
+    const refused = await failureOf(putPolicy(policy({}, BPA), BPA));
     expect(refused).toEqual({
       code: 'AccessDenied',
       status: 403,
@@ -392,10 +385,10 @@ describe('Block Public Access', () => {
     expect(await t.seawall.storage.bucketAccess(BPA)).toBeUndefined();
     await s3.send(new CreateBucketCommand({ Bucket: BPA }));
     expect(await t.seawall.storage.bucketAccess(BPA)).toEqual({});
-    expect(await failure(s3.send(new GetBucketPolicyCommand({ Bucket: BPA })))).toMatchObject({
+    expect(await failureOf(s3.send(new GetBucketPolicyCommand({ Bucket: BPA })))).toMatchObject({
       code: 'NoSuchBucketPolicy',
     });
-    expect(await failure(s3.send(new GetPublicAccessBlockCommand({ Bucket: BPA })))).toMatchObject({
+    expect(await failureOf(s3.send(new GetPublicAccessBlockCommand({ Bucket: BPA })))).toMatchObject({
       code: 'NoSuchPublicAccessBlockConfiguration',
     });
   });

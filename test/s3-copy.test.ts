@@ -1,12 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  CreateAccessKeyCommand,
-  CreateUserCommand,
-  IAMClient,
-  PutUserPolicyCommand,
-} from '@aws-sdk/client-iam';
-import {
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateBucketCommand,
@@ -20,11 +14,13 @@ import {
   HeadObjectCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
-  S3Client,
+  type S3Client,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsCli } from './helpers/aws-cli.js';
+import { failureOf } from './helpers/failure.js';
+import { policyUser } from './helpers/iam-user.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
 
 let t: TestSeawall;
@@ -45,16 +41,6 @@ afterAll(async () => {
   for (const client of clients) client.destroy();
   await t.close();
 });
-
-async function failure(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (error) {
-    const e = error as Error & { Code?: string; $metadata?: { httpStatusCode?: number } };
-    return { code: e.Code ?? e.name, status: e.$metadata?.httpStatusCode, message: e.message };
-  }
-  throw new Error('expected the call to fail');
-}
 
 async function text(bucket: string, key: string): Promise<string> {
   const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
@@ -113,7 +99,7 @@ describe('CopyObject', () => {
 
   it('refuses a copy onto itself that changes nothing, and allows one that replaces the metadata', async () => {
     await s3.send(new PutObjectCommand({ Bucket: 'src', Key: 'self', Body: 'me' }));
-    const refused = await failure(
+    const refused = await failureOf(
       s3.send(new CopyObjectCommand({ Bucket: 'src', Key: 'self', CopySource: 'src/self' })),
     );
     expect([refused.code, refused.status]).toEqual(['InvalidRequest', 400]);
@@ -164,7 +150,7 @@ describe('CopyObject', () => {
     await s3.send(new PutObjectCommand({ Bucket: 'ver', Key: 'gone', Body: 'x' }));
     const marker = await s3.send(new DeleteObjectCommand({ Bucket: 'ver', Key: 'gone' }));
     const copy = (CopySource: string, extra: Record<string, unknown> = {}) =>
-      failure(s3.send(new CopyObjectCommand({ Bucket: 'dst', Key: 'x', CopySource, ...extra })));
+      failureOf(s3.send(new CopyObjectCommand({ Bucket: 'dst', Key: 'x', CopySource, ...extra })));
     expect((await copy('ver/gone')).code).toBe('NoSuchKey');
     expect(await copy(`ver/gone?versionId=${marker.VersionId}`)).toMatchObject({
       code: 'InvalidRequest',
@@ -181,7 +167,7 @@ describe('CopyObject', () => {
     expect((await copy('src/a.txt', { TaggingDirective: 'MERGE' })).code).toBe('InvalidArgument');
     expect(
       (
-        await failure(
+        await failureOf(
           s3.send(new CopyObjectCommand({ Bucket: 'nobucket', Key: 'x', CopySource: 'src/a.txt' })),
         )
       ).code,
@@ -203,7 +189,7 @@ describe('CopyObject', () => {
       { CopySourceIfModifiedSince: future },
       { CopySourceIfUnmodifiedSince: past },
     ])
-      expect(await failure(copy(extra))).toMatchObject({ code: 'PreconditionFailed', status: 412 });
+      expect(await failureOf(copy(extra))).toMatchObject({ code: 'PreconditionFailed', status: 412 });
     // If-Match holding overrides If-Unmodified-Since, as S3 documents.
     await copy({ CopySourceIfMatch: put.ETag, CopySourceIfUnmodifiedSince: past });
   });
@@ -250,43 +236,21 @@ describe('CopyObject', () => {
   });
 
   it('needs s3:GetObject on the source (s3:GetObjectVersion for a version) and s3:PutObject on the target', async () => {
-    const iam = new IAMClient({ endpoint: t.url, region: t.credentials.region, credentials: t.credentials });
-    clients.push(iam);
-    await iam.send(new CreateUserCommand({ UserName: 'copier' }));
-    await iam.send(
-      new PutUserPolicyCommand({
-        UserName: 'copier',
-        PolicyName: 'copy',
-        PolicyDocument: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            { Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::ver/*' },
-            { Effect: 'Allow', Action: 's3:PutObject', Resource: 'arn:aws:s3:::dst/*' },
-          ],
-        }),
-      }),
-    );
-    const { AccessKey } = await iam.send(new CreateAccessKeyCommand({ UserName: 'copier' }));
-    const copier = new S3Client({
-      endpoint: t.url,
-      region: t.credentials.region,
-      forcePathStyle: true,
-      credentials: {
-        accessKeyId: AccessKey?.AccessKeyId ?? '',
-        secretAccessKey: AccessKey?.SecretAccessKey ?? '',
-      },
-    });
-    clients.push(copier);
+    const { s3: copier, close } = await policyUser(t, 'copier', [
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::ver/*' },
+      { Effect: 'Allow', Action: 's3:PutObject', Resource: 'arn:aws:s3:::dst/*' },
+    ]);
+    clients.push({ destroy: close });
     const put = await s3.send(new PutObjectCommand({ Bucket: 'ver', Key: 'auth', Body: 'a' }));
     const copy = (Bucket: string, CopySource: string) =>
       copier.send(new CopyObjectCommand({ Bucket, Key: 'auth', CopySource }));
     await copy('dst', 'ver/auth');
     expect(await text('dst', 'auth')).toBe('a');
-    expect(await failure(copy('dst', 'src/a.txt'))).toMatchObject({ code: 'AccessDenied', status: 403 });
-    expect(await failure(copy('dst', `ver/auth?versionId=${put.VersionId}`))).toMatchObject({
+    expect(await failureOf(copy('dst', 'src/a.txt'))).toMatchObject({ code: 'AccessDenied', status: 403 });
+    expect(await failureOf(copy('dst', `ver/auth?versionId=${put.VersionId}`))).toMatchObject({
       code: 'AccessDenied',
     });
-    expect(await failure(copy('src', 'ver/auth'))).toMatchObject({ code: 'AccessDenied', status: 403 });
+    expect(await failureOf(copy('src', 'ver/auth'))).toMatchObject({ code: 'AccessDenied', status: 403 });
   });
 
   it('gives the copy the retention, legal hold and ACL its request asks for, never the source’s', async () => {
@@ -314,14 +278,14 @@ describe('CopyObject', () => {
     const hold = await s3.send(new GetObjectLegalHoldCommand({ Bucket: 'locked', Key: 'kept.txt' }));
     expect(hold.LegalHold?.Status).toBe('ON');
     expect(
-      await failure(s3.send(new DeleteObjectCommand({ Bucket: 'locked', Key: 'kept.txt', VersionId }))),
+      await failureOf(s3.send(new DeleteObjectCommand({ Bucket: 'locked', Key: 'kept.txt', VersionId }))),
     ).toMatchObject({ code: 'AccessDenied', status: 403 });
     // A copy of a retained version that asks for nothing is not retained, in a lock bucket either.
     const unkept = await s3.send(
       new CopyObjectCommand({ Bucket: 'locked', Key: 'unkept.txt', CopySource: 'locked/kept.txt' }),
     );
     expect(
-      await failure(s3.send(new GetObjectRetentionCommand({ Bucket: 'locked', Key: 'unkept.txt' }))),
+      await failureOf(s3.send(new GetObjectRetentionCommand({ Bucket: 'locked', Key: 'unkept.txt' }))),
     ).toMatchObject({ code: 'NoSuchObjectLockConfiguration', status: 404 });
     await s3.send(
       new DeleteObjectCommand({ Bucket: 'locked', Key: 'unkept.txt', VersionId: unkept.VersionId }),
@@ -342,7 +306,7 @@ describe('CopyObject', () => {
     ]);
     // A bucket whose owner enforces ownership refuses an ACL on the copy as on any write.
     expect(
-      await failure(
+      await failureOf(
         s3.send(
           new CopyObjectCommand({
             Bucket: 'dst',
@@ -429,7 +393,7 @@ describe('UploadPartCopy', () => {
   it('refuses ranges outside the source or of the wrong form, and failed conditions', async () => {
     const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'dst', Key: 'bad' }));
     const part = (extra: Record<string, unknown>) =>
-      failure(
+      failureOf(
         s3.send(
           new UploadPartCopyCommand({
             Bucket: 'dst',
@@ -447,7 +411,7 @@ describe('UploadPartCopy', () => {
     expect(await part({ CopySourceIfMatch: '"nope"' })).toMatchObject({ code: 'PreconditionFailed' });
     expect(await part({ CopySource: 'src/missing' })).toMatchObject({ code: 'NoSuchKey' });
     expect(
-      await failure(
+      await failureOf(
         s3.send(
           new UploadPartCopyCommand({
             Bucket: 'dst',

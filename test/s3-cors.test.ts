@@ -24,6 +24,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OperationEvent } from '../src/lib/operation.js';
 import { AWS_CLI, awsCli } from './helpers/aws-cli.js';
+import { failureOf } from './helpers/failure.js';
 import { rawRequest, signedHeaders } from './helpers/raw.js';
 import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 
@@ -75,18 +76,6 @@ afterAll(async () => {
   await t.close();
 });
 
-async function failure(
-  promise: Promise<unknown>,
-): Promise<{ code: string; message: string; status?: number }> {
-  try {
-    await promise;
-  } catch (error) {
-    const e = error as Error & { $metadata?: { httpStatusCode?: number } };
-    return { code: e.name, message: e.message, status: e.$metadata?.httpStatusCode };
-  }
-  throw new Error('expected a failure');
-}
-
 /** The response's CORS headers (and Vary), by lowercase name. */
 function corsHeaders(response: Response): Record<string, string> {
   const found: Record<string, string> = {};
@@ -112,7 +101,7 @@ describe('Put/Get/DeleteBucketCors', () => {
   it('stores the rules and gives them back as sent, and DeleteBucketCors removes them', async () => {
     const bucket = 'cors-config';
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    const unset = await failure(s3.send(new GetBucketCorsCommand({ Bucket: bucket })));
+    const unset = await failureOf(s3.send(new GetBucketCorsCommand({ Bucket: bucket })));
     expect(unset).toMatchObject({
       code: 'NoSuchCORSConfiguration',
       message: 'The CORS configuration does not exist',
@@ -144,7 +133,7 @@ describe('Put/Get/DeleteBucketCors', () => {
 
     const deleted = await s3.send(new DeleteBucketCorsCommand({ Bucket: bucket }));
     expect(deleted.$metadata.httpStatusCode).toBe(204);
-    expect((await failure(s3.send(new GetBucketCorsCommand({ Bucket: bucket })))).code).toBe(
+    expect((await failureOf(s3.send(new GetBucketCorsCommand({ Bucket: bucket })))).code).toBe(
       'NoSuchCORSConfiguration',
     );
     // Deleting what is not there is no error.
@@ -172,7 +161,7 @@ describe('Put/Get/DeleteBucketCors', () => {
     const bucket = 'cors-invalid';
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     const put = (CORSRules: CORSRule[]) =>
-      failure(s3.send(new PutBucketCorsCommand({ Bucket: bucket, CORSConfiguration: { CORSRules } })));
+      failureOf(s3.send(new PutBucketCorsCommand({ Bucket: bucket, CORSConfiguration: { CORSRules } })));
     expect(await put([{ AllowedOrigins: ['*'], AllowedMethods: ['GET', 'MYMETHOD'] }])).toMatchObject({
       code: 'InvalidRequest',
       message: 'Found unsupported HTTP method in CORS config. Unsupported method is MYMETHOD',
@@ -203,10 +192,10 @@ describe('Put/Get/DeleteBucketCors', () => {
       'InvalidRequest',
     );
     // Nothing was stored by any of them.
-    expect((await failure(s3.send(new GetBucketCorsCommand({ Bucket: bucket })))).code).toBe(
+    expect((await failureOf(s3.send(new GetBucketCorsCommand({ Bucket: bucket })))).code).toBe(
       'NoSuchCORSConfiguration',
     );
-    const missing = await failure(
+    const missing = await failureOf(
       s3.send(new PutBucketCorsCommand({ Bucket: 'cors-nowhere', CORSConfiguration: { CORSRules: RULES } })),
     );
     expect(missing).toMatchObject({ code: 'NoSuchBucket', status: 404 });
@@ -268,7 +257,7 @@ describe('Put/Get/DeleteBucketCors', () => {
     });
     const big = `<CORSConfiguration><CORSRule><AllowedOrigin>${'o'.repeat(70_000)}</AllowedOrigin><AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>`;
     expect(await send(big, md5(big))).toMatchObject({ status: 400, Code: 'MaxMessageLengthExceeded' });
-    expect((await failure(s3.send(new GetBucketCorsCommand({ Bucket: bucket })))).code).toBe(
+    expect((await failureOf(s3.send(new GetBucketCorsCommand({ Bucket: bucket })))).code).toBe(
       'NoSuchCORSConfiguration',
     );
     // Indentation between elements is no content; a namespace prefix is the same element.
@@ -303,12 +292,12 @@ describe('Put/Get/DeleteBucketCors', () => {
     expect((await reader.send(new GetBucketCorsCommand({ Bucket: OPEN }))).CORSRules).toHaveLength(
       RULES.length,
     );
-    const put = await failure(
+    const put = await failureOf(
       reader.send(new PutBucketCorsCommand({ Bucket: OPEN, CORSConfiguration: { CORSRules: RULES } })),
     );
     expect(put.code).toBe('AccessDenied');
     expect(put.message).toContain('s3:PutBucketCORS');
-    const deleted = await failure(reader.send(new DeleteBucketCorsCommand({ Bucket: OPEN })));
+    const deleted = await failureOf(reader.send(new DeleteBucketCorsCommand({ Bucket: OPEN })));
     expect(deleted.message).toContain('s3:PutBucketCORS');
     const actions = Object.fromEntries(
       t.seawall.operations.filter((op) => op.service === 's3').map((op) => [op.name, op.action]),

@@ -23,11 +23,11 @@ import {
   PutBucketVersioningCommand,
   PutObjectCommand,
   type S3Client,
-  S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { poll } from '../src/lib/poll.js';
 import { awsCli } from './helpers/aws-cli.js';
+import { failureOf } from './helpers/failure.js';
 import { rawRequest, signedHeaders } from './helpers/raw.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
 
@@ -56,19 +56,6 @@ async function bucket(versioned = false): Promise<string> {
 
 const putRules = (Bucket: string, Rules: LifecycleRule[]) =>
   s3.send(new PutBucketLifecycleConfigurationCommand({ Bucket, LifecycleConfiguration: { Rules } }));
-
-async function failure(
-  promise: Promise<unknown>,
-): Promise<{ code: string; status: number; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof S3ServiceException)
-      return { code: error.name, status: error.$metadata.httpStatusCode ?? 0, message: error.message };
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 /** PUT ?lifecycle with a body the test writes to the byte, its Content-MD5 right unless told otherwise. */
 async function putRaw(name: string, xml: string, md5 = true) {
@@ -140,16 +127,16 @@ describe('Put/Get/DeleteBucketLifecycleConfiguration', () => {
 
   it('gives a rule without an ID one, NoSuchLifecycleConfiguration once deleted, and deletes idempotently', async () => {
     const name = await bucket();
-    const missing = await failure(s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: name })));
+    const missing = await failureOf(s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: name })));
     expect(missing).toMatchObject({ code: 'NoSuchLifecycleConfiguration', status: 404 });
     await s3.send(new DeleteBucketLifecycleCommand({ Bucket: name }));
     await putRules(name, [{ Prefix: 'a/', Status: 'Enabled', Expiration: { Days: 1 } }]);
     const got = await s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: name }));
     expect(got.Rules?.[0]?.ID).toMatch(/^\S{1,255}$/);
     await s3.send(new DeleteBucketLifecycleCommand({ Bucket: name }));
-    const gone = await failure(s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: name })));
+    const gone = await failureOf(s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: name })));
     expect(gone.code).toBe('NoSuchLifecycleConfiguration');
-    const noBucket = await failure(
+    const noBucket = await failureOf(
       s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: 'nope-none' })),
     );
     expect(noBucket.code).toBe('NoSuchBucket');
@@ -235,9 +222,9 @@ describe('Put/Get/DeleteBucketLifecycleConfiguration', () => {
     }
     const unsigned = await putRaw(name, doc(rule(days('1'))), false);
     expect([unsigned.status, code(unsigned.body)]).toEqual([400, 'InvalidRequest']);
-    expect((await failure(s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: name })))).code).toBe(
-      'NoSuchLifecycleConfiguration',
-    );
+    expect(
+      (await failureOf(s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: name })))).code,
+    ).toBe('NoSuchLifecycleConfiguration');
   });
 
   it('takes and answers a configuration through the aws cli', async () => {
@@ -293,8 +280,8 @@ describe('Put/Get/DeleteBucketLifecycleConfiguration', () => {
     const put = reader.send(
       new PutBucketLifecycleConfigurationCommand({ Bucket: name, LifecycleConfiguration: { Rules: [] } }),
     );
-    expect((await failure(put)).code).toBe('AccessDenied');
-    expect((await failure(reader.send(new DeleteBucketLifecycleCommand({ Bucket: name })))).code).toBe(
+    expect((await failureOf(put)).code).toBe('AccessDenied');
+    expect((await failureOf(reader.send(new DeleteBucketLifecycleCommand({ Bucket: name })))).code).toBe(
       'AccessDenied',
     );
   });

@@ -26,6 +26,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AWS_CLI, awsCli } from './helpers/aws-cli.js';
 import { type Algorithm, checksumOf, compositeChecksum } from './helpers/checksums.js';
+import { failure } from './helpers/failure.js';
 import { rawRequest, signedHeaders } from './helpers/raw.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
 
@@ -42,16 +43,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await t.close();
 });
-
-async function failure(promise: Promise<unknown>): Promise<{ code: string; status?: number }> {
-  try {
-    await promise;
-  } catch (error) {
-    const e = error as { name: string; $metadata?: { httpStatusCode?: number } };
-    return { code: e.name, status: e.$metadata?.httpStatusCode };
-  }
-  throw new Error('expected the call to fail');
-}
 
 const field = (algorithm: Algorithm) => `Checksum${algorithm}` as const;
 

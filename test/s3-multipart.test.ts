@@ -18,6 +18,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AWS_CLI, AWS_CLI_ON_PATH, awsCli } from './helpers/aws-cli.js';
 import { type Algorithm, checksumOf, compositeChecksum } from './helpers/checksums.js';
+import { failureOf } from './helpers/failure.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
 
 let t: TestSeawall;
@@ -398,18 +399,6 @@ describe('multipart checksums', () => {
   });
 });
 
-async function failure(
-  promise: Promise<unknown>,
-): Promise<{ code: string; status?: number; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    const e = error as { name: string; message: string; $metadata?: { httpStatusCode?: number } };
-    return { code: e.name, status: e.$metadata?.httpStatusCode, message: e.message };
-  }
-  throw new Error('expected the call to fail');
-}
-
 async function committed(key: string): Promise<boolean> {
   const answer = await s3.send(new HeadObjectCommand({ Bucket: 'uploads', Key: key })).catch((e) => e);
   return !(answer instanceof Error);
@@ -418,7 +407,7 @@ async function committed(key: string): Promise<boolean> {
 describe('multipart checksum refusals', () => {
   it('CreateMultipartUpload: S3’s refusals of algorithms and types, and nothing is created', async () => {
     const create = (input: Record<string, unknown>) =>
-      failure(
+      failureOf(
         s3.send(new CreateMultipartUploadCommand({ Bucket: 'uploads', Key: 'refused/create', ...input })),
       );
     expect(await create({ ChecksumType: 'COMPOSITE' })).toEqual({
@@ -451,20 +440,22 @@ describe('multipart checksum refusals', () => {
       new CreateMultipartUploadCommand({ Bucket: 'uploads', Key: key, ChecksumAlgorithm: 'SHA256' }),
     );
     const part = { Bucket: 'uploads', Key: key, UploadId, PartNumber: 1, Body: body };
-    expect(await failure(s3.send(new UploadPartCommand({ ...part, ChecksumAlgorithm: 'CRC32' })))).toEqual({
+    expect(await failureOf(s3.send(new UploadPartCommand({ ...part, ChecksumAlgorithm: 'CRC32' })))).toEqual({
       code: 'InvalidRequest',
       status: 400,
       message: 'Checksum Type mismatch occurred, expected checksum Type: sha256, actual checksum Type: crc32',
     });
-    expect(await failure(bare.send(new UploadPartCommand(part)))).toMatchObject({
+    expect(await failureOf(bare.send(new UploadPartCommand(part)))).toMatchObject({
       code: 'InvalidRequest',
       message: 'Checksum Type mismatch occurred, expected checksum Type: sha256, actual checksum Type: null',
     });
     const wrong = checksumOf('SHA256', randomBytes(1000));
-    expect(await failure(s3.send(new UploadPartCommand({ ...part, ChecksumSHA256: wrong })))).toMatchObject({
-      code: 'BadDigest',
-      message: 'The SHA256 you specified did not match the calculated checksum.',
-    });
+    expect(await failureOf(s3.send(new UploadPartCommand({ ...part, ChecksumSHA256: wrong })))).toMatchObject(
+      {
+        code: 'BadDigest',
+        message: 'The SHA256 you specified did not match the calculated checksum.',
+      },
+    );
     const listed = await s3.send(new ListPartsCommand({ Bucket: 'uploads', Key: key, UploadId }));
     expect(listed.Parts ?? []).toEqual([]);
 
@@ -490,7 +481,7 @@ describe('multipart checksum refusals', () => {
     const { uploadId, uploaded } = await uploadWithChecksums(key, 'SHA256', undefined, parts);
     const [first, second] = uploaded as [CompletedPart, CompletedPart];
     const complete = (Parts: CompletedPart[], extra: Record<string, unknown> = {}) =>
-      failure(
+      failureOf(
         s3.send(
           new CompleteMultipartUploadCommand({
             Bucket: 'uploads',
@@ -567,14 +558,20 @@ describe('multipart checksum refusals', () => {
       message: 'The crc32 you specified did not match the calculated checksum.',
     };
     const wrong = checksumOf('CRC32', randomBytes(10));
-    expect(await failure(complete({ ChecksumType: 'FULL_OBJECT', ChecksumCRC32: wrong }))).toEqual(mismatch);
+    expect(await failureOf(complete({ ChecksumType: 'FULL_OBJECT', ChecksumCRC32: wrong }))).toEqual(
+      mismatch,
+    );
     // As S3 answers: a whole-object checksum is only compared when the completion says FULL_OBJECT.
-    expect(await failure(complete({ ChecksumCRC32: whole }))).toEqual(mismatch);
-    expect(await failure(complete({ ChecksumType: 'FULL_OBJECT', ChecksumCRC32C: whole }))).toEqual(mismatch);
-    expect(await failure(complete({ ChecksumType: 'FULL_OBJECT', ChecksumCRC32: 'AAAA-1' }))).toMatchObject({
-      code: 'InvalidRequest',
-      message: 'Value for x-amz-checksum-crc32 header is invalid.',
-    });
+    expect(await failureOf(complete({ ChecksumCRC32: whole }))).toEqual(mismatch);
+    expect(await failureOf(complete({ ChecksumType: 'FULL_OBJECT', ChecksumCRC32C: whole }))).toEqual(
+      mismatch,
+    );
+    expect(await failureOf(complete({ ChecksumType: 'FULL_OBJECT', ChecksumCRC32: 'AAAA-1' }))).toMatchObject(
+      {
+        code: 'InvalidRequest',
+        message: 'Value for x-amz-checksum-crc32 header is invalid.',
+      },
+    );
     expect(await committed(key)).toBe(false);
     expect(await t.seawall.storage.sweepOrphanBlobs()).toBe(0);
     const done = await complete({ ChecksumType: 'FULL_OBJECT', ChecksumCRC32: whole });
@@ -587,7 +584,7 @@ describe('multipart checksum refusals', () => {
     const part = await s3.send(
       new UploadPartCommand({ Bucket: 'uploads', Key: key, UploadId, PartNumber: 1, Body: 'abc' }),
     );
-    const answer = await failure(
+    const answer = await failureOf(
       s3.send(
         new CompleteMultipartUploadCommand({
           Bucket: 'uploads',

@@ -1,10 +1,4 @@
 import {
-  CreateAccessKeyCommand,
-  CreateUserCommand,
-  IAMClient,
-  PutUserPolicyCommand,
-} from '@aws-sdk/client-iam';
-import {
   CompleteMultipartUploadCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
@@ -18,12 +12,14 @@ import {
   PutBucketVersioningCommand,
   PutObjectCommand,
   PutObjectTaggingCommand,
-  S3Client,
+  type S3Client,
   type Tag,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsCli } from './helpers/aws-cli.js';
+import { failureOf } from './helpers/failure.js';
+import { policyUser } from './helpers/iam-user.js';
 import { rawRequest, signedHeaders } from './helpers/raw.js';
 import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 
@@ -45,16 +41,6 @@ afterAll(async () => {
   for (const client of clients) client.destroy();
   await t.close();
 });
-
-async function failure(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (error) {
-    const e = error as Error & { Code?: string; $metadata?: { httpStatusCode?: number } };
-    return { code: e.Code ?? e.name, status: e.$metadata?.httpStatusCode, message: e.message };
-  }
-  throw new Error('expected the call to fail');
-}
 
 const tagSet = async (Bucket: string, Key: string, VersionId?: string) =>
   (await s3.send(new GetObjectTaggingCommand({ Bucket, Key, ...(VersionId ? { VersionId } : {}) }))).TagSet;
@@ -98,8 +84,8 @@ describe('object tagging', () => {
     expect(head.$metadata.httpStatusCode).toBe(200);
     await s3.send(new DeleteObjectTaggingCommand({ Bucket: 'tags', Key: 'k' }));
     expect(await tagSet('tags', 'k')).toEqual([]);
-    expect((await failure(tagSet('tags', 'missing'))).code).toBe('NoSuchKey');
-    expect((await failure(tagSet('nobucket', 'k'))).code).toBe('NoSuchBucket');
+    expect((await failureOf(tagSet('tags', 'missing'))).code).toBe('NoSuchKey');
+    expect((await failureOf(tagSet('nobucket', 'k'))).code).toBe('NoSuchBucket');
   });
 
   it('tags a version named by versionId, leaving the others alone', async () => {
@@ -120,7 +106,7 @@ describe('object tagging', () => {
       new GetObjectTaggingCommand({ Bucket: 'vtags', Key: 'k', VersionId: v2.VersionId }),
     );
     expect(current.VersionId).toBe(v2.VersionId);
-    expect((await failure(tagSet('vtags', 'k', 'null'))).code).toBe('NoSuchVersion');
+    expect((await failureOf(tagSet('vtags', 'k', 'null'))).code).toBe('NoSuchVersion');
   });
 
   it('takes x-amz-tagging on PutObject and CreateMultipartUpload', async () => {
@@ -156,7 +142,7 @@ describe('object tagging', () => {
   it('refuses tag sets S3 refuses, with its errors, and keeps the old tags', async () => {
     await s3.send(new PutObjectCommand({ Bucket: 'tags', Key: 'lim', Body: 'x', Tagging: 'keep=1' }));
     const put = (TagSet: Tag[]) =>
-      failure(s3.send(new PutObjectTaggingCommand({ Bucket: 'tags', Key: 'lim', Tagging: { TagSet } })));
+      failureOf(s3.send(new PutObjectTaggingCommand({ Bucket: 'tags', Key: 'lim', Tagging: { TagSet } })));
     const many = (n: number, key = (i: number) => `k${i}`, value = () => 'v') =>
       Array.from({ length: n }, (_, i) => ({ Key: key(i), Value: value() }));
     // S3 answers more than 10 tags with BadRequest (s3-tests expects RGW's InvalidTag).
@@ -185,7 +171,7 @@ describe('object tagging', () => {
     );
     await s3.send(new PutObjectTaggingCommand({ Bucket: 'tags', Key: 'lim', Tagging: { TagSet: emoji } }));
     expect(await tagSet('tags', 'lim')).toHaveLength(10);
-    const header = await failure(
+    const header = await failureOf(
       s3.send(new PutObjectCommand({ Bucket: 'tags', Key: 'lim2', Body: 'x', Tagging: 'a=%E0%A4%A' })),
     );
     expect(header).toMatchObject({ code: 'InvalidArgument', status: 400 });
@@ -233,99 +219,55 @@ describe('object tagging', () => {
   });
 
   it('authorizes tags: s3:PutObjectTagging for x-amz-tagging, the version actions, s3:RequestObjectTag', async () => {
-    const iam = new IAMClient({ endpoint: t.url, region: t.credentials.region, credentials: t.credentials });
-    clients.push(iam);
-    await iam.send(new CreateUserCommand({ UserName: 'tagger' }));
-    await iam.send(
-      new PutUserPolicyCommand({
-        UserName: 'tagger',
-        PolicyName: 'tags',
-        PolicyDocument: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Allow',
-              Action: ['s3:PutObject', 's3:GetObjectTagging'],
-              Resource: 'arn:aws:s3:::vtags/*',
-            },
-            {
-              Effect: 'Allow',
-              Action: 's3:PutObjectTagging',
-              Resource: 'arn:aws:s3:::vtags/*',
-              Condition: { StringEquals: { 's3:RequestObjectTag/team': 'parks' } },
-            },
-          ],
-        }),
-      }),
-    );
-    const { AccessKey } = await iam.send(new CreateAccessKeyCommand({ UserName: 'tagger' }));
-    const tagger = new S3Client({
-      endpoint: t.url,
-      region: t.credentials.region,
-      forcePathStyle: true,
-      credentials: {
-        accessKeyId: AccessKey?.AccessKeyId ?? '',
-        secretAccessKey: AccessKey?.SecretAccessKey ?? '',
+    const { s3: tagger, close } = await policyUser(t, 'tagger', [
+      {
+        Effect: 'Allow',
+        Action: ['s3:PutObject', 's3:GetObjectTagging'],
+        Resource: 'arn:aws:s3:::vtags/*',
       },
-    });
-    clients.push(tagger);
+      {
+        Effect: 'Allow',
+        Action: 's3:PutObjectTagging',
+        Resource: 'arn:aws:s3:::vtags/*',
+        Condition: { StringEquals: { 's3:RequestObjectTag/team': 'parks' } },
+      },
+    ]);
+    clients.push({ destroy: close });
     const put = (Tagging?: string) =>
       tagger.send(
         new PutObjectCommand({ Bucket: 'vtags', Key: 'auth', Body: 'x', ...(Tagging ? { Tagging } : {}) }),
       );
     const made = await put('team=parks');
-    expect(await failure(put('team=roads'))).toMatchObject({ code: 'AccessDenied', status: 403 });
+    expect(await failureOf(put('team=roads'))).toMatchObject({ code: 'AccessDenied', status: 403 });
     await put();
     await tagger.send(new GetObjectTaggingCommand({ Bucket: 'vtags', Key: 'auth' }));
     expect(
-      await failure(
+      await failureOf(
         tagger.send(new GetObjectTaggingCommand({ Bucket: 'vtags', Key: 'auth', VersionId: made.VersionId })),
       ),
     ).toMatchObject({ code: 'AccessDenied' });
     expect(
-      await failure(tagger.send(new DeleteObjectTaggingCommand({ Bucket: 'vtags', Key: 'auth' }))),
+      await failureOf(tagger.send(new DeleteObjectTaggingCommand({ Bucket: 'vtags', Key: 'auth' }))),
     ).toMatchObject({ code: 'AccessDenied' });
   });
 
   it('supplies an object’s tags as s3:ExistingObjectTag/<key> to the policies of reads and settings', async () => {
-    const iam = new IAMClient({ endpoint: t.url, region: t.credentials.region, credentials: t.credentials });
-    clients.push(iam);
-    await iam.send(new CreateUserCommand({ UserName: 'reader' }));
-    await iam.send(
-      new PutUserPolicyCommand({
-        UserName: 'reader',
-        PolicyName: 'read',
-        PolicyDocument: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            { Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::tags/*' },
-            {
-              Effect: 'Deny',
-              Action: 's3:GetObject',
-              Resource: 'arn:aws:s3:::tags/*',
-              Condition: { StringEquals: { 's3:ExistingObjectTag/classification': 'restricted' } },
-            },
-            {
-              Effect: 'Allow',
-              Action: 's3:GetObjectTagging',
-              Resource: 'arn:aws:s3:::tags/*',
-              Condition: { StringEquals: { 's3:ExistingObjectTag/team': 'parks' } },
-            },
-          ],
-        }),
-      }),
-    );
-    const { AccessKey } = await iam.send(new CreateAccessKeyCommand({ UserName: 'reader' }));
-    const reader = new S3Client({
-      endpoint: t.url,
-      region: t.credentials.region,
-      forcePathStyle: true,
-      credentials: {
-        accessKeyId: AccessKey?.AccessKeyId ?? '',
-        secretAccessKey: AccessKey?.SecretAccessKey ?? '',
+    const { s3: reader, close } = await policyUser(t, 'reader', [
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::tags/*' },
+      {
+        Effect: 'Deny',
+        Action: 's3:GetObject',
+        Resource: 'arn:aws:s3:::tags/*',
+        Condition: { StringEquals: { 's3:ExistingObjectTag/classification': 'restricted' } },
       },
-    });
-    clients.push(reader);
+      {
+        Effect: 'Allow',
+        Action: 's3:GetObjectTagging',
+        Resource: 'arn:aws:s3:::tags/*',
+        Condition: { StringEquals: { 's3:ExistingObjectTag/team': 'parks' } },
+      },
+    ]);
+    clients.push({ destroy: close });
     const put = (Key: string, Tagging: string) =>
       s3.send(new PutObjectCommand({ Bucket: 'tags', Key, Body: 'x', Tagging }));
     await put('open.csv', 'team=parks');
@@ -333,12 +275,12 @@ describe('object tagging', () => {
     await put('roads.csv', 'team=roads');
     const get = (Key: string) => reader.send(new GetObjectCommand({ Bucket: 'tags', Key }));
     await (await get('open.csv')).Body?.transformToString();
-    expect(await failure(get('restricted.csv'))).toMatchObject({ code: 'AccessDenied', status: 403 });
+    expect(await failureOf(get('restricted.csv'))).toMatchObject({ code: 'AccessDenied', status: 403 });
     const head = reader.send(new HeadObjectCommand({ Bucket: 'tags', Key: 'restricted.csv' }));
-    expect(await failure(head)).toMatchObject({ status: 403 });
+    expect(await failureOf(head)).toMatchObject({ status: 403 });
     const tagsOf = (Key: string) => reader.send(new GetObjectTaggingCommand({ Bucket: 'tags', Key }));
     expect((await tagsOf('open.csv')).TagSet).toEqual([{ Key: 'team', Value: 'parks' }]);
-    expect(await failure(tagsOf('roads.csv'))).toMatchObject({ code: 'AccessDenied', status: 403 });
+    expect(await failureOf(tagsOf('roads.csv'))).toMatchObject({ code: 'AccessDenied', status: 403 });
     // Once the tag is gone, so is the denial.
     await s3.send(
       new PutObjectTaggingCommand({ Bucket: 'tags', Key: 'restricted.csv', Tagging: { TagSet: [] } }),
@@ -367,7 +309,7 @@ describe('object tagging', () => {
 describe('bucket tagging', () => {
   it('puts, gets and deletes a bucket’s tags; NoSuchTagSet when none', async () => {
     const get = () => s3.send(new GetBucketTaggingCommand({ Bucket: 'tags' }));
-    expect(await failure(get())).toMatchObject({ code: 'NoSuchTagSet', status: 404 });
+    expect(await failureOf(get())).toMatchObject({ code: 'NoSuchTagSet', status: 404 });
     const TagSet = Array.from({ length: 50 }, (_, i) => ({
       Key: `k${String(i).padStart(2, '0')}`,
       Value: `${i}`,
@@ -376,13 +318,13 @@ describe('bucket tagging', () => {
     expect((await get()).TagSet).toEqual(TagSet);
     const tooMany = [...TagSet, { Key: 'one-more', Value: '' }];
     expect(
-      await failure(s3.send(new PutBucketTaggingCommand({ Bucket: 'tags', Tagging: { TagSet: tooMany } }))),
+      await failureOf(s3.send(new PutBucketTaggingCommand({ Bucket: 'tags', Tagging: { TagSet: tooMany } }))),
     ).toMatchObject({ code: 'InvalidTag', status: 400 });
     expect((await get()).TagSet).toHaveLength(50);
     const deleted = await s3.send(new DeleteBucketTaggingCommand({ Bucket: 'tags' }));
     expect(deleted.$metadata.httpStatusCode).toBe(204);
-    expect(await failure(get())).toMatchObject({ code: 'NoSuchTagSet', status: 404 });
-    expect(await failure(s3.send(new GetBucketTaggingCommand({ Bucket: 'nobucket' })))).toMatchObject({
+    expect(await failureOf(get())).toMatchObject({ code: 'NoSuchTagSet', status: 404 });
+    expect(await failureOf(s3.send(new GetBucketTaggingCommand({ Bucket: 'nobucket' })))).toMatchObject({
       code: 'NoSuchBucket',
     });
   });

@@ -24,6 +24,10 @@ describe('parseLifecycle with hostile input', () => {
   it('refuses elements where text belongs, and text where elements belong', () => {
     expect(refusal(doc(`<Prefix><a>x</a></Prefix>${expire}`))).toBe('MalformedXML');
     expect(refusal(doc('<Prefix>a</Prefix><Expiration>7</Expiration>'))).toBe('MalformedXML');
+    // Day counts are xs:int: past 32 bits the document does not validate (and no date could be computed).
+    expect(refusal(doc('<Prefix>a</Prefix><Expiration><Days>9999999999</Days></Expiration>'))).toBe(
+      'MalformedXML',
+    );
     expect(refusal(doc('<Prefix>a</Prefix><Expiration><Days><Days>1</Days></Days></Expiration>'))).toBe(
       'MalformedXML',
     );

@@ -71,10 +71,13 @@ function element(record: Record<string, unknown>, name: string): Record<string, 
   return found;
 }
 
+/** An xs:int of S3's schema (the day counts): beyond 32 bits the document does not validate. */
 function integer(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!/^\s*-?\d{1,10}\s*$/.test(value)) throw malformedXml();
-  return Number(value);
+  const parsed = Number(value);
+  if (parsed > 2 ** 31 - 1 || parsed < -(2 ** 31)) throw malformedXml();
+  return parsed;
 }
 
 function positive(value: string | undefined, message: string): number | undefined {

@@ -5,10 +5,9 @@ import type { OperationRequest } from '../lib/operation.js';
 import { s3Arn } from './s3-arn.js';
 import { MAX_PUT_BYTES } from './s3-digests.js';
 import { integerParameter, uploadIdOf } from './s3-multipart-api.js';
-import { declaredMetadata, newObjectProtections } from './s3-object-api.js';
+import { declaredMetadata, newObjectProtections, newTags } from './s3-object-api.js';
 import { notImplementedHeader, versionHeader, xmlResponse } from './s3-wire.js';
 import type { ByteRange, OpenedObject, StorageService, StoredObject } from './storage-types.js';
-import { parseTaggingHeader, storedTags } from './tagging.js';
 import { checkVersionId } from './versioning.js';
 
 /** The object a copy reads: `x-amz-copy-source`, decoded. */
@@ -181,7 +180,8 @@ export function createS3CopyApi(storage: StorageService): S3CopyApi {
       const source = parseCopySource(req.headers['x-amz-copy-source'] ?? '');
       const metadata = directive(req, 'metadata');
       const tagging = directive(req, 'tagging');
-      const newTags = tagging === 'REPLACE' ? parseTaggingHeader(req.headers['x-amz-tagging'] ?? '') : [];
+      // Checked before the source is read, as S3 refuses a bad tag set first.
+      const replacedTags = tagging === 'REPLACE' ? (newTags(req).tags ?? null) : null;
       const ontoItself = source.bucket === bucket && source.key === key && !changesObject(req, metadata);
       // A version named is a copy onto itself only when it is the current one (else the copy restores it).
       const current =
@@ -212,7 +212,7 @@ export function createS3CopyApi(storage: StorageService): S3CopyApi {
             ? { contentType: object.contentType, userMetadata: object.userMetadata, headers: object.headers }
             : declaredMetadata(req)),
           ...(algorithm ? { checksum: { algorithm } } : {}),
-          tags: tagging === 'COPY' ? (object.tags ?? null) : storedTags(newTags),
+          tags: tagging === 'COPY' ? (object.tags ?? null) : replacedTags,
         });
         const headers: Record<string, string> = versionHeader(stored);
         if (object.versionId !== undefined) headers['x-amz-copy-source-version-id'] = object.versionId;

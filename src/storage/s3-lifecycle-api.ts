@@ -35,7 +35,7 @@ export function createS3LifecycleApi(storage: StorageService): S3LifecycleApi {
     },
 
     async delete(bucket) {
-      await storage.headBucket(bucket);
+      // Answers NoSuchBucket for a bucket that is not there.
       await storage.lifecycle.delete(bucket);
       return { status: 204 };
     },

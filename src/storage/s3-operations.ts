@@ -1,3 +1,4 @@
+import { isAppError } from '../errors.js';
 import { type ApiRequest, type ApiResponse, queryValue } from '../lib/http.js';
 import type { ConditionValues, Operation, OperationRequest } from '../lib/operation.js';
 import { s3Arn } from './s3-arn.js';
@@ -174,7 +175,11 @@ export function defineS3Operation<L extends S3Level>(
   const existingTags = async ({ bucket, key }: S3Path, req: OperationRequest): Promise<ConditionValues> => {
     if (bucket === undefined || key === undefined) return {};
     const version = queryValue(req.query, 'versionId');
-    const object = await storage.headObject(bucket, key, version).catch(() => undefined);
+    // Not found (or an invalid version id) is no tags; a failing read fails the request, never allows it.
+    const object = await storage.headObject(bucket, key, version).catch((error: unknown) => {
+      if (isAppError(error)) return undefined;
+      throw error;
+    });
     return existingTagConditions(tagsOf(object?.tags));
   };
   const operation: S3Operation = {

@@ -28,6 +28,17 @@ describe('readFormHead', () => {
     expect(largest).toBeLessThanOrEqual(chunk.length + B.length + 4);
   });
 
+  it('finds delimiters that arrive a byte at a time, split across every chunk boundary', async () => {
+    async function* source() {
+      for (const byte of Buffer.from(`${head}data\r\n--${B}--\r\n`)) yield Buffer.from([byte]);
+    }
+    const form = await readFormHead(source(), B, { maxHeadBytes: 1024, isFile });
+    expect(form.fields).toEqual([{ name: 'key', value: 'k' }]);
+    const bytes: Buffer[] = [];
+    for await (const piece of form.file.body) bytes.push(piece as Buffer);
+    expect(Buffer.concat(bytes).toString()).toBe('data');
+  });
+
   it('stops reading at the file: what follows it is never pulled from the source', async () => {
     let pulled = 0;
     async function* source() {

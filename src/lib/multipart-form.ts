@@ -168,12 +168,16 @@ export async function readFormHead(
   let budget = options.maxHeadBytes + CRLF.length;
 
   /** Finds `pattern` in what is left of the head's budget; the offset where it starts. */
-  async function find(pattern: Buffer, from = 0): Promise<number> {
+  async function find(pattern: Buffer): Promise<number> {
+    // Each new chunk is searched from where a match could still begin: a head sent a byte at a time is not
+    // searched again from its start for every byte.
+    let from = 0;
     for (;;) {
       const at = reader.buffer.indexOf(pattern, from);
       if (at >= 0 && at + pattern.length <= budget) return at;
       if (reader.buffer.length >= budget)
         throw new FormParseError('tooLarge', 'The fields before the file are too large.');
+      from = Math.max(0, reader.buffer.length - pattern.length + 1);
       if (!(await reader.more())) throw new FormParseError('malformed', 'The form ends before its file.');
     }
   }

@@ -52,6 +52,11 @@ export const GRANT_HEADERS = [
   ['x-amz-grant-write-acp', 'WRITE_ACP'],
 ] as const;
 
+/** The names of the grant headers. */
+export const GRANT_HEADER_NAMES = GRANT_HEADERS.map(([name]) => name);
+/** Those an object takes: WRITE is a bucket's permission only. */
+export const OBJECT_GRANT_HEADER_NAMES = GRANT_HEADER_NAMES.filter((name) => name !== 'x-amz-grant-write');
+
 /** The owner's full control, which every ACL S3 makes starts with. */
 export function privateAcl(owner: string): Acl {
   return { owner, grants: [{ grantee: { id: owner }, permission: 'FULL_CONTROL' }] };

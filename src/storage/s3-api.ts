@@ -6,6 +6,7 @@ import {
   registerOperations,
   type ServiceEndpoint,
 } from '../lib/operation.js';
+import { GRANT_HEADER_NAMES, OBJECT_GRANT_HEADER_NAMES } from './acl.js';
 import { newBucketAclRule, ownershipHeaderRule } from './acl-rules.js';
 import { parseIsoDate } from './object-lock.js';
 import { createS3AclApi, type S3AclApi } from './s3-acl-api.js';
@@ -369,14 +370,7 @@ function taggingDefinitions(tagging: S3TaggingApi) {
 }
 
 /** The ACL headers of a request that sets an ACL. */
-const ACL_HEADERS = {
-  'x-amz-acl': 'handled',
-  'x-amz-grant-full-control': 'handled',
-  'x-amz-grant-read': 'handled',
-  'x-amz-grant-read-acp': 'handled',
-  'x-amz-grant-write': 'handled',
-  'x-amz-grant-write-acp': 'handled',
-} as const;
+const ACL_HEADERS = each(['x-amz-acl', ...GRANT_HEADER_NAMES], () => 'handled');
 
 /** ACLs and Object Ownership. */
 function aclDefinitions(acls: S3AclApi) {
@@ -607,16 +601,7 @@ function definitions(objects: S3ObjectApi, buckets: S3BucketApi, multipart: S3Mu
         'x-amz-object-ownership': ownershipHeaderRule,
         'x-amz-bucket-namespace': onlyValue('x-amz-bucket-namespace', (v) => v === 'global'),
         'x-amz-acl': newBucketAclRule,
-        ...each(
-          [
-            'x-amz-grant-full-control',
-            'x-amz-grant-read',
-            'x-amz-grant-read-acp',
-            'x-amz-grant-write',
-            'x-amz-grant-write-acp',
-          ],
-          () => newBucketAclRule,
-        ),
+        ...each(GRANT_HEADER_NAMES, () => newBucketAclRule),
       },
       query: {},
       handle: async (req, { bucket }) => {
@@ -910,14 +895,6 @@ function headerConditions(req: ApiRequest, headers: readonly string[]): Record<s
   return Object.fromEntries(headers.map((name) => [`s3:${name}`, req.headers[name]]));
 }
 
-const GRANT_HEADERS = [
-  'x-amz-grant-full-control',
-  'x-amz-grant-read',
-  'x-amz-grant-read-acp',
-  'x-amz-grant-write',
-  'x-amz-grant-write-acp',
-];
-
 /**
  * The condition keys of a new object's write (PutObject, CreateMultipartUpload) that its headers supply, as
  * the Service Authorization Reference lists them for s3:PutObject: a policy can require or forbid an ACL,
@@ -927,7 +904,7 @@ function newObjectConditions(req: ApiRequest): ConditionValues {
   return {
     ...headerConditions(req, [
       'x-amz-acl',
-      ...GRANT_HEADERS.filter((name) => name !== 'x-amz-grant-write'),
+      ...OBJECT_GRANT_HEADER_NAMES,
       'x-amz-server-side-encryption',
       'x-amz-server-side-encryption-aws-kms-key-id',
       'x-amz-server-side-encryption-customer-algorithm',
@@ -957,14 +934,14 @@ function remainingRetentionDays(date: string | undefined): string | undefined {
 
 /** Put*Acl's condition keys: the canned ACL and the grants it asks for. */
 function aclConditions(req: ApiRequest): ConditionValues {
-  return headerConditions(req, ['x-amz-acl', ...GRANT_HEADERS]);
+  return headerConditions(req, ['x-amz-acl', ...GRANT_HEADER_NAMES]);
 }
 
 /** CreateBucket's condition keys from its headers: the ACL it asks for and its object ownership. */
 function createBucketConditions(req: ApiRequest): ConditionValues {
   return headerConditions(req, [
     'x-amz-acl',
-    ...GRANT_HEADERS,
+    ...GRANT_HEADER_NAMES,
     'x-amz-object-ownership',
     'x-amz-content-sha256',
   ]);

@@ -1,3 +1,4 @@
+import { OBJECT_GRANT_HEADER_NAMES } from './acl.js';
 import { newObjectAclRule } from './acl-rules.js';
 import {
   eventHoldNotImplemented,
@@ -64,10 +65,7 @@ export const NEW_OBJECT: Headers = {
   expires: 'handled',
   'x-amz-meta-*': 'handled',
   'x-amz-acl': newObjectAclRule,
-  ...each(
-    ['x-amz-grant-full-control', 'x-amz-grant-read', 'x-amz-grant-read-acp', 'x-amz-grant-write-acp'],
-    () => newObjectAclRule,
-  ),
+  ...each(OBJECT_GRANT_HEADER_NAMES, () => newObjectAclRule),
   'x-amz-storage-class': standardStorageClass,
   'x-amz-tagging': taggingHeader,
   ...each(

@@ -35,7 +35,7 @@ function headerSafe(id: string): string {
 }
 
 /** The first day boundary at or after `ms` (midnight UTC for calendar days). */
-export function dayBoundary(ms: number, dayMs: number): number {
+function dayBoundary(ms: number, dayMs: number): number {
   return Math.ceil(ms / dayMs) * dayMs;
 }
 

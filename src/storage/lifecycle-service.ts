@@ -32,7 +32,6 @@ export interface LifecycleService {
   scan(signal?: AbortSignal): Promise<void>;
 }
 
-/** The delete paths of the storage service, so expiration keeps versions and markers as DeleteObject does. */
 /** A version a delete was to remove was replaced meanwhile (a new "null" version): nothing was deleted. */
 export class VersionReplaced extends Error {
   override readonly name = 'VersionReplaced';
@@ -41,6 +40,7 @@ export class VersionReplaced extends Error {
 /** Which version exactly a lifecycle action judged: its place in the key's history and its bytes. */
 export type VersionIdentity = Pick<VersionSummary, 'seq' | 'blob_id'>;
 
+/** The delete paths of the storage service, so expiration keeps versions and markers as DeleteObject does. */
 export interface LifecycleDeletes {
   /**
    * With `only`, deletes the version named (or, without a version id, makes a delete marker over the current

@@ -36,7 +36,7 @@ export interface LifecycleConfiguration {
   transitionMinimumSize: string;
 }
 
-export const DEFAULT_TRANSITION_MINIMUM_SIZE = 'all_storage_classes_128K';
+const DEFAULT_TRANSITION_MINIMUM_SIZE = 'all_storage_classes_128K';
 const TRANSITION_MINIMUM_SIZES = new Set(['all_storage_classes_128K', 'varies_by_storage_class']);
 const MAX_RULES = 1000;
 const MAX_ID = 255;

@@ -73,7 +73,7 @@ export function versioningLocked(): AppError {
   );
 }
 
-export function protectedByLock(): AppError {
+function protectedByLock(): AppError {
   return new AppError('AccessDenied', 403, 'Access Denied because object protected by object lock.');
 }
 

@@ -59,7 +59,7 @@ function decodeCopySource(text: string): string {
  * The x-amz-copy-source-if-* conditions, judged as S3 judges GET's but failing with 412 in every case: if-match
  * true overrides if-unmodified-since, if-none-match false overrides if-modified-since.
  */
-export function checkCopyConditions(req: OperationRequest, object: StoredObject): void {
+function checkCopyConditions(req: OperationRequest, object: StoredObject): void {
   const header = (name: string) => req.headers[`x-amz-copy-source-${name}`];
   const etagIn = (list: string) =>
     list

@@ -8,7 +8,7 @@ export interface Tag {
 }
 
 /** Where a tag set goes: objects take 10 tags, buckets 50. */
-export type TagTarget = 'object' | 'bucket';
+type TagTarget = 'object' | 'bucket';
 
 const MAX_TAGS: Record<TagTarget, number> = { object: 10, bucket: 50 };
 const MAX_KEY = 128;
@@ -32,7 +32,7 @@ function length(text: string): number {
  * on an object (BadRequest, as S3 answers) or 50 on a bucket, keys of 1 to 128 and values of at most 256
  * characters of the allowed set, no key twice, no key in the reserved `aws:` namespace.
  */
-export function checkTagSet(tags: readonly Tag[], target: TagTarget): Tag[] {
+function checkTagSet(tags: readonly Tag[], target: TagTarget): Tag[] {
   if (tags.length > MAX_TAGS[target])
     throw target === 'object'
       ? badRequest('BadRequest', 'Object tags cannot be greater than 10')

@@ -54,11 +54,13 @@ import {
   bucketPolicies,
   createAccountAccessService,
   createAccountAccessStore,
+  createEventOutbox,
   createLocalBlobStore,
   createMultipartStore,
   createS3Api,
   createStorageService,
   createStorageStore,
+  type DeliveryRetries,
   type StorageService,
   scheduleLifecycle,
   storageMigrations,
@@ -177,6 +179,8 @@ export async function startSeawall(
     crawlTimeoutMs?: number;
     /** What requests may buffer at once, in all (the server's default unless given). */
     memoryBudgetBytes?: number;
+    /** How failed event notification deliveries are retried (tests shorten the waits). */
+    eventRetries?: DeliveryRetries;
   } = {},
 ): Promise<Seawall> {
   const layout = dataDirLayout(config.dataDir);
@@ -193,6 +197,7 @@ export async function startSeawall(
   let server: Server | undefined;
   let launcher: EngineLauncher | undefined;
   let stopLifecycle: (() => void) | undefined;
+  let stopEvents: (() => void) | undefined;
   try {
     const iam = createIam(db, rootKey, clock);
     const account = await iam.ensureRootAccount(config.region);
@@ -205,6 +210,9 @@ export async function startSeawall(
       clock,
       logger,
       lifecycleDayMs: config.lifecycleDaySeconds * 1000,
+      outbox: createEventOutbox(db.db),
+      region: account.region,
+      ...(options.eventRetries ? { deliveryRetries: options.eventRetries } : {}),
     });
     const swept = await storage.sweepOrphanBlobs();
     if (swept > 0) logger.info({ swept }, 'removed blobs left by an interrupted write');
@@ -215,6 +223,7 @@ export async function startSeawall(
     });
     launcher = createEngineLauncher({ logger });
     const runtime = createJobRuntime({ store: createJobStore(db.db), clock, logger });
+    stopEvents = storage.notifications.start(runtime);
     stopLifecycle = scheduleLifecycle({
       runtime,
       lifecycle: storage.lifecycle,
@@ -337,6 +346,7 @@ export async function startSeawall(
           setTimeout(() => listening.closeAllConnections(), 5000).unref();
         });
         stopLifecycle?.();
+        stopEvents?.();
         await runtime.close();
         await athena.close();
         await engines.close();
@@ -346,6 +356,7 @@ export async function startSeawall(
     };
   } catch (error) {
     stopLifecycle?.();
+    stopEvents?.();
     server?.close();
     await launcher?.close();
     await db.close();

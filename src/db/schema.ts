@@ -309,6 +309,23 @@ export interface JobQueueTable {
   started_at: Millis | null;
 }
 
+/**
+ * S3 event notifications waiting to be delivered (see storage/notifications.ts): written in the transaction
+ * that made the change, deleted once every destination has it.
+ */
+export interface S3EventOutboxTable {
+  /** S3's sequencer: uppercase hex, increasing with every event; the order events are delivered in. */
+  id: string;
+  bucket: string;
+  /** JSON: the event record but its sequencer and configurationId. */
+  record: string;
+  /** JSON: the destinations (see notifications.ts, EventDestinations). */
+  destinations: string;
+  created_at: Millis;
+  attempts: number;
+  next_attempt_at: Millis;
+}
+
 export interface Database {
   accounts: AccountTable;
   access_keys: AccessKeyTable;
@@ -334,4 +351,5 @@ export interface Database {
   multipart_parts: MultipartPartTable;
   multipart_objects: MultipartObjectTable;
   jobs: JobQueueTable;
+  s3_event_outbox: S3EventOutboxTable;
 }

@@ -14,7 +14,8 @@ export type BucketSettingName =
   | 'tagging'
   | 'ownership'
   | 'acl'
-  | 'object-lock';
+  | 'object-lock'
+  | 'notification';
 
 /** A bucket's configuration documents (see BucketSettingName); every call fails with NoSuchBucket without one. */
 export interface BucketSettings {

@@ -12,9 +12,17 @@ export type { BucketAccess, BucketAccessService, PublicAccessBlock } from './buc
 export { assertBucketName, bucketNameProblem } from './bucket-names.js';
 /** Whether S3 calls a bucket policy public (S3 Block Public Access, "The meaning of public"). */
 export { isPublicPolicy } from './bucket-policy.js';
+/** Event notifications: where they wait for delivery, their records, the bus and the SNS service they use. */
+export { createEventOutbox } from './event-outbox.js';
 /** The lifecycle scan's place in the job runtime, and how often it runs. */
 export { lifecycleScanIntervalMs, scheduleLifecycle } from './lifecycle-schedule.js';
 export { createMultipartStore } from './multipart-store.js';
+export type {
+  DeliveryRetries,
+  EventListener,
+  S3EventRecord,
+  TopicPublisher,
+} from './notifications.js';
 export { bucketPolicies } from './resource-policies.js';
 export { createS3Api } from './s3-api.js';
 /** S3 Control's account-level operations, served by the S3 endpoint: clients sign them for `s3`. */

@@ -22,6 +22,7 @@ import {
 import { listUploadsPage, type UploadsPage, type UploadsRequest } from './multipart-listing.js';
 import { completedRow, objectPartsOf } from './multipart-objects.js';
 import { type MultipartStore, type PartRow, type UploadRow, UploadVanished } from './multipart-store.js';
+import type { ChangeOrigin, ObjectCause } from './notifications.js';
 import { type VersionLock, withLock } from './object-lock.js';
 import type { NewObject } from './storage-service.js';
 import type { ObjectRow } from './storage-store.js';
@@ -96,7 +97,8 @@ export function createMultipartService(deps: {
   requireBucket(name: string): Promise<unknown>;
   commitObject(
     row: NewObject,
-    guard?: (current: ObjectRow | undefined) => void,
+    guard: ((current: ObjectRow | undefined) => void) | undefined,
+    cause: ObjectCause,
   ): Promise<{ versionId?: string | undefined }>;
   discardBlob(id: string | undefined): Promise<void>;
 }): MultipartService {
@@ -267,6 +269,7 @@ export function createMultipartService(deps: {
       listed: ListedPart[],
       sent: CompleteChecksum = {},
       conditions?: WriteConditions,
+      origin?: ChangeOrigin,
     ): Promise<CompletedUpload> {
       const found = await store.findUpload(uploadId);
       if (!found || found.bucket !== bucket || found.key !== key)
@@ -309,6 +312,7 @@ export function createMultipartService(deps: {
         },
         // S3's conditional completion, judged at the commit against the object it would replace.
         conditions && ((current) => checkWriteConditions(conditions, current)),
+        { event: 'ObjectCreated:CompleteMultipartUpload', origin },
       );
       for (const id of (await store.deleteUpload(uploadId)) ?? []) await deps.discardBlob(id);
       return {

@@ -1,9 +1,11 @@
 import { badRequest } from '../errors.js';
 import { type ApiRequest, type ApiResponse, readSmallBody } from '../lib/http.js';
+import type { OperationRequest } from '../lib/operation.js';
 import { parseXml, XmlParseError } from '../lib/xml.js';
 import { type Acl, aclFromHeaders, privateAcl, readStoredAcl, storeAcl } from './acl.js';
 import { checkAcl, requestedOwnership } from './acl-rules.js';
 import { aclXml, malformedAcl, readAccessControlPolicy } from './acl-xml.js';
+import { requestOrigin } from './notifications.js';
 import {
   bucketAcl,
   changeOwnership,
@@ -24,7 +26,7 @@ export interface S3AclApi {
   getBucketAcl(bucket: string): Promise<ApiResponse>;
   putBucketAcl(req: ApiRequest, bucket: string): Promise<ApiResponse>;
   getObjectAcl(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse>;
-  putObjectAcl(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse>;
+  putObjectAcl(req: OperationRequest, bucket: string, key: string): Promise<ApiResponse>;
   getOwnershipControls(bucket: string): Promise<ApiResponse>;
   putOwnershipControls(req: ApiRequest, bucket: string): Promise<ApiResponse>;
   deleteOwnershipControls(bucket: string): Promise<ApiResponse>;
@@ -126,7 +128,7 @@ export function createS3AclApi(storage: StorageService): S3AclApi {
         req.headers,
         acl,
       );
-      const changed = await storage.putObjectAcl(bucket, key, versionId, storeAcl(acl));
+      const changed = await storage.putObjectAcl(bucket, key, versionId, storeAcl(acl), requestOrigin(req));
       return { status: 200, headers: versionHeader({ versionId: changed }) };
     },
 

@@ -28,6 +28,11 @@ import {
 import { DIGESTS, each, LISTING, NEW_OBJECT, OWNER, PAYER, READ_OBJECT, SSE, SSE_C } from './s3-inputs.js';
 import { createS3LifecycleApi, type S3LifecycleApi } from './s3-lifecycle-api.js';
 import { createS3MultipartApi, type S3MultipartApi } from './s3-multipart-api.js';
+import {
+  createS3NotificationApi,
+  type S3NotificationApi,
+  SKIP_VALIDATION_HEADER,
+} from './s3-notification-api.js';
 import { createS3ObjectApi, type S3ObjectApi } from './s3-object-api.js';
 import { createS3ObjectLockApi, type S3ObjectLockApi } from './s3-object-lock-api.js';
 import {
@@ -86,6 +91,7 @@ function operations(storage: StorageService, cors: S3CorsApi): S3Operation[] {
     ...copyDefinitions(createS3CopyApi(storage)),
     ...taggingDefinitions(createS3TaggingApi(storage)),
     ...lifecycleDefinitions(createS3LifecycleApi(storage)),
+    ...notificationDefinitions(createS3NotificationApi(storage)),
   ].map((definition) => defineS3Operation(definition, storage));
 }
 
@@ -487,6 +493,32 @@ function lifecycleDefinitions(lifecycle: S3LifecycleApi) {
       headers: OWNER,
       query: {},
       handle: (_req, { bucket }) => lifecycle.delete(bucket),
+    }),
+  ];
+}
+
+/** Event notification configuration: who is told of which changes. */
+function notificationDefinitions(notifications: S3NotificationApi) {
+  return [
+    defineS3({
+      name: 'PutBucketNotificationConfiguration',
+      action: 's3:PutBucketNotification',
+      method: 'PUT',
+      level: 'bucket',
+      selector: { name: 'notification' },
+      headers: { ...OWNER, ...DIGESTS, [SKIP_VALIDATION_HEADER]: 'handled' },
+      query: {},
+      handle: (req, { bucket }) => notifications.put(req, bucket),
+    }),
+    defineS3({
+      name: 'GetBucketNotificationConfiguration',
+      action: 's3:GetBucketNotification',
+      method: 'GET',
+      level: 'bucket',
+      selector: { name: 'notification' },
+      headers: OWNER,
+      query: {},
+      handle: (_req, { bucket }) => notifications.get(bucket),
     }),
   ];
 }

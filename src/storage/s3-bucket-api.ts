@@ -2,6 +2,7 @@ import { AppError, badRequest } from '../errors.js';
 import { type ApiRequest, type ApiResponse, queryValue } from '../lib/http.js';
 import type { OperationRequest } from '../lib/operation.js';
 import { escapeXml, XML_SEQUENCE, type XmlObject } from '../lib/xml.js';
+import { requestOrigin } from './notifications.js';
 import { s3Arn } from './s3-arn.js';
 import { requireDigest } from './s3-digests.js';
 import { bypassesGovernance } from './s3-object-lock-api.js';
@@ -298,6 +299,7 @@ export function createS3BucketApi(storage: StorageService): S3BucketApi {
         try {
           const done = await storage.deleteObject(bucket, key, versionId, {
             bypassGovernance: versionId !== undefined && (await bypassesGovernance(req, bucket, key)),
+            origin: requestOrigin(req),
           });
           if (!quiet)
             deleted.push({

@@ -2,6 +2,7 @@ import { AppError, badRequest, isAppError } from '../errors.js';
 import { type ChecksumAlgorithm, parseChecksumAlgorithm } from '../lib/checksums.js';
 import type { ApiResponse } from '../lib/http.js';
 import type { OperationRequest } from '../lib/operation.js';
+import { requestOrigin } from './notifications.js';
 import { s3Arn } from './s3-arn.js';
 import { MAX_PUT_BYTES } from './s3-digests.js';
 import { integerParameter, uploadIdOf } from './s3-multipart-api.js';
@@ -208,6 +209,8 @@ export function createS3CopyApi(storage: StorageService): S3CopyApi {
           key,
           body: opened.body,
           storedBytes: true,
+          how: 'Copy',
+          origin: requestOrigin(req),
           ...(metadata === 'COPY'
             ? { contentType: object.contentType, userMetadata: object.userMetadata, headers: object.headers }
             : declaredMetadata(req)),

@@ -8,7 +8,7 @@ import {
   parseChecksumAlgorithm,
 } from '../lib/checksums.js';
 import { type ApiRequest, type ApiResponse, queryValue } from '../lib/http.js';
-import type { Principal } from '../lib/operation.js';
+import type { OperationRequest, Principal } from '../lib/operation.js';
 import { readStoredAcl } from './acl.js';
 import {
   type CompleteChecksum,
@@ -20,6 +20,7 @@ import {
 } from './multipart-checksums.js';
 import type { UploadInitiator, UploadSettings } from './multipart-service.js';
 import type { UploadRow } from './multipart-store.js';
+import { requestOrigin } from './notifications.js';
 import { uploadDigests } from './s3-digests.js';
 import { declaredMetadata, newObjectProtections, newTags } from './s3-object-api.js';
 import {
@@ -213,7 +214,7 @@ export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
       return { status: 200, headers };
     },
 
-    async complete(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse> {
+    async complete(req: OperationRequest, bucket: string, key: string): Promise<ApiResponse> {
       const uploadId = uploadIdOf(req);
       const sent = completeChecksum(req);
       const body = (await readXmlBody(documentRequest(req), ['Part']))?.CompleteMultipartUpload;
@@ -222,11 +223,19 @@ export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
       if (!Array.isArray(parts) || parts.length > 10_000) throw malformed();
       const ifMatch = req.headers['if-match'];
       const ifNoneMatch = req.headers['if-none-match'];
-      const done = await multipart.complete(uploadId, bucket, key, parts.map(listedPart), sent, {
+      const done = await multipart.complete(
+        uploadId,
+        bucket,
         key,
-        ...(ifMatch !== undefined ? { ifMatch } : {}),
-        ...(ifNoneMatch !== undefined ? { ifNoneMatch } : {}),
-      });
+        parts.map(listedPart),
+        sent,
+        {
+          key,
+          ...(ifMatch !== undefined ? { ifMatch } : {}),
+          ...(ifNoneMatch !== undefined ? { ifNoneMatch } : {}),
+        },
+        requestOrigin(req),
+      );
       return xmlResponse(
         'CompleteMultipartUploadResult',
         {

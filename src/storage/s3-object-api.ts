@@ -5,6 +5,7 @@ import { type ApiRequest, type ApiResponse, queryValue } from '../lib/http.js';
 import type { OperationRequest } from '../lib/operation.js';
 import { newObjectAcl } from './acl-rules.js';
 import { type PartAnswer, requestedPartNumber, selectPart } from './multipart-objects.js';
+import { requestOrigin } from './notifications.js';
 import { lockOfHeaders, type VersionLock } from './object-lock.js';
 import { getObjectAttributes } from './s3-attributes-api.js';
 import { uploadDigests } from './s3-digests.js';
@@ -227,7 +228,7 @@ export interface S3ObjectApi {
 /** PutObject, GetObject, HeadObject and DeleteObject; the inputs they take are declared in s3-api.ts. */
 export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
   return {
-    async putObject(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse> {
+    async putObject(req: OperationRequest, bucket: string, key: string): Promise<ApiResponse> {
       const { contentMd5, checksum } = uploadDigests(req);
       const ifNoneMatch = req.headers['if-none-match'];
       const ifMatch = req.headers['if-match'];
@@ -243,6 +244,9 @@ export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
         ...(ifMatch !== undefined ? { ifMatch } : {}),
         ...protections,
         ...newTags(req),
+        origin: requestOrigin(req),
+        // A browser upload's form came through POST Object, which writes as PutObject does.
+        ...(req.form ? { how: 'Post' as const } : {}),
       });
       const headers: Record<string, string> = {
         etag: stored.etag,
@@ -342,6 +346,7 @@ export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
       const versionId = queryValue(req.query, 'versionId');
       const done = await storage.deleteObject(bucket, key, versionId, {
         bypassGovernance: versionId !== undefined && (await bypassesGovernance(req, bucket, key)),
+        origin: requestOrigin(req),
       });
       return {
         status: 204,

@@ -72,7 +72,9 @@ export type S3OperationName =
   | 'DeleteBucketOwnershipControls'
   | 'PutBucketLifecycleConfiguration'
   | 'GetBucketLifecycleConfiguration'
-  | 'DeleteBucketLifecycle';
+  | 'DeleteBucketLifecycle'
+  | 'PutBucketNotificationConfiguration'
+  | 'GetBucketNotificationConfiguration';
 
 export type S3Level = 'service' | 'bucket' | 'object';
 

@@ -1,14 +1,16 @@
 import { AppError } from '../errors.js';
 import { type ApiRequest, type ApiResponse, queryValue } from '../lib/http.js';
+import type { OperationRequest } from '../lib/operation.js';
+import { requestOrigin } from './notifications.js';
 import { readXmlBody, versionHeader, xmlResponse } from './s3-wire.js';
 import type { StorageService } from './storage-types.js';
 import { readTagging, storedTags, type Tag, tagsOf } from './tagging.js';
 
 /** Handlers of object and bucket tagging. */
 export interface S3TaggingApi {
-  putObjectTagging(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse>;
+  putObjectTagging(req: OperationRequest, bucket: string, key: string): Promise<ApiResponse>;
   getObjectTagging(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse>;
-  deleteObjectTagging(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse>;
+  deleteObjectTagging(req: OperationRequest, bucket: string, key: string): Promise<ApiResponse>;
   putBucketTagging(req: ApiRequest, bucket: string): Promise<ApiResponse>;
   getBucketTagging(bucket: string): Promise<ApiResponse>;
   deleteBucketTagging(bucket: string): Promise<ApiResponse>;
@@ -41,6 +43,7 @@ export function createS3TaggingApi(storage: StorageService): S3TaggingApi {
         key,
         queryValue(req.query, 'versionId'),
         storedTags(tags),
+        requestOrigin(req),
       );
       return { status: 200, headers: versionHeader(object) };
     },
@@ -51,7 +54,13 @@ export function createS3TaggingApi(storage: StorageService): S3TaggingApi {
     },
 
     async deleteObjectTagging(req, bucket, key) {
-      const object = await storage.putObjectTags(bucket, key, queryValue(req.query, 'versionId'), null);
+      const object = await storage.putObjectTags(
+        bucket,
+        key,
+        queryValue(req.query, 'versionId'),
+        null,
+        requestOrigin(req),
+      );
       return { status: 204, headers: versionHeader(object) };
     },
 

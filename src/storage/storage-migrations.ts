@@ -112,4 +112,24 @@ export const storageMigrations: Record<string, Migration> = {
         .execute();
     },
   },
+  'storage-0007-event-outbox': {
+    async up(db: Kysely<unknown>) {
+      // Event notifications not yet delivered; no reference to the bucket, as they outlive its deletion.
+      await db.schema
+        .createTable('s3_event_outbox')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('bucket', 'text', (c) => c.notNull())
+        .addColumn('record', 'text', (c) => c.notNull())
+        .addColumn('destinations', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull())
+        .addColumn('next_attempt_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('s3_event_outbox_due')
+        .on('s3_event_outbox')
+        .columns(['next_attempt_at', 'id'])
+        .execute();
+    },
+  },
 };

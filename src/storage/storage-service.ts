@@ -7,11 +7,19 @@ import { writeVerifiedBlob } from './blob-writer.js';
 import { createBucketAccessService } from './bucket-access.js';
 import { assertBucketName, assertObjectKey, checkMetadataSize } from './bucket-names.js';
 import { createBucketSettings } from './bucket-settings.js';
+import type { EventOutbox } from './event-outbox.js';
 import { CALENDAR_DAY_MS } from './lifecycle-rules.js';
 import { createLifecycleService, type VersionIdentity, VersionReplaced } from './lifecycle-service.js';
 import { type ListPage, type ListRequest, listPage } from './listing.js';
 import { createMultipartService } from './multipart-service.js';
 import type { MultipartStore } from './multipart-store.js';
+import type { S3EventName } from './notification-config.js';
+import {
+  type ChangeOrigin,
+  createNotifications,
+  type DeliveryRetries,
+  type ObjectCause,
+} from './notifications.js';
 import { checkDeletable, digestRequired, lockOf, versioningLocked, withLock } from './object-lock.js';
 import { createObjectLockService } from './object-lock-service.js';
 import {
@@ -98,10 +106,28 @@ export function createStorageService(deps: {
   logger: Logger;
   /** The length of a lifecycle day: S3's 86,400 s unless shortened (tests, the conformance suite). */
   lifecycleDayMs?: number;
+  /** Where event notifications wait for delivery, and how failed deliveries are retried. */
+  outbox: EventOutbox;
+  deliveryRetries?: DeliveryRetries;
+  region: string;
 }): StorageService {
   const { store, blobs, clock, logger } = deps;
   const access = createBucketAccessService({ store, clock });
   const settings = createBucketSettings({ store, clock });
+  const notifications = createNotifications({
+    settings,
+    outbox: deps.outbox,
+    owner: (bucket) => access.owner(bucket),
+    region: () => deps.region,
+    clock,
+    logger,
+    ...(deps.deliveryRetries ? { retries: deps.deliveryRetries } : {}),
+  });
+
+  /** The version id an event names: none where the bucket never had versioning. */
+  function eventVersionId(versionId: string, versioning: Versioning | undefined): string | undefined {
+    return versioning === undefined ? undefined : versionId;
+  }
 
   async function requireBucket(name: string): Promise<BucketRow> {
     const bucket = await store.findBucket(name);
@@ -148,7 +174,8 @@ export function createStorageService(deps: {
    */
   async function commitObject(
     object: NewObject,
-    guard?: (current: ObjectRow | undefined) => void,
+    guard: ((current: ObjectRow | undefined) => void) | undefined,
+    cause: ObjectCause,
   ): Promise<StoredObject> {
     try {
       const versioning = await versioningOf(object.bucket);
@@ -163,7 +190,14 @@ export function createStorageService(deps: {
         is_latest: 1,
         delete_marker: 0,
       };
-      const removed = await store.putVersion(row, enabled ? 'new' : 'null', guard);
+      const events = await notifications.drafts(
+        object.bucket,
+        cause.event,
+        { ...object, versionId: eventVersionId(row.version_id, versioning) },
+        cause.origin,
+      );
+      const removed = await store.putVersion(row, enabled ? 'new' : 'null', guard, events);
+      if (events.length > 0) notifications.wake();
       for (const id of removed.blobIds) await discardBlob(id);
       const stored = toStored(row);
       // A write names the version it made only where versions are kept (suspended buckets write "null").
@@ -182,11 +216,21 @@ export function createStorageService(deps: {
     key: string,
     versionId: string | undefined,
     change: { tags: string | null } | { acl: string },
+    origin: ChangeOrigin | undefined,
   ): Promise<StoredObject> {
     const object = await headObject(bucket, key, versionId);
+    const event: S3EventName =
+      'acl' in change ? 'ObjectAcl:Put' : change.tags === null ? 'ObjectTagging:Delete' : 'ObjectTagging:Put';
+    const events = await notifications.drafts(
+      bucket,
+      event,
+      { key, etag: object.etag, versionId: object.versionId },
+      origin,
+    );
     // A concurrent write may replace the version meanwhile; S3 then answers as if it had never been.
-    if (!(await store.changeVersion(bucket, key, object.versionId ?? 'null', () => change)))
+    if (!(await store.changeVersion(bucket, key, object.versionId ?? 'null', () => change, events)))
       throw notFound('NoSuchKey', 'The specified key does not exist.', { Key: key });
+    if (events.length > 0) notifications.wake();
     return { ...object, ...change };
   }
 
@@ -220,7 +264,10 @@ export function createStorageService(deps: {
     uploads: deps.multipart,
     deletes: {
       deleteObject: (bucket, key, versionId, only) =>
-        service.deleteObject(bucket, key, versionId, only === undefined ? {} : { only }),
+        service.deleteObject(bucket, key, versionId, {
+          ...(only === undefined ? {} : { only }),
+          origin: 'lifecycle',
+        }),
       abortUpload: (uploadId, bucket, key) => multipart.abort(uploadId, bucket, key),
     },
     clock,
@@ -233,6 +280,7 @@ export function createStorageService(deps: {
     lifecycle,
     access,
     settings,
+    notifications,
     accounts: deps.accounts,
     async bucketAccess(bucket: string) {
       const own = await access.bucketAccess(bucket);
@@ -346,9 +394,13 @@ export function createStorageService(deps: {
         ...(input.tags ? { tags: input.tags } : {}),
         ...(input.acl !== undefined ? { acl: input.acl } : {}),
       };
-      return commitObject(row, (current) => {
-        if (conditional) conflictOnFailure(() => checkWriteConditions(input, current));
-      });
+      return commitObject(
+        row,
+        (current) => {
+          if (conditional) conflictOnFailure(() => checkWriteConditions(input, current));
+        },
+        { event: `ObjectCreated:${input.how ?? 'Put'}`, origin: input.origin },
+      );
     },
 
     headObject,
@@ -358,8 +410,8 @@ export function createStorageService(deps: {
       return { acl: found.acl ?? null, versionId: found.versionId };
     },
 
-    async putObjectAcl(bucket: string, key: string, versionId: string | undefined, acl: string) {
-      return (await updateObject(bucket, key, versionId, { acl })).versionId;
+    async putObjectAcl(bucket, key, versionId, acl, origin) {
+      return (await updateObject(bucket, key, versionId, { acl }, origin)).versionId;
     },
 
     async currentObjectAcl(bucket: string, key: string) {
@@ -393,21 +445,47 @@ export function createStorageService(deps: {
       bucket: string,
       key: string,
       versionId?: string,
-      options: { bypassGovernance?: boolean; only?: VersionIdentity } = {},
+      options: {
+        bypassGovernance?: boolean;
+        only?: VersionIdentity;
+        origin?: ChangeOrigin | 'lifecycle';
+      } = {},
     ): Promise<VersionedDelete> {
       assertObjectKey(key);
+      const lifecycleRule = options.origin === 'lifecycle';
+      const removal = (marker: boolean, version: string | undefined) =>
+        notifications.drafts(
+          bucket,
+          marker
+            ? lifecycleRule
+              ? 'LifecycleExpiration:DeleteMarkerCreated'
+              : 'ObjectRemoved:DeleteMarkerCreated'
+            : lifecycleRule
+              ? 'LifecycleExpiration:Delete'
+              : 'ObjectRemoved:Delete',
+          { key, versionId: version },
+          options.origin,
+        );
       if (versionId !== undefined) {
         checkVersionId(versionId);
+        const events = await removal(false, versionId);
         // Object Lock is judged inside the transaction that deletes, on the version as it is then; so is
         // whether it is still the version the caller judged (a "null" version is replaced in place).
         const now = clock.now().getTime();
-        const removed = await store.deleteVersion(bucket, key, versionId, (row) => {
-          const { only } = options;
-          // A version id ("null") is reused when a version is replaced; its seq can be too, once every version
-          // of the key was deleted; its blob cannot.
-          if (only && (row.seq !== only.seq || row.blob_id !== only.blob_id)) throw new VersionReplaced();
-          checkDeletable(lockOf(row.attributes), now, options.bypassGovernance === true);
-        });
+        const removed = await store.deleteVersion(
+          bucket,
+          key,
+          versionId,
+          (row) => {
+            const { only } = options;
+            // A version id ("null") is reused when a version is replaced; its seq can be too, once every version
+            // of the key was deleted; its blob cannot.
+            if (only && (row.seq !== only.seq || row.blob_id !== only.blob_id)) throw new VersionReplaced();
+            checkDeletable(lockOf(row.attributes), now, options.bypassGovernance === true);
+          },
+          events,
+        );
+        if (removed && events.length > 0) notifications.wake();
         if (removed?.blob_id) await discardBlob(removed.blob_id);
         else if (!removed) await requireBucket(bucket);
         return {
@@ -417,7 +495,9 @@ export function createStorageService(deps: {
       }
       const versioning = await versioningOf(bucket);
       if (versioning === undefined) {
-        const removed = await store.deleteVersion(bucket, key, 'null');
+        const events = await removal(false, undefined);
+        const removed = await store.deleteVersion(bucket, key, 'null', undefined, events);
+        if (removed && events.length > 0) notifications.wake();
         if (removed?.blob_id) await discardBlob(removed.blob_id);
         return {};
       }
@@ -444,6 +524,7 @@ export function createStorageService(deps: {
       };
       try {
         const { only } = options;
+        const events = await removal(true, marker.version_id);
         const removed = await store.putVersion(
           marker,
           versioning === 'Enabled' ? 'new' : 'null',
@@ -451,7 +532,9 @@ export function createStorageService(deps: {
             if (only && (current?.seq !== only.seq || current.blob_id !== only.blob_id))
               throw new VersionReplaced();
           },
+          events,
         );
+        if (events.length > 0) notifications.wake();
         for (const id of removed.blobIds) await discardBlob(id);
       } catch (error) {
         if (error instanceof BucketVanished) throw noSuchBucket(bucket);
@@ -460,7 +543,8 @@ export function createStorageService(deps: {
       return { versionId: marker.version_id, deleteMarker: true };
     },
 
-    putObjectTags: (bucket, key, versionId, tags) => updateObject(bucket, key, versionId, { tags }),
+    putObjectTags: (bucket, key, versionId, tags, origin) =>
+      updateObject(bucket, key, versionId, { tags }, origin),
 
     async getVersioning(bucket: string): Promise<Versioning | undefined> {
       return versioningOf(bucket);

@@ -1,6 +1,7 @@
 import { type Kysely, PostgresAdapter, sql, type Transaction } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { BucketAccessTable, BucketTable, ObjectTable } from '../db/schema.js';
+import { type EventDraft, insertEvents } from './event-outbox.js';
 
 export type BucketRow = BucketTable;
 /** A bucket's access settings as stored; both null when none was set. */
@@ -92,6 +93,8 @@ export interface StorageStore {
     row: VersionRow,
     write: VersionWrite,
     guard?: (current: ObjectRow | undefined) => void,
+    /** Event notifications the write raises, stored with it. */
+    events?: readonly EventDraft[],
   ): Promise<Removed>;
   /**
    * Removes one version for good; the newest one left becomes current. Answers the removed row. `guard` runs
@@ -102,6 +105,8 @@ export interface StorageStore {
     key: string,
     versionId: string,
     guard?: (row: VersionRow) => void,
+    /** Event notifications the delete raises, stored with it if it removed a version. */
+    events?: readonly EventDraft[],
   ): Promise<VersionRow | undefined>;
   /**
    * Changes one version's settings as `change` decides from the version as it is, in one transaction (so two
@@ -113,6 +118,8 @@ export interface StorageStore {
     key: string,
     versionId: string,
     change: (row: VersionRow) => Partial<Pick<VersionRow, 'tags' | 'acl' | 'attributes'>>,
+    /** Event notifications the change raises, stored with it if it found the version. */
+    events?: readonly EventDraft[],
   ): Promise<VersionRow | undefined>;
   /** Current objects' summaries (no delete markers) in key order, from `from`, below `below`, at most `limit`. */
   listObjects(
@@ -307,7 +314,7 @@ export function createStorageStore(db: Kysely<Database>): StorageStore {
         .executeTakeFirst();
     },
 
-    async putVersion(row, write, guard): Promise<Removed> {
+    async putVersion(row, write, guard, events): Promise<Removed> {
       return db.transaction().execute(async (trx) => {
         await lockKey(trx, row.bucket, row.key);
         const bucket = await trx
@@ -349,11 +356,12 @@ export function createStorageStore(db: Kysely<Database>): StorageStore {
           .insertInto('object_versions')
           .values({ ...row, seq: (current?.seq ?? 0) + 1, is_latest: 1 })
           .execute();
+        await insertEvents(trx, events);
         return { blobIds };
       });
     },
 
-    async deleteVersion(bucket, key, versionId, guard): Promise<VersionRow | undefined> {
+    async deleteVersion(bucket, key, versionId, guard, events): Promise<VersionRow | undefined> {
       return db.transaction().execute(async (trx) => {
         await lockKey(trx, bucket, key);
         if (guard) {
@@ -391,11 +399,12 @@ export function createStorageStore(db: Kysely<Database>): StorageStore {
               .where('version_id', '=', next.version_id)
               .execute();
         }
+        if (removed) await insertEvents(trx, events);
         return removed;
       });
     },
 
-    async changeVersion(bucket, key, versionId, change): Promise<VersionRow | undefined> {
+    async changeVersion(bucket, key, versionId, change, events): Promise<VersionRow | undefined> {
       return db.transaction().execute(async (trx) => {
         await lockKey(trx, bucket, key);
         const found = await trx
@@ -415,6 +424,7 @@ export function createStorageStore(db: Kysely<Database>): StorageStore {
           .where('key', '=', key)
           .where('version_id', '=', versionId)
           .execute();
+        await insertEvents(trx, events);
         return found;
       });
     },

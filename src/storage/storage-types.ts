@@ -12,6 +12,7 @@ import type { UploadsPage, UploadsRequest } from './multipart-listing.js';
 import type { ObjectParts } from './multipart-objects.js';
 import type { ObjectChecksum, UploadInitiator, UploadSettings } from './multipart-service.js';
 import type { PartRow, UploadRow } from './multipart-store.js';
+import type { ChangeOrigin, Notifications } from './notifications.js';
 import type { VersionLock } from './object-lock.js';
 import type { ObjectLockService } from './object-lock-service.js';
 import type { BucketRow, ObjectSummary } from './storage-store.js';
@@ -43,6 +44,10 @@ export interface PutObjectInput {
   acl?: string;
   /** The bytes are ones the store already holds (a copy): Object Lock needs no client digest of them. */
   storedBytes?: boolean;
+  /** How the object is being made, for its event notification: Put unless said. */
+  how?: 'Put' | 'Post' | 'Copy';
+  /** Who is making it, for its event notification. */
+  origin?: ChangeOrigin;
 }
 
 export interface StoredObject {
@@ -111,6 +116,8 @@ export interface StorageService
   access: BucketAccessService;
   /** The buckets' configuration documents (versioning, CORS, lifecycle, tagging…). */
   settings: BucketSettings;
+  /** Event notifications: the drafts changes store, their delivery, the in-process bus. */
+  notifications: Notifications;
   /** Accounts' public access blocks (the S3 Control API). */
   accounts: AccountAccessService;
   /**
@@ -140,6 +147,7 @@ export interface StorageService
     key: string,
     versionId: string | undefined,
     acl: string,
+    origin?: ChangeOrigin,
   ): Promise<string | undefined>;
   /** The current version's stored ACL for the authorizer; undefined without a current version. */
   currentObjectAcl(bucket: string, key: string): Promise<string | null | undefined>;
@@ -167,8 +175,11 @@ export interface StorageService
     bucket: string,
     key: string,
     versionId?: string,
-    /** `only`: delete the version only while it is still that one (VersionReplaced otherwise). */
-    options?: { bypassGovernance?: boolean; only?: VersionIdentity },
+    /**
+     * `only`: delete the version only while it is still that one (VersionReplaced otherwise); `origin`: who
+     * deletes, for the event notification ('lifecycle' for a lifecycle rule's expiration).
+     */
+    options?: { bypassGovernance?: boolean; only?: VersionIdentity; origin?: ChangeOrigin | 'lifecycle' },
   ): Promise<VersionedDelete>;
   /**
    * Replaces the tag set of the version named, or of the current one (see tagging.ts; null clears it); answers
@@ -179,6 +190,7 @@ export interface StorageService
     key: string,
     versionId: string | undefined,
     tags: string | null,
+    origin?: ChangeOrigin,
   ): Promise<StoredObject>;
   /** The bucket's versioning state; undefined while never configured. */
   getVersioning(bucket: string): Promise<Versioning | undefined>;
@@ -256,6 +268,8 @@ export interface MultipartService {
     sent?: CompleteChecksum,
     /** If-Match / If-None-Match, judged against the object the completion would replace. */
     conditions?: WriteConditions,
+    /** Who completes it, for the event notification. */
+    origin?: ChangeOrigin,
   ): Promise<CompletedUpload>;
   /** The parts a multipart object's blob was joined from; undefined for an object no upload made. */
   objectParts(blobId: string): Promise<ObjectParts | undefined>;

@@ -67,7 +67,7 @@ export async function startTestSeawall(
     clock?: Clock;
     env?: Record<string, string>;
     /** Limits the server is started with (small timeouts and concurrency in tests). */
-    limits?: Pick<StartOptions, 'athenaLimits' | 'crawlTimeoutMs' | 'memoryBudgetBytes'>;
+    limits?: Pick<StartOptions, 'athenaLimits' | 'crawlTimeoutMs' | 'memoryBudgetBytes' | 'eventRetries'>;
   } = {},
 ): Promise<TestSeawall> {
   const dataDir = options.dataDir ?? tempDir();

@@ -1,0 +1,406 @@
+import { badRequest } from '../errors.js';
+import type { JobRuntime } from '../jobs/index.js';
+import type { Clock } from '../lib/clock.js';
+import { requestId as newRequestId } from '../lib/ids.js';
+import type { Logger } from '../lib/logger.js';
+import type { OperationRequest, Principal } from '../lib/operation.js';
+import type { BucketSettings } from './bucket-settings.js';
+import type { EventDraft, EventOutbox, OutboxRow } from './event-outbox.js';
+import {
+  type NotificationConfiguration,
+  type NotificationRule,
+  parseStoredNotification,
+  rulesFor,
+  type S3EventName,
+} from './notification-config.js';
+
+/** Who made a change, as its event record names them. */
+export interface ChangeOrigin {
+  /** `AWS:` and the caller's unique id (the account id for a root, AIDA… for a user, AROA…:session). */
+  readonly principalId: string;
+  readonly sourceIp: string;
+  readonly requestId: string;
+}
+
+/** What a change is, for its event notification, and who made it ('lifecycle': a lifecycle rule). */
+export interface ObjectCause {
+  readonly event: S3EventName;
+  readonly origin?: ChangeOrigin | 'lifecycle' | undefined;
+}
+
+/** The origin of a change a request made. */
+export function originOf(principal: Principal, sourceIp: string, requestId: string): ChangeOrigin {
+  return {
+    principalId: principal.type === 'Anonymous' ? 'Anonymous' : `AWS:${principal.userId}`,
+    sourceIp,
+    requestId,
+  };
+}
+
+/** The origin of a change the request makes. */
+export function requestOrigin(req: OperationRequest): ChangeOrigin {
+  return originOf(req.principal, req.facts.sourceIp, req.requestId);
+}
+
+/** S3 names itself as the principal of what lifecycle rules do. */
+const LIFECYCLE_ORIGIN = { principalId: 's3.amazonaws.com', sourceIp: 's3.amazonaws.com' };
+
+/** What an event says of the object it is about. */
+export interface EventObject {
+  readonly key: string;
+  readonly size?: number;
+  /** With or without its quotes; the record has it without. */
+  readonly etag?: string;
+  /** Omitted where the bucket never had versioning. */
+  readonly versionId?: string | undefined;
+}
+
+/** One record of S3's event message (https://docs.aws.amazon.com/AmazonS3/latest/userguide/notification-content-structure.html). */
+export interface S3EventRecord {
+  eventVersion: string;
+  eventSource: 'aws:s3';
+  awsRegion: string;
+  eventTime: string;
+  eventName: S3EventName;
+  userIdentity: { principalId: string };
+  requestParameters: { sourceIPAddress: string };
+  responseElements: Record<string, string>;
+  s3: {
+    s3SchemaVersion: '1.0';
+    configurationId: string;
+    bucket: { name: string; ownerIdentity: { principalId: string }; arn: string };
+    object: { key: string; size?: number; eTag?: string; versionId?: string; sequencer: string };
+  };
+}
+
+/** A subscriber of the in-process event bus: the events of buckets with EventBridgeConfiguration. */
+export type EventListener = (record: S3EventRecord) => void | Promise<void>;
+
+/** What S3 needs of the SNS service: whether it may publish to a topic, and publishing. */
+export interface TopicPublisher {
+  refusal(
+    topicArn: string,
+    from: { service: string; sourceArn: string; sourceAccount: string },
+  ): Promise<string | undefined>;
+  publish(topicArn: string, message: { subject?: string; message: string }): Promise<void>;
+}
+
+/** Where one stored event goes: the rules' topics, and the bus. */
+interface EventDestinations {
+  topics: { id: string; arn: string }[];
+  bus: boolean;
+}
+
+/** How deliveries that failed are tried again. */
+export interface DeliveryRetries {
+  /** The wait after the first failure; each further one doubles it, up to `maxDelayMs`. */
+  readonly firstDelayMs: number;
+  readonly maxDelayMs: number;
+  /** Attempts before an event is given up (and logged). */
+  readonly attempts: number;
+}
+
+export const DEFAULT_DELIVERY_RETRIES: DeliveryRetries = {
+  firstDelayMs: 1000,
+  maxDelayMs: 300_000,
+  attempts: 20,
+};
+
+/** Events of these kinds are eventVersion 2.3; the others 2.1 (S3's event message structure). */
+const VERSION_2_3: ReadonlySet<S3EventName> = new Set([
+  'LifecycleExpiration:Delete',
+  'LifecycleExpiration:DeleteMarkerCreated',
+  'LifecycleTransition',
+  'ObjectTagging:Put',
+  'ObjectTagging:Delete',
+  'ObjectAcl:Put',
+]);
+
+/** Keys in event records are URL-encoded as a form encodes them (a space is `+`), slashes kept. */
+export function eventKey(key: string): string {
+  return encodeURIComponent(key).replace(/%20/g, '+').replace(/%2F/g, '/');
+}
+
+function unquoted(etag: string): string {
+  return etag.startsWith('"') && etag.endsWith('"') ? etag.slice(1, -1) : etag;
+}
+
+/** The bucket's configuration, the empty one when none is set. */
+export async function notificationOf(
+  settings: BucketSettings,
+  bucket: string,
+): Promise<NotificationConfiguration> {
+  const stored = await settings.get(bucket, 'notification');
+  return stored === undefined ? { rules: [], eventBridge: false } : parseStoredNotification(stored);
+}
+
+/**
+ * S3 event notifications: the drafts a change stores with itself (notification-config.ts decides who gets
+ * what), and their delivery from the outbox to SNS topics and the in-process bus, at least once, retried
+ * after failures and after a restart, on the job runtime.
+ */
+export interface Notifications {
+  /**
+   * The drafts an event raises (none when nothing listens), for the change's own transaction. Lifecycle's
+   * changes have no origin; a change made by Seawall itself (a query's results) names its caller's origin or
+   * none.
+   */
+  drafts(
+    bucket: string,
+    event: S3EventName,
+    object: EventObject,
+    origin: ChangeOrigin | 'lifecycle' | undefined,
+  ): Promise<EventDraft[]>;
+  /** Wakes delivery after a change stored drafts. */
+  wake(): void;
+  /** Checks a configuration's destinations as S3 does before it is stored; InvalidArgument naming each refused. */
+  validate(bucket: string, accountId: string, config: NotificationConfiguration): Promise<void>;
+  /** Sends s3:TestEvent to each topic of a configuration just stored, as S3 does. */
+  test(bucket: string, config: NotificationConfiguration, requestId: string): Promise<void>;
+  /** Subscribes to the bus; answers the unsubscribe. */
+  subscribe(listener: EventListener): () => void;
+  /** Registers delivery with the job runtime (before its recover) and delivers what waits; answers the stop. */
+  start(runtime: JobRuntime): () => void;
+  /** Connects the SNS service (built after storage). */
+  connect(topics: TopicPublisher): void;
+}
+
+const KIND = 's3-event-delivery';
+const PAGE = 100;
+const SUBJECT = 'Amazon S3 Notification';
+
+export function createNotifications(deps: {
+  settings: BucketSettings;
+  outbox: EventOutbox;
+  owner: (bucket: string) => Promise<string | undefined>;
+  region: () => string;
+  clock: Clock;
+  logger: Logger;
+  retries?: DeliveryRetries;
+}): Notifications {
+  const { settings, outbox, clock, logger } = deps;
+  const retries = deps.retries ?? DEFAULT_DELIVERY_RETRIES;
+  const listeners = new Set<EventListener>();
+  let topics: TopicPublisher | undefined;
+  let runtime: JobRuntime | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  /** Whether a delivery is queued or running: one at a time, and a wake meanwhile makes it go round again. */
+  let state: 'idle' | 'queued' | 'running' = 'idle';
+  let runs = 0;
+  /** Set when a wake comes while a delivery runs: it goes round once more. */
+  let again = false;
+
+  function destinationsOf(config: NotificationConfiguration, event: S3EventName, key: string) {
+    const rules: NotificationRule[] = rulesFor(config, event, key);
+    return {
+      topics: rules.filter((rule) => rule.kind === 'Topic').map((rule) => ({ id: rule.id, arn: rule.arn })),
+      bus: config.eventBridge,
+    } satisfies EventDestinations;
+  }
+
+  async function deliver(row: OutboxRow): Promise<void> {
+    const destinations = JSON.parse(row.destinations) as EventDestinations;
+    const base = JSON.parse(row.record) as Omit<S3EventRecord, 's3'> & {
+      s3: Omit<S3EventRecord['s3'], 'configurationId'> & {
+        object: Omit<S3EventRecord['s3']['object'], 'sequencer'>;
+      };
+    };
+    const record = (configurationId: string): S3EventRecord => ({
+      ...base,
+      s3: {
+        s3SchemaVersion: '1.0',
+        configurationId,
+        bucket: base.s3.bucket,
+        object: { ...base.s3.object, sequencer: row.id },
+      },
+    });
+    if (destinations.bus) for (const listener of listeners) await listener(record('EventBridge'));
+    for (const topic of destinations.topics) {
+      if (!topics) throw new Error('the SNS service is not connected');
+      await topics.publish(topic.arn, {
+        subject: SUBJECT,
+        message: JSON.stringify({ Records: [record(topic.id)] }),
+      });
+    }
+  }
+
+  async function failed(row: OutboxRow, error: unknown): Promise<void> {
+    const attempts = row.attempts + 1;
+    if (attempts >= retries.attempts) {
+      logger.error(
+        { err: error, bucket: row.bucket, sequencer: row.id, attempts },
+        'gave up an event notification',
+      );
+      await outbox.remove(row.id);
+      return;
+    }
+    const delay = Math.min(retries.firstDelayMs * 2 ** (attempts - 1), retries.maxDelayMs);
+    logger.warn({ err: error, bucket: row.bucket, sequencer: row.id, attempts }, 'event notification failed');
+    await outbox.postpone(row.id, attempts, clock.now().getTime() + delay);
+  }
+
+  /** Delivers every event due, a page at a time, then arms the timer for the next one postponed. */
+  async function drain(signal: AbortSignal): Promise<void> {
+    state = 'running';
+    try {
+      do {
+        again = false;
+        for (;;) {
+          const rows = await outbox.due(clock.now().getTime(), PAGE);
+          for (const row of rows) {
+            if (signal.aborted) return;
+            try {
+              await deliver(row);
+              await outbox.remove(row.id);
+            } catch (error) {
+              await failed(row, error);
+            }
+          }
+          if (rows.length < PAGE) break;
+        }
+      } while (again && !signal.aborted);
+      const next = await outbox.nextDue();
+      if (next !== undefined && !stopped) {
+        if (timer) clearTimeout(timer);
+        timer = setTimeout(wake, Math.max(0, next - clock.now().getTime()));
+        timer.unref();
+      }
+    } finally {
+      // A wake that came after the last look at the outbox starts another delivery.
+      state = 'idle';
+      if (again && !signal.aborted) wake();
+    }
+  }
+
+  function wake(): void {
+    if (!runtime || stopped) return;
+    if (state !== 'idle') {
+      again = true;
+      return;
+    }
+    state = 'queued';
+    runtime
+      .submit(KIND, `deliver-${Date.now()}-${++runs}`, { timeoutMs: 3_600_000 })
+      .catch((error: unknown) => {
+        state = 'idle';
+        logger.warn({ err: error }, 'could not queue event delivery');
+      });
+  }
+
+  return {
+    async drafts(bucket, event, object, origin) {
+      const config = await notificationOf(settings, bucket);
+      if (config.rules.length === 0 && !config.eventBridge) return [];
+      const destinations = destinationsOf(config, event, object.key);
+      if (destinations.topics.length === 0 && !destinations.bus) return [];
+      const now = clock.now();
+      const who =
+        origin === 'lifecycle'
+          ? { ...LIFECYCLE_ORIGIN, requestId: newRequestId() }
+          : (origin ?? { principalId: 'Seawall', sourceIp: '127.0.0.1', requestId: newRequestId() });
+      const owner = (await deps.owner(bucket)) ?? '';
+      const record = {
+        eventVersion: VERSION_2_3.has(event) ? '2.3' : '2.1',
+        eventSource: 'aws:s3',
+        awsRegion: deps.region(),
+        eventTime: now.toISOString(),
+        eventName: event,
+        userIdentity: { principalId: who.principalId },
+        requestParameters: { sourceIPAddress: who.sourceIp },
+        responseElements: { 'x-amz-request-id': who.requestId },
+        s3: {
+          s3SchemaVersion: '1.0',
+          bucket: { name: bucket, ownerIdentity: { principalId: owner }, arn: `arn:aws:s3:::${bucket}` },
+          object: {
+            key: eventKey(object.key),
+            ...(object.size !== undefined ? { size: object.size } : {}),
+            ...(object.etag !== undefined && object.etag !== '' ? { eTag: unquoted(object.etag) } : {}),
+            ...(object.versionId !== undefined ? { versionId: object.versionId } : {}),
+          },
+        },
+      };
+      return [
+        {
+          bucket,
+          record: JSON.stringify(record),
+          destinations: JSON.stringify(destinations),
+          createdAt: now.getTime(),
+        },
+      ];
+    },
+
+    wake,
+
+    async validate(bucket, accountId, config) {
+      const refused: [string, string][] = [];
+      for (const rule of config.rules) {
+        if (rule.kind !== 'Topic') {
+          // Seawall has no SQS or Lambda: no such destination can exist.
+          refused.push([
+            rule.arn,
+            `The destination ${rule.kind === 'Queue' ? 'queue' : 'function'} does not exist`,
+          ]);
+          continue;
+        }
+        const reason = topics
+          ? await topics.refusal(rule.arn, {
+              service: 's3.amazonaws.com',
+              sourceArn: `arn:aws:s3:::${bucket}`,
+              sourceAccount: accountId,
+            })
+          : 'The destination topic does not exist';
+        if (reason !== undefined) refused.push([rule.arn, reason]);
+      }
+      if (refused.length === 0) return;
+      const fields: Record<string, string> = {};
+      refused.forEach(([arn, reason], i) => {
+        fields[`ArgumentName${i + 1}`] = arn;
+        fields[`ArgumentValue${i + 1}`] = reason;
+      });
+      throw badRequest(
+        'InvalidArgument',
+        'Unable to validate the following destination configurations',
+        fields,
+      );
+    },
+
+    async test(bucket, config, requestId) {
+      const message = JSON.stringify({
+        Service: 'Amazon S3',
+        Event: 's3:TestEvent',
+        Time: clock.now().toISOString(),
+        Bucket: bucket,
+        RequestId: requestId,
+      });
+      const arns = new Set(config.rules.filter((rule) => rule.kind === 'Topic').map((rule) => rule.arn));
+      for (const arn of arns) await topics?.publish(arn, { subject: SUBJECT, message });
+    },
+
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+
+    start(jobs) {
+      runtime = jobs;
+      jobs.register({
+        name: KIND,
+        concurrency: 1,
+        run: ({ signal }) => drain(signal),
+        // What it had not delivered is still in the outbox: the next delivery takes it.
+        abandoned: async () => {},
+      });
+      stopped = false;
+      wake();
+      return () => {
+        stopped = true;
+        if (timer) clearTimeout(timer);
+      };
+    },
+
+    connect(publisher) {
+      topics = publisher;
+    },
+  };
+}

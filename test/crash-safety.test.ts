@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   CompleteMultipartUploadCommand,
+  CopyObjectCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   GetObjectCommand,
@@ -253,6 +254,58 @@ describe('crash safety', () => {
     ).toBeUndefined();
     expect(readdirSync(join(dir, 'objects', 'tmp'))).toEqual([]);
     expect(blobFiles(dir)).toHaveLength(big === undefined ? 4 : 3);
+    s3b.destroy();
+    second.child.kill('SIGTERM');
+  });
+
+  it('a kill during a CopyObject leaves the copy whole or absent, the source intact and no stray bytes', async () => {
+    const dir = tempDir();
+    expect(spawnSync(process.execPath, [BIN, 'init', '--data-dir', dir]).status).toBe(0);
+    const credentials = await credentialsOf(dir);
+    const first = serve(dir);
+    const s3 = client(await first.url, credentials);
+    await s3.send(new CreateBucketCommand({ Bucket: 'crash-c' }));
+    const size = 160 * 2 ** 20;
+    const { Readable } = await import('node:stream');
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: 'crash-c',
+        Key: 'source',
+        Body: Readable.from(
+          (async function* () {
+            const chunk = Buffer.alloc(2 ** 20, 7);
+            for (let sent = 0; sent < size; sent += chunk.length) yield chunk;
+          })(),
+        ),
+        ContentLength: size,
+      }),
+    );
+    const copy = s3
+      .send(new CopyObjectCommand({ Bucket: 'crash-c', Key: 'copy', CopySource: 'crash-c/source' }))
+      .then(
+        () => 'copied',
+        () => 'failed',
+      );
+    // Once the copy's bytes are being written, kill.
+    for (let i = 0; i < 200 && readdirSync(join(dir, 'objects', 'tmp')).length === 0; i++)
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    first.child.kill('SIGKILL');
+    const outcome = await copy;
+    s3.destroy();
+
+    const second = serve(dir);
+    const s3b = client(await second.url, credentials);
+    const source = await s3b.send(new HeadObjectCommand({ Bucket: 'crash-c', Key: 'source' }));
+    expect(source.ContentLength).toBe(size);
+    const copied = await s3b
+      .send(new HeadObjectCommand({ Bucket: 'crash-c', Key: 'copy' }))
+      .then((o) => o.ContentLength)
+      .catch(() => undefined);
+    // Acknowledged means there; anything there is whole.
+    if (outcome === 'copied') expect(copied).toBe(size);
+    if (copied !== undefined) expect(copied).toBe(size);
+    expect(readdirSync(join(dir, 'objects', 'tmp'))).toEqual([]);
+    expect(blobFiles(dir)).toHaveLength(copied === undefined ? 1 : 2);
     s3b.destroy();
     second.child.kill('SIGTERM');
   });

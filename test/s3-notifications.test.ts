@@ -10,6 +10,7 @@ import {
   GetBucketNotificationConfigurationCommand,
   PutBucketLifecycleConfigurationCommand,
   PutBucketNotificationConfigurationCommand,
+  PutBucketPolicyCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
   PutObjectTaggingCommand,
@@ -244,6 +245,33 @@ describe('S3 event notifications', () => {
       const sequencers = [created, ...records].map((r) => r?.s3.object.sequencer ?? '');
       expect([...sequencers].sort()).toEqual(sequencers);
       expect(records[4]?.s3.object).not.toHaveProperty('size');
+      // A browser upload is a Post; an anonymous one names no one.
+      await s3.send(
+        new PutBucketPolicyCommand({
+          Bucket,
+          Policy: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Effect: 'Allow',
+                Principal: '*',
+                Action: 's3:PutObject',
+                Resource: `arn:aws:s3:::${Bucket}/drop/*`,
+              },
+            ],
+          }),
+        }),
+      );
+      const form = new FormData();
+      form.append('key', 'drop/form.txt');
+      form.append('file', new Blob(['from a form']), 'form.txt');
+      expect((await fetch(`${t.url}/${Bucket}`, { method: 'POST', body: form })).status).toBe(204);
+      const [posted] = await bus.next(1);
+      expect(posted).toMatchObject({
+        eventName: 'ObjectCreated:Post',
+        userIdentity: { principalId: 'Anonymous' },
+        s3: { object: { key: 'drop/form.txt', size: 11 } },
+      });
       // A delete of a key that is not there changes nothing and tells no one.
       await s3.send(new DeleteObjectCommand({ Bucket, Key: 'never-was' }));
       expect(await bus.rest()).toEqual([]);

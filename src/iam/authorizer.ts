@@ -6,6 +6,7 @@ import {
   denialReason,
   evaluate,
   type Policy,
+  type PolicySet,
   type RequestContext,
   type RequestPrincipal,
 } from './policy/index.js';
@@ -61,6 +62,28 @@ function requestPrincipal(principal: Principal, identity: IdentityPolicies): Req
   };
 }
 
+/** The condition keys a policy tests, lowercased; computed once per parsed policy. */
+const policyKeys = new WeakMap<Policy, ReadonlySet<string>>();
+
+function keysOf(policy: Policy): ReadonlySet<string> {
+  let keys = policyKeys.get(policy);
+  if (!keys) {
+    keys = new Set(
+      policy.statements.flatMap((statement) => statement.conditions.map((c) => c.key.toLowerCase())),
+    );
+    policyKeys.set(policy, keys);
+  }
+  return keys;
+}
+
+/** Whether some policy of the set tests a condition key that `context` does not hold. */
+function namesOtherKeys(policies: PolicySet, context: Readonly<Record<string, unknown>>): boolean {
+  const held = new Set(Object.keys(context).map((key) => key.toLowerCase()));
+  const all = [...policies.identity, ...(policies.resource ?? []), ...(policies.session ?? [])];
+  if (policies.boundary) all.push(policies.boundary);
+  return all.some((policy) => [...keysOf(policy)].some((key) => !held.has(key)));
+}
+
 /** S3's owner may always manage its bucket's policy, even past a policy that denies everyone (S3 docs). */
 const ROOT_ALWAYS = new Set(['s3:getbucketpolicy', 's3:putbucketpolicy', 's3:deletebucketpolicy']);
 
@@ -88,19 +111,22 @@ export function createAuthorizer(source: PolicySource): Authorizer {
       principal.type === 'Root' || principal.type === 'Anonymous'
         ? NO_POLICIES
         : await source.identityPolicies(principal);
+    const policies: PolicySet = {
+      identity: identity.identity,
+      ...(resourcePolicies ? { resource: resourcePolicies } : {}),
+      ...(identity.boundary ? { boundary: identity.boundary } : {}),
+      ...(identity.session ? { session: identity.session } : {}),
+    };
+    const known = { ...globalKeys(principal, identity, facts), ...check.conditions };
     const request: RequestContext = {
       principal: requestPrincipal(principal, identity),
       action: check.action,
       resource,
       ...(owner !== undefined && owner !== 'aws' ? { resourceAccountId: owner } : {}),
-      context: { ...globalKeys(principal, identity, facts), ...check.conditions, ...(await lookedUp()) },
+      // What costs a lookup is looked up only when a policy tests a key the request has not supplied.
+      context: namesOtherKeys(policies, known) ? { ...known, ...(await lookedUp()) } : known,
     };
-    return evaluate(request, {
-      identity: identity.identity,
-      ...(resourcePolicies ? { resource: resourcePolicies } : {}),
-      ...(identity.boundary ? { boundary: identity.boundary } : {}),
-      ...(identity.session ? { session: identity.session } : {}),
-    });
+    return evaluate(request, policies);
   }
 
   return {

@@ -100,7 +100,8 @@ export function createMultipartService(deps: {
     guard: ((current: ObjectRow | undefined) => void) | undefined,
     cause: ObjectCause,
   ): Promise<{ versionId?: string | undefined }>;
-  discardBlob(id: string | undefined): Promise<void>;
+  /** Deletes a part's (or an unfinished join's) blob; no object refers to it, so nothing else is forgotten. */
+  deleteBlob(id: string | undefined): Promise<void>;
 }): MultipartService {
   const { store, blobs, clock } = deps;
 
@@ -161,7 +162,7 @@ export function createMultipartService(deps: {
     const blob = await blobs.put(concatenated(parts, (chunk) => full.update(chunk)));
     const value = full.digestBase64();
     if (plan.expected !== undefined && plan.expected !== value) {
-      await deps.discardBlob(blob.id);
+      await deps.deleteBlob(blob.id);
       throw objectChecksumMismatch(plan.algorithm);
     }
     return { blob, checksum: { algorithm: plan.algorithm, value, type: 'FULL_OBJECT' } };
@@ -249,9 +250,9 @@ export function createMultipartService(deps: {
           checksum_algorithm: blob.checksum?.algorithm ?? null,
           checksum_value: blob.checksum?.value ?? null,
         });
-        await deps.discardBlob(replaced);
+        await deps.deleteBlob(replaced);
       } catch (error) {
-        await deps.discardBlob(blob.id);
+        await deps.deleteBlob(blob.id);
         if (error instanceof UploadVanished) throw noSuchUpload(input.uploadId);
         throw error;
       }
@@ -314,7 +315,7 @@ export function createMultipartService(deps: {
         conditions && ((current) => checkWriteConditions(conditions, current)),
         { event: 'ObjectCreated:CompleteMultipartUpload', origin },
       );
-      for (const id of (await store.deleteUpload(uploadId)) ?? []) await deps.discardBlob(id);
+      for (const id of (await store.deleteUpload(uploadId)) ?? []) await deps.deleteBlob(id);
       return {
         etag,
         ...(joined.checksum ? { checksum: joined.checksum } : {}),
@@ -331,7 +332,7 @@ export function createMultipartService(deps: {
 
     async abort(uploadId: string, bucket: string, key: string): Promise<void> {
       await requireUpload(uploadId, bucket, key);
-      for (const id of (await store.deleteUpload(uploadId)) ?? []) await deps.discardBlob(id);
+      for (const id of (await store.deleteUpload(uploadId)) ?? []) await deps.deleteBlob(id);
     },
 
     async listParts(

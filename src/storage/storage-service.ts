@@ -234,6 +234,7 @@ export function createStorageService(deps: {
     return { ...object, ...change };
   }
 
+  /** Deletes an object's blob, and what a multipart upload recorded of how it was made. */
   async function discardBlob(id: string | undefined): Promise<void> {
     if (!id) return;
     // A failure here only leaves an orphan, which the start-up sweep removes.
@@ -242,6 +243,11 @@ export function createStorageService(deps: {
       .catch((error: unknown) =>
         logger.warn({ err: error, blobId: id }, 'could not forget a multipart object'),
       );
+    await deleteBlob(id);
+  }
+
+  async function deleteBlob(id: string | undefined): Promise<void> {
+    if (!id) return;
     await blobs
       .delete(id)
       .catch((error: unknown) => logger.warn({ err: error, blobId: id }, 'could not delete blob'));
@@ -255,7 +261,7 @@ export function createStorageService(deps: {
     clock,
     requireBucket,
     commitObject,
-    discardBlob,
+    deleteBlob,
   });
 
   const lifecycle = createLifecycleService({

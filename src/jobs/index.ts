@@ -9,3 +9,5 @@ export {
   type JobStopReason,
 } from './job-runtime.js';
 export { createJobStore, type JobStore } from './job-store.js';
+/** Delivery of a durable outbox, at least once, with retries, on the runtime. */
+export { createOutboxWorker, type DeliveryRetries, type Outbox, type OutboxWorker } from './outbox-worker.js';

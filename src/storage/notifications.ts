@@ -1,5 +1,5 @@
 import { badRequest } from '../errors.js';
-import type { JobRuntime } from '../jobs/index.js';
+import { createOutboxWorker, type DeliveryRetries, type JobRuntime } from '../jobs/index.js';
 import type { Clock } from '../lib/clock.js';
 import { requestId as newRequestId } from '../lib/ids.js';
 import type { Logger } from '../lib/logger.js';
@@ -91,14 +91,7 @@ interface EventDestinations {
   bus: boolean;
 }
 
-/** How deliveries that failed are tried again. */
-export interface DeliveryRetries {
-  /** The wait after the first failure; each further one doubles it, up to `maxDelayMs`. */
-  readonly firstDelayMs: number;
-  readonly maxDelayMs: number;
-  /** Attempts before an event is given up (and logged). */
-  readonly attempts: number;
-}
+export type { DeliveryRetries };
 
 export const DEFAULT_DELIVERY_RETRIES: DeliveryRetries = {
   firstDelayMs: 1000,
@@ -166,7 +159,6 @@ export interface Notifications {
 }
 
 const KIND = 's3-event-delivery';
-const PAGE = 100;
 const SUBJECT = 'Amazon S3 Notification';
 
 export function createNotifications(deps: {
@@ -182,14 +174,6 @@ export function createNotifications(deps: {
   const retries = deps.retries ?? DEFAULT_DELIVERY_RETRIES;
   const listeners = new Set<EventListener>();
   let topics: TopicPublisher | undefined;
-  let runtime: JobRuntime | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
-  /** Whether a delivery is queued or running: one at a time, and a wake meanwhile makes it go round again. */
-  let state: 'idle' | 'queued' | 'running' = 'idle';
-  let runs = 0;
-  /** Set when a wake comes while a delivery runs: it goes round once more. */
-  let again = false;
 
   function destinationsOf(config: NotificationConfiguration, event: S3EventName, key: string) {
     const rules: NotificationRule[] = rulesFor(config, event, key);
@@ -225,68 +209,18 @@ export function createNotifications(deps: {
     }
   }
 
-  async function failed(row: OutboxRow, error: unknown): Promise<void> {
-    const attempts = row.attempts + 1;
-    if (attempts >= retries.attempts) {
-      logger.error(
-        { err: error, bucket: row.bucket, sequencer: row.id, attempts },
-        'gave up an event notification',
-      );
-      await outbox.remove(row.id);
-      return;
-    }
-    const delay = Math.min(retries.firstDelayMs * 2 ** (attempts - 1), retries.maxDelayMs);
-    logger.warn({ err: error, bucket: row.bucket, sequencer: row.id, attempts }, 'event notification failed');
-    await outbox.postpone(row.id, attempts, clock.now().getTime() + delay);
-  }
-
-  /** Delivers every event due, a page at a time, then arms the timer for the next one postponed. */
-  async function drain(signal: AbortSignal): Promise<void> {
-    state = 'running';
-    try {
-      do {
-        again = false;
-        for (;;) {
-          const rows = await outbox.due(clock.now().getTime(), PAGE);
-          for (const row of rows) {
-            if (signal.aborted) return;
-            try {
-              await deliver(row);
-              await outbox.remove(row.id);
-            } catch (error) {
-              await failed(row, error);
-            }
-          }
-          if (rows.length < PAGE) break;
-        }
-      } while (again && !signal.aborted);
-      const next = await outbox.nextDue();
-      if (next !== undefined && !stopped) {
-        if (timer) clearTimeout(timer);
-        timer = setTimeout(wake, Math.max(0, next - clock.now().getTime()));
-        timer.unref();
-      }
-    } finally {
-      // A wake that came after the last look at the outbox starts another delivery.
-      state = 'idle';
-      if (again && !signal.aborted) wake();
-    }
-  }
-
-  function wake(): void {
-    if (!runtime || stopped) return;
-    if (state !== 'idle') {
-      again = true;
-      return;
-    }
-    state = 'queued';
-    runtime
-      .submit(KIND, `deliver-${Date.now()}-${++runs}`, { timeoutMs: 3_600_000 })
-      .catch((error: unknown) => {
-        state = 'idle';
-        logger.warn({ err: error }, 'could not queue event delivery');
-      });
-  }
+  const worker = createOutboxWorker(
+    KIND,
+    {
+      due: (now, limit) => outbox.due(now, limit),
+      deliver,
+      remove: (row) => outbox.remove(row.id),
+      postpone: (row, attempts, at) => outbox.postpone(row.id, attempts, at),
+      nextDue: () => outbox.nextDue(),
+      describe: (row) => ({ bucket: row.bucket, sequencer: row.id }),
+    },
+    { clock, logger, retries },
+  );
 
   return {
     async drafts(bucket, event, object, origin) {
@@ -330,7 +264,7 @@ export function createNotifications(deps: {
       ];
     },
 
-    wake,
+    wake: () => worker.wake(),
 
     async validate(bucket, accountId, config) {
       const refused: [string, string][] = [];
@@ -382,22 +316,7 @@ export function createNotifications(deps: {
       return () => listeners.delete(listener);
     },
 
-    start(jobs) {
-      runtime = jobs;
-      jobs.register({
-        name: KIND,
-        concurrency: 1,
-        run: ({ signal }) => drain(signal),
-        // What it had not delivered is still in the outbox: the next delivery takes it.
-        abandoned: async () => {},
-      });
-      stopped = false;
-      wake();
-      return () => {
-        stopped = true;
-        if (timer) clearTimeout(timer);
-      };
-    },
+    start: (jobs) => worker.start(jobs),
 
     connect(publisher) {
       topics = publisher;

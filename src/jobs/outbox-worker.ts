@@ -1,0 +1,136 @@
+import type { Clock } from '../lib/clock.js';
+import type { Logger } from '../lib/logger.js';
+import type { JobRuntime } from './job-runtime.js';
+
+/** How deliveries that failed are tried again. */
+export interface DeliveryRetries {
+  /** The wait after the first failure; each further one doubles it, up to `maxDelayMs`. */
+  readonly firstDelayMs: number;
+  readonly maxDelayMs: number;
+  /** Attempts before a delivery is given up (and logged). */
+  readonly attempts: number;
+}
+
+/** A durable table of things to deliver (S3 events, SNS messages): each row is delivered, then removed. */
+export interface Outbox<R extends { readonly attempts: number }> {
+  /** Rows due at `now`, in delivery order, at most `limit`. */
+  due(now: number, limit: number): Promise<R[]>;
+  /** Delivers one row; a rejection is a failed attempt. */
+  deliver(row: R): Promise<void>;
+  remove(row: R): Promise<void>;
+  /** Records a failed attempt: the row is tried again at `nextAttemptAt`. */
+  postpone(row: R, attempts: number, nextAttemptAt: number): Promise<void>;
+  /** When the next row falls due; undefined when none waits. */
+  nextDue(): Promise<number | undefined>;
+  /** What the logs say of a row (never its content: it may be a user's data). */
+  describe(row: R): Record<string, unknown>;
+}
+
+export interface OutboxWorker {
+  /** Delivery runs soon: a row was added. */
+  wake(): void;
+  /** Registers the kind with the job runtime (before its recover) and delivers what waits; answers the stop. */
+  start(runtime: JobRuntime): () => void;
+}
+
+const PAGE = 100;
+
+/**
+ * Delivers an outbox at least once, on the job runtime: one delivery job at a time goes through every row due,
+ * a failed row is tried again after a doubling wait, and a row still there after a restart (its delivery cut
+ * short, or never tried) is delivered by the first delivery after the start.
+ */
+export function createOutboxWorker<R extends { readonly attempts: number }>(
+  kind: string,
+  outbox: Outbox<R>,
+  deps: { clock: Clock; logger: Logger; retries: DeliveryRetries },
+): OutboxWorker {
+  const { clock, logger, retries } = deps;
+  let runtime: JobRuntime | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  /** Whether a delivery is queued or running: one at a time, and a wake meanwhile makes it go round again. */
+  let state: 'idle' | 'queued' | 'running' = 'idle';
+  let again = false;
+  let runs = 0;
+
+  async function failed(row: R, error: unknown): Promise<void> {
+    const attempts = row.attempts + 1;
+    if (attempts >= retries.attempts) {
+      logger.error({ err: error, ...outbox.describe(row), attempts }, `gave up a delivery (${kind})`);
+      await outbox.remove(row);
+      return;
+    }
+    const delay = Math.min(retries.firstDelayMs * 2 ** (attempts - 1), retries.maxDelayMs);
+    logger.warn({ err: error, ...outbox.describe(row), attempts }, `a delivery failed (${kind})`);
+    await outbox.postpone(row, attempts, clock.now().getTime() + delay);
+  }
+
+  async function drain(signal: AbortSignal): Promise<void> {
+    state = 'running';
+    try {
+      do {
+        again = false;
+        for (;;) {
+          const rows = await outbox.due(clock.now().getTime(), PAGE);
+          for (const row of rows) {
+            if (signal.aborted) return;
+            try {
+              await outbox.deliver(row);
+            } catch (error) {
+              await failed(row, error);
+              continue;
+            }
+            await outbox.remove(row);
+          }
+          if (rows.length < PAGE) break;
+        }
+      } while (again && !signal.aborted);
+      const next = await outbox.nextDue();
+      if (next !== undefined && !stopped) {
+        if (timer) clearTimeout(timer);
+        timer = setTimeout(wake, Math.max(0, next - clock.now().getTime()));
+        timer.unref();
+      }
+    } finally {
+      // A wake that came after the last look at the outbox starts another delivery.
+      state = 'idle';
+      if (again && !signal.aborted) wake();
+    }
+  }
+
+  function wake(): void {
+    if (!runtime || stopped) return;
+    if (state !== 'idle') {
+      again = true;
+      return;
+    }
+    state = 'queued';
+    runtime
+      .submit(kind, `deliver-${Date.now()}-${++runs}`, { timeoutMs: 3_600_000 })
+      .catch((error: unknown) => {
+        state = 'idle';
+        logger.warn({ err: error }, `could not queue a delivery (${kind})`);
+      });
+  }
+
+  return {
+    wake,
+    start(jobs) {
+      runtime = jobs;
+      jobs.register({
+        name: kind,
+        concurrency: 1,
+        run: ({ signal }) => drain(signal),
+        // What it had not delivered is still in the outbox: the next delivery takes it.
+        abandoned: async () => {},
+      });
+      stopped = false;
+      wake();
+      return () => {
+        stopped = true;
+        if (timer) clearTimeout(timer);
+      };
+    },
+  };
+}

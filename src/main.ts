@@ -33,11 +33,17 @@ import {
   iamMigrations,
   type RootCredentials,
 } from './iam/index.js';
-import { createJobRuntime, createJobStore, type JobRuntime } from './jobs/index.js';
+import { createJobRuntime, createJobStore, type DeliveryRetries, type JobRuntime } from './jobs/index.js';
 import { createSecretBox, deriveKey, ensureRootKeyFile, readRootKey } from './kms/index.js';
 import { type Clock, systemClock } from './lib/clock.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import type { AnyOperation, Authorizer, OperationEvent, ServiceEndpoint } from './lib/operation.js';
+import {
+  createConfirmSubscriptionRoute,
+  createSnsApi,
+  createSnsService,
+  notifyMigrations,
+} from './notify/index.js';
 import {
   type AthenaLimits,
   type AthenaService,
@@ -60,7 +66,6 @@ import {
   createS3Api,
   createStorageService,
   createStorageStore,
-  type DeliveryRetries,
   type StorageService,
   scheduleLifecycle,
   storageMigrations,
@@ -107,7 +112,7 @@ function keyUseRecorder(iam: IamService, logger: Logger): (event: OperationEvent
 }
 
 /** Each domain's own schema changes, after the foundation's. */
-const DOMAIN_MIGRATIONS = [iamMigrations, queryMigrations, storageMigrations];
+const DOMAIN_MIGRATIONS = [iamMigrations, queryMigrations, storageMigrations, notifyMigrations];
 
 async function openStore(config: Config): Promise<MetadataDb> {
   const layout = dataDirLayout(config.dataDir);
@@ -179,7 +184,7 @@ export async function startSeawall(
     crawlTimeoutMs?: number;
     /** What requests may buffer at once, in all (the server's default unless given). */
     memoryBudgetBytes?: number;
-    /** How failed event notification deliveries are retried (tests shorten the waits). */
+    /** How failed deliveries (S3 event notifications, SNS messages) are retried (tests shorten the waits). */
     eventRetries?: DeliveryRetries;
   } = {},
 ): Promise<Seawall> {
@@ -198,6 +203,9 @@ export async function startSeawall(
   let launcher: EngineLauncher | undefined;
   let stopLifecycle: (() => void) | undefined;
   let stopEvents: (() => void) | undefined;
+  let stopSns: (() => void) | undefined;
+  /** Where Seawall serves, once it listens (SNS's SubscribeURLs point at it). */
+  let publicUrl = '';
   try {
     const iam = createIam(db, rootKey, clock);
     const account = await iam.ensureRootAccount(config.region);
@@ -223,7 +231,16 @@ export async function startSeawall(
     });
     launcher = createEngineLauncher({ logger });
     const runtime = createJobRuntime({ store: createJobStore(db.db), clock, logger });
+    const sns = createSnsService({
+      db: db.db,
+      clock,
+      logger,
+      baseUrl: () => publicUrl,
+      ...(options.eventRetries ? { retries: options.eventRetries } : {}),
+    });
+    storage.notifications.connect(sns);
     stopEvents = storage.notifications.start(runtime);
+    stopSns = sns.start(runtime);
     stopLifecycle = scheduleLifecycle({
       runtime,
       lifecycle: storage.lifecycle,
@@ -291,6 +308,7 @@ export async function startSeawall(
       databrew: createDatabrewApi(databrew, iam),
       iam: createIamApi(iam),
       sts: createStsApi(iam),
+      sns: createSnsApi(sns),
     };
     const listeners = new Set<(event: OperationEvent) => void>();
     const keyUse = keyUseRecorder(iam, logger);
@@ -303,6 +321,7 @@ export async function startSeawall(
       internal: createInternalRoutes({
         region: account.region,
         signIn: createSignInRoute(createConsoleSignIn(iam, { clock }).signIn),
+        confirmSubscription: createConfirmSubscriptionRoute(sns),
       }),
       iam,
       authorizer,
@@ -320,6 +339,7 @@ export async function startSeawall(
     const { port } = listening.address() as AddressInfo;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
     const url = `http://${host}:${port}`;
+    publicUrl = url;
     await claim.listening(url, port);
     logger.info({ url }, 'seawall is serving');
     return {
@@ -347,6 +367,7 @@ export async function startSeawall(
         });
         stopLifecycle?.();
         stopEvents?.();
+        stopSns?.();
         await runtime.close();
         await athena.close();
         await engines.close();
@@ -357,6 +378,7 @@ export async function startSeawall(
   } catch (error) {
     stopLifecycle?.();
     stopEvents?.();
+    stopSns?.();
     server?.close();
     await launcher?.close();
     await db.close();

@@ -29,6 +29,7 @@ const ACTION_PREFIX: Record<string, string> = {
   databrew: 'databrew',
   iam: 'iam',
   sts: 'sts',
+  sns: 'sns',
 };
 
 async function eventFor(requestId: string | undefined): Promise<OperationEvent> {

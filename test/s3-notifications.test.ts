@@ -17,12 +17,19 @@ import {
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
+import {
+  CreateTopicCommand,
+  SetTopicAttributesCommand,
+  SNSClient,
+  SubscribeCommand,
+} from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { S3EventRecord } from '../src/storage/index.js';
 import { awsCli } from './helpers/aws-cli.js';
 import { failureOf } from './helpers/failure.js';
 import { policyUser } from './helpers/iam-user.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
+import { webhook } from './helpers/webhook.js';
 
 const RETRIES = { firstDelayMs: 50, maxDelayMs: 200, attempts: 5 };
 
@@ -382,4 +389,104 @@ describe('S3 event notifications across a restart', () => {
       rmSync(dataDir, { recursive: true, force: true });
     }
   }, 120_000);
+});
+
+describe('S3 event notifications to SNS topics and their webhooks', () => {
+  let t: TestSeawall;
+  beforeAll(async () => {
+    t = await startTestSeawall({ limits: { eventRetries: RETRIES } });
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('delivers S3 events to a topic policy-allowed for S3, through a confirmed HTTP subscription', async () => {
+    const s3 = t.s3();
+    const sns = new SNSClient({ endpoint: t.url, region: t.credentials.region, credentials: t.credentials });
+    const hook = await webhook();
+    try {
+      const Bucket = 'notify-sns';
+      await s3.send(new CreateBucketCommand({ Bucket }));
+      const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'lake-events' }));
+      const config = {
+        Bucket,
+        NotificationConfiguration: {
+          TopicConfigurations: [
+            {
+              Id: 'raw-csv',
+              TopicArn,
+              Events: ['s3:ObjectCreated:*' as const],
+              Filter: { Key: { FilterRules: [{ Name: 'prefix' as const, Value: 'raw/' }] } },
+            },
+          ],
+        },
+      };
+      // As in S3, the topic's default policy does not let S3 publish: the destination cannot be validated.
+      const refused = await failureOf(s3.send(new PutBucketNotificationConfigurationCommand(config)));
+      expect(refused).toMatchObject({ code: 'InvalidArgument', status: 400 });
+      await sns.send(
+        new SetTopicAttributesCommand({
+          TopicArn,
+          AttributeName: 'Policy',
+          AttributeValue: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Effect: 'Allow',
+                Principal: { Service: 's3.amazonaws.com' },
+                Action: 'sns:Publish',
+                Resource: TopicArn,
+                Condition: { ArnLike: { 'aws:SourceArn': `arn:aws:s3:::${Bucket}` } },
+              },
+            ],
+          }),
+        }),
+      );
+      await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'http', Endpoint: hook.url }));
+      const [confirmation] = await hook.waitFor(1);
+      expect(confirmation?.type).toBe('SubscriptionConfirmation');
+      expect((await fetch(confirmation?.body.SubscribeURL ?? '')).status).toBe(200);
+
+      await s3.send(new PutBucketNotificationConfigurationCommand(config));
+      const got = await s3.send(new GetBucketNotificationConfigurationCommand({ Bucket }));
+      expect(got.TopicConfigurations).toEqual([
+        {
+          Id: 'raw-csv',
+          TopicArn,
+          Events: ['s3:ObjectCreated:*'],
+          Filter: { Key: { FilterRules: [{ Name: 'Prefix', Value: 'raw/' }] } },
+        },
+      ]);
+      // S3 tests the destination when the configuration is stored.
+      const [, test] = await hook.waitFor(2);
+      expect(test?.type).toBe('Notification');
+      expect(JSON.parse(test?.body.Message ?? '{}')).toMatchObject({
+        Service: 'Amazon S3',
+        Event: 's3:TestEvent',
+        Bucket,
+      });
+
+      await s3.send(new PutObjectCommand({ Bucket, Key: 'curated/skipped.parquet', Body: 'x' }));
+      const put = await s3.send(new PutObjectCommand({ Bucket, Key: 'raw/tickets.csv', Body: 'a,b\n' }));
+      const [, , notification] = await hook.waitFor(3);
+      expect(notification?.body).toMatchObject({
+        Type: 'Notification',
+        TopicArn,
+        Subject: 'Amazon S3 Notification',
+      });
+      const { Records } = JSON.parse(notification?.body.Message ?? '{}') as { Records: S3EventRecord[] };
+      expect(Records).toHaveLength(1);
+      expect(Records[0]).toMatchObject({
+        eventName: 'ObjectCreated:Put',
+        responseElements: { 'x-amz-request-id': put.$metadata.requestId },
+        s3: { configurationId: 'raw-csv', object: { key: 'raw/tickets.csv', size: 4 } },
+      });
+      // Nothing for the key the filter leaves out.
+      await new Promise((r) => setTimeout(r, 300));
+      expect(hook.received).toHaveLength(3);
+    } finally {
+      sns.destroy();
+      await hook.close();
+    }
+  });
 });

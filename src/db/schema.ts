@@ -326,6 +326,45 @@ export interface S3EventOutboxTable {
   next_attempt_at: Millis;
 }
 
+/** SNS topics (notify/). */
+export interface SnsTopicTable {
+  arn: string;
+  account_id: string;
+  name: string;
+  /** JSON: the attributes set (DisplayName, Policy). */
+  attributes: string;
+  /** JSON: [{Key, Value}]. */
+  tags: string;
+  created_at: Millis;
+}
+
+/** SNS subscriptions: an HTTP(S) endpoint of a topic, pending until it confirms. */
+export interface SnsSubscriptionTable {
+  arn: string;
+  topic_arn: string;
+  owner: string;
+  protocol: 'http' | 'https';
+  endpoint: string;
+  /** The confirmation token (hex); it proves the endpoint received the SubscriptionConfirmation. */
+  token: string;
+  confirmed: number;
+  created_at: Millis;
+}
+
+/** SNS messages waiting to be POSTed to a subscription's endpoint; deleted once it answers 2xx. */
+export interface SnsDeliveryTable {
+  /** Increasing with every message: the order they are delivered in. */
+  id: string;
+  subscription_arn: string;
+  /** The JSON document POSTed. */
+  body: string;
+  /** SubscriptionConfirmation or Notification. */
+  message_type: string;
+  attempts: number;
+  next_attempt_at: Millis;
+  created_at: Millis;
+}
+
 export interface Database {
   accounts: AccountTable;
   access_keys: AccessKeyTable;
@@ -352,4 +391,7 @@ export interface Database {
   multipart_objects: MultipartObjectTable;
   jobs: JobQueueTable;
   s3_event_outbox: S3EventOutboxTable;
+  sns_topics: SnsTopicTable;
+  sns_subscriptions: SnsSubscriptionTable;
+  sns_deliveries: SnsDeliveryTable;
 }

@@ -43,6 +43,8 @@ export interface ListShape<M extends Shape = Shape> {
   readonly member: M;
   readonly required?: boolean;
   readonly max?: number;
+  /** The name each item is sent under: `member`, or `entry` for a map's key/value pairs (SNS's Attributes). */
+  readonly itemName?: 'member' | 'entry';
 }
 export interface StructShape<F extends Fields = Fields> {
   readonly kind: 'struct';
@@ -185,7 +187,7 @@ function decodeList(shape: ListShape, entries: Entries, path: string): unknown[]
   const items = new Map<number, Entries>();
   for (const [rest, value] of entries) {
     const [member, index, ...tail] = rest;
-    if (member !== 'member' || index === undefined || !/^[1-9]\d{0,3}$/.test(index))
+    if (member !== (shape.itemName ?? 'member') || index === undefined || !/^[1-9]\d{0,3}$/.test(index))
       throw validationError(`The parameter ${path}.${rest.join('.').slice(0, 64)} is not a list member.`);
     const n = Number(index);
     if (n > (shape.max ?? MAX_LIST_INDEX)) throw validationError(`The list ${path} has too many members.`);
@@ -197,7 +199,7 @@ function decodeList(shape: ListShape, entries: Entries, path: string): unknown[]
   for (let n = 1; n <= items.size; n++) {
     const item = items.get(n);
     if (!item) throw validationError(`The list ${path} skips member ${n}.`);
-    out.push(decodeShape(shape.member, item, `${path}.member.${n}`));
+    out.push(decodeShape(shape.member, item, `${path}.${shape.itemName ?? 'member'}.${n}`));
   }
   return out;
 }
@@ -268,15 +270,32 @@ export function decodeQuery<F extends Fields>(
 }
 
 /** A response value: lists are rendered as `<member>` elements, dates in ISO 8601, absent values left out. */
-export type QueryValue = string | number | boolean | Date | undefined | null | QueryValue[] | QueryObject;
+export type QueryValue =
+  | string
+  | number
+  | boolean
+  | Date
+  | undefined
+  | null
+  | QueryValue[]
+  | QueryObject
+  | QueryMap;
 export interface QueryObject {
   readonly [name: string]: QueryValue;
+}
+
+/** A map in a response: rendered as `<entry><key>…</key><value>…</value></entry>` items. */
+export class QueryMap {
+  constructor(readonly entries: ReadonlyArray<readonly [string, string]>) {}
 }
 
 function render(name: string, value: QueryValue, out: string[]): void {
   if (value === undefined || value === null) return;
   out.push(`<${name}>`);
-  if (Array.isArray(value)) for (const item of value) render('member', item, out);
+  if (value instanceof QueryMap)
+    for (const [key, item] of value.entries)
+      out.push(`<entry><key>${escapeXml(key)}</key><value>${escapeXml(item)}</value></entry>`);
+  else if (Array.isArray(value)) for (const item of value) render('member', item, out);
   else if (value instanceof Date) out.push(value.toISOString().replace(/\.\d{3}Z$/, 'Z'));
   else if (typeof value === 'object')
     for (const [child, childValue] of Object.entries(value)) render(child, childValue, out);

@@ -34,3 +34,16 @@ export function accountId(): string {
   for (const byte of digits.subarray(1)) id += String(byte % 10);
   return id;
 }
+
+let lastIncreasing = 0n;
+
+/**
+ * An id greater than every one this process handed out before: microseconds since the epoch (raised past the
+ * last id), as 16 uppercase hex digits, which compare as text as the numbers do. Ordered across restarts as
+ * far as the clock is.
+ */
+export function increasingId(nowMs: number): string {
+  const micros = BigInt(Math.trunc(nowMs)) * 1000n;
+  lastIncreasing = micros > lastIncreasing ? micros : lastIncreasing + 1n;
+  return lastIncreasing.toString(16).toUpperCase().padStart(16, '0');
+}

@@ -12,6 +12,8 @@ export interface InternalRoutesOptions {
   consoleDir?: string;
   /** `POST /_seawall/signin`, the console's password sign-in (signin-route.ts). */
   signIn?: (req: IncomingMessage) => Promise<ApiResponse>;
+  /** `GET /_seawall/sns/confirm-subscription`, an SNS subscription's SubscribeURL (notify/confirm-route.ts). */
+  confirmSubscription?: (req: IncomingMessage) => Promise<ApiResponse>;
 }
 
 interface ConsoleFile {
@@ -200,6 +202,8 @@ export function createInternalRoutes(options: InternalRoutesOptions): InternalRo
   const manifest = readConsoleManifest(options.consoleDir ?? DEFAULT_CONSOLE_DIR);
   return async (req, path) => {
     if (path === 'signin' && options.signIn) return options.signIn(req);
+    if (path === 'sns/confirm-subscription' && options.confirmSubscription)
+      return options.confirmSubscription(req);
     const known =
       path === '' ||
       path === 'health' ||

@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, S3EventOutboxTable } from '../db/schema.js';
+import { increasingId } from '../lib/ids.js';
 
 /** An event notification a change raises, stored by the transaction that makes the change. */
 export interface EventDraft {
@@ -13,19 +14,6 @@ export interface EventDraft {
 
 export type OutboxRow = S3EventOutboxTable;
 
-let lastSequence = 0n;
-
-/**
- * The next sequencer: microseconds since the epoch, raised past the last one handed out, as 16 hex digits. The
- * writes of one key are serialised (storage-store.ts, lockKey), so its events' sequencers increase in the
- * order the changes were made, as S3's do; hex digits of one length compare as the numbers do.
- */
-function nextSequencer(nowMs: number): string {
-  const micros = BigInt(Math.trunc(nowMs)) * 1000n;
-  lastSequence = micros > lastSequence ? micros : lastSequence + 1n;
-  return lastSequence.toString(16).toUpperCase().padStart(16, '0');
-}
-
 /** Stores the drafts inside the transaction of the change that raised them. */
 export async function insertEvents(
   trx: Transaction<Database>,
@@ -35,7 +23,9 @@ export async function insertEvents(
     await trx
       .insertInto('s3_event_outbox')
       .values({
-        id: nextSequencer(draft.createdAt),
+        // The writes of one key are serialised (storage-store.ts, lockKey), so its events' sequencers increase in
+        // the order the changes were made, as S3's do.
+        id: increasingId(draft.createdAt),
         bucket: draft.bucket,
         record: draft.record,
         destinations: draft.destinations,

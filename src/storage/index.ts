@@ -17,12 +17,7 @@ export { createEventOutbox } from './event-outbox.js';
 /** The lifecycle scan's place in the job runtime, and how often it runs. */
 export { lifecycleScanIntervalMs, scheduleLifecycle } from './lifecycle-schedule.js';
 export { createMultipartStore } from './multipart-store.js';
-export type {
-  DeliveryRetries,
-  EventListener,
-  S3EventRecord,
-  TopicPublisher,
-} from './notifications.js';
+export type { EventListener, S3EventRecord } from './notifications.js';
 export { bucketPolicies } from './resource-policies.js';
 export { createS3Api } from './s3-api.js';
 /** S3 Control's account-level operations, served by the S3 endpoint: clients sign them for `s3`. */

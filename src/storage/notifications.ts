@@ -4,6 +4,7 @@ import type { Clock } from '../lib/clock.js';
 import { requestId as newRequestId } from '../lib/ids.js';
 import type { Logger } from '../lib/logger.js';
 import type { OperationRequest, Principal } from '../lib/operation.js';
+import type { TopicPublisher } from '../notify/index.js';
 import type { BucketSettings } from './bucket-settings.js';
 import type { EventDraft, EventOutbox, OutboxRow } from './event-outbox.js';
 import {
@@ -75,15 +76,6 @@ export interface S3EventRecord {
 
 /** A subscriber of the in-process event bus: the events of buckets with EventBridgeConfiguration. */
 export type EventListener = (record: S3EventRecord) => void | Promise<void>;
-
-/** What S3 needs of the SNS service: whether it may publish to a topic, and publishing. */
-export interface TopicPublisher {
-  refusal(
-    topicArn: string,
-    from: { service: string; sourceArn: string; sourceAccount: string },
-  ): Promise<string | undefined>;
-  publish(topicArn: string, message: { subject?: string; message: string }): Promise<void>;
-}
 
 /** Where one stored event goes: the rules' topics, and the bus. */
 interface EventDestinations {

@@ -1,0 +1,290 @@
+import { rmSync } from 'node:fs';
+import {
+  ConfirmSubscriptionCommand,
+  CreateTopicCommand,
+  DeleteTopicCommand,
+  GetSubscriptionAttributesCommand,
+  GetTopicAttributesCommand,
+  ListSubscriptionsByTopicCommand,
+  ListTopicsCommand,
+  PublishCommand,
+  SetTopicAttributesCommand,
+  SNSClient,
+  SubscribeCommand,
+  UnsubscribeCommand,
+} from '@aws-sdk/client-sns';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { awsCli } from './helpers/aws-cli.js';
+import { failureOf } from './helpers/failure.js';
+import { policyUser } from './helpers/iam-user.js';
+import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
+import { webhook } from './helpers/webhook.js';
+
+const RETRIES = { firstDelayMs: 50, maxDelayMs: 200, attempts: 5 };
+
+function client(t: TestSeawall, credentials = t.credentials): SNSClient {
+  return new SNSClient({ endpoint: t.url, region: t.credentials.region, credentials });
+}
+
+/** Subscribes the hook and confirms it through the SubscribeURL it was sent; answers the subscription ARN. */
+async function confirmed(sns: SNSClient, TopicArn: string, hook: Awaited<ReturnType<typeof webhook>>) {
+  const before = hook.received.length;
+  const { SubscriptionArn } = await sns.send(
+    new SubscribeCommand({ TopicArn, Protocol: 'http', Endpoint: hook.url }),
+  );
+  expect(SubscriptionArn).toBe('pending confirmation');
+  const message = (await hook.waitFor(before + 1))[before];
+  expect(message?.type).toBe('SubscriptionConfirmation');
+  const answer = await fetch(message?.body.SubscribeURL ?? '');
+  expect(answer.status).toBe(200);
+  const arn = /<SubscriptionArn>([^<]+)<\/SubscriptionArn>/.exec(await answer.text())?.[1];
+  expect(arn).toMatch(new RegExp(`^${TopicArn}:[0-9a-f-]{36}$`));
+  return arn as string;
+}
+
+describe('SNS', () => {
+  let t: TestSeawall;
+  let sns: SNSClient;
+  beforeAll(async () => {
+    t = await startTestSeawall({ limits: { eventRetries: RETRIES } });
+    sns = client(t);
+  });
+  afterAll(async () => {
+    sns?.destroy();
+    await t?.close();
+  });
+
+  it('creates, lists, describes and deletes topics; creating one again answers the same ARN', async () => {
+    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'lake-events' }));
+    expect(TopicArn).toBe(`arn:aws:sns:${t.credentials.region}:${t.seawall.accountId}:lake-events`);
+    expect((await sns.send(new CreateTopicCommand({ Name: 'lake-events' }))).TopicArn).toBe(TopicArn);
+    const listed = await sns.send(new ListTopicsCommand({}));
+    expect(listed.Topics?.map((topic) => topic.TopicArn)).toContain(TopicArn);
+    const { Attributes } = await sns.send(new GetTopicAttributesCommand({ TopicArn }));
+    expect(Attributes).toMatchObject({
+      TopicArn,
+      Owner: t.seawall.accountId,
+      SubscriptionsConfirmed: '0',
+      SubscriptionsPending: '0',
+    });
+    expect(JSON.parse(Attributes?.Policy ?? '{}').Statement[0].Condition).toEqual({
+      StringEquals: { 'AWS:SourceOwner': t.seawall.accountId },
+    });
+    await sns.send(
+      new SetTopicAttributesCommand({ TopicArn, AttributeName: 'DisplayName', AttributeValue: 'Lake' }),
+    );
+    expect((await sns.send(new GetTopicAttributesCommand({ TopicArn }))).Attributes?.DisplayName).toBe(
+      'Lake',
+    );
+    await sns.send(new DeleteTopicCommand({ TopicArn }));
+    expect(await failureOf(sns.send(new GetTopicAttributesCommand({ TopicArn })))).toMatchObject({
+      code: 'NotFound',
+      status: 404,
+    });
+    // Deleting a topic that is gone is not an error, as in SNS.
+    await sns.send(new DeleteTopicCommand({ TopicArn }));
+  });
+
+  it('refuses what it does not do, never accepting and ignoring it', async () => {
+    const invalid = { code: 'InvalidParameter', status: 400 };
+    expect(await failureOf(sns.send(new CreateTopicCommand({ Name: 'bad name!' })))).toMatchObject(invalid);
+    expect(
+      await failureOf(
+        sns.send(new CreateTopicCommand({ Name: 'ordered.fifo', Attributes: { FifoTopic: 'true' } })),
+      ),
+    ).toMatchObject(invalid);
+    expect(
+      await failureOf(
+        sns.send(new CreateTopicCommand({ Name: 'kms', Attributes: { KmsMasterKeyId: 'alias/x' } })),
+      ),
+    ).toMatchObject(invalid);
+    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'refusals' }));
+    for (const Protocol of ['email', 'sqs', 'lambda', 'sms'])
+      expect(
+        await failureOf(
+          sns.send(new SubscribeCommand({ TopicArn, Protocol, Endpoint: 'someone@example.com' })),
+        ),
+        Protocol,
+      ).toMatchObject(invalid);
+    expect(
+      await failureOf(
+        sns.send(new SubscribeCommand({ TopicArn, Protocol: 'https', Endpoint: 'http://127.0.0.1:1/' })),
+      ),
+    ).toMatchObject(invalid);
+    expect(
+      await failureOf(
+        sns.send(
+          new PublishCommand({
+            TopicArn,
+            Message: 'x',
+            MessageAttributes: { a: { DataType: 'String', StringValue: 'b' } },
+          }),
+        ),
+      ),
+    ).toMatchObject(invalid);
+    expect(
+      await failureOf(sns.send(new PublishCommand({ TopicArn: `${TopicArn}-missing`, Message: 'x' }))),
+    ).toMatchObject({ code: 'NotFound', status: 404 });
+    expect(
+      await failureOf(
+        sns.send(
+          new SetTopicAttributesCommand({ TopicArn, AttributeName: 'Policy', AttributeValue: '{"nope":1}' }),
+        ),
+      ),
+    ).toMatchObject(invalid);
+  });
+
+  it('confirms an HTTP subscription through its SubscribeURL and delivers what is published to it', async () => {
+    const hook = await webhook();
+    try {
+      const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'deliveries' }));
+      // Unconfirmed, a subscription receives nothing.
+      const arn = await confirmed(sns, TopicArn as string, hook);
+      const listed = await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn }));
+      expect(listed.Subscriptions).toEqual([
+        { SubscriptionArn: arn, Owner: t.seawall.accountId, Protocol: 'http', Endpoint: hook.url, TopicArn },
+      ]);
+      const { MessageId } = await sns.send(
+        new PublishCommand({ TopicArn, Subject: 'Hello', Message: 'lake updated' }),
+      );
+      const [, notification] = await hook.waitFor(2);
+      expect(notification?.type).toBe('Notification');
+      expect(notification?.headers['x-amz-sns-subscription-arn']).toBe(arn);
+      expect(notification?.headers['x-amz-sns-topic-arn']).toBe(TopicArn);
+      expect(notification?.body).toMatchObject({
+        Type: 'Notification',
+        MessageId,
+        TopicArn,
+        Subject: 'Hello',
+        Message: 'lake updated',
+      });
+      // Messages are not signed: Seawall says so by leaving the signature fields out, never faking them.
+      expect(notification?.body).not.toHaveProperty('Signature');
+      const attributes = await sns.send(new GetSubscriptionAttributesCommand({ SubscriptionArn: arn }));
+      expect(attributes.Attributes?.PendingConfirmation).toBe('false');
+      await sns.send(new UnsubscribeCommand({ SubscriptionArn: arn }));
+      await sns.send(new PublishCommand({ TopicArn, Message: 'after' }));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(hook.received).toHaveLength(2);
+    } finally {
+      await hook.close();
+    }
+  });
+
+  it('confirms with ConfirmSubscription and the token, and refuses a wrong token', async () => {
+    const hook = await webhook();
+    try {
+      const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'tokens' }));
+      await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'http', Endpoint: hook.url }));
+      const [confirmation] = await hook.waitFor(1);
+      expect(
+        await failureOf(sns.send(new ConfirmSubscriptionCommand({ TopicArn, Token: 'f'.repeat(128) }))),
+      ).toMatchObject({ code: 'InvalidParameter' });
+      expect(
+        (await fetch(`${t.url}/_seawall/sns/confirm-subscription?TopicArn=${TopicArn}&Token=00`)).status,
+      ).toBe(400);
+      const { SubscriptionArn } = await sns.send(
+        new ConfirmSubscriptionCommand({ TopicArn, Token: confirmation?.body.Token }),
+      );
+      expect(SubscriptionArn).toMatch(/^arn:aws:sns:/);
+    } finally {
+      await hook.close();
+    }
+  });
+
+  it('retries a delivery the endpoint failed until it takes it', async () => {
+    const hook = await webhook();
+    try {
+      const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'retries' }));
+      await confirmed(sns, TopicArn as string, hook);
+      hook.received.length = 0;
+      const failing = await webhook([500, 503]);
+      try {
+        await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'http', Endpoint: failing.url }));
+        // The confirmation was answered 500, then 503, and taken the third time.
+        const tries = await failing.waitFor(3);
+        expect(tries.map((m) => m.type)).toEqual([
+          'SubscriptionConfirmation',
+          'SubscriptionConfirmation',
+          'SubscriptionConfirmation',
+        ]);
+        expect((await fetch(tries[2]?.body.SubscribeURL ?? '')).status).toBe(200);
+        await sns.send(new PublishCommand({ TopicArn, Message: 'both' }));
+        expect((await failing.waitFor(4)).map((m) => m.body.Message)[3]).toBe('both');
+        expect((await hook.waitFor(1))[0]?.body.Message).toBe('both');
+      } finally {
+        await failing.close();
+      }
+    } finally {
+      await hook.close();
+    }
+  });
+
+  it('is authorized with sns:* actions on the topic', async () => {
+    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'guarded' }));
+    const user = await policyUser(t, 'sns-publisher', [
+      { Effect: 'Allow', Action: 'sns:Publish', Resource: TopicArn },
+    ]);
+    const credentials = await user.s3.config.credentials();
+    const publisher = client(t, { ...t.credentials, ...credentials });
+    try {
+      expect(
+        (await publisher.send(new PublishCommand({ TopicArn, Message: 'allowed' }))).MessageId,
+      ).toBeDefined();
+      expect(await failureOf(publisher.send(new DeleteTopicCommand({ TopicArn })))).toMatchObject({
+        status: 403,
+      });
+    } finally {
+      publisher.destroy();
+      user.close();
+    }
+  });
+
+  it('works from the aws cli', async () => {
+    const created = await awsCli(t.dataDir, t.url, ['sns', 'create-topic', '--name', 'from-cli']);
+    expect(created.code, created.stderr).toBe(0);
+    const { TopicArn } = JSON.parse(created.stdout) as { TopicArn: string };
+    const published = await awsCli(t.dataDir, t.url, [
+      'sns',
+      'publish',
+      '--topic-arn',
+      TopicArn,
+      '--message',
+      'hi',
+    ]);
+    expect(published.code, published.stderr).toBe(0);
+    expect(JSON.parse(published.stdout).MessageId).toMatch(/^[0-9a-f-]{36}$/);
+    const listed = await awsCli(t.dataDir, t.url, ['sns', 'list-topics']);
+    expect(JSON.parse(listed.stdout).Topics).toContainEqual({ TopicArn });
+  });
+});
+
+describe('SNS deliveries across a restart', () => {
+  it('delivers after a restart what the endpoint could not take before it', async () => {
+    const dataDir = tempDir();
+    const first = await startTestSeawall({
+      dataDir,
+      limits: { eventRetries: { ...RETRIES, firstDelayMs: 60_000 } },
+    });
+    const hook = await webhook([503]);
+    const sns = client(first);
+    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'durable' }));
+    await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'http', Endpoint: hook.url }));
+    await hook.waitFor(1);
+    sns.destroy();
+    await first.close();
+
+    // The second process starts past the retry's time: the confirmation the endpoint refused is sent again.
+    const later = { now: () => new Date(Date.now() + 120_000) };
+    const second = await startTestSeawall({ dataDir, clock: later, limits: { eventRetries: RETRIES } });
+    try {
+      const received = await hook.waitFor(2);
+      expect(received.map((m) => m.type)).toEqual(['SubscriptionConfirmation', 'SubscriptionConfirmation']);
+      expect(received[1]?.body.Token).toBe(received[0]?.body.Token);
+    } finally {
+      await second.close();
+      await hook.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -227,7 +227,8 @@ export async function startSeawall(
 
     const authorizer = createAuthorizer({
       identityPolicies: (principal) => iam.authorizationContext(principal),
-      resourcePolicies: (resource, principal) => bucketPolicies(storage, resource, principal),
+      resourcePolicies: (resource, principal, conditions) =>
+        bucketPolicies(storage, resource, principal, conditions),
     });
     launcher = createEngineLauncher({ logger });
     const runtime = createJobRuntime({ store: createJobStore(db.db), clock, logger });

@@ -183,6 +183,42 @@ describe('ACLs in force (ObjectWriter)', () => {
     });
   });
 
+  it('a request naming a version is judged by that version’s ACL, and supplies s3:versionid', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'acl-by-version', ObjectOwnership: 'ObjectWriter' }));
+    await s3.send(
+      new PutBucketVersioningCommand({
+        Bucket: 'acl-by-version',
+        VersioningConfiguration: { Status: 'Enabled' },
+      }),
+    );
+    const open = await s3.send(
+      new PutObjectCommand({ Bucket: 'acl-by-version', Key: 'doc', Body: 'old', ACL: 'public-read' }),
+    );
+    const closed = await s3.send(new PutObjectCommand({ Bucket: 'acl-by-version', Key: 'doc', Body: 'new' }));
+    expect(await anonymous('acl-by-version/doc')).toBe(403);
+    expect(await anonymous(`acl-by-version/doc?versionId=${closed.VersionId}`)).toBe(403);
+    expect(await anonymous(`acl-by-version/doc?versionId=${open.VersionId}`)).toBe(200);
+    // A bucket policy can single a version out by s3:versionid.
+    await s3.send(
+      new PutBucketPolicyCommand({
+        Bucket: 'acl-by-version',
+        Policy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Deny',
+              Principal: '*',
+              Action: 's3:GetObjectVersion',
+              Resource: 'arn:aws:s3:::acl-by-version/doc',
+              Condition: { StringEquals: { 's3:versionid': open.VersionId } },
+            },
+          ],
+        }),
+      }),
+    );
+    expect(await anonymous(`acl-by-version/doc?versionId=${open.VersionId}`)).toBe(403);
+  });
+
   it('a bucket ACL grants listing, and public-read-write grants anonymous writes', async () => {
     expect(await anonymous('acl-on')).toBe(403);
     await s3.send(new PutBucketAclCommand({ Bucket: 'acl-on', ACL: 'public-read' }));

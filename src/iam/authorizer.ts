@@ -46,7 +46,12 @@ export interface IdentityPolicies {
 export interface PolicySource {
   identityPolicies(principal: Principal): Promise<IdentityPolicies>;
   /** The resource-based policies of a resource, undefined when it has none (or does not exist). */
-  resourcePolicies(resource: string, principal: Principal): Promise<readonly Policy[] | undefined>;
+  resourcePolicies(
+    resource: string,
+    principal: Principal,
+    /** The check's condition keys: an object's ACL is the one of the version `s3:versionid` names. */
+    conditions?: ConditionValues,
+  ): Promise<readonly Policy[] | undefined>;
 }
 
 const NO_POLICIES: IdentityPolicies = { identity: [] };
@@ -100,7 +105,7 @@ export function createAuthorizer(source: PolicySource): Authorizer {
     facts: RequestFacts,
     lookedUp: () => Promise<ConditionValues>,
   ): Promise<Decision> {
-    const resourcePolicies = await source.resourcePolicies(resource, principal);
+    const resourcePolicies = await source.resourcePolicies(resource, principal, check.conditions);
     const owner = accountOfArn(resource);
     const foreign = owner !== undefined && owner !== 'aws' && owner !== principal.accountId;
     if (principal.type === 'Root') {

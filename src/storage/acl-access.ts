@@ -111,13 +111,20 @@ function objectAclStatements(
 }
 
 /**
- * The policy the ACLs of a bucket (and, for an object's ARN, of the object's current version) amount to for
+ * The policy the ACLs of a bucket (and, for an object's ARN, of the version the request names, or the current one) amount to for
  * this caller; undefined where ACLs are disabled (BucketOwnerEnforced: they no longer affect permissions) or
  * grant the caller nothing.
  */
 export async function aclPolicy(
-  storage: Pick<StorageService, 'settings' | 'currentObjectAcl'>,
-  target: { bucket: string; key?: string | undefined; owner: string; ignorePublicAcls: boolean },
+  storage: Pick<StorageService, 'settings' | 'objectAclOf'>,
+  target: {
+    bucket: string;
+    key?: string | undefined;
+    /** The version a request names (s3:versionid); the current one otherwise. */
+    versionId?: string | undefined;
+    owner: string;
+    ignorePublicAcls: boolean;
+  },
   caller: Principal,
 ): Promise<Policy | undefined> {
   const { bucket, key, owner, ignorePublicAcls } = target;
@@ -129,7 +136,7 @@ export async function aclPolicy(
     ignorePublicAcls,
   );
   if (key !== undefined) {
-    const stored = await storage.currentObjectAcl(bucket, key);
+    const stored = await storage.objectAclOf(bucket, key, target.versionId);
     if (stored !== undefined) {
       const acl = readStoredAcl(stored, owner);
       statements.push(...objectAclStatements(acl, s3Arn(bucket, key), caller, ignorePublicAcls));

@@ -1,5 +1,5 @@
 import type { Policy } from '../iam/policy/index.js';
-import type { Principal } from '../lib/operation.js';
+import type { ConditionValues, Principal } from '../lib/operation.js';
 import { aclPolicy } from './acl-access.js';
 import { isPublicPolicy } from './bucket-policy.js';
 import type { StorageService } from './storage-types.js';
@@ -14,9 +14,10 @@ const S3_ARN = /^arn:aws:s3:::([^/]+)(?:\/(.*))?$/s;
  * more resource-based policy (see acl-access.ts), without the public ones under IgnorePublicAcls.
  */
 export async function bucketPolicies(
-  storage: Pick<StorageService, 'bucketAccess' | 'access' | 'settings' | 'currentObjectAcl'>,
+  storage: Pick<StorageService, 'bucketAccess' | 'access' | 'settings' | 'objectAclOf'>,
   resource: string,
   principal: Principal,
+  conditions?: ConditionValues,
 ): Promise<readonly Policy[] | undefined> {
   const match = S3_ARN.exec(resource);
   const bucket = match?.[1];
@@ -36,6 +37,7 @@ export async function bucketPolicies(
     {
       bucket,
       key: match?.[2],
+      versionId: typeof conditions?.['s3:versionid'] === 'string' ? conditions['s3:versionid'] : undefined,
       owner,
       ignorePublicAcls: access.publicAccessBlock?.ignorePublicAcls === true,
     },

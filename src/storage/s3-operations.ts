@@ -209,7 +209,18 @@ export function defineS3Operation<L extends S3Level>(
     },
     resources: ({ bucket, key }) =>
       bucket === undefined ? ['*'] : definition.itemized ? [] : [s3Arn(bucket, key)],
-    ...(conditions ? { conditions: (_address: S3Path, req: OperationRequest) => conditions(req) } : {}),
+    // S3 supplies s3:versionid to the actions that act on a version the request names.
+    ...(conditions || definition.versionAction
+      ? {
+          conditions: (_address: S3Path, req: OperationRequest) => {
+            const versionId = definition.versionAction ? queryValue(req.query, 'versionId') : undefined;
+            return {
+              ...conditions?.(req),
+              ...(versionId !== undefined ? { 's3:versionid': versionId } : {}),
+            };
+          },
+        }
+      : {}),
     ...(existingObjectTags ? { lookedUpConditions: existingTags } : {}),
     // S3 authorizes before it looks at what a request asks for: a caller that may not make the request learns
     // neither what Seawall refuses nor, through the rules that read them, whether the bucket or object exists.

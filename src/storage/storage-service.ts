@@ -420,8 +420,11 @@ export function createStorageService(deps: {
       return (await updateObject(bucket, key, versionId, { acl }, origin)).versionId;
     },
 
-    async currentObjectAcl(bucket: string, key: string) {
-      const row = await store.findLatest(bucket, key);
+    async objectAclOf(bucket: string, key: string, versionId?: string) {
+      const row =
+        versionId === undefined
+          ? await store.findLatest(bucket, key)
+          : await store.findVersion(bucket, key, versionId);
       return row && row.delete_marker === 0 ? row.acl : undefined;
     },
 

@@ -149,8 +149,11 @@ export interface StorageService
     acl: string,
     origin?: ChangeOrigin,
   ): Promise<string | undefined>;
-  /** The current version's stored ACL for the authorizer; undefined without a current version. */
-  currentObjectAcl(bucket: string, key: string): Promise<string | null | undefined>;
+  /**
+   * The stored ACL of the version named (or of the current one) for the authorizer; undefined without that
+   * version, or where it is a delete marker.
+   */
+  objectAclOf(bucket: string, key: string, versionId?: string): Promise<string | null | undefined>;
   /**
    * The object's metadata, of the version named or the current one; NoSuchKey (or NoSuchBucket, NoSuchVersion)
    * when there is none, with S3's delete-marker answers (see versioning.ts).

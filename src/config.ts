@@ -10,7 +10,12 @@ const sources = {
   logLevel: { flag: 'log-level', env: 'SEAWALL_LOG_LEVEL' },
   metadataUrl: { flag: 'metadata-url', env: 'SEAWALL_METADATA_URL' },
   lifecycleDaySeconds: { flag: 'lifecycle-day-seconds', env: 'SEAWALL_LIFECYCLE_DAY_SECONDS' },
+  coldStorageDir: { flag: 'cold-storage-dir', env: 'SEAWALL_COLD_STORAGE_DIR' },
+  coldStorageClass: { flag: 'cold-storage-class', env: 'SEAWALL_COLD_STORAGE_CLASS' },
 } as const;
+
+/** The S3 storage classes a colder tier may stand for: those S3 serves at once, without a restore. */
+export const COLD_STORAGE_CLASSES = ['STANDARD_IA', 'ONEZONE_IA', 'GLACIER_IR'] as const;
 
 export const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d$/;
 
@@ -30,6 +35,13 @@ const configSchema = z.object({
     .optional(),
   // S3's lifecycle day; shortened, lifecycle rules act in seconds (tests, ceph/s3-tests' `rgw lc debug interval`).
   lifecycleDaySeconds: z.coerce.number().positive().max(31_536_000).default(86_400),
+  // A second directory for colder bytes (another disk), which lifecycle transitions move objects into.
+  coldStorageDir: z
+    .string()
+    .min(1)
+    .transform((dir) => resolve(dir))
+    .optional(),
+  coldStorageClass: z.enum(COLD_STORAGE_CLASSES).default('STANDARD_IA'),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -1,5 +1,5 @@
 import { constants, promises as fs } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { blobId } from '../lib/ids.js';
 
@@ -25,6 +25,24 @@ export interface BlobStore {
   linkForEngine(entries: readonly { id: string; name: string }[]): Promise<EngineFiles>;
   /** Replaces every engine file path in a message (DuckDB names files in its errors) with `<file>`. */
   redactEnginePaths(message: string): string;
+  /**
+   * The colder tier (a second directory, declared as an S3 storage class), where lifecycle transitions move
+   * blobs; absent when none is configured. A blob keeps its id in either tier; reads find it in both.
+   */
+  readonly cold?: ColdTier;
+}
+
+export interface ColdTier {
+  /** The S3 storage class the tier stands for (STANDARD_IA, ONEZONE_IA, GLACIER_IR). */
+  readonly storageClass: string;
+  /** Copies a blob into the cold tier, durably (temp file, fsync, rename); the hot copy stays until dropped. */
+  copyIn(id: string): Promise<void>;
+  /** Removes the hot copy of a blob the cold tier holds (once the metadata says it is cold). */
+  dropHot(id: string): Promise<void>;
+  /** Removes the cold copy (a move the metadata never recorded). */
+  dropCold(id: string): Promise<void>;
+  /** Blob ids with a copy in both tiers: what a crash in the middle of a move leaves. */
+  inBoth(): AsyncIterable<string>;
 }
 
 export interface EngineFiles {
@@ -108,14 +126,59 @@ export function enginePathPattern(engineDir: string): RegExp {
   return new RegExp(`'?${root}/[0-9a-f]{32}(?:/[A-Za-z0-9._-]+)*'?`, 'g');
 }
 
-/** Blobs as files under `root/blobs/ab/<id>`, written through `root/tmp`. */
-export async function createLocalBlobStore(root: string): Promise<BlobStore> {
+/** Writes `source` durably as `final`: a temporary file in `tmpDir`, fsynced, renamed, its directory fsynced. */
+async function writeDurably(
+  tmpDir: string,
+  final: string,
+  write: (handle: fs.FileHandle) => Promise<void>,
+  knownShards: Set<string>,
+): Promise<void> {
+  const tmp = join(tmpDir, blobId());
+  const handle = await fs.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+  try {
+    try {
+      await write(handle);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    const shard = dirname(final);
+    if (!knownShards.has(shard)) {
+      await fs.mkdir(shard, { recursive: true, mode: 0o700 });
+      knownShards.add(shard);
+    }
+    await fs.rename(tmp, final);
+    await fsyncDir(shard);
+  } catch (error) {
+    await fs.rm(tmp, { force: true });
+    throw error;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return fs.access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/**
+ * Blobs as files under `root/blobs/ab/<id>`, written through `root/tmp`; with a cold tier, also under
+ * `coldRoot/blobs/ab/<id>` (written through `coldRoot/tmp`), where lifecycle transitions move them.
+ */
+export async function createLocalBlobStore(
+  root: string,
+  coldTier?: { root: string; storageClass: string },
+): Promise<BlobStore> {
   const blobsDir = join(root, 'blobs');
   const tmpDir = join(root, 'tmp');
   const engineDir = join(root, 'engine');
+  const coldBlobs = coldTier && join(coldTier.root, 'blobs');
+  const coldTmp = coldTier && join(coldTier.root, 'tmp');
   await fs.mkdir(blobsDir, { recursive: true, mode: 0o700 });
+  if (coldBlobs) await fs.mkdir(coldBlobs, { recursive: true, mode: 0o700 });
   // Temporary files and engine links are never referenced across a restart: anything left is a crash's.
-  for (const dir of [tmpDir, engineDir]) {
+  for (const dir of [tmpDir, engineDir, ...(coldTmp ? [coldTmp] : [])]) {
     await fs.rm(dir, { force: true, recursive: true });
     await fs.mkdir(dir, { recursive: true, mode: 0o700 });
   }
@@ -123,27 +186,75 @@ export async function createLocalBlobStore(root: string): Promise<BlobStore> {
   const enginePaths = enginePathPattern(engineDir);
 
   const pathOf = (id: string) => join(blobsDir, id.slice(0, 2), id);
+  const coldPathOf = (id: string) => join(coldBlobs as string, id.slice(0, 2), id);
+  /** Where a blob is now: the hot tier first (a move keeps the hot copy until the metadata says cold). */
+  const locate = async (id: string) =>
+    coldBlobs === undefined || (await exists(pathOf(id))) ? pathOf(id) : coldPathOf(id);
+  async function* idsIn(dir: string): AsyncIterable<string> {
+    for (const shard of await fs.readdir(dir)) {
+      for (const name of await fs.readdir(join(dir, shard))) if (ID.test(name)) yield name;
+    }
+  }
+
+  const cold: ColdTier | undefined = coldTier && {
+    storageClass: coldTier.storageClass,
+    async copyIn(id) {
+      assertId(id);
+      const source = await fs.open(pathOf(id), constants.O_RDONLY);
+      try {
+        await writeDurably(
+          coldTmp as string,
+          coldPathOf(id),
+          async (target) => {
+            const buffer = Buffer.allocUnsafe(READ_CHUNK);
+            for (;;) {
+              const { bytesRead } = await source.read(buffer, 0, buffer.length, null);
+              if (bytesRead === 0) break;
+              let written = 0;
+              while (written < bytesRead)
+                written += (await target.write(buffer, written, bytesRead - written)).bytesWritten;
+            }
+          },
+          knownShards,
+        );
+      } finally {
+        await source.close();
+      }
+    },
+    async dropHot(id) {
+      assertId(id);
+      await fs.rm(pathOf(id), { force: true });
+    },
+    async dropCold(id) {
+      assertId(id);
+      await fs.rm(coldPathOf(id), { force: true });
+    },
+    async *inBoth() {
+      for await (const id of idsIn(coldBlobs as string)) if (await exists(pathOf(id))) yield id;
+    },
+  };
 
   return {
     async put(source) {
       const id = blobId();
-      const tmp = join(tmpDir, id);
-      const handle = await fs.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
       let size = 0;
-      // Network reads arrive in pieces of a few KiB; gathering them saves a thread-pool trip per piece.
-      let pending: Uint8Array[] = [];
-      let pendingBytes = 0;
-      const flush = async () => {
-        let buffer = pending.length === 1 ? (pending[0] as Uint8Array) : Buffer.concat(pending, pendingBytes);
-        pending = [];
-        pendingBytes = 0;
-        while (buffer.length > 0) {
-          const { bytesWritten } = await handle.write(buffer);
-          buffer = buffer.subarray(bytesWritten);
-        }
-      };
-      try {
-        try {
+      await writeDurably(
+        tmpDir,
+        pathOf(id),
+        async (handle) => {
+          // Network reads arrive in pieces of a few KiB; gathering them saves a thread-pool trip per piece.
+          let pending: Uint8Array[] = [];
+          let pendingBytes = 0;
+          const flush = async () => {
+            let buffer =
+              pending.length === 1 ? (pending[0] as Uint8Array) : Buffer.concat(pending, pendingBytes);
+            pending = [];
+            pendingBytes = 0;
+            while (buffer.length > 0) {
+              const { bytesWritten } = await handle.write(buffer);
+              buffer = buffer.subarray(bytesWritten);
+            }
+          };
           for await (const chunk of source) {
             pending.push(chunk);
             pendingBytes += chunk.length;
@@ -151,40 +262,39 @@ export async function createLocalBlobStore(root: string): Promise<BlobStore> {
             if (pendingBytes >= WRITE_BATCH) await flush();
           }
           if (pendingBytes > 0) await flush();
-          await handle.sync();
-        } finally {
-          await handle.close();
-        }
-        const shard = join(blobsDir, id.slice(0, 2));
-        if (!knownShards.has(shard)) {
-          await fs.mkdir(shard, { recursive: true, mode: 0o700 });
-          knownShards.add(shard);
-        }
-        await fs.rename(tmp, pathOf(id));
-        await fsyncDir(shard);
-      } catch (error) {
-        await fs.rm(tmp, { force: true });
-        throw error;
-      }
+        },
+        knownShards,
+      );
       return { id, size };
     },
 
     async open(id, start, length) {
       assertId(id);
-      const handle = await fs.open(pathOf(id), constants.O_RDONLY);
+      let handle: fs.FileHandle;
+      try {
+        handle = await fs.open(pathOf(id), constants.O_RDONLY);
+      } catch (error) {
+        // Moved to the cold tier meanwhile, or there all along.
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || coldBlobs === undefined) throw error;
+        handle = await fs.open(coldPathOf(id), constants.O_RDONLY);
+      }
       return new RangeReader(handle, start, start + length);
     },
 
     async delete(id) {
       assertId(id);
       await fs.rm(pathOf(id), { force: true });
+      if (coldBlobs !== undefined) await fs.rm(coldPathOf(id), { force: true });
     },
 
     async *ids() {
-      for (const shard of await fs.readdir(blobsDir)) {
-        for (const name of await fs.readdir(join(blobsDir, shard))) if (ID.test(name)) yield name;
-      }
+      yield* idsIn(blobsDir);
+      if (coldBlobs === undefined) return;
+      // A blob in both tiers is named once, by the hot tier.
+      for await (const id of idsIn(coldBlobs)) if (!(await exists(pathOf(id)))) yield id;
     },
+
+    ...(cold ? { cold } : {}),
 
     redactEnginePaths(message) {
       return message.replace(enginePaths, '<file>');
@@ -200,7 +310,12 @@ export async function createLocalBlobStore(root: string): Promise<BlobStore> {
           if (!ENGINE_NAME.test(entry.name))
             throw new Error(`invalid engine file name ${JSON.stringify(entry.name)}`);
           const path = join(dir, entry.name);
-          await fs.link(pathOf(entry.id), path);
+          const source = await locate(entry.id);
+          // A cold tier on another file system cannot be linked from: the engine gets a copy.
+          await fs.link(source, path).catch((error: NodeJS.ErrnoException) => {
+            if (error.code !== 'EXDEV') throw error;
+            return fs.copyFile(source, path);
+          });
           paths.push(path);
         }
       } catch (error) {

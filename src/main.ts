@@ -209,7 +209,12 @@ export async function startSeawall(
   try {
     const iam = createIam(db, rootKey, clock);
     const account = await iam.ensureRootAccount(config.region);
-    const blobs = await createLocalBlobStore(layout.objects);
+    const blobs = await createLocalBlobStore(
+      layout.objects,
+      config.coldStorageDir
+        ? { root: config.coldStorageDir, storageClass: config.coldStorageClass }
+        : undefined,
+    );
     const storage = createStorageService({
       store: createStorageStore(db.db),
       multipart: createMultipartStore(db.db),

@@ -11,6 +11,7 @@ import {
   ruleSelects,
 } from './lifecycle-rules.js';
 import type { MultipartStore } from './multipart-store.js';
+import { storageClassOf } from './storage-class.js';
 import type { StorageStore, VersionBound, VersionSummary } from './storage-store.js';
 import type { StoredObject } from './storage-types.js';
 import { tagsOf } from './tagging.js';
@@ -53,9 +54,15 @@ export interface LifecycleDeletes {
     only?: VersionIdentity,
   ): Promise<VersionedDelete>;
   abortUpload(uploadId: string, bucket: string, key: string): Promise<void>;
+  /**
+   * Moves a version's bytes into the cold tier and records its new storage class, only while it is still that
+   * version; else VersionReplaced.
+   */
+  transition(bucket: string, key: string, versionId: string, only: VersionIdentity): Promise<void>;
 }
 
 const PAGE = 500;
+const TRANSITION_MINIMUM_BYTES = 128 * 1024;
 
 /** What the scan has seen of one key so far: its versions come newest first. */
 interface KeyState {
@@ -138,6 +145,41 @@ export function createLifecycleService(deps: {
     }
   }
 
+  /** S3 moves nothing under 128 KiB into the Infrequent Access classes, nor into any class by default. */
+  function largeEnough(size: number, storageClass: string, minimum: string): boolean {
+    if (size >= TRANSITION_MINIMUM_BYTES) return true;
+    return minimum === 'varies_by_storage_class' && !storageClass.endsWith('_IA');
+  }
+
+  /** Moves a version to the cold tier unless a write replaced it since it was judged. */
+  async function transitionVersion(bucket: string, version: VersionSummary): Promise<void> {
+    try {
+      await deletes.transition(bucket, version.key, version.version_id, {
+        seq: version.seq,
+        blob_id: version.blob_id,
+      });
+    } catch (error) {
+      if (!(error instanceof VersionReplaced)) throw error;
+    }
+  }
+
+  /** The first rule whose transition of this version is due (the version still STANDARD and large enough). */
+  async function dueTransition(
+    rules: readonly LifecycleRule[],
+    subject: LifecycleSubject,
+    version: VersionSummary,
+    minimum: string,
+    at: (rule: LifecycleRule) => number | undefined,
+    now: number,
+  ): Promise<LifecycleRule | undefined> {
+    if (version.delete_marker === 1 || storageClassOf(version.attributes) !== 'STANDARD') return undefined;
+    return firstSelecting(rules, subject, (rule) => {
+      const when = at(rule);
+      const target = rule.transition?.storageClass ?? rule.noncurrentTransition?.storageClass ?? '';
+      return when !== undefined && when <= now && largeEnough(version.size, target, minimum);
+    });
+  }
+
   async function visit(
     bucket: string,
     rules: readonly LifecycleRule[],
@@ -145,6 +187,7 @@ export function createLifecycleService(deps: {
     version: VersionSummary,
     now: number,
     unversioned: boolean,
+    minimum: string,
   ): Promise<void> {
     const madeAt = state.newerMadeAt;
     state.newerMadeAt = version.last_modified;
@@ -162,7 +205,24 @@ export function createLifecycleService(deps: {
         const at = currentExpiry(rule, version.last_modified, dayMs);
         return at !== undefined && at <= now;
       });
-      if (!due) return;
+      if (!due) {
+        const move = await dueTransition(
+          rules,
+          subject,
+          version,
+          minimum,
+          (rule) => {
+            const t = rule.transition;
+            if (!t) return undefined;
+            return t.date !== undefined
+              ? Date.parse(t.date)
+              : dueAfter(version.last_modified, t.days ?? 0, dayMs);
+          },
+          now,
+        );
+        if (move) await transitionVersion(bucket, version);
+        return;
+      }
       // Unversioned, the object itself goes; versioned, a delete marker hides it as DeleteObject would. Either
       // only while it is still the version judged: a write since the page was read made another one current.
       await expireVersion(bucket, version, unversioned ? 'delete' : 'hide');
@@ -175,8 +235,24 @@ export function createLifecycleService(deps: {
       if (!expiration || dueAfter(since, expiration.days, dayMs) > now) return false;
       return newer >= (expiration.newerNoncurrentVersions ?? 0);
     });
-    if (due) await expireVersion(bucket, version);
-    else state.kept++;
+    if (due) {
+      await expireVersion(bucket, version);
+      return;
+    }
+    state.kept++;
+    const move = await dueTransition(
+      rules,
+      subject,
+      version,
+      minimum,
+      (rule) => {
+        const t = rule.noncurrentTransition;
+        if (!t || newer < (t.newerNoncurrentVersions ?? 0)) return undefined;
+        return dueAfter(since, t.days, dayMs);
+      },
+      now,
+    );
+    if (move) await transitionVersion(bucket, version);
   }
 
   /** A current delete marker with no noncurrent versions left is an expired object delete marker. */
@@ -201,6 +277,7 @@ export function createLifecycleService(deps: {
   async function scanVersions(
     bucket: string,
     rules: readonly LifecycleRule[],
+    minimum: string,
     signal: AbortSignal | undefined,
   ): Promise<void> {
     const now = clock.now().getTime();
@@ -215,7 +292,7 @@ export function createLifecycleService(deps: {
           await finishKey(bucket, rules, state, now);
           state = { key: version.key, noncurrentSeen: 0, kept: 0 };
         }
-        await visit(bucket, rules, state, version, now, unversioned);
+        await visit(bucket, rules, state, version, now, unversioned, minimum);
       }
       const last = page.at(-1);
       if (!last || page.length < PAGE) break;
@@ -258,8 +335,10 @@ export function createLifecycleService(deps: {
   async function scanBucket(bucket: string, signal: AbortSignal | undefined): Promise<void> {
     const config = await configOf(bucket);
     const rules = config?.rules.filter((rule) => rule.enabled) ?? [];
-    if (rules.some((rule) => rule.expiration || rule.noncurrentExpiration))
-      await scanVersions(bucket, rules, signal);
+    const versionRules = (rule: LifecycleRule) =>
+      rule.expiration || rule.noncurrentExpiration || rule.transition || rule.noncurrentTransition;
+    if (rules.some(versionRules))
+      await scanVersions(bucket, rules, config?.transitionMinimumSize ?? 'all_storage_classes_128K', signal);
     if (rules.some((rule) => rule.abortIncompleteUploadDays !== undefined))
       await scanUploads(bucket, rules, signal);
   }

@@ -105,3 +105,53 @@ describe('lifecycle timing and headers', () => {
     expect(header).toBe('expiry-date="Fri, 02 Jan 1970 00:00:00 GMT", rule-id="a\\"b%C3%A9"');
   });
 });
+
+describe('parseLifecycle with a cold tier', () => {
+  const withCold = (xml: string, cold = 'STANDARD_IA') => {
+    try {
+      return parseLifecycle(parseXml(xml, LISTS), undefined, cold);
+    } catch (error) {
+      return isAppError(error) ? `${error.code}: ${error.message}` : String(error);
+    }
+  };
+  it('takes transitions to the cold tier’s class, with S3’s minimum ages', () => {
+    const parsed = withCold(
+      doc(
+        '<Filter/><Transition><Days>30</Days><StorageClass>STANDARD_IA</StorageClass></Transition><NoncurrentVersionTransition><NoncurrentDays>45</NoncurrentDays><NewerNoncurrentVersions>2</NewerNoncurrentVersions><StorageClass>STANDARD_IA</StorageClass></NoncurrentVersionTransition>',
+      ),
+    );
+    expect(typeof parsed === 'string' ? parsed : parsed.rules[0]).toMatchObject({
+      transition: { days: 30, storageClass: 'STANDARD_IA' },
+      noncurrentTransition: { days: 45, newerNoncurrentVersions: 2, storageClass: 'STANDARD_IA' },
+    });
+    expect(
+      withCold(
+        doc('<Filter/><Transition><Days>10</Days><StorageClass>STANDARD_IA</StorageClass></Transition>'),
+      ),
+    ).toBe(
+      "InvalidArgument: 'Days' in Transition action must be greater than or equal to 30 for storageClass 'STANDARD_IA'",
+    );
+    expect(
+      withCold(
+        doc('<Filter/><Transition><Days>10</Days><StorageClass>GLACIER_IR</StorageClass></Transition>'),
+      ),
+    ).toMatch(/^InvalidStorageClass/);
+    expect(
+      withCold(
+        doc('<Filter/><Transition><Days>1</Days><StorageClass>GLACIER_IR</StorageClass></Transition>'),
+        'GLACIER_IR',
+      ),
+    ).not.toBeTypeOf('string');
+    // Days and Date together, or neither, is not S3's schema.
+    expect(
+      withCold(doc('<Filter/><Transition><StorageClass>STANDARD_IA</StorageClass></Transition>')),
+    ).toMatch(/^MalformedXML/);
+    expect(
+      withCold(
+        doc(
+          '<Filter/><Transition><Days>30</Days><StorageClass>STANDARD_IA</StorageClass></Transition><Transition><Days>60</Days><StorageClass>STANDARD_IA</StorageClass></Transition>',
+        ),
+      ),
+    ).toMatch(/must be different/);
+  });
+});

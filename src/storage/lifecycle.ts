@@ -28,6 +28,9 @@ export interface LifecycleRule {
   expiration?: { days?: number; date?: string; expiredObjectDeleteMarker?: boolean };
   noncurrentExpiration?: { days: number; newerNoncurrentVersions?: number };
   abortIncompleteUploadDays?: number;
+  /** Transition to the cold tier's storage class (the only colder class there is). */
+  transition?: { days?: number; date?: string; storageClass: string };
+  noncurrentTransition?: { days: number; newerNoncurrentVersions?: number; storageClass: string };
 }
 
 export interface LifecycleConfiguration {
@@ -199,9 +202,23 @@ function storageClassRefusal(): AppError {
   return badRequest('InvalidStorageClass', 'The storage class you specified is not valid');
 }
 
-/** Transitions name a colder storage class; Seawall has only STANDARD, so after checking their shape, refuse. */
-function checkTransitions(record: Record<string, unknown>, noncurrent: boolean): void {
-  const list = Array.isArray(record) ? record : [record];
+/** S3 keeps objects in these classes at least 30 days: a transition into them may not come sooner. */
+const THIRTY_DAY_CLASSES: ReadonlySet<string> = new Set(['STANDARD_IA', 'ONEZONE_IA']);
+
+/**
+ * A rule's Transition or NoncurrentVersionTransition elements: each must name the cold tier's class (the one
+ * colder class Seawall has; none without a cold tier), once, with S3's minimum ages.
+ */
+function transitionsOf(
+  value: unknown,
+  noncurrent: boolean,
+  coldClass: string | undefined,
+): { days?: number; date?: string; newerNoncurrentVersions?: number; storageClass: string } | undefined {
+  if (value === undefined) return undefined;
+  const list = Array.isArray(value) ? value : [value];
+  const action = noncurrent ? 'NoncurrentVersionTransition' : 'Transition';
+  const daysName = noncurrent ? 'NoncurrentDays' : 'Days';
+  const out: { days?: number; date?: string; newerNoncurrentVersions?: number; storageClass: string }[] = [];
   for (const item of list) {
     const transition = asRecord(item);
     if (!transition) throw malformedXml();
@@ -211,14 +228,33 @@ function checkTransitions(record: Record<string, unknown>, noncurrent: boolean):
         ? ['NoncurrentDays', 'NewerNoncurrentVersions', 'StorageClass']
         : ['Days', 'Date', 'StorageClass'],
     );
-    for (const name of ['Days', 'NoncurrentDays', 'NewerNoncurrentVersions']) integer(text(transition, name));
+    const days = integer(text(transition, daysName));
     const date = text(transition, 'Date');
-    if (date !== undefined) dateOf(date);
-    if (text(transition, 'StorageClass') === undefined) throw malformedXml();
+    const newer = integer(text(transition, 'NewerNoncurrentVersions'));
+    const storageClass = text(transition, 'StorageClass');
+    if (storageClass === undefined || (days === undefined) === (date === undefined)) throw malformedXml();
+    if (days !== undefined && days < 0)
+      throw invalidArgument(`'${daysName}' in ${action} action must be nonnegative`);
+    if (storageClass !== coldClass) throw storageClassRefusal();
+    if (days !== undefined && days < 30 && THIRTY_DAY_CLASSES.has(storageClass))
+      throw invalidArgument(
+        `'${daysName}' in ${action} action must be greater than or equal to 30 for storageClass '${storageClass}'`,
+      );
+    if (newer !== undefined && (newer < 1 || newer > 100))
+      throw invalidArgument(`'NewerNoncurrentVersions' for ${action} action must be between 1 and 100`);
+    out.push({
+      ...(days !== undefined ? { days } : {}),
+      ...(date !== undefined ? { date: dateOf(date) } : {}),
+      ...(newer !== undefined ? { newerNoncurrentVersions: newer } : {}),
+      storageClass,
+    });
   }
+  if (out.length > 1)
+    throw invalidArgument(`'StorageClass' must be different for '${action}' actions in same 'Rule'`);
+  return out[0];
 }
 
-function ruleOf(value: unknown): LifecycleRule {
+function ruleOf(value: unknown, coldClass: string | undefined): LifecycleRule {
   const record = asRecord(value);
   if (!record) throw malformedXml();
   only(record, [
@@ -270,20 +306,27 @@ function ruleOf(value: unknown): LifecycleRule {
     throw invalidRequest('Tag-based filter cannot be used with ExpiredObjectDeleteMarker action.');
   if (filter.tags && rule.abortIncompleteUploadDays !== undefined)
     throw invalidRequest('AbortIncompleteMultipartUpload cannot be specified with Tags.');
-  if (record.Transition !== undefined) checkTransitions(record.Transition as Record<string, unknown>, false);
-  if (record.NoncurrentVersionTransition !== undefined)
-    checkTransitions(record.NoncurrentVersionTransition as Record<string, unknown>, true);
+  const transition = transitionsOf(record.Transition, false, coldClass);
+  if (transition) {
+    const { newerNoncurrentVersions: _none, ...current } = transition;
+    rule.transition = current;
+  }
+  const noncurrentTransition = transitionsOf(record.NoncurrentVersionTransition, true, coldClass);
+  if (noncurrentTransition)
+    rule.noncurrentTransition = { days: noncurrentTransition.days ?? 0, ...noncurrentTransition };
   return rule;
 }
 
 /**
  * Parses a LifecycleConfiguration document (already parsed XML, with Rule, Transition and Tag as arrays) into
  * rules, with S3's errors: MalformedXML for what its schema refuses, InvalidArgument and InvalidRequest for
- * values it refuses, and InvalidStorageClass for a transition (Seawall has no colder storage class).
+ * values it refuses, and InvalidStorageClass for a transition to any class but the cold tier's (none without
+ * a cold tier).
  */
 export function parseLifecycle(
   document: Record<string, unknown> | undefined,
   transitionMinimumSize: string | undefined,
+  coldClass?: string,
 ): LifecycleConfiguration {
   const config = element(document ?? {}, 'LifecycleConfiguration');
   if (!config) throw malformedXml();
@@ -292,7 +335,7 @@ export function parseLifecycle(
   if (list.length === 0) throw malformedXml();
   if (list.length > MAX_RULES)
     throw invalidRequest(`Lifecycle configuration cannot have more than ${MAX_RULES} rules`);
-  const rules = list.map(ruleOf);
+  const rules = list.map((item) => ruleOf(item, coldClass));
   const ids = new Set<string>();
   for (const rule of rules) {
     if (ids.has(rule.id))
@@ -302,13 +345,6 @@ export function parseLifecycle(
   const size = transitionMinimumSize ?? DEFAULT_TRANSITION_MINIMUM_SIZE;
   if (!TRANSITION_MINIMUM_SIZES.has(size))
     throw invalidRequest('Invalid x-amz-transition-default-minimum-object-size header value');
-  if (
-    list.some((item) => {
-      const record = asRecord(item);
-      return record?.Transition !== undefined || record?.NoncurrentVersionTransition !== undefined;
-    })
-  )
-    throw storageClassRefusal();
   return { rules, transitionMinimumSize: size };
 }
 
@@ -357,6 +393,16 @@ export function lifecycleXml(config: LifecycleConfiguration): XmlObject {
       NoncurrentVersionExpiration: rule.noncurrentExpiration && {
         NoncurrentDays: rule.noncurrentExpiration.days,
         NewerNoncurrentVersions: rule.noncurrentExpiration.newerNoncurrentVersions,
+      },
+      Transition: rule.transition && {
+        Days: rule.transition.days,
+        Date: rule.transition.date,
+        StorageClass: rule.transition.storageClass,
+      },
+      NoncurrentVersionTransition: rule.noncurrentTransition && {
+        NoncurrentDays: rule.noncurrentTransition.days,
+        NewerNoncurrentVersions: rule.noncurrentTransition.newerNoncurrentVersions,
+        StorageClass: rule.noncurrentTransition.storageClass,
       },
       AbortIncompleteMultipartUpload:
         rule.abortIncompleteUploadDays === undefined

@@ -107,7 +107,7 @@ function attributesDocument(
     ETag: wanted.has('ETag') ? object.etag.replace(/^"|"$/g, '') : undefined,
     Checksum: wanted.has('Checksum') ? checksumOf(object) : undefined,
     ObjectParts: parts,
-    StorageClass: wanted.has('StorageClass') ? 'STANDARD' : undefined,
+    StorageClass: wanted.has('StorageClass') ? object.storageClass : undefined,
     ObjectSize: wanted.has('ObjectSize') ? object.size : undefined,
   };
 }

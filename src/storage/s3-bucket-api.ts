@@ -16,6 +16,7 @@ import {
   S3_NAMESPACE,
   xmlResponse,
 } from './s3-wire.js';
+import { storageClassOf } from './storage-class.js';
 import type { StorageService } from './storage-types.js';
 import { checkVersionId, type Versioning } from './versioning.js';
 
@@ -139,7 +140,7 @@ export function createS3BucketApi(storage: StorageService): S3BucketApi {
       ChecksumType: o.checksum_algorithm ? (o.checksum_type ?? 'FULL_OBJECT') : undefined,
       Size: o.size,
       Owner: owner,
-      StorageClass: 'STANDARD',
+      StorageClass: storageClassOf(o.attributes),
     }));
     const common = page.commonPrefixes.map((p) => ({ Prefix: encode(p) }));
     const encodingType = queryValue(req.query, 'encoding-type');
@@ -355,7 +356,7 @@ export function createS3BucketApi(storage: StorageService): S3BucketApi {
                 ETag: v.etag,
                 Size: v.size,
                 Owner: owner,
-                StorageClass: 'STANDARD',
+                StorageClass: storageClassOf(v.attributes),
                 ChecksumAlgorithm: v.checksum_algorithm ?? undefined,
                 ChecksumType: v.checksum_algorithm ? (v.checksum_type ?? 'FULL_OBJECT') : undefined,
               },

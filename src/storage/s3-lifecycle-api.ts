@@ -22,7 +22,11 @@ export function createS3LifecycleApi(storage: StorageService): S3LifecycleApi {
       // S3 requires the document's integrity to be provable, as for DeleteObjects.
       requireDigest(req);
       await storage.headBucket(bucket);
-      const config = parseLifecycle(await readXmlBody(req, LISTS), req.headers[MINIMUM_SIZE_HEADER]);
+      const config = parseLifecycle(
+        await readXmlBody(req, LISTS),
+        req.headers[MINIMUM_SIZE_HEADER],
+        storage.coldStorageClass,
+      );
       await storage.lifecycle.put(bucket, config);
       return { status: 200, headers: { [MINIMUM_SIZE_HEADER]: config.transitionMinimumSize } };
     },

@@ -72,6 +72,8 @@ function objectHeaders(object: StoredObject, withChecksum: boolean): Record<stri
     ...versionHeader(object),
     ...object.headers,
   };
+  // S3 names the storage class of any object but a STANDARD one.
+  if (object.storageClass !== 'STANDARD') headers['x-amz-storage-class'] = object.storageClass;
   const tagCount = tagsOf(object.tags).length;
   if (tagCount > 0) headers['x-amz-tagging-count'] = tagCount;
   for (const [name, value] of Object.entries(object.userMetadata)) headers[`x-amz-meta-${name}`] = value;

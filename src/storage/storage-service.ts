@@ -1,4 +1,4 @@
-import { AppError, conflict, notFound } from '../errors.js';
+import { AppError, conflict, isAppError, notFound } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { type AccountAccessService, strictestBlock } from './account-access.js';
@@ -22,6 +22,7 @@ import {
 } from './notifications.js';
 import { checkDeletable, digestRequired, lockOf, versioningLocked, withLock } from './object-lock.js';
 import { createObjectLockService } from './object-lock-service.js';
+import { storageClassOf, withStorageClass } from './storage-class.js';
 import {
   type BucketRow,
   BucketVanished,
@@ -85,6 +86,7 @@ function toStored(row: ObjectRow): StoredObject {
     ...(row.attributes === null ? {} : { lock: lockOf(row.attributes) }),
     tags: row.tags,
     acl: row.acl,
+    storageClass: storageClassOf(row.attributes),
   };
 }
 
@@ -234,6 +236,47 @@ export function createStorageService(deps: {
     return { ...object, ...change };
   }
 
+  /**
+   * A lifecycle transition: the version's bytes are copied into the cold tier (durably), then its class is
+   * recorded, only while it is still the version judged (VersionReplaced otherwise), then the hot copy goes. A
+   * crash in between leaves a copy in each tier, which the start-up sweep settles by the recorded class.
+   */
+  async function transitionToCold(bucket: string, key: string, versionId: string, only: VersionIdentity) {
+    const cold = blobs.cold;
+    const id = only.blob_id;
+    if (!cold || !id) return;
+    await cold.copyIn(id);
+    let changed = false;
+    try {
+      // Deleted since it was judged: nothing to move.
+      const object = await headObject(bucket, key, versionId).catch((error: unknown) => {
+        throw isAppError(error) ? new VersionReplaced() : error;
+      });
+      const events = await notifications.drafts(
+        bucket,
+        'LifecycleTransition',
+        { key, size: object.size, etag: object.etag, versionId: object.versionId },
+        'lifecycle',
+      );
+      const row = await store.changeVersion(
+        bucket,
+        key,
+        versionId,
+        (found) => {
+          if (found.seq !== only.seq || found.blob_id !== id) throw new VersionReplaced();
+          return { attributes: withStorageClass(found.attributes, cold.storageClass) };
+        },
+        events,
+      );
+      if (!row) throw new VersionReplaced();
+      changed = true;
+      if (events.length > 0) notifications.wake();
+    } finally {
+      if (changed) await cold.dropHot(id);
+      else await cold.dropCold(id);
+    }
+  }
+
   /** Deletes an object's blob, and what a multipart upload recorded of how it was made. */
   async function discardBlob(id: string | undefined): Promise<void> {
     if (!id) return;
@@ -275,6 +318,7 @@ export function createStorageService(deps: {
           origin: 'lifecycle',
         }),
       abortUpload: (uploadId, bucket, key) => multipart.abort(uploadId, bucket, key),
+      transition: transitionToCold,
     },
     clock,
     logger,
@@ -287,6 +331,7 @@ export function createStorageService(deps: {
     access,
     settings,
     notifications,
+    coldStorageClass: blobs.cold?.storageClass,
     accounts: deps.accounts,
     async bucketAccess(bucket: string) {
       const own = await access.bucketAccess(bucket);
@@ -624,6 +669,15 @@ export function createStorageService(deps: {
         if (batch.length >= 500) await flush();
       }
       await flush();
+      // A transition cut short leaves a copy in each tier: the recorded class says which one is the object's.
+      const cold = blobs.cold;
+      if (cold)
+        for await (const id of cold.inBoth()) {
+          const coldNow = await store.blobStorageClass(id);
+          if (coldNow === cold.storageClass) await cold.dropHot(id);
+          else await cold.dropCold(id);
+          removed++;
+        }
       return removed;
     },
   };

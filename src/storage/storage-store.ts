@@ -2,6 +2,7 @@ import { type Kysely, PostgresAdapter, sql, type Transaction } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { BucketAccessTable, BucketTable, ObjectTable } from '../db/schema.js';
 import { type EventDraft, insertEvents } from './event-outbox.js';
+import { storageClassOf } from './storage-class.js';
 
 export type BucketRow = BucketTable;
 /** A bucket's access settings as stored; both null when none was set. */
@@ -12,7 +13,7 @@ export type VersionRow = ObjectTable;
 export type ObjectRow = VersionRow & { blob_id: string };
 export type ObjectSummary = Pick<
   ObjectRow,
-  'key' | 'size' | 'etag' | 'last_modified' | 'checksum_algorithm' | 'checksum_type'
+  'key' | 'size' | 'etag' | 'last_modified' | 'checksum_algorithm' | 'checksum_type' | 'attributes'
 >;
 /** A row of ListObjectVersions. */
 export type VersionSummary = Pick<
@@ -28,6 +29,7 @@ export type VersionSummary = Pick<
   | 'last_modified'
   | 'checksum_algorithm'
   | 'checksum_type'
+  | 'attributes'
 >;
 
 /** Where a versions listing resumes: after a key's versions newer than or as old as `seq`, or from a key. */
@@ -137,6 +139,8 @@ export interface StorageStore {
   ): Promise<VersionSummary[]>;
   /** Which of these blob ids an object or an uploaded part refers to. */
   referencedBlobIds(ids: string[]): Promise<Set<string>>;
+  /** The storage class recorded for the version whose bytes a blob holds; undefined when none does. */
+  blobStorageClass(id: string): Promise<string | undefined>;
 }
 
 /**
@@ -437,7 +441,7 @@ export function createStorageStore(db: Kysely<Database>): StorageStore {
     ): Promise<ObjectSummary[]> {
       let query = db
         .selectFrom('object_versions')
-        .select(['key', 'size', 'etag', 'last_modified', 'checksum_algorithm', 'checksum_type'])
+        .select(['key', 'size', 'etag', 'last_modified', 'checksum_algorithm', 'checksum_type', 'attributes'])
         .where('bucket', '=', bucket)
         .where('is_latest', '=', 1)
         .where('delete_marker', '=', 0)
@@ -466,6 +470,7 @@ export function createStorageStore(db: Kysely<Database>): StorageStore {
           'last_modified',
           'checksum_algorithm',
           'checksum_type',
+          'attributes',
         ])
         .where('bucket', '=', bucket);
       const { belowSeq } = from;
@@ -477,6 +482,15 @@ export function createStorageStore(db: Kysely<Database>): StorageStore {
             );
       if (below !== undefined) query = query.where('key', '<', below);
       return query.orderBy('key').orderBy('seq', 'desc').limit(limit).execute();
+    },
+
+    async blobStorageClass(id: string): Promise<string | undefined> {
+      const row = await db
+        .selectFrom('object_versions')
+        .select('attributes')
+        .where('blob_id', '=', id)
+        .executeTakeFirst();
+      return row ? storageClassOf(row.attributes) : undefined;
     },
 
     async referencedBlobIds(ids: string[]): Promise<Set<string>> {

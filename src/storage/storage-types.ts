@@ -69,6 +69,8 @@ export interface StoredObject {
   tags?: string | null;
   /** The version's ACL, as stored (see acl.ts); null for the owner's full control. */
   acl?: string | null;
+  /** STANDARD, or the cold tier's class once a lifecycle transition moved the bytes there. */
+  storageClass: string;
 }
 
 /** A bucket to create, and whose it is. */
@@ -118,6 +120,8 @@ export interface StorageService
   settings: BucketSettings;
   /** Event notifications: the drafts changes store, their delivery, the in-process bus. */
   notifications: Notifications;
+  /** The storage class of the cold tier that lifecycle transitions move bytes into; undefined without one. */
+  coldStorageClass: string | undefined;
   /** Accounts' public access blocks (the S3 Control API). */
   accounts: AccountAccessService;
   /**

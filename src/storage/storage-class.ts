@@ -1,0 +1,16 @@
+/**
+ * A version's storage class, kept in its `attributes` JSON (with its Object Lock settings): STANDARD unless a
+ * lifecycle transition moved its bytes into the cold tier.
+ */
+export function storageClassOf(attributes: string | null): string {
+  if (attributes === null) return 'STANDARD';
+  return (JSON.parse(attributes) as { storageClass?: string }).storageClass ?? 'STANDARD';
+}
+
+/** `attributes` with the storage class replaced, its other settings kept (STANDARD is not written). */
+export function withStorageClass(attributes: string | null, storageClass: string): string | null {
+  const parsed = attributes === null ? {} : (JSON.parse(attributes) as Record<string, unknown>);
+  const { storageClass: _old, ...rest } = parsed;
+  const next = storageClass === 'STANDARD' ? rest : { ...rest, storageClass };
+  return Object.keys(next).length === 0 ? null : JSON.stringify(next);
+}

@@ -151,8 +151,26 @@ export function createLifecycleService(deps: {
     return minimum === 'varies_by_storage_class' && !storageClass.endsWith('_IA');
   }
 
-  /** Moves a version to the cold tier unless a write replaced it since it was judged. */
-  async function transitionVersion(bucket: string, version: VersionSummary): Promise<void> {
+  /**
+   * Moves a version to the cold tier when a rule's transition of it is due (`at`: when, for each rule), the
+   * version still STANDARD and large enough; nothing happens if a write replaced it since it was judged.
+   */
+  async function moveIfDue(
+    bucket: string,
+    rules: readonly LifecycleRule[],
+    subject: LifecycleSubject,
+    version: VersionSummary,
+    minimum: string,
+    now: number,
+    at: (rule: LifecycleRule) => number | undefined,
+  ): Promise<void> {
+    if (version.delete_marker === 1 || storageClassOf(version.attributes) !== 'STANDARD') return;
+    const due = await firstSelecting(rules, subject, (rule) => {
+      const when = at(rule);
+      const target = rule.transition?.storageClass ?? rule.noncurrentTransition?.storageClass ?? '';
+      return when !== undefined && when <= now && largeEnough(version.size, target, minimum);
+    });
+    if (!due) return;
     try {
       await deletes.transition(bucket, version.key, version.version_id, {
         seq: version.seq,
@@ -161,23 +179,6 @@ export function createLifecycleService(deps: {
     } catch (error) {
       if (!(error instanceof VersionReplaced)) throw error;
     }
-  }
-
-  /** The first rule whose transition of this version is due (the version still STANDARD and large enough). */
-  async function dueTransition(
-    rules: readonly LifecycleRule[],
-    subject: LifecycleSubject,
-    version: VersionSummary,
-    minimum: string,
-    at: (rule: LifecycleRule) => number | undefined,
-    now: number,
-  ): Promise<LifecycleRule | undefined> {
-    if (version.delete_marker === 1 || storageClassOf(version.attributes) !== 'STANDARD') return undefined;
-    return firstSelecting(rules, subject, (rule) => {
-      const when = at(rule);
-      const target = rule.transition?.storageClass ?? rule.noncurrentTransition?.storageClass ?? '';
-      return when !== undefined && when <= now && largeEnough(version.size, target, minimum);
-    });
   }
 
   async function visit(
@@ -206,21 +207,13 @@ export function createLifecycleService(deps: {
         return at !== undefined && at <= now;
       });
       if (!due) {
-        const move = await dueTransition(
-          rules,
-          subject,
-          version,
-          minimum,
-          (rule) => {
-            const t = rule.transition;
-            if (!t) return undefined;
-            return t.date !== undefined
-              ? Date.parse(t.date)
-              : dueAfter(version.last_modified, t.days ?? 0, dayMs);
-          },
-          now,
-        );
-        if (move) await transitionVersion(bucket, version);
+        await moveIfDue(bucket, rules, subject, version, minimum, now, (rule) => {
+          const t = rule.transition;
+          if (!t) return undefined;
+          return t.date !== undefined
+            ? Date.parse(t.date)
+            : dueAfter(version.last_modified, t.days ?? 0, dayMs);
+        });
         return;
       }
       // Unversioned, the object itself goes; versioned, a delete marker hides it as DeleteObject would. Either
@@ -240,19 +233,11 @@ export function createLifecycleService(deps: {
       return;
     }
     state.kept++;
-    const move = await dueTransition(
-      rules,
-      subject,
-      version,
-      minimum,
-      (rule) => {
-        const t = rule.noncurrentTransition;
-        if (!t || newer < (t.newerNoncurrentVersions ?? 0)) return undefined;
-        return dueAfter(since, t.days, dayMs);
-      },
-      now,
-    );
-    if (move) await transitionVersion(bucket, version);
+    await moveIfDue(bucket, rules, subject, version, minimum, now, (rule) => {
+      const t = rule.noncurrentTransition;
+      if (!t || newer < (t.newerNoncurrentVersions ?? 0)) return undefined;
+      return dueAfter(since, t.days, dayMs);
+    });
   }
 
   /** A current delete marker with no noncurrent versions left is an expired object delete marker. */

@@ -138,7 +138,7 @@ describe('ACLs disabled (BucketOwnerEnforced)', () => {
     await s3.send(new PutObjectCommand({ Bucket: 'acl-off', Key: 'k', Body: 'x' }));
   });
 
-  it('reads answer the owner full control; only the owner full control may be put', async () => {
+  it('reads answer the owner full control; no bucket ACL may be put, an object ACL only as the owner full control', async () => {
     const acl = await s3.send(new GetBucketAclCommand({ Bucket: 'acl-off' }));
     expect(acl.Owner?.ID).toBe(owner);
     expect(acl.Grants).toEqual([
@@ -150,7 +150,19 @@ describe('ACLs disabled (BucketOwnerEnforced)', () => {
       code: 'AccessControlListNotSupported',
       status: 400,
     });
-    await s3.send(new PutBucketAclCommand({ Bucket: 'acl-off', ACL: 'private' }));
+    expect(await failure(s3.send(new PutBucketAclCommand({ Bucket: 'acl-off', ACL: 'private' })))).toEqual({
+      code: 'AccessControlListNotSupported',
+      status: 400,
+    });
+    const ownerOnly = {
+      Owner: { ID: owner },
+      Grants: [
+        { Grantee: { Type: 'CanonicalUser' as const, ID: owner }, Permission: 'FULL_CONTROL' as const },
+      ],
+    };
+    expect(
+      await failure(s3.send(new PutBucketAclCommand({ Bucket: 'acl-off', AccessControlPolicy: ownerOnly }))),
+    ).toEqual({ code: 'AccessControlListNotSupported', status: 400 });
     expect(
       await failure(s3.send(new PutObjectAclCommand({ Bucket: 'acl-off', Key: 'k', ACL: 'private' }))),
     ).toEqual({ code: 'AccessControlListNotSupported', status: 400 });

@@ -137,11 +137,17 @@ describe('listing quirks', () => {
     expect(listed.CommonPrefixes.map((p) => p.Prefix)).toEqual(['foo/', 'quux+ab/', '%C3%A9t%C3%A9/']);
   });
 
-  it('an empty continuation token is refused as S3 refuses it', async () => {
-    const out = await refusal(s3.send(new ListObjectsV2Command({ Bucket: BUCKET, ContinuationToken: '' })));
-    expect(out).toMatchObject({
+  it('an empty continuation token is no token: the listing starts at the beginning and echoes it', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'listed', Body: 'x' }));
+    const out = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, ContinuationToken: '' }));
+    expect(out.ContinuationToken).toBe('');
+    expect(out.IsTruncated).toBe(false);
+    expect(out.KeyCount).toBeGreaterThan(0);
+    const bad = await refusal(
+      s3.send(new ListObjectsV2Command({ Bucket: BUCKET, ContinuationToken: 'not a token' })),
+    );
+    expect(bad).toMatchObject({
       name: 'InvalidArgument',
-      status: 400,
       message: 'The continuation token provided is incorrect',
     });
   });

@@ -54,13 +54,13 @@ export function newObjectOwner(
 }
 
 /**
- * Refuses an ACL a bucket does not take. With ACLs disabled only the owner's full control is accepted: the
- * canned ACL `accepted` names (bucket-owner-full-control for objects, private for buckets), or grants of
- * full control to the bucket owner alone.
+ * Refuses an ACL a bucket does not take. With ACLs disabled an object write may still name the owner's full
+ * control: the canned ACL `accepted` (bucket-owner-full-control), or grants of full control to the bucket
+ * owner alone. Without `accepted` (PutBucketAcl) no ACL is taken at all, not even `private`.
  */
 export async function checkAcl(
   storage: Pick<StorageService, 'bucketAccess'>,
-  target: { bucket: string; bucketOwner: string; ownership: ObjectOwnership; accepted: string },
+  target: { bucket: string; bucketOwner: string; ownership: ObjectOwnership; accepted?: string },
   headers: Headers,
   acl: Acl,
 ): Promise<void> {
@@ -69,7 +69,8 @@ export async function checkAcl(
   if (target.ownership !== 'BucketOwnerEnforced') return;
   const canned = headers['x-amz-acl'];
   const ok =
-    canned !== undefined ? canned === target.accepted : isOwnerFullControlOnly(acl, target.bucketOwner);
+    target.accepted !== undefined &&
+    (canned !== undefined ? canned === target.accepted : isOwnerFullControlOnly(acl, target.bucketOwner));
   if (!ok) throw aclsNotSupported();
 }
 

@@ -97,12 +97,7 @@ export function createS3AclApi(storage: StorageService): S3AclApi {
       const owner = await bucketOwner(bucket);
       const ownership = await ownershipOf(storage, bucket);
       const acl = await requestedAcl(req, 'bucket', owner, owner);
-      await checkAcl(
-        storage,
-        { bucket, bucketOwner: owner, ownership, accepted: 'private' },
-        req.headers,
-        acl,
-      );
+      await checkAcl(storage, { bucket, bucketOwner: owner, ownership }, req.headers, acl);
       await storage.settings.put(bucket, 'acl', storeAcl(acl));
       return { status: 200 };
     },

@@ -117,15 +117,12 @@ export function createS3BucketApi(storage: StorageService): S3BucketApi {
     const maxKeys = parseMaxKeys(queryValue(req.query, 'max-keys'));
     const token = v2 ? queryValue(req.query, 'continuation-token') : undefined;
     const startAfter = queryValue(req.query, v2 ? 'start-after' : 'marker');
-    if (token === '')
-      throw badRequest('InvalidArgument', 'The continuation token provided is incorrect', {
-        ArgumentName: 'continuation-token',
-      });
+    // An empty token is no token: S3 lists from the start and echoes it back.
     const page = await storage.listObjects(bucket, {
       prefix,
       delimiter,
       maxKeys,
-      ...(token !== undefined ? { continuationToken: token } : {}),
+      ...(token ? { continuationToken: token } : {}),
       ...(startAfter ? { startAfter } : {}),
     });
     const owner =

@@ -23,6 +23,7 @@ import {
   GetBucketReplicationCommand,
   GetBucketWebsiteCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   ListBucketsCommand,
   ListObjectsV2Command,
   PutBucketPolicyCommand,
@@ -278,6 +279,47 @@ describe('bucket policies', () => {
       }),
     );
     expect(await anonymous('/public-data/open.csv')).toBe(403);
+  });
+});
+
+describe('reads of what does not exist', () => {
+  it('answer NoSuchKey only to a caller who may list the bucket at that key, and NoSuchBucket to anyone', async () => {
+    const root = t.s3();
+    await root.send(new CreateBucketCommand({ Bucket: 'hidden-keys' }));
+    await root.send(
+      new PutBucketPolicyCommand({
+        Bucket: 'hidden-keys',
+        Policy: policy([
+          { Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: 'arn:aws:s3:::hidden-keys/*' },
+          {
+            Effect: 'Allow',
+            Principal: '*',
+            Action: 's3:ListBucket',
+            Resource: 'arn:aws:s3:::hidden-keys',
+            Condition: { StringLike: { 's3:prefix': 'public/*' } },
+          },
+        ]),
+      }),
+    );
+    const s3 = s3As(await user('prober'));
+    const get = (key: string) =>
+      failureOf(s3.send(new GetObjectCommand({ Bucket: 'hidden-keys', Key: key })));
+    const head = (key: string) =>
+      failureOf(s3.send(new HeadObjectCommand({ Bucket: 'hidden-keys', Key: key })));
+    expect([(await get('public/none')).status, (await get('public/none')).code]).toEqual([404, 'NoSuchKey']);
+    expect([(await get('private/none')).status, (await get('private/none')).code]).toEqual([
+      403,
+      'AccessDenied',
+    ]);
+    expect((await head('public/none')).status).toBe(404);
+    expect((await head('private/none')).status).toBe(403);
+    // Anonymous callers are told the same, and that a bucket does not exist whatever they may do.
+    expect((await fetch(`${t.url}/hidden-keys/public/none`)).status).toBe(404);
+    expect((await fetch(`${t.url}/hidden-keys/private/none`)).status).toBe(403);
+    const gone = await fetch(`${t.url}/no-such-bucket-here/k`);
+    expect(gone.status).toBe(404);
+    expect(await gone.text()).toContain('<Code>NoSuchBucket</Code>');
+    expect((await fetch(`${t.url}/curated/parking/2024.csv`)).status).toBe(403);
   });
 });
 

@@ -9,8 +9,18 @@ import {
   CreateBucketCommand,
   GetObjectCommand,
   ListObjectsV2Command,
+  PutBucketNotificationConfigurationCommand,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
+import {
+  CreateTopicCommand,
+  DeleteTopicCommand,
+  GetTopicAttributesCommand,
+  ListTopicsCommand,
+  SetTopicAttributesCommand,
+  SNSClient,
+  SubscribeCommand,
+} from '@aws-sdk/client-sns';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openMetadataDb } from '../src/db/database.js';
@@ -20,6 +30,7 @@ import { queryMigrations } from '../src/query/index.js';
 import { storageMigrations } from '../src/storage/index.js';
 import { athenaClient, athenaQuery } from './helpers/athena.js';
 import { startTestSeawall } from './helpers/seawall.js';
+import { webhook } from './helpers/webhook.js';
 
 // The machine's PostgreSQL (trust auth on loopback); each run works in a database of its own.
 const ADMIN_URL = process.env.SEAWALL_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -45,6 +56,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+  await admin(`DROP DATABASE IF EXISTS ${database}_events WITH (FORCE)`);
 });
 
 describe('PostgreSQL metadata backend', () => {
@@ -148,6 +160,61 @@ describe('PostgreSQL metadata backend', () => {
       ]);
       athena.destroy();
     } finally {
+      await t.close();
+    }
+  });
+
+  it('keeps SNS topics, subscriptions and the S3 event outbox in PostgreSQL, and delivers through them', async () => {
+    await admin(`CREATE DATABASE ${database}_events`);
+    const events = new URL(url);
+    events.pathname = `/${database}_events`;
+    const t = await startTestSeawall({ env: { SEAWALL_METADATA_URL: events.toString() } });
+    const sns = new SNSClient({ endpoint: t.url, region: t.credentials.region, credentials: t.credentials });
+    const hook = await webhook();
+    try {
+      const s3 = t.s3();
+      const Bucket = 'pg-events';
+      await s3.send(new CreateBucketCommand({ Bucket }));
+      const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'pg-topic' }));
+      await sns.send(
+        new SetTopicAttributesCommand({
+          TopicArn,
+          AttributeName: 'Policy',
+          AttributeValue: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Effect: 'Allow',
+                Principal: { Service: 's3.amazonaws.com' },
+                Action: 'sns:Publish',
+                Resource: TopicArn,
+              },
+            ],
+          }),
+        }),
+      );
+      await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'http', Endpoint: hook.url }));
+      const [confirmation] = await hook.waitFor(1);
+      expect((await fetch(confirmation?.body.SubscribeURL ?? '')).status).toBe(200);
+      const attributes = await sns.send(new GetTopicAttributesCommand({ TopicArn }));
+      expect(attributes.Attributes).toMatchObject({ SubscriptionsConfirmed: '1', SubscriptionsPending: '0' });
+      await s3.send(
+        new PutBucketNotificationConfigurationCommand({
+          Bucket,
+          NotificationConfiguration: { TopicConfigurations: [{ TopicArn, Events: ['s3:ObjectCreated:*'] }] },
+        }),
+      );
+      await s3.send(new PutObjectCommand({ Bucket, Key: 'a.csv', Body: 'x\n' }));
+      const [, test, created] = await hook.waitFor(3);
+      expect(JSON.parse(test?.body.Message ?? '{}')).toMatchObject({ Event: 's3:TestEvent' });
+      expect(JSON.parse(created?.body.Message ?? '{}')).toMatchObject({
+        Records: [{ eventName: 'ObjectCreated:Put', s3: { object: { key: 'a.csv' } } }],
+      });
+      await sns.send(new DeleteTopicCommand({ TopicArn }));
+      expect((await sns.send(new ListTopicsCommand({}))).Topics ?? []).toEqual([]);
+    } finally {
+      sns.destroy();
+      await hook.close();
       await t.close();
     }
   });

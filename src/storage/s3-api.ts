@@ -1,3 +1,4 @@
+import { isAppError } from '../errors.js';
 import { type ApiRequest, type ApiResponse, decodePathSegment, queryValue } from '../lib/http.js';
 import {
   type ConditionValues,
@@ -244,6 +245,29 @@ function postObject(storage: StorageService) {
  * own examples grant s3:PutObject alone on condition of s3:x-amz-grant-full-control). CopyObject sets tags
  * only with the REPLACE directive (`tags: false` otherwise).
  */
+/**
+ * A read of a key that does not exist answers 404 NoSuchKey only to a caller who may list the bucket at that
+ * key (s3:ListBucket with s3:prefix the key); anyone else gets 403, so that reads cannot enumerate keys.
+ */
+async function unlessHidden(
+  req: OperationRequest,
+  bucket: string,
+  key: string,
+  read: Promise<ApiResponse>,
+): Promise<ApiResponse> {
+  try {
+    return await read;
+  } catch (error) {
+    if (!isAppError(error) || error.code !== 'NoSuchKey') throw error;
+    await req.authorize({
+      action: 's3:ListBucket',
+      resources: [s3Arn(bucket)],
+      conditions: { 's3:prefix': key },
+    });
+    throw error;
+  }
+}
+
 async function authorizeNewObjectSettings(
   req: OperationRequest,
   bucket: string,
@@ -790,7 +814,7 @@ function definitions(objects: S3ObjectApi, buckets: S3BucketApi, multipart: S3Mu
       method: 'GET',
       level: 'object',
       ...READ_OBJECT,
-      handle: (req, { bucket, key }) => objects.getObject(req, bucket, key),
+      handle: (req, { bucket, key }) => unlessHidden(req, bucket, key, objects.getObject(req, bucket, key)),
     }),
     defineS3({
       name: 'HeadObject',
@@ -800,7 +824,7 @@ function definitions(objects: S3ObjectApi, buckets: S3BucketApi, multipart: S3Mu
       method: 'HEAD',
       level: 'object',
       ...READ_OBJECT,
-      handle: (req, { bucket, key }) => objects.headObject(req, bucket, key),
+      handle: (req, { bucket, key }) => unlessHidden(req, bucket, key, objects.headObject(req, bucket, key)),
     }),
     defineS3({
       name: 'GetObjectAttributes',
@@ -818,7 +842,8 @@ function definitions(objects: S3ObjectApi, buckets: S3BucketApi, multipart: S3Mu
         ...each(SSE_C, () => sseCustomerNotApplicable),
       },
       query: { versionId: validVersionId },
-      handle: (req, { bucket, key }) => objects.getObjectAttributes(req, bucket, key),
+      handle: (req, { bucket, key }) =>
+        unlessHidden(req, bucket, key, objects.getObjectAttributes(req, bucket, key)),
     }),
     defineS3({
       name: 'DeleteObject',

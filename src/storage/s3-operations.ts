@@ -207,8 +207,13 @@ export function defineS3Operation<L extends S3Level>(
       refuseOtherOperations(operation, req);
       return address;
     },
-    resources: ({ bucket, key }) =>
-      bucket === undefined ? ['*'] : definition.itemized ? [] : [s3Arn(bucket, key)],
+    resources: async ({ bucket, key }, req) => {
+      if (bucket === undefined) return ['*'];
+      // S3 tells anyone that a bucket does not exist (404 NoSuchBucket), even a caller it would deny.
+      if (req.principal.type === 'Anonymous' && definition.name !== 'CreateBucket')
+        await storage.headBucket(bucket);
+      return definition.itemized ? [] : [s3Arn(bucket, key)];
+    },
     // S3 supplies s3:versionid to the actions that act on a version the request names.
     ...(conditions || definition.versionAction
       ? {
@@ -223,7 +228,7 @@ export function defineS3Operation<L extends S3Level>(
       : {}),
     ...(existingObjectTags ? { lookedUpConditions: existingTags } : {}),
     // S3 authorizes before it looks at what a request asks for: a caller that may not make the request learns
-    // neither what Seawall refuses nor, through the rules that read them, whether the bucket or object exists.
+    // neither what Seawall refuses nor, through the rules that read them, whether the object exists.
     handle: async (address, req) => {
       const checkInputs = () => checkS3Inputs(operation, { req, storage, ...address });
       if (!definition.itemized) await checkInputs();

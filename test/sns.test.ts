@@ -231,8 +231,10 @@ describe('SNS', () => {
       expect(
         (await publisher.send(new PublishCommand({ TopicArn, Message: 'allowed' }))).MessageId,
       ).toBeDefined();
+      // SNS names a denial AuthorizationError, where IAM and STS say AccessDenied.
       expect(await failureOf(publisher.send(new DeleteTopicCommand({ TopicArn })))).toMatchObject({
         status: 403,
+        code: 'AuthorizationError',
       });
     } finally {
       publisher.destroy();

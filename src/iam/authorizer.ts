@@ -25,7 +25,13 @@ export function accessDenied(principal: Principal, action: string, resource: str
     'AccessDenied',
     403,
     `User: ${who} is not authorized to perform: ${action} on resource: ${shown} ${why}`,
-    { protocolCodes: { json: 'AccessDeniedException', query: 'AccessDenied' } },
+    // SNS, alone of the query-protocol services, names it AuthorizationError.
+    {
+      protocolCodes: {
+        json: 'AccessDeniedException',
+        query: action.toLowerCase().startsWith('sns:') ? 'AuthorizationError' : 'AccessDenied',
+      },
+    },
   );
 }
 

@@ -230,13 +230,6 @@ export async function startSeawall(
     const swept = await storage.sweepOrphanBlobs();
     if (swept > 0) logger.info({ swept }, 'removed blobs left by an interrupted write');
 
-    const authorizer = createAuthorizer({
-      identityPolicies: (principal) => iam.authorizationContext(principal),
-      resourcePolicies: (resource, principal, conditions) =>
-        bucketPolicies(storage, resource, principal, conditions),
-    });
-    launcher = createEngineLauncher({ logger });
-    const runtime = createJobRuntime({ store: createJobStore(db.db), clock, logger });
     const sns = createSnsService({
       db: db.db,
       clock,
@@ -244,6 +237,19 @@ export async function startSeawall(
       baseUrl: () => publicUrl,
       ...(options.eventRetries ? { retries: options.eventRetries } : {}),
     });
+    // The resource-based policies: a bucket's (with its ACLs) for S3 resources, a topic's for SNS topics.
+    const authorizer = createAuthorizer({
+      identityPolicies: (principal) => iam.authorizationContext(principal),
+      resourcePolicies: async (resource, principal, conditions) => {
+        if (resource.startsWith('arn:aws:sns:')) {
+          const policy = await sns.topicPolicy(resource);
+          return policy && [policy];
+        }
+        return bucketPolicies(storage, resource, principal, conditions);
+      },
+    });
+    launcher = createEngineLauncher({ logger });
+    const runtime = createJobRuntime({ store: createJobStore(db.db), clock, logger });
     storage.notifications.connect(sns);
     stopEvents = storage.notifications.start(runtime);
     stopSns = sns.start(runtime);

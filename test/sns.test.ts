@@ -242,6 +242,52 @@ describe('SNS', () => {
     }
   });
 
+  it("weighs the topic's access policy with the caller's: its denies bind, its grants suffice in the account", async () => {
+    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'policed' }));
+    const allowed = await policyUser(t, 'sns-allowed', [{ Effect: 'Allow', Action: 'sns:*', Resource: '*' }]);
+    const bare = await policyUser(t, 'sns-bare');
+    const as = async (user: typeof bare) =>
+      client(t, { ...t.credentials, ...(await user.s3.config.credentials()) });
+    const [allowedSns, bareSns] = [await as(allowed), await as(bare)];
+    const publish = (c: SNSClient) => c.send(new PublishCommand({ TopicArn, Message: 'hello' }));
+    try {
+      expect((await publish(allowedSns)).MessageId).toBeDefined();
+      expect(await failureOf(publish(bareSns))).toMatchObject({ status: 403, code: 'AuthorizationError' });
+      const arn = (name: string) => `arn:aws:iam::${t.seawall.accountId}:user/${name}`;
+      await sns.send(
+        new SetTopicAttributesCommand({
+          TopicArn,
+          AttributeName: 'Policy',
+          AttributeValue: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Effect: 'Deny',
+                Principal: { AWS: arn('sns-allowed') },
+                Action: 'sns:Publish',
+                Resource: TopicArn,
+              },
+              {
+                Effect: 'Allow',
+                Principal: { AWS: arn('sns-bare') },
+                Action: 'sns:Publish',
+                Resource: TopicArn,
+              },
+            ],
+          }),
+        }),
+      );
+      expect(await failureOf(publish(allowedSns))).toMatchObject({ status: 403, code: 'AuthorizationError' });
+      expect((await publish(bareSns)).MessageId).toBeDefined();
+      // The topic's owner keeps every right its policy does not deny.
+      expect((await publish(sns)).MessageId).toBeDefined();
+    } finally {
+      for (const c of [allowedSns, bareSns]) c.destroy();
+      allowed.close();
+      bare.close();
+    }
+  });
+
   it('works from the aws cli', async () => {
     const created = await awsCli(t.dataDir, t.url, ['sns', 'create-topic', '--name', 'from-cli']);
     expect(created.code, created.stderr).toBe(0);

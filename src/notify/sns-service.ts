@@ -5,7 +5,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { SnsDeliveryTable, SnsSubscriptionTable, SnsTopicTable } from '../db/schema.js';
 import { AppError, badRequest } from '../errors.js';
-import { evaluate, type PolicyError, parsePolicy } from '../iam/policy/index.js';
+import { evaluate, type Policy, type PolicyError, parsePolicy } from '../iam/policy/index.js';
 import { createOutboxWorker, type DeliveryRetries, type JobRuntime } from '../jobs/index.js';
 import type { Clock } from '../lib/clock.js';
 import { increasingId, uuid } from '../lib/ids.js';
@@ -87,6 +87,10 @@ function topicOf(row: SnsTopicTable): Topic {
   };
 }
 
+function policyOf(topic: Topic, arn: string): Policy {
+  return parsePolicy(topic.attributes.Policy ?? defaultTopicPolicy(arn, topic.accountId), 'resource');
+}
+
 function subscriptionOf(row: SnsSubscriptionTable): Subscription {
   return {
     arn: row.arn,
@@ -108,6 +112,8 @@ export interface TopicPublisher {
 }
 
 export interface SnsService extends TopicPublisher {
+  /** The topic's access policy (its default one if none was set), as the authorizer weighs it; none without the topic. */
+  topicPolicy(arn: string): Promise<Policy | undefined>;
   createTopic(
     accountId: string,
     region: string,
@@ -506,14 +512,15 @@ export function createSnsService(deps: {
       await publishMessage(topicArn, message);
     },
 
+    topicPolicy: async (arn) => {
+      const row = await findTopic(arn);
+      return row && policyOf(topicOf(row), arn);
+    },
+
     async refusal(topicArn, from) {
       const row = await findTopic(topicArn);
       if (!row) return 'The destination topic does not exist';
       const topic = topicOf(row);
-      const policy = parsePolicy(
-        topic.attributes.Policy ?? defaultTopicPolicy(topicArn, topic.accountId),
-        'resource',
-      );
       const decision = evaluate(
         {
           principal: { arn: from.service, accountId: '', type: 'Service' },
@@ -522,7 +529,7 @@ export function createSnsService(deps: {
           resourceAccountId: topic.accountId,
           context: { 'aws:SourceArn': from.sourceArn, 'aws:SourceAccount': from.sourceAccount },
         },
-        { identity: [], resource: [policy] },
+        { identity: [], resource: [policyOf(topic, topicArn)] },
       );
       return decision.effect === 'Allow'
         ? undefined

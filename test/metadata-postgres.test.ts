@@ -17,7 +17,6 @@ import {
   DeleteTopicCommand,
   GetTopicAttributesCommand,
   ListTopicsCommand,
-  SetTopicAttributesCommand,
   SNSClient,
   SubscribeCommand,
 } from '@aws-sdk/client-sns';
@@ -30,6 +29,7 @@ import { queryMigrations } from '../src/query/index.js';
 import { storageMigrations } from '../src/storage/index.js';
 import { athenaClient, athenaQuery } from './helpers/athena.js';
 import { startTestSeawall } from './helpers/seawall.js';
+import { setTopicPolicy } from './helpers/sns.js';
 import { webhook } from './helpers/webhook.js';
 
 // The machine's PostgreSQL (trust auth on loopback); each run works in a database of its own.
@@ -176,23 +176,14 @@ describe('PostgreSQL metadata backend', () => {
       const Bucket = 'pg-events';
       await s3.send(new CreateBucketCommand({ Bucket }));
       const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'pg-topic' }));
-      await sns.send(
-        new SetTopicAttributesCommand({
-          TopicArn,
-          AttributeName: 'Policy',
-          AttributeValue: JSON.stringify({
-            Version: '2012-10-17',
-            Statement: [
-              {
-                Effect: 'Allow',
-                Principal: { Service: 's3.amazonaws.com' },
-                Action: 'sns:Publish',
-                Resource: TopicArn,
-              },
-            ],
-          }),
-        }),
-      );
+      await setTopicPolicy(sns, TopicArn, [
+        {
+          Effect: 'Allow',
+          Principal: { Service: 's3.amazonaws.com' },
+          Action: 'sns:Publish',
+          Resource: TopicArn,
+        },
+      ]);
       await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'http', Endpoint: hook.url }));
       const [confirmation] = await hook.waitFor(1);
       expect((await fetch(confirmation?.body.SubscribeURL ?? '')).status).toBe(200);

@@ -17,18 +17,14 @@ import {
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import {
-  CreateTopicCommand,
-  SetTopicAttributesCommand,
-  SNSClient,
-  SubscribeCommand,
-} from '@aws-sdk/client-sns';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { S3EventRecord } from '../src/storage/index.js';
 import { awsCli } from './helpers/aws-cli.js';
 import { failureOf } from './helpers/failure.js';
 import { policyUser } from './helpers/iam-user.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
+import { setTopicPolicy } from './helpers/sns.js';
 import { webhook } from './helpers/webhook.js';
 
 const RETRIES = { firstDelayMs: 50, maxDelayMs: 200, attempts: 5 };
@@ -424,24 +420,15 @@ describe('S3 event notifications to SNS topics and their webhooks', () => {
       // As in S3, the topic's default policy does not let S3 publish: the destination cannot be validated.
       const refused = await failureOf(s3.send(new PutBucketNotificationConfigurationCommand(config)));
       expect(refused).toMatchObject({ code: 'InvalidArgument', status: 400 });
-      await sns.send(
-        new SetTopicAttributesCommand({
-          TopicArn,
-          AttributeName: 'Policy',
-          AttributeValue: JSON.stringify({
-            Version: '2012-10-17',
-            Statement: [
-              {
-                Effect: 'Allow',
-                Principal: { Service: 's3.amazonaws.com' },
-                Action: 'sns:Publish',
-                Resource: TopicArn,
-                Condition: { ArnLike: { 'aws:SourceArn': `arn:aws:s3:::${Bucket}` } },
-              },
-            ],
-          }),
-        }),
-      );
+      await setTopicPolicy(sns, TopicArn, [
+        {
+          Effect: 'Allow',
+          Principal: { Service: 's3.amazonaws.com' },
+          Action: 'sns:Publish',
+          Resource: TopicArn,
+          Condition: { ArnLike: { 'aws:SourceArn': `arn:aws:s3:::${Bucket}` } },
+        },
+      ]);
       await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'http', Endpoint: hook.url }));
       const [confirmation] = await hook.waitFor(1);
       expect(confirmation?.type).toBe('SubscriptionConfirmation');

@@ -18,6 +18,7 @@ import { awsCli } from './helpers/aws-cli.js';
 import { failureOf } from './helpers/failure.js';
 import { policyUser } from './helpers/iam-user.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
+import { setTopicPolicy } from './helpers/sns.js';
 import { webhook } from './helpers/webhook.js';
 
 const RETRIES = { firstDelayMs: 50, maxDelayMs: 200, attempts: 5 };
@@ -254,29 +255,20 @@ describe('SNS', () => {
       expect((await publish(allowedSns)).MessageId).toBeDefined();
       expect(await failureOf(publish(bareSns))).toMatchObject({ status: 403, code: 'AuthorizationError' });
       const arn = (name: string) => `arn:aws:iam::${t.seawall.accountId}:user/${name}`;
-      await sns.send(
-        new SetTopicAttributesCommand({
-          TopicArn,
-          AttributeName: 'Policy',
-          AttributeValue: JSON.stringify({
-            Version: '2012-10-17',
-            Statement: [
-              {
-                Effect: 'Deny',
-                Principal: { AWS: arn('sns-allowed') },
-                Action: 'sns:Publish',
-                Resource: TopicArn,
-              },
-              {
-                Effect: 'Allow',
-                Principal: { AWS: arn('sns-bare') },
-                Action: 'sns:Publish',
-                Resource: TopicArn,
-              },
-            ],
-          }),
-        }),
-      );
+      await setTopicPolicy(sns, TopicArn, [
+        {
+          Effect: 'Deny',
+          Principal: { AWS: arn('sns-allowed') },
+          Action: 'sns:Publish',
+          Resource: TopicArn,
+        },
+        {
+          Effect: 'Allow',
+          Principal: { AWS: arn('sns-bare') },
+          Action: 'sns:Publish',
+          Resource: TopicArn,
+        },
+      ]);
       expect(await failureOf(publish(allowedSns))).toMatchObject({ status: 403, code: 'AuthorizationError' });
       expect((await publish(bareSns)).MessageId).toBeDefined();
       // The topic's owner keeps every right its policy does not deny.

@@ -1,18 +1,23 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateBucketCommand,
+  CreateMultipartUploadCommand,
   GetBucketLifecycleConfigurationCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListObjectsV2Command,
   ListObjectVersionsCommand,
+  ListPartsCommand,
   PutBucketLifecycleConfigurationCommand,
   PutBucketNotificationConfigurationCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
   type S3Client,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { S3EventRecord } from '../src/storage/index.js';
@@ -163,6 +168,69 @@ describe('lifecycle transitions to the cold tier', () => {
     ]);
   });
 
+  it('writes straight to the cold tier what PutObject, multipart uploads and copies ask to store in its class', async () => {
+    const Bucket = 'cold-writes';
+    await s3.send(new CreateBucketCommand({ Bucket }));
+    const body = Buffer.from('cold from the start\n');
+    const hotBefore = blobsUnder(join(t.dataDir, 'objects')).length;
+    const coldBefore = blobsUnder(coldDir).length;
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'put.txt', Body: body, StorageClass: 'GLACIER_IR' }));
+    expect(await classOf(s3, Bucket, 'put.txt')).toBe('GLACIER_IR');
+    expect(blobsUnder(coldDir)).toHaveLength(coldBefore + 1);
+    expect(blobsUnder(join(t.dataDir, 'objects'))).toHaveLength(hotBefore);
+    const got = await s3.send(new GetObjectCommand({ Bucket, Key: 'put.txt' }));
+    expect(got.StorageClass).toBe('GLACIER_IR');
+    expect(Buffer.from((await got.Body?.transformToByteArray()) ?? [])).toEqual(body);
+
+    const { UploadId } = await s3.send(
+      new CreateMultipartUploadCommand({ Bucket, Key: 'multi.bin', StorageClass: 'GLACIER_IR' }),
+    );
+    const part = await s3.send(
+      new UploadPartCommand({ Bucket, Key: 'multi.bin', UploadId, PartNumber: 1, Body: body }),
+    );
+    const uploads = await s3.send(new ListMultipartUploadsCommand({ Bucket }));
+    expect(uploads.Uploads?.map((u) => u.StorageClass)).toEqual(['GLACIER_IR']);
+    expect((await s3.send(new ListPartsCommand({ Bucket, Key: 'multi.bin', UploadId }))).StorageClass).toBe(
+      'GLACIER_IR',
+    );
+    await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket,
+        Key: 'multi.bin',
+        UploadId,
+        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] },
+      }),
+    );
+    expect(await classOf(s3, Bucket, 'multi.bin')).toBe('GLACIER_IR');
+
+    // A copy onto itself changes the class either way; a copy not naming one is STANDARD, as in S3.
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'hot.txt', Body: body }));
+    const copy = (Key: string, CopySource: string, StorageClass?: 'GLACIER_IR' | 'STANDARD') =>
+      s3.send(new CopyObjectCommand({ Bucket, Key, CopySource, ...(StorageClass ? { StorageClass } : {}) }));
+    await copy('hot.txt', `${Bucket}/hot.txt`, 'GLACIER_IR');
+    expect(await classOf(s3, Bucket, 'hot.txt')).toBe('GLACIER_IR');
+    await copy('warm.txt', `${Bucket}/hot.txt`);
+    expect(await classOf(s3, Bucket, 'warm.txt')).toBe('STANDARD');
+    await copy('hot.txt', `${Bucket}/hot.txt`, 'STANDARD');
+    expect(await classOf(s3, Bucket, 'hot.txt')).toBe('STANDARD');
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket }));
+    expect(Object.fromEntries((listed.Contents ?? []).map((o) => [o.Key, o.StorageClass]))).toEqual({
+      'hot.txt': 'STANDARD',
+      'multi.bin': 'GLACIER_IR',
+      'put.txt': 'GLACIER_IR',
+      'warm.txt': 'STANDARD',
+    });
+
+    // Another class is still refused, and nothing is written.
+    const refused = await failureOf(
+      s3.send(new PutObjectCommand({ Bucket, Key: 'ia.txt', Body: body, StorageClass: 'STANDARD_IA' })),
+    );
+    expect(refused).toMatchObject({ code: 'NotImplemented', status: 501 });
+    expect(await failureOf(s3.send(new HeadObjectCommand({ Bucket, Key: 'ia.txt' })))).toMatchObject({
+      status: 404,
+    });
+  });
+
   it('moves noncurrent versions once they have been noncurrent long enough', async () => {
     const Bucket = 'cold-versions';
     await s3.send(new CreateBucketCommand({ Bucket }));
@@ -227,6 +295,12 @@ describe('without a cold tier', () => {
       expect(
         await failureOf(s3.send(new GetBucketLifecycleConfigurationCommand({ Bucket: 'no-cold' }))),
       ).toMatchObject({ code: 'NoSuchLifecycleConfiguration' });
+      const write = await failureOf(
+        s3.send(
+          new PutObjectCommand({ Bucket: 'no-cold', Key: 'k', Body: 'x', StorageClass: 'STANDARD_IA' }),
+        ),
+      );
+      expect(write).toMatchObject({ code: 'NotImplemented', status: 501 });
     } finally {
       await t.close();
     }

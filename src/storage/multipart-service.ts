@@ -23,7 +23,8 @@ import { listUploadsPage, type UploadsPage, type UploadsRequest } from './multip
 import { completedRow, objectPartsOf } from './multipart-objects.js';
 import { type MultipartStore, type PartRow, type UploadRow, UploadVanished } from './multipart-store.js';
 import type { ChangeOrigin, ObjectCause } from './notifications.js';
-import { type VersionLock, withLock } from './object-lock.js';
+import type { VersionLock } from './object-lock.js';
+import { newAttributes } from './storage-class.js';
 import type { NewObject } from './storage-service.js';
 import type { ObjectRow } from './storage-store.js';
 import type {
@@ -46,6 +47,8 @@ export interface UploadSettings {
   tags?: string | null;
   /** The new object's ACL (stored JSON, see acl.ts), where the upload's request set one. */
   acl?: string;
+  /** The cold tier's class, where the upload asked for it (x-amz-storage-class). */
+  storageClass?: string;
 }
 
 /** Who created an upload, as S3 names its Initiator. */
@@ -307,7 +310,7 @@ export function createMultipartService(deps: {
           checksum_value: joined.checksum?.value ?? null,
           checksum_type: joined.checksum?.type ?? null,
           last_modified: clock.now().getTime(),
-          ...(settings.lock ? { attributes: withLock(null, settings.lock) } : {}),
+          attributes: newAttributes(settings.lock, settings.storageClass),
           ...(settings.tags ? { tags: settings.tags } : {}),
           ...(settings.acl !== undefined ? { acl: settings.acl } : {}),
         },

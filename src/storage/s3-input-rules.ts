@@ -81,9 +81,12 @@ const STORAGE_CLASSES = new Set([
   'AWS_BACKUP_LOW_COST_WARM',
 ]);
 
-/** `x-amz-storage-class`: STANDARD is what Seawall stores; other classes are not implemented. */
-export const standardStorageClass: InputRule = (value) => {
-  if (value === 'STANDARD') return;
+/**
+ * `x-amz-storage-class` on a write: STANDARD, or the class the cold tier stands for where one is configured
+ * (the bytes then go there); other classes are not implemented.
+ */
+export const writableStorageClass: InputRule = (value, context) => {
+  if (value === 'STANDARD' || value === context.storage.coldStorageClass) return;
   if (STORAGE_CLASSES.has(value)) throw notImplementedHeader('x-amz-storage-class');
   throw badRequest('InvalidStorageClass', 'The storage class you specified is not valid', {
     StorageClassRequested: value.slice(0, 64),

@@ -7,9 +7,9 @@ import {
   sseCustomerBlocked,
   sseCustomerNotApplicable,
   sseNotForOperation,
-  standardStorageClass,
   taggingHeader,
   validVersionId,
+  writableStorageClass,
 } from './s3-input-rules.js';
 import type { InputUse } from './s3-operations.js';
 import type { S3Header, S3QueryName } from './s3-vocabulary.js';
@@ -66,7 +66,7 @@ export const NEW_OBJECT: Headers = {
   'x-amz-meta-*': 'handled',
   'x-amz-acl': newObjectAclRule,
   ...each(OBJECT_GRANT_HEADER_NAMES, () => newObjectAclRule),
-  'x-amz-storage-class': standardStorageClass,
+  'x-amz-storage-class': writableStorageClass,
   'x-amz-tagging': taggingHeader,
   ...each(
     ['x-amz-object-lock-mode', 'x-amz-object-lock-retain-until-date', 'x-amz-object-lock-legal-hold'],

@@ -170,6 +170,11 @@ async function uploadOwner(storage: StorageService, bucket: string, settings: st
 }
 
 /** S3 multipart uploads: create, upload parts, complete, abort, list parts and uploads. */
+/** The class the object an upload makes will have. */
+function uploadStorageClass(settings: string): string {
+  return (JSON.parse(settings) as UploadSettings).storageClass ?? 'STANDARD';
+}
+
 export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
   const multipart = storage.multipart;
   return {
@@ -277,7 +282,7 @@ export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
         IsTruncated: truncated,
         // The owner the object will have: the bucket's, or the writer's where ACLs keep object writers.
         ...peopleOf(upload, owner),
-        StorageClass: 'STANDARD',
+        StorageClass: uploadStorageClass(upload.settings),
         ...uploadChecksumFields(upload),
         Part: parts.map((p) => ({
           PartNumber: p.part_number,
@@ -313,7 +318,7 @@ export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
           Key: encode(u.key),
           UploadId: u.upload_id,
           ...peopleOf(u, owner),
-          StorageClass: 'STANDARD',
+          StorageClass: uploadStorageClass(u.settings),
           Initiated: new Date(u.initiated_at),
           ...uploadChecksumFields(u),
         })),

@@ -158,17 +158,23 @@ export function newTags(req: ApiRequest): { tags?: string } {
 }
 
 /**
- * The Object Lock retention and legal hold and the ACL a new object's request asks for (x-amz-object-lock-*,
- * x-amz-acl, x-amz-grant-*), which PutObject, CreateMultipartUpload, CopyObject and POST Object all honour.
+ * The Object Lock retention and legal hold, the ACL and the storage class a new object's request asks for
+ * (x-amz-object-lock-*, x-amz-acl, x-amz-grant-*, x-amz-storage-class, judged by their input rules), which
+ * PutObject, CreateMultipartUpload, CopyObject and POST Object all honour.
  */
 export async function newObjectProtections(
   storage: StorageService,
   req: ApiRequest,
   bucket: string,
-): Promise<{ lock?: VersionLock; acl?: string }> {
+): Promise<{ lock?: VersionLock; acl?: string; storageClass?: string }> {
   const lock = lockOfHeaders(req.headers, Date.now());
   const acl = await newObjectAcl(storage, bucket, req.headers, req.principal.accountId);
-  return { ...(lock ? { lock } : {}), ...(acl !== undefined ? { acl } : {}) };
+  const storageClass = req.headers['x-amz-storage-class'];
+  return {
+    ...(lock ? { lock } : {}),
+    ...(acl !== undefined ? { acl } : {}),
+    ...(storageClass !== undefined && storageClass !== 'STANDARD' ? { storageClass } : {}),
+  };
 }
 
 /** The representation headers and user metadata an upload declares, as stored with the object. */

@@ -1,3 +1,5 @@
+import { type VersionLock, withLock } from './object-lock.js';
+
 /**
  * A version's storage class, kept in its `attributes` JSON (with its Object Lock settings): STANDARD unless a
  * lifecycle transition moved its bytes into the cold tier.
@@ -5,6 +7,14 @@
 export function storageClassOf(attributes: string | null): string {
   if (attributes === null) return 'STANDARD';
   return (JSON.parse(attributes) as { storageClass?: string }).storageClass ?? 'STANDARD';
+}
+
+/** A new version's `attributes`: the Object Lock settings and storage class its write asked for, if any. */
+export function newAttributes(
+  lock: VersionLock | undefined,
+  storageClass: string | undefined,
+): string | null {
+  return withStorageClass(lock ? withLock(null, lock) : null, storageClass ?? 'STANDARD');
 }
 
 /** `attributes` with the storage class replaced, its other settings kept (STANDARD is not written). */

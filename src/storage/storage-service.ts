@@ -20,9 +20,9 @@ import {
   type DeliveryRetries,
   type ObjectCause,
 } from './notifications.js';
-import { checkDeletable, digestRequired, lockOf, versioningLocked, withLock } from './object-lock.js';
+import { checkDeletable, digestRequired, lockOf, versioningLocked } from './object-lock.js';
 import { createObjectLockService } from './object-lock-service.js';
-import { storageClassOf, withStorageClass } from './storage-class.js';
+import { newAttributes, storageClassOf, withStorageClass } from './storage-class.js';
 import {
   type BucketRow,
   BucketVanished,
@@ -172,7 +172,9 @@ export function createStorageService(deps: {
   /**
    * Makes `object` the current version at its key (its blob already durable): a new version where the bucket
    * keeps versions, else the "null" one, replacing the previous "null" version, whose blob is deleted. On
-   * failure the new blob is deleted, so nothing half-made stays.
+   * failure the new blob is deleted, so nothing half-made stays. A version written to the cold tier's class
+   * has its bytes copied there before it is recorded, and the hot copy removed after (a crash in between
+   * leaves a copy in each tier, which the start-up sweep settles by the recorded class).
    */
   async function commitObject(
     object: NewObject,
@@ -198,7 +200,11 @@ export function createStorageService(deps: {
         { ...object, versionId: eventVersionId(row.version_id, versioning) },
         cause.origin,
       );
+      const cold = blobs.cold;
+      const toCold = cold !== undefined && storageClassOf(row.attributes) === cold.storageClass;
+      if (toCold) await cold.copyIn(object.blob_id);
       const removed = await store.putVersion(row, enabled ? 'new' : 'null', guard, events);
+      if (toCold) await cold.dropHot(object.blob_id);
       if (events.length > 0) notifications.wake();
       for (const id of removed.blobIds) await discardBlob(id);
       const stored = toStored(row);
@@ -441,7 +447,7 @@ export function createStorageService(deps: {
         checksum_value: blob.checksum?.value ?? null,
         checksum_type: blob.checksum ? 'FULL_OBJECT' : null,
         last_modified: clock.now().getTime(),
-        ...(input.lock ? { attributes: withLock(null, input.lock) } : {}),
+        attributes: newAttributes(input.lock, input.storageClass),
         ...(input.tags ? { tags: input.tags } : {}),
         ...(input.acl !== undefined ? { acl: input.acl } : {}),
       };

@@ -42,6 +42,8 @@ export interface PutObjectInput {
   tags?: string | null;
   /** The new version's ACL (stored JSON, see acl.ts), where the request set one. */
   acl?: string;
+  /** The cold tier's class, to write the bytes there (x-amz-storage-class); STANDARD when absent. */
+  storageClass?: string;
   /** The bytes are ones the store already holds (a copy): Object Lock needs no client digest of them. */
   storedBytes?: boolean;
   /** How the object is being made, for its event notification: Put unless said. */

@@ -238,14 +238,6 @@ function postObject(storage: StorageService) {
 }
 
 /**
- * What a new object's request sets beside its bytes needs that setting's own permission too, as S3 checks:
- * tags (x-amz-tagging) s3:PutObjectTagging, the policy seeing them as s3:RequestObjectTag/<key> and
- * s3:RequestObjectTagKeys; a retention (x-amz-object-lock-mode, -retain-until-date) s3:PutObjectRetention; a
- * legal hold s3:PutObjectLegalHold. An ACL needs only the write's action, whose policy sees its headers (S3's
- * own examples grant s3:PutObject alone on condition of s3:x-amz-grant-full-control). CopyObject sets tags
- * only with the REPLACE directive (`tags: false` otherwise).
- */
-/**
  * A read of a key that does not exist answers 404 NoSuchKey only to a caller who may list the bucket at that
  * key (s3:ListBucket with s3:prefix the key); anyone else gets 403, so that reads cannot enumerate keys.
  */
@@ -268,6 +260,14 @@ async function unlessHidden(
   }
 }
 
+/**
+ * What a new object's request sets beside its bytes needs that setting's own permission too, as S3 checks:
+ * tags (x-amz-tagging) s3:PutObjectTagging, the policy seeing them as s3:RequestObjectTag/<key> and
+ * s3:RequestObjectTagKeys; a retention (x-amz-object-lock-mode, -retain-until-date) s3:PutObjectRetention; a
+ * legal hold s3:PutObjectLegalHold. An ACL needs only the write's action, whose policy sees its headers (S3's
+ * own examples grant s3:PutObject alone on condition of s3:x-amz-grant-full-control). CopyObject sets tags
+ * only with the REPLACE directive (`tags: false` otherwise).
+ */
 async function authorizeNewObjectSettings(
   req: OperationRequest,
   bucket: string,

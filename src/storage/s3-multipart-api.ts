@@ -169,12 +169,12 @@ async function uploadOwner(storage: StorageService, bucket: string, settings: st
   return readStoredAcl(acl, bucketOwner).owner;
 }
 
-/** S3 multipart uploads: create, upload parts, complete, abort, list parts and uploads. */
 /** The class the object an upload makes will have. */
 function uploadStorageClass(settings: string): string {
   return (JSON.parse(settings) as UploadSettings).storageClass ?? 'STANDARD';
 }
 
+/** S3 multipart uploads: create, upload parts, complete, abort, list parts and uploads. */
 export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
   const multipart = storage.multipart;
   return {

@@ -12,6 +12,7 @@ const sources = {
   lifecycleDaySeconds: { flag: 'lifecycle-day-seconds', env: 'SEAWALL_LIFECYCLE_DAY_SECONDS' },
   coldStorageDir: { flag: 'cold-storage-dir', env: 'SEAWALL_COLD_STORAGE_DIR' },
   coldStorageClass: { flag: 'cold-storage-class', env: 'SEAWALL_COLD_STORAGE_CLASS' },
+  snsEndpoints: { flag: 'sns-endpoints', env: 'SEAWALL_SNS_ENDPOINTS' },
 } as const;
 
 /** The S3 storage classes a colder tier may stand for: those S3 serves at once, without a restore. */
@@ -42,6 +43,8 @@ const configSchema = z.object({
     .transform((dir) => resolve(dir))
     .optional(),
   coldStorageClass: z.enum(COLD_STORAGE_CLASSES).default('STANDARD_IA'),
+  // Where SNS may deliver: public addresses only, or `any` (loopback and private networks too).
+  snsEndpoints: z.enum(['public', 'any']).default('public'),
 });
 
 export type Config = z.infer<typeof configSchema>;

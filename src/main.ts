@@ -235,6 +235,7 @@ export async function startSeawall(
       clock,
       logger,
       baseUrl: () => publicUrl,
+      endpoints: config.snsEndpoints,
       ...(options.eventRetries ? { retries: options.eventRetries } : {}),
     });
     // The resource-based policies: a bucket's (with its ACLs) for S3 resources, a topic's for SNS topics.

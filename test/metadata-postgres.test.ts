@@ -168,7 +168,9 @@ describe('PostgreSQL metadata backend', () => {
     await admin(`CREATE DATABASE ${database}_events`);
     const events = new URL(url);
     events.pathname = `/${database}_events`;
-    const t = await startTestSeawall({ env: { SEAWALL_METADATA_URL: events.toString() } });
+    const t = await startTestSeawall({
+      env: { SEAWALL_METADATA_URL: events.toString(), SEAWALL_SNS_ENDPOINTS: 'any' },
+    });
     const sns = new SNSClient({ endpoint: t.url, region: t.credentials.region, credentials: t.credentials });
     const hook = await webhook();
     try {

@@ -22,6 +22,8 @@ import { setTopicPolicy } from './helpers/sns.js';
 import { webhook } from './helpers/webhook.js';
 
 const RETRIES = { firstDelayMs: 50, maxDelayMs: 200, attempts: 5 };
+/** The tests' webhooks listen on loopback, which SNS reaches only when told it may. */
+const LOOPBACK = { SEAWALL_SNS_ENDPOINTS: 'any' };
 
 function client(t: TestSeawall, credentials = t.credentials): SNSClient {
   return new SNSClient({ endpoint: t.url, region: t.credentials.region, credentials });
@@ -47,7 +49,7 @@ describe('SNS', () => {
   let t: TestSeawall;
   let sns: SNSClient;
   beforeAll(async () => {
-    t = await startTestSeawall({ limits: { eventRetries: RETRIES } });
+    t = await startTestSeawall({ env: LOOPBACK, limits: { eventRetries: RETRIES } });
     sns = client(t);
   });
   afterAll(async () => {
@@ -299,11 +301,55 @@ describe('SNS', () => {
   });
 });
 
+describe('SNS endpoints on a server left at its defaults', () => {
+  it('refuses loopback and private addresses, at Subscribe when given as such and on delivery when a name resolves to one', async () => {
+    const strict = await startTestSeawall({ limits: { eventRetries: RETRIES } });
+    const open = await startTestSeawall({ env: LOOPBACK, limits: { eventRetries: RETRIES } });
+    const hook = await webhook();
+    const [strictSns, openSns] = [client(strict), client(open)];
+    try {
+      const { TopicArn } = await strictSns.send(new CreateTopicCommand({ Name: 'outward' }));
+      const port = new URL(hook.url).port;
+      for (const host of ['127.0.0.1', '[::1]', '10.1.2.3', '169.254.169.254', '[::ffff:127.0.0.1]']) {
+        const refused = await failureOf(
+          strictSns.send(
+            new SubscribeCommand({ TopicArn, Protocol: 'http', Endpoint: `http://${host}:${port}/` }),
+          ),
+        );
+        expect(refused, host).toMatchObject({ code: 'InvalidParameter', status: 400 });
+      }
+      // A name is taken, but what it resolves to is checked on each delivery: nothing reaches loopback.
+      const byName = `http://localhost:${port}/events`;
+      const pending = await strictSns.send(
+        new SubscribeCommand({ TopicArn, Protocol: 'http', Endpoint: byName }),
+      );
+      expect(pending.SubscriptionArn).toBe('pending confirmation');
+      // The same endpoint is reached by a server allowed loopback, so the name itself is deliverable.
+      const other = await openSns.send(new CreateTopicCommand({ Name: 'inward' }));
+      await openSns.send(
+        new SubscribeCommand({ TopicArn: other.TopicArn, Protocol: 'http', Endpoint: byName }),
+      );
+      const [confirmation] = await hook.waitFor(1);
+      expect(confirmation?.body.TopicArn).toBe(other.TopicArn);
+      // The strict server's retries are spent by now (5 attempts, 200 ms apart at most).
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(hook.received.map((m) => m.body.TopicArn)).toEqual([other.TopicArn]);
+    } finally {
+      strictSns.destroy();
+      openSns.destroy();
+      await hook.close();
+      await strict.close();
+      await open.close();
+    }
+  });
+});
+
 describe('SNS deliveries across a restart', () => {
   it('delivers after a restart what the endpoint could not take before it', async () => {
     const dataDir = tempDir();
     const first = await startTestSeawall({
       dataDir,
+      env: LOOPBACK,
       limits: { eventRetries: { ...RETRIES, firstDelayMs: 60_000 } },
     });
     const hook = await webhook([503]);
@@ -316,7 +362,12 @@ describe('SNS deliveries across a restart', () => {
 
     // The second process starts past the retry's time: the confirmation the endpoint refused is sent again.
     const later = { now: () => new Date(Date.now() + 120_000) };
-    const second = await startTestSeawall({ dataDir, clock: later, limits: { eventRetries: RETRIES } });
+    const second = await startTestSeawall({
+      dataDir,
+      env: LOOPBACK,
+      clock: later,
+      limits: { eventRetries: RETRIES },
+    });
     try {
       const received = await hook.waitFor(2);
       expect(received.map((m) => m.type)).toEqual(['SubscriptionConfirmation', 'SubscriptionConfirmation']);

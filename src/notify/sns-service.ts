@@ -10,6 +10,13 @@ import { createOutboxWorker, type DeliveryRetries, type JobRuntime } from '../jo
 import type { Clock } from '../lib/clock.js';
 import { increasingId, uuid } from '../lib/ids.js';
 import type { Logger } from '../lib/logger.js';
+import {
+  isNonPublicAddress,
+  literalAddress,
+  NonPublicEndpoint,
+  publicOnlyLookup,
+  type SnsEndpoints,
+} from './endpoint-guard.js';
 
 /** SNS's error for a parameter it refuses. */
 export function invalidParameter(message: string): AppError {
@@ -151,13 +158,27 @@ const PAGE = 100;
 /** How long an endpoint has to answer a POST. */
 const DELIVERY_TIMEOUT_MS = 15_000;
 
-/** POSTs a message to an endpoint: 2xx is delivered; anything else (a refusal, a timeout, a 5xx) throws. */
-function post(url: URL, body: string, headers: Record<string, string>): Promise<void> {
+/**
+ * POSTs a message to an endpoint: 2xx is delivered; anything else (a refusal, a timeout, a 5xx, an address
+ * `endpoints` forbids) throws.
+ */
+function post(
+  url: URL,
+  body: string,
+  headers: Record<string, string>,
+  endpoints: SnsEndpoints,
+): Promise<void> {
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  const literal = literalAddress(url);
+  if (endpoints === 'public' && literal !== undefined && isNonPublicAddress(literal))
+    return Promise.reject(new NonPublicEndpoint(literal));
   return new Promise((resolve, reject) => {
     const req = send(
       url,
       {
+        // A connection of its own for each delivery: no pooled socket skips the address check.
+        agent: false,
+        ...(endpoints === 'public' ? { lookup: publicOnlyLookup } : {}),
         method: 'POST',
         headers: {
           ...headers,
@@ -188,8 +209,11 @@ export function createSnsService(deps: {
   /** Seawall's own address, known once it listens: SubscribeURLs point at it. */
   baseUrl: () => string;
   retries?: DeliveryRetries;
+  /** Which addresses subscriptions may reach (public ones unless said). */
+  endpoints?: SnsEndpoints;
 }): SnsService {
   const { db, clock, logger } = deps;
+  const endpoints = deps.endpoints ?? 'public';
 
   async function findTopic(arn: string): Promise<SnsTopicTable | undefined> {
     return db.selectFrom('sns_topics').selectAll().where('arn', '=', arn).executeTakeFirst();
@@ -235,12 +259,19 @@ export function createSnsService(deps: {
         // Unsubscribed since: nothing to deliver.
         if (!subscription) return;
         const body = JSON.parse(row.body) as { MessageId: string; TopicArn: string };
-        await post(new URL(subscription.endpoint), row.body, {
-          'x-amz-sns-message-type': row.message_type,
-          'x-amz-sns-message-id': body.MessageId,
-          'x-amz-sns-topic-arn': body.TopicArn,
-          ...(row.message_type === 'Notification' ? { 'x-amz-sns-subscription-arn': subscription.arn } : {}),
-        });
+        await post(
+          new URL(subscription.endpoint),
+          row.body,
+          {
+            'x-amz-sns-message-type': row.message_type,
+            'x-amz-sns-message-id': body.MessageId,
+            'x-amz-sns-topic-arn': body.TopicArn,
+            ...(row.message_type === 'Notification'
+              ? { 'x-amz-sns-subscription-arn': subscription.arn }
+              : {}),
+          },
+          endpoints,
+        );
       },
       async remove(row) {
         await db.deleteFrom('sns_deliveries').where('id', '=', row.id).execute();
@@ -422,6 +453,12 @@ export function createSnsService(deps: {
       }
       if (url.protocol !== `${protocol}:`)
         throw invalidParameter(`Endpoint must match the specified protocol`);
+      // An address the server may not reach is refused now; a name is checked on each delivery, as it resolves.
+      const literal = literalAddress(url);
+      if (endpoints === 'public' && literal !== undefined && isNonPublicAddress(literal))
+        throw invalidParameter(
+          'Endpoint must be reachable on the internet: a loopback or private address is not',
+        );
       const existing = await db
         .selectFrom('sns_subscriptions')
         .selectAll()

@@ -3,11 +3,14 @@ import { connect } from 'node:net';
 import {
   CreateBucketCommand,
   DeleteObjectCommand,
+  GetBucketAclCommand,
+  GetBucketOwnershipControlsCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListBucketsCommand,
   ListObjectsCommand,
   ListObjectsV2Command,
+  PutBucketAclCommand,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
@@ -390,6 +393,14 @@ describe('bucket creation edge cases', () => {
       expect(again.$metadata.httpStatusCode).toBe(200);
       const listed = await client.send(new ListObjectsV2Command({ Bucket: 'legacy' }));
       expect(listed.Contents?.map((o) => o.Key)).toEqual(['kept']);
+      // Nor do its settings change: a bucket made with ACLs in force keeps them through a re-creation.
+      await client.send(new CreateBucketCommand({ Bucket: 'writers', ObjectOwnership: 'ObjectWriter' }));
+      await client.send(new PutBucketAclCommand({ Bucket: 'writers', ACL: 'public-read' }));
+      await client.send(new CreateBucketCommand({ Bucket: 'writers' }));
+      const ownership = await client.send(new GetBucketOwnershipControlsCommand({ Bucket: 'writers' }));
+      expect(ownership.OwnershipControls?.Rules?.[0]?.ObjectOwnership).toBe('ObjectWriter');
+      const acl = await client.send(new GetBucketAclCommand({ Bucket: 'writers' }));
+      expect(acl.Grants?.map((g) => g.Permission).sort()).toEqual(['FULL_CONTROL', 'READ']);
     } finally {
       await east.close();
     }

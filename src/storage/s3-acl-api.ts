@@ -14,12 +14,12 @@ import {
   type ObjectOwnership,
   ownershipControls,
   ownershipOf,
-  putOwnership,
+  ownershipSetting,
   readOwnershipControls,
 } from './object-ownership.js';
 import { verifyDocumentDigests } from './s3-digests.js';
 import { queryValue, readXmlBody, versionHeader, xmlResponse } from './s3-wire.js';
-import type { StorageService } from './storage-types.js';
+import type { NewBucketSettings, StorageService } from './storage-types.js';
 
 /** Get/PutBucketAcl, Get/PutObjectAcl and the Object Ownership controls; their inputs are declared in s3-api.ts. */
 export interface S3AclApi {
@@ -31,7 +31,8 @@ export interface S3AclApi {
   putOwnershipControls(req: ApiRequest, bucket: string): Promise<ApiResponse>;
   deleteOwnershipControls(bucket: string): Promise<ApiResponse>;
   /** Stores a new bucket's Object Ownership and ACL, as its CreateBucket request (already judged) asked. */
-  initBucket(req: ApiRequest, bucket: string): Promise<void>;
+  /** The Object Ownership and ACL settings a CreateBucket's headers give the new bucket (judged already). */
+  newBucketSettings(req: ApiRequest): NewBucketSettings;
 }
 
 /** AccessControlPolicy documents are small; S3 takes at most 100 grants. */
@@ -140,13 +141,14 @@ export function createS3AclApi(storage: StorageService): S3AclApi {
       return { status: 200 };
     },
 
-    async initBucket(req, bucket) {
+    newBucketSettings(req) {
       const ownership = requestedOwnership(req.headers);
-      await putOwnership(storage, bucket, ownership);
       const owner = req.principal.accountId;
       const acl = aclFromHeaders(req.headers, 'bucket', owner, owner);
-      if (acl && ownership !== 'BucketOwnerEnforced')
-        await storage.settings.put(bucket, 'acl', storeAcl(acl));
+      return {
+        ...ownershipSetting(ownership),
+        ...(acl && ownership !== 'BucketOwnerEnforced' ? { acl: storeAcl(acl) } : {}),
+      };
     },
 
     async deleteOwnershipControls(bucket) {

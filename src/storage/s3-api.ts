@@ -660,11 +660,7 @@ function definitions(objects: S3ObjectApi, buckets: S3BucketApi, multipart: S3Mu
         ...each(GRANT_HEADER_NAMES, () => newBucketAclRule),
       },
       query: {},
-      handle: async (req, { bucket }) => {
-        const created = await buckets.createBucket(req, bucket);
-        await acls.initBucket(req, bucket);
-        return created;
-      },
+      handle: (req, { bucket }) => buckets.createBucket(req, bucket, acls.newBucketSettings(req)),
     }),
     defineS3({
       name: 'HeadBucket',

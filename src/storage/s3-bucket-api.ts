@@ -17,7 +17,7 @@ import {
   xmlResponse,
 } from './s3-wire.js';
 import { storageClassOf } from './storage-class.js';
-import type { StorageService } from './storage-types.js';
+import type { NewBucketSettings, StorageService } from './storage-types.js';
 import { checkVersionId, type Versioning } from './versioning.js';
 
 const US_EAST_1 = 'us-east-1';
@@ -92,7 +92,8 @@ function readVersioning(document: Record<string, unknown> | undefined): Versioni
 export interface S3BucketApi {
   /** ListBuckets, with its prefix and region filters and its pages (max-buckets, continuation-token). */
   listBuckets(req: ApiRequest): Promise<ApiResponse>;
-  createBucket(req: ApiRequest, bucket: string): Promise<ApiResponse>;
+  /** CreateBucket, the bucket made with `settings` (see S3AclApi.newBucketSettings). */
+  createBucket(req: ApiRequest, bucket: string, settings: NewBucketSettings): Promise<ApiResponse>;
   headBucket(bucket: string): Promise<ApiResponse>;
   deleteBucket(bucket: string): Promise<ApiResponse>;
   getBucketLocation(bucket: string): Promise<ApiResponse>;
@@ -200,7 +201,7 @@ export function createS3BucketApi(storage: StorageService): S3BucketApi {
       });
     },
 
-    async createBucket(req: ApiRequest, bucket: string): Promise<ApiResponse> {
+    async createBucket(req, bucket, settings) {
       const body = await readXmlBody(req);
       if (body) {
         const config = asRecord(body.CreateBucketConfiguration);
@@ -227,6 +228,7 @@ export function createS3BucketApi(storage: StorageService): S3BucketApi {
           accountId: req.principal.accountId,
           region: req.region,
           objectLock: req.headers['x-amz-bucket-object-lock-enabled']?.toLowerCase() === 'true',
+          settings,
         });
       } catch (error) {
         // S3's legacy in us-east-1 alone: re-creating a bucket of one's own there succeeds, changing nothing.

@@ -356,8 +356,13 @@ export function createStorageService(deps: {
           region: input.region,
           created_at: clock.now().getTime(),
         },
-        // Object Lock at creation enables versioning with it, in the same transaction.
-        input.objectLock ? { versioning: 'Enabled', 'object-lock': JSON.stringify({ enabled: true }) } : {},
+        // Its settings, and Object Lock at creation with the versioning it enables, in the same transaction.
+        {
+          ...input.settings,
+          ...(input.objectLock
+            ? { versioning: 'Enabled', 'object-lock': JSON.stringify({ enabled: true }) }
+            : {}),
+        },
       );
       access.forget(input.name);
       settings.forget(input.name);

@@ -4,7 +4,7 @@ import type { AccountAccessService } from './account-access.js';
 import type { EngineFiles } from './blob-store.js';
 import type { BlobDigests } from './blob-writer.js';
 import type { BucketAccess, BucketAccessService } from './bucket-access.js';
-import type { BucketSettings } from './bucket-settings.js';
+import type { BucketSettingName, BucketSettings } from './bucket-settings.js';
 import type { LifecycleService, VersionIdentity } from './lifecycle-service.js';
 import type { ListPage, ListRequest } from './listing.js';
 import type { CompleteChecksum, ListedPart, UploadChecksum } from './multipart-checksums.js';
@@ -82,7 +82,12 @@ export interface BucketInput {
   region: string;
   /** Created with Object Lock enabled (x-amz-bucket-object-lock-enabled), which enables versioning. */
   objectLock?: boolean;
+  /** Settings the bucket is made with (its Object Ownership and ACL), stored with it or not at all. */
+  settings?: NewBucketSettings;
 }
+
+/** Settings a new bucket is made with, by name. */
+export type NewBucketSettings = Readonly<Partial<Record<BucketSettingName, string>>>;
 
 /** Inclusive byte offsets into an object. */
 export interface ByteRange {

@@ -527,6 +527,9 @@ describe('authorization', () => {
     expect(await read('drop/a.txt', PUBLIC)).toBe('bar');
     const elsewhere = await post(PUBLIC, [['key', 'private/a.txt']]);
     expect(await errorOf(elsewhere)).toMatchObject({ status: 403, code: 'AccessDenied' });
+    // As S3 tells anyone, a bucket that does not exist is said to be missing.
+    const missing = await post('no-such-bucket-for-forms', [['key', 'drop/a.txt']]);
+    expect(await errorOf(missing)).toMatchObject({ status: 404, code: 'NoSuchBucket' });
   });
 
   it('a form is authorized as s3:PutObject for the user who signed it', async () => {

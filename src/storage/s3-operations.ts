@@ -1,6 +1,6 @@
 import { isAppError } from '../errors.js';
 import { type ApiRequest, type ApiResponse, queryValue } from '../lib/http.js';
-import type { ConditionValues, Operation, OperationRequest } from '../lib/operation.js';
+import type { ConditionValues, Operation, OperationRequest, Principal } from '../lib/operation.js';
 import { s3Arn } from './s3-arn.js';
 import {
   S3_METADATA_PREFIX,
@@ -209,9 +209,7 @@ export function defineS3Operation<L extends S3Level>(
     },
     resources: async ({ bucket, key }, req) => {
       if (bucket === undefined) return ['*'];
-      // S3 tells anyone that a bucket does not exist (404 NoSuchBucket), even a caller it would deny.
-      if (req.principal.type === 'Anonymous' && definition.name !== 'CreateBucket')
-        await storage.headBucket(bucket);
+      if (definition.name !== 'CreateBucket') await revealMissingBucket(storage, req.principal, bucket);
       return definition.itemized ? [] : [s3Arn(bucket, key)];
     },
     // S3 supplies s3:versionid to the actions that act on a version the request names.
@@ -236,6 +234,18 @@ export function defineS3Operation<L extends S3Level>(
     },
   };
   return operation;
+}
+
+/**
+ * S3 tells anyone that a bucket does not exist (404 NoSuchBucket), even an anonymous caller it would deny;
+ * checked before authorization for anonymous requests, which no policy of a missing bucket could allow.
+ */
+export async function revealMissingBucket(
+  storage: Pick<StorageService, 'headBucket'>,
+  principal: Principal,
+  bucket: string,
+): Promise<void> {
+  if (principal.type === 'Anonymous') await storage.headBucket(bucket);
 }
 
 const HEADERS: ReadonlySet<string> = new Set(S3_REQUEST_HEADERS);

@@ -7,7 +7,13 @@ import { checkPostPolicy, parsePostPolicy, type SizeRange } from './post-policy.
 import { s3Arn } from './s3-arn.js';
 import { MAX_PUT_BYTES } from './s3-digests.js';
 import type { Headers } from './s3-inputs.js';
-import { checkS3Inputs, refuseOtherOperations, type S3Operation, type S3Path } from './s3-operations.js';
+import {
+  checkS3Inputs,
+  refuseOtherOperations,
+  revealMissingBucket,
+  type S3Operation,
+  type S3Path,
+} from './s3-operations.js';
 import { S3_METADATA_PREFIX, S3_REQUEST_HEADERS } from './s3-vocabulary.js';
 import { malformedXml } from './s3-wire.js';
 import type { StorageService } from './storage-types.js';
@@ -200,7 +206,10 @@ export function createPostObjectOperation(
       const range = { min: limits?.min ?? 0, max: Math.min(limits?.max ?? MAX_PUT_BYTES, MAX_PUT_BYTES) };
       return { bucket, key, form, headers: formHeaders(form), range };
     },
-    resources: (input) => [s3Arn(input.bucket, input.key)],
+    resources: async (input, req) => {
+      await revealMissingBucket(storage, req.principal, input.bucket);
+      return [s3Arn(input.bucket, input.key)];
+    },
     conditions: (input, req) => declared.conditions(effective(input, req)),
     handle: async (input, req) => {
       await checkS3Inputs(operation, { req, storage, bucket: input.bucket });

@@ -30,7 +30,6 @@ export interface S3AclApi {
   getOwnershipControls(bucket: string): Promise<ApiResponse>;
   putOwnershipControls(req: ApiRequest, bucket: string): Promise<ApiResponse>;
   deleteOwnershipControls(bucket: string): Promise<ApiResponse>;
-  /** Stores a new bucket's Object Ownership and ACL, as its CreateBucket request (already judged) asked. */
   /** The Object Ownership and ACL settings a CreateBucket's headers give the new bucket (judged already). */
   newBucketSettings(req: ApiRequest): NewBucketSettings;
 }

@@ -109,6 +109,21 @@ describe('compileRecipe: structure', () => {
     );
   });
 
+  it('refuses a NUL that a JSON escape brings into a condition value, as it refuses one written plainly', () => {
+    for (const [Condition, Value] of [
+      ['IS_BETWEEN', '{"GREATER_THAN_EQUAL":"a\\u0000","LESS_THAN_EQUAL":"b"}'],
+      ['IS_BETWEEN', '["a","b\\u0000"]'],
+      ['IS', '["x\\u0000y"]'],
+      ['IS_NOT', '["ok","\\u0000"]'],
+    ] as const) {
+      const error = compileError(people, [
+        step('UPPER_CASE', { sourceColumn: 'name' }, [when(Condition, 'name', Value)]),
+      ]);
+      expect([error.code, error.status], Value).toEqual(['ValidationException', 400]);
+      expect(error.message, Value).toMatch(/contains a NUL character/);
+    }
+  });
+
   it('refuses clashing names, deleting everything, and text operations on numbers', () => {
     expect(
       compileError(people, [step('DUPLICATE', { sourceColumn: 'id', targetColumn: 'NAME' })]).message,

@@ -113,6 +113,8 @@ export function jsonStringArray(context: StepContext, what: string, text: string
   if (!Array.isArray(value) || value.length === 0 || !value.every((item) => typeof item === 'string')) {
     throw stepError(context, `${what} must be a non-empty JSON array of strings, such as ["a","b"]`);
   }
+  // What JSON escapes decode to is checked as plain text is (a \u0000 is a NUL all the same).
+  for (const item of value as string[]) checkText(context, `an entry of ${what}`, item);
   return value as string[];
 }
 
@@ -273,14 +275,20 @@ function bounds(context: StepContext, what: string, text: string): { lower: stri
   } catch {
     throw stepError(context, `${usage}; it is not valid JSON`);
   }
+  const checked = (lower: string, upper: string) => {
+    checkText(context, `${what}.Value's lower bound`, lower);
+    checkText(context, `${what}.Value's upper bound`, upper);
+    return { lower, upper };
+  };
   if (Array.isArray(value) && value.length === 2 && value.every((item) => typeof item === 'string')) {
-    return { lower: value[0] as string, upper: value[1] as string };
+    return checked(value[0] as string, value[1] as string);
   }
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
     const entries = new Map(Object.entries(value));
     const lower = entries.get('GREATER_THAN_EQUAL');
     const upper = entries.get('LESS_THAN_EQUAL');
-    if (entries.size === 2 && typeof lower === 'string' && typeof upper === 'string') return { lower, upper };
+    if (entries.size === 2 && typeof lower === 'string' && typeof upper === 'string')
+      return checked(lower, upper);
   }
   throw stepError(context, usage);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isNonPublicAddress, literalAddress } from './endpoint-guard.js';
+import { forbiddenAddress, isNonPublicAddress, literalAddress } from './endpoint-guard.js';
 
 describe('isNonPublicAddress', () => {
   it('refuses loopback, private, link-local, reserved and mapped addresses', () => {
@@ -48,5 +48,16 @@ describe('literalAddress', () => {
     expect(literalAddress(new URL('http://[::1]/'))).toBe('::1');
     expect(literalAddress(new URL('http://0x7f.1/'))).toBe('127.0.0.1');
     expect(literalAddress(new URL('http://example.org/'))).toBeUndefined();
+  });
+});
+
+describe('forbiddenAddress', () => {
+  it('names a loopback or private address a URL gives directly under `public`, and nothing under `any`', () => {
+    expect(forbiddenAddress(new URL('http://2130706433:80/'), 'public')).toBe('127.0.0.1');
+    expect(forbiddenAddress(new URL('http://[fe80::1]/'), 'public')).toBe('fe80::1');
+    expect(forbiddenAddress(new URL('http://8.8.8.8/'), 'public')).toBeUndefined();
+    // A name is judged when a delivery resolves it, not here.
+    expect(forbiddenAddress(new URL('http://localhost/'), 'public')).toBeUndefined();
+    expect(forbiddenAddress(new URL('http://127.0.0.1/'), 'any')).toBeUndefined();
   });
 });

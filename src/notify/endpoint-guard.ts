@@ -53,6 +53,15 @@ export function literalAddress(url: URL): string | undefined {
   return isIP(host) === 0 ? undefined : host;
 }
 
+/**
+ * The address a URL names directly when `public` forbids it (a name is judged on delivery, by
+ * publicOnlyLookup: Node does not look up an address, so an address must be judged here).
+ */
+export function forbiddenAddress(url: URL, endpoints: SnsEndpoints): string | undefined {
+  const literal = literalAddress(url);
+  return endpoints === 'public' && literal !== undefined && isNonPublicAddress(literal) ? literal : undefined;
+}
+
 export class NonPublicEndpoint extends Error {
   override readonly name = 'NonPublicEndpoint';
   constructor(what: string) {

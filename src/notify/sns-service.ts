@@ -11,8 +11,7 @@ import type { Clock } from '../lib/clock.js';
 import { increasingId, uuid } from '../lib/ids.js';
 import type { Logger } from '../lib/logger.js';
 import {
-  isNonPublicAddress,
-  literalAddress,
+  forbiddenAddress,
   NonPublicEndpoint,
   publicOnlyLookup,
   type SnsEndpoints,
@@ -169,9 +168,8 @@ function post(
   endpoints: SnsEndpoints,
 ): Promise<void> {
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-  const literal = literalAddress(url);
-  if (endpoints === 'public' && literal !== undefined && isNonPublicAddress(literal))
-    return Promise.reject(new NonPublicEndpoint(literal));
+  const forbidden = forbiddenAddress(url, endpoints);
+  if (forbidden !== undefined) return Promise.reject(new NonPublicEndpoint(forbidden));
   return new Promise((resolve, reject) => {
     const req = send(
       url,
@@ -454,8 +452,7 @@ export function createSnsService(deps: {
       if (url.protocol !== `${protocol}:`)
         throw invalidParameter(`Endpoint must match the specified protocol`);
       // An address the server may not reach is refused now; a name is checked on each delivery, as it resolves.
-      const literal = literalAddress(url);
-      if (endpoints === 'public' && literal !== undefined && isNonPublicAddress(literal))
+      if (forbiddenAddress(url, endpoints) !== undefined)
         throw invalidParameter(
           'Endpoint must be reachable on the internet: a loopback or private address is not',
         );

@@ -1,7 +1,7 @@
 import { badRequest, notFound } from '../errors.js';
 import { type Acl, isOwnerFullControlOnly, readStoredAcl } from './acl.js';
 import { asRecord, malformedXml, onlyElements } from './s3-wire.js';
-import type { NewBucketSettings, StorageService } from './storage-types.js';
+import type { StorageService } from './storage-types.js';
 
 /**
  * S3 Object Ownership, stored as the bucket's 'ownership' setting. A bucket created without the header gets
@@ -46,11 +46,6 @@ function putOwnership(
   ownership: ObjectOwnership,
 ): Promise<void> {
   return storage.settings.put(bucket, 'ownership', ownership);
-}
-
-/** The stored setting of an Object Ownership, for a bucket made with it. */
-export function ownershipSetting(ownership: ObjectOwnership): NewBucketSettings {
-  return { ownership };
 }
 
 export function deleteOwnership(storage: Pick<StorageService, 'settings'>, bucket: string): Promise<void> {

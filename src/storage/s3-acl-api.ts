@@ -14,7 +14,6 @@ import {
   type ObjectOwnership,
   ownershipControls,
   ownershipOf,
-  ownershipSetting,
   readOwnershipControls,
 } from './object-ownership.js';
 import { verifyDocumentDigests } from './s3-digests.js';
@@ -145,7 +144,7 @@ export function createS3AclApi(storage: StorageService): S3AclApi {
       const owner = req.principal.accountId;
       const acl = aclFromHeaders(req.headers, 'bucket', owner, owner);
       return {
-        ...ownershipSetting(ownership),
+        ownership,
         ...(acl && ownership !== 'BucketOwnerEnforced' ? { acl: storeAcl(acl) } : {}),
       };
     },

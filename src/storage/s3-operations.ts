@@ -238,14 +238,17 @@ export function defineS3Operation<L extends S3Level>(
 
 /**
  * S3 tells anyone that a bucket does not exist (404 NoSuchBucket), even an anonymous caller it would deny;
- * checked before authorization for anonymous requests, which no policy of a missing bucket could allow.
+ * checked before authorization for anonymous requests, which no policy of a missing bucket could allow. The
+ * bucket's owner comes from the cache the authorizer reads anyway; only a bucket not found there is looked
+ * up, and answered NoSuchBucket.
  */
 export async function revealMissingBucket(
-  storage: Pick<StorageService, 'headBucket'>,
+  storage: Pick<StorageService, 'access' | 'headBucket'>,
   principal: Principal,
   bucket: string,
 ): Promise<void> {
-  if (principal.type === 'Anonymous') await storage.headBucket(bucket);
+  if (principal.type === 'Anonymous' && (await storage.access.owner(bucket)) === undefined)
+    await storage.headBucket(bucket);
 }
 
 const HEADERS: ReadonlySet<string> = new Set(S3_REQUEST_HEADERS);

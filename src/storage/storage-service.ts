@@ -181,6 +181,8 @@ export function createStorageService(deps: {
     guard: ((current: ObjectRow | undefined) => void) | undefined,
     cause: ObjectCause,
   ): Promise<StoredObject> {
+    const cold = blobs.cold;
+    let committed: { row: ObjectRow; enabled: boolean; toCold: boolean; removed: string[]; woken: boolean };
     try {
       const versioning = await versioningOf(object.bucket);
       const enabled = versioning === 'Enabled';
@@ -200,22 +202,29 @@ export function createStorageService(deps: {
         { ...object, versionId: eventVersionId(row.version_id, versioning) },
         cause.origin,
       );
-      const cold = blobs.cold;
       const toCold = cold !== undefined && storageClassOf(row.attributes) === cold.storageClass;
       if (toCold) await cold.copyIn(object.blob_id);
-      const removed = await store.putVersion(row, enabled ? 'new' : 'null', guard, events);
-      if (toCold) await cold.dropHot(object.blob_id);
-      if (events.length > 0) notifications.wake();
-      for (const id of removed.blobIds) await discardBlob(id);
-      const stored = toStored(row);
-      // A write names the version it made only where versions are kept (suspended buckets write "null").
-      return enabled ? stored : { ...stored, versionId: undefined };
+      const { blobIds } = await store.putVersion(row, enabled ? 'new' : 'null', guard, events);
+      committed = { row, enabled, toCold, removed: blobIds, woken: events.length > 0 };
     } catch (error) {
       await discardBlob(object.blob_id);
       if (error instanceof BucketVanished || (error as AppError).code === 'NoSuchBucket')
         throw noSuchBucket(object.bucket);
       throw error;
     }
+    // Recorded: from here on nothing may discard the new blob. A hot copy that cannot be removed now is
+    // settled by the start-up sweep, as after a crash.
+    if (committed.toCold)
+      await cold
+        ?.dropHot(object.blob_id)
+        .catch((error: unknown) =>
+          logger.warn({ err: error, blobId: object.blob_id }, 'could not remove the hot copy of a cold blob'),
+        );
+    if (committed.woken) notifications.wake();
+    for (const id of committed.removed) await discardBlob(id);
+    const stored = toStored(committed.row);
+    // A write names the version it made only where versions are kept (suspended buckets write "null").
+    return committed.enabled ? stored : { ...stored, versionId: undefined };
   }
 
   /** Changes a per-version setting of the version named, or of the current one; answers it as changed. */

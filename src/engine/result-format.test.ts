@@ -1,4 +1,5 @@
 import {
+  ARRAY,
   BIGINT,
   BLOB,
   BOOLEAN,
@@ -6,6 +7,7 @@ import {
   DECIMAL,
   DOUBLE,
   DuckDBIntervalValue,
+  DuckDBStructType,
   DuckDBVarCharType,
   FLOAT,
   INTEGER,
@@ -20,7 +22,7 @@ import {
   VARCHAR,
 } from '@duckdb/node-api';
 import { describe, expect, it } from 'vitest';
-import { athenaInterval, columnInfo } from './result-format.js';
+import { athenaInterval, columnInfo, namedRowsType } from './result-format.js';
 
 describe('columnInfo', () => {
   // What Athena reports for PyAthena's one_row_complex table: (Type, Precision, Scale).
@@ -65,5 +67,27 @@ describe('intervals as Trino prints them', () => {
     expect(athenaInterval(new DuckDBIntervalValue(-14, 0, 0n))).toBe('-1-2');
     expect(athenaInterval(new DuckDBIntervalValue(0, 2, 10_800_000_000n))).toBe('2 03:00:00.000');
     expect(athenaInterval(new DuckDBIntervalValue(0, 0, -10_800_123_000n))).toBe('-0 03:00:00.123');
+  });
+});
+
+describe('namedRowsType', () => {
+  it('names the unnamed fields of rows at any depth as Trino does, and leaves named ones alone', () => {
+    // What DuckDB's row(1, 'a') is (STRUCT() takes a record, which cannot hold two empty names).
+    const pair = new DuckDBStructType(['', ''], [INTEGER, VARCHAR]);
+    expect(namedRowsType(pair)).toBe('STRUCT("field0" INTEGER, "field1" VARCHAR)');
+    expect(namedRowsType(LIST(pair))).toBe('STRUCT("field0" INTEGER, "field1" VARCHAR)[]');
+    expect(namedRowsType(ARRAY(pair, 2))).toBe('STRUCT("field0" INTEGER, "field1" VARCHAR)[2]');
+    expect(namedRowsType(MAP(VARCHAR, pair))).toBe(
+      'MAP(VARCHAR, STRUCT("field0" INTEGER, "field1" VARCHAR))',
+    );
+    expect(namedRowsType(STRUCT({ x: pair, 'y z': INTEGER }))).toBe(
+      'STRUCT("x" STRUCT("field0" INTEGER, "field1" VARCHAR), "y z" INTEGER)',
+    );
+  });
+
+  it('says nothing of types without unnamed rows', () => {
+    expect(namedRowsType(STRUCT({ a: INTEGER, b: LIST(VARCHAR) }))).toBeUndefined();
+    expect(namedRowsType(MAP(VARCHAR, LIST(INTEGER)))).toBeUndefined();
+    expect(namedRowsType(BIGINT)).toBeUndefined();
   });
 });

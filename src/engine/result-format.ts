@@ -13,6 +13,7 @@ import {
   DuckDBTypeId,
   type DuckDBValue,
 } from '@duckdb/node-api';
+import { quoteIdent } from '../lib/sql.js';
 
 /** Athena's ColumnInfo for a result column. */
 export interface ColumnInfo {
@@ -153,6 +154,47 @@ export function athenaInterval(value: DuckDBIntervalValue): string {
   const millis = (abs % 1_000_000n) / 1000n;
   const seconds = abs / 1_000_000n;
   return `${sign}${seconds / 86_400n} ${two((seconds / 3600n) % 24n)}:${two((seconds / 60n) % 60n)}:${two(seconds % 60n)}.${millis.toString().padStart(3, '0')}`;
+}
+
+/**
+ * The SQL type that gives the fields of every row inside `type` a name, or undefined when they all have one.
+ * DuckDB's row() makes rows whose fields are unnamed and its client cannot tell apart; Trino calls them
+ * `field0`, `field1`… (Athena prints `{field0=Bob, field1=38}`), and a cast to a row type with those names keeps
+ * the values by position.
+ */
+export function namedRowsType(type: DuckDBType): string | undefined {
+  const named = (t: DuckDBType): { sql: string; renamed: boolean } => {
+    switch (t.typeId) {
+      case DuckDBTypeId.STRUCT: {
+        const struct = t as DuckDBStructType;
+        let renamed = struct.entryNames.some((name) => name === '');
+        const fields = struct.entryNames.map((name, i) => {
+          const inner = named(struct.entryTypes[i] as DuckDBType);
+          renamed ||= inner.renamed;
+          return `${quoteIdent(name === '' ? `field${i}` : name)} ${inner.sql}`;
+        });
+        return { sql: `STRUCT(${fields.join(', ')})`, renamed };
+      }
+      case DuckDBTypeId.LIST: {
+        const inner = named((t as DuckDBListType).valueType);
+        return { sql: `${inner.sql}[]`, renamed: inner.renamed };
+      }
+      case DuckDBTypeId.ARRAY: {
+        const array = t as DuckDBArrayType;
+        const inner = named(array.valueType);
+        return { sql: `${inner.sql}[${array.length}]`, renamed: inner.renamed };
+      }
+      case DuckDBTypeId.MAP: {
+        const map = t as DuckDBMapType;
+        const [key, value] = [named(map.keyType), named(map.valueType)];
+        return { sql: `MAP(${key.sql}, ${value.sql})`, renamed: key.renamed || value.renamed };
+      }
+      default:
+        return { sql: t.toString(), renamed: false };
+    }
+  };
+  const { sql, renamed } = named(type);
+  return renamed ? sql : undefined;
 }
 
 /**

@@ -13,6 +13,7 @@ import {
   type DuckDBTypeId,
   JsonDuckDBValueConverter,
 } from '@duckdb/node-api';
+import { quoteIdent } from '../lib/sql.js';
 import type {
   EngineErrorKind,
   EngineReply,
@@ -21,7 +22,7 @@ import type {
   StreamOpened,
   StreamPage,
 } from './protocol.js';
-import { type ColumnInfo, columnInfo, csvField, formatValue } from './result-format.js';
+import { type ColumnInfo, columnInfo, csvField, formatValue, namedRowsType } from './result-format.js';
 import { measureChunk, ValueSizeUnknown } from './value-size.js';
 
 class LimitExceeded extends Error {}
@@ -105,7 +106,7 @@ async function openStream(id: number, sql: string, limits: ResultLimits): Promis
   const connection = await engine().connect();
   connections.set(id, connection);
   try {
-    const result = await connection.stream(sql);
+    const result = await streamWithNamedRows(connection, sql);
     const types = result.columnTypes();
     const columns: ColumnInfo[] = result
       .columnNames()
@@ -128,6 +129,31 @@ async function openStream(id: number, sql: string, limits: ResultLimits): Promis
     connections.delete(id);
     connection.closeSync();
     throw error;
+  }
+}
+
+/**
+ * Runs one statement; a result column holding rows with unnamed fields is cast to rows whose fields are named
+ * as Trino names them, so every value can be read and printed (see namedRowsType). Types are known once the
+ * statement is prepared, before anything runs.
+ */
+async function streamWithNamedRows(connection: DuckDBConnection, sql: string): Promise<DuckDBResult> {
+  let prepared = await connection.prepare(sql);
+  try {
+    const casts = Array.from({ length: prepared.columnCount }, (_, i) =>
+      namedRowsType(prepared.columnType(i)),
+    );
+    if (casts.some((cast) => cast !== undefined)) {
+      const columns = casts.map((cast, i) => {
+        const name = quoteIdent(prepared.columnName(i));
+        return cast === undefined ? `#${i + 1} AS ${name}` : `CAST(#${i + 1} AS ${cast}) AS ${name}`;
+      });
+      prepared.destroySync();
+      prepared = await connection.prepare(`SELECT ${columns.join(', ')} FROM (${sql})`);
+    }
+    return await prepared.stream();
+  } finally {
+    prepared.destroySync();
   }
 }
 

@@ -142,7 +142,6 @@ export const arrayMapCases: DocumentedCase[] = [
   },
   {
     sql: "SELECT zip(ARRAY[1, 2], ARRAY['1b', null, '3b'])",
-    seawallRefuses: /ROW without field names/,
     expected: col0('[{field0=1, field1=1b}, {field0=2, field1=null}, {field0=null, field1=3b}]'),
     source: `${ARRAY}: zip pads with NULL; Athena docs rows-and-structs: an unnamed row prints {field0=.., field1=..}`,
   },

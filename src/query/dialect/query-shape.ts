@@ -33,6 +33,45 @@ export function checkTableReference(table: JsonNode, context: TranslateContext):
   }
 }
 
+/**
+ * Trino's UNNEST of several arrays, or of a map, as a lateral subquery (DuckDB's table function takes one list).
+ * `UNNEST(a, b) WITH ORDINALITY AS t(x, y, n)` zips its arrays, padding the shorter ones with NULL, and numbers
+ * the rows from 1: `(SELECT unnest(a), unnest(b), unnest(range(1, greatest(len(a), len(b)) + 1))) AS t(x, y, n)`,
+ * since unnest calls in one select list are zipped just so. A map gives two columns, its keys and its values; the
+ * translator does not know types, so one argument is taken for a map when two names are given for its columns
+ * (an array of plain values has one; an array of rows whose fields the names would be fails to bind). One array
+ * stays DuckDB's own table function, WITH ORDINALITY included.
+ */
+export async function zippedUnnest(table: JsonNode, context: TranslateContext): Promise<JsonNode> {
+  const call = table.function;
+  if (!isNode(call) || asciiLower(text(call.function_name, 'TABLE_FUNCTION.function_name')) !== 'unnest')
+    return table;
+  const args = list(call.children, 'unnest arguments') as JsonNode[];
+  const names = list(table.column_name_alias, 'column_name_alias') as string[];
+  const ordinal = table.with_ordinality === 'WITH_ORDINALITY';
+  const isMap = args.length === 1 && names.length === 2 + (ordinal ? 1 : 0);
+  if (args.length === 1 && !isMap) return table;
+  const refs = args.map((_, i) => `$${i + 1}`);
+  const columns = isMap
+    ? ['unnest(map_keys($1))', 'unnest(map_values($1))']
+    : refs.map((a) => `unnest(${a})`);
+  if (ordinal) {
+    const lengths = isMap ? ['CAST(cardinality($1) AS BIGINT)'] : refs.map((a) => `coalesce(len(${a}), 0)`);
+    const longest = lengths.length === 1 ? lengths[0] : `greatest(${lengths.join(', ')})`;
+    columns.push(`unnest(range(1, ${longest} + 1))`);
+  }
+  const query = await context.templates.expand(`(SELECT ${columns.join(', ')})`, args);
+  return {
+    type: 'SUBQUERY',
+    // DuckDB writes column names for a subquery only after an alias.
+    alias: table.alias || `${UNNAMED_PREFIX}unnest`,
+    sample: table.sample ?? null,
+    subquery: query.subquery as Json,
+    // Unnamed, they are Trino's `_col<n>`.
+    column_name_alias: names.length > 0 ? names : columns.map((_, i) => `${UNNAMED_PREFIX}${i}`),
+  };
+}
+
 /** The name at a node's position in the SQL, unquoted, if the user wrote one there. */
 export function writtenName(sql: Buffer, location: Json | undefined): string {
   if (typeof location !== 'number' || location < 0 || location >= sql.length) return '';

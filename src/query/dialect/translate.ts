@@ -9,7 +9,7 @@ import {
   text,
   unrecognised,
 } from '../sandbox-tree.js';
-import { checkTableReference, nameColumns, writtenName } from './query-shape.js';
+import { checkTableReference, nameColumns, writtenName, zippedUnnest } from './query-shape.js';
 import { type Call, KEEP, type Rule, type Translation } from './rules.js';
 import { castRule, OPERATOR_RULES, PARSER_RULES, refuseSyntax } from './syntax-rules.js';
 import type { Templates } from './templates.js';
@@ -118,6 +118,7 @@ async function visit(value: Json, context: TranslateContext): Promise<Json> {
   const out: JsonNode = {};
   for (const [key, item] of Object.entries(value)) out[key] = await visit(item, context);
   if (typeof value.class === 'string') return rewrite(value, out, context);
+  if (value.type === 'TABLE_FUNCTION') return zippedUnnest(out, context);
   if (value.type === 'SELECT_NODE') {
     if (value.sample !== null && value.sample !== undefined)
       throw new QueryRejected(

@@ -49,6 +49,14 @@ export const dateFunctionCases: DocumentedCase[] = [
     source: 'Trino docs functions/datetime: date_add returns the same type as its input',
   },
   {
+    sql: "SELECT date_add('week', 2, DATE '2024-02-20'), date_add('day', -366, DATE '2024-12-31'), date_add('day', 1, CAST(NULL AS DATE)), typeof(date_add('week', 1, DATE '2024-01-01')), date_add('week', 1, TIMESTAMP '2024-02-26 10:00:00')",
+    expected: [
+      ['_col0', '_col1', '_col2', '_col3', '_col4'],
+      ['2024-03-05', '2023-12-31', null, 'date', '2024-03-04 10:00:00.000'],
+    ],
+    source: 'Trino docs functions/datetime: date_add in days and weeks keeps a date a date',
+  },
+  {
     sql: "SELECT date_add('month', 1, DATE '2024-01-31')",
     expected: col0('2024-02-29'),
     source: 'Trino docs functions/datetime: date_add; Joda-Time clamps to the end of the month',

@@ -29,6 +29,22 @@ export const dateFunctionCases: DocumentedCase[] = [
     source: 'Trino docs functions/datetime: date_trunc returns the same type as its input',
   },
   {
+    sql: "SELECT date_trunc('day', d), date_trunc('week', d), date_trunc('month', d), date_trunc('quarter', d), date_trunc('year', d), typeof(date_trunc('week', d)), date_trunc('week', DATE '2024-03-04'), date_trunc('month', CAST(NULL AS DATE)) FROM (VALUES DATE '2024-08-18') AS t(d)",
+    expected: [
+      ['_col0', '_col1', '_col2', '_col3', '_col4', '_col5', '_col6', '_col7'],
+      ['2024-08-18', '2024-08-12', '2024-08-01', '2024-07-01', '2024-01-01', 'date', '2024-03-04', null],
+    ],
+    source: 'Trino docs functions/datetime: date_trunc of a date is a date, weeks start on Monday',
+  },
+  {
+    sql: "SELECT date_trunc('week', TIMESTAMP '2024-08-18 13:14:15.678'), date_trunc('quarter', TIMESTAMP '2024-08-18 13:14:15'), date_trunc('hour', TIMESTAMP '2024-08-18 13:14:15')",
+    expected: [
+      ['_col0', '_col1', '_col2'],
+      ['2024-08-12 00:00:00.000', '2024-07-01 00:00:00.000', '2024-08-18 13:00:00.000'],
+    ],
+    source: 'Trino docs functions/datetime: date_trunc of a timestamp',
+  },
+  {
     sql: "SELECT date_add('second', 86, TIMESTAMP '2020-03-01 00:00:00')",
     expected: col0('2020-03-01 00:01:26.000'),
     source: 'Trino docs functions/datetime: date_add',

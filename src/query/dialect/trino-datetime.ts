@@ -105,6 +105,27 @@ function keepingZone(index: number, sql: (call: Call) => string): Rule {
   };
 }
 
+/**
+ * `sql` on a date argument `$index` (given as a date expression), `general` on any other type. DuckDB's
+ * date_trunc and date arithmetic go through timestamps and intervals; on a date, whole days in integer
+ * arithmetic are three to four times quicker. typeof is folded when the query is planned, so only one branch
+ * runs; the other is cast so that both bind and have the argument's type (a time, whose Trino fields have no
+ * days, fails to bind, as Trino fails).
+ */
+function onDateOr(index: number, sql: (date: string) => string, general: string): string {
+  const date = `cast_to_type($${index}, DATE '1970-01-01')`;
+  return `CASE WHEN typeof($${index}) = 'DATE' THEN cast_to_type(${sql(date)}, $${index}) ELSE ${general} END`;
+}
+
+/** date_trunc of a date in whole days: the first day of its ISO week, month, quarter or year. */
+const DATE_TRUNC_OF_DATE: Readonly<Record<string, (date: string) => string>> = {
+  day: (d) => d,
+  week: (d) => `${d} - CAST(isodow(${d}) - 1 AS INTEGER)`,
+  month: (d) => `${d} - CAST(day(${d}) - 1 AS INTEGER)`,
+  quarter: (d) => `make_date(year(${d}), (quarter(${d}) - 1) * 3 + 1, 1)`,
+  year: (d) => `${d} - CAST(dayofyear(${d}) - 1 AS INTEGER)`,
+};
+
 function formatted(convert: (format: string) => string, sql: string): Rule {
   return (call) => {
     checkArity(call, 2);
@@ -177,17 +198,18 @@ export const DATETIME_FUNCTIONS: RuleTable = {
   last_day_of_month: template('last_day($1)', 1),
   date_trunc: keepingZone(1, (call) => {
     checkArity(call, 2);
-    return `cast_to_type(date_trunc('${unit(call, 0)}', $2), $2)`;
+    const which = unit(call, 0);
+    const onDate = DATE_TRUNC_OF_DATE[which];
+    const general = `cast_to_type(date_trunc('${which}', $2), $2)`;
+    return onDate ? onDateOr(2, onDate, general) : general;
   }),
   date_add: keepingZone(2, (call) => {
     checkArity(call, 3);
     const which = unit(call, 0);
     const general = `cast_to_type($3 + CAST($2 AS BIGINT) * INTERVAL 1 ${which.toUpperCase()}, $3)`;
     if (which !== 'day' && which !== 'week') return general;
-    // A date plus whole days is a date: integer arithmetic, three times quicker than a detour through an
-    // interval and a timestamp. typeof is folded when the query is planned, so only one branch runs.
     const days = which === 'week' ? 'CAST($2 AS BIGINT) * 7' : '$2';
-    return `CASE WHEN typeof($3) = 'DATE' THEN cast_to_type(cast_to_type($3, DATE '1970-01-01') + CAST(${days} AS INTEGER), $3) ELSE ${general} END`;
+    return onDateOr(3, (d) => `${d} + CAST(${days} AS INTEGER)`, general);
   }),
   date_diff: (call) => {
     checkArity(call, 3);

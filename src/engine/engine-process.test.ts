@@ -88,6 +88,30 @@ describe('engine result streams', () => {
   });
 });
 
+describe('the kept session of an engine', () => {
+  it('answers a repeated query alike: again, beside an open result, after one closed half read and after a failure', async () => {
+    const engine = await launch();
+    const query = "SELECT range AS n, row(range, 'x') AS r FROM range(3000) ORDER BY n";
+    const first = await readAll(engine, query);
+    expect(first.rows).toBe(3000);
+    expect(first.text.split('\n')[2]).toBe('"2","{field0=2, field1=x}"');
+    expect(await readAll(engine, query)).toEqual(first);
+    // While this result holds the session, the query runs on a connection of its own.
+    const open = await engine.stream(query, { limits: LIMITS });
+    expect(await readAll(engine, query)).toEqual(first);
+    await open.close();
+    expect(await readAll(engine, query)).toEqual(first);
+    await expect(engine.stream("SELECT CAST('x' AS INTEGER) AS n", { limits: LIMITS })).rejects.toMatchObject(
+      {
+        kind: 'engine',
+      },
+    );
+    expect(await readAll(engine, query)).toEqual(first);
+    expect(await readAll(engine, 'SELECT 5 AS five')).toEqual({ text: '"5"\n', rows: 1 });
+    await engine.close();
+  });
+});
+
 describe('engine reads', () => {
   it('counts the bytes the engine reads from files', async () => {
     const file = join(scratch, 'numbers.csv');

@@ -8,6 +8,7 @@ import {
   type DuckDBConnection,
   type DuckDBDataChunk,
   DuckDBInstance,
+  type DuckDBPreparedStatement,
   type DuckDBResult,
   type DuckDBType,
   type DuckDBTypeId,
@@ -29,6 +30,8 @@ class LimitExceeded extends Error {}
 
 interface OpenStream {
   connection: DuckDBConnection;
+  /** Runs on the kept session (see Session), which outlives the stream. */
+  shared: boolean;
   result: DuckDBResult;
   types: DuckDBType[];
   typeIds: DuckDBTypeId[];
@@ -43,6 +46,49 @@ let instance: DuckDBInstance | undefined;
 /** Connections by the id of the request (or stream) using them, so an interrupt can find them. */
 const connections = new Map<number, DuckDBConnection>();
 const streams = new Map<number, OpenStream>();
+
+/**
+ * The connection streamed queries run on, kept between them with the statements prepared on it. The server
+ * gives an engine to one query at a time, and dashboards repeat their queries: binding a translated query costs
+ * about as much as running a small one. A stream opened while another holds the session gets a connection of
+ * its own; a stream that fails or is closed before its end takes the session down with it.
+ */
+interface Session {
+  connection: DuckDBConnection;
+  /** By SQL text, least recently used first. */
+  prepared: Map<string, DuckDBPreparedStatement>;
+}
+const PREPARED_KEPT = 32;
+let session: Promise<Session> | undefined;
+let sessionBusy = false;
+
+function endSession(): void {
+  const ending = session;
+  session = undefined;
+  sessionBusy = false;
+  void ending?.then((s) => {
+    for (const prepared of s.prepared.values()) prepared.destroySync();
+    s.connection.closeSync();
+  });
+}
+
+/** The statement for `sql` on the session, prepared once and kept. */
+async function preparedOnSession(s: Session, sql: string): Promise<DuckDBPreparedStatement> {
+  const known = s.prepared.get(sql);
+  if (known) {
+    s.prepared.delete(sql);
+    s.prepared.set(sql, known);
+    return known;
+  }
+  const prepared = await prepareWithNamedRows(s.connection, sql);
+  s.prepared.set(sql, prepared);
+  for (const [key, oldest] of s.prepared) {
+    if (s.prepared.size <= PREPARED_KEPT) break;
+    s.prepared.delete(key);
+    oldest.destroySync();
+  }
+  return prepared;
+}
 
 function engine(): DuckDBInstance {
   if (!instance) throw new Error('the engine is not open');
@@ -103,16 +149,36 @@ async function rows(
 }
 
 async function openStream(id: number, sql: string, limits: ResultLimits): Promise<StreamOpened> {
-  const connection = await engine().connect();
-  connections.set(id, connection);
+  const shared = !sessionBusy;
+  let connection: DuckDBConnection | undefined;
   try {
-    const result = await streamWithNamedRows(connection, sql);
+    let result: DuckDBResult;
+    if (shared) {
+      sessionBusy = true;
+      session ??= engine()
+        .connect()
+        .then((c) => ({ connection: c, prepared: new Map() }));
+      const s = await session;
+      connection = s.connection;
+      connections.set(id, connection);
+      result = await (await preparedOnSession(s, sql)).stream();
+    } else {
+      connection = await engine().connect();
+      connections.set(id, connection);
+      const prepared = await prepareWithNamedRows(connection, sql);
+      try {
+        result = await prepared.stream();
+      } finally {
+        prepared.destroySync();
+      }
+    }
     const types = result.columnTypes();
     const columns: ColumnInfo[] = result
       .columnNames()
       .map((name, i) => columnInfo(name, types[i] as DuckDBType));
     const stream: OpenStream = {
       connection,
+      shared,
       result,
       types,
       typeIds: types.map((t) => t.typeId),
@@ -127,34 +193,30 @@ async function openStream(id: number, sql: string, limits: ResultLimits): Promis
   } catch (error) {
     streams.delete(id);
     connections.delete(id);
-    connection.closeSync();
+    if (shared) endSession();
+    else connection?.closeSync();
     throw error;
   }
 }
 
 /**
- * Runs one statement; a result column holding rows with unnamed fields is cast to rows whose fields are named
- * as Trino names them, so every value can be read and printed (see namedRowsType). Types are known once the
- * statement is prepared, before anything runs.
+ * Prepares one statement; a result column holding rows with unnamed fields is cast to rows whose fields are
+ * named as Trino names them, so every value can be read and printed (see namedRowsType). Types are known once
+ * the statement is prepared, before anything runs.
  */
-async function streamWithNamedRows(connection: DuckDBConnection, sql: string): Promise<DuckDBResult> {
-  let prepared = await connection.prepare(sql);
-  try {
-    const casts = Array.from({ length: prepared.columnCount }, (_, i) =>
-      namedRowsType(prepared.columnType(i)),
-    );
-    if (casts.some((cast) => cast !== undefined)) {
-      const columns = casts.map((cast, i) => {
-        const name = quoteIdent(prepared.columnName(i));
-        return cast === undefined ? `#${i + 1} AS ${name}` : `CAST(#${i + 1} AS ${cast}) AS ${name}`;
-      });
-      prepared.destroySync();
-      prepared = await connection.prepare(`SELECT ${columns.join(', ')} FROM (${sql})`);
-    }
-    return await prepared.stream();
-  } finally {
-    prepared.destroySync();
-  }
+async function prepareWithNamedRows(
+  connection: DuckDBConnection,
+  sql: string,
+): Promise<DuckDBPreparedStatement> {
+  const prepared = await connection.prepare(sql);
+  const casts = Array.from({ length: prepared.columnCount }, (_, i) => namedRowsType(prepared.columnType(i)));
+  if (casts.every((cast) => cast === undefined)) return prepared;
+  const columns = casts.map((cast, i) => {
+    const name = quoteIdent(prepared.columnName(i));
+    return cast === undefined ? `#${i + 1} AS ${name}` : `CAST(#${i + 1} AS ${cast}) AS ${name}`;
+  });
+  prepared.destroySync();
+  return connection.prepare(`SELECT ${columns.join(', ')} FROM (${sql})`);
 }
 
 /**
@@ -205,7 +267,10 @@ function closeStream(id: number): void {
   if (!stream) return;
   streams.delete(id);
   connections.delete(id);
-  stream.connection.closeSync();
+  if (!stream.shared) stream.connection.closeSync();
+  // A result read to its end leaves the session as it found it; one left half read, or failed, ends it.
+  else if (stream.done) sessionBusy = false;
+  else endSession();
 }
 
 async function handle(request: EngineRequest): Promise<unknown> {

@@ -6,6 +6,35 @@ const LAMBDA = 'Trino docs functions/lambda';
 
 /** Arrays, maps and lambdas. Athena prints arrays as `[1, 2]` and maps as `{k=v}` in the map's order. */
 export const arrayMapCases: DocumentedCase[] = [
+  {
+    sql: "SELECT ngrams(ARRAY['foo', 'bar', 'baz', 'foo'], 2), ngrams(ARRAY['foo', 'bar', 'baz', 'foo'], 3), ngrams(ARRAY['foo', 'bar', 'baz', 'foo'], 4), ngrams(ARRAY['foo', 'bar', 'baz', 'foo'], 5), ngrams(ARRAY['foo', 'bar', 'baz', 'foo'], 6), ngrams(ARRAY[1, 2, 3, 4], 2), ngrams(ARRAY['foo'], 1)",
+    expected: [
+      ['_col0', '_col1', '_col2', '_col3', '_col4', '_col5', '_col6'],
+      [
+        '[[foo, bar], [bar, baz], [baz, foo]]',
+        '[[foo, bar, baz], [bar, baz, foo]]',
+        '[[foo, bar, baz, foo]]',
+        '[[foo, bar, baz, foo]]',
+        '[[foo, bar, baz, foo]]',
+        '[[1, 2], [2, 3], [3, 4]]',
+        '[[foo]]',
+      ],
+    ],
+    source: `${ARRAY}: ngrams`,
+  },
+  {
+    sql: 'SELECT ngrams(ARRAY[1, 2], 0)',
+    refused: /N must be positive/,
+    source: `${ARRAY}: ngrams takes a positive n`,
+  },
+  {
+    sql: 'SELECT contains_sequence(ARRAY[1, 2, 3], ARRAY[2, 3]), contains_sequence(ARRAY[1, 2, 3], ARRAY[1, 3]), contains_sequence(ARRAY[1], ARRAY[1, 2]), contains_sequence(ARRAY[1], CAST(ARRAY[] AS ARRAY(integer))), contains_sequence(CAST(NULL AS ARRAY(integer)), ARRAY[1])',
+    expected: [
+      ['_col0', '_col1', '_col2', '_col3', '_col4'],
+      ['true', 'false', 'false', 'true', null],
+    ],
+    source: 'Athena docs engine-versions-reference-0003: contains_sequence (consecutive, in order)',
+  },
   { sql: 'SELECT ARRAY[1, 2, 4]', expected: col0('[1, 2, 4]'), source: ARRAY },
   { sql: "SELECT ARRAY['foo', 'bar', 'bazz']", expected: col0('[foo, bar, bazz]'), source: ARRAY },
   { sql: 'SELECT ARRAY[1, 2, NULL, -4, NULL]', expected: col0('[1, 2, null, -4, null]'), source: ARRAY },

@@ -6,6 +6,25 @@ const JODA = 'Trino docs functions/datetime: Java date functions (Joda-Time Date
 
 /** Date and time functions: truncation, arithmetic, formatting and parsing, extraction, sequences. */
 export const dateFunctionCases: DocumentedCase[] = [
+  {
+    sql: 'SELECT human_readable_seconds(96), human_readable_seconds(3762), human_readable_seconds(56363463), human_readable_seconds(0), human_readable_seconds(86400)',
+    expected: [
+      ['_col0', '_col1', '_col2', '_col3', '_col4'],
+      [
+        '1 minute, 36 seconds',
+        '1 hour, 2 minutes, 42 seconds',
+        '93 weeks, 1 day, 8 hours, 31 minutes, 3 seconds',
+        '0 seconds',
+        '1 day',
+      ],
+    ],
+    source: 'Trino docs functions/datetime: human_readable_seconds',
+  },
+  {
+    sql: 'SELECT human_readable_seconds(1.5)',
+    refused: /NOT_SUPPORTED: human_readable_seconds of a negative, fractional or infinite number/,
+    source: 'Seawall: how Trino rounds a fraction is not documented',
+  },
   ...(
     [
       ['millisecond', '2001-08-22 03:04:05.321'],

@@ -8,6 +8,19 @@ const URL_EXAMPLE = "'http://user@example.com:8080/a/b.html?x=1&y=two#frag'";
 /** String functions, LIKE, regular expressions and URL functions. */
 export const stringCases: DocumentedCase[] = [
   {
+    sql: "SELECT split_to_map('a=1,b=2,c=3', ',', '='), split_to_map('', ',', '='), split_to_map('k:v;;x:', ';;', ':'), split_to_map('a=1,', ',', '=')",
+    expected: [
+      ['_col0', '_col1', '_col2', '_col3'],
+      ['{a=1, b=2, c=3}', '{}', '{k=v, x=}', '{a=1}'],
+    ],
+    source: `${STRING}: split_to_map`,
+  },
+  {
+    sql: "SELECT split_to_map('a=1,b', ',', '=')",
+    refused: /Key-value delimiter must appear exactly once in each entry/,
+    source: `${STRING}: split_to_map fails on an entry without its delimiter`,
+  },
+  {
     sql: "SELECT regexp_count('1a 2b 14m', '\\s*[a-z]+\\s*')",
     expected: col0('3'),
     source: `${REGEXP}: regexp_count`,

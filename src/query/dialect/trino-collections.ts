@@ -85,7 +85,7 @@ function withLambda(
 
 /** Functions whose result is an array: an argument made by one of them is known to be an array. */
 export const ARRAY_MAKERS: ReadonlySet<string> = new Set(
-  'array_agg split regexp_extract_all regexp_split map_keys map_values filter transform array_distinct array_sort sequence slice flatten array_union array_intersect array_except array_remove repeat zip zip_with trim_array shuffle'.split(
+  'array_agg split regexp_extract_all regexp_split map_keys map_values filter transform array_distinct array_sort sequence slice flatten array_union array_intersect array_except array_remove repeat zip zip_with trim_array shuffle ngrams'.split(
     ' ',
   ),
 );
@@ -96,6 +96,7 @@ const MAP_MAKERS = new Set([
   'map_agg',
   'histogram',
   'map_from_entries',
+  'split_to_map',
   'map_concat',
   'map_filter',
   'transform_keys',
@@ -191,6 +192,15 @@ export const COLLECTION_FUNCTIONS: RuleTable = {
   ),
   trim_array: template(
     "CASE WHEN $2 < 0 OR $2 > len($1) THEN error('INVALID_FUNCTION_ARGUMENT: size must not be negative or larger than the array') ELSE list_slice($1, 1, len($1) - $2) END",
+    2,
+  ),
+  // Each run of n consecutive elements; n at least the length gives the whole array as the one n-gram.
+  ngrams: template(
+    "CASE WHEN $2 <= 0 THEN error('INVALID_FUNCTION_ARGUMENT: N must be positive') WHEN len($1) <= $2 THEN [$1] ELSE list_transform(range(1, len($1) - $2 + 2), __l_i -> $1[__l_i:__l_i + $2 - 1]) END",
+    2,
+  ),
+  contains_sequence: template(
+    'CASE WHEN $1 IS NULL OR $2 IS NULL THEN NULL WHEN len($2) = 0 THEN true ELSE coalesce(list_bool_or(list_transform(range(1, len($1) - len($2) + 2), __l_i -> $1[__l_i:__l_i + len($2) - 1] = $2)), false) END',
     2,
   ),
   filter: renamed('list_filter', 2),

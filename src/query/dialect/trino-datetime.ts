@@ -181,7 +181,29 @@ const fromIso8601Timestamp: Rule = (call) => {
   return b.done(`CAST(${b.add(stringConstant(local))} AS TIMESTAMP_MS)`, { tree: stringConstant(zone) });
 };
 
+/** One unit of human_readable_seconds: `1 hour`, `2 hours`, or nothing for none. */
+const humanUnit = (count: string, unit: string) =>
+  `CASE WHEN ${count} = 0 THEN NULL WHEN ${count} = 1 THEN '1 ${unit}' ELSE CAST(${count} AS VARCHAR) || ' ${unit}s' END`;
+const WHOLE_SECONDS = 'CAST($1 AS BIGINT)';
+
+/**
+ * human_readable_seconds of a whole, non-negative number of seconds, as Trino's documentation shows it
+ * (`93 weeks, 1 day, 8 hours, 31 minutes, 3 seconds`). Fractions and negative numbers are refused: how Trino
+ * rounds them is not documented.
+ */
+const humanReadableSeconds = template(
+  `CASE WHEN $1 IS NULL THEN NULL WHEN isnan(CAST($1 AS DOUBLE)) OR isinf(CAST($1 AS DOUBLE)) OR $1 < 0 OR $1 <> floor($1) THEN error('NOT_SUPPORTED: human_readable_seconds of a negative, fractional or infinite number is not supported here') WHEN $1 = 0 THEN '0 seconds' ELSE array_to_string(list_filter([${[
+    humanUnit(`${WHOLE_SECONDS} // 604800`, 'week'),
+    humanUnit(`${WHOLE_SECONDS} % 604800 // 86400`, 'day'),
+    humanUnit(`${WHOLE_SECONDS} % 86400 // 3600`, 'hour'),
+    humanUnit(`${WHOLE_SECONDS} % 3600 // 60`, 'minute'),
+    humanUnit(`${WHOLE_SECONDS} % 60`, 'second'),
+  ].join(', ')}], __h_p -> __h_p IS NOT NULL), ', ') END`,
+  1,
+);
+
 export const DATETIME_FUNCTIONS: RuleTable = {
+  human_readable_seconds: humanReadableSeconds,
   at_timezone: (call) => {
     checkArity(call, 2);
     return inZone(call, 0, 1);

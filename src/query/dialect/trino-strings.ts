@@ -199,6 +199,18 @@ function refused(reason: string): Rule {
   };
 }
 
+/**
+ * split_to_map: entries split by the entry delimiter (one at the very end closes the last entry), each split
+ * once by the key-value delimiter; an entry without it or with it twice fails, as in Trino, and so does a key
+ * given twice (DuckDB's message).
+ */
+const SPLIT_ENTRIES =
+  "CASE WHEN $1 = '' THEN CAST([] AS VARCHAR[]) WHEN suffix($1, $2) THEN string_split($1, $2)[1:-2] ELSE string_split($1, $2) END";
+const splitToMap = template(
+  `CASE WHEN $2 = '' OR $3 = '' THEN error('INVALID_FUNCTION_ARGUMENT: entryDelimiter and keyValueDelimiter must not be empty') WHEN $2 = $3 THEN error('INVALID_FUNCTION_ARGUMENT: entryDelimiter and keyValueDelimiter must not be the same') ELSE map_from_entries(list_transform(${SPLIT_ENTRIES}, __s_e -> CASE WHEN len(string_split(__s_e, $3)) <> 2 THEN error('INVALID_FUNCTION_ARGUMENT: Key-value delimiter must appear exactly once in each entry. Bad input: ''' || __s_e || '''') ELSE struct_pack(k := string_split(__s_e, $3)[1], v := string_split(__s_e, $3)[2]) END)) END`,
+  3,
+);
+
 export const STRING_FUNCTIONS: RuleTable = {
   concat,
   concat_ws: concatWs,
@@ -218,6 +230,7 @@ export const STRING_FUNCTIONS: RuleTable = {
   reverse: renamed('reverse', 1),
   split,
   split_part: splitPart,
+  split_to_map: splitToMap,
   strpos,
   position: renamed('strpos', 2),
   starts_with: renamed('starts_with', 2),

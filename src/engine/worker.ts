@@ -66,10 +66,14 @@ function endSession(): void {
   const ending = session;
   session = undefined;
   sessionBusy = false;
-  void ending?.then((s) => {
-    for (const prepared of s.prepared.values()) prepared.destroySync();
-    s.connection.closeSync();
-  });
+  // A session whose connection never opened has nothing to close.
+  ending?.then(
+    (s) => {
+      for (const prepared of s.prepared.values()) prepared.destroySync();
+      s.connection.closeSync();
+    },
+    () => undefined,
+  );
 }
 
 /** The statement for `sql` on the session, prepared once and kept. */

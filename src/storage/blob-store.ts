@@ -62,7 +62,14 @@ function assertId(id: string): void {
   if (!ID.test(id)) throw new Error(`invalid blob id ${JSON.stringify(id)}`);
 }
 
-const READ_CHUNK = 1024 * 1024;
+/**
+ * Streams read a quarter of a MiB at a time. In the storage bench (8 GETs of 256 MiB at once on loopback) this
+ * gave a median of about 810 MiB/s over five runs against about 480 for 1 MiB reads and less for 64 KiB ones,
+ * though single runs vary by a factor of two either way.
+ */
+const READ_CHUNK = 256 * 1024;
+/** A range up to this size is read in one piece (what a small GET sends in one write). */
+const WHOLE_READ = 1024 * 1024;
 const WRITE_BATCH = 1024 * 1024;
 
 /**
@@ -70,16 +77,20 @@ const WRITE_BATCH = 1024 * 1024;
  * the extra read for end-of-file and the over-sized buffers of fs.createReadStream.
  */
 class RangeReader extends Readable {
+  private readonly chunk: number;
+
   constructor(
     private readonly handle: fs.FileHandle,
     private position: number,
     private readonly end: number,
   ) {
-    super({ highWaterMark: READ_CHUNK });
+    const chunk = end - position <= WHOLE_READ ? Math.max(1, end - position) : READ_CHUNK;
+    super({ highWaterMark: chunk });
+    this.chunk = chunk;
   }
 
   override _read(): void {
-    const length = Math.min(READ_CHUNK, this.end - this.position);
+    const length = Math.min(this.chunk, this.end - this.position);
     if (length <= 0) {
       this.push(null);
       return;

@@ -49,6 +49,44 @@ export const PARSER_RULES: Readonly<Record<string, Rule>> = {
   to_weeks: SAME,
 };
 
+/**
+ * How deep an argument's array type is, when its syntax shows it: 0 for a literal that is not NULL, 1 for
+ * `ARRAY[1]` or `CAST(x AS ARRAY(INTEGER))`, 2 for `ARRAY[ARRAY[1]]`; undefined when only binding would tell.
+ */
+function arrayDepth(node: JsonNode | undefined): number | undefined {
+  if (node?.class === 'CONSTANT') return constantOf(node)?.value === null ? undefined : 0;
+  if (node?.class === 'OPERATOR' && node.type === 'ARRAY_CONSTRUCTOR') {
+    const elements = list(node.children, 'children').map((child) => arrayDepth(child as JsonNode));
+    if (elements.length === 0) return 1;
+    const first = elements[0];
+    return first !== undefined && elements.every((depth) => depth === first) ? first + 1 : undefined;
+  }
+  if (node?.class === 'CAST') {
+    let depth = 0;
+    for (let type = node.cast_type as JsonNode | undefined; type?.id === 'LIST'; depth++)
+      type = (type.type_info as JsonNode | null)?.child_type as JsonNode | undefined;
+    return depth;
+  }
+  return undefined;
+}
+
+/**
+ * `||` of an array and an element appends or prepends it in Trino, which DuckDB's `||` refuses; that is known
+ * only where the syntax shows both sides' depths (see arrayDepth). Strings and arrays of one depth are
+ * concatenated alike by both.
+ */
+const concatOperator: Rule = (call) => {
+  const [left, right] = call.args.map(arrayDepth);
+  if (left !== undefined && right !== undefined) {
+    // NULL when either side is, as every Trino function that does not say otherwise.
+    if (left === right + 1)
+      return 'CASE WHEN $1 IS NULL OR $2 IS NULL THEN NULL ELSE list_append($1, $2) END';
+    if (right === left + 1)
+      return 'CASE WHEN $1 IS NULL OR $2 IS NULL THEN NULL ELSE list_prepend($1, $2) END';
+  }
+  return KEEP;
+};
+
 /** Operators: written as FUNCTION nodes named by their symbol, or OPERATOR nodes named by their type. */
 export const OPERATOR_RULES: Readonly<Record<string, Rule>> = {
   // Arithmetic: the engine runs with integer_division, so `/` on integers truncates as in Trino.
@@ -58,7 +96,7 @@ export const OPERATOR_RULES: Readonly<Record<string, Rule>> = {
   '/': arithmetic('/', 'Infinity'),
   '%': arithmetic('%', 'NaN'),
   // Both give NULL when a side is NULL.
-  '||': SAME,
+  '||': concatOperator,
   '~~': SAME,
   '!~~': SAME,
   OPERATOR_NOT: SAME,

@@ -182,6 +182,26 @@ describe('Trino array functions', () => {
   it('concat of arrays', async () => {
     expect(await value('SELECT concat(ARRAY[1], ARRAY[2, 3])')).toEqual([1, 2, 3]);
   });
+  it('|| of an array and an element appends or prepends it where the syntax shows the depths', async () => {
+    expect(
+      await trino.rows(
+        "SELECT ARRAY[1] || 2, 0 || ARRAY[1], ARRAY[4, 5] || ARRAY[ARRAY[1, 2]], ARRAY[1] || 2.5, CAST(NULL AS ARRAY(VARCHAR)) || 'a', ARRAY[1] || CAST(NULL AS INTEGER), 'a' || 'b'",
+      ),
+    ).toEqual([
+      [
+        [1, 2],
+        [0, 1],
+        [
+          [4, 5],
+          [1, 2],
+        ],
+        [1, 2.5],
+        null,
+        null,
+        'ab',
+      ],
+    ]);
+  });
 });
 
 describe('Trino map functions', () => {

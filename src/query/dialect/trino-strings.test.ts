@@ -33,6 +33,24 @@ describe('Trino string functions', () => {
     // Java's Character.toUpperCase keeps ß.
     expect(await value("SELECT upper('straße')")).toBe('STRAßE');
   });
+  it('length and reverse take a string, an array (reverse) or a varbinary, chosen by the bound type', async () => {
+    expect(
+      await trino.rows(
+        "SELECT length(to_utf8('é')), length(x), reverse(x) FROM (VALUES ('héllo'), (NULL)) AS t(x) ORDER BY x",
+      ),
+    ).toEqual([
+      [2, 5, 'olléh'],
+      [2, null, null],
+    ]);
+    expect(
+      await trino.rows(
+        "SELECT reverse(ARRAY[1, NULL, 3]), reverse(a), to_hex(reverse(from_hex('0102ff'))), reverse(NULL), length(NULL) FROM (SELECT ARRAY[ARRAY['a'], ARRAY['b', 'c']] AS a)",
+      ),
+    ).toEqual([[[3, null, 1], [['b', 'c'], ['a']], 'FF0201', null, null]]);
+    expect(await value('SELECT reverse(CAST(ARRAY[] AS ARRAY(INTEGER)))')).toEqual([]);
+    await refused('SELECT length(123)', /Unexpected parameters \(integer\) for function length/);
+    await refused("SELECT reverse(DATE '2024-01-01')", /len\(DATE\)/);
+  });
   it('trim, ltrim and rtrim strip Java whitespace, and characters with FROM', async () => {
     expect(await value("SELECT trim(chr(9) || ' a ' || chr(10))")).toBe('a');
     expect(await value("SELECT ltrim('  a ')")).toBe('a ');

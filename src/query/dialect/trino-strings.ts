@@ -6,7 +6,7 @@
  * Lambda parameters in templates are named `__s_*`, so that a user's column of the same name inside an argument
  * is never captured by them.
  */
-import { QueryRejected } from '../sandbox-tree.js';
+import { type JsonNode, QueryRejected } from '../sandbox-tree.js';
 import {
   type Call,
   checkArity,
@@ -40,6 +40,11 @@ export const TRIM: Rule = trimRule('trim');
 export const LTRIM: Rule = trimRule('ltrim');
 export const RTRIM: Rule = trimRule('rtrim');
 
+/** The function whose call an argument is, lower-cased; empty for anything else. */
+function madeBy(node: JsonNode | undefined): string {
+  return node?.class === 'FUNCTION' ? String(node.function_name).toLowerCase() : '';
+}
+
 /**
  * concat_ws(separator, string...) skips NULLs; concat_ws(separator, array) joins the array's elements. An
  * array DuckDB would print as text is refused when its kind shows only at run time.
@@ -47,7 +52,7 @@ export const RTRIM: Rule = trimRule('rtrim');
 const concatWs: Rule = (call) => {
   if (call.args.length < 2) throw wrongArguments(call);
   const second = call.args[1];
-  const made = second?.class === 'FUNCTION' ? String(second.function_name).toLowerCase() : '';
+  const made = madeBy(second);
   if (
     call.args.length === 2 &&
     (ARRAY_MAKERS.has(made) || (second?.class === 'OPERATOR' && second.type === 'ARRAY_CONSTRUCTOR'))
@@ -211,10 +216,47 @@ const splitToMap = template(
   3,
 );
 
+/** Trino functions whose result is a varbinary: an argument made by one of them is known to be one. */
+const VARBINARY_MAKERS: ReadonlySet<string> = new Set(
+  'to_utf8 from_hex from_base64 from_base64url md5 sha1 sha256 sha512 xxhash64 hmac_md5 hmac_sha1 hmac_sha256 hmac_sha512 to_big_endian_32 to_big_endian_64 to_ieee754_32 to_ieee754_64'.split(
+    ' ',
+  ),
+);
+
+/**
+ * The type of the argument shows only when DuckDB binds the query: typeof folds to a constant there, and the
+ * dead branches of a CASE over it drop out of the plan. Every branch must still bind whatever the type, so a
+ * branch reads the argument through cast_to_type; a type Trino does not take fails with Trino's message.
+ */
+const otherType = (name: string) =>
+  `error('FUNCTION_NOT_FOUND: Unexpected parameters (' || lower(typeof($1)) || ') for function ${name}')`;
+const AS_VARCHAR = "cast_to_type($1, '')";
+const AS_BLOB = "cast_to_type($1, ''::BLOB)";
+
+/** length: code points of a string, bytes of a varbinary; a bare NULL is a varchar's. */
+const length: Rule = (call) => {
+  checkArity(call, 1);
+  if (constantOf(call.args[0])?.value === null) return 'CAST(NULL AS BIGINT)';
+  return `CASE WHEN typeof($1) = 'BLOB' THEN octet_length(${AS_BLOB}) WHEN typeof($1) = 'VARCHAR' THEN length(${AS_VARCHAR}) ELSE ${otherType('length')} END`;
+};
+
+/**
+ * reverse: a string's code points or an array's elements (indexing and len read strings too, so the array
+ * branch binds for one); a varbinary's bytes when a varbinary function made the argument. A varbinary column
+ * fails to bind in the array branch: refused, never answered otherwise.
+ */
+const reverse: Rule = (call) => {
+  checkArity(call, 1);
+  if (constantOf(call.args[0])?.value === null) return 'CAST(NULL AS VARCHAR)';
+  if (VARBINARY_MAKERS.has(madeBy(call.args[0])))
+    return "unhex(array_to_string(list_reverse(regexp_extract_all(hex($1), '..')), ''))";
+  return `CASE WHEN typeof($1) LIKE '%]' THEN cast_to_type(list_transform(range(len($1)), __r_i -> $1[len($1) - __r_i]), $1) WHEN typeof($1) = 'VARCHAR' THEN cast_to_type(reverse(${AS_VARCHAR}), $1) ELSE ${otherType('reverse')} END`;
+};
+
 export const STRING_FUNCTIONS: RuleTable = {
   concat,
   concat_ws: concatWs,
-  length: renamed('length', 1),
+  length,
   lower: renamed('lower', 1),
   // Java's simple case mapping keeps ß (DuckDB's upper makes it ẞ): the parts between are upper-cased.
   upper: template(
@@ -227,7 +269,7 @@ export const STRING_FUNCTIONS: RuleTable = {
   lpad: padRule('lpad'),
   rpad: padRule('rpad'),
   replace,
-  reverse: renamed('reverse', 1),
+  reverse,
   split,
   split_part: splitPart,
   split_to_map: splitToMap,

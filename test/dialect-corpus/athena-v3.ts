@@ -11,7 +11,6 @@ export const athenaV3Cases: DocumentedCase[] = [
   },
   {
     sql: 'SELECT format_number(123456), format_number(1000000)',
-    seawallRefuses: /Function 'format_number' not registered/,
     expected: [
       ['_col0', '_col1'],
       ['123K', '1M'],

@@ -14,6 +14,26 @@ const value = (sql: string) => trino.value(sql);
 const refused = (sql: string, message: RegExp) => expect(trino.rows(sql)).rejects.toThrow(message);
 
 describe('Trino math functions', () => {
+  it('format_number: the documented examples, and DecimalFormat rounding half up on the exact double', async () => {
+    expect(await trino.rows('SELECT format_number(123456), format_number(1000000)')).toEqual([
+      ['123K', '1M'],
+    ]);
+    // 1.235 is stored just above the tie, 2.675 and 1.005 just below: Java rounds the value, not its text.
+    expect(
+      await trino.rows(
+        'SELECT format_number(1235), format_number(2675), format_number(1005), format_number(12345), format_number(99995), format_number(999999), format_number(125), format_number(-1500)',
+      ),
+    ).toEqual([['1.24K', '2.67K', '1K', '12.3K', '100K', '1000K', '125', '-1.5K']]);
+    expect(
+      await trino.rows(
+        "SELECT format_number(1.9), format_number(-0.5), format_number(nan()), format_number(infinity()), format_number(CAST(NULL AS BIGINT)), format_number(NULL), format_number(DECIMAL '2500.5')",
+      ),
+    ).toEqual([['1', '0', '0', '9223Q', null, null, '2.5K']]);
+    await refused(
+      "SELECT format_number('12')",
+      /Unexpected parameters \(varchar\) for function format_number/,
+    );
+  });
   it('truncate, with digits', async () => {
     expect(await trino.rows('SELECT truncate(5.678e0), truncate(-5.678e0), truncate(5.678, 2)')).toEqual([
       [5, -5, 5.67],

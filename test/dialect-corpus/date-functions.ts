@@ -264,9 +264,21 @@ export const dateFunctionCases: DocumentedCase[] = [
   },
   {
     sql: "SELECT parse_duration('3.81 d')",
-    seawallRefuses: /Function 'parse_duration' not registered/,
     expected: col0('3 19:26:24.000'),
     source: 'Trino docs functions/datetime: parse_duration',
+  },
+  {
+    sql: "SELECT parse_duration('42.8ms'), parse_duration('5m'), parse_duration(' 1.5 h ')",
+    expected: [
+      ['_col0', '_col1', '_col2'],
+      ['0 00:00:00.043', '0 00:05:00.000', '0 01:30:00.000'],
+    ],
+    source: 'Trino docs functions/datetime: parse_duration (42.8ms, 5m)',
+  },
+  {
+    sql: "SELECT parse_duration('5 minutes')",
+    refused: /not a valid data duration string: 5 minutes/,
+    source: 'Trino docs functions/datetime: parse_duration units are ns, us, ms, s, m, h, d',
   },
   {
     sql: "SELECT CAST('2024-01-07T09:05:03' AS TIMESTAMP)",

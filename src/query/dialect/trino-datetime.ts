@@ -202,7 +202,34 @@ const humanReadableSeconds = template(
   1,
 );
 
+/** Milliseconds per unit of a duration string, as airlift's Duration computes them (a double each). */
+const DURATION_UNITS: Readonly<Record<string, string>> = {
+  ns: 'CAST(1 AS DOUBLE) / 1000000',
+  us: 'CAST(1 AS DOUBLE) / 1000',
+  ms: 'CAST(1 AS DOUBLE)',
+  s: 'CAST(1000 AS DOUBLE)',
+  m: 'CAST(60000 AS DOUBLE)',
+  h: 'CAST(3600000 AS DOUBLE)',
+  d: 'CAST(86400000 AS DOUBLE)',
+};
+const NOT_A_DURATION =
+  "error('INVALID_FUNCTION_ARGUMENT: duration is not a valid data duration string: ' || $1)";
+
+/**
+ * parse_duration('3.81 d'): a decimal number and a unit (ns, us, ms, s, m, h, d), spaces around either, as
+ * an interval of whole milliseconds rounded half up (airlift's Duration.toMillis).
+ */
+const parseDuration = template(
+  `CASE WHEN NOT regexp_full_match($1, '\\s*\\d+(\\.\\d+)?\\s*[a-zA-Z]+\\s*') THEN ${NOT_A_DURATION} ELSE list_transform([{'v': CAST(regexp_extract($1, '^\\s*(\\d+(\\.\\d+)?)', 1) AS DOUBLE), 'u': regexp_extract($1, '([a-zA-Z]+)\\s*$', 1)}], __d_p -> to_milliseconds(CAST(floor(__d_p.v * CASE __d_p.u ${Object.entries(
+    DURATION_UNITS,
+  )
+    .map(([unit, millis]) => `WHEN '${unit}' THEN ${millis}`)
+    .join(' ')} ELSE ${NOT_A_DURATION} END + 0.5) AS BIGINT)))[1] END`,
+  1,
+);
+
 export const DATETIME_FUNCTIONS: RuleTable = {
+  parse_duration: parseDuration,
   human_readable_seconds: humanReadableSeconds,
   at_timezone: (call) => {
     checkArity(call, 2);

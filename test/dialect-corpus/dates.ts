@@ -100,15 +100,36 @@ export const dateCases: DocumentedCase[] = [
   },
   {
     sql: "SELECT from_iso8601_date('2020-W10')",
-    seawallRefuses: /invalid date field format/,
     expected: col0('2020-03-02'),
     source: 'Trino docs functions/datetime: from_iso8601_date (ISO week date)',
   },
   {
     sql: "SELECT from_iso8601_date('2020-123')",
-    seawallRefuses: /invalid date field format/,
     expected: col0('2020-05-02'),
     source: 'Trino docs functions/datetime: from_iso8601_date (ordinal date)',
+  },
+  {
+    sql: "SELECT from_iso8601_date('2020-W10-5'), from_iso8601_date('2015-W01'), from_iso8601_date('2020-W53'), from_iso8601_date('2020-366'), from_iso8601_date('2020'), from_iso8601_date('2020-05')",
+    expected: [
+      ['_col0', '_col1', '_col2', '_col3', '_col4', '_col5'],
+      ['2020-03-06', '2014-12-29', '2020-12-28', '2020-12-31', '2020-01-01', '2020-05-01'],
+    ],
+    source: "Joda's ISO date element parser, which from_iso8601_date uses: week dates with a day, week 1 in the year before, week 53, ordinal day 366, a year, a month",
+  },
+  {
+    sql: "SELECT from_iso8601_date('2021-W53')",
+    refused: /Invalid format: "2021-W53"/,
+    source: 'Joda: 2021 has 52 ISO weeks',
+  },
+  {
+    sql: "SELECT from_iso8601_date('2021-366')",
+    refused: /Invalid format: "2021-366"/,
+    source: 'Joda: 2021 has 365 days',
+  },
+  {
+    sql: "SELECT from_iso8601_date('2020-05-11T10:00')",
+    refused: /Invalid format: "2020-05-11T10:00"/,
+    source: 'Trino docs functions/datetime: from_iso8601_date takes a date, not a timestamp',
   },
   {
     sql: "SELECT at_timezone(TIMESTAMP '2022-11-01 09:08:07.321', 'America/Los_Angeles')",

@@ -228,6 +228,26 @@ const parseDuration = template(
   1,
 );
 
+/** The year of an ISO date string, and the Monday of its ISO week 1 (the week that holds January 4). */
+const ISO_YEAR = 'CAST(substr($1, 1, 4) AS INTEGER)';
+const WEEK_ONE = `make_date(${ISO_YEAR}, 1, 4) - CAST(isodow(make_date(${ISO_YEAR}, 1, 4)) - 1 AS INTEGER)`;
+const NOT_ISO_DATE = `error('INVALID_FUNCTION_ARGUMENT: Invalid format: "' || $1 || '"')`;
+
+/**
+ * from_iso8601_date: what Joda's ISO date element parser reads, a calendar date (`2020`, `2020-05`,
+ * `2020-05-10`), an ordinal date (`2020-123`) or a week date (`2020-W10`, `2020-W10-5`); a field out of
+ * its range fails.
+ */
+const FROM_ISO8601_DATE = `CASE WHEN $1 IS NULL THEN NULL
+  WHEN regexp_full_match($1, '\\d{4}-W\\d{2}(-\\d)?') THEN CASE
+    WHEN CAST(substr($1, 7, 2) AS INTEGER) NOT BETWEEN 1 AND week(make_date(${ISO_YEAR}, 12, 28)) OR coalesce(CAST(nullif(substr($1, 10, 1), '') AS INTEGER), 1) NOT BETWEEN 1 AND 7 THEN ${NOT_ISO_DATE}
+    ELSE ${WEEK_ONE} + CAST((CAST(substr($1, 7, 2) AS INTEGER) - 1) * 7 + coalesce(CAST(nullif(substr($1, 10, 1), '') AS INTEGER), 1) - 1 AS INTEGER) END
+  WHEN regexp_full_match($1, '\\d{4}-\\d{3}') THEN CASE
+    WHEN CAST(substr($1, 6, 3) AS INTEGER) NOT BETWEEN 1 AND dayofyear(make_date(${ISO_YEAR}, 12, 31)) THEN ${NOT_ISO_DATE}
+    ELSE make_date(${ISO_YEAR}, 1, 1) + CAST(CAST(substr($1, 6, 3) AS INTEGER) - 1 AS INTEGER) END
+  WHEN regexp_full_match($1, '\\d{4}(-\\d{2}(-\\d{2})?)?') THEN CAST(substr($1, 1, 4) || '-' || coalesce(nullif(substr($1, 6, 2), ''), '01') || '-' || coalesce(nullif(substr($1, 9, 2), ''), '01') AS DATE)
+  ELSE ${NOT_ISO_DATE} END`;
+
 export const DATETIME_FUNCTIONS: RuleTable = {
   parse_duration: parseDuration,
   human_readable_seconds: humanReadableSeconds,
@@ -281,7 +301,7 @@ export const DATETIME_FUNCTIONS: RuleTable = {
     return jodaToStrftime(pattern);
   }, 'CAST(strptime($1, $3) AS TIMESTAMPTZ)'),
   from_iso8601_timestamp: fromIso8601Timestamp,
-  from_iso8601_date: template('CAST($1 AS DATE)', 1),
+  from_iso8601_date: template(FROM_ISO8601_DATE, 1),
   to_iso8601: toIso8601,
   year: field('year'),
   quarter: field('quarter'),

@@ -19,12 +19,32 @@ export const athenaV3Cases: DocumentedCase[] = [
   },
   {
     sql: "SELECT EXTRACT(TIMEZONE_HOUR FROM TIMESTAMP '2020-05-10 12:34:56 +08:35'), EXTRACT(TIMEZONE_MINUTE FROM TIMESTAMP '2020-05-10 12:34:56 +08:35')",
-    seawallRefuses: /NOT_SUPPORTED: EXTRACT\(TIMEZONE_HOUR/,
     expected: [
       ['_col0', '_col1'],
       ['8', '35'],
     ],
     source: `${V3}: timezone_hour, timezone_minute`,
+  },
+  {
+    sql: "SELECT timezone_hour(TIMESTAMP '2024-01-01 00:00 America/Vancouver'), timezone_hour(TIMESTAMP '2024-07-01 00:00 America/Vancouver'), timezone_minute(TIMESTAMP '2024-07-01 00:00 America/Vancouver'), timezone_hour(from_unixtime(0, 'Asia/Kolkata')), timezone_minute(from_unixtime(0, 'Asia/Kolkata')), timezone_hour(with_timezone(TIMESTAMP '2024-01-01 00:00', '-03:30')), timezone_minute(with_timezone(TIMESTAMP '2024-01-01 00:00', '-03:30'))",
+    expected: [
+      ['_col0', '_col1', '_col2', '_col3', '_col4', '_col5', '_col6'],
+      ['-8', '-7', '0', '5', '30', '-3', '-30'],
+    ],
+    source: 'Trino docs functions/datetime: timezone_hour, timezone_minute (the offset at that instant, daylight saving included)',
+  },
+  {
+    sql: "SELECT timezone_hour(TIMESTAMP '2024-01-01 00:00'), EXTRACT(TIMEZONE_MINUTE FROM TIMESTAMP '2024-01-01 00:00')",
+    expected: [
+      ['_col0', '_col1'],
+      ['0', '0'],
+    ],
+    source: 'Trino: a timestamp is coerced to a timestamp with time zone in the session zone, UTC',
+  },
+  {
+    sql: "SELECT timezone_hour('2024-01-01')",
+    refused: /Unexpected parameters \(varchar\) for function timezone_hour/,
+    source: 'Trino: timezone_hour takes a timestamp with time zone',
   },
   {
     sql: "SELECT concat_ws(',', 'def', 'pqr', 'mno')",

@@ -63,15 +63,27 @@ const FIELDS: Readonly<Record<string, string>> = {
   second: 'second',
 };
 
-/** Fields of a zone's offset: the zone is known to the translator only for literals, so they are refused. */
+/**
+ * timezone_hour / timezone_minute of a zoned value: its offset from UTC at that instant, its wall-clock time
+ * less its instant, in hours and the minutes beyond them (both negative west of UTC). The zone of a value is
+ * known to the translator (see the top of this file); a timestamp without one is in the session zone, UTC.
+ */
+function zoneField(call: Call, index: number, field: string): Translation {
+  if (!call.zoneOf(index))
+    return `CASE WHEN typeof($${index + 1}) LIKE 'TIMESTAMP%' THEN CAST(0 AS BIGINT) ELSE error('FUNCTION_NOT_FOUND: Unexpected parameters (' || lower(typeof($${index + 1})) || ') for function ${field}') END`;
+  const b = new TemplateBuilder(call);
+  const minutes = `CAST(round((epoch($${index + 1}) - epoch(${b.instantOfArgument(index)})) / 60) AS BIGINT)`;
+  const hours = `CAST(trunc(${minutes} / 60.0) AS BIGINT)`;
+  return b.done(field === 'timezone_hour' ? hours : `${minutes} - 60 * ${hours}`);
+}
+
 const ZONE_FIELDS = new Set(['timezone_hour', 'timezone_minute']);
 
 /** EXTRACT(field FROM x), which DuckDB's parser writes as main.date_part('field', x). */
 export const EXTRACT: Rule = (call) => {
   checkArity(call, 2);
   const field = constantString(call, 0, 'field').toLowerCase();
-  if (ZONE_FIELDS.has(field))
-    throw new QueryRejected(`NOT_SUPPORTED: EXTRACT(${field.toUpperCase()} FROM ...) is not supported.`);
+  if (ZONE_FIELDS.has(field)) return zoneField(call, 1, field);
   const part = FIELDS[field];
   if (!part) throw new QueryRejected(`Invalid EXTRACT field: ${field}`);
   return { sql: 'date_part($3, $2)', extra: [stringConstant(part)] };
@@ -249,6 +261,15 @@ const FROM_ISO8601_DATE = `CASE WHEN $1 IS NULL THEN NULL
   ELSE ${NOT_ISO_DATE} END`;
 
 export const DATETIME_FUNCTIONS: RuleTable = {
+  ...Object.fromEntries(
+    [...ZONE_FIELDS].map((field): [string, Rule] => [
+      field,
+      (call) => {
+        checkArity(call, 1);
+        return zoneField(call, 0, field);
+      },
+    ]),
+  ),
   parse_duration: parseDuration,
   human_readable_seconds: humanReadableSeconds,
   at_timezone: (call) => {

@@ -233,7 +233,6 @@ export const stringCases: DocumentedCase[] = [
   },
   {
     sql: "SELECT format('%s%%', 123), format('%03d', 8), format('%.5f', pi()), format('%-7s,%7s', 'hello', 'world')",
-    seawallRefuses: /NOT_SUPPORTED: format's %\.5f/,
     expected: [
       ['_col0', '_col1', '_col2', '_col3'],
       ['123%', '008', '3.14159', 'hello  ,  world'],

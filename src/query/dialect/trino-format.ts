@@ -1,7 +1,8 @@
 /*
  * Trino's format(format, args...), which formats as Java's String.format, for the specifiers Java and DuckDB's
  * printf write alike: %s (a value's text; NULL as `null`), %d (an integer), %%, %n, with the flags - and 0,
- * a width and, for %s, a precision. Other specifiers (%f, %x, %e, argument indexes, `,` grouping) are refused.
+ * a width and, for %s, a precision; and %f, which Seawall writes itself. Other specifiers (%x, %e, argument
+ * indexes, `,` grouping) are refused.
  */
 import { QueryRejected } from '../sandbox-tree.js';
 import { constantString, type Rule, stringConstant } from './rules.js';
@@ -16,9 +17,35 @@ const asText = (x: string) =>
 const asInteger = (x: string) =>
   `CASE WHEN typeof(${x}) NOT IN ('TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT') THEN error('INVALID_FUNCTION_ARGUMENT: %d needs an integer') WHEN ${x} IS NULL THEN error('NOT_SUPPORTED: format with %d of NULL is not supported here') ELSE ${x} END`;
 
+/**
+ * A %f argument as Java's Formatter writes it: the sign of the value (-0.0 included), then the digits of its
+ * size rounded half up to `precision` decimals: a double's or real's from its shortest decimal text (as
+ * Java's FormattedFloatingDecimal rounds), a decimal's exactly; NaN and Infinity as words. Padded with zeros
+ * after the sign to `zeroWidth` when the 0 flag asks.
+ */
+function asFixed(x: string, precision: number, zeroWidth?: number): string {
+  const size = `CASE WHEN typeof(${x}) LIKE 'DECIMAL%' THEN CAST(abs(${x}) AS DECIMAL(38, ${precision})) ELSE CAST(CAST(abs(${x}) AS VARCHAR) AS DECIMAL(38, ${precision})) END`;
+  const negative = `(${x} < 0 OR CAST(${x} AS VARCHAR) LIKE '-%')`;
+  // Java pads NaN and Infinity with spaces even with the 0 flag.
+  const word = (text: string) =>
+    zeroWidth === undefined
+      ? text
+      : `lpad(${text}, CAST(greatest(${zeroWidth}, length(${text})) AS INTEGER), ' ')`;
+  const digits =
+    zeroWidth === undefined
+      ? `CAST(${size} AS VARCHAR)`
+      : `lpad(CAST(${size} AS VARCHAR), CAST(greatest(${zeroWidth} - CASE WHEN ${negative} THEN 1 ELSE 0 END, length(CAST(${size} AS VARCHAR))) AS INTEGER), '0')`;
+  return `CASE WHEN NOT (typeof(${x}) IN ('DOUBLE', 'FLOAT') OR typeof(${x}) LIKE 'DECIMAL%') THEN error('INVALID_FUNCTION_ARGUMENT: %f needs a double, real or decimal, not ' || lower(typeof(${x})))
+    WHEN ${x} IS NULL THEN 'null'
+    WHEN typeof(${x}) IN ('DOUBLE', 'FLOAT') AND isnan(CAST(${x} AS DOUBLE)) THEN ${word("'NaN'")}
+    WHEN typeof(${x}) IN ('DOUBLE', 'FLOAT') AND isinf(CAST(${x} AS DOUBLE)) THEN ${word(`CASE WHEN ${x} < 0 THEN '-Infinity' ELSE 'Infinity' END`)}
+    WHEN abs(CAST(${x} AS DOUBLE)) >= 1e${38 - precision} THEN error('NOT_SUPPORTED: format with %f of a number this large is not supported here')
+    ELSE CASE WHEN ${negative} THEN '-' ELSE '' END || ${digits} END`;
+}
+
 function unsupported(specifier: string): QueryRejected {
   return new QueryRejected(
-    `NOT_SUPPORTED: format's ${specifier} is not supported here (%s, %d, %%, %n are).`,
+    `NOT_SUPPORTED: format's ${specifier} is not supported here (%s, %d, %f, %%, %n are).`,
   );
 }
 
@@ -40,6 +67,16 @@ export const FORMAT: Rule = (call) => {
     else if (conversion === 's' && !flags.includes('0')) {
       args.push(asText(`$${++used + 1}`));
       printf += `%${flags}${width}${precision}s`;
+    } else if (
+      conversion === 'f' &&
+      flags !== '-0' &&
+      !(flags === '0' && !width) &&
+      Number(precision.slice(1) || 6) <= 30
+    ) {
+      // Zeros go between the sign and the digits; spaces, as for %s, around the whole.
+      const zeros = flags.includes('0') && width ? Number(width) : undefined;
+      args.push(asFixed(`$${++used + 1}`, Number(precision.slice(1) || 6), zeros));
+      printf += zeros === undefined ? `%${flags}${width}s` : '%s';
     } else if (conversion === 'd' && !precision) {
       args.push(asInteger(`$${++used + 1}`));
       printf += `%${flags}${width}d`;

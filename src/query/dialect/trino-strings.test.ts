@@ -175,13 +175,27 @@ describe('Trino string functions', () => {
     expect(await value("SELECT url_encode('a b*~/é._-')")).toBe('a+b*%7E%2F%C3%A9._-');
     expect(await value("SELECT url_decode('a+b%2B%C3%A9')")).toBe('a b+é');
   });
-  it('format with %s, %d, %% and widths: the documented examples; other specifiers are refused', async () => {
+  it('format with %s, %d, %f, %% and widths: the documented examples; other specifiers are refused', async () => {
     expect(
       await trino.rows(
         "SELECT format('%s%%', 123), format('%03d', 8), format('%-7s,%7s', 'hello', 'world'), format('%s and %s', NULL, 1.5e0)",
       ),
     ).toEqual([['123%', '008', 'hello  ,  world', 'null and 1.5']]);
-    await refused("SELECT format('%.5f', pi())", /%.5f is not supported/);
+    expect(await value("SELECT format('%.5f', pi())")).toBe('3.14159');
+    // Java rounds half up on the double's shortest text (1.005, not 1.00499...), a decimal's exact digits, and
+    // keeps the sign of a negative value that rounds to zero.
+    expect(
+      await trino.rows(
+        "SELECT format('%.2f', 1.005e0), format('%.2f', 0.125e0), format('%.1f', -0.04e0), format('%f', 2.5e0), format('%.0f', 2.5e0), format('%.2f', DECIMAL '-1.005'), format('%.8f', REAL '0.1')",
+      ),
+    ).toEqual([['1.01', '0.13', '-0.0', '2.500000', '3', '-1.01', '0.10000000']]);
+    expect(
+      await trino.rows(
+        "SELECT format('%08.2f', -3.14159e0), format('%-8.1f|', 2e0), format('%8.1f|', 2e0), format('%6.1f', nan()), format('%06.1f', -infinity()), format('%.1f', CAST(NULL AS DOUBLE))",
+      ),
+    ).toEqual([['-0003.14', '2.0     |', '     2.0|', '   NaN', '-Infinity', 'null']]);
+    await refused("SELECT format('%.2f', 3)", /%f needs a double, real or decimal, not integer/);
+    await refused("SELECT format('%-08.2f', 3e0)", /not supported/);
     await refused("SELECT format('%,.2f', 1234567.89)", /not supported/);
     await refused("SELECT format('%4$s %1$s', 'a', 'b', 'c', 'd')", /not supported/);
     await refused("SELECT format('%d', 1.5)", /%d needs an integer/);

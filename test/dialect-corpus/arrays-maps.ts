@@ -119,15 +119,33 @@ export const arrayMapCases: DocumentedCase[] = [
   },
   {
     sql: 'SELECT array_sort(ARRAY[3, 2, 5, 1, 2], (x, y) -> IF(x < y, 1, IF(x = y, 0, -1)))',
-    seawallRefuses: /NOT_SUPPORTED: array_sort with a comparator/,
     expected: col0('[5, 3, 2, 2, 1]'),
     source: `${ARRAY}: array_sort with a comparator`,
   },
   {
     sql: "SELECT array_sort(ARRAY['a', 'abcd', 'abc'], (x, y) -> IF(length(x) < length(y), -1, IF(length(x) = length(y), 0, 1)))",
-    seawallRefuses: /NOT_SUPPORTED: array_sort with a comparator/,
     expected: col0('[a, abc, abcd]'),
     source: `${ARRAY}: array_sort with a comparator`,
+  },
+  {
+    sql: "SELECT array_sort(ARRAY['bc', 'ab', 'dc'], (x, y) -> IF(x < y, 1, IF(x = y, 0, -1)))",
+    expected: col0('[dc, bc, ab]'),
+    source: `${ARRAY}: array_sort with a comparator`,
+  },
+  {
+    sql: 'SELECT array_sort(ARRAY[3, 2, null, 5, null, 1, 2], (x, y) -> CASE WHEN x IS NULL THEN -1 WHEN y IS NULL THEN 1 WHEN x < y THEN 1 WHEN x = y THEN 0 ELSE -1 END)',
+    expected: col0('[null, null, 5, 3, 2, 2, 1]'),
+    source: `${ARRAY}: array_sort with a comparator, nulls first`,
+  },
+  {
+    sql: 'SELECT array_sort(ARRAY[3, 2, null, 5, null, 1, 2], (x, y) -> CASE WHEN x IS NULL THEN 1 WHEN y IS NULL THEN -1 WHEN x < y THEN 1 WHEN x = y THEN 0 ELSE -1 END)',
+    expected: col0('[5, 3, 2, 2, 1, null, null]'),
+    source: `${ARRAY}: array_sort with a comparator, nulls last`,
+  },
+  {
+    sql: 'SELECT array_sort(ARRAY[ARRAY[2, 3, 1], ARRAY[4, 2, 1, 4], ARRAY[1, 2]], (x, y) -> IF(cardinality(x) < cardinality(y), -1, IF(cardinality(x) = cardinality(y), 0, 1)))',
+    expected: col0('[[1, 2], [2, 3, 1], [4, 2, 1, 4]]'),
+    source: `${ARRAY}: array_sort with a comparator, by array length`,
   },
   {
     sql: 'SELECT array_intersect(ARRAY[1, 2, 3], ARRAY[2, 3, 4]), array_union(ARRAY[1, 2], ARRAY[2, 3]), array_except(ARRAY[1, 2, 3], ARRAY[2])',

@@ -44,10 +44,20 @@ describe('Trino array functions', () => {
   it('array_distinct keeps the first of each, NULL too, in order', async () => {
     expect(await value('SELECT array_distinct(ARRAY[2, 1, NULL, 2, NULL])')).toEqual([2, 1, null]);
   });
-  it('array_sort puts NULLs last; a comparator is refused', async () => {
+  it('array_sort puts NULLs last; with a comparator it sorts stably', async () => {
     expect(await value('SELECT array_sort(ARRAY[3, 2, 5, 1, 2])')).toEqual([1, 2, 2, 3, 5]);
     expect(await value('SELECT array_sort(ARRAY[3, NULL, 1])')).toEqual([1, 3, null]);
-    await refused('SELECT array_sort(ARRAY[3, 1], (x, y) -> 0)', /comparator/);
+    // Equal lengths keep their order; a comparator that says all are equal changes nothing.
+    expect(
+      await trino.rows(
+        "SELECT array_sort(ARRAY['bb', 'a', 'cc', 'd', 'aa'], (x, y) -> IF(length(x) < length(y), -1, IF(length(x) = length(y), 0, 1))), array_sort(ARRAY[3, 1, 2], (x, y) -> 0), array_sort(CAST(ARRAY[] AS ARRAY(INTEGER)), (x, y) -> 0), array_sort(CAST(NULL AS ARRAY(INTEGER)), (x, y) -> 0)",
+      ),
+    ).toEqual([[['a', 'd', 'bb', 'cc', 'aa'], [3, 1, 2], [], null]]);
+    await refused('SELECT array_sort(ARRAY[3, 1], (x, y) -> 2)', /comparator must return either -1, 0, or 1/);
+    await refused(
+      'SELECT array_sort(ARRAY[3, 1], (x, y) -> NULL)',
+      /comparator must return either -1, 0, or 1/,
+    );
   });
   it('array_max and array_min are NULL when an element is NULL', async () => {
     expect(

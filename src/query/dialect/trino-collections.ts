@@ -130,10 +130,18 @@ const arrayJoin: Rule = (call) => {
   return `array_to_string(list_transform($1, __l_x -> coalesce(${text}, $3)), $2)`;
 };
 
+/**
+ * array_sort(a, (x, y) -> …) as a stable sort: each element goes by how many others the comparator puts before
+ * it, or ties with it and come earlier, then by its index (so a comparator that is no total order, as Trino's
+ * documented nulls-first example is not, still loses no element). The comparator runs for every pair (n² calls,
+ * where Trino makes n log n); an answer other than -1, 0 or 1 fails, as in Trino.
+ */
+const COMPARE = (j: string, i: string) => `list_transform([{'f1': __s_a[${j}], 'f2': __s_a[${i}]}], $3)[1]`;
+const SORT_BY_COMPARATOR = `list_transform([$1], __s_a -> list_transform(list_sort(list_transform(range(1, len(__s_a) + 1), __s_i -> {'r': len(list_filter(range(1, len(__s_a) + 1), __s_j -> __s_j <> __s_i AND CASE ${COMPARE('__s_j', '__s_i')} WHEN -1 THEN true WHEN 0 THEN __s_j < __s_i WHEN 1 THEN false ELSE error('INVALID_FUNCTION_ARGUMENT: Lambda comparator must return either -1, 0, or 1') END)), 'i': __s_i})), __s_e -> __s_a[__s_e.i]))[1]`;
+
 const arraySort: Rule = (call) => {
-  if (call.args.length === 2)
-    throw new QueryRejected('NOT_SUPPORTED: array_sort with a comparator lambda is not supported here.');
-  checkArity(call, 1);
+  checkArity(call, [1, 2]);
+  if (call.args.length === 2) return { sql: SORT_BY_COMPARATOR, extra: [lambdaOver(call, 1, ['f1', 'f2'])] };
   return "list_sort($1, 'ASC', 'NULLS LAST')";
 };
 

@@ -82,7 +82,6 @@ export const stringCases: DocumentedCase[] = [
   },
   {
     sql: "SELECT regexp_replace('new york', '(\\w)(\\w*)', x -> upper(x[1]) || lower(x[2]))",
-    seawallRefuses: /NOT_SUPPORTED: regexp_replace with a lambda/,
     expected: col0('New York'),
     source: `${REGEXP}: regexp_replace with a lambda`,
   },

@@ -36,9 +36,23 @@ describe('Trino regular expression functions', () => {
     expect(await value("SELECT regexp_replace('1a 2b 14m', '(\\d+)([ab]) ', '3c$2 ')")).toBe('3ca 3cb 14m');
     expect(await value("SELECT regexp_replace('aaa', 'a', 'b')")).toBe('bbb');
     expect(await value("SELECT regexp_replace('a.b', '\\.', '\\$\\\\')")).toBe('a$\\b');
-    await refused("SELECT regexp_replace('new york', '(\\w)(\\w*)', x -> upper(x[1]))", /lambda/);
     await refused("SELECT regexp_replace('ab', '(?<x>a)', '$" + "{x}')", /named group/);
     await refused("SELECT regexp_replace('ab', '(a)', '$2')", /No group 2/);
+  });
+  it('regexp_replace with a lambda replaces each match by its answer for the groups', async () => {
+    expect(
+      await value("SELECT regexp_replace('new york', '(\\w)(\\w*)', x -> upper(x[1]) || lower(x[2]))"),
+    ).toBe('New York');
+    expect(
+      await trino.rows(
+        "SELECT regexp_replace('1a2', '(\\d)', x -> '<' || x[1] || '>'), regexp_replace('a1b22', '\\d+', x -> '#'), regexp_replace('abc', '\\d', x -> '#'), regexp_replace('a1', '\\d', x -> NULL), regexp_replace(CAST(NULL AS VARCHAR), '\\d', x -> '#')",
+      ),
+    ).toEqual([['<1>a<2>', 'a#b#', 'abc', null, null]]);
+    await refused("SELECT regexp_replace('abc', 'x*', x -> '-')", /matches the empty string/);
+    await refused(
+      "SELECT regexp_replace('abc', p, x -> '-') FROM (SELECT 'b' AS p)",
+      /pattern must be a string literal/,
+    );
   });
   it('regexp_count', async () => {
     expect(await value("SELECT regexp_count('1a 2b 14m', '\\s*[a-z]+\\s*')")).toBe(3);

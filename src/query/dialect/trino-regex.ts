@@ -14,6 +14,7 @@ import {
   type RuleTable,
   renamed,
   stringConstant,
+  type Translation,
   template,
 } from './rules.js';
 
@@ -132,12 +133,31 @@ export function javaReplacement(replacement: string): string {
   return out;
 }
 
+/**
+ * regexp_replace(s, pattern, x -> …): each match replaced by the lambda's answer for the array of its groups
+ * (a literal pattern, so their number is known); a NULL answer makes the whole result NULL, as in Trino. The
+ * text between matches is what regexp_split_to_array leaves. A pattern that matches the empty string is
+ * refused at the row that has such a match: Trino steps over those one code point at a time, which neither
+ * of DuckDB's functions does. A group that took no part in a match is '' here (Trino: NULL).
+ */
+function replaceByLambda(call: Call): Translation {
+  const groups = capturingGroups(constantString(call, 1, 'pattern'));
+  const matches = 'regexp_extract_all($1, $2)';
+  const perMatch =
+    groups === 0
+      ? `list_transform(${matches}, __r_m -> CAST([] AS VARCHAR[]))`
+      : `list_transform(range(1, len(${matches}) + 1), __r_k -> [${Array.from(
+          { length: groups },
+          (_, i) => `regexp_extract_all($1, $2, ${i + 1})[__r_k]`,
+        ).join(', ')}])`;
+  return `CASE WHEN list_bool_or(list_transform(${matches}, __r_m -> __r_m = '')) THEN error('NOT_SUPPORTED: regexp_replace with a lambda, of a pattern that matches the empty string, is not supported here') ELSE list_transform([{'p': regexp_split_to_array($1, $2), 'r': list_transform(${perMatch}, $3)}], __r_x -> CASE WHEN list_bool_or(list_transform(__r_x.r, __r_v -> __r_v IS NULL)) THEN NULL ELSE array_to_string(list_transform(range(1, len(__r_x.r) + 1), __r_i -> __r_x.p[__r_i] || __r_x.r[__r_i]), '') || __r_x.p[len(__r_x.p)] END)[1] END`;
+}
+
 /** regexp_replace: every match (DuckDB's replaces the first unless 'g'), Java's `$n` references. */
 const regexpReplace: Rule = (call) => {
   checkArity(call, [2, 3]);
   if (call.args.length === 2) return "regexp_replace($1, $2, '', 'g')";
-  if (call.args[2]?.class === 'LAMBDA')
-    throw new QueryRejected('NOT_SUPPORTED: regexp_replace with a lambda is not supported here.');
+  if (call.args[2]?.class === 'LAMBDA') return replaceByLambda(call);
   const replacement = javaReplacement(constantString(call, 2, 'replacement'));
   const pattern = constantOf(call.args[1]);
   if (typeof pattern?.value === 'string') {

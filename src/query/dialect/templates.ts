@@ -91,7 +91,8 @@ function substitute(value: Json, args: readonly JsonNode[]): Json {
     const index = Number(value.identifier) - 1;
     const arg = args[index];
     if (!arg) throw unrecognised(`a translation that needs argument ${index + 1}`);
-    return arg;
+    // A placeholder the template names (a struct field `{'s': $2}`) keeps its name.
+    return value.alias ? { ...arg, alias: value.alias } : arg;
   }
   const copy: JsonNode = {};
   for (const [key, item] of Object.entries(value)) copy[key] = substitute(item, args);

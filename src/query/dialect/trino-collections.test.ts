@@ -136,6 +136,12 @@ describe('Trino array functions', () => {
         'SELECT reduce(ARRAY[5, 20, 50], 0, (s, x) -> s + x, s -> s), reduce(ARRAY[5, 20, NULL, 50], 0, (s, x) -> s + x, s -> s), reduce(ARRAY[5, 20, NULL, 50], 0, (s, x) -> s + coalesce(x, 0), s -> s), reduce(ARRAY[5, 20, 50], 0, (s, x) -> s + x, s -> s * 10)',
       ),
     ).toEqual([[75, null, 75, 750]]);
+    // The state may be of another type than the elements: a number, a string, a row.
+    expect(
+      await trino.rows(
+        "SELECT reduce(ARRAY[], 0, (s, x) -> s + x, s -> s), reduce(ARRAY[2147483647, 1], BIGINT '0', (s, x) -> s + x, s -> s), reduce(ARRAY[1, 2, 3], '', (s, x) -> s || CAST(x AS VARCHAR), s -> s), reduce(ARRAY[5, 6, 10, 20], CAST(ROW(0.0, 0) AS ROW(sum DOUBLE, count INTEGER)), (s, x) -> CAST(ROW(x + s.sum, s.count + 1) AS ROW(sum DOUBLE, count INTEGER)), s -> IF(s.count = 0, NULL, s.sum / s.count)), reduce(CAST(NULL AS ARRAY(INTEGER)), 0, (s, x) -> s + x, s -> s)",
+      ),
+    ).toEqual([[0, 2147483648, '123', 10.25, null]]);
   });
   it('zip pads with NULL; zip_with: the documented examples', async () => {
     expect(await value("SELECT zip(ARRAY[1, 2], ARRAY['1b', null, '3b'])")).toHaveLength(3);

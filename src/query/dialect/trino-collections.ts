@@ -83,6 +83,16 @@ function withLambda(
   };
 }
 
+/**
+ * reduce(a, initial, (s, x) -> …, s -> …): DuckDB's list_reduce wants the state of the elements' type, where
+ * Trino's may be any (a row of sum and count, say). So state and element travel together in one struct type,
+ * each element with a NULL state of the initial value's type beside it (and the first element, of no use,
+ * beside the initial value); the input function, a struct lambda (see lambdaOver), gives the new state, cast to
+ * that type.
+ */
+const REDUCE = (f: string) =>
+  `list_reduce(list_transform($1, __r_e -> {'s': if(false, $2, NULL), 'x': __r_e}), (__r_a, __r_b) -> {'s': cast_to_type(list_transform([{'f1': __r_a.s, 'f2': __r_b.x}], ${f})[1], $2), 'x': __r_b.x}, {'s': $2, 'x': $1[1]}).s`;
+
 /** Functions whose result is an array: an argument made by one of them is known to be an array. */
 export const ARRAY_MAKERS: ReadonlySet<string> = new Set(
   'array_agg split regexp_extract_all regexp_split map_keys map_values filter transform array_distinct array_sort sequence slice flatten array_union array_intersect array_except array_remove repeat zip zip_with trim_array shuffle ngrams'.split(
@@ -212,7 +222,7 @@ export const COLLECTION_FUNCTIONS: RuleTable = {
     2,
   ),
   filter: renamed('list_filter', 2),
-  reduce: template('list_transform([list_reduce($1, $3, $2)], $4)[1]', 4),
+  reduce: withLambda(2, ['f1', 'f2'], (f) => `list_transform([${REDUCE(f)}], $4)[1]`, 4),
   zip: (call) => {
     if (call.args.length < 2 || call.args.length > 5) throw wrongArguments(call);
     return `list_zip(${call.args.map((_, i) => `$${i + 1}`).join(', ')})`;

@@ -2,13 +2,30 @@ import { randomBytes, randomUUID } from 'node:crypto';
 
 const ACCESS_KEY_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
+const POOL_SIZE = 4096;
+let pool = Buffer.alloc(0);
+let pooled = 0;
+
+/**
+ * Random bytes for ids, drawn from a pool filled 4 KiB at a time: a call to randomBytes costs about as much for
+ * 8 bytes as for 4 KiB, and every request takes an id (a few percent of a small GET's time, measured).
+ */
+function randomForId(size: number): Buffer {
+  if (pooled + size > pool.length) {
+    pool = randomBytes(POOL_SIZE);
+    pooled = 0;
+  }
+  pooled += size;
+  return pool.subarray(pooled - size, pooled);
+}
+
 /** A random id safe to use as a file name: lowercase hex, never derived from user input. */
 export function blobId(): string {
-  return randomBytes(16).toString('hex');
+  return randomForId(16).toString('hex');
 }
 
 export function requestId(): string {
-  return randomBytes(8).toString('hex').toUpperCase();
+  return randomForId(8).toString('hex').toUpperCase();
 }
 
 export function uuid(): string {

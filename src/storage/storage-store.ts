@@ -4,6 +4,14 @@ import type { BucketAccessTable, BucketTable, ObjectTable } from '../db/schema.j
 import { type EventDraft, insertEvents } from './event-outbox.js';
 import { storageClassOf } from './storage-class.js';
 
+/**
+ * `is_latest = 1` written into the SQL, not bound: SQLite uses the partial index of current versions
+ * (object_versions_current) either way, but a bound value in a term that could qualify a partial index makes it
+ * prepare the statement again whenever the bindings change, which is every lookup (about 20 µs a lookup
+ * instead of 8).
+ */
+const CURRENT = sql.lit(1);
+
 export type BucketRow = BucketTable;
 /** A bucket's access settings as stored; both null when none was set. */
 export type BucketAccessRow = Pick<BucketAccessTable, 'policy' | 'public_access_block'>;
@@ -304,7 +312,7 @@ export function createStorageStore(db: Kysely<Database>): StorageStore {
         .selectAll()
         .where('bucket', '=', bucket)
         .where('key', '=', key)
-        .where('is_latest', '=', 1)
+        .where('is_latest', '=', CURRENT)
         .executeTakeFirst();
     },
 
@@ -332,7 +340,7 @@ export function createStorageStore(db: Kysely<Database>): StorageStore {
           .selectAll()
           .where('bucket', '=', row.bucket)
           .where('key', '=', row.key)
-          .where('is_latest', '=', 1)
+          .where('is_latest', '=', CURRENT)
           .executeTakeFirst();
         guard?.(current && current.delete_marker === 0 ? (current as ObjectRow) : undefined);
         const blobIds: string[] = [];
@@ -352,7 +360,7 @@ export function createStorageStore(db: Kysely<Database>): StorageStore {
             .set({ is_latest: 0 })
             .where('bucket', '=', row.bucket)
             .where('key', '=', row.key)
-            .where('is_latest', '=', 1)
+            .where('is_latest', '=', CURRENT)
             .execute();
         // The current version is always the newest (deleteVersion promotes the newest left), so it has the
         // highest seq of the key.
@@ -443,7 +451,7 @@ export function createStorageStore(db: Kysely<Database>): StorageStore {
         .selectFrom('object_versions')
         .select(['key', 'size', 'etag', 'last_modified', 'checksum_algorithm', 'checksum_type', 'attributes'])
         .where('bucket', '=', bucket)
-        .where('is_latest', '=', 1)
+        .where('is_latest', '=', CURRENT)
         .where('delete_marker', '=', 0)
         .where('key', from.inclusive ? '>=' : '>', from.key);
       if (below !== undefined) query = query.where('key', '<', below);

@@ -137,31 +137,32 @@ export function enginePathPattern(engineDir: string): RegExp {
   return new RegExp(`'?${root}/[0-9a-f]{32}(?:/[A-Za-z0-9._-]+)*'?`, 'g');
 }
 
-/** Writes `source` durably as `final`: a temporary file in `tmpDir`, fsynced, renamed, its directory fsynced. */
+/**
+ * Writes a blob durably at `final`, its one name: the file is made there (never over another), written, and
+ * then its bytes and its directory entry are fsynced at once (the entry exists from the open). A write that
+ * fails removes the file; one a crash cuts short leaves a file no version names, which the start-up sweep of
+ * orphans removes, and which nothing reads before: a blob is read only once a version names it.
+ */
 async function writeDurably(
-  tmpDir: string,
   final: string,
   write: (handle: fs.FileHandle) => Promise<void>,
   knownShards: Set<string>,
 ): Promise<void> {
-  const tmp = join(tmpDir, blobId());
-  const handle = await fs.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+  const shard = dirname(final);
+  if (!knownShards.has(shard)) {
+    await fs.mkdir(shard, { recursive: true, mode: 0o700 });
+    knownShards.add(shard);
+  }
+  const handle = await fs.open(final, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
   try {
     try {
       await write(handle);
-      await handle.sync();
+      await Promise.all([handle.sync(), fsyncDir(shard)]);
     } finally {
       await handle.close();
     }
-    const shard = dirname(final);
-    if (!knownShards.has(shard)) {
-      await fs.mkdir(shard, { recursive: true, mode: 0o700 });
-      knownShards.add(shard);
-    }
-    await fs.rename(tmp, final);
-    await fsyncDir(shard);
   } catch (error) {
-    await fs.rm(tmp, { force: true });
+    await fs.rm(final, { force: true });
     throw error;
   }
 }
@@ -174,25 +175,24 @@ async function exists(path: string): Promise<boolean> {
 }
 
 /**
- * Blobs as files under `root/blobs/ab/<id>`, written through `root/tmp`; with a cold tier, also under
- * `coldRoot/blobs/ab/<id>` (written through `coldRoot/tmp`), where lifecycle transitions move them.
+ * Blobs as files under `root/blobs/ab/<id>`; with a cold tier, also under `coldRoot/blobs/ab/<id>`, where
+ * lifecycle transitions move them.
  */
 export async function createLocalBlobStore(
   root: string,
   coldTier?: { root: string; storageClass: string },
 ): Promise<BlobStore> {
   const blobsDir = join(root, 'blobs');
-  const tmpDir = join(root, 'tmp');
   const engineDir = join(root, 'engine');
   const coldBlobs = coldTier && join(coldTier.root, 'blobs');
-  const coldTmp = coldTier && join(coldTier.root, 'tmp');
   await fs.mkdir(blobsDir, { recursive: true, mode: 0o700 });
   if (coldBlobs) await fs.mkdir(coldBlobs, { recursive: true, mode: 0o700 });
-  // Temporary files and engine links are never referenced across a restart: anything left is a crash's.
-  for (const dir of [tmpDir, engineDir, ...(coldTmp ? [coldTmp] : [])]) {
+  // Engine links are never referenced across a restart: anything left is a crash's.
+  await fs.rm(engineDir, { force: true, recursive: true });
+  await fs.mkdir(engineDir, { recursive: true, mode: 0o700 });
+  // Where an earlier version wrote blobs before renaming them into place; what is left there is a crash's.
+  for (const dir of [join(root, 'tmp'), ...(coldTier ? [join(coldTier.root, 'tmp')] : [])])
     await fs.rm(dir, { force: true, recursive: true });
-    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
-  }
   const knownShards = new Set<string>();
   const enginePaths = enginePathPattern(engineDir);
 
@@ -214,7 +214,6 @@ export async function createLocalBlobStore(
       const source = await fs.open(pathOf(id), constants.O_RDONLY);
       try {
         await writeDurably(
-          coldTmp as string,
           coldPathOf(id),
           async (target) => {
             const buffer = Buffer.allocUnsafe(READ_CHUNK);
@@ -250,7 +249,6 @@ export async function createLocalBlobStore(
       const id = blobId();
       let size = 0;
       await writeDurably(
-        tmpDir,
         pathOf(id),
         async (handle) => {
           // Network reads arrive in pieces of a few KiB; gathering them saves a thread-pool trip per piece.

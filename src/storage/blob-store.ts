@@ -2,6 +2,7 @@ import { constants, promises as fs } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { blobId } from '../lib/ids.js';
+import { type BlobLease, OpenBlobs } from './open-blobs.js';
 
 /** Where object bytes live. Blobs are named by random ids, never by bucket or key. */
 export interface BlobStore {
@@ -71,6 +72,8 @@ const READ_CHUNK = 256 * 1024;
 /** A range up to this size is read in one piece (what a small GET sends in one write). */
 const WHOLE_READ = 1024 * 1024;
 const WRITE_BATCH = 1024 * 1024;
+/** Blob files kept open for reads (see OpenBlobs). */
+const OPEN_BLOBS = 256;
 
 /**
  * Reads exactly a byte range of an open file, a chunk at a time. Knowing the length from the metadata saves
@@ -79,14 +82,17 @@ const WRITE_BATCH = 1024 * 1024;
 class RangeReader extends Readable {
   private readonly chunk: number;
 
+  private readonly handle: fs.FileHandle;
+
   constructor(
-    private readonly handle: fs.FileHandle,
+    private readonly lease: BlobLease,
     private position: number,
     private readonly end: number,
   ) {
     const chunk = end - position <= WHOLE_READ ? Math.max(1, end - position) : READ_CHUNK;
     super({ highWaterMark: chunk });
     this.chunk = chunk;
+    this.handle = lease.handle;
   }
 
   override _read(): void {
@@ -111,10 +117,8 @@ class RangeReader extends Readable {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    this.handle.close().then(
-      () => callback(error),
-      () => callback(error),
-    );
+    this.lease.release();
+    callback(error);
   }
 }
 
@@ -194,6 +198,16 @@ export async function createLocalBlobStore(
   for (const dir of [join(root, 'tmp'), ...(coldTier ? [join(coldTier.root, 'tmp')] : [])])
     await fs.rm(dir, { force: true, recursive: true });
   const knownShards = new Set<string>();
+  const openBlobs = new OpenBlobs(OPEN_BLOBS);
+  /**
+   * Removes a blob file; a handle kept open on it is closed once its readers are done (after the removal too:
+   * a read that opened it meanwhile must not keep it).
+   */
+  const remove = async (path: string) => {
+    openBlobs.forget(path);
+    await fs.rm(path, { force: true });
+    openBlobs.forget(path);
+  };
   const enginePaths = enginePathPattern(engineDir);
 
   const pathOf = (id: string) => join(blobsDir, id.slice(0, 2), id);
@@ -233,11 +247,11 @@ export async function createLocalBlobStore(
     },
     async dropHot(id) {
       assertId(id);
-      await fs.rm(pathOf(id), { force: true });
+      await remove(pathOf(id));
     },
     async dropCold(id) {
       assertId(id);
-      await fs.rm(coldPathOf(id), { force: true });
+      await remove(coldPathOf(id));
     },
     async *inBoth() {
       for await (const id of idsIn(coldBlobs as string)) if (await exists(pathOf(id))) yield id;
@@ -279,21 +293,21 @@ export async function createLocalBlobStore(
 
     async open(id, start, length) {
       assertId(id);
-      let handle: fs.FileHandle;
+      let lease: BlobLease;
       try {
-        handle = await fs.open(pathOf(id), constants.O_RDONLY);
+        lease = await openBlobs.acquire(pathOf(id));
       } catch (error) {
         // Moved to the cold tier meanwhile, or there all along.
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || coldBlobs === undefined) throw error;
-        handle = await fs.open(coldPathOf(id), constants.O_RDONLY);
+        lease = await openBlobs.acquire(coldPathOf(id));
       }
-      return new RangeReader(handle, start, start + length);
+      return new RangeReader(lease, start, start + length);
     },
 
     async delete(id) {
       assertId(id);
-      await fs.rm(pathOf(id), { force: true });
-      if (coldBlobs !== undefined) await fs.rm(coldPathOf(id), { force: true });
+      await remove(pathOf(id));
+      if (coldBlobs !== undefined) await remove(coldPathOf(id));
     },
 
     async *ids() {

@@ -31,7 +31,8 @@ export const athenaV3Cases: DocumentedCase[] = [
       ['_col0', '_col1', '_col2', '_col3', '_col4', '_col5', '_col6'],
       ['-8', '-7', '0', '5', '30', '-3', '-30'],
     ],
-    source: 'Trino docs functions/datetime: timezone_hour, timezone_minute (the offset at that instant, daylight saving included)',
+    source:
+      'Trino docs functions/datetime: timezone_hour, timezone_minute (the offset at that instant, daylight saving included)',
   },
   {
     sql: "SELECT timezone_hour(TIMESTAMP '2024-01-01 00:00'), EXTRACT(TIMEZONE_MINUTE FROM TIMESTAMP '2024-01-01 00:00')",

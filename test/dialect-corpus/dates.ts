@@ -114,7 +114,8 @@ export const dateCases: DocumentedCase[] = [
       ['_col0', '_col1', '_col2', '_col3', '_col4', '_col5'],
       ['2020-03-06', '2014-12-29', '2020-12-28', '2020-12-31', '2020-01-01', '2020-05-01'],
     ],
-    source: "Joda's ISO date element parser, which from_iso8601_date uses: week dates with a day, week 1 in the year before, week 53, ordinal day 366, a year, a month",
+    source:
+      "Joda's ISO date element parser, which from_iso8601_date uses: week dates with a day, week 1 in the year before, week 53, ordinal day 366, a year, a month",
   },
   {
     sql: "SELECT from_iso8601_date('2021-W53')",

@@ -43,6 +43,12 @@ export const athenaV3Cases: DocumentedCase[] = [
     source: 'Trino: a timestamp is coerced to a timestamp with time zone in the session zone, UTC',
   },
   {
+    sql: "SELECT timezone_hour(coalesce(TIMESTAMP '2024-01-01 00:00 America/New_York', NULL))",
+    seawallRefuses: /NOT_SUPPORTED: timezone_hour of a value whose time zone is not known here/,
+    expected: col0('-5'),
+    source: 'Trino docs functions/datetime: timezone_hour (a zone the translator loses through coalesce)',
+  },
+  {
     sql: "SELECT timezone_hour('2024-01-01')",
     refused: /Unexpected parameters \(varchar\) for function timezone_hour/,
     source: 'Trino: timezone_hour takes a timestamp with time zone',

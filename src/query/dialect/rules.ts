@@ -73,6 +73,14 @@ export function wrongArguments(call: Call): QueryRejected {
   );
 }
 
+/**
+ * SQL failing as Trino fails a call whose argument's type has no signature, for a type known only when DuckDB
+ * binds the query (the CASE branch for the types a rule does not take).
+ */
+export function unexpectedType(name: string, arg = '$1'): string {
+  return `error('FUNCTION_NOT_FOUND: Unexpected parameters (' || lower(typeof(${arg})) || ') for function ${name}')`;
+}
+
 /** The constant value of an argument written as a literal (a string, number, boolean or NULL), if it is one. */
 export function constantOf(node: JsonNode | undefined): { value: unknown; type: string } | undefined {
   if (node?.class !== 'CONSTANT') return undefined;

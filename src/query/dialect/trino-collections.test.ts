@@ -142,6 +142,12 @@ describe('Trino array functions', () => {
         "SELECT reduce(ARRAY[], 0, (s, x) -> s + x, s -> s), reduce(ARRAY[2147483647, 1], BIGINT '0', (s, x) -> s + x, s -> s), reduce(ARRAY[1, 2, 3], '', (s, x) -> s || CAST(x AS VARCHAR), s -> s), reduce(ARRAY[5, 6, 10, 20], CAST(ROW(0.0, 0) AS ROW(sum DOUBLE, count INTEGER)), (s, x) -> CAST(ROW(x + s.sum, s.count + 1) AS ROW(sum DOUBLE, count INTEGER)), s -> IF(s.count = 0, NULL, s.sum / s.count)), reduce(CAST(NULL AS ARRAY(INTEGER)), 0, (s, x) -> s + x, s -> s)",
       ),
     ).toEqual([[0, 2147483648, '123', 10.25, null]]);
+    // The state widens to what the input function answers, as in Trino; nested lambdas keep their own names.
+    expect(
+      await trino.rows(
+        'SELECT reduce(ARRAY[1.5e0, 2.5e0, 0.4e0], 0, (s, x) -> s + x, s -> s), reduce(ARRAY[123456789012345, NULL, 54321], 0, (s, x) -> s + coalesce(x, 0), s -> s), reduce(ARRAY[1, 2], 0, (s, x) -> s + reduce(ARRAY[10], 0, (t, y) -> t + y * x, t -> t), s -> s), zip_with(ARRAY[1, 2], ARRAY[3, 4], (a, b) -> reduce(ARRAY[10], 0, (s, x) -> s + x * a, s -> s))',
+      ),
+    ).toEqual([[4.4, 123456789066666, 30, [10, 20]]]);
   });
   it('zip pads with NULL; zip_with: the documented examples', async () => {
     expect(await value("SELECT zip(ARRAY[1, 2], ARRAY['1b', null, '3b'])")).toHaveLength(3);

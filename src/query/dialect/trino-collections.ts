@@ -37,20 +37,24 @@ function lambdaOver(call: Call, index: number, fields: readonly string[]): JsonN
   if (params.length !== fields.length || params.includes(''))
     throw new QueryRejected(`${call.name}'s lambda must take ${fields.length} parameters.`);
   const replacement = new Map(params.map((param, i) => [param.toLowerCase(), fields[i] as string]));
-  return { ...lambda, lhs: columnRef(['__l_w']), expr: replaceParams(lambda.expr, replacement) };
+  // A struct lambda inside this one (already rewritten) has its own parameter, which must not capture this
+  // one's: each level is named one deeper than the deepest inside it.
+  const inner = [...JSON.stringify(lambda.expr).matchAll(/"__l_w(\d*)"/g)].map((m) => Number(m[1] || 0) + 1);
+  const struct = `__l_w${Math.max(0, ...inner) || ''}`;
+  return { ...lambda, lhs: columnRef([struct]), expr: replaceParams(lambda.expr, replacement, struct) };
 }
 
 function columnRef(names: string[]): JsonNode {
   return { class: 'COLUMN_REF', type: 'COLUMN_REF', alias: '', query_location: 0, column_names: names };
 }
 
-/** A lambda's parameters replaced by fields of `__l_w`, except where a nested lambda binds the same name. */
-function replaceParams(node: JsonNode, fields: ReadonlyMap<string, string>): JsonNode {
+/** A lambda's parameters replaced by fields of `struct`, except where a nested lambda binds the same name. */
+function replaceParams(node: JsonNode, fields: ReadonlyMap<string, string>, struct: string): JsonNode {
   if (node.class === 'COLUMN_REF' && Array.isArray(node.column_names) && node.column_names.length >= 1) {
     const field = fields.get(String(node.column_names[0]).toLowerCase());
     if (field)
       return {
-        ...columnRef(['__l_w', field, ...node.column_names.slice(1).map(String)]),
+        ...columnRef([struct, field, ...node.column_names.slice(1).map(String)]),
         alias: node.alias ?? '',
       };
     return node;
@@ -63,9 +67,9 @@ function replaceParams(node: JsonNode, fields: ReadonlyMap<string, string>): Jso
   const out: JsonNode = {};
   for (const [key, value] of Object.entries(node))
     out[key] = Array.isArray(value)
-      ? value.map((item) => (isNode(item) ? replaceParams(item, inner) : item))
+      ? value.map((item) => (isNode(item) ? replaceParams(item, inner, struct) : item))
       : isNode(value)
-        ? replaceParams(value, inner)
+        ? replaceParams(value, inner, struct)
         : value;
   return out;
 }
@@ -86,12 +90,15 @@ function withLambda(
 /**
  * reduce(a, initial, (s, x) -> …, s -> …): DuckDB's list_reduce wants the state of the elements' type, where
  * Trino's may be any (a row of sum and count, say). So state and element travel together in one struct type,
- * each element with a NULL state of the initial value's type beside it (and the first element, of no use,
- * beside the initial value); the input function, a struct lambda (see lambdaOver), gives the new state, cast to
- * that type.
+ * each element with a NULL state beside it (and the first element, of no use, beside the initial value); the
+ * input function, a struct lambda (see lambdaOver), gives the new state, cast to the state's type.
  */
-const REDUCE = (f: string) =>
-  `list_reduce(list_transform($1, __r_e -> {'s': if(false, $2, NULL), 'x': __r_e}), (__r_a, __r_b) -> {'s': cast_to_type(list_transform([{'f1': __r_a.s, 'f2': __r_b.x}], ${f})[1], $2), 'x': __r_b.x}, {'s': $2, 'x': $1[1]}).s`;
+const REDUCE = (f: string) => {
+  // The state's type as Trino makes it: what the initial value and the input function's answer unify to
+  // (0 with doubles is a double). cast_to_type reads only the type of its second argument; nothing runs.
+  const state = `[$2, list_transform([{'f1': $2, 'f2': $1[1]}], ${f})[1]][1]`;
+  return `list_reduce(list_transform($1, __r_e -> {'s': if(false, ${state}, NULL), 'x': __r_e}), (__r_a, __r_b) -> {'s': cast_to_type(list_transform([{'f1': __r_a.s, 'f2': __r_b.x}], ${f})[1], ${state}), 'x': __r_b.x}, {'s': cast_to_type($2, ${state}), 'x': $1[1]}).s`;
+};
 
 /** Functions whose result is an array: an argument made by one of them is known to be an array. */
 export const ARRAY_MAKERS: ReadonlySet<string> = new Set(

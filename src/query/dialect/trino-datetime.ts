@@ -7,7 +7,7 @@
  * answers, to_unixtime() turns it back into the instant, and selected as a column it is printed as Athena
  * prints one (`2024-01-01 01:04:00.000 America/Vancouver`).
  */
-import { QueryRejected } from '../sandbox-tree.js';
+import { isNode, QueryRejected } from '../sandbox-tree.js';
 import { jodaToStrftime, mysqlToStrftime } from './datetime-formats.js';
 import {
   type Call,
@@ -21,6 +21,7 @@ import {
   stringConstant,
   type Translation,
   template,
+  unexpectedType,
 } from './rules.js';
 import { canonicalZone, TemplateBuilder } from './zones.js';
 
@@ -66,11 +67,23 @@ const FIELDS: Readonly<Record<string, string>> = {
 /**
  * timezone_hour / timezone_minute of a zoned value: its offset from UTC at that instant, its wall-clock time
  * less its instant, in hours and the minutes beyond them (both negative west of UTC). The zone of a value is
- * known to the translator (see the top of this file); a timestamp without one is in the session zone, UTC.
+ * known to the translator (see the top of this file); a timestamp literal without one is in the session zone,
+ * UTC.
  */
 function zoneField(call: Call, index: number, field: string): Translation {
-  if (!call.zoneOf(index))
-    return `CASE WHEN typeof($${index + 1}) LIKE 'TIMESTAMP%' THEN CAST(0 AS BIGINT) ELSE error('FUNCTION_NOT_FOUND: Unexpected parameters (' || lower(typeof($${index + 1})) || ') for function ${field}') END`;
+  if (!call.zoneOf(index)) {
+    // Only a literal shows that a value has no zone: one passed through coalesce, CASE or VALUES may have lost
+    // the zone the translator knew, and 0 would be a different answer.
+    const arg = call.args[index];
+    const literal =
+      arg?.class === 'CONSTANT' ||
+      (arg?.class === 'CAST' && isNode(arg.child) && arg.child.class === 'CONSTANT');
+    if (!literal)
+      throw new QueryRejected(
+        `NOT_SUPPORTED: ${field} of a value whose time zone is not known here (write AT TIME ZONE or with_timezone in the call).`,
+      );
+    return `CASE WHEN typeof($${index + 1}) LIKE 'TIMESTAMP%' THEN CAST(0 AS BIGINT) ELSE ${unexpectedType(field, `$${index + 1}`)} END`;
+  }
   const b = new TemplateBuilder(call);
   const minutes = `CAST(round((epoch($${index + 1}) - epoch(${b.instantOfArgument(index)})) / 60) AS BIGINT)`;
   const hours = `CAST(trunc(${minutes} / 60.0) AS BIGINT)`;

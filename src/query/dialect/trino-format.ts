@@ -19,12 +19,13 @@ const asInteger = (x: string) =>
 
 /**
  * A %f argument as Java's Formatter writes it: the sign of the value (-0.0 included), then the digits of its
- * size rounded half up to `precision` decimals: a double's or real's from its shortest decimal text (as
- * Java's FormattedFloatingDecimal rounds), a decimal's exactly; NaN and Infinity as words. Padded with zeros
- * after the sign to `zeroWidth` when the 0 flag asks.
+ * size rounded half up to `precision` decimals: a double's from its shortest decimal text (as Java's
+ * FormattedFloatingDecimal rounds; a real is widened to a double first, as Java does), a decimal's exactly;
+ * NaN and Infinity as words, NULL as `null` cut to the precision. Padded with zeros after the sign to
+ * `zeroWidth` when the 0 flag asks (the words with spaces).
  */
 function asFixed(x: string, precision: number, zeroWidth?: number): string {
-  const size = `CASE WHEN typeof(${x}) LIKE 'DECIMAL%' THEN CAST(abs(${x}) AS DECIMAL(38, ${precision})) ELSE CAST(CAST(abs(${x}) AS VARCHAR) AS DECIMAL(38, ${precision})) END`;
+  const size = `CASE WHEN typeof(${x}) LIKE 'DECIMAL%' THEN CAST(abs(${x}) AS DECIMAL(38, ${precision})) ELSE CAST(CAST(abs(CAST(${x} AS DOUBLE)) AS VARCHAR) AS DECIMAL(38, ${precision})) END`;
   const negative = `(${x} < 0 OR CAST(${x} AS VARCHAR) LIKE '-%')`;
   // Java pads NaN and Infinity with spaces even with the 0 flag.
   const word = (text: string) =>
@@ -36,7 +37,7 @@ function asFixed(x: string, precision: number, zeroWidth?: number): string {
       ? `CAST(${size} AS VARCHAR)`
       : `lpad(CAST(${size} AS VARCHAR), CAST(greatest(${zeroWidth} - CASE WHEN ${negative} THEN 1 ELSE 0 END, length(CAST(${size} AS VARCHAR))) AS INTEGER), '0')`;
   return `CASE WHEN NOT (typeof(${x}) IN ('DOUBLE', 'FLOAT') OR typeof(${x}) LIKE 'DECIMAL%') THEN error('INVALID_FUNCTION_ARGUMENT: %f needs a double, real or decimal, not ' || lower(typeof(${x})))
-    WHEN ${x} IS NULL THEN 'null'
+    WHEN ${x} IS NULL THEN ${word(`substr('null', 1, ${precision})`)}
     WHEN typeof(${x}) IN ('DOUBLE', 'FLOAT') AND isnan(CAST(${x} AS DOUBLE)) THEN ${word("'NaN'")}
     WHEN typeof(${x}) IN ('DOUBLE', 'FLOAT') AND isinf(CAST(${x} AS DOUBLE)) THEN ${word(`CASE WHEN ${x} < 0 THEN '-Infinity' ELSE 'Infinity' END`)}
     WHEN abs(CAST(${x} AS DOUBLE)) >= 1e${38 - precision} THEN error('NOT_SUPPORTED: format with %f of a number this large is not supported here')

@@ -5,7 +5,16 @@
  * and decimals, as Trino rounds.
  */
 import { QueryRejected } from '../sandbox-tree.js';
-import { checkArity, constantOf, type Rule, type RuleTable, renamed, SAME, template } from './rules.js';
+import {
+  checkArity,
+  constantOf,
+  type Rule,
+  type RuleTable,
+  renamed,
+  SAME,
+  template,
+  unexpectedType,
+} from './rules.js';
 
 const javaLn = (x: string) =>
   `CASE WHEN ${x} = 0 THEN CAST('-Infinity' AS DOUBLE) WHEN ${x} < 0 THEN CAST('NaN' AS DOUBLE) ELSE ln(${x}) END`;
@@ -88,7 +97,7 @@ const UNIT_STEPS = ['Q', 'T', 'B', 'M', 'K']
 /** The exact digits of |f| to the decimals kept, as an integer, plus one when the next digit is 5 or more. */
 const FORMAT_NUMBER_ROUNDED = `list_transform([printf('%.25f', abs(__fn_s.f))], __fn_x -> CAST(replace(substr(__fn_x, 1, strpos(__fn_x, '.') + __fn_s.d), '.', '') AS HUGEINT) + CASE WHEN substr(__fn_x, strpos(__fn_x, '.') + __fn_s.d + 1, 1) >= '5' THEN 1 ELSE 0 END)[1]`;
 const FORMAT_NUMBER_TEXT = `CASE WHEN __fn_s.f < 0 THEN '-' ELSE '' END || list_transform([${FORMAT_NUMBER_ROUNDED}], __fn_n -> CAST(__fn_n // CAST(10 ** __fn_s.d AS HUGEINT) AS VARCHAR) || CASE WHEN __fn_s.d = 0 OR __fn_n % CAST(10 ** __fn_s.d AS HUGEINT) = 0 THEN '' ELSE '.' || rtrim(lpad(CAST(__fn_n % CAST(10 ** __fn_s.d AS HUGEINT) AS VARCHAR), __fn_s.d, '0'), '0') END)[1] || __fn_s.u`;
-const FORMAT_NUMBER = `CASE WHEN NOT (typeof($1) IN ('TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT', 'FLOAT', 'DOUBLE') OR typeof($1) LIKE 'DECIMAL%') THEN error('FUNCTION_NOT_FOUND: Unexpected parameters (' || lower(typeof($1)) || ') for function format_number') WHEN $1 IS NULL THEN NULL ELSE list_transform([CASE WHEN isnan(CAST($1 AS DOUBLE)) THEN 0.0 ELSE least(greatest(trunc(CAST($1 AS DOUBLE)), -9.223372036854776e18), 9.223372036854776e18) END], __fn_v -> list_transform([CASE ${UNIT_STEPS} ELSE {'f': __fn_v, 'u': ''} END], __fn_u -> list_transform([{'f': __fn_u.f, 'u': __fn_u.u, 'd': CASE WHEN __fn_u.f < 10 THEN 2 WHEN __fn_u.f < 100 THEN 1 ELSE 0 END}], __fn_s -> ${FORMAT_NUMBER_TEXT})[1])[1])[1] END`;
+const FORMAT_NUMBER = `CASE WHEN NOT (typeof($1) IN ('TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT', 'FLOAT', 'DOUBLE') OR typeof($1) LIKE 'DECIMAL%') THEN ${unexpectedType('format_number')} WHEN $1 IS NULL THEN NULL ELSE list_transform([CASE WHEN isnan(CAST($1 AS DOUBLE)) THEN 0.0 ELSE least(greatest(trunc(CAST($1 AS DOUBLE)), -9.223372036854776e18), 9.223372036854776e18) END], __fn_v -> list_transform([CASE ${UNIT_STEPS} ELSE {'f': __fn_v, 'u': ''} END], __fn_u -> list_transform([{'f': __fn_u.f, 'u': __fn_u.u, 'd': CASE WHEN __fn_u.f < 10 THEN 2 WHEN __fn_u.f < 100 THEN 1 ELSE 0 END}], __fn_s -> ${FORMAT_NUMBER_TEXT})[1])[1])[1] END`;
 
 const formatNumber: Rule = (call) => {
   checkArity(call, 1);

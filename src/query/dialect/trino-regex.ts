@@ -143,13 +143,17 @@ export function javaReplacement(replacement: string): string {
 function replaceByLambda(call: Call): Translation {
   const groups = capturingGroups(constantString(call, 1, 'pattern'));
   const matches = 'regexp_extract_all($1, $2)';
+  // Each group's matches are extracted once, then read per match (not extracted again per match).
   const perMatch =
     groups === 0
       ? `list_transform(${matches}, __r_m -> CAST([] AS VARCHAR[]))`
-      : `list_transform(range(1, len(${matches}) + 1), __r_k -> [${Array.from(
+      : `list_transform([[${Array.from(
           { length: groups },
-          (_, i) => `regexp_extract_all($1, $2, ${i + 1})[__r_k]`,
-        ).join(', ')}])`;
+          (_, i) => `regexp_extract_all($1, $2, ${i + 1})`,
+        ).join(', ')}]], __r_g -> list_transform(range(1, len(__r_g[1]) + 1), __r_k -> [${Array.from(
+          { length: groups },
+          (_, i) => `__r_g[${i + 1}][__r_k]`,
+        ).join(', ')}]))[1]`;
   return `CASE WHEN list_bool_or(list_transform(${matches}, __r_m -> __r_m = '')) THEN error('NOT_SUPPORTED: regexp_replace with a lambda, of a pattern that matches the empty string, is not supported here') ELSE list_transform([{'p': regexp_split_to_array($1, $2), 'r': list_transform(${perMatch}, $3)}], __r_x -> CASE WHEN list_bool_or(list_transform(__r_x.r, __r_v -> __r_v IS NULL)) THEN NULL ELSE array_to_string(list_transform(range(1, len(__r_x.r) + 1), __r_i -> __r_x.p[__r_i] || __r_x.r[__r_i]), '') || __r_x.p[len(__r_x.p)] END)[1] END`;
 }
 

@@ -186,14 +186,14 @@ describe('Trino string functions', () => {
     // keeps the sign of a negative value that rounds to zero.
     expect(
       await trino.rows(
-        "SELECT format('%.2f', 1.005e0), format('%.2f', 0.125e0), format('%.1f', -0.04e0), format('%f', 2.5e0), format('%.0f', 2.5e0), format('%.2f', DECIMAL '-1.005'), format('%.8f', REAL '0.1')",
+        "SELECT format('%.2f', 1.005e0), format('%.2f', 0.125e0), format('%.1f', -0.04e0), format('%f', 2.5e0), format('%.0f', 2.5e0), format('%.2f', DECIMAL '-1.005'), format('%.10f', REAL '0.1'), format('%.2f', REAL '2.675')",
       ),
-    ).toEqual([['1.01', '0.13', '-0.0', '2.500000', '3', '-1.01', '0.10000000']]);
+    ).toEqual([['1.01', '0.13', '-0.0', '2.500000', '3', '-1.01', '0.1000000015', '2.67']]);
     expect(
       await trino.rows(
-        "SELECT format('%08.2f', -3.14159e0), format('%-8.1f|', 2e0), format('%8.1f|', 2e0), format('%6.1f', nan()), format('%06.1f', -infinity()), format('%.1f', CAST(NULL AS DOUBLE))",
+        "SELECT format('%08.2f', -3.14159e0), format('%-8.1f|', 2e0), format('%8.1f|', 2e0), format('%6.1f', nan()), format('%06.1f', -infinity()), format('%.1f', CAST(NULL AS DOUBLE)), format('%08.2f|', CAST(NULL AS DOUBLE))",
       ),
-    ).toEqual([['-0003.14', '2.0     |', '     2.0|', '   NaN', '-Infinity', 'null']]);
+    ).toEqual([['-0003.14', '2.0     |', '     2.0|', '   NaN', '-Infinity', 'n', '      nu|']]);
     await refused("SELECT format('%.2f', 3)", /%f needs a double, real or decimal, not integer/);
     await refused("SELECT format('%-08.2f', 3e0)", /not supported/);
     await refused("SELECT format('%,.2f', 1234567.89)", /not supported/);

@@ -16,6 +16,7 @@ import {
   renamed,
   stringConstant,
   template,
+  unexpectedType,
   wrongArguments,
 } from './rules.js';
 import { ARRAY_MAKERS } from './trino-collections.js';
@@ -228,8 +229,6 @@ const VARBINARY_MAKERS: ReadonlySet<string> = new Set(
  * dead branches of a CASE over it drop out of the plan. Every branch must still bind whatever the type, so a
  * branch reads the argument through cast_to_type; a type Trino does not take fails with Trino's message.
  */
-const otherType = (name: string) =>
-  `error('FUNCTION_NOT_FOUND: Unexpected parameters (' || lower(typeof($1)) || ') for function ${name}')`;
 const AS_VARCHAR = "cast_to_type($1, '')";
 const AS_BLOB = "cast_to_type($1, ''::BLOB)";
 
@@ -237,7 +236,7 @@ const AS_BLOB = "cast_to_type($1, ''::BLOB)";
 const length: Rule = (call) => {
   checkArity(call, 1);
   if (constantOf(call.args[0])?.value === null) return 'CAST(NULL AS BIGINT)';
-  return `CASE WHEN typeof($1) = 'BLOB' THEN octet_length(${AS_BLOB}) WHEN typeof($1) = 'VARCHAR' THEN length(${AS_VARCHAR}) ELSE ${otherType('length')} END`;
+  return `CASE WHEN typeof($1) = 'BLOB' THEN octet_length(${AS_BLOB}) WHEN typeof($1) = 'VARCHAR' THEN length(${AS_VARCHAR}) ELSE ${unexpectedType('length')} END`;
 };
 
 /**
@@ -250,7 +249,7 @@ const reverse: Rule = (call) => {
   if (constantOf(call.args[0])?.value === null) return 'CAST(NULL AS VARCHAR)';
   if (VARBINARY_MAKERS.has(madeBy(call.args[0])))
     return "unhex(array_to_string(list_reverse(regexp_extract_all(hex($1), '..')), ''))";
-  return `CASE WHEN typeof($1) LIKE '%]' THEN cast_to_type(list_transform(range(len($1)), __r_i -> $1[len($1) - __r_i]), $1) WHEN typeof($1) = 'VARCHAR' THEN cast_to_type(reverse(${AS_VARCHAR}), $1) ELSE ${otherType('reverse')} END`;
+  return `CASE WHEN typeof($1) LIKE '%]' THEN cast_to_type(list_transform(range(len($1)), __r_i -> $1[len($1) - __r_i]), $1) WHEN typeof($1) = 'VARCHAR' THEN cast_to_type(reverse(${AS_VARCHAR}), $1) ELSE ${unexpectedType('reverse')} END`;
 };
 
 export const STRING_FUNCTIONS: RuleTable = {

@@ -307,10 +307,15 @@ export function refuseSyntax(expression: JsonNode, sql: Buffer): void {
   }
 }
 
+const INVALID_ARGUMENT = 'INVALID_FUNCTION_ARGUMENT: ';
+
 /**
  * `a[i]` and `m[k]`. A literal key is a map's: Trino fails when the map lacks it (DuckDB answers NULL). A
- * literal position must be 1 or more (DuckDB counts negative ones from the end). A position past the end
- * gives NULL here where Trino fails (docs/athena-sql.md).
+ * position must be 1 or more (DuckDB counts negative ones from the end) and at most the array's length (DuckDB
+ * answers NULL past the end): a literal one is checked here, any other when the query runs. Whether the base is
+ * an array, a map or a row is known only once DuckDB binds it, so the template asks `typeof`, which DuckDB
+ * folds; the length is read (through JSON, the one length that binds on all three) only when the element found
+ * is NULL.
  */
 function subscript(call: Call): Translation {
   const index = constantOf(call.args[1]);
@@ -322,5 +327,8 @@ function subscript(call: Call): Translation {
         ? 'SQL array indices start at 1'
         : 'Array subscript is negative: write element_at(a, -n).',
     );
-  return KEEP;
+  // The position as a BIGINT: a map's key of another type must still bind in the branches a map never takes.
+  const at = 'TRY_CAST($2 AS BIGINT)';
+  const length = 'json_array_length(to_json($1))';
+  return `CASE WHEN typeof($1) NOT LIKE '%]' OR $1 IS NULL OR $2 IS NULL THEN $1[$2] WHEN ${at} = 0 THEN error('${INVALID_ARGUMENT}SQL array indices start at 1') WHEN ${at} < 0 THEN error('${INVALID_ARGUMENT}Array subscript is negative: ' || $2) WHEN $1[$2] IS NOT NULL OR ${at} <= ${length} THEN $1[$2] ELSE error('${INVALID_ARGUMENT}Array subscript must be less than or equal to array length: ' || $2 || ' > ' || ${length}) END`;
 }

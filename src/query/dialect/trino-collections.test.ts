@@ -29,6 +29,24 @@ describe('Trino array functions', () => {
     ).toEqual([[1, 3, null, 1, null]]);
     await refused('SELECT element_at(ARRAY[1], 0)', /indices start at 1/);
   });
+  it('a[i]: 1-based, a NULL element kept, an index outside the array fails as in Trino (element_at is NULL)', async () => {
+    expect(
+      await trino.rows(
+        "SELECT ARRAY[10, 20][2], a[i], a[2], m[2], r[1], CAST(NULL AS ARRAY(INTEGER))[3], a[CAST(NULL AS INTEGER)], split('x,y', ',')[2], n[k], a[BIGINT '1'] FROM (SELECT ARRAY[10, NULL] AS a, 1 AS i, MAP(ARRAY[1, 2], ARRAY['p', 'q']) AS m, ROW(7, 'z') AS r, MAP(ARRAY['a', 'b'], ARRAY[1, 2]) AS n, 'b' AS k) t",
+      ),
+    ).toEqual([[20, 10, null, 'q', 7, null, null, 'y', 2, 10]]);
+    await refused(
+      'SELECT a[3] FROM (SELECT ARRAY[10, NULL] AS a) t',
+      /Array subscript must be less than or equal to array length: 3 > 2/,
+    );
+    await refused(
+      'SELECT ARRAY[1, 2][i] FROM (SELECT 5 AS i) t',
+      /less than or equal to array length: 5 > 2/,
+    );
+    await refused('SELECT ARRAY[1, 2][i] FROM (SELECT -1 AS i) t', /Array subscript is negative: -1/);
+    await refused('SELECT ARRAY[1, 2][i] FROM (SELECT 0 AS i) t', /indices start at 1/);
+    await refused("SELECT split('x,y', ',')[3]", /3 > 2/);
+  });
   it('contains is NULL when not found and a NULL element is there', async () => {
     expect(
       await trino.rows(

@@ -39,17 +39,61 @@ function lambdaOver(call: Call, index: number, fields: readonly string[]): JsonN
   const replacement = new Map(params.map((param, i) => [param.toLowerCase(), fields[i] as string]));
   // A struct lambda inside this one (already rewritten) has its own parameter, which must not capture this
   // one's: each level is named one deeper than the deepest inside it.
-  const inner = [...JSON.stringify(lambda.expr).matchAll(/"__l_w(\d*)"/g)].map((m) => Number(m[1] || 0) + 1);
-  const struct = `__l_w${Math.max(0, ...inner) || ''}`;
-  return { ...lambda, lhs: columnRef([struct]), expr: replaceParams(lambda.expr, replacement, struct) };
+  const depth = structDepth(lambda.expr, new Set());
+  const struct = `__l_w${depth || ''}`;
+  return {
+    ...lambda,
+    lhs: columnRef([struct]),
+    expr: replaceParams(lambda.expr, replacement, struct, new Map()),
+  };
+}
+
+/**
+ * One more than the deepest struct lambda parameter (`__l_w`, `__l_w1`, …) named in `node`, 0 for none. A
+ * translated tree shares subtrees (a template's `$1` written twice is one node), so each is read once.
+ */
+function structDepth(node: JsonNode, seen: Set<JsonNode>): number {
+  if (seen.has(node)) return 0;
+  seen.add(node);
+  let deepest = 0;
+  if (node.class === 'COLUMN_REF' && Array.isArray(node.column_names)) {
+    const match = /^__l_w(\d*)$/.exec(String(node.column_names[0]));
+    if (match) deepest = Number(match[1] || 0) + 1;
+  }
+  for (const value of Object.values(node))
+    for (const item of Array.isArray(value) ? value : [value])
+      if (isNode(item)) deepest = Math.max(deepest, structDepth(item, seen));
+  return deepest;
 }
 
 function columnRef(names: string[]): JsonNode {
   return { class: 'COLUMN_REF', type: 'COLUMN_REF', alias: '', query_location: 0, column_names: names };
 }
 
-/** A lambda's parameters replaced by fields of `struct`, except where a nested lambda binds the same name. */
-function replaceParams(node: JsonNode, fields: ReadonlyMap<string, string>, struct: string): JsonNode {
+/**
+ * A lambda's parameters replaced by fields of `struct`, except where a nested lambda binds the same name. A
+ * subtree shared in the translated tree is rewritten once (`done`, for one set of names replaced), and stays
+ * shared.
+ */
+function replaceParams(
+  node: JsonNode,
+  fields: ReadonlyMap<string, string>,
+  struct: string,
+  done: Map<JsonNode, JsonNode>,
+): JsonNode {
+  const known = done.get(node);
+  if (known) return known;
+  const out = rewriteParams(node, fields, struct, done);
+  done.set(node, out);
+  return out;
+}
+
+function rewriteParams(
+  node: JsonNode,
+  fields: ReadonlyMap<string, string>,
+  struct: string,
+  done: Map<JsonNode, JsonNode>,
+): JsonNode {
   if (node.class === 'COLUMN_REF' && Array.isArray(node.column_names) && node.column_names.length >= 1) {
     const field = fields.get(String(node.column_names[0]).toLowerCase());
     if (field)
@@ -60,16 +104,19 @@ function replaceParams(node: JsonNode, fields: ReadonlyMap<string, string>, stru
     return node;
   }
   let inner = fields;
+  let innerDone = done;
   if (node.class === 'LAMBDA' && isNode(node.lhs)) {
     const bound = JSON.stringify(node.lhs).toLowerCase();
     inner = new Map([...fields].filter(([name]) => !bound.includes(`"${name}"`)));
+    // Fewer names replaced inside: what was rewritten with all of them does not hold there.
+    if (inner.size !== fields.size) innerDone = new Map();
   }
   const out: JsonNode = {};
   for (const [key, value] of Object.entries(node))
     out[key] = Array.isArray(value)
-      ? value.map((item) => (isNode(item) ? replaceParams(item, inner, struct) : item))
+      ? value.map((item) => (isNode(item) ? replaceParams(item, inner, struct, innerDone) : item))
       : isNode(value)
-        ? replaceParams(value, inner, struct)
+        ? replaceParams(value, inner, struct, innerDone)
         : value;
   return out;
 }
@@ -96,8 +143,9 @@ function withLambda(
 const REDUCE = (f: string) => {
   // The state's type as Trino makes it: what the initial value and the input function's answer unify to
   // (0 with doubles is a double). cast_to_type reads only the type of its second argument; nothing runs.
+  // It is bound once, as the typed NULL __r_t, so the input function is written twice, not four times.
   const state = `[$2, list_transform([{'f1': $2, 'f2': $1[1]}], ${f})[1]][1]`;
-  return `list_reduce(list_transform($1, __r_e -> {'s': if(false, ${state}, NULL), 'x': __r_e}), (__r_a, __r_b) -> {'s': cast_to_type(list_transform([{'f1': __r_a.s, 'f2': __r_b.x}], ${f})[1], ${state}), 'x': __r_b.x}, {'s': cast_to_type($2, ${state}), 'x': $1[1]}).s`;
+  return `list_transform([if(false, ${state}, NULL)], __r_t -> list_reduce(list_transform($1, __r_e -> {'s': __r_t, 'x': __r_e}), (__r_a, __r_b) -> {'s': cast_to_type(list_transform([{'f1': __r_a.s, 'f2': __r_b.x}], ${f})[1], __r_t), 'x': __r_b.x}, {'s': cast_to_type($2, __r_t), 'x': $1[1]}).s)[1]`;
 };
 
 /** Functions whose result is an array: an argument made by one of them is known to be an array. */

@@ -327,8 +327,9 @@ function subscript(call: Call): Translation {
         ? 'SQL array indices start at 1'
         : 'Array subscript is negative: write element_at(a, -n).',
     );
-  // The position as a BIGINT: a map's key of another type must still bind in the branches a map never takes.
+  // The base is bound once (as __x_a) so that nested subscripts do not multiply it; the position is read as a
+  // BIGINT, as a map's key of another type must still bind in the branches a map never takes.
   const at = 'TRY_CAST($2 AS BIGINT)';
-  const length = 'json_array_length(to_json($1))';
-  return `CASE WHEN typeof($1) NOT LIKE '%]' OR $1 IS NULL OR $2 IS NULL THEN $1[$2] WHEN ${at} = 0 THEN error('${INVALID_ARGUMENT}SQL array indices start at 1') WHEN ${at} < 0 THEN error('${INVALID_ARGUMENT}Array subscript is negative: ' || $2) WHEN $1[$2] IS NOT NULL OR ${at} <= ${length} THEN $1[$2] ELSE error('${INVALID_ARGUMENT}Array subscript must be less than or equal to array length: ' || $2 || ' > ' || ${length}) END`;
+  const length = 'json_array_length(to_json(__x_a))';
+  return `list_transform([$1], __x_a -> CASE WHEN typeof(__x_a) NOT LIKE '%]' OR __x_a IS NULL OR $2 IS NULL THEN __x_a[$2] WHEN ${at} = 0 THEN error('${INVALID_ARGUMENT}SQL array indices start at 1') WHEN ${at} < 0 THEN error('${INVALID_ARGUMENT}Array subscript is negative: ' || $2) WHEN __x_a[$2] IS NOT NULL OR ${at} <= ${length} THEN __x_a[$2] ELSE error('${INVALID_ARGUMENT}Array subscript must be less than or equal to array length: ' || $2 || ' > ' || ${length}) END)[1]`;
 }

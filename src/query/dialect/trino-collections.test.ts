@@ -46,6 +46,12 @@ describe('Trino array functions', () => {
     await refused('SELECT ARRAY[1, 2][i] FROM (SELECT -1 AS i) t', /Array subscript is negative: -1/);
     await refused('SELECT ARRAY[1, 2][i] FROM (SELECT 0 AS i) t', /indices start at 1/);
     await refused("SELECT split('x,y', ',')[3]", /3 > 2/);
+    // Nested subscripts, and inside a lambda with a column of the query.
+    expect(
+      await trino.rows(
+        'SELECT a[2][1][1], a[i][j], transform(ARRAY[1, 2], x -> ARRAY[10, 20, 30][x + i]) FROM (SELECT ARRAY[ARRAY[ARRAY[1], ARRAY[2]], ARRAY[ARRAY[3]]] AS a, 1 AS i, 2 AS j) t',
+      ),
+    ).toEqual([[3, [2], [20, 30]]]);
   });
   it('contains is NULL when not found and a NULL element is there', async () => {
     expect(

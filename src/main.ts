@@ -384,6 +384,7 @@ export async function startSeawall(
         await runtime.close();
         await athena.close();
         await engines.close();
+        await blobs.close();
         await db.close();
         await claim.release();
       },

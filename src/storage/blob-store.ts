@@ -26,6 +26,8 @@ export interface BlobStore {
   linkForEngine(entries: readonly { id: string; name: string }[]): Promise<EngineFiles>;
   /** Replaces every engine file path in a message (DuckDB names files in its errors) with `<file>`. */
   redactEnginePaths(message: string): string;
+  /** Closes the files and directories the store keeps open; it is not used after. */
+  close(): Promise<void>;
   /**
    * The colder tier (a second directory, declared as an S3 storage class), where lifecycle transitions move
    * blobs; absent when none is configured. A blob keeps its id in either tier; reads find it in both.
@@ -122,12 +124,52 @@ class RangeReader extends Readable {
   }
 }
 
-async function fsyncDir(dir: string): Promise<void> {
-  const handle = await fs.open(dir, constants.O_RDONLY);
+async function syncDir(dir: string): Promise<void> {
+  const handle = await fs.open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
   try {
     await handle.sync();
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * The shard directories blobs are written into, each made once and kept open, so that making a new blob's name
+ * durable is one fsync of a handle already open rather than an open, an fsync and a close: three trips through
+ * the thread pool for each write, and on a small machine each trip is a context switch. There are at most 256
+ * shards per tier.
+ */
+class ShardDirs {
+  private readonly handles = new Map<string, Promise<fs.FileHandle>>();
+
+  /** Makes the directory if need be (0700) and fsyncs it. */
+  async sync(dir: string): Promise<void> {
+    let handle = this.handles.get(dir);
+    if (!handle) {
+      handle = (async () => {
+        // A shard made now is an entry of its parent, made durable once, before any blob's name in it is.
+        if ((await fs.mkdir(dir, { recursive: true, mode: 0o700 })) !== undefined)
+          await syncDir(dirname(dir));
+        return fs.open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+      })();
+      this.handles.set(dir, handle);
+      // A failure (a disk error, permissions) is not kept: the next write tries again.
+      handle.catch(() => this.handles.delete(dir));
+    }
+    await (await handle).sync();
+  }
+
+  /** Makes the directory if need be, before a file is created in it. */
+  async ensure(dir: string): Promise<void> {
+    const handle = this.handles.get(dir);
+    if (handle) await handle;
+    else await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  }
+
+  async close(): Promise<void> {
+    const handles = [...this.handles.values()];
+    this.handles.clear();
+    await Promise.all(handles.map((h) => h.then((handle) => handle.close()).catch(() => undefined)));
   }
 }
 
@@ -150,18 +192,15 @@ export function enginePathPattern(engineDir: string): RegExp {
 async function writeDurably(
   final: string,
   write: (handle: fs.FileHandle) => Promise<void>,
-  knownShards: Set<string>,
+  shards: ShardDirs,
 ): Promise<void> {
   const shard = dirname(final);
-  if (!knownShards.has(shard)) {
-    await fs.mkdir(shard, { recursive: true, mode: 0o700 });
-    knownShards.add(shard);
-  }
+  await shards.ensure(shard);
   const handle = await fs.open(final, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
   try {
     try {
       await write(handle);
-      await Promise.all([handle.sync(), fsyncDir(shard)]);
+      await Promise.all([handle.sync(), shards.sync(shard)]);
     } finally {
       await handle.close();
     }
@@ -197,7 +236,7 @@ export async function createLocalBlobStore(
   // Where an earlier version wrote blobs before renaming them into place; what is left there is a crash's.
   for (const dir of [join(root, 'tmp'), ...(coldTier ? [join(coldTier.root, 'tmp')] : [])])
     await fs.rm(dir, { force: true, recursive: true });
-  const knownShards = new Set<string>();
+  const shards = new ShardDirs();
   const openBlobs = new OpenBlobs(OPEN_BLOBS);
   /**
    * Removes a blob file; a handle kept open on it is closed once its readers are done (after the removal too:
@@ -239,7 +278,7 @@ export async function createLocalBlobStore(
                 written += (await target.write(buffer, written, bytesRead - written)).bytesWritten;
             }
           },
-          knownShards,
+          shards,
         );
       } finally {
         await source.close();
@@ -286,7 +325,7 @@ export async function createLocalBlobStore(
           }
           if (pendingBytes > 0) await flush();
         },
-        knownShards,
+        shards,
       );
       return { id, size };
     },
@@ -321,6 +360,11 @@ export async function createLocalBlobStore(
 
     redactEnginePaths(message) {
       return message.replace(enginePaths, '<file>');
+    },
+
+    async close() {
+      await shards.close();
+      openBlobs.close();
     },
 
     async linkForEngine(entries) {

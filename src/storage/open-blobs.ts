@@ -57,6 +57,11 @@ export class OpenBlobs {
     };
   }
 
+  /** Closes every handle once its readers are done (the store is closing). */
+  close(): void {
+    for (const [path, entry] of [...this.entries]) this.drop(path, entry);
+  }
+
   /** Closes the handle of a file about to be removed, once its readers are done. */
   forget(path: string): void {
     const entry = this.entries.get(path);

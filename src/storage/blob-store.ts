@@ -304,18 +304,19 @@ export async function createLocalBlobStore(
       await writeDurably(
         pathOf(id),
         async (handle) => {
-          // Network reads arrive in pieces of a few KiB; gathering them saves a thread-pool trip per piece.
+          // Network reads arrive in pieces of a few KiB; gathering them saves a thread-pool trip per piece,
+          // and writing the pieces as they are (writev) saves copying them into one buffer.
           let pending: Uint8Array[] = [];
           let pendingBytes = 0;
           const flush = async () => {
-            let buffer =
-              pending.length === 1 ? (pending[0] as Uint8Array) : Buffer.concat(pending, pendingBytes);
+            const pieces = pending;
+            const total = pendingBytes;
             pending = [];
             pendingBytes = 0;
-            while (buffer.length > 0) {
-              const { bytesWritten } = await handle.write(buffer);
-              buffer = buffer.subarray(bytesWritten);
-            }
+            // libuv goes on writing after a short write until every piece is written or the disk fails.
+            const { bytesWritten } = await handle.writev(pieces);
+            if (bytesWritten !== total)
+              throw new Error(`short write to a blob: ${bytesWritten} of ${total} bytes`);
           };
           for await (const chunk of source) {
             pending.push(chunk);

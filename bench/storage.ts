@@ -142,8 +142,10 @@ async function fileSystemStore(): Promise<Store> {
       const tmp = join(dir, 'tmp', String(next++));
       const handle = await fs.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
       const content = body(bytes);
-      if (Buffer.isBuffer(content)) await handle.write(content);
-      else await pipeline(content, createWriteStream('', { fd: handle.fd, autoClose: false }));
+      if (Buffer.isBuffer(content)) {
+        const { bytesWritten } = await handle.write(content);
+        if (bytesWritten !== bytes) throw new Error(`file system: short write of ${key}`);
+      } else await pipeline(content, createWriteStream('', { fd: handle.fd, autoClose: false }));
       await handle.sync();
       await handle.close();
       await fs.rename(tmp, join(dir, 'final', key.replaceAll('/', '_')));

@@ -57,6 +57,7 @@ import { createHttpServer } from './server/http-server.js';
 import { createInternalRoutes } from './server/internal-routes.js';
 import { createSignInRoute } from './server/signin-route.js';
 import {
+  type BlobStore,
   bucketPolicies,
   createAccountAccessService,
   createAccountAccessStore,
@@ -204,21 +205,23 @@ export async function startSeawall(
   let stopLifecycle: (() => void) | undefined;
   let stopEvents: (() => void) | undefined;
   let stopSns: (() => void) | undefined;
+  let blobs: BlobStore | undefined;
   /** Where Seawall serves, once it listens (SNS's SubscribeURLs point at it). */
   let publicUrl = '';
   try {
     const iam = createIam(db, rootKey, clock);
     const account = await iam.ensureRootAccount(config.region);
-    const blobs = await createLocalBlobStore(
+    const blobStore = await createLocalBlobStore(
       layout.objects,
       config.coldStorageDir
         ? { root: config.coldStorageDir, storageClass: config.coldStorageClass }
         : undefined,
     );
+    blobs = blobStore;
     const storage = createStorageService({
       store: createStorageStore(db.db),
       multipart: createMultipartStore(db.db),
-      blobs,
+      blobs: blobStore,
       accounts: createAccountAccessService({ store: createAccountAccessStore(db.db), clock }),
       clock,
       logger,
@@ -381,12 +384,15 @@ export async function startSeawall(
         stopLifecycle?.();
         stopEvents?.();
         stopSns?.();
-        await runtime.close();
-        await athena.close();
-        await engines.close();
-        await blobs.close();
-        await db.close();
-        await claim.release();
+        try {
+          await runtime.close();
+          await athena.close();
+          await engines.close();
+        } finally {
+          await blobStore.close();
+          await db.close();
+          await claim.release();
+        }
       },
     };
   } catch (error) {
@@ -395,6 +401,7 @@ export async function startSeawall(
     stopSns?.();
     server?.close();
     await launcher?.close();
+    await blobs?.close();
     await db.close();
     await claim.release();
     throw error;

@@ -1,7 +1,7 @@
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, promises, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createLocalBlobStore, enginePathPattern } from './blob-store.js';
 
 /** The descriptors this process has open. */
@@ -13,7 +13,98 @@ async function* bytes(text: string): AsyncIterable<Uint8Array> {
   yield Buffer.from(text);
 }
 
+/** Records every fsync of a directory the code under test opens (by path), in order. */
+function recordDirectorySyncs(): string[] {
+  const synced: string[] = [];
+  const open = promises.open.bind(promises);
+  vi.spyOn(promises, 'open').mockImplementation(async (path, flags, mode) => {
+    const handle = await open(path, flags, mode);
+    if (typeof flags === 'number' && statSync(path as string).isDirectory()) {
+      const sync = handle.sync.bind(handle);
+      handle.sync = async () => {
+        await sync();
+        synced.push(path as string);
+      };
+    }
+    return handle;
+  });
+  return synced;
+}
+
+/** A body that yields its text only once `gate` resolves. */
+async function* gated(text: string, gate: Promise<void>): AsyncIterable<Uint8Array> {
+  await gate;
+  yield Buffer.from(text);
+}
+
+async function untilClosed(before: number): Promise<void> {
+  // Handles in use close when their readers are done, asynchronously.
+  for (let i = 0; i < 50 && openDescriptors() > before; i++) await new Promise((r) => setTimeout(r, 10));
+}
+
 describe('the local blob store', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('makes a new blob durable in its shard, and the shard and the blobs directory in their parents, before it resolves', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'seawall-blobs-'));
+    try {
+      const synced = recordDirectorySyncs();
+      const store = await createLocalBlobStore(root);
+      // The blobs directory, an entry of the root, is durable once the store is open.
+      expect(synced).toEqual([root]);
+      const { id } = await store.put(bytes('first'));
+      const shard = join(root, 'blobs', id.slice(0, 2));
+      // The shard is an entry of blobs/ (synced when first used, whoever made it), the blob an entry of the shard.
+      expect(synced).toEqual([root, join(root, 'blobs'), shard]);
+      await store.close();
+      // A later process syncs the shard's entry again: an earlier one may have died before doing so.
+      synced.length = 0;
+      const again = await createLocalBlobStore(root);
+      await again.put(
+        (async function* () {
+          yield Buffer.from('second');
+        })(),
+      );
+      expect(synced).toContain(join(root, 'blobs'));
+      await again.close();
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('finishes writes and reads that were in flight when it closed, leaving no handle open', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'seawall-blobs-'));
+    try {
+      const before = openDescriptors();
+      const store = await createLocalBlobStore(root);
+      const kept = await store.put(bytes('kept'));
+      let open!: () => void;
+      const gate = new Promise<void>((resolve) => {
+        open = resolve;
+      });
+      const writes = Array.from({ length: 20 }, (_, i) => store.put(gated(`late ${i}`, gate)));
+      const reading = await store.open(kept.id, 0, kept.size);
+      await store.close();
+      open();
+      const written = await Promise.all(writes);
+      expect(written.map((w) => w.size)).toEqual(written.map((_, i) => `late ${i}`.length));
+      const chunks: Buffer[] = [];
+      for await (const chunk of reading) chunks.push(chunk as Buffer);
+      expect(Buffer.concat(chunks).toString()).toBe('kept');
+      // A read begun after closing still works, with a handle of its own.
+      const late = written[3] as { id: string; size: number };
+      const text: Buffer[] = [];
+      for await (const chunk of await store.open(late.id, 0, late.size)) text.push(chunk as Buffer);
+      expect(Buffer.concat(text).toString()).toBe('late 3');
+      await untilClosed(before);
+      expect(openDescriptors()).toBe(before);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it('keeps one handle per shard directory while open, and closing the store closes every handle it kept', async () => {
     const root = mkdtempSync(join(tmpdir(), 'seawall-blobs-'));
     try {
@@ -36,8 +127,7 @@ describe('the local blob store', () => {
       expect(kept).toBeGreaterThanOrEqual(shards.size);
       expect(kept).toBeLessThanOrEqual(shards.size + 5);
       await store.close();
-      // Handles close asynchronously once their readers are done.
-      for (let i = 0; i < 50 && openDescriptors() > before; i++) await new Promise((r) => setTimeout(r, 10));
+      // Nothing reads: closing the store has closed every handle by the time it resolves.
       expect(openDescriptors()).toBe(before);
     } finally {
       rmSync(root, { recursive: true, force: true });

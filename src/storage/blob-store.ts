@@ -137,36 +137,51 @@ async function syncDir(dir: string): Promise<void> {
  * The shard directories blobs are written into, each made once and kept open, so that making a new blob's name
  * durable is one fsync of a handle already open rather than an open, an fsync and a close: three trips through
  * the thread pool for each write, and on a small machine each trip is a context switch. There are at most 256
- * shards per tier.
+ * shards per tier. Once closed, the store's last writes still sync, with a handle opened and closed each time.
  */
 class ShardDirs {
   private readonly handles = new Map<string, Promise<fs.FileHandle>>();
 
-  /** Makes the directory if need be (0700) and fsyncs it. */
-  async sync(dir: string): Promise<void> {
+  private closed = false;
+
+  /**
+   * The shard's kept handle, made on first use: the directory made (0700) and its entry in the parent fsynced
+   * every time a process first uses it, whoever made it (an earlier process may have died before its fsync).
+   */
+  private opened(dir: string): Promise<fs.FileHandle> {
     let handle = this.handles.get(dir);
     if (!handle) {
       handle = (async () => {
-        // A shard made now is an entry of its parent, made durable once, before any blob's name in it is.
-        if ((await fs.mkdir(dir, { recursive: true, mode: 0o700 })) !== undefined)
-          await syncDir(dirname(dir));
+        await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+        await syncDir(dirname(dir));
         return fs.open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
       })();
-      this.handles.set(dir, handle);
+      const made = handle;
+      this.handles.set(dir, made);
       // A failure (a disk error, permissions) is not kept: the next write tries again.
-      handle.catch(() => this.handles.delete(dir));
+      made.catch(() => {
+        if (this.handles.get(dir) === made) this.handles.delete(dir);
+      });
     }
-    await (await handle).sync();
+    return handle;
   }
 
-  /** Makes the directory if need be, before a file is created in it. */
+  /** Makes the directory, durably, before a file is created in it. */
   async ensure(dir: string): Promise<void> {
-    const handle = this.handles.get(dir);
-    if (handle) await handle;
-    else await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+    if (this.closed) {
+      await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+      await syncDir(dirname(dir));
+    } else await this.opened(dir);
+  }
+
+  /** Fsyncs the directory, so the names made in it are durable. */
+  async sync(dir: string): Promise<void> {
+    if (this.closed) await syncDir(dir);
+    else await (await this.opened(dir)).sync();
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     const handles = [...this.handles.values()];
     this.handles.clear();
     await Promise.all(handles.map((h) => h.then((handle) => handle.close()).catch(() => undefined)));
@@ -228,8 +243,11 @@ export async function createLocalBlobStore(
   const blobsDir = join(root, 'blobs');
   const engineDir = join(root, 'engine');
   const coldBlobs = coldTier && join(coldTier.root, 'blobs');
-  await fs.mkdir(blobsDir, { recursive: true, mode: 0o700 });
-  if (coldBlobs) await fs.mkdir(coldBlobs, { recursive: true, mode: 0o700 });
+  // Each tier's blobs directory is an entry of its root, made durable before any shard in it is.
+  for (const dir of coldBlobs ? [blobsDir, coldBlobs] : [blobsDir]) {
+    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+    await syncDir(dirname(dir));
+  }
   // Engine links are never referenced across a restart: anything left is a crash's.
   await fs.rm(engineDir, { force: true, recursive: true });
   await fs.mkdir(engineDir, { recursive: true, mode: 0o700 });
@@ -364,8 +382,7 @@ export async function createLocalBlobStore(
     },
 
     async close() {
-      await shards.close();
-      openBlobs.close();
+      await Promise.all([shards.close(), openBlobs.close()]);
     },
 
     async linkForEngine(entries) {

@@ -24,9 +24,17 @@ export class OpenBlobs {
 
   constructor(private readonly limit: number) {}
 
+  private closed = false;
+
+  /** Handles being closed now (dropped with no reader), which close() waits for. */
+  private readonly closing = new Set<Promise<void>>();
+
   async acquire(path: string): Promise<BlobLease> {
     let entry = this.entries.get(path);
-    if (entry) {
+    if (this.closed) {
+      // The store is closing: the read still works, with a handle of its own that it closes when done.
+      entry = { handle: fs.open(path, constants.O_RDONLY), readers: 0, kept: false };
+    } else if (entry) {
       this.entries.delete(path);
       this.entries.set(path, entry);
     } else {
@@ -57,9 +65,14 @@ export class OpenBlobs {
     };
   }
 
-  /** Closes every handle once its readers are done (the store is closing). */
-  close(): void {
+  /**
+   * Closes every handle: those no one reads at once (resolving when they are closed), the others when their
+   * readers are done. Reads after this open and close handles of their own.
+   */
+  async close(): Promise<void> {
+    this.closed = true;
     for (const [path, entry] of [...this.entries]) this.drop(path, entry);
+    await Promise.all(this.closing);
   }
 
   /** Closes the handle of a file about to be removed, once its readers are done. */
@@ -78,10 +91,13 @@ export class OpenBlobs {
   private drop(path: string, entry: Entry): void {
     this.entries.delete(path);
     entry.kept = false;
-    if (entry.readers === 0)
-      entry.handle.then(
+    if (entry.readers === 0) {
+      const closed = entry.handle.then(
         (handle) => handle.close().catch(() => undefined),
         () => undefined,
       );
+      this.closing.add(closed);
+      void closed.then(() => this.closing.delete(closed));
+    }
   }
 }

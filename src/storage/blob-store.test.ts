@@ -42,14 +42,23 @@ async function untilClosed(before: number): Promise<void> {
   for (let i = 0; i < 50 && openDescriptors() > before; i++) await new Promise((r) => setTimeout(r, 10));
 }
 
+/** Runs `test` on a fresh directory, removed after. */
+async function inTempRoot(test: (root: string) => Promise<void>): Promise<void> {
+  const root = mkdtempSync(join(tmpdir(), 'seawall-blobs-'));
+  try {
+    await test(root);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
 describe('the local blob store', () => {
   afterEach(() => {
     vi.restoreAllMocks();
   });
 
-  it('makes a new blob durable in its shard, and the shard and the blobs directory in their parents, before it resolves', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'seawall-blobs-'));
-    try {
+  it('makes a new blob durable in its shard, and the shard and the blobs directory in their parents, before it resolves', () =>
+    inTempRoot(async (root) => {
       const synced = recordDirectorySyncs();
       const store = await createLocalBlobStore(root);
       // The blobs directory, an entry of the root, is durable once the store is open.
@@ -69,14 +78,10 @@ describe('the local blob store', () => {
       );
       expect(synced).toContain(join(root, 'blobs'));
       await again.close();
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  it('finishes writes and reads that were in flight when it closed, leaving no handle open', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'seawall-blobs-'));
-    try {
+  it('finishes writes and reads that were in flight when it closed, leaving no handle open', () =>
+    inTempRoot(async (root) => {
       const before = openDescriptors();
       const store = await createLocalBlobStore(root);
       const kept = await store.put(bytes('kept'));
@@ -100,14 +105,10 @@ describe('the local blob store', () => {
       expect(Buffer.concat(text).toString()).toBe('late 3');
       await untilClosed(before);
       expect(openDescriptors()).toBe(before);
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  it('keeps one handle per shard directory while open, and closing the store closes every handle it kept', async () => {
-    const root = mkdtempSync(join(tmpdir(), 'seawall-blobs-'));
-    try {
+  it('keeps one handle per shard directory while open, and closing the store closes every handle it kept', () =>
+    inTempRoot(async (root) => {
       const before = openDescriptors();
       const store = await createLocalBlobStore(root);
       const written = [];
@@ -129,10 +130,7 @@ describe('the local blob store', () => {
       await store.close();
       // Nothing reads: closing the store has closed every handle by the time it resolves.
       expect(openDescriptors()).toBe(before);
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
-  });
+    }));
 });
 
 describe('engine paths in messages', () => {

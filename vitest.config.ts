@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -6,6 +7,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Most test time is spent waiting on servers, engines and clients in other processes, so two files run at
+    // once even on a two-core machine (Vitest's default there is one).
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     allowOnly: false,
   },
 });

@@ -319,17 +319,26 @@ const INVALID_ARGUMENT = 'INVALID_FUNCTION_ARGUMENT: ';
  */
 function subscript(call: Call): Translation {
   const index = constantOf(call.args[1]);
+  // The base, and a position that is not a literal, are bound once as fields of __x, in a lambda's argument
+  // (never its body, so nested subscripts in either do not shadow each other): written at each use, they would
+  // multiply with every level of nesting. A literal stays one (a row's field is found only by a constant).
+  const i = index ? '$2' : '__x.i';
+  const bound = (body: string) => `list_transform([{'a': $1${index ? '' : ", 'i': $2"}}], __x -> ${body})[1]`;
   if (typeof index?.value === 'string')
-    return "CASE WHEN $1 IS NULL THEN NULL WHEN map_contains($1, $2) THEN $1[$2] ELSE error('Key not present in map: ' || $2) END";
+    return bound(
+      "CASE WHEN __x.a IS NULL THEN NULL WHEN map_contains(__x.a, $2) THEN __x.a[$2] ELSE error('Key not present in map: ' || $2) END",
+    );
   if (typeof index?.value === 'number' && index.value < 1)
     throw new QueryRejected(
       index.value === 0
         ? 'SQL array indices start at 1'
         : 'Array subscript is negative: write element_at(a, -n).',
     );
-  // The base is bound once (as __x_a) so that nested subscripts do not multiply it; the position is read as a
-  // BIGINT, as a map's key of another type must still bind in the branches a map never takes.
-  const at = 'TRY_CAST($2 AS BIGINT)';
-  const length = 'json_array_length(to_json(__x_a))';
-  return `list_transform([$1], __x_a -> CASE WHEN typeof(__x_a) NOT LIKE '%]' OR __x_a IS NULL OR $2 IS NULL THEN __x_a[$2] WHEN ${at} = 0 THEN error('${INVALID_ARGUMENT}SQL array indices start at 1') WHEN ${at} < 0 THEN error('${INVALID_ARGUMENT}Array subscript is negative: ' || $2) WHEN __x_a[$2] IS NOT NULL OR ${at} <= ${length} THEN __x_a[$2] ELSE error('${INVALID_ARGUMENT}Array subscript must be less than or equal to array length: ' || $2 || ' > ' || ${length}) END)[1]`;
+  // The position is read as a BIGINT, as a map's key of another type must still bind in the branches a map
+  // never takes.
+  const at = `TRY_CAST(${i} AS BIGINT)`;
+  const length = 'json_array_length(to_json(__x.a))';
+  return bound(
+    `CASE WHEN typeof(__x.a) NOT LIKE '%]' OR __x.a IS NULL OR ${i} IS NULL THEN __x.a[${i}] WHEN ${at} = 0 THEN error('${INVALID_ARGUMENT}SQL array indices start at 1') WHEN ${at} < 0 THEN error('${INVALID_ARGUMENT}Array subscript is negative: ' || ${i}) WHEN __x.a[${i}] IS NOT NULL OR ${at} <= ${length} THEN __x.a[${i}] ELSE error('${INVALID_ARGUMENT}Array subscript must be less than or equal to array length: ' || ${i} || ' > ' || ${length}) END`,
+  );
 }

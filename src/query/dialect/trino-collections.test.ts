@@ -52,6 +52,16 @@ describe('Trino array functions', () => {
         'SELECT a[2][1][1], a[i][j], transform(ARRAY[1, 2], x -> ARRAY[10, 20, 30][x + i]) FROM (SELECT ARRAY[ARRAY[ARRAY[1], ARRAY[2]], ARRAY[ARRAY[3]]] AS a, 1 AS i, 2 AS j) t',
       ),
     ).toEqual([[3, [2], [20, 30]]]);
+    // A subscript in the position, nested deep, and map keys in a chain: each written once, not once per use.
+    expect(
+      await trino.rows(
+        "SELECT a[a[a[a[a[a[a[a[1]]]]]]]], m['x']['y'], a[NULL] FROM (SELECT ARRAY[2, 3, 4, 5, 6, 7, 8, 9, 10] AS a, MAP(ARRAY['x'], ARRAY[MAP(ARRAY['y'], ARRAY[5])]) AS m) t",
+      ),
+    ).toEqual([[9, 5, null]]);
+    await refused(
+      "SELECT m['x']['z'] FROM (SELECT MAP(ARRAY['x'], ARRAY[MAP(ARRAY['y'], ARRAY[5])]) AS m) t",
+      /Key not present in map: z/,
+    );
   });
   it('contains is NULL when not found and a NULL element is there', async () => {
     expect(

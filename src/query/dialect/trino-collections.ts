@@ -83,25 +83,11 @@ function replaceParams(
 ): JsonNode {
   const known = done.get(node);
   if (known) return known;
-  const out = rewriteParams(node, fields, struct, done);
-  done.set(node, out);
-  return out;
-}
-
-function rewriteParams(
-  node: JsonNode,
-  fields: ReadonlyMap<string, string>,
-  struct: string,
-  done: Map<JsonNode, JsonNode>,
-): JsonNode {
   if (node.class === 'COLUMN_REF' && Array.isArray(node.column_names) && node.column_names.length >= 1) {
     const field = fields.get(String(node.column_names[0]).toLowerCase());
-    if (field)
-      return {
-        ...columnRef([struct, field, ...node.column_names.slice(1).map(String)]),
-        alias: node.alias ?? '',
-      };
-    return node;
+    return field
+      ? { ...columnRef([struct, field, ...node.column_names.slice(1).map(String)]), alias: node.alias ?? '' }
+      : node;
   }
   let inner = fields;
   let innerDone = done;
@@ -118,6 +104,7 @@ function rewriteParams(
       : isNode(value)
         ? replaceParams(value, inner, struct, innerDone)
         : value;
+  done.set(node, out);
   return out;
 }
 

@@ -82,6 +82,15 @@ export async function runConcurrent(
   return (performance.now() - started) / 1000;
 }
 
+/** The p-th percentile (0–100) by nearest rank. */
+export function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
+  return sorted[rank - 1] as number;
+}
+
+export const median = (values: readonly number[]) => percentile(values, 50);
+
 export function ratio(a: number, b: number): string {
   return (a / b).toFixed(2);
 }

@@ -90,12 +90,3 @@ async function readResults(athena: AthenaClient, QueryExecutionId: string): Prom
   } while (NextToken);
   return table;
 }
-
-/** The p-th percentile (0–100) by nearest rank. */
-export function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
-  return sorted[rank - 1] as number;
-}
-
-export const median = (values: number[]) => percentile(values, 50);

@@ -1,5 +1,6 @@
 import { type AthenaClient, ListWorkGroupsCommand } from '@aws-sdk/client-athena';
-import { type AthenaRun, median, percentile, runOnAthena } from './query-athena.js';
+import { median, percentile } from './harness.js';
+import { type AthenaRun, runOnAthena } from './query-athena.js';
 
 export interface LatencyOptions {
   runs: number;

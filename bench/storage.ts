@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Pool } from 'undici';
-import { ratio, runConcurrent, serveSeawall } from './harness.js';
+import { median, runConcurrent, serveSeawall } from './harness.js';
 import { signS3 } from './sign.js';
 
 const CONCURRENCY = 16;
@@ -24,11 +24,12 @@ const SIZES = [
 /** The issue's targets: Seawall against the file system, by size class and direction, and against s3rver. */
 const TARGETS = { smallPut: 0.35, smallGet: 0.5, largePut: 0.6, largeGet: 0.7, peer: 3 };
 
-/** What a store does with one object: write it durably, read it whole; both stream. */
+/** What a store does with one object: write it durably, read it whole (both stream), remove it. */
 interface Store {
   name: string;
   put(key: string, bytes: number): Promise<void>;
   get(key: string, bytes: number): Promise<void>;
+  remove(key: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -95,7 +96,7 @@ function s3Store(
   const sign = (method: string, path: string) => signS3({ method, host: url.host, path, ...keys });
   /** One request; answers how many body bytes came back, unkept. */
   const call = async (
-    method: 'GET' | 'PUT',
+    method: 'GET' | 'PUT' | 'DELETE',
     path: string,
     headers: Record<string, string>,
     upload?: Buffer | Readable,
@@ -122,6 +123,10 @@ function s3Store(
       const path = `/bench/${key}`;
       const received = await call('GET', path, sign('GET', path));
       if (received !== bytes) throw new Error(`${name}: short read of ${path}`);
+    },
+    async remove(key) {
+      const path = `/bench/${key}`;
+      await call('DELETE', path, sign('DELETE', path));
     },
     async close() {
       await pool.close();
@@ -156,6 +161,7 @@ async function fileSystemStore(): Promise<Store> {
         received += (chunk as Buffer).length;
       if (received !== bytes) throw new Error(`file system: short read of ${key}`);
     },
+    remove: (key) => fs.rm(join(dir, 'final', key.replaceAll('/', '_'))),
     close: () => fs.rm(dir, { recursive: true, force: true }),
   };
 }
@@ -195,18 +201,44 @@ interface Figures {
   get: number;
 }
 
-/** PUT then GET of `count` objects of `bytes` at concurrency 16: objects/s, or MiB/s for large ones. */
-async function measure(store: Store, size: (typeof SIZES)[number]): Promise<Figures> {
-  const key = (i: number) => `${size.label}/${i}.bin`;
+/** PUT then GET of `count` objects of `bytes` at concurrency 16 under `prefix`: objects/s, or MiB/s for large ones. */
+async function measure(store: Store, size: (typeof SIZES)[number], prefix: string): Promise<Figures> {
+  const key = (i: number) => `${prefix}/${size.label}/${i}.bin`;
   const concurrency = Math.min(CONCURRENCY, size.count);
   const putSeconds = await runConcurrent(size.count, concurrency, (i) => store.put(key(i), size.bytes));
   const getSeconds = await runConcurrent(size.count, concurrency, (i) => store.get(key(i), size.bytes));
+  // Large objects are removed once measured (untimed, one at a time: s3rver fails concurrent deletes), so the
+  // rounds' disk use stays that of one round.
+  if (size.large) await runConcurrent(size.count, 1, (i) => store.remove(key(i)));
   const per = (seconds: number) =>
     size.large ? (size.count * size.bytes) / MiB / seconds : size.count / seconds;
   return { put: per(putSeconds), get: per(getSeconds) };
 }
 
-function report(results: Map<string, Map<string, Figures>>): void {
+/**
+ * Each size is measured in ROUNDS rounds, the stores taking turns in a different order each round, so a drift
+ * of the machine (this one's disk and CPU vary by 2× over minutes) falls on every store alike. A store's figure
+ * is its median over the rounds, and a ratio is the median of the rounds' ratios.
+ */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+
+interface Row {
+  /** Per store, its figures in each round. */
+  rounds: Map<string, Figures[]>;
+}
+
+function figure(row: Row, store: string, op: keyof Figures): number {
+  const rounds = row.rounds.get(store);
+  return rounds ? median(rounds.map((f) => f[op])) : Number.NaN;
+}
+
+function roundRatio(row: Row, a: string, b: string, op: keyof Figures): number {
+  const [x, y] = [row.rounds.get(a), row.rounds.get(b)];
+  if (!x || !y) return Number.NaN;
+  return median(x.map((f, i) => f[op] / (y[i] as Figures)[op]));
+}
+
+function report(results: Map<string, Row>): void {
   const unit = (large: boolean) => (large ? 'MiB/s' : 'obj/s');
   console.log(
     `  ${'size'.padEnd(7)} ${'op'.padEnd(4)} ${'seawall'.padStart(10)} ${'fs'.padStart(10)} ${'s3rver'.padStart(10)}   seawall/fs (target)   seawall/s3rver (target ≥ ${TARGETS.peer})`,
@@ -215,7 +247,7 @@ function report(results: Map<string, Map<string, Figures>>): void {
     const row = results.get(size.label);
     if (!row) continue;
     for (const op of ['put', 'get'] as const) {
-      const [s, f, p] = ['seawall', 'file system', 's3rver'].map((n) => row.get(n)?.[op] ?? Number.NaN) as [
+      const [s, f, p] = ['seawall', 'file system', 's3rver'].map((n) => figure(row, n, op)) as [
         number,
         number,
         number,
@@ -227,8 +259,10 @@ function report(results: Map<string, Map<string, Figures>>): void {
         : op === 'put'
           ? TARGETS.smallPut
           : TARGETS.smallGet;
+      const toFs = roundRatio(row, 'seawall', 'file system', op).toFixed(2);
+      const toPeer = roundRatio(row, 'seawall', 's3rver', op).toFixed(2);
       console.log(
-        `  ${size.label.padEnd(7)} ${op.toUpperCase().padEnd(4)} ${s.toFixed(0).padStart(10)} ${f.toFixed(0).padStart(10)} ${p.toFixed(0).padStart(10)}   ${ratio(s, f).padStart(5)} (≥ ${target})          ${ratio(s, p).padStart(5)}   ${unit(size.large)}`,
+        `  ${size.label.padEnd(7)} ${op.toUpperCase().padEnd(4)} ${s.toFixed(0).padStart(10)} ${f.toFixed(0).padStart(10)} ${p.toFixed(0).padStart(10)}   ${toFs.padStart(5)} (≥ ${target})          ${toPeer.padStart(5)}   ${unit(size.large)}`,
       );
     }
   }
@@ -255,12 +289,18 @@ export async function storageBench(): Promise<void> {
     stores.push(peer);
     await peer.createBucket();
     console.log(
-      `storage: PUT then GET at concurrency ${CONCURRENCY} on loopback; ${SIZES.map((s) => `${s.count} × ${s.label}`).join(', ')}`,
+      `storage: PUT then GET at concurrency ${CONCURRENCY} on loopback; ${SIZES.map((s) => `${s.count} × ${s.label}`).join(', ')}; medians of ${ROUNDS} rounds, stores taking turns`,
     );
-    const results = new Map<string, Map<string, Figures>>();
+    const results = new Map<string, Row>();
     for (const size of SIZES) {
-      const row = new Map<string, Figures>();
-      for (const store of stores) row.set(store.name, await measure(store, size));
+      const row: Row = { rounds: new Map(stores.map((s) => [s.name, []])) };
+      for (let round = 0; round < ROUNDS; round++) {
+        // Round r starts with store r: over three rounds each store goes first, second and last once.
+        for (let turn = 0; turn < stores.length; turn++) {
+          const store = stores[(round + turn) % stores.length] as Store;
+          row.rounds.get(store.name)?.push(await measure(store, size, `r${round}`));
+        }
+      }
       results.set(size.label, row);
     }
     report(results);

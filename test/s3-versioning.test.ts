@@ -198,6 +198,13 @@ describe('versions', () => {
       [kept, false, 9],
     ]);
     expect(await text(b, 'k', 'null')).toBe('suspended');
+    // Over a current "null" version, the next one replaces it and the older versions stay as they were.
+    await put(b, 'k', 'suspended again');
+    expect(await versions()).toEqual([
+      ['null', true, 15],
+      [kept, false, 9],
+    ]);
+    expect(await text(b, 'k')).toBe('suspended again');
     expect((await s3.send(new HeadObjectCommand({ Bucket: b, Key: 'k' }))).VersionId).toBe('null');
     const marker = await s3.send(new DeleteObjectCommand({ Bucket: b, Key: 'k' }));
     expect(marker).toMatchObject({ DeleteMarker: true, VersionId: 'null' });

@@ -344,7 +344,11 @@ export function createStorageStore(db: Kysely<Database>): StorageStore {
           .executeTakeFirst();
         guard?.(current && current.delete_marker === 0 ? (current as ObjectRow) : undefined);
         const blobIds: string[] = [];
-        if (write === 'null') {
+        // A key without a current version has no versions at all (the newest is always current), so no
+        // "null" one to replace; when the current one is the "null" one, removing it leaves none current.
+        let demote = current !== undefined;
+        if (write === 'null' && current) {
+          demote = current.version_id !== 'null';
           const replaced = await trx
             .deleteFrom('object_versions')
             .where('bucket', '=', row.bucket)
@@ -354,7 +358,7 @@ export function createStorageStore(db: Kysely<Database>): StorageStore {
             .executeTakeFirst();
           if (replaced?.blob_id) blobIds.push(replaced.blob_id);
         }
-        if (current)
+        if (demote)
           await trx
             .updateTable('object_versions')
             .set({ is_latest: 0 })

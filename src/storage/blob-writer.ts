@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { badRequest } from '../errors.js';
 import { type ChecksumAlgorithm, createChecksum } from '../lib/checksums.js';
+import { type HashWorkers, hashWorkers, type StreamHash } from '../lib/hash-workers.js';
 import type { BlobStore } from './blob-store.js';
 
 export interface VerifiedBlob {
@@ -18,6 +19,60 @@ export interface BlobDigests {
   checksum?: { algorithm: ChecksumAlgorithm; expected?: () => string | undefined };
 }
 
+/** Bodies shorter than this are hashed on the event loop; a longer one's MD5 is computed by a hash worker. */
+export const OFFLOAD_HASH_FROM = 256 * 2 ** 10;
+
+/**
+ * The MD5 of a body as it streams past: on the event loop for a body shorter than {@link OFFLOAD_HASH_FROM}
+ * (a worker's round trips would cost more than the hash), else on a hash worker. Which one is known once that
+ * much has arrived, so up to that much is held before it goes on.
+ */
+function md5Of(body: AsyncIterable<Uint8Array>, workers: HashWorkers) {
+  let digest: () => Promise<string> = () => Promise.reject(new Error('the body was not read to its end'));
+  /** The worker's hash, from when the body is known to be long until its digest is asked for. */
+  let offloaded: StreamHash | undefined;
+  async function* hashing(): AsyncGenerator<Uint8Array> {
+    const held: Uint8Array[] = [];
+    let heldBytes = 0;
+    for await (const chunk of body) {
+      if (offloaded) {
+        await offloaded.update(chunk);
+        yield chunk;
+        continue;
+      }
+      held.push(chunk);
+      heldBytes += chunk.byteLength;
+      if (heldBytes < OFFLOAD_HASH_FROM) continue;
+      offloaded = workers.start('md5');
+      for (const piece of held.splice(0)) {
+        await offloaded.update(piece);
+        yield piece;
+      }
+    }
+    if (offloaded) {
+      const hash = offloaded;
+      digest = () => {
+        offloaded = undefined;
+        return hash.digest();
+      };
+      return;
+    }
+    const md5 = createHash('md5');
+    for (const piece of held.splice(0)) {
+      md5.update(piece);
+      yield piece;
+    }
+    const value = md5.digest('base64');
+    digest = () => Promise.resolve(value);
+  }
+  return {
+    bytes: hashing(),
+    digest: () => digest(),
+    /** Drops the worker's hash when its digest will not be asked for: the body or its blob failed. */
+    abandon: () => offloaded?.discard(),
+  };
+}
+
 /**
  * Streams a body into a new blob while hashing it, then checks Content-MD5 and the additional checksum. A
  * body that fails a check leaves no blob behind.
@@ -26,19 +81,22 @@ export async function writeVerifiedBlob(
   blobs: BlobStore,
   body: AsyncIterable<Uint8Array>,
   digests: BlobDigests,
+  workers: HashWorkers = hashWorkers,
 ): Promise<VerifiedBlob> {
-  const md5 = createHash('md5');
+  const md5 = md5Of(body, workers);
   const checksum = digests.checksum ? createChecksum(digests.checksum.algorithm) : undefined;
-  async function* hashing() {
-    for await (const chunk of body) {
-      md5.update(chunk);
+  async function* checksumming() {
+    for await (const chunk of md5.bytes) {
       checksum?.update(chunk);
       yield chunk;
     }
   }
-  const blob = await blobs.put(hashing());
+  const blob = await blobs.put(checksum ? checksumming() : md5.bytes).catch((error: unknown) => {
+    md5.abandon();
+    throw error;
+  });
   try {
-    const md5Base64 = md5.digest('base64');
+    const md5Base64 = await md5.digest();
     if (digests.contentMd5 !== undefined && digests.contentMd5 !== md5Base64) {
       throw badRequest('BadDigest', 'The Content-MD5 you specified did not match what we received.', {
         ExpectedDigest: digests.contentMd5,
@@ -60,6 +118,7 @@ export async function writeVerifiedBlob(
       ...(digests.checksum && value ? { checksum: { algorithm: digests.checksum.algorithm, value } } : {}),
     };
   } catch (error) {
+    md5.abandon();
     await blobs.delete(blob.id);
     throw error;
   }

@@ -344,11 +344,10 @@ export function createStorageStore(db: Kysely<Database>): StorageStore {
           .executeTakeFirst();
         guard?.(current && current.delete_marker === 0 ? (current as ObjectRow) : undefined);
         const blobIds: string[] = [];
-        // A key without a current version has no versions at all (the newest is always current), so no
-        // "null" one to replace; when the current one is the "null" one, removing it leaves none current.
+        // When the current version is the "null" one, removing it leaves none current to demote.
         let demote = current !== undefined;
-        if (write === 'null' && current) {
-          demote = current.version_id !== 'null';
+        if (write === 'null') {
+          demote = current !== undefined && current.version_id !== 'null';
           const replaced = await trx
             .deleteFrom('object_versions')
             .where('bucket', '=', row.bucket)

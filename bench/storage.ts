@@ -305,8 +305,10 @@ export async function storageBench(): Promise<void> {
     }
     report(results);
   } finally {
-    for (const store of stores) await store.close();
+    // Every store is closed and the server stopped even when one of them fails to close.
+    const closed = await Promise.allSettled(stores.map((store) => store.close()));
     await seawall.stop();
     await fs.rm(seawall.dataDir, { recursive: true, force: true });
+    for (const outcome of closed) if (outcome.status === 'rejected') console.error(outcome.reason);
   }
 }

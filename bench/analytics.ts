@@ -40,11 +40,11 @@ import { compileRecipe, parseRecipe } from '../src/etl/index.js';
 import { poll } from '../src/lib/poll.js';
 import { quoteIdent, quoteLiteral } from '../src/lib/sql.js';
 import { queryRows, withDuckDb } from './duckdb.js';
-import { median, ratio, serveSeawall } from './harness.js';
+import { countFromEnv, median, ratio, serveSeawall } from './harness.js';
 
-const ROWS = Number(process.env.BENCH_ROWS ?? 2_000_000);
-const QUERY_RUNS = Number(process.env.BENCH_QUERY_RUNS ?? 9);
-const JOB_RUNS = Number(process.env.BENCH_JOB_RUNS ?? 3);
+const ROWS = countFromEnv('BENCH_ROWS', 2_000_000);
+const QUERY_RUNS = countFromEnv('BENCH_QUERY_RUNS', 9);
+const JOB_RUNS = countFromEnv('BENCH_JOB_RUNS', 3);
 /** An analyst's group-by: where tickets are written, by status, with how many distinct offences and over what dates. */
 const QUERY =
   'SELECT street, status, count(*) AS tickets, count(DISTINCT bylaw || section) AS offences, min(entry_date) AS first_day, max(entry_date) AS last_day FROM parking_tickets GROUP BY street, status ORDER BY tickets DESC, street, status LIMIT 20';

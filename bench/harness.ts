@@ -82,6 +82,13 @@ export async function runConcurrent(
   return (performance.now() - started) / 1000;
 }
 
+/** A count the environment may override: a whole number from 1. */
+export function countFromEnv(name: string, fallback: number): number {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number from 1`);
+  return value;
+}
+
 /** The p-th percentile (0–100) by nearest rank. */
 export function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);

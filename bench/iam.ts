@@ -17,16 +17,16 @@ import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/lib/logger.js';
 import type { Principal, RequestFacts } from '../src/lib/operation.js';
 import { startSeawall } from '../src/main.js';
-import { ratio, runConcurrent, serveSeawall } from './harness.js';
+import { countFromEnv, ratio, runConcurrent, serveSeawall } from './harness.js';
 import { signS3 } from './sign.js';
 import { send } from './storage.js';
 
 const OBJECT_BYTES = 64 * 1024;
 /** Objects per run; runs alternate root and user, PAIRS times, so both see the same machine. */
-const COUNT = Number(process.env.BENCH_OBJECTS ?? 1000);
-const PAIRS = Number(process.env.BENCH_PAIRS ?? 6);
+const COUNT = countFromEnv('BENCH_OBJECTS', 1000);
+const PAIRS = countFromEnv('BENCH_PAIRS', 6);
 const CONCURRENCY = 16;
-const AUTHORIZE_ITERATIONS = Number(process.env.BENCH_AUTHORIZE ?? 20_000);
+const AUTHORIZE_ITERATIONS = countFromEnv('BENCH_AUTHORIZE', 20_000);
 const LOCAL = ['127.0.0.0/8', '::1/128', '10.0.0.0/8'];
 
 const doc = (Statement: object[]) => JSON.stringify({ Version: '2012-10-17', Statement });

@@ -3,20 +3,20 @@ import { AthenaClient } from '@aws-sdk/client-athena';
 import { quoteLiteral } from '../src/lib/sql.js';
 import { defaultAthenaLimits } from '../src/main.js';
 import { type DuckDBConnection, withDuckDb } from './duckdb.js';
-import { median, ratio, serveSeawall } from './harness.js';
+import { countFromEnv, median, ratio, serveSeawall } from './harness.js';
 import { type AthenaRun, runOnAthena } from './query-athena.js';
 import { compareResults, QUERY_PAIRS, type QueryPair, type ResultTable } from './query-corpus.js';
 import { type ClientConfig, registerTickets, ticketsParquet } from './query-data.js';
 import { selectOneLatency } from './query-latency.js';
 
-const ROWS = Number(process.env.BENCH_ROWS ?? 2_000_000);
-const QUERY_RUNS = Number(process.env.BENCH_QUERY_RUNS ?? 5);
+const ROWS = countFromEnv('BENCH_ROWS', 2_000_000);
+const QUERY_RUNS = countFromEnv('BENCH_QUERY_RUNS', 5);
 /**
  * Polling interval for the analyst queries (each takes a few hundred milliseconds), as in the analytics bench. On
  * two cores the polls compete with the query for CPU, so the interval is part of what the figures measure.
  */
 const POLL_MS = Number(process.env.BENCH_POLL_MS ?? 10);
-const LATENCY_RUNS = Number(process.env.BENCH_LATENCY_RUNS ?? 200);
+const LATENCY_RUNS = countFromEnv('BENCH_LATENCY_RUNS', 200);
 const LATENCY_WARMUP = Number(process.env.BENCH_LATENCY_WARMUP ?? 20);
 /**
  * SELECT 1 is polled every millisecond, as a latency-minded client would. Polling without a pause is slower:

@@ -1,11 +1,11 @@
 import { Agent } from 'node:http';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { runConcurrent, serveSeawall } from './harness.js';
+import { countFromEnv, runConcurrent, serveSeawall } from './harness.js';
 import { signS3 } from './sign.js';
 import { send } from './storage.js';
 
 /** Objects in the bucket (the run is 1,000,000); BENCH_SCALE_OBJECTS makes it smaller for a quick look. */
-const OBJECTS = Number(process.env.BENCH_SCALE_OBJECTS ?? 1_000_000);
+const OBJECTS = countFromEnv('BENCH_SCALE_OBJECTS', 1_000_000);
 /** PUT rate is measured per window of this many objects. */
 const WINDOW = 10_000;
 const CONCURRENCY = 16;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Pool } from 'undici';
-import { median, runConcurrent, serveSeawall } from './harness.js';
+import { countFromEnv, median, runConcurrent, serveSeawall } from './harness.js';
 import { signS3 } from './sign.js';
 
 const CONCURRENCY = 16;
@@ -19,7 +19,7 @@ const SIZES = [
   { label: '64KiB', bytes: 64 * KiB, count: 3000, large: false },
   { label: '1MiB', bytes: MiB, count: 600, large: false },
   { label: '256MiB', bytes: 256 * MiB, count: 8, large: true },
-].map((s) => ({ ...s, count: Number(process.env[`BENCH_OBJECTS_${s.label}`] ?? s.count) }));
+].map((s) => ({ ...s, count: countFromEnv(`BENCH_OBJECTS_${s.label}`, s.count) }));
 
 /** The issue's targets: Seawall against the file system, by size class and direction, and against s3rver. */
 const TARGETS = { smallPut: 0.35, smallGet: 0.5, largePut: 0.6, largeGet: 0.7, peer: 3 };
@@ -220,20 +220,18 @@ async function measure(store: Store, size: (typeof SIZES)[number], prefix: strin
  * of the machine (this one's disk and CPU vary by 2× over minutes) falls on every store alike. A store's figure
  * is its median over the rounds, and a ratio is the median of the rounds' ratios.
  */
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = countFromEnv('BENCH_ROUNDS', 3);
 
-interface Row {
-  /** Per store, its figures in each round. */
-  rounds: Map<string, Figures[]>;
-}
+/** One size's figures: per store, its figures in each round. */
+type Row = Map<string, Figures[]>;
 
 function figure(row: Row, store: string, op: keyof Figures): number {
-  const rounds = row.rounds.get(store);
+  const rounds = row.get(store);
   return rounds ? median(rounds.map((f) => f[op])) : Number.NaN;
 }
 
 function roundRatio(row: Row, a: string, b: string, op: keyof Figures): number {
-  const [x, y] = [row.rounds.get(a), row.rounds.get(b)];
+  const [x, y] = [row.get(a), row.get(b)];
   if (!x || !y) return Number.NaN;
   return median(x.map((f, i) => f[op] / (y[i] as Figures)[op]));
 }
@@ -293,12 +291,12 @@ export async function storageBench(): Promise<void> {
     );
     const results = new Map<string, Row>();
     for (const size of SIZES) {
-      const row: Row = { rounds: new Map(stores.map((s) => [s.name, []])) };
+      const row: Row = new Map(stores.map((s) => [s.name, []]));
       for (let round = 0; round < ROUNDS; round++) {
         // Round r starts with store r: over three rounds each store goes first, second and last once.
         for (let turn = 0; turn < stores.length; turn++) {
           const store = stores[(round + turn) % stores.length] as Store;
-          row.rounds.get(store.name)?.push(await measure(store, size, `r${round}`));
+          row.get(store.name)?.push(await measure(store, size, `r${round}`));
         }
       }
       results.set(size.label, row);

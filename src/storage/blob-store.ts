@@ -133,6 +133,12 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
+/** Makes a directory (0700) if need be, and its entry in its parent durable, whoever made it. */
+async function makeDirDurably(dir: string): Promise<void> {
+  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  await syncDir(dirname(dir));
+}
+
 /**
  * The shard directories blobs are written into, each made once and kept open, so that making a new blob's name
  * durable is one fsync of a handle already open rather than an open, an fsync and a close: three trips through
@@ -152,8 +158,7 @@ class ShardDirs {
     let handle = this.handles.get(dir);
     if (!handle) {
       handle = (async () => {
-        await fs.mkdir(dir, { recursive: true, mode: 0o700 });
-        await syncDir(dirname(dir));
+        await makeDirDurably(dir);
         return fs.open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
       })();
       const made = handle;
@@ -168,10 +173,8 @@ class ShardDirs {
 
   /** Makes the directory, durably, before a file is created in it. */
   async ensure(dir: string): Promise<void> {
-    if (this.closed) {
-      await fs.mkdir(dir, { recursive: true, mode: 0o700 });
-      await syncDir(dirname(dir));
-    } else await this.opened(dir);
+    if (this.closed) await makeDirDurably(dir);
+    else await this.opened(dir);
   }
 
   /** Fsyncs the directory, so the names made in it are durable. */
@@ -244,10 +247,7 @@ export async function createLocalBlobStore(
   const engineDir = join(root, 'engine');
   const coldBlobs = coldTier && join(coldTier.root, 'blobs');
   // Each tier's blobs directory is an entry of its root, made durable before any shard in it is.
-  for (const dir of coldBlobs ? [blobsDir, coldBlobs] : [blobsDir]) {
-    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
-    await syncDir(dirname(dir));
-  }
+  for (const dir of coldBlobs ? [blobsDir, coldBlobs] : [blobsDir]) await makeDirDurably(dir);
   // Engine links are never referenced across a restart: anything left is a crash's.
   await fs.rm(engineDir, { force: true, recursive: true });
   await fs.mkdir(engineDir, { recursive: true, mode: 0o700 });

@@ -344,10 +344,9 @@ export function createStorageStore(db: Kysely<Database>): StorageStore {
           .executeTakeFirst();
         guard?.(current && current.delete_marker === 0 ? (current as ObjectRow) : undefined);
         const blobIds: string[] = [];
-        // When the current version is the "null" one, removing it leaves none current to demote.
-        let demote = current !== undefined;
+        // When the current version is the "null" one this write replaces, removing it leaves none to demote.
+        const demote = current !== undefined && !(write === 'null' && current.version_id === 'null');
         if (write === 'null') {
-          demote = current !== undefined && current.version_id !== 'null';
           const replaced = await trx
             .deleteFrom('object_versions')
             .where('bucket', '=', row.bucket)

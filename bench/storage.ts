@@ -1,10 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { constants, createReadStream, createWriteStream, promises as fs, mkdtempSync } from 'node:fs';
+import { constants, createReadStream, promises as fs, mkdtempSync } from 'node:fs';
 import { type Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { Pool } from 'undici';
 import { countFromEnv, median, runConcurrent, serveSeawall } from './harness.js';
 import { signS3 } from './sign.js';
@@ -135,35 +134,108 @@ function s3Store(
   };
 }
 
-/** The baseline: the same bytes written durably (temporary file, fsync, rename) and read back, directly. */
-async function fileSystemStore(): Promise<Store> {
+/** Seawall's own I/O sizes (blob-store.ts): reads of 256 KiB, writes gathered into batches of up to 1 MiB. */
+const READ_CHUNK = 256 * KiB;
+const WRITE_BATCH = MiB;
+
+/**
+ * Files written durably, as the baseline writes them: a temporary file, its bytes, fsync, rename into place;
+ * read and written in Seawall's I/O sizes. The in-process baseline and the HTTP ceiling (fs-http-server.ts) both
+ * use it, so their only difference is HTTP.
+ */
+export async function durableFiles() {
   const dir = mkdtempSync(join(tmpdir(), 'seawall-bench-fs-'));
   await fs.mkdir(join(dir, 'tmp'));
   await fs.mkdir(join(dir, 'final'));
+  const final = (key: string) => join(dir, 'final', key.replaceAll('/', '_'));
   let next = 0;
+  return {
+    async write(key: string, content: Buffer | AsyncIterable<Buffer>): Promise<number> {
+      const tmp = join(dir, 'tmp', String(next++));
+      const handle = await fs.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+      let written = 0;
+      try {
+        if (Buffer.isBuffer(content)) written = (await handle.write(content)).bytesWritten;
+        else {
+          let batch: Buffer[] = [];
+          let batched = 0;
+          const flush = async () => {
+            written += (await handle.writev(batch)).bytesWritten;
+            batch = [];
+            batched = 0;
+          };
+          for await (const chunk of content) {
+            batch.push(chunk);
+            batched += chunk.length;
+            if (batched >= WRITE_BATCH) await flush();
+          }
+          if (batched > 0) await flush();
+        }
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await fs.rename(tmp, final(key));
+      return written;
+    },
+    read: (key: string) => createReadStream(final(key), { highWaterMark: READ_CHUNK }),
+    remove: (key: string) => fs.rm(final(key)),
+    close: () => fs.rm(dir, { recursive: true, force: true }),
+  };
+}
+
+/** The baseline: the same bytes written durably (temporary file, fsync, rename) and read back, directly. */
+async function fileSystemStore(): Promise<Store> {
+  const files = await durableFiles();
   return {
     name: 'file system',
     async put(key, bytes) {
-      const tmp = join(dir, 'tmp', String(next++));
-      const handle = await fs.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
-      const content = body(bytes);
-      if (Buffer.isBuffer(content)) {
-        const { bytesWritten } = await handle.write(content);
-        if (bytesWritten !== bytes) throw new Error(`file system: short write of ${key}`);
-      } else await pipeline(content, createWriteStream('', { fd: handle.fd, autoClose: false }));
-      await handle.sync();
-      await handle.close();
-      await fs.rename(tmp, join(dir, 'final', key.replaceAll('/', '_')));
+      if ((await files.write(key, body(bytes))) !== bytes)
+        throw new Error(`file system: short write of ${key}`);
     },
     async get(key, bytes) {
       let received = 0;
-      for await (const chunk of createReadStream(join(dir, 'final', key.replaceAll('/', '_'))))
-        received += (chunk as Buffer).length;
+      for await (const chunk of files.read(key)) received += (chunk as Buffer).length;
       if (received !== bytes) throw new Error(`file system: short read of ${key}`);
     },
-    remove: (key) => fs.rm(join(dir, 'final', key.replaceAll('/', '_'))),
-    close: () => fs.rm(dir, { recursive: true, force: true }),
+    remove: files.remove,
+    close: files.close,
   };
+}
+
+/** A server in a process of its own, started by `args`, that prints `PORT n` when it listens. */
+async function childServer(args: string[], cwd: string): Promise<{ child: ChildProcess; port: number }> {
+  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], cwd });
+  const port = await new Promise<number>((resolve, reject) => {
+    let text = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      text += d.toString();
+      const match = /PORT (\d+)/.exec(text);
+      if (match) resolve(Number(match[1]));
+    });
+    child.on('exit', (code) => reject(new Error(`${args.at(-1)} exited ${code}`)));
+  });
+  return { child, port };
+}
+
+/**
+ * The ceiling: the baseline's file work behind a bare node:http server in a process of its own, driven by the
+ * same client as the S3 stores, with no authentication, no metadata and no checksums. What it loses to the
+ * file system is what HTTP between two processes costs on this machine, which no Node.js S3 server can avoid.
+ */
+async function httpCeilingStore(): Promise<Store & { createBucket(): Promise<void> }> {
+  const { child, port } = await childServer(
+    ['--import', 'tsx', join(import.meta.dirname, 'fs-http-server.ts')],
+    join(import.meta.dirname, '..'),
+  );
+  return s3Store(
+    'http ceiling',
+    `http://127.0.0.1:${port}`,
+    { accessKeyId: 'CEILING', secret: 'CEILING', region: 'us-east-1' },
+    async () => {
+      child.kill('SIGTERM');
+    },
+  );
 }
 
 /** s3rver (npm), the peer, in a process of its own as Seawall is, on a temporary directory. */
@@ -172,19 +244,7 @@ async function s3rverStore(): Promise<Store & { createBucket(): Promise<void> }>
   const code = `const S3rver = require('s3rver');
 new S3rver({ port: 0, address: '127.0.0.1', directory: ${JSON.stringify(dir)}, silent: true })
   .run().then((a) => console.log('PORT ' + a.port));`;
-  const child: ChildProcess = spawn(process.execPath, ['-e', code], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    cwd: join(import.meta.dirname, '..'),
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    let text = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      text += d.toString();
-      const match = /PORT (\d+)/.exec(text);
-      if (match) resolve(Number(match[1]));
-    });
-    child.on('exit', (code) => reject(new Error(`s3rver exited ${code}`)));
-  });
+  const { child, port } = await childServer(['-e', code], join(import.meta.dirname, '..'));
   return s3Store(
     's3rver',
     `http://127.0.0.1:${port}`,
@@ -238,18 +298,15 @@ function roundRatio(row: Row, a: string, b: string, op: keyof Figures): number {
 
 function report(results: Map<string, Row>): void {
   const unit = (large: boolean) => (large ? 'MiB/s' : 'obj/s');
+  const stores = ['seawall', 'file system', 's3rver', 'http ceiling'];
   console.log(
-    `  ${'size'.padEnd(7)} ${'op'.padEnd(4)} ${'seawall'.padStart(10)} ${'fs'.padStart(10)} ${'s3rver'.padStart(10)}   seawall/fs (target)   seawall/s3rver (target ≥ ${TARGETS.peer})`,
+    `  ${'size'.padEnd(7)} ${'op'.padEnd(4)} ${'seawall'.padStart(9)} ${'fs'.padStart(9)} ${'s3rver'.padStart(9)} ${'ceiling'.padStart(9)}   seawall/fs (target)  seawall/s3rver (≥ ${TARGETS.peer})  ceiling/fs  seawall/ceiling`,
   );
   for (const size of SIZES) {
     const row = results.get(size.label);
     if (!row) continue;
     for (const op of ['put', 'get'] as const) {
-      const [s, f, p] = ['seawall', 'file system', 's3rver'].map((n) => figure(row, n, op)) as [
-        number,
-        number,
-        number,
-      ];
+      const figures = stores.map((n) => figure(row, n, op).toFixed(0).padStart(9)).join(' ');
       const target = size.large
         ? op === 'put'
           ? TARGETS.largePut
@@ -257,10 +314,9 @@ function report(results: Map<string, Row>): void {
         : op === 'put'
           ? TARGETS.smallPut
           : TARGETS.smallGet;
-      const toFs = roundRatio(row, 'seawall', 'file system', op).toFixed(2);
-      const toPeer = roundRatio(row, 'seawall', 's3rver', op).toFixed(2);
+      const ratio = (a: string, b: string) => roundRatio(row, a, b, op).toFixed(2).padStart(5);
       console.log(
-        `  ${size.label.padEnd(7)} ${op.toUpperCase().padEnd(4)} ${s.toFixed(0).padStart(10)} ${f.toFixed(0).padStart(10)} ${p.toFixed(0).padStart(10)}   ${toFs.padStart(5)} (≥ ${target})          ${toPeer.padStart(5)}   ${unit(size.large)}`,
+        `  ${size.label.padEnd(7)} ${op.toUpperCase().padEnd(4)} ${figures}   ${ratio('seawall', 'file system')} (≥ ${target})         ${ratio('seawall', 's3rver')}          ${ratio('http ceiling', 'file system')}       ${ratio('seawall', 'http ceiling')}   ${unit(size.large)}`,
       );
     }
   }
@@ -268,7 +324,8 @@ function report(results: Map<string, Row>): void {
 
 /**
  * PUT and GET at concurrency 16 for 4 KiB, 64 KiB, 1 MiB and 256 MiB objects: Seawall, the same work on the
- * file system (write, fsync, rename; read), and s3rver as a peer, in one run, with the ratios.
+ * file system (write, fsync, rename; read), s3rver as a peer, and the file work behind bare HTTP (the ceiling),
+ * in one run, with the ratios.
  */
 export async function storageBench(): Promise<void> {
   const seawall = await serveSeawall();
@@ -286,6 +343,7 @@ export async function storageBench(): Promise<void> {
     const peer = await s3rverStore();
     stores.push(peer);
     await peer.createBucket();
+    stores.push(await httpCeilingStore());
     console.log(
       `storage: PUT then GET at concurrency ${CONCURRENCY} on loopback; ${SIZES.map((s) => `${s.count} × ${s.label}`).join(', ')}; medians of ${ROUNDS} rounds, stores taking turns`,
     );
@@ -293,7 +351,7 @@ export async function storageBench(): Promise<void> {
     for (const size of SIZES) {
       const row: Row = new Map(stores.map((s) => [s.name, []]));
       for (let round = 0; round < ROUNDS; round++) {
-        // Round r starts with store r: over three rounds each store goes first, second and last once.
+        // Round r starts with store r, so the store that runs first (or last) changes from round to round.
         for (let turn = 0; turn < stores.length; turn++) {
           const store = stores[(round + turn) % stores.length] as Store;
           row.get(store.name)?.push(await measure(store, size, `r${round}`));

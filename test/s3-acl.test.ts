@@ -103,6 +103,32 @@ describe('Object Ownership', () => {
     ).toEqual({ code: 'NoSuchBucket', status: 404 });
   });
 
+  it('a bucket created with the private ACL and no ownership is BucketOwnerPreferred, as S3 makes it', async () => {
+    // What rclone's `mkdir` sends by default; rclone then writes objects with `x-amz-acl: private` too.
+    await s3.send(new CreateBucketCommand({ Bucket: 'own-private', ACL: 'private' }));
+    expect(await ownershipOf('own-private')).toBe('BucketOwnerPreferred');
+    await s3.send(new PutObjectCommand({ Bucket: 'own-private', Key: 'k', Body: 'v', ACL: 'private' }));
+    const acl = await s3.send(new GetBucketAclCommand({ Bucket: 'own-private' }));
+    expect(acl.Grants).toEqual([
+      {
+        Grantee: expect.objectContaining({ ID: owner, Type: 'CanonicalUser' }),
+        Permission: 'FULL_CONTROL',
+      },
+    ]);
+    // Named together, the ownership asked for stays: ACLs disabled, the private ACL accepted.
+    await s3.send(
+      new CreateBucketCommand({
+        Bucket: 'own-private-enforced',
+        ACL: 'private',
+        ObjectOwnership: 'BucketOwnerEnforced',
+      }),
+    );
+    expect(await ownershipOf('own-private-enforced')).toBe('BucketOwnerEnforced');
+    expect(
+      await failure(s3.send(new CreateBucketCommand({ Bucket: 'own-public-default', ACL: 'public-read' }))),
+    ).toEqual({ code: 'InvalidBucketAclWithObjectOwnership', status: 400 });
+  });
+
   it('cannot be enforced while the bucket ACL grants others, nor created so', async () => {
     expect(
       await failure(

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { CreateBucketCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
@@ -110,6 +110,46 @@ describe('S3 tools', () => {
     const down = await run('rclone', ['copy', 'sw:rclone-tree/data', back], env);
     expect(down.code).toBe(0);
     expect(tree(back)).toEqual(tree(source));
+  });
+
+  it('rclone with its default ACL makes a bucket, fills it, moves in it and purges it, as on S3', async () => {
+    // No ACL setting: rclone sends `x-amz-acl: private` with `mkdir` and every upload. S3 makes a bucket
+    // created so BucketOwnerPreferred, which takes the private ACL on objects.
+    const env = {
+      RCLONE_CONFIG_SW_TYPE: 's3',
+      RCLONE_CONFIG_SW_PROVIDER: 'Other',
+      RCLONE_CONFIG_SW_ACCESS_KEY_ID: t.credentials.accessKeyId,
+      RCLONE_CONFIG_SW_SECRET_ACCESS_KEY: t.credentials.secretAccessKey,
+      RCLONE_CONFIG_SW_ENDPOINT: t.url,
+      RCLONE_CONFIG_SW_REGION: t.credentials.region,
+      RCLONE_CONFIG_SW_FORCE_PATH_STYLE: 'true',
+    };
+    const rclone = (...args: string[]) => run('rclone', args, env);
+    const source = makeTree();
+    const made = await rclone('mkdir', 'sw:rclone-default');
+    expect(made.stderr).not.toMatch(/ERROR/);
+    expect(made.code).toBe(0);
+    const up = await rclone('copy', source, 'sw:rclone-default/data');
+    expect(up.stderr).not.toMatch(/ERROR/);
+    expect(up.code).toBe(0);
+    expect((await rclone('check', source, 'sw:rclone-default/data')).code).toBe(0);
+    // MD5s as rclone reads them back: the ETag of a single-part object, the stored hash of the multipart one.
+    const listed = await rclone('lsjson', '-R', '--hash', '--files-only', 'sw:rclone-default/data');
+    const hashes = Object.fromEntries(
+      (JSON.parse(listed.stdout) as { Path: string; Hashes?: { md5?: string } }[]).map((f) => [
+        f.Path,
+        f.Hashes?.md5,
+      ]),
+    );
+    expect(hashes['readme.txt']).toBe(createHash('md5').update('Vancouver open data\n').digest('hex'));
+    expect(Object.keys(hashes).sort()).toEqual(Object.keys(tree(source)).sort());
+    const moved = await rclone('moveto', 'sw:rclone-default/data/readme.txt', 'sw:rclone-default/moved.txt');
+    expect(moved.code).toBe(0);
+    expect((await rclone('cat', 'sw:rclone-default/moved.txt')).stdout).toBe('Vancouver open data\n');
+    expect(await keys('rclone-default')).not.toContain('data/readme.txt');
+    const purged = await rclone('purge', 'sw:rclone-default');
+    expect(purged.code).toBe(0);
+    expect((await rclone('lsd', 'sw:')).stdout).not.toContain('rclone-default');
   });
 
   it('s3cmd puts a directory tree recursively and gets it back unchanged', async () => {

@@ -122,6 +122,16 @@ export function requestedOwnership(headers: Headers): ObjectOwnership {
   return value;
 }
 
+/**
+ * The Object Ownership a bucket is created with. Where the request names an ACL (which ACLs disabled would only
+ * take as the owner's full control, checked by newBucketAcl) but no ownership, S3 makes the bucket
+ * BucketOwnerPreferred: rclone's `mkdir` sends `x-amz-acl: private`, and its uploads then send it too.
+ */
+export function newBucketOwnership(headers: Headers, acl: Acl | undefined): ObjectOwnership {
+  if (acl && headers['x-amz-object-ownership'] === undefined) return 'BucketOwnerPreferred';
+  return requestedOwnership(headers);
+}
+
 /** `x-amz-object-ownership` on CreateBucket: one of S3's three. */
 export const ownershipHeaderRule: InputRule = (_value, context) => {
   requestedOwnership(context.req.headers);

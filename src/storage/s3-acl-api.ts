@@ -3,7 +3,7 @@ import { type ApiRequest, type ApiResponse, readSmallBody } from '../lib/http.js
 import type { OperationRequest } from '../lib/operation.js';
 import { parseXml, XmlParseError } from '../lib/xml.js';
 import { type Acl, aclFromHeaders, privateAcl, readStoredAcl, storeAcl } from './acl.js';
-import { checkAcl, requestedOwnership } from './acl-rules.js';
+import { checkAcl, newBucketOwnership } from './acl-rules.js';
 import { aclXml, malformedAcl, readAccessControlPolicy } from './acl-xml.js';
 import { requestOrigin } from './notifications.js';
 import {
@@ -140,9 +140,9 @@ export function createS3AclApi(storage: StorageService): S3AclApi {
     },
 
     newBucketSettings(req) {
-      const ownership = requestedOwnership(req.headers);
       const owner = req.principal.accountId;
       const acl = aclFromHeaders(req.headers, 'bucket', owner, owner);
+      const ownership = newBucketOwnership(req.headers, acl);
       return {
         ownership,
         ...(acl && ownership !== 'BucketOwnerEnforced' ? { acl: storeAcl(acl) } : {}),

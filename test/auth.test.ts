@@ -1,4 +1,7 @@
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   CreateBucketCommand,
   GetObjectCommand,
@@ -10,7 +13,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChecksum } from '../src/lib/checksums.js';
 import { rawRequest, signedChunkedBody, signedHeaders } from './helpers/raw.js';
-import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
+import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
 
 let t: TestSeawall;
 let s3: S3Client;
@@ -125,6 +128,44 @@ describe('presigned URLs', () => {
     const wrongRegion = await fetch(elsewhere);
     expect(wrongRegion.status).toBe(400);
     expect(code(await wrongRegion.text())).toBe('AuthorizationQueryParametersError');
+  });
+
+  it('refuses Signature Version 2, in the query (s3cmd signurl) as in the header, as SigV4-only regions do', async () => {
+    // s3cmd's `signurl` presigns with SigV2: AWSAccessKeyId, Expires and Signature in the query string.
+    const config = join(tempDir('seawall-s3cmd-'), 's3cfg');
+    const host = new URL(t.url).host;
+    writeFileSync(
+      config,
+      [
+        '[default]',
+        `access_key = ${t.credentials.accessKeyId}`,
+        `secret_key = ${t.credentials.secretAccessKey}`,
+        `host_base = ${host}`,
+        `host_bucket = ${host}`,
+        'use_https = False',
+        '',
+      ].join('\n'),
+    );
+    const signed = spawnSync('s3cmd', ['-c', config, 'signurl', 's3://auth-bucket/secret.txt', '+600'], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: tempDir('seawall-s3cmd-home-') },
+    });
+    const url = signed.stdout.trim();
+    expect(url).toContain('AWSAccessKeyId=');
+    const refused = await fetch(url);
+    const body = await refused.text();
+    // Not taken as an anonymous request (a 403 that names no signature): the signature's form is refused.
+    expect([refused.status, code(body)]).toEqual([400, 'InvalidRequest']);
+    expect(body).toContain('Please use AWS4-HMAC-SHA256.');
+    const header = await rawRequest(t.url, {
+      method: 'GET',
+      path: '/auth-bucket/secret.txt',
+      headers: {
+        authorization: `AWS ${t.credentials.accessKeyId}:c2lnbmF0dXJl`,
+        date: new Date().toUTCString(),
+      },
+    });
+    expect([header.status, code(header.body)]).toEqual([400, 'InvalidRequest']);
   });
 
   it('accepts a presigned PUT, checking the checksum the URL carries as S3 does', async () => {

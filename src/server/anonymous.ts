@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { badRequest } from '../errors.js';
 import type { Principal } from '../lib/operation.js';
-import type { Authenticated, RequestLine } from './authenticate.js';
+import { type Authenticated, isSigV2Query, type RequestLine } from './authenticate.js';
 
 /** The principal of an unsigned request: it gets only what resource policies grant to everyone. */
 export const ANONYMOUS: Principal = {
@@ -14,7 +14,11 @@ export const ANONYMOUS: Principal = {
 
 /** A request that carries no signature at all, neither in its headers nor in its query string. */
 export function isUnsigned(line: RequestLine): boolean {
-  return line.headers.authorization === undefined && !line.query.some(([name]) => name.startsWith('X-Amz-'));
+  return (
+    line.headers.authorization === undefined &&
+    !line.query.some(([name]) => name.startsWith('X-Amz-')) &&
+    !isSigV2Query(line)
+  );
 }
 
 /**

@@ -74,15 +74,29 @@ function toAmzDate(date: Date): string {
     .replace(/\.\d{3}/, '');
 }
 
+/**
+ * A query string signed with Signature Version 2 (AWSAccessKeyId, Signature), as s3cmd's `signurl` and old SDKs
+ * presign: not an unsigned request, though it has no X-Amz- parameters.
+ */
+export function isSigV2Query(line: RequestLine): boolean {
+  return (
+    line.query.some(([name]) => name === 'AWSAccessKeyId') &&
+    line.query.some(([name]) => name === 'Signature')
+  );
+}
+
+/** S3's answer to Signature Version 2 in either place, as in every region opened since 2014. */
+function sigV2Refused(): AppError {
+  return badRequest(
+    'InvalidRequest',
+    'The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.',
+  );
+}
+
 function signatureParts(line: RequestLine): SignatureParts {
   const authorization = line.headers.authorization;
   if (authorization !== undefined) {
-    if (/^AWS [^:]+:/.test(authorization)) {
-      throw badRequest(
-        'InvalidRequest',
-        'The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.',
-      );
-    }
+    if (/^AWS [^:]+:/.test(authorization)) throw sigV2Refused();
     let amzDate = line.headers['x-amz-date'];
     if (amzDate === undefined && line.headers.date !== undefined) {
       const parsed = new Date(line.headers.date);
@@ -94,6 +108,7 @@ function signatureParts(line: RequestLine): SignatureParts {
     return parseAuthorizationHeader(authorization, amzDate);
   }
   if (line.query.some(([key]) => key.startsWith('X-Amz-'))) return parsePresignedQuery(line.query);
+  if (isSigV2Query(line)) throw sigV2Refused();
   throw authError('MissingAuthenticationToken', 'Access Denied: the request is not signed.');
 }
 

@@ -203,8 +203,12 @@ async function fileSystemStore(): Promise<Store> {
   };
 }
 
-/** A server in a process of its own, started by `args`, that prints `PORT n` when it listens. */
-async function childServer(args: string[], cwd: string): Promise<{ child: ChildProcess; port: number }> {
+/**
+ * A server in a process of its own, started by `args`, that prints `PORT n` when it listens; `stop` ends it and
+ * waits for it to exit (after its own clean-up).
+ */
+async function childServer(name: string, args: string[]): Promise<{ port: number; stop(): Promise<void> }> {
+  const cwd = join(import.meta.dirname, '..');
   const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], cwd });
   const port = await new Promise<number>((resolve, reject) => {
     let text = '';
@@ -213,28 +217,34 @@ async function childServer(args: string[], cwd: string): Promise<{ child: ChildP
       const match = /PORT (\d+)/.exec(text);
       if (match) resolve(Number(match[1]));
     });
-    child.on('exit', (code) => reject(new Error(`${args.at(-1)} exited ${code}`)));
+    child.on('exit', (code) => reject(new Error(`${name} exited ${code}`)));
   });
-  return { child, port };
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    port,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
 }
 
 /**
  * The ceiling: the baseline's file work behind a bare node:http server in a process of its own, driven by the
  * same client as the S3 stores, with no authentication, no metadata and no checksums. What it loses to the
- * file system is what HTTP between two processes costs on this machine, which no Node.js S3 server can avoid.
+ * file system is what HTTP between two processes costs on this machine, before any of an S3 server's own work.
  */
 async function httpCeilingStore(): Promise<Store & { createBucket(): Promise<void> }> {
-  const { child, port } = await childServer(
-    ['--import', 'tsx', join(import.meta.dirname, 'fs-http-server.ts')],
-    join(import.meta.dirname, '..'),
-  );
+  const server = await childServer('the HTTP ceiling', [
+    '--import',
+    'tsx',
+    join(import.meta.dirname, 'fs-http-server.ts'),
+  ]);
   return s3Store(
     'http ceiling',
-    `http://127.0.0.1:${port}`,
+    `http://127.0.0.1:${server.port}`,
     { accessKeyId: 'CEILING', secret: 'CEILING', region: 'us-east-1' },
-    async () => {
-      child.kill('SIGTERM');
-    },
+    server.stop,
   );
 }
 
@@ -244,13 +254,13 @@ async function s3rverStore(): Promise<Store & { createBucket(): Promise<void> }>
   const code = `const S3rver = require('s3rver');
 new S3rver({ port: 0, address: '127.0.0.1', directory: ${JSON.stringify(dir)}, silent: true })
   .run().then((a) => console.log('PORT ' + a.port));`;
-  const { child, port } = await childServer(['-e', code], join(import.meta.dirname, '..'));
+  const server = await childServer('s3rver', ['-e', code]);
   return s3Store(
     's3rver',
-    `http://127.0.0.1:${port}`,
+    `http://127.0.0.1:${server.port}`,
     { accessKeyId: 'S3RVER', secret: 'S3RVER', region: 'us-east-1' },
     async () => {
-      child.kill('SIGTERM');
+      await server.stop();
       await fs.rm(dir, { recursive: true, force: true });
     },
   );

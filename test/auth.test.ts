@@ -1,7 +1,5 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   CreateBucketCommand,
   GetObjectCommand,
@@ -13,6 +11,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChecksum } from '../src/lib/checksums.js';
 import { rawRequest, signedChunkedBody, signedHeaders } from './helpers/raw.js';
+import { s3cmdConfig } from './helpers/s3-tools.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
 
 let t: TestSeawall;
@@ -132,20 +131,7 @@ describe('presigned URLs', () => {
 
   it('refuses Signature Version 2, in the query (s3cmd signurl) as in the header, as SigV4-only regions do', async () => {
     // s3cmd's `signurl` presigns with SigV2: AWSAccessKeyId, Expires and Signature in the query string.
-    const config = join(tempDir('seawall-s3cmd-'), 's3cfg');
-    const host = new URL(t.url).host;
-    writeFileSync(
-      config,
-      [
-        '[default]',
-        `access_key = ${t.credentials.accessKeyId}`,
-        `secret_key = ${t.credentials.secretAccessKey}`,
-        `host_base = ${host}`,
-        `host_bucket = ${host}`,
-        'use_https = False',
-        '',
-      ].join('\n'),
-    );
+    const config = s3cmdConfig(t);
     const signed = spawnSync('s3cmd', ['-c', config, 'signurl', 's3://auth-bucket/secret.txt', '+600'], {
       encoding: 'utf8',
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: tempDir('seawall-s3cmd-home-') },

@@ -4,6 +4,7 @@ import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'n
 import { join, relative } from 'node:path';
 import { CreateBucketCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rcloneEnv, s3cmdConfig } from './helpers/s3-tools.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
 
 /**
@@ -81,21 +82,14 @@ describe('S3 tools', () => {
   it('rclone copies a directory tree up and back down unchanged', async () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'rclone-tree' }));
     const source = makeTree();
-    const env = {
-      RCLONE_CONFIG_SW_TYPE: 's3',
-      RCLONE_CONFIG_SW_PROVIDER: 'Other',
-      RCLONE_CONFIG_SW_ACCESS_KEY_ID: t.credentials.accessKeyId,
-      RCLONE_CONFIG_SW_SECRET_ACCESS_KEY: t.credentials.secretAccessKey,
-      RCLONE_CONFIG_SW_ENDPOINT: t.url,
-      RCLONE_CONFIG_SW_REGION: t.credentials.region,
-      RCLONE_CONFIG_SW_FORCE_PATH_STYLE: 'true',
+    const env = rcloneEnv(t, {
       // New buckets have ACLs disabled (BucketOwnerEnforced), as in S3 since 2023: rclone's default `private`
       // ACL is refused there, and this is the setting rclone's users set for such buckets on AWS.
       RCLONE_CONFIG_SW_ACL: 'bucket-owner-full-control',
       // Several parts for the large file, so multipart uploads are part of the round trip.
       RCLONE_S3_CHUNK_SIZE: '5M',
       RCLONE_S3_UPLOAD_CUTOFF: '5M',
-    };
+    });
     const up = await run('rclone', ['copy', source, 'sw:rclone-tree/data'], env);
     expect(up.stderr).not.toMatch(/ERROR/);
     expect(up.code).toBe(0);
@@ -115,15 +109,7 @@ describe('S3 tools', () => {
   it('rclone with its default ACL makes a bucket, fills it, moves in it and purges it, as on S3', async () => {
     // No ACL setting: rclone sends `x-amz-acl: private` with `mkdir` and every upload. S3 makes a bucket
     // created so BucketOwnerPreferred, which takes the private ACL on objects.
-    const env = {
-      RCLONE_CONFIG_SW_TYPE: 's3',
-      RCLONE_CONFIG_SW_PROVIDER: 'Other',
-      RCLONE_CONFIG_SW_ACCESS_KEY_ID: t.credentials.accessKeyId,
-      RCLONE_CONFIG_SW_SECRET_ACCESS_KEY: t.credentials.secretAccessKey,
-      RCLONE_CONFIG_SW_ENDPOINT: t.url,
-      RCLONE_CONFIG_SW_REGION: t.credentials.region,
-      RCLONE_CONFIG_SW_FORCE_PATH_STYLE: 'true',
-    };
+    const env = rcloneEnv(t);
     const rclone = (...args: string[]) => run('rclone', args, env);
     const source = makeTree();
     const made = await rclone('mkdir', 'sw:rclone-default');
@@ -154,23 +140,7 @@ describe('S3 tools', () => {
 
   it('s3cmd puts a directory tree recursively and gets it back unchanged', async () => {
     const source = makeTree();
-    const config = join(tempDir('seawall-s3cmd-'), 's3cfg');
-    const host = new URL(t.url).host;
-    writeFileSync(
-      config,
-      [
-        '[default]',
-        `access_key = ${t.credentials.accessKeyId}`,
-        `secret_key = ${t.credentials.secretAccessKey}`,
-        `host_base = ${host}`,
-        `host_bucket = ${host}`,
-        `bucket_location = ${t.credentials.region}`,
-        'use_https = False',
-        'signature_v2 = False',
-        'multipart_chunk_size_mb = 5',
-        '',
-      ].join('\n'),
-    );
+    const config = s3cmdConfig(t, ['multipart_chunk_size_mb = 5']);
     const s3cmd = (...args: string[]) => run('s3cmd', ['-c', config, ...args]);
     const made = await s3cmd('mb', 's3://s3cmd-tree');
     expect(made.code).toBe(0);

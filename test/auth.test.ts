@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   CreateBucketCommand,
@@ -11,8 +10,8 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChecksum } from '../src/lib/checksums.js';
 import { rawRequest, signedChunkedBody, signedHeaders } from './helpers/raw.js';
-import { s3cmdConfig } from './helpers/s3-tools.js';
-import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
+import { runTool, s3cmdConfig } from './helpers/s3-tools.js';
+import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 
 let t: TestSeawall;
 let s3: S3Client;
@@ -132,10 +131,8 @@ describe('presigned URLs', () => {
   it('refuses Signature Version 2, in the query (s3cmd signurl) as in the header, as SigV4-only regions do', async () => {
     // s3cmd's `signurl` presigns with SigV2: AWSAccessKeyId, Expires and Signature in the query string.
     const config = s3cmdConfig(t);
-    const signed = spawnSync('s3cmd', ['-c', config, 'signurl', 's3://auth-bucket/secret.txt', '+600'], {
-      encoding: 'utf8',
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: tempDir('seawall-s3cmd-home-') },
-    });
+    const signed = await runTool('s3cmd', ['-c', config, 'signurl', 's3://auth-bucket/secret.txt', '+600']);
+    expect(signed.code, signed.stderr).toBe(0);
     const url = signed.stdout.trim();
     expect(url).toContain('AWSAccessKeyId=');
     const refused = await fetch(url);

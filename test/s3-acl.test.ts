@@ -108,7 +108,9 @@ describe('Object Ownership', () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'own-private', ACL: 'private' }));
     expect(await ownershipOf('own-private')).toBe('BucketOwnerPreferred');
     await s3.send(new PutObjectCommand({ Bucket: 'own-private', Key: 'k', Body: 'v', ACL: 'private' }));
-    const acl = await s3.send(new GetBucketAclCommand({ Bucket: 'own-private' }));
+    // ACLs are on: the object's ACL is the private one that was sent, and can be changed.
+    await s3.send(new PutObjectAclCommand({ Bucket: 'own-private', Key: 'k', ACL: 'bucket-owner-read' }));
+    const acl = await s3.send(new GetObjectAclCommand({ Bucket: 'own-private', Key: 'k' }));
     expect(acl.Grants).toEqual([
       {
         Grantee: expect.objectContaining({ ID: owner, Type: 'CanonicalUser' }),
@@ -127,6 +129,14 @@ describe('Object Ownership', () => {
     expect(
       await failure(s3.send(new CreateBucketCommand({ Bucket: 'own-public-default', ACL: 'public-read' }))),
     ).toEqual({ code: 'InvalidBucketAclWithObjectOwnership', status: 400 });
+    // Only the canned `private` does it: the owner's full control granted by header leaves ACLs disabled.
+    await s3.send(new CreateBucketCommand({ Bucket: 'own-granted', GrantFullControl: `id="${owner}"` }));
+    expect(await ownershipOf('own-granted')).toBe('BucketOwnerEnforced');
+    expect(
+      await failure(
+        s3.send(new PutObjectCommand({ Bucket: 'own-granted', Key: 'k', Body: 'v', ACL: 'private' })),
+      ),
+    ).toEqual({ code: 'AccessControlListNotSupported', status: 400 });
   });
 
   it('cannot be enforced while the bucket ACL grants others, nor created so', async () => {

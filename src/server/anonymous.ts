@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { badRequest } from '../errors.js';
 import type { Principal } from '../lib/operation.js';
-import { type Authenticated, isSigV2Query, type RequestLine } from './authenticate.js';
+import { type Authenticated, isSigV2, type RequestLine } from './authenticate.js';
 
 /** The principal of an unsigned request: it gets only what resource policies grant to everyone. */
 export const ANONYMOUS: Principal = {
@@ -17,7 +17,7 @@ export function isUnsigned(line: RequestLine): boolean {
   return (
     line.headers.authorization === undefined &&
     !line.query.some(([name]) => name.startsWith('X-Amz-')) &&
-    !isSigV2Query(line)
+    !isSigV2(line)
   );
 }
 

@@ -61,6 +61,8 @@ export interface Authenticated {
 
 /** Reads the service a request is signed for without verifying anything, to pick the error shape early. */
 export function signedService(line: RequestLine): string | undefined {
+  // Refused when authenticated, but S3's: its answer has S3's shape and CORS headers a browser can read.
+  if (isSigV2(line)) return 's3';
   const credential = line.headers.authorization
     ? /Credential=[^/]*\/\d{8}\/[^/]*\/([^/]*)\//.exec(line.headers.authorization)?.[1]
     : line.query.find(([key]) => key === 'X-Amz-Credential')?.[1]?.split('/')[3];
@@ -75,10 +77,13 @@ function toAmzDate(date: Date): string {
 }
 
 /**
- * A query string signed with Signature Version 2 (AWSAccessKeyId, Signature), as s3cmd's `signurl` and old SDKs
- * presign: not an unsigned request, though it has no X-Amz- parameters.
+ * Signature Version 2, in the Authorization header (`AWS key:signature`) or the query string (AWSAccessKeyId and
+ * Signature, as s3cmd's `signurl` and old SDKs presign). Only S3 ever took it; a SigV2 query is not an unsigned
+ * request, though it has no X-Amz- parameters.
  */
-export function isSigV2Query(line: RequestLine): boolean {
+export function isSigV2(line: RequestLine): boolean {
+  const authorization = line.headers.authorization;
+  if (authorization !== undefined) return /^AWS [^:]+:/.test(authorization);
   return (
     line.query.some(([name]) => name === 'AWSAccessKeyId') &&
     line.query.some(([name]) => name === 'Signature')
@@ -94,9 +99,9 @@ function sigV2Refused(): AppError {
 }
 
 function signatureParts(line: RequestLine): SignatureParts {
+  if (isSigV2(line)) throw sigV2Refused();
   const authorization = line.headers.authorization;
   if (authorization !== undefined) {
-    if (/^AWS [^:]+:/.test(authorization)) throw sigV2Refused();
     let amzDate = line.headers['x-amz-date'];
     if (amzDate === undefined && line.headers.date !== undefined) {
       const parsed = new Date(line.headers.date);
@@ -108,7 +113,6 @@ function signatureParts(line: RequestLine): SignatureParts {
     return parseAuthorizationHeader(authorization, amzDate);
   }
   if (line.query.some(([key]) => key.startsWith('X-Amz-'))) return parsePresignedQuery(line.query);
-  if (isSigV2Query(line)) throw sigV2Refused();
   throw authError('MissingAuthenticationToken', 'Access Denied: the request is not signed.');
 }
 

@@ -123,12 +123,13 @@ export function requestedOwnership(headers: Headers): ObjectOwnership {
 }
 
 /**
- * The Object Ownership a bucket is created with. Where the request names an ACL (which ACLs disabled would only
- * take as the owner's full control, checked by newBucketAcl) but no ownership, S3 makes the bucket
- * BucketOwnerPreferred: rclone's `mkdir` sends `x-amz-acl: private`, and its uploads then send it too.
+ * The Object Ownership a bucket is created with: the one asked for, else BucketOwnerEnforced, except that S3 makes
+ * a bucket created with the `private` canned ACL and no ownership BucketOwnerPreferred (rclone's `mkdir` sends
+ * `x-amz-acl: private`, and its uploads then send it too).
  */
-export function newBucketOwnership(headers: Headers, acl: Acl | undefined): ObjectOwnership {
-  if (acl && headers['x-amz-object-ownership'] === undefined) return 'BucketOwnerPreferred';
+export function newBucketOwnership(headers: Headers): ObjectOwnership {
+  if (headers['x-amz-acl'] === 'private' && headers['x-amz-object-ownership'] === undefined)
+    return 'BucketOwnerPreferred';
   return requestedOwnership(headers);
 }
 
@@ -147,7 +148,7 @@ export async function newBucketAcl(context: InputContext): Promise<Acl | undefin
     const block = await context.storage.accounts.getPublicAccessBlock(owner);
     if (block?.blockPublicAcls) throw publicAclBlocked();
   }
-  if (requestedOwnership(headers) === 'BucketOwnerEnforced') {
+  if (newBucketOwnership(headers) === 'BucketOwnerEnforced') {
     const canned = headers['x-amz-acl'];
     const ok = canned !== undefined ? canned === 'private' : isOwnerFullControlOnly(acl, owner);
     if (!ok) throw aclWithEnforcedOwnership();

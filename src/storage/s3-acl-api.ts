@@ -141,8 +141,8 @@ export function createS3AclApi(storage: StorageService): S3AclApi {
 
     newBucketSettings(req) {
       const owner = req.principal.accountId;
+      const ownership = newBucketOwnership(req.headers);
       const acl = aclFromHeaders(req.headers, 'bucket', owner, owner);
-      const ownership = newBucketOwnership(req.headers, acl);
       return {
         ownership,
         ...(acl && ownership !== 'BucketOwnerEnforced' ? { acl: storeAcl(acl) } : {}),

@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type TestSeawall, tempDir } from './seawall.js';
@@ -36,4 +37,25 @@ export function rcloneEnv(t: TestSeawall, extra: Record<string, string> = {}): R
     RCLONE_CONFIG_SW_FORCE_PATH_STYLE: 'true',
     ...extra,
   };
+}
+
+/** Runs a command-line tool with only PATH and a scratch HOME from this environment, plus `env`; never throws. */
+export function runTool(
+  command: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      command,
+      args,
+      {
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: tempDir('seawall-tools-home-'), ...env },
+        maxBuffer: 16 * 2 ** 20,
+        timeout: 120_000,
+      },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
 }

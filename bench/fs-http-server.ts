@@ -1,14 +1,16 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
-import { durableFiles } from './storage.js';
+import { durableFiles } from './durable-files.js';
 
 /**
  * The storage bench's HTTP ceiling: the file-system baseline's work behind a bare node:http server, run in a
- * process of its own as Seawall is. PUT /bench/KEY writes the body durably, GET /bench/KEY streams it back,
- * DELETE removes it; PUT /bench (the bucket) is accepted. Nothing is authenticated: it prints `PORT n` and
- * listens on loopback only, for the bench that started it.
+ * process of its own as Seawall is, on the directory its first argument names (the bench makes and removes it).
+ * PUT /bench/KEY writes the body durably, GET /bench/KEY sends it back with its length, DELETE removes it; PUT
+ * /bench (the bucket) is accepted. Nothing is authenticated: it listens on loopback only and prints `PORT n`.
  */
-const files = await durableFiles();
+const dir = process.argv[2];
+if (!dir) throw new Error('usage: fs-http-server.ts DIR');
+const files = await durableFiles(dir);
 const MiB = 1024 * 1024;
 
 /** A small body in one buffer, as a server that writes it in one call would hold it; else the stream itself. */
@@ -25,10 +27,14 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     req.resume();
     res.end();
   } else if (req.method === 'PUT') {
-    await files.write(key, await content(req));
+    const written = await files.write(key, await content(req));
+    if (written !== Number(req.headers['content-length'])) throw new Error(`short write of ${key}`);
     res.end();
   } else if (req.method === 'GET') {
-    await pipeline(files.read(key), res);
+    const { size, body } = await files.read(key);
+    res.writeHead(200, { 'content-length': size });
+    if (Buffer.isBuffer(body)) res.end(body);
+    else await pipeline(body, res);
   } else if (req.method === 'DELETE') {
     await files.remove(key);
     res.writeHead(204).end();
@@ -44,8 +50,4 @@ const server = createServer((req, res) => {
 server.listen(0, '127.0.0.1', () => {
   const address = server.address();
   if (address && typeof address === 'object') console.log(`PORT ${address.port}`);
-});
-process.on('SIGTERM', () => {
-  server.close();
-  void files.close().finally(() => process.exit(0));
 });

@@ -1,10 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { constants, createReadStream, promises as fs, mkdtempSync } from 'node:fs';
+import { promises as fs, mkdtempSync } from 'node:fs';
 import { type Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Pool } from 'undici';
+import { durableFiles } from './durable-files.js';
 import { countFromEnv, median, runConcurrent, serveSeawall } from './harness.js';
 import { signS3 } from './sign.js';
 
@@ -134,59 +135,10 @@ function s3Store(
   };
 }
 
-/** Seawall's own I/O sizes (blob-store.ts): reads of 256 KiB, writes gathered into batches of up to 1 MiB. */
-const READ_CHUNK = 256 * KiB;
-const WRITE_BATCH = MiB;
-
-/**
- * Files written durably, as the baseline writes them: a temporary file, its bytes, fsync, rename into place;
- * read and written in Seawall's I/O sizes. The in-process baseline and the HTTP ceiling (fs-http-server.ts) both
- * use it, so their only difference is HTTP.
- */
-export async function durableFiles() {
-  const dir = mkdtempSync(join(tmpdir(), 'seawall-bench-fs-'));
-  await fs.mkdir(join(dir, 'tmp'));
-  await fs.mkdir(join(dir, 'final'));
-  const final = (key: string) => join(dir, 'final', key.replaceAll('/', '_'));
-  let next = 0;
-  return {
-    async write(key: string, content: Buffer | AsyncIterable<Buffer>): Promise<number> {
-      const tmp = join(dir, 'tmp', String(next++));
-      const handle = await fs.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
-      let written = 0;
-      try {
-        if (Buffer.isBuffer(content)) written = (await handle.write(content)).bytesWritten;
-        else {
-          let batch: Buffer[] = [];
-          let batched = 0;
-          const flush = async () => {
-            written += (await handle.writev(batch)).bytesWritten;
-            batch = [];
-            batched = 0;
-          };
-          for await (const chunk of content) {
-            batch.push(chunk);
-            batched += chunk.length;
-            if (batched >= WRITE_BATCH) await flush();
-          }
-          if (batched > 0) await flush();
-        }
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await fs.rename(tmp, final(key));
-      return written;
-    },
-    read: (key: string) => createReadStream(final(key), { highWaterMark: READ_CHUNK }),
-    remove: (key: string) => fs.rm(final(key)),
-    close: () => fs.rm(dir, { recursive: true, force: true }),
-  };
-}
-
 /** The baseline: the same bytes written durably (temporary file, fsync, rename) and read back, directly. */
 async function fileSystemStore(): Promise<Store> {
-  const files = await durableFiles();
+  const dir = mkdtempSync(join(tmpdir(), 'seawall-bench-fs-'));
+  const files = await durableFiles(dir);
   return {
     name: 'file system',
     async put(key, bytes) {
@@ -194,32 +146,50 @@ async function fileSystemStore(): Promise<Store> {
         throw new Error(`file system: short write of ${key}`);
     },
     async get(key, bytes) {
+      const { body } = await files.read(key);
       let received = 0;
-      for await (const chunk of files.read(key)) received += (chunk as Buffer).length;
+      if (Buffer.isBuffer(body)) received = body.length;
+      else for await (const chunk of body) received += (chunk as Buffer).length;
       if (received !== bytes) throw new Error(`file system: short read of ${key}`);
     },
     remove: files.remove,
-    close: files.close,
+    close: () => fs.rm(dir, { recursive: true, force: true }),
   };
 }
 
 /**
  * A server in a process of its own, started by `args`, that prints `PORT n` when it listens; `stop` ends it and
- * waits for it to exit (after its own clean-up).
+ * waits for it to exit. It must listen within a minute.
  */
 async function childServer(name: string, args: string[]): Promise<{ port: number; stop(): Promise<void> }> {
-  const cwd = join(import.meta.dirname, '..');
-  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], cwd });
+  const child: ChildProcess = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    cwd: join(import.meta.dirname, '..'),
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${name} did not start within a minute`));
+    }, 60_000);
     let text = '';
     child.stdout?.on('data', (d: Buffer) => {
       text += d.toString();
       const match = /PORT (\d+)/.exec(text);
-      if (match) resolve(Number(match[1]));
+      if (match) {
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
     });
-    child.on('exit', (code) => reject(new Error(`${name} exited ${code}`)));
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited (${signal ?? code})`));
+    });
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     port,
     stop: async () => {
@@ -235,16 +205,21 @@ async function childServer(name: string, args: string[]): Promise<{ port: number
  * file system is what HTTP between two processes costs on this machine, before any of an S3 server's own work.
  */
 async function httpCeilingStore(): Promise<Store & { createBucket(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'seawall-bench-ceiling-'));
   const server = await childServer('the HTTP ceiling', [
     '--import',
     'tsx',
     join(import.meta.dirname, 'fs-http-server.ts'),
+    dir,
   ]);
   return s3Store(
     'http ceiling',
     `http://127.0.0.1:${server.port}`,
     { accessKeyId: 'CEILING', secret: 'CEILING', region: 'us-east-1' },
-    server.stop,
+    async () => {
+      await server.stop();
+      await fs.rm(dir, { recursive: true, force: true });
+    },
   );
 }
 

@@ -200,46 +200,43 @@ async function childServer(name: string, args: string[]): Promise<{ port: number
 }
 
 /**
+ * An S3 store served by a child server on a temporary directory of its own (`args` names it to the server),
+ * removed once the server has exited.
+ */
+async function childS3Store(
+  name: string,
+  keys: { accessKeyId: string; secret: string },
+  args: (dir: string) => string[],
+): Promise<Store & { createBucket(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), `seawall-bench-${name.replaceAll(' ', '-')}-`));
+  const server = await childServer(name, args(dir));
+  return s3Store(name, `http://127.0.0.1:${server.port}`, { ...keys, region: 'us-east-1' }, async () => {
+    await server.stop();
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+}
+
+/**
  * The ceiling: the baseline's file work behind a bare node:http server in a process of its own, driven by the
  * same client as the S3 stores, with no authentication, no metadata and no checksums. What it loses to the
  * file system is what HTTP between two processes costs on this machine, before any of an S3 server's own work.
  */
-async function httpCeilingStore(): Promise<Store & { createBucket(): Promise<void> }> {
-  const dir = mkdtempSync(join(tmpdir(), 'seawall-bench-ceiling-'));
-  const server = await childServer('the HTTP ceiling', [
+const httpCeilingStore = () =>
+  childS3Store('http ceiling', { accessKeyId: 'CEILING', secret: 'CEILING' }, (dir) => [
     '--import',
     'tsx',
     join(import.meta.dirname, 'fs-http-server.ts'),
     dir,
   ]);
-  return s3Store(
-    'http ceiling',
-    `http://127.0.0.1:${server.port}`,
-    { accessKeyId: 'CEILING', secret: 'CEILING', region: 'us-east-1' },
-    async () => {
-      await server.stop();
-      await fs.rm(dir, { recursive: true, force: true });
-    },
-  );
-}
 
-/** s3rver (npm), the peer, in a process of its own as Seawall is, on a temporary directory. */
-async function s3rverStore(): Promise<Store & { createBucket(): Promise<void> }> {
-  const dir = mkdtempSync(join(tmpdir(), 'seawall-bench-s3rver-'));
-  const code = `const S3rver = require('s3rver');
+/** s3rver (npm), the peer, in a process of its own as Seawall is. */
+const s3rverStore = () =>
+  childS3Store('s3rver', { accessKeyId: 'S3RVER', secret: 'S3RVER' }, (dir) => [
+    '-e',
+    `const S3rver = require('s3rver');
 new S3rver({ port: 0, address: '127.0.0.1', directory: ${JSON.stringify(dir)}, silent: true })
-  .run().then((a) => console.log('PORT ' + a.port));`;
-  const server = await childServer('s3rver', ['-e', code]);
-  return s3Store(
-    's3rver',
-    `http://127.0.0.1:${server.port}`,
-    { accessKeyId: 'S3RVER', secret: 'S3RVER', region: 'us-east-1' },
-    async () => {
-      await server.stop();
-      await fs.rm(dir, { recursive: true, force: true });
-    },
-  );
-}
+  .run().then((a) => console.log('PORT ' + a.port));`,
+  ]);
 
 interface Figures {
   put: number;

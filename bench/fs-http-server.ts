@@ -28,7 +28,8 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     res.end();
   } else if (req.method === 'PUT') {
     const written = await files.write(key, await content(req));
-    if (written !== Number(req.headers['content-length'])) throw new Error(`short write of ${key}`);
+    const length = req.headers['content-length'];
+    if (length !== undefined && written !== Number(length)) throw new Error(`short write of ${key}`);
     res.end();
   } else if (req.method === 'GET') {
     const { size, body } = await files.read(key);

@@ -209,7 +209,10 @@ async function childS3Store(
   args: (dir: string) => string[],
 ): Promise<Store & { createBucket(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), `seawall-bench-${name.replaceAll(' ', '-')}-`));
-  const server = await childServer(name, args(dir));
+  const server = await childServer(name, args(dir)).catch(async (error: unknown) => {
+    await fs.rm(dir, { recursive: true, force: true });
+    throw error;
+  });
   return s3Store(name, `http://127.0.0.1:${server.port}`, { ...keys, region: 'us-east-1' }, async () => {
     await server.stop();
     await fs.rm(dir, { recursive: true, force: true });

@@ -34,7 +34,16 @@ import {
   type RootCredentials,
 } from './iam/index.js';
 import { createJobRuntime, createJobStore, type DeliveryRetries, type JobRuntime } from './jobs/index.js';
-import { createSecretBox, deriveKey, ensureRootKeyFile, readRootKey } from './kms/index.js';
+import {
+  createKmsApi,
+  createKmsService,
+  createLocalKeyStore,
+  createSecretBox,
+  deriveKey,
+  ensureRootKeyFile,
+  kmsMigrations,
+  readRootKey,
+} from './kms/index.js';
 import { type Clock, systemClock } from './lib/clock.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import type { AnyOperation, Authorizer, OperationEvent, ServiceEndpoint } from './lib/operation.js';
@@ -113,7 +122,13 @@ function keyUseRecorder(iam: IamService, logger: Logger): (event: OperationEvent
 }
 
 /** Each domain's own schema changes, after the foundation's. */
-const DOMAIN_MIGRATIONS = [iamMigrations, queryMigrations, storageMigrations, notifyMigrations];
+const DOMAIN_MIGRATIONS = [
+  iamMigrations,
+  queryMigrations,
+  storageMigrations,
+  notifyMigrations,
+  kmsMigrations,
+];
 
 async function openStore(config: Config): Promise<MetadataDb> {
   const layout = dataDirLayout(config.dataDir);
@@ -241,7 +256,10 @@ export async function startSeawall(
       endpoints: config.snsEndpoints,
       ...(options.eventRetries ? { retries: options.eventRetries } : {}),
     });
-    // The resource-based policies: a bucket's (with its ACLs) for S3 resources, a topic's for SNS topics.
+    const kms = createKmsService({ db: db.db, keyStore: createLocalKeyStore(rootKey), clock });
+    // The resource-based policies: a bucket's (with its ACLs) for S3 resources, a topic's for SNS topics, a
+    // key's for KMS keys, which alone must allow whoever uses the key (its account's IAM policies count only
+    // where the key policy lets the account decide).
     const authorizer = createAuthorizer({
       identityPolicies: (principal) => iam.authorizationContext(principal),
       resourcePolicies: async (resource, principal, conditions) => {
@@ -249,8 +267,13 @@ export async function startSeawall(
           const policy = await sns.topicPolicy(resource);
           return policy && [policy];
         }
+        if (resource.startsWith('arn:aws:kms:')) {
+          const policy = await kms.keyPolicy(resource);
+          return policy && [policy];
+        }
         return bucketPolicies(storage, resource, principal, conditions);
       },
+      resourcePolicyRequired: (resource) => /^arn:aws:kms:[^:]*:\d{12}:key\//.test(resource),
     });
     launcher = createEngineLauncher({ logger });
     const runtime = createJobRuntime({ store: createJobStore(db.db), clock, logger });
@@ -325,6 +348,7 @@ export async function startSeawall(
       iam: createIamApi(iam),
       sts: createStsApi(iam),
       sns: createSnsApi(sns),
+      kms: createKmsApi(kms),
     };
     const listeners = new Set<(event: OperationEvent) => void>();
     const keyUse = keyUseRecorder(iam, logger);

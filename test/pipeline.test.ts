@@ -30,6 +30,7 @@ const ACTION_PREFIX: Record<string, string> = {
   iam: 'iam',
   sts: 'sts',
   sns: 'sns',
+  kms: 'kms',
 };
 
 async function eventFor(requestId: string | undefined): Promise<OperationEvent> {

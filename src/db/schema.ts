@@ -365,6 +365,55 @@ export interface SnsDeliveryTable {
   created_at: Millis;
 }
 
+/** KMS keys (kms/): one row a key; its key material is in kms_key_materials. */
+export interface KmsKeyTable {
+  /** The key id, a UUID. */
+  id: string;
+  account_id: string;
+  region: string;
+  description: string;
+  /** ENCRYPT_DECRYPT or GENERATE_VERIFY_MAC. */
+  key_usage: string;
+  /** SYMMETRIC_DEFAULT or HMAC_256. */
+  key_spec: string;
+  /** Enabled, Disabled or PendingDeletion. */
+  state: string;
+  /** JSON: the key policy document, as it was put. */
+  policy: string;
+  /** JSON: [{TagKey, TagValue}]. */
+  tags: string;
+  /** When a PendingDeletion key is destroyed, with its material. */
+  deletion_at: Millis | null;
+  /** Days between automatic rotations; null while automatic rotation is off. */
+  rotation_days: number | null;
+  /** When the next automatic rotation falls due (null while automatic rotation is off). */
+  next_rotation_at: Millis | null;
+  created_at: Millis;
+}
+
+/** A KMS key's key material, one row a version: the first, then one per rotation. */
+export interface KmsKeyMaterialTable {
+  /** A UUID, named in every ciphertext it sealed. */
+  id: string;
+  key_id: string;
+  /** The material, wrapped by the key store (the root key); never stored or logged in clear. */
+  wrapped: string;
+  /** CREATE, AUTOMATIC or ON_DEMAND. */
+  origin: string;
+  created_at: Millis;
+}
+
+/** KMS aliases: a friendly name for one key of the account and region. */
+export interface KmsAliasTable {
+  account_id: string;
+  region: string;
+  /** `alias/…`. */
+  name: string;
+  key_id: string;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
 export interface Database {
   accounts: AccountTable;
   access_keys: AccessKeyTable;
@@ -394,4 +443,7 @@ export interface Database {
   sns_topics: SnsTopicTable;
   sns_subscriptions: SnsSubscriptionTable;
   sns_deliveries: SnsDeliveryTable;
+  kms_keys: KmsKeyTable;
+  kms_key_materials: KmsKeyMaterialTable;
+  kms_aliases: KmsAliasTable;
 }

@@ -58,6 +58,11 @@ export interface PolicySource {
     /** The check's condition keys: an object's ACL is the one of the version `s3:versionid` names. */
     conditions?: ConditionValues,
   ): Promise<readonly Policy[] | undefined>;
+  /**
+   * Whether the resource's own policy must allow the caller, even its account's root, before identity
+   * policies count (a KMS key's policy); by default either side may allow within the account.
+   */
+  resourcePolicyRequired?(resource: string): boolean;
 }
 
 const NO_POLICIES: IdentityPolicies = { identity: [] };
@@ -114,6 +119,9 @@ export function createAuthorizer(source: PolicySource): Authorizer {
     const resourcePolicies = await source.resourcePolicies(resource, principal, check.conditions);
     const owner = accountOfArn(resource);
     const foreign = owner !== undefined && owner !== 'aws' && owner !== principal.accountId;
+    // Required only of a resource that has one: using a key that does not exist is the handler's NotFound.
+    const resourcePolicyRequired =
+      resourcePolicies !== undefined && source.resourcePolicyRequired?.(resource) === true;
     if (principal.type === 'Root') {
       if (ROOT_ALWAYS.has(check.action.toLowerCase())) return { effect: 'Allow' };
       if (!resourcePolicies && !foreign) return { effect: 'Allow' };
@@ -137,7 +145,7 @@ export function createAuthorizer(source: PolicySource): Authorizer {
       // What costs a lookup is looked up only when a policy tests a key the request has not supplied.
       context: namesOtherKeys(policies, known) ? { ...known, ...(await lookedUp()) } : known,
     };
-    return evaluate(request, policies);
+    return evaluate(request, policies, { resourcePolicyRequired });
   }
 
   return {

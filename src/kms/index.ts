@@ -1,2 +1,7 @@
-/** Key management: the root key that everything else is sealed under. */
+/** Key management: the root key that everything else is sealed under, and KMS's keys on top of it. */
+
+export { createLocalKeyStore, type KeyStore } from './key-store.js';
+export { createKmsApi } from './kms-api.js';
+export { kmsMigrations } from './kms-migrations.js';
+export { createKmsService, type KmsService } from './kms-service.js';
 export { createSecretBox, deriveKey, ensureRootKeyFile, readRootKey, type SecretBox } from './root-key.js';

@@ -205,6 +205,8 @@ export function createHttpServer(deps: HttpServerDeps): Server {
     res.setHeader('x-amz-request-id', requestId);
     res.setHeader('x-amzn-requestid', requestId);
     res.setHeader('server', 'Seawall');
+    // The server's own clock, which the SDKs correct their signing clocks by when the two differ.
+    res.setHeader('date', deps.clock.now().toUTCString());
     let protocol: Protocol = 'restXml';
     watchIdle(req, res, () => renderError(requestTimeout(), protocol, requestId, head), head);
     if (isInternal(line.rawPath)) {

@@ -100,9 +100,12 @@ function isCrossAccount(request: RequestContext): boolean {
   return owner !== undefined && owner !== request.principal.accountId;
 }
 
-/** The root user has full access to its own account; elsewhere a resource-based policy must allow it. */
-function rootDecision(policies: PolicySet, scan: Scan): Decision {
-  if (!isCrossAccount(scan.request)) return allow;
+/**
+ * The root user has full access to its own account, but for a resource whose own policy must allow (a KMS
+ * key's); elsewhere a resource-based policy must allow it.
+ */
+function rootDecision(policies: PolicySet, scan: Scan, options: EvaluateOptions): Decision {
+  if (!isCrossAccount(scan.request) && options.resourcePolicyRequired !== true) return allow;
   return resourceMatch(policies.resource ?? [], 'Allow', scan) === 'none'
     ? deny('implicit', 'resource-based')
     : allow;
@@ -171,7 +174,7 @@ export function evaluate(
   if (denied !== undefined) return denied;
   switch (request.principal.type) {
     case 'Root':
-      return rootDecision(policies, scan);
+      return rootDecision(policies, scan, options);
     case 'Anonymous':
     case 'Service':
       return resourceOnlyDecision(policies, scan);

@@ -1,0 +1,544 @@
+import { randomBytes } from 'node:crypto';
+import { badRequest } from '../errors.js';
+import {
+  type JsonInput,
+  jsonService,
+  memberRefusal,
+  jsonOperation as op,
+  optionalNumber,
+  optionalString,
+} from '../lib/aws-json.js';
+import type { ConditionValues, OperationRequest, ServiceEndpoint } from '../lib/operation.js';
+import { decodeOffset, encodeOffset } from '../lib/page-token.js';
+import type { EncryptionContext } from './kms-ciphertext.js';
+import { sealedHeader } from './kms-ciphertext.js';
+import {
+  aliasArn,
+  type KeySpec,
+  type KmsScope,
+  type KmsService,
+  keyArn,
+  kmsValidation,
+  type Tag,
+  unsupported,
+} from './kms-service.js';
+
+/**
+ * KMS's API (awsJson1_1, X-Amz-Target TrentService.*): keys, aliases, key policies, tags, rotation, and the
+ * cryptographic operations. Blobs travel as base64; dates as epoch seconds. What KMS offers and Seawall does
+ * not (asymmetric keys, imported material, custom key stores, multi-Region keys, grants) is refused.
+ */
+
+const MAX_PLAINTEXT = 4096;
+const MAX_CIPHERTEXT = 6144;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+const scopeOf = (req: OperationRequest): KmsScope => ({
+  accountId: req.principal.accountId,
+  region: req.region,
+});
+
+function required(input: JsonInput<string>, name: string): string {
+  const value = input[name];
+  if (typeof value !== 'string' || value === '')
+    throw kmsValidation(
+      `1 validation error detected: Value null at '${lowerFirst(name)}' failed to satisfy constraint: Member must not be null`,
+    );
+  return value;
+}
+
+function lowerFirst(name: string): string {
+  return name.charAt(0).toLowerCase() + name.slice(1);
+}
+
+function text(input: JsonInput<string>, name: string): string | undefined {
+  return optionalString(input, name, 'ValidationException');
+}
+
+/** A blob member: base64 of 1 to `max` bytes. */
+function blob(input: JsonInput<string>, name: string, max: number): Buffer {
+  const value = input[name];
+  if (typeof value !== 'string' || value === '')
+    throw kmsValidation(
+      `1 validation error detected: Value null at '${lowerFirst(name)}' failed to satisfy constraint: Member must not be null`,
+    );
+  if (!BASE64.test(value)) throw badRequest('SerializationException', `${name} is not valid base64.`);
+  const bytes = Buffer.from(value, 'base64');
+  if (bytes.length < 1 || bytes.length > max) {
+    throw kmsValidation(
+      `1 validation error detected: Value at '${lowerFirst(name)}' failed to satisfy constraint: Member must have length between 1 and ${max}`,
+    );
+  }
+  return bytes;
+}
+
+function flag(input: JsonInput<string>, name: string): boolean {
+  const value = input[name];
+  if (value === undefined || value === null) return false;
+  if (typeof value !== 'boolean') throw badRequest('SerializationException', `${name} must be a boolean.`);
+  return value;
+}
+
+function integer(input: JsonInput<string>, name: string, min: number, max: number): number | undefined {
+  const value = optionalNumber(input, name, 'ValidationException');
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw kmsValidation(
+      `1 validation error detected: Value '${value}' at '${lowerFirst(name)}' failed to satisfy constraint: Member must have value between ${min} and ${max}`,
+    );
+  }
+  return value;
+}
+
+function context(input: JsonInput<string>, name: string): EncryptionContext {
+  const value = input[name];
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value))
+    throw badRequest('SerializationException', `${name} must be a map of strings.`);
+  const entries = Object.entries(value as Record<string, unknown>);
+  for (const [key, v] of entries) {
+    if (typeof v !== 'string')
+      throw badRequest('SerializationException', `${name} must be a map of strings.`);
+    if (key === '') throw kmsValidation(`${name} keys must not be empty.`);
+  }
+  return Object.fromEntries(entries) as EncryptionContext;
+}
+
+/** The encryption context as the kms:EncryptionContext condition keys see it. */
+function contextConditions(ctx: EncryptionContext): ConditionValues {
+  const keys = Object.keys(ctx);
+  return {
+    ...Object.fromEntries(keys.map((key) => [`kms:EncryptionContext:${key}`, ctx[key]])),
+    ...(keys.length > 0 ? { 'kms:EncryptionContextKeys': keys } : {}),
+  };
+}
+
+function algorithm(input: JsonInput<string>, name: string): void {
+  const value = text(input, name);
+  if (value === undefined || value === 'SYMMETRIC_DEFAULT') return;
+  if (value.startsWith('RSAES_') || value === 'SM2PKE')
+    throw badRequest('InvalidKeyUsageException', `${value} is not valid for a symmetric encryption KMS key.`);
+  throw kmsValidation(
+    `1 validation error detected: Value '${value.slice(0, 64)}' at '${lowerFirst(name)}' failed to satisfy constraint: Member must satisfy enum value set: [SYMMETRIC_DEFAULT, RSAES_OAEP_SHA_1, RSAES_OAEP_SHA_256, SM2PKE]`,
+  );
+}
+
+function tagsOf(input: JsonInput<string>, name: string): Tag[] {
+  const value = input[name];
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw badRequest('SerializationException', `${name} must be a list.`);
+  if (value.length > 50) throw badRequest('TagException', 'A key can have at most 50 tags.');
+  return value.map((tag: unknown) => {
+    const { TagKey, TagValue } = (tag ?? {}) as { TagKey?: unknown; TagValue?: unknown };
+    if (typeof TagKey !== 'string' || TagKey.length < 1 || TagKey.length > 128)
+      throw kmsValidation('A TagKey must be 1 to 128 characters.');
+    if (typeof TagValue !== 'string' || TagValue.length > 256)
+      throw kmsValidation('A TagValue must be a string of at most 256 characters.');
+    if (TagKey.startsWith('aws:')) throw badRequest('TagException', 'Tags beginning with aws: are reserved.');
+    return { TagKey, TagValue };
+  });
+}
+
+/** A page of a listing by KMS's Limit and Marker. */
+function page<T>(items: readonly T[], input: JsonInput<string>, max: number, fallback: number) {
+  const limit = integer(input, 'Limit', 1, max) ?? fallback;
+  const start = decodeOffset(text(input, 'Marker'), () =>
+    badRequest('InvalidMarkerException', 'The marker is not valid.'),
+  );
+  const end = start + limit;
+  return {
+    items: items.slice(start, end),
+    ...(end < items.length ? { NextMarker: encodeOffset(end), Truncated: true } : { Truncated: false }),
+  };
+}
+
+const b64 = (bytes: Buffer) => bytes.toString('base64');
+
+export function createKmsApi(kms: KmsService): ServiceEndpoint {
+  /** The key a KeyId member names, as its ARN (an alias resolved where the operation takes one). */
+  const keyOf =
+    (member: string, aliases: boolean) =>
+    async (input: JsonInput<string>, req: OperationRequest): Promise<string[]> => [
+      await kms.resolveArn(scopeOf(req), required(input, member), aliases),
+    ];
+  const anyKey = () => ['*'];
+
+  const operations = {
+    CreateKey: op(
+      [
+        'Description',
+        'KeyUsage',
+        'KeySpec',
+        'CustomerMasterKeySpec',
+        'Origin',
+        'Policy',
+        'BypassPolicyLockoutSafetyCheck',
+        'Tags',
+        'MultiRegion',
+      ],
+      anyKey,
+      async (input, req) => {
+        const description = text(input, 'Description') ?? '';
+        if (description.length > 8192) throw kmsValidation('Description must be at most 8192 characters.');
+        const spec = text(input, 'KeySpec') ?? text(input, 'CustomerMasterKeySpec') ?? 'SYMMETRIC_DEFAULT';
+        if (spec !== 'SYMMETRIC_DEFAULT' && spec !== 'HMAC_256')
+          throw unsupported(
+            `KeySpec ${spec.slice(0, 64)} is not supported by Seawall: only SYMMETRIC_DEFAULT and HMAC_256.`,
+          );
+        const usage = text(input, 'KeyUsage') ?? (spec === 'HMAC_256' ? undefined : 'ENCRYPT_DECRYPT');
+        const wanted = spec === 'HMAC_256' ? 'GENERATE_VERIFY_MAC' : 'ENCRYPT_DECRYPT';
+        if (usage !== wanted)
+          throw kmsValidation(`KeyUsage ${usage ?? 'null'} is not valid for KeySpec ${spec}; use ${wanted}.`);
+        const origin = text(input, 'Origin') ?? 'AWS_KMS';
+        if (origin !== 'AWS_KMS')
+          throw unsupported(`Origin ${origin.slice(0, 64)} is not supported by Seawall: only AWS_KMS.`);
+        if (flag(input, 'MultiRegion')) throw unsupported('Multi-Region keys are not supported by Seawall.');
+        const policy = text(input, 'Policy');
+        return {
+          KeyMetadata: await kms.createKey(scopeOf(req), req.principal, {
+            description,
+            keySpec: spec as KeySpec,
+            keyUsage: wanted,
+            ...(policy !== undefined ? { policy } : {}),
+            bypassLockout: flag(input, 'BypassPolicyLockoutSafetyCheck'),
+            tags: tagsOf(input, 'Tags'),
+          }),
+        };
+      },
+    ),
+    DescribeKey: op(['KeyId'], keyOf('KeyId', true), async (input, req) => ({
+      KeyMetadata: await kms.describeKey(scopeOf(req), required(input, 'KeyId')),
+    })),
+    ListKeys: op(['Limit', 'Marker'], anyKey, async (input, req) => {
+      const { items, ...rest } = page(await kms.listKeys(scopeOf(req)), input, 1000, 100);
+      return { Keys: items, ...rest };
+    }),
+    UpdateKeyDescription: op(['KeyId', 'Description'], keyOf('KeyId', false), async (input, req) => {
+      const description = input.Description;
+      if (typeof description !== 'string' || description.length > 8192)
+        throw kmsValidation('Description is required and must be at most 8192 characters.');
+      await kms.updateDescription(scopeOf(req), required(input, 'KeyId'), description);
+      return {};
+    }),
+    EnableKey: op(['KeyId'], keyOf('KeyId', false), async (input, req) => {
+      await kms.setEnabled(scopeOf(req), required(input, 'KeyId'), true);
+      return {};
+    }),
+    DisableKey: op(['KeyId'], keyOf('KeyId', false), async (input, req) => {
+      await kms.setEnabled(scopeOf(req), required(input, 'KeyId'), false);
+      return {};
+    }),
+    ScheduleKeyDeletion: op(['KeyId', 'PendingWindowInDays'], keyOf('KeyId', false), async (input, req) => {
+      const days = integer(input, 'PendingWindowInDays', 7, 30) ?? 30;
+      const { arn, deletionAt } = await kms.scheduleDeletion(scopeOf(req), required(input, 'KeyId'), days);
+      return {
+        KeyId: arn,
+        DeletionDate: deletionAt / 1000,
+        KeyState: 'PendingDeletion',
+        PendingWindowInDays: days,
+      };
+    }),
+    CancelKeyDeletion: op(['KeyId'], keyOf('KeyId', false), async (input, req) => ({
+      KeyId: await kms.cancelDeletion(scopeOf(req), required(input, 'KeyId')),
+    })),
+
+    CreateAlias: op(
+      ['AliasName', 'TargetKeyId'],
+      async (input, req) => [
+        aliasArn(scopeOf(req), required(input, 'AliasName')),
+        ...(await keyOf('TargetKeyId', false)(input, req)),
+      ],
+      async (input, req) => {
+        await kms.createAlias(scopeOf(req), required(input, 'AliasName'), required(input, 'TargetKeyId'));
+        return {};
+      },
+    ),
+    UpdateAlias: op(
+      ['AliasName', 'TargetKeyId'],
+      async (input, req) => {
+        const scope = scopeOf(req);
+        const name = required(input, 'AliasName');
+        // The alias, the key it points to now, and the key it is to point to.
+        const current = await kms.resolveArn(scope, name, true).catch(() => undefined);
+        return [
+          aliasArn(scope, name),
+          ...(current ? [current] : []),
+          ...(await keyOf('TargetKeyId', false)(input, req)),
+        ];
+      },
+      async (input, req) => {
+        await kms.updateAlias(scopeOf(req), required(input, 'AliasName'), required(input, 'TargetKeyId'));
+        return {};
+      },
+    ),
+    DeleteAlias: op(
+      ['AliasName'],
+      async (input, req) => {
+        const scope = scopeOf(req);
+        const name = required(input, 'AliasName');
+        const current = await kms.resolveArn(scope, name, true).catch(() => undefined);
+        return [aliasArn(scope, name), ...(current ? [current] : [])];
+      },
+      async (input, req) => {
+        await kms.deleteAlias(scopeOf(req), required(input, 'AliasName'));
+        return {};
+      },
+    ),
+    ListAliases: op(['KeyId', 'Limit', 'Marker'], anyKey, async (input, req) => {
+      const keyId = text(input, 'KeyId');
+      const { items, ...rest } = page(await kms.listAliases(scopeOf(req), keyId), input, 100, 50);
+      return { Aliases: items, ...rest };
+    }),
+
+    Encrypt: {
+      ...op(
+        ['KeyId', 'Plaintext', 'EncryptionContext', 'EncryptionAlgorithm'],
+        keyOf('KeyId', true),
+        async (input, req) => {
+          algorithm(input, 'EncryptionAlgorithm');
+          const { arn, blob: sealed } = await kms.encrypt(
+            scopeOf(req),
+            required(input, 'KeyId'),
+            blob(input, 'Plaintext', MAX_PLAINTEXT),
+            context(input, 'EncryptionContext'),
+          );
+          return { CiphertextBlob: b64(sealed), KeyId: arn, EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' };
+        },
+      ),
+      conditions: (input: JsonInput<string>) => contextConditions(context(input, 'EncryptionContext')),
+    },
+    Decrypt: {
+      ...op(
+        ['CiphertextBlob', 'EncryptionContext', 'KeyId', 'EncryptionAlgorithm'],
+        // The key is the one the ciphertext names; a KeyId given must name the same one (checked after).
+        (input, req) => [
+          keyArn(scopeOf(req), sealedHeader(blob(input, 'CiphertextBlob', MAX_CIPHERTEXT)).keyId),
+        ],
+        async (input, req) => {
+          algorithm(input, 'EncryptionAlgorithm');
+          const { arn, plaintext } = await kms.decrypt(
+            scopeOf(req),
+            blob(input, 'CiphertextBlob', MAX_CIPHERTEXT),
+            context(input, 'EncryptionContext'),
+            text(input, 'KeyId'),
+          );
+          return { KeyId: arn, Plaintext: b64(plaintext), EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' };
+        },
+      ),
+      conditions: (input: JsonInput<string>) => contextConditions(context(input, 'EncryptionContext')),
+    },
+    ReEncrypt: {
+      ...op(
+        [
+          'CiphertextBlob',
+          'SourceEncryptionContext',
+          'SourceKeyId',
+          'DestinationKeyId',
+          'DestinationEncryptionContext',
+          'SourceEncryptionAlgorithm',
+          'DestinationEncryptionAlgorithm',
+        ],
+        (input, req) => [
+          keyArn(scopeOf(req), sealedHeader(blob(input, 'CiphertextBlob', MAX_CIPHERTEXT)).keyId),
+        ],
+        async (input, req) => {
+          algorithm(input, 'SourceEncryptionAlgorithm');
+          algorithm(input, 'DestinationEncryptionAlgorithm');
+          const scope = scopeOf(req);
+          const destination = required(input, 'DestinationKeyId');
+          // ReEncryptFrom is this operation's own check; ReEncryptTo is the destination key's.
+          const destinationContext = context(input, 'DestinationEncryptionContext');
+          await req.authorize({
+            action: 'kms:ReEncryptTo',
+            resources: [await kms.resolveArn(scope, destination, true)],
+            conditions: contextConditions(destinationContext),
+          });
+          const opened = await kms.decrypt(
+            scope,
+            blob(input, 'CiphertextBlob', MAX_CIPHERTEXT),
+            context(input, 'SourceEncryptionContext'),
+            text(input, 'SourceKeyId'),
+          );
+          const sealed = await kms.encrypt(scope, destination, opened.plaintext, destinationContext);
+          return {
+            CiphertextBlob: b64(sealed.blob),
+            SourceKeyId: opened.arn,
+            KeyId: sealed.arn,
+            SourceEncryptionAlgorithm: 'SYMMETRIC_DEFAULT',
+            DestinationEncryptionAlgorithm: 'SYMMETRIC_DEFAULT',
+          };
+        },
+      ),
+      action: 'kms:ReEncryptFrom',
+      conditions: (input: JsonInput<string>) => contextConditions(context(input, 'SourceEncryptionContext')),
+    },
+    GenerateDataKey: {
+      ...op(
+        ['KeyId', 'KeySpec', 'NumberOfBytes', 'EncryptionContext'],
+        keyOf('KeyId', true),
+        async (input, req) => {
+          const plaintext = randomBytes(dataKeyBytes(input));
+          const { arn, blob: sealed } = await kms.encrypt(
+            scopeOf(req),
+            required(input, 'KeyId'),
+            plaintext,
+            context(input, 'EncryptionContext'),
+          );
+          return { CiphertextBlob: b64(sealed), Plaintext: b64(plaintext), KeyId: arn };
+        },
+      ),
+      conditions: (input: JsonInput<string>) => contextConditions(context(input, 'EncryptionContext')),
+    },
+    GenerateDataKeyWithoutPlaintext: {
+      ...op(
+        ['KeyId', 'KeySpec', 'NumberOfBytes', 'EncryptionContext'],
+        keyOf('KeyId', true),
+        async (input, req) => {
+          const { arn, blob: sealed } = await kms.encrypt(
+            scopeOf(req),
+            required(input, 'KeyId'),
+            randomBytes(dataKeyBytes(input)),
+            context(input, 'EncryptionContext'),
+          );
+          return { CiphertextBlob: b64(sealed), KeyId: arn };
+        },
+      ),
+      conditions: (input: JsonInput<string>) => contextConditions(context(input, 'EncryptionContext')),
+    },
+    GenerateRandom: op(['NumberOfBytes'], anyKey, async (input) => {
+      const bytes = integer(input, 'NumberOfBytes', 1, 1024);
+      if (bytes === undefined) throw kmsValidation('NumberOfBytes is required.');
+      return { Plaintext: b64(randomBytes(bytes)) };
+    }),
+    GenerateMac: op(['KeyId', 'Message', 'MacAlgorithm'], keyOf('KeyId', true), async (input, req) => {
+      macAlgorithm(input);
+      const { arn, mac } = await kms.generateMac(
+        scopeOf(req),
+        required(input, 'KeyId'),
+        blob(input, 'Message', MAX_PLAINTEXT),
+      );
+      return { Mac: b64(mac), MacAlgorithm: 'HMAC_SHA_256', KeyId: arn };
+    }),
+    VerifyMac: op(['KeyId', 'Message', 'Mac', 'MacAlgorithm'], keyOf('KeyId', true), async (input, req) => {
+      macAlgorithm(input);
+      const arn = await kms.verifyMac(
+        scopeOf(req),
+        required(input, 'KeyId'),
+        blob(input, 'Message', MAX_PLAINTEXT),
+        blob(input, 'Mac', 64),
+      );
+      return { KeyId: arn, MacValid: true, MacAlgorithm: 'HMAC_SHA_256' };
+    }),
+
+    GetKeyPolicy: op(['KeyId', 'PolicyName'], keyOf('KeyId', false), async (input, req) => {
+      policyName(input);
+      return { Policy: await kms.getPolicy(scopeOf(req), required(input, 'KeyId')), PolicyName: 'default' };
+    }),
+    PutKeyPolicy: op(
+      ['KeyId', 'PolicyName', 'Policy', 'BypassPolicyLockoutSafetyCheck'],
+      keyOf('KeyId', false),
+      async (input, req) => {
+        policyName(input);
+        await kms.putPolicy(
+          scopeOf(req),
+          req.principal,
+          required(input, 'KeyId'),
+          required(input, 'Policy'),
+          flag(input, 'BypassPolicyLockoutSafetyCheck'),
+        );
+        return {};
+      },
+    ),
+    ListKeyPolicies: op(['KeyId', 'Limit', 'Marker'], keyOf('KeyId', false), async (input, req) => {
+      await kms.getPolicy(scopeOf(req), required(input, 'KeyId'));
+      const { items, ...rest } = page(['default'], input, 1000, 100);
+      return { PolicyNames: items, ...rest };
+    }),
+
+    TagResource: op(['KeyId', 'Tags'], keyOf('KeyId', false), async (input, req) => {
+      await kms.tag(scopeOf(req), required(input, 'KeyId'), tagsOf(input, 'Tags'));
+      return {};
+    }),
+    UntagResource: op(['KeyId', 'TagKeys'], keyOf('KeyId', false), async (input, req) => {
+      const keys = input.TagKeys;
+      if (!Array.isArray(keys) || keys.some((key) => typeof key !== 'string'))
+        throw kmsValidation('TagKeys is required and must be a list of strings.');
+      await kms.untag(scopeOf(req), required(input, 'KeyId'), keys as string[]);
+      return {};
+    }),
+    ListResourceTags: op(['KeyId', 'Limit', 'Marker'], keyOf('KeyId', false), async (input, req) => {
+      const { items, ...rest } = page(await kms.tags(scopeOf(req), required(input, 'KeyId')), input, 50, 50);
+      return { Tags: items, ...rest };
+    }),
+
+    EnableKeyRotation: op(['KeyId', 'RotationPeriodInDays'], keyOf('KeyId', false), async (input, req) => {
+      const days = integer(input, 'RotationPeriodInDays', 90, 2560) ?? 365;
+      await kms.setRotation(scopeOf(req), required(input, 'KeyId'), days);
+      return {};
+    }),
+    DisableKeyRotation: op(['KeyId'], keyOf('KeyId', false), async (input, req) => {
+      await kms.setRotation(scopeOf(req), required(input, 'KeyId'), undefined);
+      return {};
+    }),
+    GetKeyRotationStatus: op(['KeyId'], keyOf('KeyId', false), async (input, req) => {
+      const status = await kms.rotationStatus(scopeOf(req), required(input, 'KeyId'));
+      return {
+        KeyId: status.arn,
+        KeyRotationEnabled: status.days !== null,
+        ...(status.days !== null ? { RotationPeriodInDays: status.days } : {}),
+        ...(status.nextAt !== null ? { NextRotationDate: status.nextAt / 1000 } : {}),
+      };
+    }),
+    RotateKeyOnDemand: op(['KeyId'], keyOf('KeyId', false), async (input, req) => ({
+      KeyId: await kms.rotateNow(scopeOf(req), required(input, 'KeyId')),
+    })),
+    ListKeyRotations: op(['KeyId', 'Limit', 'Marker'], keyOf('KeyId', false), async (input, req) => {
+      const { items, ...rest } = page(
+        await kms.rotations(scopeOf(req), required(input, 'KeyId')),
+        input,
+        1000,
+        100,
+      );
+      return { Rotations: items, ...rest };
+    }),
+  };
+
+  return jsonService({
+    service: 'kms',
+    iamPrefix: 'kms',
+    targetPrefix: 'TrentService',
+    operations,
+    refuse: memberRefusal('UnsupportedOperationException'),
+  });
+}
+
+/** GenerateDataKey's length: KeySpec (AES_256, AES_128) or NumberOfBytes (1 to 1024), exactly one of them. */
+function dataKeyBytes(input: JsonInput<string>): number {
+  const spec = text(input, 'KeySpec');
+  const bytes = integer(input, 'NumberOfBytes', 1, 1024);
+  if ((spec === undefined) === (bytes === undefined))
+    throw kmsValidation('Please specify either number of bytes or key spec.');
+  if (bytes !== undefined) return bytes;
+  if (spec === 'AES_256') return 32;
+  if (spec === 'AES_128') return 16;
+  throw kmsValidation(
+    `1 validation error detected: Value '${String(spec).slice(0, 64)}' at 'keySpec' failed to satisfy constraint: Member must satisfy enum value set: [AES_256, AES_128]`,
+  );
+}
+
+function macAlgorithm(input: JsonInput<string>): void {
+  const value = required(input, 'MacAlgorithm');
+  if (value === 'HMAC_SHA_256') return;
+  if (['HMAC_SHA_224', 'HMAC_SHA_384', 'HMAC_SHA_512'].includes(value))
+    throw badRequest('InvalidKeyUsageException', `${value} is not valid for an HMAC_256 key.`);
+  throw kmsValidation(
+    `1 validation error detected: Value '${value.slice(0, 64)}' at 'macAlgorithm' failed to satisfy constraint: Member must satisfy enum value set: [HMAC_SHA_224, HMAC_SHA_256, HMAC_SHA_384, HMAC_SHA_512]`,
+  );
+}
+
+/** Key policies have one name, `default`. */
+function policyName(input: JsonInput<string>): void {
+  const name = optionalString(input, 'PolicyName', 'ValidationException');
+  if (name !== undefined && name !== 'default')
+    throw badRequest('NotFoundException', 'No such policy exists');
+}

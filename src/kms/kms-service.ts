@@ -1,0 +1,761 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Kysely, Selectable } from 'kysely';
+import type { Database } from '../db/database.js';
+import type { KmsAliasTable, KmsKeyTable } from '../db/schema.js';
+import { type AppError, badRequest } from '../errors.js';
+import { evaluate, type Policy, type PolicyError, parsePolicy } from '../iam/policy/index.js';
+import type { Clock } from '../lib/clock.js';
+import { uuid } from '../lib/ids.js';
+import type { Principal } from '../lib/operation.js';
+import type { KeyStore } from './key-store.js';
+import { type EncryptionContext, invalidCiphertext, open, seal, sealedHeader } from './kms-ciphertext.js';
+
+/**
+ * KMS's keys (customer managed, symmetric encryption and HMAC), their aliases, policies, tags, states and
+ * rotations, and the cryptographic operations on them. Key material is made here, wrapped by the key store and
+ * kept only wrapped; a key's deletion deletes its material, so what it sealed can no longer be read.
+ */
+
+type KeyRow = Selectable<KmsKeyTable>;
+
+/** The account and region a request is served in: keys and aliases belong to both. */
+export interface KmsScope {
+  accountId: string;
+  region: string;
+}
+
+export type KeySpec = 'SYMMETRIC_DEFAULT' | 'HMAC_256';
+export type KeyState = 'Enabled' | 'Disabled' | 'PendingDeletion';
+export type RotationType = 'AUTOMATIC' | 'ON_DEMAND';
+
+export interface KeyMetadata {
+  AWSAccountId: string;
+  KeyId: string;
+  Arn: string;
+  CreationDate: number;
+  Enabled: boolean;
+  Description: string;
+  KeyUsage: string;
+  KeyState: KeyState;
+  DeletionDate?: number;
+  Origin: 'AWS_KMS';
+  KeyManager: 'CUSTOMER';
+  CustomerMasterKeySpec: KeySpec;
+  KeySpec: KeySpec;
+  EncryptionAlgorithms?: string[];
+  MacAlgorithms?: string[];
+  MultiRegion: false;
+}
+
+export interface Tag {
+  TagKey: string;
+  TagValue: string;
+}
+
+export interface AliasEntry {
+  AliasName: string;
+  AliasArn: string;
+  TargetKeyId: string;
+  CreationDate: number;
+  LastUpdatedDate: number;
+}
+
+export interface Rotation {
+  KeyId: string;
+  RotationDate: number;
+  RotationType: RotationType;
+}
+
+const DAY_MS = 86_400_000;
+const MAX_ON_DEMAND_ROTATIONS = 10;
+/** Automatic rotations made at once when the clock has run far ahead; the rest follow on the next use. */
+const MAX_CATCH_UP = 64;
+const KEY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const ALIAS_NAME = /^alias\/[a-zA-Z0-9/_-]{1,250}$/;
+const MAX_POLICY_BYTES = 32 * 1024;
+
+export function notFound(message: string): AppError {
+  return badRequest('NotFoundException', message);
+}
+
+export function kmsValidation(message: string): AppError {
+  return badRequest('ValidationException', message);
+}
+
+export function unsupported(message: string): AppError {
+  return badRequest('UnsupportedOperationException', message);
+}
+
+function invalidState(message: string): AppError {
+  return badRequest('KMSInvalidStateException', message);
+}
+
+function malformedPolicy(message: string): AppError {
+  return badRequest('MalformedPolicyDocumentException', message);
+}
+
+export function keyArn(scope: KmsScope, keyId: string): string {
+  return `arn:aws:kms:${scope.region}:${scope.accountId}:key/${keyId}`;
+}
+
+export function aliasArn(scope: KmsScope, name: string): string {
+  return `arn:aws:kms:${scope.region}:${scope.accountId}:${name}`;
+}
+
+/** The key policy a key gets when CreateKey names none: the account may use it through IAM policies. */
+export function defaultKeyPolicy(accountId: string): string {
+  return JSON.stringify({
+    Version: '2012-10-17',
+    Id: 'key-default-1',
+    Statement: [
+      {
+        Sid: 'Enable IAM User Permissions',
+        Effect: 'Allow',
+        Principal: { AWS: `arn:aws:iam::${accountId}:root` },
+        Action: 'kms:*',
+        Resource: '*',
+      },
+    ],
+  });
+}
+
+/** A key policy as KMS takes it: a resource policy in IAM's language, at most 32 KiB. */
+export function parseKeyPolicy(text: string): Policy {
+  if (Buffer.byteLength(text) > MAX_POLICY_BYTES)
+    throw kmsValidation(
+      '1 validation error detected: Value at policy failed to satisfy constraint: Member must have length less than or equal to 32768',
+    );
+  try {
+    return parsePolicy(text, 'resource');
+  } catch (error) {
+    throw malformedPolicy((error as PolicyError).message ?? 'The policy is not valid.');
+  }
+}
+
+const ALLOW_EVERYTHING = parsePolicy(
+  JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }),
+  'identity',
+);
+
+/**
+ * KMS's policy lockout safety check: a new key policy must still let its caller put the key policy, through the
+ * policy itself or through the account, so that no one is locked out of the key by mistake.
+ */
+function checkLockout(policy: Policy, principal: Principal, resource: string): void {
+  const decision = evaluate(
+    {
+      principal: {
+        arn: principal.arn,
+        accountId: principal.accountId,
+        type: principal.type,
+        userId: principal.userId,
+        ...(principal.username !== undefined ? { username: principal.username } : {}),
+      },
+      action: 'kms:PutKeyPolicy',
+      resource,
+      context: {},
+    },
+    { identity: [ALLOW_EVERYTHING], resource: [policy] },
+    { resourcePolicyRequired: true },
+  );
+  if (decision.effect !== 'Allow')
+    throw malformedPolicy('The new key policy will not allow you to update the key policy in the future.');
+}
+
+/** How a KeyId member names a key: by its id or ARN, or (where the operation takes one) by an alias. */
+type KeyRef = { kind: 'key'; id: string } | { kind: 'alias'; name: string };
+
+function parseKeyRef(scope: KmsScope, value: string, aliases: boolean): KeyRef {
+  const invalid = () => notFound(`Invalid keyId '${value.slice(0, 256)}'`);
+  if (KEY_ID.test(value)) return { kind: 'key', id: value };
+  const arn = /^arn:aws:kms:([^:]*):(\d{12}):(key\/.+|alias\/.+)$/.exec(value);
+  const local = arn ? (arn[3] as string) : value;
+  if (arn && (arn[1] !== scope.region || arn[2] !== scope.accountId)) {
+    throw notFound(
+      local.startsWith('key/')
+        ? `Key '${value.slice(0, 256)}' does not exist`
+        : `Alias ${value.slice(0, 256)} is not found.`,
+    );
+  }
+  if (local.startsWith('key/') && arn) {
+    const id = local.slice(4);
+    if (!KEY_ID.test(id)) throw invalid();
+    return { kind: 'key', id };
+  }
+  if (local.startsWith('alias/') && aliases) {
+    if (!ALIAS_NAME.test(local)) throw invalid();
+    return { kind: 'alias', name: local };
+  }
+  throw invalid();
+}
+
+function metadataOf(scope: KmsScope, row: KeyRow): KeyMetadata {
+  const spec = row.key_spec as KeySpec;
+  return {
+    AWSAccountId: row.account_id,
+    KeyId: row.id,
+    Arn: keyArn(scope, row.id),
+    CreationDate: row.created_at / 1000,
+    Enabled: row.state === 'Enabled',
+    Description: row.description,
+    KeyUsage: row.key_usage,
+    KeyState: row.state as KeyState,
+    ...(row.deletion_at !== null ? { DeletionDate: row.deletion_at / 1000 } : {}),
+    Origin: 'AWS_KMS',
+    KeyManager: 'CUSTOMER',
+    CustomerMasterKeySpec: spec,
+    KeySpec: spec,
+    ...(spec === 'HMAC_256'
+      ? { MacAlgorithms: ['HMAC_SHA_256'] }
+      : { EncryptionAlgorithms: ['SYMMETRIC_DEFAULT'] }),
+    MultiRegion: false,
+  };
+}
+
+/** What each kind of use asks of a key's state and usage. */
+type Use = 'encrypt' | 'mac' | 'manage' | 'read';
+
+function checkUsable(scope: KmsScope, row: KeyRow, use: Use): void {
+  const arn = keyArn(scope, row.id);
+  if (use === 'read') return;
+  if (row.state === 'PendingDeletion') throw invalidState(`${arn} is pending deletion.`);
+  if (use === 'manage') return;
+  if (row.state === 'Disabled') throw badRequest('DisabledException', `${arn} is disabled.`);
+  const wanted = use === 'encrypt' ? 'ENCRYPT_DECRYPT' : 'GENERATE_VERIFY_MAC';
+  if (row.key_usage !== wanted) {
+    throw badRequest(
+      'InvalidKeyUsageException',
+      `${arn} key usage is ${row.key_usage} which is not valid for ${use === 'encrypt' ? 'Encrypt' : 'GenerateMac'}.`,
+    );
+  }
+}
+
+export interface CreateKeyInput {
+  description: string;
+  keySpec: KeySpec;
+  keyUsage: string;
+  policy?: string;
+  bypassLockout: boolean;
+  tags: Tag[];
+}
+
+export interface KmsService {
+  /** The key policy of the key an ARN names, as the authorizer weighs it; none for other ARNs. */
+  keyPolicy(resource: string): Promise<Policy | undefined>;
+  /** The ARN of the key a KeyId member names (an alias resolved where `aliases`). */
+  resolveArn(scope: KmsScope, keyId: string, aliases: boolean): Promise<string>;
+  createKey(scope: KmsScope, principal: Principal, input: CreateKeyInput): Promise<KeyMetadata>;
+  describeKey(scope: KmsScope, keyId: string): Promise<KeyMetadata>;
+  listKeys(scope: KmsScope): Promise<{ KeyId: string; KeyArn: string }[]>;
+  updateDescription(scope: KmsScope, keyId: string, description: string): Promise<void>;
+  setEnabled(scope: KmsScope, keyId: string, enabled: boolean): Promise<void>;
+  scheduleDeletion(
+    scope: KmsScope,
+    keyId: string,
+    days: number,
+  ): Promise<{ arn: string; deletionAt: number }>;
+  cancelDeletion(scope: KmsScope, keyId: string): Promise<string>;
+  createAlias(scope: KmsScope, name: string, keyId: string): Promise<void>;
+  updateAlias(scope: KmsScope, name: string, keyId: string): Promise<void>;
+  deleteAlias(scope: KmsScope, name: string): Promise<void>;
+  listAliases(scope: KmsScope, keyId?: string): Promise<AliasEntry[]>;
+  encrypt(
+    scope: KmsScope,
+    keyId: string,
+    plaintext: Buffer,
+    context: EncryptionContext,
+  ): Promise<{ arn: string; blob: Buffer }>;
+  decrypt(
+    scope: KmsScope,
+    blob: Buffer,
+    context: EncryptionContext,
+    keyId?: string,
+  ): Promise<{ arn: string; plaintext: Buffer }>;
+  generateMac(scope: KmsScope, keyId: string, message: Buffer): Promise<{ arn: string; mac: Buffer }>;
+  verifyMac(scope: KmsScope, keyId: string, message: Buffer, mac: Buffer): Promise<string>;
+  getPolicy(scope: KmsScope, keyId: string): Promise<string>;
+  putPolicy(
+    scope: KmsScope,
+    principal: Principal,
+    keyId: string,
+    policy: string,
+    bypassLockout: boolean,
+  ): Promise<void>;
+  tags(scope: KmsScope, keyId: string): Promise<Tag[]>;
+  tag(scope: KmsScope, keyId: string, tags: Tag[]): Promise<void>;
+  untag(scope: KmsScope, keyId: string, keys: string[]): Promise<void>;
+  setRotation(scope: KmsScope, keyId: string, days: number | undefined): Promise<void>;
+  rotationStatus(
+    scope: KmsScope,
+    keyId: string,
+  ): Promise<{ arn: string; days: number | null; nextAt: number | null }>;
+  rotateNow(scope: KmsScope, keyId: string): Promise<string>;
+  rotations(scope: KmsScope, keyId: string): Promise<Rotation[]>;
+}
+
+export function createKmsService(deps: {
+  db: Kysely<Database>;
+  keyStore: KeyStore;
+  clock: Clock;
+}): KmsService {
+  const { db, keyStore, clock } = deps;
+  const now = () => clock.now().getTime();
+
+  /** Destroys a key whose waiting period is over: its row, aliases and every version of its material. */
+  async function destroy(id: string): Promise<void> {
+    await db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('kms_aliases').where('key_id', '=', id).execute();
+      await trx.deleteFrom('kms_key_materials').where('key_id', '=', id).execute();
+      await trx.deleteFrom('kms_keys').where('id', '=', id).execute();
+    });
+  }
+
+  /** Makes the automatic rotations that fell due, each dated when it did. */
+  async function catchUpRotations(row: KeyRow): Promise<KeyRow> {
+    const days = row.rotation_days;
+    let next = row.next_rotation_at;
+    if (days === null || next === null || next > now() || row.state !== 'Enabled') return row;
+    const due: number[] = [];
+    while (next <= now() && due.length < MAX_CATCH_UP) {
+      due.push(next);
+      next += days * DAY_MS;
+    }
+    const materials = await Promise.all(due.map(() => newMaterial(row.id, row.account_id, row.region)));
+    await db.transaction().execute(async (trx) => {
+      // Another request may have made them already: only the one that moves the date makes them.
+      const moved = await trx
+        .updateTable('kms_keys')
+        .set({ next_rotation_at: next })
+        .where('id', '=', row.id)
+        .where('next_rotation_at', '=', row.next_rotation_at)
+        .executeTakeFirst();
+      if (Number(moved.numUpdatedRows) !== 1) return;
+      await trx
+        .insertInto('kms_key_materials')
+        .values(
+          materials.map((m, i) => ({
+            id: m.id,
+            key_id: row.id,
+            wrapped: m.wrapped,
+            origin: 'AUTOMATIC',
+            created_at: due[i] as number,
+          })),
+        )
+        .execute();
+    });
+    return (await db.selectFrom('kms_keys').selectAll().where('id', '=', row.id).executeTakeFirst()) ?? row;
+  }
+
+  /** A key of the scope by id, after what fell due (its deletion, its rotations); undefined if there is none. */
+  async function keyRow(scope: KmsScope, id: string): Promise<KeyRow | undefined> {
+    const row = await db
+      .selectFrom('kms_keys')
+      .selectAll()
+      .where('id', '=', id)
+      .where('account_id', '=', scope.accountId)
+      .where('region', '=', scope.region)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    if (row.deletion_at !== null && row.deletion_at <= now()) {
+      await destroy(row.id);
+      return undefined;
+    }
+    return catchUpRotations(row);
+  }
+
+  async function aliasRow(scope: KmsScope, name: string): Promise<Selectable<KmsAliasTable> | undefined> {
+    return db
+      .selectFrom('kms_aliases')
+      .selectAll()
+      .where('account_id', '=', scope.accountId)
+      .where('region', '=', scope.region)
+      .where('name', '=', name)
+      .executeTakeFirst();
+  }
+
+  async function findKey(scope: KmsScope, keyId: string, aliases: boolean): Promise<KeyRow> {
+    const ref = parseKeyRef(scope, keyId, aliases);
+    let id: string;
+    if (ref.kind === 'alias') {
+      const alias = await aliasRow(scope, ref.name);
+      if (!alias) throw notFound(`Alias ${aliasArn(scope, ref.name)} is not found.`);
+      id = alias.key_id;
+    } else {
+      id = ref.id;
+    }
+    const row = await keyRow(scope, id);
+    if (!row) throw notFound(`Key '${keyArn(scope, id)}' does not exist`);
+    return row;
+  }
+
+  async function newMaterial(keyId: string, accountId: string, region: string) {
+    const id = uuid();
+    const wrapped = await keyStore.wrap(randomBytes(32), materialContext({ accountId, region }, keyId, id));
+    return { id, wrapped };
+  }
+
+  function materialContext(scope: KmsScope, keyId: string, materialId: string): string {
+    return `${keyArn(scope, keyId)}#${materialId}`;
+  }
+
+  async function material(scope: KmsScope, row: KeyRow, materialId?: string) {
+    let query = db.selectFrom('kms_key_materials').selectAll().where('key_id', '=', row.id);
+    query = materialId
+      ? query.where('id', '=', materialId)
+      : query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(1);
+    const found = await query.executeTakeFirst();
+    if (!found) throw invalidCiphertext();
+    return {
+      id: found.id,
+      bytes: await keyStore.unwrap(found.wrapped, materialContext(scope, row.id, found.id)),
+    };
+  }
+
+  async function manage(scope: KmsScope, keyId: string, use: Use = 'manage'): Promise<KeyRow> {
+    const row = await findKey(scope, keyId, false);
+    checkUsable(scope, row, use);
+    return row;
+  }
+
+  function checkAliasName(name: string): void {
+    if (!ALIAS_NAME.test(name) || name.length > 256)
+      throw badRequest(
+        'ValidationException',
+        `Alias must start with the prefix "alias/". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html`,
+      );
+    if (name.startsWith('alias/aws/'))
+      throw badRequest('NotAuthorizedException', "Cannot create alias with prefix 'alias/aws/'");
+  }
+
+  async function aliasTarget(scope: KmsScope, keyId: string): Promise<KeyRow> {
+    const row = await findKey(scope, keyId, false);
+    checkUsable(scope, row, 'manage');
+    return row;
+  }
+
+  return {
+    async keyPolicy(resource) {
+      const match = /^arn:aws:kms:([^:]+):(\d{12}):key\/(.+)$/.exec(resource);
+      if (!match) return undefined;
+      const scope = { region: match[1] as string, accountId: match[2] as string };
+      const row = await keyRow(scope, match[3] as string);
+      return row ? parsePolicy(row.policy, 'resource') : undefined;
+    },
+
+    async resolveArn(scope, keyId, aliases) {
+      return keyArn(scope, (await findKey(scope, keyId, aliases)).id);
+    },
+
+    async createKey(scope, principal, input) {
+      const id = uuid();
+      const arn = keyArn(scope, id);
+      const policyText = input.policy ?? defaultKeyPolicy(scope.accountId);
+      const policy = parseKeyPolicy(policyText);
+      if (!input.bypassLockout) checkLockout(policy, principal, arn);
+      const first = await newMaterial(id, scope.accountId, scope.region);
+      const at = now();
+      const row: KeyRow = {
+        id,
+        account_id: scope.accountId,
+        region: scope.region,
+        description: input.description,
+        key_usage: input.keyUsage,
+        key_spec: input.keySpec,
+        state: 'Enabled',
+        policy: policyText,
+        tags: JSON.stringify(input.tags),
+        deletion_at: null,
+        rotation_days: null,
+        next_rotation_at: null,
+        created_at: at,
+      };
+      await db.transaction().execute(async (trx) => {
+        await trx.insertInto('kms_keys').values(row).execute();
+        await trx
+          .insertInto('kms_key_materials')
+          .values({ id: first.id, key_id: id, wrapped: first.wrapped, origin: 'CREATE', created_at: at })
+          .execute();
+      });
+      return metadataOf(scope, row);
+    },
+
+    async describeKey(scope, keyId) {
+      return metadataOf(scope, await findKey(scope, keyId, true));
+    },
+
+    async listKeys(scope) {
+      const rows = await db
+        .selectFrom('kms_keys')
+        .select(['id', 'deletion_at'])
+        .where('account_id', '=', scope.accountId)
+        .where('region', '=', scope.region)
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute();
+      const kept = [];
+      for (const row of rows) {
+        if (row.deletion_at !== null && row.deletion_at <= now()) await destroy(row.id);
+        else kept.push({ KeyId: row.id, KeyArn: keyArn(scope, row.id) });
+      }
+      return kept;
+    },
+
+    async updateDescription(scope, keyId, description) {
+      const row = await manage(scope, keyId);
+      await db.updateTable('kms_keys').set({ description }).where('id', '=', row.id).execute();
+    },
+
+    async setEnabled(scope, keyId, enabled) {
+      const row = await manage(scope, keyId);
+      await db
+        .updateTable('kms_keys')
+        .set({ state: enabled ? 'Enabled' : 'Disabled' })
+        .where('id', '=', row.id)
+        .execute();
+    },
+
+    async scheduleDeletion(scope, keyId, days) {
+      const row = await manage(scope, keyId);
+      const deletionAt = now() + days * DAY_MS;
+      await db
+        .updateTable('kms_keys')
+        .set({ state: 'PendingDeletion', deletion_at: deletionAt })
+        .where('id', '=', row.id)
+        .execute();
+      return { arn: keyArn(scope, row.id), deletionAt };
+    },
+
+    async cancelDeletion(scope, keyId) {
+      const row = await findKey(scope, keyId, false);
+      if (row.state !== 'PendingDeletion')
+        throw invalidState(`${keyArn(scope, row.id)} is not pending deletion.`);
+      // A key whose deletion is cancelled comes back disabled, as in KMS.
+      await db
+        .updateTable('kms_keys')
+        .set({ state: 'Disabled', deletion_at: null })
+        .where('id', '=', row.id)
+        .execute();
+      return keyArn(scope, row.id);
+    },
+
+    async createAlias(scope, name, keyId) {
+      checkAliasName(name);
+      const row = await aliasTarget(scope, keyId);
+      if (await aliasRow(scope, name))
+        throw badRequest(
+          'AlreadyExistsException',
+          `An alias with the name ${aliasArn(scope, name)} already exists`,
+        );
+      const at = now();
+      await db
+        .insertInto('kms_aliases')
+        .values({
+          account_id: scope.accountId,
+          region: scope.region,
+          name,
+          key_id: row.id,
+          created_at: at,
+          updated_at: at,
+        })
+        .execute();
+    },
+
+    async updateAlias(scope, name, keyId) {
+      if (!ALIAS_NAME.test(name))
+        throw notFound(`Alias ${aliasArn(scope, name.slice(0, 256))} is not found.`);
+      const alias = await aliasRow(scope, name);
+      if (!alias) throw notFound(`Alias ${aliasArn(scope, name)} is not found.`);
+      const row = await aliasTarget(scope, keyId);
+      const current = await keyRow(scope, alias.key_id);
+      if (current && (current.key_spec !== row.key_spec || current.key_usage !== row.key_usage)) {
+        throw kmsValidation(
+          `${keyArn(scope, row.id)} is not the same key type or key usage as the key the alias points to.`,
+        );
+      }
+      await db
+        .updateTable('kms_aliases')
+        .set({ key_id: row.id, updated_at: now() })
+        .where('account_id', '=', scope.accountId)
+        .where('region', '=', scope.region)
+        .where('name', '=', name)
+        .execute();
+    },
+
+    async deleteAlias(scope, name) {
+      const alias = ALIAS_NAME.test(name) ? await aliasRow(scope, name) : undefined;
+      if (!alias) throw notFound(`Alias ${aliasArn(scope, name.slice(0, 256))} is not found.`);
+      await db
+        .deleteFrom('kms_aliases')
+        .where('account_id', '=', scope.accountId)
+        .where('region', '=', scope.region)
+        .where('name', '=', name)
+        .execute();
+    },
+
+    async listAliases(scope, keyId) {
+      const target = keyId === undefined ? undefined : await findKey(scope, keyId, false);
+      let query = db
+        .selectFrom('kms_aliases')
+        .selectAll()
+        .where('account_id', '=', scope.accountId)
+        .where('region', '=', scope.region);
+      if (target) query = query.where('key_id', '=', target.id);
+      const rows = await query.orderBy('name').execute();
+      return rows.map((row) => ({
+        AliasName: row.name,
+        AliasArn: aliasArn(scope, row.name),
+        TargetKeyId: row.key_id,
+        CreationDate: row.created_at / 1000,
+        LastUpdatedDate: row.updated_at / 1000,
+      }));
+    },
+
+    async encrypt(scope, keyId, plaintext, context) {
+      const row = await findKey(scope, keyId, true);
+      checkUsable(scope, row, 'encrypt');
+      const { id, bytes } = await material(scope, row);
+      return {
+        arn: keyArn(scope, row.id),
+        blob: seal(bytes, { keyId: row.id, materialId: id }, plaintext, context),
+      };
+    },
+
+    async decrypt(scope, blob, context, keyId) {
+      const header = sealedHeader(blob);
+      const row = await keyRow(scope, header.keyId);
+      if (!row) throw notFound(`Key '${keyArn(scope, header.keyId)}' does not exist`);
+      if (keyId !== undefined && (await findKey(scope, keyId, true)).id !== row.id) {
+        throw badRequest(
+          'IncorrectKeyException',
+          'The key ID in the request does not identify a CMK that can perform this operation.',
+        );
+      }
+      checkUsable(scope, row, 'encrypt');
+      const { bytes } = await material(scope, row, header.materialId);
+      return { arn: keyArn(scope, row.id), plaintext: open(bytes, blob, context) };
+    },
+
+    async generateMac(scope, keyId, message) {
+      const row = await findKey(scope, keyId, true);
+      checkUsable(scope, row, 'mac');
+      const { bytes } = await material(scope, row);
+      return { arn: keyArn(scope, row.id), mac: createHmac('sha256', bytes).update(message).digest() };
+    },
+
+    async verifyMac(scope, keyId, message, mac) {
+      const row = await findKey(scope, keyId, true);
+      checkUsable(scope, row, 'mac');
+      const { bytes } = await material(scope, row);
+      const expected = createHmac('sha256', bytes).update(message).digest();
+      if (mac.length !== expected.length || !timingSafeEqual(mac, expected))
+        throw badRequest('KMSInvalidMacException', 'The MAC is not valid.');
+      return keyArn(scope, row.id);
+    },
+
+    async getPolicy(scope, keyId) {
+      return (await findKey(scope, keyId, false)).policy;
+    },
+
+    async putPolicy(scope, principal, keyId, policyText, bypassLockout) {
+      const row = await findKey(scope, keyId, false);
+      const policy = parseKeyPolicy(policyText);
+      if (!bypassLockout) checkLockout(policy, principal, keyArn(scope, row.id));
+      await db.updateTable('kms_keys').set({ policy: policyText }).where('id', '=', row.id).execute();
+    },
+
+    async tags(scope, keyId) {
+      return JSON.parse((await findKey(scope, keyId, false)).tags) as Tag[];
+    },
+
+    async tag(scope, keyId, tags) {
+      const row = await manage(scope, keyId);
+      const merged = new Map((JSON.parse(row.tags) as Tag[]).map((t) => [t.TagKey, t.TagValue]));
+      for (const t of tags) merged.set(t.TagKey, t.TagValue);
+      if (merged.size > 50) throw badRequest('TagException', 'A key can have at most 50 tags.');
+      const list = [...merged].map(([TagKey, TagValue]) => ({ TagKey, TagValue }));
+      await db
+        .updateTable('kms_keys')
+        .set({ tags: JSON.stringify(list) })
+        .where('id', '=', row.id)
+        .execute();
+    },
+
+    async untag(scope, keyId, keys) {
+      const row = await manage(scope, keyId);
+      const list = (JSON.parse(row.tags) as Tag[]).filter((t) => !keys.includes(t.TagKey));
+      await db
+        .updateTable('kms_keys')
+        .set({ tags: JSON.stringify(list) })
+        .where('id', '=', row.id)
+        .execute();
+    },
+
+    async setRotation(scope, keyId, days) {
+      const row = await findKey(scope, keyId, false);
+      checkUsable(scope, row, 'encrypt');
+      if (row.key_spec !== 'SYMMETRIC_DEFAULT')
+        throw unsupported(`${keyArn(scope, row.id)} key type is not supported for automatic rotation.`);
+      await db
+        .updateTable('kms_keys')
+        .set(
+          days === undefined
+            ? { rotation_days: null, next_rotation_at: null }
+            : { rotation_days: days, next_rotation_at: now() + days * DAY_MS },
+        )
+        .where('id', '=', row.id)
+        .execute();
+    },
+
+    async rotationStatus(scope, keyId) {
+      const row = await findKey(scope, keyId, false);
+      return { arn: keyArn(scope, row.id), days: row.rotation_days, nextAt: row.next_rotation_at };
+    },
+
+    async rotateNow(scope, keyId) {
+      const row = await findKey(scope, keyId, false);
+      checkUsable(scope, row, 'encrypt');
+      if (row.key_spec !== 'SYMMETRIC_DEFAULT')
+        throw unsupported(`${keyArn(scope, row.id)} key type is not supported for on-demand rotation.`);
+      const made = await db
+        .selectFrom('kms_key_materials')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('key_id', '=', row.id)
+        .where('origin', '=', 'ON_DEMAND')
+        .executeTakeFirstOrThrow();
+      if (Number(made.n) >= MAX_ON_DEMAND_ROTATIONS)
+        throw badRequest(
+          'LimitExceededException',
+          `${keyArn(scope, row.id)} has reached the limit of on-demand rotations.`,
+        );
+      const next = await newMaterial(row.id, scope.accountId, scope.region);
+      await db
+        .insertInto('kms_key_materials')
+        .values({
+          id: next.id,
+          key_id: row.id,
+          wrapped: next.wrapped,
+          origin: 'ON_DEMAND',
+          created_at: now(),
+        })
+        .execute();
+      return keyArn(scope, row.id);
+    },
+
+    async rotations(scope, keyId) {
+      const row = await findKey(scope, keyId, false);
+      const rows = await db
+        .selectFrom('kms_key_materials')
+        .select(['origin', 'created_at'])
+        .where('key_id', '=', row.id)
+        .where('origin', '!=', 'CREATE')
+        .orderBy('created_at')
+        .orderBy('id')
+        .execute();
+      return rows.map((m) => ({
+        KeyId: keyArn(scope, row.id),
+        RotationDate: m.created_at / 1000,
+        RotationType: m.origin as RotationType,
+      }));
+    },
+  };
+}

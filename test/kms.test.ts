@@ -1,0 +1,754 @@
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  CreateAccessKeyCommand,
+  CreateUserCommand,
+  IAMClient,
+  PutUserPolicyCommand,
+} from '@aws-sdk/client-iam';
+import {
+  CancelKeyDeletionCommand,
+  CreateAliasCommand,
+  CreateKeyCommand,
+  DecryptCommand,
+  DeleteAliasCommand,
+  DescribeKeyCommand,
+  DisableKeyCommand,
+  EnableKeyCommand,
+  EnableKeyRotationCommand,
+  EncryptCommand,
+  GenerateDataKeyCommand,
+  GenerateDataKeyWithoutPlaintextCommand,
+  GenerateMacCommand,
+  GenerateRandomCommand,
+  GetKeyPolicyCommand,
+  GetKeyRotationStatusCommand,
+  KMSClient,
+  ListAliasesCommand,
+  ListKeyRotationsCommand,
+  ListKeysCommand,
+  ListResourceTagsCommand,
+  PutKeyPolicyCommand,
+  ReEncryptCommand,
+  RotateKeyOnDemandCommand,
+  ScheduleKeyDeletionCommand,
+  TagResourceCommand,
+  UntagResourceCommand,
+  UpdateAliasCommand,
+  VerifyMacCommand,
+} from '@aws-sdk/client-kms';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AWS_CLI, AWS_CLI_ON_PATH, awsCli } from './helpers/aws-cli.js';
+import { failure, failureOf } from './helpers/failure.js';
+import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
+
+const DAY_MS = 86_400_000;
+const text = (bytes: Uint8Array | undefined) => Buffer.from(bytes ?? []).toString('utf8');
+
+function kmsClient(
+  t: TestSeawall,
+  credentials: { accessKeyId: string; secretAccessKey: string } = t.credentials,
+  systemClockOffset = 0,
+) {
+  return new KMSClient({ endpoint: t.url, region: t.credentials.region, credentials, systemClockOffset });
+}
+
+async function newKey(kms: KMSClient, description = 'test key'): Promise<{ id: string; arn: string }> {
+  const { KeyMetadata } = await kms.send(new CreateKeyCommand({ Description: description }));
+  return { id: KeyMetadata?.KeyId ?? '', arn: KeyMetadata?.Arn ?? '' };
+}
+
+/** An IAM user with its own KMS client and the given inline policy statements. */
+async function kmsUser(t: TestSeawall, name: string, statements: object[]) {
+  const iam = new IAMClient({ endpoint: t.url, region: t.credentials.region, credentials: t.credentials });
+  try {
+    const { User } = await iam.send(new CreateUserCommand({ UserName: name }));
+    const { AccessKey } = await iam.send(new CreateAccessKeyCommand({ UserName: name }));
+    await iam.send(
+      new PutUserPolicyCommand({
+        UserName: name,
+        PolicyName: 'kms',
+        PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: statements }),
+      }),
+    );
+    return {
+      arn: User?.Arn ?? '',
+      kms: kmsClient(t, {
+        accessKeyId: AccessKey?.AccessKeyId ?? '',
+        secretAccessKey: AccessKey?.SecretAccessKey ?? '',
+      }),
+    };
+  } finally {
+    iam.destroy();
+  }
+}
+
+describe('KMS', () => {
+  let t: TestSeawall;
+  let kms: KMSClient;
+  beforeAll(async () => {
+    t = await startTestSeawall();
+    kms = kmsClient(t);
+  });
+  afterAll(async () => {
+    kms?.destroy();
+    await t?.close();
+  });
+
+  it('creates, describes and lists keys, with the default key policy', async () => {
+    const { KeyMetadata } = await kms.send(new CreateKeyCommand({ Description: 'parking tickets' }));
+    expect(KeyMetadata).toMatchObject({
+      AWSAccountId: t.seawall.accountId,
+      Description: 'parking tickets',
+      Enabled: true,
+      KeyState: 'Enabled',
+      KeyUsage: 'ENCRYPT_DECRYPT',
+      KeySpec: 'SYMMETRIC_DEFAULT',
+      Origin: 'AWS_KMS',
+      KeyManager: 'CUSTOMER',
+      EncryptionAlgorithms: ['SYMMETRIC_DEFAULT'],
+      MultiRegion: false,
+    });
+    const id = KeyMetadata?.KeyId ?? '';
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+    expect(KeyMetadata?.Arn).toBe(`arn:aws:kms:${t.credentials.region}:${t.seawall.accountId}:key/${id}`);
+    expect(KeyMetadata?.CreationDate).toBeInstanceOf(Date);
+
+    const described = await kms.send(new DescribeKeyCommand({ KeyId: KeyMetadata?.Arn }));
+    expect(described.KeyMetadata?.KeyId).toBe(id);
+    const { Keys } = await kms.send(new ListKeysCommand({}));
+    expect(Keys).toContainEqual({ KeyId: id, KeyArn: KeyMetadata?.Arn });
+
+    const { Policy, PolicyName } = await kms.send(new GetKeyPolicyCommand({ KeyId: id }));
+    expect(PolicyName).toBe('default');
+    expect(JSON.parse(Policy ?? '')).toEqual({
+      Version: '2012-10-17',
+      Id: 'key-default-1',
+      Statement: [
+        {
+          Sid: 'Enable IAM User Permissions',
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${t.seawall.accountId}:root` },
+          Action: 'kms:*',
+          Resource: '*',
+        },
+      ],
+    });
+  });
+
+  it('pages ListKeys with Limit and Marker, and refuses a marker it never gave', async () => {
+    for (let i = 0; i < 3; i++) await newKey(kms);
+    const first = await kms.send(new ListKeysCommand({ Limit: 2 }));
+    expect(first.Keys).toHaveLength(2);
+    expect(first.Truncated).toBe(true);
+    const second = await kms.send(new ListKeysCommand({ Limit: 1000, Marker: first.NextMarker }));
+    expect(second.Truncated).toBe(false);
+    const all = await kms.send(new ListKeysCommand({}));
+    expect([...(first.Keys ?? []), ...(second.Keys ?? [])]).toEqual(all.Keys);
+    expect(await failure(kms.send(new ListKeysCommand({ Marker: 'not-a-marker!' })))).toEqual({
+      code: 'InvalidMarkerException',
+      status: 400,
+    });
+    expect(await failure(kms.send(new ListKeysCommand({ Limit: 0 })))).toEqual({
+      code: 'ValidationException',
+      status: 400,
+    });
+  });
+
+  it('names keys by id, ARN and alias, and says which do not exist', async () => {
+    const key = await newKey(kms);
+    await kms.send(new CreateAliasCommand({ AliasName: 'alias/lake', TargetKeyId: key.id }));
+    const aliasArn = `arn:aws:kms:${t.credentials.region}:${t.seawall.accountId}:alias/lake`;
+    for (const KeyId of [key.id, key.arn, 'alias/lake', aliasArn]) {
+      const { KeyMetadata } = await kms.send(new DescribeKeyCommand({ KeyId }));
+      expect(KeyMetadata?.KeyId).toBe(key.id);
+    }
+    const missing = '11111111-2222-4333-8444-555555555555';
+    expect(await failureOf(kms.send(new DescribeKeyCommand({ KeyId: missing })))).toMatchObject({
+      code: 'NotFoundException',
+      status: 400,
+      message: expect.stringContaining(`key/${missing}' does not exist`),
+    });
+    expect(await failure(kms.send(new DescribeKeyCommand({ KeyId: 'alias/nothing' })))).toEqual({
+      code: 'NotFoundException',
+      status: 400,
+    });
+    expect(await failure(kms.send(new DescribeKeyCommand({ KeyId: 'not a key' })))).toEqual({
+      code: 'NotFoundException',
+      status: 400,
+    });
+    // Another account's or region's key is not one of this account's.
+    const elsewhere = `arn:aws:kms:us-east-1:${t.seawall.accountId}:key/${key.id}`;
+    expect(await failure(kms.send(new DescribeKeyCommand({ KeyId: elsewhere })))).toEqual({
+      code: 'NotFoundException',
+      status: 400,
+    });
+    // Management operations take a key id or ARN, not an alias.
+    expect(await failure(kms.send(new DisableKeyCommand({ KeyId: 'alias/lake' })))).toEqual({
+      code: 'NotFoundException',
+      status: 400,
+    });
+  });
+
+  it('creates, lists, repoints and deletes aliases as KMS does', async () => {
+    const a = await newKey(kms);
+    const b = await newKey(kms);
+    await kms.send(new CreateAliasCommand({ AliasName: 'alias/raw-zone', TargetKeyId: a.arn }));
+    expect(
+      await failure(kms.send(new CreateAliasCommand({ AliasName: 'alias/raw-zone', TargetKeyId: b.id }))),
+    ).toEqual({ code: 'AlreadyExistsException', status: 400 });
+    expect(
+      await failure(kms.send(new CreateAliasCommand({ AliasName: 'raw-zone', TargetKeyId: b.id }))),
+    ).toEqual({ code: 'ValidationException', status: 400 });
+    expect(
+      await failure(kms.send(new CreateAliasCommand({ AliasName: 'alias/aws/s3', TargetKeyId: b.id }))),
+    ).toEqual({ code: 'NotAuthorizedException', status: 400 });
+
+    const listed = await kms.send(new ListAliasesCommand({ KeyId: a.id }));
+    expect(listed.Aliases).toEqual([
+      expect.objectContaining({
+        AliasName: 'alias/raw-zone',
+        AliasArn: `arn:aws:kms:${t.credentials.region}:${t.seawall.accountId}:alias/raw-zone`,
+        TargetKeyId: a.id,
+      }),
+    ]);
+    await kms.send(new UpdateAliasCommand({ AliasName: 'alias/raw-zone', TargetKeyId: b.id }));
+    const { KeyMetadata } = await kms.send(new DescribeKeyCommand({ KeyId: 'alias/raw-zone' }));
+    expect(KeyMetadata?.KeyId).toBe(b.id);
+    expect((await kms.send(new ListAliasesCommand({ KeyId: a.id }))).Aliases).toEqual([]);
+    await kms.send(new DeleteAliasCommand({ AliasName: 'alias/raw-zone' }));
+    expect(await failure(kms.send(new DeleteAliasCommand({ AliasName: 'alias/raw-zone' })))).toEqual({
+      code: 'NotFoundException',
+      status: 400,
+    });
+  });
+
+  it('encrypts and decrypts with the encryption context bound, and detects altered ciphertext', async () => {
+    const key = await newKey(kms);
+    const context = { dataset: 'parking-tickets', zone: 'raw' };
+    const sealed = await kms.send(
+      new EncryptCommand({ KeyId: key.id, Plaintext: Buffer.from('a data key'), EncryptionContext: context }),
+    );
+    expect(sealed.KeyId).toBe(key.arn);
+    expect(sealed.EncryptionAlgorithm).toBe('SYMMETRIC_DEFAULT');
+    const blob = sealed.CiphertextBlob ?? new Uint8Array();
+    expect(text(blob)).not.toContain('a data key');
+
+    // No KeyId needed: the ciphertext names its key. The context's order does not matter.
+    const opened = await kms.send(
+      new DecryptCommand({
+        CiphertextBlob: blob,
+        EncryptionContext: { zone: 'raw', dataset: 'parking-tickets' },
+      }),
+    );
+    expect(text(opened.Plaintext)).toBe('a data key');
+    expect(opened.KeyId).toBe(key.arn);
+
+    for (const EncryptionContext of [
+      undefined,
+      { dataset: 'parking-tickets' },
+      { ...context, zone: 'curated' },
+    ]) {
+      expect(
+        await failure(kms.send(new DecryptCommand({ CiphertextBlob: blob, EncryptionContext }))),
+      ).toEqual({
+        code: 'InvalidCiphertextException',
+        status: 400,
+      });
+    }
+    for (let at = 0; at < blob.length; at += 7) {
+      const flipped = Buffer.from(blob);
+      flipped[at] = (flipped[at] ?? 0) ^ 0x01;
+      const code = (
+        await failure(kms.send(new DecryptCommand({ CiphertextBlob: flipped, EncryptionContext: context })))
+      ).code;
+      // A flipped byte in the key's id names a key that does not exist; anywhere else the blob does not authenticate.
+      expect(['InvalidCiphertextException', 'NotFoundException']).toContain(code);
+    }
+    expect(
+      await failure(
+        kms.send(
+          new DecryptCommand({
+            CiphertextBlob: blob.subarray(0, blob.length - 1),
+            EncryptionContext: context,
+          }),
+        ),
+      ),
+    ).toEqual({ code: 'InvalidCiphertextException', status: 400 });
+    expect(await failure(kms.send(new DecryptCommand({ CiphertextBlob: Buffer.from('garbage') })))).toEqual({
+      code: 'InvalidCiphertextException',
+      status: 400,
+    });
+
+    // A KeyId given must be the ciphertext's key.
+    const other = await newKey(kms);
+    expect(
+      await failure(
+        kms.send(new DecryptCommand({ CiphertextBlob: blob, EncryptionContext: context, KeyId: other.id })),
+      ),
+    ).toEqual({ code: 'IncorrectKeyException', status: 400 });
+    const named = await kms.send(
+      new DecryptCommand({ CiphertextBlob: blob, EncryptionContext: context, KeyId: key.arn }),
+    );
+    expect(text(named.Plaintext)).toBe('a data key');
+
+    // The plaintext is 1 to 4096 bytes.
+    expect(
+      await failure(kms.send(new EncryptCommand({ KeyId: key.id, Plaintext: Buffer.alloc(4097) }))),
+    ).toEqual({
+      code: 'ValidationException',
+      status: 400,
+    });
+  });
+
+  it('re-encrypts under another key and context without showing the plaintext', async () => {
+    const from = await newKey(kms);
+    const to = await newKey(kms);
+    const { CiphertextBlob } = await kms.send(
+      new EncryptCommand({ KeyId: from.id, Plaintext: Buffer.from('moving'), EncryptionContext: { a: '1' } }),
+    );
+    const moved = await kms.send(
+      new ReEncryptCommand({
+        CiphertextBlob,
+        SourceEncryptionContext: { a: '1' },
+        DestinationKeyId: to.arn,
+        DestinationEncryptionContext: { b: '2' },
+      }),
+    );
+    expect(moved.SourceKeyId).toBe(from.arn);
+    expect(moved.KeyId).toBe(to.arn);
+    expect(moved).not.toHaveProperty('Plaintext');
+    const opened = await kms.send(
+      new DecryptCommand({ CiphertextBlob: moved.CiphertextBlob, EncryptionContext: { b: '2' } }),
+    );
+    expect(text(opened.Plaintext)).toBe('moving');
+    expect(opened.KeyId).toBe(to.arn);
+  });
+
+  it('generates data keys and random bytes', async () => {
+    const key = await newKey(kms);
+    const made = await kms.send(
+      new GenerateDataKeyCommand({ KeyId: key.id, KeySpec: 'AES_256', EncryptionContext: { object: 'x' } }),
+    );
+    expect(made.Plaintext).toHaveLength(32);
+    expect(made.KeyId).toBe(key.arn);
+    const opened = await kms.send(
+      new DecryptCommand({ CiphertextBlob: made.CiphertextBlob, EncryptionContext: { object: 'x' } }),
+    );
+    expect(Buffer.from(opened.Plaintext ?? []).equals(Buffer.from(made.Plaintext ?? []))).toBe(true);
+
+    const short = await kms.send(new GenerateDataKeyCommand({ KeyId: key.id, NumberOfBytes: 7 }));
+    expect(short.Plaintext).toHaveLength(7);
+    const hidden = await kms.send(
+      new GenerateDataKeyWithoutPlaintextCommand({ KeyId: key.id, KeySpec: 'AES_128' }),
+    );
+    expect(hidden).not.toHaveProperty('Plaintext');
+    const later = await kms.send(new DecryptCommand({ CiphertextBlob: hidden.CiphertextBlob }));
+    expect(later.Plaintext).toHaveLength(16);
+
+    for (const bad of [{}, { KeySpec: 'AES_256' as const, NumberOfBytes: 32 }, { NumberOfBytes: 1025 }]) {
+      expect(await failure(kms.send(new GenerateDataKeyCommand({ KeyId: key.id, ...bad })))).toEqual({
+        code: 'ValidationException',
+        status: 400,
+      });
+    }
+    const random = await kms.send(new GenerateRandomCommand({ NumberOfBytes: 64 }));
+    expect(random.Plaintext).toHaveLength(64);
+    expect(await failure(kms.send(new GenerateRandomCommand({ NumberOfBytes: 0 })))).toEqual({
+      code: 'ValidationException',
+      status: 400,
+    });
+  });
+
+  it('refuses a disabled key and one pending deletion, and brings a cancelled deletion back disabled', async () => {
+    const key = await newKey(kms);
+    const plaintext = Buffer.from('x');
+    await kms.send(new DisableKeyCommand({ KeyId: key.id }));
+    expect((await kms.send(new DescribeKeyCommand({ KeyId: key.id }))).KeyMetadata).toMatchObject({
+      Enabled: false,
+      KeyState: 'Disabled',
+    });
+    expect(await failure(kms.send(new EncryptCommand({ KeyId: key.id, Plaintext: plaintext })))).toEqual({
+      code: 'DisabledException',
+      status: 400,
+    });
+    await kms.send(new EnableKeyCommand({ KeyId: key.id }));
+    const { CiphertextBlob } = await kms.send(new EncryptCommand({ KeyId: key.id, Plaintext: plaintext }));
+
+    for (const PendingWindowInDays of [6, 31]) {
+      expect(
+        await failure(kms.send(new ScheduleKeyDeletionCommand({ KeyId: key.id, PendingWindowInDays }))),
+      ).toEqual({ code: 'ValidationException', status: 400 });
+    }
+    const scheduled = await kms.send(
+      new ScheduleKeyDeletionCommand({ KeyId: key.id, PendingWindowInDays: 7 }),
+    );
+    expect(scheduled).toMatchObject({ KeyId: key.arn, KeyState: 'PendingDeletion', PendingWindowInDays: 7 });
+    const deletion = scheduled.DeletionDate?.getTime() ?? 0;
+    expect(Math.abs(deletion - (Date.now() + 7 * DAY_MS))).toBeLessThan(60_000);
+    expect((await kms.send(new DescribeKeyCommand({ KeyId: key.id }))).KeyMetadata).toMatchObject({
+      KeyState: 'PendingDeletion',
+      DeletionDate: scheduled.DeletionDate,
+    });
+    for (const call of [
+      kms.send(new DecryptCommand({ CiphertextBlob })),
+      kms.send(new EncryptCommand({ KeyId: key.id, Plaintext: plaintext })),
+      kms.send(new EnableKeyCommand({ KeyId: key.id })),
+      kms.send(new ScheduleKeyDeletionCommand({ KeyId: key.id })),
+    ]) {
+      expect(await failure(call)).toEqual({ code: 'KMSInvalidStateException', status: 400 });
+    }
+    expect((await kms.send(new CancelKeyDeletionCommand({ KeyId: key.id }))).KeyId).toBe(key.arn);
+    expect((await kms.send(new DescribeKeyCommand({ KeyId: key.id }))).KeyMetadata).toMatchObject({
+      KeyState: 'Disabled',
+      Enabled: false,
+    });
+    await kms.send(new EnableKeyCommand({ KeyId: key.id }));
+    expect(text((await kms.send(new DecryptCommand({ CiphertextBlob }))).Plaintext)).toBe('x');
+  });
+
+  it('computes and verifies HMACs with an HMAC key, which does not encrypt', async () => {
+    const { KeyMetadata } = await kms.send(
+      new CreateKeyCommand({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' }),
+    );
+    expect(KeyMetadata).toMatchObject({ KeySpec: 'HMAC_256', MacAlgorithms: ['HMAC_SHA_256'] });
+    const KeyId = KeyMetadata?.KeyId ?? '';
+    const Message = Buffer.from('row 42 of the licences');
+    const { Mac } = await kms.send(new GenerateMacCommand({ KeyId, Message, MacAlgorithm: 'HMAC_SHA_256' }));
+    expect(Mac).toHaveLength(32);
+    const verified = await kms.send(
+      new VerifyMacCommand({ KeyId, Message, Mac, MacAlgorithm: 'HMAC_SHA_256' }),
+    );
+    expect(verified.MacValid).toBe(true);
+    expect(
+      await failure(
+        kms.send(
+          new VerifyMacCommand({ KeyId, Message: Buffer.from('row 43'), Mac, MacAlgorithm: 'HMAC_SHA_256' }),
+        ),
+      ),
+    ).toEqual({ code: 'KMSInvalidMacException', status: 400 });
+    expect(await failure(kms.send(new EncryptCommand({ KeyId, Plaintext: Message })))).toEqual({
+      code: 'InvalidKeyUsageException',
+      status: 400,
+    });
+    const symmetric = await newKey(kms);
+    expect(
+      await failure(
+        kms.send(new GenerateMacCommand({ KeyId: symmetric.id, Message, MacAlgorithm: 'HMAC_SHA_256' })),
+      ),
+    ).toEqual({ code: 'InvalidKeyUsageException', status: 400 });
+    expect(await failure(kms.send(new CreateKeyCommand({ KeySpec: 'HMAC_256' })))).toEqual({
+      code: 'ValidationException',
+      status: 400,
+    });
+  });
+
+  it('tags keys and refuses reserved tags', async () => {
+    const { KeyMetadata } = await kms.send(
+      new CreateKeyCommand({ Tags: [{ TagKey: 'team', TagValue: 'parking' }] }),
+    );
+    const KeyId = KeyMetadata?.KeyId ?? '';
+    await kms.send(new TagResourceCommand({ KeyId, Tags: [{ TagKey: 'zone', TagValue: 'raw' }] }));
+    await kms.send(new TagResourceCommand({ KeyId, Tags: [{ TagKey: 'team', TagValue: 'licences' }] }));
+    expect((await kms.send(new ListResourceTagsCommand({ KeyId }))).Tags).toEqual([
+      { TagKey: 'team', TagValue: 'licences' },
+      { TagKey: 'zone', TagValue: 'raw' },
+    ]);
+    await kms.send(new UntagResourceCommand({ KeyId, TagKeys: ['team'] }));
+    expect((await kms.send(new ListResourceTagsCommand({ KeyId }))).Tags).toEqual([
+      { TagKey: 'zone', TagValue: 'raw' },
+    ]);
+    expect(
+      await failure(kms.send(new TagResourceCommand({ KeyId, Tags: [{ TagKey: 'aws:x', TagValue: 'y' }] }))),
+    ).toEqual({ code: 'TagException', status: 400 });
+  });
+
+  it('refuses what Seawall does not implement, never ignoring it', async () => {
+    for (const input of [
+      { KeySpec: 'RSA_2048' as const, KeyUsage: 'ENCRYPT_DECRYPT' as const },
+      { Origin: 'EXTERNAL' as const },
+      { MultiRegion: true },
+    ]) {
+      expect(await failure(kms.send(new CreateKeyCommand(input)))).toEqual({
+        code: 'UnsupportedOperationException',
+        status: 400,
+      });
+    }
+    const key = await newKey(kms);
+    expect(
+      await failure(
+        kms.send(new EncryptCommand({ KeyId: key.id, Plaintext: Buffer.from('x'), GrantTokens: ['t'] })),
+      ),
+    ).toEqual({ code: 'UnsupportedOperationException', status: 400 });
+  });
+
+  it('enforces key policies together with IAM policies, as KMS documents', async () => {
+    const key = await newKey(kms);
+    const { CiphertextBlob } = await kms.send(
+      new EncryptCommand({
+        KeyId: key.id,
+        Plaintext: Buffer.from('secret'),
+        EncryptionContext: { team: 'city' },
+      }),
+    );
+    // The default key policy lets the account's IAM policies decide: an identity allow suffices, none is denied.
+    const allowed = await kmsUser(t, 'kms-reader', [
+      {
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: key.arn,
+        Condition: { StringEquals: { 'kms:EncryptionContext:team': 'city' } },
+      },
+    ]);
+    const stranger = await kmsUser(t, 'kms-stranger', [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }]);
+    try {
+      const opened = await allowed.kms.send(
+        new DecryptCommand({ CiphertextBlob, EncryptionContext: { team: 'city' } }),
+      );
+      expect(text(opened.Plaintext)).toBe('secret');
+      expect(
+        await failure(allowed.kms.send(new EncryptCommand({ KeyId: key.id, Plaintext: Buffer.from('x') }))),
+      ).toEqual({ code: 'AccessDeniedException', status: 403 });
+      expect(
+        await failure(
+          stranger.kms.send(new DecryptCommand({ CiphertextBlob, EncryptionContext: { team: 'city' } })),
+        ),
+      ).toEqual({ code: 'AccessDeniedException', status: 403 });
+
+      // A key policy that names only the reader: the account's IAM policies no longer count, and the root
+      // (not named) is locked out too. KMS refuses such a policy unless told to bypass its lockout check.
+      const readerOnly = JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { AWS: stranger.arn }, Action: 'kms:Decrypt', Resource: '*' },
+        ],
+      });
+      expect(
+        await failureOf(kms.send(new PutKeyPolicyCommand({ KeyId: key.id, Policy: readerOnly }))),
+      ).toMatchObject({
+        code: 'MalformedPolicyDocumentException',
+        status: 400,
+        message: expect.stringContaining('will not allow you to update the key policy'),
+      });
+      await kms.send(
+        new PutKeyPolicyCommand({ KeyId: key.id, Policy: readerOnly, BypassPolicyLockoutSafetyCheck: true }),
+      );
+      // The stranger, named by the key policy, decrypts without any IAM permission for KMS.
+      const byPolicy = await stranger.kms.send(
+        new DecryptCommand({ CiphertextBlob, EncryptionContext: { team: 'city' } }),
+      );
+      expect(text(byPolicy.Plaintext)).toBe('secret');
+      expect(
+        await failure(
+          allowed.kms.send(new DecryptCommand({ CiphertextBlob, EncryptionContext: { team: 'city' } })),
+        ),
+      ).toEqual({ code: 'AccessDeniedException', status: 403 });
+      expect(await failure(kms.send(new DescribeKeyCommand({ KeyId: key.id })))).toEqual({
+        code: 'AccessDeniedException',
+        status: 403,
+      });
+    } finally {
+      allowed.kms.destroy();
+      stranger.kms.destroy();
+    }
+  });
+
+  it('refuses a key policy that is not a valid policy document', async () => {
+    const key = await newKey(kms);
+    for (const Policy of [
+      '{',
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 'kms:*', Resource: '*' }],
+      }),
+    ]) {
+      expect(await failure(kms.send(new PutKeyPolicyCommand({ KeyId: key.id, Policy })))).toEqual({
+        code: 'MalformedPolicyDocumentException',
+        status: 400,
+      });
+    }
+    expect(await failure(kms.send(new GetKeyPolicyCommand({ KeyId: key.id, PolicyName: 'other' })))).toEqual({
+      code: 'NotFoundException',
+      status: 400,
+    });
+  });
+
+  for (const cli of [AWS_CLI, AWS_CLI_ON_PATH]) {
+    it(`round-trips through ${cli === AWS_CLI_ON_PATH ? 'the aws cli on PATH' : "Debian's aws cli"}`, async () => {
+      const dir = tempDir('seawall-kms-cli-');
+      const created = await awsCli(t.dataDir, t.url, [
+        'kms',
+        'create-key',
+        '--description',
+        'cli',
+        '--output',
+        'json',
+      ]);
+      expect(created.stderr).toBe('');
+      const keyId = JSON.parse(created.stdout).KeyMetadata.KeyId as string;
+      const alias = `alias/cli-${cli === AWS_CLI ? 'debian' : 'path'}`;
+      expect(
+        (
+          await awsCli(t.dataDir, t.url, [
+            'kms',
+            'create-alias',
+            '--alias-name',
+            alias,
+            '--target-key-id',
+            keyId,
+          ])
+        ).code,
+      ).toBe(0);
+      writeFileSync(join(dir, 'plain.txt'), 'licence 17');
+      const encrypted = await awsCli(t.dataDir, t.url, [
+        'kms',
+        'encrypt',
+        '--key-id',
+        alias,
+        '--plaintext',
+        `fileb://${join(dir, 'plain.txt')}`,
+        '--encryption-context',
+        'table=licences',
+        '--query',
+        'CiphertextBlob',
+        '--output',
+        'text',
+      ]);
+      expect(encrypted.stderr).toBe('');
+      writeFileSync(join(dir, 'sealed.bin'), Buffer.from(encrypted.stdout.trim(), 'base64'));
+      const decrypted = await awsCli(t.dataDir, t.url, [
+        'kms',
+        'decrypt',
+        '--ciphertext-blob',
+        `fileb://${join(dir, 'sealed.bin')}`,
+        '--encryption-context',
+        'table=licences',
+        '--query',
+        'Plaintext',
+        '--output',
+        'text',
+      ]);
+      expect(Buffer.from(decrypted.stdout.trim(), 'base64').toString()).toBe('licence 17');
+      const wrong = await awsCli(t.dataDir, t.url, [
+        'kms',
+        'decrypt',
+        '--ciphertext-blob',
+        `fileb://${join(dir, 'sealed.bin')}`,
+      ]);
+      expect(wrong.code).not.toBe(0);
+      expect(wrong.stderr).toContain('InvalidCiphertextException');
+      const listed = await awsCli(t.dataDir, t.url, [
+        'kms',
+        'list-aliases',
+        '--key-id',
+        keyId,
+        '--output',
+        'json',
+      ]);
+      expect(JSON.parse(listed.stdout).Aliases[0].AliasName).toBe(alias);
+      expect(readFileSync(join(dir, 'sealed.bin')).includes('licence 17')).toBe(false);
+      rmSync(dir, { recursive: true, force: true });
+    });
+  }
+});
+
+describe('KMS on a clock tests drive', () => {
+  let offset = 0;
+  let t: TestSeawall;
+  let kms: KMSClient;
+  const dataDir = tempDir('seawall-kms-clock-');
+  /** Moves the server's clock and the client's with it, so that signatures stay in time. */
+  const advance = (ms: number) => {
+    offset += ms;
+    kms.destroy();
+    kms = kmsClient(t, t.credentials, offset);
+  };
+  beforeAll(async () => {
+    t = await startTestSeawall({ dataDir, clock: { now: () => new Date(Date.now() + offset) } });
+    kms = kmsClient(t);
+  });
+  afterAll(async () => {
+    kms?.destroy();
+    await t?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('rotates automatically and on demand, and old key material keeps decrypting', async () => {
+    const key = await newKey(kms);
+    const before = await kms.send(
+      new EncryptCommand({ KeyId: key.id, Plaintext: Buffer.from('2023 tickets') }),
+    );
+    expect(
+      await failure(kms.send(new EnableKeyRotationCommand({ KeyId: key.id, RotationPeriodInDays: 89 }))),
+    ).toEqual({ code: 'ValidationException', status: 400 });
+    await kms.send(new EnableKeyRotationCommand({ KeyId: key.id, RotationPeriodInDays: 90 }));
+    const status = await kms.send(new GetKeyRotationStatusCommand({ KeyId: key.id }));
+    expect(status).toMatchObject({ KeyRotationEnabled: true, RotationPeriodInDays: 90, KeyId: key.arn });
+    const due = status.NextRotationDate?.getTime() ?? 0;
+    expect((await kms.send(new ListKeyRotationsCommand({ KeyId: key.id }))).Rotations).toEqual([]);
+
+    advance(181 * DAY_MS);
+    const { Rotations } = await kms.send(new ListKeyRotationsCommand({ KeyId: key.id }));
+    expect(Rotations?.map((r) => [r.RotationType, r.RotationDate?.getTime()])).toEqual([
+      ['AUTOMATIC', due],
+      ['AUTOMATIC', due + 90 * DAY_MS],
+    ]);
+    const after = await kms.send(
+      new EncryptCommand({ KeyId: key.id, Plaintext: Buffer.from('2024 tickets') }),
+    );
+    // The ciphertexts name different versions of the key's material (bytes 17 to 32 of the blob).
+    const materialOf = (blob: Uint8Array | undefined) =>
+      Buffer.from(blob ?? [])
+        .subarray(17, 33)
+        .toString('hex');
+    expect(materialOf(after.CiphertextBlob)).not.toBe(materialOf(before.CiphertextBlob));
+    expect(
+      text((await kms.send(new DecryptCommand({ CiphertextBlob: before.CiphertextBlob }))).Plaintext),
+    ).toBe('2023 tickets');
+
+    expect((await kms.send(new RotateKeyOnDemandCommand({ KeyId: key.id }))).KeyId).toBe(key.arn);
+    const listed = (await kms.send(new ListKeyRotationsCommand({ KeyId: key.id }))).Rotations ?? [];
+    expect(listed.map((r) => r.RotationType)).toEqual(['AUTOMATIC', 'AUTOMATIC', 'ON_DEMAND']);
+    expect(
+      text((await kms.send(new DecryptCommand({ CiphertextBlob: after.CiphertextBlob }))).Plaintext),
+    ).toBe('2024 tickets');
+  });
+
+  it('destroys a key when its waiting period is over: what it sealed can no longer be read', async () => {
+    const key = await newKey(kms);
+    await kms.send(new CreateAliasCommand({ AliasName: 'alias/doomed', TargetKeyId: key.id }));
+    const { CiphertextBlob } = await kms.send(
+      new EncryptCommand({ KeyId: key.id, Plaintext: Buffer.from('gone') }),
+    );
+    await kms.send(new ScheduleKeyDeletionCommand({ KeyId: key.id, PendingWindowInDays: 7 }));
+    advance(6 * DAY_MS);
+    expect((await kms.send(new DescribeKeyCommand({ KeyId: key.id }))).KeyMetadata?.KeyState).toBe(
+      'PendingDeletion',
+    );
+    advance(2 * DAY_MS);
+    expect(await failure(kms.send(new DescribeKeyCommand({ KeyId: key.id })))).toEqual({
+      code: 'NotFoundException',
+      status: 400,
+    });
+    expect(await failure(kms.send(new DecryptCommand({ CiphertextBlob })))).toEqual({
+      code: 'NotFoundException',
+      status: 400,
+    });
+    expect((await kms.send(new ListAliasesCommand({}))).Aliases?.map((a) => a.AliasName)).not.toContain(
+      'alias/doomed',
+    );
+    expect((await kms.send(new ListKeysCommand({}))).Keys?.map((k) => k.KeyId)).not.toContain(key.id);
+  });
+
+  it('keeps keys across a restart: ciphertexts made before it decrypt after it', async () => {
+    const key = await newKey(kms);
+    const { CiphertextBlob } = await kms.send(
+      new EncryptCommand({ KeyId: key.id, Plaintext: Buffer.from('kept') }),
+    );
+    kms.destroy();
+    await t.seawall.close();
+    t = await startTestSeawall({ dataDir, clock: { now: () => new Date(Date.now() + offset) } });
+    kms = kmsClient(t, t.credentials, offset);
+    expect(text((await kms.send(new DecryptCommand({ CiphertextBlob }))).Plaintext)).toBe('kept');
+  });
+});

@@ -258,8 +258,8 @@ export async function startSeawall(
     });
     const kms = createKmsService({ db: db.db, keyStore: createLocalKeyStore(rootKey), clock });
     // The resource-based policies: a bucket's (with its ACLs) for S3 resources, a topic's for SNS topics, a
-    // key's for KMS keys, which alone must allow whoever uses the key (its account's IAM policies count only
-    // where the key policy lets the account decide).
+    // key's policy and grants for KMS keys, which must allow whoever uses the key (its account's IAM policies
+    // count only where the key policy lets the account decide).
     const authorizer = createAuthorizer({
       identityPolicies: (principal) => iam.authorizationContext(principal),
       resourcePolicies: async (resource, principal, conditions) => {
@@ -267,10 +267,7 @@ export async function startSeawall(
           const policy = await sns.topicPolicy(resource);
           return policy && [policy];
         }
-        if (resource.startsWith('arn:aws:kms:')) {
-          const policy = await kms.keyPolicy(resource);
-          return policy && [policy];
-        }
+        if (resource.startsWith('arn:aws:kms:')) return kms.keyPolicies(resource);
         return bucketPolicies(storage, resource, principal, conditions);
       },
       resourcePolicyRequired: (resource) => /^arn:aws:kms:[^:]*:\d{12}:key\//.test(resource),

@@ -9,6 +9,7 @@ import {
 import {
   CancelKeyDeletionCommand,
   CreateAliasCommand,
+  CreateGrantCommand,
   CreateKeyCommand,
   DecryptCommand,
   DeleteAliasCommand,
@@ -25,11 +26,15 @@ import {
   GetKeyRotationStatusCommand,
   KMSClient,
   ListAliasesCommand,
+  ListGrantsCommand,
   ListKeyRotationsCommand,
   ListKeysCommand,
   ListResourceTagsCommand,
+  ListRetirableGrantsCommand,
   PutKeyPolicyCommand,
   ReEncryptCommand,
+  RetireGrantCommand,
+  RevokeGrantCommand,
   RotateKeyOnDemandCommand,
   ScheduleKeyDeletionCommand,
   TagResourceCommand,
@@ -477,7 +482,7 @@ describe('KMS', () => {
     const key = await newKey(kms);
     expect(
       await failure(
-        kms.send(new EncryptCommand({ KeyId: key.id, Plaintext: Buffer.from('x'), GrantTokens: ['t'] })),
+        kms.send(new EncryptCommand({ KeyId: key.id, Plaintext: Buffer.from('x'), DryRun: true })),
       ),
     ).toEqual({ code: 'UnsupportedOperationException', status: 400 });
   });
@@ -550,6 +555,162 @@ describe('KMS', () => {
     } finally {
       allowed.kms.destroy();
       stranger.kms.destroy();
+    }
+  });
+
+  it('grants operations to a principal under encryption context constraints, until retired or revoked', async () => {
+    const key = await newKey(kms);
+    const user = await kmsUser(t, 'kms-grantee', [
+      { Effect: 'Allow', Action: 's3:ListAllMyBuckets', Resource: '*' },
+    ]);
+    const rootArn = `arn:aws:iam::${t.seawall.accountId}:root`;
+    const encrypt = (EncryptionContext?: Record<string, string>, GrantTokens?: string[]) =>
+      user.kms.send(
+        new EncryptCommand({ KeyId: key.arn, Plaintext: Buffer.from('x'), EncryptionContext, GrantTokens }),
+      );
+    try {
+      expect((await failure(encrypt({ team: 'city' }))).code).toBe('AccessDeniedException');
+      const made = await kms.send(
+        new CreateGrantCommand({
+          KeyId: key.id,
+          GranteePrincipal: user.arn,
+          RetiringPrincipal: rootArn,
+          Operations: ['Encrypt', 'Decrypt'],
+          Constraints: { EncryptionContextSubset: { team: 'city' } },
+          Name: 'city-team',
+        }),
+      );
+      expect(made.GrantId).toMatch(/^[0-9a-f]{64}$/);
+      expect(made.GrantToken).toBeTruthy();
+      // The same name and terms again: the same grant.
+      const again = await kms.send(
+        new CreateGrantCommand({
+          KeyId: key.arn,
+          GranteePrincipal: user.arn,
+          RetiringPrincipal: rootArn,
+          Operations: ['Decrypt', 'Encrypt'],
+          Constraints: { EncryptionContextSubset: { team: 'city' } },
+          Name: 'city-team',
+        }),
+      );
+      expect(again.GrantId).toBe(made.GrantId);
+
+      const sealed = await encrypt({ team: 'city', table: 'licences' }, [made.GrantToken ?? '']);
+      expect(sealed.KeyId).toBe(key.arn);
+      expect((await failure(encrypt({ team: 'parks' }))).code).toBe('AccessDeniedException');
+      expect((await failure(encrypt())).code).toBe('AccessDeniedException');
+      expect(await failure(encrypt({ team: 'city' }, ['no-such-token']))).toEqual({
+        code: 'InvalidGrantTokenException',
+        status: 400,
+      });
+      expect(
+        (
+          await failure(
+            user.kms.send(
+              new GenerateDataKeyCommand({
+                KeyId: key.id,
+                KeySpec: 'AES_256',
+                EncryptionContext: { team: 'city' },
+              }),
+            ),
+          )
+        ).code,
+      ).toBe('AccessDeniedException');
+
+      const { Grants } = await kms.send(new ListGrantsCommand({ KeyId: key.id }));
+      expect(Grants).toEqual([
+        expect.objectContaining({
+          KeyId: key.arn,
+          GrantId: made.GrantId,
+          Name: 'city-team',
+          GranteePrincipal: user.arn,
+          RetiringPrincipal: rootArn,
+          IssuingAccount: rootArn,
+          Operations: ['Decrypt', 'Encrypt'],
+          Constraints: { EncryptionContextSubset: { team: 'city' } },
+        }),
+      ]);
+      const retirable = await kms.send(new ListRetirableGrantsCommand({ RetiringPrincipal: rootArn }));
+      expect(retirable.Grants?.map((g) => g.GrantId)).toContain(made.GrantId);
+
+      // An exact-context grant admits only that context.
+      const exact = await kms.send(
+        new CreateGrantCommand({
+          KeyId: key.id,
+          GranteePrincipal: user.arn,
+          Operations: ['GenerateDataKey'],
+          Constraints: { EncryptionContextEquals: { zone: 'raw' } },
+        }),
+      );
+      const dataKey = await user.kms.send(
+        new GenerateDataKeyCommand({ KeyId: key.id, KeySpec: 'AES_256', EncryptionContext: { zone: 'raw' } }),
+      );
+      expect(dataKey.Plaintext).toHaveLength(32);
+      expect(
+        (
+          await failure(
+            user.kms.send(
+              new GenerateDataKeyCommand({
+                KeyId: key.id,
+                KeySpec: 'AES_256',
+                EncryptionContext: { zone: 'raw', x: 'y' },
+              }),
+            ),
+          )
+        ).code,
+      ).toBe('AccessDeniedException');
+
+      // The grantee may not retire a grant that does not allow it; the retiring principal (the root) may.
+      expect(
+        (await failure(user.kms.send(new RetireGrantCommand({ KeyId: key.id, GrantId: made.GrantId })))).code,
+      ).toBe('AccessDeniedException');
+      await kms.send(new RetireGrantCommand({ GrantToken: made.GrantToken }));
+      expect((await failure(encrypt({ team: 'city' }))).code).toBe('AccessDeniedException');
+      await kms.send(new RevokeGrantCommand({ KeyId: key.id, GrantId: exact.GrantId }));
+      expect(
+        await failure(kms.send(new RevokeGrantCommand({ KeyId: key.id, GrantId: exact.GrantId }))),
+      ).toEqual({
+        code: 'NotFoundException',
+        status: 400,
+      });
+      expect((await kms.send(new ListGrantsCommand({ KeyId: key.id }))).Grants).toEqual([]);
+
+      // A grant allows; it never overrides an explicit deny.
+      await kms.send(
+        new CreateGrantCommand({ KeyId: key.id, GranteePrincipal: user.arn, Operations: ['Encrypt'] }),
+      );
+      expect((await encrypt()).KeyId).toBe(key.arn);
+      const policy = JSON.parse((await kms.send(new GetKeyPolicyCommand({ KeyId: key.id }))).Policy ?? '{}');
+      policy.Statement.push({
+        Effect: 'Deny',
+        Principal: { AWS: user.arn },
+        Action: 'kms:Encrypt',
+        Resource: '*',
+      });
+      await kms.send(new PutKeyPolicyCommand({ KeyId: key.id, Policy: JSON.stringify(policy) }));
+      expect((await failure(encrypt())).code).toBe('AccessDeniedException');
+    } finally {
+      user.kms.destroy();
+    }
+  });
+
+  it('refuses grants KMS would not make', async () => {
+    const key = await newKey(kms);
+    const grantee = `arn:aws:iam::${t.seawall.accountId}:root`;
+    for (const input of [
+      { GranteePrincipal: 'someone', Operations: ['Encrypt' as const] },
+      { GranteePrincipal: grantee, Operations: ['GenerateMac' as const] },
+      { GranteePrincipal: grantee, Operations: [] },
+      {
+        GranteePrincipal: grantee,
+        Operations: ['DescribeKey' as const],
+        Constraints: { EncryptionContextSubset: { a: 'b' } },
+      },
+    ]) {
+      expect(await failure(kms.send(new CreateGrantCommand({ KeyId: key.id, ...input })))).toEqual({
+        code: 'ValidationException',
+        status: 400,
+      });
     }
   });
 

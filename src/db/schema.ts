@@ -414,6 +414,26 @@ export interface KmsAliasTable {
   updated_at: Millis;
 }
 
+/** KMS grants: a principal allowed some operations on one key, under constraints on the encryption context. */
+export interface KmsGrantTable {
+  /** 64 hex digits. */
+  id: string;
+  key_id: string;
+  /** The grant's name ('' when none was given). */
+  name: string;
+  /** The grantee principal's ARN. */
+  grantee: string;
+  /** The retiring principal's ARN, if the grant names one. */
+  retiring: string | null;
+  /** JSON: the operations, KMS's names. */
+  operations: string;
+  /** JSON: {EncryptionContextEquals} or {EncryptionContextSubset}; null without constraints. */
+  constraints: string | null;
+  /** The grant token CreateGrant answered. */
+  token: string;
+  created_at: Millis;
+}
+
 export interface Database {
   accounts: AccountTable;
   access_keys: AccessKeyTable;
@@ -446,4 +466,5 @@ export interface Database {
   kms_keys: KmsKeyTable;
   kms_key_materials: KmsKeyMaterialTable;
   kms_aliases: KmsAliasTable;
+  kms_grants: KmsGrantTable;
 }

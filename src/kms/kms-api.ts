@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { badRequest } from '../errors.js';
 import {
   type JsonInput,
+  type JsonOperation,
   jsonService,
   memberRefusal,
   jsonOperation as op,
@@ -12,6 +13,7 @@ import type { ConditionValues, OperationRequest, ServiceEndpoint } from '../lib/
 import { decodeOffset, encodeOffset } from '../lib/page-token.js';
 import type { EncryptionContext } from './kms-ciphertext.js';
 import { sealedHeader } from './kms-ciphertext.js';
+import type { GrantConstraints, GrantInput } from './kms-grants.js';
 import {
   aliasArn,
   type KeySpec,
@@ -154,6 +156,41 @@ function page<T>(items: readonly T[], input: JsonInput<string>, max: number, fal
 
 const b64 = (bytes: Buffer) => bytes.toString('base64');
 
+/** A list of strings member (GrantTokens, Operations), of at most `max`. */
+function stringList(input: JsonInput<string>, name: string, max: number): string[] | undefined {
+  const value = input[name];
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value) || value.some((item) => typeof item !== 'string' || item === ''))
+    throw badRequest('SerializationException', `${name} must be a list of strings.`);
+  if (value.length > max)
+    throw kmsValidation(
+      `1 validation error detected: Value at '${lowerFirst(name)}' failed to satisfy constraint: Member must have length less than or equal to ${max}`,
+    );
+  return value as string[];
+}
+
+/** CreateGrant's Constraints: one of EncryptionContextEquals and EncryptionContextSubset. */
+function constraintsOf(input: JsonInput<string>): GrantConstraints | undefined {
+  const value = input.Constraints;
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'object' || Array.isArray(value))
+    throw badRequest('SerializationException', 'Constraints must be an object.');
+  const members = value as Record<string, unknown>;
+  const names = Object.keys(members).filter((name) => members[name] !== null);
+  if (
+    names.length !== 1 ||
+    !['EncryptionContextEquals', 'EncryptionContextSubset'].includes(names[0] as string)
+  )
+    throw kmsValidation(
+      'Constraints must have exactly one of EncryptionContextEquals and EncryptionContextSubset.',
+    );
+  const name = names[0] as 'EncryptionContextEquals' | 'EncryptionContextSubset';
+  const ctx = context(members, name);
+  return name === 'EncryptionContextEquals'
+    ? { EncryptionContextEquals: ctx }
+    : { EncryptionContextSubset: ctx };
+}
+
 export function createKmsApi(kms: KmsService): ServiceEndpoint {
   /** The key a KeyId member names, as its ARN (an alias resolved where the operation takes one). */
   const keyOf =
@@ -162,6 +199,27 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
       await kms.resolveArn(scopeOf(req), required(input, member), aliases),
     ];
   const anyKey = () => ['*'];
+  /** An operation that takes GrantTokens: each must be the token of an existing grant. */
+  const tokened = <M extends string>(operation: JsonOperation<M>): JsonOperation<M | 'GrantTokens'> => ({
+    ...operation,
+    members: [...operation.members, 'GrantTokens'],
+    async handle(input, req) {
+      await kms.checkGrantTokens(stringList(input, 'GrantTokens', 10) ?? []);
+      return operation.handle(input, req);
+    },
+  });
+  const grantInput = (input: JsonInput<string>): GrantInput => {
+    const retiring = text(input, 'RetiringPrincipal');
+    const constraints = constraintsOf(input);
+    const name = text(input, 'Name');
+    return {
+      grantee: required(input, 'GranteePrincipal'),
+      ...(retiring !== undefined ? { retiring } : {}),
+      operations: stringList(input, 'Operations', 20) ?? [],
+      ...(constraints ? { constraints } : {}),
+      ...(name !== undefined ? { name } : {}),
+    };
+  };
 
   const operations = {
     CreateKey: op(
@@ -206,9 +264,11 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
         };
       },
     ),
-    DescribeKey: op(['KeyId'], keyOf('KeyId', true), async (input, req) => ({
-      KeyMetadata: await kms.describeKey(scopeOf(req), required(input, 'KeyId')),
-    })),
+    DescribeKey: tokened(
+      op(['KeyId'], keyOf('KeyId', true), async (input, req) => ({
+        KeyMetadata: await kms.describeKey(scopeOf(req), required(input, 'KeyId')),
+      })),
+    ),
     ListKeys: op(['Limit', 'Marker'], anyKey, async (input, req) => {
       const { items, ...rest } = page(await kms.listKeys(scopeOf(req)), input, 1000, 100);
       return { Keys: items, ...rest };
@@ -290,7 +350,7 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
       return { Aliases: items, ...rest };
     }),
 
-    Encrypt: {
+    Encrypt: tokened({
       ...op(
         ['KeyId', 'Plaintext', 'EncryptionContext', 'EncryptionAlgorithm'],
         keyOf('KeyId', true),
@@ -306,8 +366,8 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
         },
       ),
       conditions: (input: JsonInput<string>) => contextConditions(context(input, 'EncryptionContext')),
-    },
-    Decrypt: {
+    }),
+    Decrypt: tokened({
       ...op(
         ['CiphertextBlob', 'EncryptionContext', 'KeyId', 'EncryptionAlgorithm'],
         // The key is the one the ciphertext names; a KeyId given must name the same one (checked after).
@@ -326,8 +386,8 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
         },
       ),
       conditions: (input: JsonInput<string>) => contextConditions(context(input, 'EncryptionContext')),
-    },
-    ReEncrypt: {
+    }),
+    ReEncrypt: tokened({
       ...op(
         [
           'CiphertextBlob',
@@ -371,8 +431,8 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
       ),
       action: 'kms:ReEncryptFrom',
       conditions: (input: JsonInput<string>) => contextConditions(context(input, 'SourceEncryptionContext')),
-    },
-    GenerateDataKey: {
+    }),
+    GenerateDataKey: tokened({
       ...op(
         ['KeyId', 'KeySpec', 'NumberOfBytes', 'EncryptionContext'],
         keyOf('KeyId', true),
@@ -388,8 +448,8 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
         },
       ),
       conditions: (input: JsonInput<string>) => contextConditions(context(input, 'EncryptionContext')),
-    },
-    GenerateDataKeyWithoutPlaintext: {
+    }),
+    GenerateDataKeyWithoutPlaintext: tokened({
       ...op(
         ['KeyId', 'KeySpec', 'NumberOfBytes', 'EncryptionContext'],
         keyOf('KeyId', true),
@@ -404,31 +464,35 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
         },
       ),
       conditions: (input: JsonInput<string>) => contextConditions(context(input, 'EncryptionContext')),
-    },
+    }),
     GenerateRandom: op(['NumberOfBytes'], anyKey, async (input) => {
       const bytes = integer(input, 'NumberOfBytes', 1, 1024);
       if (bytes === undefined) throw kmsValidation('NumberOfBytes is required.');
       return { Plaintext: b64(randomBytes(bytes)) };
     }),
-    GenerateMac: op(['KeyId', 'Message', 'MacAlgorithm'], keyOf('KeyId', true), async (input, req) => {
-      macAlgorithm(input);
-      const { arn, mac } = await kms.generateMac(
-        scopeOf(req),
-        required(input, 'KeyId'),
-        blob(input, 'Message', MAX_PLAINTEXT),
-      );
-      return { Mac: b64(mac), MacAlgorithm: 'HMAC_SHA_256', KeyId: arn };
-    }),
-    VerifyMac: op(['KeyId', 'Message', 'Mac', 'MacAlgorithm'], keyOf('KeyId', true), async (input, req) => {
-      macAlgorithm(input);
-      const arn = await kms.verifyMac(
-        scopeOf(req),
-        required(input, 'KeyId'),
-        blob(input, 'Message', MAX_PLAINTEXT),
-        blob(input, 'Mac', 64),
-      );
-      return { KeyId: arn, MacValid: true, MacAlgorithm: 'HMAC_SHA_256' };
-    }),
+    GenerateMac: tokened(
+      op(['KeyId', 'Message', 'MacAlgorithm'], keyOf('KeyId', true), async (input, req) => {
+        macAlgorithm(input);
+        const { arn, mac } = await kms.generateMac(
+          scopeOf(req),
+          required(input, 'KeyId'),
+          blob(input, 'Message', MAX_PLAINTEXT),
+        );
+        return { Mac: b64(mac), MacAlgorithm: 'HMAC_SHA_256', KeyId: arn };
+      }),
+    ),
+    VerifyMac: tokened(
+      op(['KeyId', 'Message', 'Mac', 'MacAlgorithm'], keyOf('KeyId', true), async (input, req) => {
+        macAlgorithm(input);
+        const arn = await kms.verifyMac(
+          scopeOf(req),
+          required(input, 'KeyId'),
+          blob(input, 'Message', MAX_PLAINTEXT),
+          blob(input, 'Mac', 64),
+        );
+        return { KeyId: arn, MacValid: true, MacAlgorithm: 'HMAC_SHA_256' };
+      }),
+    ),
 
     GetKeyPolicy: op(['KeyId', 'PolicyName'], keyOf('KeyId', false), async (input, req) => {
       policyName(input);
@@ -469,6 +533,78 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
     ListResourceTags: op(['KeyId', 'Limit', 'Marker'], keyOf('KeyId', false), async (input, req) => {
       const { items, ...rest } = page(await kms.tags(scopeOf(req), required(input, 'KeyId')), input, 50, 50);
       return { Tags: items, ...rest };
+    }),
+
+    CreateGrant: tokened({
+      ...op(
+        ['KeyId', 'GranteePrincipal', 'RetiringPrincipal', 'Operations', 'Constraints', 'Name'],
+        keyOf('KeyId', false),
+        async (input, req) => {
+          const { id, token } = await kms.createGrant(
+            scopeOf(req),
+            required(input, 'KeyId'),
+            grantInput(input),
+          );
+          return { GrantToken: token, GrantId: id };
+        },
+      ),
+      conditions: (input: JsonInput<string>) => {
+        const grantee = text(input, 'GranteePrincipal');
+        const retiring = text(input, 'RetiringPrincipal');
+        const constraints = constraintsOf(input);
+        return {
+          ...(grantee !== undefined ? { 'kms:GranteePrincipal': grantee } : {}),
+          ...(retiring !== undefined ? { 'kms:RetiringPrincipal': retiring } : {}),
+          'kms:GrantOperations': stringList(input, 'Operations', 20) ?? [],
+          ...(constraints ? { 'kms:GrantConstraintType': Object.keys(constraints)[0] } : {}),
+          'kms:GrantIsForAWSResource': 'false',
+        };
+      },
+    }),
+    ListGrants: op(
+      ['KeyId', 'GrantId', 'GranteePrincipal', 'Limit', 'Marker'],
+      keyOf('KeyId', false),
+      async (input, req) => {
+        const grantId = text(input, 'GrantId');
+        const grantee = text(input, 'GranteePrincipal');
+        const grants = await kms.listGrants(scopeOf(req), required(input, 'KeyId'), {
+          ...(grantId !== undefined ? { grantId } : {}),
+          ...(grantee !== undefined ? { grantee } : {}),
+        });
+        const { items, ...rest } = page(grants, input, 100, 50);
+        return { Grants: items, ...rest };
+      },
+    ),
+    ListRetirableGrants: op(['RetiringPrincipal', 'Limit', 'Marker'], anyKey, async (input, req) => {
+      const grants = await kms.listRetirableGrants(scopeOf(req), required(input, 'RetiringPrincipal'));
+      const { items, ...rest } = page(grants, input, 100, 50);
+      return { Grants: items, ...rest };
+    }),
+    // Who may retire a grant is the grant's to say (its retiring principal, its grantee, the key's account),
+    // not a policy's: the handler decides.
+    RetireGrant: {
+      ...op(
+        ['GrantToken', 'KeyId', 'GrantId'],
+        async (input, req) => {
+          const keyId = text(input, 'KeyId');
+          return keyId === undefined ? ['*'] : [await kms.resolveArn(scopeOf(req), keyId, false)];
+        },
+        async (input, req) => {
+          const token = text(input, 'GrantToken');
+          const keyId = text(input, 'KeyId');
+          const grantId = text(input, 'GrantId');
+          if (token !== undefined) await kms.retireGrant(scopeOf(req), req.principal, { token });
+          else if (keyId !== undefined && grantId !== undefined)
+            await kms.retireGrant(scopeOf(req), req.principal, { keyId, grantId });
+          else throw kmsValidation('RetireGrant needs a GrantToken, or a KeyId and a GrantId.');
+          return {};
+        },
+      ),
+      anyPrincipal: true as const,
+    },
+    RevokeGrant: op(['KeyId', 'GrantId'], keyOf('KeyId', false), async (input, req) => {
+      await kms.revokeGrant(scopeOf(req), required(input, 'KeyId'), required(input, 'GrantId'));
+      return {};
     }),
 
     EnableKeyRotation: op(['KeyId', 'RotationPeriodInDays'], keyOf('KeyId', false), async (input, req) => {

@@ -50,6 +50,24 @@ export const kmsMigrations: Record<string, Migration> = {
         .addPrimaryKeyConstraint('kms_aliases_pk', ['account_id', 'region', 'name'])
         .execute();
       await db.schema.createIndex('kms_aliases_key').on('kms_aliases').column('key_id').execute();
+      await db.schema
+        .createTable('kms_grants')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('key_id', 'text', (c) => c.notNull().references('kms_keys.id'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('grantee', 'text', (c) => c.notNull())
+        .addColumn('retiring', 'text')
+        .addColumn('operations', 'text', (c) => c.notNull())
+        .addColumn('constraints', 'text')
+        .addColumn('token', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('kms_grants_key')
+        .on('kms_grants')
+        .columns(['key_id', 'created_at'])
+        .execute();
+      await db.schema.createIndex('kms_grants_token').on('kms_grants').column('token').execute();
     },
   },
 };

@@ -2,13 +2,23 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { KmsAliasTable, KmsKeyTable } from '../db/schema.js';
-import { type AppError, badRequest } from '../errors.js';
+import { AppError, badRequest } from '../errors.js';
 import { evaluate, type Policy, type PolicyError, parsePolicy } from '../iam/policy/index.js';
 import type { Clock } from '../lib/clock.js';
 import { uuid } from '../lib/ids.js';
 import type { Principal } from '../lib/operation.js';
 import type { KeyStore } from './key-store.js';
 import { type EncryptionContext, invalidCiphertext, open, seal, sealedHeader } from './kms-ciphertext.js';
+import {
+  checkGrant,
+  checkPrincipal,
+  type GrantEntry,
+  type GrantInput,
+  type GrantRow,
+  grantEntry,
+  grantsPolicy,
+  mayRetire,
+} from './kms-grants.js';
 
 /**
  * KMS's keys (customer managed, symmetric encryption and HMAC), their aliases, policies, tags, states and
@@ -240,8 +250,11 @@ export interface CreateKeyInput {
 }
 
 export interface KmsService {
-  /** The key policy of the key an ARN names, as the authorizer weighs it; none for other ARNs. */
-  keyPolicy(resource: string): Promise<Policy | undefined>;
+  /**
+   * The policies of the key an ARN names, as the authorizer weighs them: its key policy and its grants; none
+   * for other ARNs or a key that does not exist.
+   */
+  keyPolicies(resource: string): Promise<Policy[] | undefined>;
   /** The ARN of the key a KeyId member names (an alias resolved where `aliases`). */
   resolveArn(scope: KmsScope, keyId: string, aliases: boolean): Promise<string>;
   createKey(scope: KmsScope, principal: Principal, input: CreateKeyInput): Promise<KeyMetadata>;
@@ -291,6 +304,22 @@ export interface KmsService {
   ): Promise<{ arn: string; days: number | null; nextAt: number | null }>;
   rotateNow(scope: KmsScope, keyId: string): Promise<string>;
   rotations(scope: KmsScope, keyId: string): Promise<Rotation[]>;
+  createGrant(scope: KmsScope, keyId: string, input: GrantInput): Promise<{ id: string; token: string }>;
+  listGrants(
+    scope: KmsScope,
+    keyId: string,
+    filter: { grantId?: string; grantee?: string },
+  ): Promise<GrantEntry[]>;
+  listRetirableGrants(scope: KmsScope, retiring: string): Promise<GrantEntry[]>;
+  /** Retires a grant named by its token, or by its key and id; `caller` must be allowed to (see mayRetire). */
+  retireGrant(
+    scope: KmsScope,
+    caller: Principal,
+    by: { token: string } | { keyId: string; grantId: string },
+  ): Promise<void>;
+  revokeGrant(scope: KmsScope, keyId: string, grantId: string): Promise<void>;
+  /** Checks that grant tokens a request carries are tokens of existing grants (InvalidGrantTokenException). */
+  checkGrantTokens(tokens: readonly string[]): Promise<void>;
 }
 
 export function createKmsService(deps: {
@@ -304,6 +333,7 @@ export function createKmsService(deps: {
   /** Destroys a key whose waiting period is over: its row, aliases and every version of its material. */
   async function destroy(id: string): Promise<void> {
     await db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('kms_grants').where('key_id', '=', id).execute();
       await trx.deleteFrom('kms_aliases').where('key_id', '=', id).execute();
       await trx.deleteFrom('kms_key_materials').where('key_id', '=', id).execute();
       await trx.deleteFrom('kms_keys').where('id', '=', id).execute();
@@ -433,13 +463,47 @@ export function createKmsService(deps: {
     return row;
   }
 
+  function grantRows(keyId: string): Promise<GrantRow[]> {
+    return db
+      .selectFrom('kms_grants')
+      .selectAll()
+      .where('key_id', '=', keyId)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+  }
+
+  function grantNotFound(grantId: string): AppError {
+    return notFound(`Grant ID ${grantId.slice(0, 128)} not found`);
+  }
+
+  /** A grant's row with the scope's key it belongs to; NotFoundException for a grant of no key of the scope. */
+  async function grantOf(scope: KmsScope, where: { token: string } | { keyId: string; grantId: string }) {
+    let query = db.selectFrom('kms_grants').selectAll();
+    query =
+      'token' in where
+        ? query.where('token', '=', where.token)
+        : query
+            .where('id', '=', where.grantId)
+            .where('key_id', '=', (await findKey(scope, where.keyId, false)).id);
+    const row = await query.executeTakeFirst();
+    const key = row && (await keyRow(scope, row.key_id));
+    if (!row || !key) {
+      if ('token' in where) throw badRequest('InvalidGrantTokenException', 'The grant token is not valid.');
+      throw grantNotFound(where.grantId);
+    }
+    return { row, key };
+  }
+
   return {
-    async keyPolicy(resource) {
+    async keyPolicies(resource) {
       const match = /^arn:aws:kms:([^:]+):(\d{12}):key\/(.+)$/.exec(resource);
       if (!match) return undefined;
       const scope = { region: match[1] as string, accountId: match[2] as string };
       const row = await keyRow(scope, match[3] as string);
-      return row ? parsePolicy(row.policy, 'resource') : undefined;
+      if (!row) return undefined;
+      const grants = grantsPolicy(await grantRows(row.id));
+      return [parsePolicy(row.policy, 'resource'), ...(grants ? [grants] : [])];
     },
 
     async resolveArn(scope, keyId, aliases) {
@@ -739,6 +803,94 @@ export function createKmsService(deps: {
         })
         .execute();
       return keyArn(scope, row.id);
+    },
+
+    async createGrant(scope, keyId, input) {
+      const key = await findKey(scope, keyId, false);
+      checkUsable(scope, key, 'manage');
+      checkGrant(input, key.key_spec);
+      const operations = JSON.stringify([...new Set(input.operations)].sort());
+      const constraints = input.constraints ? JSON.stringify(input.constraints) : null;
+      // A grant made again under the same name with the same terms is the same grant.
+      if (input.name !== undefined) {
+        const same = (await grantRows(key.id)).find(
+          (row) =>
+            row.name === input.name &&
+            row.grantee === input.grantee &&
+            row.retiring === (input.retiring ?? null) &&
+            row.operations === operations &&
+            row.constraints === constraints,
+        );
+        if (same) return { id: same.id, token: same.token };
+      }
+      const id = randomBytes(32).toString('hex');
+      const token = randomBytes(48).toString('base64url');
+      await db
+        .insertInto('kms_grants')
+        .values({
+          id,
+          key_id: key.id,
+          name: input.name ?? '',
+          grantee: input.grantee,
+          retiring: input.retiring ?? null,
+          operations,
+          constraints,
+          token,
+          created_at: now(),
+        })
+        .execute();
+      return { id, token };
+    },
+
+    async listGrants(scope, keyId, filter) {
+      const key = await findKey(scope, keyId, false);
+      return (await grantRows(key.id))
+        .filter((row) => filter.grantId === undefined || row.id === filter.grantId)
+        .filter((row) => filter.grantee === undefined || row.grantee === filter.grantee)
+        .map((row) => grantEntry(keyArn(scope, key.id), scope.accountId, row));
+    },
+
+    async listRetirableGrants(scope, retiring) {
+      checkPrincipal(retiring, 'RetiringPrincipal');
+      const rows = await db
+        .selectFrom('kms_grants')
+        .innerJoin('kms_keys', 'kms_keys.id', 'kms_grants.key_id')
+        .selectAll('kms_grants')
+        .where('kms_grants.retiring', '=', retiring)
+        .where('kms_keys.account_id', '=', scope.accountId)
+        .where('kms_keys.region', '=', scope.region)
+        .orderBy('kms_grants.created_at')
+        .orderBy('kms_grants.id')
+        .execute();
+      return rows.map((row) => grantEntry(keyArn(scope, row.key_id), scope.accountId, row));
+    },
+
+    async retireGrant(scope, caller, by) {
+      const { row, key } = await grantOf(scope, by);
+      if (!mayRetire(row, caller, key.account_id)) {
+        throw new AppError(
+          'AccessDeniedException',
+          403,
+          `User: ${caller.arn} is not authorized to perform: kms:RetireGrant on resource: ${keyArn(scope, key.id)}`,
+        );
+      }
+      await db.deleteFrom('kms_grants').where('id', '=', row.id).execute();
+    },
+
+    async revokeGrant(scope, keyId, grantId) {
+      const { row } = await grantOf(scope, { keyId, grantId });
+      await db.deleteFrom('kms_grants').where('id', '=', row.id).execute();
+    },
+
+    async checkGrantTokens(tokens) {
+      for (const token of tokens) {
+        const found = await db
+          .selectFrom('kms_grants')
+          .select('id')
+          .where('token', '=', token)
+          .executeTakeFirst();
+        if (!found) throw badRequest('InvalidGrantTokenException', 'The grant token is not valid.');
+      }
     },
 
     async rotations(scope, keyId) {

@@ -27,6 +27,8 @@ export interface JsonOperation<M extends string = string> {
   readonly resources: JsonResources<M>;
   readonly conditions?: (input: JsonInput<M>, req: OperationRequest) => ConditionValues;
   readonly action?: string;
+  /** Set on the few operations the handler authorizes itself, for any caller (KMS's RetireGrant). */
+  readonly anyPrincipal?: true;
   handle(input: JsonInput<M>, req: OperationRequest): Promise<unknown>;
 }
 
@@ -116,6 +118,7 @@ export function registryOperations(
     decode: (raw) => checkMembers(name, op.members, raw, refuse),
     resources: (input, req) => op.resources(input, req),
     ...(op.conditions ? { conditions: (input, req) => op.conditions?.(input, req) ?? {} } : {}),
+    ...(op.anyPrincipal ? { anyPrincipal: true as const } : {}),
     handle: async (input, req) => encode(await op.handle(input, req)),
   }));
 }

@@ -105,6 +105,11 @@ const OPERATIONS = [
   'CancelKeyDeletion',
   'EnableKeyRotation',
   'ListKeyRotations',
+  'CreateGrant',
+  'ListGrants',
+  'ListRetirableGrants',
+  'RetireGrant',
+  'RevokeGrant',
 ];
 
 describe('the KMS API under fuzzing', () => {
@@ -138,6 +143,8 @@ describe('the KMS API under fuzzing', () => {
         `{"AliasName":"alias/x","TargetKeyId":"${keyId}"}`,
         `{"KeyId":"${keyId}","Policy":"{\\"Version\\":\\"2012-10-17\\",\\"Statement\\":[]}"}`,
         '{"Limit":2,"Marker":"MQ"}',
+        `{"KeyId":"${keyId}","GranteePrincipal":"arn:aws:iam::123456789012:root","Operations":["Encrypt"],"Constraints":{"EncryptionContextSubset":{"a":"b"}},"Name":"g"}`,
+        `{"KeyId":"${keyId}","GrantId":"${'0'.repeat(64)}","GrantToken":"x","GrantTokens":["x"]}`,
       );
     const body = fc.oneof(
       {

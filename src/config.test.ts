@@ -22,4 +22,42 @@ describe('config', () => {
     );
     expect(() => loadConfig({ port: 'x', region: 'Canada' }, {})).toThrow(/--data-dir.*--port.*--region/);
   });
+
+  it('takes the root key from the environment only, as the base64 of 32 bytes, and never says it', () => {
+    const key = Buffer.alloc(32, 1).toString('base64');
+    expect(loadConfig({ dataDir: '/d' }, { SEAWALL_ROOT_KEY: key }).rootKey).toEqual(Buffer.alloc(32, 1));
+    const short = Buffer.alloc(16, 1).toString('base64');
+    let message = '';
+    try {
+      loadConfig({ dataDir: '/d' }, { SEAWALL_ROOT_KEY: short });
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/SEAWALL_ROOT_KEY must be the base64 of 32 bytes/);
+    expect(message).not.toContain(short);
+  });
+
+  it('takes an external key store by its key, endpoint, region and credentials', () => {
+    const config = loadConfig(
+      { dataDir: '/d' },
+      {
+        SEAWALL_KMS_KEY_STORE_KEY:
+          'arn:aws:kms:ca-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+        SEAWALL_KMS_KEY_STORE_ENDPOINT: 'https://kms.example.org',
+        SEAWALL_KMS_KEY_STORE_CREDENTIALS: 'creds',
+        SEAWALL_KMS_KEY_STORE_PROFILE: 'vault',
+      },
+    );
+    expect(config).toMatchObject({
+      kmsKeyStoreEndpoint: 'https://kms.example.org',
+      kmsKeyStoreProfile: 'vault',
+    });
+    expect(config.kmsKeyStoreCredentials).toMatch(/\/creds$/);
+    expect(() => loadConfig({ dataDir: '/d' }, { SEAWALL_KMS_KEY_STORE_KEY: 'not a key' })).toThrow(
+      /--kms-key-store-key must be a KMS key ARN, id or alias/,
+    );
+    expect(() => loadConfig({ dataDir: '/d' }, { SEAWALL_KMS_KEY_STORE_ENDPOINT: 'file:///etc' })).toThrow(
+      /--kms-key-store-endpoint/,
+    );
+  });
 });

@@ -13,6 +13,13 @@ const sources = {
   coldStorageDir: { flag: 'cold-storage-dir', env: 'SEAWALL_COLD_STORAGE_DIR' },
   coldStorageClass: { flag: 'cold-storage-class', env: 'SEAWALL_COLD_STORAGE_CLASS' },
   snsEndpoints: { flag: 'sns-endpoints', env: 'SEAWALL_SNS_ENDPOINTS' },
+  // The environment only: a secret on the command line would show in the process list.
+  rootKey: { env: 'SEAWALL_ROOT_KEY' },
+  kmsKeyStoreKey: { flag: 'kms-key-store-key', env: 'SEAWALL_KMS_KEY_STORE_KEY' },
+  kmsKeyStoreEndpoint: { flag: 'kms-key-store-endpoint', env: 'SEAWALL_KMS_KEY_STORE_ENDPOINT' },
+  kmsKeyStoreRegion: { flag: 'kms-key-store-region', env: 'SEAWALL_KMS_KEY_STORE_REGION' },
+  kmsKeyStoreCredentials: { flag: 'kms-key-store-credentials', env: 'SEAWALL_KMS_KEY_STORE_CREDENTIALS' },
+  kmsKeyStoreProfile: { flag: 'kms-key-store-profile', env: 'SEAWALL_KMS_KEY_STORE_PROFILE' },
 } as const;
 
 /** The S3 storage classes a colder tier may stand for: those S3 serves at once, without a restore. */
@@ -45,6 +52,29 @@ const configSchema = z.object({
   coldStorageClass: z.enum(COLD_STORAGE_CLASSES).default('STANDARD_IA'),
   // Where SNS may deliver: public addresses only, or `any` (loopback and private networks too).
   snsEndpoints: z.enum(['public', 'any']).default('public'),
+  // The root key itself (base64 of 32 bytes), instead of the data directory's root.key file.
+  rootKey: z
+    .string()
+    .refine((value) => /^[A-Za-z0-9+/]{43}=$/.test(value), 'must be the base64 of 32 bytes')
+    .transform((value) => Buffer.from(value, 'base64'))
+    .optional(),
+  // An external KMS (the AWS KMS API: AWS itself, or another Seawall) whose key wraps KMS key material.
+  kmsKeyStoreKey: z
+    .string()
+    .regex(
+      /^(arn:aws:kms:[a-z0-9-]+:\d{12}:(key|alias)\/.+|alias\/.+|[0-9a-f-]{36})$/,
+      'must be a KMS key ARN, id or alias',
+    )
+    .optional(),
+  kmsKeyStoreEndpoint: z.url({ protocol: /^https?$/ }).optional(),
+  kmsKeyStoreRegion: z.string().regex(REGION_PATTERN, 'must look like ca-west-1').optional(),
+  // A credentials file in the aws cli's format and a profile in it; the AWS SDK's default chain otherwise.
+  kmsKeyStoreCredentials: z
+    .string()
+    .min(1)
+    .transform((file) => resolve(file))
+    .optional(),
+  kmsKeyStoreProfile: z.string().min(1).optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -71,8 +101,8 @@ export function loadConfig(
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const key = String(issue.path[0] ?? '') as ConfigKey;
-      const source = sources[key];
-      const name = source ? `--${source.flag}` : key;
+      const source: { flag?: string; env: string } | undefined = sources[key];
+      const name = source ? (source.flag ? `--${source.flag}` : source.env) : key;
       return `${name} ${issue.message}`;
     });
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);

@@ -35,14 +35,19 @@ import {
 } from './iam/index.js';
 import { createJobRuntime, createJobStore, type DeliveryRetries, type JobRuntime } from './jobs/index.js';
 import {
+  checkKeyStore,
+  createAwsKmsKeyStore,
   createKmsApi,
   createKmsService,
   createLocalKeyStore,
   createSecretBox,
   deriveKey,
   ensureRootKeyFile,
+  type KeyStore,
   kmsMigrations,
   readRootKey,
+  rootKeyOnly,
+  withLocalFallback,
 } from './kms/index.js';
 import { type Clock, systemClock } from './lib/clock.js';
 import { createLogger, type Logger } from './lib/logger.js';
@@ -147,17 +152,77 @@ function createIam(db: MetadataDb, rootKey: Buffer, clock: Clock): IamService {
 }
 
 /**
- * `seawall init`: the data directory, its root key (0600), the account and root access key, and the aws cli
- * credentials and config files. Idempotent: what exists is left as it is.
+ * The root key: the one given in the environment (SEAWALL_ROOT_KEY), else the data directory's root.key file.
+ * Given both, they must be the same key: secrets sealed under one do not open under the other.
+ */
+async function rootKeyOf(config: Config): Promise<Buffer> {
+  const file = dataDirLayout(config.dataDir).rootKey;
+  if (!config.rootKey) return readRootKey(file);
+  if ((await exists(file)) && !(await readRootKey(file)).equals(config.rootKey))
+    throw new Error(`SEAWALL_ROOT_KEY is not the root key of ${config.dataDir}: its ${file} holds another`);
+  return config.rootKey;
+}
+
+/**
+ * The data directory's root account, whose secret the root key must open: a different key (another
+ * SEAWALL_ROOT_KEY) is said so, not as the cipher's "unable to authenticate data".
+ */
+async function rootAccountOf(iam: IamService, config: Config): Promise<RootCredentials> {
+  try {
+    return await iam.ensureRootAccount(config.region);
+  } catch (error) {
+    if (!/unable to authenticate data/.test((error as Error).message)) throw error;
+    throw new Error(
+      `the root key does not open the secrets of ${config.dataDir}: it is not the key the directory was initialised with (root.key or SEAWALL_ROOT_KEY)`,
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * The store that wraps KMS key material: an external KMS where one is configured (material the root key
+ * wrapped before still unwraps), else the root key. An external store that does not work stops the start.
+ */
+async function keyStoreOf(config: Config, rootKey: Buffer, region: string) {
+  const local = createLocalKeyStore(rootKey);
+  if (!config.kmsKeyStoreKey) return { store: rootKeyOnly(local), close: () => {} };
+  const external = createAwsKmsKeyStore({
+    keyId: config.kmsKeyStoreKey,
+    region: config.kmsKeyStoreRegion ?? /^arn:aws:kms:([^:]+):/.exec(config.kmsKeyStoreKey)?.[1] ?? region,
+    ...(config.kmsKeyStoreEndpoint ? { endpoint: config.kmsKeyStoreEndpoint } : {}),
+    ...(config.kmsKeyStoreCredentials
+      ? {
+          credentials: {
+            file: config.kmsKeyStoreCredentials,
+            ...(config.kmsKeyStoreProfile ? { profile: config.kmsKeyStoreProfile } : {}),
+          },
+        }
+      : {}),
+  });
+  try {
+    await checkKeyStore(external);
+  } catch (error) {
+    external.close();
+    throw new Error(
+      `the external key store (${config.kmsKeyStoreKey}) cannot wrap and unwrap key material: ${(error as Error).message}`,
+    );
+  }
+  const store: KeyStore = withLocalFallback(external, local);
+  return { store, close: () => external.close() };
+}
+
+/**
+ * `seawall init`: the data directory, its root key (0600; none when SEAWALL_ROOT_KEY gives it), the account
+ * and root access key, and the aws cli credentials and config files. Idempotent: what exists is left as it is.
  */
 export async function initDataDir(config: Config): Promise<RootCredentials> {
   const layout = dataDirLayout(config.dataDir);
   await prepareDataDir(layout.root);
-  await ensureRootKeyFile(layout.rootKey);
-  const rootKey = await readRootKey(layout.rootKey);
+  if (!config.rootKey) await ensureRootKeyFile(layout.rootKey);
+  const rootKey = await rootKeyOf(config);
   const db = await openStore(config);
   try {
-    const credentials = await createIam(db, rootKey, systemClock).ensureRootAccount(config.region);
+    const credentials = await rootAccountOf(createIam(db, rootKey, systemClock), config);
     await writeFileOnce(
       layout.credentials,
       `[${PROFILE}]\naws_access_key_id = ${credentials.accessKeyId}\naws_secret_access_key = ${credentials.secretAccessKey}\n`,
@@ -205,7 +270,8 @@ export async function startSeawall(
   } = {},
 ): Promise<Seawall> {
   const layout = dataDirLayout(config.dataDir);
-  if (!(await exists(layout.rootKey))) {
+  // Initialised: its root key file is there, or (the key given in the environment) its credentials are.
+  if (!(await exists(layout.rootKey)) && !(config.rootKey && (await exists(layout.credentials)))) {
     throw new Error(
       `${config.dataDir} is not a Seawall data directory; run: seawall init --data-dir ${config.dataDir}`,
     );
@@ -213,19 +279,20 @@ export async function startSeawall(
   const logger = options.logger ?? createLogger(config.logLevel);
   const clock = options.clock ?? systemClock;
   const claim = await claimDataDir(config, logger);
-  const rootKey = await claim.guard(readRootKey(layout.rootKey));
+  const rootKey = await claim.guard(rootKeyOf(config));
   const db = await claim.guard(openStore(config));
   let server: Server | undefined;
   let launcher: EngineLauncher | undefined;
   let stopLifecycle: (() => void) | undefined;
   let stopEvents: (() => void) | undefined;
   let stopSns: (() => void) | undefined;
+  let closeKeyStore: (() => void) | undefined;
   let blobs: BlobStore | undefined;
   /** Where Seawall serves, once it listens (SNS's SubscribeURLs point at it). */
   let publicUrl = '';
   try {
     const iam = createIam(db, rootKey, clock);
-    const account = await iam.ensureRootAccount(config.region);
+    const account = await rootAccountOf(iam, config);
     const blobStore = await createLocalBlobStore(
       layout.objects,
       config.coldStorageDir
@@ -256,7 +323,9 @@ export async function startSeawall(
       endpoints: config.snsEndpoints,
       ...(options.eventRetries ? { retries: options.eventRetries } : {}),
     });
-    const kms = createKmsService({ db: db.db, keyStore: createLocalKeyStore(rootKey), clock });
+    const keyStore = await keyStoreOf(config, rootKey, account.region);
+    closeKeyStore = keyStore.close;
+    const kms = createKmsService({ db: db.db, keyStore: keyStore.store, clock });
     // The resource-based policies: a bucket's (with its ACLs) for S3 resources, a topic's for SNS topics, a
     // key's policy and grants for KMS keys, which must allow whoever uses the key (its account's IAM policies
     // count only where the key policy lets the account decide).
@@ -410,6 +479,7 @@ export async function startSeawall(
           await athena.close();
           await engines.close();
         } finally {
+          closeKeyStore?.();
           await blobStore.close();
           await db.close();
           await claim.release();
@@ -420,6 +490,7 @@ export async function startSeawall(
     stopLifecycle?.();
     stopEvents?.();
     stopSns?.();
+    closeKeyStore?.();
     server?.close();
     await launcher?.close();
     await blobs?.close();

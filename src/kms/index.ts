@@ -1,5 +1,6 @@
 /** Key management: the root key that everything else is sealed under, and KMS's keys on top of it. */
 
+export { checkKeyStore, createAwsKmsKeyStore, rootKeyOnly, withLocalFallback } from './aws-kms-key-store.js';
 export { createLocalKeyStore, type KeyStore } from './key-store.js';
 export { createKmsApi } from './kms-api.js';
 export { kmsMigrations } from './kms-migrations.js';

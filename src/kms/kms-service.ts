@@ -83,6 +83,8 @@ const MAX_CATCH_UP = 64;
 const KEY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ALIAS_NAME = /^alias\/[a-zA-Z0-9/_-]{1,250}$/;
 const MAX_POLICY_BYTES = 32 * 1024;
+/** Unwrapped key material kept in memory (see createKmsService). */
+const MATERIAL_CACHE = 1024;
 
 export function notFound(message: string): AppError {
   return badRequest('NotFoundException', message);
@@ -329,9 +331,15 @@ export function createKmsService(deps: {
 }): KmsService {
   const { db, keyStore, clock } = deps;
   const now = () => clock.now().getTime();
+  /**
+   * Unwrapped material by its id, so that each use is not a round trip to the key store (an external KMS);
+   * bounded, and emptied when a key is destroyed.
+   */
+  const unwrapped = new Map<string, Buffer>();
 
   /** Destroys a key whose waiting period is over: its row, aliases and every version of its material. */
   async function destroy(id: string): Promise<void> {
+    unwrapped.clear();
     await db.transaction().execute(async (trx) => {
       await trx.deleteFrom('kms_grants').where('key_id', '=', id).execute();
       await trx.deleteFrom('kms_aliases').where('key_id', '=', id).execute();
@@ -435,10 +443,13 @@ export function createKmsService(deps: {
       : query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(1);
     const found = await query.executeTakeFirst();
     if (!found) throw invalidCiphertext();
-    return {
-      id: found.id,
-      bytes: await keyStore.unwrap(found.wrapped, materialContext(scope, row.id, found.id)),
-    };
+    let bytes = unwrapped.get(found.id);
+    if (!bytes) {
+      bytes = await keyStore.unwrap(found.wrapped, materialContext(scope, row.id, found.id));
+      if (unwrapped.size >= MATERIAL_CACHE) unwrapped.delete(unwrapped.keys().next().value as string);
+      unwrapped.set(found.id, bytes);
+    }
+    return { id: found.id, bytes };
   }
 
   async function manage(scope: KmsScope, keyId: string, use: Use = 'manage'): Promise<KeyRow> {

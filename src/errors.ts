@@ -10,6 +10,8 @@ export class AppError extends Error {
   readonly headers: Readonly<Record<string, string>>;
   /** The same failure's name in other protocols, where AWS names it differently (auth failures mostly). */
   readonly protocolCodes: Readonly<{ json?: string; query?: string }>;
+  /** The status in the awsJson protocol, where AWS answers another (its AccessDeniedException is a 400). */
+  readonly awsJsonStatus: number | undefined;
 
   constructor(
     code: string,
@@ -20,6 +22,7 @@ export class AppError extends Error {
       fields?: Record<string, string>;
       headers?: Record<string, string>;
       protocolCodes?: { json?: string; query?: string };
+      awsJsonStatus?: number;
     } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -29,6 +32,7 @@ export class AppError extends Error {
     this.fields = options.fields ?? {};
     this.headers = options.headers ?? {};
     this.protocolCodes = options.protocolCodes ?? {};
+    this.awsJsonStatus = options.awsJsonStatus;
   }
 }
 

@@ -98,6 +98,8 @@ describe('a user with no policies', () => {
     clients.push(glue);
     const glueDenied = await failureOf(glue.send(new GetTableCommand({ DatabaseName: 'x', Name: 'y' })));
     expect(glueDenied.code).toBe('AccessDeniedException');
+    // The awsJson services answer a denial with 400, as AWS's do (S3 and IAM with 403).
+    expect(glueDenied.status).toBe(400);
     expect(glueDenied.message).toContain(
       `is not authorized to perform: glue:GetTable on resource: arn:aws:glue:`,
     );

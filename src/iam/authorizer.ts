@@ -31,6 +31,8 @@ export function accessDenied(principal: Principal, action: string, resource: str
         json: 'AccessDeniedException',
         query: action.toLowerCase().startsWith('sns:') ? 'AuthorizationError' : 'AccessDenied',
       },
+      // The awsJson services (KMS, Glue, Athena) answer it with 400; DataBrew's restJson with 403.
+      awsJsonStatus: 400,
     },
   );
 }

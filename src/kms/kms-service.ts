@@ -698,7 +698,12 @@ export function createKmsService(deps: {
     async decrypt(scope, blob, context, keyId) {
       const header = sealedHeader(blob);
       const row = await keyRow(scope, header.keyId);
-      if (!row) throw notFound(`Key '${keyArn(scope, header.keyId)}' does not exist`);
+      // KMS's answer for a ciphertext whose key is gone (or was never this account's and region's).
+      if (!row)
+        throw badRequest(
+          'AccessDeniedException',
+          'The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.',
+        );
       if (keyId !== undefined && (await findKey(scope, keyId, true)).id !== row.id) {
         throw badRequest(
           'IncorrectKeyException',
@@ -881,7 +886,7 @@ export function createKmsService(deps: {
       if (!mayRetire(row, caller, key.account_id)) {
         throw new AppError(
           'AccessDeniedException',
-          403,
+          400,
           `User: ${caller.arn} is not authorized to perform: kms:RetireGrant on resource: ${keyArn(scope, key.id)}`,
         );
       }

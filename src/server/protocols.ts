@@ -27,6 +27,7 @@ export function renderError(
   const error = isAppError(unknownError) ? unknownError : internalError(unknownError);
   const headers: Record<string, string> = { ...error.headers };
   let body: string;
+  let status = error.status;
   switch (protocol) {
     case 'restXml':
       headers['content-type'] = 'application/xml';
@@ -38,6 +39,7 @@ export function renderError(
       headers['content-type'] = protocol === 'awsJson' ? 'application/x-amz-json-1.1' : 'application/json';
       headers['x-amzn-errortype'] = code;
       body = JSON.stringify({ __type: code, message: error.message, Message: error.message });
+      if (protocol === 'awsJson') status = error.awsJsonStatus ?? status;
       break;
     }
     case 'awsQuery': {
@@ -48,5 +50,5 @@ export function renderError(
       break;
     }
   }
-  return head ? { status: error.status, headers } : { status: error.status, headers, body };
+  return head ? { status, headers } : { status, headers, body };
 }

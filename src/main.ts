@@ -287,6 +287,7 @@ export async function startSeawall(
   let stopEvents: (() => void) | undefined;
   let stopSns: (() => void) | undefined;
   let closeKeyStore: (() => void) | undefined;
+  let stopKmsPurge: (() => void) | undefined;
   let blobs: BlobStore | undefined;
   /** Where Seawall serves, once it listens (SNS's SubscribeURLs point at it). */
   let publicUrl = '';
@@ -325,7 +326,20 @@ export async function startSeawall(
     });
     const keyStore = await keyStoreOf(config, rootKey, account.region);
     closeKeyStore = keyStore.close;
-    const kms = createKmsService({ db: db.db, keyStore: keyStore.store, clock });
+    const kms = createKmsService({
+      db: db.db,
+      keyStore: keyStore.store,
+      clock,
+      // With an external key store, a key disabled there stops every use here within a minute.
+      ...(config.kmsKeyStoreKey ? { materialTtlMs: 60_000 } : {}),
+    });
+    // Keys whose deletion fell due are destroyed at start and then hourly, not only when next looked up.
+    const purgeKeys = () =>
+      kms.purgeDue().catch((error: unknown) => logger.warn({ err: error }, 'could not destroy keys due'));
+    await purgeKeys();
+    const purgeTimer = setInterval(purgeKeys, 3_600_000);
+    purgeTimer.unref();
+    stopKmsPurge = () => clearInterval(purgeTimer);
     // The resource-based policies: a bucket's (with its ACLs) for S3 resources, a topic's for SNS topics, a
     // key's policy and grants for KMS keys, which must allow whoever uses the key (its account's IAM policies
     // count only where the key policy lets the account decide).
@@ -479,6 +493,7 @@ export async function startSeawall(
           await athena.close();
           await engines.close();
         } finally {
+          stopKmsPurge?.();
           closeKeyStore?.();
           await blobStore.close();
           await db.close();
@@ -490,6 +505,7 @@ export async function startSeawall(
     stopLifecycle?.();
     stopEvents?.();
     stopSns?.();
+    stopKmsPurge?.();
     closeKeyStore?.();
     server?.close();
     await launcher?.close();

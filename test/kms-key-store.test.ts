@@ -62,12 +62,16 @@ describe('KMS key material wrapped by an external KMS: a second Seawall process'
   let outerKey = '';
   let t: TestSeawall | undefined;
   let env: Record<string, string>;
+  /** The inner server's clock runs this far ahead, so that material kept in memory can expire. */
+  let offset = 0;
+  const clock = { now: () => new Date(Date.now() + offset) };
   const inner = () =>
     new KMSClient({
       endpoint: t?.url,
       region: t?.credentials.region,
       credentials: t?.credentials,
       maxAttempts: 1,
+      systemClockOffset: offset,
     });
 
   beforeAll(async () => {
@@ -83,7 +87,7 @@ describe('KMS key material wrapped by an external KMS: a second Seawall process'
       SEAWALL_KMS_KEY_STORE_CREDENTIALS: dataDirLayout(outerDir).credentials,
       SEAWALL_KMS_KEY_STORE_PROFILE: 'seawall',
     };
-    t = await startTestSeawall({ dataDir: innerDir, env });
+    t = await startTestSeawall({ dataDir: innerDir, env, clock });
   });
   afterAll(async () => {
     outerKms?.destroy();
@@ -94,7 +98,7 @@ describe('KMS key material wrapped by an external KMS: a second Seawall process'
   });
 
   it('wraps every key version with the outer key, and the outer KMS must allow each unwrap', async () => {
-    const kms = inner();
+    let kms = inner();
     try {
       const { KeyMetadata } = await kms.send(new CreateKeyCommand({}));
       const KeyId = KeyMetadata?.KeyId ?? '';
@@ -107,8 +111,19 @@ describe('KMS key material wrapped by an external KMS: a second Seawall process'
       expect(wrapped.length).toBeGreaterThan(0);
       for (const material of wrapped) expect(material.startsWith('aws-kms:')).toBe(true);
 
-      // With the outer key disabled, no new key can be made, and this server does not start again.
+      // With the outer key disabled, the material in memory serves for at most a minute more; then nothing
+      // opens, no new key can be made, and this server does not start again.
       await outerKms.send(new DisableKeyCommand({ KeyId: outerKey }));
+      const cached = await kms.send(new DecryptCommand({ CiphertextBlob }));
+      expect(Buffer.from(cached.Plaintext ?? []).toString()).toBe('311 calls');
+      offset += 61_000;
+      kms.destroy();
+      kms = inner();
+      expect(await failureOf(kms.send(new DecryptCommand({ CiphertextBlob })))).toEqual({
+        code: 'KMSInternalException',
+        status: 500,
+        message: 'The external key store could not be used.',
+      });
       expect(await failureOf(kms.send(new CreateKeyCommand({})))).toMatchObject({
         code: 'KMSInternalException',
         status: 500,
@@ -117,11 +132,11 @@ describe('KMS key material wrapped by an external KMS: a second Seawall process'
       kms.destroy();
       await t?.close();
       t = undefined;
-      await expect(startTestSeawall({ dataDir: innerDir, env })).rejects.toThrow(/external key store/);
+      await expect(startTestSeawall({ dataDir: innerDir, env, clock })).rejects.toThrow(/external key store/);
 
       // Enabled again, everything sealed before opens again.
       await outerKms.send(new EnableKeyCommand({ KeyId: outerKey }));
-      t = await startTestSeawall({ dataDir: innerDir, env });
+      t = await startTestSeawall({ dataDir: innerDir, env, clock });
       const again = inner();
       try {
         const reopened = await again.send(new DecryptCommand({ CiphertextBlob }));

@@ -2,8 +2,10 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   CreateAccessKeyCommand,
+  CreateRoleCommand,
   CreateUserCommand,
   IAMClient,
+  PutRolePolicyCommand,
   PutUserPolicyCommand,
 } from '@aws-sdk/client-iam';
 import {
@@ -42,7 +44,10 @@ import {
   UpdateAliasCommand,
   VerifyMacCommand,
 } from '@aws-sdk/client-kms';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dataDirLayout } from '../src/data-dir.js';
 import { AWS_CLI, AWS_CLI_ON_PATH, awsCli } from './helpers/aws-cli.js';
 import { failure, failureOf } from './helpers/failure.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
@@ -76,13 +81,11 @@ async function kmsUser(t: TestSeawall, name: string, statements: object[]) {
         PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: statements }),
       }),
     );
-    return {
-      arn: User?.Arn ?? '',
-      kms: kmsClient(t, {
-        accessKeyId: AccessKey?.AccessKeyId ?? '',
-        secretAccessKey: AccessKey?.SecretAccessKey ?? '',
-      }),
+    const credentials = {
+      accessKeyId: AccessKey?.AccessKeyId ?? '',
+      secretAccessKey: AccessKey?.SecretAccessKey ?? '',
     };
+    return { arn: User?.Arn ?? '', credentials, kms: kmsClient(t, credentials) };
   } finally {
     iam.destroy();
   }
@@ -446,6 +449,15 @@ describe('KMS', () => {
       code: 'ValidationException',
       status: 400,
     });
+    // HMAC keys do not rotate.
+    for (const call of [
+      kms.send(new EnableKeyRotationCommand({ KeyId })),
+      kms.send(new RotateKeyOnDemandCommand({ KeyId })),
+      kms.send(new GetKeyRotationStatusCommand({ KeyId })),
+      kms.send(new ListKeyRotationsCommand({ KeyId })),
+    ]) {
+      expect(await failure(call)).toEqual({ code: 'UnsupportedOperationException', status: 400 });
+    }
   });
 
   it('tags keys and refuses reserved tags', async () => {
@@ -483,6 +495,18 @@ describe('KMS', () => {
     expect(
       await failure(
         kms.send(new EncryptCommand({ KeyId: key.id, Plaintext: Buffer.from('x'), DryRun: true })),
+      ),
+    ).toEqual({ code: 'UnsupportedOperationException', status: 400 });
+    // Two context keys one policy would see as one (condition keys ignore case) are refused, not decided by order.
+    expect(
+      await failure(
+        kms.send(
+          new EncryptCommand({
+            KeyId: key.id,
+            Plaintext: Buffer.from('x'),
+            EncryptionContext: { Dept: 'HR', dept: 'IT' },
+          }),
+        ),
       ),
     ).toEqual({ code: 'UnsupportedOperationException', status: 400 });
   });
@@ -703,14 +727,187 @@ describe('KMS', () => {
       { GranteePrincipal: grantee, Operations: [] },
       {
         GranteePrincipal: grantee,
-        Operations: ['DescribeKey' as const],
-        Constraints: { EncryptionContextSubset: { a: 'b' } },
+        Operations: ['Encrypt' as const],
+        Constraints: {
+          EncryptionContextSubset: Object.fromEntries([...Array(9).keys()].map((i) => [`k${i}`, 'v'])),
+        },
+      },
+      {
+        GranteePrincipal: grantee,
+        Operations: ['Encrypt' as const],
+        Constraints: { EncryptionContextSubset: { a: 'x'.repeat(385) } },
       },
     ]) {
       expect(await failure(kms.send(new CreateGrantCommand({ KeyId: key.id, ...input })))).toEqual({
         code: 'ValidationException',
         status: 400,
       });
+    }
+    // A constraint does not apply to DescribeKey and RetireGrant, which a constrained grant may hold.
+    const described = await kms.send(
+      new CreateGrantCommand({
+        KeyId: key.id,
+        GranteePrincipal: grantee,
+        Operations: ['Decrypt', 'DescribeKey', 'RetireGrant'],
+        Constraints: { EncryptionContextSubset: { a: 'b' } },
+      }),
+    );
+    expect(described.GrantId).toMatch(/^[0-9a-f]{64}$/);
+    const { KeyMetadata } = await kms.send(
+      new CreateKeyCommand({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' }),
+    );
+    expect(
+      await failure(
+        kms.send(
+          new CreateGrantCommand({
+            KeyId: KeyMetadata?.KeyId,
+            GranteePrincipal: grantee,
+            Operations: ['GenerateMac'],
+            Constraints: { EncryptionContextSubset: { a: 'b' } },
+          }),
+        ),
+      ),
+    ).toEqual({ code: 'ValidationException', status: 400 });
+  });
+
+  it('lets a grantee pass a grant on only with no more operations and a constraint as strict', async () => {
+    const key = await newKey(kms);
+    const user = await kmsUser(t, 'kms-passer', [
+      { Effect: 'Allow', Action: 's3:ListAllMyBuckets', Resource: '*' },
+    ]);
+    const other = `arn:aws:iam::${t.seawall.accountId}:user/someone-else`;
+    const pass = (Operations: ('Encrypt' | 'Decrypt' | 'CreateGrant')[], Constraints?: object) =>
+      user.kms.send(
+        new CreateGrantCommand({ KeyId: key.id, GranteePrincipal: other, Operations, Constraints }),
+      );
+    try {
+      await kms.send(
+        new CreateGrantCommand({
+          KeyId: key.id,
+          GranteePrincipal: user.arn,
+          Operations: ['Encrypt', 'CreateGrant'],
+        }),
+      );
+      expect((await pass(['Encrypt'])).GrantId).toBeTruthy();
+      expect((await pass(['Encrypt', 'CreateGrant'])).GrantId).toBeTruthy();
+      expect((await failure(pass(['Decrypt']))).code).toBe('AccessDeniedException');
+      expect((await failure(pass(['Encrypt', 'Decrypt']))).code).toBe('AccessDeniedException');
+
+      // From a constrained grant: the new grant's constraint must hold the same pairs, or more.
+      const constrained = await kmsUser(t, 'kms-constrained-passer', [
+        { Effect: 'Allow', Action: 's3:ListAllMyBuckets', Resource: '*' },
+      ]);
+      const passOn = (Constraints?: object) =>
+        constrained.kms.send(
+          new CreateGrantCommand({
+            KeyId: key.id,
+            GranteePrincipal: other,
+            Operations: ['Decrypt'],
+            Constraints,
+          }),
+        );
+      try {
+        await kms.send(
+          new CreateGrantCommand({
+            KeyId: key.id,
+            GranteePrincipal: constrained.arn,
+            Operations: ['Decrypt', 'CreateGrant'],
+            Constraints: { EncryptionContextSubset: { team: 'city' } },
+          }),
+        );
+        expect(
+          (await passOn({ EncryptionContextSubset: { team: 'city', table: 'x' } })).GrantId,
+        ).toBeTruthy();
+        expect((await passOn({ EncryptionContextEquals: { team: 'city' } })).GrantId).toBeTruthy();
+        expect((await failure(passOn())).code).toBe('AccessDeniedException');
+        expect((await failure(passOn({ EncryptionContextSubset: { team: 'parks' } }))).code).toBe(
+          'AccessDeniedException',
+        );
+        // An empty exact constraint passes on only as an empty exact constraint.
+        await kms.send(
+          new CreateGrantCommand({
+            KeyId: key.id,
+            GranteePrincipal: constrained.arn,
+            Operations: ['Encrypt', 'CreateGrant'],
+            Constraints: { EncryptionContextEquals: {} },
+          }),
+        );
+        const passEncrypt = (Constraints?: object) =>
+          constrained.kms.send(
+            new CreateGrantCommand({
+              KeyId: key.id,
+              GranteePrincipal: other,
+              Operations: ['Encrypt'],
+              Constraints,
+            }),
+          );
+        expect((await failure(passEncrypt())).code).toBe('AccessDeniedException');
+        expect((await passEncrypt({ EncryptionContextEquals: {} })).GrantId).toBeTruthy();
+      } finally {
+        constrained.kms.destroy();
+      }
+    } finally {
+      user.kms.destroy();
+    }
+  });
+
+  it('lets a role session name its role in the key policy it puts', async () => {
+    const iam = new IAMClient({ endpoint: t.url, region: t.credentials.region, credentials: t.credentials });
+    const user = await kmsUser(t, 'kms-role-taker', [
+      { Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' },
+    ]);
+    try {
+      const { Role } = await iam.send(
+        new CreateRoleCommand({
+          RoleName: 'key-admin',
+          AssumeRolePolicyDocument: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Principal: { AWS: user.arn }, Action: 'sts:AssumeRole' }],
+          }),
+        }),
+      );
+      await iam.send(
+        new PutRolePolicyCommand({
+          RoleName: 'key-admin',
+          PolicyName: 'kms',
+          PolicyDocument: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [{ Effect: 'Allow', Action: 'kms:*', Resource: '*' }],
+          }),
+        }),
+      );
+      const sts = new STSClient({
+        endpoint: t.url,
+        region: t.credentials.region,
+        credentials: user.credentials,
+      });
+      const { Credentials } = await sts.send(
+        new AssumeRoleCommand({ RoleArn: Role?.Arn, RoleSessionName: 'admin-session' }),
+      );
+      sts.destroy();
+      const session = new KMSClient({
+        endpoint: t.url,
+        region: t.credentials.region,
+        credentials: {
+          accessKeyId: Credentials?.AccessKeyId ?? '',
+          secretAccessKey: Credentials?.SecretAccessKey ?? '',
+          sessionToken: Credentials?.SessionToken ?? '',
+        },
+      });
+      try {
+        const policy = JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { AWS: Role?.Arn }, Action: 'kms:*', Resource: '*' }],
+        });
+        const { KeyMetadata } = await session.send(new CreateKeyCommand({ Policy: policy }));
+        expect(KeyMetadata?.KeyState).toBe('Enabled');
+        await session.send(new PutKeyPolicyCommand({ KeyId: KeyMetadata?.KeyId, Policy: policy }));
+      } finally {
+        session.destroy();
+      }
+    } finally {
+      iam.destroy();
+      user.kms.destroy();
     }
   });
 
@@ -847,6 +1044,13 @@ describe('KMS on a clock tests drive', () => {
     expect(status).toMatchObject({ KeyRotationEnabled: true, RotationPeriodInDays: 90, KeyId: key.arn });
     const due = status.NextRotationDate?.getTime() ?? 0;
     expect((await kms.send(new ListKeyRotationsCommand({ KeyId: key.id }))).Rotations).toEqual([]);
+    // Enabling it again, as a tool that re-applies settings does, keeps the schedule.
+    advance(DAY_MS);
+    await kms.send(new EnableKeyRotationCommand({ KeyId: key.id, RotationPeriodInDays: 90 }));
+    expect(
+      (await kms.send(new GetKeyRotationStatusCommand({ KeyId: key.id }))).NextRotationDate?.getTime(),
+    ).toBe(due);
+    advance(-DAY_MS);
 
     advance(181 * DAY_MS);
     const { Rotations } = await kms.send(new ListKeyRotationsCommand({ KeyId: key.id }));
@@ -901,6 +1105,25 @@ describe('KMS on a clock tests drive', () => {
       'alias/doomed',
     );
     expect((await kms.send(new ListKeysCommand({}))).Keys?.map((k) => k.KeyId)).not.toContain(key.id);
+  });
+
+  it('destroys a key due at start, untouched since: its material is gone from the metadata', async () => {
+    const key = await newKey(kms);
+    await kms.send(new ScheduleKeyDeletionCommand({ KeyId: key.id, PendingWindowInDays: 7 }));
+    kms.destroy();
+    await t.seawall.close();
+    offset += 8 * DAY_MS;
+    t = await startTestSeawall({ dataDir, clock: { now: () => new Date(Date.now() + offset) } });
+    kms = kmsClient(t, t.credentials, offset);
+    const db = new BetterSqlite3(dataDirLayout(dataDir).metadataDb, { readonly: true });
+    try {
+      expect(db.prepare('SELECT count(*) AS n FROM kms_keys WHERE id = ?').get(key.id)).toEqual({ n: 0 });
+      expect(db.prepare('SELECT count(*) AS n FROM kms_key_materials WHERE key_id = ?').get(key.id)).toEqual({
+        n: 0,
+      });
+    } finally {
+      db.close();
+    }
   });
 
   it('keeps keys across a restart: ciphertexts made before it decrypt after it', async () => {

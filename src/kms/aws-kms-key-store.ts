@@ -20,21 +20,17 @@ export interface AwsKmsKeyStoreOptions {
 }
 
 function unavailable(error: unknown): AppError {
-  const reason = error instanceof Error ? error.message : String(error);
-  return new AppError(
-    'KMSInternalException',
-    500,
-    `The external key store could not be used: ${reason.slice(0, 256)}`,
-    {
-      cause: error,
-    },
-  );
+  // The external KMS's own words (its key's ARN, the identity it saw) stay in the log, not in the answer.
+  return new AppError('KMSInternalException', 500, 'The external key store could not be used.', {
+    cause: error,
+  });
 }
 
 /**
  * A key store in another KMS, through the AWS KMS API (AWS KMS itself, or another Seawall): key material is
  * wrapped by Encrypt under the external key, bound to the material's context, and unwrapped by Decrypt. The
- * root of trust is then that key: disabling or deleting it there makes every key here unusable.
+ * root of trust is then that key: disabling or deleting it there makes every key here unusable (once the
+ * material in memory has expired; see KmsService's materialTtlMs).
  */
 export function createAwsKmsKeyStore(options: AwsKmsKeyStoreOptions): KeyStore & { close(): void } {
   const client = new KMSClient({

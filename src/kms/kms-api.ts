@@ -32,6 +32,11 @@ import {
  */
 
 const MAX_PLAINTEXT = 4096;
+/**
+ * The largest request body: a 32 KiB key policy escaped in JSON, or a 6 KiB blob in base64, fit well within;
+ * it bounds the encryption context, whose pairs are weighed by the authorizer.
+ */
+const MAX_BODY_BYTES = 128 * 1024;
 const MAX_CIPHERTEXT = 6144;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
@@ -98,10 +103,16 @@ function context(input: JsonInput<string>, name: string): EncryptionContext {
   if (typeof value !== 'object' || Array.isArray(value))
     throw badRequest('SerializationException', `${name} must be a map of strings.`);
   const entries = Object.entries(value as Record<string, unknown>);
+  const folded = new Set<string>();
   for (const [key, v] of entries) {
     if (typeof v !== 'string')
       throw badRequest('SerializationException', `${name} must be a map of strings.`);
     if (key === '') throw kmsValidation(`${name} keys must not be empty.`);
+    // Policy condition keys ignore case, so two such keys would be one to a policy or grant: refused, never
+    // decided by whichever came last.
+    if (folded.has(key.toLowerCase()))
+      throw unsupported(`${name} keys that differ only in case are not supported by Seawall.`);
+    folded.add(key.toLowerCase());
   }
   return Object.fromEntries(entries) as EncryptionContext;
 }
@@ -139,6 +150,28 @@ function tagsOf(input: JsonInput<string>, name: string): Tag[] {
     if (TagKey.startsWith('aws:')) throw badRequest('TagException', 'Tags beginning with aws: are reserved.');
     return { TagKey, TagValue };
   });
+}
+
+/**
+ * The condition keys every KMS request supplies: kms:CallerAccount, and kms:RequestAlias when the KeyId names
+ * an alias. (kms:ViaService is absent: no AWS service calls on the caller's behalf here.)
+ */
+function withCallerConditions<M extends string>(operation: JsonOperation<M>): JsonOperation<M> {
+  return {
+    ...operation,
+    conditions: (input, req) => {
+      const keyId = (input as JsonInput<string>).KeyId;
+      const alias =
+        typeof keyId === 'string'
+          ? /^(?:arn:aws:kms:[^:]*:\d{12}:)?(alias\/.+)$/.exec(keyId)?.[1]
+          : undefined;
+      return {
+        ...(operation.conditions?.(input, req) ?? {}),
+        'kms:CallerAccount': req.principal.accountId,
+        ...(alias !== undefined ? { 'kms:RequestAlias': alias } : {}),
+      };
+    },
+  };
 }
 
 /** A page of a listing by KMS's Limit and Marker. */
@@ -204,7 +237,7 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
     ...operation,
     members: [...operation.members, 'GrantTokens'],
     async handle(input, req) {
-      await kms.checkGrantTokens(stringList(input, 'GrantTokens', 10) ?? []);
+      await kms.checkGrantTokens(scopeOf(req), stringList(input, 'GrantTokens', 10) ?? []);
       return operation.handle(input, req);
     },
   });
@@ -548,15 +581,18 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
           return { GrantToken: token, GrantId: id };
         },
       ),
+      // For CreateGrant, kms:EncryptionContext keys are the new grant's constraint (as KMS documents them).
       conditions: (input: JsonInput<string>) => {
         const grantee = text(input, 'GranteePrincipal');
         const retiring = text(input, 'RetiringPrincipal');
         const constraints = constraintsOf(input);
+        const constrained = constraints && Object.values(constraints)[0];
         return {
           ...(grantee !== undefined ? { 'kms:GranteePrincipal': grantee } : {}),
           ...(retiring !== undefined ? { 'kms:RetiringPrincipal': retiring } : {}),
           'kms:GrantOperations': stringList(input, 'Operations', 20) ?? [],
           ...(constraints ? { 'kms:GrantConstraintType': Object.keys(constraints)[0] } : {}),
+          ...(constrained ? contextConditions(constrained) : {}),
           'kms:GrantIsForAWSResource': 'false',
         };
       },
@@ -643,8 +679,11 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
     service: 'kms',
     iamPrefix: 'kms',
     targetPrefix: 'TrentService',
-    operations,
+    operations: Object.fromEntries(
+      Object.entries(operations).map(([name, operation]) => [name, withCallerConditions(operation)]),
+    ),
     refuse: memberRefusal('UnsupportedOperationException'),
+    maxBodyBytes: MAX_BODY_BYTES,
   });
 }
 

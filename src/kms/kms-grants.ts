@@ -34,7 +34,11 @@ const KNOWN_OPERATIONS = new Set<string>([
   'Verify',
   'DeriveSharedSecret',
 ]);
-/** The operations an encryption context constraint can apply to (cryptographic operations that take one). */
+/**
+ * The operations a grant's encryption context constraint applies to: those that take an encryption context.
+ * CreateGrant's is the new grant's constraint. DescribeKey and RetireGrant may be in a constrained grant, which
+ * does not apply to them (the GrantConstraints reference).
+ */
 const CONTEXT_OPERATIONS = new Set<string>([
   'Decrypt',
   'Encrypt',
@@ -43,8 +47,11 @@ const CONTEXT_OPERATIONS = new Set<string>([
   'ReEncryptFrom',
   'ReEncryptTo',
   'CreateGrant',
-  'RetireGrant',
 ]);
+const UNCONSTRAINED_OPERATIONS = new Set<string>(['DescribeKey', 'RetireGrant']);
+/** AWS's limits on a grant constraint: pairs, and the length of a key or value. */
+const MAX_CONSTRAINT_PAIRS = 8;
+const MAX_CONSTRAINT_CHARS = 384;
 
 const PRINCIPAL =
   /^arn:aws:(?:iam::\d{12}:(?:root|user\/[\w+=,.@/-]{1,512}|role\/[\w+=,.@/-]{1,512})|sts::\d{12}:assumed-role\/[\w+=,.@/-]{1,512})$/;
@@ -101,9 +108,17 @@ export function checkGrant(input: GrantInput, keySpec: string): void {
     if (!allowed.includes(operation))
       throw validation(`Grant operation ${operation} is not valid for a ${keySpec} key.`);
   }
-  if (input.constraints && input.operations.some((operation) => !CONTEXT_OPERATIONS.has(operation)))
+  if (!input.constraints) return;
+  if (input.operations.some((op) => !CONTEXT_OPERATIONS.has(op) && !UNCONSTRAINED_OPERATIONS.has(op)))
     throw validation(
       'Encryption context constraints are only valid for operations that take an encryption context.',
+    );
+  const pairs = Object.entries(constraintContext(input.constraints));
+  if (pairs.length > MAX_CONSTRAINT_PAIRS)
+    throw validation(`A grant constraint can have at most ${MAX_CONSTRAINT_PAIRS} encryption context pairs.`);
+  if (pairs.some(([key, value]) => key.length > MAX_CONSTRAINT_CHARS || value.length > MAX_CONSTRAINT_CHARS))
+    throw validation(
+      `Encryption context keys and values in a grant constraint are at most ${MAX_CONSTRAINT_CHARS} characters.`,
     );
 }
 
@@ -121,14 +136,19 @@ export function grantEntry(keyArn: string, accountId: string, row: GrantRow): Gr
   };
 }
 
-/** The conditions a constraint puts on the request's encryption context (kms:EncryptionContext:… keys). */
-function constraintConditions(
-  constraints: GrantConstraints | undefined,
-): Record<string, unknown> | undefined {
-  if (!constraints) return undefined;
+function constraintContext(constraints: GrantConstraints): EncryptionContext {
+  return 'EncryptionContextEquals' in constraints
+    ? constraints.EncryptionContextEquals
+    : constraints.EncryptionContextSubset;
+}
+
+/**
+ * The conditions a constraint puts on the request's encryption context (kms:EncryptionContext:… keys; for
+ * CreateGrant, the new grant's constraint, which is so at least as strict as this one).
+ */
+function constraintConditions(constraints: GrantConstraints): Record<string, Record<string, unknown>> {
   const exact = 'EncryptionContextEquals' in constraints;
-  const context = exact ? constraints.EncryptionContextEquals : constraints.EncryptionContextSubset;
-  const pairs = Object.entries(context);
+  const pairs = Object.entries(constraintContext(constraints));
   const conditions: Record<string, Record<string, unknown>> = {};
   if (pairs.length > 0)
     conditions.StringEquals = Object.fromEntries(
@@ -141,30 +161,71 @@ function constraintConditions(
   return conditions;
 }
 
+interface GrantStatement {
+  Effect: 'Allow';
+  Principal: { AWS: string };
+  Action: string[];
+  Resource: '*';
+  Condition?: Record<string, Record<string, unknown>>;
+}
+
+/**
+ * One grant as policy statements: its operations that take an encryption context under its constraint; the
+ * others (DescribeKey, the MAC operations) without; and CreateGrant only for grants of no more operations and
+ * (when constrained) a constraint at least as strict, as KMS lets a grantee pass a grant on.
+ */
+function grantStatements(row: GrantRow): GrantStatement[] {
+  const operations = JSON.parse(row.operations) as string[];
+  const constraints =
+    row.constraints === null ? undefined : (JSON.parse(row.constraints) as GrantConstraints);
+  const statement = (
+    names: string[],
+    Condition?: Record<string, Record<string, unknown>>,
+  ): GrantStatement[] =>
+    names.length === 0
+      ? []
+      : [
+          {
+            Effect: 'Allow',
+            Principal: { AWS: row.grantee },
+            Action: names.map((name) => `kms:${name}`),
+            Resource: '*',
+            ...(Condition && Object.keys(Condition).length > 0 ? { Condition } : {}),
+          },
+        ];
+  const used = operations.filter((op) => op !== 'RetireGrant' && op !== 'CreateGrant');
+  const constrained = constraints ? used.filter((op) => CONTEXT_OPERATIONS.has(op)) : [];
+  const free = used.filter((op) => !constrained.includes(op));
+  const passOn: Record<string, Record<string, unknown>> = {
+    'ForAllValues:StringEquals': { 'kms:GrantOperations': operations },
+  };
+  if (constraints) {
+    Object.assign(passOn, constraintConditions(constraints));
+    passOn.StringEquals = {
+      ...passOn.StringEquals,
+      'kms:GrantConstraintType':
+        'EncryptionContextEquals' in constraints
+          ? ['EncryptionContextEquals']
+          : ['EncryptionContextEquals', 'EncryptionContextSubset'],
+    };
+    // Equals with an empty context: the new grant's constraint must be empty too (Null above), and present.
+  }
+  return [
+    ...statement(constrained, constraints ? constraintConditions(constraints) : undefined),
+    ...statement(free),
+    ...(operations.includes('CreateGrant') ? statement(['CreateGrant'], passOn) : []),
+  ];
+}
+
 /** A key's grants as one resource policy the authorizer weighs beside the key policy; none without grants. */
 export function grantsPolicy(rows: readonly GrantRow[]): Policy | undefined {
-  if (rows.length === 0) return undefined;
-  const Statement = rows.map((row) => {
-    const conditions = constraintConditions(
-      row.constraints === null ? undefined : (JSON.parse(row.constraints) as GrantConstraints),
-    );
-    return {
-      Effect: 'Allow',
-      Principal: { AWS: row.grantee },
-      Action: (JSON.parse(row.operations) as string[])
-        .filter((operation) => operation !== 'RetireGrant')
-        .map((operation) => `kms:${operation}`),
-      Resource: '*',
-      ...(conditions ? { Condition: conditions } : {}),
-    };
-  });
-  const effective = Statement.filter((statement) => statement.Action.length > 0);
-  if (effective.length === 0) return undefined;
-  return parsePolicy(JSON.stringify({ Version: '2012-10-17', Statement: effective }), 'resource');
+  const Statement = rows.flatMap(grantStatements);
+  if (Statement.length === 0) return undefined;
+  return parsePolicy(JSON.stringify({ Version: '2012-10-17', Statement }), 'resource');
 }
 
 /** The role a role session's ARN names (`arn:aws:sts::…:assumed-role/r/s` → `arn:aws:iam::…:role/r`). */
-function roleOfSession(arn: string): string | undefined {
+export function roleOfSession(arn: string): string | undefined {
   const match = /^arn:aws:sts::(\d{12}):assumed-role\/([^/]+)\/[^/]+$/.exec(arn);
   return match ? `arn:aws:iam::${match[1]}:role/${match[2]}` : undefined;
 }

@@ -18,6 +18,7 @@ import {
   grantEntry,
   grantsPolicy,
   mayRetire,
+  roleOfSession,
 } from './kms-grants.js';
 
 /**
@@ -77,7 +78,8 @@ export interface Rotation {
 }
 
 const DAY_MS = 86_400_000;
-const MAX_ON_DEMAND_ROTATIONS = 10;
+/** KMS's developer guide: 25 on-demand rotations per key. */
+const MAX_ON_DEMAND_ROTATIONS = 25;
 /** Automatic rotations made at once when the clock has run far ahead; the rest follow on the next use. */
 const MAX_CATCH_UP = 64;
 const KEY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -162,6 +164,8 @@ function checkLockout(policy: Policy, principal: Principal, resource: string): v
         type: principal.type,
         userId: principal.userId,
         ...(principal.username !== undefined ? { username: principal.username } : {}),
+        // A role session is named by its role's ARN as well as its own.
+        ...(roleOfSession(principal.arn) !== undefined ? { roleArn: roleOfSession(principal.arn) } : {}),
       },
       action: 'kms:PutKeyPolicy',
       resource,
@@ -240,6 +244,12 @@ function checkUsable(scope: KmsScope, row: KeyRow, use: Use): void {
       `${arn} key usage is ${row.key_usage} which is not valid for ${use === 'encrypt' ? 'Encrypt' : 'GenerateMac'}.`,
     );
   }
+}
+
+/** Only symmetric encryption keys rotate: KMS refuses rotation calls on HMAC keys as unsupported. */
+function checkRotatable(scope: KmsScope, row: KeyRow, kind: 'automatic' | 'on-demand'): void {
+  if (row.key_spec !== 'SYMMETRIC_DEFAULT')
+    throw unsupported(`${keyArn(scope, row.id)} key type is not supported for ${kind} rotation.`);
 }
 
 export interface CreateKeyInput {
@@ -321,25 +331,36 @@ export interface KmsService {
   ): Promise<void>;
   revokeGrant(scope: KmsScope, keyId: string, grantId: string): Promise<void>;
   /** Checks that grant tokens a request carries are tokens of existing grants (InvalidGrantTokenException). */
-  checkGrantTokens(tokens: readonly string[]): Promise<void>;
+  checkGrantTokens(scope: KmsScope, tokens: readonly string[]): Promise<void>;
+  /** Destroys every key whose waiting period is over (also done whenever such a key is next looked up). */
+  purgeDue(): Promise<number>;
 }
 
 export function createKmsService(deps: {
   db: Kysely<Database>;
   keyStore: KeyStore;
   clock: Clock;
+  /**
+   * How long unwrapped material is kept in memory: with an external key store, how soon a key disabled there
+   * stops every use here. Kept until the process ends if not given (the root key cannot be disabled).
+   */
+  materialTtlMs?: number;
 }): KmsService {
   const { db, keyStore, clock } = deps;
   const now = () => clock.now().getTime();
+  const ttl = deps.materialTtlMs ?? Number.POSITIVE_INFINITY;
   /**
    * Unwrapped material by its id, so that each use is not a round trip to the key store (an external KMS);
-   * bounded, and emptied when a key is destroyed.
+   * bounded, kept for `ttl`, and emptied when a key is destroyed.
    */
-  const unwrapped = new Map<string, Buffer>();
+  const unwrapped = new Map<string, { bytes: Buffer; at: number }>();
+  /** Each key's policies as the authorizer weighs them, parsed once; dropped when its policy or grants change. */
+  const policies = new Map<string, Policy[]>();
 
   /** Destroys a key whose waiting period is over: its row, aliases and every version of its material. */
   async function destroy(id: string): Promise<void> {
     unwrapped.clear();
+    policies.delete(id);
     await db.transaction().execute(async (trx) => {
       await trx.deleteFrom('kms_grants').where('key_id', '=', id).execute();
       await trx.deleteFrom('kms_aliases').where('key_id', '=', id).execute();
@@ -384,8 +405,11 @@ export function createKmsService(deps: {
     return (await db.selectFrom('kms_keys').selectAll().where('id', '=', row.id).executeTakeFirst()) ?? row;
   }
 
-  /** A key of the scope by id, after what fell due (its deletion, its rotations); undefined if there is none. */
-  async function keyRow(scope: KmsScope, id: string): Promise<KeyRow | undefined> {
+  /**
+   * A key of the scope by id, after what fell due: its deletion, and (`maintain`) its rotations, which are
+   * made only for a request already authorized; undefined if there is none.
+   */
+  async function keyRow(scope: KmsScope, id: string, maintain = true): Promise<KeyRow | undefined> {
     const row = await db
       .selectFrom('kms_keys')
       .selectAll()
@@ -398,7 +422,7 @@ export function createKmsService(deps: {
       await destroy(row.id);
       return undefined;
     }
-    return catchUpRotations(row);
+    return maintain ? catchUpRotations(row) : row;
   }
 
   async function aliasRow(scope: KmsScope, name: string): Promise<Selectable<KmsAliasTable> | undefined> {
@@ -411,7 +435,7 @@ export function createKmsService(deps: {
       .executeTakeFirst();
   }
 
-  async function findKey(scope: KmsScope, keyId: string, aliases: boolean): Promise<KeyRow> {
+  async function findKey(scope: KmsScope, keyId: string, aliases: boolean, maintain = true): Promise<KeyRow> {
     const ref = parseKeyRef(scope, keyId, aliases);
     let id: string;
     if (ref.kind === 'alias') {
@@ -421,7 +445,7 @@ export function createKmsService(deps: {
     } else {
       id = ref.id;
     }
-    const row = await keyRow(scope, id);
+    const row = await keyRow(scope, id, maintain);
     if (!row) throw notFound(`Key '${keyArn(scope, id)}' does not exist`);
     return row;
   }
@@ -443,12 +467,12 @@ export function createKmsService(deps: {
       : query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(1);
     const found = await query.executeTakeFirst();
     if (!found) throw invalidCiphertext();
-    let bytes = unwrapped.get(found.id);
-    if (!bytes) {
-      bytes = await keyStore.unwrap(found.wrapped, materialContext(scope, row.id, found.id));
-      if (unwrapped.size >= MATERIAL_CACHE) unwrapped.delete(unwrapped.keys().next().value as string);
-      unwrapped.set(found.id, bytes);
-    }
+    const cached = unwrapped.get(found.id);
+    if (cached && now() - cached.at < ttl) return { id: found.id, bytes: cached.bytes };
+    const bytes = await keyStore.unwrap(found.wrapped, materialContext(scope, row.id, found.id));
+    unwrapped.delete(found.id);
+    if (unwrapped.size >= MATERIAL_CACHE) unwrapped.delete(unwrapped.keys().next().value as string);
+    unwrapped.set(found.id, { bytes, at: now() });
     return { id: found.id, bytes };
   }
 
@@ -511,14 +535,19 @@ export function createKmsService(deps: {
       const match = /^arn:aws:kms:([^:]+):(\d{12}):key\/(.+)$/.exec(resource);
       if (!match) return undefined;
       const scope = { region: match[1] as string, accountId: match[2] as string };
-      const row = await keyRow(scope, match[3] as string);
+      const row = await keyRow(scope, match[3] as string, false);
       if (!row) return undefined;
-      const grants = grantsPolicy(await grantRows(row.id));
-      return [parsePolicy(row.policy, 'resource'), ...(grants ? [grants] : [])];
+      let found = policies.get(row.id);
+      if (!found) {
+        const grants = grantsPolicy(await grantRows(row.id));
+        found = [parsePolicy(row.policy, 'resource'), ...(grants ? [grants] : [])];
+        policies.set(row.id, found);
+      }
+      return found;
     },
 
     async resolveArn(scope, keyId, aliases) {
-      return keyArn(scope, (await findKey(scope, keyId, aliases)).id);
+      return keyArn(scope, (await findKey(scope, keyId, aliases, false)).id);
     },
 
     async createKey(scope, principal, input) {
@@ -558,6 +587,17 @@ export function createKmsService(deps: {
       return metadataOf(scope, await findKey(scope, keyId, true));
     },
 
+    async purgeDue() {
+      const due = await db
+        .selectFrom('kms_keys')
+        .select('id')
+        .where('deletion_at', 'is not', null)
+        .where('deletion_at', '<=', now())
+        .execute();
+      for (const row of due) await destroy(row.id);
+      return due.length;
+    },
+
     async listKeys(scope) {
       const rows = await db
         .selectFrom('kms_keys')
@@ -582,11 +622,34 @@ export function createKmsService(deps: {
 
     async setEnabled(scope, keyId, enabled) {
       const row = await manage(scope, keyId);
-      await db
-        .updateTable('kms_keys')
-        .set({ state: enabled ? 'Enabled' : 'Disabled' })
-        .where('id', '=', row.id)
-        .execute();
+      // A disabled key is not rotated; enabled again past its date, it rotates once, then (as in KMS).
+      const due =
+        enabled && row.state === 'Disabled' && row.next_rotation_at !== null && row.next_rotation_at <= now();
+      const next = due ? await newMaterial(row.id, scope.accountId, scope.region) : undefined;
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable('kms_keys')
+          .set({
+            state: enabled ? 'Enabled' : 'Disabled',
+            ...(next && row.rotation_days !== null
+              ? { next_rotation_at: now() + row.rotation_days * DAY_MS }
+              : {}),
+          })
+          .where('id', '=', row.id)
+          .execute();
+        if (next) {
+          await trx
+            .insertInto('kms_key_materials')
+            .values({
+              id: next.id,
+              key_id: row.id,
+              wrapped: next.wrapped,
+              origin: 'AUTOMATIC',
+              created_at: now(),
+            })
+            .execute();
+        }
+      });
     },
 
     async scheduleDeletion(scope, keyId, days) {
@@ -622,17 +685,27 @@ export function createKmsService(deps: {
           `An alias with the name ${aliasArn(scope, name)} already exists`,
         );
       const at = now();
-      await db
-        .insertInto('kms_aliases')
-        .values({
-          account_id: scope.accountId,
-          region: scope.region,
-          name,
-          key_id: row.id,
-          created_at: at,
-          updated_at: at,
-        })
-        .execute();
+      try {
+        await db
+          .insertInto('kms_aliases')
+          .values({
+            account_id: scope.accountId,
+            region: scope.region,
+            name,
+            key_id: row.id,
+            created_at: at,
+            updated_at: at,
+          })
+          .execute();
+      } catch (error) {
+        // Made meanwhile by another request: the primary key refused the second.
+        if (await aliasRow(scope, name))
+          throw badRequest(
+            'AlreadyExistsException',
+            `An alias with the name ${aliasArn(scope, name)} already exists`,
+          );
+        throw error;
+      }
     },
 
     async updateAlias(scope, name, keyId) {
@@ -741,6 +814,7 @@ export function createKmsService(deps: {
       const policy = parseKeyPolicy(policyText);
       if (!bypassLockout) checkLockout(policy, principal, keyArn(scope, row.id));
       await db.updateTable('kms_keys').set({ policy: policyText }).where('id', '=', row.id).execute();
+      policies.delete(row.id);
     },
 
     async tags(scope, keyId) {
@@ -772,15 +846,20 @@ export function createKmsService(deps: {
 
     async setRotation(scope, keyId, days) {
       const row = await findKey(scope, keyId, false);
+      checkRotatable(scope, row, 'automatic');
       checkUsable(scope, row, 'encrypt');
-      if (row.key_spec !== 'SYMMETRIC_DEFAULT')
-        throw unsupported(`${keyArn(scope, row.id)} key type is not supported for automatic rotation.`);
+      // Enabled again, the schedule keeps its anchor (the last rotation, or when rotation was enabled), so a
+      // tool that re-applies the setting does not postpone rotation for ever.
+      const anchor =
+        row.rotation_days !== null && row.next_rotation_at !== null
+          ? row.next_rotation_at - row.rotation_days * DAY_MS
+          : now();
       await db
         .updateTable('kms_keys')
         .set(
           days === undefined
             ? { rotation_days: null, next_rotation_at: null }
-            : { rotation_days: days, next_rotation_at: now() + days * DAY_MS },
+            : { rotation_days: days, next_rotation_at: anchor + days * DAY_MS },
         )
         .where('id', '=', row.id)
         .execute();
@@ -788,14 +867,14 @@ export function createKmsService(deps: {
 
     async rotationStatus(scope, keyId) {
       const row = await findKey(scope, keyId, false);
+      checkRotatable(scope, row, 'automatic');
       return { arn: keyArn(scope, row.id), days: row.rotation_days, nextAt: row.next_rotation_at };
     },
 
     async rotateNow(scope, keyId) {
       const row = await findKey(scope, keyId, false);
+      checkRotatable(scope, row, 'on-demand');
       checkUsable(scope, row, 'encrypt');
-      if (row.key_spec !== 'SYMMETRIC_DEFAULT')
-        throw unsupported(`${keyArn(scope, row.id)} key type is not supported for on-demand rotation.`);
       const made = await db
         .selectFrom('kms_key_materials')
         .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -841,6 +920,7 @@ export function createKmsService(deps: {
       }
       const id = randomBytes(32).toString('hex');
       const token = randomBytes(48).toString('base64url');
+      policies.delete(key.id);
       await db
         .insertInto('kms_grants')
         .values({
@@ -891,19 +971,24 @@ export function createKmsService(deps: {
         );
       }
       await db.deleteFrom('kms_grants').where('id', '=', row.id).execute();
+      policies.delete(key.id);
     },
 
     async revokeGrant(scope, keyId, grantId) {
-      const { row } = await grantOf(scope, { keyId, grantId });
+      const { row, key } = await grantOf(scope, { keyId, grantId });
       await db.deleteFrom('kms_grants').where('id', '=', row.id).execute();
+      policies.delete(key.id);
     },
 
-    async checkGrantTokens(tokens) {
+    async checkGrantTokens(scope, tokens) {
       for (const token of tokens) {
         const found = await db
           .selectFrom('kms_grants')
-          .select('id')
-          .where('token', '=', token)
+          .innerJoin('kms_keys', 'kms_keys.id', 'kms_grants.key_id')
+          .select('kms_grants.id')
+          .where('kms_grants.token', '=', token)
+          .where('kms_keys.account_id', '=', scope.accountId)
+          .where('kms_keys.region', '=', scope.region)
           .executeTakeFirst();
         if (!found) throw badRequest('InvalidGrantTokenException', 'The grant token is not valid.');
       }
@@ -911,6 +996,7 @@ export function createKmsService(deps: {
 
     async rotations(scope, keyId) {
       const row = await findKey(scope, keyId, false);
+      checkRotatable(scope, row, 'automatic');
       const rows = await db
         .selectFrom('kms_key_materials')
         .select(['origin', 'created_at'])

@@ -136,6 +136,8 @@ export function jsonService(options: {
     | Readonly<Record<string, AnyJsonOperation>>
     | readonly Readonly<Record<string, AnyJsonOperation>>[];
   refuse: MemberRefusal;
+  /** The largest request body the service reads (16 MiB unless a service says less). */
+  maxBodyBytes?: number;
 }): ServiceEndpoint {
   const groups = Array.isArray(options.operations) ? options.operations : [options.operations];
   const encode = (output: unknown) => ({
@@ -160,7 +162,10 @@ export function jsonService(options: {
       if (req.method !== 'POST' || target.slice(0, dot) !== options.targetPrefix || !operation) {
         throw new AppError('UnknownOperationException', 400, `Unknown operation ${target.slice(0, 128)}`);
       }
-      return { operation, raw: await readJsonObject(req, 'SerializationException') };
+      return {
+        operation,
+        raw: await readJsonObject(req, 'SerializationException', options.maxBodyBytes ?? MAX_JSON_BODY),
+      };
     },
   };
 }

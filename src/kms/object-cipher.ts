@@ -1,0 +1,318 @@
+import { createCipheriv, createDecipheriv, hkdfSync } from 'node:crypto';
+import { AppError } from '../errors.js';
+
+/**
+ * The at-rest format of object bytes (DESIGN decision 3): the plaintext is cut into segments of a fixed size,
+ * each sealed on its own with AES-256-GCM, so a range read decrypts only the segments it touches.
+ *
+ *   segment i = ciphertext (segmentBytes, or 1..segmentBytes for the last) | tag (16)
+ *   key       = HKDF-SHA256(data key, info = "seawall:object-segments:v1:" | binding)
+ *   nonce     = 8 zero bytes | uint32 BE i
+ *   AAD       = binding | uint32 BE i | final flag (1 for the last segment, else 0)
+ *
+ * An empty object is one final segment of no plaintext (a bare tag), so even it authenticates. The index and
+ * the flag in the AAD make reordering, truncation at a segment boundary, appending and splicing fail; the
+ * binding (the caller's blob id and version, say) makes a segment replayed from another object fail.
+ *
+ * The nonce is a counter, which is safe because no (key, nonce) pair seals two different plaintexts: the
+ * segment key is derived from the data key and the binding, and within one binding each index is sealed once.
+ * The caller's obligation: a fresh random data key per object, and never two different plaintexts sealed
+ * under the same data key and binding. Deriving the key from the binding means that a data key reused for
+ * another binding (another version) still never repeats a nonce; with the binding only in the AAD, such reuse
+ * would repeat GCM nonces, which leaks the XOR of the plaintexts and lets anyone forge tags under that key.
+ *
+ * Nothing in the bytes records the segment size: writer and reader must agree on it (SEGMENT_BYTES).
+ */
+export const SEGMENT_BYTES = 64 * 1024;
+export const TAG_BYTES = 16;
+
+const KEY_BYTES = 32;
+const NONCE_BYTES = 12;
+/** The index is a uint32 in the nonce and the AAD. */
+const MAX_SEGMENTS = 2 ** 32;
+/** A stream holds about one segment in memory, so segments stay small. */
+const MAX_SEGMENT_BYTES = 16 * 1024 * 1024;
+/** HKDF's info is at most 1024 bytes in Node; a blob id and version need far less. */
+const MAX_BINDING_BYTES = 512;
+const KEY_INFO = Buffer.from('seawall:object-segments:v1:');
+
+/**
+ * Stored object bytes that do not decrypt: tampered, truncated, extended, spliced, or another object's. A
+ * server fault as far as a client is concerned, so it renders as S3's InternalError; the detail is logged.
+ */
+export class CorruptObjectError extends AppError {
+  readonly detail: string;
+
+  constructor(detail: string) {
+    super('InternalError', 500, 'We encountered an internal error. Please try again.', {
+      cause: new Error(`corrupt object: ${detail}`),
+    });
+    this.name = 'CorruptObjectError';
+    this.detail = detail;
+  }
+}
+
+/** Which stored bytes serve a plaintext range, and how much of the first decrypted segment to skip. */
+export interface CipherRange {
+  offset: number;
+  length: number;
+  skip: number;
+}
+
+interface SegmentKey {
+  key: Buffer;
+  binding: Buffer;
+}
+
+function checkCount(name: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new RangeError(`${name} must be a non-negative safe integer, not ${value}`);
+}
+
+function checkSegmentBytes(segmentBytes: number): void {
+  if (!Number.isSafeInteger(segmentBytes) || segmentBytes < 1 || segmentBytes > MAX_SEGMENT_BYTES)
+    throw new RangeError(
+      `segmentBytes must be an integer from 1 to ${MAX_SEGMENT_BYTES}, not ${segmentBytes}`,
+    );
+}
+
+/** How many segments an object of `plainLength` bytes has (checked against the uint32 index). */
+function segmentCount(plainLength: number, segmentBytes: number): number {
+  checkCount('plainLength', plainLength);
+  checkSegmentBytes(segmentBytes);
+  const count = Math.max(1, Math.ceil(plainLength / segmentBytes));
+  if (count > MAX_SEGMENTS) throw new RangeError(`${plainLength} bytes need more than 2^32 segments`);
+  return count;
+}
+
+/** The stored size of an object of `plainLength` bytes. */
+export function encryptedLength(plainLength: number, segmentBytes = SEGMENT_BYTES): number {
+  return plainLength + segmentCount(plainLength, segmentBytes) * TAG_BYTES;
+}
+
+/**
+ * The plaintext size of stored bytes of `cipherLength`; CorruptObjectError for a size no object has (short of
+ * a tag, or a last segment with a tag but no plaintext after a full one).
+ */
+export function decryptedLength(cipherLength: number, segmentBytes = SEGMENT_BYTES): number {
+  checkCount('cipherLength', cipherLength);
+  checkSegmentBytes(segmentBytes);
+  const full = segmentBytes + TAG_BYTES;
+  const count = Math.max(1, Math.ceil(cipherLength / full));
+  const last = cipherLength - (count - 1) * full;
+  if (last < TAG_BYTES || (count > 1 && last === TAG_BYTES) || count > MAX_SEGMENTS)
+    throw new CorruptObjectError(`no object is ${cipherLength} bytes in segments of ${segmentBytes}`);
+  return cipherLength - count * TAG_BYTES;
+}
+
+interface Plan extends CipherRange {
+  first: number;
+  last: number;
+  count: number;
+}
+
+/**
+ * The segments a read touches. A zero-length read still reads and verifies the segment at `start`, so reading
+ * an empty object authenticates its lone tag.
+ */
+function planRange(plainLength: number, start: number, length: number, segmentBytes: number): Plan {
+  const count = segmentCount(plainLength, segmentBytes);
+  checkCount('start', start);
+  checkCount('length', length);
+  if (start + length > plainLength)
+    throw new RangeError(`range ${start}+${length} is past the end of ${plainLength} bytes`);
+  const first = Math.min(Math.floor(start / segmentBytes), count - 1);
+  const last = length === 0 ? first : Math.floor((start + length - 1) / segmentBytes);
+  const full = segmentBytes + TAG_BYTES;
+  const end = last === count - 1 ? encryptedLength(plainLength, segmentBytes) : (last + 1) * full;
+  const offset = first * full;
+  return { first, last, count, offset, length: end - offset, skip: start - first * segmentBytes };
+}
+
+/** The stored bytes to read to serve plaintext [start, start + length). */
+export function cipherRange(
+  plainLength: number,
+  start: number,
+  length: number,
+  segmentBytes = SEGMENT_BYTES,
+): CipherRange {
+  const { offset, length: cipherLength, skip } = planRange(plainLength, start, length, segmentBytes);
+  return { offset, length: cipherLength, skip };
+}
+
+function segmentKey(dataKey: Uint8Array, binding: Uint8Array): SegmentKey {
+  if (dataKey.length !== KEY_BYTES) throw new RangeError(`a data key is ${KEY_BYTES} bytes`);
+  if (binding.length > MAX_BINDING_BYTES)
+    throw new RangeError(`a binding is at most ${MAX_BINDING_BYTES} bytes`);
+  const own = Buffer.from(binding);
+  const info = Buffer.concat([KEY_INFO, own]);
+  return { key: Buffer.from(hkdfSync('sha256', dataKey, Buffer.alloc(0), info, KEY_BYTES)), binding: own };
+}
+
+function nonce(index: number): Buffer {
+  const bytes = Buffer.alloc(NONCE_BYTES);
+  bytes.writeUInt32BE(index, NONCE_BYTES - 4);
+  return bytes;
+}
+
+function additionalData(binding: Buffer, index: number, final: boolean): Buffer {
+  const bytes = Buffer.allocUnsafe(binding.length + 5);
+  binding.copy(bytes);
+  bytes.writeUInt32BE(index, binding.length);
+  bytes[binding.length + 4] = final ? 1 : 0;
+  return bytes;
+}
+
+function sealSegment(key: SegmentKey, index: number, final: boolean, plain: Uint8Array): Buffer {
+  if (index >= MAX_SEGMENTS) throw new RangeError('the object needs more than 2^32 segments');
+  const cipher = createCipheriv('aes-256-gcm', key.key, nonce(index));
+  cipher.setAAD(additionalData(key.binding, index, final));
+  return Buffer.concat([cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
+}
+
+function openSegment(key: SegmentKey, index: number, final: boolean, sealed: Uint8Array): Buffer {
+  const decipher = createDecipheriv('aes-256-gcm', key.key, nonce(index), { authTagLength: TAG_BYTES });
+  decipher.setAAD(additionalData(key.binding, index, final));
+  decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
+  const plain = decipher.update(sealed.subarray(0, sealed.length - TAG_BYTES));
+  try {
+    decipher.final();
+  } catch {
+    throw new CorruptObjectError(`segment ${index} does not authenticate`);
+  }
+  return plain;
+}
+
+/**
+ * Encrypts an object as it streams, yielding one sealed segment at a time. A full segment is held back until
+ * another byte arrives, since only the end of the source says which segment is the last.
+ */
+export function encryptStream(
+  dataKey: Uint8Array,
+  binding: Uint8Array,
+  source: AsyncIterable<Uint8Array>,
+  segmentBytes = SEGMENT_BYTES,
+): AsyncIterable<Buffer> {
+  checkSegmentBytes(segmentBytes);
+  return sealSegments(segmentKey(dataKey, binding), source, segmentBytes);
+}
+
+async function* sealSegments(
+  key: SegmentKey,
+  source: AsyncIterable<Uint8Array>,
+  segmentBytes: number,
+): AsyncGenerator<Buffer> {
+  const pending = Buffer.allocUnsafe(segmentBytes);
+  let filled = 0;
+  let index = 0;
+  for await (const chunk of source) {
+    let at = 0;
+    while (at < chunk.length) {
+      if (filled === segmentBytes) {
+        yield sealSegment(key, index++, false, pending);
+        filled = 0;
+      }
+      if (filled === 0 && chunk.length - at > segmentBytes) {
+        // More bytes follow in this chunk, so this segment is not the last: seal it without a copy.
+        yield sealSegment(key, index++, false, chunk.subarray(at, at + segmentBytes));
+        at += segmentBytes;
+        continue;
+      }
+      const take = Math.min(segmentBytes - filled, chunk.length - at);
+      pending.set(chunk.subarray(at, at + take), filled);
+      filled += take;
+      at += take;
+    }
+  }
+  yield sealSegment(key, index, true, pending.subarray(0, filled));
+}
+
+/**
+ * Decrypts plaintext [start, start + length) of an object from the stored bytes cipherRange names (in chunks
+ * of any size). Every segment is verified before any of its bytes are yielded, and the source is checked to
+ * end exactly where it should before the last bytes go out; CorruptObjectError otherwise.
+ */
+export function decryptRange(
+  dataKey: Uint8Array,
+  binding: Uint8Array,
+  plainLength: number,
+  cipherChunks: AsyncIterable<Uint8Array>,
+  start: number,
+  length: number,
+  segmentBytes = SEGMENT_BYTES,
+): AsyncIterable<Buffer> {
+  const plan = planRange(plainLength, start, length, segmentBytes);
+  const key = segmentKey(dataKey, binding);
+  return openSegments(key, cipherChunks, plan, { plainLength, length, segmentBytes });
+}
+
+async function* openSegments(
+  key: SegmentKey,
+  chunks: AsyncIterable<Uint8Array>,
+  plan: Plan,
+  want: { plainLength: number; length: number; segmentBytes: number },
+): AsyncGenerator<Buffer> {
+  const reader = exactReader(chunks);
+  try {
+    let remaining = want.length;
+    for (let index = plan.first; index <= plan.last; index++) {
+      const final = index === plan.count - 1;
+      const plainBytes = final ? want.plainLength - index * want.segmentBytes : want.segmentBytes;
+      const plain = openSegment(key, index, final, await reader.read(plainBytes + TAG_BYTES));
+      const from = index === plan.first ? plan.skip : 0;
+      const to = Math.min(plain.length, from + remaining);
+      remaining -= to - from;
+      if (index === plan.last) await reader.expectEnd();
+      if (to > from) yield plain.subarray(from, to);
+    }
+  } finally {
+    await reader.close();
+  }
+}
+
+/** Reads exact byte counts from chunks of any size, copying only when a read spans chunks. */
+function exactReader(chunks: AsyncIterable<Uint8Array>) {
+  const iterator = chunks[Symbol.asyncIterator]();
+  let pending: Uint8Array = new Uint8Array(0);
+  let done = false;
+  const refill = async (): Promise<boolean> => {
+    while (!done) {
+      const next = await iterator.next();
+      if (next.done) done = true;
+      else if (next.value.length > 0) {
+        pending = next.value;
+        return true;
+      }
+    }
+    return false;
+  };
+  return {
+    async read(bytes: number): Promise<Uint8Array> {
+      if (pending.length >= bytes) {
+        const whole = pending.subarray(0, bytes);
+        pending = pending.subarray(bytes);
+        return whole;
+      }
+      const out = Buffer.allocUnsafe(bytes);
+      let filled = 0;
+      while (filled < bytes) {
+        if (pending.length === 0 && !(await refill()))
+          throw new CorruptObjectError(`the stored bytes end ${bytes - filled} bytes short of a segment`);
+        const take = Math.min(bytes - filled, pending.length);
+        out.set(pending.subarray(0, take), filled);
+        pending = pending.subarray(take);
+        filled += take;
+      }
+      return out;
+    },
+    async expectEnd(): Promise<void> {
+      if (pending.length > 0 || (await refill()))
+        throw new CorruptObjectError('the stored bytes go on past the end of the range');
+    },
+    async close(): Promise<void> {
+      if (done) return;
+      done = true;
+      await iterator.return?.();
+    },
+  };
+}

@@ -16,6 +16,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
 import { initDataDir } from '../src/main.js';
 import { awsCli } from './helpers/aws-cli.js';
+import { servedUrl } from './helpers/child-server.js';
 import { tempDir } from './helpers/seawall.js';
 
 const BIN = join(import.meta.dirname, '..', 'bin', 'seawall.js');
@@ -82,23 +83,11 @@ function startServe(dir: string): { child: ChildProcess; url: Promise<string> } 
     },
   );
   servers.push(child);
-  return { child, url: waitForUrl(child) };
+  return { child, url: servedUrl(child) };
 }
 
 function exitOf(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => child.on('exit', (code) => resolve(code)));
-}
-
-function waitForUrl(child: ChildProcess): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    child.stderr?.on('data', (d: Buffer) => {
-      text += d.toString();
-      const match = /serving on (http:\/\/\S+)/.exec(text);
-      if (match) resolve(match[1] as string);
-    });
-    child.on('exit', (code) => reject(new Error(`exited ${code}: ${text}`)));
-  });
 }
 
 describe('seawall CLI', () => {
@@ -155,7 +144,7 @@ describe('seawall CLI', () => {
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
-    const url = await waitForUrl(child);
+    const url = await servedUrl(child);
     expect((await fetch(`${url}/_seawall/health`)).status).toBe(200);
     expect((await awsCli(dir, url, ['s3', 'mb', 's3://served'])).code).toBe(0);
     expect((await awsCli(dir, url, ['s3', 'ls'])).stdout).toContain('served');

@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -18,31 +18,12 @@ import {
 } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { targetFromDataDir } from '../src/cli/client-target.js';
+import { BIN, serveChild } from './helpers/child-server.js';
 import { rawRequest } from './helpers/raw.js';
 import { tempDir } from './helpers/seawall.js';
 
-const BIN = join(import.meta.dirname, '..', 'bin', 'seawall.js');
-
 async function credentialsOf(dir: string) {
   return (await targetFromDataDir(dir)).credentials;
-}
-
-function serve(dir: string) {
-  const child = spawn(
-    process.execPath,
-    [BIN, 'serve', '--data-dir', dir, '--port', '0', '--log-level', 'warn'],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  const url = new Promise<string>((resolve, reject) => {
-    let text = '';
-    child.stderr.on('data', (d: Buffer) => {
-      text += d.toString();
-      const match = /serving on (http:\/\/\S+)/.exec(text);
-      if (match) resolve(match[1] as string);
-    });
-    child.on('exit', (code) => reject(new Error(`exited ${code}: ${text}`)));
-  });
-  return { child, url };
 }
 
 /** The blob files in a data directory: one per stored version and uploaded part, nothing else. */
@@ -75,7 +56,7 @@ describe('crash safety', () => {
   it('a process killed mid-upload leaves no visible object and no stray bytes', async () => {
     const dir = tempDir();
     expect(spawnSync(process.execPath, [BIN, 'init', '--data-dir', dir]).status).toBe(0);
-    const first = serve(dir);
+    const first = serveChild(dir);
     const url = await first.url;
     const s3 = new S3Client({
       endpoint: url,
@@ -122,7 +103,7 @@ describe('crash safety', () => {
     mkdirSync(join(dir, 'objects', 'tmp'));
     writeFileSync(join(dir, 'objects', 'tmp', 'ee'.repeat(16)), 'half');
 
-    const second = serve(dir);
+    const second = serveChild(dir);
     const url2 = await second.url;
     const s3b = new S3Client({
       endpoint: url2,
@@ -151,7 +132,7 @@ describe('crash safety', () => {
     const dir = tempDir();
     expect(spawnSync(process.execPath, [BIN, 'init', '--data-dir', dir]).status).toBe(0);
     const credentials = await credentialsOf(dir);
-    const first = serve(dir);
+    const first = serveChild(dir);
     const s3 = client(await first.url, credentials);
     await s3.send(new CreateBucketCommand({ Bucket: 'crash-v' }));
     await s3.send(
@@ -225,7 +206,7 @@ describe('crash safety', () => {
     const completed = await complete;
     s3.destroy();
 
-    const second = serve(dir);
+    const second = serveChild(dir);
     const s3b = client(await second.url, credentials);
     // The acknowledged versions are intact and the cut-off overwrite left no version.
     const versions = await s3b.send(new ListObjectVersionsCommand({ Bucket: 'crash-v', Prefix: 'doc' }));
@@ -266,7 +247,7 @@ describe('crash safety', () => {
     const dir = tempDir();
     expect(spawnSync(process.execPath, [BIN, 'init', '--data-dir', dir]).status).toBe(0);
     const credentials = await credentialsOf(dir);
-    const first = serve(dir);
+    const first = serveChild(dir);
     const s3 = client(await first.url, credentials);
     await s3.send(new CreateBucketCommand({ Bucket: 'crash-c' }));
     const size = 160 * 2 ** 20;
@@ -297,7 +278,7 @@ describe('crash safety', () => {
     const outcome = await copy;
     s3.destroy();
 
-    const second = serve(dir);
+    const second = serveChild(dir);
     const s3b = client(await second.url, credentials);
     const source = await s3b.send(new HeadObjectCommand({ Bucket: 'crash-c', Key: 'source' }));
     expect(source.ContentLength).toBe(size);

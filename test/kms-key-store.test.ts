@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -15,31 +15,15 @@ import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { targetFromDataDir } from '../src/cli/client-target.js';
 import { dataDirLayout } from '../src/data-dir.js';
+import { BIN, serveChild } from './helpers/child-server.js';
 import { failureOf } from './helpers/failure.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
-
-const BIN = join(import.meta.dirname, '..', 'bin', 'seawall.js');
 
 /** Another Seawall, in a process of its own, serving on a free port. */
 async function serveOuter(dir: string): Promise<{ child: ChildProcess; url: string }> {
   expect(spawnSync(process.execPath, [BIN, 'init', '--data-dir', dir]).status).toBe(0);
-  const child = spawn(
-    process.execPath,
-    [BIN, 'serve', '--data-dir', dir, '--port', '0', '--log-level', 'warn'],
-    {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
-  const url = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    child.stderr?.on('data', (d: Buffer) => {
-      text += d.toString();
-      const match = /serving on (http:\/\/\S+)/.exec(text);
-      if (match) resolve(match[1] as string);
-    });
-    child.on('exit', (code) => reject(new Error(`exited ${code}: ${text}`)));
-  });
-  return { child, url };
+  const { child, url } = serveChild(dir);
+  return { child, url: await url };
 }
 
 function wrappedMaterials(dataDir: string): string[] {

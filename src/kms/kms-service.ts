@@ -508,6 +508,14 @@ export function createKmsService(deps: {
       .execute();
   }
 
+  async function saveTags(id: string, tags: Tag[]): Promise<void> {
+    await db
+      .updateTable('kms_keys')
+      .set({ tags: JSON.stringify(tags) })
+      .where('id', '=', id)
+      .execute();
+  }
+
   function grantNotFound(grantId: string): AppError {
     return notFound(`Grant ID ${grantId.slice(0, 128)} not found`);
   }
@@ -826,22 +834,18 @@ export function createKmsService(deps: {
       const merged = new Map((JSON.parse(row.tags) as Tag[]).map((t) => [t.TagKey, t.TagValue]));
       for (const t of tags) merged.set(t.TagKey, t.TagValue);
       if (merged.size > 50) throw badRequest('TagException', 'A key can have at most 50 tags.');
-      const list = [...merged].map(([TagKey, TagValue]) => ({ TagKey, TagValue }));
-      await db
-        .updateTable('kms_keys')
-        .set({ tags: JSON.stringify(list) })
-        .where('id', '=', row.id)
-        .execute();
+      await saveTags(
+        row.id,
+        [...merged].map(([TagKey, TagValue]) => ({ TagKey, TagValue })),
+      );
     },
 
     async untag(scope, keyId, keys) {
       const row = await manage(scope, keyId);
-      const list = (JSON.parse(row.tags) as Tag[]).filter((t) => !keys.includes(t.TagKey));
-      await db
-        .updateTable('kms_keys')
-        .set({ tags: JSON.stringify(list) })
-        .where('id', '=', row.id)
-        .execute();
+      await saveTags(
+        row.id,
+        (JSON.parse(row.tags) as Tag[]).filter((t) => !keys.includes(t.TagKey)),
+      );
     },
 
     async setRotation(scope, keyId, days) {

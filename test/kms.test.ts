@@ -843,6 +843,27 @@ describe('KMS', () => {
           );
         expect((await failure(passEncrypt())).code).toBe('AccessDeniedException');
         expect((await passEncrypt({ EncryptionContextEquals: {} })).GrantId).toBeTruthy();
+        // From a non-empty exact constraint: the operations are still bounded (they were not: the constraint's
+        // ForAllValues block replaced kms:GrantOperations).
+        await kms.send(
+          new CreateGrantCommand({
+            KeyId: key.id,
+            GranteePrincipal: constrained.arn,
+            Operations: ['GenerateDataKey', 'CreateGrant'],
+            Constraints: { EncryptionContextEquals: { a: '1' } },
+          }),
+        );
+        const widen = (Operations: ('Decrypt' | 'GenerateDataKey' | 'CreateGrant')[]) =>
+          constrained.kms.send(
+            new CreateGrantCommand({
+              KeyId: key.id,
+              GranteePrincipal: constrained.arn,
+              Operations,
+              Constraints: { EncryptionContextEquals: { a: '1' } },
+            }),
+          );
+        expect((await failure(widen(['Decrypt', 'CreateGrant']))).code).toBe('AccessDeniedException');
+        expect((await widen(['GenerateDataKey'])).GrantId).toBeTruthy();
       } finally {
         constrained.kms.destroy();
       }

@@ -200,7 +200,9 @@ function grantStatements(row: GrantRow): GrantStatement[] {
     'ForAllValues:StringEquals': { 'kms:GrantOperations': operations },
   };
   if (constraints) {
-    Object.assign(passOn, constraintConditions(constraints));
+    // Merged operator by operator: the constraint's ForAllValues block must not replace kms:GrantOperations.
+    for (const [operator, block] of Object.entries(constraintConditions(constraints)))
+      passOn[operator] = { ...passOn[operator], ...block };
     passOn.StringEquals = {
       ...passOn.StringEquals,
       'kms:GrantConstraintType':

@@ -635,28 +635,34 @@ export function createKmsService(deps: {
         enabled && row.state === 'Disabled' && row.next_rotation_at !== null && row.next_rotation_at <= now();
       const next = due ? await newMaterial(row.id, scope.accountId, scope.region) : undefined;
       await db.transaction().execute(async (trx) => {
-        await trx
+        // Never over a deletion scheduled meanwhile.
+        const changed = await trx
           .updateTable('kms_keys')
-          .set({
-            state: enabled ? 'Enabled' : 'Disabled',
-            ...(next && row.rotation_days !== null
-              ? { next_rotation_at: now() + row.rotation_days * DAY_MS }
-              : {}),
-          })
+          .set({ state: enabled ? 'Enabled' : 'Disabled' })
           .where('id', '=', row.id)
+          .where('state', '!=', 'PendingDeletion')
+          .executeTakeFirst();
+        if (Number(changed.numUpdatedRows) !== 1)
+          throw invalidState(`${keyArn(scope, row.id)} is pending deletion.`);
+        if (!next || row.rotation_days === null) return;
+        // Only the request that moves the date makes the rotation (two EnableKey calls make one).
+        const moved = await trx
+          .updateTable('kms_keys')
+          .set({ next_rotation_at: now() + row.rotation_days * DAY_MS })
+          .where('id', '=', row.id)
+          .where('next_rotation_at', '=', row.next_rotation_at)
+          .executeTakeFirst();
+        if (Number(moved.numUpdatedRows) !== 1) return;
+        await trx
+          .insertInto('kms_key_materials')
+          .values({
+            id: next.id,
+            key_id: row.id,
+            wrapped: next.wrapped,
+            origin: 'AUTOMATIC',
+            created_at: now(),
+          })
           .execute();
-        if (next) {
-          await trx
-            .insertInto('kms_key_materials')
-            .values({
-              id: next.id,
-              key_id: row.id,
-              wrapped: next.wrapped,
-              origin: 'AUTOMATIC',
-              created_at: now(),
-            })
-            .execute();
-        }
       });
     },
 

@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: grant constraints may hold literal ${...} text.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -713,6 +714,31 @@ describe('KMS', () => {
       });
       await kms.send(new PutKeyPolicyCommand({ KeyId: key.id, Policy: JSON.stringify(policy) }));
       expect((await failure(encrypt())).code).toBe('AccessDeniedException');
+    } finally {
+      user.kms.destroy();
+    }
+  });
+
+  it('takes a grant constraint literally: a ${...} in its value is no policy variable', async () => {
+    const key = await newKey(kms);
+    const user = await kmsUser(t, 'kms-dollar', [
+      { Effect: 'Allow', Action: 's3:ListAllMyBuckets', Resource: '*' },
+    ]);
+    const encrypt = (team: string) =>
+      user.kms.send(
+        new EncryptCommand({ KeyId: key.id, Plaintext: Buffer.from('x'), EncryptionContext: { team } }),
+      );
+    try {
+      await kms.send(
+        new CreateGrantCommand({
+          KeyId: key.id,
+          GranteePrincipal: user.arn,
+          Operations: ['Encrypt'],
+          Constraints: { EncryptionContextSubset: { team: '${aws:username}' } },
+        }),
+      );
+      expect((await failure(encrypt('kms-dollar'))).code).toBe('AccessDeniedException');
+      expect((await encrypt('${aws:username}')).KeyId).toBe(key.arn);
     } finally {
       user.kms.destroy();
     }

@@ -27,8 +27,8 @@ import {
 
 /**
  * KMS's API (awsJson1_1, X-Amz-Target TrentService.*): keys, aliases, key policies, tags, rotation, and the
- * cryptographic operations. Blobs travel as base64; dates as epoch seconds. What KMS offers and Seawall does
- * not (asymmetric keys, imported material, custom key stores, multi-Region keys, grants) is refused.
+ * cryptographic operations, and grants. Blobs travel as base64; dates as epoch seconds. What KMS offers and
+ * Seawall does not (asymmetric keys, imported material, custom key stores, multi-Region keys) is refused.
  */
 
 const MAX_PLAINTEXT = 4096;
@@ -45,12 +45,16 @@ const scopeOf = (req: OperationRequest): KmsScope => ({
   region: req.region,
 });
 
+/** KMS's answer for a required member left out. */
+function missing(name: string): Error {
+  return kmsValidation(
+    `1 validation error detected: Value null at '${lowerFirst(name)}' failed to satisfy constraint: Member must not be null`,
+  );
+}
+
 function required(input: JsonInput<string>, name: string): string {
   const value = input[name];
-  if (typeof value !== 'string' || value === '')
-    throw kmsValidation(
-      `1 validation error detected: Value null at '${lowerFirst(name)}' failed to satisfy constraint: Member must not be null`,
-    );
+  if (typeof value !== 'string' || value === '') throw missing(name);
   return value;
 }
 
@@ -65,10 +69,7 @@ function text(input: JsonInput<string>, name: string): string | undefined {
 /** A blob member: base64 of 1 to `max` bytes. */
 function blob(input: JsonInput<string>, name: string, max: number): Buffer {
   const value = input[name];
-  if (typeof value !== 'string' || value === '')
-    throw kmsValidation(
-      `1 validation error detected: Value null at '${lowerFirst(name)}' failed to satisfy constraint: Member must not be null`,
-    );
+  if (typeof value !== 'string' || value === '') throw missing(name);
   if (!BASE64.test(value)) throw badRequest('SerializationException', `${name} is not valid base64.`);
   const bytes = Buffer.from(value, 'base64');
   if (bytes.length < 1 || bytes.length > max) {
@@ -241,6 +242,29 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
       return operation.handle(input, req);
     },
   });
+  /** GenerateDataKey, and without its plaintext in the answer: the same data key sealed the same way. */
+  const dataKeyOperation = (withPlaintext: boolean) =>
+    tokened({
+      ...op(
+        ['KeyId', 'KeySpec', 'NumberOfBytes', 'EncryptionContext'],
+        keyOf('KeyId', true),
+        async (input, req) => {
+          const plaintext = randomBytes(dataKeyBytes(input));
+          const { arn, blob: sealed } = await kms.encrypt(
+            scopeOf(req),
+            required(input, 'KeyId'),
+            plaintext,
+            context(input, 'EncryptionContext'),
+          );
+          return {
+            CiphertextBlob: b64(sealed),
+            ...(withPlaintext ? { Plaintext: b64(plaintext) } : {}),
+            KeyId: arn,
+          };
+        },
+      ),
+      conditions: (input: JsonInput<string>) => contextConditions(context(input, 'EncryptionContext')),
+    });
   const grantInput = (input: JsonInput<string>): GrantInput => {
     const retiring = text(input, 'RetiringPrincipal');
     const constraints = constraintsOf(input);
@@ -465,39 +489,8 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
       action: 'kms:ReEncryptFrom',
       conditions: (input: JsonInput<string>) => contextConditions(context(input, 'SourceEncryptionContext')),
     }),
-    GenerateDataKey: tokened({
-      ...op(
-        ['KeyId', 'KeySpec', 'NumberOfBytes', 'EncryptionContext'],
-        keyOf('KeyId', true),
-        async (input, req) => {
-          const plaintext = randomBytes(dataKeyBytes(input));
-          const { arn, blob: sealed } = await kms.encrypt(
-            scopeOf(req),
-            required(input, 'KeyId'),
-            plaintext,
-            context(input, 'EncryptionContext'),
-          );
-          return { CiphertextBlob: b64(sealed), Plaintext: b64(plaintext), KeyId: arn };
-        },
-      ),
-      conditions: (input: JsonInput<string>) => contextConditions(context(input, 'EncryptionContext')),
-    }),
-    GenerateDataKeyWithoutPlaintext: tokened({
-      ...op(
-        ['KeyId', 'KeySpec', 'NumberOfBytes', 'EncryptionContext'],
-        keyOf('KeyId', true),
-        async (input, req) => {
-          const { arn, blob: sealed } = await kms.encrypt(
-            scopeOf(req),
-            required(input, 'KeyId'),
-            randomBytes(dataKeyBytes(input)),
-            context(input, 'EncryptionContext'),
-          );
-          return { CiphertextBlob: b64(sealed), KeyId: arn };
-        },
-      ),
-      conditions: (input: JsonInput<string>) => contextConditions(context(input, 'EncryptionContext')),
-    }),
+    GenerateDataKey: dataKeyOperation(true),
+    GenerateDataKeyWithoutPlaintext: dataKeyOperation(false),
     GenerateRandom: op(['NumberOfBytes'], anyKey, async (input) => {
       const bytes = integer(input, 'NumberOfBytes', 1, 1024);
       if (bytes === undefined) throw kmsValidation('NumberOfBytes is required.');

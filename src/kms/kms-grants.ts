@@ -10,30 +10,6 @@ import type { EncryptionContext } from './kms-ciphertext.js';
  * a resource policy beside its key policy, so a grant allows and never overrides an explicit deny.
  */
 
-/** The operations a grant can allow on a symmetric encryption key, and on an HMAC key. */
-const ENCRYPTION_OPERATIONS = [
-  'Decrypt',
-  'Encrypt',
-  'GenerateDataKey',
-  'GenerateDataKeyWithoutPlaintext',
-  'ReEncryptFrom',
-  'ReEncryptTo',
-  'CreateGrant',
-  'RetireGrant',
-  'DescribeKey',
-] as const;
-const MAC_OPERATIONS = ['GenerateMac', 'VerifyMac', 'CreateGrant', 'RetireGrant', 'DescribeKey'] as const;
-/** Every operation name KMS's grants know, to tell an unknown name from one the key cannot take. */
-const KNOWN_OPERATIONS = new Set<string>([
-  ...ENCRYPTION_OPERATIONS,
-  ...MAC_OPERATIONS,
-  'GenerateDataKeyPair',
-  'GenerateDataKeyPairWithoutPlaintext',
-  'GetPublicKey',
-  'Sign',
-  'Verify',
-  'DeriveSharedSecret',
-]);
 /**
  * The operations a grant's encryption context constraint applies to: those that take an encryption context.
  * CreateGrant's is the new grant's constraint. DescribeKey and RetireGrant may be in a constrained grant, which
@@ -49,6 +25,25 @@ const CONTEXT_OPERATIONS = new Set<string>([
   'CreateGrant',
 ]);
 const UNCONSTRAINED_OPERATIONS = new Set<string>(['DescribeKey', 'RetireGrant']);
+/** The operations a grant can allow on a symmetric encryption key, and on an HMAC key. */
+const ENCRYPTION_OPERATIONS: readonly string[] = [...CONTEXT_OPERATIONS, ...UNCONSTRAINED_OPERATIONS];
+const MAC_OPERATIONS: readonly string[] = [
+  'GenerateMac',
+  'VerifyMac',
+  'CreateGrant',
+  ...UNCONSTRAINED_OPERATIONS,
+];
+/** Every operation name KMS's grants know, to tell an unknown name from one the key cannot take. */
+const KNOWN_OPERATIONS = new Set<string>([
+  ...ENCRYPTION_OPERATIONS,
+  ...MAC_OPERATIONS,
+  'GenerateDataKeyPair',
+  'GenerateDataKeyPairWithoutPlaintext',
+  'GetPublicKey',
+  'Sign',
+  'Verify',
+  'DeriveSharedSecret',
+]);
 /** AWS's limits on a grant constraint: pairs, and the length of a key or value. */
 const MAX_CONSTRAINT_PAIRS = 8;
 const MAX_CONSTRAINT_CHARS = 384;
@@ -150,9 +145,12 @@ function constraintConditions(constraints: GrantConstraints): Record<string, Rec
   const exact = 'EncryptionContextEquals' in constraints;
   const pairs = Object.entries(constraintContext(constraints));
   const conditions: Record<string, Record<string, unknown>> = {};
+  // Values are literal: a `$` is written `${$}`, so `${aws:username}` in a constraint is never a policy variable.
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: IAM's escape for a literal dollar.
+  const literal = (value: string) => value.replaceAll('$', '${$}');
   if (pairs.length > 0)
     conditions.StringEquals = Object.fromEntries(
-      pairs.map(([key, value]) => [`kms:EncryptionContext:${key}`, value]),
+      pairs.map(([key, value]) => [`kms:EncryptionContext:${key}`, literal(value)]),
     );
   // Equals: no key beyond the grant's; with an empty context, none at all.
   if (exact && pairs.length > 0)

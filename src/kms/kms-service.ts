@@ -229,11 +229,10 @@ function metadataOf(scope: KmsScope, row: KeyRow): KeyMetadata {
 }
 
 /** What each kind of use asks of a key's state and usage. */
-type Use = 'encrypt' | 'mac' | 'manage' | 'read';
+type Use = 'encrypt' | 'mac' | 'manage';
 
 function checkUsable(scope: KmsScope, row: KeyRow, use: Use): void {
   const arn = keyArn(scope, row.id);
-  if (use === 'read') return;
   if (row.state === 'PendingDeletion') throw invalidState(`${arn} is pending deletion.`);
   if (use === 'manage') return;
   if (row.state === 'Disabled') throw badRequest('DisabledException', `${arn} is disabled.`);
@@ -356,17 +355,28 @@ export function createKmsService(deps: {
   const unwrapped = new Map<string, { bytes: Buffer; at: number }>();
   /** Each key's policies as the authorizer weighs them, parsed once; dropped when its policy or grants change. */
   const policies = new Map<string, Policy[]>();
+  /**
+   * How many times each key's policies changed, so that a read that began before a change (its queries may
+   * run on another connection) never stores what it read after the change dropped it.
+   */
+  const changes = new Map<string, number>();
+
+  /** After a key's policy or grants changed (committed): its parsed policies are read again. */
+  function policiesChanged(id: string): void {
+    policies.delete(id);
+    changes.set(id, (changes.get(id) ?? 0) + 1);
+  }
 
   /** Destroys a key whose waiting period is over: its row, aliases and every version of its material. */
   async function destroy(id: string): Promise<void> {
     unwrapped.clear();
-    policies.delete(id);
     await db.transaction().execute(async (trx) => {
       await trx.deleteFrom('kms_grants').where('key_id', '=', id).execute();
       await trx.deleteFrom('kms_aliases').where('key_id', '=', id).execute();
       await trx.deleteFrom('kms_key_materials').where('key_id', '=', id).execute();
       await trx.deleteFrom('kms_keys').where('id', '=', id).execute();
     });
+    policiesChanged(id);
   }
 
   /** Makes the automatic rotations that fell due, each dated when it did. */
@@ -476,9 +486,10 @@ export function createKmsService(deps: {
     return { id: found.id, bytes };
   }
 
-  async function manage(scope: KmsScope, keyId: string, use: Use = 'manage'): Promise<KeyRow> {
+  /** A key named by id or ARN, for an operation that changes it: not one pending deletion. */
+  async function manage(scope: KmsScope, keyId: string): Promise<KeyRow> {
     const row = await findKey(scope, keyId, false);
-    checkUsable(scope, row, use);
+    checkUsable(scope, row, 'manage');
     return row;
   }
 
@@ -492,12 +503,6 @@ export function createKmsService(deps: {
       throw badRequest('NotAuthorizedException', "Cannot create alias with prefix 'alias/aws/'");
   }
 
-  async function aliasTarget(scope: KmsScope, keyId: string): Promise<KeyRow> {
-    const row = await findKey(scope, keyId, false);
-    checkUsable(scope, row, 'manage');
-    return row;
-  }
-
   function grantRows(keyId: string): Promise<GrantRow[]> {
     return db
       .selectFrom('kms_grants')
@@ -506,6 +511,11 @@ export function createKmsService(deps: {
       .orderBy('created_at')
       .orderBy('id')
       .execute();
+  }
+
+  async function removeGrant(row: GrantRow): Promise<void> {
+    await db.deleteFrom('kms_grants').where('id', '=', row.id).execute();
+    policiesChanged(row.key_id);
   }
 
   async function saveTags(id: string, tags: Tag[]): Promise<void> {
@@ -530,7 +540,7 @@ export function createKmsService(deps: {
             .where('id', '=', where.grantId)
             .where('key_id', '=', (await findKey(scope, where.keyId, false)).id);
     const row = await query.executeTakeFirst();
-    const key = row && (await keyRow(scope, row.key_id));
+    const key = row && (await keyRow(scope, row.key_id, false));
     if (!row || !key) {
       if ('token' in where) throw badRequest('InvalidGrantTokenException', 'The grant token is not valid.');
       throw grantNotFound(where.grantId);
@@ -543,13 +553,15 @@ export function createKmsService(deps: {
       const match = /^arn:aws:kms:([^:]+):(\d{12}):key\/(.+)$/.exec(resource);
       if (!match) return undefined;
       const scope = { region: match[1] as string, accountId: match[2] as string };
-      const row = await keyRow(scope, match[3] as string, false);
+      const id = match[3] as string;
+      const seen = changes.get(id) ?? 0;
+      const row = await keyRow(scope, id, false);
       if (!row) return undefined;
       let found = policies.get(row.id);
       if (!found) {
         const grants = grantsPolicy(await grantRows(row.id));
         found = [parsePolicy(row.policy, 'resource'), ...(grants ? [grants] : [])];
-        policies.set(row.id, found);
+        if ((changes.get(id) ?? 0) === seen) policies.set(row.id, found);
       }
       return found;
     },
@@ -692,12 +704,7 @@ export function createKmsService(deps: {
 
     async createAlias(scope, name, keyId) {
       checkAliasName(name);
-      const row = await aliasTarget(scope, keyId);
-      if (await aliasRow(scope, name))
-        throw badRequest(
-          'AlreadyExistsException',
-          `An alias with the name ${aliasArn(scope, name)} already exists`,
-        );
+      const row = await manage(scope, keyId);
       const at = now();
       try {
         await db
@@ -712,7 +719,7 @@ export function createKmsService(deps: {
           })
           .execute();
       } catch (error) {
-        // Made meanwhile by another request: the primary key refused the second.
+        // The primary key refuses a name already taken (also by a request running at the same time).
         if (await aliasRow(scope, name))
           throw badRequest(
             'AlreadyExistsException',
@@ -727,8 +734,8 @@ export function createKmsService(deps: {
         throw notFound(`Alias ${aliasArn(scope, name.slice(0, 256))} is not found.`);
       const alias = await aliasRow(scope, name);
       if (!alias) throw notFound(`Alias ${aliasArn(scope, name)} is not found.`);
-      const row = await aliasTarget(scope, keyId);
-      const current = await keyRow(scope, alias.key_id);
+      const row = await manage(scope, keyId);
+      const current = await keyRow(scope, alias.key_id, false);
       if (current && (current.key_spec !== row.key_spec || current.key_usage !== row.key_usage)) {
         throw kmsValidation(
           `${keyArn(scope, row.id)} is not the same key type or key usage as the key the alias points to.`,
@@ -791,7 +798,7 @@ export function createKmsService(deps: {
           'AccessDeniedException',
           'The ciphertext refers to a customer master key that does not exist, does not exist in this region, or you are not allowed to access.',
         );
-      if (keyId !== undefined && (await findKey(scope, keyId, true)).id !== row.id) {
+      if (keyId !== undefined && (await findKey(scope, keyId, true, false)).id !== row.id) {
         throw badRequest(
           'IncorrectKeyException',
           'The key ID in the request does not identify a CMK that can perform this operation.',
@@ -828,7 +835,7 @@ export function createKmsService(deps: {
       const policy = parseKeyPolicy(policyText);
       if (!bypassLockout) checkLockout(policy, principal, keyArn(scope, row.id));
       await db.updateTable('kms_keys').set({ policy: policyText }).where('id', '=', row.id).execute();
-      policies.delete(row.id);
+      policiesChanged(row.id);
     },
 
     async tags(scope, keyId) {
@@ -930,7 +937,6 @@ export function createKmsService(deps: {
       }
       const id = randomBytes(32).toString('hex');
       const token = randomBytes(48).toString('base64url');
-      policies.delete(key.id);
       await db
         .insertInto('kms_grants')
         .values({
@@ -945,6 +951,7 @@ export function createKmsService(deps: {
           created_at: now(),
         })
         .execute();
+      policiesChanged(key.id);
       return { id, token };
     },
 
@@ -980,14 +987,11 @@ export function createKmsService(deps: {
           `User: ${caller.arn} is not authorized to perform: kms:RetireGrant on resource: ${keyArn(scope, key.id)}`,
         );
       }
-      await db.deleteFrom('kms_grants').where('id', '=', row.id).execute();
-      policies.delete(key.id);
+      await removeGrant(row);
     },
 
     async revokeGrant(scope, keyId, grantId) {
-      const { row, key } = await grantOf(scope, { keyId, grantId });
-      await db.deleteFrom('kms_grants').where('id', '=', row.id).execute();
-      policies.delete(key.id);
+      await removeGrant((await grantOf(scope, { keyId, grantId })).row);
     },
 
     async checkGrantTokens(scope, tokens) {

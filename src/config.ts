@@ -13,6 +13,8 @@ const sources = {
   coldStorageDir: { flag: 'cold-storage-dir', env: 'SEAWALL_COLD_STORAGE_DIR' },
   coldStorageClass: { flag: 'cold-storage-class', env: 'SEAWALL_COLD_STORAGE_CLASS' },
   snsEndpoints: { flag: 'sns-endpoints', env: 'SEAWALL_SNS_ENDPOINTS' },
+  scratchDir: { flag: 'scratch-dir', env: 'SEAWALL_SCRATCH_DIR' },
+  scratchBytes: { flag: 'scratch-bytes', env: 'SEAWALL_SCRATCH_BYTES' },
   // The environment only: a secret on the command line would show in the process list.
   rootKey: { env: 'SEAWALL_ROOT_KEY' },
   kmsKeyStoreKey: { flag: 'kms-key-store-key', env: 'SEAWALL_KMS_KEY_STORE_KEY' },
@@ -52,6 +54,14 @@ const configSchema = z.object({
   coldStorageClass: z.enum(COLD_STORAGE_CLASSES).default('STANDARD_IA'),
   // Where SNS may deliver: public addresses only, or `any` (loopback and private networks too).
   snsEndpoints: z.enum(['public', 'any']).default('public'),
+  // Where engines read decrypted files and spill: a memory-backed file system, so plaintext never reaches a
+  // disk (DESIGN.md, decision 3); and how much plaintext it may hold at once (half its size unless told).
+  scratchDir: z
+    .string()
+    .min(1)
+    .transform((dir) => resolve(dir))
+    .default('/dev/shm'),
+  scratchBytes: z.coerce.number().int().positive().optional(),
   // The root key itself (base64 of 32 bytes), instead of the data directory's root.key file.
   rootKey: z
     .string()

@@ -1,3 +1,5 @@
+import type { StatsFs } from 'node:fs';
+import { statfs } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism, totalmem } from 'node:os';
@@ -40,6 +42,7 @@ import {
   createKmsApi,
   createKmsService,
   createLocalKeyStore,
+  createObjectKeyring,
   createSecretBox,
   deriveKey,
   ensureRootKeyFile,
@@ -81,6 +84,7 @@ import {
   createS3Api,
   createStorageService,
   createStorageStore,
+  type EngineScratch,
   type StorageService,
   scheduleLifecycle,
   storageMigrations,
@@ -177,6 +181,33 @@ async function rootAccountOf(iam: IamService, config: Config): Promise<RootCrede
       { cause: error },
     );
   }
+}
+
+/** Linux's magic numbers for tmpfs and ramfs (statfs(2)): file systems that live in memory. */
+const MEMORY_FILE_SYSTEMS = new Set([0x01021994, 0x858458f6]);
+
+/**
+ * The engines' scratch space: a memory-backed directory (DESIGN.md, decision 3: plaintext never reaches a
+ * persistent disk), bounded by SEAWALL_SCRATCH_BYTES or half its file system's size. A directory on disk is
+ * refused rather than used.
+ */
+async function engineScratchOf(config: Config): Promise<EngineScratch> {
+  let stats: StatsFs;
+  try {
+    stats = await statfs(config.scratchDir);
+  } catch (error) {
+    throw new Error(
+      `the scratch directory ${config.scratchDir} cannot be used (${(error as Error).message}); set SEAWALL_SCRATCH_DIR to a directory on tmpfs`,
+    );
+  }
+  if (!MEMORY_FILE_SYSTEMS.has(stats.type))
+    throw new Error(
+      `the scratch directory ${config.scratchDir} is not on a memory-backed file system (tmpfs), so decrypted files would reach a disk; set SEAWALL_SCRATCH_DIR to a directory on tmpfs`,
+    );
+  return {
+    dir: config.scratchDir,
+    limitBytes: config.scratchBytes ?? Math.floor((stats.blocks * stats.bsize) / 2),
+  };
 }
 
 /**
@@ -294,11 +325,21 @@ export async function startSeawall(
   try {
     const iam = createIam(db, rootKey, clock);
     const account = await rootAccountOf(iam, config);
+    const keyStore = await keyStoreOf(config, rootKey, account.region);
+    closeKeyStore = keyStore.close;
+    const kms = createKmsService({
+      db: db.db,
+      keyStore: keyStore.store,
+      clock,
+      // With an external key store, a key disabled there stops every use here within a minute.
+      ...(config.kmsKeyStoreKey ? { materialTtlMs: 60_000 } : {}),
+    });
     const blobStore = await createLocalBlobStore(
       layout.objects,
       config.coldStorageDir
         ? { root: config.coldStorageDir, storageClass: config.coldStorageClass }
         : undefined,
+      await engineScratchOf(config),
     );
     blobs = blobStore;
     const storage = createStorageService({
@@ -312,6 +353,7 @@ export async function startSeawall(
       outbox: createEventOutbox(db.db),
       region: account.region,
       ...(options.eventRetries ? { deliveryRetries: options.eventRetries } : {}),
+      keys: createObjectKeyring(kms, account.region),
     });
     const swept = await storage.sweepOrphanBlobs();
     if (swept > 0) logger.info({ swept }, 'removed blobs left by an interrupted write');
@@ -323,15 +365,6 @@ export async function startSeawall(
       baseUrl: () => publicUrl,
       endpoints: config.snsEndpoints,
       ...(options.eventRetries ? { retries: options.eventRetries } : {}),
-    });
-    const keyStore = await keyStoreOf(config, rootKey, account.region);
-    closeKeyStore = keyStore.close;
-    const kms = createKmsService({
-      db: db.db,
-      keyStore: keyStore.store,
-      clock,
-      // With an external key store, a key disabled there stops every use here within a minute.
-      ...(config.kmsKeyStoreKey ? { materialTtlMs: 60_000 } : {}),
     });
     // Keys whose deletion fell due are destroyed at start and then hourly, not only when next looked up.
     const purgeKeys = () =>

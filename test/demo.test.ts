@@ -1,8 +1,15 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { AthenaClient, GetWorkGroupCommand } from '@aws-sdk/client-athena';
 import { GetTableCommand, GlueClient } from '@aws-sdk/client-glue';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import {
+  GetBucketEncryptionCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { targetFromDataDir } from '../src/cli/client-target.js';
 import { tempDir } from './helpers/seawall.js';
@@ -64,6 +71,8 @@ async function clientsFor(dataDir: string, url: string) {
   return {
     s3: new S3Client({ endpoint: url, region, forcePathStyle: true, credentials }),
     glue: new GlueClient({ endpoint: url, region, credentials }),
+    kms: new KMSClient({ endpoint: url, region, credentials }),
+    athena: new AthenaClient({ endpoint: url, region, credentials }),
   };
 }
 
@@ -124,10 +133,32 @@ describe('seawall demo', () => {
 
     const c = await clientsFor(dir, first.url);
     const rawObjects = (await c.s3.send(new ListObjectsV2Command({ Bucket: 'vancouver-raw' }))).KeyCount;
-    const curatedObjects = (await c.s3.send(new ListObjectsV2Command({ Bucket: 'vancouver-curated' })))
-      .KeyCount;
-    c.s3.destroy();
-    c.glue.destroy();
+    const curated = await c.s3.send(new ListObjectsV2Command({ Bucket: 'vancouver-curated' }));
+    const curatedObjects = curated.KeyCount;
+    // The lake is SSE-KMS under the customer managed key the demo made, with its alias: both zones, the
+    // query results, and the objects the pipeline wrote.
+    const { KeyMetadata } = await c.kms.send(new DescribeKeyCommand({ KeyId: 'alias/vancouver-lake' }));
+    expect(KeyMetadata?.KeyManager).toBe('CUSTOMER');
+    const { WorkGroup } = await c.athena.send(new GetWorkGroupCommand({ WorkGroup: 'primary' }));
+    const results = /^s3:\/\/([^/]+)/.exec(
+      WorkGroup?.Configuration?.ResultConfiguration?.OutputLocation ?? '',
+    )?.[1];
+    for (const Bucket of ['vancouver-raw', 'vancouver-curated', results]) {
+      const { ServerSideEncryptionConfiguration } = await c.s3.send(
+        new GetBucketEncryptionCommand({ Bucket }),
+      );
+      expect(
+        ServerSideEncryptionConfiguration?.Rules?.[0]?.ApplyServerSideEncryptionByDefault,
+        Bucket,
+      ).toEqual({
+        SSEAlgorithm: 'aws:kms',
+        KMSMasterKeyID: 'alias/vancouver-lake',
+      });
+    }
+    const parquet = curated.Contents?.find((o) => o.Key?.endsWith('.parquet'))?.Key;
+    const head = await c.s3.send(new HeadObjectCommand({ Bucket: 'vancouver-curated', Key: parquet }));
+    expect([head.ServerSideEncryption, head.SSEKMSKeyId]).toEqual(['aws:kms', KeyMetadata?.Arn]);
+    for (const client of Object.values(c)) client.destroy();
     await stop(first.child);
 
     const second = await startDemo(dir, ['--source', SAMPLES_DIR]);
@@ -140,8 +171,7 @@ describe('seawall demo', () => {
     expect((await again.s3.send(new ListObjectsV2Command({ Bucket: 'vancouver-curated' }))).KeyCount).toBe(
       curatedObjects,
     );
-    again.s3.destroy();
-    again.glue.destroy();
+    for (const client of Object.values(again)) client.destroy();
     expect(query(dir, second.url, 'SELECT count(*) FROM vancouver.parking_tickets')[1]).toEqual(['21784']);
     await stop(second.child);
   });
@@ -166,8 +196,7 @@ describe('seawall demo', () => {
         table,
       ).toEqual(['2023', '2024']);
     }
-    c.s3.destroy();
-    c.glue.destroy();
+    for (const client of Object.values(c)) client.destroy();
     await stop(demo.child);
   });
 });

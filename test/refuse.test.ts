@@ -81,11 +81,19 @@ async function signed(
 const element = (xml: string, name: string) => new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
 
 describe('PutObject refuses what it would otherwise ignore, and stores nothing', () => {
-  it('server-side encryption: SSE-S3 and SSE-KMS are not implemented, SSE-C is blocked', async () => {
-    await refusedPut({ ServerSideEncryption: 'AES256' }, 'NotImplemented', 501);
-    await refusedPut({ ServerSideEncryption: 'aws:kms', SSEKMSKeyId: 'no-such-key' }, 'NotImplemented', 501);
+  it('server-side encryption: DSSE-KMS is not implemented, a KMS key must exist, SSE-C is blocked', async () => {
     await refusedPut({ ServerSideEncryption: 'aws:kms:dsse' }, 'NotImplemented', 501);
-    await refusedPut({ BucketKeyEnabled: true }, 'NotImplemented', 501);
+    await refusedPut(
+      { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: 'no-such-key' },
+      'KMS.NotFoundException',
+      400,
+    );
+    await refusedPut({ ServerSideEncryption: 'AES512' as 'AES256' }, 'InvalidArgument', 400);
+    await refusedPut(
+      { ServerSideEncryption: 'AES256', SSEKMSKeyId: 'alias/anything' },
+      'InvalidArgument',
+      400,
+    );
     await refusedPut(
       { SSECustomerAlgorithm: 'AES256', SSECustomerKey: randomBytes(32).toString('base64') },
       'AccessDenied',
@@ -162,7 +170,7 @@ describe('PutObject refuses what it would otherwise ignore, and stores nothing',
             Bucket: BUCKET,
             Key: 'copy',
             CopySource: `${BUCKET}/standard`,
-            ServerSideEncryption: 'aws:kms',
+            ServerSideEncryption: 'aws:kms:dsse',
           }),
         ),
       ),
@@ -340,7 +348,10 @@ describe('buckets and multipart uploads', () => {
   it('multipart: encryption, invalid tags and checksums Seawall does not compute are refused at creation, SSE-C on parts is blocked', async () => {
     const create = (input: Record<string, unknown>) =>
       failure(s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'mpu', ...input })));
-    expect(await create({ ServerSideEncryption: 'AES256' })).toEqual({ code: 'NotImplemented', status: 501 });
+    expect(await create({ ServerSideEncryption: 'aws:kms:dsse' })).toEqual({
+      code: 'NotImplemented',
+      status: 501,
+    });
     // S3's newer algorithms (SHA512, MD5, XXHASH*): Seawall computes the five others.
     expect(await create({ ChecksumAlgorithm: 'SHA512' })).toEqual({ code: 'NotImplemented', status: 501 });
     expect(await create({ Tagging: 'a=b&a=c' })).toEqual({ code: 'InvalidTag', status: 400 });
@@ -368,10 +379,24 @@ describe('aws cli', () => {
     writeFileSync(file, 'a,b\n1,2\n');
     const aws = (...args: string[]) => awsCli(t.dataDir, t.url, args);
     const cases: [string[], string][] = [
-      [['s3', 'cp', file, `s3://${BUCKET}/cli/sse.csv`, '--sse', 'AES256'], 'NotImplemented'],
+      [
+        [
+          's3api',
+          'put-object',
+          '--bucket',
+          BUCKET,
+          '--key',
+          'cli/sse.csv',
+          '--body',
+          file,
+          '--server-side-encryption',
+          'aws:kms:dsse',
+        ],
+        'NotImplemented',
+      ],
       [
         ['s3', 'cp', file, `s3://${BUCKET}/cli/kms.csv`, '--sse', 'aws:kms', '--sse-kms-key-id', 'bogus'],
-        'NotImplemented',
+        'KMS.NotFoundException',
       ],
       [
         ['s3', 'cp', file, `s3://${BUCKET}/cli/acl.csv`, '--acl', 'public-read'],

@@ -87,6 +87,11 @@ export interface ObjectTable {
   acl: string | null;
   /** JSON: further per-version settings (Object Lock retention and legal hold, storage class…); null when none. */
   attributes: string | null;
+  /**
+   * JSON: how the version's data key is sealed (storage/object-encryption.ts); null for a version an earlier
+   * Seawall stored in plaintext, or a delete marker.
+   */
+  encryption: string | null;
 }
 
 export interface CatalogDatabaseTable {
@@ -265,6 +270,8 @@ export interface MultipartUploadTable {
   checksum_type: 'COMPOSITE' | 'FULL_OBJECT' | null;
   /** JSON: who created the upload, as ListParts and ListMultipartUploads name its Initiator (ID, DisplayName). */
   initiator: string | null;
+  /** JSON: how the upload's data key (every part's, and the object's) is sealed; null for an older upload. */
+  encryption: string | null;
 }
 
 export interface MultipartPartTable {
@@ -389,6 +396,15 @@ export interface KmsKeyTable {
   /** When the next automatic rotation falls due (null while automatic rotation is off). */
   next_rotation_at: Millis | null;
   created_at: Millis;
+  /** AWS for an AWS managed key (aws/s3), made by a service on first use; null for a customer managed key. */
+  key_manager: 'AWS' | null;
+}
+
+/** Key material Seawall owns for its own use (SSE-S3's key), sealed under the key store. */
+export interface KmsServiceKeyTable {
+  name: string;
+  wrapped: string;
+  created_at: Millis;
 }
 
 /** A KMS key's key material, one row a version: the first, then one per rotation. */
@@ -465,6 +481,7 @@ export interface Database {
   sns_deliveries: SnsDeliveryTable;
   kms_keys: KmsKeyTable;
   kms_key_materials: KmsKeyMaterialTable;
+  kms_service_keys: KmsServiceKeyTable;
   kms_aliases: KmsAliasTable;
   kms_grants: KmsGrantTable;
 }

@@ -20,9 +20,24 @@ export interface PolicyDocument {
 
 const s3 = (bucket: string, key?: string) => `arn:aws:s3:::${bucket}${key === undefined ? '' : `/${key}`}`;
 
+/**
+ * The lake's objects are SSE-KMS: reading one needs kms:Decrypt on its key, writing one kms:GenerateDataKey,
+ * and only through S3 (kms:ViaService), as AWS's own examples grant it.
+ */
+function lakeKeyStatement(scope: PolicyScope): Record<string, unknown> {
+  return {
+    Sid: 'UseTheLakeKeyThroughS3',
+    Effect: 'Allow',
+    Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+    Resource: `arn:aws:kms:${scope.region}:${scope.accountId}:key/*`,
+    Condition: { StringEquals: { 'kms:ViaService': `s3.${scope.region}.amazonaws.com` } },
+  };
+}
+
 /** Queries in the primary workgroup, results read and written in its results bucket. */
 function athenaStatements(scope: PolicyScope): Record<string, unknown>[] {
   return [
+    lakeKeyStatement(scope),
     {
       Sid: 'QueryInThePrimaryWorkgroup',
       Effect: 'Allow',
@@ -215,6 +230,7 @@ export function pipelinePolicy(scope: PolicyScope): PolicyDocument {
         Action: ['s3:ListBucket', 's3:GetBucketLocation', 's3:GetObject', 's3:PutObject', 's3:DeleteObject'],
         Resource: [s3(CURATED_BUCKET), s3(CURATED_BUCKET, '*')],
       },
+      lakeKeyStatement(scope),
       {
         Sid: 'KeepTheCatalog',
         Effect: 'Allow',

@@ -7,6 +7,7 @@ import {
   AthenaClient,
   GetQueryExecutionCommand,
   GetQueryResultsCommand,
+  GetWorkGroupCommand,
   StartQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
 import {
@@ -30,7 +31,14 @@ import {
   GlueClient,
   StartCrawlerCommand,
 } from '@aws-sdk/client-glue';
-import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import {
+  CreateBucketCommand,
+  ListObjectsV2Command,
+  PutBucketEncryptionCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { poll } from '../lib/poll.js';
 import { DEMO_DATASETS, DEMO_YEARS, type DemoDataset } from './datasets.js';
 import { ensurePipelineRole } from './persona-setup.js';
@@ -38,7 +46,7 @@ import { ingestFromPortal } from './portal.js';
 import { renameSteps, vancouverRecipe } from './recipes.js';
 import { chooseDatasetSource, type SourceChoice } from './sources.js';
 import { createSyntheticStream, syntheticFileName } from './synthetic.js';
-import { CURATED_BUCKET, CURATED_DATABASE, RAW_BUCKET, RAW_DATABASE } from './zones.js';
+import { CURATED_BUCKET, CURATED_DATABASE, LAKE_KEY_ALIAS, RAW_BUCKET, RAW_DATABASE } from './zones.js';
 
 export { CURATED_BUCKET, CURATED_DATABASE, RAW_BUCKET, RAW_DATABASE } from './zones.js';
 
@@ -67,7 +75,51 @@ function clients(target: DemoTarget) {
     glue: new GlueClient(common),
     databrew: new DataBrewClient(common),
     athena: new AthenaClient(common),
+    kms: new KMSClient(common),
   };
+}
+
+/**
+ * The lake's customer managed key (LAKE_KEY_ALIAS), made on the first load; answers its ARN. Both zones and
+ * the Athena results bucket encrypt new objects under it by default (SSE-KMS with an S3 Bucket Key).
+ */
+async function ensureLakeEncryption(c: Clients, buckets: readonly string[]): Promise<string> {
+  let arn = await c.kms
+    .send(new DescribeKeyCommand({ KeyId: LAKE_KEY_ALIAS }))
+    .then((found) => found.KeyMetadata?.Arn)
+    .catch(ignore('NotFoundException'));
+  if (!arn) {
+    const { KeyMetadata } = await c.kms.send(
+      new CreateKeyCommand({ Description: 'The Vancouver data lake: raw and curated zones, query results' }),
+    );
+    arn = KeyMetadata?.Arn ?? '';
+    await c.kms.send(new CreateAliasCommand({ AliasName: LAKE_KEY_ALIAS, TargetKeyId: arn }));
+  }
+  for (const Bucket of buckets)
+    await c.s3.send(
+      new PutBucketEncryptionCommand({
+        Bucket,
+        ServerSideEncryptionConfiguration: {
+          Rules: [
+            {
+              ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: LAKE_KEY_ALIAS },
+              BucketKeyEnabled: true,
+            },
+          ],
+        },
+      }),
+    );
+  return arn;
+}
+
+/** The primary workgroup's results bucket, as its output location names it. */
+async function resultsBucketOf(c: Clients): Promise<string> {
+  const { WorkGroup } = await c.athena.send(new GetWorkGroupCommand({ WorkGroup: 'primary' }));
+  const bucket = /^s3:\/\/([^/]+)/.exec(
+    WorkGroup?.Configuration?.ResultConfiguration?.OutputLocation ?? '',
+  )?.[1];
+  if (!bucket) throw new Error('the primary workgroup has no results location');
+  return bucket;
 }
 type Clients = ReturnType<typeof clients>;
 
@@ -283,6 +335,7 @@ export async function loadVancouverDemo(target: DemoTarget, options: DemoOptions
     const role = await ensurePipelineRole(target);
     for (const bucket of [RAW_BUCKET, CURATED_BUCKET])
       await c.s3.send(new CreateBucketCommand({ Bucket: bucket })).catch(ignore('BucketAlreadyOwnedByYou'));
+    await ensureLakeEncryption(c, [RAW_BUCKET, CURATED_BUCKET, await resultsBucketOf(c)]);
     const sources = new Map<string, string>();
     for (const dataset of DEMO_DATASETS) {
       const source = await loadRaw(c, dataset, options);

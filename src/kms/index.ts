@@ -5,4 +5,5 @@ export { createLocalKeyStore, type KeyStore } from './key-store.js';
 export { createKmsApi } from './kms-api.js';
 export { kmsMigrations } from './kms-migrations.js';
 export { createKmsService, type KmsService } from './kms-service.js';
+export { createObjectKeyring } from './object-keyring.js';
 export { createSecretBox, deriveKey, ensureRootKeyFile, readRootKey, type SecretBox } from './root-key.js';

@@ -70,4 +70,17 @@ export const kmsMigrations: Record<string, Migration> = {
       await db.schema.createIndex('kms_grants_token').on('kms_grants').column('token').execute();
     },
   },
+  'kms-0002-managed-and-service-keys': {
+    async up(db: Kysely<unknown>) {
+      // AWS for the AWS managed keys services make on first use (aws/s3); null for customer managed keys.
+      await db.schema.alterTable('kms_keys').addColumn('key_manager', 'text').execute();
+      // Keys Seawall owns for its own use (SSE-S3's), sealed under the key store like any key material.
+      await db.schema
+        .createTable('kms_service_keys')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('wrapped', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  },
 };

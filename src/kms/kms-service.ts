@@ -50,7 +50,7 @@ export interface KeyMetadata {
   KeyState: KeyState;
   DeletionDate?: number;
   Origin: 'AWS_KMS';
-  KeyManager: 'CUSTOMER';
+  KeyManager: 'CUSTOMER' | 'AWS';
   CustomerMasterKeySpec: KeySpec;
   KeySpec: KeySpec;
   EncryptionAlgorithms?: string[];
@@ -127,6 +127,40 @@ export function defaultKeyPolicy(accountId: string): string {
         Effect: 'Allow',
         Principal: { AWS: `arn:aws:iam::${accountId}:root` },
         Action: 'kms:*',
+        Resource: '*',
+      },
+    ],
+  });
+}
+
+/**
+ * The key policy of an AWS managed key, as KMS writes it: any principal of the account may use the key through
+ * the service (kms:ViaService, kms:CallerAccount), and the account may read its metadata; nothing else, so no
+ * one can change, disable or delete it.
+ */
+export function awsManagedKeyPolicy(scope: KmsScope, service: string): string {
+  return JSON.stringify({
+    Version: '2012-10-17',
+    Id: `auto-${service}-2`,
+    Statement: [
+      {
+        Sid: `Allow access through ${service.toUpperCase()} for all principals in the account that are authorized to use ${service.toUpperCase()}`,
+        Effect: 'Allow',
+        Principal: { AWS: '*' },
+        Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:DescribeKey'],
+        Resource: '*',
+        Condition: {
+          StringEquals: {
+            'kms:CallerAccount': scope.accountId,
+            'kms:ViaService': `${service}.${scope.region}.amazonaws.com`,
+          },
+        },
+      },
+      {
+        Sid: 'Allow direct access to key metadata to the account',
+        Effect: 'Allow',
+        Principal: { AWS: `arn:aws:iam::${scope.accountId}:root` },
+        Action: ['kms:Describe*', 'kms:Get*', 'kms:List*'],
         Resource: '*',
       },
     ],
@@ -218,7 +252,7 @@ function metadataOf(scope: KmsScope, row: KeyRow): KeyMetadata {
     KeyState: row.state as KeyState,
     ...(row.deletion_at !== null ? { DeletionDate: row.deletion_at / 1000 } : {}),
     Origin: 'AWS_KMS',
-    KeyManager: 'CUSTOMER',
+    KeyManager: row.key_manager ?? 'CUSTOMER',
     CustomerMasterKeySpec: spec,
     KeySpec: spec,
     ...(spec === 'HMAC_256'
@@ -268,6 +302,13 @@ export interface KmsService {
   keyPolicies(resource: string): Promise<Policy[] | undefined>;
   /** The ARN of the key a KeyId member names (an alias resolved where `aliases`). */
   resolveArn(scope: KmsScope, keyId: string, aliases: boolean): Promise<string>;
+  /**
+   * The AWS managed key a service encrypts with when asked for KMS without a key (alias/aws/s3), made on first
+   * use as KMS makes it: its key policy lets the account's principals use it only through that service.
+   */
+  awsManagedKey(scope: KmsScope, service: 's3'): Promise<string>;
+  /** Key material Seawall owns for its own use (SSE-S3's key), made on first use, sealed under the key store. */
+  serviceKey(name: string): Promise<Buffer>;
   createKey(scope: KmsScope, principal: Principal, input: CreateKeyInput): Promise<KeyMetadata>;
   describeKey(scope: KmsScope, keyId: string): Promise<KeyMetadata>;
   listKeys(scope: KmsScope): Promise<{ KeyId: string; KeyArn: string }[]>;
@@ -353,6 +394,8 @@ export function createKmsService(deps: {
    * bounded, kept for `ttl`, and emptied when a key is destroyed.
    */
   const unwrapped = new Map<string, { bytes: Buffer; at: number }>();
+  /** Seawall's own keys (see serviceKey), unwrapped once. */
+  const serviceKeys = new Map<string, Promise<Buffer>>();
   /** Each key's policies as the authorizer weighs them, parsed once; dropped when its policy or grants change. */
   const policies = new Map<string, Policy[]>();
   /**
@@ -570,6 +613,95 @@ export function createKmsService(deps: {
       return keyArn(scope, (await findKey(scope, keyId, aliases, false)).id);
     },
 
+    async awsManagedKey(scope, service) {
+      const alias = `alias/aws/${service}`;
+      const found = await db
+        .selectFrom('kms_aliases')
+        .select('key_id')
+        .where('account_id', '=', scope.accountId)
+        .where('region', '=', scope.region)
+        .where('name', '=', alias)
+        .executeTakeFirst();
+      if (found) return keyArn(scope, found.key_id);
+      const id = uuid();
+      const first = await newMaterial(id, scope.accountId, scope.region);
+      const at = now();
+      try {
+        await db.transaction().execute(async (trx) => {
+          await trx
+            .insertInto('kms_keys')
+            .values({
+              id,
+              account_id: scope.accountId,
+              region: scope.region,
+              description: `Default key that protects my ${service.toUpperCase()} objects when no other key is defined`,
+              key_usage: 'ENCRYPT_DECRYPT',
+              key_spec: 'SYMMETRIC_DEFAULT',
+              state: 'Enabled',
+              policy: awsManagedKeyPolicy(scope, service),
+              tags: '[]',
+              deletion_at: null,
+              // AWS managed keys rotate every year.
+              rotation_days: 365,
+              next_rotation_at: at + 365 * DAY_MS,
+              created_at: at,
+              key_manager: 'AWS',
+            })
+            .execute();
+          await trx
+            .insertInto('kms_key_materials')
+            .values({ id: first.id, key_id: id, wrapped: first.wrapped, origin: 'CREATE', created_at: at })
+            .execute();
+          await trx
+            .insertInto('kms_aliases')
+            .values({
+              account_id: scope.accountId,
+              region: scope.region,
+              name: alias,
+              key_id: id,
+              created_at: at,
+              updated_at: at,
+            })
+            .execute();
+        });
+      } catch (error) {
+        // Made meanwhile by another write (the alias is the key): use that one.
+        const made = await db
+          .selectFrom('kms_aliases')
+          .select('key_id')
+          .where('account_id', '=', scope.accountId)
+          .where('region', '=', scope.region)
+          .where('name', '=', alias)
+          .executeTakeFirst();
+        if (made) return keyArn(scope, made.key_id);
+        throw error;
+      }
+      return keyArn(scope, id);
+    },
+
+    async serviceKey(name) {
+      let made = serviceKeys.get(name);
+      if (!made) {
+        made = (async () => {
+          const context = `seawall:service-key:${name}`;
+          await db
+            .insertInto('kms_service_keys')
+            .values({ name, wrapped: await keyStore.wrap(randomBytes(32), context), created_at: now() })
+            .onConflict((oc) => oc.column('name').doNothing())
+            .execute();
+          const row = await db
+            .selectFrom('kms_service_keys')
+            .select('wrapped')
+            .where('name', '=', name)
+            .executeTakeFirstOrThrow();
+          return keyStore.unwrap(row.wrapped, context);
+        })();
+        serviceKeys.set(name, made);
+        made.catch(() => serviceKeys.delete(name));
+      }
+      return made;
+    },
+
     async createKey(scope, principal, input) {
       const id = uuid();
       const arn = keyArn(scope, id);
@@ -592,6 +724,7 @@ export function createKmsService(deps: {
         rotation_days: null,
         next_rotation_at: null,
         created_at: at,
+        key_manager: null,
       };
       await db.transaction().execute(async (trx) => {
         await trx.insertInto('kms_keys').values(row).execute();

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, promises, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +8,14 @@ import { createLocalBlobStore, enginePathPattern } from './blob-store.js';
 /** The descriptors this process has open. */
 function openDescriptors(): number {
   return readdirSync('/proc/self/fd').length;
+}
+
+/** The data key the test's blobs are sealed under. */
+const KEY = randomBytes(32);
+
+/** Engine scratch space for a store under `root` (the tests read no engine files). */
+function scratchIn(root: string) {
+  return { dir: join(root, 'scratch'), limitBytes: 2 ** 30 };
 }
 
 async function* bytes(text: string): AsyncIterable<Uint8Array> {
@@ -60,21 +69,22 @@ describe('the local blob store', () => {
   it('makes a new blob durable in its shard, and the shard and the blobs directory in their parents, before it resolves', () =>
     inTempRoot(async (root) => {
       const synced = recordDirectorySyncs();
-      const store = await createLocalBlobStore(root);
+      const store = await createLocalBlobStore(root, undefined, scratchIn(root));
       // The blobs directory, an entry of the root, is durable once the store is open.
       expect(synced).toEqual([root]);
-      const { id } = await store.put(bytes('first'));
+      const { id } = await store.put(bytes('first'), KEY);
       const shard = join(root, 'blobs', id.slice(0, 2));
       // The shard is an entry of blobs/ (synced when first used, whoever made it), the blob an entry of the shard.
       expect(synced).toEqual([root, join(root, 'blobs'), shard]);
       await store.close();
       // A later process syncs the shard's entry again: an earlier one may have died before doing so.
       synced.length = 0;
-      const again = await createLocalBlobStore(root);
+      const again = await createLocalBlobStore(root, undefined, scratchIn(root));
       await again.put(
         (async function* () {
           yield Buffer.from('second');
         })(),
+        KEY,
       );
       expect(synced).toContain(join(root, 'blobs'));
       await again.close();
@@ -83,14 +93,14 @@ describe('the local blob store', () => {
   it('finishes writes and reads that were in flight when it closed, leaving no handle open', () =>
     inTempRoot(async (root) => {
       const before = openDescriptors();
-      const store = await createLocalBlobStore(root);
-      const kept = await store.put(bytes('kept'));
+      const store = await createLocalBlobStore(root, undefined, scratchIn(root));
+      const kept = await store.put(bytes('kept'), KEY);
       let open!: () => void;
       const gate = new Promise<void>((resolve) => {
         open = resolve;
       });
-      const writes = Array.from({ length: 20 }, (_, i) => store.put(gated(`late ${i}`, gate)));
-      const reading = await store.open(kept.id, 0, kept.size);
+      const writes = Array.from({ length: 20 }, (_, i) => store.put(gated(`late ${i}`, gate), KEY));
+      const reading = await store.open({ ...kept, key: KEY }, 0, kept.size);
       await store.close();
       open();
       const written = await Promise.all(writes);
@@ -101,7 +111,8 @@ describe('the local blob store', () => {
       // A read begun after closing still works, with a handle of its own.
       const late = written[3] as { id: string; size: number };
       const text: Buffer[] = [];
-      for await (const chunk of await store.open(late.id, 0, late.size)) text.push(chunk as Buffer);
+      for await (const chunk of await store.open({ ...late, key: KEY }, 0, late.size))
+        text.push(chunk as Buffer);
       expect(Buffer.concat(text).toString()).toBe('late 3');
       await untilClosed(before);
       expect(openDescriptors()).toBe(before);
@@ -110,16 +121,17 @@ describe('the local blob store', () => {
   it('keeps one handle per shard directory while open, and closing the store closes every handle it kept', () =>
     inTempRoot(async (root) => {
       const before = openDescriptors();
-      const store = await createLocalBlobStore(root);
+      const store = await createLocalBlobStore(root, undefined, scratchIn(root));
       const written = [];
-      for (let i = 0; i < 40; i++) written.push(await store.put(bytes(`blob ${i}`)));
+      for (let i = 0; i < 40; i++) written.push(await store.put(bytes(`blob ${i}`), KEY));
       const shards = new Set(written.map(({ id }) => id.slice(0, 2)));
       // Each shard made (0700) and its directory handle kept, not one handle per write.
       for (const shard of shards) expect(statSync(join(root, 'blobs', shard)).mode & 0o777).toBe(0o700);
       const reads = await Promise.all(
         written.slice(0, 5).map(async ({ id, size }) => {
           const chunks: Buffer[] = [];
-          for await (const chunk of await store.open(id, 0, size)) chunks.push(chunk as Buffer);
+          for await (const chunk of await store.open({ id, size, key: KEY }, 0, size))
+            chunks.push(chunk as Buffer);
           return Buffer.concat(chunks).toString();
         }),
       );

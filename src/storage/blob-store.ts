@@ -1,29 +1,49 @@
+import { createHash } from 'node:crypto';
 import { constants, promises as fs } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
+import { AppError } from '../errors.js';
+import { CorruptObjectError, cipherRange, decryptRange, encryptStream } from '../kms/object-cipher.js';
 import { blobId } from '../lib/ids.js';
 import { type BlobLease, OpenBlobs } from './open-blobs.js';
 
-/** Where object bytes live. Blobs are named by random ids, never by bucket or key. */
+/**
+ * A blob as a reader names it: its id, its plaintext size and the data key its bytes are sealed under (null for
+ * a blob an earlier version of Seawall wrote in plaintext, read as it is).
+ */
+export interface BlobRef {
+  id: string;
+  size: number;
+  key: Uint8Array | null;
+}
+
+/**
+ * Where object bytes live. Blobs are named by random ids, never by bucket or key. Every blob is sealed at rest
+ * (DESIGN.md, decision 3): segmented AES-256-GCM (object-cipher.ts) under the data key its writer gives, bound
+ * to the blob's id, so a blob's bytes put in another's place, or a segment taken from another blob, never
+ * decrypt. Sizes are the plaintext's.
+ */
 export interface BlobStore {
   /**
-   * Streams `source` into a new blob and resolves once the bytes are durable (fsynced and renamed into
-   * place). If the source fails, nothing is left behind.
+   * Streams `source` into a new blob sealed under `key` (32 bytes, fresh for each object or upload) and
+   * resolves once the bytes are durable. If the source fails, nothing is left behind.
    */
-  put(source: AsyncIterable<Uint8Array>): Promise<{ id: string; size: number }>;
+  put(source: AsyncIterable<Uint8Array>, key: Uint8Array): Promise<{ id: string; size: number }>;
   /**
-   * Opens `length` bytes of a blob from `start` for reading; the open happens before resolving, so a later
-   * delete cannot interrupt the read.
+   * Opens plaintext [start, start + length) of a blob for reading, decrypting only the segments it needs; the
+   * file is opened and the first segment verified before resolving, so a later delete cannot interrupt the
+   * read and a blob that does not decrypt fails here (CorruptObjectError) rather than part-way.
    */
-  open(id: string, start: number, length: number): Promise<Readable>;
+  open(blob: BlobRef, start: number, length: number): Promise<Readable>;
   delete(id: string): Promise<void>;
   /** Every blob id on disk, for the start-up sweep of orphans. */
   ids(): AsyncIterable<string>;
   /**
-   * Hard-links blobs into a fresh scratch directory under names the caller chose, for engines that read files
-   * (DuckDB). The links keep the bytes readable even if an object is overwritten meanwhile.
+   * Decrypts blobs into a fresh scratch directory under names the caller chose, for engines that read files
+   * (DuckDB). The scratch space is memory-backed (/dev/shm unless configured), so plaintext never reaches a
+   * persistent disk, and bounded: a use that would pass the bound fails before writing anything.
    */
-  linkForEngine(entries: readonly { id: string; name: string }[]): Promise<EngineFiles>;
+  linkForEngine(entries: readonly (BlobRef & { name: string })[]): Promise<EngineFiles>;
   /** Replaces every engine file path in a message (DuckDB names files in its errors) with `<file>`. */
   redactEnginePaths(message: string): string;
   /** Closes the files and directories the store keeps open; it is not used after. */
@@ -107,7 +127,7 @@ class RangeReader extends Readable {
     this.handle.read(buffer, 0, length, this.position).then(
       ({ bytesRead }) => {
         if (bytesRead === 0) {
-          this.destroy(new Error('blob is shorter than its recorded size'));
+          this.destroy(new CorruptObjectError('the stored bytes are shorter than their recorded size'));
           return;
         }
         this.position += bytesRead;
@@ -228,6 +248,52 @@ async function writeDurably(
   }
 }
 
+/**
+ * A stream of `plain` that has already verified and decrypted its first piece, so a blob that does not decrypt
+ * fails the open, before a response has begun. `sealed` is the file reader under it, closed on failure.
+ */
+async function verifiedFirst(plain: AsyncIterable<Buffer>, sealed: Readable): Promise<Readable> {
+  const iterator = plain[Symbol.asyncIterator]();
+  let first: IteratorResult<Buffer>;
+  try {
+    first = await iterator.next();
+  } catch (error) {
+    sealed.destroy();
+    throw error;
+  }
+  async function* rest(): AsyncGenerator<Buffer> {
+    try {
+      if (first.done) return;
+      yield first.value;
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done) return;
+        yield next.value;
+      }
+    } finally {
+      await iterator.return?.();
+      sealed.destroy();
+    }
+  }
+  return Readable.from(rest(), { objectMode: false });
+}
+
+/** Writes an engine file (0600) from a plaintext stream: in scratch space, so never fsynced. */
+async function writeEngineFile(path: string, body: Readable): Promise<void> {
+  const handle = await fs.open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+  try {
+    for await (const chunk of body) {
+      const bytes = chunk as Buffer;
+      let written = 0;
+      while (written < bytes.length)
+        written += (await handle.write(bytes, written, bytes.length - written)).bytesWritten;
+    }
+  } finally {
+    body.destroy();
+    await handle.close();
+  }
+}
+
 async function exists(path: string): Promise<boolean> {
   return fs.access(path).then(
     () => true,
@@ -235,22 +301,53 @@ async function exists(path: string): Promise<boolean> {
   );
 }
 
+/** What a blob's segments are bound to (with the segment index and final flag): its id. */
+function bindingOf(id: string): Buffer {
+  return Buffer.from(`seawall:blob:${id}`);
+}
+
+/** The engine's scratch space: a directory on a memory-backed file system, and how much plaintext it takes. */
+export interface EngineScratch {
+  /** A directory on tmpfs (/dev/shm); the store keeps its files in a directory of its own under it. */
+  dir: string;
+  /** The most plaintext the engines' files may hold at once. */
+  limitBytes: number;
+}
+
+/** The scratch space's bound was reached: the engine's files would not fit. */
+export function scratchFull(needed: number, free: number, limit: number): AppError {
+  return new AppError(
+    'InsufficientScratchSpace',
+    503,
+    `The files to read (${needed} bytes) do not fit in the engine's scratch space (${free} of ${limit} bytes free); raise SEAWALL_SCRATCH_BYTES or read fewer files.`,
+  );
+}
+
 /**
  * Blobs as files under `root/blobs/ab/<id>`; with a cold tier, also under `coldRoot/blobs/ab/<id>`, where
- * lifecycle transitions move them.
+ * lifecycle transitions move them. Engine files are decrypted into `scratch.dir`, in a directory named after
+ * the data directory (so a restart finds what a crash left there, and wipes it).
  */
 export async function createLocalBlobStore(
   root: string,
-  coldTier?: { root: string; storageClass: string },
+  coldTier: { root: string; storageClass: string } | undefined,
+  scratch: EngineScratch,
 ): Promise<BlobStore> {
   const blobsDir = join(root, 'blobs');
-  const engineDir = join(root, 'engine');
+  const engineDir = join(
+    scratch.dir,
+    `seawall-engine-${createHash('sha256').update(root).digest('hex').slice(0, 16)}`,
+  );
   const coldBlobs = coldTier && join(coldTier.root, 'blobs');
   // Each tier's blobs directory is an entry of its root, made durable before any shard in it is.
   for (const dir of coldBlobs ? [blobsDir, coldBlobs] : [blobsDir]) await makeDirDurably(dir);
-  // Engine links are never referenced across a restart: anything left is a crash's.
+  // Engine files are never referenced across a restart: anything left is a crash's, as is an engine
+  // directory an earlier version kept on disk.
   await fs.rm(engineDir, { force: true, recursive: true });
+  await fs.rm(join(root, 'engine'), { force: true, recursive: true });
   await fs.mkdir(engineDir, { recursive: true, mode: 0o700 });
+  /** Plaintext bytes in the engine's files now. */
+  let scratchUsed = 0;
   // Where an earlier version wrote blobs before renaming them into place; what is left there is a crash's.
   for (const dir of [join(root, 'tmp'), ...(coldTier ? [join(coldTier.root, 'tmp')] : [])])
     await fs.rm(dir, { force: true, recursive: true });
@@ -269,9 +366,6 @@ export async function createLocalBlobStore(
 
   const pathOf = (id: string) => join(blobsDir, id.slice(0, 2), id);
   const coldPathOf = (id: string) => join(coldBlobs as string, id.slice(0, 2), id);
-  /** Where a blob is now: the hot tier first (a move keeps the hot copy until the metadata says cold). */
-  const locate = async (id: string) =>
-    coldBlobs === undefined || (await exists(pathOf(id))) ? pathOf(id) : coldPathOf(id);
   async function* idsIn(dir: string): AsyncIterable<string> {
     for (const shard of await fs.readdir(dir)) {
       for (const name of await fs.readdir(join(dir, shard))) if (ID.test(name)) yield name;
@@ -315,10 +409,34 @@ export async function createLocalBlobStore(
     },
   };
 
+  async function open(blob: BlobRef, start: number, length: number): Promise<Readable> {
+    const { id, key } = blob;
+    assertId(id);
+    let lease: BlobLease;
+    try {
+      lease = await openBlobs.acquire(pathOf(id));
+    } catch (error) {
+      // Moved to the cold tier meanwhile, or there all along.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || coldBlobs === undefined) throw error;
+      lease = await openBlobs.acquire(coldPathOf(id));
+    }
+    if (key === null) return new RangeReader(lease, start, start + length);
+    const range = cipherRange(blob.size, start, length);
+    const sealed = new RangeReader(lease, range.offset, range.offset + range.length);
+    return verifiedFirst(decryptRange(key, bindingOf(id), blob.size, sealed, start, length), sealed);
+  }
+
   return {
-    async put(source) {
+    async put(plain, key) {
       const id = blobId();
       let size = 0;
+      async function* counted() {
+        for await (const chunk of plain) {
+          size += chunk.length;
+          yield chunk;
+        }
+      }
+      const source = encryptStream(key, bindingOf(id), counted());
       await writeDurably(
         pathOf(id),
         async (handle) => {
@@ -339,7 +457,6 @@ export async function createLocalBlobStore(
           for await (const chunk of source) {
             pending.push(chunk);
             pendingBytes += chunk.length;
-            size += chunk.length;
             if (pendingBytes >= WRITE_BATCH) await flush();
           }
           if (pendingBytes > 0) await flush();
@@ -349,18 +466,7 @@ export async function createLocalBlobStore(
       return { id, size };
     },
 
-    async open(id, start, length) {
-      assertId(id);
-      let lease: BlobLease;
-      try {
-        lease = await openBlobs.acquire(pathOf(id));
-      } catch (error) {
-        // Moved to the cold tier meanwhile, or there all along.
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || coldBlobs === undefined) throw error;
-        lease = await openBlobs.acquire(coldPathOf(id));
-      }
-      return new RangeReader(lease, start, start + length);
-    },
+    open,
 
     async delete(id) {
       assertId(id);
@@ -386,28 +492,39 @@ export async function createLocalBlobStore(
     },
 
     async linkForEngine(entries) {
+      for (const entry of entries) {
+        assertId(entry.id);
+        if (!ENGINE_NAME.test(entry.name))
+          throw new Error(`invalid engine file name ${JSON.stringify(entry.name)}`);
+      }
+      const bytes = entries.reduce((sum, entry) => sum + entry.size, 0);
+      if (scratchUsed + bytes > scratch.limitBytes)
+        throw scratchFull(bytes, Math.max(0, scratch.limitBytes - scratchUsed), scratch.limitBytes);
+      scratchUsed += bytes;
       const dir = join(engineDir, blobId());
-      await fs.mkdir(dir, { mode: 0o700 });
+      let released = false;
+      const release = async () => {
+        if (released) return;
+        released = true;
+        try {
+          await fs.rm(dir, { recursive: true, force: true });
+        } finally {
+          scratchUsed -= bytes;
+        }
+      };
       const paths: string[] = [];
       try {
+        await fs.mkdir(dir, { mode: 0o700 });
         for (const entry of entries) {
-          assertId(entry.id);
-          if (!ENGINE_NAME.test(entry.name))
-            throw new Error(`invalid engine file name ${JSON.stringify(entry.name)}`);
           const path = join(dir, entry.name);
-          const source = await locate(entry.id);
-          // A cold tier on another file system cannot be linked from: the engine gets a copy.
-          await fs.link(source, path).catch((error: NodeJS.ErrnoException) => {
-            if (error.code !== 'EXDEV') throw error;
-            return fs.copyFile(source, path);
-          });
+          await writeEngineFile(path, await open(entry, 0, entry.size));
           paths.push(path);
         }
       } catch (error) {
-        await fs.rm(dir, { recursive: true, force: true });
+        await release();
         throw error;
       }
-      return { dir, paths, release: () => fs.rm(dir, { recursive: true, force: true }) };
+      return { dir, paths, release };
     },
   };
 }

@@ -8,6 +8,9 @@ import { HashWorkers } from '../lib/hash-workers.js';
 import { type BlobStore, createLocalBlobStore } from './blob-store.js';
 import { OFFLOAD_HASH_FROM, writeVerifiedBlob } from './blob-writer.js';
 
+/** The data key the test's blobs are sealed under. */
+const KEY = randomBytes(32);
+
 async function* pieces(chunks: readonly Uint8Array[]): AsyncIterable<Uint8Array> {
   yield* chunks;
 }
@@ -20,7 +23,7 @@ async function idsOf(blobs: BlobStore): Promise<string[]> {
 
 async function read(blobs: BlobStore, id: string, size: number): Promise<Buffer> {
   const parts: Buffer[] = [];
-  for await (const part of await blobs.open(id, 0, size)) parts.push(part as Buffer);
+  for await (const part of await blobs.open({ id, size, key: KEY }, 0, size)) parts.push(part as Buffer);
   return Buffer.concat(parts);
 }
 
@@ -30,7 +33,7 @@ describe('writing a verified blob', () => {
   const workers = new HashWorkers(1);
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), 'seawall-blob-writer-'));
-    blobs = await createLocalBlobStore(root);
+    blobs = await createLocalBlobStore(root, undefined, { dir: join(root, 'scratch'), limitBytes: 2 ** 30 });
   });
   afterAll(async () => {
     await blobs.close();
@@ -44,7 +47,7 @@ describe('writing a verified blob', () => {
       fc.asyncProperty(sizes, async (lengths) => {
         const chunks = lengths.map((n) => randomBytes(n));
         const all = Buffer.concat(chunks);
-        const blob = await writeVerifiedBlob(blobs, pieces(chunks), {}, workers);
+        const blob = await writeVerifiedBlob(blobs, pieces(chunks), {}, KEY, workers);
         expect(blob.size).toBe(all.length);
         expect(blob.md5Hex).toBe(createHash('md5').update(all).digest('hex'));
         expect((await read(blobs, blob.id, blob.size)).equals(all)).toBe(true);
@@ -58,7 +61,7 @@ describe('writing a verified blob', () => {
     const body = [randomBytes(OFFLOAD_HASH_FROM), randomBytes(300_000)];
     const wrong = createHash('md5').update('other bytes').digest('base64');
     await expect(
-      writeVerifiedBlob(blobs, pieces(body), { contentMd5: wrong }, workers),
+      writeVerifiedBlob(blobs, pieces(body), { contentMd5: wrong }, KEY, workers),
     ).rejects.toMatchObject({
       code: 'BadDigest',
     });
@@ -68,6 +71,7 @@ describe('writing a verified blob', () => {
       blobs,
       pieces(body),
       { contentMd5: right, checksum: { algorithm: 'SHA256', expected: () => sha } },
+      KEY,
       workers,
     );
     expect(blob.checksum).toEqual({ algorithm: 'SHA256', value: sha });
@@ -78,7 +82,7 @@ describe('writing a verified blob', () => {
 
   it('hashes a body of exactly the threshold on a worker, and leaves no hash behind when the store stops reading', async () => {
     const exact = [randomBytes(OFFLOAD_HASH_FROM / 2), randomBytes(OFFLOAD_HASH_FROM / 2)];
-    const blob = await writeVerifiedBlob(blobs, pieces(exact), {}, workers);
+    const blob = await writeVerifiedBlob(blobs, pieces(exact), {}, KEY, workers);
     expect(blob.md5Hex).toBe(createHash('md5').update(Buffer.concat(exact)).digest('hex'));
     await blobs.delete(blob.id);
     // A store that reads part of a long body and answers as if it had written it: the write fails, nothing stays.
@@ -93,7 +97,7 @@ describe('writing a verified blob', () => {
       delete: async (id: string) => void deleted.push(id),
     } as BlobStore;
     const long = Array.from({ length: 6 }, () => randomBytes(OFFLOAD_HASH_FROM));
-    await expect(writeVerifiedBlob(halfway, pieces(long), {}, workers)).rejects.toThrow(
+    await expect(writeVerifiedBlob(halfway, pieces(long), {}, KEY, workers)).rejects.toThrow(
       /not read to its end/,
     );
     expect(deleted).toEqual(['partial']);
@@ -106,11 +110,17 @@ describe('writing a verified blob', () => {
       await workers.terminate();
       yield randomBytes(1000);
     }
-    await expect(writeVerifiedBlob(blobs, dying(), {}, workers)).rejects.toThrow(/exited/);
+    await expect(writeVerifiedBlob(blobs, dying(), {}, KEY, workers)).rejects.toThrow(/exited/);
     expect(await idsOf(blobs)).toEqual([]);
     expect(workers.inProgress).toBe(0);
     // The next body gets a new worker.
-    const again = await writeVerifiedBlob(blobs, pieces([randomBytes(OFFLOAD_HASH_FROM * 2)]), {}, workers);
+    const again = await writeVerifiedBlob(
+      blobs,
+      pieces([randomBytes(OFFLOAD_HASH_FROM * 2)]),
+      {},
+      KEY,
+      workers,
+    );
     expect(again.size).toBe(OFFLOAD_HASH_FROM * 2);
     await blobs.delete(again.id);
   });

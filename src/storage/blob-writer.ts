@@ -74,13 +74,14 @@ function md5Of(body: AsyncIterable<Uint8Array>, workers: HashWorkers) {
 }
 
 /**
- * Streams a body into a new blob while hashing it, then checks Content-MD5 and the additional checksum. A
- * body that fails a check leaves no blob behind.
+ * Streams a body into a new blob sealed under `key` while hashing it, then checks Content-MD5 and the
+ * additional checksum. A body that fails a check leaves no blob behind.
  */
 export async function writeVerifiedBlob(
   blobs: BlobStore,
   body: AsyncIterable<Uint8Array>,
   digests: BlobDigests,
+  key: Uint8Array,
   workers: HashWorkers = hashWorkers,
 ): Promise<VerifiedBlob> {
   const md5 = md5Of(body, workers);
@@ -91,7 +92,7 @@ export async function writeVerifiedBlob(
       yield chunk;
     }
   }
-  const blob = await blobs.put(checksum ? checksumming() : md5.bytes).catch((error: unknown) => {
+  const blob = await blobs.put(checksum ? checksumming() : md5.bytes, key).catch((error: unknown) => {
     md5.abandon();
     throw error;
   });

@@ -15,7 +15,8 @@ export type BucketSettingName =
   | 'ownership'
   | 'acl'
   | 'object-lock'
-  | 'notification';
+  | 'notification'
+  | 'encryption';
 
 /** A bucket's configuration documents (see BucketSettingName); every call fails with NoSuchBucket without one. */
 export interface BucketSettings {

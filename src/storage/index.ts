@@ -6,7 +6,7 @@ export {
   createAccountAccessService,
   createAccountAccessStore,
 } from './account-access.js';
-export { type BlobStore, createLocalBlobStore, type EngineFiles } from './blob-store.js';
+export { type BlobStore, createLocalBlobStore, type EngineFiles, type EngineScratch } from './blob-store.js';
 /** A bucket's policy and public access block, as the authorizer reads them (`StorageService.bucketAccess`). */
 export type { BucketAccess, BucketAccessService, PublicAccessBlock } from './bucket-access.js';
 export { assertBucketName, bucketNameProblem } from './bucket-names.js';

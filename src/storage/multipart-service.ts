@@ -23,6 +23,12 @@ import { listUploadsPage, type UploadsPage, type UploadsRequest } from './multip
 import { completedRow, objectPartsOf } from './multipart-objects.js';
 import { type MultipartStore, type PartRow, type UploadRow, UploadVanished } from './multipart-store.js';
 import type { ChangeOrigin, ObjectCause } from './notifications.js';
+import {
+  type EncryptionRequest,
+  type KeyCheck,
+  type ObjectEncryption,
+  parseStoredEncryption,
+} from './object-encryption.js';
 import type { VersionLock } from './object-lock.js';
 import { newAttributes } from './storage-class.js';
 import type { NewObject } from './storage-service.js';
@@ -105,6 +111,20 @@ export function createMultipartService(deps: {
   ): Promise<{ versionId?: string | undefined }>;
   /** Deletes a part's (or an unfinished join's) blob; no object refers to it, so nothing else is forgotten. */
   deleteBlob(id: string | undefined): Promise<void>;
+  /** A fresh data key for an object (here, an upload's) at `bucket`/`key`, as the storage service makes one. */
+  newDataKey(
+    bucket: string,
+    key: string,
+    asked: EncryptionRequest | undefined,
+    keyCheck: KeyCheck | undefined,
+  ): Promise<{ dataKey: Buffer; encryption: ObjectEncryption }>;
+  /** The data key of an upload. */
+  openDataKey(
+    encryption: ObjectEncryption,
+    bucket: string,
+    key: string,
+    keyCheck: KeyCheck | undefined,
+  ): Promise<Buffer>;
 }): MultipartService {
   const { store, blobs, clock } = deps;
 
@@ -137,11 +157,12 @@ export function createMultipartService(deps: {
   /** The parts' bytes in order, read one part at a time, each chunk also given to `observe`. */
   async function* concatenated(
     parts: PartRow[],
+    key: Buffer | null,
     observe?: (chunk: Uint8Array) => void,
   ): AsyncGenerator<Uint8Array> {
     for (const part of parts) {
       if (part.size === 0) continue;
-      for await (const chunk of await blobs.open(part.blob_id, 0, part.size)) {
+      for await (const chunk of await blobs.open({ id: part.blob_id, size: part.size, key }, 0, part.size)) {
         observe?.(chunk as Uint8Array);
         yield chunk as Uint8Array;
       }
@@ -155,14 +176,18 @@ export function createMultipartService(deps: {
   async function joinParts(
     parts: PartRow[],
     plan: ObjectChecksumPlan,
+    keys: { parts: Buffer | null; object: Buffer },
   ): Promise<{ blob: { id: string; size: number }; checksum?: ObjectChecksum }> {
     if (plan.kind !== 'full') {
-      const blob = await blobs.put(concatenated(parts));
+      const blob = await blobs.put(concatenated(parts, keys.parts), keys.object);
       if (plan.kind === 'none') return { blob };
       return { blob, checksum: { algorithm: plan.algorithm, value: plan.value, type: 'COMPOSITE' } };
     }
     const full = createChecksum(plan.algorithm);
-    const blob = await blobs.put(concatenated(parts, (chunk) => full.update(chunk)));
+    const blob = await blobs.put(
+      concatenated(parts, keys.parts, (chunk) => full.update(chunk)),
+      keys.object,
+    );
     const value = full.digestBase64();
     if (plan.expected !== undefined && plan.expected !== value) {
       await deps.deleteBlob(blob.id);
@@ -210,10 +235,13 @@ export function createMultipartService(deps: {
       settings: UploadSettings,
       checksum: UploadChecksum | undefined,
       initiator?: UploadInitiator,
-    ): Promise<string> {
+      asked: { request?: EncryptionRequest; keyCheck?: KeyCheck } = {},
+    ) {
       assertObjectKey(key);
       checkMetadataSize(settings.userMetadata);
       await deps.requireBucket(bucket);
+      // The data key of every part and of the object, made (and its KMS key checked) when the upload begins.
+      const { encryption } = await deps.newDataKey(bucket, key, asked.request, asked.keyCheck);
       // Upload ids sort by initiation time, the order S3 lists a key's uploads in.
       const initiated = clock.now().getTime();
       const uploadId = `${initiated.toString(16).padStart(12, '0')}${blobId()}${blobId().slice(12)}`;
@@ -226,8 +254,9 @@ export function createMultipartService(deps: {
         checksum_algorithm: checksum?.algorithm ?? null,
         checksum_type: checksum?.type ?? null,
         initiator: initiator ? JSON.stringify(initiator) : null,
+        encryption: JSON.stringify(encryption),
       });
-      return uploadId;
+      return { uploadId, encryption };
     },
 
     async uploadPart(input: UploadPartInput): Promise<UploadedPart> {
@@ -240,7 +269,14 @@ export function createMultipartService(deps: {
           ? { checksum: { algorithm: checksum.algorithm } }
           : {}
         : partDigests(checksum, input.digests);
-      const blob = await writeVerifiedBlob(blobs, input.body, digests);
+      const encryption = parseStoredEncryption(upload.encryption);
+      if (!encryption)
+        throw badRequest(
+          'InvalidRequest',
+          'This upload was started before Seawall encrypted objects at rest; abort it and upload again.',
+        );
+      const dataKey = await deps.openDataKey(encryption, input.bucket, input.key, input.keyCheck);
+      const blob = await writeVerifiedBlob(blobs, input.body, digests, dataKey);
       const etag = `"${blob.md5Hex}"`;
       try {
         const replaced = await store.putPart({
@@ -263,6 +299,7 @@ export function createMultipartService(deps: {
       return {
         etag,
         ...(blob.checksum && (input.digests.checksum || input.copied) ? { checksum: blob.checksum } : {}),
+        encryption,
       };
     },
 
@@ -274,6 +311,7 @@ export function createMultipartService(deps: {
       sent: CompleteChecksum = {},
       conditions?: WriteConditions,
       origin?: ChangeOrigin,
+      keyCheck?: KeyCheck,
     ): Promise<CompletedUpload> {
       const found = await store.findUpload(uploadId);
       if (!found || found.bucket !== bucket || found.key !== key)
@@ -289,7 +327,14 @@ export function createMultipartService(deps: {
       const parts = await listedParts(upload, checksum, listed);
       const plan = planObjectChecksum(checksum, sent, parts);
       const settings = JSON.parse(upload.settings) as UploadSettings;
-      const joined = await joinParts(parts, plan);
+      // An upload begun before objects were encrypted has plaintext parts: its object gets a key of its own.
+      const stored = parseStoredEncryption(upload.encryption);
+      const partsKey = stored ? await deps.openDataKey(stored, bucket, key, keyCheck) : null;
+      const sealing =
+        stored && partsKey
+          ? { dataKey: partsKey, encryption: stored }
+          : await deps.newDataKey(bucket, key, undefined, keyCheck);
+      const joined = await joinParts(parts, plan, { parts: partsKey, object: sealing.dataKey });
       const { blob } = joined;
       const etag = multipartEtag(parts.map((p) => p.etag));
       const made = { blobId: blob.id, uploadId, bucket, key, etag, parts, upload: checksum };
@@ -313,6 +358,7 @@ export function createMultipartService(deps: {
           attributes: newAttributes(settings.lock, settings.storageClass),
           ...(settings.tags ? { tags: settings.tags } : {}),
           ...(settings.acl !== undefined ? { acl: settings.acl } : {}),
+          encryption: JSON.stringify(sealing.encryption),
         },
         // S3's conditional completion, judged at the commit against the object it would replace.
         conditions && ((current) => checkWriteConditions(conditions, current)),
@@ -321,6 +367,7 @@ export function createMultipartService(deps: {
       for (const id of (await store.deleteUpload(uploadId)) ?? []) await deps.deleteBlob(id);
       return {
         etag,
+        encryption: sealing.encryption,
         ...(joined.checksum ? { checksum: joined.checksum } : {}),
         ...(committed.versionId !== undefined ? { versionId: committed.versionId } : {}),
       };

@@ -16,6 +16,7 @@ import { createS3BucketAccessApi, type S3BucketAccessApi } from './s3-bucket-acc
 import { createS3BucketApi, type S3BucketApi } from './s3-bucket-api.js';
 import { createS3CopyApi, parseCopySource, type S3CopyApi } from './s3-copy-api.js';
 import { createS3CorsApi, type S3CorsApi } from './s3-cors-api.js';
+import { bucketEncryption } from './s3-encryption-api.js';
 import {
   ifNoneMatchStar,
   objectLockEnabled,
@@ -93,7 +94,28 @@ function operations(storage: StorageService, cors: S3CorsApi): S3Operation[] {
     ...taggingDefinitions(createS3TaggingApi(storage)),
     ...lifecycleDefinitions(createS3LifecycleApi(storage)),
     ...notificationDefinitions(createS3NotificationApi(storage)),
+    ...encryptionDefinitions(storage),
   ].map((definition) => defineS3Operation(definition, storage));
+}
+
+/** The bucket's default encryption (see s3-encryption-api.ts). */
+function encryptionDefinitions(storage: StorageService) {
+  return [
+    ...(['PutBucketEncryption', 'GetBucketEncryption', 'DeleteBucketEncryption'] as const).map((name) =>
+      defineS3({
+        name,
+        // S3 has no s3:DeleteEncryptionConfiguration: deleting the default is putting SSE-S3's.
+        action:
+          name === 'GetBucketEncryption' ? 's3:GetEncryptionConfiguration' : 's3:PutEncryptionConfiguration',
+        method: name === 'PutBucketEncryption' ? 'PUT' : name === 'GetBucketEncryption' ? 'GET' : 'DELETE',
+        level: 'bucket',
+        selector: { name: 'encryption' },
+        headers: { ...OWNER, ...(name === 'PutBucketEncryption' ? DIGESTS : {}) },
+        query: {},
+        handle: (req, { bucket }) => bucketEncryption(storage, name, req, bucket),
+      }),
+    ),
+  ];
 }
 
 /** Object Lock: the bucket's configuration, and each version's retention and legal hold. */

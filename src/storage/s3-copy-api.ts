@@ -3,6 +3,7 @@ import { type ChecksumAlgorithm, parseChecksumAlgorithm } from '../lib/checksums
 import type { ApiResponse } from '../lib/http.js';
 import type { OperationRequest } from '../lib/operation.js';
 import { requestOrigin } from './notifications.js';
+import { encryptionHeaders, encryptionRequestOf, keyCheckOf } from './object-encryption.js';
 import { s3Arn } from './s3-arn.js';
 import { MAX_PUT_BYTES } from './s3-digests.js';
 import { integerParameter, uploadIdOf } from './s3-multipart-api.js';
@@ -112,7 +113,7 @@ async function openSource(
     resources: [s3Arn(source.bucket, source.key)],
   });
   try {
-    return await storage.openObject(source.bucket, source.key, check, source.versionId);
+    return await storage.openObject(source.bucket, source.key, check, source.versionId, keyCheckOf(req));
   } catch (error) {
     if (isAppError(error) && error.code === 'MethodNotAllowed')
       throw badRequest(
@@ -203,7 +204,12 @@ export function createS3CopyApi(storage: StorageService): S3CopyApi {
       });
       const { object } = opened;
       try {
+        // The copy is encrypted as the request asks, else by the destination bucket's default: never as the
+        // source was.
+        const encryption = encryptionRequestOf(req.headers);
         const stored = await storage.putObject({
+          ...(encryption ? { encryption } : {}),
+          keyCheck: keyCheckOf(req),
           ...protections,
           bucket,
           key,
@@ -217,7 +223,10 @@ export function createS3CopyApi(storage: StorageService): S3CopyApi {
           ...(algorithm ? { checksum: { algorithm } } : {}),
           tags: tagging === 'COPY' ? (object.tags ?? null) : replacedTags,
         });
-        const headers: Record<string, string> = versionHeader(stored);
+        const headers: Record<string, string> = {
+          ...versionHeader(stored),
+          ...encryptionHeaders(stored.encryption, { context: true }),
+        };
         if (object.versionId !== undefined) headers['x-amz-copy-source-version-id'] = object.versionId;
         return xmlResponse(
           'CopyObjectResult',
@@ -255,8 +264,9 @@ export function createS3CopyApi(storage: StorageService): S3CopyApi {
           body: opened.body,
           digests: {},
           copied: true,
+          keyCheck: keyCheckOf(req),
         });
-        const headers: Record<string, string> = {};
+        const headers: Record<string, string> = encryptionHeaders(part.encryption);
         if (opened.object.versionId !== undefined)
           headers['x-amz-copy-source-version-id'] = opened.object.versionId;
         return xmlResponse(

@@ -52,9 +52,9 @@ export function each(names: readonly S3Header[], use: (name: S3Header) => InputU
 
 /**
  * What a new object's writer (PutObject, CreateMultipartUpload) may say: the representation headers and
- * metadata stored with it, its tags, its Object Lock retention and legal hold, and ACL, storage class and SSE-C
- * headers within what a new S3 bucket takes. SSE-S3/SSE-KMS and website redirects are not declared, so they are
- * refused.
+ * metadata stored with it, its tags, its Object Lock retention and legal hold, its encryption (SSE-S3 or
+ * SSE-KMS, see object-encryption.ts), and ACL, storage class and SSE-C headers within what a new S3 bucket
+ * takes. Website redirects are not declared, so they are refused.
  */
 export const NEW_OBJECT: Headers = {
   'cache-control': 'handled',
@@ -81,6 +81,7 @@ export const NEW_OBJECT: Headers = {
     eventHoldNotImplemented,
   ),
   ...each(SSE_C, () => sseCustomerBlocked),
+  ...each(SSE, () => 'handled'),
 };
 
 /** What GetObject and HeadObject take. */

@@ -21,6 +21,7 @@ import {
 import type { UploadInitiator, UploadSettings } from './multipart-service.js';
 import type { UploadRow } from './multipart-store.js';
 import { requestOrigin } from './notifications.js';
+import { encryptionHeaders, encryptionRequestOf, keyCheckOf } from './object-encryption.js';
 import { uploadDigests } from './s3-digests.js';
 import { declaredMetadata, newObjectProtections, newTags } from './s3-object-api.js';
 import {
@@ -154,8 +155,8 @@ export function integerParameter(req: ApiRequest, name: string, fallback: number
 
 /** Handlers of the multipart upload operations. */
 export interface S3MultipartApi {
-  create(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse>;
-  uploadPart(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse>;
+  create(req: OperationRequest, bucket: string, key: string): Promise<ApiResponse>;
+  uploadPart(req: OperationRequest, bucket: string, key: string): Promise<ApiResponse>;
   complete(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse>;
   abort(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse>;
   listParts(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse>;
@@ -178,23 +179,28 @@ function uploadStorageClass(settings: string): string {
 export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
   const multipart = storage.multipart;
   return {
-    async create(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse> {
+    async create(req: OperationRequest, bucket: string, key: string): Promise<ApiResponse> {
       const checksum = requestedUploadChecksum(req);
       const settings = {
         ...declaredMetadata(req),
         ...newTags(req),
         ...(await newObjectProtections(storage, req, bucket)),
       };
-      const uploadId = await multipart.createUpload(
+      const request = encryptionRequestOf(req.headers);
+      const { uploadId, encryption } = await multipart.createUpload(
         bucket,
         key,
         settings,
         checksum,
         initiatorOf(req.principal),
+        { ...(request ? { request } : {}), keyCheck: keyCheckOf(req) },
       );
-      const headers: Record<string, string> = checksum
-        ? { 'x-amz-checksum-algorithm': checksum.algorithm, 'x-amz-checksum-type': checksum.type }
-        : {};
+      const headers: Record<string, string> = {
+        ...(checksum
+          ? { 'x-amz-checksum-algorithm': checksum.algorithm, 'x-amz-checksum-type': checksum.type }
+          : {}),
+        ...encryptionHeaders(encryption, { context: true }),
+      };
       return xmlResponse(
         'InitiateMultipartUploadResult',
         { Bucket: bucket, Key: key, UploadId: uploadId },
@@ -203,7 +209,7 @@ export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
       );
     },
 
-    async uploadPart(req: ApiRequest, bucket: string, key: string): Promise<ApiResponse> {
+    async uploadPart(req: OperationRequest, bucket: string, key: string): Promise<ApiResponse> {
       const part = await multipart.uploadPart({
         uploadId: uploadIdOf(req),
         bucket,
@@ -212,8 +218,9 @@ export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
         partNumber: Number(/^\d{1,5}$/.exec(queryValue(req.query, 'partNumber') ?? '')?.[0] ?? Number.NaN),
         body: req.body,
         digests: uploadDigests(req),
+        keyCheck: keyCheckOf(req),
       });
-      const headers: Record<string, string> = { etag: part.etag };
+      const headers: Record<string, string> = { etag: part.etag, ...encryptionHeaders(part.encryption) };
       if (part.checksum)
         headers[checksumHeader(part.checksum.algorithm as ChecksumAlgorithm)] = part.checksum.value;
       return { status: 200, headers };
@@ -240,6 +247,7 @@ export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
           ...(ifNoneMatch !== undefined ? { ifNoneMatch } : {}),
         },
         requestOrigin(req),
+        keyCheckOf(req),
       );
       return xmlResponse(
         'CompleteMultipartUploadResult',
@@ -256,7 +264,7 @@ export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
             : {}),
         },
         200,
-        versionHeader(done),
+        { ...versionHeader(done), ...encryptionHeaders(done.encryption) },
       );
     },
 

@@ -6,6 +6,7 @@ import type { OperationRequest } from '../lib/operation.js';
 import { newObjectAcl } from './acl-rules.js';
 import { type PartAnswer, requestedPartNumber, selectPart } from './multipart-objects.js';
 import { requestOrigin } from './notifications.js';
+import { encryptionHeaders, encryptionRequestOf, keyCheckOf } from './object-encryption.js';
 import { lockOfHeaders, type VersionLock } from './object-lock.js';
 import { getObjectAttributes } from './s3-attributes-api.js';
 import { uploadDigests } from './s3-digests.js';
@@ -71,6 +72,7 @@ function objectHeaders(object: StoredObject, withChecksum: boolean): Record<stri
     'accept-ranges': 'bytes',
     ...versionHeader(object),
     ...object.headers,
+    ...encryptionHeaders(object.encryption),
   };
   // S3 names the storage class of any object but a STANDARD one.
   if (object.storageClass !== 'STANDARD') headers['x-amz-storage-class'] = object.storageClass;
@@ -241,10 +243,13 @@ export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
       const ifNoneMatch = req.headers['if-none-match'];
       const ifMatch = req.headers['if-match'];
       const protections = await newObjectProtections(storage, req, bucket);
+      const encryption = encryptionRequestOf(req.headers);
       const stored = await storage.putObject({
         bucket,
         key,
         body: req.body,
+        ...(encryption ? { encryption } : {}),
+        keyCheck: keyCheckOf(req),
         ...declaredMetadata(req),
         ...(contentMd5 ? { contentMd5 } : {}),
         ...(checksum ? { checksum } : {}),
@@ -259,6 +264,7 @@ export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
       const headers: Record<string, string> = {
         etag: stored.etag,
         ...versionHeader(stored),
+        ...encryptionHeaders(stored.encryption, { context: true }),
         // The object is stored: a rule that cannot be read now costs the answer its header, never the write.
         ...(await expirationOf(storage, stored).catch(() => ({}))),
       };
@@ -322,6 +328,7 @@ export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
             return part.range;
           },
           versionId,
+          keyCheckOf(req),
         );
         if (unchanged || stale) body.destroy();
         if (unchanged) return notModified(object);

@@ -132,4 +132,11 @@ export const storageMigrations: Record<string, Migration> = {
         .execute();
     },
   },
+  'storage-0008-encryption': {
+    async up(db: Kysely<unknown>) {
+      // How each version's and each upload's data key is sealed (DESIGN.md, decision 3).
+      await db.schema.alterTable('object_versions').addColumn('encryption', 'text').execute();
+      await db.schema.alterTable('multipart_uploads').addColumn('encryption', 'text').execute();
+    },
+  },
 };

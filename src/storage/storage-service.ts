@@ -2,7 +2,7 @@ import { AppError, conflict, isAppError, notFound } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { type AccountAccessService, strictestBlock } from './account-access.js';
-import type { BlobStore, EngineFiles } from './blob-store.js';
+import type { BlobRef, BlobStore, EngineFiles } from './blob-store.js';
 import { writeVerifiedBlob } from './blob-writer.js';
 import { createBucketAccessService } from './bucket-access.js';
 import { assertBucketName, assertObjectKey, checkMetadataSize } from './bucket-names.js';
@@ -20,6 +20,15 @@ import {
   type DeliveryRetries,
   type ObjectCause,
 } from './notifications.js';
+import {
+  chooseEncryption,
+  type EncryptionRequest,
+  type KeyCheck,
+  type KeyTarget,
+  type ObjectKeyring,
+  parseBucketEncryption,
+  parseStoredEncryption,
+} from './object-encryption.js';
 import { checkDeletable, digestRequired, lockOf, versioningLocked } from './object-lock.js';
 import { createObjectLockService } from './object-lock-service.js';
 import { newAttributes, storageClassOf, withStorageClass } from './storage-class.js';
@@ -87,6 +96,7 @@ function toStored(row: ObjectRow): StoredObject {
     tags: row.tags,
     acl: row.acl,
     storageClass: storageClassOf(row.attributes),
+    ...(row.encryption === null ? {} : { encryption: parseStoredEncryption(row.encryption) }),
   };
 }
 
@@ -112,8 +122,10 @@ export function createStorageService(deps: {
   outbox: EventOutbox;
   deliveryRetries?: DeliveryRetries;
   region: string;
+  /** Makes and opens objects' data keys: every object is encrypted (DESIGN.md, decision 3). */
+  keys: ObjectKeyring;
 }): StorageService {
-  const { store, blobs, clock, logger } = deps;
+  const { store, blobs, clock, logger, keys } = deps;
   const access = createBucketAccessService({ store, clock });
   const settings = createBucketSettings({ store, clock });
   const notifications = createNotifications({
@@ -135,6 +147,30 @@ export function createStorageService(deps: {
     const bucket = await store.findBucket(name);
     if (!bucket) throw noSuchBucket(name);
     return bucket;
+  }
+
+  /** Where an object's key lives: the bucket owner's account holds the KMS keys named without an ARN. */
+  async function keyTarget(bucket: string, key: string): Promise<KeyTarget> {
+    return { bucket, key, accountId: (await requireBucket(bucket)).account_id };
+  }
+
+  /** A fresh data key for an object written at `bucket`/`key`: what the write asks for, else the bucket's default. */
+  async function newDataKey(
+    bucket: string,
+    key: string,
+    asked: EncryptionRequest | undefined,
+    keyCheck: KeyCheck | undefined,
+  ) {
+    const chosen = chooseEncryption(asked, parseBucketEncryption(await settings.get(bucket, 'encryption')));
+    return keys.create(chosen, await keyTarget(bucket, key), keyCheck);
+  }
+
+  /** A stored object's blob as the blob store reads it, with its data key opened. */
+  async function blobOf(object: StoredObject, keyCheck?: KeyCheck): Promise<BlobRef> {
+    const key = object.encryption
+      ? await keys.open(object.encryption, await keyTarget(object.bucket, object.key), keyCheck)
+      : null;
+    return { id: object.blobId, size: object.size, key };
   }
 
   /** The bucket's versioning state: undefined while it was never configured. NoSuchBucket without one. */
@@ -318,6 +354,9 @@ export function createStorageService(deps: {
     blobs,
     clock,
     requireBucket,
+    newDataKey,
+    openDataKey: async (encryption, bucket, key, keyCheck) =>
+      keys.open(encryption, await keyTarget(bucket, key), keyCheck),
     commitObject,
     deleteBlob,
   });
@@ -445,10 +484,16 @@ export function createStorageService(deps: {
       // Judged before the body is read (412, 404), then again at the commit: a change meanwhile is a conflict.
       if (conditional)
         checkWriteConditions(input, currentObject(await store.findLatest(input.bucket, input.key)));
-      const blob = await writeVerifiedBlob(blobs, input.body, {
-        ...(input.contentMd5 !== undefined ? { contentMd5: input.contentMd5 } : {}),
-        ...(input.checksum ? { checksum: input.checksum } : {}),
-      });
+      const sealing = await newDataKey(input.bucket, input.key, input.encryption, input.keyCheck);
+      const blob = await writeVerifiedBlob(
+        blobs,
+        input.body,
+        {
+          ...(input.contentMd5 !== undefined ? { contentMd5: input.contentMd5 } : {}),
+          ...(input.checksum ? { checksum: input.checksum } : {}),
+        },
+        sealing.dataKey,
+      );
       const row: NewObject = {
         bucket: input.bucket,
         key: input.key,
@@ -464,6 +509,7 @@ export function createStorageService(deps: {
         attributes: newAttributes(input.lock, input.storageClass),
         ...(input.tags ? { tags: input.tags } : {}),
         ...(input.acl !== undefined ? { acl: input.acl } : {}),
+        encryption: JSON.stringify(sealing.encryption),
       };
       return commitObject(
         row,
@@ -498,13 +544,14 @@ export function createStorageService(deps: {
       key: string,
       range?: (object: StoredObject) => ByteRange | undefined,
       versionId?: string,
+      keyCheck?: KeyCheck,
     ): Promise<OpenedObject> {
       for (let attempt = 0; ; attempt++) {
         const object = await headObject(bucket, key, versionId);
         const selected = range?.(object);
         try {
           const body = await blobs.open(
-            object.blobId,
+            await blobOf(object, keyCheck),
             selected?.start ?? 0,
             selected ? selected.end - selected.start + 1 : object.size,
           );
@@ -595,6 +642,7 @@ export function createStorageService(deps: {
         tags: null,
         acl: null,
         attributes: null,
+        encryption: null,
       };
       try {
         const { only } = options;
@@ -661,10 +709,10 @@ export function createStorageService(deps: {
     },
 
     async filesForEngine(entries: readonly EngineFileEntry[]): Promise<EngineFiles> {
-      const resolved: { id: string; name: string }[] = [];
+      const resolved: (BlobRef & { name: string })[] = [];
       for (const entry of entries) {
         const object = await headObject(entry.bucket, entry.key);
-        resolved.push({ id: object.blobId, name: entry.name });
+        resolved.push({ ...(await blobOf(object)), name: entry.name });
       }
       return blobs.linkForEngine(resolved);
     },

@@ -13,6 +13,7 @@ import type { ObjectParts } from './multipart-objects.js';
 import type { ObjectChecksum, UploadInitiator, UploadSettings } from './multipart-service.js';
 import type { PartRow, UploadRow } from './multipart-store.js';
 import type { ChangeOrigin, Notifications } from './notifications.js';
+import type { EncryptionRequest, KeyCheck, ObjectEncryption } from './object-encryption.js';
 import type { VersionLock } from './object-lock.js';
 import type { ObjectLockService } from './object-lock-service.js';
 import type { BucketRow, ObjectSummary } from './storage-store.js';
@@ -50,6 +51,10 @@ export interface PutObjectInput {
   how?: 'Put' | 'Post' | 'Copy';
   /** Who is making it, for its event notification. */
   origin?: ChangeOrigin;
+  /** The encryption the write asks for (its SSE headers); the bucket's default when absent. */
+  encryption?: EncryptionRequest;
+  /** The caller's KMS permission checks (see KeyCheck); absent for Seawall's own writes. */
+  keyCheck?: KeyCheck;
 }
 
 export interface StoredObject {
@@ -73,6 +78,8 @@ export interface StoredObject {
   acl?: string | null;
   /** STANDARD, or the cold tier's class once a lifecycle transition moved the bytes there. */
   storageClass: string;
+  /** How the version's data key is sealed; absent for bytes an earlier version of Seawall stored plain. */
+  encryption?: ObjectEncryption;
 }
 
 /** A bucket to create, and whose it is. */
@@ -180,6 +187,8 @@ export interface StorageService
     key: string,
     range?: (object: StoredObject) => ByteRange | undefined,
     versionId?: string,
+    /** The caller's KMS permission checks (kms:Decrypt on an SSE-KMS object); absent for Seawall's own reads. */
+    keyCheck?: KeyCheck,
   ): Promise<OpenedObject>;
   /**
    * Deletes a version for good when one is named; else the object (unversioned bucket) or, in a versioned
@@ -234,17 +243,22 @@ export interface UploadPartInput {
   digests: BlobDigests;
   /** Set for UploadPartCopy: the bytes are another object's, checksummed as the upload asks. */
   copied?: true;
+  /** The caller's KMS permission checks (kms:Decrypt on an SSE-KMS upload's key). */
+  keyCheck?: KeyCheck;
 }
 
 /** A part's ETag, and its checksum when the client sent one. */
 export interface UploadedPart {
   etag: string;
   checksum?: { algorithm: string; value: string };
+  encryption?: ObjectEncryption;
 }
 
 /** The object a completed upload made. */
 export interface CompletedUpload {
   etag: string;
+  /** How the object is encrypted (absent when answering a completion again). */
+  encryption?: ObjectEncryption;
   checksum?: ObjectChecksum;
   /** The version the upload made, where the bucket has versioning configured. */
   versionId?: string;
@@ -265,7 +279,9 @@ export interface MultipartService {
     settings: UploadSettings,
     checksum: UploadChecksum | undefined,
     initiator?: UploadInitiator,
-  ): Promise<string>;
+    /** The encryption the upload asks for, the bucket's default when absent, and the caller's KMS checks. */
+    encryption?: { request?: EncryptionRequest; keyCheck?: KeyCheck },
+  ): Promise<{ uploadId: string; encryption: ObjectEncryption }>;
   /** Stores a part, replacing one of the same number; NoSuchUpload when the upload is gone. */
   uploadPart(input: UploadPartInput): Promise<UploadedPart>;
   /**
@@ -284,6 +300,7 @@ export interface MultipartService {
     conditions?: WriteConditions,
     /** Who completes it, for the event notification. */
     origin?: ChangeOrigin,
+    keyCheck?: KeyCheck,
   ): Promise<CompletedUpload>;
   /** The parts a multipart object's blob was joined from; undefined for an object no upload made. */
   objectParts(blobId: string): Promise<ObjectParts | undefined>;

@@ -38,6 +38,7 @@ const upload = (key: string, id: number): UploadRow => ({
   checksum_algorithm: null,
   checksum_type: null,
   initiator: null,
+  encryption: null,
 });
 
 /** Keys from a small alphabet with delimiters in it, so that prefixes and roll-ups collide often. */

@@ -1,0 +1,146 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { AppError, isAppError } from '../errors.js';
+import type {
+  EncryptionRequest,
+  KeyCheck,
+  KeyTarget,
+  ObjectEncryption,
+  ObjectKeyring,
+} from '../storage/object-encryption.js';
+import { contextHeader } from '../storage/object-encryption.js';
+import type { KmsService } from './kms-service.js';
+import { CorruptObjectError } from './object-cipher.js';
+
+const DATA_KEY_BYTES = 32;
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+/** The name of the key SSE-S3 seals data keys under (see KmsService.serviceKey). */
+const S3_KEY = 's3-owned-key';
+
+/** The encryption context S3 gives KMS: the object's ARN, or the bucket's with an S3 Bucket Key. */
+function kmsContext(target: KeyTarget, bucketKey: boolean, own: Record<string, string> | undefined) {
+  const arn = bucketKey ? `arn:aws:s3:::${target.bucket}` : `arn:aws:s3:::${target.bucket}/${target.key}`;
+  if (own?.['aws:s3:arn'] !== undefined && own['aws:s3:arn'] !== arn)
+    throw new AppError(
+      'InvalidArgument',
+      400,
+      'The encryption context key aws:s3:arn must name the object (or, with an S3 Bucket Key, the bucket).',
+    );
+  return { ...own, 'aws:s3:arn': arn };
+}
+
+/** The condition keys a KMS call made through S3 carries (kms:ViaService, and the context's). */
+function viaS3(region: string, accountId: string, context: Record<string, string>) {
+  return {
+    'kms:ViaService': `s3.${region}.amazonaws.com`,
+    'kms:CallerAccount': accountId,
+    ...Object.fromEntries(Object.entries(context).map(([k, v]) => [`kms:EncryptionContext:${k}`, v])),
+    'kms:EncryptionContextKeys': Object.keys(context),
+  };
+}
+
+/** A KMS error as S3 answers it: its code prefixed with "KMS.", as S3 names KMS's errors. */
+function throughS3(error: unknown): never {
+  if (isAppError(error) && !error.code.startsWith('KMS.') && error.code !== 'AccessDenied')
+    throw new AppError(`KMS.${error.code}`, error.status === 403 ? 403 : 400, error.message);
+  throw error;
+}
+
+/**
+ * Objects' data keys over KMS (DESIGN.md, decision 3). SSE-KMS: the data key is sealed by KMS under the key
+ * the write named (or the account's aws/s3 key), with S3's encryption context, after the caller's
+ * kms:GenerateDataKey (write) or kms:Decrypt (read) is authorized on it. SSE-S3: the data key is sealed under
+ * a key Seawall owns (S3's "S3 managed key"), itself sealed under the key store; no caller permission applies.
+ */
+export function createObjectKeyring(kms: KmsService, region: string): ObjectKeyring {
+  const scopeOf = (target: KeyTarget) => ({ accountId: target.accountId, region });
+  /** AES-256-GCM under Seawall's S3 key, bound to the algorithm's name. */
+  async function sealS3(dataKey: Buffer): Promise<string> {
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', await kms.serviceKey(S3_KEY), iv);
+    cipher.setAAD(Buffer.from('AES256'));
+    return Buffer.concat([iv, cipher.update(dataKey), cipher.final(), cipher.getAuthTag()]).toString(
+      'base64',
+    );
+  }
+  async function openS3(wrapped: string): Promise<Buffer> {
+    const bytes = Buffer.from(wrapped, 'base64');
+    if (bytes.length !== IV_BYTES + DATA_KEY_BYTES + TAG_BYTES)
+      throw new CorruptObjectError('a sealed data key has the wrong size');
+    const decipher = createDecipheriv(
+      'aes-256-gcm',
+      await kms.serviceKey(S3_KEY),
+      bytes.subarray(0, IV_BYTES),
+    );
+    decipher.setAAD(Buffer.from('AES256'));
+    decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
+    try {
+      return Buffer.concat([
+        decipher.update(bytes.subarray(IV_BYTES, bytes.length - TAG_BYTES)),
+        decipher.final(),
+      ]);
+    } catch {
+      throw new CorruptObjectError('a sealed data key does not open');
+    }
+  }
+
+  return {
+    async create(request: EncryptionRequest, target: KeyTarget, check?: KeyCheck) {
+      const dataKey = randomBytes(DATA_KEY_BYTES);
+      if (request.algorithm === 'AES256')
+        return { dataKey, encryption: { algorithm: 'AES256', wrapped: await sealS3(dataKey) } };
+      const scope = scopeOf(target);
+      const bucketKey = request.bucketKey ?? false;
+      const context = kmsContext(target, bucketKey, request.context);
+      try {
+        const keyId =
+          request.keyId === undefined
+            ? await kms.awsManagedKey(scope, 's3')
+            : await kms.resolveArn(scope, request.keyId, true);
+        await check?.({
+          action: 'kms:GenerateDataKey',
+          resource: keyId,
+          conditions: viaS3(region, target.accountId, context),
+        });
+        const { arn, blob } = await kms.encrypt(scope, keyId, dataKey, context);
+        const encryption: ObjectEncryption = {
+          algorithm: request.algorithm,
+          keyId: arn,
+          ...(bucketKey ? { bucketKey } : {}),
+          ...(request.context ? { context: contextHeader(request.context) } : {}),
+          wrapped: blob.toString('base64'),
+        };
+        return { dataKey, encryption };
+      } catch (error) {
+        throughS3(error);
+      }
+    },
+
+    async open(encryption: ObjectEncryption, target: KeyTarget, check?: KeyCheck) {
+      if (encryption.algorithm === 'AES256') return openS3(encryption.wrapped);
+      const own =
+        encryption.context === undefined
+          ? undefined
+          : (JSON.parse(Buffer.from(encryption.context, 'base64').toString('utf8')) as Record<
+              string,
+              string
+            >);
+      const context = kmsContext(target, encryption.bucketKey ?? false, own);
+      try {
+        await check?.({
+          action: 'kms:Decrypt',
+          resource: encryption.keyId as string,
+          conditions: viaS3(region, target.accountId, context),
+        });
+        const { plaintext } = await kms.decrypt(
+          scopeOf(target),
+          Buffer.from(encryption.wrapped, 'base64'),
+          context,
+        );
+        return plaintext;
+      } catch (error) {
+        throughS3(error);
+      }
+    },
+  };
+}

@@ -1,0 +1,295 @@
+import { AppError, badRequest } from '../errors.js';
+import type { OperationRequest } from '../lib/operation.js';
+import { asRecord, malformedXml, notImplementedHeader, onlyElements } from './s3-wire.js';
+
+/**
+ * Server-side encryption as S3 speaks it: what a write asks for (x-amz-server-side-encryption and its
+ * companions, or the bucket's default), what a version stores of how its data key is sealed, and the headers
+ * that answer it. Every object is encrypted (DESIGN.md, decision 3): SSE-S3 under a key Seawall owns unless
+ * the write or the bucket names a KMS key.
+ */
+
+export type SseAlgorithm = 'AES256' | 'aws:kms';
+
+const ALGORITHMS: ReadonlySet<string> = new Set(['AES256', 'aws:kms']);
+/** DSSE-KMS seals every object twice; Seawall seals once, so it refuses to pretend (DESIGN.md, decision 9). */
+const DUAL_LAYER = 'aws:kms:dsse';
+
+/** What a write asks for: the algorithm, and for SSE-KMS the key (absent: aws/s3), context and bucket key. */
+export interface EncryptionRequest {
+  algorithm: SseAlgorithm;
+  keyId?: string;
+  context?: Record<string, string>;
+  bucketKey?: boolean;
+}
+
+/** How a version's (or an upload's) data key is sealed, as its row stores it (JSON). */
+export interface ObjectEncryption {
+  algorithm: SseAlgorithm;
+  /** The KMS key's ARN (SSE-KMS). */
+  keyId?: string;
+  bucketKey?: boolean;
+  /** The caller's encryption context, as S3 answers it (base64 JSON), where one was given. */
+  context?: string;
+  /** The data key, sealed (base64): a KMS ciphertext blob, or sealed under Seawall's S3 key. */
+  wrapped: string;
+}
+
+/** Where an object's key lives and whose keys it uses. */
+export interface KeyTarget {
+  bucket: string;
+  key: string;
+  /** The bucket owner's account: a key named without an ARN is that account's. */
+  accountId: string;
+}
+
+/**
+ * The permission checks S3 makes for its caller on a KMS key: kms:GenerateDataKey to write under it,
+ * kms:Decrypt to read (and to complete a multipart upload). Absent for Seawall's own reads and writes (a
+ * job already authorized for the data it moves).
+ */
+export type KeyCheck = (check: {
+  action: 'kms:GenerateDataKey' | 'kms:Decrypt';
+  resource: string;
+  conditions: Record<string, string | string[]>;
+}) => Promise<void>;
+
+/** Makes and opens objects' data keys (implemented over KMS, see kms/object-keyring.ts). */
+export interface ObjectKeyring {
+  /** A fresh data key for a new object or upload, and how it is sealed. */
+  create(
+    request: EncryptionRequest,
+    target: KeyTarget,
+    check?: KeyCheck,
+  ): Promise<{ dataKey: Buffer; encryption: ObjectEncryption }>;
+  /** The data key of a stored object or upload. */
+  open(encryption: ObjectEncryption, target: KeyTarget, check?: KeyCheck): Promise<Buffer>;
+}
+
+/** A bucket's default encryption (its `encryption` setting), and whether SSE-C writes are blocked. */
+export interface BucketEncryption {
+  algorithm: SseAlgorithm;
+  keyId?: string;
+  bucketKey: boolean;
+  /** SSE-C writes are refused; S3's default for new buckets since April 2026. */
+  blockSseC: boolean;
+}
+
+/** Without a setting, a bucket encrypts with SSE-S3 and blocks SSE-C, as new S3 buckets do. */
+export const DEFAULT_BUCKET_ENCRYPTION: BucketEncryption = {
+  algorithm: 'AES256',
+  bucketKey: false,
+  blockSseC: true,
+};
+
+export function parseStoredEncryption(text: string | null): ObjectEncryption | undefined {
+  return text === null ? undefined : (JSON.parse(text) as ObjectEncryption);
+}
+
+export function parseBucketEncryption(text: string | undefined): BucketEncryption {
+  return text === undefined ? DEFAULT_BUCKET_ENCRYPTION : (JSON.parse(text) as BucketEncryption);
+}
+
+function invalidArgument(message: string, name: string, value: string | undefined): AppError {
+  return badRequest('InvalidArgument', message, {
+    ArgumentName: name,
+    ...(value !== undefined ? { ArgumentValue: value.slice(0, 256) } : {}),
+  });
+}
+
+/** The base64 JSON string-to-string map of x-amz-server-side-encryption-context. */
+function parseContext(header: string): Record<string, string> {
+  const bad = () =>
+    invalidArgument(
+      "The header 'x-amz-server-side-encryption-context' shall be Base64-encoded UTF-8 string holding JSON which represents a string-string map",
+      'x-amz-server-side-encryption-context',
+      undefined,
+    );
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(header) || header.length % 4 !== 0) throw bad();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(header, 'base64').toString('utf8'));
+  } catch {
+    throw bad();
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw bad();
+  const entries = Object.entries(parsed as Record<string, unknown>);
+  if (entries.some(([, value]) => typeof value !== 'string')) throw bad();
+  return Object.fromEntries(entries) as Record<string, string>;
+}
+
+/**
+ * The encryption a write's headers ask for (PutObject, CopyObject, CreateMultipartUpload, POST Object's
+ * fields); undefined when they ask for none, so the bucket's default applies. The KMS companions without
+ * aws:kms are refused as S3 refuses them.
+ */
+export function encryptionRequestOf(
+  headers: Readonly<Record<string, string | undefined>>,
+): EncryptionRequest | undefined {
+  const algorithm = headers['x-amz-server-side-encryption'];
+  const keyId = headers['x-amz-server-side-encryption-aws-kms-key-id'];
+  const context = headers['x-amz-server-side-encryption-context'];
+  const bucketKey = headers['x-amz-server-side-encryption-bucket-key-enabled'];
+  if (algorithm === undefined) {
+    if (keyId !== undefined || context !== undefined)
+      throw invalidArgument(
+        'Server Side Encryption with AWS KMS managed key requires HTTP header x-amz-server-side-encryption : aws:kms',
+        'x-amz-server-side-encryption',
+        undefined,
+      );
+    return undefined;
+  }
+  if (algorithm === DUAL_LAYER) throw notImplementedHeader('x-amz-server-side-encryption');
+  if (!ALGORITHMS.has(algorithm))
+    throw invalidArgument(
+      'The encryption method specified is not supported',
+      'x-amz-server-side-encryption',
+      algorithm,
+    );
+  const kms = algorithm !== 'AES256';
+  if (!kms && (keyId !== undefined || context !== undefined))
+    throw invalidArgument(
+      'Server Side Encryption with AWS KMS managed key requires HTTP header x-amz-server-side-encryption : aws:kms',
+      'x-amz-server-side-encryption',
+      algorithm,
+    );
+  if (bucketKey !== undefined && bucketKey !== 'true' && bucketKey !== 'false')
+    throw invalidArgument(
+      'The bucket key enabled header value is invalid',
+      'x-amz-server-side-encryption-bucket-key-enabled',
+      bucketKey,
+    );
+  if (keyId === '')
+    throw invalidArgument(
+      'x-amz-server-side-encryption-aws-kms-key-id cannot be empty',
+      'x-amz-server-side-encryption-aws-kms-key-id',
+      keyId,
+    );
+  return {
+    algorithm: algorithm as SseAlgorithm,
+    ...(kms && keyId !== undefined ? { keyId } : {}),
+    ...(kms && context !== undefined ? { context: parseContext(context) } : {}),
+    ...(kms && bucketKey !== undefined ? { bucketKey: bucketKey === 'true' } : {}),
+  };
+}
+
+/** What a write gets: what it asked for, else the bucket's default (with its bucket key setting). */
+export function chooseEncryption(
+  asked: EncryptionRequest | undefined,
+  bucket: BucketEncryption,
+): EncryptionRequest {
+  if (asked) {
+    if (asked.algorithm === 'AES256' || asked.bucketKey !== undefined) return asked;
+    // S3 Bucket Keys follow the bucket's setting unless the write says otherwise.
+    return { ...asked, bucketKey: bucket.algorithm !== 'AES256' && bucket.bucketKey };
+  }
+  return {
+    algorithm: bucket.algorithm,
+    ...(bucket.keyId !== undefined ? { keyId: bucket.keyId } : {}),
+    ...(bucket.algorithm !== 'AES256' ? { bucketKey: bucket.bucketKey } : {}),
+  };
+}
+
+/** The headers that say how an object is encrypted (PUT, GET, HEAD, copy, multipart answers). */
+export function encryptionHeaders(
+  encryption: ObjectEncryption | undefined,
+  options: { context?: boolean } = {},
+): Record<string, string> {
+  if (!encryption) return {};
+  return {
+    'x-amz-server-side-encryption': encryption.algorithm,
+    ...(encryption.keyId !== undefined
+      ? { 'x-amz-server-side-encryption-aws-kms-key-id': encryption.keyId }
+      : {}),
+    ...(encryption.bucketKey ? { 'x-amz-server-side-encryption-bucket-key-enabled': 'true' } : {}),
+    ...(options.context && encryption.context !== undefined
+      ? { 'x-amz-server-side-encryption-context': encryption.context }
+      : {}),
+  };
+}
+
+/** The base64 JSON S3 answers for an encryption context. */
+export function contextHeader(context: Record<string, string>): string {
+  return Buffer.from(JSON.stringify(context)).toString('base64');
+}
+
+const RULE_ELEMENTS = new Set([
+  'ApplyServerSideEncryptionByDefault',
+  'BucketKeyEnabled',
+  'BlockedEncryptionTypes',
+]);
+
+/** PutBucketEncryption's document, checked as S3 checks it. */
+export function readBucketEncryption(document: Record<string, unknown> | undefined): BucketEncryption {
+  const config = asRecord(document);
+  if (!config) throw malformedXml();
+  onlyElements(config, ['Rule'], malformedXml);
+  const rules = Array.isArray(config.Rule) ? config.Rule : config.Rule === undefined ? [] : [config.Rule];
+  if (rules.length !== 1) throw malformedXml();
+  const rule = asRecord(rules[0]);
+  if (!rule) throw malformedXml();
+  onlyElements(rule, RULE_ELEMENTS, malformedXml, { once: true });
+  const applied = rule.ApplyServerSideEncryptionByDefault;
+  const byDefault = applied === undefined ? undefined : asRecord(applied);
+  if (applied !== undefined && !byDefault) throw malformedXml();
+  let algorithm: SseAlgorithm = 'AES256';
+  let keyId: string | undefined;
+  if (byDefault) {
+    onlyElements(byDefault, ['SSEAlgorithm', 'KMSMasterKeyID'], malformedXml, { once: true });
+    const value = byDefault.SSEAlgorithm;
+    if (typeof value !== 'string') throw malformedXml();
+    if (value === DUAL_LAYER)
+      throw new AppError('NotImplemented', 501, 'DSSE-KMS (aws:kms:dsse) is not implemented.');
+    if (!ALGORITHMS.has(value)) throw malformedXml();
+    algorithm = value as SseAlgorithm;
+    const key = byDefault.KMSMasterKeyID;
+    if (key !== undefined) {
+      if (typeof key !== 'string' || key === '') throw malformedXml();
+      if (algorithm === 'AES256')
+        throw invalidArgument(
+          'a KMSMasterKeyID is not applicable if the default sse algorithm is not aws:kms or aws:kms:dsse',
+          'ApplyServerSideEncryptionByDefault',
+          undefined,
+        );
+      keyId = key;
+    }
+  }
+  const bucketKey = rule.BucketKeyEnabled;
+  if (bucketKey !== undefined && bucketKey !== 'true' && bucketKey !== 'false') throw malformedXml();
+  let blockSseC = DEFAULT_BUCKET_ENCRYPTION.blockSseC;
+  if (rule.BlockedEncryptionTypes !== undefined) {
+    const blocked = asRecord(rule.BlockedEncryptionTypes);
+    if (!blocked) throw malformedXml();
+    onlyElements(blocked, ['EncryptionType'], malformedXml);
+    const types = blocked.EncryptionType;
+    const list = Array.isArray(types) ? types : types === undefined ? [] : [types];
+    if (list.some((type) => type !== 'NONE' && type !== 'SSE-C')) throw malformedXml();
+    if (list.includes('NONE') && list.length > 1) throw malformedXml();
+    blockSseC = list.includes('SSE-C');
+  }
+  return {
+    algorithm,
+    ...(keyId !== undefined ? { keyId } : {}),
+    bucketKey: bucketKey === 'true',
+    blockSseC,
+  };
+}
+
+/** GetBucketEncryption's document. */
+export function bucketEncryptionDocument(config: BucketEncryption) {
+  return {
+    Rule: {
+      ApplyServerSideEncryptionByDefault: {
+        SSEAlgorithm: config.algorithm,
+        ...(config.keyId !== undefined ? { KMSMasterKeyID: config.keyId } : {}),
+      },
+      BucketKeyEnabled: config.bucketKey,
+      BlockedEncryptionTypes: { EncryptionType: config.blockSseC ? 'SSE-C' : 'NONE' },
+    },
+  };
+}
+
+/** S3's KMS checks for the caller of a request: its principal must be allowed the KMS action on the key. */
+export function keyCheckOf(req: OperationRequest): KeyCheck {
+  return ({ action, resource, conditions }) => req.authorize({ action, resources: [resource], conditions });
+}

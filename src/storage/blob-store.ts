@@ -489,6 +489,8 @@ export async function createLocalBlobStore(
 
     async close() {
       await Promise.all([shards.close(), openBlobs.close()]);
+      // The engines are gone by now: what plaintext their files held is wiped with them.
+      await fs.rm(engineDir, { force: true, recursive: true });
     },
 
     async linkForEngine(entries) {

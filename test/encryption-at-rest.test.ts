@@ -1,0 +1,171 @@
+import { randomBytes } from 'node:crypto';
+import { createReadStream, promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CreateDatasetCommand,
+  CreateRecipeCommand,
+  CreateRecipeJobCommand,
+  DataBrewClient,
+  DescribeJobRunCommand,
+  PublishRecipeCommand,
+  StartJobRunCommand,
+} from '@aws-sdk/client-databrew';
+import { CreateCrawlerCommand, GetTablesCommand, GlueClient } from '@aws-sdk/client-glue';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { athenaClient, athenaQuery } from './helpers/athena.js';
+import { clientConfig, crawl } from './helpers/glue.js';
+import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
+
+/** tmpfs and ramfs, as statfs(2) names them. */
+const MEMORY_FILE_SYSTEMS = [0x01021994, 0x858458f6];
+
+/** Every file under `dir` (following no links) whose bytes contain `needle`; files that vanish are skipped. */
+async function filesContaining(dir: string, needle: Buffer): Promise<string[]> {
+  const found: string[] = [];
+  let entries: import('node:fs').Dirent[];
+  try {
+    entries = await fs.readdir(dir, { withFileTypes: true });
+  } catch {
+    return found;
+  }
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) found.push(...(await filesContaining(path, needle)));
+    else if (entry.isFile() && (await contains(path, needle))) found.push(path);
+  }
+  return found;
+}
+
+/** Streams a file, keeping the tail of each chunk so a needle across two chunks is seen. */
+async function contains(path: string, needle: Buffer): Promise<boolean> {
+  let tail = Buffer.alloc(0);
+  try {
+    for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) {
+      const window = Buffer.concat([tail, chunk as Buffer]);
+      if (window.includes(needle)) return true;
+      tail = window.subarray(Math.max(0, window.length - needle.length + 1));
+    }
+  } catch {
+    // Removed meanwhile (another test's files), or not readable: not ours.
+  }
+  return false;
+}
+
+describe('plaintext never reaches a persistent disk', () => {
+  let t: TestSeawall;
+  let s3: S3Client;
+  let glue: GlueClient;
+  let databrew: DataBrewClient;
+  const marker = `plaintext-marker-${randomBytes(12).toString('hex')}`;
+  const BUCKET = 'marked';
+
+  beforeAll(async () => {
+    t = await startTestSeawall();
+    s3 = t.s3();
+    glue = new GlueClient(clientConfig(t));
+    databrew = new DataBrewClient(clientConfig(t));
+    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    const rows = ['id,kind,note'];
+    for (let i = 0; i < 2000; i++) rows.push(`${i},${i % 3 === 0 ? 'fence' : 'deck'},${marker} ${i}`);
+    await s3.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: 'raw/permits/rows.csv', Body: `${rows.join('\n')}\n` }),
+    );
+  });
+  let closed = false;
+  afterAll(async () => {
+    glue.destroy();
+    databrew.destroy();
+    if (!closed) await t.close();
+  });
+
+  it('through a crawl, a recipe job and a query, each of which reads the marked rows', async () => {
+    // The crawler samples the file in the engine.
+    await glue.send(
+      new CreateCrawlerCommand({
+        Name: 'marked',
+        Role: await t.serviceRole(),
+        DatabaseName: 'marked',
+        Targets: { S3Targets: [{ Path: `s3://${BUCKET}/raw/` }] },
+      }),
+    );
+    expect((await crawl(glue, 'marked')).LastCrawl?.Status).toBe('SUCCEEDED');
+    const { TableList } = await glue.send(new GetTablesCommand({ DatabaseName: 'marked' }));
+    expect(TableList?.map((table) => table.Name)).toEqual(['permits']);
+
+    // A recipe job reads the raw file and writes CSV (where a marker in plaintext would show).
+    await databrew.send(
+      new CreateRecipeCommand({
+        Name: 'marked-clean',
+        Steps: [{ Action: { Operation: 'DELETE_DUPLICATE_ROWS', Parameters: {} } }],
+      }),
+    );
+    await databrew.send(new PublishRecipeCommand({ Name: 'marked-clean' }));
+    await databrew.send(
+      new CreateDatasetCommand({
+        Name: 'marked-raw',
+        Format: 'CSV',
+        FormatOptions: { Csv: { Delimiter: ',', HeaderRow: true } },
+        Input: { S3InputDefinition: { Bucket: BUCKET, Key: 'raw/permits/' } },
+      }),
+    );
+    await databrew.send(
+      new CreateRecipeJobCommand({
+        Name: 'marked-job',
+        RoleArn: await t.serviceRole(),
+        DatasetName: 'marked-raw',
+        RecipeReference: { Name: 'marked-clean', RecipeVersion: '1.0' },
+        Outputs: [{ Location: { Bucket: BUCKET, Key: 'curated/permits/' }, Format: 'CSV', Overwrite: true }],
+      }),
+    );
+    const { RunId } = await databrew.send(new StartJobRunCommand({ Name: 'marked-job' }));
+    let state = '';
+    for (let i = 0; i < 2400 && !['SUCCEEDED', 'FAILED', 'STOPPED'].includes(state); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const run = await databrew.send(new DescribeJobRunCommand({ Name: 'marked-job', RunId }));
+      state = run.State ?? '';
+      if (state === 'FAILED') throw new Error(run.ErrorMessage);
+    }
+    expect(state).toBe('SUCCEEDED');
+    const outputs = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'curated/permits/' }));
+    const output = outputs.Contents?.[0]?.Key as string;
+    const curated = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: output }));
+    expect(await curated.Body?.transformToString()).toContain(`${marker} 1999`);
+
+    // A query reads the marked rows and writes them to the results bucket.
+    const athena = athenaClient(t);
+    try {
+      const rows = await athenaQuery(
+        athena,
+        "SELECT note FROM permits WHERE kind = 'fence' ORDER BY id LIMIT 3",
+        'marked',
+      );
+      expect(rows).toEqual([['note'], [`${marker} 0`], [`${marker} 3`], [`${marker} 6`]]);
+    } finally {
+      athena.destroy();
+    }
+
+    // Nowhere on disk: not in the data directory, not in the temporary directory. The engines read
+    // decrypted copies in memory-backed scratch space (a warm query engine keeps its tables' files there).
+    const needle = Buffer.from(marker);
+    for (const place of [t.dataDir, tmpdir()])
+      expect(await filesContaining(place, needle), place).toEqual([]);
+    expect(MEMORY_FILE_SYSTEMS).toContain((await fs.statfs(t.config.scratchDir)).type);
+    // The search finds what is there: a file with the marker in the data directory is found.
+    const probe = join(t.dataDir, 'probe.txt');
+    await fs.writeFile(probe, `before ${marker} after`);
+    expect(await filesContaining(t.dataDir, needle)).toEqual([probe]);
+    await fs.rm(probe);
+    // Once the server stops, the scratch space holds none of it either.
+    await t.close();
+    closed = true;
+    expect(await filesContaining(t.config.scratchDir, needle)).toEqual([]);
+  });
+});

@@ -345,7 +345,7 @@ describe('buckets and multipart uploads', () => {
     );
   });
 
-  it('multipart: encryption, invalid tags and checksums Seawall does not compute are refused at creation, SSE-C on parts is blocked', async () => {
+  it('multipart: DSSE-KMS, invalid tags and checksums Seawall does not compute are refused at creation, an SSE-C key on a part of another upload too', async () => {
     const create = (input: Record<string, unknown>) =>
       failure(s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'mpu', ...input })));
     expect(await create({ ServerSideEncryption: 'aws:kms:dsse' })).toEqual({
@@ -369,7 +369,7 @@ describe('buckets and multipart uploads', () => {
         }),
       ),
     );
-    expect(part).toEqual({ code: 'AccessDenied', status: 403 });
+    expect(part).toEqual({ code: 'InvalidRequest', status: 400 });
   });
 });
 

@@ -421,6 +421,175 @@ describe('objects are encrypted at rest', () => {
     }
   });
 
+  it('with SSE-C once the bucket unblocks it: the key is needed for every read, and only that key works', async () => {
+    const bucket = 'customer-keys';
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const key = randomBytes(32);
+    const other = randomBytes(32);
+    const sseC = (k: Buffer, prefix = 'SSECustomer') => ({
+      [`${prefix}Algorithm`]: 'AES256',
+      [`${prefix}Key`]: k.toString('base64'),
+      [`${prefix}KeyMD5`]: createHash('md5').update(k).digest('base64'),
+    });
+    const data = randomBytes(150_000);
+    // Blocked, as new S3 buckets are, until the bucket's encryption configuration unblocks it.
+    expect(
+      await failure(s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'c', Body: data, ...sseC(key) }))),
+    ).toEqual({ code: 'AccessDenied', status: 403 });
+    await s3.send(
+      new PutBucketEncryptionCommand({
+        Bucket: bucket,
+        ServerSideEncryptionConfiguration: {
+          Rules: [
+            {
+              ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' },
+              BlockedEncryptionTypes: { EncryptionType: ['NONE'] },
+            },
+          ],
+        },
+      }),
+    );
+    const put = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'c', Body: data, ...sseC(key) }));
+    expect([put.SSECustomerAlgorithm, put.SSECustomerKeyMD5, put.ServerSideEncryption]).toEqual([
+      'AES256',
+      createHash('md5').update(key).digest('base64'),
+      undefined,
+    ]);
+    expect(await failure(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'c' })))).toEqual({
+      code: 'InvalidRequest',
+      status: 400,
+    });
+    expect(await failure(s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'c' })))).toMatchObject({
+      status: 400,
+    });
+    expect(
+      await failure(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'c', ...sseC(other) }))),
+    ).toEqual({
+      code: 'AccessDenied',
+      status: 403,
+    });
+    const got = await s3.send(
+      new GetObjectCommand({ Bucket: bucket, Key: 'c', Range: 'bytes=70000-70099', ...sseC(key) }),
+    );
+    expect(
+      Buffer.from((await got.Body?.transformToByteArray()) ?? []).equals(data.subarray(70000, 70100)),
+    ).toBe(true);
+    expect(got.SSECustomerKeyMD5).toBe(put.SSECustomerKeyMD5);
+    const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: 'c', ...sseC(key) }));
+    expect(head.SSECustomerAlgorithm).toBe('AES256');
+    // An SSE-C key for an object that has none is refused.
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'plain', Body: 'p' }));
+    expect(
+      await failure(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'plain', ...sseC(key) }))),
+    ).toEqual({
+      code: 'InvalidRequest',
+      status: 400,
+    });
+    // A copy needs the source's key, and is encrypted as its own request says.
+    expect(
+      await failure(
+        s3.send(new CopyObjectCommand({ Bucket: bucket, Key: 'copy', CopySource: `${bucket}/c` })),
+      ),
+    ).toEqual({ code: 'InvalidRequest', status: 400 });
+    const copy = await s3.send(
+      new CopyObjectCommand({
+        Bucket: bucket,
+        Key: 'copy',
+        CopySource: `${bucket}/c`,
+        ...sseC(key, 'CopySourceSSECustomer'),
+      }),
+    );
+    expect(copy.ServerSideEncryption).toBe('AES256');
+    expect((await bodyOf(s3, { Bucket: bucket, Key: 'copy' })).bytes.equals(data)).toBe(true);
+    // Multipart: the key on each part and on the completion, which joins the parts.
+    const { UploadId } = await s3.send(
+      new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'mc', ...sseC(key) }),
+    );
+    const part = await s3.send(
+      new UploadPartCommand({ Bucket: bucket, Key: 'mc', UploadId, PartNumber: 1, Body: data, ...sseC(key) }),
+    );
+    expect(part.SSECustomerKeyMD5).toBe(put.SSECustomerKeyMD5);
+    expect(
+      await failure(
+        s3.send(
+          new UploadPartCommand({
+            Bucket: bucket,
+            Key: 'mc',
+            UploadId,
+            PartNumber: 2,
+            Body: data,
+            ...sseC(other),
+          }),
+        ),
+      ),
+    ).toEqual({ code: 'AccessDenied', status: 403 });
+    const complete = (extra: object) =>
+      s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: bucket,
+          Key: 'mc',
+          UploadId,
+          MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] },
+          ...extra,
+        }),
+      );
+    expect(await failure(complete({}))).toEqual({ code: 'InvalidRequest', status: 400 });
+    await complete(sseC(key));
+    const joined = await bodyOf(s3, { Bucket: bucket, Key: 'mc', ...sseC(key) });
+    expect(joined.bytes.equals(data)).toBe(true);
+    // A malformed key is refused before anything is stored.
+    expect(
+      await failure(
+        s3.send(
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key: 'bad',
+            Body: 'x',
+            SSECustomerAlgorithm: 'AES256',
+            SSECustomerKey: randomBytes(16).toString('base64'),
+          }),
+        ),
+      ),
+    ).toMatchObject({ status: 400 });
+  });
+
+  it('through the aws cli: --sse and --sse-kms-key-id, and the bucket encryption commands', async () => {
+    const file = join(tempDir('seawall-sse-cli-'), 'rows.csv');
+    writeFileSync(file, 'a,b\n1,2\n');
+    const aws = (...args: string[]) => awsCli(t.dataDir, t.url, args);
+    const cp = await aws(
+      's3',
+      'cp',
+      file,
+      `s3://${BUCKET}/cli/rows.csv`,
+      '--sse',
+      'aws:kms',
+      '--sse-kms-key-id',
+      'alias/lake',
+    );
+    expect(cp.code, cp.stderr).toBe(0);
+    const head = await aws('s3api', 'head-object', '--bucket', BUCKET, '--key', 'cli/rows.csv');
+    expect(JSON.parse(head.stdout)).toMatchObject({ ServerSideEncryption: 'aws:kms', SSEKMSKeyId: keyArn });
+    const put = await aws(
+      's3api',
+      'put-bucket-encryption',
+      '--bucket',
+      BUCKET,
+      '--server-side-encryption-configuration',
+      JSON.stringify({
+        Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn } }],
+      }),
+    );
+    expect(put.code, put.stderr).toBe(0);
+    const got = await aws('s3api', 'get-bucket-encryption', '--bucket', BUCKET);
+    expect(JSON.parse(got.stdout).ServerSideEncryptionConfiguration.Rules[0]).toMatchObject({
+      ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn },
+    });
+    const del = await aws('s3api', 'delete-bucket-encryption', '--bucket', BUCKET);
+    expect(del.code, del.stderr).toBe(0);
+    const back = await aws('s3', 'cp', `s3://${BUCKET}/cli/rows.csv`, '-');
+    expect(back.stdout).toBe('a,b\n1,2\n');
+  });
   it('follows its key: disabled it refuses reads, enabled they work again, deleted the data is gone for good', async () => {
     const { KeyMetadata } = await kms.send(new CreateKeyCommand({ Description: 'shred me' }));
     const id = KeyMetadata?.KeyId as string;
@@ -465,44 +634,6 @@ describe('objects are encrypted at rest', () => {
     // The object is still listed and described; only its bytes are beyond reach.
     expect((await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'doomed' }))).ContentLength).toBe(11);
     clock.offset = 0;
-  });
-
-  it('through the aws cli: --sse and --sse-kms-key-id, and the bucket encryption commands', async () => {
-    const file = join(tempDir('seawall-sse-cli-'), 'rows.csv');
-    writeFileSync(file, 'a,b\n1,2\n');
-    const aws = (...args: string[]) => awsCli(t.dataDir, t.url, args);
-    const cp = await aws(
-      's3',
-      'cp',
-      file,
-      `s3://${BUCKET}/cli/rows.csv`,
-      '--sse',
-      'aws:kms',
-      '--sse-kms-key-id',
-      'alias/lake',
-    );
-    expect(cp.code, cp.stderr).toBe(0);
-    const head = await aws('s3api', 'head-object', '--bucket', BUCKET, '--key', 'cli/rows.csv');
-    expect(JSON.parse(head.stdout)).toMatchObject({ ServerSideEncryption: 'aws:kms', SSEKMSKeyId: keyArn });
-    const put = await aws(
-      's3api',
-      'put-bucket-encryption',
-      '--bucket',
-      BUCKET,
-      '--server-side-encryption-configuration',
-      JSON.stringify({
-        Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn } }],
-      }),
-    );
-    expect(put.code, put.stderr).toBe(0);
-    const got = await aws('s3api', 'get-bucket-encryption', '--bucket', BUCKET);
-    expect(JSON.parse(got.stdout).ServerSideEncryptionConfiguration.Rules[0]).toMatchObject({
-      ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn },
-    });
-    const del = await aws('s3api', 'delete-bucket-encryption', '--bucket', BUCKET);
-    expect(del.code, del.stderr).toBe(0);
-    const back = await aws('s3', 'cp', `s3://${BUCKET}/cli/rows.csv`, '-');
-    expect(back.stdout).toBe('a,b\n1,2\n');
   });
 });
 

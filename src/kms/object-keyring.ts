@@ -1,8 +1,9 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { AppError, isAppError } from '../errors.js';
+import { AppError, badRequest, isAppError } from '../errors.js';
 import type {
+  CustomerKey,
   EncryptionRequest,
-  KeyCheck,
+  KeyAccess,
   KeyTarget,
   ObjectEncryption,
   ObjectKeyring,
@@ -16,6 +17,31 @@ const IV_BYTES = 12;
 const TAG_BYTES = 16;
 /** The name of the key SSE-S3 seals data keys under (see KmsService.serviceKey). */
 const S3_KEY = 's3-owned-key';
+
+/** Seals a data key under `key` (AES-256-GCM), bound to what kind of key it is. */
+function seal(key: Buffer, kind: string, dataKey: Buffer): string {
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(Buffer.from(kind));
+  return Buffer.concat([iv, cipher.update(dataKey), cipher.final(), cipher.getAuthTag()]).toString('base64');
+}
+
+/** Opens what seal made; undefined when it does not open (another key, or altered). */
+function open(key: Buffer, kind: string, wrapped: string): Buffer | undefined {
+  const bytes = Buffer.from(wrapped, 'base64');
+  if (bytes.length !== IV_BYTES + DATA_KEY_BYTES + TAG_BYTES) return undefined;
+  const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, IV_BYTES));
+  decipher.setAAD(Buffer.from(kind));
+  decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
+  try {
+    return Buffer.concat([
+      decipher.update(bytes.subarray(IV_BYTES, bytes.length - TAG_BYTES)),
+      decipher.final(),
+    ]);
+  } catch {
+    return undefined;
+  }
+}
 
 /** The encryption context S3 gives KMS: the object's ARN, or the bucket's with an S3 Bucket Key. */
 function kmsContext(target: KeyTarget, bucketKey: boolean, own: Record<string, string> | undefined) {
@@ -54,39 +80,40 @@ function throughS3(error: unknown): never {
  */
 export function createObjectKeyring(kms: KmsService, region: string): ObjectKeyring {
   const scopeOf = (target: KeyTarget) => ({ accountId: target.accountId, region });
-  /** AES-256-GCM under Seawall's S3 key, bound to the algorithm's name. */
-  async function sealS3(dataKey: Buffer): Promise<string> {
-    const iv = randomBytes(IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', await kms.serviceKey(S3_KEY), iv);
-    cipher.setAAD(Buffer.from('AES256'));
-    return Buffer.concat([iv, cipher.update(dataKey), cipher.final(), cipher.getAuthTag()]).toString(
-      'base64',
-    );
-  }
+  const sealS3 = async (dataKey: Buffer) => seal(await kms.serviceKey(S3_KEY), 'AES256', dataKey);
   async function openS3(wrapped: string): Promise<Buffer> {
-    const bytes = Buffer.from(wrapped, 'base64');
-    if (bytes.length !== IV_BYTES + DATA_KEY_BYTES + TAG_BYTES)
-      throw new CorruptObjectError('a sealed data key has the wrong size');
-    const decipher = createDecipheriv(
-      'aes-256-gcm',
-      await kms.serviceKey(S3_KEY),
-      bytes.subarray(0, IV_BYTES),
-    );
-    decipher.setAAD(Buffer.from('AES256'));
-    decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
-    try {
-      return Buffer.concat([
-        decipher.update(bytes.subarray(IV_BYTES, bytes.length - TAG_BYTES)),
-        decipher.final(),
-      ]);
-    } catch {
-      throw new CorruptObjectError('a sealed data key does not open');
-    }
+    const opened = open(await kms.serviceKey(S3_KEY), 'AES256', wrapped);
+    if (!opened) throw new CorruptObjectError('a sealed data key does not open');
+    return opened;
+  }
+  /** An SSE-C object's data key: its key must be the one it was written with (403 otherwise, as S3 answers). */
+  function openCustomer(encryption: ObjectEncryption, customerKey: CustomerKey | undefined): Buffer {
+    if (!customerKey)
+      throw badRequest(
+        'InvalidRequest',
+        'The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.',
+      );
+    const opened =
+      customerKey.md5 === encryption.customerKeyMd5
+        ? open(customerKey.key, 'SSE-C', encryption.wrapped)
+        : undefined;
+    if (!opened) throw new AppError('AccessDenied', 403, 'Access Denied');
+    return opened;
   }
 
   return {
-    async create(request: EncryptionRequest, target: KeyTarget, check?: KeyCheck) {
+    async create(request: EncryptionRequest, target: KeyTarget, access: KeyAccess = {}) {
       const dataKey = randomBytes(DATA_KEY_BYTES);
+      const check = access.check;
+      if (request.customerKey)
+        return {
+          dataKey,
+          encryption: {
+            algorithm: 'AES256',
+            customerKeyMd5: request.customerKey.md5,
+            wrapped: seal(request.customerKey.key, 'SSE-C', dataKey),
+          },
+        };
       if (request.algorithm === 'AES256')
         return { dataKey, encryption: { algorithm: 'AES256', wrapped: await sealS3(dataKey) } };
       const scope = scopeOf(target);
@@ -116,7 +143,13 @@ export function createObjectKeyring(kms: KmsService, region: string): ObjectKeyr
       }
     },
 
-    async open(encryption: ObjectEncryption, target: KeyTarget, check?: KeyCheck) {
+    async open(encryption: ObjectEncryption | undefined, target: KeyTarget, access: KeyAccess = {}) {
+      const { check, customerKey } = access;
+      if (encryption?.customerKeyMd5 !== undefined) return openCustomer(encryption, customerKey);
+      if (customerKey)
+        throw badRequest('InvalidRequest', 'The encryption parameters are not applicable to this object.');
+      // Bytes an earlier version of Seawall stored in plaintext.
+      if (!encryption) return null;
       if (encryption.algorithm === 'AES256') return openS3(encryption.wrapped);
       const own =
         encryption.context === undefined

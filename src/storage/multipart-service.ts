@@ -25,7 +25,7 @@ import { type MultipartStore, type PartRow, type UploadRow, UploadVanished } fro
 import type { ChangeOrigin, ObjectCause } from './notifications.js';
 import {
   type EncryptionRequest,
-  type KeyCheck,
+  type KeyAccess,
   type ObjectEncryption,
   parseStoredEncryption,
 } from './object-encryption.js';
@@ -116,14 +116,14 @@ export function createMultipartService(deps: {
     bucket: string,
     key: string,
     asked: EncryptionRequest | undefined,
-    keyCheck: KeyCheck | undefined,
+    keyAccess: KeyAccess | undefined,
   ): Promise<{ dataKey: Buffer; encryption: ObjectEncryption }>;
   /** The data key of an upload. */
   openDataKey(
     encryption: ObjectEncryption,
     bucket: string,
     key: string,
-    keyCheck: KeyCheck | undefined,
+    keyAccess: KeyAccess | undefined,
   ): Promise<Buffer>;
 }): MultipartService {
   const { store, blobs, clock } = deps;
@@ -235,13 +235,13 @@ export function createMultipartService(deps: {
       settings: UploadSettings,
       checksum: UploadChecksum | undefined,
       initiator?: UploadInitiator,
-      asked: { request?: EncryptionRequest; keyCheck?: KeyCheck } = {},
+      asked: { request?: EncryptionRequest; keyAccess?: KeyAccess } = {},
     ) {
       assertObjectKey(key);
       checkMetadataSize(settings.userMetadata);
       await deps.requireBucket(bucket);
       // The data key of every part and of the object, made (and its KMS key checked) when the upload begins.
-      const { encryption } = await deps.newDataKey(bucket, key, asked.request, asked.keyCheck);
+      const { encryption } = await deps.newDataKey(bucket, key, asked.request, asked.keyAccess);
       // Upload ids sort by initiation time, the order S3 lists a key's uploads in.
       const initiated = clock.now().getTime();
       const uploadId = `${initiated.toString(16).padStart(12, '0')}${blobId()}${blobId().slice(12)}`;
@@ -275,7 +275,7 @@ export function createMultipartService(deps: {
           'InvalidRequest',
           'This upload was started before Seawall encrypted objects at rest; abort it and upload again.',
         );
-      const dataKey = await deps.openDataKey(encryption, input.bucket, input.key, input.keyCheck);
+      const dataKey = await deps.openDataKey(encryption, input.bucket, input.key, input.keyAccess);
       const blob = await writeVerifiedBlob(blobs, input.body, digests, dataKey);
       const etag = `"${blob.md5Hex}"`;
       try {
@@ -311,7 +311,7 @@ export function createMultipartService(deps: {
       sent: CompleteChecksum = {},
       conditions?: WriteConditions,
       origin?: ChangeOrigin,
-      keyCheck?: KeyCheck,
+      keyAccess?: KeyAccess,
     ): Promise<CompletedUpload> {
       const found = await store.findUpload(uploadId);
       if (!found || found.bucket !== bucket || found.key !== key)
@@ -329,11 +329,11 @@ export function createMultipartService(deps: {
       const settings = JSON.parse(upload.settings) as UploadSettings;
       // An upload begun before objects were encrypted has plaintext parts: its object gets a key of its own.
       const stored = parseStoredEncryption(upload.encryption);
-      const partsKey = stored ? await deps.openDataKey(stored, bucket, key, keyCheck) : null;
+      const partsKey = stored ? await deps.openDataKey(stored, bucket, key, keyAccess) : null;
       const sealing =
         stored && partsKey
           ? { dataKey: partsKey, encryption: stored }
-          : await deps.newDataKey(bucket, key, undefined, keyCheck);
+          : await deps.newDataKey(bucket, key, undefined, keyAccess);
       const joined = await joinParts(parts, plan, { parts: partsKey, object: sealing.dataKey });
       const { blob } = joined;
       const etag = multipartEtag(parts.map((p) => p.etag));

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { AppError, badRequest } from '../errors.js';
 import type { OperationRequest } from '../lib/operation.js';
 import { asRecord, malformedXml, notImplementedHeader, onlyElements } from './s3-wire.js';
@@ -15,12 +16,22 @@ const ALGORITHMS: ReadonlySet<string> = new Set(['AES256', 'aws:kms']);
 /** DSSE-KMS seals every object twice; Seawall seals once, so it refuses to pretend (DESIGN.md, decision 9). */
 const DUAL_LAYER = 'aws:kms:dsse';
 
-/** What a write asks for: the algorithm, and for SSE-KMS the key (absent: aws/s3), context and bucket key. */
+/**
+ * What a write asks for: the algorithm, for SSE-KMS the key (absent: aws/s3), context and bucket key, and for
+ * SSE-C the customer's key.
+ */
 export interface EncryptionRequest {
   algorithm: SseAlgorithm;
   keyId?: string;
   context?: Record<string, string>;
   bucketKey?: boolean;
+  customerKey?: CustomerKey;
+}
+
+/** An SSE-C key as a request gives it: 32 bytes, and the base64 MD5 S3 answers to name it. */
+export interface CustomerKey {
+  key: Buffer;
+  md5: string;
 }
 
 /** How a version's (or an upload's) data key is sealed, as its row stores it (JSON). */
@@ -31,6 +42,8 @@ export interface ObjectEncryption {
   bucketKey?: boolean;
   /** The caller's encryption context, as S3 answers it (base64 JSON), where one was given. */
   context?: string;
+  /** SSE-C: the base64 MD5 of the customer's key, whose key seals the data key (S3 keeps no more of it). */
+  customerKeyMd5?: string;
   /** The data key, sealed (base64): a KMS ciphertext blob, or sealed under Seawall's S3 key. */
   wrapped: string;
 }
@@ -54,16 +67,32 @@ export type KeyCheck = (check: {
   conditions: Record<string, string | string[]>;
 }) => Promise<void>;
 
+/**
+ * What a request brings to reach an object's data key: the caller's KMS checks (absent for Seawall's own
+ * reads and writes, jobs already authorized for the data they move), and the SSE-C key it sent.
+ */
+export interface KeyAccess {
+  check?: KeyCheck;
+  customerKey?: CustomerKey;
+}
+
 /** Makes and opens objects' data keys (implemented over KMS, see kms/object-keyring.ts). */
 export interface ObjectKeyring {
   /** A fresh data key for a new object or upload, and how it is sealed. */
   create(
     request: EncryptionRequest,
     target: KeyTarget,
-    check?: KeyCheck,
+    access?: KeyAccess,
   ): Promise<{ dataKey: Buffer; encryption: ObjectEncryption }>;
-  /** The data key of a stored object or upload. */
-  open(encryption: ObjectEncryption, target: KeyTarget, check?: KeyCheck): Promise<Buffer>;
+  /**
+   * The data key of a stored object or upload. An SSE-C object needs its key (InvalidRequest without, 403 with
+   * another); an SSE-C key given for any other object is InvalidRequest, as in S3.
+   */
+  open(
+    encryption: ObjectEncryption | undefined,
+    target: KeyTarget,
+    access?: KeyAccess,
+  ): Promise<Buffer | null>;
 }
 
 /** A bucket's default encryption (its `encryption` setting), and whether SSE-C writes are blocked. */
@@ -123,7 +152,21 @@ function parseContext(header: string): Record<string, string> {
  * fields); undefined when they ask for none, so the bucket's default applies. The KMS companions without
  * aws:kms are refused as S3 refuses them.
  */
-export function encryptionRequestOf(
+export function encryptionRequestOf(req: OperationRequest): EncryptionRequest | undefined {
+  const asked = managedEncryptionOf(req.headers);
+  const customerKey = customerKeyOf(req);
+  if (!customerKey) return asked;
+  if (asked)
+    throw invalidArgument(
+      'Server Side Encryption with Customer provided key is incompatible with the encryption method specified',
+      'x-amz-server-side-encryption',
+      asked.algorithm,
+    );
+  return { algorithm: 'AES256', customerKey };
+}
+
+/** SSE-S3 or SSE-KMS as the x-amz-server-side-encryption headers ask for it. */
+function managedEncryptionOf(
   headers: Readonly<Record<string, string | undefined>>,
 ): EncryptionRequest | undefined {
   const algorithm = headers['x-amz-server-side-encryption'];
@@ -179,6 +222,7 @@ export function chooseEncryption(
   bucket: BucketEncryption,
 ): EncryptionRequest {
   if (asked) {
+    if (asked.customerKey) return asked;
     if (asked.algorithm === 'AES256' || asked.bucketKey !== undefined) return asked;
     // S3 Bucket Keys follow the bucket's setting unless the write says otherwise.
     return { ...asked, bucketKey: bucket.algorithm !== 'AES256' && bucket.bucketKey };
@@ -196,6 +240,11 @@ export function encryptionHeaders(
   options: { context?: boolean } = {},
 ): Record<string, string> {
   if (!encryption) return {};
+  if (encryption.customerKeyMd5 !== undefined)
+    return {
+      'x-amz-server-side-encryption-customer-algorithm': 'AES256',
+      'x-amz-server-side-encryption-customer-key-md5': encryption.customerKeyMd5,
+    };
   return {
     'x-amz-server-side-encryption': encryption.algorithm,
     ...(encryption.keyId !== undefined
@@ -290,6 +339,74 @@ export function bucketEncryptionDocument(config: BucketEncryption) {
 }
 
 /** S3's KMS checks for the caller of a request: its principal must be allowed the KMS action on the key. */
-export function keyCheckOf(req: OperationRequest): KeyCheck {
+function keyCheckOf(req: OperationRequest): KeyCheck {
   return ({ action, resource, conditions }) => req.authorize({ action, resources: [resource], conditions });
+}
+
+const LOOPBACK = /^(?:127\.|::1$|::ffff:127\.)/;
+
+/**
+ * The SSE-C key of a request's headers (`x-amz-server-side-encryption-customer-*`, or with `copy-source` the
+ * copy source's), checked as S3 checks it; undefined when none is sent. S3 takes an SSE-C key only over TLS;
+ * Seawall, which serves plain HTTP, takes one only from a client on the same machine, so a key never crosses
+ * a network in the clear.
+ */
+export function customerKeyOf(req: OperationRequest, copySource = false): CustomerKey | undefined {
+  const prefix = copySource
+    ? 'x-amz-copy-source-server-side-encryption-customer-'
+    : 'x-amz-server-side-encryption-customer-';
+  const algorithm = req.headers[`${prefix}algorithm`];
+  const key = req.headers[`${prefix}key`];
+  const md5 = req.headers[`${prefix}key-md5`];
+  if (algorithm === undefined && key === undefined && md5 === undefined) return undefined;
+  if (!req.facts.secureTransport && !LOOPBACK.test(req.facts.sourceIp))
+    throw badRequest(
+      'InvalidRequest',
+      'Requests specifying Server Side Encryption with Customer provided keys must be made over a secure connection.',
+    );
+  if (algorithm === undefined)
+    throw invalidArgument(
+      'Requests specifying Server Side Encryption with Customer provided keys must provide a valid encryption algorithm.',
+      `${prefix}algorithm`,
+      undefined,
+    );
+  if (algorithm !== 'AES256')
+    throw badRequest(
+      'InvalidEncryptionAlgorithmError',
+      'The encryption request you specified is not valid. The valid value is AES256.',
+      { ArgumentName: `${prefix}algorithm`, ArgumentValue: algorithm.slice(0, 64) },
+    );
+  if (key === undefined)
+    throw invalidArgument(
+      'Requests specifying Server Side Encryption with Customer provided keys must provide an appropriate secret key.',
+      `${prefix}key`,
+      undefined,
+    );
+  const bytes = /^[A-Za-z0-9+/]*={0,2}$/.test(key) ? Buffer.from(key, 'base64') : Buffer.alloc(0);
+  if (bytes.length !== 32)
+    throw invalidArgument(
+      'The secret key was invalid for the specified algorithm.',
+      `${prefix}key`,
+      undefined,
+    );
+  const digest = createHash('md5').update(bytes).digest('base64');
+  if (md5 === undefined)
+    throw invalidArgument(
+      'Requests specifying Server Side Encryption with Customer provided keys must provide the client calculated MD5 of the secret key.',
+      `${prefix}key-MD5`,
+      undefined,
+    );
+  if (md5 !== digest)
+    throw invalidArgument(
+      'The calculated MD5 hash of the key did not match the hash that was provided.',
+      `${prefix}key-MD5`,
+      undefined,
+    );
+  return { key: bytes, md5: digest };
+}
+
+/** What a request brings to reach objects' data keys: its caller's KMS checks and its SSE-C key. */
+export function keyAccessOf(req: OperationRequest, copySource = false): KeyAccess {
+  const customerKey = customerKeyOf(req, copySource);
+  return { check: keyCheckOf(req), ...(customerKey ? { customerKey } : {}) };
 }

@@ -22,8 +22,6 @@ import {
   objectLockEnabled,
   onlyValue,
   sourceBucketOwner,
-  sseCustomerBlocked,
-  sseCustomerNotApplicable,
   sseNotForOperation,
   validVersionId,
 } from './s3-input-rules.js';
@@ -320,6 +318,10 @@ const COPY_SOURCE = {
   'x-amz-copy-source-if-none-match': 'handled',
   'x-amz-copy-source-if-modified-since': 'handled',
   'x-amz-copy-source-if-unmodified-since': 'handled',
+  // The copy source's SSE-C key, where it is an SSE-C object (see object-encryption.ts).
+  'x-amz-copy-source-server-side-encryption-customer-algorithm': 'handled',
+  'x-amz-copy-source-server-side-encryption-customer-key': 'handled',
+  'x-amz-copy-source-server-side-encryption-customer-key-md5': 'handled',
   'x-amz-source-expected-bucket-owner': sourceBucketOwner(
     (context) => parseCopySource(context.req.headers['x-amz-copy-source'] ?? '').bucket,
   ),
@@ -367,7 +369,7 @@ function copyDefinitions(copy: S3CopyApi) {
         ...PAYER,
         ...COPY_SOURCE,
         'x-amz-copy-source-range': 'handled',
-        ...each(SSE_C, () => sseCustomerBlocked),
+        ...each(SSE_C, () => 'handled'),
         ...each(SSE, sseNotForOperation),
       },
       query: { partNumber: 'handled' },
@@ -857,7 +859,7 @@ function definitions(objects: S3ObjectApi, buckets: S3BucketApi, multipart: S3Mu
         'x-amz-object-attributes': 'handled',
         'x-amz-max-parts': 'handled',
         'x-amz-part-number-marker': 'handled',
-        ...each(SSE_C, () => sseCustomerNotApplicable),
+        ...each(SSE_C, () => 'handled'),
       },
       query: { versionId: validVersionId },
       handle: (req, { bucket, key }) =>
@@ -903,7 +905,7 @@ function definitions(objects: S3ObjectApi, buckets: S3BucketApi, multipart: S3Mu
         ...OWNER,
         ...PAYER,
         ...DIGESTS,
-        ...each(SSE_C, () => sseCustomerBlocked),
+        ...each(SSE_C, () => 'handled'),
         ...each(SSE, sseNotForOperation),
       },
       query: { partNumber: 'handled' },
@@ -927,6 +929,8 @@ function definitions(objects: S3ObjectApi, buckets: S3BucketApi, multipart: S3Mu
         'x-amz-checksum-sha1': 'handled',
         'x-amz-checksum-sha256': 'handled',
         'x-amz-checksum-type': 'handled',
+        // An SSE-C upload's key: Seawall joins the parts into one object, which needs it.
+        ...each(SSE_C, () => 'handled'),
         'if-match': 'handled',
         'if-none-match': ifNoneMatchStar,
       },

@@ -4,6 +4,7 @@ import type { ApiResponse } from '../lib/http.js';
 import { queryValue } from '../lib/http.js';
 import type { OperationRequest } from '../lib/operation.js';
 import type { XmlObject } from '../lib/xml.js';
+import { keyAccessOf } from './object-encryption.js';
 import { s3Arn } from './s3-arn.js';
 import { httpDate, versionHeader, xmlResponse } from './s3-wire.js';
 import type { StorageService, StoredObject } from './storage-types.js';
@@ -130,6 +131,7 @@ export async function getObjectAttributes(
   const wanted = parseObjectAttributes(req.headers['x-amz-object-attributes']);
   const page = partsPage(req);
   const object = await storage.headObject(bucket, key, versionId);
+  await storage.checkCustomerKey(object, keyAccessOf(req));
   const parts = wanted.has('ObjectParts') ? await objectPartsOf(storage, object, page) : undefined;
   return xmlResponse('GetObjectAttributesResponse', attributesDocument(object, wanted, parts), 200, {
     'last-modified': httpDate(object.lastModified),

@@ -3,7 +3,7 @@ import { type ChecksumAlgorithm, parseChecksumAlgorithm } from '../lib/checksums
 import type { ApiResponse } from '../lib/http.js';
 import type { OperationRequest } from '../lib/operation.js';
 import { requestOrigin } from './notifications.js';
-import { encryptionHeaders, encryptionRequestOf, keyCheckOf } from './object-encryption.js';
+import { encryptionHeaders, encryptionRequestOf, keyAccessOf } from './object-encryption.js';
 import { s3Arn } from './s3-arn.js';
 import { MAX_PUT_BYTES } from './s3-digests.js';
 import { integerParameter, uploadIdOf } from './s3-multipart-api.js';
@@ -113,7 +113,13 @@ async function openSource(
     resources: [s3Arn(source.bucket, source.key)],
   });
   try {
-    return await storage.openObject(source.bucket, source.key, check, source.versionId, keyCheckOf(req));
+    return await storage.openObject(
+      source.bucket,
+      source.key,
+      check,
+      source.versionId,
+      keyAccessOf(req, true),
+    );
   } catch (error) {
     if (isAppError(error) && error.code === 'MethodNotAllowed')
       throw badRequest(
@@ -206,10 +212,10 @@ export function createS3CopyApi(storage: StorageService): S3CopyApi {
       try {
         // The copy is encrypted as the request asks, else by the destination bucket's default: never as the
         // source was.
-        const encryption = encryptionRequestOf(req.headers);
+        const encryption = encryptionRequestOf(req);
         const stored = await storage.putObject({
           ...(encryption ? { encryption } : {}),
-          keyCheck: keyCheckOf(req),
+          keyAccess: keyAccessOf(req),
           ...protections,
           bucket,
           key,
@@ -264,7 +270,7 @@ export function createS3CopyApi(storage: StorageService): S3CopyApi {
           body: opened.body,
           digests: {},
           copied: true,
-          keyCheck: keyCheckOf(req),
+          keyAccess: keyAccessOf(req),
         });
         const headers: Record<string, string> = encryptionHeaders(part.encryption);
         if (opened.object.versionId !== undefined)

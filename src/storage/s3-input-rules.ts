@@ -1,4 +1,5 @@
 import { AppError, badRequest } from '../errors.js';
+import { parseBucketEncryption } from './object-encryption.js';
 import { lockOfHeaders } from './object-lock.js';
 import type { InputContext, InputRule } from './s3-operations.js';
 import { notImplementedHeader } from './s3-wire.js';
@@ -94,24 +95,20 @@ export const writableStorageClass: InputRule = (value, context) => {
 };
 
 /**
- * SSE-C on a write. New S3 buckets block SSE-C (since April 2026), and so do Seawall's: 403 AccessDenied with
- * the message S3 gives. The key is never echoed.
+ * SSE-C on a write. New S3 buckets block SSE-C (since April 2026), and so do Seawall's until their encryption
+ * configuration unblocks it (BlockedEncryptionTypes NONE): 403 AccessDenied with the message S3 gives. The key
+ * is never echoed.
  */
 export const sseCustomerBlocked: InputRule = async (_value, context) => {
-  await context.storage.headBucket(bucketOf(context));
-  const resource = `arn:aws:s3:::${bucketOf(context)}${context.key === undefined ? '' : `/${context.key}`}`;
+  const bucket = bucketOf(context);
+  const config = parseBucketEncryption(await context.storage.settings.get(bucket, 'encryption'));
+  if (!config.blockSseC) return;
+  const resource = `arn:aws:s3:::${bucket}${context.key === undefined ? '' : `/${context.key}`}`;
   throw new AppError(
     'AccessDenied',
     403,
     `User: ${context.req.principal.arn} is not authorized to perform: s3:PutObject on resource: "${resource}" because this bucket has blocked upload requests that specify Server Side Encryption with Customer provided keys (SSE-C). Please specify a different server-side encryption type`,
   );
-};
-
-/** SSE-C on a read: no Seawall object is stored with SSE-C, so the parameters never apply (once it exists). */
-export const sseCustomerNotApplicable: InputRule = async (_value, context) => {
-  if (context.key === undefined) throw new Error('an object rule ran without a key');
-  await context.storage.headObject(bucketOf(context), context.key);
-  throw badRequest('InvalidRequest', 'The encryption parameters are not applicable to this object.');
 };
 
 /** SSE-S3/SSE-KMS headers where S3 takes none (reads, parts): the encryption is fixed when the object is made. */

@@ -5,7 +5,6 @@ import {
   expectedBucketOwner,
   objectLockHeader,
   sseCustomerBlocked,
-  sseCustomerNotApplicable,
   sseNotForOperation,
   taggingHeader,
   validVersionId,
@@ -95,7 +94,7 @@ export const READ_OBJECT: { headers: Headers; query: Query } = {
     'if-unmodified-since': 'handled',
     range: 'handled',
     'x-amz-checksum-mode': 'handled',
-    ...each(SSE_C, () => sseCustomerNotApplicable),
+    ...each(SSE_C, () => 'handled'),
     ...each(SSE, sseNotForOperation),
   },
   query: {

@@ -21,7 +21,7 @@ import {
 import type { UploadInitiator, UploadSettings } from './multipart-service.js';
 import type { UploadRow } from './multipart-store.js';
 import { requestOrigin } from './notifications.js';
-import { encryptionHeaders, encryptionRequestOf, keyCheckOf } from './object-encryption.js';
+import { encryptionHeaders, encryptionRequestOf, keyAccessOf } from './object-encryption.js';
 import { uploadDigests } from './s3-digests.js';
 import { declaredMetadata, newObjectProtections, newTags } from './s3-object-api.js';
 import {
@@ -186,14 +186,14 @@ export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
         ...newTags(req),
         ...(await newObjectProtections(storage, req, bucket)),
       };
-      const request = encryptionRequestOf(req.headers);
+      const request = encryptionRequestOf(req);
       const { uploadId, encryption } = await multipart.createUpload(
         bucket,
         key,
         settings,
         checksum,
         initiatorOf(req.principal),
-        { ...(request ? { request } : {}), keyCheck: keyCheckOf(req) },
+        { ...(request ? { request } : {}), keyAccess: keyAccessOf(req) },
       );
       const headers: Record<string, string> = {
         ...(checksum
@@ -218,7 +218,7 @@ export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
         partNumber: Number(/^\d{1,5}$/.exec(queryValue(req.query, 'partNumber') ?? '')?.[0] ?? Number.NaN),
         body: req.body,
         digests: uploadDigests(req),
-        keyCheck: keyCheckOf(req),
+        keyAccess: keyAccessOf(req),
       });
       const headers: Record<string, string> = { etag: part.etag, ...encryptionHeaders(part.encryption) };
       if (part.checksum)
@@ -247,7 +247,7 @@ export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
           ...(ifNoneMatch !== undefined ? { ifNoneMatch } : {}),
         },
         requestOrigin(req),
-        keyCheckOf(req),
+        keyAccessOf(req),
       );
       return xmlResponse(
         'CompleteMultipartUploadResult',

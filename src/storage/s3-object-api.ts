@@ -6,7 +6,7 @@ import type { OperationRequest } from '../lib/operation.js';
 import { newObjectAcl } from './acl-rules.js';
 import { type PartAnswer, requestedPartNumber, selectPart } from './multipart-objects.js';
 import { requestOrigin } from './notifications.js';
-import { encryptionHeaders, encryptionRequestOf, keyCheckOf } from './object-encryption.js';
+import { encryptionHeaders, encryptionRequestOf, keyAccessOf } from './object-encryption.js';
 import { lockOfHeaders, type VersionLock } from './object-lock.js';
 import { getObjectAttributes } from './s3-attributes-api.js';
 import { uploadDigests } from './s3-digests.js';
@@ -243,13 +243,13 @@ export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
       const ifNoneMatch = req.headers['if-none-match'];
       const ifMatch = req.headers['if-match'];
       const protections = await newObjectProtections(storage, req, bucket);
-      const encryption = encryptionRequestOf(req.headers);
+      const encryption = encryptionRequestOf(req);
       const stored = await storage.putObject({
         bucket,
         key,
         body: req.body,
         ...(encryption ? { encryption } : {}),
-        keyCheck: keyCheckOf(req),
+        keyAccess: keyAccessOf(req),
         ...declaredMetadata(req),
         ...(contentMd5 ? { contentMd5 } : {}),
         ...(checksum ? { checksum } : {}),
@@ -279,6 +279,7 @@ export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
       const partNumber = requestedPartNumber(queryValue(req.query, 'partNumber'), req.headers.range);
       const versionId = queryValue(req.query, 'versionId');
       const object = await storage.headObject(bucket, key, versionId);
+      await storage.checkCustomerKey(object, keyAccessOf(req));
       const status = precondition(req, object);
       if (status === 412) throw preconditionFailed();
       if (status === 304) return notModified(object);
@@ -328,7 +329,7 @@ export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
             return part.range;
           },
           versionId,
-          keyCheckOf(req),
+          keyAccessOf(req),
         );
         if (unchanged || stale) body.destroy();
         if (unchanged) return notModified(object);

@@ -23,7 +23,7 @@ import {
 import {
   chooseEncryption,
   type EncryptionRequest,
-  type KeyCheck,
+  type KeyAccess,
   type KeyTarget,
   type ObjectKeyring,
   parseBucketEncryption,
@@ -159,17 +159,15 @@ export function createStorageService(deps: {
     bucket: string,
     key: string,
     asked: EncryptionRequest | undefined,
-    keyCheck: KeyCheck | undefined,
+    keyAccess: KeyAccess | undefined,
   ) {
     const chosen = chooseEncryption(asked, parseBucketEncryption(await settings.get(bucket, 'encryption')));
-    return keys.create(chosen, await keyTarget(bucket, key), keyCheck);
+    return keys.create(chosen, await keyTarget(bucket, key), keyAccess);
   }
 
   /** A stored object's blob as the blob store reads it, with its data key opened. */
-  async function blobOf(object: StoredObject, keyCheck?: KeyCheck): Promise<BlobRef> {
-    const key = object.encryption
-      ? await keys.open(object.encryption, await keyTarget(object.bucket, object.key), keyCheck)
-      : null;
+  async function blobOf(object: StoredObject, keyAccess?: KeyAccess): Promise<BlobRef> {
+    const key = await keys.open(object.encryption, await keyTarget(object.bucket, object.key), keyAccess);
     return { id: object.blobId, size: object.size, key };
   }
 
@@ -355,8 +353,11 @@ export function createStorageService(deps: {
     clock,
     requireBucket,
     newDataKey,
-    openDataKey: async (encryption, bucket, key, keyCheck) =>
-      keys.open(encryption, await keyTarget(bucket, key), keyCheck),
+    async openDataKey(encryption, bucket, key, keyAccess) {
+      const dataKey = await keys.open(encryption, await keyTarget(bucket, key), keyAccess);
+      if (!dataKey) throw new Error('an encrypted upload opened to no data key');
+      return dataKey;
+    },
     commitObject,
     deleteBlob,
   });
@@ -484,7 +485,7 @@ export function createStorageService(deps: {
       // Judged before the body is read (412, 404), then again at the commit: a change meanwhile is a conflict.
       if (conditional)
         checkWriteConditions(input, currentObject(await store.findLatest(input.bucket, input.key)));
-      const sealing = await newDataKey(input.bucket, input.key, input.encryption, input.keyCheck);
+      const sealing = await newDataKey(input.bucket, input.key, input.encryption, input.keyAccess);
       const blob = await writeVerifiedBlob(
         blobs,
         input.body,
@@ -522,6 +523,11 @@ export function createStorageService(deps: {
 
     headObject,
 
+    async checkCustomerKey(object: StoredObject, keyAccess: KeyAccess) {
+      if (object.encryption?.customerKeyMd5 !== undefined || keyAccess.customerKey)
+        await blobOf(object, keyAccess);
+    },
+
     async getObjectAcl(bucket: string, key: string, versionId?: string) {
       const found = await headObject(bucket, key, versionId);
       return { acl: found.acl ?? null, versionId: found.versionId };
@@ -544,14 +550,14 @@ export function createStorageService(deps: {
       key: string,
       range?: (object: StoredObject) => ByteRange | undefined,
       versionId?: string,
-      keyCheck?: KeyCheck,
+      keyAccess?: KeyAccess,
     ): Promise<OpenedObject> {
       for (let attempt = 0; ; attempt++) {
         const object = await headObject(bucket, key, versionId);
         const selected = range?.(object);
         try {
           const body = await blobs.open(
-            await blobOf(object, keyCheck),
+            await blobOf(object, keyAccess),
             selected?.start ?? 0,
             selected ? selected.end - selected.start + 1 : object.size,
           );

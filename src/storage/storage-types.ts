@@ -13,7 +13,7 @@ import type { ObjectParts } from './multipart-objects.js';
 import type { ObjectChecksum, UploadInitiator, UploadSettings } from './multipart-service.js';
 import type { PartRow, UploadRow } from './multipart-store.js';
 import type { ChangeOrigin, Notifications } from './notifications.js';
-import type { EncryptionRequest, KeyCheck, ObjectEncryption } from './object-encryption.js';
+import type { EncryptionRequest, KeyAccess, ObjectEncryption } from './object-encryption.js';
 import type { VersionLock } from './object-lock.js';
 import type { ObjectLockService } from './object-lock-service.js';
 import type { BucketRow, ObjectSummary } from './storage-store.js';
@@ -53,8 +53,8 @@ export interface PutObjectInput {
   origin?: ChangeOrigin;
   /** The encryption the write asks for (its SSE headers); the bucket's default when absent. */
   encryption?: EncryptionRequest;
-  /** The caller's KMS permission checks (see KeyCheck); absent for Seawall's own writes. */
-  keyCheck?: KeyCheck;
+  /** The caller's KMS permission checks (see KeyAccess); absent for Seawall's own writes. */
+  keyAccess?: KeyAccess;
 }
 
 export interface StoredObject {
@@ -178,6 +178,11 @@ export interface StorageService
    */
   headObject(bucket: string, key: string, versionId?: string): Promise<StoredObject>;
   /**
+   * Checks the SSE-C key a read brings against the object (HeadObject's check): an SSE-C object needs its
+   * key, and no other object takes one. Nothing is decrypted and no KMS key is used.
+   */
+  checkCustomerKey(object: StoredObject, keyAccess: KeyAccess): Promise<void>;
+  /**
    * Opens an object's bytes, of the range `range` picks once the object is known. The blob is opened before
    * returning, so a concurrent overwrite (which deletes the old blob after its commit) cannot cut the read
    * short; if it wins the race, the lookup is retried.
@@ -188,7 +193,7 @@ export interface StorageService
     range?: (object: StoredObject) => ByteRange | undefined,
     versionId?: string,
     /** The caller's KMS permission checks (kms:Decrypt on an SSE-KMS object); absent for Seawall's own reads. */
-    keyCheck?: KeyCheck,
+    keyAccess?: KeyAccess,
   ): Promise<OpenedObject>;
   /**
    * Deletes a version for good when one is named; else the object (unversioned bucket) or, in a versioned
@@ -244,7 +249,7 @@ export interface UploadPartInput {
   /** Set for UploadPartCopy: the bytes are another object's, checksummed as the upload asks. */
   copied?: true;
   /** The caller's KMS permission checks (kms:Decrypt on an SSE-KMS upload's key). */
-  keyCheck?: KeyCheck;
+  keyAccess?: KeyAccess;
 }
 
 /** A part's ETag, and its checksum when the client sent one. */
@@ -280,7 +285,7 @@ export interface MultipartService {
     checksum: UploadChecksum | undefined,
     initiator?: UploadInitiator,
     /** The encryption the upload asks for, the bucket's default when absent, and the caller's KMS checks. */
-    encryption?: { request?: EncryptionRequest; keyCheck?: KeyCheck },
+    encryption?: { request?: EncryptionRequest; keyAccess?: KeyAccess },
   ): Promise<{ uploadId: string; encryption: ObjectEncryption }>;
   /** Stores a part, replacing one of the same number; NoSuchUpload when the upload is gone. */
   uploadPart(input: UploadPartInput): Promise<UploadedPart>;
@@ -300,7 +305,7 @@ export interface MultipartService {
     conditions?: WriteConditions,
     /** Who completes it, for the event notification. */
     origin?: ChangeOrigin,
-    keyCheck?: KeyCheck,
+    keyAccess?: KeyAccess,
   ): Promise<CompletedUpload>;
   /** The parts a multipart object's blob was joined from; undefined for an object no upload made. */
   objectParts(blobId: string): Promise<ObjectParts | undefined>;

@@ -757,3 +757,31 @@ describe('tampered object bytes never read back as data', () => {
     expect(received.equals(data.subarray(0, received.length))).toBe(true);
   });
 });
+
+describe('SSE-C by region', () => {
+  it('is allowed on new buckets where S3 kept it (Middle East: Bahrain, UAE), blocked elsewhere', async () => {
+    const t = await startTestSeawall({ env: { SEAWALL_REGION: 'me-south-1' } });
+    try {
+      const s3 = t.s3();
+      await s3.send(new CreateBucketCommand({ Bucket: 'bahrain' }));
+      const got = await s3.send(new GetBucketEncryptionCommand({ Bucket: 'bahrain' }));
+      expect(got.ServerSideEncryptionConfiguration?.Rules?.[0]?.BlockedEncryptionTypes).toEqual({
+        EncryptionType: ['NONE'],
+      });
+      const key = randomBytes(32);
+      const put = await s3.send(
+        new PutObjectCommand({
+          Bucket: 'bahrain',
+          Key: 'k',
+          Body: 'customer keyed',
+          SSECustomerAlgorithm: 'AES256',
+          SSECustomerKey: key.toString('base64'),
+          SSECustomerKeyMD5: createHash('md5').update(key).digest('base64'),
+        }),
+      );
+      expect(put.SSECustomerAlgorithm).toBe('AES256');
+    } finally {
+      await t.close();
+    }
+  });
+});

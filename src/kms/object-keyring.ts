@@ -56,10 +56,9 @@ function kmsContext(target: KeyTarget, bucketKey: boolean, own: Record<string, s
 }
 
 /** The condition keys a KMS call made through S3 carries (kms:ViaService, and the context's). */
-function viaS3(region: string, accountId: string, context: Record<string, string>) {
+function viaS3(region: string, context: Record<string, string>) {
   return {
     'kms:ViaService': `s3.${region}.amazonaws.com`,
-    'kms:CallerAccount': accountId,
     ...Object.fromEntries(Object.entries(context).map(([k, v]) => [`kms:EncryptionContext:${k}`, v])),
     'kms:EncryptionContextKeys': Object.keys(context),
   };
@@ -127,7 +126,7 @@ export function createObjectKeyring(kms: KmsService, region: string): ObjectKeyr
         await check?.({
           action: 'kms:GenerateDataKey',
           resource: keyId,
-          conditions: viaS3(region, target.accountId, context),
+          conditions: viaS3(region, context),
         });
         const { arn, blob } = await kms.encrypt(scope, keyId, dataKey, context);
         const encryption: ObjectEncryption = {
@@ -163,7 +162,7 @@ export function createObjectKeyring(kms: KmsService, region: string): ObjectKeyr
         await check?.({
           action: 'kms:Decrypt',
           resource: encryption.keyId as string,
-          conditions: viaS3(region, target.accountId, context),
+          conditions: viaS3(region, context),
         });
         const { plaintext } = await kms.decrypt(
           scopeOf(target),

@@ -104,19 +104,24 @@ export interface BucketEncryption {
   blockSseC: boolean;
 }
 
-/** Without a setting, a bucket encrypts with SSE-S3 and blocks SSE-C, as new S3 buckets do. */
-export const DEFAULT_BUCKET_ENCRYPTION: BucketEncryption = {
-  algorithm: 'AES256',
-  bucketKey: false,
-  blockSseC: true,
-};
+/** The regions where S3 left SSE-C allowed on new buckets in April 2026: Middle East (Bahrain) and (UAE). */
+const SSE_C_ALLOWED_REGIONS: ReadonlySet<string> = new Set(['me-south-1', 'me-central-1']);
+
+/**
+ * Without a setting, a bucket encrypts with SSE-S3 and blocks SSE-C, as new S3 buckets do since April 2026
+ * in every region but the two that kept SSE-C.
+ */
+export function defaultBucketEncryption(region: string): BucketEncryption {
+  return { algorithm: 'AES256', bucketKey: false, blockSseC: !SSE_C_ALLOWED_REGIONS.has(region) };
+}
 
 export function parseStoredEncryption(text: string | null): ObjectEncryption | undefined {
   return text === null ? undefined : (JSON.parse(text) as ObjectEncryption);
 }
 
-export function parseBucketEncryption(text: string | undefined): BucketEncryption {
-  return text === undefined ? DEFAULT_BUCKET_ENCRYPTION : (JSON.parse(text) as BucketEncryption);
+/** A bucket's `encryption` setting, or the default of its region where it has none. */
+export function parseBucketEncryption(text: string | undefined, region: string): BucketEncryption {
+  return text === undefined ? defaultBucketEncryption(region) : (JSON.parse(text) as BucketEncryption);
 }
 
 function invalidArgument(message: string, name: string, value: string | undefined): AppError {
@@ -268,8 +273,14 @@ const RULE_ELEMENTS = new Set([
   'BlockedEncryptionTypes',
 ]);
 
-/** PutBucketEncryption's document, checked as S3 checks it. */
-export function readBucketEncryption(document: Record<string, unknown> | undefined): BucketEncryption {
+/**
+ * PutBucketEncryption's document, checked as S3 checks it; without BlockedEncryptionTypes, SSE-C is as the
+ * bucket's region has it by default.
+ */
+export function readBucketEncryption(
+  document: Record<string, unknown> | undefined,
+  region: string,
+): BucketEncryption {
   const config = asRecord(document);
   if (!config) throw malformedXml();
   onlyElements(config, ['Rule'], malformedXml);
@@ -305,7 +316,7 @@ export function readBucketEncryption(document: Record<string, unknown> | undefin
   }
   const bucketKey = rule.BucketKeyEnabled;
   if (bucketKey !== undefined && bucketKey !== 'true' && bucketKey !== 'false') throw malformedXml();
-  let blockSseC = DEFAULT_BUCKET_ENCRYPTION.blockSseC;
+  let blockSseC = defaultBucketEncryption(region).blockSseC;
   if (rule.BlockedEncryptionTypes !== undefined) {
     const blocked = asRecord(rule.BlockedEncryptionTypes);
     if (!blocked) throw malformedXml();
@@ -340,7 +351,12 @@ export function bucketEncryptionDocument(config: BucketEncryption) {
 
 /** S3's KMS checks for the caller of a request: its principal must be allowed the KMS action on the key. */
 function keyCheckOf(req: OperationRequest): KeyCheck {
-  return ({ action, resource, conditions }) => req.authorize({ action, resources: [resource], conditions });
+  return ({ action, resource, conditions }) =>
+    req.authorize({
+      action,
+      resources: [resource],
+      conditions: { ...conditions, 'kms:CallerAccount': req.principal.accountId },
+    });
 }
 
 const LOOPBACK = /^(?:127\.|::1$|::ffff:127\.)/;

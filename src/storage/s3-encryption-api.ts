@@ -17,18 +17,23 @@ export async function bucketEncryption(
   req: ApiRequest,
   bucket: string,
 ): Promise<ApiResponse> {
+  const { region } = await storage.headBucket(bucket);
   if (name === 'GetBucketEncryption')
     return xmlResponse(
       'ServerSideEncryptionConfiguration',
-      bucketEncryptionDocument(parseBucketEncryption(await storage.settings.get(bucket, 'encryption'))),
+      bucketEncryptionDocument(
+        parseBucketEncryption(await storage.settings.get(bucket, 'encryption'), region),
+      ),
     );
   if (name === 'DeleteBucketEncryption') {
     await storage.settings.delete(bucket, 'encryption');
     return { status: 204 };
   }
-  await storage.headBucket(bucket);
   const document = await readXmlBody(req, ['Rule', 'EncryptionType']);
-  const config = readBucketEncryption(document?.ServerSideEncryptionConfiguration as Record<string, unknown>);
+  const config = readBucketEncryption(
+    document?.ServerSideEncryptionConfiguration as Record<string, unknown>,
+    region,
+  );
   await storage.settings.put(bucket, 'encryption', JSON.stringify(config));
   return { status: 200 };
 }

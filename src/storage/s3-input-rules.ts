@@ -101,7 +101,8 @@ export const writableStorageClass: InputRule = (value, context) => {
  */
 export const sseCustomerBlocked: InputRule = async (_value, context) => {
   const bucket = bucketOf(context);
-  const config = parseBucketEncryption(await context.storage.settings.get(bucket, 'encryption'));
+  const { region } = await context.storage.headBucket(bucket);
+  const config = parseBucketEncryption(await context.storage.settings.get(bucket, 'encryption'), region);
   if (!config.blockSseC) return;
   const resource = `arn:aws:s3:::${bucket}${context.key === undefined ? '' : `/${context.key}`}`;
   throw new AppError(

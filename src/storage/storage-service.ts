@@ -161,13 +161,22 @@ export function createStorageService(deps: {
     asked: EncryptionRequest | undefined,
     keyAccess: KeyAccess | undefined,
   ) {
-    const chosen = chooseEncryption(asked, parseBucketEncryption(await settings.get(bucket, 'encryption')));
-    return keys.create(chosen, await keyTarget(bucket, key), keyAccess);
+    const row = await requireBucket(bucket);
+    const chosen = chooseEncryption(
+      asked,
+      parseBucketEncryption(await settings.get(bucket, 'encryption'), row.region),
+    );
+    return keys.create(chosen, { bucket, key, accountId: row.account_id }, keyAccess);
   }
 
   /** A stored object's blob as the blob store reads it, with its data key opened. */
   async function blobOf(object: StoredObject, keyAccess?: KeyAccess): Promise<BlobRef> {
-    const key = await keys.open(object.encryption, await keyTarget(object.bucket, object.key), keyAccess);
+    // Only a KMS key is looked up in an account (the bucket owner's): other reads spare the bucket's lookup.
+    const target =
+      object.encryption?.keyId === undefined
+        ? { bucket: object.bucket, key: object.key, accountId: '' }
+        : await keyTarget(object.bucket, object.key);
+    const key = await keys.open(object.encryption, target, keyAccess);
     return { id: object.blobId, size: object.size, key };
   }
 

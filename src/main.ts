@@ -357,6 +357,9 @@ export async function startSeawall(
     });
     const swept = await storage.sweepOrphanBlobs();
     if (swept > 0) logger.info({ swept }, 'removed blobs left by an interrupted write');
+    // Objects an earlier Seawall stored in plaintext are sealed before anything is served.
+    const sealed = await storage.sealPlaintextObjects();
+    if (sealed > 0) logger.info({ sealed }, 'encrypted objects an earlier version stored in plaintext');
 
     const sns = createSnsService({
       db: db.db,

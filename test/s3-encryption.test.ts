@@ -1,5 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, openSync, readFileSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import {
   CreateAliasCommand,
@@ -33,6 +42,7 @@ import { dataDirLayout } from '../src/data-dir.js';
 import type { Clock } from '../src/lib/clock.js';
 import { awsCli } from './helpers/aws-cli.js';
 import { failure } from './helpers/failure.js';
+import { clientConfig as clientConfigOf } from './helpers/glue.js';
 import { type PolicyUser, policyUser } from './helpers/iam-user.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
 
@@ -782,6 +792,59 @@ describe('SSE-C by region', () => {
       expect(put.SSECustomerAlgorithm).toBe('AES256');
     } finally {
       await t.close();
+    }
+  });
+});
+
+describe('objects an earlier Seawall stored in plaintext', () => {
+  it('are sealed at start under their bucket default, and read back the same', async () => {
+    const dataDir = tempDir('seawall-legacy-');
+    const first = await startTestSeawall({ dataDir });
+    const s3 = first.s3();
+    await s3.send(new CreateBucketCommand({ Bucket: 'old-lake' }));
+    const data = randomBytes(200_000);
+    await s3.send(new PutObjectCommand({ Bucket: 'old-lake', Key: 'plain.bin', Body: data }));
+    await s3.send(new PutObjectCommand({ Bucket: 'old-lake', Key: 'small.txt', Body: 'small' }));
+    const kms = new KMSClient(clientConfigOf(first));
+    const { KeyMetadata } = await kms.send(new CreateKeyCommand({}));
+    kms.destroy();
+    await s3.send(
+      new PutBucketEncryptionCommand({
+        Bucket: 'old-lake',
+        ServerSideEncryptionConfiguration: {
+          Rules: [
+            {
+              ApplyServerSideEncryptionByDefault: {
+                SSEAlgorithm: 'aws:kms',
+                KMSMasterKeyID: KeyMetadata?.Arn,
+              },
+            },
+          ],
+        },
+      }),
+    );
+    const oldPaths = [blobPath(first, 'old-lake', 'plain.bin'), blobPath(first, 'old-lake', 'small.txt')];
+    await first.close();
+    // As an earlier version left them: the bytes in plaintext, no encryption recorded.
+    writeFileSync(oldPaths[0] as string, data);
+    writeFileSync(oldPaths[1] as string, 'small');
+    const db = new BetterSqlite3(dataDirLayout(dataDir).metadataDb);
+    db.prepare("UPDATE object_versions SET encryption = NULL WHERE bucket = 'old-lake'").run();
+    db.close();
+
+    const second = await startTestSeawall({ dataDir });
+    try {
+      const again = second.s3();
+      const { answer, bytes } = await bodyOf(again, { Bucket: 'old-lake', Key: 'plain.bin' });
+      expect(bytes.equals(data)).toBe(true);
+      expect([answer.ServerSideEncryption, answer.SSEKMSKeyId]).toEqual(['aws:kms', KeyMetadata?.Arn]);
+      expect((await bodyOf(again, { Bucket: 'old-lake', Key: 'small.txt' })).bytes.toString()).toBe('small');
+      for (const path of oldPaths) expect(existsSync(path)).toBe(false);
+      const sealed = readFileSync(blobPath(second, 'old-lake', 'plain.bin'));
+      expect(sealed.includes(data.subarray(1000, 1100))).toBe(false);
+    } finally {
+      await second.close();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });

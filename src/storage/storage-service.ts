@@ -335,6 +335,38 @@ export function createStorageService(deps: {
     }
   }
 
+  /** Seals one plaintext version (see sealPlaintextObjects); false when it changed meanwhile. */
+  async function sealPlaintext(row: ObjectRow): Promise<boolean> {
+    const cold = blobs.cold;
+    const { dataKey, encryption } = await newDataKey(row.bucket, row.key, undefined, undefined);
+    const plain = await blobs.open({ id: row.blob_id, size: row.size, key: null }, 0, row.size);
+    const blob = await blobs.put(plain, dataKey);
+    const toCold = cold !== undefined && storageClassOf(row.attributes) === cold.storageClass;
+    let switched = false;
+    try {
+      if (blob.size !== row.size) throw new Error(`read ${blob.size} bytes of ${row.size}`);
+      if (toCold) await cold.copyIn(blob.id);
+      await store.changeVersion(
+        row.bucket,
+        row.key,
+        row.version_id,
+        (found) => {
+          if (found.blob_id !== row.blob_id || found.encryption !== null) return {};
+          switched = true;
+          return { blob_id: blob.id, encryption: JSON.stringify(encryption) };
+        },
+        [],
+      );
+    } finally {
+      if (!switched) await blobs.delete(blob.id);
+    }
+    if (!switched) return false;
+    if (toCold) await cold?.dropHot(blob.id);
+    await deps.multipart.moveCompleted(row.blob_id, blob.id);
+    await blobs.delete(row.blob_id);
+    return true;
+  }
+
   /** Deletes an object's blob, and what a multipart upload recorded of how it was made. */
   async function discardBlob(id: string | undefined): Promise<void> {
     if (!id) return;
@@ -733,6 +765,26 @@ export function createStorageService(deps: {
     },
 
     redactEnginePaths: (message: string) => blobs.redactEnginePaths(message),
+
+    async sealPlaintextObjects(): Promise<number> {
+      let sealed = 0;
+      let after: { bucket: string; key: string; versionId: string } | undefined;
+      for (;;) {
+        const rows = await store.plaintextVersions(after, 100);
+        if (rows.length === 0) return sealed;
+        for (const row of rows) {
+          after = { bucket: row.bucket, key: row.key, versionId: row.version_id };
+          try {
+            if (await sealPlaintext(row)) sealed++;
+          } catch (error) {
+            logger.warn(
+              { err: error, bucket: row.bucket, key: row.key, versionId: row.version_id },
+              'could not encrypt an object stored in plaintext',
+            );
+          }
+        }
+      }
+    },
 
     async sweepOrphanBlobs(): Promise<number> {
       let removed = 0;

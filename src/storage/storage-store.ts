@@ -127,7 +127,9 @@ export interface StorageStore {
     bucket: string,
     key: string,
     versionId: string,
-    change: (row: VersionRow) => Partial<Pick<VersionRow, 'tags' | 'acl' | 'attributes'>>,
+    change: (
+      row: VersionRow,
+    ) => Partial<Pick<VersionRow, 'tags' | 'acl' | 'attributes' | 'blob_id' | 'encryption'>>,
     /** Event notifications the change raises, stored with it if it found the version. */
     events?: readonly EventDraft[],
   ): Promise<VersionRow | undefined>;
@@ -147,6 +149,14 @@ export interface StorageStore {
   ): Promise<VersionSummary[]>;
   /** Which of these blob ids an object or an uploaded part refers to. */
   referencedBlobIds(ids: string[]): Promise<Set<string>>;
+  /**
+   * Versions whose bytes an earlier Seawall stored in plaintext (no `encryption`), in (bucket, key, version)
+   * order after `after`, at most `limit`.
+   */
+  plaintextVersions(
+    after: { bucket: string; key: string; versionId: string } | undefined,
+    limit: number,
+  ): Promise<ObjectRow[]>;
   /** The storage class recorded for the version whose bytes a blob holds; undefined when none does. */
   blobStorageClass(id: string): Promise<string | undefined>;
 }
@@ -416,6 +426,29 @@ export function createStorageStore(db: Kysely<Database>): StorageStore {
         if (removed) await insertEvents(trx, events);
         return removed;
       });
+    },
+
+    async plaintextVersions(after, limit) {
+      let query = db
+        .selectFrom('object_versions')
+        .selectAll()
+        .where('encryption', 'is', null)
+        .where('blob_id', 'is not', null)
+        .where('delete_marker', '=', 0);
+      if (after)
+        query = query.where((eb) =>
+          eb.or([
+            eb('bucket', '>', after.bucket),
+            eb.and([eb('bucket', '=', after.bucket), eb('key', '>', after.key)]),
+            eb.and([
+              eb('bucket', '=', after.bucket),
+              eb('key', '=', after.key),
+              eb('version_id', '>', after.versionId),
+            ]),
+          ]),
+        );
+      const rows = await query.orderBy('bucket').orderBy('key').orderBy('version_id').limit(limit).execute();
+      return rows as ObjectRow[];
     },
 
     async changeVersion(bucket, key, versionId, change, events): Promise<VersionRow | undefined> {

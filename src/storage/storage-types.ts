@@ -236,6 +236,12 @@ export interface StorageService
   redactEnginePaths(message: string): string;
   /** Removes blobs no object refers to: leftovers of writes or deletes a crash interrupted; answers how many. */
   sweepOrphanBlobs(): Promise<number>;
+  /**
+   * Seals every version an earlier Seawall stored in plaintext, under its bucket's default encryption: the
+   * bytes are copied into a new sealed blob, the version switched to it (only while it still names the old
+   * one), and the old file removed. Answers how many were sealed; one that fails is logged and left readable.
+   */
+  sealPlaintextObjects(): Promise<number>;
 }
 
 /** UploadPart's request: the part's bytes and the digests they must have. */

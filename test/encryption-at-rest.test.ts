@@ -11,7 +11,19 @@ import {
   PublishRecipeCommand,
   StartJobRunCommand,
 } from '@aws-sdk/client-databrew';
-import { CreateCrawlerCommand, GetTablesCommand, GlueClient } from '@aws-sdk/client-glue';
+import {
+  CreateCrawlerCommand,
+  CreateDatabaseCommand,
+  GetTablesCommand,
+  GlueClient,
+} from '@aws-sdk/client-glue';
+import {
+  CreateAccessKeyCommand,
+  CreateUserCommand,
+  IAMClient,
+  PutUserPolicyCommand,
+} from '@aws-sdk/client-iam';
+import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
   CreateBucketCommand,
   GetObjectCommand,
@@ -21,7 +33,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { athenaClient, athenaQuery } from './helpers/athena.js';
-import { clientConfig, crawl } from './helpers/glue.js';
+import { clientConfig, crawl, csvTableCommand } from './helpers/glue.js';
 import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 
 /** tmpfs and ramfs, as statfs(2) names them. */
@@ -167,5 +179,75 @@ describe('plaintext never reaches a persistent disk', () => {
     await t.close();
     closed = true;
     expect(await filesContaining(t.config.scratchDir, needle)).toEqual([]);
+  });
+});
+
+describe('reading SSE-KMS data through the engines', () => {
+  let t: TestSeawall;
+  beforeAll(async () => {
+    t = await startTestSeawall();
+  });
+  afterAll(() => t.close());
+
+  it("takes the reader's kms:Decrypt on the data's key: a query's caller, as S3 would", async () => {
+    const s3 = t.s3();
+    const kms = new KMSClient(clientConfig(t));
+    const glue = new GlueClient(clientConfig(t));
+    const iam = new IAMClient(clientConfig(t));
+    try {
+      const { KeyMetadata } = await kms.send(new CreateKeyCommand({ Description: 'permits' }));
+      const keyArn = KeyMetadata?.Arn as string;
+      await s3.send(new CreateBucketCommand({ Bucket: 'sealed-permits' }));
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: 'sealed-permits',
+          Key: 'permits/rows.csv',
+          Body: 'id,kind\n1,fence\n2,deck\n',
+          ServerSideEncryption: 'aws:kms',
+          SSEKMSKeyId: keyArn,
+        }),
+      );
+      await glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: 'sealed' } }));
+      await glue.send(
+        csvTableCommand('sealed', 'permits', 's3://sealed-permits/permits/', [
+          { Name: 'id', Type: 'int' },
+          { Name: 'kind', Type: 'string' },
+        ]),
+      );
+      await iam.send(new CreateUserCommand({ UserName: 'reader' }));
+      const { AccessKey } = await iam.send(new CreateAccessKeyCommand({ UserName: 'reader' }));
+      const allow = (statements: object[]) =>
+        iam.send(
+          new PutUserPolicyCommand({
+            UserName: 'reader',
+            PolicyName: 'read',
+            PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: statements }),
+          }),
+        );
+      const base = [{ Effect: 'Allow', Action: ['athena:*', 'glue:*', 's3:*'], Resource: '*' }];
+      await allow(base);
+      const athena = athenaClient(t, {
+        credentials: {
+          accessKeyId: AccessKey?.AccessKeyId ?? '',
+          secretAccessKey: AccessKey?.SecretAccessKey ?? '',
+        },
+      });
+      try {
+        await expect(athenaQuery(athena, 'SELECT count(*) FROM permits', 'sealed')).rejects.toThrow(
+          /Insufficient permissions.*kms:Decrypt/,
+        );
+        await allow([...base, { Effect: 'Allow', Action: 'kms:Decrypt', Resource: keyArn }]);
+        expect(await athenaQuery(athena, 'SELECT count(*) AS n FROM permits', 'sealed')).toEqual([
+          ['n'],
+          ['2'],
+        ]);
+      } finally {
+        athena.destroy();
+      }
+    } finally {
+      kms.destroy();
+      glue.destroy();
+      iam.destroy();
+    }
   });
 });

@@ -114,7 +114,7 @@ export function createDatabrewService(deps: {
         definition,
         JSON.parse(dataset.definition) as DatasetDefinition,
         recipe,
-        { runId, access: { authorize, arns: catalogArns(region, accountId) } },
+        { runId, access: { authorize, arns: catalogArns(region, accountId), storage: deps.job.storage } },
         signal,
       );
       changes = { state: 'SUCCEEDED', outcome: JSON.stringify(outcome) };

@@ -1,6 +1,7 @@
 import type { CatalogService, GlueArns } from '../catalog/index.js';
-import { dataLocations, readChecks, s3UrlArn } from '../catalog/index.js';
+import { dataLocations, keyReadChecks, readChecks, s3UrlArn } from '../catalog/index.js';
 import type { Authorize } from '../lib/operation.js';
+import type { StorageService } from '../storage/index.js';
 import type { DatasetDefinition, RecipeJobDefinition } from './recipe-job.js';
 
 /** What a recipe job's role must be allowed, checked before the job reads or writes anything. */
@@ -8,15 +9,20 @@ export interface RecipeJobAccess {
   authorize: Authorize;
   /** The ARNs of the account's Data Catalog. */
   arns: GlueArns;
+  /** Where the dataset is: which KMS keys seal it. */
+  storage: Pick<StorageService, 'listAll'>;
 }
 
 async function readable(access: RecipeJobAccess, location: string): Promise<void> {
   for (const check of readChecks(location)) await access.authorize(check);
+  for (const check of await keyReadChecks(access.storage, location, access.arns))
+    await access.authorize(check);
 }
 
 /**
  * The checks DataBrew's service role must pass for a job (the DataBrew docs' role permissions): read its
- * dataset (glue:GetTable for a catalog dataset, s3:ListBucket and s3:GetObject on the data), write its output
+ * dataset (glue:GetTable for a catalog dataset, s3:ListBucket and s3:GetObject on the data, kms:Decrypt on the
+ * keys of SSE-KMS data), write its output
  * (s3:PutObject, s3:DeleteObject when it overwrites) and register its catalog output (glue:CreateTable or
  * UpdateTable, glue:BatchCreatePartition).
  */

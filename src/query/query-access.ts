@@ -1,7 +1,8 @@
 import type { CatalogService } from '../catalog/index.js';
-import { catalogArns, dataLocations, readChecks, s3UrlArn } from '../catalog/index.js';
+import { catalogArns, dataLocations, keyReadChecks, readChecks, s3UrlArn } from '../catalog/index.js';
 import { isAppError } from '../errors.js';
 import type { Authorizer, AuthzCheck, Principal, RequestFacts } from '../lib/operation.js';
+import type { StorageService } from '../storage/index.js';
 import { QueryRejected } from './sandbox.js';
 import type { TableReference } from './sandbox-tree.js';
 
@@ -69,7 +70,8 @@ export function tableLookupCheck(deps: {
  * What Athena checks of the caller before a query reads anything (docs: "Access to Athena for data in
  * Amazon S3" and "Fine-grained access to databases and tables"): glue:GetDatabase and glue:GetTable (and
  * glue:GetPartitions for a partitioned table) on each table the SQL reads, s3:ListBucket and s3:GetObject on
- * its data, and s3:PutObject where the results go. A denial fails the query, as Athena's does.
+ * its data (and kms:Decrypt on the keys of SSE-KMS data, as S3 asks of the reader), and s3:PutObject where
+ * the results go. A denial fails the query, as Athena's does.
  */
 export async function checkQueryAccess(deps: {
   authorizer: Authorizer;
@@ -78,11 +80,14 @@ export async function checkQueryAccess(deps: {
   caller: QueryCaller;
   tables: readonly TableReference[];
   output: string;
+  /** Where the tables' data is: which KMS keys seal it. */
+  storage: Pick<StorageService, 'listAll'>;
 }): Promise<void> {
   const authorize = (check: AuthzCheck) => authorizeAsCaller(deps.authorizer, deps.caller, check);
   const lookUp = tableLookupCheck(deps);
+  const arns = catalogArns(deps.region, deps.caller.principal.accountId);
   for (const { database, table } of deps.tables) {
-    const names = catalogArns(deps.region, deps.caller.principal.accountId).tablePath(database, table);
+    const names = arns.tablePath(database, table);
     await lookUp({ database, table });
     // A table that does not exist is reported by the query itself, as Athena does.
     const found = await deps.catalog.getTable(database, table).catch(() => undefined);
@@ -90,8 +95,10 @@ export async function checkQueryAccess(deps: {
     if ((found.definition.PartitionKeys ?? []).length > 0)
       await authorize({ action: 'glue:GetPartitions', resources: names });
     // The table's location, or each partition's: a partition may point anywhere.
-    for (const location of await dataLocations(deps.catalog, found))
+    for (const location of await dataLocations(deps.catalog, found)) {
       for (const check of readChecks(location)) await authorize(check);
+      for (const check of await keyReadChecks(deps.storage, location, arns)) await authorize(check);
+    }
   }
   try {
     await deps.authorizer.authorize(

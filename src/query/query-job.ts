@@ -182,6 +182,7 @@ export function createQueryJob(deps: {
     // Reusing a result still takes the caller's access to every table the query reads.
     await checkQueryAccess({
       authorizer: deps.authorizer,
+      storage: deps.storage,
       catalog: deps.catalog,
       region: deps.region,
       caller,

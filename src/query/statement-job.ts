@@ -89,7 +89,13 @@ export async function executeStatement(
   const directory = row.output_location.slice(0, row.output_location.lastIndexOf('/') + 1);
   const { bucket, prefix } = parseS3Url(directory);
   const text = `${directory}${row.id}.txt`;
-  const access = { authorizer: deps.authorizer, catalog: deps.catalog, region: deps.region, caller };
+  const access = {
+    authorizer: deps.authorizer,
+    catalog: deps.catalog,
+    region: deps.region,
+    caller,
+    storage: deps.storage,
+  };
   await checkQueryAccess({ ...access, tables: [], output: text });
   await deps.storage.headBucket(bucket).catch((error: { code?: string }) => {
     throw error.code === 'NoSuchBucket'

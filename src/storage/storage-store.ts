@@ -21,7 +21,14 @@ export type VersionRow = ObjectTable;
 export type ObjectRow = VersionRow & { blob_id: string };
 export type ObjectSummary = Pick<
   ObjectRow,
-  'key' | 'size' | 'etag' | 'last_modified' | 'checksum_algorithm' | 'checksum_type' | 'attributes'
+  | 'key'
+  | 'size'
+  | 'etag'
+  | 'last_modified'
+  | 'checksum_algorithm'
+  | 'checksum_type'
+  | 'attributes'
+  | 'encryption'
 >;
 /** A row of ListObjectVersions. */
 export type VersionSummary = Pick<
@@ -484,7 +491,16 @@ export function createStorageStore(db: Kysely<Database>): StorageStore {
     ): Promise<ObjectSummary[]> {
       let query = db
         .selectFrom('object_versions')
-        .select(['key', 'size', 'etag', 'last_modified', 'checksum_algorithm', 'checksum_type', 'attributes'])
+        .select([
+          'key',
+          'size',
+          'etag',
+          'last_modified',
+          'checksum_algorithm',
+          'checksum_type',
+          'attributes',
+          'encryption',
+        ])
         .where('bucket', '=', bucket)
         .where('is_latest', '=', CURRENT)
         .where('delete_marker', '=', 0)

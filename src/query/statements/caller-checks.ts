@@ -63,6 +63,7 @@ export async function prepareReadable(
   );
   await checkQueryAccess({
     authorizer: ctx.authorizer,
+    storage: ctx.storage,
     catalog: ctx.catalog,
     region: ctx.region,
     caller: ctx.caller,

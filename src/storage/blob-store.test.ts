@@ -145,6 +145,53 @@ describe('the local blob store', () => {
     }));
 });
 
+describe('the sealed blob store', () => {
+  it('closes the file of a read destroyed before it is read, and of one that fails on a damaged blob', () =>
+    inTempRoot(async (root) => {
+      const before = openDescriptors();
+      const store = await createLocalBlobStore(root, undefined, scratchIn(root));
+      const big = randomBytes(3 * 1024 * 1024);
+      const blob = await store.put(
+        (async function* () {
+          yield big;
+        })(),
+        KEY,
+      );
+      for (let i = 0; i < 5; i++) (await store.open({ ...blob, key: KEY }, 0, blob.size)).destroy();
+      // Read part way, then abandoned.
+      const partial = await store.open({ ...blob, key: KEY }, 0, blob.size);
+      for await (const _ of partial) break;
+      await expect(store.open({ ...blob, key: randomBytes(32) }, 0, blob.size)).rejects.toMatchObject({
+        code: 'InternalError',
+      });
+      await store.delete(blob.id);
+      // Closing closes the handles no read holds: one a read leaked would stay open.
+      await store.close();
+      await untilClosed(before);
+      expect(openDescriptors()).toBe(before);
+    }));
+
+  it('gives engines decrypted copies within its bound, and refuses what would pass it', () =>
+    inTempRoot(async (root) => {
+      const store = await createLocalBlobStore(root, undefined, {
+        dir: join(root, 'scratch'),
+        limitBytes: 1000,
+      });
+      const text = 'a,b\n1,2\n';
+      const blob = await store.put(bytes(text), KEY);
+      const files = await store.linkForEngine([{ ...blob, key: KEY, name: 'f0.csv' }]);
+      expect((await promises.readFile(files.paths[0] as string, 'utf8')).toString()).toBe(text);
+      const many = Array.from({ length: 200 }, (_, i) => ({ ...blob, key: KEY, name: `f${i}.csv` }));
+      await expect(store.linkForEngine(many)).rejects.toMatchObject({ code: 'InsufficientScratchSpace' });
+      await files.release();
+      // Released, the space is there again.
+      const again = await store.linkForEngine(many.slice(0, 100));
+      expect(again.paths).toHaveLength(100);
+      await again.release();
+      await store.close();
+    }));
+});
+
 describe('engine paths in messages', () => {
   it('are redacted whole, even when the data directory has spaces and quotes in its path', () => {
     const engineDir = "/home/ana/City Data (2024)/it's here/objects/engine";

@@ -261,26 +261,37 @@ async function verifiedFirst(plain: AsyncIterable<Buffer>, sealed: Readable): Pr
     sealed.destroy();
     throw error;
   }
-  async function* rest(): AsyncGenerator<Buffer> {
-    try {
-      if (first.done) return;
-      yield first.value;
-      for (;;) {
-        const next = await iterator.next();
-        if (next.done) return;
-        yield next.value;
-      }
-    } finally {
-      await iterator.return?.();
+  let pending: IteratorResult<Buffer> | undefined = first;
+  // The file is closed however the stream ends: read to its end, failed, or destroyed before any read (a
+  // generator's `finally` would not run then).
+  return new Readable({
+    read() {
+      const next = pending ? Promise.resolve(pending) : iterator.next();
+      pending = undefined;
+      next.then(
+        (result) => this.push(result.done ? null : result.value),
+        (error: Error) => this.destroy(error),
+      );
+    },
+    destroy(error, callback) {
       sealed.destroy();
-    }
-  }
-  return Readable.from(rest(), { objectMode: false });
+      Promise.resolve(iterator.return?.()).then(
+        () => callback(error),
+        () => callback(error),
+      );
+    },
+  });
 }
 
 /** Writes an engine file (0600) from a plaintext stream: in scratch space, so never fsynced. */
 async function writeEngineFile(path: string, body: Readable): Promise<void> {
-  const handle = await fs.open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+  } catch (error) {
+    body.destroy();
+    throw error;
+  }
   try {
     for await (const chunk of body) {
       const bytes = chunk as Buffer;

@@ -23,7 +23,7 @@ import {
   IAMClient,
   PutUserPolicyCommand,
 } from '@aws-sdk/client-iam';
-import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { CreateKeyCommand, DisableKeyCommand, EnableKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
   CreateBucketCommand,
   GetObjectCommand,
@@ -241,6 +241,32 @@ describe('reading SSE-KMS data through the engines', () => {
           ['n'],
           ['2'],
         ]);
+        // The key disabled, even a warm engine that holds the table's files reads no more of it.
+        await kms.send(new DisableKeyCommand({ KeyId: keyArn }));
+        await expect(athenaQuery(athena, 'SELECT count(*) AS n FROM permits', 'sealed')).rejects.toThrow(
+          /disabled/,
+        );
+        await kms.send(new EnableKeyCommand({ KeyId: keyArn }));
+        expect(await athenaQuery(athena, 'SELECT count(*) AS n FROM permits', 'sealed')).toEqual([
+          ['n'],
+          ['2'],
+        ]);
+        // A policy that denies by the object's encryption context holds for queries as for GetObject.
+        await allow([
+          ...base,
+          { Effect: 'Allow', Action: 'kms:Decrypt', Resource: keyArn },
+          {
+            Effect: 'Deny',
+            Action: 'kms:Decrypt',
+            Resource: '*',
+            Condition: {
+              StringLike: { 'kms:EncryptionContext:aws:s3:arn': 'arn:aws:s3:::sealed-permits/permits/*' },
+            },
+          },
+        ]);
+        await expect(athenaQuery(athena, 'SELECT count(*) AS n FROM permits', 'sealed')).rejects.toThrow(
+          /Insufficient permissions/,
+        );
       } finally {
         athena.destroy();
       }

@@ -1,6 +1,5 @@
-import type { AuthzCheck } from '../lib/operation.js';
-import { parseStoredEncryption } from '../storage/object-encryption.js';
-import type { StorageService } from '../storage/storage-types.js';
+import type { Authorize, AuthzCheck } from '../lib/operation.js';
+import type { KeyCheck, StorageService } from '../storage/index.js';
 import { parseS3Url } from './table-reader.js';
 
 /** A name as Glue keeps it in an ARN (lower case); a name that is not a string gives an empty name. */
@@ -54,30 +53,27 @@ export function readChecks(location: string): AuthzCheck[] {
 }
 
 /**
- * kms:Decrypt on each KMS key that seals an object under an s3:// location: what reading SSE-KMS objects
- * through S3 takes of a reader in `arns`' account (a query's caller, a crawler's or job's role), as GetObject
- * checks it, through S3 (kms:ViaService). Each object's own encryption context is not weighed here. A
- * location with no bucket has nothing to check (reading it fails on its own).
+ * Authorizes a reader (a query's caller, a crawler's or a job's role, of `arns`' account) to read everything
+ * under an s3:// location as engines read it, as files: `readChecks`, and what S3 would check of it on each
+ * SSE-KMS object's GetObject (kms:Decrypt with the object's encryption context, through S3; the key usable).
+ * `wanted` picks the objects the reader will read; a location with no bucket has nothing more to check.
  */
-export async function keyReadChecks(
-  storage: Pick<StorageService, 'listAll'>,
+export async function authorizeLocationRead(
+  storage: Pick<StorageService, 'checkKeyReads'>,
+  authorize: Authorize,
+  arns: Pick<GlueArns, 'account'>,
   location: string,
-  arns: Pick<GlueArns, 'region' | 'account'>,
-): Promise<AuthzCheck[]> {
+  wanted: (key: string) => boolean = () => true,
+): Promise<void> {
+  for (const check of readChecks(location)) await authorize(check);
   const { bucket, prefix } = parseS3Url(location);
-  const keys = new Set<string>();
-  try {
-    for await (const object of storage.listAll(bucket, prefix)) {
-      const keyId = parseStoredEncryption(object.encryption)?.keyId;
-      if (keyId !== undefined) keys.add(keyId);
-    }
-  } catch (error) {
-    if ((error as { code?: string }).code === 'NoSuchBucket') return [];
-    throw error;
-  }
-  return [...keys].map((keyId) => ({
-    action: 'kms:Decrypt',
-    resources: [keyId],
-    conditions: { 'kms:ViaService': `s3.${arns.region}.amazonaws.com`, 'kms:CallerAccount': arns.account },
-  }));
+  const check: KeyCheck = ({ action, resource, conditions }) =>
+    authorize({
+      action,
+      resources: [resource],
+      conditions: { ...conditions, 'kms:CallerAccount': arns.account },
+    });
+  await storage.checkKeyReads(bucket, prefix, { check }, wanted).catch((error: { code?: string }) => {
+    if (error.code !== 'NoSuchBucket') throw error;
+  });
 }

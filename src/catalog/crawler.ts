@@ -3,7 +3,7 @@ import type { EngineLauncher } from '../engine/index.js';
 import type { Logger } from '../lib/logger.js';
 import type { Authorize } from '../lib/operation.js';
 import type { StorageService } from '../storage/index.js';
-import { type GlueArns, keyReadChecks, readChecks } from './catalog-arns.js';
+import { authorizeLocationRead, type GlueArns } from './catalog-arns.js';
 import { catalogName, partitionKeyOf } from './catalog-service.js';
 import type { CatalogService } from './catalog-types.js';
 import { createSniffer, type SniffedFile, type Sniffer, UnreadableFile } from './crawler-sniff.js';
@@ -184,9 +184,7 @@ export async function crawl(
   await deps.catalog.ensureDatabase(database);
   for (const target of crawler.Targets.S3Targets) {
     // The crawler's role must be able to list and read what it crawls, as Glue's service role must.
-    for (const check of readChecks(target.Path)) await deps.authorize(check);
-    for (const check of await keyReadChecks(deps.storage, target.Path, deps.arns))
-      await deps.authorize(check);
+    await authorizeLocationRead(deps.storage, deps.authorize, deps.arns, target.Path);
   }
   const sniffer = createSniffer(deps);
   try {

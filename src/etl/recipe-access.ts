@@ -1,5 +1,5 @@
 import type { CatalogService, GlueArns } from '../catalog/index.js';
-import { dataLocations, keyReadChecks, readChecks, s3UrlArn } from '../catalog/index.js';
+import { authorizeLocationRead, dataLocations, isDataKey, s3UrlArn } from '../catalog/index.js';
 import type { Authorize } from '../lib/operation.js';
 import type { StorageService } from '../storage/index.js';
 import type { DatasetDefinition, RecipeJobDefinition } from './recipe-job.js';
@@ -10,13 +10,11 @@ export interface RecipeJobAccess {
   /** The ARNs of the account's Data Catalog. */
   arns: GlueArns;
   /** Where the dataset is: which KMS keys seal it. */
-  storage: Pick<StorageService, 'listAll'>;
+  storage: Pick<StorageService, 'checkKeyReads'>;
 }
 
 async function readable(access: RecipeJobAccess, location: string): Promise<void> {
-  for (const check of readChecks(location)) await access.authorize(check);
-  for (const check of await keyReadChecks(access.storage, location, access.arns))
-    await access.authorize(check);
+  await authorizeLocationRead(access.storage, access.authorize, access.arns, location, isDataKey);
 }
 
 /**

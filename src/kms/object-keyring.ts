@@ -1,14 +1,14 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { AppError, badRequest, isAppError } from '../errors.js';
-import type {
-  CustomerKey,
-  EncryptionRequest,
-  KeyAccess,
-  KeyTarget,
-  ObjectEncryption,
-  ObjectKeyring,
-} from '../storage/object-encryption.js';
-import { contextHeader } from '../storage/object-encryption.js';
+import {
+  type CustomerKey,
+  contextHeader,
+  type EncryptionRequest,
+  type KeyAccess,
+  type KeyTarget,
+  type ObjectEncryption,
+  type ObjectKeyring,
+} from '../storage/index.js';
 import type { KmsService } from './kms-service.js';
 import { CorruptObjectError } from './object-cipher.js';
 
@@ -17,6 +17,13 @@ const IV_BYTES = 12;
 const TAG_BYTES = 16;
 /** The name of the key SSE-S3 seals data keys under (see KmsService.serviceKey). */
 const S3_KEY = 's3-owned-key';
+
+/** The caller's part of an SSE-KMS object's encryption context, as it was given. */
+function ownContext(encryption: ObjectEncryption): Record<string, string> | undefined {
+  return encryption.context === undefined
+    ? undefined
+    : (JSON.parse(Buffer.from(encryption.context, 'base64').toString('utf8')) as Record<string, string>);
+}
 
 /** Seals a data key under `key` (AES-256-GCM), bound to what kind of key it is. */
 function seal(key: Buffer, kind: string, dataKey: Buffer): string {
@@ -142,6 +149,26 @@ export function createObjectKeyring(kms: KmsService, region: string): ObjectKeyr
       }
     },
 
+    async checkRead(encryption: ObjectEncryption, target: KeyTarget, access: KeyAccess) {
+      if (encryption.keyId === undefined) return;
+      const context = kmsContext(target, encryption.bucketKey ?? false, ownContext(encryption));
+      try {
+        await access.check?.({
+          action: 'kms:Decrypt',
+          resource: encryption.keyId,
+          conditions: viaS3(region, context),
+        });
+        // Decrypt would refuse a key that is disabled, pending deletion or gone: so does a read that would.
+        const account = /^arn:aws:kms:[^:]*:(\d{12}):/.exec(encryption.keyId)?.[1] ?? target.accountId;
+        const { KeyState, Arn } = await kms.describeKey({ accountId: account, region }, encryption.keyId);
+        if (KeyState === 'Disabled') throw badRequest('DisabledException', `${Arn} is disabled.`);
+        if (KeyState === 'PendingDeletion')
+          throw badRequest('KMSInvalidStateException', `${Arn} is pending deletion.`);
+      } catch (error) {
+        throughS3(error);
+      }
+    },
+
     async open(encryption: ObjectEncryption | undefined, target: KeyTarget, access: KeyAccess = {}) {
       const { check, customerKey } = access;
       if (encryption?.customerKeyMd5 !== undefined) return openCustomer(encryption, customerKey);
@@ -150,14 +177,7 @@ export function createObjectKeyring(kms: KmsService, region: string): ObjectKeyr
       // Bytes an earlier version of Seawall stored in plaintext.
       if (!encryption) return null;
       if (encryption.algorithm === 'AES256') return openS3(encryption.wrapped);
-      const own =
-        encryption.context === undefined
-          ? undefined
-          : (JSON.parse(Buffer.from(encryption.context, 'base64').toString('utf8')) as Record<
-              string,
-              string
-            >);
-      const context = kmsContext(target, encryption.bucketKey ?? false, own);
+      const context = kmsContext(target, encryption.bucketKey ?? false, ownContext(encryption));
       try {
         await check?.({
           action: 'kms:Decrypt',

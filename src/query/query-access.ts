@@ -1,5 +1,5 @@
 import type { CatalogService } from '../catalog/index.js';
-import { catalogArns, dataLocations, keyReadChecks, readChecks, s3UrlArn } from '../catalog/index.js';
+import { authorizeLocationRead, catalogArns, dataLocations, isDataKey, s3UrlArn } from '../catalog/index.js';
 import { isAppError } from '../errors.js';
 import type { Authorizer, AuthzCheck, Principal, RequestFacts } from '../lib/operation.js';
 import type { StorageService } from '../storage/index.js';
@@ -81,7 +81,7 @@ export async function checkQueryAccess(deps: {
   tables: readonly TableReference[];
   output: string;
   /** Where the tables' data is: which KMS keys seal it. */
-  storage: Pick<StorageService, 'listAll'>;
+  storage: Pick<StorageService, 'checkKeyReads'>;
 }): Promise<void> {
   const authorize = (check: AuthzCheck) => authorizeAsCaller(deps.authorizer, deps.caller, check);
   const lookUp = tableLookupCheck(deps);
@@ -95,10 +95,8 @@ export async function checkQueryAccess(deps: {
     if ((found.definition.PartitionKeys ?? []).length > 0)
       await authorize({ action: 'glue:GetPartitions', resources: names });
     // The table's location, or each partition's: a partition may point anywhere.
-    for (const location of await dataLocations(deps.catalog, found)) {
-      for (const check of readChecks(location)) await authorize(check);
-      for (const check of await keyReadChecks(deps.storage, location, arns)) await authorize(check);
-    }
+    for (const location of await dataLocations(deps.catalog, found))
+      await authorizeLocationRead(deps.storage, authorize, arns, location, isDataKey);
   }
   try {
     await deps.authorizer.authorize(

@@ -18,6 +18,17 @@ export { createEventOutbox } from './event-outbox.js';
 export { lifecycleScanIntervalMs, scheduleLifecycle } from './lifecycle-schedule.js';
 export { createMultipartStore } from './multipart-store.js';
 export type { EventListener, S3EventRecord } from './notifications.js';
+/** How objects are encrypted at rest: what a write asks for, what a version stores, and the keyring's shape. */
+export {
+  type CustomerKey,
+  contextHeader,
+  type EncryptionRequest,
+  type KeyAccess,
+  type KeyCheck,
+  type KeyTarget,
+  type ObjectEncryption,
+  type ObjectKeyring,
+} from './object-encryption.js';
 export { bucketPolicies } from './resource-policies.js';
 export { createS3Api } from './s3-api.js';
 /** S3 Control's account-level operations, served by the S3 endpoint: clients sign them for `s3`. */

@@ -93,6 +93,11 @@ export interface ObjectKeyring {
     target: KeyTarget,
     access?: KeyAccess,
   ): Promise<Buffer | null>;
+  /**
+   * What open checks of a reader of an SSE-KMS object, without opening it: the caller's kms:Decrypt (with the
+   * object's encryption context), and that the key is usable. Nothing for other objects.
+   */
+  checkRead(encryption: ObjectEncryption, target: KeyTarget, access: KeyAccess): Promise<void>;
 }
 
 /** A bucket's default encryption (its `encryption` setting), and whether SSE-C writes are blocked. */

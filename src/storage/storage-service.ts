@@ -766,6 +766,16 @@ export function createStorageService(deps: {
 
     redactEnginePaths: (message: string) => blobs.redactEnginePaths(message),
 
+    async checkKeyReads(bucket, prefix, access, wanted) {
+      let accountId: string | undefined;
+      for await (const object of service.listAll(bucket, prefix)) {
+        const encryption = parseStoredEncryption(object.encryption);
+        if (encryption?.keyId === undefined || !wanted(object.key)) continue;
+        accountId ??= (await requireBucket(bucket)).account_id;
+        await keys.checkRead(encryption, { bucket, key: object.key, accountId }, access);
+      }
+    },
+
     async sealPlaintextObjects(): Promise<number> {
       let sealed = 0;
       let after: { bucket: string; key: string; versionId: string } | undefined;

@@ -242,6 +242,17 @@ export interface StorageService
    * one), and the old file removed. Answers how many were sealed; one that fails is logged and left readable.
    */
   sealPlaintextObjects(): Promise<number>;
+  /**
+   * What reading the objects under a prefix through S3 would take of a reader beside its S3 permissions, for
+   * engines that read them as files: kms:Decrypt on each SSE-KMS object's key with its encryption context, and
+   * the key usable (KMS.DisabledException…). `wanted` picks the objects the reader will read.
+   */
+  checkKeyReads(
+    bucket: string,
+    prefix: string,
+    access: KeyAccess,
+    wanted: (key: string) => boolean,
+  ): Promise<void>;
 }
 
 /** UploadPart's request: the part's bytes and the digests they must have. */

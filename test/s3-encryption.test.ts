@@ -543,10 +543,47 @@ describe('objects are encrypted at rest', () => {
           ...extra,
         }),
       );
-    expect(await failure(complete({}))).toEqual({ code: 'InvalidRequest', status: 400 });
-    await complete(sseC(key));
+    // The completion takes no key, as S3's (the upload's key is kept from its parts while it is in progress).
+    const done = await complete({});
+    expect(done.ServerSideEncryption).toBeUndefined();
     const joined = await bodyOf(s3, { Bucket: bucket, Key: 'mc', ...sseC(key) });
     expect(joined.bytes.equals(data)).toBe(true);
+    // A copy onto itself with a new key changes the key: the old one no longer reads it.
+    const newKey = randomBytes(32);
+    await s3.send(
+      new CopyObjectCommand({
+        Bucket: bucket,
+        Key: 'mc',
+        CopySource: `${bucket}/mc`,
+        ...sseC(key, 'CopySourceSSECustomer'),
+        ...sseC(newKey),
+      }),
+    );
+    expect((await bodyOf(s3, { Bucket: bucket, Key: 'mc', ...sseC(newKey) })).bytes.equals(data)).toBe(true);
+    expect(await failure(s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'mc', ...sseC(key) })))).toEqual(
+      {
+        code: 'AccessDenied',
+        status: 403,
+      },
+    );
+    // The aws cli's multipart upload with --sse-c (it sends no key on the completion).
+    const file = join(tempDir('seawall-ssec-cli-'), 'big.bin');
+    const big = randomBytes(10 * 1024 * 1024);
+    writeFileSync(file, big);
+    const keyFile = join(tempDir('seawall-ssec-key-'), 'key.bin');
+    writeFileSync(keyFile, key);
+    const cp = await awsCli(t.dataDir, t.url, [
+      's3',
+      'cp',
+      file,
+      `s3://${bucket}/cli-big`,
+      '--sse-c',
+      'AES256',
+      '--sse-c-key',
+      `fileb://${keyFile}`,
+    ]);
+    expect(cp.code, cp.stderr).toBe(0);
+    expect((await bodyOf(s3, { Bucket: bucket, Key: 'cli-big', ...sseC(key) })).bytes.equals(big)).toBe(true);
     // A malformed key is refused before anything is stored.
     expect(
       await failure(

@@ -72,6 +72,8 @@ export interface ObjectChecksum {
 
 export const MIN_PART_BYTES = 5 * 1024 * 1024;
 const MAX_PARTS = 10_000;
+/** SSE-C uploads in progress whose data key is kept for their completion (see customerKeyed). */
+const MAX_REMEMBERED_KEYS = 10_000;
 
 function noSuchUpload(uploadId: string): AppError {
   return new AppError(
@@ -127,6 +129,19 @@ export function createMultipartService(deps: {
   ): Promise<Buffer>;
 }): MultipartService {
   const { store, blobs, clock } = deps;
+  /**
+   * The data keys of SSE-C uploads whose parts are arriving, by upload id: S3 takes no SSE-C key on
+   * CompleteMultipartUpload (the aws cli sends none), and Seawall's completion joins the parts, which needs the
+   * key. Kept in memory only (never stored: the customer's key is the only durable way to it), while the upload
+   * is in progress; after a restart the completion needs the key again. Bounded, oldest dropped first.
+   */
+  const customerKeyed = new Map<string, Buffer>();
+  const rememberCustomerKey = (uploadId: string, dataKey: Buffer) => {
+    customerKeyed.delete(uploadId);
+    customerKeyed.set(uploadId, dataKey);
+    if (customerKeyed.size > MAX_REMEMBERED_KEYS)
+      customerKeyed.delete(customerKeyed.keys().next().value as string);
+  };
 
   async function requireUpload(uploadId: string, bucket: string, key: string): Promise<UploadRow> {
     const upload = await store.findUpload(uploadId);
@@ -276,6 +291,7 @@ export function createMultipartService(deps: {
           'This upload was started before Seawall encrypted objects at rest; abort it and upload again.',
         );
       const dataKey = await deps.openDataKey(encryption, input.bucket, input.key, input.keyAccess);
+      if (encryption.customerKeyMd5 !== undefined) rememberCustomerKey(input.uploadId, dataKey);
       const blob = await writeVerifiedBlob(blobs, input.body, digests, dataKey);
       const etag = `"${blob.md5Hex}"`;
       try {
@@ -329,7 +345,13 @@ export function createMultipartService(deps: {
       const settings = JSON.parse(upload.settings) as UploadSettings;
       // An upload begun before objects were encrypted has plaintext parts: its object gets a key of its own.
       const stored = parseStoredEncryption(upload.encryption);
-      const partsKey = stored ? await deps.openDataKey(stored, bucket, key, keyAccess) : null;
+      const remembered =
+        stored?.customerKeyMd5 !== undefined && !keyAccess?.customerKey
+          ? customerKeyed.get(uploadId)
+          : undefined;
+      const partsKey = stored
+        ? (remembered ?? (await deps.openDataKey(stored, bucket, key, keyAccess)))
+        : null;
       const sealing =
         stored && partsKey
           ? { dataKey: partsKey, encryption: stored }
@@ -364,6 +386,7 @@ export function createMultipartService(deps: {
         conditions && ((current) => checkWriteConditions(conditions, current)),
         { event: 'ObjectCreated:CompleteMultipartUpload', origin },
       );
+      customerKeyed.delete(uploadId);
       for (const id of (await store.deleteUpload(uploadId)) ?? []) await deps.deleteBlob(id);
       return {
         etag,
@@ -382,6 +405,7 @@ export function createMultipartService(deps: {
 
     async abort(uploadId: string, bucket: string, key: string): Promise<void> {
       await requireUpload(uploadId, bucket, key);
+      customerKeyed.delete(uploadId);
       for (const id of (await store.deleteUpload(uploadId)) ?? []) await deps.deleteBlob(id);
     },
 

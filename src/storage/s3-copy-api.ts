@@ -146,7 +146,9 @@ function changesObject(req: OperationRequest, metadata: 'COPY' | 'REPLACE'): boo
     metadata === 'REPLACE' ||
     req.headers['x-amz-storage-class'] !== undefined ||
     req.headers['x-amz-website-redirect-location'] !== undefined ||
-    req.headers['x-amz-server-side-encryption'] !== undefined
+    req.headers['x-amz-server-side-encryption'] !== undefined ||
+    // A new SSE-C key: how S3 users change an object's customer key.
+    req.headers['x-amz-server-side-encryption-customer-algorithm'] !== undefined
   );
 }
 

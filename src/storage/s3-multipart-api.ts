@@ -264,7 +264,11 @@ export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
             : {}),
         },
         200,
-        { ...versionHeader(done), ...encryptionHeaders(done.encryption) },
+        {
+          ...versionHeader(done),
+          // S3's answer to a completion names SSE-S3 and SSE-KMS, not SSE-C.
+          ...(done.encryption?.customerKeyMd5 === undefined ? encryptionHeaders(done.encryption) : {}),
+        },
       );
     },
 

@@ -355,11 +355,12 @@ export async function startSeawall(
       ...(options.eventRetries ? { deliveryRetries: options.eventRetries } : {}),
       keys: createObjectKeyring(kms, account.region),
     });
-    const swept = await storage.sweepOrphanBlobs();
-    if (swept > 0) logger.info({ swept }, 'removed blobs left by an interrupted write');
-    // Objects an earlier Seawall stored in plaintext are sealed before anything is served.
+    // Objects an earlier Seawall stored in plaintext are sealed before anything is served; the sweep after it
+    // also removes what a sealing cut short left.
     const sealed = await storage.sealPlaintextObjects();
     if (sealed > 0) logger.info({ sealed }, 'encrypted objects an earlier version stored in plaintext');
+    const swept = await storage.sweepOrphanBlobs();
+    if (swept > 0) logger.info({ swept }, 'removed blobs left by an interrupted write');
 
     const sns = createSnsService({
       db: db.db,

@@ -860,11 +860,39 @@ describe('objects an earlier Seawall stored in plaintext', () => {
         },
       }),
     );
-    const oldPaths = [blobPath(first, 'old-lake', 'plain.bin'), blobPath(first, 'old-lake', 'small.txt')];
+    // A multipart object, whose parts' layout (for ?partNumber) is kept by its blob.
+    const part1 = randomBytes(5 * 1024 * 1024);
+    const part2 = randomBytes(1000);
+    const { UploadId } = await s3.send(
+      new CreateMultipartUploadCommand({ Bucket: 'old-lake', Key: 'joined' }),
+    );
+    const etags = [];
+    for (const [i, Body] of [part1, part2].entries())
+      etags.push(
+        (
+          await s3.send(
+            new UploadPartCommand({ Bucket: 'old-lake', Key: 'joined', UploadId, PartNumber: i + 1, Body }),
+          )
+        ).ETag,
+      );
+    await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: 'old-lake',
+        Key: 'joined',
+        UploadId,
+        MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) },
+      }),
+    );
+    const oldPaths = [
+      blobPath(first, 'old-lake', 'plain.bin'),
+      blobPath(first, 'old-lake', 'small.txt'),
+      blobPath(first, 'old-lake', 'joined'),
+    ];
     await first.close();
     // As an earlier version left them: the bytes in plaintext, no encryption recorded.
     writeFileSync(oldPaths[0] as string, data);
     writeFileSync(oldPaths[1] as string, 'small');
+    writeFileSync(oldPaths[2] as string, Buffer.concat([part1, part2]));
     const db = new BetterSqlite3(dataDirLayout(dataDir).metadataDb);
     db.prepare("UPDATE object_versions SET encryption = NULL WHERE bucket = 'old-lake'").run();
     db.close();
@@ -876,6 +904,11 @@ describe('objects an earlier Seawall stored in plaintext', () => {
       expect(bytes.equals(data)).toBe(true);
       expect([answer.ServerSideEncryption, answer.SSEKMSKeyId]).toEqual(['aws:kms', KeyMetadata?.Arn]);
       expect((await bodyOf(again, { Bucket: 'old-lake', Key: 'small.txt' })).bytes.toString()).toBe('small');
+      const second2 = await again.send(
+        new GetObjectCommand({ Bucket: 'old-lake', Key: 'joined', PartNumber: 2 }),
+      );
+      expect(second2.PartsCount).toBe(2);
+      expect(Buffer.from((await second2.Body?.transformToByteArray()) ?? []).equals(part2)).toBe(true);
       for (const path of oldPaths) expect(existsSync(path)).toBe(false);
       const sealed = readFileSync(blobPath(second, 'old-lake', 'plain.bin'));
       expect(sealed.includes(data.subarray(1000, 1100))).toBe(false);

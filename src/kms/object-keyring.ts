@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes, timingSafeEqual } from 'node:crypto';
 import { AppError, badRequest, isAppError } from '../errors.js';
 import {
   type CustomerKey,
@@ -23,6 +23,13 @@ function ownContext(encryption: ObjectEncryption): Record<string, string> | unde
   return encryption.context === undefined
     ? undefined
     : (JSON.parse(Buffer.from(encryption.context, 'base64').toString('utf8')) as Record<string, string>);
+}
+
+/** Two base64 digests compared in constant time. */
+function sameDigest(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
 }
 
 /** Seals a data key under `key` (AES-256-GCM), bound to what kind of key it is. */
@@ -99,10 +106,9 @@ export function createObjectKeyring(kms: KmsService, region: string): ObjectKeyr
         'InvalidRequest',
         'The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.',
       );
-    const opened =
-      customerKey.md5 === encryption.customerKeyMd5
-        ? open(customerKey.key, 'SSE-C', encryption.wrapped)
-        : undefined;
+    const opened = sameDigest(customerKey.md5, encryption.customerKeyMd5 as string)
+      ? open(customerKey.key, 'SSE-C', encryption.wrapped)
+      : undefined;
     if (!opened) throw new AppError('AccessDenied', 403, 'Access Denied');
     return opened;
   }

@@ -36,8 +36,6 @@ export interface MultipartStore {
   findCompletedBlob(blobId: string): Promise<CompletedRow | undefined>;
   /** Forgets what made this blob's object (the blob is being deleted). */
   deleteCompleted(blobId: string): Promise<void>;
-  /** What made an object, now under another blob (its bytes rewritten, see sealPlaintextObjects). */
-  moveCompleted(fromBlobId: string, toBlobId: string): Promise<void>;
 }
 
 export function createMultipartStore(db: Kysely<Database>): MultipartStore {
@@ -131,13 +129,6 @@ export function createMultipartStore(db: Kysely<Database>): MultipartStore {
       db.selectFrom('multipart_objects').selectAll().where('blob_id', '=', blobId).executeTakeFirst(),
     async deleteCompleted(blobId: string): Promise<void> {
       await db.deleteFrom('multipart_objects').where('blob_id', '=', blobId).execute();
-    },
-    async moveCompleted(fromBlobId: string, toBlobId: string): Promise<void> {
-      await db
-        .updateTable('multipart_objects')
-        .set({ blob_id: toBlobId })
-        .where('blob_id', '=', fromBlobId)
-        .execute();
     },
   };
 }

@@ -346,23 +346,18 @@ export function createStorageService(deps: {
     try {
       if (blob.size !== row.size) throw new Error(`read ${blob.size} bytes of ${row.size}`);
       if (toCold) await cold.copyIn(blob.id);
-      await store.changeVersion(
-        row.bucket,
-        row.key,
-        row.version_id,
-        (found) => {
-          if (found.blob_id !== row.blob_id || found.encryption !== null) return {};
-          switched = true;
-          return { blob_id: blob.id, encryption: JSON.stringify(encryption) };
-        },
-        [],
+      switched = await store.sealVersion(
+        { bucket: row.bucket, key: row.key, versionId: row.version_id },
+        row.blob_id,
+        blob.id,
+        JSON.stringify(encryption),
       );
     } finally {
       if (!switched) await blobs.delete(blob.id);
     }
     if (!switched) return false;
+    // Recorded: a failure from here leaves files the start-up sweep (which runs after) removes.
     if (toCold) await cold?.dropHot(blob.id);
-    await deps.multipart.moveCompleted(row.blob_id, blob.id);
     await blobs.delete(row.blob_id);
     return true;
   }

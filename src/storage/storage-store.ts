@@ -134,9 +134,7 @@ export interface StorageStore {
     bucket: string,
     key: string,
     versionId: string,
-    change: (
-      row: VersionRow,
-    ) => Partial<Pick<VersionRow, 'tags' | 'acl' | 'attributes' | 'blob_id' | 'encryption'>>,
+    change: (row: VersionRow) => Partial<Pick<VersionRow, 'tags' | 'acl' | 'attributes'>>,
     /** Event notifications the change raises, stored with it if it found the version. */
     events?: readonly EventDraft[],
   ): Promise<VersionRow | undefined>;
@@ -160,6 +158,17 @@ export interface StorageStore {
    * Versions whose bytes an earlier Seawall stored in plaintext (no `encryption`), in (bucket, key, version)
    * order after `after`, at most `limit`.
    */
+  /**
+   * Switches a plaintext version to its sealed copy, in one transaction with the record of the parts it was
+   * joined from (keyed by its blob): only while the version still names `fromBlobId` with no encryption.
+   * Answers whether it switched.
+   */
+  sealVersion(
+    version: { bucket: string; key: string; versionId: string },
+    fromBlobId: string,
+    toBlobId: string,
+    encryption: string,
+  ): Promise<boolean>;
   plaintextVersions(
     after: { bucket: string; key: string; versionId: string } | undefined,
     limit: number,
@@ -432,6 +441,28 @@ export function createStorageStore(db: Kysely<Database>): StorageStore {
         }
         if (removed) await insertEvents(trx, events);
         return removed;
+      });
+    },
+
+    async sealVersion(version, fromBlobId, toBlobId, encryption) {
+      return db.transaction().execute(async (trx) => {
+        await lockKey(trx, version.bucket, version.key);
+        const switched = await trx
+          .updateTable('object_versions')
+          .set({ blob_id: toBlobId, encryption })
+          .where('bucket', '=', version.bucket)
+          .where('key', '=', version.key)
+          .where('version_id', '=', version.versionId)
+          .where('blob_id', '=', fromBlobId)
+          .where('encryption', 'is', null)
+          .executeTakeFirst();
+        if (Number(switched.numUpdatedRows) !== 1) return false;
+        await trx
+          .updateTable('multipart_objects')
+          .set({ blob_id: toBlobId })
+          .where('blob_id', '=', fromBlobId)
+          .execute();
+        return true;
       });
     },
 

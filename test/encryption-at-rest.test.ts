@@ -28,6 +28,7 @@ import {
   CreateBucketCommand,
   GetObjectCommand,
   ListObjectsV2Command,
+  PutBucketEncryptionCommand,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
@@ -267,6 +268,36 @@ describe('reading SSE-KMS data through the engines', () => {
         await expect(athenaQuery(athena, 'SELECT count(*) AS n FROM permits', 'sealed')).rejects.toThrow(
           /Insufficient permissions/,
         );
+        // Results sealed under a key the caller may not use are not given to it (GetQueryResults reads them from
+        // S3 as the caller), though the query ran.
+        const { KeyMetadata: results } = await kms.send(new CreateKeyCommand({ Description: 'results' }));
+        const resultsBucket = `aws-athena-query-results-${t.credentials.accountId}-${t.credentials.region}`;
+        await s3.send(
+          new PutBucketEncryptionCommand({
+            Bucket: resultsBucket,
+            ServerSideEncryptionConfiguration: {
+              Rules: [
+                {
+                  ApplyServerSideEncryptionByDefault: {
+                    SSEAlgorithm: 'aws:kms',
+                    KMSMasterKeyID: results?.Arn,
+                  },
+                },
+              ],
+            },
+          }),
+        );
+        await allow([...base, { Effect: 'Allow', Action: 'kms:Decrypt', Resource: keyArn }]);
+        await expect(
+          athenaQuery(athena, 'SELECT count(*) AS n FROM permits', 'sealed'),
+        ).rejects.toMatchObject({
+          name: 'AccessDeniedException',
+        });
+        await allow([...base, { Effect: 'Allow', Action: 'kms:Decrypt', Resource: [keyArn, results?.Arn] }]);
+        expect(await athenaQuery(athena, 'SELECT count(*) AS n FROM permits', 'sealed')).toEqual([
+          ['n'],
+          ['2'],
+        ]);
       } finally {
         athena.destroy();
       }

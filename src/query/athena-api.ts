@@ -15,6 +15,7 @@ import {
 import type { ApiRequest } from '../lib/http.js';
 import type { OperationRequest } from '../lib/operation.js';
 import { decodeOffset, encodeOffset } from '../lib/page-token.js';
+import { keyAccessOf } from '../storage/index.js';
 import { createCatalogMetadataOperations } from './athena-catalog-api.js';
 import { execution, runtimeStatistics } from './execution-shapes.js';
 import type { AthenaService } from './query-types.js';
@@ -190,7 +191,8 @@ export function createAthenaApi(athena: AthenaService, catalog: CatalogService) 
           if (!Number.isInteger(max) || max < 1 || max > 1000)
             throw badRequest('InvalidRequestException', 'MaxResults must be between 1 and 1000.');
           const id = requiredString(input, 'QueryExecutionId', 'InvalidRequestException');
-          // Athena reads the results from S3 as the caller: s3:GetObject on the result file.
+          // Athena reads the results from S3 as the caller: s3:GetObject on the result file, and kms:Decrypt on
+          // its key where it is SSE-KMS.
           const row = await athena.get(id);
           if (row.state === 'SUCCEEDED')
             await req.authorize({ action: 's3:GetObject', resources: [s3UrlArn(row.output_location)] });
@@ -199,6 +201,7 @@ export function createAthenaApi(athena: AthenaService, catalog: CatalogService) 
             optionalString(input, 'NextToken', 'InvalidRequestException'),
             max,
             req.reserve,
+            keyAccessOf(req),
           );
           return {
             UpdateCount: Number(row.update_count ?? 0),

@@ -7,7 +7,7 @@ import { uuid } from '../lib/ids.js';
 import type { Logger } from '../lib/logger.js';
 import type { Authorizer } from '../lib/operation.js';
 import { decodeOffset, encodeOffset } from '../lib/page-token.js';
-import type { StorageService } from '../storage/index.js';
+import type { KeyAccess, StorageService } from '../storage/index.js';
 import { createEnginePool } from './engine-pool.js';
 import { createQueryJob, QUERY_JOB, type QueryLimits } from './query-job.js';
 import { resultObject } from './query-runner.js';
@@ -237,6 +237,7 @@ export function createAthenaService(deps: {
       token: string | undefined,
       maxResults: number,
       reserve: (bytes: number) => void,
+      keyAccess?: KeyAccess,
     ): Promise<ResultsPage> {
       const row = await get(id);
       if (row.state !== 'SUCCEEDED') throw invalid(`Query has not yet finished. Current state: ${row.state}`);
@@ -246,8 +247,12 @@ export function createAthenaService(deps: {
       const { bucket, key } = resultObject(row.output_location);
       const textColumns = key.endsWith('.txt') ? columns.length : undefined;
       const offset = decodeOffset(token, () => invalid('NextToken is not valid.'));
-      const { object, body } = await deps.storage.openObject(bucket, key, (o) =>
-        offset < o.size ? { start: offset, end: o.size - 1 } : undefined,
+      const { object, body } = await deps.storage.openObject(
+        bucket,
+        key,
+        (o) => (offset < o.size ? { start: offset, end: o.size - 1 } : undefined),
+        undefined,
+        keyAccess,
       );
       if (offset >= object.size) {
         body.destroy();

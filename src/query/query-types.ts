@@ -1,4 +1,5 @@
 import type { ColumnInfo } from '../engine/index.js';
+import type { KeyAccess } from '../storage/index.js';
 import type { QueryCaller } from './query-access.js';
 import type { QueryRow, WorkgroupRow } from './query-store.js';
 import type { SavedQueries } from './saved-queries.js';
@@ -86,6 +87,8 @@ export interface AthenaService {
     token: string | undefined,
     maxResults: number,
     reserve: (bytes: number) => void,
+    /** The caller's KMS checks, for results sealed under a KMS key (kms:Decrypt, as S3 asks of a reader). */
+    keyAccess?: KeyAccess,
   ): Promise<ResultsPage>;
   /** The workgroup with this name; InvalidRequestException when there is none. */
   workgroup(name: string): Promise<WorkgroupRow>;

@@ -26,6 +26,7 @@ export {
   type KeyAccess,
   type KeyCheck,
   type KeyTarget,
+  keyAccessOf,
   type ObjectEncryption,
   type ObjectKeyring,
 } from './object-encryption.js';

@@ -615,13 +615,7 @@ export function createKmsService(deps: {
 
     async awsManagedKey(scope, service) {
       const alias = `alias/aws/${service}`;
-      const found = await db
-        .selectFrom('kms_aliases')
-        .select('key_id')
-        .where('account_id', '=', scope.accountId)
-        .where('region', '=', scope.region)
-        .where('name', '=', alias)
-        .executeTakeFirst();
+      const found = await aliasRow(scope, alias);
       if (found) return keyArn(scope, found.key_id);
       const id = uuid();
       const first = await newMaterial(id, scope.accountId, scope.region);
@@ -666,13 +660,7 @@ export function createKmsService(deps: {
         });
       } catch (error) {
         // Made meanwhile by another write (the alias is the key): use that one.
-        const made = await db
-          .selectFrom('kms_aliases')
-          .select('key_id')
-          .where('account_id', '=', scope.accountId)
-          .where('region', '=', scope.region)
-          .where('name', '=', alias)
-          .executeTakeFirst();
+        const made = await aliasRow(scope, alias);
         if (made) return keyArn(scope, made.key_id);
         throw error;
       }

@@ -137,6 +137,13 @@ export const storageMigrations: Record<string, Migration> = {
       // How each version's and each upload's data key is sealed (DESIGN.md, decision 3).
       await db.schema.alterTable('object_versions').addColumn('encryption', 'text').execute();
       await db.schema.alterTable('multipart_uploads').addColumn('encryption', 'text').execute();
+      // The versions an earlier Seawall stored in plaintext, which start-up seals: found without a scan.
+      await db.schema
+        .createIndex('object_versions_plaintext')
+        .on('object_versions')
+        .columns(['bucket', 'key', 'version_id'])
+        .where(sql.ref('encryption'), 'is', null)
+        .execute();
     },
   },
 };

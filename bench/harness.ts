@@ -16,18 +16,22 @@ export interface ServedSeawall {
   stop(): Promise<void>;
 }
 
-/** Starts the built `seawall serve` in its own process, as a deployment would run it. */
+/**
+ * Starts the built `seawall serve` in its own process, as a deployment would run it: this checkout's build, or
+ * the `bin` of another build (an earlier commit's, as a baseline).
+ */
 export async function serveSeawall(
   extraArgs: string[] = [],
   dataDir = mkdtempSync(join(tmpdir(), 'seawall-bench-')),
+  bin = BIN,
 ): Promise<ServedSeawall> {
-  const init = spawnSync(process.execPath, [BIN, 'init', '--data-dir', dataDir], { encoding: 'utf8' });
+  const init = spawnSync(process.execPath, [bin, 'init', '--data-dir', dataDir], { encoding: 'utf8' });
   if (init.status !== 0) throw new Error(init.stderr);
   const child = spawn(
     process.execPath,
     [
       ...(process.env.BENCH_PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_PROF] : []),
-      BIN,
+      bin,
       'serve',
       '--data-dir',
       dataDir,

@@ -1,7 +1,13 @@
 import { createReadStream, existsSync, promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { CreateDatabaseCommand, CreateTableCommand, GlueClient } from '@aws-sdk/client-glue';
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateDatabaseCommand, CreateTableCommand, GlueClient, type TableInput } from '@aws-sdk/client-glue';
+import {
+  CreateBucketCommand,
+  PutBucketEncryptionCommand,
+  PutObjectCommand,
+  S3Client,
+  type ServerSideEncryptionRule,
+} from '@aws-sdk/client-s3';
 import { DEFAULT_SAMPLES_DIR, demoDataset, samplePath } from '../src/demo/datasets.js';
 import { quoteLiteral } from '../src/lib/sql.js';
 import { queryRows, withDuckDb } from './duckdb.js';
@@ -88,13 +94,44 @@ export interface ClientConfig {
   credentials: { accessKeyId: string; secretAccessKey: string };
 }
 
-/** Uploads the file through S3 and registers it with Glue's CreateTable as `database.parking_tickets`. */
-export async function registerTickets(common: ClientConfig, file: TicketsFile, database: string) {
+/** The Glue definition of `parking_tickets`: the Parquet files under parking_tickets/ in `bucket`. */
+export function ticketsTable(bucket: string): TableInput {
+  return {
+    Name: 'parking_tickets',
+    TableType: 'EXTERNAL_TABLE',
+    Parameters: { classification: 'parquet' },
+    StorageDescriptor: {
+      Columns: TICKET_COLUMNS.map((c) => ({ ...c })),
+      Location: `s3://${bucket}/parking_tickets/`,
+      InputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+      OutputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+      SerdeInfo: { SerializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe' },
+    },
+  };
+}
+
+/**
+ * Uploads the file through S3 into `lake.bucket` (bench-lake unless told; given `lake.encryption` as its default
+ * encryption before the upload) and registers it with Glue's CreateTable as `database.parking_tickets`.
+ */
+export async function registerTickets(
+  common: ClientConfig,
+  file: TicketsFile,
+  database: string,
+  lake: { bucket?: string; encryption?: ServerSideEncryptionRule } = {},
+) {
   const s3 = new S3Client({ ...common, forcePathStyle: true });
   const glue = new GlueClient(common);
   try {
-    const Bucket = 'bench-lake';
+    const Bucket = lake.bucket ?? 'bench-lake';
     await s3.send(new CreateBucketCommand({ Bucket }));
+    if (lake.encryption)
+      await s3.send(
+        new PutBucketEncryptionCommand({
+          Bucket,
+          ServerSideEncryptionConfiguration: { Rules: [lake.encryption] },
+        }),
+      );
     await s3.send(
       new PutObjectCommand({
         Bucket,
@@ -104,25 +141,7 @@ export async function registerTickets(common: ClientConfig, file: TicketsFile, d
       }),
     );
     await glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: database } }));
-    await glue.send(
-      new CreateTableCommand({
-        DatabaseName: database,
-        TableInput: {
-          Name: 'parking_tickets',
-          TableType: 'EXTERNAL_TABLE',
-          Parameters: { classification: 'parquet' },
-          StorageDescriptor: {
-            Columns: TICKET_COLUMNS.map((c) => ({ ...c })),
-            Location: `s3://${Bucket}/parking_tickets/`,
-            InputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
-            OutputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
-            SerdeInfo: {
-              SerializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
-            },
-          },
-        },
-      }),
-    );
+    await glue.send(new CreateTableCommand({ DatabaseName: database, TableInput: ticketsTable(Bucket) }));
   } finally {
     s3.destroy();
     glue.destroy();

@@ -1,5 +1,6 @@
 import { analyticsBench } from './analytics.js';
 import { iamBench } from './iam.js';
+import { kmsBench } from './kms.js';
 import { largeObjectBench } from './large-object.js';
 import { queryBench } from './query.js';
 import { scaleBench } from './scale.js';
@@ -13,6 +14,7 @@ const benches: Record<string, () => Promise<void>> = {
   query: queryBench,
   large: largeObjectBench,
   scale: scaleBench,
+  kms: kmsBench,
 };
 
 const names = process.argv.slice(2);

@@ -13,8 +13,20 @@ const CONCURRENCY = 16;
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
+/**
+ * A size measured: how many objects of it, whether its figures are MiB/s (else objects/s), and how many requests
+ * are in flight (16, or fewer when there are fewer objects, unless it says).
+ */
+export interface ObjectSize {
+  label: string;
+  bytes: number;
+  count: number;
+  large: boolean;
+  concurrency?: number;
+}
+
 /** The sizes measured, how many objects of each (env BENCH_OBJECTS_<label> overrides), and whether in MiB/s. */
-const SIZES = [
+const SIZES: ObjectSize[] = [
   { label: '4KiB', bytes: 4 * KiB, count: 3000, large: false },
   { label: '64KiB', bytes: 64 * KiB, count: 3000, large: false },
   { label: '1MiB', bytes: MiB, count: 600, large: false },
@@ -25,7 +37,7 @@ const SIZES = [
 const TARGETS = { smallPut: 0.35, smallGet: 0.5, largePut: 0.6, largeGet: 0.7, peer: 3 };
 
 /** What a store does with one object: write it durably, read it whole (both stream), remove it. */
-interface Store {
+export interface Store {
   name: string;
   put(key: string, bytes: number): Promise<void>;
   get(key: string, bytes: number): Promise<void>;
@@ -85,11 +97,12 @@ export function send(
  * connection pool: on a two-core machine the client shares the CPU with the server it measures, and node:http's
  * client spent more CPU receiving a 1 MiB GET than the server spent sending it.
  */
-function s3Store(
+export function s3Store(
   name: string,
   endpoint: string,
   keys: { accessKeyId: string; secret: string; region: string },
   close: () => Promise<void>,
+  bucket = 'bench',
 ): Store & { createBucket(): Promise<void> } {
   const url = new URL(endpoint);
   const pool = new Pool(url.origin, { connections: CONCURRENCY });
@@ -114,18 +127,18 @@ function s3Store(
   };
   return {
     name,
-    createBucket: async () => void (await call('PUT', '/bench', sign('PUT', '/bench'))),
+    createBucket: async () => void (await call('PUT', `/${bucket}`, sign('PUT', `/${bucket}`))),
     async put(key, bytes) {
-      const path = `/bench/${key}`;
+      const path = `/${bucket}/${key}`;
       await call('PUT', path, { ...sign('PUT', path), 'content-length': String(bytes) }, body(bytes));
     },
     async get(key, bytes) {
-      const path = `/bench/${key}`;
+      const path = `/${bucket}/${key}`;
       const received = await call('GET', path, sign('GET', path));
       if (received !== bytes) throw new Error(`${name}: short read of ${path}`);
     },
     async remove(key) {
-      const path = `/bench/${key}`;
+      const path = `/${bucket}/${key}`;
       await call('DELETE', path, sign('DELETE', path));
     },
     async close() {
@@ -241,15 +254,15 @@ new S3rver({ port: 0, address: '127.0.0.1', directory: ${JSON.stringify(dir)}, s
   .run().then((a) => console.log('PORT ' + a.port));`,
   ]);
 
-interface Figures {
+export interface Figures {
   put: number;
   get: number;
 }
 
-/** PUT then GET of `count` objects of `bytes` at concurrency 16 under `prefix`: objects/s, or MiB/s for large ones. */
-async function measure(store: Store, size: (typeof SIZES)[number], prefix: string): Promise<Figures> {
+/** PUT then GET of the size's objects at its concurrency under `prefix`: objects/s, or MiB/s for large ones. */
+async function measure(store: Store, size: ObjectSize, prefix: string): Promise<Figures> {
   const key = (i: number) => `${prefix}/${size.label}/${i}.bin`;
-  const concurrency = Math.min(CONCURRENCY, size.count);
+  const concurrency = Math.min(size.concurrency ?? CONCURRENCY, size.count);
   const putSeconds = await runConcurrent(size.count, concurrency, (i) => store.put(key(i), size.bytes));
   const getSeconds = await runConcurrent(size.count, concurrency, (i) => store.get(key(i), size.bytes));
   // Large objects are removed once measured (untimed, one at a time: s3rver fails concurrent deletes), so the
@@ -268,14 +281,35 @@ async function measure(store: Store, size: (typeof SIZES)[number], prefix: strin
 const ROUNDS = countFromEnv('BENCH_ROUNDS', 3);
 
 /** One size's figures: per store, its figures in each round. */
-type Row = Map<string, Figures[]>;
+export type Row = Map<string, Figures[]>;
 
-function figure(row: Row, store: string, op: keyof Figures): number {
+/**
+ * One size measured in `rounds` rounds, the stores taking turns: round r starts with store r, so the store that
+ * runs first (or last) changes from round to round.
+ */
+export async function measureInTurns(
+  stores: readonly Store[],
+  size: ObjectSize,
+  rounds: number,
+): Promise<Row> {
+  const row: Row = new Map(stores.map((s) => [s.name, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (let turn = 0; turn < stores.length; turn++) {
+      const store = stores[(round + turn) % stores.length] as Store;
+      row.get(store.name)?.push(await measure(store, size, `r${round}`));
+    }
+  }
+  return row;
+}
+
+/** A store's figure for one direction: its median over the rounds. */
+export function figure(row: Row, store: string, op: keyof Figures): number {
   const rounds = row.get(store);
   return rounds ? median(rounds.map((f) => f[op])) : Number.NaN;
 }
 
-function roundRatio(row: Row, a: string, b: string, op: keyof Figures): number {
+/** Store a against store b in one direction: the median of the rounds' ratios. */
+export function roundRatio(row: Row, a: string, b: string, op: keyof Figures): number {
   const [x, y] = [row.get(a), row.get(b)];
   if (!x || !y) return Number.NaN;
   return median(x.map((f, i) => f[op] / (y[i] as Figures)[op]));
@@ -333,17 +367,7 @@ export async function storageBench(): Promise<void> {
       `storage: PUT then GET at concurrency ${CONCURRENCY} on loopback; ${SIZES.map((s) => `${s.count} × ${s.label}`).join(', ')}; medians of ${ROUNDS} rounds, stores taking turns`,
     );
     const results = new Map<string, Row>();
-    for (const size of SIZES) {
-      const row: Row = new Map(stores.map((s) => [s.name, []]));
-      for (let round = 0; round < ROUNDS; round++) {
-        // Round r starts with store r, so the store that runs first (or last) changes from round to round.
-        for (let turn = 0; turn < stores.length; turn++) {
-          const store = stores[(round + turn) % stores.length] as Store;
-          row.get(store.name)?.push(await measure(store, size, `r${round}`));
-        }
-      }
-      results.set(size.label, row);
-    }
+    for (const size of SIZES) results.set(size.label, await measureInTurns(stores, size, ROUNDS));
     report(results);
   } finally {
     // Every store is closed and the server stopped even when one of them fails to close.

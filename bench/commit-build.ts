@@ -1,0 +1,59 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const ROOT = join(import.meta.dirname, '..');
+
+/** Runs a command to completion; its output is kept for the error when it fails. */
+function run(command: string, args: string[], cwd: string): string {
+  const done = spawnSync(command, args, { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (done.error) throw done.error;
+  if (done.status !== 0)
+    throw new Error(
+      `${command} ${args.join(' ')} failed (${done.signal ?? done.status}):\n${done.stdout}${done.stderr}`,
+    );
+  return done.stdout;
+}
+
+/**
+ * The `bin/seawall.js` of Seawall as it was at `revision` (a commit of this repository), built as `npm run
+ * build` builds the server (tsc; the console is not built, so that build serves every API but not the console).
+ * The tree is taken with `git archive`, which leaves the repository's work tree, index and HEAD as they are,
+ * and shares this checkout's node_modules. Kept in the temporary directory under the commit's hash, so a second
+ * run reuses it; built aside and renamed into place, so a build cut short is never taken for a finished one.
+ */
+export async function builtAtCommit(
+  revision: string,
+): Promise<{ commit: string; bin: string; built: boolean }> {
+  const commit = run('git', ['-C', ROOT, 'rev-parse', '--verify', `${revision}^{commit}`], ROOT).trim();
+  const dir = join(tmpdir(), `seawall-bench-build-${commit}`);
+  const bin = join(dir, 'bin', 'seawall.js');
+  if (existsSync(join(dir, 'dist', 'cli', 'main.js'))) return { commit, bin, built: false };
+  const partial = `${dir}.partial-${process.pid}`;
+  await fs.rm(partial, { recursive: true, force: true });
+  await fs.mkdir(partial, { recursive: true });
+  try {
+    // bash for pipefail: a failing git archive must not pass for an empty tree that tar extracted.
+    run(
+      'bash',
+      ['-o', 'pipefail', '-c', 'git -C "$0" archive "$1" | tar -x -C "$2"', ROOT, commit, partial],
+      ROOT,
+    );
+    await fs.symlink(join(ROOT, 'node_modules'), join(partial, 'node_modules'), 'dir');
+    run(
+      process.execPath,
+      [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'],
+      partial,
+    );
+    await fs.rename(partial, dir).catch(async (error: NodeJS.ErrnoException) => {
+      // Another run finished the same build first: its copy serves as well.
+      if (!existsSync(join(dir, 'dist', 'cli', 'main.js'))) throw error;
+      await fs.rm(partial, { recursive: true, force: true });
+    });
+  } catch (error) {
+    await fs.rm(partial, { recursive: true, force: true });
+    throw error;
+  }
+  return { commit, bin, built: true };
+}

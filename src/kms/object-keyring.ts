@@ -93,6 +93,11 @@ function throughS3(error: unknown): never {
  */
 export function createObjectKeyring(kms: KmsService, region: string): ObjectKeyring {
   const scopeOf = (target: KeyTarget) => ({ accountId: target.accountId, region });
+  /** A stored object's key is named by its ARN, whose account is the key's: reads need no bucket lookup. */
+  const storedScope = (keyArn: string) => ({
+    accountId: /^arn:aws:kms:[^:]*:(\d{12}):/.exec(keyArn)?.[1] ?? '',
+    region,
+  });
   const sealS3 = async (dataKey: Buffer) => seal(await kms.serviceKey(S3_KEY), 'AES256', dataKey);
   async function openS3(wrapped: string): Promise<Buffer> {
     const opened = open(await kms.serviceKey(S3_KEY), 'AES256', wrapped);
@@ -165,8 +170,7 @@ export function createObjectKeyring(kms: KmsService, region: string): ObjectKeyr
           conditions: viaS3(region, context),
         });
         // Decrypt would refuse a key that is disabled, pending deletion or gone: so does a read that would.
-        const account = /^arn:aws:kms:[^:]*:(\d{12}):/.exec(encryption.keyId)?.[1] ?? target.accountId;
-        const { KeyState, Arn } = await kms.describeKey({ accountId: account, region }, encryption.keyId);
+        const { KeyState, Arn } = await kms.describeKey(storedScope(encryption.keyId), encryption.keyId);
         if (KeyState === 'Disabled') throw badRequest('DisabledException', `${Arn} is disabled.`);
         if (KeyState === 'PendingDeletion')
           throw badRequest('KMSInvalidStateException', `${Arn} is pending deletion.`);
@@ -191,7 +195,7 @@ export function createObjectKeyring(kms: KmsService, region: string): ObjectKeyr
           conditions: viaS3(region, context),
         });
         const { plaintext } = await kms.decrypt(
-          scopeOf(target),
+          storedScope(encryption.keyId as string),
           Buffer.from(encryption.wrapped, 'base64'),
           context,
         );

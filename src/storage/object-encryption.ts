@@ -52,7 +52,10 @@ export interface ObjectEncryption {
 export interface KeyTarget {
   bucket: string;
   key: string;
-  /** The bucket owner's account: a key named without an ARN is that account's. */
+  /**
+   * The bucket owner's account: a key a write names without an ARN is that account's. Stored objects name
+   * theirs by ARN, so reads leave it empty.
+   */
   accountId: string;
 }
 

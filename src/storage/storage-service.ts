@@ -150,8 +150,9 @@ export function createStorageService(deps: {
   }
 
   /** Where an object's key lives: the bucket owner's account holds the KMS keys named without an ARN. */
-  async function keyTarget(bucket: string, key: string): Promise<KeyTarget> {
-    return { bucket, key, accountId: (await requireBucket(bucket)).account_id };
+  /** Where a stored object's (or upload's) key is: named by ARN, so no account is needed to resolve it. */
+  function storedTarget(bucket: string, key: string): KeyTarget {
+    return { bucket, key, accountId: '' };
   }
 
   /** A fresh data key for an object written at `bucket`/`key`: what the write asks for, else the bucket's default. */
@@ -171,12 +172,8 @@ export function createStorageService(deps: {
 
   /** A stored object's blob as the blob store reads it, with its data key opened. */
   async function blobOf(object: StoredObject, keyAccess?: KeyAccess): Promise<BlobRef> {
-    // Only a KMS key is looked up in an account (the bucket owner's): other reads spare the bucket's lookup.
-    const target =
-      object.encryption?.keyId === undefined
-        ? { bucket: object.bucket, key: object.key, accountId: '' }
-        : await keyTarget(object.bucket, object.key);
-    const key = await keys.open(object.encryption, target, keyAccess);
+    // A stored object names its KMS key by ARN: reading it needs no account to resolve a name in.
+    const key = await keys.open(object.encryption, storedTarget(object.bucket, object.key), keyAccess);
     return { id: object.blobId, size: object.size, key };
   }
 
@@ -390,7 +387,7 @@ export function createStorageService(deps: {
     requireBucket,
     newDataKey,
     async openDataKey(encryption, bucket, key, keyAccess) {
-      const dataKey = await keys.open(encryption, await keyTarget(bucket, key), keyAccess);
+      const dataKey = await keys.open(encryption, storedTarget(bucket, key), keyAccess);
       if (!dataKey) throw new Error('an encrypted upload opened to no data key');
       return dataKey;
     },
@@ -762,12 +759,10 @@ export function createStorageService(deps: {
     redactEnginePaths: (message: string) => blobs.redactEnginePaths(message),
 
     async checkKeyReads(bucket, prefix, access, wanted) {
-      let accountId: string | undefined;
       for await (const object of service.listAll(bucket, prefix)) {
         const encryption = parseStoredEncryption(object.encryption);
         if (encryption?.keyId === undefined || !wanted(object.key)) continue;
-        accountId ??= (await requireBucket(bucket)).account_id;
-        await keys.checkRead(encryption, { bucket, key: object.key, accountId }, access);
+        await keys.checkRead(encryption, storedTarget(bucket, object.key), access);
       }
     },
 

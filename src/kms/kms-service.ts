@@ -393,7 +393,7 @@ export function createKmsService(deps: {
    * Unwrapped material by its id, so that each use is not a round trip to the key store (an external KMS);
    * bounded, kept for `ttl`, and emptied when a key is destroyed.
    */
-  const unwrapped = new Map<string, { bytes: Buffer; at: number }>();
+  const unwrapped = new Map<string, { bytes: Buffer; at: number; keyId: string }>();
   /** Seawall's own keys (see serviceKey), unwrapped once. */
   const serviceKeys = new Map<string, Promise<Buffer>>();
   /** Each key's policies as the authorizer weighs them, parsed once; dropped when its policy or grants change. */
@@ -514,6 +514,11 @@ export function createKmsService(deps: {
   }
 
   async function material(scope: KmsScope, row: KeyRow, materialId?: string) {
+    // A version of material never changes once made: one already unwrapped needs no lookup (the newest, which
+    // a rotation may change, always does).
+    const known = materialId === undefined ? undefined : unwrapped.get(materialId);
+    if (known && known.keyId === row.id && now() - known.at < ttl)
+      return { id: materialId as string, bytes: known.bytes };
     let query = db.selectFrom('kms_key_materials').selectAll().where('key_id', '=', row.id);
     query = materialId
       ? query.where('id', '=', materialId)
@@ -525,7 +530,7 @@ export function createKmsService(deps: {
     const bytes = await keyStore.unwrap(found.wrapped, materialContext(scope, row.id, found.id));
     unwrapped.delete(found.id);
     if (unwrapped.size >= MATERIAL_CACHE) unwrapped.delete(unwrapped.keys().next().value as string);
-    unwrapped.set(found.id, { bytes, at: now() });
+    unwrapped.set(found.id, { bytes, at: now(), keyId: row.id });
     return { id: found.id, bytes };
   }
 

@@ -248,6 +248,9 @@ async function writeDurably(
   }
 }
 
+/** How much plaintext a decrypting read keeps ready ahead of its reader. */
+const DECRYPT_AHEAD = 1024 * 1024;
+
 /**
  * A stream of `plain` that has already verified and decrypted its first piece, so a blob that does not decrypt
  * fails the open, before a response has begun. `sealed` is the file reader under it, closed on failure.
@@ -265,6 +268,8 @@ async function verifiedFirst(plain: AsyncIterable<Buffer>, sealed: Readable): Pr
   // The file is closed however the stream ends: read to its end, failed, or destroyed before any read (a
   // generator's `finally` would not run then).
   return new Readable({
+    // Decrypts a little ahead of its reader, so reading the file, decrypting and the reader's own writes overlap.
+    highWaterMark: DECRYPT_AHEAD,
     read() {
       const next = pending ? Promise.resolve(pending) : iterator.next();
       pending = undefined;

@@ -227,6 +227,11 @@ describe('objects are encrypted at rest', () => {
     expect(put.ServerSideEncryption).toBe('aws:kms');
     expect(put.SSEKMSKeyId).toBe(keyArn);
     expect(put.BucketKeyEnabled).toBe(true);
+    // A write that names only an S3 Bucket Key setting gets the bucket's default with that setting.
+    const unkeyed = await s3.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: 'unkeyed', Body: 'u', BucketKeyEnabled: false }),
+    );
+    expect([unkeyed.ServerSideEncryption, unkeyed.BucketKeyEnabled]).toEqual(['aws:kms', undefined]);
     // A write that asks for SSE-S3 gets it.
     const asked = await s3.send(
       new PutObjectCommand({ Bucket: BUCKET, Key: 'asked', Body: 'a', ServerSideEncryption: 'AES256' }),

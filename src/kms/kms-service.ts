@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { KmsAliasTable, KmsKeyTable } from '../db/schema.js';
 import { AppError, badRequest } from '../errors.js';
@@ -422,6 +422,20 @@ export function createKmsService(deps: {
     policiesChanged(id);
   }
 
+  /**
+   * Moves a key's next rotation date to `next`, only while it is still the date `row` read; answers whether it
+   * moved, so that of two requests making the same rotation only one does.
+   */
+  async function moveRotationDate(trx: Transaction<Database>, row: KeyRow, next: number): Promise<boolean> {
+    const moved = await trx
+      .updateTable('kms_keys')
+      .set({ next_rotation_at: next })
+      .where('id', '=', row.id)
+      .where('next_rotation_at', '=', row.next_rotation_at)
+      .executeTakeFirst();
+    return Number(moved.numUpdatedRows) === 1;
+  }
+
   /** Makes the automatic rotations that fell due, each dated when it did. */
   async function catchUpRotations(row: KeyRow): Promise<KeyRow> {
     const days = row.rotation_days;
@@ -435,13 +449,7 @@ export function createKmsService(deps: {
     const materials = await Promise.all(due.map(() => newMaterial(row.id, row.account_id, row.region)));
     await db.transaction().execute(async (trx) => {
       // Another request may have made them already: only the one that moves the date makes them.
-      const moved = await trx
-        .updateTable('kms_keys')
-        .set({ next_rotation_at: next })
-        .where('id', '=', row.id)
-        .where('next_rotation_at', '=', row.next_rotation_at)
-        .executeTakeFirst();
-      if (Number(moved.numUpdatedRows) !== 1) return;
+      if (!(await moveRotationDate(trx, row, next))) return;
       await trx
         .insertInto('kms_key_materials')
         .values(
@@ -784,13 +792,7 @@ export function createKmsService(deps: {
           throw invalidState(`${keyArn(scope, row.id)} is pending deletion.`);
         if (!next || row.rotation_days === null) return;
         // Only the request that moves the date makes the rotation (two EnableKey calls make one).
-        const moved = await trx
-          .updateTable('kms_keys')
-          .set({ next_rotation_at: now() + row.rotation_days * DAY_MS })
-          .where('id', '=', row.id)
-          .where('next_rotation_at', '=', row.next_rotation_at)
-          .executeTakeFirst();
-        if (Number(moved.numUpdatedRows) !== 1) return;
+        if (!(await moveRotationDate(trx, row, now() + row.rotation_days * DAY_MS))) return;
         await trx
           .insertInto('kms_key_materials')
           .values({

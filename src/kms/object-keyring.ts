@@ -1,9 +1,9 @@
 import { createCipheriv, createDecipheriv, randomBytes, timingSafeEqual } from 'node:crypto';
 import { AppError, badRequest, isAppError } from '../errors.js';
 import {
+  type ChosenEncryption,
   type CustomerKey,
   contextHeader,
-  type EncryptionRequest,
   type KeyAccess,
   type KeyTarget,
   type ObjectEncryption,
@@ -119,7 +119,7 @@ export function createObjectKeyring(kms: KmsService, region: string): ObjectKeyr
   }
 
   return {
-    async create(request: EncryptionRequest, target: KeyTarget, access: KeyAccess = {}) {
+    async create(request: ChosenEncryption, target: KeyTarget, access: KeyAccess = {}) {
       const dataKey = randomBytes(DATA_KEY_BYTES);
       const check = access.check;
       if (request.customerKey)

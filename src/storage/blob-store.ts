@@ -227,6 +227,35 @@ export function enginePathPattern(engineDir: string): RegExp {
  * fails removes the file; one a crash cuts short leaves a file no version names, which the start-up sweep of
  * orphans removes, and which nothing reads before: a blob is read only once a version names it.
  */
+/**
+ * Writes a stream's pieces to a file a batch at a time. Pieces arrive small (a network read's few KiB, a
+ * 64 KiB segment); gathering them saves a thread-pool trip per piece, and writing them as they are (writev)
+ * saves copying them into one buffer. libuv goes on writing after a short write until every piece is written
+ * or the disk fails, so a short count is an error.
+ */
+async function writeBatched(
+  handle: fs.FileHandle,
+  source: AsyncIterable<Uint8Array>,
+  what: string,
+): Promise<void> {
+  let pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  const flush = async () => {
+    const pieces = pending;
+    const total = pendingBytes;
+    pending = [];
+    pendingBytes = 0;
+    const { bytesWritten } = await handle.writev(pieces);
+    if (bytesWritten !== total) throw new Error(`short write to ${what}: ${bytesWritten} of ${total} bytes`);
+  };
+  for await (const chunk of source) {
+    pending.push(chunk);
+    pendingBytes += chunk.length;
+    if (pendingBytes >= WRITE_BATCH) await flush();
+  }
+  if (pendingBytes > 0) await flush();
+}
+
 async function writeDurably(
   final: string,
   write: (handle: fs.FileHandle) => Promise<void>,
@@ -298,24 +327,7 @@ async function writeEngineFile(path: string, body: Readable): Promise<void> {
     throw error;
   }
   try {
-    // Decrypted segments are gathered and written a batch at a time (writev), not a thread-pool trip each.
-    let pending: Buffer[] = [];
-    let pendingBytes = 0;
-    const flush = async () => {
-      const pieces = pending;
-      const total = pendingBytes;
-      pending = [];
-      pendingBytes = 0;
-      const { bytesWritten } = await handle.writev(pieces);
-      if (bytesWritten !== total)
-        throw new Error(`short write to an engine file: ${bytesWritten} of ${total}`);
-    };
-    for await (const chunk of body) {
-      pending.push(chunk as Buffer);
-      pendingBytes += (chunk as Buffer).length;
-      if (pendingBytes >= WRITE_BATCH) await flush();
-    }
-    if (pendingBytes > 0) await flush();
+    await writeBatched(handle, body, 'an engine file');
   } finally {
     body.destroy();
     await handle.close();
@@ -468,32 +480,7 @@ export async function createLocalBlobStore(
         }
       }
       const source = encryptStream(key, bindingOf(id), counted());
-      await writeDurably(
-        pathOf(id),
-        async (handle) => {
-          // Network reads arrive in pieces of a few KiB; gathering them saves a thread-pool trip per piece,
-          // and writing the pieces as they are (writev) saves copying them into one buffer.
-          let pending: Uint8Array[] = [];
-          let pendingBytes = 0;
-          const flush = async () => {
-            const pieces = pending;
-            const total = pendingBytes;
-            pending = [];
-            pendingBytes = 0;
-            // libuv goes on writing after a short write until every piece is written or the disk fails.
-            const { bytesWritten } = await handle.writev(pieces);
-            if (bytesWritten !== total)
-              throw new Error(`short write to a blob: ${bytesWritten} of ${total} bytes`);
-          };
-          for await (const chunk of source) {
-            pending.push(chunk);
-            pendingBytes += chunk.length;
-            if (pendingBytes >= WRITE_BATCH) await flush();
-          }
-          if (pendingBytes > 0) await flush();
-        },
-        shards,
-      );
+      await writeDurably(pathOf(id), (handle) => writeBatched(handle, source, 'a blob'), shards);
       return { id, size };
     },
 

@@ -20,6 +20,7 @@ export { createMultipartStore } from './multipart-store.js';
 export type { EventListener, S3EventRecord } from './notifications.js';
 /** How objects are encrypted at rest: what a write asks for, what a version stores, and the keyring's shape. */
 export {
+  type ChosenEncryption,
   type CustomerKey,
   contextHeader,
   type EncryptionRequest,

@@ -254,8 +254,8 @@ export function createMultipartService(deps: {
     ) {
       assertObjectKey(key);
       checkMetadataSize(settings.userMetadata);
-      await deps.requireBucket(bucket);
-      // The data key of every part and of the object, made (and its KMS key checked) when the upload begins.
+      // The data key of every part and of the object, made (and its KMS key checked) when the upload begins;
+      // NoSuchBucket without the bucket.
       const { encryption } = await deps.newDataKey(bucket, key, asked.request, asked.keyAccess);
       // Upload ids sort by initiation time, the order S3 lists a key's uploads in.
       const initiated = clock.now().getTime();

@@ -21,12 +21,16 @@ const DUAL_LAYER = 'aws:kms:dsse';
  * SSE-C the customer's key.
  */
 export interface EncryptionRequest {
-  algorithm: SseAlgorithm;
+  /** Absent when a write names only an S3 Bucket Key setting: the bucket's default, with that setting. */
+  algorithm?: SseAlgorithm;
   keyId?: string;
   context?: Record<string, string>;
   bucketKey?: boolean;
   customerKey?: CustomerKey;
 }
+
+/** What a write gets, once the bucket's default has filled in what it did not ask for. */
+export type ChosenEncryption = EncryptionRequest & { algorithm: SseAlgorithm };
 
 /** An SSE-C key as a request gives it: 32 bytes, and the base64 MD5 S3 answers to name it. */
 export interface CustomerKey {
@@ -83,7 +87,7 @@ export interface KeyAccess {
 export interface ObjectKeyring {
   /** A fresh data key for a new object or upload, and how it is sealed. */
   create(
-    request: EncryptionRequest,
+    request: ChosenEncryption,
     target: KeyTarget,
     access?: KeyAccess,
   ): Promise<{ dataKey: Buffer; encryption: ObjectEncryption }>;
@@ -193,7 +197,14 @@ function managedEncryptionOf(
         'x-amz-server-side-encryption',
         undefined,
       );
-    return undefined;
+    if (bucketKey !== undefined && bucketKey !== 'true' && bucketKey !== 'false')
+      throw invalidArgument(
+        'The bucket key enabled header value is invalid',
+        'x-amz-server-side-encryption-bucket-key-enabled',
+        bucketKey,
+      );
+    // The bucket's default encryption, with the write's own S3 Bucket Key setting where it gives one.
+    return bucketKey === undefined ? undefined : { bucketKey: bucketKey === 'true' };
   }
   if (algorithm === DUAL_LAYER) throw notImplementedHeader('x-amz-server-side-encryption');
   if (!ALGORITHMS.has(algorithm))
@@ -233,17 +244,22 @@ function managedEncryptionOf(
 export function chooseEncryption(
   asked: EncryptionRequest | undefined,
   bucket: BucketEncryption,
-): EncryptionRequest {
-  if (asked) {
-    if (asked.customerKey) return asked;
-    if (asked.algorithm === 'AES256' || asked.bucketKey !== undefined) return asked;
-    // S3 Bucket Keys follow the bucket's setting unless the write says otherwise.
-    return { ...asked, bucketKey: bucket.algorithm !== 'AES256' && bucket.bucketKey };
+): ChosenEncryption {
+  const algorithm = asked?.algorithm;
+  // S3 Bucket Keys follow the bucket's setting unless the write says otherwise; they apply to SSE-KMS only.
+  const bucketKey = asked?.bucketKey ?? bucket.bucketKey;
+  if (algorithm !== undefined) {
+    if (algorithm === 'AES256') return { ...asked, algorithm };
+    return {
+      ...asked,
+      algorithm,
+      bucketKey: asked?.bucketKey ?? (bucket.algorithm !== 'AES256' && bucket.bucketKey),
+    };
   }
   return {
     algorithm: bucket.algorithm,
     ...(bucket.keyId !== undefined ? { keyId: bucket.keyId } : {}),
-    ...(bucket.algorithm !== 'AES256' ? { bucketKey: bucket.bucketKey } : {}),
+    ...(bucket.algorithm !== 'AES256' ? { bucketKey } : {}),
   };
 }
 

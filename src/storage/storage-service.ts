@@ -157,17 +157,17 @@ export function createStorageService(deps: {
 
   /** A fresh data key for an object written at `bucket`/`key`: what the write asks for, else the bucket's default. */
   async function newDataKey(
-    bucket: string,
+    bucket: string | BucketRow,
     key: string,
     asked: EncryptionRequest | undefined,
     keyAccess: KeyAccess | undefined,
   ) {
-    const row = await requireBucket(bucket);
+    const row = typeof bucket === 'string' ? await requireBucket(bucket) : bucket;
     const chosen = chooseEncryption(
       asked,
-      parseBucketEncryption(await settings.get(bucket, 'encryption'), row.region),
+      parseBucketEncryption(await settings.get(row.name, 'encryption'), row.region),
     );
-    return keys.create(chosen, { bucket, key, accountId: row.account_id }, keyAccess);
+    return keys.create(chosen, { bucket: row.name, key, accountId: row.account_id }, keyAccess);
   }
 
   /** A stored object's blob as the blob store reads it, with its data key opened. */
@@ -507,7 +507,7 @@ export function createStorageService(deps: {
 
     async putObject(input: PutObjectInput): Promise<StoredObject> {
       assertObjectKey(input.key);
-      await requireBucket(input.bucket);
+      const bucketRow = await requireBucket(input.bucket);
       checkMetadataSize(input.userMetadata);
       // S3 wants a digest of the bytes a client sends for any write Object Lock will retain.
       if (!input.storedBytes && input.contentMd5 === undefined && input.checksum === undefined) {
@@ -518,7 +518,7 @@ export function createStorageService(deps: {
       // Judged before the body is read (412, 404), then again at the commit: a change meanwhile is a conflict.
       if (conditional)
         checkWriteConditions(input, currentObject(await store.findLatest(input.bucket, input.key)));
-      const sealing = await newDataKey(input.bucket, input.key, input.encryption, input.keyAccess);
+      const sealing = await newDataKey(bucketRow, input.key, input.encryption, input.keyAccess);
       const blob = await writeVerifiedBlob(
         blobs,
         input.body,

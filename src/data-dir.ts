@@ -7,6 +7,8 @@ export function dataDirLayout(dataDir: string) {
     root: dataDir,
     rootKey: join(dataDir, 'root.key'),
     metadataDb: join(dataDir, 'metadata.db'),
+    /** The audit trail's records (SQLite, whatever the metadata backend). */
+    auditDb: join(dataDir, 'audit.db'),
     objects: join(dataDir, 'objects'),
     credentials: join(dataDir, 'credentials'),
     awsConfig: join(dataDir, 'config'),

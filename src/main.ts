@@ -3,6 +3,9 @@ import { statfs } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism, totalmem } from 'node:os';
+import { type AuditStore, openAuditStore } from './audit/audit-store.js';
+import { createAuditSink, NO_DATA_EVENTS } from './audit/audit-trail.js';
+import { createCloudTrailApi, createLookupOperations } from './audit/cloudtrail-api.js';
 import {
   type CrawlerService,
   createCatalogOperations,
@@ -320,11 +323,15 @@ export async function startSeawall(
   let closeKeyStore: (() => void) | undefined;
   let stopKmsPurge: (() => void) | undefined;
   let blobs: BlobStore | undefined;
+  let auditStore: AuditStore | undefined;
   /** Where Seawall serves, once it listens (SNS's SubscribeURLs point at it). */
   let publicUrl = '';
   try {
     const iam = createIam(db, rootKey, clock);
     const account = await rootAccountOf(iam, config);
+    // Every call is recorded here before it is answered; calls a dead process left become records first.
+    const audit = openAuditStore(layout.auditDb);
+    auditStore = audit;
     const keyStore = await keyStoreOf(config, rootKey, account.region);
     closeKeyStore = keyStore.close;
     const kms = createKmsService({
@@ -466,6 +473,7 @@ export async function startSeawall(
       sts: createStsApi(iam),
       sns: createSnsApi(sns),
       kms: createKmsApi(kms),
+      cloudtrail: createCloudTrailApi([createLookupOperations(audit, () => clock.now())]),
     };
     const listeners = new Set<(event: OperationEvent) => void>();
     const keyUse = keyUseRecorder(iam, logger);
@@ -475,6 +483,12 @@ export async function startSeawall(
         keyUse(event);
         for (const listener of listeners) listener(event);
       },
+      audit: createAuditSink({
+        store: audit,
+        accountId: account.accountId,
+        region: account.region,
+        selection: () => NO_DATA_EVENTS,
+      }),
       internal: createInternalRoutes({
         region: account.region,
         signIn: createSignInRoute(createConsoleSignIn(iam, { clock }).signIn),
@@ -533,6 +547,7 @@ export async function startSeawall(
           stopKmsPurge?.();
           closeKeyStore?.();
           await blobStore.close();
+          audit.close();
           await db.close();
           await claim.release();
         }
@@ -547,6 +562,7 @@ export async function startSeawall(
     server?.close();
     await launcher?.close();
     await blobs?.close();
+    auditStore?.close();
     await db.close();
     await claim.release();
     throw error;

@@ -31,6 +31,7 @@ const ACTION_PREFIX: Record<string, string> = {
   sts: 'sts',
   sns: 'sns',
   kms: 'kms',
+  cloudtrail: 'cloudtrail',
 };
 
 async function eventFor(requestId: string | undefined): Promise<OperationEvent> {

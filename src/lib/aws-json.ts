@@ -130,7 +130,8 @@ export function registryOperations(
 export function jsonService(options: {
   service: string;
   iamPrefix: string;
-  targetPrefix: string;
+  /** The X-Amz-Target prefix, or each of them where SDKs send different ones (CloudTrail's). */
+  targetPrefix: string | readonly string[];
   /** The operations, in groups (one per domain that serves this signing name); names must not repeat. */
   operations:
     | Readonly<Record<string, AnyJsonOperation>>
@@ -152,6 +153,8 @@ export function jsonService(options: {
     ),
   );
   const byName = new Map(table.map((op) => [op.name, op]));
+  const prefixes: readonly string[] =
+    typeof options.targetPrefix === 'string' ? [options.targetPrefix] : options.targetPrefix;
   return {
     protocol: 'awsJson',
     operations: table,
@@ -159,7 +162,7 @@ export function jsonService(options: {
       const target = req.headers['x-amz-target'] ?? '';
       const dot = target.lastIndexOf('.');
       const operation = byName.get(target.slice(dot + 1));
-      if (req.method !== 'POST' || target.slice(0, dot) !== options.targetPrefix || !operation) {
+      if (req.method !== 'POST' || !prefixes.includes(target.slice(0, dot)) || !operation) {
         throw new AppError('UnknownOperationException', 400, `Unknown operation ${target.slice(0, 128)}`);
       }
       return {

@@ -1,4 +1,4 @@
-import type { ApiRequest, ApiResponse } from './http.js';
+import type { ApiRequest, ApiResponse, QueryParams } from './http.js';
 
 /**
  * The operation registry's vocabulary (DESIGN.md, decision 8). Every operation of every service is declared
@@ -162,6 +162,25 @@ export function isReadOnly(operation: Pick<AnyOperation, 'name'>): boolean {
   return /^(Get|List|Describe|Head|BatchGet|Search|Simulate|Options)/.test(operation.name);
 }
 
+/** Error codes that mean the caller was refused: authentication and authorization failures. */
+const DENIALS = new Set([
+  'AccessDenied',
+  'AccessDeniedException',
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'MissingAuthenticationToken',
+  'ExpiredToken',
+  'InvalidToken',
+  'InvalidClientTokenId',
+  'UnrecognizedClientException',
+  'IncompleteSignature',
+]);
+
+/** Whether an error code says the caller was refused (as opposed to any other failure). */
+export function isDenial(code: string | undefined): boolean {
+  return code !== undefined && DENIALS.has(code);
+}
+
 /** What the pipeline reports of every request it routed, once, when the response is sent or abandoned. */
 export interface OperationEvent {
   readonly requestId: string;
@@ -175,6 +194,8 @@ export interface OperationEvent {
   readonly readOnly?: boolean;
   readonly resources: readonly string[];
   readonly principal?: Principal;
+  /** The access key a request that could not be authenticated claimed to be signed with. */
+  readonly accessKeyId?: string;
   readonly sourceIp: string;
   readonly userAgent: string;
   /** `denied`: refused by authentication or authorization; `failed`: any other error. */
@@ -182,6 +203,26 @@ export interface OperationEvent {
   readonly status: number;
   readonly errorCode?: string;
   readonly durationMs: number;
+}
+
+/** What the pipeline saw of a call besides its event: the decoded input and the answer about to be sent. */
+export interface AuditExchange {
+  readonly input?: unknown;
+  readonly query: QueryParams;
+  readonly host: string;
+  readonly requestHeaders: Readonly<Record<string, string>>;
+  readonly response?: ApiResponse;
+  readonly error?: unknown;
+}
+
+/**
+ * The audit trail as the pipeline sees it. `begin` is told of a call that may change something before its
+ * handler runs; `record` of every routed call before its answer is sent, and returns only once the record is
+ * durable (it throws if it cannot be made so, and the call is then answered with an error).
+ */
+export interface AuditSink {
+  begin(event: OperationEvent, exchange: AuditExchange): number | undefined;
+  record(event: OperationEvent, exchange: AuditExchange, begun: number | undefined): void;
 }
 
 /** Authorizes one check for a principal already known (a request's, or a job's role session). */

@@ -69,6 +69,14 @@ export function signedService(line: RequestLine): string | undefined {
   return credential || undefined;
 }
 
+/** The access key id a request says it is signed with (an AWS-shaped id only), whether or not it verifies. */
+export function claimedAccessKey(line: RequestLine): string | undefined {
+  const credential = line.headers.authorization
+    ? /Credential=([^/,\s]*)\//.exec(line.headers.authorization)?.[1]
+    : line.query.find(([key]) => key === 'X-Amz-Credential')?.[1]?.split('/')[0];
+  return credential && /^[A-Z0-9]{16,128}$/.test(credential) ? credential : undefined;
+}
+
 function toAmzDate(date: Date): string {
   return date
     .toISOString()

@@ -8,7 +8,10 @@ import type { Logger } from '../lib/logger.js';
 import { createMemoryBudget } from '../lib/memory-budget.js';
 import {
   type AnyOperation,
+  type AuditExchange,
+  type AuditSink,
   type Authorizer,
+  isDenial,
   isReadOnly,
   type OperationEvent,
   type OperationRequest,
@@ -18,6 +21,7 @@ import { anonymousRequest, isUnsigned } from './anonymous.js';
 import {
   type Authenticated,
   authenticate,
+  claimedAccessKey,
   type IdentityLookup,
   type RequestLine,
   signedService,
@@ -47,8 +51,10 @@ export interface HttpServerDeps {
   internal: InternalRoute;
   iam: IdentityLookup;
   authorizer: Authorizer;
-  /** Receives one event per routed request (the audit trail and metrics subscribe). */
+  /** Receives one event per routed request, after its answer (metrics, key use). */
   onEvent?: (event: OperationEvent) => void;
+  /** Records every routed request durably before its answer is sent (the audit trail). */
+  audit?: AuditSink;
   clock: Clock;
   region: string;
   logger: Logger;
@@ -157,6 +163,8 @@ const MEMORY_BUDGET_BYTES = 512 * 2 ** 20;
 
 /** What the pipeline learnt of a request as it went, for its log line and event. */
 interface Trace {
+  readonly requestId: string;
+  readonly sourceIp: string;
   service?: string;
   region?: string;
   principal?: Principal;
@@ -165,28 +173,18 @@ interface Trace {
   action?: string;
   resources: readonly string[];
   error?: unknown;
+  /** The decoded input, once decoding got that far. */
+  input?: unknown;
+  /** Resources authorized beyond the operation's own (a copy's source), named in its record too. */
+  checked: string[];
+  /** The audit trail's pending row for a call that may change something. */
+  begun?: number;
+  /** Set once the call's record is durable. */
+  recorded?: true;
 }
 
 function errorCodeOf(error: unknown): string {
   return error instanceof AppError ? error.code : 'InternalError';
-}
-
-/** Authentication and authorization failures, as opposed to other errors. */
-const DENIALS = new Set([
-  'AccessDenied',
-  'AccessDeniedException',
-  'InvalidAccessKeyId',
-  'SignatureDoesNotMatch',
-  'MissingAuthenticationToken',
-  'ExpiredToken',
-  'InvalidToken',
-  'InvalidClientTokenId',
-  'UnrecognizedClientException',
-  'IncompleteSignature',
-]);
-
-function isDenial(code: string | undefined): boolean {
-  return code !== undefined && DENIALS.has(code);
 }
 
 /**
@@ -213,7 +211,7 @@ export function createHttpServer(deps: HttpServerDeps): Server {
       await serveInternal(req, res, line, head, requestId, started);
       return;
     }
-    const trace: Trace = { resources: [] };
+    const trace: Trace = { requestId, sourceIp: req.socket.remoteAddress ?? '', resources: [], checked: [] };
     const memory = budget.lease();
     try {
       protocol = protocolFor(line, services);
@@ -232,8 +230,10 @@ export function createHttpServer(deps: HttpServerDeps): Server {
       const endpoint = services[auth.service];
       if (!endpoint)
         throw new AppError('NotImplemented', 501, `The service '${auth.service}' is not served here.`);
-      const request = operationRequest(requestId, line, auth, req, memory.reserve);
-      await send(res, await runOperation(endpoint, request, trace), head);
+      const request = operationRequest(requestId, line, auth, req, memory.reserve, trace);
+      const response = await runOperation(endpoint, request, trace, line, started);
+      audit(trace, line, started, response.status, response);
+      await send(res, response, head);
     } catch (error) {
       trace.error = error;
       // Answered already by the idle timeout; this is the stalled body giving up as the connection closed.
@@ -247,11 +247,38 @@ export function createHttpServer(deps: HttpServerDeps): Server {
       }
       // An unread request body would otherwise be read and thrown away; closing is cheaper.
       if (!req.complete) res.setHeader('connection', 'close');
-      await send(res, renderError(error, protocol, requestId, head), head);
+      const answer = renderError(error, protocol, requestId, head);
+      audit(trace, line, started, answer.status, answer);
+      await send(res, answer, head);
     } finally {
       memory.release();
-      finish(req, res, line, requestId, started, trace);
+      finish(res, line, requestId, started, trace);
     }
+  }
+
+  /** What the audit trail is shown of a call. */
+  function exchangeOf(trace: Trace, line: RequestLine, response?: ApiResponse): AuditExchange {
+    return {
+      input: trace.input,
+      query: line.query,
+      host: line.headers.host ?? '',
+      requestHeaders: line.headers,
+      ...(response ? { response } : {}),
+      ...(trace.error !== undefined ? { error: trace.error } : {}),
+    };
+  }
+
+  /** Records the call durably before its answer goes out (once; a failure to record is the call's error). */
+  function audit(
+    trace: Trace,
+    line: RequestLine,
+    started: number,
+    status: number,
+    response?: ApiResponse,
+  ): void {
+    if (!deps.audit || trace.recorded) return;
+    trace.recorded = true;
+    deps.audit.record(eventOf(trace, line, started, status), exchangeOf(trace, line, response), trace.begun);
   }
 
   /**
@@ -272,12 +299,15 @@ export function createHttpServer(deps: HttpServerDeps): Server {
     endpoint: ServiceEndpoint,
     routed: OperationRequest,
     trace: Trace,
+    line: RequestLine,
+    started: number,
   ): Promise<ApiResponse> {
     const { operation, raw } = await endpoint.resolve(routed);
     trace.operation = operation;
-    const request = operation.form ? await formRequest(routed) : routed;
+    const request = operation.form ? await formRequest(routed, trace) : routed;
     trace.principal = request.principal;
     const input = await operation.decode(raw, request);
+    trace.input = input;
     const resources = await operation.resources(input, request);
     trace.resources = resources;
     const action = operation.actionFor?.(input, request) ?? operation.action;
@@ -292,18 +322,24 @@ export function createHttpServer(deps: HttpServerDeps): Server {
         ...(lookUp ? { lookedUpConditions: () => lookUp(input, request) } : {}),
       });
     }
+    if (deps.audit && !isReadOnly(operation)) {
+      trace.begun = deps.audit.begin(eventOf(trace, line, started, 0), exchangeOf(trace, line));
+    }
     return operation.handle(input, request);
   }
 
   /** The request of an operation whose caller signed a form: its principal is the form's signer. */
-  async function formRequest(request: OperationRequest): Promise<OperationRequest> {
+  async function formRequest(request: OperationRequest, trace: Trace): Promise<OperationRequest> {
     const { principal, form, body } = await authenticateForm(request, deps);
     return {
       ...request,
       principal,
       form,
       body,
-      authorize: (check) => deps.authorizer.authorize(principal, check, request.facts),
+      authorize: (check) => {
+        trace.checked.push(...check.resources);
+        return deps.authorizer.authorize(principal, check, request.facts);
+      },
     };
   }
 
@@ -313,6 +349,7 @@ export function createHttpServer(deps: HttpServerDeps): Server {
     auth: Authenticated,
     req: IncomingMessage,
     reserve: (bytes: number) => void,
+    trace: Trace,
   ): OperationRequest {
     const facts = {
       sourceIp: req.socket.remoteAddress ?? '',
@@ -337,13 +374,16 @@ export function createHttpServer(deps: HttpServerDeps): Server {
     return {
       ...base,
       facts,
-      authorize: (check) => deps.authorizer.authorize(auth.principal, check, facts),
+      // The resources a handler checks besides its operation's own are named in the call's record too.
+      authorize: (check) => {
+        trace.checked.push(...check.resources);
+        return deps.authorizer.authorize(auth.principal, check, facts);
+      },
     };
   }
 
   /** The one log line and the one event of a routed request, however it ended. */
   function finish(
-    req: IncomingMessage,
     res: ServerResponse,
     line: RequestLine,
     requestId: string,
@@ -367,9 +407,24 @@ export function createHttpServer(deps: HttpServerDeps): Server {
       },
       'request',
     );
-    if (!deps.onEvent) return;
-    deps.onEvent({
-      requestId,
+    // A call answered outside the pipeline's own path (the idle timeout) is recorded here, after the fact.
+    try {
+      audit(trace, line, started, status);
+    } catch (error) {
+      logger.error({ err: error, requestId }, 'could not record a call in the audit trail');
+    }
+    deps.onEvent?.({ ...eventOf(trace, line, started, status), durationMs });
+  }
+
+  /** The event of a routed request as far as it has gone. */
+  function eventOf(trace: Trace, line: RequestLine, started: number, status: number): OperationEvent {
+    const durationMs = Math.round(performance.now() - started);
+    const errorCode = trace.error === undefined ? undefined : errorCodeOf(trace.error);
+    const resources =
+      trace.checked.length > 0 ? [...new Set([...trace.resources, ...trace.checked])] : trace.resources;
+    const claimed = trace.principal ? undefined : claimedAccessKey(line);
+    return {
+      requestId: trace.requestId,
       time: new Date(deps.clock.now().getTime() - durationMs),
       ...(trace.service ? { service: trace.service } : {}),
       ...(trace.region ? { region: trace.region } : {}),
@@ -380,15 +435,16 @@ export function createHttpServer(deps: HttpServerDeps): Server {
             readOnly: isReadOnly(trace.operation),
           }
         : {}),
-      resources: trace.resources,
+      resources,
       ...(trace.principal ? { principal: trace.principal } : {}),
-      sourceIp: req.socket.remoteAddress ?? '',
+      ...(!trace.principal && claimed ? { accessKeyId: claimed } : {}),
+      sourceIp: trace.sourceIp,
       userAgent: line.headers['user-agent'] ?? '',
       outcome: trace.error === undefined ? 'success' : isDenial(errorCode) ? 'denied' : 'failed',
       status,
       ...(errorCode ? { errorCode } : {}),
       durationMs,
-    });
+    };
   }
 
   async function serveInternal(

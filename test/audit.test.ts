@@ -1,0 +1,205 @@
+import {
+  CloudTrailClient,
+  type Event,
+  LookupEventsCommand,
+  type LookupEventsCommandInput,
+} from '@aws-sdk/client-cloudtrail';
+import { CreateAccessKeyCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
+import { CreateKeyCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { awsCli } from './helpers/aws-cli.js';
+import { policyUser } from './helpers/iam-user.js';
+import { rawRequest } from './helpers/raw.js';
+import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
+
+let t: TestSeawall;
+let trail: CloudTrailClient;
+
+beforeAll(async () => {
+  t = await startTestSeawall();
+  trail = new CloudTrailClient({ endpoint: t.url, region: t.credentials.region, credentials: t.credentials });
+});
+
+afterAll(async () => {
+  trail.destroy();
+  await t.close();
+});
+
+/** Every event LookupEvents answers for `input`, page by page. */
+async function lookupAll(input: LookupEventsCommandInput = {}): Promise<Event[]> {
+  const events: Event[] = [];
+  let token: string | undefined;
+  do {
+    const page = await trail.send(
+      new LookupEventsCommand({ ...input, ...(token ? { NextToken: token } : {}) }),
+    );
+    events.push(...(page.Events ?? []));
+    token = page.NextToken;
+  } while (token);
+  return events;
+}
+
+function recordOf(event: Event): Record<string, unknown> {
+  return JSON.parse(event.CloudTrailEvent ?? '{}') as Record<string, unknown>;
+}
+
+describe('the audit trail records every call', () => {
+  it('a management call becomes a CloudTrail record with all its fields, found by LookupEvents', async () => {
+    await t.s3().send(new CreateBucketCommand({ Bucket: 'audit-one' }));
+    const events = await lookupAll({
+      LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'CreateBucket' }],
+    });
+    expect(events).toHaveLength(1);
+    const event = events[0] as Event;
+    expect(event).toMatchObject({
+      EventName: 'CreateBucket',
+      EventSource: 's3.amazonaws.com',
+      ReadOnly: 'false',
+      Username: 'root',
+      AccessKeyId: t.credentials.accessKeyId,
+    });
+    expect(event.EventTime).toBeInstanceOf(Date);
+    expect(event.Resources).toEqual([
+      { ResourceType: 'AWS::S3::Bucket', ResourceName: 'arn:aws:s3:::audit-one' },
+    ]);
+    const record = recordOf(event);
+    expect(record).toMatchObject({
+      eventVersion: '1.10',
+      userIdentity: {
+        type: 'Root',
+        principalId: t.seawall.accountId,
+        arn: `arn:aws:iam::${t.seawall.accountId}:root`,
+        accountId: t.seawall.accountId,
+        accessKeyId: t.credentials.accessKeyId,
+      },
+      eventSource: 's3.amazonaws.com',
+      eventName: 'CreateBucket',
+      awsRegion: t.credentials.region,
+      sourceIPAddress: '127.0.0.1',
+      requestParameters: { bucketName: 'audit-one' },
+      readOnly: false,
+      eventType: 'AwsApiCall',
+      managementEvent: true,
+      eventCategory: 'Management',
+      recipientAccountId: t.seawall.accountId,
+    });
+    expect(record.eventTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(record.requestID).toMatch(/^[0-9A-F]{16}$/);
+    expect(record.eventID).toMatch(/^[0-9a-f-]{36}$/);
+    expect(String(record.userAgent)).toContain('aws-sdk-js');
+  });
+
+  it('denied and unauthenticated calls are recorded with their error code', async () => {
+    const user = await policyUser(t, 'audit-denied');
+    await expect(user.s3.send(new CreateBucketCommand({ Bucket: 'audit-denied-bucket' }))).rejects.toThrow();
+    const bad = new S3Client({
+      endpoint: t.url,
+      region: t.credentials.region,
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wrong' },
+    });
+    await expect(bad.send(new CreateBucketCommand({ Bucket: 'audit-nobody' }))).rejects.toThrow();
+    bad.destroy();
+    user.s3.destroy();
+    user.close();
+
+    const denied = (
+      await lookupAll({ LookupAttributes: [{ AttributeKey: 'Username', AttributeValue: 'audit-denied' }] })
+    )
+      .map(recordOf)
+      .find((record) => record.eventName === 'CreateBucket');
+    expect(denied).toMatchObject({
+      errorCode: 'AccessDenied',
+      userIdentity: { type: 'IAMUser', userName: 'audit-denied' },
+    });
+    expect(String(denied?.errorMessage)).toContain('not authorized');
+
+    const unknown = (
+      await lookupAll({
+        LookupAttributes: [{ AttributeKey: 'AccessKeyId', AttributeValue: 'AKIAIOSFODNN7EXAMPLE' }],
+      })
+    ).map(recordOf);
+    expect(unknown).toHaveLength(1);
+    expect(unknown[0]).toMatchObject({ errorCode: 'InvalidAccessKeyId', eventSource: 's3.amazonaws.com' });
+  });
+
+  it('a garbled request that names no operation is recorded too', async () => {
+    const response = await rawRequest(t.url, {
+      method: 'POST',
+      path: '/',
+      headers: { 'x-amz-target': 'Nope.Nothing' },
+    });
+    expect(response.status).toBeGreaterThanOrEqual(400);
+    const events = await lookupAll({
+      LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'Unknown' }],
+    });
+    expect(events.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('secrets never reach a record: secret keys, KMS plaintext, session tokens', async () => {
+    const iam = new IAMClient({ endpoint: t.url, region: t.credentials.region, credentials: t.credentials });
+    await iam.send(new CreateUserCommand({ UserName: 'audit-secrets' }));
+    const { AccessKey } = await iam.send(new CreateAccessKeyCommand({ UserName: 'audit-secrets' }));
+    iam.destroy();
+    const kms = new KMSClient({ endpoint: t.url, region: t.credentials.region, credentials: t.credentials });
+    const { KeyMetadata } = await kms.send(new CreateKeyCommand({}));
+    const dataKey = await kms.send(
+      new GenerateDataKeyCommand({ KeyId: KeyMetadata?.KeyId, KeySpec: 'AES_256' }),
+    );
+    kms.destroy();
+    const all = (await lookupAll()).map((event) => event.CloudTrailEvent ?? '').join('\n');
+    expect(all).toContain('GenerateDataKey');
+    expect(all).toContain('CreateAccessKey');
+    expect(all).not.toContain(AccessKey?.SecretAccessKey as string);
+    expect(all).not.toContain(t.credentials.secretAccessKey);
+    expect(all).not.toContain(Buffer.from(dataKey.Plaintext as Uint8Array).toString('base64'));
+  });
+
+  it('LookupEvents validates its input as CloudTrail does, and pages by NextToken', async () => {
+    for (let i = 0; i < 3; i++)
+      await t.s3().send(new PutObjectCommand({ Bucket: 'audit-one', Key: `k${i}`, Body: 'x' }));
+    const first = await trail.send(new LookupEventsCommand({ MaxResults: 2 }));
+    expect(first.Events).toHaveLength(2);
+    expect(first.NextToken).toBeDefined();
+    const second = await trail.send(new LookupEventsCommand({ MaxResults: 2, NextToken: first.NextToken }));
+    expect(second.Events?.[0]?.EventId).not.toBe(first.Events?.[1]?.EventId);
+    // Newest first.
+    expect((first.Events?.[0]?.EventTime as Date) >= (second.Events?.[0]?.EventTime as Date)).toBe(true);
+    // Object writes are data events, which event history never shows.
+    expect((await lookupAll()).some((event) => event.EventName === 'PutObject')).toBe(false);
+
+    const refused = async (input: LookupEventsCommandInput) =>
+      trail.send(new LookupEventsCommand(input)).then(
+        () => 'accepted',
+        (error: Error) => error.name,
+      );
+    expect(await refused({ MaxResults: 51 })).toBe('InvalidMaxResultsException');
+    expect(
+      await refused({
+        LookupAttributes: [
+          { AttributeKey: 'EventName', AttributeValue: 'a' },
+          { AttributeKey: 'Username', AttributeValue: 'b' },
+        ],
+      }),
+    ).toBe('InvalidLookupAttributesException');
+    expect(
+      await refused({ StartTime: new Date(2_000_000_000_000), EndTime: new Date(1_000_000_000_000) }),
+    ).toBe('InvalidTimeRangeException');
+    expect(await refused({ NextToken: 'not-a-token' })).toBe('InvalidNextTokenException');
+  });
+
+  it('aws cloudtrail lookup-events (the Debian aws cli) reads the same history', async () => {
+    const result = await awsCli(t.dataDir, t.url, [
+      'cloudtrail',
+      'lookup-events',
+      '--lookup-attributes',
+      'AttributeKey=ResourceName,AttributeValue=audit-one',
+      '--output',
+      'json',
+    ]);
+    expect(result.stderr).toBe('');
+    const events = (JSON.parse(result.stdout) as { Events: Event[] }).Events;
+    expect(events.map((event) => event.EventName)).toContain('CreateBucket');
+  });
+});

@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism, totalmem } from 'node:os';
 import { type AuditStore, openAuditStore } from './audit/audit-store.js';
-import { createAuditSink, NO_DATA_EVENTS } from './audit/audit-trail.js';
+import { createAuditSink, NO_DATA_EVENTS, recordingTableReads } from './audit/audit-trail.js';
 import { createCloudTrailApi, createLookupOperations } from './audit/cloudtrail-api.js';
 import {
   type CrawlerService,
@@ -427,7 +427,13 @@ export async function startSeawall(
       ...(options.crawlTimeoutMs !== undefined ? { timeoutMs: options.crawlTimeoutMs } : {}),
     });
     const athena = createAthenaService({
-      authorizer,
+      // Each table a query reads is recorded as the GetTable call Athena makes for its caller.
+      authorizer: recordingTableReads(authorizer, {
+        store: audit,
+        accountId: account.accountId,
+        region: account.region,
+        invokedBy: 'athena.amazonaws.com',
+      }),
       store: createQueryStore(db.db),
       savedStore: createSavedQueryStore(db.db),
       catalog,

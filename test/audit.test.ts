@@ -4,11 +4,14 @@ import {
   LookupEventsCommand,
   type LookupEventsCommandInput,
 } from '@aws-sdk/client-cloudtrail';
+import { CreateDatabaseCommand, GlueClient } from '@aws-sdk/client-glue';
 import { CreateAccessKeyCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
 import { CreateKeyCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { athenaClient, athenaQuery } from './helpers/athena.js';
 import { awsCli } from './helpers/aws-cli.js';
+import { csvTableCommand } from './helpers/glue.js';
 import { policyUser } from './helpers/iam-user.js';
 import { rawRequest } from './helpers/raw.js';
 import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
@@ -201,5 +204,56 @@ describe('the audit trail records every call', () => {
     expect(result.stderr).toBe('');
     const events = (JSON.parse(result.stdout) as { Events: Event[] }).Events;
     expect(events.map((event) => event.EventName)).toContain('CreateBucket');
+  });
+
+  it('an Athena query names each table it read: the GetTable call Athena makes for its caller', async () => {
+    await t.s3().send(new CreateBucketCommand({ Bucket: 'audit-lake' }));
+    await t
+      .s3()
+      .send(
+        new PutObjectCommand({ Bucket: 'audit-lake', Key: 'requests/a.csv', Body: 'id,kind\n1,pothole\n' }),
+      );
+    const glue = new GlueClient({
+      endpoint: t.url,
+      region: t.credentials.region,
+      credentials: t.credentials,
+    });
+    await glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: 'vancouver' } }));
+    await glue.send(
+      csvTableCommand('vancouver', 'service_requests_311', 's3://audit-lake/requests/', [
+        { Name: 'id', Type: 'int' },
+        { Name: 'kind', Type: 'string' },
+      ]),
+    );
+    glue.destroy();
+    const athena = athenaClient(t);
+    expect(await athenaQuery(athena, 'SELECT count(*) FROM vancouver.service_requests_311')).toEqual([
+      ['_col0'],
+      ['1'],
+    ]);
+    athena.destroy();
+
+    const reads = (
+      await lookupAll({
+        LookupAttributes: [
+          { AttributeKey: 'ResourceName', AttributeValue: 'vancouver/service_requests_311' },
+        ],
+      })
+    )
+      .map(recordOf)
+      .filter((record) => record.eventName === 'GetTable');
+    expect(reads).toHaveLength(1);
+    expect(reads[0]).toMatchObject({
+      eventSource: 'glue.amazonaws.com',
+      userIdentity: { type: 'Root', invokedBy: 'athena.amazonaws.com' },
+      sourceIPAddress: 'athena.amazonaws.com',
+      requestParameters: { databaseName: 'vancouver', name: 'service_requests_311' },
+      resources: [
+        {
+          ARN: `arn:aws:glue:${t.credentials.region}:${t.seawall.accountId}:table/vancouver/service_requests_311`,
+          type: 'AWS::Glue::Table',
+        },
+      ],
+    });
   });
 });

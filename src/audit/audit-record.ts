@@ -35,6 +35,7 @@ export interface CloudTrailRecord {
 
 export interface UserIdentity {
   readonly type: string;
+  readonly invokedBy?: string;
   readonly principalId?: string;
   readonly arn?: string;
   readonly accountId?: string;
@@ -313,6 +314,8 @@ export function recordOf(
   event: OperationEvent,
   exchange: AuditExchange,
   defaults: { accountId: string; region: string },
+  /** The service that made the call on the principal's behalf (`athena.amazonaws.com`), if one did. */
+  invokedBy?: string,
 ): CloudTrailRecord {
   const s3 = event.service === 's3';
   const data = isDataEvent(event);
@@ -323,7 +326,10 @@ export function recordOf(
   const errorMessage = failed ? errorMessageOf(exchange.error) : undefined;
   return {
     eventVersion: '1.10',
-    userIdentity: identityOf(event.principal, event.accessKeyId),
+    userIdentity: {
+      ...identityOf(event.principal, event.accessKeyId),
+      ...(invokedBy ? { invokedBy } : {}),
+    },
     eventTime: trailTime(event.time),
     eventSource: eventSourceOf(event.service),
     eventName: event.operation ?? 'Unknown',

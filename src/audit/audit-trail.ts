@@ -1,4 +1,14 @@
-import type { AuditExchange, AuditSink, OperationEvent } from '../lib/operation.js';
+import { isAppError } from '../errors.js';
+import { requestId } from '../lib/ids.js';
+import type {
+  AuditExchange,
+  AuditSink,
+  Authorizer,
+  AuthzCheck,
+  OperationEvent,
+  Principal,
+  RequestFacts,
+} from '../lib/operation.js';
 import { dataResourceOf, isDataEvent, recordOf } from './audit-record.js';
 import type { AuditStore } from './audit-store.js';
 
@@ -37,6 +47,68 @@ export function createAuditSink(deps: {
     record(event: OperationEvent, exchange: AuditExchange, begun: number | undefined) {
       if (begun === undefined && !wanted(event)) return;
       deps.store.append(recordOf(event, exchange, defaults), begun);
+    },
+  };
+}
+
+/**
+ * An authorizer for a service that reads the catalog on its callers' behalf (Athena): each glue:GetTable
+ * check it makes, allowed or denied, is recorded as the GetTable call AWS records when Athena reads a table's
+ * definition, invoked by the service for the caller, so the trail names every table each query read. A query
+ * checks a table more than once (planning, then access); its checks share one facts object, by which the
+ * repeats are recorded once.
+ */
+export function recordingTableReads(
+  authorizer: Authorizer,
+  deps: { store: AuditStore; accountId: string; region: string; invokedBy: string },
+): Authorizer {
+  const defaults = { accountId: deps.accountId, region: deps.region };
+  const seen = new WeakMap<RequestFacts, Set<string>>();
+  const record = (principal: Principal, check: AuthzCheck, facts: RequestFacts, error?: unknown) => {
+    const table = check.resources[check.resources.length - 1] ?? '';
+    const noted = seen.get(facts) ?? new Set<string>();
+    seen.set(facts, noted);
+    if (noted.has(table) && error === undefined) return;
+    noted.add(table);
+    // arn:aws:glue:REGION:ACCOUNT:table/DATABASE/TABLE
+    const [, database, name] = table.split(':').slice(5).join(':').split('/');
+    const errorCode = error === undefined ? undefined : isAppError(error) ? error.code : 'InternalError';
+    const event: OperationEvent = {
+      requestId: requestId(),
+      time: new Date(),
+      service: 'glue',
+      region: deps.region,
+      operation: 'GetTable',
+      action: check.action,
+      readOnly: true,
+      resources: [table],
+      principal,
+      sourceIp: deps.invokedBy,
+      userAgent: deps.invokedBy,
+      outcome: errorCode === undefined ? 'success' : 'denied',
+      status: errorCode === undefined ? 200 : 400,
+      ...(errorCode ? { errorCode } : {}),
+      durationMs: 0,
+    };
+    const exchange: AuditExchange = {
+      input: { CatalogId: principal.accountId, DatabaseName: database, Name: name },
+      query: [],
+      host: '',
+      requestHeaders: {},
+      ...(error !== undefined ? { error } : {}),
+    };
+    deps.store.append(recordOf(event, exchange, defaults, deps.invokedBy));
+  };
+  return {
+    async authorize(principal, check, facts) {
+      if (check.action !== 'glue:GetTable') return authorizer.authorize(principal, check, facts);
+      try {
+        await authorizer.authorize(principal, check, facts);
+      } catch (error) {
+        record(principal, check, facts, error);
+        throw error;
+      }
+      record(principal, check, facts);
     },
   };
 }

@@ -4,7 +4,12 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism, totalmem } from 'node:os';
 import { type AuditStore, openAuditStore } from './audit/audit-store.js';
-import { createAuditSink, NO_DATA_EVENTS, recordingTableReads } from './audit/audit-trail.js';
+import {
+  createAuditSink,
+  NO_DATA_EVENTS,
+  recordingSignIn,
+  recordingTableReads,
+} from './audit/audit-trail.js';
 import { createCloudTrailApi, createLookupOperations } from './audit/cloudtrail-api.js';
 import {
   type CrawlerService,
@@ -497,7 +502,14 @@ export async function startSeawall(
       }),
       internal: createInternalRoutes({
         region: account.region,
-        signIn: createSignInRoute(createConsoleSignIn(iam, { clock }).signIn),
+        signIn: createSignInRoute(
+          recordingSignIn(createConsoleSignIn(iam, { clock }).signIn, {
+            store: audit,
+            accountId: account.accountId,
+            region: account.region,
+            now: () => clock.now(),
+          }),
+        ),
         confirmSubscription: createConfirmSubscriptionRoute(sns),
       }),
       iam,

@@ -5,7 +5,12 @@ import {
   type LookupEventsCommandInput,
 } from '@aws-sdk/client-cloudtrail';
 import { CreateDatabaseCommand, GlueClient } from '@aws-sdk/client-glue';
-import { CreateAccessKeyCommand, CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
+import {
+  CreateAccessKeyCommand,
+  CreateLoginProfileCommand,
+  CreateUserCommand,
+  IAMClient,
+} from '@aws-sdk/client-iam';
 import { CreateKeyCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -255,5 +260,47 @@ describe('the audit trail records every call', () => {
         },
       ],
     });
+  });
+
+  it('console sign-ins are recorded as ConsoleLogin events, the password never, a failed user name hidden', async () => {
+    const iam = new IAMClient({ endpoint: t.url, region: t.credentials.region, credentials: t.credentials });
+    await iam.send(new CreateUserCommand({ UserName: 'audit-analyst' }));
+    await iam.send(new CreateLoginProfileCommand({ UserName: 'audit-analyst', Password: 'Correct-horse-9' }));
+    iam.destroy();
+    const signIn = (password: string) =>
+      fetch(`${t.url}/_seawall/signin`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          origin: `http://${new URL(t.url).host}`,
+          'user-agent': 'audit-browser/1.0',
+        },
+        body: JSON.stringify({ account: t.seawall.accountId, userName: 'audit-analyst', password }),
+      });
+    expect((await signIn('Correct-horse-9')).status).toBe(200);
+    expect((await signIn('Wrong-horse-9')).status).toBe(401);
+    const logins = (
+      await lookupAll({ LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'ConsoleLogin' }] })
+    ).map(recordOf);
+    expect(logins).toHaveLength(2);
+    const [failed, succeeded] = logins;
+    expect(succeeded).toMatchObject({
+      eventSource: 'signin.amazonaws.com',
+      eventType: 'AwsConsoleSignIn',
+      userIdentity: {
+        type: 'IAMUser',
+        userName: 'audit-analyst',
+        arn: `arn:aws:iam::${t.seawall.accountId}:user/audit-analyst`,
+      },
+      responseElements: { ConsoleLogin: 'Success' },
+      userAgent: 'audit-browser/1.0',
+      sourceIPAddress: '127.0.0.1',
+    });
+    expect(failed).toMatchObject({
+      errorMessage: 'Failed authentication',
+      responseElements: { ConsoleLogin: 'Failure' },
+      userIdentity: { userName: 'HIDDEN_DUE_TO_SECURITY_REASONS' },
+    });
+    expect(JSON.stringify(logins)).not.toContain('horse');
   });
 });

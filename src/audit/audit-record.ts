@@ -27,7 +27,7 @@ export interface CloudTrailRecord {
   readonly eventID: string;
   readonly readOnly: boolean;
   readonly resources?: readonly TrailResource[];
-  readonly eventType: 'AwsApiCall';
+  readonly eventType: 'AwsApiCall' | 'AwsConsoleSignIn';
   readonly managementEvent: boolean;
   readonly recipientAccountId: string;
   readonly eventCategory: 'Management' | 'Data';

@@ -1,5 +1,6 @@
 import { isAppError } from '../errors.js';
-import { requestId } from '../lib/ids.js';
+import type { SignInRequest, SignInResult } from '../iam/index.js';
+import { requestId, uuid } from '../lib/ids.js';
 import type {
   AuditExchange,
   AuditSink,
@@ -9,7 +10,14 @@ import type {
   Principal,
   RequestFacts,
 } from '../lib/operation.js';
-import { dataResourceOf, isDataEvent, recordOf } from './audit-record.js';
+import {
+  type CloudTrailRecord,
+  dataResourceOf,
+  HIDDEN,
+  isDataEvent,
+  recordOf,
+  trailTime,
+} from './audit-record.js';
 import type { AuditStore } from './audit-store.js';
 
 /** Which data events some trail wants recorded (event selectors); management events are always recorded. */
@@ -110,5 +118,48 @@ export function recordingTableReads(
       }
       record(principal, check, facts);
     },
+  };
+}
+
+/**
+ * Console sign-in with each attempt recorded as CloudTrail's ConsoleLogin event (signin.amazonaws.com), before
+ * it is answered. A failed attempt's user name is hidden, as CloudTrail hides it: people type passwords there.
+ */
+export function recordingSignIn(
+  signIn: (request: SignInRequest) => Promise<SignInResult>,
+  deps: { store: AuditStore; accountId: string; region: string; now: () => Date },
+): (request: SignInRequest) => Promise<SignInResult> {
+  return async (request) => {
+    const result = await signIn(request);
+    const success = result.outcome === 'signedIn';
+    const record: CloudTrailRecord = {
+      eventVersion: '1.10',
+      userIdentity: success
+        ? { type: 'IAMUser', arn: result.arn, accountId: result.accountId, userName: result.userName }
+        : { type: 'IAMUser', principalId: '', accountId: deps.accountId, userName: HIDDEN },
+      eventTime: trailTime(deps.now()),
+      eventSource: 'signin.amazonaws.com',
+      eventName: 'ConsoleLogin',
+      awsRegion: deps.region,
+      sourceIPAddress: request.sourceIp,
+      userAgent: request.userAgent ?? '',
+      ...(success ? {} : { errorMessage: 'Failed authentication' }),
+      requestParameters: null,
+      responseElements: { ConsoleLogin: success ? 'Success' : 'Failure' },
+      additionalEventData: {
+        MobileVersion: 'No',
+        MFAUsed: 'No',
+        ...(result.outcome === 'passwordResetRequired' ? { PasswordResetRequired: 'Yes' } : {}),
+      },
+      requestID: requestId(),
+      eventID: uuid(),
+      readOnly: false,
+      eventType: 'AwsConsoleSignIn',
+      managementEvent: true,
+      recipientAccountId: deps.accountId,
+      eventCategory: 'Management',
+    };
+    deps.store.append(record);
+    return result;
   };
 }

@@ -19,6 +19,8 @@ export interface SignInRequest {
   readonly newPassword?: string;
   /** Where the attempt comes from, for the per-address backoff. */
   readonly sourceIp: string;
+  /** The browser's User-Agent, for the audit trail's record of the attempt. */
+  readonly userAgent?: string;
 }
 
 export type SignInResult =

@@ -131,7 +131,13 @@ export function createSignInRoute(signIn: (request: SignInRequest) => Promise<Si
         'Give account, userName and password as strings (and newPassword).',
       );
     try {
-      return render(await signIn({ ...form, sourceIp: req.socket.remoteAddress ?? '' }));
+      return render(
+        await signIn({
+          ...form,
+          sourceIp: req.socket.remoteAddress ?? '',
+          userAgent: (req.headers['user-agent'] ?? '').slice(0, 1024),
+        }),
+      );
     } catch (error) {
       if (error instanceof AppError && error.status < 500)
         return refusal(error.status, error.code, error.message);

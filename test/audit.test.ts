@@ -15,7 +15,7 @@ import { CreateKeyCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/cl
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { athenaClient, athenaQuery } from './helpers/athena.js';
-import { awsCli } from './helpers/aws-cli.js';
+import { AWS_CLI, AWS_CLI_ON_PATH, awsCli } from './helpers/aws-cli.js';
 import { csvTableCommand } from './helpers/glue.js';
 import { policyUser } from './helpers/iam-user.js';
 import { rawRequest } from './helpers/raw.js';
@@ -197,18 +197,26 @@ describe('the audit trail records every call', () => {
     expect(await refused({ NextToken: 'not-a-token' })).toBe('InvalidNextTokenException');
   });
 
-  it('aws cloudtrail lookup-events (the Debian aws cli) reads the same history', async () => {
-    const result = await awsCli(t.dataDir, t.url, [
-      'cloudtrail',
-      'lookup-events',
-      '--lookup-attributes',
-      'AttributeKey=ResourceName,AttributeValue=audit-one',
-      '--output',
-      'json',
-    ]);
-    expect(result.stderr).toBe('');
-    const events = (JSON.parse(result.stdout) as { Events: Event[] }).Events;
-    expect(events.map((event) => event.EventName)).toContain('CreateBucket');
+  it('aws cloudtrail lookup-events (the Debian v2 and the v1 on PATH) reads the same history', async () => {
+    for (const cli of [AWS_CLI, AWS_CLI_ON_PATH]) {
+      const result = await awsCli(
+        t.dataDir,
+        t.url,
+        [
+          'cloudtrail',
+          'lookup-events',
+          '--lookup-attributes',
+          'AttributeKey=ResourceName,AttributeValue=audit-one',
+          '--output',
+          'json',
+        ],
+        undefined,
+        cli,
+      );
+      expect(result.stderr, cli).toBe('');
+      const events = (JSON.parse(result.stdout) as { Events: Event[] }).Events;
+      expect(events.map((event) => event.EventName)).toContain('CreateBucket');
+    }
   });
 
   it('an Athena query names each table it read: the GetTable call Athena makes for its caller', async () => {

@@ -157,10 +157,16 @@ export function registerOperations<T extends AnyOperation>(
   return operations;
 }
 
-/** Operations whose names say they change nothing (CloudTrail's readOnly). */
-export function isReadOnly(operation: Pick<AnyOperation, 'name'>): boolean {
-  return /^(Get|List|Describe|Head|BatchGet|Search|Simulate|Options)/.test(operation.name);
+/**
+ * Operations that change nothing (CloudTrail's readOnly): those whose names say so, and KMS's cryptographic
+ * operations, which CloudTrail counts as reads (they use a key without changing it).
+ */
+export function isReadOnly(operation: Pick<AnyOperation, 'name' | 'service'>): boolean {
+  if (operation.service === 'kms' && KMS_READS.test(operation.name)) return true;
+  return /^(Get|List|Describe|Head|BatchGet|Search|Simulate|Options|Lookup)/.test(operation.name);
 }
+
+const KMS_READS = /^(Encrypt|Decrypt|ReEncrypt|GenerateDataKey|GenerateRandom|GenerateMac|VerifyMac|Sign|Verify)/;
 
 /** Error codes that mean the caller was refused: authentication and authorization failures. */
 const DENIALS = new Set([

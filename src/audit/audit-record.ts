@@ -88,7 +88,14 @@ export function auditValue(value: unknown, depth = 0): unknown {
   for (const [name, member] of Object.entries(value as Record<string, unknown>)) {
     if (member === undefined || member === null) continue;
     const shown = isSecretMember(name) ? HIDDEN : auditValue(member, depth + 1);
-    if (shown !== undefined) out[camelCase(name)] = shown;
+    // Defined, not assigned: a member named `__proto__` stays a member.
+    if (shown !== undefined)
+      Object.defineProperty(out, camelCase(name), {
+        value: shown,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
   }
   return out;
 }

@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAppError } from '../../src/errors.js';
@@ -51,6 +52,19 @@ const ATHENA = [
   'ListQueryExecutions',
   'GetWorkGroup',
   'ListWorkGroups',
+];
+/** CloudTrail's operations: their inputs end up in the audit trail's own records too. */
+const CLOUDTRAIL = [
+  'LookupEvents',
+  'CreateTrail',
+  'UpdateTrail',
+  'DescribeTrails',
+  'GetTrailStatus',
+  'StartLogging',
+  'PutEventSelectors',
+  'GetEventSelectors',
+  'ListPublicKeys',
+  'DeleteTrail',
 ];
 /** DataBrew's restJson routes; `{}` is a name taken from the generator. */
 const DATABREW: [string, string][] = [
@@ -126,6 +140,16 @@ const FIELDS = [
   'Outputs',
   'DataCatalogOutputs',
   'Description',
+  'LookupAttributes',
+  'AttributeKey',
+  'AttributeValue',
+  'StartTime',
+  'EndTime',
+  'EventCategory',
+  'S3BucketName',
+  'TrailNameList',
+  'EventSelectors',
+  'Password',
   '__proto__',
   'constructor',
 ];
@@ -257,6 +281,48 @@ describe('JSON request bodies under fuzzing', () => {
       fuzzParameters(150, { caseTimeoutMs: 20_000 }),
     );
     expect((await fetch(`${t.url}/_seawall/health`)).status).toBe(200);
+  });
+
+  it('CloudTrail answers any body with a result or its JSON error, and records every call it was sent', async () => {
+    const target = fc.oneof(
+      { weight: 4, arbitrary: fc.constantFrom(...CLOUDTRAIL.map((op) => `CloudTrail_20131101.${op}`)) },
+      fc.constantFrom(
+        ...CLOUDTRAIL.map((op) => `com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.${op}`),
+      ),
+    );
+    let sent = 0;
+    await fc.assert(
+      fc.asyncProperty(target, body, async (name, text) => {
+        sent++;
+        const res = await send(
+          'cloudtrail',
+          'POST',
+          '/',
+          { 'x-amz-target': name, 'content-type': 'application/x-amz-json-1.1' },
+          text,
+        );
+        expectProtocolAnswer(res);
+      }),
+      fuzzParameters(150, { caseTimeoutMs: 20_000 }),
+    );
+    // Each of those calls was recorded, and every record is still CloudTrail JSON.
+    const trail = new CloudTrailClient({
+      endpoint: t.url,
+      region: t.credentials.region,
+      credentials: t.credentials,
+    });
+    let seen = 0;
+    let token: string | undefined;
+    do {
+      const page = await trail.send(new LookupEventsCommand({ ...(token ? { NextToken: token } : {}) }));
+      for (const event of page.Events ?? []) {
+        const record = JSON.parse(event.CloudTrailEvent ?? '') as { eventSource: string };
+        if (record.eventSource === 'cloudtrail.amazonaws.com') seen++;
+      }
+      token = page.NextToken;
+    } while (token);
+    trail.destroy();
+    expect(seen).toBeGreaterThanOrEqual(sent);
   });
 
   it('DataBrew (restJson) answers any route, name and body with a result or its JSON error', async () => {

@@ -1,4 +1,5 @@
 import { AthenaClient } from '@aws-sdk/client-athena';
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { GlueClient } from '@aws-sdk/client-glue';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Session } from '../session.js';
@@ -7,6 +8,7 @@ export interface AwsClients {
   glue: GlueClient;
   athena: AthenaClient;
   sts: STSClient;
+  cloudtrail: CloudTrailClient;
 }
 
 /**
@@ -23,13 +25,19 @@ export function createClients(session: Session): AwsClients {
       ...(session.sessionToken ? { sessionToken: session.sessionToken } : {}),
     },
   };
-  return { glue: new GlueClient(config), athena: new AthenaClient(config), sts: new STSClient(config) };
+  return {
+    glue: new GlueClient(config),
+    athena: new AthenaClient(config),
+    sts: new STSClient(config),
+    cloudtrail: new CloudTrailClient(config),
+  };
 }
 
 export function destroyClients(clients: AwsClients): void {
   clients.glue.destroy();
   clients.athena.destroy();
   clients.sts.destroy();
+  clients.cloudtrail.destroy();
 }
 
 /** Who the keys sign as; every principal may ask (sts:GetCallerIdentity needs no permission). */

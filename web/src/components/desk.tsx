@@ -10,6 +10,7 @@ import { isRunning, useQueryRuns } from '../use-query-runs.js';
 import { CatalogPanel } from './catalog-panel.js';
 import { DownloadCsv } from './download-csv.js';
 import { activeTabLabel, EditorTabs, tabPanelId } from './editor-tabs.js';
+import { EventHistoryView } from './event-history-view.js';
 import { HistoryView } from './history-view.js';
 import { QueryEditor } from './query-editor.js';
 import { QueryStatus } from './query-status.js';
@@ -17,7 +18,7 @@ import { ResultTable } from './result-table.js';
 import { SaveQueryForm } from './save-query-form.js';
 import { SavedQueriesView } from './saved-queries-view.js';
 
-type View = 'editor' | 'history' | 'saved';
+type View = 'editor' | 'history' | 'saved' | 'events';
 // ECharts is most of the console's script: it is loaded the first time a result is charted.
 const ResultChart = lazy(() => import('./result-chart.js').then((m) => ({ default: m.ResultChart })));
 
@@ -25,6 +26,7 @@ const VIEWS: { view: View; label: string }[] = [
   { view: 'editor', label: 'Editor' },
   { view: 'history', label: 'Recent queries' },
   { view: 'saved', label: 'Saved queries' },
+  { view: 'events', label: 'Event history' },
 ];
 
 /**
@@ -112,6 +114,7 @@ export function Desk({ owner, clients, catalog }: { owner: string; clients: AwsC
         {view === 'saved' && (
           <SavedQueriesView athena={clients.athena} generation={savedGeneration} onOpen={openSaved} />
         )}
+        {view === 'events' && <EventHistoryView cloudtrail={clients.cloudtrail} />}
         {view === 'editor' && (
           <>
             <EditorTabs tabs={{ ...tabs, close: closeTab }} runningIds={runningIds} />

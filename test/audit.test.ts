@@ -11,7 +11,7 @@ import {
   CreateUserCommand,
   IAMClient,
 } from '@aws-sdk/client-iam';
-import { CreateKeyCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import { CreateKeyCommand, GenerateDataKeyCommand, KMSClient, ListKeysCommand } from '@aws-sdk/client-kms';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { athenaClient, athenaQuery } from './helpers/athena.js';
@@ -130,6 +130,28 @@ describe('the audit trail records every call', () => {
     ).map(recordOf);
     expect(unknown).toHaveLength(1);
     expect(unknown[0]).toMatchObject({ errorCode: 'InvalidAccessKeyId', eventSource: 's3.amazonaws.com' });
+
+    // A JSON protocol names its operation in a header: a refused call is recorded under that name.
+    const badKms = new KMSClient({
+      endpoint: t.url,
+      region: t.credentials.region,
+      credentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLF', secretAccessKey: 'wrong' },
+    });
+    await expect(badKms.send(new ListKeysCommand({}))).rejects.toThrow();
+    badKms.destroy();
+    const refused = (
+      await lookupAll({
+        LookupAttributes: [{ AttributeKey: 'AccessKeyId', AttributeValue: 'AKIAIOSFODNN7EXAMPLF' }],
+      })
+    ).map(recordOf);
+    expect(refused).toMatchObject([
+      {
+        eventName: 'ListKeys',
+        eventSource: 'kms.amazonaws.com',
+        errorCode: 'UnrecognizedClientException',
+        readOnly: true,
+      },
+    ]);
   });
 
   it('a garbled request that names no operation is recorded too', async () => {

@@ -166,7 +166,8 @@ export function isReadOnly(operation: Pick<AnyOperation, 'name' | 'service'>): b
   return /^(Get|List|Describe|Head|BatchGet|Search|Simulate|Options|Lookup)/.test(operation.name);
 }
 
-const KMS_READS = /^(Encrypt|Decrypt|ReEncrypt|GenerateDataKey|GenerateRandom|GenerateMac|VerifyMac|Sign|Verify)/;
+const KMS_READS =
+  /^(Encrypt|Decrypt|ReEncrypt|GenerateDataKey|GenerateRandom|GenerateMac|VerifyMac|Sign|Verify)/;
 
 /** Error codes that mean the caller was refused: authentication and authorization failures. */
 const DENIALS = new Set([
@@ -180,6 +181,8 @@ const DENIALS = new Set([
   'InvalidClientTokenId',
   'UnrecognizedClientException',
   'IncompleteSignature',
+  'IncompleteSignatureException',
+  'InvalidSignatureException',
 ]);
 
 /** Whether an error code says the caller was refused (as opposed to any other failure). */

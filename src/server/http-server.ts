@@ -37,7 +37,7 @@ import {
   UNTRUSTED_CONTENT_HEADERS,
 } from './connection-guards.js';
 import { authenticateForm } from './post-form.js';
-import { type Protocol, renderError, type ServiceEndpoint } from './protocols.js';
+import { type Protocol, renderError, type ServiceEndpoint, wireErrorCode } from './protocols.js';
 
 export type { HttpLimits } from './connection-guards.js';
 
@@ -164,6 +164,8 @@ const MEMORY_BUDGET_BYTES = 512 * 2 ** 20;
 /** What the pipeline learnt of a request as it went, for its log line and event. */
 interface Trace {
   readonly requestId: string;
+  /** The protocol the answer is in, which decides the error code it carries. */
+  protocol?: Protocol;
   readonly sourceIp: string;
   service?: string;
   region?: string;
@@ -181,10 +183,6 @@ interface Trace {
   begun?: number;
   /** Set once the call's record is durable. */
   recorded?: true;
-}
-
-function errorCodeOf(error: unknown): string {
-  return error instanceof AppError ? error.code : 'InternalError';
 }
 
 /**
@@ -215,6 +213,7 @@ export function createHttpServer(deps: HttpServerDeps): Server {
     const memory = budget.lease();
     try {
       protocol = protocolFor(line, services);
+      trace.protocol = protocol;
       // The service the request says it is signed for, kept even if its signature then fails.
       const claimed = signedService(line);
       if (claimed !== undefined) trace.service = claimed;
@@ -392,7 +391,8 @@ export function createHttpServer(deps: HttpServerDeps): Server {
   ): void {
     const durationMs = Math.round(performance.now() - started);
     const status = res.statusCode;
-    const errorCode = trace.error === undefined ? undefined : errorCodeOf(trace.error);
+    const errorCode =
+      trace.error === undefined ? undefined : wireErrorCode(trace.error, trace.protocol ?? 'restXml');
     logger.info(
       {
         requestId,
@@ -416,10 +416,24 @@ export function createHttpServer(deps: HttpServerDeps): Server {
     deps.onEvent?.({ ...eventOf(trace, line, started, status), durationMs });
   }
 
+  /**
+   * The operation a request that failed before it was resolved (its signature, say) names, where its line and
+   * headers say it without the body: a JSON protocol's X-Amz-Target, for an operation the service declares.
+   */
+  function claimedOperation(trace: Trace, line: RequestLine): { operation?: string; readOnly?: boolean } {
+    const endpoint = trace.service === undefined ? undefined : services[trace.service];
+    const target = line.headers['x-amz-target'];
+    if (endpoint?.protocol !== 'awsJson' || target === undefined) return {};
+    const name = target.slice(target.lastIndexOf('.') + 1);
+    const operation = endpoint.operations.find((op) => op.name === name);
+    return operation ? { operation: operation.name, readOnly: isReadOnly(operation) } : {};
+  }
+
   /** The event of a routed request as far as it has gone. */
   function eventOf(trace: Trace, line: RequestLine, started: number, status: number): OperationEvent {
     const durationMs = Math.round(performance.now() - started);
-    const errorCode = trace.error === undefined ? undefined : errorCodeOf(trace.error);
+    const errorCode =
+      trace.error === undefined ? undefined : wireErrorCode(trace.error, trace.protocol ?? 'restXml');
     const resources =
       trace.checked.length > 0 ? [...new Set([...trace.resources, ...trace.checked])] : trace.resources;
     const claimed = trace.principal ? undefined : claimedAccessKey(line);
@@ -434,7 +448,7 @@ export function createHttpServer(deps: HttpServerDeps): Server {
             action: trace.action ?? trace.operation.action,
             readOnly: isReadOnly(trace.operation),
           }
-        : {}),
+        : claimedOperation(trace, line)),
       resources,
       ...(trace.principal ? { principal: trace.principal } : {}),
       ...(!trace.principal && claimed ? { accessKeyId: claimed } : {}),

@@ -14,6 +14,15 @@ function s3ErrorBody(error: AppError, requestId: string): string {
   return toXml('Error', fields);
 }
 
+/** The error code a protocol's answer carries for an error (the JSON and query protocols name some apart). */
+export function wireErrorCode(unknownError: unknown, protocol: Protocol): string {
+  if (!isAppError(unknownError)) return 'InternalError';
+  if (protocol === 'awsJson' || protocol === 'restJson')
+    return unknownError.protocolCodes.json ?? unknownError.code;
+  if (protocol === 'awsQuery') return unknownError.protocolCodes.query ?? unknownError.code;
+  return unknownError.code;
+}
+
 /**
  * Renders an error in the protocol's own shape. Unknown errors become InternalError with nothing of their
  * internals; the caller logs them with their cause.
@@ -35,7 +44,7 @@ export function renderError(
       break;
     case 'awsJson':
     case 'restJson': {
-      const code = error.protocolCodes.json ?? error.code;
+      const code = wireErrorCode(error, protocol);
       headers['content-type'] = protocol === 'awsJson' ? 'application/x-amz-json-1.1' : 'application/json';
       headers['x-amzn-errortype'] = code;
       body = JSON.stringify({ __type: code, message: error.message, Message: error.message });
@@ -43,7 +52,7 @@ export function renderError(
       break;
     }
     case 'awsQuery': {
-      const code = error.protocolCodes.query ?? error.code;
+      const code = wireErrorCode(error, protocol);
       headers['content-type'] = 'text/xml';
       const type = error.status >= 500 ? 'Receiver' : 'Sender';
       body = `<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse><Error><Type>${type}</Type><Code>${escapeXml(code)}</Code><Message>${escapeXml(error.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;

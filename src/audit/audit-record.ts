@@ -124,19 +124,28 @@ function isObjectArn(arn: string): boolean {
   return arn.startsWith('arn:aws:s3:::') && arn.indexOf('/') > 0;
 }
 
-/** S3's object-level calls, and listing a bucket's objects, are data events; SNS's Publish too. */
-const S3_LISTINGS = new Set(['ListObjects', 'ListObjectsV2', 'ListObjectVersions']);
+/**
+ * S3's object-level calls are data events, with the calls on a bucket's objects that name no one object
+ * (listing them, deleting many at once); SNS's Publish too.
+ */
+const S3_BUCKET_DATA = new Set(['ListObjects', 'ListObjectsV2', 'ListObjectVersions', 'DeleteObjects']);
 
 export function isDataEvent(event: Pick<OperationEvent, 'service' | 'operation' | 'resources'>): boolean {
   if (event.service === 's3') {
-    return S3_LISTINGS.has(event.operation ?? '') || event.resources.some(isObjectArn);
+    return S3_BUCKET_DATA.has(event.operation ?? '') || event.resources.some(isObjectArn);
   }
   return event.service === 'sns' && (event.operation === 'Publish' || event.operation === 'PublishBatch');
 }
 
-/** The resource a data event is about, as event selectors name it (`arn:aws:s3:::bucket/key`). */
+/**
+ * The resource a data event is about, as event selectors name it: `arn:aws:s3:::bucket/key`, or
+ * `arn:aws:s3:::bucket/` for a call on a bucket's objects that names none.
+ */
 export function dataResourceOf(event: Pick<OperationEvent, 'resources'>): string | undefined {
-  return event.resources.find(isObjectArn) ?? event.resources[0];
+  const object = event.resources.find(isObjectArn);
+  if (object) return object;
+  const bucket = event.resources.find((arn) => arn.startsWith('arn:aws:s3:::'));
+  return bucket ? `${bucket}/` : event.resources[0];
 }
 
 function resourceType(arn: string): string | undefined {

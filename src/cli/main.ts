@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config.js';
 import { DataDirError } from '../data-dir-errors.js';
+import { auditCommand } from './audit-command.js';
 import { describeListenError } from './cli-errors.js';
 import { CliError, type CliIo, type Command } from './commands.js';
 import { demoCommand } from './demo-command.js';
@@ -8,7 +9,14 @@ import { ingestCommand } from './ingest-command.js';
 import { queryCommand } from './query-command.js';
 import { initCommand, serveCommand } from './serve-commands.js';
 
-const COMMANDS: readonly Command[] = [initCommand, serveCommand, demoCommand, queryCommand, ingestCommand];
+const COMMANDS: readonly Command[] = [
+  initCommand,
+  serveCommand,
+  demoCommand,
+  queryCommand,
+  ingestCommand,
+  auditCommand,
+];
 
 function overview(): string {
   const lines = COMMANDS.map((c) => `  ${c.name.padEnd(8)} ${c.summary}`);

@@ -1,0 +1,198 @@
+import { createHash, generateKeyPairSync, sign } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { describeFindings, digestStringToSign, type TrailBucket, verifyTrailBucket } from './audit-verify.js';
+
+const ACCOUNT = '123456789012';
+const REGION = 'ca-west-1';
+const BUCKET = 'trail-bucket';
+const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const der = publicKey.export({ type: 'pkcs1', format: 'der' });
+const FINGERPRINT = createHash('md5').update(der).digest('hex');
+
+interface Stored {
+  body: Buffer;
+  metadata: Record<string, string>;
+}
+
+let objects: Map<string, Stored>;
+
+const bucket: TrailBucket = {
+  async *list(prefix) {
+    for (const key of objects.keys()) if (key.startsWith(prefix)) yield key;
+  },
+  get: async (key) => objects.get(key),
+};
+
+const pad = (n: number) => String(n).padStart(2, '0');
+function stamp(time: Date, seconds: boolean): string {
+  const base = `${time.getUTCFullYear()}${pad(time.getUTCMonth() + 1)}${pad(time.getUTCDate())}T${pad(time.getUTCHours())}${pad(time.getUTCMinutes())}`;
+  return seconds ? `${base}${pad(time.getUTCSeconds())}Z` : `${base}Z`;
+}
+const day = (time: Date) =>
+  `${time.getUTCFullYear()}/${pad(time.getUTCMonth() + 1)}/${pad(time.getUTCDate())}`;
+const iso = (time: Date) => `${time.toISOString().slice(0, 19)}Z`;
+
+function putLog(time: Date, n: number): { key: string; hash: string } {
+  const key = `AWSLogs/${ACCOUNT}/CloudTrail/${REGION}/${day(time)}/${ACCOUNT}_CloudTrail_${REGION}_${stamp(time, false)}_LOG${n}abcdefghijkl.json.gz`;
+  const text = Buffer.from(JSON.stringify({ Records: [{ eventName: `Call${n}`, eventTime: iso(time) }] }));
+  objects.set(key, { body: gzipSync(text), metadata: {} });
+  return { key, hash: createHash('sha256').update(text).digest('hex') };
+}
+
+let previous: { key: string; hash: string; signature: string } | undefined;
+
+function putDigest(start: Date, end: Date, logs: { key: string; hash: string }[]): string {
+  const key = `AWSLogs/${ACCOUNT}/CloudTrail-Digest/${REGION}/${day(end)}/${ACCOUNT}_CloudTrail-Digest_${REGION}_main_${REGION}_${stamp(end, true)}.json.gz`;
+  const digest = {
+    awsAccountId: ACCOUNT,
+    digestStartTime: iso(start),
+    digestEndTime: iso(end),
+    digestS3Bucket: BUCKET,
+    digestS3Object: key,
+    digestPublicKeyFingerprint: FINGERPRINT,
+    digestSignatureAlgorithm: 'SHA256withRSA',
+    newestEventTime: null,
+    oldestEventTime: null,
+    previousDigestS3Bucket: previous ? BUCKET : null,
+    previousDigestS3Object: previous?.key ?? null,
+    previousDigestHashValue: previous?.hash ?? null,
+    previousDigestHashAlgorithm: previous ? 'SHA-256' : null,
+    previousDigestSignature: previous?.signature ?? null,
+    logFiles: logs.map((log) => ({
+      s3Bucket: BUCKET,
+      s3Object: log.key,
+      hashValue: log.hash,
+      hashAlgorithm: 'SHA-256',
+      newestEventTime: null,
+      oldestEventTime: null,
+    })),
+  };
+  const inflated = Buffer.from(JSON.stringify(digest));
+  const signature = sign('sha256', Buffer.from(digestStringToSign(digest, inflated)), privateKey).toString(
+    'hex',
+  );
+  objects.set(key, {
+    body: gzipSync(inflated),
+    metadata: { signature, 'signature-algorithm': 'SHA256withRSA' },
+  });
+  previous = { key, hash: createHash('sha256').update(inflated).digest('hex'), signature };
+  return key;
+}
+
+/** Three hours of a trail: two log files an hour, a digest at the end of each. */
+function trail(): { digests: string[]; logs: string[] } {
+  const digests: string[] = [];
+  const logs: string[] = [];
+  const t0 = Date.UTC(2026, 11, 1, 10, 0, 0);
+  for (let h = 0; h < 3; h++) {
+    const files = [
+      putLog(new Date(t0 + h * 3_600_000 + 600_000), h * 2),
+      putLog(new Date(t0 + h * 3_600_000 + 1_800_000), h * 2 + 1),
+    ];
+    logs.push(...files.map((f) => f.key));
+    digests.push(putDigest(new Date(t0 + h * 3_600_000), new Date(t0 + (h + 1) * 3_600_000), files));
+  }
+  return { digests, logs };
+}
+
+async function check() {
+  const findings = await verifyTrailBucket(bucket, [{ fingerprint: FINGERPRINT, der }], { bucket: BUCKET });
+  return {
+    findings,
+    bad: findings.filter((f) => !f.kind.endsWith('-valid')),
+    ...describeFindings(BUCKET, findings),
+  };
+}
+
+beforeEach(() => {
+  objects = new Map();
+  previous = undefined;
+});
+
+describe('audit verify: the digest chain', () => {
+  it('finds every digest and log file of an untouched trail valid', async () => {
+    trail();
+    const { findings, ok, lines } = await check();
+    expect(ok).toBe(true);
+    expect(findings.filter((f) => f.kind === 'digest-valid')).toHaveLength(3);
+    expect(findings.filter((f) => f.kind === 'log-valid')).toHaveLength(6);
+    expect(lines.at(-1)).toBe('3 digest file(s) and 6 log file(s) checked: all valid');
+  });
+
+  it('names a modified, a deleted and an inserted log file', async () => {
+    const { logs } = trail();
+    const modified = logs[1] as string;
+    const deleted = logs[4] as string;
+    objects.set(modified, { body: gzipSync('{"Records":[{"eventName":"Forged"}]}'), metadata: {} });
+    objects.delete(deleted);
+    const inserted = putLog(new Date(Date.UTC(2026, 11, 1, 11, 40)), 99).key;
+    const { bad, ok } = await check();
+    expect(ok).toBe(false);
+    expect(bad).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'log-modified', key: modified }),
+        expect.objectContaining({ kind: 'log-deleted', key: deleted }),
+        { kind: 'log-inserted', key: inserted },
+      ]),
+    );
+    expect(bad).toHaveLength(3);
+  });
+
+  it('names a missing digest, and its log files as unverified rather than inserted', async () => {
+    const { digests, logs } = trail();
+    objects.delete(digests[1] as string);
+    const { bad } = await check();
+    expect(bad).toEqual([
+      { kind: 'digest-missing', key: digests[1], referencedBy: digests[2] },
+      { kind: 'log-unverified', key: logs[2], missingDigest: digests[1] },
+      { kind: 'log-unverified', key: logs[3], missingDigest: digests[1] },
+    ]);
+  });
+
+  it('names a digest whose contents were changed, and one signed by no known key', async () => {
+    const { digests } = trail();
+    const key = digests[0] as string;
+    const stored = objects.get(key) as Stored;
+    const forged = JSON.parse(gunzipSync(stored.body).toString()) as { logFiles: unknown[] };
+    forged.logFiles = [];
+    objects.set(key, { ...stored, body: gzipSync(JSON.stringify(forged)) });
+    let { bad } = await check();
+    expect(bad).toEqual([
+      expect.objectContaining({ kind: 'digest-invalid', key, reason: expect.stringContaining('modified') }),
+    ]);
+
+    const other = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({
+      type: 'pkcs1',
+      format: 'der',
+    });
+    objects = new Map();
+    previous = undefined;
+    trail();
+    const findings = await verifyTrailBucket(bucket, [{ fingerprint: 'f'.repeat(32), der: other }], {
+      bucket: BUCKET,
+    });
+    bad = findings.filter((f) => !f.kind.endsWith('-valid'));
+    expect(bad[0]).toMatchObject({
+      kind: 'digest-invalid',
+      reason: expect.stringContaining('no public key'),
+    });
+  });
+
+  it('refuses hostile objects where a digest should be, without throwing', async () => {
+    const { digests } = trail();
+    for (const body of [
+      Buffer.from('not gzip'),
+      gzipSync('not json'),
+      gzipSync('[]'),
+      gzipSync('{"logFiles":7}'),
+    ]) {
+      objects.set(digests[2] as string, {
+        body,
+        metadata: { signature: '00', 'signature-algorithm': 'SHA256withRSA' },
+      });
+      const { bad } = await check();
+      expect(bad[0]).toMatchObject({ kind: 'digest-invalid', key: digests[2] });
+    }
+  });
+});

@@ -1,0 +1,114 @@
+import { CloudTrailClient, ListPublicKeysCommand } from '@aws-sdk/client-cloudtrail';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import {
+  describeFindings,
+  type TrailBucket,
+  type TrailPublicKey,
+  verifyTrailBucket,
+} from '../audit/audit-verify.js';
+import { requestFailure } from './cli-errors.js';
+import { resolveTarget } from './client-target.js';
+import { CliError, type Command } from './commands.js';
+
+function timeOption(value: string | boolean | undefined, name: string): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  const time = Date.parse(value);
+  if (Number.isNaN(time)) throw new CliError(`--${name} must be a date and time (2026-12-01T00:00:00Z)`);
+  return time;
+}
+
+/** A bucket read through S3: listing by pages, objects whole (digests and log files are small). */
+function s3Bucket(s3: S3Client, bucket: string): TrailBucket {
+  return {
+    async *list(prefix) {
+      let token: string | undefined;
+      do {
+        const page = await s3.send(
+          new ListObjectsV2Command({
+            Bucket: bucket,
+            Prefix: prefix,
+            ...(token ? { ContinuationToken: token } : {}),
+          }),
+        );
+        for (const object of page.Contents ?? []) if (object.Key) yield object.Key;
+        token = page.NextContinuationToken;
+      } while (token);
+    },
+    async get(key) {
+      try {
+        const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        return {
+          body: Buffer.from((await object.Body?.transformToByteArray()) ?? []),
+          metadata: object.Metadata ?? {},
+        };
+      } catch (error) {
+        if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
+        throw error;
+      }
+    },
+  };
+}
+
+/** `seawall audit verify`: checks a trail bucket's digests and log files, and says what was tampered with. */
+export const auditCommand: Command = {
+  name: 'audit',
+  summary: "verify a trail bucket's signed digests and log files (audit verify)",
+  usage:
+    'seawall audit verify --bucket B [--prefix P] [--start T] [--end T] [--verbose] [--data-dir DIR | --profile NAME] [--endpoint-url URL]',
+  positionals: true,
+  options: {
+    bucket: { type: 'string' },
+    prefix: { type: 'string' },
+    start: { type: 'string' },
+    end: { type: 'string' },
+    verbose: { type: 'boolean' },
+    'data-dir': { type: 'string' },
+    profile: { type: 'string' },
+    'endpoint-url': { type: 'string' },
+  },
+  async run({ values, positionals }, io) {
+    if (positionals[0] !== 'verify' || positionals.length !== 1)
+      throw new CliError('usage: seawall audit verify --bucket B');
+    const bucket = values.bucket;
+    if (typeof bucket !== 'string' || bucket === '')
+      throw new CliError('give the trail bucket with --bucket');
+    const start = timeOption(values.start, 'start');
+    const end = timeOption(values.end, 'end');
+    const target = await resolveTarget(values, io.env, 's3');
+    const config = { endpoint: target.endpoint, region: target.region, credentials: target.credentials };
+    const s3 = new S3Client({ ...config, forcePathStyle: true });
+    const trail = new CloudTrailClient(config);
+    try {
+      const keys: TrailPublicKey[] = [];
+      let token: string | undefined;
+      do {
+        const page = await trail.send(new ListPublicKeysCommand({ ...(token ? { NextToken: token } : {}) }));
+        for (const key of page.PublicKeyList ?? [])
+          if (key.Fingerprint && key.Value)
+            keys.push({ fingerprint: key.Fingerprint, der: Buffer.from(key.Value) });
+        token = page.NextToken;
+      } while (token);
+      const findings = await verifyTrailBucket(s3Bucket(s3, bucket), keys, {
+        bucket,
+        ...(typeof values.prefix === 'string' ? { prefix: values.prefix } : {}),
+        ...(start !== undefined ? { start } : {}),
+        ...(end !== undefined ? { end } : {}),
+      });
+      const { lines, ok } = describeFindings(bucket, findings);
+      const summary = lines.pop() ?? '';
+      for (const line of lines) {
+        const valid = /\tvalid$/.test(line);
+        if (!valid) io.err(line);
+        else if (values.verbose) io.out(line);
+      }
+      io.out(summary);
+      return ok ? 0 : 1;
+    } catch (error) {
+      if (error instanceof CliError) throw error;
+      throw requestFailure(error, target.endpoint);
+    } finally {
+      s3.destroy();
+      trail.destroy();
+    }
+  },
+};

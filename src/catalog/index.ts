@@ -4,6 +4,8 @@ export { authorizeLocationRead, catalogArns, type GlueArns, readChecks, s3UrlArn
 export { catalogName, createCatalogService } from './catalog-service.js';
 export { createCatalogStore } from './catalog-store.js';
 export type { CatalogService, CatalogTable } from './catalog-types.js';
+/** AWS's documented CloudTrail table as a Glue TableInput, for a trail to register over its log files. */
+export { cloudTrailTableInput } from './cloudtrail-table.js';
 export { type CrawlerService, createCrawlerService } from './crawler-service.js';
 export { createCrawlerOperations } from './glue-crawler-api.js';
 export {

@@ -2,10 +2,13 @@ import { badRequest } from '../errors.js';
 import { quoteIdent, quoteList, quoteLiteral } from '../lib/sql.js';
 import type { EngineFiles, StorageService } from '../storage/index.js';
 import type { CatalogService, CatalogTable } from './catalog-types.js';
+import { CLOUDTRAIL_INPUT_FORMAT, isCloudTrailLogKey, selectCloudTrailFiles } from './cloudtrail-reader.js';
 import type { ColumnShape } from './glue-shapes.js';
 import { duckDbTypeOf } from './hive-types.js';
 
 export type DataFormat = 'csv' | 'json' | 'parquet';
+/** How a table's files are read: a data format, or CloudTrail's log files (records inside each document). */
+export type TableFormat = DataFormat | 'cloudtrail';
 
 /** The value Hive gives a partition whose key is NULL. */
 export const HIVE_DEFAULT_PARTITION = '__HIVE_DEFAULT_PARTITION__';
@@ -32,7 +35,7 @@ export function parseS3Url(url: string): { bucket: string; prefix: string } {
   };
 }
 
-export function formatOf(table: CatalogTable): DataFormat {
+export function formatOf(table: CatalogTable): TableFormat {
   const sd = table.definition.StorageDescriptor;
   const hints = [
     table.definition.Parameters?.classification,
@@ -41,12 +44,14 @@ export function formatOf(table: CatalogTable): DataFormat {
   ]
     .join(' ')
     .toLowerCase();
+  // AWS's CloudTrail tables name this input format with either the CloudTrailSerde or the hcatalog JsonSerDe.
+  if (sd?.InputFormat === CLOUDTRAIL_INPUT_FORMAT) return 'cloudtrail';
   if (hints.includes('parquet')) return 'parquet';
   if (hints.includes('json')) return 'json';
   if (hints.includes('csv') || hints.includes('text') || hints.includes('lazysimpleserde')) return 'csv';
   throw badRequest(
     'InvalidInputException',
-    `Table ${table.definition.Name} has a storage format Seawall cannot read (classification csv, json or parquet).`,
+    `Table ${table.definition.Name} has a storage format Seawall cannot read (classification csv, json or parquet, or CloudTrail logs).`,
   );
 }
 
@@ -93,7 +98,7 @@ function fromText(field: string, type: string): string {
 
 /** Reads one group of files (a partition, or the whole unpartitioned table) with the table's columns. */
 function selectFiles(
-  format: DataFormat,
+  format: TableFormat,
   table: CatalogTable,
   columns: ColumnShape[],
   paths: string[],
@@ -106,6 +111,7 @@ function selectFiles(
       ? `CAST(NULL AS ${p.type}) AS ${quoteIdent(p.name)}`
       : `TRY_CAST(${quoteLiteral(p.value)} AS ${p.type}) AS ${quoteIdent(p.name)}`,
   );
+  if (format === 'cloudtrail') return selectCloudTrailFiles(columns, paths, constants);
   let from: string;
   let projections: string[];
   if (format === 'parquet') {
@@ -129,8 +135,9 @@ function selectFiles(
   return `SELECT ${[...projections, ...constants].join(', ')} FROM ${from}`;
 }
 
-function extensionFor(format: DataFormat, key: string): string {
+function extensionFor(format: TableFormat, key: string): string {
   const gz = key.endsWith('.gz') ? '.gz' : '';
+  if (format === 'cloudtrail') return `.json${gz}`;
   return format === 'parquet' ? '.parquet' : `.${format}${gz}`;
 }
 
@@ -163,7 +170,7 @@ export async function planTable(
   tableName: string,
 ): Promise<TablePlan> {
   const table = await deps.catalog.getTable(database, tableName);
-  formatOf(table);
+  const cloudTrail = formatOf(table) === 'cloudtrail';
   // With projection, Athena computes partitions from the table's properties instead of the catalog's.
   if (table.definition.Parameters?.['projection.enabled']?.toLowerCase() === 'true')
     throw badRequest(
@@ -186,6 +193,7 @@ export async function planTable(
     const objects: TablePlan['groups'][number]['objects'] = [];
     for await (const object of deps.storage.listAll(bucket, prefix)) {
       if (!isDataKey(object.key) || object.size === 0) continue;
+      if (cloudTrail && !isCloudTrailLogKey(object.key)) continue;
       objects.push({ bucket, key: object.key, etag: object.etag, size: object.size });
       bytes += object.size;
     }

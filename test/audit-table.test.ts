@@ -483,3 +483,110 @@ describe('cloudTrailTableInput', () => {
     ]);
   });
 });
+
+describe('hostile log files', () => {
+  /** A CloudTrail table over `folder`, with `files` (name → body) in it. */
+  async function hostileTable(name: string, files: Record<string, Buffer>): Promise<void> {
+    for (const [file, body] of Object.entries(files)) await put(`hostile/${name}/${file}`, body);
+    await glue.send(
+      new CreateTableCommand({
+        DatabaseName: 'audit',
+        TableInput: cloudTrailTableInput(name, `s3://${BUCKET}/hostile/${name}/`),
+      }),
+    );
+  }
+
+  async function stillServing(): Promise<void> {
+    expect((await fetch(`${t.url}/_seawall/health`)).status).toBe(200);
+    expect(await q('SELECT 40 + 2 AS answer')).toEqual([['answer'], ['42']]);
+  }
+
+  it('a file that is not JSON, or not gzip, fails the query without naming engine paths', async () => {
+    await hostileTable('not_json', { 'a.json.gz': gzipSync('this is not JSON at all') });
+    await hostileTable('not_gzip', { 'a.json.gz': Buffer.from('{"Records": []}\x00\xff garbage') });
+    for (const [table, why] of [
+      ['not_json', /Malformed JSON/],
+      ['not_gzip', /not a GZIP stream/],
+    ] as const) {
+      const reason = await failedQuery(`SELECT count(*) FROM ${table}`);
+      expect(reason).toMatch(why);
+      expect(reason).not.toMatch(/\/engine\/|\/tmp\//);
+    }
+    await stillServing();
+  });
+
+  it("a document that is not an object, Records that is not an array, or a record that is not an object fails with Athena's cursor error", async () => {
+    await hostileTable('top_array', { 'a.json.gz': gzipSync('[{"eventName": "x"}]') });
+    await hostileTable('records_object', { 'a.json.gz': gzipSync('{"Records": {"eventName": "x"}}') });
+    await hostileTable('record_scalar', {
+      'a.json.gz': gzipSync('{"Records": [{"eventName": "fine"}, 42]}'),
+    });
+    expect(await failedQuery('SELECT count(*) FROM top_array')).toMatch(
+      /HIVE_CURSOR_ERROR: a CloudTrail log file is not a JSON object/,
+    );
+    expect(await failedQuery('SELECT * FROM records_object')).toMatch(
+      /HIVE_CURSOR_ERROR: Records in a CloudTrail log file is not an array/,
+    );
+    expect(await failedQuery('SELECT eventname FROM record_scalar')).toMatch(
+      /HIVE_CURSOR_ERROR: a record in a CloudTrail log file is not a JSON object/,
+    );
+    await stillServing();
+  });
+
+  it('a document without records has no rows; values of the wrong shape read as NULL', async () => {
+    await hostileTable('odd_values', {
+      'empty.json.gz': gzipSync('{"Records": null}'),
+      'none.json.gz': gzipSync('{"digestEndTime": "2026-01-01T00:00:00Z"}'),
+      'odd.json.gz': logFile([
+        {
+          eventName: 42,
+          EVENTNAME: 'second',
+          userIdentity: 'a string, not an object',
+          resources: [7, { ARN: 'arn:aws:s3:::b', type: 'AWS::S3::Bucket' }, null],
+          readOnly: true,
+          requestParameters: [1, { a: null }],
+          tlsDetails: { tlsVersion: ['TLSv1.3'] },
+        },
+        { eventName: 'Named', resources: 'not an array', userIdentity: { sessionContext: 'flat' } },
+      ]),
+    });
+    expect(
+      await q(
+        `SELECT eventname, useridentity, resources[2].arn AS arn, cardinality(resources) AS n, resources[1] IS NULL AS first_null,
+                readonly, requestparameters, tlsdetails.tlsversion AS tls, useridentity.sessioncontext AS ctx
+         FROM odd_values ORDER BY eventname`,
+      ),
+    ).toEqual([
+      ['eventname', 'useridentity', 'arn', 'n', 'first_null', 'readonly', 'requestparameters', 'tls', 'ctx'],
+      ['42', 'NULL', 'arn:aws:s3:::b', '3', 'true', 'true', '[1,{"a":null}]', '["TLSv1.3"]', 'NULL'],
+      [
+        'Named',
+        expect.stringContaining('sessioncontext=null'),
+        'NULL',
+        'NULL',
+        'true',
+        'NULL',
+        'NULL',
+        'NULL',
+        'NULL',
+      ],
+    ]);
+  });
+
+  it('values nested 200,000 deep are read as their JSON text, and the server keeps serving', async () => {
+    const depth = 200_000;
+    const nested = `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+    await hostileTable('deep', {
+      'a.json.gz': gzipSync(`{"Records": [{"eventName": "Deep", "requestParameters": ${nested}}]}`),
+    });
+    expect(
+      await q(
+        "SELECT eventname, length(requestparameters) AS size, json_extract_scalar(requestparameters, '$.a.a.a') AS a FROM deep",
+      ),
+    ).toEqual([
+      ['eventname', 'size', 'a'],
+      ['Deep', String(nested.length), 'NULL'],
+    ]);
+    await stillServing();
+  }, 120_000);
+});

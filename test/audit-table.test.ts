@@ -431,6 +431,36 @@ describe("AWS's documented CloudTrail table (JsonSerDe, manual partitions)", () 
   });
 });
 
+describe('what a CloudTrail table refuses', () => {
+  it('INSERT INTO is refused: the table is read-only, as the logs are', async () => {
+    expect(
+      await failedQuery(
+        "INSERT INTO cloudtrail_logs (eventname, region, year, month, day) VALUES ('Forged', 'us-west-2', '2026', '01', '01')",
+      ),
+    ).toMatch(/NOT_SUPPORTED: Table cloudtrail_logs reads CloudTrail log files and cannot be written to/);
+    expect(await q('SELECT count(*) AS n FROM cloudtrail_logs')).toEqual([['n'], ['4']]);
+  });
+
+  it("AWS's partition projection form is created, and querying it says to add partitions instead", async () => {
+    await q(
+      jsonSerDeDdl('cloudtrail_pp', `s3://${BUCKET}/AWSLogs/${account}/CloudTrail/`).replace(
+        "TBLPROPERTIES ('classification'='cloudtrail')",
+        `TBLPROPERTIES (
+  'projection.enabled'='true',
+  'projection.region.type'='enum',
+  'projection.region.values'='${REGION}',
+  'projection.year.type'='integer', 'projection.year.range'='2020,2030',
+  'projection.month.type'='integer', 'projection.month.range'='1,12', 'projection.month.digits'='2',
+  'projection.day.type'='integer', 'projection.day.range'='1,31', 'projection.day.digits'='2',
+  'storage.location.template'='s3://${BUCKET}/AWSLogs/${account}/CloudTrail/\${region}/\${year}/\${month}/\${day}')`,
+      ),
+    );
+    expect(await failedQuery('SELECT count(*) FROM cloudtrail_pp')).toMatch(
+      /partition projection, which Seawall does not implement/,
+    );
+  });
+});
+
 describe("AWS's older documented CloudTrail table (CloudTrailSerde, unpartitioned)", () => {
   it('reads every log file under the account, skips digests, and matches camel-case column names', async () => {
     await q(cloudTrailSerdeDdl('cloudtrail_serde', `s3://${BUCKET}/AWSLogs/${account}/`));

@@ -4,6 +4,8 @@ export { authorizeLocationRead, catalogArns, type GlueArns, readChecks, s3UrlArn
 export { catalogName, createCatalogService } from './catalog-service.js';
 export { createCatalogStore } from './catalog-store.js';
 export type { CatalogService, CatalogTable } from './catalog-types.js';
+/** The input format that marks a table as CloudTrail log files (read-only, records inside each document). */
+export { CLOUDTRAIL_INPUT_FORMAT } from './cloudtrail-reader.js';
 /** AWS's documented CloudTrail table as a Glue TableInput, for a trail to register over its log files. */
 export { cloudTrailTableInput } from './cloudtrail-table.js';
 export { type CrawlerService, createCrawlerService } from './crawler-service.js';

@@ -3,7 +3,7 @@
  * catalog definition, and what each becomes: DuckDB COPY options, and the StorageDescriptor Athena
  * registers for it. What Seawall cannot write (ORC, Avro, Ion, Iceberg, bucketing) is refused by name.
  */
-import type { TableInput } from '../../catalog/index.js';
+import { CLOUDTRAIL_INPUT_FORMAT, type TableInput } from '../../catalog/index.js';
 import { quoteIdent, quoteLiteral } from '../../lib/sql.js';
 import { QueryRejected } from '../sandbox.js';
 
@@ -147,6 +147,12 @@ export function tableFormat(definition: TableInput): FileFormat {
   const hints = [definition.Parameters?.classification, sd?.InputFormat, serde?.SerializationLibrary]
     .join(' ')
     .toLowerCase();
+  // CloudTrail's input format reads whole log documents ({"Records": [...]}): rows appended as lines would
+  // never be read back, so the table is read-only, as the logs it describes.
+  if (sd?.InputFormat === CLOUDTRAIL_INPUT_FORMAT)
+    throw new QueryRejected(
+      `NOT_SUPPORTED: Table ${definition.Name} reads CloudTrail log files and cannot be written to.`,
+    );
   const compressed = /gzip/i.test(
     definition.Parameters?.write_compression ?? definition.Parameters?.compressionType ?? '',
   );

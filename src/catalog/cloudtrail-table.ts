@@ -51,7 +51,10 @@ const CLOUDTRAIL_COLUMNS: readonly [string, string][] = [
  * (`s3://bucket/AWSLogs/ACCOUNT/CloudTrail/`): what Athena registers for that CREATE EXTERNAL TABLE, so Glue's
  * CreateTable with it gives the same table.
  */
-export function cloudTrailTableInput(name: string, location: string): TableInput {
+export function cloudTrailTableInput(
+  name: string,
+  location: string,
+): Pick<TableInput, 'Name' | 'Owner' | 'TableType' | 'PartitionKeys' | 'Parameters' | 'StorageDescriptor'> {
   return {
     Name: name,
     Owner: 'hadoop',

@@ -603,6 +603,25 @@ describe('hostile log files', () => {
     ]);
   });
 
+  it('reads map columns from objects, a repeated key keeping its first value', async () => {
+    const federated =
+      '{"Records": [{"eventName": "AssumeRoleWithWebIdentity", "userIdentity": {"type": "WebIdentityUser", "sessionContext": {"webIdFederationData": {"federatedProvider": "cognito", "attributes": {"aud": "app", "sub": {"id": 7}, "aud": "again", "n": 3}}}}}]}';
+    await hostileTable('federated', { 'a.json.gz': gzipSync(federated) });
+    expect(
+      await q(
+        `SELECT useridentity.sessioncontext.webidfederationdata.federatedprovider AS provider,
+                element_at(useridentity.sessioncontext.webidfederationdata.attributes, 'aud') AS aud,
+                element_at(useridentity.sessioncontext.webidfederationdata.attributes, 'sub') AS sub,
+                element_at(useridentity.sessioncontext.webidfederationdata.attributes, 'n') AS n,
+                cardinality(useridentity.sessioncontext.webidfederationdata.attributes) AS size
+         FROM federated`,
+      ),
+    ).toEqual([
+      ['provider', 'aud', 'sub', 'n', 'size'],
+      ['cognito', 'app', '{"id":7}', '3', '3'],
+    ]);
+  });
+
   it('values nested 200,000 deep are read as their JSON text, and the server keeps serving', async () => {
     const depth = 200_000;
     const nested = `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;

@@ -10,6 +10,8 @@ const sources = {
   logLevel: { flag: 'log-level', env: 'SEAWALL_LOG_LEVEL' },
   metadataUrl: { flag: 'metadata-url', env: 'SEAWALL_METADATA_URL' },
   lifecycleDaySeconds: { flag: 'lifecycle-day-seconds', env: 'SEAWALL_LIFECYCLE_DAY_SECONDS' },
+  trailDeliverySeconds: { flag: 'trail-delivery-seconds', env: 'SEAWALL_TRAIL_DELIVERY_SECONDS' },
+  trailDigestSeconds: { flag: 'trail-digest-seconds', env: 'SEAWALL_TRAIL_DIGEST_SECONDS' },
   coldStorageDir: { flag: 'cold-storage-dir', env: 'SEAWALL_COLD_STORAGE_DIR' },
   coldStorageClass: { flag: 'cold-storage-class', env: 'SEAWALL_COLD_STORAGE_CLASS' },
   snsEndpoints: { flag: 'sns-endpoints', env: 'SEAWALL_SNS_ENDPOINTS' },
@@ -45,6 +47,9 @@ const configSchema = z.object({
     .optional(),
   // S3's lifecycle day; shortened, lifecycle rules act in seconds (tests, ceph/s3-tests' `rgw lc debug interval`).
   lifecycleDaySeconds: z.coerce.number().positive().max(31_536_000).default(86_400),
+  // How often trails deliver log files (CloudTrail: about every 5 minutes) and digests (hourly).
+  trailDeliverySeconds: z.coerce.number().positive().max(86_400).default(300),
+  trailDigestSeconds: z.coerce.number().positive().max(86_400).default(3600),
   // A second directory for colder bytes (another disk), which lifecycle transitions move objects into.
   coldStorageDir: z
     .string()

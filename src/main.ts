@@ -4,13 +4,9 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism, totalmem } from 'node:os';
 import { type AuditStore, openAuditStore } from './audit/audit-store.js';
-import {
-  createAuditSink,
-  NO_DATA_EVENTS,
-  recordingSignIn,
-  recordingTableReads,
-} from './audit/audit-trail.js';
+import { createAuditSink, recordingSignIn, recordingTableReads } from './audit/audit-trail.js';
 import { createCloudTrailApi, createLookupOperations } from './audit/cloudtrail-api.js';
+import { createTrails } from './audit/trail-setup.js';
 import {
   type CrawlerService,
   createCatalogOperations,
@@ -323,6 +319,7 @@ export async function startSeawall(
   let server: Server | undefined;
   let launcher: EngineLauncher | undefined;
   let stopLifecycle: (() => void) | undefined;
+  let stopTrails: (() => void) | undefined;
   let stopEvents: (() => void) | undefined;
   let stopSns: (() => void) | undefined;
   let closeKeyStore: (() => void) | undefined;
@@ -415,6 +412,20 @@ export async function startSeawall(
       dayMs: config.lifecycleDaySeconds * 1000,
       logger,
     });
+    // Trails: their API, the data events they select, and their delivery on the job runtime.
+    const trails = createTrails({
+      store: audit,
+      secrets: createSecretBox(rootKey, 'cloudtrail-digest-keys'),
+      storage,
+      runtime,
+      accountId: account.accountId,
+      region: account.region,
+      now: () => clock.now().getTime(),
+      logger,
+      deliverySeconds: config.trailDeliverySeconds,
+      digestSeconds: config.trailDigestSeconds,
+    });
+    stopTrails = trails.stop;
     const catalogStore = createCatalogStore(db.db);
     const catalog = createCatalogService({ store: catalogStore, clock });
     const crawlers = createCrawlerService({
@@ -484,7 +495,7 @@ export async function startSeawall(
       sts: createStsApi(iam),
       sns: createSnsApi(sns),
       kms: createKmsApi(kms),
-      cloudtrail: createCloudTrailApi([createLookupOperations(audit, () => clock.now())]),
+      cloudtrail: createCloudTrailApi([createLookupOperations(audit, () => clock.now()), trails.operations]),
     };
     const listeners = new Set<(event: OperationEvent) => void>();
     const keyUse = keyUseRecorder(iam, logger);
@@ -498,7 +509,7 @@ export async function startSeawall(
         store: audit,
         accountId: account.accountId,
         region: account.region,
-        selection: () => NO_DATA_EVENTS,
+        selection: () => trails.selection,
       }),
       internal: createInternalRoutes({
         region: account.region,
@@ -555,6 +566,7 @@ export async function startSeawall(
           setTimeout(() => listening.closeAllConnections(), 5000).unref();
         });
         stopLifecycle?.();
+        stopTrails?.();
         stopEvents?.();
         stopSns?.();
         try {
@@ -573,6 +585,7 @@ export async function startSeawall(
     };
   } catch (error) {
     stopLifecycle?.();
+    stopTrails?.();
     stopEvents?.();
     stopSns?.();
     stopKmsPurge?.();

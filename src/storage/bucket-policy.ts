@@ -78,10 +78,14 @@ const ACCOUNT = /^\d{12}$/;
 const IAM_PRINCIPAL = /^arn:aws:iam::\d{12}:(root|user\/.+|role\/.+)$/;
 const SESSION_PRINCIPAL = /^arn:aws:sts::\d{12}:assumed-role\/[^/]+\/.+$/;
 
+/** The service principals that act on buckets in Seawall: CloudTrail delivering trails' files. */
+const SERVICE_PRINCIPALS: ReadonlySet<string> = new Set(['cloudtrail.amazonaws.com']);
+
 function checkPrincipal(statement: Statement): void {
   const spec = statement.principal?.spec;
   if (spec === undefined || spec === '*') return;
-  const others = [...spec.Service, ...spec.Federated, ...spec.CanonicalUser];
+  const services = spec.Service.filter((service) => !SERVICE_PRINCIPALS.has(service));
+  const others = [...services, ...spec.Federated, ...spec.CanonicalUser];
   const valid = (p: string) =>
     p === '*' || ACCOUNT.test(p) || IAM_PRINCIPAL.test(p) || SESSION_PRINCIPAL.test(p);
   if (others.length > 0 || !spec.AWS.every(valid)) throw malformedPolicy(S3_MESSAGES.principal);

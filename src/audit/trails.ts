@@ -1,0 +1,333 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import type { CloudTrailRecord } from './audit-record.js';
+import type { DataEventSelection } from './audit-trail.js';
+
+/**
+ * Trails: their settings and delivery state, kept in the audit store's database (audit.db) next to the
+ * records they deliver, and the data events their event selectors ask for, answered from memory.
+ */
+
+export type ReadWriteType = 'ReadOnly' | 'WriteOnly' | 'All';
+
+/** A classic event selector, in CloudTrail's wire form (what GetEventSelectors answers). */
+export interface EventSelector {
+  readonly ReadWriteType: ReadWriteType;
+  readonly IncludeManagementEvents: boolean;
+  readonly DataResources: readonly { readonly Type: string; readonly Values: readonly string[] }[];
+  readonly ExcludeManagementEventSources: readonly string[];
+}
+
+export const DEFAULT_SELECTORS: readonly EventSelector[] = [
+  {
+    ReadWriteType: 'All',
+    IncludeManagementEvents: true,
+    DataResources: [],
+    ExcludeManagementEventSources: [],
+  },
+];
+
+export interface Trail {
+  readonly name: string;
+  readonly bucket: string;
+  readonly prefix: string | null;
+  readonly multiRegion: boolean;
+  readonly validation: boolean;
+  readonly globalEvents: boolean;
+  readonly selectors: readonly EventSelector[];
+  readonly customSelectors: boolean;
+  readonly tags: readonly { Key: string; Value: string }[];
+  readonly logging: boolean;
+  /** Records after this sequence number are the trail's to deliver (set by StartLogging)… */
+  readonly checkpoint: number;
+  /** …up to this one, once StopLogging set it. */
+  readonly stopSeq: number | null;
+  readonly startTime: number | null;
+  readonly stopTime: number | null;
+  readonly deliveryTime: number | null;
+  readonly deliveryAttempt: number | null;
+  readonly deliveryError: string | null;
+  readonly digestTime: number | null;
+  readonly digestError: string | null;
+  /** The end (ms) of the last digest, where the next one starts. */
+  readonly digestEnd: number | null;
+  readonly previousDigest: PreviousDigest | null;
+}
+
+/** The last digest delivered: what the next one names and chains to. */
+export interface PreviousDigest {
+  readonly bucket: string;
+  readonly key: string;
+  readonly hash: string;
+  readonly signature: string;
+}
+
+/** A log file a digest has still to list. */
+export interface PendingLogFile {
+  readonly id: number;
+  readonly bucket: string;
+  readonly key: string;
+  readonly hash: string;
+  readonly oldest: string;
+  readonly newest: string;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS trails (
+  name TEXT PRIMARY KEY,
+  settings TEXT NOT NULL,
+  logging INTEGER NOT NULL DEFAULT 0,
+  checkpoint INTEGER NOT NULL DEFAULT 0,
+  stop_seq INTEGER,
+  start_time INTEGER,
+  stop_time INTEGER,
+  delivery_time INTEGER,
+  delivery_attempt INTEGER,
+  delivery_error TEXT,
+  digest_time INTEGER,
+  digest_error TEXT,
+  digest_end INTEGER,
+  previous_digest TEXT
+);
+CREATE TABLE IF NOT EXISTS trail_log_files (
+  id INTEGER PRIMARY KEY,
+  trail TEXT NOT NULL,
+  bucket TEXT NOT NULL,
+  key TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  oldest TEXT NOT NULL,
+  newest TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS trail_log_files_trail ON trail_log_files (trail, id);
+`;
+
+/** What CreateTrail and UpdateTrail set; kept as one JSON document per trail. */
+export interface TrailSettings {
+  readonly bucket: string;
+  readonly prefix: string | null;
+  readonly multiRegion: boolean;
+  readonly validation: boolean;
+  readonly globalEvents: boolean;
+  readonly selectors: readonly EventSelector[];
+  readonly customSelectors: boolean;
+  readonly tags: readonly { Key: string; Value: string }[];
+}
+
+interface TrailRow {
+  name: string;
+  settings: string;
+  logging: number;
+  checkpoint: number;
+  stop_seq: number | null;
+  start_time: number | null;
+  stop_time: number | null;
+  delivery_time: number | null;
+  delivery_attempt: number | null;
+  delivery_error: string | null;
+  digest_time: number | null;
+  digest_error: string | null;
+  digest_end: number | null;
+  previous_digest: string | null;
+}
+
+function trailOf(row: TrailRow): Trail {
+  const settings = JSON.parse(row.settings) as TrailSettings;
+  return {
+    name: row.name,
+    ...settings,
+    logging: row.logging === 1,
+    checkpoint: row.checkpoint,
+    stopSeq: row.stop_seq,
+    startTime: row.start_time,
+    stopTime: row.stop_time,
+    deliveryTime: row.delivery_time,
+    deliveryAttempt: row.delivery_attempt,
+    deliveryError: row.delivery_error,
+    digestTime: row.digest_time,
+    digestError: row.digest_error,
+    digestEnd: row.digest_end,
+    previousDigest: row.previous_digest === null ? null : (JSON.parse(row.previous_digest) as PreviousDigest),
+  };
+}
+
+/** Whether a selector's ReadWriteType takes a call that is (or is not) read-only. */
+function readWriteMatches(type: ReadWriteType, readOnly: boolean): boolean {
+  return type === 'All' || (type === 'ReadOnly') === readOnly;
+}
+
+/** Whether an S3 data resource (`arn:aws:s3:::bucket/key`) is one a selector value names. */
+function s3ValueMatches(value: string, resource: string): boolean {
+  if (value === 'arn:aws:s3' || value === 'arn:aws:s3:::') return true;
+  // A bare bucket ARN names the bucket's objects, as `arn:aws:s3:::bucket/` does.
+  const prefix = /^arn:aws:s3:::[^/]+$/.test(value) ? `${value}/` : value;
+  return resource.startsWith(prefix);
+}
+
+/** Whether a trail's selectors take a data event on `resource`. */
+export function selectsData(
+  selectors: readonly EventSelector[],
+  resource: string,
+  readOnly: boolean,
+  eventSource: string,
+): boolean {
+  if (eventSource !== 's3.amazonaws.com') return false;
+  return selectors.some(
+    (selector) =>
+      readWriteMatches(selector.ReadWriteType, readOnly) &&
+      selector.DataResources.some(
+        (data) => data.Type === 'AWS::S3::Object' && data.Values.some((v) => s3ValueMatches(v, resource)),
+      ),
+  );
+}
+
+/** Management events of global services, which a trail takes only with IncludeGlobalServiceEvents. */
+const GLOBAL_SOURCES = new Set(['iam.amazonaws.com', 'signin.amazonaws.com', 'cloudfront.amazonaws.com']);
+
+/** The resource a data event's record is about, as selectors name it. */
+function recordDataResource(record: CloudTrailRecord): string | undefined {
+  const resources = record.resources ?? [];
+  const object = resources.find((r) => r.type === 'AWS::S3::Object');
+  if (object) return object.ARN;
+  const bucket = resources.find((r) => r.type === 'AWS::S3::Bucket');
+  return bucket ? `${bucket.ARN}/` : undefined;
+}
+
+/** Whether a trail delivers a record. */
+export function trailSelects(
+  trail: Pick<Trail, 'selectors' | 'globalEvents'>,
+  record: CloudTrailRecord,
+): boolean {
+  if (record.managementEvent) {
+    if (!trail.globalEvents && GLOBAL_SOURCES.has(record.eventSource)) return false;
+    return trail.selectors.some(
+      (s) =>
+        s.IncludeManagementEvents &&
+        readWriteMatches(s.ReadWriteType, record.readOnly) &&
+        !s.ExcludeManagementEventSources.includes(record.eventSource),
+    );
+  }
+  const resource = recordDataResource(record);
+  return (
+    resource !== undefined && selectsData(trail.selectors, resource, record.readOnly, record.eventSource)
+  );
+}
+
+export interface TrailStore {
+  list(): Trail[];
+  get(name: string): Trail | undefined;
+  create(name: string, settings: TrailSettings): void;
+  update(name: string, settings: TrailSettings): void;
+  remove(name: string): void;
+  /** Starts logging: records after `fromSeq` are the trail's to deliver. */
+  start(name: string, fromSeq: number, now: number): void;
+  stop(name: string, upToSeq: number, now: number): void;
+  /** A log file was stored: the checkpoint moves to `seq` and, with validation, the file awaits a digest. */
+  delivered(
+    name: string,
+    seq: number,
+    now: number,
+    file: { readonly stored: boolean; readonly pending?: Omit<PendingLogFile, 'id'> },
+  ): void;
+  deliveryFailed(name: string, error: string, now: number): void;
+  pendingLogFiles(name: string): PendingLogFile[];
+  /** A digest was stored: the files it lists leave the pending list and the chain moves on. */
+  digested(name: string, end: number, previous: PreviousDigest, listed: readonly number[], now: number): void;
+  digestFailed(name: string, error: string): void;
+  /** The data events some logging trail wants: asked on every S3 object call, answered from memory. */
+  readonly selection: DataEventSelection;
+}
+
+export function createTrailStore(db: BetterSqlite3.Database): TrailStore {
+  db.exec(SCHEMA);
+  const all = db.prepare('SELECT * FROM trails ORDER BY name');
+  const one = db.prepare('SELECT * FROM trails WHERE name = ?');
+  const insert = db.prepare('INSERT INTO trails (name, settings) VALUES (?, ?)');
+  const setSettings = db.prepare('UPDATE trails SET settings = ? WHERE name = ?');
+  const pending = db.prepare(
+    'SELECT id, bucket, key, hash, oldest, newest FROM trail_log_files WHERE trail = ? ORDER BY id',
+  );
+  const addFile = db.prepare(
+    'INSERT INTO trail_log_files (trail, bucket, key, hash, oldest, newest) VALUES (?, ?, ?, ?, ?, ?)',
+  );
+  const dropFile = db.prepare('DELETE FROM trail_log_files WHERE id = ?');
+
+  /** Logging trails' selectors, rebuilt on every change so the per-call question touches no database. */
+  let logging: (readonly EventSelector[])[] = [];
+  const refresh = () => {
+    logging = (all.all() as TrailRow[])
+      .filter((row) => row.logging === 1)
+      .map((row) => trailOf(row).selectors);
+  };
+  refresh();
+  const changing =
+    <A extends unknown[]>(fn: (...args: A) => void) =>
+    (...args: A) => {
+      fn(...args);
+      refresh();
+    };
+
+  return {
+    list: () => (all.all() as TrailRow[]).map(trailOf),
+    get(name) {
+      const row = one.get(name) as TrailRow | undefined;
+      return row && trailOf(row);
+    },
+    create: changing((name: string, settings: TrailSettings) => {
+      insert.run(name, JSON.stringify(settings));
+    }),
+    update: changing((name: string, settings: TrailSettings) => {
+      setSettings.run(JSON.stringify(settings), name);
+    }),
+    remove: changing((name: string) => {
+      db.transaction(() => {
+        db.prepare('DELETE FROM trail_log_files WHERE trail = ?').run(name);
+        db.prepare('DELETE FROM trails WHERE name = ?').run(name);
+      })();
+    }),
+    start: changing((name: string, fromSeq: number, now: number) => {
+      // Already logging: nothing changes (StartLogging is idempotent).
+      db.prepare(
+        `UPDATE trails SET logging = 1, checkpoint = MAX(checkpoint, ?), stop_seq = NULL, start_time = ?
+         WHERE name = ? AND logging = 0`,
+      ).run(fromSeq, now, name);
+    }),
+    stop: changing((name: string, upToSeq: number, now: number) => {
+      db.prepare(
+        'UPDATE trails SET logging = 0, stop_seq = ?, stop_time = ? WHERE name = ? AND logging = 1',
+      ).run(upToSeq, now, name);
+    }),
+    delivered(name, seq, now, file) {
+      db.transaction(() => {
+        const p = file.pending;
+        if (p) addFile.run(name, p.bucket, p.key, p.hash, p.oldest, p.newest);
+        db.prepare(
+          `UPDATE trails SET checkpoint = MAX(checkpoint, ?), delivery_attempt = ?,
+             delivery_time = CASE WHEN ? THEN ? ELSE delivery_time END, delivery_error = NULL WHERE name = ?`,
+        ).run(seq, now, file.stored ? 1 : 0, now, name);
+      })();
+    },
+    deliveryFailed(name, error, now) {
+      db.prepare('UPDATE trails SET delivery_error = ?, delivery_attempt = ? WHERE name = ?').run(
+        error,
+        now,
+        name,
+      );
+    },
+    pendingLogFiles: (name) => pending.all(name) as PendingLogFile[],
+    digested(name, end, previous, listed, now) {
+      db.transaction(() => {
+        for (const id of listed) dropFile.run(id);
+        db.prepare(
+          `UPDATE trails SET digest_end = ?, previous_digest = ?, digest_time = ?, digest_error = NULL
+           WHERE name = ?`,
+        ).run(end, JSON.stringify(previous), now, name);
+      })();
+    },
+    digestFailed(name, error) {
+      db.prepare('UPDATE trails SET digest_error = ? WHERE name = ?').run(error, name);
+    },
+    selection: {
+      wants: (resource, readOnly, eventSource) =>
+        logging.some((selectors) => selectsData(selectors, resource, readOnly, eventSource)),
+    },
+  };
+}

@@ -1,0 +1,362 @@
+import { execFile } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import {
+  CloudTrailClient,
+  CreateTrailCommand,
+  DescribeTrailsCommand,
+  GetEventSelectorsCommand,
+  GetTrailStatusCommand,
+  ListPublicKeysCommand,
+  PutEventSelectorsCommand,
+  StartLoggingCommand,
+  StopLoggingCommand,
+} from '@aws-sdk/client-cloudtrail';
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutBucketPolicyCommand,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dataDirLayout } from '../src/data-dir.js';
+import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
+
+const ENV = { SEAWALL_TRAIL_DELIVERY_SECONDS: '1', SEAWALL_TRAIL_DIGEST_SECONDS: '3' };
+const LOGS = 'trail-logs';
+const PREFIX = 'audit';
+
+let dataDir: string;
+let t: TestSeawall;
+let trail: CloudTrailClient;
+let s3: S3Client;
+const began = new Date(Date.now() - 120_000);
+
+async function start() {
+  t = await startTestSeawall({ dataDir, env: ENV });
+  trail = new CloudTrailClient({ endpoint: t.url, region: t.credentials.region, credentials: t.credentials });
+  s3 = t.s3();
+}
+
+async function stop() {
+  trail.destroy();
+  await t.close();
+}
+
+beforeAll(async () => {
+  dataDir = tempDir();
+  await start();
+});
+
+afterAll(async () => {
+  await stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+/** The bucket policy AWS documents for a trail's bucket. */
+function cloudTrailPolicy(bucket: string, prefix: string, trailName: string) {
+  const account = t.seawall.accountId;
+  const sourceArn = `arn:aws:cloudtrail:${t.seawall.region}:${account}:trail/${trailName}`;
+  return JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'AWSCloudTrailAclCheck20150319',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudtrail.amazonaws.com' },
+        Action: 's3:GetBucketAcl',
+        Resource: `arn:aws:s3:::${bucket}`,
+        Condition: { StringEquals: { 'aws:SourceArn': sourceArn } },
+      },
+      {
+        Sid: 'AWSCloudTrailWrite20150319',
+        Effect: 'Allow',
+        Principal: { Service: 'cloudtrail.amazonaws.com' },
+        Action: 's3:PutObject',
+        Resource: `arn:aws:s3:::${bucket}/${prefix}/AWSLogs/${account}/*`,
+        Condition: {
+          StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', 'aws:SourceArn': sourceArn },
+        },
+      },
+    ],
+  });
+}
+
+async function keysUnder(prefix: string): Promise<string[]> {
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3.send(
+      new ListObjectsV2Command({
+        Bucket: LOGS,
+        Prefix: prefix,
+        ...(token ? { ContinuationToken: token } : {}),
+      }),
+    );
+    keys.push(...(page.Contents ?? []).map((o) => o.Key ?? ''));
+    token = page.NextContinuationToken;
+  } while (token);
+  return keys;
+}
+
+async function bytesOf(key: string): Promise<{ body: Buffer; metadata: Record<string, string> }> {
+  const got = await s3.send(new GetObjectCommand({ Bucket: LOGS, Key: key }));
+  return { body: Buffer.from((await got.Body?.transformToByteArray()) ?? []), metadata: got.Metadata ?? {} };
+}
+
+interface LoggedRecord {
+  eventName: string;
+  eventSource: string;
+  requestParameters?: { bucketName?: string; key?: string } | null;
+}
+
+/** Every record of every log file delivered so far. */
+async function deliveredRecords(): Promise<LoggedRecord[]> {
+  const records: LoggedRecord[] = [];
+  for (const key of await keysUnder(`${PREFIX}/AWSLogs/${t.seawall.accountId}/CloudTrail/`)) {
+    const document = JSON.parse(gunzipSync((await bytesOf(key)).body).toString('utf8')) as {
+      Records: LoggedRecord[];
+    };
+    records.push(...document.Records);
+  }
+  return records;
+}
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+const digestPrefix = () => `${PREFIX}/AWSLogs/${t.seawall.accountId}/CloudTrail-Digest/`;
+
+/** Waits for a digest delivered after `after` (a digest key) that lists every log file delivered so far. */
+async function digestCoveringAll(): Promise<string> {
+  return until('a digest listing every log file', async () => {
+    const logs = await keysUnder(`${PREFIX}/AWSLogs/${t.seawall.accountId}/CloudTrail/`);
+    const digests = (await keysUnder(digestPrefix())).sort();
+    const listed = new Set<string>();
+    for (const key of digests) {
+      const digest = JSON.parse(gunzipSync((await bytesOf(key)).body).toString('utf8')) as {
+        logFiles: { s3Object: string }[];
+      };
+      for (const file of digest.logFiles) listed.add(file.s3Object);
+    }
+    return logs.length > 0 && logs.every((key) => listed.has(key)) ? digests[digests.length - 1] : undefined;
+  });
+}
+
+/** `aws cloudtrail validate-logs` from the pip aws cli v1, pointed at Seawall for CloudTrail and S3. */
+function validateLogs(trailArn: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const layout = dataDirLayout(dataDir);
+  return new Promise((resolve) => {
+    execFile(
+      'aws',
+      [
+        '--profile',
+        'seawall',
+        '--region',
+        t.seawall.region,
+        'cloudtrail',
+        'validate-logs',
+        '--trail-arn',
+        trailArn,
+        '--start-time',
+        began.toISOString(),
+        '--verbose',
+      ],
+      {
+        env: {
+          PATH: process.env.PATH ?? '/usr/bin:/bin',
+          HOME: process.env.HOME ?? tmpdir(),
+          AWS_SHARED_CREDENTIALS_FILE: layout.credentials,
+          AWS_CONFIG_FILE: layout.awsConfig,
+          AWS_EC2_METADATA_DISABLED: 'true',
+          AWS_ENDPOINT_URL: t.url,
+          AWS_PAGER: '',
+        },
+      },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe('CreateTrail refuses what CloudTrail refuses', () => {
+  it('answers AWS errors for a missing bucket, a bucket CloudTrail may not write to, a bad or taken name', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'no-policy' }));
+    const create = (Name: string, S3BucketName: string) =>
+      trail.send(new CreateTrailCommand({ Name, S3BucketName })).then(
+        () => 'created',
+        (error: { name: string; message: string }) => `${error.name}: ${error.message}`,
+      );
+    expect(await create('trail1', 'no-such-bucket')).toBe(
+      'S3BucketDoesNotExistException: S3 bucket does not exist: no-such-bucket',
+    );
+    expect(await create('trail1', 'no-policy')).toBe(
+      'InsufficientS3BucketPolicyException: Incorrect S3 bucket policy is detected for bucket: no-policy',
+    );
+    expect(await create('a', 'no-policy')).toMatch(/^InvalidTrailNameException: Trail name too short/);
+    expect(await create('bad--name', 'no-policy')).toMatch(/^InvalidTrailNameException: .*adjacent/);
+    await s3.send(new CreateBucketCommand({ Bucket: 'dup-logs' }));
+    await s3.send(
+      new PutBucketPolicyCommand({ Bucket: 'dup-logs', Policy: cloudTrailPolicy('dup-logs', PREFIX, 'dup') }),
+    );
+    // The documented policy names the trail and the prefix: without the prefix it does not let CloudTrail in.
+    expect(await create('dup', 'dup-logs')).toMatch(/^InsufficientS3BucketPolicyException/);
+    expect(
+      await trail.send(
+        new CreateTrailCommand({ Name: 'dup', S3BucketName: 'dup-logs', S3KeyPrefix: PREFIX }),
+      ),
+    ).toMatchObject({ Name: 'dup', LogFileValidationEnabled: false });
+    const again = await trail
+      .send(new CreateTrailCommand({ Name: 'dup', S3BucketName: 'dup-logs', S3KeyPrefix: PREFIX }))
+      .catch((error: { name: string; message: string }) => `${error.name}: ${error.message}`);
+    expect(again).toBe(
+      `TrailAlreadyExistsException: Trail dup already exists for customer: ${t.seawall.accountId}`,
+    );
+    const advanced = await trail
+      .send(
+        new PutEventSelectorsCommand({
+          TrailName: 'dup',
+          AdvancedEventSelectors: [{ FieldSelectors: [{ Field: 'eventCategory', Equals: ['Data'] }] }],
+        }),
+      )
+      .catch((error: { name: string }) => error.name);
+    expect(advanced).toBe('UnsupportedOperationException');
+  });
+});
+
+describe('a trail delivers log files and signed digests that aws cloudtrail validate-logs accepts', () => {
+  let trailArn = '';
+
+  it('delivers the calls it selects: management events, and data events of the selected bucket only', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: LOGS }));
+    await s3.send(
+      new PutBucketPolicyCommand({ Bucket: LOGS, Policy: cloudTrailPolicy(LOGS, PREFIX, 'main') }),
+    );
+    for (const bucket of ['watched', 'unwatched']) await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const created = await trail.send(
+      new CreateTrailCommand({
+        Name: 'main',
+        S3BucketName: LOGS,
+        S3KeyPrefix: PREFIX,
+        EnableLogFileValidation: true,
+        IsMultiRegionTrail: true,
+      }),
+    );
+    trailArn = created.TrailARN ?? '';
+    expect(trailArn).toBe(`arn:aws:cloudtrail:${t.seawall.region}:${t.seawall.accountId}:trail/main`);
+    await trail.send(
+      new PutEventSelectorsCommand({
+        TrailName: trailArn,
+        EventSelectors: [
+          {
+            ReadWriteType: 'All',
+            IncludeManagementEvents: true,
+            DataResources: [{ Type: 'AWS::S3::Object', Values: ['arn:aws:s3:::watched/'] }],
+          },
+        ],
+      }),
+    );
+    expect((await trail.send(new GetEventSelectorsCommand({ TrailName: 'main' }))).EventSelectors).toEqual([
+      {
+        ReadWriteType: 'All',
+        IncludeManagementEvents: true,
+        DataResources: [{ Type: 'AWS::S3::Object', Values: ['arn:aws:s3:::watched/'] }],
+        ExcludeManagementEventSources: [],
+      },
+    ]);
+    await trail.send(new StartLoggingCommand({ Name: 'main' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'watched', Key: 'seen.txt', Body: 'x' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'unwatched', Key: 'unseen.txt', Body: 'y' }));
+    await s3.send(new CreateBucketCommand({ Bucket: 'after-start' }));
+    const records = await until('the calls in a log file', async () => {
+      const all = await deliveredRecords();
+      return all.some((r) => r.eventName === 'CreateBucket') && all.some((r) => r.eventName === 'PutObject')
+        ? all
+        : undefined;
+    });
+    const puts = records.filter((r) => r.eventName === 'PutObject').map((r) => r.requestParameters?.key);
+    expect(puts).toEqual(['seen.txt']);
+    // Calls made before StartLogging are not delivered.
+    expect(records.some((r) => r.eventName === 'CreateTrail')).toBe(false);
+    const status = await trail.send(new GetTrailStatusCommand({ Name: 'main' }));
+    expect(status.IsLogging).toBe(true);
+    expect(status.LatestDeliveryTime).toBeInstanceOf(Date);
+    expect(status.StartLoggingTime).toBeInstanceOf(Date);
+  });
+
+  it('signs digests the aws cli validates, with the public key ListPublicKeys gives', async () => {
+    const digestKey = await digestCoveringAll();
+    const { metadata } = await bytesOf(digestKey);
+    expect(metadata['signature-algorithm']).toBe('SHA256withRSA');
+    expect(metadata.signature).toMatch(/^[0-9a-f]{512}$/);
+    const keys = await trail.send(new ListPublicKeysCommand({}));
+    expect(keys.PublicKeyList).toHaveLength(1);
+    expect(
+      (await trail.send(new DescribeTrailsCommand({ trailNameList: [trailArn] }))).trailList,
+    ).toHaveLength(1);
+    const result = await validateLogs(trailArn);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/Digest file\ts3:\/\/trail-logs\/audit\/AWSLogs\/.*\tvalid/);
+    expect(result.stdout).toMatch(/Log file\ts3:\/\/trail-logs\/audit\/AWSLogs\/.*\tvalid/);
+    expect(result.stdout).not.toMatch(/INVALID/);
+  });
+
+  it('keeps the chain across a restart: the next digest chains to the one before it', async () => {
+    const before = await digestCoveringAll();
+    await stop();
+    await start();
+    const next = await until('a digest after the restart', async () => {
+      const digests = (await keysUnder(digestPrefix())).sort();
+      const last = digests[digests.length - 1];
+      return last !== undefined && last > before ? last : undefined;
+    });
+    const digests = (await keysUnder(digestPrefix())).sort();
+    const previousOf = async (key: string) =>
+      (
+        JSON.parse(gunzipSync((await bytesOf(key)).body).toString('utf8')) as {
+          previousDigestS3Object: string;
+        }
+      ).previousDigestS3Object;
+    expect(await previousOf(next)).toBe(digests[digests.indexOf(next) - 1]);
+    expect(digests.indexOf(before)).toBeGreaterThanOrEqual(0);
+    const result = await validateLogs(trailArn);
+    expect(result.code).toBe(0);
+    expect(result.stdout).not.toMatch(/INVALID/);
+  });
+
+  it('reports a log file changed through S3 as invalid, and a deleted one as not found', async () => {
+    await digestCoveringAll();
+    const logs = (await keysUnder(`${PREFIX}/AWSLogs/${t.seawall.accountId}/CloudTrail/`)).sort();
+    const [changed, deleted] = logs as [string, string];
+    expect(deleted).toBeDefined();
+    await s3.send(new PutObjectCommand({ Bucket: LOGS, Key: changed, Body: gzipSync('{"Records":[]}') }));
+    await s3.send(new DeleteObjectCommand({ Bucket: LOGS, Key: deleted }));
+    const result = await validateLogs(trailArn);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(`Log file\ts3://${LOGS}/${changed}\tINVALID: hash value doesn't match`);
+    expect(result.stderr).toContain(`Log file\ts3://${LOGS}/${deleted}\tINVALID: not found`);
+  });
+
+  it('StopLogging stops delivery', async () => {
+    await trail.send(new StopLoggingCommand({ Name: 'main' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'watched', Key: 'after-stop.txt', Body: 'z' }));
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const status = await trail.send(new GetTrailStatusCommand({ Name: 'main' }));
+    expect(status.IsLogging).toBe(false);
+    expect(status.StopLoggingTime).toBeInstanceOf(Date);
+    const records = await deliveredRecords();
+    expect(records.some((r) => r.requestParameters?.key === 'after-stop.txt')).toBe(false);
+  });
+});

@@ -1,0 +1,235 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parsePolicy } from '../iam/policy/index.js';
+import { createSecretBox } from '../kms/index.js';
+import { createLogger } from '../lib/logger.js';
+import type { CloudTrailRecord } from './audit-record.js';
+import { type AuditStore, openAuditStore } from './audit-store.js';
+import { chainBreak, checkDigestFile, type DigestDocument, logFileHash } from './digest-format.js';
+import { createTrailDelivery } from './trail-delivery.js';
+import { createTrailKeys, type TrailKeys } from './trail-keys.js';
+import { createTrailStore, DEFAULT_SELECTORS, type TrailStore } from './trails.js';
+
+const ACCOUNT = '123456789012';
+const REGION = 'ca-west-1';
+const POLICY_ALLOWING_CLOUDTRAIL = parsePolicy(
+  JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'cloudtrail.amazonaws.com' },
+        Action: ['s3:GetBucketAcl', 's3:PutObject'],
+        Resource: ['arn:aws:s3:::logs', 'arn:aws:s3:::logs/*'],
+      },
+    ],
+  }),
+  'resource',
+);
+
+let dir: string;
+let store: AuditStore;
+let trails: TrailStore;
+let keys: TrailKeys;
+let objects: Map<string, { body: Buffer; metadata: Record<string, string> }>;
+let failPuts: boolean;
+let now: number;
+
+function record(n: number, overrides: Partial<CloudTrailRecord> = {}): CloudTrailRecord {
+  return {
+    eventVersion: '1.10',
+    userIdentity: {
+      type: 'Root',
+      principalId: ACCOUNT,
+      arn: `arn:aws:iam::${ACCOUNT}:root`,
+      accountId: ACCOUNT,
+    },
+    eventTime: new Date(now).toISOString().replace(/\.\d+Z$/, 'Z'),
+    eventSource: 's3.amazonaws.com',
+    eventName: `Call${n}`,
+    awsRegion: REGION,
+    sourceIPAddress: '127.0.0.1',
+    userAgent: 'test',
+    requestParameters: null,
+    responseElements: null,
+    requestID: `r${n}`,
+    eventID: `e${n}`,
+    readOnly: false,
+    eventType: 'AwsApiCall',
+    managementEvent: true,
+    recipientAccountId: ACCOUNT,
+    eventCategory: 'Management',
+    ...overrides,
+  } as CloudTrailRecord;
+}
+
+function delivery(perFile = 100) {
+  return createTrailDelivery({
+    store,
+    trails,
+    keys,
+    accountId: ACCOUNT,
+    region: REGION,
+    bucketPolicy: async () => POLICY_ALLOWING_CLOUDTRAIL,
+    put: async (bucket, key, body, metadata) => {
+      if (failPuts) throw Object.assign(new Error('disk full'), { code: 'InternalError' });
+      objects.set(`${bucket}/${key}`, { body, metadata });
+    },
+    now: () => now,
+    logger: createLogger('silent'),
+    deliveryMs: 1000,
+    digestMs: 3000,
+    maxRecordsPerFile: perFile,
+  });
+}
+
+function logged(): string[] {
+  return [...objects.entries()]
+    .filter(([key]) => key.includes('/CloudTrail/'))
+    .flatMap(
+      ([, file]) =>
+        (JSON.parse(gunzipSync(file.body).toString('utf8')) as { Records: CloudTrailRecord[] }).Records,
+    )
+    .map((r) => r.eventName);
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'trail-delivery-'));
+  store = openAuditStore(join(dir, 'audit.db'));
+  trails = createTrailStore(store.db);
+  keys = createTrailKeys({
+    db: store.db,
+    secrets: createSecretBox(Buffer.alloc(32, 7), 'test'),
+    now: () => now,
+  });
+  objects = new Map();
+  failPuts = false;
+  now = Date.UTC(2026, 11, 4, 12, 0, 0);
+  trails.create('t', {
+    bucket: 'logs',
+    prefix: null,
+    multiRegion: false,
+    validation: true,
+    globalEvents: true,
+    selectors: DEFAULT_SELECTORS,
+    customSelectors: false,
+    tags: [],
+  });
+});
+
+afterEach(() => {
+  store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('trail delivery', () => {
+  it('delivers only records made after StartLogging, a bounded number per log file', async () => {
+    store.append(record(0));
+    trails.start('t', store.lastSeq(), now);
+    for (let n = 1; n <= 250; n++) store.append(record(n));
+    now += 1000;
+    await delivery(100).run();
+    const files = [...objects.keys()].filter((key) => key.includes('/CloudTrail/'));
+    expect(files).toHaveLength(3);
+    for (const key of files)
+      expect(key).toMatch(
+        /^logs\/AWSLogs\/123456789012\/CloudTrail\/ca-west-1\/2026\/12\/04\/123456789012_CloudTrail_ca-west-1_20261204T1200Z_[A-Za-z0-9]{16}\.json\.gz$/,
+      );
+    expect(logged()).toEqual(Array.from({ length: 250 }, (_, i) => `Call${i + 1}`));
+  });
+
+  it('moves the checkpoint only once a file is stored: a failed put delivers again, nothing lost', async () => {
+    trails.start('t', store.lastSeq(), now);
+    store.append(record(1));
+    failPuts = true;
+    now += 1000;
+    await delivery().run();
+    expect(trails.get('t')?.deliveryError).toBe('InternalError');
+    failPuts = false;
+    now += 1000;
+    await delivery().run();
+    expect(logged()).toEqual(['Call1']);
+    expect(trails.get('t')?.deliveryError).toBeNull();
+  });
+
+  it('delivers the data events its selectors name and no others', async () => {
+    trails.update('t', {
+      ...(trails.get('t') as NonNullable<ReturnType<TrailStore['get']>>),
+      selectors: [
+        {
+          ReadWriteType: 'WriteOnly',
+          IncludeManagementEvents: false,
+          DataResources: [{ Type: 'AWS::S3::Object', Values: ['arn:aws:s3:::watched/in/'] }],
+          ExcludeManagementEventSources: [],
+        },
+      ],
+    });
+    trails.start('t', store.lastSeq(), now);
+    expect(trails.selection.wants('arn:aws:s3:::watched/in/a', false, 's3.amazonaws.com')).toBe(true);
+    expect(trails.selection.wants('arn:aws:s3:::watched/in/a', true, 's3.amazonaws.com')).toBe(false);
+    expect(trails.selection.wants('arn:aws:s3:::watched/out/a', false, 's3.amazonaws.com')).toBe(false);
+    const data = (n: number, arn: string, readOnly = false) =>
+      record(n, {
+        managementEvent: false,
+        eventCategory: 'Data',
+        readOnly,
+        resources: [{ type: 'AWS::S3::Object', ARN: arn }],
+      });
+    store.append(data(1, 'arn:aws:s3:::watched/in/a'));
+    store.append(data(2, 'arn:aws:s3:::watched/out/a'));
+    store.append(data(3, 'arn:aws:s3:::watched/in/b', true));
+    store.append(record(4));
+    now += 1000;
+    await delivery().run();
+    expect(logged()).toEqual(['Call1']);
+    trails.stop('t', store.lastSeq(), now);
+    expect(trails.selection.wants('arn:aws:s3:::watched/in/a', false, 's3.amazonaws.com')).toBe(false);
+  });
+
+  it('signs digests that chain, each listing the log files delivered since the one before', async () => {
+    trails.start('t', store.lastSeq(), now);
+    const run = delivery();
+    const digests: string[] = [];
+    for (let step = 0; step < 3; step++) {
+      store.append(record(step));
+      now += 3000;
+      await run.run();
+      const latest = [...objects.keys()]
+        .filter((k) => k.includes('CloudTrail-Digest'))
+        .sort()
+        .pop() as string;
+      digests.push(latest);
+    }
+    expect(new Set(digests).size).toBe(3);
+    const publicKeys = new Map(keys.publicKeys(REGION).map((k) => [k.fingerprint, k.publicDer]));
+    const checked = digests.map((key) => {
+      const file = objects.get(key) as { body: Buffer; metadata: Record<string, string> };
+      const result = checkDigestFile({ bucket: 'logs', key: key.slice('logs/'.length) }, file, publicKeys);
+      if (!result.ok) throw new Error(result.reason);
+      return { key: key.slice('logs/'.length), ...result, signature: file.metadata.signature as string };
+    });
+    const [first, second, third] = checked as [(typeof checked)[0], (typeof checked)[0], (typeof checked)[0]];
+    expect(first.digest.previousDigestSignature).toBeNull();
+    expect(chainBreak(second.digest, first, 'logs')).toBeUndefined();
+    expect(chainBreak(third.digest, second, 'logs')).toBeUndefined();
+    expect(chainBreak(third.digest, first, 'logs')).toBeDefined();
+    for (const { digest } of checked) {
+      expect(digest.logFiles).toHaveLength(1);
+      const file = digest.logFiles[0] as DigestDocument['logFiles'][0];
+      expect(logFileHash((objects.get(`logs/${file.s3Object}`) as { body: Buffer }).body)).toBe(
+        file.hashValue,
+      );
+    }
+    // A digest is delivered when no log file was.
+    now += 3000;
+    await run.run();
+    const last = [...objects.keys()]
+      .filter((k) => k.includes('CloudTrail-Digest'))
+      .sort()
+      .pop() as string;
+    expect(last).not.toBe(digests[2]);
+  });
+});

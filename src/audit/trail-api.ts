@@ -103,6 +103,13 @@ export function createTrailOperations(deps: TrailApiDeps): JsonOperations {
         'Seawall has no organizations: IsOrganizationTrail is refused.',
       );
   };
+  const checkCombination = (settings: TrailSettings) => {
+    if (settings.multiRegion && !settings.globalEvents)
+      throw badRequest(
+        'InvalidParameterCombinationException',
+        'Multi-Region trail must include global service events.',
+      );
+  };
   const prefixOf = (value: unknown): string | null | undefined => {
     if (value === undefined || value === null) return undefined;
     if (typeof value !== 'string')
@@ -154,6 +161,7 @@ export function createTrailOperations(deps: TrailApiDeps): JsonOperations {
           customSelectors: false,
           tags,
         };
+        checkCombination(settings);
         trails.create(name, settings);
         return writeShape(find(name));
       },
@@ -180,7 +188,7 @@ export function createTrailOperations(deps: TrailApiDeps): JsonOperations {
         const prefix = input.S3KeyPrefix === '' ? null : (newPrefix ?? trail.prefix);
         if (bucket !== trail.bucket || prefix !== trail.prefix)
           await checkDestination(trail.name, bucket, prefix);
-        trails.update(trail.name, {
+        const settings: TrailSettings = {
           bucket,
           prefix,
           multiRegion: optionalBoolean(input, 'IsMultiRegionTrail') ?? trail.multiRegion,
@@ -189,7 +197,9 @@ export function createTrailOperations(deps: TrailApiDeps): JsonOperations {
           selectors: trail.selectors,
           customSelectors: trail.customSelectors,
           tags: trail.tags,
-        });
+        };
+        checkCombination(settings);
+        trails.update(trail.name, settings);
         return writeShape(find(trail.name));
       },
     ),

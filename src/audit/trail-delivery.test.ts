@@ -155,6 +155,22 @@ describe('trail delivery', () => {
     expect(trails.get('t')?.deliveryError).toBeNull();
   });
 
+  it('delivers what was logged before StopLogging, nothing made while stopped, even when started again', async () => {
+    trails.start('t', store.lastSeq(), now);
+    store.append(record(1));
+    trails.stop('t', store.lastSeq(), now);
+    store.append(record(2));
+    trails.start('t', store.lastSeq(), now);
+    store.append(record(3));
+    now += 1000;
+    await delivery().run();
+    trails.stop('t', store.lastSeq(), now);
+    store.append(record(4));
+    now += 1000;
+    await delivery().run();
+    expect(logged()).toEqual(['Call1', 'Call3']);
+  });
+
   it('delivers the data events its selectors name and no others', async () => {
     trails.update('t', {
       ...(trails.get('t') as NonNullable<ReturnType<TrailStore['get']>>),

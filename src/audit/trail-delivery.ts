@@ -81,7 +81,8 @@ export function createTrailDelivery(deps: TrailDeliveryDeps): TrailDelivery {
       for (const row of rows) {
         if (row.seq > upTo) return { chosen, scanned: upTo };
         scanned = row.seq;
-        if (trailSelects(trail, JSON.parse(row.json) as CloudTrailRecord)) chosen.push(row);
+        const skipped = trail.skip !== null && row.seq > trail.skip.after && row.seq <= trail.skip.until;
+        if (!skipped && trailSelects(trail, JSON.parse(row.json) as CloudTrailRecord)) chosen.push(row);
         if (chosen.length >= perFile) break;
       }
     }

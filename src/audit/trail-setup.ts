@@ -1,6 +1,7 @@
 import type { JobRuntime } from '../jobs/index.js';
 import type { SecretBox } from '../kms/index.js';
 import type { JsonOperations } from '../lib/aws-json.js';
+import { requestId } from '../lib/ids.js';
 import type { Logger } from '../lib/logger.js';
 import type { StorageService } from '../storage/index.js';
 import type { AuditStore } from './audit-store.js';
@@ -8,6 +9,7 @@ import type { DataEventSelection } from './audit-trail.js';
 import { createTrailOperations } from './trail-api.js';
 import { contentMd5, createTrailDelivery, scheduleTrailDelivery } from './trail-delivery.js';
 import { createTrailKeys } from './trail-keys.js';
+import { CLOUDTRAIL_PRINCIPAL } from './trail-policy.js';
 import { createTrailStore } from './trails.js';
 
 /**
@@ -51,6 +53,8 @@ export function createTrails(deps: {
         contentType: 'application/json',
         userMetadata: metadata,
         headers: {},
+        // Event notifications name the service that wrote the file.
+        origin: { principalId: CLOUDTRAIL_PRINCIPAL, sourceIp: CLOUDTRAIL_PRINCIPAL, requestId: requestId() },
       });
     },
     now: deps.now,

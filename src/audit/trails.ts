@@ -41,6 +41,11 @@ export interface Trail {
   readonly checkpoint: number;
   /** …up to this one, once StopLogging set it. */
   readonly stopSeq: number | null;
+  /**
+   * Records made while the trail was stopped, when it was started again before it had delivered all it
+   * logged: they are passed over (after < seq <= until).
+   */
+  readonly skip: { readonly after: number; readonly until: number } | null;
   readonly startTime: number | null;
   readonly stopTime: number | null;
   readonly deliveryTime: number | null;
@@ -78,6 +83,8 @@ CREATE TABLE IF NOT EXISTS trails (
   logging INTEGER NOT NULL DEFAULT 0,
   checkpoint INTEGER NOT NULL DEFAULT 0,
   stop_seq INTEGER,
+  skip_after INTEGER,
+  skip_until INTEGER,
   start_time INTEGER,
   stop_time INTEGER,
   delivery_time INTEGER,
@@ -118,6 +125,8 @@ interface TrailRow {
   logging: number;
   checkpoint: number;
   stop_seq: number | null;
+  skip_after: number | null;
+  skip_until: number | null;
   start_time: number | null;
   stop_time: number | null;
   delivery_time: number | null;
@@ -137,6 +146,10 @@ function trailOf(row: TrailRow): Trail {
     logging: row.logging === 1,
     checkpoint: row.checkpoint,
     stopSeq: row.stop_seq,
+    skip:
+      row.skip_after === null || row.skip_until === null
+        ? null
+        : { after: row.skip_after, until: row.skip_until },
     startTime: row.start_time,
     stopTime: row.stop_time,
     deliveryTime: row.delivery_time,
@@ -284,11 +297,16 @@ export function createTrailStore(db: BetterSqlite3.Database): TrailStore {
       })();
     }),
     start: changing((name: string, fromSeq: number, now: number) => {
-      // Already logging: nothing changes (StartLogging is idempotent).
+      // Already logging: nothing changes (StartLogging is idempotent). Stopped with records still to deliver:
+      // those are kept, and what was made while stopped is passed over. (SET reads the row as it was.)
       db.prepare(
-        `UPDATE trails SET logging = 1, checkpoint = MAX(checkpoint, ?), stop_seq = NULL, start_time = ?
+        `UPDATE trails SET logging = 1,
+           skip_after = CASE WHEN stop_seq > checkpoint THEN stop_seq ELSE NULL END,
+           skip_until = CASE WHEN stop_seq > checkpoint THEN ? ELSE NULL END,
+           checkpoint = CASE WHEN stop_seq > checkpoint THEN checkpoint ELSE MAX(checkpoint, ?) END,
+           stop_seq = NULL, start_time = ?
          WHERE name = ? AND logging = 0`,
-      ).run(fromSeq, now, name);
+      ).run(fromSeq, fromSeq, now, name);
     }),
     stop: changing((name: string, upToSeq: number, now: number) => {
       db.prepare(

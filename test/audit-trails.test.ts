@@ -17,7 +17,9 @@ import {
   CreateBucketCommand,
   DeleteObjectCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   ListObjectsV2Command,
+  PutBucketEncryptionCommand,
   PutBucketPolicyCommand,
   PutObjectCommand,
   type S3Client,
@@ -243,6 +245,14 @@ describe('a trail delivers log files and signed digests that aws cloudtrail vali
     await s3.send(
       new PutBucketPolicyCommand({ Bucket: LOGS, Policy: cloudTrailPolicy(LOGS, PREFIX, 'main') }),
     );
+    await s3.send(
+      new PutBucketEncryptionCommand({
+        Bucket: LOGS,
+        ServerSideEncryptionConfiguration: {
+          Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms' } }],
+        },
+      }),
+    );
     for (const bucket of ['watched', 'unwatched']) await s3.send(new CreateBucketCommand({ Bucket: bucket }));
     const created = await trail.send(
       new CreateTrailCommand({
@@ -285,6 +295,10 @@ describe('a trail delivers log files and signed digests that aws cloudtrail vali
         ? all
         : undefined;
     });
+    // Delivered through storage, so the bucket's default encryption applies.
+    const [logKey] = await keysUnder(`${PREFIX}/AWSLogs/${t.seawall.accountId}/CloudTrail/`);
+    const head = await s3.send(new HeadObjectCommand({ Bucket: LOGS, Key: logKey }));
+    expect(head.ServerSideEncryption).toBe('aws:kms');
     const puts = records.filter((r) => r.eventName === 'PutObject').map((r) => r.requestParameters?.key);
     expect(puts).toEqual(['seen.txt']);
     // Calls made before StartLogging are not delivered.

@@ -171,6 +171,19 @@ describe('trail delivery', () => {
     expect(logged()).toEqual(['Call1', 'Call3']);
   });
 
+  it('prunes records past 90 days once every trail has delivered them', async () => {
+    trails.start('t', store.lastSeq(), now);
+    store.append(record(1));
+    now += 1000;
+    await delivery().run();
+    store.append(record(2));
+    now += 91 * 24 * 3600 * 1000;
+    // Record 2 cannot be delivered in this pass: the trail still holds it, and only record 1 goes.
+    failPuts = true;
+    await delivery().run();
+    expect(store.recordsAfter(0, 10).map((r) => JSON.parse(r.json).eventName)).toEqual(['Call2']);
+  });
+
   it('delivers the data events its selectors name and no others', async () => {
     trails.update('t', {
       ...(trails.get('t') as NonNullable<ReturnType<TrailStore['get']>>),

@@ -1,7 +1,8 @@
 import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { describeFindings, digestStringToSign, type TrailBucket, verifyTrailBucket } from './audit-verify.js';
+import { describeFindings, type TrailBucket, verifyTrailBucket } from './audit-verify.js';
+import { digestStringToSign } from './digest-format.js';
 
 const ACCOUNT = '123456789012';
 const REGION = 'ca-west-1';
@@ -175,8 +176,38 @@ describe('audit verify: the digest chain', () => {
     bad = findings.filter((f) => !f.kind.endsWith('-valid'));
     expect(bad[0]).toMatchObject({
       kind: 'digest-invalid',
-      reason: expect.stringContaining('no public key'),
+      reason: `public key not found for fingerprint ${FINGERPRINT}`,
     });
+  });
+
+  it('names a digest replaced by one signed with the right key, by what the next digest recorded of it', async () => {
+    const { digests } = trail();
+    const key = digests[1] as string;
+    const forged = JSON.parse(gunzipSync((objects.get(key) as Stored).body).toString()) as {
+      logFiles: unknown[];
+      digestEndTime: string;
+      digestS3Bucket: string;
+      digestS3Object: string;
+      previousDigestSignature: string | null;
+    };
+    forged.logFiles = [];
+    const inflated = Buffer.from(JSON.stringify(forged));
+    const signature = sign('sha256', Buffer.from(digestStringToSign(forged, inflated)), privateKey).toString(
+      'hex',
+    );
+    objects.set(key, {
+      body: gzipSync(inflated),
+      metadata: { signature, 'signature-algorithm': 'SHA256withRSA' },
+    });
+    const { bad, lines } = await check();
+    expect(bad[0]).toEqual({
+      kind: 'digest-invalid',
+      key,
+      reason: "hash value doesn't match the one the next digest recorded",
+    });
+    expect(lines).toContain(
+      `Digest file\ts3://${BUCKET}/${key}\tINVALID: hash value doesn't match the one the next digest recorded`,
+    );
   });
 
   it('refuses hostile objects where a digest should be, without throwing', async () => {

@@ -1,5 +1,4 @@
-import { createHash, createPublicKey, verify as verifySignature } from 'node:crypto';
-import { gunzipSync } from 'node:zlib';
+import { chainBreak, checkDigestFile, type DigestDocument, logFileHash } from './digest-format.js';
 
 /**
  * Checks a trail bucket's log file integrity chain as CloudTrail defines it (the digests, their signatures and
@@ -7,7 +6,8 @@ import { gunzipSync } from 'node:zlib';
  * inserted (present but listed by no digest), a digest missing, modified or signed by no known key.
  *
  * The bucket is read through `TrailBucket` (S3, for `seawall audit verify`), so the check needs nothing but
- * what any S3 client can read and the trail's public keys.
+ * what any S3 client can read and the trail's public keys. Digests are read with `digest-format.ts`, the
+ * module Seawall writes them with.
  */
 export interface TrailBucket {
   /** Every key under `prefix`, in any order. */
@@ -41,20 +41,6 @@ export interface VerifyOptions {
   readonly end?: number;
 }
 
-interface Digest {
-  digestStartTime: string;
-  digestEndTime: string;
-  digestS3Bucket: string;
-  digestS3Object: string;
-  digestPublicKeyFingerprint: string;
-  digestSignatureAlgorithm: string;
-  previousDigestS3Bucket: string | null;
-  previousDigestS3Object: string | null;
-  previousDigestHashValue: string | null;
-  previousDigestSignature: string | null;
-  logFiles: { s3Bucket: string; s3Object: string; hashValue: string; hashAlgorithm: string }[];
-}
-
 const DIGEST_KEY =
   /AWSLogs\/(\d{12})\/CloudTrail-Digest\/([a-z0-9-]+)\/\d{4}\/\d\d\/\d\d\/\d{12}_CloudTrail-Digest_[a-z0-9-]+_(.+)_[a-z0-9-]+_(\d{8}T\d{6}Z)\.json\.gz$/;
 const LOG_KEY =
@@ -64,18 +50,6 @@ const LOG_KEY =
 function keyTime(stamp: string): number {
   const [, y, mo, d, h, mi, s] = /^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)?/.exec(stamp) ?? [];
   return Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s ?? 0));
-}
-
-/** What a digest's signature covers, as CloudTrail defines it. */
-export function digestStringToSign(digest: Digest, inflated: Buffer): string {
-  const previous = digest.previousDigestSignature ?? 'null';
-  const hash = createHash('sha256').update(inflated).digest('hex');
-  return `${digest.digestEndTime}\n${digest.digestS3Bucket}/${digest.digestS3Object}\n${hash}\n${previous}`;
-}
-
-/** The SHA-256 (hex) of a gzip file's inflated bytes: a log file's hashValue. */
-function inflatedHash(gzipped: Buffer): string {
-  return createHash('sha256').update(gunzipSync(gzipped)).digest('hex');
 }
 
 /** One trail's digests, newest first, by their keys. */
@@ -123,31 +97,33 @@ export async function verifyTrailBucket(
     for (const { key } of inRange) {
       if (visited.has(key)) continue;
       let current: string | undefined = key;
-      let expectedSignature: string | undefined;
+      /** The digest that named `current` as its previous one. */
+      let newer: DigestDocument | undefined;
       while (current !== undefined && !visited.has(current)) {
         visited.add(current);
         const found = await bucket.get(current);
         if (!found) break;
-        const result = checkDigest(current, options.bucket, found, keysByFingerprint);
-        if ('reason' in result) {
-          findings.push({ kind: 'digest-invalid', key: current, reason: result.reason });
+        const result = checkDigestFile({ bucket: options.bucket, key: current }, found, keysByFingerprint);
+        if (!result.ok || !Array.isArray(result.digest.logFiles)) {
+          const reason = result.ok ? 'invalid format' : result.reason;
+          findings.push({ kind: 'digest-invalid', key: current, reason: explained(reason) });
           break;
         }
-        const { digest } = result;
-        if (expectedSignature !== undefined && found.metadata.signature !== expectedSignature) {
-          findings.push({
-            kind: 'digest-invalid',
-            key: current,
-            reason: 'its signature is not the one the next digest names as its previous digest',
-          });
-        } else findings.push({ kind: 'digest-valid', key: current });
+        const { digest, inflated } = result;
+        const link = { key: current, digest, inflated, signature: found.metadata.signature ?? '' };
+        const broken = newer === undefined ? undefined : chainBreak(newer, link, options.bucket);
+        findings.push(
+          broken === undefined
+            ? { kind: 'digest-valid', key: current }
+            : { kind: 'digest-invalid', key: current, reason: broken },
+        );
         coveredUntil = Math.max(coveredUntil, Date.parse(digest.digestEndTime));
         coveredFrom = Math.min(coveredFrom, Date.parse(digest.digestStartTime));
         for (const log of digest.logFiles) {
           listed.add(log.s3Object);
           const file = await bucket.get(log.s3Object);
           if (!file) findings.push({ kind: 'log-deleted', key: log.s3Object, digest: current });
-          else if (hashOf(file.body) !== log.hashValue)
+          else if (logFileHash(file.body) !== log.hashValue)
             findings.push({ kind: 'log-modified', key: log.s3Object, digest: current });
           else findings.push({ kind: 'log-valid', key: log.s3Object });
         }
@@ -167,7 +143,7 @@ export async function verifyTrailBucket(
           });
           break;
         }
-        expectedSignature = digest.previousDigestSignature ?? undefined;
+        newer = digest;
         current = previous;
       }
     }
@@ -186,45 +162,14 @@ export async function verifyTrailBucket(
   return findings;
 }
 
-function hashOf(gzipped: Buffer): string | undefined {
-  try {
-    return inflatedHash(gzipped);
-  } catch {
-    return undefined;
-  }
-}
-
-function checkDigest(
-  key: string,
-  bucketName: string,
-  found: { body: Buffer; metadata: Record<string, string> },
-  keys: ReadonlyMap<string, Buffer>,
-): { digest: Digest } | { reason: string } {
-  let inflated: Buffer;
-  let digest: Digest;
-  try {
-    inflated = gunzipSync(found.body);
-    digest = JSON.parse(inflated.toString('utf8')) as Digest;
-  } catch {
-    return { reason: 'it is not a gzip JSON digest' };
-  }
-  if (typeof digest !== 'object' || digest === null || !Array.isArray(digest.logFiles))
-    return { reason: 'it is not a CloudTrail digest' };
-  if (digest.digestS3Bucket !== bucketName || digest.digestS3Object !== key)
-    return { reason: 'it names another bucket or key as its own (it was moved or copied)' };
-  const signature = found.metadata.signature;
-  if (!signature || found.metadata['signature-algorithm'] !== 'SHA256withRSA')
-    return { reason: 'it has no signature metadata' };
-  const der = keys.get(digest.digestPublicKeyFingerprint);
-  if (!der) return { reason: `no public key has fingerprint ${digest.digestPublicKeyFingerprint}` };
-  const publicKey = createPublicKey({ key: der, format: 'der', type: 'pkcs1' });
-  const valid = verifySignature(
-    'sha256',
-    Buffer.from(digestStringToSign(digest, inflated)),
-    publicKey,
-    Buffer.from(signature, 'hex'),
-  );
-  return valid ? { digest } : { reason: 'its signature does not match its contents (it was modified)' };
+/** A digest check's reason (the aws cli's words), with what it means for the bucket's owner. */
+function explained(reason: string): string {
+  if (reason === 'invalid format') return 'invalid format (not a gzip JSON CloudTrail digest)';
+  if (reason === 'signature verification failed')
+    return 'signature verification failed (its contents or its signature metadata were modified)';
+  if (reason === 'has been moved from its original location')
+    return `${reason} (it names another bucket or key as its own)`;
+  return reason;
 }
 
 /** One line per finding, as `aws cloudtrail validate-logs` words them, and whether everything was valid. */

@@ -8,6 +8,7 @@ import { createSecretBox } from '../kms/index.js';
 import { createLogger } from '../lib/logger.js';
 import type { CloudTrailRecord } from './audit-record.js';
 import { type AuditStore, openAuditStore } from './audit-store.js';
+import { verifyTrailBucket } from './audit-verify.js';
 import { chainBreak, checkDigestFile, type DigestDocument, logFileHash } from './digest-format.js';
 import { createTrailDelivery } from './trail-delivery.js';
 import { createTrailKeys, type TrailKeys } from './trail-keys.js';
@@ -260,5 +261,19 @@ describe('trail delivery', () => {
       .sort()
       .pop() as string;
     expect(last).not.toBe(digests[2]);
+    // `seawall audit verify`'s reader accepts the chain as written.
+    const findings = await verifyTrailBucket(
+      {
+        async *list(prefix) {
+          for (const key of objects.keys()) if (key.startsWith(`logs/${prefix}`)) yield key.slice(5);
+        },
+        get: async (key) => objects.get(`logs/${key}`),
+      },
+      keys.publicKeys(REGION).map((k) => ({ fingerprint: k.fingerprint, der: k.publicDer })),
+      { bucket: 'logs' },
+    );
+    expect(findings.filter((f) => !f.kind.endsWith('-valid'))).toEqual([]);
+    expect(findings.filter((f) => f.kind === 'digest-valid')).toHaveLength(4);
+    expect(findings.filter((f) => f.kind === 'log-valid')).toHaveLength(3);
   });
 });

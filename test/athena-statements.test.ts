@@ -273,7 +273,7 @@ describe('Athena DDL through the API', () => {
 });
 
 describe('tables read as Athena reads them', () => {
-  it('skips every header line, splits on Ctrl-A by default and refuses partition projection', async () => {
+  it('skips every header line, splits on Ctrl-A by default and reads partitions by projection', async () => {
     await ok('CREATE DATABASE formats');
     await put('ctrl-a/data.txt', 'title\nsecond header\n1\u0001a,b\n2\u0001c\n');
     await ok(
@@ -293,8 +293,36 @@ describe('tables read as Athena reads them', () => {
     );
     const { Table } = await glue.send(new GetTableCommand({ DatabaseName: 'formats', Name: 'projected' }));
     expect(Table?.Parameters).toMatchObject({ 'projection.year.range': '2023,2024' });
-    expect(await reason('SELECT count(*) FROM projected', 'formats')).toMatch(
-      /uses partition projection, which Seawall does not implement/,
+    // The projected years' folders are read (notes/ is not a projected partition), with no partitions added.
+    expect(
+      await athenaQuery(
+        athena,
+        'SELECT year, count(*) AS n FROM projected GROUP BY year ORDER BY year',
+        'formats',
+      ),
+    ).toEqual([
+      ['year', 'n'],
+      ['2023', '2'],
+      ['2024', '1'],
+    ]);
+    await ok(
+      `CREATE EXTERNAL TABLE projected_later (id int) PARTITIONED BY (year int) LOCATION 's3://lake/tickets/'
+       TBLPROPERTIES ('projection.enabled'='true', 'projection.year.type'='integer', 'projection.year.range'='2024,2030')`,
+      'formats',
+    );
+    expect(
+      await athenaQuery(athena, 'SELECT year, count(*) AS n FROM projected_later GROUP BY year', 'formats'),
+    ).toEqual([
+      ['year', 'n'],
+      ['2024', '1'],
+    ]);
+    await ok(
+      `CREATE EXTERNAL TABLE projected_injected (id int) PARTITIONED BY (year int) LOCATION 's3://lake/tickets/'
+       TBLPROPERTIES ('projection.enabled'='true', 'projection.year.type'='injected')`,
+      'formats',
+    );
+    expect(await reason('SELECT count(*) FROM projected_injected', 'formats')).toMatch(
+      /partition projection type of year must be enum, integer or date \(injected is not supported\)/,
     );
   });
 });

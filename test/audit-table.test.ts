@@ -416,7 +416,7 @@ describe("AWS's documented CloudTrail table (JsonSerDe, manual partitions)", () 
     ]);
   });
 
-  it('takes partition values as columns and prunes by them', async () => {
+  it('takes partition values as columns and filters by them', async () => {
     const [y, m, d] = recentFolder.split('/').slice(4, 7);
     expect(
       await q(
@@ -440,24 +440,119 @@ describe('what a CloudTrail table refuses', () => {
     ).toMatch(/NOT_SUPPORTED: Table cloudtrail_logs reads CloudTrail log files and cannot be written to/);
     expect(await q('SELECT count(*) AS n FROM cloudtrail_logs')).toEqual([['n'], ['4']]);
   });
+});
 
-  it("AWS's partition projection form is created, and querying it says to add partitions instead", async () => {
-    await q(
-      jsonSerDeDdl('cloudtrail_pp', `s3://${BUCKET}/AWSLogs/${account}/CloudTrail/`).replace(
-        "TBLPROPERTIES ('classification'='cloudtrail')",
-        `TBLPROPERTIES (
+/** AWS's documented statement with partition projection (one region, a `timestamp` partition per day). */
+function projectionDdl(name: string, regionFolder: string, start: string): string {
+  return `CREATE EXTERNAL TABLE ${name}(
+    eventversion STRING,
+    useridentity STRUCT<
+        type: STRING,
+        principalid: STRING,
+        arn: STRING,
+        accountid: STRING,
+        invokedby: STRING,
+        accesskeyid: STRING,
+        username: STRING,
+        onbehalfof: STRUCT<
+             userid: STRING,
+             identitystorearn: STRING>,
+        sessioncontext: STRUCT<
+            attributes: STRUCT<
+                mfaauthenticated: STRING,
+                creationdate: STRING>,
+            sessionissuer: STRUCT<
+                type: STRING,
+                principalid: STRING,
+                arn: STRING,
+                accountid: STRING,
+                username: STRING>,
+            ec2roledelivery:string,
+            webidfederationdata: STRUCT<
+                federatedprovider: STRING,
+                attributes: map<string,string>>
+        >
+    >,
+    eventtime STRING,
+    eventsource STRING,
+    eventname STRING,
+    awsregion STRING,
+    sourceipaddress STRING,
+    useragent STRING,
+    errorcode STRING,
+    errormessage STRING,
+    requestparameters STRING,
+    responseelements STRING,
+    additionaleventdata STRING,
+    requestid STRING,
+    eventid STRING,
+    readonly STRING,
+    resources ARRAY<STRUCT<
+        arn: STRING,
+        accountid: STRING,
+        type: STRING>>,
+    eventtype STRING,
+    apiversion STRING,
+    recipientaccountid STRING,
+    serviceeventdetails STRING,
+    sharedeventid STRING,
+    vpcendpointid STRING,
+    vpcendpointaccountid STRING,
+    eventcategory STRING,
+    addendum STRUCT<
+      reason:STRING,
+      updatedfields:STRING,
+      originalrequestid:STRING,
+      originaleventid:STRING>,
+    sessioncredentialfromconsole STRING,
+    edgedevicedetails STRING,
+    tlsdetails STRUCT<
+      tlsversion:STRING,
+      ciphersuite:STRING,
+      clientprovidedhostheader:STRING>
+  )
+PARTITIONED BY (
+   \`timestamp\` string)
+ROW FORMAT SERDE 'org.apache.hive.hcatalog.data.JsonSerDe'
+STORED AS INPUTFORMAT 'com.amazon.emr.cloudtrail.CloudTrailInputFormat'
+OUTPUTFORMAT 'org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat'
+LOCATION
+  '${regionFolder}'
+TBLPROPERTIES (
   'projection.enabled'='true',
-  'projection.region.type'='enum',
-  'projection.region.values'='${REGION}',
-  'projection.year.type'='integer', 'projection.year.range'='2020,2030',
-  'projection.month.type'='integer', 'projection.month.range'='1,12', 'projection.month.digits'='2',
-  'projection.day.type'='integer', 'projection.day.range'='1,31', 'projection.day.digits'='2',
-  'storage.location.template'='s3://${BUCKET}/AWSLogs/${account}/CloudTrail/\${region}/\${year}/\${month}/\${day}')`,
+  'projection.timestamp.format'='yyyy/MM/dd',
+  'projection.timestamp.interval'='1',
+  'projection.timestamp.interval.unit'='DAYS',
+  'projection.timestamp.range'='${start},NOW',
+  'projection.timestamp.type'='date',
+  'storage.location.template'='${regionFolder}/\${timestamp}')`;
+}
+
+function slashDate(date: Date): string {
+  return date.toISOString().slice(0, 10).replaceAll('-', '/');
+}
+
+describe("AWS's documented CloudTrail table with partition projection", () => {
+  it('reads the projected days without ALTER TABLE ADD PARTITION, and filters by the timestamp partition', async () => {
+    const folder = `s3://${BUCKET}/AWSLogs/${account}/CloudTrail/${REGION}`;
+    await q(projectionDdl('cloudtrail_logs_pp', folder, '2020/01/01'));
+    expect(
+      await q('SELECT "timestamp", count(*) AS n FROM cloudtrail_logs_pp GROUP BY "timestamp" ORDER BY 1'),
+    ).toEqual([
+      ['timestamp', 'n'],
+      [slashDate(old), '1'],
+      [slashDate(recent), '3'],
+    ]);
+    expect(
+      await q(
+        `SELECT useridentity.arn AS who FROM cloudtrail_logs_pp
+         WHERE "timestamp" > date_format(current_date - interval '7' day, '%Y/%m/%d')
+           AND eventname = 'GetTable' AND json_extract_scalar(requestparameters, '$.name') = 'service_requests_311'`,
       ),
-    );
-    expect(await failedQuery('SELECT count(*) FROM cloudtrail_pp')).toMatch(
-      /partition projection, which Seawall does not implement/,
-    );
+    ).toEqual([['who'], [`arn:aws:iam::${account}:user/ana`]]);
+    // A range starting after the old file's day does not project that day: its records are not read.
+    await q(projectionDdl('cloudtrail_logs_recent', folder, slashDate(new Date(old.getTime() + DAY))));
+    expect(await q('SELECT count(*) AS n FROM cloudtrail_logs_recent')).toEqual([['n'], ['3']]);
   });
 });
 

@@ -5,6 +5,7 @@ import type { CatalogService, CatalogTable } from './catalog-types.js';
 import { CLOUDTRAIL_INPUT_FORMAT, isCloudTrailLogKey, selectCloudTrailFiles } from './cloudtrail-reader.js';
 import type { ColumnShape } from './glue-shapes.js';
 import { duckDbTypeOf } from './hive-types.js';
+import { type Projection, projectionOf } from './partition-projection.js';
 
 export type DataFormat = 'csv' | 'json' | 'parquet';
 /** How a table's files are read: a data format, or CloudTrail's log files (records inside each document). */
@@ -157,6 +158,8 @@ export async function dataLocations(
   table: CatalogTable,
 ): Promise<string[]> {
   const location = table.definition.StorageDescriptor?.Location;
+  const projection = projectionOf(table);
+  if (projection) return [`s3://${projection.bucket}/${projection.prefix}`];
   if ((table.definition.PartitionKeys ?? []).length === 0) return location ? [location] : [];
   const partitions = await catalog.allPartitions(table.database, table.definition.Name);
   const found = partitions.map((p) => p.definition.StorageDescriptor?.Location || location);
@@ -171,12 +174,11 @@ export async function planTable(
 ): Promise<TablePlan> {
   const table = await deps.catalog.getTable(database, tableName);
   const cloudTrail = formatOf(table) === 'cloudtrail';
+  const keep = (object: { key: string; size: number }) =>
+    isDataKey(object.key) && object.size > 0 && !(cloudTrail && !isCloudTrailLogKey(object.key));
   // With projection, Athena computes partitions from the table's properties instead of the catalog's.
-  if (table.definition.Parameters?.['projection.enabled']?.toLowerCase() === 'true')
-    throw badRequest(
-      'InvalidInputException',
-      `Table ${table.definition.Name} uses partition projection, which Seawall does not implement: set projection.enabled to false and add its partitions (ALTER TABLE ADD PARTITION or MSCK REPAIR TABLE).`,
-    );
+  const projection = projectionOf(table);
+  if (projection) return planProjected(deps.storage, table, projection, keep);
   const location = table.definition.StorageDescriptor?.Location;
   if (!location) throw badRequest('InvalidInputException', `Table ${table.definition.Name} has no Location.`);
   const sources: { location: string; values: string[] }[] =
@@ -192,14 +194,34 @@ export async function planTable(
     const { bucket, prefix } = parseS3Url(source.location);
     const objects: TablePlan['groups'][number]['objects'] = [];
     for await (const object of deps.storage.listAll(bucket, prefix)) {
-      if (!isDataKey(object.key) || object.size === 0) continue;
-      if (cloudTrail && !isCloudTrailLogKey(object.key)) continue;
+      if (!keep(object)) continue;
       objects.push({ bucket, key: object.key, etag: object.etag, size: object.size });
       bytes += object.size;
     }
     groups.push({ values: source.values, objects });
   }
   return { table, groups, bytes };
+}
+
+/** A projected table's objects, listed once under the template's fixed prefix and grouped by partition. */
+async function planProjected(
+  storage: StorageService,
+  table: CatalogTable,
+  projection: Projection,
+  keep: (object: { key: string; size: number }) => boolean,
+): Promise<TablePlan> {
+  const groups = new Map<string, TablePlan['groups'][number]>();
+  let bytes = 0;
+  for await (const object of storage.listAll(projection.bucket, projection.prefix)) {
+    const values = keep(object) ? projection.valuesOf(object.key) : undefined;
+    if (!values) continue;
+    const id = JSON.stringify(values);
+    const group = groups.get(id) ?? { values, objects: [] };
+    groups.set(id, group);
+    group.objects.push({ bucket: projection.bucket, key: object.key, etag: object.etag, size: object.size });
+    bytes += object.size;
+  }
+  return { table, groups: [...groups.values()], bytes };
 }
 
 /** Links a plan's objects for the engine and builds the relation over them. */

@@ -67,6 +67,8 @@ function record(n: number, overrides: Partial<CloudTrailRecord> = {}): CloudTrai
   } as CloudTrailRecord;
 }
 
+let policy: typeof POLICY_ALLOWING_CLOUDTRAIL | undefined;
+
 function delivery(perFile = 100) {
   return createTrailDelivery({
     store,
@@ -74,7 +76,7 @@ function delivery(perFile = 100) {
     keys,
     accountId: ACCOUNT,
     region: REGION,
-    bucketPolicy: async () => POLICY_ALLOWING_CLOUDTRAIL,
+    bucketPolicy: async () => policy,
     put: async (bucket, key, body, metadata) => {
       if (failPuts) throw Object.assign(new Error('disk full'), { code: 'InternalError' });
       objects.set(`${bucket}/${key}`, { body, metadata });
@@ -108,6 +110,7 @@ beforeEach(() => {
   });
   objects = new Map();
   failPuts = false;
+  policy = POLICY_ALLOWING_CLOUDTRAIL;
   now = Date.UTC(2026, 11, 4, 12, 0, 0);
   trails.create('t', {
     bucket: 'logs',
@@ -154,6 +157,20 @@ describe('trail delivery', () => {
     await delivery().run();
     expect(logged()).toEqual(['Call1']);
     expect(trails.get('t')?.deliveryError).toBeNull();
+  });
+
+  it('says AccessDenied and keeps the records while the bucket policy does not let CloudTrail write', async () => {
+    trails.start('t', store.lastSeq(), now);
+    store.append(record(1));
+    policy = undefined;
+    now += 1000;
+    await delivery().run();
+    expect(trails.get('t')?.deliveryError).toBe('AccessDenied');
+    expect(objects.size).toBe(0);
+    policy = POLICY_ALLOWING_CLOUDTRAIL;
+    now += 1000;
+    await delivery().run();
+    expect(logged()).toEqual(['Call1']);
   });
 
   it('delivers what was logged before StopLogging, nothing made while stopped, even when started again', async () => {

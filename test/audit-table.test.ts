@@ -1,6 +1,12 @@
 import { gzipSync } from 'node:zlib';
 import { type AthenaClient, StartQueryExecutionCommand } from '@aws-sdk/client-athena';
 import { CreateTableCommand, GetTableCommand, GlueClient } from '@aws-sdk/client-glue';
+import {
+  CreateAccessKeyCommand,
+  CreateUserCommand,
+  IAMClient,
+  PutUserPolicyCommand,
+} from '@aws-sdk/client-iam';
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cloudTrailTableInput } from '../src/catalog/index.js';
@@ -553,6 +559,49 @@ describe("AWS's documented CloudTrail table with partition projection", () => {
     // A range starting after the old file's day does not project that day: its records are not read.
     await q(projectionDdl('cloudtrail_logs_recent', folder, slashDate(new Date(old.getTime() + DAY))));
     expect(await q('SELECT count(*) AS n FROM cloudtrail_logs_recent')).toEqual([['n'], ['3']]);
+  });
+
+  it("is read as the caller: a caller who may not read the template's folder is refused", async () => {
+    const iam = new IAMClient({ endpoint: t.url, region: t.credentials.region, credentials: t.credentials });
+    await iam.send(new CreateUserCommand({ UserName: 'auditor' }));
+    await iam.send(
+      new PutUserPolicyCommand({
+        UserName: 'auditor',
+        PolicyName: 'no-cloudtrail-reads',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            { Effect: 'Allow', Action: ['athena:*', 'glue:*', 's3:*'], Resource: '*' },
+            {
+              Effect: 'Deny',
+              Action: 's3:GetObject',
+              Resource: `arn:aws:s3:::${BUCKET}/AWSLogs/${account}/CloudTrail/*`,
+            },
+          ],
+        }),
+      }),
+    );
+    const { AccessKey } = await iam.send(new CreateAccessKeyCommand({ UserName: 'auditor' }));
+    iam.destroy();
+    const auditor = athenaClient(t, {
+      credentials: {
+        accessKeyId: AccessKey?.AccessKeyId ?? '',
+        secretAccessKey: AccessKey?.SecretAccessKey ?? '',
+      },
+    });
+    try {
+      const { QueryExecutionId } = await auditor.send(
+        new StartQueryExecutionCommand({
+          QueryString: 'SELECT count(*) FROM cloudtrail_logs_pp',
+          QueryExecutionContext: { Database: 'audit' },
+        }),
+      );
+      const done = await waitForQuery(auditor, QueryExecutionId as string);
+      expect(done.Status?.State).toBe('FAILED');
+      expect(done.Status?.StateChangeReason).toMatch(/s3:GetObject/);
+    } finally {
+      auditor.destroy();
+    }
   });
 });
 

@@ -45,8 +45,17 @@ describe('projectionOf', () => {
     expect(at('2026/01/29/a.json.gz')).toBeUndefined();
     expect(at('2026/03/03/a.json.gz')).toBeUndefined();
     expect(at('2026/02/30/a.json.gz')).toBeUndefined();
+    expect(at('2026/00/10/a.json.gz')).toBeUndefined();
     expect(at('2026/2/28/a.json.gz')).toBeUndefined();
     expect(at('2026/02/28')).toBeUndefined();
+  });
+
+  it('reads years below 100 as written, not as 19xx', () => {
+    const p = projectionOf(
+      table(['timestamp'], { ...cloudTrail, 'projection.timestamp.range': '0001/01/01,NOW' }),
+    );
+    expect(p?.valuesOf('AWSLogs/1/CloudTrail/us-west-2/0050/02/28/a.json.gz')).toEqual(['0050/02/28']);
+    expect(p?.valuesOf('AWSLogs/1/CloudTrail/us-west-2/0000/12/31/a.json.gz')).toBeUndefined();
   });
 
   it('keeps only the values a date interval steps to', () => {

@@ -58,7 +58,7 @@ function dateFormat(
   let pattern = '';
   for (const part of parts) {
     if (/^[a-zA-Z]/.test(part)) {
-      if (!(part in DATE_FIELDS))
+      if (!Object.hasOwn(DATE_FIELDS, part))
         refuse(table, `date format '${format}' uses '${part}' (yyyy, MM, dd, HH, mm, ss)`);
       fields.push(part);
       capturing += `(\\d{${DATE_FIELDS[part]?.digits}})`;
@@ -77,11 +77,15 @@ function dateFormat(
     fields.forEach((name, i) => {
       if (name) f[DATE_FIELDS[name]?.field ?? 'y'] = Number(match[i + 1]);
     });
-    const ms = Date.UTC(f.y, f.M - 1, f.d, f.H, f.m, f.s);
-    const back = new Date(ms);
+    const back = new Date(0);
+    back.setUTCFullYear(f.y, f.M - 1, f.d);
+    back.setUTCHours(f.H, f.m, f.s, 0);
+    const ms = back.getTime();
     // 2026/02/30 is not a date: it must read back as written.
-    const same = back.getUTCMonth() === f.M - 1 && back.getUTCDate() === f.d && back.getUTCHours() === f.H;
-    return same && back.getUTCMinutes() === f.m && back.getUTCSeconds() === f.s ? ms : undefined;
+    const same = back.getUTCFullYear() === f.y && back.getUTCMonth() === f.M - 1 && back.getUTCDate() === f.d;
+    return same && back.getUTCHours() === f.H && back.getUTCMinutes() === f.m && back.getUTCSeconds() === f.s
+      ? ms
+      : undefined;
   };
   return { pattern, parse };
 }

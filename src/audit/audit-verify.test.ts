@@ -210,6 +210,30 @@ describe('audit verify: the digest chain', () => {
     );
   });
 
+  it('checks only the digests that end in --start..--end, and the log files they list', async () => {
+    const { logs } = trail();
+    const t0 = Date.UTC(2026, 11, 1, 10, 0, 0);
+    // Tampering outside the range is not looked at; inside it, it is.
+    objects.delete(logs[0] as string);
+    const modified = logs[3] as string;
+    objects.set(modified, { body: gzipSync('{"Records":[]}'), metadata: {} });
+    const inRange = async (start: number, end: number) =>
+      (
+        await verifyTrailBucket(bucket, [{ fingerprint: FINGERPRINT, der }], { bucket: BUCKET, start, end })
+      ).map((f) => `${f.kind} ${f.key}`);
+    const lastTwo = await inRange(t0 + 3_600_000 + 1000, t0 + 3 * 3_600_000);
+    expect(lastTwo.filter((f) => f.startsWith('digest-valid'))).toHaveLength(2);
+    expect(lastTwo.filter((f) => f.startsWith('log-'))).toHaveLength(4);
+    expect(lastTwo).toContain(`log-modified ${modified}`);
+    const firstTwo = await inRange(t0, t0 + 2 * 3_600_000);
+    expect(firstTwo.filter((f) => f.startsWith('digest-valid'))).toHaveLength(2);
+    expect(firstTwo.filter((f) => f.startsWith('log-'))).toHaveLength(4);
+    expect(firstTwo).toContain(`log-deleted ${logs[0]}`);
+    expect(firstTwo).toContain(`log-modified ${modified}`);
+    const lastOnly = await inRange(t0 + 2 * 3_600_000 + 1000, t0 + 4 * 3_600_000);
+    expect(lastOnly.every((f) => !f.startsWith('log-') || f.startsWith('log-valid'))).toBe(true);
+  });
+
   it('refuses hostile objects where a digest should be, without throwing', async () => {
     const { digests } = trail();
     for (const body of [

@@ -6,6 +6,7 @@ import {
   type TrailPublicKey,
   verifyTrailBucket,
 } from '../audit/audit-verify.js';
+import { publicKeyFromValue } from '../audit/digest-format.js';
 import { requestFailure } from './cli-errors.js';
 import { resolveTarget } from './client-target.js';
 import { CliError, type Command } from './commands.js';
@@ -85,7 +86,7 @@ export const auditCommand: Command = {
         const page = await trail.send(new ListPublicKeysCommand({ ...(token ? { NextToken: token } : {}) }));
         for (const key of page.PublicKeyList ?? [])
           if (key.Fingerprint && key.Value)
-            keys.push({ fingerprint: key.Fingerprint, der: Buffer.from(key.Value) });
+            keys.push({ fingerprint: key.Fingerprint, der: publicKeyFromValue(key.Value) });
         token = page.NextToken;
       } while (token);
       const findings = await verifyTrailBucket(s3Bucket(s3, bucket), keys, {

@@ -82,6 +82,18 @@ describe('projectionOf', () => {
     expect(p?.valuesOf('base/region=eu-west-1/month=07/f.csv')).toBeUndefined();
   });
 
+  it('keeps only the integers an interval steps to', () => {
+    const p = projectionOf(
+      table(['year'], {
+        'projection.year.type': 'integer',
+        'projection.year.range': '2020,2030',
+        'projection.year.interval': '5',
+      }),
+    );
+    expect(p?.valuesOf('base/year=2025/f.csv')).toEqual(['2025']);
+    expect(p?.valuesOf('base/year=2024/f.csv')).toBeUndefined();
+  });
+
   it('refuses what it cannot project, naming it', () => {
     expect(() => projectionOf(table(['d'], { 'projection.d.type': 'injected' }))).toThrow(
       /type of d must be enum, integer or date \(injected is not supported\)/,

@@ -128,11 +128,12 @@ function projectedKey(table: CatalogTable, key: string): ProjectedKey {
       if (!Number.isInteger(low) || !Number.isInteger(high))
         refuse(table, `range of ${key} must be two integers`);
       const digits = Number(p('digits') ?? '0');
+      const step = Number(p('interval') ?? '1');
+      if (!Number.isInteger(step) || step < 1) refuse(table, `interval of ${key} must be a positive integer`);
+      const inRange = (n: number) => n >= (low ?? 0) && n <= (high ?? 0) && (n - (low ?? 0)) % step === 0;
       const accepts = (v: string) => {
         const n = Number(v);
-        return (
-          Number.isInteger(n) && n >= (low ?? 0) && n <= (high ?? 0) && String(n).padStart(digits, '0') === v
-        );
+        return Number.isInteger(n) && inRange(n) && String(n).padStart(digits, '0') === v;
       };
       return { pattern: '-?\\d+', accepts };
     }

@@ -82,6 +82,11 @@ describe('seawall demo', () => {
     const first = await startDemo(dir, ['--source', SAMPLES_DIR]);
     expect(first.output).toContain('/_seawall/console/');
     expect(first.output).toContain(join(dir, 'credentials'));
+    // The audit trail is set up before the data arrives, so the load itself is recorded.
+    expect(first.output).toMatch(
+      /audit trail: arn:aws:cloudtrail:[a-z0-9-]+:\d{12}:trail\/vancouver-audit → s3:\/\/vancouver-audit\//,
+    );
+    expect(first.output).not.toContain('audit trail failed');
     expect(
       query(
         dir,

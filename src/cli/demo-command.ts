@@ -1,7 +1,10 @@
 import { dataDirLayout } from '../data-dir.js';
+import { ensureAuditTrail } from '../demo/audit-setup.js';
 import { DEFAULT_SAMPLES_DIR } from '../demo/datasets.js';
 import { ensurePersonas, type PersonaOutcome, personaFiles, personaGuide } from '../demo/persona-setup.js';
+import { ADMIN_USER } from '../demo/personas.js';
 import { loadVancouverDemo } from '../demo/pipeline.js';
+import { AUDIT_BUCKET } from '../demo/zones.js';
 import { createLogger } from '../lib/logger.js';
 import { initDataDir, PROFILE, startSeawall } from '../main.js';
 import type { Command } from './commands.js';
@@ -48,6 +51,15 @@ export const demoCommand: Command = {
       personas = await ensurePersonas(target, files);
     } catch (error) {
       io.err(`seawall demo: creating the personas failed: ${(error as Error).message.split('\n')[0]}`);
+    }
+    try {
+      const trail = await ensureAuditTrail(
+        { ...target, accountId: seawall.accountId },
+        `arn:aws:iam::${seawall.accountId}:user/${ADMIN_USER}`,
+      );
+      io.out(`  audit trail: ${trail} → s3://${AUDIT_BUCKET}/ (Object Lock, signed digests)`);
+    } catch (error) {
+      io.err(`seawall demo: setting up the audit trail failed: ${(error as Error).message.split('\n')[0]}`);
     }
     io.out('Loading the City of Vancouver datasets (2023 and 2024)…');
     const samplesDir =

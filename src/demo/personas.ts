@@ -253,6 +253,9 @@ export function pipelinePolicy(scope: PolicyScope): PolicyDocument {
   };
 }
 
+/** The administrator persona's user: the one principal the audit bucket lets delete a log file's version. */
+export const ADMIN_USER = 'admin';
+
 export const ADMINISTRATOR_ACCESS = 'arn:aws:iam::aws:policy/AdministratorAccess';
 
 /** One persona: an IAM user in a group of its job, with the group's one policy and an aws cli profile. */
@@ -300,7 +303,7 @@ export const PERSONAS: readonly Persona[] = [
   },
   {
     title: 'administrator',
-    user: 'admin',
+    user: ADMIN_USER,
     group: 'administrators',
     profile: 'seawall-admin',
     policy: { arn: ADMINISTRATOR_ACCESS },

@@ -70,7 +70,11 @@ function record(n: number, overrides: Partial<CloudTrailRecord> = {}): CloudTrai
 let policy: typeof POLICY_ALLOWING_CLOUDTRAIL | undefined;
 
 function delivery(perFile = 100) {
-  return createTrailDelivery({
+  return createTrailDelivery(deliveryDeps(perFile));
+}
+
+function deliveryDeps(perFile = 100): Parameters<typeof createTrailDelivery>[0] {
+  return {
     store,
     trails,
     keys,
@@ -86,7 +90,7 @@ function delivery(perFile = 100) {
     deliveryMs: 1000,
     digestMs: 3000,
     maxRecordsPerFile: perFile,
-  });
+  };
 }
 
 function logged(): string[] {
@@ -157,6 +161,36 @@ describe('trail delivery', () => {
     await delivery().run();
     expect(logged()).toEqual(['Call1']);
     expect(trails.get('t')?.deliveryError).toBeNull();
+  });
+
+  it('a file stored by a pass that died before its checkpoint moved is stored again under the same key', async () => {
+    trails.start('t', store.lastSeq(), now);
+    store.append(record(1));
+    store.append(record(2));
+    // The put stores the file, then the process dies before the checkpoint moves (the put "fails" after).
+    const dying = createTrailDelivery({
+      ...deliveryDeps(),
+      put: async (bucket, key, body, metadata) => {
+        objects.set(`${bucket}/${key}`, { body, metadata });
+        throw Object.assign(new Error('killed'), { code: 'InternalError' });
+      },
+    });
+    now += 1000;
+    await dying.run();
+    const first = [...objects.keys()].filter((key) => key.includes('/CloudTrail/'));
+    expect(first).toHaveLength(1);
+    now += 60_000;
+    await delivery().run();
+    // One log file, not two: the same key and bytes again, so no digest leaves a stray file unlisted.
+    expect([...objects.keys()].filter((key) => key.includes('/CloudTrail/'))).toEqual(first);
+    expect(logged()).toEqual(['Call1', 'Call2']);
+    // And the digest delivered since lists exactly that file.
+    const digests = [...objects.entries()].filter(([key]) => key.includes('/CloudTrail-Digest/'));
+    const listed = digests.flatMap(
+      ([, file]) => (JSON.parse(gunzipSync(file.body).toString('utf8')) as DigestDocument).logFiles,
+    );
+    expect(listed.map((f) => `logs/${f.s3Object}`)).toEqual(first);
+    expect(trails.get('t')?.inflight).toBeNull();
   });
 
   it('says AccessDenied and keeps the records while the bucket policy does not let CloudTrail write', async () => {

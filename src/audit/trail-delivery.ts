@@ -101,6 +101,7 @@ export function createTrailDelivery(deps: TrailDeliveryDeps): TrailDelivery {
       return;
     }
     let after = trail.checkpoint;
+    let inflight = trail.inflight;
     while (after < upTo && !signal?.aborted) {
       const { chosen, scanned } = nextFile(trail, after, upTo);
       const now = deps.now();
@@ -108,7 +109,13 @@ export function createTrailDelivery(deps: TrailDeliveryDeps): TrailDelivery {
         trails.delivered(trail.name, scanned, now, { stored: false });
       } else {
         const file = buildLogFile(chosen.map((row) => row.json));
-        const key = logFileKey({ prefix: trail.prefix, accountId, region }, new Date(now));
+        // The file a pass that died may have stored already: the same records again, under the same key.
+        let key = inflight?.after === after ? inflight.key : undefined;
+        if (key === undefined) {
+          key = logFileKey({ prefix: trail.prefix, accountId, region }, new Date(now));
+          trails.intend(trail.name, after, key);
+        }
+        inflight = null;
         await deps.put(trail.bucket, key, file.body, {});
         // Only once the file is stored does the checkpoint move: a kill before it re-delivers, never loses.
         const times = chosen.map((row) => row.time);

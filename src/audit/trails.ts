@@ -56,6 +56,11 @@ export interface Trail {
   /** The end (ms) of the last digest, where the next one starts. */
   readonly digestEnd: number | null;
   readonly previousDigest: PreviousDigest | null;
+  /**
+   * The log file being stored from the checkpoint on: its key is chosen, and recorded, before it is put, so a
+   * pass the process died in stores the same file under the same key again rather than leaving a stray one.
+   */
+  readonly inflight: { readonly after: number; readonly key: string } | null;
 }
 
 /** The last digest delivered: what the next one names and chains to. */
@@ -93,7 +98,8 @@ CREATE TABLE IF NOT EXISTS trails (
   digest_time INTEGER,
   digest_error TEXT,
   digest_end INTEGER,
-  previous_digest TEXT
+  previous_digest TEXT,
+  inflight TEXT
 );
 CREATE TABLE IF NOT EXISTS trail_log_files (
   id INTEGER PRIMARY KEY,
@@ -136,6 +142,7 @@ interface TrailRow {
   digest_error: string | null;
   digest_end: number | null;
   previous_digest: string | null;
+  inflight: string | null;
 }
 
 function trailOf(row: TrailRow): Trail {
@@ -159,6 +166,7 @@ function trailOf(row: TrailRow): Trail {
     digestError: row.digest_error,
     digestEnd: row.digest_end,
     previousDigest: row.previous_digest === null ? null : (JSON.parse(row.previous_digest) as PreviousDigest),
+    inflight: row.inflight === null ? null : (JSON.parse(row.inflight) as Trail['inflight']),
   };
 }
 
@@ -241,6 +249,8 @@ export interface TrailStore {
     file: { readonly stored: boolean; readonly pending?: Omit<PendingLogFile, 'id'> },
   ): void;
   deliveryFailed(name: string, error: string, now: number): void;
+  /** Records the key of the log file about to be stored from `after` (durably, before it is put). */
+  intend(name: string, after: number, key: string): void;
   pendingLogFiles(name: string): PendingLogFile[];
   /** A digest was stored: the files it lists leave the pending list and the chain moves on. */
   digested(name: string, end: number, previous: PreviousDigest, listed: readonly number[], now: number): void;
@@ -319,7 +329,8 @@ export function createTrailStore(db: BetterSqlite3.Database): TrailStore {
         if (p) addFile.run(name, p.bucket, p.key, p.hash, p.oldest, p.newest);
         db.prepare(
           `UPDATE trails SET checkpoint = MAX(checkpoint, ?), delivery_attempt = ?,
-             delivery_time = CASE WHEN ? THEN ? ELSE delivery_time END, delivery_error = NULL WHERE name = ?`,
+             delivery_time = CASE WHEN ? THEN ? ELSE delivery_time END, delivery_error = NULL, inflight = NULL
+           WHERE name = ?`,
         ).run(seq, now, file.stored ? 1 : 0, now, name);
       })();
     },
@@ -329,6 +340,9 @@ export function createTrailStore(db: BetterSqlite3.Database): TrailStore {
         now,
         name,
       );
+    },
+    intend(name, after, key) {
+      db.prepare('UPDATE trails SET inflight = ? WHERE name = ?').run(JSON.stringify({ after, key }), name);
     },
     pendingLogFiles: (name) => pending.all(name) as PendingLogFile[],
     digested(name, end, previous, listed, now) {

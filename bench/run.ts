@@ -1,4 +1,5 @@
 import { analyticsBench } from './analytics.js';
+import { auditBench } from './audit.js';
 import { iamBench } from './iam.js';
 import { kmsBench } from './kms.js';
 import { largeObjectBench } from './large-object.js';
@@ -15,6 +16,7 @@ const benches: Record<string, () => Promise<void>> = {
   large: largeObjectBench,
   scale: scaleBench,
   kms: kmsBench,
+  audit: auditBench,
 };
 
 const names = process.argv.slice(2);

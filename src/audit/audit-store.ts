@@ -21,6 +21,12 @@ export interface AuditStore {
   begin(record: CloudTrailRecord): number;
   /** Durably stores a call's record (replacing its pending row); returns the record's sequence number. */
   append(record: CloudTrailRecord, pending?: number): number;
+  /**
+   * `begin` and `append` for calls in flight, committed together (group commit): the calls that arrive in
+   * one turn of the event loop share one transaction, and each promise settles once that has committed.
+   */
+  beginSoon(record: CloudTrailRecord): Promise<number>;
+  appendSoon(record: CloudTrailRecord, pending?: number): Promise<number>;
   /** Records with a sequence number above `after`, oldest first, at most `limit`. */
   recordsAfter(after: number, limit: number): StoredRecord[];
   /** The management events LookupEvents answers, newest first. */
@@ -134,12 +140,43 @@ export function openAuditStore(path: string): AuditStore {
   );
   const last = db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM audit_events');
 
-  const append = db.transaction((record: CloudTrailRecord, pending: number | undefined): number => {
+  const appendRows = (record: CloudTrailRecord, pending: number | undefined): number => {
     const seq = Number(insertEvent.run(columnsOf(record)).lastInsertRowid);
     for (const resource of record.resources ?? []) insertResource.run(seq, resource.type, resource.ARN);
     if (pending !== undefined) deletePending.run(pending);
     return seq;
-  });
+  };
+  const append = db.transaction(appendRows);
+  const beginRow = (record: CloudTrailRecord) =>
+    Number(insertPending.run(JSON.stringify(record)).lastInsertRowid);
+
+  // Group commit: what the calls of one event-loop turn write goes in one transaction (one WAL write),
+  // which costs far less than a commit each; nothing is answered before its commit.
+  interface Queued {
+    run(): number;
+    resolve(seq: number): void;
+    reject(error: unknown): void;
+  }
+  let queue: Queued[] = [];
+  const commitAll = db.transaction((ops: Queued[]) => ops.map((op) => op.run()));
+  const flush = () => {
+    const ops = queue;
+    queue = [];
+    if (ops.length === 0) return;
+    let results: number[];
+    try {
+      results = commitAll(ops);
+    } catch (error) {
+      for (const op of ops) op.reject(error);
+      return;
+    }
+    ops.forEach((op, i) => op.resolve(results[i] as number));
+  };
+  const enqueue = (run: () => number) =>
+    new Promise<number>((resolve, reject) => {
+      if (queue.length === 0) setImmediate(flush);
+      queue.push({ run, resolve, reject });
+    });
 
   // Calls the last process died in: recorded as interrupted, in the order they began.
   const interrupted = db.prepare('SELECT id, record FROM audit_pending ORDER BY id').all() as {
@@ -161,8 +198,10 @@ export function openAuditStore(path: string): AuditStore {
 
   return {
     db,
-    begin: (record) => Number(insertPending.run(JSON.stringify(record)).lastInsertRowid),
+    begin: (record) => beginRow(record),
     append: (record, pending) => append(record, pending),
+    beginSoon: (record) => enqueue(() => beginRow(record)),
+    appendSoon: (record, pending) => enqueue(() => appendRows(record, pending)),
     recordsAfter: (seq, limit) => after.all(seq, limit) as StoredRecord[],
     lookup: (query) => lookup(db, query),
     lastSeq: () => (last.get() as { seq: number }).seq,
@@ -175,7 +214,10 @@ export function openAuditStore(path: string): AuditStore {
           .changes;
       })();
     },
-    close: () => db.close(),
+    close: () => {
+      flush();
+      db.close();
+    },
   };
 }
 

@@ -48,13 +48,13 @@ export function createAuditSink(deps: {
     );
   };
   return {
-    begin(event: OperationEvent, exchange: AuditExchange) {
+    async begin(event: OperationEvent, exchange: AuditExchange) {
       if (!wanted(event)) return undefined;
-      return deps.store.begin(recordOf(event, exchange, defaults));
+      return deps.store.beginSoon(recordOf(event, exchange, defaults));
     },
-    record(event: OperationEvent, exchange: AuditExchange, begun: number | undefined) {
+    async record(event: OperationEvent, exchange: AuditExchange, begun: number | undefined) {
       if (begun === undefined && !wanted(event)) return;
-      deps.store.append(recordOf(event, exchange, defaults), begun);
+      await deps.store.appendSoon(recordOf(event, exchange, defaults), begun);
     },
   };
 }
@@ -72,7 +72,7 @@ export function recordingTableReads(
 ): Authorizer {
   const defaults = { accountId: deps.accountId, region: deps.region };
   const seen = new WeakMap<RequestFacts, Set<string>>();
-  const record = (principal: Principal, check: AuthzCheck, facts: RequestFacts, error?: unknown) => {
+  const record = async (principal: Principal, check: AuthzCheck, facts: RequestFacts, error?: unknown) => {
     const table = check.resources[check.resources.length - 1] ?? '';
     const noted = seen.get(facts) ?? new Set<string>();
     seen.set(facts, noted);
@@ -105,7 +105,7 @@ export function recordingTableReads(
       requestHeaders: {},
       ...(error !== undefined ? { error } : {}),
     };
-    deps.store.append(recordOf(event, exchange, defaults, deps.invokedBy));
+    await deps.store.appendSoon(recordOf(event, exchange, defaults, deps.invokedBy));
   };
   return {
     async authorize(principal, check, facts) {
@@ -113,10 +113,10 @@ export function recordingTableReads(
       try {
         await authorizer.authorize(principal, check, facts);
       } catch (error) {
-        record(principal, check, facts, error);
+        await record(principal, check, facts, error);
         throw error;
       }
-      record(principal, check, facts);
+      await record(principal, check, facts);
     },
   };
 }
@@ -159,7 +159,7 @@ export function recordingSignIn(
       recipientAccountId: deps.accountId,
       eventCategory: 'Management',
     };
-    deps.store.append(record);
+    await deps.store.appendSoon(record);
     return result;
   };
 }

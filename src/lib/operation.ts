@@ -226,12 +226,13 @@ export interface AuditExchange {
 
 /**
  * The audit trail as the pipeline sees it. `begin` is told of a call that may change something before its
- * handler runs; `record` of every routed call before its answer is sent, and returns only once the record is
- * durable (it throws if it cannot be made so, and the call is then answered with an error).
+ * handler runs, and settles once that is durable; `record` of every routed call before its answer is sent, and
+ * settles only once the record is durable (it rejects if it cannot be made so, and the call is then answered
+ * with an error).
  */
 export interface AuditSink {
-  begin(event: OperationEvent, exchange: AuditExchange): number | undefined;
-  record(event: OperationEvent, exchange: AuditExchange, begun: number | undefined): void;
+  begin(event: OperationEvent, exchange: AuditExchange): Promise<number | undefined>;
+  record(event: OperationEvent, exchange: AuditExchange, begun: number | undefined): Promise<void>;
 }
 
 /** Authorizes one check for a principal already known (a request's, or a job's role session). */

@@ -231,7 +231,7 @@ export function createHttpServer(deps: HttpServerDeps): Server {
         throw new AppError('NotImplemented', 501, `The service '${auth.service}' is not served here.`);
       const request = operationRequest(requestId, line, auth, req, memory.reserve, trace);
       const response = await runOperation(endpoint, request, trace, line, started);
-      audit(trace, line, started, response.status, response);
+      await audit(trace, line, started, response.status, response);
       await send(res, response, head);
     } catch (error) {
       trace.error = error;
@@ -247,7 +247,7 @@ export function createHttpServer(deps: HttpServerDeps): Server {
       // An unread request body would otherwise be read and thrown away; closing is cheaper.
       if (!req.complete) res.setHeader('connection', 'close');
       const answer = renderError(error, protocol, requestId, head);
-      audit(trace, line, started, answer.status, answer);
+      await audit(trace, line, started, answer.status, answer);
       await send(res, answer, head);
     } finally {
       memory.release();
@@ -274,10 +274,14 @@ export function createHttpServer(deps: HttpServerDeps): Server {
     started: number,
     status: number,
     response?: ApiResponse,
-  ): void {
-    if (!deps.audit || trace.recorded) return;
+  ): Promise<void> {
+    if (!deps.audit || trace.recorded) return Promise.resolve();
     trace.recorded = true;
-    deps.audit.record(eventOf(trace, line, started, status), exchangeOf(trace, line, response), trace.begun);
+    return deps.audit.record(
+      eventOf(trace, line, started, status),
+      exchangeOf(trace, line, response),
+      trace.begun,
+    );
   }
 
   /**
@@ -322,7 +326,7 @@ export function createHttpServer(deps: HttpServerDeps): Server {
       });
     }
     if (deps.audit && !isReadOnly(operation)) {
-      trace.begun = deps.audit.begin(eventOf(trace, line, started, 0), exchangeOf(trace, line));
+      trace.begun = await deps.audit.begin(eventOf(trace, line, started, 0), exchangeOf(trace, line));
     }
     return operation.handle(input, request);
   }
@@ -408,11 +412,9 @@ export function createHttpServer(deps: HttpServerDeps): Server {
       'request',
     );
     // A call answered outside the pipeline's own path (the idle timeout) is recorded here, after the fact.
-    try {
-      audit(trace, line, started, status);
-    } catch (error) {
+    audit(trace, line, started, status).catch((error: unknown) => {
       logger.error({ err: error, requestId }, 'could not record a call in the audit trail');
-    }
+    });
     deps.onEvent?.({ ...eventOf(trace, line, started, status), durationMs });
   }
 

@@ -13,6 +13,7 @@ import { CreateBucketCommand, PutBucketPolicyCommand, S3Client } from '@aws-sdk/
 import BetterSqlite3 from 'better-sqlite3';
 import { recordOf } from '../src/audit/audit-record.js';
 import { openAuditStore } from '../src/audit/audit-store.js';
+import { cloudTrailBucketStatements } from '../src/audit/trail-policy.js';
 import { dataDirLayout } from '../src/data-dir.js';
 import type { OperationEvent } from '../src/lib/operation.js';
 import {
@@ -35,26 +36,7 @@ const VERIFY_RECORDS = countFromEnv('BENCH_AUDIT_RECORDS', 1_000_000);
 
 /** The bucket policy CloudTrail's documentation gives a trail's bucket. */
 function trailBucketPolicy(bucket: string, accountId: string): string {
-  return JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: 'AWSCloudTrailAclCheck',
-        Effect: 'Allow',
-        Principal: { Service: 'cloudtrail.amazonaws.com' },
-        Action: 's3:GetBucketAcl',
-        Resource: `arn:aws:s3:::${bucket}`,
-      },
-      {
-        Sid: 'AWSCloudTrailWrite',
-        Effect: 'Allow',
-        Principal: { Service: 'cloudtrail.amazonaws.com' },
-        Action: 's3:PutObject',
-        Resource: `arn:aws:s3:::${bucket}/AWSLogs/${accountId}/*`,
-        Condition: { StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control' } },
-      },
-    ],
-  });
+  return JSON.stringify({ Version: '2012-10-17', Statement: cloudTrailBucketStatements(bucket, accountId) });
 }
 
 function clients(seawall: ServedSeawall) {

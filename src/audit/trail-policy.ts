@@ -30,3 +30,35 @@ export function cloudTrailMayWrite(
     allowed('s3:PutObject', `arn:aws:s3:::${place.bucket}/${root}AWSLogs/${place.accountId}/CloudTrail/x`)
   );
 }
+
+/**
+ * The two statements CloudTrail's documentation gives a trail's bucket policy: the service may read the
+ * bucket's ACL and write under `[prefix/]AWSLogs/ACCOUNT/` with the bucket owner in full control; with a trail
+ * ARN, only for that trail (aws:SourceArn).
+ */
+export function cloudTrailBucketStatements(
+  bucket: string,
+  accountId: string,
+  options: { prefix?: string; trailArn?: string } = {},
+): object[] {
+  const root = options.prefix ? `${options.prefix.replace(/\/+$/, '')}/` : '';
+  const source = options.trailArn ? { 'aws:SourceArn': options.trailArn } : {};
+  return [
+    {
+      Sid: 'AWSCloudTrailAclCheck',
+      Effect: 'Allow',
+      Principal: { Service: CLOUDTRAIL_PRINCIPAL },
+      Action: 's3:GetBucketAcl',
+      Resource: `arn:aws:s3:::${bucket}`,
+      ...(options.trailArn ? { Condition: { StringEquals: source } } : {}),
+    },
+    {
+      Sid: 'AWSCloudTrailWrite',
+      Effect: 'Allow',
+      Principal: { Service: CLOUDTRAIL_PRINCIPAL },
+      Action: 's3:PutObject',
+      Resource: `arn:aws:s3:::${bucket}/${root}AWSLogs/${accountId}/*`,
+      Condition: { StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', ...source } },
+    },
+  ];
+}

@@ -26,16 +26,8 @@ export const DEFAULT_SELECTORS: readonly EventSelector[] = [
   },
 ];
 
-export interface Trail {
+export interface Trail extends TrailSettings {
   readonly name: string;
-  readonly bucket: string;
-  readonly prefix: string | null;
-  readonly multiRegion: boolean;
-  readonly validation: boolean;
-  readonly globalEvents: boolean;
-  readonly selectors: readonly EventSelector[];
-  readonly customSelectors: boolean;
-  readonly tags: readonly { Key: string; Value: string }[];
   readonly logging: boolean;
   /** Records after this sequence number are the trail's to deliver (set by StartLogging)… */
   readonly checkpoint: number;

@@ -12,6 +12,7 @@ import {
   PutObjectLockConfigurationCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { cloudTrailBucketStatements } from '../audit/trail-policy.js';
 import { cloudTrailTableInput } from '../catalog/cloudtrail-table.js';
 import {
   AUDIT_BUCKET,
@@ -53,21 +54,7 @@ export function auditBucketPolicy(bucket: string, accountId: string, keeper: str
   return {
     Version: '2012-10-17',
     Statement: [
-      {
-        Sid: 'AWSCloudTrailAclCheck',
-        Effect: 'Allow',
-        Principal: { Service: 'cloudtrail.amazonaws.com' },
-        Action: 's3:GetBucketAcl',
-        Resource: `arn:aws:s3:::${bucket}`,
-      },
-      {
-        Sid: 'AWSCloudTrailWrite',
-        Effect: 'Allow',
-        Principal: { Service: 'cloudtrail.amazonaws.com' },
-        Action: 's3:PutObject',
-        Resource: `arn:aws:s3:::${bucket}/AWSLogs/${accountId}/*`,
-        Condition: { StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control' } },
-      },
+      ...cloudTrailBucketStatements(bucket, accountId),
       {
         Sid: 'AuditLogsAreKeptUnaltered',
         Effect: 'Deny',

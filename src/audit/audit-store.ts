@@ -170,7 +170,7 @@ export function openAuditStore(path: string): AuditStore {
       for (const op of ops) op.reject(error);
       return;
     }
-    ops.forEach((op, i) => op.resolve(results[i] as number));
+    for (const [i, op] of ops.entries()) op.resolve(results[i] as number);
   };
   const enqueue = (run: () => number) =>
     new Promise<number>((resolve, reject) => {

@@ -154,7 +154,7 @@ describe("the demo's audit trail", () => {
     // The keeper deleted one log file's only version above: verify names it, and only it.
     expect(verify.status, verify.stdout + verify.stderr).toBe(1);
     const invalid = verify.stderr.trim().split('\n');
-    expect(invalid).toHaveLength(1);
+    expect(invalid, verify.stderr).toHaveLength(1);
     expect(invalid[0]).toMatch(/^Log file\ts3:\/\/vancouver-audit\/AWSLogs\/.*\tINVALID: not found/);
   });
 });

@@ -14,13 +14,16 @@ const FINGERPRINT = createHash('md5').update(der).digest('hex');
 interface Stored {
   body: Buffer;
   metadata: Record<string, string>;
+  lastModified?: number;
 }
 
 let objects: Map<string, Stored>;
 
 const bucket: TrailBucket = {
   async *list(prefix) {
-    for (const key of objects.keys()) if (key.startsWith(prefix)) yield key;
+    for (const [key, stored] of objects)
+      if (key.startsWith(prefix))
+        yield { key, ...(stored.lastModified !== undefined ? { lastModified: stored.lastModified } : {}) };
   },
   get: async (key) => objects.get(key),
 };
@@ -138,6 +141,27 @@ describe('audit verify: the digest chain', () => {
       ]),
     );
     expect(bad).toHaveLength(3);
+  });
+
+  it('takes a file delivered after the newest digest, in its minute, as not yet due; not so one written before it', async () => {
+    trail();
+    // The newest digest ends at 13:00:00; a file named 13:00 written at 13:00:20 is a later delivery.
+    const late = putLog(new Date(Date.UTC(2026, 11, 1, 13, 0, 20)), 50).key;
+    const lateFile = objects.get(late) as Stored;
+    objects.set(late, { ...lateFile, lastModified: Date.UTC(2026, 11, 1, 13, 0, 20) });
+    expect((await check()).ok).toBe(true);
+    // The same name, but written before the newest digest was signed, which does not list it: inserted.
+    objects.set(late, { ...lateFile, lastModified: Date.UTC(2026, 11, 1, 12, 59, 50) });
+    expect((await check()).bad).toEqual([{ kind: 'log-inserted', key: late }]);
+    // Written now, but named for a minute the digests cover and it was not written in: inserted.
+    objects.set(late, { ...lateFile, lastModified: Date.UTC(2026, 11, 1, 13, 5, 0) });
+    const misnamed = putLog(new Date(Date.UTC(2026, 11, 1, 12, 59, 0)), 51).key;
+    objects.delete(late);
+    objects.set(misnamed, {
+      ...(objects.get(misnamed) as Stored),
+      lastModified: Date.UTC(2026, 11, 1, 13, 5, 0),
+    });
+    expect((await check()).bad).toEqual([{ kind: 'log-inserted', key: misnamed }]);
   });
 
   it('names a missing digest, and its log files as unverified rather than inserted', async () => {

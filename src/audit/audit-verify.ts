@@ -11,9 +11,15 @@ import { chainBreak, checkDigestFile, type DigestDocument, logFileHash } from '.
  */
 export interface TrailBucket {
   /** Every key under `prefix`, in any order. */
-  list(prefix: string): AsyncIterable<string>;
+  list(prefix: string): AsyncIterable<ListedObject>;
   /** The object's bytes and user metadata, or undefined when there is no such key. */
   get(key: string): Promise<{ body: Buffer; metadata: Record<string, string> } | undefined>;
+}
+
+/** An object a listing names, and when it was written (ms), where the listing says. */
+export interface ListedObject {
+  readonly key: string;
+  readonly lastModified?: number;
 }
 
 /** A public key the trail signs with: PKCS#1 DER, by its fingerprint. */
@@ -66,8 +72,8 @@ export async function verifyTrailBucket(
   const start = options.start ?? 0;
   const end = options.end ?? Number.MAX_SAFE_INTEGER;
   const chains = new Map<string, Chain>();
-  const logKeys: { key: string; time: number }[] = [];
-  for await (const key of bucket.list(root)) {
+  const logKeys: { key: string; time: number; lastModified: number | undefined }[] = [];
+  for await (const { key, lastModified } of bucket.list(root)) {
     const digest = DIGEST_KEY.exec(key);
     if (digest) {
       const chain = `${digest[1]}/${digest[2]}/${digest[3]}`;
@@ -77,7 +83,7 @@ export async function verifyTrailBucket(
       continue;
     }
     const log = LOG_KEY.exec(key);
-    if (log) logKeys.push({ key, time: keyTime(log[3] as string) });
+    if (log) logKeys.push({ key, time: keyTime(log[3] as string), lastModified });
   }
   const keysByFingerprint = new Map(publicKeys.map((k) => [k.fingerprint, k.der]));
   const findings: Finding[] = [];
@@ -149,7 +155,7 @@ export async function verifyTrailBucket(
     }
   }
   // A log file in the period the digests cover that none of them lists was put there afterwards.
-  for (const { key, time } of logKeys) {
+  for (const { key, time, lastModified } of logKeys) {
     if (listed.has(key)) continue;
     const gap = gaps.find((g) => time >= g.from - 60_000 && time <= g.to);
     if (gap) {
@@ -157,7 +163,13 @@ export async function verifyTrailBucket(
       continue;
     }
     if (time < Math.max(start, coveredFrom) - 60_000 || time > Math.min(end, coveredUntil)) continue;
-    findings.push({ kind: 'log-inserted', key });
+    // A key names the minute its file was delivered. A file the digests should list: its whole minute is
+    // covered, or it was written before the newest digest was signed, or it was written in another minute
+    // than its name says. What is left was delivered after the newest digest: not yet due in any.
+    const covered = time + 60_000 <= Math.min(end, coveredUntil);
+    const writtenBefore = lastModified !== undefined && lastModified < coveredUntil;
+    const misnamed = lastModified !== undefined && Math.floor(lastModified / 60_000) * 60_000 !== time;
+    if (covered || writtenBefore || misnamed) findings.push({ kind: 'log-inserted', key });
   }
   return findings;
 }

@@ -316,7 +316,7 @@ describe('trail delivery', () => {
     const findings = await verifyTrailBucket(
       {
         async *list(prefix) {
-          for (const key of objects.keys()) if (key.startsWith(`logs/${prefix}`)) yield key.slice(5);
+          for (const key of objects.keys()) if (key.startsWith(`logs/${prefix}`)) yield { key: key.slice(5) };
         },
         get: async (key) => objects.get(`logs/${key}`),
       },

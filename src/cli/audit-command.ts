@@ -31,7 +31,12 @@ function s3Bucket(s3: S3Client, bucket: string): TrailBucket {
             ...(token ? { ContinuationToken: token } : {}),
           }),
         );
-        for (const object of page.Contents ?? []) if (object.Key) yield object.Key;
+        for (const object of page.Contents ?? [])
+          if (object.Key)
+            yield {
+              key: object.Key,
+              ...(object.LastModified ? { lastModified: object.LastModified.getTime() } : {}),
+            };
         token = page.NextContinuationToken;
       } while (token);
     },

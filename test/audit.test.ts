@@ -98,6 +98,24 @@ describe('the audit trail records every call', () => {
     expect(String(record.userAgent)).toContain('aws-sdk-js');
   });
 
+  it('a query parameter cannot stand in for the bucket or key a call was on', async () => {
+    await t.s3().send(new PutObjectCommand({ Bucket: 'audit-one', Key: 'real', Body: 'x' }));
+    const forged = await rawRequest(t.url, {
+      method: 'GET',
+      path: '/audit-one?key=forged&bucketName=other&Host=elsewhere&acl',
+    });
+    expect(forged.status).toBeGreaterThanOrEqual(200);
+    const records = (
+      await lookupAll({ LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'GetBucketAcl' }] })
+    ).map(recordOf);
+    expect(records.length).toBeGreaterThanOrEqual(1);
+    for (const record of records)
+      expect(record.requestParameters).toMatchObject({
+        bucketName: 'audit-one',
+        Host: expect.not.stringMatching(/elsewhere/),
+      });
+  });
+
   it('denied and unauthenticated calls are recorded with their error code', async () => {
     const user = await policyUser(t, 'audit-denied');
     await expect(user.s3.send(new CreateBucketCommand({ Bucket: 'audit-denied-bucket' }))).rejects.toThrow();

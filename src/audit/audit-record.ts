@@ -256,8 +256,9 @@ function s3Parameters(event: OperationEvent, exchange: AuditExchange): Record<st
   }
   if (exchange.host) out.Host = exchange.host;
   for (const [name, value] of exchange.query) {
-    if (name.toLowerCase().startsWith('x-amz-')) continue;
-    out[name] = value;
+    // A query parameter never stands in for what the call was on (`?key=` on another object's GET).
+    if (name.toLowerCase().startsWith('x-amz-') || Object.hasOwn(out, name)) continue;
+    Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true });
   }
   return Object.keys(out).length > 0 ? out : null;
 }

@@ -42,6 +42,9 @@ const TAMPERING = [
   's3:PutBucketVersioning',
   's3:PutLifecycleConfiguration',
   's3:DeleteBucket',
+  // Lifting the policy itself (S3 still lets the account's root do so, and that call is recorded).
+  's3:PutBucketPolicy',
+  's3:DeleteBucketPolicy',
 ];
 
 /**

@@ -1,7 +1,6 @@
 import { closeSync, openSync } from 'node:fs';
 import BetterSqlite3 from 'better-sqlite3';
 import { PRIVATE_FILE_MODE } from '../data-dir-modes.js';
-import { isDenial } from '../lib/operation.js';
 import { type CloudTrailRecord, recordUsername } from './audit-record.js';
 
 /**
@@ -17,13 +16,12 @@ import { type CloudTrailRecord, recordUsername } from './audit-record.js';
 export interface AuditStore {
   /** The database the trail domain keeps its own tables in (trails, deliveries). */
   readonly db: BetterSqlite3.Database;
-  /** Notes a call about to run; returns the pending row's id. */
-  begin(record: CloudTrailRecord): number;
   /** Durably stores a call's record (replacing its pending row); returns the record's sequence number. */
   append(record: CloudTrailRecord, pending?: number): number;
   /**
-   * `begin` and `append` for calls in flight, committed together (group commit): the calls that arrive in
-   * one turn of the event loop share one transaction, and each promise settles once that has committed.
+   * For calls in flight, committed together (group commit): the calls of one turn of the event loop share one
+   * transaction, and each promise settles once that has committed. `beginSoon` notes a call about to run (its
+   * pending row's id); `appendSoon` is `append`.
    */
   beginSoon(record: CloudTrailRecord): Promise<number>;
   appendSoon(record: CloudTrailRecord, pending?: number): Promise<number>;
@@ -64,8 +62,6 @@ export interface LookupQuery {
   /** Only records with a sequence number below this (the previous page's last). */
   readonly before?: number;
   readonly limit: number;
-  /** Only denied calls (AccessDenied and the authentication failures). */
-  readonly deniedOnly?: boolean;
 }
 
 const SCHEMA = `
@@ -79,7 +75,6 @@ CREATE TABLE IF NOT EXISTS audit_events (
   access_key_id TEXT,
   read_only INTEGER NOT NULL,
   management INTEGER NOT NULL,
-  denied INTEGER NOT NULL,
   record TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS audit_events_time ON audit_events (management, event_time);
@@ -110,7 +105,6 @@ function columnsOf(record: CloudTrailRecord) {
     access_key_id: identity.accessKeyId ?? null,
     read_only: record.readOnly ? 1 : 0,
     management: record.managementEvent ? 1 : 0,
-    denied: isDenial(record.errorCode) ? 1 : 0,
     record: JSON.stringify(record),
   };
 }
@@ -128,9 +122,9 @@ export function openAuditStore(path: string): AuditStore {
 
   const insertEvent = db.prepare(
     `INSERT INTO audit_events (event_id, event_time, event_name, event_source, username, access_key_id,
-       read_only, management, denied, record)
+       read_only, management, record)
      VALUES (@event_id, @event_time, @event_name, @event_source, @username, @access_key_id,
-       @read_only, @management, @denied, @record)`,
+       @read_only, @management, @record)`,
   );
   const insertResource = db.prepare('INSERT INTO audit_event_resources (seq, type, name) VALUES (?, ?, ?)');
   const insertPending = db.prepare('INSERT INTO audit_pending (record) VALUES (?)');
@@ -158,19 +152,34 @@ export function openAuditStore(path: string): AuditStore {
     reject(error: unknown): void;
   }
   let queue: Queued[] = [];
-  const commitAll = db.transaction((ops: Queued[]) => ops.map((op) => op.run()));
+  // Each op in a savepoint of its own (a transaction nested in one is a savepoint): one that fails is undone
+  // and fails its own call alone.
+  const runOne = db.transaction((op: Queued) => op.run());
+  const commitAll = db.transaction((ops: Queued[]) =>
+    ops.map((op): { seq: number } | { error: unknown } => {
+      try {
+        return { seq: runOne(op) };
+      } catch (error) {
+        return { error };
+      }
+    }),
+  );
   const flush = () => {
     const ops = queue;
     queue = [];
     if (ops.length === 0) return;
-    let results: number[];
+    let results: ({ seq: number } | { error: unknown })[];
     try {
       results = commitAll(ops);
     } catch (error) {
       for (const op of ops) op.reject(error);
       return;
     }
-    for (const [i, op] of ops.entries()) op.resolve(results[i] as number);
+    for (const [i, op] of ops.entries()) {
+      const result = results[i] as { seq: number } | { error: unknown };
+      if ('seq' in result) op.resolve(result.seq);
+      else op.reject(result.error);
+    }
   };
   const enqueue = (run: () => number) =>
     new Promise<number>((resolve, reject) => {
@@ -198,7 +207,6 @@ export function openAuditStore(path: string): AuditStore {
 
   return {
     db,
-    begin: (record) => beginRow(record),
     append: (record, pending) => append(record, pending),
     beginSoon: (record) => enqueue(() => beginRow(record)),
     appendSoon: (record, pending) => enqueue(() => appendRows(record, pending)),
@@ -244,7 +252,6 @@ function lookup(db: BetterSqlite3.Database, query: LookupQuery): StoredRecord[] 
     where.push('e.seq < ?');
     params.push(query.before);
   }
-  if (query.deniedOnly) where.push('e.denied = 1');
   const attribute = query.attribute;
   if (attribute) {
     const column = ATTRIBUTE_COLUMNS[attribute.key];

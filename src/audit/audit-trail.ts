@@ -25,9 +25,6 @@ export interface DataEventSelection {
   wants(resource: string, readOnly: boolean, eventSource: string): boolean;
 }
 
-/** Selects no data events: until a trail's event selectors ask for some. */
-export const NO_DATA_EVENTS: DataEventSelection = { wants: () => false };
-
 /**
  * The pipeline's audit sink: builds each call's CloudTrail record and stores it durably before the answer
  * is sent. Management events are always recorded; a data event only when a trail's selectors ask for it.

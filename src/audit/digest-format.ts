@@ -67,11 +67,6 @@ function rooted(prefix: string | null | undefined, key: string): string {
   return prefix ? `${prefix.replace(/\/+$/, '')}/${key}` : key;
 }
 
-/** A CloudTrail time: ISO 8601 to the second, UTC. */
-export function digestTime(date: Date): string {
-  return `${date.toISOString().slice(0, 19)}Z`;
-}
-
 /**
  * A log file's key: `[prefix/]AWSLogs/ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/
  * ACCOUNT_CloudTrail_REGION_YYYYMMDDTHHmmZ_UNIQUE.json.gz`, UNIQUE being 16 random alphanumerics.
@@ -149,11 +144,6 @@ export function signDigest(digest: DigestDocument, privateKey: KeyObject): Signe
     signature,
     metadata: { signature, 'signature-algorithm': SIGNATURE_ALGORITHM },
   };
-}
-
-/** A public key as PKCS#1 DER, CloudTrail's form. */
-export function publicKeyDer(key: KeyObject): Buffer {
-  return createPublicKey(key).export({ format: 'der', type: 'pkcs1' });
 }
 
 /** CloudTrail's fingerprint of a public key: the MD5 (hex) of its PKCS#1 DER bytes. */

@@ -2,7 +2,8 @@ import { badRequest } from '../errors.js';
 import type { Policy } from '../iam/policy/index.js';
 import { epochSeconds, type JsonInput, type JsonOperations, jsonOperation as op } from '../lib/aws-json.js';
 import { bucketNameProblem } from '../storage/index.js';
-import { digestTime, publicKeyValue } from './digest-format.js';
+import { trailTime } from './audit-record.js';
+import { publicKeyValue } from './digest-format.js';
 import {
   checkTrailName,
   eventSelectorsOf,
@@ -32,7 +33,7 @@ export interface TrailApiDeps {
 const MAX_TRAILS = 5;
 
 /** CloudTrail's time strings in GetTrailStatus (TimeLoggingStarted and friends). */
-const timeString = (ms: number | null) => (ms === null ? undefined : digestTime(new Date(ms)));
+const timeString = (ms: number | null) => (ms === null ? undefined : trailTime(new Date(ms)));
 
 function defined(entries: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(entries).filter(([, v]) => v !== undefined && v !== null));
@@ -291,7 +292,7 @@ export function createTrailOperations(deps: TrailApiDeps): JsonOperations {
           );
         }
         const selectors = eventSelectorsOf(input.EventSelectors);
-        trails.update(trail.name, { ...trail, selectors, customSelectors: true });
+        trails.update(trail.name, { selectors, customSelectors: true });
         return { TrailARN: arnOf(trail.name), EventSelectors: selectors };
       },
     ),

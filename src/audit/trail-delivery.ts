@@ -2,13 +2,12 @@ import { createHash } from 'node:crypto';
 import type { Policy } from '../iam/policy/index.js';
 import type { JobRuntime } from '../jobs/index.js';
 import type { Logger } from '../lib/logger.js';
-import type { CloudTrailRecord } from './audit-record.js';
+import { type CloudTrailRecord, trailTime } from './audit-record.js';
 import type { AuditStore, StoredRecord } from './audit-store.js';
 import {
   buildLogFile,
   type DigestDocument,
   digestFileKey,
-  digestTime,
   HASH_ALGORITHM,
   logFileKey,
   SIGNATURE_ALGORITHM,
@@ -127,8 +126,8 @@ export function createTrailDelivery(deps: TrailDeliveryDeps): TrailDelivery {
                   bucket: trail.bucket,
                   key,
                   hash: file.hashValue,
-                  oldest: digestTime(new Date(Math.min(...times))),
-                  newest: digestTime(new Date(Math.max(...times))),
+                  oldest: trailTime(new Date(Math.min(...times))),
+                  newest: trailTime(new Date(Math.max(...times))),
                 },
               }
             : {}),
@@ -158,8 +157,8 @@ export function createTrailDelivery(deps: TrailDeliveryDeps): TrailDelivery {
       .pop();
     const digest: DigestDocument = {
       awsAccountId: accountId,
-      digestStartTime: digestTime(new Date(start)),
-      digestEndTime: digestTime(new Date(now)),
+      digestStartTime: trailTime(new Date(start)),
+      digestEndTime: trailTime(new Date(now)),
       digestS3Bucket: trail.bucket,
       digestS3Object: key,
       digestPublicKeyFingerprint: signing.fingerprint,

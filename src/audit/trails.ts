@@ -1,5 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import type { CloudTrailRecord } from './audit-record.js';
+import { type CloudTrailRecord, dataResourceOf } from './audit-record.js';
 import type { DataEventSelection } from './audit-trail.js';
 
 /**
@@ -195,15 +195,6 @@ export function selectsData(
 /** Management events of global services, which a trail takes only with IncludeGlobalServiceEvents. */
 const GLOBAL_SOURCES = new Set(['iam.amazonaws.com', 'signin.amazonaws.com', 'cloudfront.amazonaws.com']);
 
-/** The resource a data event's record is about, as selectors name it. */
-function recordDataResource(record: CloudTrailRecord): string | undefined {
-  const resources = record.resources ?? [];
-  const object = resources.find((r) => r.type === 'AWS::S3::Object');
-  if (object) return object.ARN;
-  const bucket = resources.find((r) => r.type === 'AWS::S3::Bucket');
-  return bucket ? `${bucket.ARN}/` : undefined;
-}
-
 /** Whether a trail delivers a record. */
 export function trailSelects(
   trail: Pick<Trail, 'selectors' | 'globalEvents'>,
@@ -218,7 +209,7 @@ export function trailSelects(
         !s.ExcludeManagementEventSources.includes(record.eventSource),
     );
   }
-  const resource = recordDataResource(record);
+  const resource = dataResourceOf({ resources: (record.resources ?? []).map((r) => r.ARN) });
   return (
     resource !== undefined && selectsData(trail.selectors, resource, record.readOnly, record.eventSource)
   );
@@ -228,7 +219,8 @@ export interface TrailStore {
   list(): Trail[];
   get(name: string): Trail | undefined;
   create(name: string, settings: TrailSettings): void;
-  update(name: string, settings: TrailSettings): void;
+  /** Changes some of a trail's settings, the rest kept. */
+  update(name: string, change: Partial<TrailSettings>): void;
   remove(name: string): void;
   /** Starts logging: records after `fromSeq` are the trail's to deliver. */
   start(name: string, fromSeq: number, now: number): void;
@@ -289,8 +281,10 @@ export function createTrailStore(db: BetterSqlite3.Database): TrailStore {
     create: changing((name: string, settings: TrailSettings) => {
       insert.run(name, JSON.stringify(settings));
     }),
-    update: changing((name: string, settings: TrailSettings) => {
-      setSettings.run(JSON.stringify(settings), name);
+    update: changing((name: string, change: Partial<TrailSettings>) => {
+      const row = one.get(name) as TrailRow | undefined;
+      if (!row) return;
+      setSettings.run(JSON.stringify({ ...(JSON.parse(row.settings) as TrailSettings), ...change }), name);
     }),
     remove: changing((name: string) => {
       db.transaction(() => {

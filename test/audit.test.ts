@@ -13,6 +13,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { CreateKeyCommand, GenerateDataKeyCommand, KMSClient, ListKeysCommand } from '@aws-sdk/client-kms';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateTopicCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { athenaClient, athenaQuery } from './helpers/athena.js';
 import { AWS_CLI, AWS_CLI_ON_PATH, awsCli } from './helpers/aws-cli.js';
@@ -96,6 +97,24 @@ describe('the audit trail records every call', () => {
     expect(record.requestID).toMatch(/^[0-9A-F]{16}$/);
     expect(record.eventID).toMatch(/^[0-9a-f-]{36}$/);
     expect(String(record.userAgent)).toContain('aws-sdk-js');
+  });
+
+  it('an SNS Publish is recorded (a management event: no selector Seawall takes can ask for it as data)', async () => {
+    const sns = new SNSClient({ endpoint: t.url, region: t.credentials.region, credentials: t.credentials });
+    const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'audit-topic' }));
+    const { MessageId } = await sns.send(new PublishCommand({ TopicArn, Message: 'hello' }));
+    sns.destroy();
+    expect(MessageId).toBeDefined();
+    const published = (
+      await lookupAll({ LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'Publish' }] })
+    ).map(recordOf);
+    expect(published).toMatchObject([
+      {
+        eventSource: 'sns.amazonaws.com',
+        managementEvent: true,
+        resources: [{ ARN: TopicArn, type: 'AWS::SNS::Topic' }],
+      },
+    ]);
   });
 
   it('a query parameter cannot stand in for the bucket or key a call was on', async () => {

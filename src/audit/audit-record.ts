@@ -126,15 +126,16 @@ function isObjectArn(arn: string): boolean {
 
 /**
  * S3's object-level calls are data events, with the calls on a bucket's objects that name no one object
- * (listing them, deleting many at once); SNS's Publish too.
+ * (listing them, deleting many at once): the only data events a trail's selectors can ask for
+ * (`AWS::S3::Object`). Every other call is a management event, always recorded; SNS's Publish, a data event
+ * in AWS only through advanced selectors (which Seawall refuses), is one of them rather than never recorded.
  */
 const S3_BUCKET_DATA = new Set(['ListObjects', 'ListObjectsV2', 'ListObjectVersions', 'DeleteObjects']);
 
 export function isDataEvent(event: Pick<OperationEvent, 'service' | 'operation' | 'resources'>): boolean {
-  if (event.service === 's3') {
-    return S3_BUCKET_DATA.has(event.operation ?? '') || event.resources.some(isObjectArn);
-  }
-  return event.service === 'sns' && (event.operation === 'Publish' || event.operation === 'PublishBatch');
+  return (
+    event.service === 's3' && (S3_BUCKET_DATA.has(event.operation ?? '') || event.resources.some(isObjectArn))
+  );
 }
 
 /**

@@ -169,26 +169,7 @@ export function isReadOnly(operation: Pick<AnyOperation, 'name' | 'service'>): b
 const KMS_READS =
   /^(Encrypt|Decrypt|ReEncrypt|GenerateDataKey|GenerateRandom|GenerateMac|VerifyMac|Sign|Verify)/;
 
-/** Error codes that mean the caller was refused: authentication and authorization failures. */
-const DENIALS = new Set([
-  'AccessDenied',
-  'AccessDeniedException',
-  'InvalidAccessKeyId',
-  'SignatureDoesNotMatch',
-  'MissingAuthenticationToken',
-  'ExpiredToken',
-  'InvalidToken',
-  'InvalidClientTokenId',
-  'UnrecognizedClientException',
-  'IncompleteSignature',
-  'IncompleteSignatureException',
-  'InvalidSignatureException',
-]);
-
-/** Whether an error code says the caller was refused (as opposed to any other failure). */
-export function isDenial(code: string | undefined): boolean {
-  return code !== undefined && DENIALS.has(code);
-}
+export { isDenial } from './denials.js';
 
 /** What the pipeline reports of every request it routed, once, when the response is sent or abandoned. */
 export interface OperationEvent {

@@ -4,6 +4,8 @@ import {
   type LookupAttribute,
   LookupEventsCommand,
 } from '@aws-sdk/client-cloudtrail';
+// The server's own test of a refused call, so the console and the records agree.
+import { isDenial } from '../../../src/lib/denials.js';
 
 /** One event of the history: LookupEvents' headline fields, what the record adds, and the record itself. */
 export interface AuditEvent {
@@ -45,26 +47,6 @@ export const NO_FILTERS: EventFilters = {
 export const PAGE_SIZE = 50;
 /** How many pages one search or "Load more" reads at most while looking for matches it filters itself. */
 export const MAX_PAGES_PER_SEARCH = 10;
-
-/** Authentication failures: a caller who could not prove who they are was refused too. */
-const AUTHENTICATION_FAILURES = new Set([
-  'InvalidAccessKeyId',
-  'SignatureDoesNotMatch',
-  'InvalidClientTokenId',
-  'UnrecognizedClientException',
-  'ExpiredToken',
-]);
-
-/** An error code that says the call was refused: a policy's denial or a failed authentication. */
-export function isDeniedCode(code: string | undefined): boolean {
-  if (!code) return false;
-  return (
-    code === 'AccessDenied' ||
-    code === 'AccessDeniedException' ||
-    code.endsWith('AccessDenied') ||
-    AUTHENTICATION_FAILURES.has(code)
-  );
-}
 
 type RecordFields = { sourceIPAddress?: unknown; errorCode?: unknown; errorMessage?: unknown } & {
   userIdentity?: { arn?: unknown };
@@ -141,7 +123,7 @@ export function matchesLocally(event: AuditEvent, filters: EventFilters): boolea
   if (username && event.username !== username) return false;
   if (eventName && event.name !== eventName) return false;
   if (resource && !event.resources.some((r) => namesResource(r.name, resource))) return false;
-  return !filters.deniedOnly || isDeniedCode(event.errorCode);
+  return !filters.deniedOnly || isDenial(event.errorCode);
 }
 
 /** Whether some filter is applied in the browser, so pages may hold fewer matches than events. */

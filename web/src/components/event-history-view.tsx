@@ -6,7 +6,6 @@ import {
   type EventFilters,
   type EventSearch,
   filtersLocally,
-  isDeniedCode,
   MAX_PAGES_PER_SEARCH,
   NO_FILTERS,
   PAGE_SIZE,
@@ -17,6 +16,7 @@ import {
 import { formatDateTime } from '../format.js';
 import { EventFiltersForm } from './event-filters-form.js';
 import '../styles/events.css';
+import { isDenial } from '../../../src/lib/denials.js';
 
 /** `search` numbers the search a listing answers, so a page (or a test) can tell a new answer from the last. */
 type Listing =
@@ -28,7 +28,7 @@ const COLUMNS = ['Time', 'User', 'Event name', 'Source', 'Resources', 'Source IP
 
 function EventRow({ event }: { event: AuditEvent }) {
   const [open, setOpen] = useState(false);
-  const denied = isDeniedCode(event.errorCode);
+  const denied = isDenial(event.errorCode);
   const resources = event.resources.map((r) => r.name).join(', ');
   const recordId = `event-record-${event.id}`;
   return (

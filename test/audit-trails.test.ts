@@ -206,6 +206,24 @@ describe('CreateTrail refuses what CloudTrail refuses', () => {
     expect(await create('trail1', 'no-policy')).toBe(
       'InsufficientS3BucketPolicyException: Incorrect S3 bucket policy is detected for bucket: no-policy',
     );
+    // A policy that lets CloudTrail write log files but not digests (under CloudTrail/ only) is not enough.
+    await s3.send(new CreateBucketCommand({ Bucket: 'logs-only' }));
+    await s3.send(
+      new PutBucketPolicyCommand({
+        Bucket: 'logs-only',
+        Policy: cloudTrailPolicy('logs-only', PREFIX, 'narrow').replace(
+          `/AWSLogs/${t.seawall.accountId}/*`,
+          `/AWSLogs/${t.seawall.accountId}/CloudTrail/*`,
+        ),
+      }),
+    );
+    const narrow = await trail
+      .send(new CreateTrailCommand({ Name: 'narrow', S3BucketName: 'logs-only', S3KeyPrefix: PREFIX }))
+      .then(
+        () => 'created',
+        (error: { name: string }) => error.name,
+      );
+    expect(narrow).toBe('InsufficientS3BucketPolicyException');
     expect(await create('a', 'no-policy')).toMatch(/^InvalidTrailNameException: Trail name too short/);
     expect(await create('bad--name', 'no-policy')).toMatch(/^InvalidTrailNameException: .*adjacent/);
     await s3.send(new CreateBucketCommand({ Bucket: 'dup-logs' }));

@@ -164,6 +164,24 @@ describe('audit verify: the digest chain', () => {
     expect((await check()).bad).toEqual([{ kind: 'log-inserted', key: misnamed }]);
   });
 
+  it('names a file the table would read but CloudTrail never named so, when written in a covered period', async () => {
+    trail();
+    const odd = `AWSLogs/${ACCOUNT}/CloudTrail/${REGION}/2026/12/01/evil.json.gz`;
+    objects.set(odd, {
+      body: gzipSync('{"Records":[]}'),
+      metadata: {},
+      lastModified: Date.UTC(2026, 11, 1, 11, 30),
+    });
+    expect((await check()).bad).toEqual([{ kind: 'log-inserted', key: odd }]);
+    // Written after the newest digest: no digest is due to list it yet.
+    objects.set(odd, {
+      body: gzipSync('{"Records":[]}'),
+      metadata: {},
+      lastModified: Date.UTC(2026, 11, 1, 13, 30),
+    });
+    expect((await check()).ok).toBe(true);
+  });
+
   it('names a missing digest, and its log files as unverified rather than inserted', async () => {
     const { digests, logs } = trail();
     objects.delete(digests[1] as string);

@@ -83,16 +83,21 @@ export async function verifyTrailBucket(
       continue;
     }
     const log = LOG_KEY.exec(key);
+    // A file under CloudTrail/ that is not named as CloudTrail names log files is still read as one (the
+    // CloudTrail table reads it): it is checked by when it was written alone.
     if (log) logKeys.push({ key, time: keyTime(log[3] as string), lastModified });
+    else if (key.includes('/CloudTrail/')) logKeys.push({ key, time: Number.NaN, lastModified });
   }
   const keysByFingerprint = new Map(publicKeys.map((k) => [k.fingerprint, k.der]));
   const findings: Finding[] = [];
   const listed = new Set<string>();
   /** Periods whose digest is missing: their log files cannot be checked, and are not insertions. */
   const gaps: { from: number; to: number; digest: string }[] = [];
-  /** The latest time any digest covers: log files after it are not yet due in a digest. */
-  let coveredUntil = Number.NEGATIVE_INFINITY;
-  let coveredFrom = Number.POSITIVE_INFINITY;
+  /**
+   * The periods the valid digests cover (start to end): a log file delivered in one must be listed. Between
+   * them (validation off, before the first, after the newest) no file is due in any digest.
+   */
+  const periods: { from: number; to: number }[] = [];
 
   for (const chain of chains.values()) {
     const present = new Set(chain.keys.map((k) => k.key));
@@ -123,8 +128,7 @@ export async function verifyTrailBucket(
             ? { kind: 'digest-valid', key: current }
             : { kind: 'digest-invalid', key: current, reason: broken },
         );
-        coveredUntil = Math.max(coveredUntil, Date.parse(digest.digestEndTime));
-        coveredFrom = Math.min(coveredFrom, Date.parse(digest.digestStartTime));
+        periods.push({ from: Date.parse(digest.digestStartTime), to: Date.parse(digest.digestEndTime) });
         for (const log of digest.logFiles) {
           listed.add(log.s3Object);
           const file = await bucket.get(log.s3Object);
@@ -154,7 +158,9 @@ export async function verifyTrailBucket(
       }
     }
   }
-  // A log file in the period the digests cover that none of them lists was put there afterwards.
+  const covered = mergedPeriods(periods, start, end);
+  const within = (t: number) => covered.some((p) => t >= p.from && t < p.to);
+  // A log file in a period the digests cover that none of them lists was put there afterwards.
   for (const { key, time, lastModified } of logKeys) {
     if (listed.has(key)) continue;
     const gap = gaps.find((g) => time >= g.from - 60_000 && time <= g.to);
@@ -162,16 +168,39 @@ export async function verifyTrailBucket(
       findings.push({ kind: 'log-unverified', key, missingDigest: gap.digest });
       continue;
     }
-    if (time < Math.max(start, coveredFrom) - 60_000 || time > Math.min(end, coveredUntil)) continue;
     // A key names the minute its file was delivered. A file the digests should list: its whole minute is
-    // covered, or it was written before the newest digest was signed, or it was written in another minute
-    // than its name says. What is left was delivered after the newest digest: not yet due in any.
-    const covered = time + 60_000 <= Math.min(end, coveredUntil);
-    const writtenBefore = lastModified !== undefined && lastModified < coveredUntil;
+    // covered, or it was written in a covered period, or it was written in another minute than its name says
+    // and its name points into a covered period. What is left was delivered where no digest is due (after the
+    // newest, or while validation was off).
+    if (lastModified !== undefined && within(lastModified)) {
+      findings.push({ kind: 'log-inserted', key });
+      continue;
+    }
+    const named = covered.some((p) => time + 60_000 > p.from && time <= p.to);
+    if (!named) continue;
+    const wholeMinute = covered.some((p) => time >= p.from && time + 60_000 <= p.to);
     const misnamed = lastModified !== undefined && Math.floor(lastModified / 60_000) * 60_000 !== time;
-    if (covered || writtenBefore || misnamed) findings.push({ kind: 'log-inserted', key });
+    if (wholeMinute || misnamed) findings.push({ kind: 'log-inserted', key });
   }
   return findings;
+}
+
+/** Periods merged where they meet or overlap (consecutive digests share an end and a start), within a range. */
+function mergedPeriods(
+  periods: readonly { from: number; to: number }[],
+  start: number,
+  end: number,
+): { from: number; to: number }[] {
+  const merged: { from: number; to: number }[] = [];
+  for (const p of [...periods].sort((a, b) => a.from - b.from)) {
+    const from = Math.max(p.from, start);
+    const to = Math.min(p.to, end);
+    if (from >= to) continue;
+    const last = merged[merged.length - 1];
+    if (last && from <= last.to) last.to = Math.max(last.to, to);
+    else merged.push({ from, to });
+  }
+  return merged;
 }
 
 /** A digest check's reason (the aws cli's words), with what it means for the bucket's owner. */

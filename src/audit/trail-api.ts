@@ -200,7 +200,7 @@ export function createTrailOperations(deps: TrailApiDeps): JsonOperations {
           tags: trail.tags,
         };
         checkCombination(settings);
-        trails.update(trail.name, settings);
+        trails.update(trail.name, settings, deps.now());
         return writeShape(find(trail.name));
       },
     ),
@@ -292,7 +292,7 @@ export function createTrailOperations(deps: TrailApiDeps): JsonOperations {
           );
         }
         const selectors = eventSelectorsOf(input.EventSelectors);
-        trails.update(trail.name, { selectors, customSelectors: true });
+        trails.update(trail.name, { selectors, customSelectors: true }, deps.now());
         return { TrailARN: arnOf(trail.name), EventSelectors: selectors };
       },
     ),

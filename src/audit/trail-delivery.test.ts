@@ -237,17 +237,20 @@ describe('trail delivery', () => {
   });
 
   it('delivers the data events its selectors name and no others', async () => {
-    trails.update('t', {
-      ...(trails.get('t') as NonNullable<ReturnType<TrailStore['get']>>),
-      selectors: [
-        {
-          ReadWriteType: 'WriteOnly',
-          IncludeManagementEvents: false,
-          DataResources: [{ Type: 'AWS::S3::Object', Values: ['arn:aws:s3:::watched/in/'] }],
-          ExcludeManagementEventSources: [],
-        },
-      ],
-    });
+    trails.update(
+      't',
+      {
+        selectors: [
+          {
+            ReadWriteType: 'WriteOnly',
+            IncludeManagementEvents: false,
+            DataResources: [{ Type: 'AWS::S3::Object', Values: ['arn:aws:s3:::watched/in/'] }],
+            ExcludeManagementEventSources: [],
+          },
+        ],
+      },
+      now,
+    );
     trails.start('t', store.lastSeq(), now);
     expect(trails.selection.wants('arn:aws:s3:::watched/in/a', false, 's3.amazonaws.com')).toBe(true);
     expect(trails.selection.wants('arn:aws:s3:::watched/in/a', true, 's3.amazonaws.com')).toBe(false);
@@ -326,5 +329,39 @@ describe('trail delivery', () => {
     expect(findings.filter((f) => !f.kind.endsWith('-valid'))).toEqual([]);
     expect(findings.filter((f) => f.kind === 'digest-valid')).toHaveLength(4);
     expect(findings.filter((f) => f.kind === 'log-valid')).toHaveLength(3);
+  });
+
+  it('starts its digests when log file validation is switched on: files delivered before are in none', async () => {
+    trails.update('t', { validation: false }, now);
+    trails.start('t', store.lastSeq(), now);
+    store.append(record(1));
+    now += 1000;
+    await delivery().run();
+    now += 120_000;
+    trails.update('t', { validation: true }, now);
+    store.append(record(2));
+    now += 1000;
+    await delivery().run();
+    now += 3000;
+    await delivery().run();
+    const digests = [...objects.keys()].filter((k) => k.includes('CloudTrail-Digest'));
+    expect(digests).toHaveLength(1);
+    const digest = JSON.parse(
+      gunzipSync((objects.get(digests[0] as string) as { body: Buffer }).body).toString('utf8'),
+    ) as DigestDocument;
+    expect(Date.parse(digest.digestStartTime)).toBe(Date.UTC(2026, 11, 4, 12, 2, 1));
+    const findings = await verifyTrailBucket(
+      {
+        async *list(prefix) {
+          for (const key of objects.keys()) if (key.startsWith(`logs/${prefix}`)) yield { key: key.slice(5) };
+        },
+        get: async (key) => objects.get(`logs/${key}`),
+      },
+      keys.publicKeys(REGION).map((k) => ({ fingerprint: k.fingerprint, der: k.publicDer })),
+      { bucket: 'logs' },
+    );
+    // The file delivered while validation was off is not called inserted.
+    expect(findings.filter((f) => !f.kind.endsWith('-valid'))).toEqual([]);
+    expect(findings.filter((f) => f.kind === 'log-valid')).toHaveLength(1);
   });
 });

@@ -5,8 +5,9 @@ export const CLOUDTRAIL_PRINCIPAL = 'cloudtrail.amazonaws.com';
 
 /**
  * Whether a bucket's policy lets CloudTrail deliver a trail's files, as CloudTrail checks it: the service
- * principal may s3:GetBucketAcl on the bucket and s3:PutObject under `[prefix/]AWSLogs/ACCOUNT/`, with the
- * conditions its documented policy tests (the object ACL it sets, the trail as aws:SourceArn).
+ * principal may s3:GetBucketAcl on the bucket and s3:PutObject under `[prefix/]AWSLogs/ACCOUNT/` (where the log
+ * files and the digests go), with the conditions its documented policy tests (the object ACL it sets, the
+ * trail as aws:SourceArn).
  */
 export function cloudTrailMayWrite(
   policy: Policy | undefined,
@@ -25,9 +26,12 @@ export function cloudTrailMayWrite(
       { principal, action, resource, resourceAccountId: place.accountId, context },
       { identity: [], resource: [policy] },
     ).effect === 'Allow';
+  // Log files and digests both: the digests go beside the logs, and a trail may switch validation on later.
+  const logs = `arn:aws:s3:::${place.bucket}/${root}AWSLogs/${place.accountId}`;
   return (
     allowed('s3:GetBucketAcl', `arn:aws:s3:::${place.bucket}`) &&
-    allowed('s3:PutObject', `arn:aws:s3:::${place.bucket}/${root}AWSLogs/${place.accountId}/CloudTrail/x`)
+    allowed('s3:PutObject', `${logs}/CloudTrail/x`) &&
+    allowed('s3:PutObject', `${logs}/CloudTrail-Digest/x`)
   );
 }
 

@@ -219,8 +219,11 @@ export interface TrailStore {
   list(): Trail[];
   get(name: string): Trail | undefined;
   create(name: string, settings: TrailSettings): void;
-  /** Changes some of a trail's settings, the rest kept. */
-  update(name: string, change: Partial<TrailSettings>): void;
+  /**
+   * Changes some of a trail's settings, the rest kept. Log file validation switched on starts its digests
+   * at `now`: what was delivered while it was off is in no digest.
+   */
+  update(name: string, change: Partial<TrailSettings>, now: number): void;
   remove(name: string): void;
   /** Starts logging: records after `fromSeq` are the trail's to deliver. */
   start(name: string, fromSeq: number, now: number): void;
@@ -281,10 +284,15 @@ export function createTrailStore(db: BetterSqlite3.Database): TrailStore {
     create: changing((name: string, settings: TrailSettings) => {
       insert.run(name, JSON.stringify(settings));
     }),
-    update: changing((name: string, change: Partial<TrailSettings>) => {
+    update: changing((name: string, change: Partial<TrailSettings>, now: number) => {
       const row = one.get(name) as TrailRow | undefined;
       if (!row) return;
-      setSettings.run(JSON.stringify({ ...(JSON.parse(row.settings) as TrailSettings), ...change }), name);
+      const current = JSON.parse(row.settings) as TrailSettings;
+      db.transaction(() => {
+        setSettings.run(JSON.stringify({ ...current, ...change }), name);
+        if (change.validation === true && !current.validation)
+          db.prepare('UPDATE trails SET digest_end = ? WHERE name = ?').run(now, name);
+      })();
     }),
     remove: changing((name: string) => {
       db.transaction(() => {

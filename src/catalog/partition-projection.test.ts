@@ -109,5 +109,16 @@ describe('projectionOf', () => {
         table(['timestamp'], { ...cloudTrail, 'storage.location.template': `s3://logs/AWSLogs/\${region}/` }),
       ),
     ).toThrow(/names \$\{region\}, which is not a partition key/);
+    const integers = Object.fromEntries(
+      ['a', 'b'].flatMap((k) => [
+        [`projection.${k}.type`, 'integer'],
+        [`projection.${k}.range`, '0,99999'],
+      ]),
+    );
+    expect(() =>
+      projectionOf(
+        table(['a', 'b'], { ...integers, 'storage.location.template': `s3://logs/x/\${a}\${b}/` }),
+      ),
+    ).toThrow(/template must put text between \$\{a\} and \$\{b\}/);
   });
 });

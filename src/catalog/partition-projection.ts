@@ -157,9 +157,14 @@ export function projectionOf(table: CatalogTable): Projection | undefined {
   const path = match[2] as string;
   const projected = new Map(keys.map((k) => [k, projectedKey(table, k)]));
   const order: string[] = [];
-  const pattern = path.split(/(\$\{[^}]*\})/).map((part) => {
+  const parts = path.split(/(\$\{[^}]*\})/);
+  const pattern = parts.map((part, i) => {
     const name = /^\$\{(.*)\}$/.exec(part)?.[1];
     if (name === undefined) return escapeRegExp(part);
+    // Two placeholders with nothing between them could split a folder name many ways (a regular expression
+    // that backtracks for minutes on a long key): each must be followed by text of its own.
+    if (i >= 2 && parts[i - 1] === '')
+      refuse(table, `template must put text between \${${order.at(-1)}} and \${${name}}`);
     const key =
       projected.get(name) ?? refuse(table, `template names \${${name}}, which is not a partition key`);
     order.push(name);

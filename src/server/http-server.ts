@@ -181,8 +181,8 @@ interface Trace {
   checked: string[];
   /** The audit trail's pending row for a call that may change something. */
   begun?: number;
-  /** Set once the call's record is durable. */
-  recorded?: true;
+  /** The event the call's record was made of, once it is being recorded (a call is recorded once). */
+  answered?: OperationEvent;
 }
 
 /**
@@ -275,13 +275,9 @@ export function createHttpServer(deps: HttpServerDeps): Server {
     status: number,
     response?: ApiResponse,
   ): Promise<void> {
-    if (!deps.audit || trace.recorded) return Promise.resolve();
-    trace.recorded = true;
-    return deps.audit.record(
-      eventOf(trace, line, started, status),
-      exchangeOf(trace, line, response),
-      trace.begun,
-    );
+    if (!deps.audit || trace.answered) return Promise.resolve();
+    trace.answered = eventOf(trace, line, started, status);
+    return deps.audit.record(trace.answered, exchangeOf(trace, line, response), trace.begun);
   }
 
   /**
@@ -415,7 +411,8 @@ export function createHttpServer(deps: HttpServerDeps): Server {
     audit(trace, line, started, status).catch((error: unknown) => {
       logger.error({ err: error, requestId }, 'could not record a call in the audit trail');
     });
-    deps.onEvent?.({ ...eventOf(trace, line, started, status), durationMs });
+    // The event its record was made of, when it was recorded; its duration runs to the end of the answer.
+    deps.onEvent?.({ ...(trace.answered ?? eventOf(trace, line, started, status)), status, durationMs });
   }
 
   /**

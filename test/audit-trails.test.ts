@@ -27,6 +27,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataDirLayout } from '../src/data-dir.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
+import { documentedTrailPolicy } from './helpers/trails.js';
 
 const ENV = { SEAWALL_TRAIL_DELIVERY_SECONDS: '1', SEAWALL_TRAIL_DIGEST_SECONDS: '3' };
 const LOGS = 'trail-logs';
@@ -58,35 +59,6 @@ afterAll(async () => {
   await stop();
   rmSync(dataDir, { recursive: true, force: true });
 });
-
-/** The bucket policy AWS documents for a trail's bucket. */
-function cloudTrailPolicy(bucket: string, prefix: string, trailName: string) {
-  const account = t.seawall.accountId;
-  const sourceArn = `arn:aws:cloudtrail:${t.seawall.region}:${account}:trail/${trailName}`;
-  return JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Sid: 'AWSCloudTrailAclCheck20150319',
-        Effect: 'Allow',
-        Principal: { Service: 'cloudtrail.amazonaws.com' },
-        Action: 's3:GetBucketAcl',
-        Resource: `arn:aws:s3:::${bucket}`,
-        Condition: { StringEquals: { 'aws:SourceArn': sourceArn } },
-      },
-      {
-        Sid: 'AWSCloudTrailWrite20150319',
-        Effect: 'Allow',
-        Principal: { Service: 'cloudtrail.amazonaws.com' },
-        Action: 's3:PutObject',
-        Resource: `arn:aws:s3:::${bucket}/${prefix}/AWSLogs/${account}/*`,
-        Condition: {
-          StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', 'aws:SourceArn': sourceArn },
-        },
-      },
-    ],
-  });
-}
 
 async function keysUnder(prefix: string): Promise<string[]> {
   const keys: string[] = [];
@@ -211,7 +183,7 @@ describe('CreateTrail refuses what CloudTrail refuses', () => {
     await s3.send(
       new PutBucketPolicyCommand({
         Bucket: 'logs-only',
-        Policy: cloudTrailPolicy('logs-only', PREFIX, 'narrow').replace(
+        Policy: documentedTrailPolicy(t, 'logs-only', PREFIX, 'narrow').replace(
           `/AWSLogs/${t.seawall.accountId}/*`,
           `/AWSLogs/${t.seawall.accountId}/CloudTrail/*`,
         ),
@@ -228,7 +200,10 @@ describe('CreateTrail refuses what CloudTrail refuses', () => {
     expect(await create('bad--name', 'no-policy')).toMatch(/^InvalidTrailNameException: .*adjacent/);
     await s3.send(new CreateBucketCommand({ Bucket: 'dup-logs' }));
     await s3.send(
-      new PutBucketPolicyCommand({ Bucket: 'dup-logs', Policy: cloudTrailPolicy('dup-logs', PREFIX, 'dup') }),
+      new PutBucketPolicyCommand({
+        Bucket: 'dup-logs',
+        Policy: documentedTrailPolicy(t, 'dup-logs', PREFIX, 'dup'),
+      }),
     );
     // The documented policy names the trail and the prefix: without the prefix it does not let CloudTrail in.
     expect(await create('dup', 'dup-logs')).toMatch(/^InsufficientS3BucketPolicyException/);
@@ -261,7 +236,7 @@ describe('a trail delivers log files and signed digests that aws cloudtrail vali
   it('delivers the calls it selects: management events, and data events of the selected bucket only', async () => {
     await s3.send(new CreateBucketCommand({ Bucket: LOGS }));
     await s3.send(
-      new PutBucketPolicyCommand({ Bucket: LOGS, Policy: cloudTrailPolicy(LOGS, PREFIX, 'main') }),
+      new PutBucketPolicyCommand({ Bucket: LOGS, Policy: documentedTrailPolicy(t, LOGS, PREFIX, 'main') }),
     );
     await s3.send(
       new PutBucketEncryptionCommand({

@@ -19,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliIo } from '../src/cli/commands.js';
 import { main } from '../src/cli/main.js';
 import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
+import { documentedTrailPolicy } from './helpers/trails.js';
 
 // `seawall audit verify` against files a real trail delivered: the same digests and log files validate-logs
 // reads (test/audit-trails.test.ts), each tampering reported on its own line with the key it concerns.
@@ -31,32 +32,6 @@ let trail: CloudTrailClient;
 let s3: S3Client;
 let logs: string[] = [];
 let digests: string[] = [];
-
-function policy(): string {
-  const account = t.seawall.accountId;
-  const sourceArn = `arn:aws:cloudtrail:${t.seawall.region}:${account}:trail/${TRAIL}`;
-  return JSON.stringify({
-    Version: '2012-10-17',
-    Statement: [
-      {
-        Effect: 'Allow',
-        Principal: { Service: 'cloudtrail.amazonaws.com' },
-        Action: 's3:GetBucketAcl',
-        Resource: `arn:aws:s3:::${BUCKET}`,
-        Condition: { StringEquals: { 'aws:SourceArn': sourceArn } },
-      },
-      {
-        Effect: 'Allow',
-        Principal: { Service: 'cloudtrail.amazonaws.com' },
-        Action: 's3:PutObject',
-        Resource: `arn:aws:s3:::${BUCKET}/${PREFIX}/AWSLogs/${account}/*`,
-        Condition: {
-          StringEquals: { 's3:x-amz-acl': 'bucket-owner-full-control', 'aws:SourceArn': sourceArn },
-        },
-      },
-    ],
-  });
-}
 
 async function keysUnder(prefix: string): Promise<string[]> {
   const page = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: prefix }));
@@ -137,7 +112,9 @@ beforeAll(async () => {
   trail = new CloudTrailClient({ endpoint: t.url, region: t.credentials.region, credentials: t.credentials });
   s3 = t.s3();
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-  await s3.send(new PutBucketPolicyCommand({ Bucket: BUCKET, Policy: policy() }));
+  await s3.send(
+    new PutBucketPolicyCommand({ Bucket: BUCKET, Policy: documentedTrailPolicy(t, BUCKET, PREFIX, TRAIL) }),
+  );
   await trail.send(
     new CreateTrailCommand({
       Name: TRAIL,

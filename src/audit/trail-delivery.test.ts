@@ -103,6 +103,20 @@ function logged(): string[] {
     .map((r) => r.eventName);
 }
 
+/** What `seawall audit verify`'s reader makes of the bucket `logs` as delivered, with the trail's keys. */
+function verifyDelivered() {
+  return verifyTrailBucket(
+    {
+      async *list(prefix) {
+        for (const key of objects.keys()) if (key.startsWith(`logs/${prefix}`)) yield { key: key.slice(5) };
+      },
+      get: async (key) => objects.get(`logs/${key}`),
+    },
+    keys.publicKeys(REGION).map((k) => ({ fingerprint: k.fingerprint, der: k.publicDer })),
+    { bucket: 'logs' },
+  );
+}
+
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'trail-delivery-'));
   store = openAuditStore(join(dir, 'audit.db'));
@@ -316,16 +330,7 @@ describe('trail delivery', () => {
       .pop() as string;
     expect(last).not.toBe(digests[2]);
     // `seawall audit verify`'s reader accepts the chain as written.
-    const findings = await verifyTrailBucket(
-      {
-        async *list(prefix) {
-          for (const key of objects.keys()) if (key.startsWith(`logs/${prefix}`)) yield { key: key.slice(5) };
-        },
-        get: async (key) => objects.get(`logs/${key}`),
-      },
-      keys.publicKeys(REGION).map((k) => ({ fingerprint: k.fingerprint, der: k.publicDer })),
-      { bucket: 'logs' },
-    );
+    const findings = await verifyDelivered();
     expect(findings.filter((f) => !f.kind.endsWith('-valid'))).toEqual([]);
     expect(findings.filter((f) => f.kind === 'digest-valid')).toHaveLength(4);
     expect(findings.filter((f) => f.kind === 'log-valid')).toHaveLength(3);
@@ -350,16 +355,7 @@ describe('trail delivery', () => {
       gunzipSync((objects.get(digests[0] as string) as { body: Buffer }).body).toString('utf8'),
     ) as DigestDocument;
     expect(Date.parse(digest.digestStartTime)).toBe(Date.UTC(2026, 11, 4, 12, 2, 1));
-    const findings = await verifyTrailBucket(
-      {
-        async *list(prefix) {
-          for (const key of objects.keys()) if (key.startsWith(`logs/${prefix}`)) yield { key: key.slice(5) };
-        },
-        get: async (key) => objects.get(`logs/${key}`),
-      },
-      keys.publicKeys(REGION).map((k) => ({ fingerprint: k.fingerprint, der: k.publicDer })),
-      { bucket: 'logs' },
-    );
+    const findings = await verifyDelivered();
     // The file delivered while validation was off is not called inserted.
     expect(findings.filter((f) => !f.kind.endsWith('-valid'))).toEqual([]);
     expect(findings.filter((f) => f.kind === 'log-valid')).toHaveLength(1);

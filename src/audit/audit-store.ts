@@ -25,6 +25,8 @@ export interface AuditStore {
    */
   beginSoon(record: CloudTrailRecord): Promise<number>;
   appendSoon(record: CloudTrailRecord, pending?: number): Promise<number>;
+  /** Calls `listener` with each record stored, and its sequence number, inside the storing transaction. */
+  onAppend(listener: (record: CloudTrailRecord, seq: number) => void): void;
   /** Records with a sequence number above `after`, oldest first, at most `limit`. */
   recordsAfter(after: number, limit: number): StoredRecord[];
   /** The management events LookupEvents answers, newest first. */
@@ -134,10 +136,12 @@ export function openAuditStore(path: string): AuditStore {
   );
   const last = db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM audit_events');
 
+  const listeners: ((record: CloudTrailRecord, seq: number) => void)[] = [];
   const appendRows = (record: CloudTrailRecord, pending: number | undefined): number => {
     const seq = Number(insertEvent.run(columnsOf(record)).lastInsertRowid);
     for (const resource of record.resources ?? []) insertResource.run(seq, resource.type, resource.ARN);
     if (pending !== undefined) deletePending.run(pending);
+    for (const listener of listeners) listener(record, seq);
     return seq;
   };
   const append = db.transaction(appendRows);
@@ -210,6 +214,9 @@ export function openAuditStore(path: string): AuditStore {
     append: (record, pending) => append(record, pending),
     beginSoon: (record) => enqueue(() => beginRow(record)),
     appendSoon: (record, pending) => enqueue(() => appendRows(record, pending)),
+    onAppend: (listener) => {
+      listeners.push(listener);
+    },
     recordsAfter: (seq, limit) => after.all(seq, limit) as StoredRecord[],
     lookup: (query) => lookup(db, query),
     lastSeq: () => (last.get() as { seq: number }).seq,

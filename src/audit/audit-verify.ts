@@ -12,8 +12,11 @@ import { chainBreak, checkDigestFile, type DigestDocument, logFileHash } from '.
 export interface TrailBucket {
   /** Every key under `prefix`, in any order. */
   list(prefix: string): AsyncIterable<ListedObject>;
-  /** The object's bytes and user metadata, or undefined when there is no such key. */
-  get(key: string): Promise<{ body: Buffer; metadata: Record<string, string> } | undefined>;
+  /**
+   * The object's bytes and user metadata, or undefined when there is no such key. `bucket` names another
+   * bucket than the one verified: one the trail delivered to before UpdateTrail moved it, which a digest names.
+   */
+  get(key: string, bucket?: string): Promise<{ body: Buffer; metadata: Record<string, string> } | undefined>;
 }
 
 /** An object a listing names, and when it was written (ms), where the listing says. */
@@ -28,7 +31,11 @@ export interface TrailPublicKey {
   readonly der: Buffer;
 }
 
-export type Finding =
+/**
+ * What the check found of one file. `bucket` is the file's bucket and `digestBucket` the bucket of the digest
+ * it names, each given only when it is not the bucket verified (a trail that UpdateTrail moved).
+ */
+export type Finding = (
   | { kind: 'digest-valid'; key: string }
   | { kind: 'digest-missing'; key: string; referencedBy: string }
   | { kind: 'digest-invalid'; key: string; reason: string }
@@ -36,7 +43,8 @@ export type Finding =
   | { kind: 'log-modified'; key: string; digest: string }
   | { kind: 'log-deleted'; key: string; digest: string }
   | { kind: 'log-inserted'; key: string }
-  | { kind: 'log-unverified'; key: string; missingDigest: string };
+  | { kind: 'log-unverified'; key: string; missingDigest: string }
+) & { bucket?: string; digestBucket?: string };
 
 export interface VerifyOptions {
   readonly bucket: string;
@@ -92,69 +100,86 @@ export async function verifyTrailBucket(
   const findings: Finding[] = [];
   const listed = new Set<string>();
   /** Periods whose digest is missing: their log files cannot be checked, and are not insertions. */
-  const gaps: { from: number; to: number; digest: string }[] = [];
+  const gaps: { from: number; to: number; digest: string; digestBucket?: string }[] = [];
   /**
    * The periods the valid digests cover (start to end): a log file delivered in one must be listed. Between
    * them (validation off, before the first, after the newest) no file is due in any digest.
    */
   const periods: { from: number; to: number }[] = [];
 
+  /** A bucket named in a digest: undefined when it is the one verified. */
+  const elsewhere = (name: string | null | undefined) =>
+    typeof name === 'string' && name !== options.bucket ? { bucket: name } : {};
+  const visited = new Set<string>();
   for (const chain of chains.values()) {
-    const present = new Set(chain.keys.map((k) => k.key));
     const ordered = [...chain.keys].sort((a, b) => b.time - a.time);
     const inRange = ordered.filter((k) => k.time >= start && k.time <= end);
-    // Follow each digest's link to the one before it: a link to a key that is not there is a missing digest.
-    const visited = new Set<string>();
+    // Follow each digest's link to the one before it, into another bucket or prefix where the trail was
+    // moved: a link to a digest that is not there is a missing digest.
     for (const { key } of inRange) {
-      if (visited.has(key)) continue;
-      let current: string | undefined = key;
-      /** The digest that named `current` as its previous one. */
-      let newer: DigestDocument | undefined;
-      while (current !== undefined && !visited.has(current)) {
-        visited.add(current);
-        const found = await bucket.get(current);
-        if (!found) break;
-        const result = checkDigestFile({ bucket: options.bucket, key: current }, found, keysByFingerprint);
+      let current: { key: string; bucket?: string } | undefined = { key };
+      /** The digest that named `current` as its previous one, and its place. */
+      let newer: { digest: DigestDocument; key: string; bucket?: string } | undefined;
+      while (current !== undefined) {
+        const place = `${current.bucket ?? options.bucket}/${current.key}`;
+        if (visited.has(place)) break;
+        visited.add(place);
+        const found = await bucket.get(current.key, current.bucket);
+        if (!found) {
+          if (newer === undefined) break;
+          findings.push({
+            kind: 'digest-missing',
+            ...current,
+            referencedBy: newer.key,
+            ...(newer.bucket ? { digestBucket: newer.bucket } : {}),
+          });
+          // The missing digest covered from the end of the newest digest before it to the next one's start.
+          const missingTime = keyTime(DIGEST_KEY.exec(current.key)?.[4] ?? '');
+          const before = ordered.find((k) => k.time < missingTime);
+          gaps.push({
+            from: before?.time ?? Number.NEGATIVE_INFINITY,
+            to: Date.parse(newer.digest.digestStartTime),
+            digest: current.key,
+            ...(current.bucket ? { digestBucket: current.bucket } : {}),
+          });
+          break;
+        }
+        const result = checkDigestFile(
+          { bucket: current.bucket ?? options.bucket, key: current.key },
+          found,
+          keysByFingerprint,
+        );
         if (!result.ok || !Array.isArray(result.digest.logFiles)) {
           const reason = result.ok ? 'invalid format' : result.reason;
-          findings.push({ kind: 'digest-invalid', key: current, reason: explained(reason) });
+          findings.push({ kind: 'digest-invalid', ...current, reason: explained(reason) });
           break;
         }
         const { digest, inflated } = result;
-        const link = { key: current, digest, inflated, signature: found.metadata.signature ?? '' };
-        const broken = newer === undefined ? undefined : chainBreak(newer, link, options.bucket);
+        const link = { key: current.key, digest, inflated, signature: found.metadata.signature ?? '' };
+        const broken =
+          newer === undefined ? undefined : chainBreak(newer.digest, link, current.bucket ?? options.bucket);
         findings.push(
           broken === undefined
-            ? { kind: 'digest-valid', key: current }
-            : { kind: 'digest-invalid', key: current, reason: broken },
+            ? { kind: 'digest-valid', ...current }
+            : { kind: 'digest-invalid', ...current, reason: broken },
         );
         periods.push({ from: Date.parse(digest.digestStartTime), to: Date.parse(digest.digestEndTime) });
+        const listedBy = { digest: current.key, ...(current.bucket ? { digestBucket: current.bucket } : {}) };
         for (const log of digest.logFiles) {
-          listed.add(log.s3Object);
-          const file = await bucket.get(log.s3Object);
-          if (!file) findings.push({ kind: 'log-deleted', key: log.s3Object, digest: current });
+          const where = elsewhere(log.s3Bucket);
+          if (!where.bucket) listed.add(log.s3Object);
+          const file = await bucket.get(log.s3Object, where.bucket);
+          if (!file) findings.push({ kind: 'log-deleted', key: log.s3Object, ...where, ...listedBy });
           else if (logFileHash(file.body) !== log.hashValue)
-            findings.push({ kind: 'log-modified', key: log.s3Object, digest: current });
-          else findings.push({ kind: 'log-valid', key: log.s3Object });
+            findings.push({ kind: 'log-modified', key: log.s3Object, ...where, ...listedBy });
+          else findings.push({ kind: 'log-valid', key: log.s3Object, ...where });
         }
         const previous = digest.previousDigestS3Object;
         if (previous === null || previous === undefined) break;
         const previousTime = DIGEST_KEY.exec(previous)?.[4];
         if (previousTime !== undefined && keyTime(previousTime) < start) break;
-        if (!present.has(previous)) {
-          findings.push({ kind: 'digest-missing', key: previous, referencedBy: current });
-          // The missing digest covered from the end of the newest digest before it to this one's start.
-          const missingTime = keyTime(previousTime ?? '');
-          const before = ordered.find((k) => k.time < missingTime);
-          gaps.push({
-            from: before?.time ?? Number.NEGATIVE_INFINITY,
-            to: Date.parse(digest.digestStartTime),
-            digest: previous,
-          });
-          break;
-        }
-        newer = digest;
-        current = previous;
+        newer = { digest, ...current };
+        current = { key: previous, ...elsewhere(digest.previousDigestS3Bucket) };
       }
     }
   }
@@ -165,7 +190,12 @@ export async function verifyTrailBucket(
     if (listed.has(key)) continue;
     const gap = gaps.find((g) => time >= g.from - 60_000 && time <= g.to);
     if (gap) {
-      findings.push({ kind: 'log-unverified', key, missingDigest: gap.digest });
+      findings.push({
+        kind: 'log-unverified',
+        key,
+        missingDigest: gap.digest,
+        ...(gap.digestBucket ? { digestBucket: gap.digestBucket } : {}),
+      });
       continue;
     }
     // A key names the minute its file was delivered. A file the digests should list: its whole minute is
@@ -218,25 +248,26 @@ export function describeFindings(
   bucket: string,
   findings: readonly Finding[],
 ): { lines: string[]; ok: boolean } {
-  const url = (key: string) => `s3://${bucket}/${key}`;
   const lines = findings.map((finding) => {
+    const url = (key: string) => `s3://${finding.bucket ?? bucket}/${key}`;
+    const digestUrl = (key: string) => `s3://${finding.digestBucket ?? bucket}/${key}`;
     switch (finding.kind) {
       case 'digest-valid':
         return `Digest file\t${url(finding.key)}\tvalid`;
       case 'digest-missing':
-        return `Digest file\t${url(finding.key)}\tINVALID: not found (the digest ${url(finding.referencedBy)} names it as its previous digest)`;
+        return `Digest file\t${url(finding.key)}\tINVALID: not found (the digest ${digestUrl(finding.referencedBy)} names it as its previous digest)`;
       case 'digest-invalid':
         return `Digest file\t${url(finding.key)}\tINVALID: ${finding.reason}`;
       case 'log-valid':
         return `Log file\t${url(finding.key)}\tvalid`;
       case 'log-modified':
-        return `Log file\t${url(finding.key)}\tINVALID: hash value doesn't match (modified since ${url(finding.digest)} was signed)`;
+        return `Log file\t${url(finding.key)}\tINVALID: hash value doesn't match (modified since ${digestUrl(finding.digest)} was signed)`;
       case 'log-deleted':
-        return `Log file\t${url(finding.key)}\tINVALID: not found (listed by ${url(finding.digest)}; deleted)`;
+        return `Log file\t${url(finding.key)}\tINVALID: not found (listed by ${digestUrl(finding.digest)}; deleted)`;
       case 'log-inserted':
         return `Log file\t${url(finding.key)}\tINVALID: listed by no digest (inserted)`;
       case 'log-unverified':
-        return `Log file\t${url(finding.key)}\tUNVERIFIED: the digest that lists it, ${url(finding.missingDigest)}, is missing`;
+        return `Log file\t${url(finding.key)}\tUNVERIFIED: the digest that lists it, ${digestUrl(finding.missingDigest)}, is missing`;
     }
     return '';
   });

@@ -248,8 +248,8 @@ export function createTrailOperations(deps: TrailApiDeps): JsonOperations {
     StopLogging: op(
       ['Name'],
       (input) => resourceOf(input.Name),
-      async (input) => {
-        trails.stop(find(input.Name).name, deps.lastSeq(), deps.now());
+      async (input, request) => {
+        trails.stop(find(input.Name).name, deps.lastSeq(), deps.now(), request.requestId);
         return {};
       },
     ),

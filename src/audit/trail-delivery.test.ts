@@ -1,14 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parsePolicy } from '../iam/policy/index.js';
 import { createSecretBox } from '../kms/index.js';
 import { createLogger } from '../lib/logger.js';
 import type { CloudTrailRecord } from './audit-record.js';
 import { type AuditStore, openAuditStore } from './audit-store.js';
-import { verifyTrailBucket } from './audit-verify.js';
+import { describeFindings, verifyTrailBucket } from './audit-verify.js';
 import { chainBreak, checkDigestFile, type DigestDocument, logFileHash } from './digest-format.js';
 import { createTrailDelivery } from './trail-delivery.js';
 import { createTrailKeys, type TrailKeys } from './trail-keys.js';
@@ -103,24 +103,25 @@ function logged(): string[] {
     .map((r) => r.eventName);
 }
 
-/** What `seawall audit verify`'s reader makes of the bucket `logs` as delivered, with the trail's keys. */
-function verifyDelivered() {
+/** What `seawall audit verify`'s reader makes of a trail bucket as delivered, with the trail's keys. */
+function verifyDelivered(bucket = 'logs', prefix?: string) {
   return verifyTrailBucket(
     {
-      async *list(prefix) {
-        for (const key of objects.keys()) if (key.startsWith(`logs/${prefix}`)) yield { key: key.slice(5) };
+      async *list(under) {
+        for (const key of objects.keys())
+          if (key.startsWith(`${bucket}/${under}`)) yield { key: key.slice(bucket.length + 1) };
       },
-      get: async (key) => objects.get(`logs/${key}`),
+      get: async (key, other) => objects.get(`${other ?? bucket}/${key}`),
     },
     keys.publicKeys(REGION).map((k) => ({ fingerprint: k.fingerprint, der: k.publicDer })),
-    { bucket: 'logs' },
+    { bucket, ...(prefix ? { prefix } : {}) },
   );
 }
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'trail-delivery-'));
   store = openAuditStore(join(dir, 'audit.db'));
-  trails = createTrailStore(store.db);
+  trails = createTrailStore(store);
   keys = createTrailKeys({
     db: store.db,
     secrets: createSecretBox(Buffer.alloc(32, 7), 'test'),
@@ -237,6 +238,36 @@ describe('trail delivery', () => {
     expect(logged()).toEqual(['Call1', 'Call3']);
   });
 
+  it('passes over every stretch made while stopped when stopped and started twice before it catches up', async () => {
+    trails.start('t', store.lastSeq(), now);
+    store.append(record(1));
+    trails.stop('t', store.lastSeq(), now);
+    store.append(record(2));
+    trails.start('t', store.lastSeq(), now);
+    store.append(record(3));
+    trails.stop('t', store.lastSeq(), now);
+    store.append(record(4));
+    trails.start('t', store.lastSeq(), now);
+    store.append(record(5));
+    now += 1000;
+    await delivery().run();
+    expect(logged()).toEqual(['Call1', 'Call3', 'Call5']);
+  });
+
+  it("delivers StopLogging's own record, stored after it stopped, and nothing else made since", async () => {
+    trails.start('t', store.lastSeq(), now);
+    store.append(record(1));
+    trails.stop('t', store.lastSeq(), now, 'stop-request');
+    store.append(record(2));
+    store.append(record(3, { eventName: 'StopLogging', requestID: 'stop-request' }));
+    // Stopping a stopped trail changes nothing: its record is not delivered either.
+    trails.stop('t', store.lastSeq(), now, 'second-stop');
+    store.append(record(4, { eventName: 'StopLogging', requestID: 'second-stop' }));
+    now += 1000;
+    await delivery().run();
+    expect(logged()).toEqual(['Call1', 'Call2', 'StopLogging']);
+  });
+
   it('prunes records past 90 days once every trail has delivered them', async () => {
     trails.start('t', store.lastSeq(), now);
     store.append(record(1));
@@ -334,6 +365,76 @@ describe('trail delivery', () => {
     expect(findings.filter((f) => !f.kind.endsWith('-valid'))).toEqual([]);
     expect(findings.filter((f) => f.kind === 'digest-valid')).toHaveLength(4);
     expect(findings.filter((f) => f.kind === 'log-valid')).toHaveLength(3);
+  });
+
+  it('follows the chain into the bucket and prefix a trail delivered to before UpdateTrail moved it', async () => {
+    trails.start('t', store.lastSeq(), now);
+    store.append(record(1));
+    now += 1000;
+    await delivery().run();
+    now += 3000;
+    await delivery().run();
+    store.append(record(2));
+    now += 1000;
+    await delivery().run();
+    // Moved: the next digest, in the new place, lists the file still in the old bucket and links back there.
+    trails.update('t', { bucket: 'logs2', prefix: 'moved' }, now);
+    policy = parsePolicy(
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { Service: 'cloudtrail.amazonaws.com' },
+            Action: ['s3:GetBucketAcl', 's3:PutObject'],
+            Resource: ['arn:aws:s3:::logs2', 'arn:aws:s3:::logs2/*'],
+          },
+        ],
+      }),
+      'resource',
+    );
+    store.append(record(3));
+    now += 1000;
+    await delivery().run();
+    now += 3000;
+    await delivery().run();
+    const stored = (bucket: string, part: string) =>
+      [...objects.keys()].filter((k) => k.startsWith(`${bucket}/`) && k.includes(part)).sort();
+    expect(stored('logs', 'CloudTrail-Digest')).toHaveLength(1);
+    expect(stored('logs2', 'moved/AWSLogs/')).toHaveLength(2);
+
+    const findings = await verifyDelivered('logs2', 'moved');
+    expect(findings.filter((f) => !f.kind.endsWith('-valid'))).toEqual([]);
+    expect(findings.filter((f) => f.kind === 'digest-valid').map((f) => f.bucket)).toEqual([
+      undefined,
+      'logs',
+    ]);
+    expect(findings.filter((f) => f.kind === 'log-valid').map((f) => f.bucket)).toEqual([
+      'logs',
+      undefined,
+      'logs',
+    ]);
+
+    // Tampering in the old bucket is found from the new one, and said with the old bucket's name.
+    const [oldDigest] = stored('logs', 'CloudTrail-Digest');
+    // The file delivered before the move and listed by the digest after it.
+    const secondLog = `logs/${findings.find((f) => f.kind === 'log-valid')?.key}`;
+    objects.delete(oldDigest as string);
+    const file = objects.get(secondLog) as { body: Buffer; metadata: Record<string, string> };
+    objects.set(secondLog, { ...file, body: gzipSync(Buffer.from('{"Records":[]}')) });
+    const bad = (await verifyDelivered('logs2', 'moved')).filter((f) => !f.kind.endsWith('-valid'));
+    expect(bad).toEqual([
+      expect.objectContaining({ kind: 'log-modified', bucket: 'logs', key: secondLog.slice(5) }),
+      expect.objectContaining({
+        kind: 'digest-missing',
+        bucket: 'logs',
+        key: (oldDigest as string).slice(5),
+      }),
+    ]);
+    const { lines } = describeFindings('logs2', bad);
+    expect(lines[1]).toContain(
+      `s3://logs/${(oldDigest as string).slice(5)}\tINVALID: not found (the digest s3://logs2/moved/`,
+    );
   });
 
   it('starts its digests when log file validation is switched on: files delivered before are in none', async () => {

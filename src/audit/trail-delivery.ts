@@ -80,7 +80,7 @@ export function createTrailDelivery(deps: TrailDeliveryDeps): TrailDelivery {
       for (const row of rows) {
         if (row.seq > upTo) return { chosen, scanned: upTo };
         scanned = row.seq;
-        const skipped = trail.skip !== null && row.seq > trail.skip.after && row.seq <= trail.skip.until;
+        const skipped = trail.skips.some((s) => row.seq > s.after && row.seq <= s.until);
         if (!skipped && trailSelects(trail, JSON.parse(row.json) as CloudTrailRecord)) chosen.push(row);
         if (chosen.length >= perFile) break;
       }

@@ -29,7 +29,7 @@ export function createTrails(deps: {
   deliverySeconds: number;
   digestSeconds: number;
 }): { operations: JsonOperations; selection: DataEventSelection; stop: () => void } {
-  const trails = createTrailStore(deps.store.db);
+  const trails = createTrailStore(deps.store);
   const keys = createTrailKeys({ db: deps.store.db, secrets: deps.secrets, now: deps.now });
   const bucketPolicy = async (bucket: string) => {
     const access = await deps.storage.bucketAccess(bucket);

@@ -1,5 +1,5 @@
-import type BetterSqlite3 from 'better-sqlite3';
 import { type CloudTrailRecord, dataResourceOf } from './audit-record.js';
+import type { AuditStore } from './audit-store.js';
 import type { DataEventSelection } from './audit-trail.js';
 
 /**
@@ -34,10 +34,10 @@ export interface Trail extends TrailSettings {
   /** …up to this one, once StopLogging set it. */
   readonly stopSeq: number | null;
   /**
-   * Records made while the trail was stopped, when it was started again before it had delivered all it
+   * Records made while the trail was stopped, each time it was started again before it had delivered all it
    * logged: they are passed over (after < seq <= until).
    */
-  readonly skip: { readonly after: number; readonly until: number } | null;
+  readonly skips: readonly { readonly after: number; readonly until: number }[];
   readonly startTime: number | null;
   readonly stopTime: number | null;
   readonly deliveryTime: number | null;
@@ -80,7 +80,7 @@ CREATE TABLE IF NOT EXISTS trails (
   logging INTEGER NOT NULL DEFAULT 0,
   checkpoint INTEGER NOT NULL DEFAULT 0,
   stop_seq INTEGER,
-  skip_after INTEGER,
+  skip_after INTEGER, -- no longer used: trail_skips holds these
   skip_until INTEGER,
   start_time INTEGER,
   stop_time INTEGER,
@@ -103,6 +103,18 @@ CREATE TABLE IF NOT EXISTS trail_log_files (
   newest TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS trail_log_files_trail ON trail_log_files (trail, id);
+CREATE TABLE IF NOT EXISTS trail_skips (
+  trail TEXT NOT NULL,
+  after INTEGER NOT NULL,
+  until INTEGER NOT NULL
+);
+`;
+
+/** A store made before trail_skips kept one range in the trails table (skip_after, skip_until): moved. */
+const MOVE_SKIPS = `
+INSERT INTO trail_skips (trail, after, until)
+  SELECT name, skip_after, skip_until FROM trails WHERE skip_after IS NOT NULL AND skip_until IS NOT NULL;
+UPDATE trails SET skip_after = NULL, skip_until = NULL WHERE skip_after IS NOT NULL;
 `;
 
 /** What CreateTrail and UpdateTrail set; kept as one JSON document per trail. */
@@ -137,7 +149,7 @@ interface TrailRow {
   inflight: string | null;
 }
 
-function trailOf(row: TrailRow): Trail {
+function trailOf(row: TrailRow, skips: Trail['skips']): Trail {
   const settings = JSON.parse(row.settings) as TrailSettings;
   return {
     name: row.name,
@@ -145,10 +157,7 @@ function trailOf(row: TrailRow): Trail {
     logging: row.logging === 1,
     checkpoint: row.checkpoint,
     stopSeq: row.stop_seq,
-    skip:
-      row.skip_after === null || row.skip_until === null
-        ? null
-        : { after: row.skip_after, until: row.skip_until },
+    skips,
     startTime: row.start_time,
     stopTime: row.stop_time,
     deliveryTime: row.delivery_time,
@@ -227,7 +236,11 @@ export interface TrailStore {
   remove(name: string): void;
   /** Starts logging: records after `fromSeq` are the trail's to deliver. */
   start(name: string, fromSeq: number, now: number): void;
-  stop(name: string, upToSeq: number, now: number): void;
+  /**
+   * Stops logging: the trail delivers records up to `upToSeq`, and the record of the StopLogging call itself
+   * (`requestId`) when it is stored, as CloudTrail does.
+   */
+  stop(name: string, upToSeq: number, now: number, requestId?: string): void;
   /** A log file was stored: the checkpoint moves to `seq` and, with validation, the file awaits a digest. */
   delivered(
     name: string,
@@ -246,10 +259,16 @@ export interface TrailStore {
   readonly selection: DataEventSelection;
 }
 
-export function createTrailStore(db: BetterSqlite3.Database): TrailStore {
+/** The trail store, in the audit store's database; it watches the records stored for StopLogging's own. */
+export function createTrailStore(audit: Pick<AuditStore, 'db' | 'onAppend'>): TrailStore {
+  const { db } = audit;
   db.exec(SCHEMA);
-  const all = db.prepare('SELECT * FROM trails ORDER BY name');
-  const one = db.prepare('SELECT * FROM trails WHERE name = ?');
+  db.exec(MOVE_SKIPS);
+  const allRows = db.prepare('SELECT * FROM trails ORDER BY name');
+  const oneRow = db.prepare('SELECT * FROM trails WHERE name = ?');
+  const skipsOf = db.prepare('SELECT after, until FROM trail_skips WHERE trail = ? ORDER BY after');
+  const withSkips = (row: TrailRow) => trailOf(row, skipsOf.all(row.name) as Trail['skips']);
+  const addSkip = db.prepare('INSERT INTO trail_skips (trail, after, until) VALUES (?, ?, ?)');
   const insert = db.prepare('INSERT INTO trails (name, settings) VALUES (?, ?)');
   const setSettings = db.prepare('UPDATE trails SET settings = ? WHERE name = ?');
   const pending = db.prepare(
@@ -263,10 +282,21 @@ export function createTrailStore(db: BetterSqlite3.Database): TrailStore {
   /** Logging trails' selectors, rebuilt on every change so the per-call question touches no database. */
   let logging: (readonly EventSelector[])[] = [];
   const refresh = () => {
-    logging = (all.all() as TrailRow[])
+    logging = (allRows.all() as TrailRow[])
       .filter((row) => row.logging === 1)
-      .map((row) => trailOf(row).selectors);
+      .map((row) => (JSON.parse(row.settings) as TrailSettings).selectors);
   };
+  /** StopLogging calls whose own record is still to be stored, by request id: the trail delivers it too. */
+  const stopping = new Map<string, { name: string; upToSeq: number }>();
+  const moveStop = db.prepare(
+    'UPDATE trails SET stop_seq = ? WHERE name = ? AND logging = 0 AND stop_seq = ?',
+  );
+  audit.onAppend((record, seq) => {
+    const stop = stopping.get(record.requestID);
+    if (!stop) return;
+    stopping.delete(record.requestID);
+    moveStop.run(seq, stop.name, stop.upToSeq);
+  });
   refresh();
   const changing =
     <A extends unknown[]>(fn: (...args: A) => void) =>
@@ -276,16 +306,16 @@ export function createTrailStore(db: BetterSqlite3.Database): TrailStore {
     };
 
   return {
-    list: () => (all.all() as TrailRow[]).map(trailOf),
+    list: () => (allRows.all() as TrailRow[]).map(withSkips),
     get(name) {
-      const row = one.get(name) as TrailRow | undefined;
-      return row && trailOf(row);
+      const row = oneRow.get(name) as TrailRow | undefined;
+      return row && withSkips(row);
     },
     create: changing((name: string, settings: TrailSettings) => {
       insert.run(name, JSON.stringify(settings));
     }),
     update: changing((name: string, change: Partial<TrailSettings>, now: number) => {
-      const row = one.get(name) as TrailRow | undefined;
+      const row = oneRow.get(name) as TrailRow | undefined;
       if (!row) return;
       const current = JSON.parse(row.settings) as TrailSettings;
       db.transaction(() => {
@@ -297,25 +327,28 @@ export function createTrailStore(db: BetterSqlite3.Database): TrailStore {
     remove: changing((name: string) => {
       db.transaction(() => {
         db.prepare('DELETE FROM trail_log_files WHERE trail = ?').run(name);
+        db.prepare('DELETE FROM trail_skips WHERE trail = ?').run(name);
         db.prepare('DELETE FROM trails WHERE name = ?').run(name);
       })();
     }),
     start: changing((name: string, fromSeq: number, now: number) => {
-      // Already logging: nothing changes (StartLogging is idempotent). Stopped with records still to deliver:
-      // those are kept, and what was made while stopped is passed over. (SET reads the row as it was.)
-      db.prepare(
-        `UPDATE trails SET logging = 1,
-           skip_after = CASE WHEN stop_seq > checkpoint THEN stop_seq ELSE NULL END,
-           skip_until = CASE WHEN stop_seq > checkpoint THEN ? ELSE NULL END,
-           checkpoint = CASE WHEN stop_seq > checkpoint THEN checkpoint ELSE MAX(checkpoint, ?) END,
-           stop_seq = NULL, start_time = ?
-         WHERE name = ? AND logging = 0`,
-      ).run(fromSeq, fromSeq, now, name);
+      const row = oneRow.get(name) as TrailRow | undefined;
+      // Already logging: nothing changes (StartLogging is idempotent).
+      if (!row || row.logging === 1) return;
+      db.transaction(() => {
+        // Stopped with records still to deliver: those are kept, and what was made while stopped is passed over.
+        const behind = row.stop_seq !== null && row.stop_seq > row.checkpoint;
+        if (behind && fromSeq > (row.stop_seq as number)) addSkip.run(name, row.stop_seq, fromSeq);
+        db.prepare(
+          'UPDATE trails SET logging = 1, checkpoint = ?, stop_seq = NULL, start_time = ? WHERE name = ?',
+        ).run(behind ? row.checkpoint : Math.max(row.checkpoint, fromSeq), now, name);
+      })();
     }),
-    stop: changing((name: string, upToSeq: number, now: number) => {
-      db.prepare(
-        'UPDATE trails SET logging = 0, stop_seq = ?, stop_time = ? WHERE name = ? AND logging = 1',
-      ).run(upToSeq, now, name);
+    stop: changing((name: string, upToSeq: number, now: number, requestId?: string) => {
+      const { changes } = db
+        .prepare('UPDATE trails SET logging = 0, stop_seq = ?, stop_time = ? WHERE name = ? AND logging = 1')
+        .run(upToSeq, now, name);
+      if (changes === 1 && requestId !== undefined) stopping.set(requestId, { name, upToSeq });
     }),
     delivered(name, seq, now, file) {
       db.transaction(() => {
@@ -326,6 +359,9 @@ export function createTrailStore(db: BetterSqlite3.Database): TrailStore {
              delivery_time = CASE WHEN ? THEN ? ELSE delivery_time END, delivery_error = NULL, inflight = NULL
            WHERE name = ?`,
         ).run(seq, now, file.stored ? 1 : 0, now, name);
+        db.prepare(
+          'DELETE FROM trail_skips WHERE trail = ? AND until <= (SELECT checkpoint FROM trails WHERE name = ?)',
+        ).run(name, name);
       })();
     },
     deliveryFailed(name, error, now) {

@@ -40,9 +40,9 @@ function s3Bucket(s3: S3Client, bucket: string): TrailBucket {
         token = page.NextContinuationToken;
       } while (token);
     },
-    async get(key) {
+    async get(key, other) {
       try {
-        const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        const object = await s3.send(new GetObjectCommand({ Bucket: other ?? bucket, Key: key }));
         return {
           body: Buffer.from((await object.Body?.transformToByteArray()) ?? []),
           metadata: object.Metadata ?? {},

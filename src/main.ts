@@ -4,7 +4,12 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism, totalmem } from 'node:os';
 import { type AuditStore, openAuditStore } from './audit/audit-store.js';
-import { createAuditSink, recordingSignIn, recordingTableReads } from './audit/audit-trail.js';
+import {
+  createAuditSink,
+  recordingConfirmations,
+  recordingSignIn,
+  recordingTableReads,
+} from './audit/audit-trail.js';
 import { createCloudTrailApi, createLookupOperations } from './audit/cloudtrail-api.js';
 import { createTrails } from './audit/trail-setup.js';
 import {
@@ -60,6 +65,7 @@ import { type Clock, systemClock } from './lib/clock.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import type { AnyOperation, Authorizer, OperationEvent, ServiceEndpoint } from './lib/operation.js';
 import {
+  confirmingWith,
   createConfirmSubscriptionRoute,
   createSnsApi,
   createSnsService,
@@ -521,7 +527,14 @@ export async function startSeawall(
             now: () => clock.now(),
           }),
         ),
-        confirmSubscription: createConfirmSubscriptionRoute(sns),
+        confirmSubscription: createConfirmSubscriptionRoute(
+          recordingConfirmations(confirmingWith(sns), {
+            store: audit,
+            accountId: account.accountId,
+            region: account.region,
+            now: () => clock.now(),
+          }),
+        ),
       }),
       iam,
       authorizer,

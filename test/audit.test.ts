@@ -373,4 +373,46 @@ describe('the audit trail records every call', () => {
     });
     expect(JSON.stringify(logins)).not.toContain('horse');
   });
+
+  it('a sign-in that must change the password is recorded, and one whose new password is refused with its error', async () => {
+    const iam = new IAMClient({ endpoint: t.url, region: t.credentials.region, credentials: t.credentials });
+    await iam.send(new CreateUserCommand({ UserName: 'audit-newcomer' }));
+    await iam.send(
+      new CreateLoginProfileCommand({
+        UserName: 'audit-newcomer',
+        Password: 'First-pony-7',
+        PasswordResetRequired: true,
+      }),
+    );
+    iam.destroy();
+    const signIn = (body: Record<string, string>) =>
+      fetch(`${t.url}/_seawall/signin`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          origin: `http://${new URL(t.url).host}`,
+          'user-agent': 'newcomer-browser/1.0',
+        },
+        body: JSON.stringify({ account: t.seawall.accountId, userName: 'audit-newcomer', ...body }),
+      });
+    expect((await signIn({ password: 'First-pony-7', newPassword: 'First-pony-7' })).status).toBe(400);
+    expect((await signIn({ password: 'First-pony-7', newPassword: 'Second-pony-8' })).status).toBe(200);
+    const logins = (
+      await lookupAll({ LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'ConsoleLogin' }] })
+    )
+      .map(recordOf)
+      .filter((r) => r.userAgent === 'newcomer-browser/1.0');
+    expect(logins).toEqual([
+      expect.objectContaining({
+        responseElements: { ConsoleLogin: 'Success' },
+        userIdentity: expect.objectContaining({ userName: 'audit-newcomer' }),
+      }),
+      expect.objectContaining({
+        errorCode: 'PasswordPolicyViolation',
+        responseElements: { ConsoleLogin: 'Failure' },
+        userIdentity: expect.objectContaining({ userName: 'HIDDEN_DUE_TO_SECURITY_REASONS' }),
+      }),
+    ]);
+    expect(JSON.stringify(logins)).not.toContain('pony');
+  });
 });

@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import {
   ConfirmSubscriptionCommand,
   CreateTopicCommand,
@@ -191,6 +192,48 @@ describe('SNS', () => {
       );
       expect(SubscriptionArn).toMatch(/^arn:aws:sns:/);
     } finally {
+      await hook.close();
+    }
+  });
+
+  it('records confirmations through the SubscribeURL as ConfirmSubscription events, the token hidden', async () => {
+    const hook = await webhook();
+    const trail = new CloudTrailClient({
+      endpoint: t.url,
+      region: t.credentials.region,
+      credentials: t.credentials,
+    });
+    try {
+      const { TopicArn } = await sns.send(new CreateTopicCommand({ Name: 'audited-confirmations' }));
+      await sns.send(new SubscribeCommand({ TopicArn, Protocol: 'http', Endpoint: hook.url }));
+      const [confirmation] = await hook.waitFor(1);
+      const subscribeUrl = String(confirmation?.body.SubscribeURL);
+      const token = String(confirmation?.body.Token);
+      const wrong = subscribeUrl.replace(token, 'f'.repeat(token.length));
+      expect((await fetch(wrong, { headers: { 'user-agent': 'mail-scanner/2.0' } })).status).toBe(400);
+      expect((await fetch(subscribeUrl, { headers: { 'user-agent': 'mail-scanner/2.0' } })).status).toBe(200);
+      const { Events } = await trail.send(
+        new LookupEventsCommand({
+          LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'ConfirmSubscription' }],
+        }),
+      );
+      const records = (Events ?? [])
+        .map((e) => JSON.parse(e.CloudTrailEvent ?? '{}') as Record<string, unknown>)
+        .filter((r) => r.userAgent === 'mail-scanner/2.0');
+      expect(records).toEqual([
+        expect.objectContaining({
+          eventSource: 'sns.amazonaws.com',
+          userIdentity: expect.objectContaining({ accountId: 'anonymous' }),
+          requestParameters: { topicArn: TopicArn, token: 'HIDDEN_DUE_TO_SECURITY_REASONS' },
+          responseElements: {
+            subscriptionArn: expect.stringMatching(/^arn:aws:sns:.*:audited-confirmations:/),
+          },
+        }),
+        expect.objectContaining({ errorCode: 'InvalidParameter', responseElements: null }),
+      ]);
+      expect(JSON.stringify(records)).not.toContain(token);
+    } finally {
+      trail.destroy();
       await hook.close();
     }
   });

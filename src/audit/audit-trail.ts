@@ -10,6 +10,7 @@ import type {
   Principal,
   RequestFacts,
 } from '../lib/operation.js';
+import type { ConfirmSubscription } from '../notify/index.js';
 import {
   type CloudTrailRecord,
   dataResourceOf,
@@ -121,42 +122,127 @@ export function recordingTableReads(
 /**
  * Console sign-in with each attempt recorded as CloudTrail's ConsoleLogin event (signin.amazonaws.com), before
  * it is answered. A failed attempt's user name is hidden, as CloudTrail hides it: people type passwords there.
+ * A sign-in can change a password (one that must be reset), so it leaves a pending row before it runs, as a
+ * changing call does: a process killed in it still leaves a record. One that fails with an error (a new
+ * password the policy refuses) is recorded with that error.
  */
 export function recordingSignIn(
   signIn: (request: SignInRequest) => Promise<SignInResult>,
   deps: { store: AuditStore; accountId: string; region: string; now: () => Date },
 ): (request: SignInRequest) => Promise<SignInResult> {
   return async (request) => {
-    const result = await signIn(request);
-    const success = result.outcome === 'signedIn';
-    const record: CloudTrailRecord = {
-      eventVersion: '1.10',
-      userIdentity: success
-        ? { type: 'IAMUser', arn: result.arn, accountId: result.accountId, userName: result.userName }
-        : { type: 'IAMUser', principalId: '', accountId: deps.accountId, userName: HIDDEN },
-      eventTime: trailTime(deps.now()),
-      eventSource: 'signin.amazonaws.com',
-      eventName: 'ConsoleLogin',
-      awsRegion: deps.region,
-      sourceIPAddress: request.sourceIp,
-      userAgent: request.userAgent ?? '',
-      ...(success ? {} : { errorMessage: 'Failed authentication' }),
-      requestParameters: null,
-      responseElements: { ConsoleLogin: success ? 'Success' : 'Failure' },
-      additionalEventData: {
-        MobileVersion: 'No',
-        MFAUsed: 'No',
-        ...(result.outcome === 'passwordResetRequired' ? { PasswordResetRequired: 'Yes' } : {}),
-      },
-      requestID: requestId(),
-      eventID: uuid(),
-      readOnly: false,
-      eventType: 'AwsConsoleSignIn',
-      managementEvent: true,
-      recipientAccountId: deps.accountId,
-      eventCategory: 'Management',
+    const time = trailTime(deps.now());
+    const ids = { requestID: requestId(), eventID: uuid() };
+    const recordOfAttempt = (outcome: { result: SignInResult } | { error: unknown } | undefined) => {
+      const result = outcome && 'result' in outcome ? outcome.result : undefined;
+      const error = outcome && 'error' in outcome ? outcome.error : undefined;
+      const signedIn = result?.outcome === 'signedIn' ? result : undefined;
+      const record: CloudTrailRecord = {
+        eventVersion: '1.10',
+        userIdentity: signedIn
+          ? { type: 'IAMUser', arn: signedIn.arn, accountId: signedIn.accountId, userName: signedIn.userName }
+          : { type: 'IAMUser', principalId: '', accountId: deps.accountId, userName: HIDDEN },
+        eventTime: time,
+        eventSource: 'signin.amazonaws.com',
+        eventName: 'ConsoleLogin',
+        awsRegion: deps.region,
+        sourceIPAddress: request.sourceIp,
+        userAgent: request.userAgent ?? '',
+        ...(error !== undefined
+          ? errorFields(error)
+          : signedIn || !outcome
+            ? {}
+            : { errorMessage: 'Failed authentication' }),
+        requestParameters: null,
+        responseElements: outcome ? { ConsoleLogin: signedIn ? 'Success' : 'Failure' } : null,
+        additionalEventData: {
+          MobileVersion: 'No',
+          MFAUsed: 'No',
+          ...(result?.outcome === 'passwordResetRequired' ? { PasswordResetRequired: 'Yes' } : {}),
+        },
+        ...ids,
+        readOnly: false,
+        eventType: 'AwsConsoleSignIn',
+        managementEvent: true,
+        recipientAccountId: deps.accountId,
+        eventCategory: 'Management',
+      };
+      return record;
     };
-    await deps.store.appendSoon(record);
-    return result;
+    return recordedCall(deps.store, () => signIn(request), recordOfAttempt);
+  };
+}
+
+/**
+ * Runs a call Seawall serves outside the request pipeline as the pipeline runs a changing one: a pending row
+ * before it runs, then its record, made from its result or its error, stored before it is answered.
+ */
+async function recordedCall<T>(
+  store: AuditStore,
+  run: () => Promise<T>,
+  recordOf: (outcome: { result: T } | { error: unknown } | undefined) => CloudTrailRecord,
+): Promise<T> {
+  const begun = await store.beginSoon(recordOf(undefined));
+  let result: T;
+  try {
+    result = await run();
+  } catch (error) {
+    await store.appendSoon(recordOf({ error }), begun);
+    throw error;
+  }
+  await store.appendSoon(recordOf({ result }), begun);
+  return result;
+}
+
+/** The errorCode and errorMessage of a call that failed. */
+function errorFields(error: unknown): Pick<CloudTrailRecord, 'errorCode' | 'errorMessage'> {
+  return isAppError(error)
+    ? { errorCode: error.code, errorMessage: error.message }
+    : { errorCode: 'InternalError', errorMessage: 'We encountered an internal error. Please try again.' };
+}
+
+/**
+ * SNS subscription confirmations through a SubscribeURL, recorded as CloudTrail records ConfirmSubscription: an
+ * unsigned call (the token, sent only to the endpoint, is the proof, and is hidden in the record).
+ */
+export function recordingConfirmations(
+  confirm: ConfirmSubscription,
+  deps: { store: AuditStore; accountId: string; region: string; now: () => Date },
+): ConfirmSubscription {
+  return (confirmation) => {
+    const time = trailTime(deps.now());
+    const eventID = uuid();
+    const recordOfConfirmation = (outcome: { result: string } | { error: unknown } | undefined) => {
+      const record: CloudTrailRecord = {
+        eventVersion: '1.10',
+        userIdentity: { type: 'AWSAccount', principalId: '', accountId: 'anonymous' },
+        eventTime: time,
+        eventSource: 'sns.amazonaws.com',
+        eventName: 'ConfirmSubscription',
+        awsRegion: deps.region,
+        sourceIPAddress: confirmation.sourceIp,
+        userAgent: confirmation.userAgent,
+        ...(outcome && 'error' in outcome ? errorFields(outcome.error) : {}),
+        requestParameters: {
+          topicArn: confirmation.topicArn,
+          token: confirmation.token === null ? null : HIDDEN,
+        },
+        responseElements: outcome && 'result' in outcome ? { subscriptionArn: outcome.result } : null,
+        requestID: confirmation.requestId,
+        eventID,
+        readOnly: false,
+        ...(confirmation.topicArn?.startsWith('arn:aws:sns:')
+          ? {
+              resources: [{ accountId: deps.accountId, type: 'AWS::SNS::Topic', ARN: confirmation.topicArn }],
+            }
+          : {}),
+        eventType: 'AwsApiCall',
+        managementEvent: true,
+        recipientAccountId: deps.accountId,
+        eventCategory: 'Management',
+      };
+      return record;
+    };
+    return recordedCall(deps.store, () => confirm(confirmation), recordOfConfirmation);
   };
 }

@@ -1,6 +1,11 @@
 /** SNS: topics, HTTP(S) subscriptions and durable delivery to them (S3 event notifications publish here). */
 
-export { createConfirmSubscriptionRoute } from './confirm-route.js';
+export {
+  type Confirmation,
+  type ConfirmSubscription,
+  confirmingWith,
+  createConfirmSubscriptionRoute,
+} from './confirm-route.js';
 export { notifyMigrations } from './notify-migrations.js';
 export { createSnsApi } from './sns-api.js';
 export {

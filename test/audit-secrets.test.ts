@@ -1,6 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import {
+  CloudTrailClient,
+  CreateTrailCommand,
+  PutEventSelectorsCommand,
+  StartLoggingCommand,
+} from '@aws-sdk/client-cloudtrail';
 import {
   CreateAccessKeyCommand,
   CreateLoginProfileCommand,
@@ -20,7 +27,9 @@ import {
 import {
   CreateBucketCommand,
   GetObjectCommand,
+  ListObjectsV2Command,
   PutBucketEncryptionCommand,
+  PutBucketPolicyCommand,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, GetSessionTokenCommand, STSClient } from '@aws-sdk/client-sts';
@@ -28,11 +37,16 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataDirLayout } from '../src/data-dir.js';
 import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
+import { documentedTrailPolicy } from './helpers/trails.js';
 
 let t: TestSeawall;
 
+const TRAIL_BUCKET = 'secret-trail-logs';
+
 beforeAll(async () => {
-  t = await startTestSeawall();
+  t = await startTestSeawall({
+    env: { SEAWALL_TRAIL_DELIVERY_SECONDS: '1', SEAWALL_TRAIL_DIGEST_SECONDS: '3600' },
+  });
 });
 
 afterAll(async () => {
@@ -48,6 +62,62 @@ function spellings(secret: Buffer | string): string[] {
   return out.filter((text) => text.length >= 16);
 }
 
+/** A trail that delivers every management event and every S3 data event from now on. */
+async function startTrail(): Promise<void> {
+  const s3 = t.s3();
+  await s3.send(new CreateBucketCommand({ Bucket: TRAIL_BUCKET }));
+  await s3.send(
+    new PutBucketPolicyCommand({
+      Bucket: TRAIL_BUCKET,
+      Policy: documentedTrailPolicy(t, TRAIL_BUCKET, 'audit', 'everything'),
+    }),
+  );
+  const trail = new CloudTrailClient({
+    endpoint: t.url,
+    region: t.credentials.region,
+    credentials: t.credentials,
+  });
+  await trail.send(
+    new CreateTrailCommand({ Name: 'everything', S3BucketName: TRAIL_BUCKET, S3KeyPrefix: 'audit' }),
+  );
+  await trail.send(
+    new PutEventSelectorsCommand({
+      TrailName: 'everything',
+      EventSelectors: [
+        {
+          ReadWriteType: 'All',
+          IncludeManagementEvents: true,
+          DataResources: [{ Type: 'AWS::S3::Object', Values: ['arn:aws:s3'] }],
+        },
+      ],
+    }),
+  );
+  await trail.send(new StartLoggingCommand({ Name: 'everything' }));
+  trail.destroy();
+}
+
+/** The text of every log file the trail has delivered. */
+async function deliveredText(): Promise<string> {
+  const s3 = t.s3();
+  const texts: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3.send(
+      new ListObjectsV2Command({
+        Bucket: TRAIL_BUCKET,
+        Prefix: 'audit/AWSLogs/',
+        ...(token ? { ContinuationToken: token } : {}),
+      }),
+    );
+    for (const { Key } of page.Contents ?? []) {
+      const got = await s3.send(new GetObjectCommand({ Bucket: TRAIL_BUCKET, Key }));
+      texts.push(gunzipSync(Buffer.from((await got.Body?.transformToByteArray()) ?? [])).toString('latin1'));
+    }
+    token = page.NextContinuationToken;
+  } while (token);
+  return texts.join('\n');
+}
+
 /** Every byte of the audit store as it is on disk: the database, its write-ahead log. */
 function auditBytes(): string {
   const dir = t.dataDir;
@@ -58,7 +128,8 @@ function auditBytes(): string {
 }
 
 describe('secrets never reach the audit trail', () => {
-  it('a run using every kind of secret leaves none of them in any record', async () => {
+  it('a run using every kind of secret leaves none of them in any record, stored or delivered', async () => {
+    await startTrail();
     const secrets: { what: string; value: Buffer | string }[] = [
       { what: 'root secret key', value: t.credentials.secretAccessKey },
       { what: 'root key', value: readFileSync(dataDirLayout(t.dataDir).rootKey) },
@@ -182,23 +253,45 @@ describe('secrets never reach the audit trail', () => {
 
     for (const client of [iam, sts, kms, userSts]) client.destroy();
 
-    const stored = auditBytes();
-    // The calls were recorded (so the scan below scans something)…
-    for (const name of [
-      'CreateAccessKey',
-      'CreateLoginProfile',
-      'GetSessionToken',
-      'AssumeRole',
-      'Encrypt',
-      'Decrypt',
-    ])
-      expect(stored, name).toContain(`"eventName":"${name}"`);
-    expect(stored).toContain('HIDDEN_DUE_TO_SECURITY_REASONS');
-    // …and not one secret, in any spelling.
-    for (const { what, value } of secrets) {
-      expect(Buffer.byteLength(value), what).toBeGreaterThanOrEqual(16);
-      for (const text of spellings(value))
-        expect(stored.includes(text), `${what} (${text.slice(0, 6)}…)`).toBe(false);
+    // Everything is delivered once the last call is: a GetObject of a marker, made after all the rest.
+    const s3 = t.s3();
+    await s3.send(new PutObjectCommand({ Bucket: TRAIL_BUCKET, Key: 'marker/last-call', Body: 'x' }));
+    await s3.send(new GetObjectCommand({ Bucket: TRAIL_BUCKET, Key: 'marker/last-call' }));
+    const deadline = Date.now() + 30_000;
+    let delivered = await deliveredText();
+    while (
+      !/"eventName":"GetObject".{0,400}marker\/last-call|marker\/last-call.{0,400}"eventName":"GetObject"/s.test(
+        delivered,
+      )
+    ) {
+      expect(Date.now(), 'the last call delivered').toBeLessThan(deadline);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      delivered = await deliveredText();
+    }
+
+    for (const [where, text] of [
+      ['audit store', auditBytes()],
+      ['delivered log files', delivered],
+    ] as const) {
+      // The calls were recorded (so the scan below scans something)…
+      for (const name of [
+        'CreateAccessKey',
+        'CreateLoginProfile',
+        'GetSessionToken',
+        'AssumeRole',
+        'Encrypt',
+        'Decrypt',
+        'GenerateDataKey',
+        'GenerateRandom',
+      ])
+        expect(text, `${name} in the ${where}`).toContain(`"eventName":"${name}"`);
+      expect(text).toContain('HIDDEN_DUE_TO_SECURITY_REASONS');
+      // …and not one secret, in any spelling.
+      for (const { what, value } of secrets) {
+        expect(Buffer.byteLength(value), what).toBeGreaterThanOrEqual(16);
+        for (const spelling of spellings(value))
+          expect(text.includes(spelling), `${what} (${spelling.slice(0, 6)}…) in the ${where}`).toBe(false);
+      }
     }
   });
 });

@@ -26,6 +26,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataDirLayout } from '../src/data-dir.js';
+import { failureOf } from './helpers/failure.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
 import { documentedTrailPolicy } from './helpers/trails.js';
 
@@ -309,6 +310,18 @@ describe('a trail delivers log files and signed digests that aws cloudtrail vali
     expect(metadata.signature).toMatch(/^[0-9a-f]{512}$/);
     const keys = await trail.send(new ListPublicKeysCommand({}));
     expect(keys.PublicKeyList).toHaveLength(1);
+    const [key] = keys.PublicKeyList ?? [];
+    // Valid for 30 days from when it was made, as CloudTrail's keys are.
+    expect((key?.ValidityEndTime?.getTime() ?? 0) - (key?.ValidityStartTime?.getTime() ?? 0)).toBe(
+      30 * 24 * 3600 * 1000,
+    );
+    expect(
+      await failureOf(
+        trail.send(
+          new ListPublicKeysCommand({ StartTime: new Date(), EndTime: new Date(Date.now() - 3600_000) }),
+        ),
+      ),
+    ).toMatchObject({ code: 'InvalidTimeRangeException' });
     expect(
       (await trail.send(new DescribeTrailsCommand({ trailNameList: [trailArn] }))).trailList,
     ).toHaveLength(1);

@@ -308,14 +308,25 @@ export function createTrailOperations(deps: TrailApiDeps): JsonOperations {
       ['StartTime', 'EndTime', 'NextToken'],
       () => ['*'],
       async (input) => {
-        const end = typeof input.EndTime === 'number' ? input.EndTime * 1000 : deps.now();
+        // The keys valid at some time in the range; with no start, the key valid now (as CloudTrail answers).
+        const now = deps.now();
+        const end = typeof input.EndTime === 'number' ? input.EndTime * 1000 : now;
+        const start = typeof input.StartTime === 'number' ? input.StartTime * 1000 : now;
+        if (start > end)
+          throw badRequest(
+            'InvalidTimeRangeException',
+            'Start time must be earlier than or equal to end time.',
+          );
+        if (input.NextToken !== undefined && input.NextToken !== null)
+          throw badRequest('InvalidTokenException', 'Invalid NextToken.');
         return {
           PublicKeyList: deps.keys
             .publicKeys(region)
-            .filter((key) => key.created <= end)
+            .filter((key) => key.created <= end && key.validUntil > start)
             .map((key) => ({
               Value: publicKeyValue(key.publicDer),
               ValidityStartTime: epochSeconds(key.created),
+              ValidityEndTime: epochSeconds(key.validUntil),
               Fingerprint: key.fingerprint,
             })),
         };

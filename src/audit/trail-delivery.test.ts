@@ -11,7 +11,7 @@ import { type AuditStore, openAuditStore } from './audit-store.js';
 import { describeFindings, verifyTrailBucket } from './audit-verify.js';
 import { chainBreak, checkDigestFile, type DigestDocument, logFileHash } from './digest-format.js';
 import { createTrailDelivery } from './trail-delivery.js';
-import { createTrailKeys, type TrailKeys } from './trail-keys.js';
+import { createTrailKeys, KEY_VALIDITY_MS, type TrailKeys } from './trail-keys.js';
 import { createTrailStore, DEFAULT_SELECTORS, type TrailStore } from './trails.js';
 
 const ACCOUNT = '123456789012';
@@ -365,6 +365,34 @@ describe('trail delivery', () => {
     expect(findings.filter((f) => !f.kind.endsWith('-valid'))).toEqual([]);
     expect(findings.filter((f) => f.kind === 'digest-valid')).toHaveLength(4);
     expect(findings.filter((f) => f.kind === 'log-valid')).toHaveLength(3);
+  });
+
+  it('signs with a new key pair once the last one has been valid 30 days; the chain verifies with both', async () => {
+    trails.start('t', store.lastSeq(), now);
+    store.append(record(1));
+    now += 1000;
+    await delivery().run();
+    now += 3000;
+    await delivery().run();
+    now += KEY_VALIDITY_MS;
+    store.append(record(2));
+    await delivery().run();
+    now += 3000;
+    await delivery().run();
+    const digests = [...objects.entries()]
+      .filter(([key]) => key.includes('CloudTrail-Digest'))
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([, file]) => JSON.parse(gunzipSync(file.body).toString('utf8')) as DigestDocument);
+    const first = digests[0] as DigestDocument;
+    const last = digests[digests.length - 1] as DigestDocument;
+    expect(last.digestPublicKeyFingerprint).not.toBe(first.digestPublicKeyFingerprint);
+    expect(keys.publicKeys(REGION).map((k) => k.fingerprint)).toEqual([
+      first.digestPublicKeyFingerprint,
+      last.digestPublicKeyFingerprint,
+    ]);
+    const findings = await verifyDelivered();
+    expect(findings.filter((f) => !f.kind.endsWith('-valid'))).toEqual([]);
+    expect(findings.filter((f) => f.kind === 'digest-valid')).toHaveLength(digests.length);
   });
 
   it('follows the chain into the bucket and prefix a trail delivered to before UpdateTrail moved it', async () => {

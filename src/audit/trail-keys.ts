@@ -4,39 +4,67 @@ import type { SecretBox } from '../kms/index.js';
 import { publicKeyFingerprint } from './digest-format.js';
 
 /**
- * The key pair digests are signed with: one RSA-2048 pair per region, made once and kept in audit.db, its
- * private half sealed under a key derived from the root key (never stored in the clear).
+ * The key pairs digests are signed with: RSA-2048, one at a time per region, each valid for 30 days as
+ * CloudTrail's are, then replaced by a new one (the old ones are kept: digests they signed must still verify).
+ * They are kept in audit.db, each private half sealed under a key derived from the root key (never stored in the
+ * clear).
  */
 export interface SigningKey {
   readonly privateKey: KeyObject;
   /** PKCS#1 DER. */
   readonly publicDer: Buffer;
   readonly fingerprint: string;
-  /** When the pair was made (ms): the start of its validity. */
+  /** When the pair was made (ms): the start of its validity… */
   readonly created: number;
+  /** …and its end: the pair signs nothing from then on. */
+  readonly validUntil: number;
 }
+
+export type PublicKey = Omit<SigningKey, 'privateKey'>;
 
 export interface TrailKeys {
-  /** The region's signing key, made on first use. */
+  /** The region's current signing key, made on first use and when the last one's validity ends. */
   signing(region: string): SigningKey;
   /** Every public key of a region, oldest first (ListPublicKeys). */
-  publicKeys(region: string): Omit<SigningKey, 'privateKey'>[];
+  publicKeys(region: string): PublicKey[];
 }
 
+/** How long a key pair signs digests. */
+export const KEY_VALIDITY_MS = 30 * 24 * 3600 * 1000;
+
 const SCHEMA = `
-CREATE TABLE IF NOT EXISTS trail_signing_keys (
-  region TEXT PRIMARY KEY,
+CREATE TABLE IF NOT EXISTS trail_keys (
+  id INTEGER PRIMARY KEY,
+  region TEXT NOT NULL,
   public_der BLOB NOT NULL,
   sealed_private TEXT NOT NULL,
   created INTEGER NOT NULL
 );
+CREATE INDEX IF NOT EXISTS trail_keys_region ON trail_keys (region, created);
+`;
+
+/** A store made when a region had one key for good (trail_signing_keys): its keys move to trail_keys. */
+const MOVE_KEYS = `
+INSERT INTO trail_keys (region, public_der, sealed_private, created)
+  SELECT region, public_der, sealed_private, created FROM trail_signing_keys;
+DROP TABLE trail_signing_keys;
 `;
 
 interface KeyRow {
+  id: number;
   region: string;
   public_der: Buffer;
   sealed_private: string;
   created: number;
+}
+
+function publicKeyOf(row: KeyRow): PublicKey {
+  return {
+    publicDer: row.public_der,
+    fingerprint: publicKeyFingerprint(row.public_der),
+    created: row.created,
+    validUntil: row.created + KEY_VALIDITY_MS,
+  };
 }
 
 export function createTrailKeys(deps: {
@@ -45,46 +73,49 @@ export function createTrailKeys(deps: {
   now: () => number;
 }): TrailKeys {
   const { db, secrets } = deps;
-  db.exec(SCHEMA);
-  const find = db.prepare('SELECT * FROM trail_signing_keys WHERE region = ?');
-  const insert = db.prepare(
-    'INSERT OR IGNORE INTO trail_signing_keys (region, public_der, sealed_private, created) VALUES (?, ?, ?, ?)',
+  db.transaction(() => {
+    db.exec(SCHEMA);
+    const old = db.prepare(
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'trail_signing_keys'",
+    );
+    if (old.get()) db.exec(MOVE_KEYS);
+  })();
+  const all = db.prepare('SELECT * FROM trail_keys WHERE region = ? ORDER BY created, id');
+  const newest = db.prepare(
+    'SELECT * FROM trail_keys WHERE region = ? ORDER BY created DESC, id DESC LIMIT 1',
   );
-  const opened = new Map<string, SigningKey>();
+  const insert = db.prepare(
+    'INSERT INTO trail_keys (region, public_der, sealed_private, created) VALUES (?, ?, ?, ?)',
+  );
+  const context = (region: string) => `cloudtrail-digest:${region}`;
+  /** Private keys opened so far, by row id. */
+  const opened = new Map<number, KeyObject>();
 
-  const rowOf = (region: string): KeyRow => {
-    const found = find.get(region) as KeyRow | undefined;
-    if (found) return found;
+  /** The region's key valid now, made when there is none. */
+  const currentRow = (region: string): KeyRow => {
+    const now = deps.now();
+    const found = newest.get(region) as KeyRow | undefined;
+    if (found && now < found.created + KEY_VALIDITY_MS) return found;
     const pair = generateKeyPairSync('rsa', { modulusLength: 2048, publicExponent: 0x10001 });
     const pem = pair.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
     const der = pair.publicKey.export({ format: 'der', type: 'pkcs1' });
-    insert.run(region, der, secrets.seal(pem, `cloudtrail-digest:${region}`), deps.now());
-    return find.get(region) as KeyRow;
+    insert.run(region, der, secrets.seal(pem, context(region)), now);
+    return newest.get(region) as KeyRow;
   };
 
   return {
     signing(region) {
-      const cached = opened.get(region);
-      if (cached) return cached;
-      const row = rowOf(region);
-      const key: SigningKey = {
-        privateKey: createPrivateKey(secrets.open(row.sealed_private, `cloudtrail-digest:${region}`)),
-        publicDer: row.public_der,
-        fingerprint: publicKeyFingerprint(row.public_der),
-        created: row.created,
-      };
-      opened.set(region, key);
-      return key;
+      const row = currentRow(region);
+      let privateKey = opened.get(row.id);
+      if (!privateKey) {
+        privateKey = createPrivateKey(secrets.open(row.sealed_private, context(region)));
+        opened.set(row.id, privateKey);
+      }
+      return { privateKey, ...publicKeyOf(row) };
     },
     publicKeys(region) {
-      const row = rowOf(region);
-      return [
-        {
-          publicDer: row.public_der,
-          fingerprint: publicKeyFingerprint(row.public_der),
-          created: row.created,
-        },
-      ];
+      currentRow(region);
+      return (all.all(region) as KeyRow[]).map(publicKeyOf);
     },
   };
 }

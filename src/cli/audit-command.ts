@@ -88,7 +88,14 @@ export const auditCommand: Command = {
       const keys: TrailPublicKey[] = [];
       let token: string | undefined;
       do {
-        const page = await trail.send(new ListPublicKeysCommand({ ...(token ? { NextToken: token } : {}) }));
+        // Every key valid in the range: keys are replaced every 30 days, and older digests name older keys.
+        const page = await trail.send(
+          new ListPublicKeysCommand({
+            StartTime: new Date(start ?? 0),
+            ...(end !== undefined ? { EndTime: new Date(end) } : {}),
+            ...(token ? { NextToken: token } : {}),
+          }),
+        );
         for (const key of page.PublicKeyList ?? [])
           if (key.Fingerprint && key.Value)
             keys.push({ fingerprint: key.Fingerprint, der: publicKeyFromValue(key.Value) });

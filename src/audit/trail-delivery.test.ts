@@ -37,6 +37,8 @@ let trails: TrailStore;
 let keys: TrailKeys;
 let objects: Map<string, { body: Buffer; metadata: Record<string, string> }>;
 let failPuts: boolean;
+/** Runs while a put is in flight (before it is stored). */
+let duringPut: (() => void) | undefined;
 let now: number;
 
 function record(n: number, overrides: Partial<CloudTrailRecord> = {}): CloudTrailRecord {
@@ -83,6 +85,7 @@ function deliveryDeps(perFile = 100): Parameters<typeof createTrailDelivery>[0] 
     bucketPolicy: async () => policy,
     put: async (bucket, key, body, metadata) => {
       if (failPuts) throw Object.assign(new Error('disk full'), { code: 'InternalError' });
+      duringPut?.();
       objects.set(`${bucket}/${key}`, { body, metadata });
     },
     now: () => now,
@@ -129,6 +132,7 @@ beforeEach(() => {
   });
   objects = new Map();
   failPuts = false;
+  duringPut = undefined;
   policy = POLICY_ALLOWING_CLOUDTRAIL;
   now = Date.UTC(2026, 11, 4, 12, 0, 0);
   trails.create('t', {
@@ -266,6 +270,23 @@ describe('trail delivery', () => {
     now += 1000;
     await delivery().run();
     expect(logged()).toEqual(['Call1', 'Call2', 'StopLogging']);
+  });
+
+  it('a pass that began before the trail was deleted and made again changes nothing of the new one', async () => {
+    trails.start('t', store.lastSeq(), now);
+    store.append(record(1));
+    const settings = trails.get('t');
+    duringPut = () => {
+      duringPut = undefined;
+      trails.remove('t');
+      trails.create('t', { ...(settings as NonNullable<typeof settings>), bucket: 'logs' });
+    };
+    now += 1000;
+    await delivery().run();
+    const recreated = trails.get('t');
+    expect(recreated?.checkpoint).toBe(0);
+    expect(recreated?.deliveryTime).toBeNull();
+    expect(trails.pendingLogFiles('t')).toEqual([]);
   });
 
   it('prunes records past 90 days once every trail has delivered them', async () => {

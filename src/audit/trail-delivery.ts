@@ -91,12 +91,12 @@ export function createTrailDelivery(deps: TrailDeliveryDeps): TrailDelivery {
   const deliverLogs = async (trail: Trail, signal?: AbortSignal) => {
     const upTo = trail.logging ? store.lastSeq() : (trail.stopSeq ?? trail.checkpoint);
     if (upTo <= trail.checkpoint) {
-      if (trail.logging) trails.delivered(trail.name, trail.checkpoint, deps.now(), { stored: false });
+      if (trail.logging) trails.delivered(trail, trail.checkpoint, deps.now(), { stored: false });
       return;
     }
     const problem = await destinationProblem(trail);
     if (problem) {
-      trails.deliveryFailed(trail.name, problem, deps.now());
+      trails.deliveryFailed(trail, problem, deps.now());
       return;
     }
     let after = trail.checkpoint;
@@ -105,20 +105,20 @@ export function createTrailDelivery(deps: TrailDeliveryDeps): TrailDelivery {
       const { chosen, scanned } = nextFile(trail, after, upTo);
       const now = deps.now();
       if (chosen.length === 0) {
-        trails.delivered(trail.name, scanned, now, { stored: false });
+        trails.delivered(trail, scanned, now, { stored: false });
       } else {
         const file = buildLogFile(chosen.map((row) => row.json));
         // The file a pass that died may have stored already: the same records again, under the same key.
         let key = inflight?.after === after ? inflight.key : undefined;
         if (key === undefined) {
           key = logFileKey({ prefix: trail.prefix, accountId, region }, new Date(now));
-          trails.intend(trail.name, after, key);
+          trails.intend(trail, after, key);
         }
         inflight = null;
         await deps.put(trail.bucket, key, file.body, {});
         // Only once the file is stored does the checkpoint move: a kill before it re-delivers, never loses.
         const times = chosen.map((row) => row.time);
-        trails.delivered(trail.name, scanned, now, {
+        trails.delivered(trail, scanned, now, {
           stored: true,
           ...(trail.validation
             ? {
@@ -181,13 +181,13 @@ export function createTrailDelivery(deps: TrailDeliveryDeps): TrailDelivery {
     };
     const problem = await destinationProblem(trail);
     if (problem) {
-      trails.digestFailed(trail.name, problem);
+      trails.digestFailed(trail, problem);
       return;
     }
     const signed = signDigest(digest, signing.privateKey);
     await deps.put(trail.bucket, key, signed.body, signed.metadata);
     trails.digested(
-      trail.name,
+      trail,
       now,
       { bucket: trail.bucket, key, hash: signed.hashValue, signature: signed.signature },
       pending.map((f) => f.id),
@@ -220,7 +220,7 @@ export function createTrailDelivery(deps: TrailDeliveryDeps): TrailDelivery {
         } catch (error) {
           deps.logger.warn({ err: error, trail: trail.name }, 'could not deliver a trail');
           const message = error instanceof Error && 'code' in error ? String(error.code) : 'InternalError';
-          trails.deliveryFailed(trail.name, message, deps.now());
+          trails.deliveryFailed(trail, message, deps.now());
         }
       }
       prune();

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { type CloudTrailRecord, dataResourceOf } from './audit-record.js';
 import type { AuditStore } from './audit-store.js';
 import type { DataEventSelection } from './audit-trail.js';
@@ -26,8 +27,16 @@ export const DEFAULT_SELECTORS: readonly EventSelector[] = [
   },
 ];
 
-export interface Trail extends TrailSettings {
+/**
+ * Which trail: its name, and the generation of that name (a trail deleted and made again is another one, so a
+ * delivery pass that began before changes nothing of the new one).
+ */
+export interface TrailRef {
   readonly name: string;
+  readonly generation: string;
+}
+
+export interface Trail extends TrailSettings, TrailRef {
   readonly logging: boolean;
   /** Records after this sequence number are the trail's to deliver (set by StartLogging)… */
   readonly checkpoint: number;
@@ -76,6 +85,7 @@ export interface PendingLogFile {
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS trails (
   name TEXT PRIMARY KEY,
+  generation TEXT NOT NULL DEFAULT '',
   settings TEXT NOT NULL,
   logging INTEGER NOT NULL DEFAULT 0,
   checkpoint INTEGER NOT NULL DEFAULT 0,
@@ -131,6 +141,7 @@ export interface TrailSettings {
 
 interface TrailRow {
   name: string;
+  generation: string;
   settings: string;
   logging: number;
   checkpoint: number;
@@ -153,6 +164,7 @@ function trailOf(row: TrailRow, skips: Trail['skips']): Trail {
   const settings = JSON.parse(row.settings) as TrailSettings;
   return {
     name: row.name,
+    generation: row.generation,
     ...settings,
     logging: row.logging === 1,
     checkpoint: row.checkpoint,
@@ -243,18 +255,24 @@ export interface TrailStore {
   stop(name: string, upToSeq: number, now: number, requestId?: string): void;
   /** A log file was stored: the checkpoint moves to `seq` and, with validation, the file awaits a digest. */
   delivered(
-    name: string,
+    trail: TrailRef,
     seq: number,
     now: number,
     file: { readonly stored: boolean; readonly pending?: Omit<PendingLogFile, 'id'> },
   ): void;
-  deliveryFailed(name: string, error: string, now: number): void;
+  deliveryFailed(trail: TrailRef, error: string, now: number): void;
   /** Records the key of the log file about to be stored from `after` (durably, before it is put). */
-  intend(name: string, after: number, key: string): void;
+  intend(trail: TrailRef, after: number, key: string): void;
   pendingLogFiles(name: string): PendingLogFile[];
   /** A digest was stored: the files it lists leave the pending list and the chain moves on. */
-  digested(name: string, end: number, previous: PreviousDigest, listed: readonly number[], now: number): void;
-  digestFailed(name: string, error: string): void;
+  digested(
+    trail: TrailRef,
+    end: number,
+    previous: PreviousDigest,
+    listed: readonly number[],
+    now: number,
+  ): void;
+  digestFailed(trail: TrailRef, error: string): void;
   /** The data events some logging trail wants: asked on every S3 object call, answered from memory. */
   readonly selection: DataEventSelection;
 }
@@ -262,14 +280,26 @@ export interface TrailStore {
 /** The trail store, in the audit store's database; it watches the records stored for StopLogging's own. */
 export function createTrailStore(audit: Pick<AuditStore, 'db' | 'onAppend'>): TrailStore {
   const { db } = audit;
-  db.exec(SCHEMA);
-  db.exec(MOVE_SKIPS);
+  db.transaction(() => {
+    db.exec(SCHEMA);
+    // A store made before trails had generations: its trails are each the first of their name.
+    const columns = db.prepare('PRAGMA table_info(trails)').all() as { name: string }[];
+    if (!columns.some((c) => c.name === 'generation'))
+      db.exec("ALTER TABLE trails ADD COLUMN generation TEXT NOT NULL DEFAULT ''");
+    db.exec(MOVE_SKIPS);
+  })();
   const allRows = db.prepare('SELECT * FROM trails ORDER BY name');
   const oneRow = db.prepare('SELECT * FROM trails WHERE name = ?');
   const skipsOf = db.prepare('SELECT after, until FROM trail_skips WHERE trail = ? ORDER BY after');
   const withSkips = (row: TrailRow) => trailOf(row, skipsOf.all(row.name) as Trail['skips']);
   const addSkip = db.prepare('INSERT INTO trail_skips (trail, after, until) VALUES (?, ?, ?)');
-  const insert = db.prepare('INSERT INTO trails (name, settings) VALUES (?, ?)');
+  const insert = db.prepare('INSERT INTO trails (name, generation, settings) VALUES (?, ?, ?)');
+  const current = db.prepare('SELECT 1 FROM trails WHERE name = ? AND generation = ?');
+  /** Runs `fn` if the trail is still the one the pass began with. */
+  const ifCurrent = (trail: TrailRef, fn: () => void) =>
+    db.transaction(() => {
+      if (current.get(trail.name, trail.generation)) fn();
+    })();
   const setSettings = db.prepare('UPDATE trails SET settings = ? WHERE name = ?');
   const pending = db.prepare(
     'SELECT id, bucket, key, hash, oldest, newest FROM trail_log_files WHERE trail = ? ORDER BY id',
@@ -312,7 +342,7 @@ export function createTrailStore(audit: Pick<AuditStore, 'db' | 'onAppend'>): Tr
       return row && withSkips(row);
     },
     create: changing((name: string, settings: TrailSettings) => {
-      insert.run(name, JSON.stringify(settings));
+      insert.run(name, randomUUID(), JSON.stringify(settings));
     }),
     update: changing((name: string, change: Partial<TrailSettings>, now: number) => {
       const row = oneRow.get(name) as TrailRow | undefined;
@@ -350,8 +380,9 @@ export function createTrailStore(audit: Pick<AuditStore, 'db' | 'onAppend'>): Tr
         .run(upToSeq, now, name);
       if (changes === 1 && requestId !== undefined) stopping.set(requestId, { name, upToSeq });
     }),
-    delivered(name, seq, now, file) {
-      db.transaction(() => {
+    delivered(trail, seq, now, file) {
+      const { name } = trail;
+      ifCurrent(trail, () => {
         const p = file.pending;
         if (p) addFile.run(name, p.bucket, p.key, p.hash, p.oldest, p.newest);
         db.prepare(
@@ -362,30 +393,39 @@ export function createTrailStore(audit: Pick<AuditStore, 'db' | 'onAppend'>): Tr
         db.prepare(
           'DELETE FROM trail_skips WHERE trail = ? AND until <= (SELECT checkpoint FROM trails WHERE name = ?)',
         ).run(name, name);
-      })();
+      });
     },
-    deliveryFailed(name, error, now) {
-      db.prepare('UPDATE trails SET delivery_error = ?, delivery_attempt = ? WHERE name = ?').run(
-        error,
-        now,
-        name,
-      );
+    deliveryFailed(trail, error, now) {
+      ifCurrent(trail, () => {
+        db.prepare('UPDATE trails SET delivery_error = ?, delivery_attempt = ? WHERE name = ?').run(
+          error,
+          now,
+          trail.name,
+        );
+      });
     },
-    intend(name, after, key) {
-      db.prepare('UPDATE trails SET inflight = ? WHERE name = ?').run(JSON.stringify({ after, key }), name);
+    intend(trail, after, key) {
+      ifCurrent(trail, () => {
+        db.prepare('UPDATE trails SET inflight = ? WHERE name = ?').run(
+          JSON.stringify({ after, key }),
+          trail.name,
+        );
+      });
     },
     pendingLogFiles: (name) => pending.all(name) as PendingLogFile[],
-    digested(name, end, previous, listed, now) {
-      db.transaction(() => {
+    digested(trail, end, previous, listed, now) {
+      ifCurrent(trail, () => {
         for (const id of listed) dropFile.run(id);
         db.prepare(
           `UPDATE trails SET digest_end = ?, previous_digest = ?, digest_time = ?, digest_error = NULL
            WHERE name = ?`,
-        ).run(end, JSON.stringify(previous), now, name);
-      })();
+        ).run(end, JSON.stringify(previous), now, trail.name);
+      });
     },
-    digestFailed(name, error) {
-      db.prepare('UPDATE trails SET digest_error = ? WHERE name = ?').run(error, name);
+    digestFailed(trail, error) {
+      ifCurrent(trail, () => {
+        db.prepare('UPDATE trails SET digest_error = ? WHERE name = ?').run(error, trail.name);
+      });
     },
     selection: {
       wants: (resource, readOnly, eventSource) =>

@@ -10,6 +10,7 @@ const BUCKET = 'trail-bucket';
 const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const der = publicKey.export({ type: 'pkcs1', format: 'der' });
 const FINGERPRINT = createHash('md5').update(der).digest('hex');
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 interface Stored {
   body: Buffer;
@@ -73,9 +74,11 @@ function putDigest(start: Date, end: Date, logs: { key: string; hash: string }[]
     })),
   };
   const inflated = Buffer.from(JSON.stringify(digest));
-  const signature = sign('sha256', Buffer.from(digestStringToSign(digest, inflated)), privateKey).toString(
-    'hex',
-  );
+  const signature = sign(
+    'sha256',
+    Buffer.from(digestStringToSign(digest, sha256(inflated))),
+    privateKey,
+  ).toString('hex');
   objects.set(key, {
     body: gzipSync(inflated),
     metadata: { signature, 'signature-algorithm': 'SHA256withRSA' },
@@ -234,9 +237,11 @@ describe('audit verify: the digest chain', () => {
     };
     forged.logFiles = [];
     const inflated = Buffer.from(JSON.stringify(forged));
-    const signature = sign('sha256', Buffer.from(digestStringToSign(forged, inflated)), privateKey).toString(
-      'hex',
-    );
+    const signature = sign(
+      'sha256',
+      Buffer.from(digestStringToSign(forged, sha256(inflated))),
+      privateKey,
+    ).toString('hex');
     objects.set(key, {
       body: gzipSync(inflated),
       metadata: { signature, 'signature-algorithm': 'SHA256withRSA' },

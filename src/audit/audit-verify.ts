@@ -1,4 +1,4 @@
-import { chainBreak, checkDigestFile, type DigestDocument, logFileHash } from './digest-format.js';
+import { chainBreak, checkDigestFile, type DigestDocument, logFileHash } from './digest-document.js';
 
 /**
  * Checks a trail bucket's log file integrity chain as CloudTrail defines it (the digests, their signatures and
@@ -16,7 +16,10 @@ export interface TrailBucket {
    * The object's bytes and user metadata, or undefined when there is no such key. `bucket` names another
    * bucket than the one verified: one the trail delivered to before UpdateTrail moved it, which a digest names.
    */
-  get(key: string, bucket?: string): Promise<{ body: Buffer; metadata: Record<string, string> } | undefined>;
+  get(
+    key: string,
+    bucket?: string,
+  ): Promise<{ body: Uint8Array; metadata: Record<string, string> } | undefined>;
 }
 
 /** An object a listing names, and when it was written (ms), where the listing says. */
@@ -28,7 +31,7 @@ export interface ListedObject {
 /** A public key the trail signs with: PKCS#1 DER, by its fingerprint. */
 export interface TrailPublicKey {
   readonly fingerprint: string;
-  readonly der: Buffer;
+  readonly der: Uint8Array;
 }
 
 /**
@@ -144,7 +147,7 @@ export async function verifyTrailBucket(
           });
           break;
         }
-        const result = checkDigestFile(
+        const result = await checkDigestFile(
           { bucket: current.bucket ?? options.bucket, key: current.key },
           found,
           keysByFingerprint,
@@ -154,8 +157,8 @@ export async function verifyTrailBucket(
           findings.push({ kind: 'digest-invalid', ...current, reason: explained(reason) });
           break;
         }
-        const { digest, inflated } = result;
-        const link = { key: current.key, digest, inflated, signature: found.metadata.signature ?? '' };
+        const { digest, hash } = result;
+        const link = { key: current.key, digest, hash, signature: found.metadata.signature ?? '' };
         const broken =
           newer === undefined ? undefined : chainBreak(newer.digest, link, current.bucket ?? options.bucket);
         findings.push(
@@ -170,7 +173,7 @@ export async function verifyTrailBucket(
           if (!where.bucket) listed.add(log.s3Object);
           const file = await bucket.get(log.s3Object, where.bucket);
           if (!file) findings.push({ kind: 'log-deleted', key: log.s3Object, ...where, ...listedBy });
-          else if (logFileHash(file.body) !== log.hashValue)
+          else if ((await logFileHash(file.body)) !== log.hashValue)
             findings.push({ kind: 'log-modified', key: log.s3Object, ...where, ...listedBy });
           else findings.push({ kind: 'log-valid', key: log.s3Object, ...where });
         }

@@ -1,43 +1,26 @@
-import { createHash, createPublicKey, type KeyObject, randomInt, sign, verify } from 'node:crypto';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { createHash, type KeyObject, randomInt, sign } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import { type DigestDocument, digestStringToSign, SIGNATURE_ALGORITHM } from './digest-document.js';
+
+export {
+  type ChainLink,
+  chainBreak,
+  checkDigestFile,
+  type DigestCheck,
+  type DigestDocument,
+  type DigestLogFile,
+  digestStringToSign,
+  HASH_ALGORITHM,
+  logFileHash,
+  SIGNATURE_ALGORITHM,
+} from './digest-document.js';
 
 /**
- * CloudTrail's log file and digest file formats, as `aws cloudtrail validate-logs` reads them: where each file
- * goes (key names), what a digest holds, the string its signature covers, how a public key is fingerprinted
- * and how ListPublicKeys carries it. Seawall writes with these and `seawall audit verify` reads with them.
+ * CloudTrail's log file and digest file formats as Seawall writes them, for `aws cloudtrail validate-logs` to
+ * read: where each file goes (key names), the files themselves, the digest's signature, how a public key is
+ * fingerprinted and how ListPublicKeys carries it. What a digest holds and how a reader checks it is
+ * `digest-document.ts`, which `seawall audit verify` and the console read with.
  */
-
-export const SIGNATURE_ALGORITHM = 'SHA256withRSA';
-export const HASH_ALGORITHM = 'SHA-256';
-
-/** One log file as a digest lists it. */
-export interface DigestLogFile {
-  readonly s3Bucket: string;
-  readonly s3Object: string;
-  readonly hashValue: string;
-  readonly hashAlgorithm: string;
-  readonly newestEventTime: string;
-  readonly oldestEventTime: string;
-}
-
-/** A digest file's document: CloudTrail's member names and order. */
-export interface DigestDocument {
-  readonly awsAccountId: string;
-  readonly digestStartTime: string;
-  readonly digestEndTime: string;
-  readonly digestS3Bucket: string;
-  readonly digestS3Object: string;
-  readonly digestPublicKeyFingerprint: string;
-  readonly digestSignatureAlgorithm: string;
-  readonly newestEventTime: string | null;
-  readonly oldestEventTime: string | null;
-  readonly previousDigestS3Bucket: string | null;
-  readonly previousDigestS3Object: string | null;
-  readonly previousDigestHashValue: string | null;
-  readonly previousDigestHashAlgorithm: string | null;
-  readonly previousDigestSignature: string | null;
-  readonly logFiles: readonly DigestLogFile[];
-}
 
 /** Where a trail's files go: its bucket's key prefix (may be empty), account and region. */
 export interface TrailPlace {
@@ -111,17 +94,6 @@ export function buildLogFile(recordJsons: readonly string[]): { body: Buffer; ha
   return { body: gzipSync(inflated), hashValue: sha256Hex(inflated) };
 }
 
-/** What a digest's signature covers, exactly as CloudTrail (and the aws cli's validator) defines it. */
-export function digestStringToSign(
-  digest: Pick<
-    DigestDocument,
-    'digestEndTime' | 'digestS3Bucket' | 'digestS3Object' | 'previousDigestSignature'
-  >,
-  inflated: Buffer,
-): string {
-  return `${digest.digestEndTime}\n${digest.digestS3Bucket}/${digest.digestS3Object}\n${sha256Hex(inflated)}\n${digest.previousDigestSignature ?? 'null'}`;
-}
-
 /** A digest file ready to store: its gzip bytes, the inflated document's hash and its S3 user metadata. */
 export interface SignedDigest {
   readonly body: Buffer;
@@ -135,9 +107,11 @@ export interface SignedDigest {
 /** Serializes and signs a digest (SHA256withRSA, PKCS#1 v1.5) with the region's private key. */
 export function signDigest(digest: DigestDocument, privateKey: KeyObject): SignedDigest {
   const inflated = Buffer.from(JSON.stringify(digest), 'utf8');
-  const signature = sign('sha256', Buffer.from(digestStringToSign(digest, inflated)), privateKey).toString(
-    'hex',
-  );
+  const signature = sign(
+    'sha256',
+    Buffer.from(digestStringToSign(digest, sha256Hex(inflated))),
+    privateKey,
+  ).toString('hex');
   return {
     body: gzipSync(inflated),
     hashValue: sha256Hex(inflated),
@@ -151,99 +125,7 @@ export function publicKeyFingerprint(der: Buffer): string {
   return createHash('md5').update(der).digest('hex');
 }
 
-/**
- * ListPublicKeys' Value blob: the DER key, base64 on the wire as every awsJson blob is. The aws cli leaves
- * blobs undecoded and its validator decodes this base64 itself; SDKs hand back the DER bytes.
- * `publicKeyFromValue` turns what a client holds for Value into DER, whichever of the two forms it is.
- */
+/** ListPublicKeys' Value blob: the DER key, base64 on the wire as every awsJson blob is. */
 export function publicKeyValue(der: Buffer): string {
   return der.toString('base64');
-}
-
-export function publicKeyFromValue(value: Uint8Array): Buffer {
-  const bytes = Buffer.from(value);
-  // DER starts with a SEQUENCE tag (0x30, '0'); base64 of a PKCS#1 RSA key starts with 'MII'.
-  return bytes.subarray(0, 3).toString('latin1') === 'MII'
-    ? Buffer.from(bytes.toString('latin1'), 'base64')
-    : bytes;
-}
-
-/** Why a digest file is not a valid, signed CloudTrail digest, or its document. */
-export type DigestCheck =
-  | { readonly ok: true; readonly digest: DigestDocument; readonly inflated: Buffer }
-  | { readonly ok: false; readonly reason: string };
-
-/**
- * Checks one digest file as the aws cli does: gzip JSON with the required members, naming its own bucket and
- * key, its `signature` metadata a SHA256withRSA signature by the key with its fingerprint.
- */
-export function checkDigestFile(
-  place: { bucket: string; key: string },
-  file: { body: Buffer; metadata: Record<string, string> },
-  publicKeys: ReadonlyMap<string, Buffer>,
-): DigestCheck {
-  let inflated: Buffer;
-  let digest: DigestDocument;
-  try {
-    inflated = gunzipSync(file.body);
-    digest = JSON.parse(inflated.toString('utf8')) as DigestDocument;
-  } catch {
-    return { ok: false, reason: 'invalid format' };
-  }
-  const required = [
-    'digestPublicKeyFingerprint',
-    'digestS3Bucket',
-    'digestS3Object',
-    'previousDigestSignature',
-    'digestEndTime',
-    'digestStartTime',
-  ];
-  if (typeof digest !== 'object' || digest === null || required.some((name) => !(name in digest)))
-    return { ok: false, reason: 'invalid format' };
-  if (digest.digestS3Bucket !== place.bucket || digest.digestS3Object !== place.key)
-    return { ok: false, reason: 'has been moved from its original location' };
-  const signature = file.metadata.signature;
-  if (!signature || file.metadata['signature-algorithm'] !== SIGNATURE_ALGORITHM)
-    return { ok: false, reason: 'signature verification failed' };
-  const der = publicKeys.get(digest.digestPublicKeyFingerprint);
-  if (!der)
-    return { ok: false, reason: `public key not found for fingerprint ${digest.digestPublicKeyFingerprint}` };
-  const valid = verify(
-    'sha256',
-    Buffer.from(digestStringToSign(digest, inflated)),
-    createPublicKey({ key: der, format: 'der', type: 'pkcs1' }),
-    Buffer.from(signature, 'hex'),
-  );
-  return valid ? { ok: true, digest, inflated } : { ok: false, reason: 'signature verification failed' };
-}
-
-/** One link of a chain a reader walks newest first: what the digest before it must be. */
-export interface ChainLink {
-  readonly key: string;
-  readonly digest: DigestDocument;
-  readonly inflated: Buffer;
-  readonly signature: string;
-}
-
-/**
- * Whether `older` is the digest `newer` names as its previous one: same bucket and key, and the hash and
- * signature `newer` recorded for it. Undefined when it is; the reason otherwise.
- */
-export function chainBreak(newer: DigestDocument, older: ChainLink, bucket: string): string | undefined {
-  if (newer.previousDigestS3Object !== older.key || newer.previousDigestS3Bucket !== bucket)
-    return 'is not the previous digest the next digest names';
-  if (newer.previousDigestHashValue !== sha256Hex(older.inflated))
-    return "hash value doesn't match the one the next digest recorded";
-  if (newer.previousDigestSignature !== older.signature)
-    return "signature doesn't match the one the next digest recorded";
-  return undefined;
-}
-
-/** A log file's inflated hash, or undefined when it is not gzip. */
-export function logFileHash(gzipped: Buffer): string | undefined {
-  try {
-    return sha256Hex(gunzipSync(gzipped));
-  } catch {
-    return undefined;
-  }
 }

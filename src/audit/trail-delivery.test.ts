@@ -9,7 +9,7 @@ import { createLogger } from '../lib/logger.js';
 import type { CloudTrailRecord } from './audit-record.js';
 import { type AuditStore, openAuditStore } from './audit-store.js';
 import { describeFindings, verifyTrailBucket } from './audit-verify.js';
-import { chainBreak, checkDigestFile, type DigestDocument, logFileHash } from './digest-format.js';
+import { chainBreak, checkDigestFile, type DigestDocument, logFileHash } from './digest-document.js';
 import { createTrailDelivery } from './trail-delivery.js';
 import { createTrailKeys, KEY_VALIDITY_MS, type TrailKeys } from './trail-keys.js';
 import { createTrailStore, DEFAULT_SELECTORS, type TrailStore } from './trails.js';
@@ -355,12 +355,18 @@ describe('trail delivery', () => {
     }
     expect(new Set(digests).size).toBe(3);
     const publicKeys = new Map(keys.publicKeys(REGION).map((k) => [k.fingerprint, k.publicDer]));
-    const checked = digests.map((key) => {
-      const file = objects.get(key) as { body: Buffer; metadata: Record<string, string> };
-      const result = checkDigestFile({ bucket: 'logs', key: key.slice('logs/'.length) }, file, publicKeys);
-      if (!result.ok) throw new Error(result.reason);
-      return { key: key.slice('logs/'.length), ...result, signature: file.metadata.signature as string };
-    });
+    const checked = await Promise.all(
+      digests.map(async (key) => {
+        const file = objects.get(key) as { body: Buffer; metadata: Record<string, string> };
+        const result = await checkDigestFile(
+          { bucket: 'logs', key: key.slice('logs/'.length) },
+          file,
+          publicKeys,
+        );
+        if (!result.ok) throw new Error(result.reason);
+        return { key: key.slice('logs/'.length), ...result, signature: file.metadata.signature as string };
+      }),
+    );
     const [first, second, third] = checked as [(typeof checked)[0], (typeof checked)[0], (typeof checked)[0]];
     expect(first.digest.previousDigestSignature).toBeNull();
     expect(chainBreak(second.digest, first, 'logs')).toBeUndefined();
@@ -369,7 +375,7 @@ describe('trail delivery', () => {
     for (const { digest } of checked) {
       expect(digest.logFiles).toHaveLength(1);
       const file = digest.logFiles[0] as DigestDocument['logFiles'][0];
-      expect(logFileHash((objects.get(`logs/${file.s3Object}`) as { body: Buffer }).body)).toBe(
+      expect(await logFileHash((objects.get(`logs/${file.s3Object}`) as { body: Buffer }).body)).toBe(
         file.hashValue,
       );
     }

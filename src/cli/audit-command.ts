@@ -1,12 +1,7 @@
-import { CloudTrailClient, ListPublicKeysCommand } from '@aws-sdk/client-cloudtrail';
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import {
-  describeFindings,
-  type TrailBucket,
-  type TrailPublicKey,
-  verifyTrailBucket,
-} from '../audit/audit-verify.js';
-import { publicKeyFromValue } from '../audit/digest-format.js';
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import { S3Client } from '@aws-sdk/client-s3';
+import { describeFindings, verifyTrailBucket } from '../audit/audit-verify.js';
+import { s3TrailBucket, trailPublicKeys } from '../audit/trail-reader.js';
 import { requestFailure } from './cli-errors.js';
 import { resolveTarget } from './client-target.js';
 import { CliError, type Command } from './commands.js';
@@ -16,43 +11,6 @@ function timeOption(value: string | boolean | undefined, name: string): number |
   const time = Date.parse(value);
   if (Number.isNaN(time)) throw new CliError(`--${name} must be a date and time (2026-12-01T00:00:00Z)`);
   return time;
-}
-
-/** A bucket read through S3: listing by pages, objects whole (digests and log files are small). */
-function s3Bucket(s3: S3Client, bucket: string): TrailBucket {
-  return {
-    async *list(prefix) {
-      let token: string | undefined;
-      do {
-        const page = await s3.send(
-          new ListObjectsV2Command({
-            Bucket: bucket,
-            Prefix: prefix,
-            ...(token ? { ContinuationToken: token } : {}),
-          }),
-        );
-        for (const object of page.Contents ?? [])
-          if (object.Key)
-            yield {
-              key: object.Key,
-              ...(object.LastModified ? { lastModified: object.LastModified.getTime() } : {}),
-            };
-        token = page.NextContinuationToken;
-      } while (token);
-    },
-    async get(key, other) {
-      try {
-        const object = await s3.send(new GetObjectCommand({ Bucket: other ?? bucket, Key: key }));
-        return {
-          body: Buffer.from((await object.Body?.transformToByteArray()) ?? []),
-          metadata: object.Metadata ?? {},
-        };
-      } catch (error) {
-        if ((error as { name?: string }).name === 'NoSuchKey') return undefined;
-        throw error;
-      }
-    },
-  };
 }
 
 /** `seawall audit verify`: checks a trail bucket's digests and log files, and says what was tampered with. */
@@ -85,23 +43,11 @@ export const auditCommand: Command = {
     const s3 = new S3Client({ ...config, forcePathStyle: true });
     const trail = new CloudTrailClient(config);
     try {
-      const keys: TrailPublicKey[] = [];
-      let token: string | undefined;
-      do {
-        // Every key valid in the range: keys are replaced every 30 days, and older digests name older keys.
-        const page = await trail.send(
-          new ListPublicKeysCommand({
-            StartTime: new Date(start ?? 0),
-            ...(end !== undefined ? { EndTime: new Date(end) } : {}),
-            ...(token ? { NextToken: token } : {}),
-          }),
-        );
-        for (const key of page.PublicKeyList ?? [])
-          if (key.Fingerprint && key.Value)
-            keys.push({ fingerprint: key.Fingerprint, der: publicKeyFromValue(key.Value) });
-        token = page.NextToken;
-      } while (token);
-      const findings = await verifyTrailBucket(s3Bucket(s3, bucket), keys, {
+      const keys = await trailPublicKeys(trail, {
+        ...(start !== undefined ? { start } : {}),
+        ...(end !== undefined ? { end } : {}),
+      });
+      const findings = await verifyTrailBucket(s3TrailBucket(s3, bucket), keys, {
         bucket,
         ...(typeof values.prefix === 'string' ? { prefix: values.prefix } : {}),
         ...(start !== undefined ? { start } : {}),

@@ -52,19 +52,24 @@ export function digestStringToSign(
   return `${digest.digestEndTime}\n${digest.digestS3Bucket}/${digest.digestS3Object}\n${hash}\n${digest.previousDigestSignature ?? 'null'}`;
 }
 
+/** Bytes in an ArrayBuffer of their own, as Web Crypto and Blob take them (a Node Buffer may share a pool's). */
+function owned(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(bytes);
+}
+
 function hex(bytes: ArrayBuffer): string {
   return Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 /** The SHA-256 (hex) of bytes. */
 export async function sha256HexOf(bytes: Uint8Array): Promise<string> {
-  return hex(await crypto.subtle.digest('SHA-256', bytes));
+  return hex(await crypto.subtle.digest('SHA-256', owned(bytes)));
 }
 
 /** Gzip bytes inflated, or undefined when they are not gzip. */
 async function inflate(gzipped: Uint8Array): Promise<Uint8Array | undefined> {
   try {
-    const stream = new Blob([gzipped]).stream().pipeThrough(new DecompressionStream('gzip'));
+    const stream = new Blob([owned(gzipped)]).stream().pipeThrough(new DecompressionStream('gzip'));
     return new Uint8Array(await new Response(stream).arrayBuffer());
   } catch {
     return undefined;
@@ -97,12 +102,12 @@ async function verifiesRsaSha256(pkcs1: Uint8Array, data: Uint8Array, signature:
   try {
     const key = await crypto.subtle.importKey(
       'spki',
-      spkiOf(pkcs1),
+      owned(spkiOf(pkcs1)),
       { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
       false,
       ['verify'],
     );
-    return await crypto.subtle.verify('RSASSA-PKCS1-v1_5', key, bytes, data);
+    return await crypto.subtle.verify('RSASSA-PKCS1-v1_5', key, bytes, owned(data));
   } catch {
     return false;
   }

@@ -9,6 +9,14 @@ export interface AwsClients {
   athena: AthenaClient;
   sts: STSClient;
   cloudtrail: CloudTrailClient;
+  /** What every client is made with, for a view that makes its own (loaded only when it is opened). */
+  config: ClientConfig;
+}
+
+export interface ClientConfig {
+  region: string;
+  endpoint: string;
+  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 }
 
 /**
@@ -16,7 +24,7 @@ export interface AwsClients {
  * the secret only ever leaves the tab as a signature.
  */
 export function createClients(session: Session): AwsClients {
-  const config = {
+  const config: ClientConfig = {
     region: session.region,
     endpoint: window.location.origin,
     credentials: {
@@ -30,6 +38,7 @@ export function createClients(session: Session): AwsClients {
     athena: new AthenaClient(config),
     sts: new STSClient(config),
     cloudtrail: new CloudTrailClient(config),
+    config,
   };
 }
 

@@ -18,15 +18,20 @@ import { ResultTable } from './result-table.js';
 import { SaveQueryForm } from './save-query-form.js';
 import { SavedQueriesView } from './saved-queries-view.js';
 
-type View = 'editor' | 'history' | 'saved' | 'events';
+type View = 'editor' | 'history' | 'saved' | 'events' | 'integrity';
 // ECharts is most of the console's script: it is loaded the first time a result is charted.
 const ResultChart = lazy(() => import('./result-chart.js').then((m) => ({ default: m.ResultChart })));
+// The integrity check brings S3's client and the verifier: loaded the first time it is opened.
+const TrailVerifyView = lazy(() =>
+  import('./trail-verify-view.js').then((m) => ({ default: m.TrailVerifyView })),
+);
 
 const VIEWS: { view: View; label: string }[] = [
   { view: 'editor', label: 'Editor' },
   { view: 'history', label: 'Recent queries' },
   { view: 'saved', label: 'Saved queries' },
   { view: 'events', label: 'Event history' },
+  { view: 'integrity', label: 'Log integrity' },
 ];
 
 /**
@@ -115,6 +120,11 @@ export function Desk({ owner, clients, catalog }: { owner: string; clients: AwsC
           <SavedQueriesView athena={clients.athena} generation={savedGeneration} onOpen={openSaved} />
         )}
         {view === 'events' && <EventHistoryView cloudtrail={clients.cloudtrail} />}
+        {view === 'integrity' && (
+          <Suspense fallback={<p className="muted">Loading…</p>}>
+            <TrailVerifyView config={clients.config} />
+          </Suspense>
+        )}
         {view === 'editor' && (
           <>
             <EditorTabs tabs={{ ...tabs, close: closeTab }} runningIds={runningIds} />

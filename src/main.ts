@@ -7,8 +7,8 @@ import { type AuditStore, openAuditStore } from './audit/audit-store.js';
 import {
   createAuditSink,
   recordingConfirmations,
-  recordingServiceCalls,
   recordingSignIn,
+  recordingTableReads,
 } from './audit/audit-trail.js';
 import { createCloudTrailApi, createLookupOperations } from './audit/cloudtrail-api.js';
 import { createTrails } from './audit/trail-setup.js';
@@ -434,21 +434,8 @@ export async function startSeawall(
     stopTrails = trails.stop;
     const catalogStore = createCatalogStore(db.db);
     const catalog = createCatalogService({ store: catalogStore, clock });
-    /**
-     * What a crawler or a recipe job does as the role it was passed is recorded as the role's calls, invoked by
-     * the service: its catalog reads and changes, and its key use. (Its S3 object reads and writes are checked by
-     * location, not one object at a time, so they are not recorded as S3's data events would be.)
-     */
-    const recordingRoleCalls = (invokedBy: string) =>
-      recordingServiceCalls(authorizer, {
-        store: audit,
-        accountId: account.accountId,
-        region: account.region,
-        invokedBy,
-        records: (check) => !check.action.startsWith('s3:'),
-      });
     const crawlers = createCrawlerService({
-      authorizer: recordingRoleCalls('glue.amazonaws.com'),
+      authorizer,
       roles: iam,
       accountId: account.accountId,
       region: account.region,
@@ -463,12 +450,11 @@ export async function startSeawall(
     });
     const athena = createAthenaService({
       // Each table a query reads is recorded as the GetTable call Athena makes for its caller.
-      authorizer: recordingServiceCalls(authorizer, {
+      authorizer: recordingTableReads(authorizer, {
         store: audit,
         accountId: account.accountId,
         region: account.region,
         invokedBy: 'athena.amazonaws.com',
-        records: (check) => check.action === 'glue:GetTable',
       }),
       store: createQueryStore(db.db),
       savedStore: createSavedQueryStore(db.db),
@@ -482,12 +468,7 @@ export async function startSeawall(
       limits: { ...defaultAthenaLimits(), ...options.athenaLimits },
     });
     const databrew = createDatabrewService({
-      access: {
-        authorizer: recordingRoleCalls('databrew.amazonaws.com'),
-        roles: iam,
-        accountId: account.accountId,
-        region: account.region,
-      },
+      access: { authorizer, roles: iam, accountId: account.accountId, region: account.region },
       store: createEtlStore(db.db),
       clock,
       logger,

@@ -1,4 +1,3 @@
-import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import {
   CreateCrawlerCommand,
   GetCrawlerCommand,
@@ -104,41 +103,6 @@ describe('a crawler acts as its role', () => {
     );
     const crawled = await crawl('with-s3', 'crawler');
     expect(crawled.Status).toBe('SUCCEEDED');
-  });
-
-  it("records the crawler's catalog calls as its role's, invoked by Glue", async () => {
-    const trail = new CloudTrailClient({
-      endpoint: t.url,
-      region: t.credentials.region,
-      credentials: t.credentials,
-    });
-    const { Events } = await trail.send(
-      new LookupEventsCommand({
-        LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'CreateTable' }],
-      }),
-    );
-    trail.destroy();
-    const records = (Events ?? []).map(
-      (e) => JSON.parse(e.CloudTrailEvent ?? '{}') as Record<string, unknown>,
-    );
-    expect(records).toContainEqual(
-      expect.objectContaining({
-        eventSource: 'glue.amazonaws.com',
-        eventName: 'CreateTable',
-        userIdentity: expect.objectContaining({
-          type: 'AssumedRole',
-          arn: `arn:aws:sts::${t.credentials.accountId}:assumed-role/crawler/AWS-Crawler`,
-          invokedBy: 'glue.amazonaws.com',
-        }),
-        requestParameters: expect.objectContaining({ databaseName: 'roles', name: 'trees' }),
-        resources: [
-          expect.objectContaining({
-            ARN: `arn:aws:glue:${t.credentials.region}:${t.credentials.accountId}:table/roles/trees`,
-          }),
-        ],
-        readOnly: false,
-      }),
-    );
   });
 
   it('can be handed a role only by a caller allowed iam:PassRole on it', async () => {

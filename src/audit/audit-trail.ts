@@ -57,59 +57,37 @@ export function createAuditSink(deps: {
   };
 }
 
-/** What a check's action is called as a call: its name, but S3's ListBucket is the ListObjects call. */
-function callNameOf(action: string): string {
-  const name = action.slice(action.indexOf(':') + 1);
-  return action === 's3:ListBucket' ? 'ListObjects' : name;
-}
-
-/** The parameters a catalog call names, from the ARN it was checked on (the last: the table, or the database). */
-function catalogInput(arn: string, accountId: string): Record<string, unknown> {
-  // arn:aws:glue:REGION:ACCOUNT:table/DATABASE/TABLE, …:database/DATABASE
-  const [kind, database, name] = arn.split(':').slice(5).join(':').split('/');
-  if (kind === 'table') return { CatalogId: accountId, DatabaseName: database, Name: name };
-  if (kind === 'database') return { CatalogId: accountId, Name: database };
-  return {};
-}
-
 /**
- * An authorizer for a service that works on someone's behalf: Athena reading the catalog for a query's caller,
- * a crawler or a recipe job acting as the role it was passed. Each check it makes that `records` takes,
- * allowed or denied, is recorded as the call AWS records the service making: by the check's principal,
- * `invokedBy` the service, named by the check's action (glue:CreateTable is CreateTable). So the trail names
- * every table a query read and every catalog change a crawler or a job made. Checks that share one facts
- * object (a query's planning, then its access) are recorded once per action and resource.
+ * An authorizer for a service that reads the catalog on its callers' behalf (Athena): each glue:GetTable
+ * check it makes, allowed or denied, is recorded as the GetTable call AWS records when Athena reads a table's
+ * definition, invoked by the service for the caller, so the trail names every table each query read. A query
+ * checks a table more than once (planning, then access); its checks share one facts object, by which the
+ * repeats are recorded once.
  */
-export function recordingServiceCalls(
+export function recordingTableReads(
   authorizer: Authorizer,
-  deps: {
-    store: AuditStore;
-    accountId: string;
-    region: string;
-    invokedBy: string;
-    records: (check: AuthzCheck) => boolean;
-  },
+  deps: { store: AuditStore; accountId: string; region: string; invokedBy: string },
 ): Authorizer {
   const defaults = { accountId: deps.accountId, region: deps.region };
   const seen = new WeakMap<RequestFacts, Set<string>>();
   const record = async (principal: Principal, check: AuthzCheck, facts: RequestFacts, error?: unknown) => {
-    const resource = check.resources[check.resources.length - 1] ?? '';
+    const table = check.resources[check.resources.length - 1] ?? '';
     const noted = seen.get(facts) ?? new Set<string>();
     seen.set(facts, noted);
-    const once = `${check.action} ${resource}`;
-    if (noted.has(once) && error === undefined) return;
-    noted.add(once);
-    const operation = callNameOf(check.action);
+    if (noted.has(table) && error === undefined) return;
+    noted.add(table);
+    // arn:aws:glue:REGION:ACCOUNT:table/DATABASE/TABLE
+    const [, database, name] = table.split(':').slice(5).join(':').split('/');
     const errorCode = error === undefined ? undefined : isAppError(error) ? error.code : 'InternalError';
     const event: OperationEvent = {
       requestId: requestId(),
       time: new Date(),
-      service: check.action.slice(0, check.action.indexOf(':')),
+      service: 'glue',
       region: deps.region,
-      operation,
+      operation: 'GetTable',
       action: check.action,
-      readOnly: /^(Get|List|Describe|Head|BatchGet|Search)/.test(operation),
-      resources: [resource],
+      readOnly: true,
+      resources: [table],
       principal,
       sourceIp: deps.invokedBy,
       userAgent: deps.invokedBy,
@@ -119,7 +97,7 @@ export function recordingServiceCalls(
       durationMs: 0,
     };
     const exchange: AuditExchange = {
-      input: check.action.startsWith('glue:') ? catalogInput(resource, principal.accountId) : {},
+      input: { CatalogId: principal.accountId, DatabaseName: database, Name: name },
       query: [],
       host: '',
       requestHeaders: {},
@@ -129,7 +107,7 @@ export function recordingServiceCalls(
   };
   return {
     async authorize(principal, check, facts) {
-      if (!deps.records(check)) return authorizer.authorize(principal, check, facts);
+      if (check.action !== 'glue:GetTable') return authorizer.authorize(principal, check, facts);
       try {
         await authorizer.authorize(principal, check, facts);
       } catch (error) {

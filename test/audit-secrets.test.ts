@@ -62,7 +62,7 @@ function spellings(secret: Buffer | string): string[] {
   return out.filter((text) => text.length >= 16);
 }
 
-/** A trail that delivers every management event and every S3 data event from now on. */
+/** A trail that delivers every management event and the test's S3 data events from now on. */
 async function startTrail(): Promise<void> {
   const s3 = t.s3();
   await s3.send(new CreateBucketCommand({ Bucket: TRAIL_BUCKET }));
@@ -87,7 +87,10 @@ async function startTrail(): Promise<void> {
         {
           ReadWriteType: 'All',
           IncludeManagementEvents: true,
-          DataResources: [{ Type: 'AWS::S3::Object', Values: ['arn:aws:s3'] }],
+          // The test's buckets (not the trail's own, which the test reads while waiting).
+          DataResources: [
+            { Type: 'AWS::S3::Object', Values: ['arn:aws:s3:::audited/', 'arn:aws:s3:::secret-marker/'] },
+          ],
         },
       ],
     }),
@@ -255,8 +258,9 @@ describe('secrets never reach the audit trail', () => {
 
     // Everything is delivered once the last call is: a GetObject of a marker, made after all the rest.
     const s3 = t.s3();
-    await s3.send(new PutObjectCommand({ Bucket: TRAIL_BUCKET, Key: 'marker/last-call', Body: 'x' }));
-    await s3.send(new GetObjectCommand({ Bucket: TRAIL_BUCKET, Key: 'marker/last-call' }));
+    await s3.send(new CreateBucketCommand({ Bucket: 'secret-marker' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'secret-marker', Key: 'marker/last-call', Body: 'x' }));
+    await s3.send(new GetObjectCommand({ Bucket: 'secret-marker', Key: 'marker/last-call' }));
     const deadline = Date.now() + 30_000;
     let delivered = await deliveredText();
     while (

@@ -231,6 +231,11 @@ describe('SNS', () => {
         }),
         expect.objectContaining({ errorCode: 'InvalidParameter', responseElements: null }),
       ]);
+      // The topic is a resource of the confirmation that proved it, not of one an anonymous caller only named.
+      expect(records[0]?.resources).toEqual([
+        expect.objectContaining({ ARN: TopicArn, type: 'AWS::SNS::Topic' }),
+      ]);
+      expect(records[1]).not.toHaveProperty('resources');
       expect(JSON.stringify(records)).not.toContain(token);
     } finally {
       trail.destroy();

@@ -317,9 +317,14 @@ function s3Additional(exchange: AuditExchange): Record<string, unknown> {
 }
 
 /** A call's error message, as its answer says it (only Seawall's own errors carry one to a record). */
-function errorMessageOf(error: unknown): string | undefined {
+export function errorMessageOf(error: unknown): string | undefined {
   if (error instanceof AppError) return error.message.slice(0, 1024);
   return error === undefined ? undefined : 'We encountered an internal error. Please try again.';
+}
+
+/** A caller's User-Agent as a record keeps it: at most 1024 characters. */
+export function trailUserAgent(userAgent: string): string {
+  return userAgent.slice(0, 1024);
 }
 
 /** CloudTrail's time format: seconds, UTC, `Z`. */
@@ -353,7 +358,7 @@ export function recordOf(
     eventName: event.operation ?? 'Unknown',
     awsRegion: event.region ?? defaults.region,
     sourceIPAddress: event.sourceIp,
-    userAgent: event.userAgent.slice(0, 1024),
+    userAgent: trailUserAgent(event.userAgent),
     ...(failed ? { errorCode: event.errorCode } : {}),
     ...(errorMessage ? { errorMessage } : {}),
     requestParameters: s3 ? s3Parameters(event, exchange) : parameters(exchange.input),

@@ -14,10 +14,12 @@ import type { ConfirmSubscription } from '../notify/index.js';
 import {
   type CloudTrailRecord,
   dataResourceOf,
+  errorMessageOf,
   HIDDEN,
   isDataEvent,
   recordOf,
   trailTime,
+  trailUserAgent,
 } from './audit-record.js';
 import type { AuditStore } from './audit-store.js';
 
@@ -147,7 +149,7 @@ export function recordingSignIn(
         eventName: 'ConsoleLogin',
         awsRegion: deps.region,
         sourceIPAddress: request.sourceIp,
-        userAgent: request.userAgent ?? '',
+        userAgent: trailUserAgent(request.userAgent ?? ''),
         ...(error !== undefined
           ? errorFields(error)
           : signedIn || !outcome
@@ -196,9 +198,11 @@ async function recordedCall<T>(
 
 /** The errorCode and errorMessage of a call that failed. */
 function errorFields(error: unknown): Pick<CloudTrailRecord, 'errorCode' | 'errorMessage'> {
-  return isAppError(error)
-    ? { errorCode: error.code, errorMessage: error.message }
-    : { errorCode: 'InternalError', errorMessage: 'We encountered an internal error. Please try again.' };
+  const errorMessage = errorMessageOf(error);
+  return {
+    errorCode: isAppError(error) ? error.code : 'InternalError',
+    ...(errorMessage ? { errorMessage } : {}),
+  };
 }
 
 /**
@@ -221,17 +225,19 @@ export function recordingConfirmations(
         eventName: 'ConfirmSubscription',
         awsRegion: deps.region,
         sourceIPAddress: confirmation.sourceIp,
-        userAgent: confirmation.userAgent,
+        userAgent: trailUserAgent(confirmation.userAgent),
         ...(outcome && 'error' in outcome ? errorFields(outcome.error) : {}),
         requestParameters: {
-          topicArn: confirmation.topicArn,
+          // An ARN is at most 256 characters: anything longer is not one, and is not kept whole.
+          topicArn: confirmation.topicArn?.slice(0, 256) ?? null,
           token: confirmation.token === null ? null : HIDDEN,
         },
         responseElements: outcome && 'result' in outcome ? { subscriptionArn: outcome.result } : null,
         requestID: confirmation.requestId,
         eventID,
         readOnly: false,
-        ...(confirmation.topicArn?.startsWith('arn:aws:sns:')
+        // The topic is named as a resource only once the confirmation proved it (an anonymous caller could name any).
+        ...(outcome && 'result' in outcome && confirmation.topicArn
           ? {
               resources: [{ accountId: deps.accountId, type: 'AWS::SNS::Topic', ARN: confirmation.topicArn }],
             }

@@ -263,10 +263,22 @@ describe('trail delivery', () => {
     store.append(record(1));
     trails.stop('t', store.lastSeq(), now, 'stop-request');
     store.append(record(2));
-    store.append(record(3, { eventName: 'StopLogging', requestID: 'stop-request' }));
+    store.append(
+      record(3, {
+        eventName: 'StopLogging',
+        eventSource: 'cloudtrail.amazonaws.com',
+        requestID: 'stop-request',
+      }),
+    );
     // Stopping a stopped trail changes nothing: its record is not delivered either.
     trails.stop('t', store.lastSeq(), now, 'second-stop');
-    store.append(record(4, { eventName: 'StopLogging', requestID: 'second-stop' }));
+    store.append(
+      record(4, {
+        eventName: 'StopLogging',
+        eventSource: 'cloudtrail.amazonaws.com',
+        requestID: 'second-stop',
+      }),
+    );
     now += 1000;
     await delivery().run();
     expect(logged()).toEqual(['Call1', 'Call2', 'StopLogging']);

@@ -57,6 +57,8 @@ export function createTrailDelivery(deps: TrailDeliveryDeps): TrailDelivery {
   const perFile = deps.maxRecordsPerFile ?? MAX_RECORDS_PER_FILE;
   let lastPrune = 0;
 
+  const stillCurrent = (trail: Trail) => trails.get(trail.name)?.generation === trail.generation;
+
   /** Why CloudTrail cannot write to the trail's bucket now (S3's error code), if it cannot. */
   const destinationProblem = async (trail: Trail): Promise<string | undefined> => {
     const policy = await deps.bucketPolicy(trail.bucket);
@@ -115,6 +117,8 @@ export function createTrailDelivery(deps: TrailDeliveryDeps): TrailDelivery {
           trails.intend(trail, after, key);
         }
         inflight = null;
+        // A trail deleted (and perhaps made again) since the pass began gets nothing more from it.
+        if (!stillCurrent(trail)) return;
         await deps.put(trail.bucket, key, file.body, {});
         // Only once the file is stored does the checkpoint move: a kill before it re-delivers, never loses.
         const times = chosen.map((row) => row.time);
@@ -144,7 +148,7 @@ export function createTrailDelivery(deps: TrailDeliveryDeps): TrailDelivery {
     const start = trail.digestEnd ?? trail.startTime ?? now;
     // One digest a second at most: its key is timed to the second.
     if (now - start < deps.digestMs || now <= start) return;
-    const signing = deps.keys.signing(region);
+    const signing = deps.keys.signing(region, now);
     const key = digestFileKey(
       { prefix: trail.prefix, accountId, region, trailName: trail.name },
       new Date(now),
@@ -185,6 +189,7 @@ export function createTrailDelivery(deps: TrailDeliveryDeps): TrailDelivery {
       return;
     }
     const signed = signDigest(digest, signing.privateKey);
+    if (!stillCurrent(trail)) return;
     await deps.put(trail.bucket, key, signed.body, signed.metadata);
     trails.digested(
       trail,

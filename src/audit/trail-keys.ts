@@ -23,8 +23,12 @@ export interface SigningKey {
 export type PublicKey = Omit<SigningKey, 'privateKey'>;
 
 export interface TrailKeys {
-  /** The region's current signing key, made on first use and when the last one's validity ends. */
-  signing(region: string): SigningKey;
+  /**
+   * The region's signing key at `at` (ms; now when not given), made on first use and when the last one's
+   * validity ends; a key made for a digest starts its validity at that digest's time, so a range that ends
+   * with the digest finds the key.
+   */
+  signing(region: string, at?: number): SigningKey;
   /** Every public key of a region, oldest first (ListPublicKeys). */
   publicKeys(region: string): PublicKey[];
 }
@@ -91,21 +95,21 @@ export function createTrailKeys(deps: {
   /** Private keys opened so far, by row id. */
   const opened = new Map<number, KeyObject>();
 
-  /** The region's key valid now, made when there is none. */
-  const currentRow = (region: string): KeyRow => {
-    const now = deps.now();
+  /** The region's key valid at `now`, made when there is none. */
+  const currentRow = (region: string, now: number): KeyRow => {
     const found = newest.get(region) as KeyRow | undefined;
     if (found && now < found.created + KEY_VALIDITY_MS) return found;
     const pair = generateKeyPairSync('rsa', { modulusLength: 2048, publicExponent: 0x10001 });
     const pem = pair.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
     const der = pair.publicKey.export({ format: 'der', type: 'pkcs1' });
-    insert.run(region, der, secrets.seal(pem, context(region)), now);
+    // Whole seconds, as digests are timed: a digest signed in the second the key was made is in its validity.
+    insert.run(region, der, secrets.seal(pem, context(region)), Math.floor(now / 1000) * 1000);
     return newest.get(region) as KeyRow;
   };
 
   return {
-    signing(region) {
-      const row = currentRow(region);
+    signing(region, at) {
+      const row = currentRow(region, at ?? deps.now());
       let privateKey = opened.get(row.id);
       if (!privateKey) {
         privateKey = createPrivateKey(secrets.open(row.sealed_private, context(region)));
@@ -114,7 +118,7 @@ export function createTrailKeys(deps: {
       return { privateKey, ...publicKeyOf(row) };
     },
     publicKeys(region) {
-      currentRow(region);
+      currentRow(region, deps.now());
       return (all.all(region) as KeyRow[]).map(publicKeyOf);
     },
   };

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type BetterSqlite3 from 'better-sqlite3';
 import { type CloudTrailRecord, dataResourceOf } from './audit-record.js';
 import type { AuditStore } from './audit-store.js';
 import type { DataEventSelection } from './audit-trail.js';
@@ -82,26 +83,33 @@ export interface PendingLogFile {
   readonly newest: string;
 }
 
+/**
+ * The trails table's columns after its key and settings. The table is made with those two, and every column
+ * here that it lacks is added when the store opens: a store an older Seawall made gets the ones it adds since.
+ */
+const TRAIL_COLUMNS: readonly (readonly [name: string, definition: string])[] = [
+  ['generation', "TEXT NOT NULL DEFAULT ''"],
+  ['logging', 'INTEGER NOT NULL DEFAULT 0'],
+  ['checkpoint', 'INTEGER NOT NULL DEFAULT 0'],
+  ['stop_seq', 'INTEGER'],
+  /** The request id of the StopLogging call whose own record is still to be stored (stop_seq moves to it). */
+  ['stop_request', 'TEXT'],
+  ['start_time', 'INTEGER'],
+  ['stop_time', 'INTEGER'],
+  ['delivery_time', 'INTEGER'],
+  ['delivery_attempt', 'INTEGER'],
+  ['delivery_error', 'TEXT'],
+  ['digest_time', 'INTEGER'],
+  ['digest_error', 'TEXT'],
+  ['digest_end', 'INTEGER'],
+  ['previous_digest', 'TEXT'],
+  ['inflight', 'TEXT'],
+];
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS trails (
   name TEXT PRIMARY KEY,
-  generation TEXT NOT NULL DEFAULT '',
-  settings TEXT NOT NULL,
-  logging INTEGER NOT NULL DEFAULT 0,
-  checkpoint INTEGER NOT NULL DEFAULT 0,
-  stop_seq INTEGER,
-  skip_after INTEGER, -- no longer used: trail_skips holds these
-  skip_until INTEGER,
-  start_time INTEGER,
-  stop_time INTEGER,
-  delivery_time INTEGER,
-  delivery_attempt INTEGER,
-  delivery_error TEXT,
-  digest_time INTEGER,
-  digest_error TEXT,
-  digest_end INTEGER,
-  previous_digest TEXT,
-  inflight TEXT
+  settings TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS trail_log_files (
   id INTEGER PRIMARY KEY,
@@ -127,6 +135,31 @@ INSERT INTO trail_skips (trail, after, until)
 UPDATE trails SET skip_after = NULL, skip_until = NULL WHERE skip_after IS NOT NULL;
 `;
 
+/** Creates the trail tables, or brings a store an older Seawall made up to date. */
+function migrate(db: BetterSqlite3.Database): void {
+  db.transaction(() => {
+    db.exec(SCHEMA);
+    const present = new Set(
+      (db.prepare('PRAGMA table_info(trails)').all() as { name: string }[]).map((c) => c.name),
+    );
+    // Names and definitions are this module's constants, never input.
+    for (const [name, definition] of TRAIL_COLUMNS)
+      if (!present.has(name)) db.exec(`ALTER TABLE trails ADD COLUMN ${name} ${definition}`);
+    if (present.has('skip_after') && present.has('skip_until')) db.exec(MOVE_SKIPS);
+    // A StopLogging whose record was stored while no store was open (the call the last process died in,
+    // recorded at start-up): its stop moves to that record now.
+    db.exec(`
+      UPDATE trails SET
+        stop_seq = (SELECT e.seq FROM audit_events e WHERE e.seq > trails.stop_seq
+          AND e.event_name = 'StopLogging' AND json_extract(e.record, '$.requestID') = trails.stop_request
+          ORDER BY e.seq LIMIT 1),
+        stop_request = NULL
+      WHERE stop_request IS NOT NULL AND logging = 0 AND EXISTS (SELECT 1 FROM audit_events e
+        WHERE e.seq > trails.stop_seq AND e.event_name = 'StopLogging'
+          AND json_extract(e.record, '$.requestID') = trails.stop_request)`);
+  })();
+}
+
 /** What CreateTrail and UpdateTrail set; kept as one JSON document per trail. */
 export interface TrailSettings {
   readonly bucket: string;
@@ -146,8 +179,7 @@ interface TrailRow {
   logging: number;
   checkpoint: number;
   stop_seq: number | null;
-  skip_after: number | null;
-  skip_until: number | null;
+  stop_request: string | null;
   start_time: number | null;
   stop_time: number | null;
   delivery_time: number | null;
@@ -280,14 +312,7 @@ export interface TrailStore {
 /** The trail store, in the audit store's database; it watches the records stored for StopLogging's own. */
 export function createTrailStore(audit: Pick<AuditStore, 'db' | 'onAppend'>): TrailStore {
   const { db } = audit;
-  db.transaction(() => {
-    db.exec(SCHEMA);
-    // A store made before trails had generations: its trails are each the first of their name.
-    const columns = db.prepare('PRAGMA table_info(trails)').all() as { name: string }[];
-    if (!columns.some((c) => c.name === 'generation'))
-      db.exec("ALTER TABLE trails ADD COLUMN generation TEXT NOT NULL DEFAULT ''");
-    db.exec(MOVE_SKIPS);
-  })();
+  migrate(db);
   const allRows = db.prepare('SELECT * FROM trails ORDER BY name');
   const oneRow = db.prepare('SELECT * FROM trails WHERE name = ?');
   const skipsOf = db.prepare('SELECT after, until FROM trail_skips WHERE trail = ? ORDER BY after');
@@ -316,16 +341,13 @@ export function createTrailStore(audit: Pick<AuditStore, 'db' | 'onAppend'>): Tr
       .filter((row) => row.logging === 1)
       .map((row) => (JSON.parse(row.settings) as TrailSettings).selectors);
   };
-  /** StopLogging calls whose own record is still to be stored, by request id: the trail delivers it too. */
-  const stopping = new Map<string, { name: string; upToSeq: number }>();
+  // A StopLogging call's own record, stored: the trail it stopped delivers up to it (in the same transaction).
   const moveStop = db.prepare(
-    'UPDATE trails SET stop_seq = ? WHERE name = ? AND logging = 0 AND stop_seq = ?',
+    'UPDATE trails SET stop_seq = ?, stop_request = NULL WHERE stop_request = ? AND logging = 0',
   );
   audit.onAppend((record, seq) => {
-    const stop = stopping.get(record.requestID);
-    if (!stop) return;
-    stopping.delete(record.requestID);
-    moveStop.run(seq, stop.name, stop.upToSeq);
+    if (record.eventName === 'StopLogging' && record.eventSource === 'cloudtrail.amazonaws.com')
+      moveStop.run(seq, record.requestID);
   });
   refresh();
   const changing =
@@ -370,15 +392,16 @@ export function createTrailStore(audit: Pick<AuditStore, 'db' | 'onAppend'>): Tr
         const behind = row.stop_seq !== null && row.stop_seq > row.checkpoint;
         if (behind && fromSeq > (row.stop_seq as number)) addSkip.run(name, row.stop_seq, fromSeq);
         db.prepare(
-          'UPDATE trails SET logging = 1, checkpoint = ?, stop_seq = NULL, start_time = ? WHERE name = ?',
+          `UPDATE trails SET logging = 1, checkpoint = ?, stop_seq = NULL, stop_request = NULL, start_time = ?
+           WHERE name = ?`,
         ).run(behind ? row.checkpoint : Math.max(row.checkpoint, fromSeq), now, name);
       })();
     }),
     stop: changing((name: string, upToSeq: number, now: number, requestId?: string) => {
-      const { changes } = db
-        .prepare('UPDATE trails SET logging = 0, stop_seq = ?, stop_time = ? WHERE name = ? AND logging = 1')
-        .run(upToSeq, now, name);
-      if (changes === 1 && requestId !== undefined) stopping.set(requestId, { name, upToSeq });
+      db.prepare(
+        `UPDATE trails SET logging = 0, stop_seq = ?, stop_request = ?, stop_time = ?
+         WHERE name = ? AND logging = 1`,
+      ).run(upToSeq, requestId ?? null, now, name);
     }),
     delivered(trail, seq, now, file) {
       const { name } = trail;

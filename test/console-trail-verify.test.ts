@@ -54,8 +54,9 @@ async function deliveredAndDigested(): Promise<string[]> {
 async function verifyInConsole(
   page: Page,
 ): Promise<{ summary: string; rows: { object: string; finding: string }[] }> {
+  const last = Number(await page.getByTestId('trail-verify').getAttribute('data-run'));
   await page.getByTestId('verify-run').click();
-  await page.locator('[data-testid=trail-verify][data-state=done]').waitFor();
+  await page.locator(`[data-testid=trail-verify][data-run="${last + 1}"][data-state=done]`).waitFor();
   const summary = (await page.getByTestId('verify-summary').textContent()) ?? '';
   const rows = await page.getByTestId('verify-row').evaluateAll((trs) =>
     trs.map((tr) => ({

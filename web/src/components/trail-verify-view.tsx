@@ -53,6 +53,8 @@ export function TrailVerifyView({ config }: { config: ClientConfig }) {
   const [end, setEnd] = useState('');
   const [showValid, setShowValid] = useState(false);
   const [check, setCheck] = useState<Check>({ status: 'idle' });
+  /** How many checks have been started: the page (and a test) tells a new answer from the last by it. */
+  const [runs, setRuns] = useState(0);
   const secure = typeof crypto !== 'undefined' && crypto.subtle !== undefined;
 
   useEffect(() => {
@@ -79,9 +81,11 @@ export function TrailVerifyView({ config }: { config: ClientConfig }) {
   }, [config]);
 
   async function verify(trail: TrailChoice) {
+    setRuns((n) => n + 1);
     setCheck({ status: 'checking' });
     const cloudtrail = new CloudTrailClient(config);
-    const s3 = new S3Client({ ...config, forcePathStyle: true });
+    // Never the browser's cache: a check must read the bucket as it is now, not as the last check read it.
+    const s3 = new S3Client({ ...config, forcePathStyle: true, requestHandler: { cache: 'no-store' } });
     try {
       const range = {
         ...(timeOf(start) !== undefined ? { start: timeOf(start) } : {}),
@@ -121,6 +125,7 @@ export function TrailVerifyView({ config }: { config: ClientConfig }) {
       aria-busy={trails.status === 'loading' || check.status === 'checking'}
       data-testid="trail-verify"
       data-state={check.status}
+      data-run={runs}
     >
       <div className="panel-head">
         <h2 id="verify-title">Log file integrity</h2>

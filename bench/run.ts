@@ -3,6 +3,7 @@ import { auditBench } from './audit.js';
 import { iamBench } from './iam.js';
 import { kmsBench } from './kms.js';
 import { largeObjectBench } from './large-object.js';
+import { monitorBench } from './monitor.js';
 import { queryBench } from './query.js';
 import { scaleBench } from './scale.js';
 import { storageBench } from './storage.js';
@@ -17,6 +18,7 @@ const benches: Record<string, () => Promise<void>> = {
   scale: scaleBench,
   kms: kmsBench,
   audit: auditBench,
+  monitor: monitorBench,
 };
 
 const names = process.argv.slice(2);

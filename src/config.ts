@@ -16,6 +16,10 @@ const sources = {
   coldStorageClass: { flag: 'cold-storage-class', env: 'SEAWALL_COLD_STORAGE_CLASS' },
   snsEndpoints: { flag: 'sns-endpoints', env: 'SEAWALL_SNS_ENDPOINTS' },
   scratchDir: { flag: 'scratch-dir', env: 'SEAWALL_SCRATCH_DIR' },
+  alarmEvaluationSeconds: { flag: 'alarm-evaluation-seconds', env: 'SEAWALL_ALARM_EVALUATION_SECONDS' },
+  metricsFlushSeconds: { flag: 'metrics-flush-seconds', env: 'SEAWALL_METRICS_FLUSH_SECONDS' },
+  rateCard: { flag: 'rate-card', env: 'SEAWALL_RATE_CARD' },
+  requestMetrics: { flag: 'request-metrics', env: 'SEAWALL_REQUEST_METRICS' },
   scratchBytes: { flag: 'scratch-bytes', env: 'SEAWALL_SCRATCH_BYTES' },
   // The environment only: a secret on the command line would show in the process list.
   rootKey: { env: 'SEAWALL_ROOT_KEY' },
@@ -67,6 +71,17 @@ const configSchema = z.object({
     .transform((dir) => resolve(dir))
     .default('/dev/shm'),
   scratchBytes: z.coerce.number().int().positive().optional(),
+  // How often alarms are evaluated (CloudWatch: every minute) and the built-in metrics are written.
+  alarmEvaluationSeconds: z.coerce.number().positive().max(3600).default(60),
+  metricsFlushSeconds: z.coerce.number().positive().max(3600).default(10),
+  // Whether every request is measured into the built-in metrics (AWS/S3, AWS/Usage, Seawall/Platform).
+  requestMetrics: z.enum(['on', 'off']).default('on'),
+  // A JSON file of prices (USD) over the default rate card, for AWS/Billing EstimatedCharges.
+  rateCard: z
+    .string()
+    .min(1)
+    .transform((file) => resolve(file))
+    .optional(),
   // The root key itself (base64 of 32 bytes), instead of the data directory's root.key file.
   rootKey: z
     .string()

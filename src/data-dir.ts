@@ -9,6 +9,8 @@ export function dataDirLayout(dataDir: string) {
     metadataDb: join(dataDir, 'metadata.db'),
     /** The audit trail's records (SQLite, whatever the metadata backend). */
     auditDb: join(dataDir, 'audit.db'),
+    /** CloudWatch's metrics, alarms and dashboards (SQLite, whatever the metadata backend). */
+    metricsDb: join(dataDir, 'metrics.db'),
     objects: join(dataDir, 'objects'),
     credentials: join(dataDir, 'credentials'),
     awsConfig: join(dataDir, 'config'),

@@ -1,5 +1,5 @@
 import type { StatsFs } from 'node:fs';
-import { statfs } from 'node:fs/promises';
+import { readFile, statfs } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism, totalmem } from 'node:os';
@@ -26,6 +26,8 @@ import { dataDirLayout, exists, writeFileOnce } from './data-dir.js';
 import { claimDataDir } from './data-dir-claim.js';
 import { prepareDataDir } from './data-dir-modes.js';
 import { type MetadataDb, openMetadataDb } from './db/database.js';
+import { DEMO_DATASETS } from './demo/datasets.js';
+import { CURATED_DATABASE } from './demo/zones.js';
 import { createEngineLauncher, type EngineLauncher } from './engine/index.js';
 import {
   createDatabrewApi,
@@ -64,6 +66,8 @@ import {
 import { type Clock, systemClock } from './lib/clock.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import type { AnyOperation, Authorizer, OperationEvent, ServiceEndpoint } from './lib/operation.js';
+import { ensureDefaultDashboards } from './monitor/defaults.js';
+import { createMonitor, type Monitor, rateCardOf } from './monitor/index.js';
 import {
   confirmingWith,
   createConfirmSubscriptionRoute,
@@ -286,6 +290,8 @@ export interface Seawall {
   readonly athena: AthenaService;
   readonly databrew: DatabrewService;
   readonly runtime: JobRuntime;
+  /** CloudWatch: metrics, dashboards, alarms and the built-in metrics (tests flush and evaluate it). */
+  readonly monitor: Monitor;
   readonly logger: Logger;
   /** Every operation of every service: the registry. */
   readonly operations: readonly AnyOperation[];
@@ -332,6 +338,7 @@ export async function startSeawall(
   let stopKmsPurge: (() => void) | undefined;
   let blobs: BlobStore | undefined;
   let auditStore: AuditStore | undefined;
+  let monitor: Monitor | undefined;
   /** Where Seawall serves, once it listens (SNS's SubscribeURLs point at it). */
   let publicUrl = '';
   try {
@@ -488,6 +495,23 @@ export async function startSeawall(
     await runtime.recover();
     await athena.resume();
 
+    // CloudWatch: its metrics, dashboards and alarms, and the metrics Seawall publishes about itself.
+    const watch = createMonitor({
+      metricsDb: layout.metricsDb,
+      dataDir: config.dataDir,
+      metadata: db.db,
+      accountId: account.accountId,
+      clock,
+      logger,
+      rateCard: rateCardOf(config.rateCard ? JSON.parse(await readFile(config.rateCard, 'utf8')) : undefined),
+      flushMs: config.metricsFlushSeconds * 1000,
+    });
+    monitor = watch;
+    ensureDefaultDashboards(watch.dashboards, account.region, {
+      database: CURATED_DATABASE,
+      tables: DEMO_DATASETS.map((dataset) => dataset.key),
+    });
+
     const s3 = withS3Control(
       createS3Api({ storage, baseDomains: ['localhost', `s3.${account.region}.localhost`] }),
       storage,
@@ -502,6 +526,7 @@ export async function startSeawall(
       sns: createSnsApi(sns),
       kms: createKmsApi(kms),
       cloudtrail: createCloudTrailApi([createLookupOperations(audit, () => clock.now()), trails.operations]),
+      monitoring: watch.api,
     };
     const listeners = new Set<(event: OperationEvent) => void>();
     const keyUse = keyUseRecorder(iam, logger);
@@ -509,6 +534,7 @@ export async function startSeawall(
       services,
       onEvent: (event) => {
         keyUse(event);
+        if (config.requestMetrics === 'on') watch.onEvent(event);
         for (const listener of listeners) listener(event);
       },
       audit: createAuditSink({
@@ -565,6 +591,7 @@ export async function startSeawall(
       athena,
       databrew,
       runtime,
+      monitor: watch,
       logger,
       operations: Object.values(services).flatMap((service) => service.operations),
       authorizer,
@@ -590,6 +617,7 @@ export async function startSeawall(
           stopKmsPurge?.();
           closeKeyStore?.();
           await blobStore.close();
+          watch.close();
           audit.close();
           await db.close();
           await claim.release();
@@ -607,6 +635,7 @@ export async function startSeawall(
     await launcher?.close();
     await blobs?.close();
     auditStore?.close();
+    monitor?.close();
     await db.close();
     await claim.release();
     throw error;

@@ -32,6 +32,8 @@ const ACTION_PREFIX: Record<string, string> = {
   sns: 'sns',
   kms: 'kms',
   cloudtrail: 'cloudtrail',
+  monitoring: 'cloudwatch',
+  logs: 'logs',
 };
 
 async function eventFor(requestId: string | undefined): Promise<OperationEvent> {

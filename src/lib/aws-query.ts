@@ -1,4 +1,5 @@
 import { AppError, badRequest } from '../errors.js';
+import { readJsonObject } from './aws-json.js';
 import { type ApiRequest, type ApiResponse, readSmallBody } from './http.js';
 import type { AnyOperation, Operation, OperationRequest, Resolved } from './operation.js';
 import { escapeXml } from './xml.js';
@@ -38,6 +39,16 @@ export interface BooleanShape {
   readonly kind: 'boolean';
   readonly required?: boolean;
 }
+/** A double: a decimal or exponent form in a query, a JSON number; never NaN or an infinity. */
+export interface DoubleShape {
+  readonly kind: 'double';
+  readonly required?: boolean;
+}
+/** A time: ISO 8601 in a query, epoch seconds in JSON. */
+export interface TimestampShape {
+  readonly kind: 'timestamp';
+  readonly required?: boolean;
+}
 export interface ListShape<M extends Shape = Shape> {
   readonly kind: 'list';
   readonly member: M;
@@ -51,7 +62,14 @@ export interface StructShape<F extends Fields = Fields> {
   readonly fields: F;
   readonly required?: boolean;
 }
-export type Shape = StringShape | IntegerShape | BooleanShape | ListShape | StructShape;
+export type Shape =
+  | StringShape
+  | IntegerShape
+  | BooleanShape
+  | DoubleShape
+  | TimestampShape
+  | ListShape
+  | StructShape;
 export type Fields = Readonly<Record<string, Shape>>;
 
 type Required<F extends Fields> = { [K in keyof F]: F[K] extends { required: true } ? K : never }[keyof F];
@@ -61,11 +79,15 @@ export type Infer<S> = S extends StringShape
     ? number
     : S extends BooleanShape
       ? boolean
-      : S extends ListShape<infer M>
-        ? Infer<M>[]
-        : S extends StructShape<infer F>
-          ? InferFields<F>
-          : never;
+      : S extends DoubleShape
+        ? number
+        : S extends TimestampShape
+          ? Date
+          : S extends ListShape<infer M>
+            ? Infer<M>[]
+            : S extends StructShape<infer F>
+              ? InferFields<F>
+              : never;
 export type InferFields<F extends Fields> = { [K in Required<F>]: Infer<F[K]> } & {
   [K in Exclude<keyof F, Required<F>>]?: Infer<F[K]>;
 };
@@ -78,6 +100,10 @@ export const q = {
     ({ kind: 'integer', ...options }) as { kind: 'integer' } & O,
   boolean: <const O extends Omit<BooleanShape, 'kind'> = object>(options?: O) =>
     ({ kind: 'boolean', ...options }) as { kind: 'boolean' } & O,
+  double: <const O extends Omit<DoubleShape, 'kind'> = object>(options?: O) =>
+    ({ kind: 'double', ...options }) as { kind: 'double' } & O,
+  timestamp: <const O extends Omit<TimestampShape, 'kind'> = object>(options?: O) =>
+    ({ kind: 'timestamp', ...options }) as { kind: 'timestamp' } & O,
   list: <M extends Shape, const O extends Omit<ListShape, 'kind' | 'member'> = object>(
     member: M,
     options?: O,
@@ -252,11 +278,118 @@ function decodeShape(shape: Shape, entries: Entries, path: string): unknown {
         throw validationError(`The parameter ${path} must be true or false.`);
       return text === 'true';
     }
+    case 'double': {
+      const text = scalar(entries, path);
+      if (!DECIMAL.test(text)) throw validationError(`The parameter ${path} must be a number.`);
+      return finite(Number(text), path);
+    }
+    case 'timestamp':
+      return timestampOf(scalar(entries, path), path);
     case 'list':
       return decodeList(shape, entries, path);
     case 'struct':
       return decodeStruct(shape.fields, entries, path);
   }
+}
+
+const DECIMAL = /^[-+]?(\d{1,400}(\.\d{0,400})?|\.\d{1,400})([eE][-+]?\d{1,4})?$/;
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+function finite(value: number, path: string): number {
+  if (!Number.isFinite(value)) throw validationError(`The parameter ${path} must be a finite number.`);
+  return value;
+}
+
+/** A query timestamp: ISO 8601 (what the SDKs send), or epoch seconds. */
+function timestampOf(text: string, path: string): Date {
+  const millis = ISO_TIME.test(text)
+    ? Date.parse(text)
+    : /^\d{1,12}(\.\d{1,9})?$/.test(text)
+      ? Number(text) * 1000
+      : Number.NaN;
+  if (!Number.isFinite(millis)) throw validationError(`The parameter ${path} must be a timestamp.`);
+  return new Date(millis);
+}
+
+/**
+ * Decodes a JSON document against the same shapes, for services that answer awsJson as well (CloudWatch): a
+ * member the shape does not declare is refused, lists are bounded, timestamps are epoch seconds.
+ */
+export function decodeJsonInput<F extends Fields>(fields: F, document: unknown): InferFields<F> {
+  return decodeJsonStruct(fields, document, '') as InferFields<F>;
+}
+
+function decodeJsonStruct(fields: Fields, value: unknown, path: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw validationError(`${path || 'The input'} must be an object.`);
+  const record = value as Record<string, unknown>;
+  for (const name of Object.keys(record)) {
+    if (record[name] !== null && !Object.hasOwn(fields, name))
+      throw validationError(
+        `The parameter ${[path, name].filter(Boolean).join('.').slice(0, 128)} is not recognized.`,
+      );
+  }
+  const out: Record<string, unknown> = {};
+  for (const [name, shape] of Object.entries(fields)) {
+    const member = Object.hasOwn(record, name) ? record[name] : undefined;
+    const where = memberPath(path, name);
+    if (member === undefined || member === null) {
+      if (shape.required)
+        throw validationError(
+          `1 validation error detected: Value null at '${where}' failed to satisfy constraint: Member must not be null`,
+        );
+      continue;
+    }
+    out[name] = decodeJsonShape(shape, member, where);
+  }
+  return out;
+}
+
+function decodeJsonShape(shape: Shape, value: unknown, path: string): unknown {
+  switch (shape.kind) {
+    case 'string':
+      if (typeof value !== 'string') throw validationError(`The parameter ${path} must be a string.`);
+      return checkString(shape, value, path);
+    case 'integer':
+      if (typeof value !== 'number' || !Number.isSafeInteger(value))
+        throw validationError(`The parameter ${path} must be an integer.`);
+      return decodeShape(shape, [[[], String(value)]], path);
+    case 'boolean':
+      if (typeof value !== 'boolean') throw validationError(`The parameter ${path} must be true or false.`);
+      return value;
+    case 'double':
+      if (typeof value !== 'number') throw validationError(`The parameter ${path} must be a number.`);
+      return finite(value, path);
+    case 'timestamp':
+      if (typeof value === 'number') return new Date(finite(value, path) * 1000);
+      if (typeof value === 'string') return timestampOf(value, path);
+      throw validationError(`The parameter ${path} must be a timestamp.`);
+    case 'list': {
+      if (!Array.isArray(value)) throw validationError(`The parameter ${path} must be a list.`);
+      if (value.length > (shape.max ?? MAX_LIST_INDEX))
+        throw validationError(`The list ${path} has too many members.`);
+      return value.map((item, n) => decodeJsonShape(shape.member, item, `${path}.member.${n + 1}`));
+    }
+    case 'struct':
+      return decodeJsonStruct(shape.fields, value, path);
+  }
+}
+
+/** A response value as JSON: dates as epoch seconds, maps as objects, absent values left out. */
+export function queryValueJson(value: QueryValue): unknown {
+  if (value === undefined || value === null) return undefined;
+  if (value instanceof Date) return value.getTime() / 1000;
+  if (value instanceof QueryMap) return Object.fromEntries(value.entries);
+  if (Array.isArray(value)) return value.map(queryValueJson);
+  if (typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [name, member] of Object.entries(value)) {
+      const json = queryValueJson(member);
+      if (json !== undefined) out[name] = json;
+    }
+    return out;
+  }
+  return value;
 }
 
 /** Decodes an operation's parameters (Action and Version removed) against its input members. */
@@ -286,7 +419,7 @@ export interface QueryObject {
 
 /** A map in a response: rendered as `<entry><key>…</key><value>…</value></entry>` items. */
 export class QueryMap {
-  constructor(readonly entries: ReadonlyArray<readonly [string, string]>) {}
+  constructor(readonly entries: ReadonlyArray<readonly [string, string | number]>) {}
 }
 
 function render(name: string, value: QueryValue, out: string[]): void {
@@ -294,7 +427,7 @@ function render(name: string, value: QueryValue, out: string[]): void {
   out.push(`<${name}>`);
   if (value instanceof QueryMap)
     for (const [key, item] of value.entries)
-      out.push(`<entry><key>${escapeXml(key)}</key><value>${escapeXml(item)}</value></entry>`);
+      out.push(`<entry><key>${escapeXml(key)}</key><value>${escapeXml(String(item))}</value></entry>`);
   else if (Array.isArray(value)) for (const item of value) render('member', item, out);
   else if (value instanceof Date) out.push(value.toISOString().replace(/\.\d{3}Z$/, 'Z'));
   else if (typeof value === 'object')
@@ -319,13 +452,27 @@ export function queryResponseXml(
 /** The protocol's raw input for an operation: its parameters without Action and Version. */
 export interface QueryRaw {
   readonly params: ReadonlyMap<string, string>;
+  /** The JSON document of an awsJson request, for services that answer both protocols. */
+  readonly json?: Record<string, unknown>;
 }
 
 /** A query service's description: its signing name, API version and XML namespace. */
 export interface QueryProtocol {
   readonly service: string;
+  /** The IAM actions' prefix where it is not the signing name (CloudWatch's `cloudwatch:`). */
+  readonly iamPrefix?: string;
   readonly version: string;
   readonly namespace: string;
+  /**
+   * Set for a service that answers awsJson1_0 too (awsQueryCompatible, as CloudWatch): its X-Amz-Target
+   * prefix, and how a request's body is read where clients compress it (Content-Encoding: gzip).
+   */
+  readonly json?: {
+    readonly targetPrefix: string;
+    readonly decodeBody?: (req: ApiRequest) => ApiRequest;
+  };
+  /** The service's own error for an input that does not fit its shape (ValidationError otherwise). */
+  readonly invalid?: (message: string) => AppError;
 }
 
 /**
@@ -351,13 +498,19 @@ export function queryOperation<F extends Fields>(
   return {
     service: protocol.service,
     name,
-    action: declaration.action ?? `${protocol.service}:${name}`,
-    decode: (raw) => decodeQuery(input, raw.params),
+    action: declaration.action ?? `${protocol.iamPrefix ?? protocol.service}:${name}`,
+    decode: (raw) => decodeRaw(protocol, input, raw),
     resources: declaration.resources,
     ...(declaration.conditions ? { conditions: declaration.conditions } : {}),
     ...(declaration.anyPrincipal ? { anyPrincipal: true } : {}),
     async handle(decoded, req): Promise<ApiResponse> {
       const result = await handle(decoded, req);
+      if (protocol.json && isJsonRequest(req))
+        return {
+          status: 200,
+          headers: { 'content-type': 'application/x-amz-json-1.0' },
+          body: JSON.stringify(queryValueJson(result ?? {}) ?? {}),
+        };
       return {
         status: 200,
         headers: { 'content-type': 'text/xml' },
@@ -367,14 +520,49 @@ export function queryOperation<F extends Fields>(
   };
 }
 
-/** A query service's endpoint: its operations and the router that names the one a request asks for. */
+/** Whether a request to a service that answers both protocols is in awsJson (it names its operation). */
+function isJsonRequest(req: Pick<ApiRequest, 'headers'>): boolean {
+  return req.headers['x-amz-target'] !== undefined;
+}
+
+/** An operation's input from either protocol; validation errors in the service's own error where it has one. */
+function decodeRaw<F extends Fields>(protocol: QueryProtocol, input: F, raw: QueryRaw): InferFields<F> {
+  try {
+    return raw.json !== undefined ? decodeJsonInput(input, raw.json) : decodeQuery(input, raw.params);
+  } catch (error) {
+    if (protocol.invalid && error instanceof AppError && error.code === 'ValidationError')
+      throw protocol.invalid(error.message);
+    throw error;
+  }
+}
+
+/**
+ * A query service's endpoint: its operations and the router that names the one a request asks for. A service
+ * that also answers awsJson1_0 (`protocol.json`) takes a request naming its operation in X-Amz-Target as JSON.
+ */
 export function queryEndpoint(protocol: QueryProtocol, operations: readonly AnyOperation[]) {
   const byName = new Map(operations.map((op) => [op.name, op]));
+  const json = protocol.json;
   return {
     protocol: 'awsQuery' as const,
+    ...(json
+      ? {
+          protocolOf: (head: Pick<ApiRequest, 'headers'>) =>
+            isJsonRequest(head) ? ('awsJson1_0' as const) : ('awsQuery' as const),
+        }
+      : {}),
     operations,
     async resolve(req: ApiRequest): Promise<Resolved> {
-      const params = await readQueryParams(req);
+      if (json && isJsonRequest(req)) {
+        const target = req.headers['x-amz-target'] ?? '';
+        const dot = target.lastIndexOf('.');
+        const operation = byName.get(target.slice(dot + 1));
+        if (req.method !== 'POST' || target.slice(0, dot) !== json.targetPrefix || !operation)
+          throw new AppError('UnknownOperationException', 400, `Unknown operation ${target.slice(0, 128)}`);
+        const document = await readJsonObject(json.decodeBody?.(req) ?? req, 'SerializationException');
+        return { operation, raw: { params: new Map(), json: document } satisfies QueryRaw };
+      }
+      const params = await readQueryParams(json?.decodeBody?.(req) ?? req);
       const action = params.get('Action');
       if (action === undefined)
         throw badRequest('MissingAction', 'The request must contain the parameter Action.');

@@ -112,8 +112,12 @@ export interface Resolved {
   readonly raw: unknown;
 }
 
-/** The AWS wire protocols, which decide how requests are read and errors look. */
-export type Protocol = 'restXml' | 'awsJson' | 'restJson' | 'awsQuery';
+/**
+ * The AWS wire protocols, which decide how requests are read and errors look. `awsJson1_0` is the JSON
+ * protocol of services that also answer awsQuery (CloudWatch, awsQueryCompatible): its errors carry the query
+ * protocol's code too.
+ */
+export type Protocol = 'restXml' | 'awsJson' | 'awsJson1_0' | 'restJson' | 'awsQuery';
 
 /**
  * A service as the server sees it: its protocol, every operation it declares (the registry walks them), and
@@ -124,6 +128,8 @@ export interface ServiceEndpoint {
   readonly protocol: Protocol;
   readonly operations: readonly AnyOperation[];
   resolve(req: OperationRequest): Promise<Resolved>;
+  /** The protocol of one request, for services that answer two (CloudWatch: awsJson1_0 and awsQuery). */
+  protocolOf?(head: Pick<RequestHead, 'headers'>): Protocol;
   /**
    * Headers the answer to a request carries whatever its outcome, from its line and headers alone, asked
    * before it is authenticated: S3's CORS headers for an Origin a bucket's rules allow.
@@ -193,6 +199,12 @@ export interface OperationEvent {
   readonly status: number;
   readonly errorCode?: string;
   readonly durationMs: number;
+  /** Request body bytes, as the request declared them (decoded, for aws-chunked uploads). */
+  readonly bytesIn?: number;
+  /** Response body bytes sent. */
+  readonly bytesOut?: number;
+  /** When the answer's first byte was ready, in ms after the request began (S3's FirstByteLatency). */
+  readonly firstByteMs?: number;
 }
 
 /** What the pipeline saw of a call besides its event: the decoded input and the answer about to be sent. */

@@ -80,7 +80,7 @@ function flattenHeaders(req: IncomingMessage): Record<string, string> {
 function protocolFor(line: RequestLine, services: HttpServerDeps['services']): Protocol {
   const service = signedService(line);
   const known = service ? services[service] : undefined;
-  if (known) return known.protocol;
+  if (known) return known.protocolOf?.(line) ?? known.protocol;
   if (line.headers['x-amz-target'] !== undefined) return 'awsJson';
   return 'restXml';
 }
@@ -89,7 +89,13 @@ function protocolFor(line: RequestLine, services: HttpServerDeps['services']): P
  * Writes a response. Only Seawall's own routes may bring their own Content-Security-Policy (the console's
  * page does); everything else, objects and API answers and errors alike, is sandboxed here, once.
  */
-async function send(res: ServerResponse, response: ApiResponse, head: boolean, own = false): Promise<void> {
+async function send(
+  res: ServerResponse,
+  response: ApiResponse,
+  head: boolean,
+  own = false,
+  sent?: { bytes: number },
+): Promise<void> {
   const body = response.body;
   if (res.headersSent) {
     // Already answered, by the idle timeout while this request's body had stopped arriving.
@@ -109,9 +115,14 @@ async function send(res: ServerResponse, response: ApiResponse, head: boolean, o
   }
   if (typeof body === 'string' || Buffer.isBuffer(body)) {
     res.setHeader('content-length', Buffer.byteLength(body));
+    if (sent) sent.bytes = Buffer.byteLength(body);
     res.end(body);
     return;
   }
+  if (sent)
+    body.on('data', (chunk: Buffer | string) => {
+      sent.bytes += chunk.length;
+    });
   await new Promise<void>((resolve) => {
     pipeline(body, res, () => resolve());
   });
@@ -166,6 +177,9 @@ interface Trace {
   readonly requestId: string;
   /** The protocol the answer is in, which decides the error code it carries. */
   protocol?: Protocol;
+  /** Body bytes of the answer sent so far, and when its first byte was ready (ms after the request began). */
+  readonly sent: { bytes: number };
+  firstByteMs?: number;
   readonly sourceIp: string;
   service?: string;
   region?: string;
@@ -209,7 +223,13 @@ export function createHttpServer(deps: HttpServerDeps): Server {
       await serveInternal(req, res, line, head, requestId, started);
       return;
     }
-    const trace: Trace = { requestId, sourceIp: req.socket.remoteAddress ?? '', resources: [], checked: [] };
+    const trace: Trace = {
+      requestId,
+      sourceIp: req.socket.remoteAddress ?? '',
+      resources: [],
+      checked: [],
+      sent: { bytes: 0 },
+    };
     const memory = budget.lease();
     try {
       protocol = protocolFor(line, services);
@@ -232,7 +252,8 @@ export function createHttpServer(deps: HttpServerDeps): Server {
       const request = operationRequest(requestId, line, auth, req, memory.reserve, trace);
       const response = await runOperation(endpoint, request, trace, line, started);
       await audit(trace, line, started, response.status, response);
-      await send(res, response, head);
+      trace.firstByteMs = performance.now() - started;
+      await send(res, response, head, false, trace.sent);
     } catch (error) {
       trace.error = error;
       // Answered already by the idle timeout; this is the stalled body giving up as the connection closed.
@@ -248,7 +269,8 @@ export function createHttpServer(deps: HttpServerDeps): Server {
       if (!req.complete) res.setHeader('connection', 'close');
       const answer = renderError(error, protocol, requestId, head);
       await audit(trace, line, started, answer.status, answer);
-      await send(res, answer, head);
+      trace.firstByteMs = performance.now() - started;
+      await send(res, answer, head, false, trace.sent);
     } finally {
       memory.release();
       finish(res, line, requestId, started, trace);
@@ -412,7 +434,17 @@ export function createHttpServer(deps: HttpServerDeps): Server {
       logger.error({ err: error, requestId }, 'could not record a call in the audit trail');
     });
     // The event its record was made of, when it was recorded; its duration runs to the end of the answer.
-    deps.onEvent?.({ ...(trace.answered ?? eventOf(trace, line, started, status)), status, durationMs });
+    const bytesIn = Number(
+      line.headers['x-amz-decoded-content-length'] ?? line.headers['content-length'] ?? 0,
+    );
+    deps.onEvent?.({
+      ...(trace.answered ?? eventOf(trace, line, started, status)),
+      status,
+      durationMs,
+      bytesIn: Number.isFinite(bytesIn) ? bytesIn : 0,
+      bytesOut: trace.sent.bytes,
+      ...(trace.firstByteMs !== undefined ? { firstByteMs: trace.firstByteMs } : {}),
+    });
   }
 
   /**
@@ -422,7 +454,9 @@ export function createHttpServer(deps: HttpServerDeps): Server {
   function claimedOperation(trace: Trace, line: RequestLine): { operation?: string; readOnly?: boolean } {
     const endpoint = trace.service === undefined ? undefined : services[trace.service];
     const target = line.headers['x-amz-target'];
-    if (endpoint?.protocol !== 'awsJson' || target === undefined) return {};
+    if (endpoint === undefined || target === undefined) return {};
+    const protocol = endpoint.protocolOf?.(line) ?? endpoint.protocol;
+    if (protocol !== 'awsJson' && protocol !== 'awsJson1_0') return {};
     const name = target.slice(target.lastIndexOf('.') + 1);
     const operation = endpoint.operations.find((op) => op.name === name);
     return operation ? { operation: operation.name, readOnly: isReadOnly(operation) } : {};

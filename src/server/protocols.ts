@@ -14,10 +14,16 @@ function s3ErrorBody(error: AppError, requestId: string): string {
   return toXml('Error', fields);
 }
 
+const JSON_CONTENT_TYPES = {
+  awsJson: 'application/x-amz-json-1.1',
+  awsJson1_0: 'application/x-amz-json-1.0',
+  restJson: 'application/json',
+} as const;
+
 /** The error code a protocol's answer carries for an error (the JSON and query protocols name some apart). */
 export function wireErrorCode(unknownError: unknown, protocol: Protocol): string {
   if (!isAppError(unknownError)) return 'InternalError';
-  if (protocol === 'awsJson' || protocol === 'restJson')
+  if (protocol === 'awsJson' || protocol === 'awsJson1_0' || protocol === 'restJson')
     return unknownError.protocolCodes.json ?? unknownError.code;
   if (protocol === 'awsQuery') return unknownError.protocolCodes.query ?? unknownError.code;
   return unknownError.code;
@@ -43,11 +49,17 @@ export function renderError(
       body = s3ErrorBody(error, requestId);
       break;
     case 'awsJson':
+    case 'awsJson1_0':
     case 'restJson': {
       const code = wireErrorCode(error, protocol);
-      headers['content-type'] = protocol === 'awsJson' ? 'application/x-amz-json-1.1' : 'application/json';
+      headers['content-type'] = JSON_CONTENT_TYPES[protocol];
       headers['x-amzn-errortype'] = code;
+      // awsQueryCompatible services also name the error as their query protocol does, and its fault.
+      if (protocol === 'awsJson1_0')
+        headers['x-amzn-query-error'] =
+          `${wireErrorCode(error, 'awsQuery')};${error.status >= 500 ? 'Receiver' : 'Sender'}`;
       body = JSON.stringify({ __type: code, message: error.message, Message: error.message });
+      // awsQueryCompatible services answer their query protocol's status (CloudWatch's AccessDenied is a 403).
       if (protocol === 'awsJson') status = error.awsJsonStatus ?? status;
       break;
     }

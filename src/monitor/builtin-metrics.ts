@@ -1,0 +1,460 @@
+import { statfs } from 'node:fs/promises';
+import { cpus, freemem, totalmem } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { type Kysely, sql } from 'kysely';
+import type { Logger } from '../lib/logger.js';
+import type { OperationEvent } from '../lib/operation.js';
+import type { Billing } from './billing.js';
+import type { Dimension, MetricStore, Sample } from './metric-store.js';
+
+/**
+ * The metrics Seawall publishes about itself, in AWS's namespaces and names where AWS has them:
+ * - AWS/S3 request metrics per bucket (FilterId EntireBucket: Seawall measures every bucket) and storage
+ *   metrics (BucketSizeBytes, NumberOfObjects), counting every version as S3 does;
+ * - AWS/Usage CallCount per API of every service (KMS's among them), as AWS's usage metrics;
+ * - AWS/Athena per workgroup, query state and type: ProcessedBytes, TotalExecutionTime, QueryQueueTime,
+ *   EngineExecutionTime;
+ * - Seawall/Jobs for recipe job runs (DataBrew publishes none of its own): JobRunsSucceeded, JobRunsFailed,
+ *   JobRunTime; Seawall/Datasets for each catalog table that records its row count: RowCount and
+ *   HoursSinceUpdate;
+ * - Seawall/Platform: the whole platform's requests, errors, latency, storage, queries and bytes scanned;
+ * - CWAgent's names for the host (cpu_usage_active, mem_used_percent, disk_used_percent, disk_free), and
+ *   Seawall/Process for the process (event-loop delay, heap, resident memory).
+ * Request events are gathered in memory and written every few seconds, so a request pays a map update only.
+ */
+
+type Key = string;
+
+interface Gathered {
+  namespace: string;
+  name: string;
+  dimensions: Dimension[];
+  unit: string;
+  values: Map<number, number>;
+}
+
+const S3_REQUEST_KINDS: Readonly<Record<string, string>> = {
+  GetObject: 'GetRequests',
+  PutObject: 'PutRequests',
+  UploadPart: 'PutRequests',
+  CopyObject: 'PutRequests',
+  UploadPartCopy: 'PutRequests',
+  DeleteObject: 'DeleteRequests',
+  DeleteObjects: 'DeleteRequests',
+  HeadObject: 'HeadRequests',
+  PostObject: 'PostRequests',
+  CreateMultipartUpload: 'PostRequests',
+  CompleteMultipartUpload: 'PostRequests',
+  ListObjects: 'ListRequests',
+  ListObjectsV2: 'ListRequests',
+  ListObjectVersions: 'ListRequests',
+  ListMultipartUploads: 'ListRequests',
+  ListParts: 'ListRequests',
+};
+
+/** The bucket a request's resources name, if any. */
+function bucketOf(resources: readonly string[]): string | undefined {
+  for (const arn of resources) {
+    if (!arn.startsWith('arn:aws:s3:::')) continue;
+    const rest = arn.slice('arn:aws:s3:::'.length);
+    const slash = rest.indexOf('/');
+    const bucket = slash < 0 ? rest : rest.slice(0, slash);
+    if (bucket !== '' && bucket !== '*') return bucket;
+  }
+  return undefined;
+}
+
+export interface BuiltinMetrics {
+  /** The pipeline's event listener. */
+  onEvent(event: OperationEvent): void;
+  /** Writes what was gathered and collects the periodic figures now (tests, and the timers). */
+  flush(): Promise<void>;
+  collectStorage(): Promise<void>;
+  stop(): void;
+}
+
+/** What the collectors read: the metadata database (any backend) through Kysely. */
+// biome-ignore lint/suspicious/noExplicitAny: the collectors read other domains' tables by name.
+type AnyDb = Kysely<any>;
+
+export function createBuiltinMetrics(deps: {
+  store: MetricStore;
+  db: AnyDb;
+  billing: Billing;
+  dataDir: string;
+  now: () => number;
+  logger: Logger;
+  /** How often gathered request metrics are written and job figures collected (ms). */
+  flushMs?: number;
+  /** How often storage is measured (ms). */
+  storageMs?: number;
+}): BuiltinMetrics {
+  const { store, db, billing, logger } = deps;
+  let gathered = new Map<Key, Gathered>();
+  const loopDelay = monitorEventLoopDelay({ resolution: 20 });
+  loopDelay.enable();
+  let lastCpu = process.cpuUsage();
+  let lastCpuAt = deps.now();
+  let lastHostCpu = hostCpuTimes();
+
+  function add(namespace: string, name: string, dimensions: Dimension[], unit: string, value: number): void {
+    const key = `${namespace}\u0000${name}\u0000${unit}\u0000${dimensions.map((d) => `${d.Name}=${d.Value}`).join('\u0000')}`;
+    let entry = gathered.get(key);
+    if (!entry) {
+      entry = { namespace, name, dimensions, unit, values: new Map() };
+      gathered.set(key, entry);
+    }
+    entry.values.set(value, (entry.values.get(value) ?? 0) + 1);
+  }
+
+  function onEvent(event: OperationEvent): void {
+    if (!event.service || !event.operation) return;
+    add('AWS/Usage', 'CallCount', usageDimensions(event.service, event.operation), 'None', 1);
+    billing.addRequest(event.service, event.operation);
+    // The whole platform's figures, for its dashboard and alarms.
+    add('Seawall/Platform', 'Requests', [], 'Count', 1);
+    add('Seawall/Platform', '4xxErrors', [], 'Count', event.status >= 400 && event.status < 500 ? 1 : 0);
+    add('Seawall/Platform', '5xxErrors', [], 'Count', event.status >= 500 ? 1 : 0);
+    add('Seawall/Platform', 'Latency', [], 'Milliseconds', Math.round(event.durationMs));
+    if (event.service !== 's3') return;
+    const bucket = bucketOf(event.resources);
+    if (!bucket) return;
+    const dims = [
+      { Name: 'BucketName', Value: bucket },
+      { Name: 'FilterId', Value: 'EntireBucket' },
+    ];
+    add('AWS/S3', 'AllRequests', dims, 'Count', 1);
+    const kind = S3_REQUEST_KINDS[event.operation];
+    if (kind) add('AWS/S3', kind, dims, 'Count', 1);
+    add('AWS/S3', '4xxErrors', dims, 'Count', event.status >= 400 && event.status < 500 ? 1 : 0);
+    add('AWS/S3', '5xxErrors', dims, 'Count', event.status >= 500 ? 1 : 0);
+    add('AWS/S3', 'TotalRequestLatency', dims, 'Milliseconds', Math.round(event.durationMs));
+    if (event.firstByteMs !== undefined)
+      add('AWS/S3', 'FirstByteLatency', dims, 'Milliseconds', Math.round(event.firstByteMs));
+    if (event.operation === 'GetObject' && event.status < 300 && event.bytesOut)
+      add('AWS/S3', 'BytesDownloaded', dims, 'Bytes', event.bytesOut);
+    if (
+      (event.operation === 'PutObject' || event.operation === 'UploadPart') &&
+      event.status < 300 &&
+      event.bytesIn
+    )
+      add('AWS/S3', 'BytesUploaded', dims, 'Bytes', event.bytesIn);
+  }
+
+  function samples(time: number): Sample[] {
+    const out: Sample[] = [];
+    for (const entry of gathered.values())
+      out.push({
+        metric: { namespace: entry.namespace, name: entry.name, dimensions: entry.dimensions },
+        unit: entry.unit,
+        time,
+        resolution: 60,
+        values: [...entry.values],
+      });
+    gathered = new Map();
+    return out;
+  }
+
+  /** Queries and job runs finished since the last collection, from the domains' own tables. */
+  async function collectJobs(time: number): Promise<Sample[]> {
+    const out: Sample[] = [];
+    const since = billing.watermark('jobs', time);
+    const queries = await db
+      .selectFrom('query_executions')
+      .select([
+        'workgroup',
+        'state',
+        'query',
+        'data_scanned',
+        'submitted_at',
+        'started_at',
+        'completed_at',
+        'engine_ms',
+      ])
+      .where('completed_at', '>', since)
+      .where('completed_at', '<=', time)
+      .execute();
+    for (const q of queries) {
+      const dims = [
+        { Name: 'QueryState', Value: String(q.state) },
+        {
+          Name: 'QueryType',
+          Value: /^\s*(select|with|insert|values|explain|\()/i.test(String(q.query)) ? 'DML' : 'DDL',
+        },
+        { Name: 'WorkGroup', Value: String(q.workgroup) },
+      ];
+      const metric = (name: string, unit: string, value: number) =>
+        out.push({
+          metric: { namespace: 'AWS/Athena', name, dimensions: dims },
+          unit,
+          time,
+          resolution: 60,
+          values: [[value, 1]],
+        });
+      const submitted = Number(q.submitted_at);
+      const started = Number(q.started_at ?? q.completed_at);
+      const completed = Number(q.completed_at);
+      metric('ProcessedBytes', 'Bytes', Number(q.data_scanned));
+      metric('TotalExecutionTime', 'Milliseconds', completed - submitted);
+      metric('QueryQueueTime', 'Milliseconds', Math.max(0, started - submitted));
+      metric('EngineExecutionTime', 'Milliseconds', Number(q.engine_ms));
+      const platform = (name: string, unit: string, value: number) =>
+        out.push({
+          metric: { namespace: 'Seawall/Platform', name, dimensions: [] },
+          unit,
+          time,
+          resolution: 60,
+          values: [[value, 1]],
+        });
+      platform('Queries', 'Count', 1);
+      platform('BytesScanned', 'Bytes', Number(q.data_scanned));
+      billing.addUsage('AmazonAthena', 'DataScannedInTB', Number(q.data_scanned) / 1024 ** 4);
+    }
+    const runs = await db
+      .selectFrom('databrew_job_runs')
+      .select(['job_name', 'state', 'started_at', 'completed_at'])
+      .where('completed_at', '>', since)
+      .where('completed_at', '<=', time)
+      .execute();
+    for (const run of runs) {
+      const dims = [
+        { Name: 'JobType', Value: 'DataBrew' },
+        { Name: 'JobName', Value: String(run.job_name) },
+      ];
+      const seconds = (Number(run.completed_at) - Number(run.started_at)) / 1000;
+      const succeeded = run.state === 'SUCCEEDED';
+      const metric = (name: string, unit: string, value: number) =>
+        out.push({
+          metric: { namespace: 'Seawall/Jobs', name, dimensions: dims },
+          unit,
+          time,
+          resolution: 60,
+          values: [[value, 1]],
+        });
+      metric('JobRunsSucceeded', 'Count', succeeded ? 1 : 0);
+      metric('JobRunsFailed', 'Count', run.state === 'FAILED' || run.state === 'TIMEOUT' ? 1 : 0);
+      metric('JobRunTime', 'Seconds', seconds);
+      // The same without the job's name: what an alarm on any failed recipe job watches.
+      for (const [name, value] of [
+        ['JobRunsSucceeded', succeeded ? 1 : 0],
+        ['JobRunsFailed', run.state === 'FAILED' || run.state === 'TIMEOUT' ? 1 : 0],
+      ] as const)
+        out.push({
+          metric: { namespace: 'Seawall/Jobs', name, dimensions: [{ Name: 'JobType', Value: 'DataBrew' }] },
+          unit: 'Count',
+          time,
+          resolution: 60,
+          values: [[value, 1]],
+        });
+      billing.addUsage('AWSGlueDataBrew', 'NodeHours', seconds / 3600);
+    }
+    billing.setWatermark('jobs', time);
+    return out;
+  }
+
+  async function hostSamples(time: number): Promise<Sample[]> {
+    const sample = (
+      namespace: string,
+      name: string,
+      unit: string,
+      value: number,
+      dimensions: Dimension[] = [],
+    ) => ({
+      metric: { namespace, name, dimensions },
+      unit,
+      time,
+      resolution: 60 as const,
+      values: [[value, 1]] as [number, number][],
+    });
+    const out: Sample[] = [];
+    const host = hostCpuTimes();
+    const busy = host.busy - lastHostCpu.busy;
+    const total = host.total - lastHostCpu.total;
+    lastHostCpu = host;
+    if (total > 0) out.push(sample('CWAgent', 'cpu_usage_active', 'Percent', (busy / total) * 100));
+    out.push(sample('CWAgent', 'mem_used_percent', 'Percent', ((totalmem() - freemem()) / totalmem()) * 100));
+    try {
+      const fs = await statfs(deps.dataDir);
+      const size = fs.blocks * fs.bsize;
+      const free = fs.bavail * fs.bsize;
+      const path = [{ Name: 'path', Value: 'data' }];
+      out.push(sample('CWAgent', 'disk_free', 'Bytes', free, path));
+      out.push(
+        sample('CWAgent', 'disk_used_percent', 'Percent', size > 0 ? ((size - free) / size) * 100 : 0, path),
+      );
+    } catch (error) {
+      logger.warn({ err: error }, 'could not measure the data directory file system');
+    }
+    const cpu = process.cpuUsage(lastCpu);
+    const elapsedMs = Math.max(1, time - lastCpuAt);
+    lastCpu = process.cpuUsage();
+    lastCpuAt = time;
+    out.push(
+      sample(
+        'Seawall/Process',
+        'CPUUtilization',
+        'Percent',
+        ((cpu.user + cpu.system) / 1000 / elapsedMs) * 100,
+      ),
+    );
+    const memory = process.memoryUsage();
+    out.push(sample('Seawall/Process', 'ResidentMemory', 'Bytes', memory.rss));
+    out.push(sample('Seawall/Process', 'HeapUsed', 'Bytes', memory.heapUsed));
+    if (loopDelay.count > 0) {
+      out.push(
+        sample('Seawall/Process', 'EventLoopDelayP99', 'Milliseconds', loopDelay.percentile(99) / 1e6),
+      );
+      out.push(sample('Seawall/Process', 'EventLoopDelayMax', 'Milliseconds', loopDelay.max / 1e6));
+    }
+    loopDelay.reset();
+    return out;
+  }
+
+  async function flush(): Promise<void> {
+    const time = deps.now();
+    const all = [...samples(time), ...(await collectJobs(time)), ...(await hostSamples(time))];
+    all.push(...billing.chargeSamples(time));
+    store.put(all);
+  }
+
+  async function collectStorage(): Promise<void> {
+    const time = deps.now();
+    const rows = await db
+      .selectFrom('object_versions')
+      .select(['bucket', sql<number>`SUM(size)`.as('bytes'), sql<number>`COUNT(*)`.as('objects')])
+      .where('delete_marker', '=', 0)
+      .groupBy('bucket')
+      .execute();
+    const buckets = await db.selectFrom('buckets').select('name').execute();
+    const byBucket = new Map(rows.map((row) => [String(row.bucket), row]));
+    let totalBytes = 0;
+    const out: Sample[] = [];
+    for (const { name } of buckets) {
+      const row = byBucket.get(String(name));
+      const bytes = Number(row?.bytes ?? 0);
+      totalBytes += bytes;
+      const metric = (metricName: string, storageType: string, unit: string, value: number) =>
+        out.push({
+          metric: {
+            namespace: 'AWS/S3',
+            name: metricName,
+            dimensions: [
+              { Name: 'BucketName', Value: String(name) },
+              { Name: 'StorageType', Value: storageType },
+            ],
+          },
+          unit,
+          time,
+          resolution: 60,
+          values: [[value, 1]],
+        });
+      metric('BucketSizeBytes', 'StandardStorage', 'Bytes', bytes);
+      metric('NumberOfObjects', 'AllStorageTypes', 'Count', Number(row?.objects ?? 0));
+    }
+    billing.observeStorage(totalBytes, time);
+    const objects = rows.reduce((n, row) => n + Number(row.objects), 0);
+    for (const [name, unit, value] of [
+      ['StorageBytes', 'Bytes', totalBytes],
+      ['NumberOfObjects', 'Count', objects],
+    ] as const)
+      out.push({
+        metric: { namespace: 'Seawall/Platform', name, dimensions: [] },
+        unit,
+        time,
+        resolution: 60,
+        values: [[value, 1]],
+      });
+    out.push(...(await datasetSamples(time)));
+    store.put(out);
+  }
+
+  /** Each catalog table that says how many rows it has (what recipe jobs write): its rows and its age. */
+  async function datasetSamples(time: number): Promise<Sample[]> {
+    const tables = await db
+      .selectFrom('catalog_tables')
+      .select(['database', 'name', 'definition', 'update_time'])
+      .execute();
+    const out: Sample[] = [];
+    for (const table of tables) {
+      let rows: number;
+      try {
+        rows = Number(
+          (JSON.parse(String(table.definition)) as { Parameters?: { recordCount?: string } }).Parameters
+            ?.recordCount,
+        );
+      } catch {
+        continue;
+      }
+      if (!Number.isFinite(rows)) continue;
+      const dimensions = [
+        { Name: 'Database', Value: String(table.database) },
+        { Name: 'Table', Value: String(table.name) },
+      ];
+      const metric = (name: string, unit: string, value: number) =>
+        out.push({
+          metric: { namespace: 'Seawall/Datasets', name, dimensions },
+          unit,
+          time,
+          resolution: 60,
+          values: [[value, 1]],
+        });
+      metric('RowCount', 'Count', rows);
+      metric('HoursSinceUpdate', 'None', Math.max(0, (time - Number(table.update_time)) / 3_600_000));
+    }
+    return out;
+  }
+
+  const run = (what: () => Promise<void>, label: string) => () => {
+    what().catch((error: unknown) => logger.warn({ err: error }, `could not ${label}`));
+  };
+  const flushTimer = setInterval(run(flush, 'write the built-in metrics'), deps.flushMs ?? 10_000);
+  const storageTimer = setInterval(run(collectStorage, 'measure bucket storage'), deps.storageMs ?? 900_000);
+  flushTimer.unref();
+  storageTimer.unref();
+  run(collectStorage, 'measure bucket storage')();
+
+  return {
+    onEvent,
+    flush,
+    collectStorage,
+    stop() {
+      clearInterval(flushTimer);
+      clearInterval(storageTimer);
+      loopDelay.disable();
+    },
+  };
+}
+
+function usageDimensions(service: string, operation: string): Dimension[] {
+  return [
+    { Name: 'Class', Value: 'None' },
+    { Name: 'Resource', Value: operation },
+    { Name: 'Service', Value: USAGE_SERVICE_NAMES[service] ?? service.toUpperCase() },
+    { Name: 'Type', Value: 'API' },
+  ];
+}
+
+const USAGE_SERVICE_NAMES: Readonly<Record<string, string>> = {
+  kms: 'KMS',
+  s3: 'S3',
+  glue: 'Glue',
+  athena: 'Athena',
+  databrew: 'DataBrew',
+  iam: 'IAM',
+  sts: 'STS',
+  sns: 'SNS',
+  cloudtrail: 'CloudTrail',
+  monitoring: 'CloudWatch',
+  logs: 'Logs',
+};
+
+function hostCpuTimes(): { busy: number; total: number } {
+  let busy = 0;
+  let total = 0;
+  for (const cpu of cpus()) {
+    const { user, nice, sys, idle, irq } = cpu.times;
+    busy += user + nice + sys + irq;
+    total += user + nice + sys + idle + irq;
+  }
+  return { busy, total };
+}

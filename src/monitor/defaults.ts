@@ -1,0 +1,147 @@
+import type { Dashboards } from './dashboards.js';
+
+/**
+ * What Seawall ships: the "Platform" and "Vancouver datasets" dashboards, made at start when missing (an
+ * administrator's edits are kept; a deleted one comes back at the next start).
+ */
+
+const metricWidget = (
+  x: number,
+  y: number,
+  title: string,
+  metrics: unknown[][],
+  options: Record<string, unknown> = {},
+) => ({
+  type: 'metric',
+  x,
+  y,
+  width: 8,
+  height: 6,
+  properties: { title, metrics, period: 300, stat: 'Sum', view: 'timeSeries', ...options },
+});
+
+export function platformDashboard(region: string): string {
+  const p = (name: string) => ['Seawall/Platform', name];
+  return JSON.stringify({
+    start: '-PT3H',
+    widgets: [
+      {
+        type: 'text',
+        x: 0,
+        y: 0,
+        width: 24,
+        height: 2,
+        properties: {
+          markdown:
+            '# Platform\nRequests, errors and latency of every API, storage, queries and the estimated charges this month.',
+        },
+      },
+      metricWidget(0, 2, 'Requests', [p('Requests')], { region }),
+      metricWidget(8, 2, 'Errors', [p('4xxErrors'), p('5xxErrors')], { region }),
+      metricWidget(
+        16,
+        2,
+        'Latency (ms)',
+        [
+          [...p('Latency'), { stat: 'p99', label: 'p99' }],
+          [...p('Latency'), { stat: 'p50', label: 'p50' }],
+        ],
+        {
+          region,
+          stat: 'Average',
+        },
+      ),
+      metricWidget(0, 8, 'Storage (bytes)', [p('StorageBytes')], { region, stat: 'Maximum', period: 3600 }),
+      metricWidget(8, 8, 'Objects', [p('NumberOfObjects')], {
+        region,
+        stat: 'Maximum',
+        period: 3600,
+        view: 'singleValue',
+      }),
+      metricWidget(
+        16,
+        8,
+        'Estimated charges (USD, month to date)',
+        [['AWS/Billing', 'EstimatedCharges', 'Currency', 'USD']],
+        {
+          region,
+          stat: 'Maximum',
+          period: 3600,
+          view: 'singleValue',
+        },
+      ),
+      metricWidget(0, 14, 'Queries', [p('Queries')], { region }),
+      metricWidget(8, 14, 'Bytes scanned', [p('BytesScanned')], { region }),
+      {
+        type: 'alarm',
+        x: 16,
+        y: 14,
+        width: 8,
+        height: 6,
+        properties: { title: 'Alarms', alarms: [] as string[] },
+      },
+    ],
+  });
+}
+
+/** The curated tables the demo's recipe jobs write, by name. */
+export function datasetsDashboard(region: string, database: string, tables: readonly string[]): string {
+  const rows = tables.map((table) => ['Seawall/Datasets', 'RowCount', 'Database', database, 'Table', table]);
+  const age = tables.map((table) => [
+    'Seawall/Datasets',
+    'HoursSinceUpdate',
+    'Database',
+    database,
+    'Table',
+    table,
+  ]);
+  return JSON.stringify({
+    start: '-P1D',
+    widgets: [
+      {
+        type: 'text',
+        x: 0,
+        y: 0,
+        width: 24,
+        height: 2,
+        properties: {
+          markdown: `# Vancouver datasets\nRows and freshness of each curated table in \`${database}\`, and how the recipe jobs went.`,
+        },
+      },
+      metricWidget(0, 2, 'Rows per curated table', rows, {
+        region,
+        stat: 'Maximum',
+        period: 3600,
+        width: 12,
+      }),
+      metricWidget(12, 2, 'Hours since last update', age, { region, stat: 'Maximum', period: 3600 }),
+      metricWidget(
+        0,
+        8,
+        'Recipe job outcomes',
+        [
+          ['Seawall/Jobs', 'JobRunsSucceeded', 'JobType', 'DataBrew'],
+          ['Seawall/Jobs', 'JobRunsFailed', 'JobType', 'DataBrew'],
+        ],
+        { region, period: 3600 },
+      ),
+    ].map((widget) => {
+      const props = widget.properties as Record<string, unknown>;
+      if (typeof props.width === 'number') {
+        const { width, ...rest } = props;
+        return { ...widget, width, properties: rest };
+      }
+      return widget;
+    }),
+  });
+}
+
+export function ensureDefaultDashboards(
+  dashboards: Dashboards,
+  region: string,
+  datasets: { database: string; tables: readonly string[] },
+): void {
+  if (!dashboards.exists('Platform')) dashboards.put('Platform', platformDashboard(region));
+  if (!dashboards.exists('Vancouver-datasets'))
+    dashboards.put('Vancouver-datasets', datasetsDashboard(region, datasets.database, datasets.tables));
+}

@@ -363,7 +363,9 @@ function mapValues(value: MathValue, f: (v: number) => number, label?: (s: Serie
 
 function combine(a: Series, b: Series, f: (x: number, y: number) => number, label: string): Series {
   const other = new Map<number, number>();
-  b.timestamps.forEach((t, i) => other.set(t, b.values[i] as number));
+  b.timestamps.forEach((t, i) => {
+    other.set(t, b.values[i] as number);
+  });
   const timestamps: number[] = [];
   const values: number[] = [];
   a.timestamps.forEach((t, i) => {
@@ -469,7 +471,9 @@ function differences(s: Series, f: (dv: number, dtSeconds: number) => number): S
 
 function fill(s: Series, how: MathValue | 'REPEAT' | 'LINEAR', context: MathContext): Series {
   const known = new Map<number, number>();
-  s.timestamps.forEach((t, i) => known.set(t, s.values[i] as number));
+  s.timestamps.forEach((t, i) => {
+    known.set(t, s.values[i] as number);
+  });
   const times = [...new Set([...grid(context), ...s.timestamps])].sort((a, b) => a - b);
   const values: number[] = [];
   const fillOf = (t: number): number | undefined => {

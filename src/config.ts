@@ -23,6 +23,7 @@ const sources = {
   scratchBytes: { flag: 'scratch-bytes', env: 'SEAWALL_SCRATCH_BYTES' },
   // The environment only: a secret on the command line would show in the process list.
   rootKey: { env: 'SEAWALL_ROOT_KEY' },
+  metricsToken: { env: 'SEAWALL_METRICS_TOKEN' },
   kmsKeyStoreKey: { flag: 'kms-key-store-key', env: 'SEAWALL_KMS_KEY_STORE_KEY' },
   kmsKeyStoreEndpoint: { flag: 'kms-key-store-endpoint', env: 'SEAWALL_KMS_KEY_STORE_ENDPOINT' },
   kmsKeyStoreRegion: { flag: 'kms-key-store-region', env: 'SEAWALL_KMS_KEY_STORE_REGION' },
@@ -76,6 +77,8 @@ const configSchema = z.object({
   metricsFlushSeconds: z.coerce.number().positive().max(3600).default(10),
   // Whether every request is measured into the built-in metrics (AWS/S3, AWS/Usage, Seawall/Platform).
   requestMetrics: z.enum(['on', 'off']).default('on'),
+  // The bearer token Prometheus scrapes /_seawall/metrics with; without one, only loopback may (environment only).
+  metricsToken: z.string().min(16, 'must be at least 16 characters').optional(),
   // A JSON file of prices (USD) over the default rate card, for AWS/Billing EstimatedCharges.
   rateCard: z
     .string()

@@ -66,8 +66,14 @@ import {
 import { type Clock, systemClock } from './lib/clock.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import type { AnyOperation, Authorizer, OperationEvent, ServiceEndpoint } from './lib/operation.js';
-import { ensureDefaultDashboards } from './monitor/defaults.js';
+import {
+  ALARM_TOPIC,
+  defaultAlarms,
+  ensureDefaultAlarms,
+  ensureDefaultDashboards,
+} from './monitor/defaults.js';
 import { createMonitor, type Monitor, rateCardOf } from './monitor/index.js';
+import { createPrometheusExporter } from './monitor/prometheus.js';
 import {
   confirmingWith,
   createConfirmSubscriptionRoute,
@@ -501,16 +507,37 @@ export async function startSeawall(
       dataDir: config.dataDir,
       metadata: db.db,
       accountId: account.accountId,
+      region: account.region,
       clock,
       logger,
+      alarmEvaluationMs: config.alarmEvaluationSeconds * 1000,
+      // Alarms publish to their own account's topics as that account does; another account's topic must allow
+      // CloudWatch in its policy.
+      publish: async (topicArn, message, alarmArn) => {
+        if (topicArn.split(':')[4] !== account.accountId) {
+          const refused = await sns.refusal(topicArn, {
+            service: 'cloudwatch.amazonaws.com',
+            sourceArn: alarmArn,
+            sourceAccount: account.accountId,
+          });
+          if (refused)
+            throw new Error(`the topic's policy does not allow CloudWatch to publish (${refused})`);
+        }
+        await sns.publish(topicArn, message);
+      },
       rateCard: rateCardOf(config.rateCard ? JSON.parse(await readFile(config.rateCard, 'utf8')) : undefined),
       flushMs: config.metricsFlushSeconds * 1000,
     });
     monitor = watch;
-    ensureDefaultDashboards(watch.dashboards, account.region, {
-      database: CURATED_DATABASE,
-      tables: DEMO_DATASETS.map((dataset) => dataset.key),
-    });
+    // The shipped alarms notify their own topic; the Platform dashboard shows them.
+    const alarmTopic = await sns.createTopic(account.accountId, account.region, ALARM_TOPIC, {}, []);
+    ensureDefaultAlarms(watch.alarms, alarmTopic);
+    ensureDefaultDashboards(
+      watch.dashboards,
+      account.region,
+      { database: CURATED_DATABASE, tables: DEMO_DATASETS.map((dataset) => dataset.key) },
+      defaultAlarms(alarmTopic).map((alarm) => watch.alarms.arn(alarm.AlarmName)),
+    );
 
     const s3 = withS3Control(
       createS3Api({ storage, baseDomains: ['localhost', `s3.${account.region}.localhost`] }),
@@ -529,12 +556,17 @@ export async function startSeawall(
       monitoring: watch.api,
     };
     const listeners = new Set<(event: OperationEvent) => void>();
+    const prometheus = createPrometheusExporter({
+      operations: Object.values(services).flatMap((service) => service.operations),
+      ...(config.metricsToken ? { token: config.metricsToken } : {}),
+    });
     const keyUse = keyUseRecorder(iam, logger);
     server = createHttpServer({
       services,
       onEvent: (event) => {
         keyUse(event);
         if (config.requestMetrics === 'on') watch.onEvent(event);
+        prometheus.onEvent(event);
         for (const listener of listeners) listener(event);
       },
       audit: createAuditSink({
@@ -545,6 +577,7 @@ export async function startSeawall(
       }),
       internal: createInternalRoutes({
         region: account.region,
+        metrics: prometheus.route,
         signIn: createSignInRoute(
           recordingSignIn(createConsoleSignIn(iam, { clock }).signIn, {
             store: audit,

@@ -1,3 +1,4 @@
+import type { AlarmService, MetricAlarmInput } from './alarm-service.js';
 import type { Dashboards } from './dashboards.js';
 
 /**
@@ -20,7 +21,7 @@ const metricWidget = (
   properties: { title, metrics, period: 300, stat: 'Sum', view: 'timeSeries', ...options },
 });
 
-export function platformDashboard(region: string): string {
+export function platformDashboard(region: string, alarmArns: readonly string[]): string {
   const p = (name: string) => ['Seawall/Platform', name];
   return JSON.stringify({
     start: '-PT3H',
@@ -78,7 +79,7 @@ export function platformDashboard(region: string): string {
         y: 14,
         width: 8,
         height: 6,
-        properties: { title: 'Alarms', alarms: [] as string[] },
+        properties: { title: 'Alarms', alarms: alarmArns },
       },
     ],
   });
@@ -140,8 +141,81 @@ export function ensureDefaultDashboards(
   dashboards: Dashboards,
   region: string,
   datasets: { database: string; tables: readonly string[] },
+  alarmArns: readonly string[],
 ): void {
-  if (!dashboards.exists('Platform')) dashboards.put('Platform', platformDashboard(region));
+  if (!dashboards.exists('Platform')) dashboards.put('Platform', platformDashboard(region, alarmArns));
   if (!dashboards.exists('Vancouver-datasets'))
     dashboards.put('Vancouver-datasets', datasetsDashboard(region, datasets.database, datasets.tables));
+}
+
+/** The SNS topic the shipped alarms notify: subscribe an email address or a webhook to hear of them. */
+export const ALARM_TOPIC = 'seawall-alarms';
+
+/** The shipped alarms: spending, server errors, a failed recipe job, a filling disk. */
+export function defaultAlarms(topicArn: string): MetricAlarmInput[] {
+  const common = {
+    ActionsEnabled: true,
+    AlarmActions: [topicArn],
+    OKActions: [topicArn],
+    EvaluationPeriods: 1,
+    TreatMissingData: 'notBreaching',
+  };
+  return [
+    {
+      ...common,
+      AlarmName: 'EstimatedCharges-over-50-USD',
+      AlarmDescription: 'Estimated charges this month have reached 50 USD.',
+      Namespace: 'AWS/Billing',
+      MetricName: 'EstimatedCharges',
+      Dimensions: [{ Name: 'Currency', Value: 'USD' }],
+      Statistic: 'Maximum',
+      Period: 21_600,
+      Threshold: 50,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    },
+    {
+      ...common,
+      AlarmName: 'Platform-5xx-errors',
+      AlarmDescription: 'Seawall answered a request with a server error (5xx) in the last five minutes.',
+      Namespace: 'Seawall/Platform',
+      MetricName: '5xxErrors',
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    },
+    {
+      ...common,
+      AlarmName: 'Recipe-job-failed',
+      AlarmDescription: 'A DataBrew recipe job run failed in the last five minutes.',
+      Namespace: 'Seawall/Jobs',
+      MetricName: 'JobRunsFailed',
+      Dimensions: [{ Name: 'JobType', Value: 'DataBrew' }],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    },
+    {
+      ...common,
+      AlarmName: 'Disk-free-below-10-percent',
+      AlarmDescription: "Less than 10% of the data directory's file system is free.",
+      Namespace: 'CWAgent',
+      MetricName: 'disk_used_percent',
+      Dimensions: [{ Name: 'path', Value: 'data' }],
+      Statistic: 'Maximum',
+      Period: 300,
+      Threshold: 90,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'missing',
+    },
+  ];
+}
+
+/** Makes the shipped alarms that are missing (an administrator's changes to one are kept). */
+export function ensureDefaultAlarms(alarms: AlarmService, topicArn: string): void {
+  const shipped = defaultAlarms(topicArn);
+  const found = alarms.describeAlarms({ AlarmNames: shipped.map((alarm) => alarm.AlarmName) });
+  const existing = new Set((found.MetricAlarms as { AlarmName: string }[]).map((alarm) => alarm.AlarmName));
+  for (const alarm of shipped) if (!existing.has(alarm.AlarmName)) alarms.putMetricAlarm(alarm);
 }

@@ -14,6 +14,8 @@ export interface InternalRoutesOptions {
   signIn?: (req: IncomingMessage) => Promise<ApiResponse>;
   /** `GET /_seawall/sns/confirm-subscription`, an SNS subscription's SubscribeURL (notify/confirm-route.ts). */
   confirmSubscription?: (req: IncomingMessage) => Promise<ApiResponse>;
+  /** `GET /_seawall/metrics`, the Prometheus exposition (monitor/prometheus.ts), which decides who may read it. */
+  metrics?: (req: IncomingMessage) => Promise<ApiResponse>;
 }
 
 interface ConsoleFile {
@@ -204,6 +206,7 @@ export function createInternalRoutes(options: InternalRoutesOptions): InternalRo
     if (path === 'signin' && options.signIn) return options.signIn(req);
     if (path === 'sns/confirm-subscription' && options.confirmSubscription)
       return options.confirmSubscription(req);
+    if (path === 'metrics' && options.metrics) return options.metrics(req);
     const known =
       path === '' ||
       path === 'health' ||

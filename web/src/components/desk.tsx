@@ -18,12 +18,16 @@ import { ResultTable } from './result-table.js';
 import { SaveQueryForm } from './save-query-form.js';
 import { SavedQueriesView } from './saved-queries-view.js';
 
-type View = 'editor' | 'history' | 'saved' | 'events' | 'integrity';
+type View = 'editor' | 'history' | 'saved' | 'events' | 'integrity' | 'dashboards';
 // ECharts is most of the console's script: it is loaded the first time a result is charted.
 const ResultChart = lazy(() => import('./result-chart.js').then((m) => ({ default: m.ResultChart })));
 // The integrity check brings S3's client and the verifier: loaded the first time it is opened.
 const TrailVerifyView = lazy(() =>
   import('./trail-verify-view.js').then((m) => ({ default: m.TrailVerifyView })),
+);
+// The dashboards bring their own charts and CloudWatch calls: loaded the first time they are opened.
+const DashboardsView = lazy(() =>
+  import('./dashboards-view.js').then((m) => ({ default: m.DashboardsView })),
 );
 
 const VIEWS: { view: View; label: string }[] = [
@@ -32,6 +36,7 @@ const VIEWS: { view: View; label: string }[] = [
   { view: 'saved', label: 'Saved queries' },
   { view: 'events', label: 'Event history' },
   { view: 'integrity', label: 'Log integrity' },
+  { view: 'dashboards', label: 'Dashboards' },
 ];
 
 /**
@@ -123,6 +128,11 @@ export function Desk({ owner, clients, catalog }: { owner: string; clients: AwsC
         {view === 'integrity' && (
           <Suspense fallback={<p className="muted">Loading…</p>}>
             <TrailVerifyView config={clients.config} />
+          </Suspense>
+        )}
+        {view === 'dashboards' && (
+          <Suspense fallback={<p className="muted">Loading…</p>}>
+            <DashboardsView config={clients.config} />
           </Suspense>
         )}
         {view === 'editor' && (

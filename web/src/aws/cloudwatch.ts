@@ -1,0 +1,206 @@
+import type { JsonCall, JsonService } from './aws-json.js';
+
+/** CloudWatch as the SDKs speak it: awsJson1_0, timestamps in epoch seconds. */
+export const CLOUDWATCH: JsonService = {
+  signingName: 'monitoring',
+  targetPrefix: 'GraniteServiceVersion20100801',
+  jsonVersion: '1.0',
+};
+
+export interface DashboardEntry {
+  name: string;
+  modified: Date | undefined;
+  size: number | undefined;
+}
+
+export interface Dimension {
+  Name: string;
+  Value: string;
+}
+
+export interface MetricId {
+  Namespace: string;
+  MetricName: string;
+  Dimensions: Dimension[];
+}
+
+/** A query of GetMetricData, as sent. */
+export interface MetricDataQuery {
+  Id: string;
+  MetricStat?: { Metric: MetricId; Period: number; Stat: string };
+  Expression?: string;
+  Label?: string;
+  ReturnData: boolean;
+  Period?: number;
+}
+
+/** One series GetMetricData answered, oldest first; times in milliseconds. */
+export interface MetricSeries {
+  id: string;
+  label: string;
+  timestamps: number[];
+  values: number[];
+  /** Complete, unless CloudWatch said otherwise (Forbidden, InternalError). */
+  status: string;
+  messages: string[];
+}
+
+export interface AlarmState {
+  name: string;
+  kind: 'metric' | 'composite';
+  state: string;
+  reason: string;
+  updated: Date | undefined;
+}
+
+const seconds = (ms: number) => Math.floor(ms / 1000);
+const dateOf = (value: unknown) => (typeof value === 'number' ? new Date(value * 1000) : undefined);
+const MAX_PAGES = 20;
+
+export async function listDashboards(call: JsonCall, signal?: AbortSignal): Promise<DashboardEntry[]> {
+  type Page = {
+    DashboardEntries?: { DashboardName?: string; LastModified?: number; Size?: number }[];
+    NextToken?: string;
+  };
+  const entries: DashboardEntry[] = [];
+  let token: string | undefined;
+  for (let n = 0; n < MAX_PAGES; n += 1) {
+    const page = await call<Page>('ListDashboards', token ? { NextToken: token } : {}, signal);
+    for (const entry of page.DashboardEntries ?? [])
+      entries.push({
+        name: entry.DashboardName ?? '',
+        modified: dateOf(entry.LastModified),
+        size: entry.Size,
+      });
+    token = page.NextToken;
+    if (!token) break;
+  }
+  return entries;
+}
+
+export async function getDashboardBody(call: JsonCall, name: string, signal?: AbortSignal): Promise<string> {
+  const answer = await call<{ DashboardBody?: string }>('GetDashboard', { DashboardName: name }, signal);
+  return answer.DashboardBody ?? '';
+}
+
+type MetricDataPage = {
+  MetricDataResults?: {
+    Id?: string;
+    Label?: string;
+    Timestamps?: number[];
+    Values?: number[];
+    StatusCode?: string;
+    Messages?: { Code?: string; Value?: string }[];
+  }[];
+  NextToken?: string;
+};
+
+/**
+ * Every series the queries return between `start` and `end` (ms), oldest first. A long answer comes in pages
+ * that each list every result again, with the next part of its datapoints: joined here by position.
+ */
+export async function getMetricData(
+  call: JsonCall,
+  queries: MetricDataQuery[],
+  range: { start: number; end: number },
+  signal?: AbortSignal,
+): Promise<MetricSeries[]> {
+  const series: MetricSeries[] = [];
+  let token: string | undefined;
+  for (let n = 0; n < MAX_PAGES; n += 1) {
+    const page = await call<MetricDataPage>(
+      'GetMetricData',
+      {
+        MetricDataQueries: queries,
+        StartTime: seconds(range.start),
+        EndTime: seconds(range.end),
+        ScanBy: 'TimestampAscending',
+        ...(token ? { NextToken: token } : {}),
+      },
+      signal,
+    );
+    (page.MetricDataResults ?? []).forEach((result, i) => {
+      const into = series[i] ?? {
+        id: result.Id ?? '',
+        label: result.Label ?? result.Id ?? '',
+        timestamps: [],
+        values: [],
+        status: 'Complete',
+        messages: [],
+      };
+      series[i] = into;
+      into.timestamps.push(...(result.Timestamps ?? []).map((t) => t * 1000));
+      into.values.push(...(result.Values ?? []));
+      if (result.StatusCode && result.StatusCode !== 'PartialData') into.status = result.StatusCode;
+      for (const message of result.Messages ?? []) into.messages.push(message.Value ?? message.Code ?? '');
+    });
+    token = page.NextToken;
+    if (!token) break;
+  }
+  return series;
+}
+
+type AlarmsPage = {
+  MetricAlarms?: {
+    AlarmName?: string;
+    StateValue?: string;
+    StateReason?: string;
+    StateUpdatedTimestamp?: number;
+  }[];
+  CompositeAlarms?: AlarmsPage['MetricAlarms'];
+};
+
+/** The alarms named (both kinds), in DescribeAlarms' order; names it does not know are left out. */
+export async function describeAlarms(
+  call: JsonCall,
+  names: string[],
+  signal?: AbortSignal,
+): Promise<AlarmState[]> {
+  const found: AlarmState[] = [];
+  // DescribeAlarms takes at most 100 names.
+  for (let from = 0; from < names.length; from += 100) {
+    const page = await call<AlarmsPage>(
+      'DescribeAlarms',
+      { AlarmNames: names.slice(from, from + 100), AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] },
+      signal,
+    );
+    const add = (kind: AlarmState['kind'], alarms: AlarmsPage['MetricAlarms']) => {
+      for (const alarm of alarms ?? [])
+        found.push({
+          name: alarm.AlarmName ?? '',
+          kind,
+          state: alarm.StateValue ?? '',
+          reason: alarm.StateReason ?? '',
+          updated: dateOf(alarm.StateUpdatedTimestamp),
+        });
+    };
+    add('metric', page.MetricAlarms);
+    add('composite', page.CompositeAlarms);
+  }
+  return found;
+}
+
+/**
+ * The unit a metric's data was put with in a range (GetMetricData does not say), from one GetMetricStatistics
+ * period spanning the range; undefined when it has no data there.
+ */
+export async function metricUnit(
+  call: JsonCall,
+  metric: MetricId,
+  range: { start: number; end: number },
+  signal?: AbortSignal,
+): Promise<string | undefined> {
+  const period = Math.max(60, Math.ceil((range.end - range.start) / 60_000) * 60);
+  const answer = await call<{ Datapoints?: { Unit?: string }[] }>(
+    'GetMetricStatistics',
+    {
+      ...metric,
+      StartTime: seconds(range.start),
+      EndTime: seconds(range.end),
+      Period: period,
+      Statistics: ['SampleCount'],
+    },
+    signal,
+  );
+  return answer.Datapoints?.find((point) => point.Unit !== undefined)?.Unit;
+}

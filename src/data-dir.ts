@@ -11,6 +11,8 @@ export function dataDirLayout(dataDir: string) {
     auditDb: join(dataDir, 'audit.db'),
     /** CloudWatch's metrics, alarms and dashboards (SQLite, whatever the metadata backend). */
     metricsDb: join(dataDir, 'metrics.db'),
+    /** CloudWatch Logs' groups, streams and events (SQLite, whatever the metadata backend). */
+    logsDb: join(dataDir, 'logs.db'),
     objects: join(dataDir, 'objects'),
     credentials: join(dataDir, 'credentials'),
     awsConfig: join(dataDir, 'config'),

@@ -504,6 +504,7 @@ export async function startSeawall(
     // CloudWatch: its metrics, dashboards and alarms, and the metrics Seawall publishes about itself.
     const watch = createMonitor({
       metricsDb: layout.metricsDb,
+      logsDb: layout.logsDb,
       dataDir: config.dataDir,
       metadata: db.db,
       accountId: account.accountId,
@@ -554,6 +555,7 @@ export async function startSeawall(
       kms: createKmsApi(kms),
       cloudtrail: createCloudTrailApi([createLookupOperations(audit, () => clock.now()), trails.operations]),
       monitoring: watch.api,
+      logs: watch.logs.api,
     };
     const listeners = new Set<(event: OperationEvent) => void>();
     const prometheus = createPrometheusExporter({

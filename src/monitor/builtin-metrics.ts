@@ -14,8 +14,9 @@ import type { Dimension, MetricStore, Sample } from './metric-store.js';
  * - AWS/Usage CallCount per API of every service (KMS's among them), as AWS's usage metrics;
  * - AWS/Athena per workgroup, query state and type: ProcessedBytes, TotalExecutionTime, QueryQueueTime,
  *   EngineExecutionTime;
- * - Seawall/Jobs for recipe job runs (DataBrew publishes none of its own): JobRunsSucceeded, JobRunsFailed,
- *   JobRunTime; Seawall/Datasets for each catalog table that records its row count: RowCount and
+ * - Seawall/Jobs for recipe job runs and crawls (neither DataBrew nor Glue crawlers publish metrics of their
+ *   own): JobRunsSucceeded, JobRunsFailed, JobRunTime, by JobType (DataBrew, GlueCrawler) and JobName; and
+ *   each run's log lines to CloudWatch Logs (/aws-glue-databrew/jobs/NAME, /aws-glue/crawlers) as it ends; Seawall/Datasets for each catalog table that records its row count: RowCount and
  *   HoursSinceUpdate;
  * - Seawall/Platform: the whole platform's requests, errors, latency, storage, queries and bytes scanned;
  * - CWAgent's names for the host (cpu_usage_active, mem_used_percent, disk_used_percent, disk_free), and
@@ -88,9 +89,13 @@ export function createBuiltinMetrics(deps: {
   flushMs?: number;
   /** How often storage is measured (ms). */
   storageMs?: number;
+  /** Where each finished job run's log lines go (CloudWatch Logs). */
+  jobLog?: (group: string, stream: string, events: { timestamp: number; message: string }[]) => void;
 }): BuiltinMetrics {
   const { store, db, billing, logger } = deps;
   let gathered = new Map<Key, Gathered>();
+  // Jobs are collected from the first start on: what ended before it is history, not news.
+  billing.setWatermark('jobs', billing.watermark('jobs', deps.now()));
   const loopDelay = monitorEventLoopDelay({ resolution: 20 });
   loopDelay.enable();
   let lastCpu = process.cpuUsage();
@@ -212,44 +217,98 @@ export function createBuiltinMetrics(deps: {
     }
     const runs = await db
       .selectFrom('databrew_job_runs')
-      .select(['job_name', 'state', 'started_at', 'completed_at'])
+      .select(['job_name', 'run_id', 'state', 'error_message', 'started_at', 'completed_at'])
       .where('completed_at', '>', since)
       .where('completed_at', '<=', time)
       .execute();
     for (const run of runs) {
-      const dims = [
-        { Name: 'JobType', Value: 'DataBrew' },
-        { Name: 'JobName', Value: String(run.job_name) },
-      ];
-      const seconds = (Number(run.completed_at) - Number(run.started_at)) / 1000;
-      const succeeded = run.state === 'SUCCEEDED';
-      const metric = (name: string, unit: string, value: number) =>
+      const [name, id, state] = [String(run.job_name), String(run.run_id), String(run.state)];
+      const [started, completed] = [Number(run.started_at), Number(run.completed_at)];
+      jobRun(out, time, 'DataBrew', name, state, completed - started);
+      billing.addUsage('AWSGlueDataBrew', 'NodeHours', (completed - started) / 3_600_000);
+      deps.jobLog?.(`/aws-glue-databrew/jobs/${name}`, id, [
+        { timestamp: started, message: `Job run ${id} of ${name} started.` },
+        {
+          timestamp: completed,
+          message: `Job run ${id} of ${name} ended ${state} after ${((completed - started) / 1000).toFixed(1)} s${run.error_message ? `: ${String(run.error_message)}` : '.'}`,
+        },
+      ]);
+    }
+    // Crawls that ended since: their last crawl, which names its log stream as Glue's does.
+    const crawlers = await db
+      .selectFrom('catalog_crawlers')
+      .select(['name', 'last_crawl', 'elapsed_ms'])
+      .where('last_crawl', 'is not', null)
+      .execute();
+    for (const crawler of crawlers) {
+      const last = JSON.parse(String(crawler.last_crawl)) as {
+        Status: string;
+        ErrorMessage?: string;
+        StartTime: number;
+        LogGroup: string;
+        LogStream: string;
+        MessagePrefix: string;
+        outcome?: { tablesCreated: number; tablesUpdated: number; tablesDeleted: number };
+      };
+      const ended = last.StartTime + Number(crawler.elapsed_ms);
+      if (!(ended > since && ended <= time)) continue;
+      jobRun(out, time, 'GlueCrawler', String(crawler.name), last.Status, Number(crawler.elapsed_ms));
+      const prefix = `[${last.MessagePrefix}]`;
+      const outcome = last.outcome;
+      deps.jobLog?.(last.LogGroup, last.LogStream, [
+        {
+          timestamp: last.StartTime,
+          message: `${prefix} BENCHMARK : Running Start Crawl for Crawler ${crawler.name}`,
+        },
+        ...(outcome
+          ? [
+              {
+                timestamp: ended,
+                message: `${prefix} INFO : Tables created: ${outcome.tablesCreated}, updated: ${outcome.tablesUpdated}, deleted: ${outcome.tablesDeleted}`,
+              },
+            ]
+          : []),
+        ...(last.ErrorMessage
+          ? [
+              {
+                timestamp: ended,
+                message: `${prefix} ${last.Status === 'FAILED' ? 'ERROR' : 'WARN'} : ${last.ErrorMessage}`,
+              },
+            ]
+          : []),
+        {
+          timestamp: ended,
+          message: `${prefix} BENCHMARK : Crawler has finished running and is in state READY (${last.Status})`,
+        },
+      ]);
+    }
+    billing.setWatermark('jobs', time);
+    return out;
+  }
+
+  /** A finished job run's metrics: by its name, and by its type alone (what an alarm on any failure watches). */
+  function jobRun(out: Sample[], time: number, type: string, name: string, state: string, ms: number): void {
+    const failed = state === 'FAILED' || state === 'TIMEOUT' ? 1 : 0;
+    const succeeded = state === 'SUCCEEDED' ? 1 : 0;
+    for (const dimensions of [
+      [
+        { Name: 'JobType', Value: type },
+        { Name: 'JobName', Value: name },
+      ],
+      [{ Name: 'JobType', Value: type }],
+    ]) {
+      const metric = (metricName: string, unit: string, value: number) =>
         out.push({
-          metric: { namespace: 'Seawall/Jobs', name, dimensions: dims },
+          metric: { namespace: 'Seawall/Jobs', name: metricName, dimensions },
           unit,
           time,
           resolution: 60,
           values: [[value, 1]],
         });
-      metric('JobRunsSucceeded', 'Count', succeeded ? 1 : 0);
-      metric('JobRunsFailed', 'Count', run.state === 'FAILED' || run.state === 'TIMEOUT' ? 1 : 0);
-      metric('JobRunTime', 'Seconds', seconds);
-      // The same without the job's name: what an alarm on any failed recipe job watches.
-      for (const [name, value] of [
-        ['JobRunsSucceeded', succeeded ? 1 : 0],
-        ['JobRunsFailed', run.state === 'FAILED' || run.state === 'TIMEOUT' ? 1 : 0],
-      ] as const)
-        out.push({
-          metric: { namespace: 'Seawall/Jobs', name, dimensions: [{ Name: 'JobType', Value: 'DataBrew' }] },
-          unit: 'Count',
-          time,
-          resolution: 60,
-          values: [[value, 1]],
-        });
-      billing.addUsage('AWSGlueDataBrew', 'NodeHours', seconds / 3600);
+      metric('JobRunsSucceeded', 'Count', succeeded);
+      metric('JobRunsFailed', 'Count', failed);
+      metric('JobRunTime', 'Seconds', ms / 1000);
     }
-    billing.setWatermark('jobs', time);
-    return out;
   }
 
   async function hostSamples(time: number): Promise<Sample[]> {

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Clock } from '../lib/clock.js';
-import type { Logger } from '../lib/logger.js';
+import { type Logger, tapLogger } from '../lib/logger.js';
 import type { OperationEvent, ServiceEndpoint } from '../lib/operation.js';
 import { alarmOperations } from './alarm-api.js';
 import { type AlarmService, createAlarmService } from './alarm-service.js';
@@ -8,6 +8,8 @@ import { type Billing, createBilling, type RateCard } from './billing.js';
 import { type BuiltinMetrics, createBuiltinMetrics } from './builtin-metrics.js';
 import { createCloudWatchApi } from './cloudwatch-api.js';
 import { createDashboards, type Dashboards } from './dashboards.js';
+import { createLogsService, type LogsService } from './logs-api.js';
+import { openLogsDb } from './logs-store.js';
 import { type MetricStore, openMetricStore } from './metric-store.js';
 
 export { DEFAULT_RATE_CARD, type RateCard, rateCardOf } from './billing.js';
@@ -20,12 +22,14 @@ export interface Monitor {
   readonly builtin: BuiltinMetrics;
   readonly billing: Billing;
   readonly alarms: AlarmService;
+  readonly logs: LogsService;
   onEvent(event: OperationEvent): void;
   close(): void;
 }
 
 export function createMonitor(deps: {
   metricsDb: string;
+  logsDb: string;
   dataDir: string;
   // biome-ignore lint/suspicious/noExplicitAny: the collectors read other domains' tables by name.
   metadata: Kysely<any>;
@@ -46,7 +50,17 @@ export function createMonitor(deps: {
 }): Monitor {
   const now = () => deps.clock.now().getTime();
   const store = openMetricStore(deps.metricsDb);
+  let logsDb: ReturnType<typeof openLogsDb> | undefined;
   try {
+    logsDb = openLogsDb(deps.logsDb);
+    const logs = createLogsService({
+      db: logsDb,
+      accountId: deps.accountId,
+      region: deps.region,
+      now,
+      logger: deps.logger,
+    });
+    const untap = tapServerLogs(deps.logger, logs);
     const dashboards = createDashboards(store.db, deps.accountId, now);
     const billing = createBilling(store.db, deps.rateCard, now);
     const builtin = createBuiltinMetrics({
@@ -56,6 +70,7 @@ export function createMonitor(deps: {
       dataDir: deps.dataDir,
       now,
       logger: deps.logger,
+      jobLog: (group, stream, events) => logs.append(group, stream, events),
       ...(deps.flushMs !== undefined ? { flushMs: deps.flushMs } : {}),
     });
     const alarms = createAlarmService({
@@ -83,12 +98,14 @@ export function createMonitor(deps: {
     const prune = setInterval(() => {
       try {
         store.prune(now());
+        logs.sweep();
       } catch (error) {
-        deps.logger.warn({ err: error }, 'could not drop expired metric data');
+        deps.logger.warn({ err: error }, 'could not drop expired metric data and log events');
       }
     }, 3_600_000);
     prune.unref();
     return {
+      logs,
       api: createCloudWatchApi({ metrics: store, dashboards, now, more: alarmOperations(alarms) }),
       store,
       dashboards,
@@ -99,12 +116,53 @@ export function createMonitor(deps: {
       close() {
         clearInterval(prune);
         clearInterval(evaluator);
+        untap();
+        logs.close();
         builtin.stop();
         store.close();
       },
     };
   } catch (error) {
+    logsDb?.close();
     store.close();
     throw error;
   }
+}
+
+/**
+ * Seawall's own log lines, into the `/seawall/server` log group: gathered as they are written and stored each
+ * second, at most 10,000 waiting (more are dropped, and said so once stored); a failure to store is never logged,
+ * which would log again.
+ */
+function tapServerLogs(logger: Logger, logs: LogsService): () => void {
+  let waiting: { timestamp: number; message: string }[] = [];
+  let dropped = 0;
+  const untap = tapLogger(logger, (line) => {
+    if (waiting.length >= 10_000) {
+      dropped++;
+      return;
+    }
+    const time = /"time":(\d{1,15})/.exec(line)?.[1];
+    waiting.push({ timestamp: time ? Number(time) : Date.now(), message: line.trimEnd() });
+  });
+  const store = () => {
+    if (waiting.length === 0) return;
+    const events = waiting;
+    if (dropped > 0)
+      events.push({ timestamp: Date.now(), message: `${dropped} log lines were dropped: too many at once` });
+    waiting = [];
+    dropped = 0;
+    try {
+      logs.append('/seawall/server', 'server', events);
+    } catch {
+      // Never logged: that would be stored again.
+    }
+  };
+  const timer = setInterval(store, 1000);
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+    untap();
+    store();
+  };
 }

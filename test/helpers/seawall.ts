@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { AttachRolePolicyCommand, CreateRoleCommand, GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { type Config, loadConfig } from '../../src/config.js';
@@ -68,16 +69,23 @@ export async function startTestSeawall(
     env?: Record<string, string>;
     /** Limits the server is started with (small timeouts and concurrency in tests). */
     limits?: Pick<StartOptions, 'athenaLimits' | 'crawlTimeoutMs' | 'memoryBudgetBytes' | 'eventRetries'>;
+    /** A log level to run at, its lines written nowhere but where Seawall itself keeps them (CloudWatch Logs). */
+    logLevel?: string;
   } = {},
 ): Promise<TestSeawall> {
   const dataDir = options.dataDir ?? tempDir();
   const config = loadConfig(
-    { dataDir, port: '0', logLevel: process.env.SEAWALL_TEST_LOG ?? 'silent' },
+    { dataDir, port: '0', logLevel: options.logLevel ?? process.env.SEAWALL_TEST_LOG ?? 'silent' },
     options.env ?? {},
   );
   const credentials = await initDataDir(config);
   const seawall = await startSeawall(config, {
-    logger: createLogger(config.logLevel),
+    logger: createLogger(
+      config.logLevel,
+      options.logLevel && !process.env.SEAWALL_TEST_LOG
+        ? new Writable({ write: (_c, _e, done) => done() })
+        : undefined,
+    ),
     ...(options.clock ? { clock: options.clock } : {}),
     ...options.limits,
   });

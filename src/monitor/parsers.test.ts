@@ -1,0 +1,97 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { AlarmRuleError, evaluateAlarmRule, parseAlarmRule, ruleAlarms } from './alarm-rule.js';
+import { compileFilterPattern, FilterPatternError } from './logs-filter.js';
+import { createQueryRun, InsightsQueryError, parseInsightsQuery } from './logs-insights.js';
+
+const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
+
+/** Random text from an alphabet that reaches the grammar's corners. */
+const textOf = (alphabet: string, maxLength = 80) =>
+  fc.array(fc.constantFrom(...alphabet.split('')), { maxLength }).map((chars) => chars.join(''));
+
+describe('composite alarm rules', () => {
+  it('parse, name their alarms and evaluate', () => {
+    const rule = parseAlarmRule(
+      'ALARM("a") AND (OK(b) OR NOT INSUFFICIENT_DATA(arn:aws:cloudwatch:ca-west-1:123456789012:alarm:c)) OR FALSE',
+    );
+    expect(ruleAlarms(rule).sort()).toEqual(['a', 'b', 'c']);
+    const states = { a: 'ALARM', b: 'ALARM', c: 'OK' } as const;
+    expect(evaluateAlarmRule(rule, (name) => states[name as keyof typeof states])).toBe(true);
+    expect(evaluateAlarmRule(rule, (name) => (name === 'a' ? 'OK' : 'ALARM'))).toBe(false);
+    expect(evaluateAlarmRule(parseAlarmRule('TRUE'), () => undefined)).toBe(true);
+  });
+
+  it('refuse malformed and hostile rules with their own error', () => {
+    for (const text of [
+      '',
+      'ALARM',
+      'ALARM()',
+      'ALARM(a',
+      'ALARM(a) AND',
+      'MAYBE(a)',
+      `${'('.repeat(500)}TRUE${')'.repeat(500)}`,
+      'NOT '.repeat(500),
+    ])
+      expect(() => parseAlarmRule(text), text).toThrow(AlarmRuleError);
+    fc.assert(
+      fc.property(textOf('ALRMOKINSUFFICIENT_DATATRUEFALSEANDNOT()"\' a'), (text) => {
+        try {
+          parseAlarmRule(text);
+        } catch (error) {
+          if (!(error instanceof AlarmRuleError)) throw error;
+        }
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+describe('filter patterns', () => {
+  it('only ever throw their own error, and their matchers only answer', () => {
+    fc.assert(
+      fc.property(
+        textOf('{}[]$.a=!<>&|()"?-* ERROR5,0'),
+        fc.string({ maxLength: 60 }),
+        (pattern, message) => {
+          try {
+            const matches = compileFilterPattern(pattern);
+            expect(typeof matches(message)).toBe('boolean');
+          } catch (error) {
+            if (!(error instanceof FilterPatternError)) throw error;
+          }
+        },
+      ),
+      { numRuns: RUNS },
+    );
+    expect(() => compileFilterPattern(`{ ${'('.repeat(200)}$.a = 1${')'.repeat(200)} }`)).toThrow(
+      FilterPatternError,
+    );
+  });
+});
+
+describe('Insights queries', () => {
+  it('only ever throw their own error on any text, and run what they parse', () => {
+    fc.assert(
+      fc.property(
+        textOf(
+          'fields filter stats count(*) by bin(5m) sort limit parse display @message "*" /x/ | = < and or not like , as 1',
+        ),
+        (text) => {
+          try {
+            const run = createQueryRun(parseInsightsQuery(text));
+            run.add({ time: 0, ingestion: 0, group: 'g', stream: 's', message: '{"a":1}' });
+            run.finish();
+          } catch (error) {
+            if (!(error instanceof InsightsQueryError)) throw error;
+          }
+        },
+      ),
+      { numRuns: RUNS },
+    );
+    expect(() => parseInsightsQuery(`filter ${'('.repeat(200)}a = 1${')'.repeat(200)}`)).toThrow(
+      InsightsQueryError,
+    );
+    expect(() => parseInsightsQuery('filter @message like /(a+)+$/ | limit 5')).not.toThrow();
+  });
+});

@@ -24,6 +24,9 @@ const sources = {
   // The environment only: a secret on the command line would show in the process list.
   rootKey: { env: 'SEAWALL_ROOT_KEY' },
   metricsToken: { env: 'SEAWALL_METRICS_TOKEN' },
+  // The SMTP URL may carry a password: the environment only.
+  smtpUrl: { env: 'SEAWALL_SMTP_URL' },
+  smtpFrom: { flag: 'smtp-from', env: 'SEAWALL_SMTP_FROM' },
   kmsKeyStoreKey: { flag: 'kms-key-store-key', env: 'SEAWALL_KMS_KEY_STORE_KEY' },
   kmsKeyStoreEndpoint: { flag: 'kms-key-store-endpoint', env: 'SEAWALL_KMS_KEY_STORE_ENDPOINT' },
   kmsKeyStoreRegion: { flag: 'kms-key-store-region', env: 'SEAWALL_KMS_KEY_STORE_REGION' },
@@ -79,6 +82,12 @@ const configSchema = z.object({
   requestMetrics: z.enum(['on', 'off']).default('on'),
   // The bearer token Prometheus scrapes /_seawall/metrics with; without one, only loopback may (environment only).
   metricsToken: z.string().min(16, 'must be at least 16 characters').optional(),
+  // The SMTP server SNS email subscriptions are delivered through (smtp:// or smtps://, user:password@ if needed).
+  smtpUrl: z
+    .string()
+    .regex(/^smtps?:\/\/[^\s]+$/, 'must be an smtp:// or smtps:// URL')
+    .optional(),
+  smtpFrom: z.string().email().default('no-reply@sns.seawall.local'),
   // A JSON file of prices (USD) over the default rate card, for AWS/Billing EstimatedCharges.
   rateCard: z
     .string()

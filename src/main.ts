@@ -396,6 +396,7 @@ export async function startSeawall(
       logger,
       baseUrl: () => publicUrl,
       endpoints: config.snsEndpoints,
+      ...(config.smtpUrl ? { smtp: { url: config.smtpUrl, from: config.smtpFrom } } : {}),
       ...(options.eventRetries ? { retries: options.eventRetries } : {}),
     });
     // Keys whose deletion fell due are destroyed at start and then hourly, not only when next looked up.

@@ -350,7 +350,7 @@ export interface SnsSubscriptionTable {
   arn: string;
   topic_arn: string;
   owner: string;
-  protocol: 'http' | 'https';
+  protocol: 'http' | 'https' | 'email' | 'email-json';
   endpoint: string;
   /** The confirmation token (hex); it proves the endpoint received the SubscriptionConfirmation. */
   token: string;

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Kysely } from 'kysely';
+import nodemailer from 'nodemailer';
 import type { Database } from '../db/database.js';
 import type { SnsDeliveryTable, SnsSubscriptionTable, SnsTopicTable } from '../db/schema.js';
 import { AppError, badRequest } from '../errors.js';
@@ -42,7 +43,7 @@ export interface Subscription {
   readonly arn: string;
   readonly topicArn: string;
   readonly owner: string;
-  readonly protocol: 'http' | 'https';
+  readonly protocol: 'http' | 'https' | 'email' | 'email-json';
   readonly endpoint: string;
   readonly confirmed: boolean;
 }
@@ -200,6 +201,37 @@ function post(
   });
 }
 
+/** Where email subscriptions are delivered: an SMTP server, and the sender's address. */
+export interface SmtpSettings {
+  readonly url: string;
+  readonly from: string;
+}
+
+const EMAIL_PROTOCOLS = ['email', 'email-json'];
+/** An address SNS would take: one @, no spaces or control characters, a dotted domain. */
+const EMAIL_ADDRESS = /^[^\s@\p{Cc}]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/u;
+
+/** One email: the confirmation or the message, as SNS words and shapes them. */
+function emailOf(
+  type: string,
+  protocol: string,
+  body: Record<string, string>,
+  subscriptionArn: string,
+): { subject: string; text: string } {
+  if (type === 'SubscriptionConfirmation')
+    return {
+      subject: 'AWS Notification - Subscription Confirmation',
+      text: `You have chosen to subscribe to the topic:\n${body.TopicArn}\n\nTo confirm this subscription, click or visit the link below (If this was in error no action is necessary):\nConfirm subscription: ${body.SubscribeURL}\n`,
+    };
+  // Header values never carry a line break: a subject cannot add headers of its own.
+  const subject = (body.Subject ?? 'AWS Notification Message').replace(/[\r\n]+/g, ' ');
+  if (protocol === 'email-json') return { subject, text: JSON.stringify(body) };
+  return {
+    subject,
+    text: `${body.Message}\n\n--\nYou are receiving this email because your address is subscribed to ${body.TopicArn} (subscription ${subscriptionArn}). To stop receiving these notifications, unsubscribe that subscription (aws sns unsubscribe).\n`,
+  };
+}
+
 export function createSnsService(deps: {
   db: Kysely<Database>;
   clock: Clock;
@@ -209,9 +241,17 @@ export function createSnsService(deps: {
   retries?: DeliveryRetries;
   /** Which addresses subscriptions may reach (public ones unless said). */
   endpoints?: SnsEndpoints;
+  /** Where email subscriptions go; without it, they are refused. */
+  smtp?: SmtpSettings;
 }): SnsService {
   const { db, clock, logger } = deps;
   const endpoints = deps.endpoints ?? 'public';
+  const mailer = deps.smtp
+    ? nodemailer.createTransport(
+        { url: deps.smtp.url, connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 15_000 },
+        { from: deps.smtp.from },
+      )
+    : undefined;
 
   async function findTopic(arn: string): Promise<SnsTopicTable | undefined> {
     return db.selectFrom('sns_topics').selectAll().where('arn', '=', arn).executeTakeFirst();
@@ -257,6 +297,17 @@ export function createSnsService(deps: {
         // Unsubscribed since: nothing to deliver.
         if (!subscription) return;
         const body = JSON.parse(row.body) as { MessageId: string; TopicArn: string };
+        if (EMAIL_PROTOCOLS.includes(subscription.protocol)) {
+          if (!mailer) throw new Error('email delivery is not configured (SEAWALL_SMTP_URL)');
+          const email = emailOf(
+            row.message_type,
+            subscription.protocol,
+            body as unknown as Record<string, string>,
+            subscription.arn,
+          );
+          await mailer.sendMail({ to: subscription.endpoint, subject: email.subject, text: email.text });
+          return;
+        }
         await post(
           new URL(subscription.endpoint),
           row.body,
@@ -439,23 +490,33 @@ export function createSnsService(deps: {
         .execute();
     },
 
-    async subscribe(topicArn, owner, protocol, endpoint) {
+    async subscribe(topicArn, owner, protocolName, endpoint) {
+      const protocol = protocolName as Subscription['protocol'];
       await requireTopic(topicArn);
-      if (protocol !== 'http' && protocol !== 'https')
-        throw invalidParameter(`Invalid protocol type: ${protocol.slice(0, 32)}`);
-      let url: URL;
-      try {
-        url = new URL(endpoint);
-      } catch {
-        throw invalidParameter('Endpoint must be a valid URL');
+      if (EMAIL_PROTOCOLS.includes(protocol)) {
+        if (!mailer)
+          throw invalidParameter(
+            'Email subscriptions need an SMTP server, which this Seawall has not been given (SEAWALL_SMTP_URL)',
+          );
+        if (endpoint.length > 254 || !EMAIL_ADDRESS.test(endpoint))
+          throw invalidParameter('Invalid parameter: Email address');
+      } else {
+        if (protocol !== 'http' && protocol !== 'https')
+          throw invalidParameter(`Invalid protocol type: ${protocol.slice(0, 32)}`);
+        let url: URL;
+        try {
+          url = new URL(endpoint);
+        } catch {
+          throw invalidParameter('Endpoint must be a valid URL');
+        }
+        if (url.protocol !== `${protocol}:`)
+          throw invalidParameter(`Endpoint must match the specified protocol`);
+        // An address the server may not reach is refused now; a name is checked on each delivery, as it resolves.
+        if (forbiddenAddress(url, endpoints) !== undefined)
+          throw invalidParameter(
+            'Endpoint must be reachable on the internet: a loopback or private address is not',
+          );
       }
-      if (url.protocol !== `${protocol}:`)
-        throw invalidParameter(`Endpoint must match the specified protocol`);
-      // An address the server may not reach is refused now; a name is checked on each delivery, as it resolves.
-      if (forbiddenAddress(url, endpoints) !== undefined)
-        throw invalidParameter(
-          'Endpoint must be reachable on the internet: a loopback or private address is not',
-        );
       const existing = await db
         .selectFrom('sns_subscriptions')
         .selectAll()

@@ -93,7 +93,6 @@ export function createBuiltinMetrics(deps: {
   jobLog?: (group: string, stream: string, events: { timestamp: number; message: string }[]) => void;
 }): BuiltinMetrics {
   const { store, db, billing, logger } = deps;
-  let gathered = new Map<Key, Gathered>();
   // Jobs are collected from the first start on: what ended before it is history, not news.
   billing.setWatermark('jobs', billing.watermark('jobs', deps.now()));
   const loopDelay = monitorEventLoopDelay({ resolution: 20 });
@@ -102,61 +101,95 @@ export function createBuiltinMetrics(deps: {
   let lastCpuAt = deps.now();
   let lastHostCpu = hostCpuTimes();
 
-  function add(namespace: string, name: string, dimensions: Dimension[], unit: string, value: number): void {
-    const key = `${namespace}\u0000${name}\u0000${unit}\u0000${dimensions.map((d) => `${d.Name}=${d.Value}`).join('\u0000')}`;
-    let entry = gathered.get(key);
+  /**
+   * The request metrics gathered since the last write, by a short key of their dimensions (a bucket, a service's
+   * operation) and then by metric: a request pays a few map lookups, and a series' dimensions are built once.
+   */
+  const groups = new Map<Key, Map<string, Gathered>>();
+  let seriesCount = 0;
+
+  function add(
+    group: Key,
+    namespace: string,
+    name: string,
+    unit: string,
+    dimensions: () => Dimension[],
+    value: number,
+  ): void {
+    let metrics = groups.get(group);
+    if (!metrics) {
+      metrics = new Map();
+      groups.set(group, metrics);
+    }
+    let entry = metrics.get(name);
     if (!entry) {
-      entry = { namespace, name, dimensions, unit, values: new Map() };
-      gathered.set(key, entry);
+      entry = { namespace, name, dimensions: dimensions(), unit, values: new Map() };
+      metrics.set(name, entry);
+      seriesCount++;
     }
     entry.values.set(value, (entry.values.get(value) ?? 0) + 1);
   }
 
+  const none = () => [];
+
   function onEvent(event: OperationEvent): void {
-    if (!event.service || !event.operation) return;
-    add('AWS/Usage', 'CallCount', usageDimensions(event.service, event.operation), 'None', 1);
-    billing.addRequest(event.service, event.operation);
+    const { service, operation, status } = event;
+    if (!service || !operation) return;
+    add(
+      `u\u0000${service}\u0000${operation}`,
+      'AWS/Usage',
+      'CallCount',
+      'None',
+      () => usageDimensions(service, operation),
+      1,
+    );
+    billing.addRequest(service, operation);
     // The whole platform's figures, for its dashboard and alarms.
-    add('Seawall/Platform', 'Requests', [], 'Count', 1);
-    add('Seawall/Platform', '4xxErrors', [], 'Count', event.status >= 400 && event.status < 500 ? 1 : 0);
-    add('Seawall/Platform', '5xxErrors', [], 'Count', event.status >= 500 ? 1 : 0);
-    add('Seawall/Platform', 'Latency', [], 'Milliseconds', Math.round(event.durationMs));
-    if (event.service !== 's3') return;
+    add('p', 'Seawall/Platform', 'Requests', 'Count', none, 1);
+    add('p', 'Seawall/Platform', '4xxErrors', 'Count', none, status >= 400 && status < 500 ? 1 : 0);
+    add('p', 'Seawall/Platform', '5xxErrors', 'Count', none, status >= 500 ? 1 : 0);
+    add('p', 'Seawall/Platform', 'Latency', 'Milliseconds', none, Math.round(event.durationMs));
+    if (service !== 's3') return;
     const bucket = bucketOf(event.resources);
     if (!bucket) return;
-    const dims = [
+    const group = `b\u0000${bucket}`;
+    const dims = () => [
       { Name: 'BucketName', Value: bucket },
       { Name: 'FilterId', Value: 'EntireBucket' },
     ];
-    add('AWS/S3', 'AllRequests', dims, 'Count', 1);
-    const kind = S3_REQUEST_KINDS[event.operation];
-    if (kind) add('AWS/S3', kind, dims, 'Count', 1);
-    add('AWS/S3', '4xxErrors', dims, 'Count', event.status >= 400 && event.status < 500 ? 1 : 0);
-    add('AWS/S3', '5xxErrors', dims, 'Count', event.status >= 500 ? 1 : 0);
-    add('AWS/S3', 'TotalRequestLatency', dims, 'Milliseconds', Math.round(event.durationMs));
+    add(group, 'AWS/S3', 'AllRequests', 'Count', dims, 1);
+    const kind = S3_REQUEST_KINDS[operation];
+    if (kind) add(group, 'AWS/S3', kind, 'Count', dims, 1);
+    add(group, 'AWS/S3', '4xxErrors', 'Count', dims, status >= 400 && status < 500 ? 1 : 0);
+    add(group, 'AWS/S3', '5xxErrors', 'Count', dims, status >= 500 ? 1 : 0);
+    add(group, 'AWS/S3', 'TotalRequestLatency', 'Milliseconds', dims, Math.round(event.durationMs));
     if (event.firstByteMs !== undefined)
-      add('AWS/S3', 'FirstByteLatency', dims, 'Milliseconds', Math.round(event.firstByteMs));
-    if (event.operation === 'GetObject' && event.status < 300 && event.bytesOut)
-      add('AWS/S3', 'BytesDownloaded', dims, 'Bytes', event.bytesOut);
-    if (
-      (event.operation === 'PutObject' || event.operation === 'UploadPart') &&
-      event.status < 300 &&
-      event.bytesIn
-    )
-      add('AWS/S3', 'BytesUploaded', dims, 'Bytes', event.bytesIn);
+      add(group, 'AWS/S3', 'FirstByteLatency', 'Milliseconds', dims, Math.round(event.firstByteMs));
+    if (operation === 'GetObject' && status < 300 && event.bytesOut)
+      add(group, 'AWS/S3', 'BytesDownloaded', 'Bytes', dims, event.bytesOut);
+    if ((operation === 'PutObject' || operation === 'UploadPart') && status < 300 && event.bytesIn)
+      add(group, 'AWS/S3', 'BytesUploaded', 'Bytes', dims, event.bytesIn);
   }
 
   function samples(time: number): Sample[] {
     const out: Sample[] = [];
-    for (const entry of gathered.values())
-      out.push({
-        metric: { namespace: entry.namespace, name: entry.name, dimensions: entry.dimensions },
-        unit: entry.unit,
-        time,
-        resolution: 60,
-        values: [...entry.values],
-      });
-    gathered = new Map();
+    for (const metrics of groups.values())
+      for (const entry of metrics.values()) {
+        if (entry.values.size === 0) continue;
+        out.push({
+          metric: { namespace: entry.namespace, name: entry.name, dimensions: entry.dimensions },
+          unit: entry.unit,
+          time,
+          resolution: 60,
+          values: [...entry.values],
+        });
+        entry.values = new Map();
+      }
+    // The series are kept for the next requests, unless there are very many (buckets come and go).
+    if (seriesCount > 50_000) {
+      groups.clear();
+      seriesCount = 0;
+    }
     return out;
   }
 

@@ -320,8 +320,9 @@ export function createAlarmService(deps: {
     return { ...rest, alarmName: definition.AlarmName };
   }
 
-  function metricAlarmOut(row: AlarmRow, definition: Extract<Definition, { kind: 'MetricAlarm' }>) {
-    const { kind: _kind, ...input } = definition;
+  /** An alarm as DescribeAlarms answers it: its definition, its ARN, and its state. */
+  function alarmOut(row: AlarmRow, definition: Definition) {
+    const { kind, ...input } = definition;
     return {
       ...input,
       AlarmArn: arn(row.name),
@@ -329,25 +330,7 @@ export function createAlarmService(deps: {
       OKActions: input.OKActions ?? [],
       AlarmActions: input.AlarmActions ?? [],
       InsufficientDataActions: input.InsufficientDataActions ?? [],
-      Dimensions: input.Dimensions ?? (input.Metrics ? undefined : []),
-      AlarmConfigurationUpdatedTimestamp: new Date(row.config_updated),
-      StateValue: row.state,
-      StateReason: row.state_reason,
-      ...(row.state_reason_data ? { StateReasonData: row.state_reason_data } : {}),
-      StateUpdatedTimestamp: new Date(row.state_updated),
-      StateTransitionedTimestamp: new Date(row.state_transitioned),
-    };
-  }
-
-  function compositeAlarmOut(row: AlarmRow, definition: Extract<Definition, { kind: 'CompositeAlarm' }>) {
-    const { kind: _kind, ...input } = definition;
-    return {
-      ...input,
-      AlarmArn: arn(row.name),
-      ActionsEnabled: row.actions_enabled === 1,
-      OKActions: input.OKActions ?? [],
-      AlarmActions: input.AlarmActions ?? [],
-      InsufficientDataActions: input.InsufficientDataActions ?? [],
+      ...(kind === 'MetricAlarm' && !definition.Metrics ? { Dimensions: definition.Dimensions ?? [] } : {}),
       AlarmConfigurationUpdatedTimestamp: new Date(row.config_updated),
       StateValue: row.state,
       StateReason: row.state_reason,
@@ -738,8 +721,8 @@ export function createAlarmService(deps: {
       const CompositeAlarms: object[] = [];
       for (const row of page) {
         const def = definitionOf(row);
-        if (def.kind === 'MetricAlarm') MetricAlarms.push(metricAlarmOut(row, def));
-        else CompositeAlarms.push(compositeAlarmOut(row, def));
+        if (def.kind === 'MetricAlarm') MetricAlarms.push(alarmOut(row, def));
+        else CompositeAlarms.push(alarmOut(row, def));
       }
       const last = page.at(-1);
       return {
@@ -764,7 +747,7 @@ export function createAlarmService(deps: {
             (input.Period === undefined || def.Period === input.Period) &&
             (input.Unit === undefined || def.Unit === input.Unit),
         )
-        .map(([row, def]) => metricAlarmOut(row, def));
+        .map(([row, def]) => alarmOut(row, def));
       return { MetricAlarms };
     },
     deleteAlarms(names) {

@@ -483,3 +483,22 @@ describe('access and the aws cli', () => {
     });
   }
 });
+
+describe('hostile input', () => {
+  it('refuses an event larger than CloudWatch Logs takes, and matches only own members of JSON messages', async () => {
+    const huge = await failure(
+      logs.send(
+        new PutLogEventsCommand({
+          logGroupName: 'app',
+          logStreamName: 'edges',
+          logEvents: [{ timestamp: now, message: 'x'.repeat(262_144) }],
+        }),
+      ),
+    );
+    expect(huge.code).toBe('InvalidParameterException');
+    const inherited = await logs.send(
+      new FilterLogEventsCommand({ logGroupName: 'app', filterPattern: '{ $.constructor EXISTS }' }),
+    );
+    expect(inherited.events).toEqual([]);
+  });
+});

@@ -631,3 +631,19 @@ describe('built-in metrics', () => {
     expect(listed.Metrics?.some((m) => m.Dimensions?.some((d) => d.Value === 'AmazonS3'))).toBe(true);
   });
 });
+
+describe('hostile ranges', () => {
+  it('refuses a query spanning more periods than a request can answer', async () => {
+    expect(
+      await failure(
+        cw.send(
+          new GetMetricDataCommand({
+            StartTime: new Date(0),
+            EndTime: at(1),
+            MetricDataQueries: [{ Id: 'e1', Expression: '1', Period: 1 }],
+          }),
+        ),
+      ),
+    ).toEqual({ code: 'InvalidParameterCombination', status: 400 });
+  });
+});

@@ -192,6 +192,8 @@ describe('SNS email subscriptions', () => {
       'a@b',
       'x y@city.example',
       'a@city.example\r\nBcc: x@y.example',
+      'root,x@city.example',
+      '"group": x@city.example;',
     ]) {
       const refused = await failureOf(
         sns.send(new SubscribeCommand({ TopicArn: topic, Protocol: 'email', Endpoint })),

@@ -595,9 +595,14 @@ export function createAlarmService(deps: {
         // Checked now as GetMetricData would check it, so a bad expression is refused rather than stored.
         const now = deps.now();
         evaluateMetricData(deps.metrics, input.Metrics, new Date(now - 60_000), new Date(now), now);
-        if (mathPeriod(input.Metrics) === undefined)
+        const period = mathPeriod(input.Metrics);
+        if (period === undefined)
           throw missingParameter(
             'The metric that returns data must have a Period, or read a metric that has one.',
+          );
+        if (period * input.EvaluationPeriods > 7 * 86_400)
+          throw invalidParameterValue(
+            'The evaluation range (Period × EvaluationPeriods) must not exceed 7 days.',
           );
       } else {
         if (input.MetricName === undefined || input.Namespace === undefined)

@@ -150,6 +150,8 @@ export function createBuiltinMetrics(deps: {
     add('p', 'Seawall/Platform', '5xxErrors', 'Count', none, status >= 500 ? 1 : 0);
     add('p', 'Seawall/Platform', 'Latency', 'Milliseconds', none, Math.round(event.durationMs));
     if (service !== 's3') return;
+    // A failed request nobody signed names whatever bucket it likes: it makes no bucket's series.
+    if (status >= 400 && (!event.principal || event.principal.type === 'Anonymous')) return;
     const bucket = bucketOf(event.resources);
     if (!bucket) return;
     const group = `b\u0000${bucket}`;

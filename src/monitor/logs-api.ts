@@ -35,6 +35,22 @@ const RETENTION_DAYS = [
 const MAX_BATCH_EVENTS = 10_000;
 const MAX_BATCH_BYTES = 1_048_576;
 const EVENT_OVERHEAD = 26;
+/** An event's largest size (its message and the overhead), and a read's largest answer, as CloudWatch Logs. */
+const MAX_EVENT_BYTES = 262_144;
+const MAX_RESPONSE_BYTES = 1_048_576;
+
+/** The events that fit in one answer: from the first for a forward read, from the last for a backward one. */
+function withinResponse<T extends { message: string }>(rows: T[], fromEnd: boolean): T[] {
+  let bytes = 0;
+  const ordered = fromEnd ? [...rows].reverse() : rows;
+  const kept: T[] = [];
+  for (const row of ordered) {
+    bytes += Buffer.byteLength(row.message) + EVENT_OVERHEAD;
+    if (bytes > MAX_RESPONSE_BYTES && kept.length > 0) break;
+    kept.push(row);
+  }
+  return fromEnd ? kept.reverse() : kept;
+}
 const DAY = 86_400_000;
 const MAX_EVENTS_PAGE = 10_000;
 /** Filter and query scans read this many events at a time, yielding to other requests between pages. */
@@ -460,7 +476,10 @@ export function createLogsService(deps: {
             throw invalidParameter(
               `logEvents.${i + 1} must have a timestamp (epoch milliseconds) and a non-empty message.`,
             );
-          bytes += Buffer.byteLength(e.message) + EVENT_OVERHEAD;
+          const size = Buffer.byteLength(e.message) + EVENT_OVERHEAD;
+          if (size > MAX_EVENT_BYTES)
+            throw invalidParameter(`Log event ${i + 1} is larger than ${MAX_EVENT_BYTES} bytes.`);
+          bytes += size;
           return { timestamp: e.timestamp, message: e.message };
         });
         if (bytes > MAX_BATCH_BYTES)
@@ -548,6 +567,7 @@ export function createLogsService(deps: {
             .all(group.name, stream.name, start, end, c.time, c.time, c.id, limit)
             .reverse();
         }
+        rows = withinResponse(rows, !forward);
         const first = rows[0];
         const last = rows.at(-1);
         // At either end, the token given is answered again, as CloudWatch Logs does.
@@ -630,7 +650,9 @@ export function createLogsService(deps: {
         }[] = [];
         let scanned = 0;
         let more = true;
-        while (more && events.length < limit) {
+        let full = false;
+        let bytes = 0;
+        while (more && !full) {
           const rows = page.all(group.name, start, end, cursor.time, cursor.time, cursor.id);
           for (const row of rows) {
             cursor = { time: row.time, id: row.id };
@@ -645,14 +667,18 @@ export function createLogsService(deps: {
               ingestionTime: row.ingestion,
               eventId: String(row.id).padStart(20, '0'),
             });
-            if (events.length >= limit) break;
+            bytes += Buffer.byteLength(row.message) + EVENT_OVERHEAD;
+            if (events.length >= limit || bytes >= MAX_RESPONSE_BYTES) {
+              full = true;
+              break;
+            }
           }
           if (rows.length < SCAN_PAGE) more = false;
           // A page bounded by what it scanned, as CloudWatch Logs answers: the rest follows the token.
           if (scanned >= 100 * SCAN_PAGE) break;
           await yieldToLoop();
         }
-        const finished = !more && events.length < limit;
+        const finished = !more && !full;
         return {
           events,
           searchedLogStreams: [],
@@ -762,9 +788,10 @@ export function createLogsService(deps: {
           scanned: 0,
           bytes: 0,
         });
-        while (queries.size > MAX_QUERIES_KEPT) {
-          const oldest = queries.keys().next().value as string;
-          queries.delete(oldest);
+        // The oldest finished queries make room; a running one is never forgotten (it could not be stopped).
+        for (const [old, query] of queries) {
+          if (queries.size <= MAX_QUERIES_KEPT) break;
+          if (query.status !== 'Running' && query.status !== 'Scheduled') queries.delete(old);
         }
         setImmediate(() => {
           void runQuery(id, text, groups, start * 1000, end * 1000 + 999, limit);

@@ -194,7 +194,8 @@ function jsonPattern(text: string): Matcher {
         value = undefined;
         break;
       }
-      value = (value as Record<string | number, unknown>)[step];
+      // Own members only: `$.constructor` is no member of a message.
+      value = Object.hasOwn(value, step) ? (value as Record<string | number, unknown>)[step] : undefined;
     }
     if (node.op === 'exists') return value !== undefined;
     if (node.op === 'missing') return value === undefined;

@@ -281,6 +281,15 @@ export function evaluateMetricData(
 
   const statPeriods = queries.flatMap((query) => (query.MetricStat ? [query.MetricStat.Period] : []));
   const defaultPeriod = statPeriods.length > 0 ? Math.min(...statPeriods) : 60;
+  // No query may span more periods than a GetMetricData call can answer datapoints.
+  for (const query of queries) {
+    const period = query.MetricStat?.Period ?? query.Period ?? defaultPeriod;
+    const spanned = (endTime.getTime() - startTime.getTime()) / (Math.max(1, period) * 1000);
+    if (spanned > DEFAULT_MAX_DATAPOINTS)
+      throw invalidParameterCombination(
+        `The query ${query.Id} spans ${Math.ceil(spanned)} periods, more than the ${DEFAULT_MAX_DATAPOINTS} datapoints a request can return; increase its Period or shorten the time range.`,
+      );
+  }
   const end = endTime.getTime();
   const computed = new Map<string, Series[]>();
   const parsed = new Map<string, ReturnType<typeof parseMetricMath>>();

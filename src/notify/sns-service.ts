@@ -209,7 +209,7 @@ export interface SmtpSettings {
 
 const EMAIL_PROTOCOLS = ['email', 'email-json'];
 /** An address SNS would take: one @, no spaces or control characters, a dotted domain. */
-const EMAIL_ADDRESS = /^[^\s@\p{Cc}]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/u;
+const EMAIL_ADDRESS = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$/;
 
 /** One email: the confirmation or the message, as SNS words and shapes them. */
 function emailOf(
@@ -305,7 +305,12 @@ export function createSnsService(deps: {
             body as unknown as Record<string, string>,
             subscription.arn,
           );
-          await mailer.sendMail({ to: subscription.endpoint, subject: email.subject, text: email.text });
+          // One address, never parsed as a list or group.
+          await mailer.sendMail({
+            to: { name: '', address: subscription.endpoint },
+            subject: email.subject,
+            text: email.text,
+          });
           return;
         }
         await post(

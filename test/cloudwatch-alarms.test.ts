@@ -397,3 +397,33 @@ describe('alarms through the aws cli', () => {
     });
   }
 });
+
+describe('what alarms do not do', () => {
+  it('refuses EvaluateLowSampleCountPercentile ignore, which it would not honour', async () => {
+    const refused = await failure(
+      cw.send(
+        new PutMetricAlarmCommand(
+          alarm('low-samples', {
+            Statistic: undefined,
+            ExtendedStatistic: 'p90',
+            EvaluateLowSampleCountPercentile: 'ignore',
+          }),
+        ),
+      ),
+    );
+    expect(refused.code).toBe('InvalidParameterValue');
+  });
+
+  it('keeps the notification subject within the 100 characters SNS takes', async () => {
+    const name = `a-very-long-alarm-name-${'x'.repeat(200)}`;
+    await cw.send(new PutMetricAlarmCommand(alarm(name, { AlarmActions: [topic] })));
+    const before = hook.received.length;
+    await cw.send(new SetAlarmStateCommand({ AlarmName: name, StateValue: 'ALARM', StateReason: 'drill' }));
+    const [notice] = (await hook.waitFor(before + 1)).slice(before);
+    expect(notice?.body.Subject?.length).toBeLessThanOrEqual(100);
+    const history = await cw.send(
+      new DescribeAlarmHistoryCommand({ AlarmName: name, HistoryItemType: 'Action' }),
+    );
+    expect(history.AlarmHistoryItems?.[0]?.HistorySummary).toBe(`Successfully executed action ${topic}`);
+  });
+});

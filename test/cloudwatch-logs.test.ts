@@ -502,3 +502,15 @@ describe('hostile input', () => {
     expect(inherited.events).toEqual([]);
   });
 });
+
+describe('DescribeLogGroups by identifiers and class', () => {
+  it('lists only the groups named, and nothing of a class Seawall has none of', async () => {
+    const arn = `arn:aws:logs:${t.credentials.region}:${t.seawall.accountId}:log-group:app:*`;
+    const named = await logs.send(
+      new DescribeLogGroupsCommand({ logGroupIdentifiers: [arn, 'no-such-group'] }),
+    );
+    expect(named.logGroups?.map((g) => g.logGroupName)).toEqual(['app']);
+    const infrequent = await logs.send(new DescribeLogGroupsCommand({ logGroupClass: 'INFREQUENT_ACCESS' }));
+    expect(infrequent.logGroups).toEqual([]);
+  });
+});

@@ -167,24 +167,17 @@ export function alarmOperations(alarms: AlarmService) {
         return undefined;
       },
     }),
-    queryOperation(CLOUDWATCH_PROTOCOL, {
-      name: 'EnableAlarmActions',
-      input: { AlarmNames: { ...names, required: true as const } },
-      resources: (input) => arnsOf(input.AlarmNames),
-      async handle(input) {
-        alarms.setActionsEnabled(input.AlarmNames, true);
-        return undefined;
-      },
-    }),
-    queryOperation(CLOUDWATCH_PROTOCOL, {
-      name: 'DisableAlarmActions',
-      input: { AlarmNames: { ...names, required: true as const } },
-      resources: (input) => arnsOf(input.AlarmNames),
-      async handle(input) {
-        alarms.setActionsEnabled(input.AlarmNames, false);
-        return undefined;
-      },
-    }),
+    ...(['Enable', 'Disable'] as const).map((verb) =>
+      queryOperation(CLOUDWATCH_PROTOCOL, {
+        name: `${verb}AlarmActions`,
+        input: { AlarmNames: { ...names, required: true as const } },
+        resources: (input) => arnsOf(input.AlarmNames),
+        async handle(input) {
+          alarms.setActionsEnabled(input.AlarmNames, verb === 'Enable');
+          return undefined;
+        },
+      }),
+    ),
     queryOperation(CLOUDWATCH_PROTOCOL, {
       name: 'TagResource',
       input: {

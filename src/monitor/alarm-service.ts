@@ -462,7 +462,8 @@ export function createAlarmService(deps: {
     } else body.AlarmRule = definition.AlarmRule;
     void reasonData;
     return {
-      subject: `${state}: "${row.name.slice(0, 60)}" in ${regionName}`,
+      // SNS takes subjects of at most 100 characters.
+      subject: `${state}: "${row.name.slice(0, 60)}" in ${regionName}`.slice(0, 100),
       message: JSON.stringify(body),
     };
   }
@@ -577,6 +578,9 @@ export function createAlarmService(deps: {
         !['evaluate', 'ignore'].includes(input.EvaluateLowSampleCountPercentile)
       )
         throw invalidParameterValue('EvaluateLowSampleCountPercentile must be evaluate or ignore.');
+      // Percentile alarms are always evaluated, however few the samples: `ignore` would be accepted and not done.
+      if (input.EvaluateLowSampleCountPercentile === 'ignore')
+        throw invalidParameterValue('EvaluateLowSampleCountPercentile ignore is not implemented by Seawall.');
       const single = input.MetricName !== undefined || input.Namespace !== undefined;
       if (input.Metrics !== undefined) {
         if (

@@ -505,13 +505,16 @@ export function createBuiltinMetrics(deps: {
   const storageTimer = setInterval(run(collectStorage, 'measure bucket storage'), deps.storageMs ?? 900_000);
   flushTimer.unref();
   storageTimer.unref();
-  run(collectStorage, 'measure bucket storage')();
+  // The first measurement comes with the first flush, off the start-up path.
+  const firstStorage = setTimeout(run(collectStorage, 'measure bucket storage'), deps.flushMs ?? 10_000);
+  firstStorage.unref();
 
   return {
     onEvent,
     flush,
     collectStorage,
     stop() {
+      clearTimeout(firstStorage);
       clearInterval(flushTimer);
       clearInterval(storageTimer);
       loopDelay.disable();

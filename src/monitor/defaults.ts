@@ -12,11 +12,12 @@ const metricWidget = (
   title: string,
   metrics: unknown[][],
   options: Record<string, unknown> = {},
+  width = 8,
 ) => ({
   type: 'metric',
   x,
   y,
-  width: 8,
+  width,
   height: 6,
   properties: { title, metrics, period: 300, stat: 'Sum', view: 'timeSeries', ...options },
 });
@@ -109,12 +110,7 @@ export function datasetsDashboard(region: string, database: string, tables: read
           markdown: `# Vancouver datasets\nRows and freshness of each curated table in \`${database}\`, and how the recipe jobs went.`,
         },
       },
-      metricWidget(0, 2, 'Rows per curated table', rows, {
-        region,
-        stat: 'Maximum',
-        period: 3600,
-        width: 12,
-      }),
+      metricWidget(0, 2, 'Rows per curated table', rows, { region, stat: 'Maximum', period: 3600 }, 12),
       metricWidget(12, 2, 'Hours since last update', age, { region, stat: 'Maximum', period: 3600 }),
       metricWidget(
         0,
@@ -126,14 +122,7 @@ export function datasetsDashboard(region: string, database: string, tables: read
         ],
         { region, period: 3600 },
       ),
-    ].map((widget) => {
-      const props = widget.properties as Record<string, unknown>;
-      if (typeof props.width === 'number') {
-        const { width, ...rest } = props;
-        return { ...widget, width, properties: rest };
-      }
-      return widget;
-    }),
+    ],
   });
 }
 

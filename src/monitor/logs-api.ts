@@ -351,6 +351,22 @@ export function createLogsService(deps: {
       async (input) => {
         if (input.includeLinkedAccounts === true || input.accountIdentifiers !== undefined)
           throw invalidParameter('Cross-account observability is not implemented by Seawall.');
+        // Every group is STANDARD: another class matches none.
+        const logGroupClass = optionalString(input, 'logGroupClass', 'InvalidParameterException');
+        if (
+          logGroupClass !== undefined &&
+          !['STANDARD', 'INFREQUENT_ACCESS', 'DELIVERY'].includes(logGroupClass)
+        )
+          throw invalidParameter(`Invalid logGroupClass ${logGroupClass.slice(0, 32)}.`);
+        const identifiers = input.logGroupIdentifiers;
+        if (
+          identifiers !== undefined &&
+          (!Array.isArray(identifiers) ||
+            identifiers.length > 50 ||
+            identifiers.some((id) => typeof id !== 'string'))
+        )
+          throw invalidParameter('logGroupIdentifiers must list at most 50 log group names or ARNs.');
+        const named = identifiers ? new Set((identifiers as string[]).map(identifierName)) : undefined;
         const prefix = optionalString(input, 'logGroupNamePrefix', 'InvalidParameterException');
         const pattern = optionalString(input, 'logGroupNamePattern', 'InvalidParameterException');
         if (prefix !== undefined && pattern !== undefined)
@@ -365,6 +381,8 @@ export function createLogsService(deps: {
           .iterate(after)) {
           if (prefix !== undefined && !row.name.startsWith(prefix)) continue;
           if (pattern !== undefined && !row.name.toLowerCase().includes(pattern.toLowerCase())) continue;
+          if (named && !named.has(row.name)) continue;
+          if (logGroupClass !== undefined && logGroupClass !== 'STANDARD') continue;
           out.push(row);
           if (out.length > limit) break;
         }

@@ -233,10 +233,9 @@ export function openMetricStore(path: string): MetricStore {
       if (samples.length > 0) put(samples);
     },
     find(key) {
-      const row = selectId.get(key.namespace, key.name, dimensionsText(key.dimensions));
-      return row
-        ? { id: row.id, ...key, dimensions: dimensionsOf(dimensionsText(key.dimensions)) }
-        : undefined;
+      const dims = dimensionsText(key.dimensions);
+      const row = selectId.get(key.namespace, key.name, dims);
+      return row ? { id: row.id, ...key, dimensions: dimensionsOf(dims) } : undefined;
     },
     list(filter, after, limit) {
       const where = ['id > ?'];

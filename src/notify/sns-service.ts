@@ -353,7 +353,11 @@ export function createSnsService(deps: {
     await requireTopic(topicArn);
     if (message.message === '') throw invalidParameter('Empty message');
     if (Buffer.byteLength(message.message) > MAX_MESSAGE_BYTES) throw invalidParameter('Message too long');
-    if (message.subject !== undefined && (message.subject === '' || message.subject.length > 100))
+    // SNS's rule: at most 100 characters, no line breaks or control characters (they would reach email headers).
+    if (
+      message.subject !== undefined &&
+      (message.subject === '' || message.subject.length > 100 || /\p{Cc}/u.test(message.subject))
+    )
       throw invalidParameter('Subject');
     const messageId = uuid();
     const confirmed = await db
@@ -503,8 +507,7 @@ export function createSnsService(deps: {
           throw invalidParameter(
             'Email subscriptions need an SMTP server, which this Seawall has not been given (SEAWALL_SMTP_URL)',
           );
-        if (endpoint.length > 254 || !EMAIL_ADDRESS.test(endpoint))
-          throw invalidParameter('Invalid parameter: Email address');
+        if (endpoint.length > 254 || !EMAIL_ADDRESS.test(endpoint)) throw invalidParameter('Email address');
       } else {
         if (protocol !== 'http' && protocol !== 'https')
           throw invalidParameter(`Invalid protocol type: ${protocol.slice(0, 32)}`);

@@ -194,7 +194,8 @@ describe('metrics through the SDK (awsJson1_0)', () => {
     expect(byId.api?.Label).toBe('Requests');
     expect(byId.api?.StatusCode).toBe('Complete');
     expect(byId.total?.Label).toBe('Both');
-    expect(byId.total?.Values).toEqual([15]);
+    // A missing point counts as 0 in series arithmetic: web has nothing in the second minute.
+    expect(byId.total?.Values).toEqual([7, 15]);
     expect(byId.doubled?.Values).toEqual([14, 20]);
   });
 
@@ -359,6 +360,18 @@ describe('metrics through the SDK (awsJson1_0)', () => {
         ),
       ),
     ).toEqual({ code: 'InvalidParameterValue', status: 400 });
+    // A number is not a result: the final value must be a time series.
+    expect(
+      await failure(
+        cw.send(
+          new GetMetricDataCommand({
+            StartTime: at(0),
+            EndTime: at(1),
+            MetricDataQueries: [{ Id: 'e1', Expression: '1 + 1' }],
+          }),
+        ),
+      ),
+    ).toEqual({ code: 'InvalidParameterValue', status: 400 });
   });
 
   it('denies a user without cloudwatch permissions', async () => {
@@ -375,7 +388,7 @@ describe('metrics through the SDK (awsJson1_0)', () => {
         new GetMetricDataCommand({
           StartTime: at(0),
           EndTime: at(1),
-          MetricDataQueries: [{ Id: 'e1', Expression: '1' }],
+          MetricDataQueries: [{ Id: 'e1', Expression: 'TIME_SERIES(1)' }],
         }),
       );
     } finally {
@@ -640,7 +653,7 @@ describe('hostile ranges', () => {
           new GetMetricDataCommand({
             StartTime: new Date(0),
             EndTime: at(1),
-            MetricDataQueries: [{ Id: 'e1', Expression: '1', Period: 1 }],
+            MetricDataQueries: [{ Id: 'e1', Expression: 'TIME_SERIES(1)', Period: 1 }],
           }),
         ),
       ),

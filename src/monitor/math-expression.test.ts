@@ -50,15 +50,17 @@ const points = (value: MathValue): [number, number][] => {
 };
 
 describe('metric math', () => {
-  it('does arithmetic with CloudWatch precedence, aligning series on their timestamps', () => {
+  it('does arithmetic with CloudWatch precedence over every timestamp, a missing value counting as 0', () => {
     expect(run('1 + 2 * 3 ^ 2')).toEqual({ kind: 'scalar', value: 19 });
     expect(run('-2 ^ 2')).toEqual({ kind: 'scalar', value: -4 });
     expect(run('(1 + 2) * 3')).toEqual({ kind: 'scalar', value: 9 });
     expect(points(run('m1 + m2'))).toEqual([
       [0, 11],
       [1, 20],
+      [2, 5],
       [3, 42],
     ]);
+    // m1 has no point at minute 2: 500 / 0 is dropped, as CloudWatch drops a division by zero.
     expect(points(run('100 * m2 / m1'))).toEqual([
       [0, 10],
       [1, 0],
@@ -76,13 +78,51 @@ describe('metric math', () => {
     expect(points(run('m2 >= 1 AND m1 > 15'))).toEqual([
       [0, 0],
       [1, 0],
+      [2, 0],
       [3, 1],
     ]);
-    expect(points(run('NOT m2'))).toEqual([
+    expect(points(run('m2 == 0 || m1 >= 40'))).toEqual([
       [0, 0],
       [1, 1],
       [2, 0],
-      [3, 0],
+      [3, 1],
+    ]);
+    expect(points(run('m2 > 1 && m1'))).toEqual(points(run('m2 > 1 AND m1')));
+  });
+
+  it("gives the CloudWatch user guide's answers", () => {
+    const guide = (points1: (number | null)[], ...rest: (number | null)[][]): MathContext => {
+      const make = (values: (number | null)[]) =>
+        s(
+          '',
+          values.flatMap((v, t): [number, number][] => (v === null ? [] : [[t, v]])),
+        );
+      return {
+        ...context,
+        series: new Map([points1, ...rest].map((values, i) => [`metric${i + 1}`, make(values)])),
+      };
+    };
+    const at = (ctx: MathContext, text: string) => points(evaluateMetricMath(parseMetricMath(text), ctx));
+    const compare = guide([30, 20, 0, 0], [20, null, 20, null]);
+    expect(at(compare, '(metric1 < metric2)').map(([, v]) => v)).toEqual([0, 0, 1, 0]);
+    expect(at(compare, '(metric1 >= 30)').map(([, v]) => v)).toEqual([1, 0, 0, 0]);
+    expect(at(compare, '(metric1 > 15 AND metric2 > 15)').map(([, v]) => v)).toEqual([1, 0, 0, 0]);
+    const choose = guide([1, 1, 0, 0, null], [30, null, 0, 0, 30], [0, 0, 20, null, 20]);
+    expect(at(choose, 'IF(metric1, metric2, metric3)')).toEqual([
+      [0, 30],
+      [1, 0],
+      [2, 20],
+    ]);
+    expect(at(choose, 'IF(metric1, 5, metric3)')).toEqual([
+      [0, 5],
+      [1, 5],
+      [2, 20],
+    ]);
+    expect(at(choose, 'IF(metric1, metric2, 5)')).toEqual([
+      [0, 30],
+      [1, 0],
+      [2, 5],
+      [3, 5],
     ]);
   });
 
@@ -96,6 +136,13 @@ describe('metric math', () => {
       [2, 5],
       [3, 42],
     ]);
+    // AVG across an array counts a series' missing point as 0.
+    expect(points(run('AVG([m1, m2])'))).toEqual([
+      [0, 5.5],
+      [1, 10],
+      [2, 2.5],
+      [3, 21],
+    ]);
     expect(points(run('MAX(METRICS())'))).toEqual([
       [0, 10],
       [1, 20],
@@ -104,10 +151,10 @@ describe('metric math', () => {
     ]);
   });
 
-  it('filters METRICS() by id or label', () => {
+  it('filters METRICS() by id', () => {
     const value = run("METRICS('rror')");
     expect(value.kind).toBe('array');
-    expect(value.kind === 'array' && value.series.map((x) => x.id)).toEqual(['m2', 'errors_b']);
+    expect(value.kind === 'array' && value.series.map((x) => x.id)).toEqual(['errors_b']);
     expect(referencedIds(parseMetricMath('SUM(METRICS()) + m1'))).toEqual(
       expect.arrayContaining(['*', 'm1']),
     );
@@ -153,9 +200,11 @@ describe('metric math', () => {
   });
 
   it('chooses per point with IF', () => {
+    // True where m1 has no point gives 0.
     expect(points(run('IF(m2 > 1, m1, 0)'))).toEqual([
       [0, 0],
       [1, 0],
+      [2, 0],
       [3, 40],
     ]);
     expect(points(run('IF(m2 > 1, m2)'))).toEqual([
@@ -167,7 +216,44 @@ describe('metric math', () => {
   it('knows its period and counts datapoints', () => {
     expect(run('PERIOD(m1)')).toEqual({ kind: 'scalar', value: 60 });
     expect(run('DATAPOINT_COUNT(m2)')).toEqual({ kind: 'scalar', value: 4 });
+    expect(points(run('DATAPOINT_COUNT(METRICS())'))).toEqual([
+      [0, 3],
+      [1, 2],
+      [2, 1],
+      [3, 2],
+    ]);
+    expect(run('METRIC_COUNT(METRICS())')).toEqual({ kind: 'scalar', value: 3 });
     expect(points(run('TIME_SERIES(3)')).length).toBe(5);
+  });
+
+  it('sorts, slices and drops empty series', () => {
+    const ids = (text: string) => {
+      const value = run(text);
+      if (value.kind !== 'array') throw new Error(`expected an array, got ${value.kind}`);
+      return value.series.map((x) => x.id);
+    };
+    expect(ids('SORT(METRICS(), SUM, DESC)')).toEqual(['m1', 'm2', 'errors_b']);
+    expect(ids('SORT(METRICS(), MAX, ASC, 2)')).toEqual(['errors_b', 'm2']);
+    expect(ids('SLICE(SORT(METRICS(), AVG, DESC), 1)')).toEqual(['errors_b', 'm2']);
+    expect(ids('SLICE(METRICS(), 0, 1)')).toEqual(['m1']);
+    expect(ids('REMOVE_EMPTY([m1, IF(m1 > 100, m1)])')).toEqual(['m1']);
+    expect(points(run('LAST(SORT(METRICS(), MIN, DESC))'))).toEqual(points(run('m2')));
+  });
+
+  it('gives the parts of each timestamp in UTC', () => {
+    const monday = Date.UTC(2026, 10, 30, 23, 58); // Monday 30 November 2026, 23:58 UTC
+    const day: MathContext = { ...context, start: monday, end: monday + 3 * MIN };
+    const at = (text: string) => {
+      const value = evaluateMetricMath(parseMetricMath(text), day);
+      return value.kind === 'series' ? value.series.values : [];
+    };
+    expect(at('MINUTE(m1)')).toEqual([58, 59, 0]);
+    expect(at('HOUR(m1)')).toEqual([23, 23, 0]);
+    expect(at('DAY(m1)')).toEqual([1, 1, 2]);
+    expect(at('DATE(m1)')).toEqual([30, 30, 1]);
+    expect(at('MONTH(m1)')).toEqual([11, 11, 12]);
+    expect(at('YEAR(m1)')).toEqual([2026, 2026, 2026]);
+    expect(at('EPOCH(m1)')[0]).toBe(monday / 1000);
   });
 
   it('refuses what it cannot do, and unknown names', () => {
@@ -182,6 +268,13 @@ describe('metric math', () => {
       '',
       'SUM(m1, m2)',
       '"x"',
+      'NOT m1',
+      'SQRT(m1)',
+      'FILL(m1, ASC)',
+      'SORT(m1, AVG, DESC)',
+      'SORT(METRICS(), P99, DESC)',
+      'TIME_SERIES(m1)',
+      'IF(m1, METRICS(), 0)',
     ])
       expect(() => run(text), text).toThrow(MetricMathError);
     expect(() => run('m9 + 1')).toThrow(/Unknown query Id m9/);

@@ -1,9 +1,10 @@
 /**
  * CloudWatch metric math: the expressions GetMetricData and metric alarms evaluate over the other queries'
- * time series. Values are scalars, time series (timestamps ascending) or arrays of time series. Arithmetic
- * between two series keeps the timestamps both have (CloudWatch aligns series by timestamp); a scalar applies
- * to every point. Non-finite results (a division by zero) are dropped from what is returned, as CloudWatch
- * returns no datapoint for them.
+ * time series. Values are scalars, time series (timestamps ascending) or arrays of time series. As the
+ * CloudWatch user guide defines it: arithmetic and comparison between two series take every timestamp either
+ * has, a missing value counting as 0; a scalar applies to every point; a point whose value cannot be computed
+ * (a division by zero) is dropped. Functions and keywords are written in capitals; query Ids begin with a
+ * lowercase letter.
  */
 
 export interface Series {
@@ -37,7 +38,7 @@ type Node =
   | { type: 'string'; value: string }
   | { type: 'id'; name: string }
   | { type: 'keyword'; name: string }
-  | { type: 'unary'; op: '-' | 'NOT'; arg: Node }
+  | { type: 'unary'; op: '-'; arg: Node }
   | { type: 'binary'; op: string; left: Node; right: Node }
   | { type: 'call'; name: string; args: Node[] }
   | { type: 'array'; items: Node[] };
@@ -83,7 +84,7 @@ function tokenize(text: string): Token[] {
       i = close + 1;
       continue;
     }
-    const op = /^(<=|>=|==|!=|[-+*/^(),[\]<>])/.exec(rest);
+    const op = /^(<=|>=|==|!=|&&|\|\||[-+*/^(),[\]<>])/.exec(rest);
     if (op) {
       tokens.push({ kind: 'op', text: op[0], at: i });
       i += op[0].length;
@@ -138,26 +139,19 @@ class Parser {
   }
   private or(): Node {
     let left = this.and();
-    while (this.isWord('OR')) {
+    while (this.isWord('OR') || this.isOp('||')) {
       this.pos++;
       left = { type: 'binary', op: 'OR', left, right: this.and() };
     }
     return left;
   }
   private and(): Node {
-    let left = this.not();
-    while (this.isWord('AND')) {
+    let left = this.comparison();
+    while (this.isWord('AND') || this.isOp('&&')) {
       this.pos++;
-      left = { type: 'binary', op: 'AND', left, right: this.not() };
+      left = { type: 'binary', op: 'AND', left, right: this.comparison() };
     }
     return left;
-  }
-  private not(): Node {
-    if (this.isWord('NOT')) {
-      this.pos++;
-      return this.nest(() => ({ type: 'unary', op: 'NOT', arg: this.not() }));
-    }
-    return this.comparison();
   }
   private comparison(): Node {
     let left = this.additive();
@@ -281,7 +275,6 @@ const FUNCTIONS: Readonly<Record<string, readonly [min: number, max: number]>> =
   FLOOR: [1, 1],
   LOG: [1, 1],
   LOG10: [1, 1],
-  SQRT: [1, 1],
   FILL: [2, 2],
   RATE: [1, 1],
   DIFF: [1, 1],
@@ -290,11 +283,23 @@ const FUNCTIONS: Readonly<Record<string, readonly [min: number, max: number]>> =
   IF: [2, 3],
   PERIOD: [1, 1],
   DATAPOINT_COUNT: [1, 1],
+  METRIC_COUNT: [1, 1],
   TIME_SERIES: [1, 1],
   FIRST: [1, 1],
   LAST: [1, 1],
+  REMOVE_EMPTY: [1, 1],
+  SORT: [3, 4],
+  SLICE: [2, 3],
+  MINUTE: [1, 1],
+  HOUR: [1, 1],
+  DAY: [1, 1],
+  DATE: [1, 1],
+  MONTH: [1, 1],
+  YEAR: [1, 1],
+  EPOCH: [1, 1],
 };
 
+/** CloudWatch functions Seawall does not compute: refused by name rather than called unknown. */
 const REFUSED = new Set([
   'SEARCH',
   'SELECT',
@@ -302,12 +307,10 @@ const REFUSED = new Set([
   'LAMBDA',
   'INSIGHT_RULE_METRIC',
   'SERVICE_QUOTA',
-  'SLICE',
-  'SORT',
-  'REMOVE_EMPTY',
-  'CONCAT',
-  'AVG_BY',
 ]);
+
+/** The bare words functions take: FILL's REPEAT and LINEAR, SORT's statistic and order. */
+const KEYWORDS = new Set(['REPEAT', 'LINEAR', 'AVG', 'MIN', 'MAX', 'SUM', 'ASC', 'DESC']);
 
 function checkFunctions(node: Node): void {
   const stack: Node[] = [node];
@@ -326,14 +329,13 @@ function checkFunctions(node: Node): void {
     } else if (n.type === 'binary') stack.push(n.left, n.right);
     else if (n.type === 'unary') stack.push(n.arg);
     else if (n.type === 'array') stack.push(...n.items);
-    else if (n.type === 'keyword' && !['REPEAT', 'LINEAR'].includes(n.name))
+    else if (n.type === 'keyword' && !KEYWORDS.has(n.name))
       throw new MetricMathError(
         `Unknown name ${n.name.slice(0, 64)}: query Ids begin with a lowercase letter.`,
       );
   }
 }
 
-/** The ids an expression reads; `*` when it reads every metric (METRICS()). */
 export function referencedIds(expression: Expression): string[] {
   const ids = new Set<string>();
   const stack: Node[] = [expression.root];
@@ -352,47 +354,66 @@ export function referencedIds(expression: Expression): string[] {
 
 const scalar = (value: number): MathValue => ({ kind: 'scalar', value });
 const series = (s: Series): MathValue => ({ kind: 'series', series: s });
+const EMPTY: readonly number[] = [];
+
+/** Collects a series' points, leaving out those whose value could not be computed (NaN, ±Infinity). */
+class Points {
+  readonly timestamps: number[] = [];
+  readonly values: number[] = [];
+  add(time: number, value: number | undefined): void {
+    if (value === undefined || !Number.isFinite(value)) return;
+    this.timestamps.push(time);
+    this.values.push(value);
+  }
+  series(from: Omit<Series, 'timestamps' | 'values'>): Series {
+    return { ...from, timestamps: this.timestamps, values: this.values };
+  }
+}
+
+function valuesByTime(s: Series): Map<number, number> {
+  const map = new Map<number, number>();
+  s.timestamps.forEach((t, i) => {
+    map.set(t, s.values[i] as number);
+  });
+  return map;
+}
+
+/** Every timestamp any of the series has, ascending. */
+function unionOfTimes(list: readonly Series[]): number[] {
+  const times = new Set<number>();
+  for (const s of list) for (const t of s.timestamps) times.add(t);
+  return [...times].sort((a, b) => a - b);
+}
 
 /** Applies `f` to each point of a series (or each series of an array); a scalar directly. */
-function mapValues(value: MathValue, f: (v: number) => number, label?: (s: Series) => string): MathValue {
-  const one = (s: Series): Series => ({ ...s, label: label ? label(s) : s.label, values: s.values.map(f) });
+function mapValues(value: MathValue, f: (v: number) => number, label?: string): MathValue {
+  const one = (s: Series): Series => {
+    const out = new Points();
+    s.timestamps.forEach((t, i) => {
+      out.add(t, f(s.values[i] as number));
+    });
+    return out.series({ ...s, label: label ?? s.label });
+  };
   if (value.kind === 'scalar') return scalar(f(value.value));
   if (value.kind === 'series') return series(one(value.series));
   return { kind: 'array', series: value.series.map(one) };
 }
 
+/** Two series point by point over every timestamp either has, a missing value counting as 0. */
 function combine(a: Series, b: Series, f: (x: number, y: number) => number, label: string): Series {
-  const other = new Map<number, number>();
-  b.timestamps.forEach((t, i) => {
-    other.set(t, b.values[i] as number);
-  });
-  const timestamps: number[] = [];
-  const values: number[] = [];
-  a.timestamps.forEach((t, i) => {
-    const y = other.get(t);
-    if (y === undefined) return;
-    timestamps.push(t);
-    values.push(f(a.values[i] as number, y));
-  });
-  return { label, timestamps, values };
+  const left = valuesByTime(a);
+  const right = valuesByTime(b);
+  const out = new Points();
+  for (const t of unionOfTimes([a, b])) out.add(t, f(left.get(t) ?? 0, right.get(t) ?? 0));
+  return out.series({ label });
 }
 
 function binary(op: string, left: MathValue, right: MathValue, text: string): MathValue {
   const f = OPERATORS[op];
   if (!f) throw new MetricMathError(`Unknown operator ${op}.`);
   if (left.kind === 'scalar' && right.kind === 'scalar') return scalar(f(left.value, right.value));
-  if (left.kind === 'scalar')
-    return mapValues(
-      right,
-      (v) => f(left.value, v),
-      () => text,
-    );
-  if (right.kind === 'scalar')
-    return mapValues(
-      left,
-      (v) => f(v, right.value),
-      () => text,
-    );
+  if (left.kind === 'scalar') return mapValues(right, (v) => f(left.value, v), text);
+  if (right.kind === 'scalar') return mapValues(left, (v) => f(v, right.value), text);
   if (left.kind === 'series' && right.kind === 'series')
     return series(combine(left.series, right.series, f, text));
   if (left.kind === 'array' && right.kind === 'series')
@@ -419,7 +440,9 @@ const OPERATORS: Readonly<Record<string, (x: number, y: number) => number>> = {
   OR: (x, y) => Number(truthy(x) || truthy(y)),
 };
 
-function aggregate(values: readonly number[], fn: string): number {
+type Statistic = 'SUM' | 'AVG' | 'MIN' | 'MAX' | 'STDDEV';
+
+function aggregate(values: readonly number[], fn: Statistic): number {
   if (values.length === 0) return Number.NaN;
   switch (fn) {
     case 'SUM':
@@ -427,16 +450,32 @@ function aggregate(values: readonly number[], fn: string): number {
     case 'AVG':
       return values.reduce((a, b) => a + b, 0) / values.length;
     case 'MIN':
-      return Math.min(...values);
+      return values.reduce((a, b) => Math.min(a, b), Number.POSITIVE_INFINITY);
     case 'MAX':
-      return Math.max(...values);
-    default: {
+      return values.reduce((a, b) => Math.max(a, b), Number.NEGATIVE_INFINITY);
+    case 'STDDEV': {
       const mean = values.reduce((a, b) => a + b, 0) / values.length;
       return Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / values.length);
     }
   }
 }
 
+/** One series from an array: at each timestamp any has, `f` of the values there (AVG counts a gap as 0). */
+function acrossArray(list: readonly Series[], label: string, f: (values: number[]) => number): Series {
+  const maps = list.map(valuesByTime);
+  const out = new Points();
+  for (const t of unionOfTimes(list)) {
+    const present: number[] = [];
+    for (const map of maps) {
+      const v = map.get(t);
+      if (v !== undefined) present.push(v);
+    }
+    out.add(t, f(present));
+  }
+  return out.series({ label });
+}
+
+/** The period grid of the request's range: the timestamps FILL and TIME_SERIES give values at. */
 function grid(context: MathContext): number[] {
   const out: number[] = [];
   const step = context.period * 1000;
@@ -449,76 +488,87 @@ function asSeriesList(value: MathValue, fn: string): readonly Series[] {
   return value.kind === 'series' ? [value.series] : value.series;
 }
 
+function asArray(value: MathValue, fn: string): readonly Series[] {
+  if (value.kind !== 'array') throw new MetricMathError(`${fn} needs an array of time series.`);
+  return value.series;
+}
+
+function asNumber(value: MathValue, fn: string): number {
+  if (value.kind !== 'scalar') throw new MetricMathError(`${fn} needs a number there, not a time series.`);
+  return value.value;
+}
+
 function perSeries(value: MathValue, fn: string, f: (s: Series) => Series): MathValue {
   const list = asSeriesList(value, fn).map(f);
   return value.kind === 'series' ? series(list[0] as Series) : { kind: 'array', series: list };
 }
 
 function differences(s: Series, f: (dv: number, dtSeconds: number) => number): Series {
-  const timestamps: number[] = [];
-  const values: number[] = [];
-  for (let i = 1; i < s.timestamps.length; i++) {
-    timestamps.push(s.timestamps[i] as number);
-    values.push(
+  const out = new Points();
+  for (let i = 1; i < s.timestamps.length; i++)
+    out.add(
+      s.timestamps[i] as number,
       f(
         (s.values[i] as number) - (s.values[i - 1] as number),
         ((s.timestamps[i] as number) - (s.timestamps[i - 1] as number)) / 1000,
       ),
     );
-  }
-  return { ...s, timestamps, values };
+  return out.series(s);
 }
 
-function fill(s: Series, how: MathValue | 'REPEAT' | 'LINEAR', context: MathContext): Series {
-  const known = new Map<number, number>();
-  s.timestamps.forEach((t, i) => {
-    known.set(t, s.values[i] as number);
-  });
-  const times = [...new Set([...grid(context), ...s.timestamps])].sort((a, b) => a - b);
-  const values: number[] = [];
-  const fillOf = (t: number): number | undefined => {
-    if (how === 'REPEAT') {
-      let last: number | undefined;
-      for (let i = 0; i < s.timestamps.length && (s.timestamps[i] as number) < t; i++) last = s.values[i];
-      return last;
-    }
-    if (how === 'LINEAR') {
-      let before = -1;
-      for (let i = 0; i < s.timestamps.length && (s.timestamps[i] as number) < t; i++) before = i;
-      const after = before + 1;
-      if (before < 0 || after >= s.timestamps.length) return undefined;
-      const t0 = s.timestamps[before] as number;
-      const t1 = s.timestamps[after] as number;
-      const v0 = s.values[before] as number;
-      const v1 = s.values[after] as number;
-      return v0 + ((v1 - v0) * (t - t0)) / (t1 - t0);
-    }
-    if (how.kind === 'scalar') return how.value;
-    if (how.kind === 'series') {
-      const i = how.series.timestamps.indexOf(t);
-      return i < 0 ? undefined : how.series.values[i];
-    }
+type Filler = MathValue | 'REPEAT' | 'LINEAR';
+
+/** FILL: a value at every period of the range, the series' own where it has one. One pass over both. */
+function fill(s: Series, how: Filler, context: MathContext): Series {
+  if (how !== 'REPEAT' && how !== 'LINEAR' && how.kind === 'array')
     throw new MetricMathError('FILL takes a number, a time series, REPEAT or LINEAR.');
-  };
-  const out: number[] = [];
+  const other = typeof how === 'object' && how.kind === 'series' ? valuesByTime(how.series) : undefined;
+  const times = unionOfTimes([s, { label: '', timestamps: grid(context), values: EMPTY }]);
+  const out = new Points();
+  let next = 0; // index of the first of s's points at or after the current time
   for (const t of times) {
-    const v = known.get(t) ?? fillOf(t);
-    if (v !== undefined) {
-      out.push(t);
-      values.push(v);
+    while (next < s.timestamps.length && (s.timestamps[next] as number) < t) next++;
+    if (s.timestamps[next] === t) {
+      out.add(t, s.values[next]);
+      continue;
     }
+    const before = next - 1;
+    if (how === 'REPEAT') out.add(t, before >= 0 ? s.values[before] : undefined);
+    else if (how === 'LINEAR') {
+      if (before < 0 || next >= s.timestamps.length) continue;
+      const t0 = s.timestamps[before] as number;
+      const t1 = s.timestamps[next] as number;
+      const v0 = s.values[before] as number;
+      const v1 = s.values[next] as number;
+      out.add(t, v0 + ((v1 - v0) * (t - t0)) / (t1 - t0));
+    } else if (other) out.add(t, other.get(t));
+    else if (how.kind === 'scalar') out.add(t, how.value);
   }
-  return { ...s, timestamps: out, values };
+  return out.series(s);
 }
 
-function valueAt(value: MathValue, t: number): number | undefined {
-  if (value.kind === 'scalar') return value.value;
-  if (value.kind === 'series') {
-    const i = value.series.timestamps.indexOf(t);
-    return i < 0 ? undefined : value.series.values[i];
-  }
-  throw new MetricMathError('IF takes a number or a time series for its values.');
+/** IF's value for a timestamp from one branch: a missing point of a true branch is 0, of a false one dropped. */
+function branchValue(
+  branch: MathValue | undefined,
+  lookup: Map<number, number> | undefined,
+  t: number,
+  isTrue: boolean,
+): number | undefined {
+  if (!branch) return undefined;
+  if (branch.kind === 'scalar') return branch.value;
+  const v = lookup?.get(t);
+  return v === undefined && isTrue ? 0 : v;
 }
+
+const DATE_PARTS: Readonly<Record<string, (d: Date) => number>> = {
+  MINUTE: (d) => d.getUTCMinutes(),
+  HOUR: (d) => d.getUTCHours(),
+  DAY: (d) => ((d.getUTCDay() + 6) % 7) + 1, // 1 is Monday, 7 Sunday
+  DATE: (d) => d.getUTCDate(),
+  MONTH: (d) => d.getUTCMonth() + 1,
+  YEAR: (d) => d.getUTCFullYear(),
+  EPOCH: (d) => Math.floor(d.getTime() / 1000),
+};
 
 export function evaluateMetricMath(expression: Expression, context: MathContext): MathValue {
   const evaluate = (node: Node): MathValue => {
@@ -528,16 +578,14 @@ export function evaluateMetricMath(expression: Expression, context: MathContext)
       case 'string':
         throw new MetricMathError(`A string ('${node.value.slice(0, 32)}') can only be METRICS()' filter.`);
       case 'keyword':
-        throw new MetricMathError(`${node.name} can only be FILL's second argument.`);
+        throw new MetricMathError(`${node.name} can only be an argument of FILL or SORT.`);
       case 'id': {
         const found = context.series.get(node.name);
         if (!found) throw new MetricMathError(`Unknown query Id ${node.name.slice(0, 64)}.`);
         return series({ ...found, id: node.name });
       }
-      case 'unary': {
-        const arg = evaluate(node.arg);
-        return node.op === '-' ? mapValues(arg, (v) => -v) : mapValues(arg, (v) => Number(!truthy(v)));
-      }
+      case 'unary':
+        return mapValues(evaluate(node.arg), (v) => -v);
       case 'binary':
         return binary(node.op, evaluate(node.left), evaluate(node.right), expression.text);
       case 'array': {
@@ -550,8 +598,15 @@ export function evaluateMetricMath(expression: Expression, context: MathContext)
     }
   };
 
+  const keyword = (node: Node | undefined, allowed: readonly string[], fn: string): string => {
+    if (node?.type !== 'keyword' || !allowed.includes(node.name))
+      throw new MetricMathError(`${fn} takes one of ${allowed.join(', ')} there.`);
+    return node.name;
+  };
+
   const call = (node: Extract<Node, { type: 'call' }>): MathValue => {
-    const [first, second, third] = node.args;
+    const [first, second, third, fourth] = node.args;
+    const arg = () => evaluate(first as Node);
     switch (node.name) {
       case 'METRICS': {
         let filter: string | undefined;
@@ -561,7 +616,7 @@ export function evaluateMetricMath(expression: Expression, context: MathContext)
           filter = first.value;
         }
         const list = [...context.series.entries()]
-          .filter(([id, s]) => filter === undefined || id.includes(filter) || s.label.includes(filter))
+          .filter(([id]) => filter === undefined || id.includes(filter))
           .map(([id, s]) => ({ ...s, id }));
         return { kind: 'array', series: list };
       }
@@ -570,98 +625,127 @@ export function evaluateMetricMath(expression: Expression, context: MathContext)
       case 'MIN':
       case 'MAX':
       case 'STDDEV': {
-        const value = evaluate(first as Node);
+        const fn = node.name;
+        const value = arg();
         if (value.kind === 'scalar') return value;
-        if (value.kind === 'series') return scalar(aggregate(value.series.values, node.name));
-        // Across an array: one series, a value at each timestamp any of them has.
-        const byTime = new Map<number, number[]>();
-        for (const s of value.series)
-          s.timestamps.forEach((t, i) => {
-            const list = byTime.get(t) ?? [];
-            list.push(s.values[i] as number);
-            byTime.set(t, list);
-          });
-        const timestamps = [...byTime.keys()].sort((a, b) => a - b);
-        return series({
-          label: expression.text,
-          timestamps,
-          values: timestamps.map((t) => aggregate(byTime.get(t) as number[], node.name)),
-        });
+        if (value.kind === 'series') return scalar(aggregate(value.series.values, fn));
+        const count = value.series.length;
+        return series(
+          acrossArray(value.series, expression.text, (present) =>
+            fn === 'AVG' ? aggregate(present, 'SUM') / count : aggregate(present, fn),
+          ),
+        );
       }
       case 'ABS':
-        return mapValues(evaluate(first as Node), Math.abs);
+        return mapValues(arg(), Math.abs);
       case 'CEIL':
-        return mapValues(evaluate(first as Node), Math.ceil);
+        return mapValues(arg(), Math.ceil);
       case 'FLOOR':
-        return mapValues(evaluate(first as Node), Math.floor);
+        return mapValues(arg(), Math.floor);
       case 'LOG':
-        return mapValues(evaluate(first as Node), Math.log);
+        return mapValues(arg(), Math.log);
       case 'LOG10':
-        return mapValues(evaluate(first as Node), Math.log10);
-      case 'SQRT':
-        return mapValues(evaluate(first as Node), Math.sqrt);
+        return mapValues(arg(), Math.log10);
       case 'RATE':
-        return perSeries(evaluate(first as Node), 'RATE', (s) => differences(s, (dv, dt) => dv / dt));
+        return perSeries(arg(), 'RATE', (s) => differences(s, (dv, dt) => dv / dt));
       case 'DIFF':
-        return perSeries(evaluate(first as Node), 'DIFF', (s) => differences(s, (dv) => dv));
+        return perSeries(arg(), 'DIFF', (s) => differences(s, (dv) => dv));
       case 'DIFF_TIME':
-        return perSeries(evaluate(first as Node), 'DIFF_TIME', (s) => differences(s, (_dv, dt) => dt));
+        return perSeries(arg(), 'DIFF_TIME', (s) => differences(s, (_dv, dt) => dt));
       case 'RUNNING_SUM':
-        return perSeries(evaluate(first as Node), 'RUNNING_SUM', (s) => {
+        return perSeries(arg(), 'RUNNING_SUM', (s) => {
           let sum = 0;
           return { ...s, values: s.values.map((v) => (sum += v)) };
         });
       case 'FILL': {
-        const how =
-          second?.type === 'keyword' && (second.name === 'REPEAT' || second.name === 'LINEAR')
-            ? second.name
+        const how: Filler =
+          second?.type === 'keyword'
+            ? (keyword(second, ['REPEAT', 'LINEAR'], 'FILL') as Filler)
             : evaluate(second as Node);
-        return perSeries(evaluate(first as Node), 'FILL', (s) => fill(s, how, context));
+        return perSeries(arg(), 'FILL', (s) => fill(s, how, context));
       }
       case 'IF': {
-        const condition = evaluate(first as Node);
+        const condition = arg();
         const whenTrue = evaluate(second as Node);
         const whenFalse = third ? evaluate(third) : undefined;
+        if (whenTrue.kind === 'array' || whenFalse?.kind === 'array')
+          throw new MetricMathError('IF takes a number or a time series for its values.');
         if (condition.kind === 'scalar')
           return truthy(condition.value)
             ? whenTrue
-            : (whenFalse ?? {
-                kind: 'series',
-                series: { label: expression.text, timestamps: [], values: [] },
-              });
+            : (whenFalse ?? series({ label: expression.text, timestamps: [], values: [] }));
+        const trueValues = whenTrue.kind === 'series' ? valuesByTime(whenTrue.series) : undefined;
+        const falseValues = whenFalse?.kind === 'series' ? valuesByTime(whenFalse.series) : undefined;
         return perSeries(condition, 'IF', (s) => {
-          const timestamps: number[] = [];
-          const values: number[] = [];
+          const out = new Points();
           s.timestamps.forEach((t, i) => {
-            const branch = truthy(s.values[i] as number) ? whenTrue : whenFalse;
-            const v = branch ? valueAt(branch, t) : undefined;
-            if (v === undefined) return;
-            timestamps.push(t);
-            values.push(v);
+            const isTrue = truthy(s.values[i] as number);
+            out.add(
+              t,
+              isTrue
+                ? branchValue(whenTrue, trueValues, t, true)
+                : branchValue(whenFalse, falseValues, t, false),
+            );
           });
-          return { label: expression.text, timestamps, values };
+          return out.series({ label: expression.text });
         });
       }
       case 'PERIOD':
+        asSeriesList(arg(), 'PERIOD');
         return scalar(context.period);
       case 'DATAPOINT_COUNT': {
-        const value = evaluate(first as Node);
-        return scalar(asSeriesList(value, 'DATAPOINT_COUNT').reduce((n, s) => n + s.values.length, 0));
+        const value = arg();
+        if (value.kind === 'series') return scalar(value.series.values.length);
+        return series(acrossArray(asSeriesList(value, 'DATAPOINT_COUNT'), expression.text, (p) => p.length));
       }
+      case 'METRIC_COUNT':
+        return scalar(asSeriesList(arg(), 'METRIC_COUNT').length);
       case 'FIRST':
       case 'LAST': {
-        const list = asSeriesList(evaluate(first as Node), node.name);
+        const list = asSeriesList(arg(), node.name);
         const one = node.name === 'FIRST' ? list[0] : list.at(-1);
         return one ? series(one) : { kind: 'array', series: [] };
       }
-      case 'TIME_SERIES': {
-        const value = evaluate(first as Node);
-        if (value.kind !== 'scalar') return value;
-        const times = grid(context);
-        return series({ label: expression.text, timestamps: times, values: times.map(() => value.value) });
+      case 'REMOVE_EMPTY':
+        return { kind: 'array', series: asArray(arg(), 'REMOVE_EMPTY').filter((s) => s.values.length > 0) };
+      case 'SORT': {
+        const list = asArray(arg(), 'SORT');
+        const by = keyword(second, ['AVG', 'MIN', 'MAX', 'SUM'], 'SORT') as Statistic;
+        const descending = keyword(third, ['ASC', 'DESC'], 'SORT') === 'DESC';
+        const limit = fourth ? asNumber(evaluate(fourth), 'SORT') : list.length;
+        const keyed = list.map((s) => ({ s, key: aggregate(s.values, by) }));
+        // Series without datapoints sort last either way.
+        keyed.sort((a, b) =>
+          Number.isNaN(a.key) || Number.isNaN(b.key)
+            ? Number(Number.isNaN(a.key)) - Number(Number.isNaN(b.key))
+            : descending
+              ? b.key - a.key
+              : a.key - b.key,
+        );
+        return { kind: 'array', series: keyed.slice(0, Math.max(0, limit)).map(({ s }) => s) };
       }
-      default:
-        throw new MetricMathError(`Unknown function ${node.name.slice(0, 64)}.`);
+      case 'SLICE': {
+        const list = asArray(arg(), 'SLICE');
+        const from = asNumber(evaluate(second as Node), 'SLICE');
+        const to = third ? asNumber(evaluate(third), 'SLICE') : list.length;
+        return { kind: 'array', series: list.slice(Math.max(0, from), Math.max(0, to)) };
+      }
+      case 'TIME_SERIES': {
+        const value = asNumber(arg(), 'TIME_SERIES');
+        const times = grid(context);
+        return series({ label: expression.text, timestamps: times, values: times.map(() => value) });
+      }
+      default: {
+        const part = DATE_PARTS[node.name];
+        if (!part) throw new MetricMathError(`Unknown function ${node.name.slice(0, 64)}.`);
+        asSeriesList(arg(), node.name);
+        const times = grid(context);
+        return series({
+          label: expression.text,
+          timestamps: times,
+          values: times.map((t) => part(new Date(t))),
+        });
+      }
     }
   };
 

@@ -363,7 +363,7 @@ export function evaluateMetricData(
           throw invalidParameterValue(`Error in expression ${id}: ${error.message}`);
         throw error;
       }
-      result = seriesOf(value, query, period, start, end);
+      result = seriesOf(value, query);
     }
     visiting.delete(id);
     computed.set(id, result);
@@ -395,21 +395,15 @@ export function evaluateMetricData(
   return results;
 }
 
-/** An expression's value as results: a scalar is a series of that value at every period of the range. */
-function seriesOf(
-  value: MathValue,
-  query: MetricDataQuery,
-  period: number,
-  start: number,
-  end: number,
-): Series[] {
+/** An expression's value as results. A number is no result: CloudWatch wants a time series or an array of them. */
+function seriesOf(value: MathValue, query: MetricDataQuery): Series[] {
   if (value.kind === 'series')
     return [{ ...value.series, label: query.Label ?? value.series.label ?? query.Id }];
   if (value.kind === 'array')
     return value.series.map((series) => ({ ...series, label: query.Label ?? series.label }));
-  const timestamps: number[] = [];
-  for (let time = start; time < end; time += period * 1000) timestamps.push(time);
-  return [{ label: query.Label ?? query.Id, timestamps, values: timestamps.map(() => value.value) }];
+  throw invalidParameterValue(
+    `Error in expression ${query.Id}: the final result must be a time series or an array of time series, not a number.`,
+  );
 }
 
 /**

@@ -50,9 +50,14 @@ export function createMonitor(deps: {
 }): Monitor {
   const now = () => deps.clock.now().getTime();
   const store = openMetricStore(deps.metricsDb);
-  let logsDb: ReturnType<typeof openLogsDb> | undefined;
+  // What has been started so far, stopped in reverse if a later part fails to start.
+  const started: (() => void)[] = [() => store.close()];
+  const stopAll = () => {
+    for (const stop of started.splice(0).reverse()) stop();
+  };
   try {
-    logsDb = openLogsDb(deps.logsDb);
+    const logsDb = openLogsDb(deps.logsDb);
+    started.push(() => logsDb.close());
     const logs = createLogsService({
       db: logsDb,
       accountId: deps.accountId,
@@ -60,7 +65,7 @@ export function createMonitor(deps: {
       now,
       logger: deps.logger,
     });
-    const untap = tapServerLogs(deps.logger, logs);
+    started.push(tapServerLogs(deps.logger, logs));
     const dashboards = createDashboards(store.db, deps.accountId, now);
     const billing = createBilling(store.db, deps.rateCard, now);
     const builtin = createBuiltinMetrics({
@@ -73,6 +78,7 @@ export function createMonitor(deps: {
       jobLog: (group, stream, events) => logs.append(group, stream, events),
       ...(deps.flushMs !== undefined ? { flushMs: deps.flushMs } : {}),
     });
+    started.push(() => builtin.stop());
     const alarms = createAlarmService({
       db: store.db,
       metrics: store,
@@ -95,6 +101,7 @@ export function createMonitor(deps: {
         });
     }, deps.alarmEvaluationMs);
     evaluator.unref();
+    started.push(() => clearInterval(evaluator));
     const prune = setInterval(() => {
       try {
         store.prune(now());
@@ -104,6 +111,7 @@ export function createMonitor(deps: {
       }
     }, 3_600_000);
     prune.unref();
+    started.push(() => clearInterval(prune));
     return {
       logs,
       api: createCloudWatchApi({ metrics: store, dashboards, now, more: alarmOperations(alarms) }),
@@ -113,18 +121,10 @@ export function createMonitor(deps: {
       billing,
       alarms,
       onEvent: (event) => builtin.onEvent(event),
-      close() {
-        clearInterval(prune);
-        clearInterval(evaluator);
-        untap();
-        logs.close();
-        builtin.stop();
-        store.close();
-      },
+      close: stopAll,
     };
   } catch (error) {
-    logsDb?.close();
-    store.close();
+    stopAll();
     throw error;
   }
 }

@@ -140,4 +140,23 @@ describe('the metric store', () => {
     expect(store.list({ namespace: 'T' }, 0, 10)).toHaveLength(2);
     expect(store.list({ namespace: 'T' }, 0, 1)).toHaveLength(1);
   });
+
+  it('forgets the metric ids of a write that was rolled back', () => {
+    store.db.exec(
+      "CREATE TRIGGER refuse BEFORE INSERT ON metric_points BEGIN SELECT RAISE(ABORT, 'disk full'); END",
+    );
+    const sample = {
+      metric,
+      unit: 'None',
+      time: 60_000,
+      resolution: 60,
+      values: [[4, 1]] as [number, number][],
+    };
+    expect(() => store.put([sample])).toThrow(/disk full/);
+    expect(store.find(metric)).toBeUndefined();
+    store.db.exec('DROP TRIGGER refuse');
+    store.put([sample]);
+    const id = store.find(metric)?.id as number;
+    expect(store.rows(id, 60, 0, 120_000).map((r) => r.agg.sum)).toEqual([4]);
+  });
 });

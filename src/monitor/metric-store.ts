@@ -230,7 +230,14 @@ export function openMetricStore(path: string): MetricStore {
   return {
     db,
     put(samples) {
-      if (samples.length > 0) put(samples);
+      if (samples.length === 0) return;
+      try {
+        put(samples);
+      } catch (error) {
+        // Ids the rolled-back transaction inserted are gone: none may be remembered.
+        ids.clear();
+        throw error;
+      }
     },
     find(key) {
       const dims = dimensionsText(key.dimensions);

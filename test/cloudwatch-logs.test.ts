@@ -295,6 +295,10 @@ describe('log groups and streams', () => {
     expect(left.events?.map((e) => e.message)).toEqual(['new']);
     const described = await logs.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: 'short' }));
     expect(described.logGroups?.[0]?.retentionInDays).toBe(7);
+    // What expired no longer counts as stored: only 'new' (3 bytes) is left.
+    expect(described.logGroups?.[0]?.storedBytes).toBe(3);
+    const streams = await logs.send(new DescribeLogStreamsCommand({ logGroupName: 'short-lived' }));
+    expect(streams.logStreams?.[0]?.storedBytes).toBe(3);
     await logs.send(new DeleteLogGroupCommand({ logGroupName: 'short-lived' }));
   });
 });

@@ -918,14 +918,33 @@ export function createLogsService(deps: {
       );
     },
     sweep() {
-      let removed = 0;
       const now = deps.now();
+      const expiredBytes = db.prepare<[string, number], { stream: string; bytes: number }>(
+        `SELECT stream, SUM(length(CAST(message AS BLOB))) AS bytes FROM log_events
+         WHERE group_name = ? AND time < ? GROUP BY stream`,
+      );
+      const lessStreamBytes = db.prepare(
+        'UPDATE log_streams SET stored_bytes = MAX(0, stored_bytes - ?) WHERE group_name = ? AND name = ?',
+      );
+      const lessGroupBytes = db.prepare(
+        'UPDATE log_groups SET stored_bytes = MAX(0, stored_bytes - ?) WHERE name = ?',
+      );
+      const expire = db.prepare('DELETE FROM log_events WHERE group_name = ? AND time < ?');
+      // Each group's expired events go with the bytes they counted for, in one transaction.
+      const sweepGroup = db.transaction((group: string, before: number): number => {
+        let total = 0;
+        for (const { stream, bytes } of expiredBytes.all(group, before)) {
+          lessStreamBytes.run(bytes, group, stream);
+          total += bytes;
+        }
+        lessGroupBytes.run(total, group);
+        return expire.run(group, before).changes;
+      });
+      let removed = 0;
       for (const group of db
         .prepare<[], LogGroupRow>('SELECT * FROM log_groups WHERE retention_days IS NOT NULL')
         .all())
-        removed += db
-          .prepare('DELETE FROM log_events WHERE group_name = ? AND time < ?')
-          .run(group.name, now - (group.retention_days as number) * DAY).changes;
+        removed += sweepGroup(group.name, now - (group.retention_days as number) * DAY);
       return removed;
     },
     close() {

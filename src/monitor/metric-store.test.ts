@@ -149,7 +149,7 @@ describe('the metric store', () => {
       metric,
       unit: 'None',
       time: 60_000,
-      resolution: 60,
+      resolution: 60 as const,
       values: [[4, 1]] as [number, number][],
     };
     expect(() => store.put([sample])).toThrow(/disk full/);

@@ -150,6 +150,152 @@ type AlarmsPage = {
   CompositeAlarms?: AlarmsPage['MetricAlarms'];
 };
 
+/** An alarm as the alarms page lists it: its state and, said plainly, what it watches. */
+export interface AlarmSummary extends AlarmState {
+  description: string;
+  /** "Load > 90 for 2 of 3 periods of 1 minute", or a composite alarm's rule. */
+  condition: string;
+  actionsEnabled: boolean;
+  actions: number;
+}
+
+type DescribedAlarm = {
+  AlarmName?: string;
+  AlarmDescription?: string;
+  StateValue?: string;
+  StateReason?: string;
+  StateUpdatedTimestamp?: number;
+  ActionsEnabled?: boolean;
+  AlarmActions?: string[];
+  OKActions?: string[];
+  InsufficientDataActions?: string[];
+  MetricName?: string;
+  Statistic?: string;
+  ExtendedStatistic?: string;
+  Period?: number;
+  EvaluationPeriods?: number;
+  DatapointsToAlarm?: number;
+  Threshold?: number;
+  ComparisonOperator?: string;
+  Metrics?: {
+    Id?: string;
+    Expression?: string;
+    Label?: string;
+    ReturnData?: boolean;
+    MetricStat?: { Period?: number; Metric?: { MetricName?: string } };
+  }[];
+  AlarmRule?: string;
+};
+
+const COMPARISON: Record<string, string> = {
+  GreaterThanThreshold: '>',
+  GreaterThanOrEqualToThreshold: '>=',
+  LessThanThreshold: '<',
+  LessThanOrEqualToThreshold: '<=',
+};
+
+function periodText(seconds: number): string {
+  if (seconds % 86_400 === 0) return seconds === 86_400 ? '1 day' : `${seconds / 86_400} days`;
+  if (seconds % 3600 === 0) return seconds === 3600 ? '1 hour' : `${seconds / 3600} hours`;
+  if (seconds % 60 === 0) return seconds === 60 ? '1 minute' : `${seconds / 60} minutes`;
+  return seconds === 1 ? '1 second' : `${seconds} seconds`;
+}
+
+/** What a metric alarm compares, as the CloudWatch console says it. */
+export function conditionOf(alarm: DescribedAlarm): string {
+  if (alarm.AlarmRule !== undefined) return alarm.AlarmRule;
+  const returned = alarm.Metrics?.find((m) => m.ReturnData !== false) ?? alarm.Metrics?.[0];
+  const watched =
+    alarm.MetricName ??
+    returned?.Label ??
+    returned?.Expression ??
+    returned?.MetricStat?.Metric?.MetricName ??
+    '?';
+  const period = alarm.Period ?? returned?.MetricStat?.Period;
+  const evaluation = alarm.EvaluationPeriods ?? 1;
+  const operator = COMPARISON[alarm.ComparisonOperator ?? ''] ?? alarm.ComparisonOperator ?? '?';
+  const datapoints = alarm.DatapointsToAlarm ?? evaluation;
+  const periods = evaluation === 1 ? 'period' : 'periods';
+  return `${watched} ${operator} ${alarm.Threshold ?? '?'} for ${datapoints} of ${evaluation} ${periods}${period ? ` of ${periodText(period)}` : ''}`;
+}
+
+/** Every alarm (both kinds), or those in one state, a page of 100 at a time. */
+export async function listAlarms(
+  call: JsonCall,
+  options: { state?: string },
+  signal?: AbortSignal,
+): Promise<AlarmSummary[]> {
+  type Page = { MetricAlarms?: DescribedAlarm[]; CompositeAlarms?: DescribedAlarm[]; NextToken?: string };
+  const found: AlarmSummary[] = [];
+  let token: string | undefined;
+  for (let n = 0; n < MAX_PAGES; n += 1) {
+    const page = await call<Page>(
+      'DescribeAlarms',
+      {
+        AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+        MaxRecords: 100,
+        ...(options.state ? { StateValue: options.state } : {}),
+        ...(token ? { NextToken: token } : {}),
+      },
+      signal,
+    );
+    const add = (kind: AlarmState['kind'], alarms: DescribedAlarm[] | undefined) => {
+      for (const alarm of alarms ?? [])
+        found.push({
+          name: alarm.AlarmName ?? '',
+          kind,
+          state: alarm.StateValue ?? '',
+          reason: alarm.StateReason ?? '',
+          updated: dateOf(alarm.StateUpdatedTimestamp),
+          description: alarm.AlarmDescription ?? '',
+          condition: conditionOf(alarm),
+          actionsEnabled: alarm.ActionsEnabled !== false,
+          actions:
+            (alarm.AlarmActions?.length ?? 0) +
+            (alarm.OKActions?.length ?? 0) +
+            (alarm.InsufficientDataActions?.length ?? 0),
+        });
+    };
+    add('metric', page.MetricAlarms);
+    add('composite', page.CompositeAlarms);
+    token = page.NextToken;
+    if (!token) break;
+  }
+  return found.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export interface AlarmHistoryItem {
+  time: Date | undefined;
+  type: string;
+  summary: string;
+}
+
+/** An alarm's history, newest first: state changes, configuration updates and actions. */
+export async function alarmHistory(
+  call: JsonCall,
+  name: string,
+  signal?: AbortSignal,
+): Promise<AlarmHistoryItem[]> {
+  type Page = {
+    AlarmHistoryItems?: { Timestamp?: number; HistoryItemType?: string; HistorySummary?: string }[];
+  };
+  const page = await call<Page>(
+    'DescribeAlarmHistory',
+    {
+      AlarmName: name,
+      AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+      MaxRecords: 50,
+      ScanBy: 'TimestampDescending',
+    },
+    signal,
+  );
+  return (page.AlarmHistoryItems ?? []).map((item) => ({
+    time: dateOf(item.Timestamp),
+    type: item.HistoryItemType ?? '',
+    summary: item.HistorySummary ?? '',
+  }));
+}
+
 /** The alarms named (both kinds), in DescribeAlarms' order; names it does not know are left out. */
 export async function describeAlarms(
   call: JsonCall,

@@ -5,6 +5,7 @@ import type { Widget } from '../dashboards/body.js';
 import type { TimeWindow } from '../dashboards/time-range.js';
 import { useWindowLoad } from '../dashboards/use-window-load.js';
 import { formatDateTime } from '../format.js';
+import { AlarmStateBadge } from './alarm-state.js';
 import { WidgetEmpty, WidgetError, WidgetFrame, type WidgetStatus } from './widget-frame.js';
 
 /** An alarm's name from its ARN (`arn:aws:cloudwatch:region:account:alarm:Name`), or the text as given. */
@@ -12,18 +13,6 @@ export function alarmNameOf(arn: string): string {
   const at = arn.indexOf(':alarm:');
   return at === -1 ? arn : arn.slice(at + ':alarm:'.length);
 }
-
-const STATE_CLASS: Record<string, string> = {
-  OK: 'alarm-ok',
-  ALARM: 'alarm-alarm',
-  INSUFFICIENT_DATA: 'alarm-insufficient',
-};
-
-const STATE_TEXT: Record<string, string> = {
-  OK: 'OK',
-  ALARM: 'In alarm',
-  INSUFFICIENT_DATA: 'Insufficient data',
-};
 
 /** An alarm status widget: each alarm it names, with its state (DescribeAlarms) and why, in its colour. */
 export function AlarmWidget(props: {
@@ -55,9 +44,7 @@ export function AlarmWidget(props: {
             const state = alarm?.state ?? '';
             return (
               <li key={name} data-testid="alarm-row" data-alarm={name} data-state={state || 'NOT_FOUND'}>
-                <span className={`alarm-state ${STATE_CLASS[state] ?? 'alarm-unknown'}`}>
-                  {alarm ? (STATE_TEXT[state] ?? state) : 'Not found'}
-                </span>
+                <AlarmStateBadge state={alarm?.state} />
                 <span className="alarm-name">{name}</span>
                 {alarm && (
                   <span className="alarm-reason muted" title={alarm.reason}>

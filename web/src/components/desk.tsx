@@ -1,12 +1,15 @@
-import { lazy, Suspense, useEffect, useRef, useState } from 'react';
+import { lazy, Suspense, useEffect, useMemo, useRef, useState } from 'react';
+import { jsonClient } from '../aws/aws-json.js';
 import { type CatalogTable, previewQuery } from '../aws/catalog.js';
 import type { AwsClients } from '../aws/clients.js';
+import { CLOUDWATCH } from '../aws/cloudwatch.js';
 import type { SavedQuery } from '../aws/named-queries.js';
 import type { QueryExecutionInfo } from '../aws/query.js';
 import { titleOfSql } from '../tabs/tabs.js';
 import { useTabs } from '../tabs/use-tabs.js';
 import type { Catalog } from '../use-catalog.js';
 import { isRunning, useQueryRuns } from '../use-query-runs.js';
+import { AlarmBanner } from './alarm-banner.js';
 import { CatalogPanel } from './catalog-panel.js';
 import { DownloadCsv } from './download-csv.js';
 import { activeTabLabel, EditorTabs, tabPanelId } from './editor-tabs.js';
@@ -18,7 +21,7 @@ import { ResultTable } from './result-table.js';
 import { SaveQueryForm } from './save-query-form.js';
 import { SavedQueriesView } from './saved-queries-view.js';
 
-type View = 'editor' | 'history' | 'saved' | 'events' | 'integrity' | 'dashboards';
+type View = 'editor' | 'history' | 'saved' | 'events' | 'integrity' | 'dashboards' | 'alarms';
 // ECharts is most of the console's script: it is loaded the first time a result is charted.
 const ResultChart = lazy(() => import('./result-chart.js').then((m) => ({ default: m.ResultChart })));
 // The integrity check brings S3's client and the verifier: loaded the first time it is opened.
@@ -29,6 +32,7 @@ const TrailVerifyView = lazy(() =>
 const DashboardsView = lazy(() =>
   import('./dashboards-view.js').then((m) => ({ default: m.DashboardsView })),
 );
+const AlarmsView = lazy(() => import('./alarms-view.js').then((m) => ({ default: m.AlarmsView })));
 
 const VIEWS: { view: View; label: string }[] = [
   { view: 'editor', label: 'Editor' },
@@ -37,6 +41,7 @@ const VIEWS: { view: View; label: string }[] = [
   { view: 'events', label: 'Event history' },
   { view: 'integrity', label: 'Log integrity' },
   { view: 'dashboards', label: 'Dashboards' },
+  { view: 'alarms', label: 'Alarms' },
 ];
 
 /**
@@ -50,6 +55,7 @@ export function Desk({ owner, clients, catalog }: { owner: string; clients: AwsC
   const [saving, setSaving] = useState(false);
   const [savedGeneration, setSavedGeneration] = useState(0);
   const editor = useRef<HTMLTextAreaElement>(null);
+  const cloudwatch = useMemo(() => jsonClient(clients.config, CLOUDWATCH), [clients.config]);
 
   const tab = tabs.active;
   const state = runs.stateOf(tab.id);
@@ -105,6 +111,7 @@ export function Desk({ owner, clients, catalog }: { owner: string; clients: AwsC
         <CatalogPanel catalog={catalog} onPickTable={pickTable} />
       </aside>
       <main className="main">
+        <AlarmBanner cloudwatch={cloudwatch} onShow={() => setView('alarms')} />
         <nav className="views" aria-label="Console views">
           {VIEWS.map(({ view: v, label }) => (
             <button
@@ -133,6 +140,11 @@ export function Desk({ owner, clients, catalog }: { owner: string; clients: AwsC
         {view === 'dashboards' && (
           <Suspense fallback={<p className="muted">Loading…</p>}>
             <DashboardsView config={clients.config} />
+          </Suspense>
+        )}
+        {view === 'alarms' && (
+          <Suspense fallback={<p className="muted">Loading…</p>}>
+            <AlarmsView cloudwatch={cloudwatch} />
           </Suspense>
         )}
         {view === 'editor' && (

@@ -1,3 +1,4 @@
+import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import {
   CloudWatchLogsClient,
   CreateLogGroupCommand,
@@ -432,6 +433,42 @@ describe('what Seawall writes there itself', () => {
       expect(messages.at(-1)).toMatch(
         /BENCHMARK : Crawler has finished running and is in state READY \(SUCCEEDED\)$/,
       );
+      // The crawl is a job run in Seawall/Jobs, by its name and by its type alone.
+      const cw = new CloudWatchClient({
+        endpoint: t.url,
+        region: t.credentials.region,
+        credentials: t.credentials,
+      });
+      try {
+        const now = Date.now();
+        for (const Dimensions of [
+          [
+            { Name: 'JobType', Value: 'GlueCrawler' },
+            { Name: 'JobName', Value: 'people-crawler' },
+          ],
+          [{ Name: 'JobType', Value: 'GlueCrawler' }],
+        ]) {
+          const sum = async (MetricName: string) =>
+            (
+              await cw.send(
+                new GetMetricStatisticsCommand({
+                  Namespace: 'Seawall/Jobs',
+                  MetricName,
+                  Dimensions,
+                  StartTime: new Date(now - 3_600_000),
+                  EndTime: new Date(now + 60_000),
+                  Period: 3600,
+                  Statistics: ['Sum'],
+                }),
+              )
+            ).Datapoints?.[0]?.Sum;
+          expect(await sum('JobRunsSucceeded')).toBe(1);
+          expect(await sum('JobRunsFailed')).toBe(0);
+          expect(await sum('JobRunTime')).toBeGreaterThan(0);
+        }
+      } finally {
+        cw.destroy();
+      }
     } finally {
       glue.destroy();
     }

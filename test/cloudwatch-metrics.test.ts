@@ -1,3 +1,4 @@
+import { StartQueryExecutionCommand } from '@aws-sdk/client-athena';
 import {
   CloudWatchClient,
   DeleteDashboardsCommand,
@@ -11,6 +12,7 @@ import {
 } from '@aws-sdk/client-cloudwatch';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { athenaClient, waitForQuery } from './helpers/athena.js';
 import { AWS_CLI, AWS_CLI_ON_PATH, awsCli } from './helpers/aws-cli.js';
 import { failure, failureOf } from './helpers/failure.js';
 import { policyUser } from './helpers/iam-user.js';
@@ -642,6 +644,54 @@ describe('built-in metrics', () => {
       new ListMetricsCommand({ Namespace: 'AWS/Billing', MetricName: 'EstimatedCharges' }),
     );
     expect(listed.Metrics?.some((m) => m.Dimensions?.some((d) => d.Value === 'AmazonS3'))).toBe(true);
+  });
+});
+
+describe('built-in Athena metrics', () => {
+  it('measures each query in AWS/Athena by workgroup, its timeline adding up to the total', async () => {
+    const athena = athenaClient(t);
+    try {
+      const id = (
+        await athena.send(
+          new StartQueryExecutionCommand({ QueryString: 'SELECT 1 AS one', WorkGroup: 'primary' }),
+        )
+      ).QueryExecutionId as string;
+      const done = await waitForQuery(athena, id);
+      expect(done.Status?.State).toBe('SUCCEEDED');
+      const statistics = done.Statistics ?? {};
+      expect(
+        (statistics.QueryQueueTimeInMillis ?? 0) +
+          (statistics.EngineExecutionTimeInMillis ?? 0) +
+          (statistics.ServiceProcessingTimeInMillis ?? 0),
+      ).toBe(statistics.TotalExecutionTimeInMillis);
+      await t.seawall.monitor.builtin.flush();
+      const now = Date.now();
+      const stat = async (MetricName: string) =>
+        (
+          await cw.send(
+            new GetMetricStatisticsCommand({
+              Namespace: 'AWS/Athena',
+              MetricName,
+              Dimensions: [
+                { Name: 'QueryState', Value: 'SUCCEEDED' },
+                { Name: 'QueryType', Value: 'DML' },
+                { Name: 'WorkGroup', Value: 'primary' },
+              ],
+              StartTime: new Date(now - 3_600_000),
+              EndTime: new Date(now + 60_000),
+              Period: 3600,
+              Statistics: ['Sum', 'SampleCount'],
+            }),
+          )
+        ).Datapoints?.[0];
+      expect((await stat('TotalExecutionTime'))?.Sum).toBe(statistics.TotalExecutionTimeInMillis);
+      expect((await stat('EngineExecutionTime'))?.Sum).toBe(statistics.EngineExecutionTimeInMillis);
+      expect((await stat('QueryQueueTime'))?.Sum).toBe(statistics.QueryQueueTimeInMillis);
+      expect((await stat('ServiceProcessingTime'))?.Sum).toBe(statistics.ServiceProcessingTimeInMillis);
+      expect((await stat('ProcessedBytes'))?.SampleCount).toBe(1);
+    } finally {
+      athena.destroy();
+    }
   });
 });
 

@@ -4,6 +4,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { type Kysely, sql } from 'kysely';
 import type { Logger } from '../lib/logger.js';
 import type { OperationEvent } from '../lib/operation.js';
+import { timelineOf } from '../query/execution-shapes.js';
 import type { Billing } from './billing.js';
 import type { Dimension, MetricStore, Sample } from './metric-store.js';
 
@@ -13,7 +14,7 @@ import type { Dimension, MetricStore, Sample } from './metric-store.js';
  *   metrics (BucketSizeBytes, NumberOfObjects), counting every version as S3 does;
  * - AWS/Usage CallCount per API of every service (KMS's among them), as AWS's usage metrics;
  * - AWS/Athena per workgroup, query state and type: ProcessedBytes, TotalExecutionTime, QueryQueueTime,
- *   EngineExecutionTime;
+ *   EngineExecutionTime, ServiceProcessingTime (QueryPlanningTime is not measured apart from the engine's);
  * - Seawall/Jobs for recipe job runs and crawls (neither DataBrew nor Glue crawlers publish metrics of their
  *   own): JobRunsSucceeded, JobRunsFailed, JobRunTime, by JobType (DataBrew, GlueCrawler) and JobName; and
  *   each run's log lines to CloudWatch Logs (/aws-glue-databrew/jobs/NAME, /aws-glue/crawlers) as it ends; Seawall/Datasets for each catalog table that records its row count: RowCount and
@@ -231,13 +232,17 @@ export function createBuiltinMetrics(deps: {
           resolution: 60,
           values: [[value, 1]],
         });
-      const submitted = Number(q.submitted_at);
-      const started = Number(q.started_at ?? q.completed_at);
-      const completed = Number(q.completed_at);
+      const timeline = timelineOf({
+        submitted_at: Number(q.submitted_at),
+        started_at: q.started_at === null ? null : Number(q.started_at),
+        completed_at: Number(q.completed_at),
+        engine_ms: Number(q.engine_ms),
+      });
       metric('ProcessedBytes', 'Bytes', Number(q.data_scanned));
-      metric('TotalExecutionTime', 'Milliseconds', completed - submitted);
-      metric('QueryQueueTime', 'Milliseconds', Math.max(0, started - submitted));
-      metric('EngineExecutionTime', 'Milliseconds', Number(q.engine_ms));
+      metric('TotalExecutionTime', 'Milliseconds', timeline.totalMs);
+      metric('QueryQueueTime', 'Milliseconds', timeline.queueMs);
+      metric('EngineExecutionTime', 'Milliseconds', timeline.engineMs);
+      metric('ServiceProcessingTime', 'Milliseconds', timeline.serviceMs);
       const platform = (name: string, unit: string, value: number) =>
         out.push({
           metric: { namespace: 'Seawall/Platform', name, dimensions: [] },

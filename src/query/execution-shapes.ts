@@ -1,10 +1,29 @@
 import { epochSeconds } from '../lib/aws-json.js';
 import type { QueryRow } from './query-store.js';
 
+/**
+ * A query's timeline in milliseconds, as Athena splits it: waiting in the queue, the engine running it, and
+ * the service finishing (writing and publishing the results) after the engine; they add up to the total.
+ * Planning is part of the engine's time here, not measured apart, so Athena's QueryPlanningTime is 0.
+ */
+export function timelineOf(row: {
+  submitted_at: number;
+  started_at: number | null;
+  completed_at: number | null;
+  engine_ms: number;
+}): { queueMs: number; engineMs: number; serviceMs: number; totalMs: number } {
+  const completed = row.completed_at ?? undefined;
+  const started = row.started_at ?? completed ?? row.submitted_at;
+  const queueMs = Math.max(0, started - row.submitted_at);
+  const totalMs = completed !== undefined ? Math.max(0, completed - row.submitted_at) : 0;
+  const serviceMs = completed !== undefined ? Math.max(0, completed - started - row.engine_ms) : 0;
+  return { queueMs, engineMs: row.engine_ms, serviceMs, totalMs };
+}
+
 /** A query execution as GetQueryExecution answers it. */
 export function execution(row: QueryRow) {
   const completed = row.completed_at ?? undefined;
-  const queueMs = (row.started_at ?? completed ?? row.submitted_at) - row.submitted_at;
+  const timeline = timelineOf(row);
   return {
     QueryExecutionId: row.id,
     Query: row.query,
@@ -35,13 +54,13 @@ export function execution(row: QueryRow) {
         : {}),
     },
     Statistics: {
-      EngineExecutionTimeInMillis: row.engine_ms,
+      EngineExecutionTimeInMillis: timeline.engineMs,
       DataScannedInBytes: row.data_scanned,
-      TotalExecutionTimeInMillis: completed !== undefined ? completed - row.submitted_at : 0,
-      QueryQueueTimeInMillis: queueMs,
+      TotalExecutionTimeInMillis: timeline.totalMs,
+      QueryQueueTimeInMillis: timeline.queueMs,
       ServicePreProcessingTimeInMillis: 0,
       QueryPlanningTimeInMillis: 0,
-      ServiceProcessingTimeInMillis: 0,
+      ServiceProcessingTimeInMillis: timeline.serviceMs,
       ResultReuseInformation: { ReusedPreviousResult: row.reused === 1 },
     },
     WorkGroup: row.workgroup,
@@ -54,15 +73,14 @@ export function execution(row: QueryRow) {
 
 /** GetQueryRuntimeStatistics: the timeline, and the rows and bytes the runner recorded. */
 export function runtimeStatistics(row: QueryRow) {
-  const completed = row.completed_at ?? undefined;
-  const started = row.started_at ?? completed;
+  const timeline = timelineOf(row);
   return {
     Timeline: {
-      QueryQueueTimeInMillis: (started ?? row.submitted_at) - row.submitted_at,
+      QueryQueueTimeInMillis: timeline.queueMs,
       QueryPlanningTimeInMillis: 0,
-      EngineExecutionTimeInMillis: row.engine_ms,
-      ServiceProcessingTimeInMillis: 0,
-      TotalExecutionTimeInMillis: completed !== undefined ? completed - row.submitted_at : 0,
+      EngineExecutionTimeInMillis: timeline.engineMs,
+      ServiceProcessingTimeInMillis: timeline.serviceMs,
+      TotalExecutionTimeInMillis: timeline.totalMs,
     },
     // Seawall does not count the rows a query reads, so InputRows is left out rather than guessed.
     Rows: {

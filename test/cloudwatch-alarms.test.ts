@@ -398,6 +398,26 @@ describe('alarms through the aws cli', () => {
   }
 });
 
+describe('DescribeAlarms pages', () => {
+  it('gives every alarm once, a page at a time, whatever characters the names hold', async () => {
+    const names = ['page-a', 'page-\u{E000}', 'page-\u{1F600}', 'page-z', 'page-é'];
+    for (const name of names) await cw.send(new PutMetricAlarmCommand(alarm(name)));
+    const seen: string[] = [];
+    let token: string | undefined;
+    for (let n = 0; n < 10; n++) {
+      const page = await cw.send(
+        new DescribeAlarmsCommand({ AlarmNamePrefix: 'page-', MaxRecords: 2, NextToken: token }),
+      );
+      expect(page.MetricAlarms?.length).toBeLessThanOrEqual(2);
+      seen.push(...(page.MetricAlarms ?? []).map((a) => a.AlarmName as string));
+      token = page.NextToken;
+      if (!token) break;
+    }
+    expect(seen.sort()).toEqual([...names].sort());
+    await cw.send(new DeleteAlarmsCommand({ AlarmNames: names }));
+  });
+});
+
 describe('what alarms do not do', () => {
   it('refuses EvaluateLowSampleCountPercentile ignore, which it would not honour', async () => {
     const refused = await failure(

@@ -684,7 +684,9 @@ export function createAlarmService(deps: {
       }
       let children: Set<string> | undefined;
       let parents: Set<string> | undefined;
-      const everything = rows();
+      // Paged by name in JavaScript's order, the order the NextToken comparison below uses (SQLite's differs
+      // for characters beyond the Basic Multilingual Plane).
+      const everything = rows().sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
       if (input.ChildrenOfAlarmName !== undefined) {
         const parent = everything.find(
           (r) => r.name === input.ChildrenOfAlarmName && r.kind === 'CompositeAlarm',

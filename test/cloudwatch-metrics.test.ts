@@ -35,6 +35,24 @@ afterAll(async () => {
 
 const at = (minutes: number) => new Date(base + minutes * 60_000);
 
+/** One datapoint a page, newest first, of Test/Paging's Arrivals over minutes 0 to 3. */
+const pageOf = (NextToken: string | undefined) => ({
+  StartTime: at(0),
+  EndTime: at(3),
+  MaxDatapoints: 1,
+  NextToken,
+  MetricDataQueries: [
+    {
+      Id: 'arrivals',
+      MetricStat: {
+        Metric: { Namespace: 'Test/Paging', MetricName: 'Arrivals' },
+        Period: 60,
+        Stat: 'Sum',
+      },
+    },
+  ],
+});
+
 describe('metrics through the SDK (awsJson1_0)', () => {
   beforeAll(async () => {
     // Minute 0: values 1..100 with a count each; minute 1: a statistic set; minute 2: a single value.
@@ -240,6 +258,28 @@ describe('metrics through the SDK (awsJson1_0)', () => {
       }),
     );
     expect(second.MetricDataResults?.[0]?.Values).toEqual([7]);
+    expect(second.NextToken).toBeUndefined();
+    expect(
+      (await failure(cw.send(new GetMetricDataCommand({ ...pageOf('x'), NextToken: 'dp-1' })))).code,
+    ).toBe('InvalidParameterValue');
+  });
+
+  it('pages on where the last page ended, whatever arrives meanwhile', async () => {
+    const put = (minute: number, Value: number) =>
+      cw.send(
+        new PutMetricDataCommand({
+          Namespace: 'Test/Paging',
+          MetricData: [{ MetricName: 'Arrivals', Timestamp: at(minute), Value }],
+        }),
+      );
+    await put(0, 1);
+    await put(1, 2);
+    const first = await cw.send(new GetMetricDataCommand(pageOf(undefined)));
+    expect(first.MetricDataResults?.[0]?.Values).toEqual([2]);
+    // A newer datapoint arrives between the pages: the next page goes on from minute 1, not from an offset.
+    await put(2, 3);
+    const second = await cw.send(new GetMetricDataCommand(pageOf(first.NextToken)));
+    expect(second.MetricDataResults?.[0]?.Values).toEqual([1]);
     expect(second.NextToken).toBeUndefined();
   });
 

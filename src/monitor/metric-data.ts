@@ -406,9 +406,38 @@ function seriesOf(value: MathValue, query: MetricDataQuery): Series[] {
   );
 }
 
+/** Where a GetMetricData page ended: the result and the timestamp of its last datapoint given. */
+interface PagePosition {
+  result: number;
+  time: number;
+}
+
+function encodePosition(position: PagePosition): string {
+  return Buffer.from(JSON.stringify([position.result, position.time])).toString('base64url');
+}
+
+function decodePosition(token: string): PagePosition {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  if (
+    !Array.isArray(parsed) ||
+    parsed.length !== 2 ||
+    !Number.isSafeInteger(parsed[0]) ||
+    !Number.isSafeInteger(parsed[1]) ||
+    parsed[0] < 0
+  )
+    throw invalidParameterValue('The parameter NextToken is not valid.');
+  return { result: parsed[0] as number, time: parsed[1] as number };
+}
+
 /**
  * GetMetricData: every result in the order asked (timestamps newest first unless ScanBy says otherwise), paged
- * at MaxDatapoints datapoints; a result cut by a page is PartialData and continues on the next.
+ * at MaxDatapoints datapoints; a result cut by a page is PartialData and continues on the next. The token says
+ * where the page ended by result and timestamp, so data arriving between pages neither repeats nor hides any.
  */
 export function getMetricData(
   store: MetricStore,
@@ -420,33 +449,39 @@ export function getMetricData(
     throw invalidParameterValue(`The value ${scanBy.slice(0, 64)} for parameter ScanBy is not valid.`);
   const max = input.MaxDatapoints ?? DEFAULT_MAX_DATAPOINTS;
   if (max < 1) throw invalidParameterValue('The parameter MaxDatapoints must be greater than 0.');
-  let skip = 0;
-  if (input.NextToken !== undefined) {
-    const match = /^dp-(\d{1,12})$/.exec(input.NextToken);
-    if (!match) throw invalidParameterValue('The parameter NextToken is not valid.');
-    skip = Number(match[1]);
-  }
+  const from = input.NextToken === undefined ? undefined : decodePosition(input.NextToken);
+  const descending = scanBy === 'TimestampDescending';
   const all = evaluateMetricData(store, input.MetricDataQueries, input.StartTime, input.EndTime, now);
   let budget = max;
-  let offset = 0;
+  let last: PagePosition | undefined;
   let more = false;
   const page: MetricDataResult[] = [];
-  for (const result of all) {
+  all.forEach((result, index) => {
     const order = result.Timestamps.map((_, n) => n);
-    if (scanBy === 'TimestampDescending') order.reverse();
-    const from = Math.max(0, skip - offset);
-    offset += order.length;
-    const remaining = order.slice(from);
+    if (descending) order.reverse();
+    // Before the page's start: given already; at it, only what comes after its last timestamp.
+    const remaining =
+      from === undefined || index > from.result
+        ? order
+        : index < from.result
+          ? []
+          : order.filter((n) => {
+              const time = (result.Timestamps[n] as Date).getTime();
+              return descending ? time < from.time : time > from.time;
+            });
     const taken = remaining.slice(0, budget);
     budget -= taken.length;
     if (taken.length < remaining.length) more = true;
+    const lastTaken = taken.at(-1);
+    if (lastTaken !== undefined)
+      last = { result: index, time: (result.Timestamps[lastTaken] as Date).getTime() };
     page.push({
       ...result,
       Timestamps: taken.map((n) => result.Timestamps[n] as Date),
       Values: taken.map((n) => result.Values[n] as number),
       StatusCode: taken.length < remaining.length ? 'PartialData' : 'Complete',
     });
-  }
-  const consumed = skip + (max - budget);
-  return { MetricDataResults: page, ...(more ? { NextToken: `dp-${consumed}` } : {}), Messages: [] };
+  });
+  const next = more && last ? encodePosition(last) : undefined;
+  return { MetricDataResults: page, ...(next ? { NextToken: next } : {}), Messages: [] };
 }

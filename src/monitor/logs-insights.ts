@@ -1,3 +1,4 @@
+import { BlockList, isIP } from 'node:net';
 import { RE2JS } from 're2js';
 
 /**
@@ -34,6 +35,7 @@ type Command =
     }
   | { kind: 'stats'; aggs: { fn: string; args: Expr[]; name: string }[]; by: { expr: Expr; name: string }[] }
   | { kind: 'sort'; keys: { expr: Expr; desc: boolean }[] }
+  | { kind: 'dedup'; fields: Expr[] }
   | { kind: 'limit'; n: number };
 
 export interface InsightsQuery {
@@ -42,8 +44,55 @@ export interface InsightsQuery {
 
 const MAX_QUERY = 10_000;
 const MAX_DEPTH = 32;
-const AGGREGATES = new Set(['count', 'sum', 'avg', 'min', 'max', 'count_distinct', 'pct']);
-const FUNCTIONS = new Set(['bin', 'ispresent', 'strlen', 'tolower', 'toupper', 'abs', 'floor', 'ceil']);
+const AGGREGATES = new Set([
+  'count',
+  'sum',
+  'avg',
+  'min',
+  'max',
+  'count_distinct',
+  'pct',
+  'stddev',
+  'earliest',
+  'latest',
+  'sortsfirst',
+  'sortslast',
+]);
+/** The functions of the Insights query language, by name in lower case (names are case-insensitive). */
+const FUNCTIONS = new Set([
+  'bin',
+  'datefloor',
+  'dateceil',
+  'frommillis',
+  'tomillis',
+  'ispresent',
+  'coalesce',
+  'isempty',
+  'isblank',
+  'concat',
+  'ltrim',
+  'rtrim',
+  'trim',
+  'strlen',
+  'tolower',
+  'toupper',
+  'substr',
+  'replace',
+  'strcontains',
+  'abs',
+  'floor',
+  'ceil',
+  'greatest',
+  'least',
+  'log',
+  'sqrt',
+  'isvalidip',
+  'isvalidipv4',
+  'isvalidipv6',
+  'isipinsubnet',
+  'isipv4insubnet',
+  'isipv6insubnet',
+]);
 
 type Token = { kind: 'name' | 'field' | 'num' | 'str' | 'regex' | 'op'; text: string };
 
@@ -92,7 +141,7 @@ function nextToken(rest: string, regexAllowed: boolean): { token: Token; length:
   const regex = regexAllowed ? /^\/((?:[^/\\]|\\.)*)\/([a-z]*)/.exec(rest) : null;
   if (regex)
     return { token: { kind: 'regex', text: `${regex[2]}\u0000${regex[1]}` }, length: regex[0].length };
-  const op = /^(<=|>=|!=|=~|==|[-+*/%()=<>,|[\]])/.exec(rest);
+  const op = /^(<=|>=|!=|=~|==|[-+*/%^()=<>,|[\]])/.exec(rest);
   if (op) return { token: { kind: 'op', text: op[0] }, length: op[0].length };
   return undefined;
 }
@@ -235,7 +284,13 @@ class Parser {
       this.pos++;
       return this.nest(() => ({ type: 'unary', op: '-', arg: this.unary() }));
     }
-    return this.primary();
+    return this.power();
+  }
+  power(): Expr {
+    const base = this.primary();
+    if (!this.isOp('^')) return base;
+    this.pos++;
+    return { type: 'binary', op: '^', left: base, right: this.nest(() => this.unary()) };
   }
   primary(): Expr {
     const t = this.take();
@@ -388,6 +443,19 @@ export function parseInsightsQuery(text: string): InsightsQuery {
         commands.push({ kind, keys });
         break;
       }
+      case 'dedup': {
+        const fields: Expr[] = [];
+        for (;;) {
+          const t = p.take();
+          if (t.kind !== 'name' && t.kind !== 'field')
+            throw new InsightsQueryError('dedup takes field names.');
+          fields.push({ type: 'field', name: t.text });
+          if (!p.isOp(',')) break;
+          p.pos++;
+        }
+        commands.push({ kind, fields });
+        break;
+      }
       case 'limit': {
         const n = p.take();
         if (n.kind !== 'num' || !/^\d+$/.test(n.text) || Number(n.text) < 1 || Number(n.text) > 10_000)
@@ -522,7 +590,9 @@ function evaluate(expr: Expr, row: Row): unknown {
                 ? a * b
                 : expr.op === '/'
                   ? a / b
-                  : a % b;
+                  : expr.op === '^'
+                    ? a ** b
+                    : a % b;
         }
       }
     }
@@ -536,8 +606,45 @@ function equal(a: unknown, b: unknown): boolean {
   return a !== undefined && display(a) === display(b);
 }
 
+/** A timestamp as a number of milliseconds: @timestamp is one; a formatted one (bin's, fromMillis') is read. */
+function millisOf(value: unknown): number | undefined {
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string' && /^\d{4}-\d\d-\d\d[ T]\d\d:\d\d/.test(value)) {
+    const ms = Date.parse(`${value.replace(' ', 'T')}${value.endsWith('Z') ? '' : 'Z'}`);
+    return Number.isNaN(ms) ? undefined : ms;
+  }
+  return undefined;
+}
+
+/** Removes the characters of `chars` (white space without) from the start, the end or both of `text`. */
+function trimmed(text: string, chars: string | undefined, start: boolean, end: boolean): string {
+  const drop = (c: string) => (chars === undefined ? /\s/.test(c) : chars.includes(c));
+  let from = 0;
+  let to = text.length;
+  if (start) while (from < to && drop(text[from] as string)) from++;
+  if (end) while (to > from && drop(text[to - 1] as string)) to--;
+  return text.slice(from, to);
+}
+
+/** Whether an address is in a CIDR subnet, each of the family asked (4, 6, or either: 0). */
+function inSubnet(address: string, subnet: string, family: 0 | 4 | 6): boolean {
+  const kind = isIP(address);
+  const [network = '', prefix = ''] = subnet.split('/');
+  const netKind = isIP(network);
+  if (kind === 0 || kind !== netKind || (family !== 0 && kind !== family) || !/^\d{1,3}$/.test(prefix))
+    return false;
+  const bits = Number(prefix);
+  if (bits > (kind === 4 ? 32 : 128)) return false;
+  const list = new BlockList();
+  const type = kind === 4 ? 'ipv4' : 'ipv6';
+  list.addSubnet(network, bits, type);
+  return list.check(address, type);
+}
+
 function call(expr: Extract<Expr, { type: 'call' }>, row: Row): unknown {
-  const arg = expr.args[0] ? evaluate(expr.args[0], row) : undefined;
+  const args = expr.args.map((arg) => evaluate(arg, row));
+  const [arg, second, third] = args;
+  const text = (value: unknown) => (value === undefined || value === null ? undefined : display(value));
   switch (expr.name) {
     case 'bin': {
       const width = numeric(arg);
@@ -545,19 +652,88 @@ function call(expr: Extract<Expr, { type: 'call' }>, row: Row): unknown {
       if (!width || width <= 0) throw new InsightsQueryError('bin takes a period such as 5m.');
       return formatTime(Math.floor(time / width) * width);
     }
+    case 'datefloor':
+    case 'dateceil': {
+      const time = millisOf(arg);
+      const width = numeric(second);
+      if (!width || width <= 0) throw new InsightsQueryError(`${expr.name} takes a period such as 1h.`);
+      if (time === undefined) return undefined;
+      const round = expr.name === 'datefloor' ? Math.floor : Math.ceil;
+      return formatTime(round(time / width) * width);
+    }
+    case 'frommillis': {
+      const ms = numeric(arg);
+      return ms === undefined ? undefined : formatTime(ms);
+    }
+    case 'tomillis':
+      return millisOf(arg);
     case 'ispresent':
       return arg !== undefined && arg !== null;
+    case 'coalesce':
+      return args.find((value) => value !== undefined && value !== null);
+    case 'isempty':
+      return arg === undefined || arg === null || display(arg) === '';
+    case 'isblank':
+      return arg === undefined || arg === null || display(arg).trim() === '';
+    case 'concat':
+      return args.map((value) => text(value) ?? '').join('');
+    case 'ltrim':
+    case 'rtrim':
+    case 'trim': {
+      const value = text(arg);
+      if (value === undefined) return undefined;
+      return trimmed(value, text(second), expr.name !== 'rtrim', expr.name !== 'ltrim');
+    }
     case 'strlen':
-      return arg === undefined ? undefined : display(arg).length;
+      return arg === undefined ? undefined : [...display(arg)].length;
     case 'tolower':
       return arg === undefined ? undefined : display(arg).toLowerCase();
     case 'toupper':
       return arg === undefined ? undefined : display(arg).toUpperCase();
+    case 'substr': {
+      const value = text(arg);
+      const from = numeric(second);
+      if (value === undefined || from === undefined) return undefined;
+      const points = [...value];
+      const length = numeric(third);
+      return points.slice(from, length === undefined ? undefined : from + Math.max(0, length)).join('');
+    }
+    case 'replace': {
+      const value = text(arg);
+      const search = text(second);
+      if (value === undefined || search === undefined || search === '') return value;
+      return value.split(search).join(text(third) ?? '');
+    }
+    case 'strcontains': {
+      const value = text(arg);
+      const search = text(second);
+      return value !== undefined && search !== undefined && value.includes(search) ? 1 : 0;
+    }
     case 'abs':
     case 'floor':
-    case 'ceil': {
+    case 'ceil':
+    case 'log':
+    case 'sqrt': {
       const n = numeric(arg);
       return n === undefined ? undefined : Math[expr.name](n);
+    }
+    case 'greatest':
+    case 'least': {
+      const numbers = args.map(numeric).filter((n): n is number => n !== undefined);
+      if (numbers.length === 0) return undefined;
+      return expr.name === 'greatest' ? Math.max(...numbers) : Math.min(...numbers);
+    }
+    case 'isvalidip':
+      return isIP(text(arg) ?? '') !== 0;
+    case 'isvalidipv4':
+      return isIP(text(arg) ?? '') === 4;
+    case 'isvalidipv6':
+      return isIP(text(arg) ?? '') === 6;
+    case 'isipinsubnet':
+    case 'isipv4insubnet':
+    case 'isipv6insubnet': {
+      const family = expr.name === 'isipv4insubnet' ? 4 : expr.name === 'isipv6insubnet' ? 6 : 0;
+      return inSubnet(text(arg) ?? '', text(second) ?? '', family);
     }
     default:
       throw new InsightsQueryError(`${expr.name} can only be used in stats.`);
@@ -569,12 +745,38 @@ interface Group {
   states: {
     count: number;
     sum: number;
+    squares: number;
     min: number | undefined;
     max: number | undefined;
     distinct: Set<string>;
     values: number[];
+    /** earliest, latest, sortsFirst, sortsLast: the value chosen so far and what it was chosen by. */
+    chosen?: { value: unknown; by: unknown };
   }[];
 }
+
+/** Insights' order of two values: numbers as numbers, anything else as its text. */
+function compareValues(x: unknown, y: unknown): number {
+  const nx = numeric(x);
+  const ny = numeric(y);
+  return nx !== undefined && ny !== undefined ? nx - ny : display(x).localeCompare(display(y));
+}
+
+/** For earliest, latest, sortsFirst and sortsLast: what a value is chosen by, and whether it beats the one held. */
+const CHOOSERS: Readonly<
+  Record<string, (value: unknown, row: Row) => { by: unknown; beats: (held: unknown) => boolean }>
+> = {
+  earliest: (_value, row) => {
+    const time = row.get('@timestamp') as number;
+    return { by: time, beats: (held) => time < (held as number) };
+  },
+  latest: (_value, row) => {
+    const time = row.get('@timestamp') as number;
+    return { by: time, beats: (held) => time > (held as number) };
+  },
+  sortsfirst: (value) => ({ by: value, beats: (held) => compareValues(value, held) < 0 }),
+  sortslast: (value) => ({ by: value, beats: (held) => compareValues(value, held) > 0 }),
+};
 
 /** Runs a query over events fed one by one (newest first); answers whether it wants more. */
 export function createQueryRun(query: InsightsQuery): {
@@ -586,7 +788,9 @@ export function createQueryRun(query: InsightsQuery): {
   const stats = statsAt < 0 ? undefined : (query.commands[statsAt] as Extract<Command, { kind: 'stats' }>);
   const post = statsAt < 0 ? [] : query.commands.slice(statsAt + 1);
   const streamingLimit =
-    !stats && !pre.some((c) => c.kind === 'sort') ? pre.find((c) => c.kind === 'limit') : undefined;
+    !stats && !pre.some((c) => c.kind === 'sort' || c.kind === 'dedup')
+      ? pre.find((c) => c.kind === 'limit')
+      : undefined;
   const rows: Row[] = [];
   const groups = new Map<string, Group>();
   let shown: string[] | undefined;
@@ -656,6 +860,7 @@ export function createQueryRun(query: InsightsQuery): {
           states: stats.aggs.map(() => ({
             count: 0,
             sum: 0,
+            squares: 0,
             min: undefined,
             max: undefined,
             distinct: new Set(),
@@ -677,10 +882,18 @@ export function createQueryRun(query: InsightsQuery): {
           if (value !== undefined && state.distinct.size < 100_000) state.distinct.add(display(value));
           return;
         }
+        const chooser = CHOOSERS[agg.fn];
+        if (chooser) {
+          if (value === undefined || value === null) return;
+          const { by, beats } = chooser(value, row);
+          if (!state.chosen || beats(state.chosen.by)) state.chosen = { value, by };
+          return;
+        }
         const n = numeric(value);
         if (n === undefined) return;
         state.count++;
         state.sum += n;
+        state.squares += n * n;
         state.min = state.min === undefined ? n : Math.min(state.min, n);
         state.max = state.max === undefined ? n : Math.max(state.max, n);
         if (agg.fn === 'pct' && state.values.length < MAX_BUFFERED) state.values.push(n);
@@ -713,10 +926,14 @@ export function createQueryRun(query: InsightsQuery): {
                         ? s.min
                         : agg.fn === 'max'
                           ? s.max
-                          : percentileOf(
-                              s.values,
-                              numeric(agg.args[1] ? evaluate(agg.args[1], new Map()) : undefined),
-                            );
+                          : agg.fn === 'stddev'
+                            ? standardDeviation(s)
+                            : CHOOSERS[agg.fn]
+                              ? s.chosen?.value
+                              : percentileOf(
+                                  s.values,
+                                  numeric(agg.args[1] ? evaluate(agg.args[1], new Map()) : undefined),
+                                );
             row.set(agg.name, value);
           });
           return row;
@@ -739,15 +956,12 @@ export function createQueryRun(query: InsightsQuery): {
         if (command.kind === 'sort')
           out = [...out].sort((a, b) => {
             for (const key of command.keys) {
-              const x = evaluate(key.expr, a);
-              const y = evaluate(key.expr, b);
-              const nx = numeric(x);
-              const ny = numeric(y);
-              const c = nx !== undefined && ny !== undefined ? nx - ny : display(x).localeCompare(display(y));
+              const c = compareValues(evaluate(key.expr, a), evaluate(key.expr, b));
               if (c !== 0) return key.desc ? -c : c;
             }
             return 0;
           });
+        if (command.kind === 'dedup') out = deduplicated(out, command.fields);
         if (command.kind === 'limit') out = out.slice(0, command.n);
       }
       return {
@@ -768,6 +982,27 @@ export function createQueryRun(query: InsightsQuery): {
       };
     },
   };
+}
+
+/** The sample standard deviation (0 for one value). */
+function standardDeviation(s: { count: number; sum: number; squares: number }): number | undefined {
+  if (s.count === 0) return undefined;
+  if (s.count === 1) return 0;
+  const mean = s.sum / s.count;
+  return Math.sqrt(Math.max(0, (s.squares - s.count * mean * mean) / (s.count - 1)));
+}
+
+/** dedup: the first row of each combination of the fields' values; a row missing one of them is kept. */
+function deduplicated(rows: Row[], fields: readonly Expr[]): Row[] {
+  const seen = new Set<string>();
+  return rows.filter((row) => {
+    const values = fields.map((field) => evaluate(field, row));
+    if (values.some((value) => value === undefined || value === null)) return true;
+    const key = JSON.stringify(values.map(display));
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 function percentileOf(values: number[], p: number | undefined): number | undefined {

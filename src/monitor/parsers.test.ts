@@ -75,7 +75,7 @@ describe('Insights queries', () => {
     fc.assert(
       fc.property(
         textOf(
-          'fields filter stats count(*) by bin(5m) sort limit parse display @message "*" /x/ | = < and or not like , as 1',
+          'fields filter stats count(*) by bin(5m) sort limit parse display dedup @message "*" /x/ | = < ^ and or not like , as 1 concat( substr( trim( earliest( datefloor( isIpInSubnet( 1h',
         ),
         (text) => {
           try {

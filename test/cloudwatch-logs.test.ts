@@ -250,6 +250,16 @@ describe('log groups and streams', () => {
     ]);
     expect(await filter('[method, path, status = 5*, time]')).toEqual(['POST /api/upload 500 900ms']);
     expect(await filter('[method = GET, path, status >= 400, time]')).toEqual(['GET /missing 404 3ms']);
+    // Regular expressions, alone or as a value, and ... for any number of fields.
+    expect(await filter('%[45]0[04] [0-9]+ms%')).toEqual([
+      'GET /missing 404 3ms',
+      'POST /api/upload 500 900ms',
+    ]);
+    expect(await filter('{ $.path = %^/api/t% }')).toEqual([
+      '{"level":"ERROR","latency":250,"path":"/api/tickets","user":{"id":7}}',
+    ]);
+    expect(await filter('[method, ..., time = %^[0-9]{3,}ms$%]')).toEqual(['POST /api/upload 500 900ms']);
+    expect(await filter('[..., status = 404, time]')).toEqual(['GET /missing 404 3ms']);
     expect(await filter('ERROR', { logStreamNames: ['worker-1'] })).toHaveLength(1);
     const page = await logs.send(new FilterLogEventsCommand({ logGroupName: 'app', limit: 2 }));
     expect(page.events).toHaveLength(2);
@@ -352,7 +362,7 @@ describe('Logs Insights', () => {
 
   it('refuses what it does not understand', async () => {
     for (const queryString of [
-      'fields @message | dedup @message',
+      'fields @message | pattern @message',
       'stats nope(x)',
       'filter (a = 1',
       'limit 0',

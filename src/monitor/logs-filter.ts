@@ -1,8 +1,11 @@
+import { RE2JS } from 're2js';
+
 /**
  * CloudWatch Logs filter patterns, as FilterLogEvents takes them: terms (all must appear; `"a phrase"`; `?term`
- * any of these; `-term` none of these), JSON patterns (`{ $.level = "ERROR" && $.latency > 100 }`), and
- * space-delimited patterns (`[ip, user, status = 5*, size > 1000]`). Matching is case-sensitive, as in
- * CloudWatch. What is not implemented (regular expression patterns, `...` in space-delimited ones) is refused.
+ * any of these; `-term` none of these), regular expressions (`%ERROR [0-9]+%`), JSON patterns
+ * (`{ $.level = "ERROR" && $.latency > 100 }`, a value may be `%regex%`), and space-delimited patterns
+ * (`[ip, user, status = 5*, size > 1000]`, `...` for any number of fields, a value may be `%regex%`). Matching
+ * is case-sensitive, as in CloudWatch; regular expressions are RE2 (linear time: no pattern can hang a scan).
  */
 
 export class FilterPatternError extends Error {
@@ -10,6 +13,17 @@ export class FilterPatternError extends Error {
 }
 
 export type Matcher = (message: string) => boolean;
+
+/** `%regex%`: a regular expression found anywhere in the text. */
+function regexOf(text: string): RE2JS {
+  try {
+    return RE2JS.compile(text.slice(1, -1));
+  } catch {
+    throw new FilterPatternError(`Invalid regular expression ${text.slice(0, 64)} in the filter pattern.`);
+  }
+}
+
+const isRegex = (text: string) => text.length >= 2 && text.startsWith('%') && text.endsWith('%');
 
 const MAX_PATTERN = 1024;
 const MAX_DEPTH = 32;
@@ -44,8 +58,12 @@ export function compileFilterPattern(pattern: string | undefined): Matcher {
   if (text === '' || text === '""') return () => true;
   if (text.startsWith('{')) return jsonPattern(text);
   if (text.startsWith('[')) return delimitedPattern(text);
-  if (text.startsWith('%'))
-    throw new FilterPatternError('Regular expression filter patterns are not implemented by Seawall.');
+  if (text.startsWith('%')) {
+    if (!isRegex(text) || text.length === 2)
+      throw new FilterPatternError('A regular expression filter pattern is written %regex%.');
+    const re = regexOf(text);
+    return (message) => re.matcher(message).find();
+  }
   return termPattern(text);
 }
 
@@ -77,7 +95,7 @@ type JsonNode =
       type: 'test';
       path: (string | number)[];
       op: string;
-      value: string | number | boolean | null | 'EXISTS';
+      value: string | number | boolean | null | 'EXISTS' | RE2JS;
     };
 
 function jsonPattern(text: string): Matcher {
@@ -132,6 +150,12 @@ function jsonPattern(text: string): Matcher {
     if (!op) fail('expected =, !=, <, >, <= or >=');
     pos += (op as string).length;
     skip();
+    const regex = /^%(?:[^%\\]|\\.)+%/.exec(body.slice(pos));
+    if (regex) {
+      if (op !== '=' && op !== '!=') fail('a regular expression is compared with = or !=');
+      pos += regex[0].length;
+      return { type: 'test', path, op: op as string, value: regexOf(regex[0]) };
+    }
     const quoted = /^"((?:[^"\\]|\\.)*)"/.exec(body.slice(pos));
     if (quoted) {
       pos += quoted[0].length;
@@ -214,7 +238,11 @@ function jsonPattern(text: string): Matcher {
   };
 }
 
-function compare(value: unknown, op: string, wanted: string | number | boolean | null | 'EXISTS'): boolean {
+function compare(
+  value: unknown,
+  op: string,
+  wanted: string | number | boolean | null | 'EXISTS' | RE2JS,
+): boolean {
   if (wanted === null || typeof wanted === 'boolean') return op === '=' ? value === wanted : value !== wanted;
   if (typeof wanted === 'number') {
     if (typeof value !== 'number') return op === '!=';
@@ -240,26 +268,55 @@ function compare(value: unknown, op: string, wanted: string | number | boolean |
       : typeof value === 'number' || typeof value === 'boolean'
         ? String(value)
         : undefined;
-  const matches = text !== undefined && wildcard(wanted)(text);
+  const matches =
+    text !== undefined && (wanted instanceof RE2JS ? wanted.matcher(text).find() : wildcard(wanted)(text));
   return op === '=' ? matches : !matches;
 }
 
-/** `[a, b=x, c>3]`: the message split on spaces (quoted and bracketed runs kept whole), tested by position. */
+/** A space-delimited pattern's fields: split on commas outside quotes and %regex%. */
+function splitFields(body: string): string[] {
+  const fields: string[] = [];
+  let current = '';
+  let inside: string | undefined;
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i] as string;
+    if (inside !== undefined) {
+      current += c;
+      if (c === '\\' && i + 1 < body.length) current += body[++i];
+      else if (c === inside) inside = undefined;
+    } else if (c === '"' || c === '%') {
+      inside = c;
+      current += c;
+    } else if (c === ',') {
+      fields.push(current.trim());
+      current = '';
+    } else current += c;
+  }
+  if (inside !== undefined) throw new FilterPatternError(`An unterminated ${inside} in the filter pattern.`);
+  fields.push(current.trim());
+  return fields;
+}
+
+/**
+ * `[a, b=x, c>3]`: the message split on spaces (quoted and bracketed runs kept whole), tested by position;
+ * `...` stands for any number of words, matched by dynamic programming over words and fields.
+ */
 function delimitedPattern(text: string): Matcher {
   if (!text.endsWith(']')) throw new FilterPatternError('A space-delimited filter pattern must end with ].');
-  const fields = text
-    .slice(1, -1)
-    .split(',')
-    .map((field) => field.trim());
-  const tests = fields.map((field, n) => {
-    if (field === '...')
-      throw new FilterPatternError(
-        'The ... wildcard in space-delimited filter patterns is not implemented by Seawall.',
-      );
-    const match = /^([A-Za-z0-9_]+)\s*(?:(=|!=|<=|>=|<|>)\s*(.+))?$/.exec(field);
+  const fields = splitFields(text.slice(1, -1));
+  type Test = ((word: string) => boolean) | 'any';
+  const tests: Test[] = fields.map((field, n) => {
+    if (field === '...') return 'any';
+    const match = /^([A-Za-z0-9_]+)\s*(?:(=|!=|<=|>=|<|>)\s*(.+))?$/s.exec(field);
     if (!match) throw new FilterPatternError(`Invalid field ${n + 1} in the space-delimited filter pattern.`);
     const [, , op, raw] = match;
     if (op === undefined || raw === undefined) return () => true;
+    if (isRegex(raw)) {
+      if (op !== '=' && op !== '!=')
+        throw new FilterPatternError('A regular expression is compared with = or !=.');
+      const re = regexOf(raw);
+      return (word: string) => compare(word, op, re);
+    }
     const value = raw.startsWith('"') && raw.endsWith('"') ? raw.slice(1, -1) : raw;
     const number = /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : undefined;
     return (word: string) =>
@@ -270,8 +327,21 @@ function delimitedPattern(text: string): Matcher {
       );
   });
   return (message) => {
-    const words = message.match(/"[^"]*"|\[[^\]]*\]|\S+/g) ?? [];
-    if (words.length !== tests.length) return false;
-    return tests.every((test, i) => test((words[i] as string).replace(/^"(.*)"$/, '$1')));
+    const words = (message.match(/"[^"]*"|\[[^\]]*\]|\S+/g) ?? []).map((w) => w.replace(/^"(.*)"$/, '$1'));
+    // can[i]: whether tests[i..] match words[j..], for the current j (filled from the end).
+    let next: boolean[] = tests.map((_, i) => tests.slice(i).every((t) => t === 'any'));
+    next.push(true);
+    for (let j = words.length - 1; j >= 0; j--) {
+      const here: boolean[] = new Array(tests.length + 1).fill(false);
+      for (let i = tests.length - 1; i >= 0; i--) {
+        const test = tests[i] as Test;
+        here[i] =
+          test === 'any'
+            ? (here[i + 1] as boolean) || (next[i] as boolean)
+            : test(words[j] as string) && (next[i + 1] as boolean);
+      }
+      next = here;
+    }
+    return next[0] as boolean;
   };
 }

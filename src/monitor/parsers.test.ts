@@ -51,7 +51,7 @@ describe('filter patterns', () => {
   it('only ever throw their own error, and their matchers only answer', () => {
     fc.assert(
       fc.property(
-        textOf('{}[]$.a=!<>&|()"?-* ERROR5,0'),
+        textOf('{}[]$.a=!<>&|()"?-* ERROR5,0%^.+\\'),
         fc.string({ maxLength: 60 }),
         (pattern, message) => {
           try {
@@ -67,6 +67,12 @@ describe('filter patterns', () => {
     expect(() => compileFilterPattern(`{ ${'('.repeat(200)}$.a = 1${')'.repeat(200)} }`)).toThrow(
       FilterPatternError,
     );
+    // A regular expression that backtracks exponentially elsewhere answers at once: RE2 is linear.
+    expect(compileFilterPattern('%(a+)+$%')(`${'a'.repeat(5000)}!`)).toBe(false);
+    expect(compileFilterPattern('%(a+)+!$%')(`${'a'.repeat(5000)}!`)).toBe(true);
+    expect(compileFilterPattern('[...,...,...,x=%(a|aa)+b%]')(`${'a '.repeat(200)}aaaa`)).toBe(false);
+    expect(() => compileFilterPattern('%(%')).toThrow(FilterPatternError);
+    expect(() => compileFilterPattern('[a, b = "x]')).toThrow(FilterPatternError);
   });
 });
 

@@ -12,7 +12,8 @@ import {
 import type { Logger } from '../lib/logger.js';
 import type { ServiceEndpoint } from '../lib/operation.js';
 import { compileFilterPattern, FilterPatternError } from './logs-filter.js';
-import { createQueryRun, InsightsQueryError, parseInsightsQuery, type QueryResult } from './logs-insights.js';
+import { createQueryRun, type QueryResult } from './logs-insights.js';
+import { InsightsQueryError, parseInsightsQuery } from './logs-insights-parse.js';
 import type { LogEventRow, LogGroupRow, LogStreamRow, LogsDb } from './logs-store.js';
 
 /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createQueryRun, InsightsQueryError, parseInsightsQuery, type QueryEvent } from './logs-insights.js';
+import { createQueryRun, type QueryEvent } from './logs-insights.js';
+import { InsightsQueryError, parseInsightsQuery } from './logs-insights-parse.js';
 
 const T0 = Date.UTC(2026, 11, 5, 10, 0, 0);
 const events: QueryEvent[] = [

@@ -1,14 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  evaluateMetricMath,
-  type MathContext,
-  type MathValue,
-  MetricMathError,
-  parseMetricMath,
-  referencedIds,
-  type Series,
-} from './math-expression.js';
+import { evaluateMetricMath, type MathContext, type MathValue, type Series } from './math-expression.js';
+import { MetricMathError, parseMetricMath, referencedIds } from './math-parse.js';
 
 const MIN = 60_000;
 const s = (label: string, points: [number, number][]): Series => ({

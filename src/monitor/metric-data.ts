@@ -1,12 +1,6 @@
 import { invalidParameterCombination, invalidParameterValue, missingParameter } from './cloudwatch-errors.js';
-import {
-  evaluateMetricMath,
-  type MathValue,
-  MetricMathError,
-  parseMetricMath,
-  referencedIds,
-  type Series,
-} from './math-expression.js';
+import { evaluateMetricMath, type MathValue, type Series } from './math-expression.js';
+import { MetricMathError, parseMetricMath, referencedIds } from './math-parse.js';
 import {
   type Aggregate,
   emptyAggregate,

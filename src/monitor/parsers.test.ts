@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AlarmRuleError, evaluateAlarmRule, parseAlarmRule, ruleAlarms } from './alarm-rule.js';
 import { compileFilterPattern, FilterPatternError } from './logs-filter.js';
-import { createQueryRun, InsightsQueryError, parseInsightsQuery } from './logs-insights.js';
+import { createQueryRun } from './logs-insights.js';
+import { InsightsQueryError, parseInsightsQuery } from './logs-insights-parse.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
 

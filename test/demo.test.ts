@@ -179,7 +179,8 @@ describe('seawall demo', () => {
     for (const client of Object.values(again)) client.destroy();
     expect(query(dir, second.url, 'SELECT count(*) FROM vancouver.parking_tickets')[1]).toEqual(['21784']);
     await stop(second.child);
-  });
+    // Two whole demo starts, the first loading every dataset: about a minute on two cores.
+  }, 180_000);
 
   it('generates labelled synthetic rows when neither the samples nor the portal are there', async () => {
     const dir = tempDir('seawall-demo-synthetic-');
@@ -203,5 +204,5 @@ describe('seawall demo', () => {
     }
     for (const client of Object.values(c)) client.destroy();
     await stop(demo.child);
-  });
+  }, 120_000);
 });

@@ -140,16 +140,6 @@ export async function getMetricData(
   return series;
 }
 
-type AlarmsPage = {
-  MetricAlarms?: {
-    AlarmName?: string;
-    StateValue?: string;
-    StateReason?: string;
-    StateUpdatedTimestamp?: number;
-  }[];
-  CompositeAlarms?: AlarmsPage['MetricAlarms'];
-};
-
 /** An alarm as the alarms page lists it: its state and, said plainly, what it watches. */
 export interface AlarmSummary extends AlarmState {
   description: string;
@@ -219,6 +209,30 @@ export function conditionOf(alarm: DescribedAlarm): string {
   return `${watched} ${operator} ${alarm.Threshold ?? '?'} for ${datapoints} of ${evaluation} ${periods}${period ? ` of ${periodText(period)}` : ''}`;
 }
 
+/** What DescribeAlarms says of an alarm's state. */
+function stateOf(kind: AlarmState['kind'], alarm: DescribedAlarm): AlarmState {
+  return {
+    name: alarm.AlarmName ?? '',
+    kind,
+    state: alarm.StateValue ?? '',
+    reason: alarm.StateReason ?? '',
+    updated: dateOf(alarm.StateUpdatedTimestamp),
+  };
+}
+
+function summaryOf(kind: AlarmState['kind'], alarm: DescribedAlarm): AlarmSummary {
+  return {
+    ...stateOf(kind, alarm),
+    description: alarm.AlarmDescription ?? '',
+    condition: conditionOf(alarm),
+    actionsEnabled: alarm.ActionsEnabled !== false,
+    actions:
+      (alarm.AlarmActions?.length ?? 0) +
+      (alarm.OKActions?.length ?? 0) +
+      (alarm.InsufficientDataActions?.length ?? 0),
+  };
+}
+
 /** Every alarm (both kinds), or those in one state, a page of 100 at a time. */
 export async function listAlarms(
   call: JsonCall,
@@ -239,25 +253,8 @@ export async function listAlarms(
       },
       signal,
     );
-    const add = (kind: AlarmState['kind'], alarms: DescribedAlarm[] | undefined) => {
-      for (const alarm of alarms ?? [])
-        found.push({
-          name: alarm.AlarmName ?? '',
-          kind,
-          state: alarm.StateValue ?? '',
-          reason: alarm.StateReason ?? '',
-          updated: dateOf(alarm.StateUpdatedTimestamp),
-          description: alarm.AlarmDescription ?? '',
-          condition: conditionOf(alarm),
-          actionsEnabled: alarm.ActionsEnabled !== false,
-          actions:
-            (alarm.AlarmActions?.length ?? 0) +
-            (alarm.OKActions?.length ?? 0) +
-            (alarm.InsufficientDataActions?.length ?? 0),
-        });
-    };
-    add('metric', page.MetricAlarms);
-    add('composite', page.CompositeAlarms);
+    for (const alarm of page.MetricAlarms ?? []) found.push(summaryOf('metric', alarm));
+    for (const alarm of page.CompositeAlarms ?? []) found.push(summaryOf('composite', alarm));
     token = page.NextToken;
     if (!token) break;
   }
@@ -305,23 +302,13 @@ export async function describeAlarms(
   const found: AlarmState[] = [];
   // DescribeAlarms takes at most 100 names.
   for (let from = 0; from < names.length; from += 100) {
-    const page = await call<AlarmsPage>(
+    const page = await call<{ MetricAlarms?: DescribedAlarm[]; CompositeAlarms?: DescribedAlarm[] }>(
       'DescribeAlarms',
       { AlarmNames: names.slice(from, from + 100), AlarmTypes: ['MetricAlarm', 'CompositeAlarm'] },
       signal,
     );
-    const add = (kind: AlarmState['kind'], alarms: AlarmsPage['MetricAlarms']) => {
-      for (const alarm of alarms ?? [])
-        found.push({
-          name: alarm.AlarmName ?? '',
-          kind,
-          state: alarm.StateValue ?? '',
-          reason: alarm.StateReason ?? '',
-          updated: dateOf(alarm.StateUpdatedTimestamp),
-        });
-    };
-    add('metric', page.MetricAlarms);
-    add('composite', page.CompositeAlarms);
+    for (const alarm of page.MetricAlarms ?? []) found.push(stateOf('metric', alarm));
+    for (const alarm of page.CompositeAlarms ?? []) found.push(stateOf('composite', alarm));
   }
   return found;
 }

@@ -1,6 +1,21 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Logger } from '../lib/logger.js';
 import {
+  type AlarmRow,
+  ANOMALY_COMPARISONS,
+  awsTime,
+  COMPARISONS,
+  type CompositeAlarmInput,
+  type Definition,
+  HISTORY_DAYS,
+  type MetricAlarmInput,
+  NAME,
+  SCHEMA,
+  SNS_ARN,
+  TREAT_MISSING,
+} from './alarm-definition.js';
+import { alarmNotification, judgeMetricAlarm, mathPeriod } from './alarm-evaluation.js';
+import {
   AlarmRuleError,
   type AlarmState,
   evaluateAlarmRule,
@@ -16,7 +31,7 @@ import {
   resourceNotFound,
   resourceNotFoundException,
 } from './cloudwatch-errors.js';
-import { checkPeriod, evaluateMetricData, type MetricDataQuery } from './metric-data.js';
+import { checkPeriod, evaluateMetricData } from './metric-data.js';
 import { parseStatistic } from './metric-distribution.js';
 import type { Dimension, MetricStore } from './metric-store.js';
 
@@ -26,131 +41,7 @@ import type { Dimension, MetricStore } from './metric-store.js';
  * `evaluate`), with actions published to SNS topics as CloudWatch words them.
  */
 
-export type { AlarmState };
-
-const COMPARISONS = {
-  GreaterThanOrEqualToThreshold: {
-    test: (v: number, t: number) => v >= t,
-    words: 'greater than or equal to',
-  },
-  GreaterThanThreshold: { test: (v: number, t: number) => v > t, words: 'greater than' },
-  LessThanThreshold: { test: (v: number, t: number) => v < t, words: 'less than' },
-  LessThanOrEqualToThreshold: { test: (v: number, t: number) => v <= t, words: 'less than or equal to' },
-} as const;
-const ANOMALY_COMPARISONS = [
-  'LessThanLowerOrGreaterThanUpperThreshold',
-  'LessThanLowerThreshold',
-  'GreaterThanUpperThreshold',
-];
-type Comparison = keyof typeof COMPARISONS;
-const TREAT_MISSING = ['breaching', 'notBreaching', 'ignore', 'missing'];
-/** Alarm names: 1 to 255 characters, none of them a control character. */
-const NAME = /^\P{Cc}{1,255}$/u;
-const SNS_ARN = /^arn:aws:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
-const HISTORY_DAYS = 30;
-
-/** The metric alarm's definition as PutMetricAlarm gave it. */
-export interface MetricAlarmInput {
-  AlarmName: string;
-  AlarmDescription?: string;
-  ActionsEnabled?: boolean;
-  OKActions?: string[];
-  AlarmActions?: string[];
-  InsufficientDataActions?: string[];
-  MetricName?: string;
-  Namespace?: string;
-  Statistic?: string;
-  ExtendedStatistic?: string;
-  Dimensions?: Dimension[];
-  Period?: number;
-  Unit?: string;
-  EvaluationPeriods: number;
-  DatapointsToAlarm?: number;
-  Threshold?: number;
-  ComparisonOperator: string;
-  TreatMissingData?: string;
-  EvaluateLowSampleCountPercentile?: string;
-  Metrics?: MetricDataQuery[];
-  ThresholdMetricId?: string;
-  Tags?: { Key: string; Value: string }[];
-}
-
-export interface CompositeAlarmInput {
-  AlarmName: string;
-  AlarmDescription?: string;
-  ActionsEnabled?: boolean;
-  OKActions?: string[];
-  AlarmActions?: string[];
-  InsufficientDataActions?: string[];
-  AlarmRule: string;
-  Tags?: { Key: string; Value: string }[];
-}
-
-type Definition =
-  | ({ kind: 'MetricAlarm' } & Omit<MetricAlarmInput, 'Tags'>)
-  | ({ kind: 'CompositeAlarm' } & Omit<CompositeAlarmInput, 'Tags'>);
-
-interface AlarmRow {
-  name: string;
-  kind: 'MetricAlarm' | 'CompositeAlarm';
-  definition: string;
-  tags: string;
-  actions_enabled: number;
-  state: AlarmState;
-  state_reason: string;
-  state_reason_data: string | null;
-  state_updated: number;
-  state_transitioned: number;
-  config_updated: number;
-}
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS alarms (
-  name TEXT PRIMARY KEY,
-  kind TEXT NOT NULL,
-  definition TEXT NOT NULL,
-  tags TEXT NOT NULL,
-  actions_enabled INTEGER NOT NULL,
-  state TEXT NOT NULL,
-  state_reason TEXT NOT NULL,
-  state_reason_data TEXT,
-  state_updated INTEGER NOT NULL,
-  state_transitioned INTEGER NOT NULL,
-  config_updated INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS alarm_history (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  alarm_name TEXT NOT NULL,
-  alarm_kind TEXT NOT NULL,
-  time INTEGER NOT NULL,
-  item_type TEXT NOT NULL,
-  summary TEXT NOT NULL,
-  data TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS alarm_history_by_time ON alarm_history (time);
-`;
-
-/** AWS's names for regions, as alarm notifications give them. */
-const REGION_NAMES: Readonly<Record<string, string>> = {
-  'ca-west-1': 'Canada West (Calgary)',
-  'ca-central-1': 'Canada (Central)',
-  'us-east-1': 'US East (N. Virginia)',
-  'us-east-2': 'US East (Ohio)',
-  'us-west-1': 'US West (N. California)',
-  'us-west-2': 'US West (Oregon)',
-  'eu-west-1': 'EU (Ireland)',
-  'eu-central-1': 'EU (Frankfurt)',
-};
-
-/** CloudWatch's timestamps in reasons and notifications: `2026-12-05T01:00:00.000+0000`. */
-const awsTime = (ms: number) => new Date(ms).toISOString().replace('Z', '+0000');
-/** The datapoint times in a threshold reason: `05/12/26 01:00:00`. */
-function reasonTime(ms: number): string {
-  const d = new Date(ms);
-  const two = (n: number) => String(n).padStart(2, '0');
-  return `${two(d.getUTCDate())}/${two(d.getUTCMonth() + 1)}/${two(d.getUTCFullYear() % 100)} ${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())}`;
-}
-const number = (v: number) => (Number.isInteger(v) ? v.toFixed(1) : String(v));
+export type { AlarmState, CompositeAlarmInput, MetricAlarmInput };
 
 export interface AlarmService {
   putMetricAlarm(input: MetricAlarmInput): void;
@@ -197,14 +88,6 @@ export interface AlarmService {
 }
 
 /** A metric math alarm's period: its returned query's, else the shortest of the metrics it reads. */
-function mathPeriod(queries: readonly MetricDataQuery[]): number | undefined {
-  const returned = queries.find((query) => query.ReturnData !== false);
-  const own = returned?.MetricStat?.Period ?? returned?.Period;
-  if (own !== undefined) return own;
-  const periods = queries.flatMap((query) => (query.MetricStat ? [query.MetricStat.Period] : []));
-  return periods.length > 0 ? Math.min(...periods) : undefined;
-}
-
 export function createAlarmService(deps: {
   db: BetterSqlite3.Database;
   metrics: MetricStore;
@@ -221,6 +104,7 @@ export function createAlarmService(deps: {
   const { db } = deps;
   db.exec(SCHEMA);
   const arn = (name: string) => `arn:aws:cloudwatch:${deps.region}:${deps.accountId}:alarm:${name}`;
+  const place = { region: deps.region, accountId: deps.accountId, arn };
   const select = db.prepare<[string], AlarmRow>('SELECT * FROM alarms WHERE name = ?');
   const all = db.prepare<[], AlarmRow>('SELECT * FROM alarms ORDER BY name');
   const upsert = db.prepare(
@@ -383,7 +267,7 @@ export function createAlarmService(deps: {
           ? definition.OKActions
           : definition.InsufficientDataActions;
     for (const topic of actions ?? []) {
-      const message = notification(row, definition, state, reason, reasonData, now);
+      const message = alarmNotification(place, row, definition, state, reason, reasonData, now);
       try {
         await deps.publish(topic, message, arn(row.name));
         addHistory.run(
@@ -415,135 +299,6 @@ export function createAlarmService(deps: {
         );
       }
     }
-  }
-
-  function notification(
-    row: AlarmRow,
-    definition: Definition,
-    state: AlarmState,
-    reason: string,
-    reasonData: string | null,
-    now: number,
-  ) {
-    const regionName = REGION_NAMES[deps.region] ?? deps.region;
-    const body: Record<string, unknown> = {
-      AlarmName: row.name,
-      AlarmDescription: definition.AlarmDescription ?? null,
-      AWSAccountId: deps.accountId,
-      AlarmConfigurationUpdatedTimestamp: awsTime(row.config_updated),
-      NewStateValue: state,
-      NewStateReason: reason,
-      StateChangeTime: awsTime(now),
-      Region: regionName,
-      AlarmArn: arn(row.name),
-      OldStateValue: row.state,
-      OKActions: definition.OKActions ?? [],
-      AlarmActions: definition.AlarmActions ?? [],
-      InsufficientDataActions: definition.InsufficientDataActions ?? [],
-    };
-    if (definition.kind === 'MetricAlarm') {
-      body.Trigger = {
-        MetricName: definition.MetricName,
-        Namespace: definition.Namespace,
-        StatisticType: definition.ExtendedStatistic ? 'ExtendedStatistic' : 'Statistic',
-        Statistic: definition.Statistic?.toUpperCase(),
-        ExtendedStatistic: definition.ExtendedStatistic,
-        Unit: definition.Unit ?? null,
-        Dimensions: (definition.Dimensions ?? []).map((d) => ({ value: d.Value, name: d.Name })),
-        Period: definition.Period,
-        EvaluationPeriods: definition.EvaluationPeriods,
-        DatapointsToAlarm: definition.DatapointsToAlarm ?? definition.EvaluationPeriods,
-        ComparisonOperator: definition.ComparisonOperator,
-        Threshold: definition.Threshold,
-        TreatMissingData: definition.TreatMissingData ?? 'missing',
-        EvaluateLowSampleCountPercentile: definition.EvaluateLowSampleCountPercentile ?? '',
-        ...(definition.Metrics ? { Metrics: definition.Metrics } : {}),
-      };
-    } else body.AlarmRule = definition.AlarmRule;
-    void reasonData;
-    return {
-      // SNS takes subjects of at most 100 characters.
-      subject: `${state}: "${row.name.slice(0, 60)}" in ${regionName}`.slice(0, 100),
-      message: JSON.stringify(body),
-    };
-  }
-
-  /** A metric alarm's new state and reason from its evaluation range. */
-  function judge(definition: Extract<Definition, { kind: 'MetricAlarm' }>, now: number) {
-    const period = definition.Period ?? mathPeriod(definition.Metrics ?? []) ?? 60;
-    const width = period * 1000;
-    const end = Math.floor(now / width) * width;
-    const n = definition.EvaluationPeriods;
-    const start = end - n * width;
-    const queries: MetricDataQuery[] = definition.Metrics ?? [
-      {
-        Id: 'm1',
-        MetricStat: {
-          Metric: {
-            Namespace: definition.Namespace,
-            MetricName: definition.MetricName,
-            Dimensions: definition.Dimensions ?? [],
-          },
-          Period: period,
-          Stat: (definition.Statistic ?? definition.ExtendedStatistic) as string,
-          ...(definition.Unit ? { Unit: definition.Unit } : {}),
-        },
-      },
-    ];
-    const results = evaluateMetricData(deps.metrics, queries, new Date(start), new Date(end), now);
-    const result = results[0];
-    const byTime = new Map<number, number>();
-    result?.Timestamps.forEach((t, i) => {
-      byTime.set(t.getTime(), result.Values[i] as number);
-    });
-    const slots: { time: number; value: number | undefined }[] = [];
-    for (let t = start; t < end; t += width) slots.push({ time: t, value: byTime.get(t) });
-    const comparison = COMPARISONS[definition.ComparisonOperator as Comparison];
-    const threshold = definition.Threshold as number;
-    const m = definition.DatapointsToAlarm ?? n;
-    const treat = definition.TreatMissingData ?? 'missing';
-    const present = slots.filter((s) => s.value !== undefined) as { time: number; value: number }[];
-    const breaching =
-      present.filter((s) => comparison.test(s.value, threshold)).length +
-      (treat === 'breaching' ? slots.length - present.length : 0);
-    const newestFirst = [...present].reverse();
-    const reasonData = JSON.stringify({
-      version: '1.0',
-      queryDate: awsTime(now),
-      startDate: awsTime(start),
-      ...(definition.Statistic ? { statistic: definition.Statistic } : {}),
-      period,
-      recentDatapoints: present.map((s) => s.value),
-      threshold,
-      evaluatedDatapoints: newestFirst.map((s) => ({ timestamp: awsTime(s.time), value: s.value })),
-    });
-    const shown = newestFirst.map((s) => `${number(s.value)} (${reasonTime(s.time)})`).join(', ');
-    if (present.length === 0) {
-      if (treat === 'ignore') return undefined;
-      if (treat === 'missing')
-        return {
-          state: 'INSUFFICIENT_DATA' as const,
-          reason: `Insufficient Data: ${n} datapoint${n === 1 ? ' was' : 's were'} unknown.`,
-          reasonData,
-        };
-      const state = treat === 'breaching' ? ('ALARM' as const) : ('OK' as const);
-      return {
-        state,
-        reason: `Threshold Crossed: no datapoints were received for ${n} period${n === 1 ? '' : 's'} and ${n} missing datapoint${n === 1 ? ' was' : 's were'} treated as [${treat === 'breaching' ? 'Breaching' : 'NonBreaching'}].`,
-        reasonData,
-      };
-    }
-    if (breaching >= m)
-      return {
-        state: 'ALARM' as const,
-        reason: `Threshold Crossed: ${breaching} out of the last ${n} datapoints [${shown}] was ${comparison.words} the threshold (${number(threshold)}) (minimum ${m} datapoint${m === 1 ? '' : 's'} for OK -> ALARM transition).`,
-        reasonData,
-      };
-    return {
-      state: 'OK' as const,
-      reason: `Threshold Crossed: ${present.length} datapoint${present.length === 1 ? '' : 's'} [${shown}] ${present.length === 1 ? 'was' : 'were'} not ${comparison.words} the threshold (${number(threshold)}).`,
-      reasonData,
-    };
   }
 
   function rows(): AlarmRow[] {
@@ -905,7 +660,11 @@ export function createAlarmService(deps: {
       for (const row of rows()) {
         if (row.kind !== 'MetricAlarm') continue;
         try {
-          const verdict = judge(definitionOf(row) as Extract<Definition, { kind: 'MetricAlarm' }>, now);
+          const verdict = judgeMetricAlarm(
+            deps.metrics,
+            definitionOf(row) as Extract<Definition, { kind: 'MetricAlarm' }>,
+            now,
+          );
           if (verdict) await transition(row, verdict.state, verdict.reason, verdict.reasonData);
         } catch (error) {
           deps.logger.warn({ err: error, alarm: row.name }, 'could not evaluate an alarm');

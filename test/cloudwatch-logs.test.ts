@@ -6,6 +6,7 @@ import {
   DeleteLogGroupCommand,
   DescribeLogGroupsCommand,
   DescribeLogStreamsCommand,
+  DescribeQueriesCommand,
   FilterLogEventsCommand,
   GetLogEventsCommand,
   GetQueryResultsCommand,
@@ -14,6 +15,7 @@ import {
   PutLogEventsCommand,
   PutRetentionPolicyCommand,
   StartQueryCommand,
+  StopQueryCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { CreateCrawlerCommand, CreateDatabaseCommand, GlueClient } from '@aws-sdk/client-glue';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
@@ -328,6 +330,24 @@ describe('Logs Insights', () => {
       },
     ]);
     expect(out.statistics?.recordsMatched).toBe(2);
+  });
+
+  it('describes and stops queries', async () => {
+    const done = await query('fields @message | limit 1');
+    const described = await logs.send(
+      new DescribeQueriesCommand({ logGroupName: 'app', status: 'Complete' }),
+    );
+    expect(described.queries?.length).toBeGreaterThan(0);
+    expect(described.queries?.every((q) => q.status === 'Complete' && q.logGroupName === 'app')).toBe(true);
+    expect(described.queries?.some((q) => q.queryString === 'fields @message | limit 1')).toBe(true);
+    expect(done.status).toBe('Complete');
+    // A finished query cannot be stopped; an unknown one does not exist.
+    const finished = described.queries?.find((q) => q.queryString === 'fields @message | limit 1');
+    expect((await logs.send(new StopQueryCommand({ queryId: finished?.queryId }))).success).toBe(false);
+    expect(
+      (await failure(logs.send(new StopQueryCommand({ queryId: '00000000-0000-0000-0000-000000000000' }))))
+        .code,
+    ).toBe('ResourceNotFoundException');
   });
 
   it('aggregates with stats by fields and bin()', async () => {

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { badRequest } from '../errors.js';
 import {
@@ -12,8 +11,8 @@ import {
 import type { Logger } from '../lib/logger.js';
 import type { ServiceEndpoint } from '../lib/operation.js';
 import { compileFilterPattern, FilterPatternError } from './logs-filter.js';
-import { createQueryRun, type QueryResult } from './logs-insights.js';
 import { InsightsQueryError, parseInsightsQuery } from './logs-insights-parse.js';
+import { createInsightsQueries } from './logs-queries.js';
 import type { LogEventRow, LogGroupRow, LogStreamRow, LogsDb } from './logs-store.js';
 
 /**
@@ -54,10 +53,8 @@ function withinResponse<T extends { message: string }>(rows: T[], fromEnd: boole
 }
 const DAY = 86_400_000;
 const MAX_EVENTS_PAGE = 10_000;
-/** Filter and query scans read this many events at a time, yielding to other requests between pages. */
+/** Filter scans read this many events at a time, yielding to other requests between pages. */
 const SCAN_PAGE = 2000;
-const MAX_QUERIES_KEPT = 100;
-const MAX_QUERY_SCAN = 2_000_000;
 
 export interface LogsService {
   readonly api: ServiceEndpoint;
@@ -224,83 +221,7 @@ export function createLogsService(deps: {
     return name;
   }
 
-  // Insights queries, kept in memory while they run and for a while after (as Insights keeps results a week).
-  const queries = new Map<
-    string,
-    {
-      status: 'Scheduled' | 'Running' | 'Complete' | 'Failed' | 'Cancelled';
-      queryString: string;
-      groups: string[];
-      created: number;
-      result?: QueryResult;
-      scanned: number;
-      bytes: number;
-      error?: string;
-    }
-  >();
-
-  async function runQuery(
-    id: string,
-    text: string,
-    groups: string[],
-    start: number,
-    end: number,
-    limit: number | undefined,
-  ) {
-    const entry = queries.get(id);
-    if (!entry) return;
-    try {
-      const parsed = parseInsightsQuery(text);
-      const run = createQueryRun(
-        limit !== undefined && !parsed.commands.some((c) => c.kind === 'limit')
-          ? { commands: [...parsed.commands, { kind: 'limit', n: limit }] }
-          : parsed,
-      );
-      entry.status = 'Running';
-      const placeholders = groups.map(() => '?').join(', ');
-      const page = db.prepare<(string | number)[], LogEventRow>(
-        `SELECT * FROM log_events WHERE group_name IN (${placeholders}) AND time >= ? AND time <= ?
-           AND (time < ? OR (time = ? AND id < ?)) ORDER BY time DESC, id DESC LIMIT ${SCAN_PAGE}`,
-      );
-      let cursor = { time: Number.MAX_SAFE_INTEGER, id: Number.MAX_SAFE_INTEGER };
-      let more = true;
-      while (more) {
-        if (queries.get(id)?.status === 'Cancelled') return;
-        const rows = page.all(...groups, start, end, cursor.time, cursor.time, cursor.id);
-        for (const row of rows) {
-          entry.scanned++;
-          entry.bytes += Buffer.byteLength(row.message);
-          if (
-            !run.add({
-              time: row.time,
-              ingestion: row.ingestion,
-              group: row.group_name,
-              stream: row.stream,
-              message: row.message,
-            })
-          ) {
-            more = false;
-            break;
-          }
-        }
-        const last = rows.at(-1);
-        if (!last || rows.length < SCAN_PAGE) more = false;
-        else cursor = { time: last.time, id: last.id };
-        if (entry.scanned > MAX_QUERY_SCAN)
-          throw new InsightsQueryError(
-            `The query scanned more than ${MAX_QUERY_SCAN} events; narrow its time range.`,
-          );
-        await yieldToLoop();
-      }
-      entry.result = run.finish();
-      entry.status = 'Complete';
-    } catch (error) {
-      entry.status = 'Failed';
-      entry.error = error instanceof InsightsQueryError ? error.message : 'The query failed.';
-      if (!(error instanceof InsightsQueryError))
-        deps.logger.warn({ err: error }, 'a Logs Insights query failed');
-    }
-  }
+  const insights = createInsightsQueries({ db, logger: deps.logger, now: deps.now });
 
   const timeMember = (input: JsonInput<string>, member: string): number | undefined => {
     const value = optionalNumber(input, member, 'InvalidParameterException');
@@ -794,35 +715,16 @@ export function createLogsService(deps: {
           if (error instanceof InsightsQueryError) throw malformedQuery(error.message);
           throw error;
         }
-        const running = [...queries.values()].filter(
-          (q) => q.status === 'Running' || q.status === 'Scheduled',
-        ).length;
-        if (running >= 30) throw limitExceeded('At most 30 queries can run at once.');
-        const id = randomUUID();
-        queries.set(id, {
-          status: 'Scheduled',
-          queryString: text,
-          groups,
-          created: deps.now(),
-          scanned: 0,
-          bytes: 0,
-        });
-        // The oldest finished queries make room; a running one is never forgotten (it could not be stopped).
-        for (const [old, query] of queries) {
-          if (queries.size <= MAX_QUERIES_KEPT) break;
-          if (query.status !== 'Running' && query.status !== 'Scheduled') queries.delete(old);
-        }
-        setImmediate(() => {
-          void runQuery(id, text, groups, start * 1000, end * 1000 + 999, limit);
-        });
-        return { queryId: id };
+        if (insights.running() >= 30) throw limitExceeded('At most 30 queries can run at once.');
+        const queryId = insights.start({ text, groups, start: start * 1000, end: end * 1000 + 999, limit });
+        return { queryId };
       },
     ),
     GetQueryResults: op(
       ['queryId'],
       () => ['*'],
       async (input) => {
-        const query = queries.get(requiredName(input, 'queryId'));
+        const query = insights.get(requiredName(input, 'queryId'));
         if (!query) throw notFound('The query does not exist.');
         return {
           queryLanguage: 'CWLI',
@@ -841,10 +743,8 @@ export function createLogsService(deps: {
       ['queryId'],
       () => ['*'],
       async (input) => {
-        const query = queries.get(requiredName(input, 'queryId'));
-        if (!query) throw notFound('The query does not exist.');
-        const stopped = query.status === 'Running' || query.status === 'Scheduled';
-        if (stopped) query.status = 'Cancelled';
+        const stopped = insights.stop(requiredName(input, 'queryId'));
+        if (stopped === undefined) throw notFound('The query does not exist.');
         return { success: stopped };
       },
     ),
@@ -856,7 +756,8 @@ export function createLogsService(deps: {
         const status = optionalString(input, 'status', 'InvalidParameterException');
         const max = optionalNumber(input, 'maxResults', 'InvalidParameterException') ?? 1000;
         return {
-          queries: [...queries.entries()]
+          queries: insights
+            .list()
             .filter(
               ([, q]) =>
                 (group === undefined || q.groups.includes(group)) &&

@@ -9,7 +9,7 @@ const POLL_MS = 30_000;
 /**
  * The alarms in ALARM, above every view of the console, asked of DescribeAlarms when the console opens and
  * every 30 seconds: the console is one of the places an alarm is delivered. Someone who may not describe
- * alarms is not shown an error here; the Alarms view says why.
+ * alarms is not shown an error here; the Alarms view says why. Not asked while the tab is hidden.
  */
 export function AlarmBanner({ cloudwatch, onShow }: { cloudwatch: JsonCall; onShow: () => void }) {
   const [firing, setFiring] = useState<AlarmSummary[]>([]);
@@ -22,7 +22,8 @@ export function AlarmBanner({ cloudwatch, onShow }: { cloudwatch: JsonCall; onSh
         () => controller.signal.aborted || setFiring([]),
       );
     void ask();
-    const timer = setInterval(ask, POLL_MS);
+    // Not while the tab is hidden, as the dashboards' refresh.
+    const timer = setInterval(() => document.hidden || ask(), POLL_MS);
     return () => {
       clearInterval(timer);
       controller.abort();

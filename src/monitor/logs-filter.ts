@@ -284,7 +284,8 @@ function splitFields(body: string): string[] {
       current += c;
       if (c === '\\' && i + 1 < body.length) current += body[++i];
       else if (c === inside) inside = undefined;
-    } else if (c === '"' || c === '%') {
+    } else if (c === '"' || (c === '%' && /[=<>]\s*$/.test(current))) {
+      // A quote anywhere; a % only where a value begins (after its operator), as %regex%.
       inside = c;
       current += c;
     } else if (c === ',') {
@@ -299,13 +300,14 @@ function splitFields(body: string): string[] {
 
 /**
  * `[a, b=x, c>3]`: the message split on spaces (quoted and bracketed runs kept whole), tested by position;
- * `...` stands for any number of words, matched by dynamic programming over words and fields.
+ * `...` stands for any number of words. Work per message is linear in its words without `...`, and at most
+ * words × fields with it.
  */
 function delimitedPattern(text: string): Matcher {
   if (!text.endsWith(']')) throw new FilterPatternError('A space-delimited filter pattern must end with ].');
   const fields = splitFields(text.slice(1, -1));
-  type Test = ((word: string) => boolean) | 'any';
-  const tests: Test[] = fields.map((field, n) => {
+  type Predicate = (word: string) => boolean;
+  const tests: (Predicate | 'any')[] = fields.map((field, n) => {
     if (field === '...') return 'any';
     const match = /^([A-Za-z0-9_]+)\s*(?:(=|!=|<=|>=|<|>)\s*(.+))?$/s.exec(field);
     if (!match) throw new FilterPatternError(`Invalid field ${n + 1} in the space-delimited filter pattern.`);
@@ -326,22 +328,38 @@ function delimitedPattern(text: string): Matcher {
         number ?? value,
       );
   });
+  // The fields between `...`s: runs of tests each matching a run of as many words.
+  const runs: Predicate[][] = [[]];
+  for (const test of tests) {
+    if (test === 'any') runs.push([]);
+    else (runs.at(-1) as Predicate[]).push(test);
+  }
+  const words = (message: string) =>
+    (message.match(/"[^"]*"|\[[^\]]*\]|\S+/g) ?? []).map((w) => w.replace(/^"(.*)"$/, '$1'));
+  const runAt = (run: Predicate[], list: string[], at: number) =>
+    run.every((test, k) => test(list[at + k] as string));
+  if (runs.length === 1) {
+    const only = runs[0] as Predicate[];
+    return (message) => {
+      const list = words(message);
+      return list.length === only.length && runAt(only, list, 0);
+    };
+  }
+  // With `...`: the first run is anchored at the start and the last at the end; each run between is taken
+  // where it first matches, which leaves the most words for the runs after it (as a glob's `*` is matched).
+  const first = runs[0] as Predicate[];
+  const last = runs.at(-1) as Predicate[];
+  const middle = runs.slice(1, -1);
   return (message) => {
-    const words = (message.match(/"[^"]*"|\[[^\]]*\]|\S+/g) ?? []).map((w) => w.replace(/^"(.*)"$/, '$1'));
-    // can[i]: whether tests[i..] match words[j..], for the current j (filled from the end).
-    let next: boolean[] = tests.map((_, i) => tests.slice(i).every((t) => t === 'any'));
-    next.push(true);
-    for (let j = words.length - 1; j >= 0; j--) {
-      const here: boolean[] = new Array(tests.length + 1).fill(false);
-      for (let i = tests.length - 1; i >= 0; i--) {
-        const test = tests[i] as Test;
-        here[i] =
-          test === 'any'
-            ? (here[i + 1] as boolean) || (next[i] as boolean)
-            : test(words[j] as string) && (next[i + 1] as boolean);
-      }
-      next = here;
+    const list = words(message);
+    const end = list.length - last.length;
+    if (end < first.length || !runAt(first, list, 0) || !runAt(last, list, end)) return false;
+    let at = first.length;
+    for (const run of middle) {
+      while (at + run.length <= end && !runAt(run, list, at)) at++;
+      if (at + run.length > end) return false;
+      at += run.length;
     }
-    return next[0] as boolean;
+    return true;
   };
 }

@@ -73,6 +73,9 @@ describe('filter patterns', () => {
     expect(compileFilterPattern('%(a+)+!$%')(`${'a'.repeat(5000)}!`)).toBe(true);
     expect(compileFilterPattern('[...,...,...,x=%(a|aa)+b%]')(`${'a '.repeat(200)}aaaa`)).toBe(false);
     expect(() => compileFilterPattern('%(%')).toThrow(FilterPatternError);
+    // A % is a regular expression only where a value begins.
+    expect(compileFilterPattern('[a, pct = 50%, b]')('x 50% y')).toBe(true);
+    expect(compileFilterPattern('[a, pct = %^5%, b]')('x 50% y')).toBe(true);
     expect(() => compileFilterPattern('[a, b = "x]')).toThrow(FilterPatternError);
   });
 });
@@ -100,5 +103,40 @@ describe('Insights queries', () => {
       InsightsQueryError,
     );
     expect(() => parseInsightsQuery('filter @message like /(a+)+$/ | limit 5')).not.toThrow();
+  });
+});
+
+describe('space-delimited patterns with ...', () => {
+  /** What `[...]` means, by trying every split: exponential, for small cases only. */
+  const reference = (fields: string[], words: string[]): boolean => {
+    if (fields.length === 0) return words.length === 0;
+    const [head, ...rest] = fields as [string, ...string[]];
+    if (head === '...') return words.some((_, n) => reference(rest, words.slice(n))) || reference(rest, []);
+    if (words.length === 0) return false;
+    const [, value] = head.split('=');
+    return (value === undefined || value === words[0]) && reference(rest, words.slice(1));
+  };
+
+  it('match as trying every split would', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom('...', 'f', 'f=x', 'f=y'), { minLength: 1, maxLength: 7 }),
+        fc.array(fc.constantFrom('x', 'y'), { maxLength: 9 }),
+        (fields, words) => {
+          expect(compileFilterPattern(`[${fields.join(', ')}]`)(words.join(' '))).toBe(
+            reference(fields, words),
+          );
+        },
+      ),
+      { numRuns: RUNS * 5 },
+    );
+  });
+
+  it('answer a long pattern against a large message', () => {
+    // About as many fields as 1,024 characters of pattern hold.
+    const fields = Array.from({ length: 200 }, () => 'f=x').join(', ');
+    const message = 'x '.repeat(100_000);
+    expect(compileFilterPattern(`[${fields}]`)(message)).toBe(false);
+    expect(compileFilterPattern(`[..., ${fields}]`)(message)).toBe(true);
   });
 });

@@ -55,6 +55,10 @@ const DAY = 86_400_000;
 const MAX_EVENTS_PAGE = 10_000;
 /** Filter scans read this many events at a time, yielding to other requests between pages. */
 const SCAN_PAGE = 2000;
+/** ... and within a page after this many characters of messages. */
+const YIELD_BYTES = 4 * 1024 * 1024;
+/** A FilterLogEvents call searches this long at most, then answers with a token for the rest. */
+const SEARCH_MS = 5000;
 
 export interface LogsService {
   readonly api: ServiceEndpoint;
@@ -71,6 +75,8 @@ export function createLogsService(deps: {
   region: string;
   now: () => number;
   logger: Logger;
+  /** How long a FilterLogEvents call searches before answering with a token (SEARCH_MS unless set). */
+  searchMs?: number;
 }): LogsService {
   const { db } = deps;
   const groupArn = (name: string) => `arn:aws:logs:${deps.region}:${deps.accountId}:log-group:${name}`;
@@ -592,9 +598,23 @@ export function createLogsService(deps: {
         let more = true;
         let full = false;
         let bytes = 0;
-        while (more && !full) {
+        // Matching large events is work: the scan yields every few MiB of messages, and a call that has
+        // searched for long answers what it found with a token for the rest, as CloudWatch Logs does.
+        const began = performance.now();
+        let sinceYield = 0;
+        let outOfTime = false;
+        while (more && !full && !outOfTime) {
           const rows = page.all(group.name, start, end, cursor.time, cursor.time, cursor.id);
           for (const row of rows) {
+            if (sinceYield >= YIELD_BYTES) {
+              sinceYield = 0;
+              await yieldToLoop();
+              if (performance.now() - began > (deps.searchMs ?? SEARCH_MS)) {
+                outOfTime = true;
+                break;
+              }
+            }
+            sinceYield += row.message.length;
             cursor = { time: row.time, id: row.id };
             scanned++;
             if (wanted && !wanted.has(row.stream)) continue;
@@ -613,7 +633,7 @@ export function createLogsService(deps: {
               break;
             }
           }
-          if (rows.length < SCAN_PAGE) more = false;
+          if (rows.length < SCAN_PAGE && !outOfTime) more = false;
           // A page bounded by what it scanned, as CloudWatch Logs answers: the rest follows the token.
           if (scanned >= 100 * SCAN_PAGE) break;
           await yieldToLoop();

@@ -12,6 +12,11 @@ export function formatTime(ms: number): string {
   return new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
 }
 
+/** A time a function makes, as text; none when it is no date (beyond ±8.64e15 ms, or not a number). */
+function timeText(ms: number): string | undefined {
+  return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? formatTime(ms) : undefined;
+}
+
 export function display(value: unknown): string {
   if (value === undefined || value === null) return '';
   if (typeof value === 'object') return JSON.stringify(value);
@@ -152,6 +157,16 @@ function inSubnet(address: string, subnet: string, family: 0 | 4 | 6): boolean {
   return list.check(address, type);
 }
 
+/** The longest string a function may make: an event's largest message. */
+const MAX_STRING = 262_144;
+
+/** A string a function makes, refused before it is made when it would be longer than any event. */
+function bounded(length: number, make: () => string): string {
+  if (length > MAX_STRING)
+    throw new InsightsQueryError(`A function's result would be longer than ${MAX_STRING} characters.`);
+  return make();
+}
+
 function call(expr: Extract<Expr, { type: 'call' }>, row: Row): unknown {
   const args = expr.args.map((arg) => evaluate(arg, row));
   const [arg, second, third] = args;
@@ -161,7 +176,7 @@ function call(expr: Extract<Expr, { type: 'call' }>, row: Row): unknown {
       const width = numeric(arg);
       const time = row.get('@timestamp') as number;
       if (!width || width <= 0) throw new InsightsQueryError('bin takes a period such as 5m.');
-      return formatTime(Math.floor(time / width) * width);
+      return timeText(Math.floor(time / width) * width);
     }
     case 'datefloor':
     case 'dateceil': {
@@ -170,11 +185,11 @@ function call(expr: Extract<Expr, { type: 'call' }>, row: Row): unknown {
       if (!width || width <= 0) throw new InsightsQueryError(`${expr.name} takes a period such as 1h.`);
       if (time === undefined) return undefined;
       const round = expr.name === 'datefloor' ? Math.floor : Math.ceil;
-      return formatTime(round(time / width) * width);
+      return timeText(round(time / width) * width);
     }
     case 'frommillis': {
       const ms = numeric(arg);
-      return ms === undefined ? undefined : formatTime(ms);
+      return ms === undefined ? undefined : timeText(ms);
     }
     case 'tomillis':
       return millisOf(arg);
@@ -186,8 +201,13 @@ function call(expr: Extract<Expr, { type: 'call' }>, row: Row): unknown {
       return arg === undefined || arg === null || display(arg) === '';
     case 'isblank':
       return arg === undefined || arg === null || display(arg).trim() === '';
-    case 'concat':
-      return args.map((value) => text(value) ?? '').join('');
+    case 'concat': {
+      const parts = args.map((value) => text(value) ?? '');
+      return bounded(
+        parts.reduce((n, part) => n + part.length, 0),
+        () => parts.join(''),
+      );
+    }
     case 'ltrim':
     case 'rtrim':
     case 'trim': {
@@ -213,7 +233,12 @@ function call(expr: Extract<Expr, { type: 'call' }>, row: Row): unknown {
       const value = text(arg);
       const search = text(second);
       if (value === undefined || search === undefined || search === '') return value;
-      return value.split(search).join(text(third) ?? '');
+      const parts = value.split(search);
+      const replacement = text(third) ?? '';
+      return bounded(
+        (parts.length - 1) * replacement.length + value.length - (parts.length - 1) * search.length,
+        () => parts.join(replacement),
+      );
     }
     case 'strcontains': {
       const value = text(arg);

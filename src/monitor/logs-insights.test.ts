@@ -17,9 +17,9 @@ const events: QueryEvent[] = [
 }));
 
 /** Runs a query over the events newest first, as the service feeds them, and answers rows of values. */
-function run(text: string): string[][] {
+function run(text: string, over: QueryEvent[] = events): string[][] {
   const query = createQueryRun(parseInsightsQuery(text));
-  for (const event of [...events].reverse()) if (!query.add(event)) break;
+  for (const event of [...over].reverse()) if (!query.add(event)) break;
   return query.finish().rows.map((row) => row.map((cell) => cell.value));
 }
 
@@ -74,13 +74,40 @@ describe('Logs Insights functions', () => {
     expect(row?.[5]).toBe('4');
   });
 
+  it('keeps stddev exact for large values close together', () => {
+    const near = [1, 2, 3].map((i) => ({
+      time: T0 + i,
+      ingestion: T0 + i,
+      group: 'app',
+      stream: 's',
+      message: JSON.stringify({ v: 1e9 + i }),
+    }));
+    expect(run('stats stddev(v) as sd', near)).toEqual([['1']]);
+  });
+
+  it('answers no date for a time out of range, and refuses a string longer than any event', () => {
+    expect(run('fields fromMillis(10 ^ 300) as a, fromMillis(-9000000000000000) as b | limit 1')).toEqual([
+      ['', ''],
+    ]);
+    const fifty = 'n'.repeat(50);
+    const grow = (depth: number): string =>
+      depth === 0 ? 'user' : `replace(${grow(depth - 1)}, "n", "${fifty}")`;
+    // "  ann  " has two n and five other characters: 105, 5,005, 250,005 characters are made; 12,500,005 is
+    // refused, and so is a concat of two of 250,005.
+    expect(run(`fields strlen(${grow(3)}) as n | filter ms = 120`)).toEqual([['250005']]);
+    expect(() => run(`fields ${grow(4)} as n | filter ms = 120`)).toThrow(InsightsQueryError);
+    expect(() => run(`fields concat(${grow(3)}, ${grow(3)}) as n | filter ms = 120`)).toThrow(
+      InsightsQueryError,
+    );
+  });
+
   it('dedups on fields, keeping the first row in sort order', () => {
     expect(run('fields code, user | sort ms desc | dedup code | display code, user')).toEqual([
       ['404', 'cy'],
       ['200', '  ann  '],
       ['500', 'bob'],
     ]);
-    expect(run('fields code | dedup code | limit 2 | display code')).toHaveLength(2);
+    expect(run('fields code | dedup code | limit 2 | display code')).toEqual([['404'], ['200']]);
     expect(() => parseInsightsQuery('dedup 5')).toThrow(InsightsQueryError);
   });
 

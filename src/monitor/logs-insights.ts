@@ -35,7 +35,9 @@ interface Group {
   states: {
     count: number;
     sum: number;
-    squares: number;
+    /** Welford's running mean and sum of squared deviations, for stddev. */
+    mean: number;
+    deviations: number;
     min: number | undefined;
     max: number | undefined;
     distinct: Set<string>;
@@ -150,7 +152,8 @@ export function createQueryRun(query: InsightsQuery): {
           states: stats.aggs.map(() => ({
             count: 0,
             sum: 0,
-            squares: 0,
+            mean: 0,
+            deviations: 0,
             min: undefined,
             max: undefined,
             distinct: new Set(),
@@ -183,7 +186,9 @@ export function createQueryRun(query: InsightsQuery): {
         if (n === undefined) return;
         state.count++;
         state.sum += n;
-        state.squares += n * n;
+        const delta = n - state.mean;
+        state.mean += delta / state.count;
+        state.deviations += delta * (n - state.mean);
         state.min = state.min === undefined ? n : Math.min(state.min, n);
         state.max = state.max === undefined ? n : Math.max(state.max, n);
         if (agg.fn === 'pct' && state.values.length < MAX_BUFFERED) state.values.push(n);
@@ -275,11 +280,10 @@ export function createQueryRun(query: InsightsQuery): {
 }
 
 /** The sample standard deviation (0 for one value). */
-function standardDeviation(s: { count: number; sum: number; squares: number }): number | undefined {
+function standardDeviation(s: { count: number; deviations: number }): number | undefined {
   if (s.count === 0) return undefined;
   if (s.count === 1) return 0;
-  const mean = s.sum / s.count;
-  return Math.sqrt(Math.max(0, (s.squares - s.count * mean * mean) / (s.count - 1)));
+  return Math.sqrt(s.deviations / (s.count - 1));
 }
 
 /** dedup: the first row of each combination of the fields' values; a row missing one of them is kept. */

@@ -16,8 +16,14 @@ export function timelineOf(row: {
   const started = row.started_at ?? completed ?? row.submitted_at;
   const queueMs = Math.max(0, started - row.submitted_at);
   const totalMs = completed !== undefined ? Math.max(0, completed - row.submitted_at) : 0;
-  const serviceMs = completed !== undefined ? Math.max(0, completed - started - row.engine_ms) : 0;
-  return { queueMs, engineMs: row.engine_ms, serviceMs, totalMs };
+  // The engine's clock may read a little more than the wall clock between start and completion: the engine's
+  // share is bounded by the run, so the three parts add up to the total.
+  const engineMs =
+    completed !== undefined
+      ? Math.min(Math.max(0, row.engine_ms), Math.max(0, completed - started))
+      : row.engine_ms;
+  const serviceMs = completed !== undefined ? Math.max(0, completed - started - engineMs) : 0;
+  return { queueMs, engineMs, serviceMs, totalMs };
 }
 
 /** A query execution as GetQueryExecution answers it. */

@@ -1,4 +1,10 @@
-import { invalidParameterCombination, invalidParameterValue, missingParameter } from './cloudwatch-errors.js';
+import { createHash } from 'node:crypto';
+import {
+  invalidNextToken,
+  invalidParameterCombination,
+  invalidParameterValue,
+  missingParameter,
+} from './cloudwatch-errors.js';
 import { evaluateMetricMath, type MathValue, type Series } from './math-expression.js';
 import { MetricMathError, parseMetricMath, referencedIds } from './math-parse.js';
 import {
@@ -400,14 +406,26 @@ function seriesOf(value: MathValue, query: MetricDataQuery): Series[] {
   );
 }
 
-/** Where a GetMetricData page ended: the result and the timestamp of its last datapoint given. */
+/**
+ * Where a GetMetricData page ended: the query it ended in and, for each series of that query given so far, the
+ * timestamp of its last datapoint given (null when given whole). Series are named by a digest of their label (and
+ * which of that label they are), not by their place, so a SORT whose order changes between pages neither repeats
+ * nor skips a datapoint.
+ */
 interface PagePosition {
-  result: number;
-  time: number;
+  query: string;
+  given: Map<string, number | null>;
+}
+
+const SERIES_KEY = /^[A-Za-z0-9_-]{11}$/;
+
+/** A series' name in a token: its label and how many results of its query had that label before it. */
+function seriesKey(label: string, occurrence: number): string {
+  return createHash('sha256').update(`${occurrence}\0${label}`).digest('base64url').slice(0, 11);
 }
 
 function encodePosition(position: PagePosition): string {
-  return Buffer.from(JSON.stringify([position.result, position.time])).toString('base64url');
+  return Buffer.from(JSON.stringify([position.query, [...position.given]])).toString('base64url');
 }
 
 function decodePosition(token: string): PagePosition {
@@ -417,21 +435,29 @@ function decodePosition(token: string): PagePosition {
   } catch {
     parsed = undefined;
   }
+  const entry = (value: unknown): value is [string, number | null] =>
+    Array.isArray(value) &&
+    value.length === 2 &&
+    typeof value[0] === 'string' &&
+    SERIES_KEY.test(value[0]) &&
+    (value[1] === null || Number.isSafeInteger(value[1]));
   if (
     !Array.isArray(parsed) ||
     parsed.length !== 2 ||
-    !Number.isSafeInteger(parsed[0]) ||
-    !Number.isSafeInteger(parsed[1]) ||
-    parsed[0] < 0
+    typeof parsed[0] !== 'string' ||
+    !QUERY_ID.test(parsed[0]) ||
+    !Array.isArray(parsed[1]) ||
+    !parsed[1].every(entry)
   )
-    throw invalidParameterValue('The parameter NextToken is not valid.');
-  return { result: parsed[0] as number, time: parsed[1] as number };
+    throw invalidNextToken('The next token specified is invalid.');
+  return { query: parsed[0], given: new Map(parsed[1] as [string, number | null][]) };
 }
 
 /**
  * GetMetricData: every result in the order asked (timestamps newest first unless ScanBy says otherwise), paged
  * at MaxDatapoints datapoints; a result cut by a page is PartialData and continues on the next. The token says
- * where the page ended by result and timestamp, so data arriving between pages neither repeats nor hides any.
+ * where the page ended by query, series and timestamp, so data arriving between pages neither repeats nor hides
+ * any.
  */
 export function getMetricData(
   store: MetricStore,
@@ -446,36 +472,55 @@ export function getMetricData(
   const from = input.NextToken === undefined ? undefined : decodePosition(input.NextToken);
   const descending = scanBy === 'TimestampDescending';
   const all = evaluateMetricData(store, input.MetricDataQueries, input.StartTime, input.EndTime, now);
+  const queryOrder = new Map(input.MetricDataQueries.map((query, n) => [query.Id, n]));
+  const fromQuery = from === undefined ? -1 : queryOrder.get(from.query);
+  if (fromQuery === undefined) throw invalidNextToken('The next token specified is invalid.');
   let budget = max;
-  let last: PagePosition | undefined;
-  let more = false;
+  /** Where this page is cut: at the first series it could not give whole. */
+  let cut: PagePosition | undefined;
+  /** What of the current query's series has been given, on this page or before it. */
+  let given = new Map<string, number | null>();
+  let current: string | undefined;
   const page: MetricDataResult[] = [];
-  all.forEach((result, index) => {
+  const seen = new Map<string, number>();
+  for (const result of all) {
+    if (result.Id !== current) {
+      current = result.Id;
+      if (cut === undefined) given = new Map(from?.query === result.Id ? from.given : []);
+    }
     const order = result.Timestamps.map((_, n) => n);
     if (descending) order.reverse();
-    // Before the page's start: given already; at it, only what comes after its last timestamp.
+    const labelled = `${result.Id}\0${result.Label}`;
+    const occurrence = seen.get(labelled) ?? 0;
+    seen.set(labelled, occurrence + 1);
+    const key = seriesKey(result.Label, occurrence);
+    const position = queryOrder.get(result.Id) as number;
+    // A query before the page's start was given already; in the one it ended in, what each series was given.
+    const before = position < fromQuery ? null : position === fromQuery ? from?.given.get(key) : undefined;
     const remaining =
-      from === undefined || index > from.result
+      before === undefined
         ? order
-        : index < from.result
+        : before === null
           ? []
           : order.filter((n) => {
               const time = (result.Timestamps[n] as Date).getTime();
-              return descending ? time < from.time : time > from.time;
+              return descending ? time < before : time > before;
             });
     const taken = remaining.slice(0, budget);
     budget -= taken.length;
-    if (taken.length < remaining.length) more = true;
-    const lastTaken = taken.at(-1);
-    if (lastTaken !== undefined)
-      last = { result: index, time: (result.Timestamps[lastTaken] as Date).getTime() };
+    if (cut === undefined) {
+      const lastTaken = taken.at(-1);
+      if (taken.length === remaining.length) given.set(key, null);
+      else if (lastTaken !== undefined) given.set(key, (result.Timestamps[lastTaken] as Date).getTime());
+      if (taken.length < remaining.length) cut = { query: result.Id, given };
+    }
     page.push({
       ...result,
       Timestamps: taken.map((n) => result.Timestamps[n] as Date),
       Values: taken.map((n) => result.Values[n] as number),
       StatusCode: taken.length < remaining.length ? 'PartialData' : 'Complete',
     });
-  });
-  const next = more && last ? encodePosition(last) : undefined;
+  }
+  const next = cut ? encodePosition(cut) : undefined;
   return { MetricDataResults: page, ...(next ? { NextToken: next } : {}), Messages: [] };
 }

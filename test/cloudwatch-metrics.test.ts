@@ -264,13 +264,40 @@ describe('metrics through the SDK (awsJson1_0)', () => {
     ).toBe('InvalidNextToken');
   });
 
+  it('refuses expressions that together would make more than ten requests of datapoints', async () => {
+    // Seventy days of minutes: each TIME_SERIES makes 100,800 points, the most one request returns.
+    const EndTime = new Date(base);
+    const StartTime = new Date(base - 100_800 * 60_000);
+    const series = (count: number) =>
+      Array.from({ length: count }, (_, n) => ({
+        Id: `t${n}`,
+        Expression: 'TIME_SERIES(1)',
+        Period: 60,
+        ReturnData: n === 0,
+      }));
+    const ten = await cw.send(
+      new GetMetricDataCommand({ StartTime, EndTime, MetricDataQueries: series(10), MaxDatapoints: 10 }),
+    );
+    expect(ten.MetricDataResults?.[0]?.Values).toEqual(Array(10).fill(1));
+    const eleven = await failureOf(
+      cw.send(new GetMetricDataCommand({ StartTime, EndTime, MetricDataQueries: series(11) })),
+    );
+    expect(eleven.code).toBe('InvalidParameterValue');
+    expect(eleven.message).toMatch(/^Error in expression t10: .*more datapoints than a request may/);
+  });
+
   it('pages a sorted array on by series, though the sort order changes between pages', async () => {
     const put = (Value: string, minute: number, value: number) =>
       cw.send(
         new PutMetricDataCommand({
           Namespace: 'Test/Sorted',
           MetricData: [
-            { MetricName: 'Load', Dimensions: [{ Name: 'Host', Value }], Timestamp: at(minute), Value: value },
+            {
+              MetricName: 'Load',
+              Dimensions: [{ Name: 'Host', Value }],
+              Timestamp: at(minute),
+              Value: value,
+            },
           ],
         }),
       );

@@ -233,6 +233,43 @@ describe('metric math', () => {
     expect(points(run('LAST(SORT(METRICS(), MIN, DESC))'))).toEqual(points(run('m2')));
   });
 
+  it("keeps each series' label when a number is applied to an array", () => {
+    const value = run('METRICS() * 2');
+    if (value.kind !== 'array') throw new Error(`expected an array, got ${value.kind}`);
+    expect(value.series.map((x) => x.label)).toEqual(['Requests', 'Errors', 'Errors B']);
+    expect(value.series.map((x) => x.values)).toEqual([[20, 40, 80], [2, 0, 10, 4], [6]]);
+    const negated = run('-METRICS()');
+    if (negated.kind !== 'array') throw new Error(`expected an array, got ${negated.kind}`);
+    expect(negated.series.map((x) => x.label)).toEqual(['Requests', 'Errors', 'Errors B']);
+  });
+
+  it("takes PERIOD and the date functions' grid from their argument's period", () => {
+    const hourly: MathContext = {
+      ...context,
+      end: 3 * 60 * MIN,
+      series: new Map([['h1', { ...s('Hourly', [[0, 1]]), period: 3600 }]]),
+    };
+    const evaluate = (text: string) => evaluateMetricMath(parseMetricMath(text), hourly);
+    expect(evaluate('PERIOD(h1)')).toEqual({ kind: 'scalar', value: 3600 });
+    const hours = evaluate('HOUR(h1)');
+    expect(hours.kind === 'series' && [hours.series.timestamps, hours.series.values]).toEqual([
+      [0, 60 * MIN, 120 * MIN],
+      [0, 1, 2],
+    ]);
+    // TIME_SERIES has no argument to take one from: it is at the expression's own period.
+    const flat = evaluate('TIME_SERIES(1)');
+    expect(flat.kind === 'series' && flat.series.timestamps.length).toBe(180);
+  });
+
+  it('refuses an expression that would make more points than a request may', () => {
+    // A request's budget is shared by all its expressions; each evaluation here has its own of 12 points.
+    const evaluate = (text: string) =>
+      evaluateMetricMath(parseMetricMath(text), { ...context, budget: { points: 12 } });
+    // Each FILL of a series over five periods makes five points: two fit, three do not.
+    expect(evaluate('FILL(m1, 0) + FILL(m2, 0)').kind).toBe('series');
+    expect(() => evaluate('FILL(METRICS(), 0)')).toThrow(/more datapoints than a request may/);
+  });
+
   it('gives the parts of each timestamp in UTC', () => {
     const monday = Date.UTC(2026, 10, 30, 23, 58); // Monday 30 November 2026, 23:58 UTC
     const day: MathContext = { ...context, start: monday, end: monday + 3 * MIN };

@@ -12,18 +12,27 @@ import { type Expression, MetricMathError, type Node } from './math-parse.js';
 export interface Series {
   readonly id?: string;
   readonly label: string;
+  /** The period in seconds its points are at, where known (a metric's); the expression's otherwise. */
+  readonly period?: number;
   /** Epoch milliseconds, ascending. */
   readonly timestamps: readonly number[];
   readonly values: readonly number[];
 }
 
 export interface MathContext {
-  /** The period in seconds and the [start, end) range in epoch ms: FILL and TIME_SERIES use its grid. */
+  /** The expression's period in seconds and the [start, end) range in epoch ms. */
   readonly period: number;
   readonly start: number;
   readonly end: number;
+  /** Where the range starts at another period (a metric's own); `start` unless given. */
+  readonly startFor?: (period: number) => number;
   /** The other queries' results, by Id. */
   readonly series: ReadonlyMap<string, Series>;
+  /**
+   * The points FILL, TIME_SERIES and the date functions may still make, shared by every expression of a
+   * request; an expression that would make more is refused.
+   */
+  readonly budget?: { points: number };
 }
 
 export type MathValue =
@@ -91,8 +100,11 @@ function binary(op: string, left: MathValue, right: MathValue, text: string): Ma
   const f = OPERATORS[op];
   if (!f) throw new MetricMathError(`Unknown operator ${op}.`);
   if (left.kind === 'scalar' && right.kind === 'scalar') return scalar(f(left.value, right.value));
-  if (left.kind === 'scalar') return mapValues(right, (v) => f(left.value, v), text);
-  if (right.kind === 'scalar') return mapValues(left, (v) => f(v, right.value), text);
+  // A series made from one gets the expression's label; each series of an array keeps its own.
+  if (left.kind === 'scalar')
+    return mapValues(right, (v) => f(left.value, v), right.kind === 'array' ? undefined : text);
+  if (right.kind === 'scalar')
+    return mapValues(left, (v) => f(v, right.value), left.kind === 'array' ? undefined : text);
   if (left.kind === 'series' && right.kind === 'series')
     return series(combine(left.series, right.series, f, text));
   if (left.kind === 'array' && right.kind === 'series')
@@ -154,12 +166,32 @@ function acrossArray(list: readonly Series[], label: string, f: (values: number[
   return out.series({ label });
 }
 
-/** The period grid of the request's range: the timestamps FILL and TIME_SERIES give values at. */
-function grid(context: MathContext): number[] {
-  const out: number[] = [];
-  const step = context.period * 1000;
-  for (let t = context.start; t < context.end && out.length < 100_800; t += step) out.push(t);
+/** The most points one grid has: a request's datapoints. */
+const MAX_GRID = 100_800;
+
+/**
+ * The timestamps of the request's range at a period (the expression's unless another is given): where FILL,
+ * TIME_SERIES and the date functions give values. Charged to the request's budget.
+ */
+function grid(context: MathContext, period = context.period): number[] {
+  const step = period * 1000;
+  const start = period === context.period ? context.start : (context.startFor?.(period) ?? context.start);
+  const count = Math.max(0, Math.min(MAX_GRID, Math.ceil((context.end - start) / step)));
+  if (context.budget) {
+    if (count > context.budget.points)
+      throw new MetricMathError(
+        'The expressions would make more datapoints than a request may; shorten the time range or use a longer period.',
+      );
+    context.budget.points -= count;
+  }
+  const out: number[] = new Array(count);
+  for (let i = 0; i < count; i++) out[i] = start + i * step;
   return out;
+}
+
+/** The period of a series (or of an array's first series), the expression's where it has none. */
+function periodOf(list: readonly Series[], context: MathContext): number {
+  return list[0]?.period ?? context.period;
 }
 
 function asSeriesList(value: MathValue, fn: string): readonly Series[] {
@@ -202,7 +234,7 @@ function fill(s: Series, how: Filler, context: MathContext): Series {
   if (how !== 'REPEAT' && how !== 'LINEAR' && how.kind === 'array')
     throw new MetricMathError('FILL takes a number, a time series, REPEAT or LINEAR.');
   const other = typeof how === 'object' && how.kind === 'series' ? valuesByTime(how.series) : undefined;
-  const times = unionOfTimes([s, { label: '', timestamps: grid(context), values: EMPTY }]);
+  const times = unionOfTimes([s, { label: '', timestamps: grid(context, s.period), values: EMPTY }]);
   const out = new Points();
   let next = 0; // index of the first of s's points at or after the current time
   for (const t of times) {
@@ -370,8 +402,7 @@ export function evaluateMetricMath(expression: Expression, context: MathContext)
         });
       }
       case 'PERIOD':
-        asSeriesList(arg(), 'PERIOD');
-        return scalar(context.period);
+        return scalar(periodOf(asSeriesList(arg(), 'PERIOD'), context));
       case 'DATAPOINT_COUNT': {
         const value = arg();
         if (value.kind === 'series') return scalar(value.series.values.length);
@@ -417,8 +448,7 @@ export function evaluateMetricMath(expression: Expression, context: MathContext)
       default: {
         const part = DATE_PARTS[node.name];
         if (!part) throw new MetricMathError(`Unknown function ${node.name.slice(0, 64)}.`);
-        asSeriesList(arg(), node.name);
-        const times = grid(context);
+        const times = grid(context, periodOf(asSeriesList(arg(), node.name), context));
         return series({
           label: expression.text,
           timestamps: times,

@@ -292,6 +292,8 @@ export function evaluateMetricData(
   }
   const end = endTime.getTime();
   const computed = new Map<string, Series[]>();
+  /** The points the request's expressions may make (FILL, TIME_SERIES, date functions): ten requests' worth. */
+  const budget = { points: 10 * DEFAULT_MAX_DATAPOINTS };
   const parsed = new Map<string, ReturnType<typeof parseMetricMath>>();
   for (const query of queries) {
     if (query.Expression === undefined) continue;
@@ -323,7 +325,7 @@ export function evaluateMetricData(
       timestamps.push(entry.start);
       values.push(value);
     }
-    return { id: query.Id, label: query.Label ?? Metric.MetricName, timestamps, values };
+    return { id: query.Id, label: query.Label ?? Metric.MetricName, period: Period, timestamps, values };
   }
 
   // Expressions are evaluated once what they read is: in dependency order, refusing cycles.
@@ -357,13 +359,20 @@ export function evaluateMetricData(
       const start = alignedStart(startTime.getTime(), period, now);
       let value: MathValue;
       try {
-        value = evaluateMetricMath(expression, { period, start, end, series: visible });
+        value = evaluateMetricMath(expression, {
+          period,
+          start,
+          end,
+          startFor: (other) => alignedStart(startTime.getTime(), other, now),
+          series: visible,
+          budget,
+        });
       } catch (error) {
         if (error instanceof MetricMathError)
           throw invalidParameterValue(`Error in expression ${id}: ${error.message}`);
         throw error;
       }
-      result = seriesOf(value, query);
+      result = seriesOf(value, query).map((one) => (one.period === undefined ? { ...one, period } : one));
     }
     visiting.delete(id);
     computed.set(id, result);

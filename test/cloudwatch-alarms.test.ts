@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import {
   CloudWatchClient,
   DeleteAlarmsCommand,
@@ -14,6 +15,7 @@ import {
   TagResourceCommand,
 } from '@aws-sdk/client-cloudwatch';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AWS_CLI, AWS_CLI_ON_PATH, awsCli } from './helpers/aws-cli.js';
 import { failure } from './helpers/failure.js';
@@ -234,6 +236,44 @@ describe('metric alarms', () => {
       'three-of-three',
       'two-of-three',
     ]);
+  });
+
+  it('goes to INSUFFICIENT_DATA, saying why, when a stored expression can no longer be evaluated', async () => {
+    await cw.send(
+      new PutMetricAlarmCommand({
+        AlarmName: 'stored-math',
+        EvaluationPeriods: 1,
+        Threshold: 50,
+        ComparisonOperator: 'GreaterThanThreshold',
+        Metrics: [
+          {
+            Id: 'm1',
+            MetricStat: {
+              Metric: { Namespace: 'Test/Alarms', MetricName: 'Load' },
+              Period: 60,
+              Stat: 'Maximum',
+            },
+            ReturnData: false,
+          },
+          { Id: 'e1', Expression: 'm1 * 10', ReturnData: true },
+        ],
+      }),
+    );
+    await evaluateAt(7);
+    expect((await stateOf('stored-math'))?.StateValue).toBe('ALARM');
+    // As an earlier version stored it: SQRT, which CloudWatch does not have and Seawall no longer evaluates.
+    const db = new Database(join(t.dataDir, 'metrics.db'));
+    try {
+      db.prepare(
+        "UPDATE alarms SET definition = replace(definition, 'm1 * 10', 'SQRT(m1)') WHERE name = ?",
+      ).run('stored-math');
+    } finally {
+      db.close();
+    }
+    await evaluateAt(7);
+    const stored = await stateOf('stored-math');
+    expect(stored?.StateValue).toBe('INSUFFICIENT_DATA');
+    expect(stored?.StateReason).toMatch(/^Unable to evaluate the alarm's metrics: .*SQRT/);
   });
 
   it('follows its children in a composite alarm, and SetAlarmState', async () => {

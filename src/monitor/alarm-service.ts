@@ -1,4 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
+import { AppError } from '../errors.js';
 import type { Logger } from '../lib/logger.js';
 import {
   type AlarmRow,
@@ -667,7 +668,16 @@ export function createAlarmService(deps: {
           );
           if (verdict) await transition(row, verdict.state, verdict.reason, verdict.reasonData);
         } catch (error) {
-          deps.logger.warn({ err: error, alarm: row.name }, 'could not evaluate an alarm');
+          // A definition stored earlier that can no longer be evaluated (a function since withdrawn): the
+          // alarm cannot know its state, and says why, as it would of a request with that definition.
+          if (error instanceof AppError && error.status === 400)
+            await transition(
+              row,
+              'INSUFFICIENT_DATA',
+              `Unable to evaluate the alarm's metrics: ${error.message}`,
+              null,
+            );
+          else deps.logger.warn({ err: error, alarm: row.name }, 'could not evaluate an alarm');
         }
       }
       await evaluateComposites();

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { JsonCall } from '../web/src/aws/aws-json.js';
 import type { CatalogTable } from '../web/src/aws/catalog.js';
+import { getMetricData, listAlarms, MAX_LISTED_ALARMS } from '../web/src/aws/cloudwatch.js';
 import { suggest, tablesInSql, typedName } from '../web/src/completion/completion.js';
 import { ATHENA_PRICING, isBilled, queryCostUsd } from '../web/src/pricing.js';
 import { chartData } from '../web/src/results/chart-series.js';
@@ -112,5 +114,63 @@ describe('console completion', () => {
   it('offers columns, tables and databases for a bare prefix', () => {
     expect(labels('SELECT s FROM tickets WHERE st')).toEqual(['column:status', 'column:street']);
     expect(labels('SELECT * FROM a')).toEqual(['database:archive']);
+  });
+});
+
+describe('console CloudWatch listings', () => {
+  /** A JsonCall that answers the pages given, in turn, and records what it was asked. */
+  const paged = (pages: object[]) => {
+    const asked: Record<string, unknown>[] = [];
+    const call: JsonCall = async <T>(_operation: string, input: object) => {
+      asked.push(input as Record<string, unknown>);
+      return (pages[asked.length - 1] ?? {}) as T;
+    };
+    return { call, asked };
+  };
+
+  it("joins GetMetricData's pages by query and label, whatever order a page lists them in", async () => {
+    const { call, asked } = paged([
+      {
+        MetricDataResults: [
+          { Id: 'sorted', Label: 'a', Timestamps: [60, 120], Values: [10, 11], StatusCode: 'PartialData' },
+          { Id: 'sorted', Label: 'b', Timestamps: [], Values: [], StatusCode: 'PartialData' },
+        ],
+        NextToken: 'next',
+      },
+      {
+        MetricDataResults: [
+          { Id: 'sorted', Label: 'b', Timestamps: [60], Values: [99], StatusCode: 'Complete' },
+          { Id: 'sorted', Label: 'a', Timestamps: [180], Values: [12], StatusCode: 'Complete' },
+        ],
+      },
+    ]);
+    const series = await getMetricData(
+      call,
+      [{ Id: 'sorted', Expression: 'SORT(METRICS(), MAX, DESC)', ReturnData: true }],
+      {
+        start: 0,
+        end: 240_000,
+      },
+    );
+    expect(asked[1]?.NextToken).toBe('next');
+    expect(series.map((s) => [s.label, s.timestamps, s.values, s.status])).toEqual([
+      ['a', [60_000, 120_000, 180_000], [10, 11, 12], 'Complete'],
+      ['b', [60_000], [99], 'Complete'],
+    ]);
+  });
+
+  it('says when a listing of alarms stopped before the last page', async () => {
+    const page = (n: number) => ({
+      MetricAlarms: Array.from({ length: 100 }, (_, i) => ({ AlarmName: `a${n}-${i}`, StateValue: 'ALARM' })),
+      NextToken: `page${n + 1}`,
+    });
+    const many = await listAlarms(paged(Array.from({ length: 30 }, (_, n) => page(n))).call, {});
+    expect(many.complete).toBe(false);
+    expect(many.alarms.length).toBe(MAX_LISTED_ALARMS);
+    const few = await listAlarms(
+      paged([{ MetricAlarms: [{ AlarmName: 'one', StateValue: 'OK' }] }]).call,
+      {},
+    );
+    expect(few).toMatchObject({ complete: true, alarms: [{ name: 'one', state: 'OK' }] });
   });
 });

@@ -97,7 +97,7 @@ type MetricDataPage = {
 
 /**
  * Every series the queries return between `start` and `end` (ms), oldest first. A long answer comes in pages
- * that each list every result again, with the next part of its datapoints: joined here by position.
+ * that each list every result again, with the next part of its datapoints: joined here by query and label.
  */
 export async function getMetricData(
   call: JsonCall,
@@ -106,6 +106,7 @@ export async function getMetricData(
   signal?: AbortSignal,
 ): Promise<MetricSeries[]> {
   const series: MetricSeries[] = [];
+  const byKey = new Map<string, MetricSeries>();
   let token: string | undefined;
   for (let n = 0; n < MAX_PAGES; n += 1) {
     const page = await call<MetricDataPage>(
@@ -119,21 +120,31 @@ export async function getMetricData(
       },
       signal,
     );
-    (page.MetricDataResults ?? []).forEach((result, i) => {
-      const into = series[i] ?? {
-        id: result.Id ?? '',
-        label: result.Label ?? result.Id ?? '',
-        timestamps: [],
-        values: [],
-        status: 'Complete',
-        messages: [],
-      };
-      series[i] = into;
+    const seen = new Map<string, number>();
+    for (const result of page.MetricDataResults ?? []) {
+      // A series is known by its query, label and which of that label it is: a SORT may reorder them.
+      const labelled = `${result.Id ?? ''}\u0000${result.Label ?? ''}`;
+      const occurrence = seen.get(labelled) ?? 0;
+      seen.set(labelled, occurrence + 1);
+      const key = `${labelled}\u0000${occurrence}`;
+      let into = byKey.get(key);
+      if (!into) {
+        into = {
+          id: result.Id ?? '',
+          label: result.Label ?? result.Id ?? '',
+          timestamps: [],
+          values: [],
+          status: 'Complete',
+          messages: [],
+        };
+        byKey.set(key, into);
+        series.push(into);
+      }
       into.timestamps.push(...(result.Timestamps ?? []).map((t) => t * 1000));
       into.values.push(...(result.Values ?? []));
       if (result.StatusCode && result.StatusCode !== 'PartialData') into.status = result.StatusCode;
       for (const message of result.Messages ?? []) into.messages.push(message.Value ?? message.Code ?? '');
-    });
+    }
     token = page.NextToken;
     if (!token) break;
   }
@@ -233,12 +244,21 @@ function summaryOf(kind: AlarmState['kind'], alarm: DescribedAlarm): AlarmSummar
   };
 }
 
-/** Every alarm (both kinds), or those in one state, a page of 100 at a time. */
+/** The alarms a listing found; `complete` false when it stopped at MAX_PAGES with alarms left to read. */
+export interface AlarmList {
+  alarms: AlarmSummary[];
+  complete: boolean;
+}
+
+/** The most alarms a listing reads: MAX_PAGES pages of 100. */
+export const MAX_LISTED_ALARMS = MAX_PAGES * 100;
+
+/** Every alarm (both kinds), or those in one state, a page of 100 at a time, up to MAX_LISTED_ALARMS. */
 export async function listAlarms(
   call: JsonCall,
   options: { state?: string },
   signal?: AbortSignal,
-): Promise<AlarmSummary[]> {
+): Promise<AlarmList> {
   type Page = { MetricAlarms?: DescribedAlarm[]; CompositeAlarms?: DescribedAlarm[]; NextToken?: string };
   const found: AlarmSummary[] = [];
   let token: string | undefined;
@@ -258,7 +278,7 @@ export async function listAlarms(
     token = page.NextToken;
     if (!token) break;
   }
-  return found.sort((a, b) => a.name.localeCompare(b.name));
+  return { alarms: found.sort((a, b) => a.name.localeCompare(b.name)), complete: !token };
 }
 
 export interface AlarmHistoryItem {

@@ -1,6 +1,13 @@
 import { useEffect, useMemo, useState } from 'react';
 import type { JsonCall } from '../aws/aws-json.js';
-import { type AlarmHistoryItem, type AlarmSummary, alarmHistory, listAlarms } from '../aws/cloudwatch.js';
+import {
+  type AlarmHistoryItem,
+  type AlarmList,
+  type AlarmSummary,
+  alarmHistory,
+  listAlarms,
+  MAX_LISTED_ALARMS,
+} from '../aws/cloudwatch.js';
 import { type Failure, failureOf } from '../aws/denial.js';
 import { formatDateTime } from '../format.js';
 import { AlarmStateBadge } from './alarm-state.js';
@@ -34,8 +41,10 @@ function History({ cloudwatch, name }: { cloudwatch: JsonCall; name: string }) {
   if (history.value.length === 0) return <p className="muted">No history yet.</p>;
   return (
     <ol className="alarm-history" data-testid="alarm-history">
-      {history.value.map((item) => (
-        <li key={`${item.time?.getTime()}-${item.type}-${item.summary}`} data-type={item.type}>
+      {history.value.map((item, i) => (
+        // Two items may say the same at the same second; the list is only ever replaced whole.
+        // biome-ignore lint/suspicious/noArrayIndexKey: the history has no ids, and is never reordered in place.
+        <li key={i} data-type={item.type}>
           <span className="muted">{item.time ? formatDateTime(item.time) : '—'}</span>
           <span className="alarm-history-type">{item.type}</span>
           <span>{item.summary}</span>
@@ -52,7 +61,7 @@ function History({ cloudwatch, name }: { cloudwatch: JsonCall; name: string }) {
 export function AlarmsView({ cloudwatch }: { cloudwatch: JsonCall }) {
   const [filter, setFilter] = useState('');
   const [generation, setGeneration] = useState(0);
-  const [alarms, setAlarms] = useState<Load<AlarmSummary[]>>({ status: 'loading' });
+  const [alarms, setAlarms] = useState<Load<AlarmList>>({ status: 'loading' });
   const [open, setOpen] = useState<string | undefined>(undefined);
 
   useEffect(() => {
@@ -68,11 +77,11 @@ export function AlarmsView({ cloudwatch }: { cloudwatch: JsonCall }) {
 
   const counts = useMemo(() => {
     const by: Record<string, number> = {};
-    if (alarms.status === 'loaded') for (const a of alarms.value) by[a.state] = (by[a.state] ?? 0) + 1;
+    if (alarms.status === 'loaded') for (const a of alarms.value.alarms) by[a.state] = (by[a.state] ?? 0) + 1;
     return by;
   }, [alarms]);
   const shown =
-    alarms.status === 'loaded' ? alarms.value.filter((a) => filter === '' || a.state === filter) : [];
+    alarms.status === 'loaded' ? alarms.value.alarms.filter((a) => filter === '' || a.state === filter) : [];
 
   return (
     <section
@@ -103,7 +112,8 @@ export function AlarmsView({ cloudwatch }: { cloudwatch: JsonCall }) {
             data-testid={`alarms-filter-${state || 'all'}`}
           >
             {label}
-            {alarms.status === 'loaded' && ` (${state === '' ? alarms.value.length : (counts[state] ?? 0)})`}
+            {alarms.status === 'loaded' &&
+              ` (${state === '' ? alarms.value.alarms.length : (counts[state] ?? 0)})`}
           </button>
         ))}
       </fieldset>
@@ -116,9 +126,14 @@ export function AlarmsView({ cloudwatch }: { cloudwatch: JsonCall }) {
       )}
       {alarms.status === 'loaded' && shown.length === 0 && (
         <p className="muted" data-testid="alarms-empty">
-          {alarms.value.length === 0
+          {alarms.value.alarms.length === 0
             ? 'There are no alarms. Scripts make them with PutMetricAlarm.'
             : 'No alarm is in this state.'}
+        </p>
+      )}
+      {alarms.status === 'loaded' && !alarms.value.complete && (
+        <p className="muted" data-testid="alarms-truncated">
+          {`Showing the first ${MAX_LISTED_ALARMS.toLocaleString('en')} alarms by name; the counts are of these. Scripts list the rest with DescribeAlarms.`}
         </p>
       )}
       {shown.length > 0 && (

@@ -25,14 +25,19 @@ export const NAME = /^\P{Cc}{1,255}$/u;
 export const SNS_ARN = /^arn:aws:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
 export const HISTORY_DAYS = 30;
 
-/** The metric alarm's definition as PutMetricAlarm gave it. */
-export interface MetricAlarmInput {
+/** What both kinds of alarm are given: a name, a description, actions and tags. */
+interface AlarmInput {
   AlarmName: string;
   AlarmDescription?: string;
   ActionsEnabled?: boolean;
   OKActions?: string[];
   AlarmActions?: string[];
   InsufficientDataActions?: string[];
+  Tags?: { Key: string; Value: string }[];
+}
+
+/** The metric alarm's definition as PutMetricAlarm gave it. */
+export interface MetricAlarmInput extends AlarmInput {
   MetricName?: string;
   Namespace?: string;
   Statistic?: string;
@@ -48,18 +53,11 @@ export interface MetricAlarmInput {
   EvaluateLowSampleCountPercentile?: string;
   Metrics?: MetricDataQuery[];
   ThresholdMetricId?: string;
-  Tags?: { Key: string; Value: string }[];
 }
 
-export interface CompositeAlarmInput {
-  AlarmName: string;
-  AlarmDescription?: string;
-  ActionsEnabled?: boolean;
-  OKActions?: string[];
-  AlarmActions?: string[];
-  InsufficientDataActions?: string[];
+/** The composite alarm's definition as PutCompositeAlarm gave it. */
+export interface CompositeAlarmInput extends AlarmInput {
   AlarmRule: string;
-  Tags?: { Key: string; Value: string }[];
 }
 
 export type Definition =

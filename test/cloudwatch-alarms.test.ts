@@ -62,6 +62,22 @@ const alarm = (
   ...extra,
 });
 
+/** A metric math alarm on ten times Test/Alarms' Load, above 50. */
+const loadTimesTen = (name: string, Label?: string): PutMetricAlarmCommandInput => ({
+  AlarmName: name,
+  EvaluationPeriods: 1,
+  Threshold: 50,
+  ComparisonOperator: 'GreaterThanThreshold',
+  Metrics: [
+    {
+      Id: 'm1',
+      MetricStat: { Metric: { Namespace: 'Test/Alarms', MetricName: 'Load' }, Period: 60, Stat: 'Maximum' },
+      ReturnData: false,
+    },
+    { Id: 'e1', Expression: 'm1 * 10', ...(Label ? { Label } : {}), ReturnData: true },
+  ],
+});
+
 beforeAll(async () => {
   t = await startTestSeawall({
     clock,
@@ -205,26 +221,7 @@ describe('metric alarms', () => {
         }),
       ),
     );
-    await cw.send(
-      new PutMetricAlarmCommand({
-        AlarmName: 'math',
-        EvaluationPeriods: 1,
-        Threshold: 50,
-        ComparisonOperator: 'GreaterThanThreshold',
-        Metrics: [
-          {
-            Id: 'm1',
-            MetricStat: {
-              Metric: { Namespace: 'Test/Alarms', MetricName: 'Load' },
-              Period: 60,
-              Stat: 'Maximum',
-            },
-            ReturnData: false,
-          },
-          { Id: 'e1', Expression: 'm1 * 10', Label: 'Load x10', ReturnData: true },
-        ],
-      }),
-    );
+    await cw.send(new PutMetricAlarmCommand(loadTimesTen('math', 'Load x10')));
     await evaluateAt(7);
     expect((await stateOf('two-of-three'))?.StateValue).toBe('ALARM');
     expect((await stateOf('three-of-three'))?.StateValue).toBe('OK');
@@ -239,26 +236,7 @@ describe('metric alarms', () => {
   });
 
   it('goes to INSUFFICIENT_DATA, saying why, when a stored expression can no longer be evaluated', async () => {
-    await cw.send(
-      new PutMetricAlarmCommand({
-        AlarmName: 'stored-math',
-        EvaluationPeriods: 1,
-        Threshold: 50,
-        ComparisonOperator: 'GreaterThanThreshold',
-        Metrics: [
-          {
-            Id: 'm1',
-            MetricStat: {
-              Metric: { Namespace: 'Test/Alarms', MetricName: 'Load' },
-              Period: 60,
-              Stat: 'Maximum',
-            },
-            ReturnData: false,
-          },
-          { Id: 'e1', Expression: 'm1 * 10', ReturnData: true },
-        ],
-      }),
-    );
+    await cw.send(new PutMetricAlarmCommand(loadTimesTen('stored-math')));
     await evaluateAt(7);
     expect((await stateOf('stored-math'))?.StateValue).toBe('ALARM');
     // As an earlier version stored it: SQRT, which CloudWatch does not have and Seawall no longer evaluates.

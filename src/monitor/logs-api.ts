@@ -1,4 +1,3 @@
-import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { badRequest } from '../errors.js';
 import {
   type JsonInput,
@@ -10,6 +9,7 @@ import {
 } from '../lib/aws-json.js';
 import type { Logger } from '../lib/logger.js';
 import type { ServiceEndpoint } from '../lib/operation.js';
+import { createPacer } from '../lib/pacer.js';
 import { compileFilterPattern, FilterPatternError } from './logs-filter.js';
 import { InsightsQueryError, parseInsightsQuery } from './logs-insights-parse.js';
 import { createInsightsQueries } from './logs-queries.js';
@@ -55,8 +55,6 @@ const DAY = 86_400_000;
 const MAX_EVENTS_PAGE = 10_000;
 /** Filter scans read this many events at a time, yielding to other requests between pages. */
 const SCAN_PAGE = 2000;
-/** ... and within a page after this many characters of messages. */
-const YIELD_BYTES = 4 * 1024 * 1024;
 /** A FilterLogEvents call searches this long at most, then answers with a token for the rest. */
 const SEARCH_MS = 5000;
 
@@ -598,23 +596,23 @@ export function createLogsService(deps: {
         let more = true;
         let full = false;
         let bytes = 0;
-        // Matching large events is work: the scan yields every few MiB of messages, and a call that has
-        // searched for long answers what it found with a token for the rest, as CloudWatch Logs does.
+        // Matching large events is work: the scan is paced (it yields every 20 ms or 4 MiB of messages), and a
+        // call that has searched for long answers what it found with a token for the rest, as CloudWatch Logs does.
         const began = performance.now();
-        let sinceYield = 0;
+        const pacer = createPacer();
         let outOfTime = false;
         while (more && !full && !outOfTime) {
           const rows = page.all(group.name, start, end, cursor.time, cursor.time, cursor.id);
           for (const row of rows) {
-            if (sinceYield >= YIELD_BYTES) {
-              sinceYield = 0;
-              await yieldToLoop();
-              if (performance.now() - began > (deps.searchMs ?? SEARCH_MS)) {
+            if (pacer.due()) {
+              await pacer.yield();
+              // Out of time once it has scanned something: each call moves the search on.
+              if (scanned > 0 && performance.now() - began > (deps.searchMs ?? SEARCH_MS)) {
                 outOfTime = true;
                 break;
               }
             }
-            sinceYield += row.message.length;
+            pacer.count(row.message.length);
             cursor = { time: row.time, id: row.id };
             scanned++;
             if (wanted && !wanted.has(row.stream)) continue;
@@ -636,7 +634,7 @@ export function createLogsService(deps: {
           if (rows.length < SCAN_PAGE && !outOfTime) more = false;
           // A page bounded by what it scanned, as CloudWatch Logs answers: the rest follows the token.
           if (scanned >= 100 * SCAN_PAGE) break;
-          await yieldToLoop();
+          await pacer.yield();
         }
         const finished = !more && !full;
         return {

@@ -54,4 +54,25 @@ describe('Insights queries in the background', () => {
     expect(queries.get(later)?.scanned).toBeLessThan(5000);
     expect(queries.stop('nope')).toBeUndefined();
   });
+
+  it('yields within a page of large events, so a stop there takes effect', async () => {
+    const insert = db.prepare(
+      'INSERT INTO log_events (group_name, stream, time, ingestion, message) VALUES (?, ?, ?, ?, ?)',
+    );
+    // Twelve events of 1 MiB: one page, which a scan paced every 4 MiB yields within.
+    for (let i = 0; i < 12; i++) insert.run('big', 's', i, i, `event ${i} ${'x'.repeat(1 << 20)}`);
+    const id = queries.start({
+      text: 'fields @message',
+      groups: ['big'],
+      start: 0,
+      end: 100,
+      limit: undefined,
+    });
+    for (let i = 0; i < 100 && !queries.get(id)?.scanned; i++) await tick();
+    expect(queries.get(id)?.scanned).toBeGreaterThan(0);
+    expect(queries.stop(id)).toBe(true);
+    for (let i = 0; i < 10; i++) await tick();
+    expect(queries.get(id)?.status).toBe('Cancelled');
+    expect(queries.get(id)?.scanned).toBeLessThan(12);
+  });
 });

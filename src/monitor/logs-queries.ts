@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Logger } from '../lib/logger.js';
+import { createPacer } from '../lib/pacer.js';
 import { createQueryRun, type QueryResult } from './logs-insights.js';
 import { InsightsQueryError, parseInsightsQuery } from './logs-insights-parse.js';
 import type { LogEventRow, LogsDb } from './logs-store.js';
@@ -80,11 +80,18 @@ export function createInsightsQueries(deps: {
       );
       let cursor = { time: Number.MAX_SAFE_INTEGER, id: Number.MAX_SAFE_INTEGER };
       let more = true;
+      const pacer = createPacer();
       while (more) {
         // StopQuery may have cancelled it while this awaited.
         if (isCancelled(entry)) return;
         const rows = page.all(...groups, start, end, cursor.time, cursor.time, cursor.id);
         for (const row of rows) {
+          // Costly events (large ones, heavy functions) are paced within a page too.
+          if (pacer.due()) {
+            await pacer.yield();
+            if (isCancelled(entry)) return;
+          }
+          pacer.count(row.message.length);
           entry.scanned++;
           entry.bytes += Buffer.byteLength(row.message);
           const wantsMore = query.add({
@@ -106,7 +113,7 @@ export function createInsightsQueries(deps: {
           throw new InsightsQueryError(
             `The query scanned more than ${MAX_QUERY_SCAN} events; narrow its time range.`,
           );
-        await yieldToLoop();
+        await pacer.yield();
       }
       entry.result = query.finish();
       entry.status = 'Complete';

@@ -617,7 +617,14 @@ export function createLogsService(deps: {
             scanned++;
             if (wanted && !wanted.has(row.stream)) continue;
             if (prefix !== undefined && !row.stream.startsWith(prefix)) continue;
-            if (!matches(row.message)) continue;
+            let matched: boolean;
+            try {
+              matched = matches(row.message);
+            } catch (error) {
+              if (error instanceof FilterPatternError) throw invalidParameter(error.message);
+              throw error;
+            }
+            if (!matched) continue;
             events.push({
               logStreamName: row.stream,
               timestamp: row.time,

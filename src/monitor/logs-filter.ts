@@ -298,10 +298,13 @@ function splitFields(body: string): string[] {
   return fields;
 }
 
+/** The most field tests the runs between `...`s may take for one event. */
+const MAX_TESTS = 200_000;
+
 /**
  * `[a, b=x, c>3]`: the message split on spaces (quoted and bracketed runs kept whole), tested by position;
- * `...` stands for any number of words. Work per message is linear in its words without `...`, and at most
- * words × fields with it.
+ * `...` stands for any number of words. Work per message is linear in its words without `...`, and with it at
+ * most MAX_TESTS tests (beyond, the pattern is refused).
  */
 function delimitedPattern(text: string): Matcher {
   if (!text.endsWith(']')) throw new FilterPatternError('A space-delimited filter pattern must end with ].');
@@ -354,9 +357,21 @@ function delimitedPattern(text: string): Matcher {
     const list = words(message);
     const end = list.length - last.length;
     if (end < first.length || !runAt(first, list, 0) || !runAt(last, list, end)) return false;
+    // The search for the runs between costs up to words × fields tests: past a bound the pattern is refused
+    // rather than let one event hold the server (or be said not to match when it was not tried).
+    let tests = 0;
     let at = first.length;
     for (const run of middle) {
-      while (at + run.length <= end && !runAt(run, list, at)) at++;
+      for (; at + run.length <= end; at++) {
+        let k = 0;
+        while (k < run.length && (run[k] as Predicate)(list[at + k] as string)) k++;
+        tests += Math.min(k + 1, run.length);
+        if (k === run.length) break;
+        if (tests > MAX_TESTS)
+          throw new FilterPatternError(
+            `The filter pattern needs more than ${MAX_TESTS} field tests for an event of ${list.length} words; use fewer fields between the ... or a narrower time range.`,
+          );
+      }
       if (at + run.length > end) return false;
       at += run.length;
     }

@@ -139,4 +139,14 @@ describe('space-delimited patterns with ...', () => {
     expect(compileFilterPattern(`[${fields}]`)(message)).toBe(false);
     expect(compileFilterPattern(`[..., ${fields}]`)(message)).toBe(true);
   });
+
+  it('refuse a pattern whose fields between ... would take too many tests for an event', () => {
+    // Each start position matches all but the last of 168 regular-expression fields: words × fields tests.
+    const costly = compileFilterPattern(`[...,${Array(168).fill('a=%a%').join(',')},b=z,...]`);
+    expect(() => costly(`${'a '.repeat(131_071)}a`)).toThrow(FilterPatternError);
+    // The same fields against a short event, and one field between ... against the large one, are answered.
+    expect(costly(`${'a '.repeat(500)}a`)).toBe(false);
+    expect(compileFilterPattern('[..., b = z, ...]')(`${'a '.repeat(131_071)}a`)).toBe(false);
+    expect(compileFilterPattern('[..., a = z, ...]')(`${'a '.repeat(131_071)}z`)).toBe(true);
+  });
 });

@@ -286,64 +286,70 @@ describe('metrics through the SDK (awsJson1_0)', () => {
     expect(eleven.message).toMatch(/^Error in expression t10: .*more datapoints than a request may/);
   });
 
-  it('pages a sorted array on by series, though the sort order changes between pages', async () => {
-    const put = (Value: string, minute: number, value: number) =>
-      cw.send(
-        new PutMetricDataCommand({
-          Namespace: 'Test/Sorted',
-          MetricData: [
-            {
-              MetricName: 'Load',
-              Dimensions: [{ Name: 'Host', Value }],
-              Timestamp: at(minute),
-              Value: value,
-            },
-          ],
-        }),
-      );
-    for (const minute of [0, 1, 2]) {
-      await put('a', minute, 10 + minute);
-      await put('b', minute, 1 + minute);
-    }
-    const load = (Id: string, host: string) => ({
-      Id,
-      ReturnData: false,
-      Label: host,
-      MetricStat: {
-        Metric: { Namespace: 'Test/Sorted', MetricName: 'Load', Dimensions: [{ Name: 'Host', Value: host }] },
-        Period: 60,
-        Stat: 'Maximum',
-      },
-    });
-    const request = (NextToken?: string) =>
-      new GetMetricDataCommand({
-        StartTime: at(0),
-        EndTime: at(3),
-        MaxDatapoints: 2,
-        ScanBy: 'TimestampAscending',
-        NextToken,
-        MetricDataQueries: [
-          load('a', 'a'),
-          load('b', 'b'),
-          { Id: 'sorted', Expression: 'SORT([a, b], MAX, DESC)' },
-        ],
+  it.each([
+    ['labelled', true],
+    ['all labelled Load', false],
+  ])(
+    'pages a sorted array on by series (%s), though the sort order changes between pages',
+    async (_, labelled) => {
+      const Namespace = labelled ? 'Test/SortedLabelled' : 'Test/SortedUnlabelled';
+      const put = (Value: string, minute: number, value: number) =>
+        cw.send(
+          new PutMetricDataCommand({
+            Namespace,
+            MetricData: [
+              {
+                MetricName: 'Load',
+                Dimensions: [{ Name: 'Host', Value }],
+                Timestamp: at(minute),
+                Value: value,
+              },
+            ],
+          }),
+        );
+      for (const minute of [0, 1, 2]) {
+        await put('a', minute, 10 + minute);
+        await put('b', minute, 1 + minute);
+      }
+      const load = (Id: string, host: string) => ({
+        Id,
+        ReturnData: false,
+        ...(labelled ? { Label: host } : {}),
+        MetricStat: {
+          Metric: { Namespace, MetricName: 'Load', Dimensions: [{ Name: 'Host', Value: host }] },
+          Period: 60,
+          Stat: 'Maximum',
+        },
       });
-    const first = await cw.send(request());
-    expect(first.MetricDataResults?.map((r) => [r.Label, r.Values])).toEqual([
-      ['a', [10, 11]],
-      ['b', []],
-    ]);
-    // b now has the highest maximum and sorts first; the next page still goes on from a's third minute.
-    await put('b', 2, 99);
-    const second = await cw.send(request(first.NextToken));
-    const third = await cw.send(request(second.NextToken));
-    expect(third.NextToken).toBeUndefined();
-    const given = new Map<string, number[]>();
-    for (const page of [first, second, third])
-      for (const result of page.MetricDataResults ?? [])
-        given.set(result.Label ?? '', [...(given.get(result.Label ?? '') ?? []), ...(result.Values ?? [])]);
-    expect(Object.fromEntries(given)).toEqual({ a: [10, 11, 12], b: [1, 2, 99] });
-  });
+      const request = (NextToken?: string) =>
+        new GetMetricDataCommand({
+          StartTime: at(0),
+          EndTime: at(3),
+          MaxDatapoints: 2,
+          ScanBy: 'TimestampAscending',
+          NextToken,
+          MetricDataQueries: [
+            load('a', 'a'),
+            load('b', 'b'),
+            { Id: 'sorted', Expression: 'SORT([a, b], MAX, DESC)' },
+          ],
+        });
+      const first = await cw.send(request());
+      expect(first.MetricDataResults?.map((r) => r.Values)).toEqual([[10, 11], []]);
+      // b now has the highest maximum and sorts first; the next page still goes on from a's third minute.
+      await put('b', 2, 99);
+      const second = await cw.send(request(first.NextToken));
+      const third = await cw.send(request(second.NextToken));
+      expect(third.NextToken).toBeUndefined();
+      const given = new Map<string, number[]>();
+      for (const page of [first, second, third])
+        for (const result of page.MetricDataResults ?? [])
+          given.set(result.Label ?? '', [...(given.get(result.Label ?? '') ?? []), ...(result.Values ?? [])]);
+      // Every datapoint once, whether the series' labels tell them apart or not.
+      expect([...given.values()].flat().sort((x, y) => x - y)).toEqual([1, 2, 10, 11, 12, 99]);
+      if (labelled) expect(Object.fromEntries(given)).toEqual({ a: [10, 11, 12], b: [1, 2, 99] });
+    },
+  );
 
   it('pages on where the last page ended, whatever arrives meanwhile', async () => {
     const put = (minute: number, Value: number) =>

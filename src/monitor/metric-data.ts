@@ -230,6 +230,11 @@ export interface MetricDataResult {
   Messages?: { Code: string; Value: string }[];
 }
 
+/** A result as evaluated: with the query its series came from (an array's member), which is not sent. */
+export interface EvaluatedResult extends MetricDataResult {
+  source?: string;
+}
+
 export interface GetMetricDataInput {
   MetricDataQueries: MetricDataQuery[];
   StartTime: Date;
@@ -250,7 +255,7 @@ export function evaluateMetricData(
   startTime: Date,
   endTime: Date,
   now: number,
-): MetricDataResult[] {
+): EvaluatedResult[] {
   if (queries.length === 0) throw missingParameter('The parameter MetricDataQueries is required.');
   if (queries.length > MAX_QUERIES)
     throw invalidParameterValue(
@@ -379,7 +384,7 @@ export function evaluateMetricData(
     return result;
   }
 
-  const results: MetricDataResult[] = [];
+  const results: EvaluatedResult[] = [];
   for (const query of queries) {
     const series = evaluate(query.Id);
     if (query.ReturnData === false) continue;
@@ -394,6 +399,7 @@ export function evaluateMetricData(
       });
       results.push({
         Id: query.Id,
+        ...(one.id !== undefined ? { source: one.id } : {}),
         Label: one.label,
         Timestamps: timestamps,
         Values: values,
@@ -499,10 +505,13 @@ export function getMetricData(
     }
     const order = result.Timestamps.map((_, n) => n);
     if (descending) order.reverse();
-    const labelled = `${result.Id}\0${result.Label}`;
+    const { source, ...wire } = result;
+    // Known by the query it came from (a SORT keeps it) and its label, and which of those it is.
+    const named = `${source ?? ''}\0${result.Label}`;
+    const labelled = `${result.Id}\0${named}`;
     const occurrence = seen.get(labelled) ?? 0;
     seen.set(labelled, occurrence + 1);
-    const key = seriesKey(result.Label, occurrence);
+    const key = seriesKey(named, occurrence);
     const position = queryOrder.get(result.Id) as number;
     // A query before the page's start was given already; in the one it ended in, what each series was given.
     const before = position < fromQuery ? null : position === fromQuery ? from?.given.get(key) : undefined;
@@ -524,7 +533,7 @@ export function getMetricData(
       if (taken.length < remaining.length) cut = { query: result.Id, given };
     }
     page.push({
-      ...result,
+      ...wire,
       Timestamps: taken.map((n) => result.Timestamps[n] as Date),
       Values: taken.map((n) => result.Values[n] as number),
       StatusCode: taken.length < remaining.length ? 'PartialData' : 'Complete',

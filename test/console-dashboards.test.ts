@@ -489,8 +489,23 @@ describe('console alarms in Chromium', () => {
             new Event('visibilitychange'),
           ),
         );
+      const refused = page.waitForResponse(
+        (response) =>
+          response.status() === 400 &&
+          (response.request().headers()['x-amz-target'] ?? '').endsWith('.DescribeAlarms'),
+      );
       await shownAgain();
-      await expect.poll(() => failed).toBeGreaterThan(0);
+      await refused;
+      expect(failed).toBeGreaterThan(0);
+      // The page has had the failure: two frames after it, React has drawn whatever it made of it.
+      await page.evaluate(
+        () =>
+          new Promise<void>((resolve) => {
+            const frame = (globalThis as unknown as { requestAnimationFrame: (f: () => void) => void })
+              .requestAnimationFrame;
+            frame(() => frame(() => resolve()));
+          }),
+      );
       expect(await page.getByTestId('alarm-banner').getAttribute('data-count')).toBe(
         String(firingNames.length),
       );

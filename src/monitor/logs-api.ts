@@ -58,6 +58,11 @@ const SCAN_PAGE = 2000;
 /** A FilterLogEvents call searches this long at most, then answers with a token for the rest. */
 const SEARCH_MS = 5000;
 
+/** A filter pattern refused, whether on reading it or on matching an event: CloudWatch Logs' error. */
+function patternRefusal(error: unknown): unknown {
+  return error instanceof FilterPatternError ? invalidParameter(error.message) : error;
+}
+
 export interface LogsService {
   readonly api: ServiceEndpoint;
   /** Appends events to a stream, making the group and stream if needed (Seawall's own and job logs). */
@@ -567,8 +572,7 @@ export function createLogsService(deps: {
         try {
           matches = compileFilterPattern(optionalString(input, 'filterPattern', 'InvalidParameterException'));
         } catch (error) {
-          if (error instanceof FilterPatternError) throw invalidParameter(error.message);
-          throw error;
+          throw patternRefusal(error);
         }
         const limit = limitOf(input, MAX_EVENTS_PAGE);
         const start = timeMember(input, 'startTime') ?? 0;
@@ -621,8 +625,7 @@ export function createLogsService(deps: {
             try {
               matched = matches(row.message);
             } catch (error) {
-              if (error instanceof FilterPatternError) throw invalidParameter(error.message);
-              throw error;
+              throw patternRefusal(error);
             }
             if (!matched) continue;
             events.push({

@@ -227,6 +227,77 @@ async function* sealSegments(
   yield sealSegment(key, index, true, pending.subarray(0, filled));
 }
 
+/** Consecutive stored segments, read and opened as one piece: `count` segments from `index`, at `offset`. */
+export interface SealedBatch {
+  index: number;
+  count: number;
+  offset: number;
+  length: number;
+}
+
+/**
+ * Opens a plaintext range of an object a batch of segments at a time, for a reader that fetches the stored
+ * bytes itself (a file read per batch): `batches` says which stored bytes to read, `open` verifies and decrypts
+ * them. A zero-length range still has one batch, so reading an empty object authenticates its lone tag.
+ */
+export interface RangeOpener {
+  /** The batches of at most `segments` segments that cover the range, in order. */
+  batches(segments: number): Iterable<SealedBatch>;
+  /**
+   * Verifies every segment of a batch (exactly the stored bytes it names) and only then answers the range's
+   * plaintext in it, as views of the decrypted segments; CorruptObjectError for bytes that do not open.
+   */
+  open(batch: SealedBatch, sealed: Uint8Array): Buffer[];
+}
+
+export function rangeOpener(
+  dataKey: Uint8Array,
+  binding: Uint8Array,
+  plainLength: number,
+  start: number,
+  length: number,
+  segmentBytes = SEGMENT_BYTES,
+): RangeOpener {
+  const plan = planRange(plainLength, start, length, segmentBytes);
+  const key = segmentKey(dataKey, binding);
+  const full = segmentBytes + TAG_BYTES;
+  const end = start + length;
+  /** The stored size of segment `index`: every one is full but the last. */
+  const sealedBytes = (index: number) =>
+    index === plan.count - 1 ? plainLength - index * segmentBytes + TAG_BYTES : full;
+  return {
+    *batches(segments) {
+      if (!Number.isSafeInteger(segments) || segments < 1)
+        throw new RangeError('a batch has a segment or more');
+      for (let index = plan.first; index <= plan.last; index += segments) {
+        const count = Math.min(segments, plan.last - index + 1);
+        const last = index + count - 1;
+        yield { index, count, offset: index * full, length: (count - 1) * full + sealedBytes(last) };
+      }
+    },
+    open(batch, sealed) {
+      if (sealed.length !== batch.length)
+        throw new CorruptObjectError(
+          `the stored bytes end ${batch.length - sealed.length} bytes short of a segment`,
+        );
+      const opened: Buffer[] = [];
+      let at = 0;
+      for (let index = batch.index; index < batch.index + batch.count; index++) {
+        const bytes = sealedBytes(index);
+        opened.push(openSegment(key, index, index === plan.count - 1, sealed.subarray(at, at + bytes)));
+        at += bytes;
+      }
+      const pieces: Buffer[] = [];
+      opened.forEach((plain, i) => {
+        const from = (batch.index + i) * segmentBytes;
+        const piece = plain.subarray(Math.max(0, start - from), Math.min(plain.length, end - from));
+        if (piece.length > 0) pieces.push(piece);
+      });
+      return pieces;
+    },
+  };
+}
+
 /**
  * Decrypts plaintext [start, start + length) of an object from the stored bytes cipherRange names (in chunks
  * of any size). Every segment is verified before any of its bytes are yielded, and the source is checked to
@@ -241,29 +312,18 @@ export function decryptRange(
   length: number,
   segmentBytes = SEGMENT_BYTES,
 ): AsyncIterable<Buffer> {
-  const plan = planRange(plainLength, start, length, segmentBytes);
-  const key = segmentKey(dataKey, binding);
-  return openSegments(key, cipherChunks, plan, { plainLength, length, segmentBytes });
+  return openChunks(rangeOpener(dataKey, binding, plainLength, start, length, segmentBytes), cipherChunks);
 }
 
-async function* openSegments(
-  key: SegmentKey,
-  chunks: AsyncIterable<Uint8Array>,
-  plan: Plan,
-  want: { plainLength: number; length: number; segmentBytes: number },
-): AsyncGenerator<Buffer> {
+async function* openChunks(opener: RangeOpener, chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Buffer> {
   const reader = exactReader(chunks);
   try {
-    let remaining = want.length;
-    for (let index = plan.first; index <= plan.last; index++) {
-      const final = index === plan.count - 1;
-      const plainBytes = final ? want.plainLength - index * want.segmentBytes : want.segmentBytes;
-      const plain = openSegment(key, index, final, await reader.read(plainBytes + TAG_BYTES));
-      const from = index === plan.first ? plan.skip : 0;
-      const to = Math.min(plain.length, from + remaining);
-      remaining -= to - from;
-      if (index === plan.last) await reader.expectEnd();
-      if (to > from) yield plain.subarray(from, to);
+    const batches = opener.batches(1)[Symbol.iterator]();
+    for (let next = batches.next(); !next.done; ) {
+      const pieces = opener.open(next.value, await reader.read(next.value.length));
+      next = batches.next();
+      if (next.done) await reader.expectEnd();
+      yield* pieces;
     }
   } finally {
     await reader.close();

@@ -192,6 +192,95 @@ describe('the sealed blob store', () => {
     }));
 });
 
+describe('reading sealed blobs a batch of segments at a time', () => {
+  const SEG = 64 * 1024;
+  const SEALED_SEG = SEG + 16;
+  /** The path of a blob's file, as the store lays them out. */
+  const fileOf = (root: string, id: string) => join(root, 'blobs', id.slice(0, 2), id);
+  const read = async (stream: AsyncIterable<Uint8Array>) => {
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of stream) chunks.push(chunk);
+    return Buffer.concat(chunks);
+  };
+
+  it('serves ranges that start and end inside batches, and copies a whole blob for engines, byte for byte', () =>
+    inTempRoot(async (root) => {
+      const store = await createLocalBlobStore(root, undefined, scratchIn(root));
+      // Over a MiB and not a whole number of segments: batches of 4 and 16 segments, a short last segment.
+      const plain = randomBytes(17 * SEG + 12_345);
+      const blob = {
+        ...(await store.put(
+          (async function* () {
+            yield plain;
+          })(),
+          KEY,
+        )),
+        key: KEY,
+      };
+      for (const [start, length] of [
+        [0, plain.length],
+        [SEG - 1, 2],
+        [3 * SEG + 7, 5 * SEG],
+        [4 * SEG, 4 * SEG],
+        [17 * SEG, 12_345],
+        [plain.length, 0],
+        [5, 0],
+      ] as const)
+        expect(
+          (await read(await store.open(blob, start, length))).equals(plain.subarray(start, start + length)),
+        ).toBe(true);
+      const files = await store.linkForEngine([{ ...blob, name: 'f0.parquet' }]);
+      expect((await promises.readFile(files.paths[0] as string)).equals(plain)).toBe(true);
+      await files.release();
+      await store.close();
+    }));
+
+  it('fails an engine copy of a blob damaged in a later batch, or cut short, and leaves no scratch file', () =>
+    inTempRoot(async (root) => {
+      const before = openDescriptors();
+      const scratch = scratchIn(root);
+      const store = await createLocalBlobStore(root, undefined, scratch);
+      const plain = randomBytes(40 * SEG);
+      const put = async () => ({
+        ...(await store.put(
+          (async function* () {
+            yield plain;
+          })(),
+          KEY,
+        )),
+        key: KEY,
+      });
+      const flipped = await put();
+      const file = fileOf(root, flipped.id);
+      const stored = await promises.readFile(file);
+      stored[33 * SEALED_SEG + 100] = (stored[33 * SEALED_SEG + 100] as number) ^ 1;
+      await promises.writeFile(file, stored);
+      const short = await put();
+      await promises.truncate(fileOf(root, short.id), 20 * SEALED_SEG);
+      for (const blob of [flipped, short]) {
+        await expect(store.linkForEngine([{ ...blob, name: 'f0.parquet' }])).rejects.toMatchObject({
+          code: 'InternalError',
+        });
+        // A GET of the same range fails part way, having sent only true bytes.
+        const stream = await store.open(blob, 0, blob.size);
+        const seen: Buffer[] = [];
+        await expect(
+          (async () => {
+            for await (const chunk of stream) seen.push(chunk as Buffer);
+          })(),
+        ).rejects.toMatchObject({ code: 'InternalError' });
+        const got = Buffer.concat(seen);
+        expect(got.length).toBeLessThan(blob.size);
+        expect(got.equals(plain.subarray(0, got.length))).toBe(true);
+      }
+      const engineRoot = readdirSync(scratch.dir).map((d) => join(scratch.dir, d));
+      expect(engineRoot.flatMap((d) => readdirSync(d))).toEqual([]);
+      await store.close();
+      await untilClosed(before);
+      expect(openDescriptors()).toBe(before);
+    }));
+});
+
 describe('engine paths in messages', () => {
   it('are redacted whole, even when the data directory has spaces and quotes in its path', () => {
     const engineDir = "/home/ana/City Data (2024)/it's here/objects/engine";

@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { GlueClient, UpdateTableCommand } from '@aws-sdk/client-glue';
 import { CreateAliasCommand, CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
@@ -10,7 +11,7 @@ import {
   S3Client,
   type ServerSideEncryptionRule,
 } from '@aws-sdk/client-s3';
-import { builtAtCommit } from './commit-build.js';
+import { builtAtCommit, replaceOnce, type SourcePatch } from './commit-build.js';
 import { countFromEnv, median, type ServedSeawall, serveSeawall } from './harness.js';
 import { runOnAthena } from './query-athena.js';
 import {
@@ -24,6 +25,25 @@ import { figure, measureInTurns, type ObjectSize, type Row, roundRatio, s3Store 
 
 /** The last commit before objects were encrypted at rest (f77c652): the plaintext baseline. */
 const BASELINE = 'e2bf708';
+/**
+ * The second baseline: this commit with the object cipher taken out of the blob store (blobs written and read as
+ * plaintext; everything else, data keys and KMS calls included, as it is). Against it, a ratio is what sealing
+ * and opening the bytes cost; against BASELINE, it is also what every change since that commit costs.
+ */
+const CIPHER_OFF: SourcePatch = {
+  name: 'cipher-off',
+  async apply(dir) {
+    const file = 'src/storage/blob-store.ts';
+    await replaceOnce(dir, file, 'encryptStream(key, bindingOf(id), counted())', 'counted()');
+    const plan = 'function planOf(blob: BlobRef, start: number, length: number): BlobPlan {';
+    await replaceOnce(dir, file, plan, `${plan}\n    if (blob) return plaintextPlan(start, length);`);
+  },
+};
+/**
+ * Untimed, before each first query after a change: the engine launcher forks a spare worker when it hands one
+ * out, and the next cold query on that server would wait for it if it came at once. Every side waits alike.
+ */
+const SETTLE_MS = countFromEnv('BENCH_SETTLE_MS', 1500);
 const KiB = 1024;
 const MiB = 1024 * KiB;
 /** A handful of large objects at modest concurrency, and many small ones at 16 (env BENCH_OBJECTS_<label>). */
@@ -43,7 +63,7 @@ const QUERY = 'SELECT year, count(*) AS tickets FROM parking_tickets GROUP BY ye
 const TARGETS = { throughput: 0.7, query: 1.2 };
 const KEY_ALIAS = 'alias/bench-lake';
 
-type Variant = 'plaintext' | 'SSE-KMS' | 'SSE-S3';
+type Variant = 'plaintext' | 'cipher off' | 'SSE-KMS' | 'SSE-S3';
 
 /** One way of storing objects: which server, its bucket's default encryption, what HeadObject must answer. */
 interface Side {
@@ -90,6 +110,22 @@ async function checkEncryption(side: Side, Bucket: string, Key: string): Promise
   }
 }
 
+/**
+ * Throws unless some blob file of the server holds `text` as it is: how the cipher-off build shows that its patch
+ * took (an encrypting build never stores a blob's plaintext).
+ */
+async function expectPlainBlob(server: ServedSeawall, text: string): Promise<void> {
+  const blobs = join(server.dataDir, 'objects', 'blobs');
+  for (const shard of await fs.readdir(blobs))
+    for (const name of await fs.readdir(join(blobs, shard))) {
+      const path = join(blobs, shard, name);
+      if ((await fs.stat(path)).size === text.length && (await fs.readFile(path, 'utf8')) === text) return;
+    }
+  throw new Error(
+    `no blob of ${server.url} holds ${JSON.stringify(text)} in plaintext: the cipher is still on`,
+  );
+}
+
 /** The side's bucket for the PUT/GET workloads, with its default encryption, checked with one object. */
 async function storageBucket(side: Side, Bucket: string): Promise<void> {
   const s3 = new S3Client({ ...clientConfig(side.server), forcePathStyle: true });
@@ -99,18 +135,19 @@ async function storageBucket(side: Side, Bucket: string): Promise<void> {
       await s3.send(
         new PutBucketEncryptionCommand({ Bucket, ServerSideEncryptionConfiguration: { Rules: [side.rule] } }),
       );
-    await s3.send(new PutObjectCommand({ Bucket, Key: 'probe', Body: 'probe' }));
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'probe', Body: `probe of ${side.variant}` }));
   } finally {
     s3.destroy();
   }
   await checkEncryption(side, Bucket, 'probe');
+  if (side.variant === 'cipher off') await expectPlainBlob(side.server, `probe of ${side.variant}`);
 }
 
 /** PUT and GET throughput of each size, the sides taking turns; each side in a bucket of its own. */
 async function objectThroughput(sides: readonly Side[]): Promise<Map<string, Row>> {
   const stores = [];
   for (const side of sides) {
-    const bucket = `bench-${side.variant.toLowerCase()}`;
+    const bucket = `bench-${side.variant.toLowerCase().replace(' ', '-')}`;
     await storageBucket(side, bucket);
     const { server } = side;
     const keys = { accessKeyId: server.accessKeyId, secret: server.secret, region: server.region };
@@ -147,7 +184,7 @@ interface QueryTimes {
  * engine and its files (warm).
  */
 async function queryTimes(sides: readonly Side[], file: TicketsFile, table: string): Promise<QueryTimes> {
-  const name = (side: Side) => `${table}-${side.variant.toLowerCase()}`;
+  const name = (side: Side) => `${table}-${side.variant.toLowerCase().replace(' ', '-')}`;
   const database = (side: Side) => name(side).replaceAll('-', '_');
   const bucket = (side: Side) => `bench-lake-${name(side)}`;
   const athena = new Map(sides.map((side) => [side.variant, new AthenaClient(clientConfig(side.server))]));
@@ -179,6 +216,7 @@ async function queryTimes(sides: readonly Side[], file: TicketsFile, table: stri
         const side = sides[(round + turn) % sides.length] as Side;
         const runs = times.runs.get(side.variant) as Runs;
         await touch(side);
+        await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
         for (const kind of ['cold', 'warm'] as const) {
           const done = await run(side);
           runs[kind].push(done.totalMs);
@@ -200,15 +238,22 @@ function pairedRatio(a: number[] | undefined, b: number[] | undefined): number {
   return median(a.map((x, i) => x / (b[i] as number)));
 }
 
-function line(metric: string, figures: number[], kms: number, target: string, ok: boolean, s3: number) {
+/** The ratios printed beside the target's: SSE-KMS against the cipher-off build, SSE-S3 against plaintext. */
+interface Others {
+  kmsOff: number;
+  s3: number;
+}
+
+function line(metric: string, figures: number[], kms: number, target: string, ok: boolean, others: Others) {
   const cells = figures.map((f) => f.toFixed(f < 100 ? 1 : 0).padStart(10)).join(' ');
-  return `  ${metric.padEnd(34)} ${cells}   ${kms.toFixed(2).padStart(7)}  ${target.padEnd(6)} ${pass(ok)}   ${s3.toFixed(2).padStart(7)}`;
+  const [off, s3] = [others.kmsOff, others.s3].map((r) => r.toFixed(2).padStart(8));
+  return `  ${metric.padEnd(34)} ${cells}   ${kms.toFixed(2).padStart(7)}  ${target.padEnd(6)} ${pass(ok)}  ${off} ${s3}`;
 }
 
 function report(throughput: Map<string, Row>, queries: QueryTimes[]): void {
-  const variants: Variant[] = ['plaintext', 'SSE-KMS', 'SSE-S3'];
+  const variants: Variant[] = ['plaintext', 'cipher off', 'SSE-KMS', 'SSE-S3'];
   console.log(
-    `  ${'metric'.padEnd(34)} ${variants.map((v) => v.padStart(10)).join(' ')}   kms/plain target        s3/plain`,
+    `  ${'metric'.padEnd(34)} ${variants.map((v) => v.padStart(10)).join(' ')}   kms/plain target       kms/off s3/plain`,
   );
   for (const size of SIZES) {
     const row = throughput.get(size.label);
@@ -217,29 +262,35 @@ function report(throughput: Map<string, Row>, queries: QueryTimes[]): void {
       const kms = roundRatio(row, 'SSE-KMS', 'plaintext', op);
       const metric = `${size.label} ${op.toUpperCase()} (${size.large ? 'MiB/s' : 'obj/s'})`;
       const figures = variants.map((v) => figure(row, v, op));
-      const s3 = roundRatio(row, 'SSE-S3', 'plaintext', op);
-      console.log(line(metric, figures, kms, `≥ ${TARGETS.throughput}`, kms >= TARGETS.throughput, s3));
+      const others = {
+        kmsOff: roundRatio(row, 'SSE-KMS', 'cipher off', op),
+        s3: roundRatio(row, 'SSE-S3', 'plaintext', op),
+      };
+      console.log(line(metric, figures, kms, `≥ ${TARGETS.throughput}`, kms >= TARGETS.throughput, others));
     }
   }
   for (const q of queries) {
     for (const kind of ['cold', 'warm'] as const) {
       const of = (v: Variant) => q.runs.get(v)?.[kind];
       const kms = pairedRatio(of('SSE-KMS'), of('plaintext'));
-      const s3 = pairedRatio(of('SSE-S3'), of('plaintext'));
+      const others = {
+        kmsOff: pairedRatio(of('SSE-KMS'), of('cipher off')),
+        s3: pairedRatio(of('SSE-S3'), of('plaintext')),
+      };
       const figures = variants.map((v) => median(of(v) ?? []));
       const metric = `GROUP BY year, ${q.table}, ${kind} (ms)`;
-      console.log(line(metric, figures, kms, `≤ ${TARGETS.query}`, kms <= TARGETS.query, s3));
+      console.log(line(metric, figures, kms, `≤ ${TARGETS.query}`, kms <= TARGETS.query, others));
     }
   }
   for (const q of queries) {
     const engine = (kind: 'coldEngine' | 'warmEngine') =>
       variants.map((v) => median(q.runs.get(v)?.[kind] ?? [])).join(' / ');
     console.log(
-      `  ${q.table}: Athena's EngineExecutionTimeInMillis (plaintext / SSE-KMS / SSE-S3), cold ${engine('coldEngine')}, warm ${engine('warmEngine')}`,
+      `  ${q.table}: Athena's EngineExecutionTimeInMillis (${variants.join(' / ')}), cold ${engine('coldEngine')}, warm ${engine('warmEngine')}`,
     );
   }
   console.log(
-    "  ratios are medians of the rounds' ratios (the sides take turns in each round); a query's time is the client's,\n  StartQueryExecution to its results; cold: the first query after the table changed (a new engine, the table's\n  files linked for it, or decrypted into /dev/shm), warm: the next, on that engine and its files",
+    `  ratios are medians of the rounds' ratios (the sides take turns in each round); kms/off is SSE-KMS against this\n  commit with the cipher taken out (what sealing the bytes costs); a query's time is the client's,\n  StartQueryExecution to its results; cold: the first query after the table changed (a new engine, the table's\n  files linked for it, or decrypted into /dev/shm; each side waits ${SETTLE_MS} ms first, untimed), warm: the\n  next, on that engine and its files`,
   );
 }
 
@@ -247,13 +298,19 @@ function report(throughput: Map<string, Row>, queries: QueryTimes[]): void {
  * `npm run bench -- kms`: what encryption at rest costs. PUT and GET throughput of 256 MiB and 64 KiB objects,
  * and a GROUP BY through Athena on the parking tickets table at the curated table's size and at a size where
  * decryption shows, in buckets whose default is SSE-KMS (a customer managed key, S3 Bucket Key) and SSE-S3,
- * against the same on Seawall as it was before objects were encrypted (built from git in this run).
+ * against the same on Seawall as it was before objects were encrypted, and on this commit with the cipher taken
+ * out (both built from git in this run).
  */
 export async function kmsBench(): Promise<void> {
   let started = performance.now();
   const baseline = await builtAtCommit(BASELINE);
+  const built = (what: string, build: typeof baseline) =>
+    `${what} is Seawall at ${build.commit.slice(0, 7)} (${build.built ? `built in ${((performance.now() - started) / 1000).toFixed(1)} s` : 'build reused'} from git archive, in ${build.bin.replace(/\/bin\/seawall\.js$/, '')})`;
+  console.log(`kms: ${built('the plaintext baseline', baseline)}`);
+  started = performance.now();
+  const cipherOff = await builtAtCommit('HEAD', CIPHER_OFF);
   console.log(
-    `kms: plaintext baseline is Seawall at ${baseline.commit.slice(0, 7)} (${baseline.built ? `built in ${((performance.now() - started) / 1000).toFixed(1)} s` : 'build reused'} from git archive, in ${baseline.bin.replace(/\/bin\/seawall\.js$/, '')})`,
+    `  ${built('"cipher off" (HEAD with its blob store writing and reading plaintext)', cipherOff)}`,
   );
   started = performance.now();
   const large = await ticketsParquet(ROWS);
@@ -265,10 +322,13 @@ export async function kmsBench(): Promise<void> {
   try {
     const plain = await serveSeawall([], undefined, baseline.bin);
     servers.push(plain);
+    const off = await serveSeawall([], undefined, cipherOff.bin);
+    servers.push(off);
     const sealed = await serveSeawall();
     servers.push(sealed);
     const sides: Side[] = [
       { variant: 'plaintext', server: plain, expected: undefined },
+      { variant: 'cipher off', server: off, rule: await lakeKeyRule(off), expected: 'aws:kms' },
       { variant: 'SSE-KMS', server: sealed, rule: await lakeKeyRule(sealed), expected: 'aws:kms' },
       { variant: 'SSE-S3', server: sealed, expected: 'AES256' },
     ];

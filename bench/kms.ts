@@ -36,7 +36,12 @@ const CIPHER_OFF: SourcePatch = {
     const file = 'src/storage/blob-store.ts';
     await replaceOnce(dir, file, 'encryptStream(key, bindingOf(id), counted())', 'counted()');
     const plan = 'function planOf(blob: BlobRef, start: number, length: number): BlobPlan {';
-    await replaceOnce(dir, file, plan, `${plan}\n    if (blob.size >= 0) return plaintextPlan(start, length);`);
+    await replaceOnce(
+      dir,
+      file,
+      plan,
+      `${plan}\n    if (blob.size >= 0) return plaintextPlan(start, length);`,
+    );
   },
 };
 /**

@@ -797,6 +797,25 @@ describe('KMS', () => {
     ).toEqual({ code: 'ValidationException', status: 400 });
   });
 
+  it('holds a key to 500 grants for one grantee, as KMS does, and still grants to others', async () => {
+    const key = await newKey(kms);
+    const grantee = `arn:aws:iam::${t.seawall.accountId}:user/many-grants`;
+    const grant = (GranteePrincipal: string, i: number) =>
+      kms.send(
+        new CreateGrantCommand({ KeyId: key.id, GranteePrincipal, Operations: ['Decrypt'], Name: `g${i}` }),
+      );
+    for (let i = 0; i < 500; i += 50)
+      await Promise.all(Array.from({ length: 50 }, (_, j) => grant(grantee, i + j)));
+    // The same grant again is the one already made, not a new one.
+    await grant(grantee, 7);
+    await expect(grant(grantee, 500)).rejects.toMatchObject({
+      name: 'LimitExceededException',
+      message: expect.stringContaining('500 grants for one grantee'),
+    });
+    const other = await grant(`arn:aws:iam::${t.seawall.accountId}:user/another`, 0);
+    expect(other.GrantId).toMatch(/^[0-9a-f]{64}$/);
+  });
+
   it('lets a grantee pass a grant on only with no more operations and a constraint as strict', async () => {
     const key = await newKey(kms);
     const user = await kmsUser(t, 'kms-passer', [
@@ -955,6 +974,87 @@ describe('KMS', () => {
       }
     } finally {
       iam.destroy();
+      user.kms.destroy();
+    }
+  });
+
+  it("checks a new key policy against the caller's request: its conditions on account and address hold", async () => {
+    const account = t.credentials.accountId;
+    const root = `arn:aws:iam::${account}:root`;
+    const conditioned = (condition: object) =>
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { AWS: root }, Action: 'kms:*', Resource: '*', Condition: condition },
+        ],
+      });
+    const kept = [
+      { StringEquals: { 'kms:CallerAccount': account } },
+      { IpAddress: { 'aws:SourceIp': '127.0.0.0/8' } },
+      { StringEquals: { 'aws:PrincipalAccount': account } },
+    ];
+    for (const condition of kept) {
+      const { KeyMetadata } = await kms.send(new CreateKeyCommand({ Policy: conditioned(condition) }));
+      await kms.send(new PutKeyPolicyCommand({ KeyId: KeyMetadata?.KeyId, Policy: conditioned(condition) }));
+    }
+    for (const condition of [
+      { StringEquals: { 'kms:CallerAccount': '111122223333' } },
+      { NotIpAddress: { 'aws:SourceIp': '127.0.0.0/8' } },
+    ])
+      await expect(kms.send(new CreateKeyCommand({ Policy: conditioned(condition) }))).rejects.toMatchObject({
+        name: 'MalformedPolicyDocumentException',
+      });
+  });
+
+  it('gives a re-encryption the alias each key was named by and the caller account, for each key policy', async () => {
+    const account = t.credentials.accountId;
+    const root = `arn:aws:iam::${account}:root`;
+    const user = await kmsUser(t, 'kms-reencrypter', [{ Effect: 'Allow', Action: 'kms:*', Resource: '*' }]);
+    const keyWith = async (alias: string, action: string) => {
+      const policy = {
+        Version: '2012-10-17',
+        Statement: [
+          { Effect: 'Allow', Principal: { AWS: root }, Action: 'kms:*', Resource: '*' },
+          // Each Deny holds where its key is absent too (a negated operator matches a missing key).
+          ...[{ 'kms:RequestAlias': alias }, { 'kms:CallerAccount': account }].map((wanted) => ({
+            Effect: 'Deny',
+            Principal: { AWS: user.arn },
+            Action: action,
+            Resource: '*',
+            Condition: { StringNotEquals: wanted },
+          })),
+        ],
+      };
+      const { KeyMetadata } = await kms.send(new CreateKeyCommand({ Policy: JSON.stringify(policy) }));
+      await kms.send(new CreateAliasCommand({ AliasName: alias, TargetKeyId: KeyMetadata?.KeyId }));
+      return KeyMetadata?.KeyId ?? '';
+    };
+    try {
+      const from = await keyWith('alias/reencrypt-from', 'kms:ReEncryptFrom');
+      const to = await keyWith('alias/reencrypt-to', 'kms:ReEncryptTo');
+      const { CiphertextBlob } = await kms.send(
+        new EncryptCommand({ KeyId: from, Plaintext: Buffer.from('x') }),
+      );
+      const moved = await user.kms.send(
+        new ReEncryptCommand({
+          CiphertextBlob,
+          SourceKeyId: 'alias/reencrypt-from',
+          DestinationKeyId: `arn:aws:kms:${t.credentials.region}:${account}:alias/reencrypt-to`,
+        }),
+      );
+      expect(moved.KeyId).toContain(to);
+      // Named by id, neither key's Deny is lifted.
+      await expect(
+        user.kms.send(
+          new ReEncryptCommand({ CiphertextBlob, SourceKeyId: from, DestinationKeyId: 'alias/reencrypt-to' }),
+        ),
+      ).rejects.toMatchObject({ name: 'AccessDeniedException' });
+      await expect(
+        user.kms.send(
+          new ReEncryptCommand({ CiphertextBlob, SourceKeyId: 'alias/reencrypt-from', DestinationKeyId: to }),
+        ),
+      ).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    } finally {
       user.kms.destroy();
     }
   });
@@ -1125,6 +1225,22 @@ describe('KMS on a clock tests drive', () => {
     expect(
       text((await kms.send(new DecryptCommand({ CiphertextBlob: after.CiphertextBlob }))).Plaintext),
     ).toBe('2024 tickets');
+  });
+
+  it('rotates once, when next used, where a shorter period puts the next rotation in the past', async () => {
+    const key = await newKey(kms);
+    await kms.send(new EnableKeyRotationCommand({ KeyId: key.id, RotationPeriodInDays: 365 }));
+    advance(200 * DAY_MS);
+    const shortened = Date.now() + offset;
+    await kms.send(new EnableKeyRotationCommand({ KeyId: key.id, RotationPeriodInDays: 90 }));
+    await kms.send(new EncryptCommand({ KeyId: key.id, Plaintext: Buffer.from('x') }));
+    const { Rotations } = await kms.send(new ListKeyRotationsCommand({ KeyId: key.id }));
+    expect(Rotations?.map((r) => r.RotationType)).toEqual(['AUTOMATIC']);
+    const rotated = Rotations?.[0]?.RotationDate?.getTime() ?? 0;
+    // Dated when it was made (the API's dates are in seconds), not 90 or 180 days after rotation was enabled.
+    expect(rotated).toBeGreaterThanOrEqual(shortened - 1000);
+    const status = await kms.send(new GetKeyRotationStatusCommand({ KeyId: key.id }));
+    expect(status.NextRotationDate?.getTime()).toBeGreaterThanOrEqual(shortened - 1000 + 90 * DAY_MS);
   });
 
   it('destroys a key when its waiting period is over: what it sealed can no longer be read', async () => {

@@ -1,6 +1,8 @@
 /** Identity: the account, users, groups, roles, policies, access keys and STS sessions, and their APIs. */
 
 export type { Principal } from '../lib/operation.js';
+/** The global condition keys (aws:…) of a request, for decisions a service makes on its own policies. */
+export { globalKeys } from './global-keys.js';
 export { createIamApi } from './iam-api.js';
 export type { AuthorizationContext } from './iam-authz.js';
 export {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { badRequest } from '../errors.js';
+import { globalKeys } from '../iam/index.js';
 import {
   type JsonInput,
   type JsonOperation,
@@ -13,7 +14,7 @@ import type { ConditionValues, OperationRequest, ServiceEndpoint } from '../lib/
 import { decodeOffset, encodeOffset } from '../lib/page-token.js';
 import type { EncryptionContext } from './kms-ciphertext.js';
 import { sealedHeader } from './kms-ciphertext.js';
-import type { GrantConstraints, GrantInput } from './kms-grants.js';
+import { type GrantConstraints, type GrantInput, roleOfSession } from './kms-grants.js';
 import {
   aliasArn,
   type KeySpec,
@@ -21,6 +22,7 @@ import {
   type KmsService,
   keyArn,
   kmsValidation,
+  type PolicyAuthor,
   type Tag,
   unsupported,
 } from './kms-service.js';
@@ -153,6 +155,16 @@ function tagsOf(input: JsonInput<string>, name: string): Tag[] {
   });
 }
 
+/** kms:RequestAlias for a member naming a key by alias (name or ARN), as the key's policy may test it. */
+function requestAlias(keyId: unknown): ConditionValues {
+  const alias =
+    typeof keyId === 'string' ? /^(?:arn:aws:kms:[^:]*:\d{12}:)?(alias\/.+)$/.exec(keyId)?.[1] : undefined;
+  return alias !== undefined ? { 'kms:RequestAlias': alias } : {};
+}
+
+/** kms:CallerAccount, which every KMS request supplies. */
+const callerAccount = (req: OperationRequest) => ({ 'kms:CallerAccount': req.principal.accountId });
+
 /**
  * The condition keys every KMS request supplies: kms:CallerAccount, and kms:RequestAlias when the KeyId names
  * an alias. (kms:ViaService is absent: no AWS service calls on the caller's behalf here.)
@@ -160,17 +172,22 @@ function tagsOf(input: JsonInput<string>, name: string): Tag[] {
 function withCallerConditions<M extends string>(operation: JsonOperation<M>): JsonOperation<M> {
   return {
     ...operation,
-    conditions: (input, req) => {
-      const keyId = (input as JsonInput<string>).KeyId;
-      const alias =
-        typeof keyId === 'string'
-          ? /^(?:arn:aws:kms:[^:]*:\d{12}:)?(alias\/.+)$/.exec(keyId)?.[1]
-          : undefined;
-      return {
-        ...(operation.conditions?.(input, req) ?? {}),
-        'kms:CallerAccount': req.principal.accountId,
-        ...(alias !== undefined ? { 'kms:RequestAlias': alias } : {}),
-      };
+    conditions: (input, req) => ({
+      ...(operation.conditions?.(input, req) ?? {}),
+      ...callerAccount(req),
+      ...requestAlias((input as JsonInput<string>).KeyId),
+    }),
+  };
+}
+
+/** The writer of a key policy, with the condition keys its request gives the lockout check. */
+function policyAuthor(req: OperationRequest): PolicyAuthor {
+  const roleArn = roleOfSession(req.principal.arn);
+  return {
+    principal: req.principal,
+    context: {
+      ...globalKeys(req.principal, roleArn !== undefined ? { roleArn } : {}, req.facts),
+      ...callerAccount(req),
     },
   };
 }
@@ -310,7 +327,7 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
         if (flag(input, 'MultiRegion')) throw unsupported('Multi-Region keys are not supported by Seawall.');
         const policy = text(input, 'Policy');
         return {
-          KeyMetadata: await kms.createKey(scopeOf(req), req.principal, {
+          KeyMetadata: await kms.createKey(scopeOf(req), policyAuthor(req), {
             description,
             keySpec: spec as KeySpec,
             keyUsage: wanted,
@@ -468,7 +485,11 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
           await req.authorize({
             action: 'kms:ReEncryptTo',
             resources: [await kms.resolveArn(scope, destination, true)],
-            conditions: contextConditions(destinationContext),
+            conditions: {
+              ...contextConditions(destinationContext),
+              ...callerAccount(req),
+              ...requestAlias(destination),
+            },
           });
           const opened = await kms.decrypt(
             scope,
@@ -487,7 +508,10 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
         },
       ),
       action: 'kms:ReEncryptFrom',
-      conditions: (input: JsonInput<string>) => contextConditions(context(input, 'SourceEncryptionContext')),
+      conditions: (input: JsonInput<string>) => ({
+        ...contextConditions(context(input, 'SourceEncryptionContext')),
+        ...requestAlias(input.SourceKeyId),
+      }),
     }),
     GenerateDataKey: dataKeyOperation(true),
     GenerateDataKeyWithoutPlaintext: dataKeyOperation(false),
@@ -531,7 +555,7 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
         policyName(input);
         await kms.putPolicy(
           scopeOf(req),
-          req.principal,
+          policyAuthor(req),
           required(input, 'KeyId'),
           required(input, 'Policy'),
           flag(input, 'BypassPolicyLockoutSafetyCheck'),

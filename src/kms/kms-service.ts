@@ -3,7 +3,13 @@ import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { KmsAliasTable, KmsKeyTable } from '../db/schema.js';
 import { AppError, badRequest } from '../errors.js';
-import { evaluate, type Policy, type PolicyError, parsePolicy } from '../iam/policy/index.js';
+import {
+  type ContextValue,
+  evaluate,
+  type Policy,
+  type PolicyError,
+  parsePolicy,
+} from '../iam/policy/index.js';
 import type { Clock } from '../lib/clock.js';
 import { uuid } from '../lib/ids.js';
 import type { Principal } from '../lib/operation.js';
@@ -80,6 +86,12 @@ export interface Rotation {
 const DAY_MS = 86_400_000;
 /** KMS's developer guide: 25 on-demand rotations per key. */
 const MAX_ON_DEMAND_ROTATIONS = 25;
+/**
+ * KMS's quotas on grants: per key, and per grantee on one key. Each grant is a statement every use of its key
+ * evaluates, so they bound that too.
+ */
+const MAX_GRANTS_PER_KEY = 50_000;
+const MAX_GRANTS_PER_GRANTEE = 500;
 /** Automatic rotations made at once when the clock has run far ahead; the rest follow on the next use. */
 const MAX_CATCH_UP = 64;
 const KEY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -185,11 +197,20 @@ const ALLOW_EVERYTHING = parsePolicy(
   'identity',
 );
 
+/** Who writes a key policy, and the condition keys of their request (the global keys and kms:CallerAccount). */
+export interface PolicyAuthor {
+  principal: Principal;
+  context: Readonly<Record<string, ContextValue>>;
+}
+
 /**
  * KMS's policy lockout safety check: a new key policy must still let its caller put the key policy, through the
- * policy itself or through the account, so that no one is locked out of the key by mistake.
+ * policy itself or through the account, so that no one is locked out of the key by mistake. It is evaluated with
+ * the caller's request as the policy would see it, so a condition on the caller's account, address or time
+ * holds as it will for their next PutKeyPolicy.
  */
-function checkLockout(policy: Policy, principal: Principal, resource: string): void {
+function checkLockout(policy: Policy, author: PolicyAuthor, resource: string): void {
+  const { principal } = author;
   const decision = evaluate(
     {
       principal: {
@@ -203,7 +224,7 @@ function checkLockout(policy: Policy, principal: Principal, resource: string): v
       },
       action: 'kms:PutKeyPolicy',
       resource,
-      context: {},
+      context: author.context,
     },
     { identity: [ALLOW_EVERYTHING], resource: [policy] },
     { resourcePolicyRequired: true },
@@ -309,7 +330,7 @@ export interface KmsService {
   awsManagedKey(scope: KmsScope, service: 's3'): Promise<string>;
   /** Key material Seawall owns for its own use (SSE-S3's key), made on first use, sealed under the key store. */
   serviceKey(name: string): Promise<Buffer>;
-  createKey(scope: KmsScope, principal: Principal, input: CreateKeyInput): Promise<KeyMetadata>;
+  createKey(scope: KmsScope, author: PolicyAuthor, input: CreateKeyInput): Promise<KeyMetadata>;
   describeKey(scope: KmsScope, keyId: string): Promise<KeyMetadata>;
   listKeys(scope: KmsScope): Promise<{ KeyId: string; KeyArn: string }[]>;
   updateDescription(scope: KmsScope, keyId: string, description: string): Promise<void>;
@@ -341,7 +362,7 @@ export interface KmsService {
   getPolicy(scope: KmsScope, keyId: string): Promise<string>;
   putPolicy(
     scope: KmsScope,
-    principal: Principal,
+    author: PolicyAuthor,
     keyId: string,
     policy: string,
     bypassLockout: boolean,
@@ -703,12 +724,12 @@ export function createKmsService(deps: {
       return made;
     },
 
-    async createKey(scope, principal, input) {
+    async createKey(scope, author, input) {
       const id = uuid();
       const arn = keyArn(scope, id);
       const policyText = input.policy ?? defaultKeyPolicy(scope.accountId);
       const policy = parseKeyPolicy(policyText);
-      if (!input.bypassLockout) checkLockout(policy, principal, arn);
+      if (!input.bypassLockout) checkLockout(policy, author, arn);
       const first = await newMaterial(id, scope.accountId, scope.region);
       const at = now();
       const row: KeyRow = {
@@ -958,10 +979,10 @@ export function createKmsService(deps: {
       return (await findKey(scope, keyId, false)).policy;
     },
 
-    async putPolicy(scope, principal, keyId, policyText, bypassLockout) {
+    async putPolicy(scope, author, keyId, policyText, bypassLockout) {
       const row = await findKey(scope, keyId, false);
       const policy = parseKeyPolicy(policyText);
-      if (!bypassLockout) checkLockout(policy, principal, keyArn(scope, row.id));
+      if (!bypassLockout) checkLockout(policy, author, keyArn(scope, row.id));
       await db.updateTable('kms_keys').set({ policy: policyText }).where('id', '=', row.id).execute();
       policiesChanged(row.id);
     },
@@ -994,7 +1015,8 @@ export function createKmsService(deps: {
       checkRotatable(scope, row, 'automatic');
       checkUsable(scope, row, 'encrypt');
       // Enabled again, the schedule keeps its anchor (the last rotation, or when rotation was enabled), so a
-      // tool that re-applies the setting does not postpone rotation for ever.
+      // tool that re-applies the setting does not postpone rotation for ever. A shorter period whose date from
+      // that anchor has passed rotates once, at the next use, not once for each period it would have had.
       const anchor =
         row.rotation_days !== null && row.next_rotation_at !== null
           ? row.next_rotation_at - row.rotation_days * DAY_MS
@@ -1004,7 +1026,7 @@ export function createKmsService(deps: {
         .set(
           days === undefined
             ? { rotation_days: null, next_rotation_at: null }
-            : { rotation_days: days, next_rotation_at: anchor + days * DAY_MS },
+            : { rotation_days: days, next_rotation_at: Math.max(anchor + days * DAY_MS, now()) },
         )
         .where('id', '=', row.id)
         .execute();
@@ -1063,6 +1085,23 @@ export function createKmsService(deps: {
         );
         if (same) return { id: same.id, token: same.token };
       }
+      const counts = await db
+        .selectFrom('kms_grants')
+        .select((eb) => [
+          eb.fn.countAll<number>().as('all'),
+          eb.fn
+            .sum<number>(eb.case().when('grantee', '=', input.grantee).then(1).else(0).end())
+            .as('grantee'),
+        ])
+        .where('key_id', '=', key.id)
+        .executeTakeFirstOrThrow();
+      if (Number(counts.all) >= MAX_GRANTS_PER_KEY || Number(counts.grantee ?? 0) >= MAX_GRANTS_PER_GRANTEE)
+        throw badRequest(
+          'LimitExceededException',
+          Number(counts.all) >= MAX_GRANTS_PER_KEY
+            ? `${keyArn(scope, key.id)} has reached the limit of ${MAX_GRANTS_PER_KEY} grants.`
+            : `${keyArn(scope, key.id)} has reached the limit of ${MAX_GRANTS_PER_GRANTEE} grants for one grantee principal.`,
+        );
       const id = randomBytes(32).toString('hex');
       const token = randomBytes(48).toString('base64url');
       await db

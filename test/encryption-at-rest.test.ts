@@ -27,6 +27,7 @@ import { CreateKeyCommand, DisableKeyCommand, EnableKeyCommand, KMSClient } from
 import {
   CreateBucketCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   ListObjectsV2Command,
   PutBucketEncryptionCommand,
   PutObjectCommand,
@@ -288,16 +289,59 @@ describe('reading SSE-KMS data through the engines', () => {
           }),
         );
         await allow([...base, { Effect: 'Allow', Action: 'kms:Decrypt', Resource: keyArn }]);
+        // Writing them takes the caller's kms:GenerateDataKey on that key, as S3 asks of a writer: without it the
+        // query fails before it runs.
+        await expect(athenaQuery(athena, 'SELECT count(*) AS n FROM permits', 'sealed')).rejects.toThrow(
+          /Access denied when writing output to url: s3:\/\/aws-athena-query-results-.*KMS key.*kms:GenerateDataKey/,
+        );
+        const writeResults = { Effect: 'Allow', Action: 'kms:GenerateDataKey', Resource: results?.Arn };
+        await allow([...base, { Effect: 'Allow', Action: 'kms:Decrypt', Resource: keyArn }, writeResults]);
         await expect(
           athenaQuery(athena, 'SELECT count(*) AS n FROM permits', 'sealed'),
         ).rejects.toMatchObject({
           name: 'AccessDeniedException',
         });
-        await allow([...base, { Effect: 'Allow', Action: 'kms:Decrypt', Resource: [keyArn, results?.Arn] }]);
+        await allow([
+          ...base,
+          { Effect: 'Allow', Action: 'kms:Decrypt', Resource: [keyArn, results?.Arn] },
+          writeResults,
+        ]);
         expect(await athenaQuery(athena, 'SELECT count(*) AS n FROM permits', 'sealed')).toEqual([
           ['n'],
           ['2'],
         ]);
+        // A CTAS writes its files as the caller's PUTs would be: sealed under the location's default key, which
+        // takes the caller's kms:GenerateDataKey on it.
+        await s3.send(new CreateBucketCommand({ Bucket: 'sealed-copies' }));
+        await s3.send(
+          new PutBucketEncryptionCommand({
+            Bucket: 'sealed-copies',
+            ServerSideEncryptionConfiguration: {
+              Rules: [
+                { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn } },
+              ],
+            },
+          }),
+        );
+        const ctas = (name: string) =>
+          athenaQuery(
+            athena,
+            `CREATE TABLE ${name} WITH (external_location = 's3://sealed-copies/${name}/') AS SELECT * FROM permits`,
+            'sealed',
+          );
+        await expect(ctas('copy_denied')).rejects.toThrow(/Insufficient permissions.*kms:GenerateDataKey/);
+        expect((await s3.send(new ListObjectsV2Command({ Bucket: 'sealed-copies' }))).KeyCount).toBe(0);
+        await allow([
+          ...base,
+          { Effect: 'Allow', Action: 'kms:Decrypt', Resource: [keyArn, results?.Arn] },
+          { Effect: 'Allow', Action: 'kms:GenerateDataKey', Resource: [keyArn, results?.Arn] },
+        ]);
+        await ctas('copy_allowed');
+        const { Contents } = await s3.send(new ListObjectsV2Command({ Bucket: 'sealed-copies' }));
+        const written = await s3.send(
+          new HeadObjectCommand({ Bucket: 'sealed-copies', Key: Contents?.[0]?.Key }),
+        );
+        expect(written).toMatchObject({ ServerSideEncryption: 'aws:kms', SSEKMSKeyId: keyArn });
       } finally {
         athena.destroy();
       }

@@ -1,4 +1,13 @@
 import {
+  CreateDatasetCommand,
+  CreateRecipeCommand,
+  CreateRecipeJobCommand,
+  DataBrewClient,
+  DescribeJobRunCommand,
+  PublishRecipeCommand,
+  StartJobRunCommand,
+} from '@aws-sdk/client-databrew';
+import {
   CreateCrawlerCommand,
   GetCrawlerCommand,
   GlueClient,
@@ -12,7 +21,13 @@ import {
   IAMClient,
   PutRolePolicyCommand,
 } from '@aws-sdk/client-iam';
-import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import {
+  CreateBucketCommand,
+  ListObjectsV2Command,
+  PutBucketEncryptionCommand,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 
@@ -137,5 +152,91 @@ describe('a crawler acts as its role', () => {
       `is not authorized to perform: iam:PassRole on resource: arn:aws:iam::${t.credentials.accountId}:role/crawler`,
     );
     asEngineer.destroy();
+  });
+});
+
+describe('a recipe job acts as its role', () => {
+  it("writes its output as the role's PUTs would be: sealed under the bucket's key with its kms:GenerateDataKey", async () => {
+    const config = { endpoint: t.url, region: t.credentials.region, credentials: t.credentials };
+    const databrew = new DataBrewClient(config);
+    const kms = new KMSClient(config);
+    const s3 = t.s3();
+    try {
+      const { KeyMetadata } = await kms.send(new CreateKeyCommand({ Description: 'curated zone' }));
+      await s3.send(new CreateBucketCommand({ Bucket: 'sealed-curated' }));
+      await s3.send(
+        new PutBucketEncryptionCommand({
+          Bucket: 'sealed-curated',
+          ServerSideEncryptionConfiguration: {
+            Rules: [
+              {
+                ApplyServerSideEncryptionByDefault: {
+                  SSEAlgorithm: 'aws:kms',
+                  KMSMasterKeyID: KeyMetadata?.Arn,
+                },
+              },
+            ],
+          },
+        }),
+      );
+      const { Role } = await iam.send(
+        new CreateRoleCommand({
+          RoleName: 'brewer',
+          AssumeRolePolicyDocument: trusting('databrew.amazonaws.com'),
+        }),
+      );
+      const allow = (actions: string[]) =>
+        iam.send(
+          new PutRolePolicyCommand({
+            RoleName: 'brewer',
+            PolicyName: 'job',
+            PolicyDocument: policy([{ Effect: 'Allow', Action: actions, Resource: '*' }]),
+          }),
+        );
+      await allow(['s3:*', 'glue:*']);
+      await databrew.send(
+        new CreateRecipeCommand({
+          Name: 'trees-clean',
+          Steps: [{ Action: { Operation: 'DELETE_DUPLICATE_ROWS', Parameters: {} } }],
+        }),
+      );
+      await databrew.send(new PublishRecipeCommand({ Name: 'trees-clean' }));
+      await databrew.send(
+        new CreateDatasetCommand({
+          Name: 'trees-raw',
+          Format: 'CSV',
+          FormatOptions: { Csv: { Delimiter: ',', HeaderRow: true } },
+          Input: { S3InputDefinition: { Bucket: 'lake', Key: 'raw/trees/' } },
+        }),
+      );
+      await databrew.send(
+        new CreateRecipeJobCommand({
+          Name: 'trees-job',
+          RoleArn: Role?.Arn,
+          DatasetName: 'trees-raw',
+          RecipeReference: { Name: 'trees-clean', RecipeVersion: '1.0' },
+          Outputs: [
+            { Location: { Bucket: 'sealed-curated', Key: 'trees/' }, Format: 'CSV', Overwrite: true },
+          ],
+        }),
+      );
+      const run = async () => {
+        const { RunId } = await databrew.send(new StartJobRunCommand({ Name: 'trees-job' }));
+        for (;;) {
+          const done = await databrew.send(new DescribeJobRunCommand({ Name: 'trees-job', RunId }));
+          if (['SUCCEEDED', 'FAILED', 'STOPPED', 'TIMEOUT'].includes(done.State ?? '')) return done;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      };
+      const denied = await run();
+      expect(denied.State).toBe('FAILED');
+      expect(denied.ErrorMessage).toMatch(/assumed-role\/brewer\/.* kms:GenerateDataKey/);
+      expect((await s3.send(new ListObjectsV2Command({ Bucket: 'sealed-curated' }))).KeyCount).toBe(0);
+      await allow(['s3:*', 'glue:*', 'kms:GenerateDataKey']);
+      expect((await run()).State).toBe('SUCCEEDED');
+    } finally {
+      databrew.destroy();
+      kms.destroy();
+    }
   });
 });

@@ -53,6 +53,15 @@ export function readChecks(location: string): AuthzCheck[] {
 }
 
 /**
+ * The KMS checks S3 makes of a caller for an object (kms:Decrypt, kms:GenerateDataKey), made through `authorize`
+ * as that caller, of `account`, with kms:CallerAccount as KMS supplies it.
+ */
+export function keyCheck(authorize: Authorize, account: string): KeyCheck {
+  return ({ action, resource, conditions }) =>
+    authorize({ action, resources: [resource], conditions: { ...conditions, 'kms:CallerAccount': account } });
+}
+
+/**
  * Authorizes a reader (a query's caller, a crawler's or a job's role, of `arns`' account) to read everything
  * under an s3:// location as engines read it, as files: `readChecks`, and what S3 would check of it on each
  * SSE-KMS object's GetObject (kms:Decrypt with the object's encryption context, through S3; the key usable).
@@ -67,13 +76,9 @@ export async function authorizeLocationRead(
 ): Promise<void> {
   for (const check of readChecks(location)) await authorize(check);
   const { bucket, prefix } = parseS3Url(location);
-  const check: KeyCheck = ({ action, resource, conditions }) =>
-    authorize({
-      action,
-      resources: [resource],
-      conditions: { ...conditions, 'kms:CallerAccount': arns.account },
+  await storage
+    .checkKeyReads(bucket, prefix, { check: keyCheck(authorize, arns.account) }, wanted)
+    .catch((error: { code?: string }) => {
+      if (error.code !== 'NoSuchBucket') throw error;
     });
-  await storage.checkKeyReads(bucket, prefix, { check }, wanted).catch((error: { code?: string }) => {
-    if (error.code !== 'NoSuchBucket') throw error;
-  });
 }

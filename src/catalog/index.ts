@@ -1,6 +1,13 @@
 /** Glue Data Catalog: databases, tables with versions, partitions, and crawlers that infer them. */
 export { createCatalogOperations, createGlueApi } from './catalog-api.js';
-export { authorizeLocationRead, catalogArns, type GlueArns, readChecks, s3UrlArn } from './catalog-arns.js';
+export {
+  authorizeLocationRead,
+  catalogArns,
+  type GlueArns,
+  keyCheck,
+  readChecks,
+  s3UrlArn,
+} from './catalog-arns.js';
 export { catalogName, createCatalogService } from './catalog-service.js';
 export { createCatalogStore } from './catalog-store.js';
 export type { CatalogService, CatalogTable } from './catalog-types.js';

@@ -1,5 +1,13 @@
 import type { CatalogService } from '../catalog/index.js';
-import { authorizeLocationRead, catalogArns, dataLocations, isDataKey, s3UrlArn } from '../catalog/index.js';
+import {
+  authorizeLocationRead,
+  catalogArns,
+  dataLocations,
+  isDataKey,
+  keyCheck,
+  parseS3Url,
+  s3UrlArn,
+} from '../catalog/index.js';
 import { isAppError } from '../errors.js';
 import type { Authorizer, AuthzCheck, Principal, RequestFacts } from '../lib/operation.js';
 import type { StorageService } from '../storage/index.js';
@@ -71,7 +79,8 @@ export function tableLookupCheck(deps: {
  * Amazon S3" and "Fine-grained access to databases and tables"): glue:GetDatabase and glue:GetTable (and
  * glue:GetPartitions for a partitioned table) on each table the SQL reads, s3:ListBucket and s3:GetObject on
  * its data (and kms:Decrypt on the keys of SSE-KMS data, as S3 asks of the reader), and s3:PutObject where
- * the results go. A denial fails the query, as Athena's does.
+ * the results go (and kms:GenerateDataKey on the key that bucket's default seals them under, as S3 asks of the
+ * writer). A denial fails the query, as Athena's does.
  */
 export async function checkQueryAccess(deps: {
   authorizer: Authorizer;
@@ -80,8 +89,8 @@ export async function checkQueryAccess(deps: {
   caller: QueryCaller;
   tables: readonly TableReference[];
   output: string;
-  /** Where the tables' data is: which KMS keys seal it. */
-  storage: Pick<StorageService, 'checkKeyReads'>;
+  /** Where the tables' data is and the results go: which KMS keys seal them. */
+  storage: Pick<StorageService, 'checkKeyReads' | 'checkKeyWrite'>;
 }): Promise<void> {
   const authorize = (check: AuthzCheck) => authorizeAsCaller(deps.authorizer, deps.caller, check);
   const lookUp = tableLookupCheck(deps);
@@ -98,16 +107,20 @@ export async function checkQueryAccess(deps: {
     for (const location of await dataLocations(deps.catalog, found))
       await authorizeLocationRead(deps.storage, authorize, arns, location, isDataKey);
   }
+  const { bucket, prefix: key } = parseS3Url(deps.output);
+  const asCaller = (check: AuthzCheck) =>
+    deps.authorizer.authorize(deps.caller.principal, check, deps.caller.facts);
   try {
-    await deps.authorizer.authorize(
-      deps.caller.principal,
-      { action: 's3:PutObject', resources: [s3UrlArn(deps.output)] },
-      deps.caller.facts,
-    );
+    await asCaller({ action: 's3:PutObject', resources: [s3UrlArn(deps.output)] });
+    await deps.storage.checkKeyWrite(bucket, key, {
+      check: keyCheck(asCaller, deps.caller.principal.accountId),
+    });
   } catch (error) {
-    if (isAppError(error) && error.code === 'AccessDenied')
+    // A bucket that is not there is the query's own error, reported where it writes.
+    if (isAppError(error) && error.code === 'NoSuchBucket') return;
+    if (isAppError(error) && (error.code === 'AccessDenied' || error.code.startsWith('KMS.')))
       throw new QueryRejected(
-        `Access denied when writing output to url: ${deps.output} . Please ensure you are allowed to access the S3 bucket. ${error.message}`,
+        `Access denied when writing output to url: ${deps.output} . Please ensure you are allowed to access the S3 bucket. If you are encrypting query results with KMS key, please ensure you are allowed to access your KMS key. ${error.message}`,
       );
     throw error;
   }

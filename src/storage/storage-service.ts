@@ -766,6 +766,11 @@ export function createStorageService(deps: {
       }
     },
 
+    async checkKeyWrite(bucket, key, access) {
+      // The data key such a PUT would make, made and dropped: one path decides what a write needs.
+      await newDataKey(bucket, key, undefined, access);
+    },
+
     async sealPlaintextObjects(): Promise<number> {
       let sealed = 0;
       let after: { bucket: string; key: string; versionId: string } | undefined;

@@ -253,6 +253,12 @@ export interface StorageService
     access: KeyAccess,
     wanted: (key: string) => boolean,
   ): Promise<void>;
+  /**
+   * What writing `key` into `bucket` through S3 under the bucket's default encryption would take of a writer
+   * beside s3:PutObject, for work that writes objects on a caller's behalf (query results): kms:GenerateDataKey
+   * on an SSE-KMS default's key with the object's encryption context, and the key usable.
+   */
+  checkKeyWrite(bucket: string, key: string, access: KeyAccess): Promise<void>;
 }
 
 /** UploadPart's request: the part's bytes and the digests they must have. */

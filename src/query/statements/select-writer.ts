@@ -13,7 +13,7 @@
  */
 import { createReadStream, promises as fs } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { parseS3Url } from '../../catalog/index.js';
+import { keyCheck, parseS3Url } from '../../catalog/index.js';
 import type { EngineProcess } from '../../engine/index.js';
 import { quoteIdent } from '../../lib/sql.js';
 import { UNNAMED_PREFIX } from '../dialect/translate.js';
@@ -171,7 +171,8 @@ export function partitionValues(folder: string, keys: readonly string[]): string
 
 /**
  * Streams written files into storage below `location` (each to `targetOf(file)` when given), after
- * authorizing s3:PutObject on every key as the caller. Answers the keys written.
+ * authorizing s3:PutObject on every key as the caller; each is sealed as the caller's PUT would be (the caller's
+ * kms:GenerateDataKey on an SSE-KMS key). Answers the keys written.
  */
 export async function storeFiles(
   ctx: StatementContext,
@@ -193,6 +194,7 @@ export async function storeFiles(
       contentType: 'application/octet-stream',
       userMetadata: {},
       headers: {},
+      keyAccess: { check: keyCheck((check) => authorize(ctx, check), ctx.caller.principal.accountId) },
     });
   }
   return targets.map(({ bucket, key }) => ({ bucket, key }));

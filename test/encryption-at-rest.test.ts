@@ -2,15 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  CreateDatasetCommand,
-  CreateRecipeCommand,
-  CreateRecipeJobCommand,
-  DataBrewClient,
-  DescribeJobRunCommand,
-  PublishRecipeCommand,
-  StartJobRunCommand,
-} from '@aws-sdk/client-databrew';
+import { DataBrewClient } from '@aws-sdk/client-databrew';
 import {
   CreateCrawlerCommand,
   CreateDatabaseCommand,
@@ -35,6 +27,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { athenaClient, athenaQuery } from './helpers/athena.js';
+import { dedupeCsvJob, runToEnd } from './helpers/databrew.js';
 import { clientConfig, crawl, csvTableCommand } from './helpers/glue.js';
 import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 
@@ -115,39 +108,15 @@ describe('plaintext never reaches a persistent disk', () => {
     expect(TableList?.map((table) => table.Name)).toEqual(['permits']);
 
     // A recipe job reads the raw file and writes CSV (where a marker in plaintext would show).
-    await databrew.send(
-      new CreateRecipeCommand({
-        Name: 'marked-clean',
-        Steps: [{ Action: { Operation: 'DELETE_DUPLICATE_ROWS', Parameters: {} } }],
-      }),
+    await dedupeCsvJob(
+      databrew,
+      'marked-job',
+      await t.serviceRole(),
+      { Bucket: BUCKET, Key: 'raw/permits/' },
+      { Bucket: BUCKET, Key: 'curated/permits/' },
     );
-    await databrew.send(new PublishRecipeCommand({ Name: 'marked-clean' }));
-    await databrew.send(
-      new CreateDatasetCommand({
-        Name: 'marked-raw',
-        Format: 'CSV',
-        FormatOptions: { Csv: { Delimiter: ',', HeaderRow: true } },
-        Input: { S3InputDefinition: { Bucket: BUCKET, Key: 'raw/permits/' } },
-      }),
-    );
-    await databrew.send(
-      new CreateRecipeJobCommand({
-        Name: 'marked-job',
-        RoleArn: await t.serviceRole(),
-        DatasetName: 'marked-raw',
-        RecipeReference: { Name: 'marked-clean', RecipeVersion: '1.0' },
-        Outputs: [{ Location: { Bucket: BUCKET, Key: 'curated/permits/' }, Format: 'CSV', Overwrite: true }],
-      }),
-    );
-    const { RunId } = await databrew.send(new StartJobRunCommand({ Name: 'marked-job' }));
-    let state = '';
-    for (let i = 0; i < 2400 && !['SUCCEEDED', 'FAILED', 'STOPPED'].includes(state); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      const run = await databrew.send(new DescribeJobRunCommand({ Name: 'marked-job', RunId }));
-      state = run.State ?? '';
-      if (state === 'FAILED') throw new Error(run.ErrorMessage);
-    }
-    expect(state).toBe('SUCCEEDED');
+    const run = await runToEnd(databrew, 'marked-job');
+    expect([run.State, run.ErrorMessage]).toEqual(['SUCCEEDED', undefined]);
     const outputs = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'curated/permits/' }));
     const output = outputs.Contents?.[0]?.Key as string;
     const curated = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: output }));
@@ -295,6 +264,23 @@ describe('reading SSE-KMS data through the engines', () => {
           /Access denied when writing output to url: s3:\/\/aws-athena-query-results-.*KMS key.*kms:GenerateDataKey/,
         );
         const writeResults = { Effect: 'Allow', Action: 'kms:GenerateDataKey', Resource: results?.Arn };
+        // The check is of the results object itself: a Deny by its ARN in the encryption context holds.
+        await allow([
+          ...base,
+          { Effect: 'Allow', Action: 'kms:Decrypt', Resource: keyArn },
+          writeResults,
+          {
+            Effect: 'Deny',
+            Action: 'kms:GenerateDataKey',
+            Resource: '*',
+            Condition: {
+              StringLike: { 'kms:EncryptionContext:aws:s3:arn': `arn:aws:s3:::${resultsBucket}/*.csv` },
+            },
+          },
+        ]);
+        await expect(athenaQuery(athena, 'SELECT count(*) AS n FROM permits', 'sealed')).rejects.toThrow(
+          /Access denied when writing output to url/,
+        );
         await allow([...base, { Effect: 'Allow', Action: 'kms:Decrypt', Resource: keyArn }, writeResults]);
         await expect(
           athenaQuery(athena, 'SELECT count(*) AS n FROM permits', 'sealed'),

@@ -1243,6 +1243,19 @@ describe('KMS on a clock tests drive', () => {
     expect(status.NextRotationDate?.getTime()).toBeGreaterThanOrEqual(shortened - 1000 + 90 * DAY_MS);
   });
 
+  it('keeps the schedule of a key left idle past its rotation when the setting is applied again', async () => {
+    const key = await newKey(kms);
+    await kms.send(new EnableKeyRotationCommand({ KeyId: key.id, RotationPeriodInDays: 365 }));
+    const due =
+      (await kms.send(new GetKeyRotationStatusCommand({ KeyId: key.id }))).NextRotationDate?.getTime() ?? 0;
+    advance(400 * DAY_MS);
+    await kms.send(new EnableKeyRotationCommand({ KeyId: key.id, RotationPeriodInDays: 365 }));
+    const { Rotations } = await kms.send(new ListKeyRotationsCommand({ KeyId: key.id }));
+    expect(Rotations?.map((r) => r.RotationDate?.getTime())).toEqual([due]);
+    const status = await kms.send(new GetKeyRotationStatusCommand({ KeyId: key.id }));
+    expect(status.NextRotationDate?.getTime()).toBe(due + 365 * DAY_MS);
+  });
+
   it('destroys a key when its waiting period is over: what it sealed can no longer be read', async () => {
     const key = await newKey(kms);
     await kms.send(new CreateAliasCommand({ AliasName: 'alias/doomed', TargetKeyId: key.id }));

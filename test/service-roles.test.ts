@@ -1,12 +1,4 @@
-import {
-  CreateDatasetCommand,
-  CreateRecipeCommand,
-  CreateRecipeJobCommand,
-  DataBrewClient,
-  DescribeJobRunCommand,
-  PublishRecipeCommand,
-  StartJobRunCommand,
-} from '@aws-sdk/client-databrew';
+import { DataBrewClient } from '@aws-sdk/client-databrew';
 import {
   CreateCrawlerCommand,
   GetCrawlerCommand,
@@ -24,11 +16,13 @@ import {
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
   CreateBucketCommand,
+  HeadObjectCommand,
   ListObjectsV2Command,
   PutBucketEncryptionCommand,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dedupeCsvJob, runToEnd } from './helpers/databrew.js';
 import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 
 let t: TestSeawall;
@@ -194,46 +188,24 @@ describe('a recipe job acts as its role', () => {
           }),
         );
       await allow(['s3:*', 'glue:*']);
-      await databrew.send(
-        new CreateRecipeCommand({
-          Name: 'trees-clean',
-          Steps: [{ Action: { Operation: 'DELETE_DUPLICATE_ROWS', Parameters: {} } }],
-        }),
+      await dedupeCsvJob(
+        databrew,
+        'trees-job',
+        Role?.Arn ?? '',
+        { Bucket: 'lake', Key: 'raw/trees/' },
+        { Bucket: 'sealed-curated', Key: 'trees/' },
       );
-      await databrew.send(new PublishRecipeCommand({ Name: 'trees-clean' }));
-      await databrew.send(
-        new CreateDatasetCommand({
-          Name: 'trees-raw',
-          Format: 'CSV',
-          FormatOptions: { Csv: { Delimiter: ',', HeaderRow: true } },
-          Input: { S3InputDefinition: { Bucket: 'lake', Key: 'raw/trees/' } },
-        }),
-      );
-      await databrew.send(
-        new CreateRecipeJobCommand({
-          Name: 'trees-job',
-          RoleArn: Role?.Arn,
-          DatasetName: 'trees-raw',
-          RecipeReference: { Name: 'trees-clean', RecipeVersion: '1.0' },
-          Outputs: [
-            { Location: { Bucket: 'sealed-curated', Key: 'trees/' }, Format: 'CSV', Overwrite: true },
-          ],
-        }),
-      );
-      const run = async () => {
-        const { RunId } = await databrew.send(new StartJobRunCommand({ Name: 'trees-job' }));
-        for (;;) {
-          const done = await databrew.send(new DescribeJobRunCommand({ Name: 'trees-job', RunId }));
-          if (['SUCCEEDED', 'FAILED', 'STOPPED', 'TIMEOUT'].includes(done.State ?? '')) return done;
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        }
-      };
-      const denied = await run();
+      const denied = await runToEnd(databrew, 'trees-job');
       expect(denied.State).toBe('FAILED');
       expect(denied.ErrorMessage).toMatch(/assumed-role\/brewer\/.* kms:GenerateDataKey/);
       expect((await s3.send(new ListObjectsV2Command({ Bucket: 'sealed-curated' }))).KeyCount).toBe(0);
       await allow(['s3:*', 'glue:*', 'kms:GenerateDataKey']);
-      expect((await run()).State).toBe('SUCCEEDED');
+      expect((await runToEnd(databrew, 'trees-job')).State).toBe('SUCCEEDED');
+      const { Contents } = await s3.send(new ListObjectsV2Command({ Bucket: 'sealed-curated' }));
+      const head = await s3.send(
+        new HeadObjectCommand({ Bucket: 'sealed-curated', Key: Contents?.[0]?.Key }),
+      );
+      expect(head).toMatchObject({ ServerSideEncryption: 'aws:kms', SSEKMSKeyId: KeyMetadata?.Arn });
     } finally {
       databrew.destroy();
       kms.destroy();

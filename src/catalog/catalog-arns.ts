@@ -36,8 +36,13 @@ export function catalogArns(region: string, account: string): GlueArns {
 
 /** The ARN of what an s3:// URL names, its key as written (an object's, or a prefix). */
 export function s3UrlArn(url: string): string {
-  const { bucket } = parseS3Url(url);
-  return `arn:aws:s3:::${bucket}/${url.replace(/^s3a?:\/\/[^/]+\/?/, '')}`;
+  const { bucket, key } = s3UrlObject(url);
+  return `arn:aws:s3:::${bucket}/${key}`;
+}
+
+/** The bucket and key an s3:// URL names as it is written (no `/` added, as parseS3Url adds to a folder). */
+export function s3UrlObject(url: string): { bucket: string; key: string } {
+  return { bucket: parseS3Url(url).bucket, key: url.replace(/^s3a?:\/\/[^/]+\/?/, '') };
 }
 
 /**

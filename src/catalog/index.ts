@@ -7,6 +7,7 @@ export {
   keyCheck,
   readChecks,
   s3UrlArn,
+  s3UrlObject,
 } from './catalog-arns.js';
 export { catalogName, createCatalogService } from './catalog-service.js';
 export { createCatalogStore } from './catalog-store.js';

@@ -1,12 +1,5 @@
 import type { CatalogService, GlueArns } from '../catalog/index.js';
-import {
-  authorizeLocationRead,
-  dataLocations,
-  isDataKey,
-  keyCheck,
-  parseS3Url,
-  s3UrlArn,
-} from '../catalog/index.js';
+import { authorizeLocationRead, dataLocations, isDataKey, s3UrlArn } from '../catalog/index.js';
 import type { Authorize } from '../lib/operation.js';
 import type { StorageService } from '../storage/index.js';
 import type { DatasetDefinition, RecipeJobDefinition } from './recipe-job.js';
@@ -16,8 +9,8 @@ export interface RecipeJobAccess {
   authorize: Authorize;
   /** The ARNs of the account's Data Catalog. */
   arns: GlueArns;
-  /** Where the dataset is and the output goes: which KMS keys seal them. */
-  storage: Pick<StorageService, 'checkKeyReads' | 'checkKeyWrite'>;
+  /** Where the dataset is: which KMS keys seal it. */
+  storage: Pick<StorageService, 'checkKeyReads'>;
 }
 
 async function readable(access: RecipeJobAccess, location: string): Promise<void> {
@@ -28,8 +21,8 @@ async function readable(access: RecipeJobAccess, location: string): Promise<void
  * The checks DataBrew's service role must pass for a job (the DataBrew docs' role permissions): read its
  * dataset (glue:GetTable for a catalog dataset, s3:ListBucket and s3:GetObject on the data, kms:Decrypt on the
  * keys of SSE-KMS data), write its output
- * (s3:PutObject, s3:DeleteObject when it overwrites, kms:GenerateDataKey on the key of an SSE-KMS output bucket's
- * default) and register its catalog output (glue:CreateTable or
+ * (s3:PutObject, s3:DeleteObject when it overwrites; kms:GenerateDataKey on an SSE-KMS output's key is checked
+ * as each object is written) and register its catalog output (glue:CreateTable or
  * UpdateTable, glue:BatchCreatePartition).
  */
 export async function checkRecipeJobAccess(
@@ -53,13 +46,6 @@ export async function checkRecipeJobAccess(
   if (s3) await readable(access, `s3://${s3.Bucket}/${s3.Key ?? ''}`);
   const written = s3UrlArn(output.location);
   await access.authorize({ action: 's3:PutObject', resources: [written] });
-  const { bucket, prefix } = parseS3Url(output.location);
-  await access.storage
-    .checkKeyWrite(bucket, prefix, { check: keyCheck(access.authorize, access.arns.account) })
-    .catch((error: { code?: string }) => {
-      // A bucket that is not there fails the job where it writes, with its own error.
-      if (error.code !== 'NoSuchBucket') throw error;
-    });
   if (output.overwrite) await access.authorize({ action: 's3:DeleteObject', resources: [written] });
   for (const target of job.DataCatalogOutputs ?? []) {
     const arns = access.arns.tablePath(target.DatabaseName, target.TableName);

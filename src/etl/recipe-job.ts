@@ -1,7 +1,7 @@
 import { createReadStream, promises as fs } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, relative, sep } from 'node:path';
-import { type CatalogService, parseS3Url } from '../catalog/index.js';
+import { type CatalogService, keyCheck, parseS3Url } from '../catalog/index.js';
 import type { EngineLauncher, EngineProcess } from '../engine/index.js';
 import { badRequest } from '../errors.js';
 import { quoteIdent, quoteList, quoteLiteral } from '../lib/sql.js';
@@ -180,6 +180,7 @@ async function storeFiles(
   deps: RecipeJobDeps,
   outDir: string,
   target: ResolvedOutput,
+  access: RecipeJobAccess,
   synthetic: boolean,
   signal: AbortSignal,
 ): Promise<{ written: Set<string>; bytes: number }> {
@@ -197,6 +198,8 @@ async function storeFiles(
       contentType: 'application/octet-stream',
       userMetadata: synthetic ? { 'seawall-synthetic': 'true' } : {},
       headers: {},
+      // Sealed as the role's own PUT would be: its kms:GenerateDataKey on an SSE-KMS output's key.
+      keyAccess: { check: keyCheck(access.authorize, access.arns.account) },
     });
     written.add(key);
     bytes += stat.size;
@@ -259,7 +262,7 @@ export async function runRecipeJob(
       await engine.close();
     }
     const afterTransform = performance.now();
-    const { written, bytes } = await storeFiles(deps, outDir, target, source.synthetic, signal);
+    const { written, bytes } = await storeFiles(deps, outDir, target, run.access, source.synthetic, signal);
     const stored = performance.now();
     signal.throwIfAborted();
     const table = target.catalogOutput

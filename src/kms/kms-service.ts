@@ -1011,7 +1011,9 @@ export function createKmsService(deps: {
     },
 
     async setRotation(scope, keyId, days) {
-      const row = await findKey(scope, keyId, false);
+      // Rotations already due are made first (dated when they fell due), so the schedule below starts from the
+      // last of them.
+      const row = await findKey(scope, keyId, false, true);
       checkRotatable(scope, row, 'automatic');
       checkUsable(scope, row, 'encrypt');
       // Enabled again, the schedule keeps its anchor (the last rotation, or when rotation was enabled), so a
@@ -1085,39 +1087,45 @@ export function createKmsService(deps: {
         );
         if (same) return { id: same.id, token: same.token };
       }
-      const counts = await db
-        .selectFrom('kms_grants')
-        .select((eb) => [
-          eb.fn.countAll<number>().as('all'),
-          eb.fn
-            .sum<number>(eb.case().when('grantee', '=', input.grantee).then(1).else(0).end())
-            .as('grantee'),
-        ])
-        .where('key_id', '=', key.id)
-        .executeTakeFirstOrThrow();
-      if (Number(counts.all) >= MAX_GRANTS_PER_KEY || Number(counts.grantee ?? 0) >= MAX_GRANTS_PER_GRANTEE)
-        throw badRequest(
-          'LimitExceededException',
-          Number(counts.all) >= MAX_GRANTS_PER_KEY
-            ? `${keyArn(scope, key.id)} has reached the limit of ${MAX_GRANTS_PER_KEY} grants.`
-            : `${keyArn(scope, key.id)} has reached the limit of ${MAX_GRANTS_PER_GRANTEE} grants for one grantee principal.`,
-        );
       const id = randomBytes(32).toString('hex');
       const token = randomBytes(48).toString('base64url');
-      await db
-        .insertInto('kms_grants')
-        .values({
-          id,
-          key_id: key.id,
-          name: input.name ?? '',
-          grantee: input.grantee,
-          retiring: input.retiring ?? null,
-          operations,
-          constraints,
-          token,
-          created_at: now(),
-        })
-        .execute();
+      // Counted and made in one transaction, so grants made at once cannot pass the quotas together.
+      await db.transaction().execute(async (trx) => {
+        const counts = await trx
+          .selectFrom('kms_grants')
+          .select((eb) => [
+            eb.fn.countAll<number>().as('all'),
+            eb.fn
+              .sum<number>(eb.case().when('grantee', '=', input.grantee).then(1).else(0).end())
+              .as('grantee'),
+          ])
+          .where('key_id', '=', key.id)
+          .executeTakeFirstOrThrow();
+        if (Number(counts.all) >= MAX_GRANTS_PER_KEY)
+          throw badRequest(
+            'LimitExceededException',
+            `${keyArn(scope, key.id)} has reached the limit of ${MAX_GRANTS_PER_KEY} grants.`,
+          );
+        if (Number(counts.grantee ?? 0) >= MAX_GRANTS_PER_GRANTEE)
+          throw badRequest(
+            'LimitExceededException',
+            `${keyArn(scope, key.id)} has reached the limit of ${MAX_GRANTS_PER_GRANTEE} grants for one grantee principal.`,
+          );
+        await trx
+          .insertInto('kms_grants')
+          .values({
+            id,
+            key_id: key.id,
+            name: input.name ?? '',
+            grantee: input.grantee,
+            retiring: input.retiring ?? null,
+            operations,
+            constraints,
+            token,
+            created_at: now(),
+          })
+          .execute();
+      });
       policiesChanged(key.id);
       return { id, token };
     },

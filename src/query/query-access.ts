@@ -5,8 +5,8 @@ import {
   dataLocations,
   isDataKey,
   keyCheck,
-  parseS3Url,
   s3UrlArn,
+  s3UrlObject,
 } from '../catalog/index.js';
 import { isAppError } from '../errors.js';
 import type { Authorizer, AuthzCheck, Principal, RequestFacts } from '../lib/operation.js';
@@ -107,7 +107,7 @@ export async function checkQueryAccess(deps: {
     for (const location of await dataLocations(deps.catalog, found))
       await authorizeLocationRead(deps.storage, authorize, arns, location, isDataKey);
   }
-  const { bucket, prefix: key } = parseS3Url(deps.output);
+  const { bucket, key } = s3UrlObject(deps.output);
   const asCaller = (check: AuthzCheck) =>
     deps.authorizer.authorize(deps.caller.principal, check, deps.caller.facts);
   try {

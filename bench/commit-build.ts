@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, promises as fs } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,7 +52,11 @@ export async function builtAtCommit(
   patch?: SourcePatch,
 ): Promise<{ commit: string; bin: string; built: boolean }> {
   const commit = run('git', ['-C', ROOT, 'rev-parse', '--verify', `${revision}^{commit}`], ROOT).trim();
-  const dir = join(tmpdir(), `seawall-bench-build-${commit}${patch ? `-${patch.name}` : ''}`);
+  // A patch is named by its name and its code, so an edited patch never reuses a build of the old one.
+  const patched = patch
+    ? `-${patch.name}-${createHash('sha256').update(patch.apply.toString()).digest('hex').slice(0, 12)}`
+    : '';
+  const dir = join(tmpdir(), `seawall-bench-build-${commit}${patched}`);
   const bin = join(dir, 'bin', 'seawall.js');
   if (existsSync(join(dir, 'dist', 'cli', 'main.js'))) return { commit, bin, built: false };
   const partial = `${dir}.partial-${process.pid}`;

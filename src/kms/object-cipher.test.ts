@@ -58,7 +58,7 @@ interface Read {
   binding?: Uint8Array;
 }
 
-/** Reads a range the way a GET will: the stored bytes cipherRange names, then decryptRange over them. */
+/** Reads a range from stored bytes in chunks: the stored bytes cipherRange names, then decryptRange over them. */
 function readRange(stored: Buffer, read: Read): AsyncIterable<Buffer> {
   const { plainLength, start = 0, length = plainLength - start, segmentBytes = SEG } = read;
   const range = cipherRange(plainLength, start, length, segmentBytes);

@@ -339,8 +339,13 @@ function delimitedPattern(text: string): Matcher {
   }
   const words = (message: string) =>
     (message.match(/"[^"]*"|\[[^\]]*\]|\S+/g) ?? []).map((w) => w.replace(/^"(.*)"$/, '$1'));
-  const runAt = (run: Predicate[], list: string[], at: number) =>
-    run.every((test, k) => test(list[at + k] as string));
+  /** How many of a run's fields hold from word `at` on, up to the first that does not. */
+  const heldAt = (run: Predicate[], list: string[], at: number) => {
+    let k = 0;
+    while (k < run.length && (run[k] as Predicate)(list[at + k] as string)) k++;
+    return k;
+  };
+  const runAt = (run: Predicate[], list: string[], at: number) => heldAt(run, list, at) === run.length;
   if (runs.length === 1) {
     const only = runs[0] as Predicate[];
     return (message) => {
@@ -363,8 +368,7 @@ function delimitedPattern(text: string): Matcher {
     let at = first.length;
     for (const run of middle) {
       for (; at + run.length <= end; at++) {
-        let k = 0;
-        while (k < run.length && (run[k] as Predicate)(list[at + k] as string)) k++;
+        const k = heldAt(run, list, at);
         tests += Math.min(k + 1, run.length);
         if (k === run.length) break;
         if (tests > MAX_TESTS)

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { badRequest } from '../errors.js';
-import { globalKeys } from '../iam/index.js';
 import {
   type JsonInput,
   type JsonOperation,
@@ -14,7 +13,7 @@ import type { ConditionValues, OperationRequest, ServiceEndpoint } from '../lib/
 import { decodeOffset, encodeOffset } from '../lib/page-token.js';
 import type { EncryptionContext } from './kms-ciphertext.js';
 import { sealedHeader } from './kms-ciphertext.js';
-import { type GrantConstraints, type GrantInput, roleOfSession } from './kms-grants.js';
+import type { GrantConstraints, GrantInput } from './kms-grants.js';
 import {
   aliasArn,
   type KeySpec,
@@ -180,17 +179,11 @@ function withCallerConditions<M extends string>(operation: JsonOperation<M>): Js
   };
 }
 
-/** The writer of a key policy, with the condition keys its request gives the lockout check. */
-function policyAuthor(req: OperationRequest): PolicyAuthor {
-  const roleArn = roleOfSession(req.principal.arn);
-  return {
-    principal: req.principal,
-    context: {
-      ...globalKeys(req.principal, roleArn !== undefined ? { roleArn } : {}, req.facts),
-      ...callerAccount(req),
-    },
-  };
-}
+/** The writer of a key policy, as the lockout check sees them. */
+const policyAuthor = (req: OperationRequest): PolicyAuthor => ({
+  principal: req.principal,
+  facts: req.facts,
+});
 
 /** A page of a listing by KMS's Limit and Marker. */
 function page<T>(items: readonly T[], input: JsonInput<string>, max: number, fallback: number) {

@@ -3,16 +3,11 @@ import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { KmsAliasTable, KmsKeyTable } from '../db/schema.js';
 import { AppError, badRequest } from '../errors.js';
-import {
-  type ContextValue,
-  evaluate,
-  type Policy,
-  type PolicyError,
-  parsePolicy,
-} from '../iam/policy/index.js';
+import { globalKeys } from '../iam/index.js';
+import { evaluate, type Policy, type PolicyError, parsePolicy } from '../iam/policy/index.js';
 import type { Clock } from '../lib/clock.js';
 import { uuid } from '../lib/ids.js';
-import type { Principal } from '../lib/operation.js';
+import type { Principal, RequestFacts } from '../lib/operation.js';
 import type { KeyStore } from './key-store.js';
 import { type EncryptionContext, invalidCiphertext, open, seal, sealedHeader } from './kms-ciphertext.js';
 import {
@@ -197,10 +192,10 @@ const ALLOW_EVERYTHING = parsePolicy(
   'identity',
 );
 
-/** Who writes a key policy, and the condition keys of their request (the global keys and kms:CallerAccount). */
+/** Who writes a key policy, and the facts of their request its conditions may test. */
 export interface PolicyAuthor {
   principal: Principal;
-  context: Readonly<Record<string, ContextValue>>;
+  facts: RequestFacts;
 }
 
 /**
@@ -211,6 +206,8 @@ export interface PolicyAuthor {
  */
 function checkLockout(policy: Policy, author: PolicyAuthor, resource: string): void {
   const { principal } = author;
+  // A role session is named by its role's ARN as well as its own.
+  const roleArn = roleOfSession(principal.arn);
   const decision = evaluate(
     {
       principal: {
@@ -219,12 +216,14 @@ function checkLockout(policy: Policy, author: PolicyAuthor, resource: string): v
         type: principal.type,
         userId: principal.userId,
         ...(principal.username !== undefined ? { username: principal.username } : {}),
-        // A role session is named by its role's ARN as well as its own.
-        ...(roleOfSession(principal.arn) !== undefined ? { roleArn: roleOfSession(principal.arn) } : {}),
+        ...(roleArn !== undefined ? { roleArn } : {}),
       },
       action: 'kms:PutKeyPolicy',
       resource,
-      context: author.context,
+      context: {
+        ...globalKeys(principal, roleArn !== undefined ? { roleArn } : {}, author.facts),
+        'kms:CallerAccount': principal.accountId,
+      },
     },
     { identity: [ALLOW_EVERYTHING], resource: [policy] },
     { resourcePolicyRequired: true },

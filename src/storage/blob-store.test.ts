@@ -3,7 +3,7 @@ import { mkdtempSync, promises, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createLocalBlobStore, enginePathPattern } from './blob-store.js';
+import { type BlobRef, createLocalBlobStore, enginePathPattern } from './blob-store.js';
 
 /** The descriptors this process has open. */
 function openDescriptors(): number {
@@ -16,6 +16,18 @@ const KEY = randomBytes(32);
 /** Engine scratch space for a store under `root` (the tests read no engine files). */
 function scratchIn(root: string) {
   return { dir: join(root, 'scratch'), limitBytes: 2 ** 30 };
+}
+
+/** The files (not directories) under `dir`, at any depth. */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => !entry.isDirectory())
+    .map((entry) => join(entry.parentPath, entry.name));
+}
+
+/** The decrypted copies the store keeps in its engine directory under `scratchDir`. */
+function copiesIn(scratchDir: string): string[] {
+  return filesUnder(scratchDir).filter((path) => path.split('/').at(-2) === 'copies');
 }
 
 async function* bytes(text: string): AsyncIterable<Uint8Array> {
@@ -177,17 +189,64 @@ describe('the sealed blob store', () => {
         dir: join(root, 'scratch'),
         limitBytes: 1000,
       });
-      const text = 'a,b\n1,2\n';
-      const blob = await store.put(bytes(text), KEY);
-      const files = await store.linkForEngine([{ ...blob, key: KEY, name: 'f0.csv' }]);
+      const text = `a,b\n${'1,2\n'.repeat(70)}`;
+      const blobs: (BlobRef & { key: Buffer })[] = [];
+      for (let i = 0; i < 4; i++) blobs.push({ ...(await store.put(bytes(text), KEY)), key: KEY });
+      const files = await store.linkForEngine([{ ...(blobs[0] as BlobRef), name: 'f0.csv' }]);
       expect((await promises.readFile(files.paths[0] as string, 'utf8')).toString()).toBe(text);
-      const many = Array.from({ length: 200 }, (_, i) => ({ ...blob, key: KEY, name: `f${i}.csv` }));
-      await expect(store.linkForEngine(many)).rejects.toMatchObject({ code: 'InsufficientScratchSpace' });
-      await files.release();
-      // Released, the space is there again.
-      const again = await store.linkForEngine(many.slice(0, 100));
+      // Three more blobs' copies would make four: past the bound, so nothing is written.
+      const rest = blobs.map((blob, i) => ({ ...blob, name: `f${i}.csv` }));
+      await expect(store.linkForEngine(rest)).rejects.toMatchObject({ code: 'InsufficientScratchSpace' });
+      expect(copiesIn(join(root, 'scratch'))).toHaveLength(1);
+      // A blob already copied costs nothing more, however many engines and names read it.
+      const again = await store.linkForEngine(
+        Array.from({ length: 100 }, (_, i) => ({ ...(blobs[0] as BlobRef), name: `f${i}.csv` })),
+      );
       expect(again.paths).toHaveLength(100);
       await again.release();
+      await files.release();
+      // Released, the space is there again.
+      const three = await store.linkForEngine(rest.slice(1));
+      expect(three.paths).toHaveLength(3);
+      await three.release();
+      expect(filesUnder(join(root, 'scratch'))).toEqual([]);
+      await store.close();
+    }));
+
+  it('shares one decrypted copy of a blob between engines, and removes it with the last of them', () =>
+    inTempRoot(async (root) => {
+      const store = await createLocalBlobStore(root, undefined, scratchIn(root));
+      const plain = randomBytes(3 * 1024 * 1024 + 5);
+      const blob = {
+        ...(await store.put(
+          (async function* () {
+            yield plain;
+          })(),
+          KEY,
+        )),
+        key: KEY,
+      };
+      const other = { ...(await store.put(bytes('other'), KEY)), key: KEY };
+      // Two engines at once, while the copy is still being made, and a third after.
+      const [a, b] = await Promise.all([
+        store.linkForEngine([{ ...blob, name: 'f0.parquet' }]),
+        store.linkForEngine([
+          { ...other, name: 'f0.csv' },
+          { ...blob, name: 'f1.parquet' },
+        ]),
+      ]);
+      const c = await store.linkForEngine([{ ...blob, name: 'f0.parquet' }]);
+      const inode = (path: string | undefined) => statSync(path as string).ino;
+      expect(new Set([inode(a.paths[0]), inode(b.paths[1]), inode(c.paths[0])]).size).toBe(1);
+      expect(
+        filesUnder(join(root, 'scratch', readdirSync(join(root, 'scratch'))[0] as string, 'copies')),
+      ).toHaveLength(2);
+      await a.release();
+      await b.release();
+      // The last engine reading the blob still has it whole.
+      expect((await promises.readFile(c.paths[0] as string)).equals(plain)).toBe(true);
+      await c.release();
+      expect(filesUnder(join(root, 'scratch'))).toEqual([]);
       await store.close();
     }));
 });
@@ -273,8 +332,7 @@ describe('reading sealed blobs a batch of segments at a time', () => {
         expect(got.length).toBeLessThan(blob.size);
         expect(got.equals(plain.subarray(0, got.length))).toBe(true);
       }
-      const engineRoot = readdirSync(scratch.dir).map((d) => join(scratch.dir, d));
-      expect(engineRoot.flatMap((d) => readdirSync(d))).toEqual([]);
+      expect(filesUnder(scratch.dir)).toEqual([]);
       await store.close();
       await untilClosed(before);
       expect(openDescriptors()).toBe(before);

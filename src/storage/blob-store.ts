@@ -12,6 +12,7 @@ import {
   type SealedBatch,
 } from '../kms/object-cipher.js';
 import { blobId } from '../lib/ids.js';
+import { EngineCopies } from './engine-copies.js';
 import { type BlobLease, OpenBlobs } from './open-blobs.js';
 
 /**
@@ -46,9 +47,11 @@ export interface BlobStore {
   /** Every blob id on disk, for the start-up sweep of orphans. */
   ids(): AsyncIterable<string>;
   /**
-   * Decrypts blobs into a fresh scratch directory under names the caller chose, for engines that read files
-   * (DuckDB). The scratch space is memory-backed (/dev/shm unless configured), so plaintext never reaches a
-   * persistent disk, and bounded: a use that would pass the bound fails before writing anything.
+   * Gives engines that read files (DuckDB) blobs' plaintext: a fresh scratch directory with the blobs under
+   * names the caller chose, each a hard link to the one decrypted copy of its blob that every engine reading it
+   * shares (see EngineCopies). The scratch space is memory-backed (/dev/shm unless configured), so plaintext
+   * never reaches a persistent disk, and bounded: a use whose new copies would pass the bound fails before
+   * writing anything.
    */
   linkForEngine(entries: readonly (BlobRef & { name: string })[]): Promise<EngineFiles>;
   /** Replaces every engine file path in a message (DuckDB names files in its errors) with `<file>`. */
@@ -371,9 +374,6 @@ async function writeEngineFile(path: string, batches: AsyncGenerator<Buffer[]>):
   }
 }
 
-/** How many engine files are decrypted at once: the reads, the decryption and the writes overlap. */
-const ENGINE_FILES_AT_ONCE = 4;
-
 async function exists(path: string): Promise<boolean> {
   return fs.access(path).then(
     () => true,
@@ -425,9 +425,7 @@ export async function createLocalBlobStore(
   // directory an earlier version kept on disk.
   await fs.rm(engineDir, { force: true, recursive: true });
   await fs.rm(join(root, 'engine'), { force: true, recursive: true });
-  await fs.mkdir(engineDir, { recursive: true, mode: 0o700 });
-  /** Plaintext bytes in the engine's files now. */
-  let scratchUsed = 0;
+  await fs.mkdir(join(engineDir, 'copies'), { recursive: true, mode: 0o700 });
   // Where an earlier version wrote blobs before renaming them into place; what is left there is a crash's.
   for (const dir of [join(root, 'tmp'), ...(coldTier ? [join(coldTier.root, 'tmp')] : [])])
     await fs.rm(dir, { force: true, recursive: true });
@@ -443,6 +441,12 @@ export async function createLocalBlobStore(
     openBlobs.forget(path);
   };
   const enginePaths = enginePathPattern(engineDir);
+  const sharedCopies = new EngineCopies(
+    join(engineDir, 'copies'),
+    scratch.limitBytes,
+    copyForEngine,
+    scratchFull,
+  );
 
   const pathOf = (id: string) => join(blobsDir, id.slice(0, 2), id);
   const coldPathOf = (id: string) => join(coldBlobs as string, id.slice(0, 2), id);
@@ -573,10 +577,7 @@ export async function createLocalBlobStore(
         if (!ENGINE_NAME.test(entry.name))
           throw new Error(`invalid engine file name ${JSON.stringify(entry.name)}`);
       }
-      const bytes = entries.reduce((sum, entry) => sum + entry.size, 0);
-      if (scratchUsed + bytes > scratch.limitBytes)
-        throw scratchFull(bytes, Math.max(0, scratch.limitBytes - scratchUsed), scratch.limitBytes);
-      scratchUsed += bytes;
+      const copies = await sharedCopies.hold(entries);
       const dir = join(engineDir, blobId());
       let released = false;
       const release = async () => {
@@ -585,33 +586,13 @@ export async function createLocalBlobStore(
         try {
           await fs.rm(dir, { recursive: true, force: true });
         } finally {
-          scratchUsed -= bytes;
+          await copies.release();
         }
       };
-      const paths: string[] = [];
+      const paths = entries.map((entry) => join(dir, entry.name));
       try {
         await fs.mkdir(dir, { mode: 0o700 });
-        for (const entry of entries) paths.push(join(dir, entry.name));
-        let next = 0;
-        let stopped = false;
-        const worker = async () => {
-          // One failure stops the others from starting files.
-          for (let i = next++; i < entries.length && !stopped; i = next++) {
-            const entry = entries[i] as BlobRef & { name: string };
-            try {
-              await copyForEngine(entry, paths[i] as string);
-            } catch (error) {
-              stopped = true;
-              throw error;
-            }
-          }
-        };
-        // Every worker is done before a failure releases the directory.
-        const done = await Promise.allSettled(
-          Array.from({ length: Math.min(ENGINE_FILES_AT_ONCE, entries.length) }, worker),
-        );
-        const failed = done.find((outcome) => outcome.status === 'rejected');
-        if (failed) throw (failed as PromiseRejectedResult).reason;
+        for (const [i, path] of paths.entries()) await fs.link(copies.paths[i] as string, path);
       } catch (error) {
         await release();
         throw error;

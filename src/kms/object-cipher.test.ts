@@ -4,9 +4,9 @@ import {
   CorruptObjectError,
   cipherRange,
   decryptedLength,
-  decryptRange,
   encryptedLength,
   encryptStream,
+  rangeOpener,
   SEGMENT_BYTES,
   TAG_BYTES,
 } from './object-cipher.js';
@@ -14,7 +14,7 @@ import {
 const KEY = randomBytes(32);
 const BINDING = Buffer.from('0123456789abcdef0123456789abcdef:v1');
 const SEG = 16;
-/** Chunkings of input and stored bytes: whole, byte by byte, and sizes that straddle segments, with empties. */
+/** Chunkings of the bytes written: whole, byte by byte, and sizes that straddle segments, with empties. */
 const CHUNKINGS: readonly (readonly number[])[] = [[Number.MAX_SAFE_INTEGER], [1], [0, 7, 0, 33, 5, 16, 0]];
 
 function chunked(bytes: Uint8Array, sizes: readonly number[]): Uint8Array[] {
@@ -54,17 +54,23 @@ interface Read {
   start?: number;
   length?: number;
   segmentBytes?: number;
-  sizes?: readonly number[];
+  /** Segments per batch (1 unless given). */
+  batch?: number;
   binding?: Uint8Array;
 }
 
-/** Reads a range from stored bytes in chunks: the stored bytes cipherRange names, then decryptRange over them. */
-function readRange(stored: Buffer, read: Read): AsyncIterable<Buffer> {
+/** Batch sizes readers use: one segment, a few, more than most test objects have. */
+const BATCHES = [1, 2, 3, 16];
+
+/**
+ * Reads a range from stored bytes as the blob store reads a file: each batch of segments rangeOpener names, read
+ * at its offset (a store cut short answers fewer bytes), and opened.
+ */
+async function* readRange(stored: Buffer, read: Read): AsyncGenerator<Buffer> {
   const { plainLength, start = 0, length = plainLength - start, segmentBytes = SEG } = read;
-  const range = cipherRange(plainLength, start, length, segmentBytes);
-  const bytes = stored.subarray(range.offset, range.offset + range.length);
-  const chunks = stream(chunked(bytes, read.sizes ?? [64]));
-  return decryptRange(KEY, read.binding ?? BINDING, plainLength, chunks, start, length, segmentBytes);
+  const opener = rangeOpener(KEY, read.binding ?? BINDING, plainLength, start, length, segmentBytes);
+  for (const batch of opener.batches(read.batch ?? 1))
+    yield* opener.open(batch, stored.subarray(batch.offset, batch.offset + batch.length));
 }
 
 /** What a reader saw before a failure, if any. */
@@ -94,7 +100,7 @@ function segmentsOf(stored: Buffer, segmentBytes = SEG): Buffer[] {
 }
 
 describe('object cipher', () => {
-  it('round-trips every boundary size, in tiny and default segments, however the bytes are chunked', async () => {
+  it('round-trips every boundary size, in tiny and default segments, however the bytes are chunked and batched', async () => {
     for (const segmentBytes of [SEG, SEGMENT_BYTES]) {
       for (const size of [0, 1, segmentBytes - 1, segmentBytes, segmentBytes + 1, 3 * segmentBytes + 5]) {
         const plain = randomBytes(size);
@@ -110,8 +116,10 @@ describe('object cipher', () => {
           expect(segments.every((s) => s.length <= segmentBytes + TAG_BYTES)).toBe(true);
           expect(stored.length).toBe(encryptedLength(size, segmentBytes));
           expect(decryptedLength(stored.length, segmentBytes)).toBe(size);
-          const read = { plainLength: size, segmentBytes, sizes };
-          expectBytes(Buffer.concat(await collect(readRange(stored, read))), plain);
+          for (const batch of BATCHES) {
+            const read = { plainLength: size, segmentBytes, batch };
+            expectBytes(Buffer.concat(await collect(readRange(stored, read))), plain);
+          }
         }
       }
     }
@@ -162,15 +170,16 @@ describe('object cipher', () => {
     expect(() => decryptedLength(-1)).toThrow(RangeError);
   });
 
-  it('serves every range of a small object exactly, over any chunking of the stored bytes', async () => {
+  it('serves every range of a small object exactly, in batches of any size', async () => {
     const plain = randomBytes(3 * SEG + 2);
     const stored = await encrypt(plain);
     for (let start = 0; start <= plain.length; start++) {
       for (let length = 0; start + length <= plain.length; length++) {
-        const sizes = CHUNKINGS[(start + length) % CHUNKINGS.length] ?? [1];
-        const read = { plainLength: plain.length, start, length, sizes };
-        const out = Buffer.concat(await collect(readRange(stored, read)));
-        expectBytes(out, plain.subarray(start, start + length));
+        for (const batch of BATCHES) {
+          const read = { plainLength: plain.length, start, length, batch };
+          const out = Buffer.concat(await collect(readRange(stored, read)));
+          expectBytes(out, plain.subarray(start, start + length));
+        }
       }
     }
   });
@@ -192,9 +201,9 @@ describe('object cipher', () => {
       const stored = await encrypt(plain);
       for (let cut = 0; cut < stored.length; cut++) {
         const short = stored.subarray(0, cut);
-        const chunks = stream([short]);
         const whole = Math.floor(cut / (SEG + TAG_BYTES)) * SEG;
-        await expectCorrupt(decryptRange(KEY, BINDING, size, chunks, 0, size, SEG), plain, whole);
+        for (const batch of BATCHES)
+          await expectCorrupt(readRange(short, { plainLength: size, batch }), plain, whole);
         let claimed: number;
         try {
           claimed = decryptedLength(cut, SEG);
@@ -207,22 +216,24 @@ describe('object cipher', () => {
     }
   });
 
-  it('fails on bytes past the end, before the last segment is yielded', async () => {
-    for (const size of [0, SEG, SEG + 4]) {
-      const plain = randomBytes(size);
-      const longer = Buffer.concat([await encrypt(plain), Buffer.of(0)]);
-      const chunks = stream(chunked(longer, [5]));
-      const allButLast = Math.max(0, Math.ceil(size / SEG) - 1) * SEG;
-      await expectCorrupt(decryptRange(KEY, BINDING, size, chunks, 0, size, SEG), plain, allButLast);
-      let claimed: number;
-      try {
-        claimed = decryptedLength(longer.length, SEG);
-      } catch (error) {
-        expect(error).toBeInstanceOf(CorruptObjectError);
-        continue;
+  it('fails on bytes past the end when the length comes from the stored size', async () => {
+    for (const size of [0, SEG, SEG + 4])
+      for (const extra of [1, 5, SEG + TAG_BYTES]) {
+        const plain = randomBytes(size);
+        const longer = Buffer.concat([await encrypt(plain), Buffer.alloc(extra)]);
+        // A length from metadata reads only the segments it names: bytes past the final one are never read.
+        expectBytes(Buffer.concat(await collect(readRange(longer, { plainLength: size }))), plain);
+        // One from the stored size is no object's size, or names a segment past the final one, which cannot open.
+        let claimed: number;
+        try {
+          claimed = decryptedLength(longer.length, SEG);
+        } catch (error) {
+          expect(error).toBeInstanceOf(CorruptObjectError);
+          continue;
+        }
+        for (const batch of BATCHES)
+          await expectCorrupt(readRange(longer, { plainLength: claimed, batch }), plain, size);
       }
-      await expectCorrupt(readRange(longer, { plainLength: claimed }), plain, Math.floor(size / SEG) * SEG);
-    }
   });
 
   it('fails on swapped segments and on a final segment dropped or moved', async () => {
@@ -278,31 +289,10 @@ describe('object cipher', () => {
     const bad = Buffer.from(stored);
     const tagEnd = 2 * (SEG + TAG_BYTES) - 1; // the last byte of segment 1's tag
     bad[tagEnd] = (bad[tagEnd] ?? 0) ^ 0x80;
-    const { seen, error } = await attempt(
-      readRange(bad, { plainLength: plain.length, start: 3, sizes: [1] }),
-    );
+    const { seen, error } = await attempt(readRange(bad, { plainLength: plain.length, start: 3 }));
     expect(error).toBeInstanceOf(CorruptObjectError);
     expect((error as CorruptObjectError).detail).toMatch(/segment 1 /);
     expectBytes(seen, plain.subarray(3, SEG));
-  });
-
-  it('closes the stored bytes when the reader stops early or a segment fails', async () => {
-    const plain = randomBytes(4 * SEG);
-    const stored = await encrypt(plain);
-    let closed = 0;
-    async function* tracked(bytes: Buffer): AsyncGenerator<Uint8Array> {
-      try {
-        yield* chunked(bytes, [7]);
-      } finally {
-        closed++;
-      }
-    }
-    for await (const _ of decryptRange(KEY, BINDING, plain.length, tracked(stored), 0, plain.length, SEG))
-      break;
-    const bad = Buffer.from(stored);
-    bad[0] = (bad[0] ?? 0) ^ 1;
-    await attempt(decryptRange(KEY, BINDING, plain.length, tracked(bad), 0, plain.length, SEG));
-    expect(closed).toBe(2);
   });
 
   it('refuses keys, bindings and segment sizes it cannot use', () => {
@@ -310,11 +300,12 @@ describe('object cipher', () => {
     expect(() => encryptStream(randomBytes(16), BINDING, none)).toThrow(RangeError);
     expect(() => encryptStream(KEY, Buffer.alloc(513), none)).toThrow(RangeError);
     expect(() => encryptStream(KEY, BINDING, none, 0)).toThrow(RangeError);
-    expect(() => decryptRange(KEY, BINDING, 10, none, 5, 6)).toThrow(RangeError);
+    expect(() => rangeOpener(KEY, BINDING, 10, 5, 6)).toThrow(RangeError);
+    expect(() => [...rangeOpener(KEY, BINDING, 10, 0, 10).batches(0)]).toThrow(RangeError);
     expect(() => encryptedLength(2 ** 32 + 1, 1)).toThrow(RangeError);
   });
 
-  it('streams 64 MiB through encryption and decryption a segment at a time', async () => {
+  it('streams 64 MiB through encryption a segment at a time, and opens it a batch of segments at a time', async () => {
     const total = 64 * 1024 * 1024;
     const pattern = randomBytes(1024 * 1024 + 13);
     const sizes = [1024 * 1024, 1, 0, 300 * 1024 + 7];
@@ -329,20 +320,22 @@ describe('object cipher', () => {
       }
     }
     let largestSealed = 0;
-    async function* sealed(): AsyncGenerator<Buffer> {
-      for await (const segment of encryptStream(KEY, BINDING, source())) {
-        largestSealed = Math.max(largestSealed, segment.length);
-        yield segment;
-      }
+    const segments: Buffer[] = [];
+    for await (const segment of encryptStream(KEY, BINDING, source())) {
+      largestSealed = Math.max(largestSealed, segment.length);
+      segments.push(segment);
     }
+    const stored = Buffer.concat(segments);
     const outHash = createHash('sha256');
     let largestOpened = 0;
     let bytes = 0;
-    for await (const chunk of decryptRange(KEY, BINDING, total, sealed(), 0, total)) {
-      largestOpened = Math.max(largestOpened, chunk.length);
-      bytes += chunk.length;
-      outHash.update(chunk);
-    }
+    const opener = rangeOpener(KEY, BINDING, total, 0, total);
+    for (const batch of opener.batches(16))
+      for (const piece of opener.open(batch, stored.subarray(batch.offset, batch.offset + batch.length))) {
+        largestOpened = Math.max(largestOpened, piece.length);
+        bytes += piece.length;
+        outHash.update(piece);
+      }
     expect(bytes).toBe(total);
     expect(outHash.digest('hex')).toBe(plainHash.digest('hex'));
     expect(largestSealed).toBe(SEGMENT_BYTES + TAG_BYTES);

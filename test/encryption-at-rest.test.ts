@@ -328,6 +328,28 @@ describe('reading SSE-KMS data through the engines', () => {
           new HeadObjectCommand({ Bucket: 'sealed-copies', Key: Contents?.[0]?.Key }),
         );
         expect(written).toMatchObject({ ServerSideEncryption: 'aws:kms', SSEKMSKeyId: keyArn });
+        // Its data manifest beside the results is written as the caller's PUT too, and every write is checked
+        // before the first is made: a Deny on the manifest alone leaves the table's location empty.
+        await allow([
+          ...base,
+          { Effect: 'Allow', Action: 'kms:Decrypt', Resource: [keyArn, results?.Arn] },
+          { Effect: 'Allow', Action: 'kms:GenerateDataKey', Resource: [keyArn, results?.Arn] },
+          {
+            Effect: 'Deny',
+            Action: 'kms:GenerateDataKey',
+            Resource: '*',
+            Condition: {
+              StringLike: {
+                'kms:EncryptionContext:aws:s3:arn': `arn:aws:s3:::${resultsBucket}/*-manifest.csv`,
+              },
+            },
+          },
+        ]);
+        await expect(ctas('copy_unlisted')).rejects.toThrow(/Insufficient permissions.*kms:GenerateDataKey/);
+        const unlisted = await s3.send(
+          new ListObjectsV2Command({ Bucket: 'sealed-copies', Prefix: 'copy_unlisted/' }),
+        );
+        expect(unlisted.KeyCount).toBe(0);
       } finally {
         athena.destroy();
       }

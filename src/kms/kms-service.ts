@@ -331,6 +331,8 @@ export interface KmsService {
   serviceKey(name: string): Promise<Buffer>;
   createKey(scope: KmsScope, author: PolicyAuthor, input: CreateKeyInput): Promise<KeyMetadata>;
   describeKey(scope: KmsScope, keyId: string): Promise<KeyMetadata>;
+  /** Throws what Encrypt and Decrypt would for the key as it is now (disabled, pending deletion, an HMAC key, gone). */
+  expectUsable(scope: KmsScope, keyId: string): Promise<void>;
   listKeys(scope: KmsScope): Promise<{ KeyId: string; KeyArn: string }[]>;
   updateDescription(scope: KmsScope, keyId: string, description: string): Promise<void>;
   setEnabled(scope: KmsScope, keyId: string, enabled: boolean): Promise<void>;
@@ -759,6 +761,10 @@ export function createKmsService(deps: {
 
     async describeKey(scope, keyId) {
       return metadataOf(scope, await findKey(scope, keyId, true));
+    },
+
+    async expectUsable(scope, keyId) {
+      checkUsable(scope, await findKey(scope, keyId, true), 'encrypt');
     },
 
     async purgeDue() {

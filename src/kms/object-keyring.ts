@@ -5,6 +5,7 @@ import {
   type CustomerKey,
   contextHeader,
   type KeyAccess,
+  type KeyCheck,
   type KeyTarget,
   type ObjectEncryption,
   type ObjectKeyring,
@@ -118,10 +119,29 @@ export function createObjectKeyring(kms: KmsService, region: string): ObjectKeyr
     return opened;
   }
 
+  /**
+   * The KMS key an SSE-KMS write seals its data key under (the one it names, else the account's aws/s3 key),
+   * after the caller's kms:GenerateDataKey on it with the context S3 would give: what both a write and its
+   * check decide by.
+   */
+  async function writeKey(request: ChosenEncryption, target: KeyTarget, check: KeyCheck | undefined) {
+    const scope = scopeOf(target);
+    const bucketKey = request.bucketKey ?? false;
+    const context = kmsContext(target, bucketKey, request.context);
+    const keyId =
+      request.keyId === undefined
+        ? await kms.awsManagedKey(scope, 's3')
+        : await kms.resolveArn(scope, request.keyId, true);
+    await check?.({ action: 'kms:GenerateDataKey', resource: keyId, conditions: viaS3(region, context) });
+    return { scope, keyId, bucketKey, context };
+  }
+
+  /** Refuses a key KMS would refuse to encrypt or decrypt under: disabled, pending deletion, an HMAC key, gone. */
+  const expectUsable = (keyArn: string) => kms.expectUsable(storedScope(keyArn), keyArn);
+
   return {
     async create(request: ChosenEncryption, target: KeyTarget, access: KeyAccess = {}) {
       const dataKey = randomBytes(DATA_KEY_BYTES);
-      const check = access.check;
       if (request.customerKey)
         return {
           dataKey,
@@ -133,19 +153,8 @@ export function createObjectKeyring(kms: KmsService, region: string): ObjectKeyr
         };
       if (request.algorithm === 'AES256')
         return { dataKey, encryption: { algorithm: 'AES256', wrapped: await sealS3(dataKey) } };
-      const scope = scopeOf(target);
-      const bucketKey = request.bucketKey ?? false;
-      const context = kmsContext(target, bucketKey, request.context);
       try {
-        const keyId =
-          request.keyId === undefined
-            ? await kms.awsManagedKey(scope, 's3')
-            : await kms.resolveArn(scope, request.keyId, true);
-        await check?.({
-          action: 'kms:GenerateDataKey',
-          resource: keyId,
-          conditions: viaS3(region, context),
-        });
+        const { scope, keyId, bucketKey, context } = await writeKey(request, target, access.check);
         const { arn, blob } = await kms.encrypt(scope, keyId, dataKey, context);
         const encryption: ObjectEncryption = {
           algorithm: request.algorithm,
@@ -155,6 +164,15 @@ export function createObjectKeyring(kms: KmsService, region: string): ObjectKeyr
           wrapped: blob.toString('base64'),
         };
         return { dataKey, encryption };
+      } catch (error) {
+        throughS3(error);
+      }
+    },
+
+    async checkWrite(request: ChosenEncryption, target: KeyTarget, access: KeyAccess) {
+      if (request.customerKey || request.algorithm === 'AES256') return;
+      try {
+        await expectUsable((await writeKey(request, target, access.check)).keyId);
       } catch (error) {
         throughS3(error);
       }
@@ -170,10 +188,7 @@ export function createObjectKeyring(kms: KmsService, region: string): ObjectKeyr
           conditions: viaS3(region, context),
         });
         // Decrypt would refuse a key that is disabled, pending deletion or gone: so does a read that would.
-        const { KeyState, Arn } = await kms.describeKey(storedScope(encryption.keyId), encryption.keyId);
-        if (KeyState === 'Disabled') throw badRequest('DisabledException', `${Arn} is disabled.`);
-        if (KeyState === 'PendingDeletion')
-          throw badRequest('KMSInvalidStateException', `${Arn} is pending deletion.`);
+        await expectUsable(encryption.keyId);
       } catch (error) {
         throughS3(error);
       }

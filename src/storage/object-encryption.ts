@@ -105,6 +105,11 @@ export interface ObjectKeyring {
    * object's encryption context), and that the key is usable. Nothing for other objects.
    */
   checkRead(encryption: ObjectEncryption, target: KeyTarget, access: KeyAccess): Promise<void>;
+  /**
+   * What create checks of a writer, without making a data key: for SSE-KMS, the caller's kms:GenerateDataKey
+   * (with the object's encryption context), and that the key is usable. Nothing for other encryption.
+   */
+  checkWrite(request: ChosenEncryption, target: KeyTarget, access: KeyAccess): Promise<void>;
 }
 
 /** A bucket's default encryption (its `encryption` setting), and whether SSE-C writes are blocked. */

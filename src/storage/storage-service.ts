@@ -155,19 +155,29 @@ export function createStorageService(deps: {
     return { bucket, key, accountId: '' };
   }
 
-  /** A fresh data key for an object written at `bucket`/`key`: what the write asks for, else the bucket's default. */
-  async function newDataKey(
+  /** How an object written at `bucket`/`key` is encrypted: what the write asks for, else the bucket's default. */
+  async function encryptionFor(
     bucket: string | BucketRow,
     key: string,
     asked: EncryptionRequest | undefined,
-    keyAccess: KeyAccess | undefined,
   ) {
     const row = typeof bucket === 'string' ? await requireBucket(bucket) : bucket;
     const chosen = chooseEncryption(
       asked,
       parseBucketEncryption(await settings.get(row.name, 'encryption'), row.region),
     );
-    return keys.create(chosen, { bucket: row.name, key, accountId: row.account_id }, keyAccess);
+    return { chosen, target: { bucket: row.name, key, accountId: row.account_id } };
+  }
+
+  /** A fresh data key for an object written at `bucket`/`key`. */
+  async function newDataKey(
+    bucket: string | BucketRow,
+    key: string,
+    asked: EncryptionRequest | undefined,
+    keyAccess: KeyAccess | undefined,
+  ) {
+    const { chosen, target } = await encryptionFor(bucket, key, asked);
+    return keys.create(chosen, target, keyAccess);
   }
 
   /** A stored object's blob as the blob store reads it, with its data key opened. */
@@ -767,8 +777,8 @@ export function createStorageService(deps: {
     },
 
     async checkKeyWrite(bucket, key, access) {
-      // The data key such a PUT would make, made and dropped: one path decides what a write needs.
-      await newDataKey(bucket, key, undefined, access);
+      const { chosen, target } = await encryptionFor(bucket, key, undefined);
+      await keys.checkWrite(chosen, target, access);
     },
 
     async sealPlaintextObjects(): Promise<number> {

@@ -29,7 +29,6 @@ import {
   under,
   type WrittenFile,
   withSelectWriter,
-  writeManifest,
 } from './select-writer.js';
 import { authorize } from './statement-support.js';
 import { type FileFormat, storageOf, writeRequest } from './write-format.js';
@@ -160,7 +159,7 @@ export async function createTableAs(
         columns.map((c, i) => `CAST(${column(i)} AS ${duckDbTypeOf(c.hive)}) AS ${quoteIdent(c.name)}`),
       );
       ({ rows, files } = await writer.write(select, request.format, request.partitionedBy));
-      await writeManifest(ctx, await storeFiles(ctx, files, under(location)));
+      await storeFiles(ctx, files, under(location));
     }
     const definition = tableInput(name, columns, request.partitionedBy, request.format, location);
     await ctx.catalog.createTable(name.database, definition);

@@ -13,14 +13,7 @@ import type { Statement } from './ast.js';
 import { fullName, prepareReadable, resolveName, tableArns } from './caller-checks.js';
 import type { StatementContext, StatementResult } from './context.js';
 import { folderUrl, registerPartitions } from './create-table-as.js';
-import {
-  overColumns,
-  partitionValues,
-  storeFiles,
-  under,
-  withSelectWriter,
-  writeManifest,
-} from './select-writer.js';
+import { overColumns, partitionValues, storeFiles, under, withSelectWriter } from './select-writer.js';
 import { authorize } from './statement-support.js';
 import { tableFormat } from './write-format.js';
 import { rowCountResult } from './write-result.js';
@@ -94,13 +87,12 @@ export async function insertInto(statement: InsertInto, ctx: StatementContext): 
     }
     // A file of an existing partition goes where that partition is; any other below the table's location.
     const below = under(folderUrl(location));
-    const written = await storeFiles(ctx, files, (file) => {
+    await storeFiles(ctx, files, (file) => {
       const folder = file.relativePath.slice(0, file.relativePath.lastIndexOf('/'));
       const own = keys.length > 0 ? existing.get(JSON.stringify(partitionValues(folder, keys))) : undefined;
       if (own === undefined) return below(file);
       return under(folderUrl(own))({ ...file, relativePath: file.relativePath.slice(folder.length + 1) });
     });
-    await writeManifest(ctx, written);
     await registerPartitions(ctx, name, definition, files, new Set(existing.keys()));
     return rowCountResult('DML', 'INSERT', rows, writer.dataScanned);
   });

@@ -170,64 +170,44 @@ export function partitionValues(folder: string, keys: readonly string[]): string
 }
 
 /**
- * Streams written files into storage below `location` (each to `targetOf(file)` when given), after
- * authorizing s3:PutObject on every key as the caller; each is sealed as the caller's PUT would be (the caller's
- * kms:GenerateDataKey on an SSE-KMS key). Answers the keys written.
+ * Streams written files into storage (each to `keyOf(file)`), then Athena's data manifest beside the query's
+ * result (`<query id>-manifest.csv`, the s3:// URL of each file a line), as CTAS, INSERT INTO and UNLOAD leave
+ * them. Each object is written as the caller's PUT would be: s3:PutObject on its key, and sealed with the
+ * caller's kms:GenerateDataKey where its bucket's default is SSE-KMS. Every one of those checks is made before
+ * the first object is written, so a denial leaves nothing behind.
  */
 export async function storeFiles(
   ctx: StatementContext,
   files: readonly WrittenFile[],
   keyOf: (file: WrittenFile) => { bucket: string; key: string },
-): Promise<{ bucket: string; key: string }[]> {
+): Promise<void> {
   const targets = files.map((file) => ({ file, ...keyOf(file) }));
-  for (const target of targets)
-    await authorize(ctx, {
-      action: 's3:PutObject',
-      resources: [`arn:aws:s3:::${target.bucket}/${target.key}`],
-    });
+  const results = parseS3Url(ctx.outputLocation.slice(0, ctx.outputLocation.lastIndexOf('/') + 1));
+  const manifest = { bucket: results.bucket, key: `${results.prefix}${ctx.queryId}-manifest.csv` };
+  const keyAccess = { check: keyCheck((check) => authorize(ctx, check), ctx.caller.principal.accountId) };
+  for (const { bucket, key } of [...targets, manifest]) {
+    await authorize(ctx, { action: 's3:PutObject', resources: [`arn:aws:s3:::${bucket}/${key}`] });
+    await ctx.storage.checkKeyWrite(bucket, key, keyAccess);
+  }
+  const put = (
+    target: { bucket: string; key: string },
+    body: AsyncIterable<Uint8Array>,
+    contentType: string,
+  ) => ctx.storage.putObject({ ...target, body, contentType, userMetadata: {}, headers: {}, keyAccess });
   for (const target of targets) {
     ctx.signal.throwIfAborted();
-    await ctx.storage.putObject({
-      bucket: target.bucket,
-      key: target.key,
-      body: createReadStream(target.file.path),
-      contentType: 'application/octet-stream',
-      userMetadata: {},
-      headers: {},
-      keyAccess: { check: keyCheck((check) => authorize(ctx, check), ctx.caller.principal.accountId) },
-    });
+    await put(target, createReadStream(target.file.path), 'application/octet-stream');
   }
-  return targets.map(({ bucket, key }) => ({ bucket, key }));
+  async function* lines() {
+    for (const { bucket, key } of targets) yield Buffer.from(`s3://${bucket}/${key}\n`);
+  }
+  await put(manifest, lines(), 'text/csv');
 }
 
 /** Where a file goes below an s3:// location (a folder). */
 export function under(location: string): (file: WrittenFile) => { bucket: string; key: string } {
   const { bucket, prefix } = parseS3Url(location);
   return (file) => ({ bucket, key: `${prefix}${file.relativePath}` });
-}
-
-/**
- * Athena's data manifest: the s3:// URL of each file a CTAS, INSERT INTO or UNLOAD wrote, one a line, beside
- * the query's result (`<query id>-manifest.csv`).
- */
-export async function writeManifest(
-  ctx: StatementContext,
-  written: readonly { bucket: string; key: string }[],
-): Promise<void> {
-  const { bucket, prefix } = parseS3Url(ctx.outputLocation.slice(0, ctx.outputLocation.lastIndexOf('/') + 1));
-  const key = `${prefix}${ctx.queryId}-manifest.csv`;
-  await authorize(ctx, { action: 's3:PutObject', resources: [`arn:aws:s3:::${bucket}/${key}`] });
-  async function* body() {
-    for (const file of written) yield Buffer.from(`s3://${file.bucket}/${file.key}\n`);
-  }
-  await ctx.storage.putObject({
-    bucket,
-    key,
-    body: body(),
-    contentType: 'text/csv',
-    userMetadata: {},
-    headers: {},
-  });
 }
 
 /** The workgroup's bytes cutoff, for a statement whose reads are its tables' files. */

@@ -11,7 +11,7 @@ import { prepareReadable } from './caller-checks.js';
 import { writableHiveType } from './column-types.js';
 import type { StatementContext, StatementResult } from './context.js';
 import { folderUrl, requireEmpty, tableColumns } from './create-table-as.js';
-import { overColumns, storeFiles, under, withSelectWriter, writeManifest } from './select-writer.js';
+import { overColumns, storeFiles, under, withSelectWriter } from './select-writer.js';
 import { writeRequest } from './write-format.js';
 import { rowCountResult } from './write-result.js';
 
@@ -38,8 +38,7 @@ export async function unload(statement: Unload, ctx: StatementContext): Promise<
       columns.map((c, i) => `CAST(${column(i)} AS ${c.type}) AS ${quoteIdent(c.name)}`),
     );
     const { rows, files } = await writer.write(select, request.format, request.partitionedBy);
-    const written = await storeFiles(ctx, files, under(location));
-    await writeManifest(ctx, written);
+    await storeFiles(ctx, files, under(location));
     return rowCountResult('DML', 'UNLOAD', rows, writer.dataScanned);
   });
 }

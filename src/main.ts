@@ -361,6 +361,7 @@ export async function startSeawall(
       clock,
       // With an external key store, a key disabled there stops every use here within a minute.
       ...(config.kmsKeyStoreKey ? { materialTtlMs: 60_000 } : {}),
+      identities: { identityPolicies: (principal) => iam.authorizationContext(principal) },
     });
     const blobStore = await createLocalBlobStore(
       layout.objects,

@@ -918,18 +918,26 @@ describe('KMS', () => {
     }
   });
 
-  it('lets a role session name its role in the key policy it puts', async () => {
+  it('lets a role session name its role (by its path) and its tags and source identity in the key policy it puts', async () => {
     const iam = new IAMClient({ endpoint: t.url, region: t.credentials.region, credentials: t.credentials });
     const user = await kmsUser(t, 'kms-role-taker', [
-      { Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' },
+      { Effect: 'Allow', Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'], Resource: '*' },
     ]);
     try {
       const { Role } = await iam.send(
         new CreateRoleCommand({
           RoleName: 'key-admin',
+          Path: '/city/lake/',
+          Tags: [{ Key: 'team', Value: 'lake' }],
           AssumeRolePolicyDocument: JSON.stringify({
             Version: '2012-10-17',
-            Statement: [{ Effect: 'Allow', Principal: { AWS: user.arn }, Action: 'sts:AssumeRole' }],
+            Statement: [
+              {
+                Effect: 'Allow',
+                Principal: { AWS: user.arn },
+                Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'],
+              },
+            ],
           }),
         }),
       );
@@ -949,7 +957,11 @@ describe('KMS', () => {
         credentials: user.credentials,
       });
       const { Credentials } = await sts.send(
-        new AssumeRoleCommand({ RoleArn: Role?.Arn, RoleSessionName: 'admin-session' }),
+        new AssumeRoleCommand({
+          RoleArn: Role?.Arn,
+          RoleSessionName: 'admin-session',
+          SourceIdentity: 'ana',
+        }),
       );
       sts.destroy();
       const session = new KMSClient({
@@ -966,9 +978,39 @@ describe('KMS', () => {
           Version: '2012-10-17',
           Statement: [{ Effect: 'Allow', Principal: { AWS: Role?.Arn }, Action: 'kms:*', Resource: '*' }],
         });
+        expect(Role?.Arn).toBe(`arn:aws:iam::${t.credentials.accountId}:role/city/lake/key-admin`);
         const { KeyMetadata } = await session.send(new CreateKeyCommand({ Policy: policy }));
         expect(KeyMetadata?.KeyState).toBe('Enabled');
         await session.send(new PutKeyPolicyCommand({ KeyId: KeyMetadata?.KeyId, Policy: policy }));
+        // The lockout check sees the session as every decision does: its role's tags and its source identity.
+        const root = `arn:aws:iam::${t.credentials.accountId}:root`;
+        const onlyWhen = (condition: object) =>
+          JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Effect: 'Allow',
+                Principal: { AWS: root },
+                Action: 'kms:*',
+                Resource: '*',
+                Condition: condition,
+              },
+            ],
+          });
+        for (const condition of [
+          { StringEquals: { 'aws:PrincipalTag/team': 'lake' } },
+          { StringEquals: { 'aws:SourceIdentity': 'ana' } },
+        ])
+          await session.send(
+            new PutKeyPolicyCommand({ KeyId: KeyMetadata?.KeyId, Policy: onlyWhen(condition) }),
+          );
+        for (const condition of [
+          { StringEquals: { 'aws:PrincipalTag/team': 'parks' } },
+          { StringEquals: { 'aws:SourceIdentity': 'someone-else' } },
+        ])
+          await expect(
+            session.send(new PutKeyPolicyCommand({ KeyId: KeyMetadata?.KeyId, Policy: onlyWhen(condition) })),
+          ).rejects.toMatchObject({ name: 'MalformedPolicyDocumentException' });
       } finally {
         session.destroy();
       }

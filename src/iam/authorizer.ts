@@ -2,6 +2,7 @@ import { AppError } from '../errors.js';
 import type { Authorizer, AuthzCheck, ConditionValues, Principal, RequestFacts } from '../lib/operation.js';
 import { globalKeys } from './global-keys.js';
 import {
+  type ContextValue,
   type Decision,
   denialReason,
   evaluate,
@@ -69,14 +70,39 @@ export interface PolicySource {
 
 const NO_POLICIES: IdentityPolicies = { identity: [] };
 
-function requestPrincipal(principal: Principal, identity: IdentityPolicies): RequestPrincipal {
+/** A request's principal as policies see it: its identity's policies, and the keys that describe it and the request. */
+export interface PrincipalContext {
+  identity: IdentityPolicies;
+  principal: RequestPrincipal;
+  keys: Record<string, ContextValue>;
+}
+
+/**
+ * Who a principal is to a policy: its identity's policies (none for an account's root or an anonymous caller),
+ * its ARNs (a role session's role by its full ARN, path included), and the global keys of it and its request
+ * (its tags, a session's source identity). Every decision starts from it, and so does KMS's lockout check of a
+ * new key policy.
+ */
+export async function principalContext(
+  source: Pick<PolicySource, 'identityPolicies'>,
+  principal: Principal,
+  facts: RequestFacts,
+): Promise<PrincipalContext> {
+  const identity =
+    principal.type === 'Root' || principal.type === 'Anonymous'
+      ? NO_POLICIES
+      : await source.identityPolicies(principal);
   return {
-    arn: principal.arn,
-    accountId: principal.accountId,
-    type: principal.type,
-    userId: principal.userId,
-    ...(principal.username !== undefined ? { username: principal.username } : {}),
-    ...(identity.roleArn !== undefined ? { roleArn: identity.roleArn } : {}),
+    identity,
+    principal: {
+      arn: principal.arn,
+      accountId: principal.accountId,
+      type: principal.type,
+      userId: principal.userId,
+      ...(principal.username !== undefined ? { username: principal.username } : {}),
+      ...(identity.roleArn !== undefined ? { roleArn: identity.roleArn } : {}),
+    },
+    keys: globalKeys(principal, identity, facts),
   };
 }
 
@@ -128,19 +154,16 @@ export function createAuthorizer(source: PolicySource): Authorizer {
       if (ROOT_ALWAYS.has(check.action.toLowerCase())) return { effect: 'Allow' };
       if (!resourcePolicies && !foreign) return { effect: 'Allow' };
     }
-    const identity =
-      principal.type === 'Root' || principal.type === 'Anonymous'
-        ? NO_POLICIES
-        : await source.identityPolicies(principal);
+    const { identity, principal: requester, keys } = await principalContext(source, principal, facts);
     const policies: PolicySet = {
       identity: identity.identity,
       ...(resourcePolicies ? { resource: resourcePolicies } : {}),
       ...(identity.boundary ? { boundary: identity.boundary } : {}),
       ...(identity.session ? { session: identity.session } : {}),
     };
-    const known = { ...globalKeys(principal, identity, facts), ...check.conditions };
+    const known = { ...keys, ...check.conditions };
     const request: RequestContext = {
-      principal: requestPrincipal(principal, identity),
+      principal: requester,
       action: check.action,
       resource,
       ...(owner !== undefined && owner !== 'aws' ? { resourceAccountId: owner } : {}),

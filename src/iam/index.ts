@@ -1,6 +1,8 @@
 /** Identity: the account, users, groups, roles, policies, access keys and STS sessions, and their APIs. */
 
 export type { Principal } from '../lib/operation.js';
+/** Who a principal is to a policy, as every decision (and KMS's lockout check) evaluates it. */
+export { type PolicySource, principalContext } from './authorizer.js';
 /** The global condition keys (aws:…) of a request, for decisions a service makes on its own policies. */
 export { globalKeys } from './global-keys.js';
 export { createIamApi } from './iam-api.js';

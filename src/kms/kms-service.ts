@@ -3,7 +3,7 @@ import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { KmsAliasTable, KmsKeyTable } from '../db/schema.js';
 import { AppError, badRequest } from '../errors.js';
-import { globalKeys } from '../iam/index.js';
+import { type PolicySource, principalContext } from '../iam/index.js';
 import { evaluate, type Policy, type PolicyError, parsePolicy } from '../iam/policy/index.js';
 import type { Clock } from '../lib/clock.js';
 import { uuid } from '../lib/ids.js';
@@ -21,6 +21,7 @@ import {
   mayRetire,
   roleOfSession,
 } from './kms-grants.js';
+import { KmsLookups } from './kms-lookups.js';
 
 /**
  * KMS's keys (customer managed, symmetric encryption and HMAC), their aliases, policies, tags, states and
@@ -204,26 +205,19 @@ export interface PolicyAuthor {
  * the caller's request as the policy would see it, so a condition on the caller's account, address or time
  * holds as it will for their next PutKeyPolicy.
  */
-function checkLockout(policy: Policy, author: PolicyAuthor, resource: string): void {
-  const { principal } = author;
-  // A role session is named by its role's ARN as well as its own.
-  const roleArn = roleOfSession(principal.arn);
+async function checkLockout(
+  identities: Pick<PolicySource, 'identityPolicies'>,
+  policy: Policy,
+  author: PolicyAuthor,
+  resource: string,
+): Promise<void> {
+  const { principal, keys } = await principalContext(identities, author.principal, author.facts);
   const decision = evaluate(
     {
-      principal: {
-        arn: principal.arn,
-        accountId: principal.accountId,
-        type: principal.type,
-        userId: principal.userId,
-        ...(principal.username !== undefined ? { username: principal.username } : {}),
-        ...(roleArn !== undefined ? { roleArn } : {}),
-      },
+      principal,
       action: 'kms:PutKeyPolicy',
       resource,
-      context: {
-        ...globalKeys(principal, roleArn !== undefined ? { roleArn } : {}, author.facts),
-        'kms:CallerAccount': principal.accountId,
-      },
+      context: { ...keys, 'kms:CallerAccount': author.principal.accountId },
     },
     { identity: [ALLOW_EVERYTHING], resource: [policy] },
     { resourcePolicyRequired: true },
@@ -407,8 +401,13 @@ export function createKmsService(deps: {
    * stops every use here. Kept until the process ends if not given (the root key cannot be disabled).
    */
   materialTtlMs?: number;
+  /** Where the lockout check finds a policy writer's identity (their role, tags and source identity). */
+  identities: Pick<PolicySource, 'identityPolicies'>;
 }): KmsService {
-  const { db, keyStore, clock } = deps;
+  const { keyStore, clock } = deps;
+  /** Key rows, aliases, newest material and parsed policies as last read, forgotten at every write. */
+  const lookups = new KmsLookups();
+  const db = deps.db.withPlugin(lookups.forgetOnWrite);
   const now = () => clock.now().getTime();
   const ttl = deps.materialTtlMs ?? Number.POSITIVE_INFINITY;
   /**
@@ -418,19 +417,6 @@ export function createKmsService(deps: {
   const unwrapped = new Map<string, { bytes: Buffer; at: number; keyId: string }>();
   /** Seawall's own keys (see serviceKey), unwrapped once. */
   const serviceKeys = new Map<string, Promise<Buffer>>();
-  /** Each key's policies as the authorizer weighs them, parsed once; dropped when its policy or grants change. */
-  const policies = new Map<string, Policy[]>();
-  /**
-   * How many times each key's policies changed, so that a read that began before a change (its queries may
-   * run on another connection) never stores what it read after the change dropped it.
-   */
-  const changes = new Map<string, number>();
-
-  /** After a key's policy or grants changed (committed): its parsed policies are read again. */
-  function policiesChanged(id: string): void {
-    policies.delete(id);
-    changes.set(id, (changes.get(id) ?? 0) + 1);
-  }
 
   /** Destroys a key whose waiting period is over: its row, aliases and every version of its material. */
   async function destroy(id: string): Promise<void> {
@@ -441,7 +427,6 @@ export function createKmsService(deps: {
       await trx.deleteFrom('kms_key_materials').where('key_id', '=', id).execute();
       await trx.deleteFrom('kms_keys').where('id', '=', id).execute();
     });
-    policiesChanged(id);
   }
 
   /**
@@ -493,13 +478,15 @@ export function createKmsService(deps: {
    * made only for a request already authorized; undefined if there is none.
    */
   async function keyRow(scope: KmsScope, id: string, maintain = true): Promise<KeyRow | undefined> {
-    const row = await db
-      .selectFrom('kms_keys')
-      .selectAll()
-      .where('id', '=', id)
-      .where('account_id', '=', scope.accountId)
-      .where('region', '=', scope.region)
-      .executeTakeFirst();
+    const row = await lookups.get(`key ${scope.accountId} ${scope.region} ${id}`, () =>
+      db
+        .selectFrom('kms_keys')
+        .selectAll()
+        .where('id', '=', id)
+        .where('account_id', '=', scope.accountId)
+        .where('region', '=', scope.region)
+        .executeTakeFirst(),
+    );
     if (!row) return undefined;
     if (row.deletion_at !== null && row.deletion_at <= now()) {
       await destroy(row.id);
@@ -509,13 +496,15 @@ export function createKmsService(deps: {
   }
 
   async function aliasRow(scope: KmsScope, name: string): Promise<Selectable<KmsAliasTable> | undefined> {
-    return db
-      .selectFrom('kms_aliases')
-      .selectAll()
-      .where('account_id', '=', scope.accountId)
-      .where('region', '=', scope.region)
-      .where('name', '=', name)
-      .executeTakeFirst();
+    return lookups.get(`alias ${scope.accountId} ${scope.region} ${name}`, () =>
+      db
+        .selectFrom('kms_aliases')
+        .selectAll()
+        .where('account_id', '=', scope.accountId)
+        .where('region', '=', scope.region)
+        .where('name', '=', name)
+        .executeTakeFirst(),
+    );
   }
 
   async function findKey(scope: KmsScope, keyId: string, aliases: boolean, maintain = true): Promise<KeyRow> {
@@ -549,11 +538,12 @@ export function createKmsService(deps: {
     const known = materialId === undefined ? undefined : unwrapped.get(materialId);
     if (known && known.keyId === row.id && now() - known.at < ttl)
       return { id: materialId as string, bytes: known.bytes };
-    let query = db.selectFrom('kms_key_materials').selectAll().where('key_id', '=', row.id);
-    query = materialId
-      ? query.where('id', '=', materialId)
-      : query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(1);
-    const found = await query.executeTakeFirst();
+    const query = db.selectFrom('kms_key_materials').selectAll().where('key_id', '=', row.id);
+    const found = materialId
+      ? await query.where('id', '=', materialId).executeTakeFirst()
+      : await lookups.get(`newest material ${row.id}`, () =>
+          query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst(),
+        );
     if (!found) throw invalidCiphertext();
     const cached = unwrapped.get(found.id);
     if (cached && now() - cached.at < ttl) return { id: found.id, bytes: cached.bytes };
@@ -593,7 +583,6 @@ export function createKmsService(deps: {
 
   async function removeGrant(row: GrantRow): Promise<void> {
     await db.deleteFrom('kms_grants').where('id', '=', row.id).execute();
-    policiesChanged(row.key_id);
   }
 
   async function saveTags(id: string, tags: Tag[]): Promise<void> {
@@ -632,16 +621,12 @@ export function createKmsService(deps: {
       if (!match) return undefined;
       const scope = { region: match[1] as string, accountId: match[2] as string };
       const id = match[3] as string;
-      const seen = changes.get(id) ?? 0;
       const row = await keyRow(scope, id, false);
       if (!row) return undefined;
-      let found = policies.get(row.id);
-      if (!found) {
+      return lookups.get(`policies ${row.id}`, async () => {
         const grants = grantsPolicy(await grantRows(row.id));
-        found = [parsePolicy(row.policy, 'resource'), ...(grants ? [grants] : [])];
-        if ((changes.get(id) ?? 0) === seen) policies.set(row.id, found);
-      }
-      return found;
+        return [parsePolicy(row.policy, 'resource'), ...(grants ? [grants] : [])];
+      });
     },
 
     async resolveArn(scope, keyId, aliases) {
@@ -730,7 +715,7 @@ export function createKmsService(deps: {
       const arn = keyArn(scope, id);
       const policyText = input.policy ?? defaultKeyPolicy(scope.accountId);
       const policy = parseKeyPolicy(policyText);
-      if (!input.bypassLockout) checkLockout(policy, author, arn);
+      if (!input.bypassLockout) await checkLockout(deps.identities, policy, author, arn);
       const first = await newMaterial(id, scope.accountId, scope.region);
       const at = now();
       const row: KeyRow = {
@@ -987,9 +972,8 @@ export function createKmsService(deps: {
     async putPolicy(scope, author, keyId, policyText, bypassLockout) {
       const row = await findKey(scope, keyId, false);
       const policy = parseKeyPolicy(policyText);
-      if (!bypassLockout) checkLockout(policy, author, keyArn(scope, row.id));
+      if (!bypassLockout) await checkLockout(deps.identities, policy, author, keyArn(scope, row.id));
       await db.updateTable('kms_keys').set({ policy: policyText }).where('id', '=', row.id).execute();
-      policiesChanged(row.id);
     },
 
     async tags(scope, keyId) {
@@ -1131,7 +1115,6 @@ export function createKmsService(deps: {
           })
           .execute();
       });
-      policiesChanged(key.id);
       return { id, token };
     },
 

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, hkdfSync } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac } from 'node:crypto';
 import { AppError } from '../errors.js';
 
 /**
@@ -140,13 +140,27 @@ export function cipherRange(
   return { offset, length: cipherLength, skip };
 }
 
+/** HKDF's empty salt (RFC 5869: a hash length of zeros). */
+const NO_SALT = Buffer.alloc(32);
+const FIRST_BLOCK = Buffer.of(1);
+
+/**
+ * HKDF-SHA256 (RFC 5869) with no salt, for a 32-byte key: one HMAC to extract, one for the first block of the
+ * expansion. The same bytes as crypto.hkdfSync, at a third of its cost, which is paid for every object read or
+ * written.
+ */
+function hkdfSha256(inputKey: Uint8Array, info: Uint8Array): Buffer {
+  const pseudoRandomKey = createHmac('sha256', NO_SALT).update(inputKey).digest();
+  return createHmac('sha256', pseudoRandomKey).update(info).update(FIRST_BLOCK).digest();
+}
+
 function segmentKey(dataKey: Uint8Array, binding: Uint8Array): SegmentKey {
   if (dataKey.length !== KEY_BYTES) throw new RangeError(`a data key is ${KEY_BYTES} bytes`);
   if (binding.length > MAX_BINDING_BYTES)
     throw new RangeError(`a binding is at most ${MAX_BINDING_BYTES} bytes`);
   const own = Buffer.from(binding);
   const info = Buffer.concat([KEY_INFO, own]);
-  return { key: Buffer.from(hkdfSync('sha256', dataKey, Buffer.alloc(0), info, KEY_BYTES)), binding: own };
+  return { key: hkdfSha256(dataKey, info), binding: own };
 }
 
 function nonce(index: number): Buffer {

@@ -34,8 +34,12 @@ import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 /** tmpfs and ramfs, as statfs(2) names them. */
 const MEMORY_FILE_SYSTEMS = [0x01021994, 0x858458f6];
 
-/** Every file under `dir` (following no links) whose bytes contain `needle`; files that vanish are skipped. */
-async function filesContaining(dir: string, needle: Buffer): Promise<string[]> {
+/**
+ * Every file under `dir` (following no links) whose bytes contain `needle`; files that vanish are skipped, and so
+ * are files not changed since `since` (ctime, which no tool can set back): a needle made after it cannot be in
+ * them, and a shared temporary directory can hold gigabytes of other work's files.
+ */
+async function filesContaining(dir: string, needle: Buffer, since = 0): Promise<string[]> {
   const found: string[] = [];
   let entries: import('node:fs').Dirent[];
   try {
@@ -45,10 +49,18 @@ async function filesContaining(dir: string, needle: Buffer): Promise<string[]> {
   }
   for (const entry of entries) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) found.push(...(await filesContaining(path, needle)));
-    else if (entry.isFile() && (await contains(path, needle))) found.push(path);
+    if (entry.isDirectory()) found.push(...(await filesContaining(path, needle, since)));
+    else if (entry.isFile() && (await changedSince(path, since)) && (await contains(path, needle)))
+      found.push(path);
   }
   return found;
+}
+
+async function changedSince(path: string, since: number): Promise<boolean> {
+  return fs.stat(path).then(
+    (stat) => stat.ctimeMs >= since,
+    () => false,
+  );
 }
 
 /** Streams a file, keeping the tail of each chunk so a needle across two chunks is seen. */
@@ -72,6 +84,8 @@ describe('plaintext never reaches a persistent disk', () => {
   let glue: GlueClient;
   let databrew: DataBrewClient;
   const marker = `plaintext-marker-${randomBytes(12).toString('hex')}`;
+  /** When the marker was made, less a little for file systems that keep coarse times. */
+  const markedAt = Date.now() - 2000;
   const BUCKET = 'marked';
 
   beforeAll(async () => {
@@ -138,14 +152,22 @@ describe('plaintext never reaches a persistent disk', () => {
     // Nowhere on disk: not in the data directory, not in the temporary directory. The engines read
     // decrypted copies in memory-backed scratch space (a warm query engine keeps its tables' files there).
     const needle = Buffer.from(marker);
-    for (const place of [t.dataDir, tmpdir()])
-      expect(await filesContaining(place, needle), place).toEqual([]);
+    expect(await filesContaining(t.dataDir, needle), t.dataDir).toEqual([]);
+    expect(await filesContaining(tmpdir(), needle, markedAt), tmpdir()).toEqual([]);
     expect(MEMORY_FILE_SYSTEMS).toContain((await fs.statfs(t.config.scratchDir)).type);
     // The search finds what is there: a file with the marker in the data directory is found.
     const probe = join(t.dataDir, 'probe.txt');
     await fs.writeFile(probe, `before ${marker} after`);
     expect(await filesContaining(t.dataDir, needle)).toEqual([probe]);
     await fs.rm(probe);
+    // And one written into the temporary directory now is not passed over as older than the marker.
+    const tmpProbe = join(tmpdir(), `seawall-probe-${randomBytes(6).toString('hex')}.txt`);
+    await fs.writeFile(tmpProbe, `before ${marker} after`);
+    try {
+      expect(await filesContaining(tmpdir(), needle, markedAt)).toEqual([tmpProbe]);
+    } finally {
+      await fs.rm(tmpProbe);
+    }
     // Once the server stops, the scratch space holds none of it either.
     await t.close();
     closed = true;

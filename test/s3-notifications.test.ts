@@ -39,8 +39,10 @@ function busRecorder(t: TestSeawall) {
   return {
     records,
     stop,
+    /** The next `count` records, waiting up to 20 s for them (a retried delivery on a loaded machine is slow). */
     async next(count: number): Promise<S3EventRecord[]> {
-      for (let i = 0; i < 200 && records.length < taken + count; i++)
+      const deadline = Date.now() + 20_000;
+      while (records.length < taken + count && Date.now() < deadline)
         await new Promise((resolve) => setTimeout(resolve, 25));
       const out = records.slice(taken, taken + count);
       taken += out.length;

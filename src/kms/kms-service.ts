@@ -421,7 +421,7 @@ export function createKmsService(deps: {
   /** Destroys a key whose waiting period is over: its row, aliases and every version of its material. */
   async function destroy(id: string): Promise<void> {
     unwrapped.clear();
-    await db.transaction().execute(async (trx) => {
+    await lookups.transaction(db, async (trx) => {
       await trx.deleteFrom('kms_grants').where('key_id', '=', id).execute();
       await trx.deleteFrom('kms_aliases').where('key_id', '=', id).execute();
       await trx.deleteFrom('kms_key_materials').where('key_id', '=', id).execute();
@@ -454,7 +454,7 @@ export function createKmsService(deps: {
       next += days * DAY_MS;
     }
     const materials = await Promise.all(due.map(() => newMaterial(row.id, row.account_id, row.region)));
-    await db.transaction().execute(async (trx) => {
+    await lookups.transaction(db, async (trx) => {
       // Another request may have made them already: only the one that moves the date makes them.
       if (!(await moveRotationDate(trx, row, next))) return;
       await trx
@@ -621,12 +621,18 @@ export function createKmsService(deps: {
       if (!match) return undefined;
       const scope = { region: match[1] as string, accountId: match[2] as string };
       const id = match[3] as string;
+      // Marked before the row is read: policies parsed from a row a write has since changed are not kept.
+      const since = lookups.mark();
       const row = await keyRow(scope, id, false);
       if (!row) return undefined;
-      return lookups.get(`policies ${row.id}`, async () => {
-        const grants = grantsPolicy(await grantRows(row.id));
-        return [parsePolicy(row.policy, 'resource'), ...(grants ? [grants] : [])];
-      });
+      return lookups.get(
+        `policies ${row.id}`,
+        async () => {
+          const grants = grantsPolicy(await grantRows(row.id));
+          return [parsePolicy(row.policy, 'resource'), ...(grants ? [grants] : [])];
+        },
+        since,
+      );
     },
 
     async resolveArn(scope, keyId, aliases) {
@@ -641,7 +647,7 @@ export function createKmsService(deps: {
       const first = await newMaterial(id, scope.accountId, scope.region);
       const at = now();
       try {
-        await db.transaction().execute(async (trx) => {
+        await lookups.transaction(db, async (trx) => {
           await trx
             .insertInto('kms_keys')
             .values({
@@ -734,7 +740,7 @@ export function createKmsService(deps: {
         created_at: at,
         key_manager: null,
       };
-      await db.transaction().execute(async (trx) => {
+      await lookups.transaction(db, async (trx) => {
         await trx.insertInto('kms_keys').values(row).execute();
         await trx
           .insertInto('kms_key_materials')
@@ -791,7 +797,7 @@ export function createKmsService(deps: {
       const due =
         enabled && row.state === 'Disabled' && row.next_rotation_at !== null && row.next_rotation_at <= now();
       const next = due ? await newMaterial(row.id, scope.accountId, scope.region) : undefined;
-      await db.transaction().execute(async (trx) => {
+      await lookups.transaction(db, async (trx) => {
         // Never over a deletion scheduled meanwhile.
         const changed = await trx
           .updateTable('kms_keys')
@@ -1079,7 +1085,7 @@ export function createKmsService(deps: {
       const id = randomBytes(32).toString('hex');
       const token = randomBytes(48).toString('base64url');
       // Counted and made in one transaction, so grants made at once cannot pass the quotas together.
-      await db.transaction().execute(async (trx) => {
+      await lookups.transaction(db, async (trx) => {
         const counts = await trx
           .selectFrom('kms_grants')
           .select((eb) => [

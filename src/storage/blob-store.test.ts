@@ -343,10 +343,10 @@ describe('engine paths in messages', () => {
   it('are redacted whole, even when the data directory has spaces and quotes in its path', () => {
     const engineDir = "/home/ana/City Data (2024)/it's here/objects/engine";
     const id = 'ab'.repeat(16);
-    const message = `IO Error: Cannot open file "${engineDir}/${id}/f0.csv": gone; LINE 1: read_csv(['${engineDir}/${id}/f1.csv']), spill ${engineDir}/${id}/spill`;
+    const message = `IO Error: Cannot open file "${engineDir}/${id}/f0.csv": gone; LINE 1: read_csv(['${engineDir}/${id}/f1.csv']), spill ${engineDir}/${id}/spill; ENOSPC: open '${engineDir}/copies/${id}'`;
     const redacted = message.replace(enginePathPattern(engineDir), '<file>');
     expect(redacted).toBe(
-      'IO Error: Cannot open file "<file>": gone; LINE 1: read_csv([<file>]), spill <file>',
+      'IO Error: Cannot open file "<file>": gone; LINE 1: read_csv([<file>]), spill <file>; ENOSPC: open <file>',
     );
     expect(redacted).not.toContain('City Data');
   });

@@ -59,6 +59,8 @@ export class EngineCopies<B extends CopiedBlob> {
     if (this.used + needed > this.limitBytes)
       throw this.full(needed, Math.max(0, this.limitBytes - this.used), this.limitBytes);
     const held: Copy[] = [];
+    /** How many of each copy's users are this hold's. */
+    const mine = new Map<Copy, number>();
     const toMake: { blob: B; copy: Copy; made: () => void; failed: (error: unknown) => void }[] = [];
     for (const blob of blobs) {
       let copy = this.copies.get(blob.id);
@@ -77,6 +79,7 @@ export class EngineCopies<B extends CopiedBlob> {
         toMake.push({ blob, copy, made, failed });
       }
       copy.users++;
+      mine.set(copy, (mine.get(copy) ?? 0) + 1);
       held.push(copy);
     }
     let released = false;
@@ -86,16 +89,27 @@ export class EngineCopies<B extends CopiedBlob> {
       await Promise.all(held.map((copy) => this.letGo(copy)));
     };
     let next = 0;
+    /** The first failure of a copy this hold makes: it then makes only the copies others wait for. */
+    let stopped: { error: unknown } | undefined;
     const worker = async () => {
       for (let i = next++; i < toMake.length; i = next++) {
         const { blob, copy, made, failed } = toMake[i] as (typeof toMake)[number];
         try {
+          if (stopped && copy.users === mine.get(copy)) throw stopped.error;
           await this.make(blob, copy.path);
+          // Read-only: every engine reading the blob links this one file.
+          await fs.chmod(copy.path, 0o400);
           made();
         } catch (error) {
+          stopped ??= { error };
           // Not the blob's copy any more: a later hold makes a new one rather than meeting this failure.
-          await this.retire(copy);
-          failed(error);
+          try {
+            await this.retire(copy);
+          } catch {
+            // Its file stays until the scratch space is wiped; its bytes are no longer counted.
+          } finally {
+            failed(error);
+          }
         }
       }
     };
@@ -124,10 +138,7 @@ export class EngineCopies<B extends CopiedBlob> {
     if (!copy.live) return;
     copy.live = false;
     if (this.copies.get(copy.id) === copy) this.copies.delete(copy.id);
-    try {
-      await fs.rm(copy.path, { force: true });
-    } finally {
-      this.used -= copy.size;
-    }
+    this.used -= copy.size;
+    await fs.rm(copy.path, { force: true });
   }
 }

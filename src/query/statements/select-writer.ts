@@ -201,6 +201,7 @@ export async function storeFiles(
   async function* lines() {
     for (const { bucket, key } of targets) yield Buffer.from(`s3://${bucket}/${key}\n`);
   }
+  ctx.signal.throwIfAborted();
   await put(manifest, lines(), 'text/csv');
 }
 

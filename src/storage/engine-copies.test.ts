@@ -1,0 +1,110 @@
+import { promises as fs, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type CopiedBlob, EngineCopies } from './engine-copies.js';
+
+type Blob = CopiedBlob & { bad?: boolean };
+
+const full = (needed: number, free: number, limit: number) =>
+  Object.assign(new Error(`full: ${needed} > ${free} of ${limit}`), { code: 'Full' });
+
+describe('engine copies', () => {
+  let dir: string;
+  let made: string[];
+  let gates: Map<string, Promise<void>>;
+  /** Writes a blob's "plaintext" (its id), after its gate if it has one; a bad blob fails part way. */
+  const make = async (blob: Blob, path: string) => {
+    made.push(blob.id);
+    await gates.get(blob.id);
+    await fs.writeFile(path, blob.id, { flag: 'wx' });
+    if (blob.bad) throw new Error(`${blob.id} does not decrypt`);
+  };
+  const blob = (id: string, bad = false): Blob => ({ id, size: 10, bad });
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'engine-copies-'));
+    made = [];
+    gates = new Map();
+  });
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('makes each copy once, read-only, for every holder, and removes it after the last', async () => {
+    const copies = new EngineCopies<Blob>(dir, 100, make, full);
+    const [a, b] = await Promise.all([copies.hold([blob('x'), blob('y')]), copies.hold([blob('y')])]);
+    expect(made.sort()).toEqual(['x', 'y']);
+    expect(b.paths[0]).toBe(a.paths[1]);
+    expect(statSync(a.paths[0] as string).mode & 0o777).toBe(0o400);
+    await a.release();
+    await a.release();
+    expect(readdirSync(dir)).toHaveLength(1);
+    expect(await fs.readFile(b.paths[0] as string, 'utf8')).toBe('y');
+    await b.release();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('stops making its own copies after one fails, but still makes those others wait for', async () => {
+    let openGood = () => {};
+    const good = new Promise<void>((resolve) => {
+      openGood = resolve;
+    });
+    // The three copies made beside the bad one wait until it is failing.
+    const copies = new EngineCopies<Blob>(
+      dir,
+      1000,
+      async (blob, path) => {
+        try {
+          await make(blob, path);
+        } finally {
+          if (blob.bad) openGood();
+        }
+      },
+      full,
+    );
+    for (const id of ['g0', 'g1', 'g2']) gates.set(id, good);
+    const blobs = [
+      blob('bad', true),
+      blob('g0'),
+      blob('g1'),
+      blob('g2'),
+      ...[3, 4, 5, 6, 7].map((i) => blob(`b${i}`)),
+    ];
+    const failing = copies.hold(blobs);
+    const other = copies.hold([blob('b5')]);
+    await expect(failing).rejects.toThrow('bad does not decrypt');
+    const kept = await other;
+    expect(await fs.readFile(kept.paths[0] as string, 'utf8')).toBe('b5');
+    expect(made.sort()).toEqual(['b5', 'bad', 'g0', 'g1', 'g2']);
+    // Nothing is left but the copy still held, and the bytes of the rest are free again.
+    expect(readdirSync(dir)).toHaveLength(1);
+    await kept.release();
+    expect(readdirSync(dir)).toEqual([]);
+    const again = await copies.hold(Array.from({ length: 100 }, (_, i) => blob(`c${i}`)));
+    await again.release();
+  });
+
+  it('gives a holder waiting on a copy that fails the failure, and makes it afresh for the next', async () => {
+    const copies = new EngineCopies<Blob>(dir, 100, make, full);
+    const bad = blob('z', true);
+    const results = await Promise.allSettled([copies.hold([bad]), copies.hold([bad])]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(made).toEqual(['z']);
+    await expect(copies.hold([bad])).rejects.toThrow('z does not decrypt');
+    expect(made).toEqual(['z', 'z']);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('refuses copies past its bound before writing anything, counting a shared copy once', async () => {
+    const copies = new EngineCopies<Blob>(dir, 25, make, full);
+    const first = await copies.hold([blob('a'), blob('b')]);
+    const shared = await copies.hold([blob('a'), blob('b'), blob('a')]);
+    await expect(copies.hold([blob('c')])).rejects.toMatchObject({ code: 'Full' });
+    expect(made).toEqual(['a', 'b']);
+    await first.release();
+    await shared.release();
+    const after = await copies.hold([blob('c'), blob('d')]);
+    await after.release();
+  });
+});

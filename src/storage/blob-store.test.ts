@@ -3,7 +3,7 @@ import { mkdtempSync, promises, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type BlobRef, createLocalBlobStore, enginePathPattern } from './blob-store.js';
+import { type BlobRef, type BlobStore, createLocalBlobStore, enginePathPattern } from './blob-store.js';
 
 /** The descriptors this process has open. */
 function openDescriptors(): number {
@@ -28,6 +28,19 @@ function filesUnder(dir: string): string[] {
 /** The decrypted copies the store keeps in its engine directory under `scratchDir`. */
 function copiesIn(scratchDir: string): string[] {
   return filesUnder(scratchDir).filter((path) => path.split('/').at(-2) === 'copies');
+}
+
+/** Puts `plain` (one buffer) as a blob sealed under KEY, and names it as readers do. */
+async function putSealed(store: BlobStore, plain: Buffer): Promise<BlobRef & { key: Buffer }> {
+  return {
+    ...(await store.put(
+      (async function* () {
+        yield plain;
+      })(),
+      KEY,
+    )),
+    key: KEY,
+  };
 }
 
 async function* bytes(text: string): AsyncIterable<Uint8Array> {
@@ -217,15 +230,7 @@ describe('the sealed blob store', () => {
     inTempRoot(async (root) => {
       const store = await createLocalBlobStore(root, undefined, scratchIn(root));
       const plain = randomBytes(3 * 1024 * 1024 + 5);
-      const blob = {
-        ...(await store.put(
-          (async function* () {
-            yield plain;
-          })(),
-          KEY,
-        )),
-        key: KEY,
-      };
+      const blob = await putSealed(store, plain);
       const other = { ...(await store.put(bytes('other'), KEY)), key: KEY };
       // Two engines at once, while the copy is still being made, and a third after.
       const [a, b] = await Promise.all([
@@ -267,15 +272,7 @@ describe('reading sealed blobs a batch of segments at a time', () => {
       const store = await createLocalBlobStore(root, undefined, scratchIn(root));
       // Over a MiB and not a whole number of segments: batches of 4 and 16 segments, a short last segment.
       const plain = randomBytes(17 * SEG + 12_345);
-      const blob = {
-        ...(await store.put(
-          (async function* () {
-            yield plain;
-          })(),
-          KEY,
-        )),
-        key: KEY,
-      };
+      const blob = await putSealed(store, plain);
       for (const [start, length] of [
         [0, plain.length],
         [SEG - 1, 2],
@@ -300,15 +297,7 @@ describe('reading sealed blobs a batch of segments at a time', () => {
       const scratch = scratchIn(root);
       const store = await createLocalBlobStore(root, undefined, scratch);
       const plain = randomBytes(40 * SEG);
-      const put = async () => ({
-        ...(await store.put(
-          (async function* () {
-            yield plain;
-          })(),
-          KEY,
-        )),
-        key: KEY,
-      });
+      const put = () => putSealed(store, plain);
       const flipped = await put();
       const file = fileOf(root, flipped.id);
       const stored = await promises.readFile(file);

@@ -2,7 +2,6 @@ import { createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto
 import { describe, expect, it } from 'vitest';
 import {
   CorruptObjectError,
-  cipherRange,
   decryptedLength,
   encryptedLength,
   encryptStream,
@@ -146,18 +145,26 @@ describe('object cipher', () => {
 
   it('maps plaintext ranges to whole stored segments, zero-length ones included', () => {
     const full = SEG + TAG_BYTES;
-    expect(cipherRange(0, 0, 0, SEG)).toEqual({ offset: 0, length: TAG_BYTES, skip: 0 });
-    expect(cipherRange(40, 0, 40, SEG)).toEqual({ offset: 0, length: 40 + 3 * TAG_BYTES, skip: 0 });
-    expect(cipherRange(40, 17, 2, SEG)).toEqual({ offset: full, length: full, skip: 1 });
-    expect(cipherRange(40, 15, 2, SEG)).toEqual({ offset: 0, length: 2 * full, skip: 15 });
-    expect(cipherRange(40, 39, 1, SEG)).toEqual({ offset: 2 * full, length: 8 + TAG_BYTES, skip: 7 });
+    /** The stored bytes a range reads: its batches, as one. */
+    const stored = (plainLength: number, start: number, length: number, segmentBytes = SEG) => {
+      const batches = [
+        ...rangeOpener(KEY, BINDING, plainLength, start, length, segmentBytes).batches(2 ** 32),
+      ];
+      expect(batches).toHaveLength(1);
+      return { offset: batches[0]?.offset, length: batches[0]?.length };
+    };
+    expect(stored(0, 0, 0)).toEqual({ offset: 0, length: TAG_BYTES });
+    expect(stored(40, 0, 40)).toEqual({ offset: 0, length: 40 + 3 * TAG_BYTES });
+    expect(stored(40, 17, 2)).toEqual({ offset: full, length: full });
+    expect(stored(40, 15, 2)).toEqual({ offset: 0, length: 2 * full });
+    expect(stored(40, 39, 1)).toEqual({ offset: 2 * full, length: 8 + TAG_BYTES });
     // A zero-length read still verifies the segment it points into; at the very end, the last one.
-    expect(cipherRange(40, 20, 0, SEG)).toEqual({ offset: full, length: full, skip: 4 });
-    expect(cipherRange(32, 32, 0, SEG)).toEqual({ offset: full, length: full, skip: SEG });
-    expect(cipherRange(100, 0, 100)).toEqual({ offset: 0, length: 100 + TAG_BYTES, skip: 0 });
-    expect(() => cipherRange(40, 30, 11, SEG)).toThrow(RangeError);
-    expect(() => cipherRange(40, -1, 1, SEG)).toThrow(RangeError);
-    expect(() => cipherRange(40, 0.5, 1, SEG)).toThrow(RangeError);
+    expect(stored(40, 20, 0)).toEqual({ offset: full, length: full });
+    expect(stored(32, 32, 0)).toEqual({ offset: full, length: full });
+    expect(stored(100, 0, 100, SEGMENT_BYTES)).toEqual({ offset: 0, length: 100 + TAG_BYTES });
+    expect(() => stored(40, 30, 11)).toThrow(RangeError);
+    expect(() => stored(40, -1, 1)).toThrow(RangeError);
+    expect(() => stored(40, 0.5, 1)).toThrow(RangeError);
   });
 
   it('knows which stored sizes no object can have', () => {

@@ -52,13 +52,6 @@ export class CorruptObjectError extends AppError {
   }
 }
 
-/** Which stored bytes serve a plaintext range, and how much of the first decrypted segment to skip. */
-export interface CipherRange {
-  offset: number;
-  length: number;
-  skip: number;
-}
-
 interface SegmentKey {
   key: Buffer;
   binding: Buffer;
@@ -105,7 +98,7 @@ export function decryptedLength(cipherLength: number, segmentBytes = SEGMENT_BYT
   return cipherLength - count * TAG_BYTES;
 }
 
-interface Plan extends CipherRange {
+interface Plan {
   first: number;
   last: number;
   count: number;
@@ -123,21 +116,7 @@ function planRange(plainLength: number, start: number, length: number, segmentBy
     throw new RangeError(`range ${start}+${length} is past the end of ${plainLength} bytes`);
   const first = Math.min(Math.floor(start / segmentBytes), count - 1);
   const last = length === 0 ? first : Math.floor((start + length - 1) / segmentBytes);
-  const full = segmentBytes + TAG_BYTES;
-  const end = last === count - 1 ? encryptedLength(plainLength, segmentBytes) : (last + 1) * full;
-  const offset = first * full;
-  return { first, last, count, offset, length: end - offset, skip: start - first * segmentBytes };
-}
-
-/** The stored bytes to read to serve plaintext [start, start + length). */
-export function cipherRange(
-  plainLength: number,
-  start: number,
-  length: number,
-  segmentBytes = SEGMENT_BYTES,
-): CipherRange {
-  const { offset, length: cipherLength, skip } = planRange(plainLength, start, length, segmentBytes);
-  return { offset, length: cipherLength, skip };
+  return { first, last, count };
 }
 
 /** HKDF's empty salt (RFC 5869: a hash length of zeros). */

@@ -22,6 +22,9 @@ export class KmsLookups {
 
   private generation = 0;
 
+  /** `ttlMs`: how long a lookup is kept at most (LOOKUP_TTL_MS; tests give their own). */
+  constructor(private readonly ttlMs = LOOKUP_TTL_MS) {}
+
   /** Writes compiled and not yet answered, by their query id. */
   private readonly writes = new WeakSet<QueryId>();
 
@@ -49,7 +52,7 @@ export class KmsLookups {
     since = this.generation,
   ): Promise<T | undefined> {
     const kept = this.entries.get(key);
-    if (kept && performance.now() - kept.at < LOOKUP_TTL_MS) return kept.value as T;
+    if (kept && performance.now() - kept.at < this.ttlMs) return kept.value as T;
     const value = await load();
     if (value !== undefined && this.generation === since) {
       if (this.entries.size >= MAX_LOOKUPS) this.entries.clear();

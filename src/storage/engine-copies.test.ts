@@ -85,6 +85,33 @@ describe('engine copies', () => {
     await again.release();
   });
 
+  it('stops making its own copies when a copy it waits on, made by another hold, fails', async () => {
+    let openRest = () => {};
+    const rest = new Promise<void>((resolve) => {
+      openRest = resolve;
+    });
+    // The other hold's copy fails while this hold's first copies are still being made.
+    const copies = new EngineCopies<Blob>(
+      dir,
+      1000,
+      async (b, path) => {
+        try {
+          await make(b, path);
+        } finally {
+          if (b.bad) openRest();
+        }
+      },
+      full,
+    );
+    for (const id of ['m0', 'm1', 'm2', 'm3']) gates.set(id, rest);
+    const theirs = copies.hold([blob('shared', true)]);
+    const mine = copies.hold([blob('shared', true), ...Array.from({ length: 10 }, (_, i) => blob(`m${i}`))]);
+    await expect(theirs).rejects.toThrow('shared does not decrypt');
+    await expect(mine).rejects.toThrow('shared does not decrypt');
+    expect(made.sort()).toEqual(['m0', 'm1', 'm2', 'm3', 'shared']);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it('gives a holder waiting on a copy that fails the failure, and makes it afresh for the next', async () => {
     const copies = new EngineCopies<Blob>(dir, 100, make, full);
     const bad = blob('z', true);

@@ -89,8 +89,15 @@ export class EngineCopies<B extends CopiedBlob> {
       await Promise.all(held.map((copy) => this.letGo(copy)));
     };
     let next = 0;
-    /** The first failure of a copy this hold makes: it then makes only the copies others wait for. */
+    /**
+     * The first failure of a copy this hold needs, whoever makes it: the hold will fail, so it then makes only the
+     * copies others wait for.
+     */
     let stopped: { error: unknown } | undefined;
+    for (const copy of held)
+      copy.ready.catch((error: unknown) => {
+        stopped ??= { error };
+      });
     const worker = async () => {
       for (let i = next++; i < toMake.length; i = next++) {
         const { blob, copy, made, failed } = toMake[i] as (typeof toMake)[number];
@@ -102,14 +109,13 @@ export class EngineCopies<B extends CopiedBlob> {
           made();
         } catch (error) {
           stopped ??= { error };
-          // Not the blob's copy any more: a later hold makes a new one rather than meeting this failure.
-          try {
-            await this.retire(copy);
-          } catch {
-            // Its file stays until the scratch space is wiped; its bytes are no longer counted.
-          } finally {
-            failed(error);
-          }
+          // Out of the map at once (a later hold makes a new copy rather than meeting this failure), and its
+          // waiters told at once; then its file is removed.
+          const retiring = this.retire(copy);
+          failed(error);
+          await retiring.catch(() => {
+            // Its file stays, and its bytes stay counted, until the scratch space is wiped.
+          });
         }
       }
     };
@@ -117,7 +123,8 @@ export class EngineCopies<B extends CopiedBlob> {
     const outcomes = await Promise.allSettled(held.map((copy) => copy.ready));
     const failure = outcomes.find((outcome) => outcome.status === 'rejected');
     if (failure) {
-      await release();
+      // The copy's failure is the answer, whatever letting go of the others meets.
+      await release().catch(() => undefined);
       throw (failure as PromiseRejectedResult).reason;
     }
     return { paths: held.map((copy) => copy.path), release };
@@ -133,12 +140,12 @@ export class EngineCopies<B extends CopiedBlob> {
     await this.retire(copy);
   }
 
-  /** Takes a copy out of use: forgotten, its file removed, its bytes no longer counted. */
+  /** Takes a copy out of use: forgotten, then its file removed; its bytes are counted until the file is gone. */
   private async retire(copy: Copy): Promise<void> {
     if (!copy.live) return;
     copy.live = false;
     if (this.copies.get(copy.id) === copy) this.copies.delete(copy.id);
-    this.used -= copy.size;
     await fs.rm(copy.path, { force: true });
+    this.used -= copy.size;
   }
 }

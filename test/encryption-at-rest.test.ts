@@ -56,6 +56,15 @@ async function filesContaining(dir: string, needle: Buffer, since = 0): Promise<
   return found;
 }
 
+/**
+ * The temporary directories a leak could reach: this process's (the test run's own, see test/global-setup.ts),
+ * and the machine's, where a process not given TMPDIR (an engine worker) would write.
+ */
+function temporaryDirectories(): string[] {
+  const system = process.env.SEAWALL_TEST_SYSTEM_TMPDIR;
+  return system && system !== tmpdir() ? [tmpdir(), system] : [tmpdir()];
+}
+
 async function changedSince(path: string, since: number): Promise<boolean> {
   return fs.stat(path).then(
     (stat) => stat.ctimeMs >= since,
@@ -153,7 +162,8 @@ describe('plaintext never reaches a persistent disk', () => {
     // decrypted copies in memory-backed scratch space (a warm query engine keeps its tables' files there).
     const needle = Buffer.from(marker);
     expect(await filesContaining(t.dataDir, needle), t.dataDir).toEqual([]);
-    expect(await filesContaining(tmpdir(), needle, markedAt), tmpdir()).toEqual([]);
+    for (const place of temporaryDirectories())
+      expect(await filesContaining(place, needle, markedAt), place).toEqual([]);
     expect(MEMORY_FILE_SYSTEMS).toContain((await fs.statfs(t.config.scratchDir)).type);
     // The search finds what is there: a file with the marker in the data directory is found.
     const probe = join(t.dataDir, 'probe.txt');

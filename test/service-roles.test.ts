@@ -206,6 +206,40 @@ describe('a recipe job acts as its role', () => {
         new HeadObjectCommand({ Bucket: 'sealed-curated', Key: Contents?.[0]?.Key }),
       );
       expect(head).toMatchObject({ ServerSideEncryption: 'aws:kms', SSEKMSKeyId: KeyMetadata?.Arn });
+      // Every output file's key is checked before the first is written: a Deny on one partition's files leaves
+      // none of the others either (each partition denied in turn, so one of them is not the first written).
+      await s3.send(
+        new PutObjectCommand({ Bucket: 'lake', Key: 'raw/parks/a.csv', Body: 'id,name\n1,elm\n2,oak\n' }),
+      );
+      for (const denied of ['elm', 'oak']) {
+        await dedupeCsvJob(
+          databrew,
+          `parks-${denied}`,
+          Role?.Arn ?? '',
+          { Bucket: 'lake', Key: 'raw/parks/' },
+          { Bucket: 'sealed-curated', Key: `parks-${denied}/` },
+          ['name'],
+        );
+        await iam.send(
+          new PutRolePolicyCommand({
+            RoleName: 'brewer',
+            PolicyName: 'one-partition',
+            PolicyDocument: policy([
+              {
+                Effect: 'Deny',
+                Action: 'kms:GenerateDataKey',
+                Resource: '*',
+                Condition: { StringLike: { 'kms:EncryptionContext:aws:s3:arn': `*/name=${denied}/*` } },
+              },
+            ]),
+          }),
+        );
+        expect((await runToEnd(databrew, `parks-${denied}`)).State).toBe('FAILED');
+        const left = await s3.send(
+          new ListObjectsV2Command({ Bucket: 'sealed-curated', Prefix: `parks-${denied}/` }),
+        );
+        expect(left.KeyCount, denied).toBe(0);
+      }
     } finally {
       databrew.destroy();
       kms.destroy();

@@ -1,5 +1,5 @@
 import type { Authorize, AuthzCheck } from '../lib/operation.js';
-import type { KeyCheck, StorageService } from '../storage/index.js';
+import { keyCheck, type StorageService } from '../storage/index.js';
 import { parseS3Url } from './table-reader.js';
 
 /** A name as Glue keeps it in an ARN (lower case); a name that is not a string gives an empty name. */
@@ -55,15 +55,6 @@ export function readChecks(location: string): AuthzCheck[] {
     { action: 's3:ListBucket', resources: [`arn:aws:s3:::${bucket}`], conditions: { 's3:prefix': prefix } },
     { action: 's3:GetObject', resources: [`arn:aws:s3:::${bucket}/${prefix}`] },
   ];
-}
-
-/**
- * The KMS checks S3 makes of a caller for an object (kms:Decrypt, kms:GenerateDataKey), made through `authorize`
- * as that caller, of `account`, with kms:CallerAccount as KMS supplies it.
- */
-export function keyCheck(authorize: Authorize, account: string): KeyCheck {
-  return ({ action, resource, conditions }) =>
-    authorize({ action, resources: [resource], conditions: { ...conditions, 'kms:CallerAccount': account } });
 }
 
 /**

@@ -4,7 +4,6 @@ export {
   authorizeLocationRead,
   catalogArns,
   type GlueArns,
-  keyCheck,
   readChecks,
   s3UrlArn,
   s3UrlObject,

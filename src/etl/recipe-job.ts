@@ -1,11 +1,11 @@
 import { createReadStream, promises as fs } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, relative, sep } from 'node:path';
-import { type CatalogService, keyCheck, parseS3Url } from '../catalog/index.js';
+import { type CatalogService, parseS3Url } from '../catalog/index.js';
 import type { EngineLauncher, EngineProcess } from '../engine/index.js';
 import { badRequest } from '../errors.js';
 import { quoteIdent, quoteList, quoteLiteral } from '../lib/sql.js';
-import type { StorageService } from '../storage/index.js';
+import { keyCheck, type StorageService } from '../storage/index.js';
 import { registerOutput } from './job-output.js';
 import type { Recipe } from './recipe.js';
 import { checkRecipeJobAccess, type RecipeJobAccess } from './recipe-access.js';
@@ -174,7 +174,9 @@ async function transform(
 
 /**
  * Stores the files the engine wrote as objects under the output location (and, with Overwrite, removes what
- * else was there). A stopped job stops between files.
+ * else was there). Each is sealed as the role's own PUT would be, with its kms:GenerateDataKey on an SSE-KMS
+ * output's key, checked for every file before the first is written, so a denial leaves nothing half-replaced.
+ * A stopped job stops between files.
  */
 async function storeFiles(
   deps: RecipeJobDeps,
@@ -187,9 +189,14 @@ async function storeFiles(
   const { bucket, prefix } = target;
   const written = new Set<string>();
   let bytes = 0;
-  for (const file of await filesUnder(outDir)) {
+  const keyAccess = { check: keyCheck(access.authorize, access.arns.account) };
+  const files = (await filesUnder(outDir)).map((file) => ({
+    file,
+    key: `${prefix}${relative(outDir, file).split(sep).join('/')}`,
+  }));
+  for (const { key } of files) await deps.storage.checkKeyWrite(bucket, key, keyAccess);
+  for (const { file, key } of files) {
     signal.throwIfAborted();
-    const key = `${prefix}${relative(outDir, file).split(sep).join('/')}`;
     const stat = await fs.stat(file);
     await deps.storage.putObject({
       bucket,
@@ -198,8 +205,7 @@ async function storeFiles(
       contentType: 'application/octet-stream',
       userMetadata: synthetic ? { 'seawall-synthetic': 'true' } : {},
       headers: {},
-      // Sealed as the role's own PUT would be: its kms:GenerateDataKey on an SSE-KMS output's key.
-      keyAccess: { check: keyCheck(access.authorize, access.arns.account) },
+      keyAccess,
     });
     written.add(key);
     bytes += stat.size;

@@ -4,13 +4,12 @@ import {
   catalogArns,
   dataLocations,
   isDataKey,
-  keyCheck,
   s3UrlArn,
   s3UrlObject,
 } from '../catalog/index.js';
 import { isAppError } from '../errors.js';
 import type { Authorizer, AuthzCheck, Principal, RequestFacts } from '../lib/operation.js';
-import type { StorageService } from '../storage/index.js';
+import { keyCheck, type StorageService } from '../storage/index.js';
 import { QueryRejected } from './sandbox.js';
 import type { TableReference } from './sandbox-tree.js';
 

@@ -28,6 +28,7 @@ export {
   type KeyCheck,
   type KeyTarget,
   keyAccessOf,
+  keyCheck,
   type ObjectEncryption,
   type ObjectKeyring,
 } from './object-encryption.js';

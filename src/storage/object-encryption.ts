@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { AppError, badRequest } from '../errors.js';
-import type { OperationRequest } from '../lib/operation.js';
+import type { Authorize, OperationRequest } from '../lib/operation.js';
 import { asRecord, malformedXml, notImplementedHeader, onlyElements } from './s3-wire.js';
 
 /**
@@ -378,14 +378,14 @@ export function bucketEncryptionDocument(config: BucketEncryption) {
   };
 }
 
-/** S3's KMS checks for the caller of a request: its principal must be allowed the KMS action on the key. */
-function keyCheckOf(req: OperationRequest): KeyCheck {
+/**
+ * The KMS checks S3 makes of a caller for an object (kms:Decrypt, kms:GenerateDataKey), made through `authorize`
+ * as that caller, of `account`, with kms:CallerAccount as KMS supplies it: a request's own, or a query's or a
+ * job's role's for what it reads and writes on the caller's behalf.
+ */
+export function keyCheck(authorize: Authorize, account: string): KeyCheck {
   return ({ action, resource, conditions }) =>
-    req.authorize({
-      action,
-      resources: [resource],
-      conditions: { ...conditions, 'kms:CallerAccount': req.principal.accountId },
-    });
+    authorize({ action, resources: [resource], conditions: { ...conditions, 'kms:CallerAccount': account } });
 }
 
 const LOOPBACK = /^(?:127\.|::1$|::ffff:127\.)/;
@@ -453,5 +453,5 @@ export function customerKeyOf(req: OperationRequest, copySource = false): Custom
 /** What a request brings to reach objects' data keys: its caller's KMS checks and its SSE-C key. */
 export function keyAccessOf(req: OperationRequest, copySource = false): KeyAccess {
   const customerKey = customerKeyOf(req, copySource);
-  return { check: keyCheckOf(req), ...(customerKey ? { customerKey } : {}) };
+  return { check: keyCheck(req.authorize, req.principal.accountId), ...(customerKey ? { customerKey } : {}) };
 }

@@ -16,7 +16,8 @@ interface S3Place {
 
 /**
  * A job named `name` as `role`: a published recipe that drops duplicate rows (`<name>-recipe`), over the CSV
- * files under `input` (dataset `<name>-input`), writing CSV under `output`, overwriting what is there.
+ * files under `input` (dataset `<name>-input`), writing CSV under `output` (a folder per value of
+ * `partitionColumns`, if given), overwriting what is there.
  */
 export async function dedupeCsvJob(
   databrew: DataBrewClient,
@@ -24,6 +25,7 @@ export async function dedupeCsvJob(
   role: string,
   input: S3Place,
   output: S3Place,
+  partitionColumns?: string[],
 ): Promise<void> {
   await databrew.send(
     new CreateRecipeCommand({
@@ -46,7 +48,14 @@ export async function dedupeCsvJob(
       RoleArn: role,
       DatasetName: `${name}-input`,
       RecipeReference: { Name: `${name}-recipe`, RecipeVersion: '1.0' },
-      Outputs: [{ Location: output, Format: 'CSV', Overwrite: true }],
+      Outputs: [
+        {
+          Location: output,
+          Format: 'CSV',
+          Overwrite: true,
+          ...(partitionColumns ? { PartitionColumns: partitionColumns } : {}),
+        },
+      ],
     }),
   );
 }

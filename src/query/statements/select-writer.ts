@@ -13,9 +13,10 @@
  */
 import { createReadStream, promises as fs } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { keyCheck, parseS3Url } from '../../catalog/index.js';
+import { parseS3Url } from '../../catalog/index.js';
 import type { EngineProcess } from '../../engine/index.js';
 import { quoteIdent } from '../../lib/sql.js';
+import { keyCheck } from '../../storage/index.js';
 import { UNNAMED_PREFIX } from '../dialect/translate.js';
 import { BytesCutoffExceeded } from '../query-runner.js';
 import type { ExpandedSelect } from '../query-views.js';

@@ -21,7 +21,6 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
-  PutBucketEncryptionCommand,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
@@ -29,7 +28,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { athenaClient, athenaQuery } from './helpers/athena.js';
 import { dedupeCsvJob, runToEnd } from './helpers/databrew.js';
 import { clientConfig, crawl, csvTableCommand } from './helpers/glue.js';
-import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
+import { sealByDefault, startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 
 /** tmpfs and ramfs, as statfs(2) names them. */
 const MEMORY_FILE_SYSTEMS = [0x01021994, 0x858458f6];
@@ -274,21 +273,7 @@ describe('reading SSE-KMS data through the engines', () => {
         // S3 as the caller), though the query ran.
         const { KeyMetadata: results } = await kms.send(new CreateKeyCommand({ Description: 'results' }));
         const resultsBucket = `aws-athena-query-results-${t.credentials.accountId}-${t.credentials.region}`;
-        await s3.send(
-          new PutBucketEncryptionCommand({
-            Bucket: resultsBucket,
-            ServerSideEncryptionConfiguration: {
-              Rules: [
-                {
-                  ApplyServerSideEncryptionByDefault: {
-                    SSEAlgorithm: 'aws:kms',
-                    KMSMasterKeyID: results?.Arn,
-                  },
-                },
-              ],
-            },
-          }),
-        );
+        await sealByDefault(s3, resultsBucket, results?.Arn);
         await allow([...base, { Effect: 'Allow', Action: 'kms:Decrypt', Resource: keyArn }]);
         // Writing them takes the caller's kms:GenerateDataKey on that key, as S3 asks of a writer: without it the
         // query fails before it runs.
@@ -331,16 +316,7 @@ describe('reading SSE-KMS data through the engines', () => {
         // A CTAS writes its files as the caller's PUTs would be: sealed under the location's default key, which
         // takes the caller's kms:GenerateDataKey on it.
         await s3.send(new CreateBucketCommand({ Bucket: 'sealed-copies' }));
-        await s3.send(
-          new PutBucketEncryptionCommand({
-            Bucket: 'sealed-copies',
-            ServerSideEncryptionConfiguration: {
-              Rules: [
-                { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn } },
-              ],
-            },
-          }),
-        );
+        await sealByDefault(s3, 'sealed-copies', keyArn);
         const ctas = (name: string) =>
           athenaQuery(
             athena,

@@ -18,12 +18,11 @@ import {
   CreateBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
-  PutBucketEncryptionCommand,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dedupeCsvJob, runToEnd } from './helpers/databrew.js';
-import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
+import { sealByDefault, startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 
 let t: TestSeawall;
 let iam: IAMClient;
@@ -158,21 +157,7 @@ describe('a recipe job acts as its role', () => {
     try {
       const { KeyMetadata } = await kms.send(new CreateKeyCommand({ Description: 'curated zone' }));
       await s3.send(new CreateBucketCommand({ Bucket: 'sealed-curated' }));
-      await s3.send(
-        new PutBucketEncryptionCommand({
-          Bucket: 'sealed-curated',
-          ServerSideEncryptionConfiguration: {
-            Rules: [
-              {
-                ApplyServerSideEncryptionByDefault: {
-                  SSEAlgorithm: 'aws:kms',
-                  KMSMasterKeyID: KeyMetadata?.Arn,
-                },
-              },
-            ],
-          },
-        }),
-      );
+      await sealByDefault(s3, 'sealed-curated', KeyMetadata?.Arn);
       const { Role } = await iam.send(
         new CreateRoleCommand({
           RoleName: 'brewer',

@@ -21,7 +21,6 @@ import {
   type KmsService,
   keyArn,
   kmsValidation,
-  type PolicyAuthor,
   type Tag,
   unsupported,
 } from './kms-service.js';
@@ -179,12 +178,6 @@ function withCallerConditions<M extends string>(operation: JsonOperation<M>): Js
   };
 }
 
-/** The writer of a key policy, as the lockout check sees them. */
-const policyAuthor = (req: OperationRequest): PolicyAuthor => ({
-  principal: req.principal,
-  facts: req.facts,
-});
-
 /** A page of a listing by KMS's Limit and Marker. */
 function page<T>(items: readonly T[], input: JsonInput<string>, max: number, fallback: number) {
   const limit = integer(input, 'Limit', 1, max) ?? fallback;
@@ -320,7 +313,7 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
         if (flag(input, 'MultiRegion')) throw unsupported('Multi-Region keys are not supported by Seawall.');
         const policy = text(input, 'Policy');
         return {
-          KeyMetadata: await kms.createKey(scopeOf(req), policyAuthor(req), {
+          KeyMetadata: await kms.createKey(scopeOf(req), req, {
             description,
             keySpec: spec as KeySpec,
             keyUsage: wanted,
@@ -548,7 +541,7 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
         policyName(input);
         await kms.putPolicy(
           scopeOf(req),
-          policyAuthor(req),
+          req,
           required(input, 'KeyId'),
           required(input, 'Policy'),
           flag(input, 'BypassPolicyLockoutSafetyCheck'),

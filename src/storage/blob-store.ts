@@ -178,8 +178,8 @@ class ShardDirs {
 
 /**
  * A path under the engine directory as DuckDB quotes it: a scratch directory (a blob id) and names Seawall chose
- * (see ENGINE_NAME), or a decrypted copy (`copies/<id>`, named in a file system error while it is made). Matched from the directory's own text, so a data directory with spaces in its path is
- * redacted whole.
+ * (see ENGINE_NAME), or a decrypted copy (`copies/<id>`, named in a file system error while it is made).
+ * Matched from the directory's own text, so a data directory with spaces in its path is redacted whole.
  */
 export function enginePathPattern(engineDir: string): RegExp {
   const root = engineDir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

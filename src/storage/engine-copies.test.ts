@@ -21,6 +21,29 @@ describe('engine copies', () => {
     if (blob.bad) throw new Error(`${blob.id} does not decrypt`);
   };
   const blob = (id: string, bad = false): Blob => ({ id, size: 10, bad });
+  /**
+   * Copies whose `gated` blobs wait, as they are made, until a bad blob's copy is failing: so they are under way
+   * when the failure comes, and the copies after them are not yet begun.
+   */
+  const untilBadFails = (gated: string[]) => {
+    let open = () => {};
+    const failing = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    for (const id of gated) gates.set(id, failing);
+    return new EngineCopies<Blob>(
+      dir,
+      1000,
+      async (b, path) => {
+        try {
+          await make(b, path);
+        } finally {
+          if (b.bad) open();
+        }
+      },
+      full,
+    );
+  };
 
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'engine-copies-'));
@@ -46,24 +69,8 @@ describe('engine copies', () => {
   });
 
   it('stops making its own copies after one fails, but still makes those others wait for', async () => {
-    let openGood = () => {};
-    const good = new Promise<void>((resolve) => {
-      openGood = resolve;
-    });
-    // The three copies made beside the bad one wait until it is failing.
-    const copies = new EngineCopies<Blob>(
-      dir,
-      1000,
-      async (blob, path) => {
-        try {
-          await make(blob, path);
-        } finally {
-          if (blob.bad) openGood();
-        }
-      },
-      full,
-    );
-    for (const id of ['g0', 'g1', 'g2']) gates.set(id, good);
+    // The three copies made beside the bad one are under way when it fails.
+    const copies = untilBadFails(['g0', 'g1', 'g2']);
     const blobs = [
       blob('bad', true),
       blob('g0'),
@@ -86,24 +93,8 @@ describe('engine copies', () => {
   });
 
   it('stops making its own copies when a copy it waits on, made by another hold, fails', async () => {
-    let openRest = () => {};
-    const rest = new Promise<void>((resolve) => {
-      openRest = resolve;
-    });
     // The other hold's copy fails while this hold's first copies are still being made.
-    const copies = new EngineCopies<Blob>(
-      dir,
-      1000,
-      async (b, path) => {
-        try {
-          await make(b, path);
-        } finally {
-          if (b.bad) openRest();
-        }
-      },
-      full,
-    );
-    for (const id of ['m0', 'm1', 'm2', 'm3']) gates.set(id, rest);
+    const copies = untilBadFails(['m0', 'm1', 'm2', 'm3']);
     const theirs = copies.hold([blob('shared', true)]);
     const mine = copies.hold([blob('shared', true), ...Array.from({ length: 10 }, (_, i) => blob(`m${i}`))]);
     await expect(theirs).rejects.toThrow('shared does not decrypt');

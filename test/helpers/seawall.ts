@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { AttachRolePolicyCommand, CreateRoleCommand, GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
-import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { PutBucketEncryptionCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { type Config, loadConfig } from '../../src/config.js';
 import { PIPELINE_TRUST } from '../../src/demo/personas.js';
 import type { RootCredentials } from '../../src/iam/index.js';
@@ -55,6 +55,18 @@ async function makeServiceRole(url: string, credentials: RootCredentials): Promi
   } finally {
     iam.destroy();
   }
+}
+
+/** Makes SSE-KMS under `keyId` the bucket's default encryption. */
+export async function sealByDefault(s3: S3Client, bucket: string, keyId: string | undefined): Promise<void> {
+  await s3.send(
+    new PutBucketEncryptionCommand({
+      Bucket: bucket,
+      ServerSideEncryptionConfiguration: {
+        Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyId } }],
+      },
+    }),
+  );
 }
 
 export function tempDir(prefix = 'seawall-test-'): string {

@@ -51,3 +51,33 @@ export const conflict = (code: string, message: string, fields?: Record<string, 
 
 export const internalError = (cause: unknown): AppError =>
   new AppError('InternalError', 500, 'We encountered an internal error. Please try again.', { cause });
+
+/** Errors of a disk that is full or over its quota: the file system's, and SQLite's. */
+const OUT_OF_SPACE = new Set(['ENOSPC', 'EDQUOT', 'SQLITE_FULL']);
+
+/** Whether an error, or one that caused it, is a full disk. */
+export function isOutOfSpace(error: unknown): boolean {
+  for (let cause = error, depth = 0; cause instanceof Error && depth < 5; depth++) {
+    if (OUT_OF_SPACE.has(String((cause as { code?: unknown }).code))) return true;
+    cause = cause.cause;
+  }
+  return false;
+}
+
+/**
+ * A full disk, answered as S3 on Outposts answers a write it has no room for (507 InsufficientCapacity): the one
+ * failure of the server's own that a client is told plainly, since deleting data or adding space ends it.
+ */
+export const insufficientCapacity = (cause: unknown): AppError =>
+  new AppError(
+    'InsufficientCapacity',
+    507,
+    'Seawall does not have sufficient capacity: its disk is full. Delete objects or versions, or add space, and try again.',
+    { cause },
+  );
+
+/** Any error as the AppError a client is answered with: a full disk is said; anything else is InternalError. */
+export function asAppError(error: unknown): AppError {
+  if (isAppError(error)) return error;
+  return isOutOfSpace(error) ? insufficientCapacity(error) : internalError(error);
+}

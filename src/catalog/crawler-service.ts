@@ -1,5 +1,5 @@
 import type { EngineLauncher } from '../engine/index.js';
-import { badRequest } from '../errors.js';
+import { badRequest, insufficientCapacity, isOutOfSpace } from '../errors.js';
 import type { JobRuntime, JobStopped } from '../jobs/index.js';
 import type { Clock } from '../lib/clock.js';
 import { uuid } from '../lib/ids.js';
@@ -164,7 +164,11 @@ export function createCrawlerService(deps: {
       if (stopped?.reason === 'cancelled') fields = { Status: 'CANCELLED' };
       else {
         if (!stopped) logger.warn({ err: error, crawler: name }, 'crawl failed');
-        const message = stopped ? `The crawl was stopped: ${stopped.message}.` : (error as Error).message;
+        const message = stopped
+          ? `The crawl was stopped: ${stopped.message}.`
+          : isOutOfSpace(error)
+            ? insufficientCapacity(error).message
+            : (error as Error).message;
         fields = { Status: 'FAILED', ErrorMessage: deps.storage.redactEnginePaths(message).slice(0, 2048) };
       }
     }

@@ -1,5 +1,5 @@
 import { catalogArns } from '../catalog/index.js';
-import { AppError, badRequest } from '../errors.js';
+import { AppError, badRequest, insufficientCapacity, isOutOfSpace } from '../errors.js';
 import type { JobRuntime, JobStopped } from '../jobs/index.js';
 import type { Clock } from '../lib/clock.js';
 import { uuid } from '../lib/ids.js';
@@ -76,7 +76,9 @@ export function createDatabrewService(deps: {
         error_message: `The job run exceeded its timeout of ${stopped.limitMs / 60_000} minutes.`,
       };
     if (stopped) return { state: 'FAILED', error_message: `The job run was stopped: ${stopped.message}.` };
-    const message = (error as Error).message ?? 'The job failed.';
+    const message = isOutOfSpace(error)
+      ? insufficientCapacity(error).message
+      : ((error as Error).message ?? 'The job failed.');
     if (!(error instanceof AppError)) logger.warn({ err: error }, 'recipe job failed');
     return {
       state: 'FAILED',

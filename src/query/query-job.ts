@@ -1,7 +1,7 @@
 import type { CatalogService } from '../catalog/index.js';
 import { parseS3Url } from '../catalog/index.js';
 import { EngineFailure, type EngineLauncher, reusableEngine, startEngine } from '../engine/index.js';
-import { AppError } from '../errors.js';
+import { AppError, insufficientCapacity, isOutOfSpace } from '../errors.js';
 import { formatDuration, type JobKind, JobStopped } from '../jobs/index.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
@@ -49,6 +49,10 @@ function failureOf(error: unknown, logger: Logger, queryId: string): Failure {
   }
   if (error instanceof QueryRejected || error instanceof AppError)
     return { reason: error.message, category: USER, type: ERROR_TYPES.user };
+  if (isOutOfSpace(error)) {
+    logger.error({ err: error, queryId }, 'query failed: the disk is full');
+    return { reason: insufficientCapacity(error).message, category: SYSTEM, type: ERROR_TYPES.exhausted };
+  }
   if (error instanceof EngineFailure) {
     const type =
       error.kind === 'memory'

@@ -1,4 +1,4 @@
-import { type AppError, internalError, isAppError } from '../errors.js';
+import { type AppError, asAppError, isAppError, isOutOfSpace } from '../errors.js';
 import type { ApiResponse } from '../lib/http.js';
 import type { Protocol } from '../lib/operation.js';
 
@@ -22,7 +22,7 @@ const JSON_CONTENT_TYPES = {
 
 /** The error code a protocol's answer carries for an error (the JSON and query protocols name some apart). */
 export function wireErrorCode(unknownError: unknown, protocol: Protocol): string {
-  if (!isAppError(unknownError)) return 'InternalError';
+  if (!isAppError(unknownError)) return isOutOfSpace(unknownError) ? 'InsufficientCapacity' : 'InternalError';
   if (protocol === 'awsJson' || protocol === 'awsJson1_0' || protocol === 'restJson')
     return unknownError.protocolCodes.json ?? unknownError.code;
   if (protocol === 'awsQuery') return unknownError.protocolCodes.query ?? unknownError.code;
@@ -30,8 +30,8 @@ export function wireErrorCode(unknownError: unknown, protocol: Protocol): string
 }
 
 /**
- * Renders an error in the protocol's own shape. Unknown errors become InternalError with nothing of their
- * internals; the caller logs them with their cause.
+ * Renders an error in the protocol's own shape. Unknown errors become InternalError (or, for a full disk,
+ * InsufficientCapacity) with nothing of their internals; the caller logs them with their cause.
  */
 export function renderError(
   unknownError: unknown,
@@ -39,7 +39,7 @@ export function renderError(
   requestId: string,
   head: boolean,
 ): ApiResponse {
-  const error = isAppError(unknownError) ? unknownError : internalError(unknownError);
+  const error = asAppError(unknownError);
   const headers: Record<string, string> = { ...error.headers };
   let body: string;
   let status = error.status;

@@ -196,7 +196,8 @@ export function enginePathPattern(engineDir: string): RegExp {
  * Writes a stream's pieces to a file a batch at a time. Pieces arrive small (a network read's few KiB, a
  * 64 KiB segment); gathering them saves a thread-pool trip per piece, and writing them as they are (writev)
  * saves copying them into one buffer. libuv goes on writing after a short write until every piece is written
- * or the disk fails, so a short count is an error.
+ * or the disk fails, so a short count is an error; the rest is written once more, so that the error names its
+ * cause (ENOSPC, answered as InsufficientCapacity).
  */
 async function writeBatched(
   handle: fs.FileHandle,
@@ -211,7 +212,12 @@ async function writeBatched(
     pending = [];
     pendingBytes = 0;
     const { bytesWritten } = await handle.writev(pieces);
-    if (bytesWritten !== total) throw new Error(`short write to ${what}: ${bytesWritten} of ${total} bytes`);
+    if (bytesWritten === total) return;
+    // libuv stops at the first write that fails after some bytes went in: writing the rest says why (ENOSPC…).
+    const rest = Buffer.concat(pieces).subarray(bytesWritten);
+    const again = await handle.write(rest, 0, rest.length);
+    if (again.bytesWritten !== rest.length)
+      throw new Error(`short write to ${what}: ${bytesWritten + again.bytesWritten} of ${total} bytes`);
   };
   for await (const chunk of source) {
     pending.push(chunk);

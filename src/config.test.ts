@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config.js';
 
@@ -14,6 +15,25 @@ describe('config', () => {
       region: 'ca-west-1',
       logLevel: 'info',
     });
+  });
+
+  it('listens on loopback unless told otherwise', () => {
+    expect(loadConfig({ dataDir: '/d' }, {}).host).toBe('127.0.0.1');
+  });
+
+  it('takes a TLS certificate and key together or not at all, reported with every other problem', () => {
+    expect(
+      loadConfig({ dataDir: '/d' }, { SEAWALL_TLS_CERT: 'c.pem', SEAWALL_TLS_KEY: 'k.pem' }),
+    ).toMatchObject({
+      tlsCert: resolve('c.pem'),
+      tlsKey: resolve('k.pem'),
+    });
+    expect(() => loadConfig({ dataDir: '/d', tlsCert: 'c.pem' }, {})).toThrow(
+      /^invalid configuration: --tls-key is required with --tls-cert \(give both or neither\)$/,
+    );
+    expect(() => loadConfig({ port: 'x' }, { SEAWALL_TLS_KEY: 'k.pem' })).toThrow(
+      /--data-dir.*--port.*--tls-cert is required with --tls-key/,
+    );
   });
 
   it('reports every problem at once, named by its flag', () => {

@@ -6,6 +6,8 @@ const sources = {
   dataDir: { flag: 'data-dir', env: 'SEAWALL_DATA_DIR' },
   host: { flag: 'host', env: 'SEAWALL_HOST' },
   port: { flag: 'port', env: 'SEAWALL_PORT' },
+  tlsCert: { flag: 'tls-cert', env: 'SEAWALL_TLS_CERT' },
+  tlsKey: { flag: 'tls-key', env: 'SEAWALL_TLS_KEY' },
   region: { flag: 'region', env: 'SEAWALL_REGION' },
   logLevel: { flag: 'log-level', env: 'SEAWALL_LOG_LEVEL' },
   metadataUrl: { flag: 'metadata-url', env: 'SEAWALL_METADATA_URL' },
@@ -39,7 +41,7 @@ export const COLD_STORAGE_CLASSES = ['STANDARD_IA', 'ONEZONE_IA', 'GLACIER_IR'] 
 
 export const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d$/;
 
-const configSchema = z.object({
+const settingsSchema = z.object({
   // Absolute from here on: what is printed (where the credentials are) must make sense from anywhere.
   dataDir: z
     .string({ error: 'is required (--data-dir DIR or SEAWALL_DATA_DIR)' })
@@ -47,6 +49,17 @@ const configSchema = z.object({
     .transform((dir) => resolve(dir)),
   host: z.string().min(1).default('127.0.0.1'),
   port: z.coerce.number().int().min(0).max(65_535).default(9000),
+  // HTTPS on the same port: a PEM certificate (chain) and its PEM private key, both or neither.
+  tlsCert: z
+    .string()
+    .min(1)
+    .transform((file) => resolve(file))
+    .optional(),
+  tlsKey: z
+    .string()
+    .min(1)
+    .transform((file) => resolve(file))
+    .optional(),
   region: z.string().regex(REGION_PATTERN, 'must look like ca-west-1').default('ca-west-1'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   metadataUrl: z
@@ -118,6 +131,21 @@ const configSchema = z.object({
     .optional(),
   kmsKeyStoreProfile: z.string().min(1).optional(),
 });
+
+const configSchema = settingsSchema.superRefine(
+  (config, ctx) => {
+    if ((config.tlsCert === undefined) === (config.tlsKey === undefined)) return;
+    const [missing, given] =
+      config.tlsCert === undefined ? ['tlsCert', '--tls-key'] : ['tlsKey', '--tls-cert'];
+    ctx.addIssue({
+      code: 'custom',
+      path: [missing],
+      message: `is required with ${given} (give both or neither)`,
+    });
+  },
+  // Also when other settings are wrong: every problem is reported at once.
+  { when: () => true },
+);
 
 export type Config = z.infer<typeof configSchema>;
 export type ConfigKey = keyof typeof sources;

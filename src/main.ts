@@ -48,20 +48,13 @@ import {
 } from './iam/index.js';
 import { createJobRuntime, createJobStore, type DeliveryRetries, type JobRuntime } from './jobs/index.js';
 import {
-  checkKeyStore,
-  createAwsKmsKeyStore,
   createKmsApi,
   createKmsService,
-  createLocalKeyStore,
   createObjectKeyring,
   createSecretBox,
   deriveKey,
   ensureRootKeyFile,
-  type KeyStore,
   kmsMigrations,
-  readRootKey,
-  rootKeyOnly,
-  withLocalFallback,
 } from './kms/index.js';
 import { type Clock, systemClock } from './lib/clock.js';
 import { createLogger, type Logger } from './lib/logger.js';
@@ -90,9 +83,11 @@ import {
   createSavedQueryStore,
   queryMigrations,
 } from './query/index.js';
-import { createHttpServer } from './server/http-server.js';
+import { keyStoreOf, rootKeyOf } from './root-of-trust.js';
+import { type AuthThrottleOptions, createHttpServer } from './server/http-server.js';
 import { createInternalRoutes } from './server/internal-routes.js';
 import { createSignInRoute } from './server/signin-route.js';
+import { readTlsCredentials } from './server/tls.js';
 import {
   type BlobStore,
   bucketPolicies,
@@ -176,18 +171,6 @@ function createIam(db: MetadataDb, rootKey: Buffer, clock: Clock): IamService {
 }
 
 /**
- * The root key: the one given in the environment (SEAWALL_ROOT_KEY), else the data directory's root.key file.
- * Given both, they must be the same key: secrets sealed under one do not open under the other.
- */
-async function rootKeyOf(config: Config): Promise<Buffer> {
-  const file = dataDirLayout(config.dataDir).rootKey;
-  if (!config.rootKey) return readRootKey(file);
-  if ((await exists(file)) && !(await readRootKey(file)).equals(config.rootKey))
-    throw new Error(`SEAWALL_ROOT_KEY is not the root key of ${config.dataDir}: its ${file} holds another`);
-  return config.rootKey;
-}
-
-/**
  * The data directory's root account, whose secret the root key must open: a different key (another
  * SEAWALL_ROOT_KEY) is said so, not as the cipher's "unable to authenticate data".
  */
@@ -228,38 +211,6 @@ async function engineScratchOf(config: Config): Promise<EngineScratch> {
     dir: config.scratchDir,
     limitBytes: config.scratchBytes ?? Math.floor((stats.blocks * stats.bsize) / 2),
   };
-}
-
-/**
- * The store that wraps KMS key material: an external KMS where one is configured (material the root key
- * wrapped before still unwraps), else the root key. An external store that does not work stops the start.
- */
-async function keyStoreOf(config: Config, rootKey: Buffer, region: string) {
-  const local = createLocalKeyStore(rootKey);
-  if (!config.kmsKeyStoreKey) return { store: rootKeyOnly(local), close: () => {} };
-  const external = createAwsKmsKeyStore({
-    keyId: config.kmsKeyStoreKey,
-    region: config.kmsKeyStoreRegion ?? /^arn:aws:kms:([^:]+):/.exec(config.kmsKeyStoreKey)?.[1] ?? region,
-    ...(config.kmsKeyStoreEndpoint ? { endpoint: config.kmsKeyStoreEndpoint } : {}),
-    ...(config.kmsKeyStoreCredentials
-      ? {
-          credentials: {
-            file: config.kmsKeyStoreCredentials,
-            ...(config.kmsKeyStoreProfile ? { profile: config.kmsKeyStoreProfile } : {}),
-          },
-        }
-      : {}),
-  });
-  try {
-    await checkKeyStore(external);
-  } catch (error) {
-    external.close();
-    throw new Error(
-      `the external key store (${config.kmsKeyStoreKey}) cannot wrap and unwrap key material: ${(error as Error).message}`,
-    );
-  }
-  const store: KeyStore = withLocalFallback(external, local);
-  return { store, close: () => external.close() };
 }
 
 /**
@@ -320,6 +271,8 @@ export async function startSeawall(
     memoryBudgetBytes?: number;
     /** How failed deliveries (S3 event notifications, SNS messages) are retried (tests shorten the waits). */
     eventRetries?: DeliveryRetries;
+    /** How failed authentication backs off (tests shorten the waits, and throttle loopback too). */
+    authThrottle?: AuthThrottleOptions;
   } = {},
 ): Promise<Seawall> {
   const layout = dataDirLayout(config.dataDir);
@@ -329,6 +282,9 @@ export async function startSeawall(
       `${config.dataDir} is not a Seawall data directory; run: seawall init --data-dir ${config.dataDir}`,
     );
   }
+  // Before anything is claimed: a certificate that cannot be served is a start-up error naming its file.
+  const tls =
+    config.tlsCert && config.tlsKey ? await readTlsCredentials(config.tlsCert, config.tlsKey) : undefined;
   const logger = options.logger ?? createLogger(config.logLevel);
   const clock = options.clock ?? systemClock;
   const claim = await claimDataDir(config, logger);
@@ -605,6 +561,8 @@ export async function startSeawall(
       region: account.region,
       logger,
       ...(options.memoryBudgetBytes !== undefined ? { memoryBudgetBytes: options.memoryBudgetBytes } : {}),
+      ...(tls ? { tls } : {}),
+      ...(options.authThrottle ? { authThrottle: options.authThrottle } : {}),
     });
     const listening = server;
     const engines = launcher;
@@ -614,7 +572,7 @@ export async function startSeawall(
     });
     const { port } = listening.address() as AddressInfo;
     const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-    const url = `http://${host}:${port}`;
+    const url = `${tls ? 'https' : 'http'}://${host}:${port}`;
     publicUrl = url;
     await claim.listening(url, port);
     logger.info({ url }, 'seawall is serving');

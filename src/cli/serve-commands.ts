@@ -20,6 +20,8 @@ export function configFrom(values: Record<string, string | boolean | undefined>,
       region: flag('region'),
       logLevel: flag('log-level'),
       metadataUrl: flag('metadata-url'),
+      tlsCert: flag('tls-cert'),
+      tlsKey: flag('tls-key'),
     },
     env,
   );
@@ -44,8 +46,14 @@ export const initCommand: Command = {
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'serve every API on one port',
-  usage: 'seawall serve --data-dir DIR [--port 9000] [--host 127.0.0.1]',
-  options: { ...common, port: { type: 'string' }, host: { type: 'string' } },
+  usage: 'seawall serve --data-dir DIR [--port 9000] [--host 127.0.0.1] [--tls-cert FILE --tls-key FILE]',
+  options: {
+    ...common,
+    port: { type: 'string' },
+    host: { type: 'string' },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
+  },
   async run({ values }, io) {
     const config = configFrom(values, io.env);
     const seawall = await startSeawall(config);

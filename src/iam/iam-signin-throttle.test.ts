@@ -19,6 +19,13 @@ describe('sign-in throttle', () => {
     expect(throttle.waitFor('k', 2000 + 61_000)).toBe(0);
   });
 
+  it('says how many failures a key has, this one included, counting afresh once it is forgotten', () => {
+    const throttle = createThrottle(options);
+    expect(throttle.begin('k', 0)).toBe(1);
+    expect(throttle.begin('k', 0)).toBe(2);
+    expect(throttle.begin('k', 61_000)).toBe(1);
+  });
+
   it('takes back a successful attempt, or forgets the key when asked', () => {
     const throttle = createThrottle(options);
     for (let i = 0; i < 3; i++) throttle.begin('k', 0);

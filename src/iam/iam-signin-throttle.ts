@@ -1,8 +1,9 @@
 /**
- * Backoff for failed sign-ins, kept in memory: after `threshold` failures under one key, each further attempt
- * must wait twice as long as the last (1 s, 2 s, 4 s… up to `maxMs`); a key quiet for `forgetMs` is forgotten.
- * An attempt counts as a failure from the moment it starts and is forgiven only when it succeeds, so a burst of
- * parallel guesses gets no more tries than a sequence would.
+ * Backoff for failed authentication, kept in memory: after `threshold` failures under one key, each further
+ * attempt must wait twice as long as the last (1 s, 2 s, 4 s… up to `maxMs`); a key quiet for `forgetMs` is
+ * forgotten. The console's sign-in counts an attempt as a failure from the moment it starts and forgives it only
+ * when it succeeds, so a burst of parallel guesses gets no more tries than a sequence would; the API's signature
+ * checks (server/auth-throttle.ts) count only the failures, when they happen.
  */
 export interface ThrottleOptions {
   threshold: number;
@@ -17,8 +18,8 @@ export interface ThrottleOptions {
 export interface Throttle {
   /** Milliseconds until `key` may try again; 0 when it may now. */
   waitFor(key: string, now: number): number;
-  /** Counts an attempt as a failure until it is forgiven. */
-  begin(key: string, now: number): void;
+  /** Counts an attempt as a failure until it is forgiven; returns the key's failures, this one included. */
+  begin(key: string, now: number): number;
   /** A successful attempt: its own count is taken back; `reset` also forgets the key's earlier failures. */
   forgive(key: string, reset: boolean): void;
 }
@@ -50,14 +51,15 @@ export function createThrottle(options: ThrottleOptions): Throttle {
   return {
     waitFor,
 
-    begin(key: string, now: number): void {
-      const entry = current(key, now) ?? { failures: 0, lastAt: now };
+    begin(key: string, now: number): number {
+      const failures = (current(key, now)?.failures ?? 0) + 1;
       entries.delete(key);
-      entries.set(key, { failures: entry.failures + 1, lastAt: now });
+      entries.set(key, { failures, lastAt: now });
       if (entries.size > options.maxKeys) {
         const oldest = entries.keys().next().value;
         if (oldest !== undefined) entries.delete(oldest);
       }
+      return failures;
     },
 
     forgive(key: string, reset: boolean): void {

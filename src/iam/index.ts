@@ -18,6 +18,8 @@ export { iamMigrations } from './iam-migrations.js';
 export { createIamService } from './iam-service.js';
 /** The console's password sign-in: a user's login profile checked, answered with temporary credentials. */
 export { createConsoleSignIn, type SignInRequest, type SignInResult } from './iam-signin.js';
+/** Backoff for failed authentication, per key (an account and user, a source address, an access key id). */
+export { createThrottle, type Throttle, type ThrottleOptions } from './iam-signin-throttle.js';
 export { createIamStore, type IamStore } from './iam-store.js';
 /** The IAM service; `authorizationContext(principal)` gathers the policies the authorizer evaluates. */
 export type { IamService } from './iam-types.js';

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { pipeline, Readable } from 'node:stream';
 import { AppError } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
@@ -18,6 +19,7 @@ import {
   type Principal,
 } from '../lib/operation.js';
 import { anonymousRequest, isUnsigned } from './anonymous.js';
+import { type AuthThrottleOptions, createAuthThrottle } from './auth-throttle.js';
 import {
   type Authenticated,
   authenticate,
@@ -38,7 +40,9 @@ import {
 } from './connection-guards.js';
 import { authenticateForm } from './post-form.js';
 import { type Protocol, renderError, type ServiceEndpoint, wireErrorCode } from './protocols.js';
+import { type TlsCredentials, tlsServerOptions } from './tls.js';
 
+export type { AuthThrottleOptions } from './auth-throttle.js';
 export type { HttpLimits } from './connection-guards.js';
 
 /** Paths under this prefix are Seawall's own (health, console); bucket names cannot contain '_'. */
@@ -62,6 +66,10 @@ export interface HttpServerDeps {
   limits?: Partial<HttpLimits>;
   /** What requests may buffer in all (bodies read whole, result pages); 512 MiB unless given. */
   memoryBudgetBytes?: number;
+  /** Serves HTTPS with this certificate and key instead of plain HTTP, on the same port. */
+  tls?: TlsCredentials;
+  /** How failed authentication backs off (server/auth-throttle.ts has the defaults). */
+  authThrottle?: AuthThrottleOptions;
 }
 
 /** `/_seawall` itself too, which redirects to the console. */
@@ -159,6 +167,11 @@ function watchIdle(
   });
 }
 
+/** Whether the request came over TLS (aws:SecureTransport; S3 takes SSE-C keys only so). */
+function overTls(req: IncomingMessage): boolean {
+  return 'encrypted' in req.socket && req.socket.encrypted === true;
+}
+
 /** Sends `100 Continue` when something first reads the request's body, not before. */
 function continueOnRead(req: IncomingMessage, res: ServerResponse): void {
   const read = req._read.bind(req);
@@ -206,6 +219,11 @@ interface Trace {
 export function createHttpServer(deps: HttpServerDeps): Server {
   const { services, logger } = deps;
   const budget = createMemoryBudget(deps.memoryBudgetBytes ?? MEMORY_BUDGET_BYTES);
+  const throttle = createAuthThrottle({
+    clock: deps.clock,
+    logger,
+    ...(deps.authThrottle ? { options: deps.authThrottle } : {}),
+  });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = newRequestId();
@@ -242,7 +260,12 @@ export function createHttpServer(deps: HttpServerDeps): Server {
       const auth =
         protocol === 'restXml' && (isUnsigned(line) || line.method === 'OPTIONS')
           ? anonymousRequest(req, line, deps.region)
-          : await authenticate(req, line, deps, memory.reserve);
+          : await throttle.guard(() => authenticate(req, line, deps, memory.reserve), {
+              sourceIp: trace.sourceIp,
+              protocol,
+              service: claimed,
+              accessKeyId: claimedAccessKey(line),
+            });
       trace.service = auth.service;
       trace.region = auth.region;
       trace.principal = auth.principal;
@@ -258,7 +281,8 @@ export function createHttpServer(deps: HttpServerDeps): Server {
       trace.error = error;
       // Answered already by the idle timeout; this is the stalled body giving up as the connection closed.
       if (res.writableEnded) return;
-      if (!(error instanceof AppError) || error.status >= 500) {
+      // A SlowDown is the server declining work (its memory budget, a throttled guesser), not failing.
+      if (!(error instanceof AppError) || (error.status >= 500 && error.code !== 'SlowDown')) {
         logger.error({ err: error, requestId, method: line.method, path: line.rawPath }, 'request failed');
       }
       if (res.headersSent) {
@@ -351,7 +375,10 @@ export function createHttpServer(deps: HttpServerDeps): Server {
 
   /** The request of an operation whose caller signed a form: its principal is the form's signer. */
   async function formRequest(request: OperationRequest, trace: Trace): Promise<OperationRequest> {
-    const { principal, form, body } = await authenticateForm(request, deps);
+    const { principal, form, body } = await throttle.guard(() => authenticateForm(request, deps), {
+      sourceIp: trace.sourceIp,
+      protocol: 'restXml',
+    });
     return {
       ...request,
       principal,
@@ -374,7 +401,7 @@ export function createHttpServer(deps: HttpServerDeps): Server {
   ): OperationRequest {
     const facts = {
       sourceIp: req.socket.remoteAddress ?? '',
-      secureTransport: false,
+      secureTransport: overTls(req),
       time: deps.clock.now(),
       userAgent: line.headers['user-agent'] ?? '',
     };
@@ -529,12 +556,16 @@ export function createHttpServer(deps: HttpServerDeps): Server {
   }
 
   const limits: HttpLimits = { ...DEFAULT_HTTP_LIMITS, ...deps.limits };
-  const server = createServer(serverOptions(limits), (req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((error: unknown) => {
       logger.error({ err: error }, 'unhandled request failure');
       res.destroy();
     });
-  });
+  };
+  // The same handler and guards either way; HTTPS only adds the handshake (and its own timeout) in front.
+  const server: Server = deps.tls
+    ? createHttpsServer({ ...serverOptions(limits), ...tlsServerOptions(deps.tls, limits) }, listener)
+    : createServer(serverOptions(limits), listener);
   // `Expect: 100-continue` is answered once the body is first read (after the signature is verified, for
   // S3), so a refused request never sends its body. An expectation Seawall cannot meet is refused with 417
   // (RFC 9110 §10.1.1) before anything else; an empty Expect asks for nothing.

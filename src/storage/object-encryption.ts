@@ -392,9 +392,9 @@ const LOOPBACK = /^(?:127\.|::1$|::ffff:127\.)/;
 
 /**
  * The SSE-C key of a request's headers (`x-amz-server-side-encryption-customer-*`, or with `copy-source` the
- * copy source's), checked as S3 checks it; undefined when none is sent. S3 takes an SSE-C key only over TLS;
- * Seawall, which serves plain HTTP, takes one only from a client on the same machine, so a key never crosses
- * a network in the clear.
+ * copy source's), checked as S3 checks it; undefined when none is sent. S3 takes an SSE-C key only over TLS, and
+ * so does Seawall serving HTTPS (`--tls-cert`); serving plain HTTP, it takes one only from a client on the same
+ * machine, so a key never crosses a network in the clear.
  */
 export function customerKeyOf(req: OperationRequest, copySource = false): CustomerKey | undefined {
   const prefix = copySource

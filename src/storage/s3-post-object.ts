@@ -105,10 +105,11 @@ async function* withinRange(body: AsyncIterable<Uint8Array>, range: SizeRange): 
     });
 }
 
-/** The object's URL as the request addressed its bucket (path or virtual-hosted style). */
-function objectUrl(req: ApiRequest, key: string): string {
+/** The object's URL as the request addressed its bucket (path or virtual-hosted style), over its scheme. */
+function objectUrl(req: OperationRequest, key: string): string {
   const base = req.rawPath.replace(/\/+$/, '');
-  return `http://${req.host}${base}/${key.split('/').map(awsUriEncode).join('/')}`;
+  const scheme = req.facts.secureTransport ? 'https' : 'http';
+  return `${scheme}://${req.host}${base}/${key.split('/').map(awsUriEncode).join('/')}`;
 }
 
 /** A redirect S3 would follow: an absolute http(s) URL; anything else is ignored, as S3 ignores it. */
@@ -127,7 +128,7 @@ function redirectTarget(value: string | undefined): string | undefined {
 /** success_action_redirect (or the older redirect), else success_action_status: 200, 201 with a PostResponse, 204. */
 function answer(
   input: PostObjectInput,
-  req: ApiRequest,
+  req: OperationRequest,
   etag: string,
   headers: Record<string, string>,
 ): ApiResponse {

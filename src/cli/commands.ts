@@ -7,6 +7,11 @@ export interface Command {
   usage: string;
   options: NonNullable<ParseArgsConfig['options']>;
   positionals?: boolean;
+  /**
+   * The exit code when the command cannot do its job (bad flags, an error it does not answer itself): 1 unless
+   * given. `seawall check` gives 2, since its 1 means that it found something wrong.
+   */
+  failureCode?: number;
   run(
     args: { values: Record<string, string | boolean | undefined>; positionals: string[] },
     io: CliIo,

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../config.js';
 import { DataDirError } from '../data-dir-errors.js';
 import { auditCommand } from './audit-command.js';
+import { checkCommand } from './check-command.js';
 import { describeListenError } from './cli-errors.js';
 import { CliError, type CliIo, type Command } from './commands.js';
 import { demoCommand } from './demo-command.js';
@@ -16,6 +17,7 @@ const COMMANDS: readonly Command[] = [
   queryCommand,
   ingestCommand,
   auditCommand,
+  checkCommand,
 ];
 
 function overview(): string {
@@ -89,6 +91,6 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
     io.err(`seawall ${name}: ${listen ?? oneLine(error)}`);
     if (!expected && process.env.SEAWALL_DEBUG) io.err(String((error as Error).stack));
-    return 1;
+    return command.failureCode ?? 1;
   }
 }

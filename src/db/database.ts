@@ -83,3 +83,21 @@ export async function openMetadataDb(
   }
   return { db, dialect, close: () => db.destroy() };
 }
+
+/** A SQLite database opened read-only, as it is (WAL and all, never checkpointed): offline checks, backups. */
+export function openSqliteReadOnly(path: string): BetterSqlite3.Database {
+  const sqlite = new BetterSqlite3(path, { readonly: true, fileMustExist: true });
+  sqlite.pragma('busy_timeout = 5000');
+  return sqlite;
+}
+
+/**
+ * Opens a SQLite metadata store read-only, as it is: no migrations, nothing written (`seawall check`, and a
+ * backup's snapshot, which is in rollback-journal mode and needs no WAL file beside it).
+ */
+export function openMetadataReadOnly(path: string): MetadataDb {
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: withStatementCache(openSqliteReadOnly(path)) }),
+  });
+  return { db, dialect: 'sqlite', close: () => db.destroy() };
+}

@@ -7,6 +7,8 @@ export { type PolicySource, principalContext } from './authorizer.js';
 export { globalKeys } from './global-keys.js';
 export { createIamApi } from './iam-api.js';
 export type { AuthorizationContext } from './iam-authz.js';
+/** The offline check (seawall check): every access key's secret opens with the root key. */
+export { checkAccessKeySecrets } from './iam-key-check.js';
 export {
   type AccessKeyMetadata,
   type RootCredentials,

@@ -4,6 +4,8 @@ export { checkKeyStore, createAwsKmsKeyStore, rootKeyOnly, withLocalFallback } f
 export { createLocalKeyStore, type KeyStore } from './key-store.js';
 export { createKmsApi } from './kms-api.js';
 export { kmsMigrations } from './kms-migrations.js';
+/** The offline check's view of KMS: the metadata read, never written (seawall check). */
+export { createOfflineKms, type MaterialCheck, OfflineKeyError, type OfflineKms } from './kms-offline.js';
 export { createKmsService, type KmsService } from './kms-service.js';
-export { createObjectKeyring } from './object-keyring.js';
+export { createDataKeyOpener, createObjectKeyring, type DataKeyKms } from './object-keyring.js';
 export { createSecretBox, deriveKey, ensureRootKeyFile, readRootKey, type SecretBox } from './root-key.js';

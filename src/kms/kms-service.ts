@@ -19,7 +19,6 @@ import {
   grantEntry,
   grantsPolicy,
   mayRetire,
-  roleOfSession,
 } from './kms-grants.js';
 import { KmsLookups } from './kms-lookups.js';
 
@@ -118,6 +117,16 @@ function malformedPolicy(message: string): AppError {
 
 export function keyArn(scope: KmsScope, keyId: string): string {
   return `arn:aws:kms:${scope.region}:${scope.accountId}:key/${keyId}`;
+}
+
+/** What a version of a key's material is wrapped bound to: the key's ARN and the material's id. */
+export function materialContext(scope: KmsScope, keyId: string, materialId: string): string {
+  return `${keyArn(scope, keyId)}#${materialId}`;
+}
+
+/** What the material of one of Seawall's own keys (see KmsService.serviceKey) is wrapped bound to. */
+export function serviceKeyContext(name: string): string {
+  return `seawall:service-key:${name}`;
 }
 
 export function aliasArn(scope: KmsScope, name: string): string {
@@ -528,10 +537,6 @@ export function createKmsService(deps: {
     return { id, wrapped };
   }
 
-  function materialContext(scope: KmsScope, keyId: string, materialId: string): string {
-    return `${keyArn(scope, keyId)}#${materialId}`;
-  }
-
   async function material(scope: KmsScope, row: KeyRow, materialId?: string) {
     // A version of material never changes once made: one already unwrapped needs no lookup (the newest, which
     // a rotation may change, always does).
@@ -697,7 +702,7 @@ export function createKmsService(deps: {
       let made = serviceKeys.get(name);
       if (!made) {
         made = (async () => {
-          const context = `seawall:service-key:${name}`;
+          const context = serviceKeyContext(name);
           await db
             .insertInto('kms_service_keys')
             .values({ name, wrapped: await keyStore.wrap(randomBytes(32), context), created_at: now() })

@@ -86,20 +86,20 @@ function throughS3(error: unknown): never {
   throw error;
 }
 
+/** A stored object's key is named by its ARN, whose account is the key's: reads need no bucket lookup. */
+function storedScopeOf(region: string) {
+  return (keyArn: string) => ({ accountId: /^arn:aws:kms:[^:]*:(\d{12}):/.exec(keyArn)?.[1] ?? '', region });
+}
+
+/** What opening stored objects' data keys needs of KMS: Seawall's S3 key, and Decrypt. */
+export type DataKeyKms = Pick<KmsService, 'serviceKey' | 'decrypt'>;
+
 /**
- * Objects' data keys over KMS (DESIGN.md, decision 3). SSE-KMS: the data key is sealed by KMS under the key
- * the write named (or the account's aws/s3 key), with S3's encryption context, after the caller's
- * kms:GenerateDataKey (write) or kms:Decrypt (read) is authorized on it. SSE-S3: the data key is sealed under
- * a key Seawall owns (S3's "S3 managed key"), itself sealed under the key store; no caller permission applies.
+ * The read half of the keyring: stored objects' data keys opened as `ObjectKeyring.open` opens them, over any
+ * KMS that can answer `DataKeyKms` (the server's, or the offline check's read-only view of the metadata).
  */
-export function createObjectKeyring(kms: KmsService, region: string): ObjectKeyring {
-  const scopeOf = (target: KeyTarget) => ({ accountId: target.accountId, region });
-  /** A stored object's key is named by its ARN, whose account is the key's: reads need no bucket lookup. */
-  const storedScope = (keyArn: string) => ({
-    accountId: /^arn:aws:kms:[^:]*:(\d{12}):/.exec(keyArn)?.[1] ?? '',
-    region,
-  });
-  const sealS3 = async (dataKey: Buffer) => seal(await kms.serviceKey(S3_KEY), 'AES256', dataKey);
+export function createDataKeyOpener(kms: DataKeyKms, region: string): Pick<ObjectKeyring, 'open'> {
+  const storedScope = storedScopeOf(region);
   async function openS3(wrapped: string): Promise<Buffer> {
     const opened = open(await kms.serviceKey(S3_KEY), 'AES256', wrapped);
     if (!opened) throw new CorruptObjectError('a sealed data key does not open');
@@ -118,6 +118,46 @@ export function createObjectKeyring(kms: KmsService, region: string): ObjectKeyr
     if (!opened) throw new AppError('AccessDenied', 403, 'Access Denied');
     return opened;
   }
+  return {
+    async open(encryption: ObjectEncryption | undefined, target: KeyTarget, access: KeyAccess = {}) {
+      const { check, customerKey } = access;
+      if (encryption?.customerKeyMd5 !== undefined) return openCustomer(encryption, customerKey);
+      if (customerKey)
+        throw badRequest('InvalidRequest', 'The encryption parameters are not applicable to this object.');
+      // Bytes an earlier version of Seawall stored in plaintext.
+      if (!encryption) return null;
+      if (encryption.algorithm === 'AES256') return openS3(encryption.wrapped);
+      const context = kmsContext(target, encryption.bucketKey ?? false, ownContext(encryption));
+      try {
+        await check?.({
+          action: 'kms:Decrypt',
+          resource: encryption.keyId as string,
+          conditions: viaS3(region, context),
+        });
+        const { plaintext } = await kms.decrypt(
+          storedScope(encryption.keyId as string),
+          Buffer.from(encryption.wrapped, 'base64'),
+          context,
+        );
+        return plaintext;
+      } catch (error) {
+        throughS3(error);
+      }
+    },
+  };
+}
+
+/**
+ * Objects' data keys over KMS (DESIGN.md, decision 3). SSE-KMS: the data key is sealed by KMS under the key
+ * the write named (or the account's aws/s3 key), with S3's encryption context, after the caller's
+ * kms:GenerateDataKey (write) or kms:Decrypt (read) is authorized on it. SSE-S3: the data key is sealed under
+ * a key Seawall owns (S3's "S3 managed key"), itself sealed under the key store; no caller permission applies.
+ */
+export function createObjectKeyring(kms: KmsService, region: string): ObjectKeyring {
+  const scopeOf = (target: KeyTarget) => ({ accountId: target.accountId, region });
+  const storedScope = storedScopeOf(region);
+  const sealS3 = async (dataKey: Buffer) => seal(await kms.serviceKey(S3_KEY), 'AES256', dataKey);
+  const opener = createDataKeyOpener(kms, region);
 
   /**
    * The KMS key an SSE-KMS write seals its data key under (the one it names, else the account's aws/s3 key),
@@ -194,30 +234,6 @@ export function createObjectKeyring(kms: KmsService, region: string): ObjectKeyr
       }
     },
 
-    async open(encryption: ObjectEncryption | undefined, target: KeyTarget, access: KeyAccess = {}) {
-      const { check, customerKey } = access;
-      if (encryption?.customerKeyMd5 !== undefined) return openCustomer(encryption, customerKey);
-      if (customerKey)
-        throw badRequest('InvalidRequest', 'The encryption parameters are not applicable to this object.');
-      // Bytes an earlier version of Seawall stored in plaintext.
-      if (!encryption) return null;
-      if (encryption.algorithm === 'AES256') return openS3(encryption.wrapped);
-      const context = kmsContext(target, encryption.bucketKey ?? false, ownContext(encryption));
-      try {
-        await check?.({
-          action: 'kms:Decrypt',
-          resource: encryption.keyId as string,
-          conditions: viaS3(region, context),
-        });
-        const { plaintext } = await kms.decrypt(
-          storedScope(encryption.keyId as string),
-          Buffer.from(encryption.wrapped, 'base64'),
-          context,
-        );
-        return plaintext;
-      } catch (error) {
-        throughS3(error);
-      }
-    },
+    open: opener.open,
   };
 }

@@ -392,6 +392,38 @@ function bindingOf(id: string): Buffer {
   return Buffer.from(`seawall:blob:${id}`);
 }
 
+/** Which stored bytes serve plaintext [start, start + length) of a blob, and how they open. */
+function planOf(blob: BlobRef, start: number, length: number): BlobPlan {
+  return blob.key === null
+    ? plaintextPlan(start, length)
+    : rangeOpener(blob.key, bindingOf(blob.id), blob.size, start, length);
+}
+
+/**
+ * Opens plaintext [start, start + length) of the blob whose file is at `path`, read and verified as the store's
+ * `open` reads it, without a store: for the offline check (seawall check), which finds each file itself and must
+ * neither make nor sweep anything in the data directory. The file is closed however the stream ends.
+ */
+export async function openBlobFile(
+  path: string,
+  blob: BlobRef,
+  start: number,
+  length: number,
+): Promise<Readable> {
+  const plan = planOf(blob, start, length);
+  const handle = await fs.open(path, constants.O_RDONLY);
+  let released = false;
+  const lease: BlobLease = {
+    handle,
+    release: () => {
+      if (released) return;
+      released = true;
+      void handle.close().catch(() => undefined);
+    },
+  };
+  return streamOf(lease, plainBatches(handle, plan, READ_SEGMENTS));
+}
+
 /** The engine's scratch space: a directory on a memory-backed file system, and how much plaintext it takes. */
 export interface EngineScratch {
   /** A directory on tmpfs (/dev/shm); the store keeps its files in a directory of its own under it. */
@@ -407,6 +439,19 @@ export function scratchFull(needed: number, free: number, limit: number): AppErr
     503,
     `The files to read (${needed} bytes) do not fit in the engine's scratch space (${free} of ${limit} bytes free); raise SEAWALL_SCRATCH_BYTES or read fewer files.`,
   );
+}
+
+/** The ids of the blob files in a tier's `blobs` directory (`ab/<id>`), shard by shard. */
+export async function* blobIdsIn(dir: string): AsyncIterable<string> {
+  for (const shard of await fs.readdir(dir)) {
+    for (const name of await fs.readdir(join(dir, shard))) if (ID.test(name)) yield name;
+  }
+}
+
+/** Where a tier keeps a blob: `blobs/ab/<id>` under its root. */
+export function blobPath(root: string, id: string): string {
+  assertId(id);
+  return join(root, 'blobs', id.slice(0, 2), id);
 }
 
 /**
@@ -454,13 +499,8 @@ export async function createLocalBlobStore(
     scratchFull,
   );
 
-  const pathOf = (id: string) => join(blobsDir, id.slice(0, 2), id);
-  const coldPathOf = (id: string) => join(coldBlobs as string, id.slice(0, 2), id);
-  async function* idsIn(dir: string): AsyncIterable<string> {
-    for (const shard of await fs.readdir(dir)) {
-      for (const name of await fs.readdir(join(dir, shard))) if (ID.test(name)) yield name;
-    }
-  }
+  const pathOf = (id: string) => blobPath(root, id);
+  const coldPathOf = (id: string) => blobPath(coldTier?.root as string, id);
 
   const cold: ColdTier | undefined = coldTier && {
     storageClass: coldTier.storageClass,
@@ -495,7 +535,7 @@ export async function createLocalBlobStore(
       await remove(coldPathOf(id));
     },
     async *inBoth() {
-      for await (const id of idsIn(coldBlobs as string)) if (await exists(pathOf(id))) yield id;
+      for await (const id of blobIdsIn(coldBlobs as string)) if (await exists(pathOf(id))) yield id;
     },
   };
 
@@ -509,13 +549,6 @@ export async function createLocalBlobStore(
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || coldBlobs === undefined) throw error;
       return openBlobs.acquire(coldPathOf(id));
     }
-  }
-
-  /** Which stored bytes serve plaintext [start, start + length) of a blob, and how they open. */
-  function planOf(blob: BlobRef, start: number, length: number): BlobPlan {
-    return blob.key === null
-      ? plaintextPlan(start, length)
-      : rangeOpener(blob.key, bindingOf(blob.id), blob.size, start, length);
   }
 
   async function open(blob: BlobRef, start: number, length: number): Promise<Readable> {
@@ -559,10 +592,10 @@ export async function createLocalBlobStore(
     },
 
     async *ids() {
-      yield* idsIn(blobsDir);
+      yield* blobIdsIn(blobsDir);
       if (coldBlobs === undefined) return;
       // A blob in both tiers is named once, by the hot tier.
-      for await (const id of idsIn(coldBlobs)) if (!(await exists(pathOf(id)))) yield id;
+      for await (const id of blobIdsIn(coldBlobs)) if (!(await exists(pathOf(id)))) yield id;
     },
 
     ...(cold ? { cold } : {}),

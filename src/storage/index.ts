@@ -6,7 +6,16 @@ export {
   createAccountAccessService,
   createAccountAccessStore,
 } from './account-access.js';
-export { type BlobStore, createLocalBlobStore, type EngineFiles, type EngineScratch } from './blob-store.js';
+export {
+  type BlobStore,
+  blobIdsIn,
+  blobPath,
+  createLocalBlobStore,
+  type EngineFiles,
+  type EngineScratch,
+} from './blob-store.js';
+/** The offline check (seawall check): objects against their blobs and blob files against the rows, read only. */
+export type { BlobTiers } from './blob-verify.js';
 /** A bucket's policy and public access block, as the authorizer reads them (`StorageService.bucketAccess`). */
 export type { BucketAccess, BucketAccessService, PublicAccessBlock } from './bucket-access.js';
 export { assertBucketName, bucketNameProblem } from './bucket-names.js';
@@ -18,6 +27,7 @@ export { createEventOutbox } from './event-outbox.js';
 export { lifecycleScanIntervalMs, scheduleLifecycle } from './lifecycle-schedule.js';
 export { createMultipartStore } from './multipart-store.js';
 export type { EventListener, S3EventRecord } from './notifications.js';
+export { checkStoredObjects, type ObjectCheckDeps, versionSubject } from './object-check.js';
 /** How objects are encrypted at rest: what a write asks for, what a version stores, and the keyring's shape. */
 export {
   type ChosenEncryption,
@@ -32,6 +42,7 @@ export {
   type ObjectEncryption,
   type ObjectKeyring,
 } from './object-encryption.js';
+export { type OfflineBucket, offlineBucket } from './offline-bucket.js';
 export { bucketPolicies } from './resource-policies.js';
 export { createS3Api } from './s3-api.js';
 /** S3 Control's account-level operations, served by the S3 endpoint: clients sign them for `s3`. */

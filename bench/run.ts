@@ -1,5 +1,6 @@
 import { analyticsBench } from './analytics.js';
 import { auditBench } from './audit.js';
+import { backupBench } from './backup.js';
 import { iamBench } from './iam.js';
 import { kmsBench } from './kms.js';
 import { largeObjectBench } from './large-object.js';
@@ -19,6 +20,7 @@ const benches: Record<string, () => Promise<void>> = {
   kms: kmsBench,
   audit: auditBench,
   monitor: monitorBench,
+  backup: backupBench,
 };
 
 const names = process.argv.slice(2);

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../config.js';
 import { DataDirError } from '../data-dir-errors.js';
 import { auditCommand } from './audit-command.js';
+import { backupCommand, restoreCommand } from './backup-command.js';
 import { checkCommand } from './check-command.js';
 import { describeListenError } from './cli-errors.js';
 import { CliError, type CliIo, type Command } from './commands.js';
@@ -17,6 +18,8 @@ const COMMANDS: readonly Command[] = [
   queryCommand,
   ingestCommand,
   auditCommand,
+  backupCommand,
+  restoreCommand,
   checkCommand,
 ];
 

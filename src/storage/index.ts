@@ -49,5 +49,10 @@ export { createS3Api } from './s3-api.js';
 export { withS3Control } from './s3-control-api.js';
 export { storageMigrations } from './storage-migrations.js';
 export { createStorageService } from './storage-service.js';
-export { createStorageStore, type ObjectSummary, type StorageStore } from './storage-store.js';
+export {
+  createStorageStore,
+  type ObjectSummary,
+  referencedBlobs,
+  type StorageStore,
+} from './storage-store.js';
 export type { PutObjectInput, StorageService, StoredObject } from './storage-types.js';

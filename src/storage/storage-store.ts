@@ -187,6 +187,30 @@ async function lockKey(trx: Transaction<Database>, bucket: string, key: string):
   await sql`SELECT pg_advisory_xact_lock(hashtext(${bucket}), hashtext(${key}))`.execute(trx);
 }
 
+/**
+ * Every blob the metadata names (object versions' bytes and uploaded parts), a page at a time in id order:
+ * what a backup must copy with a snapshot of the metadata.
+ */
+export async function* referencedBlobs(db: Kysely<Database>, pageSize = 1000): AsyncIterable<string> {
+  for (const table of ['object_versions', 'multipart_parts'] as const) {
+    let after = '';
+    for (;;) {
+      const rows = await db
+        .selectFrom(table)
+        .select('blob_id')
+        .where('blob_id', 'is not', null)
+        .where('blob_id', '>', after)
+        .orderBy('blob_id')
+        .limit(pageSize)
+        .execute();
+      for (const row of rows) if (row.blob_id) yield row.blob_id;
+      const last = rows.at(-1)?.blob_id;
+      if (rows.length < pageSize || !last) break;
+      after = last;
+    }
+  }
+}
+
 export function createStorageStore(db: Kysely<Database>): StorageStore {
   return {
     async insertBucket(row: BucketRow, settings?: Readonly<Record<string, string>>): Promise<boolean> {

@@ -1,0 +1,190 @@
+import { constants, promises as fs } from 'node:fs';
+import { dirname } from 'node:path';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../data-dir-modes.js';
+import { hashWorkers, type StreamHash } from '../lib/hash-workers.js';
+
+/** Files are copied a MiB at a time: one reader and one writer, no network. */
+const CHUNK = 1024 * 1024;
+/** Files copied (or checked) at once: a copy waits on its reads, writes and fsync, which others can overlap. */
+export const COPIES = 4;
+
+export async function syncDir(dir: string): Promise<void> {
+  const handle = await fs.open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Makes `dir` (and its parents) private, as everything a backup or a data directory holds is. */
+export async function makePrivateDir(dir: string): Promise<void> {
+  await fs.mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+}
+
+export interface CopiedFile {
+  bytes: number;
+  sha256: string;
+}
+
+/**
+ * Files and directories to make durable later, together: a backup fsyncs the thousands of blobs it wrote in one
+ * pass before it records them (most are written back by then, and the syncs overlap), and each directory once.
+ * What is recorded only after `sync` can be trusted; a crash before it leaves files that the next run copies
+ * again.
+ */
+export class PendingSyncs {
+  private readonly files = new Set<string>();
+  private readonly dirs = new Set<string>();
+
+  addFile(path: string): void {
+    this.files.add(path);
+    this.dirs.add(dirname(path));
+  }
+
+  addDir(dir: string): void {
+    this.dirs.add(dir);
+  }
+
+  /** Syncs every file and directory added so far; those added meanwhile wait for the next sync. */
+  async sync(): Promise<void> {
+    const files = [...this.files];
+    const dirs = [...this.dirs];
+    this.files.clear();
+    this.dirs.clear();
+    await eachConcurrently(iterate(files), SYNCS, syncFile);
+    for (const dir of dirs) await syncDir(dir);
+  }
+}
+
+/** fsyncs at once: each mostly waits on the disk. */
+const SYNCS = 16;
+
+async function* iterate<T>(items: readonly T[]): AsyncIterable<T> {
+  yield* items;
+}
+
+async function syncFile(path: string): Promise<void> {
+  const handle = await fs.open(path, constants.O_RDONLY);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Copies `source` to `target` privately, into `target.partial` and then renamed into place, so the final name
+ * never holds a torn copy. Durable at once, file and directory, unless `later` is given: then once `later` is
+ * synced. Answers the bytes copied and their SHA-256, computed on a worker thread. Fails with ENOENT when the
+ * source does not exist.
+ */
+export async function copyDurably(source: string, target: string, later?: PendingSyncs): Promise<CopiedFile> {
+  const input = await fs.open(source, constants.O_RDONLY);
+  try {
+    return await writeDurably(
+      target,
+      async (write) => {
+        const buffer = Buffer.allocUnsafe(CHUNK);
+        for (;;) {
+          const { bytesRead } = await input.read(buffer, 0, CHUNK, null);
+          if (bytesRead === 0) return;
+          await write(buffer.subarray(0, bytesRead));
+        }
+      },
+      later,
+    );
+  } finally {
+    await input.close();
+  }
+}
+
+/** Writes `target` as {@link copyDurably} copies, from what `fill` writes, answering its size and SHA-256. */
+export async function writeDurably(
+  target: string,
+  fill: (write: (bytes: Uint8Array) => Promise<void>) => Promise<void>,
+  later?: PendingSyncs,
+): Promise<CopiedFile> {
+  const partial = `${target}.partial`;
+  await makePrivateDir(dirname(target));
+  const output = await fs.open(
+    partial,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC,
+    PRIVATE_FILE_MODE,
+  );
+  const hash = hashWorkers.start('sha256');
+  let bytes = 0;
+  try {
+    await fill(async (chunk) => {
+      // The worker hashes its own copy while this one is written.
+      await hash.update(chunk);
+      bytes += chunk.length;
+      let written = 0;
+      while (written < chunk.length)
+        written += (await output.write(chunk, written, chunk.length - written)).bytesWritten;
+    });
+    if (!later) await output.sync();
+  } catch (error) {
+    hash.discard();
+    await output.close();
+    await fs.rm(partial, { force: true });
+    throw error;
+  }
+  await output.close();
+  await fs.rename(partial, target);
+  if (later) later.addFile(target);
+  else await syncDir(dirname(target));
+  return { bytes, sha256: await hexDigest(hash) };
+}
+
+async function hexDigest(hash: StreamHash): Promise<string> {
+  return Buffer.from(await hash.digest(), 'base64').toString('hex');
+}
+
+/** The size and SHA-256 of a file, read a MiB at a time and hashed on a worker thread. */
+export async function hashFile(path: string): Promise<CopiedFile> {
+  const input = await fs.open(path, constants.O_RDONLY);
+  const hash = hashWorkers.start('sha256');
+  let bytes = 0;
+  try {
+    // The worker is sent a copy of each chunk, made as the update is queued: one buffer serves every read.
+    const buffer = Buffer.allocUnsafe(CHUNK);
+    for (;;) {
+      const { bytesRead } = await input.read(buffer, 0, CHUNK, null);
+      if (bytesRead === 0) break;
+      await hash.update(buffer.subarray(0, bytesRead));
+      bytes += bytesRead;
+    }
+  } catch (error) {
+    hash.discard();
+    throw error;
+  } finally {
+    await input.close();
+  }
+  return { bytes, sha256: await hexDigest(hash) };
+}
+
+export function isMissing(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException).code === 'ENOENT';
+}
+
+/** Runs `task` over `items` with at most `concurrency` at once; the first failure stops the rest. */
+export async function eachConcurrently<T>(
+  items: AsyncIterable<T>,
+  concurrency: number,
+  task: (item: T) => Promise<void>,
+): Promise<void> {
+  const running = new Set<Promise<void>>();
+  let failure: unknown;
+  for await (const item of items) {
+    if (failure !== undefined) break;
+    const run = task(item).catch((error: unknown) => {
+      failure ??= error;
+    });
+    const tracked = run.finally(() => running.delete(tracked));
+    running.add(tracked);
+    if (running.size >= concurrency) await Promise.race(running);
+  }
+  await Promise.all(running);
+  if (failure !== undefined) throw failure;
+}

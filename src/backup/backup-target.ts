@@ -1,0 +1,160 @@
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { z } from 'zod';
+import { acquireDataDirLock, DataDirBusyError, type DataDirLock } from '../data-dir-lock.js';
+import { type CopiedFile, makePrivateDir } from './backup-files.js';
+
+/**
+ * A backup is a directory: `blobs/ab/<id>`, each blob's file as the data directory holds it (ciphertext,
+ * copied once and shared by every snapshot that names it); `catalog.db`, the blobs copied so far with their
+ * sizes and SHA-256; and `snapshots/<id>/`, one per backup run, holding copies of the SQLite databases taken
+ * while the server ran and a `manifest.json` written last. A snapshot without a manifest is one a run did not
+ * finish, and is not restored from. The root key is never part of it.
+ */
+export function backupLayout(root: string) {
+  return {
+    root,
+    blobs: join(root, 'blobs'),
+    catalog: join(root, 'catalog.db'),
+    snapshots: join(root, 'snapshots'),
+    lock: join(root, 'backup.lock'),
+    blob: (id: string) => join(root, 'blobs', id.slice(0, 2), id),
+    snapshot: (id: string) => join(root, 'snapshots', id),
+  };
+}
+
+export type BackupLayout = ReturnType<typeof backupLayout>;
+
+/** The databases of a data directory that a snapshot copies, by file name; metadata.db must be there. */
+export const DATABASES = ['metadata.db', 'audit.db', 'metrics.db', 'logs.db'] as const;
+
+const fileSchema = z.object({
+  bytes: z.number().int().nonnegative(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+});
+
+export const manifestSchema = z.object({
+  format: z.literal(1),
+  id: z.string(),
+  createdAt: z.string(),
+  /** The databases copied, by file name. */
+  databases: z.partialRecord(z.enum(DATABASES), fileSchema),
+  /** The blobs the snapshot's metadata names, and how many of them this run copied. */
+  blobs: z.object({
+    count: z.number().int().nonnegative(),
+    bytes: z.number().int().nonnegative(),
+    copied: z.number().int().nonnegative(),
+    copiedBytes: z.number().int().nonnegative(),
+  }),
+});
+
+export type Manifest = z.infer<typeof manifestSchema>;
+
+const SNAPSHOT_ID = /^\d{8}T\d{6}Z-[0-9a-f]{6}$/;
+
+/** A sortable snapshot id: the time the run started, and a few random digits. */
+export function snapshotId(now: Date, random: string): string {
+  return `${now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '')}-${random}`;
+}
+
+/** The finished snapshots of a backup, oldest first. */
+export async function finishedSnapshots(layout: BackupLayout): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await fs.readdir(layout.snapshots);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  const finished: string[] = [];
+  for (const name of names.filter((n) => SNAPSHOT_ID.test(n)).sort()) {
+    try {
+      await fs.access(join(layout.snapshot(name), 'manifest.json'));
+      finished.push(name);
+    } catch {
+      // a run that did not finish
+    }
+  }
+  return finished;
+}
+
+export async function readManifest(layout: BackupLayout, id: string): Promise<Manifest> {
+  const text = await fs.readFile(join(layout.snapshot(id), 'manifest.json'), 'utf8');
+  return manifestSchema.parse(JSON.parse(text));
+}
+
+/** Which snapshot a restore or a verification reads: the one asked for, else the newest finished one. */
+export async function chooseSnapshot(layout: BackupLayout, asked: string | undefined): Promise<string> {
+  const finished = await finishedSnapshots(layout);
+  if (asked !== undefined) {
+    if (!finished.includes(asked))
+      throw new BackupError(`${layout.root} has no finished snapshot ${JSON.stringify(asked)}`);
+    return asked;
+  }
+  const newest = finished.at(-1);
+  if (!newest) throw new BackupError(`${layout.root} holds no finished backup`);
+  return newest;
+}
+
+/** A backup that cannot be taken, read or restored, for a reason the message gives in full. */
+export class BackupError extends Error {
+  override readonly name = 'BackupError';
+}
+
+/** The blobs a backup holds, as its catalog records them. */
+export interface BlobCatalog {
+  get(id: string): { bytes: number; sha256: string } | undefined;
+  /** Records blobs copied (and made durable), in one transaction. */
+  add(blobs: readonly ({ id: string } & CopiedFile)[], snapshot: string): void;
+  close(): void;
+}
+
+export function openCatalog(path: string, options: { readonly?: boolean } = {}): BlobCatalog {
+  const db = new BetterSqlite3(path, {
+    readonly: options.readonly ?? false,
+    fileMustExist: options.readonly ?? false,
+  });
+  if (!options.readonly) {
+    db.pragma('journal_mode = WAL');
+    db.exec(
+      'CREATE TABLE IF NOT EXISTS blobs (id TEXT PRIMARY KEY, bytes INTEGER NOT NULL, sha256 TEXT NOT NULL, added_in TEXT NOT NULL) WITHOUT ROWID',
+    );
+  }
+  const get = db.prepare<[string], { bytes: number; sha256: string }>(
+    'SELECT bytes, sha256 FROM blobs WHERE id = ?',
+  );
+  const add = options.readonly
+    ? undefined
+    : db.prepare<[string, number, string, string]>(
+        'INSERT INTO blobs (id, bytes, sha256, added_in) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET bytes = excluded.bytes, sha256 = excluded.sha256',
+      );
+  return {
+    get: (id) => get.get(id),
+    add(blobs, snapshot) {
+      const statement = add;
+      if (!statement) throw new Error('the catalog was opened read-only');
+      db.transaction(() => {
+        for (const blob of blobs) statement.run(blob.id, blob.bytes, blob.sha256, snapshot);
+      })();
+    },
+    close: () => db.close(),
+  };
+}
+
+/** Takes the backup directory for one run, so two runs never write the same blobs or catalog at once. */
+export async function lockBackup(layout: BackupLayout): Promise<DataDirLock> {
+  await makePrivateDir(layout.root);
+  try {
+    return await acquireDataDirLock(layout.root, layout.lock, 0);
+  } catch (error) {
+    if (error instanceof DataDirBusyError)
+      throw new BackupError(
+        `another backup (pid ${error.holder.pid}) is writing to ${layout.root}; wait for it to finish`,
+      );
+    throw error;
+  }
+}

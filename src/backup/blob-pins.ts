@@ -1,0 +1,88 @@
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { exists } from '../data-dir.js';
+import { currentProcess, type ProcessIdentity, processState } from '../data-dir-process.js';
+import { blobIdsIn, blobPath } from '../storage/index.js';
+import { isMissing, writeDurably } from './backup-files.js';
+
+/**
+ * Pins keep the blobs a backup may copy from being removed under it. A running server deletes a blob's file as
+ * soon as no version names it; a backup copies the blobs its snapshot of the metadata names, some time after
+ * the snapshot. So before the snapshot, each blob file the backup does not hold yet gets a second name (a hard
+ * link in `<tier root>/backup-pins/<run>/`), which outlives the server's delete. A blob written between the
+ * pins and the snapshot has no pin; if it is gone by the time it is copied, the run starts again.
+ *
+ * A pin directory names its owner; one whose process is gone (a backup that was killed) is removed by the
+ * next backup.
+ */
+export interface BlobPins {
+  /** Where a blob's bytes can be read: its pin, else its file in either tier. */
+  sources(id: string): string[];
+  release(): Promise<void>;
+}
+
+/** A tier of a data directory: the root its `blobs/` directory is in. */
+export type Tier = string;
+
+const OWNER = 'owner.json';
+
+function pinsDir(tier: Tier): string {
+  return join(tier, 'backup-pins');
+}
+
+/** Removes the pin directories of backups that are no longer running. */
+export async function removeStalePins(tiers: readonly Tier[]): Promise<void> {
+  for (const tier of tiers) {
+    let runs: string[];
+    try {
+      runs = await fs.readdir(pinsDir(tier));
+    } catch (error) {
+      if (isMissing(error)) continue;
+      throw error;
+    }
+    for (const run of runs) {
+      const dir = join(pinsDir(tier), run);
+      let owner: ProcessIdentity | undefined;
+      try {
+        owner = JSON.parse(await fs.readFile(join(dir, OWNER), 'utf8')) as ProcessIdentity;
+      } catch {
+        owner = undefined;
+      }
+      if (!owner || processState(owner) === 'dead') await fs.rm(dir, { recursive: true, force: true });
+    }
+  }
+}
+
+/** Pins every blob file of the tiers that `held` says the backup does not hold yet. */
+export async function pinBlobs(
+  tiers: readonly Tier[],
+  run: string,
+  held: (id: string) => boolean,
+): Promise<BlobPins> {
+  const dirs = tiers.map((tier) => join(pinsDir(tier), run));
+  try {
+    for (const [i, tier] of tiers.entries()) {
+      const dir = dirs[i] as string;
+      await writeDurably(join(dir, OWNER), (write) => write(Buffer.from(JSON.stringify(currentProcess()))));
+      if (!(await exists(join(tier, 'blobs')))) continue;
+      for await (const id of blobIdsIn(join(tier, 'blobs'))) {
+        if (held(id)) continue;
+        try {
+          await fs.link(blobPath(tier, id), join(dir, id));
+        } catch (error) {
+          // Deleted since it was listed: no version names it any more.
+          if (!isMissing(error) && (error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        }
+      }
+    }
+  } catch (error) {
+    await Promise.all(dirs.map((dir) => fs.rm(dir, { recursive: true, force: true })));
+    throw error;
+  }
+  return {
+    sources: (id) => [...dirs.map((dir) => join(dir, id)), ...tiers.map((tier) => blobPath(tier, id))],
+    async release() {
+      await Promise.all(dirs.map((dir) => fs.rm(dir, { recursive: true, force: true })));
+    },
+  };
+}

@@ -1,0 +1,137 @@
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import type { Config } from '../config.js';
+import { dataDirLayout } from '../data-dir.js';
+import { acquireDataDirLock } from '../data-dir-lock.js';
+import { prepareDataDir } from '../data-dir-modes.js';
+import { openMetadataReadOnly } from '../db/database.js';
+import type { RootCredentials } from '../iam/index.js';
+import { readRootKey } from '../kms/index.js';
+import { initDataDir } from '../main.js';
+import { blobPath, referencedBlobs } from '../storage/index.js';
+import {
+  COPIES,
+  copyDurably,
+  eachConcurrently,
+  isMissing,
+  PendingSyncs,
+  writeDurably,
+} from './backup-files.js';
+import {
+  BackupError,
+  backupLayout,
+  chooseSnapshot,
+  DATABASES,
+  openCatalog,
+  readManifest,
+} from './backup-target.js';
+
+export interface RestoreOptions {
+  from: string;
+  /** The data directory to rebuild: it must not exist yet, or be empty. */
+  config: Config;
+  rootKeyFile: string;
+  snapshot?: string;
+}
+
+export interface RestoreResult {
+  snapshot: string;
+  credentials: RootCredentials;
+  blobs: number;
+  bytes: number;
+}
+
+/**
+ * `seawall restore`: rebuilds an installation from a backup into a new data directory: the snapshot's databases
+ * (account, keys as wrapped, buckets, versions, tables, credentials, audit trail), every blob they name, and the
+ * root key given. Each file is checked against what the backup recorded as it is copied. The root key is
+ * checked against the account's secrets before any blob is copied. If anything fails, the directory is removed:
+ * a restore never leaves half an installation.
+ */
+export async function restoreBackup(options: RestoreOptions): Promise<RestoreResult> {
+  const layout = backupLayout(options.from);
+  const snapshot = await chooseSnapshot(layout, options.snapshot);
+  const manifest = await readManifest(layout, snapshot);
+  const rootKey = await readRootKey(options.rootKeyFile);
+  const target = dataDirLayout(options.config.dataDir);
+  const existed = await requireEmpty(target.root);
+  await prepareDataDir(target.root);
+  const lock = await acquireDataDirLock(target.root, target.lock, 0);
+  let restored: RestoreResult;
+  try {
+    await writeDurably(target.rootKey, (write) => write(rootKey));
+    for (const name of DATABASES) {
+      const recorded = manifest.databases[name];
+      if (!recorded) continue;
+      const copied = await copyDurably(join(layout.snapshot(snapshot), name), join(target.root, name));
+      if (copied.sha256 !== recorded.sha256)
+        throw new BackupError(
+          `snapshot ${snapshot}: ${name} does not match its manifest (damaged); nothing restored`,
+        );
+    }
+    // Opens the account's secrets with the root key: a wrong key fails here, before any blob is copied.
+    const credentials = await initDataDir(options.config);
+    const { blobs, bytes } = await restoreBlobs(layout, snapshot, target.objects);
+    restored = { snapshot, credentials, blobs, bytes };
+  } catch (error) {
+    await lock.release();
+    await removeRestored(target.root, existed);
+    throw error;
+  }
+  await lock.release();
+  return restored;
+}
+
+/** Undoes a failed restore: the directory it made, or what it wrote into the empty one it was given. */
+async function removeRestored(dir: string, existed: boolean): Promise<void> {
+  if (!existed) {
+    await fs.rm(dir, { recursive: true, force: true });
+    return;
+  }
+  for (const entry of await fs.readdir(dir)) await fs.rm(join(dir, entry), { recursive: true, force: true });
+}
+
+/** Refuses a directory that holds anything; answers whether it exists (empty). */
+async function requireEmpty(dir: string): Promise<boolean> {
+  let entries: string[];
+  try {
+    entries = await fs.readdir(dir);
+  } catch (error) {
+    if (isMissing(error)) return false;
+    throw error;
+  }
+  if (entries.length > 0) throw new BackupError(`${dir} is not empty; restore into a new data directory`);
+  return true;
+}
+
+async function restoreBlobs(layout: ReturnType<typeof backupLayout>, snapshot: string, objects: string) {
+  const catalog = openCatalog(layout.catalog, { readonly: true });
+  const metadata = openMetadataReadOnly(join(layout.snapshot(snapshot), 'metadata.db'));
+  const dirs = new PendingSyncs();
+  dirs.addDir(join(objects, 'blobs'));
+  dirs.addDir(objects);
+  let blobs = 0;
+  let bytes = 0;
+  try {
+    await eachConcurrently(referencedBlobs(metadata.db), COPIES, async (blob) => {
+      const recorded = catalog.get(blob);
+      if (!recorded) throw new BackupError(`blob ${blob}: named by the metadata but not in the backup`);
+      let copied: { bytes: number; sha256: string };
+      try {
+        copied = await copyDurably(layout.blob(blob), blobPath(objects, blob), dirs);
+      } catch (error) {
+        if (isMissing(error)) throw new BackupError(`blob ${blob}: missing from the backup`);
+        throw error;
+      }
+      if (copied.sha256 !== recorded.sha256 || copied.bytes !== recorded.bytes)
+        throw new BackupError(`blob ${blob}: does not match what the backup recorded (damaged)`);
+      blobs++;
+      bytes += copied.bytes;
+    });
+    await dirs.sync();
+  } finally {
+    await metadata.close();
+    catalog.close();
+  }
+  return { blobs, bytes };
+}

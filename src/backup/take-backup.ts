@@ -1,0 +1,231 @@
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { dataDirLayout, exists } from '../data-dir.js';
+import { openMetadataReadOnly } from '../db/database.js';
+import { referencedBlobs } from '../storage/index.js';
+import {
+  COPIES,
+  type CopiedFile,
+  copyDurably,
+  eachConcurrently,
+  hashFile,
+  isMissing,
+  makePrivateDir,
+  PendingSyncs,
+  syncDir,
+  writeDurably,
+} from './backup-files.js';
+import {
+  BackupError,
+  type BackupLayout,
+  type BlobCatalog,
+  backupLayout,
+  DATABASES,
+  finishedSnapshots,
+  lockBackup,
+  type Manifest,
+  openCatalog,
+  snapshotId,
+} from './backup-target.js';
+import { type BlobPins, pinBlobs, removeStalePins, type Tier } from './blob-pins.js';
+
+export interface BackupOptions {
+  dataDir: string;
+  /** The colder tier's directory, when the data directory has one. */
+  coldStorageDir?: string;
+  /** The backup directory: made if missing, added to if it holds earlier backups. */
+  to: string;
+  now?: () => Date;
+}
+
+export interface BackupResult {
+  snapshot: string;
+  manifest: Manifest;
+  /** Runs it took: more than one when blobs written during a run were deleted before it copied them. */
+  attempts: number;
+}
+
+/** Copies recorded in the catalog at a time, once they and their directories are synced. */
+const RECORD_EVERY = 512;
+/** How many times a run starts again before it gives up (a lake deleting blobs as fast as it writes them). */
+const ATTEMPTS = 5;
+
+/**
+ * `seawall backup`: a consistent, incremental snapshot of a data directory, running or not. The SQLite
+ * databases are copied with `VACUUM INTO` (one read transaction each: a consistent copy, and the server's
+ * writes go on); then every blob the metadata copy names is copied unless the backup holds it already. Blobs
+ * are copied as stored (ciphertext), and the root key never is: a backup is useless without it.
+ */
+export async function takeBackup(options: BackupOptions): Promise<BackupResult> {
+  const data = dataDirLayout(options.dataDir);
+  if (!(await exists(data.metadataDb)))
+    throw new BackupError(
+      (await exists(data.rootKey)) || (await exists(data.credentials))
+        ? `${options.dataDir} keeps its metadata in PostgreSQL, which seawall backup does not copy; back it up with pg_dump`
+        : `${options.dataDir} is not a Seawall data directory`,
+    );
+  if (options.to.startsWith('s3://'))
+    throw new BackupError('backups to S3 (s3://…) are not supported yet; give a directory with --to');
+  const layout = backupLayout(options.to);
+  const tiers: Tier[] = [data.objects, ...(options.coldStorageDir ? [options.coldStorageDir] : [])];
+  const lock = await lockBackup(layout);
+  try {
+    await removeUnfinished(layout);
+    await makePrivateDir(layout.blobs);
+    await removeStalePins(tiers);
+    const catalog = openCatalog(layout.catalog);
+    try {
+      for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+        const id = snapshotId((options.now ?? (() => new Date()))(), randomBytes(3).toString('hex'));
+        const manifest = await attemptSnapshot(data, tiers, layout, catalog, id);
+        if (manifest) return { snapshot: id, manifest, attempts: attempt };
+      }
+      throw new BackupError(
+        `blobs kept disappearing between the metadata's snapshot and their copy in ${ATTEMPTS} runs; try again when the lake is quieter`,
+      );
+    } finally {
+      catalog.close();
+    }
+  } finally {
+    await lock.release();
+  }
+}
+
+/** Snapshots a run left without a manifest: only a backup holding the lock writes here. */
+async function removeUnfinished(layout: BackupLayout): Promise<void> {
+  const finished = new Set(await finishedSnapshots(layout));
+  let names: string[] = [];
+  try {
+    names = await fs.readdir(layout.snapshots);
+  } catch (error) {
+    if (!isMissing(error)) throw error;
+  }
+  for (const name of names)
+    if (!finished.has(name)) await fs.rm(layout.snapshot(name), { recursive: true, force: true });
+}
+
+/** One run; undefined when a blob the snapshot names was gone before it was copied. */
+async function attemptSnapshot(
+  data: ReturnType<typeof dataDirLayout>,
+  tiers: readonly Tier[],
+  layout: BackupLayout,
+  catalog: BlobCatalog,
+  id: string,
+): Promise<Manifest | undefined> {
+  const dir = layout.snapshot(id);
+  const pins = await pinBlobs(tiers, id, (blob) => catalog.get(blob) !== undefined);
+  try {
+    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+    const databases: Manifest['databases'] = {};
+    for (const name of DATABASES) {
+      const source = join(data.root, name);
+      if (!(await exists(source))) continue;
+      databases[name] = await copyDatabase(source, join(dir, name));
+    }
+    const blobs = await copyBlobs(join(dir, 'metadata.db'), layout, catalog, pins, id);
+    if (!blobs) {
+      await fs.rm(dir, { recursive: true, force: true });
+      return undefined;
+    }
+    const manifest: Manifest = { format: 1, id, createdAt: new Date().toISOString(), databases, blobs };
+    await writeDurably(join(dir, 'manifest.json'), (write) =>
+      write(Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`)),
+    );
+    await syncDir(layout.snapshots);
+    return manifest;
+  } catch (error) {
+    await fs.rm(dir, { recursive: true, force: true });
+    throw error;
+  } finally {
+    await pins.release();
+  }
+}
+
+/**
+ * A consistent copy of a live SQLite database: `VACUUM INTO` reads it in one transaction (in WAL mode the
+ * server's writers go on meanwhile). The copy is switched to a rollback journal, so it opens read-only on its
+ * own, and synced.
+ */
+async function copyDatabase(source: string, target: string): Promise<{ bytes: number; sha256: string }> {
+  const db = new BetterSqlite3(source, { fileMustExist: true });
+  try {
+    db.pragma('busy_timeout = 5000');
+    db.prepare('VACUUM INTO ?').run(target);
+  } finally {
+    db.close();
+  }
+  const copy = new BetterSqlite3(target, { fileMustExist: true });
+  try {
+    copy.pragma('journal_mode = DELETE');
+  } finally {
+    copy.close();
+  }
+  const handle = await fs.open(target, 'r+');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  return hashFile(target);
+}
+
+/** Copies the blobs the metadata copy names that the backup lacks; undefined when one of them is gone. */
+async function copyBlobs(
+  metadataCopy: string,
+  layout: BackupLayout,
+  catalog: BlobCatalog,
+  pins: BlobPins,
+  snapshot: string,
+): Promise<Manifest['blobs'] | undefined> {
+  const totals = { count: 0, bytes: 0, copied: 0, copiedBytes: 0 };
+  const dirs = new PendingSyncs();
+  dirs.addDir(layout.blobs);
+  // A blob is recorded in the catalog only once its file and directory entry are durable.
+  let copied: ({ id: string } & CopiedFile)[] = [];
+  const record = async () => {
+    const batch = copied;
+    copied = [];
+    await dirs.sync();
+    catalog.add(batch, snapshot);
+  };
+  let missing = false;
+  const metadata = openMetadataReadOnly(metadataCopy);
+  try {
+    await eachConcurrently(referencedBlobs(metadata.db), COPIES, async (blob) => {
+      if (missing) return;
+      totals.count++;
+      const held = catalog.get(blob);
+      if (held) {
+        totals.bytes += held.bytes;
+        return;
+      }
+      const file = await copyFirst(pins.sources(blob), layout.blob(blob), dirs);
+      if (!file) {
+        missing = true;
+        return;
+      }
+      copied.push({ id: blob, ...file });
+      totals.bytes += file.bytes;
+      totals.copied++;
+      totals.copiedBytes += file.bytes;
+      if (copied.length >= RECORD_EVERY) await record();
+    });
+    await record();
+  } finally {
+    await metadata.close();
+  }
+  return missing ? undefined : totals;
+}
+
+async function copyFirst(sources: readonly string[], target: string, dirs: PendingSyncs) {
+  for (const source of sources) {
+    try {
+      return await copyDurably(source, target, dirs);
+    } catch (error) {
+      if (!isMissing(error)) throw error;
+    }
+  }
+  return undefined;
+}

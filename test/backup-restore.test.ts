@@ -1,0 +1,344 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
+import { CreateDatabaseCommand, GetTablesCommand, GlueClient } from '@aws-sdk/client-glue';
+import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import {
+  CompleteMultipartUploadCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectVersionsCommand,
+  PutBucketVersioningCommand,
+  PutObjectCommand,
+  type S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { athenaClient, athenaQuery } from './helpers/athena.js';
+import { BIN } from './helpers/child-server.js';
+import { clientConfig, csvTableCommand } from './helpers/glue.js';
+import { sealByDefault, startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
+
+const run = promisify(execFile);
+
+/** Runs `seawall ARGS` (without blocking this process, whose server a backup may read from) → exit code and output. */
+async function seawall(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args]);
+    return { code: 0, out: stdout, err: stderr };
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: failed.code ?? -1, out: failed.stdout ?? '', err: failed.stderr ?? '' };
+  }
+}
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+/** Every version of every key of `bucket` (delete markers too), with the SHA-256 of each version's bytes. */
+async function versionsOf(s3: S3Client, bucket: string): Promise<string[]> {
+  const { Versions = [], DeleteMarkers = [] } = await s3.send(
+    new ListObjectVersionsCommand({ Bucket: bucket }),
+  );
+  const lines: string[] = [];
+  for (const v of Versions) {
+    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: v.Key, VersionId: v.VersionId }));
+    const body = await got.Body?.transformToByteArray();
+    lines.push(`${v.Key} ${v.VersionId} ${v.IsLatest} ${v.ETag} ${sha256(body ?? new Uint8Array())}`);
+  }
+  for (const m of DeleteMarkers) lines.push(`${m.Key} ${m.VersionId} ${m.IsLatest} marker`);
+  return lines.sort();
+}
+
+async function createBucketEvents(t: TestSeawall): Promise<string[]> {
+  const trail = new CloudTrailClient(clientConfig(t));
+  try {
+    const { Events = [] } = await trail.send(
+      new LookupEventsCommand({
+        LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'CreateBucket' }],
+      }),
+    );
+    return Events.map((e) => `${e.EventId} ${e.EventName} ${e.Resources?.[0]?.ResourceName ?? ''}`).sort();
+  } finally {
+    trail.destroy();
+  }
+}
+
+/** What an installation holds, as its clients see it: versions and bytes, keys, tables, a query, the trail. */
+async function observe(t: TestSeawall, keyId: string) {
+  const s3 = t.s3();
+  const kms = new KMSClient(clientConfig(t));
+  const glue = new GlueClient(clientConfig(t));
+  try {
+    const { KeyMetadata } = await kms.send(new DescribeKeyCommand({ KeyId: keyId }));
+    const { TableList = [] } = await glue.send(new GetTablesCommand({ DatabaseName: 'city' }));
+    return {
+      lake: await versionsOf(s3, 'lake'),
+      plain: await versionsOf(s3, 'plain'),
+      key: `${KeyMetadata?.Arn} ${KeyMetadata?.KeyState}`,
+      tables: TableList.map((table) => `${table.Name} ${table.StorageDescriptor?.Location}`).sort(),
+      query: await athenaQuery(
+        athenaClient(t),
+        'SELECT count(*), sum(fine) FROM city.tickets WHERE fine > 0',
+      ),
+      trail: await createBucketEvents(t),
+    };
+  } finally {
+    kms.destroy();
+    glue.destroy();
+  }
+}
+
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
+function scratch(prefix: string): string {
+  const dir = tempDir(prefix);
+  made.push(dir);
+  return dir;
+}
+
+describe('seawall backup and restore', () => {
+  it('restores a destroyed installation from backups taken while it ran', async () => {
+    const dataDir = scratch('seawall-backup-data-');
+    const backup = join(scratch('seawall-backup-to-'), 'lake-backup');
+    const keyFile = join(scratch('seawall-backup-key-'), 'root.key');
+    let t = await startTestSeawall({ dataDir });
+    const s3 = t.s3();
+    const kms = new KMSClient(clientConfig(t));
+    const { KeyMetadata } = await kms.send(new CreateKeyCommand({ Description: 'lake' }));
+    const keyId = KeyMetadata?.KeyId as string;
+    await kms.send(new CreateAliasCommand({ AliasName: 'alias/lake', TargetKeyId: keyId }));
+    kms.destroy();
+    for (const bucket of ['lake', 'plain']) await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    await sealByDefault(s3, 'lake', 'alias/lake');
+    await s3.send(
+      new PutBucketVersioningCommand({ Bucket: 'lake', VersioningConfiguration: { Status: 'Enabled' } }),
+    );
+    for (const fine of [10, 20, 30]) {
+      const rows = ['plate,fine', ...Array.from({ length: 50 }, (_, i) => `P${i},${fine + i}`)];
+      await s3.send(
+        new PutObjectCommand({ Bucket: 'lake', Key: 'tickets/part-0.csv', Body: rows.join('\n') }),
+      );
+    }
+    await s3.send(new PutObjectCommand({ Bucket: 'lake', Key: 'gone.txt', Body: 'soon deleted' }));
+    await s3.send(new DeleteObjectCommand({ Bucket: 'lake', Key: 'gone.txt' }));
+    const upload = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'plain', Key: 'big.bin' }));
+    const parts = [];
+    for (const [i, size] of [5 * 1024 * 1024, 1024 * 1024].entries()) {
+      const part = await s3.send(
+        new UploadPartCommand({
+          Bucket: 'plain',
+          Key: 'big.bin',
+          UploadId: upload.UploadId,
+          PartNumber: i + 1,
+          Body: Buffer.alloc(size, i + 1),
+        }),
+      );
+      parts.push({ PartNumber: i + 1, ETag: part.ETag });
+    }
+    await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: 'plain',
+        Key: 'big.bin',
+        UploadId: upload.UploadId,
+        MultipartUpload: { Parts: parts },
+      }),
+    );
+    const glue = new GlueClient(clientConfig(t));
+    await glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: 'city' } }));
+    await glue.send(
+      csvTableCommand('city', 'tickets', 's3://lake/tickets/', [
+        { Name: 'plate', Type: 'string' },
+        { Name: 'fine', Type: 'int' },
+      ]),
+    );
+    glue.destroy();
+
+    const first = await seawall('backup', '--data-dir', dataDir, '--to', backup);
+    expect(first.err).toBe('');
+    expect(first.code).toBe(0);
+    const [, firstCount] = /: (\d+) blob\(s\)/.exec(first.out) ?? [];
+    expect(Number(firstCount)).toBeGreaterThanOrEqual(5);
+    expect(first.out).toMatch(new RegExp(`copied ${firstCount} new`));
+
+    // A second backup copies only what changed since the first (and what observing wrote: query results).
+    await s3.send(
+      new PutObjectCommand({ Bucket: 'lake', Key: 'tickets/part-1.csv', Body: 'plate,fine\nQ1,7\n' }),
+    );
+    await s3.send(new PutObjectCommand({ Bucket: 'plain', Key: 'late.txt', Body: 'after the first backup' }));
+    const before = await observe(t, keyId);
+    expect(before.query[1]).toEqual(['51', String(50 * 30 + (49 * 50) / 2 + 7)]);
+    const second = await seawall('backup', '--data-dir', dataDir, '--to', backup);
+    expect(second.code).toBe(0);
+    const [, total, copied] = /: (\d+) blob\(s\), .*; copied (\d+) new/.exec(second.out) ?? [];
+    expect(Number(copied)).toBeGreaterThanOrEqual(2);
+    expect(Number(total) - Number(copied)).toBe(Number(firstCount));
+    expect(readdirSync(join(backup, 'snapshots'))).toHaveLength(2);
+
+    const verified = await seawall('backup', '--verify', '--from', backup);
+    expect(verified.err).toBe('');
+    expect(verified.out).toMatch(/: whole; checked 4 database\(s\)/);
+    expect(verified.code).toBe(0);
+
+    const rootKey = readFileSync(join(dataDir, 'root.key'));
+    // The backup holds no copy of the root key, under any name.
+    for (const entry of readdirSync(backup, { recursive: true, withFileTypes: true }))
+      if (entry.isFile())
+        expect(readFileSync(join(entry.parentPath, entry.name)).includes(rootKey)).toBe(false);
+    const accessKeyId = t.credentials.accessKeyId;
+    await t.close();
+    writeFileSync(keyFile, rootKey, { mode: 0o600 });
+    rmSync(dataDir, { recursive: true, force: true });
+
+    // The wrong root key is refused before anything is restored, and leaves nothing behind.
+    const wrongKey = join(scratch('seawall-backup-wrong-'), 'root.key');
+    writeFileSync(wrongKey, Buffer.alloc(32, 7), { mode: 0o600 });
+    const wrong = await seawall('restore', '--from', backup, '--data-dir', dataDir, '--root-key', wrongKey);
+    expect(wrong.code).toBe(1);
+    expect(wrong.err).toMatch(/the root key does not open the secrets/);
+    expect(existsSync(dataDir)).toBe(false);
+
+    const restored = await seawall('restore', '--from', backup, '--data-dir', dataDir, '--root-key', keyFile);
+    expect(restored.err).toBe('');
+    expect(restored.code).toBe(0);
+    expect(restored.out).toMatch(/restored snapshot \S+ into .*: account \d{12}, region ca-west-1/);
+
+    t = await startTestSeawall({ dataDir });
+    try {
+      expect(t.credentials.accessKeyId).toBe(accessKeyId);
+      expect(await observe(t, keyId)).toEqual(before);
+    } finally {
+      await t.close();
+    }
+  }, 180_000);
+
+  it('a backup taken while every object is overwritten again and again restores a whole, readable lake', async () => {
+    const dataDir = scratch('seawall-backup-data-');
+    const backup = scratch('seawall-backup-to-');
+    const t = await startTestSeawall({ dataDir });
+    const s3 = t.s3();
+    await s3.send(new CreateBucketCommand({ Bucket: 'busy' }));
+    const keys = Array.from({ length: 120 }, (_, i) => `k${i}`);
+    const put = (key: string, round: number) =>
+      s3.send(new PutObjectCommand({ Bucket: 'busy', Key: key, Body: Buffer.alloc(64 * 1024, round % 251) }));
+    for (const key of keys) await put(key, 0);
+    // Each overwrite deletes the blob of the version before it: what a snapshot names may be gone before it is copied.
+    let done = false;
+    let round = 0;
+    const churn = (async () => {
+      while (!done) {
+        round++;
+        await Promise.all(keys.map((key) => put(key, round)));
+      }
+    })();
+    const taken = await seawall('backup', '--data-dir', dataDir, '--to', backup);
+    done = true;
+    await churn;
+    expect(taken.err).toBe('');
+    expect(taken.code).toBe(0);
+    expect(round).toBeGreaterThan(0);
+    await t.close();
+    expect((await seawall('backup', '--verify', '--from', backup)).code).toBe(0);
+    const keyFile = join(scratch('seawall-backup-key-'), 'root.key');
+    copyFileSync(join(dataDir, 'root.key'), keyFile);
+    const target = join(scratch('seawall-backup-new-'), 'new');
+    expect(
+      (await seawall('restore', '--from', backup, '--data-dir', target, '--root-key', keyFile)).code,
+    ).toBe(0);
+    const back = await startTestSeawall({ dataDir: target });
+    try {
+      const restored = back.s3();
+      for (const key of keys) {
+        const got = await restored.send(new GetObjectCommand({ Bucket: 'busy', Key: key }));
+        const body = Buffer.from((await got.Body?.transformToByteArray()) ?? []);
+        expect(body.length).toBe(64 * 1024);
+        expect(`"${createHash('md5').update(body).digest('hex')}"`).toBe(got.ETag);
+      }
+    } finally {
+      await back.close();
+    }
+  }, 180_000);
+
+  it('verify names a damaged blob, a missing blob and a damaged database; restore refuses them', async () => {
+    const dataDir = scratch('seawall-backup-data-');
+    const backup = scratch('seawall-backup-to-');
+    const t = await startTestSeawall({ dataDir });
+    const s3 = t.s3();
+    await s3.send(new CreateBucketCommand({ Bucket: 'bkt' }));
+    for (const key of ['one', 'two', 'three'])
+      await s3.send(new PutObjectCommand({ Bucket: 'bkt', Key: key, Body: `${key} `.repeat(1000) }));
+    await t.close();
+    expect((await seawall('backup', '--data-dir', dataDir, '--to', backup)).code).toBe(0);
+    const blobs = readdirSync(join(backup, 'blobs'), { recursive: true })
+      .map(String)
+      .filter((name) => /[0-9a-f]{32}$/.test(name))
+      .sort();
+    expect(blobs).toHaveLength(3);
+    const [damaged, missing] = blobs as [string, string];
+    const bytes = readFileSync(join(backup, 'blobs', damaged));
+    bytes[100] = (bytes[100] as number) ^ 1;
+    writeFileSync(join(backup, 'blobs', damaged), bytes);
+    rmSync(join(backup, 'blobs', missing));
+
+    const verified = await seawall('backup', '--verify', '--from', backup);
+    expect(verified.code).toBe(1);
+    const id = (path: string) => path.slice(-32);
+    expect(verified.err).toContain(`blob ${id(damaged)} (blobs/${damaged}): does not match the SHA-256`);
+    expect(verified.err).toContain(`blob ${id(missing)} (blobs/${missing}): is missing`);
+    expect(verified.out).toMatch(/2 problem\(s\)/);
+
+    const keyFile = join(scratch('seawall-backup-key-'), 'root.key');
+    copyFileSync(join(dataDir, 'root.key'), keyFile);
+    const target = join(scratch('seawall-backup-new-'), 'new');
+    const refused = await seawall('restore', '--from', backup, '--data-dir', target, '--root-key', keyFile);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toMatch(/blob [0-9a-f]{32}: (does not match|missing)/);
+    expect(existsSync(target)).toBe(false);
+
+    // A database page overwritten with garbage.
+    const [snapshot] = readdirSync(join(backup, 'snapshots'));
+    const db = join(backup, 'snapshots', snapshot as string, 'metadata.db');
+    const page = readFileSync(db);
+    page.fill(0x5a, 8192, 12288);
+    writeFileSync(db, page);
+    const damagedDb = await seawall('backup', '--verify', '--from', backup);
+    expect(damagedDb.code).toBe(1);
+    expect(damagedDb.err).toContain(`snapshot ${snapshot}: metadata.db does not match the SHA-256`);
+  }, 120_000);
+
+  it('refuses what it cannot do, each with its reason', async () => {
+    const dataDir = scratch('seawall-backup-data-');
+    const t = await startTestSeawall({ dataDir });
+    await t.close();
+    const s3Target = await seawall('backup', '--data-dir', dataDir, '--to', 's3://bucket/prefix');
+    expect(s3Target.code).toBe(1);
+    expect(s3Target.err).toMatch(/backups to S3 .* are not supported yet/);
+    const notData = await seawall(
+      'backup',
+      '--data-dir',
+      scratch('seawall-backup-empty-'),
+      '--to',
+      scratch('x-'),
+    );
+    expect(notData.code).toBe(1);
+    expect(notData.err).toMatch(/is not a Seawall data directory/);
+    const nothing = await seawall('backup', '--verify', '--from', scratch('seawall-backup-none-'));
+    expect(nothing.code).toBe(1);
+    expect(nothing.err).toMatch(/holds no finished backup/);
+    const backup = scratch('seawall-backup-to-');
+    expect((await seawall('backup', '--data-dir', dataDir, '--to', backup)).code).toBe(0);
+    const keyFile = join(scratch('seawall-backup-key-'), 'root.key');
+    copyFileSync(join(dataDir, 'root.key'), keyFile);
+    const occupied = await seawall('restore', '--from', backup, '--data-dir', dataDir, '--root-key', keyFile);
+    expect(occupied.code).toBe(1);
+    expect(occupied.err).toMatch(/is not empty; restore into a new data directory/);
+    expect(existsSync(join(dataDir, 'metadata.db'))).toBe(true);
+  }, 120_000);
+});

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statfsSync } from 'node:fs';
+import { mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -18,6 +18,20 @@ function timed(args: string[], what: string): number {
   const run = spawnSync(args[0] as string, args.slice(1), { encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`${what} failed: ${run.stderr}`);
   return (performance.now() - started) / 1000;
+}
+
+/**
+ * Empties the page cache (root only; the bench says when it could not), so each side reads the lake from the
+ * disk, as a backup of a lake larger than memory does, instead of whatever the side before left cached.
+ */
+function dropCaches(): boolean {
+  spawnSync('sync');
+  try {
+    writeFileSync('/proc/sys/vm/drop_caches', '3');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function duBytes(dir: string): number {
@@ -62,16 +76,24 @@ export async function backupBench(): Promise<void> {
       `backup: a lake of ${GIB} GiB (${largeCount} × 32 MiB, ${SMALL_COUNT} × 64 KiB; data directory ${(bytes / MiB).toFixed(0)} MiB, filled at ${((GIB * 1024) / fill).toFixed(0)} MiB/s), ${ROUNDS} rounds in turns, server running`,
     );
     const cp: number[] = [];
+    const cpSync: number[] = [];
     const backup: number[] = [];
+    let dropped = true;
     for (let round = 0; round < ROUNDS; round++) {
       const sides = [
         () => {
           const to = join(scratch, `cp-${round}`);
-          cp.push(timed(['cp', '-r', server.dataDir, to], 'cp -r'));
+          dropped &&= dropCaches();
+          const copied = timed(['cp', '-r', server.dataDir, to], 'cp -r');
+          // What a backup also pays: its bytes on the disk, not only in the page cache.
+          const synced = timed(['sync', '-f', to], 'sync');
+          cp.push(copied);
+          cpSync.push(copied + synced);
           rmSync(to, { recursive: true, force: true });
         },
         () => {
           const to = join(scratch, `backup-${round}`);
+          dropped &&= dropCaches();
           backup.push(
             timed(
               [process.execPath, BIN, 'backup', '--data-dir', server.dataDir, '--to', to],
@@ -104,12 +126,15 @@ export async function backupBench(): Promise<void> {
       'restore',
     );
     const rate = (seconds: number) => bytes / MiB / seconds;
-    const [cpRate, backupRate] = [rate(median(cp)), rate(median(backup))];
+    const [cpRate, cpSyncRate, backupRate] = [rate(median(cp)), rate(median(cpSync)), rate(median(backup))];
+    const times = (list: number[]) => list.map((s) => s.toFixed(1)).join(', ');
     console.log(
-      `  cp -r             ${cpRate.toFixed(0).padStart(6)} MiB/s  (${cp.map((s) => s.toFixed(1)).join(', ')} s)`,
+      `  page cache ${dropped ? 'dropped before each side' : 'NOT dropped (not root): figures include what was cached'}`,
     );
+    console.log(`  cp -r             ${cpRate.toFixed(0).padStart(6)} MiB/s  (${times(cp)} s)`);
+    console.log(`  cp -r, then sync  ${cpSyncRate.toFixed(0).padStart(6)} MiB/s  (${times(cpSync)} s)`);
     console.log(
-      `  seawall backup    ${backupRate.toFixed(0).padStart(6)} MiB/s  (${backup.map((s) => s.toFixed(1)).join(', ')} s)   backup/cp ${ratio(backupRate, cpRate)}  (target ≥ 0.5: ${backupRate / cpRate >= 0.5 ? 'pass' : 'FAIL'})`,
+      `  seawall backup    ${backupRate.toFixed(0).padStart(6)} MiB/s  (${times(backup)} s, durable)   backup/cp ${ratio(backupRate, cpRate)}, backup/(cp then sync) ${ratio(backupRate, cpSyncRate)}  (target ≥ 0.5)`,
     );
     console.log(
       `  incremental, nothing new: ${incremental.toFixed(1)} s; verify: ${verify.toFixed(1)} s (${rate(verify).toFixed(0)} MiB/s)`,

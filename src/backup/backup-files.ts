@@ -1,7 +1,14 @@
 import { constants, promises as fs } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../data-dir-modes.js';
-import { hashWorkers, type StreamHash } from '../lib/hash-workers.js';
+import { HashWorkers, type StreamHash } from '../lib/hash-workers.js';
+
+/**
+ * The hash workers of a backup or restore: one per core, not one per core but the event loop's as the server's
+ * are, since the kernel copies the bytes here and the event loop mostly waits; SHA-256 is what limits a backup.
+ */
+const hashWorkers = new HashWorkers(Math.max(1, availableParallelism()));
 
 /** Files are copied a MiB at a time: one reader and one writer, no network. */
 const CHUNK = 1024 * 1024;
@@ -76,34 +83,54 @@ async function syncFile(path: string): Promise<void> {
 /**
  * Copies `source` to `target` privately, into `target.partial` and then renamed into place, so the final name
  * never holds a torn copy. Durable at once, file and directory, unless `later` is given: then once `later` is
- * synced. Answers the bytes copied and their SHA-256, computed on a worker thread. Fails with ENOENT when the
- * source does not exist.
+ * synced, and the bytes are copied by the kernel (copyFile) while a hash worker reads the source for its SHA-256,
+ * so neither passes through the event loop (sources are blobs, which never change). Answers the bytes copied and
+ * their SHA-256. Fails with ENOENT when the source does not exist.
  */
 export async function copyDurably(source: string, target: string, later?: PendingSyncs): Promise<CopiedFile> {
+  if (later) return copyInKernel(source, target, later);
   const input = await fs.open(source, constants.O_RDONLY);
   try {
-    return await writeDurably(
-      target,
-      async (write) => {
-        const buffer = Buffer.allocUnsafe(CHUNK);
-        for (;;) {
-          const { bytesRead } = await input.read(buffer, 0, CHUNK, null);
-          if (bytesRead === 0) return;
-          await write(buffer.subarray(0, bytesRead));
-        }
-      },
-      later,
-    );
+    return await writeDurably(target, async (write) => {
+      const buffer = Buffer.allocUnsafe(CHUNK);
+      for (;;) {
+        const { bytesRead } = await input.read(buffer, 0, CHUNK, null);
+        if (bytesRead === 0) return;
+        await write(buffer.subarray(0, bytesRead));
+      }
+    });
   } finally {
     await input.close();
   }
 }
 
-/** Writes `target` as {@link copyDurably} copies, from what `fill` writes, answering its size and SHA-256. */
+async function copyInKernel(source: string, target: string, later: PendingSyncs): Promise<CopiedFile> {
+  const partial = `${target}.partial`;
+  await makePrivateDir(dirname(target));
+  try {
+    const [, hashed] = await Promise.all([
+      fs.copyFile(source, partial),
+      hashWorkers.hashFile(source, 'sha256'),
+    ]);
+    await fs.chmod(partial, PRIVATE_FILE_MODE);
+    const { size } = await fs.stat(partial);
+    if (size !== hashed.bytes) throw new Error(`${source} changed while it was copied`);
+    await fs.rename(partial, target);
+    later.addFile(target);
+    return { bytes: hashed.bytes, sha256: Buffer.from(hashed.digest, 'base64').toString('hex') };
+  } catch (error) {
+    await fs.rm(partial, { force: true });
+    throw error;
+  }
+}
+
+/**
+ * Writes `target` durably and privately from what `fill` writes (as `.partial`, then renamed), answering its
+ * size and SHA-256.
+ */
 export async function writeDurably(
   target: string,
   fill: (write: (bytes: Uint8Array) => Promise<void>) => Promise<void>,
-  later?: PendingSyncs,
 ): Promise<CopiedFile> {
   const partial = `${target}.partial`;
   await makePrivateDir(dirname(target));
@@ -123,7 +150,7 @@ export async function writeDurably(
       while (written < chunk.length)
         written += (await output.write(chunk, written, chunk.length - written)).bytesWritten;
     });
-    if (!later) await output.sync();
+    await output.sync();
   } catch (error) {
     hash.discard();
     await output.close();
@@ -132,8 +159,7 @@ export async function writeDurably(
   }
   await output.close();
   await fs.rename(partial, target);
-  if (later) later.addFile(target);
-  else await syncDir(dirname(target));
+  await syncDir(dirname(target));
   return { bytes, sha256: await hexDigest(hash) };
 }
 
@@ -141,27 +167,10 @@ async function hexDigest(hash: StreamHash): Promise<string> {
   return Buffer.from(await hash.digest(), 'base64').toString('hex');
 }
 
-/** The size and SHA-256 of a file, read a MiB at a time and hashed on a worker thread. */
+/** The size and SHA-256 of a file, read and hashed on a worker thread. */
 export async function hashFile(path: string): Promise<CopiedFile> {
-  const input = await fs.open(path, constants.O_RDONLY);
-  const hash = hashWorkers.start('sha256');
-  let bytes = 0;
-  try {
-    // The worker is sent a copy of each chunk, made as the update is queued: one buffer serves every read.
-    const buffer = Buffer.allocUnsafe(CHUNK);
-    for (;;) {
-      const { bytesRead } = await input.read(buffer, 0, CHUNK, null);
-      if (bytesRead === 0) break;
-      await hash.update(buffer.subarray(0, bytesRead));
-      bytes += bytesRead;
-    }
-  } catch (error) {
-    hash.discard();
-    throw error;
-  } finally {
-    await input.close();
-  }
-  return { bytes, sha256: await hexDigest(hash) };
+  const { digest, bytes } = await hashWorkers.hashFile(path, 'sha256');
+  return { bytes, sha256: Buffer.from(digest, 'base64').toString('hex') };
 }
 
 export function isMissing(error: unknown): boolean {

@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HashWorkers } from './hash-workers.js';
@@ -38,6 +40,26 @@ describe('hash workers', () => {
     // Nothing was handed over: the caller's bytes are intact.
     expect(backing.byteLength).toBe(3 * 2 ** 20);
     expect(md5(chunks)).toBe(before);
+  });
+
+  it("hashes a whole file on the worker, and fails with the file system's code for a missing one", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'seawall-hash-file-'));
+    try {
+      const bytes = randomBytes(3 * 1024 * 1024 + 17);
+      writeFileSync(join(dir, 'f'), bytes);
+      expect(await workers.hashFile(join(dir, 'f'), 'sha256')).toEqual({
+        digest: createHash('sha256').update(bytes).digest('base64'),
+        bytes: bytes.length,
+      });
+      writeFileSync(join(dir, 'empty'), '');
+      expect((await workers.hashFile(join(dir, 'empty'), 'md5')).bytes).toBe(0);
+      await expect(workers.hashFile(join(dir, 'missing'), 'sha256')).rejects.toMatchObject({
+        code: 'ENOENT',
+      });
+      expect(workers.inProgress).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('keeps many hashes apart, and holds back a stream that sends faster than its worker hashes', async () => {

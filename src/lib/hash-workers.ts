@@ -29,9 +29,26 @@ const MAX_WORKERS = 4;
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
+const fs = require('node:fs');
 const hashes = new Map();
+function hashFile(m) {
+  let fd;
+  try {
+    fd = fs.openSync(m.path, 'r');
+    const hash = createHash(m.algorithm);
+    const buffer = Buffer.allocUnsafe(1 << 20);
+    let bytes = 0;
+    for (let n; (n = fs.readSync(fd, buffer, 0, buffer.length, null)) > 0; bytes += n) hash.update(buffer.subarray(0, n));
+    parentPort.postMessage({ id: m.id, op: 'digest', value: hash.digest('base64'), bytes });
+  } catch (error) {
+    parentPort.postMessage({ id: m.id, op: 'failed', code: error.code, message: error.message });
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
 parentPort.on('message', (m) => {
-  if (m.op === 'start') hashes.set(m.id, createHash(m.algorithm));
+  if (m.op === 'file') hashFile(m);
+  else if (m.op === 'start') hashes.set(m.id, createHash(m.algorithm));
   else if (m.op === 'update') {
     hashes.get(m.id)?.update(m.chunk);
     parentPort.postMessage({ id: m.id, op: 'hashed', bytes: m.chunk.byteLength });
@@ -43,7 +60,10 @@ parentPort.on('message', (m) => {
 });
 `;
 
-type Reply = { id: number; op: 'hashed'; bytes: number } | { id: number; op: 'digest'; value: string };
+type Reply =
+  | { id: number; op: 'hashed'; bytes: number }
+  | { id: number; op: 'digest'; value: string; bytes?: number }
+  | { id: number; op: 'failed'; code?: string; message: string };
 
 interface Waiter {
   resolve(): void;
@@ -55,7 +75,7 @@ interface Pending {
   bytes: number;
   /** The update waiting for the worker to catch up. */
   waiting: Waiter | undefined;
-  digest: { resolve(value: string): void; reject(error: Error): void } | undefined;
+  digest: { resolve(value: string, bytes?: number): void; reject(error: Error): void } | undefined;
 }
 
 class HashWorker {
@@ -87,6 +107,15 @@ class HashWorker {
   start(id: number, algorithm: string): Pending {
     this.post({ op: 'start', id, algorithm });
     const pending: Pending = { bytes: 0, waiting: undefined, digest: undefined };
+    this.pending.set(id, pending);
+    if (this.pending.size === 1) this.worker.ref();
+    return pending;
+  }
+
+  /** Hashes a whole file, read by the worker itself; `pending.digest` hears the digest and the bytes read. */
+  file(id: number, algorithm: string, path: string): Pending {
+    const pending: Pending = { bytes: 0, waiting: undefined, digest: undefined };
+    this.post({ op: 'file', id, algorithm, path });
     this.pending.set(id, pending);
     if (this.pending.size === 1) this.worker.ref();
     return pending;
@@ -136,7 +165,12 @@ class HashWorker {
     if (!pending) return;
     if (reply.op === 'digest') {
       this.remove(reply.id, pending);
-      pending.digest?.resolve(reply.value);
+      pending.digest?.resolve(reply.value, reply.bytes);
+      return;
+    }
+    if (reply.op === 'failed') {
+      this.remove(reply.id, pending);
+      pending.digest?.reject(Object.assign(new Error(reply.message), { code: reply.code }));
       return;
     }
     pending.bytes -= reply.bytes;
@@ -239,6 +273,24 @@ export class HashWorkers {
         worker.drop(id);
       },
     };
+  }
+
+  /**
+   * Hashes a file on a worker, which reads it itself: nothing of it passes through the event loop. The worker
+   * is busy until it is done, so this is for tools (backups), not the server's requests. Fails with the file
+   * system's error (its `code`, such as ENOENT).
+   */
+  hashFile(path: string, algorithm: 'md5' | 'sha1' | 'sha256'): Promise<{ digest: string; bytes: number }> {
+    const worker = this.pick();
+    const id = ++this.ids;
+    return new Promise((resolve, reject) => {
+      try {
+        const pending = worker.file(id, algorithm, path);
+        pending.digest = { resolve: (digest, bytes) => resolve({ digest, bytes: bytes ?? 0 }), reject };
+      } catch (error) {
+        reject(error);
+      }
+    });
   }
 
   /** Stops every worker (tests); the next hash starts new ones. */

@@ -19,6 +19,8 @@ export function dataDirLayout(dataDir: string) {
     log: join(dataDir, 'seawall.log'),
     /** Held by the running server: its pid, port and endpoint (see data-dir-lock.ts). */
     lock: join(dataDir, 'seawall.lock'),
+    /** Written first by `seawall restore` and removed last: while it exists, no server starts here. */
+    restoring: join(dataDir, 'restore.incomplete'),
   };
 }
 

@@ -12,6 +12,7 @@ import {
 } from './audit/audit-trail.js';
 import { createCloudTrailApi, createLookupOperations } from './audit/cloudtrail-api.js';
 import { createTrails } from './audit/trail-setup.js';
+import { removeStalePins } from './backup/blob-pins.js';
 import {
   type CrawlerService,
   createCatalogOperations,
@@ -276,6 +277,10 @@ export async function startSeawall(
   } = {},
 ): Promise<Seawall> {
   const layout = dataDirLayout(config.dataDir);
+  if (await exists(layout.restoring))
+    throw new Error(
+      `${config.dataDir} is a restore that did not finish; remove the directory and run seawall restore again`,
+    );
   // Initialised: its root key file is there, or (the key given in the environment) its credentials are.
   if (!(await exists(layout.rootKey)) && !(config.rootKey && (await exists(layout.credentials)))) {
     throw new Error(
@@ -346,6 +351,8 @@ export async function startSeawall(
     if (sealed > 0) logger.info({ sealed }, 'encrypted objects an earlier version stored in plaintext');
     const swept = await storage.sweepOrphanBlobs();
     if (swept > 0) logger.info({ swept }, 'removed blobs left by an interrupted write');
+    // A killed backup's pins would hold the space of blobs deleted since.
+    await removeStalePins([layout.objects, ...(config.coldStorageDir ? [config.coldStorageDir] : [])]);
 
     const sns = createSnsService({
       db: db.db,

@@ -1,6 +1,14 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
@@ -340,5 +348,45 @@ describe('seawall backup and restore', () => {
     expect(occupied.code).toBe(1);
     expect(occupied.err).toMatch(/is not empty; restore into a new data directory/);
     expect(existsSync(join(dataDir, 'metadata.db'))).toBe(true);
+    const inside = await seawall('backup', '--data-dir', dataDir, '--to', join(dataDir, 'objects', 'b'));
+    expect(inside.code).toBe(1);
+    expect(inside.err).toMatch(/is inside .* or holds it: back up to a directory of its own/);
+
+    // What a backup writes is private, whatever the umask; the restored directory's marker is gone.
+    for (const entry of readdirSync(backup, { recursive: true, withFileTypes: true }))
+      if (entry.isFile() && !entry.name.endsWith('.lock'))
+        expect(statSync(join(entry.parentPath, entry.name)).mode & 0o077).toBe(0);
+    const restoredDir = join(scratch('seawall-backup-new-'), 'new');
+    const restored = await seawall(
+      'restore',
+      '--from',
+      backup,
+      '--data-dir',
+      restoredDir,
+      '--root-key',
+      keyFile,
+    );
+    expect(restored.err).toBe('');
+    expect(restored.code).toBe(0);
+    expect(existsSync(join(restoredDir, 'restore.incomplete'))).toBe(false);
+    // A restore killed part-way leaves its marker, and no server starts there.
+    writeFileSync(join(restoredDir, 'restore.incomplete'), 'x');
+    await expect(startTestSeawall({ dataDir: restoredDir })).rejects.toThrow(/a restore that did not finish/);
+
+    // A blob the data directory lacks is named, not retried as if deleted meanwhile.
+    const s3Dir = scratch('seawall-backup-lost-');
+    const lost = await startTestSeawall({ dataDir: s3Dir });
+    await lost.s3().send(new CreateBucketCommand({ Bucket: 'lost' }));
+    await lost.s3().send(new PutObjectCommand({ Bucket: 'lost', Key: 'k', Body: 'bytes' }));
+    await lost.close();
+    const [file] = readdirSync(join(s3Dir, 'objects', 'blobs'), { recursive: true })
+      .map(String)
+      .filter((name) => /[0-9a-f]{32}$/.test(name));
+    rmSync(join(s3Dir, 'objects', 'blobs', file as string));
+    const missing = await seawall('backup', '--data-dir', s3Dir, '--to', scratch('seawall-backup-to-'));
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain(
+      `blob ${(file as string).slice(-32)}, named by the metadata, is not in the data directory`,
+    );
   }, 120_000);
 });

@@ -7,8 +7,10 @@ import { HashWorkers, type StreamHash } from '../lib/hash-workers.js';
 /**
  * The hash workers of a backup or restore: one per core, not one per core but the event loop's as the server's
  * are, since the kernel copies the bytes here and the event loop mostly waits; SHA-256 is what limits a backup.
+ * At most four, as the server's: Node 20 does not see a container's CPU quota.
  */
-const hashWorkers = new HashWorkers(Math.max(1, availableParallelism()));
+const MAX_HASH_WORKERS = 4;
+const hashWorkers = new HashWorkers(Math.min(MAX_HASH_WORKERS, Math.max(1, availableParallelism())));
 
 /** Files are copied a MiB at a time: one reader and one writer, no network. */
 const CHUNK = 1024 * 1024;
@@ -44,9 +46,11 @@ export class PendingSyncs {
   private readonly files = new Set<string>();
   private readonly dirs = new Set<string>();
 
+  /** A new file, its directory and that directory's own entry (a shard made for it is new too). */
   addFile(path: string): void {
     this.files.add(path);
     this.dirs.add(dirname(path));
+    this.dirs.add(dirname(dirname(path)));
   }
 
   addDir(dir: string): void {
@@ -185,15 +189,19 @@ export async function eachConcurrently<T>(
 ): Promise<void> {
   const running = new Set<Promise<void>>();
   let failure: unknown;
-  for await (const item of items) {
-    if (failure !== undefined) break;
-    const run = task(item).catch((error: unknown) => {
-      failure ??= error;
-    });
-    const tracked = run.finally(() => running.delete(tracked));
-    running.add(tracked);
-    if (running.size >= concurrency) await Promise.race(running);
+  try {
+    for await (const item of items) {
+      if (failure !== undefined) break;
+      const run = task(item).catch((error: unknown) => {
+        failure ??= error;
+      });
+      const tracked = run.finally(() => running.delete(tracked));
+      running.add(tracked);
+      if (running.size >= concurrency) await Promise.race(running);
+    }
+  } finally {
+    // Also when the items fail: no task may go on once the caller has closed what they use.
+    await Promise.all(running);
   }
-  await Promise.all(running);
   if (failure !== undefined) throw failure;
 }

@@ -1,8 +1,9 @@
-import { promises as fs } from 'node:fs';
+import { chmodSync, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { z } from 'zod';
 import { acquireDataDirLock, DataDirBusyError, type DataDirLock } from '../data-dir-lock.js';
+import { PRIVATE_FILE_MODE } from '../data-dir-modes.js';
 import { type CopiedFile, makePrivateDir } from './backup-files.js';
 
 /**
@@ -119,6 +120,7 @@ export function openCatalog(path: string, options: { readonly?: boolean } = {}):
     fileMustExist: options.readonly ?? false,
   });
   if (!options.readonly) {
+    chmodSync(path, PRIVATE_FILE_MODE);
     db.pragma('journal_mode = WAL');
     db.exec(
       'CREATE TABLE IF NOT EXISTS blobs (id TEXT PRIMARY KEY, bytes INTEGER NOT NULL, sha256 TEXT NOT NULL, added_in TEXT NOT NULL) WITHOUT ROWID',

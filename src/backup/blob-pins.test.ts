@@ -1,4 +1,12 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -56,10 +64,13 @@ describe('blob pins', () => {
     // A process of this host that cannot exist: Linux's pids stop at 2^22.
     writeFileSync(join(killed, 'owner.json'), JSON.stringify({ pid: 2 ** 22 + 1, hostname: hostname() }));
     writeFileSync(join(killed, A), 'pinned');
-    // A run killed before it named its owner.
+    // A run killed before it named its owner, a minute ago and more; and one naming itself right now.
     mkdirSync(join(hot, 'backup-pins', 'nameless'));
+    const past = new Date(Date.now() - 120_000);
+    utimesSync(join(hot, 'backup-pins', 'nameless'), past, past);
+    mkdirSync(join(hot, 'backup-pins', 'naming'));
     await removeStalePins([hot]);
-    expect(readdirSync(join(hot, 'backup-pins'))).toEqual(['live']);
+    expect(readdirSync(join(hot, 'backup-pins')).sort()).toEqual(['live', 'naming']);
     await live.release();
   });
 });

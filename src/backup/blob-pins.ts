@@ -25,6 +25,16 @@ export interface BlobPins {
 export type Tier = string;
 
 const OWNER = 'owner.json';
+/** How long a pin directory may have no owner before it counts as a killed run's. */
+const UNNAMED_MS = 60_000;
+
+async function olderThan(path: string, ms: number): Promise<boolean> {
+  try {
+    return Date.now() - (await fs.stat(path)).mtimeMs > ms;
+  } catch {
+    return false;
+  }
+}
 
 function pinsDir(tier: Tier): string {
   return join(tier, 'backup-pins');
@@ -48,7 +58,9 @@ export async function removeStalePins(tiers: readonly Tier[]): Promise<void> {
       } catch {
         owner = undefined;
       }
-      if (!owner || processState(owner) === 'dead') await fs.rm(dir, { recursive: true, force: true });
+      // A directory without its owner yet may be a run that is naming it right now: give it a minute.
+      const stale = owner ? processState(owner) === 'dead' : await olderThan(dir, UNNAMED_MS);
+      if (stale) await fs.rm(dir, { recursive: true, force: true });
     }
   }
 }

@@ -14,7 +14,9 @@ import {
   copyDurably,
   eachConcurrently,
   isMissing,
+  makePrivateDir,
   PendingSyncs,
+  syncDir,
   writeDurably,
 } from './backup-files.js';
 import {
@@ -59,6 +61,8 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
   const lock = await acquireDataDirLock(target.root, target.lock, 0);
   let restored: RestoreResult;
   try {
+    // First in, last out: a restore killed part-way leaves a directory no server starts on.
+    await writeDurably(target.restoring, (write) => write(Buffer.from(`${snapshot}\n`)));
     await writeDurably(target.rootKey, (write) => write(rootKey));
     for (const name of DATABASES) {
       const recorded = manifest.databases[name];
@@ -73,6 +77,8 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
     const credentials = await initDataDir(options.config);
     const { blobs, bytes } = await restoreBlobs(layout, snapshot, target.objects);
     restored = { snapshot, credentials, blobs, bytes };
+    await fs.rm(target.restoring);
+    await syncDir(target.root);
   } catch (error) {
     await lock.release();
     await removeRestored(target.root, existed);
@@ -108,6 +114,7 @@ async function restoreBlobs(layout: ReturnType<typeof backupLayout>, snapshot: s
   const catalog = openCatalog(layout.catalog, { readonly: true });
   const metadata = openMetadataReadOnly(join(layout.snapshot(snapshot), 'metadata.db'));
   const dirs = new PendingSyncs();
+  await makePrivateDir(join(objects, 'blobs'));
   dirs.addDir(join(objects, 'blobs'));
   dirs.addDir(objects);
   let blobs = 0;

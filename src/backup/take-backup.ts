@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { dataDirLayout, exists } from '../data-dir.js';
+import { PRIVATE_FILE_MODE } from '../data-dir-modes.js';
 import { openMetadataReadOnly } from '../db/database.js';
 import { referencedBlobs } from '../storage/index.js';
 import {
@@ -70,6 +71,9 @@ export async function takeBackup(options: BackupOptions): Promise<BackupResult> 
     throw new BackupError('backups to S3 (s3://…) are not supported yet; give a directory with --to');
   const layout = backupLayout(options.to);
   const tiers: Tier[] = [data.objects, ...(options.coldStorageDir ? [options.coldStorageDir] : [])];
+  for (const dir of [data.root, ...tiers])
+    if (overlaps(options.to, dir))
+      throw new BackupError(`${options.to} is inside ${dir} or holds it: back up to a directory of its own`);
   const lock = await lockBackup(layout);
   try {
     await removeUnfinished(layout);
@@ -77,10 +81,15 @@ export async function takeBackup(options: BackupOptions): Promise<BackupResult> 
     await removeStalePins(tiers);
     const catalog = openCatalog(layout.catalog);
     try {
+      let missedBefore = new Set<string>();
       for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
         const id = snapshotId((options.now ?? (() => new Date()))(), randomBytes(3).toString('hex'));
-        const manifest = await attemptSnapshot(data, tiers, layout, catalog, id);
-        if (manifest) return { snapshot: id, manifest, attempts: attempt };
+        const run = await attemptSnapshot(data, tiers, layout, catalog, id);
+        if ('manifest' in run) return { snapshot: id, manifest: run.manifest, attempts: attempt };
+        // Missing again in a later snapshot: not a blob deleted meanwhile, but one the data directory lacks.
+        const lost = run.missing.filter((blob) => missedBefore.has(blob));
+        if (lost.length > 0) throw lostBlobs(lost, options.coldStorageDir === undefined);
+        missedBefore = new Set(run.missing);
       }
       throw new BackupError(
         `blobs kept disappearing between the metadata's snapshot and their copy in ${ATTEMPTS} runs; try again when the lake is quieter`,
@@ -91,6 +100,20 @@ export async function takeBackup(options: BackupOptions): Promise<BackupResult> 
   } finally {
     await lock.release();
   }
+}
+
+function lostBlobs(blobs: readonly string[], noColdTier: boolean): BackupError {
+  const named = blobs.slice(0, 3).join(', ');
+  const more = blobs.length > 3 ? ` and ${blobs.length - 3} more` : '';
+  return new BackupError(
+    `blob ${named}${more}, named by the metadata, is not in the data directory${noColdTier ? ' (if it has a cold tier, give --cold-storage-dir)' : ''}; seawall check says what else is damaged`,
+  );
+}
+
+/** Whether one of two directories is the other or inside it. */
+function overlaps(a: string, b: string): boolean {
+  const [x, y] = [resolve(a), resolve(b)];
+  return x === y || x.startsWith(`${y}${sep}`) || y.startsWith(`${x}${sep}`);
 }
 
 /** Snapshots a run left without a manifest: only a backup holding the lock writes here. */
@@ -106,14 +129,14 @@ async function removeUnfinished(layout: BackupLayout): Promise<void> {
     if (!finished.has(name)) await fs.rm(layout.snapshot(name), { recursive: true, force: true });
 }
 
-/** One run; undefined when a blob the snapshot names was gone before it was copied. */
+/** One run: its manifest, or the blobs the snapshot names that were gone before they were copied. */
 async function attemptSnapshot(
   data: ReturnType<typeof dataDirLayout>,
   tiers: readonly Tier[],
   layout: BackupLayout,
   catalog: BlobCatalog,
   id: string,
-): Promise<Manifest | undefined> {
+): Promise<{ manifest: Manifest } | { missing: string[] }> {
   const dir = layout.snapshot(id);
   const pins = await pinBlobs(tiers, id, (blob) => catalog.get(blob) !== undefined);
   try {
@@ -125,16 +148,16 @@ async function attemptSnapshot(
       databases[name] = await copyDatabase(source, join(dir, name));
     }
     const blobs = await copyBlobs(join(dir, 'metadata.db'), layout, catalog, pins, id);
-    if (!blobs) {
+    if ('missing' in blobs) {
       await fs.rm(dir, { recursive: true, force: true });
-      return undefined;
+      return blobs;
     }
     const manifest: Manifest = { format: 1, id, createdAt: new Date().toISOString(), databases, blobs };
     await writeDurably(join(dir, 'manifest.json'), (write) =>
       write(Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`)),
     );
     await syncDir(layout.snapshots);
-    return manifest;
+    return { manifest };
   } catch (error) {
     await fs.rm(dir, { recursive: true, force: true });
     throw error;
@@ -162,6 +185,8 @@ async function copyDatabase(source: string, target: string): Promise<{ bytes: nu
   } finally {
     copy.close();
   }
+  // SQLite makes files with its own default mode; a backup holds what a data directory does: private.
+  await fs.chmod(target, PRIVATE_FILE_MODE);
   const handle = await fs.open(target, 'r+');
   try {
     await handle.sync();
@@ -171,14 +196,14 @@ async function copyDatabase(source: string, target: string): Promise<{ bytes: nu
   return hashFile(target);
 }
 
-/** Copies the blobs the metadata copy names that the backup lacks; undefined when one of them is gone. */
+/** Copies the blobs the metadata copy names that the backup lacks; or says which of them were gone. */
 async function copyBlobs(
   metadataCopy: string,
   layout: BackupLayout,
   catalog: BlobCatalog,
   pins: BlobPins,
   snapshot: string,
-): Promise<Manifest['blobs'] | undefined> {
+): Promise<Manifest['blobs'] | { missing: string[] }> {
   const totals = { count: 0, bytes: 0, copied: 0, copiedBytes: 0 };
   const dirs = new PendingSyncs();
   dirs.addDir(layout.blobs);
@@ -190,11 +215,11 @@ async function copyBlobs(
     await dirs.sync();
     catalog.add(batch, snapshot);
   };
-  let missing = false;
+  const missing: string[] = [];
   const metadata = openMetadataReadOnly(metadataCopy);
   try {
     await eachConcurrently(referencedBlobs(metadata.db), COPIES, async (blob) => {
-      if (missing) return;
+      if (missing.length > 0) return;
       totals.count++;
       const held = catalog.get(blob);
       if (held) {
@@ -203,7 +228,7 @@ async function copyBlobs(
       }
       const file = await copyFirst(pins.sources(blob), layout.blob(blob), dirs);
       if (!file) {
-        missing = true;
+        missing.push(blob);
         return;
       }
       copied.push({ id: blob, ...file });
@@ -216,7 +241,7 @@ async function copyBlobs(
   } finally {
     await metadata.close();
   }
-  return missing ? undefined : totals;
+  return missing.length > 0 ? { missing } : totals;
 }
 
 async function copyFirst(sources: readonly string[], target: string, dirs: PendingSyncs) {

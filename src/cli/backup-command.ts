@@ -95,6 +95,10 @@ export const restoreCommand: Command = {
     const rootKeyFile = resolve(required(values, 'root-key', "the installation's root key file"));
     required(values, 'data-dir', 'the new data directory');
     const config = configFrom(values, io.env);
+    if (config.metadataUrl)
+      throw new CliError(
+        'a backup restores SQLite metadata into the new data directory; unset SEAWALL_METADATA_URL to restore',
+      );
     const snapshot = text(values, 'snapshot');
     const result = await expected(() =>
       restoreBackup({ from, config, rootKeyFile, ...(snapshot ? { snapshot } : {}) }),

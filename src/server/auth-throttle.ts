@@ -7,7 +7,8 @@ import type { Protocol } from './protocols.js';
 
 /**
  * The refusals that test a credential: an access key id that does not exist, a signature that does not match
- * (header, presigned URL or a POST form's policy, SigV4 or SigV2), a session token missing, invalid or expired.
+ * (header, presigned URL or a POST form's policy, SigV4 or SigV2), a session token missing or invalid. An
+ * expired token comes from a client that held it rightly, and is answered as itself.
  * Refusals made before any credential is looked at (unsigned, malformed, a clock out of step, a presigned URL
  * past its expiry) tell a guesser nothing, and what fails after the signature is proven (an x-amz-* header it
  * does not cover, a payload that does not match its hash) comes from someone who holds the key: neither counts.
@@ -16,7 +17,6 @@ const CREDENTIAL_FAILURES: ReadonlySet<string> = new Set([
   'InvalidAccessKeyId',
   'SignatureDoesNotMatch',
   'InvalidToken',
-  'ExpiredToken',
 ]);
 
 /**

@@ -56,6 +56,21 @@ describe('blob pins', () => {
     expect(readable(A)).toEqual([]);
   });
 
+  it('pins what a snapshot names that was written after the first pins, before the server deletes it', async () => {
+    const hot = tier([A]);
+    const pins = await pinBlobs([hot], 'run-2', () => false);
+    mkdirSync(join(hot, 'blobs', 'bb'), { recursive: true });
+    writeFileSync(join(hot, 'blobs', 'bb', B), `bytes of ${B}`);
+    async function* named() {
+      yield* [A, B, C];
+    }
+    await pins.pinNamed(named(), () => false);
+    rmSync(join(hot, 'blobs', 'bb', B));
+    expect(readFileSync(pins.sources(B)[0] as string, 'utf8')).toBe(`bytes of ${B}`);
+    expect(readdirSync(join(hot, 'backup-pins', 'run-2')).sort()).toEqual([A, B, 'owner.json']);
+    await pins.release();
+  });
+
   it("removes a killed backup's pins but never a running one's", async () => {
     const hot = tier([A]);
     const live = await pinBlobs([hot], 'live', () => false);

@@ -9,13 +9,19 @@ import { isMissing, writeDurably } from './backup-files.js';
  * Pins keep the blobs a backup may copy from being removed under it. A running server deletes a blob's file as
  * soon as no version names it; a backup copies the blobs its snapshot of the metadata names, some time after
  * the snapshot. So before the snapshot, each blob file the backup does not hold yet gets a second name (a hard
- * link in `<tier root>/backup-pins/<run>/`), which outlives the server's delete. A blob written between the
- * pins and the snapshot has no pin; if it is gone by the time it is copied, the run starts again.
+ * link in `<tier root>/backup-pins/<run>/`), which outlives the server's delete; after the snapshot, what it
+ * names that has no pin yet (written while the pins were made) is pinned too. Only a blob written and deleted
+ * again before that reaches it is missed, and then the run starts again.
  *
  * A pin directory names its owner; one whose process is gone (a backup that was killed) is removed by the
  * next backup.
  */
 export interface BlobPins {
+  /**
+   * Pins what the snapshot names that has no pin yet: the blobs written while the pins were made, so that only
+   * one written and deleted in the moments before this reaches it is missed.
+   */
+  pinNamed(ids: AsyncIterable<string>, held: (id: string) => boolean): Promise<void>;
   /** Where a blob's bytes can be read: its pin, else its file in either tier. */
   sources(id: string): string[];
   release(): Promise<void>;
@@ -65,6 +71,18 @@ export async function removeStalePins(tiers: readonly Tier[]): Promise<void> {
   }
 }
 
+/** Links a blob's file into a pin directory; false when the tier has no such file (deleted, or in another). */
+async function pin(tier: Tier, dir: string, id: string): Promise<boolean> {
+  try {
+    await fs.link(blobPath(tier, id), join(dir, id));
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return true;
+    if (isMissing(error)) return false;
+    throw error;
+  }
+}
+
 /** Pins every blob file of the tiers that `held` says the backup does not hold yet. */
 export async function pinBlobs(
   tiers: readonly Tier[],
@@ -77,21 +95,19 @@ export async function pinBlobs(
       const dir = dirs[i] as string;
       await writeDurably(join(dir, OWNER), (write) => write(Buffer.from(JSON.stringify(currentProcess()))));
       if (!(await exists(join(tier, 'blobs')))) continue;
-      for await (const id of blobIdsIn(join(tier, 'blobs'))) {
-        if (held(id)) continue;
-        try {
-          await fs.link(blobPath(tier, id), join(dir, id));
-        } catch (error) {
-          // Deleted since it was listed: no version names it any more.
-          if (!isMissing(error) && (error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-        }
-      }
+      for await (const id of blobIdsIn(join(tier, 'blobs'))) if (!held(id)) await pin(tier, dir, id);
     }
   } catch (error) {
     await Promise.all(dirs.map((dir) => fs.rm(dir, { recursive: true, force: true })));
     throw error;
   }
   return {
+    async pinNamed(ids, held) {
+      for await (const id of ids) {
+        if (held(id)) continue;
+        for (const [i, tier] of tiers.entries()) if (await pin(tier, dirs[i] as string, id)) break;
+      }
+    },
     sources: (id) => [...dirs.map((dir) => join(dir, id)), ...tiers.map((tier) => blobPath(tier, id))],
     async release() {
       await Promise.all(dirs.map((dir) => fs.rm(dir, { recursive: true, force: true })));

@@ -147,6 +147,7 @@ async function attemptSnapshot(
       if (!(await exists(source))) continue;
       databases[name] = await copyDatabase(source, join(dir, name));
     }
+    await pinNamedBlobs(join(dir, 'metadata.db'), pins, catalog);
     const blobs = await copyBlobs(join(dir, 'metadata.db'), layout, catalog, pins, id);
     if ('missing' in blobs) {
       await fs.rm(dir, { recursive: true, force: true });
@@ -194,6 +195,16 @@ async function copyDatabase(source: string, target: string): Promise<{ bytes: nu
     await handle.close();
   }
   return hashFile(target);
+}
+
+/** Pins what the metadata copy names and nothing pinned yet: blobs written while the first pins were made. */
+async function pinNamedBlobs(metadataCopy: string, pins: BlobPins, catalog: BlobCatalog): Promise<void> {
+  const metadata = openMetadataReadOnly(metadataCopy);
+  try {
+    await pins.pinNamed(referencedBlobs(metadata.db), (blob) => catalog.get(blob) !== undefined);
+  } finally {
+    await metadata.close();
+  }
 }
 
 /** Copies the blobs the metadata copy names that the backup lacks; or says which of them were gone. */

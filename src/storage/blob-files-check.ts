@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { CheckReport } from '../lib/check-report.js';
 import type { BlobTiers } from './blob-verify.js';
+import { referencedAmong } from './storage-store.js';
 
 /**
  * The offline check's walk of a tier's blob files (`seawall check`): each must be a blob some object version or
@@ -13,21 +14,6 @@ import type { BlobTiers } from './blob-verify.js';
 
 const PAGE = 200;
 const ID = /^[0-9a-f]{32}$/;
-
-/** The blob ids of `ids` that a version or an uploaded part names. */
-async function referenced(db: Kysely<Database>, ids: string[]): Promise<Set<string>> {
-  const versions = await db
-    .selectFrom('object_versions')
-    .select('blob_id')
-    .where('blob_id', 'in', ids)
-    .execute();
-  const parts = await db
-    .selectFrom('multipart_parts')
-    .select('blob_id')
-    .where('blob_id', 'in', ids)
-    .execute();
-  return new Set([...versions, ...parts].flatMap((r) => (r.blob_id ? [r.blob_id] : [])));
-}
 
 async function entries(dir: string): Promise<string[]> {
   try {
@@ -47,7 +33,7 @@ export async function checkBlobFiles(
   const blobs = join(root, 'blobs');
   let batch: string[] = [];
   const flush = async () => {
-    const named = await referenced(deps.db, batch);
+    const named = await referencedAmong(deps.db, batch);
     for (const id of batch) {
       const path = tiers.display(join(blobs, id.slice(0, 2), id));
       if (named.has(id)) report.ok('blob file', path);

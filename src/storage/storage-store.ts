@@ -187,6 +187,22 @@ async function lockKey(trx: Transaction<Database>, bucket: string, key: string):
   await sql`SELECT pg_advisory_xact_lock(hashtext(${bucket}), hashtext(${key}))`.execute(trx);
 }
 
+/** The blob ids of `ids` that a version or an uploaded part names (the sweep of orphans, the offline check). */
+export async function referencedAmong(db: Kysely<Database>, ids: readonly string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const objects = await db
+    .selectFrom('object_versions')
+    .select('blob_id')
+    .where('blob_id', 'in', ids)
+    .execute();
+  const parts = await db
+    .selectFrom('multipart_parts')
+    .select('blob_id')
+    .where('blob_id', 'in', ids)
+    .execute();
+  return new Set([...objects, ...parts].flatMap((r) => (r.blob_id ? [r.blob_id] : [])));
+}
+
 /**
  * Every blob the metadata names (object versions' bytes and uploaded parts), a page at a time in id order:
  * what a backup must copy with a snapshot of the metadata.
@@ -607,20 +623,7 @@ export function createStorageStore(db: Kysely<Database>): StorageStore {
       return row ? storageClassOf(row.attributes) : undefined;
     },
 
-    async referencedBlobIds(ids: string[]): Promise<Set<string>> {
-      if (ids.length === 0) return new Set();
-      const objects = await db
-        .selectFrom('object_versions')
-        .select('blob_id')
-        .where('blob_id', 'in', ids)
-        .execute();
-      const parts = await db
-        .selectFrom('multipart_parts')
-        .select('blob_id')
-        .where('blob_id', 'in', ids)
-        .execute();
-      return new Set([...objects, ...parts].flatMap((r) => (r.blob_id ? [r.blob_id] : [])));
-    },
+    referencedBlobIds: (ids) => referencedAmong(db, ids),
   };
 }
 

@@ -158,6 +158,22 @@ export class ConfigError extends Error {
  * Builds the configuration from flags (which win) and the environment, validating everything at once so
  * that every problem is reported together.
  */
+/**
+ * The configuration a command's parsed flags give (each setting by its `--flag`, whichever of them the command
+ * declares), over the environment.
+ */
+export function configFrom(
+  values: Readonly<Record<string, string | boolean | undefined>>,
+  env: Record<string, string | undefined>,
+): Config {
+  const flags: Partial<Record<ConfigKey, string>> = {};
+  for (const [key, source] of Object.entries(sources)) {
+    const value = 'flag' in source ? values[source.flag] : undefined;
+    if (typeof value === 'string') flags[key as ConfigKey] = value;
+  }
+  return loadConfig(flags, env);
+}
+
 export function loadConfig(
   flags: Partial<Record<ConfigKey, string | undefined>>,
   env: Record<string, string | undefined>,

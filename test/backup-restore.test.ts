@@ -7,6 +7,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -351,6 +352,19 @@ describe('seawall backup and restore', () => {
     const inside = await seawall('backup', '--data-dir', dataDir, '--to', join(dataDir, 'objects', 'b'));
     expect(inside.code).toBe(1);
     expect(inside.err).toMatch(/is inside .* or holds it: back up to a directory of its own/);
+    // Through a symbolic link too.
+    const link = join(scratch('seawall-backup-link-'), 'to-data');
+    symlinkSync(dataDir, link);
+    const linked = await seawall('backup', '--data-dir', dataDir, '--to', join(link, 'b'));
+    expect(linked.code).toBe(1);
+    expect(linked.err).toMatch(/or holds it: back up to a directory of its own/);
+    // A flag of the other mode is refused, not ignored.
+    const stray = await seawall('backup', '--data-dir', dataDir, '--to', backup, '--snapshot', 'x');
+    expect(stray.code).toBe(1);
+    expect(stray.err).toMatch(/--snapshot is only for seawall backup --verify/);
+    const strayVerify = await seawall('backup', '--verify', '--from', backup, '--to', backup);
+    expect(strayVerify.code).toBe(1);
+    expect(strayVerify.err).toMatch(/--to is not for seawall backup --verify/);
 
     // What a backup writes is private, whatever the umask; the restored directory's marker is gone.
     for (const entry of readdirSync(backup, { recursive: true, withFileTypes: true }))

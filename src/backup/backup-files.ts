@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../data-dir-modes.js';
 import { HashWorkers, type StreamHash } from '../lib/hash-workers.js';
+import { syncDir } from '../lib/sync-dir.js';
 
 /**
  * The hash workers of a backup or restore: one per core, not one per core but the event loop's as the server's
@@ -16,15 +17,6 @@ const hashWorkers = new HashWorkers(Math.min(MAX_HASH_WORKERS, Math.max(1, avail
 const CHUNK = 1024 * 1024;
 /** Files copied (or checked) at once: a copy waits on its reads, writes and fsync, which others can overlap. */
 export const COPIES = 4;
-
-export async function syncDir(dir: string): Promise<void> {
-  const handle = await fs.open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
 
 /** Makes `dir` (and its parents) private, as everything a backup or a data directory holds is. */
 export async function makePrivateDir(dir: string): Promise<void> {

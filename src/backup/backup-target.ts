@@ -4,6 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { z } from 'zod';
 import { acquireDataDirLock, DataDirBusyError, type DataDirLock } from '../data-dir-lock.js';
 import { PRIVATE_FILE_MODE } from '../data-dir-modes.js';
+import { blobPath } from '../storage/index.js';
 import { type CopiedFile, makePrivateDir } from './backup-files.js';
 
 /**
@@ -20,7 +21,8 @@ export function backupLayout(root: string) {
     catalog: join(root, 'catalog.db'),
     snapshots: join(root, 'snapshots'),
     lock: join(root, 'backup.lock'),
-    blob: (id: string) => join(root, 'blobs', id.slice(0, 2), id),
+    /** A blob's file, laid out as a data directory lays it out (an id that is not one is refused). */
+    blob: (id: string) => blobPath(root, id),
     snapshot: (id: string) => join(root, 'snapshots', id),
   };
 }

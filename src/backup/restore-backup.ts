@@ -7,6 +7,7 @@ import { prepareDataDir } from '../data-dir-modes.js';
 import { openMetadataReadOnly } from '../db/database.js';
 import type { RootCredentials } from '../iam/index.js';
 import { readRootKey } from '../kms/index.js';
+import { syncDir } from '../lib/sync-dir.js';
 import { initDataDir } from '../main.js';
 import { blobPath, referencedBlobs } from '../storage/index.js';
 import {
@@ -16,7 +17,6 @@ import {
   isMissing,
   makePrivateDir,
   PendingSyncs,
-  syncDir,
   writeDurably,
 } from './backup-files.js';
 import {
@@ -115,14 +115,15 @@ async function restoreBlobs(layout: ReturnType<typeof backupLayout>, snapshot: s
   const metadata = openMetadataReadOnly(join(layout.snapshot(snapshot), 'metadata.db'));
   const dirs = new PendingSyncs();
   await makePrivateDir(join(objects, 'blobs'));
-  dirs.addDir(join(objects, 'blobs'));
+  // Each copy's shard and `blobs/` itself are synced with it; `objects/` holds the entry of `blobs/`.
   dirs.addDir(objects);
   let blobs = 0;
   let bytes = 0;
   try {
     await eachConcurrently(referencedBlobs(metadata.db), COPIES, async (blob) => {
       const recorded = catalog.get(blob);
-      if (!recorded) throw new BackupError(`blob ${blob}: named by the metadata but not in the backup`);
+      if (!recorded)
+        throw new BackupError(`blob ${JSON.stringify(blob)}: named by the metadata but not in the backup`);
       let copied: { bytes: number; sha256: string };
       try {
         copied = await copyDurably(layout.blob(blob), blobPath(objects, blob), dirs);

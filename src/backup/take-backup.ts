@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
-import { join, resolve, sep } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
+import type { Kysely } from 'kysely';
 import { dataDirLayout, exists } from '../data-dir.js';
 import { PRIVATE_FILE_MODE } from '../data-dir-modes.js';
-import { openMetadataReadOnly } from '../db/database.js';
+import { type Database, openMetadataReadOnly } from '../db/database.js';
+import { syncDir } from '../lib/sync-dir.js';
 import { referencedBlobs } from '../storage/index.js';
 import {
   COPIES,
@@ -15,7 +17,6 @@ import {
   isMissing,
   makePrivateDir,
   PendingSyncs,
-  syncDir,
   writeDurably,
 } from './backup-files.js';
 import {
@@ -72,7 +73,7 @@ export async function takeBackup(options: BackupOptions): Promise<BackupResult> 
   const layout = backupLayout(options.to);
   const tiers: Tier[] = [data.objects, ...(options.coldStorageDir ? [options.coldStorageDir] : [])];
   for (const dir of [data.root, ...tiers])
-    if (overlaps(options.to, dir))
+    if (await overlaps(options.to, dir))
       throw new BackupError(`${options.to} is inside ${dir} or holds it: back up to a directory of its own`);
   const lock = await lockBackup(layout);
   try {
@@ -110,10 +111,21 @@ function lostBlobs(blobs: readonly string[], noColdTier: boolean): BackupError {
   );
 }
 
-/** Whether one of two directories is the other or inside it. */
-function overlaps(a: string, b: string): boolean {
-  const [x, y] = [resolve(a), resolve(b)];
+/** Whether one of two directories is the other or inside it, through symbolic links. */
+async function overlaps(a: string, b: string): Promise<boolean> {
+  const [x, y] = [await realPath(a), await realPath(b)];
   return x === y || x.startsWith(`${y}${sep}`) || y.startsWith(`${x}${sep}`);
+}
+
+/** Where a path really is, through symbolic links, for the part of it that exists (a backup may not yet). */
+async function realPath(path: string): Promise<string> {
+  const absolute = resolve(path);
+  try {
+    return await fs.realpath(absolute);
+  } catch (error) {
+    if (!isMissing(error) || dirname(absolute) === absolute) throw error;
+    return join(await realPath(dirname(absolute)), basename(absolute));
+  }
 }
 
 /** Snapshots a run left without a manifest: only a backup holding the lock writes here. */
@@ -147,8 +159,15 @@ async function attemptSnapshot(
       if (!(await exists(source))) continue;
       databases[name] = await copyDatabase(source, join(dir, name));
     }
-    await pinNamedBlobs(join(dir, 'metadata.db'), pins, catalog);
-    const blobs = await copyBlobs(join(dir, 'metadata.db'), layout, catalog, pins, id);
+    const metadata = openMetadataReadOnly(join(dir, 'metadata.db'));
+    let blobs: Awaited<ReturnType<typeof copyBlobs>>;
+    try {
+      // What the snapshot names without a pin yet (written while the first pins were made), then the copies.
+      await pins.pinNamed(referencedBlobs(metadata.db), (blob) => catalog.get(blob) !== undefined);
+      blobs = await copyBlobs(metadata.db, layout, catalog, pins, id);
+    } finally {
+      await metadata.close();
+    }
     if ('missing' in blobs) {
       await fs.rm(dir, { recursive: true, force: true });
       return blobs;
@@ -197,19 +216,9 @@ async function copyDatabase(source: string, target: string): Promise<{ bytes: nu
   return hashFile(target);
 }
 
-/** Pins what the metadata copy names and nothing pinned yet: blobs written while the first pins were made. */
-async function pinNamedBlobs(metadataCopy: string, pins: BlobPins, catalog: BlobCatalog): Promise<void> {
-  const metadata = openMetadataReadOnly(metadataCopy);
-  try {
-    await pins.pinNamed(referencedBlobs(metadata.db), (blob) => catalog.get(blob) !== undefined);
-  } finally {
-    await metadata.close();
-  }
-}
-
 /** Copies the blobs the metadata copy names that the backup lacks; or says which of them were gone. */
 async function copyBlobs(
-  metadataCopy: string,
+  metadata: Kysely<Database>,
   layout: BackupLayout,
   catalog: BlobCatalog,
   pins: BlobPins,
@@ -217,7 +226,6 @@ async function copyBlobs(
 ): Promise<Manifest['blobs'] | { missing: string[] }> {
   const totals = { count: 0, bytes: 0, copied: 0, copiedBytes: 0 };
   const dirs = new PendingSyncs();
-  dirs.addDir(layout.blobs);
   // A blob is recorded in the catalog only once its file and directory entry are durable.
   let copied: ({ id: string } & CopiedFile)[] = [];
   const record = async () => {
@@ -227,31 +235,26 @@ async function copyBlobs(
     catalog.add(batch, snapshot);
   };
   const missing: string[] = [];
-  const metadata = openMetadataReadOnly(metadataCopy);
-  try {
-    await eachConcurrently(referencedBlobs(metadata.db), COPIES, async (blob) => {
-      if (missing.length > 0) return;
-      totals.count++;
-      const held = catalog.get(blob);
-      if (held) {
-        totals.bytes += held.bytes;
-        return;
-      }
-      const file = await copyFirst(pins.sources(blob), layout.blob(blob), dirs);
-      if (!file) {
-        missing.push(blob);
-        return;
-      }
-      copied.push({ id: blob, ...file });
-      totals.bytes += file.bytes;
-      totals.copied++;
-      totals.copiedBytes += file.bytes;
-      if (copied.length >= RECORD_EVERY) await record();
-    });
-    await record();
-  } finally {
-    await metadata.close();
-  }
+  await eachConcurrently(referencedBlobs(metadata), COPIES, async (blob) => {
+    if (missing.length > 0) return;
+    totals.count++;
+    const held = catalog.get(blob);
+    if (held) {
+      totals.bytes += held.bytes;
+      return;
+    }
+    const file = await copyFirst(pins.sources(blob), layout.blob(blob), dirs);
+    if (!file) {
+      missing.push(blob);
+      return;
+    }
+    copied.push({ id: blob, ...file });
+    totals.bytes += file.bytes;
+    totals.copied++;
+    totals.copiedBytes += file.bytes;
+    if (copied.length >= RECORD_EVERY) await record();
+  });
+  await record();
   return missing.length > 0 ? { missing } : totals;
 }
 

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { checkSqliteFile } from '../check/index.js';
 import { openMetadataReadOnly } from '../db/database.js';
 import { referencedBlobs } from '../storage/index.js';
@@ -57,11 +57,13 @@ export async function verifyBackup(from: string, asked?: string): Promise<Verify
       checked.blobs++;
       const recorded = catalog.get(blob);
       if (!recorded) {
-        problems.push(`blob ${blob}: named by the metadata but never copied into the backup`);
+        // Quoted: a snapshot's metadata may have been tampered with, and this id was never made a path.
+        problems.push(`blob ${JSON.stringify(blob)}: named by the metadata but never copied into the backup`);
         return;
       }
-      const problem = await checkFile(layout.blob(blob), recorded);
-      if (problem) problems.push(`blob ${blob} (${relativeBlob(blob)}): ${problem}`);
+      const path = layout.blob(blob);
+      const problem = await checkFile(path, recorded);
+      if (problem) problems.push(`blob ${blob} (${relative(layout.root, path)}): ${problem}`);
       else checked.bytes += recorded.bytes;
     });
   } finally {
@@ -69,10 +71,6 @@ export async function verifyBackup(from: string, asked?: string): Promise<Verify
     catalog.close();
   }
   return { snapshot, problems: problems.sort(), checked };
-}
-
-function relativeBlob(id: string): string {
-  return join('blobs', id.slice(0, 2), id);
 }
 
 /** What is wrong with a file against its recorded size and SHA-256, or undefined when nothing is. */

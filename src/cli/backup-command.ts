@@ -3,8 +3,8 @@ import { BackupError } from '../backup/backup-target.js';
 import { restoreBackup } from '../backup/restore-backup.js';
 import { takeBackup } from '../backup/take-backup.js';
 import { verifyBackup } from '../backup/verify-backup.js';
+import { configFrom } from '../config.js';
 import { CliError, type Command } from './commands.js';
-import { configFrom } from './serve-commands.js';
 
 const MIB = 1024 * 1024;
 
@@ -46,6 +46,11 @@ export const backupCommand: Command = {
     snapshot: { type: 'string' },
   },
   async run({ values }, io) {
+    // Each mode's flags only: a flag of the other mode would be taken and ignored.
+    const others = values.verify ? ['data-dir', 'to', 'cold-storage-dir'] : ['from', 'snapshot'];
+    const stray = others.find((name) => values[name] !== undefined);
+    if (stray)
+      throw new CliError(`--${stray} ${values.verify ? 'is not' : 'is only'} for seawall backup --verify`);
     if (values.verify) {
       const from = resolve(required(values, 'from', 'the backup to check'));
       const result = await expected(() => verifyBackup(from, text(values, 'snapshot')));
@@ -56,19 +61,18 @@ export const backupCommand: Command = {
       );
       return result.problems.length === 0 ? 0 : 1;
     }
-    const dataDir = resolve(
-      text(values, 'data-dir') ??
-        io.env.SEAWALL_DATA_DIR ??
-        required(values, 'data-dir', 'the data directory to back up'),
-    );
     const to = required(values, 'to', 'where to back up to');
-    const coldStorageDir = text(values, 'cold-storage-dir') ?? io.env.SEAWALL_COLD_STORAGE_DIR;
+    const config = configFrom(values, io.env);
+    if (config.metadataUrl)
+      throw new CliError(
+        `${config.dataDir} keeps its metadata in PostgreSQL, which seawall backup does not copy; back it up with pg_dump`,
+      );
     const started = Date.now();
     const result = await expected(() =>
       takeBackup({
-        dataDir,
+        dataDir: config.dataDir,
         to: to.startsWith('s3://') ? to : resolve(to),
-        ...(coldStorageDir ? { coldStorageDir: resolve(coldStorageDir) } : {}),
+        ...(config.coldStorageDir ? { coldStorageDir: config.coldStorageDir } : {}),
       }),
     );
     const { blobs } = result.manifest;

@@ -1,17 +1,9 @@
 import { CheckError, checkInstallation } from '../check/index.js';
-import { loadConfig } from '../config.js';
+import { configFrom } from '../config.js';
 import { dataDirLayout, exists } from '../data-dir.js';
 import { acquireDataDirLock, DataDirBusyError, describeHolder } from '../data-dir-lock.js';
 import type { CheckReport } from '../lib/check-report.js';
 import { CliError, type CliIo, type Command } from './commands.js';
-
-const KEY_STORE_FLAGS = {
-  'kms-key-store-key': 'kmsKeyStoreKey',
-  'kms-key-store-endpoint': 'kmsKeyStoreEndpoint',
-  'kms-key-store-region': 'kmsKeyStoreRegion',
-  'kms-key-store-credentials': 'kmsKeyStoreCredentials',
-  'kms-key-store-profile': 'kmsKeyStoreProfile',
-} as const;
 
 /** Prints findings as they come and counts what was verified, for the summary line. */
 function printingReport(io: CliIo, verbose: boolean) {
@@ -63,17 +55,7 @@ export const checkCommand: Command = {
   // 1 says that something is wrong with the installation; a check that cannot run at all says 2.
   failureCode: 2,
   async run({ values }, io) {
-    const flag = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
-    const config = loadConfig(
-      {
-        dataDir: flag('data-dir'),
-        metadataUrl: flag('metadata-url'),
-        coldStorageDir: flag('cold-storage-dir'),
-        coldStorageClass: flag('cold-storage-class'),
-        ...Object.fromEntries(Object.entries(KEY_STORE_FLAGS).map(([name, key]) => [key, flag(name)])),
-      },
-      io.env,
-    );
+    const config = configFrom(values, io.env);
     const layout = dataDirLayout(config.dataDir);
     if (!(await exists(layout.rootKey)) && !(config.rootKey && (await exists(layout.credentials))))
       throw new CliError(`${config.dataDir} is not a Seawall data directory; choose one with --data-dir`);

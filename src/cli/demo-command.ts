@@ -1,3 +1,4 @@
+import { configFrom } from '../config.js';
 import { dataDirLayout } from '../data-dir.js';
 import { ensureAuditTrail } from '../demo/audit-setup.js';
 import { DEFAULT_SAMPLES_DIR } from '../demo/datasets.js';
@@ -9,7 +10,6 @@ import { createLogger } from '../lib/logger.js';
 import { initDataDir, PROFILE, startSeawall } from '../main.js';
 import type { Command } from './commands.js';
 import { refuseIfRunning } from './preflight.js';
-import { configFrom } from './serve-commands.js';
 
 /** `seawall demo`: init + serve + the Vancouver datasets loaded, crawled, cleaned and queryable. */
 export const demoCommand: Command = {

@@ -1,7 +1,7 @@
-import { type Config, loadConfig } from '../config.js';
+import { configFrom } from '../config.js';
 import { dataDirLayout } from '../data-dir.js';
 import { initDataDir, PROFILE, startSeawall } from '../main.js';
-import type { CliIo, Command } from './commands.js';
+import type { Command } from './commands.js';
 
 const common = {
   'data-dir': { type: 'string' },
@@ -9,23 +9,6 @@ const common = {
   'metadata-url': { type: 'string' },
   'log-level': { type: 'string' },
 } as const;
-
-export function configFrom(values: Record<string, string | boolean | undefined>, env: CliIo['env']): Config {
-  const flag = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
-  return loadConfig(
-    {
-      dataDir: flag('data-dir'),
-      host: flag('host'),
-      port: flag('port'),
-      region: flag('region'),
-      logLevel: flag('log-level'),
-      metadataUrl: flag('metadata-url'),
-      tlsCert: flag('tls-cert'),
-      tlsKey: flag('tls-key'),
-    },
-    env,
-  );
-}
 
 export const initCommand: Command = {
   name: 'init',

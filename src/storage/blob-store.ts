@@ -12,6 +12,7 @@ import {
   type SealedBatch,
 } from '../kms/object-cipher.js';
 import { blobId } from '../lib/ids.js';
+import { syncDir } from '../lib/sync-dir.js';
 import { EngineCopies } from './engine-copies.js';
 import { type BlobLease, OpenBlobs } from './open-blobs.js';
 
@@ -108,15 +109,6 @@ const ENGINE_READ_SEGMENTS = 16;
 const WRITE_BATCH = 1024 * 1024;
 /** Blob files kept open for reads (see OpenBlobs). */
 const OPEN_BLOBS = 256;
-
-async function syncDir(dir: string): Promise<void> {
-  const handle = await fs.open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
 
 /** Makes a directory (0700) if need be, and its entry in its parent durable, whoever made it. */
 async function makeDirDurably(dir: string): Promise<void> {

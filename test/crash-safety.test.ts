@@ -87,8 +87,14 @@ describe('crash safety', () => {
         }),
       )
       .catch(() => 'failed');
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    // The upload's blob is being written in place, beside the kept object's.
+    // The upload's blob is being written in place, beside the kept object's: watched for while the upload is
+    // still arriving (a fixed wait was too short on a loaded machine), never after it ended.
+    let ended = false;
+    void upload.finally(() => {
+      ended = true;
+    });
+    while (blobFiles(dir).length < 2 && !ended) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(ended).toBe(false);
     expect(blobFiles(dir)).toHaveLength(2);
     first.child.kill('SIGKILL');
     expect(await upload).toBe('failed');

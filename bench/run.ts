@@ -6,6 +6,7 @@ import { kmsBench } from './kms.js';
 import { largeObjectBench } from './large-object.js';
 import { monitorBench } from './monitor.js';
 import { queryBench } from './query.js';
+import { replicationBench } from './replication.js';
 import { scaleBench } from './scale.js';
 import { storageBench } from './storage.js';
 
@@ -21,6 +22,7 @@ const benches: Record<string, () => Promise<void>> = {
   audit: auditBench,
   monitor: monitorBench,
   backup: backupBench,
+  replication: replicationBench,
 };
 
 const names = process.argv.slice(2);

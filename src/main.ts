@@ -97,10 +97,12 @@ import {
   createEventOutbox,
   createLocalBlobStore,
   createMultipartStore,
+  createRemoteStore,
   createS3Api,
   createStorageService,
   createStorageStore,
   type EngineScratch,
+  REMOTE_SECRETS_PURPOSE,
   type StorageService,
   scheduleLifecycle,
   storageMigrations,
@@ -155,7 +157,8 @@ const DOMAIN_MIGRATIONS = [
   kmsMigrations,
 ];
 
-async function openStore(config: Config): Promise<MetadataDb> {
+/** The installation's metadata database, migrated to this version's schema. */
+export async function openStore(config: Config): Promise<MetadataDb> {
   const layout = dataDirLayout(config.dataDir);
   return openMetadataDb(
     config.metadataUrl ? { postgresUrl: config.metadataUrl } : { sqlitePath: layout.metadataDb },
@@ -272,6 +275,8 @@ export async function startSeawall(
     memoryBudgetBytes?: number;
     /** How failed deliveries (S3 event notifications, SNS messages) are retried (tests shorten the waits). */
     eventRetries?: DeliveryRetries;
+    /** How failed replications are retried (tests shorten the waits). */
+    replicationRetries?: DeliveryRetries;
     /** How failed authentication backs off (tests shorten the waits, and throttle loopback too). */
     authThrottle?: AuthThrottleOptions;
   } = {},
@@ -344,6 +349,13 @@ export async function startSeawall(
       region: account.region,
       ...(options.eventRetries ? { deliveryRetries: options.eventRetries } : {}),
       keys: createObjectKeyring(kms, account.region),
+      replication: {
+        db: db.db,
+        remotes: createRemoteStore(db.db, createSecretBox(rootKey, REMOTE_SECRETS_PURPOSE), () =>
+          clock.now().getTime(),
+        ),
+        ...(options.replicationRetries ? { retries: options.replicationRetries } : {}),
+      },
     });
     // Objects an earlier Seawall stored in plaintext are sealed before anything is served; the sweep after it
     // also removes what a sealing cut short left.
@@ -388,7 +400,13 @@ export async function startSeawall(
     launcher = createEngineLauncher({ logger });
     const runtime = createJobRuntime({ store: createJobStore(db.db), clock, logger });
     storage.notifications.connect(sns);
-    stopEvents = storage.notifications.start(runtime);
+    const stopNotifications = storage.notifications.start(runtime);
+    const stopReplication = storage.replication.start(runtime);
+    stopEvents = () => {
+      stopNotifications();
+      stopReplication();
+      storage.replication.close();
+    };
     stopSns = sns.start(runtime);
     stopLifecycle = scheduleLifecycle({
       runtime,

@@ -20,7 +20,7 @@ import {
   CreateBucketCommand,
   DeleteBucketPolicyCommand,
   DeleteObjectsCommand,
-  GetBucketReplicationCommand,
+  GetBucketInventoryConfigurationCommand,
   GetBucketWebsiteCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -446,8 +446,10 @@ describe('S3 authorizes a request before it refuses what the request asks for', 
     const s3 = s3As(await user('tagger'));
     const website = await failureOf(s3.send(new GetBucketWebsiteCommand({ Bucket: 'curated' })));
     expect([website.status, website.code]).toEqual([501, 'NotImplemented']);
-    const replication = await failureOf(s3.send(new GetBucketReplicationCommand({ Bucket: 'curated' })));
-    expect([replication.status, replication.code]).toEqual([501, 'NotImplemented']);
+    const inventory = await failureOf(
+      s3.send(new GetBucketInventoryConfigurationCommand({ Bucket: 'curated', Id: 'weekly' })),
+    );
+    expect([inventory.status, inventory.code]).toEqual([501, 'NotImplemented']);
   });
 });
 

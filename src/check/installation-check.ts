@@ -15,7 +15,13 @@ import {
 } from '../kms/index.js';
 import type { CheckReport } from '../lib/check-report.js';
 import { keyStoreOf, rootKeyOf } from '../root-of-trust.js';
-import { type BlobTiers, checkStoredObjects, offlineBucket } from '../storage/index.js';
+import {
+  type BlobTiers,
+  checkRemoteSecrets,
+  checkStoredObjects,
+  offlineBucket,
+  REMOTE_SECRETS_PURPOSE,
+} from '../storage/index.js';
 import { type OfflineMetadata, openOfflineMetadata } from './offline-metadata.js';
 import { checkSqliteFile, messageOf } from './sqlite-check.js';
 
@@ -74,6 +80,7 @@ async function checkRootKey(metadata: OfflineMetadata, rootKey: Buffer, config: 
       `the root key does not open the secrets of ${config.dataDir}: it is not the key the directory was initialised with (root.key or SEAWALL_ROOT_KEY)`,
     );
   held.replay(report);
+  await checkRemoteSecrets(metadata.db, createSecretBox(rootKey, REMOTE_SECRETS_PURPOSE), report);
 }
 
 function date(ms: number): string {

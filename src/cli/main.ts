@@ -9,6 +9,7 @@ import { CliError, type CliIo, type Command } from './commands.js';
 import { demoCommand } from './demo-command.js';
 import { ingestCommand } from './ingest-command.js';
 import { queryCommand } from './query-command.js';
+import { remoteCommand } from './remote-command.js';
 import { initCommand, serveCommand } from './serve-commands.js';
 
 const COMMANDS: readonly Command[] = [
@@ -21,6 +22,7 @@ const COMMANDS: readonly Command[] = [
   backupCommand,
   restoreCommand,
   checkCommand,
+  remoteCommand,
 ];
 
 function overview(): string {

@@ -320,6 +320,32 @@ export interface JobQueueTable {
  * S3 event notifications waiting to be delivered (see storage/notifications.ts): written in the transaction
  * that made the change, deleted once every destination has it.
  */
+export interface S3ReplicationOutboxTable {
+  /** Increasing with every change: the order a key's versions are replicated in. */
+  id: string;
+  bucket: string;
+  key: string;
+  version_id: string;
+  delete_marker: number;
+  rule_id: string;
+  /** JSON: the rule's destination (replication-config.ts, ReplicationDestination). */
+  destination: string;
+  size: number;
+  created_at: Millis;
+  attempts: number;
+  next_attempt_at: Millis;
+}
+
+export interface ReplicationRemoteTable {
+  account_id: string;
+  endpoint: string;
+  region: string;
+  access_key_id: string;
+  /** The secret access key, sealed by the root key (replication-remotes.ts). */
+  sealed_secret: string;
+  created_at: Millis;
+}
+
 export interface S3EventOutboxTable {
   /** S3's sequencer: uppercase hex, increasing with every event; the order events are delivered in. */
   id: string;
@@ -476,6 +502,8 @@ export interface Database {
   multipart_objects: MultipartObjectTable;
   jobs: JobQueueTable;
   s3_event_outbox: S3EventOutboxTable;
+  s3_replication_outbox: S3ReplicationOutboxTable;
+  replication_remotes: ReplicationRemoteTable;
   sns_topics: SnsTopicTable;
   sns_subscriptions: SnsSubscriptionTable;
   sns_deliveries: SnsDeliveryTable;

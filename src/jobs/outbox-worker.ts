@@ -18,6 +18,8 @@ export interface Outbox<R extends { readonly attempts: number }> {
   /** Delivers one row; a rejection is a failed attempt. */
   deliver(row: R): Promise<void>;
   remove(row: R): Promise<void>;
+  /** Removes a row whose attempts are spent (logged); `remove` when absent. */
+  giveUp?(row: R): Promise<void>;
   /** Records a failed attempt: the row is tried again at `nextAttemptAt`. */
   postpone(row: R, attempts: number, nextAttemptAt: number): Promise<void>;
   /** When the next row falls due; undefined when none waits. */
@@ -43,9 +45,19 @@ const PAGE = 100;
 export function createOutboxWorker<R extends { readonly attempts: number }>(
   kind: string,
   outbox: Outbox<R>,
-  deps: { clock: Clock; logger: Logger; retries: DeliveryRetries },
+  deps: {
+    clock: Clock;
+    logger: Logger;
+    retries: DeliveryRetries;
+    /**
+     * Rows of a page delivered at once (1 unless given): only for outboxes whose `due` answers rows that may go
+     * in any order among themselves.
+     */
+    concurrency?: number;
+  },
 ): OutboxWorker {
   const { clock, logger, retries } = deps;
+  const concurrency = Math.max(1, deps.concurrency ?? 1);
   let runtime: JobRuntime | undefined;
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
@@ -58,7 +70,7 @@ export function createOutboxWorker<R extends { readonly attempts: number }>(
     const attempts = row.attempts + 1;
     if (attempts >= retries.attempts) {
       logger.error({ err: error, ...outbox.describe(row), attempts }, `gave up a delivery (${kind})`);
-      await outbox.remove(row);
+      await (outbox.giveUp ?? outbox.remove)(row);
       return;
     }
     const delay = Math.min(retries.firstDelayMs * 2 ** (attempts - 1), retries.maxDelayMs);
@@ -73,16 +85,21 @@ export function createOutboxWorker<R extends { readonly attempts: number }>(
         again = false;
         for (;;) {
           const rows = await outbox.due(clock.now().getTime(), PAGE);
-          for (const row of rows) {
-            if (signal.aborted) return;
-            try {
-              await outbox.deliver(row);
-            } catch (error) {
-              await failed(row, error);
-              continue;
+          let next = 0;
+          const lane = async () => {
+            while (next < rows.length && !signal.aborted) {
+              const row = rows[next++] as R;
+              try {
+                await outbox.deliver(row);
+              } catch (error) {
+                await failed(row, error);
+                continue;
+              }
+              await outbox.remove(row);
             }
-            await outbox.remove(row);
-          }
+          };
+          await Promise.all(Array.from({ length: Math.min(concurrency, rows.length) }, lane));
+          if (signal.aborted) return;
           if (rows.length < PAGE) break;
         }
       } while (again && !signal.aborted);

@@ -11,7 +11,8 @@ import type { Dimension, MetricStore, Sample } from './metric-store.js';
 /**
  * The metrics Seawall publishes about itself, in AWS's namespaces and names where AWS has them:
  * - AWS/S3 request metrics per bucket (FilterId EntireBucket: Seawall measures every bucket) and storage
- *   metrics (BucketSizeBytes, NumberOfObjects), counting every version as S3 does;
+ *   metrics (BucketSizeBytes, NumberOfObjects), counting every version as S3 does, and replication metrics
+ *   per rule (OperationsPendingReplication, BytesPendingReplication, ReplicationLatency);
  * - AWS/Usage CallCount per API of every service (KMS's among them), as AWS's usage metrics;
  * - AWS/Athena per workgroup, query state and type: ProcessedBytes, TotalExecutionTime, QueryQueueTime,
  *   EngineExecutionTime, ServiceProcessingTime (QueryPlanningTime is not measured apart from the engine's);
@@ -409,9 +410,67 @@ export function createBuiltinMetrics(deps: {
     return out;
   }
 
+  /** The replication rules that had a backlog: each is published until it has none, then once more at zero. */
+  const replicating = new Map<string, Dimension[]>();
+
+  /**
+   * S3's replication metrics per rule, from what waits to be replicated: OperationsPendingReplication,
+   * BytesPendingReplication, and ReplicationLatency as S3 defines it (how far the destination is behind: the
+   * age of the oldest change not yet replicated, in seconds).
+   */
+  async function collectReplication(time: number): Promise<Sample[]> {
+    const rows = await db
+      .selectFrom('s3_replication_outbox')
+      .select(['bucket', 'destination', 'rule_id'])
+      .select((eb) => [
+        eb.fn.countAll().as('operations'),
+        eb.fn.sum('size').as('bytes'),
+        eb.fn.min('created_at').as('oldest'),
+      ])
+      .groupBy(['bucket', 'destination', 'rule_id'])
+      .execute();
+    const out: Sample[] = [];
+    const metric = (dims: Dimension[], name: string, unit: string, value: number) =>
+      out.push({
+        metric: { namespace: 'AWS/S3', name, dimensions: dims },
+        unit,
+        time,
+        resolution: 60,
+        values: [[value, 1]],
+      });
+    const seen = new Set<string>();
+    for (const row of rows) {
+      const destination = JSON.parse(String(row.destination)) as { bucket: string };
+      const dims = [
+        { Name: 'DestinationBucket', Value: destination.bucket },
+        { Name: 'RuleId', Value: String(row.rule_id) },
+        { Name: 'SourceBucket', Value: String(row.bucket) },
+      ];
+      const key = JSON.stringify(dims);
+      seen.add(key);
+      replicating.set(key, dims);
+      metric(dims, 'OperationsPendingReplication', 'Count', Number(row.operations));
+      metric(dims, 'BytesPendingReplication', 'Bytes', Number(row.bytes ?? 0));
+      metric(dims, 'ReplicationLatency', 'Seconds', Math.max(0, (time - Number(row.oldest)) / 1000));
+    }
+    for (const [key, dims] of replicating) {
+      if (seen.has(key)) continue;
+      replicating.delete(key);
+      metric(dims, 'OperationsPendingReplication', 'Count', 0);
+      metric(dims, 'BytesPendingReplication', 'Bytes', 0);
+      metric(dims, 'ReplicationLatency', 'Seconds', 0);
+    }
+    return out;
+  }
+
   async function flush(): Promise<void> {
     const time = deps.now();
-    const all = [...samples(time), ...(await collectJobs(time)), ...(await hostSamples(time))];
+    const all = [
+      ...samples(time),
+      ...(await collectJobs(time)),
+      ...(await collectReplication(time)),
+      ...(await hostSamples(time)),
+    ];
     all.push(...billing.chargeSamples(time));
     store.put(all);
   }

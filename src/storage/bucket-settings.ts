@@ -16,6 +16,7 @@ export type BucketSettingName =
   | 'acl'
   | 'object-lock'
   | 'notification'
+  | 'replication'
   | 'encryption';
 
 /** A bucket's configuration documents (see BucketSettingName); every call fails with NoSuchBucket without one. */

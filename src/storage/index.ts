@@ -43,6 +43,12 @@ export {
   type ObjectKeyring,
 } from './object-encryption.js';
 export { type OfflineBucket, offlineBucket } from './offline-bucket.js';
+export {
+  checkRemoteSecrets,
+  createRemoteStore,
+  REMOTE_SECRETS_PURPOSE,
+  type Remote,
+} from './replication-remotes.js';
 export { bucketPolicies } from './resource-policies.js';
 export { createS3Api } from './s3-api.js';
 /** S3 Control's account-level operations, served by the S3 endpoint: clients sign them for `s3`. */

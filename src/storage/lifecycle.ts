@@ -109,8 +109,8 @@ function tagOf(value: unknown): { key: string; value: string } {
   return { key, value: tagValue };
 }
 
-/** A Filter element: one predicate, an And of several, or none. */
-function filterOf(record: Record<string, unknown>): Pick<LifecycleRule, 'form' | 'filter'> {
+/** A Filter element: one predicate, an And of several, or none (lifecycle's and replication's). */
+export function filterOf(record: Record<string, unknown>): Pick<LifecycleRule, 'form' | 'filter'> {
   only(record, ['Prefix', 'Tag', 'And', 'ObjectSizeGreaterThan', 'ObjectSizeLessThan']);
   const present = Object.keys(record);
   if (present.length === 0) return { form: 'empty', filter: {} };
@@ -348,7 +348,8 @@ export function parseLifecycle(
   return { rules, transitionMinimumSize: size };
 }
 
-function filterXml(rule: LifecycleRule): XmlObject {
+/** A rule's filter as Get answers it, in the form it was put (lifecycle's and replication's). */
+export function filterXml(rule: Pick<LifecycleRule, 'form' | 'filter'>): XmlObject {
   const { filter } = rule;
   const tag = (t: { key: string; value: string }) => ({ Key: t.key, Value: t.value });
   switch (rule.form) {

@@ -44,6 +44,7 @@ import {
   type S3Path,
 } from './s3-operations.js';
 import { createPostObjectOperation } from './s3-post-object.js';
+import { createS3ReplicationApi, type S3ReplicationApi } from './s3-replication-api.js';
 import { createS3TaggingApi, type S3TaggingApi } from './s3-tagging-api.js';
 import type { StorageService } from './storage-types.js';
 import { parseTaggingHeader, requestTagConditions } from './tagging.js';
@@ -92,6 +93,7 @@ function operations(storage: StorageService, cors: S3CorsApi): S3Operation[] {
     ...taggingDefinitions(createS3TaggingApi(storage)),
     ...lifecycleDefinitions(createS3LifecycleApi(storage)),
     ...notificationDefinitions(createS3NotificationApi(storage)),
+    ...replicationDefinitions(createS3ReplicationApi(storage)),
     ...encryptionDefinitions(storage),
   ].map((definition) => defineS3Operation(definition, storage));
 }
@@ -545,6 +547,42 @@ function lifecycleDefinitions(lifecycle: S3LifecycleApi) {
   ];
 }
 
+/** Replication configuration: which versions go to which other endpoint's buckets. */
+function replicationDefinitions(replication: S3ReplicationApi) {
+  return [
+    defineS3({
+      name: 'PutBucketReplication',
+      action: 's3:PutReplicationConfiguration',
+      method: 'PUT',
+      level: 'bucket',
+      selector: { name: 'replication' },
+      headers: { ...OWNER, ...DIGESTS },
+      query: {},
+      handle: (req, { bucket }) => replication.put(req, bucket),
+    }),
+    defineS3({
+      name: 'GetBucketReplication',
+      action: 's3:GetReplicationConfiguration',
+      method: 'GET',
+      level: 'bucket',
+      selector: { name: 'replication' },
+      headers: OWNER,
+      query: {},
+      handle: (_req, { bucket }) => replication.get(bucket),
+    }),
+    defineS3({
+      name: 'DeleteBucketReplication',
+      action: 's3:PutReplicationConfiguration',
+      method: 'DELETE',
+      level: 'bucket',
+      selector: { name: 'replication' },
+      headers: OWNER,
+      query: {},
+      handle: (_req, { bucket }) => replication.delete(bucket),
+    }),
+  ];
+}
+
 /** Event notification configuration: who is told of which changes. */
 function notificationDefinitions(notifications: S3NotificationApi) {
   return [
@@ -809,6 +847,7 @@ function definitions(objects: S3ObjectApi, buckets: S3BucketApi, multipart: S3Mu
     defineS3({
       name: 'PutObject',
       action: 's3:PutObject',
+      replicaAction: 's3:ReplicateObject',
       conditions: newObjectConditions,
       method: 'PUT',
       level: 'object',
@@ -869,6 +908,7 @@ function definitions(objects: S3ObjectApi, buckets: S3BucketApi, multipart: S3Mu
       name: 'DeleteObject',
       action: 's3:DeleteObject',
       versionAction: 's3:DeleteObjectVersion',
+      replicaAction: 's3:ReplicateDelete',
       method: 'DELETE',
       level: 'object',
       headers: { ...OWNER, ...PAYER, ...BYPASS_GOVERNANCE },

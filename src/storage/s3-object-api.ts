@@ -8,6 +8,7 @@ import { type PartAnswer, requestedPartNumber, selectPart } from './multipart-ob
 import { requestOrigin } from './notifications.js';
 import { encryptionHeaders, encryptionRequestOf, keyAccessOf } from './object-encryption.js';
 import { lockOfHeaders, type VersionLock } from './object-lock.js';
+import { REPLICA_HEADER } from './replication.js';
 import { getObjectAttributes } from './s3-attributes-api.js';
 import { uploadDigests } from './s3-digests.js';
 import { bypassesGovernance, readableLockHeaders } from './s3-object-lock-api.js';
@@ -76,6 +77,7 @@ function objectHeaders(object: StoredObject, withChecksum: boolean): Record<stri
   };
   // S3 names the storage class of any object but a STANDARD one.
   if (object.storageClass !== 'STANDARD') headers['x-amz-storage-class'] = object.storageClass;
+  if (object.replicationStatus !== undefined) headers['x-amz-replication-status'] = object.replicationStatus;
   const tagCount = tagsOf(object.tags).length;
   if (tagCount > 0) headers['x-amz-tagging-count'] = tagCount;
   for (const [name, value] of Object.entries(object.userMetadata)) headers[`x-amz-meta-${name}`] = value;
@@ -258,6 +260,9 @@ export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
         ...protections,
         ...newTags(req),
         origin: requestOrigin(req),
+        ...(req.headers[REPLICA_HEADER] !== undefined && !req.form
+          ? { replicaOf: req.headers[REPLICA_HEADER] }
+          : {}),
         // A browser upload's form came through POST Object, which writes as PutObject does.
         ...(req.form ? { how: 'Post' as const } : {}),
       });
@@ -360,9 +365,11 @@ export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
 
     async deleteObject(req: OperationRequest, bucket: string, key: string): Promise<ApiResponse> {
       const versionId = queryValue(req.query, 'versionId');
+      const replicaOf = versionId === undefined ? req.headers[REPLICA_HEADER] : undefined;
       const done = await storage.deleteObject(bucket, key, versionId, {
         bypassGovernance: versionId !== undefined && (await bypassesGovernance(req, bucket, key)),
         origin: requestOrigin(req),
+        ...(replicaOf !== undefined ? { replicaOf } : {}),
       });
       return {
         status: 204,

@@ -1,6 +1,7 @@
 import { isAppError } from '../errors.js';
 import { type ApiRequest, type ApiResponse, queryValue } from '../lib/http.js';
 import type { ConditionValues, Operation, OperationRequest, Principal } from '../lib/operation.js';
+import { REPLICA_HEADER } from './replication.js';
 import { s3Arn } from './s3-arn.js';
 import {
   S3_METADATA_PREFIX,
@@ -77,7 +78,10 @@ export type S3OperationName =
   | 'GetBucketLifecycleConfiguration'
   | 'DeleteBucketLifecycle'
   | 'PutBucketNotificationConfiguration'
-  | 'GetBucketNotificationConfiguration';
+  | 'GetBucketNotificationConfiguration'
+  | 'PutBucketReplication'
+  | 'GetBucketReplication'
+  | 'DeleteBucketReplication';
 
 export type S3Level = 'service' | 'bucket' | 'object';
 
@@ -117,6 +121,11 @@ export interface S3OperationDefinition<L extends S3Level> {
   readonly action: `s3:${string}`;
   /** The action when the request names a version (`versionId`): s3:GetObjectVersion, s3:DeleteObjectVersion… */
   readonly versionAction?: `s3:${string}`;
+  /**
+   * The action when the request is a replica's write (replication.ts, REPLICA_HEADER): s3:ReplicateObject,
+   * s3:ReplicateDelete, which a destination grants the source's replication role.
+   */
+  readonly replicaAction?: `s3:${string}`;
   /** The condition keys it supplies from the request (s3:prefix, s3:x-amz-acl…). */
   readonly conditions?: (req: ApiRequest) => ConditionValues;
   /**
@@ -191,12 +200,15 @@ export function defineS3Operation<L extends S3Level>(
     service: 's3',
     name: definition.name,
     action: definition.action,
-    ...(definition.versionAction
+    ...(definition.versionAction || definition.replicaAction
       ? {
-          actionFor: (_address: S3Path, req: OperationRequest) =>
-            req.query.some(([name]) => name === 'versionId')
-              ? (definition.versionAction as string)
-              : definition.action,
+          actionFor: (_address: S3Path, req: OperationRequest) => {
+            const versioned = req.query.some(([name]) => name === 'versionId');
+            if (definition.versionAction && versioned) return definition.versionAction;
+            if (definition.replicaAction && req.headers[REPLICA_HEADER] !== undefined)
+              return definition.replicaAction;
+            return definition.action;
+          },
         }
       : {}),
     method: definition.method,

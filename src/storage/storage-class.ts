@@ -24,3 +24,15 @@ export function withStorageClass(attributes: string | null, storageClass: string
   const next = storageClass === 'STANDARD' ? rest : { ...rest, storageClass };
   return Object.keys(next).length === 0 ? null : JSON.stringify(next);
 }
+
+/** A version's replication status (x-amz-replication-status), kept in its `attributes`; undefined when none. */
+export function replicationStatusOf(attributes: string | null): string | undefined {
+  if (attributes === null) return undefined;
+  return (JSON.parse(attributes) as { replicationStatus?: string }).replicationStatus;
+}
+
+/** `attributes` with the replication status set, its other settings kept. */
+export function withReplicationStatus(attributes: string | null, status: string): string {
+  const parsed = attributes === null ? {} : (JSON.parse(attributes) as Record<string, unknown>);
+  return JSON.stringify({ ...parsed, replicationStatus: status });
+}

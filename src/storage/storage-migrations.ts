@@ -146,4 +146,44 @@ export const storageMigrations: Record<string, Migration> = {
         .execute();
     },
   },
+  'storage-0009-replication': {
+    async up(db: Kysely<unknown>) {
+      // Versions and delete markers waiting to be replicated: one row per version and destination, delivered
+      // in order per key (a key's later row waits while an earlier one is there).
+      await db.schema
+        .createTable('s3_replication_outbox')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('bucket', 'text', (c) => c.notNull())
+        .addColumn('key', 'text', (c) => c.notNull())
+        .addColumn('version_id', 'text', (c) => c.notNull())
+        .addColumn('delete_marker', 'integer', (c) => c.notNull())
+        .addColumn('rule_id', 'text', (c) => c.notNull())
+        .addColumn('destination', 'text', (c) => c.notNull())
+        .addColumn('size', 'bigint', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull())
+        .addColumn('next_attempt_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('s3_replication_outbox_due')
+        .on('s3_replication_outbox')
+        .columns(['next_attempt_at', 'id'])
+        .execute();
+      await db.schema
+        .createIndex('s3_replication_outbox_key')
+        .on('s3_replication_outbox')
+        .columns(['bucket', 'key', 'id'])
+        .execute();
+      // Destinations in other accounts on other endpoints (`seawall remote add`); secrets sealed by the root key.
+      await db.schema
+        .createTable('replication_remotes')
+        .addColumn('account_id', 'text', (c) => c.primaryKey())
+        .addColumn('endpoint', 'text', (c) => c.notNull())
+        .addColumn('region', 'text', (c) => c.notNull())
+        .addColumn('access_key_id', 'text', (c) => c.notNull())
+        .addColumn('sealed_secret', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  },
 };

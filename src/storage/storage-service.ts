@@ -1,4 +1,4 @@
-import { AppError, conflict, isAppError, notFound } from '../errors.js';
+import { AppError, badRequest, conflict, isAppError, notFound } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { type AccountAccessService, strictestBlock } from './account-access.js';
@@ -31,7 +31,19 @@ import {
 } from './object-encryption.js';
 import { checkDeletable, digestRequired, lockOf, versioningLocked } from './object-lock.js';
 import { createObjectLockService } from './object-lock-service.js';
-import { newAttributes, storageClassOf, withStorageClass } from './storage-class.js';
+import {
+  createReplication,
+  type ReplicationDraft,
+  type ReplicationStatus,
+  Unreplicable,
+} from './replication.js';
+import {
+  newAttributes,
+  replicationStatusOf,
+  storageClassOf,
+  withReplicationStatus,
+  withStorageClass,
+} from './storage-class.js';
 import {
   type BucketRow,
   BucketVanished,
@@ -96,6 +108,9 @@ function toStored(row: ObjectRow): StoredObject {
     tags: row.tags,
     acl: row.acl,
     storageClass: storageClassOf(row.attributes),
+    ...(replicationStatusOf(row.attributes) !== undefined
+      ? { replicationStatus: replicationStatusOf(row.attributes) }
+      : {}),
     ...(row.encryption === null ? {} : { encryption: parseStoredEncryption(row.encryption) }),
   };
 }
@@ -103,6 +118,11 @@ function toStored(row: ObjectRow): StoredObject {
 /** The key's current object: its latest version unless that is a delete marker. */
 function currentObject(row: VersionRow | undefined): ObjectRow | undefined {
   return row && row.delete_marker === 0 ? (row as ObjectRow) : undefined;
+}
+
+/** S3 keeps replicas as versions: a destination without versioning cannot take them. */
+function replicaNeedsVersioning(): AppError {
+  return badRequest('InvalidRequest', 'Destination bucket must have versioning enabled.');
 }
 
 function noSuchBucket(bucket: string): AppError {
@@ -124,6 +144,8 @@ export function createStorageService(deps: {
   region: string;
   /** Makes and opens objects' data keys: every object is encrypted (DESIGN.md, decision 3). */
   keys: ObjectKeyring;
+  /** Where replicas wait (the metadata database), the registered remotes, and how failures are retried. */
+  replication: Pick<Parameters<typeof createReplication>[0], 'db' | 'remotes' | 'retries'>;
 }): StorageService {
   const { store, blobs, clock, logger, keys } = deps;
   const access = createBucketAccessService({ store, clock });
@@ -137,6 +159,8 @@ export function createStorageService(deps: {
     logger,
     ...(deps.deliveryRetries ? { retries: deps.deliveryRetries } : {}),
   });
+
+  const replication = createReplication({ ...deps.replication, settings, clock, logger });
 
   /** The version id an event names: none where the bucket never had versioning. */
   function eventVersionId(versionId: string, versioning: Versioning | undefined): string | undefined {
@@ -220,6 +244,42 @@ export function createStorageService(deps: {
   }
 
   /**
+   * The replicas a new version (or delete marker) raises, its status set to say so: PENDING where rules pick
+   * it, REPLICA where it is itself a replica (never replicated again).
+   */
+  async function replicasOf(row: VersionRow, replicaOf: string | undefined): Promise<ReplicationDraft[]> {
+    const replicas = await replication.drafts({
+      bucket: row.bucket,
+      key: row.key,
+      versionId: row.version_id,
+      deleteMarker: row.delete_marker === 1,
+      size: row.size,
+      tags: row.tags,
+      encryption: row.encryption,
+      replica: replicaOf !== undefined,
+    });
+    if (replicaOf !== undefined) row.attributes = withReplicationStatus(row.attributes, 'REPLICA');
+    else if (replicas.length > 0 && row.delete_marker === 0)
+      row.attributes = withReplicationStatus(row.attributes, 'PENDING');
+    return replicas;
+  }
+
+  /**
+   * A replica's write that came before (a delivery whose answer was lost): the version it made, which a retry
+   * answers again rather than make a second.
+   */
+  async function replicaMade(bucket: string, key: string, replicaOf: string | undefined) {
+    if (replicaOf === undefined) return undefined;
+    checkVersionId(replicaOf);
+    if (replicaOf === 'null')
+      throw badRequest(
+        'InvalidArgument',
+        'A replica keeps the version id of a versioned source, never "null".',
+      );
+    return store.findVersion(bucket, key, replicaOf);
+  }
+
+  /**
    * Makes `object` the current version at its key (its blob already durable): a new version where the bucket
    * keeps versions, else the "null" one, replacing the previous "null" version, whose blob is deleted. On
    * failure the new blob is deleted, so nothing half-made stays. A version written to the cold tier's class
@@ -230,22 +290,32 @@ export function createStorageService(deps: {
     object: NewObject,
     guard: ((current: ObjectRow | undefined) => void) | undefined,
     cause: ObjectCause,
+    replicaOf?: string,
   ): Promise<StoredObject> {
     const cold = blobs.cold;
-    let committed: { row: ObjectRow; enabled: boolean; toCold: boolean; removed: string[]; woken: boolean };
+    let committed: {
+      row: ObjectRow;
+      enabled: boolean;
+      toCold: boolean;
+      removed: string[];
+      woken: boolean;
+      replicated: boolean;
+    };
     try {
       const versioning = await versioningOf(object.bucket);
       const enabled = versioning === 'Enabled';
+      if (replicaOf !== undefined && !enabled) throw replicaNeedsVersioning();
       const row: ObjectRow = {
         tags: null,
         acl: null,
         ...object,
         attributes: await lock.newVersionAttributes(object.bucket, object.attributes),
-        version_id: enabled ? newVersionId() : 'null',
+        version_id: replicaOf ?? (enabled ? newVersionId() : 'null'),
         seq: 0,
         is_latest: 1,
         delete_marker: 0,
       };
+      const replicas = await replicasOf(row, replicaOf);
       const events = await notifications.drafts(
         object.bucket,
         cause.event,
@@ -254,8 +324,15 @@ export function createStorageService(deps: {
       );
       const toCold = cold !== undefined && storageClassOf(row.attributes) === cold.storageClass;
       if (toCold) await cold.copyIn(object.blob_id);
-      const { blobIds } = await store.putVersion(row, enabled ? 'new' : 'null', guard, events);
-      committed = { row, enabled, toCold, removed: blobIds, woken: events.length > 0 };
+      const { blobIds } = await store.putVersion(row, enabled ? 'new' : 'null', guard, events, replicas);
+      committed = {
+        row,
+        enabled,
+        toCold,
+        removed: blobIds,
+        woken: events.length > 0,
+        replicated: replicas.length > 0,
+      };
     } catch (error) {
       await discardBlob(object.blob_id);
       if (error instanceof BucketVanished || (error as AppError).code === 'NoSuchBucket')
@@ -271,6 +348,7 @@ export function createStorageService(deps: {
           logger.warn({ err: error, blobId: object.blob_id }, 'could not remove the hot copy of a cold blob'),
         );
     if (committed.woken) notifications.wake();
+    if (committed.replicated) replication.wake();
     for (const id of committed.removed) await discardBlob(id);
     const stored = toStored(committed.row);
     // A write names the version it made only where versions are kept (suspended buckets write "null").
@@ -423,12 +501,38 @@ export function createStorageService(deps: {
     dayMs: deps.lifecycleDayMs ?? CALENDAR_DAY_MS,
   });
 
+  // Replicas are read as Seawall reads for itself (decrypted: the destination seals them under its own keys).
+  replication.connect({
+    async open(bucket, key, versionId) {
+      const found = await headObject(bucket, key, versionId);
+      if (found.encryption?.customerKeyMd5 !== undefined)
+        throw new Unreplicable('an SSE-C object cannot be replicated: Seawall keeps no copy of its key');
+      const { object, body } = await service.openObject(bucket, key, undefined, versionId);
+      return { ...object, body };
+    },
+    async setStatus(bucket, key, versionId, status: ReplicationStatus) {
+      await store.changeVersion(
+        bucket,
+        key,
+        versionId,
+        (found) =>
+          found.delete_marker === 1 ||
+          // A version that failed for one destination stays FAILED when another completes.
+          (status === 'COMPLETED' && replicationStatusOf(found.attributes) === 'FAILED')
+            ? {}
+            : { attributes: withReplicationStatus(found.attributes, status) },
+        [],
+      );
+    },
+  });
+
   const service: StorageService = {
     multipart,
     lifecycle,
     access,
     settings,
     notifications,
+    replication,
     coldStorageClass: blobs.cold?.storageClass,
     accounts: deps.accounts,
     async bucketAccess(bucket: string) {
@@ -524,6 +628,11 @@ export function createStorageService(deps: {
         const config = input.lock || (await lock.getObjectLock(input.bucket))?.rule;
         if (config) throw digestRequired();
       }
+      const made = await replicaMade(input.bucket, input.key, input.replicaOf);
+      if (made && made.delete_marker === 0) {
+        for await (const _ of input.body);
+        return toStored(made as ObjectRow);
+      }
       const conditional = input.ifMatch !== undefined || input.ifNoneMatch !== undefined;
       // Judged before the body is read (412, 404), then again at the commit: a change meanwhile is a conflict.
       if (conditional)
@@ -561,6 +670,7 @@ export function createStorageService(deps: {
           if (conditional) conflictOnFailure(() => checkWriteConditions(input, current));
         },
         { event: `ObjectCreated:${input.how ?? 'Put'}`, origin: input.origin },
+        input.replicaOf,
       );
     },
 
@@ -619,6 +729,8 @@ export function createStorageService(deps: {
         bypassGovernance?: boolean;
         only?: VersionIdentity;
         origin?: ChangeOrigin | 'lifecycle';
+        /** A replicated delete marker: the source marker's id, which this one keeps. */
+        replicaOf?: string;
       } = {},
     ): Promise<VersionedDelete> {
       assertObjectKey(key);
@@ -664,6 +776,12 @@ export function createStorageService(deps: {
         };
       }
       const versioning = await versioningOf(bucket);
+      if (options.replicaOf !== undefined) {
+        if (versioning !== 'Enabled') throw replicaNeedsVersioning();
+        const made = await replicaMade(bucket, key, options.replicaOf);
+        if (made)
+          return { versionId: made.version_id, ...(made.delete_marker === 1 ? { deleteMarker: true } : {}) };
+      }
       if (versioning === undefined) {
         const events = await removal(false, undefined);
         const removed = await store.deleteVersion(bucket, key, 'null', undefined, events);
@@ -675,7 +793,7 @@ export function createStorageService(deps: {
       const marker: VersionRow = {
         bucket,
         key,
-        version_id: versioning === 'Enabled' ? newVersionId() : 'null',
+        version_id: options.replicaOf ?? (versioning === 'Enabled' ? newVersionId() : 'null'),
         seq: 0,
         is_latest: 1,
         delete_marker: 1,
@@ -696,6 +814,7 @@ export function createStorageService(deps: {
       try {
         const { only } = options;
         const events = await removal(true, marker.version_id);
+        const replicas = await replicasOf(marker, options.replicaOf);
         const removed = await store.putVersion(
           marker,
           versioning === 'Enabled' ? 'new' : 'null',
@@ -704,8 +823,10 @@ export function createStorageService(deps: {
               throw new VersionReplaced();
           },
           events,
+          replicas,
         );
         if (events.length > 0) notifications.wake();
+        if (replicas.length > 0) replication.wake();
         for (const id of removed.blobIds) await discardBlob(id);
       } catch (error) {
         if (error instanceof BucketVanished) throw noSuchBucket(bucket);
@@ -723,6 +844,12 @@ export function createStorageService(deps: {
 
     async putVersioning(bucket: string, status: Versioning): Promise<void> {
       if (status !== 'Enabled' && (await lock.getObjectLock(bucket))) throw versioningLocked();
+      if (status !== 'Enabled' && (await replication.configuration(bucket)))
+        throw new AppError(
+          'InvalidBucketState',
+          409,
+          'A replication configuration is present on this bucket, so you cannot change the versioning state. To change the versioning state, first delete the replication configuration.',
+        );
       await settings.put(bucket, 'versioning', status);
     },
 

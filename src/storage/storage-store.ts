@@ -2,6 +2,7 @@ import { type Kysely, PostgresAdapter, sql, type Transaction } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { BucketAccessTable, BucketTable, ObjectTable } from '../db/schema.js';
 import { type EventDraft, insertEvents } from './event-outbox.js';
+import { insertReplicas, type ReplicationDraft } from './replication.js';
 import { storageClassOf } from './storage-class.js';
 
 /**
@@ -112,6 +113,8 @@ export interface StorageStore {
     guard?: (current: ObjectRow | undefined) => void,
     /** Event notifications the write raises, stored with it. */
     events?: readonly EventDraft[],
+    /** Replicas the write raises (replication.ts), stored with it. */
+    replicas?: readonly ReplicationDraft[],
   ): Promise<Removed>;
   /**
    * Removes one version for good; the newest one left becomes current. Answers the removed row. `guard` runs
@@ -392,7 +395,7 @@ export function createStorageStore(db: Kysely<Database>): StorageStore {
         .executeTakeFirst();
     },
 
-    async putVersion(row, write, guard, events): Promise<Removed> {
+    async putVersion(row, write, guard, events, replicas): Promise<Removed> {
       return db.transaction().execute(async (trx) => {
         await lockKey(trx, row.bucket, row.key);
         const bucket = await trx
@@ -437,6 +440,7 @@ export function createStorageStore(db: Kysely<Database>): StorageStore {
           .values({ ...row, seq: (current?.seq ?? 0) + 1, is_latest: 1 })
           .execute();
         await insertEvents(trx, events);
+        await insertReplicas(trx, replicas);
         return { blobIds };
       });
     },

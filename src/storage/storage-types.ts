@@ -16,6 +16,7 @@ import type { ChangeOrigin, Notifications } from './notifications.js';
 import type { EncryptionRequest, KeyAccess, ObjectEncryption } from './object-encryption.js';
 import type { VersionLock } from './object-lock.js';
 import type { ObjectLockService } from './object-lock-service.js';
+import type { Replication } from './replication.js';
 import type { BucketRow, ObjectSummary } from './storage-store.js';
 import type { VersionListPage, VersionListRequest } from './version-listing.js';
 import type { VersionedDelete, Versioning } from './versioning.js';
@@ -55,6 +56,8 @@ export interface PutObjectInput {
   encryption?: EncryptionRequest;
   /** The caller's KMS permission checks (see KeyAccess); absent for Seawall's own writes. */
   keyAccess?: KeyAccess;
+  /** A replica's write: the source version's id, which the new version keeps (replication.ts). */
+  replicaOf?: string;
 }
 
 export interface StoredObject {
@@ -78,6 +81,8 @@ export interface StoredObject {
   acl?: string | null;
   /** STANDARD, or the cold tier's class once a lifecycle transition moved the bytes there. */
   storageClass: string;
+  /** PENDING, COMPLETED or FAILED on a replicated version, REPLICA on a replica; absent otherwise. */
+  replicationStatus?: string;
   /** How the version's data key is sealed; absent for bytes an earlier version of Seawall stored plain. */
   encryption?: ObjectEncryption;
 }
@@ -134,6 +139,8 @@ export interface StorageService
   settings: BucketSettings;
   /** Event notifications: the drafts changes store, their delivery, the in-process bus. */
   notifications: Notifications;
+  /** Bucket replication: the drafts new versions store, their delivery to other endpoints, the statuses. */
+  replication: Replication;
   /** The storage class of the cold tier that lifecycle transitions move bytes into; undefined without one. */
   coldStorageClass: string | undefined;
   /** Accounts' public access blocks (the S3 Control API). */

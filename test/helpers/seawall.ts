@@ -80,7 +80,10 @@ export async function startTestSeawall(
     clock?: Clock;
     env?: Record<string, string>;
     /** Limits the server is started with (small timeouts and concurrency in tests). */
-    limits?: Pick<StartOptions, 'athenaLimits' | 'crawlTimeoutMs' | 'memoryBudgetBytes' | 'eventRetries'>;
+    limits?: Pick<
+      StartOptions,
+      'athenaLimits' | 'crawlTimeoutMs' | 'memoryBudgetBytes' | 'eventRetries' | 'replicationRetries'
+    >;
     /** A log level to run at, its lines written nowhere but where Seawall itself keeps them (CloudWatch Logs). */
     logLevel?: string;
   } = {},

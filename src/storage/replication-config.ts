@@ -1,0 +1,360 @@
+import { type AppError, badRequest } from '../errors.js';
+import type { XmlObject } from '../lib/xml.js';
+import { filterOf, filterXml, type LifecycleFilter, type LifecycleRule } from './lifecycle.js';
+import { asRecord, malformedXml, onlyElements } from './s3-wire.js';
+
+/** Where a rule replicates to: a bucket by its ARN, in the account that owns it (absent: the source's own). */
+export interface ReplicationDestination {
+  bucket: string;
+  account?: string;
+  storageClass?: string;
+  /** The key replicas of SSE-KMS objects are encrypted under at the destination. */
+  replicaKmsKeyId?: string;
+  /** AccessControlTranslation Owner=Destination: replicas belong to the destination's account. */
+  ownerOverride: boolean;
+  /** S3 Replication Time Control and replication metrics, kept as put (Seawall always publishes the metrics). */
+  replicationTime?: { enabled: boolean; minutes: number };
+  metrics?: { enabled: boolean; minutes?: number };
+}
+
+/** A replication rule as PutBucketReplication stored it, normalized. */
+export interface ReplicationRule {
+  id: string;
+  /** Absent in the first schema (a rule-level Prefix), where rules may not overlap. */
+  priority?: number;
+  enabled: boolean;
+  form: LifecycleRule['form'];
+  filter: LifecycleFilter;
+  /** Whether delete markers are replicated (always in the first schema, as S3 does). */
+  deleteMarkers: boolean;
+  /** SourceSelectionCriteria SseKmsEncryptedObjects: only then are SSE-KMS objects replicated. */
+  sseKmsObjects: boolean;
+  replicaModifications?: boolean;
+  destination: ReplicationDestination;
+}
+
+export interface ReplicationConfiguration {
+  role: string;
+  rules: ReplicationRule[];
+}
+
+const MAX_RULES = 1000;
+const MAX_ID = 255;
+const BUCKET_ARN = /^arn:aws:s3:::([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])$/;
+const ACCOUNT = /^\d{12}$/;
+
+function invalidArgument(message: string): AppError {
+  return badRequest('InvalidArgument', message);
+}
+
+function invalidRequest(message: string): AppError {
+  return badRequest('InvalidRequest', message);
+}
+
+function only(record: Record<string, unknown>, names: readonly string[]): void {
+  onlyElements(record, names, malformedXml, { once: true });
+}
+
+function text(record: Record<string, unknown>, name: string): string | undefined {
+  const value = record[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw malformedXml();
+  return value;
+}
+
+function element(record: Record<string, unknown>, name: string): Record<string, unknown> | undefined {
+  const value = record[name];
+  if (value === undefined) return undefined;
+  const found = asRecord(value);
+  if (!found) throw malformedXml();
+  return found;
+}
+
+/** An element's Status: Enabled or Disabled, and nothing else. */
+function enabled(record: Record<string, unknown>): boolean {
+  const status = text(record, 'Status');
+  if (status !== 'Enabled' && status !== 'Disabled') throw malformedXml();
+  return status === 'Enabled';
+}
+
+/** A `<X><Status>Enabled|Disabled</Status></X>` element: undefined when absent. */
+function statusOf(record: Record<string, unknown>, name: string): boolean | undefined {
+  const found = element(record, name);
+  if (!found) return undefined;
+  only(found, ['Status']);
+  return enabled(found);
+}
+
+function minutesOf(record: Record<string, unknown>, name: string): number | undefined {
+  const found = element(record, name);
+  if (!found) return undefined;
+  only(found, ['Minutes']);
+  const value = text(found, 'Minutes');
+  if (value === undefined || !/^\d{1,9}$/.test(value.trim())) throw malformedXml();
+  return Number(value);
+}
+
+function destinationOf(record: Record<string, unknown>): ReplicationDestination {
+  only(record, [
+    'Bucket',
+    'Account',
+    'StorageClass',
+    'AccessControlTranslation',
+    'EncryptionConfiguration',
+    'ReplicationTime',
+    'Metrics',
+  ]);
+  const arn = text(record, 'Bucket');
+  if (arn === undefined) throw malformedXml();
+  const bucket = BUCKET_ARN.exec(arn.trim())?.[1];
+  if (!bucket) throw invalidArgument('Invalid bucket ARN.');
+  const destination: ReplicationDestination = { bucket, ownerOverride: false };
+  const account = text(record, 'Account');
+  if (account !== undefined) {
+    if (!ACCOUNT.test(account.trim())) throw invalidArgument('Invalid account id.');
+    destination.account = account.trim();
+  }
+  const storageClass = text(record, 'StorageClass');
+  if (storageClass !== undefined) destination.storageClass = storageClass;
+  const translation = element(record, 'AccessControlTranslation');
+  if (translation) {
+    only(translation, ['Owner']);
+    if (text(translation, 'Owner') !== 'Destination') throw malformedXml();
+    if (destination.account === undefined)
+      throw invalidRequest(
+        'Destination Account must be specified when AccessControlTranslation is specified.',
+      );
+    destination.ownerOverride = true;
+  }
+  const encryption = element(record, 'EncryptionConfiguration');
+  if (encryption) {
+    only(encryption, ['ReplicaKmsKeyID']);
+    const key = text(encryption, 'ReplicaKmsKeyID');
+    if (key !== undefined && key.trim() !== '') destination.replicaKmsKeyId = key.trim();
+  }
+  const time = element(record, 'ReplicationTime');
+  if (time) {
+    only(time, ['Status', 'Time']);
+    const minutes = minutesOf(time, 'Time');
+    if (minutes === undefined) throw malformedXml();
+    if (minutes !== 15) throw invalidArgument('ReplicationTime must be 15 minutes.');
+    destination.replicationTime = { enabled: enabled(time), minutes };
+  }
+  const metrics = element(record, 'Metrics');
+  if (metrics) {
+    only(metrics, ['Status', 'EventThreshold']);
+    const minutes = minutesOf(metrics, 'EventThreshold');
+    destination.metrics = { enabled: enabled(metrics), ...(minutes !== undefined ? { minutes } : {}) };
+  }
+  if (destination.replicationTime?.enabled && !destination.metrics?.enabled)
+    throw invalidRequest('Replication Time Control must be used in conjunction with metrics.');
+  return destination;
+}
+
+function ruleOf(value: unknown, index: number): ReplicationRule {
+  const record = asRecord(value);
+  if (!record) throw malformedXml();
+  only(record, [
+    'ID',
+    'Priority',
+    'Prefix',
+    'Filter',
+    'Status',
+    'SourceSelectionCriteria',
+    'ExistingObjectReplication',
+    'Destination',
+    'DeleteMarkerReplication',
+  ]);
+  const id = text(record, 'ID');
+  if (id !== undefined && id.length > MAX_ID)
+    throw invalidArgument('ID length should not exceed allowed limit of 255');
+  const status = text(record, 'Status');
+  if (status !== 'Enabled' && status !== 'Disabled') throw malformedXml();
+  const prefix = text(record, 'Prefix');
+  const filterElement = element(record, 'Filter');
+  if (prefix !== undefined && filterElement !== undefined) throw malformedXml();
+  const destinationElement = element(record, 'Destination');
+  if (!destinationElement) throw malformedXml();
+  const priorityText = text(record, 'Priority');
+  let priority: number | undefined;
+  if (priorityText !== undefined) {
+    if (!/^\s*-?\d{1,10}\s*$/.test(priorityText)) throw malformedXml();
+    priority = Number(priorityText);
+    if (priority < 0 || priority > 2 ** 31 - 1)
+      throw invalidArgument('Priority must be a non-negative integer.');
+  }
+  const deleteMarkers = statusOf(record, 'DeleteMarkerReplication');
+  // The first schema names a Prefix on the rule and replicates delete markers; the current one a Filter.
+  const v1 = prefix !== undefined || (filterElement === undefined && priority === undefined);
+  if (v1 && (priority !== undefined || deleteMarkers !== undefined))
+    throw invalidRequest(
+      'Priority and DeleteMarkerReplication cannot be used with the Prefix element of a rule; use a Filter.',
+    );
+  if (!v1 && deleteMarkers === undefined)
+    throw invalidRequest(
+      'DeleteMarkerReplication must be specified for this version of Cross Region Replication configuration schema.',
+    );
+  const { form, filter } = filterElement
+    ? filterOf(filterElement)
+    : v1
+      ? { form: 'prefix' as const, filter: { prefix: prefix ?? '' } }
+      : { form: 'empty' as const, filter: {} };
+  if (filter.sizeGreaterThan !== undefined || filter.sizeLessThan !== undefined) throw malformedXml();
+  if (deleteMarkers && filter.tags && filter.tags.length > 0)
+    throw invalidRequest(
+      'Delete marker replication is not supported if any Tag filter is specified. Please refer to S3 Developer Guide for more information.',
+    );
+  const existing = statusOf(record, 'ExistingObjectReplication');
+  if (existing)
+    throw invalidRequest(
+      'ExistingObjectReplication is not supported: replicate existing objects by copying them onto themselves.',
+    );
+  let sseKmsObjects = false;
+  let replicaModifications: boolean | undefined;
+  const criteria = element(record, 'SourceSelectionCriteria');
+  if (criteria) {
+    only(criteria, ['SseKmsEncryptedObjects', 'ReplicaModifications']);
+    sseKmsObjects = statusOf(criteria, 'SseKmsEncryptedObjects') ?? false;
+    replicaModifications = statusOf(criteria, 'ReplicaModifications');
+    if (replicaModifications)
+      throw invalidRequest('ReplicaModifications is not supported: replicas are not replicated back.');
+  }
+  const destination = destinationOf(destinationElement);
+  if (sseKmsObjects && destination.replicaKmsKeyId === undefined)
+    throw invalidArgument('ReplicaKmsKeyID must be specified if SseKmsEncryptedObjects tag is present.');
+  if (!sseKmsObjects && destination.replicaKmsKeyId !== undefined)
+    throw invalidArgument('SseKmsEncryptedObjects must be specified if EncryptionConfiguration is present.');
+  return {
+    id: id || `rule-${index + 1}`,
+    ...(priority !== undefined ? { priority } : {}),
+    enabled: status === 'Enabled',
+    form,
+    filter,
+    deleteMarkers: v1 ? true : deleteMarkers === true,
+    sseKmsObjects,
+    ...(replicaModifications !== undefined ? { replicaModifications } : {}),
+    destination,
+  };
+}
+
+/** Two prefixes overlap when one begins the other. */
+function overlaps(a: string, b: string): boolean {
+  return a.startsWith(b) || b.startsWith(a);
+}
+
+/**
+ * Parses a ReplicationConfiguration document (parsed XML, with Rule and Tag as arrays) with S3's errors:
+ * MalformedXML for what its schema refuses, InvalidArgument and InvalidRequest for values it refuses.
+ */
+export function parseReplication(document: Record<string, unknown> | undefined): ReplicationConfiguration {
+  const config = element(document ?? {}, 'ReplicationConfiguration');
+  if (!config) throw malformedXml();
+  onlyElements(config, ['Role', 'Rule'], malformedXml);
+  const role = text(config, 'Role');
+  if (role === undefined) throw malformedXml();
+  if (!/^arn:aws:iam::\d{12}:role\/.+$/.test(role.trim())) throw invalidArgument('Invalid Role specified.');
+  const list = config.Rule === undefined ? [] : Array.isArray(config.Rule) ? config.Rule : [config.Rule];
+  if (list.length === 0) throw malformedXml();
+  if (list.length > MAX_RULES)
+    throw invalidRequest(`Replication configuration cannot have more than ${MAX_RULES} rules.`);
+  const rules = list.map(ruleOf);
+  const v1 = rules.filter((rule) => rule.form === 'prefix');
+  if (v1.length > 0 && v1.length !== rules.length)
+    throw invalidRequest('All rules must use the same version of the replication configuration schema.');
+  const ids = new Set<string>();
+  const priorities = new Set<number>();
+  for (const rule of rules) {
+    if (ids.has(rule.id)) throw invalidArgument('Rule Id must be unique.');
+    ids.add(rule.id);
+    if (rule.priority !== undefined) {
+      if (priorities.has(rule.priority)) throw invalidRequest('Priority must be unique.');
+      priorities.add(rule.priority);
+    }
+  }
+  if (v1.length > 0)
+    for (let i = 0; i < v1.length; i++)
+      for (let j = i + 1; j < v1.length; j++) {
+        const [a, b] = [v1[i]?.filter.prefix ?? '', v1[j]?.filter.prefix ?? ''];
+        if (overlaps(a, b))
+          throw invalidRequest(`Found overlapping prefixes '${a}' and '${b}' for same destination bucket`);
+      }
+  return { role: role.trim(), rules };
+}
+
+/** The configuration as GetBucketReplication answers it. */
+export function replicationXml(config: ReplicationConfiguration): XmlObject {
+  const status = (enabled: boolean) => ({ Status: enabled ? 'Enabled' : 'Disabled' });
+  return {
+    Role: config.role,
+    Rule: config.rules.map((rule) => {
+      const { destination: d } = rule;
+      return {
+        ID: rule.id,
+        Priority: rule.priority,
+        ...filterXml(rule),
+        Status: rule.enabled ? 'Enabled' : 'Disabled',
+        SourceSelectionCriteria:
+          rule.sseKmsObjects || rule.replicaModifications !== undefined
+            ? {
+                SseKmsEncryptedObjects: rule.sseKmsObjects ? status(true) : undefined,
+                ReplicaModifications:
+                  rule.replicaModifications !== undefined ? status(rule.replicaModifications) : undefined,
+              }
+            : undefined,
+        Destination: {
+          Bucket: `arn:aws:s3:::${d.bucket}`,
+          Account: d.account,
+          StorageClass: d.storageClass,
+          AccessControlTranslation: d.ownerOverride ? { Owner: 'Destination' } : undefined,
+          EncryptionConfiguration:
+            d.replicaKmsKeyId !== undefined ? { ReplicaKmsKeyID: d.replicaKmsKeyId } : undefined,
+          ReplicationTime: d.replicationTime
+            ? { ...status(d.replicationTime.enabled), Time: { Minutes: d.replicationTime.minutes } }
+            : undefined,
+          Metrics: d.metrics
+            ? {
+                ...status(d.metrics.enabled),
+                EventThreshold: d.metrics.minutes !== undefined ? { Minutes: d.metrics.minutes } : undefined,
+              }
+            : undefined,
+        },
+        DeleteMarkerReplication: rule.form === 'prefix' ? undefined : status(rule.deleteMarkers),
+      };
+    }),
+  };
+}
+
+/** What a change is, for the rules that pick it: a key, its tags, whether it is a delete marker, its sealing. */
+export interface ReplicationSubject {
+  key: string;
+  tags: ReadonlyMap<string, string>;
+  deleteMarker: boolean;
+  sseKms: boolean;
+}
+
+/**
+ * The rules a change is replicated by: for each destination bucket, the enabled rule of highest priority whose
+ * filter selects the object (S3's rule for overlapping rules); a delete marker only by rules that replicate
+ * them, an SSE-KMS object only by rules that select such objects.
+ */
+export function rulesFor(config: ReplicationConfiguration, subject: ReplicationSubject): ReplicationRule[] {
+  const byDestination = new Map<string, ReplicationRule>();
+  for (const rule of config.rules) {
+    if (!rule.enabled) continue;
+    const { filter } = rule;
+    if (filter.prefix !== undefined && !subject.key.startsWith(filter.prefix)) continue;
+    if (filter.tags && !filter.tags.every((tag) => subject.tags.get(tag.key) === tag.value)) continue;
+    const destination = `${rule.destination.account ?? ''}/${rule.destination.bucket}`;
+    const chosen = byDestination.get(destination);
+    if (chosen && (chosen.priority ?? 0) >= (rule.priority ?? 0)) continue;
+    byDestination.set(destination, rule);
+  }
+  return [...byDestination.values()].filter(
+    (rule) => (subject.deleteMarker ? rule.deleteMarkers : true) && (!subject.sseKms || rule.sseKmsObjects),
+  );
+}
+
+/** A configuration as PutBucketReplication stored it (its normalized JSON). */
+export function parseStoredReplication(stored: string): ReplicationConfiguration {
+  return JSON.parse(stored) as ReplicationConfiguration;
+}

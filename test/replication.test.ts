@@ -1,0 +1,478 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
+import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import {
+  CreateBucketCommand,
+  DeleteBucketReplicationCommand,
+  DeleteObjectCommand,
+  GetBucketReplicationCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectVersionsCommand,
+  PutBucketReplicationCommand,
+  type PutBucketReplicationCommandInput,
+  PutBucketVersioningCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { targetFromDataDir } from '../src/cli/client-target.js';
+import { dataDirLayout } from '../src/data-dir.js';
+import { PROFILE } from '../src/main.js';
+import { REPLICA_HEADER } from '../src/storage/replication.js';
+import { AWS_CLI, AWS_CLI_ON_PATH, awsCli } from './helpers/aws-cli.js';
+import { BIN, servedUrl } from './helpers/child-server.js';
+import { failure } from './helpers/failure.js';
+import { policyUser } from './helpers/iam-user.js';
+import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
+
+const RETRIES = { firstDelayMs: 100, maxDelayMs: 400, attempts: 1000 };
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (!address || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+/** The destination: another Seawall, in a process of its own, with its own data directory and account. */
+class Destination {
+  child: ChildProcess | undefined;
+  readonly dir = tempDir('seawall-replica-');
+  url = '';
+  constructor(readonly port: number) {
+    expect(spawnSync(process.execPath, [BIN, 'init', '--data-dir', this.dir]).status).toBe(0);
+  }
+  async start(): Promise<void> {
+    const child = spawn(
+      process.execPath,
+      [BIN, 'serve', '--data-dir', this.dir, '--port', String(this.port), '--log-level', 'warn'],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    this.child = child;
+    this.url = await servedUrl(child);
+  }
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  }
+  async client<C>(make: new (config: object) => C): Promise<C> {
+    const { credentials, region } = await targetFromDataDir(this.dir);
+    return new make({ endpoint: this.url, region, forcePathStyle: true, credentials, maxAttempts: 1 });
+  }
+}
+
+async function until<T>(probe: () => Promise<T | undefined>, what: string, ms = 30_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const found = await probe().catch(() => undefined);
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Sends a command as a replica's write (what a replicating Seawall sends). */
+function asReplica<C extends PutObjectCommand>(command: C, versionId: string): C {
+  command.middlewareStack.add(
+    (next) => async (args) => {
+      (args.request as { headers: Record<string, string> }).headers[REPLICA_HEADER] = versionId;
+      return next(args);
+    },
+    { step: 'build' },
+  );
+  return command;
+}
+
+async function statusOf(s3: S3Client, Bucket: string, Key: string, VersionId?: string) {
+  return (await s3.send(new HeadObjectCommand({ Bucket, Key, VersionId }))).ReplicationStatus;
+}
+
+async function text(s3: S3Client, Bucket: string, Key: string, VersionId?: string) {
+  return (await s3.send(new GetObjectCommand({ Bucket, Key, VersionId }))).Body?.transformToString();
+}
+
+describe('bucket replication to another Seawall process', () => {
+  let destination: Destination;
+  let account: string;
+  let source: TestSeawall;
+  let sourceDir: string;
+  let s3: S3Client;
+  let replica: S3Client;
+
+  /** The rule most tests use: data/ to the destination's bucket, delete markers included. */
+  const config = (Bucket: string): PutBucketReplicationCommandInput => ({
+    Bucket,
+    ReplicationConfiguration: {
+      Role: `arn:aws:iam::${source.credentials.accountId}:role/replication`,
+      Rules: [
+        {
+          ID: 'data',
+          Priority: 1,
+          Filter: { Prefix: 'data/' },
+          Status: 'Enabled',
+          DeleteMarkerReplication: { Status: 'Enabled' },
+          Destination: { Bucket: 'arn:aws:s3:::replica', Account: account },
+        },
+      ],
+    },
+  });
+
+  beforeAll(async () => {
+    destination = new Destination(await freePort());
+    await destination.start();
+    replica = await destination.client(S3Client);
+    const sts = await destination.client(STSClient);
+    account = (await sts.send(new GetCallerIdentityCommand({}))).Account as string;
+    sts.destroy();
+    await replica.send(new CreateBucketCommand({ Bucket: 'replica' }));
+    await replica.send(
+      new PutBucketVersioningCommand({ Bucket: 'replica', VersioningConfiguration: { Status: 'Enabled' } }),
+    );
+    sourceDir = tempDir();
+    source = await startTestSeawall({ dataDir: sourceDir, limits: { replicationRetries: RETRIES } });
+    s3 = source.s3({ maxAttempts: 1 });
+    // Registered while the source runs: its next delivery reads it.
+    const added = spawnSync(
+      process.execPath,
+      [
+        BIN,
+        'remote',
+        'add',
+        '--data-dir',
+        sourceDir,
+        '--account',
+        account,
+        '--endpoint',
+        destination.url,
+        '--credentials',
+        dataDirLayout(destination.dir).credentials,
+        '--profile',
+        PROFILE,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(added.stderr).toBe('');
+    expect(added.stdout).toContain(`registered account ${account}`);
+    await s3.send(new CreateBucketCommand({ Bucket: 'source' }));
+    await s3.send(
+      new PutBucketVersioningCommand({ Bucket: 'source', VersioningConfiguration: { Status: 'Enabled' } }),
+    );
+  }, 120_000);
+
+  afterAll(async () => {
+    replica?.destroy();
+    await source?.close();
+    await destination?.kill();
+    rmSync(sourceDir, { recursive: true, force: true });
+    rmSync(destination.dir, { recursive: true, force: true });
+  });
+
+  it('stores the configuration as S3 does, and refuses what S3 refuses', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'unversioned' }));
+    expect(await failure(s3.send(new PutBucketReplicationCommand(config('unversioned'))))).toMatchObject({
+      code: 'InvalidRequest',
+      status: 400,
+    });
+    expect(await failure(s3.send(new GetBucketReplicationCommand({ Bucket: 'source' })))).toMatchObject({
+      code: 'ReplicationConfigurationNotFoundError',
+      status: 404,
+    });
+    const noMarkers = config('source');
+    delete noMarkers.ReplicationConfiguration?.Rules?.[0]?.DeleteMarkerReplication;
+    expect(await failure(s3.send(new PutBucketReplicationCommand(noMarkers)))).toMatchObject({
+      code: 'InvalidRequest',
+    });
+    const unknown = config('source');
+    const rule = unknown.ReplicationConfiguration?.Rules?.[0];
+    if (rule?.Destination) rule.Destination.Account = '999999999999';
+    expect(await failure(s3.send(new PutBucketReplicationCommand(unknown)))).toMatchObject({
+      code: 'InvalidRequest',
+    });
+    const kmsWithoutKey = config('source');
+    const kmsRule = kmsWithoutKey.ReplicationConfiguration?.Rules?.[0];
+    if (kmsRule) kmsRule.SourceSelectionCriteria = { SseKmsEncryptedObjects: { Status: 'Enabled' } };
+    expect(await failure(s3.send(new PutBucketReplicationCommand(kmsWithoutKey)))).toMatchObject({
+      code: 'InvalidArgument',
+    });
+
+    await s3.send(new PutBucketReplicationCommand(config('source')));
+    const got = await s3.send(new GetBucketReplicationCommand({ Bucket: 'source' }));
+    expect(got.ReplicationConfiguration).toEqual(config('source').ReplicationConfiguration);
+  });
+
+  it('replicates versions in order with their ids, and delete markers; statuses go PENDING → COMPLETED / REPLICA', async () => {
+    const first = await s3.send(
+      new PutObjectCommand({
+        Bucket: 'source',
+        Key: 'data/a.csv',
+        Body: 'one',
+        ContentType: 'text/csv',
+        Metadata: { origin: 'city' },
+        Tagging: 'zone=raw',
+      }),
+    );
+    const second = await s3.send(new PutObjectCommand({ Bucket: 'source', Key: 'data/a.csv', Body: 'two' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'source', Key: 'other/b.csv', Body: 'not replicated' }));
+    expect(['PENDING', 'COMPLETED']).toContain(await statusOf(s3, 'source', 'data/a.csv', first.VersionId));
+    await until(
+      async () => ((await statusOf(s3, 'source', 'data/a.csv')) === 'COMPLETED' ? true : undefined),
+      'the second version to replicate',
+    );
+    expect(await statusOf(s3, 'source', 'data/a.csv', first.VersionId)).toBe('COMPLETED');
+    expect(await statusOf(s3, 'source', 'other/b.csv')).toBeUndefined();
+
+    const versions = await replica.send(
+      new ListObjectVersionsCommand({ Bucket: 'replica', Prefix: 'data/' }),
+    );
+    expect(versions.Versions?.map((v) => [v.VersionId, v.IsLatest])).toEqual([
+      [second.VersionId, true],
+      [first.VersionId, false],
+    ]);
+    expect(await text(replica, 'replica', 'data/a.csv', first.VersionId)).toBe('one');
+    expect(await text(replica, 'replica', 'data/a.csv')).toBe('two');
+    const head = await replica.send(
+      new HeadObjectCommand({ Bucket: 'replica', Key: 'data/a.csv', VersionId: first.VersionId }),
+    );
+    expect(head).toMatchObject({
+      ReplicationStatus: 'REPLICA',
+      ContentType: 'text/csv',
+      Metadata: { origin: 'city' },
+      TagCount: 1,
+    });
+    expect(
+      await failure(replica.send(new HeadObjectCommand({ Bucket: 'replica', Key: 'other/b.csv' }))),
+    ).toMatchObject({ status: 404 });
+
+    const deleted = await s3.send(new DeleteObjectCommand({ Bucket: 'source', Key: 'data/a.csv' }));
+    expect(deleted.DeleteMarker).toBe(true);
+    const marker = await until(async () => {
+      const listed = await replica.send(
+        new ListObjectVersionsCommand({ Bucket: 'replica', Prefix: 'data/' }),
+      );
+      return listed.DeleteMarkers?.find((m) => m.VersionId === deleted.VersionId);
+    }, 'the delete marker');
+    expect(marker.IsLatest).toBe(true);
+    // Deleting a version for good is not replicated (S3 guards replicas against malicious deletes).
+    await s3.send(
+      new DeleteObjectCommand({ Bucket: 'source', Key: 'data/a.csv', VersionId: first.VersionId }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await text(replica, 'replica', 'data/a.csv', first.VersionId)).toBe('one');
+  });
+
+  it('re-encrypts SSE-KMS objects under the key the rule names at the destination', async () => {
+    const destinationKms = await destination.client(KMSClient);
+    const replicaKey = (await destinationKms.send(new CreateKeyCommand({}))).KeyMetadata?.Arn as string;
+    destinationKms.destroy();
+    const sourceKms = new KMSClient({
+      endpoint: source.url,
+      region: source.credentials.region,
+      credentials: source.credentials,
+    });
+    const sourceKey = (await sourceKms.send(new CreateKeyCommand({}))).KeyMetadata?.Arn as string;
+    sourceKms.destroy();
+    // Without SseKmsEncryptedObjects, an SSE-KMS object is not replicated (as S3 does).
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: 'source',
+        Key: 'data/skipped.bin',
+        Body: 'sealed',
+        ServerSideEncryption: 'aws:kms',
+        SSEKMSKeyId: sourceKey,
+      }),
+    );
+    expect(await statusOf(s3, 'source', 'data/skipped.bin')).toBeUndefined();
+
+    const sealed = config('source');
+    const rule = sealed.ReplicationConfiguration?.Rules?.[0];
+    if (rule?.Destination) {
+      rule.SourceSelectionCriteria = { SseKmsEncryptedObjects: { Status: 'Enabled' } };
+      rule.Destination.EncryptionConfiguration = { ReplicaKmsKeyID: replicaKey };
+    }
+    await s3.send(new PutBucketReplicationCommand(sealed));
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: 'source',
+        Key: 'data/sealed.bin',
+        Body: 'kms bytes',
+        ServerSideEncryption: 'aws:kms',
+        SSEKMSKeyId: sourceKey,
+      }),
+    );
+    await until(
+      async () => ((await statusOf(s3, 'source', 'data/sealed.bin')) === 'COMPLETED' ? true : undefined),
+      'the SSE-KMS object to replicate',
+    );
+    const head = await replica.send(new HeadObjectCommand({ Bucket: 'replica', Key: 'data/sealed.bin' }));
+    expect(head).toMatchObject({ ServerSideEncryption: 'aws:kms', SSEKMSKeyId: replicaKey });
+    expect(await text(replica, 'replica', 'data/sealed.bin')).toBe('kms bytes');
+    await s3.send(new PutBucketReplicationCommand(config('source')));
+  });
+
+  it('catches up after the destination was down, and after the source restarted meanwhile; backlog and lag are metrics', async () => {
+    await destination.kill();
+    const put = await s3.send(
+      new PutObjectCommand({ Bucket: 'source', Key: 'data/while-down', Body: 'late' }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await statusOf(s3, 'source', 'data/while-down')).toBe('PENDING');
+
+    // S3's replication metrics for the rule: one operation and its bytes pending, a lag of at least the wait.
+    await source.seawall.monitor.builtin.flush();
+    const cloudwatch = new CloudWatchClient({
+      endpoint: source.url,
+      region: source.credentials.region,
+      credentials: source.credentials,
+    });
+    const dimensions = [
+      { Name: 'DestinationBucket', Value: 'replica' },
+      { Name: 'RuleId', Value: 'data' },
+      { Name: 'SourceBucket', Value: 'source' },
+    ];
+    const latest = async (MetricName: string) => {
+      const now = Date.now();
+      const out = await cloudwatch.send(
+        new GetMetricStatisticsCommand({
+          Namespace: 'AWS/S3',
+          MetricName,
+          Dimensions: dimensions,
+          StartTime: new Date(now - 600_000),
+          EndTime: new Date(now + 60_000),
+          Period: 60,
+          Statistics: ['Maximum'],
+        }),
+      );
+      return out.Datapoints?.[0]?.Maximum;
+    };
+    expect(await latest('OperationsPendingReplication')).toBe(1);
+    expect(await latest('BytesPendingReplication')).toBe(4);
+    expect(await latest('ReplicationLatency')).toBeGreaterThanOrEqual(0.4);
+    cloudwatch.destroy();
+
+    // The source restarts with the change still waiting; then the destination comes back.
+    await source.close();
+    source = await startTestSeawall({ dataDir: sourceDir, limits: { replicationRetries: RETRIES } });
+    s3 = source.s3({ maxAttempts: 1 });
+    const more = await s3.send(
+      new PutObjectCommand({ Bucket: 'source', Key: 'data/while-down', Body: 'later' }),
+    );
+    await destination.start();
+    await until(
+      async () => ((await statusOf(s3, 'source', 'data/while-down')) === 'COMPLETED' ? true : undefined),
+      'the backlog to drain',
+    );
+    const versions = await replica.send(
+      new ListObjectVersionsCommand({ Bucket: 'replica', Prefix: 'data/while-down' }),
+    );
+    expect(versions.Versions?.map((v) => v.VersionId)).toEqual([more.VersionId, put.VersionId]);
+    expect(await text(replica, 'replica', 'data/while-down')).toBe('later');
+  });
+
+  it('marks FAILED what the destination refuses, and keeps versioning on while replication is configured', async () => {
+    await replica.send(new CreateBucketCommand({ Bucket: 'unversioned-replica' }));
+    const both = config('source');
+    both.ReplicationConfiguration?.Rules?.push({
+      ID: 'refused',
+      Priority: 2,
+      Filter: { Prefix: 'refused/' },
+      Status: 'Enabled',
+      DeleteMarkerReplication: { Status: 'Disabled' },
+      Destination: { Bucket: 'arn:aws:s3:::unversioned-replica', Account: account },
+    });
+    await s3.send(new PutBucketReplicationCommand(both));
+    await s3.send(new PutObjectCommand({ Bucket: 'source', Key: 'refused/x', Body: 'x' }));
+    await until(
+      async () => ((await statusOf(s3, 'source', 'refused/x')) === 'FAILED' ? true : undefined),
+      'the refused replica to fail',
+    );
+    expect(
+      await failure(
+        s3.send(
+          new PutBucketVersioningCommand({
+            Bucket: 'source',
+            VersioningConfiguration: { Status: 'Suspended' },
+          }),
+        ),
+      ),
+    ).toMatchObject({ code: 'InvalidBucketState', status: 409 });
+    await s3.send(new PutBucketReplicationCommand(config('source')));
+  });
+
+  it("takes a replica's write only from whoever may s3:ReplicateObject, and takes it once", async () => {
+    const user = await policyUser(source, 'replicator', [
+      { Effect: 'Allow', Action: 's3:PutObject', Resource: 'arn:aws:s3:::source/*' },
+    ]);
+    const versionId = 'A'.repeat(32);
+    const write = () =>
+      user.s3.send(
+        asReplica(new PutObjectCommand({ Bucket: 'source', Key: 'incoming/r', Body: 'replica' }), versionId),
+      );
+    try {
+      expect(await failure(write())).toMatchObject({ code: 'AccessDenied', status: 403 });
+      await user.allow([
+        { Effect: 'Allow', Action: 's3:ReplicateObject', Resource: 'arn:aws:s3:::source/*' },
+      ]);
+      expect((await write()).VersionId).toBe(versionId);
+      // A delivery whose answer was lost is sent again: it makes no second version.
+      expect((await write()).VersionId).toBe(versionId);
+      const listed = await s3.send(new ListObjectVersionsCommand({ Bucket: 'source', Prefix: 'incoming/' }));
+      expect(listed.Versions?.map((v) => v.VersionId)).toEqual([versionId]);
+      expect(await statusOf(s3, 'source', 'incoming/r')).toBe('REPLICA');
+    } finally {
+      user.close();
+    }
+  });
+
+  it('is configured with the aws cli, and DeleteBucketReplication stops it', async () => {
+    const document = JSON.stringify({
+      Role: `arn:aws:iam::${source.credentials.accountId}:role/replication`,
+      Rules: [
+        {
+          ID: 'cli',
+          Priority: 2,
+          Filter: { Prefix: 'cli/' },
+          Status: 'Enabled',
+          DeleteMarkerReplication: { Status: 'Disabled' },
+          Destination: { Bucket: 'arn:aws:s3:::replica', Account: account },
+        },
+      ],
+    });
+    for (const cli of [AWS_CLI, AWS_CLI_ON_PATH]) {
+      const put = await awsCli(
+        sourceDir,
+        source.url,
+        ['s3api', 'put-bucket-replication', '--bucket', 'source', '--replication-configuration', document],
+        undefined,
+        cli,
+      );
+      expect(put.stderr).toBe('');
+      const got = await awsCli(
+        sourceDir,
+        source.url,
+        ['s3api', 'get-bucket-replication', '--bucket', 'source'],
+        undefined,
+        cli,
+      );
+      expect(JSON.parse(got.stdout).ReplicationConfiguration.Rules[0]).toMatchObject({
+        ID: 'cli',
+        Filter: { Prefix: 'cli/' },
+        DeleteMarkerReplication: { Status: 'Disabled' },
+      });
+    }
+    await s3.send(new DeleteBucketReplicationCommand({ Bucket: 'source' }));
+    expect(await failure(s3.send(new GetBucketReplicationCommand({ Bucket: 'source' })))).toMatchObject({
+      code: 'ReplicationConfigurationNotFoundError',
+    });
+    await s3.send(new PutObjectCommand({ Bucket: 'source', Key: 'cli/after', Body: 'x' }));
+    expect(await statusOf(s3, 'source', 'cli/after')).toBeUndefined();
+  });
+});

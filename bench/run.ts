@@ -8,6 +8,7 @@ import { monitorBench } from './monitor.js';
 import { queryBench } from './query.js';
 import { replicationBench } from './replication.js';
 import { scaleBench } from './scale.js';
+import { soakBench } from './soak.js';
 import { storageBench } from './storage.js';
 
 /** `npm run bench [-- name…]`: each bench prints its figures as ratios against a baseline run alongside. */
@@ -22,6 +23,7 @@ const benches: Record<string, () => Promise<void>> = {
   audit: auditBench,
   monitor: monitorBench,
   backup: backupBench,
+  soak: soakBench,
   replication: replicationBench,
 };
 

@@ -1,6 +1,7 @@
 import { closeSync, openSync } from 'node:fs';
-import BetterSqlite3 from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
 import { PRIVATE_FILE_MODE } from '../data-dir-modes.js';
+import { openCheckedSqlite } from '../db/database.js';
 import { type CloudTrailRecord, recordUsername } from './audit-record.js';
 
 /**
@@ -115,7 +116,7 @@ function columnsOf(record: CloudTrailRecord) {
 export function openAuditStore(path: string): AuditStore {
   // Private from its first byte (SQLite gives its WAL and shared-memory files the database file's mode).
   closeSync(openSync(path, 'a', PRIVATE_FILE_MODE));
-  const db = new BetterSqlite3(path);
+  const db = openCheckedSqlite(path);
   db.pragma('journal_mode = WAL');
   // NORMAL in WAL mode: a commit survives the process dying (not a power cut), without an fsync per call.
   db.pragma('synchronous = NORMAL');

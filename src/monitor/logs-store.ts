@@ -1,6 +1,7 @@
 import { closeSync, openSync } from 'node:fs';
-import BetterSqlite3 from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
 import { PRIVATE_FILE_MODE } from '../data-dir-modes.js';
+import { openCheckedSqlite } from '../db/database.js';
 
 /**
  * CloudWatch Logs' store: its own SQLite database in the data directory (logs.db): groups, streams and their
@@ -68,7 +69,7 @@ export type LogsDb = BetterSqlite3.Database;
 
 export function openLogsDb(path: string): LogsDb {
   closeSync(openSync(path, 'a', PRIVATE_FILE_MODE));
-  const db = new BetterSqlite3(path);
+  const db = openCheckedSqlite(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');

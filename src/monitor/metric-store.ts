@@ -1,6 +1,7 @@
 import { closeSync, openSync } from 'node:fs';
-import BetterSqlite3 from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
 import { PRIVATE_FILE_MODE } from '../data-dir-modes.js';
+import { openCheckedSqlite } from '../db/database.js';
 import {
   type Aggregate,
   addSamples,
@@ -142,7 +143,7 @@ const ID_CACHE_LIMIT = 50_000;
 export function openMetricStore(path: string): MetricStore {
   // Private from its first byte (SQLite gives its WAL and shared-memory files the database file's mode).
   closeSync(openSync(path, 'a', PRIVATE_FILE_MODE));
-  const db = new BetterSqlite3(path);
+  const db = openCheckedSqlite(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');

@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { Pool } from 'undici';
 import { durableFiles } from './durable-files.js';
 import { countFromEnv, median, runConcurrent, serveSeawall } from './harness.js';
+import { peerPackage } from './peer-package.js';
 import { signS3 } from './sign.js';
 
 const CONCURRENCY = 16;
@@ -245,11 +246,11 @@ const httpCeilingStore = () =>
     dir,
   ]);
 
-/** s3rver (npm), the peer, in a process of its own as Seawall is. */
+/** s3rver (npm), the peer, in a process of its own as Seawall is; installed outside the project (peer-package.ts). */
 const s3rverStore = () =>
   childS3Store('s3rver', { accessKeyId: 'S3RVER', secret: 'S3RVER' }, (dir) => [
     '-e',
-    `const S3rver = require('s3rver');
+    `const S3rver = require(${JSON.stringify(peerPackage('s3rver', '3.7.1'))});
 new S3rver({ port: 0, address: '127.0.0.1', directory: ${JSON.stringify(dir)}, silent: true })
   .run().then((a) => console.log('PORT ' + a.port));`,
   ]);

@@ -322,6 +322,57 @@ describe('seawall backup and restore', () => {
     expect(damagedDb.err).toContain(`snapshot ${snapshot}: metadata.db does not match the SHA-256`);
   }, 120_000);
 
+  it('restores a cold tier into the new cold tier, and reads every object back', async () => {
+    const dataDir = scratch('seawall-backup-data-');
+    const coldDir = scratch('seawall-backup-cold-');
+    const t = await startTestSeawall({ dataDir, env: { SEAWALL_COLD_STORAGE_DIR: coldDir } });
+    const s3 = t.s3();
+    await s3.send(new CreateBucketCommand({ Bucket: 'tiers' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'tiers', Key: 'hot', Body: 'hot bytes' }));
+    await s3.send(
+      new PutObjectCommand({ Bucket: 'tiers', Key: 'cold', Body: 'cold bytes', StorageClass: 'STANDARD_IA' }),
+    );
+    await t.close();
+    const backup = scratch('seawall-backup-to-');
+    expect(
+      (await seawall('backup', '--data-dir', dataDir, '--to', backup, '--cold-storage-dir', coldDir)).code,
+    ).toBe(0);
+    const keyFile = join(scratch('seawall-backup-key-'), 'root.key');
+    copyFileSync(join(dataDir, 'root.key'), keyFile);
+    const restoredDir = join(scratch('seawall-restore-parent-'), 'data');
+    const restoredCold = scratch('seawall-restore-cold-');
+    const restored = await seawall(
+      'restore',
+      '--from',
+      backup,
+      '--data-dir',
+      restoredDir,
+      '--root-key',
+      keyFile,
+      '--cold-storage-dir',
+      restoredCold,
+    );
+    expect(restored.err).toBe('');
+    const blobs = (dir: string) =>
+      readdirSync(join(dir, 'blobs'), { recursive: true })
+        .map(String)
+        .filter((name) => /[0-9a-f]{32}$/.test(name));
+    expect(blobs(restoredCold)).toHaveLength(1);
+    expect(blobs(join(restoredDir, 'objects'))).toHaveLength(1);
+    const again = await startTestSeawall({
+      dataDir: restoredDir,
+      env: { SEAWALL_COLD_STORAGE_DIR: restoredCold },
+    });
+    try {
+      const read = async (Key: string) =>
+        (await again.s3().send(new GetObjectCommand({ Bucket: 'tiers', Key }))).Body?.transformToString();
+      expect(await read('hot')).toBe('hot bytes');
+      expect(await read('cold')).toBe('cold bytes');
+    } finally {
+      await again.close();
+    }
+  });
+
   it('refuses what it cannot do, each with its reason', async () => {
     const dataDir = scratch('seawall-backup-data-');
     const t = await startTestSeawall({ dataDir });

@@ -9,7 +9,7 @@ import type { RootCredentials } from '../iam/index.js';
 import { readRootKey } from '../kms/index.js';
 import { syncDir } from '../lib/sync-dir.js';
 import { initDataDir } from '../main.js';
-import { blobPath, referencedBlobs } from '../storage/index.js';
+import { blobPath, referencedBlobs, storageClassOf } from '../storage/index.js';
 import {
   COPIES,
   copyDurably,
@@ -75,7 +75,9 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
     }
     // Opens the account's secrets with the root key: a wrong key fails here, before any blob is copied.
     const credentials = await initDataDir(options.config);
-    const { blobs, bytes } = await restoreBlobs(layout, snapshot, target.objects);
+    const { coldStorageDir, coldStorageClass } = options.config;
+    const cold = coldStorageDir ? { root: coldStorageDir, storageClass: coldStorageClass } : undefined;
+    const { blobs, bytes } = await restoreBlobs(layout, snapshot, target.objects, cold);
     restored = { snapshot, credentials, blobs, bytes };
     await fs.rm(target.restoring);
     await syncDir(target.root);
@@ -110,13 +112,34 @@ async function requireEmpty(dir: string): Promise<boolean> {
   return true;
 }
 
-async function restoreBlobs(layout: ReturnType<typeof backupLayout>, snapshot: string, objects: string) {
+/**
+ * Copies the blobs the snapshot names into the new data directory: each into the tier its version's storage
+ * class says, given a cold tier (the cold class's into it); without one, all into the hot tier, from which
+ * they read as well.
+ */
+async function restoreBlobs(
+  layout: ReturnType<typeof backupLayout>,
+  snapshot: string,
+  objects: string,
+  cold: { root: string; storageClass: string } | undefined,
+) {
   const catalog = openCatalog(layout.catalog, { readonly: true });
   const metadata = openMetadataReadOnly(join(layout.snapshot(snapshot), 'metadata.db'));
   const dirs = new PendingSyncs();
-  await makePrivateDir(join(objects, 'blobs'));
-  // Each copy's shard and `blobs/` itself are synced with it; `objects/` holds the entry of `blobs/`.
-  dirs.addDir(objects);
+  // Each copy's shard and `blobs/` itself are synced with it; the tier's root holds the entry of `blobs/`.
+  for (const tier of [objects, ...(cold ? [cold.root] : [])]) {
+    await makePrivateDir(join(tier, 'blobs'));
+    dirs.addDir(tier);
+  }
+  const tierOf = async (blob: string): Promise<string> => {
+    if (!cold) return objects;
+    const version = await metadata.db
+      .selectFrom('object_versions')
+      .select('attributes')
+      .where('blob_id', '=', blob)
+      .executeTakeFirst();
+    return version && storageClassOf(version.attributes) === cold.storageClass ? cold.root : objects;
+  };
   let blobs = 0;
   let bytes = 0;
   try {
@@ -126,7 +149,7 @@ async function restoreBlobs(layout: ReturnType<typeof backupLayout>, snapshot: s
         throw new BackupError(`blob ${JSON.stringify(blob)}: named by the metadata but not in the backup`);
       let copied: { bytes: number; sha256: string };
       try {
-        copied = await copyDurably(layout.blob(blob), blobPath(objects, blob), dirs);
+        copied = await copyDurably(layout.blob(blob), blobPath(await tierOf(blob), blob), dirs);
       } catch (error) {
         if (isMissing(error)) throw new BackupError(`blob ${blob}: missing from the backup`);
         throw error;

@@ -87,12 +87,15 @@ export const backupCommand: Command = {
 export const restoreCommand: Command = {
   name: 'restore',
   summary: 'rebuild an installation from a backup into a new data directory',
-  usage: 'seawall restore --from PATH --data-dir NEW --root-key FILE [--snapshot ID]',
+  usage:
+    'seawall restore --from PATH --data-dir NEW --root-key FILE [--snapshot ID] [--cold-storage-dir DIR [--cold-storage-class C]]',
   options: {
     from: { type: 'string' },
     'data-dir': { type: 'string' },
     'root-key': { type: 'string' },
     snapshot: { type: 'string' },
+    'cold-storage-dir': { type: 'string' },
+    'cold-storage-class': { type: 'string' },
   },
   async run({ values }, io) {
     const from = resolve(required(values, 'from', 'the backup to restore'));

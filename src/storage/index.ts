@@ -53,6 +53,7 @@ export { bucketPolicies } from './resource-policies.js';
 export { createS3Api } from './s3-api.js';
 /** S3 Control's account-level operations, served by the S3 endpoint: clients sign them for `s3`. */
 export { withS3Control } from './s3-control-api.js';
+export { storageClassOf } from './storage-class.js';
 export { storageMigrations } from './storage-migrations.js';
 export { createStorageService } from './storage-service.js';
 export {

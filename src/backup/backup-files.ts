@@ -169,6 +169,22 @@ export async function hashFile(path: string): Promise<CopiedFile> {
   return { bytes, sha256: Buffer.from(digest, 'base64').toString('hex') };
 }
 
+/** The size and SHA-256 of a stream's bytes, hashed on a worker thread as they arrive. */
+export async function hashStream(chunks: AsyncIterable<Uint8Array>): Promise<CopiedFile> {
+  const hash = hashWorkers.start('sha256');
+  let bytes = 0;
+  try {
+    for await (const chunk of chunks) {
+      await hash.update(chunk);
+      bytes += chunk.length;
+    }
+  } catch (error) {
+    hash.discard();
+    throw error;
+  }
+  return { bytes, sha256: await hexDigest(hash) };
+}
+
 export function isMissing(error: unknown): boolean {
   return (error as NodeJS.ErrnoException).code === 'ENOENT';
 }

@@ -6,9 +6,10 @@ import { acquireDataDirLock, DataDirBusyError, type DataDirLock } from '../data-
 import { PRIVATE_FILE_MODE } from '../data-dir-modes.js';
 import { blobPath } from '../storage/index.js';
 import { type CopiedFile, makePrivateDir } from './backup-files.js';
+import type { BackupStore } from './backup-store.js';
 
 /**
- * A backup is a directory: `blobs/ab/<id>`, each blob's file as the data directory holds it (ciphertext,
+ * A backup (a directory, or objects under an S3 prefix: see BackupStore) holds `blobs/ab/<id>`, each blob's file as the data directory holds it (ciphertext,
  * copied once and shared by every snapshot that names it); `catalog.db`, the blobs copied so far with their
  * sizes and SHA-256; and `snapshots/<id>/`, one per backup run, holding copies of the SQLite databases taken
  * while the server ran and a `manifest.json` written last. A snapshot without a manifest is one a run did not
@@ -54,7 +55,8 @@ export const manifestSchema = z.object({
 
 export type Manifest = z.infer<typeof manifestSchema>;
 
-const SNAPSHOT_ID = /^\d{8}T\d{6}Z-[0-9a-f]{6}$/;
+/** How a snapshot's id looks: anything else under `snapshots/` is not one. */
+export const SNAPSHOT_ID = /^\d{8}T\d{6}Z-[0-9a-f]{6}$/;
 
 /** A sortable snapshot id: the time the run started, and a few random digits. */
 export function snapshotId(now: Date, random: string): string {
@@ -85,21 +87,24 @@ export async function finishedSnapshots(layout: BackupLayout): Promise<string[]>
   return finished;
 }
 
-export async function readManifest(layout: BackupLayout, id: string): Promise<Manifest> {
-  const text = await fs.readFile(join(layout.snapshot(id), 'manifest.json'), 'utf8');
-  return manifestSchema.parse(JSON.parse(text));
+export async function readManifest(store: BackupStore, id: string): Promise<Manifest> {
+  return manifestSchema.parse(JSON.parse(await store.readManifest(id)));
+}
+
+export function manifestText(manifest: Manifest): string {
+  return `${JSON.stringify(manifest, null, 2)}\n`;
 }
 
 /** Which snapshot a restore or a verification reads: the one asked for, else the newest finished one. */
-export async function chooseSnapshot(layout: BackupLayout, asked: string | undefined): Promise<string> {
-  const finished = await finishedSnapshots(layout);
+export async function chooseSnapshot(store: BackupStore, asked: string | undefined): Promise<string> {
+  const finished = await store.finishedSnapshots();
   if (asked !== undefined) {
     if (!finished.includes(asked))
-      throw new BackupError(`${layout.root} has no finished snapshot ${JSON.stringify(asked)}`);
+      throw new BackupError(`${store.where} has no finished snapshot ${JSON.stringify(asked)}`);
     return asked;
   }
   const newest = finished.at(-1);
-  if (!newest) throw new BackupError(`${layout.root} holds no finished backup`);
+  if (!newest) throw new BackupError(`${store.where} holds no finished backup`);
   return newest;
 }
 
@@ -113,6 +118,8 @@ export interface BlobCatalog {
   get(id: string): { bytes: number; sha256: string } | undefined;
   /** Records blobs copied (and made durable), in one transaction. */
   add(blobs: readonly ({ id: string } & CopiedFile)[], snapshot: string): void;
+  /** Moves what the write-ahead log holds into the database file, so that the file alone is the catalog. */
+  checkpoint(): void;
   close(): void;
 }
 
@@ -144,6 +151,9 @@ export function openCatalog(path: string, options: { readonly?: boolean } = {}):
       db.transaction(() => {
         for (const blob of blobs) statement.run(blob.id, blob.bytes, blob.sha256, snapshot);
       })();
+    },
+    checkpoint: () => {
+      db.pragma('wal_checkpoint(TRUNCATE)');
     },
     close: () => db.close(),
   };

@@ -12,24 +12,21 @@ import { initDataDir } from '../main.js';
 import { blobPath, referencedBlobs, storageClassOf } from '../storage/index.js';
 import {
   COPIES,
-  copyDurably,
   eachConcurrently,
   isMissing,
   makePrivateDir,
   PendingSyncs,
   writeDurably,
 } from './backup-files.js';
-import {
-  BackupError,
-  backupLayout,
-  chooseSnapshot,
-  DATABASES,
-  openCatalog,
-  readManifest,
-} from './backup-target.js';
+import { type BackupStore, blobName, type S3Access, snapshotFile } from './backup-store.js';
+import { BackupError, chooseSnapshot, DATABASES, readManifest } from './backup-target.js';
+import { openBackupStore } from './open-store.js';
 
 export interface RestoreOptions {
+  /** The backup: a directory, or `s3://bucket/prefix`. */
   from: string;
+  /** How to reach an `s3://` backup. */
+  s3?: S3Access;
   /** The data directory to rebuild: it must not exist yet, or be empty. */
   config: Config;
   rootKeyFile: string;
@@ -51,9 +48,17 @@ export interface RestoreResult {
  * a restore never leaves half an installation.
  */
 export async function restoreBackup(options: RestoreOptions): Promise<RestoreResult> {
-  const layout = backupLayout(options.from);
-  const snapshot = await chooseSnapshot(layout, options.snapshot);
-  const manifest = await readManifest(layout, snapshot);
+  const store = await openBackupStore(options.from, options.s3);
+  try {
+    return await restoreFrom(store, options);
+  } finally {
+    await store.close();
+  }
+}
+
+async function restoreFrom(store: BackupStore, options: RestoreOptions): Promise<RestoreResult> {
+  const snapshot = await chooseSnapshot(store, options.snapshot);
+  const manifest = await readManifest(store, snapshot);
   const rootKey = await readRootKey(options.rootKeyFile);
   const target = dataDirLayout(options.config.dataDir);
   const existed = await requireEmpty(target.root);
@@ -67,7 +72,9 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
     for (const name of DATABASES) {
       const recorded = manifest.databases[name];
       if (!recorded) continue;
-      const copied = await copyDurably(join(layout.snapshot(snapshot), name), join(target.root, name));
+      const copied = await store.copyOut(snapshotFile(snapshot, name), join(target.root, name));
+      if (!copied)
+        throw new BackupError(`snapshot ${snapshot}: ${name} is missing from the backup; nothing restored`);
       if (copied.sha256 !== recorded.sha256)
         throw new BackupError(
           `snapshot ${snapshot}: ${name} does not match its manifest (damaged); nothing restored`,
@@ -77,7 +84,7 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
     const credentials = await initDataDir(options.config);
     const { coldStorageDir, coldStorageClass } = options.config;
     const cold = coldStorageDir ? { root: coldStorageDir, storageClass: coldStorageClass } : undefined;
-    const { blobs, bytes } = await restoreBlobs(layout, snapshot, target.objects, cold);
+    const { blobs, bytes } = await restoreBlobs(store, snapshot, target.objects, cold);
     restored = { snapshot, credentials, blobs, bytes };
     await fs.rm(target.restoring);
     await syncDir(target.root);
@@ -118,13 +125,15 @@ async function requireEmpty(dir: string): Promise<boolean> {
  * they read as well.
  */
 async function restoreBlobs(
-  layout: ReturnType<typeof backupLayout>,
+  store: BackupStore,
   snapshot: string,
   objects: string,
   cold: { root: string; storageClass: string } | undefined,
 ) {
-  const catalog = openCatalog(layout.catalog, { readonly: true });
-  const metadata = openMetadataReadOnly(join(layout.snapshot(snapshot), 'metadata.db'));
+  const metadataFile = await store.localFile(snapshotFile(snapshot, 'metadata.db'));
+  if (!metadataFile) throw new BackupError(`snapshot ${snapshot}: metadata.db is missing from the backup`);
+  const catalog = await store.openCatalog('read');
+  const metadata = openMetadataReadOnly(metadataFile);
   const dirs = new PendingSyncs();
   // Each copy's shard and `blobs/` itself are synced with it; the tier's root holds the entry of `blobs/`.
   for (const tier of [objects, ...(cold ? [cold.root] : [])]) {
@@ -147,13 +156,8 @@ async function restoreBlobs(
       const recorded = catalog.get(blob);
       if (!recorded)
         throw new BackupError(`blob ${JSON.stringify(blob)}: named by the metadata but not in the backup`);
-      let copied: { bytes: number; sha256: string };
-      try {
-        copied = await copyDurably(layout.blob(blob), blobPath(await tierOf(blob), blob), dirs);
-      } catch (error) {
-        if (isMissing(error)) throw new BackupError(`blob ${blob}: missing from the backup`);
-        throw error;
-      }
+      const copied = await store.copyOut(blobName(blob), blobPath(await tierOf(blob), blob), dirs);
+      if (!copied) throw new BackupError(`blob ${blob}: missing from the backup`);
       if (copied.sha256 !== recorded.sha256 || copied.bytes !== recorded.bytes)
         throw new BackupError(`blob ${blob}: does not match what the backup recorded (damaged)`);
       blobs++;

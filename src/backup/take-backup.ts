@@ -4,41 +4,22 @@ import { basename, dirname, join, resolve, sep } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import { dataDirLayout, exists } from '../data-dir.js';
-import { PRIVATE_FILE_MODE } from '../data-dir-modes.js';
 import { type Database, openMetadataReadOnly } from '../db/database.js';
-import { syncDir } from '../lib/sync-dir.js';
 import { referencedBlobs } from '../storage/index.js';
-import {
-  COPIES,
-  type CopiedFile,
-  copyDurably,
-  eachConcurrently,
-  hashFile,
-  isMissing,
-  makePrivateDir,
-  PendingSyncs,
-  writeDurably,
-} from './backup-files.js';
-import {
-  BackupError,
-  type BackupLayout,
-  type BlobCatalog,
-  backupLayout,
-  DATABASES,
-  finishedSnapshots,
-  lockBackup,
-  type Manifest,
-  openCatalog,
-  snapshotId,
-} from './backup-target.js';
+import { COPIES, type CopiedFile, eachConcurrently, isMissing } from './backup-files.js';
+import { type BackupStore, type S3Access, snapshotFile } from './backup-store.js';
+import { BackupError, type BlobCatalog, DATABASES, type Manifest, snapshotId } from './backup-target.js';
 import { type BlobPins, pinBlobs, removeStalePins, type Tier } from './blob-pins.js';
+import { isS3Location, openBackupStore } from './open-store.js';
 
 export interface BackupOptions {
   dataDir: string;
   /** The colder tier's directory, when the data directory has one. */
   coldStorageDir?: string;
-  /** The backup directory: made if missing, added to if it holds earlier backups. */
+  /** The backup: a directory (made if missing) or `s3://bucket/prefix`, added to if it holds earlier backups. */
   to: string;
+  /** How to reach an `s3://` backup. */
+  s3?: S3Access;
   now?: () => Date;
 }
 
@@ -68,39 +49,54 @@ export async function takeBackup(options: BackupOptions): Promise<BackupResult> 
         ? `${options.dataDir} keeps its metadata in PostgreSQL, which seawall backup does not copy; back it up with pg_dump`
         : `${options.dataDir} is not a Seawall data directory`,
     );
-  if (options.to.startsWith('s3://'))
-    throw new BackupError('backups to S3 (s3://…) are not supported yet; give a directory with --to');
-  const layout = backupLayout(options.to);
   const tiers: Tier[] = [data.objects, ...(options.coldStorageDir ? [options.coldStorageDir] : [])];
-  for (const dir of [data.root, ...tiers])
-    if (await overlaps(options.to, dir))
-      throw new BackupError(`${options.to} is inside ${dir} or holds it: back up to a directory of its own`);
-  const lock = await lockBackup(layout);
+  if (!isS3Location(options.to))
+    for (const dir of [data.root, ...tiers])
+      if (await overlaps(options.to, dir))
+        throw new BackupError(
+          `${options.to} is inside ${dir} or holds it: back up to a directory of its own`,
+        );
+  const store = await openBackupStore(options.to, options.s3);
   try {
-    await removeUnfinished(layout);
-    await makePrivateDir(layout.blobs);
-    await removeStalePins(tiers);
-    const catalog = openCatalog(layout.catalog);
+    const lock = await store.lock();
     try {
-      let missedBefore = new Set<string>();
-      for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
-        const id = snapshotId((options.now ?? (() => new Date()))(), randomBytes(3).toString('hex'));
-        const run = await attemptSnapshot(data, tiers, layout, catalog, id);
-        if ('manifest' in run) return { snapshot: id, manifest: run.manifest, attempts: attempt };
-        // Missing again in a later snapshot: not a blob deleted meanwhile, but one the data directory lacks.
-        const lost = run.missing.filter((blob) => missedBefore.has(blob));
-        if (lost.length > 0) throw lostBlobs(lost, options.coldStorageDir === undefined);
-        missedBefore = new Set(run.missing);
+      await store.removeUnfinished();
+      await removeStalePins(tiers);
+      const catalog = await store.openCatalog('write');
+      try {
+        return await snapshotUntilWhole(data, tiers, store, catalog, options);
+      } finally {
+        catalog.close();
       }
-      throw new BackupError(
-        `blobs kept disappearing between the metadata's snapshot and their copy in ${ATTEMPTS} runs; try again when the lake is quieter`,
-      );
     } finally {
-      catalog.close();
+      await lock.release();
     }
   } finally {
-    await lock.release();
+    await store.close();
   }
+}
+
+/** Runs until one snapshot's blobs are all copied: a blob deleted before its copy makes a run start again. */
+async function snapshotUntilWhole(
+  data: ReturnType<typeof dataDirLayout>,
+  tiers: readonly Tier[],
+  store: BackupStore,
+  catalog: BlobCatalog,
+  options: BackupOptions,
+): Promise<BackupResult> {
+  let missedBefore = new Set<string>();
+  for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+    const id = snapshotId((options.now ?? (() => new Date()))(), randomBytes(3).toString('hex'));
+    const run = await attemptSnapshot(data, tiers, store, catalog, id);
+    if ('manifest' in run) return { snapshot: id, manifest: run.manifest, attempts: attempt };
+    // Missing again in a later snapshot: not a blob deleted meanwhile, but one the data directory lacks.
+    const lost = run.missing.filter((blob) => missedBefore.has(blob));
+    if (lost.length > 0) throw lostBlobs(lost, options.coldStorageDir === undefined);
+    missedBefore = new Set(run.missing);
+  }
+  throw new BackupError(
+    `blobs kept disappearing between the metadata's snapshot and their copy in ${ATTEMPTS} runs; try again when the lake is quieter`,
+  );
 }
 
 function lostBlobs(blobs: readonly string[], noColdTier: boolean): BackupError {
@@ -128,58 +124,46 @@ async function realPath(path: string): Promise<string> {
   }
 }
 
-/** Snapshots a run left without a manifest: only a backup holding the lock writes here. */
-async function removeUnfinished(layout: BackupLayout): Promise<void> {
-  const finished = new Set(await finishedSnapshots(layout));
-  let names: string[] = [];
-  try {
-    names = await fs.readdir(layout.snapshots);
-  } catch (error) {
-    if (!isMissing(error)) throw error;
-  }
-  for (const name of names)
-    if (!finished.has(name)) await fs.rm(layout.snapshot(name), { recursive: true, force: true });
-}
-
 /** One run: its manifest, or the blobs the snapshot names that were gone before they were copied. */
 async function attemptSnapshot(
   data: ReturnType<typeof dataDirLayout>,
   tiers: readonly Tier[],
-  layout: BackupLayout,
+  store: BackupStore,
   catalog: BlobCatalog,
   id: string,
 ): Promise<{ manifest: Manifest } | { missing: string[] }> {
-  const dir = layout.snapshot(id);
   const pins = await pinBlobs(tiers, id, (blob) => catalog.get(blob) !== undefined);
   try {
-    await fs.mkdir(dir, { recursive: true, mode: 0o700 });
     const databases: Manifest['databases'] = {};
     for (const name of DATABASES) {
       const source = join(data.root, name);
       if (!(await exists(source))) continue;
-      databases[name] = await copyDatabase(source, join(dir, name));
+      databases[name] = await store.putMadeFile(snapshotFile(id, name), (target) =>
+        copyDatabase(source, target),
+      );
     }
-    const metadata = openMetadataReadOnly(join(dir, 'metadata.db'));
+    const copy = await store.localFile(snapshotFile(id, 'metadata.db'));
+    if (!copy) throw new BackupError(`the snapshot of ${data.metadataDb} is gone from ${store.where}`);
+    const metadata = openMetadataReadOnly(copy);
     let blobs: Awaited<ReturnType<typeof copyBlobs>>;
     try {
       // What the snapshot names without a pin yet (written while the first pins were made), then the copies.
       await pins.pinNamed(referencedBlobs(metadata.db), (blob) => catalog.get(blob) !== undefined);
-      blobs = await copyBlobs(metadata.db, layout, catalog, pins, id);
+      blobs = await copyBlobs(metadata.db, store, catalog, pins, id);
     } finally {
       await metadata.close();
     }
     if ('missing' in blobs) {
-      await fs.rm(dir, { recursive: true, force: true });
+      await store.removeSnapshot(id);
       return blobs;
     }
     const manifest: Manifest = { format: 1, id, createdAt: new Date().toISOString(), databases, blobs };
-    await writeDurably(join(dir, 'manifest.json'), (write) =>
-      write(Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`)),
-    );
-    await syncDir(layout.snapshots);
+    await store.saveCatalog(catalog);
+    await store.writeManifest(id, manifest);
     return { manifest };
   } catch (error) {
-    await fs.rm(dir, { recursive: true, force: true });
+    // What failed is what to say; a snapshot left behind is removed by the next run.
+    await store.removeSnapshot(id).catch(() => undefined);
     throw error;
   } finally {
     await pins.release();
@@ -189,9 +173,9 @@ async function attemptSnapshot(
 /**
  * A consistent copy of a live SQLite database: `VACUUM INTO` reads it in one transaction (in WAL mode the
  * server's writers go on meanwhile). The copy is switched to a rollback journal, so it opens read-only on its
- * own, and synced.
+ * own.
  */
-async function copyDatabase(source: string, target: string): Promise<{ bytes: number; sha256: string }> {
+async function copyDatabase(source: string, target: string): Promise<void> {
   const db = new BetterSqlite3(source, { fileMustExist: true });
   try {
     db.pragma('busy_timeout = 5000');
@@ -205,33 +189,23 @@ async function copyDatabase(source: string, target: string): Promise<{ bytes: nu
   } finally {
     copy.close();
   }
-  // SQLite makes files with its own default mode; a backup holds what a data directory does: private.
-  await fs.chmod(target, PRIVATE_FILE_MODE);
-  const handle = await fs.open(target, 'r+');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  return hashFile(target);
 }
 
 /** Copies the blobs the metadata copy names that the backup lacks; or says which of them were gone. */
 async function copyBlobs(
   metadata: Kysely<Database>,
-  layout: BackupLayout,
+  store: BackupStore,
   catalog: BlobCatalog,
   pins: BlobPins,
   snapshot: string,
 ): Promise<Manifest['blobs'] | { missing: string[] }> {
   const totals = { count: 0, bytes: 0, copied: 0, copiedBytes: 0 };
-  const dirs = new PendingSyncs();
-  // A blob is recorded in the catalog only once its file and directory entry are durable.
+  // A blob is recorded in the catalog only once it is durable in the backup.
   let copied: ({ id: string } & CopiedFile)[] = [];
   const record = async () => {
     const batch = copied;
     copied = [];
-    await dirs.sync();
+    await store.syncBlobs();
     catalog.add(batch, snapshot);
   };
   const missing: string[] = [];
@@ -243,7 +217,7 @@ async function copyBlobs(
       totals.bytes += held.bytes;
       return;
     }
-    const file = await copyFirst(pins.sources(blob), layout.blob(blob), dirs);
+    const file = await store.putBlob(blob, pins.sources(blob));
     if (!file) {
       missing.push(blob);
       return;
@@ -256,15 +230,4 @@ async function copyBlobs(
   });
   await record();
   return missing.length > 0 ? { missing } : totals;
-}
-
-async function copyFirst(sources: readonly string[], target: string, dirs: PendingSyncs) {
-  for (const source of sources) {
-    try {
-      return await copyDurably(source, target, dirs);
-    } catch (error) {
-      if (!isMissing(error)) throw error;
-    }
-  }
-  return undefined;
 }

@@ -1,16 +1,10 @@
-import { join, relative } from 'node:path';
 import { checkSqliteFile } from '../check/index.js';
 import { openMetadataReadOnly } from '../db/database.js';
 import { referencedBlobs } from '../storage/index.js';
-import { COPIES, eachConcurrently, hashFile, isMissing } from './backup-files.js';
-import {
-  backupLayout,
-  chooseSnapshot,
-  DATABASES,
-  type Manifest,
-  openCatalog,
-  readManifest,
-} from './backup-target.js';
+import { COPIES, type CopiedFile, eachConcurrently, hashFile, isMissing } from './backup-files.js';
+import { type BackupStore, blobName, type S3Access, snapshotFile } from './backup-store.js';
+import { chooseSnapshot, DATABASES, type Manifest, readManifest } from './backup-target.js';
+import { openBackupStore } from './open-store.js';
 
 export interface VerifyResult {
   snapshot: string;
@@ -22,17 +16,24 @@ export interface VerifyResult {
 /**
  * `seawall backup --verify`: checks a snapshot without restoring it (and without the root key): each database
  * copy against the SHA-256 its manifest recorded and SQLite's integrity check, and every blob its metadata names
- * against the size and SHA-256 the backup recorded when it copied it.
+ * against the size and SHA-256 the backup recorded when it copied it. A backup in S3 is read in full.
  */
-export async function verifyBackup(from: string, asked?: string): Promise<VerifyResult> {
-  const layout = backupLayout(from);
-  const snapshot = await chooseSnapshot(layout, asked);
-  const dir = layout.snapshot(snapshot);
+export async function verifyBackup(from: string, asked?: string, s3?: S3Access): Promise<VerifyResult> {
+  const store = await openBackupStore(from, s3);
+  try {
+    return await verifyStore(store, asked);
+  } finally {
+    await store.close();
+  }
+}
+
+async function verifyStore(store: BackupStore, asked: string | undefined): Promise<VerifyResult> {
+  const snapshot = await chooseSnapshot(store, asked);
   const problems: string[] = [];
   const checked = { databases: 0, blobs: 0, bytes: 0 };
   let manifest: Manifest;
   try {
-    manifest = await readManifest(layout, snapshot);
+    manifest = await readManifest(store, snapshot);
   } catch (error) {
     return {
       snapshot,
@@ -42,16 +43,19 @@ export async function verifyBackup(from: string, asked?: string): Promise<Verify
   }
   if (!manifest.databases['metadata.db'])
     problems.push(`snapshot ${snapshot}: the manifest names no metadata.db`);
+  let metadataFile: string | undefined;
   for (const name of DATABASES) {
     const recorded = manifest.databases[name];
     if (!recorded) continue;
     checked.databases++;
-    const problem = await checkDatabase(join(dir, name), recorded);
+    const local = await store.localFile(snapshotFile(snapshot, name));
+    if (name === 'metadata.db') metadataFile = local;
+    const problem = await checkDatabase(local, recorded);
     if (problem) problems.push(`snapshot ${snapshot}: ${name} ${problem}`);
   }
-  if (problems.length > 0) return { snapshot, problems, checked };
-  const catalog = openCatalog(layout.catalog, { readonly: true });
-  const metadata = openMetadataReadOnly(join(dir, 'metadata.db'));
+  if (problems.length > 0 || !metadataFile) return { snapshot, problems, checked };
+  const catalog = await store.openCatalog('read');
+  const metadata = openMetadataReadOnly(metadataFile);
   try {
     await eachConcurrently(referencedBlobs(metadata.db), COPIES, async (blob) => {
       checked.blobs++;
@@ -61,9 +65,9 @@ export async function verifyBackup(from: string, asked?: string): Promise<Verify
         problems.push(`blob ${JSON.stringify(blob)}: named by the metadata but never copied into the backup`);
         return;
       }
-      const path = layout.blob(blob);
-      const problem = await checkFile(path, recorded);
-      if (problem) problems.push(`blob ${blob} (${relative(layout.root, path)}): ${problem}`);
+      const name = blobName(blob);
+      const problem = compareFile(await store.hashOf(name), recorded);
+      if (problem) problems.push(`blob ${blob} (${name}): ${problem}`);
       else checked.bytes += recorded.bytes;
     });
   } finally {
@@ -74,26 +78,28 @@ export async function verifyBackup(from: string, asked?: string): Promise<Verify
 }
 
 /** What is wrong with a file against its recorded size and SHA-256, or undefined when nothing is. */
-export async function checkFile(
-  path: string,
-  recorded: { bytes: number; sha256: string },
-): Promise<string | undefined> {
-  let actual: { bytes: number; sha256: string };
+async function checkFile(path: string, recorded: CopiedFile): Promise<string | undefined> {
+  let actual: CopiedFile | undefined;
   try {
     actual = await hashFile(path);
   } catch (error) {
-    if (isMissing(error)) return 'is missing';
-    throw error;
+    if (!isMissing(error)) throw error;
   }
+  return compareFile(actual, recorded);
+}
+
+/** What is wrong with what a backup holds (undefined: nothing) against what it recorded when it copied it. */
+function compareFile(actual: CopiedFile | undefined, recorded: CopiedFile): string | undefined {
+  if (!actual) return 'is missing';
   if (actual.bytes !== recorded.bytes) return `is ${actual.bytes} bytes, not the ${recorded.bytes} copied`;
   if (actual.sha256 !== recorded.sha256)
     return 'does not match the SHA-256 recorded when it was copied (damaged)';
   return undefined;
 }
 
-async function checkDatabase(path: string, recorded: { bytes: number; sha256: string }) {
-  const problem = await checkFile(path, recorded);
-  if (problem) return problem;
+async function checkDatabase(path: string | undefined, recorded: CopiedFile) {
+  const problem = path ? await checkFile(path, recorded) : 'is missing';
+  if (problem || !path) return problem;
   const found: string[] = [];
   checkSqliteFile(path, '', { problem: (_, detail) => found.push(detail), note: () => {}, ok: () => {} });
   return found.length > 0 ? `fails SQLite's check: ${found.slice(0, 3).join('; ')}` : undefined;

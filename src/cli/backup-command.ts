@@ -1,10 +1,12 @@
 import { resolve } from 'node:path';
+import type { S3Access } from '../backup/backup-store.js';
 import { BackupError } from '../backup/backup-target.js';
+import { isS3Location } from '../backup/open-store.js';
 import { restoreBackup } from '../backup/restore-backup.js';
 import { takeBackup } from '../backup/take-backup.js';
 import { verifyBackup } from '../backup/verify-backup.js';
 import { configFrom } from '../config.js';
-import { CliError, type Command } from './commands.js';
+import { CliError, type CliIo, type Command } from './commands.js';
 
 const MIB = 1024 * 1024;
 
@@ -29,15 +31,59 @@ async function expected<T>(run: () => Promise<T>): Promise<T> {
   }
 }
 
+/** The flags that say how to reach a backup in S3. */
+const S3_OPTIONS = {
+  endpoint: { type: 'string' },
+  credentials: { type: 'string' },
+  profile: { type: 'string' },
+  region: { type: 'string' },
+} as const;
+
+const S3_USAGE = ' [--endpoint URL] [--credentials FILE [--profile P]] [--region R]';
+
+/**
+ * A backup's location as the backup modules take it (a directory made absolute, an S3 location as given), and how
+ * to reach it if in S3: the flags, else the environment's region and the SDK's default credential chain.
+ */
+function backupPlace(
+  values: Record<string, string | boolean | undefined>,
+  where: string,
+  env: CliIo['env'],
+): { where: string; s3?: S3Access } {
+  if (!isS3Location(where)) {
+    const s3Flag = Object.keys(S3_OPTIONS).find((name) => values[name] !== undefined);
+    if (s3Flag) throw new CliError(`--${s3Flag} is only for a backup in S3 (s3://bucket/prefix)`);
+    return { where: resolve(where) };
+  }
+  const endpoint = text(values, 'endpoint');
+  if (endpoint !== undefined && !/^https?:\/\/[^/]/.test(endpoint))
+    throw new CliError('--endpoint must be an http:// or https:// URL, such as https://seawall.example:9000');
+  const file = text(values, 'credentials');
+  const profile = text(values, 'profile');
+  if (profile !== undefined && file === undefined)
+    throw new CliError('--profile names a profile of the --credentials file; give that file too');
+  const region = text(values, 'region') ?? (env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined);
+  return {
+    where,
+    s3: {
+      ...(endpoint ? { endpoint } : {}),
+      ...(file ? { credentials: { file: resolve(file), ...(profile ? { profile } : {}) } } : {}),
+      ...(region ? { region } : {}),
+    },
+  };
+}
+
 const mib = (bytes: number) => `${(bytes / MIB).toFixed(1)} MiB`;
 
 /** `seawall backup`: takes a snapshot into a backup directory, or (`--verify`) checks one. */
 export const backupCommand: Command = {
   name: 'backup',
-  summary: 'back up a data directory, running or not, into a directory (or --verify a backup)',
+  summary: 'back up a data directory, running or not, into a directory or S3 (or --verify a backup)',
   usage:
-    'seawall backup --data-dir DIR --to PATH [--cold-storage-dir DIR] | seawall backup --verify --from PATH [--snapshot ID]',
+    `seawall backup --data-dir DIR --to PATH|s3://BUCKET/PREFIX [--cold-storage-dir DIR]${S3_USAGE}\n` +
+    `       seawall backup --verify --from PATH|s3://BUCKET/PREFIX [--snapshot ID]${S3_USAGE}`,
   options: {
+    ...S3_OPTIONS,
     'data-dir': { type: 'string' },
     to: { type: 'string' },
     'cold-storage-dir': { type: 'string' },
@@ -52,8 +98,8 @@ export const backupCommand: Command = {
     if (stray)
       throw new CliError(`--${stray} ${values.verify ? 'is not' : 'is only'} for seawall backup --verify`);
     if (values.verify) {
-      const from = resolve(required(values, 'from', 'the backup to check'));
-      const result = await expected(() => verifyBackup(from, text(values, 'snapshot')));
+      const from = backupPlace(values, required(values, 'from', 'the backup to check'), io.env);
+      const result = await expected(() => verifyBackup(from.where, text(values, 'snapshot'), from.s3));
       for (const problem of result.problems) io.err(problem);
       const { databases, blobs, bytes } = result.checked;
       io.out(
@@ -61,8 +107,9 @@ export const backupCommand: Command = {
       );
       return result.problems.length === 0 ? 0 : 1;
     }
-    const to = required(values, 'to', 'where to back up to');
-    const config = configFrom(values, io.env);
+    const to = backupPlace(values, required(values, 'to', 'where to back up to'), io.env);
+    const { endpoint: _e, credentials: _c, profile: _p, region: _r, ...dataDirFlags } = values;
+    const config = configFrom(dataDirFlags, io.env);
     if (config.metadataUrl)
       throw new CliError(
         `${config.dataDir} keeps its metadata in PostgreSQL, which seawall backup does not copy; back it up with pg_dump`,
@@ -71,7 +118,8 @@ export const backupCommand: Command = {
     const result = await expected(() =>
       takeBackup({
         dataDir: config.dataDir,
-        to: to.startsWith('s3://') ? to : resolve(to),
+        to: to.where,
+        ...(to.s3 ? { s3: to.s3 } : {}),
         ...(config.coldStorageDir ? { coldStorageDir: config.coldStorageDir } : {}),
       }),
     );
@@ -86,10 +134,12 @@ export const backupCommand: Command = {
 /** `seawall restore`: rebuilds an installation from a backup into a new data directory. */
 export const restoreCommand: Command = {
   name: 'restore',
-  summary: 'rebuild an installation from a backup into a new data directory',
+  summary: 'rebuild an installation from a backup (a directory or S3) into a new data directory',
   usage:
-    'seawall restore --from PATH --data-dir NEW --root-key FILE [--snapshot ID] [--cold-storage-dir DIR [--cold-storage-class C]]',
+    'seawall restore --from PATH|s3://BUCKET/PREFIX --data-dir NEW --root-key FILE [--snapshot ID] [--cold-storage-dir DIR [--cold-storage-class C]]' +
+    S3_USAGE,
   options: {
+    ...S3_OPTIONS,
     from: { type: 'string' },
     'data-dir': { type: 'string' },
     'root-key': { type: 'string' },
@@ -98,17 +148,24 @@ export const restoreCommand: Command = {
     'cold-storage-class': { type: 'string' },
   },
   async run({ values }, io) {
-    const from = resolve(required(values, 'from', 'the backup to restore'));
+    const from = backupPlace(values, required(values, 'from', 'the backup to restore'), io.env);
     const rootKeyFile = resolve(required(values, 'root-key', "the installation's root key file"));
     required(values, 'data-dir', 'the new data directory');
-    const config = configFrom(values, io.env);
+    const { endpoint: _e, credentials: _c, profile: _p, region: _r, ...dataDirFlags } = values;
+    const config = configFrom(dataDirFlags, io.env);
     if (config.metadataUrl)
       throw new CliError(
         'a backup restores SQLite metadata into the new data directory; unset SEAWALL_METADATA_URL to restore',
       );
     const snapshot = text(values, 'snapshot');
     const result = await expected(() =>
-      restoreBackup({ from, config, rootKeyFile, ...(snapshot ? { snapshot } : {}) }),
+      restoreBackup({
+        from: from.where,
+        ...(from.s3 ? { s3: from.s3 } : {}),
+        config,
+        rootKeyFile,
+        ...(snapshot ? { snapshot } : {}),
+      }),
     );
     io.out(
       `restored snapshot ${result.snapshot} into ${config.dataDir}: account ${result.credentials.accountId}, region ${result.credentials.region}, ${result.blobs} blob(s), ${mib(result.bytes)}`,

@@ -1,0 +1,86 @@
+import { promises as fs } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { exists } from '../data-dir.js';
+import { PRIVATE_FILE_MODE } from '../data-dir-modes.js';
+import { syncDir } from '../lib/sync-dir.js';
+import {
+  type CopiedFile,
+  copyDurably,
+  hashFile,
+  isMissing,
+  makePrivateDir,
+  PendingSyncs,
+  writeDurably,
+} from './backup-files.js';
+import type { BackupStore } from './backup-store.js';
+import { backupLayout, finishedSnapshots, lockBackup, manifestText, openCatalog } from './backup-target.js';
+
+/**
+ * A backup in a directory of this machine: blobs are copied by the kernel (copyFile) and made durable in
+ * batches, everything else is written durably at once; the catalog is a SQLite database in place; all of it
+ * private (0700/0600).
+ */
+export function createDirectoryStore(root: string): BackupStore {
+  const layout = backupLayout(root);
+  const pending = new PendingSyncs();
+  const path = (name: string) => join(root, name);
+  const absent = async <T>(read: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await read();
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+  };
+  return {
+    where: root,
+    lock: () => lockBackup(layout),
+    finishedSnapshots: () => finishedSnapshots(layout),
+    async removeUnfinished() {
+      const finished = new Set(await finishedSnapshots(layout));
+      const names = (await absent(() => fs.readdir(layout.snapshots))) ?? [];
+      for (const name of names)
+        if (!finished.has(name)) await fs.rm(layout.snapshot(name), { recursive: true, force: true });
+    },
+    removeSnapshot: (id) => fs.rm(layout.snapshot(id), { recursive: true, force: true }),
+    async putMadeFile(name, make) {
+      const target = path(name);
+      await makePrivateDir(dirname(target));
+      await make(target);
+      // SQLite makes files with its own default mode; a backup holds what a data directory does: private.
+      await fs.chmod(target, PRIVATE_FILE_MODE);
+      const handle = await fs.open(target, 'r+');
+      try {
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      return hashFile(target);
+    },
+    async putBlob(id, sources) {
+      for (const source of sources) {
+        const copied = await absent(() => copyDurably(source, layout.blob(id), pending));
+        if (copied) return copied;
+      }
+      return undefined;
+    },
+    syncBlobs: () => pending.sync(),
+    async openCatalog(mode) {
+      if (mode === 'write') await makePrivateDir(layout.blobs);
+      return openCatalog(layout.catalog, { readonly: mode === 'read' });
+    },
+    // Each batch of blobs is recorded in place, in a transaction, once it is durable.
+    saveCatalog: async () => {},
+    async writeManifest(id, manifest) {
+      await writeDurably(join(layout.snapshot(id), 'manifest.json'), (write) =>
+        write(Buffer.from(manifestText(manifest))),
+      );
+      await syncDir(layout.snapshots);
+    },
+    readManifest: (id) => fs.readFile(join(layout.snapshot(id), 'manifest.json'), 'utf8'),
+    localFile: async (name) => ((await exists(path(name))) ? path(name) : undefined),
+    hashOf: (name): Promise<CopiedFile | undefined> => absent(() => hashFile(path(name))),
+    copyOut: (name, target, later) => absent(() => copyDurably(path(name), target, later)),
+    close: async () => {},
+  };
+}

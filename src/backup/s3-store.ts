@@ -1,0 +1,210 @@
+import { promises as fs } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { fromIni } from '@aws-sdk/credential-provider-ini';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import { type CopiedFile, hashFile, hashStream, isMissing, writeDurably } from './backup-files.js';
+import { type BackupStore, blobName, type S3Access, snapshotFile } from './backup-store.js';
+import { BackupError, manifestText, openCatalog, SNAPSHOT_ID } from './backup-target.js';
+import { takeS3Lock } from './s3-lock.js';
+import { openObject, type S3Place, uploadFile } from './s3-transfer.js';
+
+/** `s3://bucket/prefix` → the bucket and the prefix (without slashes at its ends; empty for the bucket's root). */
+export function parseS3Location(where: string): { bucket: string; prefix: string } {
+  const match = /^s3:\/\/([^/]+)\/*(.*?)\/*$/.exec(where);
+  if (!match?.[1]) throw new BackupError(`${where} is not an S3 location; give s3://bucket/prefix`);
+  return { bucket: match[1], prefix: match[2] ?? '' };
+}
+
+/**
+ * A backup as objects under a prefix of an S3 bucket (AWS, another Seawall, any S3): blobs and databases are
+ * streamed from disk (in parts when large); the catalog is the same SQLite file as a directory's, downloaded to
+ * a private temporary directory when opened, and uploaded by `saveCatalog` after the run's blobs and before its
+ * manifest, so the catalog never names a blob that is not there. A PUT that answered is durable, so there is
+ * nothing to sync. Reads download to that temporary directory, removed by `close`.
+ */
+export async function createS3Store(where: string, access: S3Access): Promise<BackupStore> {
+  const { bucket, prefix } = parseS3Location(where);
+  const client = new S3Client({
+    region: access.region ?? 'us-east-1',
+    ...(access.endpoint ? { endpoint: access.endpoint, forcePathStyle: true } : {}),
+    credentials: access.credentials
+      ? fromIni({
+          filepath: access.credentials.file,
+          configFilepath: access.credentials.file,
+          ...(access.credentials.profile ? { profile: access.credentials.profile } : {}),
+        })
+      : defaultProvider(),
+    // Plain PUTs of a known length, which every S3 takes; verify checks what a backup holds end to end.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    maxAttempts: 3,
+  });
+  const place: S3Place = { client, bucket };
+  const key = (name: string) => (prefix ? `${prefix}/${name}` : name);
+  const scratch = await fs.mkdtemp(join(tmpdir(), 'seawall-backup-s3-'));
+  let downloads = 0;
+  const scratchFile = () => join(scratch, `${++downloads}`);
+  const catalogFile = join(scratch, 'catalog.db');
+  /** Files this run made and uploaded, kept to be read again (a snapshot's metadata) without a download. */
+  const made = new Map<string, string>();
+
+  /** The names under `sub/`, relative to the backup's root. */
+  async function* names(sub: string): AsyncIterable<string> {
+    let ContinuationToken: string | undefined;
+    do {
+      const page = await client.send(
+        new ListObjectsV2Command({ Bucket: bucket, Prefix: key(`${sub}/`), ContinuationToken }),
+      );
+      for (const object of page.Contents ?? [])
+        if (object.Key) yield object.Key.slice(prefix ? prefix.length + 1 : 0);
+      ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (ContinuationToken);
+  }
+  /** Each snapshot's files by id. */
+  async function snapshots(): Promise<Map<string, string[]>> {
+    const found = new Map<string, string[]>();
+    for await (const name of names('snapshots')) {
+      const [, id, file] = name.split('/');
+      if (!id || !file) continue;
+      found.set(id, [...(found.get(id) ?? []), file]);
+    }
+    return found;
+  }
+  const remove = (name: string) => client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key(name) }));
+  async function download(name: string, target: string): Promise<CopiedFile | undefined> {
+    const body = await openObject(place, key(name));
+    if (!body) return undefined;
+    return writeDurably(target, async (write) => {
+      for await (const chunk of body) await write(chunk as Buffer);
+    });
+  }
+
+  const store: BackupStore = {
+    where,
+    lock: () => takeS3Lock(place, key('backup.lock'), where, { host: hostname(), pid: process.pid }),
+    async finishedSnapshots() {
+      const found = await snapshots();
+      return [...found.keys()]
+        .filter((id) => SNAPSHOT_ID.test(id) && found.get(id)?.includes('manifest.json'))
+        .sort();
+    },
+    async removeUnfinished() {
+      for (const [id, files] of await snapshots())
+        if (!files.includes('manifest.json')) for (const file of files) await remove(snapshotFile(id, file));
+    },
+    async removeSnapshot(id) {
+      for (const [name, local] of made)
+        if (name.startsWith(snapshotFile(id, ''))) {
+          made.delete(name);
+          await fs.rm(local, { force: true });
+        }
+      for await (const name of names(`snapshots/${id}`)) await remove(name);
+    },
+    async putMadeFile(name, make) {
+      const local = scratchFile();
+      try {
+        await make(local);
+        const file = await hashFile(local);
+        await uploadFile(place, local, key(name), file.bytes);
+        made.set(name, local);
+        return file;
+      } catch (error) {
+        await fs.rm(local, { force: true });
+        throw error;
+      }
+    },
+    async putBlob(id, sources) {
+      for (const source of sources) {
+        let bytes: number;
+        try {
+          bytes = (await fs.stat(source)).size;
+        } catch (error) {
+          if (isMissing(error)) continue;
+          throw error;
+        }
+        // Blob files never change (and a pinned one is never removed): hashed while it is uploaded.
+        const [hashed] = await Promise.all([
+          hashFile(source),
+          uploadFile(place, source, key(blobName(id)), bytes),
+        ]);
+        if (hashed.bytes !== bytes) throw new Error(`${source} changed while it was copied`);
+        return hashed;
+      }
+      return undefined;
+    },
+    syncBlobs: async () => {},
+    async openCatalog(mode) {
+      const found = await download('catalog.db', catalogFile);
+      if (!found && mode === 'read') throw new BackupError(`${where} holds no catalog.db`);
+      return openCatalog(catalogFile, { readonly: mode === 'read' });
+    },
+    async saveCatalog(catalog) {
+      catalog.checkpoint();
+      await uploadFile(place, catalogFile, key('catalog.db'), (await fs.stat(catalogFile)).size);
+    },
+    async writeManifest(id, manifest) {
+      await client.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: key(snapshotFile(id, 'manifest.json')),
+          Body: manifestText(manifest),
+          ContentType: 'application/json',
+        }),
+      );
+    },
+    async readManifest(id) {
+      const body = await openObject(place, key(snapshotFile(id, 'manifest.json')));
+      if (!body) throw new Error('it is missing');
+      return Buffer.concat(await body.toArray()).toString('utf8');
+    },
+    async localFile(name) {
+      const kept = made.get(name);
+      if (kept) return kept;
+      const local = scratchFile();
+      return (await download(name, local)) ? local : undefined;
+    },
+    async hashOf(name) {
+      const body = await openObject(place, key(name));
+      return body ? hashStream(body) : undefined;
+    },
+    async copyOut(name, target, later) {
+      const copied = await download(name, target);
+      if (copied) later?.addFile(target);
+      return copied;
+    },
+    async close() {
+      client.destroy();
+      await fs.rm(scratch, { recursive: true, force: true });
+    },
+  };
+  return withS3Errors(store, where);
+}
+
+/** Network and S3 errors, which only say what failed with where the backup is, as one line. */
+function withS3Errors(store: BackupStore, where: string): BackupStore {
+  const guarded: Record<string, unknown> = { ...store };
+  for (const [name, method] of Object.entries(store)) {
+    if (typeof method !== 'function') continue;
+    guarded[name] = async (...args: unknown[]) => {
+      try {
+        return await (method as (...a: unknown[]) => Promise<unknown>)(...args);
+      } catch (error) {
+        throw asBackupError(error, where);
+      }
+    };
+  }
+  return guarded as unknown as BackupStore;
+}
+
+const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EAI_AGAIN', 'EPIPE']);
+
+export function asBackupError(error: unknown, where: string): unknown {
+  if (error instanceof BackupError) return error;
+  const failure = error as Error & { $metadata?: unknown; code?: string };
+  const fromS3 = failure.$metadata !== undefined || failure.name === 'CredentialsProviderError';
+  if (!fromS3 && !NETWORK.has(failure.code ?? '')) return error;
+  const name = failure.name && failure.name !== 'Error' ? `${failure.name}: ` : '';
+  return new BackupError(`${where}: ${name}${failure.message.split('\n')[0]}`, { cause: error });
+}

@@ -1,0 +1,221 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { CreateDatabaseCommand, GetTablesCommand, GlueClient } from '@aws-sdk/client-glue';
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  ListObjectVersionsCommand,
+  PutBucketVersioningCommand,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BIN } from './helpers/child-server.js';
+import { clientConfig, csvTableCommand } from './helpers/glue.js';
+import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
+
+const run = promisify(execFile);
+
+/** Runs `seawall ARGS` in a child (this process serves both installations) → exit code and output. */
+async function seawall(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args]);
+    return { code: 0, out: stdout, err: stderr };
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: failed.code ?? -1, out: failed.stdout ?? '', err: failed.stderr ?? '' };
+  }
+}
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+/** Every version of `bucket`, with the SHA-256 of its bytes. */
+async function versionsOf(s3: S3Client, bucket: string): Promise<string[]> {
+  const { Versions = [] } = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket }));
+  const lines: string[] = [];
+  for (const v of Versions) {
+    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: v.Key, VersionId: v.VersionId }));
+    const body = (await got.Body?.transformToByteArray()) ?? new Uint8Array();
+    lines.push(`${v.Key} ${v.VersionId} ${v.IsLatest} ${v.ETag} ${body.length} ${sha256(body)}`);
+  }
+  return lines.sort();
+}
+
+async function tablesOf(t: TestSeawall): Promise<string[]> {
+  const glue = new GlueClient(clientConfig(t));
+  try {
+    const { TableList = [] } = await glue.send(new GetTablesCommand({ DatabaseName: 'city' }));
+    return TableList.map((table) => `${table.Name} ${table.StorageDescriptor?.Location}`);
+  } finally {
+    glue.destroy();
+  }
+}
+
+/** The objects under `prefix` of the target's `backups` bucket, with their sizes. */
+async function objectsUnder(s3: S3Client, prefix: string): Promise<Map<string, number>> {
+  const found = new Map<string, number>();
+  let ContinuationToken: string | undefined;
+  do {
+    const page = await s3.send(
+      new ListObjectsV2Command({ Bucket: 'backups', Prefix: prefix, ContinuationToken }),
+    );
+    for (const object of page.Contents ?? []) found.set(object.Key ?? '', object.Size ?? 0);
+    ContinuationToken = page.NextContinuationToken;
+  } while (ContinuationToken);
+  return found;
+}
+
+const made: string[] = [];
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
+function scratch(prefix: string): string {
+  const dir = tempDir(prefix);
+  made.push(dir);
+  return dir;
+}
+
+const copiedOf = (out: string) => {
+  const [, total, copied] = /: (\d+) blob\(s\), .*; copied (\d+) new/.exec(out) ?? [];
+  return { total: Number(total), copied: Number(copied) };
+};
+
+describe('seawall backup to S3', () => {
+  it('backs up into another Seawall incrementally, verifies, and restores a destroyed installation', async () => {
+    const target = await startTestSeawall({ dataDir: scratch('seawall-backup-target-') });
+    const dataDir = scratch('seawall-backup-s3-data-');
+    let t = await startTestSeawall({ dataDir });
+    try {
+      const backups = target.s3();
+      await backups.send(new CreateBucketCommand({ Bucket: 'backups' }));
+      const s3Flags = [
+        '--endpoint',
+        target.url,
+        '--credentials',
+        join(target.dataDir, 'credentials'),
+        '--profile',
+        'seawall',
+        '--region',
+        target.credentials.region,
+      ];
+      const location = 's3://backups/city';
+
+      const s3 = t.s3();
+      await s3.send(new CreateBucketCommand({ Bucket: 'lake' }));
+      await s3.send(
+        new PutBucketVersioningCommand({ Bucket: 'lake', VersioningConfiguration: { Status: 'Enabled' } }),
+      );
+      for (const fine of [10, 20, 30])
+        await s3.send(
+          new PutObjectCommand({
+            Bucket: 'lake',
+            Key: 'tickets/part-0.csv',
+            Body: `plate,fine\nP1,${fine}\n`,
+          }),
+        );
+      // Larger than a part: uploaded to the backup in parts.
+      const big = Buffer.alloc(65 * 1024 * 1024 + 123, 0);
+      for (let i = 0; i < big.length; i += 4096) big[i] = i % 251;
+      await s3.send(new PutObjectCommand({ Bucket: 'lake', Key: 'big.bin', Body: big }));
+      const glue = new GlueClient(clientConfig(t));
+      await glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: 'city' } }));
+      await glue.send(
+        csvTableCommand('city', 'tickets', 's3://lake/tickets/', [
+          { Name: 'plate', Type: 'string' },
+          { Name: 'fine', Type: 'int' },
+        ]),
+      );
+      glue.destroy();
+
+      const first = await seawall('backup', '--data-dir', dataDir, '--to', location, ...s3Flags);
+      expect(first.err).toBe('');
+      expect(first.code).toBe(0);
+      const one = copiedOf(first.out);
+      expect(one.total).toBe(4);
+      expect(one.copied).toBe(4);
+
+      // One backup at a time: a lock another run holds is named, not broken.
+      await backups.send(new PutObjectCommand({ Bucket: 'backups', Key: 'city/backup.lock', Body: '{}' }));
+      const busy = await seawall('backup', '--data-dir', dataDir, '--to', location, ...s3Flags);
+      expect(busy.code).toBe(1);
+      expect(busy.err).toMatch(/another backup .* is writing to s3:\/\/backups\/city|has been writing to/);
+      await backups.send(new DeleteObjectCommand({ Bucket: 'backups', Key: 'city/backup.lock' }));
+
+      await s3.send(
+        new PutObjectCommand({ Bucket: 'lake', Key: 'tickets/part-1.csv', Body: 'plate,fine\nQ1,7\n' }),
+      );
+      const second = await seawall('backup', '--data-dir', dataDir, '--to', location, ...s3Flags);
+      expect(second.code).toBe(0);
+      const two = copiedOf(second.out);
+      expect(two).toEqual({ total: 5, copied: 1 });
+
+      const objects = await objectsUnder(backups, 'city/');
+      const blobKeys = [...objects.keys()].filter((key) =>
+        /^city\/blobs\/[0-9a-f]{2}\/[0-9a-f]{32}$/.test(key),
+      );
+      expect(blobKeys).toHaveLength(5);
+      expect([...objects.keys()].filter((key) => key.endsWith('/manifest.json'))).toHaveLength(2);
+      expect(objects.has('city/catalog.db')).toBe(true);
+      expect(objects.has('city/backup.lock')).toBe(false);
+      // Nothing but the layout: no root key, no leftovers.
+      const rest = [...objects.keys()].filter((key) => !blobKeys.includes(key) && key !== 'city/catalog.db');
+      for (const key of rest)
+        expect(key).toMatch(/^city\/snapshots\/\d{8}T\d{6}Z-[0-9a-f]{6}\/[a-z]+\.(db|json)$/);
+
+      const verified = await seawall('backup', '--verify', '--from', location, ...s3Flags);
+      expect(verified.err).toBe('');
+      expect(verified.out).toMatch(/: whole; checked 4 database\(s\), 5 blob\(s\)/);
+      expect(verified.code).toBe(0);
+
+      // A blob object overwritten in the bucket is named by verify.
+      const small = blobKeys.find((key) => (objects.get(key) ?? 0) < 1024 * 1024) as string;
+      const original = Buffer.from(
+        (await (
+          await backups.send(new GetObjectCommand({ Bucket: 'backups', Key: small }))
+        ).Body?.transformToByteArray()) ?? [],
+      );
+      const damaged = Buffer.from(original);
+      damaged[10] = (damaged[10] as number) ^ 1;
+      await backups.send(new PutObjectCommand({ Bucket: 'backups', Key: small, Body: damaged }));
+      const broken = await seawall('backup', '--verify', '--from', location, ...s3Flags);
+      expect(broken.code).toBe(1);
+      const id = small.slice(-32);
+      expect(broken.err).toContain(`blob ${id} (blobs/${id.slice(0, 2)}/${id}): does not match the SHA-256`);
+      expect(broken.out).toMatch(/1 problem\(s\)/);
+      await backups.send(new PutObjectCommand({ Bucket: 'backups', Key: small, Body: original }));
+
+      const before = { lake: await versionsOf(s3, 'lake'), tables: await tablesOf(t) };
+      expect(before.lake).toHaveLength(5);
+      const keyFile = join(scratch('seawall-backup-s3-key-'), 'root.key');
+      copyFileSync(join(dataDir, 'root.key'), keyFile);
+      await t.close();
+      rmSync(dataDir, { recursive: true, force: true });
+
+      const restoredDir = join(scratch('seawall-backup-s3-new-'), 'data');
+      const restored = await seawall(
+        'restore',
+        '--from',
+        location,
+        '--data-dir',
+        restoredDir,
+        '--root-key',
+        keyFile,
+        ...s3Flags,
+      );
+      expect(restored.err).toBe('');
+      expect(restored.code).toBe(0);
+      expect(restored.out).toMatch(/5 blob\(s\)/);
+      t = await startTestSeawall({ dataDir: restoredDir });
+      expect({ lake: await versionsOf(t.s3(), 'lake'), tables: await tablesOf(t) }).toEqual(before);
+    } finally {
+      await t.close();
+      await target.close();
+    }
+  }, 240_000);
+});

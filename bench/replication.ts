@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import {
   CreateBucketCommand,
   ListObjectVersionsCommand,
@@ -85,11 +86,41 @@ export async function replicationBench(): Promise<void> {
       { encoding: 'utf8' },
     );
     if (added.status !== 0) throw new Error(added.stderr);
+    // The role replication reads as, trusted by S3.
+    const iam = client(IAMClient, source);
+    const { Role } = await iam.send(
+      new CreateRoleCommand({
+        RoleName: 'replication',
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            { Effect: 'Allow', Principal: { Service: 's3.amazonaws.com' }, Action: 'sts:AssumeRole' },
+          ],
+        }),
+      }),
+    );
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: 'replication',
+        PolicyName: 'replicate',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Action: 's3:GetObjectVersionForReplication',
+              Resource: 'arn:aws:s3:::source/*',
+            },
+          ],
+        }),
+      }),
+    );
+    iam.destroy();
     await s3.send(
       new PutBucketReplicationCommand({
         Bucket: 'source',
         ReplicationConfiguration: {
-          Role: 'arn:aws:iam::000000000000:role/replication',
+          Role: Role?.Arn as string,
           Rules: [
             {
               ID: 'all',

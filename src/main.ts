@@ -59,7 +59,13 @@ import {
 } from './kms/index.js';
 import { type Clock, systemClock } from './lib/clock.js';
 import { createLogger, type Logger } from './lib/logger.js';
-import type { AnyOperation, Authorizer, OperationEvent, ServiceEndpoint } from './lib/operation.js';
+import {
+  type AnyOperation,
+  actAsRole,
+  type Authorizer,
+  type OperationEvent,
+  type ServiceEndpoint,
+} from './lib/operation.js';
 import {
   ALARM_TOPIC,
   defaultAlarms,
@@ -397,6 +403,17 @@ export async function startSeawall(
       },
       resourcePolicyRequired: (resource) => /^arn:aws:kms:[^:]*:\d{12}:key\//.test(resource),
     });
+    // Replication reads each version as its configuration's role (which must trust s3.amazonaws.com).
+    storage.replication.useRoles((role) =>
+      actAsRole(
+        { authorizer, roles: iam },
+        /^arn:aws:iam::(\d{12}):/.exec(role)?.[1] ?? account.accountId,
+        role,
+        's3.amazonaws.com',
+        'replication',
+        3600,
+      ),
+    );
     launcher = createEngineLauncher({ logger });
     const runtime = createJobRuntime({ store: createJobStore(db.db), clock, logger });
     storage.notifications.connect(sns);
@@ -524,7 +541,7 @@ export async function startSeawall(
     );
 
     const s3 = withS3Control(
-      createS3Api({ storage, baseDomains: ['localhost', `s3.${account.region}.localhost`] }),
+      createS3Api({ storage, roles: iam, baseDomains: ['localhost', `s3.${account.region}.localhost`] }),
       storage,
     );
     const services: Record<string, ServiceEndpoint> = {

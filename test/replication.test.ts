@@ -2,6 +2,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
+import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
   CreateBucketCommand,
@@ -18,6 +19,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { targetFromDataDir } from '../src/cli/client-target.js';
 import { dataDirLayout } from '../src/data-dir.js';
@@ -139,6 +141,45 @@ describe('bucket replication to another Seawall process', () => {
     );
     sourceDir = tempDir();
     source = await startTestSeawall({ dataDir: sourceDir, limits: { replicationRetries: RETRIES } });
+    // The role replication reads as: trusted by S3, allowed to read versions for replication but private/.
+    const iam = new IAMClient({
+      endpoint: source.url,
+      region: source.credentials.region,
+      credentials: source.credentials,
+    });
+    await iam.send(
+      new CreateRoleCommand({
+        RoleName: 'replication',
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            { Effect: 'Allow', Principal: { Service: 's3.amazonaws.com' }, Action: 'sts:AssumeRole' },
+          ],
+        }),
+      }),
+    );
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: 'replication',
+        PolicyName: 'replicate',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Action: 's3:GetObjectVersionForReplication',
+              Resource: 'arn:aws:s3:::source/*',
+            },
+            {
+              Effect: 'Deny',
+              Action: 's3:GetObjectVersionForReplication',
+              Resource: 'arn:aws:s3:::source/private/*',
+            },
+          ],
+        }),
+      }),
+    );
+    iam.destroy();
     s3 = source.s3({ maxAttempts: 1 });
     // Registered while the source runs: its next delivery reads it.
     const added = spawnSync(
@@ -379,21 +420,37 @@ describe('bucket replication to another Seawall process', () => {
 
   it('marks FAILED what the destination refuses, and keeps versioning on while replication is configured', async () => {
     await replica.send(new CreateBucketCommand({ Bucket: 'unversioned-replica' }));
-    const both = config('source');
-    both.ReplicationConfiguration?.Rules?.push({
-      ID: 'refused',
-      Priority: 2,
-      Filter: { Prefix: 'refused/' },
-      Status: 'Enabled',
-      DeleteMarkerReplication: { Status: 'Disabled' },
-      Destination: { Bucket: 'arn:aws:s3:::unversioned-replica', Account: account },
-    });
-    await s3.send(new PutBucketReplicationCommand(both));
-    await s3.send(new PutObjectCommand({ Bucket: 'source', Key: 'refused/x', Body: 'x' }));
-    await until(
-      async () => ((await statusOf(s3, 'source', 'refused/x')) === 'FAILED' ? true : undefined),
-      'the refused replica to fail',
+    const three = config('source');
+    three.ReplicationConfiguration?.Rules?.push(
+      {
+        ID: 'refused',
+        Priority: 2,
+        Filter: { Prefix: 'refused/' },
+        Status: 'Enabled',
+        DeleteMarkerReplication: { Status: 'Disabled' },
+        Destination: { Bucket: 'arn:aws:s3:::unversioned-replica', Account: account },
+      },
+      {
+        ID: 'private',
+        Priority: 3,
+        Filter: { Prefix: 'private/' },
+        Status: 'Enabled',
+        DeleteMarkerReplication: { Status: 'Disabled' },
+        Destination: { Bucket: 'arn:aws:s3:::replica', Account: account },
+      },
     );
+    await s3.send(new PutBucketReplicationCommand(three));
+    await s3.send(new PutObjectCommand({ Bucket: 'source', Key: 'refused/x', Body: 'x' }));
+    // The role may not read private/ for replication: FAILED, and nothing reaches the destination.
+    await s3.send(new PutObjectCommand({ Bucket: 'source', Key: 'private/y', Body: 'y' }));
+    for (const key of ['refused/x', 'private/y'])
+      await until(
+        async () => ((await statusOf(s3, 'source', key)) === 'FAILED' ? true : undefined),
+        `${key} to fail`,
+      );
+    expect(
+      await failure(replica.send(new HeadObjectCommand({ Bucket: 'replica', Key: 'private/y' }))),
+    ).toMatchObject({ status: 404 });
     expect(
       await failure(
         s3.send(
@@ -418,9 +475,31 @@ describe('bucket replication to another Seawall process', () => {
       );
     try {
       expect(await failure(write())).toMatchObject({ code: 'AccessDenied', status: 403 });
+      // s3:ReplicateObject does not escape a deny of the write itself.
       await user.allow([
-        { Effect: 'Allow', Action: 's3:ReplicateObject', Resource: 'arn:aws:s3:::source/*' },
+        { Effect: 'Allow', Action: 's3:*', Resource: 'arn:aws:s3:::source/*' },
+        { Effect: 'Deny', Action: 's3:PutObject', Resource: 'arn:aws:s3:::source/incoming/*' },
       ]);
+      expect(await failure(write())).toMatchObject({ code: 'AccessDenied', status: 403 });
+      await user.allow([
+        {
+          Effect: 'Allow',
+          Action: ['s3:PutObject', 's3:ReplicateObject'],
+          Resource: 'arn:aws:s3:::source/*',
+        },
+      ]);
+      // The header is one the signature must cover: added to a presigned request, it is refused.
+      const url = await getSignedUrl(
+        user.s3,
+        new PutObjectCommand({ Bucket: 'source', Key: 'incoming/forged', Body: 'x' }),
+      );
+      const forged = await fetch(url, {
+        method: 'PUT',
+        body: 'x',
+        headers: { [REPLICA_HEADER]: 'F'.repeat(32) },
+      });
+      expect(forged.status).toBe(403);
+      expect(await forged.text()).toContain('not signed');
       expect((await write()).VersionId).toBe(versionId);
       // A delivery whose answer was lost is sent again: it makes no second version.
       expect((await write()).VersionId).toBe(versionId);

@@ -23,7 +23,8 @@ export function openCheckedSqlite(path: string): BetterSqlite3.Database {
     'run `seawall check` on the data directory to see what is damaged, and restore it from a backup';
   let sqlite: BetterSqlite3.Database | undefined;
   try {
-    sqlite = new BetterSqlite3(path);
+    // Waits for a writer the way the server's own connections do, rather than fail on one.
+    sqlite = new BetterSqlite3(path, { timeout: 5000 });
     const rows = sqlite.pragma('quick_check(3)') as Record<string, string>[];
     const problems = rows.map((row) => String(Object.values(row)[0] ?? '')).filter((m) => m !== 'ok');
     if (problems.length > 0)

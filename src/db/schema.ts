@@ -317,8 +317,8 @@ export interface JobQueueTable {
 }
 
 /**
- * S3 event notifications waiting to be delivered (see storage/notifications.ts): written in the transaction
- * that made the change, deleted once every destination has it.
+ * Versions and delete markers waiting to be replicated, one row per destination (see storage/replication.ts):
+ * written in the transaction that made the version, deleted with the version's status settled.
  */
 export interface S3ReplicationOutboxTable {
   /** Increasing with every change: the order a key's versions are replicated in. */
@@ -346,6 +346,10 @@ export interface ReplicationRemoteTable {
   created_at: Millis;
 }
 
+/**
+ * S3 event notifications waiting to be delivered (see storage/notifications.ts): written in the transaction
+ * that made the change, deleted once every destination has it.
+ */
 export interface S3EventOutboxTable {
   /** S3's sequencer: uppercase hex, increasing with every event; the order events are delivered in. */
   id: string;

@@ -15,8 +15,10 @@ export interface DeliveryRetries {
 export interface Outbox<R extends { readonly attempts: number }> {
   /** Rows due at `now`, in delivery order, at most `limit`. */
   due(now: number, limit: number): Promise<R[]>;
-  /** Delivers one row; a rejection is a failed attempt. */
-  deliver(row: R): Promise<void>;
+  /** Delivers one row (stopping when `signal` aborts); a rejection is a failed attempt. */
+  deliver(row: R, signal: AbortSignal): Promise<void>;
+  /** Whether a failure is one no retry would mend: the row is given up at once. None are unless given. */
+  permanent?(error: unknown): boolean;
   remove(row: R): Promise<void>;
   /** Removes a row whose attempts are spent (logged); `remove` when absent. */
   giveUp?(row: R): Promise<void>;
@@ -68,7 +70,7 @@ export function createOutboxWorker<R extends { readonly attempts: number }>(
 
   async function failed(row: R, error: unknown): Promise<void> {
     const attempts = row.attempts + 1;
-    if (attempts >= retries.attempts) {
+    if (attempts >= retries.attempts || outbox.permanent?.(error)) {
       logger.error({ err: error, ...outbox.describe(row), attempts }, `gave up a delivery (${kind})`);
       await (outbox.giveUp ?? outbox.remove)(row);
       return;
@@ -90,7 +92,7 @@ export function createOutboxWorker<R extends { readonly attempts: number }>(
             while (next < rows.length && !signal.aborted) {
               const row = rows[next++] as R;
               try {
-                await outbox.deliver(row);
+                await outbox.deliver(row, signal);
               } catch (error) {
                 await failed(row, error);
                 continue;
@@ -98,21 +100,36 @@ export function createOutboxWorker<R extends { readonly attempts: number }>(
               await outbox.remove(row);
             }
           };
-          await Promise.all(Array.from({ length: Math.min(concurrency, rows.length) }, lane));
+          // Every lane settles before the delivery ends, even when one fails (its row stays for the next one).
+          const lanes = await Promise.allSettled(
+            Array.from({ length: Math.min(concurrency, rows.length) }, lane),
+          );
+          const broken = lanes.find((result) => result.status === 'rejected');
+          if (broken) throw broken.reason;
           if (signal.aborted) return;
           if (rows.length < PAGE) break;
         }
       } while (again && !signal.aborted);
-      const next = await outbox.nextDue();
-      if (next !== undefined && !stopped) {
-        if (timer) clearTimeout(timer);
-        timer = setTimeout(wake, Math.max(0, next - clock.now().getTime()));
-        timer.unref();
-      }
     } finally {
-      // A wake that came after the last look at the outbox starts another delivery.
+      // A wake that came after the last look at the outbox starts another delivery; else the next row due
+      // does, by the timer, also after a delivery that failed or was stopped part-way (its time limit).
       state = 'idle';
       if (again && !signal.aborted) wake();
+      else await arm();
+    }
+  }
+
+  /** Sets the timer for when the next row falls due. */
+  async function arm(): Promise<void> {
+    if (stopped) return;
+    try {
+      const next = await outbox.nextDue();
+      if (next === undefined || stopped) return;
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(wake, Math.max(0, next - clock.now().getTime()));
+      timer.unref();
+    } catch (error) {
+      logger.warn({ err: error }, `could not look for the next delivery (${kind})`);
     }
   }
 

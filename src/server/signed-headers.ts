@@ -26,8 +26,13 @@ export function withHoistedHeaders(line: RequestLine): Record<string, string> {
   return headers;
 }
 
+/** Headers a signature must cover: S3's own (x-amz-*), and Seawall's (x-seawall-*, a replica's write). */
+function mustBeSigned(name: string): boolean {
+  return name.startsWith('x-amz-') || name.startsWith('x-seawall-');
+}
+
 /**
- * The request's x-amz-* headers that its signature does not cover, sorted. Two are covered without being
+ * The request's x-amz-* (and x-seawall-*) headers that its signature does not cover, sorted. Two are covered without being
  * listed: the payload hash is the canonical request's last line, and a header signature's x-amz-date is in
  * the string to sign. Headers clients leave unsigned on purpose (user-agent, expect, x-amzn-trace-id…) are
  * not x-amz-* headers.
@@ -40,7 +45,7 @@ export function unsignedAmzHeaders(
   covered.add('x-amz-content-sha256');
   if (parts.kind === 'header') covered.add('x-amz-date');
   return Object.keys(headers)
-    .filter((name) => name.startsWith('x-amz-') && !covered.has(name))
+    .filter((name) => mustBeSigned(name) && !covered.has(name))
     .sort();
 }
 

@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { type AppError, badRequest } from '../errors.js';
 import type { XmlObject } from '../lib/xml.js';
-import { asRecord, malformedXml, onlyElements } from './s3-wire.js';
+import {
+  asRecord,
+  childElement as element,
+  childText as text,
+  malformedXml,
+  onlyElements,
+} from './s3-wire.js';
 
 /** What a rule's filter selects: every predicate must hold (And); an empty filter selects every object. */
 export interface LifecycleFilter {
@@ -55,23 +61,6 @@ function invalidRequest(message: string): AppError {
 /** The only elements a part of the document may have: anything else is MalformedXML, as S3's schema says. */
 function only(record: Record<string, unknown>, names: readonly string[]): void {
   onlyElements(record, names, malformedXml);
-}
-
-/** An element that must be a single text value (absent is undefined). */
-function text(record: Record<string, unknown>, name: string): string | undefined {
-  const value = record[name];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw malformedXml();
-  return value;
-}
-
-/** An element that must be an object, or empty (`<Filter/>` parses as ''). */
-function element(record: Record<string, unknown>, name: string): Record<string, unknown> | undefined {
-  const value = record[name];
-  if (value === undefined) return undefined;
-  const found = asRecord(value);
-  if (!found) throw malformedXml();
-  return found;
 }
 
 /** An xs:int of S3's schema (the day counts): beyond 32 bits the document does not validate. */

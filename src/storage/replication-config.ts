@@ -1,7 +1,14 @@
-import { type AppError, badRequest } from '../errors.js';
+import { randomBytes } from 'node:crypto';
+import { AppError, badRequest } from '../errors.js';
 import type { XmlObject } from '../lib/xml.js';
 import { filterOf, filterXml, type LifecycleFilter, type LifecycleRule } from './lifecycle.js';
-import { asRecord, malformedXml, onlyElements } from './s3-wire.js';
+import {
+  asRecord,
+  childElement as element,
+  childText as text,
+  malformedXml,
+  onlyElements,
+} from './s3-wire.js';
 
 /** Where a rule replicates to: a bucket by its ARN, in the account that owns it (absent: the source's own). */
 export interface ReplicationDestination {
@@ -38,6 +45,21 @@ export interface ReplicationConfiguration {
   rules: ReplicationRule[];
 }
 
+/** S3's storage classes, which a destination may name (a Seawall destination takes STANDARD and its cold tier's). */
+const STORAGE_CLASSES: ReadonlySet<string> = new Set([
+  'STANDARD',
+  'REDUCED_REDUNDANCY',
+  'STANDARD_IA',
+  'ONEZONE_IA',
+  'INTELLIGENT_TIERING',
+  'GLACIER',
+  'DEEP_ARCHIVE',
+  'OUTPOSTS',
+  'GLACIER_IR',
+  'SNOW',
+  'EXPRESS_ONEZONE',
+]);
+
 const MAX_RULES = 1000;
 const MAX_ID = 255;
 const BUCKET_ARN = /^arn:aws:s3:::([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])$/;
@@ -53,21 +75,6 @@ function invalidRequest(message: string): AppError {
 
 function only(record: Record<string, unknown>, names: readonly string[]): void {
   onlyElements(record, names, malformedXml, { once: true });
-}
-
-function text(record: Record<string, unknown>, name: string): string | undefined {
-  const value = record[name];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string') throw malformedXml();
-  return value;
-}
-
-function element(record: Record<string, unknown>, name: string): Record<string, unknown> | undefined {
-  const value = record[name];
-  if (value === undefined) return undefined;
-  const found = asRecord(value);
-  if (!found) throw malformedXml();
-  return found;
 }
 
 /** An element's Status: Enabled or Disabled, and nothing else. */
@@ -115,7 +122,10 @@ function destinationOf(record: Record<string, unknown>): ReplicationDestination 
     destination.account = account.trim();
   }
   const storageClass = text(record, 'StorageClass');
-  if (storageClass !== undefined) destination.storageClass = storageClass;
+  if (storageClass !== undefined) {
+    if (!STORAGE_CLASSES.has(storageClass)) throw malformedXml();
+    destination.storageClass = storageClass;
+  }
   const translation = element(record, 'AccessControlTranslation');
   if (translation) {
     only(translation, ['Owner']);
@@ -138,7 +148,11 @@ function destinationOf(record: Record<string, unknown>): ReplicationDestination 
     const minutes = minutesOf(time, 'Time');
     if (minutes === undefined) throw malformedXml();
     if (minutes !== 15) throw invalidArgument('ReplicationTime must be 15 minutes.');
-    destination.replicationTime = { enabled: enabled(time), minutes };
+    // S3 Replication Time Control promises replication within 15 minutes and events when it misses: Seawall
+    // makes no such promise, so it refuses to be asked for one.
+    if (enabled(time))
+      throw new AppError('NotImplemented', 501, 'S3 Replication Time Control is not implemented.');
+    destination.replicationTime = { enabled: false, minutes };
   }
   const metrics = element(record, 'Metrics');
   if (metrics) {
@@ -146,12 +160,10 @@ function destinationOf(record: Record<string, unknown>): ReplicationDestination 
     const minutes = minutesOf(metrics, 'EventThreshold');
     destination.metrics = { enabled: enabled(metrics), ...(minutes !== undefined ? { minutes } : {}) };
   }
-  if (destination.replicationTime?.enabled && !destination.metrics?.enabled)
-    throw invalidRequest('Replication Time Control must be used in conjunction with metrics.');
   return destination;
 }
 
-function ruleOf(value: unknown, index: number): ReplicationRule {
+function ruleOf(value: unknown): ReplicationRule {
   const record = asRecord(value);
   if (!record) throw malformedXml();
   only(record, [
@@ -184,8 +196,9 @@ function ruleOf(value: unknown, index: number): ReplicationRule {
       throw invalidArgument('Priority must be a non-negative integer.');
   }
   const deleteMarkers = statusOf(record, 'DeleteMarkerReplication');
-  // The first schema names a Prefix on the rule and replicates delete markers; the current one a Filter.
-  const v1 = prefix !== undefined || (filterElement === undefined && priority === undefined);
+  // The first schema names a Prefix on the rule (or no filter at all) and replicates delete markers; the
+  // current one has a Filter.
+  const v1 = filterElement === undefined;
   if (v1 && (priority !== undefined || deleteMarkers !== undefined))
     throw invalidRequest(
       'Priority and DeleteMarkerReplication cannot be used with the Prefix element of a rule; use a Filter.',
@@ -196,9 +209,7 @@ function ruleOf(value: unknown, index: number): ReplicationRule {
     );
   const { form, filter } = filterElement
     ? filterOf(filterElement)
-    : v1
-      ? { form: 'prefix' as const, filter: { prefix: prefix ?? '' } }
-      : { form: 'empty' as const, filter: {} };
+    : { form: 'prefix' as const, filter: { prefix: prefix ?? '' } };
   if (filter.sizeGreaterThan !== undefined || filter.sizeLessThan !== undefined) throw malformedXml();
   if (deleteMarkers && filter.tags && filter.tags.length > 0)
     throw invalidRequest(
@@ -225,8 +236,10 @@ function ruleOf(value: unknown, index: number): ReplicationRule {
   if (!sseKmsObjects && destination.replicaKmsKeyId !== undefined)
     throw invalidArgument('SseKmsEncryptedObjects must be specified if EncryptionConfiguration is present.');
   return {
-    id: id || `rule-${index + 1}`,
-    ...(priority !== undefined ? { priority } : {}),
+    // S3 names a rule put without an ID with a random one.
+    id: id || randomBytes(24).toString('base64'),
+    // A rule of the current schema without a Priority has S3's default, 0.
+    ...(v1 ? {} : { priority: priority ?? 0 }),
     enabled: status === 'Enabled',
     form,
     filter,
@@ -257,7 +270,7 @@ export function parseReplication(document: Record<string, unknown> | undefined):
   if (list.length === 0) throw malformedXml();
   if (list.length > MAX_RULES)
     throw invalidRequest(`Replication configuration cannot have more than ${MAX_RULES} rules.`);
-  const rules = list.map(ruleOf);
+  const rules = list.map((rule) => ruleOf(rule));
   const v1 = rules.filter((rule) => rule.form === 'prefix');
   if (v1.length > 0 && v1.length !== rules.length)
     throw invalidRequest('All rules must use the same version of the replication configuration schema.');
@@ -271,13 +284,12 @@ export function parseReplication(document: Record<string, unknown> | undefined):
       priorities.add(rule.priority);
     }
   }
-  if (v1.length > 0)
-    for (let i = 0; i < v1.length; i++)
-      for (let j = i + 1; j < v1.length; j++) {
-        const [a, b] = [v1[i]?.filter.prefix ?? '', v1[j]?.filter.prefix ?? ''];
-        if (overlaps(a, b))
-          throw invalidRequest(`Found overlapping prefixes '${a}' and '${b}' for same destination bucket`);
-      }
+  for (const [i, one] of v1.entries())
+    for (const other of v1.slice(i + 1)) {
+      const [a, b] = [one.filter.prefix ?? '', other.filter.prefix ?? ''];
+      if (one.destination.bucket === other.destination.bucket && overlaps(a, b))
+        throw invalidRequest(`Found overlapping prefixes '${a}' and '${b}' for same destination bucket`);
+    }
   return { role: role.trim(), rules };
 }
 

@@ -6,6 +6,7 @@ import { createOutboxWorker, type DeliveryRetries, type JobRuntime } from '../jo
 import type { Clock } from '../lib/clock.js';
 import { increasingId } from '../lib/ids.js';
 import type { Logger } from '../lib/logger.js';
+import type { Authorize } from '../lib/operation.js';
 import type { BucketSettings } from './bucket-settings.js';
 import type { ObjectEncryption } from './object-encryption.js';
 import {
@@ -14,7 +15,8 @@ import {
   type ReplicationDestination,
   rulesFor,
 } from './replication-config.js';
-import type { RemoteStore } from './replication-remotes.js';
+import type { Remote, RemoteStore } from './replication-remotes.js';
+import { s3Arn } from './s3-arn.js';
 import { tagsOf } from './tagging.js';
 
 /** The header a replica's write carries: the source version's id, which the replica keeps (as S3's do). */
@@ -67,7 +69,7 @@ export interface ReplicationSource {
     key: string,
     versionId: string,
   ): Promise<{
-    body: NodeJS.ReadableStream & AsyncIterable<Uint8Array>;
+    body: NodeJS.ReadableStream & AsyncIterable<Uint8Array> & { destroy(): void };
     contentType: string;
     size: number;
     userMetadata: Record<string, string>;
@@ -75,8 +77,8 @@ export interface ReplicationSource {
     tags?: string | null | undefined;
     encryption?: ObjectEncryption | undefined;
   }>;
-  /** Sets a version's replication status (a version deleted meanwhile is left alone). */
-  setStatus(bucket: string, key: string, versionId: string, status: ReplicationStatus): Promise<void>;
+  /** Ends a row and settles its version's status, in one transaction (storage-store.ts, settleReplica). */
+  settle(row: ReplicationRow, failed: boolean): Promise<void>;
 }
 
 export interface Replication {
@@ -90,23 +92,59 @@ export interface Replication {
   start(runtime: JobRuntime): () => void;
   /** Connects where replicas are read from (the storage service, built with this). */
   connect(source: ReplicationSource): void;
+  /** Connects how a configuration's role is acted as (IAM, built after storage). */
+  useRoles(actAs: (role: string) => Promise<Authorize>): void;
   close(): void;
 }
 
+/**
+ * A destination that is down is tried again with a doubling wait up to five minutes, for about a day (300
+ * attempts) before its versions are marked FAILED; the backlog shows meanwhile as the replication metrics.
+ */
 export const DEFAULT_REPLICATION_RETRIES: DeliveryRetries = {
   firstDelayMs: 1000,
   maxDelayMs: 300_000,
-  attempts: 30,
+  attempts: 300,
 };
 
 /** Replicas of different keys are written this many at a time; a key's versions one after another, in order. */
 const CONCURRENCY = 8;
 
+/** A replica's request that sends nothing for this long is given up, to be tried again. */
+const IDLE_TIMEOUT_MS = 120_000;
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/** A role's session is used this long before a new one is made (sessions last an hour). */
+const ROLE_SESSION_MS = 15 * 60_000;
+
 /** What reading a version that was deleted since answers. */
 const GONE: ReadonlySet<string> = new Set(['NoSuchVersion', 'NoSuchKey', 'NoSuchBucket']);
 
+/**
+ * The destination's answers no retry mends until someone changes the destination or the rule: S3 marks the
+ * version FAILED for them. Anything else (down, 5xx, throttling, timeouts, clock skew, a key being rotated)
+ * is tried again.
+ */
+const REFUSALS: ReadonlySet<string> = new Set([
+  'AccessDenied',
+  'NoSuchBucket',
+  'InvalidRequest',
+  'InvalidArgument',
+  'InvalidStorageClass',
+  'EntityTooLarge',
+  'KMS.NotFoundException',
+  'KMS.DisabledException',
+  'NotImplemented',
+  'MethodNotAllowed',
+]);
+
 /** A failure no retry would mend: the version is marked FAILED at once. */
-export class Unreplicable extends Error {}
+export class Unreplicable extends Error {
+  override readonly name = 'Unreplicable';
+}
+
+/** What a row's destination records: the rule's destination and the role it replicates as. */
+type RowDestination = ReplicationDestination & { role?: string };
 
 export function createReplication(deps: {
   db: Kysely<Database>;
@@ -118,32 +156,58 @@ export function createReplication(deps: {
 }): Replication {
   const { db, settings, remotes, clock, logger } = deps;
   let source: ReplicationSource | undefined;
-  const clients = new Map<string, { client: S3Client; endpoint: string; accessKeyId: string }>();
+  let actAs: ((role: string) => Promise<Authorize>) | undefined;
+  const clients = new Map<string, { client: S3Client; remote: Remote }>();
+  const sessions = new Map<string, { authorize: Promise<Authorize>; until: number }>();
 
   async function configuration(bucket: string): Promise<ReplicationConfiguration | undefined> {
     const stored = await settings.get(bucket, 'replication');
     return stored === undefined ? undefined : parseStoredReplication(stored);
   }
 
+  /** The client of the destination's remote, made again when the remote was registered again. */
   async function clientFor(destination: ReplicationDestination): Promise<S3Client> {
     const account = destination.account ?? '';
     const remote = await remotes.get(account);
     if (!remote) throw new Error(`no remote is registered for account ${account}`);
     const cached = clients.get(account);
-    if (cached && cached.endpoint === remote.endpoint && cached.accessKeyId === remote.accessKeyId)
-      return cached.client;
+    const same = (a: Remote, b: Remote) =>
+      a.endpoint === b.endpoint &&
+      a.region === b.region &&
+      a.accessKeyId === b.accessKeyId &&
+      a.secretAccessKey === b.secretAccessKey;
+    if (cached && same(cached.remote, remote)) return cached.client;
     cached?.client.destroy();
     const client = new S3Client({
       endpoint: remote.endpoint,
       region: remote.region,
       forcePathStyle: true,
       credentials: { accessKeyId: remote.accessKeyId, secretAccessKey: remote.secretAccessKey },
-      // The outbox retries with its own backoff, and logs what failed.
+      // The outbox retries with its own backoff, and logs what failed; a stalled destination is let go.
       maxAttempts: 1,
+      requestHandler: { connectionTimeout: CONNECT_TIMEOUT_MS, requestTimeout: IDLE_TIMEOUT_MS },
       logger: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
     });
-    clients.set(account, { client, endpoint: remote.endpoint, accessKeyId: remote.accessKeyId });
+    clients.set(account, { client, remote });
     return client;
+  }
+
+  /** Checks as the rule's role that it may read the version for replication (S3's permission for it). */
+  async function checkRole(row: ReplicationRow, role: string | undefined): Promise<void> {
+    if (!actAs || role === undefined) return;
+    const now = clock.now().getTime();
+    let session = sessions.get(role);
+    if (!session || session.until <= now) {
+      session = { authorize: actAs(role), until: now + ROLE_SESSION_MS };
+      sessions.set(role, session);
+    }
+    try {
+      const authorize = await session.authorize;
+      await authorize({ action: 's3:GetObjectVersionForReplication', resources: [s3Arn(row.bucket, row.key)] });
+    } catch (error) {
+      sessions.delete(role);
+      throw new Unreplicable(`the replication role ${role} may not replicate it: ${(error as Error).message}`);
+    }
   }
 
   /** Sends the replica header with a command, signed with the rest. */
@@ -163,31 +227,34 @@ export function createReplication(deps: {
     return command;
   }
 
-  /**
-   * Sends a replica's request. The destination refusing it (a 4xx but a timeout or throttling: no bucket, no
-   * versioning, no permission) is a failure a retry would not mend until someone changes the destination, so
-   * the version is FAILED at once, as S3 marks it; an endpoint that is down or failing is tried again.
-   */
-  async function send(client: S3Client, command: PutObjectCommand | DeleteObjectCommand): Promise<void> {
+  /** Sends a replica's request; the destination refusing it for good is Unreplicable (see REFUSALS). */
+  async function send(
+    client: S3Client,
+    command: PutObjectCommand | DeleteObjectCommand,
+    signal: AbortSignal,
+  ): Promise<void> {
     try {
-      await client.send(command as PutObjectCommand);
+      await client.send(command as PutObjectCommand, { abortSignal: signal });
     } catch (error) {
+      const name = (error as Error).name;
       const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-      if (status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429)
+      if (status !== undefined && REFUSALS.has(name))
         throw new Unreplicable(
-          `the destination refused the replica: ${(error as Error).name} (${status}): ${(error as Error).message}`,
+          `the destination refused the replica: ${name} (${status}): ${(error as Error).message}`,
         );
       throw error;
     }
   }
 
-  async function deliver(row: ReplicationRow): Promise<void> {
-    const destination = JSON.parse(row.destination) as ReplicationDestination;
+  async function deliver(row: ReplicationRow, signal: AbortSignal): Promise<void> {
+    const destination = JSON.parse(row.destination) as RowDestination;
+    await checkRole(row, destination.role);
     const client = await clientFor(destination);
     if (row.delete_marker === 1) {
       await send(
         client,
         asReplica(new DeleteObjectCommand({ Bucket: destination.bucket, Key: row.key }), row.version_id),
+        signal,
       );
       return;
     }
@@ -198,52 +265,35 @@ export function createReplication(deps: {
       throw error;
     });
     if (!opened) return;
-    const tags = tagsOf(opened.tags);
-    const headers = opened.headers;
-    const command = new PutObjectCommand({
-      Bucket: destination.bucket,
-      Key: row.key,
-      Body: opened.body as never,
-      ContentLength: opened.size,
-      ContentType: opened.contentType,
-      Metadata: opened.userMetadata,
-      ...(headers['cache-control'] ? { CacheControl: headers['cache-control'] } : {}),
-      ...(headers['content-disposition'] ? { ContentDisposition: headers['content-disposition'] } : {}),
-      ...(headers['content-encoding'] ? { ContentEncoding: headers['content-encoding'] } : {}),
-      ...(headers['content-language'] ? { ContentLanguage: headers['content-language'] } : {}),
-      ...(tags.length > 0
-        ? {
-            Tagging: new URLSearchParams(
-              tags.map((tag): [string, string] => [tag.Key, tag.Value]),
-            ).toString(),
-          }
-        : {}),
-      ...(destination.storageClass ? { StorageClass: destination.storageClass as never } : {}),
-      // Re-encrypted under the destination's key: the one the rule names for SSE-KMS objects, else the
-      // destination bucket's default.
-      ...(destination.replicaKmsKeyId && opened.encryption?.algorithm === 'aws:kms'
-        ? { ServerSideEncryption: 'aws:kms' as const, SSEKMSKeyId: destination.replicaKmsKeyId }
-        : {}),
-    });
-    await send(client, asReplica(command, row.version_id));
-  }
-
-  /** After a row is done: the version is COMPLETED once no destination is left, FAILED if one gave up. */
-  async function settle(row: ReplicationRow, failed: boolean): Promise<void> {
-    if (row.delete_marker === 1 || !source) return;
-    if (failed) {
-      await source.setStatus(row.bucket, row.key, row.version_id, 'FAILED');
-      return;
+    try {
+      const tags = tagsOf(opened.tags);
+      const headers = opened.headers;
+      const command = new PutObjectCommand({
+        Bucket: destination.bucket,
+        Key: row.key,
+        Body: opened.body as never,
+        ContentLength: opened.size,
+        ContentType: opened.contentType,
+        Metadata: opened.userMetadata,
+        ...(headers['cache-control'] ? { CacheControl: headers['cache-control'] } : {}),
+        ...(headers['content-disposition'] ? { ContentDisposition: headers['content-disposition'] } : {}),
+        ...(headers['content-encoding'] ? { ContentEncoding: headers['content-encoding'] } : {}),
+        ...(headers['content-language'] ? { ContentLanguage: headers['content-language'] } : {}),
+        ...(tags.length > 0
+          ? { Tagging: new URLSearchParams(tags.map((tag): [string, string] => [tag.Key, tag.Value])).toString() }
+          : {}),
+        ...(destination.storageClass ? { StorageClass: destination.storageClass as never } : {}),
+        // Re-encrypted under the destination's key: the one the rule names for SSE-KMS objects, else the
+        // destination bucket's default.
+        ...(destination.replicaKmsKeyId && opened.encryption?.algorithm === 'aws:kms'
+          ? { ServerSideEncryption: 'aws:kms' as const, SSEKMSKeyId: destination.replicaKmsKeyId }
+          : {}),
+      });
+      await send(client, asReplica(command, row.version_id), signal);
+    } finally {
+      // A request that failed may leave its body unread: its open blob is let go here either way.
+      opened.body.destroy();
     }
-    const left = await db
-      .selectFrom('s3_replication_outbox')
-      .select('id')
-      .where('bucket', '=', row.bucket)
-      .where('key', '=', row.key)
-      .where('version_id', '=', row.version_id)
-      .limit(1)
-      .executeTakeFirst();
-    if (!left) await source.setStatus(row.bucket, row.key, row.version_id, 'COMPLETED');
   }
 
   /** The rows due whose key has no earlier row waiting: a key's versions reach the destination in order. */
@@ -265,6 +315,11 @@ export function createReplication(deps: {
     return query;
   }
 
+  const settle = async (row: ReplicationRow, failed: boolean) => {
+    if (!source) throw new Error('replication has no source connected');
+    await source.settle(row, failed);
+  };
+
   const worker = createOutboxWorker(
     's3-replication',
     {
@@ -275,30 +330,10 @@ export function createReplication(deps: {
           created_at: Number(row.created_at),
           next_attempt_at: Number(row.next_attempt_at),
         })),
-      async deliver(row) {
-        try {
-          await deliver(row);
-        } catch (error) {
-          if (error instanceof Unreplicable) {
-            logger.warn(
-              { bucket: row.bucket, versionId: row.version_id, reason: error.message },
-              'not replicated',
-            );
-            await db.deleteFrom('s3_replication_outbox').where('id', '=', row.id).execute();
-            await settle(row, true);
-            return;
-          }
-          throw error;
-        }
-      },
-      async remove(row) {
-        await db.deleteFrom('s3_replication_outbox').where('id', '=', row.id).execute();
-        await settle(row, false);
-      },
-      async giveUp(row) {
-        await db.deleteFrom('s3_replication_outbox').where('id', '=', row.id).execute();
-        await settle(row, true);
-      },
+      deliver,
+      permanent: (error) => error instanceof Unreplicable,
+      remove: (row) => settle(row, false),
+      giveUp: (row) => settle(row, true),
       async postpone(row, attempts, at) {
         await db
           .updateTable('s3_replication_outbox')
@@ -356,7 +391,7 @@ export function createReplication(deps: {
         version_id: candidate.versionId,
         delete_marker: candidate.deleteMarker ? 1 : 0,
         rule_id: rule.id,
-        destination: JSON.stringify(rule.destination),
+        destination: JSON.stringify({ ...rule.destination, role: config.role } satisfies RowDestination),
         size: candidate.size,
         created_at: now,
       }));
@@ -366,6 +401,9 @@ export function createReplication(deps: {
     start: (runtime) => worker.start(runtime),
     connect(connected) {
       source = connected;
+    },
+    useRoles(roles) {
+      actAs = roles;
     },
     close() {
       for (const { client } of clients.values()) client.destroy();

@@ -6,10 +6,12 @@ import {
   type OperationRequest,
   registerOperations,
   type ServiceEndpoint,
+  type ServiceRoles,
 } from '../lib/operation.js';
 import { GRANT_HEADER_NAMES, OBJECT_GRANT_HEADER_NAMES } from './acl.js';
 import { newBucketAclRule, ownershipHeaderRule } from './acl-rules.js';
 import { parseIsoDate } from './object-lock.js';
+import { REPLICA_HEADER } from './replication.js';
 import { createS3AclApi, type S3AclApi } from './s3-acl-api.js';
 import { s3Arn } from './s3-arn.js';
 import { createS3BucketAccessApi, type S3BucketAccessApi } from './s3-bucket-access-api.js';
@@ -76,7 +78,11 @@ export function addressOf(
  */
 const BYPASS_GOVERNANCE = { 'x-amz-bypass-governance-retention': 'handled' } as const;
 
-function operations(storage: StorageService, cors: S3CorsApi): S3Operation[] {
+function operations(
+  storage: StorageService,
+  cors: S3CorsApi,
+  roles: Pick<ServiceRoles, 'resolveRoleArn'>,
+): S3Operation[] {
   const objects = createS3ObjectApi(storage);
   const buckets = createS3BucketApi(storage);
   const multipart = createS3MultipartApi(storage);
@@ -93,7 +99,7 @@ function operations(storage: StorageService, cors: S3CorsApi): S3Operation[] {
     ...taggingDefinitions(createS3TaggingApi(storage)),
     ...lifecycleDefinitions(createS3LifecycleApi(storage)),
     ...notificationDefinitions(createS3NotificationApi(storage)),
-    ...replicationDefinitions(createS3ReplicationApi(storage)),
+    ...replicationDefinitions(createS3ReplicationApi(storage, roles)),
     ...encryptionDefinitions(storage),
   ].map((definition) => defineS3Operation(definition, storage));
 }
@@ -294,13 +300,18 @@ async function authorizeNewObjectSettings(
   req: OperationRequest,
   bucket: string,
   key: string,
-  options: { tags?: boolean } = {},
+  options: { tags?: boolean; replica?: boolean } = {},
 ): Promise<void> {
   const resources = [s3Arn(bucket, key)];
+  // A replica's write (PutObject with REPLICA_HEADER, replication.ts) needs s3:ReplicateObject besides the
+  // write's own action, so no deny of the write is escaped by it; its tags need s3:ReplicateTags, as a
+  // replication destination grants.
+  const { replica = false } = options;
+  if (replica) await req.authorize({ action: 's3:ReplicateObject', resources });
   const tagging = options.tags === false ? undefined : req.headers['x-amz-tagging'];
   if (tagging)
     await req.authorize({
-      action: 's3:PutObjectTagging',
+      action: replica ? 's3:ReplicateTags' : 's3:PutObjectTagging',
       resources,
       conditions: requestTagConditions(() => parseTaggingHeader(tagging)),
     });
@@ -847,7 +858,6 @@ function definitions(objects: S3ObjectApi, buckets: S3BucketApi, multipart: S3Mu
     defineS3({
       name: 'PutObject',
       action: 's3:PutObject',
-      replicaAction: 's3:ReplicateObject',
       conditions: newObjectConditions,
       method: 'PUT',
       level: 'object',
@@ -861,7 +871,9 @@ function definitions(objects: S3ObjectApi, buckets: S3BucketApi, multipart: S3Mu
       },
       query: {},
       handle: async (req, { bucket, key }) => {
-        await authorizeNewObjectSettings(req, bucket, key);
+        await authorizeNewObjectSettings(req, bucket, key, {
+          replica: req.headers[REPLICA_HEADER] !== undefined,
+        });
         return objects.putObject(req, bucket, key);
       },
     }),
@@ -908,12 +920,15 @@ function definitions(objects: S3ObjectApi, buckets: S3BucketApi, multipart: S3Mu
       name: 'DeleteObject',
       action: 's3:DeleteObject',
       versionAction: 's3:DeleteObjectVersion',
-      replicaAction: 's3:ReplicateDelete',
       method: 'DELETE',
       level: 'object',
       headers: { ...OWNER, ...PAYER, ...BYPASS_GOVERNANCE },
       query: { versionId: validVersionId },
-      handle: (req, { bucket, key }) => objects.deleteObject(req, bucket, key),
+      handle: async (req, { bucket, key }) => {
+        if (req.headers[REPLICA_HEADER] !== undefined)
+          await req.authorize({ action: 's3:ReplicateDelete', resources: [s3Arn(bucket, key)] });
+        return objects.deleteObject(req, bucket, key);
+      },
     }),
     defineS3({
       name: 'CreateMultipartUpload',
@@ -1077,10 +1092,15 @@ function defineS3<L extends S3Level>(definition: S3OperationDefinition<L>): S3Op
  */
 export function createS3Api(deps: {
   storage: StorageService;
+  /** Resolves the roles a configuration passes to S3 (replication's Role). */
+  roles: Pick<ServiceRoles, 'resolveRoleArn'>;
   baseDomains: readonly string[];
 }): ServiceEndpoint {
   const cors = createS3CorsApi(deps.storage);
-  const table = registerOperations('s3', [...operations(deps.storage, cors), postObject(deps.storage)]);
+  const table = registerOperations('s3', [
+    ...operations(deps.storage, cors, deps.roles),
+    postObject(deps.storage),
+  ]);
   const preflight = preflightOperation(cors);
   return {
     protocol: 'restXml',

@@ -1,7 +1,6 @@
 import { isAppError } from '../errors.js';
 import { type ApiRequest, type ApiResponse, queryValue } from '../lib/http.js';
 import type { ConditionValues, Operation, OperationRequest, Principal } from '../lib/operation.js';
-import { REPLICA_HEADER } from './replication.js';
 import { s3Arn } from './s3-arn.js';
 import {
   S3_METADATA_PREFIX,
@@ -121,11 +120,7 @@ export interface S3OperationDefinition<L extends S3Level> {
   readonly action: `s3:${string}`;
   /** The action when the request names a version (`versionId`): s3:GetObjectVersion, s3:DeleteObjectVersion… */
   readonly versionAction?: `s3:${string}`;
-  /**
-   * The action when the request is a replica's write (replication.ts, REPLICA_HEADER): s3:ReplicateObject,
-   * s3:ReplicateDelete, which a destination grants the source's replication role.
-   */
-  readonly replicaAction?: `s3:${string}`;
+
   /** The condition keys it supplies from the request (s3:prefix, s3:x-amz-acl…). */
   readonly conditions?: (req: ApiRequest) => ConditionValues;
   /**
@@ -200,15 +195,12 @@ export function defineS3Operation<L extends S3Level>(
     service: 's3',
     name: definition.name,
     action: definition.action,
-    ...(definition.versionAction || definition.replicaAction
+    ...(definition.versionAction
       ? {
-          actionFor: (_address: S3Path, req: OperationRequest) => {
-            const versioned = req.query.some(([name]) => name === 'versionId');
-            if (definition.versionAction && versioned) return definition.versionAction;
-            if (definition.replicaAction && req.headers[REPLICA_HEADER] !== undefined)
-              return definition.replicaAction;
-            return definition.action;
-          },
+          actionFor: (_address: S3Path, req: OperationRequest) =>
+            req.query.some(([name]) => name === 'versionId')
+              ? (definition.versionAction as string)
+              : definition.action,
         }
       : {}),
     method: definition.method,

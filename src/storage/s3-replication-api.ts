@@ -1,6 +1,6 @@
 import { badRequest, notFound } from '../errors.js';
 import type { ApiResponse } from '../lib/http.js';
-import type { OperationRequest } from '../lib/operation.js';
+import { type OperationRequest, passRole, type ServiceRoles } from '../lib/operation.js';
 import { parseReplication, replicationXml } from './replication-config.js';
 import { readXmlBody, xmlResponse } from './s3-wire.js';
 import type { StorageService } from './storage-types.js';
@@ -12,7 +12,10 @@ export interface S3ReplicationApi {
   delete(bucket: string): Promise<ApiResponse>;
 }
 
-export function createS3ReplicationApi(storage: StorageService): S3ReplicationApi {
+export function createS3ReplicationApi(
+  storage: StorageService,
+  roles: Pick<ServiceRoles, 'resolveRoleArn'>,
+): S3ReplicationApi {
   const { settings, replication } = storage;
   return {
     async put(req, bucket) {
@@ -24,6 +27,8 @@ export function createS3ReplicationApi(storage: StorageService): S3ReplicationAp
           "Versioning must be 'Enabled' on the bucket to apply a replication configuration",
         );
       await replication.validate(config, owner);
+      // The role replicas are read as is handed to S3, as AWS checks.
+      await passRole(req, roles, config.role, 's3.amazonaws.com');
       await settings.put(bucket, 'replication', JSON.stringify(config));
       return { status: 200 };
     },

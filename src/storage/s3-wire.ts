@@ -180,3 +180,23 @@ function invalidRange(header: string, size: number): AppError {
 export function versionHeader(version: { versionId?: string | undefined }): Record<string, string> {
   return version.versionId === undefined ? {} : { 'x-amz-version-id': version.versionId };
 }
+
+/** A child element that must be a single text value (absent is undefined); MalformedXML otherwise. */
+export function childText(record: Record<string, unknown>, name: string): string | undefined {
+  const value = record[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw malformedXml();
+  return value;
+}
+
+/** A child element that must be an element, or empty (`<Filter/>` parses as ''); MalformedXML otherwise. */
+export function childElement(
+  record: Record<string, unknown>,
+  name: string,
+): Record<string, unknown> | undefined {
+  const value = record[name];
+  if (value === undefined) return undefined;
+  const found = asRecord(value);
+  if (!found) throw malformedXml();
+  return found;
+}

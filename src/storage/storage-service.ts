@@ -34,7 +34,6 @@ import { createObjectLockService } from './object-lock-service.js';
 import {
   createReplication,
   type ReplicationDraft,
-  type ReplicationStatus,
   Unreplicable,
 } from './replication.js';
 import {
@@ -266,9 +265,15 @@ export function createStorageService(deps: {
 
   /**
    * A replica's write that came before (a delivery whose answer was lost): the version it made, which a retry
-   * answers again rather than make a second.
+   * answers again rather than make a second. The id held by the other kind (an object for a delete marker's
+   * replica, or the reverse) is a conflict, never a second version of that id.
    */
-  async function replicaMade(bucket: string, key: string, replicaOf: string | undefined) {
+  async function replicaMade(
+    bucket: string,
+    key: string,
+    replicaOf: string | undefined,
+    deleteMarker: boolean,
+  ): Promise<VersionRow | undefined> {
     if (replicaOf === undefined) return undefined;
     checkVersionId(replicaOf);
     if (replicaOf === 'null')
@@ -276,7 +281,14 @@ export function createStorageService(deps: {
         'InvalidArgument',
         'A replica keeps the version id of a versioned source, never "null".',
       );
-    return store.findVersion(bucket, key, replicaOf);
+    const made = await store.findVersion(bucket, key, replicaOf);
+    if (made && (made.delete_marker === 1) !== deleteMarker)
+      throw new AppError(
+        'OperationAborted',
+        409,
+        `The version id ${replicaOf} is already that of ${made.delete_marker === 1 ? 'a delete marker' : 'an object'} of this key.`,
+      );
+    return made;
   }
 
   /**
@@ -510,20 +522,7 @@ export function createStorageService(deps: {
       const { object, body } = await service.openObject(bucket, key, undefined, versionId);
       return { ...object, body };
     },
-    async setStatus(bucket, key, versionId, status: ReplicationStatus) {
-      await store.changeVersion(
-        bucket,
-        key,
-        versionId,
-        (found) =>
-          found.delete_marker === 1 ||
-          // A version that failed for one destination stays FAILED when another completes.
-          (status === 'COMPLETED' && replicationStatusOf(found.attributes) === 'FAILED')
-            ? {}
-            : { attributes: withReplicationStatus(found.attributes, status) },
-        [],
-      );
-    },
+    settle: (row, failed) => store.settleReplica(row, failed),
   });
 
   const service: StorageService = {
@@ -628,8 +627,8 @@ export function createStorageService(deps: {
         const config = input.lock || (await lock.getObjectLock(input.bucket))?.rule;
         if (config) throw digestRequired();
       }
-      const made = await replicaMade(input.bucket, input.key, input.replicaOf);
-      if (made && made.delete_marker === 0) {
+      const made = await replicaMade(input.bucket, input.key, input.replicaOf, false);
+      if (made) {
         for await (const _ of input.body);
         return toStored(made as ObjectRow);
       }
@@ -778,9 +777,8 @@ export function createStorageService(deps: {
       const versioning = await versioningOf(bucket);
       if (options.replicaOf !== undefined) {
         if (versioning !== 'Enabled') throw replicaNeedsVersioning();
-        const made = await replicaMade(bucket, key, options.replicaOf);
-        if (made)
-          return { versionId: made.version_id, ...(made.delete_marker === 1 ? { deleteMarker: true } : {}) };
+        const made = await replicaMade(bucket, key, options.replicaOf, true);
+        if (made) return { versionId: made.version_id, deleteMarker: true };
       }
       if (versioning === undefined) {
         const events = await removal(false, undefined);
@@ -814,7 +812,8 @@ export function createStorageService(deps: {
       try {
         const { only } = options;
         const events = await removal(true, marker.version_id);
-        const replicas = await replicasOf(marker, options.replicaOf);
+        // S3 does not replicate the delete markers lifecycle rules make.
+        const replicas = lifecycleRule ? [] : await replicasOf(marker, options.replicaOf);
         const removed = await store.putVersion(
           marker,
           versioning === 'Enabled' ? 'new' : 'null',

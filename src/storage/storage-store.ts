@@ -3,7 +3,7 @@ import type { Database } from '../db/database.js';
 import type { BucketAccessTable, BucketTable, ObjectTable } from '../db/schema.js';
 import { type EventDraft, insertEvents } from './event-outbox.js';
 import { insertReplicas, type ReplicationDraft } from './replication.js';
-import { storageClassOf } from './storage-class.js';
+import { replicationStatusOf, storageClassOf, withReplicationStatus } from './storage-class.js';
 
 /**
  * `is_latest = 1` written into the SQL, not bound: SQLite uses the partial index of current versions
@@ -141,6 +141,15 @@ export interface StorageStore {
     /** Event notifications the change raises, stored with it if it found the version. */
     events?: readonly EventDraft[],
   ): Promise<VersionRow | undefined>;
+  /**
+   * Ends one replication of a version (its outbox row) and settles the version's status in the same
+   * transaction: FAILED when this one failed; else COMPLETED once no other destination waits, unless another
+   * failed. A version deleted meanwhile (or a delete marker) has no status to settle.
+   */
+  settleReplica(
+    row: { id: string; bucket: string; key: string; version_id: string },
+    failed: boolean,
+  ): Promise<void>;
   /** Current objects' summaries (no delete markers) in key order, from `from`, below `below`, at most `limit`. */
   listObjects(
     bucket: string,
@@ -531,6 +540,42 @@ export function createStorageStore(db: Kysely<Database>): StorageStore {
         );
       const rows = await query.orderBy('bucket').orderBy('key').orderBy('version_id').limit(limit).execute();
       return rows as ObjectRow[];
+    },
+
+    async settleReplica(row, failed): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        await lockKey(trx, row.bucket, row.key);
+        await trx.deleteFrom('s3_replication_outbox').where('id', '=', row.id).execute();
+        const version = trx
+          .updateTable('object_versions')
+          .where('bucket', '=', row.bucket)
+          .where('key', '=', row.key)
+          .where('version_id', '=', row.version_id)
+          .where('delete_marker', '=', 0);
+        const found = await trx
+          .selectFrom('object_versions')
+          .select('attributes')
+          .where('bucket', '=', row.bucket)
+          .where('key', '=', row.key)
+          .where('version_id', '=', row.version_id)
+          .where('delete_marker', '=', 0)
+          .executeTakeFirst();
+        if (!found) return;
+        if (!failed) {
+          if (replicationStatusOf(found.attributes) === 'FAILED') return;
+          const waiting = await trx
+            .selectFrom('s3_replication_outbox')
+            .select('id')
+            .where('bucket', '=', row.bucket)
+            .where('key', '=', row.key)
+            .where('version_id', '=', row.version_id)
+            .limit(1)
+            .executeTakeFirst();
+          if (waiting) return;
+        }
+        const status = failed ? 'FAILED' : 'COMPLETED';
+        await version.set({ attributes: withReplicationStatus(found.attributes, status) }).execute();
+      });
     },
 
     async changeVersion(bucket, key, versionId, change, events): Promise<VersionRow | undefined> {

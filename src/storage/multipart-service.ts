@@ -384,10 +384,9 @@ export function createMultipartService(deps: {
         },
         // S3's conditional completion, judged at the commit against the object it would replace.
         conditions && ((current) => checkWriteConditions(conditions, current)),
-        { event: 'ObjectCreated:CompleteMultipartUpload', origin },
+        { event: 'ObjectCreated:CompleteMultipartUpload', origin, completes: uploadId },
       );
       customerKeyed.delete(uploadId);
-      for (const id of (await store.deleteUpload(uploadId)) ?? []) await deps.deleteBlob(id);
       return {
         etag,
         encryption: sealing.encryption,

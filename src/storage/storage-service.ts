@@ -336,7 +336,14 @@ export function createStorageService(deps: {
       );
       const toCold = cold !== undefined && storageClassOf(row.attributes) === cold.storageClass;
       if (toCold) await cold.copyIn(object.blob_id);
-      const { blobIds } = await store.putVersion(row, enabled ? 'new' : 'null', guard, events, replicas);
+      const { blobIds } = await store.putVersion(
+        row,
+        enabled ? 'new' : 'null',
+        guard,
+        events,
+        replicas,
+        cause.completes,
+      );
       committed = {
         row,
         enabled,

@@ -115,6 +115,8 @@ export interface StorageStore {
     events?: readonly EventDraft[],
     /** Replicas the write raises (replication.ts), stored with it. */
     replicas?: readonly ReplicationDraft[],
+    /** The multipart upload this write completes: removed with its parts in the same transaction. */
+    completes?: string,
   ): Promise<Removed>;
   /**
    * Removes one version for good; the newest one left becomes current. Answers the removed row. `guard` runs
@@ -404,7 +406,7 @@ export function createStorageStore(db: Kysely<Database>): StorageStore {
         .executeTakeFirst();
     },
 
-    async putVersion(row, write, guard, events, replicas): Promise<Removed> {
+    async putVersion(row, write, guard, events, replicas, completes): Promise<Removed> {
       return db.transaction().execute(async (trx) => {
         await lockKey(trx, row.bucket, row.key);
         const bucket = await trx
@@ -450,6 +452,15 @@ export function createStorageStore(db: Kysely<Database>): StorageStore {
           .execute();
         await insertEvents(trx, events);
         await insertReplicas(trx, replicas);
+        if (completes !== undefined) {
+          const parts = await trx
+            .deleteFrom('multipart_parts')
+            .where('upload_id', '=', completes)
+            .returning('blob_id')
+            .execute();
+          await trx.deleteFrom('multipart_uploads').where('upload_id', '=', completes).execute();
+          for (const part of parts) if (part.blob_id) blobIds.push(part.blob_id);
+        }
         return { blobIds };
       });
     },

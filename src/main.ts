@@ -61,8 +61,8 @@ import { type Clock, systemClock } from './lib/clock.js';
 import { createLogger, type Logger } from './lib/logger.js';
 import {
   type AnyOperation,
-  actAsRole,
   type Authorizer,
+  actAsRole,
   type OperationEvent,
   type ServiceEndpoint,
 } from './lib/operation.js';

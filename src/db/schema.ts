@@ -328,8 +328,10 @@ export interface S3ReplicationOutboxTable {
   version_id: string;
   delete_marker: number;
   rule_id: string;
-  /** JSON: the rule's destination (replication-config.ts, ReplicationDestination). */
+  /** JSON: the rule's destination (replication-config.ts, ReplicationDestination) and the role. */
   destination: string;
+  /** `account/bucket` of the destination: a key's rows are delivered in order per target. */
+  target: string;
   size: number;
   created_at: Millis;
   attempts: number;

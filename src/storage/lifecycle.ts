@@ -4,9 +4,9 @@ import type { XmlObject } from '../lib/xml.js';
 import {
   asRecord,
   childElement as element,
-  childText as text,
   malformedXml,
   onlyElements,
+  childText as text,
 } from './s3-wire.js';
 
 /** What a rule's filter selects: every predicate must hold (And); an empty filter selects every object. */

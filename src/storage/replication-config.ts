@@ -5,9 +5,9 @@ import { filterOf, filterXml, type LifecycleFilter, type LifecycleRule } from '.
 import {
   asRecord,
   childElement as element,
-  childText as text,
   malformedXml,
   onlyElements,
+  childText as text,
 } from './s3-wire.js';
 
 /** Where a rule replicates to: a bucket by its ARN, in the account that owns it (absent: the source's own). */

@@ -203,10 +203,15 @@ export function createReplication(deps: {
     }
     try {
       const authorize = await session.authorize;
-      await authorize({ action: 's3:GetObjectVersionForReplication', resources: [s3Arn(row.bucket, row.key)] });
+      await authorize({
+        action: 's3:GetObjectVersionForReplication',
+        resources: [s3Arn(row.bucket, row.key)],
+      });
     } catch (error) {
       sessions.delete(role);
-      throw new Unreplicable(`the replication role ${role} may not replicate it: ${(error as Error).message}`);
+      throw new Unreplicable(
+        `the replication role ${role} may not replicate it: ${(error as Error).message}`,
+      );
     }
   }
 
@@ -280,7 +285,11 @@ export function createReplication(deps: {
         ...(headers['content-encoding'] ? { ContentEncoding: headers['content-encoding'] } : {}),
         ...(headers['content-language'] ? { ContentLanguage: headers['content-language'] } : {}),
         ...(tags.length > 0
-          ? { Tagging: new URLSearchParams(tags.map((tag): [string, string] => [tag.Key, tag.Value])).toString() }
+          ? {
+              Tagging: new URLSearchParams(
+                tags.map((tag): [string, string] => [tag.Key, tag.Value]),
+              ).toString(),
+            }
           : {}),
         ...(destination.storageClass ? { StorageClass: destination.storageClass as never } : {}),
         // Re-encrypted under the destination's key: the one the rule names for SSE-KMS objects, else the
@@ -296,7 +305,10 @@ export function createReplication(deps: {
     }
   }
 
-  /** The rows due whose key has no earlier row waiting: a key's versions reach the destination in order. */
+  /**
+   * The rows due whose key has no earlier row waiting for the same target: a key's versions reach each
+   * destination in order, and a destination that is down holds back no other.
+   */
   function heads(now: number | undefined) {
     let query = db
       .selectFrom('s3_replication_outbox as o')
@@ -307,6 +319,7 @@ export function createReplication(deps: {
               .select('e.id')
               .whereRef('e.bucket', '=', 'o.bucket')
               .whereRef('e.key', '=', 'o.key')
+              .whereRef('e.target', '=', 'o.target')
               .whereRef('e.id', '<', 'o.id'),
           ),
         ),
@@ -392,6 +405,7 @@ export function createReplication(deps: {
         delete_marker: candidate.deleteMarker ? 1 : 0,
         rule_id: rule.id,
         destination: JSON.stringify({ ...rule.destination, role: config.role } satisfies RowDestination),
+        target: `${rule.destination.account ?? ''}/${rule.destination.bucket}`,
         size: candidate.size,
         created_at: now,
       }));

@@ -149,7 +149,7 @@ export const storageMigrations: Record<string, Migration> = {
   'storage-0009-replication': {
     async up(db: Kysely<unknown>) {
       // Versions and delete markers waiting to be replicated: one row per version and destination, delivered
-      // in order per key (a key's later row waits while an earlier one is there).
+      // in order per key and destination (a key's later row for a target waits while an earlier one is there).
       await db.schema
         .createTable('s3_replication_outbox')
         .addColumn('id', 'text', (c) => c.primaryKey())
@@ -159,6 +159,7 @@ export const storageMigrations: Record<string, Migration> = {
         .addColumn('delete_marker', 'integer', (c) => c.notNull())
         .addColumn('rule_id', 'text', (c) => c.notNull())
         .addColumn('destination', 'text', (c) => c.notNull())
+        .addColumn('target', 'text', (c) => c.notNull())
         .addColumn('size', 'bigint', (c) => c.notNull())
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .addColumn('attempts', 'integer', (c) => c.notNull())
@@ -172,7 +173,7 @@ export const storageMigrations: Record<string, Migration> = {
       await db.schema
         .createIndex('s3_replication_outbox_key')
         .on('s3_replication_outbox')
-        .columns(['bucket', 'key', 'id'])
+        .columns(['bucket', 'key', 'target', 'id'])
         .execute();
       // Destinations in other accounts on other endpoints (`seawall remote add`); secrets sealed by the root key.
       await db.schema

@@ -31,11 +31,7 @@ import {
 } from './object-encryption.js';
 import { checkDeletable, digestRequired, lockOf, versioningLocked } from './object-lock.js';
 import { createObjectLockService } from './object-lock-service.js';
-import {
-  createReplication,
-  type ReplicationDraft,
-  Unreplicable,
-} from './replication.js';
+import { createReplication, type ReplicationDraft, Unreplicable } from './replication.js';
 import {
   newAttributes,
   replicationStatusOf,

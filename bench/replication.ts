@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { IAMClient } from '@aws-sdk/client-iam';
 import {
   CreateBucketCommand,
   ListObjectVersionsCommand,
@@ -13,6 +13,7 @@ import {
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { dataDirLayout } from '../src/data-dir.js';
 import { PROFILE } from '../src/main.js';
+import { replicationRole } from '../test/helpers/replication.js';
 import { BIN, countFromEnv, percentile, type ServedSeawall, serveSeawall } from './harness.js';
 
 function client<C>(make: new (config: object) => C, served: ServedSeawall): C {
@@ -88,39 +89,13 @@ export async function replicationBench(): Promise<void> {
     if (added.status !== 0) throw new Error(added.stderr);
     // The role replication reads as, trusted by S3.
     const iam = client(IAMClient, source);
-    const { Role } = await iam.send(
-      new CreateRoleCommand({
-        RoleName: 'replication',
-        AssumeRolePolicyDocument: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            { Effect: 'Allow', Principal: { Service: 's3.amazonaws.com' }, Action: 'sts:AssumeRole' },
-          ],
-        }),
-      }),
-    );
-    await iam.send(
-      new PutRolePolicyCommand({
-        RoleName: 'replication',
-        PolicyName: 'replicate',
-        PolicyDocument: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Allow',
-              Action: 's3:GetObjectVersionForReplication',
-              Resource: 'arn:aws:s3:::source/*',
-            },
-          ],
-        }),
-      }),
-    );
+    const role = await replicationRole(iam, 'source');
     iam.destroy();
     await s3.send(
       new PutBucketReplicationCommand({
         Bucket: 'source',
         ReplicationConfiguration: {
-          Role: Role?.Arn as string,
+          Role: role,
           Rules: [
             {
               ID: 'all',

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   copyFileSync,
@@ -11,7 +10,6 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import { CreateDatabaseCommand, GetTablesCommand, GlueClient } from '@aws-sdk/client-glue';
 import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
@@ -21,7 +19,6 @@ import {
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
-  ListObjectVersionsCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
   type S3Client,
@@ -29,39 +26,9 @@ import {
 } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { athenaClient, athenaQuery } from './helpers/athena.js';
-import { BIN } from './helpers/child-server.js';
+import { seawallCli as seawall, versionsOf } from './helpers/backup.js';
 import { clientConfig, csvTableCommand } from './helpers/glue.js';
 import { sealByDefault, startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
-
-const run = promisify(execFile);
-
-/** Runs `seawall ARGS` (without blocking this process, whose server a backup may read from) → exit code and output. */
-async function seawall(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args]);
-    return { code: 0, out: stdout, err: stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: failed.code ?? -1, out: failed.stdout ?? '', err: failed.stderr ?? '' };
-  }
-}
-
-const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-
-/** Every version of every key of `bucket` (delete markers too), with the SHA-256 of each version's bytes. */
-async function versionsOf(s3: S3Client, bucket: string): Promise<string[]> {
-  const { Versions = [], DeleteMarkers = [] } = await s3.send(
-    new ListObjectVersionsCommand({ Bucket: bucket }),
-  );
-  const lines: string[] = [];
-  for (const v of Versions) {
-    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: v.Key, VersionId: v.VersionId }));
-    const body = await got.Body?.transformToByteArray();
-    lines.push(`${v.Key} ${v.VersionId} ${v.IsLatest} ${v.ETag} ${sha256(body ?? new Uint8Array())}`);
-  }
-  for (const m of DeleteMarkers) lines.push(`${m.Key} ${m.VersionId} ${m.IsLatest} marker`);
-  return lines.sort();
-}
 
 async function createBucketEvents(t: TestSeawall): Promise<string[]> {
   const trail = new CloudTrailClient(clientConfig(t));

@@ -1,50 +1,19 @@
-import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { copyFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { CreateDatabaseCommand, GetTablesCommand, GlueClient } from '@aws-sdk/client-glue';
 import {
   CreateBucketCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   ListObjectsV2Command,
-  ListObjectVersionsCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BIN } from './helpers/child-server.js';
+import { seawallCli as seawall, versionsOf } from './helpers/backup.js';
 import { clientConfig, csvTableCommand } from './helpers/glue.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
-
-const run = promisify(execFile);
-
-/** Runs `seawall ARGS` in a child (this process serves both installations) → exit code and output. */
-async function seawall(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args]);
-    return { code: 0, out: stdout, err: stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: failed.code ?? -1, out: failed.stdout ?? '', err: failed.stderr ?? '' };
-  }
-}
-
-const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-
-/** Every version of `bucket`, with the SHA-256 of its bytes. */
-async function versionsOf(s3: S3Client, bucket: string): Promise<string[]> {
-  const { Versions = [] } = await s3.send(new ListObjectVersionsCommand({ Bucket: bucket }));
-  const lines: string[] = [];
-  for (const v of Versions) {
-    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: v.Key, VersionId: v.VersionId }));
-    const body = (await got.Body?.transformToByteArray()) ?? new Uint8Array();
-    lines.push(`${v.Key} ${v.VersionId} ${v.IsLatest} ${v.ETag} ${body.length} ${sha256(body)}`);
-  }
-  return lines.sort();
-}
 
 async function tablesOf(t: TestSeawall): Promise<string[]> {
   const glue = new GlueClient(clientConfig(t));

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
-import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
   CreateBucketCommand,
@@ -29,6 +29,7 @@ import { AWS_CLI, AWS_CLI_ON_PATH, awsCli } from './helpers/aws-cli.js';
 import { BIN, servedUrl } from './helpers/child-server.js';
 import { failure } from './helpers/failure.js';
 import { policyUser } from './helpers/iam-user.js';
+import { replicationRole } from './helpers/replication.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
 
 const RETRIES = { firstDelayMs: 100, maxDelayMs: 400, attempts: 1000 };
@@ -147,38 +148,7 @@ describe('bucket replication to another Seawall process', () => {
       region: source.credentials.region,
       credentials: source.credentials,
     });
-    await iam.send(
-      new CreateRoleCommand({
-        RoleName: 'replication',
-        AssumeRolePolicyDocument: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            { Effect: 'Allow', Principal: { Service: 's3.amazonaws.com' }, Action: 'sts:AssumeRole' },
-          ],
-        }),
-      }),
-    );
-    await iam.send(
-      new PutRolePolicyCommand({
-        RoleName: 'replication',
-        PolicyName: 'replicate',
-        PolicyDocument: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Allow',
-              Action: 's3:GetObjectVersionForReplication',
-              Resource: 'arn:aws:s3:::source/*',
-            },
-            {
-              Effect: 'Deny',
-              Action: 's3:GetObjectVersionForReplication',
-              Resource: 'arn:aws:s3:::source/private/*',
-            },
-          ],
-        }),
-      }),
-    );
+    await replicationRole(iam, 'source', 'private/');
     iam.destroy();
     s3 = source.s3({ maxAttempts: 1 });
     // Registered while the source runs: its next delivery reads it.

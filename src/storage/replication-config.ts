@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { AppError, badRequest } from '../errors.js';
 import type { XmlObject } from '../lib/xml.js';
 import { filterOf, filterXml, type LifecycleFilter, type LifecycleRule } from './lifecycle.js';
+import { S3_STORAGE_CLASSES } from './s3-input-rules.js';
 import {
   asRecord,
   childElement as element,
@@ -44,21 +45,6 @@ export interface ReplicationConfiguration {
   role: string;
   rules: ReplicationRule[];
 }
-
-/** S3's storage classes, which a destination may name (a Seawall destination takes STANDARD and its cold tier's). */
-const STORAGE_CLASSES: ReadonlySet<string> = new Set([
-  'STANDARD',
-  'REDUCED_REDUNDANCY',
-  'STANDARD_IA',
-  'ONEZONE_IA',
-  'INTELLIGENT_TIERING',
-  'GLACIER',
-  'DEEP_ARCHIVE',
-  'OUTPOSTS',
-  'GLACIER_IR',
-  'SNOW',
-  'EXPRESS_ONEZONE',
-]);
 
 const MAX_RULES = 1000;
 const MAX_ID = 255;
@@ -123,7 +109,8 @@ function destinationOf(record: Record<string, unknown>): ReplicationDestination 
   }
   const storageClass = text(record, 'StorageClass');
   if (storageClass !== undefined) {
-    if (!STORAGE_CLASSES.has(storageClass)) throw malformedXml();
+    // Any of S3's classes (a Seawall destination takes STANDARD and its cold tier's).
+    if (!S3_STORAGE_CLASSES.has(storageClass)) throw malformedXml();
     destination.storageClass = storageClass;
   }
   const translation = element(record, 'AccessControlTranslation');

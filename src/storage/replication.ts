@@ -114,6 +114,9 @@ const CONCURRENCY = 8;
 const IDLE_TIMEOUT_MS = 120_000;
 const CONNECT_TIMEOUT_MS = 10_000;
 
+/** How long a remote's registration is used before it is read again. */
+const REMOTE_REFRESH_MS = 5_000;
+
 /** A role's session is used this long before a new one is made (sessions last an hour). */
 const ROLE_SESSION_MS = 15 * 60_000;
 
@@ -165,10 +168,25 @@ export function createReplication(deps: {
     return stored === undefined ? undefined : parseStoredReplication(stored);
   }
 
+  /** Remotes as registered, looked up again after a few seconds (a `remote add` takes effect that soon). */
+  const registered = new Map<string, { remote: Promise<Remote | undefined>; until: number }>();
+  function remoteOf(account: string): Promise<Remote | undefined> {
+    const now = clock.now().getTime();
+    let found = registered.get(account);
+    if (!found || found.until <= now) {
+      found = { remote: remotes.get(account), until: now + REMOTE_REFRESH_MS };
+      registered.set(account, found);
+    }
+    return found.remote;
+  }
+
   /** The client of the destination's remote, made again when the remote was registered again. */
   async function clientFor(destination: ReplicationDestination): Promise<S3Client> {
     const account = destination.account ?? '';
-    const remote = await remotes.get(account);
+    const remote = await remoteOf(account).catch((error: unknown) => {
+      registered.delete(account);
+      throw error;
+    });
     if (!remote) throw new Error(`no remote is registered for account ${account}`);
     const cached = clients.get(account);
     const same = (a: Remote, b: Remote) =>
@@ -186,6 +204,9 @@ export function createReplication(deps: {
       // The outbox retries with its own backoff, and logs what failed; a stalled destination is let go.
       maxAttempts: 1,
       requestHandler: { connectionTimeout: CONNECT_TIMEOUT_MS, requestTimeout: IDLE_TIMEOUT_MS },
+      // The bytes are the source's, authenticated as they are read: no checksum of them on the way (which
+      // costs both sides a pass over every byte).
+      requestChecksumCalculation: 'WHEN_REQUIRED',
       logger: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
     });
     clients.set(account, { client, remote });

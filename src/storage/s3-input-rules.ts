@@ -64,7 +64,7 @@ export const objectLockEnabled: InputRule = (value) => {
 };
 
 /** S3's storage classes (the StorageClass enum of the S3 model). */
-const STORAGE_CLASSES = new Set([
+export const S3_STORAGE_CLASSES: ReadonlySet<string> = new Set([
   'STANDARD',
   'REDUCED_REDUNDANCY',
   'STANDARD_IA',
@@ -88,7 +88,7 @@ const STORAGE_CLASSES = new Set([
  */
 export const writableStorageClass: InputRule = (value, context) => {
   if (value === 'STANDARD' || value === context.storage.coldStorageClass) return;
-  if (STORAGE_CLASSES.has(value)) throw notImplementedHeader('x-amz-storage-class');
+  if (S3_STORAGE_CLASSES.has(value)) throw notImplementedHeader('x-amz-storage-class');
   throw badRequest('InvalidStorageClass', 'The storage class you specified is not valid', {
     StorageClassRequested: value.slice(0, 64),
   });

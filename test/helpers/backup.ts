@@ -1,0 +1,38 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { promisify } from 'node:util';
+import { GetObjectCommand, ListObjectVersionsCommand, type S3Client } from '@aws-sdk/client-s3';
+import { BIN } from './child-server.js';
+
+const run = promisify(execFile);
+
+/**
+ * Runs `seawall ARGS` in a child, without blocking this process (whose servers a backup may read from or
+ * write to) → exit code and output.
+ */
+export async function seawallCli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args]);
+    return { code: 0, out: stdout, err: stderr };
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: failed.code ?? -1, out: failed.stdout ?? '', err: failed.stderr ?? '' };
+  }
+}
+
+export const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+/** Every version of every key of `bucket` (delete markers too), with the size and SHA-256 of each one's bytes. */
+export async function versionsOf(s3: S3Client, bucket: string): Promise<string[]> {
+  const { Versions = [], DeleteMarkers = [] } = await s3.send(
+    new ListObjectVersionsCommand({ Bucket: bucket }),
+  );
+  const lines: string[] = [];
+  for (const v of Versions) {
+    const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: v.Key, VersionId: v.VersionId }));
+    const body = (await got.Body?.transformToByteArray()) ?? new Uint8Array();
+    lines.push(`${v.Key} ${v.VersionId} ${v.IsLatest} ${v.ETag} ${body.length} ${sha256(body)}`);
+  }
+  for (const m of DeleteMarkers) lines.push(`${m.Key} ${m.VersionId} ${m.IsLatest} marker`);
+  return lines.sort();
+}

@@ -308,6 +308,21 @@ describe('seawall backup and restore', () => {
     copyFileSync(join(dataDir, 'root.key'), keyFile);
     const restoredDir = join(scratch('seawall-restore-parent-'), 'data');
     const restoredCold = scratch('seawall-restore-cold-');
+    // Never into a cold tier that holds anything (the live one's blobs would be swept as the new one's orphans).
+    const intoLive = await seawall(
+      'restore',
+      '--from',
+      backup,
+      '--data-dir',
+      restoredDir,
+      '--root-key',
+      keyFile,
+      '--cold-storage-dir',
+      coldDir,
+    );
+    expect(intoLive.code).toBe(1);
+    expect(intoLive.err).toMatch(/is not empty/);
+    expect(existsSync(restoredDir)).toBe(false);
     const restored = await seawall(
       'restore',
       '--from',

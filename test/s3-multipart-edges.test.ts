@@ -18,7 +18,9 @@ import {
   HeadObjectCommand,
   ListBucketsCommand,
   ListMultipartUploadsCommand,
+  ListObjectVersionsCommand,
   ListPartsCommand,
+  PutBucketVersioningCommand,
   PutObjectCommand,
   type S3Client,
   UploadPartCommand,
@@ -135,6 +137,30 @@ describe('a repeated CompleteMultipartUpload', () => {
     // Once the object is deleted, the upload is simply gone.
     await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: 'again/sha.bin' }));
     expect(await failure(complete())).toEqual({ code: 'NoSuchUpload', status: 404 });
+  });
+
+  it('made at once by several completions (an impatient client retrying), is one version, answered alike', async () => {
+    const Bucket = 'edges-raced';
+    await s3.send(new CreateBucketCommand({ Bucket }));
+    await s3.send(new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+    const Key = 'raced.bin';
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket, Key }));
+    const Parts: CompletedPart[] = [];
+    for (const [i, body] of [randomBytes(6 * MiB), randomBytes(6 * MiB), randomBytes(10)].entries()) {
+      const { ETag } = await s3.send(
+        new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: i + 1, Body: body }),
+      );
+      Parts.push({ ETag, PartNumber: i + 1 });
+    }
+    const completions = await Promise.allSettled(
+      Array.from({ length: 4 }, () =>
+        s3.send(new CompleteMultipartUploadCommand({ Bucket, Key, UploadId, MultipartUpload: { Parts } })),
+      ),
+    );
+    const answered = completions.map((c) => (c.status === 'fulfilled' ? c.value.ETag : String(c.reason)));
+    expect(new Set(answered).size).toBe(1);
+    const { Versions = [] } = await s3.send(new ListObjectVersionsCommand({ Bucket, Prefix: Key }));
+    expect(Versions.map((v) => v.ETag)).toEqual([answered[0]]);
   });
 
   it('answers the same after the object was overwritten by a plain PUT only while the blob lives', async () => {

@@ -1,6 +1,6 @@
 import { constants, promises as fs } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../data-dir-modes.js';
 import { HashWorkers, type StreamHash } from '../lib/hash-workers.js';
 import { syncDir } from '../lib/sync-dir.js';
@@ -212,4 +212,21 @@ export async function eachConcurrently<T>(
     await Promise.all(running);
   }
   if (failure !== undefined) throw failure;
+}
+
+/** Whether one of two directories is the other or inside it, through symbolic links. */
+export async function overlaps(a: string, b: string): Promise<boolean> {
+  const [x, y] = [await realPath(a), await realPath(b)];
+  return x === y || x.startsWith(`${y}${sep}`) || y.startsWith(`${x}${sep}`);
+}
+
+/** Where a path really is, through symbolic links, for the part of it that exists (a backup may not yet). */
+async function realPath(path: string): Promise<string> {
+  const absolute = resolve(path);
+  try {
+    return await fs.realpath(absolute);
+  } catch (error) {
+    if (!isMissing(error) || dirname(absolute) === absolute) throw error;
+    return join(await realPath(dirname(absolute)), basename(absolute));
+  }
 }

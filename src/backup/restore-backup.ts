@@ -15,6 +15,7 @@ import {
   eachConcurrently,
   isMissing,
   makePrivateDir,
+  overlaps,
   PendingSyncs,
   writeDurably,
 } from './backup-files.js';
@@ -61,6 +62,13 @@ async function restoreFrom(store: BackupStore, options: RestoreOptions): Promise
   const manifest = await readManifest(store, snapshot);
   const rootKey = await readRootKey(options.rootKeyFile);
   const target = dataDirLayout(options.config.dataDir);
+  const { coldStorageDir, coldStorageClass } = options.config;
+  // A cold tier is restored into as the data directory is: new, or empty (another's blobs would be swept).
+  if (coldStorageDir !== undefined && (await overlaps(coldStorageDir, target.root)))
+    throw new BackupError(
+      `${coldStorageDir} is inside ${target.root} or holds it: give the cold tier a directory of its own`,
+    );
+  const coldExisted = coldStorageDir === undefined ? false : await requireEmpty(coldStorageDir);
   const existed = await requireEmpty(target.root);
   await prepareDataDir(target.root);
   const lock = await acquireDataDirLock(target.root, target.lock, 0);
@@ -82,7 +90,6 @@ async function restoreFrom(store: BackupStore, options: RestoreOptions): Promise
     }
     // Opens the account's secrets with the root key: a wrong key fails here, before any blob is copied.
     const credentials = await initDataDir(options.config);
-    const { coldStorageDir, coldStorageClass } = options.config;
     const cold = coldStorageDir ? { root: coldStorageDir, storageClass: coldStorageClass } : undefined;
     const { blobs, bytes } = await restoreBlobs(store, snapshot, target.objects, cold);
     restored = { snapshot, credentials, blobs, bytes };
@@ -91,6 +98,7 @@ async function restoreFrom(store: BackupStore, options: RestoreOptions): Promise
   } catch (error) {
     await lock.release();
     await removeRestored(target.root, existed);
+    if (coldStorageDir !== undefined) await removeRestored(coldStorageDir, coldExisted);
     throw error;
   }
   await lock.release();

@@ -2,64 +2,99 @@ import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sd
 import { BackupError } from './backup-target.js';
 import { type S3Place, statusOf } from './s3-transfer.js';
 
-/** A lock this old belongs to a backup that was killed (a running one rewrites its lock far more often). */
+/** A lock this old belongs to a backup that was killed (a running one rewrites its lock every few minutes). */
 export const STALE_LOCK_MS = 60 * 60 * 1000;
 /** How often a running backup rewrites its lock, so that a long run's is never taken for a stale one. */
 const REFRESH_MS = 5 * 60 * 1000;
 
+export interface S3Lock {
+  /** Throws unless this run still holds the lock: before it writes what another run would overwrite. */
+  check(): Promise<void>;
+  /** Gives the lock up, if it is still this run's. */
+  release(): Promise<void>;
+}
+
 /**
  * Takes `key` for one backup run with a conditional PUT (`If-None-Match: *`), which only one writer wins; a
- * lock older than STALE_LOCK_MS is taken over. The lock names its holder, for the message of a run refused.
+ * lock older than STALE_LOCK_MS is taken over with `If-Match` its ETag, which only one taker wins. Every later
+ * write of the lock (its refresh) is conditional on the ETag this run wrote, and its release looks first, so a
+ * run that lost its lock learns it (`check`) and does not remove another's. The lock names its holder, for the message
+ * of a run refused.
  */
 export async function takeS3Lock(
   place: S3Place,
   key: string,
   where: string,
   holder: { host: string; pid: number },
-): Promise<{ release(): Promise<void> }> {
+): Promise<S3Lock> {
   const { client, bucket } = place;
-  const body = JSON.stringify({ ...holder, startedAt: new Date().toISOString() });
-  const put = (conditional: boolean) =>
-    client.send(
-      new PutObjectCommand({
-        Bucket: bucket,
-        Key: key,
-        Body: body,
-        ...(conditional ? { IfNoneMatch: '*' } : {}),
-      }),
+  const write = async (condition: { IfNoneMatch: '*' } | { IfMatch: string }) => {
+    const body = JSON.stringify({ ...holder, writtenAt: new Date().toISOString() });
+    const { ETag } = await client.send(
+      new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ...condition }),
     );
-  const take = async () => {
+    if (!ETag) throw new BackupError(`${where}: the lock ${key} was written without an ETag`);
+    return ETag;
+  };
+  /** The write, or undefined when another writer won (412; 409: a conditional write at the same moment). */
+  const attempt = async (condition: { IfNoneMatch: '*' } | { IfMatch: string }) => {
     try {
-      await put(true);
-      return true;
+      return await write(condition);
     } catch (error) {
-      // 409: another conditional write to the key at the same moment.
-      if (statusOf(error) === 412 || statusOf(error) === 409) return false;
+      if (statusOf(error) === 412 || statusOf(error) === 409) return undefined;
       throw error;
     }
   };
-  if (!(await take())) {
+  let own = await attempt({ IfNoneMatch: '*' });
+  if (own === undefined) {
     const held = await heldBy(place, key);
     if (held && Date.now() - held.since.getTime() < STALE_LOCK_MS)
       throw new BackupError(
         `another backup (${held.holder}) has been writing to ${where} since ${held.since.toISOString()}; wait for it to finish (its lock, ${key}, is taken over once an hour old)`,
       );
-    await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
-    if (!(await take()))
+    own = await attempt(held?.etag ? { IfMatch: held.etag } : { IfNoneMatch: '*' });
+    if (own === undefined)
       throw new BackupError(`another backup took over the stale lock ${key} of ${where} just now`);
   }
-  const refresh = setInterval(() => void put(false).catch(() => undefined), REFRESH_MS);
+  let lost: string | undefined;
+  const refresh = setInterval(() => {
+    if (lost !== undefined || own === undefined) return;
+    attempt({ IfMatch: own }).then(
+      (etag) => {
+        if (etag === undefined) lost = 'another backup took its lock over';
+        else own = etag;
+      },
+      // A refresh that could not be written is tried again at the next; check() asks the lock itself.
+      () => undefined,
+    );
+  }, REFRESH_MS);
   refresh.unref();
   return {
+    async check() {
+      if (lost === undefined) {
+        const held = await heldBy(place, key);
+        if (held?.etag !== own) lost = held ? `${held.holder} holds its lock now` : 'its lock is gone';
+      }
+      if (lost !== undefined)
+        throw new BackupError(`${where}: this backup stopped, as ${lost}; nothing of it was kept`);
+    },
     async release() {
       clearInterval(refresh);
+      if (lost !== undefined || own === undefined) return;
+      // Another run's lock by now is not this run's to remove. (A conditional DELETE would close the moment
+      // between the look and the delete, but not every S3 takes one; no run takes over a lock written this
+      // recently.)
+      if ((await heldBy(place, key))?.etag !== own) return;
       await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
     },
   };
 }
 
-/** Who holds a lock and since when it was last written; undefined when it is gone meanwhile. */
-async function heldBy(place: S3Place, key: string): Promise<{ holder: string; since: Date } | undefined> {
+/** Who holds a lock, since when it was last written, and its ETag; undefined when it is gone meanwhile. */
+async function heldBy(
+  place: S3Place,
+  key: string,
+): Promise<{ holder: string; since: Date; etag: string | undefined } | undefined> {
   try {
     const got = await place.client.send(new GetObjectCommand({ Bucket: place.bucket, Key: key }));
     let holder = 'unknown holder';
@@ -68,11 +103,11 @@ async function heldBy(place: S3Place, key: string): Promise<{ holder: string; si
         host?: string;
         pid?: number;
       };
-      holder = `pid ${named.pid} on ${named.host}`;
+      if (named.pid !== undefined && named.host !== undefined) holder = `pid ${named.pid} on ${named.host}`;
     } catch {
       // a lock written by something else: its age still tells
     }
-    return { holder, since: got.LastModified ?? new Date() };
+    return { holder, since: got.LastModified ?? new Date(), etag: got.ETag };
   } catch (error) {
     if (statusOf(error) === 404) return undefined;
     throw error;

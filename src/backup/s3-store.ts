@@ -7,8 +7,8 @@ import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { type CopiedFile, hashFile, hashStream, isMissing, writeDurably } from './backup-files.js';
 import { type BackupStore, blobName, type S3Access, snapshotFile } from './backup-store.js';
 import { BackupError, manifestText, openCatalog, SNAPSHOT_ID } from './backup-target.js';
-import { takeS3Lock } from './s3-lock.js';
-import { openObject, type S3Place, uploadFile } from './s3-transfer.js';
+import { type S3Lock, takeS3Lock } from './s3-lock.js';
+import { abortUploads, openObject, type S3Place, uploadFile } from './s3-transfer.js';
 
 /** `s3://bucket/prefix` → the bucket and the prefix (without slashes at its ends; empty for the bucket's root). */
 export function parseS3Location(where: string): { bucket: string; prefix: string } {
@@ -39,7 +39,10 @@ export async function createS3Store(where: string, access: S3Access): Promise<Ba
     // Plain PUTs of a known length, which every S3 takes; verify checks what a backup holds end to end.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
-    maxAttempts: 3,
+    // A body is a stream read once: a failed request is not sent again (the run fails, the next one resumes).
+    maxAttempts: 1,
+    // A stalled connection fails the run rather than hold its lock for ever.
+    requestHandler: { connectionTimeout: 10_000, requestTimeout: 120_000 },
   });
   const place: S3Place = { client, bucket };
   const key = (name: string) => (prefix ? `${prefix}/${name}` : name);
@@ -81,9 +84,14 @@ export async function createS3Store(where: string, access: S3Access): Promise<Ba
     });
   }
 
+  /** The run's lock: checked still held before the catalog and a manifest are written over another's. */
+  let held: S3Lock | undefined;
   const store: BackupStore = {
     where,
-    lock: () => takeS3Lock(place, key('backup.lock'), where, { host: hostname(), pid: process.pid }),
+    async lock() {
+      held = await takeS3Lock(place, key('backup.lock'), where, { host: hostname(), pid: process.pid });
+      return held;
+    },
     async finishedSnapshots() {
       const found = await snapshots();
       return [...found.keys()]
@@ -93,6 +101,8 @@ export async function createS3Store(where: string, access: S3Access): Promise<Ba
     async removeUnfinished() {
       for (const [id, files] of await snapshots())
         if (!files.includes('manifest.json')) for (const file of files) await remove(snapshotFile(id, file));
+      // Multipart uploads a killed run left under the prefix (S3 keeps, and bills, them until aborted).
+      await abortUploads(place, prefix ? `${prefix}/` : '');
     },
     async removeSnapshot(id) {
       for (const [name, local] of made)
@@ -124,13 +134,16 @@ export async function createS3Store(where: string, access: S3Access): Promise<Ba
           if (isMissing(error)) continue;
           throw error;
         }
-        // Blob files never change (and a pinned one is never removed): hashed while it is uploaded.
-        const [hashed] = await Promise.all([
+        // Blob files never change (and a pinned one is never removed): hashed while it is uploaded. Both end
+        // before either's failure is answered, so no upload goes on behind a failed run.
+        const [hashed, uploaded] = await Promise.allSettled([
           hashFile(source),
           uploadFile(place, source, key(blobName(id)), bytes),
         ]);
-        if (hashed.bytes !== bytes) throw new Error(`${source} changed while it was copied`);
-        return hashed;
+        if (hashed.status === 'rejected') throw hashed.reason;
+        if (uploaded.status === 'rejected') throw uploaded.reason;
+        if (hashed.value.bytes !== bytes) throw new Error(`${source} changed while it was copied`);
+        return hashed.value;
       }
       return undefined;
     },
@@ -141,10 +154,12 @@ export async function createS3Store(where: string, access: S3Access): Promise<Ba
       return openCatalog(catalogFile, { readonly: mode === 'read' });
     },
     async saveCatalog(catalog) {
+      await held?.check();
       catalog.checkpoint();
       await uploadFile(place, catalogFile, key('catalog.db'), (await fs.stat(catalogFile)).size);
     },
     async writeManifest(id, manifest) {
+      await held?.check();
       await client.send(
         new PutObjectCommand({
           Bucket: bucket,

@@ -5,6 +5,7 @@ import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   GetObjectCommand,
+  ListMultipartUploadsCommand,
   PutObjectCommand,
   type S3Client,
   UploadPartCommand,
@@ -28,9 +29,17 @@ export function statusOf(error: unknown): number | undefined {
 /** Uploads a local file of `bytes` bytes as `key`, streamed from disk: in one PUT, or in parts when large. */
 export async function uploadFile(place: S3Place, path: string, key: string, bytes: number): Promise<void> {
   const { client, bucket } = place;
+  /** Sends a request with a file body, which is closed whatever the answer (a failed request may not read it). */
+  const sending = async <T>(body: Readable, send: (body: Readable) => Promise<T>): Promise<T> => {
+    try {
+      return await send(body);
+    } finally {
+      body.destroy();
+    }
+  };
   if (bytes <= PART_BYTES) {
-    await client.send(
-      new PutObjectCommand({ Bucket: bucket, Key: key, Body: createReadStream(path), ContentLength: bytes }),
+    await sending(createReadStream(path), (Body) =>
+      client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body, ContentLength: bytes })),
     );
     return;
   }
@@ -41,15 +50,17 @@ export async function uploadFile(place: S3Place, path: string, key: string, byte
     for (let start = 0; start < bytes; start += partBytes) {
       const end = Math.min(bytes, start + partBytes);
       const PartNumber = parts.length + 1;
-      const { ETag } = await client.send(
-        new UploadPartCommand({
-          Bucket: bucket,
-          Key: key,
-          UploadId,
-          PartNumber,
-          Body: createReadStream(path, { start, end: end - 1 }),
-          ContentLength: end - start,
-        }),
+      const { ETag } = await sending(createReadStream(path, { start, end: end - 1 }), (Body) =>
+        client.send(
+          new UploadPartCommand({
+            Bucket: bucket,
+            Key: key,
+            UploadId,
+            PartNumber,
+            Body,
+            ContentLength: end - start,
+          }),
+        ),
       );
       parts.push({ PartNumber, ETag: ETag ?? '' });
     }
@@ -62,10 +73,30 @@ export async function uploadFile(place: S3Place, path: string, key: string, byte
       }),
     );
   } catch (error) {
+    // One that cannot be aborted now is aborted by the next run (abortUploads).
     await client
       .send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId }))
       .catch(() => undefined);
     throw error;
+  }
+}
+
+/** Aborts every multipart upload in progress under `prefix`: what a killed run left. */
+export async function abortUploads(place: S3Place, prefix: string): Promise<void> {
+  const { client, bucket } = place;
+  let KeyMarker: string | undefined;
+  let UploadIdMarker: string | undefined;
+  for (;;) {
+    const page = await client.send(
+      new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: prefix, KeyMarker, UploadIdMarker }),
+    );
+    for (const upload of page.Uploads ?? [])
+      await client.send(
+        new AbortMultipartUploadCommand({ Bucket: bucket, Key: upload.Key, UploadId: upload.UploadId }),
+      );
+    if (!page.IsTruncated) return;
+    KeyMarker = page.NextKeyMarker;
+    UploadIdMarker = page.NextUploadIdMarker;
   }
 }
 

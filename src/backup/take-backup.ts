@@ -1,12 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
-import { basename, dirname, join, resolve, sep } from 'node:path';
+import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Kysely } from 'kysely';
 import { dataDirLayout, exists } from '../data-dir.js';
 import { type Database, openMetadataReadOnly } from '../db/database.js';
 import { referencedBlobs } from '../storage/index.js';
-import { COPIES, type CopiedFile, eachConcurrently, isMissing } from './backup-files.js';
+import { COPIES, type CopiedFile, eachConcurrently, overlaps } from './backup-files.js';
 import { type BackupStore, type S3Access, snapshotFile } from './backup-store.js';
 import { BackupError, type BlobCatalog, DATABASES, type Manifest, snapshotId } from './backup-target.js';
 import { type BlobPins, pinBlobs, removeStalePins, type Tier } from './blob-pins.js';
@@ -105,23 +104,6 @@ function lostBlobs(blobs: readonly string[], noColdTier: boolean): BackupError {
   return new BackupError(
     `blob ${named}${more}, named by the metadata, is not in the data directory${noColdTier ? ' (if it has a cold tier, give --cold-storage-dir)' : ''}; seawall check says what else is damaged`,
   );
-}
-
-/** Whether one of two directories is the other or inside it, through symbolic links. */
-async function overlaps(a: string, b: string): Promise<boolean> {
-  const [x, y] = [await realPath(a), await realPath(b)];
-  return x === y || x.startsWith(`${y}${sep}`) || y.startsWith(`${x}${sep}`);
-}
-
-/** Where a path really is, through symbolic links, for the part of it that exists (a backup may not yet). */
-async function realPath(path: string): Promise<string> {
-  const absolute = resolve(path);
-  try {
-    return await fs.realpath(absolute);
-  } catch (error) {
-    if (!isMissing(error) || dirname(absolute) === absolute) throw error;
-    return join(await realPath(dirname(absolute)), basename(absolute));
-  }
 }
 
 /** One run: its manifest, or the blobs the snapshot names that were gone before they were copied. */

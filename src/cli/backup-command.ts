@@ -152,7 +152,10 @@ export const restoreCommand: Command = {
     const rootKeyFile = resolve(required(values, 'root-key', "the installation's root key file"));
     required(values, 'data-dir', 'the new data directory');
     const { endpoint: _e, credentials: _c, profile: _p, region: _r, ...dataDirFlags } = values;
-    const config = configFrom(dataDirFlags, io.env);
+    // The cold tier to restore into is the one the flag names, never one the environment holds (that of the
+    // installation this shell serves, perhaps): the restored server would sweep its blobs as its own orphans.
+    const { SEAWALL_COLD_STORAGE_DIR: _cold, ...env } = io.env;
+    const config = configFrom(dataDirFlags, env);
     if (config.metadataUrl)
       throw new CliError(
         'a backup restores SQLite metadata into the new data directory; unset SEAWALL_METADATA_URL to restore',
@@ -168,7 +171,7 @@ export const restoreCommand: Command = {
       }),
     );
     io.out(
-      `restored snapshot ${result.snapshot} into ${config.dataDir}: account ${result.credentials.accountId}, region ${result.credentials.region}, ${result.blobs} blob(s), ${mib(result.bytes)}`,
+      `restored snapshot ${result.snapshot} into ${config.dataDir}: account ${result.credentials.accountId}, region ${result.credentials.region}, ${result.blobs} blob(s), ${mib(result.bytes)}${config.coldStorageDir ? `; start it with --cold-storage-dir ${config.coldStorageDir}` : ''}`,
     );
     return 0;
   },

@@ -32,9 +32,9 @@ function mustBeSigned(name: string): boolean {
 }
 
 /**
- * The request's x-amz-* (and x-seawall-*) headers that its signature does not cover, sorted. Two are covered without being
- * listed: the payload hash is the canonical request's last line, and a header signature's x-amz-date is in
- * the string to sign. Headers clients leave unsigned on purpose (user-agent, expect, x-amzn-trace-id…) are
+ * The request's x-amz-* (and x-seawall-*) headers that its signature does not cover, sorted. Two are covered
+ * without being listed: the payload hash is the canonical request's last line, and a header signature's
+ * x-amz-date is in the string to sign. Headers clients leave unsigned on purpose (user-agent, expect, x-amzn-trace-id…) are
  * not x-amz-* headers.
  */
 export function unsignedAmzHeaders(

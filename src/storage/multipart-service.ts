@@ -356,36 +356,51 @@ export function createMultipartService(deps: {
         stored && partsKey
           ? { dataKey: partsKey, encryption: stored }
           : await deps.newDataKey(bucket, key, undefined, keyAccess);
-      const joined = await joinParts(parts, plan, { parts: partsKey, object: sealing.dataKey });
+      let joined: Awaited<ReturnType<typeof joinParts>>;
+      try {
+        joined = await joinParts(parts, plan, { parts: partsKey, object: sealing.dataKey });
+      } catch (error) {
+        // The parts went with a completion or an abort that ended the upload meanwhile.
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT' && !(await store.findUpload(uploadId)))
+          return completedBefore(uploadId, bucket, key);
+        throw error;
+      }
       const { blob } = joined;
       const etag = multipartEtag(parts.map((p) => p.etag));
       const made = { blobId: blob.id, uploadId, bucket, key, etag, parts, upload: checksum };
       await store.insertCompleted(
         completedRow({ ...made, ...(joined.checksum ? { checksum: joined.checksum } : {}) }),
       );
-      // A commit that fails discards the joined blob, and what was recorded of it with the blob.
-      const committed = await deps.commitObject(
-        {
-          bucket,
-          key,
-          blob_id: blob.id,
-          size: blob.size,
-          etag,
-          content_type: settings.contentType,
-          metadata: JSON.stringify({ user: settings.userMetadata, headers: settings.headers }),
-          checksum_algorithm: joined.checksum?.algorithm ?? null,
-          checksum_value: joined.checksum?.value ?? null,
-          checksum_type: joined.checksum?.type ?? null,
-          last_modified: clock.now().getTime(),
-          attributes: newAttributes(settings.lock, settings.storageClass),
-          ...(settings.tags ? { tags: settings.tags } : {}),
-          ...(settings.acl !== undefined ? { acl: settings.acl } : {}),
-          encryption: JSON.stringify(sealing.encryption),
-        },
-        // S3's conditional completion, judged at the commit against the object it would replace.
-        conditions && ((current) => checkWriteConditions(conditions, current)),
-        { event: 'ObjectCreated:CompleteMultipartUpload', origin, completes: uploadId },
-      );
+      // A commit that fails discards the joined blob, and what was recorded of it with the blob; one that lost
+      // the upload to another completion (or an abort) answers as a completion of an ended upload does.
+      const committed = await deps
+        .commitObject(
+          {
+            bucket,
+            key,
+            blob_id: blob.id,
+            size: blob.size,
+            etag,
+            content_type: settings.contentType,
+            metadata: JSON.stringify({ user: settings.userMetadata, headers: settings.headers }),
+            checksum_algorithm: joined.checksum?.algorithm ?? null,
+            checksum_value: joined.checksum?.value ?? null,
+            checksum_type: joined.checksum?.type ?? null,
+            last_modified: clock.now().getTime(),
+            attributes: newAttributes(settings.lock, settings.storageClass),
+            ...(settings.tags ? { tags: settings.tags } : {}),
+            ...(settings.acl !== undefined ? { acl: settings.acl } : {}),
+            encryption: JSON.stringify(sealing.encryption),
+          },
+          // S3's conditional completion, judged at the commit against the object it would replace.
+          conditions && ((current) => checkWriteConditions(conditions, current)),
+          { event: 'ObjectCreated:CompleteMultipartUpload', origin, completes: uploadId },
+        )
+        .catch((error: unknown) => {
+          if (error instanceof UploadVanished) return undefined;
+          throw error;
+        });
+      if (!committed) return completedBefore(uploadId, bucket, key);
       customerKeyed.delete(uploadId);
       return {
         etag,

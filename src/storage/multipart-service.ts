@@ -110,6 +110,8 @@ export function createMultipartService(deps: {
     row: NewObject,
     guard: ((current: ObjectRow | undefined) => void) | undefined,
     cause: ObjectCause,
+    /** The upload the write completes, ended in the write's own transaction. */
+    write: { completes: string },
   ): Promise<{ versionId?: string | undefined }>;
   /** Deletes a part's (or an unfinished join's) blob; no object refers to it, so nothing else is forgotten. */
   deleteBlob(id: string | undefined): Promise<void>;
@@ -394,7 +396,8 @@ export function createMultipartService(deps: {
           },
           // S3's conditional completion, judged at the commit against the object it would replace.
           conditions && ((current) => checkWriteConditions(conditions, current)),
-          { event: 'ObjectCreated:CompleteMultipartUpload', origin, completes: uploadId },
+          { event: 'ObjectCreated:CompleteMultipartUpload', origin },
+          { completes: uploadId },
         )
         .catch((error: unknown) => {
           if (error instanceof UploadVanished) return undefined;

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { MultipartObjectTable, MultipartPartTable, MultipartUploadTable } from '../db/schema.js';
 
@@ -105,20 +105,7 @@ export function createMultipartStore(db: Kysely<Database>): MultipartStore {
         .orderBy('part_number')
         .execute(),
 
-    async deleteUpload(uploadId: string): Promise<string[] | undefined> {
-      return db.transaction().execute(async (trx) => {
-        const parts = await trx
-          .deleteFrom('multipart_parts')
-          .where('upload_id', '=', uploadId)
-          .returning('blob_id')
-          .execute();
-        const upload = await trx
-          .deleteFrom('multipart_uploads')
-          .where('upload_id', '=', uploadId)
-          .executeTakeFirst();
-        return Number(upload.numDeletedRows) > 0 ? parts.map((p) => p.blob_id) : undefined;
-      });
-    },
+    deleteUpload: (uploadId: string) => db.transaction().execute((trx) => endUpload(trx, uploadId)),
 
     async insertCompleted(row: CompletedRow): Promise<void> {
       await db.insertInto('multipart_objects').values(row).execute();
@@ -138,4 +125,22 @@ export class UploadVanished extends Error {
   constructor(readonly uploadId: string) {
     super(`upload ${uploadId} no longer exists`);
   }
+}
+
+/**
+ * Removes an upload and its parts inside `trx` (an abort's, or the transaction that stores the object a
+ * completion made); answers the parts' blobs, to delete once committed, or undefined when the upload was gone.
+ */
+export async function endUpload(trx: Transaction<Database>, uploadId: string): Promise<string[] | undefined> {
+  const upload = await trx
+    .deleteFrom('multipart_uploads')
+    .where('upload_id', '=', uploadId)
+    .executeTakeFirst();
+  if (Number(upload.numDeletedRows) !== 1) return undefined;
+  const parts = await trx
+    .deleteFrom('multipart_parts')
+    .where('upload_id', '=', uploadId)
+    .returning('blob_id')
+    .execute();
+  return parts.map((p) => p.blob_id);
 }

@@ -27,8 +27,6 @@ export interface ChangeOrigin {
 export interface ObjectCause {
   readonly event: S3EventName;
   readonly origin?: ChangeOrigin | 'lifecycle' | undefined;
-  /** The multipart upload the write completes, ended in the write's own transaction. */
-  readonly completes?: string;
 }
 
 /** The origin of a change a request made. */

@@ -298,8 +298,10 @@ export function createStorageService(deps: {
     object: NewObject,
     guard: ((current: ObjectRow | undefined) => void) | undefined,
     cause: ObjectCause,
-    replicaOf?: string,
+    /** A replica's write (the source version's id), or a completion (the upload it ends with the write). */
+    write: { replicaOf?: string | undefined; completes?: string } = {},
   ): Promise<StoredObject> {
+    const { replicaOf, completes } = write;
     const cold = blobs.cold;
     let committed: {
       row: ObjectRow;
@@ -338,7 +340,7 @@ export function createStorageService(deps: {
         guard,
         events,
         replicas,
-        cause.completes,
+        completes,
       );
       committed = {
         row,
@@ -672,7 +674,7 @@ export function createStorageService(deps: {
           if (conditional) conflictOnFailure(() => checkWriteConditions(input, current));
         },
         { event: `ObjectCreated:${input.how ?? 'Put'}`, origin: input.origin },
-        input.replicaOf,
+        { replicaOf: input.replicaOf },
       );
     },
 

@@ -2,7 +2,7 @@ import { type Kysely, PostgresAdapter, sql, type Transaction } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { BucketAccessTable, BucketTable, ObjectTable } from '../db/schema.js';
 import { type EventDraft, insertEvents } from './event-outbox.js';
-import { UploadVanished } from './multipart-store.js';
+import { endUpload, UploadVanished } from './multipart-store.js';
 import { insertReplicas, type ReplicationDraft } from './replication.js';
 import { replicationStatusOf, storageClassOf, withReplicationStatus } from './storage-class.js';
 
@@ -456,17 +456,9 @@ export function createStorageStore(db: Kysely<Database>): StorageStore {
         if (completes !== undefined) {
           // Only the completion that ends the upload makes its object: another one (a retry racing it) or an
           // abort that came first rolls this one back.
-          const ended = await trx
-            .deleteFrom('multipart_uploads')
-            .where('upload_id', '=', completes)
-            .executeTakeFirst();
-          if (Number(ended.numDeletedRows) !== 1) return Promise.reject(new UploadVanished(completes));
-          const parts = await trx
-            .deleteFrom('multipart_parts')
-            .where('upload_id', '=', completes)
-            .returning('blob_id')
-            .execute();
-          for (const part of parts) if (part.blob_id) blobIds.push(part.blob_id);
+          const parts = await endUpload(trx, completes);
+          if (!parts) return Promise.reject(new UploadVanished(completes));
+          blobIds.push(...parts);
         }
         return { blobIds };
       });

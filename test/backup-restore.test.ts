@@ -21,7 +21,6 @@ import {
   GetObjectCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
-  type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, it } from 'vitest';

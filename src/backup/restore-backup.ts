@@ -91,7 +91,12 @@ async function restoreFrom(store: BackupStore, options: RestoreOptions): Promise
     // Opens the account's secrets with the root key: a wrong key fails here, before any blob is copied.
     const credentials = await initDataDir(options.config);
     const cold = coldStorageDir ? { root: coldStorageDir, storageClass: coldStorageClass } : undefined;
-    const { blobs, bytes } = await restoreBlobs(store, snapshot, target.objects, cold);
+    const { blobs, bytes } = await restoreBlobs(
+      store,
+      join(target.root, 'metadata.db'),
+      target.objects,
+      cold,
+    );
     restored = { snapshot, credentials, blobs, bytes };
     await fs.rm(target.restoring);
     await syncDir(target.root);
@@ -128,18 +133,16 @@ async function requireEmpty(dir: string): Promise<boolean> {
 }
 
 /**
- * Copies the blobs the snapshot names into the new data directory: each into the tier its version's storage
- * class says, given a cold tier (the cold class's into it); without one, all into the hot tier, from which
- * they read as well.
+ * Copies the blobs the restored metadata (`metadataFile`, the snapshot's, checked against its manifest) names
+ * into the new data directory: each into the tier its version's storage class says, given a cold tier (the
+ * cold class's into it); without one, all into the hot tier, from which they read as well.
  */
 async function restoreBlobs(
   store: BackupStore,
-  snapshot: string,
+  metadataFile: string,
   objects: string,
   cold: { root: string; storageClass: string } | undefined,
 ) {
-  const metadataFile = await store.localFile(snapshotFile(snapshot, 'metadata.db'));
-  if (!metadataFile) throw new BackupError(`snapshot ${snapshot}: metadata.db is missing from the backup`);
   const catalog = await store.openCatalog('read');
   const metadata = openMetadataReadOnly(metadataFile);
   const dirs = new PendingSyncs();

@@ -140,6 +140,9 @@ export async function createS3Store(where: string, access: S3Access): Promise<Ba
           hashFile(source),
           uploadFile(place, source, key(blobName(id)), bytes),
         ]);
+        const failed = [hashed, uploaded].find((result) => result.status === 'rejected');
+        // Removed since it was found (moved to the other tier): the next source, as the directory store does.
+        if (failed && isMissing(failed.reason)) continue;
         if (hashed.status === 'rejected') throw hashed.reason;
         if (uploaded.status === 'rejected') throw uploaded.reason;
         if (hashed.value.bytes !== bytes) throw new Error(`${source} changed while it was copied`);

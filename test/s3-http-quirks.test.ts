@@ -10,7 +10,9 @@ import {
   ListBucketsCommand,
   ListObjectsCommand,
   ListObjectsV2Command,
+  ListObjectVersionsCommand,
   PutBucketAclCommand,
+  PutBucketVersioningCommand,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
@@ -449,6 +451,48 @@ describe('conditional PutObject', () => {
     }
     const got = await refusal(s3.send(new HeadObjectCommand({ Bucket, Key })));
     expect(got.status).toBe(404);
+  });
+
+  it('DeleteObject with If-Match deletes only the object (or version) with that ETag; a missing one is 204', async () => {
+    const Bucket = BUCKET;
+    const Key = 'conditional-delete';
+    const put = await s3.send(new PutObjectCommand({ Bucket, Key, Body: 'one' }));
+    expect(
+      await refusal(s3.send(new DeleteObjectCommand({ Bucket, Key, IfMatch: '"badetag"' }))),
+    ).toMatchObject({ name: 'PreconditionFailed', status: 412 });
+    expect(await (await s3.send(new GetObjectCommand({ Bucket, Key }))).Body?.transformToString()).toBe(
+      'one',
+    );
+    await s3.send(new DeleteObjectCommand({ Bucket, Key, IfMatch: put.ETag }));
+    expect((await refusal(s3.send(new HeadObjectCommand({ Bucket, Key })))).status).toBe(404);
+    await s3.send(new DeleteObjectCommand({ Bucket, Key, IfMatch: put.ETag }));
+    // In a versioned bucket: the delete marker is made only over the object with that ETag.
+    const Versioned = 'conditional-delete-versions';
+    await s3.send(new CreateBucketCommand({ Bucket: Versioned }));
+    await s3.send(
+      new PutBucketVersioningCommand({ Bucket: Versioned, VersioningConfiguration: { Status: 'Enabled' } }),
+    );
+    const v1 = await s3.send(new PutObjectCommand({ Bucket: Versioned, Key, Body: 'v1' }));
+    const v2 = await s3.send(new PutObjectCommand({ Bucket: Versioned, Key, Body: 'v2' }));
+    expect(
+      await refusal(s3.send(new DeleteObjectCommand({ Bucket: Versioned, Key, IfMatch: v1.ETag }))),
+    ).toMatchObject({ name: 'PreconditionFailed', status: 412 });
+    expect(
+      await refusal(
+        s3.send(
+          new DeleteObjectCommand({ Bucket: Versioned, Key, VersionId: v1.VersionId, IfMatch: v2.ETag }),
+        ),
+      ),
+    ).toMatchObject({ name: 'PreconditionFailed', status: 412 });
+    const marked = await s3.send(new DeleteObjectCommand({ Bucket: Versioned, Key, IfMatch: v2.ETag }));
+    expect(marked.DeleteMarker).toBe(true);
+    await s3.send(
+      new DeleteObjectCommand({ Bucket: Versioned, Key, VersionId: v1.VersionId, IfMatch: v1.ETag }),
+    );
+    const { Versions = [] } = await s3.send(
+      new ListObjectVersionsCommand({ Bucket: Versioned, Prefix: Key }),
+    );
+    expect(Versions.map((v) => v.VersionId)).toEqual([v2.VersionId]);
   });
 
   it('a condition that held when the upload began and fails at its end is ConditionalRequestConflict (409)', async () => {

@@ -922,7 +922,7 @@ function definitions(objects: S3ObjectApi, buckets: S3BucketApi, multipart: S3Mu
       versionAction: 's3:DeleteObjectVersion',
       method: 'DELETE',
       level: 'object',
-      headers: { ...OWNER, ...PAYER, ...BYPASS_GOVERNANCE },
+      headers: { ...OWNER, ...PAYER, ...BYPASS_GOVERNANCE, 'if-match': 'handled' },
       query: { versionId: validVersionId },
       handle: async (req, { bucket, key }) => {
         if (req.headers[REPLICA_HEADER] !== undefined)

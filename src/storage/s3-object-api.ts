@@ -366,10 +366,12 @@ export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
     async deleteObject(req: OperationRequest, bucket: string, key: string): Promise<ApiResponse> {
       const versionId = queryValue(req.query, 'versionId');
       const replicaOf = versionId === undefined ? req.headers[REPLICA_HEADER] : undefined;
+      const ifMatch = req.headers['if-match'];
       const done = await storage.deleteObject(bucket, key, versionId, {
         bypassGovernance: versionId !== undefined && (await bypassesGovernance(req, bucket, key)),
         origin: requestOrigin(req),
         ...(replicaOf !== undefined ? { replicaOf } : {}),
+        ...(ifMatch !== undefined ? { ifMatch } : {}),
       });
       return {
         status: 204,

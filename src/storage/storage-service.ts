@@ -65,7 +65,7 @@ import {
   type VersionedDelete,
   type Versioning,
 } from './versioning.js';
-import { checkWriteConditions, conflictOnFailure } from './write-conditions.js';
+import { checkDeleteCondition, checkWriteConditions, conflictOnFailure } from './write-conditions.js';
 
 /** What a write declares of its new object; the version's identity and place are the commit's. */
 export type NewObject = Omit<
@@ -735,6 +735,8 @@ export function createStorageService(deps: {
         origin?: ChangeOrigin | 'lifecycle';
         /** A replicated delete marker: the source marker's id, which this one keeps. */
         replicaOf?: string;
+        /** If-Match: only the object (or version) with this ETag is deleted (write-conditions.ts). */
+        ifMatch?: string;
       } = {},
     ): Promise<VersionedDelete> {
       assertObjectKey(key);
@@ -767,6 +769,7 @@ export function createStorageService(deps: {
             // A version id ("null") is reused when a version is replaced; its seq can be too, once every version
             // of the key was deleted; its blob cannot.
             if (only && (row.seq !== only.seq || row.blob_id !== only.blob_id)) throw new VersionReplaced();
+            checkDeleteCondition(options.ifMatch, row.delete_marker === 1 ? undefined : row);
             checkDeletable(lockOf(row.attributes), now, options.bypassGovernance === true);
           },
           events,
@@ -787,7 +790,13 @@ export function createStorageService(deps: {
       }
       if (versioning === undefined) {
         const events = await removal(false, undefined);
-        const removed = await store.deleteVersion(bucket, key, 'null', undefined, events);
+        const removed = await store.deleteVersion(
+          bucket,
+          key,
+          'null',
+          (row) => checkDeleteCondition(options.ifMatch, row.delete_marker === 1 ? undefined : row),
+          events,
+        );
         if (removed && events.length > 0) notifications.wake();
         if (removed?.blob_id) await discardBlob(removed.blob_id);
         return {};
@@ -825,6 +834,7 @@ export function createStorageService(deps: {
           (current) => {
             if (only && (current?.seq !== only.seq || current.blob_id !== only.blob_id))
               throw new VersionReplaced();
+            checkDeleteCondition(options.ifMatch, current);
           },
           events,
           replicas,

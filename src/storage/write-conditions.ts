@@ -34,6 +34,20 @@ export function checkWriteConditions(input: WriteConditions, current: ObjectRow 
     throw preconditionFailed('If-Match');
 }
 
+/**
+ * S3's conditional delete: If-Match wants the object (or the version named) to have that ETag (`*`: any);
+ * 412 otherwise. An object that is not there is deleted anyway (S3 answers 204).
+ */
+export function checkDeleteCondition(
+  ifMatch: string | undefined,
+  current: { etag: string } | undefined,
+): void {
+  if (ifMatch === undefined || !current) return;
+  const wanted = ifMatch.trim();
+  if (wanted !== '*' && wanted !== current.etag && `"${wanted}"` !== current.etag)
+    throw preconditionFailed('If-Match');
+}
+
 /** A condition that held when the write began and failed at its commit: S3 answers 409, to retry. */
 export function conflictOnFailure(check: () => void): void {
   try {

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { IAMClient } from '@aws-sdk/client-iam';
 import {
@@ -11,10 +10,8 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { dataDirLayout } from '../src/data-dir.js';
-import { PROFILE } from '../src/main.js';
-import { replicationRole } from '../test/helpers/replication.js';
-import { BIN, countFromEnv, percentile, type ServedSeawall, serveSeawall } from './harness.js';
+import { registerRemote, replicationRole } from '../test/helpers/replication.js';
+import { countFromEnv, percentile, type ServedSeawall, serveSeawall } from './harness.js';
 
 function client<C>(make: new (config: object) => C, served: ServedSeawall): C {
   return new make({
@@ -67,25 +64,7 @@ export async function replicationBench(): Promise<void> {
         new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Enabled' } }),
       );
     }
-    const added = spawnSync(
-      process.execPath,
-      [
-        BIN,
-        'remote',
-        'add',
-        '--data-dir',
-        source.dataDir,
-        '--account',
-        account,
-        '--endpoint',
-        destination.url,
-        '--credentials',
-        dataDirLayout(destination.dataDir).credentials,
-        '--profile',
-        PROFILE,
-      ],
-      { encoding: 'utf8' },
-    );
+    const added = registerRemote(source.dataDir, account, destination.url, destination.dataDir);
     if (added.status !== 0) throw new Error(added.stderr);
     // The role replication reads as, trusted by S3.
     const iam = client(IAMClient, source);

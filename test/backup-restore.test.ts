@@ -307,32 +307,24 @@ describe('seawall backup and restore', () => {
     copyFileSync(join(dataDir, 'root.key'), keyFile);
     const restoredDir = join(scratch('seawall-restore-parent-'), 'data');
     const restoredCold = scratch('seawall-restore-cold-');
+    const restoreInto = (cold: string) =>
+      seawall(
+        'restore',
+        '--from',
+        backup,
+        '--data-dir',
+        restoredDir,
+        '--root-key',
+        keyFile,
+        '--cold-storage-dir',
+        cold,
+      );
     // Never into a cold tier that holds anything (the live one's blobs would be swept as the new one's orphans).
-    const intoLive = await seawall(
-      'restore',
-      '--from',
-      backup,
-      '--data-dir',
-      restoredDir,
-      '--root-key',
-      keyFile,
-      '--cold-storage-dir',
-      coldDir,
-    );
+    const intoLive = await restoreInto(coldDir);
     expect(intoLive.code).toBe(1);
     expect(intoLive.err).toMatch(/is not empty/);
     expect(existsSync(restoredDir)).toBe(false);
-    const restored = await seawall(
-      'restore',
-      '--from',
-      backup,
-      '--data-dir',
-      restoredDir,
-      '--root-key',
-      keyFile,
-      '--cold-storage-dir',
-      restoredCold,
-    );
+    const restored = await restoreInto(restoredCold);
     expect(restored.err).toBe('');
     const blobs = (dir: string) =>
       readdirSync(join(dir, 'blobs'), { recursive: true })
@@ -370,6 +362,11 @@ describe('seawall backup and restore', () => {
     );
     expect(s3Target.code).toBe(1);
     expect(s3Target.err).toMatch(/s3:\/\/bucket\/prefix: \S+/);
+    // A location whose bucket S3 could not name, or whose prefix has dot segments, is no S3 location.
+    for (const to of ['s3://../escape', 's3://bucket/a/../b'])
+      expect((await seawall('backup', '--data-dir', dataDir, '--to', to)).err).toMatch(
+        /is not an S3 location/,
+      );
     const s3Flag = await seawall('backup', '--data-dir', dataDir, '--to', scratch('x-'), '--profile', 'p');
     expect(s3Flag.code).toBe(1);
     expect(s3Flag.err).toMatch(/--profile is only for a backup in S3/);

@@ -22,14 +22,12 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { targetFromDataDir } from '../src/cli/client-target.js';
-import { dataDirLayout } from '../src/data-dir.js';
-import { PROFILE } from '../src/main.js';
 import { REPLICA_HEADER } from '../src/storage/replication.js';
 import { AWS_CLI, AWS_CLI_ON_PATH, awsCli } from './helpers/aws-cli.js';
 import { BIN, servedUrl } from './helpers/child-server.js';
 import { failure } from './helpers/failure.js';
 import { policyUser } from './helpers/iam-user.js';
-import { replicationRole } from './helpers/replication.js';
+import { registerRemote, replicationRole } from './helpers/replication.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
 
 const RETRIES = { firstDelayMs: 100, maxDelayMs: 400, attempts: 1000 };
@@ -152,25 +150,7 @@ describe('bucket replication to another Seawall process', () => {
     iam.destroy();
     s3 = source.s3({ maxAttempts: 1 });
     // Registered while the source runs: its next delivery reads it.
-    const added = spawnSync(
-      process.execPath,
-      [
-        BIN,
-        'remote',
-        'add',
-        '--data-dir',
-        sourceDir,
-        '--account',
-        account,
-        '--endpoint',
-        destination.url,
-        '--credentials',
-        dataDirLayout(destination.dir).credentials,
-        '--profile',
-        PROFILE,
-      ],
-      { encoding: 'utf8' },
-    );
+    const added = registerRemote(sourceDir, account, destination.url, destination.dir);
     expect(added.stderr).toBe('');
     expect(added.stdout).toContain(`registered account ${account}`);
     await s3.send(new CreateBucketCommand({ Bucket: 'source' }));

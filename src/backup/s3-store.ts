@@ -13,8 +13,13 @@ import { abortUploads, openObject, type S3Place, uploadFile } from './s3-transfe
 /** `s3://bucket/prefix` → the bucket and the prefix (without slashes at its ends; empty for the bucket's root). */
 export function parseS3Location(where: string): { bucket: string; prefix: string } {
   const match = /^s3:\/\/([^/]+)\/*(.*?)\/*$/.exec(where);
-  if (!match?.[1]) throw new BackupError(`${where} is not an S3 location; give s3://bucket/prefix`);
-  return { bucket: match[1], prefix: match[2] ?? '' };
+  const bucket = match?.[1] ?? '';
+  const prefix = match?.[2] ?? '';
+  // A bucket S3 could name (the name goes into the request path), and a prefix of real segments.
+  const badSegment = prefix !== '' && /(^|\/)\.{0,2}(\/|$)/.test(prefix);
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket) || badSegment)
+    throw new BackupError(`${where} is not an S3 location; give s3://bucket/prefix`);
+  return { bucket, prefix };
 }
 
 /**

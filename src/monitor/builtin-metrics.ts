@@ -67,6 +67,18 @@ function bucketOf(resources: readonly string[]): string | undefined {
   return undefined;
 }
 
+/** One value of a metric at `time`, at a minute's resolution. */
+function pointSample(
+  time: number,
+  namespace: string,
+  name: string,
+  unit: string,
+  value: number,
+  dimensions: Dimension[],
+): Sample {
+  return { metric: { namespace, name, dimensions }, unit, time, resolution: 60, values: [[value, 1]] };
+}
+
 export interface BuiltinMetrics {
   /** The pipeline's event listener. */
   onEvent(event: OperationEvent): void;
@@ -226,13 +238,7 @@ export function createBuiltinMetrics(deps: {
         { Name: 'WorkGroup', Value: String(q.workgroup) },
       ];
       const metric = (name: string, unit: string, value: number) =>
-        out.push({
-          metric: { namespace: 'AWS/Athena', name, dimensions: dims },
-          unit,
-          time,
-          resolution: 60,
-          values: [[value, 1]],
-        });
+        out.push(pointSample(time, 'AWS/Athena', name, unit, value, dims));
       const timeline = timelineOf({
         submitted_at: Number(q.submitted_at),
         started_at: q.started_at === null ? null : Number(q.started_at),
@@ -245,13 +251,7 @@ export function createBuiltinMetrics(deps: {
       metric('EngineExecutionTime', 'Milliseconds', timeline.engineMs);
       metric('ServiceProcessingTime', 'Milliseconds', timeline.serviceMs);
       const platform = (name: string, unit: string, value: number) =>
-        out.push({
-          metric: { namespace: 'Seawall/Platform', name, dimensions: [] },
-          unit,
-          time,
-          resolution: 60,
-          values: [[value, 1]],
-        });
+        out.push(pointSample(time, 'Seawall/Platform', name, unit, value, []));
       platform('Queries', 'Count', 1);
       platform('BytesScanned', 'Bytes', Number(q.data_scanned));
       billing.addUsage('AmazonAthena', 'DataScannedInTB', Number(q.data_scanned) / 1024 ** 4);
@@ -339,13 +339,7 @@ export function createBuiltinMetrics(deps: {
       [{ Name: 'JobType', Value: type }],
     ]) {
       const metric = (metricName: string, unit: string, value: number) =>
-        out.push({
-          metric: { namespace: 'Seawall/Jobs', name: metricName, dimensions },
-          unit,
-          time,
-          resolution: 60,
-          values: [[value, 1]],
-        });
+        out.push(pointSample(time, 'Seawall/Jobs', metricName, unit, value, dimensions));
       metric('JobRunsSucceeded', 'Count', succeeded);
       metric('JobRunsFailed', 'Count', failed);
       metric('JobRunTime', 'Seconds', ms / 1000);
@@ -359,13 +353,7 @@ export function createBuiltinMetrics(deps: {
       unit: string,
       value: number,
       dimensions: Dimension[] = [],
-    ) => ({
-      metric: { namespace, name, dimensions },
-      unit,
-      time,
-      resolution: 60 as const,
-      values: [[value, 1]] as [number, number][],
-    });
+    ) => pointSample(time, namespace, name, unit, value, dimensions);
     const out: Sample[] = [];
     const host = hostCpuTimes();
     const busy = host.busy - lastHostCpu.busy;
@@ -431,13 +419,7 @@ export function createBuiltinMetrics(deps: {
       .execute();
     const out: Sample[] = [];
     const metric = (dims: Dimension[], name: string, unit: string, value: number) =>
-      out.push({
-        metric: { namespace: 'AWS/S3', name, dimensions: dims },
-        unit,
-        time,
-        resolution: 60,
-        values: [[value, 1]],
-      });
+      out.push(pointSample(time, 'AWS/S3', name, unit, value, dims));
     const seen = new Set<string>();
     for (const row of rows) {
       const destination = JSON.parse(String(row.destination)) as { bucket: string };
@@ -515,13 +497,7 @@ export function createBuiltinMetrics(deps: {
       ['StorageBytes', 'Bytes', totalBytes],
       ['NumberOfObjects', 'Count', objects],
     ] as const)
-      out.push({
-        metric: { namespace: 'Seawall/Platform', name, dimensions: [] },
-        unit,
-        time,
-        resolution: 60,
-        values: [[value, 1]],
-      });
+      out.push(pointSample(time, 'Seawall/Platform', name, unit, value, []));
     out.push(...(await datasetSamples(time)));
     store.put(out);
   }
@@ -549,13 +525,7 @@ export function createBuiltinMetrics(deps: {
         { Name: 'Table', Value: String(table.name) },
       ];
       const metric = (name: string, unit: string, value: number) =>
-        out.push({
-          metric: { namespace: 'Seawall/Datasets', name, dimensions },
-          unit,
-          time,
-          resolution: 60,
-          values: [[value, 1]],
-        });
+        out.push(pointSample(time, 'Seawall/Datasets', name, unit, value, dimensions));
       metric('RowCount', 'Count', rows);
       metric('HoursSinceUpdate', 'None', Math.max(0, (time - Number(table.update_time)) / 3_600_000));
     }

@@ -243,6 +243,19 @@ function transitionsOf(
   return out[0];
 }
 
+/**
+ * What a rule of a bucket configuration (lifecycle's, replication's) begins with, as S3 checks it: an ID of at
+ * most 255 characters, a Status, and what selects objects (the legacy Prefix or a Filter, unread here).
+ */
+export function ruleHead(record: Record<string, unknown>) {
+  const id = text(record, 'ID');
+  if (id !== undefined && id.length > MAX_ID)
+    throw invalidArgument('ID length should not exceed allowed limit of 255');
+  const status = text(record, 'Status');
+  if (status !== 'Enabled' && status !== 'Disabled') throw malformedXml();
+  return { id, status, prefix: text(record, 'Prefix'), filterElement: element(record, 'Filter') };
+}
+
 function ruleOf(value: unknown, coldClass: string | undefined): LifecycleRule {
   const record = asRecord(value);
   if (!record) throw malformedXml();
@@ -257,13 +270,7 @@ function ruleOf(value: unknown, coldClass: string | undefined): LifecycleRule {
     'Transition',
     'NoncurrentVersionTransition',
   ]);
-  const id = text(record, 'ID');
-  if (id !== undefined && id.length > MAX_ID)
-    throw invalidArgument('ID length should not exceed allowed limit of 255');
-  const status = text(record, 'Status');
-  if (status !== 'Enabled' && status !== 'Disabled') throw malformedXml();
-  const prefix = text(record, 'Prefix');
-  const filterElement = element(record, 'Filter');
+  const { id, status, prefix, filterElement } = ruleHead(record);
   // S3's schema wants exactly one of them: the legacy Prefix or a Filter.
   if ((prefix === undefined) === (filterElement === undefined)) throw malformedXml();
   const { form, filter } =

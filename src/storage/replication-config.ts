@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { AppError, badRequest } from '../errors.js';
 import type { XmlObject } from '../lib/xml.js';
-import { filterOf, filterXml, type LifecycleFilter, type LifecycleRule } from './lifecycle.js';
+import { filterOf, filterXml, type LifecycleFilter, type LifecycleRule, ruleHead } from './lifecycle.js';
 import { S3_STORAGE_CLASSES } from './s3-input-rules.js';
 import {
   asRecord,
@@ -47,7 +47,6 @@ export interface ReplicationConfiguration {
 }
 
 const MAX_RULES = 1000;
-const MAX_ID = 255;
 const BUCKET_ARN = /^arn:aws:s3:::([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])$/;
 const ACCOUNT = /^\d{12}$/;
 
@@ -164,13 +163,7 @@ function ruleOf(value: unknown): ReplicationRule {
     'Destination',
     'DeleteMarkerReplication',
   ]);
-  const id = text(record, 'ID');
-  if (id !== undefined && id.length > MAX_ID)
-    throw invalidArgument('ID length should not exceed allowed limit of 255');
-  const status = text(record, 'Status');
-  if (status !== 'Enabled' && status !== 'Disabled') throw malformedXml();
-  const prefix = text(record, 'Prefix');
-  const filterElement = element(record, 'Filter');
+  const { id, status, prefix, filterElement } = ruleHead(record);
   if (prefix !== undefined && filterElement !== undefined) throw malformedXml();
   const destinationElement = element(record, 'Destination');
   if (!destinationElement) throw malformedXml();

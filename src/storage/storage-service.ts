@@ -521,10 +521,13 @@ export function createStorageService(deps: {
   // Replicas are read as Seawall reads for itself (decrypted: the destination seals them under its own keys).
   replication.connect({
     async open(bucket, key, versionId) {
-      const found = await headObject(bucket, key, versionId);
-      if (found.encryption?.customerKeyMd5 !== undefined)
-        throw new Unreplicable('an SSE-C object cannot be replicated: Seawall keeps no copy of its key');
-      const { object, body } = await service.openObject(bucket, key, undefined, versionId);
+      // Judged once the version is found, before its blob is opened (which would want the customer's key).
+      const sseC = (object: StoredObject) => {
+        if (object.encryption?.customerKeyMd5 !== undefined)
+          throw new Unreplicable('an SSE-C object cannot be replicated: Seawall keeps no copy of its key');
+        return undefined;
+      };
+      const { object, body } = await service.openObject(bucket, key, sseC, versionId);
       return { ...object, body };
     },
     settle: (row, failed) => store.settleReplica(row, failed),

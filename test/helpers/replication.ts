@@ -1,4 +1,39 @@
+import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { CreateRoleCommand, type IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { dataDirLayout } from '../../src/data-dir.js';
+import { PROFILE } from '../../src/main.js';
+import { BIN } from './child-server.js';
+
+/**
+ * `seawall remote add` on the source's data directory: the destination Seawall at `endpoint`, in `account`,
+ * reached with the root key its own data directory holds.
+ */
+export function registerRemote(
+  sourceDir: string,
+  account: string,
+  endpoint: string,
+  destinationDir: string,
+): SpawnSyncReturns<string> {
+  return spawnSync(
+    process.execPath,
+    [
+      BIN,
+      'remote',
+      'add',
+      '--data-dir',
+      sourceDir,
+      '--account',
+      account,
+      '--endpoint',
+      endpoint,
+      '--credentials',
+      dataDirLayout(destinationDir).credentials,
+      '--profile',
+      PROFILE,
+    ],
+    { encoding: 'utf8' },
+  );
+}
 
 /**
  * Makes the role a replication configuration names: trusted by S3, allowed to read `bucket`'s versions for

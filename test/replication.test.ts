@@ -22,6 +22,8 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { targetFromDataDir } from '../src/cli/client-target.js';
+import { dataDirLayout } from '../src/data-dir.js';
+import { PROFILE } from '../src/main.js';
 import { REPLICA_HEADER } from '../src/storage/replication.js';
 import { AWS_CLI, AWS_CLI_ON_PATH, awsCli } from './helpers/aws-cli.js';
 import { BIN, servedUrl } from './helpers/child-server.js';
@@ -165,6 +167,41 @@ describe('bucket replication to another Seawall process', () => {
     await destination?.kill();
     rmSync(sourceDir, { recursive: true, force: true });
     rmSync(destination.dir, { recursive: true, force: true });
+  });
+
+  it('remote add refuses what is not an account, an endpoint or a region; remote list shows no secret', async () => {
+    const credentials = dataDirLayout(destination.dir).credentials;
+    const remote = (...args: string[]) =>
+      spawnSync(process.execPath, [BIN, 'remote', ...args, '--data-dir', sourceDir], { encoding: 'utf8' });
+    const add = (account: string, endpoint: string, ...more: string[]) =>
+      remote(
+        'add',
+        '--account',
+        account,
+        '--endpoint',
+        endpoint,
+        '--credentials',
+        credentials,
+        '--profile',
+        PROFILE,
+        ...more,
+      );
+    const refusals: [string, string, string[], RegExp][] = [
+      ['12345', destination.url, [], /--account must be a 12-digit account id/],
+      [account, 'ftp://127.0.0.1:21', [], /--endpoint must be an http/],
+      [account, `${destination.url}/other-path`, [], /scheme, host and port only/],
+      [account, destination.url.replace('http://', 'http://user:pass@'), [], /scheme, host and port only/],
+      [account, destination.url, ['--region', 'nowhere'], /--region must look like/],
+    ];
+    for (const [who, where, more, message] of refusals) {
+      const refused = add(who, where, ...more);
+      expect(refused.status).toBe(1);
+      expect(refused.stderr).toMatch(message);
+    }
+    const listed = remote('list');
+    expect(listed.stdout).toContain(`${account}\t${destination.url}`);
+    const { credentials: keys } = await targetFromDataDir(destination.dir);
+    expect(listed.stdout).not.toContain(keys.secretAccessKey);
   });
 
   it('stores the configuration as S3 does, and refuses what S3 refuses', async () => {

@@ -1,5 +1,5 @@
 import { fromIni } from '@aws-sdk/credential-provider-ini';
-import { configFrom } from '../config.js';
+import { configFrom, REGION_PATTERN } from '../config.js';
 import { dataDirLayout, exists } from '../data-dir.js';
 import { createSecretBox } from '../kms/index.js';
 import { openStore } from '../main.js';
@@ -52,6 +52,13 @@ export const remoteCommand: Command = {
       }
       if (url.protocol !== 'http:' && url.protocol !== 'https:')
         throw new CliError('--endpoint must be an http:// or https:// URL');
+      // An endpoint is a scheme, host and port: a path, query or user in it would reach somewhere else.
+      if (url.username || url.password || url.search || url.hash || url.pathname !== '/')
+        throw new CliError(
+          '--endpoint must be a scheme, host and port only, such as https://seawall.example:9000',
+        );
+      const region = typeof values.region === 'string' ? values.region : config.region;
+      if (!REGION_PATTERN.test(region)) throw new CliError('--region must look like ca-west-1');
       if (typeof values.credentials !== 'string')
         throw new CliError('--credentials must name an aws cli credentials file');
       const profile = typeof values.profile === 'string' ? values.profile : 'default';
@@ -71,7 +78,7 @@ export const remoteCommand: Command = {
       remote = {
         accountId: account,
         endpoint: url.toString().replace(/\/$/, ''),
-        region: typeof values.region === 'string' ? values.region : config.region,
+        region,
         accessKeyId: credentials.accessKeyId,
         secretAccessKey: credentials.secretAccessKey,
       };

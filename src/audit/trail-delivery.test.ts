@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { createLogger } from '../lib/logger.js';
 import type { CloudTrailRecord } from './audit-record.js';
 import { type AuditStore, openAuditStore } from './audit-store.js';
 import { describeFindings, verifyTrailBucket } from './audit-verify.js';
+import { openDeliveryLease } from './delivery-lease.js';
 import { chainBreak, checkDigestFile, type DigestDocument, logFileHash } from './digest-document.js';
 import { createTrailDelivery } from './trail-delivery.js';
 import { createTrailKeys, KEY_VALIDITY_MS, type TrailKeys } from './trail-keys.js';
@@ -165,6 +166,32 @@ describe('trail delivery', () => {
       expect(key).toMatch(
         /^logs\/AWSLogs\/123456789012\/CloudTrail\/ca-west-1\/2026\/12\/04\/123456789012_CloudTrail_ca-west-1_20261204T1200Z_[A-Za-z0-9]{16}\.json\.gz$/,
       );
+    expect(logged()).toEqual(Array.from({ length: 250 }, (_, i) => `Call${i + 1}`));
+  });
+
+  it('delivers nothing while a backup holds the lease, and stops after its file when a backup waits', async () => {
+    trails.start('t', store.lastSeq(), now);
+    for (let n = 1; n <= 250; n++) store.append(record(n));
+    // The backup is another process (pid 1 stands for it); the server's pass is this one.
+    const backup = openDeliveryLease(store.db, { now: () => now, self: { pid: 1, hostname: hostname() } });
+    const lease = openDeliveryLease(store.db, { now: () => now });
+    expect(backup.take('backup', 60_000)).toBe(true);
+    now += 1000;
+    await createTrailDelivery({ ...deliveryDeps(100), lease }).run();
+    expect(objects.size).toBe(0);
+    expect(trails.get('t')?.checkpoint).toBe(0);
+    backup.release('backup');
+
+    // A backup starts waiting while the first file is stored: the pass stores it, moves its checkpoint, stops.
+    duringPut = () => backup.wantForBackup(10_000);
+    await createTrailDelivery({ ...deliveryDeps(100), lease }).run();
+    expect(logged()).toHaveLength(100);
+    expect(trails.get('t')?.checkpoint).toBe(100);
+    expect(backup.take('backup', 60_000)).toBe(true);
+    backup.release('backup');
+    duringPut = undefined;
+    now += 1000;
+    await createTrailDelivery({ ...deliveryDeps(100), lease }).run();
     expect(logged()).toEqual(Array.from({ length: 250 }, (_, i) => `Call${i + 1}`));
   });
 

@@ -4,6 +4,7 @@ import type { JobRuntime } from '../jobs/index.js';
 import type { Logger } from '../lib/logger.js';
 import { type CloudTrailRecord, trailTime } from './audit-record.js';
 import type { AuditStore, StoredRecord } from './audit-store.js';
+import type { DeliveryLease } from './delivery-lease.js';
 import {
   buildLogFile,
   type DigestDocument,
@@ -25,6 +26,8 @@ const SCAN_BATCH = 1000;
 /** The store keeps records 90 days (LookupEvents' window), and longer for a trail that has not delivered them. */
 const RETENTION_MS = 90 * 24 * 3600 * 1000;
 const PRUNE_EVERY_MS = 3600 * 1000;
+/** How long a pass's lease lasts; it is renewed before each file, so only a pass that hangs outlives it. */
+const PASS_LEASE_MS = 60_000;
 
 export interface TrailDeliveryDeps {
   readonly store: AuditStore;
@@ -45,6 +48,8 @@ export interface TrailDeliveryDeps {
   readonly deliveryMs: number;
   readonly digestMs: number;
   readonly maxRecordsPerFile?: number;
+  /** Taken for each pass, so that a backup's copies of metadata.db and audit.db fall between passes. */
+  readonly lease?: DeliveryLease;
 }
 
 export interface TrailDelivery {
@@ -58,6 +63,9 @@ export function createTrailDelivery(deps: TrailDeliveryDeps): TrailDelivery {
   let lastPrune = 0;
 
   const stillCurrent = (trail: Trail) => trails.get(trail.name)?.generation === trail.generation;
+  /** Whether the pass goes on to another file: no backup waits for the lease, and the lease is renewed. */
+  const mayGoOn = () =>
+    !deps.lease || (!deps.lease.backupWaiting() && deps.lease.take('pass', PASS_LEASE_MS));
 
   /** Why CloudTrail cannot write to the trail's bucket now (S3's error code), if it cannot. */
   const destinationProblem = async (trail: Trail): Promise<string | undefined> => {
@@ -103,7 +111,7 @@ export function createTrailDelivery(deps: TrailDeliveryDeps): TrailDelivery {
     }
     let after = trail.checkpoint;
     let inflight = trail.inflight;
-    while (after < upTo && !signal?.aborted) {
+    while (after < upTo && !signal?.aborted && mayGoOn()) {
       const { chosen, scanned } = nextFile(trail, after, upTo);
       const now = deps.now();
       if (chosen.length === 0) {
@@ -120,6 +128,9 @@ export function createTrailDelivery(deps: TrailDeliveryDeps): TrailDelivery {
         // A trail deleted (and perhaps made again) since the pass began gets nothing more from it.
         if (!stillCurrent(trail)) return;
         await deps.put(trail.bucket, key, file.body, {});
+        // The lease ran out while the file was stored, and a backup may hold it: the checkpoint stays, and the
+        // next pass stores the same file under the same key again.
+        if (deps.lease && !deps.lease.take('pass', PASS_LEASE_MS)) return;
         // Only once the file is stored does the checkpoint move: a kill before it re-delivers, never loses.
         const times = chosen.map((row) => row.time);
         trails.delivered(trail, scanned, now, {
@@ -216,19 +227,26 @@ export function createTrailDelivery(deps: TrailDeliveryDeps): TrailDelivery {
 
   return {
     async run(signal) {
-      for (const trail of trails.list()) {
-        if (signal?.aborted) return;
-        try {
-          if (deps.now() - (trail.deliveryAttempt ?? 0) >= deps.deliveryMs) await deliverLogs(trail, signal);
-          const current = trails.get(trail.name);
-          if (current?.validation) await deliverDigest(current);
-        } catch (error) {
-          deps.logger.warn({ err: error, trail: trail.name }, 'could not deliver a trail');
-          const message = error instanceof Error && 'code' in error ? String(error.code) : 'InternalError';
-          trails.deliveryFailed(trail, message, deps.now());
+      // A backup holds the lease: this pass has nothing to do, and the next one delivers.
+      if (deps.lease && !deps.lease.take('pass', PASS_LEASE_MS)) return;
+      try {
+        for (const trail of trails.list()) {
+          if (signal?.aborted || !mayGoOn()) return;
+          try {
+            if (deps.now() - (trail.deliveryAttempt ?? 0) >= deps.deliveryMs)
+              await deliverLogs(trail, signal);
+            const current = trails.get(trail.name);
+            if (current?.validation && mayGoOn()) await deliverDigest(current);
+          } catch (error) {
+            deps.logger.warn({ err: error, trail: trail.name }, 'could not deliver a trail');
+            const message = error instanceof Error && 'code' in error ? String(error.code) : 'InternalError';
+            trails.deliveryFailed(trail, message, deps.now());
+          }
         }
+        prune();
+      } finally {
+        deps.lease?.release('pass');
       }
-      prune();
     },
   };
 }

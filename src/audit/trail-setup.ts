@@ -6,6 +6,7 @@ import type { Logger } from '../lib/logger.js';
 import type { StorageService } from '../storage/index.js';
 import type { AuditStore } from './audit-store.js';
 import type { DataEventSelection } from './audit-trail.js';
+import { openDeliveryLease } from './delivery-lease.js';
 import { createTrailOperations } from './trail-api.js';
 import { contentMd5, createTrailDelivery, scheduleTrailDelivery } from './trail-delivery.js';
 import { createTrailKeys } from './trail-keys.js';
@@ -61,6 +62,7 @@ export function createTrails(deps: {
     logger: deps.logger,
     deliveryMs: deps.deliverySeconds * 1000,
     digestMs: deps.digestSeconds * 1000,
+    lease: openDeliveryLease(deps.store.db),
   });
   const stop = scheduleTrailDelivery({
     runtime: deps.runtime,

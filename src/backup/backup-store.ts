@@ -19,9 +19,10 @@ export interface BackupStore {
   /** Removes a snapshot this run gave up on. */
   removeSnapshot(id: string): Promise<void>;
   /**
-   * Stores `name`, made at a local path by `make` (SQLite's `VACUUM INTO`), durably; its size and SHA-256.
+   * Makes `name` at a local path with `make` (SQLite's `VACUUM INTO`), and answers what then stores it durably
+   * (its size and SHA-256): a snapshot's databases are all copied first, at one time, and stored after.
    */
-  putMadeFile(name: string, make: (path: string) => Promise<void>): Promise<CopiedFile>;
+  makeFile(name: string, make: (path: string) => Promise<void>): Promise<() => Promise<CopiedFile>>;
   /**
    * Stores a blob's bytes from the first of `sources` that exists; undefined when none does. Durable only once
    * `syncBlobs` has returned.

@@ -43,19 +43,21 @@ export function createDirectoryStore(root: string): BackupStore {
         if (!finished.has(name)) await fs.rm(layout.snapshot(name), { recursive: true, force: true });
     },
     removeSnapshot: (id) => fs.rm(layout.snapshot(id), { recursive: true, force: true }),
-    async putMadeFile(name, make) {
+    async makeFile(name, make) {
       const target = path(name);
       await makePrivateDir(dirname(target));
       await make(target);
       // SQLite makes files with its own default mode; a backup holds what a data directory does: private.
       await fs.chmod(target, PRIVATE_FILE_MODE);
-      const handle = await fs.open(target, 'r+');
-      try {
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      return hashFile(target);
+      return async () => {
+        const handle = await fs.open(target, 'r+');
+        try {
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+        return hashFile(target);
+      };
     },
     async putBlob(id, sources) {
       for (const source of sources) {

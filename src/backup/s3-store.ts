@@ -117,18 +117,27 @@ export async function createS3Store(where: string, access: S3Access): Promise<Ba
         }
       for await (const name of names(`snapshots/${id}`)) await remove(name);
     },
-    async putMadeFile(name, make) {
+    async makeFile(name, make) {
       const local = scratchFile();
+      const dropped = async (error: unknown) => {
+        await fs.rm(local, { force: true });
+        return error;
+      };
       try {
         await make(local);
-        const file = await hashFile(local);
-        await uploadFile(place, local, key(name), file.bytes);
-        made.set(name, local);
-        return file;
       } catch (error) {
-        await fs.rm(local, { force: true });
-        throw error;
+        throw await dropped(error);
       }
+      return async () => {
+        try {
+          const file = await hashFile(local);
+          await uploadFile(place, local, key(name), file.bytes);
+          made.set(name, local);
+          return file;
+        } catch (error) {
+          throw await dropped(error);
+        }
+      };
     },
     async putBlob(id, sources) {
       for (const source of sources) {

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Kysely } from 'kysely';
+import { clearDeliveryLease, openDeliveryLease } from '../audit/delivery-lease.js';
 import { dataDirLayout, exists } from '../data-dir.js';
 import { type Database, openMetadataReadOnly } from '../db/database.js';
 import { referencedBlobs } from '../storage/index.js';
@@ -33,6 +35,10 @@ export interface BackupResult {
 const RECORD_EVERY = 512;
 /** How many times a run starts again before it gives up (a lake deleting blobs as fast as it writes them). */
 const ATTEMPTS = 5;
+/** How long a backup waits for a trail delivery pass to end before it gives up. */
+const TRAIL_PAUSE_WAIT_MS = 120_000;
+/** The backup's lease on trail delivery; a backup that dies lets go at once (the lease names its process). */
+const TRAIL_PAUSE_LEASE_MS = 24 * 3600_000;
 
 /**
  * `seawall backup`: a consistent, incremental snapshot of a data directory, running or not. The SQLite
@@ -116,14 +122,25 @@ async function attemptSnapshot(
 ): Promise<{ manifest: Manifest } | { missing: string[] }> {
   const pins = await pinBlobs(tiers, id, (blob) => catalog.get(blob) !== undefined);
   try {
-    const databases: Manifest['databases'] = {};
-    for (const name of DATABASES) {
-      const source = join(data.root, name);
-      if (!(await exists(source))) continue;
-      databases[name] = await store.putMadeFile(snapshotFile(id, name), (target) =>
-        copyDatabase(source, target),
-      );
+    // metadata.db before audit.db: every write the copy holds has its record in the audit copy. No trail
+    // delivery runs between the two, so the audit copy's checkpoints match the log files the metadata copy has.
+    const copies: [name: (typeof DATABASES)[number], store: () => Promise<CopiedFile>][] = [];
+    const resume = await pauseTrailDelivery(data.auditDb);
+    try {
+      for (const name of DATABASES) {
+        const source = join(data.root, name);
+        if (!(await exists(source))) continue;
+        const scrub = name === 'audit.db' ? clearDeliveryLease : undefined;
+        copies.push([
+          name,
+          await store.makeFile(snapshotFile(id, name), (target) => copyDatabase(source, target, scrub)),
+        ]);
+      }
+    } finally {
+      resume();
     }
+    const databases: Manifest['databases'] = {};
+    for (const [name, stored] of copies) databases[name] = await stored();
     const copy = await store.localFile(snapshotFile(id, 'metadata.db'));
     if (!copy) throw new BackupError(`the snapshot of ${data.metadataDb} is gone from ${store.where}`);
     const metadata = openMetadataReadOnly(copy);
@@ -157,7 +174,11 @@ async function attemptSnapshot(
  * server's writers go on meanwhile). The copy is switched to a rollback journal, so it opens read-only on its
  * own.
  */
-async function copyDatabase(source: string, target: string): Promise<void> {
+async function copyDatabase(
+  source: string,
+  target: string,
+  scrub?: (copy: BetterSqlite3.Database) => void,
+): Promise<void> {
   const db = new BetterSqlite3(source, { fileMustExist: true });
   try {
     db.pragma('busy_timeout = 5000');
@@ -168,8 +189,41 @@ async function copyDatabase(source: string, target: string): Promise<void> {
   const copy = new BetterSqlite3(target, { fileMustExist: true });
   try {
     copy.pragma('journal_mode = DELETE');
+    scrub?.(copy);
   } finally {
     copy.close();
+  }
+}
+
+/**
+ * Holds trail delivery off (a pass that is storing a file finishes it first), and answers what lets it go on.
+ * See delivery-lease.ts.
+ */
+async function pauseTrailDelivery(auditDb: string): Promise<() => void> {
+  if (!(await exists(auditDb))) return () => {};
+  const db = new BetterSqlite3(auditDb, { fileMustExist: true });
+  try {
+    db.pragma('busy_timeout = 5000');
+    const lease = openDeliveryLease(db);
+    const deadline = Date.now() + TRAIL_PAUSE_WAIT_MS;
+    while (!lease.take('backup', TRAIL_PAUSE_LEASE_MS)) {
+      if (Date.now() > deadline)
+        throw new BackupError(
+          `trail delivery did not pause within ${TRAIL_PAUSE_WAIT_MS / 1000} s; try again, or stop the server`,
+        );
+      lease.wantForBackup(10_000);
+      await delay(25);
+    }
+    return () => {
+      try {
+        lease.release('backup');
+      } finally {
+        db.close();
+      }
+    };
+  } catch (error) {
+    db.close();
+    throw error;
   }
 }
 

@@ -404,16 +404,19 @@ export async function startSeawall(
       resourcePolicyRequired: (resource) => /^arn:aws:kms:[^:]*:\d{12}:key\//.test(resource),
     });
     // Replication reads each version as its configuration's role (which must trust s3.amazonaws.com).
+    const roleAccount = (role: string) => /^arn:aws:iam::(\d{12}):/.exec(role)?.[1] ?? account.accountId;
     storage.replication.useRoles((role) =>
-      actAsRole(
-        { authorizer, roles: iam },
-        /^arn:aws:iam::(\d{12}):/.exec(role)?.[1] ?? account.accountId,
-        role,
-        's3.amazonaws.com',
-        'replication',
-        3600,
-      ),
+      actAsRole({ authorizer, roles: iam }, roleAccount(role), role, 's3.amazonaws.com', 'replication', 3600),
     );
+    // A destination of the same account is written through this server's own API, as the role.
+    storage.replication.useSelf({
+      accountId: account.accountId,
+      region: account.region,
+      url: () => publicUrl,
+      ...(tls ? { tlsCert: tls.cert } : {}),
+      credentials: (role) =>
+        iam.serviceCredentials(roleAccount(role), role, 's3.amazonaws.com', 'replication', 3600),
+    });
     launcher = createEngineLauncher({ logger });
     const runtime = createJobRuntime({ store: createJobStore(db.db), clock, logger });
     storage.notifications.connect(sns);

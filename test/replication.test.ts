@@ -84,8 +84,9 @@ async function until<T>(probe: () => Promise<T | undefined>, what: string, ms = 
 }
 
 /** Sends a command as a replica's write (what a replicating Seawall sends). */
-function asReplica<C extends PutObjectCommand>(command: C, versionId: string): C {
-  command.middlewareStack.add(
+function asReplica<C extends PutObjectCommand | DeleteObjectCommand>(command: C, versionId: string): C {
+  // Either command's stack takes the same build step; its type is written for one of them.
+  (command.middlewareStack as unknown as PutObjectCommand['middlewareStack']).add(
     (next) => async (args) => {
       (args.request as { headers: Record<string, string> }).headers[REPLICA_HEADER] = versionId;
       return next(args);
@@ -461,29 +462,31 @@ describe('bucket replication to another Seawall process', () => {
     await s3.send(new PutBucketReplicationCommand(config('source')));
   });
 
-  it("takes a replica's write only from whoever may s3:ReplicateObject, and takes it once", async () => {
+  it("takes a replica's write from whoever may s3:ReplicateObject (not s3:PutObject), and takes it once", async () => {
     const user = await policyUser(source, 'replicator', [
       { Effect: 'Allow', Action: 's3:PutObject', Resource: 'arn:aws:s3:::source/*' },
     ]);
     const versionId = 'A'.repeat(32);
-    const write = () =>
+    const write = (Key = 'incoming/r', Tagging?: string) =>
       user.s3.send(
-        asReplica(new PutObjectCommand({ Bucket: 'source', Key: 'incoming/r', Body: 'replica' }), versionId),
+        asReplica(
+          new PutObjectCommand({ Bucket: 'source', Key, Body: 'replica', ...(Tagging ? { Tagging } : {}) }),
+          versionId,
+        ),
       );
+    const remove = (Key: string, markerId: string) =>
+      user.s3.send(asReplica(new DeleteObjectCommand({ Bucket: 'source', Key }), markerId));
     try {
+      // s3:PutObject is not what a destination checks of a replica's write: s3:ReplicateObject is.
       expect(await failure(write())).toMatchObject({ code: 'AccessDenied', status: 403 });
-      // s3:ReplicateObject does not escape a deny of the write itself.
       await user.allow([
         { Effect: 'Allow', Action: 's3:*', Resource: 'arn:aws:s3:::source/*' },
-        { Effect: 'Deny', Action: 's3:PutObject', Resource: 'arn:aws:s3:::source/incoming/*' },
+        { Effect: 'Deny', Action: 's3:ReplicateObject', Resource: 'arn:aws:s3:::source/incoming/*' },
       ]);
       expect(await failure(write())).toMatchObject({ code: 'AccessDenied', status: 403 });
+      // What AWS's documentation grants a replication role at a destination, and nothing else.
       await user.allow([
-        {
-          Effect: 'Allow',
-          Action: ['s3:PutObject', 's3:ReplicateObject'],
-          Resource: 'arn:aws:s3:::source/*',
-        },
+        { Effect: 'Allow', Action: 's3:ReplicateObject', Resource: 'arn:aws:s3:::source/*' },
       ]);
       // The header is one the signature must cover: added to a presigned request, it is refused.
       const url = await getSignedUrl(
@@ -503,6 +506,32 @@ describe('bucket replication to another Seawall process', () => {
       const listed = await s3.send(new ListObjectVersionsCommand({ Bucket: 'source', Prefix: 'incoming/' }));
       expect(listed.Versions?.map((v) => v.VersionId)).toEqual([versionId]);
       expect(await statusOf(s3, 'source', 'incoming/r')).toBe('REPLICA');
+      // Its tags need s3:ReplicateTags; a replicated delete marker needs s3:ReplicateDelete.
+      expect(await failure(write('incoming/tagged', 'zone=raw'))).toMatchObject({ code: 'AccessDenied' });
+      const markerId = 'B'.repeat(32);
+      expect(await failure(remove('incoming/r', markerId))).toMatchObject({ code: 'AccessDenied' });
+      await user.allow([
+        {
+          Effect: 'Allow',
+          Action: ['s3:ReplicateObject', 's3:ReplicateTags', 's3:ReplicateDelete'],
+          Resource: 'arn:aws:s3:::source/*',
+        },
+      ]);
+      expect((await write('incoming/tagged', 'zone=raw')).VersionId).toBe(versionId);
+      expect((await remove('incoming/r', markerId)).VersionId).toBe(markerId);
+      const after = await s3.send(new ListObjectVersionsCommand({ Bucket: 'source', Prefix: 'incoming/r' }));
+      expect(after.DeleteMarkers?.map((m) => [m.VersionId, m.IsLatest])).toEqual([[markerId, true]]);
+      // s3:ReplicateDelete makes markers only: a version is deleted for good only with s3:DeleteObjectVersion.
+      expect(
+        await failure(
+          user.s3.send(
+            asReplica(
+              new DeleteObjectCommand({ Bucket: 'source', Key: 'incoming/r', VersionId: versionId }),
+              'C'.repeat(32),
+            ),
+          ),
+        ),
+      ).toMatchObject({ code: 'AccessDenied' });
     } finally {
       user.close();
     }

@@ -82,6 +82,55 @@ export function createSessions(
     };
   }
 
+  /** A session of `role` for `service`, if the role trusts it: its principal and its credentials. */
+  async function serviceSession(
+    accountId: string,
+    role: string,
+    service: string,
+    sessionName: string,
+    durationSeconds: number,
+  ): Promise<{ principal: Principal; credentials: SessionCredentials }> {
+    const unable = () =>
+      new AppError('AccessDenied', 403, `Service is unable to assume provided role ${role.slice(0, 256)}.`);
+    const found = await roleNamed(roles, accountId, role);
+    if (!found) throw unable();
+    const arn = roleArn(found);
+    const request: RequestContext = {
+      principal: { arn: service, accountId: '', type: 'Service' },
+      action: 'sts:AssumeRole',
+      resource: arn,
+      resourceAccountId: accountId,
+      context: { 'aws:PrincipalServiceName': service },
+    };
+    const trust = parseDocument(found.trust_policy, 'trust');
+    if (evaluateTrust(request, trust, { identity: [] }).effect !== 'Allow') throw unable();
+    const at = now(ctx);
+    const credentials = await issue({
+      account_id: accountId,
+      kind: 'AssumedRole',
+      subject_id: found.id,
+      role_arn: arn,
+      session_name: sessionName,
+      policy: null,
+      policy_arns: '[]',
+      tags: '[]',
+      transitive_tag_keys: '[]',
+      source_identity: null,
+      created_at: at,
+      expires_at: at + durationSeconds * 1000,
+    });
+    return {
+      credentials,
+      principal: {
+        accountId,
+        arn: assumedRoleArn(accountId, found.name, sessionName),
+        accessKeyId: credentials.AccessKeyId,
+        type: 'AssumedRole',
+        userId: `${found.id}:${sessionName}`,
+      },
+    };
+  }
+
   /** The caller's transitive session tags (a role session's), which a chained session keeps. */
   async function transitiveTags(caller: Principal): Promise<Tag[]> {
     if (caller.type !== 'AssumedRole') return [];
@@ -214,49 +263,12 @@ export function createSessions(
       };
     },
 
-    async serviceSession(
-      accountId: string,
-      role: string,
-      service: string,
-      sessionName: string,
-      durationSeconds: number,
-    ): Promise<Principal> {
-      const unable = () =>
-        new AppError('AccessDenied', 403, `Service is unable to assume provided role ${role.slice(0, 256)}.`);
-      const found = await roleNamed(roles, accountId, role);
-      if (!found) throw unable();
-      const arn = roleArn(found);
-      const request: RequestContext = {
-        principal: { arn: service, accountId: '', type: 'Service' },
-        action: 'sts:AssumeRole',
-        resource: arn,
-        resourceAccountId: accountId,
-        context: { 'aws:PrincipalServiceName': service },
-      };
-      const trust = parseDocument(found.trust_policy, 'trust');
-      if (evaluateTrust(request, trust, { identity: [] }).effect !== 'Allow') throw unable();
-      const at = now(ctx);
-      const credentials = await issue({
-        account_id: accountId,
-        kind: 'AssumedRole',
-        subject_id: found.id,
-        role_arn: arn,
-        session_name: sessionName,
-        policy: null,
-        policy_arns: '[]',
-        tags: '[]',
-        transitive_tag_keys: '[]',
-        source_identity: null,
-        created_at: at,
-        expires_at: at + durationSeconds * 1000,
-      });
-      return {
-        accountId,
-        arn: assumedRoleArn(accountId, found.name, sessionName),
-        accessKeyId: credentials.AccessKeyId,
-        type: 'AssumedRole',
-        userId: `${found.id}:${sessionName}`,
-      };
+    async serviceSession(accountId, role, service, sessionName, durationSeconds) {
+      return (await serviceSession(accountId, role, service, sessionName, durationSeconds)).principal;
+    },
+
+    async serviceCredentials(accountId, role, service, sessionName, durationSeconds) {
+      return (await serviceSession(accountId, role, service, sessionName, durationSeconds)).credentials;
     },
 
     async getSessionToken(

@@ -223,6 +223,17 @@ export interface IamSessions {
     sessionName: string,
     durationSeconds: number,
   ): Promise<Principal>;
+  /**
+   * The credentials of such a session, for a service that calls Seawall's own API as the role (replication to
+   * a bucket of the same installation); never handed to a caller either.
+   */
+  serviceCredentials(
+    accountId: string,
+    role: string,
+    service: string,
+    sessionName: string,
+    durationSeconds: number,
+  ): Promise<SessionCredentials>;
   /** A session of the calling user or root; 12 hours unless asked, an hour at most for the root. */
   getSessionToken(caller: Principal, durationSeconds: number | undefined): Promise<SessionTokenResult>;
 }

@@ -1,3 +1,4 @@
+import { Agent } from 'node:https';
 import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, S3ReplicationOutboxTable } from '../db/schema.js';
@@ -81,11 +82,35 @@ export interface ReplicationSource {
   settle(row: ReplicationRow, failed: boolean): Promise<void>;
 }
 
+/**
+ * This installation's own S3 endpoint, where replicas for a bucket of the same account are written: through
+ * the API, as a session of the configuration's role, so the destination authorizes, seals and records them
+ * as it does a replica from anywhere else.
+ */
+export interface SelfEndpoint {
+  accountId: string;
+  region: string;
+  /** The URL the server listens at; empty until it listens. */
+  url(): string;
+  /** The certificate it serves HTTPS with: its own requests trust that one, and only that one. */
+  tlsCert?: Buffer;
+  /** A session of `role` for s3.amazonaws.com. */
+  credentials(role: string): Promise<{
+    AccessKeyId: string;
+    SecretAccessKey: string;
+    SessionToken: string;
+    Expiration: Date;
+  }>;
+}
+
 export interface Replication {
   /** The bucket's configuration; undefined when none is set. */
   configuration(bucket: string): Promise<ReplicationConfiguration | undefined>;
-  /** Checks a configuration's destinations before it is stored (a registered account for each). */
-  validate(config: ReplicationConfiguration, ownAccount: string): Promise<void>;
+  /**
+   * Checks a configuration's destinations in other accounts before it is stored (a registered account for
+   * each); answers the buckets of `ownAccount` it names, which the caller checks.
+   */
+  validate(config: ReplicationConfiguration, ownAccount: string): Promise<string[]>;
   /** The drafts a new version raises: one per destination whose rule picks it. */
   drafts(candidate: ReplicationCandidate): Promise<ReplicationDraft[]>;
   wake(): void;
@@ -94,6 +119,8 @@ export interface Replication {
   connect(source: ReplicationSource): void;
   /** Connects how a configuration's role is acted as (IAM, built after storage). */
   useRoles(actAs: (role: string) => Promise<Authorize>): void;
+  /** Connects the installation's own endpoint, for destinations of its own account. */
+  useSelf(self: SelfEndpoint): void;
   close(): void;
 }
 
@@ -160,7 +187,10 @@ export function createReplication(deps: {
   const { db, settings, remotes, clock, logger } = deps;
   let source: ReplicationSource | undefined;
   let actAs: ((role: string) => Promise<Authorize>) | undefined;
+  let self: SelfEndpoint | undefined;
   const clients = new Map<string, { client: S3Client; remote: Remote }>();
+  /** Clients of the installation's own endpoint, one per role. */
+  const selfClients = new Map<string, S3Client>();
   const sessions = new Map<string, { authorize: Promise<Authorize>; until: number }>();
 
   async function configuration(bucket: string): Promise<ReplicationConfiguration | undefined> {
@@ -180,8 +210,67 @@ export function createReplication(deps: {
     return found.remote;
   }
 
+  /** Whether a destination is a bucket of this installation's own account (S3's same-account replication). */
+  const isOwn = (destination: ReplicationDestination, ownAccount = self?.accountId) =>
+    destination.account === undefined || destination.account === ownAccount;
+
+  const clientOptions = {
+    forcePathStyle: true,
+    // The outbox retries with its own backoff, and logs what failed; a stalled destination is let go.
+    maxAttempts: 1,
+    // The bytes are the source's, authenticated as they are read: no checksum of them on the way (which
+    // costs both sides a pass over every byte).
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    logger: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
+  } as const;
+  const timeouts = { connectionTimeout: CONNECT_TIMEOUT_MS, requestTimeout: IDLE_TIMEOUT_MS };
+
+  /** The client of this installation's own endpoint, as a session of `role` renewed before it expires. */
+  function selfClientFor(role: string | undefined): S3Client {
+    const own = self;
+    const url = own?.url();
+    if (!own || !url)
+      throw new Error('replication to a bucket of this installation waits for the server to listen');
+    if (role === undefined) throw new Unreplicable('the replication configuration names no role');
+    const cached = selfClients.get(role);
+    if (cached) return cached;
+    let session: Promise<Awaited<ReturnType<SelfEndpoint['credentials']>>> | undefined;
+    let until = 0;
+    const client = new S3Client({
+      ...clientOptions,
+      endpoint: url,
+      region: own.region,
+      credentials: async () => {
+        if (!session || clock.now().getTime() >= until) {
+          until = clock.now().getTime() + ROLE_SESSION_MS;
+          session = own.credentials(role);
+          session.catch(() => {
+            session = undefined;
+          });
+        }
+        const c = await session;
+        return {
+          accessKeyId: c.AccessKeyId,
+          secretAccessKey: c.SecretAccessKey,
+          sessionToken: c.SessionToken,
+          expiration: c.Expiration,
+        };
+      },
+      requestHandler: {
+        ...timeouts,
+        // Its own certificate, whatever name it was made for: the request goes to this process.
+        ...(own.tlsCert
+          ? { httpsAgent: new Agent({ ca: own.tlsCert, checkServerIdentity: () => undefined }) }
+          : {}),
+      },
+    });
+    selfClients.set(role, client);
+    return client;
+  }
+
   /** The client of the destination's remote, made again when the remote was registered again. */
-  async function clientFor(destination: ReplicationDestination): Promise<S3Client> {
+  async function clientFor(destination: ReplicationDestination, role: string | undefined): Promise<S3Client> {
+    if (isOwn(destination)) return selfClientFor(role);
     const account = destination.account ?? '';
     const remote = await remoteOf(account).catch((error: unknown) => {
       registered.delete(account);
@@ -197,17 +286,11 @@ export function createReplication(deps: {
     if (cached && same(cached.remote, remote)) return cached.client;
     cached?.client.destroy();
     const client = new S3Client({
+      ...clientOptions,
       endpoint: remote.endpoint,
       region: remote.region,
-      forcePathStyle: true,
       credentials: { accessKeyId: remote.accessKeyId, secretAccessKey: remote.secretAccessKey },
-      // The outbox retries with its own backoff, and logs what failed; a stalled destination is let go.
-      maxAttempts: 1,
-      requestHandler: { connectionTimeout: CONNECT_TIMEOUT_MS, requestTimeout: IDLE_TIMEOUT_MS },
-      // The bytes are the source's, authenticated as they are read: no checksum of them on the way (which
-      // costs both sides a pass over every byte).
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      logger: { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} },
+      requestHandler: timeouts,
     });
     clients.set(account, { client, remote });
     return client;
@@ -275,7 +358,7 @@ export function createReplication(deps: {
   async function deliver(row: ReplicationRow, signal: AbortSignal): Promise<void> {
     const destination = JSON.parse(row.destination) as RowDestination;
     await checkRole(row, destination.role);
-    const client = await clientFor(destination);
+    const client = await clientFor(destination, destination.role);
     if (row.delete_marker === 1) {
       await send(
         client,
@@ -390,19 +473,20 @@ export function createReplication(deps: {
     configuration,
 
     async validate(config, ownAccount) {
+      const own: string[] = [];
       for (const rule of config.rules) {
         const account = rule.destination.account;
-        if (account === undefined || account === ownAccount)
-          throw badRequest(
-            'InvalidRequest',
-            'Replication to a bucket of the same account is not supported by Seawall; name the destination Account, registered with `seawall remote add`.',
-          );
+        if (account === undefined || isOwn(rule.destination, ownAccount)) {
+          own.push(rule.destination.bucket);
+          continue;
+        }
         if (!(await remotes.get(account)))
           throw badRequest(
             'InvalidRequest',
             `Destination account ${account} is not registered; register its endpoint with \`seawall remote add\`.`,
           );
       }
+      return own;
     },
 
     async drafts(candidate) {
@@ -440,9 +524,14 @@ export function createReplication(deps: {
     useRoles(roles) {
       actAs = roles;
     },
+    useSelf(endpoint) {
+      self = endpoint;
+    },
     close() {
       for (const { client } of clients.values()) client.destroy();
       clients.clear();
+      for (const client of selfClients.values()) client.destroy();
+      selfClients.clear();
     },
   };
 }

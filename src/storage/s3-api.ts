@@ -303,11 +303,9 @@ async function authorizeNewObjectSettings(
   options: { tags?: boolean; replica?: boolean } = {},
 ): Promise<void> {
   const resources = [s3Arn(bucket, key)];
-  // A replica's write (PutObject with REPLICA_HEADER, replication.ts) needs s3:ReplicateObject besides the
-  // write's own action, so no deny of the write is escaped by it; its tags need s3:ReplicateTags, as a
-  // replication destination grants.
+  // A replica's write (PutObject with REPLICA_HEADER, replication.ts) was authorized as s3:ReplicateObject;
+  // its tags need s3:ReplicateTags, as a replication destination grants.
   const { replica = false } = options;
-  if (replica) await req.authorize({ action: 's3:ReplicateObject', resources });
   const tagging = options.tags === false ? undefined : req.headers['x-amz-tagging'];
   if (tagging)
     await req.authorize({
@@ -858,6 +856,7 @@ function definitions(objects: S3ObjectApi, buckets: S3BucketApi, multipart: S3Mu
     defineS3({
       name: 'PutObject',
       action: 's3:PutObject',
+      replicaAction: 's3:ReplicateObject',
       conditions: newObjectConditions,
       method: 'PUT',
       level: 'object',
@@ -920,15 +919,12 @@ function definitions(objects: S3ObjectApi, buckets: S3BucketApi, multipart: S3Mu
       name: 'DeleteObject',
       action: 's3:DeleteObject',
       versionAction: 's3:DeleteObjectVersion',
+      replicaAction: 's3:ReplicateDelete',
       method: 'DELETE',
       level: 'object',
       headers: { ...OWNER, ...PAYER, ...BYPASS_GOVERNANCE, 'if-match': 'handled' },
       query: { versionId: validVersionId },
-      handle: async (req, { bucket, key }) => {
-        if (req.headers[REPLICA_HEADER] !== undefined)
-          await req.authorize({ action: 's3:ReplicateDelete', resources: [s3Arn(bucket, key)] });
-        return objects.deleteObject(req, bucket, key);
-      },
+      handle: (req, { bucket, key }) => objects.deleteObject(req, bucket, key),
     }),
     defineS3({
       name: 'CreateMultipartUpload',

@@ -26,7 +26,18 @@ export function createS3ReplicationApi(
           'InvalidRequest',
           "Versioning must be 'Enabled' on the bucket to apply a replication configuration",
         );
-      await replication.validate(config, owner);
+      // A bucket of the same account must be there, be another one, and keep versions, as S3 checks.
+      for (const destination of await replication.validate(config, owner)) {
+        if (destination === bucket)
+          throw badRequest('InvalidRequest', 'Destination bucket cannot be the same as the source bucket.');
+        const found = await storage.headBucket(destination).catch((error: unknown) => {
+          if ((error as { code?: string }).code === 'NoSuchBucket') return undefined;
+          throw error;
+        });
+        if (found?.account_id !== owner) throw badRequest('InvalidRequest', 'Destination bucket must exist.');
+        if ((await storage.getVersioning(destination)) !== 'Enabled')
+          throw badRequest('InvalidRequest', 'Destination bucket must have versioning enabled.');
+      }
       // The role replicas are read as is handed to S3, as AWS checks.
       await passRole(req, roles, config.role, 's3.amazonaws.com');
       await settings.put(bucket, 'replication', JSON.stringify(config));

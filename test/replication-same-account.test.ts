@@ -1,0 +1,223 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { Agent } from 'node:https';
+import { join } from 'node:path';
+import { IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectVersionsCommand,
+  PutBucketReplicationCommand,
+  type PutBucketReplicationCommandInput,
+  PutBucketVersioningCommand,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { failureOf } from './helpers/failure.js';
+import { replicationRole } from './helpers/replication.js';
+import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
+
+const RETRIES = { firstDelayMs: 100, maxDelayMs: 400, attempts: 1000 };
+
+async function until<T>(probe: () => Promise<T | undefined>, what: string, ms = 30_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const found = await probe().catch(() => undefined);
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** A self-signed certificate for 127.0.0.1, valid for a day. */
+function makeCertificate(dir: string): { cert: string; key: string } {
+  const cert = join(dir, 'server.pem');
+  const key = join(dir, 'server-key.pem');
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      '-days',
+      '1',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
+    { stdio: 'ignore' },
+  );
+  return { cert, key };
+}
+
+/**
+ * Same-account replication (S3's SRR): the destination is another bucket of the same installation, written
+ * through its own API as the configuration's role, with the permissions AWS documents for that role.
+ */
+describe.each([
+  ['over HTTP', false],
+  ['over HTTPS', true],
+])('bucket replication to a bucket of the same account, %s', (_name, tls) => {
+  let t: TestSeawall;
+  let s3: S3Client;
+  let certDir: string | undefined;
+  let replicaKey: string;
+
+  const config = (destination: string, Account?: string): PutBucketReplicationCommandInput => ({
+    Bucket: 'lake',
+    ReplicationConfiguration: {
+      Role: `arn:aws:iam::${t.credentials.accountId}:role/replication`,
+      Rules: [
+        {
+          ID: 'all',
+          Priority: 1,
+          Filter: {},
+          Status: 'Enabled',
+          DeleteMarkerReplication: { Status: 'Enabled' },
+          SourceSelectionCriteria: { SseKmsEncryptedObjects: { Status: 'Enabled' } },
+          Destination: {
+            Bucket: `arn:aws:s3:::${destination}`,
+            ...(Account ? { Account } : {}),
+            EncryptionConfiguration: { ReplicaKmsKeyID: replicaKey },
+          },
+        },
+      ],
+    },
+  });
+
+  beforeAll(async () => {
+    let env: Record<string, string> = {};
+    if (tls) {
+      certDir = tempDir('seawall-srr-tls-');
+      const { cert, key } = makeCertificate(certDir);
+      env = { SEAWALL_TLS_CERT: cert, SEAWALL_TLS_KEY: key };
+    }
+    t = await startTestSeawall({ env, limits: { replicationRetries: RETRIES } });
+    const handler = certDir
+      ? { requestHandler: { httpsAgent: new Agent({ ca: readFileSync(join(certDir, 'server.pem')) }) } }
+      : {};
+    s3 = t.s3({ maxAttempts: 1, ...handler });
+    const clientConfig = {
+      endpoint: t.url,
+      region: t.credentials.region,
+      credentials: t.credentials,
+      ...handler,
+    };
+    const kms = new KMSClient(clientConfig);
+    replicaKey = (await kms.send(new CreateKeyCommand({ Description: 'replicas' }))).KeyMetadata
+      ?.Arn as string;
+    kms.destroy();
+    const iam = new IAMClient(clientConfig);
+    await replicationRole(iam, 'lake', 'private/');
+    // What AWS documents for the destination: s3:Replicate* on its objects (no s3:PutObject), and the key.
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: 'replication',
+        PolicyName: 'destination',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Action: ['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags'],
+              Resource: 'arn:aws:s3:::replica/*',
+            },
+            { Effect: 'Allow', Action: ['kms:GenerateDataKey', 'kms:Encrypt'], Resource: replicaKey },
+          ],
+        }),
+      }),
+    );
+    iam.destroy();
+    for (const bucket of ['lake', 'replica', 'elsewhere', 'plain']) {
+      await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+      if (bucket !== 'plain')
+        await s3.send(
+          new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: 'Enabled' } }),
+        );
+    }
+  }, 60_000);
+
+  afterAll(async () => {
+    await t?.close();
+    if (certDir) rmSync(certDir, { recursive: true, force: true });
+  });
+
+  it('refuses a destination that is the source, missing or unversioned, as S3 does', async () => {
+    for (const [destination, message] of [
+      ['lake', /cannot be the same as the source/],
+      ['nowhere', /must exist/],
+      ['plain', /must have versioning enabled/],
+    ] as const)
+      expect(await failureOf(s3.send(new PutBucketReplicationCommand(config(destination))))).toMatchObject({
+        code: 'InvalidRequest',
+        status: 400,
+        message: expect.stringMatching(message),
+      });
+  });
+
+  it('replicates versions with their ids, tags and delete markers, re-encrypted under the replica key', async () => {
+    // The account named explicitly is the same as none.
+    await s3.send(new PutBucketReplicationCommand(config('replica', t.credentials.accountId)));
+    const first = await s3.send(
+      new PutObjectCommand({
+        Bucket: 'lake',
+        Key: 'data/a.csv',
+        Body: 'one',
+        Metadata: { origin: 'city' },
+        Tagging: 'zone=raw',
+        ServerSideEncryption: 'aws:kms',
+      }),
+    );
+    const second = await s3.send(new PutObjectCommand({ Bucket: 'lake', Key: 'data/a.csv', Body: 'two' }));
+    await until(async () => {
+      const head = await s3.send(new HeadObjectCommand({ Bucket: 'lake', Key: 'data/a.csv' }));
+      return head.ReplicationStatus === 'COMPLETED' ? true : undefined;
+    }, 'the second version to replicate');
+    const listed = await s3.send(new ListObjectVersionsCommand({ Bucket: 'replica', Prefix: 'data/' }));
+    expect(listed.Versions?.map((v) => v.VersionId)).toEqual([second.VersionId, first.VersionId]);
+    const replica = await s3.send(
+      new GetObjectCommand({ Bucket: 'replica', Key: 'data/a.csv', VersionId: first.VersionId }),
+    );
+    expect(await replica.Body?.transformToString()).toBe('one');
+    expect(replica).toMatchObject({
+      ReplicationStatus: 'REPLICA',
+      Metadata: { origin: 'city' },
+      TagCount: 1,
+      ServerSideEncryption: 'aws:kms',
+      SSEKMSKeyId: replicaKey,
+    });
+
+    const deleted = await s3.send(new DeleteObjectCommand({ Bucket: 'lake', Key: 'data/a.csv' }));
+    await until(async () => {
+      const versions = await s3.send(new ListObjectVersionsCommand({ Bucket: 'replica', Prefix: 'data/' }));
+      return versions.DeleteMarkers?.find((m) => m.VersionId === deleted.VersionId && m.IsLatest);
+    }, 'the delete marker');
+  });
+
+  it('marks FAILED what the role may not read, or may not write at the destination', async () => {
+    await s3.send(new PutBucketReplicationCommand(config('elsewhere')));
+    // The role has no s3:ReplicateObject on this destination; nor may it read private/ at the source.
+    for (const Key of ['data/b.csv', 'private/c.csv']) {
+      await s3.send(new PutObjectCommand({ Bucket: 'lake', Key, Body: 'x' }));
+      await until(async () => {
+        const head = await s3.send(new HeadObjectCommand({ Bucket: 'lake', Key }));
+        return head.ReplicationStatus === 'FAILED' ? true : undefined;
+      }, `${Key} to be marked FAILED`);
+    }
+    const listed = await s3.send(new ListObjectVersionsCommand({ Bucket: 'elsewhere' }));
+    expect(listed.Versions ?? []).toEqual([]);
+  });
+});

@@ -109,6 +109,7 @@ import {
   createStorageStore,
   type EngineScratch,
   REMOTE_SECRETS_PURPOSE,
+  type ReplicationMultipart,
   type StorageService,
   scheduleLifecycle,
   storageMigrations,
@@ -283,6 +284,8 @@ export async function startSeawall(
     eventRetries?: DeliveryRetries;
     /** How failed replications are retried (tests shorten the waits). */
     replicationRetries?: DeliveryRetries;
+    /** From what size, and in what parts, replicas are sent as multipart uploads (tests make them small). */
+    replicationMultipart?: ReplicationMultipart;
     /** How failed authentication backs off (tests shorten the waits, and throttle loopback too). */
     authThrottle?: AuthThrottleOptions;
   } = {},
@@ -361,6 +364,7 @@ export async function startSeawall(
           clock.now().getTime(),
         ),
         ...(options.replicationRetries ? { retries: options.replicationRetries } : {}),
+        ...(options.replicationMultipart ? { multipart: options.replicationMultipart } : {}),
       },
     });
     // Objects an earlier Seawall stored in plaintext are sealed before anything is served; the sweep after it

@@ -1,20 +1,25 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { join } from 'node:path';
 import { IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
+  CompleteMultipartUploadCommand,
   CreateBucketCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListObjectVersionsCommand,
   PutBucketReplicationCommand,
   type PutBucketReplicationCommandInput,
   PutBucketVersioningCommand,
   PutObjectCommand,
   type S3Client,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failureOf } from './helpers/failure.js';
@@ -22,6 +27,16 @@ import { replicationRole } from './helpers/replication.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
 
 const RETRIES = { firstDelayMs: 100, maxDelayMs: 400, attempts: 1000 };
+const MIB = 1024 * 1024;
+
+/** Bytes that differ from part to part, so a part sent twice or out of place changes the digest. */
+function pattern(size: number, seed: number): Buffer {
+  const bytes = Buffer.alloc(size);
+  for (let i = 0; i < size; i += 4) bytes.writeUInt32LE((i * 2654435761 + seed) >>> 0, i);
+  return bytes;
+}
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 async function until<T>(probe: () => Promise<T | undefined>, what: string, ms = 30_000): Promise<T> {
   const deadline = Date.now() + ms;
@@ -105,7 +120,13 @@ describe.each([
       const { cert, key } = makeCertificate(certDir);
       env = { SEAWALL_TLS_CERT: cert, SEAWALL_TLS_KEY: key };
     }
-    t = await startTestSeawall({ env, limits: { replicationRetries: RETRIES } });
+    t = await startTestSeawall({
+      env,
+      limits: {
+        replicationRetries: RETRIES,
+        replicationMultipart: { fromBytes: MIB * 6, partBytes: MIB * 5 },
+      },
+    });
     const handler = certDir
       ? { requestHandler: { httpsAgent: new Agent({ ca: readFileSync(join(certDir, 'server.pem')) }) } }
       : {};
@@ -205,6 +226,64 @@ describe.each([
       const versions = await s3.send(new ListObjectVersionsCommand({ Bucket: 'replica', Prefix: 'data/' }));
       return versions.DeleteMarkers?.find((m) => m.VersionId === deleted.VersionId && m.IsLatest);
     }, 'the delete marker');
+  });
+
+  it('sends what one PUT could not take as a multipart upload, in the source parts: same bytes, same ETag', async () => {
+    await s3.send(new PutBucketReplicationCommand(config('replica')));
+    // Uploaded in parts of 5, 5 and 3 MiB: replicated in the same parts, so the replica's ETag is the source's.
+    const sizes = [5 * MIB, 5 * MIB, 3 * MIB];
+    const { UploadId } = await s3.send(
+      new CreateMultipartUploadCommand({ Bucket: 'lake', Key: 'big/parts' }),
+    );
+    const parts = [];
+    for (const [i, size] of sizes.entries()) {
+      const { ETag } = await s3.send(
+        new UploadPartCommand({
+          Bucket: 'lake',
+          Key: 'big/parts',
+          UploadId,
+          PartNumber: i + 1,
+          Body: pattern(size, i),
+        }),
+      );
+      parts.push({ PartNumber: i + 1, ETag });
+    }
+    const multipart = await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: 'lake',
+        Key: 'big/parts',
+        UploadId,
+        MultipartUpload: { Parts: parts },
+      }),
+    );
+    // One PUT of 7 MiB: past the threshold, sent in parts of 5 and 2 MiB.
+    const whole = pattern(7 * MIB, 9);
+    const single = await s3.send(new PutObjectCommand({ Bucket: 'lake', Key: 'big/whole', Body: whole }));
+    const expected = new Map([
+      [
+        'big/parts',
+        {
+          versionId: multipart.VersionId,
+          etag: multipart.ETag,
+          sha: sha256(Buffer.concat(sizes.map((size, i) => pattern(size, i)))),
+        },
+      ],
+      ['big/whole', { versionId: single.VersionId, etag: undefined, sha: sha256(whole) }],
+    ]);
+    for (const [Key, want] of expected) {
+      await until(async () => {
+        const head = await s3.send(new HeadObjectCommand({ Bucket: 'lake', Key }));
+        return head.ReplicationStatus === 'COMPLETED' ? true : undefined;
+      }, `${Key} to replicate`);
+      const replica = await s3.send(new GetObjectCommand({ Bucket: 'replica', Key }));
+      expect(sha256((await replica.Body?.transformToByteArray()) ?? new Uint8Array())).toBe(want.sha);
+      expect(replica.VersionId).toBe(want.versionId);
+      expect(replica.ReplicationStatus).toBe('REPLICA');
+      if (want.etag) expect(replica.ETag).toBe(want.etag);
+      else expect(replica.ETag).toMatch(/-2"$/);
+    }
+    const uploads = await s3.send(new ListMultipartUploadsCommand({ Bucket: 'replica' }));
+    expect(uploads.Uploads ?? []).toEqual([]);
   });
 
   it('marks FAILED what the role may not read, or may not write at the destination', async () => {

@@ -5,18 +5,22 @@ import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cl
 import { IAMClient } from '@aws-sdk/client-iam';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
+  CompleteMultipartUploadCommand,
   CreateBucketCommand,
+  CreateMultipartUploadCommand,
   DeleteBucketReplicationCommand,
   DeleteObjectCommand,
   GetBucketReplicationCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListMultipartUploadsCommand,
   ListObjectVersionsCommand,
   PutBucketReplicationCommand,
   type PutBucketReplicationCommandInput,
   PutBucketVersioningCommand,
   PutObjectCommand,
   S3Client,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
@@ -84,7 +88,7 @@ async function until<T>(probe: () => Promise<T | undefined>, what: string, ms = 
 }
 
 /** Sends a command as a replica's write (what a replicating Seawall sends). */
-function asReplica<C extends PutObjectCommand | DeleteObjectCommand>(command: C, versionId: string): C {
+function asReplica<C extends { middlewareStack: unknown }>(command: C, versionId: string): C {
   // Either command's stack takes the same build step; its type is written for one of them.
   (command.middlewareStack as unknown as PutObjectCommand['middlewareStack']).add(
     (next) => async (args) => {
@@ -521,6 +525,33 @@ describe('bucket replication to another Seawall process', () => {
       expect((await remove('incoming/r', markerId)).VersionId).toBe(markerId);
       const after = await s3.send(new ListObjectVersionsCommand({ Bucket: 'source', Prefix: 'incoming/r' }));
       expect(after.DeleteMarkers?.map((m) => [m.VersionId, m.IsLatest])).toEqual([[markerId, true]]);
+      // A replica too large for one PUT comes as a multipart upload; its completion, sent again, makes no second
+      // version either, and ends the second upload.
+      const uploadReplica = async () => {
+        const key = { Bucket: 'source', Key: 'incoming/big' };
+        const { UploadId } = await user.s3.send(asReplica(new CreateMultipartUploadCommand(key), versionId));
+        const { ETag } = await user.s3.send(
+          asReplica(new UploadPartCommand({ ...key, UploadId, PartNumber: 1, Body: 'part' }), versionId),
+        );
+        return user.s3.send(
+          asReplica(
+            new CompleteMultipartUploadCommand({
+              ...key,
+              UploadId,
+              MultipartUpload: { Parts: [{ PartNumber: 1, ETag }] },
+            }),
+            versionId,
+          ),
+        );
+      };
+      const completed = await uploadReplica();
+      expect(completed.VersionId).toBe(versionId);
+      expect((await uploadReplica()).ETag).toBe(completed.ETag);
+      const big = await s3.send(new ListObjectVersionsCommand({ Bucket: 'source', Prefix: 'incoming/big' }));
+      expect(big.Versions?.map((v) => v.VersionId)).toEqual([versionId]);
+      expect((await s3.send(new ListMultipartUploadsCommand({ Bucket: 'source' }))).Uploads ?? []).toEqual(
+        [],
+      );
       // s3:ReplicateDelete makes markers only: a version is deleted for good only with s3:DeleteObjectVersion.
       expect(
         await failure(

@@ -43,6 +43,7 @@ export {
   type ObjectKeyring,
 } from './object-encryption.js';
 export { type OfflineBucket, offlineBucket } from './offline-bucket.js';
+export type { ReplicationMultipart } from './replication.js';
 export {
   checkRemoteSecrets,
   createRemoteStore,

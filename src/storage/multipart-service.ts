@@ -55,6 +55,8 @@ export interface UploadSettings {
   acl?: string;
   /** The cold tier's class, where the upload asked for it (x-amz-storage-class). */
   storageClass?: string;
+  /** A replica's upload: the source version's id, which the object it makes keeps (replication.ts). */
+  replicaOf?: string;
 }
 
 /** Who created an upload, as S3 names its Initiator. */
@@ -110,9 +112,15 @@ export function createMultipartService(deps: {
     row: NewObject,
     guard: ((current: ObjectRow | undefined) => void) | undefined,
     cause: ObjectCause,
-    /** The upload the write completes, ended in the write's own transaction. */
-    write: { completes: string },
+    /** The upload the write completes, ended in the write's own transaction; a replica's source version. */
+    write: { completes: string; replicaOf?: string | undefined },
   ): Promise<{ versionId?: string | undefined }>;
+  /** The version a replica's earlier completion made (its answer was lost), which a retry answers again. */
+  replicaMade(
+    bucket: string,
+    key: string,
+    replicaOf: string,
+  ): Promise<{ etag: string; encryption: string | null; versionId: string } | undefined>;
   /** Deletes a part's (or an unfinished join's) blob; no object refers to it, so nothing else is forgotten. */
   deleteBlob(id: string | undefined): Promise<void>;
   /** A fresh data key for an object (here, an upload's) at `bucket`/`key`, as the storage service makes one. */
@@ -245,6 +253,12 @@ export function createMultipartService(deps: {
     return parts;
   }
 
+  /** Ends an upload without an object: its parts' blobs go. */
+  async function endUpload(uploadId: string): Promise<void> {
+    customerKeyed.delete(uploadId);
+    for (const id of (await store.deleteUpload(uploadId)) ?? []) await deps.deleteBlob(id);
+  }
+
   return {
     async createUpload(
       bucket: string,
@@ -342,9 +356,16 @@ export function createMultipartService(deps: {
         );
       const checksum = uploadChecksumOf(upload);
       checkCompleteType(checksum, sent.type);
+      const settings = JSON.parse(upload.settings) as UploadSettings;
+      const made = settings.replicaOf && (await deps.replicaMade(bucket, key, settings.replicaOf));
+      if (made) {
+        // A replica completed before (a delivery whose answer was lost): no second version; the upload ends.
+        await endUpload(uploadId);
+        const encryption = parseStoredEncryption(made.encryption);
+        return { etag: made.etag, versionId: made.versionId, ...(encryption ? { encryption } : {}) };
+      }
       const parts = await listedParts(upload, checksum, listed);
       const plan = planObjectChecksum(checksum, sent, parts);
-      const settings = JSON.parse(upload.settings) as UploadSettings;
       // An upload begun before objects were encrypted has plaintext parts: its object gets a key of its own.
       const stored = parseStoredEncryption(upload.encryption);
       const remembered =
@@ -369,9 +390,9 @@ export function createMultipartService(deps: {
       }
       const { blob } = joined;
       const etag = multipartEtag(parts.map((p) => p.etag));
-      const made = { blobId: blob.id, uploadId, bucket, key, etag, parts, upload: checksum };
+      const completed = { blobId: blob.id, uploadId, bucket, key, etag, parts, upload: checksum };
       await store.insertCompleted(
-        completedRow({ ...made, ...(joined.checksum ? { checksum: joined.checksum } : {}) }),
+        completedRow({ ...completed, ...(joined.checksum ? { checksum: joined.checksum } : {}) }),
       );
       // A commit that fails discards the joined blob, and what was recorded of it with the blob; one that lost
       // the upload to another completion (or an abort) answers as a completion of an ended upload does.
@@ -397,7 +418,7 @@ export function createMultipartService(deps: {
           // S3's conditional completion, judged at the commit against the object it would replace.
           conditions && ((current) => checkWriteConditions(conditions, current)),
           { event: 'ObjectCreated:CompleteMultipartUpload', origin },
-          { completes: uploadId },
+          { completes: uploadId, replicaOf: settings.replicaOf },
         )
         .catch((error: unknown) => {
           if (error instanceof UploadVanished) return undefined;
@@ -422,8 +443,7 @@ export function createMultipartService(deps: {
 
     async abort(uploadId: string, bucket: string, key: string): Promise<void> {
       await requireUpload(uploadId, bucket, key);
-      customerKeyed.delete(uploadId);
-      for (const id of (await store.deleteUpload(uploadId)) ?? []) await deps.deleteBlob(id);
+      await endUpload(uploadId);
     },
 
     async listParts(

@@ -1,5 +1,14 @@
 import { Agent } from 'node:https';
-import { DeleteObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { Readable } from 'node:stream';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, S3ReplicationOutboxTable } from '../db/schema.js';
 import { badRequest } from '../errors.js';
@@ -77,7 +86,10 @@ export interface ReplicationSource {
     headers: Record<string, string>;
     tags?: string | null | undefined;
     encryption?: ObjectEncryption | undefined;
+    blobId: string;
   }>;
+  /** The sizes of the parts a multipart version was uploaded in; undefined for one uploaded whole. */
+  partSizes(blobId: string): Promise<number[] | undefined>;
   /** Ends a row and settles its version's status, in one transaction (storage-store.ts, settleReplica). */
   settle(row: ReplicationRow, failed: boolean): Promise<void>;
 }
@@ -134,6 +146,23 @@ export const DEFAULT_REPLICATION_RETRIES: DeliveryRetries = {
   attempts: 300,
 };
 
+/**
+ * A version larger than this is sent as a multipart upload (S3 takes at most 5 GiB in one PUT): in the parts
+ * it was uploaded in, so the replica's ETag is the source's, or else in parts of `partBytes`.
+ */
+export interface ReplicationMultipart {
+  fromBytes: number;
+  partBytes: number;
+}
+
+export const DEFAULT_REPLICATION_MULTIPART: ReplicationMultipart = {
+  fromBytes: 5 * 1024 ** 3,
+  partBytes: 256 * 1024 ** 2,
+};
+
+/** S3's most parts in an upload. */
+const MAX_PARTS = 10_000;
+
 /** Replicas of different keys are written this many at a time; a key's versions one after another, in order. */
 const CONCURRENCY = 8;
 
@@ -183,8 +212,10 @@ export function createReplication(deps: {
   clock: Clock;
   logger: Logger;
   retries?: DeliveryRetries;
+  multipart?: ReplicationMultipart;
 }): Replication {
   const { db, settings, remotes, clock, logger } = deps;
+  const multipartOptions = deps.multipart ?? DEFAULT_REPLICATION_MULTIPART;
   let source: ReplicationSource | undefined;
   let actAs: ((role: string) => Promise<Authorize>) | undefined;
   let self: SelfEndpoint | undefined;
@@ -320,7 +351,7 @@ export function createReplication(deps: {
   }
 
   /** Sends the replica header with a command, signed with the rest. */
-  function asReplica<C extends PutObjectCommand | DeleteObjectCommand>(command: C, versionId: string): C {
+  function asReplica<C extends { middlewareStack: unknown }>(command: C, versionId: string): C {
     type Next = (args: { request: unknown }) => Promise<unknown>;
     const stack = command.middlewareStack as unknown as {
       add(middleware: (next: Next) => Next, options: { step: 'build'; name: string }): void;
@@ -337,13 +368,13 @@ export function createReplication(deps: {
   }
 
   /** Sends a replica's request; the destination refusing it for good is Unreplicable (see REFUSALS). */
-  async function send(
+  async function send<O>(
     client: S3Client,
-    command: PutObjectCommand | DeleteObjectCommand,
+    command: { middlewareStack: unknown } & object,
     signal: AbortSignal,
-  ): Promise<void> {
+  ): Promise<O> {
     try {
-      await client.send(command as PutObjectCommand, { abortSignal: signal });
+      return (await client.send(command as PutObjectCommand, { abortSignal: signal })) as O;
     } catch (error) {
       const name = (error as Error).name;
       const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
@@ -377,11 +408,9 @@ export function createReplication(deps: {
     try {
       const tags = tagsOf(opened.tags);
       const headers = opened.headers;
-      const command = new PutObjectCommand({
+      const object = {
         Bucket: destination.bucket,
         Key: row.key,
-        Body: opened.body as never,
-        ContentLength: opened.size,
         ContentType: opened.contentType,
         Metadata: opened.userMetadata,
         ...(headers['cache-control'] ? { CacheControl: headers['cache-control'] } : {}),
@@ -401,11 +430,86 @@ export function createReplication(deps: {
         ...(destination.replicaKmsKeyId && opened.encryption?.algorithm === 'aws:kms'
           ? { ServerSideEncryption: 'aws:kms' as const, SSEKMSKeyId: destination.replicaKmsKeyId }
           : {}),
+      };
+      if (opened.size > multipartOptions.fromBytes) {
+        const sizes = partsOf(opened.size, await source.partSizes(opened.blobId));
+        await sendInParts(client, object, opened.body, sizes, row.version_id, signal);
+        return;
+      }
+      const command = new PutObjectCommand({
+        ...object,
+        Body: opened.body as never,
+        ContentLength: opened.size,
       });
       await send(client, asReplica(command, row.version_id), signal);
     } finally {
       // A request that failed may leave its body unread: its open blob is let go here either way.
       opened.body.destroy();
+    }
+  }
+
+  /**
+   * The part sizes a version of `size` bytes is sent in: those it was uploaded in when they add up to it (and
+   * S3 would take them), else parts of the configured size, more where 10,000 of them would not hold it.
+   */
+  function partsOf(size: number, uploaded: number[] | undefined): number[] {
+    if (uploaded && uploaded.reduce((sum, part) => sum + part, 0) === size && uploaded.length <= MAX_PARTS)
+      return uploaded;
+    const part = Math.max(multipartOptions.partBytes, Math.ceil(size / MAX_PARTS));
+    return Array.from({ length: Math.ceil(size / part) }, (_, i) => Math.min(part, size - i * part));
+  }
+
+  /**
+   * Sends a version as a multipart upload, each part a slice of the one read of its bytes; an upload that
+   * fails is aborted (where the role may), so a retry starts a new one.
+   */
+  async function sendInParts(
+    client: S3Client,
+    object: { Bucket: string; Key: string } & Record<string, unknown>,
+    body: AsyncIterable<Uint8Array>,
+    sizes: readonly number[],
+    versionId: string,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const { Bucket, Key } = object;
+    const { UploadId } = await send<{ UploadId?: string }>(
+      client,
+      asReplica(new CreateMultipartUploadCommand(object as never), versionId),
+      signal,
+    );
+    if (!UploadId) throw new Error('the destination answered no upload id');
+    try {
+      const next = sliced(body);
+      const parts: { PartNumber: number; ETag: string }[] = [];
+      for (const [i, size] of sizes.entries()) {
+        const { ETag } = await send<{ ETag?: string }>(
+          client,
+          asReplica(
+            new UploadPartCommand({
+              Bucket,
+              Key,
+              UploadId,
+              PartNumber: i + 1,
+              Body: Readable.from(next(size)) as never,
+              ContentLength: size,
+            }),
+            versionId,
+          ),
+          signal,
+        );
+        parts.push({ PartNumber: i + 1, ETag: ETag ?? '' });
+      }
+      await send(
+        client,
+        asReplica(
+          new CompleteMultipartUploadCommand({ Bucket, Key, UploadId, MultipartUpload: { Parts: parts } }),
+          versionId,
+        ),
+        signal,
+      );
+    } catch (error) {
+      await client.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId })).catch(() => undefined);
+      throw error;
     }
   }
 
@@ -533,5 +637,32 @@ export function createReplication(deps: {
       for (const client of selfClients.values()) client.destroy();
       selfClients.clear();
     },
+  };
+}
+
+/**
+ * Reads a stream in consecutive slices: `next(n)` yields its next `n` bytes (and fails if it ends first), the
+ * bytes read past a slice kept for the next one.
+ */
+export function sliced(body: AsyncIterable<Uint8Array>): (bytes: number) => AsyncGenerator<Uint8Array> {
+  const chunks = body[Symbol.asyncIterator]();
+  let rest: Uint8Array | undefined;
+  return async function* next(bytes: number) {
+    let left = bytes;
+    while (left > 0) {
+      let chunk = rest;
+      rest = undefined;
+      if (!chunk) {
+        const read = await chunks.next();
+        if (read.done) throw new Error(`the version ended ${left} bytes before its size`);
+        chunk = read.value;
+      }
+      if (chunk.length > left) {
+        rest = chunk.subarray(left);
+        chunk = chunk.subarray(0, left);
+      }
+      left -= chunk.length;
+      if (chunk.length > 0) yield chunk;
+    }
   };
 }

@@ -929,6 +929,7 @@ function definitions(objects: S3ObjectApi, buckets: S3BucketApi, multipart: S3Mu
     defineS3({
       name: 'CreateMultipartUpload',
       action: 's3:PutObject',
+      replicaAction: 's3:ReplicateObject',
       conditions: newObjectConditions,
       method: 'POST',
       level: 'object',
@@ -942,13 +943,16 @@ function definitions(objects: S3ObjectApi, buckets: S3BucketApi, multipart: S3Mu
       },
       query: {},
       handle: async (req, { bucket, key }) => {
-        await authorizeNewObjectSettings(req, bucket, key);
+        await authorizeNewObjectSettings(req, bucket, key, {
+          replica: req.headers[REPLICA_HEADER] !== undefined,
+        });
         return multipart.create(req, bucket, key);
       },
     }),
     defineS3({
       name: 'UploadPart',
       action: 's3:PutObject',
+      replicaAction: 's3:ReplicateObject',
       method: 'PUT',
       level: 'object',
       selector: { name: 'uploadId' },
@@ -965,6 +969,7 @@ function definitions(objects: S3ObjectApi, buckets: S3BucketApi, multipart: S3Mu
     defineS3({
       name: 'CompleteMultipartUpload',
       action: 's3:PutObject',
+      replicaAction: 's3:ReplicateObject',
       method: 'POST',
       level: 'object',
       selector: { name: 'uploadId' },

@@ -22,6 +22,7 @@ import type { UploadInitiator, UploadSettings } from './multipart-service.js';
 import type { UploadRow } from './multipart-store.js';
 import { requestOrigin } from './notifications.js';
 import { encryptionHeaders, encryptionRequestOf, keyAccessOf } from './object-encryption.js';
+import { REPLICA_HEADER } from './replication.js';
 import { uploadDigests } from './s3-digests.js';
 import { declaredMetadata, newObjectProtections, newTags } from './s3-object-api.js';
 import {
@@ -181,10 +182,13 @@ export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
   return {
     async create(req: OperationRequest, bucket: string, key: string): Promise<ApiResponse> {
       const checksum = requestedUploadChecksum(req);
+      const replicaOf = req.headers[REPLICA_HEADER];
       const settings = {
         ...declaredMetadata(req),
         ...newTags(req),
         ...(await newObjectProtections(storage, req, bucket)),
+        // A replica too large for one PUT (replication.ts): its completion keeps the source's version id.
+        ...(replicaOf !== undefined ? { replicaOf } : {}),
       };
       const request = encryptionRequestOf(req);
       const { uploadId, encryption } = await multipart.createUpload(

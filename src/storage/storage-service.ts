@@ -140,7 +140,7 @@ export function createStorageService(deps: {
   /** Makes and opens objects' data keys: every object is encrypted (DESIGN.md, decision 3). */
   keys: ObjectKeyring;
   /** Where replicas wait (the metadata database), the registered remotes, and how failures are retried. */
-  replication: Pick<Parameters<typeof createReplication>[0], 'db' | 'remotes' | 'retries'>;
+  replication: Pick<Parameters<typeof createReplication>[0], 'db' | 'remotes' | 'retries' | 'multipart'>;
 }): StorageService {
   const { store, blobs, clock, logger, keys } = deps;
   const access = createBucketAccessService({ store, clock });
@@ -497,6 +497,10 @@ export function createStorageService(deps: {
       return dataKey;
     },
     commitObject,
+    async replicaMade(bucket, key, replicaOf) {
+      const made = await replicaMade(bucket, key, replicaOf, false);
+      return made && { etag: made.etag, encryption: made.encryption, versionId: made.version_id };
+    },
     deleteBlob,
   });
 
@@ -530,6 +534,7 @@ export function createStorageService(deps: {
       const { object, body } = await service.openObject(bucket, key, sseC, versionId);
       return { ...object, body };
     },
+    partSizes: async (blobId) => (await multipart.objectParts(blobId))?.parts.map((part) => part.size),
     settle: (row, failed) => store.settleReplica(row, failed),
   });
 

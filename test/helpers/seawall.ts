@@ -82,7 +82,12 @@ export async function startTestSeawall(
     /** Limits the server is started with (small timeouts and concurrency in tests). */
     limits?: Pick<
       StartOptions,
-      'athenaLimits' | 'crawlTimeoutMs' | 'memoryBudgetBytes' | 'eventRetries' | 'replicationRetries'
+      | 'athenaLimits'
+      | 'crawlTimeoutMs'
+      | 'memoryBudgetBytes'
+      | 'eventRetries'
+      | 'replicationRetries'
+      | 'replicationMultipart'
     >;
     /** A log level to run at, its lines written nowhere but where Seawall itself keeps them (CloudWatch Logs). */
     logLevel?: string;

@@ -18,6 +18,7 @@ import {
   type PutBucketReplicationCommandInput,
   PutBucketVersioningCommand,
   PutObjectCommand,
+  PutObjectLockConfigurationCommand,
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
@@ -38,7 +39,7 @@ function pattern(size: number, seed: number): Buffer {
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
-async function until<T>(probe: () => Promise<T | undefined>, what: string, ms = 30_000): Promise<T> {
+async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, ms = 30_000): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const found = await probe().catch(() => undefined);
@@ -90,6 +91,11 @@ describe.each([
   let s3: S3Client;
   let certDir: string | undefined;
   let replicaKey: string;
+  /** Clients trust the run's certificate over HTTPS. */
+  const handler = () =>
+    certDir
+      ? { requestHandler: { httpsAgent: new Agent({ ca: readFileSync(join(certDir, 'server.pem')) }) } }
+      : {};
 
   const config = (destination: string, Account?: string): PutBucketReplicationCommandInput => ({
     Bucket: 'lake',
@@ -127,15 +133,12 @@ describe.each([
         replicationMultipart: { fromBytes: MIB * 6, partBytes: MIB * 5 },
       },
     });
-    const handler = certDir
-      ? { requestHandler: { httpsAgent: new Agent({ ca: readFileSync(join(certDir, 'server.pem')) }) } }
-      : {};
-    s3 = t.s3({ maxAttempts: 1, ...handler });
+    s3 = t.s3({ maxAttempts: 1, ...handler() });
     const clientConfig = {
       endpoint: t.url,
       region: t.credentials.region,
       credentials: t.credentials,
-      ...handler,
+      ...handler(),
     };
     const kms = new KMSClient(clientConfig);
     replicaKey = (await kms.send(new CreateKeyCommand({ Description: 'replicas' }))).KeyMetadata
@@ -203,7 +206,7 @@ describe.each([
       }),
     );
     const second = await s3.send(new PutObjectCommand({ Bucket: 'lake', Key: 'data/a.csv', Body: 'two' }));
-    await until(async () => {
+    await waitFor(async () => {
       const head = await s3.send(new HeadObjectCommand({ Bucket: 'lake', Key: 'data/a.csv' }));
       return head.ReplicationStatus === 'COMPLETED' ? true : undefined;
     }, 'the second version to replicate');
@@ -222,7 +225,7 @@ describe.each([
     });
 
     const deleted = await s3.send(new DeleteObjectCommand({ Bucket: 'lake', Key: 'data/a.csv' }));
-    await until(async () => {
+    await waitFor(async () => {
       const versions = await s3.send(new ListObjectVersionsCommand({ Bucket: 'replica', Prefix: 'data/' }));
       return versions.DeleteMarkers?.find((m) => m.VersionId === deleted.VersionId && m.IsLatest);
     }, 'the delete marker');
@@ -271,7 +274,7 @@ describe.each([
       ['big/whole', { versionId: single.VersionId, etag: undefined, sha: sha256(whole) }],
     ]);
     for (const [Key, want] of expected) {
-      await until(async () => {
+      await waitFor(async () => {
         const head = await s3.send(new HeadObjectCommand({ Bucket: 'lake', Key }));
         return head.ReplicationStatus === 'COMPLETED' ? true : undefined;
       }, `${Key} to replicate`);
@@ -286,12 +289,78 @@ describe.each([
     expect(uploads.Uploads ?? []).toEqual([]);
   });
 
+  it("carries Object Lock's retention and legal hold to a locked destination, read as the role", async () => {
+    for (const Bucket of ['locked', 'vault'])
+      await s3.send(new CreateBucketCommand({ Bucket, ObjectLockEnabledForBucket: true }));
+    // The destination retains by default: the replica's write, with no digest of its own, is still taken.
+    await s3.send(
+      new PutObjectLockConfigurationCommand({
+        Bucket: 'vault',
+        ObjectLockConfiguration: {
+          ObjectLockEnabled: 'Enabled',
+          Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 1 } },
+        },
+      }),
+    );
+    const iam = new IAMClient({
+      endpoint: t.url,
+      region: t.credentials.region,
+      credentials: t.credentials,
+      ...handler(),
+    });
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: 'replication',
+        PolicyName: 'vault',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Action: ['s3:GetObjectVersionForReplication', 's3:GetObjectRetention', 's3:GetObjectLegalHold'],
+              Resource: 'arn:aws:s3:::locked/*',
+            },
+            { Effect: 'Allow', Action: 's3:ReplicateObject', Resource: 'arn:aws:s3:::vault/*' },
+          ],
+        }),
+      }),
+    );
+    iam.destroy();
+    const locked = config('vault');
+    locked.Bucket = 'locked';
+    await s3.send(new PutBucketReplicationCommand(locked));
+    const until = new Date(Math.ceil(Date.now() / 1000) * 1000 + 3 * 86_400_000);
+    const put = await s3.send(
+      new PutObjectCommand({
+        Bucket: 'locked',
+        Key: 'records/2026.csv',
+        Body: 'kept',
+        ChecksumAlgorithm: 'SHA256',
+        ObjectLockMode: 'COMPLIANCE',
+        ObjectLockRetainUntilDate: until,
+        ObjectLockLegalHoldStatus: 'ON',
+      }),
+    );
+    await waitFor(async () => {
+      const head = await s3.send(new HeadObjectCommand({ Bucket: 'locked', Key: 'records/2026.csv' }));
+      return head.ReplicationStatus === 'COMPLETED' ? true : undefined;
+    }, 'the locked version to replicate');
+    const replica = await s3.send(new HeadObjectCommand({ Bucket: 'vault', Key: 'records/2026.csv' }));
+    expect(replica).toMatchObject({
+      VersionId: put.VersionId,
+      ReplicationStatus: 'REPLICA',
+      ObjectLockMode: 'COMPLIANCE',
+      ObjectLockRetainUntilDate: until,
+      ObjectLockLegalHoldStatus: 'ON',
+    });
+  });
+
   it('marks FAILED what the role may not read, or may not write at the destination', async () => {
     await s3.send(new PutBucketReplicationCommand(config('elsewhere')));
     // The role has no s3:ReplicateObject on this destination; nor may it read private/ at the source.
     for (const Key of ['data/b.csv', 'private/c.csv']) {
       await s3.send(new PutObjectCommand({ Bucket: 'lake', Key, Body: 'x' }));
-      await until(async () => {
+      await waitFor(async () => {
         const head = await s3.send(new HeadObjectCommand({ Bucket: 'lake', Key }));
         return head.ReplicationStatus === 'FAILED' ? true : undefined;
       }, `${Key} to be marked FAILED`);

@@ -19,6 +19,7 @@ import type { Logger } from '../lib/logger.js';
 import type { Authorize } from '../lib/operation.js';
 import type { BucketSettings } from './bucket-settings.js';
 import type { ObjectEncryption } from './object-encryption.js';
+import type { VersionLock } from './object-lock.js';
 import {
   parseStoredReplication,
   type ReplicationConfiguration,
@@ -86,6 +87,7 @@ export interface ReplicationSource {
     headers: Record<string, string>;
     tags?: string | null | undefined;
     encryption?: ObjectEncryption | undefined;
+    lock?: VersionLock | undefined;
     blobId: string;
   }>;
   /** The sizes of the parts a multipart version was uploaded in; undefined for one uploaded whole. */
@@ -328,7 +330,11 @@ export function createReplication(deps: {
   }
 
   /** Checks as the rule's role that it may read the version for replication (S3's permission for it). */
-  async function checkRole(row: ReplicationRow, role: string | undefined): Promise<void> {
+  async function checkRole(
+    row: ReplicationRow,
+    role: string | undefined,
+    actions: readonly string[] = ['s3:GetObjectVersionForReplication'],
+  ): Promise<void> {
     if (!actAs || role === undefined) return;
     const now = clock.now().getTime();
     let session = sessions.get(role);
@@ -338,10 +344,7 @@ export function createReplication(deps: {
     }
     try {
       const authorize = await session.authorize;
-      await authorize({
-        action: 's3:GetObjectVersionForReplication',
-        resources: [s3Arn(row.bucket, row.key)],
-      });
+      for (const action of actions) await authorize({ action, resources: [s3Arn(row.bucket, row.key)] });
     } catch (error) {
       sessions.delete(role);
       throw new Unreplicable(
@@ -408,6 +411,16 @@ export function createReplication(deps: {
     try {
       const tags = tagsOf(opened.tags);
       const headers = opened.headers;
+      // Object Lock's retention (while it lasts) and legal hold go with the replica, as S3 replicates them,
+      // read as the role (s3:GetObjectRetention, s3:GetObjectLegalHold); S3 wants such a write's bytes digested.
+      const retention = opened.lock?.retention;
+      const retained = retention && retention.until > clock.now().getTime() ? retention : undefined;
+      const held = opened.lock?.legalHold === 'ON';
+      if (retained || held)
+        await checkRole(row, destination.role, [
+          ...(retained ? ['s3:GetObjectRetention'] : []),
+          ...(held ? ['s3:GetObjectLegalHold'] : []),
+        ]);
       const object = {
         Bucket: destination.bucket,
         Key: row.key,
@@ -430,6 +443,11 @@ export function createReplication(deps: {
         ...(destination.replicaKmsKeyId && opened.encryption?.algorithm === 'aws:kms'
           ? { ServerSideEncryption: 'aws:kms' as const, SSEKMSKeyId: destination.replicaKmsKeyId }
           : {}),
+        ...(retained
+          ? { ObjectLockMode: retained.mode, ObjectLockRetainUntilDate: new Date(retained.until) }
+          : {}),
+        ...(held ? { ObjectLockLegalHoldStatus: 'ON' as const } : {}),
+        ...(retained || held ? { ChecksumAlgorithm: 'CRC32' as const } : {}),
       };
       if (opened.size > multipartOptions.fromBytes) {
         const sizes = partsOf(opened.size, await source.partSizes(opened.blobId));
@@ -465,7 +483,7 @@ export function createReplication(deps: {
    */
   async function sendInParts(
     client: S3Client,
-    object: { Bucket: string; Key: string } & Record<string, unknown>,
+    object: { Bucket: string; Key: string; ChecksumAlgorithm?: 'CRC32' } & Record<string, unknown>,
     body: AsyncIterable<Uint8Array>,
     sizes: readonly number[],
     versionId: string,
@@ -480,9 +498,10 @@ export function createReplication(deps: {
     if (!UploadId) throw new Error('the destination answered no upload id');
     try {
       const next = sliced(body);
-      const parts: { PartNumber: number; ETag: string }[] = [];
+      const { ChecksumAlgorithm } = object;
+      const parts: { PartNumber: number; ETag: string; ChecksumCRC32?: string }[] = [];
       for (const [i, size] of sizes.entries()) {
-        const { ETag } = await send<{ ETag?: string }>(
+        const { ETag, ChecksumCRC32 } = await send<{ ETag?: string; ChecksumCRC32?: string }>(
           client,
           asReplica(
             new UploadPartCommand({
@@ -492,12 +511,13 @@ export function createReplication(deps: {
               PartNumber: i + 1,
               Body: Readable.from(next(size)) as never,
               ContentLength: size,
+              ...(ChecksumAlgorithm ? { ChecksumAlgorithm } : {}),
             }),
             versionId,
           ),
           signal,
         );
-        parts.push({ PartNumber: i + 1, ETag: ETag ?? '' });
+        parts.push({ PartNumber: i + 1, ETag: ETag ?? '', ...(ChecksumCRC32 ? { ChecksumCRC32 } : {}) });
       }
       await send(
         client,

@@ -313,6 +313,8 @@ async function authorizeNewObjectSettings(
       resources,
       conditions: requestTagConditions(() => parseTaggingHeader(tagging)),
     });
+  // A replica carries its source's retention and legal hold: s3:ReplicateObject covers them, as in S3.
+  if (replica) return;
   const asked = (names: readonly string[]) => names.some((name) => req.headers[name] !== undefined);
   const settings = [
     ['s3:PutObjectRetention', ['x-amz-object-lock-mode', 'x-amz-object-lock-retain-until-date']],

@@ -191,7 +191,7 @@ export function isMissing(error: unknown): boolean {
 
 /** Runs `task` over `items` with at most `concurrency` at once; the first failure stops the rest. */
 export async function eachConcurrently<T>(
-  items: AsyncIterable<T>,
+  items: AsyncIterable<T> | Iterable<T>,
   concurrency: number,
   task: (item: T) => Promise<void>,
 ): Promise<void> {

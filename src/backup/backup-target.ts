@@ -33,6 +33,9 @@ export type BackupLayout = ReturnType<typeof backupLayout>;
 /** The databases of a data directory that a snapshot copies, by file name; metadata.db must be there. */
 export const DATABASES = ['metadata.db', 'audit.db', 'metrics.db', 'logs.db'] as const;
 
+/** A snapshot's metadata where it is kept in PostgreSQL: pg_dump's archive, in place of metadata.db. */
+export const METADATA_DUMP = 'metadata.pgdump';
+
 const fileSchema = z.object({
   bytes: z.number().int().nonnegative(),
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
@@ -43,7 +46,7 @@ export const manifestSchema = z.object({
   id: z.string(),
   createdAt: z.string(),
   /** The databases copied, by file name. */
-  databases: z.partialRecord(z.enum(DATABASES), fileSchema),
+  databases: z.partialRecord(z.enum([...DATABASES, METADATA_DUMP]), fileSchema),
   /** The blobs the snapshot's metadata names, and how many of them this run copied. */
   blobs: z.object({
     count: z.number().int().nonnegative(),
@@ -116,6 +119,8 @@ export class BackupError extends Error {
 /** The blobs a backup holds, as its catalog records them. */
 export interface BlobCatalog {
   get(id: string): { bytes: number; sha256: string } | undefined;
+  /** Every blob the backup holds, for any snapshot (the catalog's connection is busy until it ends). */
+  all(): Iterable<{ id: string; bytes: number; sha256: string }>;
   /** Records blobs copied (and made durable), in one transaction. */
   add(blobs: readonly ({ id: string } & CopiedFile)[], snapshot: string): void;
   /** Moves what the write-ahead log holds into the database file, so that the file alone is the catalog. */
@@ -143,8 +148,12 @@ export function openCatalog(path: string, options: { readonly?: boolean } = {}):
     : db.prepare<[string, number, string, string]>(
         'INSERT INTO blobs (id, bytes, sha256, added_in) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET bytes = excluded.bytes, sha256 = excluded.sha256',
       );
+  const all = db.prepare<[], { id: string; bytes: number; sha256: string }>(
+    'SELECT id, bytes, sha256 FROM blobs ORDER BY id',
+  );
   return {
     get: (id) => get.get(id),
+    all: () => all.iterate(),
     add(blobs, snapshot) {
       const statement = add;
       if (!statement) throw new Error('the catalog was opened read-only');

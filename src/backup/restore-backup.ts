@@ -1,10 +1,10 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
+import { type OfflineMetadata, openOfflineMetadata } from '../check/offline-metadata.js';
 import type { Config } from '../config.js';
 import { dataDirLayout } from '../data-dir.js';
 import { acquireDataDirLock } from '../data-dir-lock.js';
 import { prepareDataDir } from '../data-dir-modes.js';
-import { openMetadataReadOnly } from '../db/database.js';
 import type { RootCredentials } from '../iam/index.js';
 import { readRootKey } from '../kms/index.js';
 import { syncDir } from '../lib/sync-dir.js';
@@ -20,8 +20,9 @@ import {
   writeDurably,
 } from './backup-files.js';
 import { type BackupStore, blobName, type S3Access, snapshotFile } from './backup-store.js';
-import { BackupError, chooseSnapshot, DATABASES, readManifest } from './backup-target.js';
+import { BackupError, chooseSnapshot, DATABASES, METADATA_DUMP, readManifest } from './backup-target.js';
 import { openBackupStore } from './open-store.js';
+import { dropRestoredMetadata, restoreMetadataDump } from './postgres-metadata.js';
 
 export interface RestoreOptions {
   /** The backup: a directory, or `s3://bucket/prefix`. */
@@ -69,15 +70,27 @@ async function restoreFrom(store: BackupStore, options: RestoreOptions): Promise
       `${coldStorageDir} is inside ${target.root} or holds it: give the cold tier a directory of its own`,
     );
   const coldExisted = coldStorageDir === undefined ? false : await requireEmpty(coldStorageDir);
+  // Metadata kept in PostgreSQL goes back into PostgreSQL: an empty database the flag names.
+  const { metadataUrl } = options.config;
+  const dumped = manifest.databases[METADATA_DUMP] !== undefined;
+  if (dumped && metadataUrl === undefined)
+    throw new BackupError(
+      `snapshot ${snapshot} keeps its metadata in PostgreSQL: give --metadata-url, an empty database to restore it into`,
+    );
+  if (!dumped && metadataUrl !== undefined)
+    throw new BackupError(
+      `snapshot ${snapshot} keeps its metadata in metadata.db: restore it without --metadata-url (or SEAWALL_METADATA_URL)`,
+    );
   const existed = await requireEmpty(target.root);
   await prepareDataDir(target.root);
   const lock = await acquireDataDirLock(target.root, target.lock, 0);
   let restored: RestoreResult;
+  let loaded = false;
   try {
     // First in, last out: a restore killed part-way leaves a directory no server starts on.
     await writeDurably(target.restoring, (write) => write(Buffer.from(`${snapshot}\n`)));
     await writeDurably(target.rootKey, (write) => write(rootKey));
-    for (const name of DATABASES) {
+    for (const name of [...DATABASES, METADATA_DUMP] as const) {
       const recorded = manifest.databases[name];
       if (!recorded) continue;
       const copied = await store.copyOut(snapshotFile(snapshot, name), join(target.root, name));
@@ -88,12 +101,20 @@ async function restoreFrom(store: BackupStore, options: RestoreOptions): Promise
           `snapshot ${snapshot}: ${name} does not match its manifest (damaged); nothing restored`,
         );
     }
+    if (metadataUrl !== undefined) {
+      const archive = join(target.root, METADATA_DUMP);
+      await restoreMetadataDump(metadataUrl, archive);
+      loaded = true;
+      await fs.rm(archive);
+    }
     // Opens the account's secrets with the root key: a wrong key fails here, before any blob is copied.
     const credentials = await initDataDir(options.config);
     const cold = coldStorageDir ? { root: coldStorageDir, storageClass: coldStorageClass } : undefined;
     const { blobs, bytes } = await restoreBlobs(
       store,
-      join(target.root, 'metadata.db'),
+      openOfflineMetadata(
+        metadataUrl !== undefined ? { postgresUrl: metadataUrl } : { sqlitePath: target.metadataDb },
+      ),
       target.objects,
       cold,
     );
@@ -102,6 +123,7 @@ async function restoreFrom(store: BackupStore, options: RestoreOptions): Promise
     await syncDir(target.root);
   } catch (error) {
     await lock.release();
+    if (loaded && metadataUrl !== undefined) await dropRestoredMetadata(metadataUrl);
     await removeRestored(target.root, existed);
     if (coldStorageDir !== undefined) await removeRestored(coldStorageDir, coldExisted);
     throw error;
@@ -133,18 +155,17 @@ async function requireEmpty(dir: string): Promise<boolean> {
 }
 
 /**
- * Copies the blobs the restored metadata (`metadataFile`, the snapshot's, checked against its manifest) names
+ * Copies the blobs the restored metadata (the snapshot's, checked against its manifest) names
  * into the new data directory: each into the tier its version's storage class says, given a cold tier (the
  * cold class's into it); without one, all into the hot tier, from which they read as well.
  */
 async function restoreBlobs(
   store: BackupStore,
-  metadataFile: string,
+  metadata: OfflineMetadata,
   objects: string,
   cold: { root: string; storageClass: string } | undefined,
 ) {
   const catalog = await store.openCatalog('read');
-  const metadata = openMetadataReadOnly(metadataFile);
   const dirs = new PendingSyncs();
   // Each copy's shard and `blobs/` itself are synced with it; the tier's root holds the entry of `blobs/`.
   for (const tier of [objects, ...(cold ? [cold.root] : [])]) {

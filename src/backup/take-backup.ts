@@ -9,9 +9,17 @@ import { type Database, openMetadataReadOnly } from '../db/database.js';
 import { referencedBlobs } from '../storage/index.js';
 import { COPIES, type CopiedFile, eachConcurrently, overlaps } from './backup-files.js';
 import { type BackupStore, type S3Access, snapshotFile } from './backup-store.js';
-import { BackupError, type BlobCatalog, DATABASES, type Manifest, snapshotId } from './backup-target.js';
+import {
+  BackupError,
+  type BlobCatalog,
+  DATABASES,
+  type Manifest,
+  METADATA_DUMP,
+  snapshotId,
+} from './backup-target.js';
 import { type BlobPins, pinBlobs, removeStalePins, type Tier } from './blob-pins.js';
 import { isS3Location, openBackupStore } from './open-store.js';
+import { exportMetadataSnapshot, type MetadataSnapshot } from './postgres-metadata.js';
 
 export interface BackupOptions {
   dataDir: string;
@@ -21,6 +29,8 @@ export interface BackupOptions {
   to: string;
   /** How to reach an `s3://` backup. */
   s3?: S3Access;
+  /** The PostgreSQL database the installation keeps its metadata in (`--metadata-url`), if not metadata.db. */
+  metadataUrl?: string;
   now?: () => Date;
 }
 
@@ -48,10 +58,11 @@ const TRAIL_PAUSE_LEASE_MS = 24 * 3600_000;
  */
 export async function takeBackup(options: BackupOptions): Promise<BackupResult> {
   const data = dataDirLayout(options.dataDir);
-  if (!(await exists(data.metadataDb)))
+  const initialized = (await exists(data.rootKey)) || (await exists(data.credentials));
+  if (options.metadataUrl !== undefined ? !initialized : !(await exists(data.metadataDb)))
     throw new BackupError(
-      (await exists(data.rootKey)) || (await exists(data.credentials))
-        ? `${options.dataDir} keeps its metadata in PostgreSQL, which seawall backup does not copy; back it up with pg_dump`
+      initialized
+        ? `${options.dataDir} keeps its metadata in PostgreSQL: give its --metadata-url (or SEAWALL_METADATA_URL)`
         : `${options.dataDir} is not a Seawall data directory`,
     );
   const tiers: Tier[] = [data.objects, ...(options.coldStorageDir ? [options.coldStorageDir] : [])];
@@ -92,7 +103,7 @@ async function snapshotUntilWhole(
   let missedBefore = new Set<string>();
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
     const id = snapshotId((options.now ?? (() => new Date()))(), randomBytes(3).toString('hex'));
-    const run = await attemptSnapshot(data, tiers, store, catalog, id);
+    const run = await attemptSnapshot(data, tiers, store, catalog, id, options.metadataUrl);
     if ('manifest' in run) return { snapshot: id, manifest: run.manifest, attempts: attempt };
     // Missing again in a later snapshot: not a blob deleted meanwhile, but one the data directory lacks.
     const lost = run.missing.filter((blob) => missedBefore.has(blob));
@@ -119,14 +130,18 @@ async function attemptSnapshot(
   store: BackupStore,
   catalog: BlobCatalog,
   id: string,
+  metadataUrl: string | undefined,
 ): Promise<{ manifest: Manifest } | { missing: string[] }> {
   const pins = await pinBlobs(tiers, id, (blob) => catalog.get(blob) !== undefined);
+  let exported: MetadataSnapshot | undefined;
   try {
-    // metadata.db before audit.db: every write the copy holds has its record in the audit copy. No trail
-    // delivery runs between the two, so the audit copy's checkpoints match the log files the metadata copy has.
-    const copies: [name: (typeof DATABASES)[number], store: () => Promise<CopiedFile>][] = [];
+    // The metadata's cut before audit.db's: every write the metadata holds has its record in the audit copy.
+    // No trail delivery runs between the two, so the audit copy's checkpoints match the log files the metadata
+    // has. PostgreSQL's cut is a snapshot a transaction exports, which pg_dump writes out after.
+    const copies: [name: keyof Manifest['databases'], store: () => Promise<CopiedFile>][] = [];
     const resume = await pauseTrailDelivery(data.auditDb);
     try {
+      if (metadataUrl !== undefined) exported = await exportMetadataSnapshot(metadataUrl);
       for (const name of DATABASES) {
         const source = join(data.root, name);
         if (!(await exists(source))) continue;
@@ -139,19 +154,19 @@ async function attemptSnapshot(
     } finally {
       resume();
     }
+    const snapshot = exported;
+    if (snapshot)
+      copies.push([
+        METADATA_DUMP,
+        await store.makeFile(snapshotFile(id, METADATA_DUMP), (target) => snapshot.dump(target)),
+      ]);
     const databases: Manifest['databases'] = {};
     for (const [name, stored] of copies) databases[name] = await stored();
-    const copy = await store.localFile(snapshotFile(id, 'metadata.db'));
-    if (!copy) throw new BackupError(`the snapshot of ${data.metadataDb} is gone from ${store.where}`);
-    const metadata = openMetadataReadOnly(copy);
-    let blobs: Awaited<ReturnType<typeof copyBlobs>>;
-    try {
-      // What the snapshot names without a pin yet (written while the first pins were made), then the copies.
-      await pins.pinNamed(referencedBlobs(metadata.db), (blob) => catalog.get(blob) !== undefined);
-      blobs = await copyBlobs(metadata.db, store, catalog, pins, id);
-    } finally {
-      await metadata.close();
-    }
+    // What the snapshot names without a pin yet (written while the first pins were made), then the copies.
+    const blobs = await readSnapshot(snapshot, store, id, async (metadata) => {
+      await pins.pinNamed(referencedBlobs(metadata), (blob) => catalog.get(blob) !== undefined);
+      return copyBlobs(metadata, store, catalog, pins, id);
+    });
     if ('missing' in blobs) {
       await store.removeSnapshot(id);
       return blobs;
@@ -165,7 +180,26 @@ async function attemptSnapshot(
     await store.removeSnapshot(id).catch(() => undefined);
     throw error;
   } finally {
+    await exported?.release();
     await pins.release();
+  }
+}
+
+/** Reads the snapshot's metadata: PostgreSQL's exported snapshot, or the metadata.db copy the backup holds. */
+async function readSnapshot<T>(
+  exported: MetadataSnapshot | undefined,
+  store: BackupStore,
+  id: string,
+  read: (metadata: Kysely<Database>) => Promise<T>,
+): Promise<T> {
+  if (exported) return exported.read(read);
+  const copy = await store.localFile(snapshotFile(id, 'metadata.db'));
+  if (!copy) throw new BackupError(`the snapshot's metadata.db is gone from ${store.where}`);
+  const metadata = openMetadataReadOnly(copy);
+  try {
+    return await read(metadata.db);
+  } finally {
+    await metadata.close();
   }
 }
 

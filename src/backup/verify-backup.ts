@@ -3,8 +3,9 @@ import { openMetadataReadOnly } from '../db/database.js';
 import { referencedBlobs } from '../storage/index.js';
 import { COPIES, type CopiedFile, eachConcurrently, hashFile, isMissing } from './backup-files.js';
 import { type BackupStore, blobName, type S3Access, snapshotFile } from './backup-store.js';
-import { chooseSnapshot, DATABASES, type Manifest, readManifest } from './backup-target.js';
+import { chooseSnapshot, DATABASES, type Manifest, METADATA_DUMP, readManifest } from './backup-target.js';
 import { openBackupStore } from './open-store.js';
+import { checkDumpArchive } from './postgres-metadata.js';
 
 export interface VerifyResult {
   snapshot: string;
@@ -41,40 +42,63 @@ async function verifyStore(store: BackupStore, asked: string | undefined): Promi
       checked,
     };
   }
-  if (!manifest.databases['metadata.db'])
+  const dumped = manifest.databases[METADATA_DUMP] !== undefined;
+  if (!manifest.databases['metadata.db'] && !dumped)
     problems.push(`snapshot ${snapshot}: the manifest names no metadata.db`);
   let metadataFile: string | undefined;
-  for (const name of DATABASES) {
+  for (const name of [...DATABASES, METADATA_DUMP] as const) {
     const recorded = manifest.databases[name];
     if (!recorded) continue;
     checked.databases++;
     const local = await store.localFile(snapshotFile(snapshot, name));
     if (name === 'metadata.db') metadataFile = local;
-    const problem = await checkDatabase(local, recorded);
+    const problem =
+      name === METADATA_DUMP ? await checkArchive(local, recorded) : await checkDatabase(local, recorded);
     if (problem) problems.push(`snapshot ${snapshot}: ${name} ${problem}`);
   }
-  if (problems.length > 0 || !metadataFile) return { snapshot, problems, checked };
+  if (problems.length > 0 || (!metadataFile && !dumped)) return { snapshot, problems, checked };
   const catalog = await store.openCatalog('read');
-  const metadata = openMetadataReadOnly(metadataFile);
+  const checkBlob = async (blob: string, recorded: CopiedFile) => {
+    checked.blobs++;
+    const name = blobName(blob);
+    const problem = compareFile(await store.hashOf(name), recorded);
+    if (problem) problems.push(`blob ${blob} (${name}): ${problem}`);
+    else checked.bytes += recorded.bytes;
+  };
   try {
-    await eachConcurrently(referencedBlobs(metadata.db), COPIES, async (blob) => {
-      checked.blobs++;
-      const recorded = catalog.get(blob);
-      if (!recorded) {
-        // Quoted: a snapshot's metadata may have been tampered with, and this id was never made a path.
-        problems.push(`blob ${JSON.stringify(blob)}: named by the metadata but never copied into the backup`);
-        return;
+    // PostgreSQL's archive is read only by a restore: every blob the backup holds is checked instead.
+    if (!metadataFile)
+      await eachConcurrently(catalog.all(), COPIES, ({ id, ...recorded }) => checkBlob(id, recorded));
+    else {
+      const metadata = openMetadataReadOnly(metadataFile);
+      try {
+        await eachConcurrently(referencedBlobs(metadata.db), COPIES, async (blob) => {
+          const recorded = catalog.get(blob);
+          if (recorded) return checkBlob(blob, recorded);
+          checked.blobs++;
+          // Quoted: a snapshot's metadata may have been tampered with, and this id was never made a path.
+          problems.push(
+            `blob ${JSON.stringify(blob)}: named by the metadata but never copied into the backup`,
+          );
+        });
+      } finally {
+        await metadata.close();
       }
-      const name = blobName(blob);
-      const problem = compareFile(await store.hashOf(name), recorded);
-      if (problem) problems.push(`blob ${blob} (${name}): ${problem}`);
-      else checked.bytes += recorded.bytes;
-    });
+    }
   } finally {
-    await metadata.close();
     catalog.close();
   }
   return { snapshot, problems: problems.sort(), checked };
+}
+
+/** What is wrong with a PostgreSQL archive: its size and SHA-256, or a table of contents pg_restore cannot read. */
+async function checkArchive(path: string | undefined, recorded: CopiedFile) {
+  const problem = path ? await checkFile(path, recorded) : 'is missing';
+  if (problem || !path) return problem;
+  return checkDumpArchive(path).then(
+    () => undefined,
+    (error: Error) => `is not an archive pg_restore reads (${error.message})`,
+  );
 }
 
 /** What is wrong with a file against its recorded size and SHA-256, or undefined when nothing is. */

@@ -80,12 +80,13 @@ export const backupCommand: Command = {
   name: 'backup',
   summary: 'back up a data directory, running or not, into a directory or S3 (or --verify a backup)',
   usage:
-    `seawall backup --data-dir DIR --to PATH|s3://BUCKET/PREFIX [--cold-storage-dir DIR]${S3_USAGE}\n` +
+    `seawall backup --data-dir DIR --to PATH|s3://BUCKET/PREFIX [--metadata-url postgres://…] [--cold-storage-dir DIR]${S3_USAGE}\n` +
     `       seawall backup --verify --from PATH|s3://BUCKET/PREFIX [--snapshot ID]${S3_USAGE}`,
   options: {
     ...S3_OPTIONS,
     'data-dir': { type: 'string' },
     to: { type: 'string' },
+    'metadata-url': { type: 'string' },
     'cold-storage-dir': { type: 'string' },
     verify: { type: 'boolean' },
     from: { type: 'string' },
@@ -93,7 +94,9 @@ export const backupCommand: Command = {
   },
   async run({ values }, io) {
     // Each mode's flags only: a flag of the other mode would be taken and ignored.
-    const others = values.verify ? ['data-dir', 'to', 'cold-storage-dir'] : ['from', 'snapshot'];
+    const others = values.verify
+      ? ['data-dir', 'to', 'metadata-url', 'cold-storage-dir']
+      : ['from', 'snapshot'];
     const stray = others.find((name) => values[name] !== undefined);
     if (stray)
       throw new CliError(`--${stray} ${values.verify ? 'is not' : 'is only'} for seawall backup --verify`);
@@ -110,10 +113,6 @@ export const backupCommand: Command = {
     const to = backupPlace(values, required(values, 'to', 'where to back up to'), io.env);
     const { endpoint: _e, credentials: _c, profile: _p, region: _r, ...dataDirFlags } = values;
     const config = configFrom(dataDirFlags, io.env);
-    if (config.metadataUrl)
-      throw new CliError(
-        `${config.dataDir} keeps its metadata in PostgreSQL, which seawall backup does not copy; back it up with pg_dump`,
-      );
     const started = Date.now();
     const result = await expected(() =>
       takeBackup({
@@ -121,6 +120,7 @@ export const backupCommand: Command = {
         to: to.where,
         ...(to.s3 ? { s3: to.s3 } : {}),
         ...(config.coldStorageDir ? { coldStorageDir: config.coldStorageDir } : {}),
+        ...(config.metadataUrl ? { metadataUrl: config.metadataUrl } : {}),
       }),
     );
     const { blobs } = result.manifest;
@@ -136,13 +136,14 @@ export const restoreCommand: Command = {
   name: 'restore',
   summary: 'rebuild an installation from a backup (a directory or S3) into a new data directory',
   usage:
-    'seawall restore --from PATH|s3://BUCKET/PREFIX --data-dir NEW --root-key FILE [--snapshot ID] [--cold-storage-dir DIR [--cold-storage-class C]]' +
+    'seawall restore --from PATH|s3://BUCKET/PREFIX --data-dir NEW --root-key FILE [--metadata-url postgres://…] [--snapshot ID] [--cold-storage-dir DIR [--cold-storage-class C]]' +
     S3_USAGE,
   options: {
     ...S3_OPTIONS,
     from: { type: 'string' },
     'data-dir': { type: 'string' },
     'root-key': { type: 'string' },
+    'metadata-url': { type: 'string' },
     snapshot: { type: 'string' },
     'cold-storage-dir': { type: 'string' },
     'cold-storage-class': { type: 'string' },
@@ -156,10 +157,6 @@ export const restoreCommand: Command = {
     // installation this shell serves, perhaps): the restored server would sweep its blobs as its own orphans.
     const { SEAWALL_COLD_STORAGE_DIR: _cold, ...env } = io.env;
     const config = configFrom(dataDirFlags, env);
-    if (config.metadataUrl)
-      throw new CliError(
-        'a backup restores SQLite metadata into the new data directory; unset SEAWALL_METADATA_URL to restore',
-      );
     const snapshot = text(values, 'snapshot');
     const result = await expected(() =>
       restoreBackup({

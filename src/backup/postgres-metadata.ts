@@ -1,0 +1,153 @@
+import { execFile } from 'node:child_process';
+import { type Kysely, sql } from 'kysely';
+import pg from 'pg';
+import { openOfflineMetadata } from '../check/offline-metadata.js';
+import type { Database } from '../db/database.js';
+import { BackupError } from './backup-target.js';
+
+/**
+ * A backup of metadata kept in PostgreSQL (`--metadata-url`): a read-only transaction exports a snapshot,
+ * pg_dump writes that snapshot as a custom-format archive, and the blobs the same snapshot names are listed in
+ * a transaction that imports it, so the archive and the copied blobs are one cut of the installation. A
+ * restore loads the archive into an empty database with pg_restore.
+ *
+ * The URL's password never reaches a command line (where any local user could read it): the tools get the URL
+ * without it, and the password in their environment.
+ */
+
+/** The snapshot a read-only transaction exported; held (with its transaction) until `release`. */
+export interface MetadataSnapshot {
+  readonly id: string;
+  /** Runs `read` in a transaction that sees exactly the snapshot. */
+  read<T>(read: (db: Kysely<Database>) => Promise<T>): Promise<T>;
+  /** Writes the snapshot as pg_dump's custom-format archive at `path`. */
+  dump(path: string): Promise<void>;
+  release(): Promise<void>;
+}
+
+/** What pg_dump's export looks like: hex groups and a counter. */
+const SNAPSHOT_ID = /^[0-9A-F]+-[0-9A-F]+(-[0-9]+)?$/;
+
+/** The tools' connection: the URL without its password, and the password in PGPASSWORD. */
+function connection(url: string): { dbname: string; env: NodeJS.ProcessEnv } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new BackupError('the metadata URL is not a URL');
+  }
+  const password = decodeURIComponent(parsed.password);
+  parsed.password = '';
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  if (password) env.PGPASSWORD = password;
+  return { dbname: parsed.toString(), env };
+}
+
+/** Runs a PostgreSQL tool; its failure is a BackupError with what it said (never the URL's password). */
+function run(tool: 'pg_dump' | 'pg_restore', args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(tool, args, { env, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if (!error) {
+        resolve(stdout);
+        return;
+      }
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        reject(new BackupError(`${tool} is not installed; a PostgreSQL metadata backup needs it`));
+        return;
+      }
+      const said = stderr.trim().split('\n').slice(-3).join('; ');
+      reject(new BackupError(`${tool} failed: ${said || error.message}`));
+    });
+  });
+}
+
+export async function exportMetadataSnapshot(url: string): Promise<MetadataSnapshot> {
+  const client = new pg.Client({ connectionString: url });
+  client.on('error', () => {});
+  await client.connect();
+  let id: string;
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    id = (await client.query<{ id: string }>('SELECT pg_export_snapshot() AS id')).rows[0]?.id ?? '';
+    if (!SNAPSHOT_ID.test(id)) throw new BackupError(`PostgreSQL exported an unexpected snapshot id ${id}`);
+  } catch (error) {
+    await client.end();
+    throw error;
+  }
+  const reader = openOfflineMetadata({ postgresUrl: url });
+  return {
+    id,
+    read: (read) =>
+      reader.db
+        .transaction()
+        .setIsolationLevel('repeatable read')
+        .execute(async (trx) => {
+          // The id was checked against pg_dump's form above: it is never input to the SQL unchecked.
+          await sql.raw(`SET TRANSACTION SNAPSHOT '${id}'`).execute(trx);
+          return read(trx);
+        }),
+    async dump(path) {
+      const { dbname, env } = connection(url);
+      await run(
+        'pg_dump',
+        [
+          '--format=custom',
+          '--no-owner',
+          '--no-privileges',
+          `--snapshot=${id}`,
+          `--file=${path}`,
+          `--dbname=${dbname}`,
+        ],
+        env,
+      );
+    },
+    async release() {
+      await reader.close();
+      await client.query('COMMIT').catch(() => undefined);
+      await client.end();
+    },
+  };
+}
+
+/** Checks that `path` is an archive pg_restore reads (its table of contents). */
+export async function checkDumpArchive(path: string): Promise<void> {
+  await run('pg_restore', ['--list', path], process.env);
+}
+
+/**
+ * Loads the archive at `path` into the database at `url`, which must hold no tables yet: in one transaction,
+ * so a failed load leaves it as it was.
+ */
+export async function restoreMetadataDump(url: string, path: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema')",
+    );
+    if ((rows[0]?.n ?? 0) > 0)
+      throw new BackupError('the PostgreSQL database to restore into holds tables; give an empty database');
+  } finally {
+    await client.end();
+  }
+  const { dbname, env } = connection(url);
+  await run(
+    'pg_restore',
+    ['--no-owner', '--no-privileges', '--single-transaction', '--exit-on-error', `--dbname=${dbname}`, path],
+    env,
+  );
+}
+
+/** Empties a database a failed restore loaded (it held no tables before: restoreMetadataDump checked). */
+export async function dropRestoredMetadata(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  client.on('error', () => {});
+  await client.connect();
+  try {
+    await client.query('DROP SCHEMA public CASCADE');
+    await client.query('CREATE SCHEMA public');
+  } finally {
+    await client.end();
+  }
+}

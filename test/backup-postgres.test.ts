@@ -1,0 +1,201 @@
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CreateDatabaseCommand, GetTablesCommand, GlueClient } from '@aws-sdk/client-glue';
+import { CreateKeyCommand, DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  PutBucketVersioningCommand,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { athenaClient, athenaQuery } from './helpers/athena.js';
+import { seawallCli as seawall, versionsOf } from './helpers/backup.js';
+import { clientConfig, csvTableCommand } from './helpers/glue.js';
+import { sealByDefault, startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
+
+const ADMIN_URL = process.env.SEAWALL_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const names = ['source', 'restored'].map(
+  (role) => `seawall_backup_${role}_${randomBytes(5).toString('hex')}`,
+);
+const urlOf = (database: string) => {
+  const u = new URL(ADMIN_URL);
+  u.pathname = `/${database}`;
+  return u.toString();
+};
+const [sourceUrl, restoredUrl] = names.map(urlOf) as [string, string];
+
+async function admin(statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+/** How many tables a database holds. */
+async function tableCount(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: number }>(
+      "SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public'",
+    );
+    return rows[0]?.n ?? 0;
+  } finally {
+    await client.end();
+  }
+}
+
+const made: string[] = [];
+beforeAll(async () => {
+  for (const name of names) await admin(`CREATE DATABASE ${name}`);
+});
+afterAll(async () => {
+  for (const name of names) await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+
+function scratch(prefix: string): string {
+  const dir = tempDir(prefix);
+  made.push(dir);
+  return dir;
+}
+
+/** What the installation holds, as its clients see it. */
+async function observe(t: TestSeawall, keyId: string) {
+  const kms = new KMSClient(clientConfig(t));
+  const glue = new GlueClient(clientConfig(t));
+  try {
+    const { KeyMetadata } = await kms.send(new DescribeKeyCommand({ KeyId: keyId }));
+    const { TableList = [] } = await glue.send(new GetTablesCommand({ DatabaseName: 'city' }));
+    return {
+      lake: await versionsOf(t.s3(), 'lake'),
+      key: `${KeyMetadata?.Arn} ${KeyMetadata?.KeyState}`,
+      tables: TableList.map((table) => `${table.Name} ${table.StorageDescriptor?.Location}`).sort(),
+      query: await athenaQuery(athenaClient(t), 'SELECT count(*), sum(fine) FROM city.tickets'),
+    };
+  } finally {
+    kms.destroy();
+    glue.destroy();
+  }
+}
+
+describe('seawall backup and restore with the metadata in PostgreSQL', () => {
+  it('backs up a running installation with pg_dump, verifies it, and restores it into an empty database', async () => {
+    const dataDir = scratch('seawall-backup-pg-data-');
+    const backup = join(scratch('seawall-backup-pg-to-'), 'backup');
+    let t = await startTestSeawall({ dataDir, env: { SEAWALL_METADATA_URL: sourceUrl } });
+    let keyId = '';
+    let before: Awaited<ReturnType<typeof observe>>;
+    try {
+      const s3 = t.s3();
+      const kms = new KMSClient(clientConfig(t));
+      keyId = (await kms.send(new CreateKeyCommand({ Description: 'lake' }))).KeyMetadata?.KeyId as string;
+      kms.destroy();
+      await s3.send(new CreateBucketCommand({ Bucket: 'lake' }));
+      await sealByDefault(s3, 'lake', keyId);
+      await s3.send(
+        new PutBucketVersioningCommand({ Bucket: 'lake', VersioningConfiguration: { Status: 'Enabled' } }),
+      );
+      for (const fine of [10, 20])
+        await s3.send(
+          new PutObjectCommand({
+            Bucket: 'lake',
+            Key: 'tickets/part-0.csv',
+            Body: `plate,fine\nP1,${fine}\nP2,${fine + 5}\n`,
+          }),
+        );
+      await s3.send(new PutObjectCommand({ Bucket: 'lake', Key: 'gone.txt', Body: 'deleted' }));
+      await s3.send(new DeleteObjectCommand({ Bucket: 'lake', Key: 'gone.txt' }));
+      const glue = new GlueClient(clientConfig(t));
+      await glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: 'city' } }));
+      await glue.send(
+        csvTableCommand('city', 'tickets', 's3://lake/tickets/', [
+          { Name: 'plate', Type: 'string' },
+          { Name: 'fine', Type: 'int' },
+        ]),
+      );
+      glue.destroy();
+      before = await observe(t, keyId);
+      expect(before.query[1]).toEqual(['2', '45']);
+
+      // Without the URL, the data directory alone is not the installation.
+      const withoutUrl = await seawall('backup', '--data-dir', dataDir, '--to', backup);
+      expect(withoutUrl.code).toBe(1);
+      expect(withoutUrl.err).toMatch(/keeps its metadata in PostgreSQL: give its --metadata-url/);
+
+      // Objects overwritten (their old bytes deleted) all through the backup: the snapshot's are kept whole.
+      await s3.send(new CreateBucketCommand({ Bucket: 'churn' }));
+      let writing = true;
+      let writes = 0;
+      const writer = (async () => {
+        while (writing)
+          await s3.send(
+            new PutObjectCommand({ Bucket: 'churn', Key: `k${writes % 3}`, Body: `write ${++writes}` }),
+          );
+      })();
+      const taken = await seawall(
+        'backup',
+        '--data-dir',
+        dataDir,
+        '--to',
+        backup,
+        '--metadata-url',
+        sourceUrl,
+      );
+      writing = false;
+      await writer;
+      expect(taken.err).toBe('');
+      expect(taken.code).toBe(0);
+      expect(writes).toBeGreaterThan(3);
+      const [, count] = /: (\d+) blob\(s\)/.exec(taken.out) ?? [];
+      const verified = await seawall('backup', '--verify', '--from', backup);
+      expect(verified.err).toBe('');
+      expect(verified.out).toMatch(new RegExp(`: whole; checked 4 database\\(s\\), ${count} blob\\(s\\)`));
+      expect(verified.code).toBe(0);
+      // A damaged archive is named by verify.
+      const [snapshot] = readdirSync(join(backup, 'snapshots'));
+      const archive = join(backup, 'snapshots', snapshot as string, 'metadata.pgdump');
+      const good = readFileSync(archive);
+      const bad = Buffer.from(good);
+      bad[bad.length >> 1] = (bad[bad.length >> 1] as number) ^ 0xff;
+      writeFileSync(archive, bad);
+      const damaged = await seawall('backup', '--verify', '--from', backup);
+      expect(damaged.code).toBe(1);
+      expect(damaged.err).toMatch(/metadata\.pgdump does not match the SHA-256 recorded/);
+      writeFileSync(archive, good);
+    } finally {
+      await t.close();
+    }
+
+    const rootKey = join(scratch('seawall-backup-pg-key-'), 'root.key');
+    copyFileSync(join(dataDir, 'root.key'), rootKey);
+    rmSync(dataDir, { recursive: true, force: true });
+    const restore = (...flags: string[]) =>
+      seawall('restore', '--from', backup, '--data-dir', dataDir, '--root-key', rootKey, ...flags);
+    const noUrl = await restore();
+    expect(noUrl.err).toMatch(/keeps its metadata in PostgreSQL: give --metadata-url/);
+    // A database that holds tables (here, the installation's own) is refused, and nothing is left behind.
+    const busy = await restore('--metadata-url', sourceUrl);
+    expect(busy.err).toMatch(/holds tables; give an empty database/);
+    expect(existsSync(dataDir)).toBe(false);
+    const restored = await restore('--metadata-url', restoredUrl);
+    expect(restored.err).toBe('');
+    expect(restored.code).toBe(0);
+    expect(await tableCount(restoredUrl)).toBeGreaterThan(10);
+
+    t = await startTestSeawall({ dataDir, env: { SEAWALL_METADATA_URL: restoredUrl } });
+    try {
+      expect(await observe(t, keyId)).toEqual(before);
+      // Every object of the snapshot reads back (versionsOf reads each one's bytes).
+      expect((await versionsOf(t.s3(), 'churn')).length).toBe(3);
+    } finally {
+      await t.close();
+    }
+  }, 180_000);
+});

@@ -109,6 +109,7 @@ import {
   createStorageStore,
   type EngineScratch,
   REMOTE_SECRETS_PURPOSE,
+  REPLICATION_SERVICE,
   type ReplicationMultipart,
   type StorageService,
   scheduleLifecycle,
@@ -410,7 +411,14 @@ export async function startSeawall(
     // Replication reads each version as its configuration's role (which must trust s3.amazonaws.com).
     const roleAccount = (role: string) => /^arn:aws:iam::(\d{12}):/.exec(role)?.[1] ?? account.accountId;
     storage.replication.useRoles((role) =>
-      actAsRole({ authorizer, roles: iam }, roleAccount(role), role, 's3.amazonaws.com', 'replication', 3600),
+      actAsRole(
+        { authorizer, roles: iam },
+        roleAccount(role),
+        role,
+        REPLICATION_SERVICE,
+        'replication',
+        3600,
+      ),
     );
     // A destination of the same account is written through this server's own API, as the role.
     storage.replication.useSelf({
@@ -419,7 +427,7 @@ export async function startSeawall(
       url: () => publicUrl,
       ...(tls ? { tlsCert: tls.cert } : {}),
       credentials: (role) =>
-        iam.serviceCredentials(roleAccount(role), role, 's3.amazonaws.com', 'replication', 3600),
+        iam.serviceCredentials(roleAccount(role), role, REPLICATION_SERVICE, 'replication', 3600),
     });
     launcher = createEngineLauncher({ logger });
     const runtime = createJobRuntime({ store: createJobStore(db.db), clock, logger });

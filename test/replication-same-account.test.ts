@@ -3,7 +3,14 @@ import { createHash } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { join } from 'node:path';
-import { IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import {
+  CreateAccessKeyCommand,
+  CreateRoleCommand,
+  CreateUserCommand,
+  IAMClient,
+  PutRolePolicyCommand,
+  PutUserPolicyCommand,
+} from '@aws-sdk/client-iam';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
   CompleteMultipartUploadCommand,
@@ -22,7 +29,9 @@ import {
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPLICA_HEADER } from '../src/storage/replication.js';
 import { failureOf } from './helpers/failure.js';
 import { replicationRole } from './helpers/replication.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
@@ -157,7 +166,7 @@ describe.each([
             {
               Effect: 'Allow',
               Action: ['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags'],
-              Resource: 'arn:aws:s3:::replica/*',
+              Resource: ['arn:aws:s3:::replica/*', 'arn:aws:s3:::second/*'],
             },
             { Effect: 'Allow', Action: ['kms:GenerateDataKey', 'kms:Encrypt'], Resource: replicaKey },
           ],
@@ -165,7 +174,7 @@ describe.each([
       }),
     );
     iam.destroy();
-    for (const bucket of ['lake', 'replica', 'elsewhere', 'plain']) {
+    for (const bucket of ['lake', 'replica', 'second', 'elsewhere', 'plain']) {
       await s3.send(new CreateBucketCommand({ Bucket: bucket }));
       if (bucket !== 'plain')
         await s3.send(
@@ -353,6 +362,132 @@ describe.each([
       ObjectLockRetainUntilDate: until,
       ObjectLockLegalHoldStatus: 'ON',
     });
+  });
+
+  it('replicates to several destinations: COMPLETED once all have it, FAILED where one refuses', async () => {
+    const rule = (ID: string, Priority: number, destination: string) => ({
+      ID,
+      Priority,
+      Filter: { Prefix: 'multi/' },
+      Status: 'Enabled' as const,
+      DeleteMarkerReplication: { Status: 'Disabled' as const },
+      Destination: { Bucket: `arn:aws:s3:::${destination}` },
+    });
+    const configure = (...destinations: string[]) =>
+      s3.send(
+        new PutBucketReplicationCommand({
+          Bucket: 'lake',
+          ReplicationConfiguration: {
+            Role: `arn:aws:iam::${t.credentials.accountId}:role/replication`,
+            Rules: destinations.map((destination, i) => rule(destination, i + 1, destination)),
+          },
+        }),
+      );
+    const settled = (Key: string) =>
+      waitFor(async () => {
+        const { ReplicationStatus } = await s3.send(new HeadObjectCommand({ Bucket: 'lake', Key }));
+        return ReplicationStatus === 'PENDING' ? undefined : ReplicationStatus;
+      }, `${Key} to settle`);
+    const versionIn = async (Bucket: string, Key: string) =>
+      (await s3.send(new HeadObjectCommand({ Bucket, Key }))).VersionId;
+
+    await configure('replica', 'second');
+    const both = await s3.send(new PutObjectCommand({ Bucket: 'lake', Key: 'multi/a', Body: 'to both' }));
+    expect(await settled('multi/a')).toBe('COMPLETED');
+    expect(await versionIn('replica', 'multi/a')).toBe(both.VersionId);
+    expect(await versionIn('second', 'multi/a')).toBe(both.VersionId);
+
+    // The role may not write to elsewhere: that destination fails the version, the other still gets it.
+    await configure('replica', 'elsewhere');
+    const one = await s3.send(new PutObjectCommand({ Bucket: 'lake', Key: 'multi/b', Body: 'to one' }));
+    expect(await settled('multi/b')).toBe('FAILED');
+    expect(await waitFor(() => versionIn('replica', 'multi/b'), 'the replica of multi/b')).toBe(
+      one.VersionId,
+    );
+  });
+
+  it("writes a replica as S3's replication only with a session Seawall made for it, never one a caller assumed", async () => {
+    // A role anyone in the account may assume, allowed what the replication role is allowed at the destination.
+    const iam = new IAMClient({
+      endpoint: t.url,
+      region: t.credentials.region,
+      credentials: t.credentials,
+      ...handler(),
+    });
+    await iam.send(
+      new CreateRoleCommand({
+        RoleName: 'impostor',
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: { AWS: `arn:aws:iam::${t.credentials.accountId}:root` },
+              Action: 'sts:AssumeRole',
+            },
+            { Effect: 'Allow', Principal: { Service: 's3.amazonaws.com' }, Action: 'sts:AssumeRole' },
+          ],
+        }),
+      }),
+    );
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: 'impostor',
+        PolicyName: 'replicate',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: 's3:ReplicateObject', Resource: 'arn:aws:s3:::replica/*' }],
+        }),
+      }),
+    );
+    // A user who may assume it (AWS lets no root assume a role).
+    await iam.send(new CreateUserCommand({ UserName: 'assumer' }));
+    await iam.send(
+      new PutUserPolicyCommand({
+        UserName: 'assumer',
+        PolicyName: 'assume',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }],
+        }),
+      }),
+    );
+    const { AccessKey } = await iam.send(new CreateAccessKeyCommand({ UserName: 'assumer' }));
+    iam.destroy();
+    const sts = new STSClient({
+      endpoint: t.url,
+      region: t.credentials.region,
+      credentials: {
+        accessKeyId: AccessKey?.AccessKeyId as string,
+        secretAccessKey: AccessKey?.SecretAccessKey as string,
+      },
+      ...handler(),
+    });
+    const { Credentials } = await sts.send(
+      new AssumeRoleCommand({
+        RoleArn: `arn:aws:iam::${t.credentials.accountId}:role/impostor`,
+        RoleSessionName: 'replication',
+      }),
+    );
+    sts.destroy();
+    const assumed = t.s3({
+      maxAttempts: 1,
+      ...handler(),
+      credentials: {
+        accessKeyId: Credentials?.AccessKeyId as string,
+        secretAccessKey: Credentials?.SecretAccessKey as string,
+        sessionToken: Credentials?.SessionToken as string,
+      },
+    });
+    const put = new PutObjectCommand({ Bucket: 'replica', Key: 'forged', Body: 'x' });
+    put.middlewareStack.add(
+      (next) => async (args) => {
+        (args.request as { headers: Record<string, string> }).headers[REPLICA_HEADER] = 'D'.repeat(32);
+        return next(args);
+      },
+      { step: 'build' },
+    );
+    expect(await failureOf(assumed.send(put))).toMatchObject({ code: 'AccessDenied', status: 403 });
   });
 
   it('marks FAILED what the role may not read, or may not write at the destination', async () => {

@@ -466,7 +466,7 @@ describe('bucket replication to another Seawall process', () => {
     await s3.send(new PutBucketReplicationCommand(config('source')));
   });
 
-  it("takes a replica's write from whoever may s3:ReplicateObject (not s3:PutObject), and takes it once", async () => {
+  it("takes another Seawall's replica only from whoever may s3:PutObject and s3:ReplicateObject, and takes it once", async () => {
     const user = await policyUser(source, 'replicator', [
       { Effect: 'Allow', Action: 's3:PutObject', Resource: 'arn:aws:s3:::source/*' },
     ]);
@@ -481,16 +481,24 @@ describe('bucket replication to another Seawall process', () => {
     const remove = (Key: string, markerId: string) =>
       user.s3.send(asReplica(new DeleteObjectCommand({ Bucket: 'source', Key }), markerId));
     try {
-      // s3:PutObject is not what a destination checks of a replica's write: s3:ReplicateObject is.
       expect(await failure(write())).toMatchObject({ code: 'AccessDenied', status: 403 });
+      // s3:ReplicateObject does not escape a deny of the write itself: only Seawall's own replication (a
+      // session it made of the role for S3) writes replicas as S3's internal replication does.
       await user.allow([
         { Effect: 'Allow', Action: 's3:*', Resource: 'arn:aws:s3:::source/*' },
-        { Effect: 'Deny', Action: 's3:ReplicateObject', Resource: 'arn:aws:s3:::source/incoming/*' },
+        { Effect: 'Deny', Action: 's3:PutObject', Resource: 'arn:aws:s3:::source/incoming/*' },
       ]);
       expect(await failure(write())).toMatchObject({ code: 'AccessDenied', status: 403 });
-      // What AWS's documentation grants a replication role at a destination, and nothing else.
       await user.allow([
         { Effect: 'Allow', Action: 's3:ReplicateObject', Resource: 'arn:aws:s3:::source/*' },
+      ]);
+      expect(await failure(write())).toMatchObject({ code: 'AccessDenied', status: 403 });
+      await user.allow([
+        {
+          Effect: 'Allow',
+          Action: ['s3:PutObject', 's3:ReplicateObject'],
+          Resource: 'arn:aws:s3:::source/*',
+        },
       ]);
       // The header is one the signature must cover: added to a presigned request, it is refused.
       const url = await getSignedUrl(
@@ -517,7 +525,13 @@ describe('bucket replication to another Seawall process', () => {
       await user.allow([
         {
           Effect: 'Allow',
-          Action: ['s3:ReplicateObject', 's3:ReplicateTags', 's3:ReplicateDelete'],
+          Action: [
+            's3:PutObject',
+            's3:DeleteObject',
+            's3:ReplicateObject',
+            's3:ReplicateTags',
+            's3:ReplicateDelete',
+          ],
           Resource: 'arn:aws:s3:::source/*',
         },
       ]);

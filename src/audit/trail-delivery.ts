@@ -202,6 +202,9 @@ export function createTrailDelivery(deps: TrailDeliveryDeps): TrailDelivery {
     const signed = signDigest(digest, signing.privateKey);
     if (!stillCurrent(trail)) return;
     await deps.put(trail.bucket, key, signed.body, signed.metadata);
+    // The lease ran out while the digest was stored, and a backup may hold it: the chain does not move (a
+    // digest no later one chains to is left behind rather than a chain a restore could not follow).
+    if (deps.lease && !deps.lease.take('pass', PASS_LEASE_MS)) return;
     trails.digested(
       trail,
       now,

@@ -36,8 +36,10 @@ function connection(url: string): { dbname: string; env: NodeJS.ProcessEnv } {
   } catch {
     throw new BackupError('the metadata URL is not a URL');
   }
-  const password = decodeURIComponent(parsed.password);
+  // In the authority (user:password@) or as a parameter (?password=): either way, out of the URL.
+  const password = decodeURIComponent(parsed.password) || parsed.searchParams.get('password') || '';
   parsed.password = '';
+  parsed.searchParams.delete('password');
   const env: NodeJS.ProcessEnv = { ...process.env };
   if (password) env.PGPASSWORD = password;
   return { dbname: parsed.toString(), env };
@@ -61,10 +63,19 @@ function run(tool: 'pg_dump' | 'pg_restore', args: string[], env: NodeJS.Process
   });
 }
 
-export async function exportMetadataSnapshot(url: string): Promise<MetadataSnapshot> {
-  const client = new pg.Client({ connectionString: url });
+/** How long connecting to PostgreSQL may take (a backup holds trail delivery while it connects). */
+const CONNECT_TIMEOUT_MS = 15_000;
+
+/** A connection of its own to the metadata database. */
+async function connect(url: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   client.on('error', () => {});
   await client.connect();
+  return client;
+}
+
+export async function exportMetadataSnapshot(url: string): Promise<MetadataSnapshot> {
+  const client = await connect(url);
   let id: string;
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
@@ -102,9 +113,12 @@ export async function exportMetadataSnapshot(url: string): Promise<MetadataSnaps
       );
     },
     async release() {
-      await reader.close();
-      await client.query('COMMIT').catch(() => undefined);
-      await client.end();
+      try {
+        await reader.close();
+      } finally {
+        await client.query('COMMIT').catch(() => undefined);
+        await client.end();
+      }
     },
   };
 }
@@ -119,12 +133,13 @@ export async function checkDumpArchive(path: string): Promise<void> {
  * so a failed load leaves it as it was.
  */
 export async function restoreMetadataDump(url: string, path: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  client.on('error', () => {});
-  await client.connect();
+  const client = await connect(url);
   try {
+    // Every relation of every schema but the system's, whatever the user's privileges on it.
     const { rows } = await client.query<{ n: number }>(
-      "SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema NOT IN ('pg_catalog', 'information_schema')",
+      `SELECT count(*)::int AS n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'
+         AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')`,
     );
     if ((rows[0]?.n ?? 0) > 0)
       throw new BackupError('the PostgreSQL database to restore into holds tables; give an empty database');
@@ -139,14 +154,27 @@ export async function restoreMetadataDump(url: string, path: string): Promise<vo
   );
 }
 
-/** Empties a database a failed restore loaded (it held no tables before: restoreMetadataDump checked). */
-export async function dropRestoredMetadata(url: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  client.on('error', () => {});
-  await client.connect();
+/**
+ * Drops what a restore loaded from the archive at `path` (its tables and sequences, as its table of contents
+ * names them), when a later step failed: the database was empty before (restoreMetadataDump checked).
+ */
+export async function dropRestoredMetadata(url: string, path: string): Promise<void> {
+  const listed = await run('pg_restore', ['--list', path], process.env);
+  const relations: { kind: 'TABLE' | 'SEQUENCE'; schema: string; name: string }[] = [];
+  for (const line of listed.split('\n')) {
+    const entry = /^\d+; \d+ \d+ (TABLE|SEQUENCE) (\S+) (\S+) /.exec(line);
+    if (entry)
+      relations.push({
+        kind: entry[1] as 'TABLE' | 'SEQUENCE',
+        schema: entry[2] ?? '',
+        name: entry[3] ?? '',
+      });
+  }
+  const client = await connect(url);
   try {
-    await client.query('DROP SCHEMA public CASCADE');
-    await client.query('CREATE SCHEMA public');
+    const quoted = (name: string) => client.escapeIdentifier(name);
+    for (const { kind, schema, name } of relations)
+      await client.query(`DROP ${kind} IF EXISTS ${quoted(schema)}.${quoted(name)} CASCADE`);
   } finally {
     await client.end();
   }

@@ -86,6 +86,7 @@ async function restoreFrom(store: BackupStore, options: RestoreOptions): Promise
   const lock = await acquireDataDirLock(target.root, target.lock, 0);
   let restored: RestoreResult;
   let loaded = false;
+  const archive = join(target.root, METADATA_DUMP);
   try {
     // First in, last out: a restore killed part-way leaves a directory no server starts on.
     await writeDurably(target.restoring, (write) => write(Buffer.from(`${snapshot}\n`)));
@@ -102,10 +103,8 @@ async function restoreFrom(store: BackupStore, options: RestoreOptions): Promise
         );
     }
     if (metadataUrl !== undefined) {
-      const archive = join(target.root, METADATA_DUMP);
       await restoreMetadataDump(metadataUrl, archive);
       loaded = true;
-      await fs.rm(archive);
     }
     // Opens the account's secrets with the root key: a wrong key fails here, before any blob is copied.
     const credentials = await initDataDir(options.config);
@@ -119,13 +118,26 @@ async function restoreFrom(store: BackupStore, options: RestoreOptions): Promise
       cold,
     );
     restored = { snapshot, credentials, blobs, bytes };
+    await fs.rm(archive, { force: true });
     await fs.rm(target.restoring);
     await syncDir(target.root);
   } catch (error) {
     await lock.release();
-    if (loaded && metadataUrl !== undefined) await dropRestoredMetadata(metadataUrl);
+    // What the archive loaded goes again (named by its table of contents, still in the directory); a failure
+    // to drop it is told with the failure that made the restore stop.
+    const dropped =
+      loaded && metadataUrl !== undefined
+        ? await dropRestoredMetadata(metadataUrl, archive).then(
+            () => undefined,
+            (dropping: Error) => dropping,
+          )
+        : undefined;
     await removeRestored(target.root, existed);
     if (coldStorageDir !== undefined) await removeRestored(coldStorageDir, coldExisted);
+    if (dropped)
+      throw new BackupError(
+        `${(error as Error).message}; and what was loaded into the PostgreSQL database could not be dropped (${dropped.message}): drop its tables before restoring into it again`,
+      );
     throw error;
   }
   await lock.release();

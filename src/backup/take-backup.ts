@@ -144,7 +144,8 @@ async function attemptSnapshot(
       if (metadataUrl !== undefined) exported = await exportMetadataSnapshot(metadataUrl);
       for (const name of DATABASES) {
         const source = join(data.root, name);
-        if (!(await exists(source))) continue;
+        // A metadata.db beside PostgreSQL metadata is a leftover, not the installation's.
+        if ((name === 'metadata.db' && exported) || !(await exists(source))) continue;
         const scrub = name === 'audit.db' ? clearDeliveryLease : undefined;
         copies.push([
           name,

@@ -81,6 +81,7 @@ async function sessionPrincipal(ctx: IamContext, session: IamSessionTable): Prom
     accessKeyId: keyId,
     type: 'AssumedRole',
     userId: `${session.subject_id}:${name}`,
+    ...(session.service ? { service: session.service } : {}),
   };
 }
 

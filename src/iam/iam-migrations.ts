@@ -129,4 +129,10 @@ export const iamMigrations: Record<string, Migration> = {
     },
   },
   'iam-0002-account-aliases': accountAliasesMigration,
+  /** The AWS service a role session was made for by Seawall itself (a crawl's, replication's); null otherwise. */
+  'iam-0003-service-sessions': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('iam_sessions').addColumn('service', 'text').execute();
+    },
+  },
 };

@@ -124,6 +124,8 @@ export interface IamSessionTable {
   /** JSON: the transitive tag keys. */
   transitive_tag_keys: string;
   source_identity: string | null;
+  /** The service Seawall made the session for (serviceSession); never set for a session a caller assumed. */
+  service?: string | null;
   created_at: Millis;
   expires_at: Millis;
 }

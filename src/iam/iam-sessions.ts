@@ -116,6 +116,7 @@ export function createSessions(
       tags: '[]',
       transitive_tag_keys: '[]',
       source_identity: null,
+      service,
       created_at: at,
       expires_at: at + durationSeconds * 1000,
     });
@@ -127,6 +128,7 @@ export function createSessions(
         accessKeyId: credentials.AccessKeyId,
         type: 'AssumedRole',
         userId: `${found.id}:${sessionName}`,
+        service,
       },
     };
   }

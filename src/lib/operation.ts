@@ -36,6 +36,11 @@ export interface Principal {
   readonly userId: string;
   /** The user's name (aws:username); absent for roots and role sessions. */
   readonly username?: string;
+  /**
+   * The AWS service (`s3.amazonaws.com`) a role session acts for, when Seawall itself made the session for that
+   * service's work (ServiceRoles.serviceSession); never for a session a caller assumed.
+   */
+  readonly service?: string;
 }
 
 /** The facts of a request that policies may test, besides the principal (aws:SourceIp, aws:CurrentTime…). */

@@ -43,7 +43,7 @@ export {
   type ObjectKeyring,
 } from './object-encryption.js';
 export { type OfflineBucket, offlineBucket } from './offline-bucket.js';
-export type { ReplicationMultipart } from './replication.js';
+export { REPLICATION_SERVICE, type ReplicationMultipart } from './replication.js';
 export {
   checkRemoteSecrets,
   createRemoteStore,

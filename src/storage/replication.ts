@@ -33,6 +33,24 @@ import { tagsOf } from './tagging.js';
 /** The header a replica's write carries: the source version's id, which the replica keeps (as S3's do). */
 export const REPLICA_HEADER = 'x-seawall-replica-version-id';
 
+/** The service a replication role trusts, and for which Seawall makes the role's sessions. */
+export const REPLICATION_SERVICE = 's3.amazonaws.com';
+
+/**
+ * Whether a request is a replica's write made by this installation's own replication: it carries the replica
+ * header and is signed by a session Seawall made of the role for S3 (same-account replication). Such a write is
+ * authorized as S3 authorizes its internal replication: s3:ReplicateObject (s3:ReplicateDelete, s3:ReplicateTags)
+ * in place of the write's own action, its retention and legal hold covered, its bytes needing no client digest.
+ * A replica's write from anyone else (another Seawall's replication, with the credentials registered for it)
+ * needs s3:ReplicateObject besides the write's own action and settings, so no deny of a write is escaped.
+ */
+export function isServiceReplica(req: {
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly principal: { readonly service?: string | undefined };
+}): boolean {
+  return req.headers[REPLICA_HEADER] !== undefined && req.principal.service === REPLICATION_SERVICE;
+}
+
 /** A version's replication status, as `x-amz-replication-status` answers it. */
 export type ReplicationStatus = 'PENDING' | 'COMPLETED' | 'FAILED' | 'REPLICA';
 
@@ -291,9 +309,16 @@ export function createReplication(deps: {
       },
       requestHandler: {
         ...timeouts,
-        // Its own certificate, whatever name it was made for: the request goes to this process.
+        // Its own certificate, whatever name it was made for and whoever issued it (the chain it serves may end
+        // short of a root): the request goes to this process.
         ...(own.tlsCert
-          ? { httpsAgent: new Agent({ ca: own.tlsCert, checkServerIdentity: () => undefined }) }
+          ? {
+              httpsAgent: new Agent({
+                ca: own.tlsCert,
+                allowPartialTrustChain: true,
+                checkServerIdentity: () => undefined,
+              }),
+            }
           : {}),
       },
     });
@@ -496,6 +521,7 @@ export function createReplication(deps: {
       signal,
     );
     if (!UploadId) throw new Error('the destination answered no upload id');
+    let completing = false;
     try {
       const next = sliced(body);
       const { ChecksumAlgorithm } = object;
@@ -519,6 +545,7 @@ export function createReplication(deps: {
         );
         parts.push({ PartNumber: i + 1, ETag: ETag ?? '', ...(ChecksumCRC32 ? { ChecksumCRC32 } : {}) });
       }
+      completing = true;
       await send(
         client,
         asReplica(
@@ -528,6 +555,9 @@ export function createReplication(deps: {
         signal,
       );
     } catch (error) {
+      // A completion whose answer did not come (a long join at the destination) may still finish: the upload is
+      // left to it, and the retry's completion finds the version it made (a replica's completion is idempotent).
+      if (completing) throw error;
       await client.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId })).catch(() => undefined);
       throw error;
     }

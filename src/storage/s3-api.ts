@@ -11,7 +11,7 @@ import {
 import { GRANT_HEADER_NAMES, OBJECT_GRANT_HEADER_NAMES } from './acl.js';
 import { newBucketAclRule, ownershipHeaderRule } from './acl-rules.js';
 import { parseIsoDate } from './object-lock.js';
-import { REPLICA_HEADER } from './replication.js';
+import { isServiceReplica, REPLICA_HEADER } from './replication.js';
 import { createS3AclApi, type S3AclApi } from './s3-acl-api.js';
 import { s3Arn } from './s3-arn.js';
 import { createS3BucketAccessApi, type S3BucketAccessApi } from './s3-bucket-access-api.js';
@@ -303,9 +303,12 @@ async function authorizeNewObjectSettings(
   options: { tags?: boolean; replica?: boolean } = {},
 ): Promise<void> {
   const resources = [s3Arn(bucket, key)];
-  // A replica's write (PutObject with REPLICA_HEADER, replication.ts) was authorized as s3:ReplicateObject;
-  // its tags need s3:ReplicateTags, as a replication destination grants.
+  // A replica's write (REPLICA_HEADER, replication.ts) needs s3:ReplicateObject, in place of the write's own
+  // action only when Seawall's own replication makes it (isServiceReplica); its tags need s3:ReplicateTags, as
+  // a replication destination grants.
   const { replica = false } = options;
+  const service = replica && isServiceReplica(req);
+  if (replica && !service) await req.authorize({ action: 's3:ReplicateObject', resources });
   const tagging = options.tags === false ? undefined : req.headers['x-amz-tagging'];
   if (tagging)
     await req.authorize({
@@ -314,7 +317,7 @@ async function authorizeNewObjectSettings(
       conditions: requestTagConditions(() => parseTaggingHeader(tagging)),
     });
   // A replica carries its source's retention and legal hold: s3:ReplicateObject covers them, as in S3.
-  if (replica) return;
+  if (service) return;
   const asked = (names: readonly string[]) => names.some((name) => req.headers[name] !== undefined);
   const settings = [
     ['s3:PutObjectRetention', ['x-amz-object-lock-mode', 'x-amz-object-lock-retain-until-date']],
@@ -926,7 +929,12 @@ function definitions(objects: S3ObjectApi, buckets: S3BucketApi, multipart: S3Mu
       level: 'object',
       headers: { ...OWNER, ...PAYER, ...BYPASS_GOVERNANCE, 'if-match': 'handled' },
       query: { versionId: validVersionId },
-      handle: (req, { bucket, key }) => objects.deleteObject(req, bucket, key),
+      handle: async (req, { bucket, key }) => {
+        // A replicated delete marker from anyone but Seawall's own replication needs both actions.
+        if (req.headers[REPLICA_HEADER] !== undefined && !isServiceReplica(req))
+          await req.authorize({ action: 's3:ReplicateDelete', resources: [s3Arn(bucket, key)] });
+        return objects.deleteObject(req, bucket, key);
+      },
     }),
     defineS3({
       name: 'CreateMultipartUpload',

@@ -8,7 +8,7 @@ import { type PartAnswer, requestedPartNumber, selectPart } from './multipart-ob
 import { requestOrigin } from './notifications.js';
 import { encryptionHeaders, encryptionRequestOf, keyAccessOf } from './object-encryption.js';
 import { lockOfHeaders, type VersionLock } from './object-lock.js';
-import { REPLICA_HEADER } from './replication.js';
+import { isServiceReplica, REPLICA_HEADER } from './replication.js';
 import { getObjectAttributes } from './s3-attributes-api.js';
 import { uploadDigests } from './s3-digests.js';
 import { bypassesGovernance, readableLockHeaders } from './s3-object-lock-api.js';
@@ -261,7 +261,10 @@ export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
         ...newTags(req),
         origin: requestOrigin(req),
         ...(req.headers[REPLICA_HEADER] !== undefined && !req.form
-          ? { replicaOf: req.headers[REPLICA_HEADER] }
+          ? {
+              replicaOf: req.headers[REPLICA_HEADER],
+              ...(isServiceReplica(req) ? { storedBytes: true } : {}),
+            }
           : {}),
         // A browser upload's form came through POST Object, which writes as PutObject does.
         ...(req.form ? { how: 'Post' as const } : {}),

@@ -1,7 +1,7 @@
 import { isAppError } from '../errors.js';
 import { type ApiRequest, type ApiResponse, queryValue } from '../lib/http.js';
 import type { ConditionValues, Operation, OperationRequest, Principal } from '../lib/operation.js';
-import { REPLICA_HEADER } from './replication.js';
+import { isServiceReplica } from './replication.js';
 import { s3Arn } from './s3-arn.js';
 import {
   S3_METADATA_PREFIX,
@@ -122,9 +122,9 @@ export interface S3OperationDefinition<L extends S3Level> {
   /** The action when the request names a version (`versionId`): s3:GetObjectVersion, s3:DeleteObjectVersion… */
   readonly versionAction?: `s3:${string}`;
   /**
-   * The action when the request is a replica's write (it carries REPLICA_HEADER, replication.ts): what S3
-   * checks of a replication role at the destination, s3:ReplicateObject or s3:ReplicateDelete, in place of the
-   * write's own action.
+   * The action when the request is a replica's write by Seawall's own replication (isServiceReplica,
+   * replication.ts): what S3 checks of a replication role at the destination, s3:ReplicateObject or
+   * s3:ReplicateDelete, in place of the write's own action.
    */
   readonly replicaAction?: `s3:${string}`;
 
@@ -208,8 +208,7 @@ export function defineS3Operation<L extends S3Level>(
             // A request naming a version is never a replica's (a replicated delete makes a marker).
             if (definition.versionAction && req.query.some(([name]) => name === 'versionId'))
               return definition.versionAction;
-            if (definition.replicaAction && req.headers[REPLICA_HEADER] !== undefined)
-              return definition.replicaAction;
+            if (definition.replicaAction && isServiceReplica(req)) return definition.replicaAction;
             return definition.action;
           },
         }

@@ -1,6 +1,7 @@
 import { badRequest, notFound } from '../errors.js';
 import type { ApiResponse } from '../lib/http.js';
 import { type OperationRequest, passRole, type ServiceRoles } from '../lib/operation.js';
+import { REPLICATION_SERVICE } from './replication.js';
 import { parseReplication, replicationXml } from './replication-config.js';
 import { readXmlBody, xmlResponse } from './s3-wire.js';
 import type { StorageService } from './storage-types.js';
@@ -39,7 +40,7 @@ export function createS3ReplicationApi(
           throw badRequest('InvalidRequest', 'Destination bucket must have versioning enabled.');
       }
       // The role replicas are read as is handed to S3, as AWS checks.
-      await passRole(req, roles, config.role, 's3.amazonaws.com');
+      await passRole(req, roles, config.role, REPLICATION_SERVICE);
       await settings.put(bucket, 'replication', JSON.stringify(config));
       return { status: 200 };
     },

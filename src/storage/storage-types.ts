@@ -46,7 +46,10 @@ export interface PutObjectInput {
   acl?: string;
   /** The cold tier's class, to write the bytes there (x-amz-storage-class); STANDARD when absent. */
   storageClass?: string;
-  /** The bytes are ones the store already holds (a copy): Object Lock needs no client digest of them. */
+  /**
+   * The bytes are ones Seawall has authenticated already (a copy of stored bytes, or a replica its own
+   * replication read from a version): Object Lock needs no client digest of them.
+   */
   storedBytes?: boolean;
   /** How the object is being made, for its event notification: Put unless said. */
   how?: 'Put' | 'Post' | 'Copy';

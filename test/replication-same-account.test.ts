@@ -240,46 +240,38 @@ describe.each([
     }, 'the delete marker');
   });
 
-  it('sends what one PUT could not take as a multipart upload, in the source parts: same bytes, same ETag', async () => {
+  it('sends a version uploaded in parts in the same parts (same ETag), and one too large for a PUT in parts', async () => {
     await s3.send(new PutBucketReplicationCommand(config('replica')));
-    // Uploaded in parts of 5, 5 and 3 MiB: replicated in the same parts, so the replica's ETag is the source's.
-    const sizes = [5 * MIB, 5 * MIB, 3 * MIB];
-    const { UploadId } = await s3.send(
-      new CreateMultipartUploadCommand({ Bucket: 'lake', Key: 'big/parts' }),
-    );
-    const parts = [];
-    for (const [i, size] of sizes.entries()) {
-      const { ETag } = await s3.send(
-        new UploadPartCommand({
+    /** Uploads `Key` in parts of these sizes; its version and ETag, and the SHA-256 of its bytes. */
+    const uploadInParts = async (Key: string, sizes: readonly number[]) => {
+      const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'lake', Key }));
+      const parts = [];
+      for (const [i, size] of sizes.entries()) {
+        const { ETag } = await s3.send(
+          new UploadPartCommand({ Bucket: 'lake', Key, UploadId, PartNumber: i + 1, Body: pattern(size, i) }),
+        );
+        parts.push({ PartNumber: i + 1, ETag });
+      }
+      const done = await s3.send(
+        new CompleteMultipartUploadCommand({
           Bucket: 'lake',
-          Key: 'big/parts',
+          Key,
           UploadId,
-          PartNumber: i + 1,
-          Body: pattern(size, i),
+          MultipartUpload: { Parts: parts },
         }),
       );
-      parts.push({ PartNumber: i + 1, ETag });
-    }
-    const multipart = await s3.send(
-      new CompleteMultipartUploadCommand({
-        Bucket: 'lake',
-        Key: 'big/parts',
-        UploadId,
-        MultipartUpload: { Parts: parts },
-      }),
-    );
+      const sha = sha256(Buffer.concat(sizes.map((size, i) => pattern(size, i))));
+      return { versionId: done.VersionId, etag: done.ETag, sha };
+    };
+    // Past the threshold (6 MiB here) and below it: either way in the parts it was uploaded in.
+    const large = await uploadInParts('big/parts', [5 * MIB, 5 * MIB, 3 * MIB]);
+    const small = await uploadInParts('small/parts', [5 * MIB, 1024]);
     // One PUT of 7 MiB: past the threshold, sent in parts of 5 and 2 MiB.
     const whole = pattern(7 * MIB, 9);
     const single = await s3.send(new PutObjectCommand({ Bucket: 'lake', Key: 'big/whole', Body: whole }));
     const expected = new Map([
-      [
-        'big/parts',
-        {
-          versionId: multipart.VersionId,
-          etag: multipart.ETag,
-          sha: sha256(Buffer.concat(sizes.map((size, i) => pattern(size, i)))),
-        },
-      ],
+      ['big/parts', large],
+      ['small/parts', small],
       ['big/whole', { versionId: single.VersionId, etag: undefined, sha: sha256(whole) }],
     ]);
     for (const [Key, want] of expected) {

@@ -167,8 +167,9 @@ export const DEFAULT_REPLICATION_RETRIES: DeliveryRetries = {
 };
 
 /**
- * A version larger than this is sent as a multipart upload (S3 takes at most 5 GiB in one PUT): in the parts
- * it was uploaded in, so the replica's ETag is the source's, or else in parts of `partBytes`.
+ * A version uploaded in parts is sent as a multipart upload in the same parts, so the replica's ETag is the
+ * source's; one larger than `fromBytes` (S3 takes at most 5 GiB in one PUT) is too, in parts of `partBytes`
+ * where it was uploaded whole.
  */
 export interface ReplicationMultipart {
   fromBytes: number;
@@ -474,8 +475,10 @@ export function createReplication(deps: {
         ...(held ? { ObjectLockLegalHoldStatus: 'ON' as const } : {}),
         ...(retained || held ? { ChecksumAlgorithm: 'CRC32' as const } : {}),
       };
-      if (opened.size > multipartOptions.fromBytes) {
-        const sizes = partsOf(opened.size, await source.partSizes(opened.blobId));
+      // A version uploaded in parts goes in the same parts, so its replica keeps its ETag, as S3's do.
+      const uploaded = await source.partSizes(opened.blobId);
+      if (uploaded !== undefined || opened.size > multipartOptions.fromBytes) {
+        const sizes = partsOf(opened.size, uploaded);
         await sendInParts(client, object, opened.body, sizes, row.version_id, signal);
         return;
       }

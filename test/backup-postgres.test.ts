@@ -12,9 +12,9 @@ import {
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { athenaClient, athenaQuery } from './helpers/athena.js';
-import { seawallCli as seawall, versionsOf } from './helpers/backup.js';
+import { scratchDirs, seawallCli as seawall, versionsOf } from './helpers/backup.js';
 import { clientConfig, csvTableCommand } from './helpers/glue.js';
-import { sealByDefault, startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
+import { sealByDefault, startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 
 const ADMIN_URL = process.env.SEAWALL_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const names = ['source', 'restored'].map(
@@ -51,20 +51,13 @@ async function tableCount(url: string): Promise<number> {
   }
 }
 
-const made: string[] = [];
+const scratch = scratchDirs();
 beforeAll(async () => {
   for (const name of names) await admin(`CREATE DATABASE ${name}`);
 });
 afterAll(async () => {
   for (const name of names) await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  for (const dir of made) rmSync(dir, { recursive: true, force: true });
 });
-
-function scratch(prefix: string): string {
-  const dir = tempDir(prefix);
-  made.push(dir);
-  return dir;
-}
 
 /** What the installation holds, as its clients see it. */
 async function observe(t: TestSeawall, keyId: string) {

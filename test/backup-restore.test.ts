@@ -23,11 +23,11 @@ import {
   PutObjectCommand,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { athenaClient, athenaQuery } from './helpers/athena.js';
-import { seawallCli as seawall, versionsOf } from './helpers/backup.js';
+import { scratchDirs, seawallCli as seawall, versionsOf } from './helpers/backup.js';
 import { clientConfig, csvTableCommand } from './helpers/glue.js';
-import { sealByDefault, startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
+import { sealByDefault, startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 
 async function createBucketEvents(t: TestSeawall): Promise<string[]> {
   const trail = new CloudTrailClient(clientConfig(t));
@@ -68,16 +68,7 @@ async function observe(t: TestSeawall, keyId: string) {
   }
 }
 
-const made: string[] = [];
-afterAll(() => {
-  for (const dir of made) rmSync(dir, { recursive: true, force: true });
-});
-
-function scratch(prefix: string): string {
-  const dir = tempDir(prefix);
-  made.push(dir);
-  return dir;
-}
+const scratch = scratchDirs();
 
 describe('seawall backup and restore', () => {
   it('restores a destroyed installation from backups taken while it ran', async () => {

@@ -10,10 +10,10 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { afterAll, describe, expect, it } from 'vitest';
-import { seawallCli as seawall, versionsOf } from './helpers/backup.js';
+import { describe, expect, it } from 'vitest';
+import { scratchDirs, seawallCli as seawall, versionsOf } from './helpers/backup.js';
 import { clientConfig, csvTableCommand } from './helpers/glue.js';
-import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
+import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 
 async function tablesOf(t: TestSeawall): Promise<string[]> {
   const glue = new GlueClient(clientConfig(t));
@@ -39,16 +39,7 @@ async function objectsUnder(s3: S3Client, prefix: string): Promise<Map<string, n
   return found;
 }
 
-const made: string[] = [];
-afterAll(() => {
-  for (const dir of made) rmSync(dir, { recursive: true, force: true });
-});
-
-function scratch(prefix: string): string {
-  const dir = tempDir(prefix);
-  made.push(dir);
-  return dir;
-}
+const scratch = scratchDirs();
 
 const copiedOf = (out: string) => {
   const [, total, copied] = /: (\d+) blob\(s\), .*; copied (\d+) new/.exec(out) ?? [];

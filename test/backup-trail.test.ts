@@ -9,23 +9,14 @@ import {
   StartLoggingCommand,
 } from '@aws-sdk/client-cloudtrail';
 import { CreateBucketCommand, PutBucketPolicyCommand, PutBucketTaggingCommand } from '@aws-sdk/client-s3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { verifyDelivered } from './faults/verify-trail.js';
-import { seawallCli as seawall } from './helpers/backup.js';
+import { scratchDirs, seawallCli as seawall } from './helpers/backup.js';
 import { clientConfig } from './helpers/glue.js';
-import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
+import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 import { documentedTrailPolicy } from './helpers/trails.js';
 
-const made: string[] = [];
-afterAll(() => {
-  for (const dir of made) rmSync(dir, { recursive: true, force: true });
-});
-
-function scratch(prefix: string): string {
-  const dir = tempDir(prefix);
-  made.push(dir);
-  return dir;
-}
+const scratch = scratchDirs();
 
 /**
  * A slow S3 in front of `target`: the upload of a snapshot's metadata.db waits `ms` before it goes through, as

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { Agent } from 'node:https';
@@ -35,6 +34,7 @@ import { REPLICA_HEADER } from '../src/storage/replication.js';
 import { failureOf } from './helpers/failure.js';
 import { replicationRole } from './helpers/replication.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
+import { makeCertificate } from './helpers/tls.js';
 
 const RETRIES = { firstDelayMs: 100, maxDelayMs: 400, attempts: 1000 };
 const MIB = 1024 * 1024;
@@ -56,36 +56,6 @@ async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, ms 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-}
-
-/** A self-signed certificate for 127.0.0.1, valid for a day. */
-function makeCertificate(dir: string): { cert: string; key: string } {
-  const cert = join(dir, 'server.pem');
-  const key = join(dir, 'server-key.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1,DNS:localhost',
-      '-days',
-      '1',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ],
-    { stdio: 'ignore' },
-  );
-  return { cert, key };
 }
 
 /**
@@ -132,7 +102,7 @@ describe.each([
     let env: Record<string, string> = {};
     if (tls) {
       certDir = tempDir('seawall-srr-tls-');
-      const { cert, key } = makeCertificate(certDir);
+      const { cert, key } = makeCertificate(certDir, 'server');
       env = { SEAWALL_TLS_CERT: cert, SEAWALL_TLS_KEY: key };
     }
     t = await startTestSeawall({

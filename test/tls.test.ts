@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:https';
@@ -32,6 +32,7 @@ import { within } from './helpers/bare-server.js';
 import { BIN } from './helpers/child-server.js';
 import { rawRequest } from './helpers/raw.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
+import { makeCertificate } from './helpers/tls.js';
 
 // HTTPS on Seawall's one port (`--tls-cert`, `--tls-key`), with a self-signed certificate made for the run.
 
@@ -40,36 +41,6 @@ let certDir: string;
 let certFile: string;
 let keyFile: string;
 let ca: Buffer;
-
-/** A self-signed P-256 certificate for 127.0.0.1 and localhost, valid for a day. */
-function makeCertificate(dir: string, name: string): { cert: string; key: string } {
-  const cert = join(dir, `${name}.pem`);
-  const key = join(dir, `${name}-key.pem`);
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-subj',
-      '/CN=localhost',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1,DNS:localhost',
-      '-days',
-      '1',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ],
-    { stdio: 'ignore' },
-  );
-  return { cert, key };
-}
 
 beforeAll(async () => {
   certDir = tempDir('seawall-tls-');

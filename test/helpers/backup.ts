@@ -1,8 +1,11 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { GetObjectCommand, ListObjectVersionsCommand, type S3Client } from '@aws-sdk/client-s3';
+import { afterAll } from 'vitest';
 import { BIN } from './child-server.js';
+import { tempDir } from './seawall.js';
 
 const run = promisify(execFile);
 
@@ -35,4 +38,17 @@ export async function versionsOf(s3: S3Client, bucket: string): Promise<string[]
   }
   for (const m of DeleteMarkers) lines.push(`${m.Key} ${m.VersionId} ${m.IsLatest} marker`);
   return lines.sort();
+}
+
+/** Makes temporary directories for a test file, all removed after its tests: `scratch(prefix)` makes one. */
+export function scratchDirs(): (prefix: string) => string {
+  const made: string[] = [];
+  afterAll(() => {
+    for (const dir of made) rmSync(dir, { recursive: true, force: true });
+  });
+  return (prefix) => {
+    const dir = tempDir(prefix);
+    made.push(dir);
+    return dir;
+  };
 }

@@ -16,7 +16,9 @@ import {
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
+  DeleteObjectTaggingCommand,
   GetObjectCommand,
+  GetObjectTaggingCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectVersionsCommand,
@@ -25,6 +27,7 @@ import {
   PutBucketVersioningCommand,
   PutObjectCommand,
   PutObjectLockConfigurationCommand,
+  PutObjectTaggingCommand,
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
@@ -139,6 +142,8 @@ describe.each([
               Resource: ['arn:aws:s3:::replica/*', 'arn:aws:s3:::second/*'],
             },
             { Effect: 'Allow', Action: ['kms:GenerateDataKey', 'kms:Encrypt'], Resource: replicaKey },
+            // What S3 wants to carry tag changes: the source version's tags.
+            { Effect: 'Allow', Action: 's3:GetObjectVersionTagging', Resource: 'arn:aws:s3:::lake/*' },
           ],
         }),
       }),
@@ -208,6 +213,42 @@ describe.each([
       const versions = await s3.send(new ListObjectVersionsCommand({ Bucket: 'replica', Prefix: 'data/' }));
       return versions.DeleteMarkers?.find((m) => m.VersionId === deleted.VersionId && m.IsLatest);
     }, 'the delete marker');
+  });
+
+  it("carries a replicated version's later tag changes to its replica, and none of the replica's own", async () => {
+    await s3.send(new PutBucketReplicationCommand(config('replica')));
+    const put = await s3.send(
+      new PutObjectCommand({ Bucket: 'lake', Key: 'tags/a', Body: 'x', Tagging: 'zone=raw' }),
+    );
+    const version = { Key: 'tags/a', VersionId: put.VersionId };
+    const replicaTags = async () =>
+      (await s3.send(new GetObjectTaggingCommand({ Bucket: 'replica', ...version }))).TagSet ?? [];
+    await waitFor(async () => ((await replicaTags()).length === 1 ? true : undefined), 'the replica');
+    const curated = [
+      { Key: 'zone', Value: 'curated' },
+      { Key: 'owner', Value: 'city' },
+    ];
+    await s3.send(new PutObjectTaggingCommand({ Bucket: 'lake', ...version, Tagging: { TagSet: curated } }));
+    await waitFor(
+      async () => ((await replicaTags()).some((tag) => tag.Value === 'curated') ? true : undefined),
+      'the new tags at the replica',
+    );
+    expect(await replicaTags()).toEqual(expect.arrayContaining(curated));
+    const head = await s3.send(new HeadObjectCommand({ Bucket: 'lake', ...version }));
+    expect(head.ReplicationStatus).toBe('COMPLETED');
+    await s3.send(new DeleteObjectTaggingCommand({ Bucket: 'lake', ...version }));
+    await waitFor(async () => ((await replicaTags()).length === 0 ? true : undefined), 'the tags to go');
+    // The replica's own tags stay its own: a replica is never replicated, not even back.
+    await s3.send(
+      new PutObjectTaggingCommand({
+        Bucket: 'replica',
+        ...version,
+        Tagging: { TagSet: [{ Key: 'local', Value: 'yes' }] },
+      }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const source = await s3.send(new GetObjectTaggingCommand({ Bucket: 'lake', ...version }));
+    expect(source.TagSet ?? []).toEqual([]);
   });
 
   it('sends a version uploaded in parts in the same parts (same ETag), and one too large for a PUT in parts', async () => {

@@ -336,6 +336,8 @@ export interface S3ReplicationOutboxTable {
   created_at: Millis;
   attempts: number;
   next_attempt_at: Millis;
+  /** A later change of the version to carry to its replica ('tags': its tag set); null for the version itself. */
+  change?: 'tags' | null;
 }
 
 export interface ReplicationRemoteTable {

@@ -5,7 +5,9 @@ import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
+  DeleteObjectTaggingCommand,
   PutObjectCommand,
+  PutObjectTaggingCommand,
   S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
@@ -110,6 +112,8 @@ export interface ReplicationSource {
   }>;
   /** The sizes of the parts a multipart version was uploaded in; undefined for one uploaded whole. */
   partSizes(blobId: string): Promise<number[] | undefined>;
+  /** A version's tag set as stored (tagging.ts), null for none; NoSuchVersion and the like once it is gone. */
+  tags(bucket: string, key: string, versionId: string): Promise<string | null>;
   /** Ends a row and settles its version's status, in one transaction (storage-store.ts, settleReplica). */
   settle(row: ReplicationRow, failed: boolean): Promise<void>;
 }
@@ -415,8 +419,33 @@ export function createReplication(deps: {
     }
   }
 
+  /**
+   * Carries a replicated version's tag set, as it is now, to its replica (S3 replicates tag changes), read as
+   * the role (s3:GetObjectVersionTagging). A replica that was never made (a rule that picks the version only
+   * with its new tags) has nothing to tag: S3 does not replicate an existing object for a change of its tags.
+   */
+  async function deliverTags(row: ReplicationRow, destination: RowDestination, signal: AbortSignal) {
+    if (!source) throw new Error('replication has no source connected');
+    await checkRole(row, destination.role, ['s3:GetObjectVersionTagging']);
+    const gone = (error: unknown) => {
+      if (GONE.has((error as { code?: string }).code ?? (error as Error).name)) return undefined;
+      throw error;
+    };
+    const stored = await source.tags(row.bucket, row.key, row.version_id).catch(gone);
+    if (stored === undefined) return;
+    const client = await clientFor(destination, destination.role);
+    const version = { Bucket: destination.bucket, Key: row.key, VersionId: row.version_id };
+    const tags = tagsOf(stored);
+    const command =
+      tags.length > 0
+        ? new PutObjectTaggingCommand({ ...version, Tagging: { TagSet: tags } })
+        : new DeleteObjectTaggingCommand(version);
+    await send(client, asReplica(command, row.version_id), signal).catch(gone);
+  }
+
   async function deliver(row: ReplicationRow, signal: AbortSignal): Promise<void> {
     const destination = JSON.parse(row.destination) as RowDestination;
+    if (row.change === 'tags') return deliverTags(row, destination, signal);
     await checkRole(row, destination.role);
     const client = await clientFor(destination, destination.role);
     if (row.delete_marker === 1) {

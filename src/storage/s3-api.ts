@@ -405,6 +405,10 @@ function taggingDefinitions(tagging: S3TaggingApi) {
       name,
       action: `s3:${name}`,
       versionAction: `s3:${name.replace('Object', 'ObjectVersion')}`,
+      // Seawall's own replication carries a version's new tag set to its replica (replication.ts).
+      ...(method === 'GET'
+        ? {}
+        : { replicaAction: 's3:ReplicateTags' as const, replicaNamesVersion: true as const }),
       existingObjectTags: true,
       method,
       level: 'object',

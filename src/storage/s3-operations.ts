@@ -127,6 +127,12 @@ export interface S3OperationDefinition<L extends S3Level> {
    * s3:ReplicateDelete, in place of the write's own action.
    */
   readonly replicaAction?: `s3:${string}`;
+  /**
+   * Set where the replica's request names the replica's version (tag replication): the replica action then
+   * applies to it too. A write that names a version otherwise is never a replica's (a replicated delete makes a
+   * marker, so deleting a version for good stays s3:DeleteObjectVersion).
+   */
+  readonly replicaNamesVersion?: true;
 
   /** The condition keys it supplies from the request (s3:prefix, s3:x-amz-acl…). */
   readonly conditions?: (req: ApiRequest) => ConditionValues;
@@ -205,11 +211,15 @@ export function defineS3Operation<L extends S3Level>(
     ...(definition.versionAction || definition.replicaAction
       ? {
           actionFor: (_address: S3Path, req: OperationRequest) => {
-            // A request naming a version is never a replica's (a replicated delete makes a marker).
-            if (definition.versionAction && req.query.some(([name]) => name === 'versionId'))
-              return definition.versionAction;
-            if (definition.replicaAction && isServiceReplica(req)) return definition.replicaAction;
-            return definition.action;
+            const versioned =
+              definition.versionAction !== undefined && req.query.some(([name]) => name === 'versionId');
+            if (
+              definition.replicaAction &&
+              (!versioned || definition.replicaNamesVersion) &&
+              isServiceReplica(req)
+            )
+              return definition.replicaAction;
+            return versioned && definition.versionAction ? definition.versionAction : definition.action;
           },
         }
       : {}),

@@ -187,4 +187,10 @@ export const storageMigrations: Record<string, Migration> = {
         .execute();
     },
   },
+  'storage-0010-replication-changes': {
+    async up(db: Kysely<unknown>) {
+      // A later change of a replicated version to carry to its replicas ('tags'); null: the version itself.
+      await db.schema.alterTable('s3_replication_outbox').addColumn('change', 'text').execute();
+    },
+  },
 };

@@ -389,11 +389,34 @@ export function createStorageService(deps: {
       { key, etag: object.etag, versionId: object.versionId },
       origin,
     );
+    // A new tag set goes to the version's replicas too (an ACL is the destination's own: not carried).
+    const replicas = 'tags' in change ? await changeReplicas(object, change.tags) : [];
     // A concurrent write may replace the version meanwhile; S3 then answers as if it had never been.
-    if (!(await store.changeVersion(bucket, key, object.versionId ?? 'null', () => change, events)))
+    if (!(await store.changeVersion(bucket, key, object.versionId ?? 'null', () => change, events, replicas)))
       throw notFound('NoSuchKey', 'The specified key does not exist.', { Key: key });
     if (events.length > 0) notifications.wake();
+    if (replicas.length > 0) replication.wake();
     return { ...object, ...change };
+  }
+
+  /**
+   * The rows that carry a replicated version's new tag set to its replicas: for a version replication picked
+   * (pending, done or failed; never a replica), to each destination whose rule picks it with those tags.
+   */
+  async function changeReplicas(object: StoredObject, tags: string | null): Promise<ReplicationDraft[]> {
+    const status = object.replicationStatus;
+    if (status === undefined || status === 'REPLICA' || object.versionId === undefined) return [];
+    const drafts = await replication.drafts({
+      bucket: object.bucket,
+      key: object.key,
+      versionId: object.versionId,
+      deleteMarker: false,
+      size: 0,
+      tags,
+      encryption: object.encryption ? JSON.stringify(object.encryption) : null,
+      replica: false,
+    });
+    return drafts.map((draft) => ({ ...draft, change: 'tags' as const }));
   }
 
   /**
@@ -535,6 +558,7 @@ export function createStorageService(deps: {
       return { ...object, body };
     },
     partSizes: async (blobId) => (await multipart.objectParts(blobId))?.parts.map((part) => part.size),
+    tags: async (bucket, key, versionId) => (await headObject(bucket, key, versionId)).tags ?? null,
     settle: (row, failed) => store.settleReplica(row, failed),
   });
 

@@ -143,14 +143,17 @@ export interface StorageStore {
     change: (row: VersionRow) => Partial<Pick<VersionRow, 'tags' | 'acl' | 'attributes'>>,
     /** Event notifications the change raises, stored with it if it found the version. */
     events?: readonly EventDraft[],
+    /** The change to carry to the version's replicas (replication.ts), stored with it likewise. */
+    replicas?: readonly ReplicationDraft[],
   ): Promise<VersionRow | undefined>;
   /**
    * Ends one replication of a version (its outbox row) and settles the version's status in the same
    * transaction: FAILED when this one failed; else COMPLETED once no other destination waits, unless another
-   * failed. A version deleted meanwhile (or a delete marker) has no status to settle.
+   * failed. A version deleted meanwhile (or a delete marker) has no status to settle, nor has a later change
+   * carried to a replica (its row only ends).
    */
   settleReplica(
-    row: { id: string; bucket: string; key: string; version_id: string },
+    row: { id: string; bucket: string; key: string; version_id: string; change?: string | null },
     failed: boolean,
   ): Promise<void>;
   /** Current objects' summaries (no delete markers) in key order, from `from`, below `below`, at most `limit`. */
@@ -556,6 +559,7 @@ export function createStorageStore(db: Kysely<Database>): StorageStore {
       await db.transaction().execute(async (trx) => {
         await lockKey(trx, row.bucket, row.key);
         await trx.deleteFrom('s3_replication_outbox').where('id', '=', row.id).execute();
+        if (row.change) return;
         const version = trx
           .updateTable('object_versions')
           .where('bucket', '=', row.bucket)
@@ -588,7 +592,7 @@ export function createStorageStore(db: Kysely<Database>): StorageStore {
       });
     },
 
-    async changeVersion(bucket, key, versionId, change, events): Promise<VersionRow | undefined> {
+    async changeVersion(bucket, key, versionId, change, events, replicas): Promise<VersionRow | undefined> {
       return db.transaction().execute(async (trx) => {
         await lockKey(trx, bucket, key);
         const found = await trx
@@ -609,6 +613,7 @@ export function createStorageStore(db: Kysely<Database>): StorageStore {
           .where('version_id', '=', versionId)
           .execute();
         await insertEvents(trx, events);
+        await insertReplicas(trx, replicas);
         return found;
       });
     },

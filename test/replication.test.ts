@@ -12,6 +12,7 @@ import {
   DeleteObjectCommand,
   GetBucketReplicationCommand,
   GetObjectCommand,
+  GetObjectTaggingCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectVersionsCommand,
@@ -19,6 +20,7 @@ import {
   type PutBucketReplicationCommandInput,
   PutBucketVersioningCommand,
   PutObjectCommand,
+  PutObjectTaggingCommand,
   S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
@@ -408,11 +410,26 @@ describe('bucket replication to another Seawall process', () => {
     const more = await s3.send(
       new PutObjectCommand({ Bucket: 'source', Key: 'data/while-down', Body: 'later' }),
     );
+    // Its tags change while it waits: the change follows it, and holds back no COMPLETED.
+    await s3.send(
+      new PutObjectTaggingCommand({
+        Bucket: 'source',
+        Key: 'data/while-down',
+        VersionId: more.VersionId,
+        Tagging: { TagSet: [{ Key: 'stage', Value: 'late' }] },
+      }),
+    );
     await destination.start();
     await until(
       async () => ((await statusOf(s3, 'source', 'data/while-down')) === 'COMPLETED' ? true : undefined),
       'the backlog to drain',
     );
+    await until(async () => {
+      const { TagSet = [] } = await replica.send(
+        new GetObjectTaggingCommand({ Bucket: 'replica', Key: 'data/while-down', VersionId: more.VersionId }),
+      );
+      return TagSet.some((tag) => tag.Value === 'late') ? true : undefined;
+    }, 'the tag change at the replica');
     const versions = await replica.send(
       new ListObjectVersionsCommand({ Bucket: 'replica', Prefix: 'data/while-down' }),
     );
@@ -518,7 +535,8 @@ describe('bucket replication to another Seawall process', () => {
       const listed = await s3.send(new ListObjectVersionsCommand({ Bucket: 'source', Prefix: 'incoming/' }));
       expect(listed.Versions?.map((v) => v.VersionId)).toEqual([versionId]);
       expect(await statusOf(s3, 'source', 'incoming/r')).toBe('REPLICA');
-      // Its tags need s3:ReplicateTags; a replicated delete marker needs s3:ReplicateDelete.
+      // Its tags need s3:ReplicateTags besides s3:PutObjectTagging; a replicated delete marker needs
+      // s3:ReplicateDelete besides s3:DeleteObject.
       expect(await failure(write('incoming/tagged', 'zone=raw'))).toMatchObject({ code: 'AccessDenied' });
       const markerId = 'B'.repeat(32);
       expect(await failure(remove('incoming/r', markerId))).toMatchObject({ code: 'AccessDenied' });
@@ -527,6 +545,7 @@ describe('bucket replication to another Seawall process', () => {
           Effect: 'Allow',
           Action: [
             's3:PutObject',
+            's3:PutObjectTagging',
             's3:DeleteObject',
             's3:ReplicateObject',
             's3:ReplicateTags',

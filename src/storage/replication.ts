@@ -1,5 +1,7 @@
+import { X509Certificate } from 'node:crypto';
 import { Agent } from 'node:https';
 import { Readable } from 'node:stream';
+import type { PeerCertificate } from 'node:tls';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -314,14 +316,17 @@ export function createReplication(deps: {
       },
       requestHandler: {
         ...timeouts,
-        // Its own certificate, whatever name it was made for and whoever issued it (the chain it serves may end
-        // short of a root): the request goes to this process.
+        // Its own certificate and no other, whatever name it was made for and whoever issued it (the chain it
+        // serves may end short of a root): the peer's certificate must be the very one this process serves.
         ...(own.tlsCert
           ? {
               httpsAgent: new Agent({
                 ca: own.tlsCert,
                 allowPartialTrustChain: true,
-                checkServerIdentity: () => undefined,
+                checkServerIdentity: (_host: string, peer: PeerCertificate) =>
+                  peer.fingerprint256 === ownFingerprint(own.tlsCert as Buffer)
+                    ? undefined
+                    : new Error('the server answered with a certificate that is not its own'),
               }),
             }
           : {}),
@@ -440,7 +445,14 @@ export function createReplication(deps: {
       tags.length > 0
         ? new PutObjectTaggingCommand({ ...version, Tagging: { TagSet: tags } })
         : new DeleteObjectTaggingCommand(version);
-    await send(client, asReplica(command, row.version_id), signal).catch(gone);
+    await send(client, asReplica(command, row.version_id), signal).catch((error: unknown) => {
+      gone(error);
+      // Never made there, or made under an id of the destination's own (another S3): nothing to change.
+      logger.warn(
+        { bucket: row.bucket, versionId: row.version_id, target: row.target },
+        'a tag change found no replica of its version at the destination',
+      );
+    });
   }
 
   async function deliver(row: ReplicationRow, signal: AbortSignal): Promise<void> {
@@ -502,7 +514,9 @@ export function createReplication(deps: {
           ? { ObjectLockMode: retained.mode, ObjectLockRetainUntilDate: new Date(retained.until) }
           : {}),
         ...(held ? { ObjectLockLegalHoldStatus: 'ON' as const } : {}),
-        ...(retained || held ? { ChecksumAlgorithm: 'CRC32' as const } : {}),
+        // S3 wants a retained write's bytes digested (and another S3 may retain by default): a CRC32 goes to
+        // every destination but this installation, and with any retention or legal hold.
+        ...(retained || held || !isOwn(destination) ? { ChecksumAlgorithm: 'CRC32' as const } : {}),
       };
       // A version uploaded in parts goes in the same parts, so its replica keeps its ETag, as S3's do.
       const uploaded = await source.partSizes(opened.blobId);
@@ -589,7 +603,10 @@ export function createReplication(deps: {
     } catch (error) {
       // A completion whose answer did not come (a long join at the destination) may still finish: the upload is
       // left to it, and the retry's completion finds the version it made (a replica's completion is idempotent).
-      if (completing) throw error;
+      const answered =
+        error instanceof Unreplicable ||
+        (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== undefined;
+      if (completing && !answered) throw error;
       await client.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId })).catch(() => undefined);
       throw error;
     }
@@ -720,6 +737,11 @@ export function createReplication(deps: {
       selfClients.clear();
     },
   };
+}
+
+/** The SHA-256 fingerprint (as TLS reports a peer's) of the first certificate of a PEM chain: the leaf. */
+function ownFingerprint(chain: Buffer): string {
+  return new X509Certificate(chain).fingerprint256;
 }
 
 /**

@@ -310,12 +310,11 @@ async function authorizeNewObjectSettings(
   const service = replica && isServiceReplica(req);
   if (replica && !service) await req.authorize({ action: 's3:ReplicateObject', resources });
   const tagging = options.tags === false ? undefined : req.headers['x-amz-tagging'];
-  if (tagging)
-    await req.authorize({
-      action: replica ? 's3:ReplicateTags' : 's3:PutObjectTagging',
-      resources,
-      conditions: requestTagConditions(() => parseTaggingHeader(tagging)),
-    });
+  if (tagging) {
+    const conditions = requestTagConditions(() => parseTaggingHeader(tagging));
+    if (!service) await req.authorize({ action: 's3:PutObjectTagging', resources, conditions });
+    if (replica) await req.authorize({ action: 's3:ReplicateTags', resources, conditions });
+  }
   // A replica carries its source's retention and legal hold: s3:ReplicateObject covers them, as in S3.
   if (service) return;
   const asked = (names: readonly string[]) => names.some((name) => req.headers[name] !== undefined);
@@ -396,6 +395,14 @@ function copyDefinitions(copy: S3CopyApi) {
 
 /** Object tagging (of a version with `versionId`) and bucket tagging. */
 function taggingDefinitions(tagging: S3TaggingApi) {
+  /** A tag change carried by another Seawall's replication needs s3:ReplicateTags besides its own action. */
+  const asReplica =
+    (handle: (req: OperationRequest, bucket: string, key: string) => Promise<ApiResponse>) =>
+    async (req: OperationRequest, bucket: string, key: string) => {
+      if (req.headers[REPLICA_HEADER] !== undefined && !isServiceReplica(req))
+        await req.authorize({ action: 's3:ReplicateTags', resources: [s3Arn(bucket, key)] });
+      return handle(req, bucket, key);
+    };
   const objectTagging = (
     name: 'PutObjectTagging' | 'GetObjectTagging' | 'DeleteObjectTagging',
     method: 'PUT' | 'GET' | 'DELETE',
@@ -434,9 +441,17 @@ function taggingDefinitions(tagging: S3TaggingApi) {
       handle: (req, { bucket }) => handle(req, bucket),
     });
   return [
-    objectTagging('PutObjectTagging', 'PUT', (req, b, k) => tagging.putObjectTagging(req, b, k)),
+    objectTagging(
+      'PutObjectTagging',
+      'PUT',
+      asReplica((req, b, k) => tagging.putObjectTagging(req, b, k)),
+    ),
     objectTagging('GetObjectTagging', 'GET', (req, b, k) => tagging.getObjectTagging(req, b, k)),
-    objectTagging('DeleteObjectTagging', 'DELETE', (req, b, k) => tagging.deleteObjectTagging(req, b, k)),
+    objectTagging(
+      'DeleteObjectTagging',
+      'DELETE',
+      asReplica((req, b, k) => tagging.deleteObjectTagging(req, b, k)),
+    ),
     bucketTagging('PutBucketTagging', 'PUT', (req, b) => tagging.putBucketTagging(req, b)),
     bucketTagging('GetBucketTagging', 'GET', (_req, b) => tagging.getBucketTagging(b)),
     bucketTagging('DeleteBucketTagging', 'DELETE', (_req, b) => tagging.deleteBucketTagging(b)),

@@ -583,6 +583,8 @@ export function createStorageStore(db: Kysely<Database>): StorageStore {
             .where('bucket', '=', row.bucket)
             .where('key', '=', row.key)
             .where('version_id', '=', row.version_id)
+            // A later tag change waiting is not the version waiting: it does not hold its status back.
+            .where('change', 'is', null)
             .limit(1)
             .executeTakeFirst();
           if (waiting) return;

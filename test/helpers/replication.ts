@@ -36,8 +36,8 @@ export function registerRemote(
 }
 
 /**
- * Makes the role a replication configuration names: trusted by S3, allowed to read `bucket`'s versions for
- * replication, but those under `deniedPrefix` when given. Answers its ARN.
+ * Makes the role a replication configuration names: trusted by S3, allowed to read `bucket`'s versions (and
+ * their tags) for replication, but those under `deniedPrefix` when given. Answers its ARN.
  */
 export async function replicationRole(
   iam: IAMClient,
@@ -55,7 +55,8 @@ export async function replicationRole(
       }),
     }),
   );
-  const action = 's3:GetObjectVersionForReplication';
+  // What AWS documents for a replication role at its source: read versions for replication, and their tags.
+  const action = ['s3:GetObjectVersionForReplication', 's3:GetObjectVersionTagging'];
   await iam.send(
     new PutRolePolicyCommand({
       RoleName: 'replication',

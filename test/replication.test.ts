@@ -20,6 +20,7 @@ import {
   type PutBucketReplicationCommandInput,
   PutBucketVersioningCommand,
   PutObjectCommand,
+  PutObjectLockConfigurationCommand,
   PutObjectTaggingCommand,
   S3Client,
   UploadPartCommand,
@@ -435,6 +436,34 @@ describe('bucket replication to another Seawall process', () => {
     );
     expect(versions.Versions?.map((v) => v.VersionId)).toEqual([more.VersionId, ...written.reverse()]);
     expect(await text(replica, 'replica', 'data/while-down')).toBe('later');
+  });
+
+  it('sends a digest of the bytes to a destination that retains by default, once it asks for one', async () => {
+    await replica.send(new CreateBucketCommand({ Bucket: 'vault', ObjectLockEnabledForBucket: true }));
+    await replica.send(
+      new PutObjectLockConfigurationCommand({
+        Bucket: 'vault',
+        ObjectLockConfiguration: {
+          ObjectLockEnabled: 'Enabled',
+          Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 1 } },
+        },
+      }),
+    );
+    const toVault = config('source');
+    const rule = toVault.ReplicationConfiguration?.Rules?.[0];
+    if (rule?.Destination) rule.Destination.Bucket = 'arn:aws:s3:::vault';
+    await s3.send(new PutBucketReplicationCommand(toVault));
+    try {
+      const put = await s3.send(new PutObjectCommand({ Bucket: 'source', Key: 'data/kept', Body: 'kept' }));
+      await until(
+        async () => ((await statusOf(s3, 'source', 'data/kept')) === 'COMPLETED' ? true : undefined),
+        'the replica in the retaining bucket',
+      );
+      const kept = await replica.send(new HeadObjectCommand({ Bucket: 'vault', Key: 'data/kept' }));
+      expect(kept).toMatchObject({ VersionId: put.VersionId, ObjectLockMode: 'GOVERNANCE' });
+    } finally {
+      await s3.send(new PutBucketReplicationCommand(config('source')));
+    }
   });
 
   it('marks FAILED what the destination refuses, and keeps versioning on while replication is configured', async () => {

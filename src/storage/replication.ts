@@ -229,6 +229,17 @@ export class Unreplicable extends Error {
   override readonly name = 'Unreplicable';
 }
 
+/** How S3 (and Seawall) refuse a write to a retaining bucket that sends no digest of its bytes. */
+const DIGEST_WANTED = /Content-MD5 OR x-amz-checksum- HTTP header is required/i;
+
+/** The destination wants a digest of the replica's bytes: the delivery is tried again with one. */
+class DigestWanted extends Error {
+  override readonly name = 'DigestWanted';
+  constructor() {
+    super('the destination retains what it stores and wants a digest of the bytes: sent again with a CRC32');
+  }
+}
+
 /** What a row's destination records: the rule's destination and the role it replicates as. */
 type RowDestination = ReplicationDestination & { role?: string };
 
@@ -249,6 +260,8 @@ export function createReplication(deps: {
   const clients = new Map<string, { client: S3Client; remote: Remote }>();
   /** Clients of the installation's own endpoint, one per role. */
   const selfClients = new Map<string, S3Client>();
+  /** Destinations (`account/bucket`) that asked for a digest of each replica's bytes. */
+  const digestWanted = new Set<string>();
   const sessions = new Map<string, { authorize: Promise<Authorize>; until: number }>();
 
   async function configuration(bucket: string): Promise<ReplicationConfiguration | undefined> {
@@ -416,6 +429,9 @@ export function createReplication(deps: {
     } catch (error) {
       const name = (error as Error).name;
       const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      // A bucket that retains by default wants the bytes digested: learnt once per destination, sent again.
+      if (status === 400 && name === 'InvalidRequest' && DIGEST_WANTED.test((error as Error).message))
+        throw new DigestWanted();
       if (status !== undefined && REFUSALS.has(name))
         throw new Unreplicable(
           `the destination refused the replica: ${name} (${status}): ${(error as Error).message}`,
@@ -514,9 +530,9 @@ export function createReplication(deps: {
           ? { ObjectLockMode: retained.mode, ObjectLockRetainUntilDate: new Date(retained.until) }
           : {}),
         ...(held ? { ObjectLockLegalHoldStatus: 'ON' as const } : {}),
-        // S3 wants a retained write's bytes digested (and another S3 may retain by default): a CRC32 goes to
-        // every destination but this installation, and with any retention or legal hold.
-        ...(retained || held || !isOwn(destination) ? { ChecksumAlgorithm: 'CRC32' as const } : {}),
+        // S3 wants a retained write's bytes digested: a CRC32 goes with any retention or legal hold, and to a
+        // destination that asked for one (a bucket retaining by default).
+        ...(retained || held || digestWanted.has(row.target) ? { ChecksumAlgorithm: 'CRC32' as const } : {}),
       };
       // A version uploaded in parts goes in the same parts, so its replica keeps its ETag, as S3's do.
       const uploaded = await source.partSizes(opened.blobId);
@@ -531,6 +547,9 @@ export function createReplication(deps: {
         ContentLength: opened.size,
       });
       await send(client, asReplica(command, row.version_id), signal);
+    } catch (error) {
+      if (error instanceof DigestWanted) digestWanted.add(row.target);
+      throw error;
     } finally {
       // A request that failed may leave its body unread: its open blob is let go here either way.
       opened.body.destroy();

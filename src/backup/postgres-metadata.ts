@@ -37,7 +37,12 @@ function connection(url: string): { dbname: string; env: NodeJS.ProcessEnv } {
     throw new BackupError('the metadata URL is not a URL');
   }
   // In the authority (user:password@) or as a parameter (?password=): either way, out of the URL.
-  const password = decodeURIComponent(parsed.password) || parsed.searchParams.get('password') || '';
+  let password: string;
+  try {
+    password = decodeURIComponent(parsed.password) || parsed.searchParams.get('password') || '';
+  } catch {
+    throw new BackupError("the metadata URL's password is not URL-encoded");
+  }
   parsed.password = '';
   parsed.searchParams.delete('password');
   const env: NodeJS.ProcessEnv = { ...process.env };

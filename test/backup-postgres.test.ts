@@ -12,7 +12,7 @@ import {
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { athenaClient, athenaQuery } from './helpers/athena.js';
-import { scratchDirs, seawallCli as seawall, versionsOf } from './helpers/backup.js';
+import { createTicketsTable, scratchDirs, seawallCli as seawall, versionsOf } from './helpers/backup.js';
 import { clientConfig, csvTableCommand } from './helpers/glue.js';
 import { sealByDefault, startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 
@@ -105,15 +105,7 @@ describe('seawall backup and restore with the metadata in PostgreSQL', () => {
         );
       await s3.send(new PutObjectCommand({ Bucket: 'lake', Key: 'gone.txt', Body: 'deleted' }));
       await s3.send(new DeleteObjectCommand({ Bucket: 'lake', Key: 'gone.txt' }));
-      const glue = new GlueClient(clientConfig(t));
-      await glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: 'city' } }));
-      await glue.send(
-        csvTableCommand('city', 'tickets', 's3://lake/tickets/', [
-          { Name: 'plate', Type: 'string' },
-          { Name: 'fine', Type: 'int' },
-        ]),
-      );
-      glue.destroy();
+      await createTicketsTable(t);
       before = await observe(t, keyId);
       expect(before.query[1]).toEqual(['2', '45']);
 

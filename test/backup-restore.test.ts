@@ -25,7 +25,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { athenaClient, athenaQuery } from './helpers/athena.js';
-import { scratchDirs, seawallCli as seawall, versionsOf } from './helpers/backup.js';
+import { createTicketsTable, scratchDirs, seawallCli as seawall, versionsOf } from './helpers/backup.js';
 import { clientConfig, csvTableCommand } from './helpers/glue.js';
 import { sealByDefault, startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 
@@ -117,15 +117,7 @@ describe('seawall backup and restore', () => {
         MultipartUpload: { Parts: parts },
       }),
     );
-    const glue = new GlueClient(clientConfig(t));
-    await glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: 'city' } }));
-    await glue.send(
-      csvTableCommand('city', 'tickets', 's3://lake/tickets/', [
-        { Name: 'plate', Type: 'string' },
-        { Name: 'fine', Type: 'int' },
-      ]),
-    );
-    glue.destroy();
+    await createTicketsTable(t);
 
     const first = await seawall('backup', '--data-dir', dataDir, '--to', backup);
     expect(first.err).toBe('');

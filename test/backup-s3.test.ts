@@ -11,7 +11,13 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
-import { scratchDirs, seawallCli as seawall, versionsOf } from './helpers/backup.js';
+import {
+  createTicketsTable,
+  s3Flags,
+  scratchDirs,
+  seawallCli as seawall,
+  versionsOf,
+} from './helpers/backup.js';
 import { clientConfig, csvTableCommand } from './helpers/glue.js';
 import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 
@@ -54,16 +60,7 @@ describe('seawall backup to S3', () => {
     try {
       const backups = target.s3();
       await backups.send(new CreateBucketCommand({ Bucket: 'backups' }));
-      const s3Flags = [
-        '--endpoint',
-        target.url,
-        '--credentials',
-        join(target.dataDir, 'credentials'),
-        '--profile',
-        'seawall',
-        '--region',
-        target.credentials.region,
-      ];
+      const flags = s3Flags(target);
       const location = 's3://backups/city';
 
       const s3 = t.s3();
@@ -83,17 +80,9 @@ describe('seawall backup to S3', () => {
       const big = Buffer.alloc(65 * 1024 * 1024 + 123, 0);
       for (let i = 0; i < big.length; i += 4096) big[i] = i % 251;
       await s3.send(new PutObjectCommand({ Bucket: 'lake', Key: 'big.bin', Body: big }));
-      const glue = new GlueClient(clientConfig(t));
-      await glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: 'city' } }));
-      await glue.send(
-        csvTableCommand('city', 'tickets', 's3://lake/tickets/', [
-          { Name: 'plate', Type: 'string' },
-          { Name: 'fine', Type: 'int' },
-        ]),
-      );
-      glue.destroy();
+      await createTicketsTable(t);
 
-      const first = await seawall('backup', '--data-dir', dataDir, '--to', location, ...s3Flags);
+      const first = await seawall('backup', '--data-dir', dataDir, '--to', location, ...flags);
       expect(first.err).toBe('');
       expect(first.code).toBe(0);
       const one = copiedOf(first.out);
@@ -102,7 +91,7 @@ describe('seawall backup to S3', () => {
 
       // One backup at a time: a lock another run holds is named, not broken.
       await backups.send(new PutObjectCommand({ Bucket: 'backups', Key: 'city/backup.lock', Body: '{}' }));
-      const busy = await seawall('backup', '--data-dir', dataDir, '--to', location, ...s3Flags);
+      const busy = await seawall('backup', '--data-dir', dataDir, '--to', location, ...flags);
       expect(busy.code).toBe(1);
       expect(busy.err).toMatch(/another backup .* is writing to s3:\/\/backups\/city|has been writing to/);
       await backups.send(new DeleteObjectCommand({ Bucket: 'backups', Key: 'city/backup.lock' }));
@@ -110,7 +99,7 @@ describe('seawall backup to S3', () => {
       await s3.send(
         new PutObjectCommand({ Bucket: 'lake', Key: 'tickets/part-1.csv', Body: 'plate,fine\nQ1,7\n' }),
       );
-      const second = await seawall('backup', '--data-dir', dataDir, '--to', location, ...s3Flags);
+      const second = await seawall('backup', '--data-dir', dataDir, '--to', location, ...flags);
       expect(second.code).toBe(0);
       const two = copiedOf(second.out);
       expect(two).toEqual({ total: 5, copied: 1 });
@@ -128,7 +117,7 @@ describe('seawall backup to S3', () => {
       for (const key of rest)
         expect(key).toMatch(/^city\/snapshots\/\d{8}T\d{6}Z-[0-9a-f]{6}\/[a-z]+\.(db|json)$/);
 
-      const verified = await seawall('backup', '--verify', '--from', location, ...s3Flags);
+      const verified = await seawall('backup', '--verify', '--from', location, ...flags);
       expect(verified.err).toBe('');
       expect(verified.out).toMatch(/: whole; checked 4 database\(s\), 5 blob\(s\)/);
       expect(verified.code).toBe(0);
@@ -143,7 +132,7 @@ describe('seawall backup to S3', () => {
       const damaged = Buffer.from(original);
       damaged[10] = (damaged[10] as number) ^ 1;
       await backups.send(new PutObjectCommand({ Bucket: 'backups', Key: small, Body: damaged }));
-      const broken = await seawall('backup', '--verify', '--from', location, ...s3Flags);
+      const broken = await seawall('backup', '--verify', '--from', location, ...flags);
       expect(broken.code).toBe(1);
       const id = small.slice(-32);
       expect(broken.err).toContain(`blob ${id} (blobs/${id.slice(0, 2)}/${id}): does not match the SHA-256`);
@@ -166,7 +155,7 @@ describe('seawall backup to S3', () => {
         restoredDir,
         '--root-key',
         keyFile,
-        ...s3Flags,
+        ...flags,
       );
       expect(restored.err).toBe('');
       expect(restored.code).toBe(0);

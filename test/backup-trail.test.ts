@@ -11,7 +11,7 @@ import {
 import { CreateBucketCommand, PutBucketPolicyCommand, PutBucketTaggingCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { verifyDelivered } from './faults/verify-trail.js';
-import { scratchDirs, seawallCli as seawall } from './helpers/backup.js';
+import { s3Flags, scratchDirs, seawallCli as seawall } from './helpers/backup.js';
 import { clientConfig } from './helpers/glue.js';
 import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 import { documentedTrailPolicy } from './helpers/trails.js';
@@ -119,14 +119,7 @@ describe('a backup taken while the trail delivers', () => {
         dataDir,
         '--to',
         's3://backups/city',
-        '--endpoint',
-        slow.url,
-        '--credentials',
-        join(target.dataDir, 'credentials'),
-        '--profile',
-        'seawall',
-        '--region',
-        target.credentials.region,
+        ...s3Flags(target, slow.url),
       );
       writing = false;
       await writer;
@@ -146,14 +139,7 @@ describe('a backup taken while the trail delivers', () => {
         dataDir,
         '--root-key',
         rootKey,
-        '--endpoint',
-        target.url,
-        '--credentials',
-        join(target.dataDir, 'credentials'),
-        '--profile',
-        'seawall',
-        '--region',
-        target.credentials.region,
+        ...s3Flags(target),
       );
       expect(restored.err).toBe('');
       expect(restored.code).toBe(0);

@@ -78,6 +78,13 @@ describe.each([
     certDir
       ? { requestHandler: { httpsAgent: new Agent({ ca: readFileSync(join(certDir, 'server.pem')) }) } }
       : {};
+  /** A client's configuration as the account's root. */
+  const asRoot = () => ({
+    endpoint: t.url,
+    region: t.credentials.region,
+    credentials: t.credentials,
+    ...handler(),
+  });
 
   const config = (destination: string, Account?: string): PutBucketReplicationCommandInput => ({
     Bucket: 'lake',
@@ -116,17 +123,11 @@ describe.each([
       },
     });
     s3 = t.s3({ maxAttempts: 1, ...handler() });
-    const clientConfig = {
-      endpoint: t.url,
-      region: t.credentials.region,
-      credentials: t.credentials,
-      ...handler(),
-    };
-    const kms = new KMSClient(clientConfig);
+    const kms = new KMSClient(asRoot());
     replicaKey = (await kms.send(new CreateKeyCommand({ Description: 'replicas' }))).KeyMetadata
       ?.Arn as string;
     kms.destroy();
-    const iam = new IAMClient(clientConfig);
+    const iam = new IAMClient(asRoot());
     await replicationRole(iam, 'lake', 'private/');
     // What AWS documents for the destination: s3:Replicate* on its objects (no s3:PutObject), and the key.
     await iam.send(
@@ -314,12 +315,7 @@ describe.each([
         },
       }),
     );
-    const iam = new IAMClient({
-      endpoint: t.url,
-      region: t.credentials.region,
-      credentials: t.credentials,
-      ...handler(),
-    });
+    const iam = new IAMClient(asRoot());
     await iam.send(
       new PutRolePolicyCommand({
         RoleName: 'replication',
@@ -411,12 +407,7 @@ describe.each([
 
   it("writes a replica as S3's replication only with a session Seawall made for it, never one a caller assumed", async () => {
     // A role anyone in the account may assume, allowed what the replication role is allowed at the destination.
-    const iam = new IAMClient({
-      endpoint: t.url,
-      region: t.credentials.region,
-      credentials: t.credentials,
-      ...handler(),
-    });
+    const iam = new IAMClient(asRoot());
     await iam.send(
       new CreateRoleCommand({
         RoleName: 'impostor',

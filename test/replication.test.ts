@@ -606,6 +606,15 @@ describe('bucket replication to another Seawall process', () => {
           ),
         );
       };
+      // A version id no source has is refused when the upload begins, before any part is sent.
+      for (const bad of ['null', '../x', 'A'.repeat(33)])
+        expect(
+          await failure(
+            user.s3.send(
+              asReplica(new CreateMultipartUploadCommand({ Bucket: 'source', Key: 'incoming/bad' }), bad),
+            ),
+          ),
+        ).toMatchObject({ code: 'InvalidArgument', status: 400 });
       const completed = await uploadReplica();
       expect(completed.VersionId).toBe(versionId);
       expect((await uploadReplica()).ETag).toBe(completed.ETag);

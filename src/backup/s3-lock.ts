@@ -1,6 +1,7 @@
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { statusOf } from '../lib/sdk-errors.js';
 import { BackupError } from './backup-target.js';
-import { type S3Place, statusOf } from './s3-transfer.js';
+import type { S3Place } from './s3-transfer.js';
 
 /** A lock this old belongs to a backup that was killed (a running one rewrites its lock every few minutes). */
 export const STALE_LOCK_MS = 60 * 60 * 1000;

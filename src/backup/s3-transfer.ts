@@ -10,6 +10,7 @@ import {
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
+import { statusOf } from '../lib/sdk-errors.js';
 
 /** Files larger than this are uploaded in parts of at least this size: S3 takes at most 5 GiB in one PUT. */
 export const PART_BYTES = 64 * 1024 * 1024;
@@ -19,11 +20,6 @@ const MAX_PARTS = 10_000;
 export interface S3Place {
   client: S3Client;
   bucket: string;
-}
-
-/** The HTTP status of an S3 client's failure, if the server answered. */
-export function statusOf(error: unknown): number | undefined {
-  return (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
 }
 
 /** Uploads a local file of `bytes` bytes as `key`, streamed from disk: in one PUT, or in parts when large. */

@@ -21,6 +21,7 @@ import type { Clock } from '../lib/clock.js';
 import { increasingId } from '../lib/ids.js';
 import type { Logger } from '../lib/logger.js';
 import type { Authorize } from '../lib/operation.js';
+import { statusOf } from '../lib/sdk-errors.js';
 import type { BucketSettings } from './bucket-settings.js';
 import type { ObjectEncryption } from './object-encryption.js';
 import type { VersionLock } from './object-lock.js';
@@ -33,9 +34,20 @@ import {
 import type { Remote, RemoteStore } from './replication-remotes.js';
 import { s3Arn } from './s3-arn.js';
 import { tagsOf } from './tagging.js';
+import { checkVersionId } from './versioning.js';
 
 /** The header a replica's write carries: the source version's id, which the replica keeps (as S3's do). */
 export const REPLICA_HEADER = 'x-seawall-replica-version-id';
+
+/** Refuses what cannot be a replica's version id (the header's value): a versioned source's id, never "null". */
+export function checkReplicaOf(replicaOf: string): void {
+  checkVersionId(replicaOf);
+  if (replicaOf === 'null')
+    throw badRequest(
+      'InvalidArgument',
+      'A replica keeps the version id of a versioned source, never "null".',
+    );
+}
 
 /** The service a replication role trusts, and for which Seawall makes the role's sessions. */
 export const REPLICATION_SERVICE = 's3.amazonaws.com';
@@ -206,6 +218,12 @@ const ROLE_SESSION_MS = 15 * 60_000;
 /** What reading a version that was deleted since answers. */
 const GONE: ReadonlySet<string> = new Set(['NoSuchVersion', 'NoSuchKey', 'NoSuchBucket']);
 
+/** Undefined for a failure that says the version (or its bucket) is gone, here or at the destination; else throws. */
+function unlessGone(error: unknown): undefined {
+  if (GONE.has((error as { code?: string }).code ?? (error as Error).name)) return undefined;
+  throw error;
+}
+
 /**
  * The destination's answers no retry mends until someone changes the destination or the rule: S3 marks the
  * version FAILED for them. Anything else (down, 5xx, throttling, timeouts, clock skew, a key being rotated)
@@ -305,6 +323,8 @@ export function createReplication(deps: {
     if (role === undefined) throw new Unreplicable('the replication configuration names no role');
     const cached = selfClients.get(role);
     if (cached) return cached;
+    // The certificate this process serves, once: the peer must present exactly it.
+    const fingerprint = own.tlsCert && new X509Certificate(own.tlsCert).fingerprint256;
     let session: Promise<Awaited<ReturnType<SelfEndpoint['credentials']>>> | undefined;
     let until = 0;
     const client = new S3Client({
@@ -337,7 +357,7 @@ export function createReplication(deps: {
                 ca: own.tlsCert,
                 allowPartialTrustChain: true,
                 checkServerIdentity: (_host: string, peer: PeerCertificate) =>
-                  peer.fingerprint256 === ownFingerprint(own.tlsCert as Buffer)
+                  peer.fingerprint256 === fingerprint
                     ? undefined
                     : new Error('the server answered with a certificate that is not its own'),
               }),
@@ -428,7 +448,7 @@ export function createReplication(deps: {
       return (await client.send(command as PutObjectCommand, { abortSignal: signal })) as O;
     } catch (error) {
       const name = (error as Error).name;
-      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      const status = statusOf(error);
       // A bucket that retains by default wants the bytes digested: learnt once per destination, sent again.
       if (status === 400 && name === 'InvalidRequest' && DIGEST_WANTED.test((error as Error).message))
         throw new DigestWanted();
@@ -448,11 +468,7 @@ export function createReplication(deps: {
   async function deliverTags(row: ReplicationRow, destination: RowDestination, signal: AbortSignal) {
     if (!source) throw new Error('replication has no source connected');
     await checkRole(row, destination.role, ['s3:GetObjectVersionTagging']);
-    const gone = (error: unknown) => {
-      if (GONE.has((error as { code?: string }).code ?? (error as Error).name)) return undefined;
-      throw error;
-    };
-    const stored = await source.tags(row.bucket, row.key, row.version_id).catch(gone);
+    const stored = await source.tags(row.bucket, row.key, row.version_id).catch(unlessGone);
     if (stored === undefined) return;
     const client = await clientFor(destination, destination.role);
     const version = { Bucket: destination.bucket, Key: row.key, VersionId: row.version_id };
@@ -462,7 +478,7 @@ export function createReplication(deps: {
         ? new PutObjectTaggingCommand({ ...version, Tagging: { TagSet: tags } })
         : new DeleteObjectTaggingCommand(version);
     await send(client, asReplica(command, row.version_id), signal).catch((error: unknown) => {
-      gone(error);
+      unlessGone(error);
       // Never made there, or made under an id of the destination's own (another S3): nothing to change.
       logger.warn(
         { bucket: row.bucket, versionId: row.version_id, target: row.target },
@@ -485,11 +501,8 @@ export function createReplication(deps: {
       return;
     }
     if (!source) throw new Error('replication has no source connected');
-    const opened = await source.open(row.bucket, row.key, row.version_id).catch((error: unknown) => {
-      // Deleted since (or its bucket): there is nothing left to replicate (S3 does not replicate a deletion).
-      if (GONE.has((error as { code?: string }).code ?? '')) return undefined;
-      throw error;
-    });
+    // Deleted since (or its bucket): there is nothing left to replicate (S3 does not replicate a deletion).
+    const opened = await source.open(row.bucket, row.key, row.version_id).catch(unlessGone);
     if (!opened) return;
     try {
       const tags = tagsOf(opened.tags);
@@ -622,9 +635,7 @@ export function createReplication(deps: {
     } catch (error) {
       // A completion whose answer did not come (a long join at the destination) may still finish: the upload is
       // left to it, and the retry's completion finds the version it made (a replica's completion is idempotent).
-      const answered =
-        error instanceof Unreplicable ||
-        (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== undefined;
+      const answered = error instanceof Unreplicable || statusOf(error) !== undefined;
       if (completing && !answered) throw error;
       await client.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId })).catch(() => undefined);
       throw error;
@@ -756,11 +767,6 @@ export function createReplication(deps: {
       selfClients.clear();
     },
   };
-}
-
-/** The SHA-256 fingerprint (as TLS reports a peer's) of the first certificate of a PEM chain: the leaf. */
-function ownFingerprint(chain: Buffer): string {
-  return new X509Certificate(chain).fingerprint256;
 }
 
 /**

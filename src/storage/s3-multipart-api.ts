@@ -22,7 +22,7 @@ import type { UploadInitiator, UploadSettings } from './multipart-service.js';
 import type { UploadRow } from './multipart-store.js';
 import { requestOrigin } from './notifications.js';
 import { encryptionHeaders, encryptionRequestOf, keyAccessOf } from './object-encryption.js';
-import { REPLICA_HEADER } from './replication.js';
+import { checkReplicaOf, REPLICA_HEADER } from './replication.js';
 import { uploadDigests } from './s3-digests.js';
 import { declaredMetadata, newObjectProtections, newTags } from './s3-object-api.js';
 import {
@@ -183,6 +183,8 @@ export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
     async create(req: OperationRequest, bucket: string, key: string): Promise<ApiResponse> {
       const checksum = requestedUploadChecksum(req);
       const replicaOf = req.headers[REPLICA_HEADER];
+      // Judged before any part is sent, not at the completion.
+      if (replicaOf !== undefined) checkReplicaOf(replicaOf);
       const settings = {
         ...declaredMetadata(req),
         ...newTags(req),

@@ -31,7 +31,7 @@ import {
 } from './object-encryption.js';
 import { checkDeletable, digestRequired, lockOf, versioningLocked } from './object-lock.js';
 import { createObjectLockService } from './object-lock-service.js';
-import { createReplication, type ReplicationDraft, Unreplicable } from './replication.js';
+import { checkReplicaOf, createReplication, type ReplicationDraft, Unreplicable } from './replication.js';
 import {
   newAttributes,
   replicationStatusOf,
@@ -271,12 +271,7 @@ export function createStorageService(deps: {
     deleteMarker: boolean,
   ): Promise<VersionRow | undefined> {
     if (replicaOf === undefined) return undefined;
-    checkVersionId(replicaOf);
-    if (replicaOf === 'null')
-      throw badRequest(
-        'InvalidArgument',
-        'A replica keeps the version id of a versioned source, never "null".',
-      );
+    checkReplicaOf(replicaOf);
     const made = await store.findVersion(bucket, key, replicaOf);
     if (made && (made.delete_marker === 1) !== deleteMarker)
       throw new AppError(

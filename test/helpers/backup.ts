@@ -1,11 +1,14 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { CreateDatabaseCommand, GlueClient } from '@aws-sdk/client-glue';
 import { GetObjectCommand, ListObjectVersionsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll } from 'vitest';
 import { BIN } from './child-server.js';
-import { tempDir } from './seawall.js';
+import { clientConfig, csvTableCommand } from './glue.js';
+import { type TestSeawall, tempDir } from './seawall.js';
 
 const run = promisify(execFile);
 
@@ -51,4 +54,35 @@ export function scratchDirs(): (prefix: string) => string {
     made.push(dir);
     return dir;
   };
+}
+
+/** The S3 flags of `seawall backup`/`restore` that reach the Seawall `target` (at `endpoint`, its own by default). */
+export function s3Flags(target: TestSeawall, endpoint = target.url): string[] {
+  const credentials = join(target.dataDir, 'credentials');
+  return [
+    '--endpoint',
+    endpoint,
+    '--credentials',
+    credentials,
+    '--profile',
+    'seawall',
+    '--region',
+    target.credentials.region,
+  ];
+}
+
+/** The Glue database `city` and its CSV table `tickets` (plate, fine) over s3://lake/tickets/. */
+export async function createTicketsTable(t: TestSeawall): Promise<void> {
+  const glue = new GlueClient(clientConfig(t));
+  try {
+    await glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: 'city' } }));
+    await glue.send(
+      csvTableCommand('city', 'tickets', 's3://lake/tickets/', [
+        { Name: 'plate', Type: 'string' },
+        { Name: 'fine', Type: 'int' },
+      ]),
+    );
+  } finally {
+    glue.destroy();
+  }
 }

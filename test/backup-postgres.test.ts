@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CreateDatabaseCommand, GetTablesCommand, GlueClient } from '@aws-sdk/client-glue';
+import { GetTablesCommand, GlueClient } from '@aws-sdk/client-glue';
 import { CreateKeyCommand, DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
   CreateBucketCommand,
@@ -13,7 +13,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { athenaClient, athenaQuery } from './helpers/athena.js';
 import { createTicketsTable, scratchDirs, seawallCli as seawall, versionsOf } from './helpers/backup.js';
-import { clientConfig, csvTableCommand } from './helpers/glue.js';
+import { clientConfig } from './helpers/glue.js';
 import { sealByDefault, startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 
 const ADMIN_URL = process.env.SEAWALL_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';

@@ -11,7 +11,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
-import { CreateDatabaseCommand, GetTablesCommand, GlueClient } from '@aws-sdk/client-glue';
+import { GetTablesCommand, GlueClient } from '@aws-sdk/client-glue';
 import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
   CompleteMultipartUploadCommand,
@@ -26,7 +26,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { athenaClient, athenaQuery } from './helpers/athena.js';
 import { createTicketsTable, scratchDirs, seawallCli as seawall, versionsOf } from './helpers/backup.js';
-import { clientConfig, csvTableCommand } from './helpers/glue.js';
+import { clientConfig } from './helpers/glue.js';
 import { sealByDefault, startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 
 async function createBucketEvents(t: TestSeawall): Promise<string[]> {

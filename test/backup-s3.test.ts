@@ -1,6 +1,6 @@
 import { copyFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { CreateDatabaseCommand, GetTablesCommand, GlueClient } from '@aws-sdk/client-glue';
+import { GetTablesCommand, GlueClient } from '@aws-sdk/client-glue';
 import {
   CreateBucketCommand,
   DeleteObjectCommand,
@@ -18,7 +18,7 @@ import {
   seawallCli as seawall,
   versionsOf,
 } from './helpers/backup.js';
-import { clientConfig, csvTableCommand } from './helpers/glue.js';
+import { clientConfig } from './helpers/glue.js';
 import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 
 async function tablesOf(t: TestSeawall): Promise<string[]> {

@@ -26,7 +26,9 @@ import {
   type PutBucketReplicationCommandInput,
   PutBucketVersioningCommand,
   PutObjectCommand,
+  PutObjectLegalHoldCommand,
   PutObjectLockConfigurationCommand,
+  PutObjectRetentionCommand,
   PutObjectTaggingCommand,
   type S3Client,
   UploadPartCommand,
@@ -361,6 +363,67 @@ describe.each([
       ObjectLockRetainUntilDate: until,
       ObjectLockLegalHoldStatus: 'ON',
     });
+
+    // Later changes of the version's retention and legal hold go to the replica too, as S3 replicates them.
+    const version = { Key: 'records/2026.csv', VersionId: put.VersionId };
+    const later = new Date(until.getTime() + 86_400_000);
+    await s3.send(
+      new PutObjectRetentionCommand({
+        Bucket: 'locked',
+        ...version,
+        Retention: { Mode: 'COMPLIANCE', RetainUntilDate: later },
+      }),
+    );
+    await s3.send(
+      new PutObjectLegalHoldCommand({ Bucket: 'locked', ...version, LegalHold: { Status: 'OFF' } }),
+    );
+    const replicaHead = () => s3.send(new HeadObjectCommand({ Bucket: 'vault', ...version }));
+    await waitFor(async () => {
+      const head = await replicaHead();
+      return head.ObjectLockRetainUntilDate?.getTime() === later.getTime() &&
+        head.ObjectLockLegalHoldStatus === 'OFF'
+        ? true
+        : undefined;
+    }, 'the retention and legal hold changes at the replica');
+    expect(await replicaHead()).toMatchObject({ ObjectLockMode: 'COMPLIANCE', ReplicationStatus: 'REPLICA' });
+    expect((await s3.send(new HeadObjectCommand({ Bucket: 'locked', ...version }))).ReplicationStatus).toBe(
+      'COMPLETED',
+    );
+
+    // A governance retention removed at the source (bypassing it) is removed from the replica, which the
+    // destination's own default had not given it: the replica keeps its source's.
+    const governed = await s3.send(
+      new PutObjectCommand({
+        Bucket: 'locked',
+        Key: 'records/draft.csv',
+        Body: 'draft',
+        ChecksumAlgorithm: 'SHA256',
+        ObjectLockMode: 'GOVERNANCE',
+        ObjectLockRetainUntilDate: later,
+      }),
+    );
+    const draft = { Key: 'records/draft.csv', VersionId: governed.VersionId };
+    await waitFor(async () => {
+      const head = await s3.send(new HeadObjectCommand({ Bucket: 'vault', ...draft }));
+      return head.ObjectLockMode === 'GOVERNANCE' ? true : undefined;
+    }, 'the governed replica');
+    await s3.send(
+      new PutObjectRetentionCommand({
+        Bucket: 'locked',
+        ...draft,
+        Retention: {},
+        BypassGovernanceRetention: true,
+      }),
+    );
+    await waitFor(async () => {
+      const head = await s3.send(new HeadObjectCommand({ Bucket: 'vault', ...draft }));
+      return head.ObjectLockMode === undefined ? true : undefined;
+    }, 'the retention to go from the replica');
+    // The replica's own change stays its own: a replica is never replicated, not even back.
+    await s3.send(new PutObjectLegalHoldCommand({ Bucket: 'vault', ...draft, LegalHold: { Status: 'ON' } }));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const source = await s3.send(new HeadObjectCommand({ Bucket: 'locked', ...draft }));
+    expect(source.ObjectLockLegalHoldStatus).not.toBe('ON');
   });
 
   it('replicates to several destinations: COMPLETED once all have it, FAILED where one refuses', async () => {

@@ -20,7 +20,9 @@ import {
   type PutBucketReplicationCommandInput,
   PutBucketVersioningCommand,
   PutObjectCommand,
+  PutObjectLegalHoldCommand,
   PutObjectLockConfigurationCommand,
+  PutObjectRetentionCommand,
   PutObjectTaggingCommand,
   S3Client,
   UploadPartCommand,
@@ -634,6 +636,88 @@ describe('bucket replication to another Seawall process', () => {
           ),
         ),
       ).toMatchObject({ code: 'AccessDenied' });
+    } finally {
+      user.close();
+    }
+  });
+
+  it("takes another Seawall's later retention or legal hold change of a replica only with s3:ReplicateObject besides", async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'intake', ObjectLockEnabledForBucket: true }));
+    const lockActions = ['s3:PutObjectRetention', 's3:PutObjectLegalHold'];
+    const user = await policyUser(source, 'lock-replicator', [
+      {
+        Effect: 'Allow',
+        Action: ['s3:PutObject', 's3:ReplicateObject', ...lockActions],
+        Resource: 'arn:aws:s3:::intake/*',
+      },
+    ]);
+    const VersionId = 'D'.repeat(32);
+    const version = { Bucket: 'intake', Key: 'records/r', VersionId };
+    const day = 86_400_000;
+    const today = Math.ceil(Date.now() / 1000) * 1000;
+    const inDays = (days: number) => new Date(today + days * day);
+    const hold = (Status: 'ON' | 'OFF') =>
+      user.s3.send(
+        asReplica(new PutObjectLegalHoldCommand({ ...version, LegalHold: { Status } }), VersionId),
+      );
+    const retain = (until: Date) =>
+      user.s3.send(
+        asReplica(
+          new PutObjectRetentionCommand({
+            ...version,
+            Retention: { Mode: 'GOVERNANCE', RetainUntilDate: until },
+            BypassGovernanceRetention: true,
+          }),
+          VersionId,
+        ),
+      );
+    const lockOf = async () => {
+      const head = await s3.send(new HeadObjectCommand(version));
+      return [head.ObjectLockLegalHoldStatus, head.ObjectLockRetainUntilDate?.getTime()];
+    };
+    try {
+      const written = await user.s3.send(
+        asReplica(
+          new PutObjectCommand({
+            Bucket: 'intake',
+            Key: 'records/r',
+            Body: 'record',
+            ChecksumAlgorithm: 'CRC32',
+            ObjectLockMode: 'GOVERNANCE',
+            ObjectLockRetainUntilDate: inDays(3),
+          }),
+          VersionId,
+        ),
+      );
+      expect(written.VersionId).toBe(VersionId);
+      await hold('ON');
+      expect(await lockOf()).toEqual(['ON', inDays(3).getTime()]);
+      // Without s3:ReplicateObject the replica's change is refused; the same change as no replica's is not.
+      await user.allow([{ Effect: 'Allow', Action: lockActions, Resource: 'arn:aws:s3:::intake/*' }]);
+      expect(await failure(hold('OFF'))).toMatchObject({ code: 'AccessDenied', status: 403 });
+      expect(await failure(retain(inDays(4)))).toMatchObject({ code: 'AccessDenied', status: 403 });
+      expect(await lockOf()).toEqual(['ON', inDays(3).getTime()]);
+      await user.s3.send(new PutObjectLegalHoldCommand({ ...version, LegalHold: { Status: 'OFF' } }));
+      // With it, a retention is extended; shortening a governance retention also needs the bypass permission.
+      await user.allow([
+        {
+          Effect: 'Allow',
+          Action: [...lockActions, 's3:ReplicateObject'],
+          Resource: 'arn:aws:s3:::intake/*',
+        },
+      ]);
+      await retain(inDays(4));
+      expect(await failure(retain(inDays(2)))).toMatchObject({ code: 'AccessDenied', status: 403 });
+      expect(await lockOf()).toEqual(['OFF', inDays(4).getTime()]);
+      await user.allow([
+        {
+          Effect: 'Allow',
+          Action: [...lockActions, 's3:ReplicateObject', 's3:BypassGovernanceRetention'],
+          Resource: 'arn:aws:s3:::intake/*',
+        },
+      ]);
+      await retain(inDays(2));
+      expect(await lockOf()).toEqual(['OFF', inDays(2).getTime()]);
     } finally {
       user.close();
     }

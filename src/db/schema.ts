@@ -336,9 +336,15 @@ export interface S3ReplicationOutboxTable {
   created_at: Millis;
   attempts: number;
   next_attempt_at: Millis;
-  /** A later change of the version to carry to its replica ('tags': its tag set); null for the version itself. */
-  change?: 'tags' | null;
+  /**
+   * A later change of the version to carry to its replica ('tags': its tag set; 'retention', 'legal-hold': that
+   * part of its Object Lock); null for the version itself.
+   */
+  change?: ReplicationChange | null;
 }
+
+/** What a later change of a replicated version changed, which its replicas are given (replication.ts). */
+export type ReplicationChange = 'tags' | 'retention' | 'legal-hold';
 
 export interface ReplicationRemoteTable {
   account_id: string;

@@ -11,6 +11,7 @@ import {
   versioningNotEnabled,
   withLock,
 } from './object-lock.js';
+import type { ReplicationDraft } from './replication.js';
 import type { StorageStore } from './storage-store.js';
 import type { StoredObject } from './storage-types.js';
 import { noSuchVersion } from './versioning.js';
@@ -45,6 +46,9 @@ export function createObjectLockService(deps: {
   settings: BucketSettings;
   clock: Clock;
   headObject(bucket: string, key: string, versionId?: string): Promise<StoredObject>;
+  /** The rows that carry a replicated version's changed retention or legal hold to its replicas. */
+  changeReplicas(object: StoredObject, change: 'retention' | 'legal-hold'): Promise<ReplicationDraft[]>;
+  wakeReplication(): void;
 }): ObjectLockService {
   const { store, settings, clock } = deps;
 
@@ -53,24 +57,32 @@ export function createObjectLockService(deps: {
     return value === undefined ? undefined : (JSON.parse(value) as ObjectLockConfig);
   }
 
-  /** The version a lock operation names (or the current one), in a bucket with Object Lock. */
-  async function lockableVersion(bucket: string, key: string, versionId: string | undefined) {
-    if (!(await getObjectLock(bucket))) throw lockNotConfigured();
-    const object = await deps.headObject(bucket, key, versionId);
-    return object.versionId ?? 'null';
-  }
-
-  /** Changes the version's lock as `change` decides from its current one; NoSuchVersion when it vanished. */
+  /**
+   * Changes the lock of the version a lock operation names (or the current one), in a bucket with Object Lock,
+   * as `change` decides from its current lock; NoSuchVersion when it vanished meanwhile. A replicated version's
+   * replicas are given the change (S3 replicates Object Lock's retention and legal hold), in the same transaction.
+   */
   async function changeLock(
     bucket: string,
     key: string,
-    versionId: string,
+    versionId: string | undefined,
+    part: 'retention' | 'legal-hold',
     change: (lock: VersionLock) => VersionLock,
   ): Promise<void> {
-    const found = await store.changeVersion(bucket, key, versionId, (row) => ({
-      attributes: withLock(row.attributes, change(lockOf(row.attributes))),
-    }));
-    if (!found) throw noSuchVersion(key, versionId);
+    if (!(await getObjectLock(bucket))) throw lockNotConfigured();
+    const object = await deps.headObject(bucket, key, versionId);
+    const version = object.versionId ?? 'null';
+    const replicas = await deps.changeReplicas(object, part);
+    const found = await store.changeVersion(
+      bucket,
+      key,
+      version,
+      (row) => ({ attributes: withLock(row.attributes, change(lockOf(row.attributes))) }),
+      [],
+      replicas,
+    );
+    if (!found) throw noSuchVersion(key, version);
+    if (replicas.length > 0) deps.wakeReplication();
   }
 
   return {
@@ -97,9 +109,8 @@ export function createObjectLockService(deps: {
     },
 
     async putRetention(bucket, key, versionId, retention, bypassGovernance) {
-      const version = await lockableVersion(bucket, key, versionId);
       const now = clock.now().getTime();
-      await changeLock(bucket, key, version, (lock) => {
+      await changeLock(bucket, key, versionId, 'retention', (lock) => {
         checkRetentionChange(lock.retention, retention, now, bypassGovernance);
         const { retention: _old, ...rest } = lock;
         return retention ? { ...rest, retention } : rest;
@@ -107,8 +118,7 @@ export function createObjectLockService(deps: {
     },
 
     async putLegalHold(bucket, key, versionId, status) {
-      const version = await lockableVersion(bucket, key, versionId);
-      await changeLock(bucket, key, version, (lock) => ({ ...lock, legalHold: status }));
+      await changeLock(bucket, key, versionId, 'legal-hold', (lock) => ({ ...lock, legalHold: status }));
     },
 
     async getLock(bucket, key, versionId) {

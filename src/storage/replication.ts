@@ -9,12 +9,14 @@ import {
   DeleteObjectCommand,
   DeleteObjectTaggingCommand,
   PutObjectCommand,
+  PutObjectLegalHoldCommand,
+  PutObjectRetentionCommand,
   PutObjectTaggingCommand,
   S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import type { Kysely, Transaction } from 'kysely';
-import type { Database, S3ReplicationOutboxTable } from '../db/schema.js';
+import type { Database, ReplicationChange, S3ReplicationOutboxTable } from '../db/schema.js';
 import { badRequest } from '../errors.js';
 import { createOutboxWorker, type DeliveryRetries, type JobRuntime } from '../jobs/index.js';
 import type { Clock } from '../lib/clock.js';
@@ -128,6 +130,8 @@ export interface ReplicationSource {
   partSizes(blobId: string): Promise<number[] | undefined>;
   /** A version's tag set as stored (tagging.ts), null for none; NoSuchVersion and the like once it is gone. */
   tags(bucket: string, key: string, versionId: string): Promise<string | null>;
+  /** A version's Object Lock retention and legal hold as stored; NoSuchVersion and the like once it is gone. */
+  lock(bucket: string, key: string, versionId: string): Promise<VersionLock>;
   /** Ends a row and settles its version's status, in one transaction (storage-store.ts, settleReplica). */
   settle(row: ReplicationRow, failed: boolean): Promise<void>;
 }
@@ -461,35 +465,68 @@ export function createReplication(deps: {
   }
 
   /**
-   * Carries a replicated version's tag set, as it is now, to its replica (S3 replicates tag changes), read as
-   * the role (s3:GetObjectVersionTagging). A replica that was never made (a rule that picks the version only
-   * with its new tags) has nothing to tag: S3 does not replicate an existing object for a change of its tags.
+   * Carries a later change of a replicated version to its replica, as the version is now (S3 replicates changes
+   * of tags, retention and legal hold): read as the role with the action that reads it, written to the replica's
+   * version (which keeps the source's id). A replica that was never made (a rule that picks the version only
+   * with its new tags) has nothing to change: S3 does not replicate an existing object for a change of it.
    */
-  async function deliverTags(row: ReplicationRow, destination: RowDestination, signal: AbortSignal) {
+  async function deliverChange(
+    row: ReplicationRow & { change: ReplicationChange },
+    destination: RowDestination,
+    signal: AbortSignal,
+  ) {
     if (!source) throw new Error('replication has no source connected');
-    await checkRole(row, destination.role, ['s3:GetObjectVersionTagging']);
-    const stored = await source.tags(row.bucket, row.key, row.version_id).catch(unlessGone);
-    if (stored === undefined) return;
-    const client = await clientFor(destination, destination.role);
     const version = { Bucket: destination.bucket, Key: row.key, VersionId: row.version_id };
-    const tags = tagsOf(stored);
-    const command =
-      tags.length > 0
-        ? new PutObjectTaggingCommand({ ...version, Tagging: { TagSet: tags } })
-        : new DeleteObjectTaggingCommand(version);
+    const read = {
+      tags: 's3:GetObjectVersionTagging',
+      retention: 's3:GetObjectRetention',
+      'legal-hold': 's3:GetObjectLegalHold',
+    }[row.change];
+    await checkRole(row, destination.role, [read]);
+    const command = await changeCommand(row, version).catch(unlessGone);
+    if (command === undefined) return;
+    const client = await clientFor(destination, destination.role);
     await send(client, asReplica(command, row.version_id), signal).catch((error: unknown) => {
       unlessGone(error);
       // Never made there, or made under an id of the destination's own (another S3): nothing to change.
       logger.warn(
-        { bucket: row.bucket, versionId: row.version_id, target: row.target },
-        'a tag change found no replica of its version at the destination',
+        { bucket: row.bucket, versionId: row.version_id, target: row.target, change: row.change },
+        'a change of a replicated version found no replica of it at the destination',
       );
+    });
+  }
+
+  /** The request that gives the replica's `version` the source version's tags, retention or legal hold. */
+  async function changeCommand(
+    row: ReplicationRow & { change: ReplicationChange },
+    version: { Bucket: string; Key: string; VersionId: string },
+  ) {
+    const from = source as ReplicationSource;
+    if (row.change === 'tags') {
+      const tags = tagsOf(await from.tags(row.bucket, row.key, row.version_id));
+      return tags.length > 0
+        ? new PutObjectTaggingCommand({ ...version, Tagging: { TagSet: tags } })
+        : new DeleteObjectTaggingCommand(version);
+    }
+    const lock = await from.lock(row.bucket, row.key, row.version_id);
+    if (row.change === 'legal-hold')
+      return new PutObjectLegalHoldCommand({ ...version, LegalHold: { Status: lock.legalHold ?? 'OFF' } });
+    // A retention that has run out is none: the replica's, of the same date, has run out too.
+    const retention =
+      lock.retention && lock.retention.until > clock.now().getTime() ? lock.retention : undefined;
+    return new PutObjectRetentionCommand({
+      ...version,
+      Retention: retention ? { Mode: retention.mode, RetainUntilDate: new Date(retention.until) } : {},
+      // A governance retention shortened or removed at the source is at the replica too (S3's own replication
+      // bypasses it; a replica's write from anyone else needs s3:BypassGovernanceRetention there).
+      BypassGovernanceRetention: true,
     });
   }
 
   async function deliver(row: ReplicationRow, signal: AbortSignal): Promise<void> {
     const destination = JSON.parse(row.destination) as RowDestination;
-    if (row.change === 'tags') return deliverTags(row, destination, signal);
+    const { change } = row;
+    if (change) return deliverChange({ ...row, change }, destination, signal);
     await checkRole(row, destination.role);
     const client = await clientFor(destination, destination.role);
     if (row.delete_marker === 1) {

@@ -151,12 +151,17 @@ function objectLockDefinitions(lock: S3ObjectLockApi) {
       name: 'PutObjectRetention',
       existingObjectTags: true,
       action: 's3:PutObjectRetention',
+      // Seawall's own replication carries a replicated version's later change of it to its replica.
+      replicaAction: 's3:ReplicateObject',
       method: 'PUT',
       level: 'object',
       selector: { name: 'retention' },
       headers: { ...OWNER, ...PAYER, ...DIGESTS, ...BYPASS_GOVERNANCE },
       query: { versionId: validVersionId },
-      handle: (req, { bucket, key }) => lock.putObjectRetention(req, bucket, key),
+      handle: async (req, { bucket, key }) => {
+        await authorizeReplicaWrite(req, bucket, key, 's3:ReplicateObject');
+        return lock.putObjectRetention(req, bucket, key);
+      },
     }),
     defineS3({
       name: 'GetObjectRetention',
@@ -173,12 +178,17 @@ function objectLockDefinitions(lock: S3ObjectLockApi) {
       name: 'PutObjectLegalHold',
       existingObjectTags: true,
       action: 's3:PutObjectLegalHold',
+      // Seawall's own replication carries a replicated version's later change of it to its replica.
+      replicaAction: 's3:ReplicateObject',
       method: 'PUT',
       level: 'object',
       selector: { name: 'legal-hold' },
       headers: { ...OWNER, ...PAYER, ...DIGESTS },
       query: { versionId: validVersionId },
-      handle: (req, { bucket, key }) => lock.putObjectLegalHold(req, bucket, key),
+      handle: async (req, { bucket, key }) => {
+        await authorizeReplicaWrite(req, bucket, key, 's3:ReplicateObject');
+        return lock.putObjectLegalHold(req, bucket, key);
+      },
     }),
     defineS3({
       name: 'GetObjectLegalHold',
@@ -308,7 +318,7 @@ async function authorizeNewObjectSettings(
   // a replication destination grants.
   const { replica = false } = options;
   const service = replica && isServiceReplica(req);
-  if (replica && !service) await req.authorize({ action: 's3:ReplicateObject', resources });
+  if (replica) await authorizeReplicaWrite(req, bucket, key, 's3:ReplicateObject');
   const tagging = options.tags === false ? undefined : req.headers['x-amz-tagging'];
   if (tagging) {
     const conditions = requestTagConditions(() => parseTaggingHeader(tagging));
@@ -393,14 +403,28 @@ function copyDefinitions(copy: S3CopyApi) {
   ];
 }
 
+/**
+ * A replica's request (REPLICA_HEADER) from anyone but Seawall's own replication (another Seawall's, with the
+ * credentials registered for it) needs the replication action besides its own, so no deny of the write is
+ * escaped; Seawall's own is authorized as the replication action alone (the registry's replicaAction).
+ */
+async function authorizeReplicaWrite(
+  req: OperationRequest,
+  bucket: string,
+  key: string,
+  action: 's3:ReplicateObject' | 's3:ReplicateDelete' | 's3:ReplicateTags',
+): Promise<void> {
+  if (req.headers[REPLICA_HEADER] !== undefined && !isServiceReplica(req))
+    await req.authorize({ action, resources: [s3Arn(bucket, key)] });
+}
+
 /** Object tagging (of a version with `versionId`) and bucket tagging. */
 function taggingDefinitions(tagging: S3TaggingApi) {
   /** A tag change carried by another Seawall's replication needs s3:ReplicateTags besides its own action. */
   const asReplica =
     (handle: (req: OperationRequest, bucket: string, key: string) => Promise<ApiResponse>) =>
     async (req: OperationRequest, bucket: string, key: string) => {
-      if (req.headers[REPLICA_HEADER] !== undefined && !isServiceReplica(req))
-        await req.authorize({ action: 's3:ReplicateTags', resources: [s3Arn(bucket, key)] });
+      await authorizeReplicaWrite(req, bucket, key, 's3:ReplicateTags');
       return handle(req, bucket, key);
     };
   const objectTagging = (
@@ -949,9 +973,7 @@ function definitions(objects: S3ObjectApi, buckets: S3BucketApi, multipart: S3Mu
       headers: { ...OWNER, ...PAYER, ...BYPASS_GOVERNANCE, 'if-match': 'handled' },
       query: { versionId: validVersionId },
       handle: async (req, { bucket, key }) => {
-        // A replicated delete marker from anyone but Seawall's own replication needs both actions.
-        if (req.headers[REPLICA_HEADER] !== undefined && !isServiceReplica(req))
-          await req.authorize({ action: 's3:ReplicateDelete', resources: [s3Arn(bucket, key)] });
+        await authorizeReplicaWrite(req, bucket, key, 's3:ReplicateDelete');
         return objects.deleteObject(req, bucket, key);
       },
     }),

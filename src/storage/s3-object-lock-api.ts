@@ -12,6 +12,7 @@ import {
   readRetention,
   type VersionLock,
 } from './object-lock.js';
+import { isServiceReplica } from './replication.js';
 import { s3Arn } from './s3-arn.js';
 import { requireDigest } from './s3-digests.js';
 import { readXmlBody, xmlResponse } from './s3-wire.js';
@@ -90,7 +91,8 @@ export function createS3ObjectLockApi(storage: StorageService): S3ObjectLockApi 
     async putObjectRetention(req, bucket, key) {
       requireDigest(req);
       const retention = readRetention(await readXmlBody(req), Date.now());
-      const bypass = await bypassesGovernance(req, bucket, key);
+      // Seawall's own replication gives a replica its source's retention as it is, as S3's does.
+      const bypass = isServiceReplica(req) || (await bypassesGovernance(req, bucket, key));
       await storage.putRetention(bucket, key, queryValue(req.query, 'versionId'), retention, bypass);
       return { status: 200 };
     },

@@ -1,3 +1,4 @@
+import type { ReplicationChange } from '../db/schema.js';
 import { AppError, badRequest, conflict, isAppError, notFound } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
@@ -385,7 +386,7 @@ export function createStorageService(deps: {
       origin,
     );
     // A new tag set goes to the version's replicas too (an ACL is the destination's own: not carried).
-    const replicas = 'tags' in change ? await changeReplicas(object, change.tags) : [];
+    const replicas = 'tags' in change ? await changeReplicas({ ...object, tags: change.tags }, 'tags') : [];
     // A concurrent write may replace the version meanwhile; S3 then answers as if it had never been.
     if (!(await store.changeVersion(bucket, key, object.versionId ?? 'null', () => change, events, replicas)))
       throw notFound('NoSuchKey', 'The specified key does not exist.', { Key: key });
@@ -395,10 +396,14 @@ export function createStorageService(deps: {
   }
 
   /**
-   * The rows that carry a replicated version's new tag set to its replicas: for a version replication picked
-   * (pending, done or failed; never a replica), to each destination whose rule picks it with those tags.
+   * The rows that carry a later change of a replicated version (its tag set, retention or legal hold) to its
+   * replicas: for a version replication picked (pending, done or failed; never a replica), to each destination
+   * whose rule picks it as it is after the change (`object`, with its new tags).
    */
-  async function changeReplicas(object: StoredObject, tags: string | null): Promise<ReplicationDraft[]> {
+  async function changeReplicas(
+    object: StoredObject,
+    change: ReplicationChange,
+  ): Promise<ReplicationDraft[]> {
     const status = object.replicationStatus;
     if (status === undefined || status === 'REPLICA' || object.versionId === undefined) return [];
     const drafts = await replication.drafts({
@@ -407,11 +412,11 @@ export function createStorageService(deps: {
       versionId: object.versionId,
       deleteMarker: false,
       size: 0,
-      tags,
+      tags: object.tags ?? null,
       encryption: object.encryption ? JSON.stringify(object.encryption) : null,
       replica: false,
     });
-    return drafts.map((draft) => ({ ...draft, change: 'tags' as const }));
+    return drafts.map((draft) => ({ ...draft, change }));
   }
 
   /**
@@ -501,7 +506,14 @@ export function createStorageService(deps: {
       .catch((error: unknown) => logger.warn({ err: error, blobId: id }, 'could not delete blob'));
   }
 
-  const lock = createObjectLockService({ store, settings, clock, headObject });
+  const lock = createObjectLockService({
+    store,
+    settings,
+    clock,
+    headObject,
+    changeReplicas,
+    wakeReplication: () => replication.wake(),
+  });
 
   const multipart = createMultipartService({
     store: deps.multipart,
@@ -554,6 +566,7 @@ export function createStorageService(deps: {
     },
     partSizes: async (blobId) => (await multipart.objectParts(blobId))?.parts.map((part) => part.size),
     tags: async (bucket, key, versionId) => (await headObject(bucket, key, versionId)).tags ?? null,
+    lock: async (bucket, key, versionId) => (await headObject(bucket, key, versionId)).lock ?? {},
     settle: (row, failed) => store.settleReplica(row, failed),
   });
 

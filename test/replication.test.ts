@@ -563,6 +563,13 @@ describe('bucket replication to another Seawall process', () => {
       expect((await write()).VersionId).toBe(versionId);
       // A delivery whose answer was lost is sent again: it makes no second version.
       expect((await write()).VersionId).toBe(versionId);
+      // Other bytes under that id are not the replica sent again: refused for good, and the replica stays.
+      const forgedBytes = new PutObjectCommand({ Bucket: 'source', Key: 'incoming/r', Body: 'forged' });
+      expect(await failure(user.s3.send(asReplica(forgedBytes, versionId)))).toMatchObject({
+        code: 'InvalidRequest',
+        status: 400,
+      });
+      expect(await text(s3, 'source', 'incoming/r')).toBe('replica');
       const listed = await s3.send(new ListObjectVersionsCommand({ Bucket: 'source', Prefix: 'incoming/' }));
       expect(listed.Versions?.map((v) => v.VersionId)).toEqual([versionId]);
       expect(await statusOf(s3, 'source', 'incoming/r')).toBe('REPLICA');
@@ -591,11 +598,11 @@ describe('bucket replication to another Seawall process', () => {
       expect(after.DeleteMarkers?.map((m) => [m.VersionId, m.IsLatest])).toEqual([[markerId, true]]);
       // A replica too large for one PUT comes as a multipart upload; its completion, sent again, makes no second
       // version either, and ends the second upload.
-      const uploadReplica = async () => {
+      const uploadReplica = async (Body = 'part') => {
         const key = { Bucket: 'source', Key: 'incoming/big' };
         const { UploadId } = await user.s3.send(asReplica(new CreateMultipartUploadCommand(key), versionId));
         const { ETag } = await user.s3.send(
-          asReplica(new UploadPartCommand({ ...key, UploadId, PartNumber: 1, Body: 'part' }), versionId),
+          asReplica(new UploadPartCommand({ ...key, UploadId, PartNumber: 1, Body }), versionId),
         );
         return user.s3.send(
           asReplica(
@@ -625,6 +632,11 @@ describe('bucket replication to another Seawall process', () => {
       expect((await s3.send(new ListMultipartUploadsCommand({ Bucket: 'source' }))).Uploads ?? []).toEqual(
         [],
       );
+      // Other parts under that id make another ETag: refused for good (the sender aborts the upload).
+      expect(await failure(uploadReplica('other'))).toMatchObject({ code: 'InvalidRequest', status: 400 });
+      expect(
+        (await s3.send(new ListObjectVersionsCommand({ Bucket: 'source', Prefix: 'incoming/big' }))).Versions,
+      ).toHaveLength(1);
       // s3:ReplicateDelete makes markers only: a version is deleted for good only with s3:DeleteObjectVersion.
       expect(
         await failure(

@@ -30,6 +30,7 @@ import {
   parseStoredEncryption,
 } from './object-encryption.js';
 import type { VersionLock } from './object-lock.js';
+import { replicaIdTaken } from './replication.js';
 import { newAttributes } from './storage-class.js';
 import type { NewObject } from './storage-service.js';
 import type { ObjectRow } from './storage-store.js';
@@ -360,6 +361,9 @@ export function createMultipartService(deps: {
       const made = settings.replicaOf && (await deps.replicaMade(bucket, key, settings.replicaOf));
       if (made) {
         // A replica completed before (a delivery whose answer was lost): no second version; the upload ends.
+        // Sent again, it has the same parts, so the same ETag; another object under its id is refused.
+        const again = multipartEtag((await listedParts(upload, checksum, listed)).map((p) => p.etag));
+        if (again !== made.etag) throw replicaIdTaken(settings.replicaOf as string, 'another object');
         await endUpload(uploadId);
         const encryption = parseStoredEncryption(made.encryption);
         return { etag: made.etag, versionId: made.versionId, ...(encryption ? { encryption } : {}) };

@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/client-s3';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, ReplicationChange, S3ReplicationOutboxTable } from '../db/schema.js';
-import { badRequest } from '../errors.js';
+import { type AppError, badRequest } from '../errors.js';
 import { createOutboxWorker, type DeliveryRetries, type JobRuntime } from '../jobs/index.js';
 import type { Clock } from '../lib/clock.js';
 import { increasingId } from '../lib/ids.js';
@@ -49,6 +49,14 @@ export function checkReplicaOf(replicaOf: string): void {
       'InvalidArgument',
       'A replica keeps the version id of a versioned source, never "null".',
     );
+}
+
+/**
+ * A replica's write whose version id the destination already holds for something else (a delete marker for an
+ * object, other bytes): refused for good, so the source marks the version FAILED rather than trust it.
+ */
+export function replicaIdTaken(replicaOf: string, what: string): AppError {
+  return badRequest('InvalidRequest', `The version id ${replicaOf} is already that of ${what} of this key.`);
 }
 
 /** The service a replication role trusts, and for which Seawall makes the role's sessions. */

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ReplicationChange } from '../db/schema.js';
 import { AppError, badRequest, conflict, isAppError, notFound } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
@@ -32,7 +33,13 @@ import {
 } from './object-encryption.js';
 import { checkDeletable, digestRequired, lockOf, versioningLocked } from './object-lock.js';
 import { createObjectLockService } from './object-lock-service.js';
-import { checkReplicaOf, createReplication, type ReplicationDraft, Unreplicable } from './replication.js';
+import {
+  checkReplicaOf,
+  createReplication,
+  type ReplicationDraft,
+  replicaIdTaken,
+  Unreplicable,
+} from './replication.js';
 import {
   newAttributes,
   replicationStatusOf,
@@ -263,7 +270,8 @@ export function createStorageService(deps: {
   /**
    * A replica's write that came before (a delivery whose answer was lost): the version it made, which a retry
    * answers again rather than make a second. The id held by the other kind (an object for a delete marker's
-   * replica, or the reverse) is a conflict, never a second version of that id.
+   * replica, or the reverse) is refused (replicaIdTaken), never a second version of that id; so is one whose
+   * bytes are not the replica's, which the caller judges by the ETag.
    */
   async function replicaMade(
     bucket: string,
@@ -275,11 +283,7 @@ export function createStorageService(deps: {
     checkReplicaOf(replicaOf);
     const made = await store.findVersion(bucket, key, replicaOf);
     if (made && (made.delete_marker === 1) !== deleteMarker)
-      throw new AppError(
-        'OperationAborted',
-        409,
-        `The version id ${replicaOf} is already that of ${made.delete_marker === 1 ? 'a delete marker' : 'an object'} of this key.`,
-      );
+      throw replicaIdTaken(replicaOf, made.delete_marker === 1 ? 'a delete marker' : 'an object');
     return made;
   }
 
@@ -674,7 +678,11 @@ export function createStorageService(deps: {
       }
       const made = await replicaMade(input.bucket, input.key, input.replicaOf, false);
       if (made) {
-        for await (const _ of input.body);
+        // The same replica sent again has the same bytes, so the same ETag (an MD5: it came whole).
+        const md5 = createHash('md5');
+        for await (const chunk of input.body) md5.update(chunk);
+        if (made.etag !== `"${md5.digest('hex')}"`)
+          throw replicaIdTaken(input.replicaOf as string, 'another object');
         return toStored(made as ObjectRow);
       }
       const conditional = input.ifMatch !== undefined || input.ifNoneMatch !== undefined;

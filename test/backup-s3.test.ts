@@ -14,6 +14,7 @@ import { describe, expect, it } from 'vitest';
 import {
   createTicketsTable,
   s3Flags,
+  s3Proxy,
   scratchDirs,
   seawallCli as seawall,
   versionsOf,
@@ -53,6 +54,36 @@ const copiedOf = (out: string) => {
 };
 
 describe('seawall backup to S3', () => {
+  it('fails rather than store bytes damaged on the way: every upload carries its Content-MD5', async () => {
+    const target = await startTestSeawall({ dataDir: scratch('seawall-backup-damage-target-') });
+    const t = await startTestSeawall({ dataDir: scratch('seawall-backup-damage-data-') });
+    // A faulty link to the target, which flips a byte of every blob uploaded through it.
+    const faulty = await s3Proxy(target.url, {
+      damage: (req) => req.method === 'PUT' && (req.url ?? '').includes('/blobs/'),
+    });
+    try {
+      const backups = target.s3();
+      await backups.send(new CreateBucketCommand({ Bucket: 'backups' }));
+      const s3 = t.s3();
+      await s3.send(new CreateBucketCommand({ Bucket: 'lake' }));
+      await s3.send(
+        new PutObjectCommand({ Bucket: 'lake', Key: 'tickets.csv', Body: 'plate,fine\nP1,10\n' }),
+      );
+      const flags = ['--data-dir', t.dataDir, '--to', 's3://backups/city'];
+      const damaged = await seawall('backup', ...flags, ...s3Flags(target, faulty.url));
+      expect(damaged.code).not.toBe(0);
+      expect(damaged.err).toMatch(/BadDigest|Content-MD5/);
+      expect((await objectsUnder(backups, 'city/blobs/')).size).toBe(0);
+      // The same backup over a sound link stores them.
+      expect((await seawall('backup', ...flags, ...s3Flags(target))).code).toBe(0);
+      expect((await objectsUnder(backups, 'city/blobs/')).size).toBeGreaterThan(0);
+    } finally {
+      faulty.close();
+      await t.close();
+      await target.close();
+    }
+  });
+
   it('backs up into another Seawall incrementally, verifies, and restores a destroyed installation', async () => {
     const target = await startTestSeawall({ dataDir: scratch('seawall-backup-target-') });
     const dataDir = scratch('seawall-backup-s3-data-');

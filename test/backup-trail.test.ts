@@ -1,6 +1,4 @@
 import { copyFileSync, rmSync } from 'node:fs';
-import { createServer, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import {
   CloudTrailClient,
@@ -11,40 +9,12 @@ import {
 import { CreateBucketCommand, PutBucketPolicyCommand, PutBucketTaggingCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { verifyDelivered } from './faults/verify-trail.js';
-import { s3Flags, scratchDirs, seawallCli as seawall } from './helpers/backup.js';
+import { s3Flags, s3Proxy, scratchDirs, seawallCli as seawall } from './helpers/backup.js';
 import { clientConfig } from './helpers/glue.js';
 import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 import { documentedTrailPolicy } from './helpers/trails.js';
 
 const scratch = scratchDirs();
-
-/**
- * A slow S3 in front of `target`: the upload of a snapshot's metadata.db waits `ms` before it goes through, as
- * over a slow link. Everything else passes straight on, headers (the signed Host) included.
- */
-async function slowMetadataUploads(target: string, ms: number): Promise<{ url: string; close(): void }> {
-  const to = new URL(target);
-  const proxy = createServer((req, res) => {
-    const forward = () => {
-      const out = request(
-        { host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        },
-      );
-      out.on('error', () => res.destroy());
-      req.pipe(out);
-    };
-    if (req.method === 'PUT' && req.url?.includes('metadata.db')) setTimeout(forward, ms);
-    else forward();
-  });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
-    close: () => proxy.close(),
-  };
-}
 
 /** The ids of the PutBucketTagging records the installation's LookupEvents has. */
 async function taggingEventIds(t: TestSeawall): Promise<string[]> {
@@ -73,7 +43,10 @@ const TRAIL_ENV = { SEAWALL_TRAIL_DELIVERY_SECONDS: '1', SEAWALL_TRAIL_DIGEST_SE
 describe('a backup taken while the trail delivers', () => {
   it('restores a trail whose checkpoint, log files and digests agree: every record delivered, the chain whole', async () => {
     const target = await startTestSeawall({ dataDir: scratch('seawall-backup-trail-target-') });
-    const slow = await slowMetadataUploads(target.url, 3000);
+    // A slow S3: the upload of a snapshot's metadata.db waits 3 s before it goes through, as over a slow link.
+    const slow = await s3Proxy(target.url, {
+      delayMs: (req) => (req.method === 'PUT' && req.url?.includes('metadata.db') ? 3000 : 0),
+    });
     const dataDir = scratch('seawall-backup-trail-data-');
     let t = await startTestSeawall({ dataDir, env: TRAIL_ENV });
     try {

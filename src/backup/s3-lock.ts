@@ -1,7 +1,7 @@
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { statusOf } from '../lib/sdk-errors.js';
 import { BackupError } from './backup-target.js';
-import type { S3Place } from './s3-transfer.js';
+import { md5Of, type S3Place } from './s3-transfer.js';
 
 /** A lock this old belongs to a backup that was killed (a running one rewrites its lock every few minutes). */
 export const STALE_LOCK_MS = 60 * 60 * 1000;
@@ -32,7 +32,7 @@ export async function takeS3Lock(
   const write = async (condition: { IfNoneMatch: '*' } | { IfMatch: string }) => {
     const body = JSON.stringify({ ...holder, writtenAt: new Date().toISOString() });
     const { ETag } = await client.send(
-      new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ...condition }),
+      new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentMD5: md5Of(body), ...condition }),
     );
     if (!ETag) throw new BackupError(`${where}: the lock ${key} was written without an ETag`);
     return ETag;

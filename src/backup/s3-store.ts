@@ -8,7 +8,7 @@ import { type CopiedFile, hashFile, hashStream, isMissing, writeDurably } from '
 import { type BackupStore, blobName, type S3Access, snapshotFile } from './backup-store.js';
 import { BackupError, manifestText, openCatalog, SNAPSHOT_ID } from './backup-target.js';
 import { type S3Lock, takeS3Lock } from './s3-lock.js';
-import { abortUploads, openObject, type S3Place, uploadFile } from './s3-transfer.js';
+import { abortUploads, md5Of, openObject, type S3Place, uploadFile } from './s3-transfer.js';
 
 /** `s3://bucket/prefix` → the bucket and the prefix (without slashes at its ends; empty for the bucket's root). */
 export function parseS3Location(where: string): { bucket: string; prefix: string } {
@@ -41,7 +41,8 @@ export async function createS3Store(where: string, access: S3Access): Promise<Ba
           ...(access.credentials.profile ? { profile: access.credentials.profile } : {}),
         })
       : defaultProvider(),
-    // Plain PUTs of a known length, which every S3 takes; verify checks what a backup holds end to end.
+    // Plain PUTs of a known length with a Content-MD5 (s3-transfer.ts), which every S3 takes and checks; verify
+    // checks what a backup holds end to end.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     // A body is a stream read once: a failed request is not sent again (the run fails, the next one resumes).
@@ -177,11 +178,13 @@ export async function createS3Store(where: string, access: S3Access): Promise<Ba
     },
     async writeManifest(id, manifest) {
       await held?.check();
+      const Body = manifestText(manifest);
       await client.send(
         new PutObjectCommand({
           Bucket: bucket,
           Key: key(snapshotFile(id, 'manifest.json')),
-          Body: manifestText(manifest),
+          Body,
+          ContentMD5: md5Of(Body),
           ContentType: 'application/json',
         }),
       );

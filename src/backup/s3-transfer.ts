@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import {
@@ -22,7 +23,24 @@ export interface S3Place {
   bucket: string;
 }
 
-/** Uploads a local file of `bytes` bytes as `key`, streamed from disk: in one PUT, or in parts when large. */
+/**
+ * The Content-MD5 of a file's bytes from `start` to `end` (exclusive), read from disk: every S3 checks it, so
+ * bytes damaged on the way are refused rather than stored (verify checks SHA-256 end to end besides).
+ */
+async function contentMd5(path: string, start: number, end: number): Promise<string> {
+  const md5 = createHash('md5');
+  if (end > start)
+    for await (const chunk of createReadStream(path, { start, end: end - 1 })) md5.update(chunk);
+  return md5.digest('base64');
+}
+
+/** The Content-MD5 of a body held in memory (a manifest, a lock). */
+export const md5Of = (body: string): string => createHash('md5').update(body).digest('base64');
+
+/**
+ * Uploads a local file of `bytes` bytes as `key`, streamed from disk: in one PUT, or in parts when large, each
+ * with its Content-MD5.
+ */
 export async function uploadFile(place: S3Place, path: string, key: string, bytes: number): Promise<void> {
   const { client, bucket } = place;
   /** Sends a request with a file body, which is closed whatever the answer (a failed request may not read it). */
@@ -34,8 +52,9 @@ export async function uploadFile(place: S3Place, path: string, key: string, byte
     }
   };
   if (bytes <= PART_BYTES) {
+    const ContentMD5 = await contentMd5(path, 0, bytes);
     await sending(createReadStream(path), (Body) =>
-      client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body, ContentLength: bytes })),
+      client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body, ContentLength: bytes, ContentMD5 })),
     );
     return;
   }
@@ -46,6 +65,7 @@ export async function uploadFile(place: S3Place, path: string, key: string, byte
     for (let start = 0; start < bytes; start += partBytes) {
       const end = Math.min(bytes, start + partBytes);
       const PartNumber = parts.length + 1;
+      const ContentMD5 = await contentMd5(path, start, end);
       const { ETag } = await sending(createReadStream(path, { start, end: end - 1 }), (Body) =>
         client.send(
           new UploadPartCommand({
@@ -55,6 +75,7 @@ export async function uploadFile(place: S3Place, path: string, key: string, byte
             PartNumber,
             Body,
             ContentLength: end - start,
+            ContentMD5,
           }),
         ),
       );

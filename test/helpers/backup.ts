@@ -1,7 +1,10 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
+import { createServer, type IncomingMessage, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { Transform } from 'node:stream';
 import { promisify } from 'node:util';
 import { CreateDatabaseCommand, GlueClient } from '@aws-sdk/client-glue';
 import { GetObjectCommand, ListObjectVersionsCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -85,4 +88,51 @@ export async function createTicketsTable(t: TestSeawall): Promise<void> {
   } finally {
     glue.destroy();
   }
+}
+
+/**
+ * An S3 in front of `target` that passes requests straight on, headers (the signed Host) included, but for
+ * what it is told: to hold a request `delayMs` before it goes through (as over a slow link), or to flip the
+ * first byte of its body (as a faulty link would).
+ */
+export async function s3Proxy(
+  target: string,
+  faults: { delayMs?(req: IncomingMessage): number; damage?(req: IncomingMessage): boolean },
+): Promise<{ url: string; close(): void }> {
+  const to = new URL(target);
+  const proxy = createServer((req, res) => {
+    const forward = () => {
+      const out = request(
+        { host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      out.on('error', () => res.destroy());
+      if (!faults.damage?.(req)) {
+        req.pipe(out);
+        return;
+      }
+      let first = true;
+      const flip = new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          if (first && chunk.length > 0) {
+            chunk[0] = (chunk[0] as number) ^ 0xff;
+            first = false;
+          }
+          done(null, chunk);
+        },
+      });
+      req.pipe(flip).pipe(out);
+    };
+    const delay = faults.delayMs?.(req) ?? 0;
+    if (delay > 0) setTimeout(forward, delay);
+    else forward();
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+    close: () => proxy.close(),
+  };
 }

@@ -26,6 +26,8 @@ const urlOf = (database: string) => {
   return u.toString();
 };
 const [sourceUrl, restoredUrl] = names.map(urlOf) as [string, string];
+/** The source as node-pg users write it (`ssl=0`, which libpq's tools do not take as it is). */
+const sourceNodeUrl = `${sourceUrl}?ssl=0`;
 
 async function admin(statement: string): Promise<void> {
   const client = new pg.Client({ connectionString: ADMIN_URL });
@@ -82,7 +84,7 @@ describe('seawall backup and restore with the metadata in PostgreSQL', () => {
   it('backs up a running installation with pg_dump, verifies it, and restores it into an empty database', async () => {
     const dataDir = scratch('seawall-backup-pg-data-');
     const backup = join(scratch('seawall-backup-pg-to-'), 'backup');
-    let t = await startTestSeawall({ dataDir, env: { SEAWALL_METADATA_URL: sourceUrl } });
+    let t = await startTestSeawall({ dataDir, env: { SEAWALL_METADATA_URL: sourceNodeUrl } });
     let keyId = '';
     let before: Awaited<ReturnType<typeof observe>>;
     try {
@@ -131,7 +133,7 @@ describe('seawall backup and restore with the metadata in PostgreSQL', () => {
         '--to',
         backup,
         '--metadata-url',
-        sourceUrl,
+        sourceNodeUrl,
       );
       writing = false;
       await writer;

@@ -1,8 +1,8 @@
 import { promises as fs } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { exists } from '../data-dir.js';
 import { currentProcess, type ProcessIdentity, processState } from '../data-dir-process.js';
-import { blobIdsIn, blobPath } from '../storage/index.js';
+import { BACKUP_PINS, blobIdsIn, blobPath, PIN_OWNER } from '../storage/index.js';
 import { isMissing, writeDurably } from './backup-files.js';
 
 /**
@@ -10,8 +10,10 @@ import { isMissing, writeDurably } from './backup-files.js';
  * soon as no version names it; a backup copies the blobs its snapshot of the metadata names, some time after
  * the snapshot. So before the snapshot, each blob file the backup does not hold yet gets a second name (a hard
  * link in `<tier root>/backup-pins/<run>/`), which outlives the server's delete; after the snapshot, what it
- * names that has no pin yet (written while the pins were made) is pinned too. Only a blob written and deleted
- * again before that reaches it is missed, and then the run starts again.
+ * names that has no pin yet (written while the pins were made) is pinned too. A running server links each blob
+ * it deletes into the directory of every live run first (blob-store.ts, backupKeeper), so a blob written and
+ * deleted again before that reaches it is kept too; only a server of an earlier version, or a blob deleted by
+ * another process (seawall check's repairs) could miss one, and then the run starts again.
  *
  * A pin directory names its owner; one whose process is gone (a backup that was killed) is removed by the
  * next backup.
@@ -30,7 +32,6 @@ export interface BlobPins {
 /** A tier of a data directory: the root its `blobs/` directory is in. */
 export type Tier = string;
 
-const OWNER = 'owner.json';
 /** How long a pin directory may have no owner before it counts as a killed run's. */
 const UNNAMED_MS = 60_000;
 
@@ -43,7 +44,7 @@ async function olderThan(path: string, ms: number): Promise<boolean> {
 }
 
 function pinsDir(tier: Tier): string {
-  return join(tier, 'backup-pins');
+  return join(tier, BACKUP_PINS);
 }
 
 /** Removes the pin directories of backups that are no longer running. */
@@ -60,7 +61,7 @@ export async function removeStalePins(tiers: readonly Tier[]): Promise<void> {
       const dir = join(pinsDir(tier), run);
       let owner: ProcessIdentity | undefined;
       try {
-        owner = JSON.parse(await fs.readFile(join(dir, OWNER), 'utf8')) as ProcessIdentity;
+        owner = JSON.parse(await fs.readFile(join(dir, PIN_OWNER), 'utf8')) as ProcessIdentity;
       } catch {
         owner = undefined;
       }
@@ -83,6 +84,20 @@ async function pin(tier: Tier, dir: string, id: string): Promise<boolean> {
   }
 }
 
+/**
+ * Removes a run's pin directory: first renamed out of the running server's sight (it skips dot-names), so a
+ * blob the server links into it meanwhile does not make the removal fail on a directory no longer empty.
+ */
+async function unpin(dir: string): Promise<void> {
+  const hidden = join(dirname(dir), `.${basename(dir)}`);
+  try {
+    await fs.rename(dir, hidden);
+  } catch (error) {
+    if (!isMissing(error)) throw error;
+  }
+  await fs.rm(hidden, { recursive: true, force: true });
+}
+
 /** Pins every blob file of the tiers that `held` says the backup does not hold yet. */
 export async function pinBlobs(
   tiers: readonly Tier[],
@@ -93,12 +108,14 @@ export async function pinBlobs(
   try {
     for (const [i, tier] of tiers.entries()) {
       const dir = dirs[i] as string;
-      await writeDurably(join(dir, OWNER), (write) => write(Buffer.from(JSON.stringify(currentProcess()))));
+      await writeDurably(join(dir, PIN_OWNER), (write) =>
+        write(Buffer.from(JSON.stringify(currentProcess()))),
+      );
       if (!(await exists(join(tier, 'blobs')))) continue;
       for await (const id of blobIdsIn(join(tier, 'blobs'))) if (!held(id)) await pin(tier, dir, id);
     }
   } catch (error) {
-    await Promise.all(dirs.map((dir) => fs.rm(dir, { recursive: true, force: true })));
+    await Promise.all(dirs.map(unpin));
     throw error;
   }
   return {
@@ -110,7 +127,7 @@ export async function pinBlobs(
     },
     sources: (id) => [...dirs.map((dir) => join(dir, id)), ...tiers.map((tier) => blobPath(tier, id))],
     async release() {
-      await Promise.all(dirs.map((dir) => fs.rm(dir, { recursive: true, force: true })));
+      await Promise.all(dirs.map(unpin));
     },
   };
 }

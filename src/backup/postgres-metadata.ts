@@ -28,8 +28,34 @@ export interface MetadataSnapshot {
 /** What pg_dump's export looks like: hex groups and a counter. */
 const SNAPSHOT_ID = /^[0-9A-F]+-[0-9A-F]+(-[0-9]+)?$/;
 
-/** The tools' connection: the URL without its password, and the password in PGPASSWORD. */
-function connection(url: string): { dbname: string; env: NodeJS.ProcessEnv } {
+/**
+ * The URL parameters node-pg takes that libpq (pg_dump, pg_restore) does not, as libpq says the same: `ssl=0`
+ * is `sslmode=disable`, node-pg's `sslmode=no-verify` is libpq's `require`, `uselibpqcompat` is node-pg's alone.
+ * Any other `ssl` (node-pg turns TLS on for every value but 0, and checks the certificate against Node's own
+ * roots, which libpq 15 cannot read) has no libpq equal, so it is refused with what to write instead, which both
+ * take. Where `sslmode` is given, node-pg and libpq both go by it.
+ */
+function forLibpq(parsed: URL): void {
+  const params = parsed.searchParams;
+  const ssl = params.get('ssl');
+  params.delete('ssl');
+  params.delete('uselibpqcompat');
+  if (params.get('sslmode') === 'no-verify') params.set('sslmode', 'require');
+  if (ssl === null || params.has('sslmode')) return;
+  if (ssl === '0') {
+    params.set('sslmode', 'disable');
+    return;
+  }
+  throw new BackupError(
+    `the metadata URL's ssl=${ssl} is node-pg's alone; pg_dump and pg_restore need libpq's sslmode: write sslmode=verify-full&sslrootcert=FILE (the CA's certificate), which Seawall's server takes too`,
+  );
+}
+
+/**
+ * The tools' connection: the URL without its password, and the password in PGPASSWORD; node-pg's parameters
+ * written as libpq's (forLibpq).
+ */
+export function toolConnection(url: string): { dbname: string; env: NodeJS.ProcessEnv } {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -45,6 +71,7 @@ function connection(url: string): { dbname: string; env: NodeJS.ProcessEnv } {
   }
   parsed.password = '';
   parsed.searchParams.delete('password');
+  forLibpq(parsed);
   const env: NodeJS.ProcessEnv = { ...process.env };
   if (password) env.PGPASSWORD = password;
   return { dbname: parsed.toString(), env };
@@ -103,7 +130,7 @@ export async function exportMetadataSnapshot(url: string): Promise<MetadataSnaps
           return read(trx);
         }),
     async dump(path) {
-      const { dbname, env } = connection(url);
+      const { dbname, env } = toolConnection(url);
       await run(
         'pg_dump',
         [
@@ -151,7 +178,7 @@ export async function restoreMetadataDump(url: string, path: string): Promise<vo
   } finally {
     await client.end();
   }
-  const { dbname, env } = connection(url);
+  const { dbname, env } = toolConnection(url);
   await run(
     'pg_restore',
     ['--no-owner', '--no-privileges', '--single-transaction', '--exit-on-error', `--dbname=${dbname}`, path],

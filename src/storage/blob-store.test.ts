@@ -1,9 +1,27 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, promises, readdirSync, rmSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  promises,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { type BlobRef, type BlobStore, createLocalBlobStore, enginePathPattern } from './blob-store.js';
+import { currentProcess } from '../data-dir-process.js';
+import {
+  BACKUP_PINS,
+  type BlobRef,
+  type BlobStore,
+  blobPath,
+  createLocalBlobStore,
+  enginePathPattern,
+  PIN_OWNER,
+} from './blob-store.js';
 
 /** The descriptors this process has open. */
 function openDescriptors(): number {
@@ -113,6 +131,35 @@ describe('the local blob store', () => {
       );
       expect(synced).toContain(join(root, 'blobs'));
       await again.close();
+    }));
+
+  it("links a blob it deletes into each live backup run's pin directory first, and into no other", () =>
+    inTempRoot(async (root) => {
+      const store = await createLocalBlobStore(root, undefined, scratchIn(root));
+      const pins = join(root, BACKUP_PINS);
+      const run = (name: string, owner?: object) => {
+        mkdirSync(join(pins, name), { recursive: true });
+        if (owner) writeFileSync(join(pins, name, PIN_OWNER), JSON.stringify(owner));
+        return join(pins, name);
+      };
+      const live = run('live', currentProcess());
+      const naming = run('naming');
+      const dead = run('dead', { ...currentProcess(), pid: 2 ** 22 + 1 });
+      const leaving = run('.leaving', currentProcess());
+      const { id } = await store.put(bytes('kept for the backup'), KEY);
+      const stored = await promises.readFile(blobPath(root, id));
+      await store.delete(id);
+      expect(existsSync(blobPath(root, id))).toBe(false);
+      // A live run and one naming its owner right now keep the bytes as they were; a killed run and one being
+      // removed get nothing.
+      for (const dir of [live, naming]) expect(await promises.readFile(join(dir, id))).toEqual(stored);
+      for (const dir of [dead, leaving]) expect(existsSync(join(dir, id))).toBe(false);
+      // Without any run, a delete is only a delete.
+      rmSync(pins, { recursive: true });
+      const other = await store.put(bytes('gone'), KEY);
+      await store.delete(other.id);
+      expect(existsSync(blobPath(root, other.id))).toBe(false);
+      await store.close();
     }));
 
   it('finishes writes and reads that were in flight when it closed, leaving no handle open', () =>

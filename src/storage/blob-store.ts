@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { constants, promises as fs } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
+import { type ProcessIdentity, processState } from '../data-dir-process.js';
 import { AppError } from '../errors.js';
 import {
   CorruptObjectError,
@@ -441,6 +442,61 @@ export async function* blobIdsIn(dir: string): AsyncIterable<string> {
 }
 
 /** Where a tier keeps a blob: `blobs/ab/<id>` under its root. */
+/**
+ * Where a running `seawall backup` keeps a second name (a hard link) of each blob file it may copy, one directory
+ * per run under a tier's root, with `owner.json` naming its process (src/backup/blob-pins.ts).
+ */
+export const BACKUP_PINS = 'backup-pins';
+export const PIN_OWNER = 'owner.json';
+/** How long a run's liveness, once read, is taken as it was. */
+const PIN_RUN_CHECK_MS = 5_000;
+
+/**
+ * Before a blob file is deleted, links it into the pin directory of every backup running on its tier, so that a
+ * blob its snapshot names is never deleted under it, however soon after the snapshot (a blob the metadata stops
+ * naming before the run's directory exists is one no snapshot of that run names). A run whose process is gone (a
+ * killed backup) gets nothing; the next backup removes its directory.
+ */
+function backupKeeper(): (root: string, id: string) => Promise<void> {
+  const runs = new Map<string, { live: boolean; until: number }>();
+  async function live(dir: string): Promise<boolean> {
+    const now = Date.now();
+    const known = runs.get(dir);
+    if (known && known.until > now) return known.live;
+    let owner: ProcessIdentity | undefined;
+    try {
+      owner = JSON.parse(await fs.readFile(join(dir, PIN_OWNER), 'utf8')) as ProcessIdentity;
+    } catch {
+      owner = undefined;
+    }
+    // A run naming its directory right now has no owner yet: it is kept for.
+    const state = owner ? processState(owner) !== 'dead' : true;
+    runs.set(dir, { live: state, until: now + PIN_RUN_CHECK_MS });
+    return state;
+  }
+  return async (root, id) => {
+    const pins = join(root, BACKUP_PINS);
+    let names: string[];
+    try {
+      names = await fs.readdir(pins);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw error;
+    }
+    if (names.length === 0) runs.clear();
+    for (const name of names) {
+      // A dot-name is a run's directory being removed (blob-pins.ts, unpin).
+      if (name.startsWith('.')) continue;
+      const dir = join(pins, name);
+      if (!(await live(dir))) continue;
+      // Already pinned (EEXIST), the file already gone or the run ended meanwhile (ENOENT): nothing to keep.
+      await fs.link(blobPath(root, id), join(dir, id)).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EEXIST' && error.code !== 'ENOENT') throw error;
+      });
+    }
+  };
+}
+
 export function blobPath(root: string, id: string): string {
   assertId(id);
   return join(root, 'blobs', id.slice(0, 2), id);
@@ -492,6 +548,7 @@ export async function createLocalBlobStore(
   );
 
   const pathOf = (id: string) => blobPath(root, id);
+  const keepForBackups = backupKeeper();
   const coldPathOf = (id: string) => blobPath(coldTier?.root as string, id);
 
   const cold: ColdTier | undefined = coldTier && {
@@ -579,8 +636,11 @@ export async function createLocalBlobStore(
 
     async delete(id) {
       assertId(id);
+      await keepForBackups(root, id);
       await remove(pathOf(id));
-      if (coldBlobs !== undefined) await remove(coldPathOf(id));
+      if (coldTier === undefined) return;
+      await keepForBackups(coldTier.root, id);
+      await remove(coldPathOf(id));
     },
 
     async *ids() {

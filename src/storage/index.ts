@@ -7,12 +7,14 @@ export {
   createAccountAccessStore,
 } from './account-access.js';
 export {
+  BACKUP_PINS,
   type BlobStore,
   blobIdsIn,
   blobPath,
   createLocalBlobStore,
   type EngineFiles,
   type EngineScratch,
+  PIN_OWNER,
 } from './blob-store.js';
 /** The offline check (seawall check): objects against their blobs and blob files against the rows, read only. */
 export type { BlobTiers } from './blob-verify.js';

@@ -12,12 +12,19 @@ import {
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { athenaClient, athenaQuery } from './helpers/athena.js';
-import { createTicketsTable, scratchDirs, seawallCli as seawall, versionsOf } from './helpers/backup.js';
+import {
+  createTicketsTable,
+  s3Flags,
+  s3Proxy,
+  scratchDirs,
+  seawallCli as seawall,
+  versionsOf,
+} from './helpers/backup.js';
 import { clientConfig } from './helpers/glue.js';
 import { sealByDefault, startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 
 const ADMIN_URL = process.env.SEAWALL_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const names = ['source', 'restored'].map(
+const names = ['source', 'restored', 'slow'].map(
   (role) => `seawall_backup_${role}_${randomBytes(5).toString('hex')}`,
 );
 const urlOf = (database: string) => {
@@ -25,7 +32,7 @@ const urlOf = (database: string) => {
   u.pathname = `/${database}`;
   return u.toString();
 };
-const [sourceUrl, restoredUrl] = names.map(urlOf) as [string, string];
+const [sourceUrl, restoredUrl, slowUrl] = names.map(urlOf) as [string, string, string];
 /** The source as node-pg users write it (`ssl=0`, which libpq's tools do not take as it is). */
 const sourceNodeUrl = `${sourceUrl}?ssl=0`;
 
@@ -204,4 +211,44 @@ describe('seawall backup and restore with the metadata in PostgreSQL', () => {
       await t.close();
     }
   }, 180_000);
+
+  it("lets the snapshot's transaction go before the blobs are copied, however long that takes", async () => {
+    // The database ends any session idle in a transaction for 2 s, as managed PostgreSQL often does.
+    await admin(`ALTER DATABASE ${names[2]} SET idle_in_transaction_session_timeout = '2s'`);
+    const target = await startTestSeawall({ dataDir: scratch('seawall-backup-pg-target-') });
+    const dataDir = scratch('seawall-backup-pg-slow-');
+    const t = await startTestSeawall({ dataDir, env: { SEAWALL_METADATA_URL: slowUrl } });
+    // A slow link to the backup's S3: each blob takes 3 s to go through.
+    const slow = await s3Proxy(target.url, {
+      delayMs: (req) => (req.method === 'PUT' && req.url?.includes('/blobs/') ? 3000 : 0),
+    });
+    try {
+      await target.s3().send(new CreateBucketCommand({ Bucket: 'backups' }));
+      const s3 = t.s3();
+      await s3.send(new CreateBucketCommand({ Bucket: 'lake' }));
+      await s3.send(
+        new PutObjectCommand({ Bucket: 'lake', Key: 'tickets.csv', Body: 'plate,fine\nP1,10\n' }),
+      );
+      const location = 's3://backups/slow';
+      const taken = await seawall(
+        'backup',
+        '--data-dir',
+        dataDir,
+        '--to',
+        location,
+        '--metadata-url',
+        slowUrl,
+        ...s3Flags(target, slow.url),
+      );
+      expect(taken.err).toBe('');
+      expect(taken.code).toBe(0);
+      const verified = await seawall('backup', '--verify', '--from', location, ...s3Flags(target));
+      expect(verified.err).toBe('');
+      expect(verified.code).toBe(0);
+    } finally {
+      slow.close();
+      await t.close();
+      await target.close();
+    }
+  }, 120_000);
 });

@@ -118,6 +118,7 @@ export async function exportMetadataSnapshot(url: string): Promise<MetadataSnaps
     throw error;
   }
   const reader = openOfflineMetadata({ postgresUrl: url });
+  let released = false;
   return {
     id,
     read: (read) =>
@@ -145,6 +146,8 @@ export async function exportMetadataSnapshot(url: string): Promise<MetadataSnaps
       );
     },
     async release() {
+      if (released) return;
+      released = true;
       try {
         await reader.close();
       } finally {

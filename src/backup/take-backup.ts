@@ -1,11 +1,15 @@
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { finished } from 'node:stream/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import BetterSqlite3 from 'better-sqlite3';
-import type { Kysely } from 'kysely';
 import { clearDeliveryLease, openDeliveryLease } from '../audit/delivery-lease.js';
 import { dataDirLayout, exists } from '../data-dir.js';
-import { type Database, openMetadataReadOnly } from '../db/database.js';
+import { openMetadataReadOnly } from '../db/database.js';
 import { referencedBlobs } from '../storage/index.js';
 import { COPIES, type CopiedFile, eachConcurrently, overlaps } from './backup-files.js';
 import { type BackupStore, type S3Access, snapshotFile } from './backup-store.js';
@@ -134,6 +138,7 @@ async function attemptSnapshot(
 ): Promise<{ manifest: Manifest } | { missing: string[] }> {
   const pins = await pinBlobs(tiers, id, (blob) => catalog.get(blob) !== undefined);
   let exported: MetadataSnapshot | undefined;
+  let named: NamedBlobs | undefined;
   try {
     // The metadata's cut before audit.db's: every write the metadata holds has its record in the audit copy.
     // No trail delivery runs between the two, so the audit copy's checkpoints match the log files the metadata
@@ -156,18 +161,23 @@ async function attemptSnapshot(
       resume();
     }
     const snapshot = exported;
-    if (snapshot)
+    if (snapshot) {
+      // PostgreSQL's snapshot: the blobs it names are spooled, pg_dump writes it out (importing it as it starts),
+      // and it is let go, so that no transaction stays open while the blobs are copied, holding back vacuum or
+      // ended by the server's idle_in_transaction_session_timeout.
+      named = await spoolNamedBlobs(snapshot);
       copies.push([
         METADATA_DUMP,
         await store.makeFile(snapshotFile(id, METADATA_DUMP), (target) => snapshot.dump(target)),
       ]);
+      await snapshot.release();
+    }
     const databases: Manifest['databases'] = {};
     for (const [name, stored] of copies) databases[name] = await stored();
+    named ??= await copiedMetadataBlobs(store, id);
     // What the snapshot names without a pin yet (written while the first pins were made), then the copies.
-    const blobs = await readSnapshot(snapshot, store, id, async (metadata) => {
-      await pins.pinNamed(referencedBlobs(metadata), (blob) => catalog.get(blob) !== undefined);
-      return copyBlobs(metadata, store, catalog, pins, id);
-    });
+    await pins.pinNamed(named.ids(), (blob) => catalog.get(blob) !== undefined);
+    const blobs = await copyBlobs(named.ids(), store, catalog, pins, id);
     if ('missing' in blobs) {
       await store.removeSnapshot(id);
       return blobs;
@@ -182,26 +192,50 @@ async function attemptSnapshot(
     throw error;
   } finally {
     await exported?.release();
+    await named?.close();
     await pins.release();
   }
 }
 
-/** Reads the snapshot's metadata: PostgreSQL's exported snapshot, or the metadata.db copy the backup holds. */
-async function readSnapshot<T>(
-  exported: MetadataSnapshot | undefined,
-  store: BackupStore,
-  id: string,
-  read: (metadata: Kysely<Database>) => Promise<T>,
-): Promise<T> {
-  if (exported) return exported.read(read);
+/** The blob ids a snapshot names, to be read twice (to pin, then to copy). */
+interface NamedBlobs {
+  ids(): AsyncIterable<string>;
+  close(): Promise<void>;
+}
+
+/** What the metadata.db copy the backup holds names. */
+async function copiedMetadataBlobs(store: BackupStore, id: string): Promise<NamedBlobs> {
   const copy = await store.localFile(snapshotFile(id, 'metadata.db'));
   if (!copy) throw new BackupError(`the snapshot's metadata.db is gone from ${store.where}`);
   const metadata = openMetadataReadOnly(copy);
+  return { ids: () => referencedBlobs(metadata.db), close: () => metadata.close() };
+}
+
+/** What PostgreSQL's exported snapshot names, spooled to a local file in one read of it. */
+async function spoolNamedBlobs(exported: MetadataSnapshot): Promise<NamedBlobs> {
+  const dir = await fs.mkdtemp(join(tmpdir(), 'seawall-backup-ids-'));
+  const close = () => fs.rm(dir, { recursive: true, force: true });
+  const file = join(dir, 'blobs');
   try {
-    return await read(metadata.db);
-  } finally {
-    await metadata.close();
+    await exported.read(async (metadata) => {
+      const out = createWriteStream(file);
+      try {
+        for await (const blob of referencedBlobs(metadata))
+          if (!out.write(`${blob}\n`)) await once(out, 'drain');
+      } finally {
+        out.end();
+        await finished(out);
+      }
+    });
+  } catch (error) {
+    await close();
+    throw error;
   }
+  async function* ids(): AsyncIterable<string> {
+    for await (const line of createInterface({ input: createReadStream(file), crlfDelay: Infinity }))
+      if (line) yield line;
+  }
+  return { ids, close };
 }
 
 /**
@@ -262,9 +296,9 @@ async function pauseTrailDelivery(auditDb: string): Promise<() => void> {
   }
 }
 
-/** Copies the blobs the metadata copy names that the backup lacks; or says which of them were gone. */
+/** Copies the blobs the snapshot names that the backup lacks; or says which of them were gone. */
 async function copyBlobs(
-  metadata: Kysely<Database>,
+  named: AsyncIterable<string>,
   store: BackupStore,
   catalog: BlobCatalog,
   pins: BlobPins,
@@ -280,7 +314,7 @@ async function copyBlobs(
     catalog.add(batch, snapshot);
   };
   const missing: string[] = [];
-  await eachConcurrently(referencedBlobs(metadata), COPIES, async (blob) => {
+  await eachConcurrently(named, COPIES, async (blob) => {
     if (missing.length > 0) return;
     totals.count++;
     const held = catalog.get(blob);

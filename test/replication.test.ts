@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
@@ -570,6 +571,17 @@ describe('bucket replication to another Seawall process', () => {
         status: 400,
       });
       expect(await text(s3, 'source', 'incoming/r')).toBe('replica');
+      // The replica sent again but damaged on the way is BadDigest (the sender tries again), not other bytes.
+      const damaged = new PutObjectCommand({
+        Bucket: 'source',
+        Key: 'incoming/r',
+        Body: 'replica',
+        ContentMD5: createHash('md5').update('replicA').digest('base64'),
+      });
+      expect(await failure(user.s3.send(asReplica(damaged, versionId)))).toMatchObject({
+        code: 'BadDigest',
+        status: 400,
+      });
       const listed = await s3.send(new ListObjectVersionsCommand({ Bucket: 'source', Prefix: 'incoming/' }));
       expect(listed.Versions?.map((v) => v.VersionId)).toEqual([versionId]);
       expect(await statusOf(s3, 'source', 'incoming/r')).toBe('REPLICA');

@@ -1,8 +1,8 @@
 import { promises as fs } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { exists } from '../data-dir.js';
-import { currentProcess, type ProcessIdentity, processState } from '../data-dir-process.js';
-import { BACKUP_PINS, blobIdsIn, blobPath, PIN_OWNER } from '../storage/index.js';
+import { currentProcess } from '../data-dir-process.js';
+import { BACKUP_PINS, blobIdsIn, blobPath, PIN_OWNER, pinRunLive } from '../storage/index.js';
 import { isMissing, writeDurably } from './backup-files.js';
 
 /**
@@ -26,22 +26,16 @@ export interface BlobPins {
   pinNamed(ids: AsyncIterable<string>, held: (id: string) => boolean): Promise<void>;
   /** Where a blob's bytes can be read: its pin, else its file in either tier. */
   sources(id: string): string[];
+  /**
+   * The run's own directory on the data directory's disk (its pin directory of the first tier), for its
+   * scratch files, under names no blob has (a dot first); removed with the pins.
+   */
+  readonly scratch: string;
   release(): Promise<void>;
 }
 
 /** A tier of a data directory: the root its `blobs/` directory is in. */
 export type Tier = string;
-
-/** How long a pin directory may have no owner before it counts as a killed run's. */
-const UNNAMED_MS = 60_000;
-
-async function olderThan(path: string, ms: number): Promise<boolean> {
-  try {
-    return Date.now() - (await fs.stat(path)).mtimeMs > ms;
-  } catch {
-    return false;
-  }
-}
 
 function pinsDir(tier: Tier): string {
   return join(tier, BACKUP_PINS);
@@ -59,15 +53,11 @@ export async function removeStalePins(tiers: readonly Tier[]): Promise<void> {
     }
     for (const run of runs) {
       const dir = join(pinsDir(tier), run);
-      let owner: ProcessIdentity | undefined;
-      try {
-        owner = JSON.parse(await fs.readFile(join(dir, PIN_OWNER), 'utf8')) as ProcessIdentity;
-      } catch {
-        owner = undefined;
-      }
-      // A directory without its owner yet may be a run that is naming it right now: give it a minute.
-      const stale = owner ? processState(owner) === 'dead' : await olderThan(dir, UNNAMED_MS);
-      if (stale) await fs.rm(dir, { recursive: true, force: true });
+      // A directory without its owner yet may be a run that is naming it right now: given a minute.
+      if (await pinRunLive(dir)) continue;
+      // Renamed out of the server's sight first (unless it already is): it may still link blobs into it.
+      if (run.startsWith('.')) await fs.rm(dir, { recursive: true, force: true });
+      else await unpin(dir);
     }
   }
 }
@@ -126,6 +116,7 @@ export async function pinBlobs(
       }
     },
     sources: (id) => [...dirs.map((dir) => join(dir, id)), ...tiers.map((tier) => blobPath(tier, id))],
+    scratch: dirs[0] as string,
     async release() {
       await Promise.all(dirs.map(unpin));
     },

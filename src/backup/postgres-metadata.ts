@@ -29,19 +29,27 @@ export interface MetadataSnapshot {
 const SNAPSHOT_ID = /^[0-9A-F]+-[0-9A-F]+(-[0-9]+)?$/;
 
 /**
- * The URL parameters node-pg takes that libpq (pg_dump, pg_restore) does not, as libpq says the same: `ssl=0`
- * is `sslmode=disable`, node-pg's `sslmode=no-verify` is libpq's `require`, `uselibpqcompat` is node-pg's alone.
- * Any other `ssl` (node-pg turns TLS on for every value but 0, and checks the certificate against Node's own
- * roots, which libpq 15 cannot read) has no libpq equal, so it is refused with what to write instead, which both
- * take. Where `sslmode` is given, node-pg and libpq both go by it.
+ * The URL's TLS parameters as node-pg reads them, written as libpq's words for the same (pg-connection-string):
+ * `ssl=0` is `sslmode=disable`; node-pg's `sslmode=no-verify` is libpq's `require` (encrypted, unverified); and
+ * node-pg checks the server's certificate for `prefer`, `require` and `verify-ca` as for `verify-full` (unless
+ * `uselibpqcompat=true`, which takes libpq's meanings, and which libpq itself does not know), so the tools are
+ * told `verify-full`: never a weaker check than the server's. Any other `ssl` turns TLS on with Node's own roots,
+ * which libpq 15 cannot read: refused, with what to write instead, which both take.
  */
 function forLibpq(parsed: URL): void {
   const params = parsed.searchParams;
   const ssl = params.get('ssl');
+  const libpqMeanings = params.get('uselibpqcompat') === 'true';
   params.delete('ssl');
   params.delete('uselibpqcompat');
-  if (params.get('sslmode') === 'no-verify') params.set('sslmode', 'require');
-  if (ssl === null || params.has('sslmode')) return;
+  const mode = params.get('sslmode');
+  if (mode !== null) {
+    if (mode === 'no-verify' && !libpqMeanings) params.set('sslmode', 'require');
+    else if (!libpqMeanings && ['prefer', 'require', 'verify-ca'].includes(mode))
+      params.set('sslmode', 'verify-full');
+    return;
+  }
+  if (ssl === null) return;
   if (ssl === '0') {
     params.set('sslmode', 'disable');
     return;
@@ -72,6 +80,10 @@ export function toolConnection(url: string): { dbname: string; env: NodeJS.Proce
   parsed.password = '';
   parsed.searchParams.delete('password');
   forLibpq(parsed);
+  // Percent-encoded, not as a form: libpq does not read '+' as a space.
+  parsed.search = [...parsed.searchParams]
+    .map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`)
+    .join('&');
   const env: NodeJS.ProcessEnv = { ...process.env };
   if (password) env.PGPASSWORD = password;
   return { dbname: parsed.toString(), env };
@@ -110,6 +122,9 @@ export async function exportMetadataSnapshot(url: string): Promise<MetadataSnaps
   const client = await connect(url);
   let id: string;
   try {
+    // The exporting transaction waits while the databases are copied and pg_dump starts: a server that ends
+    // sessions idle in a transaction would end it, and the snapshot with it (pg_dump sets the same for itself).
+    await client.query('SET idle_in_transaction_session_timeout = 0');
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     id = (await client.query<{ id: string }>('SELECT pg_export_snapshot() AS id')).rows[0]?.id ?? '';
     if (!SNAPSHOT_ID.test(id)) throw new BackupError(`PostgreSQL exported an unexpected snapshot id ${id}`);
@@ -128,6 +143,7 @@ export async function exportMetadataSnapshot(url: string): Promise<MetadataSnaps
         .execute(async (trx) => {
           // The id was checked against pg_dump's form above: it is never input to the SQL unchecked.
           await sql.raw(`SET TRANSACTION SNAPSHOT '${id}'`).execute(trx);
+          await sql.raw('SET LOCAL idle_in_transaction_session_timeout = 0').execute(trx);
           return read(trx);
         }),
     async dump(path) {

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { finished } from 'node:stream/promises';
@@ -165,7 +164,7 @@ async function attemptSnapshot(
       // PostgreSQL's snapshot: the blobs it names are spooled, pg_dump writes it out (importing it as it starts),
       // and it is let go, so that no transaction stays open while the blobs are copied, holding back vacuum or
       // ended by the server's idle_in_transaction_session_timeout.
-      named = await spoolNamedBlobs(snapshot);
+      named = await spoolNamedBlobs(snapshot, join(pins.scratch, '.named-blobs'));
       copies.push([
         METADATA_DUMP,
         await store.makeFile(snapshotFile(id, METADATA_DUMP), (target) => snapshot.dump(target)),
@@ -191,9 +190,15 @@ async function attemptSnapshot(
     await store.removeSnapshot(id).catch(() => undefined);
     throw error;
   } finally {
-    await exported?.release();
-    await named?.close();
-    await pins.release();
+    try {
+      await exported?.release();
+    } finally {
+      try {
+        await named?.close();
+      } finally {
+        await pins.release();
+      }
+    }
   }
 }
 
@@ -211,11 +216,9 @@ async function copiedMetadataBlobs(store: BackupStore, id: string): Promise<Name
   return { ids: () => referencedBlobs(metadata.db), close: () => metadata.close() };
 }
 
-/** What PostgreSQL's exported snapshot names, spooled to a local file in one read of it. */
-async function spoolNamedBlobs(exported: MetadataSnapshot): Promise<NamedBlobs> {
-  const dir = await fs.mkdtemp(join(tmpdir(), 'seawall-backup-ids-'));
-  const close = () => fs.rm(dir, { recursive: true, force: true });
-  const file = join(dir, 'blobs');
+/** What PostgreSQL's exported snapshot names, spooled to the local `file` in one read of it. */
+async function spoolNamedBlobs(exported: MetadataSnapshot, file: string): Promise<NamedBlobs> {
+  const close = () => fs.rm(file, { force: true });
   try {
     await exported.read(async (metadata) => {
       const out = createWriteStream(file);

@@ -7,6 +7,7 @@ import {
   readdirSync,
   rmSync,
   statSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -146,14 +147,23 @@ describe('the local blob store', () => {
       const naming = run('naming');
       const dead = run('dead', { ...currentProcess(), pid: 2 ** 22 + 1 });
       const leaving = run('.leaving', currentProcess());
+      // Named by no one for two minutes: a run killed before it named itself.
+      const abandoned = run('abandoned');
+      const longAgo = new Date(Date.now() - 120_000);
+      utimesSync(abandoned, longAgo, longAgo);
       const { id } = await store.put(bytes('kept for the backup'), KEY);
       const stored = await promises.readFile(blobPath(root, id));
       await store.delete(id);
       expect(existsSync(blobPath(root, id))).toBe(false);
-      // A live run and one naming its owner right now keep the bytes as they were; a killed run and one being
-      // removed get nothing.
+      // A live run and one naming its owner right now keep the bytes as they were; a killed run (named or not)
+      // and one being removed get nothing.
       for (const dir of [live, naming]) expect(await promises.readFile(join(dir, id))).toEqual(stored);
-      for (const dir of [dead, leaving]) expect(existsSync(join(dir, id))).toBe(false);
+      for (const dir of [dead, leaving, abandoned]) expect(existsSync(join(dir, id))).toBe(false);
+      // A pin directory it cannot link into (here not a directory at all) does not stop a delete.
+      writeFileSync(join(pins, 'broken'), 'not a directory');
+      const kept = await store.put(bytes('not kept'), KEY);
+      await store.delete(kept.id);
+      expect(existsSync(blobPath(root, kept.id))).toBe(false);
       // Without any run, a delete is only a delete.
       rmSync(pins, { recursive: true });
       const other = await store.put(bytes('gone'), KEY);

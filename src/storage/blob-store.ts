@@ -441,21 +441,45 @@ export async function* blobIdsIn(dir: string): AsyncIterable<string> {
   }
 }
 
-/** Where a tier keeps a blob: `blobs/ab/<id>` under its root. */
 /**
  * Where a running `seawall backup` keeps a second name (a hard link) of each blob file it may copy, one directory
- * per run under a tier's root, with `owner.json` naming its process (src/backup/blob-pins.ts).
+ * per run under a tier's root (src/backup/blob-pins.ts); a dot-name is a run's directory being removed.
  */
 export const BACKUP_PINS = 'backup-pins';
+/** The file of a run's pin directory that names the run's process (data-dir-process.ts, ProcessIdentity). */
 export const PIN_OWNER = 'owner.json';
-/** How long a run's liveness, once read, is taken as it was. */
+/** How long a run's pin directory may have no owner before it counts as a killed run's. */
+const UNNAMED_PIN_RUN_MS = 60_000;
+/** How long the blob store takes a run's liveness, once read, as it was. */
 const PIN_RUN_CHECK_MS = 5_000;
+
+/**
+ * Whether a backup run's pin directory belongs to a run still going: its owner's process lives (or may: one on
+ * another host), or it names none yet and is younger than a minute (a run naming it right now). What the blob
+ * store links into and what a backup leaves, both judged here.
+ */
+export async function pinRunLive(dir: string): Promise<boolean> {
+  let owner: ProcessIdentity | undefined;
+  try {
+    owner = JSON.parse(await fs.readFile(join(dir, PIN_OWNER), 'utf8')) as ProcessIdentity;
+  } catch {
+    owner = undefined;
+  }
+  if (owner) return processState(owner) !== 'dead';
+  try {
+    return Date.now() - (await fs.stat(dir)).mtimeMs <= UNNAMED_PIN_RUN_MS;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Before a blob file is deleted, links it into the pin directory of every backup running on its tier, so that a
  * blob its snapshot names is never deleted under it, however soon after the snapshot (a blob the metadata stops
- * naming before the run's directory exists is one no snapshot of that run names). A run whose process is gone (a
- * killed backup) gets nothing; the next backup removes its directory.
+ * naming before the run's directory exists is one no snapshot of that run names). A run that is not live
+ * (pinRunLive: a killed backup) gets nothing; the next backup removes its directory. It never stops a delete:
+ * a link it cannot make (a pin directory it may not write, a full disk) leaves the blob to be missed, and the
+ * backup to start its run again.
  */
 function backupKeeper(): (root: string, id: string) => Promise<void> {
   const runs = new Map<string, { live: boolean; until: number }>();
@@ -463,40 +487,25 @@ function backupKeeper(): (root: string, id: string) => Promise<void> {
     const now = Date.now();
     const known = runs.get(dir);
     if (known && known.until > now) return known.live;
-    let owner: ProcessIdentity | undefined;
-    try {
-      owner = JSON.parse(await fs.readFile(join(dir, PIN_OWNER), 'utf8')) as ProcessIdentity;
-    } catch {
-      owner = undefined;
-    }
-    // A run naming its directory right now has no owner yet: it is kept for.
-    const state = owner ? processState(owner) !== 'dead' : true;
+    const state = await pinRunLive(dir);
     runs.set(dir, { live: state, until: now + PIN_RUN_CHECK_MS });
     return state;
   }
   return async (root, id) => {
     const pins = join(root, BACKUP_PINS);
-    let names: string[];
-    try {
-      names = await fs.readdir(pins);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw error;
-    }
-    if (names.length === 0) runs.clear();
+    const names = await fs.readdir(pins).catch(() => [] as string[]);
+    for (const dir of runs.keys())
+      if (dir.startsWith(pins) && !names.some((n) => join(pins, n) === dir)) runs.delete(dir);
     for (const name of names) {
       // A dot-name is a run's directory being removed (blob-pins.ts, unpin).
       if (name.startsWith('.')) continue;
       const dir = join(pins, name);
-      if (!(await live(dir))) continue;
-      // Already pinned (EEXIST), the file already gone or the run ended meanwhile (ENOENT): nothing to keep.
-      await fs.link(blobPath(root, id), join(dir, id)).catch((error: NodeJS.ErrnoException) => {
-        if (error.code !== 'EEXIST' && error.code !== 'ENOENT') throw error;
-      });
+      if (await live(dir)) await fs.link(blobPath(root, id), join(dir, id)).catch(() => undefined);
     }
   };
 }
 
+/** Where a tier keeps a blob: `blobs/ab/<id>` under its root. */
 export function blobPath(root: string, id: string): string {
   assertId(id);
   return join(root, 'blobs', id.slice(0, 2), id);

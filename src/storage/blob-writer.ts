@@ -73,6 +73,39 @@ function md5Of(body: AsyncIterable<Uint8Array>, workers: HashWorkers) {
   };
 }
 
+/** BadDigest unless a body's MD5 and additional checksum (base64) are the ones the request sent, where it did. */
+function checkDigests(digests: BlobDigests, md5Base64: string, checksum: string | undefined): void {
+  if (digests.contentMd5 !== undefined && digests.contentMd5 !== md5Base64) {
+    throw badRequest('BadDigest', 'The Content-MD5 you specified did not match what we received.', {
+      ExpectedDigest: digests.contentMd5,
+      CalculatedDigest: md5Base64,
+    });
+  }
+  const expected = digests.checksum?.expected?.();
+  if (digests.checksum && expected !== undefined && expected !== checksum) {
+    throw badRequest(
+      'BadDigest',
+      `The ${digests.checksum.algorithm} you specified did not match the calculated checksum.`,
+    );
+  }
+}
+
+/**
+ * Reads a body to its end without storing it, checking it as writeVerifiedBlob does: its MD5 (hex), or
+ * BadDigest. What a write answered from what an earlier one stored (a replica sent again) still checks.
+ */
+export async function digestBody(body: AsyncIterable<Uint8Array>, digests: BlobDigests): Promise<string> {
+  const md5 = createHash('md5');
+  const checksum = digests.checksum ? createChecksum(digests.checksum.algorithm) : undefined;
+  for await (const chunk of body) {
+    md5.update(chunk);
+    checksum?.update(chunk);
+  }
+  const md5Base64 = md5.digest('base64');
+  checkDigests(digests, md5Base64, checksum?.digestBase64());
+  return Buffer.from(md5Base64, 'base64').toString('hex');
+}
+
 /**
  * Streams a body into a new blob sealed under `key` while hashing it, then checks Content-MD5 and the
  * additional checksum. A body that fails a check leaves no blob behind.
@@ -98,20 +131,8 @@ export async function writeVerifiedBlob(
   });
   try {
     const md5Base64 = await md5.digest();
-    if (digests.contentMd5 !== undefined && digests.contentMd5 !== md5Base64) {
-      throw badRequest('BadDigest', 'The Content-MD5 you specified did not match what we received.', {
-        ExpectedDigest: digests.contentMd5,
-        CalculatedDigest: md5Base64,
-      });
-    }
     const value = checksum?.digestBase64();
-    const expected = digests.checksum?.expected?.();
-    if (digests.checksum && expected !== undefined && expected !== value) {
-      throw badRequest(
-        'BadDigest',
-        `The ${digests.checksum.algorithm} you specified did not match the calculated checksum.`,
-      );
-    }
+    checkDigests(digests, md5Base64, value);
     return {
       id: blob.id,
       size: blob.size,

@@ -73,16 +73,26 @@ export function createObjectLockService(deps: {
     const object = await deps.headObject(bucket, key, versionId);
     const version = object.versionId ?? 'null';
     const replicas = await deps.changeReplicas(object, part);
+    // Only a change of what the replicas are given goes to them: a hold set OFF that was never ON, or a
+    // retention put again as it is, sends nothing (it could only undo what a destination set of its own).
+    const changed = (row: { attributes: string | null }) => {
+      const before = lockOf(row.attributes);
+      const after = change(before);
+      return part === 'legal-hold'
+        ? (before.legalHold ?? 'OFF') !== (after.legalHold ?? 'OFF')
+        : before.retention?.mode !== after.retention?.mode ||
+            before.retention?.until !== after.retention?.until;
+    };
     const found = await store.changeVersion(
       bucket,
       key,
       version,
       (row) => ({ attributes: withLock(row.attributes, change(lockOf(row.attributes))) }),
       [],
-      replicas,
+      (row) => (changed(row) ? replicas : []),
     );
     if (!found) throw noSuchVersion(key, version);
-    if (replicas.length > 0) deps.wakeReplication();
+    if (replicas.length > 0 && changed(found)) deps.wakeReplication();
   }
 
   return {

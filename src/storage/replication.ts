@@ -525,8 +525,8 @@ export function createReplication(deps: {
     return new PutObjectRetentionCommand({
       ...version,
       Retention: retention ? { Mode: retention.mode, RetainUntilDate: new Date(retention.until) } : {},
-      // A governance retention shortened or removed at the source is at the replica too (S3's own replication
-      // bypasses it; a replica's write from anyone else needs s3:BypassGovernanceRetention there).
+      // A governance retention shortened or removed at the source is at the replica too, where the destination
+      // lets the role bypass it (s3:BypassGovernanceRetention); else the replica keeps what it has.
       BypassGovernanceRetention: true,
     });
   }
@@ -742,7 +742,12 @@ export function createReplication(deps: {
           .executeTakeFirst();
         return row?.at === null || row?.at === undefined ? undefined : Number(row.at);
       },
-      describe: (row) => ({ bucket: row.bucket, versionId: row.version_id, rule: row.rule_id }),
+      describe: (row) => ({
+        bucket: row.bucket,
+        versionId: row.version_id,
+        rule: row.rule_id,
+        ...(row.change ? { change: row.change } : {}),
+      }),
     },
     { clock, logger, retries: deps.retries ?? DEFAULT_REPLICATION_RETRIES, concurrency: CONCURRENCY },
   );

@@ -12,7 +12,6 @@ import {
   readRetention,
   type VersionLock,
 } from './object-lock.js';
-import { isServiceReplica } from './replication.js';
 import { s3Arn } from './s3-arn.js';
 import { requireDigest } from './s3-digests.js';
 import { readXmlBody, xmlResponse } from './s3-wire.js';
@@ -91,8 +90,9 @@ export function createS3ObjectLockApi(storage: StorageService): S3ObjectLockApi 
     async putObjectRetention(req, bucket, key) {
       requireDigest(req);
       const retention = readRetention(await readXmlBody(req), Date.now());
-      // Seawall's own replication gives a replica its source's retention as it is, as S3's does.
-      const bypass = isServiceReplica(req) || (await bypassesGovernance(req, bucket, key));
+      // A replica's too (Seawall's own replication included): a governance retention is shortened or removed
+      // there only where the destination lets the role bypass it, so no source undoes what a destination keeps.
+      const bypass = await bypassesGovernance(req, bucket, key);
       await storage.putRetention(bucket, key, queryValue(req.query, 'versionId'), retention, bypass);
       return { status: 200 };
     },

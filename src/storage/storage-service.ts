@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto';
 import type { ReplicationChange } from '../db/schema.js';
 import { AppError, badRequest, conflict, isAppError, notFound } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { type AccountAccessService, strictestBlock } from './account-access.js';
 import type { BlobRef, BlobStore, EngineFiles } from './blob-store.js';
-import { writeVerifiedBlob } from './blob-writer.js';
+import { digestBody, writeVerifiedBlob } from './blob-writer.js';
 import { createBucketAccessService } from './bucket-access.js';
 import { assertBucketName, assertObjectKey, checkMetadataSize } from './bucket-names.js';
 import { createBucketSettings } from './bucket-settings.js';
@@ -678,11 +677,13 @@ export function createStorageService(deps: {
       }
       const made = await replicaMade(input.bucket, input.key, input.replicaOf, false);
       if (made) {
-        // The same replica sent again has the same bytes, so the same ETag (an MD5: it came whole).
-        const md5 = createHash('md5');
-        for await (const chunk of input.body) md5.update(chunk);
-        if (made.etag !== `"${md5.digest('hex')}"`)
-          throw replicaIdTaken(input.replicaOf as string, 'another object');
+        // The same replica sent again has the same bytes, so the same ETag (an MD5: it came whole); bytes
+        // damaged on the way are BadDigest, which the sender tries again, not other bytes.
+        const md5Hex = await digestBody(input.body, {
+          ...(input.contentMd5 !== undefined ? { contentMd5: input.contentMd5 } : {}),
+          ...(input.checksum ? { checksum: input.checksum } : {}),
+        });
+        if (made.etag !== `"${md5Hex}"`) throw replicaIdTaken(input.replicaOf as string, 'another object');
         return toStored(made as ObjectRow);
       }
       const conditional = input.ifMatch !== undefined || input.ifNoneMatch !== undefined;

@@ -143,8 +143,11 @@ export interface StorageStore {
     change: (row: VersionRow) => Partial<Pick<VersionRow, 'tags' | 'acl' | 'attributes'>>,
     /** Event notifications the change raises, stored with it if it found the version. */
     events?: readonly EventDraft[],
-    /** The change to carry to the version's replicas (replication.ts), stored with it likewise. */
-    replicas?: readonly ReplicationDraft[],
+    /**
+     * The change to carry to the version's replicas (replication.ts), stored with it likewise; or what decides
+     * them from the version as it was (none where the change leaves what replicas are given as it was).
+     */
+    replicas?: readonly ReplicationDraft[] | ((found: VersionRow) => readonly ReplicationDraft[]),
   ): Promise<VersionRow | undefined>;
   /**
    * Ends one replication of a version (its outbox row) and settles the version's status in the same
@@ -583,7 +586,8 @@ export function createStorageStore(db: Kysely<Database>): StorageStore {
             .where('bucket', '=', row.bucket)
             .where('key', '=', row.key)
             .where('version_id', '=', row.version_id)
-            // A later tag change waiting is not the version waiting: it does not hold its status back.
+            // A later change waiting (tags, retention, legal hold) is not the version waiting: it does not hold
+            // its status back.
             .where('change', 'is', null)
             .limit(1)
             .executeTakeFirst();
@@ -615,7 +619,7 @@ export function createStorageStore(db: Kysely<Database>): StorageStore {
           .where('version_id', '=', versionId)
           .execute();
         await insertEvents(trx, events);
-        await insertReplicas(trx, replicas);
+        await insertReplicas(trx, typeof replicas === 'function' ? replicas(found) : replicas);
         return found;
       });
     },

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { exists } from '../data-dir.js';
 import { currentProcess } from '../data-dir-process.js';
-import { BACKUP_PINS, blobIdsIn, blobPath, PIN_OWNER, pinRunLive } from '../storage/index.js';
+import { BACKUP_PINS, blobIdsIn, blobPath, PIN_OWNER, pinRunState } from '../storage/index.js';
 import { isMissing, writeDurably } from './backup-files.js';
 
 /**
@@ -54,7 +54,7 @@ export async function removeStalePins(tiers: readonly Tier[]): Promise<void> {
     for (const run of runs) {
       const dir = join(pinsDir(tier), run);
       // A directory without its owner yet may be a run that is naming it right now: given a minute.
-      if (await pinRunLive(dir)) continue;
+      if ((await pinRunState(dir)) !== 'gone') continue;
       // Renamed out of the server's sight first (unless it already is): it may still link blobs into it.
       if (run.startsWith('.')) await fs.rm(dir, { recursive: true, force: true });
       else await unpin(dir);

@@ -155,10 +155,15 @@ describe('the local blob store', () => {
       const stored = await promises.readFile(blobPath(root, id));
       await store.delete(id);
       expect(existsSync(blobPath(root, id))).toBe(false);
-      // A live run and one naming its owner right now keep the bytes as they were; a killed run (named or not)
-      // and one being removed get nothing.
-      for (const dir of [live, naming]) expect(await promises.readFile(join(dir, id))).toEqual(stored);
-      for (const dir of [dead, leaving, abandoned]) expect(existsSync(join(dir, id))).toBe(false);
+      // A live run keeps the bytes as they were; one naming its owner right now (whose snapshot, still to come,
+      // cannot name a blob deleted before it), a killed run (named or not) and one being removed get nothing.
+      expect(await promises.readFile(join(live, id))).toEqual(stored);
+      for (const dir of [naming, dead, leaving, abandoned]) expect(existsSync(join(dir, id))).toBe(false);
+      // Once named, at once (not a moment later): its snapshot may follow straight away.
+      writeFileSync(join(naming, PIN_OWNER), JSON.stringify(currentProcess()));
+      const next = await store.put(bytes('kept once named'), KEY);
+      await store.delete(next.id);
+      expect(existsSync(join(naming, next.id))).toBe(true);
       // A pin directory it cannot link into (here not a directory at all) does not stop a delete.
       writeFileSync(join(pins, 'broken'), 'not a directory');
       const kept = await store.put(bytes('not kept'), KEY);

@@ -454,22 +454,24 @@ const UNNAMED_PIN_RUN_MS = 60_000;
 const PIN_RUN_CHECK_MS = 5_000;
 
 /**
- * Whether a backup run's pin directory belongs to a run still going: its owner's process lives (or may: one on
- * another host), or it names none yet and is younger than a minute (a run naming it right now). What the blob
- * store links into and what a backup leaves, both judged here.
+ * Whose a backup run's pin directory is: a run still going ('live': its owner's process lives, or may, being on
+ * another host), a run naming it right now ('unnamed': no owner yet, and younger than a minute), or none
+ * ('gone': a killed run's). What the blob store links into (live) and what a backup leaves (live, unnamed), both
+ * judged here. A run names its owner before it pins or snapshots anything, so a blob deleted while its directory
+ * is unnamed is one its snapshot cannot name.
  */
-export async function pinRunLive(dir: string): Promise<boolean> {
+export async function pinRunState(dir: string): Promise<'live' | 'unnamed' | 'gone'> {
   let owner: ProcessIdentity | undefined;
   try {
     owner = JSON.parse(await fs.readFile(join(dir, PIN_OWNER), 'utf8')) as ProcessIdentity;
   } catch {
     owner = undefined;
   }
-  if (owner) return processState(owner) !== 'dead';
+  if (owner) return processState(owner) === 'dead' ? 'gone' : 'live';
   try {
-    return Date.now() - (await fs.stat(dir)).mtimeMs <= UNNAMED_PIN_RUN_MS;
+    return Date.now() - (await fs.stat(dir)).mtimeMs <= UNNAMED_PIN_RUN_MS ? 'unnamed' : 'gone';
   } catch {
-    return false;
+    return 'gone';
   }
 }
 
@@ -477,7 +479,7 @@ export async function pinRunLive(dir: string): Promise<boolean> {
  * Before a blob file is deleted, links it into the pin directory of every backup running on its tier, so that a
  * blob its snapshot names is never deleted under it, however soon after the snapshot (a blob the metadata stops
  * naming before the run's directory exists is one no snapshot of that run names). A run that is not live
- * (pinRunLive: a killed backup) gets nothing; the next backup removes its directory. It never stops a delete:
+ * (pinRunState: a killed backup, or one not named yet) gets nothing; the next backup removes its directory. It never stops a delete:
  * a link it cannot make (a pin directory it may not write, a full disk) leaves the blob to be missed, and the
  * backup to start its run again.
  */
@@ -487,9 +489,10 @@ function backupKeeper(): (root: string, id: string) => Promise<void> {
     const now = Date.now();
     const known = runs.get(dir);
     if (known && known.until > now) return known.live;
-    const state = await pinRunLive(dir);
-    runs.set(dir, { live: state, until: now + PIN_RUN_CHECK_MS });
-    return state;
+    const state = await pinRunState(dir);
+    // One being named is asked again: its owner comes in a moment, before anything it snapshots.
+    if (state !== 'unnamed') runs.set(dir, { live: state === 'live', until: now + PIN_RUN_CHECK_MS });
+    return state === 'live';
   }
   return async (root, id) => {
     const pins = join(root, BACKUP_PINS);

@@ -15,7 +15,7 @@ export {
   type EngineFiles,
   type EngineScratch,
   PIN_OWNER,
-  pinRunLive,
+  pinRunState,
 } from './blob-store.js';
 /** The offline check (seawall check): objects against their blobs and blob files against the rows, read only. */
 export type { BlobTiers } from './blob-verify.js';

@@ -742,6 +742,22 @@ describe('bucket replication to another Seawall process', () => {
       ]);
       await retain(inDays(2));
       expect(await lockOf()).toEqual(['OFF', inDays(2).getTime()]);
+      // A replica's change names a replica: a version of the bucket's own is refused it, and stays as it was.
+      const own = await s3.send(new PutObjectCommand({ Bucket: 'intake', Key: 'records/own', Body: 'own' }));
+      const ownHold = new PutObjectLegalHoldCommand({
+        Bucket: 'intake',
+        Key: 'records/own',
+        VersionId: own.VersionId,
+        LegalHold: { Status: 'ON' },
+      });
+      expect(await failure(user.s3.send(asReplica(ownHold, own.VersionId as string)))).toMatchObject({
+        code: 'InvalidRequest',
+        status: 400,
+      });
+      const ownHead = await s3.send(
+        new HeadObjectCommand({ Bucket: 'intake', Key: 'records/own', VersionId: own.VersionId }),
+      );
+      expect(ownHead.ObjectLockLegalHoldStatus).toBeUndefined();
     } finally {
       user.close();
     }

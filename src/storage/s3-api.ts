@@ -1,4 +1,4 @@
-import { isAppError } from '../errors.js';
+import { badRequest, isAppError } from '../errors.js';
 import { type ApiRequest, type ApiResponse, decodePathSegment, queryValue } from '../lib/http.js';
 import {
   type ConditionValues,
@@ -93,10 +93,10 @@ function operations(
     ...definitions(objects, buckets, multipart, acls),
     ...aclDefinitions(acls),
     ...accessDefinitions(access),
-    ...objectLockDefinitions(lock),
+    ...objectLockDefinitions(lock, storage),
     ...corsDefinitions(cors),
     ...copyDefinitions(createS3CopyApi(storage)),
-    ...taggingDefinitions(createS3TaggingApi(storage)),
+    ...taggingDefinitions(createS3TaggingApi(storage), storage),
     ...lifecycleDefinitions(createS3LifecycleApi(storage)),
     ...notificationDefinitions(createS3NotificationApi(storage)),
     ...replicationDefinitions(createS3ReplicationApi(storage, roles)),
@@ -125,7 +125,7 @@ function encryptionDefinitions(storage: StorageService) {
 }
 
 /** Object Lock: the bucket's configuration, and each version's retention and legal hold. */
-function objectLockDefinitions(lock: S3ObjectLockApi) {
+function objectLockDefinitions(lock: S3ObjectLockApi, storage: StorageService) {
   return [
     defineS3({
       name: 'PutObjectLockConfiguration',
@@ -159,7 +159,7 @@ function objectLockDefinitions(lock: S3ObjectLockApi) {
       headers: { ...OWNER, ...PAYER, ...DIGESTS, ...BYPASS_GOVERNANCE },
       query: { versionId: validVersionId },
       handle: async (req, { bucket, key }) => {
-        await authorizeReplicaWrite(req, bucket, key, 's3:ReplicateObject');
+        await authorizeReplicaChange(storage, req, bucket, key, 's3:ReplicateObject');
         return lock.putObjectRetention(req, bucket, key);
       },
     }),
@@ -186,7 +186,7 @@ function objectLockDefinitions(lock: S3ObjectLockApi) {
       headers: { ...OWNER, ...PAYER, ...DIGESTS },
       query: { versionId: validVersionId },
       handle: async (req, { bucket, key }) => {
-        await authorizeReplicaWrite(req, bucket, key, 's3:ReplicateObject');
+        await authorizeReplicaChange(storage, req, bucket, key, 's3:ReplicateObject');
         return lock.putObjectLegalHold(req, bucket, key);
       },
     }),
@@ -418,13 +418,31 @@ async function authorizeReplicaWrite(
     await req.authorize({ action, resources: [s3Arn(bucket, key)] });
 }
 
+/**
+ * A later change of a replica (its tags, retention or legal hold) that replication carries: authorized as
+ * authorizeReplicaWrite says, and only to a version that is a replica, never one of the destination's own.
+ */
+async function authorizeReplicaChange(
+  storage: StorageService,
+  req: OperationRequest,
+  bucket: string,
+  key: string,
+  action: 's3:ReplicateObject' | 's3:ReplicateTags',
+): Promise<void> {
+  if (req.headers[REPLICA_HEADER] === undefined) return;
+  await authorizeReplicaWrite(req, bucket, key, action);
+  const version = await storage.headObject(bucket, key, queryValue(req.query, 'versionId'));
+  if (version.replicationStatus !== 'REPLICA')
+    throw badRequest('InvalidRequest', "A replica's change names a version that is not a replica.");
+}
+
 /** Object tagging (of a version with `versionId`) and bucket tagging. */
-function taggingDefinitions(tagging: S3TaggingApi) {
+function taggingDefinitions(tagging: S3TaggingApi, storage: StorageService) {
   /** A tag change carried by another Seawall's replication needs s3:ReplicateTags besides its own action. */
   const asReplica =
     (handle: (req: OperationRequest, bucket: string, key: string) => Promise<ApiResponse>) =>
     async (req: OperationRequest, bucket: string, key: string) => {
-      await authorizeReplicaWrite(req, bucket, key, 's3:ReplicateTags');
+      await authorizeReplicaChange(storage, req, bucket, key, 's3:ReplicateTags');
       return handle(req, bucket, key);
     };
   const objectTagging = (

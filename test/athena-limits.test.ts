@@ -194,21 +194,21 @@ describe('Athena queries are bounded in time, memory and slots', () => {
 
   it('fails a query whose rows are too large to return, and keeps serving', async () => {
     // Athena's limit: a row or column of at most 32 MB; measured before any of it reaches JavaScript.
-    const { athena } = await start({ limits: { athenaLimits: { engineMemoryMb: 1024 } } });
+    const { athena } = await start({ limits: { athenaLimits: { engineMemoryMb: 256 } } });
     const tooLarge = await waitForQuery(athena, await submit(athena, "SELECT lpad('', 40000000, 'x') AS v"));
     expect(tooLarge.Status?.State).toBe('FAILED');
     expect(tooLarge.Status?.StateChangeReason).toBe(
       'EXCEEDED_ROW_SIZE_LIMIT: a result row is about 38.1 MB; the size of a single row or its columns cannot exceed 32.0 MB.',
     );
 
-    // Ten columns of one 480 MB string: the engine runs out of its memory long before a row is complete.
+    // Ten columns of one 120 MB string: the engine runs out of its memory long before a row is complete.
     const columns = 'abcdefghij'
       .split('')
       .map((c) => `v ${c}`)
       .join(', ');
     const done = await waitForQuery(
       athena,
-      await submit(athena, `WITH s AS (SELECT lpad('', 480000000, 'x') AS v) SELECT ${columns} FROM s`),
+      await submit(athena, `WITH s AS (SELECT lpad('', 120000000, 'x') AS v) SELECT ${columns} FROM s`),
     );
     expect(done.Status?.State).toBe('FAILED');
     expect(done.Status?.StateChangeReason).toMatch(

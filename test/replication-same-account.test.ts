@@ -27,7 +27,6 @@ import {
   PutBucketVersioningCommand,
   PutObjectCommand,
   PutObjectLegalHoldCommand,
-  PutObjectLockConfigurationCommand,
   PutObjectRetentionCommand,
   PutObjectTaggingCommand,
   type S3Client,
@@ -37,7 +36,7 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPLICA_HEADER } from '../src/storage/replication.js';
 import { failureOf } from './helpers/failure.js';
-import { replicationRole } from './helpers/replication.js';
+import { replicationRole, retainByDefault } from './helpers/replication.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
 import { makeCertificate } from './helpers/tls.js';
 
@@ -297,15 +296,7 @@ describe.each([
     for (const Bucket of ['locked', 'vault'])
       await s3.send(new CreateBucketCommand({ Bucket, ObjectLockEnabledForBucket: true }));
     // The destination retains by default: the replica's write, with no digest of its own, is still taken.
-    await s3.send(
-      new PutObjectLockConfigurationCommand({
-        Bucket: 'vault',
-        ObjectLockConfiguration: {
-          ObjectLockEnabled: 'Enabled',
-          Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 1 } },
-        },
-      }),
-    );
+    await retainByDefault(s3, 'vault');
     const iam = new IAMClient(asRoot());
     await iam.send(
       new PutRolePolicyCommand({

@@ -22,7 +22,6 @@ import {
   PutBucketVersioningCommand,
   PutObjectCommand,
   PutObjectLegalHoldCommand,
-  PutObjectLockConfigurationCommand,
   PutObjectRetentionCommand,
   PutObjectTaggingCommand,
   S3Client,
@@ -39,7 +38,7 @@ import { AWS_CLI, AWS_CLI_ON_PATH, awsCli } from './helpers/aws-cli.js';
 import { BIN, servedUrl } from './helpers/child-server.js';
 import { failure } from './helpers/failure.js';
 import { policyUser } from './helpers/iam-user.js';
-import { registerRemote, replicationRole } from './helpers/replication.js';
+import { registerRemote, replicationRole, retainByDefault } from './helpers/replication.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
 
 const RETRIES = { firstDelayMs: 100, maxDelayMs: 400, attempts: 1000 };
@@ -443,15 +442,7 @@ describe('bucket replication to another Seawall process', () => {
 
   it('sends a digest of the bytes to a destination that retains by default, once it asks for one', async () => {
     await replica.send(new CreateBucketCommand({ Bucket: 'vault', ObjectLockEnabledForBucket: true }));
-    await replica.send(
-      new PutObjectLockConfigurationCommand({
-        Bucket: 'vault',
-        ObjectLockConfiguration: {
-          ObjectLockEnabled: 'Enabled',
-          Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 1 } },
-        },
-      }),
-    );
+    await retainByDefault(replica, 'vault');
     const toVault = config('source');
     const rule = toVault.ReplicationConfiguration?.Rules?.[0];
     if (rule?.Destination) rule.Destination.Bucket = 'arn:aws:s3:::vault';

@@ -479,14 +479,16 @@ export async function pinRunState(dir: string): Promise<'live' | 'unnamed' | 'go
  * Before a blob file is deleted, links it into the pin directory of every backup running on its tier, so that a
  * blob its snapshot names is never deleted under it, however soon after the snapshot (a blob the metadata stops
  * naming before the run's directory exists is one no snapshot of that run names). A run that is not live
- * (pinRunState: a killed backup, or one not named yet) gets nothing; the next backup removes its directory. It never stops a delete:
- * a link it cannot make (a pin directory it may not write, a full disk) leaves the blob to be missed, and the
- * backup to start its run again.
+ * (pinRunState: a killed backup, or one not named yet) gets nothing; the next backup removes its directory. It
+ * never stops a delete: a link it cannot make (a pin directory it may not write, a full disk) leaves the blob to
+ * be missed, and the backup to start its run again.
  */
 function backupKeeper(): (root: string, id: string) => Promise<void> {
   const runs = new Map<string, { live: boolean; until: number }>();
   async function live(dir: string): Promise<boolean> {
     const now = Date.now();
+    // What a run answered is kept 5 s: an ended run's entry goes with the next look after that.
+    for (const [seen, { until }] of runs) if (until <= now) runs.delete(seen);
     const known = runs.get(dir);
     if (known && known.until > now) return known.live;
     const state = await pinRunState(dir);
@@ -497,8 +499,6 @@ function backupKeeper(): (root: string, id: string) => Promise<void> {
   return async (root, id) => {
     const pins = join(root, BACKUP_PINS);
     const names = await fs.readdir(pins).catch(() => [] as string[]);
-    for (const dir of runs.keys())
-      if (dir.startsWith(pins) && !names.some((n) => join(pins, n) === dir)) runs.delete(dir);
     for (const name of names) {
       // A dot-name is a run's directory being removed (blob-pins.ts, unpin).
       if (name.startsWith('.')) continue;

@@ -75,24 +75,27 @@ export function createObjectLockService(deps: {
     const replicas = await deps.changeReplicas(object, part);
     // Only a change of what the replicas are given goes to them: a hold set OFF that was never ON, or a
     // retention put again as it is, sends nothing (it could only undo what a destination set of its own).
-    const changed = (row: { attributes: string | null }) => {
-      const before = lockOf(row.attributes);
-      const after = change(before);
-      return part === 'legal-hold'
-        ? (before.legalHold ?? 'OFF') !== (after.legalHold ?? 'OFF')
-        : before.retention?.mode !== after.retention?.mode ||
-            before.retention?.until !== after.retention?.until;
-    };
+    // Judged by the change itself, in its transaction, which then asks for the replicas' rows.
+    let changed = false;
     const found = await store.changeVersion(
       bucket,
       key,
       version,
-      (row) => ({ attributes: withLock(row.attributes, change(lockOf(row.attributes))) }),
+      (row) => {
+        const before = lockOf(row.attributes);
+        const after = change(before);
+        changed =
+          part === 'legal-hold'
+            ? (before.legalHold ?? 'OFF') !== (after.legalHold ?? 'OFF')
+            : before.retention?.mode !== after.retention?.mode ||
+              before.retention?.until !== after.retention?.until;
+        return { attributes: withLock(row.attributes, after) };
+      },
       [],
-      (row) => (changed(row) ? replicas : []),
+      () => (changed ? replicas : []),
     );
     if (!found) throw noSuchVersion(key, version);
-    if (replicas.length > 0 && changed(found)) deps.wakeReplication();
+    if (changed && replicas.length > 0) deps.wakeReplication();
   }
 
   return {

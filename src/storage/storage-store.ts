@@ -145,9 +145,9 @@ export interface StorageStore {
     events?: readonly EventDraft[],
     /**
      * The change to carry to the version's replicas (replication.ts), stored with it likewise; or what decides
-     * them from the version as it was (none where the change leaves what replicas are given as it was).
+     * them once `change` has run (none where it left what replicas are given as it was).
      */
-    replicas?: readonly ReplicationDraft[] | ((found: VersionRow) => readonly ReplicationDraft[]),
+    replicas?: readonly ReplicationDraft[] | (() => readonly ReplicationDraft[]),
   ): Promise<VersionRow | undefined>;
   /**
    * Ends one replication of a version (its outbox row) and settles the version's status in the same
@@ -619,7 +619,7 @@ export function createStorageStore(db: Kysely<Database>): StorageStore {
           .where('version_id', '=', versionId)
           .execute();
         await insertEvents(trx, events);
-        await insertReplicas(trx, typeof replicas === 'function' ? replicas(found) : replicas);
+        await insertReplicas(trx, typeof replicas === 'function' ? replicas() : replicas);
         return found;
       });
     },

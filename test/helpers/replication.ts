@@ -1,5 +1,6 @@
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { CreateRoleCommand, type IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { PutObjectLockConfigurationCommand, type S3Client } from '@aws-sdk/client-s3';
 import { dataDirLayout } from '../../src/data-dir.js';
 import { PROFILE } from '../../src/main.js';
 import { BIN } from './child-server.js';
@@ -73,4 +74,17 @@ export async function replicationRole(
     }),
   );
   return Role?.Arn as string;
+}
+
+/** Makes `bucket` (created with Object Lock) retain what it stores by default: GOVERNANCE for a day. */
+export async function retainByDefault(s3: S3Client, Bucket: string): Promise<void> {
+  await s3.send(
+    new PutObjectLockConfigurationCommand({
+      Bucket,
+      ObjectLockConfiguration: {
+        ObjectLockEnabled: 'Enabled',
+        Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 1 } },
+      },
+    }),
+  );
 }

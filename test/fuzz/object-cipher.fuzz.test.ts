@@ -26,10 +26,10 @@ async function* chunked(bytes: Uint8Array, sizes: readonly number[]): AsyncGener
 }
 
 async function encrypt(plain: Uint8Array, segmentBytes: number, sizes: readonly number[]): Promise<Buffer> {
-  const segments: Buffer[] = [];
-  for await (const segment of encryptStream(KEY, BINDING, chunked(plain, sizes), segmentBytes))
-    segments.push(segment);
-  return Buffer.concat(segments);
+  const pieces: Buffer[] = [];
+  for await (const piece of encryptStream(KEY, BINDING, chunked(plain, sizes), segmentBytes))
+    pieces.push(piece);
+  return Buffer.concat(pieces);
 }
 
 /** The stored bytes a range of a read reads: all its batches, as one. */

@@ -13,6 +13,8 @@ import type { ColumnInfo } from './result-format.js';
 
 /** How long an interrupted request may take to give up before its engine is killed. */
 const INTERRUPT_GRACE_MS = 2000;
+/** The size of a page in /proc/PID/statm (4 KiB on the machines Seawall runs on). */
+const PAGE_BYTES = 4096;
 /** Small results (metadata, sniffing, counts) stay well below this unless asked otherwise. */
 const DEFAULT_ROWS_LIMIT = 8 * 2 ** 20;
 
@@ -64,7 +66,8 @@ export class EngineProcess {
 
   constructor(
     private readonly child: ChildProcess,
-    private readonly memoryLimitMb: number,
+    /** DuckDB's memory_limit in this engine. */
+    readonly memoryLimitMb: number,
   ) {
     child.on('message', (message: EngineReply) => this.settle(message));
     child.stderr?.on('data', (data: Buffer) => {
@@ -104,6 +107,19 @@ export class EngineProcess {
       const io = readFileSync(`/proc/${this.child.pid}/io`, 'utf8');
       const match = /^rchar:\s*(\d+)$/m.exec(io);
       return match ? Number(match[1]) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * The process's resident memory in MiB (Linux's /proc/PID/statm), or undefined where the system does not say
+   * (or the process is gone). Read synchronously, as `bytesRead` is.
+   */
+  residentMb(): number | undefined {
+    try {
+      const pages = Number(readFileSync(`/proc/${this.child.pid}/statm`, 'utf8').split(' ')[1]);
+      return Number.isFinite(pages) ? (pages * PAGE_BYTES) / 2 ** 20 : undefined;
     } catch {
       return undefined;
     }

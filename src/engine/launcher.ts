@@ -1,5 +1,4 @@
 import { type ChildProcess, fork } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../lib/logger.js';
 import { EngineProcess } from './engine-process.js';
@@ -9,7 +8,6 @@ const WORKER_HEAP_MB = 512;
 /** What a worker may use beyond DuckDB's memory_limit (its heap, code, DuckDB's unmanaged allocations). */
 const WORKER_OVERHEAD_MB = WORKER_HEAP_MB + 512;
 const WATCH_INTERVAL_MS = 500;
-const PAGE_SIZE = 4096;
 
 export interface EngineSpec {
   /** What the engine is for, in logs. */
@@ -48,13 +46,14 @@ function spawnWorker(): ChildProcess {
   });
 }
 
-async function residentMb(pid: number): Promise<number | undefined> {
-  try {
-    const statm = await readFile(`/proc/${pid}/statm`, 'utf8');
-    return (Number(statm.split(' ')[1]) * PAGE_SIZE) / 2 ** 20;
-  } catch {
-    return undefined;
-  }
+/**
+ * Whether an engine holds more memory than its DuckDB limit and the worker's heap: what a query that failed
+ * part-way (a row too large to return, say) can leave behind, halfway to the watchdog's line. Such an engine is
+ * not handed to another query, which the watchdog would stop with it.
+ */
+export function overgrown(engine: EngineProcess): boolean {
+  const rss = engine.residentMb();
+  return rss !== undefined && rss > engine.memoryLimitMb + WORKER_HEAP_MB;
 }
 
 /**
@@ -66,9 +65,9 @@ export function createEngineLauncher(deps: { logger: Logger }): EngineLauncher {
   let closed = false;
   const live = new Map<EngineProcess, { limitMb: number; label: string }>();
 
-  const watchdog = setInterval(async () => {
+  const watchdog = setInterval(() => {
     for (const [engine, watch] of live) {
-      const rss = await residentMb(engine.pid);
+      const rss = engine.residentMb();
       if (rss !== undefined && rss > watch.limitMb) {
         deps.logger.warn(
           { engine: watch.label, rssMb: Math.round(rss) },

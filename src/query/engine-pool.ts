@@ -5,7 +5,13 @@ import {
   type ReadableTable,
   type TablePlan,
 } from '../catalog/index.js';
-import { type EngineLauncher, type EngineProcess, type StartedEngine, startEngine } from '../engine/index.js';
+import {
+  type EngineLauncher,
+  type EngineProcess,
+  overgrown,
+  type StartedEngine,
+  startEngine,
+} from '../engine/index.js';
 import type { Logger } from '../lib/logger.js';
 import { quoteIdent, quoteList } from '../lib/sql.js';
 import type { StorageService } from '../storage/index.js';
@@ -260,7 +266,8 @@ export function createEnginePool(options: EnginePoolOptions): EnginePool {
   }
 
   function release(engine: Engine): void {
-    if (engine.disposable) {
+    // An engine its last query left overgrown would be stopped by the watchdog under the next one.
+    if (engine.disposable || (engine.process !== undefined && overgrown(engine.process))) {
       closeLater(engine);
       return;
     }

@@ -1,5 +1,6 @@
 import {
   type AthenaClient,
+  BatchGetQueryExecutionCommand,
   CreateWorkGroupCommand,
   DeleteWorkGroupCommand,
   GetQueryExecutionCommand,
@@ -94,8 +95,13 @@ describe('Athena queries are bounded in time, memory and slots', () => {
     // Held this long, a poll that missed the change would come back RUNNING long after the stop.
     const { athena } = await start({ limits: { athenaLimits: { stateChangeWaitMs: 20_000 } } });
     const id = await submit(athena, RUNAWAY);
-    // A poll of a queued query comes back once it runs.
-    await until(async () => (await execution(athena, id)).Status?.State === 'RUNNING', 'the query to run');
+    // Watched without a poll: a poll that came once it runs would be held, which is what comes next.
+    await until(async () => {
+      const { QueryExecutions } = await athena.send(
+        new BatchGetQueryExecutionCommand({ QueryExecutionIds: [id] }),
+      );
+      return QueryExecutions?.[0]?.Status?.State === 'RUNNING';
+    }, 'the query to run');
     let answered = false;
     const held = execution(athena, id).finally(() => {
       answered = true;

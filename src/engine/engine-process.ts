@@ -13,8 +13,6 @@ import type { ColumnInfo } from './result-format.js';
 
 /** How long an interrupted request may take to give up before its engine is killed. */
 const INTERRUPT_GRACE_MS = 2000;
-/** The size of a page in /proc/PID/statm (4 KiB on the machines Seawall runs on). */
-const PAGE_BYTES = 4096;
 /** Small results (metadata, sniffing, counts) stay well below this unless asked otherwise. */
 const DEFAULT_ROWS_LIMIT = 8 * 2 ** 20;
 
@@ -113,13 +111,15 @@ export class EngineProcess {
   }
 
   /**
-   * The process's resident memory in MiB (Linux's /proc/PID/statm), or undefined where the system does not say
-   * (or the process is gone). Read synchronously, as `bytesRead` is.
+   * The process's resident memory in MiB (VmRSS of Linux's /proc/PID/status, in kB whatever the page size), or
+   * undefined where the system does not say or once the process has ended (its pid may be another's by then).
+   * Read synchronously, as `bytesRead` is.
    */
   residentMb(): number | undefined {
+    if (!this.alive) return undefined;
     try {
-      const pages = Number(readFileSync(`/proc/${this.child.pid}/statm`, 'utf8').split(' ')[1]);
-      return Number.isFinite(pages) ? (pages * PAGE_BYTES) / 2 ** 20 : undefined;
+      const match = /^VmRSS:\s*(\d+) kB$/m.exec(readFileSync(`/proc/${this.child.pid}/status`, 'utf8'));
+      return match ? Number(match[1]) / 1024 : undefined;
     } catch {
       return undefined;
     }

@@ -99,6 +99,25 @@ function segmentsOf(stored: Buffer, segmentBytes = SEG): Buffer[] {
 }
 
 describe('object cipher', () => {
+  it('seals known bytes exactly as blobs already on disk were sealed (a known answer for the format)', async () => {
+    const plain = Buffer.alloc(3 * SEGMENT_BYTES + 5);
+    for (let i = 0; i < plain.length; i++) plain[i] = (i * 31) & 0xff;
+    const sealed = Buffer.concat(
+      await collect(
+        encryptStream(
+          Buffer.alloc(32, 7),
+          Buffer.from('0123456789abcdef0123456789abcdef:v1'),
+          stream([plain.subarray(0, 1000), plain.subarray(1000)]),
+        ),
+      ),
+    );
+    expect(sealed.length).toBe(encryptedLength(plain.length));
+    // The SHA-256 of what the cipher wrote before its segments came as pieces (ccec03d); it must never change.
+    expect(createHash('sha256').update(sealed).digest('hex')).toBe(
+      '905ce3b5fc8818ce764f951214298e3ed06409722a70813a1a16e6c0f2ca4ebe',
+    );
+  });
+
   it('round-trips every boundary size, in tiny and default segments, however the bytes are chunked and batched', async () => {
     for (const segmentBytes of [SEG, SEGMENT_BYTES]) {
       for (const size of [0, 1, segmentBytes - 1, segmentBytes, segmentBytes + 1, 3 * segmentBytes + 5]) {

@@ -65,9 +65,10 @@ describe('engine pool', () => {
   });
 
   it('never hands on an engine that a failed query left holding more than its memory', async () => {
-    // Four columns of a 100 MB string: refused as a row too large to return, after the worker built it, which
-    // leaves the engine holding about 600 MB, far past its 64 MB but short of where the watchdog stops it.
-    const columns = 'abcd'
+    // Six columns of a 100 MB string: refused as a row too large to return, after the worker built it, which
+    // leaves the engine holding about 850 MB, far past its 64 MB and the worker's 512 MB heap (576 MB) but short
+    // of where the watchdog stops it (1,088 MB).
+    const columns = 'abcdef'
       .split('')
       .map((c) => `v ${c}`)
       .join(', ');

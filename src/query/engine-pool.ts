@@ -244,6 +244,15 @@ export function createEnginePool(options: EnginePoolOptions): EnginePool {
   ): Engine {
     for (const engine of engines) {
       if (!disposable && engine.key === key && !engine.busy && engine.process?.alive) {
+        // One that its last query left overgrown would be stopped by the watchdog under this one: closed instead.
+        if (overgrown(engine.process)) {
+          options.logger.warn(
+            { rssMb: Math.round(engine.process.residentMb() ?? 0), limitMb: engine.process.memoryLimitMb },
+            'closing an idle engine its last query left holding more than its memory',
+          );
+          closeLater(engine);
+          continue;
+        }
         engine.busy = true;
         return engine;
       }
@@ -266,8 +275,7 @@ export function createEnginePool(options: EnginePoolOptions): EnginePool {
   }
 
   function release(engine: Engine): void {
-    // An engine its last query left overgrown would be stopped by the watchdog under the next one.
-    if (engine.disposable || (engine.process !== undefined && overgrown(engine.process))) {
+    if (engine.disposable) {
       closeLater(engine);
       return;
     }

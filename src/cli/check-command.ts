@@ -36,7 +36,6 @@ function printingReport(io: CliIo, verbose: boolean) {
 /** `seawall check`: verifies a stopped installation and says exactly what is wrong; exits 1 if anything is. */
 export const checkCommand: Command = {
   name: 'check',
-  summary: 'verify a stopped installation offline: databases, every blob, every key, the audit trail',
   usage:
     'seawall check --data-dir DIR [--metadata-url postgres://…] [--cold-storage-dir DIR] [--quick] [--verbose]',
   options: {

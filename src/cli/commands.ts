@@ -3,7 +3,6 @@ import type { ParseArgsConfig } from 'node:util';
 /** A `seawall` subcommand: its flags, its help, and what it does. Returns the exit code. */
 export interface Command {
   name: string;
-  summary: string;
   usage: string;
   options: NonNullable<ParseArgsConfig['options']>;
   positionals?: boolean;

@@ -1,28 +1,71 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config.js';
 import { DataDirError } from '../data-dir-errors.js';
-import { auditCommand } from './audit-command.js';
-import { backupCommand, restoreCommand } from './backup-command.js';
-import { checkCommand } from './check-command.js';
 import { describeListenError } from './cli-errors.js';
 import { CliError, type CliIo, type Command } from './commands.js';
-import { demoCommand } from './demo-command.js';
-import { ingestCommand } from './ingest-command.js';
-import { queryCommand } from './query-command.js';
-import { remoteCommand } from './remote-command.js';
-import { initCommand, serveCommand } from './serve-commands.js';
 
-const COMMANDS: readonly Command[] = [
-  initCommand,
-  serveCommand,
-  demoCommand,
-  queryCommand,
-  ingestCommand,
-  auditCommand,
-  backupCommand,
-  restoreCommand,
-  checkCommand,
-  remoteCommand,
+/**
+ * The commands, each with its summary and where it lives. Only the command asked for is loaded: a command's
+ * module brings the server, the SDK clients or the backup code with it, about half a second of imports for each
+ * that is not needed.
+ */
+interface CommandEntry {
+  name: string;
+  summary: string;
+  load(): Promise<Command>;
+}
+
+const COMMANDS: readonly CommandEntry[] = [
+  {
+    name: 'init',
+    summary: 'create a data directory with its root key, account and root access key',
+    load: async () => (await import('./serve-commands.js')).initCommand,
+  },
+  {
+    name: 'serve',
+    summary: 'serve every API on one port',
+    load: async () => (await import('./serve-commands.js')).serveCommand,
+  },
+  {
+    name: 'demo',
+    summary: 'start Seawall with the Vancouver open data loaded, crawled, cleaned and queryable',
+    load: async () => (await import('./demo-command.js')).demoCommand,
+  },
+  {
+    name: 'query',
+    summary: 'run SQL through the Athena API of a running Seawall and print the rows',
+    load: async () => (await import('./query-command.js')).queryCommand,
+  },
+  {
+    name: 'ingest',
+    summary: "copy a dataset from an OpenDataSoft portal's CSV export into a bucket",
+    load: async () => (await import('./ingest-command.js')).ingestCommand,
+  },
+  {
+    name: 'audit',
+    summary: "verify a trail bucket's signed digests and log files (audit verify)",
+    load: async () => (await import('./audit-command.js')).auditCommand,
+  },
+  {
+    name: 'backup',
+    summary: 'back up a data directory, running or not, into a directory or S3 (or --verify a backup)',
+    load: async () => (await import('./backup-command.js')).backupCommand,
+  },
+  {
+    name: 'restore',
+    summary: 'rebuild an installation from a backup (a directory or S3) into a new data directory',
+    load: async () => (await import('./backup-command.js')).restoreCommand,
+  },
+  {
+    name: 'check',
+    summary: 'verify a stopped installation offline: databases, every blob, every key, the audit trail',
+    load: async () => (await import('./check-command.js')).checkCommand,
+  },
+  {
+    name: 'remote',
+    summary: 'register the S3 endpoint of another account that replication rules name (add, list)',
+    load: async () => (await import('./remote-command.js')).remoteCommand,
+  },
 ];
 
 function overview(): string {
@@ -37,11 +80,11 @@ function overview(): string {
   ].join('\n');
 }
 
-function commandHelp(command: Command): string {
+function commandHelp(entry: CommandEntry, command: Command): string {
   const flags = Object.entries(command.options).map(
     ([name, option]) => `  --${name}${option.type === 'string' ? ' VALUE' : ''}`,
   );
-  return [`usage: ${command.usage}`, '', command.summary, '', 'flags:', ...flags, '  --help'].join('\n');
+  return [`usage: ${command.usage}`, '', entry.summary, '', 'flags:', ...flags, '  --help'].join('\n');
 }
 
 function processIo(): CliIo {
@@ -69,11 +112,12 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     io.out(overview());
     return name === undefined ? 2 : 0;
   }
-  const command = COMMANDS.find((c) => c.name === name);
-  if (!command) {
+  const entry = COMMANDS.find((c) => c.name === name);
+  if (!entry) {
     io.err(`seawall: unknown command '${name}' (try: seawall --help)`);
     return 2;
   }
+  const command = await entry.load();
   try {
     const { values, positionals } = parseArgs({
       args: rest,
@@ -82,7 +126,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       strict: true,
     });
     if (values.help) {
-      io.out(commandHelp(command));
+      io.out(commandHelp(entry, command));
       return 0;
     }
     return await command.run({ values, positionals }, io);

@@ -34,7 +34,6 @@ function table(rows: (string | null)[][]): string {
 /** Runs SQL through the Athena API of a running Seawall and prints the rows. */
 export const queryCommand: Command = {
   name: 'query',
-  summary: 'run SQL through the Athena API of a running Seawall and print the rows',
   usage:
     'seawall query "SQL" [--database D] [--output table|csv|json] [--data-dir DIR | --profile NAME] [--endpoint-url URL]',
   positionals: true,

@@ -16,7 +16,6 @@ const ACCOUNT = /^\d{12}$/;
  */
 export const remoteCommand: Command = {
   name: 'remote',
-  summary: 'register the S3 endpoint of another account that replication rules name (add, list)',
   usage:
     'seawall remote add --data-dir DIR --account ID --endpoint URL --credentials FILE [--profile P] [--region R]\n' +
     '       seawall remote list --data-dir DIR',

@@ -12,7 +12,6 @@ const common = {
 
 export const initCommand: Command = {
   name: 'init',
-  summary: 'create a data directory with its root key, account and root access key',
   usage: 'seawall init --data-dir DIR [--region ca-west-1] [--metadata-url postgres://…]',
   options: common,
   async run({ values }, io) {
@@ -28,7 +27,6 @@ export const initCommand: Command = {
 
 export const serveCommand: Command = {
   name: 'serve',
-  summary: 'serve every API on one port',
   usage: 'seawall serve --data-dir DIR [--port 9000] [--host 127.0.0.1] [--tls-cert FILE --tls-key FILE]',
   options: {
     ...common,

@@ -15,7 +15,6 @@ function timeOption(value: string | boolean | undefined, name: string): number |
 
 /** `seawall audit verify`: checks a trail bucket's digests and log files, and says what was tampered with. */
 export const auditCommand: Command = {
-  name: 'audit',
   usage:
     'seawall audit verify --bucket B [--prefix P] [--start T] [--end T] [--verbose] [--data-dir DIR | --profile NAME] [--endpoint-url URL]',
   positionals: true,

@@ -77,7 +77,6 @@ const mib = (bytes: number) => `${(bytes / MIB).toFixed(1)} MiB`;
 
 /** `seawall backup`: takes a snapshot into a backup directory, or (`--verify`) checks one. */
 export const backupCommand: Command = {
-  name: 'backup',
   usage:
     `seawall backup --data-dir DIR --to PATH|s3://BUCKET/PREFIX [--metadata-url postgres://…] [--cold-storage-dir DIR]${S3_USAGE}\n` +
     `       seawall backup --verify --from PATH|s3://BUCKET/PREFIX [--snapshot ID]${S3_USAGE}`,
@@ -132,7 +131,6 @@ export const backupCommand: Command = {
 
 /** `seawall restore`: rebuilds an installation from a backup into a new data directory. */
 export const restoreCommand: Command = {
-  name: 'restore',
   usage:
     'seawall restore --from PATH|s3://BUCKET/PREFIX --data-dir NEW --root-key FILE [--metadata-url postgres://…] [--snapshot ID] [--cold-storage-dir DIR [--cold-storage-class C]]' +
     S3_USAGE,

@@ -35,7 +35,6 @@ function printingReport(io: CliIo, verbose: boolean) {
 
 /** `seawall check`: verifies a stopped installation and says exactly what is wrong; exits 1 if anything is. */
 export const checkCommand: Command = {
-  name: 'check',
   usage:
     'seawall check --data-dir DIR [--metadata-url postgres://…] [--cold-storage-dir DIR] [--quick] [--verbose]',
   options: {

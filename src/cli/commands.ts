@@ -1,8 +1,10 @@
 import type { ParseArgsConfig } from 'node:util';
 
-/** A `seawall` subcommand: its flags, its help, and what it does. Returns the exit code. */
+/**
+ * A `seawall` subcommand: its flags, its help, and what it does. Returns the exit code. Its name and summary are
+ * the CLI's registry's (main.ts), which loads it.
+ */
 export interface Command {
-  name: string;
   usage: string;
   options: NonNullable<ParseArgsConfig['options']>;
   positionals?: boolean;

@@ -13,7 +13,6 @@ import { refuseIfRunning } from './preflight.js';
 
 /** `seawall demo`: init + serve + the Vancouver datasets loaded, crawled, cleaned and queryable. */
 export const demoCommand: Command = {
-  name: 'demo',
   usage: 'seawall demo --data-dir DIR [--port 9000] [--host 127.0.0.1] [--source DIR] [--offline]',
   options: {
     'data-dir': { type: 'string' },

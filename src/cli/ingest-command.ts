@@ -20,7 +20,6 @@ async function ensureBucket(s3: S3Client, bucket: string, endpoint: string): Pro
 }
 
 export const ingestCommand: Command = {
-  name: 'ingest',
   usage:
     'seawall ingest --portal URL --dataset ID [--where ODSQL] [--bucket raw] [--key KEY] [--timezone TZ] [--endpoint-url URL] [--data-dir DIR | --profile NAME]',
   options: {

@@ -33,7 +33,6 @@ function table(rows: (string | null)[][]): string {
 
 /** Runs SQL through the Athena API of a running Seawall and prints the rows. */
 export const queryCommand: Command = {
-  name: 'query',
   usage:
     'seawall query "SQL" [--database D] [--output table|csv|json] [--data-dir DIR | --profile NAME] [--endpoint-url URL]',
   positionals: true,

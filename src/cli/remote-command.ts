@@ -15,7 +15,6 @@ const ACCOUNT = /^\d{12}$/;
  * cli credentials file once and kept sealed by the root key, so a backup carries them and no file is needed.
  */
 export const remoteCommand: Command = {
-  name: 'remote',
   usage:
     'seawall remote add --data-dir DIR --account ID --endpoint URL --credentials FILE [--profile P] [--region R]\n' +
     '       seawall remote list --data-dir DIR',

@@ -11,7 +11,6 @@ const common = {
 } as const;
 
 export const initCommand: Command = {
-  name: 'init',
   usage: 'seawall init --data-dir DIR [--region ca-west-1] [--metadata-url postgres://…]',
   options: common,
   async run({ values }, io) {
@@ -26,7 +25,6 @@ export const initCommand: Command = {
 };
 
 export const serveCommand: Command = {
-  name: 'serve',
   usage: 'seawall serve --data-dir DIR [--port 9000] [--host 127.0.0.1] [--tls-cert FILE --tls-key FILE]',
   options: {
     ...common,

@@ -148,4 +148,25 @@ describe('the job runtime', () => {
     expect(fake.events).toEqual(['start one', 'stopped one: shutdown']);
     expect((await createJobStore(db.db).all()).map((r) => [r.ref, r.state])).toEqual([['two', 'QUEUED']]);
   });
+
+  it('runs, limits and cancels the jobs of a kind that is not recorded without writing them to the store', async () => {
+    const fake = fakeKind({ concurrency: 1, recorded: false });
+    runtime.register(fake.kind);
+    const recorded = fakeKind({ name: 'recorded', concurrency: 1 });
+    runtime.register(recorded.kind);
+    for (const ref of ['one', 'two', 'three']) await runtime.submit('fake', ref, { timeoutMs: 60_000 });
+    await runtime.submit('recorded', 'kept', { timeoutMs: 60_000 });
+    await until(fake.events, ['start one']);
+    expect(runtime.isActive('fake', 'two')).toBe(true);
+    expect(await runtime.cancel('fake', 'two')).toBe('dequeued');
+    // Only the recorded kind's job is in the store, while both kinds have jobs running and queued.
+    expect((await createJobStore(db.db).all()).map((r) => r.ref)).toEqual(['kept']);
+    fake.release('one');
+    await until(fake.events, ['start three']);
+    expect(fake.events).toEqual(['start one', 'done one', 'start three']);
+    fake.release('three');
+    recorded.release('kept');
+    await runtime.idle();
+    expect(await createJobStore(db.db).all()).toEqual([]);
+  });
 });

@@ -62,6 +62,12 @@ export interface JobKind {
    */
   readonly longConcurrency?: number;
   readonly longAfterMs?: number;
+  /**
+   * Whether the kind's jobs are recorded in the job store, to be recovered after a restart (unless false). Not
+   * for a kind that keeps its own durable queue and starts itself again at start-up (an outbox's deliveries),
+   * where a record of each run would cost three writes and mend nothing after a crash.
+   */
+  readonly recorded?: boolean;
   /** Runs the job and records its outcome in the kind's own store; rejections are only logged. */
   run(context: JobContext): Promise<void>;
   /** The job was running when the server stopped: record that it did not finish. */
@@ -162,16 +168,19 @@ export function createJobRuntime(deps: { store: JobStore; clock: Clock; logger: 
           ]
         : []),
     ];
-    const done = deps.store
-      .markRunning(kind.name, ref, deps.clock.now().getTime())
+    const recorded = kind.recorded !== false;
+    const done = (
+      recorded ? deps.store.markRunning(kind.name, ref, deps.clock.now().getTime()) : Promise.resolve()
+    )
       .then(() => kind.run({ ref, signal: controller.signal }))
       .catch((error: unknown) => deps.logger.error({ err: error, kind: kind.name, ref }, 'job crashed'))
       .finally(async () => {
         for (const pending of timers) pending.clear();
         state.running.delete(ref);
-        await deps.store
-          .remove(kind.name, ref)
-          .catch((error: unknown) => deps.logger.error({ err: error, ref }, 'could not dequeue a job'));
+        if (recorded)
+          await deps.store
+            .remove(kind.name, ref)
+            .catch((error: unknown) => deps.logger.error({ err: error, ref }, 'could not dequeue a job'));
         pump(state);
         settleIdle();
       });
@@ -193,14 +202,15 @@ export function createJobRuntime(deps: { store: JobStore; clock: Clock; logger: 
 
     async submit(kindName: string, ref: string, options: { timeoutMs: number }): Promise<void> {
       const state = stateOf(kindName);
-      await deps.store.insert({
-        kind: kindName,
-        ref,
-        state: 'QUEUED',
-        timeout_ms: options.timeoutMs,
-        submitted_at: deps.clock.now().getTime(),
-        started_at: null,
-      });
+      if (state.kind.recorded !== false)
+        await deps.store.insert({
+          kind: kindName,
+          ref,
+          state: 'QUEUED',
+          timeout_ms: options.timeoutMs,
+          submitted_at: deps.clock.now().getTime(),
+          started_at: null,
+        });
       state.queue.push({ ref, timeoutMs: options.timeoutMs });
       pump(state);
     },
@@ -210,7 +220,7 @@ export function createJobRuntime(deps: { store: JobStore; clock: Clock; logger: 
       const index = state.queue.findIndex((job) => job.ref === ref);
       if (index >= 0) {
         state.queue.splice(index, 1);
-        await deps.store.remove(kindName, ref);
+        if (state.kind.recorded !== false) await deps.store.remove(kindName, ref);
         settleIdle();
         return 'dequeued';
       }

@@ -156,7 +156,9 @@ export function createOutboxWorker<R extends { readonly attempts: number }>(
         name: kind,
         concurrency: 1,
         run: ({ signal }) => drain(signal),
-        // What it had not delivered is still in the outbox: the next delivery takes it.
+        // The outbox is the durable queue: what a delivery had not delivered is still there, and the worker wakes
+        // at every start, so a delivery needs no record of its own (three writes each, many a second).
+        recorded: false,
         abandoned: async () => {},
       });
       stopped = false;

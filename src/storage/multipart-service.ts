@@ -260,6 +260,123 @@ export function createMultipartService(deps: {
     for (const id of (await store.deleteUpload(uploadId)) ?? []) await deps.deleteBlob(id);
   }
 
+  async function completeUpload(
+    uploadId: string,
+    bucket: string,
+    key: string,
+    listed: ListedPart[],
+    sent: CompleteChecksum = {},
+    conditions?: WriteConditions,
+    origin?: ChangeOrigin,
+    keyAccess?: KeyAccess,
+  ): Promise<CompletedUpload> {
+    const found = await store.findUpload(uploadId);
+    if (!found || found.bucket !== bucket || found.key !== key) return completedBefore(uploadId, bucket, key);
+    const upload = found;
+    if (listed.length === 0)
+      throw badRequest(
+        'MalformedXML',
+        'The XML you provided was not well-formed or did not validate against our published schema.',
+      );
+    const checksum = uploadChecksumOf(upload);
+    checkCompleteType(checksum, sent.type);
+    const settings = JSON.parse(upload.settings) as UploadSettings;
+    const made = settings.replicaOf && (await deps.replicaMade(bucket, key, settings.replicaOf));
+    if (made) {
+      // A replica completed before (a delivery whose answer was lost): no second version; the upload ends.
+      // Sent again, it has the same parts, so the same ETag; another object under its id is refused.
+      const again = multipartEtag((await listedParts(upload, checksum, listed)).map((p) => p.etag));
+      if (again !== made.etag) throw replicaIdTaken(settings.replicaOf as string, 'another object');
+      await endUpload(uploadId);
+      const encryption = parseStoredEncryption(made.encryption);
+      return { etag: made.etag, versionId: made.versionId, ...(encryption ? { encryption } : {}) };
+    }
+    const parts = await listedParts(upload, checksum, listed);
+    const plan = planObjectChecksum(checksum, sent, parts);
+    // An upload begun before objects were encrypted has plaintext parts: its object gets a key of its own.
+    const stored = parseStoredEncryption(upload.encryption);
+    const remembered =
+      stored?.customerKeyMd5 !== undefined && !keyAccess?.customerKey
+        ? customerKeyed.get(uploadId)
+        : undefined;
+    const partsKey = stored ? (remembered ?? (await deps.openDataKey(stored, bucket, key, keyAccess))) : null;
+    const sealing =
+      stored && partsKey
+        ? { dataKey: partsKey, encryption: stored }
+        : await deps.newDataKey(bucket, key, undefined, keyAccess);
+    let joined: Awaited<ReturnType<typeof joinParts>>;
+    try {
+      joined = await joinParts(parts, plan, { parts: partsKey, object: sealing.dataKey });
+    } catch (error) {
+      // The parts went with a completion or an abort that ended the upload meanwhile.
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' && !(await store.findUpload(uploadId)))
+        return completedBefore(uploadId, bucket, key);
+      throw error;
+    }
+    const { blob } = joined;
+    const etag = multipartEtag(parts.map((p) => p.etag));
+    const completed = { blobId: blob.id, uploadId, bucket, key, etag, parts, upload: checksum };
+    await store.insertCompleted(
+      completedRow({ ...completed, ...(joined.checksum ? { checksum: joined.checksum } : {}) }),
+    );
+    // A commit that fails discards the joined blob, and what was recorded of it with the blob; one that lost
+    // the upload to another completion (or an abort) answers as a completion of an ended upload does.
+    const committed = await deps
+      .commitObject(
+        {
+          bucket,
+          key,
+          blob_id: blob.id,
+          size: blob.size,
+          etag,
+          content_type: settings.contentType,
+          metadata: JSON.stringify({ user: settings.userMetadata, headers: settings.headers }),
+          checksum_algorithm: joined.checksum?.algorithm ?? null,
+          checksum_value: joined.checksum?.value ?? null,
+          checksum_type: joined.checksum?.type ?? null,
+          last_modified: clock.now().getTime(),
+          attributes: newAttributes(settings.lock, settings.storageClass),
+          ...(settings.tags ? { tags: settings.tags } : {}),
+          ...(settings.acl !== undefined ? { acl: settings.acl } : {}),
+          encryption: JSON.stringify(sealing.encryption),
+        },
+        // S3's conditional completion, judged at the commit against the object it would replace.
+        conditions && ((current) => checkWriteConditions(conditions, current)),
+        { event: 'ObjectCreated:CompleteMultipartUpload', origin },
+        { completes: uploadId, replicaOf: settings.replicaOf },
+      )
+      .catch((error: unknown) => {
+        if (error instanceof UploadVanished) return undefined;
+        throw error;
+      });
+    if (!committed) return completedBefore(uploadId, bucket, key);
+    customerKeyed.delete(uploadId);
+    return {
+      etag,
+      encryption: sealing.encryption,
+      ...(joined.checksum ? { checksum: joined.checksum } : {}),
+      ...(committed.versionId !== undefined ? { versionId: committed.versionId } : {}),
+    };
+  }
+
+  /**
+   * The completions of an upload under way, by upload id: a completion sent while another of the same upload runs
+   * (a client that gave up waiting and sent it again) waits for it and then answers as a completion of an ended
+   * upload does, rather than join every part a second time beside the first (a second copy of the object on disk
+   * and its time again). Another process of a shared metadata database still races, and the commit decides.
+   */
+  const completing = new Map<string, Promise<unknown>>();
+  async function inTurn<T>(uploadId: string, run: () => Promise<T>): Promise<T> {
+    const before = completing.get(uploadId);
+    const mine = (before ? before.catch(() => undefined) : Promise.resolve()).then(run);
+    completing.set(uploadId, mine);
+    try {
+      return await mine;
+    } finally {
+      if (completing.get(uploadId) === mine) completing.delete(uploadId);
+    }
+  }
+
   return {
     async createUpload(
       bucket: string,
@@ -336,107 +453,7 @@ export function createMultipartService(deps: {
       };
     },
 
-    async complete(
-      uploadId: string,
-      bucket: string,
-      key: string,
-      listed: ListedPart[],
-      sent: CompleteChecksum = {},
-      conditions?: WriteConditions,
-      origin?: ChangeOrigin,
-      keyAccess?: KeyAccess,
-    ): Promise<CompletedUpload> {
-      const found = await store.findUpload(uploadId);
-      if (!found || found.bucket !== bucket || found.key !== key)
-        return completedBefore(uploadId, bucket, key);
-      const upload = found;
-      if (listed.length === 0)
-        throw badRequest(
-          'MalformedXML',
-          'The XML you provided was not well-formed or did not validate against our published schema.',
-        );
-      const checksum = uploadChecksumOf(upload);
-      checkCompleteType(checksum, sent.type);
-      const settings = JSON.parse(upload.settings) as UploadSettings;
-      const made = settings.replicaOf && (await deps.replicaMade(bucket, key, settings.replicaOf));
-      if (made) {
-        // A replica completed before (a delivery whose answer was lost): no second version; the upload ends.
-        // Sent again, it has the same parts, so the same ETag; another object under its id is refused.
-        const again = multipartEtag((await listedParts(upload, checksum, listed)).map((p) => p.etag));
-        if (again !== made.etag) throw replicaIdTaken(settings.replicaOf as string, 'another object');
-        await endUpload(uploadId);
-        const encryption = parseStoredEncryption(made.encryption);
-        return { etag: made.etag, versionId: made.versionId, ...(encryption ? { encryption } : {}) };
-      }
-      const parts = await listedParts(upload, checksum, listed);
-      const plan = planObjectChecksum(checksum, sent, parts);
-      // An upload begun before objects were encrypted has plaintext parts: its object gets a key of its own.
-      const stored = parseStoredEncryption(upload.encryption);
-      const remembered =
-        stored?.customerKeyMd5 !== undefined && !keyAccess?.customerKey
-          ? customerKeyed.get(uploadId)
-          : undefined;
-      const partsKey = stored
-        ? (remembered ?? (await deps.openDataKey(stored, bucket, key, keyAccess)))
-        : null;
-      const sealing =
-        stored && partsKey
-          ? { dataKey: partsKey, encryption: stored }
-          : await deps.newDataKey(bucket, key, undefined, keyAccess);
-      let joined: Awaited<ReturnType<typeof joinParts>>;
-      try {
-        joined = await joinParts(parts, plan, { parts: partsKey, object: sealing.dataKey });
-      } catch (error) {
-        // The parts went with a completion or an abort that ended the upload meanwhile.
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT' && !(await store.findUpload(uploadId)))
-          return completedBefore(uploadId, bucket, key);
-        throw error;
-      }
-      const { blob } = joined;
-      const etag = multipartEtag(parts.map((p) => p.etag));
-      const completed = { blobId: blob.id, uploadId, bucket, key, etag, parts, upload: checksum };
-      await store.insertCompleted(
-        completedRow({ ...completed, ...(joined.checksum ? { checksum: joined.checksum } : {}) }),
-      );
-      // A commit that fails discards the joined blob, and what was recorded of it with the blob; one that lost
-      // the upload to another completion (or an abort) answers as a completion of an ended upload does.
-      const committed = await deps
-        .commitObject(
-          {
-            bucket,
-            key,
-            blob_id: blob.id,
-            size: blob.size,
-            etag,
-            content_type: settings.contentType,
-            metadata: JSON.stringify({ user: settings.userMetadata, headers: settings.headers }),
-            checksum_algorithm: joined.checksum?.algorithm ?? null,
-            checksum_value: joined.checksum?.value ?? null,
-            checksum_type: joined.checksum?.type ?? null,
-            last_modified: clock.now().getTime(),
-            attributes: newAttributes(settings.lock, settings.storageClass),
-            ...(settings.tags ? { tags: settings.tags } : {}),
-            ...(settings.acl !== undefined ? { acl: settings.acl } : {}),
-            encryption: JSON.stringify(sealing.encryption),
-          },
-          // S3's conditional completion, judged at the commit against the object it would replace.
-          conditions && ((current) => checkWriteConditions(conditions, current)),
-          { event: 'ObjectCreated:CompleteMultipartUpload', origin },
-          { completes: uploadId, replicaOf: settings.replicaOf },
-        )
-        .catch((error: unknown) => {
-          if (error instanceof UploadVanished) return undefined;
-          throw error;
-        });
-      if (!committed) return completedBefore(uploadId, bucket, key);
-      customerKeyed.delete(uploadId);
-      return {
-        etag,
-        encryption: sealing.encryption,
-        ...(joined.checksum ? { checksum: joined.checksum } : {}),
-        ...(committed.versionId !== undefined ? { versionId: committed.versionId } : {}),
-      };
-    },
+    complete: (uploadId: string, ...rest) => inTurn(uploadId, () => completeUpload(uploadId, ...rest)),
 
     async objectParts(blobId: string) {
       const row = await store.findCompletedBlob(blobId);

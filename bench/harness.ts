@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { targetFromDataDir } from '../src/cli/client-target.js';
@@ -101,6 +101,18 @@ export function percentile(values: readonly number[], p: number): number {
 }
 
 export const median = (values: readonly number[]) => percentile(values, 50);
+
+/**
+ * CPU time a served Seawall has used so far, user and system, in milliseconds (Linux: utime and stime of
+ * /proc/PID/stat, in clock ticks of 10 ms). Read twice around a run, it says what the run cost the server
+ * whatever else the host was doing, where its wall time does not.
+ */
+export function cpuMs(served: ServedSeawall): number {
+  const stat = readFileSync(`/proc/${served.child.pid}/stat`, 'utf8');
+  // The command name, in parentheses, may hold spaces: the fields are counted from after it.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
 
 export function ratio(a: number, b: number): string {
   return (a / b).toFixed(2);

@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { registerRemote, replicationRole } from '../test/helpers/replication.js';
-import { countFromEnv, percentile, type ServedSeawall, serveSeawall } from './harness.js';
+import { countFromEnv, cpuMs, percentile, type ServedSeawall, serveSeawall } from './harness.js';
 
 function client<C>(make: new (config: object) => C, served: ServedSeawall): C {
   return new make({
@@ -108,23 +108,33 @@ export async function replicationBench(): Promise<void> {
       return (performance.now() - started) / 1000;
     };
     const baselineCount = Math.min(total, rate * 10);
+    const directBefore = cpuMs(destination);
     await paced(baselineCount, async (i) => {
       const begun = performance.now();
       await replica.send(new PutObjectCommand({ Bucket: 'replica', Key: `direct/${i}`, Body: body }));
       direct.push(performance.now() - begun);
     });
+    const directCpu = (cpuMs(destination) - directBefore) / baselineCount;
+    const cpuBefore = [cpuMs(source), cpuMs(destination)];
     const elapsed = await paced(total, async (i) => {
       await s3.send(new PutObjectCommand({ Bucket: 'source', Key: `stream/${i}`, Body: body }));
     });
     const drainStarted = performance.now();
     let replicated = new Map<string, ObjectVersion>();
+    // What the destination spends answering the listings that watch the drain is not replication's.
+    let listingCpu = 0;
     for (;;) {
+      const before = cpuMs(destination);
       replicated = await versions(replica, 'replica');
+      listingCpu += cpuMs(destination) - before;
       const count = [...replicated.keys()].filter((key) => key.startsWith('stream/')).length;
       if (count >= total) break;
       if (performance.now() - drainStarted > 600_000) throw new Error(`only ${count} of ${total} replicated`);
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
+    const [sourceCpu, destinationCpu] = [cpuMs(source), cpuMs(destination) - listingCpu].map(
+      (after, i) => (after - (cpuBefore[i] as number)) / total,
+    );
     const written = await versions(s3, 'source');
     const lags: number[] = [];
     for (const [key, version] of written) {
@@ -151,6 +161,9 @@ export async function replicationBench(): Promise<void> {
     console.log(`  median lag by tenth of the run: ${tenths.join(', ')}`);
     console.log(
       `  baseline, a PUT straight to the destination: p50 ${ms(percentile(direct, 50))}, p99 ${ms(percentile(direct, 99))}`,
+    );
+    console.log(
+      `  CPU per object, user + system: source ${sourceCpu?.toFixed(2)} ms (its PUT and the replica's delivery), destination ${destinationCpu?.toFixed(2)} ms; a PUT straight to the destination ${directCpu.toFixed(2)} ms`,
     );
     console.log(
       `  lag / direct PUT: p50 ${(percentile(lags, 50) / percentile(direct, 50)).toFixed(1)}×, p99 ${(percentile(lags, 99) / percentile(direct, 99)).toFixed(1)}×`,

@@ -192,6 +192,30 @@ describe('console: signing in', () => {
     expect(await page.evaluate<number>('sessionStorage.length')).toBe(0);
     expect(problems).toEqual([]);
   });
+
+  it("signs for the server's region when Sign in comes before the page has heard which region that is", async () => {
+    const watched = await openWatchedPage(browser);
+    pages.push(watched);
+    const { page, problems } = watched;
+    // The answer naming the server's region is held back.
+    let answerInfo: () => void = () => {};
+    const sent = new Promise<void>((resolve) => {
+      answerInfo = resolve;
+    });
+    await page.route('**/_seawall/info', async (route) => {
+      await sent;
+      await route.continue();
+    });
+    await page.goto(`${t.url}/_seawall/console/`);
+    expect(await page.getByTestId('region').inputValue()).toBe('');
+    // The click's submit handler has run when it returns: only then is the region let through.
+    await signIn(page);
+    answerInfo();
+    await page.locator('[data-testid=sign-out-button], [data-testid=sign-in-error]').first().waitFor();
+    expect(await page.getByTestId('sign-in-error').allTextContents()).toEqual([]);
+    expect(await page.evaluate<string>('JSON.stringify(sessionStorage)')).toContain(t.credentials.region);
+    expect(problems).toEqual([]);
+  });
 });
 
 describe('console: signing without Web Crypto', () => {

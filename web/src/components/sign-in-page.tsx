@@ -70,11 +70,14 @@ export function SignInPage(props: { onSignedIn: (session: Session) => void; noti
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | undefined>(undefined);
   const regionTouched = useRef(false);
+  /** The server's region as asked when the page opened: a sign-in sent before it is known waits for it. */
+  const serverRegion = useRef<Promise<string | undefined>>(Promise.resolve(undefined));
 
   useEffect(() => {
     let live = true;
-    fetchServerRegion().then((serverRegion) => {
-      if (live && !regionTouched.current) setRegion(serverRegion ?? FALLBACK_REGION);
+    serverRegion.current = fetchServerRegion();
+    serverRegion.current.then((found) => {
+      if (live && !regionTouched.current) setRegion(found ?? FALLBACK_REGION);
     });
     return () => {
       live = false;
@@ -120,8 +123,11 @@ export function SignInPage(props: { onSignedIn: (session: Session) => void; noti
     event.preventDefault();
     setBusy(true);
     setError(undefined);
-    const chosenRegion = region.trim() || FALLBACK_REGION;
     try {
+      // Left empty, the region is the server's, even when Sign in came before the page heard which that is (a
+      // session for another region would sign every later request wrongly).
+      const chosenRegion =
+        region.trim() || (regionTouched.current ? undefined : await serverRegion.current) || FALLBACK_REGION;
       await (mode === 'user' ? signInAsUser(chosenRegion) : signInWithKey(chosenRegion));
     } finally {
       setBusy(false);

@@ -169,4 +169,20 @@ describe('the job runtime', () => {
     await runtime.idle();
     expect(await createJobStore(db.db).all()).toEqual([]);
   });
+
+  it('drops what an earlier version recorded of a kind that is no longer recorded, and runs none of it', async () => {
+    const store = createJobStore(db.db);
+    for (const [ref, state] of [
+      ['left-queued', 'QUEUED'],
+      ['left-running', 'RUNNING'],
+    ] as const)
+      await store.insert({ kind: 'fake', ref, state, timeout_ms: 60_000, submitted_at: 1, started_at: null });
+    const fake = fakeKind({ concurrency: 1, recorded: false });
+    runtime.register(fake.kind);
+    await runtime.recover();
+    expect(await store.all()).toEqual([]);
+    expect(runtime.isActive('fake', 'left-queued')).toBe(false);
+    await runtime.idle();
+    expect(fake.events).toEqual([]);
+  });
 });

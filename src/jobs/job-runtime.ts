@@ -77,7 +77,7 @@ export interface JobKind {
 /** Runs background work of every registered kind; see createJobRuntime. */
 export interface JobRuntime {
   register(kind: JobKind): void;
-  /** Queues a job durably; it runs when a slot of its kind is free. */
+  /** Queues a job (durably, if its kind is recorded); it runs when a slot of its kind is free. */
   submit(kindName: string, ref: string, options: { timeoutMs: number }): Promise<void>;
   /** Takes a queued job off the queue, or stops a running one (its signal aborts with 'cancelled'). */
   cancel(kindName: string, ref: string): Promise<'dequeued' | 'stopping' | 'absent'>;
@@ -90,7 +90,10 @@ export interface JobRuntime {
   recover(): Promise<void>;
   /** Resolves once nothing is queued or running (tests, the demo). */
   idle(): Promise<void>;
-  /** Stops running jobs (they fail with 'shutdown') and waits for them; queued jobs stay for the next start. */
+  /**
+   * Stops running jobs (they fail with 'shutdown') and waits for them; queued jobs of recorded kinds stay for the
+   * next start.
+   */
   close(): Promise<void>;
 }
 
@@ -111,8 +114,8 @@ interface KindState {
 /**
  * One runtime for every kind of background work (queries, crawls, recipe jobs, and later Glue jobs,
  * lifecycle, replication, trail delivery, alarms): a durable queue, a concurrency limit per kind, a time limit
- * per job, cancellation, and recovery after a crash. Queued jobs survive a restart; a job that was running
- * when the process died is handed to its kind as abandoned.
+ * per job, cancellation, and recovery after a crash. Queued jobs of recorded kinds survive a restart; a job that
+ * was running when the process died is handed to its kind as abandoned.
  */
 export function createJobRuntime(deps: { store: JobStore; clock: Clock; logger: Logger }): JobRuntime {
   const kinds = new Map<string, KindState>();
@@ -240,6 +243,9 @@ export function createJobRuntime(deps: { store: JobStore; clock: Clock; logger: 
         const state = kinds.get(row.kind);
         if (!state) {
           deps.logger.warn({ kind: row.kind, ref: row.ref }, 'dropping a job of an unknown kind');
+          await deps.store.remove(row.kind, row.ref);
+        } else if (state.kind.recorded === false) {
+          // Recorded by an earlier version of Seawall: the kind starts itself, and its jobs leave no record.
           await deps.store.remove(row.kind, row.ref);
         } else if (row.state === 'RUNNING') {
           await state.kind.abandoned(row.ref);

@@ -361,9 +361,10 @@ export function createMultipartService(deps: {
 
   /**
    * The completions of an upload under way, by upload id: a completion sent while another of the same upload runs
-   * (a client that gave up waiting and sent it again) waits for it and then answers as a completion of an ended
-   * upload does, rather than join every part a second time beside the first (a second copy of the object on disk
-   * and its time again). Another process of a shared metadata database still races, and the commit decides.
+   * (a client that gave up waiting and sent it again) waits for it rather than join every part a second time
+   * beside it (a second copy of the object on disk, and its time again); then it answers as a completion of an
+   * ended upload does, or, if that one failed, completes with what it was sent. Another process of a shared
+   * metadata database still races, and the commit decides.
    */
   const completing = new Map<string, Promise<unknown>>();
   async function inTurn<T>(uploadId: string, run: () => Promise<T>): Promise<T> {

@@ -104,8 +104,8 @@ export const median = (values: readonly number[]) => percentile(values, 50);
 
 /**
  * CPU time a served Seawall has used so far, user and system, in milliseconds (Linux: utime and stime of
- * /proc/PID/stat, in clock ticks of 10 ms: USER_HZ is 100 on Linux). Read twice around a run, it says what the run cost the server
- * whatever else the host was doing, where its wall time does not.
+ * /proc/PID/stat, in clock ticks of 10 ms, USER_HZ being 100 on Linux). Read twice around a run, it says what
+ * the run cost the server whatever else the host was doing, where its wall time does not.
  */
 export function cpuMs(served: ServedSeawall): number {
   const stat = readFileSync(`/proc/${served.child.pid}/stat`, 'utf8');

@@ -74,6 +74,9 @@ export interface JobKind {
   abandoned(ref: string): Promise<void>;
 }
 
+/** Whether a kind's jobs are written to the job store (see JobKind.recorded). */
+const isRecorded = (kind: JobKind): boolean => kind.recorded !== false;
+
 /** Runs background work of every registered kind; see createJobRuntime. */
 export interface JobRuntime {
   register(kind: JobKind): void;
@@ -171,7 +174,7 @@ export function createJobRuntime(deps: { store: JobStore; clock: Clock; logger: 
           ]
         : []),
     ];
-    const recorded = kind.recorded !== false;
+    const recorded = isRecorded(kind);
     const done = (
       recorded ? deps.store.markRunning(kind.name, ref, deps.clock.now().getTime()) : Promise.resolve()
     )
@@ -205,7 +208,7 @@ export function createJobRuntime(deps: { store: JobStore; clock: Clock; logger: 
 
     async submit(kindName: string, ref: string, options: { timeoutMs: number }): Promise<void> {
       const state = stateOf(kindName);
-      if (state.kind.recorded !== false)
+      if (isRecorded(state.kind))
         await deps.store.insert({
           kind: kindName,
           ref,
@@ -223,7 +226,7 @@ export function createJobRuntime(deps: { store: JobStore; clock: Clock; logger: 
       const index = state.queue.findIndex((job) => job.ref === ref);
       if (index >= 0) {
         state.queue.splice(index, 1);
-        if (state.kind.recorded !== false) await deps.store.remove(kindName, ref);
+        if (isRecorded(state.kind)) await deps.store.remove(kindName, ref);
         settleIdle();
         return 'dequeued';
       }
@@ -244,7 +247,7 @@ export function createJobRuntime(deps: { store: JobStore; clock: Clock; logger: 
         if (!state) {
           deps.logger.warn({ kind: row.kind, ref: row.ref }, 'dropping a job of an unknown kind');
           await deps.store.remove(row.kind, row.ref);
-        } else if (state.kind.recorded === false) {
+        } else if (!isRecorded(state.kind)) {
           // Recorded by an earlier version of Seawall: the kind starts itself, and its jobs leave no record.
           await deps.store.remove(row.kind, row.ref);
         } else if (row.state === 'RUNNING') {

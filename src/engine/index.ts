@@ -8,7 +8,7 @@ export {
   type EngineProcess,
   type EngineResult,
 } from './engine-process.js';
-export { createEngineLauncher, type EngineLauncher, type EngineSpec, overgrown } from './launcher.js';
+export { createEngineLauncher, type EngineLauncher, type EngineSpec, overgrownMb } from './launcher.js';
 export type { EngineParam, ResultLimits } from './protocol.js';
 export { athenaColumn, type ColumnInfo, csvField } from './result-format.js';
 export { reusableEngine, type Scratch, type StartedEngine, startEngine } from './reusable-engine.js';

@@ -47,13 +47,13 @@ function spawnWorker(): ChildProcess {
 }
 
 /**
- * Whether an engine holds more memory than its DuckDB limit and the worker's heap: what a query that failed
- * part-way (a row too large to return, say) can leave behind, halfway to the watchdog's line. Such an engine is
- * not handed to another query, which the watchdog would stop with it.
+ * An engine's resident MiB if it holds more than its DuckDB limit and the worker's heap, else undefined: what a
+ * query that failed part-way (a row too large to return, say) can leave behind, halfway to the watchdog's line.
+ * Such an engine is not handed to another query, which the watchdog would stop with it.
  */
-export function overgrown(engine: EngineProcess): boolean {
+export function overgrownMb(engine: EngineProcess): number | undefined {
   const rss = engine.residentMb();
-  return rss !== undefined && rss > engine.memoryLimitMb + WORKER_HEAP_MB;
+  return rss !== undefined && rss > engine.memoryLimitMb + WORKER_HEAP_MB ? rss : undefined;
 }
 
 /**
@@ -63,16 +63,14 @@ export function overgrown(engine: EngineProcess): boolean {
 export function createEngineLauncher(deps: { logger: Logger }): EngineLauncher {
   let spare: ChildProcess | undefined;
   let closed = false;
-  const live = new Map<EngineProcess, { limitMb: number; label: string }>();
+  /** The engines running, with the label each was launched under. */
+  const live = new Map<EngineProcess, string>();
 
   const watchdog = setInterval(() => {
-    for (const [engine, watch] of live) {
+    for (const [engine, label] of live) {
       const rss = engine.residentMb();
-      if (rss !== undefined && rss > watch.limitMb) {
-        deps.logger.warn(
-          { engine: watch.label, rssMb: Math.round(rss) },
-          'engine over its memory; stopping it',
-        );
+      if (rss !== undefined && rss > engine.memoryLimitMb + WORKER_OVERHEAD_MB) {
+        deps.logger.warn({ engine: label, rssMb: Math.round(rss) }, 'engine over its memory; stopping it');
         engine.stop('memory');
       }
     }
@@ -101,7 +99,7 @@ export function createEngineLauncher(deps: { logger: Logger }): EngineLauncher {
     async launch(spec: EngineSpec): Promise<EngineProcess> {
       if (closed) throw new Error('the engine launcher is closed');
       const engine = new EngineProcess(takeWorker(), spec.memoryLimitMb);
-      live.set(engine, { limitMb: spec.memoryLimitMb + WORKER_OVERHEAD_MB, label: spec.label });
+      live.set(engine, spec.label);
       engine.exited.then((failure) => {
         live.delete(engine);
         if (failure.kind === 'crashed' || failure.kind === 'memory')

@@ -8,7 +8,7 @@ import {
 import {
   type EngineLauncher,
   type EngineProcess,
-  overgrown,
+  overgrownMb,
   type StartedEngine,
   startEngine,
 } from '../engine/index.js';
@@ -245,9 +245,10 @@ export function createEnginePool(options: EnginePoolOptions): EnginePool {
     for (const engine of engines) {
       if (!disposable && engine.key === key && !engine.busy && engine.process?.alive) {
         // One that its last query left overgrown would be stopped by the watchdog under this one: closed instead.
-        if (overgrown(engine.process)) {
+        const rss = overgrownMb(engine.process);
+        if (rss !== undefined) {
           options.logger.warn(
-            { rssMb: Math.round(engine.process.residentMb() ?? 0), limitMb: engine.process.memoryLimitMb },
+            { rssMb: Math.round(rss), limitMb: engine.process.memoryLimitMb },
             'closing an idle engine its last query left holding more than its memory',
           );
           closeLater(engine);

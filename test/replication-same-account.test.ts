@@ -443,6 +443,48 @@ describe.each([
     }, 'the retention to go from the replica');
   });
 
+  it('marks FAILED what a bucket with Object Lock would replicate to one without, locked or not, as S3 does', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'sealed', ObjectLockEnabledForBucket: true }));
+    const iam = new IAMClient(asRoot());
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: 'replication',
+        PolicyName: 'sealed',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Action: ['s3:GetObjectVersionForReplication', 's3:GetObjectRetention', 's3:GetObjectLegalHold'],
+              Resource: 'arn:aws:s3:::sealed/*',
+            },
+          ],
+        }),
+      }),
+    );
+    iam.destroy();
+    const rule = config('replica');
+    rule.Bucket = 'sealed';
+    await s3.send(new PutBucketReplicationCommand(rule));
+    // S3: "the destination bucket must also have Object Lock enabled" (DstBucketObjectLockConfigMissing), for a
+    // version with no retention or legal hold of its own too: its replica would lose the bucket's protection.
+    for (const [Key, lock] of [
+      ['open.csv', {}],
+      ['held.csv', { ObjectLockLegalHoldStatus: 'ON' as const }],
+    ] as const) {
+      await s3.send(
+        new PutObjectCommand({ Bucket: 'sealed', Key, Body: Key, ChecksumAlgorithm: 'SHA256', ...lock }),
+      );
+      await waitFor(async () => {
+        const head = await s3.send(new HeadObjectCommand({ Bucket: 'sealed', Key }));
+        return head.ReplicationStatus === 'FAILED' ? true : undefined;
+      }, `${Key} to be marked FAILED`);
+      expect(await failureOf(s3.send(new HeadObjectCommand({ Bucket: 'replica', Key })))).toMatchObject({
+        status: 404,
+      });
+    }
+  });
+
   it('replicates to several destinations: COMPLETED once all have it, FAILED where one refuses', async () => {
     const rule = (ID: string, Priority: number, destination: string) => ({
       ID,

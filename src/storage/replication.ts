@@ -140,6 +140,8 @@ export interface ReplicationSource {
   tags(bucket: string, key: string, versionId: string): Promise<string | null>;
   /** A version's Object Lock retention and legal hold as stored; NoSuchVersion and the like once it is gone. */
   lock(bucket: string, key: string, versionId: string): Promise<VersionLock>;
+  /** Whether a bucket has Object Lock (its versions then replicate only to a bucket that has it too). */
+  lockEnabled(bucket: string): Promise<boolean>;
   /** Ends a row and settles its version's status, in one transaction (storage-store.ts, settleReplica). */
   settle(row: ReplicationRow, failed: boolean): Promise<void>;
 }
@@ -261,6 +263,9 @@ export class Unreplicable extends Error {
 
 /** How S3 (and Seawall) refuse a write to a retaining bucket that sends no digest of its bytes. */
 const DIGEST_WANTED = /Content-MD5 OR x-amz-checksum- HTTP header is required/i;
+
+/** How S3 (and Seawall) refuse Object Lock headers in a write to a bucket without Object Lock. */
+const LOCK_MISSING = /Bucket is missing Object Lock Configuration/i;
 
 /** The destination wants a digest of the replica's bytes: the delivery is tried again with one. */
 class DigestWanted extends Error {
@@ -557,6 +562,10 @@ export function createReplication(deps: {
       const retention = opened.lock?.retention;
       const retained = retention && retention.until > clock.now().getTime() ? retention : undefined;
       const held = opened.lock?.legalHold === 'ON';
+      // S3 replicates a bucket with Object Lock only to a bucket with it (DstBucketObjectLockConfigMissing), a
+      // version with no retention or hold of its own too: its replica says legal hold OFF, a header a destination
+      // without Object Lock refuses (S3 and Seawall alike), so no call or permission more is needed to learn it.
+      const locking = !held && !retained && (await source.lockEnabled(row.bucket));
       if (retained || held)
         await checkRole(row, destination.role, [
           ...(retained ? ['s3:GetObjectRetention'] : []),
@@ -587,10 +596,12 @@ export function createReplication(deps: {
         ...(retained
           ? { ObjectLockMode: retained.mode, ObjectLockRetainUntilDate: new Date(retained.until) }
           : {}),
-        ...(held ? { ObjectLockLegalHoldStatus: 'ON' as const } : {}),
+        ...(held || locking ? { ObjectLockLegalHoldStatus: held ? ('ON' as const) : ('OFF' as const) } : {}),
         // S3 wants a retained write's bytes digested: a CRC32 goes with any retention or legal hold, and to a
         // destination that asked for one (a bucket retaining by default).
-        ...(retained || held || digestWanted.has(row.target) ? { ChecksumAlgorithm: 'CRC32' as const } : {}),
+        ...(retained || held || locking || digestWanted.has(row.target)
+          ? { ChecksumAlgorithm: 'CRC32' as const }
+          : {}),
       };
       // A version uploaded in parts goes in the same parts, so its replica keeps its ETag, as S3's do.
       const uploaded = await source.partSizes(opened.blobId);
@@ -607,6 +618,10 @@ export function createReplication(deps: {
       await send(client, asReplica(command, row.version_id), signal);
     } catch (error) {
       if (error instanceof DigestWanted) digestWanted.add(row.target);
+      if (error instanceof Unreplicable && LOCK_MISSING.test(error.message))
+        throw new Unreplicable(
+          `DstBucketObjectLockConfigMissing: the source bucket has Object Lock and the destination bucket does not (${error.message})`,
+        );
       throw error;
     } finally {
       // A request that failed may leave its body unread: its open blob is let go here either way.

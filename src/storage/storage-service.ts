@@ -570,6 +570,7 @@ export function createStorageService(deps: {
     partSizes: async (blobId) => (await multipart.objectParts(blobId))?.parts.map((part) => part.size),
     tags: async (bucket, key, versionId) => (await headObject(bucket, key, versionId)).tags ?? null,
     lock: async (bucket, key, versionId) => (await headObject(bucket, key, versionId)).lock ?? {},
+    lockEnabled: async (bucket) => (await lock.getObjectLock(bucket)) !== undefined,
     settle: (row, failed) => store.settleReplica(row, failed),
   });
 

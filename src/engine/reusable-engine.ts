@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { EngineProcess } from './engine-process.js';
-import type { EngineLauncher, EngineSpec } from './launcher.js';
+import { type EngineLauncher, type EngineSpec, overgrownMb } from './launcher.js';
 
 /** An engine process and what to give back once it is done with (its scratch directory). */
 export interface StartedEngine {
@@ -32,10 +32,13 @@ export async function startEngine(
 
 /**
  * One engine kept for a series of work (a crawl's files, the queries the parser reads): started on first use,
- * and started again when the last piece of work crashed it or it never came up.
+ * and started again when the last piece of work crashed it or it never came up, or left it holding more than its
+ * memory (overgrownMb: the watchdog would stop it under the next piece, as the query pool judges its engines).
  */
 export function reusableEngine(start: () => Promise<StartedEngine>) {
   let current: Promise<StartedEngine> | undefined;
+  /** The engines handed out so far: only work done on one can have left it overgrown, never a new one. */
+  const used = new WeakSet<StartedEngine>();
 
   async function get(): Promise<EngineProcess> {
     current ??= start().catch((error: unknown) => {
@@ -44,8 +47,13 @@ export function reusableEngine(start: () => Promise<StartedEngine>) {
     });
     const started = current;
     const engine = await started;
-    if (engine.process.alive) return engine.process;
+    const { alive } = engine.process;
+    if (alive && !(used.has(engine) && overgrownMb(engine.process) !== undefined)) {
+      used.add(engine);
+      return engine.process;
+    }
     if (current === started) current = undefined;
+    if (alive) await engine.process.close();
     await engine.release();
     return get();
   }

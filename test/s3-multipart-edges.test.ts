@@ -104,11 +104,14 @@ describe('a repeated CompleteMultipartUpload', () => {
     const { uploadId, complete, done } = await multipartObject('again/sha.bin', parts, 'SHA256');
     expect(done.ChecksumSHA256).toBe(compositeChecksum('SHA256', parts));
     const again = await complete();
-    expect([again.ETag, again.ChecksumSHA256, again.ChecksumType]).toEqual([
+    expect([again.ETag, again.ChecksumSHA256, again.ChecksumType, again.ServerSideEncryption]).toEqual([
       done.ETag,
       done.ChecksumSHA256,
       'COMPOSITE',
+      'AES256',
     ]);
+    // An unversioned bucket's completion names no version, the second time either.
+    expect([done.VersionId, again.VersionId]).toEqual([undefined, undefined]);
     const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'again/sha.bin' }));
     expect([head.ETag, head.ContentLength]).toEqual([done.ETag, 5 * MiB + 100]);
     // Not for another key, nor for an upload that never was; still no parts to list or upload.
@@ -163,15 +166,23 @@ describe('a repeated CompleteMultipartUpload', () => {
         s3.send(new CompleteMultipartUploadCommand({ Bucket, Key, UploadId, MultipartUpload: { Parts } })),
       ),
     );
-    const answered = completions.map((c) => (c.status === 'fulfilled' ? c.value.ETag : String(c.reason)));
+    // The same answer, headers too: the version made and its encryption.
+    const answered = completions.map((c) =>
+      c.status === 'fulfilled'
+        ? [c.value.ETag, c.value.VersionId, c.value.ServerSideEncryption].join(' ')
+        : String(c.reason),
+    );
     expect(new Set(answered).size).toBe(1);
+    const [etag, versionId, encryption] = (answered[0] as string).split(' ');
+    expect(versionId).toMatch(/^[A-Za-z0-9._-]{8,}$/);
+    expect(encryption).toBe('AES256');
     // The parts were joined once (the server is in this process): the other completions waited for that one,
     // rather than each writing its own copy of the object's 12 MiB.
     const wrote = writtenBytes() - written;
     expect(wrote).toBeGreaterThanOrEqual(12 * MiB);
     expect(wrote).toBeLessThan(2 * 12 * MiB);
     const { Versions = [] } = await s3.send(new ListObjectVersionsCommand({ Bucket, Prefix: Key }));
-    expect(Versions.map((v) => v.ETag)).toEqual([answered[0]]);
+    expect(Versions.map((v) => [v.ETag, v.VersionId])).toEqual([[etag, versionId]]);
   });
 
   it('answers the same after the object was overwritten by a plain PUT only while the blob lives', async () => {

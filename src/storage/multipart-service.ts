@@ -122,6 +122,8 @@ export function createMultipartService(deps: {
     key: string,
     replicaOf: string,
   ): Promise<{ etag: string; encryption: string | null; versionId: string } | undefined>;
+  /** The version whose bytes are a completion's blob, while it is kept: what answering the completion again names. */
+  blobVersion(blobId: string): Promise<{ versionId: string; encryption: string | null } | undefined>;
   /** Deletes a part's (or an unfinished join's) blob; no object refers to it, so nothing else is forgotten. */
   deleteBlob(id: string | undefined): Promise<void>;
   /** A fresh data key for an object (here, an upload's) at `bucket`/`key`, as the storage service makes one. */
@@ -165,7 +167,8 @@ export function createMultipartService(deps: {
 
   /**
    * A completion of an upload that is no longer in progress: S3 answers again what the completion that
-   * finished it answered, while the object it made is kept; otherwise there is no such upload.
+   * finished it answered (its ETag and checksum, the version it made and how that is encrypted), while the
+   * object it made is kept; otherwise there is no such upload.
    */
   async function completedBefore(uploadId: string, bucket: string, key: string): Promise<CompletedUpload> {
     const done = await store.findCompletedUpload(uploadId);
@@ -174,9 +177,14 @@ export function createMultipartService(deps: {
       throw noSuchUpload(uploadId);
     }
     const { checksum_algorithm: algorithm, checksum_value: value, checksum_type: type } = done;
+    const made = await deps.blobVersion(done.blob_id);
+    const encryption = made && parseStoredEncryption(made.encryption);
     return {
       etag: done.etag,
       ...(algorithm && value && type ? { checksum: { algorithm, value, type } } : {}),
+      ...(encryption ? { encryption } : {}),
+      // Named as the completion named it: only a bucket keeping versions gave the version an id of its own.
+      ...(made && made.versionId !== 'null' ? { versionId: made.versionId } : {}),
     };
   }
 

@@ -534,6 +534,10 @@ export function createStorageService(deps: {
       const made = await replicaMade(bucket, key, replicaOf, false);
       return made && { etag: made.etag, encryption: made.encryption, versionId: made.version_id };
     },
+    async blobVersion(blobId) {
+      const made = await store.findBlobVersion(blobId);
+      return made && { versionId: made.version_id, encryption: made.encryption };
+    },
     deleteBlob,
   });
 

@@ -103,6 +103,8 @@ export interface StorageStore {
   /** The key's current version or delete marker. */
   findLatest(bucket: string, key: string): Promise<VersionRow | undefined>;
   findVersion(bucket: string, key: string, versionId: string): Promise<VersionRow | undefined>;
+  /** The version whose bytes are this blob (a blob belongs to one version at most). */
+  findBlobVersion(blobId: string): Promise<VersionRow | undefined>;
   /**
    * Makes `row` the key's current version, in one transaction (its seq and is_latest are set here), and
    * returns the blobs it removed (to delete after the commit). `guard` runs inside the transaction with the
@@ -412,6 +414,9 @@ export function createStorageStore(db: Kysely<Database>): StorageStore {
         .where('version_id', '=', versionId)
         .executeTakeFirst();
     },
+
+    findBlobVersion: (blobId: string) =>
+      db.selectFrom('object_versions').selectAll().where('blob_id', '=', blobId).executeTakeFirst(),
 
     async putVersion(row, write, guard, events, replicas, completes): Promise<Removed> {
       return db.transaction().execute(async (trx) => {

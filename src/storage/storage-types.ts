@@ -295,7 +295,7 @@ export interface UploadedPart {
 /** The object a completed upload made. */
 export interface CompletedUpload {
   etag: string;
-  /** How the object is encrypted (absent when answering a completion again). */
+  /** How the object is encrypted. */
   encryption?: ObjectEncryption;
   checksum?: ObjectChecksum;
   /** The version the upload made, where the bucket has versioning configured. */

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
-import { IAMClient } from '@aws-sdk/client-iam';
+import { IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
   CompleteMultipartUploadCommand,
@@ -504,6 +504,61 @@ describe('bucket replication to another Seawall process', () => {
       ),
     ).toMatchObject({ code: 'InvalidBucketState', status: 409 });
     await s3.send(new PutBucketReplicationCommand(config('source')));
+  });
+
+  it('replicates a bucket with Object Lock only to a bucket with Object Lock, as S3 does', async () => {
+    await replica.send(new CreateBucketCommand({ Bucket: 'locked-replica', ObjectLockEnabledForBucket: true }));
+    await s3.send(new CreateBucketCommand({ Bucket: 'sealed', ObjectLockEnabledForBucket: true }));
+    const iam = new IAMClient({
+      endpoint: source.url,
+      region: source.credentials.region,
+      credentials: source.credentials,
+    });
+    await iam.send(
+      new PutRolePolicyCommand({
+        RoleName: 'replication',
+        PolicyName: 'sealed',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Action: 's3:GetObjectVersionForReplication',
+              Resource: 'arn:aws:s3:::sealed/*',
+            },
+          ],
+        }),
+      }),
+    );
+    iam.destroy();
+    // One rule to the versioned bucket without Object Lock, one to the bucket with it.
+    const both = config('sealed');
+    both.ReplicationConfiguration?.Rules?.push({
+      ID: 'locked',
+      Priority: 2,
+      Filter: { Prefix: 'data/' },
+      Status: 'Enabled',
+      DeleteMarkerReplication: { Status: 'Enabled' },
+      Destination: { Bucket: 'arn:aws:s3:::locked-replica', Account: account },
+    });
+    await s3.send(new PutBucketReplicationCommand(both));
+    const put = await s3.send(new PutObjectCommand({ Bucket: 'sealed', Key: 'data/open.csv', Body: 'open' }));
+    await until(
+      async () => ((await statusOf(s3, 'sealed', 'data/open.csv')) === 'FAILED' ? true : undefined),
+      'data/open.csv to fail for the destination without Object Lock',
+    );
+    // DstBucketObjectLockConfigMissing: nothing of it went there, though the version has no lock of its own.
+    expect(
+      await failure(replica.send(new HeadObjectCommand({ Bucket: 'replica', Key: 'data/open.csv' }))),
+    ).toMatchObject({ status: 404 });
+    // The bucket with Object Lock has it as it is at the source: no legal hold it never had.
+    const kept = await until(
+      () => replica.send(new HeadObjectCommand({ Bucket: 'locked-replica', Key: 'data/open.csv' })),
+      'the replica in the bucket with Object Lock',
+    );
+    expect(kept).toMatchObject({ VersionId: put.VersionId, ReplicationStatus: 'REPLICA' });
+    expect(kept.ObjectLockLegalHoldStatus).toBeUndefined();
+    expect(kept.ObjectLockMode).toBeUndefined();
   });
 
   it("takes another Seawall's replica only from whoever may s3:PutObject and s3:ReplicateObject, and takes it once", async () => {

@@ -8,6 +8,7 @@ import {
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   DeleteObjectTaggingCommand,
+  GetObjectLockConfigurationCommand,
   PutObjectCommand,
   PutObjectLegalHoldCommand,
   PutObjectRetentionCommand,
@@ -226,6 +227,9 @@ const CONNECT_TIMEOUT_MS = 10_000;
 /** How long a remote's registration is used before it is read again. */
 const REMOTE_REFRESH_MS = 5_000;
 
+/** How long another endpoint's answer on whether its destination bucket has Object Lock is taken as it was. */
+const LOCK_CHECK_MS = 60_000;
+
 /** A role's session is used this long before a new one is made (sessions last an hour). */
 const ROLE_SESSION_MS = 15 * 60_000;
 
@@ -264,9 +268,6 @@ export class Unreplicable extends Error {
 /** How S3 (and Seawall) refuse a write to a retaining bucket that sends no digest of its bytes. */
 const DIGEST_WANTED = /Content-MD5 OR x-amz-checksum- HTTP header is required/i;
 
-/** How S3 (and Seawall) refuse Object Lock headers in a write to a bucket without Object Lock. */
-const LOCK_MISSING = /Bucket is missing Object Lock Configuration/i;
-
 /** The destination wants a digest of the replica's bytes: the delivery is tried again with one. */
 class DigestWanted extends Error {
   override readonly name = 'DigestWanted';
@@ -297,6 +298,8 @@ export function createReplication(deps: {
   const selfClients = new Map<string, S3Client>();
   /** Destinations (`account/bucket`) that asked for a digest of each replica's bytes. */
   const digestWanted = new Set<string>();
+  /** Whether other endpoints' destination buckets have Object Lock, as last asked, by destination. */
+  const remoteLocks = new Map<string, { locked: Promise<boolean | undefined>; until: number }>();
   const sessions = new Map<string, { authorize: Promise<Authorize>; until: number }>();
 
   async function configuration(bucket: string): Promise<ReplicationConfiguration | undefined> {
@@ -412,6 +415,33 @@ export function createReplication(deps: {
     });
     clients.set(account, { client, remote });
     return client;
+  }
+
+  /**
+   * Whether a destination bucket has Object Lock: one of this installation's by its settings, another
+   * endpoint's by GetObjectLockConfiguration with the remote's key, asked once a minute per destination;
+   * undefined when it cannot be told (no such bucket, a key that may not ask), and the write answers for itself.
+   */
+  function destinationLocked(destination: RowDestination, target: string): Promise<boolean | undefined> {
+    if (isOwn(destination))
+      return settings.get(destination.bucket, 'object-lock').then(
+        (config) => config !== undefined,
+        () => undefined,
+      );
+    const now = clock.now().getTime();
+    let known = remoteLocks.get(target);
+    if (!known || known.until <= now) {
+      const locked = clientFor(destination, destination.role)
+        .then((client) => client.send(new GetObjectLockConfigurationCommand({ Bucket: destination.bucket })))
+        .then(
+          (answer) => answer.ObjectLockConfiguration?.ObjectLockEnabled === 'Enabled',
+          (error: unknown) =>
+            (error as Error).name === 'ObjectLockConfigurationNotFoundError' ? false : undefined,
+        );
+      known = { locked, until: now + LOCK_CHECK_MS };
+      remoteLocks.set(target, known);
+    }
+    return known.locked;
   }
 
   /** Checks as the rule's role that it may read the version for replication (S3's permission for it). */
@@ -541,6 +571,15 @@ export function createReplication(deps: {
     const { change } = row;
     if (change) return deliverChange({ ...row, change }, destination, signal);
     await checkRole(row, destination.role);
+    // S3 replicates a bucket with Object Lock only to a bucket with Object Lock, delete markers and versions
+    // without retention or legal hold too, which would otherwise lose the source bucket's protection.
+    if (
+      (await source?.lockEnabled(row.bucket)) &&
+      (await destinationLocked(destination, row.target)) === false
+    )
+      throw new Unreplicable(
+        `DstBucketObjectLockConfigMissing: s3://${row.bucket} has Object Lock and the destination bucket ${destination.bucket} does not`,
+      );
     const client = await clientFor(destination, destination.role);
     if (row.delete_marker === 1) {
       await send(
@@ -562,10 +601,6 @@ export function createReplication(deps: {
       const retention = opened.lock?.retention;
       const retained = retention && retention.until > clock.now().getTime() ? retention : undefined;
       const held = opened.lock?.legalHold === 'ON';
-      // S3 replicates a bucket with Object Lock only to a bucket with it (DstBucketObjectLockConfigMissing), a
-      // version with no retention or hold of its own too: its replica says legal hold OFF, a header a destination
-      // without Object Lock refuses (S3 and Seawall alike), so no call or permission more is needed to learn it.
-      const locking = !held && !retained && (await source.lockEnabled(row.bucket));
       if (retained || held)
         await checkRole(row, destination.role, [
           ...(retained ? ['s3:GetObjectRetention'] : []),
@@ -596,12 +631,10 @@ export function createReplication(deps: {
         ...(retained
           ? { ObjectLockMode: retained.mode, ObjectLockRetainUntilDate: new Date(retained.until) }
           : {}),
-        ...(held || locking ? { ObjectLockLegalHoldStatus: held ? ('ON' as const) : ('OFF' as const) } : {}),
+        ...(held ? { ObjectLockLegalHoldStatus: 'ON' as const } : {}),
         // S3 wants a retained write's bytes digested: a CRC32 goes with any retention or legal hold, and to a
         // destination that asked for one (a bucket retaining by default).
-        ...(retained || held || locking || digestWanted.has(row.target)
-          ? { ChecksumAlgorithm: 'CRC32' as const }
-          : {}),
+        ...(retained || held || digestWanted.has(row.target) ? { ChecksumAlgorithm: 'CRC32' as const } : {}),
       };
       // A version uploaded in parts goes in the same parts, so its replica keeps its ETag, as S3's do.
       const uploaded = await source.partSizes(opened.blobId);
@@ -618,10 +651,6 @@ export function createReplication(deps: {
       await send(client, asReplica(command, row.version_id), signal);
     } catch (error) {
       if (error instanceof DigestWanted) digestWanted.add(row.target);
-      if (error instanceof Unreplicable && LOCK_MISSING.test(error.message))
-        throw new Unreplicable(
-          `DstBucketObjectLockConfigMissing: the source bucket has Object Lock and the destination bucket does not (${error.message})`,
-        );
       throw error;
     } finally {
       // A request that failed may leave its body unread: its open blob is let go here either way.

@@ -173,7 +173,7 @@ export function createSniffer(deps: {
           const { body } = await deps.storage.openObject(bucket, key).catch(deletedMeanwhile);
           await fs.writeFile(path, await sampleOf(body, gzip), { mode: 0o600 });
         }
-        const sniffed = await sniff(await engine.get(), deps.signal, path, format);
+        const sniffed = await engine.use((sniffer) => sniff(sniffer, deps.signal, path, format));
         return {
           sniffed,
           format,

@@ -31,16 +31,21 @@ export async function startEngine(
 }
 
 /**
- * One engine kept for a series of work (a crawl's files, the queries the parser reads): started on first use,
- * and started again when the last piece of work crashed it or it never came up, or left it holding more than its
- * memory (overgrownMb: the watchdog would stop it under the next piece, as the query pool judges its engines).
+ * One engine kept for a series of work (a crawl's files, the queries the parser reads, perhaps several at once):
+ * started on first use, and started again when the last piece of work crashed it or it never came up, or left
+ * it holding more than its memory (overgrownMb: the watchdog would stop it under the next piece, as the query
+ * pool judges its engines). Memory is judged only between pieces of work, with none running: what one piece
+ * holds while it runs is its own, and a new engine, which no work has run on, is handed out as it comes.
  */
 export function reusableEngine(start: () => Promise<StartedEngine>) {
   let current: Promise<StartedEngine> | undefined;
-  /** The engines handed out so far: only work done on one can have left it overgrown, never a new one. */
+  /** Pieces of work running on the current engine. */
+  let running = 0;
+  /** The engines work has run on: only those can have been left overgrown. */
   const used = new WeakSet<StartedEngine>();
 
-  async function get(): Promise<EngineProcess> {
+  /** The engine for the next piece of work, counted as running before anything else can judge it. */
+  async function take(): Promise<StartedEngine> {
     current ??= start().catch((error: unknown) => {
       current = undefined;
       throw error;
@@ -48,18 +53,31 @@ export function reusableEngine(start: () => Promise<StartedEngine>) {
     const started = current;
     const engine = await started;
     const { alive } = engine.process;
-    if (alive && !(used.has(engine) && overgrownMb(engine.process) !== undefined)) {
+    const overgrown = alive && running === 0 && used.has(engine) && overgrownMb(engine.process) !== undefined;
+    if (alive && !overgrown) {
       used.add(engine);
-      return engine.process;
+      running++;
+      return engine;
     }
-    if (current === started) current = undefined;
-    if (alive) await engine.process.close();
-    await engine.release();
-    return get();
+    // Retired once, by whoever finds it so first; the others start on the next.
+    if (current === started) {
+      current = undefined;
+      if (alive) await engine.process.close();
+      await engine.release();
+    }
+    return take();
   }
 
   return {
-    get,
+    /** Runs a piece of work on the engine. */
+    async use<T>(work: (engine: EngineProcess) => Promise<T>): Promise<T> {
+      const engine = await take();
+      try {
+        return await work(engine.process);
+      } finally {
+        running--;
+      }
+    },
     async close(): Promise<void> {
       const engine = await current?.catch(() => undefined);
       current = undefined;

@@ -87,24 +87,30 @@ function createParser(deps: {
   );
   return {
     async serialize(sql: string): Promise<string> {
-      const [row] = await (await engine.get()).rows('SELECT json_serialize_sql($1::VARCHAR) AS tree', {
-        params: [sql],
-        limitBytes: 256 * 2 ** 20,
-      });
+      const [row] = await engine.use((parser) =>
+        parser.rows('SELECT json_serialize_sql($1::VARCHAR) AS tree', {
+          params: [sql],
+          limitBytes: 256 * 2 ** 20,
+        }),
+      );
       return String(row?.tree ?? '{}');
     },
     async rewrite(json: string): Promise<{ sql: string; tree: string }> {
-      const [row] = await (await engine.get()).rows(
-        'SELECT json_deserialize_sql($1::JSON) AS sql, json_serialize_sql(json_deserialize_sql($1::JSON)) AS tree',
-        { params: [json], limitBytes: 256 * 2 ** 20 },
+      const [row] = await engine.use((parser) =>
+        parser.rows(
+          'SELECT json_deserialize_sql($1::JSON) AS sql, json_serialize_sql(json_deserialize_sql($1::JSON)) AS tree',
+          { params: [json], limitBytes: 256 * 2 ** 20 },
+        ),
       );
       return { sql: String(row?.sql ?? ''), tree: String(row?.tree ?? '{}') };
     },
     async deserialize(json: string): Promise<string> {
-      const [row] = await (await engine.get()).rows('SELECT json_deserialize_sql($1::JSON) AS sql', {
-        params: [json],
-        limitBytes: 256 * 2 ** 20,
-      });
+      const [row] = await engine.use((parser) =>
+        parser.rows('SELECT json_deserialize_sql($1::JSON) AS sql', {
+          params: [json],
+          limitBytes: 256 * 2 ** 20,
+        }),
+      );
       return String(row?.sql ?? '');
     },
     close: () => engine.close(),

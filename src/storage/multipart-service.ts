@@ -172,19 +172,20 @@ export function createMultipartService(deps: {
    */
   async function completedBefore(uploadId: string, bucket: string, key: string): Promise<CompletedUpload> {
     const done = await store.findCompletedUpload(uploadId);
-    if (!done || done.bucket !== bucket || done.key !== key) {
+    // The version it made, unless deleted meanwhile (its record then goes with its blob).
+    const made = done && (await deps.blobVersion(done.blob_id));
+    if (!done || !made || done.bucket !== bucket || done.key !== key) {
       await deps.requireBucket(bucket);
       throw noSuchUpload(uploadId);
     }
     const { checksum_algorithm: algorithm, checksum_value: value, checksum_type: type } = done;
-    const made = await deps.blobVersion(done.blob_id);
-    const encryption = made && parseStoredEncryption(made.encryption);
+    const encryption = parseStoredEncryption(made.encryption);
     return {
       etag: done.etag,
       ...(algorithm && value && type ? { checksum: { algorithm, value, type } } : {}),
       ...(encryption ? { encryption } : {}),
       // Named as the completion named it: only a bucket keeping versions gave the version an id of its own.
-      ...(made && made.versionId !== 'null' ? { versionId: made.versionId } : {}),
+      ...(made.versionId !== 'null' ? { versionId: made.versionId } : {}),
     };
   }
 

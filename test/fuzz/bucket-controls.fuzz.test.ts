@@ -48,7 +48,7 @@ describe('the PublicAccessBlockConfiguration and OwnershipControls readers under
     );
   });
 
-  it('answer mutated documents with a setting S3 would store or a 400, never anything else', () => {
+  it('answer mutated documents with a well-formed setting or a 400, never anything else', () => {
     const valid = toXml(
       'PublicAccessBlockConfiguration',
       publicAccessBlockElements({
@@ -62,6 +62,8 @@ describe('the PublicAccessBlockConfiguration and OwnershipControls readers under
       wireText(8),
       fc.constantFrom('<Rule>', '</Rule>', 'TRUE', ' false ', '<BlockPublicAcls>', '&amp;'),
     );
+    expect(readBlock(valid)).not.toBe('refused');
+    expect(readOwnership(ownershipDocument('ObjectWriter'))).toBe('ObjectWriter');
     fc.assert(
       fc.property(mutated(valid, insert), mutated(ownershipDocument('ObjectWriter'), insert), (a, b) => {
         const block = readBlock(a);

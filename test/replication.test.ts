@@ -507,7 +507,9 @@ describe('bucket replication to another Seawall process', () => {
   });
 
   it('replicates a bucket with Object Lock only to a bucket with Object Lock, as S3 does', async () => {
-    await replica.send(new CreateBucketCommand({ Bucket: 'locked-replica', ObjectLockEnabledForBucket: true }));
+    await replica.send(
+      new CreateBucketCommand({ Bucket: 'locked-replica', ObjectLockEnabledForBucket: true }),
+    );
     await s3.send(new CreateBucketCommand({ Bucket: 'sealed', ObjectLockEnabledForBucket: true }));
     const iam = new IAMClient({
       endpoint: source.url,

@@ -29,6 +29,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AWS_CLI, awsCli } from './helpers/aws-cli.js';
 import { type Algorithm, checksumOf, compositeChecksum } from './helpers/checksums.js';
 import { failure } from './helpers/failure.js';
+import { writtenBytes } from './helpers/process-io.js';
 import { rawRequest, signedHeaders } from './helpers/raw.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
 
@@ -36,11 +37,6 @@ let t: TestSeawall;
 let s3: S3Client;
 const MiB = 1024 * 1024;
 const BUCKET = 'edges';
-
-/** What this process has written so far (files and sockets alike): wchar of /proc/self/io. */
-function writtenBytes(): number {
-  return Number(/^wchar: (\d+)$/m.exec(readFileSync('/proc/self/io', 'utf8'))?.[1]);
-}
 
 beforeAll(async () => {
   t = await startTestSeawall();

@@ -29,6 +29,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsCli } from './helpers/aws-cli.js';
 import { failure } from './helpers/failure.js';
+import { writtenBytes } from './helpers/process-io.js';
 import { rawRequest, signedHeaders } from './helpers/raw.js';
 import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 
@@ -155,6 +156,32 @@ describe('S3 Object Lock', () => {
       code: 'InvalidRequest',
       status: 400,
     });
+    // Refused before the body is stored: the server (in this process) writes no copy of it, only the client
+    // its request.
+    const body = Buffer.alloc(16 * 2 ** 20, 7);
+    const written = writtenBytes();
+    expect(
+      await failure(
+        s3.send(
+          new PutObjectCommand({
+            Bucket,
+            Key: 'large',
+            Body: body,
+            ChecksumAlgorithm: 'CRC32',
+            ObjectLockLegalHoldStatus: 'ON',
+          }),
+        ),
+      ),
+    ).toEqual({ code: 'InvalidRequest', status: 400 });
+    expect(writtenBytes() - written).toBeLessThan(1.5 * body.length);
+    // An upload asking for a lock is refused when it begins, not once all its parts are in.
+    for (const lock of [
+      { ObjectLockLegalHoldStatus: 'OFF' as const },
+      { ObjectLockMode: 'GOVERNANCE' as const, ObjectLockRetainUntilDate: FAR },
+    ])
+      expect(
+        await failure(s3.send(new CreateMultipartUploadCommand({ Bucket, Key: 'parts', ...lock }))),
+      ).toEqual({ code: 'InvalidRequest', status: 400 });
     const config = { ObjectLockConfiguration: { ObjectLockEnabled: 'Enabled' as const } };
     const enable = () => s3.send(new PutObjectLockConfigurationCommand({ Bucket, ...config }));
     expect(await failure(enable())).toEqual({ code: 'InvalidBucketState', status: 409 });

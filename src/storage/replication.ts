@@ -572,9 +572,10 @@ export function createReplication(deps: {
     if (change) return deliverChange({ ...row, change }, destination, signal);
     await checkRole(row, destination.role);
     // S3 replicates a bucket with Object Lock only to a bucket with Object Lock, delete markers and versions
-    // without retention or legal hold too, which would otherwise lose the source bucket's protection.
+    // without retention or legal hold too, which would otherwise lose the source bucket's protection. (A source
+    // bucket deleted since has nothing left to replicate: found so below, as before.)
     if (
-      (await source?.lockEnabled(row.bucket)) &&
+      (await source?.lockEnabled(row.bucket).catch(unlessGone)) &&
       (await destinationLocked(destination, row.target)) === false
     )
       throw new Unreplicable(

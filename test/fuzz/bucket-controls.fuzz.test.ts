@@ -1,29 +1,18 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isAppError } from '../../src/errors.js';
-import { parseXml, toXml, XmlParseError } from '../../src/lib/xml.js';
+import { toXml } from '../../src/lib/xml.js';
 import type { PublicAccessBlock } from '../../src/storage/bucket-access.js';
 import { type ObjectOwnership, readOwnershipControls } from '../../src/storage/object-ownership.js';
 import { publicAccessBlockElements, readPublicAccessBlock } from '../../src/storage/s3-bucket-access-api.js';
 import { fuzzParameters } from './fuzz-runs.js';
 import { mutated, wireText } from './mutations.js';
-
-/** What a reader gives for a document, or 'refused' when it is answered with a 400 (or does not parse). */
-function readOrRefused<T>(text: string, lists: string[], read: (document: Record<string, unknown>) => T) {
-  try {
-    return read(parseXml(text, lists));
-  } catch (error) {
-    if (error instanceof XmlParseError) return 'refused';
-    if (isAppError(error) && error.status === 400) return 'refused';
-    throw error;
-  }
-}
+import { readOrRefused as readDocument } from './xml-documents.js';
 
 const OWNERSHIPS: ObjectOwnership[] = ['BucketOwnerEnforced', 'BucketOwnerPreferred', 'ObjectWriter'];
 const FLAGS = ['blockPublicAcls', 'ignorePublicAcls', 'blockPublicPolicy', 'restrictPublicBuckets'] as const;
 
-const readBlock = (text: string) => readOrRefused(text, [], readPublicAccessBlock);
-const readOwnership = (text: string) => readOrRefused(text, ['Rule'], readOwnershipControls);
+const readBlock = (text: string) => readDocument(text, [], readPublicAccessBlock);
+const readOwnership = (text: string) => readDocument(text, ['Rule'], readOwnershipControls);
 const ownershipDocument = (ownership: string) =>
   toXml('OwnershipControls', { Rule: [{ ObjectOwnership: ownership }] });
 

@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isAppError } from '../../src/errors.js';
-import { parseXml, toXml, XmlParseError } from '../../src/lib/xml.js';
+import { toXml } from '../../src/lib/xml.js';
 import {
   CORS_LIST_ELEMENTS,
   CORS_METHODS,
@@ -17,17 +16,11 @@ import {
 } from '../../src/storage/cors-rules.js';
 import { fuzzParameters } from './fuzz-runs.js';
 import { mutated, wireText } from './mutations.js';
+import { readOrRefused as readDocument } from './xml-documents.js';
 
-/** The rules a CORSConfiguration document gives, or the 400 error (or parse failure) it is refused with. */
-function readOrRefused(text: string): CorsRule[] | 'refused' {
-  try {
-    return readCorsConfiguration(parseXml(text, CORS_LIST_ELEMENTS));
-  } catch (error) {
-    if (error instanceof XmlParseError) return 'refused';
-    if (isAppError(error) && error.status === 400) return 'refused';
-    throw error;
-  }
-}
+/** The rules a CORSConfiguration document gives, or 'refused' (a 400, or no XML). */
+const readOrRefused = (text: string): CorsRule[] | 'refused' =>
+  readDocument(text, CORS_LIST_ELEMENTS, readCorsConfiguration);
 
 /** What S3 promises of every configuration it stores. */
 function expectStorable(rules: readonly CorsRule[]): void {

@@ -1,23 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isAppError } from '../../src/errors.js';
-import { parseXml, toXml, XmlParseError } from '../../src/lib/xml.js';
+import { toXml } from '../../src/lib/xml.js';
 import { type LifecycleConfiguration, lifecycleXml, parseLifecycle } from '../../src/storage/lifecycle.js';
 import { fuzzParameters } from './fuzz-runs.js';
 import { mutated, wireText } from './mutations.js';
+import { readOrRefused as readDocument } from './xml-documents.js';
 
 const LISTS = ['Rule', 'Tag', 'Transition', 'NoncurrentVersionTransition'];
 
 /** What PutBucketLifecycleConfiguration does with a body: a configuration, or an S3 error answered with 400. */
-function parsed(text: string): LifecycleConfiguration | 'refused' {
-  try {
-    return parseLifecycle(parseXml(text, LISTS), undefined);
-  } catch (error) {
-    if (error instanceof XmlParseError) return 'refused';
-    expect(isAppError(error) && error.status === 400, String(error)).toBe(true);
-    return 'refused';
-  }
-}
+const parsed = (text: string): LifecycleConfiguration | 'refused' =>
+  readDocument(text, LISTS, (document) => parseLifecycle(document, undefined));
 
 const VALID = [
   '<LifecycleConfiguration><Rule><ID>a</ID><Prefix>logs/</Prefix><Status>Enabled</Status><Expiration><Days>3</Days></Expiration></Rule></LifecycleConfiguration>',

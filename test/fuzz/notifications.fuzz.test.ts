@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isAppError } from '../../src/errors.js';
-import { parseXml, toXml, XmlParseError } from '../../src/lib/xml.js';
+import { toXml } from '../../src/lib/xml.js';
 import {
   NOTIFICATION_EVENTS,
   NOTIFICATION_LIST_ELEMENTS,
@@ -15,17 +14,11 @@ import {
 import { eventKey } from '../../src/storage/notifications.js';
 import { fuzzParameters } from './fuzz-runs.js';
 import { mutated, wireText } from './mutations.js';
+import { readOrRefused as readDocument } from './xml-documents.js';
 
 /** The configuration a document gives, or 'refused' when it is answered with a 400 (or does not parse). */
-function readOrRefused(text: string): NotificationConfiguration | 'refused' {
-  try {
-    return readNotificationConfiguration(parseXml(text, NOTIFICATION_LIST_ELEMENTS));
-  } catch (error) {
-    if (error instanceof XmlParseError) return 'refused';
-    if (isAppError(error) && error.status === 400) return 'refused';
-    throw error;
-  }
-}
+const readOrRefused = (text: string): NotificationConfiguration | 'refused' =>
+  readDocument(text, NOTIFICATION_LIST_ELEMENTS, readNotificationConfiguration);
 
 /** What S3 promises of every configuration it stores. */
 function expectStorable(config: NotificationConfiguration): void {

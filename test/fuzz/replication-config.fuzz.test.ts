@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isAppError } from '../../src/errors.js';
-import { parseXml, toXml, XmlParseError } from '../../src/lib/xml.js';
+import { toXml } from '../../src/lib/xml.js';
 import {
   parseReplication,
   type ReplicationConfiguration,
@@ -11,21 +10,17 @@ import {
 } from '../../src/storage/replication-config.js';
 import { fuzzParameters } from './fuzz-runs.js';
 import { mutated, wireText } from './mutations.js';
+import { readOrRefused as readDocument } from './xml-documents.js';
 
 /** The elements PutBucketReplication reads as lists (s3-replication-api.ts). */
 const LISTS = ['Rule', 'Tag'];
 
-/** The configuration a document gives, or 'refused' when it is answered with a 4xx (or does not parse). */
-function readOrRefused(text: string): ReplicationConfiguration | 'refused' {
-  try {
-    return parseReplication(parseXml(text, LISTS));
-  } catch (error) {
-    if (error instanceof XmlParseError) return 'refused';
-    // 501 too: S3 Replication Time Control asked for is refused as not implemented.
-    if (isAppError(error) && (error.status === 400 || error.status === 501)) return 'refused';
-    throw error;
-  }
-}
+/**
+ * The configuration a document gives, or 'refused' when it is answered with a 400 (or does not parse), or a 501:
+ * S3 Replication Time Control asked for is refused as not implemented.
+ */
+const readOrRefused = (text: string): ReplicationConfiguration | 'refused' =>
+  readDocument(text, LISTS, parseReplication, [400, 501]);
 
 const document = (config: ReplicationConfiguration) =>
   toXml('ReplicationConfiguration', replicationXml(config));

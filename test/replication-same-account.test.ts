@@ -37,7 +37,7 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPLICA_HEADER } from '../src/storage/replication.js';
 import { failureOf } from './helpers/failure.js';
-import { replicationRole, retainByDefault } from './helpers/replication.js';
+import { allowReplicationRole, replicationRole, retainByDefault } from './helpers/replication.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
 import { makeCertificate } from './helpers/tls.js';
 
@@ -453,22 +453,11 @@ describe.each([
   it('marks FAILED what a bucket with Object Lock would replicate to one without, locked or not, as S3 does', async () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'sealed', ObjectLockEnabledForBucket: true }));
     const iam = new IAMClient(asRoot());
-    await iam.send(
-      new PutRolePolicyCommand({
-        RoleName: 'replication',
-        PolicyName: 'sealed',
-        PolicyDocument: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Allow',
-              Action: ['s3:GetObjectVersionForReplication', 's3:GetObjectRetention', 's3:GetObjectLegalHold'],
-              Resource: 'arn:aws:s3:::sealed/*',
-            },
-          ],
-        }),
-      }),
-    );
+    await allowReplicationRole(iam, 'sealed', [
+      's3:GetObjectVersionForReplication',
+      's3:GetObjectRetention',
+      's3:GetObjectLegalHold',
+    ]);
     iam.destroy();
     const rule = config('replica');
     rule.Bucket = 'sealed';

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
-import { IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
   CompleteMultipartUploadCommand,
@@ -38,7 +38,12 @@ import { AWS_CLI, AWS_CLI_ON_PATH, awsCli } from './helpers/aws-cli.js';
 import { BIN, servedUrl } from './helpers/child-server.js';
 import { failure } from './helpers/failure.js';
 import { policyUser } from './helpers/iam-user.js';
-import { registerRemote, replicationRole, retainByDefault } from './helpers/replication.js';
+import {
+  allowReplicationRole,
+  registerRemote,
+  replicationRole,
+  retainByDefault,
+} from './helpers/replication.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
 
 const RETRIES = { firstDelayMs: 100, maxDelayMs: 400, attempts: 1000 };
@@ -516,22 +521,7 @@ describe('bucket replication to another Seawall process', () => {
       region: source.credentials.region,
       credentials: source.credentials,
     });
-    await iam.send(
-      new PutRolePolicyCommand({
-        RoleName: 'replication',
-        PolicyName: 'sealed',
-        PolicyDocument: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Allow',
-              Action: 's3:GetObjectVersionForReplication',
-              Resource: 'arn:aws:s3:::sealed/*',
-            },
-          ],
-        }),
-      }),
-    );
+    await allowReplicationRole(iam, 'sealed', ['s3:GetObjectVersionForReplication']);
     iam.destroy();
     // One rule to the versioned bucket without Object Lock, one to the bucket with it.
     const both = config('sealed');

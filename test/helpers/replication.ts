@@ -76,6 +76,20 @@ export async function replicationRole(
   return Role?.Arn as string;
 }
 
+/** Lets the role `replication` do `actions` on the objects of `bucket` (an inline policy named after it). */
+export async function allowReplicationRole(iam: IAMClient, bucket: string, actions: string[]): Promise<void> {
+  await iam.send(
+    new PutRolePolicyCommand({
+      RoleName: 'replication',
+      PolicyName: bucket,
+      PolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: actions, Resource: `arn:aws:s3:::${bucket}/*` }],
+      }),
+    }),
+  );
+}
+
 /** Makes `bucket` (created with Object Lock) retain what it stores by default: GOVERNANCE for a day. */
 export async function retainByDefault(s3: S3Client, Bucket: string): Promise<void> {
   await s3.send(

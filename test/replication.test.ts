@@ -126,21 +126,22 @@ describe('bucket replication to another Seawall process', () => {
   let s3: S3Client;
   let replica: S3Client;
 
+  /** A rule replicating `Prefix` to the destination's `bucket`, with or without delete markers. */
+  const rule = (ID: string, Priority: number, Prefix: string, bucket: string, markers: boolean) => ({
+    ID,
+    Priority,
+    Filter: { Prefix },
+    Status: 'Enabled' as const,
+    DeleteMarkerReplication: { Status: markers ? ('Enabled' as const) : ('Disabled' as const) },
+    Destination: { Bucket: `arn:aws:s3:::${bucket}`, Account: account },
+  });
+
   /** The rule most tests use: data/ to the destination's bucket, delete markers included. */
   const config = (Bucket: string): PutBucketReplicationCommandInput => ({
     Bucket,
     ReplicationConfiguration: {
       Role: `arn:aws:iam::${source.credentials.accountId}:role/replication`,
-      Rules: [
-        {
-          ID: 'data',
-          Priority: 1,
-          Filter: { Prefix: 'data/' },
-          Status: 'Enabled',
-          DeleteMarkerReplication: { Status: 'Enabled' },
-          Destination: { Bucket: 'arn:aws:s3:::replica', Account: account },
-        },
-      ],
+      Rules: [rule('data', 1, 'data/', 'replica', true)],
     },
   });
 
@@ -469,22 +470,8 @@ describe('bucket replication to another Seawall process', () => {
     await replica.send(new CreateBucketCommand({ Bucket: 'unversioned-replica' }));
     const three = config('source');
     three.ReplicationConfiguration?.Rules?.push(
-      {
-        ID: 'refused',
-        Priority: 2,
-        Filter: { Prefix: 'refused/' },
-        Status: 'Enabled',
-        DeleteMarkerReplication: { Status: 'Disabled' },
-        Destination: { Bucket: 'arn:aws:s3:::unversioned-replica', Account: account },
-      },
-      {
-        ID: 'private',
-        Priority: 3,
-        Filter: { Prefix: 'private/' },
-        Status: 'Enabled',
-        DeleteMarkerReplication: { Status: 'Disabled' },
-        Destination: { Bucket: 'arn:aws:s3:::replica', Account: account },
-      },
+      rule('refused', 2, 'refused/', 'unversioned-replica', false),
+      rule('private', 3, 'private/', 'replica', false),
     );
     await s3.send(new PutBucketReplicationCommand(three));
     await s3.send(new PutObjectCommand({ Bucket: 'source', Key: 'refused/x', Body: 'x' }));
@@ -525,14 +512,7 @@ describe('bucket replication to another Seawall process', () => {
     iam.destroy();
     // One rule to the versioned bucket without Object Lock, one to the bucket with it.
     const both = config('sealed');
-    both.ReplicationConfiguration?.Rules?.push({
-      ID: 'locked',
-      Priority: 2,
-      Filter: { Prefix: 'data/' },
-      Status: 'Enabled',
-      DeleteMarkerReplication: { Status: 'Enabled' },
-      Destination: { Bucket: 'arn:aws:s3:::locked-replica', Account: account },
-    });
+    both.ReplicationConfiguration?.Rules?.push(rule('locked', 2, 'data/', 'locked-replica', true));
     await s3.send(new PutBucketReplicationCommand(both));
     const put = await s3.send(new PutObjectCommand({ Bucket: 'sealed', Key: 'data/open.csv', Body: 'open' }));
     await until(
@@ -804,16 +784,7 @@ describe('bucket replication to another Seawall process', () => {
   it('is configured with the aws cli, and DeleteBucketReplication stops it', async () => {
     const document = JSON.stringify({
       Role: `arn:aws:iam::${source.credentials.accountId}:role/replication`,
-      Rules: [
-        {
-          ID: 'cli',
-          Priority: 2,
-          Filter: { Prefix: 'cli/' },
-          Status: 'Enabled',
-          DeleteMarkerReplication: { Status: 'Disabled' },
-          Destination: { Bucket: 'arn:aws:s3:::replica', Account: account },
-        },
-      ],
+      Rules: [rule('cli', 2, 'cli/', 'replica', false)],
     });
     for (const cli of [AWS_CLI, AWS_CLI_ON_PATH]) {
       const put = await awsCli(

@@ -39,7 +39,7 @@ export async function startEngine(
  */
 export function reusableEngine(start: () => Promise<StartedEngine>) {
   let current: Promise<StartedEngine> | undefined;
-  /** Pieces of work running on the current engine. */
+  /** Pieces of work running (on the current engine, or on one retired under them after it died). */
   let running = 0;
   /** The engines work has run on: only those can have been left overgrown. */
   const used = new WeakSet<StartedEngine>();

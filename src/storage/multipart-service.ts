@@ -179,14 +179,23 @@ export function createMultipartService(deps: {
       throw noSuchUpload(uploadId);
     }
     const { checksum_algorithm: algorithm, checksum_value: value, checksum_type: type } = done;
-    const encryption = parseStoredEncryption(made.encryption);
     return {
       etag: done.etag,
       ...(algorithm && value && type ? { checksum: { algorithm, value, type } } : {}),
-      ...(encryption ? { encryption } : {}),
-      // Named as the completion named it: only a bucket keeping versions gave the version an id of its own.
-      ...(made.versionId !== 'null' ? { versionId: made.versionId } : {}),
+      ...versionAnswer(made),
     };
+  }
+
+  /**
+   * What a completion answers of the version it made, read back from that version: how it is encrypted, and its
+   * id where the completion named it (by default, where the bucket kept versions and so gave it an id of its own).
+   */
+  function versionAnswer(
+    version: { versionId: string; encryption: string | null },
+    named = version.versionId !== 'null',
+  ) {
+    const encryption = parseStoredEncryption(version.encryption);
+    return { ...(encryption ? { encryption } : {}), ...(named ? { versionId: version.versionId } : {}) };
   }
 
   /** The parts' bytes in order, read one part at a time, each chunk also given to `observe`. */
@@ -297,8 +306,8 @@ export function createMultipartService(deps: {
       const again = multipartEtag((await listedParts(upload, checksum, listed)).map((p) => p.etag));
       if (again !== made.etag) throw replicaIdTaken(settings.replicaOf as string, 'another object');
       await endUpload(uploadId);
-      const encryption = parseStoredEncryption(made.encryption);
-      return { etag: made.etag, versionId: made.versionId, ...(encryption ? { encryption } : {}) };
+      // A replica's version is named whatever its id: its bucket keeps versions, as a replica's must.
+      return { etag: made.etag, ...versionAnswer(made, true) };
     }
     const parts = await listedParts(upload, checksum, listed);
     const plan = planObjectChecksum(checksum, sent, parts);

@@ -1,6 +1,9 @@
 import { constants, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 
+/** The profile that the data directory's aws cli files (credentials, config) name. */
+export const PROFILE = 'seawall';
+
 /** Where everything lives inside a data directory. */
 export function dataDirLayout(dataDir: string) {
   return {

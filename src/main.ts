@@ -23,7 +23,7 @@ import {
   createGlueApi,
 } from './catalog/index.js';
 import type { Config } from './config.js';
-import { dataDirLayout, exists, writeFileOnce } from './data-dir.js';
+import { dataDirLayout, exists, PROFILE, writeFileOnce } from './data-dir.js';
 import { claimDataDir } from './data-dir-claim.js';
 import { prepareDataDir } from './data-dir-modes.js';
 import { type MetadataDb, openMetadataDb } from './db/database.js';
@@ -116,8 +116,6 @@ import {
   storageMigrations,
   withS3Control,
 } from './storage/index.js';
-
-export const PROFILE = 'seawall';
 
 /**
  * What each Athena query gets: two ordinary slots, and a lane of four for queries that have run past three

@@ -116,6 +116,38 @@ describe('seawall CLI', () => {
     expect(notInit.stderr).toContain('seawall init');
   });
 
+  it("answers every command's help and a bad flag without loading the server, the SDK or what it runs", () => {
+    const log = join(tempDir(), 'imports');
+    const imported = (...args: string[]) => {
+      writeFileSync(log, '');
+      const result = spawnSync(
+        process.execPath,
+        ['--import', join(import.meta.dirname, 'helpers', 'import-recorder.mjs'), BIN, ...args],
+        {
+          encoding: 'utf8',
+          env: { PATH: process.env.PATH ?? '', SEAWALL_RECORD_IMPORTS: log },
+          timeout: 30_000,
+        },
+      );
+      return { code: result.status, urls: readFileSync(log, 'utf8').split('\n').filter(Boolean) };
+    };
+    const heavy =
+      /\/dist\/(main|server|storage|kms|backup|check|demo|query)\b|@aws-sdk\/client-|duckdb|better-sqlite3/;
+    // The recorder sees the CLI's own modules (it would see the server's were they loaded).
+    expect(imported('--help').urls.some((url) => url.endsWith('/dist/cli/main.js'))).toBe(true);
+    for (const command of ['init', 'serve', 'demo', 'backup', 'restore', 'check', 'remote']) {
+      for (const args of [
+        [command, '--help'],
+        [command, '--bogus'],
+      ]) {
+        const { code, urls } = imported(...args);
+        // A bad flag fails with the command's failure code (1, or 2 for check).
+        expect({ args, failed: code !== 0 }).toEqual({ args, failed: args[1] === '--bogus' });
+        expect({ args, loaded: urls.filter((url) => heavy.test(url)) }).toEqual({ args, loaded: [] });
+      }
+    }
+  });
+
   it('init creates the key, account and credentials once, and a second init changes nothing', () => {
     const dir = join(tempDir(), 'data');
     expect(run('init', '--data-dir', dir).code).toBe(0);

@@ -1,10 +1,5 @@
 import { resolve } from 'node:path';
 import type { S3Access } from '../backup/backup-store.js';
-import { BackupError } from '../backup/backup-target.js';
-import { isS3Location } from '../backup/open-store.js';
-import { restoreBackup } from '../backup/restore-backup.js';
-import { takeBackup } from '../backup/take-backup.js';
-import { verifyBackup } from '../backup/verify-backup.js';
 import { configFrom } from '../config.js';
 import { CliError, type CliIo, type Command } from './commands.js';
 
@@ -21,8 +16,21 @@ function required(values: Record<string, string | boolean | undefined>, name: st
   return value;
 }
 
+/** The backup modules, imported when a command runs, never for its help or its flags. */
+const backups = async () => {
+  const [target, stores, restore, take, verify] = await Promise.all([
+    import('../backup/backup-target.js'),
+    import('../backup/open-store.js'),
+    import('../backup/restore-backup.js'),
+    import('../backup/take-backup.js'),
+    import('../backup/verify-backup.js'),
+  ]);
+  return { ...target, ...stores, ...restore, ...take, ...verify };
+};
+
 /** A backup's own failures are expected ones: one line, exit 1. */
 async function expected<T>(run: () => Promise<T>): Promise<T> {
+  const { BackupError } = await backups();
   try {
     return await run();
   } catch (error) {
@@ -45,12 +53,12 @@ const S3_USAGE = ' [--endpoint URL] [--credentials FILE [--profile P]] [--region
  * A backup's location as the backup modules take it (a directory made absolute, an S3 location as given), and how
  * to reach it if in S3: the flags, else the environment's region and the SDK's default credential chain.
  */
-function backupPlace(
+async function backupPlace(
   values: Record<string, string | boolean | undefined>,
   where: string,
   env: CliIo['env'],
-): { where: string; s3?: S3Access } {
-  if (!isS3Location(where)) {
+): Promise<{ where: string; s3?: S3Access }> {
+  if (!(await backups()).isS3Location(where)) {
     const s3Flag = Object.keys(S3_OPTIONS).find((name) => values[name] !== undefined);
     if (s3Flag) throw new CliError(`--${s3Flag} is only for a backup in S3 (s3://bucket/prefix)`);
     return { where: resolve(where) };
@@ -99,7 +107,8 @@ export const backupCommand: Command = {
     if (stray)
       throw new CliError(`--${stray} ${values.verify ? 'is not' : 'is only'} for seawall backup --verify`);
     if (values.verify) {
-      const from = backupPlace(values, required(values, 'from', 'the backup to check'), io.env);
+      const from = await backupPlace(values, required(values, 'from', 'the backup to check'), io.env);
+      const { verifyBackup } = await backups();
       const result = await expected(() => verifyBackup(from.where, text(values, 'snapshot'), from.s3));
       for (const problem of result.problems) io.err(problem);
       const { databases, blobs, bytes } = result.checked;
@@ -108,7 +117,8 @@ export const backupCommand: Command = {
       );
       return result.problems.length === 0 ? 0 : 1;
     }
-    const to = backupPlace(values, required(values, 'to', 'where to back up to'), io.env);
+    const to = await backupPlace(values, required(values, 'to', 'where to back up to'), io.env);
+    const { takeBackup } = await backups();
     const { endpoint: _e, credentials: _c, profile: _p, region: _r, ...dataDirFlags } = values;
     const config = configFrom(dataDirFlags, io.env);
     const started = Date.now();
@@ -145,7 +155,7 @@ export const restoreCommand: Command = {
     'cold-storage-class': { type: 'string' },
   },
   async run({ values }, io) {
-    const from = backupPlace(values, required(values, 'from', 'the backup to restore'), io.env);
+    const from = await backupPlace(values, required(values, 'from', 'the backup to restore'), io.env);
     const rootKeyFile = resolve(required(values, 'root-key', "the installation's root key file"));
     required(values, 'data-dir', 'the new data directory');
     const { endpoint: _e, credentials: _c, profile: _p, region: _r, ...dataDirFlags } = values;
@@ -154,6 +164,7 @@ export const restoreCommand: Command = {
     const { SEAWALL_COLD_STORAGE_DIR: _cold, ...env } = io.env;
     const config = configFrom(dataDirFlags, env);
     const snapshot = text(values, 'snapshot');
+    const { restoreBackup } = await backups();
     const result = await expected(() =>
       restoreBackup({
         from: from.where,

@@ -1,4 +1,3 @@
-import { CheckError, checkInstallation } from '../check/index.js';
 import { configFrom } from '../config.js';
 import { dataDirLayout, exists } from '../data-dir.js';
 import { acquireDataDirLock, DataDirBusyError, describeHolder } from '../data-dir-lock.js';
@@ -66,6 +65,8 @@ export const checkCommand: Command = {
       throw error;
     });
     const printing = printingReport(io, values.verbose === true);
+    // Imported when it runs, never for the command's help or its flags.
+    const { CheckError, checkInstallation } = await import('../check/index.js');
     try {
       await checkInstallation(config, printing.report, { quick: values.quick === true });
     } catch (error) {

@@ -4,9 +4,8 @@ import { fromIni } from '@aws-sdk/credential-provider-ini';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { loadConfig } from '@smithy/core/config';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
-import { dataDirLayout } from '../data-dir.js';
+import { dataDirLayout, PROFILE } from '../data-dir.js';
 import { describeHolder, readLockHolder } from '../data-dir-lock.js';
-import { PROFILE } from '../main.js';
 import { CliError, type CliIo } from './commands.js';
 
 /**

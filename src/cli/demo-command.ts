@@ -1,13 +1,7 @@
 import { configFrom } from '../config.js';
-import { dataDirLayout } from '../data-dir.js';
-import { ensureAuditTrail } from '../demo/audit-setup.js';
-import { DEFAULT_SAMPLES_DIR } from '../demo/datasets.js';
-import { ensurePersonas, type PersonaOutcome, personaFiles, personaGuide } from '../demo/persona-setup.js';
-import { ADMIN_USER } from '../demo/personas.js';
-import { loadVancouverDemo } from '../demo/pipeline.js';
-import { AUDIT_BUCKET } from '../demo/zones.js';
+import { dataDirLayout, PROFILE } from '../data-dir.js';
+import type { PersonaOutcome } from '../demo/persona-setup.js';
 import { createLogger } from '../lib/logger.js';
-import { initDataDir, PROFILE, startSeawall } from '../main.js';
 import type { Command } from './commands.js';
 import { refuseIfRunning } from './preflight.js';
 
@@ -29,6 +23,24 @@ export const demoCommand: Command = {
     const layout = dataDirLayout(config.dataDir);
     // Before init touches anything: a second demo on the same directory says at once who runs it.
     await refuseIfRunning(config.dataDir);
+    // The server and the demo's modules are imported when it runs, never for its help or its flags.
+    const [
+      { initDataDir, startSeawall },
+      { ensureAuditTrail },
+      { DEFAULT_SAMPLES_DIR },
+      { ensurePersonas, personaFiles, personaGuide },
+      { ADMIN_USER },
+      { loadVancouverDemo },
+      { AUDIT_BUCKET },
+    ] = await Promise.all([
+      import('../main.js'),
+      import('../demo/audit-setup.js'),
+      import('../demo/datasets.js'),
+      import('../demo/persona-setup.js'),
+      import('../demo/personas.js'),
+      import('../demo/pipeline.js'),
+      import('../demo/zones.js'),
+    ]);
     const credentials = await initDataDir(config);
     const seawall = await startSeawall(config, {
       logger: createLogger(config.logLevel, { file: layout.log }),

@@ -1,10 +1,7 @@
 import { fromIni } from '@aws-sdk/credential-provider-ini';
 import { configFrom, REGION_PATTERN } from '../config.js';
 import { dataDirLayout, exists } from '../data-dir.js';
-import { createSecretBox } from '../kms/index.js';
-import { openStore } from '../main.js';
-import { rootKeyOf } from '../root-of-trust.js';
-import { createRemoteStore, REMOTE_SECRETS_PURPOSE } from '../storage/index.js';
+import type { Remote } from '../storage/index.js';
 import { CliError, type Command } from './commands.js';
 
 const ACCOUNT = /^\d{12}$/;
@@ -37,7 +34,7 @@ export const remoteCommand: Command = {
     const layout = dataDirLayout(config.dataDir);
     if (!(await exists(layout.rootKey)) && !(config.rootKey && (await exists(layout.credentials))))
       throw new CliError(`${config.dataDir} is not a Seawall data directory; choose one with --data-dir`);
-    let remote: Parameters<ReturnType<typeof createRemoteStore>['put']>[0] | undefined;
+    let remote: Remote | undefined;
     if (action === 'add') {
       const account = typeof values.account === 'string' ? values.account : '';
       if (!ACCOUNT.test(account)) throw new CliError('--account must be a 12-digit account id');
@@ -81,6 +78,14 @@ export const remoteCommand: Command = {
         secretAccessKey: credentials.secretAccessKey,
       };
     }
+    // The stores are imported once the flags are judged, never for the command's help.
+    const [{ createSecretBox }, { openStore }, { rootKeyOf }, { createRemoteStore, REMOTE_SECRETS_PURPOSE }] =
+      await Promise.all([
+        import('../kms/index.js'),
+        import('../main.js'),
+        import('../root-of-trust.js'),
+        import('../storage/index.js'),
+      ]);
     const rootKey = await rootKeyOf(config);
     const db = await openStore(config);
     try {

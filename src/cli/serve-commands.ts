@@ -1,7 +1,9 @@
 import { configFrom } from '../config.js';
-import { dataDirLayout } from '../data-dir.js';
-import { initDataDir, PROFILE, startSeawall } from '../main.js';
+import { dataDirLayout, PROFILE } from '../data-dir.js';
 import type { Command } from './commands.js';
+
+// The server is imported when a command runs, never for its help or its flags (about a second of imports).
+const server = () => import('../main.js');
 
 const common = {
   'data-dir': { type: 'string' },
@@ -15,7 +17,7 @@ export const initCommand: Command = {
   options: common,
   async run({ values }, io) {
     const config = configFrom(values, io.env);
-    const credentials = await initDataDir(config);
+    const credentials = await (await server()).initDataDir(config);
     const layout = dataDirLayout(config.dataDir);
     io.out(`data directory: ${config.dataDir}`);
     io.out(`account: ${credentials.accountId}, region: ${credentials.region}`);
@@ -35,7 +37,7 @@ export const serveCommand: Command = {
   },
   async run({ values }, io) {
     const config = configFrom(values, io.env);
-    const seawall = await startSeawall(config);
+    const seawall = await (await server()).startSeawall(config);
     io.err(
       `seawall: serving on ${seawall.url} (credentials: ${dataDirLayout(config.dataDir).credentials}, profile ${PROFILE})`,
     );

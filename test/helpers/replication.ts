@@ -1,8 +1,7 @@
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { CreateRoleCommand, type IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { PutObjectLockConfigurationCommand, type S3Client } from '@aws-sdk/client-s3';
-import { dataDirLayout } from '../../src/data-dir.js';
-import { PROFILE } from '../../src/main.js';
+import { dataDirLayout, PROFILE } from '../../src/data-dir.js';
 import { BIN } from './child-server.js';
 
 /**
@@ -38,7 +37,7 @@ export function registerRemote(
 
 /**
  * Makes the role a replication configuration names: trusted by S3, allowed to read `bucket`'s versions (and
- * their tags) for replication, but those under `deniedPrefix` when given. Answers its ARN.
+ * their ACLs and tags) for replication, but those under `deniedPrefix` when given. Answers its ARN.
  */
 export async function replicationRole(
   iam: IAMClient,
@@ -56,8 +55,12 @@ export async function replicationRole(
       }),
     }),
   );
-  // What AWS documents for a replication role at its source: read versions for replication, and their tags.
-  const action = ['s3:GetObjectVersionForReplication', 's3:GetObjectVersionTagging'];
+  // What AWS documents for a replication role at its source: read versions for replication, their ACLs and tags.
+  const action = [
+    's3:GetObjectVersionForReplication',
+    's3:GetObjectVersionAcl',
+    's3:GetObjectVersionTagging',
+  ];
   await iam.send(
     new PutRolePolicyCommand({
       RoleName: 'replication',

@@ -18,14 +18,17 @@ import {
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   DeleteObjectTaggingCommand,
+  GetObjectAclCommand,
   GetObjectCommand,
   GetObjectTaggingCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectVersionsCommand,
+  PutBucketOwnershipControlsCommand,
   PutBucketReplicationCommand,
   type PutBucketReplicationCommandInput,
   PutBucketVersioningCommand,
+  PutObjectAclCommand,
   PutObjectCommand,
   PutObjectLegalHoldCommand,
   PutObjectRetentionCommand,
@@ -243,6 +246,76 @@ describe.each([
     expect(head.ReplicationStatus).toBe('COMPLETED');
     await s3.send(new DeleteObjectTaggingCommand({ Bucket: 'lake', ...version }));
     await waitFor(async () => ((await replicaTags()).length === 0 ? true : undefined), 'the tags to go');
+  });
+
+  it("carries a version's ACL and its later changes where the destination has ACLs, as S3 does", async () => {
+    // ACLs enabled at the source and at one destination; the other (replica) keeps S3's default, ACLs disabled.
+    const ownership = (Bucket: string, ObjectOwnership: 'ObjectWriter' | 'BucketOwnerEnforced') =>
+      s3.send(
+        new PutBucketOwnershipControlsCommand({
+          Bucket,
+          OwnershipControls: { Rules: [{ ObjectOwnership }] },
+        }),
+      );
+    await ownership('lake', 'ObjectWriter');
+    await ownership('second', 'ObjectWriter');
+    try {
+      await s3.send(
+        new PutBucketReplicationCommand({
+          Bucket: 'lake',
+          ReplicationConfiguration: {
+            Role: `arn:aws:iam::${t.credentials.accountId}:role/replication`,
+            Rules: ['second', 'replica'].map((destination, i) => ({
+              ID: destination,
+              Priority: i + 1,
+              Filter: { Prefix: 'acl/' },
+              Status: 'Enabled' as const,
+              DeleteMarkerReplication: { Status: 'Disabled' as const },
+              Destination: { Bucket: `arn:aws:s3:::${destination}` },
+            })),
+          },
+        }),
+      );
+      const reader = '111122223333';
+      const put = await s3.send(
+        new PutObjectCommand({ Bucket: 'lake', Key: 'acl/a', Body: 'x', GrantRead: `id="${reader}"` }),
+      );
+      const version = { Key: 'acl/a', VersionId: put.VersionId };
+      /** The grants of the replica in `Bucket`, as "grantee:permission". */
+      const grantsIn = async (Bucket: string) =>
+        ((await s3.send(new GetObjectAclCommand({ Bucket, ...version }))).Grants ?? [])
+          .map((grant) => `${grant.Grantee?.ID ?? grant.Grantee?.URI}:${grant.Permission}`)
+          .sort();
+      const owner = `${t.credentials.accountId}:FULL_CONTROL`;
+      await waitFor(async () => {
+        const { ReplicationStatus } = await s3.send(new HeadObjectCommand({ Bucket: 'lake', ...version }));
+        return ReplicationStatus === 'COMPLETED' ? true : undefined;
+      }, 'the version to replicate');
+      // Grant headers give exactly the grants they name (the owner's full control is implicit no more).
+      expect(await grantsIn('lake')).toEqual([`${reader}:READ`]);
+      await waitFor(
+        async () => ((await grantsIn('second')).includes(`${reader}:READ`) ? true : undefined),
+        "the version's ACL at the replica",
+      );
+      expect(await grantsIn('second')).toEqual([`${reader}:READ`]);
+      // A destination with ACLs disabled has the replica all the same, with its owner's full control only.
+      expect(await grantsIn('replica')).toEqual([owner]);
+
+      await s3.send(new PutObjectAclCommand({ Bucket: 'lake', ...version, GrantReadACP: `id="${reader}"` }));
+      await waitFor(
+        async () => ((await grantsIn('second')).includes(`${reader}:READ_ACP`) ? true : undefined),
+        'the new ACL at the replica',
+      );
+      expect(await grantsIn('second')).toEqual([`${reader}:READ_ACP`]);
+      // Each change went after the replica it changes, and none was left waiting or failed.
+      expect((await s3.send(new HeadObjectCommand({ Bucket: 'lake', ...version }))).ReplicationStatus).toBe(
+        'COMPLETED',
+      );
+      expect(await grantsIn('replica')).toEqual([owner]);
+    } finally {
+      await ownership('lake', 'BucketOwnerEnforced');
+      await ownership('second', 'BucketOwnerEnforced');
+    }
   });
 
   it('sends a version uploaded in parts in the same parts (same ETag), and one too large for a PUT in parts', async () => {

@@ -12,6 +12,7 @@ import {
   DeleteBucketReplicationCommand,
   DeleteObjectCommand,
   GetBucketReplicationCommand,
+  GetObjectAclCommand,
   GetObjectCommand,
   GetObjectTaggingCommand,
   HeadObjectCommand,
@@ -20,6 +21,7 @@ import {
   PutBucketReplicationCommand,
   type PutBucketReplicationCommandInput,
   PutBucketVersioningCommand,
+  PutObjectAclCommand,
   PutObjectCommand,
   PutObjectLegalHoldCommand,
   PutObjectRetentionCommand,
@@ -775,6 +777,68 @@ describe('bucket replication to another Seawall process', () => {
         new HeadObjectCommand({ Bucket: 'intake', Key: 'records/own', VersionId: own.VersionId }),
       );
       expect(ownHead.ObjectLockLegalHoldStatus).toBeUndefined();
+    } finally {
+      user.close();
+    }
+  });
+
+  it("takes another Seawall's ACL of a replica only with s3:ReplicateObject besides s3:PutObjectVersionAcl", async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'shared-intake', ObjectOwnership: 'ObjectWriter' }));
+    await s3.send(
+      new PutBucketVersioningCommand({
+        Bucket: 'shared-intake',
+        VersioningConfiguration: { Status: 'Enabled' },
+      }),
+    );
+    const aclActions = ['s3:PutObject', 's3:PutObjectVersionAcl'];
+    const user = await policyUser(source, 'acl-replicator', [
+      {
+        Effect: 'Allow',
+        Action: [...aclActions, 's3:ReplicateObject'],
+        Resource: 'arn:aws:s3:::shared-intake/*',
+      },
+    ]);
+    const VersionId = 'E'.repeat(32);
+    const version = { Bucket: 'shared-intake', Key: 'shared/r', VersionId };
+    const grant = (Bucket: string, Key: string, id: string, as: string) =>
+      user.s3.send(
+        asReplica(
+          new PutObjectAclCommand({ Bucket, Key, VersionId: id, GrantRead: 'id="111122223333"' }),
+          as,
+        ),
+      );
+    const grantsOf = async (Key: string, id: string) =>
+      (
+        (await s3.send(new GetObjectAclCommand({ Bucket: 'shared-intake', Key, VersionId: id }))).Grants ?? []
+      ).map((g) => `${g.Grantee?.ID}:${g.Permission}`);
+    try {
+      await user.s3.send(asReplica(new PutObjectCommand({ ...version, Body: 'shared' }), VersionId));
+      // Without s3:ReplicateObject the replica's ACL is refused; the same ACL as no replica's change is not.
+      await user.allow([{ Effect: 'Allow', Action: aclActions, Resource: 'arn:aws:s3:::shared-intake/*' }]);
+      expect(await failure(grant('shared-intake', 'shared/r', VersionId, VersionId))).toMatchObject({
+        code: 'AccessDenied',
+        status: 403,
+      });
+      expect(await grantsOf('shared/r', VersionId)).not.toContain('111122223333:READ');
+      await user.allow([
+        {
+          Effect: 'Allow',
+          Action: [...aclActions, 's3:ReplicateObject'],
+          Resource: 'arn:aws:s3:::shared-intake/*',
+        },
+      ]);
+      await grant('shared-intake', 'shared/r', VersionId, VersionId);
+      expect(await grantsOf('shared/r', VersionId)).toEqual(['111122223333:READ']);
+      // A replica's ACL names a replica: a version of the bucket's own is refused it, and keeps its own.
+      const own = await s3.send(
+        new PutObjectCommand({ Bucket: 'shared-intake', Key: 'shared/own', Body: 'own' }),
+      );
+      const ownId = own.VersionId as string;
+      expect(await failure(grant('shared-intake', 'shared/own', ownId, ownId))).toMatchObject({
+        code: 'InvalidRequest',
+        status: 400,
+      });
+      expect(await grantsOf('shared/own', ownId)).not.toContain('111122223333:READ');
     } finally {
       user.close();
     }

@@ -338,13 +338,13 @@ export interface S3ReplicationOutboxTable {
   next_attempt_at: Millis;
   /**
    * A later change of the version to carry to its replica ('tags': its tag set; 'retention', 'legal-hold': that
-   * part of its Object Lock); null for the version itself.
+   * part of its Object Lock; 'acl': its ACL); null for the version itself.
    */
   change?: ReplicationChange | null;
 }
 
 /** What a later change of a replicated version changed, which its replicas are given (replication.ts). */
-export type ReplicationChange = 'tags' | 'retention' | 'legal-hold';
+export type ReplicationChange = 'tags' | 'retention' | 'legal-hold' | 'acl';
 
 export interface ReplicationRemoteTable {
   account_id: string;

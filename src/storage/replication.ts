@@ -9,6 +9,7 @@ import {
   DeleteObjectCommand,
   DeleteObjectTaggingCommand,
   GetObjectLockConfigurationCommand,
+  PutObjectAclCommand,
   PutObjectCommand,
   PutObjectLegalHoldCommand,
   PutObjectRetentionCommand,
@@ -25,6 +26,7 @@ import { increasingId } from '../lib/ids.js';
 import type { Logger } from '../lib/logger.js';
 import type { Authorize } from '../lib/operation.js';
 import { statusOf } from '../lib/sdk-errors.js';
+import { readStoredAcl } from './acl.js';
 import type { BucketSettings } from './bucket-settings.js';
 import type { ObjectEncryption } from './object-encryption.js';
 import type { VersionLock } from './object-lock.js';
@@ -139,6 +141,8 @@ export interface ReplicationSource {
   partSizes(blobId: string): Promise<number[] | undefined>;
   /** A version's tag set as stored (tagging.ts), null for none; NoSuchVersion and the like once it is gone. */
   tags(bucket: string, key: string, versionId: string): Promise<string | null>;
+  /** A version's ACL as stored (acl.ts), null for its owner's full control; NoSuchVersion and the like once gone. */
+  acl(bucket: string, key: string, versionId: string): Promise<string | null>;
   /** A version's Object Lock retention and legal hold as stored; NoSuchVersion and the like once it is gone. */
   lock(bucket: string, key: string, versionId: string): Promise<VersionLock>;
   /** Whether a bucket has Object Lock (its versions then replicate only to a bucket that has it too). */
@@ -509,8 +513,8 @@ export function createReplication(deps: {
 
   /**
    * Carries a later change of a replicated version to its replica, as the version is now (S3 replicates changes
-   * of tags, retention and legal hold): read as the role with the action that reads it, written to the replica's
-   * version (which keeps the source's id). A replica that was never made (a rule that picks the version only
+   * of tags, ACL, retention and legal hold; a version's own ACL follows it so too): read as the role with the
+   * action that reads it, written to the replica's version (which keeps the source's id). A replica that was never made (a rule that picks the version only
    * with its new tags) has nothing to change: S3 does not replicate an existing object for a change of it.
    */
   async function deliverChange(
@@ -524,12 +528,15 @@ export function createReplication(deps: {
       tags: 's3:GetObjectVersionTagging',
       retention: 's3:GetObjectRetention',
       'legal-hold': 's3:GetObjectLegalHold',
+      acl: 's3:GetObjectVersionAcl',
     }[row.change];
     await checkRole(row, destination.role, [read]);
     const command = await changeCommand(row, version).catch(unlessGone);
     if (command === undefined) return;
     const client = await clientFor(destination, destination.role);
     await send(client, asReplica(command, row.version_id), signal).catch((error: unknown) => {
+      // A destination with ACLs disabled (BucketOwnerEnforced) keeps its own: its owner's, as S3's replicas.
+      if (row.change === 'acl' && (error as Error).name === 'AccessControlListNotSupported') return;
       unlessGone(error);
       // Never made there, or made under an id of the destination's own (another S3): nothing to change.
       logger.warn(
@@ -545,6 +552,22 @@ export function createReplication(deps: {
     version: { Bucket: string; Key: string; VersionId: string },
   ) {
     const from = source as ReplicationSource;
+    if (row.change === 'acl') {
+      // The grants alone: the replica keeps its owner (the destination refuses an ACL naming another).
+      const stored = await from.acl(row.bucket, row.key, row.version_id);
+      const acl = stored === null ? undefined : readStoredAcl(stored, '');
+      // None of its own (or none readable, which reads as no owner here): its owner's full control.
+      if (acl === undefined || acl.owner === '')
+        return new PutObjectAclCommand({ ...version, ACL: 'private' });
+      const grants = acl.grants.map(({ grantee, permission }) => ({
+        Grantee:
+          'id' in grantee
+            ? { Type: 'CanonicalUser' as const, ID: grantee.id }
+            : { Type: 'Group' as const, URI: grantee.uri },
+        Permission: permission,
+      }));
+      return new PutObjectAclCommand({ ...version, AccessControlPolicy: { Grants: grants } });
+    }
     if (row.change === 'tags') {
       const tags = tagsOf(await from.tags(row.bucket, row.key, row.version_id));
       return tags.length > 0

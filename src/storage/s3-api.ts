@@ -91,7 +91,7 @@ function operations(
   const acls = createS3AclApi(storage);
   return [
     ...definitions(objects, buckets, multipart, acls),
-    ...aclDefinitions(acls),
+    ...aclDefinitions(acls, storage),
     ...accessDefinitions(access),
     ...objectLockDefinitions(lock, storage),
     ...corsDefinitions(cors),
@@ -419,7 +419,7 @@ async function authorizeReplicaWrite(
 }
 
 /**
- * A later change of a replica (its tags, retention or legal hold) that replication carries: authorized as
+ * A later change of a replica (its tags, ACL, retention or legal hold) that replication carries: authorized as
  * authorizeReplicaWrite says, and only to a version that is a replica, never one of the destination's own.
  */
 async function authorizeReplicaChange(
@@ -504,7 +504,7 @@ function taggingDefinitions(tagging: S3TaggingApi, storage: StorageService) {
 const ACL_HEADERS = each(['x-amz-acl', ...GRANT_HEADER_NAMES], () => 'handled');
 
 /** ACLs and Object Ownership. */
-function aclDefinitions(acls: S3AclApi) {
+function aclDefinitions(acls: S3AclApi, storage: StorageService) {
   return [
     defineS3({
       name: 'GetBucketAcl',
@@ -544,13 +544,19 @@ function aclDefinitions(acls: S3AclApi) {
       existingObjectTags: true,
       action: 's3:PutObjectAcl',
       versionAction: 's3:PutObjectVersionAcl',
+      // Seawall's own replication carries a replicated version's ACL to its replica (replication.ts).
+      replicaAction: 's3:ReplicateObject',
+      replicaNamesVersion: true,
       conditions: aclConditions,
       method: 'PUT',
       level: 'object',
       selector: { name: 'acl' },
       headers: { ...OWNER, ...PAYER, ...DIGESTS, ...ACL_HEADERS },
       query: { versionId: validVersionId },
-      handle: (req, { bucket, key }) => acls.putObjectAcl(req, bucket, key),
+      handle: async (req, { bucket, key }) => {
+        await authorizeReplicaChange(storage, req, bucket, key, 's3:ReplicateObject');
+        return acls.putObjectAcl(req, bucket, key);
+      },
     }),
     defineS3({
       name: 'GetBucketOwnershipControls',

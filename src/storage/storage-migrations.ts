@@ -189,8 +189,8 @@ export const storageMigrations: Record<string, Migration> = {
   },
   'storage-0010-replication-changes': {
     async up(db: Kysely<unknown>) {
-      // A later change of a replicated version to carry to its replicas ('tags', and since 'retention' and
-      // 'legal-hold', which need no migration of their own); null: the version itself.
+      // A later change of a replicated version to carry to its replicas ('tags', and since 'retention',
+      // 'legal-hold' and 'acl', which need no migration of their own); null: the version itself.
       await db.schema.alterTable('s3_replication_outbox').addColumn('change', 'text').execute();
     },
   },

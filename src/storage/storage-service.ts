@@ -263,7 +263,10 @@ export function createStorageService(deps: {
     if (replicaOf !== undefined) row.attributes = withReplicationStatus(row.attributes, 'REPLICA');
     else if (replicas.length > 0 && row.delete_marker === 0)
       row.attributes = withReplicationStatus(row.attributes, 'PENDING');
-    return replicas;
+    // An ACL of its own (ACLs enabled, more than the owner's full control) follows each replica as a change of
+    // it, delivered after it: one way to carry an ACL, whether given at the write or later (PutObjectAcl).
+    if (row.acl === null || row.delete_marker === 1) return replicas;
+    return [...replicas, ...replicas.map((draft) => ({ ...draft, change: 'acl' as const }))];
   }
 
   /**
@@ -388,8 +391,11 @@ export function createStorageService(deps: {
       { key, etag: object.etag, versionId: object.versionId },
       origin,
     );
-    // A new tag set goes to the version's replicas too (an ACL is the destination's own: not carried).
-    const replicas = 'tags' in change ? await changeReplicas({ ...object, tags: change.tags }, 'tags') : [];
+    // A new tag set or ACL goes to the version's replicas too.
+    const replicas =
+      'tags' in change
+        ? await changeReplicas({ ...object, tags: change.tags }, 'tags')
+        : await changeReplicas(object, 'acl');
     // A concurrent write may replace the version meanwhile; S3 then answers as if it had never been.
     if (!(await store.changeVersion(bucket, key, object.versionId ?? 'null', () => change, events, replicas)))
       throw notFound('NoSuchKey', 'The specified key does not exist.', { Key: key });
@@ -399,7 +405,7 @@ export function createStorageService(deps: {
   }
 
   /**
-   * The rows that carry a later change of a replicated version (its tag set, retention or legal hold) to its
+   * The rows that carry a later change of a replicated version (its tag set, ACL, retention or legal hold) to its
    * replicas: for a version replication picked (pending, done or failed; never a replica), to each destination
    * whose rule picks it as it is after the change (`object`, with its new tags).
    */
@@ -573,6 +579,7 @@ export function createStorageService(deps: {
     },
     partSizes: async (blobId) => (await multipart.objectParts(blobId))?.parts.map((part) => part.size),
     tags: async (bucket, key, versionId) => (await headObject(bucket, key, versionId)).tags ?? null,
+    acl: async (bucket, key, versionId) => (await headObject(bucket, key, versionId)).acl ?? null,
     lock: async (bucket, key, versionId) => (await headObject(bucket, key, versionId)).lock ?? {},
     lockEnabled: async (bucket) => (await lock.getObjectLock(bucket)) !== undefined,
     settle: (row, failed) => store.settleReplica(row, failed),

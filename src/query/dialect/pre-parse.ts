@@ -179,13 +179,22 @@ function withinGroup(
   edits.push({ at: within.start, remove: (tokens[orderClose] as Token).end - within.start, insert: '' });
 }
 
+/**
+ * The text with the edits made, in one pass over it: edits in offset order (at one offset, in the order they were
+ * made), the source between them kept. Splicing each edit into the whole text instead copied it once per edit,
+ * which took seconds for a query of twenty thousand IFs.
+ */
 function apply(sql: string, edits: Edit[]): string {
   if (edits.length === 0) return sql;
-  // Later edits first, so earlier offsets stay true; at one offset, insertions keep their order.
   const ordered = edits
     .map((edit, order) => ({ ...edit, order }))
-    .sort((a, b) => b.at - a.at || b.order - a.order);
-  let out = sql;
-  for (const edit of ordered) out = out.slice(0, edit.at) + edit.insert + out.slice(edit.at + edit.remove);
-  return out;
+    .sort((a, b) => a.at - b.at || a.order - b.order);
+  const pieces: string[] = [];
+  let kept = 0;
+  for (const edit of ordered) {
+    pieces.push(sql.slice(kept, Math.max(kept, edit.at)), edit.insert);
+    kept = Math.max(kept, edit.at + edit.remove);
+  }
+  pieces.push(sql.slice(kept));
+  return pieces.join('');
 }

@@ -813,12 +813,14 @@ describe('bucket replication to another Seawall process', () => {
       ).map((g) => `${g.Grantee?.ID}:${g.Permission}`);
     try {
       await user.s3.send(asReplica(new PutObjectCommand({ ...version, Body: 'shared' }), VersionId));
-      // Without s3:ReplicateObject the replica's ACL is refused; the same ACL as no replica's change is not.
-      await user.allow([{ Effect: 'Allow', Action: aclActions, Resource: 'arn:aws:s3:::shared-intake/*' }]);
-      expect(await failure(grant('shared-intake', 'shared/r', VersionId, VersionId))).toMatchObject({
-        code: 'AccessDenied',
-        status: 403,
-      });
+      // Without s3:ReplicateObject, or without s3:PutObjectVersionAcl, the replica's ACL is refused.
+      for (const allowed of [aclActions, ['s3:PutObject', 's3:ReplicateObject']]) {
+        await user.allow([{ Effect: 'Allow', Action: allowed, Resource: 'arn:aws:s3:::shared-intake/*' }]);
+        expect(await failure(grant('shared-intake', 'shared/r', VersionId, VersionId))).toMatchObject({
+          code: 'AccessDenied',
+          status: 403,
+        });
+      }
       expect(await grantsOf('shared/r', VersionId)).not.toContain('111122223333:READ');
       await user.allow([
         {

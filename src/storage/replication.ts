@@ -141,8 +141,11 @@ export interface ReplicationSource {
   partSizes(blobId: string): Promise<number[] | undefined>;
   /** A version's tag set as stored (tagging.ts), null for none; NoSuchVersion and the like once it is gone. */
   tags(bucket: string, key: string, versionId: string): Promise<string | null>;
-  /** A version's ACL as stored (acl.ts), null for its owner's full control; NoSuchVersion and the like once gone. */
-  acl(bucket: string, key: string, versionId: string): Promise<string | null>;
+  /**
+   * A version's ACL as stored (acl.ts), null for its owner's full control, undefined where its bucket has ACLs
+   * disabled now (BucketOwnerEnforced: none is in force); NoSuchVersion and the like once it is gone.
+   */
+  acl(bucket: string, key: string, versionId: string): Promise<string | null | undefined>;
   /** A version's Object Lock retention and legal hold as stored; NoSuchVersion and the like once it is gone. */
   lock(bucket: string, key: string, versionId: string): Promise<VersionLock>;
   /** Whether a bucket has Object Lock (its versions then replicate only to a bucket that has it too). */
@@ -531,7 +534,7 @@ export function createReplication(deps: {
       acl: 's3:GetObjectVersionAcl',
     }[row.change];
     await checkRole(row, destination.role, [read]);
-    const command = await changeCommand(row, version).catch(unlessGone);
+    const command = await changeCommand(row, destination, version).catch(unlessGone);
     if (command === undefined) return;
     const client = await clientFor(destination, destination.role);
     await send(client, asReplica(command, row.version_id), signal).catch((error: unknown) => {
@@ -546,15 +549,23 @@ export function createReplication(deps: {
     });
   }
 
-  /** The request that gives the replica's `version` the source version's tags, retention or legal hold. */
+  /**
+   * The request that gives the replica's `version` the source version's tags, ACL, retention or legal hold;
+   * undefined where there is nothing to give.
+   */
   async function changeCommand(
     row: ReplicationRow & { change: ReplicationChange },
+    destination: RowDestination,
     version: { Bucket: string; Key: string; VersionId: string },
   ) {
     const from = source as ReplicationSource;
     if (row.change === 'acl') {
-      // The grants alone: the replica keeps its owner (the destination refuses an ACL naming another).
+      // S3 replicates no ACL where the destination's owner takes the replicas (owner override), nor one the
+      // source no longer has in force (its bucket's ACLs disabled since).
+      if (destination.ownerOverride) return undefined;
       const stored = await from.acl(row.bucket, row.key, row.version_id);
+      if (stored === undefined) return undefined;
+      // The grants alone: the replica keeps its owner (the destination refuses an ACL naming another).
       const acl = stored === null ? undefined : readStoredAcl(stored, '');
       // None of its own (or none readable, which reads as no owner here): its owner's full control.
       if (acl === undefined || acl.owner === '')

@@ -32,6 +32,7 @@ import {
 } from './object-encryption.js';
 import { checkDeletable, digestRequired, lockOf, versioningLocked } from './object-lock.js';
 import { createObjectLockService } from './object-lock-service.js';
+import { ownershipOf } from './object-ownership.js';
 import {
   checkReplicaOf,
   createReplication,
@@ -579,7 +580,10 @@ export function createStorageService(deps: {
     },
     partSizes: async (blobId) => (await multipart.objectParts(blobId))?.parts.map((part) => part.size),
     tags: async (bucket, key, versionId) => (await headObject(bucket, key, versionId)).tags ?? null,
-    acl: async (bucket, key, versionId) => (await headObject(bucket, key, versionId)).acl ?? null,
+    acl: async (bucket, key, versionId) => {
+      const acl = (await headObject(bucket, key, versionId)).acl ?? null;
+      return (await ownershipOf({ settings }, bucket)) === 'BucketOwnerEnforced' ? undefined : acl;
+    },
     lock: async (bucket, key, versionId) => (await headObject(bucket, key, versionId)).lock ?? {},
     lockEnabled: async (bucket) => (await lock.getObjectLock(bucket)) !== undefined,
     settle: (row, failed) => store.settleReplica(row, failed),

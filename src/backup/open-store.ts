@@ -1,11 +1,7 @@
+import { isS3Location } from './backup-location.js';
 import type { BackupStore, S3Access } from './backup-store.js';
 import { createDirectoryStore } from './directory-store.js';
 import { createS3Store } from './s3-store.js';
-
-/** Whether a backup's location is in S3 (`s3://bucket/prefix`) rather than a directory. */
-export function isS3Location(where: string): boolean {
-  return where.startsWith('s3://');
-}
 
 /** The store of a backup at `where`: `s3://bucket/prefix`, reached with `s3`, or a directory. */
 export async function openBackupStore(where: string, s3: S3Access = {}): Promise<BackupStore> {

@@ -11,6 +11,7 @@ import { dataDirLayout, exists } from '../data-dir.js';
 import { openMetadataReadOnly } from '../db/database.js';
 import { referencedBlobs } from '../storage/index.js';
 import { COPIES, type CopiedFile, eachConcurrently, overlaps } from './backup-files.js';
+import { isS3Location } from './backup-location.js';
 import { type BackupStore, type S3Access, snapshotFile } from './backup-store.js';
 import {
   BackupError,
@@ -21,7 +22,7 @@ import {
   snapshotId,
 } from './backup-target.js';
 import { type BlobPins, pinBlobs, removeStalePins, type Tier } from './blob-pins.js';
-import { isS3Location, openBackupStore } from './open-store.js';
+import { openBackupStore } from './open-store.js';
 import { exportMetadataSnapshot, type MetadataSnapshot } from './postgres-metadata.js';
 
 export interface BackupOptions {

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { isS3Location } from '../backup/backup-location.js';
 import type { S3Access } from '../backup/backup-store.js';
 import { configFrom } from '../config.js';
 import { CliError, type CliIo, type Command } from './commands.js';
@@ -18,14 +19,13 @@ function required(values: Record<string, string | boolean | undefined>, name: st
 
 /** The backup modules, imported when a command runs, never for its help or its flags. */
 const backups = async () => {
-  const [target, stores, restore, take, verify] = await Promise.all([
+  const [target, restore, take, verify] = await Promise.all([
     import('../backup/backup-target.js'),
-    import('../backup/open-store.js'),
     import('../backup/restore-backup.js'),
     import('../backup/take-backup.js'),
     import('../backup/verify-backup.js'),
   ]);
-  return { ...target, ...stores, ...restore, ...take, ...verify };
+  return { ...target, ...restore, ...take, ...verify };
 };
 
 /** A backup's own failures are expected ones: one line, exit 1. */
@@ -53,12 +53,12 @@ const S3_USAGE = ' [--endpoint URL] [--credentials FILE [--profile P]] [--region
  * A backup's location as the backup modules take it (a directory made absolute, an S3 location as given), and how
  * to reach it if in S3: the flags, else the environment's region and the SDK's default credential chain.
  */
-async function backupPlace(
+function backupPlace(
   values: Record<string, string | boolean | undefined>,
   where: string,
   env: CliIo['env'],
-): Promise<{ where: string; s3?: S3Access }> {
-  if (!(await backups()).isS3Location(where)) {
+): { where: string; s3?: S3Access } {
+  if (!isS3Location(where)) {
     const s3Flag = Object.keys(S3_OPTIONS).find((name) => values[name] !== undefined);
     if (s3Flag) throw new CliError(`--${s3Flag} is only for a backup in S3 (s3://bucket/prefix)`);
     return { where: resolve(where) };
@@ -107,7 +107,7 @@ export const backupCommand: Command = {
     if (stray)
       throw new CliError(`--${stray} ${values.verify ? 'is not' : 'is only'} for seawall backup --verify`);
     if (values.verify) {
-      const from = await backupPlace(values, required(values, 'from', 'the backup to check'), io.env);
+      const from = backupPlace(values, required(values, 'from', 'the backup to check'), io.env);
       const { verifyBackup } = await backups();
       const result = await expected(() => verifyBackup(from.where, text(values, 'snapshot'), from.s3));
       for (const problem of result.problems) io.err(problem);
@@ -117,7 +117,7 @@ export const backupCommand: Command = {
       );
       return result.problems.length === 0 ? 0 : 1;
     }
-    const to = await backupPlace(values, required(values, 'to', 'where to back up to'), io.env);
+    const to = backupPlace(values, required(values, 'to', 'where to back up to'), io.env);
     const { takeBackup } = await backups();
     const { endpoint: _e, credentials: _c, profile: _p, region: _r, ...dataDirFlags } = values;
     const config = configFrom(dataDirFlags, io.env);
@@ -155,7 +155,7 @@ export const restoreCommand: Command = {
     'cold-storage-class': { type: 'string' },
   },
   async run({ values }, io) {
-    const from = await backupPlace(values, required(values, 'from', 'the backup to restore'), io.env);
+    const from = backupPlace(values, required(values, 'from', 'the backup to restore'), io.env);
     const rootKeyFile = resolve(required(values, 'root-key', "the installation's root key file"));
     required(values, 'data-dir', 'the new data directory');
     const { endpoint: _e, credentials: _c, profile: _p, region: _r, ...dataDirFlags } = values;

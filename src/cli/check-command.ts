@@ -56,6 +56,8 @@ export const checkCommand: Command = {
     const layout = dataDirLayout(config.dataDir);
     if (!(await exists(layout.rootKey)) && !(config.rootKey && (await exists(layout.credentials))))
       throw new CliError(`${config.dataDir} is not a Seawall data directory; choose one with --data-dir`);
+    // Imported when it runs, never for the command's help or its flags (and before the lock is taken).
+    const { CheckError, checkInstallation } = await import('../check/index.js');
     // Held while checking: a server cannot start on the directory meanwhile, and one that runs is never disturbed.
     const lock = await acquireDataDirLock(layout.root, layout.lock, 0).catch((error: unknown) => {
       if (error instanceof DataDirBusyError && error.state === 'alive')
@@ -65,8 +67,6 @@ export const checkCommand: Command = {
       throw error;
     });
     const printing = printingReport(io, values.verbose === true);
-    // Imported when it runs, never for the command's help or its flags.
-    const { CheckError, checkInstallation } = await import('../check/index.js');
     try {
       await checkInstallation(config, printing.report, { quick: values.quick === true });
     } catch (error) {

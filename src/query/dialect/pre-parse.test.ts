@@ -24,6 +24,14 @@ describe('Trino syntax rewritten before DuckDB parses it', () => {
       "SELECT listagg(v, ',' ORDER BY v DESC)  FROM t",
     ],
     ["SELECT X'0A0B', x '0a'", "SELECT from_hex('0A0B'), x '0a'"],
+    // Rewrites within rewrites: an inner construct closes before an outer one at the same place, and an ORDER BY
+    // moved into listagg takes its own rewrites along.
+    ["SELECT IF(c, X'0A')", "SELECT IF(c, from_hex('0A'), NULL)"],
+    ["VALUES X'0A', 2", "VALUES (from_hex('0A')), (2)"],
+    [
+      "SELECT if(a, listagg(v, ',') WITHIN GROUP (ORDER BY if(b, X'0A')))",
+      "SELECT if(a, listagg(v, ',' ORDER BY if(b, from_hex('0A'), NULL)) , NULL)",
+    ],
     // Inside strings, quoted names and comments nothing changes.
     [
       'SELECT \'CAST(x AS ARRAY(INTEGER))\', "values" FROM t -- VALUES 1, 2',
@@ -70,5 +78,13 @@ describe('hostile input to the pre-parse', () => {
     // Every IF has its NULL, and nothing else changed.
     expect(rewritten.length).toBe(query.length + ', NULL'.length * ifs);
     expect(rewritten).toContain('if(a, 1, NULL), NULL)');
+    // ORDER BYs moved into listagg, each within the one before (each WITHIN GROUP leaves the space before it).
+    let nested = 'v';
+    let expected = 'v';
+    for (let level = 0; level < 5000; level++) {
+      nested = `listagg(v, ',') WITHIN GROUP (ORDER BY ${nested})`;
+      expected = `listagg(v, ',' ORDER BY ${expected}) `;
+    }
+    expect(preParse(`SELECT ${nested}`)).toBe(`SELECT ${expected}`);
   });
 });

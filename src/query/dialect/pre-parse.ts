@@ -17,6 +17,13 @@ interface Edit {
   /** Characters of the source removed from `at`. */
   remove: number;
   insert: string;
+  /** Source text inserted after `insert`, with the edits within it made (text a removal takes elsewhere). */
+  moved?: { from: number; to: number };
+  /**
+   * The insertion closes a construct that ends at `at`: at one offset it goes before the others, an inner
+   * construct's before an outer's (`IF(c, X'0A')` is `IF(c, from_hex('0A'), NULL)`).
+   */
+  closes?: true;
 }
 
 /** The query with Trino's constructs above written as DuckDB's parser reads them. */
@@ -37,7 +44,7 @@ export function preParse(sql: string): string {
       // X'0A0B' is a varbinary literal; DuckDB's parser reads it as the text 'x0A0B'.
       const hex = tokens[i + 1] as Token;
       edits.push({ at: (tokens[i] as Token).start, remove: 1, insert: 'from_hex(' });
-      edits.push({ at: hex.end, remove: 0, insert: ')' });
+      edits.push({ at: hex.end, remove: 0, insert: ')', closes: true });
     } else if (name === 'if' && symbol(i + 1, '(')) {
       const end = closing.get(i + 1) ?? -1;
       if (end > 0 && topLevelCommas(tokens, i + 1, end, closing) === 1)
@@ -146,7 +153,7 @@ function valuesRows(
       const whole = tokens[start]?.text === '(' && closing.get(start) === i - 1;
       if (!whole) {
         edits.push({ at: (tokens[start] as Token).start, remove: 0, insert: '(' });
-        edits.push({ at: (tokens[i - 1] as Token).end, remove: 0, insert: ')' });
+        edits.push({ at: (tokens[i - 1] as Token).end, remove: 0, insert: ')', closes: true });
       }
     }
     if (token?.kind !== 'symbol' || token.text !== ',') return;
@@ -174,27 +181,58 @@ function withinGroup(
     orderClose === undefined
   )
     return;
-  const order = sql.slice((tokens[orderOpen] as Token).end, (tokens[orderClose] as Token).start);
-  edits.push({ at: (tokens[end] as Token).start, remove: 0, insert: ` ${order.trim()}` });
+  // The ORDER BY's own tokens, moved with the edits made within them.
+  const from = tokens[orderOpen + 1] as Token;
+  const to = tokens[orderClose - 1] as Token;
+  if (orderClose > orderOpen + 1)
+    edits.push({
+      at: (tokens[end] as Token).start,
+      remove: 0,
+      insert: ' ',
+      moved: { from: from.start, to: to.end },
+    });
   edits.push({ at: within.start, remove: (tokens[orderClose] as Token).end - within.start, insert: '' });
 }
 
 /**
- * The text with the edits made, in one pass over it: edits in offset order (at one offset, in the order they were
- * made), the source between them kept. Splicing each edit into the whole text instead copied it once per edit,
- * which took seconds for a query of twenty thousand IFs.
+ * The text with the edits made, in one pass over it: edits in offset order, the source between them kept, an
+ * edit within text that an earlier one removed dropped (text moved elsewhere brings its own edits along). At one
+ * offset, closing insertions go first, inner before outer (the later made), then the rest in the order they
+ * were made. (Splicing each edit into the whole text instead copied it once per edit: seconds for a query of
+ * twenty thousand IFs.)
  */
 function apply(sql: string, edits: Edit[]): string {
   if (edits.length === 0) return sql;
   const ordered = edits
-    .map((edit, order) => ({ ...edit, order }))
-    .sort((a, b) => a.at - b.at || a.order - b.order);
+    .map((edit, order) => ({ edit, first: edit.closes ? 0 : 1, order: edit.closes ? -order : order }))
+    .sort((a, b) => a.edit.at - b.edit.at || a.first - b.first || a.order - b.order)
+    .map(({ edit }) => edit);
+  /** The first edit at or after `offset`. */
+  const firstFrom = (offset: number) => {
+    let low = 0;
+    let high = ordered.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if ((ordered[middle] as Edit).at < offset) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  };
   const pieces: string[] = [];
-  let kept = 0;
-  for (const edit of ordered) {
-    pieces.push(sql.slice(kept, Math.max(kept, edit.at)), edit.insert);
-    kept = Math.max(kept, edit.at + edit.remove);
-  }
-  pieces.push(sql.slice(kept));
+  /** The source from `from` to `to` with the edits within it made. */
+  const build = (from: number, to: number) => {
+    let kept = from;
+    for (let i = firstFrom(from); i < ordered.length; i++) {
+      const edit = ordered[i] as Edit;
+      // What closes a construct ending with the text is the text's own.
+      if (edit.at > to || (edit.at === to && !edit.closes)) break;
+      if (edit.at < kept) continue;
+      pieces.push(sql.slice(kept, edit.at), edit.insert);
+      if (edit.moved) build(edit.moved.from, edit.moved.to);
+      kept = edit.at + edit.remove;
+    }
+    pieces.push(sql.slice(kept, to));
+  };
+  build(0, sql.length);
   return pieces.join('');
 }

@@ -62,7 +62,7 @@ export function preParse(sql: string): string {
       });
       if (word(i + 1) === 'ignore')
         edits.push({ at: (tokens[i] as Token).start, remove: 0, insert: ' IGNORE NULLS' });
-    } else if (name === 'listagg' && symbol(i + 1, '(')) withinGroup(sql, tokens, i + 1, closing, edits);
+    } else if (name === 'listagg' && symbol(i + 1, '(')) withinGroup(tokens, i + 1, closing, edits);
   }
   return apply(sql, edits);
 }
@@ -163,7 +163,6 @@ function valuesRows(
 
 /** listagg(x, s) WITHIN GROUP (ORDER BY y): the ORDER BY moves inside the call. */
 function withinGroup(
-  sql: string,
   tokens: readonly Token[],
   open: number,
   closing: Map<number, number>,

@@ -259,7 +259,7 @@ describe.each([
       );
     await ownership('lake', 'ObjectWriter');
     await ownership('second', 'ObjectWriter');
-    /** Rules to second and to replica; with `override`, replicas at second belong to its owner (S3's owner override). */
+    /** Rules to second and to replica; with `override`, replicas at second are its owner's (owner override). */
     const configure = (override: boolean) =>
       s3.send(
         new PutBucketReplicationCommand({

@@ -517,8 +517,9 @@ export function createReplication(deps: {
   /**
    * Carries a later change of a replicated version to its replica, as the version is now (S3 replicates changes
    * of tags, ACL, retention and legal hold; a version's own ACL follows it so too): read as the role with the
-   * action that reads it, written to the replica's version (which keeps the source's id). A replica that was never made (a rule that picks the version only
-   * with its new tags) has nothing to change: S3 does not replicate an existing object for a change of it.
+   * action that reads it, written to the replica's version (which keeps the source's id). A replica that was
+   * never made (a rule that picks the version only with its new tags) has nothing to change: S3 does not
+   * replicate an existing object for a change of it.
    */
   async function deliverChange(
     row: ReplicationRow & { change: ReplicationChange },

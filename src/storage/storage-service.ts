@@ -406,9 +406,9 @@ export function createStorageService(deps: {
   }
 
   /**
-   * The rows that carry a later change of a replicated version (its tag set, ACL, retention or legal hold) to its
-   * replicas: for a version replication picked (pending, done or failed; never a replica), to each destination
-   * whose rule picks it as it is after the change (`object`, with its new tags).
+   * The rows that carry a later change of a replicated version (its tag set, ACL, retention or legal hold) to
+   * its replicas: for a version replication picked (pending, done or failed; never a replica), to each
+   * destination whose rule picks it as it is after the change (`object`, with its new tags).
    */
   async function changeReplicas(
     object: StoredObject,

@@ -527,6 +527,8 @@ export function createReplication(deps: {
     signal: AbortSignal,
   ) {
     if (!source) throw new Error('replication has no source connected');
+    // S3 replicates no ACL where the destination's owner takes the replicas (owner override): nothing to read.
+    if (row.change === 'acl' && destination.ownerOverride) return;
     const version = { Bucket: destination.bucket, Key: row.key, VersionId: row.version_id };
     const read = {
       tags: 's3:GetObjectVersionTagging',
@@ -535,7 +537,7 @@ export function createReplication(deps: {
       acl: 's3:GetObjectVersionAcl',
     }[row.change];
     await checkRole(row, destination.role, [read]);
-    const command = await changeCommand(row, destination, version).catch(unlessGone);
+    const command = await changeCommand(row, version).catch(unlessGone);
     if (command === undefined) return;
     const client = await clientFor(destination, destination.role);
     await send(client, asReplica(command, row.version_id), signal).catch((error: unknown) => {
@@ -556,14 +558,11 @@ export function createReplication(deps: {
    */
   async function changeCommand(
     row: ReplicationRow & { change: ReplicationChange },
-    destination: RowDestination,
     version: { Bucket: string; Key: string; VersionId: string },
   ) {
     const from = source as ReplicationSource;
     if (row.change === 'acl') {
-      // S3 replicates no ACL where the destination's owner takes the replicas (owner override), nor one the
-      // source no longer has in force (its bucket's ACLs disabled since).
-      if (destination.ownerOverride) return undefined;
+      // Nor one the source no longer has in force (its bucket's ACLs disabled since).
       const stored = await from.acl(row.bucket, row.key, row.version_id);
       if (stored === undefined) return undefined;
       // The grants alone: the replica keeps its owner (the destination refuses an ACL naming another).

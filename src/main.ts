@@ -91,7 +91,7 @@ import {
   queryMigrations,
 } from './query/index.js';
 import { keyStoreOf, rootKeyOf } from './root-of-trust.js';
-import { type AuthThrottleOptions, createHttpServer } from './server/http-server.js';
+import { type AuthThrottleOptions, createHttpServer, type HttpLimits } from './server/http-server.js';
 import { createInternalRoutes } from './server/internal-routes.js';
 import { createSignInRoute } from './server/signin-route.js';
 import { readTlsCredentials } from './server/tls.js';
@@ -287,6 +287,8 @@ export async function startSeawall(
     replicationMultipart?: ReplicationMultipart;
     /** How failed authentication backs off (tests shorten the waits, and throttle loopback too). */
     authThrottle?: AuthThrottleOptions;
+    /** The listener's timeouts and intervals (server/connection-guards.ts has the defaults). */
+    httpLimits?: Partial<HttpLimits>;
   } = {},
 ): Promise<Seawall> {
   const layout = dataDirLayout(config.dataDir);
@@ -618,6 +620,7 @@ export async function startSeawall(
       ...(options.memoryBudgetBytes !== undefined ? { memoryBudgetBytes: options.memoryBudgetBytes } : {}),
       ...(tls ? { tls } : {}),
       ...(options.authThrottle ? { authThrottle: options.authThrottle } : {}),
+      ...(options.httpLimits ? { limits: options.httpLimits } : {}),
     });
     const listening = server;
     const engines = launcher;

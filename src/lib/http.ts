@@ -34,6 +34,21 @@ export interface ApiRequest {
    * budget for all requests; throws SlowDown past it. Given back when the response is sent.
    */
   readonly reserve: (bytes: number) => void;
+  /** S3's whitespace keep-alive, for an answer that may take minutes to work out (see SlowAnswer). */
+  readonly slowAnswer?: SlowAnswer;
+}
+
+/**
+ * An answer that may take minutes (S3's CompleteMultipartUpload, joining gigabytes): once its handler knows the
+ * status line and headers a success will have, it offers them; if it has not answered within the server's
+ * interval by then, they are sent at once with the XML declaration, then a space at each interval while the
+ * work goes on, so that no client times out; the answer's body follows, or an error document in a 200 (which
+ * the SDKs look for, as S3 documents). The handler must then answer with exactly those headers.
+ */
+export interface SlowAnswer {
+  offer(headers: Readonly<Record<string, string>>): void;
+  /** Whether the offered headers went out, so the answer is bound to them. */
+  readonly started: boolean;
 }
 
 /** The fields of a browser upload's form that came before its file. */

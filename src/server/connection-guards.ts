@@ -17,6 +17,12 @@ export const KEEP_ALIVE_TIMEOUT_MS = 5_000;
  * total one: a 3 GiB upload on a slow link takes as long as it takes, as long as bytes keep coming.
  */
 export const IDLE_TIMEOUT_MS = 30_000;
+/**
+ * How long a slow answer (lib/http.ts, SlowAnswer) keeps a client waiting in silence before its headers go out,
+ * and then between the spaces that follow: well inside the SDKs' read timeouts (the aws cli's is 60 s) and this
+ * server's own idle timeout.
+ */
+export const SLOW_ANSWER_INTERVAL_MS = 5_000;
 /** Open connections at most; each costs a file descriptor, and the process has a limited number of them. */
 export const MAX_CONNECTIONS = 1024;
 /** Node's default; a larger header section is answered with S3's RequestHeaderSectionTooLarge. */
@@ -32,6 +38,7 @@ export interface HttpLimits {
   headersTimeoutMs: number;
   keepAliveTimeoutMs: number;
   idleTimeoutMs: number;
+  slowAnswerIntervalMs: number;
   maxConnections: number;
 }
 
@@ -39,6 +46,7 @@ export const DEFAULT_HTTP_LIMITS: Readonly<HttpLimits> = {
   headersTimeoutMs: HEADERS_TIMEOUT_MS,
   keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS,
   idleTimeoutMs: IDLE_TIMEOUT_MS,
+  slowAnswerIntervalMs: SLOW_ANSWER_INTERVAL_MS,
   maxConnections: MAX_CONNECTIONS,
 };
 

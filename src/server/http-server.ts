@@ -3,7 +3,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { pipeline, Readable } from 'node:stream';
 import { AppError } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
-import { type ApiRequest, type ApiResponse, parseQuery } from '../lib/http.js';
+import { type ApiRequest, type ApiResponse, parseQuery, type SlowAnswer } from '../lib/http.js';
 import { requestId as newRequestId } from '../lib/ids.js';
 import type { Logger } from '../lib/logger.js';
 import { createMemoryBudget } from '../lib/memory-budget.js';
@@ -36,10 +36,10 @@ import {
   limitConnections,
   requestTimeout,
   serverOptions,
-  UNTRUSTED_CONTENT_HEADERS,
 } from './connection-guards.js';
 import { authenticateForm } from './post-form.js';
 import { type Protocol, renderError, type ServiceEndpoint, wireErrorCode } from './protocols.js';
+import { pendingAnswer, setAnswerHeaders } from './slow-answer.js';
 import { type TlsCredentials, tlsServerOptions } from './tls.js';
 
 export type { AuthThrottleOptions } from './auth-throttle.js';
@@ -93,10 +93,7 @@ function protocolFor(line: RequestLine, services: HttpServerDeps['services']): P
   return 'restXml';
 }
 
-/**
- * Writes a response. Only Seawall's own routes may bring their own Content-Security-Policy (the console's
- * page does); everything else, objects and API answers and errors alike, is sandboxed here, once.
- */
+/** Writes a response, its headers as setAnswerHeaders sets them. */
 async function send(
   res: ServerResponse,
   response: ApiResponse,
@@ -110,11 +107,7 @@ async function send(
     if (body instanceof Readable) body.destroy();
     return;
   }
-  res.statusCode = response.status;
-  for (const [name, value] of Object.entries(response.headers ?? {})) res.setHeader(name, value);
-  for (const [name, value] of Object.entries(UNTRUSTED_CONTENT_HEADERS)) {
-    if (!own || !res.hasHeader(name)) res.setHeader(name, value);
-  }
+  setAnswerHeaders(res, response.status, response.headers ?? {}, own);
   if (body === undefined || head) {
     if (body instanceof Readable) body.destroy();
     if (!res.hasHeader('content-length') && !head) res.setHeader('content-length', 0);
@@ -218,6 +211,7 @@ interface Trace {
  */
 export function createHttpServer(deps: HttpServerDeps): Server {
   const { services, logger } = deps;
+  const limits: HttpLimits = { ...DEFAULT_HTTP_LIMITS, ...deps.limits };
   const budget = createMemoryBudget(deps.memoryBudgetBytes ?? MEMORY_BUDGET_BYTES);
   const throttle = createAuthThrottle({
     clock: deps.clock,
@@ -249,6 +243,7 @@ export function createHttpServer(deps: HttpServerDeps): Server {
       sent: { bytes: 0 },
     };
     const memory = budget.lease();
+    const slow = pendingAnswer(res, limits.slowAnswerIntervalMs);
     try {
       protocol = protocolFor(line, services);
       trace.protocol = protocol;
@@ -272,11 +267,15 @@ export function createHttpServer(deps: HttpServerDeps): Server {
       const endpoint = services[auth.service];
       if (!endpoint)
         throw new AppError('NotImplemented', 501, `The service '${auth.service}' is not served here.`);
-      const request = operationRequest(requestId, line, auth, req, memory.reserve, trace);
+      const request = operationRequest(requestId, line, auth, req, memory.reserve, trace, slow);
       const response = await runOperation(endpoint, request, trace, line, started);
       await audit(trace, line, started, response.status, response);
       trace.firstByteMs = performance.now() - started;
-      await send(res, response, head, false, trace.sent);
+      if (slow.started) await slow.finish(response, trace.sent);
+      else {
+        slow.cancel();
+        await send(res, response, head, false, trace.sent);
+      }
     } catch (error) {
       trace.error = error;
       // Answered already by the idle timeout; this is the stalled body giving up as the connection closed.
@@ -285,17 +284,20 @@ export function createHttpServer(deps: HttpServerDeps): Server {
       if (!(error instanceof AppError) || (error.status >= 500 && error.code !== 'SlowDown')) {
         logger.error({ err: error, requestId, method: line.method, path: line.rawPath }, 'request failed');
       }
-      if (res.headersSent) {
+      if (res.headersSent && !slow.started) {
         res.destroy();
         return;
       }
       // An unread request body would otherwise be read and thrown away; closing is cheaper.
-      if (!req.complete) res.setHeader('connection', 'close');
+      if (!req.complete && !slow.started) res.setHeader('connection', 'close');
       const answer = renderError(error, protocol, requestId, head);
       await audit(trace, line, started, answer.status, answer);
       trace.firstByteMs = performance.now() - started;
-      await send(res, answer, head, false, trace.sent);
+      // An answer already under way as a 200 ends with the error's document, as S3's does.
+      if (slow.started) await slow.finish(answer, trace.sent);
+      else await send(res, answer, head, false, trace.sent);
     } finally {
+      slow.cancel();
       memory.release();
       finish(res, line, requestId, started, trace);
     }
@@ -398,6 +400,7 @@ export function createHttpServer(deps: HttpServerDeps): Server {
     req: IncomingMessage,
     reserve: (bytes: number) => void,
     trace: Trace,
+    slowAnswer: SlowAnswer,
   ): OperationRequest {
     const facts = {
       sourceIp: req.socket.remoteAddress ?? '',
@@ -418,6 +421,7 @@ export function createHttpServer(deps: HttpServerDeps): Server {
       region: auth.region,
       host: line.headers.host ?? '',
       reserve,
+      slowAnswer,
     };
     return {
       ...base,
@@ -555,7 +559,6 @@ export function createHttpServer(deps: HttpServerDeps): Server {
     }
   }
 
-  const limits: HttpLimits = { ...DEFAULT_HTTP_LIMITS, ...deps.limits };
   const listener = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((error: unknown) => {
       logger.error({ err: error }, 'unhandled request failure');

@@ -36,12 +36,14 @@ import type { NewObject } from './storage-service.js';
 import type { ObjectRow } from './storage-store.js';
 import type {
   CompletedUpload,
+  CompletionAnswer,
   MultipartService,
   PartsPage,
   UploadedPart,
   UploadPartInput,
 } from './storage-types.js';
-import { checkWriteConditions, type WriteConditions } from './write-conditions.js';
+import { newVersionId, type Versioning } from './versioning.js';
+import { checkWriteConditions, conflictOnFailure, type WriteConditions } from './write-conditions.js';
 
 /** What CreateMultipartUpload fixes about the object to be. */
 export interface UploadSettings {
@@ -113,9 +115,15 @@ export function createMultipartService(deps: {
     row: NewObject,
     guard: ((current: ObjectRow | undefined) => void) | undefined,
     cause: ObjectCause,
-    /** The upload the write completes, ended in the write's own transaction; a replica's source version. */
-    write: { completes: string; replicaOf?: string | undefined },
+    /**
+     * The upload the write completes, ended in the write's own transaction; a replica's source version; the
+     * version id already answered (none where the bucket kept no versions).
+     */
+    write: { completes: string; replicaOf?: string | undefined; promised: { versionId?: string } },
   ): Promise<{ versionId?: string | undefined }>;
+  /** The object a completion would replace, which its conditions are first judged against. */
+  currentObject(bucket: string, key: string): Promise<ObjectRow | undefined>;
+  versioningOf(bucket: string): Promise<Versioning | undefined>;
   /** The version a replica's earlier completion made (its answer was lost), which a retry answers again. */
   replicaMade(
     bucket: string,
@@ -287,6 +295,7 @@ export function createMultipartService(deps: {
     conditions?: WriteConditions,
     origin?: ChangeOrigin,
     keyAccess?: KeyAccess,
+    answer?: CompletionAnswer,
   ): Promise<CompletedUpload> {
     const found = await store.findUpload(uploadId);
     if (!found || found.bucket !== bucket || found.key !== key) return completedBefore(uploadId, bucket, key);
@@ -311,6 +320,9 @@ export function createMultipartService(deps: {
     }
     const parts = await listedParts(upload, checksum, listed);
     const plan = planObjectChecksum(checksum, sent, parts);
+    // Judged before the parts are joined (412, 404), then again at the commit: a change meanwhile is a conflict.
+    const conditional = conditions?.ifMatch !== undefined || conditions?.ifNoneMatch !== undefined;
+    if (conditions && conditional) checkWriteConditions(conditions, await deps.currentObject(bucket, key));
     // An upload begun before objects were encrypted has plaintext parts: its object gets a key of its own.
     const stored = parseStoredEncryption(upload.encryption);
     const remembered =
@@ -322,6 +334,11 @@ export function createMultipartService(deps: {
       stored && partsKey
         ? { dataKey: partsKey, encryption: stored }
         : await deps.newDataKey(bucket, key, undefined, keyAccess);
+    // The version it will make is chosen now, so that an answer begun before the join can name it.
+    const versionId =
+      (await deps.versioningOf(bucket)) === 'Enabled' ? (settings.replicaOf ?? newVersionId()) : undefined;
+    const promised = versionId === undefined ? {} : { versionId };
+    await answer?.joining({ ...promised, encryption: sealing.encryption });
     let joined: Awaited<ReturnType<typeof joinParts>>;
     try {
       joined = await joinParts(parts, plan, { parts: partsKey, object: sealing.dataKey });
@@ -358,10 +375,11 @@ export function createMultipartService(deps: {
           ...(settings.acl !== undefined ? { acl: settings.acl } : {}),
           encryption: JSON.stringify(sealing.encryption),
         },
-        // S3's conditional completion, judged at the commit against the object it would replace.
-        conditions && ((current) => checkWriteConditions(conditions, current)),
+        conditions && conditional
+          ? (current) => conflictOnFailure(() => checkWriteConditions(conditions, current))
+          : undefined,
         { event: 'ObjectCreated:CompleteMultipartUpload', origin },
-        { completes: uploadId, replicaOf: settings.replicaOf },
+        { completes: uploadId, replicaOf: settings.replicaOf, promised },
       )
       .catch((error: unknown) => {
         if (error instanceof UploadVanished) return undefined;

@@ -34,7 +34,7 @@ import {
   versionHeader,
   xmlResponse,
 } from './s3-wire.js';
-import type { StorageService } from './storage-types.js';
+import type { CompletedUpload, StorageService } from './storage-types.js';
 
 /** S3's checksum algorithms that Seawall does not compute: asked for, they are refused as not implemented. */
 const UNCOMPUTED_ALGORITHMS = new Set(['MD5', 'SHA512', 'XXHASH64', 'XXHASH3', 'XXHASH128']);
@@ -176,6 +176,15 @@ function uploadStorageClass(settings: string): string {
   return (JSON.parse(settings) as UploadSettings).storageClass ?? 'STANDARD';
 }
 
+/** The headers of a completion's answer: offered before the parts are joined, then answered. */
+function completionHeaders(done: Pick<CompletedUpload, 'versionId' | 'encryption'>): Record<string, string> {
+  return {
+    ...versionHeader(done),
+    // S3's answer to a completion names SSE-S3 and SSE-KMS, not SSE-C.
+    ...(done.encryption?.customerKeyMd5 === undefined ? encryptionHeaders(done.encryption) : {}),
+  };
+}
+
 /** S3 multipart uploads: create, upload parts, complete, abort, list parts and uploads. */
 export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
   const multipart = storage.multipart;
@@ -254,6 +263,7 @@ export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
         },
         requestOrigin(req),
         keyAccessOf(req),
+        req.slowAnswer && { joining: (answer) => req.slowAnswer?.offer(completionHeaders(answer)) },
       );
       return xmlResponse(
         'CompleteMultipartUploadResult',
@@ -270,11 +280,7 @@ export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
             : {}),
         },
         200,
-        {
-          ...versionHeader(done),
-          // S3's answer to a completion names SSE-S3 and SSE-KMS, not SSE-C.
-          ...(done.encryption?.customerKeyMd5 === undefined ? encryptionHeaders(done.encryption) : {}),
-        },
+        completionHeaders(done),
       );
     },
 

@@ -128,6 +128,17 @@ function replicaNeedsVersioning(): AppError {
   return badRequest('InvalidRequest', 'Destination bucket must have versioning enabled.');
 }
 
+/**
+ * A completion whose bucket turned versioning on or off while it joined the parts: the version it chose (and its
+ * answer may already have named) is no longer the one to make. The upload stays in progress, to complete again.
+ */
+function versioningChanged(): AppError {
+  return conflict(
+    'OperationAborted',
+    'A conflicting conditional operation is currently in progress against this resource. Please try again.',
+  );
+}
+
 function noSuchBucket(bucket: string): AppError {
   return notFound('NoSuchBucket', 'The specified bucket does not exist', { BucketName: bucket });
 }
@@ -301,10 +312,13 @@ export function createStorageService(deps: {
     object: NewObject,
     guard: ((current: ObjectRow | undefined) => void) | undefined,
     cause: ObjectCause,
-    /** A replica's write (the source version's id), or a completion (the upload it ends with the write). */
-    write: { replicaOf?: string | undefined; completes?: string } = {},
+    /**
+     * A replica's write (the source version's id), or a completion (the upload it ends with the write, and the
+     * version id its answer may already have named: none where the bucket kept no versions).
+     */
+    write: { replicaOf?: string | undefined; completes?: string; promised?: { versionId?: string } } = {},
   ): Promise<StoredObject> {
-    const { replicaOf, completes } = write;
+    const { replicaOf, completes, promised } = write;
     const cold = blobs.cold;
     let committed: {
       row: ObjectRow;
@@ -318,12 +332,13 @@ export function createStorageService(deps: {
       const versioning = await versioningOf(object.bucket);
       const enabled = versioning === 'Enabled';
       if (replicaOf !== undefined && !enabled) throw replicaNeedsVersioning();
+      if (promised && enabled !== (promised.versionId !== undefined)) throw versioningChanged();
       const row: ObjectRow = {
         tags: null,
         acl: null,
         ...object,
         attributes: await lock.newVersionAttributes(object.bucket, object.attributes),
-        version_id: replicaOf ?? (enabled ? newVersionId() : 'null'),
+        version_id: replicaOf ?? (enabled ? (promised?.versionId ?? newVersionId()) : 'null'),
         seq: 0,
         is_latest: 1,
         delete_marker: 0,
@@ -537,6 +552,8 @@ export function createStorageService(deps: {
       return dataKey;
     },
     commitObject,
+    currentObject: async (bucket, key) => currentObject(await store.findLatest(bucket, key)),
+    versioningOf,
     async replicaMade(bucket, key, replicaOf) {
       const made = await replicaMade(bucket, key, replicaOf, false);
       return made && { etag: made.etag, encryption: made.encryption, versionId: made.version_id };

@@ -302,6 +302,18 @@ export interface CompletedUpload {
   versionId?: string;
 }
 
+/**
+ * What a completion answers, offered before the parts are joined so that the answer can begin early (S3's
+ * whitespace keep-alive): the version it will make, where the bucket keeps versions, and its encryption.
+ */
+export interface CompletionAnswer {
+  /**
+   * The commit then makes that version, or fails (the bucket's versioning changed meanwhile). The join waits
+   * for what this answers.
+   */
+  joining(answer: Pick<CompletedUpload, 'versionId' | 'encryption'>): Promise<void> | void;
+}
+
 export interface PartsPage {
   upload: UploadRow;
   parts: PartRow[];
@@ -339,6 +351,8 @@ export interface MultipartService {
     /** Who completes it, for the event notification. */
     origin?: ChangeOrigin,
     keyAccess?: KeyAccess,
+    /** Told what the completion will answer before it joins the parts, which takes a while for a large object. */
+    answer?: CompletionAnswer,
   ): Promise<CompletedUpload>;
   /** The parts a multipart object's blob was joined from; undefined for an object no upload made. */
   objectParts(blobId: string): Promise<ObjectParts | undefined>;

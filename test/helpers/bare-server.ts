@@ -47,16 +47,20 @@ export interface BareServer {
 }
 
 /**
- * The real listener, authentication and error rendering in front of one S3-shaped service that counts the
- * bytes it is sent: connection handling can be tested with small limits, without the storage behind it.
+ * The real listener, authentication and error rendering in front of one S3-shaped service whose one operation
+ * answers every request (unless given, it counts the bytes it is sent): connection handling can be tested with
+ * small limits, without the storage behind it.
  */
-export async function startBareServer(limits: Partial<HttpLimits>): Promise<BareServer> {
+export async function startBareServer(
+  limits: Partial<HttpLimits>,
+  operation: Operation = COUNT_BYTES,
+): Promise<BareServer> {
   const server = createHttpServer({
     services: {
       s3: {
         protocol: 'restXml',
-        operations: [COUNT_BYTES],
-        resolve: async () => ({ operation: COUNT_BYTES, raw: undefined }),
+        operations: [operation],
+        resolve: async () => ({ operation, raw: undefined }),
       },
     },
     authorizer: ALLOW_ALL,

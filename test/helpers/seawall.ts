@@ -88,6 +88,7 @@ export async function startTestSeawall(
       | 'eventRetries'
       | 'replicationRetries'
       | 'replicationMultipart'
+      | 'httpLimits'
     >;
     /** A log level to run at, its lines written nowhere but where Seawall itself keeps them (CloudWatch Logs). */
     logLevel?: string;

@@ -24,7 +24,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsCli } from './helpers/aws-cli.js';
-import { failure } from './helpers/failure.js';
+import { failure, failureOf } from './helpers/failure.js';
 import { rawRequest, signedHeaders } from './helpers/raw.js';
 import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 
@@ -278,6 +278,34 @@ describe('ACLs in force (ObjectWriter)', () => {
     expect(await anonymous('acl-on/anon')).toBe(403);
     await s3.send(new PutBucketAclCommand({ Bucket: 'acl-on', ACL: 'private' }));
     expect(await anonymous('acl-on')).toBe(403);
+  });
+
+  it('a key that is not there is 404 to a caller the bucket ACL lets list, 403 to one it does not', async () => {
+    await s3.send(new CreateBucketCommand({ Bucket: 'acl-gone', ObjectOwnership: 'ObjectWriter' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'acl-gone', Key: 'private', Body: 'p' }));
+    expect(await anonymous('acl-gone/missing')).toBe(403);
+    expect(await anonymous('acl-gone/missing', { method: 'HEAD' })).toBe(403);
+    await s3.send(new PutBucketAclCommand({ Bucket: 'acl-gone', ACL: 'public-read' }));
+    // Listing reveals what a 404 tells: S3 answers NoSuchKey to whoever may list the bucket at the key.
+    const response = await fetch(`${t.url}/acl-gone/missing`);
+    expect(response.status).toBe(404);
+    expect(await response.text()).toContain('<Code>NoSuchKey</Code>');
+    expect(await anonymous('acl-gone/missing', { method: 'HEAD' })).toBe(404);
+    expect(
+      await anonymous('acl-gone/missing?attributes', { headers: { 'x-amz-object-attributes': 'ETag' } }),
+    ).toBe(404);
+    expect(
+      await failure(nobody.send(new GetObjectCommand({ Bucket: 'acl-gone', Key: 'missing' }))),
+    ).toMatchObject({ code: 'NoSuchKey' });
+    // A key that is there stays the object ACL's to grant; a version named stays 403.
+    expect(await anonymous('acl-gone/private')).toBe(403);
+    expect(await anonymous('acl-gone/missing?versionId=null')).toBe(403);
+    await s3.send(new PutBucketAclCommand({ Bucket: 'acl-gone', ACL: 'private' }));
+    expect(await anonymous('acl-gone/missing')).toBe(403);
+    // Denied the read and the listing, the caller is told of the read.
+    expect(
+      await failureOf(nobody.send(new GetObjectCommand({ Bucket: 'acl-gone', Key: 'missing' }))),
+    ).toMatchObject({ code: 'AccessDenied', message: expect.stringContaining('s3:GetObject') });
   });
 
   it('authenticated-read reaches signed callers of any identity, not anonymous ones', async () => {

@@ -102,6 +102,12 @@ export interface Operation<R = unknown, I = unknown> {
    */
   readonly anyPrincipal?: true;
   readonly conditions?: (input: I, req: OperationRequest) => ConditionValues;
+  /**
+   * Runs when the caller is denied the operation's own check, before the denial is answered: it may throw
+   * another answer (S3 answers a read of a key that is not there with 404 to a caller who may list the bucket,
+   * whether or not it may read the key); returning lets the denial stand.
+   */
+  readonly denied?: (input: I, req: OperationRequest) => Promise<void>;
   /** Condition keys that cost a lookup, read only when a policy is evaluated (see AuthzCheck). */
   readonly lookedUpConditions?: (input: I, req: OperationRequest) => Promise<ConditionValues>;
   readonly handle: (input: I, req: OperationRequest) => Promise<ApiResponse>;

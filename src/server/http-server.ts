@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { pipeline, Readable } from 'node:stream';
-import { AppError } from '../errors.js';
+import { AppError, isAppError } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import { type ApiRequest, type ApiResponse, parseQuery, type SlowAnswer } from '../lib/http.js';
 import { requestId as newRequestId } from '../lib/ids.js';
@@ -362,12 +362,17 @@ export function createHttpServer(deps: HttpServerDeps): Server {
     if (!operation.anyPrincipal && (!operation.itemized || resources.length > 0)) {
       const conditions = operation.conditions?.(input, request);
       const lookUp = operation.lookedUpConditions;
-      await request.authorize({
-        action,
-        resources,
-        ...(conditions ? { conditions } : {}),
-        ...(lookUp ? { lookedUpConditions: () => lookUp(input, request) } : {}),
-      });
+      await request
+        .authorize({
+          action,
+          resources,
+          ...(conditions ? { conditions } : {}),
+          ...(lookUp ? { lookedUpConditions: () => lookUp(input, request) } : {}),
+        })
+        .catch(async (error: unknown) => {
+          if (isAppError(error) && error.code === 'AccessDenied') await operation.denied?.(input, request);
+          throw error;
+        });
     }
     if (deps.audit && !isReadOnly(operation)) {
       trace.begun = await deps.audit.begin(eventOf(trace, line, started, 0), exchangeOf(trace, line));

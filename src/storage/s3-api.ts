@@ -1,4 +1,4 @@
-import { badRequest, isAppError } from '../errors.js';
+import { badRequest } from '../errors.js';
 import { type ApiRequest, type ApiResponse, decodePathSegment, queryValue } from '../lib/http.js';
 import {
   type ConditionValues,
@@ -273,29 +273,6 @@ function postObject(storage: StorageService) {
       return objects.putObject(req, bucket, key);
     },
   });
-}
-
-/**
- * A read of a key that does not exist answers 404 NoSuchKey only to a caller who may list the bucket at that
- * key (s3:ListBucket with s3:prefix the key); anyone else gets 403, so that reads cannot enumerate keys.
- */
-async function unlessHidden(
-  req: OperationRequest,
-  bucket: string,
-  key: string,
-  read: Promise<ApiResponse>,
-): Promise<ApiResponse> {
-  try {
-    return await read;
-  } catch (error) {
-    if (!isAppError(error) || error.code !== 'NoSuchKey') throw error;
-    await req.authorize({
-      action: 's3:ListBucket',
-      resources: [s3Arn(bucket)],
-      conditions: { 's3:prefix': key },
-    });
-    throw error;
-  }
 }
 
 /**
@@ -955,8 +932,9 @@ function definitions(objects: S3ObjectApi, buckets: S3BucketApi, multipart: S3Mu
       versionAction: 's3:GetObjectVersion',
       method: 'GET',
       level: 'object',
+      readsKey: true,
       ...READ_OBJECT,
-      handle: (req, { bucket, key }) => unlessHidden(req, bucket, key, objects.getObject(req, bucket, key)),
+      handle: (req, { bucket, key }) => objects.getObject(req, bucket, key),
     }),
     defineS3({
       name: 'HeadObject',
@@ -965,8 +943,9 @@ function definitions(objects: S3ObjectApi, buckets: S3BucketApi, multipart: S3Mu
       versionAction: 's3:GetObjectVersion',
       method: 'HEAD',
       level: 'object',
+      readsKey: true,
       ...READ_OBJECT,
-      handle: (req, { bucket, key }) => unlessHidden(req, bucket, key, objects.headObject(req, bucket, key)),
+      handle: (req, { bucket, key }) => objects.headObject(req, bucket, key),
     }),
     defineS3({
       name: 'GetObjectAttributes',
@@ -984,8 +963,8 @@ function definitions(objects: S3ObjectApi, buckets: S3BucketApi, multipart: S3Mu
         ...each(SSE_C, () => 'handled'),
       },
       query: { versionId: validVersionId },
-      handle: (req, { bucket, key }) =>
-        unlessHidden(req, bucket, key, objects.getObjectAttributes(req, bucket, key)),
+      readsKey: true,
+      handle: (req, { bucket, key }) => objects.getObjectAttributes(req, bucket, key),
     }),
     defineS3({
       name: 'DeleteObject',

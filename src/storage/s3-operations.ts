@@ -143,6 +143,8 @@ export interface S3OperationDefinition<L extends S3Level> {
   readonly existingObjectTags?: true;
   /** Set when the handler authorizes each item itself (DeleteObjects' keys). */
   readonly itemized?: true;
+  /** Set on reads of an object, which answer a key that is not there as S3 does (see answerMissingKey). */
+  readonly readsKey?: true;
   readonly method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'DELETE';
   readonly level: L;
   /** The query name (and value) that selects this operation among others on the same method and level. */
@@ -252,15 +254,62 @@ export function defineS3Operation<L extends S3Level>(
         }
       : {}),
     ...(existingObjectTags ? { lookedUpConditions: existingTags } : {}),
+    ...(definition.readsKey
+      ? {
+          // A caller denied the read of a key that is not there may still be told so (404): the current
+          // object's absence only, since a version named is its action's to reveal.
+          denied: async ({ bucket, key }: S3Path, req: OperationRequest) => {
+            if (bucket === undefined || key === undefined || queryValue(req.query, 'versionId') !== undefined)
+              return;
+            const missing = await storage.headObject(bucket, key).then(
+              () => undefined,
+              (error: unknown) => {
+                if (isAppError(error) && error.code === 'NoSuchKey') return error;
+                throw error;
+              },
+            );
+            // Not allowed to list either: the read's own denial stands.
+            if (missing)
+              await answerMissingKey(req, bucket, key, missing).catch((error: unknown) => {
+                if (error === missing) throw error;
+              });
+          },
+        }
+      : {}),
     // S3 authorizes before it looks at what a request asks for: a caller that may not make the request learns
     // neither what Seawall refuses nor, through the rules that read them, whether the object exists.
     handle: async (address, req) => {
       const checkInputs = () => checkS3Inputs(operation, { req, storage, ...address });
       if (!definition.itemized) await checkInputs();
-      return definition.handle(req, address as S3Address<L>, checkInputs);
+      const answer = definition.handle(req, address as S3Address<L>, checkInputs);
+      const { bucket, key } = address;
+      if (!definition.readsKey || bucket === undefined || key === undefined) return answer;
+      return answer.catch((error: unknown) => {
+        if (!isAppError(error) || error.code !== 'NoSuchKey') throw error;
+        return answerMissingKey(req, bucket, key, error);
+      });
     },
   };
   return operation;
+}
+
+/**
+ * S3's answer to a read of a key that is not there: 404 (`missing`) to a caller who may list the bucket at that
+ * key (s3:ListBucket with s3:prefix the key), whether or not it may read the key; 403 to anyone else, so that
+ * reads cannot enumerate keys. Listing would tell the caller as much.
+ */
+async function answerMissingKey(
+  req: OperationRequest,
+  bucket: string,
+  key: string,
+  missing: Error,
+): Promise<never> {
+  await req.authorize({
+    action: 's3:ListBucket',
+    resources: [s3Arn(bucket)],
+    conditions: { 's3:prefix': key },
+  });
+  throw missing;
 }
 
 /**

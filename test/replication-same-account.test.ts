@@ -24,6 +24,7 @@ import {
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectVersionsCommand,
+  PutBucketNotificationConfigurationCommand,
   PutBucketOwnershipControlsCommand,
   PutBucketReplicationCommand,
   type PutBucketReplicationCommandInput,
@@ -38,6 +39,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { S3EventRecord } from '../src/storage/notifications.js';
 import { REPLICA_HEADER } from '../src/storage/replication.js';
 import { failureOf } from './helpers/failure.js';
 import { allowReplicationRole, replicationRole, retainByDefault } from './helpers/replication.js';
@@ -628,6 +630,86 @@ describe.each([
     expect(await waitFor(() => versionIn('replica', 'multi/b'), 'the replica of multi/b')).toBe(
       one.VersionId,
     );
+  });
+
+  it('raises s3:Replication:OperationFailedReplication for a version marked FAILED where its rule has metrics', async () => {
+    const configure = (metrics: boolean) =>
+      s3.send(
+        new PutBucketReplicationCommand({
+          Bucket: 'lake',
+          ReplicationConfiguration: {
+            Role: `arn:aws:iam::${t.credentials.accountId}:role/replication`,
+            Rules: [
+              {
+                ID: metrics ? 'measured' : 'unmeasured',
+                Priority: 1,
+                Filter: { Prefix: 'failing/' },
+                Status: 'Enabled',
+                DeleteMarkerReplication: { Status: 'Disabled' },
+                // The role may not write to elsewhere: every version fails there.
+                Destination: {
+                  Bucket: 'arn:aws:s3:::elsewhere',
+                  ...(metrics ? { Metrics: { Status: 'Enabled', EventThreshold: { Minutes: 15 } } } : {}),
+                },
+              },
+            ],
+          },
+        }),
+      );
+    const failed = (Key: string) =>
+      waitFor(async () => {
+        const { ReplicationStatus } = await s3.send(new HeadObjectCommand({ Bucket: 'lake', Key }));
+        return ReplicationStatus === 'FAILED' ? true : undefined;
+      }, `${Key} to be marked FAILED`);
+    const seen: S3EventRecord[] = [];
+    const stop = t.seawall.storage.notifications.subscribe((record) => {
+      if (record.eventName.startsWith('Replication:')) seen.push(record);
+    });
+    try {
+      await s3.send(
+        new PutBucketNotificationConfigurationCommand({
+          Bucket: 'lake',
+          NotificationConfiguration: { EventBridgeConfiguration: {} },
+        }),
+      );
+      // Without S3 Replication metrics, S3 raises no failure events.
+      await configure(false);
+      await s3.send(new PutObjectCommand({ Bucket: 'lake', Key: 'failing/quiet', Body: 'q' }));
+      await failed('failing/quiet');
+      await configure(true);
+      const before = Date.now();
+      const put = await s3.send(new PutObjectCommand({ Bucket: 'lake', Key: 'failing/loud', Body: 'loud' }));
+      await failed('failing/loud');
+      // Events go out in the order they were stored: once this one is here, the quiet one would have been.
+      const [event] = await waitFor(async () => (seen.length > 0 ? seen : undefined), 'the failure event');
+      expect(seen).toHaveLength(1);
+      expect(event).toMatchObject({
+        eventVersion: '2.2',
+        eventSource: 'aws:s3',
+        awsRegion: t.credentials.region,
+        eventName: 'Replication:OperationFailedReplication',
+        userIdentity: { principalId: 's3.amazonaws.com' },
+        requestParameters: { sourceIPAddress: 's3.amazonaws.com' },
+        s3: {
+          bucket: { name: 'lake', arn: 'arn:aws:s3:::lake' },
+          object: { key: 'failing/loud', size: 4, versionId: put.VersionId },
+        },
+        replicationEventData: {
+          replicationRuleId: 'measured',
+          destinationBucket: 'arn:aws:s3:::elsewhere',
+          s3Operation: 'OBJECT_PUT',
+          failureReason: 'DstPutObjectNotPermitted',
+        },
+      });
+      const requested = Date.parse(event?.replicationEventData?.requestTime ?? '');
+      expect(requested).toBeGreaterThanOrEqual(before - 1000);
+      expect(requested).toBeLessThanOrEqual(Date.parse(event?.eventTime ?? ''));
+    } finally {
+      stop();
+      await s3.send(
+        new PutBucketNotificationConfigurationCommand({ Bucket: 'lake', NotificationConfiguration: {} }),
+      );
+    }
   });
 
   it("writes a replica as S3's replication only with a session Seawall made for it, never one a caller assumed", async () => {

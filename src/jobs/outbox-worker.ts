@@ -20,8 +20,8 @@ export interface Outbox<R extends { readonly attempts: number }> {
   /** Whether a failure is one no retry would mend: the row is given up at once. None are unless given. */
   permanent?(error: unknown): boolean;
   remove(row: R): Promise<void>;
-  /** Removes a row whose attempts are spent (logged); `remove` when absent. */
-  giveUp?(row: R): Promise<void>;
+  /** Removes a row whose attempts are spent, or that failed for good (`error`, the last failure, logged); `remove` when absent. */
+  giveUp?(row: R, error: unknown): Promise<void>;
   /** Records a failed attempt: the row is tried again at `nextAttemptAt`. */
   postpone(row: R, attempts: number, nextAttemptAt: number): Promise<void>;
   /** When the next row falls due; undefined when none waits. */
@@ -72,7 +72,7 @@ export function createOutboxWorker<R extends { readonly attempts: number }>(
     const attempts = row.attempts + 1;
     if (attempts >= retries.attempts || outbox.permanent?.(error)) {
       logger.error({ err: error, ...outbox.describe(row), attempts }, `gave up a delivery (${kind})`);
-      await (outbox.giveUp ?? outbox.remove)(row);
+      await (outbox.giveUp ? outbox.giveUp(row, error) : outbox.remove(row));
       return;
     }
     const delay = Math.min(retries.firstDelayMs * 2 ** (attempts - 1), retries.maxDelayMs);

@@ -52,7 +52,8 @@ export type S3EventName =
   | 'LifecycleTransition'
   | 'ObjectTagging:Put'
   | 'ObjectTagging:Delete'
-  | 'ObjectAcl:Put';
+  | 'ObjectAcl:Put'
+  | 'Replication:OperationFailedReplication';
 
 /** The kinds of destination, by the element that configures each. */
 export const DESTINATIONS = {

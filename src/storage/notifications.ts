@@ -23,10 +23,16 @@ export interface ChangeOrigin {
   readonly requestId: string;
 }
 
-/** What a change is, for its event notification, and who made it ('lifecycle': a lifecycle rule). */
+/**
+ * Who made a change, for its event notification: a caller, or S3 itself ('lifecycle': a lifecycle rule,
+ * 'replication': replication reporting on a version).
+ */
+export type EventOrigin = ChangeOrigin | 'lifecycle' | 'replication' | undefined;
+
+/** What a change is, for its event notification, and who made it. */
 export interface ObjectCause {
   readonly event: S3EventName;
-  readonly origin?: ChangeOrigin | 'lifecycle' | undefined;
+  readonly origin?: EventOrigin;
 }
 
 /** The origin of a change a request made. */
@@ -43,8 +49,19 @@ export function requestOrigin(req: OperationRequest): ChangeOrigin {
   return originOf(req.principal, req.facts.sourceIp, req.requestId);
 }
 
-/** S3 names itself as the principal of what lifecycle rules do. */
-const LIFECYCLE_ORIGIN = { principalId: 's3.amazonaws.com', sourceIp: 's3.amazonaws.com' };
+/** S3 names itself as the principal of what lifecycle rules do, and of what replication reports. */
+const S3_ORIGIN = { principalId: 's3.amazonaws.com', sourceIp: 's3.amazonaws.com' };
+
+/** What a replication failure event adds to its record (S3's replicationEventData). */
+export interface ReplicationEventData {
+  replicationRuleId: string;
+  /** The destination bucket's ARN. */
+  destinationBucket: string;
+  s3Operation: 'OBJECT_PUT';
+  /** When the version to replicate was made (ISO 8601). */
+  requestTime: string;
+  failureReason?: string;
+}
 
 /** What an event says of the object it is about. */
 export interface EventObject {
@@ -72,6 +89,7 @@ export interface S3EventRecord {
     bucket: { name: string; ownerIdentity: { principalId: string }; arn: string };
     object: { key: string; size?: number; eTag?: string; versionId?: string; sequencer: string };
   };
+  replicationEventData?: ReplicationEventData;
 }
 
 /** A subscriber of the in-process event bus: the events of buckets with EventBridgeConfiguration. */
@@ -91,7 +109,7 @@ export const DEFAULT_DELIVERY_RETRIES: DeliveryRetries = {
   attempts: 20,
 };
 
-/** Events of these kinds are eventVersion 2.3; the others 2.1 (S3's event message structure). */
+/** Events of these kinds are eventVersion 2.3, replication's 2.2, the others 2.1 (S3's event message structure). */
 const VERSION_2_3: ReadonlySet<S3EventName> = new Set([
   'LifecycleExpiration:Delete',
   'LifecycleExpiration:DeleteMarkerCreated',
@@ -134,7 +152,9 @@ export interface Notifications {
     bucket: string,
     event: S3EventName,
     object: EventObject,
-    origin: ChangeOrigin | 'lifecycle' | undefined,
+    origin: EventOrigin,
+    /** A replication event's own part of the record. */
+    replication?: ReplicationEventData,
   ): Promise<EventDraft[]>;
   /** Wakes delivery after a change stored drafts. */
   wake(): void;
@@ -215,19 +235,19 @@ export function createNotifications(deps: {
   );
 
   return {
-    async drafts(bucket, event, object, origin) {
+    async drafts(bucket, event, object, origin, replication) {
       const config = await notificationOf(settings, bucket);
       if (config.rules.length === 0 && !config.eventBridge) return [];
       const destinations = destinationsOf(config, event, object.key);
       if (destinations.topics.length === 0 && !destinations.bus) return [];
       const now = clock.now();
       const who =
-        origin === 'lifecycle'
-          ? { ...LIFECYCLE_ORIGIN, requestId: newRequestId() }
+        origin === 'lifecycle' || origin === 'replication'
+          ? { ...S3_ORIGIN, requestId: newRequestId() }
           : (origin ?? { principalId: 'Seawall', sourceIp: '127.0.0.1', requestId: newRequestId() });
       const owner = (await deps.owner(bucket)) ?? '';
       const record = {
-        eventVersion: VERSION_2_3.has(event) ? '2.3' : '2.1',
+        eventVersion: VERSION_2_3.has(event) ? '2.3' : event.startsWith('Replication:') ? '2.2' : '2.1',
         eventSource: 'aws:s3',
         awsRegion: deps.region(),
         eventTime: now.toISOString(),
@@ -245,6 +265,7 @@ export function createNotifications(deps: {
             ...(object.versionId !== undefined ? { versionId: object.versionId } : {}),
           },
         },
+        ...(replication ? { replicationEventData: replication } : {}),
       };
       return [
         {

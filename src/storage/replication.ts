@@ -150,8 +150,11 @@ export interface ReplicationSource {
   lock(bucket: string, key: string, versionId: string): Promise<VersionLock>;
   /** Whether a bucket has Object Lock (its versions then replicate only to a bucket that has it too). */
   lockEnabled(bucket: string): Promise<boolean>;
-  /** Ends a row and settles its version's status, in one transaction (storage-store.ts, settleReplica). */
-  settle(row: ReplicationRow, failed: boolean): Promise<void>;
+  /**
+   * Ends a row and settles its version's status, COMPLETED, or FAILED with `failure`, in one transaction
+   * (storage-store.ts, settleReplica) with the failure's events.
+   */
+  settle(row: ReplicationRow, failure?: ReplicationFailure): Promise<void>;
 }
 
 /**
@@ -267,9 +270,88 @@ const REFUSALS: ReadonlySet<string> = new Set([
   'MethodNotAllowed',
 ]);
 
-/** A failure no retry would mend: the version is marked FAILED at once. */
+/**
+ * S3's names for why a replication failed, as its OperationFailedReplication events give them
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-failure-codes.html): those Seawall meets.
+ */
+export type FailureReason =
+  | 'AssumeRoleNotPermitted'
+  | 'DstBucketNotFound'
+  | 'DstBucketObjectLockConfigMissing'
+  | 'DstBucketUnversioned'
+  | 'DstDelObjNotPermitted'
+  | 'DstKmsKeyInvalidState'
+  | 'DstKmsKeyNotFound'
+  | 'DstMultipartCompleteNotPermitted'
+  | 'DstMultipartInitNotPermitted'
+  | 'DstMultipartUploadNotPermitted'
+  | 'DstPutAclNotPermitted'
+  | 'DstPutLegalHoldNotPermitted'
+  | 'DstPutObjectNotPermitted'
+  | 'DstPutRetentionNotPermitted'
+  | 'DstPutTaggingNotPermitted'
+  | 'SrcGetAclNotPermitted'
+  | 'SrcGetLegalHoldNotPermitted'
+  | 'SrcGetObjectNotPermitted'
+  | 'SrcGetRetentionNotPermitted'
+  | 'SrcGetTaggingNotPermitted';
+
+/** What the role being refused an action on the source version is, by S3's reasons. */
+const SOURCE_REFUSALS: Readonly<Record<string, FailureReason>> = {
+  's3:GetObjectVersionForReplication': 'SrcGetObjectNotPermitted',
+  's3:GetObjectRetention': 'SrcGetRetentionNotPermitted',
+  's3:GetObjectLegalHold': 'SrcGetLegalHoldNotPermitted',
+  's3:GetObjectVersionTagging': 'SrcGetTaggingNotPermitted',
+  's3:GetObjectVersionAcl': 'SrcGetAclNotPermitted',
+};
+
+/** What the destination denying a replica's request is, by S3's reasons, by the request's command. */
+const DESTINATION_DENIALS: Readonly<Record<string, FailureReason>> = {
+  PutObjectCommand: 'DstPutObjectNotPermitted',
+  DeleteObjectCommand: 'DstDelObjNotPermitted',
+  CreateMultipartUploadCommand: 'DstMultipartInitNotPermitted',
+  UploadPartCommand: 'DstMultipartUploadNotPermitted',
+  CompleteMultipartUploadCommand: 'DstMultipartCompleteNotPermitted',
+  PutObjectTaggingCommand: 'DstPutTaggingNotPermitted',
+  DeleteObjectTaggingCommand: 'DstPutTaggingNotPermitted',
+  PutObjectRetentionCommand: 'DstPutRetentionNotPermitted',
+  PutObjectLegalHoldCommand: 'DstPutLegalHoldNotPermitted',
+  PutObjectAclCommand: 'DstPutAclNotPermitted',
+};
+
+/** S3's reason for the destination refusing a replica's request for good, where it names one. */
+function refusalReason(error: Error, command: object): FailureReason | undefined {
+  switch (error.name) {
+    case 'NoSuchBucket':
+      return 'DstBucketNotFound';
+    case 'KMS.NotFoundException':
+      return 'DstKmsKeyNotFound';
+    case 'KMS.DisabledException':
+      return 'DstKmsKeyInvalidState';
+    case 'AccessDenied':
+      return DESTINATION_DENIALS[command.constructor.name];
+    case 'InvalidRequest':
+      return /versioning/i.test(error.message) ? 'DstBucketUnversioned' : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** Why a version was marked FAILED: S3's reason, where it names one (not for a destination that never answered). */
+export interface ReplicationFailure {
+  reason?: FailureReason;
+}
+
+/** A failure no retry would mend: the version is marked FAILED at once, for `reason` where S3 names one. */
 export class Unreplicable extends Error {
   override readonly name = 'Unreplicable';
+
+  constructor(
+    message: string,
+    readonly reason?: FailureReason,
+  ) {
+    super(message);
+  }
 }
 
 /** How S3 (and Seawall) refuse a write to a retaining bucket that sends no digest of its bytes. */
@@ -347,7 +429,8 @@ export function createReplication(deps: {
     const url = own?.url();
     if (!own || !url)
       throw new Error('replication to a bucket of this installation waits for the server to listen');
-    if (role === undefined) throw new Unreplicable('the replication configuration names no role');
+    if (role === undefined)
+      throw new Unreplicable('the replication configuration names no role', 'AssumeRoleNotPermitted');
     const cached = selfClients.get(role);
     if (cached) return cached;
     // The certificate this process serves, once: the peer must present exactly it.
@@ -464,13 +547,18 @@ export function createReplication(deps: {
       session = { authorize: actAs(role), until: now + ROLE_SESSION_MS };
       sessions.set(role, session);
     }
+    let reason: FailureReason = 'AssumeRoleNotPermitted';
     try {
       const authorize = await session.authorize;
-      for (const action of actions) await authorize({ action, resources: [s3Arn(row.bucket, row.key)] });
+      for (const action of actions) {
+        reason = SOURCE_REFUSALS[action] ?? 'SrcGetObjectNotPermitted';
+        await authorize({ action, resources: [s3Arn(row.bucket, row.key)] });
+      }
     } catch (error) {
       sessions.delete(role);
       throw new Unreplicable(
         `the replication role ${role} may not replicate it: ${(error as Error).message}`,
+        reason,
       );
     }
   }
@@ -509,6 +597,7 @@ export function createReplication(deps: {
       if (status !== undefined && REFUSALS.has(name))
         throw new Unreplicable(
           `the destination refused the replica: ${name} (${status}): ${(error as Error).message}`,
+          refusalReason(error as Error, command),
         );
       throw error;
     }
@@ -614,6 +703,7 @@ export function createReplication(deps: {
     )
       throw new Unreplicable(
         `DstBucketObjectLockConfigMissing: s3://${row.bucket} has Object Lock and the destination bucket ${destination.bucket} does not`,
+        'DstBucketObjectLockConfigMissing',
       );
     const client = await clientFor(destination, destination.role);
     if (row.delete_marker === 1) {
@@ -789,9 +879,9 @@ export function createReplication(deps: {
     return query;
   }
 
-  const settle = async (row: ReplicationRow, failed: boolean) => {
+  const settle = async (row: ReplicationRow, failure?: ReplicationFailure) => {
     if (!source) throw new Error('replication has no source connected');
-    await source.settle(row, failed);
+    await source.settle(row, failure);
   };
 
   const worker = createOutboxWorker(
@@ -806,8 +896,9 @@ export function createReplication(deps: {
         })),
       deliver,
       permanent: (error) => error instanceof Unreplicable,
-      remove: (row) => settle(row, false),
-      giveUp: (row) => settle(row, true),
+      remove: (row) => settle(row),
+      giveUp: (row, error) =>
+        settle(row, error instanceof Unreplicable && error.reason ? { reason: error.reason } : {}),
       async postpone(row, attempts, at) {
         await db
           .updateTable('s3_replication_outbox')

@@ -37,9 +37,12 @@ import {
   checkReplicaOf,
   createReplication,
   type ReplicationDraft,
+  type ReplicationFailure,
+  type ReplicationRow,
   replicaIdTaken,
   Unreplicable,
 } from './replication.js';
+import type { ReplicationDestination } from './replication-config.js';
 import {
   newAttributes,
   replicationStatusOf,
@@ -603,8 +606,34 @@ export function createStorageService(deps: {
     },
     lock: async (bucket, key, versionId) => (await headObject(bucket, key, versionId)).lock ?? {},
     lockEnabled: async (bucket) => (await lock.getObjectLock(bucket)) !== undefined,
-    settle: (row, failed) => store.settleReplica(row, failed),
+    async settle(row, failure) {
+      const events = failure ? await failedReplicationEvents(row, failure) : [];
+      await store.settleReplica(row, failure !== undefined, events);
+      if (events.length > 0) notifications.wake();
+    },
   });
+
+  /**
+   * The s3:Replication:OperationFailedReplication events of a version marked FAILED, where its rule publishes
+   * S3 Replication metrics (S3 raises them only then), stored with the status.
+   */
+  async function failedReplicationEvents(row: ReplicationRow, failure: ReplicationFailure) {
+    const destination = JSON.parse(row.destination) as ReplicationDestination;
+    if (row.change || row.delete_marker === 1 || !destination.metrics?.enabled) return [];
+    return notifications.drafts(
+      row.bucket,
+      'Replication:OperationFailedReplication',
+      { key: row.key, size: Number(row.size), versionId: row.version_id },
+      'replication',
+      {
+        replicationRuleId: row.rule_id,
+        destinationBucket: `arn:aws:s3:::${destination.bucket}`,
+        s3Operation: 'OBJECT_PUT',
+        requestTime: new Date(Number(row.created_at)).toISOString(),
+        ...(failure.reason ? { failureReason: failure.reason } : {}),
+      },
+    );
+  }
 
   const service: StorageService = {
     multipart,

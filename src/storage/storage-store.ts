@@ -160,6 +160,8 @@ export interface StorageStore {
   settleReplica(
     row: { id: string; bucket: string; key: string; version_id: string; change?: string | null },
     failed: boolean,
+    /** Stored when the version is marked FAILED (replication's failure events). */
+    events?: readonly EventDraft[],
   ): Promise<void>;
   /** Current objects' summaries (no delete markers) in key order, from `from`, below `below`, at most `limit`. */
   listObjects(
@@ -563,7 +565,7 @@ export function createStorageStore(db: Kysely<Database>): StorageStore {
       return rows as ObjectRow[];
     },
 
-    async settleReplica(row, failed): Promise<void> {
+    async settleReplica(row, failed, events): Promise<void> {
       await db.transaction().execute(async (trx) => {
         await lockKey(trx, row.bucket, row.key);
         await trx.deleteFrom('s3_replication_outbox').where('id', '=', row.id).execute();
@@ -600,6 +602,7 @@ export function createStorageStore(db: Kysely<Database>): StorageStore {
         }
         const status = failed ? 'FAILED' : 'COMPLETED';
         await version.set({ attributes: withReplicationStatus(found.attributes, status) }).execute();
+        if (failed) await insertEvents(trx, events);
       });
     },
 

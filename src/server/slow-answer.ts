@@ -54,7 +54,9 @@ export function pendingAnswer(res: ServerResponse, intervalMs: number): PendingA
     started = true;
     setAnswerHeaders(res, 200, { ...headers, 'content-type': 'application/xml' });
     res.write(XML_DECLARATION);
-    timer = setInterval(() => res.write(' '), intervalMs);
+    timer = setInterval(() => {
+      if (!res.destroyed) res.write(' ');
+    }, intervalMs);
   };
   return {
     offer(headers) {

@@ -1,4 +1,4 @@
-import { isAppError } from '../errors.js';
+import { isAppError, notFound } from '../errors.js';
 import { type ApiRequest, type ApiResponse, queryValue } from '../lib/http.js';
 import type { ConditionValues, Operation, OperationRequest, Principal } from '../lib/operation.js';
 import { isServiceReplica } from './replication.js';
@@ -261,10 +261,12 @@ export function defineS3Operation<L extends S3Level>(
           denied: async ({ bucket, key }: S3Path, req: OperationRequest) => {
             if (bucket === undefined || key === undefined || queryValue(req.query, 'versionId') !== undefined)
               return;
+            // A plain NoSuchKey: a delete marker's headers name its version, which listing does not tell.
             const missing = await storage.headObject(bucket, key).then(
               () => undefined,
               (error: unknown) => {
-                if (isAppError(error) && error.code === 'NoSuchKey') return error;
+                if (isAppError(error) && error.code === 'NoSuchKey')
+                  return notFound('NoSuchKey', 'The specified key does not exist.', { Key: key });
                 throw error;
               },
             );

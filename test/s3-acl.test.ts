@@ -7,6 +7,7 @@ import {
 import {
   CreateBucketCommand,
   DeleteBucketOwnershipControlsCommand,
+  DeleteObjectCommand,
   DeletePublicAccessBlockCommand,
   GetBucketAclCommand,
   GetBucketOwnershipControlsCommand,
@@ -297,6 +298,17 @@ describe('ACLs in force (ObjectWriter)', () => {
     expect(
       await failure(nobody.send(new GetObjectCommand({ Bucket: 'acl-gone', Key: 'missing' }))),
     ).toMatchObject({ code: 'NoSuchKey' });
+    // A key whose current version is a delete marker: a plain 404, naming no version.
+    await s3.send(
+      new PutBucketVersioningCommand({ Bucket: 'acl-gone', VersioningConfiguration: { Status: 'Enabled' } }),
+    );
+    await s3.send(new PutObjectCommand({ Bucket: 'acl-gone', Key: 'deleted', Body: 'd' }));
+    await s3.send(new DeleteObjectCommand({ Bucket: 'acl-gone', Key: 'deleted' }));
+    const marker = await fetch(`${t.url}/acl-gone/deleted`);
+    expect(marker.status).toBe(404);
+    expect(await marker.text()).toContain('<Code>NoSuchKey</Code>');
+    expect(marker.headers.get('x-amz-version-id')).toBeNull();
+    expect(marker.headers.get('x-amz-delete-marker')).toBeNull();
     // A key that is there stays the object ACL's to grant; a version named stays 403.
     expect(await anonymous('acl-gone/private')).toBe(403);
     expect(await anonymous('acl-gone/missing?versionId=null')).toBe(403);

@@ -124,7 +124,18 @@ describe('CompleteMultipartUpload with a slow answer', () => {
   it('gives the SDK the output a quick answer gives', async () => {
     await bucket('slow-plain');
     const { UploadId, parts } = await upload('slow-plain', 'k');
-    const done = await s3.send(
+    // How the answer came: through the keep-alive, chunked.
+    const framing: (string | undefined)[] = [];
+    const watched = t.s3();
+    watched.middlewareStack.add(
+      (next) => async (args) => {
+        const out = await next(args);
+        framing.push((out.response as { headers: Record<string, string> }).headers['transfer-encoding']);
+        return out;
+      },
+      { step: 'deserialize', name: 'framing' },
+    );
+    const done = await watched.send(
       new CompleteMultipartUploadCommand({
         Bucket: 'slow-plain',
         Key: 'k',
@@ -132,6 +143,7 @@ describe('CompleteMultipartUpload with a slow answer', () => {
         MultipartUpload: { Parts: parts },
       }),
     );
+    expect(framing).toEqual(['chunked']);
     expect(done.VersionId).toBeUndefined();
     expect(done.ServerSideEncryption).toBe('AES256');
     const head = await s3.send(new HeadObjectCommand({ Bucket: 'slow-plain', Key: 'k' }));
@@ -203,6 +215,36 @@ describe('CompleteMultipartUpload with a slow answer', () => {
     expect((await bytesOf('slow-conditional', 'k')).equals(Buffer.concat(PARTS))).toBe(true);
   });
 
+  it('makes what the bucket keeps now when versioning changed during a join whose answer had not begun', async () => {
+    await bucket('slow-unbound', { versioned: true });
+    const { UploadId, parts } = await upload('slow-unbound', 'k');
+    const listed = parts.map((p) => ({ partNumber: p.PartNumber, etag: p.ETag, checksums: [] }));
+    const done = await t.seawall.storage.multipart.complete(
+      UploadId,
+      'slow-unbound',
+      'k',
+      listed,
+      {},
+      undefined,
+      undefined,
+      undefined,
+      {
+        async joining() {
+          await s3.send(
+            new PutBucketVersioningCommand({
+              Bucket: 'slow-unbound',
+              VersioningConfiguration: { Status: 'Suspended' },
+            }),
+          );
+        },
+        bound: () => false,
+      },
+    );
+    expect(done.versionId).toBeUndefined();
+    const head = await s3.send(new HeadObjectCommand({ Bucket: 'slow-unbound', Key: 'k' }));
+    expect(head.VersionId).toBe('null');
+  });
+
   it('fails a completion whose bucket stopped keeping versions during the join, which then completes again', async () => {
     await bucket('slow-suspended', { versioned: true });
     const { UploadId, parts } = await upload('slow-suspended', 'k');
@@ -219,6 +261,8 @@ describe('CompleteMultipartUpload with a slow answer', () => {
             }),
           );
         },
+        // The answer went out naming the version.
+        bound: () => true,
       })
       .catch((error: unknown) => error);
     expect(offered).toEqual([expect.stringMatching(/^[A-Za-z0-9_.]{32}$/)]);

@@ -19,8 +19,11 @@ const VERSION_ID = 'Vers1onOfTheSlowAnswerXXXXXXXXXX';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Offers its headers, waits `waitMs`, then answers or fails as `outcome` says. */
-function slowOperation(outcome: 'answer' | 'fail', waitMs: number): Operation {
+/**
+ * Offers its headers, waits `waitMs`, then answers or fails as `outcome` says ('other': answers another version
+ * than it offered).
+ */
+function slowOperation(outcome: 'answer' | 'fail' | 'other', waitMs: number): Operation {
   return {
     service: 's3',
     name: 'CompleteMultipartUpload',
@@ -45,7 +48,9 @@ function slowOperation(outcome: 'answer' | 'fail', waitMs: number): Operation {
         'CompleteMultipartUploadResult',
         { Location: '/b/k', Bucket: 'b', Key: 'k', ETag: '"0123456789abcdef0123456789abcdef-2"' },
         200,
-        headers,
+        outcome === 'other'
+          ? { ...headers, 'x-amz-version-id': 'AnotherVersionOfTheSlowAnswerXXX' }
+          : headers,
       );
     },
   };
@@ -56,7 +61,7 @@ afterAll(async () => {
   for (const server of servers) await server.close();
 });
 
-async function serve(outcome: 'answer' | 'fail', waitMs: number): Promise<BareServer> {
+async function serve(outcome: 'answer' | 'fail' | 'other', waitMs: number): Promise<BareServer> {
   const server = await startBareServer({ slowAnswerIntervalMs: INTERVAL_MS }, slowOperation(outcome, waitMs));
   servers.push(server);
   return server;
@@ -154,13 +159,29 @@ describe('a slow answer (S3 whitespace keep-alive)', () => {
 
   it('keeps the connection while it works for longer than the idle timeout, the spaces being activity', async () => {
     const server = await startBareServer(
-      { slowAnswerIntervalMs: INTERVAL_MS, idleTimeoutMs: INTERVAL_MS * 5 },
-      slowOperation('answer', INTERVAL_MS * 30),
+      { slowAnswerIntervalMs: INTERVAL_MS, idleTimeoutMs: INTERVAL_MS * 10 },
+      slowOperation('answer', INTERVAL_MS * 50),
     );
     servers.push(server);
     const res = await completeRaw(server);
     expect(res.status).toBe(200);
-    expect(res.body).toMatch(/ {20,}<CompleteMultipartUploadResult /);
+    expect(res.body).toMatch(/ {5,}<CompleteMultipartUploadResult /);
+  });
+
+  it('ends in an error document when its answer would not keep to the headers it offered', async () => {
+    const res = await completeRaw(await serve('other', INTERVAL_MS * 5));
+    expect(res.status).toBe(200);
+    expect(res.headers['x-amz-version-id']).toBe(VERSION_ID);
+    expect(res.body).toMatch(
+      /^<\?xml version="1\.0" encoding="UTF-8"\?>\n +<Error><Code>InternalError<\/Code>/,
+    );
+    expect(res.body.endsWith('</Error>')).toBe(true);
+  });
+
+  it('refuses an interval that the idle timeout would cut', async () => {
+    await expect(startBareServer({ slowAnswerIntervalMs: 1000, idleTimeoutMs: 1000 })).rejects.toThrow(
+      /shorter than idleTimeoutMs/,
+    );
   });
 
   it('answers as usual when it answers within the interval', async () => {

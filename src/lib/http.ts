@@ -47,8 +47,11 @@ export interface ApiRequest {
  */
 export interface SlowAnswer {
   offer(headers: Readonly<Record<string, string>>): void;
-  /** Whether the offered headers went out, so the answer is bound to them. */
-  readonly started: boolean;
+  /**
+   * Called when the handler commits to its answer: an early answer that has not begun never will. Answers
+   * whether it began, the answer then bound to the offered headers.
+   */
+  settle(): boolean;
 }
 
 /** The fields of a browser upload's form that came before its file. */

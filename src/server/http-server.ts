@@ -175,6 +175,8 @@ function continueOnRead(req: IncomingMessage, res: ServerResponse): void {
   };
 }
 
+const INTERNAL_ERROR = 'We encountered an internal error. Please try again.';
+
 /** What requests may buffer at once, in all: a fraction of the default heap, far from exhausting it. */
 const MEMORY_BUDGET_BYTES = 512 * 2 ** 20;
 
@@ -195,6 +197,8 @@ interface Trace {
   action?: string;
   resources: readonly string[];
   error?: unknown;
+  /** The status of an error that ended an answer begun as a 200 (S3's keep-alive), which metrics count. */
+  outcome?: number;
   /** The decoded input, once decoding got that far. */
   input?: unknown;
   /** Resources authorized beyond the operation's own (a copy's source), named in its record too. */
@@ -212,6 +216,12 @@ interface Trace {
 export function createHttpServer(deps: HttpServerDeps): Server {
   const { services, logger } = deps;
   const limits: HttpLimits = { ...DEFAULT_HTTP_LIMITS, ...deps.limits };
+  // A slow answer's spaces are what keeps its connection from the idle timeout: the default interval is
+  // shortened under a short idle timeout, and a longer one refused.
+  if (deps.limits?.slowAnswerIntervalMs === undefined)
+    limits.slowAnswerIntervalMs = Math.min(limits.slowAnswerIntervalMs, limits.idleTimeoutMs / 2);
+  else if (limits.slowAnswerIntervalMs >= limits.idleTimeoutMs)
+    throw new RangeError('slowAnswerIntervalMs must be shorter than idleTimeoutMs');
   const budget = createMemoryBudget(deps.memoryBudgetBytes ?? MEMORY_BUDGET_BYTES);
   const throttle = createAuthThrottle({
     clock: deps.clock,
@@ -243,7 +253,7 @@ export function createHttpServer(deps: HttpServerDeps): Server {
       sent: { bytes: 0 },
     };
     const memory = budget.lease();
-    const slow = pendingAnswer(res, limits.slowAnswerIntervalMs);
+    const slow = pendingAnswer(res, limits.slowAnswerIntervalMs, trace.sent);
     try {
       protocol = protocolFor(line, services);
       trace.protocol = protocol;
@@ -269,14 +279,15 @@ export function createHttpServer(deps: HttpServerDeps): Server {
         throw new AppError('NotImplemented', 501, `The service '${auth.service}' is not served here.`);
       const request = operationRequest(requestId, line, auth, req, memory.reserve, trace, slow);
       const response = await runOperation(endpoint, request, trace, line, started);
+      // The answer is final: one that began early must keep to the headers it offered (a completion that
+      // finds its upload completed by another names that one's version), else it ends in an error.
+      if (slow.settle() && !slow.keeps(response)) throw new AppError('InternalError', 500, INTERNAL_ERROR);
       await audit(trace, line, started, response.status, response);
-      trace.firstByteMs = performance.now() - started;
-      if (slow.started) await slow.finish(response, trace.sent);
-      else {
-        slow.cancel();
-        await send(res, response, head, false, trace.sent);
-      }
+      trace.firstByteMs = (slow.startedAt ?? performance.now()) - started;
+      if (slow.started) await slow.finish(response);
+      else await send(res, response, head, false, trace.sent);
     } catch (error) {
+      slow.settle();
       trace.error = error;
       // Answered already by the idle timeout; this is the stalled body giving up as the connection closed.
       if (res.writableEnded) return;
@@ -291,10 +302,12 @@ export function createHttpServer(deps: HttpServerDeps): Server {
       // An unread request body would otherwise be read and thrown away; closing is cheaper.
       if (!req.complete && !slow.started) res.setHeader('connection', 'close');
       const answer = renderError(error, protocol, requestId, head);
+      // The status the error stands for, where it ends an answer that went out as a 200 (metrics count it).
+      if (slow.started) trace.outcome = answer.status;
       await audit(trace, line, started, answer.status, answer);
-      trace.firstByteMs = performance.now() - started;
+      trace.firstByteMs = (slow.startedAt ?? performance.now()) - started;
       // An answer already under way as a 200 ends with the error's document, as S3's does.
-      if (slow.started) await slow.finish(answer, trace.sent);
+      if (slow.started) await slow.finish(answer);
       else await send(res, answer, head, false, trace.sent);
     } finally {
       slow.cancel();
@@ -448,7 +461,7 @@ export function createHttpServer(deps: HttpServerDeps): Server {
     trace: Trace,
   ): void {
     const durationMs = Math.round(performance.now() - started);
-    const status = res.statusCode;
+    const status = trace.outcome ?? res.statusCode;
     const errorCode =
       trace.error === undefined ? undefined : wireErrorCode(trace.error, trace.protocol ?? 'restXml');
     logger.info(

@@ -25,53 +25,88 @@ export function setAnswerHeaders(
 
 /** The request's side of a slow answer, held by the pipeline: it ends the answer that began early. */
 export interface PendingAnswer extends SlowAnswer {
+  /** Whether the status and the offered headers went out. */
+  readonly started: boolean;
+  /** When they went out (performance.now()), if they did. */
+  readonly startedAt: number | undefined;
+  /** Whether a success keeps to the headers offered (its version and encryption), as an answer begun must. */
+  keeps(response: ApiResponse): boolean;
   /**
    * Ends an answer whose headers went out: the body of what the handler answered, or of the error it failed
-   * with, without its XML declaration (sent first), and the end. Counts what it sends into `sent`.
+   * with, without its XML declaration (sent first), and the end.
    */
-  finish(response: ApiResponse, sent: { bytes: number }): Promise<void>;
-  /** Stops the clock: the answer goes out the ordinary way, or has already. */
+  finish(response: ApiResponse): Promise<void>;
+  /** Stops the clock, however the request ended. */
   cancel(): void;
 }
+
+/** The headers an early answer names that the final one must name alike. */
+const KEPT = /^x-amz-(version-id|server-side-encryption.*)$/;
 
 /**
  * S3's whitespace keep-alive (lib/http.ts, SlowAnswer) for one response: offered headers wait `intervalMs`,
  * then go out with a 200, the XML declaration and a space every `intervalMs` until the pipeline finishes the
  * answer. Spaces between the declaration and the root element keep the document well-formed for every XML
- * parser (before the declaration they would not be).
+ * parser (before the declaration they would not be). What it writes is counted into `sent`.
  */
-export function pendingAnswer(res: ServerResponse, intervalMs: number): PendingAnswer {
+export function pendingAnswer(
+  res: ServerResponse,
+  intervalMs: number,
+  sent: { bytes: number },
+): PendingAnswer {
   let timer: NodeJS.Timeout | undefined;
-  let started = false;
-  let offered = false;
+  let startedAt: number | undefined;
+  let settled = false;
+  let offered: Readonly<Record<string, string>> | undefined;
   const stop = () => {
     clearTimeout(timer);
     clearInterval(timer);
     timer = undefined;
   };
+  const write = (text: string) => {
+    if (res.destroyed) return;
+    sent.bytes += Buffer.byteLength(text);
+    res.write(text);
+  };
   const start = (headers: Readonly<Record<string, string>>) => {
     if (res.headersSent || res.destroyed) return;
-    started = true;
+    startedAt = performance.now();
     setAnswerHeaders(res, 200, { ...headers, 'content-type': 'application/xml' });
-    res.write(XML_DECLARATION);
-    timer = setInterval(() => {
-      if (!res.destroyed) res.write(' ');
-    }, intervalMs);
+    write(XML_DECLARATION);
+    timer = setInterval(() => write(' '), intervalMs);
   };
+  const named = (headers: Readonly<Record<string, string | number>>) =>
+    Object.entries(headers)
+      .filter(([name]) => KEPT.test(name))
+      .map(([name, value]) => `${name}: ${value}`)
+      .sort()
+      .join('\n');
   return {
     offer(headers) {
-      if (offered) return;
-      offered = true;
+      if (offered || settled) return;
+      offered = headers;
       timer = setTimeout(() => start(headers), intervalMs);
     },
+    settle() {
+      settled = true;
+      if (startedAt === undefined) stop();
+      return startedAt !== undefined;
+    },
     get started() {
-      return started;
+      return startedAt !== undefined;
+    },
+    get startedAt() {
+      return startedAt;
     },
     cancel: stop,
-    async finish(response, sent) {
+    keeps: (response) => named(response.headers ?? {}) === named(offered ?? {}),
+    async finish(response) {
       stop();
       const { body } = response;
       if (body instanceof Readable) {
+        body.on('data', (chunk: Buffer) => {
+          sent.bytes += chunk.length;
+        });
         await new Promise<void>((resolve) => pipeline(body, res, () => resolve()));
         return;
       }

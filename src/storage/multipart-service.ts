@@ -117,9 +117,13 @@ export function createMultipartService(deps: {
     cause: ObjectCause,
     /**
      * The upload the write completes, ended in the write's own transaction; a replica's source version; the
-     * version id already answered (none where the bucket kept no versions).
+     * version an answer already named (its id, none where the bucket kept no versions), asked at the commit.
      */
-    write: { completes: string; replicaOf?: string | undefined; promised: { versionId?: string } },
+    write: {
+      completes: string;
+      replicaOf?: string | undefined;
+      promised: () => { versionId?: string } | undefined;
+    },
   ): Promise<{ versionId?: string | undefined }>;
   /** The object a completion would replace, which its conditions are first judged against. */
   currentObject(bucket: string, key: string): Promise<ObjectRow | undefined>;
@@ -379,7 +383,11 @@ export function createMultipartService(deps: {
           ? (current) => conflictOnFailure(() => checkWriteConditions(conditions, current))
           : undefined,
         { event: 'ObjectCreated:CompleteMultipartUpload', origin },
-        { completes: uploadId, replicaOf: settings.replicaOf, promised },
+        {
+          completes: uploadId,
+          replicaOf: settings.replicaOf,
+          promised: () => (answer?.bound() ? promised : undefined),
+        },
       )
       .catch((error: unknown) => {
         if (error instanceof UploadVanished) return undefined;

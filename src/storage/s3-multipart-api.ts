@@ -263,7 +263,10 @@ export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
         },
         requestOrigin(req),
         keyAccessOf(req),
-        req.slowAnswer && { joining: (answer) => req.slowAnswer?.offer(completionHeaders(answer)) },
+        req.slowAnswer && {
+          joining: (answer) => req.slowAnswer?.offer(completionHeaders(answer)),
+          bound: () => req.slowAnswer?.settle() ?? false,
+        },
       );
       return xmlResponse(
         'CompleteMultipartUploadResult',

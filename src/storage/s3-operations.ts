@@ -256,25 +256,34 @@ export function defineS3Operation<L extends S3Level>(
     ...(existingObjectTags ? { lookedUpConditions: existingTags } : {}),
     ...(definition.readsKey
       ? {
-          // A caller denied the read of a key that is not there may still be told so (404): the current
-          // object's absence only, since a version named is its action's to reveal.
-          denied: async ({ bucket, key }: S3Path, req: OperationRequest) => {
+          // A caller denied the read of a key that is not there is told so (404) if it may list the bucket at
+          // the key: asked first, so that a caller who may not learns nothing, not even from the time taken.
+          // The current object's absence only: a version named is its own action's to reveal.
+          denied: async (address: S3Path, req: OperationRequest) => {
+            const { bucket, key } = address;
             if (bucket === undefined || key === undefined || queryValue(req.query, 'versionId') !== undefined)
               return;
+            const mayList = await req
+              .authorize({
+                action: 's3:ListBucket',
+                resources: [s3Arn(bucket)],
+                conditions: { 's3:prefix': key },
+              })
+              .then(
+                () => true,
+                () => false,
+              );
+            if (!mayList) return;
+            await checkS3Inputs(operation, { req, storage, ...address });
             // A plain NoSuchKey: a delete marker's headers name its version, which listing does not tell.
             const missing = await storage.headObject(bucket, key).then(
-              () => undefined,
+              () => false,
               (error: unknown) => {
-                if (isAppError(error) && error.code === 'NoSuchKey')
-                  return notFound('NoSuchKey', 'The specified key does not exist.', { Key: key });
+                if (isAppError(error) && error.code === 'NoSuchKey') return true;
                 throw error;
               },
             );
-            // Not allowed to list either: the read's own denial stands.
-            if (missing)
-              await answerMissingKey(req, bucket, key, missing).catch((error: unknown) => {
-                if (error === missing) throw error;
-              });
+            if (missing) throw notFound('NoSuchKey', 'The specified key does not exist.', { Key: key });
           },
         }
       : {}),

@@ -132,8 +132,8 @@ function replicaNeedsVersioning(): AppError {
 }
 
 /**
- * A completion whose bucket turned versioning on or off while it joined the parts: the version it chose (and its
- * answer may already have named) is no longer the one to make. The upload stays in progress, to complete again.
+ * A completion whose answer named its version early and whose bucket turned versioning on or off while it
+ * joined the parts: that version is no longer the one to make. The upload stays in progress, to complete again.
  */
 function versioningChanged(): AppError {
   return conflict(
@@ -317,11 +317,15 @@ export function createStorageService(deps: {
     cause: ObjectCause,
     /**
      * A replica's write (the source version's id), or a completion (the upload it ends with the write, and the
-     * version id its answer may already have named: none where the bucket kept no versions).
+     * version its answer named if it began early: its id, none where the bucket kept no versions).
      */
-    write: { replicaOf?: string | undefined; completes?: string; promised?: { versionId?: string } } = {},
+    write: {
+      replicaOf?: string | undefined;
+      completes?: string;
+      promised?: () => { versionId?: string } | undefined;
+    } = {},
   ): Promise<StoredObject> {
-    const { replicaOf, completes, promised } = write;
+    const { replicaOf, completes } = write;
     const cold = blobs.cold;
     let committed: {
       row: ObjectRow;
@@ -335,6 +339,7 @@ export function createStorageService(deps: {
       const versioning = await versioningOf(object.bucket);
       const enabled = versioning === 'Enabled';
       if (replicaOf !== undefined && !enabled) throw replicaNeedsVersioning();
+      const promised = write.promised?.();
       if (promised && enabled !== (promised.versionId !== undefined)) throw versioningChanged();
       const row: ObjectRow = {
         tags: null,
@@ -620,19 +625,34 @@ export function createStorageService(deps: {
   async function failedReplicationEvents(row: ReplicationRow, failure: ReplicationFailure) {
     const destination = JSON.parse(row.destination) as ReplicationDestination;
     if (row.change || row.delete_marker === 1 || !destination.metrics?.enabled) return [];
-    return notifications.drafts(
-      row.bucket,
-      'Replication:OperationFailedReplication',
-      { key: row.key, size: Number(row.size), versionId: row.version_id },
-      'replication',
-      {
-        replicationRuleId: row.rule_id,
-        destinationBucket: `arn:aws:s3:::${destination.bucket}`,
-        s3Operation: 'OBJECT_PUT',
-        requestTime: new Date(Number(row.created_at)).toISOString(),
-        ...(failure.reason ? { failureReason: failure.reason } : {}),
-      },
-    );
+    // Best effort: a version that cannot be told of is still marked FAILED, not left to be tried for ever.
+    try {
+      const version = await headObject(row.bucket, row.key, row.version_id).catch(() => undefined);
+      return await notifications.drafts(
+        row.bucket,
+        'Replication:OperationFailedReplication',
+        {
+          key: row.key,
+          size: Number(row.size),
+          ...(version ? { etag: version.etag } : {}),
+          versionId: row.version_id,
+        },
+        'replication',
+        {
+          replicationRuleId: row.rule_id,
+          destinationBucket: `arn:aws:s3:::${destination.bucket}`,
+          s3Operation: 'OBJECT_PUT',
+          requestTime: new Date(Number(row.created_at)).toISOString(),
+          ...(failure.reason ? { failureReason: failure.reason } : {}),
+        },
+      );
+    } catch (error) {
+      logger.error(
+        { err: error, bucket: row.bucket, versionId: row.version_id },
+        'could not make the event of a failed replication',
+      );
+      return [];
+    }
   }
 
   const service: StorageService = {

@@ -307,11 +307,13 @@ export interface CompletedUpload {
  * whitespace keep-alive): the version it will make, where the bucket keeps versions, and its encryption.
  */
 export interface CompletionAnswer {
-  /**
-   * The commit then makes that version, or fails (the bucket's versioning changed meanwhile). The join waits
-   * for what this answers.
-   */
+  /** The join waits for what this answers. */
   joining(answer: Pick<CompletedUpload, 'versionId' | 'encryption'>): Promise<void> | void;
+  /**
+   * Asked at the commit: whether the offered answer went out (and if it has not, it never will). If it did, the
+   * commit makes that version or fails (the bucket's versioning changed meanwhile).
+   */
+  bound(): boolean;
 }
 
 export interface PartsPage {

@@ -76,6 +76,19 @@ async function bytesOf(Bucket: string, Key: string, VersionId?: string): Promise
   );
 }
 
+/** The CompleteMultipartUpload of an upload of PARTS, as `upload` answered it. */
+function completion(
+  Bucket: string,
+  upload: { UploadId: string; parts: { PartNumber: number; ETag: string }[] },
+) {
+  return new CompleteMultipartUploadCommand({
+    Bucket,
+    Key: 'k',
+    UploadId: upload.UploadId,
+    MultipartUpload: { Parts: upload.parts },
+  });
+}
+
 function completeBody(parts: { PartNumber: number; ETag: string }[]): string {
   const listed = parts.map(
     (p) => `<Part><PartNumber>${p.PartNumber}</PartNumber><ETag>${p.ETag}</ETag></Part>`,
@@ -135,14 +148,7 @@ describe('CompleteMultipartUpload with a slow answer', () => {
       },
       { step: 'deserialize', name: 'framing' },
     );
-    const done = await watched.send(
-      new CompleteMultipartUploadCommand({
-        Bucket: 'slow-plain',
-        Key: 'k',
-        UploadId,
-        MultipartUpload: { Parts: parts },
-      }),
-    );
+    const done = await watched.send(completion('slow-plain', { UploadId, parts }));
     expect(framing).toEqual(['chunked']);
     expect(done.VersionId).toBeUndefined();
     expect(done.ServerSideEncryption).toBe('AES256');
@@ -204,14 +210,7 @@ describe('CompleteMultipartUpload with a slow answer', () => {
     const listed = await s3.send(new ListPartsCommand({ Bucket: 'slow-conditional', Key: 'k', UploadId }));
     expect(listed.Parts).toHaveLength(2);
     expect((await bytesOf('slow-conditional', 'k')).toString()).toBe('there already');
-    await s3.send(
-      new CompleteMultipartUploadCommand({
-        Bucket: 'slow-conditional',
-        Key: 'k',
-        UploadId,
-        MultipartUpload: { Parts: parts },
-      }),
-    );
+    await s3.send(completion('slow-conditional', { UploadId, parts }));
     expect((await bytesOf('slow-conditional', 'k')).equals(Buffer.concat(PARTS))).toBe(true);
   });
 
@@ -270,14 +269,7 @@ describe('CompleteMultipartUpload with a slow answer', () => {
     await expect(
       s3.send(new HeadObjectCommand({ Bucket: 'slow-suspended', Key: 'k' })),
     ).rejects.toMatchObject({ name: 'NotFound' });
-    const done = await s3.send(
-      new CompleteMultipartUploadCommand({
-        Bucket: 'slow-suspended',
-        Key: 'k',
-        UploadId,
-        MultipartUpload: { Parts: parts },
-      }),
-    );
+    const done = await s3.send(completion('slow-suspended', { UploadId, parts }));
     expect(done.VersionId).toBeUndefined();
     const head = await s3.send(new HeadObjectCommand({ Bucket: 'slow-suspended', Key: 'k' }));
     expect(head.VersionId).toBe('null');

@@ -212,12 +212,24 @@ async function writeBatched(
     if (again.bytesWritten !== rest.length)
       throw new Error(`short write to ${what}: ${bytesWritten + again.bytesWritten} of ${total} bytes`);
   };
-  for await (const chunk of source) {
-    pending.push(chunk);
-    pendingBytes += chunk.length;
-    if (pendingBytes >= WRITE_BATCH) await flush();
+  // A batch is written while the next is gathered (and sealed): the disk and the cipher overlap.
+  let writing: Promise<void> = Promise.resolve();
+  try {
+    for await (const chunk of source) {
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      if (pendingBytes >= WRITE_BATCH) {
+        await writing;
+        writing = flush();
+        // Handled here too: a failed write is met at the next batch or below, not as an unhandled rejection.
+        writing.catch(() => undefined);
+      }
+    }
+    await writing;
+    if (pendingBytes > 0) await flush();
+  } finally {
+    await writing.catch(() => undefined);
   }
-  if (pendingBytes > 0) await flush();
 }
 
 async function writeDurably(

@@ -256,8 +256,11 @@ async function writeDurably(
 /** How much plaintext a read keeps ready ahead of its reader. */
 const READ_AHEAD = 1024 * 1024;
 
-/** Which stored bytes serve a plaintext range, a batch at a time, and the plaintext in each batch. */
-type BlobPlan = Pick<RangeOpener, 'batches' | 'open'>;
+/**
+ * Which stored bytes serve a plaintext range, a batch at a time, and the plaintext in each batch; `fresh` where
+ * that plaintext is in buffers of its own (decrypted), so the stored bytes' buffer may be read into again.
+ */
+type BlobPlan = Pick<RangeOpener, 'batches' | 'open'> & { fresh: boolean };
 
 /** A blob an earlier version of Seawall wrote in plaintext: the range's own bytes, read as they are. */
 function plaintextPlan(start: number, length: number): BlobPlan {
@@ -268,12 +271,21 @@ function plaintextPlan(start: number, length: number): BlobPlan {
         yield { index, count: 1, offset, length: Math.min(size, start + length - offset) };
     },
     open: (_batch, bytes) => [Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)],
+    fresh: false,
   };
 }
 
-/** Reads exactly `length` bytes at `position`; CorruptObjectError if the file ends first. */
-async function readExactly(handle: fs.FileHandle, position: number, length: number): Promise<Buffer> {
-  const buffer = Buffer.allocUnsafe(length);
+/**
+ * Reads exactly `length` bytes at `position`, into `into` where it is large enough; CorruptObjectError if the
+ * file ends first.
+ */
+async function readExactly(
+  handle: fs.FileHandle,
+  position: number,
+  length: number,
+  into?: Buffer,
+): Promise<Buffer> {
+  const buffer = into && into.length >= length ? into.subarray(0, length) : Buffer.allocUnsafe(length);
   let filled = 0;
   while (filled < length) {
     const { bytesRead } = await handle.read(buffer, filled, length - filled, position + filled);
@@ -295,10 +307,13 @@ async function* plainBatches(
   segments: number,
 ): AsyncGenerator<Buffer[]> {
   const batches = plan.batches(segments)[Symbol.iterator]();
+  // Where the plaintext is decrypted into buffers of its own, two buffers take the reads in turn: no
+  // allocation (and collection) of a buffer a batch.
+  const spare: Buffer[] = [];
   const readNext = () => {
     const next = batches.next();
     if (next.done) return undefined;
-    const bytes = readExactly(handle, next.value.offset, next.value.length);
+    const bytes = readExactly(handle, next.value.offset, next.value.length, spare.pop());
     // Handled here too: a read that fails while the reader is elsewhere is not an unhandled rejection.
     bytes.catch(() => undefined);
     return { batch: next.value as SealedBatch, bytes };
@@ -309,7 +324,9 @@ async function* plainBatches(
       const { batch, bytes } = job;
       const sealed = await bytes;
       job = readNext();
-      yield plan.open(batch, sealed);
+      const pieces = plan.open(batch, sealed);
+      if (plan.fresh) spare.push(Buffer.from(sealed.buffer, sealed.byteOffset, sealed.byteLength));
+      yield pieces;
     }
   } finally {
     await job?.bytes.catch(() => undefined);
@@ -401,7 +418,7 @@ function bindingOf(id: string): Buffer {
 function planOf(blob: BlobRef, start: number, length: number): BlobPlan {
   return blob.key === null
     ? plaintextPlan(start, length)
-    : rangeOpener(blob.key, bindingOf(blob.id), blob.size, start, length);
+    : { ...rangeOpener(blob.key, bindingOf(blob.id), blob.size, start, length), fresh: true };
 }
 
 /**

@@ -248,7 +248,8 @@ export interface RangeOpener {
   batches(segments: number): Iterable<SealedBatch>;
   /**
    * Verifies every segment of a batch (exactly the stored bytes it names) and only then answers the range's
-   * plaintext in it, as views of the decrypted segments; CorruptObjectError for bytes that do not open.
+   * plaintext in it, as views of the decrypted segments; CorruptObjectError for bytes that do not open. What it
+   * answers never shares memory with `sealed`, which the caller may read into again once this returns.
    */
   open(batch: SealedBatch, sealed: Uint8Array): Buffer[];
 }

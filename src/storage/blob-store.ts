@@ -212,21 +212,28 @@ async function writeBatched(
     if (again.bytesWritten !== rest.length)
       throw new Error(`short write to ${what}: ${bytesWritten + again.bytesWritten} of ${total} bytes`);
   };
-  // A batch is written while the next is gathered (and sealed): the disk and the cipher overlap.
+  // A batch is written while the next is gathered (and sealed): the disk and the cipher overlap. A failed
+  // write ends the loop at the next piece, and is the error answered whatever else fails after it.
   let writing: Promise<void> = Promise.resolve();
+  let failed: { error: unknown } | undefined;
   try {
     for await (const chunk of source) {
+      if (failed) throw failed.error;
       pending.push(chunk);
       pendingBytes += chunk.length;
       if (pendingBytes >= WRITE_BATCH) {
         await writing;
         writing = flush();
-        // Handled here too: a failed write is met at the next batch or below, not as an unhandled rejection.
-        writing.catch(() => undefined);
+        writing.catch((error: unknown) => {
+          failed ??= { error };
+        });
       }
     }
     await writing;
     if (pendingBytes > 0) await flush();
+  } catch (error) {
+    await writing.catch(() => undefined);
+    throw failed ? failed.error : error;
   } finally {
     await writing.catch(() => undefined);
   }
@@ -325,7 +332,7 @@ async function* plainBatches(
       const sealed = await bytes;
       job = readNext();
       const pieces = plan.open(batch, sealed);
-      if (plan.fresh) spare.push(Buffer.from(sealed.buffer, sealed.byteOffset, sealed.byteLength));
+      if (plan.fresh) spare.push(sealed);
       yield pieces;
     }
   } finally {

@@ -20,7 +20,10 @@ export interface Outbox<R extends { readonly attempts: number }> {
   /** Whether a failure is one no retry would mend: the row is given up at once. None are unless given. */
   permanent?(error: unknown): boolean;
   remove(row: R): Promise<void>;
-  /** Removes a row whose attempts are spent, or that failed for good (`error`, the last failure, logged); `remove` when absent. */
+  /**
+   * Removes a row whose attempts are spent, or that failed for good (`error`, its last failure, is logged);
+   * `remove` when absent.
+   */
   giveUp?(row: R, error: unknown): Promise<void>;
   /** Records a failed attempt: the row is tried again at `nextAttemptAt`. */
   postpone(row: R, attempts: number, nextAttemptAt: number): Promise<void>;

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { pipeline, Readable } from 'node:stream';
-import { AppError, isAppError } from '../errors.js';
+import { Readable } from 'node:stream';
+import { AppError, internalError, isAppError } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import { type ApiRequest, type ApiResponse, parseQuery, type SlowAnswer } from '../lib/http.js';
 import { requestId as newRequestId } from '../lib/ids.js';
@@ -39,7 +39,7 @@ import {
 } from './connection-guards.js';
 import { authenticateForm } from './post-form.js';
 import { type Protocol, renderError, type ServiceEndpoint, wireErrorCode } from './protocols.js';
-import { pendingAnswer, setAnswerHeaders } from './slow-answer.js';
+import { endWith, pendingAnswer, setAnswerHeaders } from './slow-answer.js';
 import { type TlsCredentials, tlsServerOptions } from './tls.js';
 
 export type { AuthThrottleOptions } from './auth-throttle.js';
@@ -114,19 +114,8 @@ async function send(
     res.end();
     return;
   }
-  if (typeof body === 'string' || Buffer.isBuffer(body)) {
-    res.setHeader('content-length', Buffer.byteLength(body));
-    if (sent) sent.bytes = Buffer.byteLength(body);
-    res.end(body);
-    return;
-  }
-  if (sent)
-    body.on('data', (chunk: Buffer | string) => {
-      sent.bytes += chunk.length;
-    });
-  await new Promise<void>((resolve) => {
-    pipeline(body, res, () => resolve());
-  });
+  if (!(body instanceof Readable)) res.setHeader('content-length', Buffer.byteLength(body));
+  await endWith(res, body, sent);
 }
 
 function requestLine(req: IncomingMessage): RequestLine {
@@ -174,8 +163,6 @@ function continueOnRead(req: IncomingMessage, res: ServerResponse): void {
     read(size);
   };
 }
-
-const INTERNAL_ERROR = 'We encountered an internal error. Please try again.';
 
 /** What requests may buffer at once, in all: a fraction of the default heap, far from exhausting it. */
 const MEMORY_BUDGET_BYTES = 512 * 2 ** 20;
@@ -281,7 +268,8 @@ export function createHttpServer(deps: HttpServerDeps): Server {
       const response = await runOperation(endpoint, request, trace, line, started);
       // The answer is final: one that began early must keep to the headers it offered (a completion that
       // finds its upload completed by another names that one's version), else it ends in an error.
-      if (slow.settle() && !slow.keeps(response)) throw new AppError('InternalError', 500, INTERNAL_ERROR);
+      if (slow.settle() && !slow.keeps(response))
+        throw internalError(new Error('the answer would name other headers than those it began with'));
       await audit(trace, line, started, response.status, response);
       trace.firstByteMs = (slow.startedAt ?? performance.now()) - started;
       if (slow.started) await slow.finish(response);

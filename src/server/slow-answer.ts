@@ -23,6 +23,27 @@ export function setAnswerHeaders(
   }
 }
 
+/**
+ * Writes an answer's body and ends it, once its status and headers are set (or went out early), counting what
+ * it sends into `sent`; a stream is piped, and given up with the response if the client goes.
+ */
+export async function endWith(
+  res: ServerResponse,
+  body: string | Buffer | Readable,
+  sent?: { bytes: number },
+): Promise<void> {
+  if (!(body instanceof Readable)) {
+    if (sent) sent.bytes += Buffer.byteLength(body);
+    res.end(body);
+    return;
+  }
+  if (sent)
+    body.on('data', (chunk: Buffer | string) => {
+      sent.bytes += chunk.length;
+    });
+  await new Promise<void>((resolve) => pipeline(body, res, () => resolve()));
+}
+
 /** The request's side of a slow answer, held by the pipeline: it ends the answer that began early. */
 export interface PendingAnswer extends SlowAnswer {
   /** Whether the status and the offered headers went out. */
@@ -102,20 +123,13 @@ export function pendingAnswer(
     keeps: (response) => named(response.headers ?? {}) === named(offered ?? {}),
     async finish(response) {
       stop();
-      const { body } = response;
-      if (body instanceof Readable) {
-        body.on('data', (chunk: Buffer) => {
-          sent.bytes += chunk.length;
-        });
-        await new Promise<void>((resolve) => pipeline(body, res, () => resolve()));
-        return;
-      }
-      const rest = (typeof body === 'string' ? body : (body?.toString('utf8') ?? '')).replace(
-        LEADING_DECLARATION,
-        '',
+      const body = response.body ?? '';
+      // The declaration went out first: a document's own is left out.
+      await endWith(
+        res,
+        body instanceof Readable ? body : body.toString().replace(LEADING_DECLARATION, ''),
+        sent,
       );
-      sent.bytes += Buffer.byteLength(rest);
-      res.end(rest);
     },
   };
 }

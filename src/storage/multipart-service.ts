@@ -43,7 +43,7 @@ import type {
   UploadPartInput,
 } from './storage-types.js';
 import { newVersionId, type Versioning } from './versioning.js';
-import { checkWriteConditions, conflictOnFailure, type WriteConditions } from './write-conditions.js';
+import { judgeWriteConditions, type WriteConditions } from './write-conditions.js';
 
 /** What CreateMultipartUpload fixes about the object to be. */
 export interface UploadSettings {
@@ -324,9 +324,8 @@ export function createMultipartService(deps: {
     }
     const parts = await listedParts(upload, checksum, listed);
     const plan = planObjectChecksum(checksum, sent, parts);
-    // Judged before the parts are joined (412, 404), then again at the commit: a change meanwhile is a conflict.
-    const conditional = conditions?.ifMatch !== undefined || conditions?.ifNoneMatch !== undefined;
-    if (conditions && conditional) checkWriteConditions(conditions, await deps.currentObject(bucket, key));
+    // Judged before the parts are joined, then again at the commit.
+    const guard = await judgeWriteConditions(conditions, () => deps.currentObject(bucket, key));
     // An upload begun before objects were encrypted has plaintext parts: its object gets a key of its own.
     const stored = parseStoredEncryption(upload.encryption);
     const remembered =
@@ -379,9 +378,7 @@ export function createMultipartService(deps: {
           ...(settings.acl !== undefined ? { acl: settings.acl } : {}),
           encryption: JSON.stringify(sealing.encryption),
         },
-        conditions && conditional
-          ? (current) => conflictOnFailure(() => checkWriteConditions(conditions, current))
-          : undefined,
+        guard,
         { event: 'ObjectCreated:CompleteMultipartUpload', origin },
         {
           completes: uploadId,

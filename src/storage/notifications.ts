@@ -109,15 +109,16 @@ export const DEFAULT_DELIVERY_RETRIES: DeliveryRetries = {
   attempts: 20,
 };
 
-/** Events of these kinds are eventVersion 2.3, replication's 2.2, the others 2.1 (S3's event message structure). */
-const VERSION_2_3: ReadonlySet<S3EventName> = new Set([
-  'LifecycleExpiration:Delete',
-  'LifecycleExpiration:DeleteMarkerCreated',
-  'LifecycleTransition',
-  'ObjectTagging:Put',
-  'ObjectTagging:Delete',
-  'ObjectAcl:Put',
-]);
+/** The eventVersion of the kinds of event not at 2.1 (S3's event message structure). */
+const EVENT_VERSIONS: Readonly<Partial<Record<S3EventName, string>>> = {
+  'LifecycleExpiration:Delete': '2.3',
+  'LifecycleExpiration:DeleteMarkerCreated': '2.3',
+  LifecycleTransition: '2.3',
+  'ObjectTagging:Put': '2.3',
+  'ObjectTagging:Delete': '2.3',
+  'ObjectAcl:Put': '2.3',
+  'Replication:OperationFailedReplication': '2.2',
+};
 
 /** Keys in event records are URL-encoded as a form encodes them (a space is `+`), slashes kept. */
 export function eventKey(key: string): string {
@@ -247,7 +248,7 @@ export function createNotifications(deps: {
           : (origin ?? { principalId: 'Seawall', sourceIp: '127.0.0.1', requestId: newRequestId() });
       const owner = (await deps.owner(bucket)) ?? '';
       const record = {
-        eventVersion: VERSION_2_3.has(event) ? '2.3' : event.startsWith('Replication:') ? '2.2' : '2.1',
+        eventVersion: EVENT_VERSIONS[event] ?? '2.1',
         eventSource: 'aws:s3',
         awsRegion: deps.region(),
         eventTime: now.toISOString(),

@@ -263,16 +263,10 @@ export function defineS3Operation<L extends S3Level>(
             const { bucket, key } = address;
             if (bucket === undefined || key === undefined || queryValue(req.query, 'versionId') !== undefined)
               return;
-            const mayList = await req
-              .authorize({
-                action: 's3:ListBucket',
-                resources: [s3Arn(bucket)],
-                conditions: { 's3:prefix': key },
-              })
-              .then(
-                () => true,
-                () => false,
-              );
+            const mayList = await authorizeListingAt(req, bucket, key).then(
+              () => true,
+              () => false,
+            );
             if (!mayList) return;
             await checkS3Inputs(operation, { req, storage, ...address });
             // A plain NoSuchKey: a delete marker's headers name its version, which listing does not tell.
@@ -315,12 +309,17 @@ async function answerMissingKey(
   key: string,
   missing: Error,
 ): Promise<never> {
-  await req.authorize({
+  await authorizeListingAt(req, bucket, key);
+  throw missing;
+}
+
+/** May the caller list the bucket at the key (s3:ListBucket with s3:prefix the key)? AccessDenied if not. */
+function authorizeListingAt(req: OperationRequest, bucket: string, key: string): Promise<void> {
+  return req.authorize({
     action: 's3:ListBucket',
     resources: [s3Arn(bucket)],
     conditions: { 's3:prefix': key },
   });
-  throw missing;
 }
 
 /**

@@ -76,7 +76,7 @@ import {
   type VersionedDelete,
   type Versioning,
 } from './versioning.js';
-import { checkDeleteCondition, checkWriteConditions, conflictOnFailure } from './write-conditions.js';
+import { checkDeleteCondition, judgeWriteConditions } from './write-conditions.js';
 
 /** What a write declares of its new object; the version's identity and place are the commit's. */
 export type NewObject = Omit<
@@ -768,10 +768,10 @@ export function createStorageService(deps: {
         if (made.etag !== `"${md5Hex}"`) throw replicaIdTaken(input.replicaOf as string, 'another object');
         return toStored(made as ObjectRow);
       }
-      const conditional = input.ifMatch !== undefined || input.ifNoneMatch !== undefined;
-      // Judged before the body is read (412, 404), then again at the commit: a change meanwhile is a conflict.
-      if (conditional)
-        checkWriteConditions(input, currentObject(await store.findLatest(input.bucket, input.key)));
+      // Judged before the body is read, then again at the commit.
+      const guard = await judgeWriteConditions(input, async () =>
+        currentObject(await store.findLatest(input.bucket, input.key)),
+      );
       const sealing = await newDataKey(bucketRow, input.key, input.encryption, input.keyAccess);
       const blob = await writeVerifiedBlob(
         blobs,
@@ -801,9 +801,7 @@ export function createStorageService(deps: {
       };
       return commitObject(
         row,
-        (current) => {
-          if (conditional) conflictOnFailure(() => checkWriteConditions(input, current));
-        },
+        guard,
         { event: `ObjectCreated:${input.how ?? 'Put'}`, origin: input.origin },
         { replicaOf: input.replicaOf },
       );

@@ -25,7 +25,7 @@ function preconditionFailed(condition: string): AppError {
  * S3's conditional writes, judged inside the commit against the object the write would replace: If-None-Match
  * `*` wants none; If-Match wants one with that ETag (none at all is NoSuchKey, as S3 answers).
  */
-export function checkWriteConditions(input: WriteConditions, current: ObjectRow | undefined): void {
+function checkWriteConditions(input: WriteConditions, current: ObjectRow | undefined): void {
   if (input.ifNoneMatch === '*' && current) throw preconditionFailed('If-None-Match');
   if (input.ifMatch === undefined) return;
   if (!current) throw notFound('NoSuchKey', 'The specified key does not exist.', { Key: input.key });
@@ -48,8 +48,23 @@ export function checkDeleteCondition(
     throw preconditionFailed('If-Match');
 }
 
+/**
+ * A conditional write's two judgements: now, before the bytes are read or joined, against the object `current`
+ * finds (412, 404); and the guard answered, for the commit, where a condition that held and fails is a conflict
+ * (409). No guard for a write without conditions.
+ */
+export async function judgeWriteConditions(
+  conditions: WriteConditions | undefined,
+  current: () => Promise<ObjectRow | undefined>,
+): Promise<((current: ObjectRow | undefined) => void) | undefined> {
+  if (!conditions || (conditions.ifMatch === undefined && conditions.ifNoneMatch === undefined))
+    return undefined;
+  checkWriteConditions(conditions, await current());
+  return (atCommit) => conflictOnFailure(() => checkWriteConditions(conditions, atCommit));
+}
+
 /** A condition that held when the write began and failed at its commit: S3 answers 409, to retry. */
-export function conflictOnFailure(check: () => void): void {
+function conflictOnFailure(check: () => void): void {
   try {
     check();
   } catch (error) {

@@ -79,6 +79,8 @@ describe('sigv4', () => {
         'a'.repeat(64),
       'AWS4-HMAC-SHA512 Credential=x',
       '',
+      `AWS4-HMAC-SHA256 Credential=AKIDAKIDAKIDAKID/20130524/us-east-1/s3/aws4_request, SignedHeaders=host, Signature =${'a'.repeat(64)}`,
+      `AWS4-HMAC-SHA256 Credential=AKIDAKIDAKIDAKID/20130524/us-east-1/s3/aws4_request, SignedHeaders=host, Signature= ${'a'.repeat(64)}`,
     ];
     for (const header of bad) {
       expect(() => parseAuthorizationHeader(header, '20130524T000000Z')).toThrow(

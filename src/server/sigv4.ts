@@ -138,10 +138,12 @@ export function parseAuthorizationHeader(value: string, amzDate: string): Signat
       `Unsupported authorization type '${algorithm.slice(0, 40)}'; use ${ALGORITHM}.`,
     );
   }
+  // Whitespace may follow a comma and end a value; a name is exact up to its '=' ("Signature =…" names no
+  // Signature), and a value starts right after it.
   const fields = new Map<string, string>();
   for (const part of value.slice(space + 1).split(',')) {
     const eq = part.indexOf('=');
-    if (eq > 0) fields.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+    if (eq > 0) fields.set(part.slice(0, eq).trimStart(), part.slice(eq + 1).trimEnd());
   }
   const credential = fields.get('Credential');
   const signedHeaders = fields.get('SignedHeaders');

@@ -29,12 +29,15 @@ async function run(engine: EngineProcess, sql: string): Promise<string> {
   return Buffer.concat(pages).toString();
 }
 
-async function withEngine<T>(use: (engine: EngineProcess) => Promise<T>): Promise<{ pid: number; value: T }> {
+async function withEngine<T>(
+  use: (engine: EngineProcess) => Promise<T>,
+  spent = false,
+): Promise<{ pid: number; value: T }> {
   const lease = await pool.acquire([], undefined, new AbortController().signal);
   try {
     return { pid: lease.engine.pid, value: await use(lease.engine) };
   } finally {
-    lease.release();
+    lease.release(spent);
   }
 }
 
@@ -82,5 +85,25 @@ describe('engine pool', () => {
     const next = await withEngine((engine) => run(engine, 'SELECT 2 AS two'));
     expect(next.value).toBe('"2"\n');
     expect(next.pid).not.toBe(failed.pid);
+  });
+
+  it('closes an engine handed back spent, however little it holds', async () => {
+    const refused = "SELECT lpad('', 40000000, 'x') AS v";
+    const failed = await withEngine(
+      (engine) =>
+        run(engine, refused).then(
+          () => 'answered',
+          (error: Error) => error.message,
+        ),
+      true,
+    );
+    expect(failed.value).toMatch(/^EXCEEDED_ROW_SIZE_LIMIT/);
+    const next = await withEngine((engine) => run(engine, 'SELECT 3 AS three'));
+    expect(next.value).toBe('"3"\n');
+    expect(next.pid).not.toBe(failed.pid);
+    // Handed back as usual, the same failure leaves the engine warm.
+    const kept = await withEngine((engine) => run(engine, refused).catch(() => 'refused'));
+    expect(kept.pid).toBe(next.pid);
+    expect((await withEngine((engine) => run(engine, 'SELECT 4 AS four'))).pid).toBe(next.pid);
   });
 });

@@ -23,7 +23,11 @@ export interface EngineLease {
   engine: EngineProcess;
   /** Bytes of the files behind the tables (DataScannedInBytes). */
   bytes: number;
-  release(): void;
+  /**
+   * Hands the engine back. `spent`: its work failed on a limit (a row too large to return), which can leave it
+   * holding what it refused; such an engine is closed, never handed to the next query.
+   */
+  release(spent?: boolean): void;
 }
 
 /** A catalog view as the engine defines it: its prepared (sandboxed DuckDB) SQL, over its tables. */
@@ -275,8 +279,8 @@ export function createEnginePool(options: EnginePoolOptions): EnginePool {
     return fresh;
   }
 
-  function release(engine: Engine): void {
-    if (engine.disposable) {
+  function release(engine: Engine, spent = false): void {
+    if (engine.disposable || spent) {
       closeLater(engine);
       return;
     }
@@ -313,10 +317,10 @@ export function createEnginePool(options: EnginePoolOptions): EnginePool {
       return {
         engine: process,
         bytes: engine.bytes,
-        release() {
+        release(spent) {
           if (released) return;
           released = true;
-          release(engine);
+          release(engine, spent);
         },
       };
     },

@@ -59,6 +59,7 @@ export class EngineProcess {
   private stopReason: StopReason | undefined;
   private stderrTail = '';
   private ended = false;
+  private refusedOverLimit = false;
   /** Resolves once the process has exited (or never started), with why. */
   readonly exited: Promise<EngineFailure>;
 
@@ -125,6 +126,14 @@ export class EngineProcess {
     }
   }
 
+  /**
+   * Whether a request of this engine failed on a result limit (a row too large to return): the engine built what
+   * it refused and may still hold it, or go on growing; it is not given other work (see the query engine pool).
+   */
+  get spent(): boolean {
+    return this.refusedOverLimit;
+  }
+
   get alive(): boolean {
     return !this.ended && this.child.exitCode === null && this.child.signalCode === null;
   }
@@ -155,8 +164,13 @@ export class EngineProcess {
     const pending = this.pending.get(reply.id);
     if (!pending) return;
     this.pending.delete(reply.id);
-    if (reply.ok) pending.resolve(reply.result);
-    else pending.reject(new EngineFailure(reply.error.message, reply.error.kind));
+    if (reply.ok) {
+      pending.resolve(reply.result);
+      return;
+    }
+    // Noted from the reply itself, whatever error the caller is shown (a cancellation may take its place).
+    if (reply.error.kind === 'limit') this.refusedOverLimit = true;
+    pending.reject(new EngineFailure(reply.error.message, reply.error.kind));
   }
 
   private send<T>(request: Unsent, id = this.nextId++): Promise<T> {

@@ -47,7 +47,7 @@ export type EngineReply =
   | { id: number; ok: false; error: { message: string; kind: EngineErrorKind } };
 
 /**
- * Why an engine request failed: the engine's own error (a user's bad SQL or data), a result over its limits,
- * or the request's interruption.
+ * Why an engine request failed: the engine's own error (a user's bad SQL or data, or a result of a type Seawall
+ * cannot print), a result over its limits (refused after the engine built it), or the request's interruption.
  */
 export type EngineErrorKind = 'engine' | 'limit' | 'interrupted';

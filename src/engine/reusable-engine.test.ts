@@ -4,11 +4,14 @@ import { reusableEngine, type StartedEngine } from './reusable-engine.js';
 
 /** A stand-in for an engine process: alive until closed, with the resident memory a test gives it. */
 function fakeEngine(residentMb: () => number | undefined) {
-  const state = { alive: true, closes: 0, releases: 0 };
+  const state = { alive: true, spent: false, closes: 0, releases: 0 };
   const process = {
     memoryLimitMb: 256,
     get alive() {
       return state.alive;
+    },
+    get spent() {
+      return state.spent;
     },
     residentMb,
     async close() {
@@ -72,6 +75,16 @@ describe('reusableEngine', () => {
     expect(made[0]?.state).toMatchObject({ closes: 1, releases: 1 });
     // A new engine is handed out as it comes (no work has run on it), or a misreading would start them forever.
     expect(made).toHaveLength(2);
+    await engine.close();
+  });
+
+  it('closes one whose last piece of work was refused over a result limit, and starts another', async () => {
+    const { engine, made, which } = engines(() => 300);
+    await engine.use(async () => {
+      (made[0] as ReturnType<typeof fakeEngine>).state.spent = true;
+    });
+    expect(await engine.use(async (e) => which(e))).toBe(1);
+    expect(made[0]?.state).toMatchObject({ closes: 1, releases: 1 });
     await engine.close();
   });
 

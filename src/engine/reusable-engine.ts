@@ -34,8 +34,9 @@ export async function startEngine(
  * One engine kept for a series of work (a crawl's files, the queries the parser reads, perhaps several at once):
  * started on first use, and started again when the last piece of work crashed it or it never came up, or left
  * it holding more than its memory (overgrownMb: the watchdog would stop it under the next piece, as the query
- * pool judges its engines). Memory is judged only between pieces of work, with none running: what one piece
- * holds while it runs is its own, and a new engine, which no work has run on, is handed out as it comes.
+ * pool judges its engines) or spent (a result refused over its limits, which it may still hold). Both are judged
+ * only between pieces of work, with none running: what one piece holds while it runs is its own, and a new
+ * engine, which no work has run on, is handed out as it comes.
  */
 export function reusableEngine(start: () => Promise<StartedEngine>) {
   let current: Promise<StartedEngine> | undefined;
@@ -53,8 +54,12 @@ export function reusableEngine(start: () => Promise<StartedEngine>) {
     const started = current;
     const engine = await started;
     const { alive } = engine.process;
-    const overgrown = alive && running === 0 && used.has(engine) && overgrownMb(engine.process) !== undefined;
-    if (alive && !overgrown) {
+    const worn =
+      alive &&
+      running === 0 &&
+      used.has(engine) &&
+      (engine.process.spent || overgrownMb(engine.process) !== undefined);
+    if (alive && !worn) {
       used.add(engine);
       running++;
       return engine;

@@ -297,7 +297,9 @@ async function handle(request: EngineRequest): Promise<unknown> {
 }
 
 function kindOf(error: unknown): EngineErrorKind {
-  if (error instanceof LimitExceeded || error instanceof ValueSizeUnknown) return 'limit';
+  if (error instanceof LimitExceeded) return 'limit';
+  // Refused before any value is read: the query as written cannot be answered, like DuckDB's own errors.
+  if (error instanceof ValueSizeUnknown) return 'engine';
   if (/^INTERRUPT Error/.test((error as Error).message ?? '')) return 'interrupted';
   return 'engine';
 }

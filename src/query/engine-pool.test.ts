@@ -29,15 +29,12 @@ async function run(engine: EngineProcess, sql: string): Promise<string> {
   return Buffer.concat(pages).toString();
 }
 
-async function withEngine<T>(
-  use: (engine: EngineProcess) => Promise<T>,
-  spent = false,
-): Promise<{ pid: number; value: T }> {
+async function withEngine<T>(use: (engine: EngineProcess) => Promise<T>): Promise<{ pid: number; value: T }> {
   const lease = await pool.acquire([], undefined, new AbortController().signal);
   try {
     return { pid: lease.engine.pid, value: await use(lease.engine) };
   } finally {
-    lease.release(spent);
+    lease.release();
   }
 }
 
@@ -87,23 +84,25 @@ describe('engine pool', () => {
     expect(next.pid).not.toBe(failed.pid);
   });
 
-  it('closes an engine handed back spent, however little it holds', async () => {
-    const refused = "SELECT lpad('', 40000000, 'x') AS v";
-    const failed = await withEngine(
-      (engine) =>
-        run(engine, refused).then(
+  it('closes an engine a result limit refused, however little it holds; other failures keep it warm', async () => {
+    const failure = (sql: string) =>
+      withEngine((engine) =>
+        run(engine, sql).then(
           () => 'answered',
           (error: Error) => error.message,
         ),
-      true,
-    );
-    expect(failed.value).toMatch(/^EXCEEDED_ROW_SIZE_LIMIT/);
+      );
+    const refused = await failure("SELECT lpad('', 40000000, 'x') AS v");
+    expect(refused.value).toMatch(/^EXCEEDED_ROW_SIZE_LIMIT/);
     const next = await withEngine((engine) => run(engine, 'SELECT 3 AS three'));
     expect(next.value).toBe('"3"\n');
-    expect(next.pid).not.toBe(failed.pid);
-    // Handed back as usual, the same failure leaves the engine warm.
-    const kept = await withEngine((engine) => run(engine, refused).catch(() => 'refused'));
-    expect(kept.pid).toBe(next.pid);
+    expect(next.pid).not.toBe(refused.pid);
+    // Bad SQL, and a result type refused before any value is read, leave nothing behind.
+    const bad = await failure('SELECT no_such_column');
+    expect(bad.value).toMatch(/no_such_column/);
+    const variant = await failure('SELECT 42::VARIANT AS v');
+    expect(variant.value).toBe('Results of type VARIANT are not supported.');
+    expect([bad.pid, variant.pid]).toEqual([next.pid, next.pid]);
     expect((await withEngine((engine) => run(engine, 'SELECT 4 AS four'))).pid).toBe(next.pid);
   });
 });

@@ -23,11 +23,8 @@ export interface EngineLease {
   engine: EngineProcess;
   /** Bytes of the files behind the tables (DataScannedInBytes). */
   bytes: number;
-  /**
-   * Hands the engine back. `spent`: its work failed on a limit (a row too large to return), which can leave it
-   * holding what it refused; such an engine is closed, never handed to the next query.
-   */
-  release(spent?: boolean): void;
+  /** Hands the engine back: kept warm for the next query of the same tables, unless it is spent. */
+  release(): void;
 }
 
 /** A catalog view as the engine defines it: its prepared (sandboxed DuckDB) SQL, over its tables. */
@@ -279,8 +276,9 @@ export function createEnginePool(options: EnginePoolOptions): EnginePool {
     return fresh;
   }
 
-  function release(engine: Engine, spent = false): void {
-    if (engine.disposable || spent) {
+  function release(engine: Engine): void {
+    // One whose work failed on a result limit may hold what it refused (EngineProcess.spent): closed.
+    if (engine.disposable || engine.process?.spent) {
       closeLater(engine);
       return;
     }
@@ -317,10 +315,10 @@ export function createEnginePool(options: EnginePoolOptions): EnginePool {
       return {
         engine: process,
         bytes: engine.bytes,
-        release(spent) {
+        release() {
           if (released) return;
           released = true;
-          release(engine, spent);
+          release(engine);
         },
       };
     },

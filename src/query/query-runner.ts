@@ -1,5 +1,5 @@
 import { parseS3Url } from '../catalog/index.js';
-import { type ColumnInfo, csvField, EngineFailure, type ResultLimits } from '../engine/index.js';
+import { type ColumnInfo, csvField, type ResultLimits } from '../engine/index.js';
 import type { StorageService } from '../storage/index.js';
 import type { ColumnNotes } from './dialect/translate.js';
 import type { EngineLease, EnginePool, EngineView } from './engine-pool.js';
@@ -106,7 +106,6 @@ export async function runQuery(
   });
   const ready = performance.now();
   let cutoff: ReturnType<typeof watchCutoff> | undefined;
-  let spent = false;
   try {
     const readBefore = await lease.engine.bytesRead();
     const watch = watchCutoff(lease, readBefore, request.bytesCutoff);
@@ -156,12 +155,9 @@ export async function runQuery(
       rows: result.rows,
       outputBytes,
     };
-  } catch (error) {
-    spent = error instanceof EngineFailure && error.kind === 'limit';
-    throw error;
   } finally {
     // However the run ended, the watch stops before the engine serves another query.
     cutoff?.stop();
-    lease.release(spent);
+    lease.release();
   }
 }

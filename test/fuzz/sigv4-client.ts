@@ -1,5 +1,11 @@
 import { Hash } from '@smithy/hash-node';
-import { SignatureV4 } from '@smithy/signature-v4';
+import {
+  ALWAYS_UNSIGNABLE_HEADERS,
+  GENERATED_HEADERS,
+  PROXY_HEADER_PATTERN,
+  SEC_HEADER_PATTERN,
+  SignatureV4,
+} from '@smithy/signature-v4';
 import fc from 'fast-check';
 
 // The client side of the SigV4 round trip: requests as an SDK builds, encodes and signs them.
@@ -36,38 +42,44 @@ export const signingDate = fc.date({
 const anyText = fc.string({ unit: 'binary', maxLength: 16 });
 /** Header names are HTTP tokens; the signer lower-cases them, as Node does on the server. */
 const headerName = fc
-  .stringMatching(/^[a-z0-9!#$%&'*+.^_`|~-]{1,24}$/)
-  .filter((name) => !RESERVED_HEADERS.has(name) && !/^(proxy|sec)-/.test(name));
+  .oneof(
+    { weight: 4, arbitrary: fc.stringMatching(/^[a-z0-9!#$%&'*+.^_`|~-]{1,24}$/) },
+    // Names the signer leaves unsigned: the server must verify a request that carries them all the same.
+    fc.constantFrom(
+      ...Object.keys(ALWAYS_UNSIGNABLE_HEADERS),
+      ...GENERATED_HEADERS,
+      'proxy-x',
+      'sec-fetch-mode',
+    ),
+  )
+  .filter((name) => !OWN_HEADERS.has(name));
 const headerValue = fc.string({
   unit: fc.constantFrom(...' \t!"#$%&()*+,-./0123456789:;<=>?@ABCXYZ[\\]^_`abcxyz{|}~'.split('')),
   maxLength: 24,
 });
-/**
- * Headers the request itself needs, or the SDK's signer never signs (its ALWAYS_UNSIGNABLE_HEADERS, and names
- * starting proxy- or sec-).
- */
-const RESERVED_HEADERS = new Set([
+/** Headers the request sets itself, or that would describe a body it does not have. */
+const OWN_HEADERS = new Set([
   'host',
   'x-amz-date',
   'x-amz-content-sha256',
   'x-amz-security-token',
-  'content-length',
   'authorization',
-  'cache-control',
-  'connection',
-  'expect',
-  'from',
-  'keep-alive',
-  'max-forwards',
-  'pragma',
-  'referer',
-  'te',
-  'trailer',
+  'content-length',
   'transfer-encoding',
-  'upgrade',
-  'user-agent',
-  'x-amzn-trace-id',
 ]);
+
+/**
+ * Whether the SDK's signer signs a header of this name: not one it never signs (its ALWAYS_UNSIGNABLE_HEADERS,
+ * proxy-* and sec-*) nor one it makes itself (GENERATED_HEADERS, which it removes first).
+ */
+export function signedBySdk(name: string): boolean {
+  return (
+    !Object.hasOwn(ALWAYS_UNSIGNABLE_HEADERS, name) &&
+    !GENERATED_HEADERS.includes(name) &&
+    !PROXY_HEADER_PATTERN.test(name) &&
+    !SEC_HEADER_PATTERN.test(name)
+  );
+}
 
 /** A request as a client builds it: decoded path segments, query parameters (some repeated) and headers. */
 export const request = fc.record({

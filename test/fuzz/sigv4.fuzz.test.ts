@@ -25,6 +25,7 @@ import {
   request,
   secret,
   service,
+  signedBySdk,
   signer,
   signingDate,
   wirePath,
@@ -192,7 +193,12 @@ describe("SigV4 round trip with the SDK's signer", () => {
         });
         expect(parseAmzDate(parts.amzDate)?.getTime()).toBe(Math.floor(date.getTime() / 1000) * 1000);
         expect([...parts.signedHeaders].sort()).toEqual(
-          ['host', 'x-amz-content-sha256', 'x-amz-date', ...req.headers.map(([name]) => name)].sort(),
+          [
+            'host',
+            'x-amz-content-sha256',
+            'x-amz-date',
+            ...req.headers.map(([name]) => name).filter(signedBySdk),
+          ].sort(),
         );
         const computed = serverSignature({
           parts,

@@ -70,6 +70,25 @@ describe('sigv4', () => {
     );
   });
 
+  it('parses the field separators clients write: a comma alone, or with spaces or a tab, and trailing spaces', () => {
+    const signature = 'ab'.repeat(32);
+    for (const [first, second] of [
+      [',', ','],
+      [', ', ', '],
+      [',\t', ' , '],
+    ]) {
+      const header = `AWS4-HMAC-SHA256 Credential=AKIDAKIDAKIDAKID/20130524/us-east-1/s3/aws4_request${first}SignedHeaders=host;x-amz-date${second}Signature=${signature}  `;
+      expect(parseAuthorizationHeader(header, '20130524T000000Z')).toMatchObject({
+        accessKeyId: 'AKIDAKIDAKIDAKID',
+        scopeDate: '20130524',
+        region: 'us-east-1',
+        service: 's3',
+        signedHeaders: ['host', 'x-amz-date'],
+        signature,
+      });
+    }
+  });
+
   it('rejects malformed authorization headers and presigned parameters with S3 codes', () => {
     const bad = [
       'AWS4-HMAC-SHA256 Credential=AKID/20130524/us-east-1/s3/aws4_request, SignedHeaders=host',

@@ -1,4 +1,5 @@
-import { copyFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { GetTablesCommand, GlueClient } from '@aws-sdk/client-glue';
 import {
@@ -79,6 +80,42 @@ describe('seawall backup to S3', () => {
       expect((await objectsUnder(backups, 'city/blobs/')).size).toBeGreaterThan(0);
     } finally {
       faulty.close();
+      await t.close();
+      await target.close();
+    }
+  });
+
+  it("keeps its local files on the data directory's disk, not in the system's temporary directory", async () => {
+    const target = await startTestSeawall({ dataDir: scratch('seawall-backup-scratch-target-') });
+    const t = await startTestSeawall({ dataDir: scratch('seawall-backup-scratch-data-') });
+    const tmp = process.env.TMPDIR;
+    try {
+      await target.s3().send(new CreateBucketCommand({ Bucket: 'backups' }));
+      await t.s3().send(new CreateBucketCommand({ Bucket: 'lake' }));
+      await t.s3().send(new PutObjectCommand({ Bucket: 'lake', Key: 'a.csv', Body: 'plate\nP1\n' }));
+      // What a backup killed in the middle leaves: its scratch directory, named by a process that is gone.
+      const pins = join(t.dataDir, 'objects', 'backup-pins');
+      const left = join(pins, '.scratch-killed');
+      mkdirSync(left, { recursive: true });
+      writeFileSync(join(left, 'owner.json'), JSON.stringify({ hostname: hostname(), pid: 2 ** 22 + 7 }));
+      writeFileSync(join(left, 'seawall-backup-s3-1'), 'a metadata copy');
+      // A system temporary directory that cannot be used (full, or gone) does not matter to the backup.
+      process.env.TMPDIR = join(t.dataDir, 'no-such-directory');
+      const done = await seawall(
+        'backup',
+        '--data-dir',
+        t.dataDir,
+        '--to',
+        's3://backups/city',
+        ...s3Flags(target),
+      );
+      expect(done.err).toBe('');
+      expect(done.code).toBe(0);
+      expect(existsSync(left)).toBe(false);
+      expect(readdirSync(pins).filter((name) => name.startsWith('.scratch-'))).toEqual([]);
+    } finally {
+      if (tmp === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = tmp;
       await t.close();
       await target.close();
     }

@@ -3,7 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import { exists } from '../data-dir.js';
 import { currentProcess } from '../data-dir-process.js';
 import { BACKUP_PINS, blobIdsIn, blobPath, PIN_OWNER, pinRunState } from '../storage/index.js';
-import { isMissing, writeDurably } from './backup-files.js';
+import { isMissing, makePrivateDir, writeDurably } from './backup-files.js';
 
 /**
  * Pins keep the blobs a backup may copy from being removed under it. A running server deletes a blob's file as
@@ -86,6 +86,24 @@ async function unpin(dir: string): Promise<void> {
     if (!isMissing(error)) throw error;
   }
   await fs.rm(hidden, { recursive: true, force: true });
+}
+
+/**
+ * A private directory for a run's own files (what a backup to S3 writes before it uploads them, and downloads)
+ * on the data directory's disk rather than in the system's temporary directory, which may be small or in memory
+ * while a metadata copy can be as large as the metadata: dot-named among the pin directories, so the server links
+ * no blob into it, and named by its owner, so that one a killed backup left is removed by the next.
+ */
+export async function makeRunScratch(tier: Tier): Promise<{ dir: string; release(): Promise<void> }> {
+  await makePrivateDir(pinsDir(tier));
+  const dir = await fs.mkdtemp(join(pinsDir(tier), '.scratch-'));
+  try {
+    await writeDurably(join(dir, PIN_OWNER), (write) => write(Buffer.from(JSON.stringify(currentProcess()))));
+  } catch (error) {
+    await fs.rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+  return { dir, release: () => fs.rm(dir, { recursive: true, force: true }) };
 }
 
 /** Pins every blob file of the tiers that `held` says the backup does not hold yet. */

@@ -25,11 +25,16 @@ export function parseS3Location(where: string): { bucket: string; prefix: string
 /**
  * A backup as objects under a prefix of an S3 bucket (AWS, another Seawall, any S3): blobs and databases are
  * streamed from disk (in parts when large); the catalog is the same SQLite file as a directory's, downloaded to
- * a private temporary directory when opened, and uploaded by `saveCatalog` after the run's blobs and before its
+ * a private scratch directory when opened, and uploaded by `saveCatalog` after the run's blobs and before its
  * manifest, so the catalog never names a blob that is not there. A PUT that answered is durable, so there is
- * nothing to sync. Reads download to that temporary directory, removed by `close`.
+ * nothing to sync. Reads download to that scratch directory (made in `scratchIn`, else in the system's temporary
+ * directory), removed by `close`.
  */
-export async function createS3Store(where: string, access: S3Access): Promise<BackupStore> {
+export async function createS3Store(
+  where: string,
+  access: S3Access,
+  scratchIn: string = tmpdir(),
+): Promise<BackupStore> {
   const { bucket, prefix } = parseS3Location(where);
   const client = new S3Client({
     region: access.region ?? 'us-east-1',
@@ -52,7 +57,7 @@ export async function createS3Store(where: string, access: S3Access): Promise<Ba
   });
   const place: S3Place = { client, bucket };
   const key = (name: string) => (prefix ? `${prefix}/${name}` : name);
-  const scratch = await fs.mkdtemp(join(tmpdir(), 'seawall-backup-s3-'));
+  const scratch = await fs.mkdtemp(join(scratchIn, 'seawall-backup-s3-'));
   let downloads = 0;
   const scratchFile = () => join(scratch, `${++downloads}`);
   const catalogFile = join(scratch, 'catalog.db');

@@ -21,7 +21,7 @@ import {
   METADATA_DUMP,
   snapshotId,
 } from './backup-target.js';
-import { type BlobPins, pinBlobs, removeStalePins, type Tier } from './blob-pins.js';
+import { type BlobPins, makeRunScratch, pinBlobs, removeStalePins, type Tier } from './blob-pins.js';
 import { openBackupStore } from './open-store.js';
 import { exportMetadataSnapshot, type MetadataSnapshot } from './postgres-metadata.js';
 
@@ -76,7 +76,21 @@ export async function takeBackup(options: BackupOptions): Promise<BackupResult> 
         throw new BackupError(
           `${options.to} is inside ${dir} or holds it: back up to a directory of its own`,
         );
-  const store = await openBackupStore(options.to, options.s3);
+  // What an S3 store writes and downloads stays on the data directory's disk.
+  const scratch = isS3Location(options.to) ? await makeRunScratch(data.objects) : undefined;
+  try {
+    return await backUpTo(await openBackupStore(options.to, options.s3, scratch?.dir), data, tiers, options);
+  } finally {
+    await scratch?.release();
+  }
+}
+
+async function backUpTo(
+  store: BackupStore,
+  data: ReturnType<typeof dataDirLayout>,
+  tiers: readonly Tier[],
+  options: BackupOptions,
+): Promise<BackupResult> {
   try {
     const lock = await store.lock();
     try {

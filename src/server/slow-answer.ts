@@ -54,7 +54,8 @@ export interface PendingAnswer extends SlowAnswer {
   keeps(response: ApiResponse): boolean;
   /**
    * Ends an answer whose headers went out: the body of what the handler answered, or of the error it failed
-   * with, without its XML declaration (sent first), and the end.
+   * with, without its XML declaration (sent first), and the end. A declaration is taken off a body given whole;
+   * a streamed body goes as it is, so an operation that offers headers answers its document whole.
    */
   finish(response: ApiResponse): Promise<void>;
   /** Stops the clock, however the request ended. */

@@ -232,10 +232,9 @@ async function writeBatched(
     await writing;
     if (pendingBytes > 0) await flush();
   } catch (error) {
+    // No write goes on behind the error answered.
     await writing.catch(() => undefined);
     throw failed ? failed.error : error;
-  } finally {
-    await writing.catch(() => undefined);
   }
 }
 

@@ -104,6 +104,28 @@ describe('Trino aggregate functions', () => {
       ),
     ).toEqual([[1], [1.5], [2.3]]);
   });
+  it("avg answers in Trino's types: double of integers, the decimal itself, real of reals", async () => {
+    const types = await trino.rows(
+      "SELECT typeof(avg(i)), typeof(avg(d)), typeof(avg(r)), typeof(avg(f)) FROM (VALUES (1, DECIMAL '1.25', REAL '1.5', 1e0)) t(i, d, r, f)",
+    );
+    expect(types).toEqual([['double', 'decimal(3,2)', 'real', 'double']]);
+    expect(await value("SELECT typeof(avg(x) OVER ()) FROM (VALUES (DECIMAL '1.25')) t(x)")).toBe(
+      'decimal(3,2)',
+    );
+  });
+  it("sum of integers is a bigint that overflows as Trino's does; of decimals a decimal(38, s)", async () => {
+    const types = await trino.rows(
+      "SELECT typeof(sum(i)), typeof(sum(b)), typeof(sum(d)), typeof(sum(r)), typeof(sum(f)) FROM (VALUES (1, BIGINT '2', DECIMAL '1.25', REAL '1.5', 1e0)) t(i, b, d, r, f)",
+    );
+    expect(types).toEqual([['bigint', 'bigint', 'decimal(38,2)', 'real', 'double']]);
+    expect(await value('SELECT typeof(sum(x) OVER (ORDER BY x)) FROM (VALUES 1) t(x)')).toBe('bigint');
+    expect(await trino.rows('SELECT sum(x) OVER (ORDER BY x) FROM (VALUES 1, 2) t(x)')).toEqual([[1], [3]]);
+    expect(await value('SELECT sum(DISTINCT x) FILTER (WHERE x > 1) FROM (VALUES 1, 2, 2, 3) t(x)')).toBe(5);
+    expect(await value('SELECT sum(x) FROM (VALUES CAST(NULL AS INTEGER)) t(x)')).toBeNull();
+    const max = "BIGINT '9223372036854775807'";
+    expect(await value(`SELECT sum(x) FROM (VALUES ${max}, BIGINT '-1') t(x)`)).toBe(9223372036854775806n);
+    await refused(`SELECT sum(x) FROM (VALUES ${max}, BIGINT '1') t(x)`, /NUMERIC_VALUE_OUT_OF_RANGE/);
+  });
   it('sum, and the bitwise aggregates', async () => {
     expect(
       await trino.rows(`SELECT sum(x), bitwise_and_agg(x), bitwise_or_agg(x), bitwise_xor_agg(x) FROM ${T}`),

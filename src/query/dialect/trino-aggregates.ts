@@ -18,6 +18,8 @@ import {
 /** DuckDB aggregates that templates write inside a larger expression. */
 const TEMPLATE_AGGREGATES: ReadonlySet<string> = new Set([
   'avg',
+  'sum',
+  'median',
   'any_value',
   'count',
   'skewness',
@@ -86,9 +88,24 @@ function byRule(duckdb: string, order: 'ASC' | 'DESC'): Rule {
 /** Trino's skewness is the population coefficient (DuckDB's is the sample-adjusted one). */
 const SKEWNESS = 'skewness($1) * (count($1) - 2) / sqrt(CAST(count($1) AS DOUBLE) * (count($1) - 1))';
 
-/** avg of a decimal is a decimal of the same type, rounded half up (DuckDB answers a double). */
-const AVG =
-  "CASE WHEN typeof(any_value($1)) LIKE 'DECIMAL%' THEN cast_to_type(avg($1), any_value($1)) ELSE avg($1) END";
+/*
+ * Templates that give an aggregate Trino's result type where DuckDB's differs. A CASE over typeof() cannot
+ * choose a type (its branches unite into one), so the type comes from cast_to_type's second argument: an
+ * expression that only lends its type, which DuckDB binds but never computes (an aggregate there included).
+ */
+
+/**
+ * avg: a double of integers and doubles, a real of reals, and of a decimal a decimal of the same type, rounded
+ * half up (DuckDB answers a double of all but reals). DuckDB's median has exactly those result types.
+ */
+const AVG = 'cast_to_type(avg($1), median($1))';
+
+/**
+ * sum: a bigint of integers, which fails past its range as Trino's does (DuckDB sums integers into a HUGEINT
+ * that does not overflow), a decimal(38, s) of decimals, a double of doubles and a real of reals. The lent
+ * type: an integer times bigints is a bigint, a decimal(p, s) times two bigints a decimal(38, s).
+ */
+const SUM = `CASE WHEN typeof(sum($1)) = 'HUGEINT' AND sum($1) IS NOT NULL AND TRY_CAST(sum($1) AS BIGINT) IS NULL THEN error('NUMERIC_VALUE_OUT_OF_RANGE: bigint addition overflow') ELSE cast_to_type(sum($1), any_value($1) * CAST(1 AS BIGINT) * CAST(1 AS BIGINT)) END`;
 
 /** histogram counts are bigint (DuckDB's are unsigned). */
 const HISTOGRAM =
@@ -129,7 +146,7 @@ export const AGGREGATE_FUNCTIONS: RuleTable = {
   kurtosis: renamed('kurtosis', 1),
   skewness: template(SKEWNESS, 1),
   avg: template(AVG, 1),
-  sum: renamed('sum', 1),
+  sum: template(SUM, 1),
   count: SAME,
   bitwise_and_agg: renamed('bit_and', 1),
   bitwise_or_agg: renamed('bit_or', 1),

@@ -171,6 +171,32 @@ describe('what is not Athena SQL is refused, never answered differently', () => 
     );
   });
 
+  it("words the engine's errors as Athena does, Trino's error name first", async () => {
+    const { QueryExecutionId } = await athena.send(
+      new StartQueryExecutionCommand({
+        QueryString: 'SELECT streat FROM tickets',
+        QueryExecutionContext: { Database: 'city' },
+      }),
+    );
+    const done = await waitForQuery(athena, QueryExecutionId as string);
+    const missing =
+      "COLUMN_NOT_FOUND: Column 'streat' cannot be resolved or requester is not authorized to access requested resources";
+    expect(done.Status?.StateChangeReason).toBe(missing);
+    expect(done.Status?.AthenaError).toMatchObject({
+      ErrorCategory: 2,
+      ErrorType: 1006,
+      ErrorMessage: missing,
+    });
+    expect(await failure('SELECT 7 / 0')).toBe('DIVISION_BY_ZERO: Division by zero');
+    expect(await failure('SELEC id FROM tickets')).toBe("SYNTAX_ERROR: line 1:1: mismatched input 'SELEC'");
+    expect(await failure('SELECT id,\n  FROM tickets WHERE')).toBe(
+      "SYNTAX_ERROR: line 2:21: mismatched input '<EOF>'",
+    );
+    expect(await failure('SELECT street, count(*) FROM tickets')).toBe(
+      "EXPRESSION_NOT_AGGREGATE: 'street' must be an aggregate expression or appear in GROUP BY clause",
+    );
+  });
+
   it('fails a cast of text that is not a whole number to an integer, as Trino does', async () => {
     expect(await failure("SELECT CAST('1.5' AS integer)")).toMatch(/Cannot cast '1.5' to INTEGER/);
     const rows = await athenaQuery(athena, "SELECT TRY_CAST('1.5' AS integer) AS v");

@@ -7,6 +7,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import type { Authorizer } from '../lib/operation.js';
 import type { StorageService } from '../storage/index.js';
+import { engineMessage } from './engine-messages.js';
 import type { EnginePool } from './engine-pool.js';
 import { prepareSelect, type SqlParser } from './prepare.js';
 import { callerOf, checkQueryAccess, tableLookupCheck } from './query-access.js';
@@ -62,7 +63,9 @@ function failureOf(error: unknown, logger: Logger, queryId: string): Failure {
           : ERROR_TYPES.user;
     if (error.kind === 'crashed' || error.kind === 'memory')
       logger.warn({ queryId, kind: error.kind }, 'query engine stopped');
-    return { reason: error.message, category: USER, type };
+    if (error.kind !== 'engine') return { reason: error.message, category: USER, type };
+    const said = engineMessage(error.message);
+    return { reason: said.reason, category: USER, type: said.type ?? type };
   }
   logger.error({ err: error, queryId }, 'query failed unexpectedly');
   return { reason: 'The query failed: internal error.', category: SYSTEM, type: ERROR_TYPES.internal };

@@ -11,6 +11,7 @@ import {
   text,
   unrecognised,
 } from './sandbox-tree.js';
+import { syntaxError } from './statements/tokens.js';
 
 export { QueryRejected, RESERVED_SCHEMAS, type TableReference } from './sandbox-tree.js';
 
@@ -22,9 +23,29 @@ function firstWord(sql: string): string {
   return (/^[A-Za-z]+/.exec(stripped)?.[0] ?? 'this').toUpperCase();
 }
 
+/**
+ * DuckDB's syntax error as Trino words it, where DuckDB says where it is: "SYNTAX_ERROR: line 1:1: mismatched
+ * input 'SELEC'" (DuckDB's position is a byte offset into the text it parsed).
+ */
+function syntaxFailure(message: string, position: Json | undefined, sql: string): QueryRejected {
+  const at = Number(position);
+  if (typeof position !== 'string' || !Number.isSafeInteger(at) || at < 0)
+    return new QueryRejected(message || 'The query could not be parsed.');
+  const offset = Buffer.from(sql, 'utf8').subarray(0, at).toString('utf8').length;
+  const near = /^syntax error at or near "(.*)"$/s.exec(message)?.[1];
+  const said =
+    near !== undefined
+      ? `mismatched input '${near}'`
+      : message === 'syntax error at end of input'
+        ? "mismatched input '<EOF>'"
+        : message;
+  const located = syntaxError(sql, offset, said);
+  return new QueryRejected(`SYNTAX_ERROR: ${located.message}`);
+}
+
 function parseFailure(root: { [key: string]: Json }, sql: string): QueryRejected {
   const message = text(root.error_message, 'error_message');
-  if (!/only select/i.test(message)) return new QueryRejected(message || 'The query could not be parsed.');
+  if (!/only select/i.test(message)) return syntaxFailure(message, root.position, sql);
   const word = firstWord(sql);
   if (QUERY_STARTS.has(word))
     return new QueryRejected(

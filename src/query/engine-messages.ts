@@ -1,0 +1,141 @@
+/*
+ * What DuckDB says when a query fails, said as Athena says it: Trino's error name first (COLUMN_NOT_FOUND,
+ * NUMERIC_VALUE_OUT_OF_RANGE, TYPE_MISMATCH...), then Trino's wording, so that what clients and analysts match
+ * on (the name at the head of StateChangeReason) is Athena's. Only DuckDB's first line is read (its "LINE 1:"
+ * context points into the translated SQL, not the query as written). A message of a kind not listed keeps
+ * DuckDB's wording without DuckDB's class ("Binder Error: "), since it names no Trino error.
+ */
+
+export interface EngineMessage {
+  /** StateChangeReason and AthenaError's ErrorMessage. */
+  reason: string;
+  /** AthenaError's ErrorType where Athena gives that kind its own (COLUMN_NOT_FOUND: 1006). */
+  type?: number;
+}
+
+/** DuckDB's class of an error, at the head of its message: "Binder Error: ", "Out of Range Error: "... */
+const DUCKDB_CLASS = /^(?:[A-Z][a-z]*)(?: [A-Za-z]+)* Error: /;
+
+/** Trino's names of the DuckDB types an error may name (INT64 as DuckDB's physical type names it too). */
+const TYPE_NAMES: Readonly<Record<string, string>> = {
+  TINYINT: 'tinyint',
+  INT8: 'tinyint',
+  SMALLINT: 'smallint',
+  INT16: 'smallint',
+  INTEGER: 'integer',
+  INT32: 'integer',
+  BIGINT: 'bigint',
+  INT64: 'bigint',
+  HUGEINT: 'decimal(38,0)',
+  INT128: 'decimal(38,0)',
+  FLOAT: 'real',
+  DOUBLE: 'double',
+  VARCHAR: 'varchar',
+  BOOLEAN: 'boolean',
+  BLOB: 'varbinary',
+  DATE: 'date',
+  TIME: 'time(3)',
+  TIMESTAMP: 'timestamp(3)',
+  'TIMESTAMP WITH TIME ZONE': 'timestamp(3) with time zone',
+  INTERVAL: 'interval day to second',
+  UUID: 'uuid',
+  '"NULL"': 'unknown',
+  NULL: 'unknown',
+};
+
+/** A DuckDB type as Trino names it: DECIMAL(10,2) is decimal(10,2), INTEGER[] is array(integer). */
+function trinoType(duckdb: string): string {
+  // A literal's type as DuckDB binds it before choosing one: INTEGER_LITERAL is an integer.
+  const type = duckdb.trim().replace(/_LITERAL$/, '');
+  if (type.endsWith('[]')) return `array(${trinoType(type.slice(0, -2))})`;
+  const decimal = /^DECIMAL\((\d+),(\d+)\)$/.exec(type);
+  if (decimal) return `decimal(${decimal[1]},${decimal[2]})`;
+  return TYPE_NAMES[type] ?? type.toLowerCase();
+}
+
+/** DuckDB's argument list, "VARCHAR, DECIMAL(10,2)", split at the commas outside parentheses. */
+function typeList(list: string): string[] {
+  const types: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < list.length; i++) {
+    const c = list[i];
+    if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === ',' && depth === 0) {
+      types.push(list.slice(start, i));
+      start = i + 1;
+    }
+  }
+  if (list.trim() !== '') types.push(list.slice(start));
+  return types.map(trinoType);
+}
+
+const OPERATORS = new Set(['+', '-', '*', '/', '%', '=', '<>', '!=', '<', '>', '<=', '>=', '||']);
+
+const RULES: readonly ((message: string) => EngineMessage | undefined)[] = [
+  // A Trino error that Seawall's own SQL raised (error('DIVISION_BY_ZERO: ...')), under DuckDB's class.
+  (message) => {
+    const own = /^[A-Z][A-Z_]+[A-Z]: /.test(message) ? message : undefined;
+    return own === undefined ? undefined : { reason: own };
+  },
+  (message) => {
+    const column =
+      /^Referenced column "(.+)" not found in FROM clause!/.exec(message)?.[1] ??
+      /^(?:Table|Values list) "(.+)" does not have a column named "(.+)"/.exec(message)?.slice(1).join('.');
+    if (column === undefined) return undefined;
+    return {
+      reason: `COLUMN_NOT_FOUND: Column '${column}' cannot be resolved or requester is not authorized to access requested resources`,
+      type: 1006,
+    };
+  },
+  (message) => {
+    const overflow = /^Overflow in (addition|subtraction|multiplication) of (INT\d+|[A-Z]+) \((.+)\)!?$/.exec(
+      message,
+    );
+    if (!overflow) return undefined;
+    const [, operation = '', type = '', operands = ''] = overflow;
+    return { reason: `NUMERIC_VALUE_OUT_OF_RANGE: ${trinoType(type)} ${operation} overflow: ${operands}` };
+  },
+  (message) => {
+    const call = /^No function matches the given name and argument types '([^(]+)\((.*)\)'/.exec(message);
+    if (!call) return undefined;
+    const [, name = '', args = ''] = call;
+    const types = typeList(args);
+    if (OPERATORS.has(name) && types.length === 2)
+      return { reason: `TYPE_MISMATCH: Cannot apply operator: ${types[0]} ${name} ${types[1]}` };
+    if (OPERATORS.has(name) && types.length === 1)
+      return { reason: `TYPE_MISMATCH: Cannot apply operator: ${name}${types[0]}` };
+    return { reason: `FUNCTION_NOT_FOUND: Unexpected parameters (${types.join(', ')}) for function ${name}` };
+  },
+  (message) => {
+    const compared = /^Cannot compare values of type (.+) and type (.+?) - an explicit cast is required/.exec(
+      message,
+    );
+    if (!compared) return undefined;
+    return {
+      reason: `TYPE_MISMATCH: Cannot compare ${trinoType(compared[1] ?? '')} and ${trinoType(compared[2] ?? '')}`,
+    };
+  },
+  (message) => {
+    const grouped =
+      /^column "(.+)" must appear in the GROUP BY clause or must be part of an aggregate function/.exec(
+        message,
+      );
+    if (!grouped) return undefined;
+    return {
+      reason: `EXPRESSION_NOT_AGGREGATE: '${grouped[1]}' must be an aggregate expression or appear in GROUP BY clause`,
+    };
+  },
+];
+
+/** Athena's StateChangeReason (and ErrorType, where Athena has its own) for a DuckDB error message. */
+export function engineMessage(duckdb: string): EngineMessage {
+  const first = duckdb.split('\n')[0] ?? '';
+  const message = first.replace(DUCKDB_CLASS, '');
+  for (const rule of RULES) {
+    const said = rule(message);
+    if (said) return said;
+  }
+  return { reason: message };
+}

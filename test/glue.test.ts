@@ -411,6 +411,12 @@ describe('crawlers', () => {
     expect(await names('(a+)+-')).toEqual([`${'a'.repeat(40)}-`]);
     expect((await names('parking.*')).sort()).toEqual(['parking_2024', 'parking_tickets']);
     expect(await names('parking_(tickets|x)')).toEqual(['parking_tickets']);
+    // Wildcards as awswrangler writes them (name_contains, name_prefix), and any case.
+    expect(await names('*tickets*')).toEqual(['parking_tickets']);
+    expect((await names('parking*')).sort()).toEqual(['parking_2024', 'parking_tickets']);
+    expect(await names('PARKING_2*')).toEqual(['parking_2024']);
+    expect(await names('parking_[0-9]*')).toEqual(['parking_2024']);
+    expect(await names('parking')).toEqual([]);
     expect(
       await failure(glue.send(new GetTablesCommand({ DatabaseName: 'patterns', Expression: '(a' }))),
     ).toBe('InvalidInputException');

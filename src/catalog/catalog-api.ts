@@ -28,15 +28,18 @@ import {
 const MAX_EXPRESSION = 2048;
 
 /**
- * Glue's Expression is a regular expression over table names (e.g. "parking.*"), matched whole. A client
- * chooses the pattern, so it is matched by RE2 in linear time: JavaScript's backtracking RegExp would let
- * `(a+)+` against a long name hold the event loop for hours.
+ * Glue's Expression is a regular expression over table names (e.g. "parking.*"), matched whole and, as table
+ * names are lower case, in any case; as in Hive's metastore patterns that Glue's follow, a `*` that repeats
+ * nothing (not after `.`, `]`, `)` or a backslash) is any run of characters, so the wildcard patterns that
+ * clients write (awswrangler's `*tickets*`, `parking*`) match as they do in Glue. A client chooses the pattern,
+ * so it is matched by RE2 in linear time: JavaScript's backtracking RegExp would let `(a+)+` against a long name
+ * hold the event loop for hours.
  */
 function tableNamePattern(expression: string): RE2JS {
   if (expression.length > MAX_EXPRESSION)
     throw badRequest('InvalidInputException', `Expression must be at most ${MAX_EXPRESSION} characters.`);
   try {
-    return RE2JS.compile(expression);
+    return RE2JS.compile(expression.replace(/(?<![.\\\])])\*/g, '.*'), RE2JS.CASE_INSENSITIVE);
   } catch {
     throw badRequest('InvalidInputException', 'Expression is not a valid regular expression.');
   }

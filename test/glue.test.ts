@@ -2,6 +2,9 @@ import { createReadStream, statSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import {
   BatchCreatePartitionCommand,
+  BatchDeletePartitionCommand,
+  BatchDeleteTableCommand,
+  BatchGetPartitionCommand,
   CreateCrawlerCommand,
   CreateDatabaseCommand,
   CreateTableCommand,
@@ -18,6 +21,7 @@ import {
   GlueClient,
   ListCrawlersCommand,
   StartCrawlerCommand,
+  UpdatePartitionCommand,
   UpdateTableCommand,
 } from '@aws-sdk/client-glue';
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -178,6 +182,102 @@ describe('Glue Data Catalog API', () => {
     expect(
       await failure(glue.send(new CreateTableCommand({ DatabaseName: 'civic', TableInput: { Name: '' } }))),
     ).toBe('InvalidInputException');
+  });
+
+  it('reads, moves and deletes partitions in batches, and deletes tables in a batch', async () => {
+    await glue.send(new CreateDatabaseCommand({ DatabaseInput: { Name: 'batches' } }));
+    for (const Name of ['a', 'b'])
+      await glue.send(
+        new CreateTableCommand({
+          DatabaseName: 'batches',
+          TableInput: {
+            Name,
+            StorageDescriptor: { Columns: [{ Name: 'x', Type: 'string' }], Location: 's3://lake/a/' },
+            PartitionKeys: [{ Name: 'year', Type: 'string' }],
+          },
+        }),
+      );
+    const table = { DatabaseName: 'batches', TableName: 'a' };
+    await glue.send(
+      new BatchCreatePartitionCommand({
+        ...table,
+        PartitionInputList: ['2022', '2023', '2024'].map((year) => ({
+          Values: [year],
+          StorageDescriptor: { Location: `s3://lake/a/year=${year}/` },
+        })),
+      }),
+    );
+    const got = await glue.send(
+      new BatchGetPartitionCommand({
+        ...table,
+        PartitionsToGet: [{ Values: ['2024'] }, { Values: ['1999'] }],
+      }),
+    );
+    expect(got.Partitions?.map((p) => [p.Values, p.TableName, p.StorageDescriptor?.Location])).toEqual([
+      [['2024'], 'a', 's3://lake/a/year=2024/'],
+    ]);
+    expect(got.UnprocessedKeys).toEqual([]);
+    expect(
+      await failure(
+        glue.send(
+          new BatchGetPartitionCommand({ ...table, TableName: 'c', PartitionsToGet: [{ Values: ['2024'] }] }),
+        ),
+      ),
+    ).toBe('EntityNotFoundException');
+    expect(await failure(glue.send(new BatchGetPartitionCommand({ ...table, PartitionsToGet: [] })))).toBe(
+      'InvalidInputException',
+    );
+
+    // UpdatePartition replaces the definition, and may move the partition to other values.
+    const created = (await glue.send(new GetPartitionsCommand(table))).Partitions?.[0]?.CreationTime;
+    await glue.send(
+      new UpdatePartitionCommand({
+        ...table,
+        PartitionValueList: ['2022'],
+        PartitionInput: { Values: ['2021'], StorageDescriptor: { Location: 's3://lake/a/old/' } },
+      }),
+    );
+    const moved = (await glue.send(new GetPartitionsCommand(table))).Partitions ?? [];
+    expect(moved.map((p) => [p.Values, p.StorageDescriptor?.Location])).toEqual([
+      [['2021'], 's3://lake/a/old/'],
+      [['2023'], 's3://lake/a/year=2023/'],
+      [['2024'], 's3://lake/a/year=2024/'],
+    ]);
+    expect(moved[0]?.CreationTime).toEqual(created);
+    const update = (from: string, to: string[]) =>
+      glue.send(
+        new UpdatePartitionCommand({ ...table, PartitionValueList: [from], PartitionInput: { Values: to } }),
+      );
+    expect(await failure(update('2022', ['2022']))).toBe('EntityNotFoundException');
+    expect(await failure(update('2021', ['2023']))).toBe('AlreadyExistsException');
+    expect(await failure(update('2021', ['2023', 'x']))).toBe('InvalidInputException');
+
+    const deleted = await glue.send(
+      new BatchDeletePartitionCommand({
+        ...table,
+        PartitionsToDelete: [{ Values: ['2021'] }, { Values: ['1999'] }],
+      }),
+    );
+    expect(deleted.Errors?.map((e) => [e.PartitionValues, e.ErrorDetail?.ErrorCode])).toEqual([
+      [['1999'], 'EntityNotFoundException'],
+    ]);
+    expect((await glue.send(new GetPartitionsCommand(table))).Partitions?.map((p) => p.Values)).toEqual([
+      ['2023'],
+      ['2024'],
+    ]);
+
+    const dropped = await glue.send(
+      new BatchDeleteTableCommand({ DatabaseName: 'batches', TablesToDelete: ['a', 'nope', 'b'] }),
+    );
+    expect(dropped.Errors?.map((e) => [e.TableName, e.ErrorDetail?.ErrorCode])).toEqual([
+      ['nope', 'EntityNotFoundException'],
+    ]);
+    expect((await glue.send(new GetTablesCommand({ DatabaseName: 'batches' }))).TableList).toEqual([]);
+    expect(
+      await failure(
+        glue.send(new BatchDeleteTableCommand({ DatabaseName: 'nowhere', TablesToDelete: ['a'] })),
+      ),
+    ).toBe('EntityNotFoundException');
   });
 
   it('answers JSON-protocol errors for bad requests and bad signatures', async () => {

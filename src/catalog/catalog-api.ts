@@ -1,5 +1,5 @@
 import { RE2JS } from 're2js';
-import { badRequest } from '../errors.js';
+import { AppError, badRequest } from '../errors.js';
 import {
   epochSeconds,
   type JsonInput,
@@ -73,6 +73,44 @@ function values(input: JsonInput<'PartitionValues'>): string[] {
   const list = input.PartitionValues;
   if (!Array.isArray(list) || list.some((v) => typeof v !== 'string'))
     throw badRequest('InvalidInputException', 'PartitionValues must be a list of strings.');
+  return list as string[];
+}
+
+/**
+ * A batch's list of partitions, each `{ Values: [...] }` (BatchGetPartition's PartitionsToGet and
+ * BatchDeletePartition's PartitionsToDelete), from 1 to `max` of them.
+ */
+function partitionValueLists(list: unknown, member: string, max: number): string[][] {
+  const invalid = () =>
+    badRequest(
+      'InvalidInputException',
+      `1 validation error detected: Value at '${member}' failed to satisfy constraint: Member must be a list of 1 to ${max} partition value lists of strings`,
+    );
+  if (!Array.isArray(list) || list.length === 0 || list.length > max) throw invalid();
+  return list.map((item) => {
+    const values = (item as { Values?: unknown } | null)?.Values;
+    if (!Array.isArray(values) || values.some((v) => typeof v !== 'string')) throw invalid();
+    return values as string[];
+  });
+}
+
+/** The catalog's answer that an entity is not there, the entity named by its message ("Table ...", "partition"). */
+function notFound(error: unknown, entity: RegExp): error is AppError {
+  return error instanceof AppError && error.code === 'EntityNotFoundException' && entity.test(error.message);
+}
+
+/** BatchDeleteTable's TablesToDelete: 1 to 100 names. */
+function tableNames(list: unknown): string[] {
+  if (
+    !Array.isArray(list) ||
+    list.length === 0 ||
+    list.length > 100 ||
+    list.some((n) => typeof n !== 'string')
+  )
+    throw badRequest(
+      'InvalidInputException',
+      "1 validation error detected: Value at 'tablesToDelete' failed to satisfy constraint: Member must be a list of 1 to 100 table names",
+    );
   return list as string[];
 }
 
@@ -217,6 +255,32 @@ export function createCatalogOperations(catalog: CatalogService): JsonOperations
         return {};
       },
     ),
+    BatchDeleteTable: catalogOp(
+      'BatchDeleteTable',
+      ['DatabaseName', 'TablesToDelete'],
+      (a, i) => [
+        a.catalog,
+        a.database(i.DatabaseName),
+        ...(Array.isArray(i.TablesToDelete) ? i.TablesToDelete : []).map((name) =>
+          a.table(i.DatabaseName, name),
+        ),
+      ],
+      async (input) => {
+        const database = requiredString(input, 'DatabaseName');
+        const Errors: unknown[] = [];
+        for (const name of tableNames(input.TablesToDelete)) {
+          await catalog.deleteTable(database, name).catch((error: unknown) => {
+            // A database that is not there fails the call; a table that is not there is that table's error.
+            if (!notFound(error, /^Table /)) throw error;
+            Errors.push({
+              TableName: name,
+              ErrorDetail: { ErrorCode: error.code, ErrorMessage: error.message },
+            });
+          });
+        }
+        return { Errors };
+      },
+    ),
     GetTableVersions: catalogOp(
       'GetTableVersions',
       ['DatabaseName', 'TableName', 'NextToken', 'MaxResults'],
@@ -316,6 +380,66 @@ export function createCatalogOperations(catalog: CatalogService): JsonOperations
             ? { NextToken: Buffer.from(partitionKeyOf(last.definition.Values)).toString('base64url') }
             : {}),
         };
+      },
+    ),
+    BatchGetPartition: catalogOp(
+      'BatchGetPartition',
+      ['DatabaseName', 'TableName', 'PartitionsToGet'],
+      tableOf,
+      async (input, req) => {
+        const keys = partitionValueLists(input.PartitionsToGet, 'partitionsToGet', 1000);
+        const Partitions: unknown[] = [];
+        for (const values of keys) {
+          const found = await catalog
+            .getPartition(requiredString(input, 'DatabaseName'), requiredString(input, 'TableName'), values)
+            .catch((error: unknown) => {
+              // A partition that is not there is left out of the answer, as Glue does.
+              if (notFound(error, /^Cannot find partition\.$/)) return undefined;
+              throw error;
+            });
+          if (found) Partitions.push(partitionOut(found, account(req)));
+        }
+        return { Partitions, UnprocessedKeys: [] };
+      },
+    ),
+    BatchDeletePartition: catalogOp(
+      'BatchDeletePartition',
+      ['DatabaseName', 'TableName', 'PartitionsToDelete'],
+      tableOf,
+      async (input) => {
+        const keys = partitionValueLists(input.PartitionsToDelete, 'partitionsToDelete', 25);
+        const Errors: unknown[] = [];
+        for (const values of keys) {
+          await catalog
+            .deletePartition(
+              requiredString(input, 'DatabaseName'),
+              requiredString(input, 'TableName'),
+              values,
+            )
+            .catch((error: unknown) => {
+              if (!notFound(error, /^Cannot find partition\.$/)) throw error;
+              Errors.push({
+                PartitionValues: values,
+                ErrorDetail: { ErrorCode: error.code, ErrorMessage: error.message },
+              });
+            });
+        }
+        return { Errors };
+      },
+    ),
+    UpdatePartition: catalogOp(
+      'UpdatePartition',
+      ['DatabaseName', 'TableName', 'PartitionValueList', 'PartitionInput'],
+      tableOf,
+      async (input) => {
+        const [values] = partitionValueLists([{ Values: input.PartitionValueList }], 'partitionValueList', 1);
+        await catalog.updatePartition(
+          requiredString(input, 'DatabaseName'),
+          requiredString(input, 'TableName'),
+          values ?? [],
+          parseShape(partitionInputShape, input.PartitionInput, 'partitionInput'),
+        );
+        return {};
       },
     ),
     DeletePartition: catalogOp(

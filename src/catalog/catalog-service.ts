@@ -242,5 +242,29 @@ export function createCatalogService(deps: { store: CatalogStore; clock: Clock }
         throw entityNotFound('Cannot find partition.');
       }
     },
+
+    async updatePartition(
+      database: string,
+      tableName: string,
+      values: readonly string[],
+      input: PartitionInput,
+    ): Promise<void> {
+      const table = await getTable(database, tableName);
+      checkPartitionValues(table, input.Values);
+      const name = table.definition.Name;
+      const key = partitionKeyOf(values);
+      const moved = partitionKeyOf(input.Values);
+      await store.transaction(async (trx) => {
+        const current = await store.findPartition(table.database, name, key, trx);
+        if (!current) throw entityNotFound('Cannot find partition.');
+        if (moved !== key && (await store.findPartition(table.database, name, moved, trx)))
+          throw alreadyExists('Partition already exists.');
+        await store.deletePartition(table.database, name, key, trx);
+        await store.insertPartition(
+          { ...current, values_key: moved, definition: JSON.stringify(input) },
+          trx,
+        );
+      });
+    },
   };
 }

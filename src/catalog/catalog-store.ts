@@ -40,7 +40,12 @@ export interface CatalogStore {
   deleteTable(database: string, name: string): Promise<boolean>;
   /** False when the table has a partition of these values. */
   insertPartition(row: PartitionRow, on?: Db): Promise<boolean>;
-  findPartition(database: string, table: string, valuesKey: string): Promise<PartitionRow | undefined>;
+  findPartition(
+    database: string,
+    table: string,
+    valuesKey: string,
+    on?: Db,
+  ): Promise<PartitionRow | undefined>;
   /** The table's partitions in values-key order, after `after` when given, at most `limit`. */
   listPartitions(
     database: string,
@@ -169,8 +174,8 @@ export function createCatalogStore(db: Kysely<Database>): CatalogStore {
         .executeTakeFirst();
       return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
     },
-    findPartition: (database: string, table: string, valuesKey: string) =>
-      db
+    findPartition: (database: string, table: string, valuesKey: string, on: Db = db) =>
+      on
         .selectFrom('catalog_partitions')
         .selectAll()
         .where('database', '=', database)

@@ -6,6 +6,8 @@ import {
   CreateUserCommand,
   DeleteAccessKeyCommand,
   IAMClient,
+  ListGroupsCommand,
+  ListRolesCommand,
   ListUsersCommand,
   PutRolePolicyCommand,
   PutUserPolicyCommand,
@@ -212,6 +214,30 @@ describe('IAM condition keys', () => {
     if (!createUser) throw new Error('CreateUser is not registered');
     const keys = await conditionsOf(createUser, { UserName: 'someone', PermissionsBoundary: READ_ONLY });
     expect(keys['iam:PermissionsBoundary']).toBe(READ_ONLY);
+  });
+});
+
+describe('listings', () => {
+  it('authorizes ListUsers, ListGroups and ListRoles on the ARN of the path prefix, as IAM does', async () => {
+    const lister = iamAs(
+      await userWith('lister', [
+        {
+          Effect: 'Allow',
+          Action: ['iam:ListUsers', 'iam:ListRoles', 'iam:ListGroups'],
+          Resource: ['arn:aws:iam::*:user/*', 'arn:aws:iam::*:role/team/*'],
+        },
+      ]),
+    );
+    const users = await lister.send(new ListUsersCommand({}));
+    expect(users.Users?.map((u) => u.UserName)).toContain('lister');
+    await lister.send(new ListRolesCommand({ PathPrefix: '/team/' }));
+    const denied = await failure(lister.send(new ListRolesCommand({})));
+    expect(denied.message).toBe(
+      `User: arn:aws:iam::${account}:user/lister is not authorized to perform: iam:ListRoles on resource: arn:aws:iam::${account}:role/ because no identity-based policy allows the iam:ListRoles action`,
+    );
+    expect((await failure(lister.send(new ListGroupsCommand({})))).message).toMatch(
+      `on resource: arn:aws:iam::${account}:group/ `,
+    );
   });
 });
 

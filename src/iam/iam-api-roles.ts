@@ -1,6 +1,6 @@
 import { q } from '../lib/aws-query.js';
 import { boundaryKey, requestTagKeys } from './iam-api-conditions.js';
-import { entityArn, iamOperation, page } from './iam-api-support.js';
+import { entityArn, iamOperation, listingArn, page } from './iam-api-support.js';
 import { groupView } from './iam-groups.js';
 import { paging, shapes, tagList } from './iam-names.js';
 import type { IamService } from './iam-types.js';
@@ -37,7 +37,7 @@ export function groupAndRoleOperations(iam: IamService) {
     iamOperation(iam, {
       name: 'ListGroups',
       input: { PathPrefix: shapes.pathPrefix, ...paging },
-      resources: () => ['*'],
+      resources: (input, req) => [listingArn(req.principal.accountId, 'group', input.PathPrefix)],
       async handle(input, req) {
         const { items, ...rest } = page(
           await iam.listGroups(req.principal.accountId, input.PathPrefix),
@@ -126,7 +126,7 @@ export function groupAndRoleOperations(iam: IamService) {
     iamOperation(iam, {
       name: 'ListRoles',
       input: { PathPrefix: shapes.pathPrefix, ...paging },
-      resources: () => ['*'],
+      resources: (input, req) => [listingArn(req.principal.accountId, 'role', input.PathPrefix)],
       async handle(input, req) {
         const { items, ...rest } = page(
           await iam.listRoles(req.principal.accountId, input.PathPrefix),

@@ -114,6 +114,15 @@ export async function entityArn(iam: IamService, table: Named, account: string, 
   return iamArn(account, KIND[table], row?.path ?? '/', row?.name ?? name);
 }
 
+/**
+ * What IAM authorizes a listing of users, groups or roles on: the ARN of their path prefix with no name
+ * (`arn:aws:iam::123456789012:user/` for all), as its AccessDenied messages name it, so a policy that allows
+ * `iam:ListUsers` on `arn:aws:iam::*:user/*` allows the listing.
+ */
+export function listingArn(account: string, kind: 'user' | 'group' | 'role', pathPrefix: string | undefined) {
+  return iamArn(account, kind, pathPrefix ?? '/', '');
+}
+
 /** The user an operation is about: the one named, else the caller (undefined: the root user). */
 export async function targetUser(
   iam: IamService,

@@ -1,6 +1,6 @@
 import { q } from '../lib/aws-query.js';
 import { boundaryKey, requestTagKeys } from './iam-api-conditions.js';
-import { entityArn, iamOperation, page, targetUser, targetUserArn } from './iam-api-support.js';
+import { entityArn, iamOperation, listingArn, page, targetUser, targetUserArn } from './iam-api-support.js';
 import { rootArn } from './iam-keys.js';
 import { paging, shapes, tagList } from './iam-names.js';
 import type { IamService } from './iam-types.js';
@@ -52,7 +52,7 @@ export function userOperations(iam: IamService) {
     iamOperation(iam, {
       name: 'ListUsers',
       input: { PathPrefix: shapes.pathPrefix, ...paging },
-      resources: () => ['*'],
+      resources: (input, req) => [listingArn(req.principal.accountId, 'user', input.PathPrefix)],
       async handle(input, req) {
         const users = await iam.listUsers(req.principal.accountId, input.PathPrefix);
         const { items, ...rest } = page(users, input);

@@ -12,6 +12,8 @@ export class AppError extends Error {
   readonly protocolCodes: Readonly<{ json?: string; query?: string }>;
   /** The status in the awsJson protocol, where AWS answers another (its AccessDeniedException is a 400). */
   readonly awsJsonStatus: number | undefined;
+  /** The message in the JSON and query protocols, where AWS words the same failure otherwise than S3 does. */
+  readonly protocolMessage: string | undefined;
 
   constructor(
     code: string,
@@ -23,6 +25,7 @@ export class AppError extends Error {
       headers?: Record<string, string>;
       protocolCodes?: { json?: string; query?: string };
       awsJsonStatus?: number;
+      protocolMessage?: string;
     } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -33,6 +36,7 @@ export class AppError extends Error {
     this.headers = options.headers ?? {};
     this.protocolCodes = options.protocolCodes ?? {};
     this.awsJsonStatus = options.awsJsonStatus;
+    this.protocolMessage = options.protocolMessage;
   }
 }
 

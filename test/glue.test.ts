@@ -318,6 +318,10 @@ describe('Glue Data Catalog API', () => {
       credentials: { accessKeyId: 'AKIAUNKNOWNUNKNOWN00', secretAccessKey: 'x' },
     });
     expect(await failure(unknownKey.send(new GetDatabasesCommand({})))).toBe('UnrecognizedClientException');
+    // The JSON services' wording, not S3's ("does not exist in our records").
+    expect(await unknownKey.send(new GetDatabasesCommand({})).catch((error: Error) => error.message)).toBe(
+      'The security token included in the request is invalid.',
+    );
     wrong.destroy();
     unknownKey.destroy();
   });

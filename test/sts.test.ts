@@ -167,6 +167,8 @@ describe('AssumeRole', () => {
       sts({ ...session, sessionToken: `${session.sessionToken}x` }).send(new GetCallerIdentityCommand({})),
     );
     expect(wrongToken.name).toBe('InvalidClientTokenId');
+    for (const refused of [noToken, wrongToken])
+      expect(refused.message).toBe('The security token included in the request is invalid.');
     const s3 = new S3Client({ ...config({ ...session, sessionToken: 'wrong' }), forcePathStyle: true });
     clients.push(s3);
     expect((await failure(s3.send(new ListBucketsCommand({})))).name).toBe('InvalidToken');

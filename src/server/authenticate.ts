@@ -218,9 +218,11 @@ function tokenError(code: 'ExpiredToken' | 'InvalidToken'): AppError {
   return code === 'ExpiredToken'
     ? new AppError('ExpiredToken', 400, 'The provided token has expired.', {
         protocolCodes: { json: 'ExpiredTokenException', query: 'ExpiredToken' },
+        protocolMessage: 'The security token included in the request is expired',
       })
     : new AppError('InvalidToken', 400, 'The provided token is malformed or otherwise invalid.', {
         protocolCodes: { json: 'UnrecognizedClientException', query: 'InvalidClientTokenId' },
+        protocolMessage: 'The security token included in the request is invalid.',
       });
 }
 

@@ -58,7 +58,8 @@ export function renderError(
       if (protocol === 'awsJson1_0')
         headers['x-amzn-query-error'] =
           `${wireErrorCode(error, 'awsQuery')};${error.status >= 500 ? 'Receiver' : 'Sender'}`;
-      body = JSON.stringify({ __type: code, message: error.message, Message: error.message });
+      const message = error.protocolMessage ?? error.message;
+      body = JSON.stringify({ __type: code, message, Message: message });
       // awsQueryCompatible services answer their query protocol's status (CloudWatch's AccessDenied is a 403).
       if (protocol === 'awsJson') status = error.awsJsonStatus ?? status;
       break;
@@ -67,7 +68,7 @@ export function renderError(
       const code = wireErrorCode(error, protocol);
       headers['content-type'] = 'text/xml';
       const type = error.status >= 500 ? 'Receiver' : 'Sender';
-      body = `<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse><Error><Type>${type}</Type><Code>${escapeXml(code)}</Code><Message>${escapeXml(error.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
+      body = `<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse><Error><Type>${type}</Type><Code>${escapeXml(code)}</Code><Message>${escapeXml(error.protocolMessage ?? error.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
       break;
     }
   }

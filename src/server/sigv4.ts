@@ -56,11 +56,18 @@ const AUTH_FAILURES = {
 
 export type AuthFailure = keyof typeof AUTH_FAILURES;
 
+/** How the JSON and query services word a failure that S3 words otherwise. */
+const PROTOCOL_MESSAGES: Partial<Record<AuthFailure, string>> = {
+  InvalidAccessKeyId: 'The security token included in the request is invalid.',
+};
+
 export function authError(failure: AuthFailure, message: string, fields?: Record<string, string>): AppError {
   const [code, status, json, query] = AUTH_FAILURES[failure];
+  const protocolMessage = PROTOCOL_MESSAGES[failure];
   return new AppError(code, status, message, {
     ...(fields ? { fields } : {}),
     protocolCodes: { json, query },
+    ...(protocolMessage ? { protocolMessage } : {}),
   });
 }
 

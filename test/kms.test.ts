@@ -192,6 +192,19 @@ describe('KMS', () => {
       code: 'NotFoundException',
       status: 400,
     });
+    // The alias of an AWS managed key not made yet: DescribeKey makes the key, once, as KMS does.
+    const managed = await kms.send(new DescribeKeyCommand({ KeyId: 'alias/aws/s3' }));
+    expect(managed.KeyMetadata).toMatchObject({ KeyManager: 'AWS', KeyState: 'Enabled', Enabled: true });
+    const again = await kms.send(
+      new DescribeKeyCommand({
+        KeyId: `arn:aws:kms:${t.credentials.region}:${t.seawall.accountId}:alias/aws/s3`,
+      }),
+    );
+    expect(again.KeyMetadata?.KeyId).toBe(managed.KeyMetadata?.KeyId);
+    expect(await failure(kms.send(new DescribeKeyCommand({ KeyId: 'alias/aws/nothing' })))).toEqual({
+      code: 'NotFoundException',
+      status: 400,
+    });
     // Management operations take a key id or ARN, not an alias.
     expect(await failure(kms.send(new DisableKeyCommand({ KeyId: 'alias/lake' })))).toEqual({
       code: 'NotFoundException',
@@ -493,6 +506,12 @@ describe('KMS', () => {
         status: 400,
       });
     }
+    // A KeySpec that is no KMS key spec at all is a validation error, not an unsupported one.
+    expect(await failureOf(kms.send(new CreateKeyCommand({ KeySpec: 'FOO' as 'HMAC_256' })))).toMatchObject({
+      code: 'ValidationException',
+      status: 400,
+      message: expect.stringContaining("Value 'FOO' at 'keySpec'"),
+    });
     const key = await newKey(kms);
     expect(
       await failure(

@@ -40,6 +40,26 @@ const MAX_BODY_BYTES = 128 * 1024;
 const MAX_CIPHERTEXT = 6144;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
+/** KMS's KeySpec values: any other is a ValidationException; one Seawall does not make is refused. */
+const KEY_SPECS = [
+  'RSA_2048',
+  'RSA_3072',
+  'RSA_4096',
+  'ECC_NIST_P256',
+  'ECC_NIST_P384',
+  'ECC_NIST_P521',
+  'ECC_SECG_P256K1',
+  'SYMMETRIC_DEFAULT',
+  'HMAC_224',
+  'HMAC_256',
+  'HMAC_384',
+  'HMAC_512',
+  'SM2',
+  'ML_DSA_44',
+  'ML_DSA_65',
+  'ML_DSA_87',
+];
+
 const scopeOf = (req: OperationRequest): KmsScope => ({
   accountId: req.principal.accountId,
   region: req.region,
@@ -236,6 +256,17 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
       await kms.resolveArn(scopeOf(req), required(input, member), aliases),
     ];
   const anyKey = () => ['*'];
+  /**
+   * DescribeKey's key. Named by the alias of an AWS managed key not made yet (alias/aws/s3), KMS makes that key
+   * and describes it, as it would on the service's first use.
+   */
+  const describedKey = async (input: JsonInput<string>, req: OperationRequest): Promise<string[]> => {
+    const keyId = required(input, 'KeyId');
+    const scope = scopeOf(req);
+    if (keyId === 'alias/aws/s3' || keyId === `arn:aws:kms:${scope.region}:${scope.accountId}:alias/aws/s3`)
+      await kms.awsManagedKey(scope, 's3');
+    return [await kms.resolveArn(scope, keyId, true)];
+  };
   /** An operation that takes GrantTokens: each must be the token of an existing grant. */
   const tokened = <M extends string>(operation: JsonOperation<M>): JsonOperation<M | 'GrantTokens'> => ({
     ...operation,
@@ -298,7 +329,12 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
       async (input, req) => {
         const description = text(input, 'Description') ?? '';
         if (description.length > 8192) throw kmsValidation('Description must be at most 8192 characters.');
+        const member = input.KeySpec !== undefined ? 'keySpec' : 'customerMasterKeySpec';
         const spec = text(input, 'KeySpec') ?? text(input, 'CustomerMasterKeySpec') ?? 'SYMMETRIC_DEFAULT';
+        if (!KEY_SPECS.includes(spec))
+          throw kmsValidation(
+            `1 validation error detected: Value '${spec.slice(0, 64)}' at '${member}' failed to satisfy constraint: Member must satisfy enum value set: [${KEY_SPECS.join(', ')}]`,
+          );
         if (spec !== 'SYMMETRIC_DEFAULT' && spec !== 'HMAC_256')
           throw unsupported(
             `KeySpec ${spec.slice(0, 64)} is not supported by Seawall: only SYMMETRIC_DEFAULT and HMAC_256.`,
@@ -325,7 +361,7 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
       },
     ),
     DescribeKey: tokened(
-      op(['KeyId'], keyOf('KeyId', true), async (input, req) => ({
+      op(['KeyId'], describedKey, async (input, req) => ({
         KeyMetadata: await kms.describeKey(scopeOf(req), required(input, 'KeyId')),
       })),
     ),

@@ -19,6 +19,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultResultsBucket } from '../src/query/index.js';
+import { rawRequest, signedHeaders } from './helpers/raw.js';
 import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 
 let t: TestSeawall;
@@ -129,6 +130,21 @@ describe('objects', () => {
     expect(head.ETag).toBe(put.ETag);
     expect(head.ChecksumCRC32).toBe(put.ChecksumCRC32);
     expect(head.ContentLength).toBe(13);
+  });
+
+  it('gives an object put without a Content-Type binary/octet-stream, as S3 does', async () => {
+    const path = '/sdk-bucket/untyped';
+    const body = 'no type';
+    const headers = await signedHeaders(t, {
+      method: 'PUT',
+      path,
+      body,
+      headers: { 'x-amz-content-sha256': createHash('sha256').update(body).digest('hex') },
+    });
+    const put = await rawRequest(t.url, { method: 'PUT', path, headers, body });
+    expect(put.status).toBe(200);
+    const head = await s3.send(new HeadObjectCommand({ Bucket: 'sdk-bucket', Key: 'untyped' }));
+    expect(head.ContentType).toBe('binary/octet-stream');
   });
 
   it('serves byte ranges and refuses unsatisfiable ones', async () => {

@@ -13,7 +13,7 @@ import { getObjectAttributes } from './s3-attributes-api.js';
 import { uploadDigests } from './s3-digests.js';
 import { bypassesGovernance, readableLockHeaders } from './s3-object-lock-api.js';
 import { httpDate, parseRange, versionHeader } from './s3-wire.js';
-import type { StorageService, StoredObject } from './storage-types.js';
+import { DEFAULT_CONTENT_TYPE, type StorageService, type StoredObject } from './storage-types.js';
 import { parseTaggingHeader, storedTags, tagsOf } from './tagging.js';
 
 /**
@@ -184,7 +184,7 @@ export async function newObjectProtections(
 /** The representation headers and user metadata an upload declares, as stored with the object. */
 export function declaredMetadata(req: ApiRequest) {
   return {
-    contentType: req.headers['content-type'] ?? 'application/octet-stream',
+    contentType: req.headers['content-type'] ?? DEFAULT_CONTENT_TYPE,
     userMetadata: userMetadata(req),
     headers: storedHeaders(req),
   };

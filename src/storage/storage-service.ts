@@ -58,14 +58,15 @@ import {
   type StorageStore,
   type VersionRow,
 } from './storage-store.js';
-import type {
-  BucketInput,
-  ByteRange,
-  EngineFileEntry,
-  OpenedObject,
-  PutObjectInput,
-  StorageService,
-  StoredObject,
+import {
+  type BucketInput,
+  type ByteRange,
+  DEFAULT_CONTENT_TYPE,
+  type EngineFileEntry,
+  type OpenedObject,
+  type PutObjectInput,
+  type StorageService,
+  type StoredObject,
 } from './storage-types.js';
 import { listVersionsPage, type VersionListPage, type VersionListRequest } from './version-listing.js';
 import {
@@ -788,7 +789,7 @@ export function createStorageService(deps: {
         blob_id: blob.id,
         size: blob.size,
         etag: `"${blob.md5Hex}"`,
-        content_type: input.contentType ?? 'application/octet-stream',
+        content_type: input.contentType ?? DEFAULT_CONTENT_TYPE,
         metadata: JSON.stringify({ user: input.userMetadata, headers: input.headers }),
         checksum_algorithm: blob.checksum?.algorithm ?? null,
         checksum_value: blob.checksum?.value ?? null,

@@ -22,6 +22,9 @@ import type { VersionListPage, VersionListRequest } from './version-listing.js';
 import type { VersionedDelete, Versioning } from './versioning.js';
 import type { WriteConditions } from './write-conditions.js';
 
+/** The Content-Type S3 gives an object written without one. */
+export const DEFAULT_CONTENT_TYPE = 'binary/octet-stream';
+
 /** What a caller declares about an object it writes. */
 export interface PutObjectInput {
   bucket: string;

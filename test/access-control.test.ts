@@ -21,12 +21,12 @@ import {
   DeleteBucketPolicyCommand,
   DeleteObjectsCommand,
   GetBucketInventoryConfigurationCommand,
-  GetBucketWebsiteCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListBucketsCommand,
   ListObjectsV2Command,
   PutBucketPolicyCommand,
+  PutBucketWebsiteCommand,
   PutObjectCommand,
   PutPublicAccessBlockCommand,
   S3Client,
@@ -444,7 +444,14 @@ describe('S3 authorizes a request before it refuses what the request asks for', 
 
   it('refuses an operation Seawall does not implement before authorizing it as another', async () => {
     const s3 = s3As(await user('tagger'));
-    const website = await failureOf(s3.send(new GetBucketWebsiteCommand({ Bucket: 'curated' })));
+    const website = await failureOf(
+      s3.send(
+        new PutBucketWebsiteCommand({
+          Bucket: 'curated',
+          WebsiteConfiguration: { IndexDocument: { Suffix: 'index.html' } },
+        }),
+      ),
+    );
     expect([website.status, website.code]).toEqual([501, 'NotImplemented']);
     const inventory = await failureOf(
       s3.send(new GetBucketInventoryConfigurationCommand({ Bucket: 'curated', Id: 'weekly' })),

@@ -7,18 +7,24 @@ import {
   DeleteBucketCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
+  GetBucketAccelerateConfigurationCommand,
   GetBucketLocationCommand,
+  GetBucketLoggingCommand,
+  GetBucketRequestPaymentCommand,
+  GetBucketWebsiteCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
   ListBucketsCommand,
   ListObjectsCommand,
   ListObjectsV2Command,
+  PutBucketLoggingCommand,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultResultsBucket } from '../src/query/index.js';
+import { awsCli } from './helpers/aws-cli.js';
 import { rawRequest, signedHeaders } from './helpers/raw.js';
 import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 
@@ -145,6 +151,27 @@ describe('objects', () => {
     expect(put.status).toBe(200);
     const head = await s3.send(new HeadObjectCommand({ Bucket: 'sdk-bucket', Key: 'untyped' }));
     expect(head.ContentType).toBe('binary/octet-stream');
+  });
+
+  it('reads the settings Seawall has no feature for as never set, and refuses setting them', async () => {
+    const Bucket = 'sdk-bucket';
+    const logging = await s3.send(new GetBucketLoggingCommand({ Bucket }));
+    expect(logging.LoggingEnabled).toBeUndefined();
+    expect((await s3.send(new GetBucketAccelerateConfigurationCommand({ Bucket }))).Status).toBeUndefined();
+    expect((await s3.send(new GetBucketRequestPaymentCommand({ Bucket }))).Payer).toBe('BucketOwner');
+    const website = await s3.send(new GetBucketWebsiteCommand({ Bucket })).catch((error: Error) => error);
+    expect(website).toMatchObject({ name: 'NoSuchWebsiteConfiguration', $metadata: { httpStatusCode: 404 } });
+    const missing = await s3
+      .send(new GetBucketLoggingCommand({ Bucket: 'no-such-bucket-here' }))
+      .catch((error: Error) => error);
+    expect(missing).toMatchObject({ name: 'NoSuchBucket' });
+    const put = await s3
+      .send(new PutBucketLoggingCommand({ Bucket, BucketLoggingStatus: {} }))
+      .catch((error: Error) => error);
+    expect(put).toMatchObject({ name: 'NotImplemented', $metadata: { httpStatusCode: 501 } });
+    const cli = await awsCli(t.dataDir, t.url, ['s3api', 'get-bucket-request-payment', '--bucket', Bucket]);
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(JSON.parse(cli.stdout)).toEqual({ Payer: 'BucketOwner' });
   });
 
   it('serves byte ranges and refuses unsatisfiable ones', async () => {

@@ -48,6 +48,7 @@ import {
 import { createPostObjectOperation } from './s3-post-object.js';
 import { createS3ReplicationApi, type S3ReplicationApi } from './s3-replication-api.js';
 import { createS3TaggingApi, type S3TaggingApi } from './s3-tagging-api.js';
+import { UNSET_SETTINGS, unsetSetting } from './s3-unset-settings.js';
 import type { StorageService } from './storage-types.js';
 import { parseTaggingHeader, requestTagConditions } from './tagging.js';
 
@@ -101,6 +102,7 @@ function operations(
     ...notificationDefinitions(createS3NotificationApi(storage)),
     ...replicationDefinitions(createS3ReplicationApi(storage, roles)),
     ...encryptionDefinitions(storage),
+    ...unsetSettingDefinitions(storage),
   ].map((definition) => defineS3Operation(definition, storage));
 }
 
@@ -202,6 +204,31 @@ function objectLockDefinitions(lock: S3ObjectLockApi, storage: StorageService) {
       handle: (req, { bucket, key }) => lock.getObjectLegalHold(req, bucket, key),
     }),
   ];
+}
+
+/** The bucket settings Seawall has no feature for: read as never set, made or removed never (s3-unset-settings.ts). */
+function unsetSettingDefinitions(storage: StorageService) {
+  return UNSET_SETTINGS.flatMap((setting) => [
+    defineS3({
+      ...setting.read,
+      level: 'bucket',
+      selector: { name: setting.selector },
+      headers: OWNER,
+      query: {},
+      handle: (_req, { bucket }) => unsetSetting(storage, setting, bucket),
+    }),
+    ...setting.writes.map((write) =>
+      defineS3({
+        ...write,
+        level: 'bucket',
+        selector: { name: setting.selector },
+        notImplemented: true,
+        headers: {},
+        query: {},
+        handle: () => Promise.reject(new Error(`${write.name} is refused before it is handled`)),
+      }),
+    ),
+  ]);
 }
 
 /** Put/Get/DeleteBucketCors; removing the configuration is s3:PutBucketCORS too, there is no Delete action. */

@@ -81,7 +81,16 @@ export type S3OperationName =
   | 'GetBucketNotificationConfiguration'
   | 'PutBucketReplication'
   | 'GetBucketReplication'
-  | 'DeleteBucketReplication';
+  | 'DeleteBucketReplication'
+  | 'GetBucketLogging'
+  | 'GetBucketAccelerateConfiguration'
+  | 'GetBucketRequestPayment'
+  | 'GetBucketWebsite'
+  | 'PutBucketLogging'
+  | 'PutBucketAccelerateConfiguration'
+  | 'PutBucketRequestPayment'
+  | 'PutBucketWebsite'
+  | 'DeleteBucketWebsite';
 
 export type S3Level = 'service' | 'bucket' | 'object';
 
@@ -145,6 +154,11 @@ export interface S3OperationDefinition<L extends S3Level> {
   readonly itemized?: true;
   /** Set on reads of an object, which answer a key that is not there as S3 does (see answerMissingKey). */
   readonly readsKey?: true;
+  /**
+   * Set on an S3 operation Seawall does not do, declared so that its request is told so (NotImplemented, before
+   * it is authorized) rather than taken for another operation or a method the selector does not have.
+   */
+  readonly notImplemented?: true;
   readonly method: 'GET' | 'HEAD' | 'PUT' | 'POST' | 'DELETE';
   readonly level: L;
   /** The query name (and value) that selects this operation among others on the same method and level. */
@@ -233,6 +247,8 @@ export function defineS3Operation<L extends S3Level>(
     query: definition.query,
     ...(definition.itemized ? { itemized: true } : {}),
     decode: async (address, req) => {
+      if (definition.notImplemented)
+        throw notImplementedParameter(definition.selector?.name ?? definition.name, true);
       refuseOtherOperations(operation, req);
       return address;
     },

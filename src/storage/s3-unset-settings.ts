@@ -1,0 +1,82 @@
+/*
+ * Bucket settings Seawall has no feature for (server access logging, Transfer Acceleration, Requester Pays,
+ * static website hosting): setting one is refused (NotImplemented, as any operation Seawall lacks), and reading
+ * one answers what S3 answers for a bucket where it was never set, which is true of every Seawall bucket. Tools
+ * that read every setting of a bucket (Terraform's refresh, s3cmd info) then work as they do against S3.
+ */
+import { notFound } from '../errors.js';
+import type { ApiResponse } from '../lib/http.js';
+import type { S3OperationName } from './s3-operations.js';
+import type { S3QueryName } from './s3-vocabulary.js';
+import { xmlResponse } from './s3-wire.js';
+import type { StorageService } from './storage-types.js';
+
+/** An operation of S3's on the setting: its name, method and IAM action. */
+export interface SettingOperation {
+  name: S3OperationName;
+  method: 'GET' | 'PUT' | 'DELETE';
+  action: `s3:${string}`;
+}
+
+export interface UnsetSetting {
+  selector: S3QueryName;
+  read: SettingOperation;
+  /** S3's operations that make or remove the setting: each refused. */
+  writes: readonly SettingOperation[];
+  /** The answer for a bucket where the setting was never made. */
+  answer(bucket: string): ApiResponse;
+}
+
+export const UNSET_SETTINGS: readonly UnsetSetting[] = [
+  {
+    selector: 'logging',
+    read: { name: 'GetBucketLogging', method: 'GET', action: 's3:GetBucketLogging' },
+    writes: [{ name: 'PutBucketLogging', method: 'PUT', action: 's3:PutBucketLogging' }],
+    answer: () => xmlResponse('BucketLoggingStatus', {}),
+  },
+  {
+    selector: 'accelerate',
+    read: {
+      name: 'GetBucketAccelerateConfiguration',
+      method: 'GET',
+      action: 's3:GetAccelerateConfiguration',
+    },
+    writes: [
+      { name: 'PutBucketAccelerateConfiguration', method: 'PUT', action: 's3:PutAccelerateConfiguration' },
+    ],
+    answer: () => xmlResponse('AccelerateConfiguration', {}),
+  },
+  {
+    selector: 'requestPayment',
+    read: { name: 'GetBucketRequestPayment', method: 'GET', action: 's3:GetBucketRequestPayment' },
+    writes: [{ name: 'PutBucketRequestPayment', method: 'PUT', action: 's3:PutBucketRequestPayment' }],
+    answer: () => xmlResponse('RequestPaymentConfiguration', { Payer: 'BucketOwner' }),
+  },
+  {
+    selector: 'website',
+    read: { name: 'GetBucketWebsite', method: 'GET', action: 's3:GetBucketWebsite' },
+    writes: [
+      { name: 'PutBucketWebsite', method: 'PUT', action: 's3:PutBucketWebsite' },
+      { name: 'DeleteBucketWebsite', method: 'DELETE', action: 's3:DeleteBucketWebsite' },
+    ],
+    answer: (bucket) => {
+      throw notFound(
+        'NoSuchWebsiteConfiguration',
+        'The specified bucket does not have a website configuration',
+        {
+          BucketName: bucket,
+        },
+      );
+    },
+  },
+];
+
+/** The setting's answer for an existing bucket (NoSuchBucket for one that is not there). */
+export async function unsetSetting(
+  storage: StorageService,
+  setting: UnsetSetting,
+  bucket: string,
+): Promise<ApiResponse> {
+  await storage.headBucket(bucket);
+  return setting.answer(bucket);
+}

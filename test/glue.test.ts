@@ -207,6 +207,28 @@ describe('Glue Data Catalog API', () => {
         })),
       }),
     );
+    // GetPartitions with an Expression filters on the keys, and pages what passes.
+    const filtered = async (Expression: string, MaxResults?: number, NextToken?: string) =>
+      glue.send(new GetPartitionsCommand({ ...table, Expression, MaxResults, NextToken }));
+    expect((await filtered("year >= '2023'")).Partitions?.map((p) => p.Values)).toEqual([['2023'], ['2024']]);
+    const first = await filtered("year IN ('2022', '2024')", 1);
+    expect(first.Partitions?.map((p) => p.Values)).toEqual([['2022']]);
+    const second = await filtered("year IN ('2022', '2024')", 1, first.NextToken);
+    expect(second.Partitions?.map((p) => p.Values)).toEqual([['2024']]);
+    expect(await failure(filtered("colour = 'red'"))).toBe('InvalidInputException');
+    const cli = await awsCli(t.dataDir, t.url, [
+      'glue',
+      'get-partitions',
+      '--database-name',
+      'batches',
+      '--table-name',
+      'a',
+      '--expression',
+      "year BETWEEN '2023' AND '2030' AND NOT year = '2024'",
+    ]);
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(JSON.parse(cli.stdout).Partitions.map((p: { Values: string[] }) => p.Values)).toEqual([['2023']]);
+
     const got = await glue.send(
       new BatchGetPartitionCommand({
         ...table,
@@ -689,11 +711,11 @@ describe('Glue refuses what Seawall does not implement', () => {
           new GetPartitionsCommand({
             DatabaseName: 'civic',
             TableName: 'permits',
-            Expression: "year='2024'",
+            Segment: { SegmentNumber: 0, TotalSegments: 2 },
           }),
         ),
         'InvalidInputException',
-        /Expression member of GetPartitions/,
+        /Segment member of GetPartitions/,
       ],
       [
         glue.send(new GetTablesCommand({ DatabaseName: 'civic', QueryAsOfTime: new Date() })),

@@ -23,6 +23,7 @@ import {
   partitionInputShape,
   tableInputShape,
 } from './glue-shapes.js';
+import { partitionFilter } from './partition-expression.js';
 
 /** Glue's limit on GetTables' Expression. */
 const MAX_EXPRESSION = 2048;
@@ -359,18 +360,34 @@ export function createCatalogOperations(catalog: CatalogService): JsonOperations
     ),
     GetPartitions: catalogOp(
       'GetPartitions',
-      ['DatabaseName', 'TableName', 'NextToken', 'MaxResults', 'ExcludeColumnSchema'],
+      ['DatabaseName', 'TableName', 'Expression', 'NextToken', 'MaxResults', 'ExcludeColumnSchema'],
       tableOf,
       async (input, req) => {
         const max = Math.min(optionalNumber(input, 'MaxResults') ?? 1000, 1000);
-        const after = optionalString(input, 'NextToken');
-        const after2 = after === undefined ? undefined : Buffer.from(after, 'base64url').toString();
-        const partitions = await catalog.getPartitions(
-          requiredString(input, 'DatabaseName'),
-          requiredString(input, 'TableName'),
-          after2,
-          max,
-        );
+        const token = optionalString(input, 'NextToken');
+        const database = requiredString(input, 'DatabaseName');
+        const tableName = requiredString(input, 'TableName');
+        const expression = optionalString(input, 'Expression');
+        let after = token === undefined ? undefined : Buffer.from(token, 'base64url').toString();
+        let partitions: CatalogPartition[];
+        if (expression === undefined || expression.trim() === '') {
+          partitions = await catalog.getPartitions(database, tableName, after, max);
+        } else {
+          const table = await catalog.getTable(database, tableName);
+          const passes = partitionFilter(expression, table.definition.PartitionKeys ?? []);
+          // Pages of the table's partitions in key order, filtered, until a page of answers is full.
+          partitions = [];
+          for (;;) {
+            const scanned = await catalog.getPartitions(database, tableName, after, 1000);
+            for (const partition of scanned) {
+              if (partitions.length === max) break;
+              if (passes(partition.definition.Values)) partitions.push(partition);
+            }
+            const last = scanned.at(-1);
+            if (partitions.length === max || scanned.length < 1000 || !last) break;
+            after = partitionKeyOf(last.definition.Values);
+          }
+        }
         const last = partitions.at(-1);
         return {
           Partitions: partitions.map((p) =>

@@ -342,6 +342,16 @@ describe('metric alarms', () => {
         )
       ).code,
     ).toBe('InvalidParameterCombination');
+    // The evaluation range: a day for periods under an hour, seven days from an hour.
+    const range = async (Period: number, EvaluationPeriods: number) =>
+      failure(cw.send(new PutMetricAlarmCommand(alarm('range', { Period, EvaluationPeriods })))).then(
+        (refused) => refused.code,
+        () => 'accepted',
+      );
+    expect(await range(60, 1441)).toBe('InvalidParameterValue');
+    expect(await range(3600, 168)).toBe('accepted');
+    expect(await range(3600, 169)).toBe('InvalidParameterValue');
+    await cw.send(new PutMetricAlarmCommand(alarm('range', { Period: 60, EvaluationPeriods: 1440 })));
   });
 
   it('ships its default alarms on their own topic', async () => {

@@ -88,6 +88,20 @@ export interface AlarmService {
   evaluate(): Promise<void>;
 }
 
+/**
+ * CloudWatch's bound on an alarm's evaluation range (Period × EvaluationPeriods): seven days, and one day for a
+ * period under an hour.
+ */
+function checkEvaluationRange(period: number, evaluationPeriods: number): void {
+  const day = period < 3600;
+  if (period * evaluationPeriods > (day ? 86_400 : 7 * 86_400))
+    throw invalidParameterValue(
+      day
+        ? 'The evaluation range (Period × EvaluationPeriods) must not exceed 1 day (86,400 seconds) for a period under an hour.'
+        : 'The evaluation range (Period × EvaluationPeriods) must not exceed 7 days (604,800 seconds).',
+    );
+}
+
 /** A metric math alarm's period: its returned query's, else the shortest of the metrics it reads. */
 export function createAlarmService(deps: {
   db: BetterSqlite3.Database;
@@ -360,10 +374,7 @@ export function createAlarmService(deps: {
           throw missingParameter(
             'The metric that returns data must have a Period, or read a metric that has one.',
           );
-        if (period * input.EvaluationPeriods > 7 * 86_400)
-          throw invalidParameterValue(
-            'The evaluation range (Period × EvaluationPeriods) must not exceed 7 days.',
-          );
+        checkEvaluationRange(period, input.EvaluationPeriods);
       } else {
         if (input.MetricName === undefined || input.Namespace === undefined)
           throw missingParameter(
@@ -388,10 +399,7 @@ export function createAlarmService(deps: {
         checkPeriod(input.Period, 'Period');
         if (input.Period < 10)
           throw invalidParameterValue('The parameter Period must be 10, 30 or a multiple of 60.');
-        if (input.Period * input.EvaluationPeriods > 7 * 86_400)
-          throw invalidParameterValue(
-            'The evaluation range (Period × EvaluationPeriods) must not exceed 7 days.',
-          );
+        checkEvaluationRange(input.Period, input.EvaluationPeriods);
       }
       const { Tags, ...definition } = input;
       store('MetricAlarm', { kind: 'MetricAlarm', ...definition }, Tags);

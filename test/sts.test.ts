@@ -273,6 +273,30 @@ describe('AssumeRole', () => {
     expect(ok.AssumedRoleUser?.Arn).toBe(`arn:aws:sts::${account}:assumed-role/partner/d3`);
   });
 
+  it('names sts:TagSession in the denial when the trust allows assuming but not tagging', async () => {
+    const tagger = await userWithKey('tagger', false);
+    await iam.send(
+      new CreateRoleCommand({
+        RoleName: 'untagged',
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { AWS: tagger.arn }, Action: 'sts:AssumeRole' }],
+        }),
+      }),
+    );
+    const RoleArn = `arn:aws:iam::${account}:role/untagged`;
+    const refused = await failure(
+      sts(tagger).send(
+        new AssumeRoleCommand({ RoleArn, RoleSessionName: 't1', Tags: [{ Key: 'team', Value: 'parks' }] }),
+      ),
+    );
+    expect(refused).toEqual({
+      name: 'AccessDenied',
+      message: `User: ${tagger.arn} is not authorized to perform: sts:TagSession on resource: ${RoleArn}`,
+    });
+    await sts(tagger).send(new AssumeRoleCommand({ RoleArn, RoleSessionName: 't2' }));
+  });
+
   it('refuses expired session credentials with ExpiredToken', async () => {
     const assumed = await sts(eve).send(
       new AssumeRoleCommand({

@@ -235,7 +235,7 @@ export function createSessions(
           ...(identity.boundary ? { boundary: identity.boundary } : {}),
           ...(identity.session ? { session: identity.session } : {}),
         });
-        if (decision.effect !== 'Allow') throw denied(caller, 'sts:AssumeRole', arn);
+        if (decision.effect !== 'Allow') throw denied(caller, action, arn);
       }
 
       const at = now(ctx);

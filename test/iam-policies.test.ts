@@ -307,6 +307,36 @@ describe('groups, roles, attachments and inline policies', () => {
       iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: 'reader', PolicyDocument: S3_READ })),
     );
     expect(badTrust.name).toBe('MalformedPolicyDocument');
+    // A trust policy may name only this account's users and roles that exist (the path is part of the name).
+    const nobody = `arn:aws:iam::${account}:user/nobody`;
+    const missing = await failure(
+      iam.send(new UpdateAssumeRolePolicyCommand({ RoleName: 'reader', PolicyDocument: trust(nobody) })),
+    );
+    expect(missing).toEqual({
+      name: 'MalformedPolicyDocument',
+      message: `Invalid principal in policy: "AWS":"${nobody}"`,
+    });
+    const wrongPath = await failure(
+      iam.send(
+        new CreateRoleCommand({
+          RoleName: 'misnamed',
+          AssumeRolePolicyDocument: trust(`arn:aws:iam::${account}:role/reader`),
+        }),
+      ),
+    );
+    expect(wrongPath.name).toBe('MalformedPolicyDocument');
+    await iam.send(
+      new UpdateAssumeRolePolicyCommand({
+        RoleName: 'reader',
+        PolicyDocument: trust(`arn:aws:iam::${account}:role/svc/reader`),
+      }),
+    );
+    await iam.send(
+      new UpdateAssumeRolePolicyCommand({
+        RoleName: 'reader',
+        PolicyDocument: trust('arn:aws:iam::210987654321:user/x'),
+      }),
+    );
     await iam.send(
       new UpdateRoleCommand({ RoleName: 'reader', MaxSessionDuration: 43200, Description: 'd' }),
     );

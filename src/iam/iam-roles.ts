@@ -2,11 +2,11 @@ import type { IamContext } from './iam-context.js';
 import { now } from './iam-context.js';
 import { checkSize, encodeDocument, parseDocument } from './iam-documents.js';
 import { findNamed, hasPolicies } from './iam-entities.js';
-import { alreadyExists, deleteConflict, iamArn, nameKey, uniqueId } from './iam-names.js';
+import { alreadyExists, deleteConflict, iamArn, malformedPolicy, nameKey, uniqueId } from './iam-names.js';
 import type { IamRoleTable } from './iam-schema.js';
 import type { Tag } from './iam-tags.js';
 import type { IamRoles, IamTags, NewRole, RoleChange } from './iam-types.js';
-import { policySizeLimits } from './policy/index.js';
+import { policyMessages, policySizeLimits } from './policy/index.js';
 
 export type RoleView = {
   Path: string;
@@ -56,13 +56,34 @@ export function roleView(role: IamRoleTable, detail?: { tags: Tag[] }): RoleView
   };
 }
 
-function checkTrustPolicy(document: string): void {
-  parseDocument(document, 'trust');
+/**
+ * A trust policy is valid IAM, within its quota, and names only users and roles of this account that exist: IAM
+ * refuses one naming a principal it cannot find (it keeps the principal's unique id). Principals of other
+ * accounts, service principals and account roots are not looked up.
+ */
+async function checkTrustPolicy(db: IamContext['db'], account: string, document: string): Promise<void> {
+  const policy = parseDocument(document, 'trust');
   checkSize(
     [document],
     policySizeLimits.roleTrustPolicy.limit,
     'Cannot exceed quota for ACLSizePerRole: 2048',
   );
+  for (const statement of policy.statements) {
+    const spec = statement.principal?.spec;
+    if (spec === undefined || spec === '*') continue;
+    for (const arn of spec.AWS) {
+      const named = /^arn:aws:iam::(\d{12}):(user|role)(\/(?:.*\/)?)([^/]+)$/.exec(arn);
+      if (!named || named[1] !== account) continue;
+      const [, , kind, path, name] = named as unknown as [string, string, 'user' | 'role', string, string];
+      const row = await db
+        .selectFrom(kind === 'user' ? 'iam_users' : 'iam_roles')
+        .select('path')
+        .where('account_id', '=', account)
+        .where('name_key', '=', nameKey(name))
+        .executeTakeFirst();
+      if (row?.path !== path) throw malformedPolicy(policyMessages.invalidPrincipal('AWS', arn));
+    }
+  }
 }
 
 export function createRoles(ctx: IamContext, tags: IamTags): IamRoles {
@@ -78,7 +99,7 @@ export function createRoles(ctx: IamContext, tags: IamTags): IamRoles {
     },
 
     async createRole(account: string, input: NewRole): Promise<RoleView> {
-      checkTrustPolicy(input.trustPolicy);
+      await checkTrustPolicy(db, account, input.trustPolicy);
       const row: IamRoleTable = {
         id: uniqueId('AROA'),
         account_id: account,
@@ -136,7 +157,7 @@ export function createRoles(ctx: IamContext, tags: IamTags): IamRoles {
 
     async updateAssumeRolePolicy(account: string, name: string, document: string): Promise<void> {
       const role = await find(account, name);
-      checkTrustPolicy(document);
+      await checkTrustPolicy(db, account, document);
       await db.updateTable('iam_roles').set({ trust_policy: document }).where('id', '=', role.id).execute();
       ctx.changed();
     },

@@ -26,7 +26,8 @@ function firstWord(sql: string): string {
 /**
  * DuckDB's syntax error as Trino words it, where DuckDB says where it is: "SYNTAX_ERROR: line 1:1: mismatched
  * input 'SELEC'". DuckDB's position is a byte offset into the text it parsed, which is the query as written but
- * where the pre-parse rewrote a Trino construct before it (pre-parse.ts); no rewrite adds a line.
+ * where the pre-parse rewrote a Trino construct before it (pre-parse.ts): then the column, rarely the line, is
+ * off by what the rewrite changed.
  */
 function syntaxFailure(message: string, position: Json | undefined, sql: string): QueryRejected {
   const at = Number(position);

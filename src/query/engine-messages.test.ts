@@ -37,6 +37,9 @@ describe("the engine's errors as Athena words them", () => {
     expect((await said("SELECT BIGINT '9223372036854775807' + 1")).reason).toBe(
       'NUMERIC_VALUE_OUT_OF_RANGE: bigint addition overflow: 9223372036854775807 + 1',
     );
+    expect(
+      (await said("SELECT CAST('99999999999999999999999999999999999999' AS DECIMAL(38,0)) + 1")).reason,
+    ).toBe('NUMERIC_VALUE_OUT_OF_RANGE: Decimal overflow');
     expect((await said('SELECT 2147483647 * 2')).reason).toBe(
       'NUMERIC_VALUE_OUT_OF_RANGE: integer multiplication overflow: 2147483647 * 2',
     );

@@ -89,6 +89,11 @@ const RULES: readonly ((message: string) => EngineMessage | undefined)[] = [
       type: 1006,
     };
   },
+  // Trino names no operands for a decimal's overflow.
+  (message) =>
+    /^Overflow in (addition|subtraction|multiplication) of DECIMAL\(\d+\) /.test(message)
+      ? { reason: 'NUMERIC_VALUE_OUT_OF_RANGE: Decimal overflow' }
+      : undefined,
   (message) => {
     const overflow = /^Overflow in (addition|subtraction|multiplication) of (INT\d+|[A-Z]+) \((.+)\)!?$/.exec(
       message,

@@ -11,7 +11,7 @@ import {
   text,
   unrecognised,
 } from './sandbox-tree.js';
-import { syntaxError } from './statements/tokens.js';
+import { trinoSyntaxError } from './statements/tokens.js';
 
 export { QueryRejected, RESERVED_SCHEMAS, type TableReference } from './sandbox-tree.js';
 
@@ -41,8 +41,7 @@ function syntaxFailure(message: string, position: Json | undefined, sql: string)
       : message === 'syntax error at end of input'
         ? "mismatched input '<EOF>'"
         : message;
-  const located = syntaxError(sql, offset, said);
-  return new QueryRejected(`SYNTAX_ERROR: ${located.message}`);
+  return trinoSyntaxError(sql, offset, said);
 }
 
 function parseFailure(root: { [key: string]: Json }, sql: string): QueryRejected {

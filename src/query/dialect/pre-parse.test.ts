@@ -3,6 +3,26 @@ import { describe, expect, it } from 'vitest';
 import { QueryRejected } from '../sandbox-tree.js';
 import { preParse } from './pre-parse.js';
 
+describe('a trailing comma, which Trino refuses and DuckDB would read', () => {
+  it('is a SYNTAX_ERROR at the token after it; a comma in a string or before an item is not', () => {
+    const refusal = (sql: string) => {
+      try {
+        preParse(sql);
+      } catch (error) {
+        if (error instanceof QueryRejected) return error.message;
+        throw error;
+      }
+      return 'read';
+    };
+    expect(refusal('SELECT a, FROM t')).toBe("SYNTAX_ERROR: line 1:11: mismatched input 'FROM'");
+    expect(refusal('SELECT f(a,) FROM t')).toBe("SYNTAX_ERROR: line 1:12: mismatched input ')'");
+    expect(refusal('SELECT ARRAY[1,]')).toBe("SYNTAX_ERROR: line 1:16: mismatched input ']'");
+    expect(refusal('SELECT a,')).toBe("SYNTAX_ERROR: line 1:10: mismatched input '<EOF>'");
+    expect(refusal("SELECT 'a, FROM', b FROM t")).toBe('read');
+    expect(refusal('SELECT a, b FROM t')).toBe('read');
+  });
+});
+
 describe('Trino syntax rewritten before DuckDB parses it', () => {
   const cases: [string, string][] = [
     ['SELECT CAST(x AS ARRAY(INTEGER))', 'SELECT CAST(x AS INTEGER[])'],

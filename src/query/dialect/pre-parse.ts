@@ -10,7 +10,7 @@
  * - `X'0A0B'` (varbinary) is `from_hex('0A0B')`.
  */
 import { QueryRejected } from '../sandbox-tree.js';
-import { type Token, tokenize } from '../statements/tokens.js';
+import { type Token, tokenize, trinoSyntaxError } from '../statements/tokens.js';
 
 interface Edit {
   at: number;
@@ -37,6 +37,16 @@ export function preParse(sql: string): string {
     const name = word(i);
     if (name === 'from' && (i === 0 || symbol(i - 1, '(')))
       throw new QueryRejected("FROM-first queries are not part of Athena's SQL: write SELECT ... FROM.");
+    // A trailing comma (`SELECT a, FROM t`, `f(a,)`, `ARRAY[1,]`): DuckDB's parser reads it, Trino's does not.
+    if (
+      symbol(i, ',') &&
+      (word(i + 1) === 'from' || symbol(i + 1, ')') || symbol(i + 1, ']') || tokens[i + 1]?.kind === 'end')
+    )
+      throw trinoSyntaxError(
+        sql,
+        (tokens[i + 1] as Token).start,
+        `mismatched input '${(tokens[i + 1] as Token).text}'`,
+      );
     if ((name === 'cast' || name === 'try_cast') && symbol(i + 1, '('))
       arrayTypes(tokens, i + 1, closing, edits);
     else if (name === 'values') valuesRows(tokens, i + 1, closing, edits);

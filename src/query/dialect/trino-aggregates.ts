@@ -19,7 +19,6 @@ import {
 const TEMPLATE_AGGREGATES: ReadonlySet<string> = new Set([
   'avg',
   'sum',
-  'median',
   'any_value',
   'count',
   'skewness',
@@ -95,10 +94,13 @@ const SKEWNESS = 'skewness($1) * (count($1) - 2) / sqrt(CAST(count($1) AS DOUBLE
  */
 
 /**
- * avg: a double of integers and doubles, a real of reals, and of a decimal a decimal of the same type, rounded
- * half up (DuckDB answers a double of all but reals). DuckDB's median has exactly those result types.
+ * avg: a double of integers and doubles, a real of reals, and of a decimal a decimal of the same type (DuckDB
+ * answers a double of all but reals; its double is rounded half up to the decimal's scale, so a decimal of more
+ * digits than a double holds is not exact). DuckDB's median has exactly those result types; its list form, of
+ * a one-element list, lends them without a median computed (a windowed median would be, though it lends only
+ * its type).
  */
-const AVG = 'cast_to_type(avg($1), median($1))';
+const AVG = 'cast_to_type(avg($1), list_median([any_value($1)]))';
 
 /**
  * sum: a bigint of integers, which fails past its range as Trino's does (DuckDB sums integers into a HUGEINT

@@ -31,6 +31,11 @@ export function syntaxError(source: string, offset: number, message: string): Qu
   return new QueryRejected(`line ${line}:${offset - lineStart + 1}: ${message}`);
 }
 
+/** A query's syntax error as Athena words it: "SYNTAX_ERROR: line L:C: message". */
+export function trinoSyntaxError(source: string, offset: number, message: string): QueryRejected {
+  return new QueryRejected(`SYNTAX_ERROR: ${syntaxError(source, offset, message).message}`);
+}
+
 function isWordStart(c: string): boolean {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c === '_' || c.charCodeAt(0) > 0x7f;
 }

@@ -216,6 +216,8 @@ describe('Glue Data Catalog API', () => {
     const second = await filtered("year IN ('2022', '2024')", 1, first.NextToken);
     expect(second.Partitions?.map((p) => p.Values)).toEqual([['2024']]);
     expect(await failure(filtered("colour = 'red'"))).toBe('InvalidInputException');
+    for (const MaxResults of [0, -1, 1001])
+      expect(await failure(filtered("year = '2024'", MaxResults))).toBe('InvalidInputException');
     const cli = await awsCli(t.dataDir, t.url, [
       'glue',
       'get-partitions',
@@ -250,34 +252,34 @@ describe('Glue Data Catalog API', () => {
       'InvalidInputException',
     );
 
-    // UpdatePartition replaces the definition, and may move the partition to other values.
+    // UpdatePartition replaces the definition; the values cannot change (Glue: delete and create instead).
     const created = (await glue.send(new GetPartitionsCommand(table))).Partitions?.[0]?.CreationTime;
     await glue.send(
       new UpdatePartitionCommand({
         ...table,
         PartitionValueList: ['2022'],
-        PartitionInput: { Values: ['2021'], StorageDescriptor: { Location: 's3://lake/a/old/' } },
+        PartitionInput: { Values: ['2022'], StorageDescriptor: { Location: 's3://lake/a/old/' } },
       }),
     );
-    const moved = (await glue.send(new GetPartitionsCommand(table))).Partitions ?? [];
-    expect(moved.map((p) => [p.Values, p.StorageDescriptor?.Location])).toEqual([
-      [['2021'], 's3://lake/a/old/'],
+    const updated = (await glue.send(new GetPartitionsCommand(table))).Partitions ?? [];
+    expect(updated.map((p) => [p.Values, p.StorageDescriptor?.Location])).toEqual([
+      [['2022'], 's3://lake/a/old/'],
       [['2023'], 's3://lake/a/year=2023/'],
       [['2024'], 's3://lake/a/year=2024/'],
     ]);
-    expect(moved[0]?.CreationTime).toEqual(created);
+    expect(updated[0]?.CreationTime).toEqual(created);
     const update = (from: string, to: string[]) =>
       glue.send(
         new UpdatePartitionCommand({ ...table, PartitionValueList: [from], PartitionInput: { Values: to } }),
       );
-    expect(await failure(update('2022', ['2022']))).toBe('EntityNotFoundException');
-    expect(await failure(update('2021', ['2023']))).toBe('AlreadyExistsException');
-    expect(await failure(update('2021', ['2023', 'x']))).toBe('InvalidInputException');
+    expect(await failure(update('1999', ['1999']))).toBe('EntityNotFoundException');
+    expect(await failure(update('2022', ['2021']))).toBe('InvalidInputException');
+    expect(await failure(update('2022', ['2022', 'x']))).toBe('InvalidInputException');
 
     const deleted = await glue.send(
       new BatchDeletePartitionCommand({
         ...table,
-        PartitionsToDelete: [{ Values: ['2021'] }, { Values: ['1999'] }],
+        PartitionsToDelete: [{ Values: ['2022'] }, { Values: ['1999'] }],
       }),
     );
     expect(deleted.Errors?.map((e) => [e.PartitionValues, e.ErrorDetail?.ErrorCode])).toEqual([

@@ -259,12 +259,11 @@ export function createCatalogOperations(catalog: CatalogService): JsonOperations
     BatchDeleteTable: catalogOp(
       'BatchDeleteTable',
       ['DatabaseName', 'TablesToDelete'],
+      // The list is checked before it is authorized: each name is a resource the caller must be allowed.
       (a, i) => [
         a.catalog,
         a.database(i.DatabaseName),
-        ...(Array.isArray(i.TablesToDelete) ? i.TablesToDelete : []).map((name) =>
-          a.table(i.DatabaseName, name),
-        ),
+        ...tableNames(i.TablesToDelete).map((name) => a.table(i.DatabaseName, name)),
       ],
       async (input) => {
         const database = requiredString(input, 'DatabaseName');
@@ -363,7 +362,12 @@ export function createCatalogOperations(catalog: CatalogService): JsonOperations
       ['DatabaseName', 'TableName', 'Expression', 'NextToken', 'MaxResults', 'ExcludeColumnSchema'],
       tableOf,
       async (input, req) => {
-        const max = Math.min(optionalNumber(input, 'MaxResults') ?? 1000, 1000);
+        const max = optionalNumber(input, 'MaxResults') ?? 1000;
+        if (!Number.isInteger(max) || max < 1 || max > 1000)
+          throw badRequest(
+            'InvalidInputException',
+            `1 validation error detected: Value '${max}' at 'maxResults' failed to satisfy constraint: Member must have value between 1 and 1000`,
+          );
         const token = optionalString(input, 'NextToken');
         const database = requiredString(input, 'DatabaseName');
         const tableName = requiredString(input, 'TableName');

@@ -251,20 +251,20 @@ export function createCatalogService(deps: { store: CatalogStore; clock: Clock }
     ): Promise<void> {
       const table = await getTable(database, tableName);
       checkPartitionValues(table, input.Values);
-      const name = table.definition.Name;
       const key = partitionKeyOf(values);
-      const moved = partitionKeyOf(input.Values);
-      await store.transaction(async (trx) => {
-        const current = await store.findPartition(table.database, name, key, trx);
-        if (!current) throw entityNotFound('Cannot find partition.');
-        if (moved !== key && (await store.findPartition(table.database, name, moved, trx)))
-          throw alreadyExists('Partition already exists.');
-        await store.deletePartition(table.database, name, key, trx);
-        await store.insertPartition(
-          { ...current, values_key: moved, definition: JSON.stringify(input) },
-          trx,
+      // Glue: "The Values property can't be changed"; a partition is moved by deleting and creating it.
+      if (partitionKeyOf(input.Values) !== key)
+        throw badRequest(
+          'InvalidInputException',
+          "The partition's Values cannot be changed: delete the partition and create it with the new values.",
         );
-      });
+      const updated = await store.updatePartition(
+        table.database,
+        table.definition.Name,
+        key,
+        JSON.stringify(input),
+      );
+      if (!updated) throw entityNotFound('Cannot find partition.');
     },
   };
 }

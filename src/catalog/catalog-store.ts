@@ -54,6 +54,8 @@ export interface CatalogStore {
     limit: number,
   ): Promise<PartitionRow[]>;
   deletePartition(database: string, table: string, valuesKey: string, on?: Db): Promise<boolean>;
+  /** Replaces a partition's definition; false if there is no such partition. */
+  updatePartition(database: string, table: string, valuesKey: string, definition: string): Promise<boolean>;
   /** False when a crawler of its name exists. */
   insertCrawler(row: CrawlerRow): Promise<boolean>;
   findCrawler(name: string): Promise<CrawlerRow | undefined>;
@@ -174,8 +176,8 @@ export function createCatalogStore(db: Kysely<Database>): CatalogStore {
         .executeTakeFirst();
       return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
     },
-    findPartition: (database: string, table: string, valuesKey: string, on: Db = db) =>
-      on
+    findPartition: (database: string, table: string, valuesKey: string) =>
+      db
         .selectFrom('catalog_partitions')
         .selectAll()
         .where('database', '=', database)
@@ -190,6 +192,21 @@ export function createCatalogStore(db: Kysely<Database>): CatalogStore {
         .where('table_name', '=', table);
       if (after !== undefined) query = query.where('values_key', '>', after);
       return query.orderBy('values_key').limit(limit).execute();
+    },
+    async updatePartition(
+      database: string,
+      table: string,
+      valuesKey: string,
+      definition: string,
+    ): Promise<boolean> {
+      const result = await db
+        .updateTable('catalog_partitions')
+        .set({ definition })
+        .where('database', '=', database)
+        .where('table_name', '=', table)
+        .where('values_key', '=', valuesKey)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
     },
     async deletePartition(database: string, table: string, valuesKey: string, on: Db = db): Promise<boolean> {
       const result = await on

@@ -64,10 +64,7 @@ export interface CatalogService {
   /** Every partition of the table, read a page at a time. */
   allPartitions(database: string, tableName: string): Promise<CatalogPartition[]>;
   deletePartition(database: string, tableName: string, values: readonly string[]): Promise<void>;
-  /**
-   * Replaces the partition of `values` with `input`, whose values may differ (the partition moves to them); it
-   * keeps its creation time.
-   */
+  /** Replaces the definition of the partition of `values`; `input` must name the same values (Glue's rule). */
   updatePartition(
     database: string,
     tableName: string,

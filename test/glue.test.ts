@@ -545,6 +545,10 @@ describe('crawlers', () => {
     expect(await names('PARKING_2*')).toEqual(['parking_2024']);
     expect(await names('parking_[0-9]*')).toEqual(['parking_2024']);
     expect(await names('parking')).toEqual([]);
+    // A * inside a character class, escaped, or after a quantifier is the regular expression's own.
+    expect(await names('parking_[0-9*]+')).toEqual(['parking_2024']);
+    expect(await names('parking\\*')).toEqual([]);
+    expect(await names('**tickets')).toEqual(['parking_tickets']);
     expect(
       await failure(glue.send(new GetTablesCommand({ DatabaseName: 'patterns', Expression: '(a' }))),
     ).toBe('InvalidInputException');

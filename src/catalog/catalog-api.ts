@@ -23,10 +23,36 @@ import {
   partitionInputShape,
   tableInputShape,
 } from './glue-shapes.js';
-import { partitionFilter } from './partition-expression.js';
+import { MAX_EXPRESSION, partitionFilter } from './partition-expression.js';
 
-/** Glue's limit on GetTables' Expression. */
-const MAX_EXPRESSION = 2048;
+/** What a `*` after it repeats, in a regular expression. */
+const REPEATABLE_ENDS: ReadonlySet<string> = new Set(['.', ')', ']', '?', '+', '}']);
+
+/**
+ * The expression with each `*` that repeats nothing made `.*`: not one after `.`, `)`, `]` or a quantifier
+ * (`?`, `+`, `}`), nor one escaped or inside a character class.
+ */
+function starsAsWildcards(expression: string): string {
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < expression.length; i++) {
+    const c = expression[i] as string;
+    if (c === '\\') {
+      out += expression.slice(i, i + 2);
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (c === ']') inClass = false;
+    } else if (c === '[') inClass = true;
+    else if (c === '*' && !REPEATABLE_ENDS.has(expression[i - 1] ?? '')) {
+      out += '.*';
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
 
 /**
  * Glue's Expression is a regular expression over table names (e.g. "parking.*"), matched whole and, as table
@@ -40,7 +66,7 @@ function tableNamePattern(expression: string): RE2JS {
   if (expression.length > MAX_EXPRESSION)
     throw badRequest('InvalidInputException', `Expression must be at most ${MAX_EXPRESSION} characters.`);
   try {
-    return RE2JS.compile(expression.replace(/(?<![.\\\])])\*/g, '.*'), RE2JS.CASE_INSENSITIVE);
+    return RE2JS.compile(starsAsWildcards(expression), RE2JS.CASE_INSENSITIVE);
   } catch {
     throw badRequest('InvalidInputException', 'Expression is not a valid regular expression.');
   }

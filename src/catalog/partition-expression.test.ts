@@ -57,6 +57,17 @@ describe('GetPartitions Expression', () => {
     expect(matching("month NOT LIKE '0%'").map((v) => v[1])).toEqual(['11', '10', '1']);
     expect(matching('`year` = 2023 AND "month" = \'11\'')).toHaveLength(1);
   });
+  it('compares integer keys exactly, reads IS [NOT] NULL, and refuses keys of types Glue does not filter on', () => {
+    const keys = [{ Name: 'id', Type: 'bigint' }];
+    expect(partitionFilter('id = 9007199254740993', keys)(['9007199254740992'])).toBe(false);
+    expect(partitionFilter('id = 9007199254740993', keys)(['9007199254740993'])).toBe(true);
+    expect(partitionFilter('id IS NULL', keys)(['1'])).toBe(false);
+    expect(partitionFilter('id IS NOT NULL', keys)(['1'])).toBe(true);
+    expect(() => partitionFilter('ratio = 1', [{ Name: 'ratio', Type: 'double' }])).toThrow(
+      /of type double, which an expression cannot filter on/,
+    );
+    expect(partitionFilter('price > 2.5', [{ Name: 'price', Type: 'decimal(10,2)' }])(['2.75'])).toBe(true);
+  });
   it("takes '' for a quote, and a LIKE pattern's other characters literally", () => {
     const keys = [{ Name: 'name', Type: 'string' }];
     expect(partitionFilter("name = 'o''brien'", keys)(["o'brien"])).toBe(true);
@@ -73,6 +84,7 @@ describe('GetPartitions Expression', () => {
     expect(refusal('(year = 2024')).toMatch(/ends too soon/);
     expect(refusal('year = 2024)')).toMatch(/Unexpected '\)'/);
     expect(refusal('year NOT = 2024')).toMatch(/Unexpected '='/);
+    expect(refusal('year IS 2024')).toMatch(/Unexpected '2024'/);
     expect(refusal('month LIKE 5')).toMatch(/Unexpected '5'/);
     expect(refusal('year = 2024; DROP TABLE x')).toMatch(/Unexpected ';'/);
     expect(refusal(`${'('.repeat(100)}year = 1${')'.repeat(100)}`)).toMatch(/nests deeper than 64/);

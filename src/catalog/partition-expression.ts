@@ -3,20 +3,21 @@
  * it (https://docs.aws.amazon.com/glue/latest/webapi/API_GetPartitions.html):
  *
  *   expression := or;  or := and (OR and)*;  and := not (AND not)*;  not := NOT not | '(' or ')' | predicate
- *   predicate  := key (= | <> | != | < | > | <= | >=) literal
+ *   predicate  := key (= | <> | != | < | > | <= | >=) literal | key IS [NOT] NULL
  *               | key [NOT] BETWEEN literal AND literal | key [NOT] IN (literal, ...) | key [NOT] LIKE 'pattern'
  *
  * A key is a partition key's name (bare, or quoted as `key` or "key"); a literal is a 'string' ('' for a quote)
- * or a number. Each key compares as its type does: the integer types and decimal as numbers, the rest (string,
- * date, timestamp) as text, which orders ISO dates and timestamps as time does. A partition whose value cannot be
- * read as its key's number matches nothing that compares it. The client chooses the text, so the parser is
- * linear, bounded in length and depth, and LIKE is matched by RE2.
+ * or a number. Keys of the types Glue lists compare as their type does: the integer types exactly as integers,
+ * decimal as a number, string, date and timestamp as text (which orders ISO dates and timestamps as time does);
+ * a key of another type is refused, as Glue refuses it. No comparison holds for a partition whose value is not a
+ * number of its key's type (NOT of one does). A partition value is never NULL. The client chooses the text, so
+ * the parser is linear, bounded in length and depth, and LIKE is matched by RE2.
  */
 import { RE2JS } from 're2js';
 import { badRequest } from '../errors.js';
 
-/** Glue's limit on Expression. */
-const MAX_EXPRESSION = 2048;
+/** Glue's limit on an Expression (GetPartitions', GetTables'). */
+export const MAX_EXPRESSION = 2048;
 /** How deeply parentheses and NOTs may nest: more is refused rather than recursed into. */
 const MAX_DEPTH = 64;
 
@@ -96,27 +97,47 @@ function tokenize(text: string): Token[] {
   return tokens;
 }
 
-const NUMERIC_TYPES = new Set(['tinyint', 'smallint', 'int', 'integer', 'bigint', 'long', 'float', 'double']);
+/** How a key's values compare, by the key's type as Glue lists the types it filters on. */
+type Comparison = 'integer' | 'decimal' | 'text';
 
-function isNumeric(type: string): boolean {
-  const base = type.toLowerCase().replace(/\(.*$/, '').trim();
-  return NUMERIC_TYPES.has(base) || base === 'decimal';
+const COMPARISONS: Readonly<Record<string, Comparison>> = {
+  tinyint: 'integer',
+  smallint: 'integer',
+  int: 'integer',
+  integer: 'integer',
+  bigint: 'integer',
+  long: 'integer',
+  decimal: 'decimal',
+  string: 'text',
+  varchar: 'text',
+  char: 'text',
+  date: 'text',
+  timestamp: 'text',
+};
+
+function comparisonOf(key: PartitionKey): Comparison {
+  const base = (key.Type ?? 'string').toLowerCase().replace(/\(.*$/, '').trim();
+  const comparison = COMPARISONS[base];
+  if (!comparison)
+    throw invalid(
+      `The partition key '${key.Name}' is of type ${base.slice(0, 64)}, which an expression cannot filter on.`,
+    );
+  return comparison;
 }
 
-/** A value of a key as it compares: a number for the numeric keys (NaN when it is none), else the text. */
-function comparable(numeric: boolean, text: string): number | string {
-  if (!numeric) return text;
-  return /^\s*-?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$/.test(text) ? Number(text) : Number.NaN;
+/** The value of `kind` a literal or a partition value stands for; undefined where it is no such number. */
+type Value = bigint | number | string | undefined;
+
+function valueOf(kind: Comparison, text: string): Value {
+  if (kind === 'text') return text;
+  const trimmed = text.trim();
+  if (kind === 'integer') return /^[-+]?\d{1,40}$/.test(trimmed) ? BigInt(trimmed) : undefined;
+  return /^[-+]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(trimmed) ? Number(trimmed) : undefined;
 }
 
-function compare(a: number | string, b: number | string): number | undefined {
-  if (typeof a === 'number' && typeof b === 'number') {
-    if (Number.isNaN(a) || Number.isNaN(b)) return undefined;
-    return a < b ? -1 : a > b ? 1 : 0;
-  }
-  const x = String(a);
-  const y = String(b);
-  return x < y ? -1 : x > y ? 1 : 0;
+function compare(a: Value, b: Value): number | undefined {
+  if (a === undefined || b === undefined) return undefined;
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** SQL LIKE (% any run, _ one character, no escape) as an RE2 pattern matched whole. */
@@ -214,31 +235,40 @@ class Parser {
     return this.next();
   }
 
-  private key(): { index: number; numeric: boolean } {
+  private key(): { index: number; kind: Comparison } {
     const token = this.take('word', 'name');
     const index = this.keys.findIndex((k) => k.Name.toLowerCase() === token.text.toLowerCase());
     const key = this.keys[index];
     if (!key)
       throw invalid(`Unknown column '${token.text.slice(0, 255)}': it is not a partition key of the table.`);
-    return { index, numeric: isNumeric(key.Type ?? 'string') };
+    return { index, kind: comparisonOf(key) };
   }
 
-  private literal(numeric: boolean): number | string {
-    return comparable(numeric, this.take('string', 'number').text);
+  private literal(kind: Comparison): Value {
+    return valueOf(kind, this.take('string', 'number').text);
   }
 
   private predicate(): PartitionFilter {
-    const { index, numeric } = this.key();
-    const value = (v: readonly string[]) => comparable(numeric, v[index] ?? '');
+    const { index, kind } = this.key();
+    const value = (v: readonly string[]) => valueOf(kind, v[index] ?? '');
+    if (this.isWord('IS')) {
+      this.next();
+      const not = this.isWord('NOT');
+      if (not) this.next();
+      if (!this.isWord('NULL')) this.unexpected();
+      this.next();
+      // A partition's value is never NULL.
+      return () => not;
+    }
     const negated = this.isWord('NOT');
     if (negated) this.next();
     const apply = (test: PartitionFilter): PartitionFilter => (negated ? (v) => !test(v) : test);
     if (this.isWord('BETWEEN')) {
       this.next();
-      const low = this.literal(numeric);
+      const low = this.literal(kind);
       if (!this.isWord('AND')) this.unexpected();
       this.next();
-      const high = this.literal(numeric);
+      const high = this.literal(kind);
       return apply((v) => {
         const x = value(v);
         const above = compare(x, low);
@@ -250,10 +280,10 @@ class Parser {
       this.next();
       if (!this.isSymbol('(')) this.unexpected();
       this.next();
-      const list = [this.literal(numeric)];
+      const list = [this.literal(kind)];
       while (this.isSymbol(',')) {
         this.next();
-        list.push(this.literal(numeric));
+        list.push(this.literal(kind));
       }
       if (!this.isSymbol(')')) this.unexpected();
       this.next();
@@ -271,7 +301,7 @@ class Parser {
     const operator = this.peek();
     if (operator.kind !== 'symbol' || ['(', ')', ','].includes(operator.text)) this.unexpected();
     this.next();
-    const right = this.literal(numeric);
+    const right = this.literal(kind);
     const holds: Record<string, (order: number) => boolean> = {
       '=': (o) => o === 0,
       '<>': (o) => o !== 0,

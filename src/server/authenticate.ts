@@ -14,6 +14,7 @@ import {
   canonicalRequest,
   canonicalUri,
   hmacHex,
+  INVALID_TOKEN_MESSAGE,
   parseAmzDate,
   parseAuthorizationHeader,
   parsePresignedQuery,
@@ -222,7 +223,7 @@ function tokenError(code: 'ExpiredToken' | 'InvalidToken'): AppError {
       })
     : new AppError('InvalidToken', 400, 'The provided token is malformed or otherwise invalid.', {
         protocolCodes: { json: 'UnrecognizedClientException', query: 'InvalidClientTokenId' },
-        protocolMessage: 'The security token included in the request is invalid.',
+        protocolMessage: INVALID_TOKEN_MESSAGE,
       });
 }
 

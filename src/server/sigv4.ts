@@ -56,9 +56,12 @@ const AUTH_FAILURES = {
 
 export type AuthFailure = keyof typeof AUTH_FAILURES;
 
+/** How the JSON and query services word a key or session token they do not know. */
+export const INVALID_TOKEN_MESSAGE = 'The security token included in the request is invalid.';
+
 /** How the JSON and query services word a failure that S3 words otherwise. */
 const PROTOCOL_MESSAGES: Partial<Record<AuthFailure, string>> = {
-  InvalidAccessKeyId: 'The security token included in the request is invalid.',
+  InvalidAccessKeyId: INVALID_TOKEN_MESSAGE,
 };
 
 export function authError(failure: AuthFailure, message: string, fields?: Record<string, string>): AppError {

@@ -6,6 +6,7 @@
  */
 import { notFound } from '../errors.js';
 import type { ApiResponse } from '../lib/http.js';
+import { toXml } from '../lib/xml.js';
 import type { S3OperationName } from './s3-operations.js';
 import type { S3QueryName } from './s3-vocabulary.js';
 import { xmlResponse } from './s3-wire.js';
@@ -32,7 +33,12 @@ export const UNSET_SETTINGS: readonly UnsetSetting[] = [
     selector: 'logging',
     read: { name: 'GetBucketLogging', method: 'GET', action: 's3:GetBucketLogging' },
     writes: [{ name: 'PutBucketLogging', method: 'PUT', action: 's3:PutBucketLogging' }],
-    answer: () => xmlResponse('BucketLoggingStatus', {}),
+    // S3 answers this one in its older namespace.
+    answer: () => ({
+      status: 200,
+      headers: { 'content-type': 'application/xml' },
+      body: toXml('BucketLoggingStatus', {}, 'http://doc.s3.amazonaws.com/2006-03-01'),
+    }),
   },
   {
     selector: 'accelerate',

@@ -116,9 +116,9 @@ describe('hostile input gets S3 errors and the server keeps serving', () => {
       expect(res.status, name).toBe(400);
       expect(code(res.body), name).toBe('InvalidBucketName');
     }
-    const website = await signed('GET', '/hostile', { query: { website: '' } });
-    expect(website.status).toBe(501);
-    expect(code(website.body)).toBe('NotImplemented');
+    const analytics = await signed('GET', '/hostile', { query: { analytics: '' } });
+    expect(analytics.status).toBe(501);
+    expect(code(analytics.body)).toBe('NotImplemented');
     const maxKeys = await signed('GET', '/hostile', { query: { 'list-type': '2', 'max-keys': '-5' } });
     expect(code(maxKeys.body)).toBe('InvalidArgument');
     const sha = await signed('PUT', '/hostile/sha', {

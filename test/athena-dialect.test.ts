@@ -180,7 +180,7 @@ describe('what is not Athena SQL is refused, never answered differently', () => 
     );
     const done = await waitForQuery(athena, QueryExecutionId as string);
     const missing =
-      "COLUMN_NOT_FOUND: Column 'streat' cannot be resolved or requester is not authorized to access requested resources";
+      "COLUMN_NOT_FOUND: line 1:8: Column 'streat' cannot be resolved or requester is not authorized to access requested resources";
     expect(done.Status?.StateChangeReason).toBe(missing);
     expect(done.Status?.AthenaError).toMatchObject({
       ErrorCategory: 2,

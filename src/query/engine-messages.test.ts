@@ -28,6 +28,19 @@ describe("the engine's errors as Athena words them", () => {
       type: 1006,
     });
     expect((await said(`SELECT t.c FROM ${T}`)).reason).toBe(`COLUMN_NOT_FOUND: Column 't.c' ${tail}`);
+    // With the query as written, where it names the column first, as Trino says it.
+    const missing = 'Binder Error: Referenced column "c" not found in FROM clause!';
+    expect(engineMessage(missing, 'SELECT a,\n  "C" + 1 FROM t').reason).toBe(
+      `COLUMN_NOT_FOUND: line 2:3: Column 'c' ${tail}`,
+    );
+    expect(
+      engineMessage('Binder Error: Table "t" does not have a column named "c"', 'SELECT x.c, t . c FROM t')
+        .reason,
+    ).toBe(`COLUMN_NOT_FOUND: line 1:13: Column 't.c' ${tail}`);
+    expect(engineMessage(missing, "SELECT 'c' FROM t").reason).toBe(`COLUMN_NOT_FOUND: Column 'c' ${tail}`);
+    expect(engineMessage(missing, "SELECT 'unterminated").reason).toBe(
+      `COLUMN_NOT_FOUND: Column 'c' ${tail}`,
+    );
   });
   it("Seawall's own Trino errors lose DuckDB's class", async () => {
     expect(await said('SELECT 1 / 0')).toEqual({ reason: 'DIVISION_BY_ZERO: Division by zero' });

@@ -6,12 +6,17 @@
  * DuckDB's wording without DuckDB's class ("Binder Error: "), since it names no Trino error.
  */
 
+import { lineColumn, type Token, tokenize } from './statements/tokens.js';
+
 export interface EngineMessage {
   /** StateChangeReason and AthenaError's ErrorMessage. */
   reason: string;
   /** AthenaError's ErrorType where Athena gives that kind its own (COLUMN_NOT_FOUND: 1006). */
   type?: number;
 }
+
+/** Athena's ErrorType for a column that cannot be resolved. */
+const COLUMN_NOT_FOUND = 1006;
 
 /** DuckDB's class of an error, at the head of its message: "Binder Error: ", "Out of Range Error: "... */
 const DUCKDB_CLASS = /^(?:[A-Z][a-z]*)(?: [A-Za-z]+)* Error: /;
@@ -86,7 +91,7 @@ const RULES: readonly ((message: string) => EngineMessage | undefined)[] = [
     if (column === undefined) return undefined;
     return {
       reason: `COLUMN_NOT_FOUND: Column '${column}' cannot be resolved or requester is not authorized to access requested resources`,
-      type: 1006,
+      type: COLUMN_NOT_FOUND,
     };
   },
   // Trino names no operands for a decimal's overflow.
@@ -134,13 +139,47 @@ const RULES: readonly ((message: string) => EngineMessage | undefined)[] = [
   },
 ];
 
-/** Athena's StateChangeReason (and ErrorType, where Athena has its own) for a DuckDB error message. */
-export function engineMessage(duckdb: string): EngineMessage {
+/**
+ * Where a column a query names first appears in it, as Trino's "line L:C: " (`t.c` where `t.c` is written): DuckDB
+ * names the column but says where only in the SQL it ran, which is the query translated. Empty if not found.
+ */
+function columnPosition(query: string, column: string): string {
+  let tokens: Token[];
+  try {
+    tokens = tokenize(query, 'trino');
+  } catch {
+    return '';
+  }
+  const parts = column.toLowerCase().split('.');
+  const named = (token: Token | undefined, part: string | undefined) =>
+    (token?.kind === 'word' || token?.kind === 'quoted') && token.text.toLowerCase() === part;
+  const at = tokens.findIndex((_, i) =>
+    parts.every(
+      (part, k) => named(tokens[i + 2 * k], part) && (k === 0 || tokens[i + 2 * k - 1]?.text === '.'),
+    ),
+  );
+  const token = tokens[at];
+  return token ? `${lineColumn(query, token.start)}: ` : '';
+}
+
+/**
+ * Athena's StateChangeReason (and ErrorType, where Athena has its own) for a DuckDB error message; `query` is
+ * the query as written, to say where in it a column that is not there is named.
+ */
+export function engineMessage(duckdb: string, query?: string): EngineMessage {
   const first = duckdb.split('\n')[0] ?? '';
   const message = first.replace(DUCKDB_CLASS, '');
   for (const rule of RULES) {
     const said = rule(message);
-    if (said) return said;
+    if (!said) continue;
+    const column =
+      said.type === COLUMN_NOT_FOUND
+        ? /^COLUMN_NOT_FOUND: Column '(.+?)' cannot/.exec(said.reason)?.[1]
+        : undefined;
+    const position = column !== undefined && query !== undefined ? columnPosition(query, column) : '';
+    return position
+      ? { ...said, reason: said.reason.replace('COLUMN_NOT_FOUND: ', `COLUMN_NOT_FOUND: ${position}`) }
+      : said;
   }
   return { reason: message };
 }

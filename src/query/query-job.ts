@@ -38,7 +38,7 @@ interface Failure {
 }
 
 /** Turns what stopped a query into Athena's StateChangeReason and AthenaError. */
-function failureOf(error: unknown, logger: Logger, queryId: string): Failure {
+function failureOf(error: unknown, logger: Logger, queryId: string, query: string): Failure {
   if (error instanceof JobStopped) {
     if (error.reason === 'timeout')
       return {
@@ -64,7 +64,7 @@ function failureOf(error: unknown, logger: Logger, queryId: string): Failure {
     if (error.kind === 'crashed' || error.kind === 'memory')
       logger.warn({ queryId, kind: error.kind }, 'query engine stopped');
     if (error.kind !== 'engine') return { reason: error.message, category: USER, type };
-    const said = engineMessage(error.message);
+    const said = engineMessage(error.message, query);
     return { reason: said.reason, category: USER, type: said.type ?? type };
   }
   logger.error({ err: error, queryId }, 'query failed unexpectedly');
@@ -239,11 +239,11 @@ export function createQueryJob(deps: {
   }
 
   /** What a query that did not succeed records: Athena cancels one over its bytes cutoff, and fails the rest. */
-  function unsuccessful(error: unknown, signal: AbortSignal, ref: string): Partial<QueryRow> {
+  function unsuccessful(error: unknown, signal: AbortSignal, row: QueryRow): Partial<QueryRow> {
     // Athena's per-query data usage control cancels the query once it has read more than the cutoff.
     if (error instanceof BytesCutoffExceeded && !signal.aborted)
       return { state: 'CANCELLED', state_change_reason: error.message, data_scanned: error.scanned };
-    const failure = failureOf(signal.aborted ? signal.reason : error, logger, ref);
+    const failure = failureOf(signal.aborted ? signal.reason : error, logger, row.id, row.query);
     return {
       state: 'FAILED',
       state_change_reason: deps.storage
@@ -269,7 +269,7 @@ export function createQueryJob(deps: {
       try {
         outcome = await execute(row, signal);
       } catch (error) {
-        outcome = unsuccessful(error, signal, ref);
+        outcome = unsuccessful(error, signal, row);
       }
       const completed = clock.now().getTime();
       // A query cancelled meanwhile stays CANCELLED: the transition only applies while it is RUNNING.

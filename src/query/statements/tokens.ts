@@ -20,15 +20,20 @@ export interface Token {
 const SYMBOLS = ['<=', '>=', '<>', '!=', '||', '->', '=>'];
 const SINGLE = new Set('(),.;=<>:[]*+-/%{}?|^&~!@'.split(''));
 
-/** "line L:C: message", with Trino's 1-based line and column of `offset`. */
-export function syntaxError(source: string, offset: number, message: string): QueryRejected {
+/** "line L:C", Trino's 1-based line and column of `offset` in `source`. */
+export function lineColumn(source: string, offset: number): string {
   let line = 1;
   let lineStart = 0;
   for (let i = source.indexOf('\n'); i >= 0 && i < offset; i = source.indexOf('\n', i + 1)) {
     line++;
     lineStart = i + 1;
   }
-  return new QueryRejected(`line ${line}:${offset - lineStart + 1}: ${message}`);
+  return `line ${line}:${offset - lineStart + 1}`;
+}
+
+/** "line L:C: message", with Trino's 1-based line and column of `offset`. */
+export function syntaxError(source: string, offset: number, message: string): QueryRejected {
+  return new QueryRejected(`${lineColumn(source, offset)}: ${message}`);
 }
 
 /** A query's syntax error as Athena words it: "SYNTAX_ERROR: line L:C: message". */

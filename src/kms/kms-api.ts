@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { KeySpec as KmsKeySpecs } from '@aws-sdk/client-kms';
 import { badRequest } from '../errors.js';
 import {
   type JsonInput,
@@ -40,25 +41,11 @@ const MAX_BODY_BYTES = 128 * 1024;
 const MAX_CIPHERTEXT = 6144;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
-/** KMS's KeySpec values: any other is a ValidationException; one Seawall does not make is refused. */
-const KEY_SPECS = [
-  'RSA_2048',
-  'RSA_3072',
-  'RSA_4096',
-  'ECC_NIST_P256',
-  'ECC_NIST_P384',
-  'ECC_NIST_P521',
-  'ECC_SECG_P256K1',
-  'SYMMETRIC_DEFAULT',
-  'HMAC_224',
-  'HMAC_256',
-  'HMAC_384',
-  'HMAC_512',
-  'SM2',
-  'ML_DSA_44',
-  'ML_DSA_65',
-  'ML_DSA_87',
-];
+/**
+ * KMS's KeySpec values, as the SDK's model of the API lists them: any other is a ValidationException; one
+ * Seawall does not make is refused (UnsupportedOperationException).
+ */
+const KEY_SPECS: readonly string[] = Object.values(KmsKeySpecs);
 
 const scopeOf = (req: OperationRequest): KmsScope => ({
   accountId: req.principal.accountId,

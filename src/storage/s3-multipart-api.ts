@@ -26,6 +26,7 @@ import { checkReplicaOf, REPLICA_HEADER } from './replication.js';
 import { uploadDigests } from './s3-digests.js';
 import { declaredMetadata, newObjectProtections, newTags } from './s3-object-api.js';
 import {
+  addressedUrl,
   listingEncoder,
   malformedXml as malformed,
   notImplementedHeader,
@@ -271,7 +272,7 @@ export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
       return xmlResponse(
         'CompleteMultipartUploadResult',
         {
-          Location: `/${bucket}/${key}`,
+          Location: addressedUrl(req),
           Bucket: bucket,
           Key: key,
           ETag: done.etag,

@@ -15,7 +15,7 @@ import {
   type S3Path,
 } from './s3-operations.js';
 import { S3_METADATA_PREFIX, S3_REQUEST_HEADERS } from './s3-vocabulary.js';
-import { malformedXml } from './s3-wire.js';
+import { addressedUrl, malformedXml } from './s3-wire.js';
 import type { StorageService } from './storage-types.js';
 import { readTagging } from './tagging.js';
 
@@ -105,13 +105,6 @@ async function* withinRange(body: AsyncIterable<Uint8Array>, range: SizeRange): 
     });
 }
 
-/** The object's URL as the request addressed its bucket (path or virtual-hosted style), over its scheme. */
-function objectUrl(req: OperationRequest, key: string): string {
-  const base = req.rawPath.replace(/\/+$/, '');
-  const scheme = req.facts.secureTransport ? 'https' : 'http';
-  return `${scheme}://${req.host}${base}/${key.split('/').map(awsUriEncode).join('/')}`;
-}
-
 /** A redirect S3 would follow: an absolute http(s) URL; anything else is ignored, as S3 ignores it. */
 function redirectTarget(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
@@ -139,7 +132,7 @@ function answer(
     const location = `${redirect}${redirect.includes('?') ? '&' : '?'}${query}`;
     return { status: 303, headers: { ...headers, location } };
   }
-  const location = objectUrl(req, input.key);
+  const location = addressedUrl(req, input.key);
   const status = field('success_action_status');
   if (status === '200') return { status: 200, headers: { ...headers, location } };
   if (status !== '201') return { status: 204, headers: { ...headers, location } };

@@ -1,5 +1,13 @@
 import { AppError, badRequest } from '../errors.js';
-import { type ApiRequest, type ApiResponse, hasQuery, queryValue, readSmallBody } from '../lib/http.js';
+import {
+  type ApiRequest,
+  type ApiResponse,
+  awsUriEncode,
+  hasQuery,
+  queryValue,
+  readSmallBody,
+} from '../lib/http.js';
+import type { OperationRequest } from '../lib/operation.js';
 import { parseXml, toXml, type XmlObject, XmlParseError } from '../lib/xml.js';
 import { verifyDocumentDigests } from './s3-digests.js';
 
@@ -199,4 +207,17 @@ export function childElement(
   const found = asRecord(value);
   if (!found) throw malformedXml();
   return found;
+}
+
+/**
+ * The URL a request addressed, path or virtual-hosted style, over its own scheme and host (the Location S3 gives
+ * an object it wrote); `key` appends an object's key, encoded as S3 encodes it, to a bucket's address.
+ */
+export function addressedUrl(req: OperationRequest, key?: string): string {
+  const scheme = req.facts.secureTransport ? 'https' : 'http';
+  const path =
+    key === undefined
+      ? req.rawPath
+      : `${req.rawPath.replace(/\/+$/, '')}/${key.split('/').map(awsUriEncode).join('/')}`;
+  return `${scheme}://${req.host}${path}`;
 }

@@ -128,7 +128,7 @@ function comparisonOf(key: PartitionKey): Comparison {
 /** The value of `kind` a literal or a partition value stands for; undefined where it is no such number. */
 type Value = bigint | number | string | undefined;
 
-function valueOf(kind: Comparison, text: string): Value {
+function keyValue(kind: Comparison, text: string): Value {
   if (kind === 'text') return text;
   const trimmed = text.trim();
   if (kind === 'integer') return /^[-+]?\d{1,40}$/.test(trimmed) ? BigInt(trimmed) : undefined;
@@ -245,12 +245,12 @@ class Parser {
   }
 
   private literal(kind: Comparison): Value {
-    return valueOf(kind, this.take('string', 'number').text);
+    return keyValue(kind, this.take('string', 'number').text);
   }
 
   private predicate(): PartitionFilter {
     const { index, kind } = this.key();
-    const value = (v: readonly string[]) => valueOf(kind, v[index] ?? '');
+    const value = (v: readonly string[]) => keyValue(kind, v[index] ?? '');
     if (this.isWord('IS')) {
       this.next();
       const not = this.isWord('NOT');

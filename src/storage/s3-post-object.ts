@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { badRequest } from '../errors.js';
-import { type ApiRequest, type ApiResponse, awsUriEncode, type PostForm } from '../lib/http.js';
+import type { ApiRequest, ApiResponse, PostForm } from '../lib/http.js';
 import type { ConditionValues, OperationRequest } from '../lib/operation.js';
 import { parseXml, toXml, XmlParseError } from '../lib/xml.js';
 import { checkPostPolicy, parsePostPolicy, type SizeRange } from './post-policy.js';

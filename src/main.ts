@@ -338,6 +338,7 @@ export async function startSeawall(
       // With an external key store, a key disabled there stops every use here within a minute.
       ...(config.kmsKeyStoreKey ? { materialTtlMs: 60_000 } : {}),
       identities: { identityPolicies: (principal) => iam.authorizationContext(principal) },
+      unknownPrincipal: (account, policy) => iam.unknownPrincipal(account, policy),
     });
     const blobStore = await createLocalBlobStore(
       layout.objects,
@@ -556,7 +557,12 @@ export async function startSeawall(
     );
 
     const s3 = withS3Control(
-      createS3Api({ storage, roles: iam, baseDomains: ['localhost', `s3.${account.region}.localhost`] }),
+      createS3Api({
+        storage,
+        roles: iam,
+        principals: iam,
+        baseDomains: ['localhost', `s3.${account.region}.localhost`],
+      }),
       storage,
     );
     const services: Record<string, ServiceEndpoint> = {

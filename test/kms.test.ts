@@ -580,6 +580,24 @@ describe('KMS', () => {
         status: 400,
         message: expect.stringContaining('will not allow you to update the key policy'),
       });
+      // A policy naming a user of the account that does not exist is refused, bypass or not.
+      const ghostly = readerOnly.replace(stranger.arn, `arn:aws:iam::${t.seawall.accountId}:user/ghost`);
+      expect(
+        await failureOf(
+          kms.send(
+            new PutKeyPolicyCommand({ KeyId: key.id, Policy: ghostly, BypassPolicyLockoutSafetyCheck: true }),
+          ),
+        ),
+      ).toEqual({
+        code: 'MalformedPolicyDocumentException',
+        status: 400,
+        message: 'Policy contains a statement with one or more invalid principals.',
+      });
+      expect(
+        await failure(
+          kms.send(new CreateKeyCommand({ Policy: ghostly, BypassPolicyLockoutSafetyCheck: true })),
+        ),
+      ).toEqual({ code: 'MalformedPolicyDocumentException', status: 400 });
       await kms.send(
         new PutKeyPolicyCommand({ KeyId: key.id, Policy: readerOnly, BypassPolicyLockoutSafetyCheck: true }),
       );

@@ -136,6 +136,9 @@ describe('bucket policies through the SDK', () => {
       [policy({ Principal: { AWS: 'not-an-account' } }), 'Invalid principal in policy'],
       [policy({ Principal: { AWS: `${me}:group/admins` } }), 'Invalid principal in policy'],
       [policy({ Principal: { Service: 'logging.s3.amazonaws.com' } }), 'Invalid principal in policy'],
+      // A user or role of the account that does not exist, as S3 refuses it.
+      [policy({ Principal: { AWS: `${me}:user/nobody` } }), 'Invalid principal in policy'],
+      [policy({ Principal: { AWS: `${me}:role/team/nobody` } }), 'Invalid principal in policy'],
       [policy({ Resource: 'arn:aws:s3:::another-bucket/*' }), 'Policy has invalid resource'],
       [policy({ Resource: 'arn:aws:s3:::policy-bucket-2/*' }), 'Policy has invalid resource'],
       [policy({ Resource: 'arn:aws:s3:::*' }), 'Policy has invalid resource'],
@@ -170,7 +173,8 @@ describe('bucket policies through the SDK', () => {
       policy({ Action: 's3:*', Resource: [ARN, `${ARN}/*`] }),
       policy({ Action: '*' }),
       policy({ Effect: 'Deny', NotAction: 's3:GetObject', Action: undefined }),
-      policy({ Principal: { AWS: [t.seawall.accountId, `arn:aws:iam::${t.seawall.accountId}:user/ana`] } }),
+      // An account, and a user of another account (not looked up: only this account's must exist).
+      policy({ Principal: { AWS: [t.seawall.accountId, 'arn:aws:iam::111122223333:user/ana'] } }),
       policy({ Condition: { StringEquals: { __proto__: 'x', 'aws:SourceVpc': 'vpc-1' } } }),
     ]) {
       await putPolicy(text);

@@ -3,6 +3,7 @@ import { now } from './iam-context.js';
 import { checkSize, encodeDocument, parseDocument } from './iam-documents.js';
 import { findNamed, hasPolicies } from './iam-entities.js';
 import { alreadyExists, deleteConflict, iamArn, malformedPolicy, nameKey, uniqueId } from './iam-names.js';
+import { unknownPrincipal } from './iam-principals.js';
 import type { IamRoleTable } from './iam-schema.js';
 import type { Tag } from './iam-tags.js';
 import type { IamRoles, IamTags, NewRole, RoleChange } from './iam-types.js';
@@ -56,11 +57,7 @@ export function roleView(role: IamRoleTable, detail?: { tags: Tag[] }): RoleView
   };
 }
 
-/**
- * A trust policy is valid IAM, within its quota, and names only users and roles of this account that exist: IAM
- * refuses one naming a principal it cannot find (it keeps the principal's unique id). Principals of other
- * accounts, service principals and account roots are not looked up.
- */
+/** A trust policy is valid IAM, within its quota, and names only principals that exist (unknownPrincipal). */
 async function checkTrustPolicy(db: IamContext['db'], account: string, document: string): Promise<void> {
   const policy = parseDocument(document, 'trust');
   checkSize(
@@ -68,22 +65,8 @@ async function checkTrustPolicy(db: IamContext['db'], account: string, document:
     policySizeLimits.roleTrustPolicy.limit,
     'Cannot exceed quota for ACLSizePerRole: 2048',
   );
-  for (const statement of policy.statements) {
-    const spec = statement.principal?.spec;
-    if (spec === undefined || spec === '*') continue;
-    for (const arn of spec.AWS) {
-      const named = /^arn:aws:iam::(\d{12}):(user|role)(\/(?:.*\/)?)([^/]+)$/.exec(arn);
-      if (!named || named[1] !== account) continue;
-      const [, , kind, path, name] = named as unknown as [string, string, 'user' | 'role', string, string];
-      const row = await db
-        .selectFrom(kind === 'user' ? 'iam_users' : 'iam_roles')
-        .select('path')
-        .where('account_id', '=', account)
-        .where('name_key', '=', nameKey(name))
-        .executeTakeFirst();
-      if (row?.path !== path) throw malformedPolicy(policyMessages.invalidPrincipal('AWS', arn));
-    }
-  }
+  const unknown = await unknownPrincipal(db, account, policy);
+  if (unknown !== undefined) throw malformedPolicy(policyMessages.invalidPrincipal('AWS', unknown));
 }
 
 export function createRoles(ctx: IamContext, tags: IamTags): IamRoles {

@@ -8,12 +8,14 @@ import { createGroups } from './iam-groups.js';
 import { createKeys } from './iam-keys.js';
 import { invalidInput } from './iam-names.js';
 import { createPolicies } from './iam-policies.js';
+import { unknownPrincipal } from './iam-principals.js';
 import { createRoles, roleArn, roleNamed } from './iam-roles.js';
 import { createSessions } from './iam-sessions.js';
 import type { IamStore } from './iam-store.js';
 import { createTags } from './iam-tags.js';
 import type { IamService } from './iam-types.js';
 import { createUsers } from './iam-users.js';
+import type { Policy } from './policy/index.js';
 
 /**
  * IAM: the account and its root key, users and their keys and passwords, groups, roles, managed and inline
@@ -66,6 +68,8 @@ export function createIamService(deps: { store: IamStore; secrets: SecretBox; cl
       const found = await roleNamed(roles, account, role);
       return found ? roleArn(found) : roleArnOf(account, role);
     },
+
+    unknownPrincipal: (account: string, policy: Policy) => unknownPrincipal(ctx.db, account, policy),
 
     rootLoginRefusal() {
       return validationError('Seawall keeps no console password for the root user; name a user.');

@@ -9,6 +9,7 @@ import type { EntityKind, IamDb, IamGroupTable, IamRoleTable, IamUserTable } fro
 import type { AssumeRoleInput } from './iam-sessions.js';
 import type { Tag } from './iam-tags.js';
 import type { UserView } from './iam-users.js';
+import type { Policy } from './policy/index.js';
 
 /**
  * The IAM service and its parts, each built by its own factory (createKeys, createUsers…) and spread into
@@ -33,6 +34,8 @@ export interface IamService
   rootLoginRefusal(): AppError;
   /** The ARN of the role a name or ARN names, with its path (the ARN as given when there is no such role). */
   resolveRoleArn(account: string, role: string): Promise<string>;
+  /** The first user or role of this account a policy names that does not exist (iam-principals.ts). */
+  unknownPrincipal(account: string, policy: Policy): Promise<string | undefined>;
 }
 
 /** The account's root key and every access key's signing identity, for users and the root. */

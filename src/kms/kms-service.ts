@@ -412,12 +412,19 @@ export function createKmsService(deps: {
   materialTtlMs?: number;
   /** Where the lockout check finds a policy writer's identity (their role, tags and source identity). */
   identities: Pick<PolicySource, 'identityPolicies'>;
+  /** The first user or role of the account a key policy names that does not exist (IAM's unknownPrincipal). */
+  unknownPrincipal?: (account: string, policy: Policy) => Promise<string | undefined>;
 }): KmsService {
   const { keyStore, clock } = deps;
   /** Key rows, aliases, newest material and parsed policies as last read, forgotten at every write. */
   const lookups = new KmsLookups();
   const db = deps.db.withPlugin(lookups.forgetOnWrite);
   const now = () => clock.now().getTime();
+  /** KMS refuses a key policy naming a principal that does not exist. */
+  async function checkPrincipals(scope: KmsScope, policy: Policy): Promise<void> {
+    if ((await deps.unknownPrincipal?.(scope.accountId, policy)) !== undefined)
+      throw malformedPolicy('Policy contains a statement with one or more invalid principals.');
+  }
   const ttl = deps.materialTtlMs ?? Number.POSITIVE_INFINITY;
   /**
    * Unwrapped material by its id, so that each use is not a round trip to the key store (an external KMS);
@@ -726,6 +733,7 @@ export function createKmsService(deps: {
       const arn = keyArn(scope, id);
       const policyText = input.policy ?? defaultKeyPolicy(scope.accountId);
       const policy = parseKeyPolicy(policyText);
+      await checkPrincipals(scope, policy);
       if (!input.bypassLockout) await checkLockout(deps.identities, policy, author, arn);
       const first = await newMaterial(id, scope.accountId, scope.region);
       const at = now();
@@ -983,6 +991,7 @@ export function createKmsService(deps: {
     async putPolicy(scope, author, keyId, policyText, bypassLockout) {
       const row = await findKey(scope, keyId, false);
       const policy = parseKeyPolicy(policyText);
+      await checkPrincipals(scope, policy);
       if (!bypassLockout) await checkLockout(deps.identities, policy, author, keyArn(scope, row.id));
       await db.updateTable('kms_keys').set({ policy: policyText }).where('id', '=', row.id).execute();
     },

@@ -33,6 +33,11 @@ const S3_MESSAGES = {
   tooLarge: 'Policy exceeds the maximum allowed document size.',
 } as const;
 
+/** A bucket policy naming a principal that does not exist. */
+export function invalidPrincipal(): AppError {
+  return malformedPolicy(S3_MESSAGES.principal);
+}
+
 export function policyTooLarge(): AppError {
   return malformedPolicy(S3_MESSAGES.tooLarge);
 }

@@ -14,7 +14,11 @@ import { parseIsoDate } from './object-lock.js';
 import { isServiceReplica, REPLICA_HEADER } from './replication.js';
 import { createS3AclApi, type S3AclApi } from './s3-acl-api.js';
 import { s3Arn } from './s3-arn.js';
-import { createS3BucketAccessApi, type S3BucketAccessApi } from './s3-bucket-access-api.js';
+import {
+  createS3BucketAccessApi,
+  type PrincipalLookup,
+  type S3BucketAccessApi,
+} from './s3-bucket-access-api.js';
 import { createS3BucketApi, type S3BucketApi } from './s3-bucket-api.js';
 import { createS3CopyApi, parseCopySource, type S3CopyApi } from './s3-copy-api.js';
 import { createS3CorsApi, type S3CorsApi } from './s3-cors-api.js';
@@ -83,11 +87,12 @@ function operations(
   storage: StorageService,
   cors: S3CorsApi,
   roles: Pick<ServiceRoles, 'resolveRoleArn'>,
+  principals?: PrincipalLookup,
 ): S3Operation[] {
   const objects = createS3ObjectApi(storage);
   const buckets = createS3BucketApi(storage);
   const multipart = createS3MultipartApi(storage);
-  const access = createS3BucketAccessApi(storage);
+  const access = createS3BucketAccessApi(storage, principals);
   const lock = createS3ObjectLockApi(storage);
   const acls = createS3AclApi(storage);
   return [
@@ -1176,11 +1181,13 @@ export function createS3Api(deps: {
   storage: StorageService;
   /** Resolves the roles a configuration passes to S3 (replication's Role). */
   roles: Pick<ServiceRoles, 'resolveRoleArn'>;
+  /** Finds the principals a bucket policy names that do not exist; none are looked up without it. */
+  principals?: PrincipalLookup;
   baseDomains: readonly string[];
 }): ServiceEndpoint {
   const cors = createS3CorsApi(deps.storage);
   const table = registerOperations('s3', [
-    ...operations(deps.storage, cors, deps.roles),
+    ...operations(deps.storage, cors, deps.roles, deps.principals),
     postObject(deps.storage),
   ]);
   const preflight = preflightOperation(cors);

@@ -1,8 +1,10 @@
 import { AppError, badRequest, notFound } from '../errors.js';
+import type { Policy } from '../iam/policy/index.js';
 import { type ApiResponse, readSmallBody } from '../lib/http.js';
 import type { OperationRequest } from '../lib/operation.js';
 import type { PublicAccessBlock } from './bucket-access.js';
 import {
+  invalidPrincipal,
   isPublicPolicy,
   MAX_BUCKET_POLICY_BYTES,
   parseBucketPolicy,
@@ -83,7 +85,15 @@ export interface S3BucketAccessApi {
 }
 
 /** Bucket policies and Block Public Access over S3's REST API; the inputs each takes are declared in s3-api.ts. */
-export function createS3BucketAccessApi(storage: StorageService): S3BucketAccessApi {
+/** Where S3 learns that a policy names a user or role of the account that does not exist (IAM's lookup). */
+export interface PrincipalLookup {
+  unknownPrincipal(account: string, policy: Policy): Promise<string | undefined>;
+}
+
+export function createS3BucketAccessApi(
+  storage: StorageService,
+  principals?: PrincipalLookup,
+): S3BucketAccessApi {
   const { access } = storage;
   return {
     async putBucketPolicy(req: OperationRequest, bucket: string): Promise<ApiResponse> {
@@ -94,6 +104,8 @@ export function createS3BucketAccessApi(storage: StorageService): S3BucketAccess
       const bytes = await readSmallBody(req.body, MAX_BUCKET_POLICY_BYTES, policyTooLarge, req.reserve);
       verifyDocumentDigests(req, bytes);
       const { text, policy } = parseBucketPolicy(bytes, bucket);
+      if ((await principals?.unknownPrincipal(req.principal.accountId, policy)) !== undefined)
+        throw invalidPrincipal();
       if (block?.blockPublicPolicy && isPublicPolicy(policy)) throw blockedPublicPolicy(req, bucket);
       await access.putPolicy(bucket, text);
       return { status: 204 };

@@ -384,6 +384,7 @@ export async function startSeawall(
       logger,
       baseUrl: () => publicUrl,
       endpoints: config.snsEndpoints,
+      unknownPrincipal: (account, policy) => iam.unknownPrincipal(account, policy),
       ...(config.smtpUrl ? { smtp: { url: config.smtpUrl, from: config.smtpFrom } } : {}),
       ...(options.eventRetries ? { retries: options.eventRetries } : {}),
     });

@@ -325,6 +325,16 @@ describe('groups, roles, attachments and inline policies', () => {
       ),
     );
     expect(wrongPath.name).toBe('MalformedPolicyDocument');
+    // Names as the ARN writes them: one in another case names no one (policies match ARNs as written).
+    const wrongCase = await failure(
+      iam.send(
+        new UpdateAssumeRolePolicyCommand({
+          RoleName: 'reader',
+          PolicyDocument: trust(`arn:aws:iam::${account}:role/svc/READER`),
+        }),
+      ),
+    );
+    expect(wrongCase.name).toBe('MalformedPolicyDocument');
     await iam.send(
       new UpdateAssumeRolePolicyCommand({
         RoleName: 'reader',

@@ -512,6 +512,14 @@ describe('KMS', () => {
       status: 400,
       message: expect.stringContaining("Value 'FOO' at 'keySpec'"),
     });
+    // The deprecated CustomerMasterKeySpec has fewer values than KeySpec.
+    expect(
+      await failure(kms.send(new CreateKeyCommand({ CustomerMasterKeySpec: 'ML_KEM_512' as 'HMAC_256' }))),
+    ).toEqual({ code: 'ValidationException', status: 400 });
+    expect(await failure(kms.send(new CreateKeyCommand({ KeySpec: 'ML_KEM_512' })))).toEqual({
+      code: 'UnsupportedOperationException',
+      status: 400,
+    });
     const key = await newKey(kms);
     expect(
       await failure(
@@ -594,10 +602,14 @@ describe('KMS', () => {
         message: 'Policy contains a statement with one or more invalid principals.',
       });
       expect(
-        await failure(
+        await failureOf(
           kms.send(new CreateKeyCommand({ Policy: ghostly, BypassPolicyLockoutSafetyCheck: true })),
         ),
-      ).toEqual({ code: 'MalformedPolicyDocumentException', status: 400 });
+      ).toEqual({
+        code: 'MalformedPolicyDocumentException',
+        status: 400,
+        message: 'Policy contains a statement with one or more invalid principals.',
+      });
       await kms.send(
         new PutKeyPolicyCommand({ KeyId: key.id, Policy: readerOnly, BypassPolicyLockoutSafetyCheck: true }),
       );

@@ -136,6 +136,23 @@ describe('SNS', () => {
         ),
       ),
     ).toMatchObject(invalid);
+    // A policy naming a user of the account that does not exist.
+    const ghost = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { AWS: `arn:aws:iam::${t.seawall.accountId}:user/ghost` },
+          Action: 'SNS:Publish',
+          Resource: TopicArn,
+        },
+      ],
+    });
+    expect(
+      await failureOf(
+        sns.send(new SetTopicAttributesCommand({ TopicArn, AttributeName: 'Policy', AttributeValue: ghost })),
+      ),
+    ).toMatchObject({ ...invalid, message: expect.stringContaining('Policy Error: PrincipalNotFound') });
   });
 
   it('confirms an HTTP subscription through its SubscribeURL and delivers what is published to it', async () => {

@@ -21,11 +21,13 @@ export async function unknownPrincipal(
       const [, , kind, path, name] = named as unknown as [string, string, 'user' | 'role', string, string];
       const row = await db
         .selectFrom(kind === 'user' ? 'iam_users' : 'iam_roles')
-        .select('path')
+        .select(['path', 'name'])
         .where('account_id', '=', account)
         .where('name_key', '=', nameKey(name))
         .executeTakeFirst();
-      if (row?.path !== path) return arn;
+      // Exactly as the principal's ARN is written: policies match a caller's ARN as written, so a name in
+      // another case (IAM's names are unique in any case) would name no one and, in a Deny, protect nothing.
+      if (row?.path !== path || row.name !== name) return arn;
     }
   }
   return undefined;

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { KeySpec as KmsKeySpecs } from '@aws-sdk/client-kms';
+import { CustomerMasterKeySpec, KeySpec as KmsKeySpecs } from '@aws-sdk/client-kms';
 import { badRequest } from '../errors.js';
 import {
   type JsonInput,
@@ -46,6 +46,8 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
  * Seawall does not make is refused (UnsupportedOperationException).
  */
 const KEY_SPECS: readonly string[] = Object.values(KmsKeySpecs);
+/** The deprecated CustomerMasterKeySpec's values, fewer than KeySpec's. */
+const MASTER_KEY_SPECS: readonly string[] = Object.values(CustomerMasterKeySpec);
 
 const scopeOf = (req: OperationRequest): KmsScope => ({
   accountId: req.principal.accountId,
@@ -318,9 +320,9 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
         if (description.length > 8192) throw kmsValidation('Description must be at most 8192 characters.');
         const member = input.KeySpec !== undefined ? 'keySpec' : 'customerMasterKeySpec';
         const spec = text(input, 'KeySpec') ?? text(input, 'CustomerMasterKeySpec') ?? 'SYMMETRIC_DEFAULT';
-        if (!KEY_SPECS.includes(spec))
+        if (!(member === 'keySpec' ? KEY_SPECS : MASTER_KEY_SPECS).includes(spec))
           throw kmsValidation(
-            `1 validation error detected: Value '${spec.slice(0, 64)}' at '${member}' failed to satisfy constraint: Member must satisfy enum value set: [${KEY_SPECS.join(', ')}]`,
+            `1 validation error detected: Value '${spec.slice(0, 64)}' at '${member}' failed to satisfy constraint: Member must satisfy enum value set: [${(member === 'keySpec' ? KEY_SPECS : MASTER_KEY_SPECS).join(', ')}]`,
           );
         if (spec !== 'SYMMETRIC_DEFAULT' && spec !== 'HMAC_256')
           throw unsupported(

@@ -75,10 +75,10 @@ export function defaultTopicPolicy(arn: string, accountId: string): string {
   });
 }
 
-/** Checks a topic policy document as SNS stores it: a resource policy in IAM's language. */
-function checkPolicy(text: string): void {
+/** Parses a topic policy document as SNS stores it: a resource policy in IAM's language. */
+function parseTopicPolicy(text: string): Policy {
   try {
-    parsePolicy(text, 'resource');
+    return parsePolicy(text, 'resource');
   } catch (error) {
     const reason = (error as PolicyError).message ?? 'the policy is not valid';
     throw invalidParameter(`Policy Error: ${reason}`);
@@ -243,8 +243,16 @@ export function createSnsService(deps: {
   endpoints?: SnsEndpoints;
   /** Where email subscriptions go; without it, they are refused. */
   smtp?: SmtpSettings;
+  /** The first user or role of the account a policy names that does not exist (IAM's unknownPrincipal). */
+  unknownPrincipal?: (account: string, policy: Policy) => Promise<string | undefined>;
 }): SnsService {
   const { db, clock, logger } = deps;
+  /** A topic policy SNS would store: valid, and naming no principal of the account that does not exist. */
+  async function checkPolicy(accountId: string, text: string): Promise<void> {
+    const policy = parseTopicPolicy(text);
+    if ((await deps.unknownPrincipal?.(accountId, policy)) !== undefined)
+      throw invalidParameter('Policy Error: PrincipalNotFound');
+  }
   const endpoints = deps.endpoints ?? 'public';
   const mailer = deps.smtp
     ? nodemailer.createTransport(
@@ -402,7 +410,7 @@ export function createSnsService(deps: {
       if (!TOPIC_NAME.test(name)) throw invalidParameter('Topic Name');
       for (const key of Object.keys(attributes))
         if (!TOPIC_ATTRIBUTES.has(key)) throw invalidParameter(`Attributes Reason: ${key} is not supported`);
-      if (attributes.Policy !== undefined) checkPolicy(attributes.Policy);
+      if (attributes.Policy !== undefined) await checkPolicy(accountId, attributes.Policy);
       const arn = `arn:aws:sns:${region}:${accountId}:${name}`;
       const existing = await findTopic(arn);
       if (existing) {
@@ -488,7 +496,7 @@ export function createSnsService(deps: {
     async setTopicAttribute(arn, name, value) {
       const row = await requireTopic(arn);
       if (!TOPIC_ATTRIBUTES.has(name)) throw invalidParameter(`AttributeName`);
-      if (name === 'Policy' && value !== undefined) checkPolicy(value);
+      if (name === 'Policy' && value !== undefined) await checkPolicy(row.account_id, value);
       const attributes = JSON.parse(row.attributes) as Record<string, string>;
       if (value === undefined || value === '') delete attributes[name];
       else attributes[name] = value;

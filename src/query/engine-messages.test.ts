@@ -38,6 +38,11 @@ describe("the engine's errors as Athena words them", () => {
         .reason,
     ).toBe(`COLUMN_NOT_FOUND: line 1:13: Column 't.c' ${tail}`);
     expect(engineMessage(missing, "SELECT 'c' FROM t").reason).toBe(`COLUMN_NOT_FOUND: Column 'c' ${tail}`);
+    // Not a function's name, an alias, a type or a table of that name.
+    expect(engineMessage(missing, 'SELECT c(1), CAST(x AS c) AS c, c FROM c JOIN c ON true').reason).toBe(
+      `COLUMN_NOT_FOUND: line 1:33: Column 'c' ${tail}`,
+    );
+    expect(engineMessage(missing, 'EXECUTE c USING 1').reason).toBe(`COLUMN_NOT_FOUND: Column 'c' ${tail}`);
     expect(engineMessage(missing, "SELECT 'unterminated").reason).toBe(
       `COLUMN_NOT_FOUND: Column 'c' ${tail}`,
     );

@@ -140,8 +140,10 @@ const RULES: readonly ((message: string) => EngineMessage | undefined)[] = [
 ];
 
 /**
- * Where a column a query names first appears in it, as Trino's "line L:C: " (`t.c` where `t.c` is written): DuckDB
- * names the column but says where only in the SQL it ran, which is the query translated. Empty if not found.
+ * Where a column a query names first appears in it as a column reference, as Trino's "line L:C: " (`t.c` where
+ * `t.c` is written): DuckDB names the column but says where only in the SQL it ran, which is the query
+ * translated. A best guess from the tokens (a name used as a column before, in a view or a subquery, can be the
+ * one found); empty if none fits.
  */
 function columnPosition(query: string, column: string): string {
   let tokens: Token[];
@@ -150,13 +152,24 @@ function columnPosition(query: string, column: string): string {
   } catch {
     return '';
   }
+  // An EXECUTE's statement is not in its text: no place to name.
+  if (/^execute$/i.test(tokens[0]?.text ?? '')) return '';
   const parts = column.toLowerCase().split('.');
   const named = (token: Token | undefined, part: string | undefined) =>
     (token?.kind === 'word' || token?.kind === 'quoted') && token.text.toLowerCase() === part;
-  const at = tokens.findIndex((_, i) =>
-    parts.every(
-      (part, k) => named(tokens[i + 2 * k], part) && (k === 0 || tokens[i + 2 * k - 1]?.text === '.'),
-    ),
+  // Not a function's name, an alias or type after AS, a table after FROM or JOIN, nor a field after a dot.
+  const referenceAt = (i: number) => {
+    const before = tokens[i - 1];
+    const after = tokens[i + 2 * (parts.length - 1) + 1];
+    if (after?.kind === 'symbol' && after.text === '(') return false;
+    if (before?.kind === 'symbol' && before.text === '.') return false;
+    return !(before?.kind === 'word' && /^(as|from|join)$/i.test(before.text));
+  };
+  const at = tokens.findIndex(
+    (_, i) =>
+      parts.every(
+        (part, k) => named(tokens[i + 2 * k], part) && (k === 0 || tokens[i + 2 * k - 1]?.text === '.'),
+      ) && referenceAt(i),
   );
   const token = tokens[at];
   return token ? `${lineColumn(query, token.start)}: ` : '';

@@ -26,7 +26,7 @@ import { checkReplicaOf, REPLICA_HEADER } from './replication.js';
 import { uploadDigests } from './s3-digests.js';
 import { declaredMetadata, newObjectProtections, newTags } from './s3-object-api.js';
 import {
-  addressedUrl,
+  completedLocation,
   listingEncoder,
   malformedXml as malformed,
   notImplementedHeader,
@@ -272,7 +272,7 @@ export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
       return xmlResponse(
         'CompleteMultipartUploadResult',
         {
-          Location: addressedUrl(req),
+          Location: completedLocation(req, bucket, key),
           Bucket: bucket,
           Key: key,
           ETag: done.etag,

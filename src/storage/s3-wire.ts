@@ -210,14 +210,21 @@ export function childElement(
 }
 
 /**
- * The URL a request addressed, path or virtual-hosted style, over its own scheme and host (the Location S3 gives
- * an object it wrote); `key` appends an object's key, encoded as S3 encodes it, to a bucket's address.
+ * An object's URL over the request's own scheme and host, path or virtual-hosted style as the request addressed
+ * its bucket: POST Object's Location, `key` appended to the bucket's address with each segment URI-encoded.
  */
-export function addressedUrl(req: OperationRequest, key?: string): string {
+export function addressedUrl(req: OperationRequest, key: string): string {
   const scheme = req.facts.secureTransport ? 'https' : 'http';
-  const path =
-    key === undefined
-      ? req.rawPath
-      : `${req.rawPath.replace(/\/+$/, '')}/${key.split('/').map(awsUriEncode).join('/')}`;
-  return `${scheme}://${req.host}${path}`;
+  return `${scheme}://${req.host}${req.rawPath.replace(/\/+$/, '')}/${key.split('/').map(awsUriEncode).join('/')}`;
+}
+
+/**
+ * CompleteMultipartUpload's Location: the object's URL as S3 writes it there, its key form-encoded whole (`/` as
+ * `%2F`, a space as `+`, which the SDKs decode), over the request's scheme and host and its bucket's style.
+ */
+export function completedLocation(req: OperationRequest, bucket: string, key: string): string {
+  const scheme = req.facts.secureTransport ? 'https' : 'http';
+  const virtual = req.host.toLowerCase().startsWith(`${bucket}.`);
+  const encoded = encodeURIComponent(key).replace(/%20/g, '+');
+  return `${scheme}://${req.host}${virtual ? '' : `/${bucket}`}/${encoded}`;
 }

@@ -15,6 +15,9 @@ export interface EngineMessage {
   type?: number;
 }
 
+/** How much of DuckDB's message is read (a StateChangeReason keeps 4,096 characters). */
+const MAX_MESSAGE = 4096;
+
 /** Athena's ErrorType for a column that cannot be resolved. */
 const COLUMN_NOT_FOUND = 1006;
 
@@ -180,7 +183,9 @@ function columnPosition(query: string, column: string): string {
  * the query as written, to say where in it a column that is not there is named.
  */
 export function engineMessage(duckdb: string, query?: string): EngineMessage {
-  const first = duckdb.split('\n')[0] ?? '';
+  // The first line, and no more of it than a StateChangeReason holds: the rules' patterns are matched on text
+  // that names the query's own identifiers, so their backtracking is bounded by this length.
+  const first = (duckdb.split('\n', 1)[0] ?? '').slice(0, MAX_MESSAGE);
   const message = first.replace(DUCKDB_CLASS, '');
   for (const rule of RULES) {
     const said = rule(message);

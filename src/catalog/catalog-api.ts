@@ -121,6 +121,11 @@ function partitionValueLists(list: unknown, member: string, max: number): string
   });
 }
 
+/** A batch entry's ErrorDetail, from the catalog's error for it. */
+function errorDetail(error: { code: string; message: string }) {
+  return { ErrorCode: error.code, ErrorMessage: error.message };
+}
+
 /** The catalog's answer that an entity is not there, the entity named by its message ("Table ...", "partition"). */
 function notFound(error: unknown, entity: RegExp): error is AppError {
   return error instanceof AppError && error.code === 'EntityNotFoundException' && entity.test(error.message);
@@ -300,7 +305,7 @@ export function createCatalogOperations(catalog: CatalogService): JsonOperations
             if (!notFound(error, /^Table /)) throw error;
             Errors.push({
               TableName: name,
-              ErrorDetail: { ErrorCode: error.code, ErrorMessage: error.message },
+              ErrorDetail: errorDetail(error),
             });
           });
         }
@@ -357,12 +362,8 @@ export function createCatalogOperations(catalog: CatalogService): JsonOperations
               partition,
             );
           } catch (error) {
-            const e = error as { code?: string; message: string };
-            if (!e.code) throw error;
-            Errors.push({
-              PartitionValues: partition.Values,
-              ErrorDetail: { ErrorCode: e.code, ErrorMessage: e.message },
-            });
+            if (!(error instanceof AppError)) throw error;
+            Errors.push({ PartitionValues: partition.Values, ErrorDetail: errorDetail(error) });
           }
         }
         return { Errors };
@@ -467,7 +468,7 @@ export function createCatalogOperations(catalog: CatalogService): JsonOperations
               if (!notFound(error, /^Cannot find partition\.$/)) throw error;
               Errors.push({
                 PartitionValues: values,
-                ErrorDetail: { ErrorCode: error.code, ErrorMessage: error.message },
+                ErrorDetail: errorDetail(error),
               });
             });
         }

@@ -195,21 +195,33 @@ class Parser {
   }
 
   private or(depth: number): PartitionFilter {
-    const parts = [this.and(depth)];
-    while (this.isWord('OR')) {
-      this.next();
-      parts.push(this.and(depth));
-    }
-    return parts.length === 1 ? (parts[0] as PartitionFilter) : (v) => parts.some((p) => p(v));
+    return this.joined(
+      'OR',
+      () => this.and(depth),
+      (parts) => (v) => parts.some((p) => p(v)),
+    );
   }
 
   private and(depth: number): PartitionFilter {
-    const parts = [this.not(depth)];
-    while (this.isWord('AND')) {
+    return this.joined(
+      'AND',
+      () => this.not(depth),
+      (parts) => (v) => parts.every((p) => p(v)),
+    );
+  }
+
+  /** Operands joined by a word (OR, AND): one alone is itself, several are combined. */
+  private joined(
+    word: string,
+    operand: () => PartitionFilter,
+    combine: (parts: PartitionFilter[]) => PartitionFilter,
+  ): PartitionFilter {
+    const parts = [operand()];
+    while (this.isWord(word)) {
       this.next();
-      parts.push(this.not(depth));
+      parts.push(operand());
     }
-    return parts.length === 1 ? (parts[0] as PartitionFilter) : (v) => parts.every((p) => p(v));
+    return parts.length === 1 ? (parts[0] as PartitionFilter) : combine(parts);
   }
 
   private not(depth: number): PartitionFilter {

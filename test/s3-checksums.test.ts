@@ -198,4 +198,44 @@ describe('PutObject checksums on the wire', () => {
     }
     expect(await stored('odd-trailer')).toBe(false);
   });
+
+  it('takes x-amz-sdk-checksum-algorithm only beside the checksum it names, as S3 does', async () => {
+    const data = Buffer.from('hello');
+    const unsigned = { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' };
+    // Alone, it names a checksum the request does not carry.
+    const alone = await rawPut('sdk-alone', { ...unsigned, 'x-amz-sdk-checksum-algorithm': 'CRC32' }, data);
+    expect([alone.status, codeOf(alone.body)]).toEqual([400, 'InvalidRequest']);
+    expect(alone.body).toContain(
+      'x-amz-sdk-checksum-algorithm specified, but no corresponding x-amz-checksum-* or x-amz-trailer headers were found.',
+    );
+    // Naming another algorithm than the header's, or than the trailer's.
+    const other = await rawPut(
+      'sdk-other',
+      { ...unsigned, 'x-amz-sdk-checksum-algorithm': 'SHA256', [header('CRC32')]: checksumOf('CRC32', data) },
+      data,
+    );
+    expect([other.status, codeOf(other.body)]).toEqual([400, 'InvalidRequest']);
+    expect(other.body).toContain('Value for x-amz-sdk-checksum-algorithm header is invalid.');
+    const trailer = `${header('CRC32')}:${checksumOf('CRC32', data)}\r\n`;
+    const otherTrailer = await rawPut(
+      'sdk-other-trailer',
+      { ...streaming(header('CRC32'), data), 'x-amz-sdk-checksum-algorithm': 'SHA1' },
+      unsignedChunked(data, trailer),
+    );
+    expect([otherTrailer.status, codeOf(otherTrailer.body)]).toEqual([400, 'InvalidRequest']);
+    for (const key of ['sdk-alone', 'sdk-other', 'sdk-other-trailer']) expect(await stored(key)).toBe(false);
+    // Beside its own checksum, in any case, as the SDKs send it.
+    const same = await rawPut(
+      'sdk-same',
+      { ...unsigned, 'x-amz-sdk-checksum-algorithm': 'crc32', [header('CRC32')]: checksumOf('CRC32', data) },
+      data,
+    );
+    expect(same.status, same.body).toBe(200);
+    const sameTrailer = await rawPut(
+      'sdk-same-trailer',
+      { ...streaming(header('CRC32'), data), 'x-amz-sdk-checksum-algorithm': 'CRC32' },
+      unsignedChunked(data, trailer),
+    );
+    expect(sameTrailer.status, sameTrailer.body).toBe(200);
+  });
 });

@@ -183,15 +183,53 @@ describe('CopyObject', () => {
     const past = new Date(Date.now() - 86_400_000);
     const future = new Date(Date.now() + 86_400_000);
     await copy({ CopySourceIfModifiedSince: past, CopySourceIfUnmodifiedSince: future });
-    for (const extra of [
-      { CopySourceIfMatch: '"0123"' },
-      { CopySourceIfNoneMatch: put.ETag },
-      { CopySourceIfModifiedSince: future },
-      { CopySourceIfUnmodifiedSince: past },
-    ])
+    const now = new Date();
+    for (const [extra, condition] of [
+      [{ CopySourceIfMatch: '"0123"' }, 'x-amz-copy-source-If-Match'],
+      [{ CopySourceIfNoneMatch: put.ETag }, 'x-amz-copy-source-If-None-Match'],
+      [{ CopySourceIfModifiedSince: now }, 'x-amz-copy-source-If-Modified-Since'],
+      [{ CopySourceIfUnmodifiedSince: past }, 'x-amz-copy-source-If-Unmodified-Since'],
+    ] as const) {
+      const refused = await copy(extra).catch((error: { Condition?: string }) => error);
       expect(await failureOf(copy(extra))).toMatchObject({ code: 'PreconditionFailed', status: 412 });
+      expect(refused).toMatchObject({ Condition: condition });
+    }
+    // A date later than the server's clock is no If-Modified-Since at all (RFC 2616, 14.25), as for GET.
+    await copy({ CopySourceIfModifiedSince: future });
     // If-Match holding overrides If-Unmodified-Since, as S3 documents.
     await copy({ CopySourceIfMatch: put.ETag, CopySourceIfUnmodifiedSince: past });
+  });
+
+  it('takes If-None-Match: * and If-Match on the destination, as PutObject does', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: 'src', Key: 'guarded', Body: 'source' }));
+    const copy = (extra: Record<string, unknown>) =>
+      s3.send(new CopyObjectCommand({ Bucket: 'dst', Key: 'guarded', CopySource: 'src/guarded', ...extra }));
+    const first = await copy({ IfNoneMatch: '*' });
+    expect(await text('dst', 'guarded')).toBe('source');
+    expect(await failureOf(copy({ IfNoneMatch: '*' }))).toMatchObject({
+      code: 'PreconditionFailed',
+      status: 412,
+    });
+    expect(await failureOf(copy({ IfMatch: '"0123"' }))).toMatchObject({
+      code: 'PreconditionFailed',
+      status: 412,
+    });
+    // S3 implements If-None-Match on writes for `*` alone.
+    expect(await failureOf(copy({ IfNoneMatch: first.CopyObjectResult?.ETag }))).toMatchObject({
+      code: 'NotImplemented',
+      status: 501,
+    });
+    await s3.send(new PutObjectCommand({ Bucket: 'src', Key: 'guarded', Body: 'second' }));
+    await copy({ IfMatch: first.CopyObjectResult?.ETag });
+    expect(await text('dst', 'guarded')).toBe('second');
+    // If-Match on a key with no object: NoSuchKey, as PutObject answers.
+    expect(
+      await failureOf(
+        s3.send(
+          new CopyObjectCommand({ Bucket: 'dst', Key: 'unguarded', CopySource: 'src/guarded', IfMatch: '*' }),
+        ),
+      ),
+    ).toMatchObject({ code: 'NoSuchKey', status: 404 });
   });
 
   it('copies the tags or replaces them (tagging directive), and the checksum', async () => {

@@ -344,7 +344,34 @@ describe('HTTP details', () => {
     );
     const expired = await fetch(old);
     expect(expired.status).toBe(403);
-    expect(await expired.text()).toContain('Request has expired');
+    const body = await expired.text();
+    expect(body).toContain('Request has expired');
+    // S3 writes both times to the second.
+    expect(body).toMatch(/<Expires>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ<\/Expires>/);
+    expect(body).toMatch(/<ServerTime>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ<\/ServerTime>/);
+  });
+
+  it('every answer carries both request ids, and an error’s HostId is its x-amz-id-2', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'ids', Body: 'x' }));
+    const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'ids' }));
+    expect(head.$metadata.requestId).toMatch(/^[0-9A-F]{16}$/);
+    expect(head.$metadata.extendedRequestId).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+    const missing = await s3
+      .send(new GetObjectCommand({ Bucket: BUCKET, Key: 'no-such-key' }))
+      .catch((error: { $metadata: { extendedRequestId?: string }; HostId?: string }) => error);
+    expect('HostId' in missing && missing.HostId).toBe(missing.$metadata.extendedRequestId);
+    expect(missing.$metadata.extendedRequestId).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+    expect(missing.$metadata.extendedRequestId).not.toBe(head.$metadata.extendedRequestId);
+  });
+
+  it('an anonymous caller is told Access Denied, without the account’s policy details', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'private', Body: 'x' }));
+    const answer = await fetch(`${t.url}/${BUCKET}/private`);
+    expect(answer.status).toBe(403);
+    const body = await answer.text();
+    expect(code(body)).toBe('AccessDenied');
+    expect(body).toContain('<Message>Access Denied</Message>');
+    expect(body).not.toContain('policy');
   });
 
   it('an access key id of any length that is not Seawall’s is InvalidAccessKeyId (403)', async () => {
@@ -417,6 +444,42 @@ describe('bucket creation edge cases', () => {
       const got = await s3.send(new GetObjectCommand({ Bucket: 'special-keys', Key: key }));
       expect(await got.Body?.transformToString()).toBe(key);
     }
+  });
+});
+
+describe('conditional GET and HEAD', () => {
+  it('a failed If-Match or If-Unmodified-Since names its condition; an If-Modified-Since in the future is ignored', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'read-conditions', Body: 'data' }));
+    const get = async (headers: Record<string, string>) => {
+      const path = `/${BUCKET}/read-conditions`;
+      const all = { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', ...headers };
+      const signed = await signedHeaders(t, { method: 'GET', path, headers: all });
+      return rawRequest(t.url, { method: 'GET', path, headers: signed });
+    };
+    const past = new Date(Date.now() - 86_400_000).toUTCString();
+    const future = new Date(Date.now() + 86_400_000).toUTCString();
+    for (const [headers, condition] of [
+      [{ 'if-match': '"nope"' }, 'If-Match'],
+      [{ 'if-unmodified-since': past }, 'If-Unmodified-Since'],
+    ] as const) {
+      const answer = await get(headers);
+      expect([answer.status, code(answer.body)]).toEqual([412, 'PreconditionFailed']);
+      expect(answer.body).toContain(`<Condition>${condition}</Condition>`);
+    }
+    expect((await get({ 'if-modified-since': past })).status).toBe(200);
+    expect((await get({ 'if-modified-since': new Date(Date.now() + 2000).toUTCString() })).status).toBe(200);
+    // A date later than the server's clock is not a valid If-Modified-Since (RFC 2616, 14.25): the object.
+    const later = await get({ 'if-modified-since': future });
+    expect([later.status, later.body]).toEqual([200, 'data']);
+    const head = await s3.send(
+      new HeadObjectCommand({ Bucket: BUCKET, Key: 'read-conditions', IfModifiedSince: new Date(future) }),
+    );
+    expect(head.ContentLength).toBe(4);
+    // One that is not later, and the object not modified since: 304.
+    const unchanged = await refusal(
+      s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'read-conditions', IfModifiedSince: new Date() })),
+    );
+    expect(unchanged.status).toBe(304);
   });
 });
 

@@ -568,3 +568,50 @@ describe('a conditional CompleteMultipartUpload', () => {
     expect(await replaced.Body?.transformToString()).toBe('body of conditional/existing');
   });
 });
+
+describe('x-amz-mp-object-size', () => {
+  it('completes when it is the size the listed parts make, and refuses another or a malformed one, keeping the upload', async () => {
+    const Key = 'sized';
+    const first = randomBytes(5 * MiB);
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key }));
+    const parts: CompletedPart[] = [];
+    for (const [i, Body] of [first, Buffer.from('tail')].entries()) {
+      const out = await s3.send(
+        new UploadPartCommand({ Bucket: BUCKET, Key, UploadId, PartNumber: i + 1, Body }),
+      );
+      parts.push({ PartNumber: i + 1, ETag: out.ETag });
+    }
+    const complete = { Bucket: BUCKET, Key, UploadId, MultipartUpload: { Parts: parts } };
+    const size = first.length + 4;
+    const wrong = await s3
+      .send(new CompleteMultipartUploadCommand({ ...complete, MpuObjectSize: size - 1 }))
+      .catch((error: Error) => error);
+    expect(wrong).toMatchObject({ name: 'InvalidRequest' });
+    expect((wrong as Error).message).toBe(
+      `The provided 'x-amz-mp-object-size' header value ${size - 1} does not match what was computed: ${size}`,
+    );
+    // What the SDK cannot send, on the wire: a value that is no number, and a negative one.
+    const path = `/${BUCKET}/${Key}`;
+    const query = { uploadId: UploadId as string };
+    const document = `<CompleteMultipartUpload>${parts.map((p) => `<Part><PartNumber>${p.PartNumber}</PartNumber><ETag>${p.ETag}</ETag></Part>`).join('')}</CompleteMultipartUpload>`;
+    for (const [value, message] of [
+      ['size', "Value for x-amz-mp-object-size header is invalid: 'size'"],
+      ['-5', "Value for x-amz-mp-object-size header is less than zero: '-5'"],
+    ] as const) {
+      const headers = { 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD', 'x-amz-mp-object-size': value };
+      const signed = await signedHeaders(t, { method: 'POST', path, query, headers });
+      const answer = await rawRequest(t.url, {
+        method: 'POST',
+        path: `${path}?${new URLSearchParams(query)}`,
+        headers: signed,
+        body: document,
+      });
+      expect(answer.status, answer.body).toBe(400);
+      expect(answer.body).toContain('<Code>InvalidRequest</Code>');
+      expect(answer.body).toContain(`<Message>${message.replaceAll("'", '&apos;')}</Message>`);
+    }
+    await s3.send(new CompleteMultipartUploadCommand({ ...complete, MpuObjectSize: size }));
+    const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key }));
+    expect(head.ContentLength).toBe(size);
+  });
+});

@@ -18,14 +18,19 @@ export function accountOfArn(arn: string): string | undefined {
   return account === undefined || account === '' ? undefined : account;
 }
 
-/** The AccessDenied every protocol answers, with AWS's message naming the caller, action and resource. */
+/**
+ * The AccessDenied every protocol answers, with AWS's message naming the caller, action and resource. An
+ * anonymous caller is told only "Access Denied": AWS gives the context (which kind of policy denied) to callers
+ * of the account alone (https://docs.aws.amazon.com/AmazonS3/latest/userguide/troubleshoot-403-errors.html).
+ */
 export function accessDenied(principal: Principal, action: string, resource: string, why: string): AppError {
   const shown = action.startsWith('s3:') ? `"${resource}"` : resource;
-  const who = principal.type === 'Anonymous' ? 'anonymous' : principal.arn;
   return new AppError(
     'AccessDenied',
     403,
-    `User: ${who} is not authorized to perform: ${action} on resource: ${shown} ${why}`,
+    principal.type === 'Anonymous'
+      ? 'Access Denied'
+      : `User: ${principal.arn} is not authorized to perform: ${action} on resource: ${shown} ${why}`,
     // SNS, alone of the query-protocol services, names it AuthorizationError.
     {
       protocolCodes: {

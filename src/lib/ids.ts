@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 
 const ACCESS_KEY_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
@@ -26,6 +26,14 @@ export function blobId(): string {
 
 export function requestId(): string {
   return randomForId(8).toString('hex').toUpperCase();
+}
+
+/**
+ * S3's second request id (x-amz-id-2, an error's HostId), which AWS pairs with the first in every answer: an
+ * opaque base64 token, here a digest of the first, so an error's HostId and its answer's header agree.
+ */
+export function extendedRequestId(requestId: string): string {
+  return createHash('sha256').update(`seawall:id-2:${requestId}`).digest('base64');
 }
 
 export function uuid(): string {

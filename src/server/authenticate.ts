@@ -158,8 +158,9 @@ function checkTime(parts: SignatureParts, now: Date): void {
   if (now.getTime() > expiresAt || parts.expires === 0) {
     throw authError('ExpiredRequest', 'Request has expired', {
       'X-Amz-Expires': String(parts.expires),
-      Expires: new Date(expiresAt).toISOString(),
-      ServerTime: now.toISOString(),
+      // S3 writes both to the second.
+      Expires: new Date(expiresAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      ServerTime: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
     });
   }
 }

@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { AppError, internalError, isAppError } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import { type ApiRequest, type ApiResponse, parseQuery, type SlowAnswer } from '../lib/http.js';
-import { requestId as newRequestId } from '../lib/ids.js';
+import { extendedRequestId, requestId as newRequestId } from '../lib/ids.js';
 import type { Logger } from '../lib/logger.js';
 import { createMemoryBudget } from '../lib/memory-budget.js';
 import {
@@ -222,6 +222,7 @@ export function createHttpServer(deps: HttpServerDeps): Server {
     const line = requestLine(req);
     const head = line.method === 'HEAD';
     res.setHeader('x-amz-request-id', requestId);
+    res.setHeader('x-amz-id-2', extendedRequestId(requestId));
     res.setHeader('x-amzn-requestid', requestId);
     res.setHeader('server', 'Seawall');
     // The server's own clock, which the SDKs correct their signing clocks by when the two differ.

@@ -4,13 +4,14 @@ import type { Protocol } from '../lib/operation.js';
 
 export type { Protocol, ServiceEndpoint } from '../lib/operation.js';
 
+import { extendedRequestId } from '../lib/ids.js';
 import { escapeXml, toXml } from '../lib/xml.js';
 
 function s3ErrorBody(error: AppError, requestId: string): string {
   const fields: Record<string, string> = { Code: error.code, Message: error.message };
   for (const [name, value] of Object.entries(error.fields)) fields[name] = value;
   fields.RequestId = requestId;
-  fields.HostId = requestId;
+  fields.HostId = extendedRequestId(requestId);
   return toXml('Error', fields);
 }
 

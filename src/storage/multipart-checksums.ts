@@ -33,10 +33,14 @@ export interface ListedPart {
   checksums: NamedChecksum[];
 }
 
-/** What CompleteMultipartUpload says of the object's checksum: its type, and a value to verify. */
-export interface CompleteChecksum {
+/**
+ * What CompleteMultipartUpload says of the object it makes, each verified before the parts are joined or as
+ * they are: its checksum's type, a checksum value, and its size (x-amz-mp-object-size).
+ */
+export interface CompletionClaims {
   type?: ChecksumType;
   object?: { algorithm: ChecksumAlgorithm; value: string };
+  size?: number;
 }
 
 /** How the object's checksum is had: already known (composite), computed over its bytes, or none. */
@@ -175,7 +179,7 @@ export function objectChecksumMismatch(algorithm: ChecksumAlgorithm): AppError {
  */
 export function planObjectChecksum(
   upload: UploadChecksum | undefined,
-  sent: CompleteChecksum,
+  sent: CompletionClaims,
   parts: readonly PartRow[],
 ): ObjectChecksumPlan {
   if (!upload) {

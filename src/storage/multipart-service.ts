@@ -7,7 +7,7 @@ import type { BlobStore } from './blob-store.js';
 import { writeVerifiedBlob } from './blob-writer.js';
 import { assertObjectKey, checkMetadataSize } from './bucket-names.js';
 import {
-  type CompleteChecksum,
+  type CompletionClaims,
   checkCompleteType,
   checkListedChecksum,
   invalidPart,
@@ -284,6 +284,17 @@ export function createMultipartService(deps: {
     return parts;
   }
 
+  /** x-amz-mp-object-size, where the completion sends it: the size of the object the listed parts make. */
+  function checkClaimedSize(claimed: number | undefined, parts: readonly PartRow[]): void {
+    if (claimed === undefined) return;
+    const size = parts.reduce((sum, part) => sum + part.size, 0);
+    if (size !== claimed)
+      throw badRequest(
+        'InvalidRequest',
+        `The provided 'x-amz-mp-object-size' header value ${claimed} does not match what was computed: ${size}`,
+      );
+  }
+
   /** Ends an upload without an object: its parts' blobs go. */
   async function endUpload(uploadId: string): Promise<void> {
     customerKeyed.delete(uploadId);
@@ -295,7 +306,7 @@ export function createMultipartService(deps: {
     bucket: string,
     key: string,
     listed: ListedPart[],
-    sent: CompleteChecksum = {},
+    sent: CompletionClaims = {},
     conditions?: WriteConditions,
     origin?: ChangeOrigin,
     keyAccess?: KeyAccess,
@@ -323,6 +334,7 @@ export function createMultipartService(deps: {
       return { etag: made.etag, ...versionAnswer(made, true) };
     }
     const parts = await listedParts(upload, checksum, listed);
+    checkClaimedSize(sent.size, parts);
     const plan = planObjectChecksum(checksum, sent, parts);
     // Judged before the parts are joined, then again at the commit.
     const guard = await judgeWriteConditions(conditions, () => deps.currentObject(bucket, key));

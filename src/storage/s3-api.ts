@@ -26,6 +26,7 @@ import { bucketEncryption } from './s3-encryption-api.js';
 import {
   ifNoneMatchStar,
   objectLockEnabled,
+  objectSizeHeader,
   onlyValue,
   sourceBucketOwner,
   sseNotForOperation,
@@ -382,6 +383,9 @@ function copyDefinitions(copy: S3CopyApi) {
         'x-amz-metadata-directive': 'handled',
         'x-amz-tagging-directive': 'handled',
         'x-amz-checksum-algorithm': 'handled',
+        // The destination's conditions, as PutObject takes them.
+        'if-match': 'handled',
+        'if-none-match': ifNoneMatchStar,
       },
       query: {},
       handle: async (req, { bucket, key }) => {
@@ -1075,6 +1079,7 @@ function definitions(objects: S3ObjectApi, buckets: S3BucketApi, multipart: S3Mu
         ...each(SSE_C, () => 'handled'),
         'if-match': 'handled',
         'if-none-match': ifNoneMatchStar,
+        'x-amz-mp-object-size': objectSizeHeader,
       },
       query: {},
       handle: (req, { bucket, key }) => multipart.complete(req, bucket, key),

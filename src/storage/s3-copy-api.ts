@@ -4,6 +4,7 @@ import type { ApiResponse } from '../lib/http.js';
 import type { OperationRequest } from '../lib/operation.js';
 import { requestOrigin } from './notifications.js';
 import { encryptionHeaders, encryptionRequestOf, keyAccessOf } from './object-encryption.js';
+import { judgeReadPreconditions } from './read-preconditions.js';
 import { s3Arn } from './s3-arn.js';
 import { MAX_PUT_BYTES } from './s3-digests.js';
 import { integerParameter, uploadIdOf } from './s3-multipart-api.js';
@@ -58,36 +59,27 @@ function decodeCopySource(text: string): string {
 }
 
 /**
- * The x-amz-copy-source-if-* conditions, judged as S3 judges GET's but failing with 412 in every case: if-match
- * true overrides if-unmodified-since, if-none-match false overrides if-modified-since.
+ * The x-amz-copy-source-if-* conditions, judged as S3 judges GET's but failing with 412 in every case, naming
+ * the header that failed.
  */
-function checkCopyConditions(req: OperationRequest, object: StoredObject): void {
+function checkCopyConditions(req: OperationRequest, object: StoredObject, now: Date): void {
   const header = (name: string) => req.headers[`x-amz-copy-source-${name}`];
-  const etagIn = (list: string) =>
-    list
-      .split(',')
-      .some((t) => t.trim() === '*' || t.trim() === object.etag || `"${t.trim()}"` === object.etag);
-  const modified = Math.floor(object.lastModified.getTime() / 1000) * 1000;
-  const since = (name: string) => {
-    const value = header(name);
-    const time = value === undefined ? Number.NaN : Date.parse(value);
-    return Number.isNaN(time) ? undefined : time;
-  };
-  const ifMatch = header('if-match');
-  const ifNoneMatch = header('if-none-match');
-  const unmodifiedSince = since('if-unmodified-since');
-  const modifiedSince = since('if-modified-since');
-  const failed =
-    (ifMatch !== undefined && !etagIn(ifMatch)) ||
-    (ifMatch === undefined && unmodifiedSince !== undefined && modified > unmodifiedSince) ||
-    (ifNoneMatch !== undefined && etagIn(ifNoneMatch)) ||
-    (ifNoneMatch === undefined && modifiedSince !== undefined && modified <= modifiedSince);
+  const failed = judgeReadPreconditions(
+    {
+      ifMatch: header('if-match'),
+      ifNoneMatch: header('if-none-match'),
+      ifModifiedSince: header('if-modified-since'),
+      ifUnmodifiedSince: header('if-unmodified-since'),
+    },
+    object,
+    now,
+  );
   if (failed)
     throw new AppError(
       'PreconditionFailed',
       412,
       'At least one of the pre-conditions you specified did not hold',
-      { fields: { Condition: 'x-amz-copy-source-If-Match' } },
+      { fields: { Condition: `x-amz-copy-source-${failed.condition}` } },
     );
 }
 
@@ -202,7 +194,7 @@ export function createS3CopyApi(storage: StorageService): S3CopyApi {
       const protections = await newObjectProtections(storage, req, bucket);
       let algorithm: ChecksumAlgorithm | undefined;
       const opened = await openSource(req, storage, source, (object) => {
-        checkCopyConditions(req, object);
+        checkCopyConditions(req, object, storage.clock.now());
         if (object.size > MAX_PUT_BYTES) throw tooLargeSource();
         const isCurrent =
           source.versionId === undefined || source.versionId === (current?.versionId ?? 'null');
@@ -215,8 +207,12 @@ export function createS3CopyApi(storage: StorageService): S3CopyApi {
         // The copy is encrypted as the request asks, else by the destination bucket's default: never as the
         // source was.
         const encryption = encryptionRequestOf(req);
+        const ifMatch = req.headers['if-match'];
+        const ifNoneMatch = req.headers['if-none-match'];
         const stored = await storage.putObject({
           ...(encryption ? { encryption } : {}),
+          ...(ifNoneMatch ? { ifNoneMatch } : {}),
+          ...(ifMatch !== undefined ? { ifMatch } : {}),
           keyAccess: keyAccessOf(req),
           ...protections,
           bucket,
@@ -258,7 +254,7 @@ export function createS3CopyApi(storage: StorageService): S3CopyApi {
       const partNumber = integerParameter(req, 'partNumber', 0);
       const rangeHeader = req.headers['x-amz-copy-source-range'];
       const opened = await openSource(req, storage, source, (object) => {
-        checkCopyConditions(req, object);
+        checkCopyConditions(req, object, storage.clock.now());
         const range = rangeHeader === undefined ? undefined : copyRange(rangeHeader, object.size);
         if (!range && object.size > MAX_PUT_BYTES) throw tooLargeSource();
         return range;

@@ -17,8 +17,25 @@ export const MAX_PUT_BYTES = 5 * 1024 ** 3;
 /** The x-amz-checksum-* headers Seawall computes and checks (the rest of S3's are refused). */
 export const CHECKSUM_HEADERS = CHECKSUM_ALGORITHMS.map(checksumHeader);
 
-/** The checksum a request asks for: a header value now, a trailer value after the body, or only an algorithm. */
+/**
+ * The checksum a request sends: a header value now, or a trailer value after the body. x-amz-sdk-checksum-algorithm
+ * (what the SDKs send beside either) must name the same algorithm, and is refused alone, as S3 refuses both.
+ */
 export function requestedChecksum(req: ApiRequest): BlobDigests['checksum'] {
+  const sent = sentChecksum(req);
+  const sdkAlgorithm = req.headers['x-amz-sdk-checksum-algorithm'];
+  if (sdkAlgorithm === undefined) return sent;
+  if (!sent)
+    throw badRequest(
+      'InvalidRequest',
+      'x-amz-sdk-checksum-algorithm specified, but no corresponding x-amz-checksum-* or x-amz-trailer headers were found.',
+    );
+  if (parseChecksumAlgorithm(sdkAlgorithm) !== sent.algorithm)
+    throw badRequest('InvalidRequest', 'Value for x-amz-sdk-checksum-algorithm header is invalid.');
+  return sent;
+}
+
+function sentChecksum(req: ApiRequest): BlobDigests['checksum'] {
   const present = CHECKSUM_ALGORITHMS.filter((a) => req.headers[checksumHeader(a)] !== undefined);
   if (present.length > 1)
     throw badRequest(
@@ -34,33 +51,25 @@ export function requestedChecksum(req: ApiRequest): BlobDigests['checksum'] {
     return { algorithm: fromHeader, expected: () => value };
   }
   const trailer = req.headers['x-amz-trailer']?.trim().toLowerCase();
-  if (trailer) {
-    const algorithm = trailer.startsWith('x-amz-checksum-')
-      ? parseChecksumAlgorithm(trailer.slice('x-amz-checksum-'.length))
-      : undefined;
-    if (!algorithm)
-      throw badRequest(
-        'InvalidRequest',
-        `The value specified in the x-amz-trailer header is not supported: ${trailer.slice(0, 64)}`,
-      );
-    return {
-      algorithm,
-      expected: () => {
-        const value = req.trailers()[trailer];
-        if (value === undefined || !isChecksumValue(algorithm, value)) {
-          throw badRequest('InvalidRequest', `The ${trailer} trailer is missing or invalid.`);
-        }
-        return value;
-      },
-    };
-  }
-  const sdkAlgorithm = req.headers['x-amz-sdk-checksum-algorithm'];
-  if (sdkAlgorithm !== undefined) {
-    const algorithm = parseChecksumAlgorithm(sdkAlgorithm);
-    if (!algorithm) throw badRequest('InvalidRequest', 'Checksum algorithm provided is unsupported.');
-    return { algorithm };
-  }
-  return undefined;
+  if (!trailer) return undefined;
+  const algorithm = trailer.startsWith('x-amz-checksum-')
+    ? parseChecksumAlgorithm(trailer.slice('x-amz-checksum-'.length))
+    : undefined;
+  if (!algorithm)
+    throw badRequest(
+      'InvalidRequest',
+      `The value specified in the x-amz-trailer header is not supported: ${trailer.slice(0, 64)}`,
+    );
+  return {
+    algorithm,
+    expected: () => {
+      const value = req.trailers()[trailer];
+      if (value === undefined || !isChecksumValue(algorithm, value)) {
+        throw badRequest('InvalidRequest', `The ${trailer} trailer is missing or invalid.`);
+      }
+      return value;
+    },
+  };
 }
 
 function contentMd5Of(req: ApiRequest): string | undefined {

@@ -132,6 +132,15 @@ export const validVersionId: InputRule = (value) => {
   checkVersionId(value.slice(0, 1024));
 };
 
+/** `x-amz-mp-object-size` on CompleteMultipartUpload: a whole number of bytes, as S3 words its refusals. */
+export const objectSizeHeader: InputRule = (value) => {
+  const text = value.trim();
+  if (!/^-?\d{1,19}$/.test(text) || !Number.isSafeInteger(Number(text)))
+    throw badRequest('InvalidRequest', `Value for x-amz-mp-object-size header is invalid: '${value}'`);
+  if (Number(text) < 0)
+    throw badRequest('InvalidRequest', `Value for x-amz-mp-object-size header is less than zero: '${text}'`);
+};
+
 /** `If-None-Match` on a write: S3 implements only `*` (create only if absent). */
 export const ifNoneMatchStar: InputRule = (value) => {
   if (value.trim() !== '*') throw notImplementedHeader('if-none-match');

@@ -11,7 +11,7 @@ import { type ApiRequest, type ApiResponse, queryValue } from '../lib/http.js';
 import type { OperationRequest, Principal } from '../lib/operation.js';
 import { readStoredAcl } from './acl.js';
 import {
-  type CompleteChecksum,
+  type CompletionClaims,
   type ListedPart,
   type NamedChecksum,
   resolveUploadChecksum,
@@ -68,7 +68,7 @@ function requestedUploadChecksum(req: ApiRequest): UploadChecksum | undefined {
  * CompleteMultipartUpload's `x-amz-checksum-type` and whole-object `x-amz-checksum-*` header: a base64 value,
  * for a composite checksum possibly with its `-<parts>` suffix.
  */
-function completeChecksum(req: ApiRequest): CompleteChecksum {
+function completeChecksum(req: ApiRequest): CompletionClaims {
   const type = req.headers['x-amz-checksum-type'];
   const present = CHECKSUM_ALGORITHMS.filter((a) => req.headers[checksumHeader(a)] !== undefined);
   if (present.length > 1)
@@ -77,7 +77,11 @@ function completeChecksum(req: ApiRequest): CompleteChecksum {
       'Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.',
     );
   const [algorithm] = present;
-  const result: CompleteChecksum = type ? { type: checksumTypeOf(type) } : {};
+  const size = req.headers['x-amz-mp-object-size'];
+  const result: CompletionClaims = {
+    ...(type ? { type: checksumTypeOf(type) } : {}),
+    ...(size !== undefined ? { size: Number(size.trim()) } : {}),
+  };
   if (!algorithm) return result;
   const value = req.headers[checksumHeader(algorithm)] as string;
   if (!isChecksumValue(algorithm, value.replace(/-\d{1,5}$/, '')))

@@ -8,6 +8,7 @@ import { type PartAnswer, requestedPartNumber, selectPart } from './multipart-ob
 import { requestOrigin } from './notifications.js';
 import { encryptionHeaders, encryptionRequestOf, keyAccessOf } from './object-encryption.js';
 import { lockOfHeaders, type VersionLock } from './object-lock.js';
+import { judgeReadPreconditions, type PreconditionOutcome } from './read-preconditions.js';
 import { isServiceReplica, REPLICA_HEADER } from './replication.js';
 import { getObjectAttributes } from './s3-attributes-api.js';
 import { uploadDigests } from './s3-digests.js';
@@ -88,34 +89,26 @@ function objectHeaders(object: StoredObject, withChecksum: boolean): Record<stri
   return headers;
 }
 
-/** RFC 7232 preconditions, in S3's order; returns the status to answer with instead, if any. */
-function precondition(req: ApiRequest, object: StoredObject): 304 | 412 | undefined {
-  const ifMatch = req.headers['if-match'];
-  const ifNoneMatch = req.headers['if-none-match'];
-  const etagIn = (list: string) =>
-    list
-      .split(',')
-      .some((t) => t.trim() === '*' || t.trim() === object.etag || `"${t.trim()}"` === object.etag);
-  const modified = Math.floor(object.lastModified.getTime() / 1000) * 1000;
-  const since = (name: string) => {
-    const value = req.headers[name];
-    const time = value === undefined ? Number.NaN : Date.parse(value);
-    return Number.isNaN(time) ? undefined : time;
-  };
-  if (ifMatch !== undefined && !etagIn(ifMatch)) return 412;
-  const unmodifiedSince = since('if-unmodified-since');
-  if (ifMatch === undefined && unmodifiedSince !== undefined && modified > unmodifiedSince) return 412;
-  if (ifNoneMatch !== undefined && etagIn(ifNoneMatch)) return 304;
-  const modifiedSince = since('if-modified-since');
-  if (ifNoneMatch === undefined && modifiedSince !== undefined && modified <= modifiedSince) return 304;
-  return undefined;
+/** GET's and HEAD's RFC 7232 preconditions, judged as S3 judges them (read-preconditions.ts). */
+function precondition(req: ApiRequest, object: StoredObject, now: Date): PreconditionOutcome | undefined {
+  return judgeReadPreconditions(
+    {
+      ifMatch: req.headers['if-match'],
+      ifNoneMatch: req.headers['if-none-match'],
+      ifModifiedSince: req.headers['if-modified-since'],
+      ifUnmodifiedSince: req.headers['if-unmodified-since'],
+    },
+    object,
+    now,
+  );
 }
 
-function preconditionFailed(): AppError {
+function preconditionFailed(condition: string): AppError {
   return new AppError(
     'PreconditionFailed',
     412,
     'At least one of the pre-conditions you specified did not hold',
+    { fields: { Condition: condition } },
   );
 }
 
@@ -288,9 +281,9 @@ export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
       const versionId = queryValue(req.query, 'versionId');
       const object = await storage.headObject(bucket, key, versionId);
       await storage.checkCustomerKey(object, keyAccessOf(req));
-      const status = precondition(req, object);
-      if (status === 412) throw preconditionFailed();
-      if (status === 304) return notModified(object);
+      const failed = precondition(req, object, storage.clock.now());
+      if (failed?.status === 412) throw preconditionFailed(failed.condition);
+      if (failed?.status === 304) return notModified(object);
       const lockHeaders = await retentionHeaders(storage, req, object);
       if (partNumber !== undefined) {
         const part = selectPart(object, await storage.multipart.objectParts(object.blobId), partNumber);
@@ -326,9 +319,9 @@ export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
           bucket,
           key,
           (found) => {
-            const status = precondition(req, found);
-            if (status === 412) throw preconditionFailed();
-            unchanged = status === 304;
+            const failed = precondition(req, found, storage.clock.now());
+            if (failed?.status === 412) throw preconditionFailed(failed.condition);
+            unchanged = failed?.status === 304;
             if (unchanged) return undefined;
             if (partNumber === undefined || !layout) return parseRange(req.headers.range, found.size);
             stale = found.blobId !== layout.blobId;

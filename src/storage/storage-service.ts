@@ -657,6 +657,7 @@ export function createStorageService(deps: {
   }
 
   const service: StorageService = {
+    clock,
     multipart,
     lifecycle,
     access,

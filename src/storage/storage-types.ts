@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { ChecksumAlgorithm, ChecksumType } from '../lib/checksums.js';
+import type { Clock } from '../lib/clock.js';
 import type { AccountAccessService } from './account-access.js';
 import type { EngineFiles } from './blob-store.js';
 import type { BlobDigests } from './blob-writer.js';
@@ -7,7 +8,7 @@ import type { BucketAccess, BucketAccessService } from './bucket-access.js';
 import type { BucketSettingName, BucketSettings } from './bucket-settings.js';
 import type { LifecycleService, VersionIdentity } from './lifecycle-service.js';
 import type { ListPage, ListRequest } from './listing.js';
-import type { CompleteChecksum, ListedPart, UploadChecksum } from './multipart-checksums.js';
+import type { CompletionClaims, ListedPart, UploadChecksum } from './multipart-checksums.js';
 import type { UploadsPage, UploadsRequest } from './multipart-listing.js';
 import type { ObjectParts } from './multipart-objects.js';
 import type { ObjectChecksum, UploadInitiator, UploadSettings } from './multipart-service.js';
@@ -136,6 +137,8 @@ export interface StorageService
     ObjectLockService,
     'getObjectLock' | 'putObjectLock' | 'putRetention' | 'putLegalHold' | 'getLock'
   > {
+  /** The time objects are written at, and conditions judged by. */
+  clock: Clock;
   multipart: MultipartService;
   /** Lifecycle configurations, the expiration they promise, and the scan that applies them. */
   lifecycle: LifecycleService;
@@ -350,7 +353,7 @@ export interface MultipartService {
     bucket: string,
     key: string,
     listed: ListedPart[],
-    sent?: CompleteChecksum,
+    sent?: CompletionClaims,
     /** If-Match / If-None-Match, judged against the object the completion would replace. */
     conditions?: WriteConditions,
     /** Who completes it, for the event notification. */

@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readdirSync, rmSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { CreateUserCommand, IAMClient } from '@aws-sdk/client-iam';
+import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
   CreateBucketCommand,
   DeleteObjectCommand,
@@ -10,7 +12,10 @@ import {
   PutObjectCommand,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openMetadataDb } from '../src/db/database.js';
+import { failure } from './helpers/failure.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
 
 /**
@@ -84,5 +89,61 @@ describe('a full disk', () => {
       const bytes = (await got.Body?.transformToByteArray()) ?? new Uint8Array();
       expect(md5(bytes)).toBe(md5(Buffer.alloc(key === 'late' ? 2 * MiB : 4 * MiB, fill)));
     }
+  }, 120_000);
+
+  it('answers every service cleanly when even its metadata and audit trail cannot grow, and recovers', async () => {
+    const config = {
+      endpoint: t.url,
+      region: t.credentials.region,
+      credentials: {
+        accessKeyId: t.credentials.accessKeyId,
+        secretAccessKey: t.credentials.secretAccessKey,
+      },
+      maxAttempts: 1,
+    };
+    const s3 = t.s3({ maxAttempts: 1 });
+    const iam = new IAMClient({ ...config, region: 'us-east-1' });
+    const kms = new KMSClient(config);
+    // A metadata store of its own on the same disk, to see what a transaction that cannot commit throws.
+    const scratch = await openMetadataDb({ sqlitePath: join(mountPoint, 'scratch.db') });
+    await sql`CREATE TABLE filling (bytes BLOB)`.execute(scratch.db);
+    // Every last block taken by a file beside the data directory.
+    const filler = join(mountPoint, 'filler');
+    const fd = openSync(filler, 'w');
+    try {
+      const block = Buffer.alloc(64 * 1024);
+      for (;;) writeSync(fd, block);
+    } catch (error) {
+      expect((error as NodeJS.ErrnoException).code).toBe('ENOSPC');
+    } finally {
+      closeSync(fd);
+    }
+    try {
+      // Each call that writes is answered, in its protocol's shape, as a full disk: never a dropped connection.
+      const full = { code: 'InsufficientCapacity', status: 507 };
+      expect(await failure(s3.send(new CreateBucketCommand({ Bucket: 'no-room' })))).toEqual(full);
+      expect(await failure(iam.send(new CreateUserCommand({ UserName: 'no-room' })))).toEqual(full);
+      expect(await failure(kms.send(new CreateKeyCommand({})))).toEqual(full);
+      // Reads still answer.
+      await s3.send(new HeadObjectCommand({ Bucket: 'full', Key: 'late' }));
+      // SQLite rolls a transaction back itself when it finds the disk full: the error is that, not Kysely's
+      // ROLLBACK failing after it ("cannot rollback - no transaction is active"), which hid it before.
+      const refused = await scratch.db
+        .transaction()
+        .execute(async (trx) => {
+          for (let i = 0; i < 64; i++)
+            await sql`INSERT INTO filling VALUES (${Buffer.alloc(64 * 1024)})`.execute(trx);
+        })
+        .catch((error: unknown) => error);
+      expect(refused).toMatchObject({ code: 'SQLITE_FULL' });
+    } finally {
+      rmSync(filler);
+      await scratch.close();
+    }
+    await s3.send(new CreateBucketCommand({ Bucket: 'room-again' }));
+    await iam.send(new CreateUserCommand({ UserName: 'room-again' }));
+    await kms.send(new CreateKeyCommand({}));
+    iam.destroy();
+    kms.destroy();
   }, 120_000);
 });

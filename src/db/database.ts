@@ -1,6 +1,15 @@
 import { basename } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, PostgresDialect, type SqliteDatabase, SqliteDialect, type SqliteStatement } from 'kysely';
+import {
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  PostgresDialect,
+  type SqliteDatabase,
+  SqliteDialect,
+  SqliteDriver,
+  type SqliteStatement,
+} from 'kysely';
 import pg from 'pg';
 import { type Dialect, type DomainMigrations, migrateToLatest } from './migrations.js';
 import type { Database } from './schema.js';
@@ -76,6 +85,33 @@ function withStatementCache(sqlite: BetterSqlite3.Database): SqliteDatabase {
 }
 
 /**
+ * Kysely's SQLite dialect, except that a transaction SQLite has already rolled back is not rolled back again.
+ * SQLite ends a transaction itself on some errors (SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM); Kysely's ROLLBACK
+ * then fails with "cannot rollback - no transaction is active", and that error, not the full disk that caused
+ * it, would be the one answered.
+ */
+class SqliteDialectKeepingCauses extends SqliteDialect {
+  private readonly sqlite: BetterSqlite3.Database;
+  private readonly database: SqliteDatabase;
+
+  constructor(sqlite: BetterSqlite3.Database) {
+    const database = withStatementCache(sqlite);
+    super({ database });
+    this.sqlite = sqlite;
+    this.database = database;
+  }
+
+  override createDriver(): Driver {
+    const { sqlite, database } = this;
+    return new (class extends SqliteDriver {
+      override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+        if (sqlite.inTransaction) await super.rollbackTransaction(connection);
+      }
+    })({ database });
+  }
+}
+
+/**
  * Opens the metadata store: SQLite in WAL mode at `sqlitePath` by default, or PostgreSQL when a URL is given.
  * Migrations run before the store is handed out.
  */
@@ -108,7 +144,7 @@ export async function openMetadataDb(
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+    db = new Kysely<Database>({ dialect: new SqliteDialectKeepingCauses(sqlite) });
     dialect = 'sqlite';
   }
   try {

@@ -293,7 +293,11 @@ export function createHttpServer(deps: HttpServerDeps): Server {
       const answer = renderError(error, protocol, requestId, head);
       // The status the error stands for, where it ends an answer that went out as a 200 (metrics count it).
       if (slow.started) trace.outcome = answer.status;
-      await audit(trace, line, started, answer.status, answer);
+      // A failed call is answered even when it cannot be recorded (a full disk fails the record as it failed
+      // the call); the log keeps what the trail could not.
+      await audit(trace, line, started, answer.status, answer).catch((failure: unknown) => {
+        logger.error({ err: failure, requestId }, 'could not record a call in the audit trail');
+      });
       trace.firstByteMs = (slow.startedAt ?? performance.now()) - started;
       // An answer already under way as a 200 ends with the error's document, as S3's does.
       if (slow.started) await slow.finish(answer);

@@ -22,6 +22,7 @@ const sources = {
   metricsFlushSeconds: { flag: 'metrics-flush-seconds', env: 'SEAWALL_METRICS_FLUSH_SECONDS' },
   rateCard: { flag: 'rate-card', env: 'SEAWALL_RATE_CARD' },
   requestMetrics: { flag: 'request-metrics', env: 'SEAWALL_REQUEST_METRICS' },
+  throttleLoopback: { env: 'SEAWALL_THROTTLE_LOOPBACK' },
   scratchBytes: { flag: 'scratch-bytes', env: 'SEAWALL_SCRATCH_BYTES' },
   // The environment only: a secret on the command line would show in the process list.
   rootKey: { env: 'SEAWALL_ROOT_KEY' },
@@ -93,6 +94,10 @@ const settingsSchema = z.object({
   metricsFlushSeconds: z.coerce.number().positive().max(3600).default(10),
   // Whether every request is measured into the built-in metrics (AWS/S3, AWS/Usage, Seawall/Platform).
   requestMetrics: z.enum(['on', 'off']).default('on'),
+  // Whether failed authentication from this machine (loopback) is throttled too, as from any other address:
+  // off by default, for the machine's own scripts and tools; on behind a reverse proxy or tunnel on the same
+  // machine, through which every caller arrives from loopback.
+  throttleLoopback: z.enum(['on', 'off']).default('off'),
   // The bearer token Prometheus scrapes /_seawall/metrics with; without one, only loopback may (environment only).
   metricsToken: z.string().min(16, 'must be at least 16 characters').optional(),
   // The SMTP server SNS email subscriptions are delivered through (smtp:// or smtps://, user:password@ if needed).

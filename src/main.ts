@@ -626,7 +626,7 @@ export async function startSeawall(
       logger,
       ...(options.memoryBudgetBytes !== undefined ? { memoryBudgetBytes: options.memoryBudgetBytes } : {}),
       ...(tls ? { tls } : {}),
-      ...(options.authThrottle ? { authThrottle: options.authThrottle } : {}),
+      authThrottle: { loopback: config.throttleLoopback === 'on', ...options.authThrottle },
       ...(options.httpLimits ? { limits: options.httpLimits } : {}),
     });
     const listening = server;

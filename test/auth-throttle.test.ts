@@ -213,6 +213,40 @@ describe('failed authentication with one access key id', () => {
   });
 });
 
+describe('loopback by configuration', () => {
+  /** A server of its own on `env`'s settings, with the default thresholds (20 failures per address). */
+  async function failuresFromLoopback(env: Record<string, string>): Promise<string[]> {
+    const dir = tempDir();
+    const config = loadConfig({ dataDir: dir, port: '0', logLevel: 'silent' }, env);
+    const owner = await initDataDir(config);
+    const server = await startSeawall(config, {});
+    const client = new S3Client({
+      endpoint: server.url,
+      region: owner.region,
+      forcePathStyle: true,
+      credentials: { accessKeyId: owner.accessKeyId, secretAccessKey: WRONG_SECRET },
+      maxAttempts: 1,
+    });
+    try {
+      const codes: string[] = [];
+      for (let i = 0; i < 22; i++)
+        codes.push((await failureOf(client.send(new ListBucketsCommand({})))).code);
+      return codes;
+    } finally {
+      client.destroy();
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('is not throttled by default, and is with SEAWALL_THROTTLE_LOOPBACK=on (a server behind a local proxy)', async () => {
+    expect(new Set(await failuresFromLoopback({}))).toEqual(new Set(['SignatureDoesNotMatch']));
+    const throttled = await failuresFromLoopback({ SEAWALL_THROTTLE_LOOPBACK: 'on' });
+    expect(throttled.slice(0, 20)).toEqual(Array(20).fill('SignatureDoesNotMatch'));
+    expect(throttled.slice(20)).toEqual(['SlowDown', 'SlowDown']);
+  });
+});
+
 describe('secure defaults', () => {
   it('listen on loopback unless told otherwise', () => {
     expect(loadConfig({ dataDir: dataDir }, {}).host).toBe('127.0.0.1');

@@ -135,7 +135,7 @@ export const validVersionId: InputRule = (value) => {
 /** `x-amz-mp-object-size` on CompleteMultipartUpload: a whole number of bytes, as S3 words its refusals. */
 export const objectSizeHeader: InputRule = (value) => {
   const text = value.trim();
-  if (!/^-?\d{1,19}$/.test(text) || !Number.isSafeInteger(Number(text)))
+  if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(Number(text)))
     throw badRequest('InvalidRequest', `Value for x-amz-mp-object-size header is invalid: '${value}'`);
   if (Number(text) < 0)
     throw badRequest('InvalidRequest', `Value for x-amz-mp-object-size header is less than zero: '${text}'`);

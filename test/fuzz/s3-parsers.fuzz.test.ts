@@ -2,6 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../../src/errors.js';
 import { assertObjectKey } from '../../src/storage/bucket-names.js';
+import { judgeReadPreconditions } from '../../src/storage/read-preconditions.js';
+import { objectSizeHeader } from '../../src/storage/s3-input-rules.js';
 import { parseRange } from '../../src/storage/s3-wire.js';
 import { fuzzParameters } from './fuzz-runs.js';
 import { wireText } from './mutations.js';
@@ -38,6 +40,51 @@ describe('S3 key and range parsers under fuzzing', () => {
         if (range === undefined) return;
         expect(Number.isSafeInteger(range.start) && Number.isSafeInteger(range.end)).toBe(true);
         expect(0 <= range.start && range.start <= range.end && range.end < size).toBe(true);
+      }),
+      fuzzParameters(3000),
+    );
+  });
+
+  it('x-amz-mp-object-size is a whole number of bytes, else InvalidRequest', () => {
+    const sizeText = fc.oneof(
+      fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n }).map(String),
+      fc.string({ unit: 'binary', maxLength: 30 }),
+      wireText(30),
+    );
+    fc.assert(
+      fc.property(sizeText, (value) => {
+        const number = Number(value.trim());
+        const valid = /^-?\d+$/.test(value.trim()) && Number.isSafeInteger(number) && number >= 0;
+        let refused: unknown;
+        try {
+          objectSizeHeader(value, {} as never);
+        } catch (error) {
+          refused = error;
+        }
+        if (valid) expect(refused).toBeUndefined();
+        else expect(isAppError(refused) && refused.code === 'InvalidRequest', String(refused)).toBe(true);
+      }),
+      fuzzParameters(3000),
+    );
+  });
+
+  it('read preconditions of any text judge to 304, 412 with a condition, or nothing, never throwing', () => {
+    const headerText = fc.option(fc.oneof(fc.string({ maxLength: 40 }), wireText(40)), { nil: undefined });
+    fc.assert(
+      fc.property(headerText, headerText, headerText, headerText, fc.date(), (a, b, c, d, lastModified) => {
+        fc.pre(!Number.isNaN(lastModified.getTime()));
+        const outcome = judgeReadPreconditions(
+          { ifMatch: a, ifNoneMatch: b, ifModifiedSince: c, ifUnmodifiedSince: d },
+          { etag: '"0123456789abcdef0123456789abcdef"', lastModified },
+          new Date(),
+        );
+        if (outcome === undefined) return;
+        expect(
+          (outcome.status === 412 && ['If-Match', 'If-Unmodified-Since'].includes(outcome.condition)) ||
+            (outcome.status === 304 && ['If-None-Match', 'If-Modified-Since'].includes(outcome.condition)),
+        ).toBe(true);
+        // If-Match names the condition only when it is sent and does not match.
+        if (outcome.condition === 'If-Match') expect(a).toBeDefined();
       }),
       fuzzParameters(3000),
     );

@@ -1,4 +1,12 @@
-import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { takeS3Lock } from '../src/backup/s3-lock.js';
 import { failure } from './helpers/failure.js';
@@ -54,6 +62,33 @@ describe('the lock of a backup in S3', () => {
     await winner.check();
     expect(JSON.parse((await lockBody()) ?? '')).toMatchObject({ host: 'test' });
     await winner.release();
+  });
+
+  it('is taken over at once from a run of this host that is gone, never from one that runs', async () => {
+    // A process that ran here and has ended, as a backup killed with kill -9 has.
+    const { pid: gone } = spawnSync(process.execPath, ['-e', '']);
+    const lockedBy = (pid: number) =>
+      s3.send(
+        new PutObjectCommand({
+          Bucket: 'backups',
+          Key: KEY,
+          Body: JSON.stringify({ host: hostname(), pid }),
+        }),
+      );
+    try {
+      await lockedBy(gone as number);
+      const run = await take(7);
+      expect(JSON.parse((await lockBody()) ?? '')).toMatchObject({ host: 'test', pid: 7 });
+      await run.release();
+
+      await lockedBy(process.pid);
+      await expect(take(8)).rejects.toThrow(
+        `another backup (pid ${process.pid} on ${hostname()}) has been writing`,
+      );
+    } finally {
+      // The next test starts with no lock, whatever this one found.
+      await s3.send(new DeleteObjectCommand({ Bucket: 'backups', Key: KEY }));
+    }
   });
 
   it('tells a run that lost its lock, which then leaves the new holder its lock', async () => {

@@ -1,6 +1,7 @@
 import { blobPath } from '../storage/index.js';
 import type { CopiedFile, PendingSyncs } from './backup-files.js';
-import type { BlobCatalog, Manifest } from './backup-target.js';
+import type { Manifest } from './backup-target.js';
+import type { BlobCatalog } from './blob-catalog.js';
 
 /**
  * Where a backup lives: a directory, or objects under a prefix of an S3 bucket. Both hold the same layout, by
@@ -14,6 +15,8 @@ export interface BackupStore {
   lock(): Promise<{ release(): Promise<void> }>;
   /** The snapshots with a manifest, oldest first. */
   finishedSnapshots(): Promise<string[]>;
+  /** The snapshots without one (a run writing it, stopped, or a manifest lost), oldest first. */
+  unfinishedSnapshots(): Promise<string[]>;
   /** Removes what runs that did not finish left of their snapshots (only under the lock). */
   removeUnfinished(): Promise<void>;
   /** Removes a snapshot this run gave up on. */
@@ -32,6 +35,11 @@ export interface BackupStore {
   syncBlobs(): Promise<void>;
   /** The catalog of the blobs held: read-only, or to add to (then `saveCatalog` keeps what was added). */
   openCatalog(mode: 'read' | 'write'): Promise<BlobCatalog>;
+  /**
+   * The blobs the catalog records that the backup lacks, or holds at another size than recorded (removed or
+   * truncated behind its back): a run copies them again rather than trust the catalog. Reads the catalog whole.
+   */
+  lackingBlobs(catalog: BlobCatalog): Promise<Set<string>>;
   /** Makes what the catalog records part of the backup: before a manifest names any blob it records. */
   saveCatalog(catalog: BlobCatalog): Promise<void>;
   /** Writes a snapshot's manifest, last: it makes the snapshot a finished one. */

@@ -1,11 +1,9 @@
-import { chmodSync, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
 import { z } from 'zod';
 import { acquireDataDirLock, DataDirBusyError, type DataDirLock } from '../data-dir-lock.js';
-import { PRIVATE_FILE_MODE } from '../data-dir-modes.js';
 import { blobPath } from '../storage/index.js';
-import { type CopiedFile, makePrivateDir } from './backup-files.js';
+import { makePrivateDir } from './backup-files.js';
 import type { BackupStore } from './backup-store.js';
 
 /**
@@ -69,25 +67,32 @@ export function snapshotId(now: Date, random: string): string {
     .replace(/\.\d{3}/, '')}-${random}`;
 }
 
-/** The finished snapshots of a backup, oldest first. */
-export async function finishedSnapshots(layout: BackupLayout): Promise<string[]> {
+/** The snapshots of a backup directory, with a manifest (finished) and without, each oldest first. */
+export async function snapshotsIn(
+  layout: BackupLayout,
+): Promise<{ finished: string[]; unfinished: string[] }> {
   let names: string[];
   try {
     names = await fs.readdir(layout.snapshots);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { finished: [], unfinished: [] };
     throw error;
   }
-  const finished: string[] = [];
+  const found = { finished: [] as string[], unfinished: [] as string[] };
   for (const name of names.filter((n) => SNAPSHOT_ID.test(n)).sort()) {
     try {
       await fs.access(join(layout.snapshot(name), 'manifest.json'));
-      finished.push(name);
+      found.finished.push(name);
     } catch {
-      // a run that did not finish
+      found.unfinished.push(name);
     }
   }
-  return finished;
+  return found;
+}
+
+/** The finished snapshots of a backup, oldest first. */
+export async function finishedSnapshots(layout: BackupLayout): Promise<string[]> {
+  return (await snapshotsIn(layout)).finished;
 }
 
 export async function readManifest(store: BackupStore, id: string): Promise<Manifest> {
@@ -114,58 +119,6 @@ export async function chooseSnapshot(store: BackupStore, asked: string | undefin
 /** A backup that cannot be taken, read or restored, for a reason the message gives in full. */
 export class BackupError extends Error {
   override readonly name = 'BackupError';
-}
-
-/** The blobs a backup holds, as its catalog records them. */
-export interface BlobCatalog {
-  get(id: string): { bytes: number; sha256: string } | undefined;
-  /** Every blob the backup holds, for any snapshot (the catalog's connection is busy until it ends). */
-  all(): Iterable<{ id: string; bytes: number; sha256: string }>;
-  /** Records blobs copied (and made durable), in one transaction. */
-  add(blobs: readonly ({ id: string } & CopiedFile)[], snapshot: string): void;
-  /** Moves what the write-ahead log holds into the database file, so that the file alone is the catalog. */
-  checkpoint(): void;
-  close(): void;
-}
-
-export function openCatalog(path: string, options: { readonly?: boolean } = {}): BlobCatalog {
-  const db = new BetterSqlite3(path, {
-    readonly: options.readonly ?? false,
-    fileMustExist: options.readonly ?? false,
-  });
-  if (!options.readonly) {
-    chmodSync(path, PRIVATE_FILE_MODE);
-    db.pragma('journal_mode = WAL');
-    db.exec(
-      'CREATE TABLE IF NOT EXISTS blobs (id TEXT PRIMARY KEY, bytes INTEGER NOT NULL, sha256 TEXT NOT NULL, added_in TEXT NOT NULL) WITHOUT ROWID',
-    );
-  }
-  const get = db.prepare<[string], { bytes: number; sha256: string }>(
-    'SELECT bytes, sha256 FROM blobs WHERE id = ?',
-  );
-  const add = options.readonly
-    ? undefined
-    : db.prepare<[string, number, string, string]>(
-        'INSERT INTO blobs (id, bytes, sha256, added_in) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET bytes = excluded.bytes, sha256 = excluded.sha256',
-      );
-  const all = db.prepare<[], { id: string; bytes: number; sha256: string }>(
-    'SELECT id, bytes, sha256 FROM blobs ORDER BY id',
-  );
-  return {
-    get: (id) => get.get(id),
-    all: () => all.iterate(),
-    add(blobs, snapshot) {
-      const statement = add;
-      if (!statement) throw new Error('the catalog was opened read-only');
-      db.transaction(() => {
-        for (const blob of blobs) statement.run(blob.id, blob.bytes, blob.sha256, snapshot);
-      })();
-    },
-    checkpoint: () => {
-      db.pragma('wal_checkpoint(TRUNCATE)');
-    },
-    close: () => db.close(),
-  };
 }
 
 /** Takes the backup directory for one run, so two runs never write the same blobs or catalog at once. */

@@ -6,6 +6,7 @@ import { syncDir } from '../lib/sync-dir.js';
 import {
   type CopiedFile,
   copyDurably,
+  eachConcurrently,
   hashFile,
   isMissing,
   makePrivateDir,
@@ -13,7 +14,18 @@ import {
   writeDurably,
 } from './backup-files.js';
 import type { BackupStore } from './backup-store.js';
-import { backupLayout, finishedSnapshots, lockBackup, manifestText, openCatalog } from './backup-target.js';
+import {
+  type BackupLayout,
+  backupLayout,
+  finishedSnapshots,
+  lockBackup,
+  manifestText,
+  snapshotsIn,
+} from './backup-target.js';
+import { type BlobCatalog, openCatalog } from './blob-catalog.js';
+
+/** Blob files stat'ed at once, when a run checks that the backup still holds what its catalog records. */
+const STATS = 16;
 
 /**
  * A backup in a directory of this machine: blobs are copied by the kernel (copyFile) and made durable in
@@ -36,6 +48,7 @@ export function createDirectoryStore(root: string): BackupStore {
     where: root,
     lock: () => lockBackup(layout),
     finishedSnapshots: () => finishedSnapshots(layout),
+    unfinishedSnapshots: async () => (await snapshotsIn(layout)).unfinished,
     async removeUnfinished() {
       const finished = new Set(await finishedSnapshots(layout));
       const names = (await absent(() => fs.readdir(layout.snapshots))) ?? [];
@@ -71,6 +84,7 @@ export function createDirectoryStore(root: string): BackupStore {
       if (mode === 'write') await makePrivateDir(layout.blobs);
       return openCatalog(layout.catalog, { readonly: mode === 'read' });
     },
+    lackingBlobs: (catalog) => lackingFiles(layout, catalog),
     // Each batch of blobs is recorded in place, in a transaction, once it is durable.
     saveCatalog: async () => {},
     async writeManifest(id, manifest) {
@@ -85,4 +99,18 @@ export function createDirectoryStore(root: string): BackupStore {
     copyOut: (name, target, later) => absent(() => copyDurably(path(name), target, later)),
     close: async () => {},
   };
+}
+
+/** The blobs `catalog` records whose file the backup lacks, or holds at another size: a stat each. */
+async function lackingFiles(layout: BackupLayout, catalog: BlobCatalog): Promise<Set<string>> {
+  const lacking = new Set<string>();
+  await eachConcurrently(catalog.all(), STATS, async ({ id, bytes }) => {
+    try {
+      if ((await fs.stat(layout.blob(id))).size !== bytes) lacking.add(id);
+    } catch (error) {
+      if (!isMissing(error)) throw error;
+      lacking.add(id);
+    }
+  });
+  return lacking;
 }

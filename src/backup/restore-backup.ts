@@ -59,9 +59,9 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoreRes
 }
 
 async function restoreFrom(store: BackupStore, options: RestoreOptions): Promise<RestoreResult> {
+  const rootKey = await readRootKeyFile(options.rootKeyFile);
   const snapshot = await chooseSnapshot(store, options.snapshot);
   const manifest = await readManifest(store, snapshot);
-  const rootKey = await readRootKey(options.rootKeyFile);
   const target = dataDirLayout(options.config.dataDir);
   const { coldStorageDir, coldStorageClass } = options.config;
   // A cold tier is restored into as the data directory is: new, or empty (another's blobs would be swept).
@@ -142,6 +142,26 @@ async function restoreFrom(store: BackupStore, options: RestoreOptions): Promise
   }
   await lock.release();
   return restored;
+}
+
+/** The root key, or one line naming its file and what is wrong with it (missing, unreadable, not a key). */
+async function readRootKeyFile(path: string): Promise<Buffer> {
+  try {
+    return await readRootKey(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === undefined) throw new BackupError((error as Error).message, { cause: error });
+    const what =
+      code === 'ENOENT'
+        ? 'is missing'
+        : code === 'EACCES'
+          ? 'cannot be read by this user (EACCES)'
+          : `cannot be read (${code})`;
+    throw new BackupError(
+      `the root key file ${path} ${what}: give the installation's root key file with --root-key`,
+      { cause: error },
+    );
+  }
 }
 
 /** Undoes a failed restore: the directory it made, or what it wrote into the empty one it was given. */

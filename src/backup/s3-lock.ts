@@ -1,4 +1,5 @@
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { currentProcess, processState } from '../data-dir-process.js';
 import { statusOf } from '../lib/sdk-errors.js';
 import { BackupError } from './backup-target.js';
 import { md5Of, type S3Place } from './s3-transfer.js';
@@ -7,6 +8,23 @@ import { md5Of, type S3Place } from './s3-transfer.js';
 export const STALE_LOCK_MS = 60 * 60 * 1000;
 /** How often a running backup rewrites its lock, so that a long run's is never taken for a stale one. */
 const REFRESH_MS = 5 * 60 * 1000;
+
+/**
+ * Who writes a lock: host and pid for the message of a run refused; the boot and the process's start time
+ * (Linux) so that a pid reused since is not taken for the killed run's.
+ */
+export interface LockHolder {
+  host: string;
+  pid: number;
+  bootId?: string;
+  startTicks?: string;
+}
+
+/** This process, as its lock names it. */
+export function currentHolder(): LockHolder {
+  const { hostname, ...identity } = currentProcess();
+  return { host: hostname, ...identity };
+}
 
 export interface S3Lock {
   /** Throws unless this run still holds the lock: before it writes what another run would overwrite. */
@@ -17,16 +35,17 @@ export interface S3Lock {
 
 /**
  * Takes `key` for one backup run with a conditional PUT (`If-None-Match: *`), which only one writer wins; a
- * lock older than STALE_LOCK_MS is taken over with `If-Match` its ETag, which only one taker wins. Every later
+ * lock older than STALE_LOCK_MS, or written by a process of this host that is gone (a run killed here, as a
+ * directory's lock is judged), is taken over with `If-Match` its ETag, which only one taker wins. Every later
  * write of the lock (its refresh) is conditional on the ETag this run wrote, and its release looks first, so a
- * run that lost its lock learns it (`check`) and does not remove another's. The lock names its holder, for the message
- * of a run refused.
+ * run that lost its lock learns it (`check`) and does not remove another's. The lock names its holder, for the
+ * message of a run refused and to tell whether it still runs.
  */
 export async function takeS3Lock(
   place: S3Place,
   key: string,
   where: string,
-  holder: { host: string; pid: number },
+  holder: LockHolder,
 ): Promise<S3Lock> {
   const { client, bucket } = place;
   const write = async (condition: { IfNoneMatch: '*' } | { IfMatch: string }) => {
@@ -49,7 +68,7 @@ export async function takeS3Lock(
   let own = await attempt({ IfNoneMatch: '*' });
   if (own === undefined) {
     const held = await heldBy(place, key);
-    if (held && Date.now() - held.since.getTime() < STALE_LOCK_MS)
+    if (held && !held.gone && Date.now() - held.since.getTime() < STALE_LOCK_MS)
       throw new BackupError(
         `another backup (${held.holder}) has been writing to ${where} since ${held.since.toISOString()}; wait for it to finish (its lock, ${key}, is taken over once an hour old)`,
       );
@@ -91,26 +110,50 @@ export async function takeS3Lock(
   };
 }
 
-/** Who holds a lock, since when it was last written, and its ETag; undefined when it is gone meanwhile. */
+/**
+ * Who holds a lock, since when it was last written, its ETag, and whether its writer is certainly gone (a
+ * process of this host that no longer runs; another host's cannot be told); undefined when it is gone meanwhile.
+ */
 async function heldBy(
   place: S3Place,
   key: string,
-): Promise<{ holder: string; since: Date; etag: string | undefined } | undefined> {
+): Promise<{ holder: string; since: Date; etag: string | undefined; gone: boolean } | undefined> {
   try {
     const got = await place.client.send(new GetObjectCommand({ Bucket: place.bucket, Key: key }));
-    let holder = 'unknown holder';
-    try {
-      const named = JSON.parse((await got.Body?.transformToString()) ?? '') as {
-        host?: string;
-        pid?: number;
-      };
-      if (named.pid !== undefined && named.host !== undefined) holder = `pid ${named.pid} on ${named.host}`;
-    } catch {
-      // a lock written by something else: its age still tells
-    }
-    return { holder, since: got.LastModified ?? new Date(), etag: got.ETag };
+    const named = parseHolder((await got.Body?.transformToString()) ?? '');
+    return {
+      holder: named ? `pid ${named.pid} on ${named.host}` : 'unknown holder',
+      since: got.LastModified ?? new Date(),
+      etag: got.ETag,
+      gone: named !== undefined && processState({ ...named, hostname: named.host }) === 'dead',
+    };
   } catch (error) {
     if (statusOf(error) === 404) return undefined;
     throw error;
+  }
+}
+
+/** The holder a lock names; undefined for a lock written by something else (its age still tells). */
+function parseHolder(body: string): LockHolder | undefined {
+  try {
+    const named = JSON.parse(body) as Partial<Record<keyof LockHolder, unknown>>;
+    if (
+      typeof named.host !== 'string' ||
+      typeof named.pid !== 'number' ||
+      !Number.isInteger(named.pid) ||
+      named.pid < 1
+    )
+      return undefined;
+    const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+    const bootId = text(named.bootId);
+    const startTicks = text(named.startTicks);
+    return {
+      host: named.host,
+      pid: named.pid,
+      ...(bootId ? { bootId } : {}),
+      ...(startTicks ? { startTicks } : {}),
+    };
+  } catch {
+    return undefined;
   }
 }

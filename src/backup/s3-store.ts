@@ -1,13 +1,15 @@
 import { promises as fs } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { fromIni } from '@aws-sdk/credential-provider-ini';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { type CopiedFile, hashFile, hashStream, isMissing, writeDurably } from './backup-files.js';
 import { type BackupStore, blobName, type S3Access, snapshotFile } from './backup-store.js';
-import { BackupError, manifestText, openCatalog, SNAPSHOT_ID } from './backup-target.js';
-import { type S3Lock, takeS3Lock } from './s3-lock.js';
+import { BackupError, manifestText, SNAPSHOT_ID } from './backup-target.js';
+import { openCatalog } from './blob-catalog.js';
+import { lackingObjects } from './s3-lacking.js';
+import { currentHolder, type S3Lock, takeS3Lock } from './s3-lock.js';
 import { abortUploads, md5Of, openObject, type S3Place, uploadFile } from './s3-transfer.js';
 
 /** `s3://bucket/prefix` → the bucket and the prefix (without slashes at its ends; empty for the bucket's root). */
@@ -64,17 +66,22 @@ export async function createS3Store(
   /** Files this run made and uploaded, kept to be read again (a snapshot's metadata) without a download. */
   const made = new Map<string, string>();
 
-  /** The names under `sub/`, relative to the backup's root. */
-  async function* names(sub: string): AsyncIterable<string> {
+  /** The objects under `sub/`, by name relative to the backup's root, in S3's order (by key), with sizes. */
+  async function* objects(sub: string): AsyncIterable<{ name: string; bytes: number }> {
     let ContinuationToken: string | undefined;
     do {
       const page = await client.send(
         new ListObjectsV2Command({ Bucket: bucket, Prefix: key(`${sub}/`), ContinuationToken }),
       );
       for (const object of page.Contents ?? [])
-        if (object.Key) yield object.Key.slice(prefix ? prefix.length + 1 : 0);
+        if (object.Key)
+          yield { name: object.Key.slice(prefix ? prefix.length + 1 : 0), bytes: object.Size ?? 0 };
       ContinuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (ContinuationToken);
+  }
+  /** The names under `sub/`, relative to the backup's root. */
+  async function* names(sub: string): AsyncIterable<string> {
+    for await (const { name } of objects(sub)) yield name;
   }
   /** Each snapshot's files by id. */
   async function snapshots(): Promise<Map<string, string[]>> {
@@ -100,15 +107,11 @@ export async function createS3Store(
   const store: BackupStore = {
     where,
     async lock() {
-      held = await takeS3Lock(place, key('backup.lock'), where, { host: hostname(), pid: process.pid });
+      held = await takeS3Lock(place, key('backup.lock'), where, currentHolder());
       return held;
     },
-    async finishedSnapshots() {
-      const found = await snapshots();
-      return [...found.keys()]
-        .filter((id) => SNAPSHOT_ID.test(id) && found.get(id)?.includes('manifest.json'))
-        .sort();
-    },
+    finishedSnapshots: async () => snapshotIds(await snapshots(), true),
+    unfinishedSnapshots: async () => snapshotIds(await snapshots(), false),
     async removeUnfinished() {
       for (const [id, files] of await snapshots())
         if (!files.includes('manifest.json')) for (const file of files) await remove(snapshotFile(id, file));
@@ -174,8 +177,9 @@ export async function createS3Store(
     async openCatalog(mode) {
       const found = await download('catalog.db', catalogFile);
       if (!found && mode === 'read') throw new BackupError(`${where} holds no catalog.db`);
-      return openCatalog(catalogFile, { readonly: mode === 'read' });
+      return openCatalog(catalogFile, { readonly: mode === 'read', shownAs: `${where}/catalog.db` });
     },
+    lackingBlobs: (catalog) => lackingObjects(catalog, objects('blobs')),
     async saveCatalog(catalog) {
       await held?.check();
       catalog.checkpoint();
@@ -220,6 +224,14 @@ export async function createS3Store(
     },
   };
   return withS3Errors(store, where);
+}
+
+/** The ids of the snapshots with a manifest (or without), oldest first; other names are no snapshot's. */
+function snapshotIds(found: Map<string, string[]>, finished: boolean): string[] {
+  return [...found]
+    .filter(([id, files]) => SNAPSHOT_ID.test(id) && files.includes('manifest.json') === finished)
+    .map(([id]) => id)
+    .sort();
 }
 
 /** Network and S3 errors, which only say what failed with where the backup is, as one line. */

@@ -10,18 +10,12 @@ import { clearDeliveryLease, openDeliveryLease } from '../audit/delivery-lease.j
 import { dataDirLayout, exists } from '../data-dir.js';
 import { openMetadataReadOnly } from '../db/database.js';
 import { referencedBlobs } from '../storage/index.js';
-import { COPIES, type CopiedFile, eachConcurrently, overlaps } from './backup-files.js';
+import { type CopiedFile, overlaps } from './backup-files.js';
 import { isS3Location } from './backup-location.js';
 import { type BackupStore, type S3Access, snapshotFile } from './backup-store.js';
-import {
-  BackupError,
-  type BlobCatalog,
-  DATABASES,
-  type Manifest,
-  METADATA_DUMP,
-  snapshotId,
-} from './backup-target.js';
-import { type BlobPins, makeRunScratch, pinBlobs, removeStalePins, type Tier } from './blob-pins.js';
+import { BackupError, DATABASES, type Manifest, METADATA_DUMP, snapshotId } from './backup-target.js';
+import { makeRunScratch, pinBlobs, removeStalePins, type Tier } from './blob-pins.js';
+import { copyBlobs, heldCopy, type Recopied, type RunTarget } from './copy-blobs.js';
 import { openBackupStore } from './open-store.js';
 import { exportMetadataSnapshot, type MetadataSnapshot } from './postgres-metadata.js';
 
@@ -43,10 +37,10 @@ export interface BackupResult {
   manifest: Manifest;
   /** Runs it took: more than one when blobs written during a run were deleted before it copied them. */
   attempts: number;
+  /** Blobs the catalog recorded that the backup lacked (or held at another size), copied again. */
+  recopied: Recopied;
 }
 
-/** Copies recorded in the catalog at a time, once they and their directories are synced. */
-const RECORD_EVERY = 512;
 /** How many times a run starts again before it gives up (a lake deleting blobs as fast as it writes them). */
 const ATTEMPTS = 5;
 /** How long a backup waits for a trail delivery pass to end before it gives up. */
@@ -98,7 +92,10 @@ async function backUpTo(
       await removeStalePins(tiers);
       const catalog = await store.openCatalog('write');
       try {
-        return await snapshotUntilWhole(data, tiers, store, catalog, options);
+        // The catalog says what was copied, not what is still there: a file removed or cut short since is
+        // copied again, so that no snapshot names a blob the backup lacks.
+        const lacking = await store.lackingBlobs(catalog);
+        return await snapshotUntilWhole(data, tiers, { store, catalog, lacking }, options);
       } finally {
         catalog.close();
       }
@@ -114,15 +111,15 @@ async function backUpTo(
 async function snapshotUntilWhole(
   data: ReturnType<typeof dataDirLayout>,
   tiers: readonly Tier[],
-  store: BackupStore,
-  catalog: BlobCatalog,
+  target: RunTarget,
   options: BackupOptions,
 ): Promise<BackupResult> {
   let missedBefore = new Set<string>();
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
     const id = snapshotId((options.now ?? (() => new Date()))(), randomBytes(3).toString('hex'));
-    const run = await attemptSnapshot(data, tiers, store, catalog, id, options.metadataUrl);
-    if ('manifest' in run) return { snapshot: id, manifest: run.manifest, attempts: attempt };
+    const run = await attemptSnapshot(data, tiers, target, id, options.metadataUrl);
+    if ('manifest' in run)
+      return { snapshot: id, manifest: run.manifest, attempts: attempt, recopied: run.recopied };
     // Missing again in a later snapshot: not a blob deleted meanwhile, but one the data directory lacks.
     const lost = run.missing.filter((blob) => missedBefore.has(blob));
     if (lost.length > 0) throw lostBlobs(lost, options.coldStorageDir === undefined);
@@ -145,12 +142,13 @@ function lostBlobs(blobs: readonly string[], noColdTier: boolean): BackupError {
 async function attemptSnapshot(
   data: ReturnType<typeof dataDirLayout>,
   tiers: readonly Tier[],
-  store: BackupStore,
-  catalog: BlobCatalog,
+  target: RunTarget,
   id: string,
   metadataUrl: string | undefined,
-): Promise<{ manifest: Manifest } | { missing: string[] }> {
-  const pins = await pinBlobs(tiers, id, (blob) => catalog.get(blob) !== undefined);
+): Promise<{ manifest: Manifest; recopied: Recopied } | { missing: string[] }> {
+  const { store, catalog } = target;
+  const held = (blob: string) => heldCopy(target, blob) !== undefined;
+  const pins = await pinBlobs(tiers, id, held);
   let exported: MetadataSnapshot | undefined;
   let named: NamedBlobs | undefined;
   try {
@@ -190,16 +188,20 @@ async function attemptSnapshot(
     for (const [name, stored] of copies) databases[name] = await stored();
     named ??= await copiedMetadataBlobs(store, id);
     // What the snapshot names without a pin yet (written while the first pins were made), then the copies.
-    await pins.pinNamed(named.ids(), (blob) => catalog.get(blob) !== undefined);
-    const blobs = await copyBlobs(named.ids(), store, catalog, pins, id);
-    if ('missing' in blobs) {
+    await pins.pinNamed(named.ids(), held);
+    const copied = await copyBlobs(named.ids(), target, pins, id);
+    if ('missing' in copied) {
       await store.removeSnapshot(id);
-      return blobs;
+      return copied;
     }
+    const { recopied, ...blobs } = copied;
     const manifest: Manifest = { format: 1, id, createdAt: new Date().toISOString(), databases, blobs };
+    // Recorded before the manifest is written: a snapshot the catalog says was finished, but without a
+    // manifest, lost it afterwards (verify tells it from a run that was stopped).
+    catalog.finish(id);
     await store.saveCatalog(catalog);
     await store.writeManifest(id, manifest);
-    return { manifest };
+    return { manifest, recopied };
   } catch (error) {
     // What failed is what to say; a snapshot left behind is removed by the next run.
     await store.removeSnapshot(id).catch(() => undefined);
@@ -312,45 +314,4 @@ async function pauseTrailDelivery(auditDb: string): Promise<() => void> {
     db.close();
     throw error;
   }
-}
-
-/** Copies the blobs the snapshot names that the backup lacks; or says which of them were gone. */
-async function copyBlobs(
-  named: AsyncIterable<string>,
-  store: BackupStore,
-  catalog: BlobCatalog,
-  pins: BlobPins,
-  snapshot: string,
-): Promise<Manifest['blobs'] | { missing: string[] }> {
-  const totals = { count: 0, bytes: 0, copied: 0, copiedBytes: 0 };
-  // A blob is recorded in the catalog only once it is durable in the backup.
-  let copied: ({ id: string } & CopiedFile)[] = [];
-  const record = async () => {
-    const batch = copied;
-    copied = [];
-    await store.syncBlobs();
-    catalog.add(batch, snapshot);
-  };
-  const missing: string[] = [];
-  await eachConcurrently(named, COPIES, async (blob) => {
-    if (missing.length > 0) return;
-    totals.count++;
-    const held = catalog.get(blob);
-    if (held) {
-      totals.bytes += held.bytes;
-      return;
-    }
-    const file = await store.putBlob(blob, pins.sources(blob));
-    if (!file) {
-      missing.push(blob);
-      return;
-    }
-    copied.push({ id: blob, ...file });
-    totals.bytes += file.bytes;
-    totals.copied++;
-    totals.copiedBytes += file.bytes;
-    if (copied.length >= RECORD_EVERY) await record();
-  });
-  await record();
-  return missing.length > 0 ? { missing } : totals;
 }

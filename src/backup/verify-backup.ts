@@ -3,7 +3,15 @@ import { openMetadataReadOnly } from '../db/database.js';
 import { referencedBlobs } from '../storage/index.js';
 import { COPIES, type CopiedFile, eachConcurrently, hashFile, isMissing } from './backup-files.js';
 import { type BackupStore, blobName, type S3Access, snapshotFile } from './backup-store.js';
-import { chooseSnapshot, DATABASES, type Manifest, METADATA_DUMP, readManifest } from './backup-target.js';
+import {
+  BackupError,
+  chooseSnapshot,
+  DATABASES,
+  type Manifest,
+  METADATA_DUMP,
+  readManifest,
+} from './backup-target.js';
+import type { BlobCatalog } from './blob-catalog.js';
 import { openBackupStore } from './open-store.js';
 import { checkDumpArchive } from './postgres-metadata.js';
 
@@ -11,13 +19,17 @@ export interface VerifyResult {
   snapshot: string;
   /** One line per problem, naming the file or blob and what is wrong with it; empty when the backup is whole. */
   problems: string[];
+  /** Lines that are no problem with the backup: snapshots a run is writing, or a stopped run left. */
+  notes: string[];
   checked: { databases: number; blobs: number; bytes: number };
 }
 
 /**
  * `seawall backup --verify`: checks a snapshot without restoring it (and without the root key): each database
  * copy against the SHA-256 its manifest recorded and SQLite's integrity check, and every blob its metadata names
- * against the size and SHA-256 the backup recorded when it copied it. A backup in S3 is read in full.
+ * against the size and SHA-256 the backup recorded when it copied it. A backup in S3 is read in full. Snapshots
+ * without a manifest are told too: one whose run finished lost its manifest (a problem), any other is one a
+ * run is writing or was stopped in (a note).
  */
 export async function verifyBackup(from: string, asked?: string, s3?: S3Access): Promise<VerifyResult> {
   const store = await openBackupStore(from, s3);
@@ -30,20 +42,89 @@ export async function verifyBackup(from: string, asked?: string, s3?: S3Access):
 
 async function verifyStore(store: BackupStore, asked: string | undefined): Promise<VerifyResult> {
   const snapshot = await chooseSnapshot(store, asked);
-  const problems: string[] = [];
-  const checked = { databases: 0, blobs: 0, bytes: 0 };
+  const result: VerifyResult = {
+    snapshot,
+    problems: [],
+    notes: [],
+    checked: { databases: 0, blobs: 0, bytes: 0 },
+  };
+  const catalog = await openCatalogOrSay(store, result.problems);
+  try {
+    await judgeUnfinished(store, catalog, result, asked === undefined);
+    await checkSnapshot(store, catalog, result);
+  } finally {
+    catalog?.close();
+  }
+  result.problems.sort();
+  return result;
+}
+
+/** The catalog, or undefined when it cannot be read: then that is a problem, naming it. */
+async function openCatalogOrSay(store: BackupStore, problems: string[]): Promise<BlobCatalog | undefined> {
+  try {
+    return await store.openCatalog('read');
+  } catch (error) {
+    if (!(error instanceof BackupError)) throw error;
+    problems.push(error.message);
+    return undefined;
+  }
+}
+
+/**
+ * Tells each snapshot without a manifest, and, when the newest was asked for, that an older one was checked. A run records in the catalog that it finished copying its snapshot
+ * just before it writes the manifest, and a run that fails removes its snapshot: so one the catalog records
+ * lost its manifest afterwards and cannot be restored, and any other is a run's that is going on or was killed
+ * (the next run removes it).
+ */
+async function judgeUnfinished(
+  store: BackupStore,
+  catalog: BlobCatalog | undefined,
+  result: VerifyResult,
+  newestAsked: boolean,
+): Promise<void> {
+  for (const id of await store.unfinishedSnapshots()) {
+    const instead =
+      newestAsked && id > result.snapshot ? `; checked ${result.snapshot}, an older one, instead` : '';
+    if (catalog?.finished(id))
+      result.problems.push(
+        `snapshot ${id}: manifest.json is missing, though its run finished (the catalog records it): deleted or lost, the snapshot cannot be restored${instead}`,
+      );
+    else
+      result.notes.push(
+        `snapshot ${id}: unfinished (no manifest.json): a backup is writing it, or was stopped before it finished, and the next backup removes it${instead}`,
+      );
+  }
+}
+
+/** Checks the snapshot's manifest and databases, then, when they are sound and the catalog is read, its blobs. */
+async function checkSnapshot(
+  store: BackupStore,
+  catalog: BlobCatalog | undefined,
+  result: VerifyResult,
+): Promise<void> {
+  const { snapshot, problems } = result;
   let manifest: Manifest;
   try {
     manifest = await readManifest(store, snapshot);
   } catch (error) {
-    return {
-      snapshot,
-      problems: [`snapshot ${snapshot}: manifest.json is unreadable (${(error as Error).message})`],
-      checked,
-    };
+    problems.push(`snapshot ${snapshot}: manifest.json is unreadable (${(error as Error).message})`);
+    return;
   }
+  const found = problems.length;
+  const metadataFile = await checkDatabases(store, manifest, result);
   const dumped = manifest.databases[METADATA_DUMP] !== undefined;
-  if (!manifest.databases['metadata.db'] && !dumped)
+  if (problems.length > found || !catalog || (!metadataFile && !dumped)) return;
+  await checkBlobs(store, catalog, metadataFile, result);
+}
+
+/** Checks each database copy the manifest names; answers the local copy of metadata.db, if it has one. */
+async function checkDatabases(
+  store: BackupStore,
+  manifest: Manifest,
+  result: VerifyResult,
+): Promise<string | undefined> {
+  const { snapshot, problems, checked } = result;
+  if (!manifest.databases['metadata.db'] && manifest.databases[METADATA_DUMP] === undefined)
     problems.push(`snapshot ${snapshot}: the manifest names no metadata.db`);
   let metadataFile: string | undefined;
   for (const name of [...DATABASES, METADATA_DUMP] as const) {
@@ -56,8 +137,19 @@ async function verifyStore(store: BackupStore, asked: string | undefined): Promi
       name === METADATA_DUMP ? await checkArchive(local, recorded) : await checkDatabase(local, recorded);
     if (problem) problems.push(`snapshot ${snapshot}: ${name} ${problem}`);
   }
-  if (problems.length > 0 || (!metadataFile && !dumped)) return { snapshot, problems, checked };
-  const catalog = await store.openCatalog('read');
+  return metadataFile;
+}
+
+/**
+ * Checks every blob the snapshot's metadata.db names against the catalog; without one (PostgreSQL's archive is
+ * read only by a restore), every blob the backup holds.
+ */
+async function checkBlobs(
+  store: BackupStore,
+  catalog: BlobCatalog,
+  metadataFile: string | undefined,
+  { problems, checked }: VerifyResult,
+): Promise<void> {
   const checkBlob = async (blob: string, recorded: CopiedFile) => {
     checked.blobs++;
     const name = blobName(blob);
@@ -65,30 +157,22 @@ async function verifyStore(store: BackupStore, asked: string | undefined): Promi
     if (problem) problems.push(`blob ${blob} (${name}): ${problem}`);
     else checked.bytes += recorded.bytes;
   };
-  try {
-    // PostgreSQL's archive is read only by a restore: every blob the backup holds is checked instead.
-    if (!metadataFile)
-      await eachConcurrently(catalog.all(), COPIES, ({ id, ...recorded }) => checkBlob(id, recorded));
-    else {
-      const metadata = openMetadataReadOnly(metadataFile);
-      try {
-        await eachConcurrently(referencedBlobs(metadata.db), COPIES, async (blob) => {
-          const recorded = catalog.get(blob);
-          if (recorded) return checkBlob(blob, recorded);
-          checked.blobs++;
-          // Quoted: a snapshot's metadata may have been tampered with, and this id was never made a path.
-          problems.push(
-            `blob ${JSON.stringify(blob)}: named by the metadata but never copied into the backup`,
-          );
-        });
-      } finally {
-        await metadata.close();
-      }
-    }
-  } finally {
-    catalog.close();
+  if (!metadataFile) {
+    await eachConcurrently(catalog.all(), COPIES, ({ id, ...recorded }) => checkBlob(id, recorded));
+    return;
   }
-  return { snapshot, problems: problems.sort(), checked };
+  const metadata = openMetadataReadOnly(metadataFile);
+  try {
+    await eachConcurrently(referencedBlobs(metadata.db), COPIES, async (blob) => {
+      const recorded = catalog.get(blob);
+      if (recorded) return checkBlob(blob, recorded);
+      checked.blobs++;
+      // Quoted: a snapshot's metadata may have been tampered with, and this id was never made a path.
+      problems.push(`blob ${JSON.stringify(blob)}: named by the metadata but never copied into the backup`);
+    });
+  } finally {
+    await metadata.close();
+  }
 }
 
 /** What is wrong with a PostgreSQL archive: its size and SHA-256, or a table of contents pg_restore cannot read. */

@@ -110,7 +110,7 @@ export const backupCommand: Command = {
       const from = backupPlace(values, required(values, 'from', 'the backup to check'), io.env);
       const { verifyBackup } = await backups();
       const result = await expected(() => verifyBackup(from.where, text(values, 'snapshot'), from.s3));
-      for (const problem of result.problems) io.err(problem);
+      for (const line of [...result.notes, ...result.problems]) io.err(line);
       const { databases, blobs, bytes } = result.checked;
       io.out(
         `snapshot ${result.snapshot}: ${result.problems.length === 0 ? 'whole' : `${result.problems.length} problem(s)`}; checked ${databases} database(s), ${blobs} blob(s), ${mib(bytes)}`,
@@ -132,8 +132,12 @@ export const backupCommand: Command = {
       }),
     );
     const { blobs } = result.manifest;
+    const { recopied } = result;
+    // Said only when it happened: files gone from the backup behind its back are worth a look.
+    const repaired =
+      recopied.count > 0 ? `, re-copied ${recopied.count} missing (${mib(recopied.bytes)})` : '';
     io.out(
-      `snapshot ${result.snapshot}: ${blobs.count} blob(s), ${mib(blobs.bytes)}; copied ${blobs.copied} new (${mib(blobs.copiedBytes)}) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      `snapshot ${result.snapshot}: ${blobs.count} blob(s), ${mib(blobs.bytes)}; copied ${blobs.copied} new (${mib(blobs.copiedBytes)})${repaired} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
     );
     return 0;
   },

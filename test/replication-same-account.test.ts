@@ -186,6 +186,28 @@ describe.each([
       });
   });
 
+  it("refuses a StorageClass the destination bucket's PutObject refuses, with PutObject's error", async () => {
+    const classed = (StorageClass: 'STANDARD' | 'STANDARD_IA') => {
+      const input = config('replica');
+      const destination = input.ReplicationConfiguration?.Rules?.[0]?.Destination;
+      if (destination) destination.StorageClass = StorageClass;
+      return input;
+    };
+    // No cold tier here: STANDARD_IA is not a class this installation stores, as a PutObject asking for it finds.
+    const put = await failureOf(
+      s3.send(new PutObjectCommand({ Bucket: 'replica', Key: 'ia', Body: 'x', StorageClass: 'STANDARD_IA' })),
+    );
+    expect(put).toMatchObject({ code: 'NotImplemented', status: 501 });
+    expect(await failureOf(s3.send(new PutBucketReplicationCommand(classed('STANDARD_IA'))))).toEqual({
+      code: put.code,
+      status: put.status,
+      message: expect.stringMatching(
+        /^The destination bucket replica does not take StorageClass STANDARD_IA: /,
+      ),
+    });
+    await s3.send(new PutBucketReplicationCommand(classed('STANDARD')));
+  });
+
   it('replicates versions with their ids, tags and delete markers, re-encrypted under the replica key', async () => {
     // The account named explicitly is the same as none.
     await s3.send(new PutBucketReplicationCommand(config('replica', t.credentials.accountId)));
@@ -803,5 +825,66 @@ describe.each([
     }
     const listed = await s3.send(new ListObjectVersionsCommand({ Bucket: 'elsewhere' }));
     expect(listed.Versions ?? []).toEqual([]);
+  });
+});
+
+describe('bucket replication to a bucket of an installation with a cold tier', () => {
+  let t: TestSeawall;
+  let s3: S3Client;
+  const coldDir = tempDir('seawall-srr-cold-');
+
+  beforeAll(async () => {
+    // The cold tier stands for STANDARD_IA (the default class): a PutObject may ask for it, so may a rule.
+    t = await startTestSeawall({
+      env: { SEAWALL_COLD_STORAGE_DIR: coldDir },
+      limits: { replicationRetries: RETRIES },
+    });
+    s3 = t.s3({ maxAttempts: 1 });
+    const iam = new IAMClient({ endpoint: t.url, region: t.credentials.region, credentials: t.credentials });
+    await replicationRole(iam, 'lake');
+    await allowReplicationRole(iam, 'replica', ['s3:ReplicateObject']);
+    iam.destroy();
+    for (const Bucket of ['lake', 'replica']) {
+      await s3.send(new CreateBucketCommand({ Bucket }));
+      await s3.send(
+        new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Enabled' } }),
+      );
+    }
+  }, 60_000);
+
+  afterAll(async () => {
+    await t?.close();
+    rmSync(coldDir, { recursive: true, force: true });
+  });
+
+  it("takes the cold tier's StorageClass, and its replicas are stored in it; refuses another", async () => {
+    const configure = (StorageClass: 'STANDARD_IA' | 'GLACIER') =>
+      s3.send(
+        new PutBucketReplicationCommand({
+          Bucket: 'lake',
+          ReplicationConfiguration: {
+            Role: `arn:aws:iam::${t.credentials.accountId}:role/replication`,
+            Rules: [
+              {
+                ID: 'cold',
+                Priority: 1,
+                Filter: {},
+                Status: 'Enabled',
+                DeleteMarkerReplication: { Status: 'Disabled' },
+                Destination: { Bucket: 'arn:aws:s3:::replica', StorageClass },
+              },
+            ],
+          },
+        }),
+      );
+    expect(await failureOf(configure('GLACIER'))).toMatchObject({ code: 'NotImplemented', status: 501 });
+    await configure('STANDARD_IA');
+    const put = await s3.send(new PutObjectCommand({ Bucket: 'lake', Key: 'cold.csv', Body: 'rarely read' }));
+    await waitFor(async () => {
+      const head = await s3.send(new HeadObjectCommand({ Bucket: 'lake', Key: 'cold.csv' }));
+      return head.ReplicationStatus === 'COMPLETED' ? true : undefined;
+    }, 'cold.csv to replicate');
+    const replica = await s3.send(new HeadObjectCommand({ Bucket: 'replica', Key: 'cold.csv' }));
+    expect(replica).toMatchObject({ VersionId: put.VersionId, StorageClass: 'STANDARD_IA' });
   });
 });

@@ -1,8 +1,9 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { CloudWatchClient, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
@@ -37,7 +38,7 @@ import { dataDirLayout, PROFILE } from '../src/data-dir.js';
 import { REPLICA_HEADER } from '../src/storage/replication.js';
 import { AWS_CLI, AWS_CLI_ON_PATH, awsCli } from './helpers/aws-cli.js';
 import { BIN, servedUrl } from './helpers/child-server.js';
-import { failure } from './helpers/failure.js';
+import { failure, failureOf } from './helpers/failure.js';
 import { policyUser } from './helpers/iam-user.js';
 import {
   allowReplicationRole,
@@ -88,6 +89,65 @@ class Destination {
   }
 }
 
+/**
+ * A TCP relay to the destination, where the source reaches it: it passes every byte as it is, until it is told
+ * to cut off at a request (its head matching `cutAt`); then it drops every connection and refuses new ones
+ * until `resume()`, as a destination killed at that moment and started again would.
+ */
+class Relay {
+  readonly server: Server;
+  url = '';
+  cutAt: RegExp | undefined;
+  /** Connections refused since the cut. */
+  refused = 0;
+  private down = false;
+  private readonly sockets = new Set<Socket>();
+  constructor(readonly destinationPort: number) {
+    this.server = createServer((client) => this.relay(client));
+  }
+  async start(): Promise<void> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    const address = this.server.address();
+    if (!address || typeof address === 'string') throw new Error('no port');
+    this.url = `http://127.0.0.1:${address.port}`;
+  }
+  resume(): void {
+    this.down = false;
+  }
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise((resolve) => this.server.close(resolve));
+  }
+  private relay(client: Socket): void {
+    if (this.down) {
+      this.refused++;
+      client.destroy();
+      return;
+    }
+    const upstream = connect(this.destinationPort, '127.0.0.1');
+    for (const socket of [client, upstream]) {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+      socket.on('error', () => undefined);
+    }
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+    client.on('data', (chunk: Buffer) => {
+      if (this.cutAt?.test(chunk.toString('latin1', 0, 1024))) {
+        this.cutAt = undefined;
+        this.down = true;
+        for (const socket of this.sockets) socket.destroy();
+        return;
+      }
+      if (!upstream.write(chunk)) {
+        client.pause();
+        upstream.once('drain', () => client.resume());
+      }
+    });
+    upstream.pipe(client);
+  }
+}
+
 async function until<T>(probe: () => Promise<T | undefined>, what: string, ms = 30_000): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
@@ -121,6 +181,7 @@ async function text(s3: S3Client, Bucket: string, Key: string, VersionId?: strin
 
 describe('bucket replication to another Seawall process', () => {
   let destination: Destination;
+  let relay: Relay;
   let account: string;
   let source: TestSeawall;
   let sourceDir: string;
@@ -137,6 +198,10 @@ describe('bucket replication to another Seawall process', () => {
     Destination: { Bucket: `arn:aws:s3:::${bucket}`, Account: account },
   });
 
+  /** The source Seawall, on its data directory; what replication gives up is logged (its own log group). */
+  const startSource = () =>
+    startTestSeawall({ dataDir: sourceDir, logLevel: 'error', limits: { replicationRetries: RETRIES } });
+
   /** The rule most tests use: data/ to the destination's bucket, delete markers included. */
   const config = (Bucket: string): PutBucketReplicationCommandInput => ({
     Bucket,
@@ -149,6 +214,8 @@ describe('bucket replication to another Seawall process', () => {
   beforeAll(async () => {
     destination = new Destination(await freePort());
     await destination.start();
+    relay = new Relay(destination.port);
+    await relay.start();
     replica = await destination.client(S3Client);
     const sts = await destination.client(STSClient);
     account = (await sts.send(new GetCallerIdentityCommand({}))).Account as string;
@@ -158,7 +225,7 @@ describe('bucket replication to another Seawall process', () => {
       new PutBucketVersioningCommand({ Bucket: 'replica', VersioningConfiguration: { Status: 'Enabled' } }),
     );
     sourceDir = tempDir();
-    source = await startTestSeawall({ dataDir: sourceDir, limits: { replicationRetries: RETRIES } });
+    source = await startSource();
     // The role replication reads as: trusted by S3, allowed to read versions for replication but private/.
     const iam = new IAMClient({
       endpoint: source.url,
@@ -168,8 +235,8 @@ describe('bucket replication to another Seawall process', () => {
     await replicationRole(iam, 'source', 'private/');
     iam.destroy();
     s3 = source.s3({ maxAttempts: 1 });
-    // Registered while the source runs: its next delivery reads it.
-    const added = registerRemote(sourceDir, account, destination.url, destination.dir);
+    // Registered while the source runs: its next delivery reads it. It reaches the destination by the relay.
+    const added = registerRemote(sourceDir, account, relay.url, destination.dir);
     expect(added.stderr).toBe('');
     expect(added.stdout).toContain(`registered account ${account}`);
     await s3.send(new CreateBucketCommand({ Bucket: 'source' }));
@@ -181,6 +248,7 @@ describe('bucket replication to another Seawall process', () => {
   afterAll(async () => {
     replica?.destroy();
     await source?.close();
+    await relay?.close();
     await destination?.kill();
     rmSync(sourceDir, { recursive: true, force: true });
     rmSync(destination.dir, { recursive: true, force: true });
@@ -209,6 +277,8 @@ describe('bucket replication to another Seawall process', () => {
       [account, `${destination.url}/other-path`, [], /scheme, host and port only/],
       [account, destination.url.replace('http://', 'http://user:pass@'), [], /scheme, host and port only/],
       [account, destination.url, ['--region', 'nowhere'], /--region must look like/],
+      // The installation's own account: its rules reach its own buckets with no remote.
+      [source.credentials.accountId, destination.url, [], /account \d{12} is this installation's own/],
     ];
     for (const [who, where, more, message] of refusals) {
       const refused = add(who, where, ...more);
@@ -216,9 +286,60 @@ describe('bucket replication to another Seawall process', () => {
       expect(refused.stderr).toMatch(message);
     }
     const listed = remote('list');
-    expect(listed.stdout).toContain(`${account}\t${destination.url}`);
+    expect(listed.stdout).toContain(`${account}\t${relay.url}`);
     const { credentials: keys } = await targetFromDataDir(destination.dir);
     expect(listed.stdout).not.toContain(keys.secretAccessKey);
+    expect(listed.stdout).not.toContain(source.credentials.accountId);
+  });
+
+  it('remote remove forgets an account no replication rule names, and says which bucket names it', async () => {
+    // Run beside the source, whose server (in this process) goes on answering meanwhile.
+    const seawall = (...args: string[]) =>
+      new Promise<{ status: number; stdout: string; stderr: string }>((resolve) =>
+        execFile(process.execPath, [BIN, ...args], (error, stdout, stderr) =>
+          resolve({ status: error ? Number(error.code) : 0, stdout, stderr }),
+        ),
+      );
+    const remote = (...args: string[]) => seawall('remote', ...args, '--data-dir', sourceDir);
+    const help = await seawall('remote', '--help');
+    expect(help.stdout).toContain('seawall remote remove --data-dir DIR --account ID');
+    expect((await remote('remove', '--account', '12345')).stderr).toMatch(
+      /--account must be a 12-digit account id/,
+    );
+    const unknown = await remote('remove', '--account', '111122223333');
+    expect([unknown.status, unknown.stderr]).toEqual([
+      1,
+      expect.stringMatching(/no remote is registered for account 111122223333/),
+    ]);
+    // A rule names the account: kept, and the bucket and rule are named.
+    await s3.send(new PutBucketReplicationCommand(config('source')));
+    const named = await remote('remove', '--account', account);
+    expect([named.status, named.stderr]).toEqual([
+      1,
+      expect.stringMatching(
+        new RegExp(
+          `bucket source has a replication rule \\(data\\) naming account ${account}; change or delete it`,
+        ),
+      ),
+    ]);
+    expect((await remote('list')).stdout).toContain(account);
+    await s3.send(new DeleteBucketReplicationCommand({ Bucket: 'source' }));
+    const removed = await remote('remove', '--account', account);
+    expect([removed.status, removed.stdout.trim()]).toEqual([0, `removed account ${account}`]);
+    expect((await remote('list')).stdout).not.toContain(account);
+    // Unregistered, a rule naming it is refused; registered again, it is taken.
+    expect(await failureOf(s3.send(new PutBucketReplicationCommand(config('source'))))).toMatchObject({
+      code: 'InvalidRequest',
+      message: expect.stringMatching(/account \d{12} is not registered.*seawall remote add/),
+    });
+    const credentials = dataDirLayout(destination.dir).credentials;
+    const added = await remote(
+      'add',
+      ...['--account', account, '--endpoint', relay.url, '--credentials', credentials, '--profile', PROFILE],
+    );
+    expect(added.status).toBe(0);
+    await s3.send(new PutBucketReplicationCommand(config('source')));
+    await s3.send(new DeleteBucketReplicationCommand({ Bucket: 'source' }));
   });
 
   it('stores the configuration as S3 does, and refuses what S3 refuses', async () => {
@@ -239,8 +360,16 @@ describe('bucket replication to another Seawall process', () => {
     const unknown = config('source');
     const rule = unknown.ReplicationConfiguration?.Rules?.[0];
     if (rule?.Destination) rule.Destination.Account = '999999999999';
-    expect(await failure(s3.send(new PutBucketReplicationCommand(unknown)))).toMatchObject({
+    expect(await failureOf(s3.send(new PutBucketReplicationCommand(unknown)))).toMatchObject({
       code: 'InvalidRequest',
+      message:
+        'Destination account 999999999999 is not registered; register its endpoint with `seawall remote add`.',
+    });
+    // A name no bucket can have (two characters) is no bucket ARN: which naming rule it breaks is said.
+    if (rule?.Destination) rule.Destination.Bucket = 'arn:aws:s3:::zz';
+    expect(await failureOf(s3.send(new PutBucketReplicationCommand(unknown)))).toMatchObject({
+      code: 'InvalidArgument',
+      message: 'Invalid bucket ARN: the bucket name must be between 3 and 63 characters long.',
     });
     const kmsWithoutKey = config('source');
     const kmsRule = kmsWithoutKey.ReplicationConfiguration?.Rules?.[0];
@@ -415,7 +544,7 @@ describe('bucket replication to another Seawall process', () => {
 
     // The source restarts with the change still waiting; then the destination comes back.
     await source.close();
-    source = await startTestSeawall({ dataDir: sourceDir, limits: { replicationRetries: RETRIES } });
+    source = await startSource();
     s3 = source.s3({ maxAttempts: 1 });
     const more = await s3.send(
       new PutObjectCommand({ Bucket: 'source', Key: 'data/while-down', Body: 'later' }),
@@ -497,6 +626,82 @@ describe('bucket replication to another Seawall process', () => {
       ),
     ).toMatchObject({ code: 'InvalidBucketState', status: 409 });
     await s3.send(new PutBucketReplicationCommand(config('source')));
+  });
+
+  it('marks FAILED a replica whose StorageClass the other endpoint does not take, and the log names the class', async () => {
+    const classed = config('source');
+    const rule = classed.ReplicationConfiguration?.Rules?.[0];
+    if (rule?.Destination) rule.Destination.StorageClass = 'STANDARD_IA';
+    // Which classes another endpoint's bucket takes cannot be known here: the rule is taken.
+    await s3.send(new PutBucketReplicationCommand(classed));
+    try {
+      await s3.send(new PutObjectCommand({ Bucket: 'source', Key: 'data/infrequent', Body: 'ia' }));
+      await until(
+        async () => ((await statusOf(s3, 'source', 'data/infrequent')) === 'FAILED' ? true : undefined),
+        'data/infrequent to fail',
+      );
+      // The destination has no cold tier: it refuses STANDARD_IA as its PutObject does, and the log says so.
+      const logs = new CloudWatchLogsClient({
+        endpoint: source.url,
+        region: source.credentials.region,
+        credentials: source.credentials,
+      });
+      const events = await until(async () => {
+        const found = await logs.send(
+          new FilterLogEventsCommand({ logGroupName: '/seawall/server', filterPattern: '"STANDARD_IA"' }),
+        );
+        return found.events?.length ? found.events : undefined;
+      }, 'the failure in the log');
+      logs.destroy();
+      expect(events[0]?.message).toMatch(/NotImplemented \(501\).*x-amz-storage-class STANDARD_IA/);
+    } finally {
+      await s3.send(new PutBucketReplicationCommand(config('source')));
+    }
+  });
+
+  it('aborts the multipart upload a delivery cut off mid-way left at the destination, once it answers again', async () => {
+    await s3.send(new PutBucketReplicationCommand(config('source')));
+    const Key = 'data/interrupted';
+    // The destination goes away while the replica's second part is sent, as one killed then would.
+    relay.cutAt = new RegExp(`PUT /replica/${Key}\\?[^ ]*partNumber=2[& ]`);
+    const sizes = [5 * 1024 * 1024, 5 * 1024 * 1024, 1024];
+    const bytes = sizes.map((size, i) => Buffer.alloc(size, i + 1));
+    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'source', Key }));
+    const parts = [];
+    for (const [i, Body] of bytes.entries()) {
+      const { ETag } = await s3.send(
+        new UploadPartCommand({ Bucket: 'source', Key, UploadId, PartNumber: i + 1, Body }),
+      );
+      parts.push({ PartNumber: i + 1, ETag });
+    }
+    const made = await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: 'source',
+        Key,
+        UploadId,
+        MultipartUpload: { Parts: parts },
+      }),
+    );
+    // Tried again (and again) while it is away; then it is back.
+    await until(
+      async () => (relay.refused >= 3 ? true : undefined),
+      'attempts while the destination is away',
+    );
+    expect(await statusOf(s3, 'source', Key)).toBe('PENDING');
+    relay.resume();
+    await until(
+      async () => ((await statusOf(s3, 'source', Key)) === 'COMPLETED' ? true : undefined),
+      'the replica once the destination is back',
+    );
+    const copy = await replica.send(new GetObjectCommand({ Bucket: 'replica', Key }));
+    expect(copy.VersionId).toBe(made.VersionId);
+    const digest = (data: Uint8Array) => createHash('sha256').update(data).digest('hex');
+    expect(digest((await copy.Body?.transformToByteArray()) ?? new Uint8Array())).toBe(
+      digest(Buffer.concat(bytes)),
+    );
+    // Nothing of the attempt that was cut off is left there.
+    const left = await replica.send(new ListMultipartUploadsCommand({ Bucket: 'replica', Prefix: Key }));
+    expect(left.Uploads ?? []).toEqual([]);
   });
 
   it('replicates a bucket with Object Lock only to a bucket with Object Lock, as S3 does', async () => {

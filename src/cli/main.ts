@@ -63,7 +63,7 @@ const COMMANDS: readonly CommandEntry[] = [
   },
   {
     name: 'remote',
-    summary: 'register the S3 endpoint of another account that replication rules name (add, list)',
+    summary: 'register the S3 endpoint of another account that replication rules name (add, list, remove)',
     load: async () => (await import('./remote-command.js')).remoteCommand,
   },
 ];

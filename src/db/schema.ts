@@ -341,6 +341,8 @@ export interface S3ReplicationOutboxTable {
    * part of its Object Lock; 'acl': its ACL); null for the version itself.
    */
   change?: ReplicationChange | null;
+  /** JSON: multipart uploads earlier attempts started at the destination, to abort (storage/replication-uploads.ts). */
+  uploads?: string | null;
 }
 
 /** What a later change of a replicated version changed, which its replicas are given (replication.ts). */

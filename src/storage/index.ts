@@ -52,6 +52,7 @@ export {
   createRemoteStore,
   REMOTE_SECRETS_PURPOSE,
   type Remote,
+  rulesNaming,
 } from './replication-remotes.js';
 export { bucketPolicies } from './resource-policies.js';
 export { createS3Api } from './s3-api.js';

@@ -89,6 +89,23 @@ describe('replication configuration', () => {
     ).toBe('NotImplemented');
     expect(code(() => parse(v2({}), v2({ ID: 'x' })))).toBe('InvalidRequest');
     expect(code(() => parse(v2({ Destination: { Bucket: 'replica' } })))).toBe('InvalidArgument');
+    // A bucket ARN naming what no bucket can be called says which of S3's naming rules the name breaks.
+    const arnRefusal = (Bucket: string): string | undefined => {
+      try {
+        parse(v2({ Destination: { Bucket, Account: '999999999999' } }));
+        return undefined;
+      } catch (error) {
+        return `${(error as { code?: string }).code}: ${(error as Error).message}`;
+      }
+    };
+    expect(arnRefusal('arn:aws:s3:::zz')).toBe(
+      'InvalidArgument: Invalid bucket ARN: the bucket name must be between 3 and 63 characters long.',
+    );
+    expect(arnRefusal('arn:aws:s3:::a..b')).toBe(
+      'InvalidArgument: Invalid bucket ARN: the bucket name must not contain two adjacent periods.',
+    );
+    expect(arnRefusal('arn:aws:s3:::replica/prefix')).toMatch(/^InvalidArgument: Invalid bucket ARN: /);
+    expect(arnRefusal('arn:aws:s3:::zzz')).toBeUndefined();
     expect(code(() => parse(v2({ Status: 'On' })))).toBe('MalformedXML');
     expect(code(() => parseReplication({ ReplicationConfiguration: { Rule: [v2({})] } }))).toBe(
       'MalformedXML',

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { AppError, badRequest } from '../errors.js';
 import type { XmlObject } from '../lib/xml.js';
+import { bucketNameProblem } from './bucket-names.js';
 import { filterOf, filterXml, type LifecycleFilter, type LifecycleRule, ruleHead } from './lifecycle.js';
 import { S3_STORAGE_CLASSES } from './s3-input-rules.js';
 import {
@@ -47,7 +48,7 @@ export interface ReplicationConfiguration {
 }
 
 const MAX_RULES = 1000;
-const BUCKET_ARN = /^arn:aws:s3:::([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])$/;
+const BUCKET_ARN = /^arn:aws:s3:::([^/:*?]*)$/;
 const ACCOUNT = /^\d{12}$/;
 
 function invalidArgument(message: string): AppError {
@@ -99,7 +100,11 @@ function destinationOf(record: Record<string, unknown>): ReplicationDestination 
   const arn = text(record, 'Bucket');
   if (arn === undefined) throw malformedXml();
   const bucket = BUCKET_ARN.exec(arn.trim())?.[1];
-  if (!bucket) throw invalidArgument('Invalid bucket ARN.');
+  if (bucket === undefined)
+    throw invalidArgument('Invalid bucket ARN: a destination is named arn:aws:s3:::BUCKET.');
+  // A name no bucket can have: which of S3's naming rules it breaks is said, the ARN being well formed.
+  const problem = bucketNameProblem(bucket);
+  if (problem) throw invalidArgument(`Invalid bucket ARN: the bucket name ${problem}.`);
   const destination: ReplicationDestination = { bucket, ownerOverride: false };
   const account = text(record, 'Account');
   if (account !== undefined) {

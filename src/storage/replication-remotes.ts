@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { SecretBox } from '../kms/index.js';
 import type { CheckReport } from '../lib/check-report.js';
+import { parseStoredReplication } from './replication-config.js';
 
 /** Another account's S3 endpoint that replication rules name by its account id (`seawall remote add`). */
 export interface Remote {
@@ -17,6 +18,8 @@ export interface RemoteStore {
   /** Registers the account's endpoint and credentials, replacing what was registered for it. */
   put(remote: Remote): Promise<void>;
   list(): Promise<Omit<Remote, 'secretAccessKey'>[]>;
+  /** Forgets the account's registration; false when none was registered. */
+  remove(accountId: string): Promise<boolean>;
 }
 
 /** What seals the secrets: the root key, for this purpose only. */
@@ -55,6 +58,13 @@ export function createRemoteStore(db: Kysely<Database>, secrets: SecretBox, now:
         await trx.insertInto('replication_remotes').values(row).execute();
       });
     },
+    async remove(accountId) {
+      const removed = await db
+        .deleteFrom('replication_remotes')
+        .where('account_id', '=', accountId)
+        .executeTakeFirst();
+      return Number(removed.numDeletedRows) > 0;
+    },
     async list() {
       const rows = await db.selectFrom('replication_remotes').selectAll().orderBy('account_id').execute();
       return rows.map((row) => ({
@@ -65,6 +75,24 @@ export function createRemoteStore(db: Kysely<Database>, secrets: SecretBox, now:
       }));
     },
   };
+}
+
+/** The replication rules, by bucket and rule id, whose destination is in `accountId` (named by its Account). */
+export async function rulesNaming(
+  db: Kysely<Database>,
+  accountId: string,
+): Promise<{ bucket: string; rule: string }[]> {
+  const rows = await db
+    .selectFrom('bucket_settings')
+    .select(['bucket', 'value'])
+    .where('name', '=', 'replication')
+    .orderBy('bucket')
+    .execute();
+  return rows.flatMap(({ bucket, value }) =>
+    parseStoredReplication(value)
+      .rules.filter((rule) => rule.destination.account === accountId)
+      .map((rule) => ({ bucket, rule: rule.id })),
+  );
 }
 
 /** The offline check (`seawall check`): each registered remote's secret must open with the root key. */

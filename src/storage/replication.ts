@@ -3,7 +3,6 @@ import { Agent } from 'node:https';
 import { Readable } from 'node:stream';
 import type { PeerCertificate } from 'node:tls';
 import {
-  AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
@@ -37,6 +36,7 @@ import {
   rulesFor,
 } from './replication-config.js';
 import type { Remote, RemoteStore } from './replication-remotes.js';
+import { createReplicaUploads } from './replication-uploads.js';
 import { s3Arn } from './s3-arn.js';
 import { tagsOf } from './tagging.js';
 import { checkVersionId } from './versioning.js';
@@ -183,9 +183,9 @@ export interface Replication {
   configuration(bucket: string): Promise<ReplicationConfiguration | undefined>;
   /**
    * Checks a configuration's destinations in other accounts before it is stored (a registered account for
-   * each); answers the buckets of `ownAccount` it names, which the caller checks.
+   * each); answers the destinations in buckets of `ownAccount` it names, which the caller checks.
    */
-  validate(config: ReplicationConfiguration, ownAccount: string): Promise<string[]>;
+  validate(config: ReplicationConfiguration, ownAccount: string): Promise<ReplicationDestination[]>;
   /** The drafts a new version raises: one per destination whose rule picks it. */
   drafts(candidate: ReplicationCandidate): Promise<ReplicationDraft[]>;
   wake(): void;
@@ -337,6 +337,21 @@ function refusalReason(error: Error, command: object): FailureReason | undefined
   }
 }
 
+/**
+ * What of a replica's request a refusal is about, for the log: the header the destination names, and the rule's
+ * StorageClass where the refusal is of it (a destination that does not take that class refuses every replica).
+ */
+function refusedInput(error: Error, command: object): string {
+  const header = (error as { Header?: unknown }).Header;
+  const storageClass = (command as { input?: { StorageClass?: string } }).input?.StorageClass;
+  const ofClass =
+    error.name === 'InvalidStorageClass' ||
+    (error.name === 'NotImplemented' && (header === undefined || header === 'x-amz-storage-class'));
+  if (storageClass && ofClass)
+    return ` (x-amz-storage-class ${storageClass}: the rule's Destination StorageClass, which the destination bucket does not take)`;
+  return typeof header === 'string' ? ` (header ${header})` : '';
+}
+
 /** Why a version was marked FAILED: S3's reason, where it names one (not for a destination that never answered). */
 export interface ReplicationFailure {
   reason?: FailureReason;
@@ -390,6 +405,7 @@ export function createReplication(deps: {
   /** Whether other endpoints' destination buckets have Object Lock, as last asked, by destination. */
   const remoteLocks = new Map<string, { locked: Promise<boolean | undefined>; until: number }>();
   const sessions = new Map<string, { authorize: Promise<Authorize>; until: number }>();
+  const uploads = createReplicaUploads(db, logger);
 
   async function configuration(bucket: string): Promise<ReplicationConfiguration | undefined> {
     const stored = await settings.get(bucket, 'replication');
@@ -596,7 +612,7 @@ export function createReplication(deps: {
         throw new DigestWanted();
       if (status !== undefined && REFUSALS.has(name))
         throw new Unreplicable(
-          `the destination refused the replica: ${name} (${status}): ${(error as Error).message}`,
+          `the destination refused the replica: ${name} (${status}): ${(error as Error).message}${refusedInput(error as Error, command)}`,
           refusalReason(error as Error, command),
         );
       throw error;
@@ -706,6 +722,8 @@ export function createReplication(deps: {
         'DstBucketObjectLockConfigMissing',
       );
     const client = await clientFor(destination, destination.role);
+    // An earlier attempt's multipart upload the destination did not abort: ended before another is begun.
+    if (row.uploads) await uploads.abortEarlier(client, row, destination.bucket, false);
     if (row.delete_marker === 1) {
       await send(
         client,
@@ -717,7 +735,20 @@ export function createReplication(deps: {
     if (!source) throw new Error('replication has no source connected');
     // Deleted since (or its bucket): there is nothing left to replicate (S3 does not replicate a deletion).
     const opened = await source.open(row.bucket, row.key, row.version_id).catch(unlessGone);
-    if (!opened) return;
+    if (opened) await deliverVersion(row, destination, client, opened, signal);
+    // What earlier attempts left, a completion that never answered too, now that the replica is made.
+    if (row.uploads) await uploads.abortEarlier(client, row, destination.bucket, true);
+  }
+
+  /** Writes a version's replica: in one PUT, or in parts as it was uploaded (or when too large for one). */
+  async function deliverVersion(
+    row: ReplicationRow,
+    destination: RowDestination,
+    client: S3Client,
+    opened: Awaited<ReturnType<ReplicationSource['open']>>,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const from = source as ReplicationSource;
     try {
       const tags = tagsOf(opened.tags);
       const headers = opened.headers;
@@ -762,10 +793,10 @@ export function createReplication(deps: {
         ...(retained || held || digestWanted.has(row.target) ? { ChecksumAlgorithm: 'CRC32' as const } : {}),
       };
       // A version uploaded in parts goes in the same parts, so its replica keeps its ETag, as S3's do.
-      const uploaded = await source.partSizes(opened.blobId);
+      const uploaded = await from.partSizes(opened.blobId);
       if (uploaded !== undefined || opened.size > multipartOptions.fromBytes) {
         const sizes = partsOf(opened.size, uploaded);
-        await sendInParts(client, object, opened.body, sizes, row.version_id, signal);
+        await sendInParts(client, object, opened.body, sizes, row, signal);
         return;
       }
       const command = new PutObjectCommand({
@@ -795,18 +826,20 @@ export function createReplication(deps: {
   }
 
   /**
-   * Sends a version as a multipart upload, each part a slice of the one read of its bytes; an upload that
-   * fails is aborted (where the role may), so a retry starts a new one.
+   * Sends a version as a multipart upload, each part a slice of the one read of its bytes. The upload is
+   * recorded with the row before any part is sent; one that fails is aborted (where the role may), and where the
+   * destination does not answer the abort, the next attempt aborts it (replication-uploads.ts).
    */
   async function sendInParts(
     client: S3Client,
     object: { Bucket: string; Key: string; ChecksumAlgorithm?: 'CRC32' } & Record<string, unknown>,
     body: AsyncIterable<Uint8Array>,
     sizes: readonly number[],
-    versionId: string,
+    row: ReplicationRow,
     signal: AbortSignal,
   ): Promise<void> {
     const { Bucket, Key } = object;
+    const versionId = row.version_id;
     const { UploadId } = await send<{ UploadId?: string }>(
       client,
       asReplica(new CreateMultipartUploadCommand(object as never), versionId),
@@ -814,6 +847,12 @@ export function createReplication(deps: {
     );
     if (!UploadId) throw new Error('the destination answered no upload id');
     let completing = false;
+    try {
+      await uploads.started(row, { id: UploadId });
+    } catch (error) {
+      await uploads.abort(client, row, Bucket, UploadId).catch(() => undefined);
+      throw error;
+    }
     try {
       const next = sliced(body);
       const { ChecksumAlgorithm } = object;
@@ -848,10 +887,12 @@ export function createReplication(deps: {
       );
     } catch (error) {
       // A completion whose answer did not come (a long join at the destination) may still finish: the upload is
-      // left to it, and the retry's completion finds the version it made (a replica's completion is idempotent).
+      // left to it, and the retry's completion finds the version it made (a replica's completion is idempotent);
+      // it is aborted once the replica is made.
       const answered = error instanceof Unreplicable || statusOf(error) !== undefined;
-      if (completing && !answered) throw error;
-      await client.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId })).catch(() => undefined);
+      if (completing && !answered)
+        await uploads.started(row, { id: UploadId, completing: true }).catch(() => undefined);
+      else await uploads.abort(client, row, Bucket, UploadId).catch(() => undefined);
       throw error;
     }
   }
@@ -926,11 +967,11 @@ export function createReplication(deps: {
     configuration,
 
     async validate(config, ownAccount) {
-      const own: string[] = [];
+      const own: ReplicationDestination[] = [];
       for (const rule of config.rules) {
         const account = rule.destination.account;
         if (account === undefined || isOwn(rule.destination, ownAccount)) {
-          own.push(rule.destination.bucket);
+          own.push(rule.destination);
           continue;
         }
         if (!(await remotes.get(account)))

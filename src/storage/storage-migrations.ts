@@ -194,4 +194,11 @@ export const storageMigrations: Record<string, Migration> = {
       await db.schema.alterTable('s3_replication_outbox').addColumn('change', 'text').execute();
     },
   },
+  'storage-0011-replication-uploads': {
+    async up(db: Kysely<unknown>) {
+      // The multipart uploads a delivery's attempts started at the destination and may have left there, which a
+      // later attempt aborts (replication-uploads.ts).
+      await db.schema.alterTable('s3_replication_outbox').addColumn('uploads', 'text').execute();
+    },
+  },
 };

@@ -901,6 +901,8 @@ describe('objects an earlier Seawall stored in plaintext', () => {
     const db = new BetterSqlite3(dataDirLayout(dataDir).metadataDb);
     db.prepare("UPDATE object_versions SET encryption = NULL WHERE bucket = 'old-lake'").run();
     db.close();
+    // An earlier version sealed nothing at its stop (db/sqlite-seal.ts).
+    rmSync(`${dataDirLayout(dataDir).metadataDb}.seal`, { force: true });
 
     const second = await startTestSeawall({ dataDir });
     try {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import BetterSqlite3 from 'better-sqlite3';
@@ -62,6 +62,38 @@ describe('a damaged database found at start-up', () => {
       spawnSync('cp', ['-a', `${copy}/.`, dir]);
       const again = await start();
       await again.close();
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  });
+
+  it('stops the start on a byte changed inside a row, which SQLite cannot see, and seawall check names it', async () => {
+    const copy = tempDir();
+    spawnSync('cp', ['-a', `${dir}/.`, copy]);
+    const path = join(dir, 'metadata.db');
+    // One letter of an object's key, in the row's own bytes: every page still well-formed.
+    const bytes = readFileSync(path);
+    const at = bytes.indexOf('permit-150.json');
+    expect(at).toBeGreaterThan(0);
+    const fd = openSync(path, 'r+');
+    writeSync(fd, Buffer.from('q'), 0, 1, at);
+    closeSync(fd);
+    try {
+      await expect(start()).rejects.toThrow(
+        /^metadata\.db is not as Seawall left it when it last stopped \(the same size, other bytes\): a bit changed on disk, or a program other than Seawall wrote to it: run `seawall check`/,
+      );
+      const checked = spawnSync(process.execPath, [BIN, 'check', '--data-dir', dir], {
+        encoding: 'utf8',
+        timeout: 120_000,
+      });
+      expect(checked.status).not.toBe(0);
+      expect(`${checked.stdout}${checked.stderr}`).toMatch(/metadata\.db.*is not as Seawall left it/);
+      // Put back as it was, it starts, and a clean stop seals it again for the next start.
+      rmSync(dir, { recursive: true, force: true });
+      spawnSync('cp', ['-a', `${copy}/.`, dir]);
+      await (await start()).close();
+      expect(existsSync(`${path}.seal`)).toBe(true);
+      await (await start()).close();
     } finally {
       rmSync(copy, { recursive: true, force: true });
     }

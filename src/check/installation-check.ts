@@ -4,6 +4,7 @@ import { checkAuditTrail } from '../audit/audit-check.js';
 import type { Config } from '../config.js';
 import { dataDirLayout } from '../data-dir.js';
 import { openSqliteReadOnly } from '../db/database.js';
+import { sealMismatch } from '../db/sqlite-seal.js';
 import { checkAccessKeySecrets } from '../iam/index.js';
 import {
   createDataKeyOpener,
@@ -179,6 +180,9 @@ export async function checkInstallation(config: Config, report: CheckReport, opt
     );
   const quick = options.quick === true;
   const readable = sqlite ? checkSqliteFile(layout.metadataDb, 'metadata.db', report, { quick }) : true;
+  // What SQLite's check cannot see: a row's bytes changed since the server last stopped (db/sqlite-seal.ts).
+  const changed = sqlite ? await sealMismatch(layout.metadataDb) : undefined;
+  if (changed) report.problem('metadata.db', changed);
   for (const [path, name] of [
     [layout.auditDb, 'audit.db'],
     [layout.metricsDb, 'metrics.db'],

@@ -13,6 +13,7 @@ import {
 import pg from 'pg';
 import { type Dialect, type DomainMigrations, migrateToLatest } from './migrations.js';
 import type { Database } from './schema.js';
+import { breakSeal, sealMismatch, writeSeal } from './sqlite-seal.js';
 
 export type { Database } from './schema.js';
 
@@ -21,6 +22,9 @@ export class DamagedDatabaseError extends Error {
   override readonly name = 'DamagedDatabaseError';
 }
 
+const DAMAGE_ADVICE =
+  'run `seawall check` on the data directory to see what is damaged, and restore it from a backup';
+
 /**
  * Opens one of the data directory's SQLite files for the server, after SQLite's quick_check of every page: a
  * damaged page stops the start with the file named, rather than answer from it (or fail on it) later. The
@@ -28,8 +32,7 @@ export class DamagedDatabaseError extends Error {
  */
 export function openCheckedSqlite(path: string): BetterSqlite3.Database {
   const name = basename(path);
-  const advice =
-    'run `seawall check` on the data directory to see what is damaged, and restore it from a backup';
+  const advice = DAMAGE_ADVICE;
   let sqlite: BetterSqlite3.Database | undefined;
   try {
     // Waits for a writer the way the server's own connections do, rather than fail on one.
@@ -136,7 +139,15 @@ export async function openMetadataDb(
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     dialect = 'postgres';
   } else {
-    const sqlite = openCheckedSqlite(options.sqlitePath);
+    const path = options.sqlitePath;
+    // Compared before SQLite opens the file; a damaged page, which SQLite names better, is said first.
+    const changed = await sealMismatch(path);
+    const sqlite = openCheckedSqlite(path);
+    if (changed) {
+      sqlite.close();
+      throw new DamagedDatabaseError(`${basename(path)} ${changed}: ${DAMAGE_ADVICE}`);
+    }
+    await breakSeal(path);
     sqlite.pragma('journal_mode = WAL');
     // In WAL mode NORMAL loses nothing when the process dies (the WAL is in the OS's hands at each commit);
     // only a power cut can drop the last commits, whose blobs the start-up sweep then removes. FULL would
@@ -153,7 +164,16 @@ export async function openMetadataDb(
     await db.destroy();
     throw error;
   }
-  return { db, dialect, close: () => db.destroy() };
+  if (!('sqlitePath' in options)) return { db, dialect, close: () => db.destroy() };
+  const { sqlitePath } = options;
+  return {
+    db,
+    dialect,
+    async close() {
+      await db.destroy();
+      await writeSeal(sqlitePath);
+    },
+  };
 }
 
 /** A SQLite database opened read-only, as it is (WAL and all, never checkpointed): offline checks, backups. */

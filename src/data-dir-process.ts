@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 
 /**
@@ -12,6 +12,12 @@ export interface ProcessIdentity {
   bootId?: string;
   /** When the process started, in clock ticks since boot (field 22 of /proc/PID/stat); absent elsewhere. */
   startTicks?: string;
+  /**
+   * The machine's id (/etc/machine-id) and the pid namespace (/proc/self/ns/pid): a host name is no proof of the
+   * same machine (cloned machines, `localhost`), nor of the same pids (containers of one host name).
+   */
+  machineId?: string;
+  pidNamespace?: string;
 }
 
 function readText(path: string): string | undefined {
@@ -34,14 +40,26 @@ function procStat(pid: number): { state: string; startTicks: string } | undefine
 
 const procAvailable = (): boolean => readText('/proc/self/stat') !== undefined;
 
+function pidNamespace(): string | undefined {
+  try {
+    return readlinkSync('/proc/self/ns/pid');
+  } catch {
+    return undefined;
+  }
+}
+
 export function currentProcess(): ProcessIdentity {
   const bootId = readText('/proc/sys/kernel/random/boot_id')?.trim();
   const startTicks = procStat(process.pid)?.startTicks;
+  const machineId = readText('/etc/machine-id')?.trim();
+  const namespace = pidNamespace();
   return {
     pid: process.pid,
     hostname: hostname(),
     ...(bootId ? { bootId } : {}),
     ...(startTicks ? { startTicks } : {}),
+    ...(machineId ? { machineId } : {}),
+    ...(namespace ? { pidNamespace: namespace } : {}),
   };
 }
 
@@ -52,6 +70,10 @@ export function currentProcess(): ProcessIdentity {
 export function processState(identity: ProcessIdentity): 'alive' | 'dead' | 'unknown' {
   if (identity.hostname !== hostname()) return 'unknown';
   const here = currentProcess();
+  // Another machine or container of the same host name: its pids and boots are not this one's to judge.
+  const differs = (key: 'machineId' | 'pidNamespace') =>
+    identity[key] !== undefined && here[key] !== undefined && identity[key] !== here[key];
+  if (differs('machineId') || differs('pidNamespace')) return 'unknown';
   if (identity.bootId && here.bootId && identity.bootId !== here.bootId) return 'dead';
   if (procAvailable()) {
     const stat = procStat(identity.pid);

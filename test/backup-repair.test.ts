@@ -116,6 +116,27 @@ describe('seawall backup, verify and restore after the backup was damaged behind
     expect(third.out).not.toMatch(/re-copied/);
   });
 
+  it('warns of blobs gone from the backup that only an older snapshot names', async () => {
+    // An installation of its own, whose object `three` is deleted after the first backup.
+    const own = scratch('seawall-backup-repair-own-');
+    cpSync(dataDir, own, { recursive: true });
+    const backup = scratch('seawall-backup-repair-to-');
+    expect((await seawall('backup', '--data-dir', own, '--to', backup)).code).toBe(0);
+    const t = await startTestSeawall({ dataDir: own });
+    try {
+      await t.s3().send(new DeleteObjectCommand({ Bucket: 'bkt', Key: 'three' }));
+    } finally {
+      await t.close();
+    }
+    for (const file of blobFiles(backup)) rmSync(join(backup, 'blobs', file));
+    const again = await seawall('backup', '--data-dir', own, '--to', backup);
+    expect(again.code).toBe(0);
+    expect(again.out).toMatch(/: 2 blob\(s\), .*re-copied 2 missing \(/);
+    expect(again.err).toMatch(
+      /^warning: 1 blob\(s\) the backup recorded are gone from it, and the new snapshot does not name them: an older snapshot that does cannot be restored whole/,
+    );
+  });
+
   it('an incremental backup to S3 copies again a blob deleted from the bucket; verify names a lost manifest', async () => {
     const target = await startTestSeawall({ dataDir: scratch('seawall-backup-repair-target-') });
     try {

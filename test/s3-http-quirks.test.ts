@@ -467,7 +467,6 @@ describe('conditional GET and HEAD', () => {
       expect(answer.body).toContain(`<Condition>${condition}</Condition>`);
     }
     expect((await get({ 'if-modified-since': past })).status).toBe(200);
-    expect((await get({ 'if-modified-since': new Date(Date.now() + 2000).toUTCString() })).status).toBe(200);
     // A date later than the server's clock is not a valid If-Modified-Since (RFC 2616, 14.25): the object.
     const later = await get({ 'if-modified-since': future });
     expect([later.status, later.body]).toEqual([200, 'data']);

@@ -20,7 +20,8 @@ export interface Recopied {
 export interface RunTarget {
   store: BackupStore;
   catalog: BlobCatalog;
-  lacking: ReadonlySet<string>;
+  /** Less each blob once copied again and recorded, so a later attempt of the run does not copy it once more. */
+  lacking: Set<string>;
 }
 
 /** What the backup holds of a blob, as far as a run can trust it: its catalog record, unless its file is gone. */
@@ -47,6 +48,7 @@ export async function copyBlobs(
     copied = [];
     await store.syncBlobs();
     catalog.add(batch, snapshot);
+    for (const { id } of batch) lacking.delete(id);
   };
   const missing: string[] = [];
   await eachConcurrently(named, COPIES, async (blob) => {

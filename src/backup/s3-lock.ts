@@ -18,6 +18,8 @@ export interface LockHolder {
   pid: number;
   bootId?: string;
   startTicks?: string;
+  machineId?: string;
+  pidNamespace?: string;
 }
 
 /** This process, as its lock names it. */
@@ -102,8 +104,8 @@ export async function takeS3Lock(
       clearInterval(refresh);
       if (lost !== undefined || own === undefined) return;
       // Another run's lock by now is not this run's to remove. (A conditional DELETE would close the moment
-      // between the look and the delete, but not every S3 takes one; no run takes over a lock written this
-      // recently.)
+      // between the look and the delete, but not every S3 takes one; no run takes over a lock this recent from
+      // a writer that runs: only an hour-old one, or one whose process, on this machine, is gone.)
       if ((await heldBy(place, key))?.etag !== own) return;
       await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
     },
@@ -145,14 +147,13 @@ function parseHolder(body: string): LockHolder | undefined {
     )
       return undefined;
     const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
-    const bootId = text(named.bootId);
-    const startTicks = text(named.startTicks);
-    return {
-      host: named.host,
-      pid: named.pid,
-      ...(bootId ? { bootId } : {}),
-      ...(startTicks ? { startTicks } : {}),
-    };
+    const identity = Object.fromEntries(
+      (['bootId', 'startTicks', 'machineId', 'pidNamespace'] as const).flatMap((field) => {
+        const value = text(named[field]);
+        return value ? [[field, value]] : [];
+      }),
+    );
+    return { host: named.host, pid: named.pid, ...identity };
   } catch {
     return undefined;
   }

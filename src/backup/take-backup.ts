@@ -39,6 +39,11 @@ export interface BackupResult {
   attempts: number;
   /** Blobs the catalog recorded that the backup lacked (or held at another size), copied again. */
   recopied: Recopied;
+  /**
+   * Blobs the catalog records that the backup lacks still: the new snapshot does not name them, so an older
+   * snapshot that does cannot be restored whole (verify names which).
+   */
+  gone: number;
 }
 
 /** How many times a run starts again before it gives up (a lake deleting blobs as fast as it writes them). */
@@ -95,7 +100,8 @@ async function backUpTo(
         // The catalog says what was copied, not what is still there: a file removed or cut short since is
         // copied again, so that no snapshot names a blob the backup lacks.
         const lacking = await store.lackingBlobs(catalog);
-        return await snapshotUntilWhole(data, tiers, { store, catalog, lacking }, options);
+        const result = await snapshotUntilWhole(data, tiers, { store, catalog, lacking }, options);
+        return { ...result, gone: lacking.size };
       } finally {
         catalog.close();
       }
@@ -113,7 +119,7 @@ async function snapshotUntilWhole(
   tiers: readonly Tier[],
   target: RunTarget,
   options: BackupOptions,
-): Promise<BackupResult> {
+): Promise<Omit<BackupResult, 'gone'>> {
   let missedBefore = new Set<string>();
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
     const id = snapshotId((options.now ?? (() => new Date()))(), randomBytes(3).toString('hex'));

@@ -139,6 +139,10 @@ export const backupCommand: Command = {
     io.out(
       `snapshot ${result.snapshot}: ${blobs.count} blob(s), ${mib(blobs.bytes)}; copied ${blobs.copied} new (${mib(blobs.copiedBytes)})${repaired} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
     );
+    if (result.gone > 0)
+      io.err(
+        `warning: ${result.gone} blob(s) the backup recorded are gone from it, and the new snapshot does not name them: an older snapshot that does cannot be restored whole (seawall backup --verify --from … --snapshot ID names them)`,
+      );
     return 0;
   },
 };

@@ -1,8 +1,6 @@
 import { fromIni } from '@aws-sdk/credential-provider-ini';
-import type { Kysely } from 'kysely';
 import { configFrom, REGION_PATTERN } from '../config.js';
 import { dataDirLayout, exists } from '../data-dir.js';
-import type { Database } from '../db/schema.js';
 import type { Remote } from '../storage/index.js';
 import { CliError, type Command } from './commands.js';
 
@@ -44,18 +42,21 @@ export const remoteCommand: Command = {
     const account = action === 'list' ? undefined : accountOf(values);
     const remote = action === 'add' ? await remoteOf(values, config.region, account as string) : undefined;
     // The stores are imported once the flags are judged, never for the command's help.
-    const [{ createSecretBox }, { openStore }, { rootKeyOf }, storage] = await Promise.all([
-      import('../kms/index.js'),
-      import('../main.js'),
-      import('../root-of-trust.js'),
-      import('../storage/index.js'),
-    ]);
+    const [{ createIamStore }, { createSecretBox }, { openStore }, { rootKeyOf }, storage] =
+      await Promise.all([
+        import('../iam/index.js'),
+        import('../kms/index.js'),
+        import('../main.js'),
+        import('../root-of-trust.js'),
+        import('../storage/index.js'),
+      ]);
     const rootKey = await rootKeyOf(config);
     const db = await openStore(config);
     try {
       const secrets = createSecretBox(rootKey, storage.REMOTE_SECRETS_PURPOSE);
       const remotes = storage.createRemoteStore(db.db, secrets, Date.now);
-      const own = await ownAccountOf(db.db);
+      // The installation's account: the first made, as the server takes it.
+      const own = (await createIamStore(db.db).firstAccount())?.id;
       if (remote) {
         if (remote.accountId === own)
           throw new CliError(
@@ -89,12 +90,6 @@ function accountOf(values: Record<string, string | boolean | undefined>): string
   const account = typeof values.account === 'string' ? values.account : '';
   if (!ACCOUNT.test(account)) throw new CliError('--account must be a 12-digit account id');
   return account;
-}
-
-/** The installation's account: the first made, as the server takes it. */
-async function ownAccountOf(db: Kysely<Database>): Promise<string | undefined> {
-  const row = await db.selectFrom('accounts').select('id').orderBy('created_at').executeTakeFirst();
-  return row?.id;
 }
 
 /** The remote `remote add`'s flags register, its key read from the credentials file. */

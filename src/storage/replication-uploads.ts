@@ -26,6 +26,13 @@ type Row = Pick<S3ReplicationOutboxTable, 'id' | 'bucket' | 'key' | 'version_id'
 export interface ReplicaUploads {
   /** Records an upload the attempt has started, or marks it completing. */
   started(row: Row, upload: StartedUpload): Promise<void>;
+  /** Forgets an upload the destination completed: nothing of it is left there to abort. */
+  completed(row: Row, uploadId: string): Promise<void>;
+  /**
+   * Gives up what is left (the delivery has given up): aborted where the destination answers, and each one it
+   * did not end logged with its bucket and key, since no later attempt will come to abort it.
+   */
+  abandon(client: S3Client, row: Row, bucket: string): Promise<void>;
   /** Aborts an upload; forgotten once the destination has it ended, kept where it did not answer. */
   abort(client: S3Client, row: Row, bucket: string, uploadId: string): Promise<void>;
   /**
@@ -65,6 +72,22 @@ export function createReplicaUploads(db: Kysely<Database>, logger: Logger): Repl
   return {
     async started(row, upload) {
       await record(row, [...of(row).filter((known) => known.id !== upload.id), upload]);
+    },
+
+    async completed(row, uploadId) {
+      await record(
+        row,
+        of(row).filter((known) => known.id !== uploadId),
+      );
+    },
+
+    async abandon(client, row, bucket) {
+      for (const upload of of(row))
+        if (!(await ended(client, row, bucket, upload.id)))
+          logger.warn(
+            { bucket: row.bucket, versionId: row.version_id, target: row.target, uploadId: upload.id },
+            `a replica's multipart upload is left at its destination (s3://${bucket}/${row.key}): the delivery gave up, and the destination did not answer its abort; its lifecycle rules (AbortIncompleteMultipartUpload) may end it`,
+          );
     },
 
     async abort(client, row, bucket, uploadId) {

@@ -346,7 +346,7 @@ function refusedInput(error: Error, command: object): string {
   const storageClass = (command as { input?: { StorageClass?: string } }).input?.StorageClass;
   const ofClass =
     error.name === 'InvalidStorageClass' ||
-    (error.name === 'NotImplemented' && (header === undefined || header === 'x-amz-storage-class'));
+    (error.name === 'NotImplemented' && header === 'x-amz-storage-class');
   if (storageClass && ofClass)
     return ` (x-amz-storage-class ${storageClass}: the rule's Destination StorageClass, which the destination bucket does not take)`;
   return typeof header === 'string' ? ` (header ${header})` : '';
@@ -705,6 +705,30 @@ export function createReplication(deps: {
     });
   }
 
+  /**
+   * What a delivery that gave up leaves at its destination: its multipart uploads, aborted one last time (no
+   * later attempt will); those the destination does not end are logged (replication-uploads.ts).
+   */
+  async function abandonUploads(row: ReplicationRow): Promise<void> {
+    if (!row.uploads) return;
+    const destination = JSON.parse(row.destination) as RowDestination;
+    try {
+      const client = await clientFor(destination, destination.role);
+      await uploads.abandon(client, row, destination.bucket);
+    } catch (error) {
+      logger.warn(
+        {
+          err: error,
+          bucket: row.bucket,
+          versionId: row.version_id,
+          target: row.target,
+          uploads: row.uploads,
+        },
+        "a replica's multipart uploads are left at its destination: the delivery gave up, and they could not be aborted",
+      );
+    }
+  }
+
   async function deliver(row: ReplicationRow, signal: AbortSignal): Promise<void> {
     const destination = JSON.parse(row.destination) as RowDestination;
     const { change } = row;
@@ -895,6 +919,8 @@ export function createReplication(deps: {
       else await uploads.abort(client, row, Bucket, UploadId).catch(() => undefined);
       throw error;
     }
+    // Made: nothing of this upload is left to abort.
+    await uploads.completed(row, UploadId);
   }
 
   /**
@@ -938,8 +964,10 @@ export function createReplication(deps: {
       deliver,
       permanent: (error) => error instanceof Unreplicable,
       remove: (row) => settle(row),
-      giveUp: (row, error) =>
-        settle(row, error instanceof Unreplicable && error.reason ? { reason: error.reason } : {}),
+      async giveUp(row, error) {
+        await settle(row, error instanceof Unreplicable && error.reason ? { reason: error.reason } : {});
+        await abandonUploads(row);
+      },
       async postpone(row, attempts, at) {
         await db
           .updateTable('s3_replication_outbox')

@@ -105,10 +105,14 @@ export const sseCustomerBlocked: InputRule = async (_value, context) => {
   const config = parseBucketEncryption(await context.storage.settings.get(bucket, 'encryption'), region);
   if (!config.blockSseC) return;
   const resource = `arn:aws:s3:::${bucket}${context.key === undefined ? '' : `/${context.key}`}`;
+  const { principal } = context.req;
+  // The context is for callers of the account; an anonymous one is told only Access Denied (authorizer.ts).
   throw new AppError(
     'AccessDenied',
     403,
-    `User: ${context.req.principal.arn} is not authorized to perform: s3:PutObject on resource: "${resource}" because this bucket has blocked upload requests that specify Server Side Encryption with Customer provided keys (SSE-C). Please specify a different server-side encryption type`,
+    principal.type === 'Anonymous'
+      ? 'Access Denied'
+      : `User: ${principal.arn} is not authorized to perform: s3:PutObject on resource: "${resource}" because this bucket has blocked upload requests that specify Server Side Encryption with Customer provided keys (SSE-C). Please specify a different server-side encryption type`,
   );
 };
 

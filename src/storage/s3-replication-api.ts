@@ -26,7 +26,7 @@ async function checkStorageClass(
       error.code,
       error.status,
       `The destination bucket ${bucket} does not take StorageClass ${storageClass}: a PutObject there asking for it is refused (${error.code}), so every replica would fail.`,
-      { fields: { ...error.fields } },
+      { fields: { ...error.fields }, cause: error },
     );
   }
 }

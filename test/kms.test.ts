@@ -220,8 +220,26 @@ describe('KMS', () => {
       await failure(kms.send(new CreateAliasCommand({ AliasName: 'alias/raw-zone', TargetKeyId: b.id }))),
     ).toEqual({ code: 'AlreadyExistsException', status: 400 });
     expect(
-      await failure(kms.send(new CreateAliasCommand({ AliasName: 'raw-zone', TargetKeyId: b.id }))),
-    ).toEqual({ code: 'ValidationException', status: 400 });
+      await failureOf(kms.send(new CreateAliasCommand({ AliasName: 'raw-zone', TargetKeyId: b.id }))),
+    ).toMatchObject({
+      code: 'ValidationException',
+      status: 400,
+      message: /^Alias must start with the prefix "alias\/"/,
+    });
+    // KMS's own constraints on the name, in its validation wording: at most 256 characters, of its pattern.
+    const long = `alias/${'a'.repeat(251)}`;
+    expect(
+      (await failureOf(kms.send(new CreateAliasCommand({ AliasName: long, TargetKeyId: b.id })))).message,
+    ).toBe(
+      `1 validation error detected: Value '${long}' at 'aliasName' failed to satisfy constraint: Member must have length less than or equal to 256`,
+    );
+    expect(
+      (await failureOf(kms.send(new CreateAliasCommand({ AliasName: 'alias/a b', TargetKeyId: b.id }))))
+        .message,
+    ).toBe(
+      "1 validation error detected: Value 'alias/a b' at 'aliasName' failed to satisfy constraint: Member must satisfy regular expression pattern: ^[a-zA-Z0-9:/_-]+$",
+    );
+    await kms.send(new CreateAliasCommand({ AliasName: 'alias/zone:raw', TargetKeyId: b.id }));
     expect(
       await failure(kms.send(new CreateAliasCommand({ AliasName: 'alias/aws/s3', TargetKeyId: b.id }))),
     ).toEqual({ code: 'NotAuthorizedException', status: 400 });
@@ -394,6 +412,18 @@ describe('KMS', () => {
       code: 'DisabledException',
       status: 400,
     });
+    // Nor is a grant made on a disabled key (KMS's key state table).
+    expect(
+      await failureOf(
+        kms.send(
+          new CreateGrantCommand({
+            KeyId: key.id,
+            GranteePrincipal: `arn:aws:iam::${key.arn.split(':')[4]}:root`,
+            Operations: ['Encrypt'],
+          }),
+        ),
+      ),
+    ).toEqual({ code: 'DisabledException', status: 400, message: `${key.arn} is disabled.` });
     await kms.send(new EnableKeyCommand({ KeyId: key.id }));
     const { CiphertextBlob } = await kms.send(new EncryptCommand({ KeyId: key.id, Plaintext: plaintext }));
 
@@ -453,12 +483,24 @@ describe('KMS', () => {
       code: 'InvalidKeyUsageException',
       status: 400,
     });
+    // The refusal names the operation called, as KMS's does.
+    const hmacArn = KeyMetadata?.Arn ?? '';
+    expect(
+      (await failureOf(kms.send(new GenerateDataKeyCommand({ KeyId, KeySpec: 'AES_256' })))).message,
+    ).toBe(`${hmacArn} key usage is GENERATE_VERIFY_MAC which is not valid for GenerateDataKey.`);
     const symmetric = await newKey(kms);
     expect(
       await failure(
         kms.send(new GenerateMacCommand({ KeyId: symmetric.id, Message, MacAlgorithm: 'HMAC_SHA_256' })),
       ),
     ).toEqual({ code: 'InvalidKeyUsageException', status: 400 });
+    expect(
+      (
+        await failureOf(
+          kms.send(new VerifyMacCommand({ KeyId: symmetric.id, Message, Mac, MacAlgorithm: 'HMAC_SHA_256' })),
+        )
+      ).message,
+    ).toBe(`${symmetric.arn} key usage is ENCRYPT_DECRYPT which is not valid for VerifyMac.`);
     expect(await failure(kms.send(new CreateKeyCommand({ KeySpec: 'HMAC_256' })))).toEqual({
       code: 'ValidationException',
       status: 400,

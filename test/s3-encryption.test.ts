@@ -41,7 +41,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataDirLayout } from '../src/data-dir.js';
 import type { Clock } from '../src/lib/clock.js';
 import { awsCli } from './helpers/aws-cli.js';
-import { failure } from './helpers/failure.js';
+import { failure, failureOf } from './helpers/failure.js';
 import { clientConfig as clientConfigOf } from './helpers/glue.js';
 import { type PolicyUser, policyUser } from './helpers/iam-user.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
@@ -179,6 +179,24 @@ describe('objects are encrypted at rest', () => {
       }),
     );
     expect(keyed.BucketKeyEnabled).toBe(true);
+    // A context naming another object is S3's own refusal, InvalidArgument, not one of KMS's (KMS.…).
+    const elsewhere = Buffer.from(JSON.stringify({ 'aws:s3:arn': 'arn:aws:s3:::other/x' })).toString(
+      'base64',
+    );
+    expect(
+      await failureOf(
+        s3.send(
+          new PutObjectCommand({
+            Bucket: BUCKET,
+            Key: 'kms-elsewhere.csv',
+            Body: 'x',
+            ServerSideEncryption: 'aws:kms',
+            SSEKMSKeyId: 'alias/lake',
+            SSEKMSEncryptionContext: elsewhere,
+          }),
+        ),
+      ),
+    ).toMatchObject({ code: 'InvalidArgument', status: 400 });
     const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'bucket-key.csv' }));
     expect(head.BucketKeyEnabled).toBe(true);
     expect((await bodyOf(s3, { Bucket: BUCKET, Key: 'bucket-key.csv' })).bytes.toString()).toBe('x');

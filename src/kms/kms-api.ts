@@ -49,10 +49,10 @@ const KEY_SPECS: readonly string[] = Object.values(KmsKeySpecs);
 /** The deprecated CustomerMasterKeySpec's values, fewer than KeySpec's. */
 const MASTER_KEY_SPECS: readonly string[] = Object.values(CustomerMasterKeySpec);
 
-const scopeOf = (req: OperationRequest): KmsScope => ({
-  accountId: req.principal.accountId,
-  region: req.region,
-});
+const scopeOf = (req: OperationRequest): KmsScope => {
+  const operation = req.headers['x-amz-target']?.split('.')[1];
+  return { accountId: req.principal.accountId, region: req.region, ...(operation ? { operation } : {}) };
+};
 
 /** KMS's answer for a required member left out. */
 function missing(name: string): Error {

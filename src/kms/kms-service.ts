@@ -34,6 +34,8 @@ type KeyRow = Selectable<KmsKeyTable>;
 export interface KmsScope {
   accountId: string;
   region: string;
+  /** The KMS operation called (GenerateDataKey…), which KMS names when it refuses a key's usage. */
+  operation?: string;
 }
 
 export type KeySpec = 'SYMMETRIC_DEFAULT' | 'HMAC_256';
@@ -90,7 +92,9 @@ const MAX_GRANTS_PER_GRANTEE = 500;
 /** Automatic rotations made at once when the clock has run far ahead; the rest follow on the next use. */
 const MAX_CATCH_UP = 64;
 const KEY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const ALIAS_NAME = /^alias\/[a-zA-Z0-9/_-]{1,250}$/;
+/** AliasName's pattern in KMS's API, and the prefix KMS requires of it. */
+const ALIAS_CHARACTERS = /^[a-zA-Z0-9:/_-]+$/;
+const ALIAS_NAME = /^alias\/[a-zA-Z0-9:/_-]+$/;
 const MAX_POLICY_BYTES = 32 * 1024;
 /** Unwrapped key material kept in memory (see createKmsService). */
 const MATERIAL_CACHE = 1024;
@@ -285,19 +289,23 @@ function metadataOf(scope: KmsScope, row: KeyRow): KeyMetadata {
   };
 }
 
-/** What each kind of use asks of a key's state and usage. */
-type Use = 'encrypt' | 'mac' | 'manage';
+/**
+ * What each kind of use asks of a key's state and usage: a change of the key (not pending deletion), a grant on
+ * it (enabled too, as KMS's key state table has it), or a cryptographic use (enabled, of its usage).
+ */
+type Use = 'encrypt' | 'mac' | 'manage' | 'grant';
 
 function checkUsable(scope: KmsScope, row: KeyRow, use: Use): void {
   const arn = keyArn(scope, row.id);
   if (row.state === 'PendingDeletion') throw invalidState(`${arn} is pending deletion.`);
   if (use === 'manage') return;
   if (row.state === 'Disabled') throw badRequest('DisabledException', `${arn} is disabled.`);
+  if (use === 'grant') return;
   const wanted = use === 'encrypt' ? 'ENCRYPT_DECRYPT' : 'GENERATE_VERIFY_MAC';
   if (row.key_usage !== wanted) {
     throw badRequest(
       'InvalidKeyUsageException',
-      `${arn} key usage is ${row.key_usage} which is not valid for ${use === 'encrypt' ? 'Encrypt' : 'GenerateMac'}.`,
+      `${arn} key usage is ${row.key_usage} which is not valid for ${scope.operation ?? (use === 'encrypt' ? 'Encrypt' : 'GenerateMac')}.`,
     );
   }
 }
@@ -574,7 +582,15 @@ export function createKmsService(deps: {
   }
 
   function checkAliasName(name: string): void {
-    if (!ALIAS_NAME.test(name) || name.length > 256)
+    // KMS's input constraints first, in its validation wording, then its own rule for the prefix.
+    const invalid = (constraint: string) =>
+      kmsValidation(
+        `1 validation error detected: Value '${name}' at 'aliasName' failed to satisfy constraint: ${constraint}`,
+      );
+    if (name.length > 256) throw invalid('Member must have length less than or equal to 256');
+    if (!ALIAS_CHARACTERS.test(name))
+      throw invalid(`Member must satisfy regular expression pattern: ${ALIAS_CHARACTERS.source}`);
+    if (!ALIAS_NAME.test(name))
       throw badRequest(
         'ValidationException',
         `Alias must start with the prefix "alias/". Please see https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html`,
@@ -1080,7 +1096,7 @@ export function createKmsService(deps: {
 
     async createGrant(scope, keyId, input) {
       const key = await findKey(scope, keyId, false);
-      checkUsable(scope, key, 'manage');
+      checkUsable(scope, key, 'grant');
       checkGrant(input, key.key_spec);
       const operations = JSON.stringify([...new Set(input.operations)].sort());
       const constraints = input.constraints ? JSON.stringify(input.constraints) : null;

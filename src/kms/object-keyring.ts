@@ -79,16 +79,24 @@ function viaS3(region: string, context: Record<string, string>) {
   };
 }
 
-/** A KMS error as S3 answers it: its code prefixed with "KMS.", as S3 names KMS's errors. */
+/**
+ * A KMS error as S3 answers it: its code prefixed with "KMS.", as S3 names KMS's errors. KMS's codes are its
+ * exception names (NotFoundException, KMSInvalidStateException…); S3's own refusals met on the way (a context
+ * that names the wrong object: InvalidArgument; AccessDenied) are answered as they are.
+ */
 function throughS3(error: unknown): never {
-  if (isAppError(error) && !error.code.startsWith('KMS.') && error.code !== 'AccessDenied')
+  if (isAppError(error) && error.code.endsWith('Exception') && !error.code.startsWith('KMS.'))
     throw new AppError(`KMS.${error.code}`, error.status === 403 ? 403 : 400, error.message);
   throw error;
 }
 
 /** A stored object's key is named by its ARN, whose account is the key's: reads need no bucket lookup. */
 function storedScopeOf(region: string) {
-  return (keyArn: string) => ({ accountId: /^arn:aws:kms:[^:]*:(\d{12}):/.exec(keyArn)?.[1] ?? '', region });
+  return (keyArn: string) => ({
+    accountId: /^arn:aws:kms:[^:]*:(\d{12}):/.exec(keyArn)?.[1] ?? '',
+    region,
+    operation: 'Decrypt',
+  });
 }
 
 /** What opening stored objects' data keys needs of KMS: Seawall's S3 key, and Decrypt. */
@@ -154,7 +162,12 @@ export function createDataKeyOpener(kms: DataKeyKms, region: string): Pick<Objec
  * a key Seawall owns (S3's "S3 managed key"), itself sealed under the key store; no caller permission applies.
  */
 export function createObjectKeyring(kms: KmsService, region: string): ObjectKeyring {
-  const scopeOf = (target: KeyTarget) => ({ accountId: target.accountId, region });
+  // S3 writes under a key through GenerateDataKey and reads through Decrypt, which KMS names when it refuses.
+  const scopeOf = (target: KeyTarget) => ({
+    accountId: target.accountId,
+    region,
+    operation: 'GenerateDataKey',
+  });
   const storedScope = storedScopeOf(region);
   const sealS3 = async (dataKey: Buffer) => seal(await kms.serviceKey(S3_KEY), 'AES256', dataKey);
   const opener = createDataKeyOpener(kms, region);
@@ -177,7 +190,8 @@ export function createObjectKeyring(kms: KmsService, region: string): ObjectKeyr
   }
 
   /** Refuses a key KMS would refuse to encrypt or decrypt under: disabled, pending deletion, an HMAC key, gone. */
-  const expectUsable = (keyArn: string) => kms.expectUsable(storedScope(keyArn), keyArn);
+  const expectUsable = (keyArn: string, operation: 'GenerateDataKey' | 'Decrypt') =>
+    kms.expectUsable({ ...storedScope(keyArn), operation }, keyArn);
 
   return {
     async create(request: ChosenEncryption, target: KeyTarget, access: KeyAccess = {}) {
@@ -212,7 +226,7 @@ export function createObjectKeyring(kms: KmsService, region: string): ObjectKeyr
     async checkWrite(request: ChosenEncryption, target: KeyTarget, access: KeyAccess) {
       if (request.customerKey || request.algorithm === 'AES256') return;
       try {
-        await expectUsable((await writeKey(request, target, access.check)).keyId);
+        await expectUsable((await writeKey(request, target, access.check)).keyId, 'GenerateDataKey');
       } catch (error) {
         throughS3(error);
       }
@@ -228,7 +242,7 @@ export function createObjectKeyring(kms: KmsService, region: string): ObjectKeyr
           conditions: viaS3(region, context),
         });
         // Decrypt would refuse a key that is disabled, pending deletion or gone: so does a read that would.
-        await expectUsable(encryption.keyId);
+        await expectUsable(encryption.keyId, 'Decrypt');
       } catch (error) {
         throughS3(error);
       }

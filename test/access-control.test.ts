@@ -35,7 +35,7 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AWS_CLI, AWS_CLI_ON_PATH } from './helpers/aws-cli.js';
 import { failureOf } from './helpers/failure.js';
-import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
+import { allowPublic, startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
 
 interface Keys {
   accessKeyId: string;
@@ -256,6 +256,7 @@ describe('bucket policies', () => {
   it('let anonymous requests have only what a policy grants to everyone, unless public buckets are restricted', async () => {
     const root = t.s3();
     await root.send(new CreateBucketCommand({ Bucket: 'public-data' }));
+    await allowPublic(root, 'public-data');
     await root.send(new PutObjectCommand({ Bucket: 'public-data', Key: 'open.csv', Body: 'x,y\n' }));
     const anonymous = async (path: string) => (await fetch(`${t.url}${path}`)).status;
     expect(await anonymous('/public-data/open.csv')).toBe(403);
@@ -288,6 +289,8 @@ describe('reads of what does not exist', () => {
   it('answer NoSuchKey only to a caller who may list the bucket at that key, and NoSuchBucket to anyone', async () => {
     const root = t.s3();
     await root.send(new CreateBucketCommand({ Bucket: 'hidden-keys' }));
+    // Its policy grants everyone: the bucket's Block Public Access, on from its creation, is off.
+    await allowPublic(root, 'hidden-keys');
     await root.send(
       new PutBucketPolicyCommand({
         Bucket: 'hidden-keys',
@@ -329,6 +332,8 @@ describe('S3 authorizes a request before it refuses what the request asks for', 
   it('lets a bucket policy deny by ACL and encryption headers', async () => {
     const root = t.s3();
     await root.send(new CreateBucketCommand({ Bucket: 'guarded' }));
+    // Its policy allows everyone to upload: the bucket's Block Public Access, on from its creation, is off.
+    await allowPublic(root, 'guarded');
     await root.send(
       new PutBucketPolicyCommand({
         Bucket: 'guarded',
@@ -380,6 +385,8 @@ describe('S3 authorizes a request before it refuses what the request asks for', 
   it('supplies the grant and object ownership headers as condition keys', async () => {
     const root = t.s3();
     await root.send(new CreateBucketCommand({ Bucket: 'handed-over' }));
+    // Its policy names any principal: the bucket's Block Public Access, on from its creation, is off.
+    await allowPublic(root, 'handed-over');
     await root.send(
       new PutBucketPolicyCommand({
         Bucket: 'handed-over',

@@ -30,7 +30,7 @@ import { accountEndpoint, s3Control, startLoopbackProxy } from './helpers/accoun
 import { AWS_CLI, AWS_CLI_ON_PATH, type CliResult } from './helpers/aws-cli.js';
 import { failureOf } from './helpers/failure.js';
 import { rawRequest, signedHeaders } from './helpers/raw.js';
-import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
+import { allowPublic, startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 
 let t: TestSeawall;
 let s3: S3Client;
@@ -270,9 +270,12 @@ describe('account-level Block Public Access (S3 Control)', () => {
 });
 
 describe("the account's settings, in force for every bucket it owns", () => {
+  // Each bucket here has its own Block Public Access (on from its creation) turned off, so that what refuses is
+  // the account's setting.
   it('refuses a public bucket policy under BlockPublicPolicy, even from the root', async () => {
     const bucket = 'account-blocks-policies';
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    await allowPublic(s3, bucket);
     await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: everyoneMayRead(bucket) }));
     await s3.send(new DeleteBucketPolicyCommand({ Bucket: bucket }));
     await putAccountBlock({ BlockPublicPolicy: true });
@@ -308,6 +311,7 @@ describe("the account's settings, in force for every bucket it owns", () => {
   it('ignores a public bucket policy for anonymous callers under RestrictPublicBuckets', async () => {
     const bucket = 'account-restricts-buckets';
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    await allowPublic(s3, bucket);
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'open.txt', Body: 'public' }));
     await s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: everyoneMayRead(bucket) }));
     const anonymous = () => rawRequest(t.url, { method: 'GET', path: `/${bucket}/open.txt` });
@@ -323,22 +327,34 @@ describe("the account's settings, in force for every bucket it owns", () => {
 
   it('refuses public canned ACLs under BlockPublicAcls with AccessDenied, and keeps the answer otherwise', async () => {
     const bucket = 'account-blocks-acls';
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    const create = (ACL: 'public-read' | 'public-read-write' | 'authenticated-read') =>
-      failureOf(s3.send(new CreateBucketCommand({ Bucket: `acl-${ACL}`, ACL })));
+    // ACLs in force (with them disabled, AccessControlListNotSupported is the answer first) and its own block off.
+    await s3.send(new CreateBucketCommand({ Bucket: bucket, ObjectOwnership: 'ObjectWriter' }));
+    await allowPublic(s3, bucket);
+    const PUBLIC = ['public-read', 'public-read-write', 'authenticated-read'] as const;
+    const create = (ACL: (typeof PUBLIC)[number]) =>
+      failureOf(
+        s3.send(new CreateBucketCommand({ Bucket: `acl-${ACL}`, ACL, ObjectOwnership: 'ObjectWriter' })),
+      );
     const put = (ACL: 'public-read' | 'bucket-owner-full-control') =>
       s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'k', Body: 'x', ACL }));
     const upload = () =>
       s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'k', ACL: 'public-read-write' }));
-    expect(await create('public-read')).toMatchObject({
-      code: 'InvalidBucketAclWithObjectOwnership',
-      status: 400,
-    });
-    expect(await failureOf(put('public-read'))).toMatchObject({ code: 'AccessControlListNotSupported' });
-    expect(await failureOf(upload())).toMatchObject({ code: 'AccessControlListNotSupported' });
+    // Without the account's setting: with ACLs disabled by default a new bucket takes none; with them in force,
+    // its own block (on from its creation) refuses a public one; this bucket, its block off, takes them.
+    expect(
+      await failureOf(s3.send(new CreateBucketCommand({ Bucket: 'acl-public-read', ACL: 'public-read' }))),
+    ).toMatchObject({ code: 'InvalidBucketAclWithObjectOwnership', status: 400 });
+    for (const acl of PUBLIC) {
+      expect(await create(acl), acl).toMatchObject({
+        code: 'InvalidBucketAclWithBlockPublicAccessError',
+        status: 400,
+      });
+    }
+    expect((await put('public-read')).$metadata.httpStatusCode).toBe(200);
+    expect((await upload()).UploadId).toBeDefined();
 
     await putAccountBlock({ BlockPublicAcls: true });
-    for (const acl of ['public-read', 'public-read-write', 'authenticated-read'] as const) {
+    for (const acl of PUBLIC) {
       expect(await create(acl), acl).toMatchObject({ code: 'AccessDenied', status: 403 });
     }
     expect(await failureOf(put('public-read'))).toMatchObject({ code: 'AccessDenied', status: 403 });

@@ -13,6 +13,7 @@ import {
   GetBucketOwnershipControlsCommand,
   GetObjectAclCommand,
   GetObjectCommand,
+  HeadBucketCommand,
   ListObjectsV2Command,
   PutBucketAclCommand,
   PutBucketOwnershipControlsCommand,
@@ -27,7 +28,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsCli } from './helpers/aws-cli.js';
 import { failure, failureOf } from './helpers/failure.js';
 import { rawRequest, signedHeaders } from './helpers/raw.js';
-import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
+import { allowPublic, startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 
 const ALL_USERS = 'http://acs.amazonaws.com/groups/global/AllUsers';
 const AUTHENTICATED = 'http://acs.amazonaws.com/groups/global/AuthenticatedUsers';
@@ -152,9 +153,10 @@ describe('Object Ownership', () => {
         ),
       ),
     ).toEqual({ code: 'InvalidBucketAclWithObjectOwnership', status: 400 });
-    await s3.send(
-      new CreateBucketCommand({ Bucket: 'own-public', ACL: 'public-read', ObjectOwnership: 'ObjectWriter' }),
-    );
+    // A new bucket blocks public ACLs: the public one is put once that block is off.
+    await s3.send(new CreateBucketCommand({ Bucket: 'own-public', ObjectOwnership: 'ObjectWriter' }));
+    await allowPublic(s3, 'own-public');
+    await s3.send(new PutBucketAclCommand({ Bucket: 'own-public', ACL: 'public-read' }));
     const enforce = () =>
       s3.send(
         new PutBucketOwnershipControlsCommand({
@@ -166,6 +168,36 @@ describe('Object Ownership', () => {
     await s3.send(new PutBucketAclCommand({ Bucket: 'own-public', ACL: 'private' }));
     await enforce();
     expect(await ownershipOf('own-public')).toBe('BucketOwnerEnforced');
+  });
+
+  it('a public bucket ACL is refused at creation, which blocks public access, and put once the block is deleted', async () => {
+    const Bucket = 'own-born-public';
+    expect(
+      await failureOf(
+        s3.send(new CreateBucketCommand({ Bucket, ACL: 'public-read', ObjectOwnership: 'ObjectWriter' })),
+      ),
+    ).toEqual({
+      code: 'InvalidBucketAclWithBlockPublicAccessError',
+      status: 400,
+      message: 'Bucket cannot have public ACLs set with BlockPublicAccess enabled',
+    });
+    // Refused, no bucket was made.
+    expect(await failure(s3.send(new HeadBucketCommand({ Bucket })))).toEqual({
+      code: 'NotFound',
+      status: 404,
+    });
+    // As S3 documents: create the bucket without the ACL, delete its Block Public Access, then put the ACL.
+    await s3.send(new CreateBucketCommand({ Bucket, ObjectOwnership: 'ObjectWriter' }));
+    expect(await failure(s3.send(new PutBucketAclCommand({ Bucket, ACL: 'public-read' })))).toEqual({
+      code: 'AccessDenied',
+      status: 403,
+    });
+    await s3.send(new DeletePublicAccessBlockCommand({ Bucket }));
+    const put = await s3.send(new PutBucketAclCommand({ Bucket, ACL: 'public-read' }));
+    expect(put.$metadata.httpStatusCode).toBe(200);
+    const acl = await s3.send(new GetBucketAclCommand({ Bucket }));
+    expect(acl.Grants).toContainEqual({ Grantee: { Type: 'Group', URI: ALL_USERS }, Permission: 'READ' });
+    expect(await anonymous(Bucket)).toBe(200);
   });
 });
 
@@ -213,6 +245,8 @@ describe('ACLs disabled (BucketOwnerEnforced)', () => {
 describe('ACLs in force (ObjectWriter)', () => {
   beforeAll(async () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'acl-on', ObjectOwnership: 'ObjectWriter' }));
+    // These tests grant everyone by ACL: the bucket's Block Public Access, on from its creation, is turned off.
+    await allowPublic(s3, 'acl-on');
     await s3.send(new PutObjectCommand({ Bucket: 'acl-on', Key: 'private', Body: 'p' }));
     await s3.send(new PutObjectCommand({ Bucket: 'acl-on', Key: 'public', Body: 'q', ACL: 'public-read' }));
   });
@@ -234,6 +268,7 @@ describe('ACLs in force (ObjectWriter)', () => {
 
   it('a request naming a version is judged by that version’s ACL, and supplies s3:versionid', async () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'acl-by-version', ObjectOwnership: 'ObjectWriter' }));
+    await allowPublic(s3, 'acl-by-version');
     await s3.send(
       new PutBucketVersioningCommand({
         Bucket: 'acl-by-version',
@@ -283,6 +318,7 @@ describe('ACLs in force (ObjectWriter)', () => {
 
   it('a key that is not there is 404 to a caller the bucket ACL lets list, 403 to one it does not', async () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'acl-gone', ObjectOwnership: 'ObjectWriter' }));
+    await allowPublic(s3, 'acl-gone');
     await s3.send(new PutObjectCommand({ Bucket: 'acl-gone', Key: 'private', Body: 'p' }));
     expect(await anonymous('acl-gone/missing')).toBe(403);
     expect(await anonymous('acl-gone/missing', { method: 'HEAD' })).toBe(403);
@@ -483,6 +519,7 @@ describe('ACLs in force (ObjectWriter)', () => {
     await s3.send(
       new CreateBucketCommand({ Bucket: 'acl-versions', ObjectOwnership: 'BucketOwnerPreferred' }),
     );
+    await allowPublic(s3, 'acl-versions');
     await s3.send(
       new PutBucketVersioningCommand({
         Bucket: 'acl-versions',
@@ -511,6 +548,8 @@ describe('ACLs in force (ObjectWriter)', () => {
 
   it('IAM actions and the s3:x-amz-acl condition key decide who may change ACLs', async () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'acl-iam', ObjectOwnership: 'ObjectWriter' }));
+    // Off, so what refuses the public ACL below is the policy's deny, not Block Public Access.
+    await allowPublic(s3, 'acl-iam');
     await s3.send(
       new PutBucketVersioningCommand({ Bucket: 'acl-iam', VersioningConfiguration: { Status: 'Enabled' } }),
     );

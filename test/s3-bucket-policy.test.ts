@@ -29,7 +29,17 @@ beforeAll(async () => {
   t = await startTestSeawall();
   s3 = t.s3();
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+  // Made public by these tests: its default Block Public Access (all four settings) is turned off.
+  await s3.send(new DeletePublicAccessBlockCommand({ Bucket: BUCKET }));
 });
+
+/** All four settings on: what S3 gives every new bucket since April 2023. */
+const ALL_BLOCKED = {
+  BlockPublicAcls: true,
+  IgnorePublicAcls: true,
+  BlockPublicPolicy: true,
+  RestrictPublicBuckets: true,
+};
 afterAll(async () => {
   await t.close();
 });
@@ -293,12 +303,13 @@ describe('policy status: what S3 calls public', () => {
 describe('Block Public Access', () => {
   const BPA = 'bpa-bucket';
 
-  it('round trip: missing flags are false, delete is idempotent', async () => {
+  it('a new bucket blocks all four ways; round trip: missing flags are false, delete is idempotent', async () => {
     await s3.send(new CreateBucketCommand({ Bucket: BPA }));
-    expect(await failureOf(s3.send(new GetPublicAccessBlockCommand({ Bucket: BPA })))).toMatchObject({
-      code: 'NoSuchPublicAccessBlockConfiguration',
-      status: 404,
-      message: 'The public access block configuration was not found',
+    const made = await s3.send(new GetPublicAccessBlockCommand({ Bucket: BPA }));
+    expect(made.PublicAccessBlockConfiguration).toEqual(ALL_BLOCKED);
+    expect(await failureOf(putPolicy(policy({}, BPA), BPA))).toMatchObject({
+      code: 'AccessDenied',
+      status: 403,
     });
     await s3.send(
       new PutPublicAccessBlockCommand({
@@ -323,6 +334,8 @@ describe('Block Public Access', () => {
     await s3.send(new DeletePublicAccessBlockCommand({ Bucket: BPA }));
     expect(await failureOf(s3.send(new GetPublicAccessBlockCommand({ Bucket: BPA })))).toMatchObject({
       code: 'NoSuchPublicAccessBlockConfiguration',
+      status: 404,
+      message: 'The public access block configuration was not found',
     });
     expect(await t.seawall.storage.bucketAccess(BPA)).toEqual({});
   });
@@ -375,7 +388,7 @@ describe('Block Public Access', () => {
     expect(await status(BPA)).toBe(true);
   });
 
-  it('deleting a bucket deletes its policy and block: a new bucket of the same name has neither', async () => {
+  it('deleting a bucket deletes its policy and block: a new bucket of the same name has no policy, and the default block', async () => {
     await s3.send(
       new PutPublicAccessBlockCommand({
         Bucket: BPA,
@@ -388,13 +401,11 @@ describe('Block Public Access', () => {
     await s3.send(new DeleteBucketCommand({ Bucket: BPA }));
     expect(await t.seawall.storage.bucketAccess(BPA)).toBeUndefined();
     await s3.send(new CreateBucketCommand({ Bucket: BPA }));
-    expect(await t.seawall.storage.bucketAccess(BPA)).toEqual({});
     expect(await failureOf(s3.send(new GetBucketPolicyCommand({ Bucket: BPA })))).toMatchObject({
       code: 'NoSuchBucketPolicy',
     });
-    expect(await failureOf(s3.send(new GetPublicAccessBlockCommand({ Bucket: BPA })))).toMatchObject({
-      code: 'NoSuchPublicAccessBlockConfiguration',
-    });
+    const block = await s3.send(new GetPublicAccessBlockCommand({ Bucket: BPA }));
+    expect(block.PublicAccessBlockConfiguration).toEqual(ALL_BLOCKED);
   });
 });
 
@@ -407,6 +418,7 @@ describe.each([
 
   it('put-bucket-policy, get-bucket-policy(-status), delete-bucket-policy, and a refusal', async () => {
     expect((await aws('s3api', 'create-bucket', '--bucket', bucket)).code).toBe(0);
+    expect((await aws('s3api', 'delete-public-access-block', '--bucket', bucket)).code).toBe(0);
     const file = join(tempDir('seawall-policy-'), 'policy.json');
     const text = policy({}, bucket);
     writeFileSync(file, text);
@@ -488,6 +500,14 @@ describe('on PostgreSQL metadata', () => {
     try {
       const client = p.s3();
       await client.send(new CreateBucketCommand({ Bucket: 'pg-policy' }));
+      // Made with the default block, in the same transaction as the bucket.
+      expect((await p.seawall.storage.bucketAccess('pg-policy'))?.publicAccessBlock).toEqual({
+        blockPublicAcls: true,
+        ignorePublicAcls: true,
+        blockPublicPolicy: true,
+        restrictPublicBuckets: true,
+      });
+      await client.send(new DeletePublicAccessBlockCommand({ Bucket: 'pg-policy' }));
       await client.send(new PutBucketPolicyCommand({ Bucket: 'pg-policy', Policy: policy({}, 'pg-policy') }));
       const fixed = policy({ Principal: { AWS: p.seawall.accountId } }, 'pg-policy');
       await client.send(new PutBucketPolicyCommand({ Bucket: 'pg-policy', Policy: fixed }));
@@ -502,7 +522,14 @@ describe('on PostgreSQL metadata', () => {
       expect(block.PublicAccessBlockConfiguration?.IgnorePublicAcls).toBe(true);
       await client.send(new DeleteBucketCommand({ Bucket: 'pg-policy' }));
       await client.send(new CreateBucketCommand({ Bucket: 'pg-policy' }));
-      expect(await p.seawall.storage.bucketAccess('pg-policy')).toEqual({});
+      expect(await p.seawall.storage.bucketAccess('pg-policy')).toEqual({
+        publicAccessBlock: {
+          blockPublicAcls: true,
+          ignorePublicAcls: true,
+          blockPublicPolicy: true,
+          restrictPublicBuckets: true,
+        },
+      });
     } finally {
       await p.close();
       await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);

@@ -21,7 +21,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsCli } from './helpers/aws-cli.js';
 import { failureOf } from './helpers/failure.js';
 import { policyUser } from './helpers/iam-user.js';
-import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
+import { allowPublic, startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
 
 let t: TestSeawall;
 let s3: S3Client;
@@ -294,6 +294,8 @@ describe('CopyObject', () => {
   it('gives the copy the retention, legal hold and ACL its request asks for, never the source’s', async () => {
     await s3.send(new CreateBucketCommand({ Bucket: 'locked', ObjectLockEnabledForBucket: true }));
     await s3.send(new CreateBucketCommand({ Bucket: 'writer', ObjectOwnership: 'ObjectWriter' }));
+    // Its copy is given a public-read ACL: the bucket's Block Public Access, on from its creation, is off.
+    await allowPublic(s3, 'writer');
     // A source written without any checksum: the copy's bytes are the store's own, so none is asked for.
     const plain = t.s3({ requestChecksumCalculation: 'WHEN_REQUIRED' });
     await plain.send(new PutObjectCommand({ Bucket: 'src', Key: 'plain.txt', Body: 'kept' }));

@@ -26,7 +26,7 @@ import type { OperationEvent } from '../src/lib/operation.js';
 import { AWS_CLI, awsCli } from './helpers/aws-cli.js';
 import { failureOf } from './helpers/failure.js';
 import { rawRequest, signedHeaders } from './helpers/raw.js';
-import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
+import { allowPublic, startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 
 let t: TestSeawall;
 let s3: S3Client;
@@ -59,6 +59,7 @@ beforeAll(async () => {
   s3 = t.s3();
   for (const bucket of [OPEN, PLAIN]) await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   await s3.send(new PutObjectCommand({ Bucket: OPEN, Key: 'data/a.csv', Body: 'a,b\n1,2\n' }));
+  await allowPublic(s3, OPEN);
   await s3.send(
     new PutBucketPolicyCommand({
       Bucket: OPEN,

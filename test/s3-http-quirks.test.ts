@@ -6,6 +6,7 @@ import {
   GetBucketAclCommand,
   GetBucketOwnershipControlsCommand,
   GetObjectCommand,
+  GetPublicAccessBlockCommand,
   HeadObjectCommand,
   ListBucketsCommand,
   ListObjectsCommand,
@@ -20,7 +21,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsCli } from './helpers/aws-cli.js';
 import { rawRequest, signedHeaders } from './helpers/raw.js';
-import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
+import { allowPublic, startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 
 let t: TestSeawall;
 let s3: S3Client;
@@ -424,8 +425,13 @@ describe('bucket creation edge cases', () => {
       expect(listed.Contents?.map((o) => o.Key)).toEqual(['kept']);
       // Nor do its settings change: a bucket made with ACLs in force keeps them through a re-creation.
       await client.send(new CreateBucketCommand({ Bucket: 'writers', ObjectOwnership: 'ObjectWriter' }));
+      await allowPublic(client, 'writers');
       await client.send(new PutBucketAclCommand({ Bucket: 'writers', ACL: 'public-read' }));
       await client.send(new CreateBucketCommand({ Bucket: 'writers' }));
+      // Nor is the Block Public Access a new bucket has put back.
+      expect(
+        await refusal(client.send(new GetPublicAccessBlockCommand({ Bucket: 'writers' }))),
+      ).toMatchObject({ name: 'NoSuchPublicAccessBlockConfiguration', status: 404 });
       const ownership = await client.send(new GetBucketOwnershipControlsCommand({ Bucket: 'writers' }));
       expect(ownership.OwnershipControls?.Rules?.[0]?.ObjectOwnership).toBe('ObjectWriter');
       const acl = await client.send(new GetBucketAclCommand({ Bucket: 'writers' }));

@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { GetSessionTokenCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
+import { allowPublic, startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 
 // Browser uploads (POST Object) over real HTTP: forms built by Node's FormData, policies signed here as the
 // SDKs and upload libraries sign them (written from AWS's documentation, not taken from src).
@@ -31,6 +31,7 @@ beforeAll(async () => {
   s3 = t.s3();
   await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
   await s3.send(new CreateBucketCommand({ Bucket: PUBLIC }));
+  await allowPublic(s3, PUBLIC);
   // Everyone may PutObject under drop/ in PUBLIC: where anonymous forms can write.
   const policy = {
     Version: '2012-10-17',

@@ -64,14 +64,17 @@ export async function checkAcl(
   headers: Headers,
   acl: Acl,
 ): Promise<void> {
+  // ACLs disabled is said first, as S3 answers a public-read upload to a new bucket (which also blocks them).
+  if (target.ownership === 'BucketOwnerEnforced') {
+    const canned = headers['x-amz-acl'];
+    const ok =
+      target.accepted !== undefined &&
+      (canned !== undefined ? canned === target.accepted : isOwnerFullControlOnly(acl, target.bucketOwner));
+    if (!ok) throw aclsNotSupported();
+    return;
+  }
   if (isPublicAcl(acl) && (await storage.bucketAccess(target.bucket))?.publicAccessBlock?.blockPublicAcls)
     throw publicAclBlocked();
-  if (target.ownership !== 'BucketOwnerEnforced') return;
-  const canned = headers['x-amz-acl'];
-  const ok =
-    target.accepted !== undefined &&
-    (canned !== undefined ? canned === target.accepted : isOwnerFullControlOnly(acl, target.bucketOwner));
-  if (!ok) throw aclsNotSupported();
 }
 
 /** `x-amz-acl` and `x-amz-grant-*` on an object write (PutObject, CreateMultipartUpload). */
@@ -144,14 +147,20 @@ export async function newBucketAcl(context: InputContext): Promise<Acl | undefin
   const { headers } = context.req;
   const acl = aclFromHeaders(headers, 'bucket', owner, owner);
   if (!acl) return undefined;
-  if (isPublicAcl(acl)) {
-    const block = await context.storage.accounts.getPublicAccessBlock(owner);
-    if (block?.blockPublicAcls) throw publicAclBlocked();
-  }
   if (newBucketOwnership(headers) === 'BucketOwnerEnforced') {
     const canned = headers['x-amz-acl'];
     const ok = canned !== undefined ? canned === 'private' : isOwnerFullControlOnly(acl, owner);
     if (!ok) throw aclWithEnforcedOwnership();
+  }
+  if (isPublicAcl(acl)) {
+    const block = await context.storage.accounts.getPublicAccessBlock(owner);
+    if (block?.blockPublicAcls) throw publicAclBlocked();
+    // A new bucket blocks public access (all four settings, as in S3 since April 2023): a public ACL is put
+    // once the bucket is made and its owner has turned that off, never at its creation.
+    throw badRequest(
+      'InvalidBucketAclWithBlockPublicAccessError',
+      'Bucket cannot have public ACLs set with BlockPublicAccess enabled',
+    );
   }
   return acl;
 }

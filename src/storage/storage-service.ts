@@ -147,6 +147,19 @@ function noSuchBucket(bucket: string): AppError {
   return notFound('NoSuchBucket', 'The specified bucket does not exist', { BucketName: bucket });
 }
 
+
+/**
+ * Block Public Access as S3 sets it on every new bucket since April 2023: all four settings on, so no ACL or
+ * policy makes the bucket public until its owner turns them off (PutPublicAccessBlock, DeletePublicAccessBlock).
+ */
+const NEW_BUCKET_ACCESS = {
+  public_access_block: JSON.stringify({
+    blockPublicAcls: true,
+    ignorePublicAcls: true,
+    blockPublicPolicy: true,
+    restrictPublicBuckets: true,
+  }),
+};
 export function createStorageService(deps: {
   store: StorageStore;
   multipart: MultipartStore;
@@ -690,6 +703,7 @@ export function createStorageService(deps: {
             ? { versioning: 'Enabled', 'object-lock': JSON.stringify({ enabled: true }) }
             : {}),
         },
+        NEW_BUCKET_ACCESS,
       );
       access.forget(input.name);
       settings.forget(input.name);
@@ -712,12 +726,16 @@ export function createStorageService(deps: {
     async ensureBucket(input: BucketInput): Promise<void> {
       assertBucketName(input.name);
       if (
-        await store.insertBucket({
-          name: input.name,
-          account_id: input.accountId,
-          region: input.region,
-          created_at: clock.now().getTime(),
-        })
+        await store.insertBucket(
+          {
+            name: input.name,
+            account_id: input.accountId,
+            region: input.region,
+            created_at: clock.now().getTime(),
+          },
+          undefined,
+          NEW_BUCKET_ACCESS,
+        )
       ) {
         access.forget(input.name);
         settings.forget(input.name);

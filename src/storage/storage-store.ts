@@ -77,7 +77,11 @@ export interface KeyBound {
 /** Persistence of buckets, their access settings and objects. */
 export interface StorageStore {
   /** False when a bucket of its name exists. `settings` are stored with it, in the same transaction. */
-  insertBucket(row: BucketRow, settings?: Readonly<Record<string, string>>): Promise<boolean>;
+  insertBucket(
+    row: BucketRow,
+    settings?: Readonly<Record<string, string>>,
+    access?: Partial<BucketAccessRow>,
+  ): Promise<boolean>;
   findBucket(name: string): Promise<BucketRow | undefined>;
   listBuckets(accountId: string): Promise<BucketRow[]>;
   /**
@@ -254,7 +258,11 @@ export async function* referencedBlobs(db: Kysely<Database>, pageSize = 1000): A
 
 export function createStorageStore(db: Kysely<Database>): StorageStore {
   return {
-    async insertBucket(row: BucketRow, settings?: Readonly<Record<string, string>>): Promise<boolean> {
+    async insertBucket(
+      row: BucketRow,
+      settings?: Readonly<Record<string, string>>,
+      access?: Partial<BucketAccessRow>,
+    ): Promise<boolean> {
       return db.transaction().execute(async (trx) => {
         const result = await trx
           .insertInto('buckets')
@@ -262,13 +270,25 @@ export function createStorageStore(db: Kysely<Database>): StorageStore {
           .onConflict((oc) => oc.column('name').doNothing())
           .executeTakeFirst();
         const inserted = Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
-        if (inserted)
-          for (const [name, value] of Object.entries(settings ?? {}))
-            await trx
-              .insertInto('bucket_settings')
-              .values({ bucket: row.name, name, value, updated_at: row.created_at })
-              .execute();
-        return inserted;
+        if (!inserted) return false;
+        for (const [name, value] of Object.entries(settings ?? {}))
+          await trx
+            .insertInto('bucket_settings')
+            .values({ bucket: row.name, name, value, updated_at: row.created_at })
+            .execute();
+        if (access)
+          await trx
+            .insertInto('bucket_access')
+            .values({
+              bucket: row.name,
+              policy: null,
+              public_access_block: null,
+              ...access,
+              updated_at: row.created_at,
+            })
+            .onConflict((oc) => oc.column('bucket').doUpdateSet({ ...access, updated_at: row.created_at }))
+            .execute();
+        return true;
       });
     },
 

@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { AttachRolePolicyCommand, CreateRoleCommand, GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
-import { PutBucketEncryptionCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import {
+  DeletePublicAccessBlockCommand,
+  PutBucketEncryptionCommand,
+  S3Client,
+  type S3ClientConfig,
+} from '@aws-sdk/client-s3';
 import { type Config, loadConfig } from '../../src/config.js';
 import { PIPELINE_TRUST } from '../../src/demo/personas.js';
 import type { RootCredentials } from '../../src/iam/index.js';
@@ -67,6 +72,14 @@ export async function sealByDefault(s3: S3Client, bucket: string, keyId: string 
       },
     }),
   );
+}
+
+/**
+ * Turns off a bucket's Block Public Access, which every new bucket has on (all four settings, as in S3), for a
+ * test that makes the bucket public (a policy or an ACL granting everyone).
+ */
+export async function allowPublic(s3: S3Client, bucket: string): Promise<void> {
+  await s3.send(new DeletePublicAccessBlockCommand({ Bucket: bucket }));
 }
 
 export function tempDir(prefix = 'seawall-test-'): string {

@@ -19,6 +19,7 @@ import {
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
   ListObjectVersionsCommand,
+  ListPartsCommand,
   PutBucketLifecycleConfigurationCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
@@ -309,6 +310,56 @@ describe('x-amz-expiration', () => {
     }
     await s3.send(new PutObjectCommand({ Bucket: name, Key: 'other', Body: 'x' }));
     expect((await s3.send(new HeadObjectCommand({ Bucket: name, Key: 'other' }))).Expiration).toBeUndefined();
+  });
+
+  it('URL-encodes the rule id, as S3 documents, so no quote or comma in it ends the value', async () => {
+    const name = await bucket();
+    const ID = 'my rule/é&"x,y';
+    await putRules(name, [{ ID, Prefix: '', Status: 'Enabled', Expiration: { Days: 3 } }]);
+    const put = await s3.send(new PutObjectCommand({ Bucket: name, Key: 'a', Body: 'x' }));
+    const id = /rule-id="([^"]*)"$/.exec(put.Expiration ?? '')?.[1];
+    expect(id).toBe('my%20rule%2F%C3%A9%26%22x%2Cy');
+    expect(decodeURIComponent(id ?? '')).toBe(ID);
+  });
+});
+
+describe('x-amz-abort-date and x-amz-abort-rule-id', () => {
+  it('name the earliest rule that will abort an upload, on CreateMultipartUpload and ListParts', async () => {
+    const name = await bucket();
+    await putRules(name, [
+      {
+        ID: 'week',
+        Prefix: 'tmp/',
+        Status: 'Enabled',
+        AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+      },
+      {
+        ID: 'two days',
+        Prefix: 'tmp/',
+        Status: 'Enabled',
+        AbortIncompleteMultipartUpload: { DaysAfterInitiation: 2 },
+      },
+      {
+        ID: 'off',
+        Prefix: 'tmp/',
+        Status: 'Disabled',
+        AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+      },
+    ]);
+    const before = Date.now();
+    const created = await s3.send(new CreateMultipartUploadCommand({ Bucket: name, Key: 'tmp/big' }));
+    expect(created.AbortRuleId).toBe('two days');
+    const at = created.AbortDate?.getTime() ?? 0;
+    expect(new Date(at).toISOString()).toMatch(/T00:00:00\.000Z$/);
+    const days = (at - before) / 86_400_000;
+    expect(days > 2 - 1 / 1440 && days <= 3).toBe(true);
+    const listed = await s3.send(
+      new ListPartsCommand({ Bucket: name, Key: 'tmp/big', UploadId: created.UploadId }),
+    );
+    expect([listed.AbortRuleId, listed.AbortDate?.getTime()]).toEqual(['two days', at]);
+    // Outside every rule's prefix: none.
+    const other = await s3.send(new CreateMultipartUploadCommand({ Bucket: name, Key: 'kept/big' }));
+    expect([other.AbortRuleId, other.AbortDate]).toEqual([undefined, undefined]);
   });
 });
 

@@ -23,7 +23,7 @@ import type { S3EventRecord } from '../src/storage/index.js';
 import { awsCli } from './helpers/aws-cli.js';
 import { failureOf } from './helpers/failure.js';
 import { policyUser } from './helpers/iam-user.js';
-import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
+import { allowPublic, startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
 import { setTopicPolicy } from './helpers/sns.js';
 import { webhook } from './helpers/webhook.js';
 
@@ -179,6 +179,8 @@ describe('S3 event notifications', () => {
     try {
       const Bucket = 'notify-events';
       await s3.send(new CreateBucketCommand({ Bucket }));
+      // Anonymous browser uploads below: the bucket's Block Public Access, on from its creation, is off.
+      await allowPublic(s3, Bucket);
       await eventBridge(s3, Bucket);
       const put = await s3.send(
         new PutObjectCommand({ Bucket, Key: 'raw/parking tickets.csv', Body: 'a,b\n1,2\n' }),
@@ -191,7 +193,10 @@ describe('S3 event notifications', () => {
         eventName: 'ObjectCreated:Put',
         userIdentity: { principalId: `AWS:${t.seawall.accountId}` },
         requestParameters: { sourceIPAddress: '127.0.0.1' },
-        responseElements: { 'x-amz-request-id': put.$metadata.requestId },
+        responseElements: {
+          'x-amz-request-id': put.$metadata.requestId,
+          'x-amz-id-2': put.$metadata.extendedRequestId,
+        },
         s3: {
           s3SchemaVersion: '1.0',
           bucket: {
@@ -469,7 +474,10 @@ describe('S3 event notifications to SNS topics and their webhooks', () => {
       expect(Records).toHaveLength(1);
       expect(Records[0]).toMatchObject({
         eventName: 'ObjectCreated:Put',
-        responseElements: { 'x-amz-request-id': put.$metadata.requestId },
+        responseElements: {
+          'x-amz-request-id': put.$metadata.requestId,
+          'x-amz-id-2': put.$metadata.extendedRequestId,
+        },
         s3: { configurationId: 'raw-csv', object: { key: 'raw/tickets.csv', size: 4 } },
       });
       // Nothing for the key the filter leaves out.

@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import {
   CreateBucketCommand,
   DeleteBucketCommand,
+  DeleteBucketWebsiteCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetBucketAccelerateConfigurationCommand,
@@ -161,6 +162,14 @@ describe('objects', () => {
     expect((await s3.send(new GetBucketRequestPaymentCommand({ Bucket }))).Payer).toBe('BucketOwner');
     const website = await s3.send(new GetBucketWebsiteCommand({ Bucket })).catch((error: Error) => error);
     expect(website).toMatchObject({ name: 'NoSuchWebsiteConfiguration', $metadata: { httpStatusCode: 404 } });
+    // Removing a website never made removes nothing, as S3 answers it (204), for tools that clean every setting.
+    const removed = await s3.send(new DeleteBucketWebsiteCommand({ Bucket }));
+    expect(removed.$metadata.httpStatusCode).toBe(204);
+    expect(
+      await s3
+        .send(new DeleteBucketWebsiteCommand({ Bucket: 'no-such-bucket-here' }))
+        .catch((error: Error) => error),
+    ).toMatchObject({ name: 'NoSuchBucket' });
     const missing = await s3
       .send(new GetBucketLoggingCommand({ Bucket: 'no-such-bucket-here' }))
       .catch((error: Error) => error);

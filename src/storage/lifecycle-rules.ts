@@ -25,13 +25,11 @@ export async function ruleSelects(rule: LifecycleRule, subject: LifecycleSubject
   return true;
 }
 
-/** A rule id inside a quoted header value: quotes escaped, bytes beyond printable ASCII percent-encoded. */
+/** A rule id as a header value takes it: bytes beyond printable ASCII percent-encoded (UTF-8). */
 function headerSafe(id: string): string {
-  return id
-    .replace(/["\\]/g, '\\$&')
-    .replace(/[^\x20-\x7e]/gu, (c) =>
-      [...Buffer.from(c)].map((b) => `%${b.toString(16).toUpperCase()}`).join(''),
-    );
+  return id.replace(/[^\x20-\x7e]/gu, (c) =>
+    [...Buffer.from(c)].map((b) => `%${b.toString(16).toUpperCase()}`).join(''),
+  );
 }
 
 /** The first day boundary at or after `ms` (midnight UTC for calendar days). */
@@ -68,5 +66,28 @@ export async function expirationHeader(
     if (await ruleSelects(rule, subject)) best = { at, id: rule.id };
   }
   if (!best) return undefined;
-  return `expiry-date="${new Date(best.at).toUTCString()}", rule-id="${headerSafe(best.id)}"`;
+  // "The value of the rule-id is URL-encoded" (S3's HeadObject): no quote or comma of its own ends the value.
+  return `expiry-date="${new Date(best.at).toUTCString()}", rule-id="${encodeURIComponent(best.id)}"`;
+}
+
+/**
+ * S3's x-amz-abort-date and x-amz-abort-rule-id for an upload of `key` begun at `initiated`: the earliest abort
+ * among the enabled rules with AbortIncompleteMultipartUpload whose prefix selects the key (such rules take no
+ * tag or size filter), in calendar days as S3 counts them.
+ */
+export function abortHeaders(
+  config: LifecycleConfiguration,
+  key: string,
+  initiated: number,
+): Record<string, string> {
+  let best: { at: number; id: string } | undefined;
+  for (const rule of config.rules) {
+    if (!rule.enabled || rule.abortIncompleteUploadDays === undefined) continue;
+    if (!key.startsWith(rule.filter.prefix ?? '')) continue;
+    const at = dueAfter(initiated, rule.abortIncompleteUploadDays, CALENDAR_DAY_MS);
+    if (!best || at < best.at) best = { at, id: rule.id };
+  }
+  return best
+    ? { 'x-amz-abort-date': new Date(best.at).toUTCString(), 'x-amz-abort-rule-id': headerSafe(best.id) }
+    : {};
 }

@@ -4,6 +4,7 @@ import type { Logger } from '../lib/logger.js';
 import type { BucketSettings } from './bucket-settings.js';
 import type { LifecycleConfiguration, LifecycleRule } from './lifecycle.js';
 import {
+  abortHeaders,
   currentExpiry,
   dueAfter,
   expirationHeader,
@@ -25,6 +26,8 @@ export interface LifecycleService {
   delete(bucket: string): Promise<void>;
   /** S3's x-amz-expiration header for a current object a rule will expire, if one will. */
   expirationHeader(object: StoredObject): Promise<string | undefined>;
+  /** S3's x-amz-abort-date and x-amz-abort-rule-id for an upload a rule will abort, if one will. */
+  abortHeaders(bucket: string, key: string, initiated: number): Promise<Record<string, string>>;
   /**
    * One pass over every bucket with a lifecycle configuration, a page at a time: expires current and
    * noncurrent versions, removes expired object delete markers and aborts incomplete uploads that are due.
@@ -343,6 +346,11 @@ export function createLifecycleService(deps: {
       if (!config) return undefined;
       const subject = subjectOf(object.key, object.size, async () => object.tags);
       return expirationHeader(config, subject, object.lastModified.getTime());
+    },
+
+    async abortHeaders(bucket, key, initiated) {
+      const config = await configOf(bucket);
+      return config ? abortHeaders(config, key, initiated) : {};
     },
 
     async scan(signal) {

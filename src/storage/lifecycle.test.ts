@@ -99,10 +99,10 @@ describe('lifecycle timing and headers', () => {
     expect(dueAfter(10_000, 1, 1000)).toBe(11_000);
   });
 
-  it('quotes a rule id safely in the header', async () => {
+  it('URL-encodes a rule id in the header, as S3 documents', async () => {
     const config = parse(doc('<ID>a"b\u00e9</ID><Prefix/><Expiration><Days>1</Days></Expiration>'));
     const header = await expirationHeader(config, { key: 'k', size: 1, tags: async () => new Map() }, 0);
-    expect(header).toBe('expiry-date="Fri, 02 Jan 1970 00:00:00 GMT", rule-id="a\\"b%C3%A9"');
+    expect(header).toBe('expiry-date="Fri, 02 Jan 1970 00:00:00 GMT", rule-id="a%22b%C3%A9"');
   });
 });
 

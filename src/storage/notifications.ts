@@ -1,7 +1,7 @@
 import { badRequest } from '../errors.js';
 import { createOutboxWorker, type DeliveryRetries, type JobRuntime } from '../jobs/index.js';
 import type { Clock } from '../lib/clock.js';
-import { requestId as newRequestId } from '../lib/ids.js';
+import { extendedRequestId, requestId as newRequestId } from '../lib/ids.js';
 import type { Logger } from '../lib/logger.js';
 import type { OperationRequest, Principal } from '../lib/operation.js';
 import type { TopicPublisher } from '../notify/index.js';
@@ -255,7 +255,10 @@ export function createNotifications(deps: {
         eventName: event,
         userIdentity: { principalId: who.principalId },
         requestParameters: { sourceIPAddress: who.sourceIp },
-        responseElements: { 'x-amz-request-id': who.requestId },
+        responseElements: {
+          'x-amz-request-id': who.requestId,
+          'x-amz-id-2': extendedRequestId(who.requestId),
+        },
         s3: {
           s3SchemaVersion: '1.0',
           bucket: { name: bucket, ownerIdentity: { principalId: owner }, arn: `arn:aws:s3:::${bucket}` },

@@ -234,6 +234,21 @@ function unsetSettingDefinitions(storage: StorageService) {
         handle: () => Promise.reject(new Error(`${write.name} is refused before it is handled`)),
       }),
     ),
+    ...(setting.remove
+      ? [
+          defineS3({
+            ...setting.remove,
+            level: 'bucket',
+            selector: { name: setting.selector },
+            headers: OWNER,
+            query: {},
+            handle: async (_req, { bucket }) => {
+              await storage.headBucket(bucket);
+              return { status: 204 };
+            },
+          }),
+        ]
+      : []),
   ]);
 }
 

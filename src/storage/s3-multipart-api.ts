@@ -207,6 +207,7 @@ export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
         ...(replicaOf !== undefined ? { replicaOf } : {}),
       };
       const request = encryptionRequestOf(req);
+      const initiated = storage.clock.now().getTime();
       const { uploadId, encryption } = await multipart.createUpload(
         bucket,
         key,
@@ -220,6 +221,7 @@ export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
           ? { 'x-amz-checksum-algorithm': checksum.algorithm, 'x-amz-checksum-type': checksum.type }
           : {}),
         ...encryptionHeaders(encryption, { context: true }),
+        ...(await storage.lifecycle.abortHeaders(bucket, key, initiated)),
       };
       return xmlResponse(
         'InitiateMultipartUploadResult',
@@ -304,27 +306,33 @@ export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
       const { upload, parts, truncated } = await multipart.listParts(uploadId, bucket, key, marker, max);
       const checksum = uploadChecksumOf(upload);
       const owner = await uploadOwner(storage, bucket, upload.settings);
-      return xmlResponse('ListPartsResult', {
-        Bucket: bucket,
-        Key: key,
-        UploadId: uploadId,
-        PartNumberMarker: marker,
-        NextPartNumberMarker: parts.at(-1)?.part_number ?? marker,
-        MaxParts: max,
-        IsTruncated: truncated,
-        // The owner the object will have: the bucket's, or the writer's where ACLs keep object writers.
-        ...peopleOf(upload, owner),
-        StorageClass: uploadStorageClass(upload.settings),
-        ...uploadChecksumFields(upload),
-        Part: parts.map((p) => ({
-          PartNumber: p.part_number,
-          LastModified: new Date(p.last_modified),
-          ETag: p.etag,
-          Size: p.size,
-          // Only an upload created with an algorithm lists its parts' checksums (all of that algorithm).
-          ...(checksum && p.checksum_value ? { [`Checksum${checksum.algorithm}`]: p.checksum_value } : {}),
-        })),
-      });
+      const abort = await storage.lifecycle.abortHeaders(bucket, key, upload.initiated_at);
+      return xmlResponse(
+        'ListPartsResult',
+        {
+          Bucket: bucket,
+          Key: key,
+          UploadId: uploadId,
+          PartNumberMarker: marker,
+          NextPartNumberMarker: parts.at(-1)?.part_number ?? marker,
+          MaxParts: max,
+          IsTruncated: truncated,
+          // The owner the object will have: the bucket's, or the writer's where ACLs keep object writers.
+          ...peopleOf(upload, owner),
+          StorageClass: uploadStorageClass(upload.settings),
+          ...uploadChecksumFields(upload),
+          Part: parts.map((p) => ({
+            PartNumber: p.part_number,
+            LastModified: new Date(p.last_modified),
+            ETag: p.etag,
+            Size: p.size,
+            // Only an upload created with an algorithm lists its parts' checksums (all of that algorithm).
+            ...(checksum && p.checksum_value ? { [`Checksum${checksum.algorithm}`]: p.checksum_value } : {}),
+          })),
+        },
+        200,
+        abort,
+      );
     },
 
     async listUploads(req: ApiRequest, bucket: string): Promise<ApiResponse> {

@@ -1,8 +1,9 @@
 /*
  * Bucket settings Seawall has no feature for (server access logging, Transfer Acceleration, Requester Pays,
  * static website hosting): setting one is refused (NotImplemented, as any operation Seawall lacks), and reading
- * one answers what S3 answers for a bucket where it was never set, which is true of every Seawall bucket. Tools
- * that read every setting of a bucket (Terraform's refresh, s3cmd info) then work as they do against S3.
+ * one answers what S3 answers for a bucket where it was never set, which is true of every Seawall bucket, as does
+ * removing one (204, nothing removed). Tools that read every setting of a bucket (Terraform's refresh, s3cmd
+ * info) or clean every one up then work as they do against S3.
  */
 import { notFound } from '../errors.js';
 import type { ApiResponse } from '../lib/http.js';
@@ -22,8 +23,10 @@ export interface SettingOperation {
 export interface UnsetSetting {
   selector: S3QueryName;
   read: SettingOperation;
-  /** S3's operations that make or remove the setting: each refused. */
+  /** S3's operations that make the setting: each refused. */
   writes: readonly SettingOperation[];
+  /** S3's operation that removes it, where it has one: of a setting never made, nothing to do (204). */
+  remove?: SettingOperation;
   /** The answer for a bucket where the setting was never made. */
   answer(bucket: string): ApiResponse;
 }
@@ -61,10 +64,8 @@ export const UNSET_SETTINGS: readonly UnsetSetting[] = [
   {
     selector: 'website',
     read: { name: 'GetBucketWebsite', method: 'GET', action: 's3:GetBucketWebsite' },
-    writes: [
-      { name: 'PutBucketWebsite', method: 'PUT', action: 's3:PutBucketWebsite' },
-      { name: 'DeleteBucketWebsite', method: 'DELETE', action: 's3:DeleteBucketWebsite' },
-    ],
+    writes: [{ name: 'PutBucketWebsite', method: 'PUT', action: 's3:PutBucketWebsite' }],
+    remove: { name: 'DeleteBucketWebsite', method: 'DELETE', action: 's3:DeleteBucketWebsite' },
     answer: (bucket) => {
       throw notFound(
         'NoSuchWebsiteConfiguration',

@@ -230,6 +230,21 @@ describe('versions', () => {
     expect(b1?.DeleteMarker).toBe(true);
     expect(b1?.DeleteMarkerVersionId).toMatch(/^[A-Za-z0-9_.]{32}$/);
     expect(out.Errors?.map((e) => [e.Key, e.Code])).toEqual([['c', 'InvalidArgument']]);
+    // Removing that marker by its id: named as the marker removed (S3's DeletedObject: the version deleted).
+    const unmarked = await s3.send(
+      new DeleteObjectsCommand({
+        Bucket: b,
+        Delete: { Objects: [{ Key: 'b', VersionId: b1?.DeleteMarkerVersionId }] },
+      }),
+    );
+    expect(unmarked.Deleted).toEqual([
+      {
+        Key: 'b',
+        VersionId: b1?.DeleteMarkerVersionId,
+        DeleteMarker: true,
+        DeleteMarkerVersionId: b1?.DeleteMarkerVersionId,
+      },
+    ]);
     const listed = await s3.send(new ListObjectVersionsCommand({ Bucket: b }));
     const all = [...(listed.Versions ?? []), ...(listed.DeleteMarkers ?? [])].map((v) => ({
       Key: v.Key as string,

@@ -308,7 +308,8 @@ export function createS3BucketApi(storage: StorageService): S3BucketApi {
               ...(done.deleteMarker
                 ? {
                     DeleteMarker: true,
-                    DeleteMarkerVersionId: versionId === undefined ? done.versionId : undefined,
+                    // The marker made, or the one named and removed: S3 names it either way.
+                    DeleteMarkerVersionId: versionId ?? done.versionId,
                   }
                 : {}),
             });

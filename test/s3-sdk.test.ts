@@ -21,6 +21,7 @@ import {
   ListObjectsV2Command,
   PutBucketLoggingCommand,
   PutObjectCommand,
+  RestoreObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -181,6 +182,35 @@ describe('objects', () => {
     const cli = await awsCli(t.dataDir, t.url, ['s3api', 'get-bucket-request-payment', '--bucket', Bucket]);
     expect(cli.code, cli.stderr).toBe(0);
     expect(JSON.parse(cli.stdout)).toEqual({ Payer: 'BucketOwner' });
+  });
+
+  it('refuses to restore an object that is not archived, as S3 does, and names a missing one', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: 'sdk-bucket', Key: 'warm.csv', Body: 'a,b\n' }));
+    const refused = await s3
+      .send(new RestoreObjectCommand({ Bucket: 'sdk-bucket', Key: 'warm.csv', RestoreRequest: { Days: 1 } }))
+      .catch((error: Error) => error);
+    expect(refused).toMatchObject({
+      name: 'InvalidObjectState',
+      message: "Restore is not allowed for the object's current storage class",
+      $metadata: { httpStatusCode: 403 },
+    });
+    const missing = await s3
+      .send(
+        new RestoreObjectCommand({ Bucket: 'sdk-bucket', Key: 'no-such.csv', RestoreRequest: { Days: 1 } }),
+      )
+      .catch((error: Error) => error);
+    expect(missing).toMatchObject({ name: 'NoSuchKey' });
+    const cli = await awsCli(t.dataDir, t.url, [
+      's3api',
+      'restore-object',
+      '--bucket',
+      'sdk-bucket',
+      '--key',
+      'warm.csv',
+      '--restore-request',
+      'Days=1',
+    ]);
+    expect(cli.stderr).toContain('(InvalidObjectState) when calling the RestoreObject operation');
   });
 
   it('serves byte ranges and refuses unsatisfiable ones', async () => {

@@ -1,4 +1,4 @@
-import { badRequest } from '../errors.js';
+import { AppError, badRequest } from '../errors.js';
 import { type ApiRequest, type ApiResponse, decodePathSegment, queryValue } from '../lib/http.js';
 import {
   type ConditionValues,
@@ -109,6 +109,7 @@ function operations(
     ...replicationDefinitions(createS3ReplicationApi(storage, roles)),
     ...encryptionDefinitions(storage),
     ...unsetSettingDefinitions(storage),
+    ...restoreDefinitions(storage),
   ].map((definition) => defineS3Operation(definition, storage));
 }
 
@@ -250,6 +251,32 @@ function unsetSettingDefinitions(storage: StorageService) {
         ]
       : []),
   ]);
+}
+
+/**
+ * RestoreObject: S3 restores an archived object (the Glacier classes' and Deep Archive's); no storage class of
+ * Seawall's archives (its cold tier is read at once), so every object is one S3 refuses to restore.
+ */
+function restoreDefinitions(storage: StorageService) {
+  return [
+    defineS3({
+      name: 'RestoreObject',
+      action: 's3:RestoreObject',
+      method: 'POST',
+      level: 'object',
+      selector: { name: 'restore' },
+      headers: { ...OWNER, ...PAYER, ...DIGESTS },
+      query: { versionId: validVersionId },
+      handle: async (req, { bucket, key }) => {
+        await storage.headObject(bucket, key, queryValue(req.query, 'versionId'));
+        throw new AppError(
+          'InvalidObjectState',
+          403,
+          "Restore is not allowed for the object's current storage class",
+        );
+      },
+    }),
+  ];
 }
 
 /** Put/Get/DeleteBucketCors; removing the configuration is s3:PutBucketCORS too, there is no Delete action. */

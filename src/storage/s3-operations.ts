@@ -20,6 +20,7 @@ export type S3OperationName =
   | 'PutObject'
   | 'GetObject'
   | 'HeadObject'
+  | 'RestoreObject'
   | 'DeleteObject'
   | 'DeleteObjects'
   | 'ListObjects'

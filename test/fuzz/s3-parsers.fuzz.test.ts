@@ -83,8 +83,12 @@ describe('S3 key and range parsers under fuzzing', () => {
           (outcome.status === 412 && ['If-Match', 'If-Unmodified-Since'].includes(outcome.condition)) ||
             (outcome.status === 304 && ['If-None-Match', 'If-Modified-Since'].includes(outcome.condition)),
         ).toBe(true);
-        // If-Match names the condition only when it is sent and does not match.
-        if (outcome.condition === 'If-Match') expect(a).toBeDefined();
+        // The condition named is one the request sent.
+        const sent = { 'If-Match': a, 'If-None-Match': b, 'If-Modified-Since': c, 'If-Unmodified-Since': d };
+        expect(sent[outcome.condition]).toBeDefined();
+        // A date condition fails only on a date that parses.
+        if (outcome.condition === 'If-Modified-Since' || outcome.condition === 'If-Unmodified-Since')
+          expect(Number.isNaN(Date.parse(sent[outcome.condition] as string))).toBe(false);
       }),
       fuzzParameters(3000),
     );

@@ -1,8 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import {
@@ -14,7 +12,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { s3Flags, scratchDirs, seawallCli as seawall } from './helpers/backup.js';
+import { s3Flags, s3Proxy, scratchDirs, seawallCli as seawall } from './helpers/backup.js';
 import { BIN } from './helpers/child-server.js';
 import { startTestSeawall } from './helpers/seawall.js';
 
@@ -34,34 +32,6 @@ const snapshotOf = (out: string) => /^snapshot (\S+):/.exec(out)?.[1] ?? '';
 async function keysUnder(s3: S3Client, prefix: string): Promise<string[]> {
   const { Contents = [] } = await s3.send(new ListObjectsV2Command({ Bucket: 'backups', Prefix: prefix }));
   return Contents.map((object) => object.Key ?? '');
-}
-
-/**
- * An S3 in front of `target` that passes every request on but blob uploads, which it holds unanswered: a backup
- * through it stops at its first blob, holding its lock.
- */
-async function holdingBlobUploads(target: string): Promise<{ url: string; close(): void }> {
-  const to = new URL(target);
-  const proxy = createServer((req, res) => {
-    if (req.method === 'PUT' && (req.url ?? '').includes('/blobs/')) return;
-    const out = request(
-      { host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    out.on('error', () => res.destroy());
-    req.pipe(out);
-  });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
-    close: () => {
-      proxy.closeAllConnections();
-      proxy.close();
-    },
-  };
 }
 
 /** Waits until `key` is in the `backups` bucket. */
@@ -236,7 +206,10 @@ describe('seawall backup, verify and restore after the backup was damaged behind
 
   it('a backup to S3 killed on this host leaves a lock the next run takes over at once', async () => {
     const target = await startTestSeawall({ dataDir: scratch('seawall-backup-repair-target-') });
-    const held = await holdingBlobUploads(target.url);
+    // Every request goes through but blob uploads, which hang: the backup stops at its first, holding its lock.
+    const held = await s3Proxy(target.url, {
+      hang: (req) => req.method === 'PUT' && (req.url ?? '').includes('/blobs/'),
+    });
     let run: ChildProcess | undefined;
     try {
       const backups = target.s3();

@@ -92,15 +92,20 @@ export async function createTicketsTable(t: TestSeawall): Promise<void> {
 
 /**
  * An S3 in front of `target` that passes requests straight on, headers (the signed Host) included, but for
- * what it is told: to hold a request `delayMs` before it goes through (as over a slow link), or to flip the
- * first byte of its body (as a faulty link would).
+ * what it is told: to hold a request `delayMs` before it goes through (as over a slow link), to flip the first
+ * byte of its body (as a faulty link would), or to never answer it (`hang`: a client stops at it).
  */
 export async function s3Proxy(
   target: string,
-  faults: { delayMs?(req: IncomingMessage): number; damage?(req: IncomingMessage): boolean },
+  faults: {
+    delayMs?(req: IncomingMessage): number;
+    damage?(req: IncomingMessage): boolean;
+    hang?(req: IncomingMessage): boolean;
+  },
 ): Promise<{ url: string; close(): void }> {
   const to = new URL(target);
   const proxy = createServer((req, res) => {
+    if (faults.hang?.(req)) return;
     const forward = () => {
       const out = request(
         { host: to.hostname, port: to.port, method: req.method, path: req.url, headers: req.headers },
@@ -133,6 +138,10 @@ export async function s3Proxy(
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
-    close: () => proxy.close(),
+    close: () => {
+      // Requests it hangs keep their connections open: closed with it.
+      proxy.closeAllConnections();
+      proxy.close();
+    },
   };
 }

@@ -19,7 +19,9 @@ import {
   ListBucketsCommand,
   ListObjectsCommand,
   ListObjectsV2Command,
+  PutBucketAccelerateConfigurationCommand,
   PutBucketLoggingCommand,
+  PutBucketRequestPaymentCommand,
   PutObjectCommand,
   RestoreObjectCommand,
   type S3Client,
@@ -175,10 +177,46 @@ describe('objects', () => {
       .send(new GetBucketLoggingCommand({ Bucket: 'no-such-bucket-here' }))
       .catch((error: Error) => error);
     expect(missing).toMatchObject({ name: 'NoSuchBucket' });
-    const put = await s3
-      .send(new PutBucketLoggingCommand({ Bucket, BucketLoggingStatus: {} }))
-      .catch((error: Error) => error);
-    expect(put).toMatchObject({ name: 'NotImplemented', $metadata: { httpStatusCode: 501 } });
+    // Setting one as it always is here is done (tools write every setting as configured); changing one is not.
+    const unchanged = [
+      s3.send(new PutBucketLoggingCommand({ Bucket, BucketLoggingStatus: {} })),
+      s3.send(
+        new PutBucketRequestPaymentCommand({ Bucket, RequestPaymentConfiguration: { Payer: 'BucketOwner' } }),
+      ),
+      s3.send(
+        new PutBucketAccelerateConfigurationCommand({
+          Bucket,
+          AccelerateConfiguration: { Status: 'Suspended' },
+        }),
+      ),
+    ];
+    for (const done of await Promise.all(unchanged)) expect(done.$metadata.httpStatusCode).toBe(200);
+    const changes = [
+      () =>
+        s3.send(
+          new PutBucketLoggingCommand({
+            Bucket,
+            BucketLoggingStatus: { LoggingEnabled: { TargetBucket: Bucket, TargetPrefix: 'logs/' } },
+          }),
+        ),
+      () =>
+        s3.send(
+          new PutBucketRequestPaymentCommand({ Bucket, RequestPaymentConfiguration: { Payer: 'Requester' } }),
+        ),
+      () =>
+        s3.send(
+          new PutBucketAccelerateConfigurationCommand({
+            Bucket,
+            AccelerateConfiguration: { Status: 'Enabled' },
+          }),
+        ),
+    ];
+    for (const change of changes)
+      expect(await change().catch((error: Error) => error)).toMatchObject({
+        name: 'NotImplemented',
+        $metadata: { httpStatusCode: 501 },
+      });
+    expect((await s3.send(new GetBucketRequestPaymentCommand({ Bucket }))).Payer).toBe('BucketOwner');
     const cli = await awsCli(t.dataDir, t.url, ['s3api', 'get-bucket-request-payment', '--bucket', Bucket]);
     expect(cli.code, cli.stderr).toBe(0);
     expect(JSON.parse(cli.stdout)).toEqual({ Payer: 'BucketOwner' });

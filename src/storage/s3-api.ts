@@ -53,7 +53,7 @@ import {
 import { createPostObjectOperation } from './s3-post-object.js';
 import { createS3ReplicationApi, type S3ReplicationApi } from './s3-replication-api.js';
 import { createS3TaggingApi, type S3TaggingApi } from './s3-tagging-api.js';
-import { UNSET_SETTINGS, unsetSetting } from './s3-unset-settings.js';
+import { putUnchanged, UNSET_SETTINGS, unsetSetting } from './s3-unset-settings.js';
 import type { StorageService } from './storage-types.js';
 import { parseTaggingHeader, requestTagConditions } from './tagging.js';
 
@@ -224,16 +224,25 @@ function unsetSettingDefinitions(storage: StorageService) {
       query: {},
       handle: (_req, { bucket }) => unsetSetting(storage, setting, bucket),
     }),
-    ...setting.writes.map((write) =>
-      defineS3({
-        ...write,
-        level: 'bucket',
-        selector: { name: setting.selector },
-        notImplemented: true,
-        headers: {},
-        query: {},
-        handle: () => Promise.reject(new Error(`${write.name} is refused before it is handled`)),
-      }),
+    ...setting.writes.map(({ unchanged, ...write }) =>
+      unchanged
+        ? defineS3({
+            ...write,
+            level: 'bucket',
+            selector: { name: setting.selector },
+            headers: { ...OWNER, ...DIGESTS },
+            query: {},
+            handle: (req, { bucket }) => putUnchanged(storage, setting, unchanged, req, bucket),
+          })
+        : defineS3({
+            ...write,
+            level: 'bucket',
+            selector: { name: setting.selector },
+            notImplemented: true,
+            headers: {},
+            query: {},
+            handle: () => Promise.reject(new Error(`${write.name} is refused before it is handled`)),
+          }),
     ),
     ...(setting.remove
       ? [

@@ -1,16 +1,17 @@
 /*
  * Bucket settings Seawall has no feature for (server access logging, Transfer Acceleration, Requester Pays,
- * static website hosting): setting one is refused (NotImplemented, as any operation Seawall lacks), and reading
- * one answers what S3 answers for a bucket where it was never set, which is true of every Seawall bucket, as does
- * removing one (204, nothing removed). Tools that read every setting of a bucket (Terraform's refresh, s3cmd
- * info) or clean every one up then work as they do against S3.
+ * static website hosting): setting one is refused (NotImplemented, as any operation Seawall lacks), but for
+ * setting it as it always is here (S3's default: logging off, acceleration suspended, the owner paying), and
+ * reading one answers what S3 answers for a bucket where it was never set, which is true of every Seawall bucket,
+ * as does removing one (204, nothing removed). Tools that read every setting of a bucket (Terraform's refresh,
+ * s3cmd info), write each as configured, or clean every one up then work as they do against S3.
  */
 import { notFound } from '../errors.js';
-import type { ApiResponse } from '../lib/http.js';
+import type { ApiRequest, ApiResponse } from '../lib/http.js';
 import { toXml } from '../lib/xml.js';
 import type { S3OperationName } from './s3-operations.js';
 import type { S3QueryName } from './s3-vocabulary.js';
-import { xmlResponse } from './s3-wire.js';
+import { malformedXml, notImplementedParameter, readXmlBody, xmlResponse } from './s3-wire.js';
 import type { StorageService } from './storage-types.js';
 
 /** An operation of S3's on the setting: its name, method and IAM action. */
@@ -20,22 +21,49 @@ export interface SettingOperation {
   action: `s3:${string}`;
 }
 
+/**
+ * An operation that makes the setting: refused, except that one putting the setting as it always is here (S3's
+ * default, `unchanged`) is answered as done, for tools that write every setting of a bucket as configured.
+ */
+export interface SettingWrite extends SettingOperation {
+  unchanged?(document: Record<string, unknown>): boolean;
+}
+
 export interface UnsetSetting {
   selector: S3QueryName;
   read: SettingOperation;
-  /** S3's operations that make the setting: each refused. */
-  writes: readonly SettingOperation[];
+  /** S3's operations that make the setting. */
+  writes: readonly SettingWrite[];
   /** S3's operation that removes it, where it has one: of a setting never made, nothing to do (204). */
   remove?: SettingOperation;
   /** The answer for a bucket where the setting was never made. */
   answer(bucket: string): ApiResponse;
 }
 
+const isElement = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The text of an element's child, if the element has one of that name. */
+function child(element: unknown, name: string): unknown {
+  return isElement(element) ? element[name] : undefined;
+}
+
 export const UNSET_SETTINGS: readonly UnsetSetting[] = [
   {
     selector: 'logging',
     read: { name: 'GetBucketLogging', method: 'GET', action: 's3:GetBucketLogging' },
-    writes: [{ name: 'PutBucketLogging', method: 'PUT', action: 's3:PutBucketLogging' }],
+    writes: [
+      {
+        name: 'PutBucketLogging',
+        method: 'PUT',
+        action: 's3:PutBucketLogging',
+        // A status without LoggingEnabled is logging off.
+        unchanged: (document) => {
+          const status = document.BucketLoggingStatus;
+          return status === '' || (isElement(status) && status.LoggingEnabled === undefined);
+        },
+      },
+    ],
     // S3 answers this one in its older namespace.
     answer: () => ({
       status: 200,
@@ -51,14 +79,26 @@ export const UNSET_SETTINGS: readonly UnsetSetting[] = [
       action: 's3:GetAccelerateConfiguration',
     },
     writes: [
-      { name: 'PutBucketAccelerateConfiguration', method: 'PUT', action: 's3:PutAccelerateConfiguration' },
+      {
+        name: 'PutBucketAccelerateConfiguration',
+        method: 'PUT',
+        action: 's3:PutAccelerateConfiguration',
+        unchanged: (document) => child(document.AccelerateConfiguration, 'Status') === 'Suspended',
+      },
     ],
     answer: () => xmlResponse('AccelerateConfiguration', {}),
   },
   {
     selector: 'requestPayment',
     read: { name: 'GetBucketRequestPayment', method: 'GET', action: 's3:GetBucketRequestPayment' },
-    writes: [{ name: 'PutBucketRequestPayment', method: 'PUT', action: 's3:PutBucketRequestPayment' }],
+    writes: [
+      {
+        name: 'PutBucketRequestPayment',
+        method: 'PUT',
+        action: 's3:PutBucketRequestPayment',
+        unchanged: (document) => child(document.RequestPaymentConfiguration, 'Payer') === 'BucketOwner',
+      },
+    ],
     answer: () => xmlResponse('RequestPaymentConfiguration', { Payer: 'BucketOwner' }),
   },
   {
@@ -86,4 +126,22 @@ export async function unsetSetting(
 ): Promise<ApiResponse> {
   await storage.headBucket(bucket);
   return setting.answer(bucket);
+}
+
+/**
+ * A write of the setting that puts it as it always is here: answered as S3 answers it done (200); one that
+ * would change it is refused as the operation Seawall lacks. NoSuchBucket for a bucket that is not there.
+ */
+export async function putUnchanged(
+  storage: StorageService,
+  setting: UnsetSetting,
+  unchanged: (document: Record<string, unknown>) => boolean,
+  req: ApiRequest,
+  bucket: string,
+): Promise<ApiResponse> {
+  await storage.headBucket(bucket);
+  const document = await readXmlBody(req);
+  if (!document) throw malformedXml();
+  if (!unchanged(document)) throw notImplementedParameter(setting.selector, true);
+  return { status: 200 };
 }

@@ -147,7 +147,6 @@ function noSuchBucket(bucket: string): AppError {
   return notFound('NoSuchBucket', 'The specified bucket does not exist', { BucketName: bucket });
 }
 
-
 /**
  * Block Public Access as S3 sets it on every new bucket since April 2023: all four settings on, so no ACL or
  * policy makes the bucket public until its owner turns them off (PutPublicAccessBlock, DeletePublicAccessBlock).

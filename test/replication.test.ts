@@ -535,7 +535,12 @@ describe('bucket replication to another Seawall process', () => {
           Statistics: ['Maximum'],
         }),
       );
-      return out.Datapoints?.[0]?.Maximum;
+      // The newest period's: the server's own flushes may have put an earlier one in the window (a minute
+      // boundary crossed while the versions were written), and datapoints come in no order.
+      const newest = [...(out.Datapoints ?? [])].sort(
+        (a, b) => (a.Timestamp?.getTime() ?? 0) - (b.Timestamp?.getTime() ?? 0),
+      );
+      return newest.at(-1)?.Maximum;
     };
     expect(await latest('OperationsPendingReplication')).toBe(12);
     expect(await latest('BytesPendingReplication')).toBe(2 * 10 + 3 * 2);

@@ -168,6 +168,16 @@ describe('seawall backup, verify and restore after the backup was damaged behind
       `snapshot ${second}: manifest.json is missing, though its run finished (the catalog records it): deleted or lost, the snapshot cannot be restored; checked ${first}, an older one, instead`,
     );
     expect(lost.out).toMatch(new RegExp(`^snapshot ${first}: 1 problem\\(s\\)`));
+
+    // The only snapshot left, or the one asked for, lost: verify says so, not only that none is finished.
+    rmSync(join(backup, 'snapshots', first, 'manifest.json'));
+    for (const asked of [[], ['--snapshot', second]]) {
+      const none = await seawall('backup', '--verify', '--from', backup, ...asked);
+      expect(none.code).toBe(1);
+      expect(none.err).toContain(
+        `snapshot ${second} lost its manifest.json after its run finished (the catalog records it): deleted or lost, it cannot be restored`,
+      );
+    }
   });
 
   it('verify, backup and restore name a damaged catalog.db by its path', async () => {

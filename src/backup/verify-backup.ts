@@ -41,7 +41,13 @@ export async function verifyBackup(from: string, asked?: string, s3?: S3Access):
 }
 
 async function verifyStore(store: BackupStore, asked: string | undefined): Promise<VerifyResult> {
-  const snapshot = await chooseSnapshot(store, asked);
+  let snapshot: string;
+  try {
+    snapshot = await chooseSnapshot(store, asked);
+  } catch (error) {
+    if (error instanceof BackupError) throw await withLostManifests(store, asked, error);
+    throw error;
+  }
   const result: VerifyResult = {
     snapshot,
     problems: [],
@@ -57,6 +63,30 @@ async function verifyStore(store: BackupStore, asked: string | undefined): Promi
   }
   result.problems.sort();
   return result;
+}
+
+/**
+ * No finished snapshot to check (none at all, or not the one asked for): said with the snapshots among those
+ * meant that lost their manifest after their run finished, which is why, where the catalog can say so.
+ */
+async function withLostManifests(
+  store: BackupStore,
+  asked: string | undefined,
+  error: BackupError,
+): Promise<BackupError> {
+  const catalog = await store.openCatalog('read').catch(() => undefined);
+  if (!catalog) return error;
+  try {
+    const lost = (await store.unfinishedSnapshots()).filter(
+      (id) => (asked === undefined || id === asked) && catalog.finished(id),
+    );
+    if (lost.length === 0) return error;
+    return new BackupError(
+      `${error.message}: ${lost.map((id) => `snapshot ${id}`).join(', ')} lost its manifest.json after its run finished (the catalog records it): deleted or lost, it cannot be restored`,
+    );
+  } finally {
+    catalog.close();
+  }
 }
 
 /** The catalog, or undefined when it cannot be read: then that is a problem, naming it. */

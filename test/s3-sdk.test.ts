@@ -217,6 +217,22 @@ describe('objects', () => {
         $metadata: { httpStatusCode: 501 },
       });
     expect((await s3.send(new GetBucketRequestPaymentCommand({ Bucket }))).Payer).toBe('BucketOwner');
+    // A document of another root is not the setting at all.
+    const other = '<AccelerateConfiguration><Status>Suspended</Status></AccelerateConfiguration>';
+    const path = `/${Bucket}`;
+    const query = { requestPayment: '' };
+    const digests = {
+      'x-amz-content-sha256': createHash('sha256').update(other).digest('hex'),
+      'content-md5': createHash('md5').update(other).digest('base64'),
+    };
+    const signed = await signedHeaders(t, { method: 'PUT', path, query, headers: digests, body: other });
+    const wrong = await rawRequest(t.url, {
+      method: 'PUT',
+      path: `${path}?requestPayment`,
+      headers: signed,
+      body: other,
+    });
+    expect([wrong.status, /<Code>([^<]+)<\/Code>/.exec(wrong.body)?.[1]]).toEqual([400, 'MalformedXML']);
     const cli = await awsCli(t.dataDir, t.url, ['s3api', 'get-bucket-request-payment', '--bucket', Bucket]);
     expect(cli.code, cli.stderr).toBe(0);
     expect(JSON.parse(cli.stdout)).toEqual({ Payer: 'BucketOwner' });

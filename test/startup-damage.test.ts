@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import BetterSqlite3 from 'better-sqlite3';
@@ -93,6 +93,13 @@ describe('a damaged database found at start-up', () => {
       spawnSync('cp', ['-a', `${copy}/.`, dir]);
       await (await start()).close();
       expect(existsSync(`${path}.seal`)).toBe(true);
+      await (await start()).close();
+      // A seal that does not read vouches for nothing: the start is refused, saying so.
+      writeFileSync(`${path}.seal`, '{"sha256": 12');
+      await expect(start()).rejects.toThrow(
+        /^metadata\.db has a seal \(metadata\.db\.seal\) that is not one Seawall wrote: it was damaged, or written by another program: run `seawall check`/,
+      );
+      rmSync(`${path}.seal`);
       await (await start()).close();
     } finally {
       rmSync(copy, { recursive: true, force: true });

@@ -27,7 +27,7 @@ async function digestOf(path: string): Promise<Seal> {
   return { sha256: hash.digest('hex'), bytes };
 }
 
-async function readSeal(path: string): Promise<Seal | undefined> {
+async function readSeal(path: string): Promise<Seal | 'unreadable' | undefined> {
   let text: string;
   try {
     text = await fs.readFile(sealOf(path), 'utf8');
@@ -35,9 +35,14 @@ async function readSeal(path: string): Promise<Seal | undefined> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
-  const seal = JSON.parse(text) as Partial<Seal>;
-  if (typeof seal.sha256 !== 'string' || typeof seal.bytes !== 'number')
-    throw new Error(`${basename(sealOf(path))} is not a seal Seawall wrote`);
+  let seal: Partial<Seal> | null;
+  try {
+    seal = JSON.parse(text) as Partial<Seal> | null;
+  } catch {
+    seal = null;
+  }
+  // A seal that does not read is itself damaged (or another program's): nothing vouches for the file.
+  if (typeof seal?.sha256 !== 'string' || typeof seal.bytes !== 'number') return 'unreadable';
   return { sha256: seal.sha256, bytes: seal.bytes };
 }
 
@@ -48,6 +53,8 @@ async function readSeal(path: string): Promise<Seal | undefined> {
 export async function sealMismatch(path: string): Promise<string | undefined> {
   const seal = await readSeal(path);
   if (!seal) return undefined;
+  if (seal === 'unreadable')
+    return `has a seal (${basename(sealOf(path))}) that is not one Seawall wrote: it was damaged, or written by another program`;
   const now = await digestOf(path);
   if (now.sha256 === seal.sha256 && now.bytes === seal.bytes) return undefined;
   return `is not as Seawall left it when it last stopped (${

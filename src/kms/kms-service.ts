@@ -585,7 +585,7 @@ export function createKmsService(deps: {
     // KMS's input constraints first, in its validation wording, then its own rule for the prefix.
     const invalid = (constraint: string) =>
       kmsValidation(
-        `1 validation error detected: Value '${name}' at 'aliasName' failed to satisfy constraint: ${constraint}`,
+        `1 validation error detected: Value '${name.slice(0, 1024)}' at 'aliasName' failed to satisfy constraint: ${constraint}`,
       );
     if (name.length > 256) throw invalid('Member must have length less than or equal to 256');
     if (!ALIAS_CHARACTERS.test(name))

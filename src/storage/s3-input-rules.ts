@@ -140,7 +140,10 @@ export const validVersionId: InputRule = (value) => {
 export const objectSizeHeader: InputRule = (value) => {
   const text = value.trim();
   if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(Number(text)))
-    throw badRequest('InvalidRequest', `Value for x-amz-mp-object-size header is invalid: '${value}'`);
+    throw badRequest(
+      'InvalidRequest',
+      `Value for x-amz-mp-object-size header is invalid: '${value.slice(0, 64)}'`,
+    );
   if (Number(text) < 0)
     throw badRequest('InvalidRequest', `Value for x-amz-mp-object-size header is less than zero: '${text}'`);
 };

@@ -11,7 +11,14 @@ import type { ApiRequest, ApiResponse } from '../lib/http.js';
 import { toXml } from '../lib/xml.js';
 import type { S3OperationName } from './s3-operations.js';
 import type { S3QueryName } from './s3-vocabulary.js';
-import { malformedXml, notImplementedParameter, readXmlBody, xmlResponse } from './s3-wire.js';
+import {
+  asRecord,
+  childText,
+  malformedXml,
+  notImplementedParameter,
+  readXmlBody,
+  xmlResponse,
+} from './s3-wire.js';
 import type { StorageService } from './storage-types.js';
 
 /** An operation of S3's on the setting: its name, method and IAM action. */
@@ -26,7 +33,8 @@ export interface SettingOperation {
  * default, `unchanged`) is answered as done, for tools that write every setting of a bucket as configured.
  */
 export interface SettingWrite extends SettingOperation {
-  unchanged?(document: Record<string, unknown>): boolean;
+  /** The document's root element, and whether what it holds is the setting as it always is. */
+  unchanged?: { root: string; holds(element: Record<string, unknown>): boolean };
 }
 
 export interface UnsetSetting {
@@ -40,14 +48,6 @@ export interface UnsetSetting {
   answer(bucket: string): ApiResponse;
 }
 
-const isElement = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
-/** The text of an element's child, if the element has one of that name. */
-function child(element: unknown, name: string): unknown {
-  return isElement(element) ? element[name] : undefined;
-}
-
 export const UNSET_SETTINGS: readonly UnsetSetting[] = [
   {
     selector: 'logging',
@@ -58,9 +58,9 @@ export const UNSET_SETTINGS: readonly UnsetSetting[] = [
         method: 'PUT',
         action: 's3:PutBucketLogging',
         // A status without LoggingEnabled is logging off.
-        unchanged: (document) => {
-          const status = document.BucketLoggingStatus;
-          return status === '' || (isElement(status) && status.LoggingEnabled === undefined);
+        unchanged: {
+          root: 'BucketLoggingStatus',
+          holds: (status) => status.LoggingEnabled === undefined,
         },
       },
     ],
@@ -83,7 +83,10 @@ export const UNSET_SETTINGS: readonly UnsetSetting[] = [
         name: 'PutBucketAccelerateConfiguration',
         method: 'PUT',
         action: 's3:PutAccelerateConfiguration',
-        unchanged: (document) => child(document.AccelerateConfiguration, 'Status') === 'Suspended',
+        unchanged: {
+          root: 'AccelerateConfiguration',
+          holds: (configuration) => childText(configuration, 'Status') === 'Suspended',
+        },
       },
     ],
     answer: () => xmlResponse('AccelerateConfiguration', {}),
@@ -96,7 +99,10 @@ export const UNSET_SETTINGS: readonly UnsetSetting[] = [
         name: 'PutBucketRequestPayment',
         method: 'PUT',
         action: 's3:PutBucketRequestPayment',
-        unchanged: (document) => child(document.RequestPaymentConfiguration, 'Payer') === 'BucketOwner',
+        unchanged: {
+          root: 'RequestPaymentConfiguration',
+          holds: (configuration) => childText(configuration, 'Payer') === 'BucketOwner',
+        },
       },
     ],
     answer: () => xmlResponse('RequestPaymentConfiguration', { Payer: 'BucketOwner' }),
@@ -130,18 +136,21 @@ export async function unsetSetting(
 
 /**
  * A write of the setting that puts it as it always is here: answered as S3 answers it done (200); one that
- * would change it is refused as the operation Seawall lacks. NoSuchBucket for a bucket that is not there.
+ * would change it is refused as the operation Seawall lacks; a document of another root is MalformedXML.
+ * NoSuchBucket for a bucket that is not there.
  */
 export async function putUnchanged(
   storage: StorageService,
   setting: UnsetSetting,
-  unchanged: (document: Record<string, unknown>) => boolean,
+  unchanged: NonNullable<SettingWrite['unchanged']>,
   req: ApiRequest,
   bucket: string,
 ): Promise<ApiResponse> {
   await storage.headBucket(bucket);
   const document = await readXmlBody(req);
-  if (!document) throw malformedXml();
-  if (!unchanged(document)) throw notImplementedParameter(setting.selector, true);
+  const element =
+    document && Object.hasOwn(document, unchanged.root) ? asRecord(document[unchanged.root]) : undefined;
+  if (!element) throw malformedXml();
+  if (!unchanged.holds(element)) throw notImplementedParameter(setting.selector, true);
   return { status: 200 };
 }

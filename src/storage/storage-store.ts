@@ -76,7 +76,10 @@ export interface KeyBound {
 
 /** Persistence of buckets, their access settings and objects. */
 export interface StorageStore {
-  /** False when a bucket of its name exists. `settings` are stored with it, in the same transaction. */
+  /**
+   * False when a bucket of its name exists. `settings` and its `access` (a policy, a public access block) are
+   * stored with it, in the same transaction.
+   */
   insertBucket(
     row: BucketRow,
     settings?: Readonly<Record<string, string>>,
@@ -279,6 +282,7 @@ export function createStorageStore(db: Kysely<Database>): StorageStore {
         if (access)
           await trx
             .insertInto('bucket_access')
+            // A deleted bucket's row went with it (deleteBucket), so a new bucket has none to meet.
             .values({
               bucket: row.name,
               policy: null,
@@ -286,7 +290,6 @@ export function createStorageStore(db: Kysely<Database>): StorageStore {
               ...access,
               updated_at: row.created_at,
             })
-            .onConflict((oc) => oc.column('bucket').doUpdateSet({ ...access, updated_at: row.created_at }))
             .execute();
         return true;
       });

@@ -323,7 +323,34 @@ describe('bucket replication to another Seawall process', () => {
       ),
     ]);
     expect((await remote('list')).stdout).toContain(account);
+    // A delivery to the account still queued (its destination away): kept, and the deliveries are named.
+    const Key = 'queued/at-removal';
+    const queuing = config('source');
+    if (queuing.ReplicationConfiguration)
+      queuing.ReplicationConfiguration.Rules = [rule('queued', 1, 'queued/', 'replica', true)];
+    await s3.send(new PutBucketReplicationCommand(queuing));
+    const refused = relay.refused;
+    relay.cutAt = new RegExp(`PUT /replica/${Key}[? ]`);
+    await s3.send(new PutObjectCommand({ Bucket: 'source', Key, Body: 'queued' }));
+    await until(
+      async () => (relay.refused > refused ? true : undefined),
+      'an attempt while the destination is away',
+    );
     await s3.send(new DeleteBucketReplicationCommand({ Bucket: 'source' }));
+    const queued = await remote('remove', '--account', account);
+    expect([queued.status, queued.stderr]).toEqual([
+      1,
+      expect.stringMatching(
+        new RegExp(
+          `1 replication delivery to account ${account} is still queued \\(the oldest from bucket source\\)`,
+        ),
+      ),
+    ]);
+    relay.resume();
+    await until(
+      async () => ((await statusOf(s3, 'source', Key)) === 'COMPLETED' ? true : undefined),
+      'the queued delivery once the destination is back',
+    );
     const removed = await remote('remove', '--account', account);
     expect([removed.status, removed.stdout.trim()]).toEqual([0, `removed account ${account}`]);
     expect((await remote('list')).stdout).not.toContain(account);
@@ -668,6 +695,7 @@ describe('bucket replication to another Seawall process', () => {
     await s3.send(new PutBucketReplicationCommand(config('source')));
     const Key = 'data/interrupted';
     // The destination goes away while the replica's second part is sent, as one killed then would.
+    const refused = relay.refused;
     relay.cutAt = new RegExp(`PUT /replica/${Key}\\?[^ ]*partNumber=2[& ]`);
     const sizes = [5 * 1024 * 1024, 5 * 1024 * 1024, 1024];
     const bytes = sizes.map((size, i) => Buffer.alloc(size, i + 1));
@@ -689,7 +717,7 @@ describe('bucket replication to another Seawall process', () => {
     );
     // Tried again (and again) while it is away; then it is back.
     await until(
-      async () => (relay.refused >= 3 ? true : undefined),
+      async () => (relay.refused >= refused + 3 ? true : undefined),
       'attempts while the destination is away',
     );
     expect(await statusOf(s3, 'source', Key)).toBe('PENDING');

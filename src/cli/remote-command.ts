@@ -73,6 +73,11 @@ export const remoteCommand: Command = {
           throw new CliError(
             `bucket ${first.bucket} has a replication rule (${first.rule}) naming account ${account}${naming.length > 1 ? `, and ${naming.length - 1} more` : ''}; change or delete it first (aws s3api delete-bucket-replication --bucket ${first.bucket})`,
           );
+        const queued = account === own ? undefined : await storage.deliveriesQueuedFor(db.db, account);
+        if (queued)
+          throw new CliError(
+            `${queued.count} replication deliver${queued.count === 1 ? 'y' : 'ies'} to account ${account} ${queued.count === 1 ? 'is' : 'are'} still queued (the oldest from bucket ${queued.bucket}); they are retried until they complete or fail, so remove the account once they have (aws s3api head-object shows each version's ReplicationStatus)`,
+          );
         if (!(await remotes.remove(account)))
           throw new CliError(`no remote is registered for account ${account}`);
         io.out(`removed account ${account}`);

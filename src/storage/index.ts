@@ -50,6 +50,7 @@ export { REPLICATION_SERVICE, type ReplicationMultipart } from './replication.js
 export {
   checkRemoteSecrets,
   createRemoteStore,
+  deliveriesQueuedFor,
   REMOTE_SECRETS_PURPOSE,
   type Remote,
   rulesNaming,

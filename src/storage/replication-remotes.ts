@@ -95,6 +95,27 @@ export async function rulesNaming(
   );
 }
 
+/**
+ * The deliveries still queued for a destination in `accountId` (each row's target is `account/bucket`): how many,
+ * and the source bucket of the oldest. Removing the account's remote under them would fail each of them for a
+ * day before it is given up as FAILED.
+ */
+export async function deliveriesQueuedFor(
+  db: Kysely<Database>,
+  accountId: string,
+): Promise<{ count: number; bucket: string } | undefined> {
+  const prefix = `${accountId}/`;
+  const rows = db
+    .selectFrom('s3_replication_outbox')
+    .where('target', '>=', prefix)
+    .where('target', '<', `${accountId}0`);
+  const counted = await rows.select((eb) => eb.fn.countAll<number | string>().as('count')).executeTakeFirst();
+  const count = Number(counted?.count ?? 0);
+  if (count === 0) return undefined;
+  const oldest = await rows.select('bucket').orderBy('id').limit(1).executeTakeFirst();
+  return { count, bucket: oldest?.bucket ?? '' };
+}
+
 /** The offline check (`seawall check`): each registered remote's secret must open with the root key. */
 export async function checkRemoteSecrets(
   db: Kysely<Database>,

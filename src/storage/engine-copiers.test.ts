@@ -11,7 +11,10 @@ const KEY = randomBytes(32);
 
 async function sealed(id: string, plain: Buffer): Promise<Buffer> {
   const pieces: Buffer[] = [];
-  for await (const piece of encryptStream(KEY, bindingOf(id), [plain])) pieces.push(piece);
+  async function* source() {
+    yield plain;
+  }
+  for await (const piece of encryptStream(KEY, bindingOf(id), source())) pieces.push(piece);
   return Buffer.concat(pieces);
 }
 

@@ -7,7 +7,6 @@ import {
   jsonService,
   memberRefusal,
   jsonOperation as op,
-  optionalNumber,
   optionalString,
 } from '../lib/aws-json.js';
 import type { ConditionValues, OperationRequest, ServiceEndpoint } from '../lib/operation.js';
@@ -22,9 +21,18 @@ import {
   type KmsService,
   keyArn,
   kmsValidation,
-  type Tag,
   unsupported,
 } from './kms-service.js';
+import {
+  description as describedAs,
+  integer,
+  lengthViolations,
+  lowerFirst,
+  missing,
+  required,
+  tagsOf,
+  violations,
+} from './kms-validation.js';
 
 /**
  * KMS's API (awsJson1_1, X-Amz-Target TrentService.*): keys, aliases, key policies, tags, rotation, and the
@@ -39,6 +47,10 @@ const MAX_PLAINTEXT = 4096;
  */
 const MAX_BODY_BYTES = 128 * 1024;
 const MAX_CIPHERTEXT = 6144;
+/** The model's patterns, as AWS quotes them when an empty value breaks them. */
+const ALIAS_PATTERN = '^[a-zA-Z0-9:/_-]+$';
+const PRINCIPAL_PATTERN = '^[\\w+=,.@:/-]+$';
+const POLICY_PATTERN = '[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+';
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /**
@@ -54,38 +66,18 @@ const scopeOf = (req: OperationRequest): KmsScope => {
   return { accountId: req.principal.accountId, region: req.region, ...(operation ? { operation } : {}) };
 };
 
-/** KMS's answer for a required member left out. */
-function missing(name: string): Error {
-  return kmsValidation(
-    `1 validation error detected: Value null at '${lowerFirst(name)}' failed to satisfy constraint: Member must not be null`,
-  );
-}
-
-function required(input: JsonInput<string>, name: string): string {
-  const value = input[name];
-  if (typeof value !== 'string' || value === '') throw missing(name);
-  return value;
-}
-
-function lowerFirst(name: string): string {
-  return name.charAt(0).toLowerCase() + name.slice(1);
-}
-
 function text(input: JsonInput<string>, name: string): string | undefined {
   return optionalString(input, name, 'ValidationException');
 }
 
-/** A blob member: base64 of 1 to `max` bytes. */
+/** A blob member: base64 of 1 to `max` bytes. Its value is never repeated (a plaintext is sensitive). */
 function blob(input: JsonInput<string>, name: string, max: number): Buffer {
   const value = input[name];
-  if (typeof value !== 'string' || value === '') throw missing(name);
+  if (typeof value !== 'string') throw missing(name);
   if (!BASE64.test(value)) throw badRequest('SerializationException', `${name} is not valid base64.`);
   const bytes = Buffer.from(value, 'base64');
-  if (bytes.length < 1 || bytes.length > max) {
-    throw kmsValidation(
-      `1 validation error detected: Value at '${lowerFirst(name)}' failed to satisfy constraint: Member must have length between 1 and ${max}`,
-    );
-  }
+  const found = lengthViolations(lowerFirst(name), undefined, bytes.length, 1, max);
+  if (found.length > 0) throw violations(found);
   return bytes;
 }
 
@@ -93,17 +85,6 @@ function flag(input: JsonInput<string>, name: string): boolean {
   const value = input[name];
   if (value === undefined || value === null) return false;
   if (typeof value !== 'boolean') throw badRequest('SerializationException', `${name} must be a boolean.`);
-  return value;
-}
-
-function integer(input: JsonInput<string>, name: string, min: number, max: number): number | undefined {
-  const value = optionalNumber(input, name, 'ValidationException');
-  if (value === undefined) return undefined;
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw kmsValidation(
-      `1 validation error detected: Value '${value}' at '${lowerFirst(name)}' failed to satisfy constraint: Member must have value between ${min} and ${max}`,
-    );
-  }
   return value;
 }
 
@@ -146,22 +127,6 @@ function algorithm(input: JsonInput<string>, name: string): void {
   );
 }
 
-function tagsOf(input: JsonInput<string>, name: string): Tag[] {
-  const value = input[name];
-  if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) throw badRequest('SerializationException', `${name} must be a list.`);
-  if (value.length > 50) throw badRequest('TagException', 'A key can have at most 50 tags.');
-  return value.map((tag: unknown) => {
-    const { TagKey, TagValue } = (tag ?? {}) as { TagKey?: unknown; TagValue?: unknown };
-    if (typeof TagKey !== 'string' || TagKey.length < 1 || TagKey.length > 128)
-      throw kmsValidation('A TagKey must be 1 to 128 characters.');
-    if (typeof TagValue !== 'string' || TagValue.length > 256)
-      throw kmsValidation('A TagValue must be a string of at most 256 characters.');
-    if (TagKey.startsWith('aws:')) throw badRequest('TagException', 'Tags beginning with aws: are reserved.');
-    return { TagKey, TagValue };
-  });
-}
-
 /** kms:RequestAlias for a member naming a key by alias (name or ARN), as the key's policy may test it. */
 function requestAlias(keyId: unknown): ConditionValues {
   const alias =
@@ -189,7 +154,12 @@ function withCallerConditions<M extends string>(operation: JsonOperation<M>): Js
 
 /** A page of a listing by KMS's Limit and Marker. */
 function page<T>(items: readonly T[], input: JsonInput<string>, max: number, fallback: number) {
-  const limit = integer(input, 'Limit', 1, max) ?? fallback;
+  // The model allows 1 to 1000; some listings take fewer (their message is Seawall's own).
+  const limit = integer(input, 'Limit', 1, 1000) ?? fallback;
+  if (limit > max)
+    throw kmsValidation(
+      `1 validation error detected: Value '${limit}' at 'limit' failed to satisfy constraint: Member must have value between 1 and ${max}`,
+    );
   const start = decodeOffset(text(input, 'Marker'), () =>
     badRequest('InvalidMarkerException', 'The marker is not valid.'),
   );
@@ -293,7 +263,7 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
     const constraints = constraintsOf(input);
     const name = text(input, 'Name');
     return {
-      grantee: required(input, 'GranteePrincipal'),
+      grantee: required(input, 'GranteePrincipal', PRINCIPAL_PATTERN),
       ...(retiring !== undefined ? { retiring } : {}),
       operations: stringList(input, 'Operations', 20) ?? [],
       ...(constraints ? { constraints } : {}),
@@ -316,8 +286,7 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
       ],
       anyKey,
       async (input, req) => {
-        const description = text(input, 'Description') ?? '';
-        if (description.length > 8192) throw kmsValidation('Description must be at most 8192 characters.');
+        const description = describedAs(input, false) ?? '';
         const member = input.KeySpec !== undefined ? 'keySpec' : 'customerMasterKeySpec';
         const spec = text(input, 'KeySpec') ?? text(input, 'CustomerMasterKeySpec') ?? 'SYMMETRIC_DEFAULT';
         if (!(member === 'keySpec' ? KEY_SPECS : MASTER_KEY_SPECS).includes(spec))
@@ -359,9 +328,7 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
       return { Keys: items, ...rest };
     }),
     UpdateKeyDescription: op(['KeyId', 'Description'], keyOf('KeyId', false), async (input, req) => {
-      const description = input.Description;
-      if (typeof description !== 'string' || description.length > 8192)
-        throw kmsValidation('Description is required and must be at most 8192 characters.');
+      const description = describedAs(input, true) ?? '';
       await kms.updateDescription(scopeOf(req), required(input, 'KeyId'), description);
       return {};
     }),
@@ -374,7 +341,9 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
       return {};
     }),
     ScheduleKeyDeletion: op(['KeyId', 'PendingWindowInDays'], keyOf('KeyId', false), async (input, req) => {
-      const days = integer(input, 'PendingWindowInDays', 7, 30) ?? 30;
+      // The model allows 1 to 365 days; KMS itself, 7 to 30.
+      const days = integer(input, 'PendingWindowInDays', 1, 365) ?? 30;
+      if (days < 7 || days > 30) throw kmsValidation('PendingWindowInDays must be between 7 and 30');
       const { arn, deletionAt } = await kms.scheduleDeletion(scopeOf(req), required(input, 'KeyId'), days);
       return {
         KeyId: arn,
@@ -390,11 +359,15 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
     CreateAlias: op(
       ['AliasName', 'TargetKeyId'],
       async (input, req) => [
-        aliasArn(scopeOf(req), required(input, 'AliasName')),
+        aliasArn(scopeOf(req), required(input, 'AliasName', ALIAS_PATTERN)),
         ...(await keyOf('TargetKeyId', false)(input, req)),
       ],
       async (input, req) => {
-        await kms.createAlias(scopeOf(req), required(input, 'AliasName'), required(input, 'TargetKeyId'));
+        await kms.createAlias(
+          scopeOf(req),
+          required(input, 'AliasName', ALIAS_PATTERN),
+          required(input, 'TargetKeyId'),
+        );
         return {};
       },
     ),
@@ -402,7 +375,7 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
       ['AliasName', 'TargetKeyId'],
       async (input, req) => {
         const scope = scopeOf(req);
-        const name = required(input, 'AliasName');
+        const name = required(input, 'AliasName', ALIAS_PATTERN);
         // The alias, the key it points to now, and the key it is to point to.
         const current = await kms.resolveArn(scope, name, true).catch(() => undefined);
         return [
@@ -412,7 +385,11 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
         ];
       },
       async (input, req) => {
-        await kms.updateAlias(scopeOf(req), required(input, 'AliasName'), required(input, 'TargetKeyId'));
+        await kms.updateAlias(
+          scopeOf(req),
+          required(input, 'AliasName', ALIAS_PATTERN),
+          required(input, 'TargetKeyId'),
+        );
         return {};
       },
     ),
@@ -420,12 +397,12 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
       ['AliasName'],
       async (input, req) => {
         const scope = scopeOf(req);
-        const name = required(input, 'AliasName');
+        const name = required(input, 'AliasName', ALIAS_PATTERN);
         const current = await kms.resolveArn(scope, name, true).catch(() => undefined);
         return [aliasArn(scope, name), ...(current ? [current] : [])];
       },
       async (input, req) => {
-        await kms.deleteAlias(scopeOf(req), required(input, 'AliasName'));
+        await kms.deleteAlias(scopeOf(req), required(input, 'AliasName', ALIAS_PATTERN));
         return {};
       },
     ),
@@ -568,7 +545,7 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
           scopeOf(req),
           req,
           required(input, 'KeyId'),
-          required(input, 'Policy'),
+          required(input, 'Policy', POLICY_PATTERN),
           flag(input, 'BypassPolicyLockoutSafetyCheck'),
         );
         return {};
@@ -586,8 +563,9 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
     }),
     UntagResource: op(['KeyId', 'TagKeys'], keyOf('KeyId', false), async (input, req) => {
       const keys = input.TagKeys;
+      if (keys === undefined || keys === null) throw missing('TagKeys');
       if (!Array.isArray(keys) || keys.some((key) => typeof key !== 'string'))
-        throw kmsValidation('TagKeys is required and must be a list of strings.');
+        throw badRequest('SerializationException', 'TagKeys must be a list of strings.');
       await kms.untag(scopeOf(req), required(input, 'KeyId'), keys as string[]);
       return {};
     }),
@@ -640,7 +618,10 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
       },
     ),
     ListRetirableGrants: op(['RetiringPrincipal', 'Limit', 'Marker'], anyKey, async (input, req) => {
-      const grants = await kms.listRetirableGrants(scopeOf(req), required(input, 'RetiringPrincipal'));
+      const grants = await kms.listRetirableGrants(
+        scopeOf(req),
+        required(input, 'RetiringPrincipal', PRINCIPAL_PATTERN),
+      );
       const { items, ...rest } = page(grants, input, 100, 50);
       return { Grants: items, ...rest };
     }),
@@ -730,7 +711,8 @@ function dataKeyBytes(input: JsonInput<string>): number {
 }
 
 function macAlgorithm(input: JsonInput<string>): void {
-  const value = required(input, 'MacAlgorithm');
+  const value = input.MacAlgorithm;
+  if (typeof value !== 'string') throw missing('MacAlgorithm');
   if (value === 'HMAC_SHA_256') return;
   if (['HMAC_SHA_224', 'HMAC_SHA_384', 'HMAC_SHA_512'].includes(value))
     throw badRequest('InvalidKeyUsageException', `${value} is not valid for an HMAC_256 key.`);

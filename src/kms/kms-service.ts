@@ -192,7 +192,7 @@ export function awsManagedKeyPolicy(scope: KmsScope, service: string): string {
 export function parseKeyPolicy(text: string): Policy {
   if (Buffer.byteLength(text) > MAX_POLICY_BYTES)
     throw kmsValidation(
-      '1 validation error detected: Value at policy failed to satisfy constraint: Member must have length less than or equal to 32768',
+      "1 validation error detected: Value at 'policy' failed to satisfy constraint: Member must have length less than or equal to 32768",
     );
   try {
     return parsePolicy(text, 'resource');

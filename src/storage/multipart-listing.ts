@@ -32,6 +32,8 @@ export async function listUploadsPage(
   request: UploadsRequest,
 ): Promise<UploadsPage> {
   const { prefix, delimiter, max } = request;
+  // S3 answers max-uploads=0 with an empty page that is not truncated, as it does max-keys=0.
+  if (max === 0) return { uploads: [], prefixes: [], truncated: false };
   const uploads: UploadRow[] = [];
   const prefixes: string[] = [];
   let afterKey = request.keyMarker;

@@ -27,6 +27,7 @@ import type { Authorize } from '../lib/operation.js';
 import { statusOf } from '../lib/sdk-errors.js';
 import { readStoredAcl } from './acl.js';
 import type { BucketSettings } from './bucket-settings.js';
+import { encodeMetadataValue } from './metadata-words.js';
 import type { ObjectEncryption } from './object-encryption.js';
 import type { VersionLock } from './object-lock.js';
 import {
@@ -790,7 +791,10 @@ export function createReplication(deps: {
         Bucket: destination.bucket,
         Key: row.key,
         ContentType: opened.contentType,
-        Metadata: opened.userMetadata,
+        // As headers: a value outside printable ASCII goes as an encoded-word, which the destination decodes.
+        Metadata: Object.fromEntries(
+          Object.entries(opened.userMetadata).map(([name, value]) => [name, encodeMetadataValue(value)]),
+        ),
         ...(headers['cache-control'] ? { CacheControl: headers['cache-control'] } : {}),
         ...(headers['content-disposition'] ? { ContentDisposition: headers['content-disposition'] } : {}),
         ...(headers['content-encoding'] ? { ContentEncoding: headers['content-encoding'] } : {}),

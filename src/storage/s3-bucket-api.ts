@@ -115,7 +115,7 @@ export function createS3BucketApi(storage: StorageService): S3BucketApi {
     const encode = listingEncoder(req);
     const prefix = queryValue(req.query, 'prefix') ?? '';
     const delimiter = queryValue(req.query, 'delimiter') ?? '';
-    const maxKeys = parseMaxKeys(queryValue(req.query, 'max-keys'));
+    const maxKeys = parseMaxKeys(queryValue(req.query, 'max-keys'), 'objects');
     const token = v2 ? queryValue(req.query, 'continuation-token') : undefined;
     const startAfter = queryValue(req.query, v2 ? 'start-after' : 'marker');
     // An empty token is no token: S3 lists from the start and echoes it back.
@@ -325,7 +325,7 @@ export function createS3BucketApi(storage: StorageService): S3BucketApi {
       const encode = listingEncoder(req);
       const prefix = queryValue(req.query, 'prefix') ?? '';
       const delimiter = queryValue(req.query, 'delimiter') ?? '';
-      const maxKeys = parseMaxKeys(queryValue(req.query, 'max-keys'));
+      const maxKeys = parseMaxKeys(queryValue(req.query, 'max-keys'), 'versions');
       const keyMarker = queryValue(req.query, 'key-marker');
       const versionIdMarker = queryValue(req.query, 'version-id-marker');
       const page = await storage.listObjectVersions(bucket, {

@@ -341,7 +341,7 @@ export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
       const delimiter = queryValue(req.query, 'delimiter') ?? '';
       const keyMarker = queryValue(req.query, 'key-marker') ?? '';
       const uploadIdMarker = queryValue(req.query, 'upload-id-marker') ?? '';
-      const max = parseMaxKeys(queryValue(req.query, 'max-uploads'), 'max-uploads');
+      const max = parseMaxKeys(queryValue(req.query, 'max-uploads'), 'uploads');
       const page = await multipart.listUploads(bucket, { prefix, delimiter, keyMarker, uploadIdMarker, max });
       const owner = (await storage.headBucket(bucket)).account_id;
       return xmlResponse('ListMultipartUploadsResult', {

@@ -4,6 +4,7 @@ import { type ChecksumAlgorithm, checksumHeader } from '../lib/checksums.js';
 import { type ApiRequest, type ApiResponse, queryValue } from '../lib/http.js';
 import type { OperationRequest } from '../lib/operation.js';
 import { newObjectAcl } from './acl-rules.js';
+import { decodeMetadataValue, encodeMetadataValue } from './metadata-words.js';
 import { type PartAnswer, requestedPartNumber, selectPart } from './multipart-objects.js';
 import { requestOrigin } from './notifications.js';
 import { encryptionHeaders, encryptionRequestOf, keyAccessOf } from './object-encryption.js';
@@ -61,7 +62,8 @@ function userMetadata(req: ApiRequest): Record<string, string> {
   // Null prototype, so that x-amz-meta-__proto__ is stored like any other name.
   const metadata: Record<string, string> = Object.create(null);
   for (const [name, value] of Object.entries(req.headers)) {
-    if (name.startsWith('x-amz-meta-')) metadata[name.slice('x-amz-meta-'.length)] = value;
+    if (name.startsWith('x-amz-meta-'))
+      metadata[name.slice('x-amz-meta-'.length)] = decodeMetadataValue(value);
   }
   return metadata;
 }
@@ -81,7 +83,8 @@ function objectHeaders(object: StoredObject, withChecksum: boolean): Record<stri
   if (object.replicationStatus !== undefined) headers['x-amz-replication-status'] = object.replicationStatus;
   const tagCount = tagsOf(object.tags).length;
   if (tagCount > 0) headers['x-amz-tagging-count'] = tagCount;
-  for (const [name, value] of Object.entries(object.userMetadata)) headers[`x-amz-meta-${name}`] = value;
+  for (const [name, value] of Object.entries(object.userMetadata))
+    headers[`x-amz-meta-${name}`] = encodeMetadataValue(value);
   if (withChecksum && object.checksum) {
     headers[checksumHeader(object.checksum.algorithm as ChecksumAlgorithm)] = object.checksum.value;
     headers['x-amz-checksum-type'] = object.checksum.type;

@@ -120,15 +120,53 @@ export function methodNotAllowed(method: string, resource: string): AppError {
   });
 }
 
-export function parseMaxKeys(value: string | undefined, name = 'max-keys'): number {
-  if (value === undefined) return 1000;
-  if (!/^\d{1,10}$/.test(value)) {
-    throw badRequest('InvalidArgument', `Provided ${name} not an integer or within integer range`, {
-      ArgumentName: name,
+/**
+ * How S3 words a negative count: differently per listing (as recorded from S3 by jchristn/S3Server's
+ * compatibility suite); a value that is no 32-bit integer is worded alike by all of them.
+ */
+const NEGATIVE_COUNTS = {
+  objects: {
+    name: 'max-keys',
+    message: 'Argument maxKeys must be an integer between 0 and 2147483647',
+    argumentName: 'maxKeys',
+    echo: true,
+  },
+  versions: {
+    name: 'max-keys',
+    message: 'max-keys cannot be negative',
+    argumentName: 'max-keys',
+    echo: false,
+  },
+  uploads: {
+    name: 'max-uploads',
+    message: 'Argument max-uploads must be an integer between 0 and 2147483647',
+    argumentName: 'max-uploads',
+    echo: true,
+  },
+} as const;
+
+const MAX_INT32 = 2147483647;
+
+/** A listing's max-keys (or max-uploads): 1000 when absent or empty, at most 1000. */
+export function parseMaxKeys(value: string | undefined, listing: keyof typeof NEGATIVE_COUNTS): number {
+  const rule = NEGATIVE_COUNTS[listing];
+  if (value === undefined || value === '') return 1000;
+  const match = /^(-?)(\d{1,10})$/.exec(value);
+  const count = Number(match?.[2]);
+  const negative = match?.[1] === '-';
+  if (!match || count > (negative ? MAX_INT32 + 1 : MAX_INT32)) {
+    throw badRequest('InvalidArgument', `Provided ${rule.name} not an integer or within integer range`, {
+      ArgumentName: rule.name,
       ArgumentValue: value.slice(0, 64),
     });
   }
-  return Math.min(Number(value), 1000);
+  if (negative && count !== 0) {
+    throw badRequest('InvalidArgument', rule.message, {
+      ArgumentName: rule.argumentName,
+      ...(rule.echo ? { ArgumentValue: value } : {}),
+    });
+  }
+  return Math.min(count, 1000);
 }
 
 /** S3 answers `encoding-type=url` listings with keys and prefixes percent-encoded (spaces as '+'). */

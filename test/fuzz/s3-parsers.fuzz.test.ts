@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../../src/errors.js';
 import { assertObjectKey } from '../../src/storage/bucket-names.js';
+import { decodeMetadataValue, encodeMetadataValue } from '../../src/storage/metadata-words.js';
 import { judgeReadPreconditions } from '../../src/storage/read-preconditions.js';
 import { objectSizeHeader } from '../../src/storage/s3-input-rules.js';
 import { parseRange } from '../../src/storage/s3-wire.js';
@@ -91,6 +92,39 @@ describe('S3 key and range parsers under fuzzing', () => {
           expect(Number.isNaN(Date.parse(sent[outcome.condition] as string))).toBe(false);
       }),
       fuzzParameters(3000),
+    );
+  });
+
+  it('user metadata: any header text decodes without throwing; any value is answered header-safe and reads back', () => {
+    const encodedWord = fc
+      .tuple(
+        fc.constantFrom('UTF-8', 'utf-8', 'ISO-8859-1', 'us-ascii', 'koi8-r', 'x'),
+        fc.constantFrom('B', 'b', 'Q', 'q', 'X'),
+        fc.string({ maxLength: 20 }),
+      )
+      .map(([charset, encoding, text]) => `=?${charset}?${encoding}?${text}?=`);
+    const headerText = fc.oneof(
+      wireText(60),
+      fc
+        .array(fc.oneof(encodedWord, fc.constantFrom(' ', '\t', '=?', '?=', 'plain')), { maxLength: 6 })
+        .map((p) => p.join('')),
+    );
+    fc.assert(
+      fc.property(headerText, (text) => {
+        expect(typeof decodeMetadataValue(text)).toBe('string');
+      }),
+      fuzzParameters(2000),
+    );
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: 'binary', maxLength: 80 }), headerText), (value) => {
+        const header = encodeMetadataValue(value);
+        // What Node's HTTP layer sends: printable US-ASCII (and tab) only.
+        expect(/^[\t\x20-\x7e]*$/.test(header), header).toBe(true);
+        // A lone surrogate is no text UTF-8 can carry: it reads back as U+FFFD, as any UTF-8 answer would.
+        const expected = Buffer.from(value, 'utf8').toString('utf8');
+        if (header !== value) expect(decodeMetadataValue(header)).toBe(expected);
+      }),
+      fuzzParameters(2000),
     );
   });
 });

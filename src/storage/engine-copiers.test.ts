@@ -35,10 +35,11 @@ describe('engine-copy workers', () => {
     return { dir, path, blob: { id, size: plain.length, key } };
   }
 
-  it('writes blobs’ plaintext on worker threads, several at once, and a new worker after close', async () => {
+  it('writes blobs’ plaintext on worker threads, several at once and in parts, and a new worker after close', async () => {
     const pool = new EngineCopiers(2);
     copiers.push(pool);
-    const plains = [0, 1, 3 * 65536 + 5, 2 * 1024 * 1024 + 17].map((size) => randomBytes(size));
+    // Empty, a byte, a few segments, and parts of 4 MiB: two whole and one of some segments and a byte.
+    const plains = [0, 1, 3 * 65536 + 5, 9 * 1024 * 1024 + 17].map((size) => randomBytes(size));
     const files = await Promise.all(plains.map((plain, i) => blobFile(`b${i}`, plain)));
     const legacy = await blobFile('old', plains[3] as Buffer, null);
     const all = [...files, legacy];
@@ -67,12 +68,18 @@ describe('engine-copy workers', () => {
     const bytes = readFileSync(damaged.path);
     bytes[150_000] = (bytes[150_000] as number) ^ 1;
     writeFileSync(damaged.path, bytes);
+    const large = randomBytes(9 * 1024 * 1024);
+    const damagedLate = await blobFile('damaged-late', large);
+    const lateBytes = readFileSync(damagedLate.path);
+    lateBytes[lateBytes.length - 100] = (lateBytes[lateBytes.length - 100] as number) ^ 1;
+    writeFileSync(damagedLate.path, lateBytes);
     const short = await blobFile('short', plain);
     writeFileSync(short.path, readFileSync(short.path).subarray(0, 100_000));
     const exists = await blobFile('exists', plain);
     const failures: unknown[] = [];
     for (const [file, target] of [
       [damaged, join(damaged.dir, 'out')],
+      [damagedLate, join(damagedLate.dir, 'out')],
       [short, join(short.dir, 'out')],
       // Never over another file: the path is taken.
       [exists, exists.path],
@@ -89,9 +96,11 @@ describe('engine-copy workers', () => {
         closeSync(fd);
       }
     }
-    const [corrupt, cut, taken] = failures;
+    const [corrupt, late, cut, taken] = failures;
     expect(corrupt).toBeInstanceOf(CorruptObjectError);
     expect((corrupt as CorruptObjectError).detail).toBe('segment 2 does not authenticate');
+    // In the last of three parts.
+    expect((late as CorruptObjectError).detail).toBe('segment 143 does not authenticate');
     expect(cut).toBeInstanceOf(CorruptObjectError);
     expect((cut as CorruptObjectError).detail).toBe('the stored bytes are shorter than their recorded size');
     expect(taken).not.toBeInstanceOf(CorruptObjectError);

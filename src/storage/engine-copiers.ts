@@ -1,14 +1,17 @@
+import { constants, promises as fs } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { CorruptObjectError } from '../kms/object-cipher.js';
+import { CorruptObjectError, SEGMENT_BYTES } from '../kms/object-cipher.js';
 import type { BlobRef } from './blob-plan.js';
 import type { CopyJob, CopyReply } from './engine-copy-worker.js';
 
-/** At most this many workers, whatever the cores: as many copies as a hold makes at once (engine-copies.ts). */
+/** At most this many workers, whatever the cores. */
 const MAX_WORKERS = 4;
+/** A copy's parts: whole segments (a part never splits one), few enough that a part's message costs nothing. */
+const PART_BYTES = 64 * SEGMENT_BYTES;
 
 // Run from TypeScript sources (tests, tsx), the worker is TypeScript too: it registers tsx's loader first.
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
@@ -89,7 +92,7 @@ class Copier {
 /**
  * Worker threads that decrypt blobs into engine files, made when first needed, one per core (at most four): the
  * first query over a large encrypted table decrypts on every core, and the event loop goes on answering
- * requests meanwhile. A copy goes to the worker with the fewest in hand.
+ * requests meanwhile. A copy is cut into parts, each going to the worker with the fewest in hand.
  */
 export class EngineCopiers {
   private readonly copiers: Copier[] = [];
@@ -99,11 +102,26 @@ export class EngineCopiers {
   constructor(private readonly size = Math.min(MAX_WORKERS, availableParallelism())) {}
 
   /**
-   * Writes the blob's plaintext into a new file at `path` (0600), reading it through `fd`, which must stay open
-   * until this settles; CorruptObjectError for bytes that do not open, the file system's error otherwise.
+   * Writes the blob's plaintext into a new file at `path` (0600, never over another), reading it through `fd`,
+   * which must stay open until this settles: in parts of PART_BYTES, each written at its offset by whichever
+   * worker has the fewest in hand, so one large file decrypts on every core. CorruptObjectError for bytes that
+   * do not open, the file system's error otherwise; every part has ended before this settles.
    */
-  copy(fd: number, blob: BlobRef, path: string, segments: number): Promise<void> {
-    return this.pick().copy({ id: ++this.ids, fd, blob, path, segments });
+  async copy(fd: number, blob: BlobRef, path: string, segments: number): Promise<void> {
+    const out = await fs.open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+    try {
+      const parts: Promise<void>[] = [];
+      // An empty blob is one part of nothing, which still authenticates its lone tag.
+      for (let start = 0; start === 0 || start < blob.size; start += PART_BYTES) {
+        const length = Math.min(PART_BYTES, blob.size - start);
+        parts.push(this.pick().copy({ id: ++this.ids, fd, out: out.fd, blob, start, length, segments }));
+      }
+      const settled = await Promise.allSettled(parts);
+      const failed = settled.find((result) => result.status === 'rejected');
+      if (failed) throw failed.reason;
+    } finally {
+      await out.close();
+    }
   }
 
   private pick(): Copier {

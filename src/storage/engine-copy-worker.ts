@@ -1,20 +1,25 @@
-import { closeSync, constants, openSync, readSync, writevSync } from 'node:fs';
+import { readSync, writevSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { CorruptObjectError } from '../kms/object-cipher.js';
 import { type BlobRef, planOf, shortBlob } from './blob-plan.js';
 
 /**
- * A worker thread that writes blobs' plaintext into engine files (engine-copiers.ts): it reads the blob through a
- * descriptor the store keeps open for it, opens each batch of segments and writes it, all on its own thread, so
- * decrypting a table for a query takes the machine's other cores and never the event loop.
+ * A worker thread that writes parts of blobs' plaintext into engine files (engine-copiers.ts): it reads a part
+ * of the blob through a descriptor the store keeps open, opens each batch of segments and writes it at its
+ * offset, all on its own thread, so decrypting a table for a query takes every core and never the event loop.
  */
 
-/** One copy: the blob, the descriptor of its file (held open by the store until the answer), where to write. */
+/**
+ * One part of a copy: plaintext [start, start + length) of the blob, read through `fd` (held open by the store
+ * until the answer) and written at the same offset through `out` (the engine file, opened by the pool).
+ */
 export interface CopyJob {
   id: number;
   fd: number;
+  out: number;
   blob: BlobRef;
-  path: string;
+  start: number;
+  length: number;
   /** Segments read, opened and written at a time. */
   segments: number;
 }
@@ -33,12 +38,15 @@ function readFully(fd: number, into: Buffer, position: number): void {
   }
 }
 
-function writeAll(fd: number, pieces: Buffer[]): void {
+/** Writes every piece at `position`, going on after a short write. */
+function writeAll(fd: number, pieces: Buffer[], position: number): void {
   let rest = pieces;
+  let at = position;
   let total = rest.reduce((sum, piece) => sum + piece.length, 0);
   while (total > 0) {
-    let written = writevSync(fd, rest);
+    let written = writevSync(fd, rest, at);
     total -= written;
+    at += written;
     const left: Buffer[] = [];
     for (const piece of rest) {
       if (written >= piece.length) written -= piece.length;
@@ -51,21 +59,19 @@ function writeAll(fd: number, pieces: Buffer[]): void {
   }
 }
 
-/** Writes the blob's whole plaintext into a new file (0600) at the job's path, never over another. */
+/** Writes the job's part of the blob's plaintext at its own offset of the engine file. */
 function copy(job: CopyJob): void {
-  const plan = planOf(job.blob, 0, job.blob.size);
-  const out = openSync(job.path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
-  try {
-    // One buffer takes every read: a batch is written before the next is read.
-    let sealed: Buffer | undefined;
-    for (const batch of plan.batches(job.segments)) {
-      if (!sealed || sealed.length < batch.length) sealed = Buffer.allocUnsafe(batch.length);
-      const bytes = sealed.subarray(0, batch.length);
-      readFully(job.fd, bytes, batch.offset);
-      writeAll(out, plan.open(batch, bytes));
-    }
-  } finally {
-    closeSync(out);
+  const plan = planOf(job.blob, job.start, job.length);
+  let position = job.start;
+  // One buffer takes every read: a batch is written before the next is read.
+  let sealed: Buffer | undefined;
+  for (const batch of plan.batches(job.segments)) {
+    if (!sealed || sealed.length < batch.length) sealed = Buffer.allocUnsafe(batch.length);
+    const bytes = sealed.subarray(0, batch.length);
+    readFully(job.fd, bytes, batch.offset);
+    const pieces = plan.open(batch, bytes);
+    writeAll(job.out, pieces, position);
+    position += pieces.reduce((sum, piece) => sum + piece.length, 0);
   }
 }
 

@@ -35,7 +35,7 @@ describe('engine-copy workers', () => {
     return { dir, path, blob: { id, size: plain.length, key } };
   }
 
-  it('writes blobs’ plaintext on worker threads, several at once and in parts, and a new worker after close', async () => {
+  it('writes blobs’ plaintext on worker threads, several at once and in parts, and nothing once closed', async () => {
     const pool = new EngineCopiers(2);
     copiers.push(pool);
     // Empty, a byte, a few segments, and parts of 4 MiB: two whole and one of some segments and a byte.
@@ -50,11 +50,13 @@ describe('engine-copy workers', () => {
         expect(
           readFileSync(join(f.dir, 'out')).equals(i < 4 ? (plains[i] as Buffer) : (plains[3] as Buffer)),
         ).toBe(true);
+      expect(pool.inProgress).toBe(0);
       await pool.close();
       const again = files[2];
       if (!again) throw new Error('no file');
-      await pool.copy(fds[2] as number, again.blob, join(again.dir, 'again'), 4);
-      expect(readFileSync(join(again.dir, 'again')).equals(plains[2] as Buffer)).toBe(true);
+      await expect(pool.copy(fds[2] as number, again.blob, join(again.dir, 'again'), 4)).rejects.toThrow(
+        /closed/,
+      );
     } finally {
       for (const fd of fds) closeSync(fd);
     }
@@ -105,5 +107,27 @@ describe('engine-copy workers', () => {
     expect((cut as CorruptObjectError).detail).toBe('the stored bytes are shorter than their recorded size');
     expect(taken).not.toBeInstanceOf(CorruptObjectError);
     expect(taken).toMatchObject({ code: 'EEXIST', syscall: 'open' });
+  });
+
+  it('lets every part of a copy end before it fails, when one part fails while others are being written', async () => {
+    const pool = new EngineCopiers(2);
+    copiers.push(pool);
+    const plain = randomBytes(9 * 1024 * 1024);
+    const file = await blobFile('first-part-damaged', plain);
+    const bytes = readFileSync(file.path);
+    bytes[10] = (bytes[10] as number) ^ 1;
+    writeFileSync(file.path, bytes);
+    const fd = openSync(file.path, 'r');
+    try {
+      const failed = await pool.copy(fd, file.blob, join(file.dir, 'out'), 1).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect((failed as CorruptObjectError).detail).toBe('segment 0 does not authenticate');
+      // The other parts were in flight (two workers, two parts each): all of them answered before the failure.
+      expect(pool.inProgress).toBe(0);
+    } finally {
+      closeSync(fd);
+    }
   });
 });

@@ -99,26 +99,46 @@ export class EngineCopiers {
 
   private ids = 0;
 
+  private closed = false;
+
   constructor(private readonly size = Math.min(MAX_WORKERS, availableParallelism())) {}
+
+  /** Parts posted to the workers and not yet answered, over every copy (tests: nothing is left behind). */
+  get inProgress(): number {
+    return this.copiers.reduce((sum, copier) => sum + copier.waiting.size, 0);
+  }
 
   /**
    * Writes the blob's plaintext into a new file at `path` (0600, never over another), reading it through `fd`,
    * which must stay open until this settles: in parts of PART_BYTES, each written at its offset by whichever
-   * worker has the fewest in hand, so one large file decrypts on every core. CorruptObjectError for bytes that
-   * do not open, the file system's error otherwise; every part has ended before this settles.
+   * worker has the fewest in hand, so one large file decrypts on every core. A copy keeps at most two parts per
+   * worker in flight, so another copy's parts (a small file's) interleave with its own, and it posts none after
+   * one has failed. CorruptObjectError for bytes that do not open, the file system's error otherwise; every part
+   * posted has ended before this settles, so nothing reads or writes through the descriptors after.
    */
   async copy(fd: number, blob: BlobRef, path: string, segments: number): Promise<void> {
+    if (this.closed) throw new Error('the engine-copy workers are closed');
     const out = await fs.open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
-    try {
-      const parts: Promise<void>[] = [];
-      // An empty blob is one part of nothing, which still authenticates its lone tag.
-      for (let start = 0; start === 0 || start < blob.size; start += PART_BYTES) {
+    // The key in a buffer of its own: a view posted to a worker takes its whole backing buffer along.
+    const own: BlobRef = { ...blob, key: blob.key && new Uint8Array(blob.key) };
+    // An empty blob is one part of nothing, which still authenticates its lone tag.
+    const count = Math.max(1, Math.ceil(blob.size / PART_BYTES));
+    let next = 0;
+    let failure: { error: unknown } | undefined;
+    const lane = async () => {
+      while (failure === undefined && next < count) {
+        const start = next++ * PART_BYTES;
         const length = Math.min(PART_BYTES, blob.size - start);
-        parts.push(this.pick().copy({ id: ++this.ids, fd, out: out.fd, blob, start, length, segments }));
+        try {
+          await this.pick().copy({ id: ++this.ids, fd, out: out.fd, blob: own, start, length, segments });
+        } catch (error) {
+          failure ??= { error };
+        }
       }
-      const settled = await Promise.allSettled(parts);
-      const failed = settled.find((result) => result.status === 'rejected');
-      if (failed) throw failed.reason;
+    };
+    try {
+      await Promise.all(Array.from({ length: Math.min(count, 2 * this.size) }, lane));
+      if (failure) throw failure.error;
     } finally {
       await out.close();
     }
@@ -138,8 +158,9 @@ export class EngineCopiers {
     );
   }
 
-  /** Stops every worker; a copy still in hand fails. */
+  /** Stops every worker; a copy still in hand fails, and a later one is refused. */
   async close(): Promise<void> {
+    this.closed = true;
     const copiers = this.copiers.splice(0);
     await Promise.all(copiers.map((copier) => copier.terminate()));
   }

@@ -23,7 +23,12 @@ function wordBytes(encoding: string, text: string): Buffer | undefined {
       if (!/^[0-9A-Fa-f]{2}$/.test(hex)) return undefined;
       bytes.push(Number.parseInt(hex, 16));
       i += 2;
-    } else bytes.push(text.charCodeAt(i));
+    } else {
+      // A Q word's text is printable ASCII; anything else (a presigned URL's UTF-8) is no encoded-word.
+      const code = text.charCodeAt(i);
+      if (code < 0x21 || code > 0x7e) return undefined;
+      bytes.push(code);
+    }
   }
   return Buffer.from(bytes);
 }
@@ -79,9 +84,21 @@ export function encodeMetadataValue(value: string): string {
     if (unprintable(value.charCodeAt(i))) other++;
     else plain++;
   }
-  if (other === 0) return value;
+  return other === 0 ? value : encodedWord(value, other >= plain);
+}
+
+/**
+ * The header form of a stored value for a write to another S3, which decodes it: also an encoded-word when the
+ * value as it is would decode to something else (a stored value that is itself an encoded-word's text).
+ */
+export function carriedMetadataValue(value: string): string {
+  const header = encodeMetadataValue(value);
+  return header === value && decodeMetadataValue(value) !== value ? encodedWord(value, false) : header;
+}
+
+function encodedWord(value: string, base64: boolean): string {
   const bytes = Buffer.from(value, 'utf8');
-  if (other >= plain) return `=?UTF-8?B?${bytes.toString('base64')}?=`;
+  if (base64) return `=?UTF-8?B?${bytes.toString('base64')}?=`;
   let text = '';
   for (const byte of bytes) {
     const c = String.fromCharCode(byte);

@@ -104,11 +104,10 @@ export async function deliveriesQueuedFor(
   db: Kysely<Database>,
   accountId: string,
 ): Promise<{ count: number; bucket: string } | undefined> {
-  const prefix = `${accountId}/`;
-  const rows = db
-    .selectFrom('s3_replication_outbox')
-    .where('target', '>=', prefix)
-    .where('target', '<', `${accountId}0`);
+  if (!/^\d{12}$/.test(accountId)) throw new Error(`not an account id: ${accountId.slice(0, 32)}`);
+  // A pattern of digits and '/' only: no wildcard of the account's, and no collation's ordering (PostgreSQL's
+  // default ignores punctuation when it compares, which a range over `account/` would trip on).
+  const rows = db.selectFrom('s3_replication_outbox').where('target', 'like', `${accountId}/%`);
   const counted = await rows.select((eb) => eb.fn.countAll<number | string>().as('count')).executeTakeFirst();
   const count = Number(counted?.count ?? 0);
   if (count === 0) return undefined;

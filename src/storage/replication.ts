@@ -27,7 +27,7 @@ import type { Authorize } from '../lib/operation.js';
 import { statusOf } from '../lib/sdk-errors.js';
 import { readStoredAcl } from './acl.js';
 import type { BucketSettings } from './bucket-settings.js';
-import { encodeMetadataValue } from './metadata-words.js';
+import { carriedMetadataValue } from './metadata-words.js';
 import type { ObjectEncryption } from './object-encryption.js';
 import type { VersionLock } from './object-lock.js';
 import {
@@ -791,9 +791,10 @@ export function createReplication(deps: {
         Bucket: destination.bucket,
         Key: row.key,
         ContentType: opened.contentType,
-        // As headers: a value outside printable ASCII goes as an encoded-word, which the destination decodes.
+        // As headers the destination decodes: a value outside printable ASCII, or one that would decode to
+        // something else, goes as an encoded-word.
         Metadata: Object.fromEntries(
-          Object.entries(opened.userMetadata).map(([name, value]) => [name, encodeMetadataValue(value)]),
+          Object.entries(opened.userMetadata).map(([name, value]) => [name, carriedMetadataValue(value)]),
         ),
         ...(headers['cache-control'] ? { CacheControl: headers['cache-control'] } : {}),
         ...(headers['content-disposition'] ? { ContentDisposition: headers['content-disposition'] } : {}),

@@ -2,7 +2,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../../src/errors.js';
 import { assertObjectKey } from '../../src/storage/bucket-names.js';
-import { decodeMetadataValue, encodeMetadataValue } from '../../src/storage/metadata-words.js';
+import {
+  carriedMetadataValue,
+  decodeMetadataValue,
+  encodeMetadataValue,
+} from '../../src/storage/metadata-words.js';
 import { judgeReadPreconditions } from '../../src/storage/read-preconditions.js';
 import { objectSizeHeader } from '../../src/storage/s3-input-rules.js';
 import { parseRange } from '../../src/storage/s3-wire.js';
@@ -123,6 +127,10 @@ describe('S3 key and range parsers under fuzzing', () => {
         // A lone surrogate is no text UTF-8 can carry: it reads back as U+FFFD, as any UTF-8 answer would.
         const expected = Buffer.from(value, 'utf8').toString('utf8');
         if (header !== value) expect(decodeMetadataValue(header)).toBe(expected);
+        // What replication sends another S3 always decodes back to the value.
+        const carried = carriedMetadataValue(value);
+        expect(/^[\t\x20-\x7e]*$/.test(carried), carried).toBe(true);
+        expect(decodeMetadataValue(carried)).toBe(expected);
       }),
       fuzzParameters(2000),
     );

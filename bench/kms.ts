@@ -33,16 +33,12 @@ const BASELINE = 'e2bf708';
 const CIPHER_OFF: SourcePatch = {
   name: 'cipher-off',
   async apply(dir) {
+    const file = 'src/storage/blob-store.ts';
+    await replaceOnce(dir, file, 'encryptStream(key, bindingOf(id), counted())', 'counted()');
+    const plan = 'function planOf(blob: BlobRef, start: number, length: number): BlobPlan {';
     await replaceOnce(
       dir,
-      'src/storage/blob-store.ts',
-      'encryptStream(key, bindingOf(id), counted())',
-      'counted()',
-    );
-    const plan = 'export function planOf(blob: BlobRef, start: number, length: number): BlobPlan {';
-    await replaceOnce(
-      dir,
-      'src/storage/blob-plan.ts',
+      file,
       plan,
       `${plan}\n    if (blob.size >= 0) return plaintextPlan(start, length);`,
     );

@@ -4,15 +4,28 @@ import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { type ProcessIdentity, processState } from '../data-dir-process.js';
 import { AppError } from '../errors.js';
-import { encryptStream, SEGMENT_BYTES, type SealedBatch } from '../kms/object-cipher.js';
+import {
+  CorruptObjectError,
+  encryptStream,
+  type RangeOpener,
+  rangeOpener,
+  SEGMENT_BYTES,
+  type SealedBatch,
+} from '../kms/object-cipher.js';
 import { blobId } from '../lib/ids.js';
 import { syncDir } from '../lib/sync-dir.js';
-import { type BlobPlan, type BlobRef, bindingOf, planOf, shortBlob } from './blob-plan.js';
-import { EngineCopiers } from './engine-copiers.js';
 import { EngineCopies } from './engine-copies.js';
 import { type BlobLease, OpenBlobs } from './open-blobs.js';
 
-export type { BlobRef } from './blob-plan.js';
+/**
+ * A blob as a reader names it: its id, its plaintext size and the data key its bytes are sealed under (null for
+ * a blob an earlier version of Seawall wrote in plaintext, read as it is).
+ */
+export interface BlobRef {
+  id: string;
+  size: number;
+  key: Uint8Array | null;
+}
 
 /**
  * Where object bytes live. Blobs are named by random ids, never by bucket or key. Every blob is sealed at rest
@@ -92,7 +105,7 @@ function assertId(id: string): void {
  */
 const READ_CHUNK = 256 * 1024;
 const READ_SEGMENTS = READ_CHUNK / SEGMENT_BYTES;
-/** Engine files are copied in larger reads: one reader, no network, and one buffer a worker reuses. */
+/** Engine files are copied in larger reads: one reader, no network, and fewer trips through the thread pool. */
 const ENGINE_READ_SEGMENTS = 16;
 const WRITE_BATCH = 1024 * 1024;
 /** Blob files kept open for reads (see OpenBlobs). */
@@ -250,6 +263,25 @@ async function writeDurably(
 const READ_AHEAD = 1024 * 1024;
 
 /**
+ * Which stored bytes serve a plaintext range, a batch at a time, and the plaintext in each batch; `fresh` where
+ * that plaintext is in buffers of its own (decrypted), so the stored bytes' buffer may be read into again.
+ */
+type BlobPlan = Pick<RangeOpener, 'batches' | 'open'> & { fresh: boolean };
+
+/** A blob an earlier version of Seawall wrote in plaintext: the range's own bytes, read as they are. */
+function plaintextPlan(start: number, length: number): BlobPlan {
+  return {
+    *batches(segments) {
+      const size = segments * SEGMENT_BYTES;
+      for (let offset = start, index = 0; offset < start + length; offset += size, index++)
+        yield { index, count: 1, offset, length: Math.min(size, start + length - offset) };
+    },
+    open: (_batch, bytes) => [Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)],
+    fresh: false,
+  };
+}
+
+/**
  * Reads exactly `length` bytes at `position`, into `into` where it is large enough; CorruptObjectError if the
  * file ends first.
  */
@@ -263,7 +295,8 @@ async function readExactly(
   let filled = 0;
   while (filled < length) {
     const { bytesRead } = await handle.read(buffer, filled, length - filled, position + filled);
-    if (bytesRead === 0) throw shortBlob();
+    if (bytesRead === 0)
+      throw new CorruptObjectError('the stored bytes are shorter than their recorded size');
     filled += bytesRead;
   }
   return buffer;
@@ -344,11 +377,54 @@ async function streamOf(lease: BlobLease, batches: AsyncGenerator<Buffer[]>): Pr
   });
 }
 
+/**
+ * Writes an engine file (0600) from a blob's plaintext batches: in scratch space, so never fsynced. A batch is
+ * written while the next is decrypted.
+ */
+async function writeEngineFile(path: string, batches: AsyncGenerator<Buffer[]>): Promise<void> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+  } catch (error) {
+    await batches.return(undefined);
+    throw error;
+  }
+  let writing: Promise<void> = Promise.resolve();
+  try {
+    for await (const pieces of batches) {
+      await writing;
+      const bytes = pieces.reduce((sum, piece) => sum + piece.length, 0);
+      writing = handle.writev(pieces).then(({ bytesWritten }) => {
+        if (bytesWritten !== bytes)
+          throw new Error(`short write to an engine file: ${bytesWritten} of ${bytes} bytes`);
+      });
+      // Handled here too: a failed write is met at the next batch or below, not as an unhandled rejection.
+      writing.catch(() => undefined);
+    }
+    await writing;
+  } finally {
+    await writing.catch(() => undefined);
+    await handle.close();
+  }
+}
+
 async function exists(path: string): Promise<boolean> {
   return fs.access(path).then(
     () => true,
     () => false,
   );
+}
+
+/** What a blob's segments are bound to (with the segment index and final flag): its id. */
+function bindingOf(id: string): Buffer {
+  return Buffer.from(`seawall:blob:${id}`);
+}
+
+/** Which stored bytes serve plaintext [start, start + length) of a blob, and how they open. */
+function planOf(blob: BlobRef, start: number, length: number): BlobPlan {
+  return blob.key === null
+    ? plaintextPlan(start, length)
+    : { ...rangeOpener(blob.key, bindingOf(blob.id), blob.size, start, length), fresh: true };
 }
 
 /**
@@ -501,7 +577,6 @@ export async function createLocalBlobStore(
     await fs.rm(dir, { force: true, recursive: true });
   const shards = new ShardDirs();
   const openBlobs = new OpenBlobs(OPEN_BLOBS);
-  const copiers = new EngineCopiers();
   /**
    * Removes a blob file; a handle kept open on it is closed once its readers are done (after the removal too:
    * a read that opened it meanwhile must not keep it).
@@ -578,11 +653,12 @@ export async function createLocalBlobStore(
     return streamOf(taken, plainBatches(taken.handle, plan, READ_SEGMENTS));
   }
 
-  /** Decrypts a whole blob into an engine file, on a worker thread, through the handle a lease keeps open. */
+  /** Decrypts a whole blob into an engine file. */
   async function copyForEngine(blob: BlobRef, path: string): Promise<void> {
+    const plan = planOf(blob, 0, blob.size);
     const taken = await lease(blob.id);
     try {
-      await copiers.copy(taken.handle.fd, blob, path, ENGINE_READ_SEGMENTS);
+      await writeEngineFile(path, plainBatches(taken.handle, plan, ENGINE_READ_SEGMENTS));
     } finally {
       taken.release();
     }
@@ -628,7 +704,7 @@ export async function createLocalBlobStore(
     },
 
     async close() {
-      await Promise.all([shards.close(), openBlobs.close(), copiers.close()]);
+      await Promise.all([shards.close(), openBlobs.close()]);
       // The engines are gone by now: what plaintext their files held is wiped with them.
       await fs.rm(engineDir, { force: true, recursive: true });
     },

@@ -15,6 +15,7 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsCli } from './helpers/aws-cli.js';
+import { failureFields } from './helpers/failure.js';
 import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 
 let t: TestSeawall;
@@ -29,16 +30,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await t.close();
 });
-
-/** The S3 error a client call ends in: its code and the fields the SDK read from the error document. */
-async function failure(call: Promise<unknown>): Promise<Record<string, unknown>> {
-  const error = await call.then(
-    () => undefined,
-    (e: unknown) => e as Record<string, unknown>,
-  );
-  if (!error) throw new Error('the call succeeded');
-  return { name: error.name, message: error.message, ...error };
-}
 
 /** A presigned PutObject of an empty body with this metadata, sent as a browser or curl would send it. */
 async function presignedPut(key: string, metadata: Record<string, string>): Promise<number> {
@@ -139,12 +130,12 @@ describe('user metadata outside US-ASCII, as RFC 2047 encoded-words', () => {
       }),
     );
     expect(
-      await failure(
+      await failureFields(
         s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'meta-big', Body: 'x', Metadata: big })),
       ),
     ).toMatchObject(expected);
     expect(
-      await failure(
+      await failureFields(
         s3.send(
           new CopyObjectCommand({
             Bucket: BUCKET,
@@ -157,7 +148,7 @@ describe('user metadata outside US-ASCII, as RFC 2047 encoded-words', () => {
       ),
     ).toMatchObject(expected);
     expect(
-      await failure(
+      await failureFields(
         s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'meta-big', Metadata: big })),
       ),
     ).toMatchObject(expected);
@@ -199,7 +190,7 @@ describe('object keys are names, stored as they are', () => {
 
   it('a key over 1024 bytes is KeyTooLongError with its size', async () => {
     expect(
-      await failure(s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'é'.repeat(513), Body: 'x' }))),
+      await failureFields(s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'é'.repeat(513), Body: 'x' }))),
     ).toMatchObject({
       name: 'KeyTooLongError',
       message: 'Your key is too long.',
@@ -225,14 +216,16 @@ describe('listing counts', () => {
       new ListObjectsCommand({ Bucket: BUCKET, MaxKeys: -1 }),
       new ListObjectsV2Command({ Bucket: BUCKET, MaxKeys: -1 }),
     ]) {
-      expect(await failure(s3.send(list))).toMatchObject({
+      expect(await failureFields(s3.send(list))).toMatchObject({
         name: 'InvalidArgument',
         message: 'Argument maxKeys must be an integer between 0 and 2147483647',
         ArgumentName: 'maxKeys',
         ArgumentValue: '-1',
       });
     }
-    const versions = await failure(s3.send(new ListObjectVersionsCommand({ Bucket: BUCKET, MaxKeys: -1 })));
+    const versions = await failureFields(
+      s3.send(new ListObjectVersionsCommand({ Bucket: BUCKET, MaxKeys: -1 })),
+    );
     expect(versions).toMatchObject({
       name: 'InvalidArgument',
       message: 'max-keys cannot be negative',
@@ -240,7 +233,7 @@ describe('listing counts', () => {
     });
     expect(versions.ArgumentValue).toBeUndefined();
     expect(
-      await failure(s3.send(new ListMultipartUploadsCommand({ Bucket: BUCKET, MaxUploads: -1 }))),
+      await failureFields(s3.send(new ListMultipartUploadsCommand({ Bucket: BUCKET, MaxUploads: -1 }))),
     ).toMatchObject({
       name: 'InvalidArgument',
       message: 'Argument max-uploads must be an integer between 0 and 2147483647',
@@ -251,7 +244,7 @@ describe('listing counts', () => {
 
   it('a count outside 32 bits is not an integer to S3', async () => {
     expect(
-      await failure(s3.send(new ListObjectsV2Command({ Bucket: BUCKET, MaxKeys: 2147483648 }))),
+      await failureFields(s3.send(new ListObjectsV2Command({ Bucket: BUCKET, MaxKeys: 2147483648 }))),
     ).toMatchObject({
       name: 'InvalidArgument',
       message: 'Provided max-keys not an integer or within integer range',

@@ -30,3 +30,9 @@ export async function failureOf(
   const e = await caught(promise);
   return { code: e.Code ?? e.name, status: e.$metadata?.httpStatusCode, message: e.message };
 }
+
+/** The same with every field the SDK read from the error document (S3's ArgumentName, Size, MaxSizeAllowed…). */
+export async function failureFields(promise: Promise<unknown>): Promise<Record<string, unknown>> {
+  const e = await caught(promise);
+  return { ...e, name: e.name, message: e.message };
+}

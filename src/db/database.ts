@@ -32,7 +32,6 @@ const DAMAGE_ADVICE =
  */
 export function openCheckedSqlite(path: string): BetterSqlite3.Database {
   const name = basename(path);
-  const advice = DAMAGE_ADVICE;
   let sqlite: BetterSqlite3.Database | undefined;
   try {
     // Waits for a writer the way the server's own connections do, rather than fail on one.
@@ -41,7 +40,7 @@ export function openCheckedSqlite(path: string): BetterSqlite3.Database {
     const problems = rows.map((row) => String(Object.values(row)[0] ?? '')).filter((m) => m !== 'ok');
     if (problems.length > 0)
       throw new DamagedDatabaseError(
-        `${name} is damaged (${problems.join('; ').replace(/\s*\n\s*/g, ' ')}): ${advice}`,
+        `${name} is damaged (${problems.join('; ').replace(/\s*\n\s*/g, ' ')}): ${DAMAGE_ADVICE}`,
       );
     return sqlite;
   } catch (error) {
@@ -49,7 +48,7 @@ export function openCheckedSqlite(path: string): BetterSqlite3.Database {
     if (error instanceof DamagedDatabaseError) throw error;
     const code = (error as { code?: string }).code;
     if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB')
-      throw new DamagedDatabaseError(`${name} is damaged (${(error as Error).message}): ${advice}`);
+      throw new DamagedDatabaseError(`${name} is damaged (${(error as Error).message}): ${DAMAGE_ADVICE}`);
     throw error;
   }
 }

@@ -20,17 +20,20 @@ import {
   type KmsScope,
   type KmsService,
   keyArn,
-  kmsValidation,
   unsupported,
 } from './kms-service.js';
 import {
+  ALIAS_PATTERN,
   description as describedAs,
   integer,
+  kmsValidation,
   lengthViolations,
   lowerFirst,
   missing,
+  notInEnum,
   required,
   tagsOf,
+  violation,
   violations,
 } from './kms-validation.js';
 
@@ -48,7 +51,6 @@ const MAX_PLAINTEXT = 4096;
 const MAX_BODY_BYTES = 128 * 1024;
 const MAX_CIPHERTEXT = 6144;
 /** The model's patterns, as AWS quotes them when an empty value breaks them. */
-const ALIAS_PATTERN = '^[a-zA-Z0-9:/_-]+$';
 const PRINCIPAL_PATTERN = '^[\\w+=,.@:/-]+$';
 const POLICY_PATTERN = '[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+';
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
@@ -122,9 +124,12 @@ function algorithm(input: JsonInput<string>, name: string): void {
   if (value === undefined || value === 'SYMMETRIC_DEFAULT') return;
   if (value.startsWith('RSAES_') || value === 'SM2PKE')
     throw badRequest('InvalidKeyUsageException', `${value} is not valid for a symmetric encryption KMS key.`);
-  throw kmsValidation(
-    `1 validation error detected: Value '${value.slice(0, 64)}' at '${lowerFirst(name)}' failed to satisfy constraint: Member must satisfy enum value set: [SYMMETRIC_DEFAULT, RSAES_OAEP_SHA_1, RSAES_OAEP_SHA_256, SM2PKE]`,
-  );
+  throw notInEnum(lowerFirst(name), value, [
+    'SYMMETRIC_DEFAULT',
+    'RSAES_OAEP_SHA_1',
+    'RSAES_OAEP_SHA_256',
+    'SM2PKE',
+  ]);
 }
 
 /** kms:RequestAlias for a member naming a key by alias (name or ARN), as the key's policy may test it. */
@@ -175,9 +180,9 @@ function stringList(input: JsonInput<string>, name: string, max: number): string
   if (!Array.isArray(value) || value.some((item) => typeof item !== 'string' || item === ''))
     throw badRequest('SerializationException', `${name} must be a list of strings.`);
   if (value.length > max)
-    throw kmsValidation(
-      `1 validation error detected: Value at '${lowerFirst(name)}' failed to satisfy constraint: Member must have length less than or equal to ${max}`,
-    );
+    throw violations([
+      violation(lowerFirst(name), undefined, `Member must have length less than or equal to ${max}`),
+    ]);
   return value as string[];
 }
 
@@ -286,9 +291,7 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
         const member = input.KeySpec !== undefined ? 'keySpec' : 'customerMasterKeySpec';
         const spec = text(input, 'KeySpec') ?? text(input, 'CustomerMasterKeySpec') ?? 'SYMMETRIC_DEFAULT';
         if (!(member === 'keySpec' ? KEY_SPECS : MASTER_KEY_SPECS).includes(spec))
-          throw kmsValidation(
-            `1 validation error detected: Value '${spec.slice(0, 64)}' at '${member}' failed to satisfy constraint: Member must satisfy enum value set: [${(member === 'keySpec' ? KEY_SPECS : MASTER_KEY_SPECS).join(', ')}]`,
-          );
+          throw notInEnum(member, spec, member === 'keySpec' ? KEY_SPECS : MASTER_KEY_SPECS);
         if (spec !== 'SYMMETRIC_DEFAULT' && spec !== 'HMAC_256')
           throw unsupported(
             `KeySpec ${spec.slice(0, 64)} is not supported by Seawall: only SYMMETRIC_DEFAULT and HMAC_256.`,
@@ -355,13 +358,13 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
     CreateAlias: op(
       ['AliasName', 'TargetKeyId'],
       async (input, req) => [
-        aliasArn(scopeOf(req), required(input, 'AliasName', ALIAS_PATTERN)),
+        aliasArn(scopeOf(req), required(input, 'AliasName', ALIAS_PATTERN.source)),
         ...(await keyOf('TargetKeyId', false)(input, req)),
       ],
       async (input, req) => {
         await kms.createAlias(
           scopeOf(req),
-          required(input, 'AliasName', ALIAS_PATTERN),
+          required(input, 'AliasName', ALIAS_PATTERN.source),
           required(input, 'TargetKeyId'),
         );
         return {};
@@ -371,7 +374,7 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
       ['AliasName', 'TargetKeyId'],
       async (input, req) => {
         const scope = scopeOf(req);
-        const name = required(input, 'AliasName', ALIAS_PATTERN);
+        const name = required(input, 'AliasName', ALIAS_PATTERN.source);
         // The alias, the key it points to now, and the key it is to point to.
         const current = await kms.resolveArn(scope, name, true).catch(() => undefined);
         return [
@@ -383,7 +386,7 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
       async (input, req) => {
         await kms.updateAlias(
           scopeOf(req),
-          required(input, 'AliasName', ALIAS_PATTERN),
+          required(input, 'AliasName', ALIAS_PATTERN.source),
           required(input, 'TargetKeyId'),
         );
         return {};
@@ -393,12 +396,12 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
       ['AliasName'],
       async (input, req) => {
         const scope = scopeOf(req);
-        const name = required(input, 'AliasName', ALIAS_PATTERN);
+        const name = required(input, 'AliasName', ALIAS_PATTERN.source);
         const current = await kms.resolveArn(scope, name, true).catch(() => undefined);
         return [aliasArn(scope, name), ...(current ? [current] : [])];
       },
       async (input, req) => {
-        await kms.deleteAlias(scopeOf(req), required(input, 'AliasName', ALIAS_PATTERN));
+        await kms.deleteAlias(scopeOf(req), required(input, 'AliasName', ALIAS_PATTERN.source));
         return {};
       },
     ),
@@ -701,9 +704,7 @@ function dataKeyBytes(input: JsonInput<string>): number {
   if (bytes !== undefined) return bytes;
   if (spec === 'AES_256') return 32;
   if (spec === 'AES_128') return 16;
-  throw kmsValidation(
-    `1 validation error detected: Value '${String(spec).slice(0, 64)}' at 'keySpec' failed to satisfy constraint: Member must satisfy enum value set: [AES_256, AES_128]`,
-  );
+  throw notInEnum('keySpec', String(spec), ['AES_256', 'AES_128']);
 }
 
 function macAlgorithm(input: JsonInput<string>): void {
@@ -712,9 +713,7 @@ function macAlgorithm(input: JsonInput<string>): void {
   if (value === 'HMAC_SHA_256') return;
   if (['HMAC_SHA_224', 'HMAC_SHA_384', 'HMAC_SHA_512'].includes(value))
     throw badRequest('InvalidKeyUsageException', `${value} is not valid for an HMAC_256 key.`);
-  throw kmsValidation(
-    `1 validation error detected: Value '${value.slice(0, 64)}' at 'macAlgorithm' failed to satisfy constraint: Member must satisfy enum value set: [HMAC_SHA_224, HMAC_SHA_256, HMAC_SHA_384, HMAC_SHA_512]`,
-  );
+  throw notInEnum('macAlgorithm', value, ['HMAC_SHA_224', 'HMAC_SHA_256', 'HMAC_SHA_384', 'HMAC_SHA_512']);
 }
 
 /** Key policies have one name, `default`. */

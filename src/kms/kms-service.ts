@@ -21,6 +21,7 @@ import {
   mayRetire,
 } from './kms-grants.js';
 import { KmsLookups } from './kms-lookups.js';
+import { ALIAS_PATTERN, kmsValidation, violation, violations } from './kms-validation.js';
 
 /**
  * KMS's keys (customer managed, symmetric encryption and HMAC), their aliases, policies, tags, states and
@@ -92,19 +93,14 @@ const MAX_GRANTS_PER_GRANTEE = 500;
 /** Automatic rotations made at once when the clock has run far ahead; the rest follow on the next use. */
 const MAX_CATCH_UP = 64;
 const KEY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-/** AliasName's pattern in KMS's API, and the prefix KMS requires of it. */
-const ALIAS_CHARACTERS = /^[a-zA-Z0-9:/_-]+$/;
-const ALIAS_NAME = /^alias\/[a-zA-Z0-9:/_-]+$/;
+/** An alias name as KMS takes it: the model's pattern (ALIAS_PATTERN) after the prefix KMS requires. */
+const ALIAS_NAME = new RegExp(`^alias/${ALIAS_PATTERN.source.slice(1)}`);
 const MAX_POLICY_BYTES = 32 * 1024;
 /** Unwrapped key material kept in memory (see createKmsService). */
 const MATERIAL_CACHE = 1024;
 
 export function notFound(message: string): AppError {
   return badRequest('NotFoundException', message);
-}
-
-export function kmsValidation(message: string): AppError {
-  return badRequest('ValidationException', message);
 }
 
 export function unsupported(message: string): AppError {
@@ -191,9 +187,7 @@ export function awsManagedKeyPolicy(scope: KmsScope, service: string): string {
 /** A key policy as KMS takes it: a resource policy in IAM's language, at most 32 KiB. */
 export function parseKeyPolicy(text: string): Policy {
   if (Buffer.byteLength(text) > MAX_POLICY_BYTES)
-    throw kmsValidation(
-      "1 validation error detected: Value at 'policy' failed to satisfy constraint: Member must have length less than or equal to 32768",
-    );
+    throw violations([violation('policy', undefined, 'Member must have length less than or equal to 32768')]);
   try {
     return parsePolicy(text, 'resource');
   } catch (error) {
@@ -583,13 +577,10 @@ export function createKmsService(deps: {
 
   function checkAliasName(name: string): void {
     // KMS's input constraints first, in its validation wording, then its own rule for the prefix.
-    const invalid = (constraint: string) =>
-      kmsValidation(
-        `1 validation error detected: Value '${name.slice(0, 1024)}' at 'aliasName' failed to satisfy constraint: ${constraint}`,
-      );
+    const invalid = (constraint: string) => violations([violation('aliasName', name, constraint)]);
     if (name.length > 256) throw invalid('Member must have length less than or equal to 256');
-    if (!ALIAS_CHARACTERS.test(name))
-      throw invalid(`Member must satisfy regular expression pattern: ${ALIAS_CHARACTERS.source}`);
+    if (!ALIAS_PATTERN.test(name))
+      throw invalid(`Member must satisfy regular expression pattern: ${ALIAS_PATTERN.source}`);
     if (!ALIAS_NAME.test(name))
       throw badRequest(
         'ValidationException',

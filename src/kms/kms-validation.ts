@@ -1,7 +1,6 @@
-import type { AppError } from '../errors.js';
-import { badRequest } from '../errors.js';
+import { type AppError, badRequest } from '../errors.js';
 import { type JsonInput, optionalNumber } from '../lib/aws-json.js';
-import { kmsValidation, type Tag } from './kms-service.js';
+import type { Tag } from './kms-service.js';
 
 /**
  * KMS's answers to input that breaks its API model's constraints, in the words AWS's front end uses: each
@@ -14,8 +13,15 @@ import { kmsValidation, type Tag } from './kms-service.js';
 const MAX_ECHO = 1024;
 const MAX_LISTED = 10;
 
+/** AliasName's pattern in KMS's API model (the `alias/` prefix is KMS's own rule on top). */
+export const ALIAS_PATTERN = /^[a-zA-Z0-9:/_-]+$/;
+
 /** KMS's TagException answers, checked after the model's constraints. */
 const MAX_TAGS = 50;
+
+export function kmsValidation(message: string): AppError {
+  return badRequest('ValidationException', message);
+}
 
 export function lowerFirst(name: string): string {
   return name.charAt(0).toLowerCase() + name.slice(1);
@@ -51,6 +57,13 @@ export function lengthViolations(
     return [violation(path, value, `Member must have length greater than or equal to ${min}`)];
   if (length > max) return [violation(path, value, `Member must have length less than or equal to ${max}`)];
   return [];
+}
+
+/** A value outside its member's enum (a name KMS does not know echoes its first 64 characters). */
+export function notInEnum(path: string, value: string, values: readonly string[]): AppError {
+  return violations([
+    violation(path, value.slice(0, 64), `Member must satisfy enum value set: [${values.join(', ')}]`),
+  ]);
 }
 
 /** KMS's answer for a required member left out. */

@@ -71,9 +71,23 @@ export async function expirationHeader(
 }
 
 /**
+ * When an enabled rule's AbortIncompleteMultipartUpload aborts an upload of `key` begun at `initiated`, if it
+ * does: such a rule's filter is a prefix only (S3 refuses tags and sizes with it).
+ */
+export function uploadAbort(
+  rule: LifecycleRule,
+  key: string,
+  initiated: number,
+  dayMs: number,
+): number | undefined {
+  if (!rule.enabled || rule.abortIncompleteUploadDays === undefined) return undefined;
+  if (!key.startsWith(rule.filter.prefix ?? '')) return undefined;
+  return dueAfter(initiated, rule.abortIncompleteUploadDays, dayMs);
+}
+
+/**
  * S3's x-amz-abort-date and x-amz-abort-rule-id for an upload of `key` begun at `initiated`: the earliest abort
- * among the enabled rules with AbortIncompleteMultipartUpload whose prefix selects the key (such rules take no
- * tag or size filter), in calendar days as S3 counts them.
+ * among the rules, in calendar days as S3 counts them.
  */
 export function abortHeaders(
   config: LifecycleConfiguration,
@@ -82,10 +96,8 @@ export function abortHeaders(
 ): Record<string, string> {
   let best: { at: number; id: string } | undefined;
   for (const rule of config.rules) {
-    if (!rule.enabled || rule.abortIncompleteUploadDays === undefined) continue;
-    if (!key.startsWith(rule.filter.prefix ?? '')) continue;
-    const at = dueAfter(initiated, rule.abortIncompleteUploadDays, CALENDAR_DAY_MS);
-    if (!best || at < best.at) best = { at, id: rule.id };
+    const at = uploadAbort(rule, key, initiated, CALENDAR_DAY_MS);
+    if (at !== undefined && (!best || at < best.at)) best = { at, id: rule.id };
   }
   return best
     ? { 'x-amz-abort-date': new Date(best.at).toUTCString(), 'x-amz-abort-rule-id': headerSafe(best.id) }

@@ -10,6 +10,7 @@ import {
   expirationHeader,
   type LifecycleSubject,
   ruleSelects,
+  uploadAbort,
 } from './lifecycle-rules.js';
 import type { MultipartStore } from './multipart-store.js';
 import { storageClassOf } from './storage-class.js';
@@ -302,12 +303,10 @@ export function createLifecycleService(deps: {
       if (signal?.aborted) return;
       const page = await deps.uploads.listUploads(bucket, '', afterKey, afterUpload, PAGE);
       for (const upload of page) {
-        const due = rules.some(
-          (rule) =>
-            rule.abortIncompleteUploadDays !== undefined &&
-            upload.key.startsWith(rule.filter.prefix ?? '') &&
-            dueAfter(upload.initiated_at, rule.abortIncompleteUploadDays, dayMs) <= now,
-        );
+        const due = rules.some((rule) => {
+          const at = uploadAbort(rule, upload.key, upload.initiated_at, dayMs);
+          return at !== undefined && at <= now;
+        });
         if (due)
           await deletes.abortUpload(upload.upload_id, bucket, upload.key).catch((error: unknown) => {
             if ((error as AppError).code !== 'NoSuchUpload') throw error;

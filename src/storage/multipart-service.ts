@@ -459,7 +459,7 @@ export function createMultipartService(deps: {
         initiator: initiator ? JSON.stringify(initiator) : null,
         encryption: JSON.stringify(encryption),
       });
-      return { uploadId, encryption };
+      return { uploadId, encryption, initiated };
     },
 
     async uploadPart(input: UploadPartInput): Promise<UploadedPart> {

@@ -225,24 +225,24 @@ function unsetSettingDefinitions(storage: StorageService) {
       handle: (_req, { bucket }) => unsetSetting(storage, setting, bucket),
     }),
     ...setting.writes.map(({ unchanged, ...write }) =>
-      unchanged
-        ? defineS3({
-            ...write,
-            level: 'bucket',
-            selector: { name: setting.selector },
-            headers: { ...OWNER, ...DIGESTS },
-            query: {},
-            handle: (req, { bucket }) => putUnchanged(storage, setting, unchanged, req, bucket),
-          })
-        : defineS3({
-            ...write,
-            level: 'bucket',
-            selector: { name: setting.selector },
-            notImplemented: true,
-            headers: {},
-            query: {},
-            handle: () => Promise.reject(new Error(`${write.name} is refused before it is handled`)),
-          }),
+      defineS3({
+        ...write,
+        level: 'bucket',
+        selector: { name: setting.selector },
+        query: {},
+        // Answered where it puts the setting as it always is here; else refused before it is handled.
+        ...(unchanged
+          ? {
+              headers: { ...OWNER, ...DIGESTS },
+              handle: (req: ApiRequest, { bucket }: { bucket: string }) =>
+                putUnchanged(storage, setting, unchanged, req, bucket),
+            }
+          : {
+              notImplemented: true,
+              headers: {},
+              handle: () => Promise.reject(new Error(`${write.name} is refused before it is handled`)),
+            }),
+      }),
     ),
     ...(setting.remove
       ? [

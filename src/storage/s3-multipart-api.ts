@@ -207,8 +207,7 @@ export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
         ...(replicaOf !== undefined ? { replicaOf } : {}),
       };
       const request = encryptionRequestOf(req);
-      const initiated = storage.clock.now().getTime();
-      const { uploadId, encryption } = await multipart.createUpload(
+      const { uploadId, encryption, initiated } = await multipart.createUpload(
         bucket,
         key,
         settings,

@@ -5,7 +5,7 @@ import type { Logger } from '../lib/logger.js';
 import { type AccountAccessService, strictestBlock } from './account-access.js';
 import type { BlobRef, BlobStore, EngineFiles } from './blob-store.js';
 import { digestBody, writeVerifiedBlob } from './blob-writer.js';
-import { createBucketAccessService } from './bucket-access.js';
+import { createBucketAccessService, type PublicAccessBlock } from './bucket-access.js';
 import { assertBucketName, assertObjectKey, checkMetadataSize } from './bucket-names.js';
 import { createBucketSettings } from './bucket-settings.js';
 import type { EventOutbox } from './event-outbox.js';
@@ -157,7 +157,7 @@ const NEW_BUCKET_ACCESS = {
     ignorePublicAcls: true,
     blockPublicPolicy: true,
     restrictPublicBuckets: true,
-  }),
+  } satisfies PublicAccessBlock),
 };
 export function createStorageService(deps: {
   store: StorageStore;

@@ -330,7 +330,7 @@ export interface PartsPage {
 
 /** S3's multipart uploads, completed into objects of the storage service. */
 export interface MultipartService {
-  /** CreateMultipartUpload: answers the new upload's id. */
+  /** CreateMultipartUpload: answers the new upload's id, its encryption and when it was initiated (ms). */
   createUpload(
     bucket: string,
     key: string,
@@ -339,7 +339,7 @@ export interface MultipartService {
     initiator?: UploadInitiator,
     /** The encryption the upload asks for, the bucket's default when absent, and the caller's KMS checks. */
     encryption?: { request?: EncryptionRequest; keyAccess?: KeyAccess },
-  ): Promise<{ uploadId: string; encryption: ObjectEncryption }>;
+  ): Promise<{ uploadId: string; encryption: ObjectEncryption; initiated: number }>;
   /** Stores a part, replacing one of the same number; NoSuchUpload when the upload is gone. */
   uploadPart(input: UploadPartInput): Promise<UploadedPart>;
   /**

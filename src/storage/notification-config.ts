@@ -145,6 +145,19 @@ function generatedId(): string {
   return randomBytes(36).toString('base64').slice(0, 48);
 }
 
+/** arn:partition:service:region:account:resource, each part but region and account present. */
+const ARN_SHAPE = /^arn:[^:]+:[^:]+:[^:]*:[^:]*:.+$/;
+
+/**
+ * A destination that is not an ARN at all is refused while the document is read, as S3 does: so the answer is
+ * the same whether or not the request skips validating destinations.
+ */
+function parsedArn(kind: DestinationKind, arn: string): string {
+  if (!ARN_SHAPE.test(arn))
+    throw invalidArgument('The ARN could not be parsed', { ArgumentName: kind, ArgumentValue: arn });
+  return arn;
+}
+
 function readRule(element: ConfigurationElement, raw: unknown): NotificationRule {
   const record = asRecord(raw);
   if (!record) throw malformedXml();
@@ -170,7 +183,7 @@ function readRule(element: ConfigurationElement, raw: unknown): NotificationRule
   return {
     id,
     kind,
-    arn: text(arn).trim(),
+    arn: parsedArn(kind, text(arn).trim()),
     events: [...new Set(names)],
     ...(record.Filter === undefined ? {} : readFilter(record.Filter)),
   };
@@ -204,14 +217,30 @@ function checkOverlaps(rules: readonly NotificationRule[]): void {
           ArgumentName: 'Id',
           ArgumentValue: a.id,
         });
-      const shared = a.events.some((x) => b.events.some((y) => eventsOverlap(x, y)));
-      if (shared && filtersOverlap(a, b))
-        throw invalidArgument(
-          'Configurations overlap. Configurations on the same bucket cannot share a common event type.',
-          { ArgumentName: 'Event', ArgumentValue: a.events.join(', ') },
-        );
+      const shared = sharedEvents(a, b);
+      if (shared && filtersOverlap(a, b)) throw overlapping(a, b, shared);
     }
   }
+}
+
+/** The first pair of event types, one of each configuration, that name a common event. */
+function sharedEvents(a: NotificationRule, b: NotificationRule): [string, string] | undefined {
+  for (const x of a.events) for (const y of b.events) if (eventsOverlap(x, y)) return [x, y];
+  return undefined;
+}
+
+/**
+ * S3's refusal of two configurations that overlap: said one way when neither filters keys (they share an event
+ * type), another when a filter is involved (their prefixes and suffixes overlap); the argument is the pair of
+ * event types.
+ */
+function overlapping(a: NotificationRule, b: NotificationRule, events: [string, string]): AppError {
+  const filtered = (rule: NotificationRule) => rule.prefix !== undefined || rule.suffix !== undefined;
+  const message =
+    filtered(a) || filtered(b)
+      ? 'Configuration is ambiguously defined. Cannot have overlapping suffixes in two rules if the prefixes are overlapping for the same event type.'
+      : 'Configurations overlap. Configurations on the same bucket cannot share a common event type.';
+  return invalidArgument(message, { ArgumentName: 'Event', ArgumentValue: events.join(', ') });
 }
 
 /**

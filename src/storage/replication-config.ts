@@ -200,11 +200,9 @@ function ruleOf(value: unknown): ReplicationRule {
     throw invalidRequest(
       'Delete marker replication is not supported if any Tag filter is specified. Please refer to S3 Developer Guide for more information.',
     );
-  const existing = statusOf(record, 'ExistingObjectReplication');
-  if (existing)
-    throw invalidRequest(
-      'ExistingObjectReplication is not supported: replicate existing objects by copying them onto themselves.',
-    );
+  // S3 answers MalformedXML to an account it has not enabled existing object replication for, as Seawall is:
+  // existing objects are replicated by copying them onto themselves (S3 Batch Replication's job).
+  if (statusOf(record, 'ExistingObjectReplication')) throw malformedXml();
   let sseKmsObjects = false;
   let replicaModifications: boolean | undefined;
   const criteria = element(record, 'SourceSelectionCriteria');

@@ -157,8 +157,10 @@ describe('CopyObject', () => {
       status: 400,
       message: 'The source of a copy request may not specifically refer to a delete marker by version id.',
     });
+    // S3 answers a version id of its own form that names nothing NoSuchVersion, and one it cannot read a bare
+    // InvalidRequest (see s3-lock-versioning-fidelity.test.ts); Seawall, whose ids differ, answers the latter.
     expect((await copy('ver/gone?versionId=3HL4kqtJlcpXroDTDmJ-rmSpXd3dIbrHY')).code).toMatch(
-      /NoSuchVersion|InvalidArgument/,
+      /NoSuchVersion|InvalidRequest/,
     );
     expect((await copy('nobucket/k')).code).toBe('NoSuchBucket');
     expect((await copy('justabucket')).code).toBe('InvalidArgument');

@@ -19,6 +19,7 @@ import {
 import { verifyDocumentDigests } from './s3-digests.js';
 import { queryValue, readXmlBody, versionHeader, xmlResponse } from './s3-wire.js';
 import type { NewBucketSettings, StorageService } from './storage-types.js';
+import { writeToDeleteMarker } from './versioning.js';
 
 /** Get/PutBucketAcl, Get/PutObjectAcl and the Object Ownership controls; their inputs are declared in s3-api.ts. */
 export interface S3AclApi {
@@ -112,7 +113,9 @@ export function createS3AclApi(storage: StorageService): S3AclApi {
     async putObjectAcl(req, bucket, key) {
       const owner = await bucketOwner(bucket);
       const versionId = queryValue(req.query, 'versionId');
-      const current = await storage.getObjectAcl(bucket, key, versionId);
+      const current = await storage.getObjectAcl(bucket, key, versionId).catch((error: unknown) => {
+        throw writeToDeleteMarker(error, 'PUT');
+      });
       const objectOwner = readStoredAcl(current.acl, owner).owner;
       const ownership = await ownershipOf(storage, bucket);
       const acl = await requestedAcl(req, 'object', objectOwner, owner);

@@ -20,7 +20,7 @@ import {
   type S3BucketAccessApi,
 } from './s3-bucket-access-api.js';
 import { createS3BucketApi, type S3BucketApi } from './s3-bucket-api.js';
-import { createS3CopyApi, parseCopySource, type S3CopyApi } from './s3-copy-api.js';
+import { type CopyOperation, createS3CopyApi, parseCopySource, type S3CopyApi } from './s3-copy-api.js';
 import { createS3CorsApi, type S3CorsApi } from './s3-cors-api.js';
 import { bucketEncryption } from './s3-encryption-api.js';
 import {
@@ -31,6 +31,7 @@ import {
   sourceBucketOwner,
   sseNotForOperation,
   validVersionId,
+  versionIdRefused,
 } from './s3-input-rules.js';
 import { DIGESTS, each, LISTING, NEW_OBJECT, OWNER, PAYER, READ_OBJECT, SSE, SSE_C } from './s3-inputs.js';
 import { createS3LifecycleApi, type S3LifecycleApi } from './s3-lifecycle-api.js';
@@ -398,20 +399,21 @@ async function authorizeNewObjectSettings(
 }
 
 /** The inputs naming and conditioning a copy's source, which CopyObject and UploadPartCopy both take. */
-const COPY_SOURCE = {
-  'x-amz-copy-source': 'handled',
-  'x-amz-copy-source-if-match': 'handled',
-  'x-amz-copy-source-if-none-match': 'handled',
-  'x-amz-copy-source-if-modified-since': 'handled',
-  'x-amz-copy-source-if-unmodified-since': 'handled',
-  // The copy source's SSE-C key, where it is an SSE-C object (see object-encryption.ts).
-  'x-amz-copy-source-server-side-encryption-customer-algorithm': 'handled',
-  'x-amz-copy-source-server-side-encryption-customer-key': 'handled',
-  'x-amz-copy-source-server-side-encryption-customer-key-md5': 'handled',
-  'x-amz-source-expected-bucket-owner': sourceBucketOwner(
-    (context) => parseCopySource(context.req.headers['x-amz-copy-source'] ?? '').bucket,
-  ),
-} as const;
+const copySourceInputs = (operation: CopyOperation) =>
+  ({
+    'x-amz-copy-source': 'handled',
+    'x-amz-copy-source-if-match': 'handled',
+    'x-amz-copy-source-if-none-match': 'handled',
+    'x-amz-copy-source-if-modified-since': 'handled',
+    'x-amz-copy-source-if-unmodified-since': 'handled',
+    // The copy source's SSE-C key, where it is an SSE-C object (see object-encryption.ts).
+    'x-amz-copy-source-server-side-encryption-customer-algorithm': 'handled',
+    'x-amz-copy-source-server-side-encryption-customer-key': 'handled',
+    'x-amz-copy-source-server-side-encryption-customer-key-md5': 'handled',
+    'x-amz-source-expected-bucket-owner': sourceBucketOwner(
+      (context) => parseCopySource(context.req.headers['x-amz-copy-source'] ?? '', operation).bucket,
+    ),
+  }) as const;
 
 /** CopyObject and UploadPartCopy: PutObject and UploadPart with `x-amz-copy-source`. */
 function copyDefinitions(copy: S3CopyApi) {
@@ -430,7 +432,7 @@ function copyDefinitions(copy: S3CopyApi) {
         ...OWNER,
         ...PAYER,
         ...NEW_OBJECT,
-        ...COPY_SOURCE,
+        ...copySourceInputs('CopyObject'),
         'x-amz-metadata-directive': 'handled',
         'x-amz-tagging-directive': 'handled',
         'x-amz-checksum-algorithm': 'handled',
@@ -456,7 +458,7 @@ function copyDefinitions(copy: S3CopyApi) {
       headers: {
         ...OWNER,
         ...PAYER,
-        ...COPY_SOURCE,
+        ...copySourceInputs('UploadPartCopy'),
         'x-amz-copy-source-range': 'handled',
         ...each(SSE_C, () => 'handled'),
         ...each(SSE, sseNotForOperation),
@@ -1104,7 +1106,7 @@ function definitions(objects: S3ObjectApi, buckets: S3BucketApi, multipart: S3Mu
         ...each(SSE_C, () => 'handled'),
         ...each(SSE, sseNotForOperation),
       },
-      query: { partNumber: 'handled' },
+      query: { partNumber: 'handled', versionId: versionIdRefused },
       handle: (req, { bucket, key }) => multipart.uploadPart(req, bucket, key),
     }),
     defineS3({

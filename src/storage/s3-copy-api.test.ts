@@ -12,14 +12,25 @@ const code = (run: () => unknown) => {
 
 describe('copy source and range', () => {
   it('reads the bucket, the URL-encoded key and the version of x-amz-copy-source', () => {
-    expect(parseCopySource('/b/dir/a%20b%2Bc.txt')).toEqual({ bucket: 'b', key: 'dir/a b+c.txt' });
-    expect(parseCopySource('b/k?versionId=null')).toEqual({ bucket: 'b', key: 'k', versionId: 'null' });
-    expect(parseCopySource('b/%3Fq%3D1')).toEqual({ bucket: 'b', key: '?q=1' });
-    for (const bad of ['', '/', 'b', 'b/', '/k', 'b/%zz', 'b/k?other=1', 'b/k?versionId='])
-      expect(
-        code(() => parseCopySource(bad)),
-        bad,
-      ).toBe('InvalidArgument');
+    expect(parseCopySource('/b/dir/a%20b%2Bc.txt', 'CopyObject')).toEqual({
+      bucket: 'b',
+      key: 'dir/a b+c.txt',
+    });
+    expect(parseCopySource('b/k?versionId=null', 'CopyObject')).toEqual({
+      bucket: 'b',
+      key: 'k',
+      versionId: 'null',
+    });
+    expect(parseCopySource('b/%3Fq%3D1', 'CopyObject')).toEqual({ bucket: 'b', key: '?q=1' });
+    for (const operation of ['CopyObject', 'UploadPartCopy'] as const)
+      for (const bad of ['', '/', 'b', 'b/', '/k', 'b/%zz', 'b/k?other=1', 'b/k?versionId='])
+        expect(
+          code(() => parseCopySource(bad, operation)),
+          `${operation} ${bad}`,
+        ).toBe('InvalidArgument');
+    // A malformed (not empty) version id: CopyObject's answer is a bare InvalidRequest, UploadPartCopy's names it.
+    expect(code(() => parseCopySource('b/k?versionId=abc', 'CopyObject'))).toBe('InvalidRequest');
+    expect(code(() => parseCopySource('b/k?versionId=abc', 'UploadPartCopy'))).toBe('InvalidArgument');
   });
 
   it('takes exactly bytes=first-last inside the source and at most 5 GiB', () => {

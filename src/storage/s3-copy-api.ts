@@ -11,7 +11,10 @@ import { integerParameter, uploadIdOf } from './s3-multipart-api.js';
 import { declaredMetadata, newObjectProtections, newTags } from './s3-object-api.js';
 import { notImplementedHeader, versionHeader, xmlResponse } from './s3-wire.js';
 import type { ByteRange, OpenedObject, StorageService, StoredObject } from './storage-types.js';
-import { checkVersionId } from './versioning.js';
+import { checkVersionId, isVersionIdForm } from './versioning.js';
+
+/** The operations that read a copy source. */
+export type CopyOperation = 'CopyObject' | 'UploadPartCopy';
 
 /** The object a copy reads: `x-amz-copy-source`, decoded. */
 export interface CopySource {
@@ -26,9 +29,10 @@ function invalidCopySource(message: string): AppError {
 
 /**
  * Parses `x-amz-copy-source`: `[/]bucket/key[?versionId=id]`, the bucket and key URL-encoded. Anything else
- * is InvalidArgument, as S3 answers.
+ * is InvalidArgument naming the header, as S3 answers; but CopyObject answers a malformed (not empty) version
+ * id with a bare InvalidRequest, as recorded from S3, where UploadPartCopy names it.
  */
-export function parseCopySource(value: string): CopySource {
+export function parseCopySource(value: string, operation: CopyOperation): CopySource {
   const trimmed = value.startsWith('/') ? value.slice(1) : value;
   const question = trimmed.indexOf('?');
   const path = question < 0 ? trimmed : trimmed.slice(0, question);
@@ -37,7 +41,9 @@ export function parseCopySource(value: string): CopySource {
     const query = trimmed.slice(question + 1);
     if (!query.startsWith('versionId=')) throw invalidCopySource('Unsupported copy source parameter.');
     versionId = decodeCopySource(query.slice('versionId='.length));
-    checkVersionId(versionId);
+    if (operation === 'CopyObject' && versionId !== '' && !isVersionIdForm(versionId))
+      throw badRequest('InvalidRequest', 'Invalid Request');
+    checkVersionId(versionId, 'x-amz-copy-source');
   }
   const decoded = decodeCopySource(path);
   const slash = decoded.indexOf('/');
@@ -179,7 +185,7 @@ export interface S3CopyApi {
 export function createS3CopyApi(storage: StorageService): S3CopyApi {
   return {
     async copyObject(req, bucket, key) {
-      const source = parseCopySource(req.headers['x-amz-copy-source'] ?? '');
+      const source = parseCopySource(req.headers['x-amz-copy-source'] ?? '', 'CopyObject');
       const metadata = directive(req, 'metadata');
       const tagging = directive(req, 'tagging');
       // Checked before the source is read, as S3 refuses a bad tag set first.
@@ -249,7 +255,7 @@ export function createS3CopyApi(storage: StorageService): S3CopyApi {
     },
 
     async uploadPartCopy(req, bucket, key) {
-      const source = parseCopySource(req.headers['x-amz-copy-source'] ?? '');
+      const source = parseCopySource(req.headers['x-amz-copy-source'] ?? '', 'UploadPartCopy');
       const uploadId = uploadIdOf(req);
       const partNumber = integerParameter(req, 'partNumber', 0);
       const rangeHeader = req.headers['x-amz-copy-source-range'];

@@ -128,12 +128,15 @@ export const sseNotForOperation =
 
 /** `versionId`: "null" or a version id Seawall could have made (see versioning.ts). */
 export const validVersionId: InputRule = (value) => {
-  if (value === '')
-    throw badRequest('InvalidArgument', 'Version id cannot be the empty string', {
-      ArgumentName: 'versionId',
-      ArgumentValue: value,
-    });
   checkVersionId(value.slice(0, 1024));
+};
+
+/** `versionId` on UploadPart: a part belongs to no version yet, so S3 refuses any, even a real one. */
+export const versionIdRefused: InputRule = (value) => {
+  throw badRequest('InvalidArgument', 'This operation does not accept a version-id.', {
+    ArgumentName: 'versionId',
+    ArgumentValue: value.slice(0, 1024),
+  });
 };
 
 /** `x-amz-mp-object-size` on CompleteMultipartUpload: a whole number of bytes, as S3 words its refusals. */

@@ -14,6 +14,7 @@ import {
 import { methodNotAllowed, notImplementedHeader, notImplementedParameter } from './s3-wire.js';
 import type { StorageService } from './storage-types.js';
 import { existingTagConditions, tagsOf } from './tagging.js';
+import { namingMethod } from './versioning.js';
 
 /** The S3 operations Seawall answers, by AWS's names. */
 export type S3OperationName =
@@ -303,7 +304,9 @@ export function defineS3Operation<L extends S3Level>(
     handle: async (address, req) => {
       const checkInputs = () => checkS3Inputs(operation, { req, storage, ...address });
       if (!definition.itemized) await checkInputs();
-      const answer = definition.handle(req, address as S3Address<L>, checkInputs);
+      const answer = definition.handle(req, address as S3Address<L>, checkInputs).catch((error: unknown) => {
+        throw namingMethod(error, req.method);
+      });
       const { bucket, key } = address;
       if (!definition.readsKey || bucket === undefined || key === undefined) return answer;
       return answer.catch((error: unknown) => {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { AppError, badRequest, notFound } from '../errors.js';
+import { AppError, badRequest, isAppError, notFound } from '../errors.js';
 import { httpDate } from './s3-wire.js';
 import type { VersionRow } from './storage-store.js';
 
@@ -22,11 +22,24 @@ export function newVersionId(): string {
   return randomBytes(24).toString('base64url').replaceAll('-', '.');
 }
 
-/** A version id a request names must be "null" or one Seawall could have made: InvalidArgument otherwise. */
-export function checkVersionId(versionId: string): void {
-  if (versionId !== 'null' && !VERSION_ID.test(versionId))
+/** Whether a version id is "null" or one Seawall could have made. */
+export function isVersionIdForm(versionId: string): boolean {
+  return versionId === 'null' || VERSION_ID.test(versionId);
+}
+
+/**
+ * A version id a request names must be "null" or one Seawall could have made: InvalidArgument otherwise, worded
+ * apart for an empty one, naming where it came from (the versionId parameter, or x-amz-copy-source).
+ */
+export function checkVersionId(versionId: string, argumentName = 'versionId'): void {
+  if (versionId === '')
+    throw badRequest('InvalidArgument', 'Version id cannot be the empty string', {
+      ArgumentName: argumentName,
+      ArgumentValue: versionId,
+    });
+  if (!isVersionIdForm(versionId))
     throw badRequest('InvalidArgument', 'Invalid version id specified', {
-      ArgumentName: 'versionId',
+      ArgumentName: argumentName,
       ArgumentValue: versionId,
     });
 }
@@ -49,8 +62,37 @@ export function deleteMarkerAnswer(marker: VersionRow, named: boolean): AppError
       fields: { Key: marker.key },
       headers,
     });
-  return new AppError('MethodNotAllowed', 405, 'The specified method is not allowed against this resource.', {
-    fields: { Method: 'GET', ResourceType: 'DeleteMarker' },
-    headers: { ...headers, 'last-modified': httpDate(new Date(marker.last_modified)), allow: 'DELETE' },
+  return markerRefusal('GET', {
+    ...headers,
+    'last-modified': httpDate(new Date(marker.last_modified)),
   });
+}
+
+/** S3's 405 for a request to a delete marker, which allows only DELETE. */
+function markerRefusal(method: string, headers: Record<string, string>): AppError {
+  return new AppError('MethodNotAllowed', 405, 'The specified method is not allowed against this resource.', {
+    fields: { Method: method, ResourceType: 'DeleteMarker' },
+    headers: { ...headers, allow: 'DELETE' },
+  });
+}
+
+/**
+ * PutObjectAcl on a key whose current version is a delete marker: S3 refuses the write to the marker with 405
+ * (without the marker's headers), where a read of it is NoSuchKey.
+ */
+export function writeToDeleteMarker(error: unknown, method: string): unknown {
+  if (!isAppError(error) || error.code !== 'NoSuchKey' || error.headers['x-amz-delete-marker'] !== 'true')
+    return error;
+  return markerRefusal(method, {});
+}
+
+/**
+ * A delete marker's MethodNotAllowed names the refused request's own method, as S3's does (PUT for a
+ * PutObjectAcl that names one): the read that met the marker does not know it, so the operation's answer adds it.
+ */
+export function namingMethod(error: unknown, method: string): unknown {
+  if (!isAppError(error) || error.code !== 'MethodNotAllowed' || error.fields.ResourceType !== 'DeleteMarker')
+    return error;
+  if (error.fields.Method === method) return error;
+  return markerRefusal(method, error.headers);
 }

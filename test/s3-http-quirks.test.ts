@@ -1,5 +1,7 @@
+import { promises as fs } from 'node:fs';
 import { request } from 'node:http';
 import { connect } from 'node:net';
+import type { Readable } from 'node:stream';
 import {
   CreateBucketCommand,
   DeleteObjectCommand,
@@ -578,5 +580,38 @@ describe('conditional PutObject', () => {
     expect(code(raced.body)).toBe('ConditionalRequestConflict');
     const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key }));
     expect(await got.Body?.transformToString()).toBe('winner');
+  });
+});
+
+describe('abandoned downloads', () => {
+  /** This process's open descriptors on files of the data directory that were removed: held after their delete. */
+  async function removedFilesHeld(): Promise<string[]> {
+    const fds = await fs.readdir('/proc/self/fd');
+    const targets = await Promise.all(fds.map((fd) => fs.readlink(`/proc/self/fd/${fd}`).catch(() => '')));
+    return targets.filter((target) => target.startsWith(t.dataDir) && target.endsWith(' (deleted)'));
+  }
+
+  it('a GET the client leaves half read gives its file back: deleting the object then holds nothing open', async () => {
+    const Key = 'abandoned';
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body: Buffer.alloc(32 * 1024 * 1024, 7) }));
+    for (let round = 0; round < 3; round++) {
+      const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key }));
+      const body = got.Body as Readable;
+      await new Promise((resolve) => body.once('data', resolve));
+      body.destroy();
+    }
+    await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key }));
+    // The server sees each connection close soon after; the last reader's going closes the handle.
+    let held = await removedFilesHeld();
+    for (let waited = 0; held.length > 0 && waited < 5000; waited += 50) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      held = await removedFilesHeld();
+    }
+    expect(held).toEqual([]);
+    // And the server answers as before.
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key, Body: 'again' }));
+    expect(
+      await (await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key }))).Body?.transformToString(),
+    ).toBe('again');
   });
 });

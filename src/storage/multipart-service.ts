@@ -95,8 +95,20 @@ function checkPartNumber(partNumber: number): void {
   if (!Number.isInteger(partNumber) || partNumber < 1 || partNumber > MAX_PARTS) {
     throw badRequest('InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive', {
       ArgumentName: 'partNumber',
+      // S3 names the number sent; a value that is no number at all reaches here as NaN, and is not echoed.
+      ...(Number.isInteger(partNumber) ? { ArgumentValue: String(partNumber) } : {}),
     });
   }
+}
+
+/** A completion's non-last part under 5 MiB, named with its ETag and size as S3 names it. */
+function entityTooSmall(part: PartRow): AppError {
+  return badRequest('EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed size', {
+    ProposedSize: String(part.size),
+    MinSizeAllowed: String(MIN_PART_BYTES),
+    PartNumber: String(part.part_number),
+    ETag: part.etag.replace(/"/g, ''),
+  });
 }
 
 /** S3's ETag of a multipart object: the MD5 of the parts' MD5s, then the number of parts. */
@@ -264,7 +276,8 @@ export function createMultipartService(deps: {
       if (i > 0 && item.partNumber <= (listed[i - 1]?.partNumber ?? 0)) {
         throw badRequest(
           'InvalidPartOrder',
-          'The list of parts was not in ascending order. The parts list must be specified in order by part number.',
+          // S3's words today (its documentation still has older ones: "The parts list must be specified…").
+          'The list of parts was not in ascending order. Parts must be ordered by part number.',
         );
       }
       const part = uploaded.get(item.partNumber);
@@ -274,13 +287,7 @@ export function createMultipartService(deps: {
       parts.push(part);
     }
     const tooSmall = parts.slice(0, -1).find((part) => part.size < MIN_PART_BYTES);
-    if (tooSmall) {
-      throw badRequest(
-        'EntityTooSmall',
-        'Your proposed upload is smaller than the minimum allowed object size.',
-        { PartNumber: String(tooSmall.part_number) },
-      );
-    }
+    if (tooSmall) throw entityTooSmall(tooSmall);
     return parts;
   }
 

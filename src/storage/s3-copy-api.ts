@@ -293,7 +293,7 @@ export function createS3CopyApi(storage: StorageService): S3CopyApi {
 }
 
 /**
- * `x-amz-copy-source-range`: exactly `bytes=first-last`, within the source (InvalidRange otherwise) and at
+ * `x-amz-copy-source-range`: exactly `bytes=first-last`, within the source (InvalidArgument otherwise) and at
  * most 5 GiB, a part's limit.
  */
 export function copyRange(header: string, size: number): ByteRange {
@@ -308,9 +308,11 @@ export function copyRange(header: string, size: number): ByteRange {
   const start = Number(match[1]);
   const end = Number(match[2]);
   if (end < start) throw form();
+  // Not GET's 416: S3 answers a copied range past the source as a bad argument, naming the source's size.
   if (end >= size)
-    throw new AppError('InvalidRange', 416, 'The requested range is not satisfiable', {
-      fields: { RangeRequested: header.slice(0, 64), ActualObjectSize: String(size) },
+    throw badRequest('InvalidArgument', `Range specified is not valid for source object of size: ${size}`, {
+      ArgumentName: 'x-amz-copy-source-range',
+      ArgumentValue: header.slice(0, 64),
     });
   if (end - start + 1 > MAX_PUT_BYTES)
     throw badRequest('InvalidArgument', 'Part size must not exceed 5 GiB', {

@@ -126,6 +126,18 @@ export const sseNotForOperation =
     });
   };
 
+/**
+ * GET's and HEAD's `response-*` overrides: S3 honours them only on a signed request (a presigned URL is one), so
+ * that nobody can make a public object answer with a content type of their choosing.
+ */
+export const signedRequestOnly: InputRule = (_value, { req }) => {
+  if (req.principal.type !== 'Anonymous') return;
+  throw badRequest(
+    'InvalidRequest',
+    'Request specific response headers cannot be used for anonymous GET requests.',
+  );
+};
+
 /** `versionId`: "null" or a version id Seawall could have made (see versioning.ts). */
 export const validVersionId: InputRule = (value) => {
   checkVersionId(value.slice(0, 1024));

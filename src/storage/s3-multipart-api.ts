@@ -103,6 +103,8 @@ function listedPart(part: unknown): ListedPart {
   const { PartNumber, ETag } = fields;
   if (typeof PartNumber !== 'string' || !/^\d{1,5}$/.test(PartNumber) || typeof ETag !== 'string')
     throw malformed();
+  // S3's own check of a listed part number; one above 10000 is a part never uploaded (InvalidPart).
+  if (Number(PartNumber) < 1) throw badRequest('InvalidArgument', 'PartNumber must be >= 1');
   const checksums: NamedChecksum[] = [];
   for (const algorithm of PART_CHECKSUM_ALGORITHMS) {
     const value = fields[`Checksum${algorithm}`];
@@ -236,7 +238,7 @@ export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
         bucket,
         key,
         // Anything but a number is out of S3's range of part numbers, which the service refuses.
-        partNumber: Number(/^\d{1,5}$/.exec(queryValue(req.query, 'partNumber') ?? '')?.[0] ?? Number.NaN),
+        partNumber: Number(/^\d{1,10}$/.exec(queryValue(req.query, 'partNumber') ?? '')?.[0] ?? Number.NaN),
         body: req.body,
         digests: uploadDigests(req),
         keyAccess: keyAccessOf(req),

@@ -50,6 +50,8 @@ const MAX_PLAINTEXT = 4096;
  */
 const MAX_BODY_BYTES = 128 * 1024;
 const MAX_CIPHERTEXT = 6144;
+/** KeyIdType's longest value in KMS's API model. */
+const MAX_KEY_ID = 2048;
 /** The model's patterns, as AWS quotes them when an empty value breaks them. */
 const PRINCIPAL_PATTERN = '^[\\w+=,.@:/-]+$';
 const POLICY_PATTERN = '[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+';
@@ -161,9 +163,11 @@ function withCallerConditions<M extends string>(operation: JsonOperation<M>): Js
 function page<T>(items: readonly T[], input: JsonInput<string>, max: number, fallback: number) {
   // The model allows 1 to 1000; some listings take fewer, said in the same words.
   const limit = integer(input, 'Limit', 1, max) ?? fallback;
-  const start = decodeOffset(text(input, 'Marker'), () =>
-    badRequest('InvalidMarkerException', 'The marker is not valid.'),
-  );
+  const marker = text(input, 'Marker');
+  const invalid = () => badRequest('InvalidMarkerException', 'The marker is not valid.');
+  const start = decodeOffset(marker, invalid);
+  // Only a marker Seawall gave: one that decodes to an offset by accident ('x' reads as 0) is not one.
+  if (marker !== undefined && encodeOffset(start) !== marker) throw invalid();
   const end = start + limit;
   return {
     items: items.slice(start, end),
@@ -194,6 +198,8 @@ function constraintsOf(input: JsonInput<string>): GrantConstraints | undefined {
     throw badRequest('SerializationException', 'Constraints must be an object.');
   const members = value as Record<string, unknown>;
   const names = Object.keys(members).filter((name) => members[name] !== null);
+  // Both kinds at once is refused in KMS's own words (quoted from AWS in aws/aws-sdk-java#328).
+  if (names.length > 1) throw kmsValidation('More than one constraint supplied');
   if (
     names.length !== 1 ||
     !['EncryptionContextEquals', 'EncryptionContextSubset'].includes(names[0] as string)
@@ -208,12 +214,20 @@ function constraintsOf(input: JsonInput<string>): GrantConstraints | undefined {
     : { EncryptionContextSubset: ctx };
 }
 
+/** A KeyId member (KeyIdType): required, and at most 2048 characters, as the model bounds it. */
+function keyIdOf(input: JsonInput<string>, member: string): string {
+  const value = required(input, member);
+  const found = lengthViolations(lowerFirst(member), value, value.length, 1, MAX_KEY_ID);
+  if (found.length > 0) throw violations(found);
+  return value;
+}
+
 export function createKmsApi(kms: KmsService): ServiceEndpoint {
   /** The key a KeyId member names, as its ARN (an alias resolved where the operation takes one). */
   const keyOf =
     (member: string, aliases: boolean) =>
     async (input: JsonInput<string>, req: OperationRequest): Promise<string[]> => [
-      await kms.resolveArn(scopeOf(req), required(input, member), aliases),
+      await kms.resolveArn(scopeOf(req), keyIdOf(input, member), aliases),
     ];
   const anyKey = () => ['*'];
   /**
@@ -221,7 +235,7 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
    * and describes it, as it would on the service's first use.
    */
   const describedKey = async (input: JsonInput<string>, req: OperationRequest): Promise<string[]> => {
-    const keyId = required(input, 'KeyId');
+    const keyId = keyIdOf(input, 'KeyId');
     const scope = scopeOf(req);
     if (keyId === 'alias/aws/s3' || keyId === `arn:aws:kms:${scope.region}:${scope.accountId}:alias/aws/s3`)
       await kms.awsManagedKey(scope, 's3');
@@ -298,8 +312,13 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
           );
         const usage = text(input, 'KeyUsage') ?? (spec === 'HMAC_256' ? undefined : 'ENCRYPT_DECRYPT');
         const wanted = spec === 'HMAC_256' ? 'GENERATE_VERIFY_MAC' : 'ENCRYPT_DECRYPT';
+        // Only a symmetric encryption key has a default usage (LocalStack's snapshot of AWS's answer).
+        if (usage === undefined)
+          throw kmsValidation(
+            'You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.',
+          );
         if (usage !== wanted)
-          throw kmsValidation(`KeyUsage ${usage ?? 'null'} is not valid for KeySpec ${spec}; use ${wanted}.`);
+          throw kmsValidation(`KeyUsage ${usage} is not valid for KeySpec ${spec}; use ${wanted}.`);
         const origin = text(input, 'Origin') ?? 'AWS_KMS';
         if (origin !== 'AWS_KMS')
           throw unsupported(`Origin ${origin.slice(0, 64)} is not supported by Seawall: only AWS_KMS.`);
@@ -711,8 +730,12 @@ function macAlgorithm(input: JsonInput<string>): void {
   const value = input.MacAlgorithm;
   if (typeof value !== 'string') throw missing('MacAlgorithm');
   if (value === 'HMAC_SHA_256') return;
+  // Seawall's only HMAC key spec is HMAC_256, whose one algorithm is HMAC_SHA_256.
   if (['HMAC_SHA_224', 'HMAC_SHA_384', 'HMAC_SHA_512'].includes(value))
-    throw badRequest('InvalidKeyUsageException', `${value} is not valid for an HMAC_256 key.`);
+    throw badRequest(
+      'InvalidKeyUsageException',
+      `Algorithm ${value} is incompatible with key spec HMAC_256.`,
+    );
   throw notInEnum('macAlgorithm', value, ['HMAC_SHA_224', 'HMAC_SHA_256', 'HMAC_SHA_384', 'HMAC_SHA_512']);
 }
 

@@ -3,6 +3,7 @@ import type { KmsGrantTable } from '../db/schema.js';
 import { badRequest } from '../errors.js';
 import { type Policy, parsePolicy } from '../iam/policy/index.js';
 import type { EncryptionContext } from './kms-ciphertext.js';
+import { lengthViolations, violation, violations } from './kms-validation.js';
 
 /**
  * KMS grants: a grantee principal allowed some operations on one key, optionally only for requests whose
@@ -50,7 +51,9 @@ const MAX_CONSTRAINT_CHARS = 384;
 
 const PRINCIPAL =
   /^arn:aws:(?:iam::\d{12}:(?:root|user\/[\w+=,.@/-]{1,512}|role\/[\w+=,.@/-]{1,512})|sts::\d{12}:assumed-role\/[\w+=,.@/-]{1,512})$/;
-const GRANT_NAME = /^[a-zA-Z0-9:/_-]{1,256}$/;
+/** GrantNameType in KMS's API model: 1 to 256 characters of this pattern. */
+const GRANT_NAME = /^[a-zA-Z0-9:/_-]+$/;
+const MAX_GRANT_NAME = 256;
 
 export type GrantConstraints =
   | { EncryptionContextEquals: EncryptionContext }
@@ -87,22 +90,38 @@ export function checkPrincipal(value: string, member: string): void {
   if (!PRINCIPAL.test(value)) throw validation(`${member} ${value.slice(0, 256)} is not a valid principal.`);
 }
 
+/**
+ * A grant's Name against its model's constraints, in the front end's words: the pattern's violation listed
+ * before the length's, as AWS lists them.
+ */
+export function checkGrantName(name: string): void {
+  const found = [
+    ...(GRANT_NAME.test(name)
+      ? []
+      : [violation('name', name, `Member must satisfy regular expression pattern: ${GRANT_NAME.source}`)]),
+    ...lengthViolations('name', name, name.length, 1, MAX_GRANT_NAME),
+  ];
+  if (found.length > 0) throw violations(found);
+}
+
 /** Checks a grant's operations and constraints against the key it is for. */
 export function checkGrant(input: GrantInput, keySpec: string): void {
   checkPrincipal(input.grantee, 'GranteePrincipal');
   if (input.retiring !== undefined) checkPrincipal(input.retiring, 'RetiringPrincipal');
-  if (input.name !== undefined && !GRANT_NAME.test(input.name))
-    throw validation('Name must be 1 to 256 characters of [a-zA-Z0-9:/_-].');
+  if (input.name !== undefined) checkGrantName(input.name);
   if (input.operations.length === 0) throw validation('Operations must name at least one operation.');
   const allowed: readonly string[] = keySpec === 'HMAC_256' ? MAC_OPERATIONS : ENCRYPTION_OPERATIONS;
   for (const operation of input.operations) {
     if (!KNOWN_OPERATIONS.has(operation))
-      throw validation(
-        `1 validation error detected: Value '${operation.slice(0, 64)}' at 'operations' failed to satisfy constraint: Member must satisfy enum value set`,
-      );
+      throw violations([
+        violation('operations', operation.slice(0, 64), 'Member must satisfy enum value set'),
+      ]);
     if (!allowed.includes(operation))
       throw validation(`Grant operation ${operation} is not valid for a ${keySpec} key.`);
   }
+  // A grant that only lets its grantee make more grants gives nothing to use (KMS's own rule, in its words).
+  if (input.operations.every((operation) => operation === 'CreateGrant'))
+    throw validation('Grants must not contain only the CreateGrant operation.');
   if (!input.constraints) return;
   if (input.operations.some((op) => !CONTEXT_OPERATIONS.has(op) && !UNCONSTRAINED_OPERATIONS.has(op)))
     throw validation(

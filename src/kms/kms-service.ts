@@ -1069,7 +1069,7 @@ export function createKmsService(deps: {
       if (Number(made.n) >= MAX_ON_DEMAND_ROTATIONS)
         throw badRequest(
           'LimitExceededException',
-          `${keyArn(scope, row.id)} has reached the limit of on-demand rotations.`,
+          `The on-demand rotations limit has been reached for the given keyId. No more on-demand rotations can be performed for this key: ${keyArn(scope, row.id)}`,
         );
       const next = await newMaterial(row.id, scope.accountId, scope.region);
       await db

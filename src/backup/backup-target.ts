@@ -96,7 +96,20 @@ export async function finishedSnapshots(layout: BackupLayout): Promise<string[]>
 }
 
 export async function readManifest(store: BackupStore, id: string): Promise<Manifest> {
-  return manifestSchema.parse(JSON.parse(await store.readManifest(id)));
+  const text = await store.readManifest(id);
+  // Said naming the file: a bare JSON or schema error would not tell which of the backup's files is damaged.
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new BackupError(`snapshot ${id}: manifest.json is unreadable (${(error as Error).message})`);
+  }
+  const manifest = manifestSchema.safeParse(parsed);
+  if (manifest.success) return manifest.data;
+  const issues = manifest.error.issues.map(
+    (issue) => `${issue.path.join('.') || 'the whole'}: ${issue.message}`,
+  );
+  throw new BackupError(`snapshot ${id}: manifest.json is unreadable (${issues.join('; ')})`);
 }
 
 export function manifestText(manifest: Manifest): string {

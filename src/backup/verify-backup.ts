@@ -126,7 +126,10 @@ async function judgeUnfinished(
   }
 }
 
-/** Checks the snapshot's manifest and databases, then, when they are sound and the catalog is read, its blobs. */
+/**
+ * Checks the snapshot's manifest and databases, then, when its metadata is sound and the catalog is read, its
+ * blobs: a damaged audit, metrics or logs database names no blob, so it hides no damaged blob either.
+ */
 async function checkSnapshot(
   store: BackupStore,
   catalog: BlobCatalog | undefined,
@@ -137,37 +140,42 @@ async function checkSnapshot(
   try {
     manifest = await readManifest(store, snapshot);
   } catch (error) {
-    problems.push(`snapshot ${snapshot}: manifest.json is unreadable (${(error as Error).message})`);
+    if (error instanceof BackupError) problems.push(error.message);
+    else problems.push(`snapshot ${snapshot}: manifest.json is unreadable (${(error as Error).message})`);
     return;
   }
-  const found = problems.length;
-  const metadataFile = await checkDatabases(store, manifest, result);
-  const dumped = manifest.databases[METADATA_DUMP] !== undefined;
-  if (problems.length > found || !catalog || (!metadataFile && !dumped)) return;
-  await checkBlobs(store, catalog, metadataFile, result);
+  const metadata = await checkDatabases(store, manifest, result);
+  if (!catalog || !metadata.sound) return;
+  await checkBlobs(store, catalog, metadata.file, result);
 }
 
-/** Checks each database copy the manifest names; answers the local copy of metadata.db, if it has one. */
+/**
+ * Checks each database copy the manifest names; answers the local copy of metadata.db, if it has one, and
+ * whether the metadata (metadata.db, or PostgreSQL's archive) passed, which the blobs are judged by.
+ */
 async function checkDatabases(
   store: BackupStore,
   manifest: Manifest,
   result: VerifyResult,
-): Promise<string | undefined> {
+): Promise<{ file: string | undefined; sound: boolean }> {
   const { snapshot, problems, checked } = result;
   if (!manifest.databases['metadata.db'] && manifest.databases[METADATA_DUMP] === undefined)
     problems.push(`snapshot ${snapshot}: the manifest names no metadata.db`);
-  let metadataFile: string | undefined;
+  let file: string | undefined;
+  let sound = false;
   for (const name of [...DATABASES, METADATA_DUMP] as const) {
     const recorded = manifest.databases[name];
     if (!recorded) continue;
     checked.databases++;
     const local = await store.localFile(snapshotFile(snapshot, name));
-    if (name === 'metadata.db') metadataFile = local;
     const problem =
       name === METADATA_DUMP ? await checkArchive(local, recorded) : await checkDatabase(local, recorded);
     if (problem) problems.push(`snapshot ${snapshot}: ${name} ${problem}`);
+    if (name !== 'metadata.db' && name !== METADATA_DUMP) continue;
+    if (name === 'metadata.db') file = local;
+    sound = problem === undefined;
   }
-  return metadataFile;
+  return { file, sound };
 }
 
 /**

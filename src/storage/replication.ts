@@ -580,8 +580,12 @@ export function createReplication(deps: {
     }
   }
 
-  /** Sends the replica header with a command, signed with the rest. */
-  function asReplica<C extends { middlewareStack: unknown }>(command: C, versionId: string): C {
+  /** Sends the replica header (and `carried` headers) with a command, signed with the rest. */
+  function asReplica<C extends { middlewareStack: unknown }>(
+    command: C,
+    versionId: string,
+    carried: Readonly<Record<string, string>> = {},
+  ): C {
     type Next = (args: { request: unknown }) => Promise<unknown>;
     const stack = command.middlewareStack as unknown as {
       add(middleware: (next: Next) => Next, options: { step: 'build'; name: string }): void;
@@ -589,7 +593,7 @@ export function createReplication(deps: {
     stack.add(
       (next) => async (args) => {
         const request = args.request as { headers?: Record<string, string> };
-        if (request.headers) request.headers[REPLICA_HEADER] = versionId;
+        if (request.headers) Object.assign(request.headers, carried, { [REPLICA_HEADER]: versionId });
         return next(args);
       },
       { step: 'build', name: 'seawallReplicaHeader' },
@@ -825,7 +829,7 @@ export function createReplication(deps: {
       const uploaded = await from.partSizes(opened.blobId);
       if (uploaded !== undefined || opened.size > multipartOptions.fromBytes) {
         const sizes = partsOf(opened.size, uploaded);
-        await sendInParts(client, object, opened.body, sizes, row, signal);
+        await sendInParts(client, object, carriedHeaders(headers), opened.body, sizes, row, signal);
         return;
       }
       const command = new PutObjectCommand({
@@ -833,7 +837,7 @@ export function createReplication(deps: {
         Body: opened.body as never,
         ContentLength: opened.size,
       });
-      await send(client, asReplica(command, row.version_id), signal);
+      await send(client, asReplica(command, row.version_id, carriedHeaders(headers)), signal);
     } catch (error) {
       if (error instanceof DigestWanted) digestWanted.add(row.target);
       throw error;
@@ -862,6 +866,7 @@ export function createReplication(deps: {
   async function sendInParts(
     client: S3Client,
     object: { Bucket: string; Key: string; ChecksumAlgorithm?: 'CRC32' } & Record<string, unknown>,
+    carried: Readonly<Record<string, string>>,
     body: AsyncIterable<Uint8Array>,
     sizes: readonly number[],
     row: ReplicationRow,
@@ -871,7 +876,7 @@ export function createReplication(deps: {
     const versionId = row.version_id;
     const { UploadId } = await send<{ UploadId?: string }>(
       client,
-      asReplica(new CreateMultipartUploadCommand(object as never), versionId),
+      asReplica(new CreateMultipartUploadCommand(object as never), versionId, carried),
       signal,
     );
     if (!UploadId) throw new Error('the destination answered no upload id');
@@ -1061,6 +1066,14 @@ export function createReplication(deps: {
       selfClients.clear();
     },
   };
+}
+
+/**
+ * Representation headers sent as the source stored them: S3 keeps an Expires that is no date as it was given
+ * (hence the SDK's ExpiresString), which the SDK's Date-typed Expires could not carry.
+ */
+function carriedHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
+  return headers.expires ? { expires: headers.expires } : {};
 }
 
 /**

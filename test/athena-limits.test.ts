@@ -19,6 +19,7 @@ import { QUERY_JOB } from '../src/query/query-job.js';
 import { athenaClient, athenaQuery, RUNAWAY, waitForQuery } from './helpers/athena.js';
 import { clientConfig } from './helpers/glue.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
+import { until } from './helpers/until.js';
 
 let open: { t: TestSeawall; athena: AthenaClient }[] = [];
 
@@ -55,14 +56,6 @@ async function submit(
 async function execution(athena: AthenaClient, id: string): Promise<QueryExecution> {
   const { QueryExecution } = await athena.send(new GetQueryExecutionCommand({ QueryExecutionId: id }));
   return QueryExecution as QueryExecution;
-}
-
-async function until(check: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 describe('Athena queries are bounded in time, memory and slots', () => {

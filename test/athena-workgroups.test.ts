@@ -32,6 +32,7 @@ import { QUERY_JOB } from '../src/query/query-job.js';
 import { athenaClient, RUNAWAY, waitForQuery } from './helpers/athena.js';
 import { clientConfig, csvTableCommand } from './helpers/glue.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
+import { until } from './helpers/until.js';
 
 let t: TestSeawall;
 let athena: AthenaClient;
@@ -55,14 +56,6 @@ async function start(input: Omit<StartQueryExecutionCommandInput, 'QueryString'>
 async function execution(id: string): Promise<QueryExecution> {
   const { QueryExecution } = await athena.send(new GetQueryExecutionCommand({ QueryExecutionId: id }));
   return QueryExecution as QueryExecution;
-}
-
-async function until(check: () => Promise<boolean>, what: string): Promise<void> {
-  for (let i = 0; i < 1200; i++) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 async function rows(id: string): Promise<string[][]> {
@@ -277,7 +270,11 @@ describe("a workgroup's concurrency limit", () => {
       }),
     );
     const runaway = await start({ sql: RUNAWAY, WorkGroup: 'single' });
-    await until(async () => (await execution(runaway)).Status?.State === 'RUNNING', 'the first query to run');
+    await until(
+      async () => (await execution(runaway)).Status?.State === 'RUNNING',
+      'the first query to run',
+      60_000,
+    );
     const waiting = await start({ sql: 'SELECT 41 + 1 AS answer', WorkGroup: 'single' });
     // Another workgroup's query runs meanwhile: the waiting one holds none of the runtime's slots.
     const other = await waitForQuery(athena, await start({ sql: 'SELECT 2' }));
@@ -312,7 +309,7 @@ describe('a query waiting for its workgroup across a restart', () => {
       (await client.send(new GetQueryExecutionCommand({ QueryExecutionId: id }))).QueryExecution?.Status
         ?.State;
     const running = await submit(before, RUNAWAY);
-    await until(async () => (await state(before, running)) === 'RUNNING', 'the first query to run');
+    await until(async () => (await state(before, running)) === 'RUNNING', 'the first query to run', 60_000);
     const waiting = await submit(before, 'SELECT 7 AS seven');
     expect(await state(before, waiting)).toBe('QUEUED');
     before.destroy();

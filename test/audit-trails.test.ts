@@ -29,6 +29,7 @@ import { dataDirLayout } from '../src/data-dir.js';
 import { failureOf } from './helpers/failure.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
 import { documentedTrailPolicy } from './helpers/trails.js';
+import { until } from './helpers/until.js';
 
 const ENV = { SEAWALL_TRAIL_DELIVERY_SECONDS: '1', SEAWALL_TRAIL_DIGEST_SECONDS: '3' };
 const LOGS = 'trail-logs';
@@ -101,32 +102,28 @@ async function deliveredRecords(): Promise<LoggedRecord[]> {
   return records;
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
-
 const digestPrefix = () => `${PREFIX}/AWSLogs/${t.seawall.accountId}/CloudTrail-Digest/`;
 
 /** Waits for a digest delivered after `after` (a digest key) that lists every log file delivered so far. */
 async function digestCoveringAll(): Promise<string> {
-  return until('a digest listing every log file', async () => {
-    const logs = await keysUnder(`${PREFIX}/AWSLogs/${t.seawall.accountId}/CloudTrail/`);
-    const digests = (await keysUnder(digestPrefix())).sort();
-    const listed = new Set<string>();
-    for (const key of digests) {
-      const digest = JSON.parse(gunzipSync((await bytesOf(key)).body).toString('utf8')) as {
-        logFiles: { s3Object: string }[];
-      };
-      for (const file of digest.logFiles) listed.add(file.s3Object);
-    }
-    return logs.length > 0 && logs.every((key) => listed.has(key)) ? digests[digests.length - 1] : undefined;
-  });
+  return until(
+    async () => {
+      const logs = await keysUnder(`${PREFIX}/AWSLogs/${t.seawall.accountId}/CloudTrail/`);
+      const digests = (await keysUnder(digestPrefix())).sort();
+      const listed = new Set<string>();
+      for (const key of digests) {
+        const digest = JSON.parse(gunzipSync((await bytesOf(key)).body).toString('utf8')) as {
+          logFiles: { s3Object: string }[];
+        };
+        for (const file of digest.logFiles) listed.add(file.s3Object);
+      }
+      return logs.length > 0 && logs.every((key) => listed.has(key))
+        ? digests[digests.length - 1]
+        : undefined;
+    },
+    'a digest listing every log file',
+    { ms: 30_000, everyMs: 250 },
+  );
 }
 
 /** `aws cloudtrail validate-logs` from the pip aws cli v1, pointed at Seawall for CloudTrail and S3. */
@@ -283,12 +280,16 @@ describe('a trail delivers log files and signed digests that aws cloudtrail vali
     await s3.send(new PutObjectCommand({ Bucket: 'watched', Key: 'seen.txt', Body: 'x' }));
     await s3.send(new PutObjectCommand({ Bucket: 'unwatched', Key: 'unseen.txt', Body: 'y' }));
     await s3.send(new CreateBucketCommand({ Bucket: 'after-start' }));
-    const records = await until('the calls in a log file', async () => {
-      const all = await deliveredRecords();
-      return all.some((r) => r.eventName === 'CreateBucket') && all.some((r) => r.eventName === 'PutObject')
-        ? all
-        : undefined;
-    });
+    const records = await until(
+      async () => {
+        const all = await deliveredRecords();
+        return all.some((r) => r.eventName === 'CreateBucket') && all.some((r) => r.eventName === 'PutObject')
+          ? all
+          : undefined;
+      },
+      'the calls in a log file',
+      { ms: 30_000, everyMs: 250 },
+    );
     // Delivered through storage, so the bucket's default encryption applies.
     const [logKey] = await keysUnder(`${PREFIX}/AWSLogs/${t.seawall.accountId}/CloudTrail/`);
     const head = await s3.send(new HeadObjectCommand({ Bucket: LOGS, Key: logKey }));
@@ -337,11 +338,15 @@ describe('a trail delivers log files and signed digests that aws cloudtrail vali
     const before = await digestCoveringAll();
     await stop();
     await start();
-    const next = await until('a digest after the restart', async () => {
-      const digests = (await keysUnder(digestPrefix())).sort();
-      const last = digests[digests.length - 1];
-      return last !== undefined && last > before ? last : undefined;
-    });
+    const next = await until(
+      async () => {
+        const digests = (await keysUnder(digestPrefix())).sort();
+        const last = digests[digests.length - 1];
+        return last !== undefined && last > before ? last : undefined;
+      },
+      'a digest after the restart',
+      { ms: 30_000, everyMs: 250 },
+    );
     const digests = (await keysUnder(digestPrefix())).sort();
     const previousOf = async (key: string) =>
       (
@@ -378,10 +383,14 @@ describe('a trail delivers log files and signed digests that aws cloudtrail vali
     // Started again: once what is made after the start is delivered, everything before it has been passed.
     await trail.send(new StartLoggingCommand({ Name: 'main' }));
     await s3.send(new PutObjectCommand({ Bucket: 'watched', Key: 'after-start.txt', Body: 'z' }));
-    const records = await until('the object written after StartLogging delivered', async () => {
-      const delivered = await deliveredRecords();
-      return delivered.some((r) => r.requestParameters?.key === 'after-start.txt') ? delivered : undefined;
-    });
+    const records = await until(
+      async () => {
+        const delivered = await deliveredRecords();
+        return delivered.some((r) => r.requestParameters?.key === 'after-start.txt') ? delivered : undefined;
+      },
+      'the object written after StartLogging delivered',
+      { ms: 30_000, everyMs: 250 },
+    );
     const names = records.map((r) => r.eventName);
     expect(names.filter((n) => n === 'StopLogging')).toHaveLength(1);
     expect(names).toContain('StartLogging');

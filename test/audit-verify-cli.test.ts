@@ -20,6 +20,7 @@ import type { CliIo } from '../src/cli/commands.js';
 import { main } from '../src/cli/main.js';
 import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 import { documentedTrailPolicy } from './helpers/trails.js';
+import { until } from './helpers/until.js';
 
 // `seawall audit verify` against files a real trail delivered: the same digests and log files validate-logs
 // reads (test/audit-trails.test.ts), each tampering reported on its own line with the key it concerns.
@@ -79,16 +80,6 @@ async function verify(): Promise<{ code: number; out: string[]; err: string[] }>
   return { code, out, err };
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 40_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
-
 /** Every log file's key, once every one of them is listed by a digest. */
 async function allDigested(): Promise<{ logs: string[]; digests: string[] } | undefined> {
   const logKeys = await keysUnder(logPrefix());
@@ -125,23 +116,27 @@ beforeAll(async () => {
   );
   await trail.send(new StartLoggingCommand({ Name: TRAIL }));
   // Calls spread over several digest periods, so several digests list log files.
-  await until('three digests that list log files', async () => {
-    await s3.send(new CreateBucketCommand({ Bucket: `made-${Date.now()}` }));
-    const listing = await keysUnder(digestPrefix());
-    let withFiles = 0;
-    for (const key of listing) {
-      const document = JSON.parse(gunzipSync((await read(key)).body).toString('utf8')) as {
-        logFiles: unknown[];
-      };
-      if (document.logFiles.length > 0) withFiles++;
-    }
-    return withFiles >= 3 ? true : undefined;
-  });
+  await until(
+    async () => {
+      await s3.send(new CreateBucketCommand({ Bucket: `made-${Date.now()}` }));
+      const listing = await keysUnder(digestPrefix());
+      let withFiles = 0;
+      for (const key of listing) {
+        const document = JSON.parse(gunzipSync((await read(key)).body).toString('utf8')) as {
+          logFiles: unknown[];
+        };
+        if (document.logFiles.length > 0) withFiles++;
+      }
+      return withFiles >= 3 ? true : undefined;
+    },
+    'three digests that list log files',
+    { ms: 40_000, everyMs: 250 },
+  );
   await trail.send(new StopLoggingCommand({ Name: TRAIL }));
   // Stopped: what it logged is delivered and digested, then nothing more is written.
-  ({ logs, digests } = await until('every log file in a digest', allDigested));
+  ({ logs, digests } = await until(allDigested, 'every log file in a digest', { ms: 40_000, everyMs: 250 }));
   await new Promise((resolve) => setTimeout(resolve, 2500));
-  ({ logs, digests } = await until('every log file in a digest', allDigested));
+  ({ logs, digests } = await until(allDigested, 'every log file in a digest', { ms: 40_000, everyMs: 250 }));
 }, 120_000);
 
 afterAll(async () => {
@@ -197,15 +192,22 @@ describe('seawall audit verify', () => {
     // was written, which does not list it, is what proves it was inserted.
     const writtenAt = Date.now();
     await trail.send(new StartLoggingCommand({ Name: TRAIL }));
-    await until('a digest signed after the insertion', async () => {
-      await s3.send(new CreateBucketCommand({ Bucket: `made-${Date.now()}` }));
-      const status = await trail.send(new GetTrailStatusCommand({ Name: TRAIL }));
-      return (status.LatestDigestDeliveryTime?.getTime() ?? 0) > writtenAt + 1000 ? true : undefined;
-    });
+    await until(
+      async () => {
+        await s3.send(new CreateBucketCommand({ Bucket: `made-${Date.now()}` }));
+        const status = await trail.send(new GetTrailStatusCommand({ Name: TRAIL }));
+        return (status.LatestDigestDeliveryTime?.getTime() ?? 0) > writtenAt + 1000 ? true : undefined;
+      },
+      'a digest signed after the insertion',
+      { ms: 40_000, everyMs: 250 },
+    );
     const result = await verify();
     await trail.send(new StopLoggingCommand({ Name: TRAIL }));
     await s3.send(new DeleteObjectCommand({ Bucket: BUCKET, Key: inserted }));
-    ({ logs, digests } = await until('every log file in a digest', allDigested));
+    ({ logs, digests } = await until(allDigested, 'every log file in a digest', {
+      ms: 40_000,
+      everyMs: 250,
+    }));
     expect(result.code).toBe(1);
     expect(result.err).toEqual([`Log file\t${url(inserted)}\tINVALID: listed by no digest (inserted)`]);
   });

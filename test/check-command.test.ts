@@ -47,6 +47,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN } from './helpers/child-server.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
 import { documentedTrailPolicy } from './helpers/trails.js';
+import { until } from './helpers/until.js';
 
 // `seawall check` on a stopped installation that real clients filled: clean, it exits 0; each kind of damage
 // made to a copy of it is named on its own line, with exit 1.
@@ -114,16 +115,6 @@ function blobOf(dir: string, bucket: string, key: string): { id: string; path: s
   );
   const display = `objects/blobs/${id.slice(0, 2)}/${id}`;
   return { id, path: join(dir, display), display };
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
 }
 
 async function keysUnder(s3: S3Client, prefix: string): Promise<string[]> {
@@ -273,9 +264,9 @@ async function fill(t: TestSeawall): Promise<void> {
 
     // Stopped: what it logged is delivered and digested, then nothing more is written.
     await trail.send(new StopLoggingCommand({ Name: TRAIL }));
-    await until('every log file in a digest', () => allDigested(t, s3));
+    await until(() => allDigested(t, s3), 'every log file in a digest', { ms: 60_000, everyMs: 250 });
     await new Promise((resolve) => setTimeout(resolve, 2500));
-    await until('every log file in a digest', () => allDigested(t, s3));
+    await until(() => allDigested(t, s3), 'every log file in a digest', { ms: 60_000, everyMs: 250 });
   } finally {
     kms.destroy();
     trail.destroy();

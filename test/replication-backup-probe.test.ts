@@ -17,19 +17,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scratchDirs, seawallCli } from './helpers/backup.js';
 import { replicationRole } from './helpers/replication.js';
 import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
+import { until } from './helpers/until.js';
 
 const RETRIES = { firstDelayMs: 100, maxDelayMs: 400, attempts: 1000 };
 const MIB = 1024 * 1024;
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const found = await probe().catch(() => undefined);
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /** What of a version's representation S3 keeps and answers on HEAD: a replica answers the same. */
 function representation(head: HeadObjectCommandOutput) {
@@ -53,7 +44,7 @@ describe('replication keeps what a version is made of', () => {
 
   /** The source version's HEAD and its replica's, once the source says it is COMPLETED. */
   const bothSides = async (Key: string, VersionId: string | undefined) => {
-    const source = await waitFor(async () => {
+    const source = await until(async () => {
       const head = await s3.send(new HeadObjectCommand({ Bucket: 'lake', Key, VersionId }));
       return head.ReplicationStatus === 'COMPLETED' ? head : undefined;
     }, `${Key} to replicate`);

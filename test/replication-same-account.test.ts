@@ -45,6 +45,7 @@ import { failureOf } from './helpers/failure.js';
 import { allowReplicationRole, replicationRole, retainByDefault } from './helpers/replication.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
 import { makeCertificate } from './helpers/tls.js';
+import { until } from './helpers/until.js';
 
 const RETRIES = { firstDelayMs: 100, maxDelayMs: 400, attempts: 1000 };
 const MIB = 1024 * 1024;
@@ -57,16 +58,6 @@ function pattern(size: number, seed: number): Buffer {
 }
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
-
-async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const found = await probe().catch(() => undefined);
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /**
  * Same-account replication (S3's SRR): the destination is another bucket of the same installation, written
@@ -222,7 +213,7 @@ describe.each([
       }),
     );
     const second = await s3.send(new PutObjectCommand({ Bucket: 'lake', Key: 'data/a.csv', Body: 'two' }));
-    await waitFor(async () => {
+    await until(async () => {
       const head = await s3.send(new HeadObjectCommand({ Bucket: 'lake', Key: 'data/a.csv' }));
       return head.ReplicationStatus === 'COMPLETED' ? true : undefined;
     }, 'the second version to replicate');
@@ -241,7 +232,7 @@ describe.each([
     });
 
     const deleted = await s3.send(new DeleteObjectCommand({ Bucket: 'lake', Key: 'data/a.csv' }));
-    await waitFor(async () => {
+    await until(async () => {
       const versions = await s3.send(new ListObjectVersionsCommand({ Bucket: 'replica', Prefix: 'data/' }));
       return versions.DeleteMarkers?.find((m) => m.VersionId === deleted.VersionId && m.IsLatest);
     }, 'the delete marker');
@@ -255,13 +246,13 @@ describe.each([
     const version = { Key: 'tags/a', VersionId: put.VersionId };
     const replicaTags = async () =>
       (await s3.send(new GetObjectTaggingCommand({ Bucket: 'replica', ...version }))).TagSet ?? [];
-    await waitFor(async () => ((await replicaTags()).length === 1 ? true : undefined), 'the replica');
+    await until(async () => ((await replicaTags()).length === 1 ? true : undefined), 'the replica');
     const curated = [
       { Key: 'zone', Value: 'curated' },
       { Key: 'owner', Value: 'city' },
     ];
     await s3.send(new PutObjectTaggingCommand({ Bucket: 'lake', ...version, Tagging: { TagSet: curated } }));
-    await waitFor(
+    await until(
       async () => ((await replicaTags()).some((tag) => tag.Value === 'curated') ? true : undefined),
       'the new tags at the replica',
     );
@@ -269,7 +260,7 @@ describe.each([
     const head = await s3.send(new HeadObjectCommand({ Bucket: 'lake', ...version }));
     expect(head.ReplicationStatus).toBe('COMPLETED');
     await s3.send(new DeleteObjectTaggingCommand({ Bucket: 'lake', ...version }));
-    await waitFor(async () => ((await replicaTags()).length === 0 ? true : undefined), 'the tags to go');
+    await until(async () => ((await replicaTags()).length === 0 ? true : undefined), 'the tags to go');
   });
 
   it("carries a version's ACL and its later changes where the destination has ACLs, as S3 does", async () => {
@@ -325,7 +316,7 @@ describe.each([
         new PutObjectCommand({ Bucket: 'lake', Key, Body: 'x', ...(GrantRead ? { GrantRead } : {}) }),
       );
       for (const Bucket of ['second', 'replica'])
-        await waitFor(
+        await until(
           async () =>
             (await s3.send(new HeadObjectCommand({ Bucket, Key, VersionId }))).ReplicationStatus === 'REPLICA'
               ? true
@@ -339,14 +330,14 @@ describe.each([
       const version = await putReplicated('acl/a', `id="${reader}"`);
       // Grant headers give exactly the grants they name (the owner's full control is implicit no more).
       expect(await grantsIn('lake', version)).toEqual([`${reader}:READ`]);
-      await waitFor(
+      await until(
         async () => ((await grantsIn('second', version)).includes(`${reader}:READ`) ? true : undefined),
         "the version's ACL at the replica",
       );
       expect(await grantsIn('second', version)).toEqual([`${reader}:READ`]);
 
       await s3.send(new PutObjectAclCommand({ Bucket: 'lake', ...version, GrantReadACP: `id="${reader}"` }));
-      await waitFor(
+      await until(
         async () => ((await grantsIn('second', version)).includes(`${reader}:READ_ACP`) ? true : undefined),
         'the new ACL at the replica',
       );
@@ -404,7 +395,7 @@ describe.each([
       ['big/whole', { versionId: single.VersionId, etag: undefined, sha: sha256(whole) }],
     ]);
     for (const [Key, want] of expected) {
-      await waitFor(async () => {
+      await until(async () => {
         const head = await s3.send(new HeadObjectCommand({ Bucket: 'lake', Key }));
         return head.ReplicationStatus === 'COMPLETED' ? true : undefined;
       }, `${Key} to replicate`);
@@ -452,7 +443,7 @@ describe.each([
     const locked = config('vault');
     locked.Bucket = 'locked';
     await s3.send(new PutBucketReplicationCommand(locked));
-    const until = new Date(Math.ceil(Date.now() / 1000) * 1000 + 3 * 86_400_000);
+    const retainUntil = new Date(Math.ceil(Date.now() / 1000) * 1000 + 3 * 86_400_000);
     const put = await s3.send(
       new PutObjectCommand({
         Bucket: 'locked',
@@ -460,11 +451,11 @@ describe.each([
         Body: 'kept',
         ChecksumAlgorithm: 'SHA256',
         ObjectLockMode: 'COMPLIANCE',
-        ObjectLockRetainUntilDate: until,
+        ObjectLockRetainUntilDate: retainUntil,
         ObjectLockLegalHoldStatus: 'ON',
       }),
     );
-    await waitFor(async () => {
+    await until(async () => {
       const head = await s3.send(new HeadObjectCommand({ Bucket: 'locked', Key: 'records/2026.csv' }));
       return head.ReplicationStatus === 'COMPLETED' ? true : undefined;
     }, 'the locked version to replicate');
@@ -473,13 +464,13 @@ describe.each([
       VersionId: put.VersionId,
       ReplicationStatus: 'REPLICA',
       ObjectLockMode: 'COMPLIANCE',
-      ObjectLockRetainUntilDate: until,
+      ObjectLockRetainUntilDate: retainUntil,
       ObjectLockLegalHoldStatus: 'ON',
     });
 
     // Later changes of the version's retention and legal hold go to the replica too, as S3 replicates them.
     const version = { Key: 'records/2026.csv', VersionId: put.VersionId };
-    const later = new Date(until.getTime() + 86_400_000);
+    const later = new Date(retainUntil.getTime() + 86_400_000);
     await s3.send(
       new PutObjectRetentionCommand({
         Bucket: 'locked',
@@ -491,7 +482,7 @@ describe.each([
       new PutObjectLegalHoldCommand({ Bucket: 'locked', ...version, LegalHold: { Status: 'OFF' } }),
     );
     const replicaHead = () => s3.send(new HeadObjectCommand({ Bucket: 'vault', ...version }));
-    await waitFor(async () => {
+    await until(async () => {
       const head = await replicaHead();
       return head.ObjectLockRetainUntilDate?.getTime() === later.getTime() &&
         head.ObjectLockLegalHoldStatus === 'OFF'
@@ -515,7 +506,7 @@ describe.each([
       }),
     );
     const unretained = { Key: 'draft/plain.csv', VersionId: plain.VersionId };
-    const defaulted = await waitFor(async () => {
+    const defaulted = await until(async () => {
       const head = await s3.send(new HeadObjectCommand({ Bucket: 'vault', ...unretained }));
       return head.ObjectLockMode === 'GOVERNANCE' ? head.ObjectLockRetainUntilDate : undefined;
     }, "the replica with the destination's default retention");
@@ -534,7 +525,7 @@ describe.each([
     await s3.send(
       new PutObjectLegalHoldCommand({ Bucket: 'locked', ...unretained, LegalHold: { Status: 'ON' } }),
     );
-    await waitFor(async () => {
+    await until(async () => {
       const head = await s3.send(new HeadObjectCommand({ Bucket: 'vault', ...unretained }));
       return head.ObjectLockLegalHoldStatus === 'ON' ? true : undefined;
     }, 'the legal hold at the replica');
@@ -556,7 +547,7 @@ describe.each([
       }),
     );
     const draft = { Key: 'draft/2026.csv', VersionId: governed.VersionId };
-    await waitFor(async () => {
+    await until(async () => {
       const head = await s3.send(new HeadObjectCommand({ Bucket: 'vault', ...draft }));
       return head.ObjectLockMode === 'GOVERNANCE' ? true : undefined;
     }, 'the governed replica');
@@ -568,7 +559,7 @@ describe.each([
         BypassGovernanceRetention: true,
       }),
     );
-    await waitFor(async () => {
+    await until(async () => {
       const head = await s3.send(new HeadObjectCommand({ Bucket: 'vault', ...draft }));
       return head.ObjectLockMode === undefined ? true : undefined;
     }, 'the retention to go from the replica');
@@ -589,14 +580,14 @@ describe.each([
     // S3: "the destination bucket must also have Object Lock enabled" (DstBucketObjectLockConfigMissing), for a
     // version with no retention or legal hold of its own too: its replica would lose the bucket's protection.
     const put = await s3.send(new PutObjectCommand({ Bucket: 'sealed', Key: 'open.csv', Body: 'open' }));
-    await waitFor(async () => {
+    await until(async () => {
       const head = await s3.send(new HeadObjectCommand({ Bucket: 'sealed', Key: 'open.csv' }));
       return head.ReplicationStatus === 'FAILED' ? true : undefined;
     }, 'open.csv to be marked FAILED');
     // For that reason (the role may do all the rest), and its delete marker is not replicated either.
     await s3.send(new DeleteObjectCommand({ Bucket: 'sealed', Key: 'open.csv' }));
     const logs = new CloudWatchLogsClient(asRoot());
-    const reasons = await waitFor(async () => {
+    const reasons = await until(async () => {
       const { events = [] } = await logs.send(
         new FilterLogEventsCommand({
           logGroupName: '/seawall/server',
@@ -632,7 +623,7 @@ describe.each([
         }),
       );
     const settled = (Key: string) =>
-      waitFor(async () => {
+      until(async () => {
         const { ReplicationStatus } = await s3.send(new HeadObjectCommand({ Bucket: 'lake', Key }));
         return ReplicationStatus === 'PENDING' ? undefined : ReplicationStatus;
       }, `${Key} to settle`);
@@ -649,9 +640,7 @@ describe.each([
     await configure('replica', 'elsewhere');
     const one = await s3.send(new PutObjectCommand({ Bucket: 'lake', Key: 'multi/b', Body: 'to one' }));
     expect(await settled('multi/b')).toBe('FAILED');
-    expect(await waitFor(() => versionIn('replica', 'multi/b'), 'the replica of multi/b')).toBe(
-      one.VersionId,
-    );
+    expect(await until(() => versionIn('replica', 'multi/b'), 'the replica of multi/b')).toBe(one.VersionId);
   });
 
   it('raises s3:Replication:OperationFailedReplication for a version marked FAILED where its rule has metrics', async () => {
@@ -679,7 +668,7 @@ describe.each([
         }),
       );
     const failed = (Key: string) =>
-      waitFor(async () => {
+      until(async () => {
         const { ReplicationStatus } = await s3.send(new HeadObjectCommand({ Bucket: 'lake', Key }));
         return ReplicationStatus === 'FAILED' ? true : undefined;
       }, `${Key} to be marked FAILED`);
@@ -703,7 +692,7 @@ describe.each([
       const put = await s3.send(new PutObjectCommand({ Bucket: 'lake', Key: 'failing/loud', Body: 'loud' }));
       await failed('failing/loud');
       // Events go out in the order they were stored: once this one is here, the quiet one would have been.
-      const [event] = await waitFor(async () => (seen.length > 0 ? seen : undefined), 'the failure event');
+      const [event] = await until(async () => (seen.length > 0 ? seen : undefined), 'the failure event');
       expect(seen).toHaveLength(1);
       expect(event).toMatchObject({
         eventVersion: '2.2',
@@ -818,7 +807,7 @@ describe.each([
     // The role has no s3:ReplicateObject on this destination; nor may it read private/ at the source.
     for (const Key of ['data/b.csv', 'private/c.csv']) {
       await s3.send(new PutObjectCommand({ Bucket: 'lake', Key, Body: 'x' }));
-      await waitFor(async () => {
+      await until(async () => {
         const head = await s3.send(new HeadObjectCommand({ Bucket: 'lake', Key }));
         return head.ReplicationStatus === 'FAILED' ? true : undefined;
       }, `${Key} to be marked FAILED`);
@@ -880,7 +869,7 @@ describe('bucket replication to a bucket of an installation with a cold tier', (
     expect(await failureOf(configure('GLACIER'))).toMatchObject({ code: 'NotImplemented', status: 501 });
     await configure('STANDARD_IA');
     const put = await s3.send(new PutObjectCommand({ Bucket: 'lake', Key: 'cold.csv', Body: 'rarely read' }));
-    await waitFor(async () => {
+    await until(async () => {
       const head = await s3.send(new HeadObjectCommand({ Bucket: 'lake', Key: 'cold.csv' }));
       return head.ReplicationStatus === 'COMPLETED' ? true : undefined;
     }, 'cold.csv to replicate');

@@ -47,6 +47,7 @@ import {
   retainByDefault,
 } from './helpers/replication.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
+import { until } from './helpers/until.js';
 
 const RETRIES = { firstDelayMs: 100, maxDelayMs: 400, attempts: 1000 };
 
@@ -145,16 +146,6 @@ class Relay {
       }
     });
     upstream.pipe(client);
-  }
-}
-
-async function until<T>(probe: () => Promise<T | undefined>, what: string, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const found = await probe().catch(() => undefined);
-    if (found !== undefined) return found;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 

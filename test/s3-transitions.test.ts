@@ -24,6 +24,7 @@ import type { S3EventRecord } from '../src/storage/index.js';
 import { awsCli } from './helpers/aws-cli.js';
 import { failureOf } from './helpers/failure.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
+import { until } from './helpers/until.js';
 
 /** The blob files under a tier's directory. */
 function blobsUnder(root: string): string[] {
@@ -31,14 +32,6 @@ function blobsUnder(root: string): string[] {
   return readdirSync(dir, { recursive: true })
     .map(String)
     .filter((name) => /[0-9a-f]{32}$/.test(name));
-}
-
-async function until(check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error('timed out');
 }
 
 const classOf = async (s3: S3Client, Bucket: string, Key: string) =>
@@ -127,7 +120,7 @@ describe('lifecycle transitions to the cold tier', () => {
       Bucket,
     ]);
     expect(JSON.parse(cli.stdout).Rules[0].Transitions).toEqual([{ Days: 1, StorageClass: 'GLACIER_IR' }]);
-    await until(async () => (await classOf(s3, Bucket, 'data/big.bin')) === 'GLACIER_IR');
+    await until(async () => (await classOf(s3, Bucket, 'data/big.bin')) === 'GLACIER_IR', 'the transition');
     stop();
     // Under 128 KiB, nothing moves (x-amz-transition-default-minimum-object-size all_storage_classes_128K).
     expect(await classOf(s3, Bucket, 'data/small.bin')).toBe('STANDARD');
@@ -260,7 +253,7 @@ describe('lifecycle transitions to the cold tier', () => {
           v.StorageClass,
         ]),
       );
-    await until(async () => (await classes())[old.VersionId as string] === 'GLACIER_IR');
+    await until(async () => (await classes())[old.VersionId as string] === 'GLACIER_IR', 'the transition');
     expect((await classes())[current.VersionId as string]).toBe('STANDARD');
     const read = await s3.send(new GetObjectCommand({ Bucket, Key: 'doc', VersionId: old.VersionId }));
     expect(read.StorageClass).toBe('GLACIER_IR');

@@ -15,11 +15,10 @@ import {
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scratchDirs, seawallCli } from './helpers/backup.js';
-import { replicationRole } from './helpers/replication.js';
+import { RETRIES, replicationRole } from './helpers/replication.js';
 import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 import { until } from './helpers/until.js';
 
-const RETRIES = { firstDelayMs: 100, maxDelayMs: 400, attempts: 1000 };
 const MIB = 1024 * 1024;
 
 /** What of a version's representation S3 keeps and answers on HEAD: a replica answers the same. */

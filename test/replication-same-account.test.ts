@@ -42,12 +42,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { S3EventRecord } from '../src/storage/notifications.js';
 import { REPLICA_HEADER } from '../src/storage/replication.js';
 import { failureOf } from './helpers/failure.js';
-import { allowReplicationRole, replicationRole, retainByDefault } from './helpers/replication.js';
+import { allowReplicationRole, RETRIES, replicationRole, retainByDefault } from './helpers/replication.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
 import { makeCertificate } from './helpers/tls.js';
 import { until } from './helpers/until.js';
 
-const RETRIES = { firstDelayMs: 100, maxDelayMs: 400, attempts: 1000 };
 const MIB = 1024 * 1024;
 
 /** Bytes that differ from part to part, so a part sent twice or out of place changes the digest. */

@@ -42,14 +42,13 @@ import { failure, failureOf } from './helpers/failure.js';
 import { policyUser } from './helpers/iam-user.js';
 import {
   allowReplicationRole,
+  RETRIES,
   registerRemote,
   replicationRole,
   retainByDefault,
 } from './helpers/replication.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
 import { until } from './helpers/until.js';
-
-const RETRIES = { firstDelayMs: 100, maxDelayMs: 400, attempts: 1000 };
 
 async function freePort(): Promise<number> {
   const server = createServer();

@@ -4,6 +4,9 @@ import { PutObjectLockConfigurationCommand, type S3Client } from '@aws-sdk/clien
 import { dataDirLayout, PROFILE } from '../../src/data-dir.js';
 import { BIN } from './child-server.js';
 
+/** Replication retries for tests: quick, and enough of them that a delivery outlasts a destination's outage. */
+export const RETRIES = { firstDelayMs: 100, maxDelayMs: 400, attempts: 1000 };
+
 /**
  * `seawall remote add` on the source's data directory: the destination Seawall at `endpoint`, in `account`,
  * reached with the root key its own data directory holds.

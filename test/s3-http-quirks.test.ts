@@ -332,7 +332,9 @@ describe('HTTP details', () => {
     const week = await get('604801');
     expect(week.status).toBe(400);
     expect(code(week.body)).toBe('AuthorizationQueryParametersError');
-    expect(week.body).toContain('X-Amz-Expires must be less than a week (in seconds) that is 604800');
+    expect(week.body).toContain(
+      'X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than 604800 seconds',
+    );
     const negative = await get('-1');
     expect(negative.status).toBe(400);
     expect(negative.body).toContain('X-Amz-Expires must be non-negative');

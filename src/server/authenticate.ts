@@ -107,9 +107,26 @@ function sigV2Refused(): AppError {
   );
 }
 
+/** Whether the query string carries a signature too: SigV4's X-Amz-Algorithm, or SigV2's Signature. */
+function hasQuerySignature(line: RequestLine): boolean {
+  return line.query.some(([name]) => name === 'X-Amz-Algorithm' || name === 'Signature');
+}
+
+/** S3 takes one signature: which one to check would otherwise be a guess. It echoes the header it refuses. */
+function twoMechanisms(authorization: string): AppError {
+  return badRequest(
+    'InvalidArgument',
+    'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified',
+    { ArgumentName: 'Authorization', ArgumentValue: authorization },
+  );
+}
+
 function signatureParts(line: RequestLine): SignatureParts {
-  if (isSigV2(line)) throw sigV2Refused();
   const authorization = line.headers.authorization;
+  // S3's rule; what the other services answer is not known, so they keep using the header.
+  if (authorization !== undefined && hasQuerySignature(line) && signedService(line) === 's3')
+    throw twoMechanisms(authorization);
+  if (isSigV2(line)) throw sigV2Refused();
   if (authorization !== undefined) {
     let amzDate = line.headers['x-amz-date'];
     if (amzDate === undefined && line.headers.date !== undefined) {
@@ -125,42 +142,72 @@ function signatureParts(line: RequestLine): SignatureParts {
   throw authError('MissingAuthenticationToken', 'Access Denied: the request is not signed.');
 }
 
+/** A time as S3 writes it in an error document's ServerTime and Expires: ISO 8601, to the second. */
+function isoSeconds(time: Date | number): string {
+  return new Date(time).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function credentialDateMismatch(parts: SignatureParts): AppError {
+  // The other services answer that the signature does not match; S3 that the header or query is malformed.
+  if (parts.service !== 's3') {
+    return authError(
+      'SignatureDoesNotMatch',
+      `The credential date ${parts.scopeDate} does not match the request date ${parts.amzDate}.`,
+    );
+  }
+  if (parts.kind === 'header') {
+    return authError(
+      'AuthorizationHeaderMalformed',
+      'The authorization header is malformed; Invalid credential date. Date is not the same as X-Amz-Date.',
+    );
+  }
+  return authError(
+    'AuthorizationQueryParametersError',
+    `Invalid credential date "${parts.scopeDate}". This date is not the same as X-Amz-Date: "${parts.amzDate.slice(0, 8)}".`,
+  );
+}
+
 function checkTime(parts: SignatureParts, now: Date): void {
   const requestTime = parseAmzDate(parts.amzDate);
   if (!requestTime) {
     const failure = parts.kind === 'query' ? 'AuthorizationQueryParametersError' : 'AccessDenied';
     throw authError(failure, `X-Amz-Date must be in the ISO8601 Long Format "yyyyMMdd'T'HHmmss'Z'"`);
   }
-  if (parts.scopeDate !== parts.amzDate.slice(0, 8)) {
-    throw authError(
-      'SignatureDoesNotMatch',
-      `The credential date ${parts.scopeDate} does not match the request date ${parts.amzDate}.`,
-    );
-  }
-  const skew = requestTime.getTime() - now.getTime();
-  if (parts.kind === 'header') {
-    if (Math.abs(skew) > MAX_SKEW_MS) {
-      throw authError(
-        'RequestTimeTooSkewed',
-        'The difference between the request time and the current time is too large.',
-        {
-          RequestTime: parts.amzDate,
-          ServerTime: now.toISOString(),
-          MaxAllowedSkewMilliseconds: String(MAX_SKEW_MS),
-        },
-      );
-    }
+  if (parts.scopeDate !== parts.amzDate.slice(0, 8)) throw credentialDateMismatch(parts);
+  if (parts.kind === 'query') {
+    checkPresignedWindow(parts, requestTime, now);
     return;
   }
-  if (skew > MAX_SKEW_MS) throw authError('AccessDenied', 'Request is not yet valid');
+  if (Math.abs(requestTime.getTime() - now.getTime()) > MAX_SKEW_MS) {
+    throw authError(
+      'RequestTimeTooSkewed',
+      'The difference between the request time and the current time is too large.',
+      {
+        RequestTime: parts.amzDate,
+        ServerTime: isoSeconds(now),
+        MaxAllowedSkewMilliseconds: String(MAX_SKEW_MS),
+      },
+    );
+  }
+}
+
+/** A presigned URL is valid from its X-Amz-Date (give or take the clock skew) for X-Amz-Expires seconds. */
+function checkPresignedWindow(parts: SignatureParts, requestTime: Date, now: Date): void {
   const expiresAt = requestTime.getTime() + (parts.expires ?? 0) * 1000;
+  if (requestTime.getTime() - now.getTime() > MAX_SKEW_MS) {
+    // S3 writes this X-Amz-Date in milliseconds since the epoch, unlike the one the URL carries.
+    throw authError('AccessDenied', 'Request is not yet valid', {
+      'X-Amz-Date': String(requestTime.getTime()),
+      Expires: isoSeconds(expiresAt),
+      ServerTime: isoSeconds(now),
+    });
+  }
   // X-Amz-Expires=0 is a URL that was never valid.
   if (now.getTime() > expiresAt || parts.expires === 0) {
     throw authError('ExpiredRequest', 'Request has expired', {
       'X-Amz-Expires': String(parts.expires),
-      // S3 writes both to the second.
-      Expires: new Date(expiresAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      ServerTime: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      Expires: isoSeconds(expiresAt),
+      ServerTime: isoSeconds(now),
     });
   }
 }
@@ -207,6 +254,46 @@ function sha256Verifier(expected: string): Transform {
       }
     },
   });
+}
+
+/** Bytes as S3 spells them in an error document: two hex digits each, separated by spaces. */
+function spelledBytes(text: string): string {
+  return Buffer.from(text, 'utf8')
+    .toString('hex')
+    .replace(/(..)(?!$)/g, '$1 ');
+}
+
+/** Signed values that are secrets in their own right: a session token, and SSE-C keys. */
+const SECRET_HEADER_LINES =
+  /^(x-amz-security-token|x-amz-server-side-encryption-customer-key|x-amz-copy-source-server-side-encryption-customer-key):.*$/gm;
+const SECRET_QUERY_VALUES = /(^|&)(X-Amz-Security-Token)=[^&\n]*/gm;
+
+/** A canonical request as echoed in an error: the secrets it signed are left out, even for their sender. */
+function withoutSecrets(canonical: string): string {
+  return canonical
+    .replace(SECRET_HEADER_LINES, '$1:<redacted>')
+    .replace(SECRET_QUERY_VALUES, '$1$2=<redacted>');
+}
+
+/**
+ * S3's answer to a wrong signature: what it signed, as text and as bytes, so the client can find where its own
+ * canonical request differs. Both are built from the request alone, so the secret key is in neither; the
+ * secrets a request may sign (a session token, an SSE-C key) are left out of what is echoed.
+ */
+function signatureMismatch(parts: SignatureParts, toSign: string, signed: string): AppError {
+  const canonical = withoutSecrets(signed);
+  return authError(
+    'SignatureDoesNotMatch',
+    'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
+    {
+      AWSAccessKeyId: parts.accessKeyId,
+      StringToSign: toSign,
+      SignatureProvided: parts.signature,
+      StringToSignBytes: spelledBytes(toSign),
+      CanonicalRequest: canonical,
+      CanonicalRequestBytes: spelledBytes(canonical),
+    },
+  );
 }
 
 function lengthOf(value: string | undefined): number | undefined {
@@ -343,17 +430,8 @@ export async function authenticate(
   });
   const toSign = stringToSign(parts.amzDate, scope, canonical);
   const key = signingKey(identity.secretAccessKey, parts.scopeDate, parts.region, parts.service);
-  if (!signaturesEqual(hmacHex(key, toSign), parts.signature)) {
-    throw authError(
-      'SignatureDoesNotMatch',
-      'The request signature we calculated does not match the signature you provided. Check your key and signing method.',
-      {
-        AWSAccessKeyId: parts.accessKeyId,
-        StringToSign: toSign,
-        SignatureProvided: parts.signature,
-      },
-    );
-  }
+  if (!signaturesEqual(hmacHex(key, toSign), parts.signature))
+    throw signatureMismatch(parts, toSign, canonical);
   requireSignedAmzHeaders(line.headers, parts);
   checkSessionToken(identity, line, parts, deps.clock.now());
 

@@ -64,9 +64,18 @@ const PROTOCOL_MESSAGES: Partial<Record<AuthFailure, string>> = {
   InvalidAccessKeyId: INVALID_TOKEN_MESSAGE,
 };
 
-export function authError(failure: AuthFailure, message: string, fields?: Record<string, string>): AppError {
+/**
+ * An auth failure in S3's words (`message`, with the extra elements S3 puts in its error document); the JSON and
+ * query services word some failures otherwise (`otherwise`).
+ */
+export function authError(
+  failure: AuthFailure,
+  message: string,
+  fields?: Record<string, string>,
+  otherwise?: string,
+): AppError {
   const [code, status, json, query] = AUTH_FAILURES[failure];
-  const protocolMessage = PROTOCOL_MESSAGES[failure];
+  const protocolMessage = otherwise ?? PROTOCOL_MESSAGES[failure];
   return new AppError(code, status, message, {
     ...(fields ? { fields } : {}),
     protocolCodes: { json, query },
@@ -98,11 +107,20 @@ export function matchCredential(
   return { accessKeyId, scopeDate, region, service };
 }
 
-function parseCredential(value: string, failure: AuthFailure) {
+/** How S3 begins a complaint about the credential, in the header or in a presigned URL. */
+const CREDENTIAL_PREFIX = {
+  AuthorizationHeaderMalformed: 'The authorization header is malformed;',
+  AuthorizationQueryParametersError: 'Error parsing the X-Amz-Credential parameter;',
+} as const;
+
+function parseCredential(value: string, failure: keyof typeof CREDENTIAL_PREFIX) {
   const parts = matchCredential(value);
   if (!parts)
     throw authError(
       failure,
+      `${CREDENTIAL_PREFIX[failure]} the Credential is mal-formed; expecting "<YOUR-AKID>/YYYYMMDD/REGION/SERVICE/aws4_request".`,
+      undefined,
+      // The other services are not S3: they keep Seawall's own wording, which names what was sent.
       `the credential '${value.slice(0, 200)}' is not of the form KEY/YYYYMMDD/region/service/aws4_request`,
     );
   return parts;
@@ -190,7 +208,9 @@ export function parsePresignedQuery(query: QueryParams): SignatureParts {
   const seconds = Number(expires);
   if (seconds < 0) throw malformed('X-Amz-Expires must be non-negative');
   if (seconds > 604_800)
-    throw malformed('X-Amz-Expires must be less than a week (in seconds) that is 604800');
+    throw malformed(
+      'X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than 604800 seconds',
+    );
   if (!SIGNATURE.test(signature)) throw malformed('X-Amz-Signature is not 64 hex digits.');
   if (!HEADER_LIST.test(signedHeaders)) throw malformed('X-Amz-SignedHeaders is not a list of header names.');
   return {

@@ -2,6 +2,7 @@ import { AppError, badRequest } from '../errors.js';
 import { type ApiRequest, type ApiResponse, queryValue } from '../lib/http.js';
 import type { OperationRequest } from '../lib/operation.js';
 import { escapeXml, XML_SEQUENCE, type XmlObject } from '../lib/xml.js';
+import { checkLocationConstraint } from './location-constraint.js';
 import { requestOrigin } from './notifications.js';
 import { s3Arn } from './s3-arn.js';
 import { requireDigest } from './s3-digests.js';
@@ -215,12 +216,8 @@ export function createS3BucketApi(storage: StorageService): S3BucketApi {
             `CreateBucketConfiguration ${other.slice(0, 64)} is not implemented by this server.`,
           );
         const location = config.LocationConstraint;
-        if (location !== undefined && location !== '' && location !== req.region) {
-          throw badRequest(
-            'IllegalLocationConstraintException',
-            `The ${String(location).slice(0, 64)} location constraint is incompatible for the region specific endpoint this request was sent to.`,
-          );
-        }
+        if (location !== undefined && typeof location !== 'string') throw malformedXml();
+        checkLocationConstraint(location, req.region);
       }
       try {
         await storage.createBucket({
@@ -251,10 +248,12 @@ export function createS3BucketApi(storage: StorageService): S3BucketApi {
 
     async getBucketLocation(bucket: string): Promise<ApiResponse> {
       const row = await storage.headBucket(bucket);
+      // us-east-1 is the one region S3 answers with no constraint (its buckets are made without one).
+      const constraint = row.region === US_EAST_1 ? '' : escapeXml(row.region);
       return {
         status: 200,
         headers: { 'content-type': 'application/xml' },
-        body: `<?xml version="1.0" encoding="UTF-8"?>\n<LocationConstraint xmlns="${S3_NAMESPACE}">${escapeXml(row.region)}</LocationConstraint>`,
+        body: `<?xml version="1.0" encoding="UTF-8"?>\n<LocationConstraint xmlns="${S3_NAMESPACE}">${constraint}</LocationConstraint>`,
       };
     },
 

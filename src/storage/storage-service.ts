@@ -763,7 +763,13 @@ export function createStorageService(deps: {
       for (const id of blobIds) await discardBlob(id);
       if (outcome === 'missing') throw noSuchBucket(name);
       if (outcome === 'not-empty') {
-        throw conflict('BucketNotEmpty', 'The bucket you tried to delete is not empty', { BucketName: name });
+        // Where versioning was ever turned on, what is left may be only noncurrent versions or delete
+        // markers, which a plain listing does not show; S3 says so.
+        const versioned = (await versioningOf(name)) !== undefined;
+        const message = versioned
+          ? 'The bucket you tried to delete is not empty. You must delete all versions in the bucket.'
+          : 'The bucket you tried to delete is not empty';
+        throw conflict('BucketNotEmpty', message, { BucketName: name });
       }
     },
 

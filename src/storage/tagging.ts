@@ -16,6 +16,12 @@ const MAX_VALUE = 256;
 /** What S3 allows in tag keys and values: letters, digits, white space and `+ - = . _ : / @`, in any script. */
 const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 
+/** S3 words the refusal of an `aws:` key differently for an object and for a bucket. */
+const RESERVED_PREFIX: Record<TagTarget, string> = {
+  object: 'Your TagKey cannot be prefixed with aws:',
+  bucket: 'System tags cannot be added/updated by requester',
+};
+
 function invalidTag(message: string): AppError {
   return badRequest('InvalidTag', message);
 }
@@ -44,7 +50,7 @@ function checkTagSet(tags: readonly Tag[], target: TagTarget): Tag[] {
     if (length(Value) > MAX_VALUE) throw invalidTag('The TagValue you have provided is too long, max 256');
     if (!TAG_TEXT.test(Key)) throw invalidTag('The TagKey you have provided is invalid');
     if (!TAG_TEXT.test(Value)) throw invalidTag('The TagValue you have provided is invalid');
-    if (Key.toLowerCase().startsWith('aws:')) throw invalidTag('Your TagKey cannot be prefixed with aws:');
+    if (Key.toLowerCase().startsWith('aws:')) throw invalidTag(RESERVED_PREFIX[target]);
     if (seen.has(Key)) throw invalidTag('Cannot provide multiple Tags with the same key');
     seen.add(Key);
   }

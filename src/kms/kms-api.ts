@@ -214,6 +214,28 @@ function constraintsOf(input: JsonInput<string>): GrantConstraints | undefined {
     : { EncryptionContextSubset: ctx };
 }
 
+/**
+ * A DryRun member: the operation runs all the way (its checks, its key's state, its ciphertext) and then answers
+ * KMS's DryRunOperationException instead of its result, worded as recorded from AWS (LocalStack's
+ * test_kms.snapshot.json, test_generate_data_key_pair_dry_run).
+ */
+function dryRunnable<M extends string>(operation: JsonOperation<M>): JsonOperation<M | 'DryRun'> {
+  return {
+    ...operation,
+    members: [...operation.members, 'DryRun'],
+    async handle(input, req) {
+      const dryRun = flag(input, 'DryRun');
+      const answer = await operation.handle(input, req);
+      if (dryRun)
+        throw badRequest(
+          'DryRunOperationException',
+          'The request would have succeeded, but the DryRun option is set.',
+        );
+      return answer;
+    },
+  };
+}
+
 /** A KeyId member (KeyIdType): required, and at most 2048 characters, as the model bounds it. */
 function keyIdOf(input: JsonInput<string>, member: string): string {
   const value = required(input, member);
@@ -250,24 +272,27 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
       return operation.handle(input, req);
     },
   });
+  /** A cryptographic operation: it takes GrantTokens, and DryRun. */
+  const cryptographic = <M extends string>(operation: JsonOperation<M>) => tokened(dryRunnable(operation));
   /** GenerateDataKey, and without its plaintext in the answer: the same data key sealed the same way. */
   const dataKeyOperation = (withPlaintext: boolean) =>
-    tokened({
+    cryptographic({
       ...op(
         ['KeyId', 'KeySpec', 'NumberOfBytes', 'EncryptionContext'],
         keyOf('KeyId', true),
         async (input, req) => {
           const plaintext = randomBytes(dataKeyBytes(input));
-          const { arn, blob: sealed } = await kms.encrypt(
+          const sealed = await kms.encrypt(
             scopeOf(req),
             required(input, 'KeyId'),
             plaintext,
             context(input, 'EncryptionContext'),
           );
           return {
-            CiphertextBlob: b64(sealed),
+            CiphertextBlob: b64(sealed.blob),
             ...(withPlaintext ? { Plaintext: b64(plaintext) } : {}),
-            KeyId: arn,
+            KeyId: sealed.arn,
+            KeyMaterialId: sealed.keyMaterialId,
           };
         },
       ),
@@ -430,7 +455,7 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
       return { Aliases: items, ...rest };
     }),
 
-    Encrypt: tokened({
+    Encrypt: cryptographic({
       ...op(
         ['KeyId', 'Plaintext', 'EncryptionContext', 'EncryptionAlgorithm'],
         keyOf('KeyId', true),
@@ -447,7 +472,7 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
       ),
       conditions: (input: JsonInput<string>) => contextConditions(context(input, 'EncryptionContext')),
     }),
-    Decrypt: tokened({
+    Decrypt: cryptographic({
       ...op(
         ['CiphertextBlob', 'EncryptionContext', 'KeyId', 'EncryptionAlgorithm'],
         // The key is the one the ciphertext names; a KeyId given must name the same one (checked after).
@@ -456,18 +481,23 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
         ],
         async (input, req) => {
           algorithm(input, 'EncryptionAlgorithm');
-          const { arn, plaintext } = await kms.decrypt(
+          const opened = await kms.decrypt(
             scopeOf(req),
             blob(input, 'CiphertextBlob', MAX_CIPHERTEXT),
             context(input, 'EncryptionContext'),
             text(input, 'KeyId'),
           );
-          return { KeyId: arn, Plaintext: b64(plaintext), EncryptionAlgorithm: 'SYMMETRIC_DEFAULT' };
+          return {
+            KeyId: opened.arn,
+            Plaintext: b64(opened.plaintext),
+            EncryptionAlgorithm: 'SYMMETRIC_DEFAULT',
+            KeyMaterialId: opened.keyMaterialId,
+          };
         },
       ),
       conditions: (input: JsonInput<string>) => contextConditions(context(input, 'EncryptionContext')),
     }),
-    ReEncrypt: tokened({
+    ReEncrypt: cryptographic({
       ...op(
         [
           'CiphertextBlob',
@@ -510,6 +540,8 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
             KeyId: sealed.arn,
             SourceEncryptionAlgorithm: 'SYMMETRIC_DEFAULT',
             DestinationEncryptionAlgorithm: 'SYMMETRIC_DEFAULT',
+            SourceKeyMaterialId: opened.keyMaterialId,
+            DestinationKeyMaterialId: sealed.keyMaterialId,
           };
         },
       ),
@@ -526,7 +558,7 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
       if (bytes === undefined) throw kmsValidation('NumberOfBytes is required.');
       return { Plaintext: b64(randomBytes(bytes)) };
     }),
-    GenerateMac: tokened(
+    GenerateMac: cryptographic(
       op(['KeyId', 'Message', 'MacAlgorithm'], keyOf('KeyId', true), async (input, req) => {
         macAlgorithm(input);
         const { arn, mac } = await kms.generateMac(
@@ -537,7 +569,7 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
         return { Mac: b64(mac), MacAlgorithm: 'HMAC_SHA_256', KeyId: arn };
       }),
     ),
-    VerifyMac: tokened(
+    VerifyMac: cryptographic(
       op(['KeyId', 'Message', 'Mac', 'MacAlgorithm'], keyOf('KeyId', true), async (input, req) => {
         macAlgorithm(input);
         const arn = await kms.verifyMac(

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { KeyStore } from './key-store.js';
 import { type EncryptionContext, open, sealedHeader } from './kms-ciphertext.js';
-import { keyArn, materialContext, serviceKeyContext } from './kms-service.js';
+import { keyArn, keyMaterialId, materialContext, serviceKeyContext } from './kms-service.js';
 import type { DataKeyKms } from './object-keyring.js';
 
 /**
@@ -129,7 +129,11 @@ export function createOfflineKms(db: Kysely<Database>, keyStore: KeyStore): Offl
         );
       }
       try {
-        return { arn, plaintext: open(material, blob, context) };
+        return {
+          arn,
+          plaintext: open(material, blob, context),
+          keyMaterialId: keyMaterialId(header.materialId),
+        };
       } catch {
         throw new OfflineKeyError(
           'ciphertext',

@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { KmsAliasTable, KmsKeyTable } from '../db/schema.js';
@@ -127,6 +127,14 @@ export function materialContext(scope: KmsScope, keyId: string, materialId: stri
 /** What the material of one of Seawall's own keys (see KmsService.serviceKey) is wrapped bound to. */
 export function serviceKeyContext(name: string): string {
   return `seawall:service-key:${name}`;
+}
+
+/**
+ * The KeyMaterialId KMS answers for a version of a key's material: 64 hexadecimal digits (its API model's
+ * BackingKeyIdType), the same for every use of that version.
+ */
+export function keyMaterialId(materialId: string): string {
+  return createHash('sha256').update(`seawall:key-material:${materialId}`).digest('hex');
 }
 
 export function aliasArn(scope: KmsScope, name: string): string {
@@ -356,13 +364,13 @@ export interface KmsService {
     keyId: string,
     plaintext: Buffer,
     context: EncryptionContext,
-  ): Promise<{ arn: string; blob: Buffer }>;
+  ): Promise<{ arn: string; blob: Buffer; keyMaterialId: string }>;
   decrypt(
     scope: KmsScope,
     blob: Buffer,
     context: EncryptionContext,
     keyId?: string,
-  ): Promise<{ arn: string; plaintext: Buffer }>;
+  ): Promise<{ arn: string; plaintext: Buffer; keyMaterialId: string }>;
   generateMac(scope: KmsScope, keyId: string, message: Buffer): Promise<{ arn: string; mac: Buffer }>;
   verifyMac(scope: KmsScope, keyId: string, message: Buffer, mac: Buffer): Promise<string>;
   getPolicy(scope: KmsScope, keyId: string): Promise<string>;
@@ -951,6 +959,7 @@ export function createKmsService(deps: {
       return {
         arn: keyArn(scope, row.id),
         blob: seal(bytes, { keyId: row.id, materialId: id }, plaintext, context),
+        keyMaterialId: keyMaterialId(id),
       };
     },
 
@@ -971,7 +980,11 @@ export function createKmsService(deps: {
       }
       checkUsable(scope, row, 'encrypt');
       const { bytes } = await material(scope, row, header.materialId);
-      return { arn: keyArn(scope, row.id), plaintext: open(bytes, blob, context) };
+      return {
+        arn: keyArn(scope, row.id),
+        plaintext: open(bytes, blob, context),
+        keyMaterialId: keyMaterialId(header.materialId),
+      };
     },
 
     async generateMac(scope, keyId, message) {

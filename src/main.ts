@@ -26,7 +26,7 @@ import type { Config } from './config.js';
 import { dataDirLayout, exists, PROFILE, writeFileOnce } from './data-dir.js';
 import { claimDataDir } from './data-dir-claim.js';
 import { prepareDataDir } from './data-dir-modes.js';
-import { type MetadataDb, openMetadataDb } from './db/database.js';
+import { type MetadataDb, missingDatabase, openMetadataDb } from './db/database.js';
 import { DEMO_DATASETS } from './demo/datasets.js';
 import { CURATED_DATABASE } from './demo/zones.js';
 import { createEngineLauncher, type EngineLauncher } from './engine/index.js';
@@ -164,8 +164,11 @@ const DOMAIN_MIGRATIONS = [
 ];
 
 /** The installation's metadata database, migrated to this version's schema. */
-export async function openStore(config: Config): Promise<MetadataDb> {
+export async function openStore(config: Config, options: { create?: boolean } = {}): Promise<MetadataDb> {
   const layout = dataDirLayout(config.dataDir);
+  // Only init makes metadata.db: anything else that finds it gone must not make a new, empty one and use it.
+  if (!config.metadataUrl && !options.create && !(await exists(layout.metadataDb)))
+    throw missingDatabase(layout.metadataDb);
   return openMetadataDb(
     config.metadataUrl ? { postgresUrl: config.metadataUrl } : { sqlitePath: layout.metadataDb },
     DOMAIN_MIGRATIONS,
@@ -232,7 +235,7 @@ export async function initDataDir(config: Config): Promise<RootCredentials> {
   await prepareDataDir(layout.root);
   if (!config.rootKey) await ensureRootKeyFile(layout.rootKey);
   const rootKey = await rootKeyOf(config);
-  const db = await openStore(config);
+  const db = await openStore(config, { create: true });
   try {
     const credentials = await rootAccountOf(createIam(db, rootKey, systemClock), config);
     await writeFileOnce(

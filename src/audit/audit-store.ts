@@ -1,4 +1,3 @@
-import { closeSync, openSync } from 'node:fs';
 import type BetterSqlite3 from 'better-sqlite3';
 import { PRIVATE_FILE_MODE } from '../data-dir-modes.js';
 import { openCheckedSqlite } from '../db/database.js';
@@ -114,9 +113,7 @@ function columnsOf(record: CloudTrailRecord) {
 
 /** Opens (creating if need be) the audit store at `path`, turning calls a dead process left into records. */
 export function openAuditStore(path: string): AuditStore {
-  // Private from its first byte (SQLite gives its WAL and shared-memory files the database file's mode).
-  closeSync(openSync(path, 'a', PRIVATE_FILE_MODE));
-  const db = openCheckedSqlite(path);
+  const db = openCheckedSqlite(path, { mode: PRIVATE_FILE_MODE });
   db.pragma('journal_mode = WAL');
   // NORMAL in WAL mode: a commit survives the process dying (not a power cut), without an fsync per call.
   db.pragma('synchronous = NORMAL');

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import type BetterSqlite3 from 'better-sqlite3';
 import { openSqliteReadOnly } from '../db/database.js';
 import type { CheckReport } from '../lib/check-report.js';
@@ -25,6 +25,11 @@ export function checkSqliteFile(
 ): boolean {
   if (!existsSync(path)) {
     if (options.required) report.problem(name, 'is missing');
+    return false;
+  }
+  // SQLite reads an empty file as an empty database, which passes its checks: a file cut to nothing does not.
+  if (statSync(path).size === 0) {
+    report.problem(name, 'is empty (0 bytes): its contents are lost; restore it from a backup');
     return false;
   }
   const pragma = options.quick ? 'quick_check' : 'integrity_check';

@@ -1,3 +1,4 @@
+import { closeSync, openSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import {
@@ -26,12 +27,47 @@ const DAMAGE_ADVICE =
   'run `seawall check` on the data directory to see what is damaged, and restore it from a backup';
 
 /**
+ * A database file that is there but holds no bytes lost them (truncated by a failing disk or a program that
+ * opened it for writing): SQLite would take it for a new, empty database and pass its check, and the start
+ * would serve an installation that had forgotten everything (for metadata.db, sweeping every blob as an
+ * orphan; for audit.db, beginning the trail afresh). SQLite writes the first page as it makes a database, so
+ * only a start killed in that instant leaves such a file honestly.
+ */
+function refuseEmpty(path: string): void {
+  const size = (() => {
+    try {
+      return statSync(path).size;
+    } catch {
+      return undefined;
+    }
+  })();
+  if (size === 0)
+    throw new DamagedDatabaseError(
+      `${basename(path)} is empty (0 bytes), as a file cut short is: ${DAMAGE_ADVICE} (or, if Seawall never served from this directory, remove it)`,
+    );
+}
+
+/**
+ * The error for a metadata.db that is not there in a data directory `seawall init` made (it makes the file):
+ * opening it would make a new, empty one, as above.
+ */
+export function missingDatabase(path: string): DamagedDatabaseError {
+  return new DamagedDatabaseError(
+    `${basename(path)} is missing from an initialised data directory (deleted or moved): ${DAMAGE_ADVICE}`,
+  );
+}
+
+/**
  * Opens one of the data directory's SQLite files for the server, after SQLite's quick_check of every page: a
  * damaged page stops the start with the file named, rather than answer from it (or fail on it) later. The
- * check reads the whole file once (0.3 s for a million object versions' rows in the page cache).
+ * check reads the whole file once (0.3 s for a million object versions' rows in the page cache). A file that is
+ * there but empty is refused (see refuseEmpty); one that is not there is made.
  */
-export function openCheckedSqlite(path: string): BetterSqlite3.Database {
+export function openCheckedSqlite(path: string, options: { mode?: number } = {}): BetterSqlite3.Database {
   const name = basename(path);
+  refuseEmpty(path);
+  // Made with `mode` from its first byte if new (SQLite gives its WAL and shared-memory files the file's mode).
+  if (options.mode !== undefined) closeSync(openSync(path, 'a', options.mode));
   let sqlite: BetterSqlite3.Database | undefined;
   try {
     // Waits for a writer the way the server's own connections do, rather than fail on one.

@@ -1,4 +1,3 @@
-import { closeSync, openSync } from 'node:fs';
 import type BetterSqlite3 from 'better-sqlite3';
 import { PRIVATE_FILE_MODE } from '../data-dir-modes.js';
 import { openCheckedSqlite } from '../db/database.js';
@@ -68,8 +67,7 @@ CREATE INDEX IF NOT EXISTS log_events_by_group ON log_events (group_name, time, 
 export type LogsDb = BetterSqlite3.Database;
 
 export function openLogsDb(path: string): LogsDb {
-  closeSync(openSync(path, 'a', PRIVATE_FILE_MODE));
-  const db = openCheckedSqlite(path);
+  const db = openCheckedSqlite(path, { mode: PRIVATE_FILE_MODE });
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');

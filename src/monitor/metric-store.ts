@@ -1,4 +1,3 @@
-import { closeSync, openSync } from 'node:fs';
 import type BetterSqlite3 from 'better-sqlite3';
 import { PRIVATE_FILE_MODE } from '../data-dir-modes.js';
 import { openCheckedSqlite } from '../db/database.js';
@@ -141,9 +140,7 @@ function storedMetric(row: MetricRow): StoredMetric {
 const ID_CACHE_LIMIT = 50_000;
 
 export function openMetricStore(path: string): MetricStore {
-  // Private from its first byte (SQLite gives its WAL and shared-memory files the database file's mode).
-  closeSync(openSync(path, 'a', PRIVATE_FILE_MODE));
-  const db = openCheckedSqlite(path);
+  const db = openCheckedSqlite(path, { mode: PRIVATE_FILE_MODE });
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');

@@ -164,6 +164,19 @@ describe('a signature that does not match', () => {
       'X-Amz-Security-Token=<redacted>',
     );
     expect(refused.body).not.toContain(encodeURIComponent(token));
+
+    // A presigned URL may carry them as query parameters, in any case (they are taken as headers).
+    const hoisted = new URL(presigned);
+    hoisted.searchParams.append('X-Amz-Server-Side-Encryption-Customer-Key', key);
+    hoisted.searchParams.append('x-amz-copy-source-server-side-encryption-customer-key', key);
+    hoisted.pathname = `/${BUCKET}/other.txt`;
+    const echoed = await fetchPath(hoisted);
+    expect(errorDocument(echoed.body, ['Code']).Code).toBe('SignatureDoesNotMatch');
+    for (const secret of [key, encodeURIComponent(key), token, encodeURIComponent(token)])
+      expect(echoed.body).not.toContain(secret);
+    expect(errorDocument(echoed.body, ['CanonicalRequest']).CanonicalRequest).toContain(
+      'X-Amz-Server-Side-Encryption-Customer-Key=<redacted>',
+    );
   });
 
   it('on a presigned URL too, its canonical request carrying the query but not the signature', async () => {
@@ -306,5 +319,8 @@ describe('malformed credentials and parameters', () => {
       ArgumentName: 'Authorization',
       ArgumentValue: headers.authorization,
     });
+    // Another scheme's credential (a gateway's, say) is never echoed.
+    const bearer = await fetchPath(url, { authorization: 'Bearer gateway-secret-token' });
+    expect(bearer.body).not.toContain('gateway-secret-token');
   });
 });

@@ -112,12 +112,18 @@ function hasQuerySignature(line: RequestLine): boolean {
   return line.query.some(([name]) => name === 'X-Amz-Algorithm' || name === 'Signature');
 }
 
-/** S3 takes one signature: which one to check would otherwise be a guess. It echoes the header it refuses. */
+/**
+ * S3 takes one signature: which one to check would otherwise be a guess. It echoes the header it refuses; an
+ * Authorization of another scheme (a gateway's Basic or Bearer credential) is named by its scheme alone.
+ */
 function twoMechanisms(authorization: string): AppError {
+  const echoed = /^(AWS4-HMAC-SHA256|AWS) /.test(authorization)
+    ? authorization.slice(0, 1024)
+    : (authorization.split(' ', 1)[0] as string).slice(0, 64);
   return badRequest(
     'InvalidArgument',
     'Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, Signature query string parameter or the Authorization header should be specified',
-    { ArgumentName: 'Authorization', ArgumentValue: authorization },
+    { ArgumentName: 'Authorization', ArgumentValue: echoed },
   );
 }
 
@@ -263,16 +269,46 @@ function spelledBytes(text: string): string {
     .replace(/(..)(?!$)/g, '$1 ');
 }
 
-/** Signed values that are secrets in their own right: a session token, and SSE-C keys. */
-const SECRET_HEADER_LINES =
-  /^(x-amz-security-token|x-amz-server-side-encryption-customer-key|x-amz-copy-source-server-side-encryption-customer-key):.*$/gm;
-const SECRET_QUERY_VALUES = /(^|&)(X-Amz-Security-Token)=[^&\n]*/gm;
+/**
+ * Signed values that are secrets in their own right: a session token, and SSE-C keys. A presigned URL may carry
+ * any of them as a query parameter, in any case (they are hoisted into headers), so names are compared decoded
+ * and lower-cased.
+ */
+const SECRET_NAMES: ReadonlySet<string> = new Set([
+  'x-amz-security-token',
+  'x-amz-server-side-encryption-customer-key',
+  'x-amz-copy-source-server-side-encryption-customer-key',
+]);
 
-/** A canonical request as echoed in an error: the secrets it signed are left out, even for their sender. */
+function isSecretName(encoded: string): boolean {
+  let name = encoded;
+  try {
+    name = decodeURIComponent(encoded);
+  } catch {
+    // Not percent-encoding after all: compared as it is.
+  }
+  return SECRET_NAMES.has(name.toLowerCase());
+}
+
+/**
+ * A canonical request as echoed in an error, the secrets it signed left out (even for their sender): its lines
+ * are the method, the path, the query, then one `name:value` line per signed header up to an empty line.
+ */
 function withoutSecrets(canonical: string): string {
-  return canonical
-    .replace(SECRET_HEADER_LINES, '$1:<redacted>')
-    .replace(SECRET_QUERY_VALUES, '$1$2=<redacted>');
+  const lines = canonical.split('\n');
+  lines[2] = (lines[2] ?? '')
+    .split('&')
+    .map((pair) => {
+      const name = pair.split('=', 1)[0] as string;
+      return isSecretName(name) ? `${name}=<redacted>` : pair;
+    })
+    .join('&');
+  for (let i = 3; i < lines.length && lines[i] !== ''; i++) {
+    const line = lines[i] as string;
+    const name = line.slice(0, line.indexOf(':'));
+    if (isSecretName(name)) lines[i] = `${name}:<redacted>`;
+  }
+  return lines.join('\n');
 }
 
 /**

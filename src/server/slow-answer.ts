@@ -49,7 +49,11 @@ export async function endWith(
       body.destroy();
       resolve();
     });
-    body.once('error', (error) => res.destroy(error));
+    // A body that fails or is destroyed, before this or halfway, gives the answer up (pipe alone would leave it
+    // open); one that ends has ended the answer through pipe.
+    finished(body, (error) => {
+      if (error) res.destroy(error);
+    });
     body.pipe(res);
   });
 }

@@ -30,8 +30,9 @@ const DAMAGE_ADVICE =
  * A database file that is there but holds no bytes lost them (truncated by a failing disk or a program that
  * opened it for writing): SQLite would take it for a new, empty database and pass its check, and the start
  * would serve an installation that had forgotten everything (for metadata.db, sweeping every blob as an
- * orphan; for audit.db, beginning the trail afresh). SQLite writes the first page as it makes a database, so
- * only a start killed in that instant leaves such a file honestly.
+ * orphan; for audit.db, beginning the trail afresh). SQLite makes an empty file; Seawall's opens set WAL mode,
+ * which writes the first page, at once (no await between), so only a process killed in that instant leaves such
+ * a file honestly.
  */
 function refuseEmpty(path: string): void {
   const size = (() => {
@@ -182,8 +183,11 @@ export async function openMetadataDb(
       sqlite.close();
       throw new DamagedDatabaseError(`${basename(path)} ${changed}: ${DAMAGE_ADVICE}`);
     }
-    await breakSeal(path);
+    // Before any await: a new file's first page is written here, in the same step as SQLite made the file, so
+    // no interruption but a kill in that instant leaves it empty (which the next open refuses, see refuseEmpty).
+    // A file already in WAL mode is not written, so the seal below still holds until it is broken.
     sqlite.pragma('journal_mode = WAL');
+    await breakSeal(path);
     // In WAL mode NORMAL loses nothing when the process dies (the WAL is in the OS's hands at each commit);
     // only a power cut can drop the last commits, whose blobs the start-up sweep then removes. FULL would
     // fsync inside every commit, and better-sqlite3 runs commits on the event loop.

@@ -15,9 +15,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scratchDirs, seawallCli } from './helpers/backup.js';
-import { RETRIES, replicationRole } from './helpers/replication.js';
+import { RETRIES, replicationRole, untilReplicated } from './helpers/replication.js';
 import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
-import { until } from './helpers/until.js';
 
 const MIB = 1024 * 1024;
 
@@ -43,7 +42,7 @@ describe('replication keeps what a version is made of', () => {
 
   /** The source version's HEAD and its replica's, once the source says it is COMPLETED. */
   const bothSides = async (Key: string, VersionId: string | undefined) => {
-    const source = await until(async () => {
+    const source = await untilReplicated(async () => {
       const head = await s3.send(new HeadObjectCommand({ Bucket: 'lake', Key, VersionId }));
       return head.ReplicationStatus === 'COMPLETED' ? head : undefined;
     }, `${Key} to replicate`);

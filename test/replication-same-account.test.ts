@@ -42,10 +42,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { S3EventRecord } from '../src/storage/notifications.js';
 import { REPLICA_HEADER } from '../src/storage/replication.js';
 import { failureOf } from './helpers/failure.js';
-import { allowReplicationRole, RETRIES, replicationRole, retainByDefault } from './helpers/replication.js';
+import {
+  allowReplicationRole,
+  RETRIES,
+  replicationRole,
+  retainByDefault,
+  untilReplicated,
+} from './helpers/replication.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
 import { makeCertificate } from './helpers/tls.js';
-import { until } from './helpers/until.js';
 
 const MIB = 1024 * 1024;
 
@@ -212,7 +217,7 @@ describe.each([
       }),
     );
     const second = await s3.send(new PutObjectCommand({ Bucket: 'lake', Key: 'data/a.csv', Body: 'two' }));
-    await until(async () => {
+    await untilReplicated(async () => {
       const head = await s3.send(new HeadObjectCommand({ Bucket: 'lake', Key: 'data/a.csv' }));
       return head.ReplicationStatus === 'COMPLETED' ? true : undefined;
     }, 'the second version to replicate');
@@ -231,7 +236,7 @@ describe.each([
     });
 
     const deleted = await s3.send(new DeleteObjectCommand({ Bucket: 'lake', Key: 'data/a.csv' }));
-    await until(async () => {
+    await untilReplicated(async () => {
       const versions = await s3.send(new ListObjectVersionsCommand({ Bucket: 'replica', Prefix: 'data/' }));
       return versions.DeleteMarkers?.find((m) => m.VersionId === deleted.VersionId && m.IsLatest);
     }, 'the delete marker');
@@ -245,13 +250,13 @@ describe.each([
     const version = { Key: 'tags/a', VersionId: put.VersionId };
     const replicaTags = async () =>
       (await s3.send(new GetObjectTaggingCommand({ Bucket: 'replica', ...version }))).TagSet ?? [];
-    await until(async () => ((await replicaTags()).length === 1 ? true : undefined), 'the replica');
+    await untilReplicated(async () => ((await replicaTags()).length === 1 ? true : undefined), 'the replica');
     const curated = [
       { Key: 'zone', Value: 'curated' },
       { Key: 'owner', Value: 'city' },
     ];
     await s3.send(new PutObjectTaggingCommand({ Bucket: 'lake', ...version, Tagging: { TagSet: curated } }));
-    await until(
+    await untilReplicated(
       async () => ((await replicaTags()).some((tag) => tag.Value === 'curated') ? true : undefined),
       'the new tags at the replica',
     );
@@ -259,7 +264,10 @@ describe.each([
     const head = await s3.send(new HeadObjectCommand({ Bucket: 'lake', ...version }));
     expect(head.ReplicationStatus).toBe('COMPLETED');
     await s3.send(new DeleteObjectTaggingCommand({ Bucket: 'lake', ...version }));
-    await until(async () => ((await replicaTags()).length === 0 ? true : undefined), 'the tags to go');
+    await untilReplicated(
+      async () => ((await replicaTags()).length === 0 ? true : undefined),
+      'the tags to go',
+    );
   });
 
   it("carries a version's ACL and its later changes where the destination has ACLs, as S3 does", async () => {
@@ -315,7 +323,7 @@ describe.each([
         new PutObjectCommand({ Bucket: 'lake', Key, Body: 'x', ...(GrantRead ? { GrantRead } : {}) }),
       );
       for (const Bucket of ['second', 'replica'])
-        await until(
+        await untilReplicated(
           async () =>
             (await s3.send(new HeadObjectCommand({ Bucket, Key, VersionId }))).ReplicationStatus === 'REPLICA'
               ? true
@@ -329,14 +337,14 @@ describe.each([
       const version = await putReplicated('acl/a', `id="${reader}"`);
       // Grant headers give exactly the grants they name (the owner's full control is implicit no more).
       expect(await grantsIn('lake', version)).toEqual([`${reader}:READ`]);
-      await until(
+      await untilReplicated(
         async () => ((await grantsIn('second', version)).includes(`${reader}:READ`) ? true : undefined),
         "the version's ACL at the replica",
       );
       expect(await grantsIn('second', version)).toEqual([`${reader}:READ`]);
 
       await s3.send(new PutObjectAclCommand({ Bucket: 'lake', ...version, GrantReadACP: `id="${reader}"` }));
-      await until(
+      await untilReplicated(
         async () => ((await grantsIn('second', version)).includes(`${reader}:READ_ACP`) ? true : undefined),
         'the new ACL at the replica',
       );
@@ -394,7 +402,7 @@ describe.each([
       ['big/whole', { versionId: single.VersionId, etag: undefined, sha: sha256(whole) }],
     ]);
     for (const [Key, want] of expected) {
-      await until(async () => {
+      await untilReplicated(async () => {
         const head = await s3.send(new HeadObjectCommand({ Bucket: 'lake', Key }));
         return head.ReplicationStatus === 'COMPLETED' ? true : undefined;
       }, `${Key} to replicate`);
@@ -454,7 +462,7 @@ describe.each([
         ObjectLockLegalHoldStatus: 'ON',
       }),
     );
-    await until(async () => {
+    await untilReplicated(async () => {
       const head = await s3.send(new HeadObjectCommand({ Bucket: 'locked', Key: 'records/2026.csv' }));
       return head.ReplicationStatus === 'COMPLETED' ? true : undefined;
     }, 'the locked version to replicate');
@@ -481,7 +489,7 @@ describe.each([
       new PutObjectLegalHoldCommand({ Bucket: 'locked', ...version, LegalHold: { Status: 'OFF' } }),
     );
     const replicaHead = () => s3.send(new HeadObjectCommand({ Bucket: 'vault', ...version }));
-    await until(async () => {
+    await untilReplicated(async () => {
       const head = await replicaHead();
       return head.ObjectLockRetainUntilDate?.getTime() === later.getTime() &&
         head.ObjectLockLegalHoldStatus === 'OFF'
@@ -505,7 +513,7 @@ describe.each([
       }),
     );
     const unretained = { Key: 'draft/plain.csv', VersionId: plain.VersionId };
-    const defaulted = await until(async () => {
+    const defaulted = await untilReplicated(async () => {
       const head = await s3.send(new HeadObjectCommand({ Bucket: 'vault', ...unretained }));
       return head.ObjectLockMode === 'GOVERNANCE' ? head.ObjectLockRetainUntilDate : undefined;
     }, "the replica with the destination's default retention");
@@ -524,7 +532,7 @@ describe.each([
     await s3.send(
       new PutObjectLegalHoldCommand({ Bucket: 'locked', ...unretained, LegalHold: { Status: 'ON' } }),
     );
-    await until(async () => {
+    await untilReplicated(async () => {
       const head = await s3.send(new HeadObjectCommand({ Bucket: 'vault', ...unretained }));
       return head.ObjectLockLegalHoldStatus === 'ON' ? true : undefined;
     }, 'the legal hold at the replica');
@@ -546,7 +554,7 @@ describe.each([
       }),
     );
     const draft = { Key: 'draft/2026.csv', VersionId: governed.VersionId };
-    await until(async () => {
+    await untilReplicated(async () => {
       const head = await s3.send(new HeadObjectCommand({ Bucket: 'vault', ...draft }));
       return head.ObjectLockMode === 'GOVERNANCE' ? true : undefined;
     }, 'the governed replica');
@@ -558,7 +566,7 @@ describe.each([
         BypassGovernanceRetention: true,
       }),
     );
-    await until(async () => {
+    await untilReplicated(async () => {
       const head = await s3.send(new HeadObjectCommand({ Bucket: 'vault', ...draft }));
       return head.ObjectLockMode === undefined ? true : undefined;
     }, 'the retention to go from the replica');
@@ -579,14 +587,14 @@ describe.each([
     // S3: "the destination bucket must also have Object Lock enabled" (DstBucketObjectLockConfigMissing), for a
     // version with no retention or legal hold of its own too: its replica would lose the bucket's protection.
     const put = await s3.send(new PutObjectCommand({ Bucket: 'sealed', Key: 'open.csv', Body: 'open' }));
-    await until(async () => {
+    await untilReplicated(async () => {
       const head = await s3.send(new HeadObjectCommand({ Bucket: 'sealed', Key: 'open.csv' }));
       return head.ReplicationStatus === 'FAILED' ? true : undefined;
     }, 'open.csv to be marked FAILED');
     // For that reason (the role may do all the rest), and its delete marker is not replicated either.
     await s3.send(new DeleteObjectCommand({ Bucket: 'sealed', Key: 'open.csv' }));
     const logs = new CloudWatchLogsClient(asRoot());
-    const reasons = await until(async () => {
+    const reasons = await untilReplicated(async () => {
       const { events = [] } = await logs.send(
         new FilterLogEventsCommand({
           logGroupName: '/seawall/server',
@@ -622,7 +630,7 @@ describe.each([
         }),
       );
     const settled = (Key: string) =>
-      until(async () => {
+      untilReplicated(async () => {
         const { ReplicationStatus } = await s3.send(new HeadObjectCommand({ Bucket: 'lake', Key }));
         return ReplicationStatus === 'PENDING' ? undefined : ReplicationStatus;
       }, `${Key} to settle`);
@@ -639,7 +647,9 @@ describe.each([
     await configure('replica', 'elsewhere');
     const one = await s3.send(new PutObjectCommand({ Bucket: 'lake', Key: 'multi/b', Body: 'to one' }));
     expect(await settled('multi/b')).toBe('FAILED');
-    expect(await until(() => versionIn('replica', 'multi/b'), 'the replica of multi/b')).toBe(one.VersionId);
+    expect(await untilReplicated(() => versionIn('replica', 'multi/b'), 'the replica of multi/b')).toBe(
+      one.VersionId,
+    );
   });
 
   it('raises s3:Replication:OperationFailedReplication for a version marked FAILED where its rule has metrics', async () => {
@@ -667,7 +677,7 @@ describe.each([
         }),
       );
     const failed = (Key: string) =>
-      until(async () => {
+      untilReplicated(async () => {
         const { ReplicationStatus } = await s3.send(new HeadObjectCommand({ Bucket: 'lake', Key }));
         return ReplicationStatus === 'FAILED' ? true : undefined;
       }, `${Key} to be marked FAILED`);
@@ -691,7 +701,10 @@ describe.each([
       const put = await s3.send(new PutObjectCommand({ Bucket: 'lake', Key: 'failing/loud', Body: 'loud' }));
       await failed('failing/loud');
       // Events go out in the order they were stored: once this one is here, the quiet one would have been.
-      const [event] = await until(async () => (seen.length > 0 ? seen : undefined), 'the failure event');
+      const [event] = await untilReplicated(
+        async () => (seen.length > 0 ? seen : undefined),
+        'the failure event',
+      );
       expect(seen).toHaveLength(1);
       expect(event).toMatchObject({
         eventVersion: '2.2',
@@ -806,7 +819,7 @@ describe.each([
     // The role has no s3:ReplicateObject on this destination; nor may it read private/ at the source.
     for (const Key of ['data/b.csv', 'private/c.csv']) {
       await s3.send(new PutObjectCommand({ Bucket: 'lake', Key, Body: 'x' }));
-      await until(async () => {
+      await untilReplicated(async () => {
         const head = await s3.send(new HeadObjectCommand({ Bucket: 'lake', Key }));
         return head.ReplicationStatus === 'FAILED' ? true : undefined;
       }, `${Key} to be marked FAILED`);
@@ -868,7 +881,7 @@ describe('bucket replication to a bucket of an installation with a cold tier', (
     expect(await failureOf(configure('GLACIER'))).toMatchObject({ code: 'NotImplemented', status: 501 });
     await configure('STANDARD_IA');
     const put = await s3.send(new PutObjectCommand({ Bucket: 'lake', Key: 'cold.csv', Body: 'rarely read' }));
-    await until(async () => {
+    await untilReplicated(async () => {
       const head = await s3.send(new HeadObjectCommand({ Bucket: 'lake', Key: 'cold.csv' }));
       return head.ReplicationStatus === 'COMPLETED' ? true : undefined;
     }, 'cold.csv to replicate');

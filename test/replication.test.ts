@@ -46,9 +46,9 @@ import {
   registerRemote,
   replicationRole,
   retainByDefault,
+  untilReplicated,
 } from './helpers/replication.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
-import { until } from './helpers/until.js';
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -322,7 +322,7 @@ describe('bucket replication to another Seawall process', () => {
     const refused = relay.refused;
     relay.cutAt = new RegExp(`PUT /replica/${Key}[? ]`);
     await s3.send(new PutObjectCommand({ Bucket: 'source', Key, Body: 'queued' }));
-    await until(
+    await untilReplicated(
       async () => (relay.refused > refused ? true : undefined),
       'an attempt while the destination is away',
     );
@@ -337,7 +337,7 @@ describe('bucket replication to another Seawall process', () => {
       ),
     ]);
     relay.resume();
-    await until(
+    await untilReplicated(
       async () => ((await statusOf(s3, 'source', Key)) === 'COMPLETED' ? true : undefined),
       'the queued delivery once the destination is back',
     );
@@ -414,7 +414,7 @@ describe('bucket replication to another Seawall process', () => {
     const second = await s3.send(new PutObjectCommand({ Bucket: 'source', Key: 'data/a.csv', Body: 'two' }));
     await s3.send(new PutObjectCommand({ Bucket: 'source', Key: 'other/b.csv', Body: 'not replicated' }));
     expect(['PENDING', 'COMPLETED']).toContain(await statusOf(s3, 'source', 'data/a.csv', first.VersionId));
-    await until(
+    await untilReplicated(
       async () => ((await statusOf(s3, 'source', 'data/a.csv')) === 'COMPLETED' ? true : undefined),
       'the second version to replicate',
     );
@@ -445,7 +445,7 @@ describe('bucket replication to another Seawall process', () => {
 
     const deleted = await s3.send(new DeleteObjectCommand({ Bucket: 'source', Key: 'data/a.csv' }));
     expect(deleted.DeleteMarker).toBe(true);
-    const marker = await until(async () => {
+    const marker = await untilReplicated(async () => {
       const listed = await replica.send(
         new ListObjectVersionsCommand({ Bucket: 'replica', Prefix: 'data/' }),
       );
@@ -458,7 +458,7 @@ describe('bucket replication to another Seawall process', () => {
       new DeleteObjectCommand({ Bucket: 'source', Key: 'data/a.csv', VersionId: first.VersionId }),
     );
     const third = await s3.send(new PutObjectCommand({ Bucket: 'source', Key: 'data/a.csv', Body: 'three' }));
-    await until(
+    await untilReplicated(
       async () =>
         (await text(replica, 'replica', 'data/a.csv', third.VersionId)) === 'three' ? true : undefined,
       'the third version',
@@ -505,7 +505,7 @@ describe('bucket replication to another Seawall process', () => {
         SSEKMSKeyId: sourceKey,
       }),
     );
-    await until(
+    await untilReplicated(
       async () => ((await statusOf(s3, 'source', 'data/sealed.bin')) === 'COMPLETED' ? true : undefined),
       'the SSE-KMS object to replicate',
     );
@@ -581,11 +581,11 @@ describe('bucket replication to another Seawall process', () => {
       }),
     );
     await destination.start();
-    await until(
+    await untilReplicated(
       async () => ((await statusOf(s3, 'source', 'data/while-down')) === 'COMPLETED' ? true : undefined),
       'the backlog to drain',
     );
-    await until(async () => {
+    await untilReplicated(async () => {
       const { TagSet = [] } = await replica.send(
         new GetObjectTaggingCommand({ Bucket: 'replica', Key: 'data/while-down', VersionId: more.VersionId }),
       );
@@ -607,7 +607,7 @@ describe('bucket replication to another Seawall process', () => {
     await s3.send(new PutBucketReplicationCommand(toVault));
     try {
       const put = await s3.send(new PutObjectCommand({ Bucket: 'source', Key: 'data/kept', Body: 'kept' }));
-      await until(
+      await untilReplicated(
         async () => ((await statusOf(s3, 'source', 'data/kept')) === 'COMPLETED' ? true : undefined),
         'the replica in the retaining bucket',
       );
@@ -630,7 +630,7 @@ describe('bucket replication to another Seawall process', () => {
     // The role may not read private/ for replication: FAILED, and nothing reaches the destination.
     await s3.send(new PutObjectCommand({ Bucket: 'source', Key: 'private/y', Body: 'y' }));
     for (const key of ['refused/x', 'private/y'])
-      await until(
+      await untilReplicated(
         async () => ((await statusOf(s3, 'source', key)) === 'FAILED' ? true : undefined),
         `${key} to fail`,
       );
@@ -658,7 +658,7 @@ describe('bucket replication to another Seawall process', () => {
     await s3.send(new PutBucketReplicationCommand(classed));
     try {
       await s3.send(new PutObjectCommand({ Bucket: 'source', Key: 'data/infrequent', Body: 'ia' }));
-      await until(
+      await untilReplicated(
         async () => ((await statusOf(s3, 'source', 'data/infrequent')) === 'FAILED' ? true : undefined),
         'data/infrequent to fail',
       );
@@ -668,7 +668,7 @@ describe('bucket replication to another Seawall process', () => {
         region: source.credentials.region,
         credentials: source.credentials,
       });
-      const events = await until(async () => {
+      const events = await untilReplicated(async () => {
         const found = await logs.send(
           new FilterLogEventsCommand({ logGroupName: '/seawall/server', filterPattern: '"STANDARD_IA"' }),
         );
@@ -706,13 +706,13 @@ describe('bucket replication to another Seawall process', () => {
       }),
     );
     // Tried again (and again) while it is away; then it is back.
-    await until(
+    await untilReplicated(
       async () => (relay.refused >= refused + 3 ? true : undefined),
       'attempts while the destination is away',
     );
     expect(await statusOf(s3, 'source', Key)).toBe('PENDING');
     relay.resume();
-    await until(
+    await untilReplicated(
       async () => ((await statusOf(s3, 'source', Key)) === 'COMPLETED' ? true : undefined),
       'the replica once the destination is back',
     );
@@ -744,7 +744,7 @@ describe('bucket replication to another Seawall process', () => {
     both.ReplicationConfiguration?.Rules?.push(rule('locked', 2, 'data/', 'locked-replica', true));
     await s3.send(new PutBucketReplicationCommand(both));
     const put = await s3.send(new PutObjectCommand({ Bucket: 'sealed', Key: 'data/open.csv', Body: 'open' }));
-    await until(
+    await untilReplicated(
       async () => ((await statusOf(s3, 'sealed', 'data/open.csv')) === 'FAILED' ? true : undefined),
       'data/open.csv to fail for the destination without Object Lock',
     );
@@ -753,7 +753,7 @@ describe('bucket replication to another Seawall process', () => {
       await failure(replica.send(new HeadObjectCommand({ Bucket: 'replica', Key: 'data/open.csv' }))),
     ).toMatchObject({ status: 404 });
     // The bucket with Object Lock has it as it is at the source: no legal hold it never had.
-    const kept = await until(
+    const kept = await untilReplicated(
       () => replica.send(new HeadObjectCommand({ Bucket: 'locked-replica', Key: 'data/open.csv' })),
       'the replica in the bucket with Object Lock',
     );

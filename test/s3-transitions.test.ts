@@ -120,7 +120,11 @@ describe('lifecycle transitions to the cold tier', () => {
       Bucket,
     ]);
     expect(JSON.parse(cli.stdout).Rules[0].Transitions).toEqual([{ Days: 1, StorageClass: 'GLACIER_IR' }]);
-    await until(async () => (await classOf(s3, Bucket, 'data/big.bin')) === 'GLACIER_IR', 'the transition');
+    await until(
+      async () => (await classOf(s3, Bucket, 'data/big.bin')) === 'GLACIER_IR',
+      'the transition',
+      10_000,
+    );
     stop();
     // Under 128 KiB, nothing moves (x-amz-transition-default-minimum-object-size all_storage_classes_128K).
     expect(await classOf(s3, Bucket, 'data/small.bin')).toBe('STANDARD');
@@ -253,7 +257,11 @@ describe('lifecycle transitions to the cold tier', () => {
           v.StorageClass,
         ]),
       );
-    await until(async () => (await classes())[old.VersionId as string] === 'GLACIER_IR', 'the transition');
+    await until(
+      async () => (await classes())[old.VersionId as string] === 'GLACIER_IR',
+      'the transition',
+      10_000,
+    );
     expect((await classes())[current.VersionId as string]).toBe('STANDARD');
     const read = await s3.send(new GetObjectCommand({ Bucket, Key: 'doc', VersionId: old.VersionId }));
     expect(read.StorageClass).toBe('GLACIER_IR');

@@ -3,6 +3,16 @@ import { CreateRoleCommand, type IAMClient, PutRolePolicyCommand } from '@aws-sd
 import { PutObjectLockConfigurationCommand, type S3Client } from '@aws-sdk/client-s3';
 import { dataDirLayout, PROFILE } from '../../src/data-dir.js';
 import { BIN } from './child-server.js';
+import { until } from './until.js';
+
+/** Waits for what replication makes: a probe's failure (a replica not there yet is a 404) is "not yet". */
+export function untilReplicated<T>(
+  probe: () => Promise<T | undefined | false>,
+  what: string,
+  ms?: number,
+): Promise<T> {
+  return until(probe, what, { ...(ms === undefined ? {} : { ms }), retryFailures: true });
+}
 
 /** Replication retries for tests: quick, and enough of them that a delivery outlasts a destination's outage. */
 export const RETRIES = { firstDelayMs: 100, maxDelayMs: 400, attempts: 1000 };

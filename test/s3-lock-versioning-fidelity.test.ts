@@ -18,8 +18,10 @@ import { rawRequest, signedHeaders } from './helpers/raw.js';
 import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 
 /*
- * What S3 answers was recorded from AWS itself (us-east-1, 2026-04) by a public compatibility suite: versioning
- * with delete markers as the target of ACL and copy requests, and invalid version ids.
+ * What S3 answers was recorded from AWS itself, raw requests and responses, by a public compatibility suite's
+ * report "S3 Compliance: Versioning Mix — DeleteMarker as Source" (s3.us-east-1.amazonaws.com, 2026-04-05, 34
+ * cases): delete markers as the target of ACL and copy requests, UploadPart with a version id, and empty or
+ * malformed version ids on CopyObject, UploadPartCopy, UploadPart and Get/PutObjectAcl.
  */
 
 let t: TestSeawall;

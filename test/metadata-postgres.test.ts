@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
 import {
   CreateCrawlerCommand,
   GetCrawlerCommand,
@@ -28,7 +30,7 @@ import { iamMigrations } from '../src/iam/index.js';
 import { queryMigrations } from '../src/query/index.js';
 import { storageMigrations } from '../src/storage/index.js';
 import { athenaClient, athenaQuery } from './helpers/athena.js';
-import { startTestSeawall } from './helpers/seawall.js';
+import { startTestSeawall, tempDir } from './helpers/seawall.js';
 import { setTopicPolicy } from './helpers/sns.js';
 import { webhook } from './helpers/webhook.js';
 
@@ -40,6 +42,16 @@ const url = (() => {
   u.pathname = `/${database}`;
   return u.toString();
 })();
+
+/** The blob files under a data directory's objects/blobs, by name. */
+async function blobFiles(dataDir: string): Promise<string[]> {
+  const root = join(dataDir, 'objects', 'blobs');
+  const shards = await fs.readdir(root).catch(() => [] as string[]);
+  const names = await Promise.all(
+    shards.map((shard) => fs.readdir(join(root, shard)).catch(() => [] as string[])),
+  );
+  return names.flat().sort();
+}
 
 async function admin(sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: ADMIN_URL });
@@ -57,6 +69,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
   await admin(`DROP DATABASE IF EXISTS ${database}_events WITH (FORCE)`);
+  await admin(`DROP DATABASE IF EXISTS ${database}_own WITH (FORCE)`);
+  await admin(`DROP DATABASE IF EXISTS ${database}_other WITH (FORCE)`);
 });
 
 describe('PostgreSQL metadata backend', () => {
@@ -212,6 +226,37 @@ describe('PostgreSQL metadata backend', () => {
       sns.destroy();
       await hook.close();
       await t.close();
+    }
+  });
+
+  it("refuses to start on a database that is not the data directory's, and removes no blob", async () => {
+    const dataDir = tempDir();
+    const ownUrl = url.replace(`/${database}`, `/${database}_own`);
+    const otherUrl = url.replace(`/${database}`, `/${database}_other`);
+    await admin(`CREATE DATABASE ${database}_own`);
+    await admin(`CREATE DATABASE ${database}_other`);
+    const own = await startTestSeawall({ dataDir, env: { SEAWALL_METADATA_URL: ownUrl } });
+    try {
+      const s3 = own.s3();
+      await s3.send(new CreateBucketCommand({ Bucket: 'kept-bucket' }));
+      await s3.send(new PutObjectCommand({ Bucket: 'kept-bucket', Key: 'record.csv', Body: 'a,b\n1,2\n' }));
+    } finally {
+      await own.close();
+    }
+    const blobsBefore = await blobFiles(dataDir);
+    expect(blobsBefore.length).toBeGreaterThan(0);
+    // A wrong --metadata-url: an empty database, which the start would fill with a new account.
+    await expect(startTestSeawall({ dataDir, env: { SEAWALL_METADATA_URL: otherUrl } })).rejects.toThrow(
+      /not this installation's metadata/,
+    );
+    expect(await blobFiles(dataDir)).toEqual(blobsBefore);
+    // Its own database again: the object is there.
+    const again = await startTestSeawall({ dataDir, env: { SEAWALL_METADATA_URL: ownUrl } });
+    try {
+      const got = await again.s3().send(new GetObjectCommand({ Bucket: 'kept-bucket', Key: 'record.csv' }));
+      expect(await got.Body?.transformToString()).toBe('a,b\n1,2\n');
+    } finally {
+      await again.close();
     }
   });
 });

@@ -48,6 +48,8 @@ export interface BlobStore {
   delete(id: string): Promise<void>;
   /** Every blob id on disk, for the start-up sweep of orphans. */
   ids(): AsyncIterable<string>;
+  /** When a blob's file was written (ms since the epoch), from the tier that holds it. */
+  writtenAt(id: string): Promise<number>;
   /**
    * Gives engines that read files (DuckDB) blobs' plaintext: a fresh scratch directory with the blobs under
    * names the caller chose, each a hard link to the one decrypted copy of its blob that every engine reading it
@@ -688,6 +690,15 @@ export async function createLocalBlobStore(
       if (coldTier === undefined) return;
       await keepForBackups(coldTier.root, id);
       await remove(coldPathOf(id));
+    },
+
+    async writtenAt(id) {
+      assertId(id);
+      const stat = await fs.stat(pathOf(id)).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT' || coldBlobs === undefined) throw error;
+        return fs.stat(coldPathOf(id));
+      });
+      return stat.mtimeMs;
     },
 
     async *ids() {

@@ -1,3 +1,4 @@
+import { DamagedDatabaseError } from '../db/database.js';
 import type { ReplicationChange } from '../db/schema.js';
 import { AppError, badRequest, conflict, isAppError, notFound } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
@@ -145,6 +146,13 @@ function versioningChanged(): AppError {
 
 function noSuchBucket(bucket: string): AppError {
   return notFound('NoSuchBucket', 'The specified bucket does not exist', { BucketName: bucket });
+}
+
+/** The start's refusal of metadata that names no blob while the blob directory holds some (see sweepOrphanBlobs). */
+function foreignMetadata(): DamagedDatabaseError {
+  return new DamagedDatabaseError(
+    "the metadata names no object, yet the data directory holds object blobs: it is not this installation's metadata (a wrong or empty --metadata-url database, or another metadata.db), so nothing is served and no blob is removed. Point Seawall at its own metadata, or restore it from a backup (`seawall check` lists the blobs)",
+  );
 }
 
 /**
@@ -1097,6 +1105,11 @@ export function createStorageService(deps: {
     },
 
     async sweepOrphanBlobs(): Promise<number> {
+      // Metadata that names no blob, beside a blob written before that metadata was made, is not this
+      // directory's (a wrong or empty PostgreSQL database, another installation's metadata.db): every blob would
+      // look orphaned, and the sweep would delete the installation's objects. The start stops instead, having
+      // removed nothing. (A first upload cut short leaves a blob newer than its metadata: an orphan, removed.)
+      const born = (await store.namesAnyBlob()) ? undefined : await store.bornAt();
       let removed = 0;
       let batch: string[] = [];
       const flush = async () => {
@@ -1110,6 +1123,7 @@ export function createStorageService(deps: {
         batch = [];
       };
       for await (const id of blobs.ids()) {
+        if (born !== undefined && (await blobs.writtenAt(id)) < born) throw foreignMetadata();
         batch.push(id);
         if (batch.length >= 500) await flush();
       }

@@ -186,6 +186,10 @@ export interface StorageStore {
   ): Promise<VersionSummary[]>;
   /** Which of these blob ids an object or an uploaded part refers to. */
   referencedBlobIds(ids: string[]): Promise<Set<string>>;
+  /** Whether any object version or uploaded part refers to a blob at all. */
+  namesAnyBlob(): Promise<boolean>;
+  /** When the metadata's first account was made (ms since the epoch): no blob it names is older. */
+  bornAt(): Promise<number | undefined>;
   /**
    * Versions whose bytes an earlier Seawall stored in plaintext (no `encryption`), in (bucket, key, version)
    * order after `after`, at most `limit`.
@@ -725,6 +729,25 @@ export function createStorageStore(db: Kysely<Database>): StorageStore {
     },
 
     referencedBlobIds: (ids) => referencedAmong(db, ids),
+    async namesAnyBlob() {
+      for (const table of ['object_versions', 'multipart_parts'] as const) {
+        const row = await db
+          .selectFrom(table)
+          .select('blob_id')
+          .where('blob_id', 'is not', null)
+          .limit(1)
+          .executeTakeFirst();
+        if (row) return true;
+      }
+      return false;
+    },
+    async bornAt() {
+      const row = await db
+        .selectFrom('accounts')
+        .select((eb) => eb.fn.min('created_at').as('born'))
+        .executeTakeFirst();
+      return row?.born === null || row?.born === undefined ? undefined : Number(row.born);
+    },
   };
 }
 

@@ -19,7 +19,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsCli } from './helpers/aws-cli.js';
 import { failure } from './helpers/failure.js';
-import { rawRequest, signedHeaders } from './helpers/raw.js';
+import { rawRequest, signedHeaders, xmlElement } from './helpers/raw.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
 
 let t: TestSeawall;
@@ -77,8 +77,6 @@ async function signed(
     ...(options.body !== undefined ? { body: options.body } : {}),
   });
 }
-
-const element = (xml: string, name: string) => new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
 
 describe('PutObject refuses what it would otherwise ignore, and stores nothing', () => {
   it('server-side encryption: DSSE-KMS is not implemented, a KMS key must exist, SSE-C is blocked', async () => {
@@ -154,12 +152,12 @@ describe('PutObject refuses what it would otherwise ignore, and stores nothing',
       headers: { 'x-amz-checksum-sha512': randomBytes(64).toString('base64') },
       body: 'x',
     });
-    expect([sha512.status, element(sha512.body, 'Code'), element(sha512.body, 'Header')]).toEqual([
+    expect([sha512.status, xmlElement(sha512.body, 'Code'), xmlElement(sha512.body, 'Header')]).toEqual([
       501,
       'NotImplemented',
       'x-amz-checksum-sha512',
     ]);
-    expect(element(sha512.body, 'Message')).toBe(
+    expect(xmlElement(sha512.body, 'Message')).toBe(
       'A header you provided implies functionality that is not implemented.',
     );
     expect(await exists('sha512')).toBe(false);
@@ -266,7 +264,7 @@ describe('reads refuse what they cannot honour', () => {
     const sse = await signed('GET', `/${BUCKET}/plain`, {
       headers: { 'x-amz-server-side-encryption': 'AES256' },
     });
-    expect([sse.status, element(sse.body, 'Code')]).toEqual([400, 'InvalidArgument']);
+    expect([sse.status, xmlElement(sse.body, 'Code')]).toEqual([400, 'InvalidArgument']);
     const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'plain', VersionId: 'null' }));
     expect(await got.Body?.transformToString()).toBe('plain');
     expect(

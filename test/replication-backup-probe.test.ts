@@ -1,6 +1,6 @@
 import { copyFileSync, readdirSync, rmSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
-import { IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { IAMClient } from '@aws-sdk/client-iam';
 import {
   CompleteMultipartUploadCommand,
   CreateBucketCommand,
@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scratchDirs, seawallCli } from './helpers/backup.js';
-import { RETRIES, replicationRole, untilReplicated } from './helpers/replication.js';
+import { allowReplicationRole, RETRIES, replicationRole, untilReplicated } from './helpers/replication.js';
 import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 
 const MIB = 1024 * 1024;
@@ -61,22 +61,11 @@ describe('replication keeps what a version is made of', () => {
     s3 = t.s3({ maxAttempts: 1 });
     const iam = new IAMClient({ endpoint: t.url, region: t.credentials.region, credentials: t.credentials });
     await replicationRole(iam, 'lake');
-    await iam.send(
-      new PutRolePolicyCommand({
-        RoleName: 'replication',
-        PolicyName: 'destination',
-        PolicyDocument: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Allow',
-              Action: ['s3:ReplicateObject', 's3:ReplicateDelete', 's3:ReplicateTags'],
-              Resource: 'arn:aws:s3:::replica/*',
-            },
-          ],
-        }),
-      }),
-    );
+    await allowReplicationRole(iam, 'replica', [
+      's3:ReplicateObject',
+      's3:ReplicateDelete',
+      's3:ReplicateTags',
+    ]);
     iam.destroy();
     for (const Bucket of ['lake', 'replica']) {
       await s3.send(new CreateBucketCommand({ Bucket }));

@@ -29,7 +29,7 @@ import { dataDirLayout } from '../src/data-dir.js';
 import { accountEndpoint, s3Control, startLoopbackProxy } from './helpers/account-host.js';
 import { AWS_CLI, AWS_CLI_ON_PATH, type CliResult } from './helpers/aws-cli.js';
 import { failureOf } from './helpers/failure.js';
-import { rawRequest, signedHeaders } from './helpers/raw.js';
+import { rawRequest, signedHeaders, xmlElement } from './helpers/raw.js';
 import { allowPublic, startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 
 let t: TestSeawall;
@@ -53,8 +53,6 @@ afterAll(async () => {
 afterEach(async () => {
   await control.send(new DeletePublicAccessBlockCommand({ AccountId: account }));
 });
-
-const element = (xml: string, name: string) => new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
 
 function putAccountBlock(config: PublicAccessBlockConfiguration): Promise<unknown> {
   return control.send(
@@ -134,17 +132,17 @@ describe('account-level Block Public Access (S3 Control)', () => {
       PATH,
       '<PublicAccessBlockConfiguration><Other>true</Other></PublicAccessBlockConfiguration>',
     );
-    expect([bad.status, element(bad.body, 'Code')]).toEqual([400, 'MalformedXML']);
+    expect([bad.status, xmlElement(bad.body, 'Code')]).toEqual([400, 'MalformedXML']);
     const other = await signedControl('GET', '/v20180820/accesspoint');
-    expect([other.status, element(other.body, 'Code')]).toEqual([501, 'NotImplemented']);
+    expect([other.status, xmlElement(other.body, 'Code')]).toEqual([501, 'NotImplemented']);
     const post = await signedControl('POST', PATH, '');
-    expect([post.status, element(post.body, 'Code')]).toEqual([405, 'MethodNotAllowed']);
+    expect([post.status, xmlElement(post.body, 'Code')]).toEqual([405, 'MethodNotAllowed']);
     const anonymous = await rawRequest(t.url, {
       method: 'GET',
       path: PATH,
       headers: { 'x-amz-account-id': account },
     });
-    expect([anonymous.status, element(anonymous.body, 'Code')]).toEqual([403, 'AccessDenied']);
+    expect([anonymous.status, xmlElement(anonymous.body, 'Code')]).toEqual([403, 'AccessDenied']);
   });
 
   it('refuses another account id with AccessDenied', async () => {
@@ -318,7 +316,7 @@ describe("the account's settings, in force for every bucket it owns", () => {
     expect((await anonymous()).status).toBe(200);
     await putAccountBlock({ RestrictPublicBuckets: true });
     const refused = await anonymous();
-    expect([refused.status, element(refused.body, 'Code')]).toEqual([403, 'AccessDenied']);
+    expect([refused.status, xmlElement(refused.body, 'Code')]).toEqual([403, 'AccessDenied']);
     const root = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'open.txt' }));
     expect(await root.Body?.transformToString()).toBe('public');
     await control.send(new DeletePublicAccessBlockCommand({ AccountId: account }));

@@ -8,7 +8,7 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failureFields } from './helpers/failure.js';
-import { rawRequest, signedHeaders } from './helpers/raw.js';
+import { rawRequest, signedHeaders, xmlElement } from './helpers/raw.js';
 import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 
 // Each expectation is S3's own answer, as recorded from AWS in public issue threads (cited per test).
@@ -29,7 +29,6 @@ afterAll(async () => {
   await t?.close();
 });
 
-const field = (xml: string, name: string) => new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
 /** The error document's elements, entities decoded (StringToSign and CanonicalRequest hold newlines). */
 function errorDocument(xml: string, names: string[]): Record<string, string | undefined> {
   const decode = (text: string | undefined) =>
@@ -40,7 +39,7 @@ function errorDocument(xml: string, names: string[]): Record<string, string | un
       .replace(/&quot;/g, '"')
       .replace(/&apos;/g, "'")
       .replace(/&amp;/g, '&');
-  return Object.fromEntries(names.map((name) => [name, decode(field(xml, name))]));
+  return Object.fromEntries(names.map((name) => [name, decode(xmlElement(xml, name))]));
 }
 /** S3's spelling of bytes in an error document: two hex digits each, separated by spaces. */
 const bytesOf = (text: string) =>
@@ -227,7 +226,7 @@ describe('dates', () => {
       path: PATH,
       headers: { ...headers, authorization },
     });
-    expect([header.status, field(header.body, 'Code'), field(header.body, 'Message')]).toEqual([
+    expect([header.status, xmlElement(header.body, 'Code'), xmlElement(header.body, 'Message')]).toEqual([
       400,
       'AuthorizationHeaderMalformed',
       'The authorization header is malformed; Invalid credential date. Date is not the same as X-Amz-Date.',
@@ -237,13 +236,15 @@ describe('dates', () => {
     const credential = url.searchParams.get('X-Amz-Credential') as string;
     url.searchParams.set('X-Amz-Credential', credential.replace(`/${amzDate.slice(0, 8)}/`, `/${otherDay}/`));
     const query = await fetchPath(url);
-    expect([query.status, field(query.body, 'Code'), errorDocument(query.body, ['Message']).Message]).toEqual(
-      [
-        400,
-        'AuthorizationQueryParametersError',
-        `Invalid credential date "${otherDay}". This date is not the same as X-Amz-Date: "${amzDate.slice(0, 8)}".`,
-      ],
-    );
+    expect([
+      query.status,
+      xmlElement(query.body, 'Code'),
+      errorDocument(query.body, ['Message']).Message,
+    ]).toEqual([
+      400,
+      'AuthorizationQueryParametersError',
+      `Invalid credential date "${otherDay}". This date is not the same as X-Amz-Date: "${amzDate.slice(0, 8)}".`,
+    ]);
   });
 
   // minio/minio#2638 and dmjio/s3-signer#16: X-Amz-Date is written in milliseconds since the epoch.
@@ -274,7 +275,7 @@ describe('malformed credentials and parameters', () => {
     });
     expect([
       header.status,
-      field(header.body, 'Code'),
+      xmlElement(header.body, 'Code'),
       errorDocument(header.body, ['Message']).Message,
     ]).toEqual([
       400,
@@ -285,13 +286,15 @@ describe('malformed credentials and parameters', () => {
     const url = await presignedGet({ expiresIn: 60 });
     url.searchParams.set('X-Amz-Credential', 'AKIDONLY');
     const query = await fetchPath(url);
-    expect([query.status, field(query.body, 'Code'), errorDocument(query.body, ['Message']).Message]).toEqual(
-      [
-        400,
-        'AuthorizationQueryParametersError',
-        `Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; expecting ${CREDENTIAL_FORM}.`,
-      ],
-    );
+    expect([
+      query.status,
+      xmlElement(query.body, 'Code'),
+      errorDocument(query.body, ['Message']).Message,
+    ]).toEqual([
+      400,
+      'AuthorizationQueryParametersError',
+      `Error parsing the X-Amz-Credential parameter; the Credential is mal-formed; expecting ${CREDENTIAL_FORM}.`,
+    ]);
   });
 
   // bryanjos/aws_auth#31 and aws/aws-cli#5464.
@@ -299,7 +302,7 @@ describe('malformed credentials and parameters', () => {
     const url = await presignedGet({ expiresIn: 60 });
     url.searchParams.set('X-Amz-Expires', '604801');
     const answer = await fetchPath(url);
-    expect([answer.status, field(answer.body, 'Code'), field(answer.body, 'Message')]).toEqual([
+    expect([answer.status, xmlElement(answer.body, 'Code'), xmlElement(answer.body, 'Message')]).toEqual([
       400,
       'AuthorizationQueryParametersError',
       'X-Amz-Expires must be less than a week (in seconds); that is, the given X-Amz-Expires must be less than 604800 seconds',

@@ -128,3 +128,8 @@ export function signedChunkedBody(args: {
   } else parts.push(Buffer.from('\r\n'));
   return Buffer.concat(parts);
 }
+
+/** The text of an XML document's first `<name>` element (an error document's Code, Message, fields…). */
+export function xmlElement(xml: string, name: string): string | undefined {
+  return new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
+}

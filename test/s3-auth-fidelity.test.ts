@@ -58,6 +58,17 @@ async function presignedGet(options: { expiresIn?: number; signingDate?: Date } 
   return new URL(await getSignedUrl(s3, new GetObjectCommand({ Bucket: BUCKET, Key: 'file.txt' }), options));
 }
 
+/** A GET signed as `headers` say, its signature replaced by one that cannot match. */
+const getWithWrongSignature = (headers: Record<string, string>) =>
+  rawRequest(t.url, {
+    method: 'GET',
+    path: PATH,
+    headers: {
+      ...headers,
+      authorization: headers.authorization?.replace(/Signature=\w+/, `Signature=${'0'.repeat(64)}`) as string,
+    },
+  });
+
 const fetchPath = (url: URL, headers: Record<string, string> = {}) =>
   rawRequest(t.url, { method: 'GET', path: `${url.pathname}${url.search}`, headers });
 
@@ -71,17 +82,7 @@ describe('a signature that does not match', () => {
     expect([e.Code, e.$metadata]).toMatchObject(['SignatureDoesNotMatch', { httpStatusCode: 403 }]);
 
     const headers = await signedGet();
-    const answer = await rawRequest(t.url, {
-      method: 'GET',
-      path: PATH,
-      headers: {
-        ...headers,
-        authorization: headers.authorization?.replace(
-          /Signature=\w+/,
-          `Signature=${'0'.repeat(64)}`,
-        ) as string,
-      },
-    });
+    const answer = await getWithWrongSignature(headers);
     expect(answer.status).toBe(403);
     const doc = errorDocument(answer.body, [
       'Code',
@@ -127,17 +128,7 @@ describe('a signature that does not match', () => {
       'x-amz-server-side-encryption-customer-algorithm': 'AES256',
       'x-amz-server-side-encryption-customer-key': key,
     });
-    const answer = await rawRequest(t.url, {
-      method: 'GET',
-      path: PATH,
-      headers: {
-        ...headers,
-        authorization: headers.authorization?.replace(
-          /Signature=\w+/,
-          `Signature=${'0'.repeat(64)}`,
-        ) as string,
-      },
-    });
+    const answer = await getWithWrongSignature(headers);
     const doc = errorDocument(answer.body, ['Code', 'CanonicalRequest']);
     expect(doc.Code).toBe('SignatureDoesNotMatch');
     expect(doc.CanonicalRequest).toContain('x-amz-security-token:<redacted>');

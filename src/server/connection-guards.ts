@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server, ServerOptions, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { AppError } from '../errors.js';
-import { requestId as newRequestId } from '../lib/ids.js';
+import { extendedRequestId, requestId as newRequestId } from '../lib/ids.js';
 import type { Logger } from '../lib/logger.js';
 import { renderError } from './protocols.js';
 
@@ -119,6 +119,7 @@ function clientErrorOf(error: NodeJS.ErrnoException): AppError {
       'RequestHeaderSectionTooLarge',
       400,
       'Your request header section exceeds the maximum allowed size.',
+      { fields: { MaxSizeAllowed: String(MAX_HEADER_BYTES) } },
     );
   }
   if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return requestTimeout();
@@ -137,9 +138,13 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Socket):
     socket.destroy();
     return;
   }
-  const rendered = renderError(clientErrorOf(error), 'restXml', newRequestId(), false);
+  const requestId = newRequestId();
+  const rendered = renderError(clientErrorOf(error), 'restXml', requestId, false);
   const body = String(rendered.body ?? '');
   const headers = {
+    // As on every other answer: the ids its error document names.
+    'x-amz-request-id': requestId,
+    'x-amz-id-2': extendedRequestId(requestId),
     'Content-Type': 'application/xml',
     'Content-Length': String(Buffer.byteLength(body)),
     ...UNTRUSTED_CONTENT_HEADERS,

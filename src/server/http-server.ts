@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { Readable } from 'node:stream';
-import { AppError, internalError, isAppError } from '../errors.js';
+import { AppError, badRequest, internalError, isAppError } from '../errors.js';
 import type { Clock } from '../lib/clock.js';
 import { type ApiRequest, type ApiResponse, parseQuery, type SlowAnswer } from '../lib/http.js';
 import { extendedRequestId, requestId as newRequestId } from '../lib/ids.js';
@@ -75,6 +75,19 @@ export interface HttpServerDeps {
 /** `/_seawall` itself too, which redirects to the console. */
 function isInternal(rawPath: string): boolean {
   return rawPath.startsWith(INTERNAL_PREFIX) || rawPath === INTERNAL_PREFIX.slice(0, -1);
+}
+
+/**
+ * S3 refuses a path whose escapes decode to bytes that are not UTF-8 (a client escapes a key's raw bytes and
+ * signs them so) with InvalidURI, before it looks at any signature. A `%` that begins no escape stays literal,
+ * as the key's decoding keeps it.
+ */
+function checkS3Path(rawPath: string): void {
+  try {
+    decodeURIComponent(rawPath.replace(/%(?![0-9A-Fa-f]{2})/g, '%25'));
+  } catch {
+    throw badRequest('InvalidURI', "Couldn't parse the specified URI.");
+  }
 }
 
 function flattenHeaders(req: IncomingMessage): Record<string, string> {
@@ -245,6 +258,7 @@ export function createHttpServer(deps: HttpServerDeps): Server {
     try {
       protocol = protocolFor(line, services);
       trace.protocol = protocol;
+      if (protocol === 'restXml') checkS3Path(line.rawPath);
       // The service the request says it is signed for, kept even if its signature then fails.
       const claimed = signedService(line);
       if (claimed !== undefined) trace.service = claimed;

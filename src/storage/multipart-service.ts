@@ -60,6 +60,8 @@ export interface UploadSettings {
   storageClass?: string;
   /** A replica's upload: the source version's id, which the object it makes keeps (replication.ts). */
   replicaOf?: string;
+  /** A replica's upload: the source version's creation time (ms), which the object it makes keeps. */
+  replicaLastModified?: number;
 }
 
 /** Who created an upload, as S3 names its Initiator. */
@@ -391,7 +393,8 @@ export function createMultipartService(deps: {
           checksum_algorithm: joined.checksum?.algorithm ?? null,
           checksum_value: joined.checksum?.value ?? null,
           checksum_type: joined.checksum?.type ?? null,
-          last_modified: clock.now().getTime(),
+          last_modified:
+            (settings.replicaOf !== undefined && settings.replicaLastModified) || clock.now().getTime(),
           attributes: newAttributes(settings.lock, settings.storageClass),
           ...(settings.tags ? { tags: settings.tags } : {}),
           ...(settings.acl !== undefined ? { acl: settings.acl } : {}),

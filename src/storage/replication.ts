@@ -20,6 +20,7 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Database, ReplicationChange, S3ReplicationOutboxTable } from '../db/schema.js';
 import { type AppError, badRequest } from '../errors.js';
 import { createOutboxWorker, type DeliveryRetries, type JobRuntime } from '../jobs/index.js';
+import { type ChecksumAlgorithm, type ChecksumType, parseChecksumAlgorithm } from '../lib/checksums.js';
 import type { Clock } from '../lib/clock.js';
 import { increasingId } from '../lib/ids.js';
 import type { Logger } from '../lib/logger.js';
@@ -28,6 +29,7 @@ import { statusOf } from '../lib/sdk-errors.js';
 import { readStoredAcl } from './acl.js';
 import type { BucketSettings } from './bucket-settings.js';
 import { carriedMetadataValue } from './metadata-words.js';
+import type { ObjectParts } from './multipart-objects.js';
 import type { ObjectEncryption } from './object-encryption.js';
 import type { VersionLock } from './object-lock.js';
 import {
@@ -44,6 +46,32 @@ import { checkVersionId } from './versioning.js';
 
 /** The header a replica's write carries: the source version's id, which the replica keeps (as S3's do). */
 export const REPLICA_HEADER = 'x-seawall-replica-version-id';
+
+/**
+ * The header a replica's write carries with it: the source version's creation time (ISO 8601), which the replica
+ * keeps, as S3's replicas keep "the original object creation time" (its lifecycle rules count from it too).
+ */
+export const REPLICA_MODIFIED_HEADER = 'x-seawall-replica-last-modified';
+
+/**
+ * The creation time a replica's write keeps (REPLICA_MODIFIED_HEADER), in milliseconds; undefined for any other
+ * write, or a replica's that sends none (the time it is made).
+ */
+export function replicaLastModified(
+  headers: Readonly<Record<string, string | undefined>>,
+): number | undefined {
+  const value = headers[REPLICA_MODIFIED_HEADER];
+  if (value === undefined || headers[REPLICA_HEADER] === undefined) return undefined;
+  const time = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/.test(value)
+    ? Date.parse(value)
+    : Number.NaN;
+  if (Number.isNaN(time))
+    throw badRequest(
+      'InvalidArgument',
+      `${REPLICA_MODIFIED_HEADER} must be a time such as 2024-01-02T03:04:05.678Z.`,
+    );
+  return time;
+}
 
 /** Refuses what cannot be a replica's version id (the header's value): a versioned source's id, never "null". */
 export function checkReplicaOf(replicaOf: string): void {
@@ -131,6 +159,10 @@ export interface ReplicationSource {
     body: NodeJS.ReadableStream & AsyncIterable<Uint8Array> & { destroy(): void };
     contentType: string;
     size: number;
+    /** When the version was made: its replica keeps it. */
+    lastModified: Date;
+    /** The version's checksum, which its replica keeps (the destination verifies the bytes against it). */
+    checksum?: { algorithm: string; value: string; type: ChecksumType } | undefined;
     userMetadata: Record<string, string>;
     headers: Record<string, string>;
     tags?: string | null | undefined;
@@ -138,8 +170,8 @@ export interface ReplicationSource {
     lock?: VersionLock | undefined;
     blobId: string;
   }>;
-  /** The sizes of the parts a multipart version was uploaded in; undefined for one uploaded whole. */
-  partSizes(blobId: string): Promise<number[] | undefined>;
+  /** The parts a multipart version was uploaded in (their sizes and checksums); undefined for one uploaded whole. */
+  parts(blobId: string): Promise<ObjectParts | undefined>;
   /** A version's tag set as stored (tagging.ts), null for none; NoSuchVersion and the like once it is gone. */
   tags(bucket: string, key: string, versionId: string): Promise<string | null>;
   /**
@@ -379,6 +411,29 @@ class DigestWanted extends Error {
   constructor() {
     super('the destination retains what it stores and wants a digest of the bytes: sent again with a CRC32');
   }
+}
+
+/** A version's checksum as its replica is sent with it: of an algorithm S3 takes (x-amz-checksum-*). */
+interface CarriedChecksum {
+  algorithm: ChecksumAlgorithm;
+  value: string;
+  type: ChecksumType;
+}
+
+/** The algorithms a multipart upload can have a FULL_OBJECT checksum of (S3's, as multipart-checksums.ts). */
+const FULL_OBJECT_IN_PARTS: ReadonlySet<ChecksumAlgorithm> = new Set(['CRC32', 'CRC32C', 'CRC64NVME']);
+
+/** The stored checksum a replica carries; undefined for none (or one of an algorithm S3 would not take). */
+function carriedChecksum(
+  stored: { algorithm: string; value: string; type: ChecksumType } | undefined,
+): CarriedChecksum | undefined {
+  const algorithm = stored && parseChecksumAlgorithm(stored.algorithm);
+  return stored && algorithm ? { algorithm, value: stored.value, type: stored.type } : undefined;
+}
+
+/** The SDK's member for a checksum of `algorithm` (x-amz-checksum-crc32 is ChecksumCRC32, and so on). */
+function checksumMember(algorithm: ChecksumAlgorithm): `Checksum${ChecksumAlgorithm}` {
+  return `Checksum${algorithm}`;
 }
 
 /** What a row's destination records: the rule's destination and the role it replicates as. */
@@ -791,6 +846,12 @@ export function createReplication(deps: {
           ...(retained ? ['s3:GetObjectRetention'] : []),
           ...(held ? ['s3:GetObjectLegalHold'] : []),
         ]);
+      // The version's checksum goes with its bytes, which the destination verifies and keeps; else S3 wants a
+      // digest of a retained write's bytes: a CRC32 goes with any retention or legal hold, and to a destination
+      // that asked for one (a bucket retaining by default).
+      const checksum = carriedChecksum(opened.checksum);
+      const digest = retained || held || digestWanted.has(row.target);
+      const algorithm = checksum?.algorithm ?? (digest ? 'CRC32' : undefined);
       const object = {
         Bucket: destination.bucket,
         Key: row.key,
@@ -821,23 +882,38 @@ export function createReplication(deps: {
           ? { ObjectLockMode: retained.mode, ObjectLockRetainUntilDate: new Date(retained.until) }
           : {}),
         ...(held ? { ObjectLockLegalHoldStatus: 'ON' as const } : {}),
-        // S3 wants a retained write's bytes digested: a CRC32 goes with any retention or legal hold, and to a
-        // destination that asked for one (a bucket retaining by default).
-        ...(retained || held || digestWanted.has(row.target) ? { ChecksumAlgorithm: 'CRC32' as const } : {}),
+        ...(algorithm ? { ChecksumAlgorithm: algorithm } : {}),
       };
-      // A version uploaded in parts goes in the same parts, so its replica keeps its ETag, as S3's do.
-      const uploaded = await from.partSizes(opened.blobId);
-      if (uploaded !== undefined || opened.size > multipartOptions.fromBytes) {
+      // The source's creation time and representation headers, which the replica keeps.
+      const carried = {
+        ...carriedHeaders(headers),
+        [REPLICA_MODIFIED_HEADER]: opened.lastModified.toISOString(),
+      };
+      // A version uploaded in parts goes in the same parts, so its replica keeps its ETag (and its checksum of
+      // them), as S3's do; one uploaded whole goes whole unless too large for a PUT, and then only where its
+      // checksum can be a multipart upload's (S3 computes no SHA of a whole object uploaded in parts).
+      const layout = await from.parts(opened.blobId);
+      const uploaded = layout?.parts.map((part) => part.size);
+      const partsKeep = checksum === undefined || FULL_OBJECT_IN_PARTS.has(checksum.algorithm);
+      if (uploaded !== undefined || (opened.size > multipartOptions.fromBytes && partsKeep)) {
         const sizes = partsOf(opened.size, uploaded);
-        await sendInParts(client, object, carriedHeaders(headers), opened.body, sizes, row, signal);
+        // The parts' own checksums, where the parts are those uploaded; a composite needs them.
+        const partChecksums = sizes === uploaded ? layout?.parts.map((part) => part.checksum) : undefined;
+        const kept =
+          checksum && (checksum.type === 'FULL_OBJECT' || partChecksums?.every(Boolean))
+            ? { ...checksum, parts: partChecksums }
+            : undefined;
+        const upload = { ...object, ...(kept ? { ChecksumType: kept.type } : {}) };
+        await sendInParts(client, upload, carried, opened.body, sizes, row, signal, kept);
         return;
       }
       const command = new PutObjectCommand({
         ...object,
+        ...(checksum ? { [checksumMember(checksum.algorithm)]: checksum.value } : {}),
         Body: opened.body as never,
         ContentLength: opened.size,
       });
-      await send(client, asReplica(command, row.version_id, carriedHeaders(headers)), signal);
+      await send(client, asReplica(command, row.version_id, carried), signal);
     } catch (error) {
       if (error instanceof DigestWanted) digestWanted.add(row.target);
       throw error;
@@ -861,16 +937,19 @@ export function createReplication(deps: {
   /**
    * Sends a version as a multipart upload, each part a slice of the one read of its bytes. The upload is
    * recorded with the row before any part is sent; one that fails is aborted (where the role may), and where the
-   * destination does not answer the abort, the next attempt aborts it (replication-uploads.ts).
+   * destination does not answer the abort, the next attempt aborts it (replication-uploads.ts). The version's
+   * checksum (`kept`) goes with it: each part with its own where known, a full object's with the completion, so
+   * the destination verifies what it makes against the source's.
    */
   async function sendInParts(
     client: S3Client,
-    object: { Bucket: string; Key: string; ChecksumAlgorithm?: 'CRC32' } & Record<string, unknown>,
+    object: { Bucket: string; Key: string; ChecksumAlgorithm?: ChecksumAlgorithm } & Record<string, unknown>,
     carried: Readonly<Record<string, string>>,
     body: AsyncIterable<Uint8Array>,
     sizes: readonly number[],
     row: ReplicationRow,
     signal: AbortSignal,
+    kept?: CarriedChecksum & { parts?: (string | undefined)[] | undefined },
   ): Promise<void> {
     const { Bucket, Key } = object;
     const versionId = row.version_id;
@@ -890,9 +969,20 @@ export function createReplication(deps: {
     try {
       const next = sliced(body);
       const { ChecksumAlgorithm } = object;
-      const parts: { PartNumber: number; ETag: string; ChecksumCRC32?: string }[] = [];
+      const member = ChecksumAlgorithm && checksumMember(ChecksumAlgorithm);
+      // A part whose checksum is not known has one computed as it is sent, but a full object's CRC64NVME (the
+      // destination computes that; the SDK here cannot).
+      const computed = ChecksumAlgorithm === 'CRC64NVME' ? undefined : ChecksumAlgorithm;
+      const parts: ({ PartNumber: number; ETag: string } & Record<string, string | number>)[] = [];
       for (const [i, size] of sizes.entries()) {
-        const { ETag, ChecksumCRC32 } = await send<{ ETag?: string; ChecksumCRC32?: string }>(
+        const known = kept?.parts?.[i];
+        const digest =
+          member && known
+            ? { ChecksumAlgorithm, [member]: known }
+            : computed
+              ? { ChecksumAlgorithm: computed }
+              : {};
+        const answer = await send<{ ETag?: string } & Record<string, string | undefined>>(
           client,
           asReplica(
             new UploadPartCommand({
@@ -902,19 +992,33 @@ export function createReplication(deps: {
               PartNumber: i + 1,
               Body: Readable.from(next(size)) as never,
               ContentLength: size,
-              ...(ChecksumAlgorithm ? { ChecksumAlgorithm } : {}),
+              ...digest,
             }),
             versionId,
           ),
           signal,
         );
-        parts.push({ PartNumber: i + 1, ETag: ETag ?? '', ...(ChecksumCRC32 ? { ChecksumCRC32 } : {}) });
+        const value = member ? answer[member] : undefined;
+        parts.push({
+          PartNumber: i + 1,
+          ETag: answer.ETag ?? '',
+          ...(member && value ? { [member]: value } : {}),
+        });
       }
       completing = true;
       await send(
         client,
         asReplica(
-          new CompleteMultipartUploadCommand({ Bucket, Key, UploadId, MultipartUpload: { Parts: parts } }),
+          new CompleteMultipartUploadCommand({
+            Bucket,
+            Key,
+            UploadId,
+            MultipartUpload: { Parts: parts },
+            // A full object's checksum is verified by the completion; a composite one follows from the parts'.
+            ...(kept?.type === 'FULL_OBJECT'
+              ? { ChecksumType: 'FULL_OBJECT' as const, [checksumMember(kept.algorithm)]: kept.value }
+              : {}),
+          }),
           versionId,
         ),
         signal,

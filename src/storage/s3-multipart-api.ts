@@ -22,7 +22,7 @@ import type { UploadInitiator, UploadSettings } from './multipart-service.js';
 import type { UploadRow } from './multipart-store.js';
 import { requestOrigin } from './notifications.js';
 import { encryptionHeaders, encryptionRequestOf, keyAccessOf } from './object-encryption.js';
-import { checkReplicaOf, REPLICA_HEADER } from './replication.js';
+import { checkReplicaOf, REPLICA_HEADER, replicaLastModified } from './replication.js';
 import { uploadDigests } from './s3-digests.js';
 import { declaredMetadata, newObjectProtections, newTags } from './s3-object-api.js';
 import {
@@ -201,12 +201,14 @@ export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
       const replicaOf = req.headers[REPLICA_HEADER];
       // Judged before any part is sent, not at the completion.
       if (replicaOf !== undefined) checkReplicaOf(replicaOf);
+      const modified = replicaLastModified(req.headers);
       const settings = {
         ...declaredMetadata(req),
         ...newTags(req),
         ...(await newObjectProtections(storage, req, bucket)),
         // A replica too large for one PUT (replication.ts): its completion keeps the source's version id.
         ...(replicaOf !== undefined ? { replicaOf } : {}),
+        ...(modified !== undefined ? { replicaLastModified: modified } : {}),
       };
       const request = encryptionRequestOf(req);
       const { uploadId, encryption, initiated } = await multipart.createUpload(

@@ -10,7 +10,7 @@ import { requestOrigin } from './notifications.js';
 import { encryptionHeaders, encryptionRequestOf, keyAccessOf } from './object-encryption.js';
 import { lockOfHeaders, type VersionLock } from './object-lock.js';
 import { judgeReadPreconditions, type PreconditionOutcome } from './read-preconditions.js';
-import { isServiceReplica, REPLICA_HEADER } from './replication.js';
+import { isServiceReplica, REPLICA_HEADER, replicaLastModified } from './replication.js';
 import { getObjectAttributes } from './s3-attributes-api.js';
 import { uploadDigests } from './s3-digests.js';
 import { bypassesGovernance, readableLockHeaders } from './s3-object-lock-api.js';
@@ -259,6 +259,7 @@ export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
         ...(req.headers[REPLICA_HEADER] !== undefined && !req.form
           ? {
               replicaOf: req.headers[REPLICA_HEADER],
+              replicaLastModified: replicaLastModified(req.headers),
               ...(isServiceReplica(req) ? { storedBytes: true } : {}),
             }
           : {}),

@@ -624,7 +624,7 @@ export function createStorageService(deps: {
       const { object, body } = await service.openObject(bucket, key, sseC, versionId);
       return { ...object, body };
     },
-    partSizes: async (blobId) => (await multipart.objectParts(blobId))?.parts.map((part) => part.size),
+    parts: (blobId) => multipart.objectParts(blobId),
     tags: async (bucket, key, versionId) => (await headObject(bucket, key, versionId)).tags ?? null,
     acl: async (bucket, key, versionId) => {
       const acl = (await headObject(bucket, key, versionId)).acl ?? null;
@@ -826,7 +826,7 @@ export function createStorageService(deps: {
         checksum_algorithm: blob.checksum?.algorithm ?? null,
         checksum_value: blob.checksum?.value ?? null,
         checksum_type: blob.checksum ? 'FULL_OBJECT' : null,
-        last_modified: clock.now().getTime(),
+        last_modified: (input.replicaOf !== undefined && input.replicaLastModified) || clock.now().getTime(),
         attributes: newAttributes(input.lock, input.storageClass),
         ...(input.tags ? { tags: input.tags } : {}),
         ...(input.acl !== undefined ? { acl: input.acl } : {}),

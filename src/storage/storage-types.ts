@@ -65,6 +65,8 @@ export interface PutObjectInput {
   keyAccess?: KeyAccess;
   /** A replica's write: the source version's id, which the new version keeps (replication.ts). */
   replicaOf?: string;
+  /** A replica's write: the source version's creation time (ms), which the new version keeps. */
+  replicaLastModified?: number | undefined;
 }
 
 export interface StoredObject {

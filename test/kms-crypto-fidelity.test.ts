@@ -1,15 +1,20 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  CreateGrantCommand,
   CreateKeyCommand,
   DecryptCommand,
+  DescribeKeyCommand,
   DisableKeyCommand,
   EncryptCommand,
   GenerateDataKeyCommand,
   GenerateDataKeyWithoutPlaintextCommand,
   GenerateMacCommand,
   KMSClient,
+  ListGrantsCommand,
+  ListKeyRotationsCommand,
   ReEncryptCommand,
+  RetireGrantCommand,
   RotateKeyOnDemandCommand,
   VerifyMacCommand,
 } from '@aws-sdk/client-kms';
@@ -178,6 +183,113 @@ describe('KMS cryptographic operations, as AWS answers them', () => {
     expect(moved.KeyId).toMatch(/^arn:aws:kms:[^:]+:\d{12}:key\//);
     expect((await kms.send(new DecryptCommand({ CiphertextBlob: moved.CiphertextBlob }))).KeyMaterialId).toBe(
       moved.DestinationKeyMaterialId,
+    );
+  });
+
+  it("names a key's current material in CreateKey, DescribeKey and ListKeyRotations, as KMS does", async () => {
+    // AWS (LocalStack's snapshots test_create_key, test_key_rotation_updates_current_key_material_id_for_aws_
+    // symmetric_keys, test_hmac_create_key, recorded 2025-11): CurrentKeyMaterialId for a symmetric encryption
+    // key, changed by a rotation; none for an HMAC key.
+    const materialId = /^[a-f0-9]{64}$/;
+    const created = (await kms.send(new CreateKeyCommand({}))).KeyMetadata;
+    const KeyId = created?.KeyId ?? '';
+    expect(created?.CurrentKeyMaterialId).toMatch(materialId);
+    const first = (await kms.send(new GenerateDataKeyCommand({ KeyId, NumberOfBytes: 16 }))).KeyMaterialId;
+    expect(created?.CurrentKeyMaterialId).toBe(first);
+    expect((await kms.send(new DescribeKeyCommand({ KeyId }))).KeyMetadata?.CurrentKeyMaterialId).toBe(first);
+
+    await kms.send(new RotateKeyOnDemandCommand({ KeyId }));
+    const second = (await kms.send(new GenerateDataKeyCommand({ KeyId, NumberOfBytes: 16 }))).KeyMaterialId;
+    expect(second).not.toBe(first);
+    expect((await kms.send(new DescribeKeyCommand({ KeyId }))).KeyMetadata?.CurrentKeyMaterialId).toBe(
+      second,
+    );
+
+    const hmac = await kms.send(
+      new CreateKeyCommand({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC' }),
+    );
+    expect(hmac.KeyMetadata).not.toHaveProperty('CurrentKeyMaterialId');
+    const described = await kms.send(new DescribeKeyCommand({ KeyId: hmac.KeyMetadata?.KeyId }));
+    expect(described.KeyMetadata).not.toHaveProperty('CurrentKeyMaterialId');
+
+    // Each entry names its material and whether it is current; ALL_KEY_MATERIAL adds the first material, which
+    // has no rotation date or type (the API reference's RotationsListEntry).
+    const arn = created?.Arn;
+    const rotated = (await kms.send(new ListKeyRotationsCommand({ KeyId }))).Rotations ?? [];
+    expect(rotated).toEqual([
+      {
+        KeyId: arn,
+        KeyMaterialId: second,
+        KeyMaterialState: 'CURRENT',
+        RotationDate: expect.any(Date),
+        RotationType: 'ON_DEMAND',
+      },
+    ]);
+    const all = await kms.send(
+      new ListKeyRotationsCommand({ KeyId, IncludeKeyMaterial: 'ALL_KEY_MATERIAL' }),
+    );
+    expect(all.Rotations).toEqual([
+      { KeyId: arn, KeyMaterialId: first, KeyMaterialState: 'NON_CURRENT' },
+      rotated[0],
+    ]);
+    expect(
+      (await kms.send(new ListKeyRotationsCommand({ KeyId, IncludeKeyMaterial: 'ROTATIONS_ONLY' })))
+        .Rotations,
+    ).toEqual(rotated);
+    expect(
+      await failureOf(
+        kms.send(new ListKeyRotationsCommand({ KeyId, IncludeKeyMaterial: 'SOME' as 'ALL_KEY_MATERIAL' })),
+      ),
+    ).toEqual({
+      code: 'ValidationException',
+      status: 400,
+      message:
+        "1 validation error detected: Value 'SOME' at 'includeKeyMaterial' failed to satisfy constraint: Member must satisfy enum value set: [ALL_KEY_MATERIAL, ROTATIONS_ONLY]",
+    });
+  });
+
+  it('answers a CreateGrant retried under its name with the same GrantId and a new token, each usable', async () => {
+    // KMS's API reference (CreateGrant, Name): "the returned grant token is unique with every CreateGrant request,
+    // even when a duplicate GrantId is returned. All grant tokens for the same grant ID can be used
+    // interchangeably."
+    const KeyId = await newKey();
+    const GranteePrincipal = `arn:aws:iam::${t.seawall.accountId}:root`;
+    const grant = (Operations: ('Encrypt' | 'Decrypt')[]) =>
+      kms.send(new CreateGrantCommand({ KeyId, GranteePrincipal, Operations, Name: 'nightly-load' }));
+    const first = await grant(['Encrypt', 'Decrypt']);
+    const again = await grant(['Decrypt', 'Encrypt']);
+    expect(again.GrantId).toBe(first.GrantId);
+    expect(again.GrantToken).not.toBe(first.GrantToken);
+    expect((await kms.send(new ListGrantsCommand({ KeyId }))).Grants).toHaveLength(1);
+    const tokens = [first.GrantToken ?? '', again.GrantToken ?? ''];
+    const sealed = await kms.send(
+      new EncryptCommand({ KeyId, Plaintext: Buffer.from('x'), GrantTokens: tokens }),
+    );
+    expect(sealed.KeyId).toMatch(/:key\//);
+    // A token of that form not made for the grant is no token.
+    const forged = Buffer.from(again.GrantToken ?? '', 'base64url');
+    forged[forged.length - 1] = (forged.at(-1) ?? 0) ^ 0x01;
+    expect(
+      await failureOf(
+        kms.send(
+          new EncryptCommand({
+            KeyId,
+            Plaintext: Buffer.from('x'),
+            GrantTokens: [forged.toString('base64url')],
+          }),
+        ),
+      ),
+    ).toEqual({ code: 'InvalidGrantTokenException', status: 400, message: 'The grant token is not valid.' });
+
+    // Other terms under the same name are another grant (only a retry with identical parameters is the same).
+    const other = await grant(['Encrypt']);
+    expect(other.GrantId).not.toBe(first.GrantId);
+    // The second token retires the grant as the first would.
+    await kms.send(new RetireGrantCommand({ GrantToken: again.GrantToken }));
+    const left = (await kms.send(new ListGrantsCommand({ KeyId }))).Grants ?? [];
+    expect(left.map((g) => g.GrantId)).toEqual([other.GrantId]);
+    expect(await failureOf(kms.send(new RetireGrantCommand({ GrantToken: first.GrantToken })))).toMatchObject(
+      { code: 'InvalidGrantTokenException' },
     );
   });
 });

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { CustomerMasterKeySpec, KeySpec as KmsKeySpecs } from '@aws-sdk/client-kms';
+import { CustomerMasterKeySpec, IncludeKeyMaterial, KeySpec as KmsKeySpecs } from '@aws-sdk/client-kms';
 import { badRequest } from '../errors.js';
 import {
   type JsonInput,
@@ -14,6 +14,7 @@ import { decodeOffset, encodeOffset } from '../lib/page-token.js';
 import type { EncryptionContext } from './kms-ciphertext.js';
 import { sealedHeader } from './kms-ciphertext.js';
 import type { GrantConstraints, GrantInput } from './kms-grants.js';
+import { dataKeyPairSpec, generateDataKeyPair } from './kms-key-pairs.js';
 import {
   aliasArn,
   type KeySpec,
@@ -64,6 +65,8 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 const KEY_SPECS: readonly string[] = Object.values(KmsKeySpecs);
 /** The deprecated CustomerMasterKeySpec's values, fewer than KeySpec's. */
 const MASTER_KEY_SPECS: readonly string[] = Object.values(CustomerMasterKeySpec);
+/** ListKeyRotations' IncludeKeyMaterial: ALL_KEY_MATERIAL adds the first material to the rotations. */
+const INCLUDE_KEY_MATERIAL: readonly string[] = Object.values(IncludeKeyMaterial);
 
 const scopeOf = (req: OperationRequest): KmsScope => {
   const operation = req.headers['x-amz-target']?.split('.')[1];
@@ -297,6 +300,35 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
         },
       ),
       conditions: (input: JsonInput<string>) => contextConditions(context(input, 'EncryptionContext')),
+    });
+  /**
+   * GenerateDataKeyPair, and without its private key in the answer: a key pair made here, its private key (PKCS#8
+   * DER) sealed under the symmetric encryption key as GenerateDataKey seals a data key, so Decrypt opens it.
+   */
+  const dataKeyPairOperation = (withPlaintext: boolean) =>
+    cryptographic({
+      ...op(['KeyId', 'KeyPairSpec', 'EncryptionContext'], keyOf('KeyId', true), async (input, req) => {
+        const scope = scopeOf(req);
+        const spec = dataKeyPairSpec(text(input, 'KeyPairSpec'), scope.region);
+        const keyId = required(input, 'KeyId');
+        const ctx = context(input, 'EncryptionContext');
+        // The key's state and usage first: a key that cannot seal it costs no key pair.
+        await kms.expectUsable(scope, keyId);
+        const pair = await generateDataKeyPair(spec);
+        const sealed = await kms.encrypt(scope, keyId, pair.privateKey, ctx);
+        return {
+          PrivateKeyCiphertextBlob: b64(sealed.blob),
+          ...(withPlaintext ? { PrivateKeyPlaintext: b64(pair.privateKey) } : {}),
+          PublicKey: b64(pair.publicKey),
+          KeyId: sealed.arn,
+          KeyPairSpec: spec,
+          KeyMaterialId: sealed.keyMaterialId,
+        };
+      }),
+      conditions: (input: JsonInput<string>) => ({
+        ...contextConditions(context(input, 'EncryptionContext')),
+        ...(typeof input.KeyPairSpec === 'string' ? { 'kms:DataKeyPairSpec': input.KeyPairSpec } : {}),
+      }),
     });
   const grantInput = (input: JsonInput<string>): GrantInput => {
     const retiring = text(input, 'RetiringPrincipal');
@@ -553,6 +585,8 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
     }),
     GenerateDataKey: dataKeyOperation(true),
     GenerateDataKeyWithoutPlaintext: dataKeyOperation(false),
+    GenerateDataKeyPair: dataKeyPairOperation(true),
+    GenerateDataKeyPairWithoutPlaintext: dataKeyPairOperation(false),
     GenerateRandom: op(['NumberOfBytes'], anyKey, async (input) => {
       const bytes = integer(input, 'NumberOfBytes', 1, 1024);
       if (bytes === undefined) throw kmsValidation('NumberOfBytes is required.');
@@ -723,15 +757,22 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
     RotateKeyOnDemand: op(['KeyId'], keyOf('KeyId', false), async (input, req) => ({
       KeyId: await kms.rotateNow(scopeOf(req), required(input, 'KeyId')),
     })),
-    ListKeyRotations: op(['KeyId', 'Limit', 'Marker'], keyOf('KeyId', false), async (input, req) => {
-      const { items, ...rest } = page(
-        await kms.rotations(scopeOf(req), required(input, 'KeyId')),
-        input,
-        1000,
-        100,
-      );
-      return { Rotations: items, ...rest };
-    }),
+    ListKeyRotations: op(
+      ['KeyId', 'IncludeKeyMaterial', 'Limit', 'Marker'],
+      keyOf('KeyId', false),
+      async (input, req) => {
+        const include = text(input, 'IncludeKeyMaterial') ?? 'ROTATIONS_ONLY';
+        if (!INCLUDE_KEY_MATERIAL.includes(include))
+          throw notInEnum('includeKeyMaterial', include, INCLUDE_KEY_MATERIAL);
+        const { items, ...rest } = page(
+          await kms.rotations(scopeOf(req), required(input, 'KeyId'), include === 'ALL_KEY_MATERIAL'),
+          input,
+          1000,
+          100,
+        );
+        return { Rotations: items, ...rest };
+      },
+    ),
   };
 
   return jsonService({

@@ -1,3 +1,4 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Selectable } from 'kysely';
 import type { KmsGrantTable } from '../db/schema.js';
 import { badRequest } from '../errors.js';
@@ -21,6 +22,8 @@ const CONTEXT_OPERATIONS = new Set<string>([
   'Encrypt',
   'GenerateDataKey',
   'GenerateDataKeyWithoutPlaintext',
+  'GenerateDataKeyPair',
+  'GenerateDataKeyPairWithoutPlaintext',
   'ReEncryptFrom',
   'ReEncryptTo',
   'CreateGrant',
@@ -38,8 +41,6 @@ const MAC_OPERATIONS: readonly string[] = [
 const KNOWN_OPERATIONS = new Set<string>([
   ...ENCRYPTION_OPERATIONS,
   ...MAC_OPERATIONS,
-  'GenerateDataKeyPair',
-  'GenerateDataKeyPairWithoutPlaintext',
   'GetPublicKey',
   'Sign',
   'Verify',
@@ -241,6 +242,41 @@ export function grantsPolicy(rows: readonly GrantRow[]): Policy | undefined {
   const Statement = rows.flatMap(grantStatements);
   if (Statement.length === 0) return undefined;
   return parsePolicy(JSON.stringify({ Version: '2012-10-17', Statement }), 'resource');
+}
+
+/** A reissued token's parts: the grant's id (32 bytes), a nonce (16), and a MAC keyed by its first token (16). */
+const REISSUED_BYTES = 64;
+
+function tokenMac(firstToken: string, id: Buffer, nonce: Buffer): Buffer {
+  return createHmac('sha256', firstToken).update(id).update(nonce).digest().subarray(0, 16);
+}
+
+/**
+ * A new token for an existing grant, as KMS answers a CreateGrant retried under the grant's name: "the returned
+ * grant token is unique with every CreateGrant request, even when a duplicate GrantId is returned. All grant
+ * tokens for the same grant ID can be used interchangeably" (CreateGrant's Name in KMS's API reference). It
+ * names the grant and is bound to the grant's first token, so no one can make one from a grant id alone.
+ */
+export function reissuedToken(row: Pick<GrantRow, 'id' | 'token'>): string {
+  const id = Buffer.from(row.id, 'hex');
+  const nonce = randomBytes(16);
+  return Buffer.concat([id, nonce, tokenMac(row.token, id, nonce)]).toString('base64url');
+}
+
+/** The grant id a reissued token names, if the token has that form (first tokens are 48 bytes). */
+export function reissuedGrantId(token: string): string | undefined {
+  const bytes = Buffer.from(token, 'base64url');
+  if (bytes.length !== REISSUED_BYTES || bytes.toString('base64url') !== token) return undefined;
+  return bytes.subarray(0, 32).toString('hex');
+}
+
+/** Whether a reissued token is one of this grant's. */
+export function isReissuedToken(row: Pick<GrantRow, 'id' | 'token'>, token: string): boolean {
+  const bytes = Buffer.from(token, 'base64url');
+  if (bytes.length !== REISSUED_BYTES) return false;
+  const id = bytes.subarray(0, 32);
+  if (id.toString('hex') !== row.id) return false;
+  return timingSafeEqual(bytes.subarray(48), tokenMac(row.token, id, bytes.subarray(32, 48)));
 }
 
 /** The role a role session's ARN names (`arn:aws:sts::…:assumed-role/r/s` → `arn:aws:iam::…:role/r`). */

@@ -18,7 +18,10 @@ import {
   type GrantRow,
   grantEntry,
   grantsPolicy,
+  isReissuedToken,
   mayRetire,
+  reissuedGrantId,
+  reissuedToken,
 } from './kms-grants.js';
 import { KmsLookups } from './kms-lookups.js';
 import { ALIAS_PATTERN, kmsValidation, violation, violations } from './kms-validation.js';
@@ -60,6 +63,8 @@ export interface KeyMetadata {
   EncryptionAlgorithms?: string[];
   MacAlgorithms?: string[];
   MultiRegion: false;
+  /** The KeyMaterialId of the key's current material: symmetric encryption keys only, as KMS answers. */
+  CurrentKeyMaterialId?: string;
 }
 
 export interface Tag {
@@ -75,10 +80,16 @@ export interface AliasEntry {
   LastUpdatedDate: number;
 }
 
+/**
+ * A version of a key's material as ListKeyRotations lists it: the first has no rotation date or type. The
+ * current version encrypts and decrypts; the others only decrypt.
+ */
 export interface Rotation {
   KeyId: string;
-  RotationDate: number;
-  RotationType: RotationType;
+  KeyMaterialId: string;
+  KeyMaterialState: 'CURRENT' | 'NON_CURRENT';
+  RotationDate?: number;
+  RotationType?: RotationType;
 }
 
 const DAY_MS = 86_400_000;
@@ -268,7 +279,8 @@ function parseKeyRef(scope: KmsScope, value: string, aliases: boolean): KeyRef {
   throw invalid();
 }
 
-function metadataOf(scope: KmsScope, row: KeyRow): KeyMetadata {
+/** A key's metadata; `materialId` is its current material's, named for a symmetric encryption key. */
+function metadataOf(scope: KmsScope, row: KeyRow, materialId: string | undefined): KeyMetadata {
   const spec = row.key_spec as KeySpec;
   return {
     AWSAccountId: row.account_id,
@@ -288,6 +300,9 @@ function metadataOf(scope: KmsScope, row: KeyRow): KeyMetadata {
       ? { MacAlgorithms: ['HMAC_SHA_256'] }
       : { EncryptionAlgorithms: ['SYMMETRIC_DEFAULT'] }),
     MultiRegion: false,
+    ...(spec === 'SYMMETRIC_DEFAULT' && materialId !== undefined
+      ? { CurrentKeyMaterialId: keyMaterialId(materialId) }
+      : {}),
   };
 }
 
@@ -390,7 +405,8 @@ export interface KmsService {
     keyId: string,
   ): Promise<{ arn: string; days: number | null; nextAt: number | null }>;
   rotateNow(scope: KmsScope, keyId: string): Promise<string>;
-  rotations(scope: KmsScope, keyId: string): Promise<Rotation[]>;
+  /** The versions of a key's material made by rotations, and with `all` its first one too. */
+  rotations(scope: KmsScope, keyId: string, all: boolean): Promise<Rotation[]>;
   createGrant(scope: KmsScope, keyId: string, input: GrantInput): Promise<{ id: string; token: string }>;
   listGrants(
     scope: KmsScope,
@@ -554,18 +570,39 @@ export function createKmsService(deps: {
     return { id, wrapped };
   }
 
+  /** The version of a key's material that encrypts now: its newest. */
+  function newestMaterial(keyId: string) {
+    return lookups.get(`newest material ${keyId}`, () =>
+      db
+        .selectFrom('kms_key_materials')
+        .selectAll()
+        .where('key_id', '=', keyId)
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst(),
+    );
+  }
+
+  /** A key's metadata, with its current material's id. */
+  async function describe(scope: KmsScope, row: KeyRow): Promise<KeyMetadata> {
+    return metadataOf(scope, row, (await newestMaterial(row.id))?.id);
+  }
+
   async function material(scope: KmsScope, row: KeyRow, materialId?: string) {
     // A version of material never changes once made: one already unwrapped needs no lookup (the newest, which
     // a rotation may change, always does).
     const known = materialId === undefined ? undefined : unwrapped.get(materialId);
     if (known && known.keyId === row.id && now() - known.at < ttl)
       return { id: materialId as string, bytes: known.bytes };
-    const query = db.selectFrom('kms_key_materials').selectAll().where('key_id', '=', row.id);
     const found = materialId
-      ? await query.where('id', '=', materialId).executeTakeFirst()
-      : await lookups.get(`newest material ${row.id}`, () =>
-          query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst(),
-        );
+      ? await db
+          .selectFrom('kms_key_materials')
+          .selectAll()
+          .where('key_id', '=', row.id)
+          .where('id', '=', materialId)
+          .executeTakeFirst()
+      : await newestMaterial(row.id);
     if (!found) throw invalidCiphertext();
     const cached = unwrapped.get(found.id);
     if (cached && now() - cached.at < ttl) return { id: found.id, bytes: cached.bytes };
@@ -624,16 +661,27 @@ export function createKmsService(deps: {
     return notFound(`Grant ID ${grantId.slice(0, 128)} not found`);
   }
 
+  /** The grant a token is one of: its first token, or one CreateGrant reissued (see reissuedToken). */
+  async function grantOfToken(token: string): Promise<GrantRow | undefined> {
+    const first = await db.selectFrom('kms_grants').selectAll().where('token', '=', token).executeTakeFirst();
+    if (first) return first;
+    const id = reissuedGrantId(token);
+    if (id === undefined) return undefined;
+    const row = await db.selectFrom('kms_grants').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && isReissuedToken(row, token) ? row : undefined;
+  }
+
   /** A grant's row with the scope's key it belongs to; NotFoundException for a grant of no key of the scope. */
   async function grantOf(scope: KmsScope, where: { token: string } | { keyId: string; grantId: string }) {
-    let query = db.selectFrom('kms_grants').selectAll();
-    query =
+    const row =
       'token' in where
-        ? query.where('token', '=', where.token)
-        : query
+        ? await grantOfToken(where.token)
+        : await db
+            .selectFrom('kms_grants')
+            .selectAll()
             .where('id', '=', where.grantId)
-            .where('key_id', '=', (await findKey(scope, where.keyId, false)).id);
-    const row = await query.executeTakeFirst();
+            .where('key_id', '=', (await findKey(scope, where.keyId, false)).id)
+            .executeTakeFirst();
     const key = row && (await keyRow(scope, row.key_id, false));
     if (!row || !key) {
       if ('token' in where) throw badRequest('InvalidGrantTokenException', 'The grant token is not valid.');
@@ -775,11 +823,11 @@ export function createKmsService(deps: {
           .values({ id: first.id, key_id: id, wrapped: first.wrapped, origin: 'CREATE', created_at: at })
           .execute();
       });
-      return metadataOf(scope, row);
+      return metadataOf(scope, row, first.id);
     },
 
     async describeKey(scope, keyId) {
-      return metadataOf(scope, await findKey(scope, keyId, true));
+      return describe(scope, await findKey(scope, keyId, true));
     },
 
     async expectUsable(scope, keyId) {
@@ -1104,7 +1152,7 @@ export function createKmsService(deps: {
       checkGrant(input, key.key_spec);
       const operations = JSON.stringify([...new Set(input.operations)].sort());
       const constraints = input.constraints ? JSON.stringify(input.constraints) : null;
-      // A grant made again under the same name with the same terms is the same grant.
+      // A grant made again under the same name with the same terms is the same grant, with a new token.
       if (input.name !== undefined) {
         const same = (await grantRows(key.id)).find(
           (row) =>
@@ -1114,7 +1162,7 @@ export function createKmsService(deps: {
             row.operations === operations &&
             row.constraints === constraints,
         );
-        if (same) return { id: same.id, token: same.token };
+        if (same) return { id: same.id, token: reissuedToken(same) };
       }
       const id = randomBytes(32).toString('hex');
       const token = randomBytes(48).toString('base64url');
@@ -1199,34 +1247,33 @@ export function createKmsService(deps: {
 
     async checkGrantTokens(scope, tokens) {
       for (const token of tokens) {
-        const found = await db
-          .selectFrom('kms_grants')
-          .innerJoin('kms_keys', 'kms_keys.id', 'kms_grants.key_id')
-          .select('kms_grants.id')
-          .where('kms_grants.token', '=', token)
-          .where('kms_keys.account_id', '=', scope.accountId)
-          .where('kms_keys.region', '=', scope.region)
-          .executeTakeFirst();
-        if (!found) throw badRequest('InvalidGrantTokenException', 'The grant token is not valid.');
+        const grant = await grantOfToken(token);
+        if (!grant || !(await keyRow(scope, grant.key_id, false)))
+          throw badRequest('InvalidGrantTokenException', 'The grant token is not valid.');
       }
     },
 
-    async rotations(scope, keyId) {
+    async rotations(scope, keyId, all) {
       const row = await findKey(scope, keyId, false);
       checkRotatable(scope, row, 'automatic');
       const rows = await db
         .selectFrom('kms_key_materials')
-        .select(['origin', 'created_at'])
+        .select(['id', 'origin', 'created_at'])
         .where('key_id', '=', row.id)
-        .where('origin', '!=', 'CREATE')
         .orderBy('created_at')
         .orderBy('id')
         .execute();
-      return rows.map((m) => ({
-        KeyId: keyArn(scope, row.id),
-        RotationDate: m.created_at / 1000,
-        RotationType: m.origin as RotationType,
-      }));
+      const current = rows.at(-1)?.id;
+      return rows
+        .filter((m) => all || m.origin !== 'CREATE')
+        .map((m) => ({
+          KeyId: keyArn(scope, row.id),
+          KeyMaterialId: keyMaterialId(m.id),
+          KeyMaterialState: m.id === current ? 'CURRENT' : 'NON_CURRENT',
+          ...(m.origin !== 'CREATE'
+            ? { RotationDate: m.created_at / 1000, RotationType: m.origin as RotationType }
+            : {}),
+        }));
     },
   };
 }

@@ -555,7 +555,7 @@ describe('objects are encrypted at rest', () => {
           }),
         ),
       ),
-    ).toEqual({ code: 'AccessDenied', status: 403 });
+    ).toEqual({ code: 'InvalidRequest', status: 400 });
     const complete = (extra: object) =>
       s3.send(
         new CompleteMultipartUploadCommand({

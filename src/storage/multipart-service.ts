@@ -25,6 +25,7 @@ import { type MultipartStore, type PartRow, type UploadRow, UploadVanished } fro
 import type { ChangeOrigin, ObjectCause } from './notifications.js';
 import {
   type EncryptionRequest,
+  expectUploadKey,
   type KeyAccess,
   type ObjectEncryption,
   parseStoredEncryption,
@@ -488,6 +489,7 @@ export function createMultipartService(deps: {
           'InvalidRequest',
           'This upload was started before Seawall encrypted objects at rest; abort it and upload again.',
         );
+      expectUploadKey(encryption, input.keyAccess);
       const dataKey = await deps.openDataKey(encryption, input.bucket, input.key, input.keyAccess);
       if (encryption.customerKeyMd5 !== undefined) rememberCustomerKey(input.uploadId, dataKey);
       const blob = await writeVerifiedBlob(blobs, input.body, digests, dataKey);

@@ -450,6 +450,25 @@ export function customerKeyOf(req: OperationRequest, copySource = false): Custom
   return { key: bytes, md5: digest };
 }
 
+/**
+ * A part of an SSE-C upload (UploadPart, UploadPartCopy) must bring the key the upload began with. S3 refuses
+ * one without a key, or with another (by its MD5), with InvalidRequest: 400, where a read with another key is
+ * 403 AccessDenied.
+ */
+export function expectUploadKey(upload: ObjectEncryption, access: KeyAccess | undefined): void {
+  if (upload.customerKeyMd5 === undefined) return;
+  if (!access?.customerKey)
+    throw badRequest(
+      'InvalidRequest',
+      'The multipart upload initiate requested encryption. Subsequent part requests must include the appropriate encryption parameters.',
+    );
+  if (access.customerKey.md5 !== upload.customerKeyMd5)
+    throw badRequest(
+      'InvalidRequest',
+      'The provided encryption parameters did not match the ones used originally.',
+    );
+}
+
 /** What a request brings to reach objects' data keys: its caller's KMS checks and its SSE-C key. */
 export function keyAccessOf(req: OperationRequest, copySource = false): KeyAccess {
   const customerKey = customerKeyOf(req, copySource);

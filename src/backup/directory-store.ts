@@ -50,10 +50,9 @@ export function createDirectoryStore(root: string): BackupStore {
     finishedSnapshots: () => finishedSnapshots(layout),
     unfinishedSnapshots: async () => (await snapshotsIn(layout)).unfinished,
     async removeUnfinished() {
-      const finished = new Set(await finishedSnapshots(layout));
-      const names = (await absent(() => fs.readdir(layout.snapshots))) ?? [];
-      for (const name of names)
-        if (!finished.has(name)) await fs.rm(layout.snapshot(name), { recursive: true, force: true });
+      // Only what a run names (a snapshot's id): the directory may hold an operator's own files beside them.
+      for (const id of (await snapshotsIn(layout)).unfinished)
+        await fs.rm(layout.snapshot(id), { recursive: true, force: true });
     },
     removeSnapshot: (id) => fs.rm(layout.snapshot(id), { recursive: true, force: true }),
     async makeFile(name, make) {

@@ -113,10 +113,14 @@ export async function createS3Store(
     finishedSnapshots: async () => snapshotIds(await snapshots(), true),
     unfinishedSnapshots: async () => snapshotIds(await snapshots(), false),
     async removeUnfinished() {
-      for (const [id, files] of await snapshots())
-        if (!files.includes('manifest.json')) for (const file of files) await remove(snapshotFile(id, file));
-      // Multipart uploads a killed run left under the prefix (S3 keeps, and bills, them until aborted).
-      await abortUploads(place, prefix ? `${prefix}/` : '');
+      // Only what a run names: the bucket may hold other clients' objects and uploads beside the backup's.
+      const found = await snapshots();
+      for (const id of snapshotIds(found, false))
+        for (const file of found.get(id) ?? []) await remove(snapshotFile(id, file));
+      // Multipart uploads a killed run left (S3 keeps, and bills, them until aborted).
+      await abortUploads(place, prefix ? `${prefix}/` : '', (name) =>
+        isBackupName(name.slice(prefix ? prefix.length + 1 : 0)),
+      );
     },
     async removeSnapshot(id) {
       for (const [name, local] of made)
@@ -224,6 +228,21 @@ export async function createS3Store(
     },
   };
   return withS3Errors(store, where);
+}
+
+/** Whether a name (relative to the backup's root) is one a run writes: a blob, the catalog, a snapshot's file. */
+function isBackupName(name: string): boolean {
+  if (name === 'catalog.db') return true;
+  const [top, id, file, ...rest] = name.split('/');
+  if (rest.length > 0 || id === undefined || file === undefined) return false;
+  if (top === 'snapshots') return SNAPSHOT_ID.test(id);
+  if (top !== 'blobs') return false;
+  try {
+    return name === blobName(file);
+  } catch {
+    // Not a blob's id: no run wrote it.
+    return false;
+  }
 }
 
 /** The ids of the snapshots with a manifest (or without), oldest first; other names are no snapshot's. */

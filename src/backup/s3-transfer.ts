@@ -98,8 +98,12 @@ export async function uploadFile(place: S3Place, path: string, key: string, byte
   }
 }
 
-/** Aborts every multipart upload in progress under `prefix`: what a killed run left. */
-export async function abortUploads(place: S3Place, prefix: string): Promise<void> {
+/** Aborts the multipart uploads in progress under `prefix` whose key is `ours`: what a killed run left. */
+export async function abortUploads(
+  place: S3Place,
+  prefix: string,
+  ours: (key: string) => boolean,
+): Promise<void> {
   const { client, bucket } = place;
   let KeyMarker: string | undefined;
   let UploadIdMarker: string | undefined;
@@ -108,9 +112,10 @@ export async function abortUploads(place: S3Place, prefix: string): Promise<void
       new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: prefix, KeyMarker, UploadIdMarker }),
     );
     for (const upload of page.Uploads ?? [])
-      await client.send(
-        new AbortMultipartUploadCommand({ Bucket: bucket, Key: upload.Key, UploadId: upload.UploadId }),
-      );
+      if (upload.Key !== undefined && ours(upload.Key))
+        await client.send(
+          new AbortMultipartUploadCommand({ Bucket: bucket, Key: upload.Key, UploadId: upload.UploadId }),
+        );
     if (!page.IsTruncated) return;
     KeyMarker = page.NextKeyMarker;
     UploadIdMarker = page.NextUploadIdMarker;

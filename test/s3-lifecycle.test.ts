@@ -183,7 +183,7 @@ describe('Put/Get/DeleteBucketLifecycleConfiguration', () => {
             '<Prefix>a</Prefix><Expiration><Days>1</Days><ExpiredObjectDeleteMarker>true</ExpiredObjectDeleteMarker></Expiration>',
           ),
         ),
-        'InvalidRequest',
+        'MalformedXML',
       ],
       [
         doc(

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type AppError, badRequest } from '../errors.js';
 import type { XmlObject } from '../lib/xml.js';
+import { argumentDate } from './object-lock.js';
 import {
   asRecord,
   childElement as element,
@@ -148,8 +149,13 @@ function dateOf(value: string): string {
   const [, day, hours = '00', minutes = '00', seconds = '00', fraction = '0'] = match;
   const parsed = new Date(`${day}T00:00:00.000Z`);
   if (Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== day) throw malformedXml();
-  if (hours !== '00' || minutes !== '00' || seconds !== '00' || !/^0+$/.test(fraction))
-    throw invalidArgument("'Date' must be at midnight GMT");
+  if (hours !== '00' || minutes !== '00' || seconds !== '00' || !/^0+$/.test(fraction)) {
+    const sent = Date.parse(`${day}T${hours}:${minutes}:${seconds}.${fraction.slice(0, 3).padEnd(3, '0')}Z`);
+    throw badRequest('InvalidArgument', "'Date' must be at midnight GMT", {
+      ArgumentName: 'Date',
+      ArgumentValue: argumentDate(sent),
+    });
+  }
   return parsed.toISOString();
 }
 
@@ -162,10 +168,8 @@ function expirationOf(record: Record<string, unknown>): NonNullable<LifecycleRul
   const given = [days, date, marker].filter((v) => v !== undefined).length;
   if (given === 0) throw malformedXml();
   if (days !== undefined && date !== undefined) throw malformedXml();
-  if (marker !== undefined && given > 1)
-    throw invalidRequest(
-      'ExpiredObjectDeleteMarker cannot be specified with Days or Date in a Lifecycle Expiration Policy.',
-    );
+  // S3's schema has ExpiredObjectDeleteMarker as an alternative to Days and Date, never beside them.
+  if (marker !== undefined && given > 1) throw malformedXml();
   if (days !== undefined) return { days };
   if (date !== undefined) return { date: dateOf(date) };
   return { expiredObjectDeleteMarker: marker === 'true' };
@@ -340,7 +344,7 @@ export function parseLifecycle(
   }
   const size = transitionMinimumSize ?? DEFAULT_TRANSITION_MINIMUM_SIZE;
   if (!TRANSITION_MINIMUM_SIZES.has(size))
-    throw invalidRequest('Invalid x-amz-transition-default-minimum-object-size header value');
+    throw invalidRequest(`Invalid TransitionDefaultMinimumObjectSize found: ${size}`);
   return { rules, transitionMinimumSize: size };
 }
 

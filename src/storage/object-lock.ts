@@ -159,10 +159,34 @@ export function isoDate(ms: number): string {
   return new Date(ms).toISOString();
 }
 
-function retainUntilInFuture(until: number, now: number): void {
+const PACIFIC = new Intl.DateTimeFormat('en-US', {
+  timeZone: 'America/Los_Angeles',
+  weekday: 'short',
+  month: 'short',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  second: '2-digit',
+  hourCycle: 'h23',
+  timeZoneName: 'short',
+  year: 'numeric',
+});
+
+/**
+ * A date as S3 prints one in an error's ArgumentValue: as Java's Date.toString does, in Pacific time whatever
+ * the region (`Tue Dec 31 16:00:00 PST 2019` for 2020-01-01T00:00:00Z).
+ */
+export function argumentDate(ms: number): string {
+  const part = Object.fromEntries(PACIFIC.formatToParts(new Date(ms)).map((p) => [p.type, p.value]));
+  return `${part.weekday} ${part.month} ${part.day} ${part.hour}:${part.minute}:${part.second} ${part.timeZoneName} ${part.year}`;
+}
+
+/** A retain-until date must be in the future; S3 names the Retention document's date, value and all. */
+function retainUntilInFuture(until: number, now: number, withValue = false): void {
   if (until <= now)
     throw badRequest('InvalidArgument', 'The retain until date must be in the future!', {
       ArgumentName: 'RetainUntilDate',
+      ...(withValue ? { ArgumentValue: argumentDate(until) } : {}),
     });
 }
 
@@ -178,7 +202,7 @@ export function readRetention(
   if (!isMode(record.Mode) || typeof record.RetainUntilDate !== 'string') throw malformedXml();
   const until = parseIsoDate(record.RetainUntilDate);
   if (until === undefined) throw malformedXml();
-  retainUntilInFuture(until, now);
+  retainUntilInFuture(until, now, true);
   return { mode: record.Mode, until };
 }
 
@@ -208,6 +232,8 @@ export function lockOfHeaders(
     throw badRequest(
       'InvalidArgument',
       'x-amz-object-lock-retain-until-date and x-amz-object-lock-mode must both be supplied',
+      // S3 names the header missing.
+      { ArgumentName: mode === undefined ? 'x-amz-object-lock-mode' : 'x-amz-object-lock-retain-until-date' },
     );
   if (mode !== undefined && date !== undefined) {
     if (!isMode(mode))

@@ -13,7 +13,7 @@ import { judgeReadPreconditions, type PreconditionOutcome } from './read-precond
 import { isServiceReplica, REPLICA_HEADER, replicaLastModified } from './replication.js';
 import { getObjectAttributes } from './s3-attributes-api.js';
 import { uploadDigests } from './s3-digests.js';
-import { bypassesGovernance, readableLockHeaders } from './s3-object-lock-api.js';
+import { bypassesGovernance, checkBypassApplies, readableLockHeaders } from './s3-object-lock-api.js';
 import { httpDate, parseRange, versionHeader } from './s3-wire.js';
 import { DEFAULT_CONTENT_TYPE, type StorageService, type StoredObject } from './storage-types.js';
 import { parseTaggingHeader, storedTags, tagsOf } from './tagging.js';
@@ -367,6 +367,7 @@ export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
       const versionId = queryValue(req.query, 'versionId');
       const replicaOf = versionId === undefined ? req.headers[REPLICA_HEADER] : undefined;
       const ifMatch = req.headers['if-match'];
+      await checkBypassApplies(req, storage, bucket);
       const done = await storage.deleteObject(bucket, key, versionId, {
         bypassGovernance: versionId !== undefined && (await bypassesGovernance(req, bucket, key)),
         origin: requestOrigin(req),

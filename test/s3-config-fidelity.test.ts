@@ -150,7 +150,7 @@ describe('PutBucketReplication', () => {
     expect(refused).toEqual({
       code: 'MalformedXML',
       status: 400,
-      message: 'The XML you provided was not well-formed or did not validate against our published schema.',
+      message: 'The XML you provided was not well-formed or did not validate against our published schema',
     });
   });
 

@@ -32,6 +32,7 @@ import {
 } from './object-encryption.js';
 import type { VersionLock } from './object-lock.js';
 import { replicaIdTaken } from './replication.js';
+import { malformedXml } from './s3-wire.js';
 import { newAttributes } from './storage-class.js';
 import type { NewObject } from './storage-service.js';
 import type { ObjectRow } from './storage-store.js';
@@ -325,11 +326,7 @@ export function createMultipartService(deps: {
     const found = await store.findUpload(uploadId);
     if (!found || found.bucket !== bucket || found.key !== key) return completedBefore(uploadId, bucket, key);
     const upload = found;
-    if (listed.length === 0)
-      throw badRequest(
-        'MalformedXML',
-        'The XML you provided was not well-formed or did not validate against our published schema.',
-      );
+    if (listed.length === 0) throw malformedXml();
     const checksum = uploadChecksumOf(upload);
     checkCompleteType(checksum, sent.type);
     const settings = JSON.parse(upload.settings) as UploadSettings;

@@ -54,10 +54,11 @@ export function notImplementedParameter(name: string, subresource: boolean): App
 
 export { hasQuery, queryValue };
 
+/** S3's words, without a full stop (as AWS-recorded LocalStack snapshots and moto's aws_verified tests have them). */
 export function malformedXml(): AppError {
   return badRequest(
     'MalformedXML',
-    'The XML you provided was not well-formed or did not validate against our published schema.',
+    'The XML you provided was not well-formed or did not validate against our published schema',
   );
 }
 

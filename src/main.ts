@@ -25,6 +25,7 @@ import {
 import type { Config } from './config.js';
 import { dataDirLayout, exists, PROFILE, writeFileOnce } from './data-dir.js';
 import { claimDataDir } from './data-dir-claim.js';
+import { recordDatabases, refuseLostDatabases } from './data-dir-databases.js';
 import { prepareDataDir } from './data-dir-modes.js';
 import { type MetadataDb, missingDatabase, openMetadataDb } from './db/database.js';
 import { DEMO_DATASETS } from './demo/datasets.js';
@@ -327,6 +328,8 @@ export async function startSeawall(
   /** Where Seawall serves, once it listens (SNS's SubscribeURLs point at it). */
   let publicUrl = '';
   try {
+    // A database an earlier start made, gone since, is not made afresh and empty (its records lost unsaid).
+    await refuseLostDatabases(db.db, config.dataDir);
     const iam = createIam(db, rootKey, clock);
     const account = await rootAccountOf(iam, config);
     // Every call is recorded here before it is answered; calls a dead process left become records first.
@@ -550,6 +553,8 @@ export async function startSeawall(
       flushMs: config.metricsFlushSeconds * 1000,
     });
     monitor = watch;
+    // audit.db, metrics.db and logs.db are all made by now: from here on, one missing is one lost.
+    await recordDatabases(db.db, config.dataDir, clock.now().getTime());
     // The shipped alarms notify their own topic; the Platform dashboard shows them.
     const alarmTopic = await sns.createTopic(account.accountId, account.region, ALARM_TOPIC, {}, []);
     ensureDefaultAlarms(watch.alarms, alarmTopic);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { type OfflineMetadata, openOfflineMetadata } from '../check/offline-metadata.js';
 import type { Config } from '../config.js';
 import { dataDirLayout } from '../data-dir.js';
+import { recordedDatabases } from '../data-dir-databases.js';
 import { acquireDataDirLock } from '../data-dir-lock.js';
 import { prepareDataDir } from '../data-dir-modes.js';
 import type { RootCredentials } from '../iam/index.js';
@@ -106,14 +107,23 @@ async function restoreFrom(store: BackupStore, options: RestoreOptions): Promise
       await restoreMetadataDump(metadataUrl, archive);
       loaded = true;
     }
+    // A database the metadata records that the server made, not in the snapshot, would be made afresh and
+    // empty at the first start (which refuses that): said here, before anything else is done.
+    const metadataSource =
+      metadataUrl !== undefined ? { postgresUrl: metadataUrl } : { sqlitePath: target.metadataDb };
+    const restoredMetadata = openOfflineMetadata(metadataSource);
+    const recorded = await recordedDatabases(restoredMetadata.db).finally(() => restoredMetadata.close());
+    const lacking = recorded.find((name) => !manifest.databases[name]);
+    if (lacking)
+      throw new BackupError(
+        `snapshot ${snapshot}: ${lacking} is missing from the backup, though the snapshot's metadata records that Seawall had made it; nothing restored`,
+      );
     // Opens the account's secrets with the root key: a wrong key fails here, before any blob is copied.
     const credentials = await initDataDir(options.config);
     const cold = coldStorageDir ? { root: coldStorageDir, storageClass: coldStorageClass } : undefined;
     const { blobs, bytes } = await restoreBlobs(
       store,
-      openOfflineMetadata(
-        metadataUrl !== undefined ? { postgresUrl: metadataUrl } : { sqlitePath: target.metadataDb },
-      ),
+      openOfflineMetadata(metadataSource),
       target.objects,
       cold,
     );

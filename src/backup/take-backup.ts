@@ -8,6 +8,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import BetterSqlite3 from 'better-sqlite3';
 import { clearDeliveryLease, openDeliveryLease } from '../audit/delivery-lease.js';
 import { dataDirLayout, exists } from '../data-dir.js';
+import { recordedDatabases, type ServedDatabase } from '../data-dir-databases.js';
 import { openMetadataReadOnly } from '../db/database.js';
 import { referencedBlobs } from '../storage/index.js';
 import { type CopiedFile, overlaps } from './backup-files.js';
@@ -193,6 +194,9 @@ async function attemptSnapshot(
     const databases: Manifest['databases'] = {};
     for (const [name, stored] of copies) databases[name] = await stored();
     named ??= await copiedMetadataBlobs(store, id);
+    // A database the server made, gone from the data directory since, is not left out as if never made.
+    const lost = named.recorded.filter((name) => databases[name] === undefined);
+    if (lost.length > 0) throw lostDatabases(lost);
     // What the snapshot names without a pin yet (written while the first pins were made), then the copies.
     await pins.pinNamed(named.ids(), held);
     const copied = await copyBlobs(named.ids(), target, pins, id);
@@ -225,9 +229,19 @@ async function attemptSnapshot(
   }
 }
 
-/** The blob ids a snapshot names, to be read twice (to pin, then to copy). */
+function lostDatabases(names: readonly string[]): BackupError {
+  return new BackupError(
+    `${names.join(', ')}, which the metadata records that Seawall made, ${names.length > 1 ? 'are' : 'is'} not in the data directory (deleted or moved): a snapshot without ${names.length > 1 ? 'them' : 'it'} would restore an installation that lost its records; seawall check says what else is damaged`,
+  );
+}
+
+/**
+ * The blob ids a snapshot names, to be read twice (to pin, then to copy), and the databases its metadata
+ * records that the server made (data-dir-databases.ts).
+ */
 interface NamedBlobs {
   ids(): AsyncIterable<string>;
+  readonly recorded: readonly ServedDatabase[];
   close(): Promise<void>;
 }
 
@@ -236,14 +250,22 @@ async function copiedMetadataBlobs(store: BackupStore, id: string): Promise<Name
   const copy = await store.localFile(snapshotFile(id, 'metadata.db'));
   if (!copy) throw new BackupError(`the snapshot's metadata.db is gone from ${store.where}`);
   const metadata = openMetadataReadOnly(copy);
-  return { ids: () => referencedBlobs(metadata.db), close: () => metadata.close() };
+  try {
+    const recorded = await recordedDatabases(metadata.db);
+    return { ids: () => referencedBlobs(metadata.db), recorded, close: () => metadata.close() };
+  } catch (error) {
+    await metadata.close();
+    throw error;
+  }
 }
 
 /** What PostgreSQL's exported snapshot names, spooled to the local `file` in one read of it. */
 async function spoolNamedBlobs(exported: MetadataSnapshot, file: string): Promise<NamedBlobs> {
   const close = () => fs.rm(file, { force: true });
+  let recorded: ServedDatabase[] = [];
   try {
     await exported.read(async (metadata) => {
+      recorded = await recordedDatabases(metadata);
       const out = createWriteStream(file);
       try {
         for await (const blob of referencedBlobs(metadata))
@@ -261,7 +283,7 @@ async function spoolNamedBlobs(exported: MetadataSnapshot, file: string): Promis
     for await (const line of createInterface({ input: createReadStream(file), crlfDelay: Infinity }))
       if (line) yield line;
   }
-  return { ids, close };
+  return { ids, recorded, close };
 }
 
 /**

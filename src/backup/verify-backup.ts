@@ -1,4 +1,5 @@
 import { checkSqliteFile } from '../check/index.js';
+import { recordedDatabases } from '../data-dir-databases.js';
 import { openMetadataReadOnly } from '../db/database.js';
 import { referencedBlobs } from '../storage/index.js';
 import { COPIES, type CopiedFile, eachConcurrently, hashFile, isMissing } from './backup-files.js';
@@ -145,6 +146,7 @@ async function checkSnapshot(
     return;
   }
   const metadata = await checkDatabases(store, manifest, result);
+  if (metadata.sound && metadata.file) await checkRecordedDatabases(metadata.file, manifest, result);
   if (!catalog || !metadata.sound) return;
   await checkBlobs(store, catalog, metadata.file, result);
 }
@@ -176,6 +178,28 @@ async function checkDatabases(
     sound = problem === undefined;
   }
   return { file, sound };
+}
+
+/**
+ * A database the snapshot's metadata.db records that the server made (data-dir-databases.ts) must be in the
+ * snapshot: one left out (gone from the data directory when an earlier version took it) would be restored as
+ * never made. PostgreSQL's archive is read only by a restore, which refuses the same.
+ */
+async function checkRecordedDatabases(
+  metadataFile: string,
+  manifest: Manifest,
+  { snapshot, problems }: VerifyResult,
+): Promise<void> {
+  const metadata = openMetadataReadOnly(metadataFile);
+  try {
+    for (const name of await recordedDatabases(metadata.db))
+      if (!manifest.databases[name])
+        problems.push(
+          `snapshot ${snapshot}: ${name} is missing, though the snapshot's metadata records that Seawall had made it: a restore would lose ${name === 'audit.db' ? 'the audit trail' : 'its records'}`,
+        );
+  } finally {
+    await metadata.close();
+  }
 }
 
 /**

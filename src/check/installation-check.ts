@@ -3,6 +3,7 @@ import { relative, sep } from 'node:path';
 import { checkAuditTrail } from '../audit/audit-check.js';
 import type { Config } from '../config.js';
 import { dataDirLayout } from '../data-dir.js';
+import { lostDatabases } from '../data-dir-databases.js';
 import { openSqliteReadOnly } from '../db/database.js';
 import { sealMismatch } from '../db/sqlite-seal.js';
 import { checkAccessKeySecrets } from '../iam/index.js';
@@ -199,6 +200,12 @@ export async function checkInstallation(config: Config, report: CheckReport, opt
     try {
       region = await regionOf(metadata, config);
       await checkRootKey(metadata, rootKey, config, report);
+      // What SQLite's check above cannot see: a file that is not there at all, though the server made it.
+      for (const name of await lostDatabases(metadata.db, config.dataDir))
+        report.problem(
+          name,
+          'is missing (deleted or moved), though the metadata records that Seawall made it: its contents are lost; restore it from a backup',
+        );
     } catch (error) {
       if (error instanceof CheckError) throw error;
       // Damage SQLite's own check has named already; PostgreSQL that does not answer is the caller's to fix.

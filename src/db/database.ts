@@ -49,12 +49,13 @@ function refuseEmpty(path: string): void {
 }
 
 /**
- * The error for a metadata.db that is not there in a data directory `seawall init` made (it makes the file):
- * opening it would make a new, empty one, as above.
+ * The error for a database that is not there in a data directory where it was made: metadata.db (`seawall init`
+ * makes it), or one the metadata records that the server made (data-dir-databases.ts, whose `why` says so).
+ * Opening it would make a new, empty one, as above.
  */
-export function missingDatabase(path: string): DamagedDatabaseError {
+export function missingDatabase(path: string, why?: string): DamagedDatabaseError {
   return new DamagedDatabaseError(
-    `${basename(path)} is missing from an initialised data directory (deleted or moved): ${DAMAGE_ADVICE}`,
+    `${basename(path)} is missing from an initialised data directory (deleted or moved${why ? `; ${why}` : ''}): ${DAMAGE_ADVICE}`,
   );
 }
 

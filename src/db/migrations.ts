@@ -240,6 +240,16 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         }
       },
     },
+    '0009-data-dir-files': {
+      async up(db: Kysely<unknown>) {
+        // The data directory's databases the server made (see data-dir-databases.ts): one gone was lost.
+        await db.schema
+          .createTable('data_dir_files')
+          .addColumn('name', 'text', (c) => c.primaryKey())
+          .addColumn('made_at', 'bigint', (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

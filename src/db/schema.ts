@@ -492,6 +492,16 @@ export interface KmsGrantTable {
   created_at: Millis;
 }
 
+/**
+ * A database file the server made in the data directory beside the metadata (audit.db, metrics.db, logs.db):
+ * `seawall init` does not make them, the first start does, so only this row tells one lost from one not made yet.
+ */
+export interface DataDirFileTable {
+  /** The file's name in the data directory. */
+  name: string;
+  made_at: Millis;
+}
+
 export interface Database {
   accounts: AccountTable;
   access_keys: AccessKeyTable;
@@ -528,4 +538,5 @@ export interface Database {
   kms_service_keys: KmsServiceKeyTable;
   kms_aliases: KmsAliasTable;
   kms_grants: KmsGrantTable;
+  data_dir_files: DataDirFileTable;
 }

@@ -15,6 +15,7 @@ import type { EncryptionContext } from './kms-ciphertext.js';
 import { sealedHeader } from './kms-ciphertext.js';
 import type { GrantConstraints, GrantInput } from './kms-grants.js';
 import { dataKeyPairSpec, generateDataKeyPair } from './kms-key-pairs.js';
+import { refusedOperations } from './kms-refusals.js';
 import {
   aliasArn,
   type KeySpec,
@@ -201,6 +202,9 @@ function constraintsOf(input: JsonInput<string>): GrantConstraints | undefined {
     throw badRequest('SerializationException', 'Constraints must be an object.');
   const members = value as Record<string, unknown>;
   const names = Object.keys(members).filter((name) => members[name] !== null);
+  // A grant for what an AWS service does on a resource's behalf: no service acts through Seawall's grants.
+  if (names.includes('SourceArn'))
+    throw unsupported('The SourceArn constraint of CreateGrant is not implemented by Seawall.');
   // Both kinds at once is refused in KMS's own words (quoted from AWS in aws/aws-sdk-java#328).
   if (names.length > 1) throw kmsValidation('More than one constraint supplied');
   if (
@@ -363,6 +367,9 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
         const spec = text(input, 'KeySpec') ?? text(input, 'CustomerMasterKeySpec') ?? 'SYMMETRIC_DEFAULT';
         if (!(member === 'keySpec' ? KEY_SPECS : MASTER_KEY_SPECS).includes(spec))
           throw notInEnum(member, spec, member === 'keySpec' ? KEY_SPECS : MASTER_KEY_SPECS);
+        // A China Regions spec elsewhere, in KMS's words (quoted from us-east-1 in floci-io/floci#3026).
+        if (spec === 'SM2' && !req.region.startsWith('cn-'))
+          throw unsupported('KeySpec SM2 is not supported in this Region');
         if (spec !== 'SYMMETRIC_DEFAULT' && spec !== 'HMAC_256')
           throw unsupported(
             `KeySpec ${spec.slice(0, 64)} is not supported by Seawall: only SYMMETRIC_DEFAULT and HMAC_256.`,
@@ -773,6 +780,9 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
         return { Rotations: items, ...rest };
       },
     ),
+
+    // The operations no Seawall key or store can serve, answered as KMS answers for such keys (kms-refusals.ts).
+    ...refusedOperations(kms, { keyOf, tokened, cryptographic, scopeOf, blob, page }),
   };
 
   return jsonService({

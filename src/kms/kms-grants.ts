@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { GrantOperation } from '@aws-sdk/client-kms';
 import type { Selectable } from 'kysely';
 import type { KmsGrantTable } from '../db/schema.js';
 import { badRequest } from '../errors.js';
@@ -37,15 +38,11 @@ const MAC_OPERATIONS: readonly string[] = [
   'CreateGrant',
   ...UNCONSTRAINED_OPERATIONS,
 ];
-/** Every operation name KMS's grants know, to tell an unknown name from one the key cannot take. */
-const KNOWN_OPERATIONS = new Set<string>([
-  ...ENCRYPTION_OPERATIONS,
-  ...MAC_OPERATIONS,
-  'GetPublicKey',
-  'Sign',
-  'Verify',
-  'DeriveSharedSecret',
-]);
+/**
+ * Every operation name KMS's grants know (GrantOperation in the SDK's model of the API), to tell an unknown name
+ * from one the key cannot take.
+ */
+const KNOWN_OPERATIONS = new Set<string>(Object.values(GrantOperation));
 /** AWS's limits on a grant constraint: pairs, and the length of a key or value. */
 const MAX_CONSTRAINT_PAIRS = 8;
 const MAX_CONSTRAINT_CHARS = 384;

@@ -310,7 +310,18 @@ function metadataOf(scope: KmsScope, row: KeyRow, materialId: string | undefined
  * What each kind of use asks of a key's state and usage: a change of the key (not pending deletion), a grant on
  * it (enabled too, as KMS's key state table has it), or a cryptographic use (enabled, of its usage).
  */
-type Use = 'encrypt' | 'mac' | 'manage' | 'grant';
+type Use = 'encrypt' | 'mac' | 'manage' | 'grant' | { keyUsage: KeyUsage };
+
+/**
+ * The key usages of KMS's API model. Seawall's keys have the first two; an operation that needs another (Sign,
+ * DeriveSharedSecret, Encapsulate…) is refused by the key's usage, as KMS refuses it for such a key.
+ */
+export type KeyUsage =
+  | 'ENCRYPT_DECRYPT'
+  | 'GENERATE_VERIFY_MAC'
+  | 'SIGN_VERIFY'
+  | 'KEY_AGREEMENT'
+  | 'ENCAPSULATE_DECAPSULATE';
 
 function checkUsable(scope: KmsScope, row: KeyRow, use: Use): void {
   const arn = keyArn(scope, row.id);
@@ -318,7 +329,8 @@ function checkUsable(scope: KmsScope, row: KeyRow, use: Use): void {
   if (use === 'manage') return;
   if (row.state === 'Disabled') throw badRequest('DisabledException', `${arn} is disabled.`);
   if (use === 'grant') return;
-  const wanted = use === 'encrypt' ? 'ENCRYPT_DECRYPT' : 'GENERATE_VERIFY_MAC';
+  const wanted =
+    typeof use === 'object' ? use.keyUsage : use === 'encrypt' ? 'ENCRYPT_DECRYPT' : 'GENERATE_VERIFY_MAC';
   if (row.key_usage !== wanted) {
     throw badRequest(
       'InvalidKeyUsageException',
@@ -359,8 +371,12 @@ export interface KmsService {
   serviceKey(name: string): Promise<Buffer>;
   createKey(scope: KmsScope, author: PolicyAuthor, input: CreateKeyInput): Promise<KeyMetadata>;
   describeKey(scope: KmsScope, keyId: string): Promise<KeyMetadata>;
-  /** Throws what Encrypt and Decrypt would for the key as it is now (disabled, pending deletion, an HMAC key, gone). */
-  expectUsable(scope: KmsScope, keyId: string): Promise<void>;
+  /**
+   * Throws what a cryptographic operation needing `usage` (Encrypt's unless said) would for the key as it is now
+   * (gone, pending deletion, disabled, of another usage), or with 'manage' what a change of the key would (gone,
+   * pending deletion); answers the key's ARN.
+   */
+  expectUsable(scope: KmsScope, keyId: string, usage?: KeyUsage | 'manage'): Promise<string>;
   listKeys(scope: KmsScope): Promise<{ KeyId: string; KeyArn: string }[]>;
   updateDescription(scope: KmsScope, keyId: string, description: string): Promise<void>;
   setEnabled(scope: KmsScope, keyId: string, enabled: boolean): Promise<void>;
@@ -830,8 +846,14 @@ export function createKmsService(deps: {
       return describe(scope, await findKey(scope, keyId, true));
     },
 
-    async expectUsable(scope, keyId) {
-      checkUsable(scope, await findKey(scope, keyId, true), 'encrypt');
+    async expectUsable(scope, keyId, usage = 'ENCRYPT_DECRYPT') {
+      const row = await findKey(scope, keyId, true);
+      checkUsable(
+        scope,
+        row,
+        usage === 'ENCRYPT_DECRYPT' ? 'encrypt' : usage === 'manage' ? 'manage' : { keyUsage: usage },
+      );
+      return keyArn(scope, row.id);
     },
 
     async purgeDue() {

@@ -11,6 +11,7 @@ import {
 import { GRANT_HEADER_NAMES, OBJECT_GRANT_HEADER_NAMES } from './acl.js';
 import { newBucketAclRule, ownershipHeaderRule } from './acl-rules.js';
 import { parseIsoDate } from './object-lock.js';
+import { ownershipOf } from './object-ownership.js';
 import { isServiceReplica, REPLICA_HEADER } from './replication.js';
 import { createS3AclApi, type S3AclApi } from './s3-acl-api.js';
 import { s3Arn } from './s3-arn.js';
@@ -53,7 +54,7 @@ import {
 } from './s3-operations.js';
 import { createPostObjectOperation } from './s3-post-object.js';
 import { createS3ReplicationApi, type S3ReplicationApi } from './s3-replication-api.js';
-import { createS3TaggingApi, type S3TaggingApi } from './s3-tagging-api.js';
+import { createS3TaggingApi, objectTaggingConditions, type S3TaggingApi } from './s3-tagging-api.js';
 import { putUnchanged, UNSET_SETTINGS, unsetSetting } from './s3-unset-settings.js';
 import type { StorageService } from './storage-types.js';
 import { parseTaggingHeader, requestTagConditions } from './tagging.js';
@@ -98,12 +99,12 @@ function operations(
   const lock = createS3ObjectLockApi(storage);
   const acls = createS3AclApi(storage);
   return [
-    ...definitions(objects, buckets, multipart, acls),
+    ...definitions(storage, objects, buckets, multipart, acls),
     ...aclDefinitions(acls, storage),
     ...accessDefinitions(access),
     ...objectLockDefinitions(lock, storage),
     ...corsDefinitions(cors),
-    ...copyDefinitions(createS3CopyApi(storage)),
+    ...copyDefinitions(createS3CopyApi(storage), storage),
     ...taggingDefinitions(createS3TaggingApi(storage), storage),
     ...lifecycleDefinitions(createS3LifecycleApi(storage)),
     ...notificationDefinitions(createS3NotificationApi(storage)),
@@ -354,7 +355,7 @@ function postObject(storage: StorageService) {
     conditions: newObjectConditions,
     // As PutObject: a form's tags, ACL and lock need their own permissions too.
     put: async (req, bucket, key) => {
-      await authorizeNewObjectSettings(req, bucket, key);
+      await authorizeNewObjectSettings(storage, req, bucket, key);
       return objects.putObject(req, bucket, key);
     },
   });
@@ -364,11 +365,15 @@ function postObject(storage: StorageService) {
  * What a new object's request sets beside its bytes needs that setting's own permission too, as S3 checks:
  * tags (x-amz-tagging) s3:PutObjectTagging, the policy seeing them as s3:RequestObjectTag/<key> and
  * s3:RequestObjectTagKeys; a retention (x-amz-object-lock-mode, -retain-until-date) s3:PutObjectRetention; a
- * legal hold s3:PutObjectLegalHold. An ACL needs only the write's action, whose policy sees its headers (S3's
- * own examples grant s3:PutObject alone on condition of s3:x-amz-grant-full-control). CopyObject sets tags
- * only with the REPLACE directive (`tags: false` otherwise).
+ * legal hold s3:PutObjectLegalHold; an ACL (x-amz-acl, x-amz-grant-*) s3:PutObjectAcl where the bucket's ACLs
+ * are enabled (the API Reference's PutObject Permissions: "To successfully change the objects ACL of your
+ * PutObject request, you must have the s3:PutObjectAcl"). Where they are disabled (BucketOwnerEnforced) the
+ * only ACL accepted is the bucket owner's full control, which changes nothing: the write's action alone, whose
+ * policy sees the headers (s3:x-amz-grant-full-control). CopyObject sets tags only with the REPLACE directive
+ * (`tags: false` otherwise).
  */
 async function authorizeNewObjectSettings(
+  storage: StorageService,
   req: OperationRequest,
   bucket: string,
   key: string,
@@ -396,7 +401,12 @@ async function authorizeNewObjectSettings(
   ] as const;
   for (const [action, headers] of settings)
     if (asked(headers)) await req.authorize({ action, resources, conditions: newObjectConditions(req) });
+  if (asked(ACL_HEADER_NAMES) && (await ownershipOf(storage, bucket)) !== 'BucketOwnerEnforced')
+    await req.authorize({ action: 's3:PutObjectAcl', resources, conditions: aclConditions(req) });
 }
+
+/** The headers that set an ACL. */
+const ACL_HEADER_NAMES = ['x-amz-acl', ...GRANT_HEADER_NAMES];
 
 /** The inputs naming and conditioning a copy's source, which CopyObject and UploadPartCopy both take. */
 const copySourceInputs = (operation: CopyOperation) =>
@@ -416,7 +426,7 @@ const copySourceInputs = (operation: CopyOperation) =>
   }) as const;
 
 /** CopyObject and UploadPartCopy: PutObject and UploadPart with `x-amz-copy-source`. */
-function copyDefinitions(copy: S3CopyApi) {
+function copyDefinitions(copy: S3CopyApi, storage: StorageService) {
   return [
     defineS3({
       name: 'CopyObject',
@@ -442,7 +452,7 @@ function copyDefinitions(copy: S3CopyApi) {
       },
       query: {},
       handle: async (req, { bucket, key }) => {
-        await authorizeNewObjectSettings(req, bucket, key, {
+        await authorizeNewObjectSettings(storage, req, bucket, key, {
           tags: req.headers['x-amz-tagging-directive'] === 'REPLACE',
         });
         return copy.copyObject(req, bucket, key);
@@ -525,6 +535,8 @@ function taggingDefinitions(tagging: S3TaggingApi, storage: StorageService) {
         ? {}
         : { replicaAction: 's3:ReplicateTags' as const, replicaNamesVersion: true as const }),
       existingObjectTags: true,
+      // The tag set a put asks for, as s3:RequestObjectTag/<key> and s3:RequestObjectTagKeys.
+      ...(method === 'PUT' ? { bodyConditions: objectTaggingConditions } : {}),
       method,
       level: 'object',
       selector: { name: 'tagging' },
@@ -838,7 +850,13 @@ function accessDefinitions(access: S3BucketAccessApi) {
   ];
 }
 
-function definitions(objects: S3ObjectApi, buckets: S3BucketApi, multipart: S3MultipartApi, acls: S3AclApi) {
+function definitions(
+  storage: StorageService,
+  objects: S3ObjectApi,
+  buckets: S3BucketApi,
+  multipart: S3MultipartApi,
+  acls: S3AclApi,
+) {
   return [
     defineS3({
       name: 'ListBuckets',
@@ -1008,7 +1026,7 @@ function definitions(objects: S3ObjectApi, buckets: S3BucketApi, multipart: S3Mu
       },
       query: {},
       handle: async (req, { bucket, key }) => {
-        await authorizeNewObjectSettings(req, bucket, key, {
+        await authorizeNewObjectSettings(storage, req, bucket, key, {
           replica: req.headers[REPLICA_HEADER] !== undefined,
         });
         return objects.putObject(req, bucket, key);
@@ -1086,7 +1104,7 @@ function definitions(objects: S3ObjectApi, buckets: S3BucketApi, multipart: S3Mu
       },
       query: {},
       handle: async (req, { bucket, key }) => {
-        await authorizeNewObjectSettings(req, bucket, key, {
+        await authorizeNewObjectSettings(storage, req, bucket, key, {
           replica: req.headers[REPLICA_HEADER] !== undefined,
         });
         return multipart.create(req, bucket, key);

@@ -11,6 +11,7 @@ import { integerParameter, uploadIdOf } from './s3-multipart-api.js';
 import { declaredMetadata, newObjectProtections, newTags } from './s3-object-api.js';
 import { notImplementedHeader, versionHeader, xmlResponse } from './s3-wire.js';
 import type { ByteRange, OpenedObject, StorageService, StoredObject } from './storage-types.js';
+import { existingTagConditions, requestTagConditions, type Tag, tagsOf } from './tagging.js';
 import { checkVersionId, isVersionIdForm } from './versioning.js';
 
 /** The operations that read a copy source. */
@@ -128,6 +129,35 @@ async function openSource(
   }
 }
 
+/**
+ * A copy that carries its source's tags (TaggingDirective COPY, the default) reads them and sets them: S3 asks
+ * for s3:GetObjectTagging on the source (s3:GetObjectVersionTagging for a version named, as GetObjectTagging
+ * itself would) and s3:PutObjectTagging on the destination, whose policy sees them as s3:RequestObjectTag/<key>.
+ * A source without tags needs neither.
+ */
+async function authorizeTagCopy(
+  req: OperationRequest,
+  source: CopySource,
+  bucket: string,
+  key: string,
+  tags: readonly Tag[],
+): Promise<void> {
+  if (tags.length === 0) return;
+  await req.authorize({
+    action: source.versionId === undefined ? 's3:GetObjectTagging' : 's3:GetObjectVersionTagging',
+    resources: [s3Arn(source.bucket, source.key)],
+    conditions: {
+      ...existingTagConditions(tags),
+      ...(source.versionId !== undefined ? { 's3:versionid': source.versionId } : {}),
+    },
+  });
+  await req.authorize({
+    action: 's3:PutObjectTagging',
+    resources: [s3Arn(bucket, key)],
+    conditions: requestTagConditions(() => tags),
+  });
+}
+
 function directive(req: OperationRequest, name: 'metadata' | 'tagging'): 'COPY' | 'REPLACE' {
   const value = req.headers[`x-amz-${name}-directive`] ?? 'COPY';
   if (value !== 'COPY' && value !== 'REPLACE')
@@ -210,6 +240,7 @@ export function createS3CopyApi(storage: StorageService): S3CopyApi {
       });
       const { object } = opened;
       try {
+        if (tagging === 'COPY') await authorizeTagCopy(req, source, bucket, key, tagsOf(object.tags));
         // The copy is encrypted as the request asks, else by the destination bucket's default: never as the
         // source was.
         const encryption = encryptionRequestOf(req);

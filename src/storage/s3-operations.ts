@@ -152,6 +152,11 @@ export interface S3OperationDefinition<L extends S3Level> {
    * actions that read an object or set one of its settings.
    */
   readonly existingObjectTags?: true;
+  /**
+   * Condition keys the request's body supplies (PutObjectTagging's tag set as s3:RequestObjectTag/<key>): read
+   * only when a policy tests them, like the existing tags.
+   */
+  readonly bodyConditions?: (req: OperationRequest) => Promise<ConditionValues>;
   /** Set when the handler authorizes each item itself (DeleteObjects' keys). */
   readonly itemized?: true;
   /** Set on reads of an object, which answer a key that is not there as S3 does (see answerMissingKey). */
@@ -210,7 +215,7 @@ export function defineS3Operation<L extends S3Level>(
   definition: S3OperationDefinition<L>,
   storage: StorageService,
 ): S3Operation {
-  const { conditions, existingObjectTags } = definition;
+  const { conditions, existingObjectTags, bodyConditions } = definition;
   /** The version's tags as condition keys; a missing object has none (whether it exists is told only later). */
   const existingTags = async ({ bucket, key }: S3Path, req: OperationRequest): Promise<ConditionValues> => {
     if (bucket === undefined || key === undefined) return {};
@@ -260,24 +265,29 @@ export function defineS3Operation<L extends S3Level>(
       return definition.itemized ? [] : [s3Arn(bucket, key)];
     },
     // S3 supplies s3:versionid to the actions that act on a version the request names.
-    ...(conditions || definition.versionAction
+    conditions: (_address: S3Path, req: OperationRequest) => {
+      const versionId = definition.versionAction ? queryValue(req.query, 'versionId') : undefined;
+      return {
+        ...s3RequestKeys(req),
+        ...conditions?.(req),
+        ...(versionId !== undefined ? { 's3:versionid': versionId } : {}),
+      };
+    },
+    ...(existingObjectTags || bodyConditions
       ? {
-          conditions: (_address: S3Path, req: OperationRequest) => {
-            const versionId = definition.versionAction ? queryValue(req.query, 'versionId') : undefined;
-            return {
-              ...conditions?.(req),
-              ...(versionId !== undefined ? { 's3:versionid': versionId } : {}),
-            };
-          },
+          lookedUpConditions: async (address: S3Path, req: OperationRequest) => ({
+            ...(existingObjectTags ? await existingTags(address, req) : {}),
+            ...(bodyConditions ? await bodyConditions(req) : {}),
+          }),
         }
       : {}),
-    ...(existingObjectTags ? { lookedUpConditions: existingTags } : {}),
     ...(definition.readsKey
       ? {
           // A caller denied the read of a key that is not there is told so (404) if it may list the bucket at
           // the key: asked first, so that a caller who may not learns nothing, not even from the time taken.
           // The current object's absence only: a version named is its own action's to reveal.
-          denied: async (address: S3Path, req: OperationRequest) => {
+          denied: async (address: S3Path, signed: OperationRequest) => {
+            const req = withS3RequestKeys(signed);
             const { bucket, key } = address;
             if (bucket === undefined || key === undefined || queryValue(req.query, 'versionId') !== undefined)
               return;
@@ -301,7 +311,8 @@ export function defineS3Operation<L extends S3Level>(
       : {}),
     // S3 authorizes before it looks at what a request asks for: a caller that may not make the request learns
     // neither what Seawall refuses nor, through the rules that read them, whether the object exists.
-    handle: async (address, req) => {
+    handle: async (address, signed) => {
+      const req = withS3RequestKeys(signed);
       const checkInputs = () => checkS3Inputs(operation, { req, storage, ...address });
       if (!definition.itemized) await checkInputs();
       const answer = definition.handle(req, address as S3Address<L>, checkInputs).catch((error: unknown) => {
@@ -316,6 +327,56 @@ export function defineS3Operation<L extends S3Level>(
     },
   };
   return operation;
+}
+
+/**
+ * The condition keys every S3 action has of how its request was signed ("Condition keys for Amazon S3"):
+ * s3:authType (REST-HEADER, REST-QUERY-STRING for a presigned URL, POST for a browser form), s3:signatureversion
+ * (AWS4-HMAC-SHA256, the only signature Seawall takes) and s3:signatureAge (milliseconds since the signature's
+ * date). An unsigned request has none.
+ */
+export function s3RequestKeys(req: OperationRequest): ConditionValues {
+  if (req.principal.type === 'Anonymous') return {};
+  const presigned = req.query.some(([name]) => name === 'X-Amz-Signature');
+  const authType = req.form ? 'POST' : presigned ? 'REST-QUERY-STRING' : 'REST-HEADER';
+  const date = req.form
+    ? req.form.fields.get('x-amz-date')?.value
+    : presigned
+      ? queryValue(req.query, 'X-Amz-Date')
+      : req.headers['x-amz-date'];
+  const signed = date === undefined ? undefined : parseAmzDate(date);
+  return {
+    's3:authType': authType,
+    's3:signatureversion': 'AWS4-HMAC-SHA256',
+    ...(signed !== undefined
+      ? { 's3:signatureAge': String(Math.max(0, req.facts.time.getTime() - signed)) }
+      : {}),
+  };
+}
+
+/** `yyyyMMddTHHmmssZ`, as milliseconds since the epoch; undefined for anything else. */
+function parseAmzDate(value: string): number | undefined {
+  const match = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
+  if (!match) return undefined;
+  const [, year, month, day, hour, minute, second] = match.map(Number) as number[];
+  return Date.UTC(year ?? 0, (month ?? 1) - 1, day, hour, minute, second);
+}
+
+/**
+ * The request with its further S3 checks (a copy's source, a new object's tags, ACL or lock, the listing that
+ * answers a missing key) given the request's signing keys too, so that a policy on them cannot be escaped
+ * through them; checks of other services' actions (KMS's) are left as they are.
+ */
+function withS3RequestKeys(req: OperationRequest): OperationRequest {
+  const keys = s3RequestKeys(req);
+  if (Object.keys(keys).length === 0) return req;
+  return {
+    ...req,
+    authorize: (check) =>
+      req.authorize(
+        check.action.startsWith('s3:') ? { ...check, conditions: { ...keys, ...check.conditions } } : check,
+      ),
+  };
 }
 
 /**

@@ -13,6 +13,7 @@ import {
   revealMissingBucket,
   type S3Operation,
   type S3Path,
+  s3RequestKeys,
 } from './s3-operations.js';
 import { S3_METADATA_PREFIX, S3_REQUEST_HEADERS } from './s3-vocabulary.js';
 import { addressedUrl, malformedXml } from './s3-wire.js';
@@ -204,7 +205,7 @@ export function createPostObjectOperation(
       await revealMissingBucket(storage, req.principal, input.bucket);
       return [s3Arn(input.bucket, input.key)];
     },
-    conditions: (input, req) => declared.conditions(effective(input, req)),
+    conditions: (input, req) => ({ ...s3RequestKeys(req), ...declared.conditions(effective(input, req)) }),
     handle: async (input, req) => {
       await checkS3Inputs(operation, { req, storage, bucket: input.bucket });
       const write = effective(input, req);

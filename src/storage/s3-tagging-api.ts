@@ -1,10 +1,10 @@
 import { AppError } from '../errors.js';
 import { type ApiRequest, type ApiResponse, queryValue } from '../lib/http.js';
-import type { OperationRequest } from '../lib/operation.js';
+import type { ConditionValues, OperationRequest } from '../lib/operation.js';
 import { requestOrigin } from './notifications.js';
 import { readXmlBody, versionHeader, xmlResponse } from './s3-wire.js';
 import type { StorageService } from './storage-types.js';
-import { readTagging, storedTags, type Tag, tagsOf } from './tagging.js';
+import { readTagging, requestTagConditions, storedTags, type Tag, tagsOf } from './tagging.js';
 
 /** Handlers of object and bucket tagging. */
 export interface S3TaggingApi {
@@ -30,6 +30,32 @@ function noSuchTagSet(bucket: string): AppError {
 }
 
 /**
+ * The tag set each PutObjectTagging asks for, read from its body once: by its authorization or its handler
+ * (by the body, which the copies of a request made on its way share).
+ */
+const requestedTags = new WeakMap<ApiRequest['body'], Promise<Tag[]>>();
+
+function objectTagsOf(req: ApiRequest): Promise<Tag[]> {
+  let tags = requestedTags.get(req.body);
+  if (tags === undefined) {
+    tags = readXmlBody(req, ['Tag']).then((document) => readTagging(document, 'object'));
+    // Its error is the handler's to answer, once the caller is authorized.
+    tags.catch(() => undefined);
+    requestedTags.set(req.body, tags);
+  }
+  return tags;
+}
+
+/**
+ * PutObjectTagging's condition keys from its body: s3:RequestObjectTag/<key> and s3:RequestObjectTagKeys of the
+ * tag set it asks for; none for a body that is not a valid one (the handler then refuses it).
+ */
+export async function objectTaggingConditions(req: ApiRequest): Promise<ConditionValues> {
+  const tags = await objectTagsOf(req).catch(() => undefined);
+  return tags === undefined ? {} : requestTagConditions(() => tags);
+}
+
+/**
  * Put/Get/DeleteObjectTagging (of the current version or the one `versionId` names, kept in its row's `tags`)
  * and Put/Get/DeleteBucketTagging (the bucket's `tagging` setting).
  */
@@ -37,7 +63,7 @@ export function createS3TaggingApi(storage: StorageService): S3TaggingApi {
   return {
     async putObjectTagging(req, bucket, key) {
       await storage.headBucket(bucket);
-      const tags = readTagging(await readXmlBody(req, ['Tag']), 'object');
+      const tags = await objectTagsOf(req);
       const object = await storage.putObjectTags(
         bucket,
         key,

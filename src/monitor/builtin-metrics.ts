@@ -400,6 +400,27 @@ export function createBuiltinMetrics(deps: {
 
   /** The replication rules that had a backlog: each is published until it has none, then once more at zero. */
   const replicating = new Map<string, Dimension[]>();
+  // Those an earlier process published (within the minute resolution's 15 days) are published once more, their
+  // backlog or zero: one that drained while no process ran, or before this one's first flush, would otherwise
+  // keep its last backlog as its newest figure.
+  for (let after = 0; ; ) {
+    const page = store.list(
+      {
+        namespace: 'AWS/S3',
+        name: 'OperationsPendingReplication',
+        activeSince: deps.now() - 15 * 86_400_000,
+      },
+      after,
+      1000,
+    );
+    for (const { dimensions } of page) {
+      const dims = dimensions.map(({ Name, Value }) => ({ Name, Value }));
+      replicating.set(JSON.stringify(dims), dims);
+    }
+    const last = page.at(-1);
+    if (!last || page.length < 1000) break;
+    after = last.id;
+  }
 
   /**
    * S3's replication metrics per rule, from what waits to be replicated: OperationsPendingReplication,
@@ -420,7 +441,12 @@ export function createBuiltinMetrics(deps: {
     const out: Sample[] = [];
     const metric = (dims: Dimension[], name: string, unit: string, value: number) =>
       out.push(pointSample(time, 'AWS/S3', name, unit, value, dims));
-    const seen = new Set<string>();
+    // A rule changed while its rows wait has rows of each of its versions (each names its destination as it
+    // was): one backlog of the rule, summed.
+    const backlogs = new Map<
+      string,
+      { dims: Dimension[]; operations: number; bytes: number; oldest: number }
+    >();
     for (const row of rows) {
       const destination = JSON.parse(String(row.destination)) as { bucket: string };
       const dims = [
@@ -429,14 +455,20 @@ export function createBuiltinMetrics(deps: {
         { Name: 'SourceBucket', Value: String(row.bucket) },
       ];
       const key = JSON.stringify(dims);
-      seen.add(key);
+      const backlog = backlogs.get(key) ?? { dims, operations: 0, bytes: 0, oldest: Number(row.oldest) };
+      backlog.operations += Number(row.operations);
+      backlog.bytes += Number(row.bytes ?? 0);
+      backlog.oldest = Math.min(backlog.oldest, Number(row.oldest));
+      backlogs.set(key, backlog);
+    }
+    for (const [key, { dims, operations, bytes, oldest }] of backlogs) {
       replicating.set(key, dims);
-      metric(dims, 'OperationsPendingReplication', 'Count', Number(row.operations));
-      metric(dims, 'BytesPendingReplication', 'Bytes', Number(row.bytes ?? 0));
-      metric(dims, 'ReplicationLatency', 'Seconds', Math.max(0, (time - Number(row.oldest)) / 1000));
+      metric(dims, 'OperationsPendingReplication', 'Count', operations);
+      metric(dims, 'BytesPendingReplication', 'Bytes', bytes);
+      metric(dims, 'ReplicationLatency', 'Seconds', Math.max(0, (time - oldest) / 1000));
     }
     for (const [key, dims] of replicating) {
-      if (seen.has(key)) continue;
+      if (backlogs.has(key)) continue;
       replicating.delete(key);
       metric(dims, 'OperationsPendingReplication', 'Count', 0);
       metric(dims, 'BytesPendingReplication', 'Bytes', 0);

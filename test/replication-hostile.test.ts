@@ -172,13 +172,6 @@ describe('replication between two Seawall processes, either killed at awkward mo
     await source.start();
   };
 
-  /** Kills the destination and starts it again, the relay pointed at its new port. */
-  const restartDestination = async () => {
-    await destination.kill();
-    await destination.start();
-    relay.destinationPort = destination.port;
-  };
-
   beforeAll(async () => {
     await destination.start();
     relay = new Relay(destination.port);

@@ -49,6 +49,11 @@ const KNOWN_CONSTRAINTS: ReadonlySet<string> = new Set([
 
 const US_EAST_1 = 'us-east-1';
 
+/** Whether a name is an AWS Region that holds buckets (`EU` is a constraint, no region). */
+export function isBucketRegion(name: string): boolean {
+  return name !== 'EU' && KNOWN_CONSTRAINTS.has(name);
+}
+
 function invalidConstraint(location: string) {
   return badRequest('InvalidLocationConstraint', 'The specified location-constraint is not valid', {
     LocationConstraint: location.slice(0, 64),

@@ -69,7 +69,7 @@ export interface EventObject {
   readonly size?: number;
   /** With or without its quotes; the record has it without. */
   readonly etag?: string;
-  /** Omitted where the bucket never had versioning. */
+  /** Omitted where the bucket never had versioning; "null" is not named either. */
   readonly versionId?: string | undefined;
 }
 
@@ -87,7 +87,8 @@ export interface S3EventRecord {
     s3SchemaVersion: '1.0';
     configurationId: string;
     bucket: { name: string; ownerIdentity: { principalId: string }; arn: string };
-    object: { key: string; size?: number; eTag?: string; versionId?: string; sequencer: string };
+    /** No sequencer in the records of events that are no PUT or DELETE (tagging, ACL). */
+    object: { key: string; size?: number; eTag?: string; versionId?: string; sequencer?: string };
   };
   replicationEventData?: ReplicationEventData;
 }
@@ -119,6 +120,19 @@ const EVENT_VERSIONS: Readonly<Partial<Record<S3EventName, string>>> = {
   'ObjectAcl:Put': '2.3',
   'Replication:OperationFailedReplication': '2.2',
 };
+
+/**
+ * The events that are no PUT or DELETE of an object, whose records carry no sequencer (recorded from S3:
+ * ObjectTagging and ObjectAcl records name the key and eTag only).
+ */
+const WITHOUT_SEQUENCER: ReadonlySet<S3EventName> = new Set([
+  'ObjectTagging:Put',
+  'ObjectTagging:Delete',
+  'ObjectAcl:Put',
+]);
+
+/** The eTag S3 names in a delete marker's ObjectRemoved:DeleteMarkerCreated record: the empty object's MD5. */
+const DELETE_MARKER_ETAG = 'd41d8cd98f00b204e9800998ecf8427e';
 
 /** Keys in event records are URL-encoded as a form encodes them (a space is `+`), slashes kept. */
 export function eventKey(key: string): string {
@@ -189,7 +203,9 @@ export function createNotifications(deps: {
   let topics: TopicPublisher | undefined;
 
   function destinationsOf(config: NotificationConfiguration, event: S3EventName, key: string) {
-    const rules: NotificationRule[] = rulesFor(config, event, key);
+    // S3 matches filters against the key as its records write it: a filter names a space as '+' ("If your prefix
+    // or suffix contains a space, you must replace it with the '+' character"), other characters URL-encoded.
+    const rules: NotificationRule[] = rulesFor(config, event, eventKey(key));
     return {
       topics: rules.filter((rule) => rule.kind === 'Topic').map((rule) => ({ id: rule.id, arn: rule.arn })),
       bus: config.eventBridge,
@@ -209,7 +225,9 @@ export function createNotifications(deps: {
         s3SchemaVersion: '1.0',
         configurationId,
         bucket: base.s3.bucket,
-        object: { ...base.s3.object, sequencer: row.id },
+        object: WITHOUT_SEQUENCER.has(base.eventName)
+          ? base.s3.object
+          : { ...base.s3.object, sequencer: row.id },
       },
     });
     if (destinations.bus) for (const listener of listeners) await listener(record('EventBridge'));
@@ -247,6 +265,7 @@ export function createNotifications(deps: {
           ? { ...S3_ORIGIN, requestId: newRequestId() }
           : (origin ?? { principalId: 'Seawall', sourceIp: '127.0.0.1', requestId: newRequestId() });
       const owner = (await deps.owner(bucket)) ?? '';
+      const etag = event === 'ObjectRemoved:DeleteMarkerCreated' ? DELETE_MARKER_ETAG : object.etag;
       const record = {
         eventVersion: EVENT_VERSIONS[event] ?? '2.1',
         eventSource: 'aws:s3',
@@ -265,8 +284,11 @@ export function createNotifications(deps: {
           object: {
             key: eventKey(object.key),
             ...(object.size !== undefined ? { size: object.size } : {}),
-            ...(object.etag !== undefined && object.etag !== '' ? { eTag: unquoted(object.etag) } : {}),
-            ...(object.versionId !== undefined ? { versionId: object.versionId } : {}),
+            ...(etag !== undefined && etag !== '' ? { eTag: unquoted(etag) } : {}),
+            // The "null" version (of a bucket whose versioning is suspended) is not named, as S3 records show.
+            ...(object.versionId !== undefined && object.versionId !== 'null'
+              ? { versionId: object.versionId }
+              : {}),
           },
         },
         ...(replication ? { replicationEventData: replication } : {}),
@@ -323,6 +345,7 @@ export function createNotifications(deps: {
         Time: clock.now().toISOString(),
         Bucket: bucket,
         RequestId: requestId,
+        HostId: extendedRequestId(requestId),
       });
       const arns = new Set(config.rules.filter((rule) => rule.kind === 'Topic').map((rule) => rule.arn));
       for (const arn of arns) await topics?.publish(arn, { subject: SUBJECT, message });

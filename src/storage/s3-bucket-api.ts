@@ -2,7 +2,7 @@ import { AppError, badRequest } from '../errors.js';
 import { type ApiRequest, type ApiResponse, queryValue } from '../lib/http.js';
 import type { OperationRequest } from '../lib/operation.js';
 import { escapeXml, XML_SEQUENCE, type XmlObject } from '../lib/xml.js';
-import { checkLocationConstraint } from './location-constraint.js';
+import { checkLocationConstraint, isBucketRegion } from './location-constraint.js';
 import { requestOrigin } from './notifications.js';
 import { s3Arn } from './s3-arn.js';
 import { requireDigest } from './s3-digests.js';
@@ -23,15 +23,27 @@ import { checkVersionId, type Versioning } from './versioning.js';
 
 const US_EAST_1 = 'us-east-1';
 
+/** ListBuckets' continuation-token; an empty one is none (S3 lists from the first bucket). */
 function listBucketsToken(value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
+  if (value === undefined || value === '') return undefined;
   const name = Buffer.from(value, 'base64url').toString('utf8');
-  if (value === '' || Buffer.from(name).toString('base64url') !== value)
+  if (Buffer.from(name).toString('base64url') !== value)
     throw badRequest('InvalidArgument', 'The continuation token provided is incorrect', {
       ArgumentName: 'continuation-token',
     });
   return name;
 }
+
+/** `bucket-region`: an AWS Region (or the endpoint's own), as S3 refuses any other name. */
+function parseBucketRegion(value: string | undefined, endpointRegion: string): string | undefined {
+  if (value === undefined || value === endpointRegion || isBucketRegion(value)) return value;
+  throw badRequest('InvalidArgument', `Argument value ${value.slice(0, 64)} is not a valid AWS Region`, {
+    ArgumentName: 'bucket-region',
+  });
+}
+
+/** The parameters of ListBuckets; S3 names each bucket's region only when the request has one of them. */
+const LIST_BUCKETS_PARAMETERS = ['prefix', 'bucket-region', 'continuation-token', 'max-buckets'];
 
 /** `max-buckets`: 1 to 10000; without it, every bucket. */
 function parseMaxBuckets(value: string | undefined): number {
@@ -176,7 +188,7 @@ export function createS3BucketApi(storage: StorageService): S3BucketApi {
   return {
     async listBuckets(req: ApiRequest): Promise<ApiResponse> {
       const prefix = queryValue(req.query, 'prefix') ?? '';
-      const region = queryValue(req.query, 'bucket-region');
+      const region = parseBucketRegion(queryValue(req.query, 'bucket-region'), req.region);
       const after = listBucketsToken(queryValue(req.query, 'continuation-token'));
       const limit = parseMaxBuckets(queryValue(req.query, 'max-buckets'));
       const matching = (await storage.listBuckets(req.principal.accountId)).filter(
@@ -187,13 +199,15 @@ export function createS3BucketApi(storage: StorageService): S3BucketApi {
       );
       const buckets = matching.slice(0, limit);
       const last = buckets.at(-1);
+      const named = LIST_BUCKETS_PARAMETERS.some((name) => queryValue(req.query, name) !== undefined);
       return xmlResponse('ListAllMyBucketsResult', {
         Owner: { ID: req.principal.accountId, DisplayName: req.principal.accountId },
         Buckets: {
           Bucket: buckets.map((b) => ({
             Name: b.name,
             CreationDate: new Date(b.created_at),
-            BucketRegion: b.region,
+            BucketRegion: named ? b.region : undefined,
+            BucketArn: s3Arn(b.name),
           })),
         },
         ContinuationToken:

@@ -317,7 +317,8 @@ export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
           Key: key,
           UploadId: uploadId,
           PartNumberMarker: marker,
-          NextPartNumberMarker: parts.at(-1)?.part_number ?? marker,
+          // S3 answers 0 when no part follows the marker, not the marker itself.
+          NextPartNumberMarker: parts.at(-1)?.part_number ?? 0,
           MaxParts: max,
           IsTruncated: truncated,
           // The owner the object will have: the bucket's, or the writer's where ACLs keep object writers.
@@ -347,15 +348,23 @@ export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
       const max = parseMaxKeys(queryValue(req.query, 'max-uploads'), 'uploads');
       const page = await multipart.listUploads(bucket, { prefix, delimiter, keyMarker, uploadIdMarker, max });
       const owner = (await storage.headBucket(bucket)).account_id;
+      // S3 always names the next markers: where the page was cut, else its last upload (empty without one).
+      const lastUpload = page.uploads.at(-1);
+      const next = page.next ?? {
+        keyMarker: lastUpload?.key ?? '',
+        uploadIdMarker: lastUpload?.upload_id ?? '',
+      };
       return xmlResponse('ListMultipartUploadsResult', {
         Bucket: bucket,
         KeyMarker: encode(keyMarker),
         UploadIdMarker: uploadIdMarker,
-        NextKeyMarker: page.next ? encode(page.next.keyMarker) : undefined,
-        NextUploadIdMarker: page.next ? page.next.uploadIdMarker : undefined,
+        NextKeyMarker: encode(next.keyMarker),
+        NextUploadIdMarker: next.uploadIdMarker,
         Delimiter: delimiter === '' ? undefined : encode(delimiter),
-        Prefix: encode(prefix),
+        // No Prefix element where the request named none, as S3 answers.
+        Prefix: queryValue(req.query, 'prefix') === undefined ? undefined : encode(prefix),
         MaxUploads: max,
+        EncodingType: queryValue(req.query, 'encoding-type'),
         IsTruncated: page.truncated,
         Upload: page.uploads.map((u) => ({
           Key: encode(u.key),

@@ -177,6 +177,7 @@ export function listingEncoder(req: ApiRequest): (text: string) => string {
   if (encoding !== 'url')
     throw badRequest('InvalidArgument', 'Invalid Encoding Method specified in Request', {
       ArgumentName: 'encoding-type',
+      ArgumentValue: encoding.slice(0, 64),
     });
   return (text) => encodeURIComponent(text).replace(/%2F/g, '/').replace(/%20/g, '+');
 }

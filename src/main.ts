@@ -36,6 +36,7 @@ import {
   createDatabrewService,
   createEtlStore,
   type DatabrewService,
+  RUN_MESSAGE_SECRETS_PURPOSE,
 } from './etl/index.js';
 import { createAuthorizer } from './iam/authorizer.js';
 import {
@@ -53,6 +54,7 @@ import {
   createKmsApi,
   createKmsService,
   createObjectKeyring,
+  createSealedText,
   createSecretBox,
   deriveKey,
   ensureRootKeyFile,
@@ -90,6 +92,7 @@ import {
   createQueryStore,
   createSavedQueryStore,
   queryMigrations,
+  REASON_SECRETS_PURPOSE,
 } from './query/index.js';
 import { keyStoreOf, rootKeyOf } from './root-of-trust.js';
 import { type AuthThrottleOptions, createHttpServer, type HttpLimits } from './server/http-server.js';
@@ -492,7 +495,7 @@ export async function startSeawall(
         region: account.region,
         invokedBy: 'athena.amazonaws.com',
       }),
-      store: createQueryStore(db.db),
+      store: createQueryStore(db.db, createSealedText(createSecretBox(rootKey, REASON_SECRETS_PURPOSE))),
       savedStore: createSavedQueryStore(db.db),
       catalog,
       storage,
@@ -505,7 +508,7 @@ export async function startSeawall(
     });
     const databrew = createDatabrewService({
       access: { authorizer, roles: iam, accountId: account.accountId, region: account.region },
-      store: createEtlStore(db.db),
+      store: createEtlStore(db.db, createSealedText(createSecretBox(rootKey, RUN_MESSAGE_SECRETS_PURPOSE))),
       clock,
       logger,
       runtime,

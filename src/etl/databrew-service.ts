@@ -1,4 +1,5 @@
 import { catalogArns } from '../catalog/index.js';
+import { EngineFailure } from '../engine/index.js';
 import { AppError, badRequest, insufficientCapacity, isOutOfSpace } from '../errors.js';
 import type { JobRuntime, JobStopped } from '../jobs/index.js';
 import type { Clock } from '../lib/clock.js';
@@ -67,7 +68,7 @@ export function createDatabrewService(deps: {
   }
 
   /** What ended a run that did not succeed: its state and message. */
-  function endOf(error: unknown, signal: AbortSignal): Partial<JobRunRow> {
+  function endOf(error: unknown, signal: AbortSignal, runId: string): Partial<JobRunRow> {
     const stopped = signal.aborted ? (signal.reason as JobStopped) : undefined;
     if (stopped?.reason === 'cancelled') return { state: 'STOPPED', error_message: 'Stopped by the user.' };
     if (stopped?.reason === 'timeout')
@@ -79,7 +80,11 @@ export function createDatabrewService(deps: {
     const message = isOutOfSpace(error)
       ? insufficientCapacity(error).message
       : ((error as Error).message ?? 'The job failed.');
-    if (!(error instanceof AppError)) logger.warn({ err: error }, 'recipe job failed');
+    // What the engine said of the data (a value that did not convert, the line it was on) is the run's own
+    // message, kept sealed with it: never a log line, which stdout and CloudWatch Logs keep in plaintext.
+    if (error instanceof EngineFailure && error.kind === 'engine')
+      logger.warn({ runId }, 'recipe job failed in the engine');
+    else if (!(error instanceof AppError)) logger.warn({ err: error }, 'recipe job failed');
     return {
       state: 'FAILED',
       error_message: deps.job.storage.redactEnginePaths(message.split('\n')[0] ?? 'failed').slice(0, 4096),
@@ -122,7 +127,7 @@ export function createDatabrewService(deps: {
       changes = { state: 'SUCCEEDED', outcome: JSON.stringify(outcome) };
       logger.info({ job: jobName, runId, ...outcome }, 'recipe job succeeded');
     } catch (error) {
-      changes = endOf(error, signal);
+      changes = endOf(error, signal, runId);
     }
     await store.transitionRun(jobName, runId, ['RUNNING', 'STOPPING'], {
       ...changes,

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { DatasetTable, JobRunTable, JobTable, RecipeTable } from '../db/schema.js';
+import type { SealedText } from '../kms/index.js';
 
 export type RecipeRow = RecipeTable;
 export type DatasetRow = DatasetTable;
@@ -49,7 +50,29 @@ export interface EtlStore {
   failUnqueuedRuns(kind: string, message: string, now: number): Promise<void>;
 }
 
-export function createEtlStore(db: Kysely<Database>): EtlStore {
+/** What seals the messages job runs ended with: the root key, for this purpose only. */
+export const RUN_MESSAGE_SECRETS_PURPOSE = 'databrew-run-messages';
+
+/**
+ * A run's message can quote the data (the engine's "Failed to cast value to numerical: \"value\""), so it is
+ * stored sealed, bound to its run, never in plaintext (DESIGN.md, decision 3).
+ */
+function messageSealer(sealed: SealedText) {
+  const context = (runId: string) => `databrew-job-run:${runId}`;
+  return {
+    seal(runId: string, changes: Partial<JobRunRow>): Partial<JobRunRow> {
+      const message = changes.error_message;
+      return message == null ? changes : { ...changes, error_message: sealed.seal(message, context(runId)) };
+    },
+    open<Row extends JobRunRow | undefined>(row: Row): Row {
+      const stored = row?.error_message;
+      return row && stored ? { ...row, error_message: sealed.open(stored, context(row.run_id)) } : row;
+    },
+  };
+}
+
+export function createEtlStore(db: Kysely<Database>, sealedText: SealedText): EtlStore {
+  const messages = messageSealer(sealedText);
   return {
     async insertRecipe(row: RecipeRow): Promise<boolean> {
       const result = await db
@@ -137,22 +160,29 @@ export function createEtlStore(db: Kysely<Database>): EtlStore {
     },
 
     async insertRun(row: JobRunRow): Promise<void> {
-      await db.insertInto('databrew_job_runs').values(row).execute();
+      await db
+        .insertInto('databrew_job_runs')
+        .values({ ...row, ...messages.seal(row.run_id, row) })
+        .execute();
     },
-    findRun: (job: string, runId: string) =>
-      db
-        .selectFrom('databrew_job_runs')
-        .selectAll()
-        .where('job_name', '=', job)
-        .where('run_id', '=', runId)
-        .executeTakeFirst(),
-    listRuns: (job: string) =>
-      db
-        .selectFrom('databrew_job_runs')
-        .selectAll()
-        .where('job_name', '=', job)
-        .orderBy('started_at', 'desc')
-        .execute(),
+    findRun: async (job: string, runId: string) =>
+      messages.open(
+        await db
+          .selectFrom('databrew_job_runs')
+          .selectAll()
+          .where('job_name', '=', job)
+          .where('run_id', '=', runId)
+          .executeTakeFirst(),
+      ),
+    listRuns: async (job: string) =>
+      (
+        await db
+          .selectFrom('databrew_job_runs')
+          .selectAll()
+          .where('job_name', '=', job)
+          .orderBy('started_at', 'desc')
+          .execute()
+      ).map((row) => messages.open(row)),
     async transitionRun(
       job: string,
       runId: string,
@@ -161,22 +191,34 @@ export function createEtlStore(db: Kysely<Database>): EtlStore {
     ): Promise<boolean> {
       const result = await db
         .updateTable('databrew_job_runs')
-        .set(changes)
+        .set(messages.seal(runId, changes))
         .where('job_name', '=', job)
         .where('run_id', '=', runId)
         .where('state', 'in', from)
         .executeTakeFirst();
       return Number(result.numUpdatedRows) > 0;
     },
-    findRunById: (runId: string) =>
-      db.selectFrom('databrew_job_runs').selectAll().where('run_id', '=', runId).executeTakeFirst(),
+    findRunById: async (runId: string) =>
+      messages.open(
+        await db.selectFrom('databrew_job_runs').selectAll().where('run_id', '=', runId).executeTakeFirst(),
+      ),
     async failUnqueuedRuns(kind: string, message: string, now: number): Promise<void> {
-      await db
-        .updateTable('databrew_job_runs')
-        .set({ state: 'FAILED', error_message: message, completed_at: now })
+      // Each message is sealed to its own run, so each is set on its own.
+      const unqueued = () => db.selectFrom('jobs').select('ref').where('kind', '=', kind);
+      const orphans = await db
+        .selectFrom('databrew_job_runs')
+        .select('run_id')
         .where('state', 'in', ['STARTING', 'RUNNING', 'STOPPING'])
-        .where('run_id', 'not in', db.selectFrom('jobs').select('ref').where('kind', '=', kind))
+        .where('run_id', 'not in', unqueued())
         .execute();
+      for (const { run_id } of orphans)
+        await db
+          .updateTable('databrew_job_runs')
+          .set(messages.seal(run_id, { state: 'FAILED', error_message: message, completed_at: now }))
+          .where('run_id', '=', run_id)
+          .where('state', 'in', ['STARTING', 'RUNNING', 'STOPPING'])
+          .where('run_id', 'not in', unqueued())
+          .execute();
     },
   };
 }

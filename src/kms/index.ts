@@ -8,4 +8,12 @@ export { kmsMigrations } from './kms-migrations.js';
 export { createOfflineKms, type MaterialCheck, OfflineKeyError, type OfflineKms } from './kms-offline.js';
 export { createKmsService, type KmsService } from './kms-service.js';
 export { createDataKeyOpener, createObjectKeyring, type DataKeyKms } from './object-keyring.js';
-export { createSecretBox, deriveKey, ensureRootKeyFile, readRootKey, type SecretBox } from './root-key.js';
+export {
+  createSealedText,
+  createSecretBox,
+  deriveKey,
+  ensureRootKeyFile,
+  readRootKey,
+  type SealedText,
+  type SecretBox,
+} from './root-key.js';

@@ -66,3 +66,24 @@ export function createSecretBox(rootKey: Buffer, purpose: string): SecretBox {
     },
   };
 }
+
+/** The head of a column's text that is stored sealed; text without it is an earlier Seawall's plaintext. */
+const SEALED_TEXT = 'sealed:';
+
+/**
+ * Seals text a metadata column keeps that can quote the data (a message naming the value a cast failed on),
+ * so that it never reaches the disk in plaintext: each value bound to its row by `context`.
+ */
+export interface SealedText {
+  seal(text: string, context: string): string;
+  /** The text of a stored value, sealed or written in plaintext by an earlier Seawall. */
+  open(stored: string, context: string): string;
+}
+
+export function createSealedText(secrets: SecretBox): SealedText {
+  return {
+    seal: (text, context) => SEALED_TEXT + secrets.seal(text, context),
+    open: (stored, context) =>
+      stored.startsWith(SEALED_TEXT) ? secrets.open(stored.slice(SEALED_TEXT.length), context) : stored,
+  };
+}

@@ -258,7 +258,7 @@ export function createBuiltinMetrics(deps: {
     }
     const runs = await db
       .selectFrom('databrew_job_runs')
-      .select(['job_name', 'run_id', 'state', 'error_message', 'started_at', 'completed_at'])
+      .select(['job_name', 'run_id', 'state', 'started_at', 'completed_at'])
       .where('completed_at', '>', since)
       .where('completed_at', '<=', time)
       .execute();
@@ -267,11 +267,13 @@ export function createBuiltinMetrics(deps: {
       const [started, completed] = [Number(run.started_at), Number(run.completed_at)];
       jobRun(out, time, 'DataBrew', name, state, completed - started);
       billing.addUsage('AWSGlueDataBrew', 'NodeHours', (completed - started) / 3_600_000);
+      // Without the run's ErrorMessage, which can quote the data: CloudWatch Logs keeps events in plaintext, and
+      // the message is kept sealed with the run (DescribeJobRun).
       deps.jobLog?.(`/aws-glue-databrew/jobs/${name}`, id, [
         { timestamp: started, message: `Job run ${id} of ${name} started.` },
         {
           timestamp: completed,
-          message: `Job run ${id} of ${name} ended ${state} after ${((completed - started) / 1000).toFixed(1)} s${run.error_message ? `: ${String(run.error_message)}` : '.'}`,
+          message: `Job run ${id} of ${name} ended ${state} after ${((completed - started) / 1000).toFixed(1)} s.`,
         },
       ]);
     }

@@ -7,7 +7,7 @@ export {
   PRIMARY_WORKGROUP,
 } from './athena-service.js';
 export { queryMigrations } from './query-migrations.js';
-export { createQueryStore } from './query-store.js';
+export { createQueryStore, REASON_SECRETS_PURPOSE } from './query-store.js';
 export type { AthenaService } from './query-types.js';
 export { analyzeQuery, QueryRejected, RESERVED_SCHEMAS } from './sandbox.js';
 export type { SavedQueries } from './saved-queries.js';

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { QueryExecutionTable, WorkgroupTable } from '../db/schema.js';
+import type { SealedText } from '../kms/index.js';
 
 export type QueryRow = QueryExecutionTable;
 export type WorkgroupRow = WorkgroupTable;
@@ -47,8 +48,31 @@ export interface QueryStore {
   findReusable(row: QueryRow, since: number): Promise<QueryRow | undefined>;
 }
 
-export function createQueryStore(db: Kysely<Database>): QueryStore {
+/** What seals the reasons executions ended as they did: the root key, for this purpose only. */
+export const REASON_SECRETS_PURPOSE = 'athena-state-change-reasons';
+
+/**
+ * A reason can quote the data (Trino's "Cannot cast 'value' to INTEGER", json_parse's input), so it is stored
+ * sealed, bound to its execution, never in plaintext (DESIGN.md, decision 3).
+ */
+function reasonSealer(sealed: SealedText) {
+  const context = (id: string) => `query-execution:${id}`;
+  return {
+    seal(id: string, changes: Partial<QueryRow>): Partial<QueryRow> {
+      const reason = changes.state_change_reason;
+      return reason == null ? changes : { ...changes, state_change_reason: sealed.seal(reason, context(id)) };
+    },
+    open<Row extends QueryRow | undefined>(row: Row): Row {
+      const stored = row?.state_change_reason;
+      return row && stored ? { ...row, state_change_reason: sealed.open(stored, context(row.id)) } : row;
+    },
+  };
+}
+
+export function createQueryStore(db: Kysely<Database>, sealedText: SealedText): QueryStore {
   const waiters = new Map<string, Set<() => void>>();
+  const reasons = reasonSealer(sealedText);
+  const sealed = reasons.seal;
   return {
     async ensureWorkgroup(row: WorkgroupRow): Promise<void> {
       await db
@@ -103,20 +127,27 @@ export function createQueryStore(db: Kysely<Database>): QueryStore {
     },
 
     async insert(row: QueryRow): Promise<void> {
-      await db.insertInto('query_executions').values(row).execute();
+      await db
+        .insertInto('query_executions')
+        .values({ ...row, ...sealed(row.id, row) })
+        .execute();
     },
-    find: (id: string) =>
-      db.selectFrom('query_executions').selectAll().where('id', '=', id).executeTakeFirst(),
-    findByToken: (token: string) =>
-      db
-        .selectFrom('query_executions')
-        .selectAll()
-        .where('client_request_token', '=', token)
-        .executeTakeFirst(),
+    find: async (id: string) =>
+      reasons.open(
+        await db.selectFrom('query_executions').selectAll().where('id', '=', id).executeTakeFirst(),
+      ),
+    findByToken: async (token: string) =>
+      reasons.open(
+        await db
+          .selectFrom('query_executions')
+          .selectAll()
+          .where('client_request_token', '=', token)
+          .executeTakeFirst(),
+      ),
     async transition(id: string, from: QueryRow['state'][], changes: Partial<QueryRow>): Promise<boolean> {
       const result = await db
         .updateTable('query_executions')
-        .set(changes)
+        .set(sealed(id, changes))
         .where('id', '=', id)
         .where('state', 'in', from)
         .executeTakeFirst();
@@ -152,13 +183,22 @@ export function createQueryStore(db: Kysely<Database>): QueryStore {
         .limit(limit)
         .execute(),
     async failUnqueued(kind: string, reason: string, now: number): Promise<void> {
-      await db
-        .updateTable('query_executions')
-        .set({ state: 'FAILED', state_change_reason: reason, completed_at: now })
+      // Each reason is sealed to its own execution, so each is set on its own.
+      const orphans = await db
+        .selectFrom('query_executions')
+        .select('id')
         .where('state', 'in', ['QUEUED', 'RUNNING'])
         .where('admitted', '=', 1)
         .where('id', 'not in', db.selectFrom('jobs').select('ref').where('kind', '=', kind))
         .execute();
+      for (const { id } of orphans)
+        await db
+          .updateTable('query_executions')
+          .set(sealed(id, { state: 'FAILED', state_change_reason: reason, completed_at: now }))
+          .where('id', '=', id)
+          .where('state', 'in', ['QUEUED', 'RUNNING'])
+          .where('id', 'not in', db.selectFrom('jobs').select('ref').where('kind', '=', kind))
+          .execute();
     },
     async countAdmitted(workgroup: string): Promise<number> {
       const row = await db
@@ -193,25 +233,27 @@ export function createQueryStore(db: Kysely<Database>): QueryStore {
         .execute();
       return rows.map((r) => r.workgroup);
     },
-    findReusable(row: QueryRow, since: number) {
-      return db
-        .selectFrom('query_executions')
-        .selectAll()
-        .where('workgroup', '=', row.workgroup)
-        .where('query', '=', row.query)
-        .where((eb) =>
-          row.database === null ? eb('database', 'is', null) : eb('database', '=', row.database),
-        )
-        .where((eb) =>
-          row.execution_parameters === null
-            ? eb('execution_parameters', 'is', null)
-            : eb('execution_parameters', '=', row.execution_parameters),
-        )
-        .where('state', '=', 'SUCCEEDED')
-        .where('completed_at', '>=', since)
-        .where('id', '!=', row.id)
-        .orderBy('completed_at', 'desc')
-        .executeTakeFirst();
+    async findReusable(row: QueryRow, since: number) {
+      return reasons.open(
+        await db
+          .selectFrom('query_executions')
+          .selectAll()
+          .where('workgroup', '=', row.workgroup)
+          .where('query', '=', row.query)
+          .where((eb) =>
+            row.database === null ? eb('database', 'is', null) : eb('database', '=', row.database),
+          )
+          .where((eb) =>
+            row.execution_parameters === null
+              ? eb('execution_parameters', 'is', null)
+              : eb('execution_parameters', '=', row.execution_parameters),
+          )
+          .where('state', '=', 'SUCCEEDED')
+          .where('completed_at', '>=', since)
+          .where('id', '!=', row.id)
+          .orderBy('completed_at', 'desc')
+          .executeTakeFirst(),
+      );
     },
   };
 }

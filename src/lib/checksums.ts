@@ -173,47 +173,111 @@ function crc32cChecksum(): Checksum {
 
 /**
  * CRC-64/NVME (reflected polynomial 0x9a6c9329ac4bc9b5) with the 64-bit state kept as two 32-bit halves,
- * because BigInt arithmetic per byte would be far too slow for multi-GiB objects.
+ * because BigInt arithmetic per byte would be far too slow for multi-GiB objects. Slice-by-8 tables in one flat
+ * array: table t (at t * 512) holds, for each byte n, the CRC of n followed by t zero bytes, its low half at
+ * 2n and its high half at 2n + 1, so eight bytes take eight lookups per half. One array indexed by offset is
+ * markedly faster under V8 than sixteen separate ones.
  */
 const CRC64_TABLES = (() => {
-  const low = new Uint32Array(256);
-  const high = new Uint32Array(256);
-  const polyLow = 0xac4bc9b5;
-  const polyHigh = 0x9a6c9329;
+  const tables = new Int32Array(8 * 512);
   for (let n = 0; n < 256; n++) {
     let lo = n;
     let hi = 0;
     for (let k = 0; k < 8; k++) {
       const carry = lo & 1;
-      lo = ((lo >>> 1) | ((hi & 1) << 31)) >>> 0;
+      lo = (lo >>> 1) | (hi << 31);
       hi = hi >>> 1;
       if (carry) {
-        lo = (lo ^ polyLow) >>> 0;
-        hi = (hi ^ polyHigh) >>> 0;
+        lo ^= 0xac4bc9b5;
+        hi ^= 0x9a6c9329;
       }
     }
-    low[n] = lo;
-    high[n] = hi;
+    tables[2 * n] = lo;
+    tables[2 * n + 1] = hi;
   }
-  return { low, high };
+  for (let t = 1; t < 8; t++) {
+    for (let n = 0; n < 256; n++) {
+      const lo = tables[(t - 1) * 512 + 2 * n] as number;
+      const hi = tables[(t - 1) * 512 + 2 * n + 1] as number;
+      const index = (lo & 0xff) << 1;
+      tables[t * 512 + 2 * n] = ((lo >>> 8) | (hi << 24)) ^ (tables[index] as number);
+      tables[t * 512 + 2 * n + 1] = (hi >>> 8) ^ (tables[index + 1] as number);
+    }
+  }
+  return tables;
 })();
 
+/**
+ * Feeds `data` into a CRC-64/NVME register held as [low, high] halves, in place (the register starts all ones
+ * and is inverted only for the digest). The register is read into locals for the loop: a closure's captured variables are
+ * slower to update per byte.
+ */
+function crc64NvmeUpdate(state: Int32Array, data: Uint8Array): void {
+  const tables = CRC64_TABLES;
+  let lo = state[0] as number;
+  let hi = state[1] as number;
+  let i = 0;
+  const end8 = data.length - (data.length % 8);
+  while (i < end8) {
+    const a =
+      lo ^
+      ((data[i] as number) |
+        ((data[i + 1] as number) << 8) |
+        ((data[i + 2] as number) << 16) |
+        ((data[i + 3] as number) << 24));
+    const b =
+      hi ^
+      ((data[i + 4] as number) |
+        ((data[i + 5] as number) << 8) |
+        ((data[i + 6] as number) << 16) |
+        ((data[i + 7] as number) << 24));
+    // The offset of each byte's entry: the first byte went through seven more bytes, so table 7.
+    const p7 = 3584 + ((a & 0xff) << 1);
+    const p6 = 3072 + ((a >>> 7) & 0x1fe);
+    const p5 = 2560 + ((a >>> 15) & 0x1fe);
+    const p4 = 2048 + ((a >>> 23) & 0x1fe);
+    const p3 = 1536 + ((b & 0xff) << 1);
+    const p2 = 1024 + ((b >>> 7) & 0x1fe);
+    const p1 = 512 + ((b >>> 15) & 0x1fe);
+    const p0 = (b >>> 23) & 0x1fe;
+    lo =
+      (tables[p7] as number) ^
+      (tables[p6] as number) ^
+      (tables[p5] as number) ^
+      (tables[p4] as number) ^
+      (tables[p3] as number) ^
+      (tables[p2] as number) ^
+      (tables[p1] as number) ^
+      (tables[p0] as number);
+    hi =
+      (tables[p7 + 1] as number) ^
+      (tables[p6 + 1] as number) ^
+      (tables[p5 + 1] as number) ^
+      (tables[p4 + 1] as number) ^
+      (tables[p3 + 1] as number) ^
+      (tables[p2 + 1] as number) ^
+      (tables[p1 + 1] as number) ^
+      (tables[p0 + 1] as number);
+    i += 8;
+  }
+  while (i < data.length) {
+    const index = ((lo ^ (data[i] as number)) & 0xff) << 1;
+    lo = ((lo >>> 8) | (hi << 24)) ^ (tables[index] as number);
+    hi = (hi >>> 8) ^ (tables[index + 1] as number);
+    i++;
+  }
+  state[0] = lo;
+  state[1] = hi;
+}
+
 function crc64NvmeChecksum(): Checksum {
-  let lo = 0xffffffff;
-  let hi = 0xffffffff;
-  const { low, high } = CRC64_TABLES;
+  const state = new Int32Array([-1, -1]);
   return {
-    update: (chunk) => {
-      for (let i = 0; i < chunk.length; i++) {
-        const index = (lo ^ (chunk[i] as number)) & 0xff;
-        lo = (((lo >>> 8) | (hi << 24)) ^ (low[index] as number)) >>> 0;
-        hi = ((hi >>> 8) ^ (high[index] as number)) >>> 0;
-      }
-    },
+    update: (chunk) => crc64NvmeUpdate(state, chunk),
     digestBase64: () => {
       const bytes = Buffer.alloc(8);
-      bytes.writeUInt32BE(~hi >>> 0, 0);
-      bytes.writeUInt32BE(~lo >>> 0, 4);
+      bytes.writeUInt32BE(~(state[1] as number) >>> 0, 0);
+      bytes.writeUInt32BE(~(state[0] as number) >>> 0, 4);
       return bytes.toString('base64');
     },
   };

@@ -109,6 +109,13 @@ describe('PutBucketLifecycleConfiguration', () => {
       // S3 prints dates in its arguments as Java does, in Pacific time (PST or PDT as the date falls).
       argumentValue: 'Sat Dec 31 18:02:00 PST 2022',
     });
+    // A time of day that is none (25:00) is no date-time at all: MalformedXML, never a failure to print it.
+    const impossible = await putRaw(
+      name,
+      'lifecycle',
+      lifecycle('<Expiration><Date>2030-01-01T25:00:00Z</Date></Expiration>'),
+    );
+    expect(errorOf(impossible)).toMatchObject({ status: 400, code: 'MalformedXML' });
   });
 
   it('an x-amz-transition-default-minimum-object-size S3 does not know is refused naming the value', async () => {

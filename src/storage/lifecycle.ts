@@ -151,6 +151,8 @@ function dateOf(value: string): string {
   if (Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== day) throw malformedXml();
   if (hours !== '00' || minutes !== '00' || seconds !== '00' || !/^0+$/.test(fraction)) {
     const sent = Date.parse(`${day}T${hours}:${minutes}:${seconds}.${fraction.slice(0, 3).padEnd(3, '0')}Z`);
+    // No time of day at all (25:00): no date-time of the schema.
+    if (Number.isNaN(sent)) throw malformedXml();
     throw badRequest('InvalidArgument', "'Date' must be at midnight GMT", {
       ArgumentName: 'Date',
       ArgumentValue: argumentDate(sent),

@@ -40,7 +40,7 @@ import {
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { S3EventRecord } from '../src/storage/notifications.js';
-import { REPLICA_HEADER } from '../src/storage/replication.js';
+import { REPLICA_HEADER, REPLICA_MODIFIED_HEADER } from '../src/storage/replication.js';
 import { failureOf } from './helpers/failure.js';
 import {
   allowReplicationRole,
@@ -223,6 +223,11 @@ describe.each([
     }, 'the second version to replicate');
     const listed = await s3.send(new ListObjectVersionsCommand({ Bucket: 'replica', Prefix: 'data/' }));
     expect(listed.Versions?.map((v) => v.VersionId)).toEqual([second.VersionId, first.VersionId]);
+    // Each keeps its source's creation time, to the millisecond ("the original object creation time").
+    const sources = await s3.send(new ListObjectVersionsCommand({ Bucket: 'lake', Prefix: 'data/' }));
+    expect(listed.Versions?.map((v) => v.LastModified?.toISOString())).toEqual(
+      sources.Versions?.map((v) => v.LastModified?.toISOString()),
+    );
     const replica = await s3.send(
       new GetObjectCommand({ Bucket: 'replica', Key: 'data/a.csv', VersionId: first.VersionId }),
     );
@@ -812,6 +817,25 @@ describe.each([
       { step: 'build' },
     );
     expect(await failureOf(assumed.send(put))).toMatchObject({ code: 'AccessDenied', status: 403 });
+  });
+
+  it("dates a replica's write from anyone but its own replication when it arrives, whatever time it names", async () => {
+    // The account's root may write a replica (s3:ReplicateObject), but not date it: a version dated in 2001
+    // would make lifecycle take the one before it as noncurrent for decades.
+    const forged = new PutObjectCommand({ Bucket: 'replica', Key: 'dated', Body: 'x' });
+    forged.middlewareStack.add(
+      (next) => async (args) => {
+        const { headers } = args.request as { headers: Record<string, string> };
+        headers[REPLICA_HEADER] = 'E'.repeat(32);
+        headers[REPLICA_MODIFIED_HEADER] = '2001-01-01T00:00:00.000Z';
+        return next(args);
+      },
+      { step: 'build' },
+    );
+    const before = Date.now() - 60_000;
+    await s3.send(forged);
+    const head = await s3.send(new HeadObjectCommand({ Bucket: 'replica', Key: 'dated' }));
+    expect(head.LastModified?.getTime()).toBeGreaterThan(before);
   });
 
   it('marks FAILED what the role may not read, or may not write at the destination', async () => {

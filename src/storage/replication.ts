@@ -55,13 +55,18 @@ export const REPLICA_MODIFIED_HEADER = 'x-seawall-replica-last-modified';
 
 /**
  * The creation time a replica's write keeps (REPLICA_MODIFIED_HEADER), in milliseconds; undefined for any other
- * write, or a replica's that sends none (the time it is made).
+ * write, or a replica's that sends none (the time it is made). Believed only from this installation's own
+ * replication (isServiceReplica): anyone else allowed s3:ReplicateObject (every `s3:*` grant) could otherwise
+ * date a version in the past, so that lifecycle takes the one before it as long noncurrent, or in the future.
+ * A replica from another Seawall is dated when it arrives, as it was before replicas kept their source's time.
+ * Never later than `now`.
  */
 export function replicaLastModified(
-  headers: Readonly<Record<string, string | undefined>>,
+  req: Parameters<typeof isServiceReplica>[0],
+  now: number,
 ): number | undefined {
-  const value = headers[REPLICA_MODIFIED_HEADER];
-  if (value === undefined || headers[REPLICA_HEADER] === undefined) return undefined;
+  const value = req.headers[REPLICA_MODIFIED_HEADER];
+  if (value === undefined || !isServiceReplica(req)) return undefined;
   const time = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/.test(value)
     ? Date.parse(value)
     : Number.NaN;

@@ -201,7 +201,7 @@ export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
       const replicaOf = req.headers[REPLICA_HEADER];
       // Judged before any part is sent, not at the completion.
       if (replicaOf !== undefined) checkReplicaOf(replicaOf);
-      const modified = replicaLastModified(req.headers);
+      const modified = replicaLastModified(req, storage.clock.now().getTime());
       const settings = {
         ...declaredMetadata(req),
         ...newTags(req),

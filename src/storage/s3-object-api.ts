@@ -259,7 +259,7 @@ export function createS3ObjectApi(storage: StorageService): S3ObjectApi {
         ...(req.headers[REPLICA_HEADER] !== undefined && !req.form
           ? {
               replicaOf: req.headers[REPLICA_HEADER],
-              replicaLastModified: replicaLastModified(req.headers),
+              replicaLastModified: replicaLastModified(req, storage.clock.now().getTime()),
               ...(isServiceReplica(req) ? { storedBytes: true } : {}),
             }
           : {}),

@@ -49,7 +49,12 @@ export type ObjectChecksumPlan =
   | { kind: 'composite'; algorithm: ChecksumAlgorithm; value: string }
   | { kind: 'full'; algorithm: ChecksumAlgorithm; expected?: string };
 
-const FULL_OBJECT_ALGORITHMS: ReadonlySet<ChecksumAlgorithm> = new Set(['CRC32', 'CRC32C', 'CRC64NVME']);
+/** The algorithms a multipart upload can have a FULL_OBJECT checksum of (S3's). */
+export const FULL_OBJECT_ALGORITHMS: ReadonlySet<ChecksumAlgorithm> = new Set([
+  'CRC32',
+  'CRC32C',
+  'CRC64NVME',
+]);
 
 /** S3's defaults (COMPOSITE, but FULL_OBJECT for CRC64NVME) and refusals for the algorithm and type asked for. */
 export function resolveUploadChecksum(

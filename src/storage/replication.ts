@@ -29,6 +29,7 @@ import { statusOf } from '../lib/sdk-errors.js';
 import { readStoredAcl } from './acl.js';
 import type { BucketSettings } from './bucket-settings.js';
 import { carriedMetadataValue } from './metadata-words.js';
+import { FULL_OBJECT_ALGORITHMS } from './multipart-checksums.js';
 import type { ObjectParts } from './multipart-objects.js';
 import type { ObjectEncryption } from './object-encryption.js';
 import type { VersionLock } from './object-lock.js';
@@ -75,7 +76,7 @@ export function replicaLastModified(
       'InvalidArgument',
       `${REPLICA_MODIFIED_HEADER} must be a time such as 2024-01-02T03:04:05.678Z.`,
     );
-  return time;
+  return Math.min(time, now);
 }
 
 /** Refuses what cannot be a replica's version id (the header's value): a versioned source's id, never "null". */
@@ -402,6 +403,8 @@ export class Unreplicable extends Error {
   constructor(
     message: string,
     readonly reason?: FailureReason,
+    /** The destination's error code, where it refused the write. */
+    readonly code?: string,
   ) {
     super(message);
   }
@@ -418,15 +421,30 @@ class DigestWanted extends Error {
   }
 }
 
+/**
+ * How a destination that does not know flexible checksums (an older S3-compatible server) refuses a write that
+ * carries one: such a destination is sent no carried checksum from then on.
+ */
+const CHECKSUMS_REFUSED: ReadonlySet<string> = new Set([
+  'InvalidArgument',
+  'InvalidRequest',
+  'NotImplemented',
+]);
+
+/** The destination refused a write carrying the source's checksum: the delivery is tried again without it. */
+class ChecksumsRefused extends Error {
+  override readonly name = 'ChecksumsRefused';
+  constructor(refusal: string) {
+    super(`the destination refused the source's checksum (${refusal}): sent again without it`);
+  }
+}
+
 /** A version's checksum as its replica is sent with it: of an algorithm S3 takes (x-amz-checksum-*). */
 interface CarriedChecksum {
   algorithm: ChecksumAlgorithm;
   value: string;
   type: ChecksumType;
 }
-
-/** The algorithms a multipart upload can have a FULL_OBJECT checksum of (S3's, as multipart-checksums.ts). */
-const FULL_OBJECT_IN_PARTS: ReadonlySet<ChecksumAlgorithm> = new Set(['CRC32', 'CRC32C', 'CRC64NVME']);
 
 /** The stored checksum a replica carries; undefined for none (or one of an algorithm S3 would not take). */
 function carriedChecksum(
@@ -463,6 +481,8 @@ export function createReplication(deps: {
   const selfClients = new Map<string, S3Client>();
   /** Destinations (`account/bucket`) that asked for a digest of each replica's bytes. */
   const digestWanted = new Set<string>();
+  /** Destinations (`account/bucket`) that refused a write carrying the source's checksum (CHECKSUMS_REFUSED). */
+  const checksumsRefused = new Set<string>();
   /** Whether other endpoints' destination buckets have Object Lock, as last asked, by destination. */
   const remoteLocks = new Map<string, { locked: Promise<boolean | undefined>; until: number }>();
   const sessions = new Map<string, { authorize: Promise<Authorize>; until: number }>();
@@ -679,6 +699,7 @@ export function createReplication(deps: {
         throw new Unreplicable(
           `the destination refused the replica: ${name} (${status}): ${(error as Error).message}${refusedInput(error as Error, command)}`,
           refusalReason(error as Error, command),
+          name,
         );
       throw error;
     }
@@ -838,6 +859,8 @@ export function createReplication(deps: {
     signal: AbortSignal,
   ): Promise<void> {
     const from = source as ReplicationSource;
+    // The source's checksum, unless the destination refused one: what this attempt carries.
+    const checksum = checksumsRefused.has(row.target) ? undefined : carriedChecksum(opened.checksum);
     try {
       const tags = tagsOf(opened.tags);
       const headers = opened.headers;
@@ -854,7 +877,6 @@ export function createReplication(deps: {
       // The version's checksum goes with its bytes, which the destination verifies and keeps; else S3 wants a
       // digest of a retained write's bytes: a CRC32 goes with any retention or legal hold, and to a destination
       // that asked for one (a bucket retaining by default).
-      const checksum = carriedChecksum(opened.checksum);
       const digest = retained || held || digestWanted.has(row.target);
       const algorithm = checksum?.algorithm ?? (digest ? 'CRC32' : undefined);
       const object = {
@@ -899,7 +921,7 @@ export function createReplication(deps: {
       // checksum can be a multipart upload's (S3 computes no SHA of a whole object uploaded in parts).
       const layout = await from.parts(opened.blobId);
       const uploaded = layout?.parts.map((part) => part.size);
-      const partsKeep = checksum === undefined || FULL_OBJECT_IN_PARTS.has(checksum.algorithm);
+      const partsKeep = checksum === undefined || FULL_OBJECT_ALGORITHMS.has(checksum.algorithm);
       if (uploaded !== undefined || (opened.size > multipartOptions.fromBytes && partsKeep)) {
         const sizes = partsOf(opened.size, uploaded);
         // The parts' own checksums, where the parts are those uploaded; a composite needs them.
@@ -921,6 +943,12 @@ export function createReplication(deps: {
       await send(client, asReplica(command, row.version_id, carried), signal);
     } catch (error) {
       if (error instanceof DigestWanted) digestWanted.add(row.target);
+      // Refused with the source's checksum by a destination that may not know checksums: learnt once per
+      // destination and sent again without; refused so again, it is a refusal as any other.
+      if (checksum && error instanceof Unreplicable && error.code && CHECKSUMS_REFUSED.has(error.code)) {
+        checksumsRefused.add(row.target);
+        throw new ChecksumsRefused(error.code);
+      }
       throw error;
     } finally {
       // A request that failed may leave its body unread: its open blob is let go here either way.
@@ -975,17 +1003,15 @@ export function createReplication(deps: {
       const next = sliced(body);
       const { ChecksumAlgorithm } = object;
       const member = ChecksumAlgorithm && checksumMember(ChecksumAlgorithm);
-      // A part whose checksum is not known has one computed as it is sent, but a full object's CRC64NVME (the
-      // destination computes that; the SDK here cannot).
-      const computed = ChecksumAlgorithm === 'CRC64NVME' ? undefined : ChecksumAlgorithm;
+      // A part whose checksum is not known has one computed (by the SDK) as it is sent.
       const parts: ({ PartNumber: number; ETag: string } & Record<string, string | number>)[] = [];
       for (const [i, size] of sizes.entries()) {
         const known = kept?.parts?.[i];
         const digest =
           member && known
             ? { ChecksumAlgorithm, [member]: known }
-            : computed
-              ? { ChecksumAlgorithm: computed }
+            : ChecksumAlgorithm
+              ? { ChecksumAlgorithm }
               : {};
         const answer = await send<{ ETag?: string } & Record<string, string | undefined>>(
           client,

@@ -35,6 +35,8 @@ const sources = {
   kmsKeyStoreRegion: { flag: 'kms-key-store-region', env: 'SEAWALL_KMS_KEY_STORE_REGION' },
   kmsKeyStoreCredentials: { flag: 'kms-key-store-credentials', env: 'SEAWALL_KMS_KEY_STORE_CREDENTIALS' },
   kmsKeyStoreProfile: { flag: 'kms-key-store-profile', env: 'SEAWALL_KMS_KEY_STORE_PROFILE' },
+  // A flag only, given once per start: a standing acknowledgement in the environment would let a later loss pass.
+  acceptLostDatabases: { flag: 'accept-lost-database' },
 } as const;
 
 /** The S3 storage classes a colder tier may stand for: those S3 serves at once, without a restore. */
@@ -135,6 +137,14 @@ const settingsSchema = z.object({
     .transform((file) => resolve(file))
     .optional(),
   kmsKeyStoreProfile: z.string().min(1).optional(),
+  // Databases the operator knows are lost, with no backup to restore them from: this start begins each afresh
+  // and empty (data-dir-databases.ts, whose SERVED_DATABASES these are; not imported, since it loads the
+  // database drivers and a command's help must not).
+  acceptLostDatabases: z
+    .array(
+      z.enum(['audit.db', 'metrics.db', 'logs.db'], { error: 'must be audit.db, metrics.db or logs.db' }),
+    )
+    .default([]),
 });
 
 const configSchema = settingsSchema.superRefine(
@@ -168,31 +178,33 @@ export class ConfigError extends Error {
  * declares), over the environment.
  */
 export function configFrom(
-  values: Readonly<Record<string, string | boolean | undefined>>,
+  values: Readonly<Record<string, string | boolean | (string | boolean)[] | undefined>>,
   env: Record<string, string | undefined>,
 ): Config {
-  const flags: Partial<Record<ConfigKey, string>> = {};
+  const flags: Partial<Record<ConfigKey, string | readonly string[]>> = {};
   for (const [key, source] of Object.entries(sources)) {
     const value = 'flag' in source ? values[source.flag] : undefined;
+    // A repeatable flag (`multiple`) is every value given, in order.
     if (typeof value === 'string') flags[key as ConfigKey] = value;
+    else if (Array.isArray(value)) flags[key as ConfigKey] = value.map(String);
   }
   return loadConfig(flags, env);
 }
 
 export function loadConfig(
-  flags: Partial<Record<ConfigKey, string | undefined>>,
+  flags: Partial<Record<ConfigKey, string | readonly string[] | undefined>>,
   env: Record<string, string | undefined>,
 ): Config {
-  const raw: Record<string, string> = {};
+  const raw: Record<string, string | readonly string[]> = {};
   for (const [key, source] of Object.entries(sources)) {
-    const value = flags[key as ConfigKey] ?? env[source.env];
+    const value = flags[key as ConfigKey] ?? ('env' in source ? env[source.env] : undefined);
     if (value !== undefined && value !== '') raw[key] = value;
   }
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const key = String(issue.path[0] ?? '') as ConfigKey;
-      const source: { flag?: string; env: string } | undefined = sources[key];
+      const source: { flag?: string; env?: string } | undefined = sources[key];
       const name = source ? (source.flag ? `--${source.flag}` : source.env) : key;
       return `${name} ${issue.message}`;
     });

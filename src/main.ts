@@ -331,8 +331,9 @@ export async function startSeawall(
   /** Where Seawall serves, once it listens (SNS's SubscribeURLs point at it). */
   let publicUrl = '';
   try {
-    // A database an earlier start made, gone since, is not made afresh and empty (its records lost unsaid).
-    await refuseLostDatabases(db.db, config.dataDir);
+    // A database an earlier start made, gone since, is not made afresh and empty (its records lost unsaid),
+    // unless the operator says it is lost for good.
+    await refuseLostDatabases(db.db, config.dataDir, config.acceptLostDatabases, logger);
     const iam = createIam(db, rootKey, clock);
     const account = await rootAccountOf(iam, config);
     // Every call is recorded here before it is answered; calls a dead process left become records first.

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
@@ -9,6 +10,7 @@ import { restoreBackup } from '../src/backup/restore-backup.js';
 import { takeBackup } from '../src/backup/take-backup.js';
 import { verifyBackup } from '../src/backup/verify-backup.js';
 import { checkInstallation } from '../src/check/index.js';
+import { main } from '../src/cli/main.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/lib/logger.js';
 import { initDataDir, startSeawall } from '../src/main.js';
@@ -27,17 +29,21 @@ const scratch = (prefix: string) => {
   return dir;
 };
 
-const configOf = (dir: string, env: Record<string, string> = {}) =>
-  loadConfig({ dataDir: dir, port: '0', logLevel: 'silent' }, env);
+const configOf = (dir: string, env: Record<string, string> = {}, acceptLostDatabases: string[] = []) =>
+  loadConfig({ dataDir: dir, port: '0', logLevel: 'silent', acceptLostDatabases }, env);
 
-const start = (dir: string, env: Record<string, string> = {}) =>
-  startSeawall(configOf(dir, env), { logger: createLogger('silent') });
+const start = (dir: string, env: Record<string, string> = {}, acceptLostDatabases: string[] = []) =>
+  startSeawall(configOf(dir, env, acceptLostDatabases), { logger: createLogger('silent') });
 
 /** Why a start on `dir` was refused; a start that was not is stopped again, and fails the test. */
-async function refusal(dir: string, env: Record<string, string> = {}): Promise<string> {
+async function refusal(
+  dir: string,
+  env: Record<string, string> = {},
+  acceptLostDatabases: string[] = [],
+): Promise<string> {
   let started: Awaited<ReturnType<typeof start>>;
   try {
-    started = await start(dir, env);
+    started = await start(dir, env, acceptLostDatabases);
   } catch (error) {
     return (error as Error).message;
   }
@@ -96,7 +102,7 @@ describe('a database the first start made, gone from a stopped installation', ()
       expect(existsSync(join(dir, file))).toBe(false);
       // Before, `seawall check` looked at the file only when it was there: "no problems".
       expect(await problemsOf(dir)).toEqual([
-        `${file}: is missing (deleted or moved), though the metadata records that Seawall made it: its contents are lost; restore it from a backup`,
+        `${file}: is missing (deleted or moved), though the metadata records that Seawall made it: its contents are lost; restore it from a backup, or, with no backup, start once with --accept-lost-database ${file} to begin it afresh and empty (its records lost for good)`,
       ]);
     });
 
@@ -105,7 +111,7 @@ describe('a database the first start made, gone from a stopped installation', ()
     const to = scratch('seawall-audit-missing-backup-');
     // Before, the backup skipped the missing file and its snapshot was called whole.
     await expect(takeBackup({ dataDir: dir, to })).rejects.toThrow(
-      /^audit\.db, which the metadata records that Seawall made, is not in the data directory/,
+      /^audit\.db, which the metadata records that Seawall made, is not in the data directory.*Restore it from a backup, or, with no backup, start once with --accept-lost-database audit\.db to begin it afresh/,
     );
     expect(existsSync(join(to, 'snapshots')) ? readdirSync(join(to, 'snapshots')) : []).toEqual([]);
   });
@@ -135,6 +141,105 @@ describe('a database the first start made, gone from a stopped installation', ()
     );
     expect(existsSync(target)).toBe(false);
   });
+
+  it('starts without a lost audit.db once told --accept-lost-database, warns, and guards the new one', async () => {
+    const dir = damaged((d) => removeDatabase(d, 'audit.db'));
+    // Before, the refusal named no way out but a backup: without one, the installation could never start again.
+    expect(await refusal(dir)).toMatch(
+      /restore it from a backup; or, with no backup, start once with --accept-lost-database audit\.db to begin it afresh and empty/,
+    );
+    const to = scratch('seawall-audit-missing-backup-');
+    await expect(takeBackup({ dataDir: dir, to })).rejects.toThrow(/--accept-lost-database audit\.db/);
+
+    const log = new PassThrough();
+    const lines: string[] = [];
+    log.on('data', (chunk: Buffer) => lines.push(chunk.toString()));
+    const accepted = await startSeawall(configOf(dir, {}, ['audit.db']), {
+      logger: createLogger('warn', log),
+    });
+    await accepted.close();
+    expect(lines.join('')).toContain(
+      'audit.db was lost and is begun afresh and empty, as --accept-lost-database said: the audit trail recorded before this start is gone',
+    );
+    // A new audit.db, empty of the records the lost one held (the pristine one holds the bucket's calls).
+    const count = (at: string) => {
+      const db = new BetterSqlite3(join(at, 'audit.db'), { readonly: true });
+      try {
+        return (db.prepare('SELECT count(*) AS n FROM audit_events').get() as { n: number }).n;
+      } finally {
+        db.close();
+      }
+    };
+    expect(count(pristine)).toBeGreaterThan(0);
+    expect(count(dir)).toBe(0);
+    expect(await problemsOf(dir)).toEqual([]);
+    // The metadata, blobs and what else survived can be backed up again.
+    const { snapshot } = await takeBackup({ dataDir: dir, to });
+    expect((await verifyBackup(to)).problems).toEqual([]);
+    expect(existsSync(join(to, 'snapshots', snapshot, 'audit.db'))).toBe(true);
+
+    // The flag left on a later start, with nothing lost, is refused rather than kept as a standing acceptance.
+    expect(await refusal(dir, {}, ['audit.db'])).toBe(
+      '--accept-lost-database audit.db: audit.db is not lost (it is in the data directory); start without this flag',
+    );
+    // The new audit.db is recorded: lost again, it is refused again.
+    removeDatabase(dir, 'audit.db');
+    expect(await refusal(dir)).toMatch(/^audit\.db is missing from an initialised data directory/);
+  });
+
+  it('seawall serve --accept-lost-database takes the flag, repeated, and refuses a name that is not lost', async () => {
+    const dir = damaged((d) => {
+      removeDatabase(d, 'metrics.db');
+      removeDatabase(d, 'logs.db');
+    });
+    const io = (lines: string[], stopSignal: Promise<string>) => ({
+      out: (text: string) => lines.push(text),
+      err: (text: string) => lines.push(text),
+      env: {},
+      stopSignal,
+    });
+    const args = ['serve', '--data-dir', dir, '--port', '0', '--log-level', 'silent'];
+    const failed: string[] = [];
+    // Not one of the three: a ConfigError, before anything is touched.
+    expect(
+      await main([...args, '--accept-lost-database', 'metric.db'], io(failed, new Promise(() => {}))),
+    ).toBe(1);
+    // One of two lost databases accepted: the other still refuses the start.
+    expect(
+      await main([...args, '--accept-lost-database', 'metrics.db'], io(failed, new Promise(() => {}))),
+    ).toBe(1);
+    // A name that is not lost, beside one that is: refused, and neither record removed.
+    expect(
+      await main(
+        [...args, '--accept-lost-database', 'metrics.db', '--accept-lost-database', 'audit.db'],
+        io(failed, new Promise(() => {})),
+      ),
+    ).toBe(1);
+    expect(failed).toEqual([
+      'seawall serve: invalid configuration: --accept-lost-database must be audit.db, metrics.db or logs.db',
+      expect.stringMatching(/^seawall serve: logs\.db is missing .*--accept-lost-database logs\.db/),
+      'seawall serve: --accept-lost-database audit.db: audit.db is not lost (it is in the data directory); start without this flag',
+    ]);
+    expect(await problemsOf(dir)).toHaveLength(2);
+
+    const lines: string[] = [];
+    let stop: (signal: string) => void = () => {};
+    const exit = main(
+      [...args, '--accept-lost-database', 'metrics.db', '--accept-lost-database', 'logs.db'],
+      io(
+        lines,
+        new Promise<string>((resolve) => {
+          stop = resolve;
+        }),
+      ),
+    );
+    await expect.poll(() => lines.join('\n'), { timeout: 60_000 }).toMatch(/serving on http:/);
+    stop('SIGTERM');
+    expect(await exit).toBe(0);
+    expect(existsSync(join(dir, 'metrics.db'))).toBe(true);
+    expect(existsSync(join(dir, 'logs.db'))).toBe(true);
+    expect(await problemsOf(dir)).toEqual([]);
+  }, 120_000);
 
   it('starts, checks and backs up an installation an earlier version served, and then guards it', async () => {
     // As an earlier version left it: the files there, the metadata recording none of them.
@@ -213,7 +318,7 @@ describe('with the metadata in PostgreSQL', () => {
     removeDatabase(dir, 'audit.db');
     expect(await refusal(dir, env)).toMatch(/^audit\.db is missing from an initialised data directory/);
     expect(await problemsOf(dir, env)).toEqual([
-      'audit.db: is missing (deleted or moved), though the metadata records that Seawall made it: its contents are lost; restore it from a backup',
+      'audit.db: is missing (deleted or moved), though the metadata records that Seawall made it: its contents are lost; restore it from a backup, or, with no backup, start once with --accept-lost-database audit.db to begin it afresh and empty (its records lost for good)',
     ]);
   });
 });

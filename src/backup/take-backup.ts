@@ -8,7 +8,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import BetterSqlite3 from 'better-sqlite3';
 import { clearDeliveryLease, openDeliveryLease } from '../audit/delivery-lease.js';
 import { dataDirLayout, exists } from '../data-dir.js';
-import { recordedDatabases, type ServedDatabase } from '../data-dir-databases.js';
+import { acceptLossAdvice, recordedDatabases, type ServedDatabase } from '../data-dir-databases.js';
 import { openMetadataReadOnly } from '../db/database.js';
 import { referencedBlobs } from '../storage/index.js';
 import { type CopiedFile, overlaps } from './backup-files.js';
@@ -231,7 +231,7 @@ async function attemptSnapshot(
 
 function lostDatabases(names: readonly string[]): BackupError {
   return new BackupError(
-    `${names.join(', ')}, which the metadata records that Seawall made, ${names.length > 1 ? 'are' : 'is'} not in the data directory (deleted or moved): a snapshot without ${names.length > 1 ? 'them' : 'it'} would restore an installation that lost its records; seawall check says what else is damaged`,
+    `${names.join(', ')}, which the metadata records that Seawall made, ${names.length > 1 ? 'are' : 'is'} not in the data directory (deleted or moved): a snapshot without ${names.length > 1 ? 'them' : 'it'} would restore an installation that lost its records; seawall check says what else is damaged. Restore ${names.length > 1 ? 'them' : 'it'} from a backup, ${acceptLossAdvice(names)}, then back up`,
   );
 }
 

@@ -3,7 +3,7 @@ import { relative, sep } from 'node:path';
 import { checkAuditTrail } from '../audit/audit-check.js';
 import type { Config } from '../config.js';
 import { dataDirLayout } from '../data-dir.js';
-import { lostDatabases } from '../data-dir-databases.js';
+import { acceptLossAdvice, lostDatabases } from '../data-dir-databases.js';
 import { openSqliteReadOnly } from '../db/database.js';
 import { sealMismatch } from '../db/sqlite-seal.js';
 import { checkAccessKeySecrets } from '../iam/index.js';
@@ -204,7 +204,7 @@ export async function checkInstallation(config: Config, report: CheckReport, opt
       for (const name of await lostDatabases(metadata.db, config.dataDir))
         report.problem(
           name,
-          'is missing (deleted or moved), though the metadata records that Seawall made it: its contents are lost; restore it from a backup',
+          `is missing (deleted or moved), though the metadata records that Seawall made it: its contents are lost; restore it from a backup, ${acceptLossAdvice([name])}`,
         );
     } catch (error) {
       if (error instanceof CheckError) throw error;

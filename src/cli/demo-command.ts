@@ -7,7 +7,8 @@ import { refuseIfRunning } from './preflight.js';
 
 /** `seawall demo`: init + serve + the Vancouver datasets loaded, crawled, cleaned and queryable. */
 export const demoCommand: Command = {
-  usage: 'seawall demo --data-dir DIR [--port 9000] [--host 127.0.0.1] [--source DIR] [--offline]',
+  usage:
+    'seawall demo --data-dir DIR [--port 9000] [--host 127.0.0.1] [--source DIR] [--offline] [--accept-lost-database NAME]...',
   options: {
     'data-dir': { type: 'string' },
     port: { type: 'string' },
@@ -17,6 +18,7 @@ export const demoCommand: Command = {
     'metadata-url': { type: 'string' },
     source: { type: 'string' },
     offline: { type: 'boolean' },
+    'accept-lost-database': { type: 'string', multiple: true },
   },
   async run({ values }, io) {
     const config = configFrom(values, io.env);

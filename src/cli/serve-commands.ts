@@ -27,13 +27,15 @@ export const initCommand: Command = {
 };
 
 export const serveCommand: Command = {
-  usage: 'seawall serve --data-dir DIR [--port 9000] [--host 127.0.0.1] [--tls-cert FILE --tls-key FILE]',
+  usage:
+    'seawall serve --data-dir DIR [--port 9000] [--host 127.0.0.1] [--tls-cert FILE --tls-key FILE] [--accept-lost-database NAME]...',
   options: {
     ...common,
     port: { type: 'string' },
     host: { type: 'string' },
     'tls-cert': { type: 'string' },
     'tls-key': { type: 'string' },
+    'accept-lost-database': { type: 'string', multiple: true },
   },
   async run({ values }, io) {
     const config = configFrom(values, io.env);

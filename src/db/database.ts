@@ -53,9 +53,9 @@ function refuseEmpty(path: string): void {
  * makes it), or one the metadata records that the server made (data-dir-databases.ts, whose `why` says so).
  * Opening it would make a new, empty one, as above.
  */
-export function missingDatabase(path: string, why?: string): DamagedDatabaseError {
+export function missingDatabase(path: string, why?: string, otherwise?: string): DamagedDatabaseError {
   return new DamagedDatabaseError(
-    `${basename(path)} is missing from an initialised data directory (deleted or moved${why ? `; ${why}` : ''}): ${DAMAGE_ADVICE}`,
+    `${basename(path)} is missing from an initialised data directory (deleted or moved${why ? `; ${why}` : ''}): ${DAMAGE_ADVICE}${otherwise ? `; ${otherwise}` : ''}`,
   );
 }
 

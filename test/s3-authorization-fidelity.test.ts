@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import {
   CopyObjectCommand,
   CreateBucketCommand,
@@ -258,5 +259,45 @@ describe('the keys of how a request is signed: s3:authType, s3:signatureversion,
     const signingDate = new Date(Date.now() - 20 * 60 * 1000);
     const old = await getSignedUrl(client, new GetObjectCommand(read), { expiresIn: 3600, signingDate });
     expect(await fetchUrl(old)).toBe(403);
+  });
+
+  it('a browser form signed with Signature Version 2 is s3:signatureversion AWS, its age 0', async () => {
+    /** A POST Object form signed with Signature Version 2 by the client's keys, as old upload libraries sign. */
+    const postV2 = async (client: S3Client, key: string) => {
+      const keys = await client.config.credentials();
+      const expiration = new Date(Date.now() + 3600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+      const policy = Buffer.from(
+        JSON.stringify({ expiration, conditions: [{ bucket: 'authz-src' }, ['starts-with', '$key', 'v2/']] }),
+      ).toString('base64');
+      const form = new FormData();
+      form.append('key', key);
+      form.append('AWSAccessKeyId', keys.accessKeyId);
+      form.append('policy', policy);
+      form.append('signature', createHmac('sha1', keys.secretAccessKey).update(policy).digest('base64'));
+      form.append('file', new Blob(['x']), 'x.txt');
+      return (await fetch(`${t.url}/authz-src`, { method: 'POST', body: form })).status;
+    };
+    const put = { Effect: 'Allow', Action: 's3:PutObject', Resource: 'arn:aws:s3:::authz-src/v2/*' };
+    // AWS's way to refuse Signature Version 2: a Deny of any other version.
+    const v4Only = await user('v4-only', [
+      put,
+      {
+        Effect: 'Deny',
+        Action: 's3:*',
+        Resource: 'arn:aws:s3:::authz-src/*',
+        Condition: { StringNotEquals: { 's3:signatureversion': 'AWS4-HMAC-SHA256' } },
+      },
+    ]);
+    expect(await postV2(v4Only, 'v2/refused')).toBe(403);
+    const v2 = await user('v2-fresh', [
+      {
+        ...put,
+        Condition: {
+          StringEquals: { 's3:signatureversion': 'AWS', 's3:authType': 'POST' },
+          NumericEquals: { 's3:signatureAge': '0' },
+        },
+      },
+    ]);
+    expect(await postV2(v2, 'v2/taken')).toBe(204);
   });
 });

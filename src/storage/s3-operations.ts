@@ -330,25 +330,31 @@ export function defineS3Operation<L extends S3Level>(
 }
 
 /**
- * The condition keys every S3 action has of how its request was signed ("Condition keys for Amazon S3"):
- * s3:authType (REST-HEADER, REST-QUERY-STRING for a presigned URL, POST for a browser form), s3:signatureversion
- * (AWS4-HMAC-SHA256, the only signature Seawall takes) and s3:signatureAge (milliseconds since the signature's
- * date). An unsigned request has none.
+ * The condition keys every S3 action has of how its request was signed ("Amazon S3 Signature Version 4
+ * Authentication Specific Policy Keys"): s3:authType (REST-HEADER, REST-QUERY-STRING for a presigned URL, POST
+ * for a browser form), s3:signatureversion (AWS4-HMAC-SHA256, or AWS for Signature Version 2, which Seawall
+ * takes only in a POST form where the region allows it, as post-form.ts judges it) and s3:signatureAge
+ * (milliseconds since the signature's date, as the verifier read it: X-Amz-Date, else a header request's Date;
+ * always 0 for Signature Version 2). An unsigned request has none.
  */
 export function s3RequestKeys(req: OperationRequest): ConditionValues {
   if (req.principal.type === 'Anonymous') return {};
+  if (req.form && !req.form.fields.has('x-amz-signature'))
+    return { 's3:authType': 'POST', 's3:signatureversion': 'AWS', 's3:signatureAge': '0' };
   const presigned = req.query.some(([name]) => name === 'X-Amz-Signature');
   const authType = req.form ? 'POST' : presigned ? 'REST-QUERY-STRING' : 'REST-HEADER';
-  const date = req.form
+  const amzDate = req.form
     ? req.form.fields.get('x-amz-date')?.value
     : presigned
       ? queryValue(req.query, 'X-Amz-Date')
       : req.headers['x-amz-date'];
-  const signed = date === undefined ? undefined : parseAmzDate(date);
+  const httpDate = authType === 'REST-HEADER' && amzDate === undefined ? req.headers.date : undefined;
+  const signed =
+    amzDate !== undefined ? parseAmzDate(amzDate) : httpDate !== undefined ? Date.parse(httpDate) : undefined;
   return {
     's3:authType': authType,
     's3:signatureversion': 'AWS4-HMAC-SHA256',
-    ...(signed !== undefined
+    ...(signed !== undefined && !Number.isNaN(signed)
       ? { 's3:signatureAge': String(Math.max(0, req.facts.time.getTime() - signed)) }
       : {}),
   };

@@ -1,5 +1,6 @@
 import { generateKeyPair } from 'node:crypto';
 import { DataKeyPairSpec as KmsDataKeyPairSpecs } from '@aws-sdk/client-kms';
+import { AppError } from '../errors.js';
 import { unsupported } from './kms-service.js';
 import { missing, notInEnum } from './kms-validation.js';
 
@@ -45,12 +46,41 @@ export function dataKeyPairSpec(spec: string | undefined, region: string): DataK
   return spec as DataKeyPairSpec;
 }
 
-/** A new key pair of the spec: its public key (DER SubjectPublicKeyInfo) and private key (DER PKCS#8). */
-export function generateDataKeyPair(
+/** Key pairs being made at once: one, since an RSA 4096 pair is seconds of a core. */
+const MAKING_AT_ONCE = 1;
+/** Requests that may wait for their turn; past them, KMS's throttling answer, which SDKs retry. */
+const WAITING_AT_MOST = 8;
+let making = 0;
+const waiting: (() => void)[] = [];
+
+function throttled(): AppError {
+  return new AppError('ThrottlingException', 400, 'Rate exceeded');
+}
+
+/**
+ * A new key pair of the spec: its public key (DER SubjectPublicKeyInfo) and private key (DER PKCS#8). Made one
+ * at a time, off the event loop but on the thread pool every file read and write shares, so that callers asking
+ * for many RSA pairs cannot hold the pool: a few wait their turn, the rest are throttled.
+ */
+export async function generateDataKeyPair(
   spec: DataKeyPairSpec,
 ): Promise<{ publicKey: Buffer; privateKey: Buffer }> {
+  if (making >= MAKING_AT_ONCE) {
+    if (waiting.length >= WAITING_AT_MOST) throw throttled();
+    await new Promise<void>((resolve) => waiting.push(resolve));
+  } else making++;
+  try {
+    return await makeKeyPair(spec);
+  } finally {
+    // The turn passes to the next waiter, or the slot is freed.
+    const next = waiting.shift();
+    if (next) next();
+    else making--;
+  }
+}
+
+function makeKeyPair(spec: DataKeyPairSpec): Promise<{ publicKey: Buffer; privateKey: Buffer }> {
   const made = MADE[spec];
-  // Made off the event loop: an RSA 4096 pair takes long enough to stall every other request.
   return new Promise((resolve, reject) => {
     const done = (error: Error | null, publicKey: Buffer, privateKey: Buffer) =>
       error ? reject(error) : resolve({ publicKey, privateKey });

@@ -31,6 +31,10 @@ describe('seawall backup into a place that holds more than backups', () => {
     const stopped = join(share, 'snapshots', '20240101T000000Z-abcdef');
     mkdirSync(stopped);
     writeFileSync(join(stopped, 'metadata.db'), 'half');
+    // A blob it was copying, of an object deleted since: no later run copies it again to replace it.
+    mkdirSync(join(share, 'blobs', '0a'), { recursive: true });
+    const partial = join(share, 'blobs', '0a', '0a1b2c3d4e5f60718293a4b5c6d7e8f9.partial');
+    writeFileSync(partial, 'half a blob');
 
     const taken = await seawall('backup', '--data-dir', dataDir, '--to', share);
     expect(taken.err).toBe('');
@@ -39,6 +43,7 @@ describe('seawall backup into a place that holds more than backups', () => {
     expect(readFileSync(join(share, 'snapshots', '2024-holiday', 'photo.jpg'), 'utf8')).toBe('precious');
     expect(readFileSync(join(share, 'snapshots', 'notes.txt'), 'utf8')).toBe('mine');
     expect(existsSync(stopped)).toBe(false);
+    expect(existsSync(partial)).toBe(false);
     const verified = await seawall('backup', '--verify', '--from', share);
     expect(verified.code).toBe(0);
   }, 60_000);

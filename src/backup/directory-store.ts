@@ -53,6 +53,12 @@ export function createDirectoryStore(root: string): BackupStore {
       // Only what a run names (a snapshot's id): the directory may hold an operator's own files beside them.
       for (const id of (await snapshotsIn(layout)).unfinished)
         await fs.rm(layout.snapshot(id), { recursive: true, force: true });
+      // A blob a killed run was copying (`<id>.partial`, renamed into place only once whole), which no later
+      // run may copy again if the blob is gone from the data directory by then.
+      const shards = (await absent(() => fs.readdir(layout.blobs, { withFileTypes: true }))) ?? [];
+      for (const shard of shards.filter((entry) => entry.isDirectory()))
+        for (const name of (await absent(() => fs.readdir(join(layout.blobs, shard.name)))) ?? [])
+          if (name.endsWith('.partial')) await fs.rm(join(layout.blobs, shard.name, name), { force: true });
     },
     removeSnapshot: (id) => fs.rm(layout.snapshot(id), { recursive: true, force: true }),
     async makeFile(name, make) {

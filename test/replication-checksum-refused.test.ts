@@ -13,9 +13,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { remoteCommand } from '../src/cli/remote-command.js';
-import { dataDirLayout, PROFILE } from '../src/data-dir.js';
-import { RETRIES, replicationRole, untilReplicated } from './helpers/replication.js';
+import { RETRIES, registerRemote, replicationRole, untilReplicated } from './helpers/replication.js';
 import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 
 const MIB = 1024 * 1024;
@@ -119,26 +117,8 @@ describe('replication to a destination that refuses flexible checksums', () => {
     });
     s3 = source.s3({ maxAttempts: 1 });
     const account = destination.credentials.accountId;
-    const said: string[] = [];
-    const added = await remoteCommand.run(
-      {
-        values: {
-          'data-dir': source.dataDir,
-          account,
-          endpoint: old.url,
-          credentials: dataDirLayout(destination.dataDir).credentials,
-          profile: PROFILE,
-        },
-        positionals: ['add'],
-      },
-      {
-        out: (text) => said.push(text),
-        err: (text) => said.push(text),
-        env: {},
-        stopSignal: new Promise(() => {}),
-      },
-    );
-    expect([added, said]).toEqual([0, [expect.stringContaining(`registered account ${account}`)]]);
+    const added = registerRemote(source.dataDir, account, old.url, destination.dataDir);
+    expect([added.status, added.stderr]).toEqual([0, '']);
     const iam = new IAMClient({
       endpoint: source.url,
       region: source.credentials.region,

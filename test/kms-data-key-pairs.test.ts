@@ -1,11 +1,5 @@
 import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
 import {
-  CreateAccessKeyCommand,
-  CreateUserCommand,
-  IAMClient,
-  PutUserPolicyCommand,
-} from '@aws-sdk/client-iam';
-import {
   CreateGrantCommand,
   CreateKeyCommand,
   type DataKeyPairSpec,
@@ -21,6 +15,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsCli } from './helpers/aws-cli.js';
 import { failure, failureOf } from './helpers/failure.js';
+import { policyUser } from './helpers/iam-user.js';
 import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 
 /**
@@ -201,34 +196,18 @@ describe('KMS data key pairs', () => {
   });
 
   it('is authorized as kms:GenerateDataKeyPair with kms:DataKeyPairSpec, and by grants of the operation', async () => {
-    const iam = new IAMClient({ endpoint: t.url, region: t.credentials.region, credentials: t.credentials });
-    const { User } = await iam.send(new CreateUserCommand({ UserName: 'pair-maker' }));
-    const { AccessKey } = await iam.send(new CreateAccessKeyCommand({ UserName: 'pair-maker' }));
-    await iam.send(
-      new PutUserPolicyCommand({
-        UserName: 'pair-maker',
-        PolicyName: 'pairs',
-        PolicyDocument: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [
-            {
-              Effect: 'Allow',
-              Action: 'kms:GenerateDataKeyPair',
-              Resource: '*',
-              Condition: { StringEquals: { 'kms:DataKeyPairSpec': 'ECC_NIST_P256' } },
-            },
-          ],
-        }),
-      }),
-    );
-    iam.destroy();
+    const maker = await policyUser(t, 'pair-maker', [
+      {
+        Effect: 'Allow',
+        Action: 'kms:GenerateDataKeyPair',
+        Resource: '*',
+        Condition: { StringEquals: { 'kms:DataKeyPairSpec': 'ECC_NIST_P256' } },
+      },
+    ]);
     const user = new KMSClient({
       endpoint: t.url,
       region: t.credentials.region,
-      credentials: {
-        accessKeyId: AccessKey?.AccessKeyId ?? '',
-        secretAccessKey: AccessKey?.SecretAccessKey ?? '',
-      },
+      credentials: maker.credentials,
     });
     try {
       const made = await user.send(new GenerateDataKeyPairCommand({ KeyId, KeyPairSpec: 'ECC_NIST_P256' }));
@@ -251,7 +230,7 @@ describe('KMS data key pairs', () => {
       const grant = await kms.send(
         new CreateGrantCommand({
           KeyId,
-          GranteePrincipal: User?.Arn ?? '',
+          GranteePrincipal: maker.arn,
           Operations: ['GenerateDataKeyPairWithoutPlaintext', 'GenerateDataKeyPair'],
           Constraints: { EncryptionContextSubset: { team: 'permits' } },
         }),
@@ -266,6 +245,7 @@ describe('KMS data key pairs', () => {
       ).toEqual(denied);
     } finally {
       user.destroy();
+      maker.close();
     }
   });
 

@@ -1,10 +1,4 @@
 import {
-  CreateAccessKeyCommand,
-  CreateUserCommand,
-  IAMClient,
-  PutUserPolicyCommand,
-} from '@aws-sdk/client-iam';
-import {
   ConnectCustomKeyStoreCommand,
   CreateAliasCommand,
   CreateCustomKeyStoreCommand,
@@ -33,6 +27,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsCli } from './helpers/aws-cli.js';
 import { failure, failureOf } from './helpers/failure.js';
+import { policyUser } from './helpers/iam-user.js';
 import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 
 /**
@@ -158,27 +153,13 @@ describe('KMS operations Seawall keys cannot serve', () => {
 
   it('authorizes each of them under its own action before looking at the key', async () => {
     const key = await newKey();
-    const iam = new IAMClient({ endpoint: t.url, region: t.credentials.region, credentials: t.credentials });
-    await iam.send(new CreateUserCommand({ UserName: 'signer' }));
-    const { AccessKey } = await iam.send(new CreateAccessKeyCommand({ UserName: 'signer' }));
-    await iam.send(
-      new PutUserPolicyCommand({
-        UserName: 'signer',
-        PolicyName: 'sign',
-        PolicyDocument: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Action: ['kms:Sign', 'kms:GetPublicKey'], Resource: arn(key) }],
-        }),
-      }),
-    );
-    iam.destroy();
+    const signer = await policyUser(t, 'signer', [
+      { Effect: 'Allow', Action: ['kms:Sign', 'kms:GetPublicKey'], Resource: arn(key) },
+    ]);
     const user = new KMSClient({
       endpoint: t.url,
       region: t.credentials.region,
-      credentials: {
-        accessKeyId: AccessKey?.AccessKeyId ?? '',
-        secretAccessKey: AccessKey?.SecretAccessKey ?? '',
-      },
+      credentials: signer.credentials,
     });
     try {
       const signed = { KeyId: key, Message: message, SigningAlgorithm: 'ECDSA_SHA_256' as const };
@@ -208,6 +189,7 @@ describe('KMS operations Seawall keys cannot serve', () => {
       expect(await failure(user.send(new DescribeCustomKeyStoresCommand({})))).toEqual(denied);
     } finally {
       user.destroy();
+      signer.close();
     }
   });
 

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import BetterSqlite3 from 'better-sqlite3';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { restoreBackup } from '../src/backup/restore-backup.js';
 import { takeBackup } from '../src/backup/take-backup.js';
@@ -14,6 +13,7 @@ import { main } from '../src/cli/main.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/lib/logger.js';
 import { initDataDir, startSeawall } from '../src/main.js';
+import { postgresAdmin, postgresUrl } from './helpers/postgres.js';
 import { startTestSeawall, tempDir } from './helpers/seawall.js';
 
 // Issue 13: a database the first `seawall serve` makes (init does not), deleted from a stopped installation,
@@ -286,22 +286,9 @@ describe('an installation that never served', () => {
 });
 
 describe('with the metadata in PostgreSQL', () => {
-  const ADMIN_URL = process.env.SEAWALL_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const database = `seawall_audit_missing_${process.pid}`;
-  const url = (() => {
-    const u = new URL(ADMIN_URL);
-    u.pathname = `/${database}`;
-    return u.toString();
-  })();
-  async function admin(sql: string): Promise<void> {
-    const client = new pg.Client({ connectionString: ADMIN_URL });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  }
+  const url = postgresUrl(database);
+  const admin = postgresAdmin;
   afterAll(async () => {
     await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
   });

@@ -21,30 +21,18 @@ import {
   versionsOf,
 } from './helpers/backup.js';
 import { clientConfig } from './helpers/glue.js';
+import { postgresAdmin, postgresUrl } from './helpers/postgres.js';
 import { sealByDefault, startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 
-const ADMIN_URL = process.env.SEAWALL_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const names = ['source', 'restored', 'slow'].map(
   (role) => `seawall_backup_${role}_${randomBytes(5).toString('hex')}`,
 );
-const urlOf = (database: string) => {
-  const u = new URL(ADMIN_URL);
-  u.pathname = `/${database}`;
-  return u.toString();
-};
+const urlOf = postgresUrl;
 const [sourceUrl, restoredUrl, slowUrl] = names.map(urlOf) as [string, string, string];
 /** The source as node-pg users write it (`ssl=0`, which libpq's tools do not take as it is). */
 const sourceNodeUrl = `${sourceUrl}?ssl=0`;
 
-async function admin(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
-}
+const admin = postgresAdmin;
 
 /** How many tables a database holds. */
 async function tableCount(url: string): Promise<number> {

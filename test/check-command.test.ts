@@ -45,6 +45,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN } from './helpers/child-server.js';
+import { postgresAdmin, postgresUrl } from './helpers/postgres.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
 import { documentedTrailPolicy } from './helpers/trails.js';
 import { until } from './helpers/until.js';
@@ -512,22 +513,9 @@ describe('seawall check', () => {
 });
 
 describe('seawall check on PostgreSQL metadata', () => {
-  const ADMIN_URL = process.env.SEAWALL_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const database = `seawall_check_${randomBytes(6).toString('hex')}`;
-  const url = (() => {
-    const u = new URL(ADMIN_URL);
-    u.pathname = `/${database}`;
-    return u.toString();
-  })();
-  async function admin(sql: string): Promise<void> {
-    const client = new pg.Client({ connectionString: ADMIN_URL });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  }
+  const url = postgresUrl(database);
+  const admin = postgresAdmin;
 
   afterAll(async () => {
     await admin(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);

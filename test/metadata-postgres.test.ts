@@ -30,18 +30,14 @@ import { iamMigrations } from '../src/iam/index.js';
 import { queryMigrations } from '../src/query/index.js';
 import { storageMigrations } from '../src/storage/index.js';
 import { athenaClient, athenaQuery } from './helpers/athena.js';
+import { postgresAdmin, postgresUrl } from './helpers/postgres.js';
 import { startTestSeawall, tempDir } from './helpers/seawall.js';
 import { setTopicPolicy } from './helpers/sns.js';
 import { webhook } from './helpers/webhook.js';
 
 // The machine's PostgreSQL (trust auth on loopback); each run works in a database of its own.
-const ADMIN_URL = process.env.SEAWALL_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const database = `seawall_test_${randomBytes(6).toString('hex')}`;
-const url = (() => {
-  const u = new URL(ADMIN_URL);
-  u.pathname = `/${database}`;
-  return u.toString();
-})();
+const url = postgresUrl(database);
 
 /** The blob files under a data directory's objects/blobs, by name. */
 async function blobFiles(dataDir: string): Promise<string[]> {
@@ -53,15 +49,7 @@ async function blobFiles(dataDir: string): Promise<string[]> {
   return names.flat().sort();
 }
 
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
+const admin = postgresAdmin;
 
 beforeAll(async () => {
   await admin(`CREATE DATABASE ${database}`);

@@ -13,10 +13,10 @@ import {
   PutPublicAccessBlockCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AWS_CLI, AWS_CLI_ON_PATH, awsCli } from './helpers/aws-cli.js';
 import { failureOf } from './helpers/failure.js';
+import { postgresAdmin, postgresUrl } from './helpers/postgres.js';
 import { rawRequest, signedHeaders } from './helpers/raw.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
 
@@ -480,23 +480,12 @@ describe.each([
 });
 
 describe('on PostgreSQL metadata', () => {
-  const ADMIN_URL = process.env.SEAWALL_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const database = `seawall_policy_${randomBytes(6).toString('hex')}`;
-  async function admin(sql: string): Promise<void> {
-    const client = new pg.Client({ connectionString: ADMIN_URL });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  }
+  const admin = postgresAdmin;
 
   it('stores, replaces and deletes policies and blocks with the bucket', async () => {
     await admin(`CREATE DATABASE ${database}`);
-    const url = new URL(ADMIN_URL);
-    url.pathname = `/${database}`;
-    const p = await startTestSeawall({ env: { SEAWALL_METADATA_URL: url.toString() } });
+    const p = await startTestSeawall({ env: { SEAWALL_METADATA_URL: postgresUrl(database) } });
     try {
       const client = p.s3();
       await client.send(new CreateBucketCommand({ Bucket: 'pg-policy' }));

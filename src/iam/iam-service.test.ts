@@ -3,8 +3,8 @@ import { rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
+import { postgresAdmin, postgresUrl } from '../../test/helpers/postgres.js';
 import { type MetadataDb, openMetadataDb } from '../db/database.js';
 import { createSecretBox } from '../kms/index.js';
 import type { Principal } from '../lib/operation.js';
@@ -14,18 +14,9 @@ import { createIamStore } from './iam-store.js';
 import type { IamService } from './iam-types.js';
 
 // The machine's PostgreSQL (trust auth on loopback), a database per test, as test/metadata-postgres does.
-const ADMIN_URL = process.env.SEAWALL_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const pgDatabases: string[] = [];
 
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
+const admin = postgresAdmin;
 
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {
@@ -38,9 +29,7 @@ async function open(backend: 'sqlite' | 'postgres'): Promise<MetadataDb> {
     const name = `seawall_iam_${randomBytes(6).toString('hex')}`;
     await admin(`CREATE DATABASE ${name}`);
     pgDatabases.push(name);
-    const url = new URL(ADMIN_URL);
-    url.pathname = `/${name}`;
-    return openMetadataDb({ postgresUrl: url.toString() }, [iamMigrations]);
+    return openMetadataDb({ postgresUrl: postgresUrl(name) }, [iamMigrations]);
   }
   const dir = await mkdtemp(join(tmpdir(), 'seawall-iam-'));
   cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { DatasetTable, JobRunTable, JobTable, RecipeTable } from '../db/schema.js';
-import type { SealedText } from '../kms/index.js';
+import { type SealedText, sealedColumn } from '../kms/index.js';
 
 export type RecipeRow = RecipeTable;
 export type DatasetRow = DatasetTable;
@@ -53,26 +53,15 @@ export interface EtlStore {
 /** What seals the messages job runs ended with: the root key, for this purpose only. */
 export const RUN_MESSAGE_SECRETS_PURPOSE = 'databrew-run-messages';
 
-/**
- * A run's message can quote the data (the engine's "Failed to cast value to numerical: \"value\""), so it is
- * stored sealed, bound to its run, never in plaintext (DESIGN.md, decision 3).
- */
-function messageSealer(sealed: SealedText) {
-  const context = (runId: string) => `databrew-job-run:${runId}`;
-  return {
-    seal(runId: string, changes: Partial<JobRunRow>): Partial<JobRunRow> {
-      const message = changes.error_message;
-      return message == null ? changes : { ...changes, error_message: sealed.seal(message, context(runId)) };
-    },
-    open<Row extends JobRunRow | undefined>(row: Row): Row {
-      const stored = row?.error_message;
-      return row && stored ? { ...row, error_message: sealed.open(stored, context(row.run_id)) } : row;
-    },
-  };
-}
-
 export function createEtlStore(db: Kysely<Database>, sealedText: SealedText): EtlStore {
-  const messages = messageSealer(sealedText);
+  // A run's message can quote the data (the engine's "Failed to cast value to numerical: \"value\""), so it is
+  // stored sealed, bound to its run, never in plaintext (DESIGN.md, decision 3).
+  const messages = sealedColumn<JobRunRow, 'error_message'>(
+    sealedText,
+    'error_message',
+    (row) => row.run_id,
+    'databrew-job-run',
+  );
   return {
     async insertRecipe(row: RecipeRow): Promise<boolean> {
       const result = await db

@@ -16,4 +16,5 @@ export {
   readRootKey,
   type SealedText,
   type SecretBox,
+  sealedColumn,
 } from './root-key.js';

@@ -87,3 +87,27 @@ export function createSealedText(secrets: SecretBox): SealedText {
       stored.startsWith(SEALED_TEXT) ? secrets.open(stored.slice(SEALED_TEXT.length), context) : stored,
   };
 }
+
+/**
+ * One text column of a table kept sealed, each value bound to its row (`scope:key`, the key read from the row by
+ * `keyOf`): `seal` it in the changes written to a row, `open` it in a row read back.
+ */
+export function sealedColumn<Row, C extends keyof Row>(
+  sealed: SealedText,
+  column: C,
+  keyOf: (row: Row) => string,
+  scope: string,
+) {
+  const context = (key: string) => `${scope}:${key}`;
+  return {
+    seal(key: string, changes: Partial<Row>): Partial<Row> {
+      const text = changes[column];
+      return typeof text === 'string' ? { ...changes, [column]: sealed.seal(text, context(key)) } : changes;
+    },
+    open<R extends Row | undefined>(row: R): R {
+      const stored = row?.[column];
+      if (!row || typeof stored !== 'string' || stored === '') return row;
+      return { ...row, [column]: sealed.open(stored, context(keyOf(row))) };
+    },
+  };
+}

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database.js';
 import type { QueryExecutionTable, WorkgroupTable } from '../db/schema.js';
-import type { SealedText } from '../kms/index.js';
+import { type SealedText, sealedColumn } from '../kms/index.js';
 
 export type QueryRow = QueryExecutionTable;
 export type WorkgroupRow = WorkgroupTable;
@@ -51,27 +51,16 @@ export interface QueryStore {
 /** What seals the reasons executions ended as they did: the root key, for this purpose only. */
 export const REASON_SECRETS_PURPOSE = 'athena-state-change-reasons';
 
-/**
- * A reason can quote the data (Trino's "Cannot cast 'value' to INTEGER", json_parse's input), so it is stored
- * sealed, bound to its execution, never in plaintext (DESIGN.md, decision 3).
- */
-function reasonSealer(sealed: SealedText) {
-  const context = (id: string) => `query-execution:${id}`;
-  return {
-    seal(id: string, changes: Partial<QueryRow>): Partial<QueryRow> {
-      const reason = changes.state_change_reason;
-      return reason == null ? changes : { ...changes, state_change_reason: sealed.seal(reason, context(id)) };
-    },
-    open<Row extends QueryRow | undefined>(row: Row): Row {
-      const stored = row?.state_change_reason;
-      return row && stored ? { ...row, state_change_reason: sealed.open(stored, context(row.id)) } : row;
-    },
-  };
-}
-
 export function createQueryStore(db: Kysely<Database>, sealedText: SealedText): QueryStore {
   const waiters = new Map<string, Set<() => void>>();
-  const reasons = reasonSealer(sealedText);
+  // A reason can quote the data (Trino's "Cannot cast 'value' to INTEGER", json_parse's input), so it is stored
+  // sealed, bound to its execution, never in plaintext (DESIGN.md, decision 3).
+  const reasons = sealedColumn<QueryRow, 'state_change_reason'>(
+    sealedText,
+    'state_change_reason',
+    (row) => row.id,
+    'query-execution',
+  );
   const sealed = reasons.seal;
   return {
     async ensureWorkgroup(row: WorkgroupRow): Promise<void> {

@@ -187,6 +187,18 @@ describe('replicas keep what the source version is made of', () => {
     expect(copied?.at).toBeGreaterThanOrEqual(made?.at ?? Number.POSITIVE_INFINITY);
   });
 
+  it('keeps the default CRC64NVME checksum of a version uploaded without one', async () => {
+    const plain = source.s3({ maxAttempts: 1, requestChecksumCalculation: 'WHEN_REQUIRED' });
+    const put = await plain.send(
+      new PutObjectCommand({ Bucket: 'lake', Key: 'plain.csv', Body: 'a,b\n3,4\n' }),
+    );
+    plain.destroy();
+    expect(put.ChecksumCRC64NVME).toBeDefined();
+    const { source: from, replica: to } = await bothSides('plain.csv', put.VersionId);
+    expect(from.Checksum).toEqual({ ChecksumCRC64NVME: put.ChecksumCRC64NVME, ChecksumType: 'FULL_OBJECT' });
+    expect(to).toEqual(from);
+  });
+
   it("keeps a composite checksum of a version uploaded in parts, and each part's", async () => {
     const done = await uploadInParts('composite.bin', 'CRC32C', 'COMPOSITE');
     expect(done.ChecksumCRC32C).toMatch(/-2$/);

@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { GetSessionTokenCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checksumOf } from './helpers/checksums.js';
 import { allowPublic, startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 
 // Browser uploads (POST Object) over real HTTP: forms built by Node's FormData, policies signed here as the
@@ -351,6 +352,23 @@ describe('signed uploads', () => {
     expect(response.status).toBe(204);
     const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'up/after.txt' }));
     expect(head.Metadata).toEqual({});
+  });
+
+  it('a file posted without a checksum field gets S3’s default CRC64NVME', async () => {
+    // As AWS answers (LocalStack's test_post_object_default_checksum, recorded on AWS).
+    const response = await post(BUCKET, [
+      ['key', 'up/default-checksum.txt'],
+      ['Content-Type', 'text/plain'],
+      ...signV4(BASIC),
+    ]);
+    expect(response.status).toBe(204);
+    const head = await s3.send(
+      new HeadObjectCommand({ Bucket: BUCKET, Key: 'up/default-checksum.txt', ChecksumMode: 'ENABLED' }),
+    );
+    expect([head.ChecksumCRC64NVME, head.ChecksumType]).toEqual([
+      checksumOf('CRC64NVME', Buffer.from('bar')),
+      'FULL_OBJECT',
+    ]);
   });
 
   it('a checksum field is verified against the file', async () => {

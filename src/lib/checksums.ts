@@ -13,6 +13,12 @@ export const CHECKSUM_ALGORITHMS: readonly ChecksumAlgorithm[] = [
 ];
 
 /**
+ * The checksum S3 computes and keeps for an object uploaded without one (PutObject, POST, CopyObject, a
+ * multipart upload created without ChecksumAlgorithm), since December 2024.
+ */
+export const DEFAULT_CHECKSUM_ALGORITHM: ChecksumAlgorithm = 'CRC64NVME';
+
+/**
  * How a multipart object's checksum is made: FULL_OBJECT is the checksum of all its bytes; COMPOSITE is the
  * checksum of its parts' checksums (written `<base64>-<parts>`).
  */
@@ -268,6 +274,29 @@ function crc64NvmeUpdate(state: Int32Array, data: Uint8Array): void {
   }
   state[0] = lo;
   state[1] = hi;
+}
+
+/**
+ * The CRC-64/NVME of this module as a script for a hash worker (hash-workers.ts), which runs no module of
+ * Seawall's: the same update function and tables, and `crc64nvme()`, a hash with createHash's update and digest.
+ */
+export function crc64NvmeWorkerScript(): string {
+  return `
+const CRC64_TABLES = new Int32Array([${CRC64_TABLES.join(',')}]);
+const crc64NvmeUpdate = ${crc64NvmeUpdate.toString()};
+function crc64nvme() {
+  const state = new Int32Array([-1, -1]);
+  return {
+    update(chunk) { crc64NvmeUpdate(state, chunk); },
+    digest() {
+      const bytes = Buffer.alloc(8);
+      bytes.writeUInt32BE(~state[1] >>> 0, 0);
+      bytes.writeUInt32BE(~state[0] >>> 0, 4);
+      return bytes.toString('base64');
+    },
+  };
+}
+`;
 }
 
 function crc64NvmeChecksum(): Checksum {

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createChecksum } from './checksums.js';
 import { HashWorkers } from './hash-workers.js';
 
 const md5 = (chunks: readonly Uint8Array[]) => {
@@ -15,6 +16,32 @@ const md5 = (chunks: readonly Uint8Array[]) => {
 describe('hash workers', () => {
   const workers = new HashWorkers(2);
   afterAll(() => workers.terminate());
+
+  it('answers the CRC-64/NVME checksums.ts gives, however the body is cut', async () => {
+    const backing = randomBytes(2 ** 20 + 13);
+    const local = createChecksum('CRC64NVME');
+    local.update(backing);
+    const hash = workers.start('crc64nvme');
+    // Pieces of every length up to 17 at odd offsets, then the rest: the worker's eight-byte steps and its tail.
+    let at = 0;
+    for (let length = 1; length <= 17; length++) {
+      await hash.update(backing.subarray(at, at + length));
+      at += length;
+    }
+    await hash.update(backing.subarray(at));
+    expect(await hash.digest()).toBe(local.digestBase64());
+    const dir = mkdtempSync(join(tmpdir(), 'seawall-hash-crc-'));
+    try {
+      const file = join(dir, 'crc.bin');
+      writeFileSync(file, backing);
+      expect(await workers.hashFile(file, 'crc64nvme')).toEqual({
+        digest: local.digestBase64(),
+        bytes: backing.length,
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it('answers the digest node:crypto gives, for views into larger buffers too, and leaves the chunks as they were', async () => {
     const backing = randomBytes(3 * 2 ** 20);

@@ -1,10 +1,11 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { crc64NvmeWorkerScript } from './checksums.js';
 
 /**
  * Hashes of long streams computed on worker threads, so a large upload's MD5 (its ETag) does not take the event
  * loop's core: MD5 runs at about 500 MiB/s, and on the event loop it took a third of that core during large
- * PUTs. Only node:crypto's hashes, which need nothing of Seawall's code.
+ * PUTs. node:crypto's hashes, and the CRC-64/NVME S3 gives every object uploaded without a checksum.
  */
 export interface StreamHash {
   /**
@@ -18,6 +19,9 @@ export interface StreamHash {
   discard(): void;
 }
 
+/** The hashes a worker computes. */
+export type WorkerHash = 'md5' | 'sha1' | 'sha256' | 'crc64nvme';
+
 /** What one stream may have sent and not had hashed before its update waits. */
 const STREAM_PENDING_BYTES = 2 ** 20;
 /** What all the streams of one worker may have sent and not had hashed before their updates wait. */
@@ -25,17 +29,22 @@ const WORKER_PENDING_BYTES = 32 * 2 ** 20;
 /** At most this many workers, whatever the cores (Node 20 does not see a container's CPU quota). */
 const MAX_WORKERS = 4;
 
-/** Each message names its hash; a worker answers each update with its length and a digest with its value. */
+/**
+ * Each message names its hash: one of node:crypto's, or `crc64nvme` (checksums.ts's, its script included here);
+ * a worker answers each update with its length and a digest with its value.
+ */
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
 const fs = require('node:fs');
+${crc64NvmeWorkerScript()}
+const hashOf = (algorithm) => (algorithm === 'crc64nvme' ? crc64nvme() : createHash(algorithm));
 const hashes = new Map();
 function hashFile(m) {
   let fd;
   try {
     fd = fs.openSync(m.path, 'r');
-    const hash = createHash(m.algorithm);
+    const hash = hashOf(m.algorithm);
     const buffer = Buffer.allocUnsafe(1 << 20);
     let bytes = 0;
     for (let n; (n = fs.readSync(fd, buffer, 0, buffer.length, null)) > 0; bytes += n) hash.update(buffer.subarray(0, n));
@@ -48,7 +57,7 @@ function hashFile(m) {
 }
 parentPort.on('message', (m) => {
   if (m.op === 'file') hashFile(m);
-  else if (m.op === 'start') hashes.set(m.id, createHash(m.algorithm));
+  else if (m.op === 'start') hashes.set(m.id, hashOf(m.algorithm));
   else if (m.op === 'update') {
     hashes.get(m.id)?.update(m.chunk);
     parentPort.postMessage({ id: m.id, op: 'hashed', bytes: m.chunk.byteLength });
@@ -234,8 +243,8 @@ export class HashWorkers {
     return this.workers[this.next] as HashWorker;
   }
 
-  /** A new hash of `algorithm` (a node:crypto name) on one of the workers. */
-  start(algorithm: 'md5' | 'sha1' | 'sha256'): StreamHash {
+  /** A new hash of `algorithm` (a node:crypto name, or checksums.ts's CRC-64/NVME) on one of the workers. */
+  start(algorithm: WorkerHash): StreamHash {
     const worker = this.pick();
     const id = ++this.ids;
     const pending = worker.start(id, algorithm);
@@ -280,7 +289,7 @@ export class HashWorkers {
    * is busy until it is done, so this is for tools (backups), not the server's requests. Fails with the file
    * system's error (its `code`, such as ENOENT).
    */
-  hashFile(path: string, algorithm: 'md5' | 'sha1' | 'sha256'): Promise<{ digest: string; bytes: number }> {
+  hashFile(path: string, algorithm: WorkerHash): Promise<{ digest: string; bytes: number }> {
     const worker = this.pick();
     const id = ++this.ids;
     return new Promise((resolve, reject) => {

@@ -3,6 +3,7 @@ import {
   type ChecksumAlgorithm,
   type ChecksumType,
   checksumOfChecksums,
+  DEFAULT_CHECKSUM_ALGORITHM,
   isChecksumValue,
   parseChecksumAlgorithm,
 } from '../lib/checksums.js';
@@ -43,9 +44,8 @@ export interface CompletionClaims {
   size?: number;
 }
 
-/** How the object's checksum is had: already known (composite), computed over its bytes, or none. */
+/** How the object's checksum is had: already known (composite), or computed over its bytes. */
 export type ObjectChecksumPlan =
-  | { kind: 'none' }
   | { kind: 'composite'; algorithm: ChecksumAlgorithm; value: string }
   | { kind: 'full'; algorithm: ChecksumAlgorithm; expected?: string };
 
@@ -188,7 +188,8 @@ export function planObjectChecksum(
   parts: readonly PartRow[],
 ): ObjectChecksumPlan {
   if (!upload) {
-    if (!sent.object) return { kind: 'none' };
+    // An upload created without a checksum gets S3's default one, of all its bytes.
+    if (!sent.object) return { kind: 'full', algorithm: DEFAULT_CHECKSUM_ALGORITHM };
     return { kind: 'full', algorithm: sent.object.algorithm, expected: sent.object.value };
   }
   const { algorithm } = upload;

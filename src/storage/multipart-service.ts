@@ -1,10 +1,11 @@
 import { createHash } from 'node:crypto';
 import { AppError, badRequest } from '../errors.js';
-import { type ChecksumType, createChecksum } from '../lib/checksums.js';
+import type { ChecksumType } from '../lib/checksums.js';
 import type { Clock } from '../lib/clock.js';
+import { hashWorkers } from '../lib/hash-workers.js';
 import { blobId } from '../lib/ids.js';
 import type { BlobStore } from './blob-store.js';
-import { writeVerifiedBlob } from './blob-writer.js';
+import { checksummedBody, writeVerifiedBlob } from './blob-writer.js';
 import { assertObjectKey, checkMetadataSize } from './bucket-names.js';
 import {
   type CompletionClaims,
@@ -226,18 +227,12 @@ export function createMultipartService(deps: {
     return { ...(encryption ? { encryption } : {}), ...(named ? { versionId: version.versionId } : {}) };
   }
 
-  /** The parts' bytes in order, read one part at a time, each chunk also given to `observe`. */
-  async function* concatenated(
-    parts: PartRow[],
-    key: Buffer | null,
-    observe?: (chunk: Uint8Array) => void,
-  ): AsyncGenerator<Uint8Array> {
+  /** The parts' bytes in order, read one part at a time. */
+  async function* concatenated(parts: PartRow[], key: Buffer | null): AsyncGenerator<Uint8Array> {
     for (const part of parts) {
       if (part.size === 0) continue;
-      for await (const chunk of await blobs.open({ id: part.blob_id, size: part.size, key }, 0, part.size)) {
-        observe?.(chunk as Uint8Array);
+      for await (const chunk of await blobs.open({ id: part.blob_id, size: part.size, key }, 0, part.size))
         yield chunk as Uint8Array;
-      }
     }
   }
 
@@ -252,15 +247,15 @@ export function createMultipartService(deps: {
   ): Promise<{ blob: { id: string; size: number }; checksum?: ObjectChecksum }> {
     if (plan.kind !== 'full') {
       const blob = await blobs.put(concatenated(parts, keys.parts), keys.object);
-      if (plan.kind === 'none') return { blob };
       return { blob, checksum: { algorithm: plan.algorithm, value: plan.value, type: 'COMPOSITE' } };
     }
-    const full = createChecksum(plan.algorithm);
-    const blob = await blobs.put(
-      concatenated(parts, keys.parts, (chunk) => full.update(chunk)),
-      keys.object,
-    );
-    const value = full.digestBase64();
+    // A CRC-64/NVME (every upload's default) on a hash worker, as a PUT's.
+    const full = checksummedBody(concatenated(parts, keys.parts), hashWorkers, plan.algorithm);
+    const blob = await blobs.put(full.bytes, keys.object).catch((error: unknown) => {
+      full.abandon();
+      throw error;
+    });
+    const value = await full.digest();
     if (plan.expected !== undefined && plan.expected !== value) {
       await deps.deleteBlob(blob.id);
       throw objectChecksumMismatch(plan.algorithm);

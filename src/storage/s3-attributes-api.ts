@@ -68,8 +68,9 @@ function partsPage(req: OperationRequest): { max: number; marker: number } {
 }
 
 /**
- * ObjectParts: the part count and, where the upload that made the object is recorded, a page of its parts with
- * their checksums.
+ * ObjectParts: the part count and, where the upload that made the object is recorded with a COMPOSITE checksum,
+ * a page of its parts with their checksums. A FULL_OBJECT checksum (S3's default one included) is of the bytes,
+ * not of the parts: S3 answers only the count then.
  */
 async function objectPartsOf(
   storage: StorageService,
@@ -79,7 +80,7 @@ async function objectPartsOf(
   const count = partsCount(object.etag);
   if (count === undefined) return undefined;
   const recorded = await storage.multipart.objectParts(object.blobId);
-  if (!recorded) return { PartsCount: count };
+  if (recorded?.checksum?.type !== 'COMPOSITE') return { PartsCount: count };
   const after = recorded.parts.filter((part) => part.partNumber > page.marker);
   const shown = after.slice(0, page.max);
   const element = recorded.checksum

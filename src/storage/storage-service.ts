@@ -1,6 +1,7 @@
 import { DamagedDatabaseError } from '../db/database.js';
 import type { ReplicationChange } from '../db/schema.js';
 import { AppError, badRequest, conflict, isAppError, notFound } from '../errors.js';
+import { DEFAULT_CHECKSUM_ALGORITHM } from '../lib/checksums.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { type AccountAccessService, strictestBlock } from './account-access.js';
@@ -811,7 +812,8 @@ export function createStorageService(deps: {
         input.body,
         {
           ...(input.contentMd5 !== undefined ? { contentMd5: input.contentMd5 } : {}),
-          ...(input.checksum ? { checksum: input.checksum } : {}),
+          // An object sent without a checksum gets S3's default one, computed as its bytes arrive.
+          checksum: input.checksum ?? { algorithm: DEFAULT_CHECKSUM_ALGORITHM },
         },
         sealing.dataKey,
       );

@@ -43,13 +43,24 @@ class OldServer {
       const line = `${req.method} ${req.url}`;
       const write = req.method === 'PUT' || req.method === 'POST';
       const old = req.url?.startsWith('/old/');
-      if (write && old && (carriesChecksum(req.headers) || req.url?.startsWith('/old/old/refused/'))) {
+      const checksumHeader = Object.keys(req.headers).find(
+        (name) => name.startsWith('x-amz-checksum-') || name === 'x-amz-sdk-checksum-algorithm',
+      );
+      // A refusal for another reason, of a write that carries a checksum: no sign the checksum is the trouble.
+      const otherwise = write && req.url?.startsWith('/replica/new/refused/');
+      if (
+        write &&
+        ((old && (carriesChecksum(req.headers) || req.url?.startsWith('/old/old/refused/'))) || otherwise)
+      ) {
         this.refused.push(line);
         req.resume();
+        const [message, argument] = otherwise
+          ? ['The retain until date must be in the future!', 'RetainUntilDate']
+          : ['Unsupported header', checksumHeader ?? 'x-amz-trailer'];
         req.on('end', () => {
           res.writeHead(400, { 'content-type': 'application/xml' });
           res.end(
-            '<?xml version="1.0" encoding="UTF-8"?><Error><Code>InvalidArgument</Code><Message>Unsupported header</Message></Error>',
+            `<?xml version="1.0" encoding="UTF-8"?><Error><Code>InvalidArgument</Code><Message>${message}</Message><ArgumentName>${argument}</ArgumentName></Error>`,
           );
         });
         return;
@@ -222,6 +233,19 @@ describe('replication to a destination that refuses flexible checksums', () => {
       }),
     );
     expect(await settled('old/refused/a.csv', put.VersionId)).toBe('FAILED');
+  });
+
+  it('learns nothing of a refusal for another reason: the next version still carries its checksum', async () => {
+    const put = await s3.send(
+      new PutObjectCommand({
+        Bucket: 'lake',
+        Key: 'new/refused/b.csv',
+        Body: 'x',
+        ChecksumAlgorithm: 'CRC32',
+      }),
+    );
+    expect(await settled('new/refused/b.csv', put.VersionId)).toBe('FAILED');
+    // The next test's parts carry their checksum to the same destination.
   });
 
   it("computes each part's CRC64NVME where the source's full-object one goes in parts it was not uploaded in", async () => {

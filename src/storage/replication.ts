@@ -405,6 +405,8 @@ export class Unreplicable extends Error {
     readonly reason?: FailureReason,
     /** The destination's error code, where it refused the write. */
     readonly code?: string,
+    /** What the destination's error said: its message and the argument it names, where it refused the write. */
+    readonly said?: string,
   ) {
     super(message);
   }
@@ -423,13 +425,16 @@ class DigestWanted extends Error {
 
 /**
  * How a destination that does not know flexible checksums (an older S3-compatible server) refuses a write that
- * carries one: such a destination is sent no carried checksum from then on.
+ * carries one: one of these codes, its words naming a checksum (its message or the argument it names, such as
+ * x-amz-checksum-crc32 or x-amz-sdk-checksum-algorithm). Such a destination is sent no carried checksum from then
+ * on; a refusal for anything else (a past retention date, a lock it lacks) is no sign of it.
  */
 const CHECKSUMS_REFUSED: ReadonlySet<string> = new Set([
   'InvalidArgument',
   'InvalidRequest',
   'NotImplemented',
 ]);
+const NAMES_A_CHECKSUM = /checksum/i;
 
 /** The destination refused a write carrying the source's checksum: the delivery is tried again without it. */
 class ChecksumsRefused extends Error {
@@ -700,6 +705,7 @@ export function createReplication(deps: {
           `the destination refused the replica: ${name} (${status}): ${(error as Error).message}${refusedInput(error as Error, command)}`,
           refusalReason(error as Error, command),
           name,
+          `${(error as Error).message} ${(error as { ArgumentName?: string }).ArgumentName ?? ''}`,
         );
       throw error;
     }
@@ -945,8 +951,18 @@ export function createReplication(deps: {
       if (error instanceof DigestWanted) digestWanted.add(row.target);
       // Refused with the source's checksum by a destination that may not know checksums: learnt once per
       // destination and sent again without; refused so again, it is a refusal as any other.
-      if (checksum && error instanceof Unreplicable && error.code && CHECKSUMS_REFUSED.has(error.code)) {
+      if (
+        checksum &&
+        error instanceof Unreplicable &&
+        error.code &&
+        CHECKSUMS_REFUSED.has(error.code) &&
+        NAMES_A_CHECKSUM.test(error.said ?? '')
+      ) {
         checksumsRefused.add(row.target);
+        logger.warn(
+          { destination: row.target, refusal: error.code },
+          'a replication destination refused the checksums replicas carry: its replicas go without them from now on',
+        );
         throw new ChecksumsRefused(error.code);
       }
       throw error;

@@ -53,11 +53,11 @@ export function acceptLossAdvice(names: readonly string[]): string {
 
 /**
  * Refuses a start on a data directory that lost a database the metadata records, rather than make it afresh,
- * unless the operator acknowledged the loss (`--accept-lost-database`, `accepted`): then its record is removed,
- * so this start makes it afresh and records it again, and a warning in the server log names it (CloudTrail has
- * no event for a lost trail, so the new trail itself records nothing). A name in `accepted` that is not lost is
- * refused: a typo must not pass for an acknowledgement, and a flag left in a service's command line after the
- * start it was meant for must not accept a later loss unseen. Nothing is removed unless the start may go on.
+ * unless the operator acknowledged the loss (`--accept-lost-database`, `accepted`): then this start makes it
+ * afresh, its record kept (so a start that fails after making it leaves it guarded still), and a warning in the
+ * server log names it (CloudTrail has no event for a lost trail, so the new trail itself records nothing). A name
+ * in `accepted` that is not lost is refused: a typo must not pass for an acknowledgement, and a flag left in a
+ * service's command line after the start it was meant for must not accept a later loss unseen.
  */
 export async function refuseLostDatabases(
   db: Kysely<Database>,
@@ -78,8 +78,8 @@ export async function refuseLostDatabases(
       'the metadata records that Seawall made it when it first served from here',
       acceptLossAdvice([refused]),
     );
-  if (lost.length === 0) return;
-  await db.deleteFrom(TABLE).where('name', 'in', lost).execute();
+  // The record stays: true again once this start has made the database afresh, and guarding it meanwhile, should
+  // the start fail after making it.
   for (const name of lost)
     logger.warn(
       { database: join(dataDir, name) },

@@ -83,8 +83,16 @@ export interface SealedText {
 export function createSealedText(secrets: SecretBox): SealedText {
   return {
     seal: (text, context) => SEALED_TEXT + secrets.seal(text, context),
-    open: (stored, context) =>
-      stored.startsWith(SEALED_TEXT) ? secrets.open(stored.slice(SEALED_TEXT.length), context) : stored,
+    open(stored, context) {
+      if (!stored.startsWith(SEALED_TEXT)) return stored;
+      try {
+        return secrets.open(stored.slice(SEALED_TEXT.length), context);
+      } catch {
+        // No sealed value (an earlier Seawall's plaintext that began so), or one that does not open here: shown as
+        // it is stored, which quotes nothing sealed, rather than failing every read of its row.
+        return stored;
+      }
+    },
   };
 }
 

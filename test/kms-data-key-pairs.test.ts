@@ -249,29 +249,6 @@ describe('KMS data key pairs', () => {
     }
   });
 
-  it('makes pairs one at a time: a few callers wait their turn, the rest are throttled, as KMS throttles', async () => {
-    // No retries: the SDK retries ThrottlingException, as it should.
-    const once = new KMSClient({
-      endpoint: t.url,
-      region: t.credentials.region,
-      credentials: t.credentials,
-      maxAttempts: 1,
-    });
-    // Each call's failure, or 'made' for one that was answered (failureOf throws for those).
-    const asked = Array.from({ length: 24 }, () =>
-      failureOf(
-        once.send(new GenerateDataKeyPairWithoutPlaintextCommand({ KeyId, KeyPairSpec: 'RSA_3072' })),
-      ).catch(() => 'made' as const),
-    );
-    const answers = await Promise.all(asked);
-    once.destroy();
-    const codes = new Set(answers.map((answer) => (typeof answer === 'string' ? answer : answer.code)));
-    // A pair takes long enough that two dozen callers at once cannot all be served in turn.
-    expect([...codes].sort()).toEqual(['ThrottlingException', 'made']);
-    const throttled = answers.find((answer) => typeof answer !== 'string');
-    expect(throttled).toMatchObject({ status: 400, message: 'Rate exceeded' });
-  });
-
   it('answers the aws cli, whose pair signs and verifies and whose private key Decrypt opens', async () => {
     const run = async (args: string[]) => {
       const result = await awsCli(t.dataDir, t.url, ['kms', ...args, '--output', 'json']);

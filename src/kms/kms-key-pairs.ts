@@ -46,37 +46,41 @@ export function dataKeyPairSpec(spec: string | undefined, region: string): DataK
   return spec as DataKeyPairSpec;
 }
 
-/** Key pairs being made at once: one, since an RSA 4096 pair is seconds of a core. */
-const MAKING_AT_ONCE = 1;
-/** Requests that may wait for their turn; past them, KMS's throttling answer, which SDKs retry. */
-const WAITING_AT_MOST = 8;
-let making = 0;
-const waiting: (() => void)[] = [];
-
-function throttled(): AppError {
-  return new AppError('ThrottlingException', 400, 'Rate exceeded');
+/**
+ * Work done at most `atOnce` at a time: up to `waitingAtMost` more calls wait their turn, in order; past them a call
+ * is refused with `refusal()` at once.
+ */
+export function takingTurns(atOnce: number, waitingAtMost: number, refusal: () => Error) {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async function inTurn<T>(work: () => Promise<T>): Promise<T> {
+    if (running >= atOnce) {
+      if (waiting.length >= waitingAtMost) throw refusal();
+      await new Promise<void>((resolve) => waiting.push(resolve));
+    } else running++;
+    try {
+      return await work();
+    } finally {
+      // The turn passes to the next waiter, or is given back.
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    }
+  };
 }
 
 /**
- * A new key pair of the spec: its public key (DER SubjectPublicKeyInfo) and private key (DER PKCS#8). Made one
- * at a time, off the event loop but on the thread pool every file read and write shares, so that callers asking
- * for many RSA pairs cannot hold the pool: a few wait their turn, the rest are throttled.
+ * Key pairs are made one at a time, off the event loop but on the thread pool every file read and write shares
+ * (an RSA 4096 pair is seconds of a core), so callers asking for many cannot hold the pool: eight wait their turn,
+ * the rest get KMS's throttling answer, which SDKs retry.
  */
-export async function generateDataKeyPair(
+const inTurn = takingTurns(1, 8, () => new AppError('ThrottlingException', 400, 'Rate exceeded'));
+
+/** A new key pair of the spec: its public key (DER SubjectPublicKeyInfo) and private key (DER PKCS#8). */
+export function generateDataKeyPair(
   spec: DataKeyPairSpec,
 ): Promise<{ publicKey: Buffer; privateKey: Buffer }> {
-  if (making >= MAKING_AT_ONCE) {
-    if (waiting.length >= WAITING_AT_MOST) throw throttled();
-    await new Promise<void>((resolve) => waiting.push(resolve));
-  } else making++;
-  try {
-    return await makeKeyPair(spec);
-  } finally {
-    // The turn passes to the next waiter, or the slot is freed.
-    const next = waiting.shift();
-    if (next) next();
-    else making--;
-  }
+  return inTurn(() => makeKeyPair(spec));
 }
 
 function makeKeyPair(spec: DataKeyPairSpec): Promise<{ publicKey: Buffer; privateKey: Buffer }> {

@@ -84,7 +84,12 @@ export function createDatabrewService(deps: {
     // message, kept sealed with it: never a log line, which stdout and CloudWatch Logs keep in plaintext.
     if (error instanceof EngineFailure && error.kind === 'engine')
       logger.warn({ runId }, 'recipe job failed in the engine');
-    else if (!(error instanceof AppError)) logger.warn({ err: error }, 'recipe job failed');
+    else if (!(error instanceof AppError))
+      // Where it failed, not its message, which could quote the data too.
+      logger.warn(
+        { runId, error: (error as Error).name, at: (error as Error).stack?.split('\n').slice(1).join('\n') },
+        'recipe job failed',
+      );
     return {
       state: 'FAILED',
       error_message: deps.job.storage.redactEnginePaths(message.split('\n')[0] ?? 'failed').slice(0, 4096),

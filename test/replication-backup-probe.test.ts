@@ -8,14 +8,19 @@ import {
   HeadObjectCommand,
   type HeadObjectCommandOutput,
   PutBucketReplicationCommand,
-  PutBucketVersioningCommand,
   PutObjectCommand,
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scratchDirs, seawallCli } from './helpers/backup.js';
-import { allowReplicationRole, RETRIES, replicationRole, untilReplicated } from './helpers/replication.js';
+import {
+  allowReplicationRole,
+  RETRIES,
+  replicationRole,
+  untilReplicated,
+  versionedBuckets,
+} from './helpers/replication.js';
 import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 
 const MIB = 1024 * 1024;
@@ -67,12 +72,10 @@ describe('replication keeps what a version is made of', () => {
       's3:ReplicateTags',
     ]);
     iam.destroy();
-    for (const Bucket of ['lake', 'replica']) {
-      await s3.send(new CreateBucketCommand({ Bucket }));
-      await s3.send(
-        new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Enabled' } }),
-      );
-    }
+    await versionedBuckets([
+      [s3, 'lake'],
+      [s3, 'replica'],
+    ]);
     await s3.send(
       new PutBucketReplicationCommand({
         Bucket: 'lake',

@@ -2,18 +2,22 @@ import { createServer, type IncomingHttpHeaders, request, type Server } from 'no
 import { IAMClient } from '@aws-sdk/client-iam';
 import {
   CompleteMultipartUploadCommand,
-  CreateBucketCommand,
   CreateMultipartUploadCommand,
   GetObjectAttributesCommand,
   HeadObjectCommand,
   PutBucketReplicationCommand,
-  PutBucketVersioningCommand,
   PutObjectCommand,
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RETRIES, registerRemote, replicationRole, untilReplicated } from './helpers/replication.js';
+import {
+  RETRIES,
+  registerRemote,
+  replicationRole,
+  untilReplicated,
+  versionedBuckets,
+} from './helpers/replication.js';
 import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 
 const MIB = 1024 * 1024;
@@ -137,16 +141,11 @@ describe('replication to a destination that refuses flexible checksums', () => {
     });
     await replicationRole(iam, 'lake');
     iam.destroy();
-    for (const [client, Bucket] of [
+    await versionedBuckets([
       [s3, 'lake'],
       [replica, 'old'],
       [replica, 'replica'],
-    ] as const) {
-      await client.send(new CreateBucketCommand({ Bucket }));
-      await client.send(
-        new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Enabled' } }),
-      );
-    }
+    ]);
     const rule = (Priority: number, Prefix: string, Bucket: string) => ({
       ID: Prefix,
       Priority,

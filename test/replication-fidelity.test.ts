@@ -2,20 +2,24 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import {
   type ChecksumAlgorithm,
   CompleteMultipartUploadCommand,
-  CreateBucketCommand,
   CreateMultipartUploadCommand,
   GetObjectAttributesCommand,
   type GetObjectAttributesCommandOutput,
   HeadObjectCommand,
   ListObjectVersionsCommand,
   PutBucketReplicationCommand,
-  PutBucketVersioningCommand,
   PutObjectCommand,
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RETRIES, registerRemote, replicationRole, untilReplicated } from './helpers/replication.js';
+import {
+  RETRIES,
+  registerRemote,
+  replicationRole,
+  untilReplicated,
+  versionedBuckets,
+} from './helpers/replication.js';
 import { startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 
 const MIB = 1024 * 1024;
@@ -123,15 +127,10 @@ describe('replicas keep what the source version is made of', () => {
     });
     await replicationRole(iam, 'lake');
     iam.destroy();
-    for (const [client, Bucket] of [
+    await versionedBuckets([
       [s3, 'lake'],
       [replica, 'replica'],
-    ] as const) {
-      await client.send(new CreateBucketCommand({ Bucket }));
-      await client.send(
-        new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Enabled' } }),
-      );
-    }
+    ]);
     await s3.send(
       new PutBucketReplicationCommand({
         Bucket: 'lake',

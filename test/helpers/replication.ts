@@ -1,6 +1,11 @@
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { CreateRoleCommand, type IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
-import { PutObjectLockConfigurationCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  PutBucketVersioningCommand,
+  PutObjectLockConfigurationCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { dataDirLayout, PROFILE } from '../../src/data-dir.js';
 import { BIN } from './child-server.js';
 import { until } from './until.js';
@@ -117,4 +122,14 @@ export async function retainByDefault(s3: S3Client, Bucket: string): Promise<voi
       },
     }),
   );
+}
+
+/** Makes each bucket with its client, versioning enabled, as replication wants on both sides. */
+export async function versionedBuckets(buckets: readonly (readonly [S3Client, string])[]): Promise<void> {
+  for (const [client, Bucket] of buckets) {
+    await client.send(new CreateBucketCommand({ Bucket }));
+    await client.send(
+      new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Enabled' } }),
+    );
+  }
 }

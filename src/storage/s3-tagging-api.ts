@@ -93,7 +93,9 @@ export function createS3TaggingApi(storage: StorageService): S3TaggingApi {
     async putBucketTagging(req, bucket) {
       await storage.headBucket(bucket);
       const tags = readTagging(await readXmlBody(req, ['Tag']), 'bucket');
-      await storage.settings.put(bucket, 'tagging', JSON.stringify(tags));
+      // An empty tag set removes the bucket's tags, as S3 does: GetBucketTagging is then NoSuchTagSet.
+      if (tags.length === 0) await storage.settings.delete(bucket, 'tagging');
+      else await storage.settings.put(bucket, 'tagging', JSON.stringify(tags));
       return { status: 204 };
     },
 

@@ -22,8 +22,13 @@ const RESERVED_PREFIX: Record<TagTarget, string> = {
   bucket: 'System tags cannot be added/updated by requester',
 };
 
-function invalidTag(message: string): AppError {
-  return badRequest('InvalidTag', message);
+/** InvalidTag, naming the tag it refuses as S3 does: its TagKey, and its TagValue when the value is at fault. */
+function invalidTag(message: string, tag?: Tag, withValue = false): AppError {
+  if (!tag) return badRequest('InvalidTag', message);
+  return badRequest('InvalidTag', message, {
+    TagKey: tag.Key,
+    ...(withValue ? { TagValue: tag.Value } : {}),
+  });
 }
 
 /** Lengths count Unicode characters (code points), as S3 counts them. */
@@ -44,14 +49,15 @@ function checkTagSet(tags: readonly Tag[], target: TagTarget): Tag[] {
       ? badRequest('BadRequest', 'Object tags cannot be greater than 10')
       : invalidTag('Bucket tag count cannot be greater than 50');
   const seen = new Set<string>();
-  for (const { Key, Value } of tags) {
+  for (const tag of tags) {
+    const { Key, Value } = tag;
     if (Key === '' || length(Key) > MAX_KEY)
       throw invalidTag(`The TagKey you have provided is ${Key === '' ? 'invalid' : 'too long, max 128'}`);
     if (length(Value) > MAX_VALUE) throw invalidTag('The TagValue you have provided is too long, max 256');
-    if (!TAG_TEXT.test(Key)) throw invalidTag('The TagKey you have provided is invalid');
-    if (!TAG_TEXT.test(Value)) throw invalidTag('The TagValue you have provided is invalid');
-    if (Key.toLowerCase().startsWith('aws:')) throw invalidTag(RESERVED_PREFIX[target]);
-    if (seen.has(Key)) throw invalidTag('Cannot provide multiple Tags with the same key');
+    if (!TAG_TEXT.test(Key)) throw invalidTag('The TagKey you have provided is invalid', tag);
+    if (!TAG_TEXT.test(Value)) throw invalidTag('The TagValue you have provided is invalid', tag, true);
+    if (Key.toLowerCase().startsWith('aws:')) throw invalidTag(RESERVED_PREFIX[target], tag);
+    if (seen.has(Key)) throw invalidTag('Cannot provide multiple Tags with the same key', tag);
     seen.add(Key);
   }
   return [...tags].sort((a, b) => (a.Key < b.Key ? -1 : a.Key > b.Key ? 1 : 0));
@@ -70,7 +76,8 @@ export function readTagging(document: Record<string, unknown> | undefined, targe
   const tagging = asRecord(document?.Tagging);
   if (!tagging) throw malformedXml();
   onlyElements(tagging, ['TagSet'], malformedXml);
-  // S3's schema requires the TagSet; an empty one clears the tags.
+  // A Tagging without a TagSet (boto3's TagSet=None) is no tags, as an empty TagSet is: S3 takes both.
+  if (tagging.TagSet === undefined) return [];
   const set = asRecord(tagging.TagSet);
   if (!set) throw malformedXml();
   onlyElements(set, ['Tag'], malformedXml);
@@ -89,27 +96,35 @@ export function readTagging(document: Record<string, unknown> | undefined, targe
   return checkTagSet(tags, target);
 }
 
-function decodeComponent(part: string): string {
-  try {
-    return decodeURIComponent(part.replace(/\+/g, ' '));
-  } catch {
-    throw badRequest('InvalidArgument', 'The header x-amz-tagging is not a valid URL-encoded query', {
-      ArgumentName: 'x-amz-tagging',
-    });
-  }
+/** S3's answer to an x-amz-tagging that is not a URL-encoded query, or names a tag twice. */
+function invalidTaggingHeader(value: string): AppError {
+  return badRequest(
+    'InvalidArgument',
+    "The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query parameters without tag name duplicates.",
+    { ArgumentName: 'x-amz-tagging', ArgumentValue: value },
+  );
 }
 
 /**
  * `x-amz-tagging`: a URL-encoded query (`a=1&b=2`; a key without `=` has the empty value), checked as an
- * object's tag set. An empty header is no tags.
+ * object's tag set, but a key named twice is the header's fault (InvalidArgument), as S3 answers. An empty
+ * header is no tags.
  */
 export function parseTaggingHeader(value: string): Tag[] {
   if (value === '') return [];
+  const decode = (part: string) => {
+    try {
+      return decodeURIComponent(part.replace(/\+/g, ' '));
+    } catch {
+      throw invalidTaggingHeader(value);
+    }
+  };
   const tags = value.split('&').map((pair) => {
     const equals = pair.indexOf('=');
-    const key = decodeComponent(equals < 0 ? pair : pair.slice(0, equals));
-    return { Key: key, Value: equals < 0 ? '' : decodeComponent(pair.slice(equals + 1)) };
+    const key = decode(equals < 0 ? pair : pair.slice(0, equals));
+    return { Key: key, Value: equals < 0 ? '' : decode(pair.slice(equals + 1)) };
   });
+  if (new Set(tags.map((tag) => tag.Key)).size < tags.length) throw invalidTaggingHeader(value);
   return checkTagSet(tags, 'object');
 }
 

@@ -15,6 +15,7 @@ import {
   parseMaxKeys,
   readXmlBody,
   S3_NAMESPACE,
+  s3Time,
   xmlResponse,
 } from './s3-wire.js';
 import { storageClassOf } from './storage-class.js';
@@ -145,7 +146,7 @@ export function createS3BucketApi(storage: StorageService): S3BucketApi {
         : { ID: req.principal.accountId, DisplayName: req.principal.accountId };
     const contents = page.objects.map((o) => ({
       Key: encode(o.key),
-      LastModified: new Date(o.last_modified),
+      LastModified: s3Time(o.last_modified),
       ETag: o.etag,
       ChecksumAlgorithm: o.checksum_algorithm ?? undefined,
       ChecksumType: o.checksum_algorithm ? (o.checksum_type ?? 'FULL_OBJECT') : undefined,
@@ -205,7 +206,7 @@ export function createS3BucketApi(storage: StorageService): S3BucketApi {
         Buckets: {
           Bucket: buckets.map((b) => ({
             Name: b.name,
-            CreationDate: new Date(b.created_at),
+            CreationDate: s3Time(b.created_at),
             BucketRegion: named ? b.region : undefined,
             BucketArn: s3Arn(b.name),
           })),
@@ -356,7 +357,7 @@ export function createS3BucketApi(storage: StorageService): S3BucketApi {
                 Key: encode(v.key),
                 VersionId: v.version_id,
                 IsLatest: v.is_latest === 1,
-                LastModified: new Date(v.last_modified),
+                LastModified: s3Time(v.last_modified),
                 Owner: owner,
               },
             }
@@ -365,7 +366,7 @@ export function createS3BucketApi(storage: StorageService): S3BucketApi {
                 Key: encode(v.key),
                 VersionId: v.version_id,
                 IsLatest: v.is_latest === 1,
-                LastModified: new Date(v.last_modified),
+                LastModified: s3Time(v.last_modified),
                 ETag: v.etag,
                 Size: v.size,
                 Owner: owner,

@@ -9,7 +9,7 @@ import { s3Arn } from './s3-arn.js';
 import { MAX_PUT_BYTES } from './s3-digests.js';
 import { integerParameter, uploadIdOf } from './s3-multipart-api.js';
 import { declaredMetadata, newObjectProtections, newTags } from './s3-object-api.js';
-import { notImplementedHeader, versionHeader, xmlResponse } from './s3-wire.js';
+import { notImplementedHeader, s3Time, versionHeader, xmlResponse } from './s3-wire.js';
 import type { ByteRange, OpenedObject, StorageService, StoredObject } from './storage-types.js';
 import { existingTagConditions, requestTagConditions, type Tag, tagsOf } from './tagging.js';
 import { checkVersionId, isVersionIdForm } from './versioning.js';
@@ -273,7 +273,7 @@ export function createS3CopyApi(storage: StorageService): S3CopyApi {
           'CopyObjectResult',
           {
             ETag: stored.etag,
-            LastModified: stored.lastModified,
+            LastModified: s3Time(stored.lastModified),
             ...(stored.checksum ? { ChecksumType: 'FULL_OBJECT' } : {}),
             ...checksumFields(stored.checksum),
           },
@@ -312,7 +312,7 @@ export function createS3CopyApi(storage: StorageService): S3CopyApi {
           headers['x-amz-copy-source-version-id'] = opened.object.versionId;
         return xmlResponse(
           'CopyPartResult',
-          { ETag: part.etag, LastModified: new Date(), ...checksumFields(part.checksum) },
+          { ETag: part.etag, LastModified: s3Time(storage.clock.now()), ...checksumFields(part.checksum) },
           200,
           headers,
         );

@@ -32,6 +32,7 @@ import {
   notImplementedHeader,
   parseMaxKeys,
   readXmlBody,
+  s3Time,
   versionHeader,
   xmlResponse,
 } from './s3-wire.js';
@@ -327,7 +328,7 @@ export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
           ...uploadChecksumFields(upload),
           Part: parts.map((p) => ({
             PartNumber: p.part_number,
-            LastModified: new Date(p.last_modified),
+            LastModified: s3Time(p.last_modified),
             ETag: p.etag,
             Size: p.size,
             // Only an upload created with an algorithm lists its parts' checksums (all of that algorithm).
@@ -371,7 +372,7 @@ export function createS3MultipartApi(storage: StorageService): S3MultipartApi {
           UploadId: u.upload_id,
           ...peopleOf(u, owner),
           StorageClass: uploadStorageClass(u.settings),
-          Initiated: new Date(u.initiated_at),
+          Initiated: s3Time(u.initiated_at),
           ...uploadChecksumFields(u),
         })),
         CommonPrefixes: page.prefixes.map((p) => ({ Prefix: encode(p) })),

@@ -186,6 +186,16 @@ export function httpDate(date: Date): string {
   return date.toUTCString();
 }
 
+/**
+ * A time for an S3 XML answer. S3 keeps its times to the second and writes them in XML as `…:40.000Z`, the
+ * second its Last-Modified header names; `aws s3 sync --exact-timestamps` compares a listing's time with the
+ * whole second it gave a downloaded file, so any fraction here downloads everything again.
+ */
+export function s3Time(time: number | Date): Date {
+  const ms = typeof time === 'number' ? time : time.getTime();
+  return new Date(Math.floor(ms / 1000) * 1000);
+}
+
 export interface ByteRange {
   start: number;
   end: number;

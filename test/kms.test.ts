@@ -205,9 +205,9 @@ describe('KMS', () => {
       code: 'NotFoundException',
       status: 400,
     });
-    // Management operations take a key id or ARN, not an alias.
+    // Management operations take a key id or ARN, not an alias (KMS's InvalidArnException).
     expect(await failure(kms.send(new DisableKeyCommand({ KeyId: 'alias/lake' })))).toEqual({
-      code: 'NotFoundException',
+      code: 'InvalidArnException',
       status: 400,
     });
   });
@@ -558,7 +558,11 @@ describe('KMS', () => {
     expect(
       await failure(kms.send(new CreateKeyCommand({ CustomerMasterKeySpec: 'ML_KEM_512' as 'HMAC_256' }))),
     ).toEqual({ code: 'ValidationException', status: 400 });
-    expect(await failure(kms.send(new CreateKeyCommand({ KeySpec: 'ML_KEM_512' })))).toEqual({
+    expect(
+      await failure(
+        kms.send(new CreateKeyCommand({ KeySpec: 'ML_KEM_512', KeyUsage: 'ENCAPSULATE_DECAPSULATE' })),
+      ),
+    ).toEqual({
       code: 'UnsupportedOperationException',
       status: 400,
     });

@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { CustomerMasterKeySpec, IncludeKeyMaterial, KeySpec as KmsKeySpecs } from '@aws-sdk/client-kms';
+import {
+  CustomerMasterKeySpec,
+  IncludeKeyMaterial,
+  KeyUsageType,
+  KeySpec as KmsKeySpecs,
+  OriginType,
+} from '@aws-sdk/client-kms';
 import { badRequest } from '../errors.js';
 import {
   type JsonInput,
@@ -27,7 +33,9 @@ import {
 import {
   ALIAS_PATTERN,
   description as describedAs,
+  enumViolations,
   integer,
+  keyUsageOf,
   kmsValidation,
   lengthViolations,
   lowerFirst,
@@ -66,6 +74,9 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 const KEY_SPECS: readonly string[] = Object.values(KmsKeySpecs);
 /** The deprecated CustomerMasterKeySpec's values, fewer than KeySpec's. */
 const MASTER_KEY_SPECS: readonly string[] = Object.values(CustomerMasterKeySpec);
+/** CreateKey's KeyUsage and Origin values in the model (Seawall makes keys of two usages, of AWS_KMS). */
+const KEY_USAGES: readonly string[] = Object.values(KeyUsageType);
+const ORIGINS: readonly string[] = Object.values(OriginType);
 /** ListKeyRotations' IncludeKeyMaterial: ALL_KEY_MATERIAL adds the first material to the rotations. */
 const INCLUDE_KEY_MATERIAL: readonly string[] = Object.values(IncludeKeyMaterial);
 
@@ -363,26 +374,25 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
       anyKey,
       async (input, req) => {
         const description = describedAs(input, false) ?? '';
-        const member = input.KeySpec !== undefined ? 'keySpec' : 'customerMasterKeySpec';
+        // The model's enums first, every violation counted (in the model's order of the members); then KMS's
+        // own rules on the values.
+        const found = enumViolations(input, {
+          KeyUsage: KEY_USAGES,
+          CustomerMasterKeySpec: MASTER_KEY_SPECS,
+          KeySpec: KEY_SPECS,
+          Origin: ORIGINS,
+        });
+        if (found.length > 0) throw violations(found);
         const spec = text(input, 'KeySpec') ?? text(input, 'CustomerMasterKeySpec') ?? 'SYMMETRIC_DEFAULT';
-        if (!(member === 'keySpec' ? KEY_SPECS : MASTER_KEY_SPECS).includes(spec))
-          throw notInEnum(member, spec, member === 'keySpec' ? KEY_SPECS : MASTER_KEY_SPECS);
         // A China Regions spec elsewhere, in KMS's words (quoted from us-east-1 in floci-io/floci#3026).
         if (spec === 'SM2' && !req.region.startsWith('cn-'))
           throw unsupported('KeySpec SM2 is not supported in this Region');
+        // A usage the spec does not take is KMS's refusal, whether or not Seawall makes keys of that spec.
+        const usage = keyUsageOf(spec, text(input, 'KeyUsage'));
         if (spec !== 'SYMMETRIC_DEFAULT' && spec !== 'HMAC_256')
           throw unsupported(
             `KeySpec ${spec.slice(0, 64)} is not supported by Seawall: only SYMMETRIC_DEFAULT and HMAC_256.`,
           );
-        const usage = text(input, 'KeyUsage') ?? (spec === 'HMAC_256' ? undefined : 'ENCRYPT_DECRYPT');
-        const wanted = spec === 'HMAC_256' ? 'GENERATE_VERIFY_MAC' : 'ENCRYPT_DECRYPT';
-        // Only a symmetric encryption key has a default usage (LocalStack's snapshot of AWS's answer).
-        if (usage === undefined)
-          throw kmsValidation(
-            'You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.',
-          );
-        if (usage !== wanted)
-          throw kmsValidation(`KeyUsage ${usage} is not valid for KeySpec ${spec}; use ${wanted}.`);
         const origin = text(input, 'Origin') ?? 'AWS_KMS';
         if (origin !== 'AWS_KMS')
           throw unsupported(`Origin ${origin.slice(0, 64)} is not supported by Seawall: only AWS_KMS.`);
@@ -392,7 +402,7 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
           KeyMetadata: await kms.createKey(scopeOf(req), req, {
             description,
             keySpec: spec as KeySpec,
-            keyUsage: wanted,
+            keyUsage: usage,
             ...(policy !== undefined ? { policy } : {}),
             bypassLockout: flag(input, 'BypassPolicyLockoutSafetyCheck'),
             tags: tagsOf(input, 'Tags'),

@@ -260,6 +260,12 @@ function parseKeyRef(scope: KmsScope, value: string, aliases: boolean): KeyRef {
   if (KEY_ID.test(value)) return { kind: 'key', id: value };
   const arn = /^arn:aws:kms:([^:]*):(\d{12}):(key\/.+|alias\/.+)$/.exec(value);
   const local = arn ? (arn[3] as string) : value;
+  // An operation that takes only a key id or key ARN refuses an alias by its form, whether it exists or not.
+  if (!aliases && local.startsWith('alias/'))
+    throw badRequest('InvalidArnException', 'Key Aliases are not supported for this operation.');
+  // A key ARN names its region: KMS answers one of another region by that region, not by the key.
+  if (arn && local.startsWith('key/') && arn[1] !== scope.region)
+    throw notFound(`Invalid arn ${(arn[1] as string).slice(0, 64)}`);
   if (arn && (arn[1] !== scope.region || arn[2] !== scope.accountId)) {
     throw notFound(
       local.startsWith('key/')

@@ -1,5 +1,5 @@
 import { type AppError, badRequest } from '../errors.js';
-import { type JsonInput, optionalNumber } from '../lib/aws-json.js';
+import { type JsonInput, optionalNumber, optionalString } from '../lib/aws-json.js';
 import type { Tag } from './kms-service.js';
 
 /**
@@ -60,10 +60,29 @@ export function lengthViolations(
 }
 
 /** A value outside its member's enum (a name KMS does not know echoes its first 64 characters). */
+function enumViolation(path: string, value: string, values: readonly string[]): string {
+  return violation(path, value.slice(0, 64), `Member must satisfy enum value set: [${values.join(', ')}]`);
+}
+
+/** The ValidationException for a value outside its member's enum. */
 export function notInEnum(path: string, value: string, values: readonly string[]): AppError {
-  return violations([
-    violation(path, value.slice(0, 64), `Member must satisfy enum value set: [${values.join(', ')}]`),
-  ]);
+  return violations([enumViolation(path, value, values)]);
+}
+
+/**
+ * The optional enum members of a request that hold a value outside their enum, one violation each, in the order
+ * given (the model's order of the members), so that one answer counts them all.
+ */
+export function enumViolations(
+  input: JsonInput<string>,
+  enums: Readonly<Record<string, readonly string[]>>,
+): string[] {
+  return Object.entries(enums).flatMap(([name, values]) => {
+    const value = optionalString(input, name, 'ValidationException');
+    return value === undefined || values.includes(value)
+      ? []
+      : [enumViolation(lowerFirst(name), value, values)];
+  });
 }
 
 /** KMS's answer for a required member left out. */
@@ -164,4 +183,36 @@ function tagPart(path: string, value: unknown, min: number, max: number): string
   if (typeof value !== 'string')
     throw badRequest('SerializationException', 'A tag key or value must be a string.');
   return lengthViolations(path, value, value.length, min, max);
+}
+
+/**
+ * The key usages each family of key specs takes, as CreateKey's reference lists them; a spec of none of them
+ * (a new one) is taken with any usage here, and refused later if Seawall does not make it.
+ */
+const USAGES_BY_SPEC: readonly (readonly [RegExp, readonly string[]])[] = [
+  [/^SYMMETRIC_DEFAULT$/, ['ENCRYPT_DECRYPT']],
+  [/^HMAC_/, ['GENERATE_VERIFY_MAC']],
+  [/^RSA_/, ['ENCRYPT_DECRYPT', 'SIGN_VERIFY']],
+  [/^ECC_NIST_P/, ['SIGN_VERIFY', 'KEY_AGREEMENT']],
+  [/^(?:ECC_SECG_P256K1|ECC_NIST_EDWARDS25519|ML_DSA_)/, ['SIGN_VERIFY']],
+  [/^ML_KEM_/, ['ENCAPSULATE_DECAPSULATE']],
+  [/^SM2$/, ['ENCRYPT_DECRYPT', 'SIGN_VERIFY', 'KEY_AGREEMENT']],
+];
+
+/**
+ * CreateKey's key usage for a key spec: the one given, or ENCRYPT_DECRYPT for a symmetric encryption key, the
+ * only spec with a default. A usage the spec does not take is refused in KMS's words (LocalStack's snapshot of
+ * AWS's answer, test_derive_shared_secret).
+ */
+export function keyUsageOf(spec: string, usage: string | undefined): string {
+  if (usage === undefined) {
+    if (spec === 'SYMMETRIC_DEFAULT') return 'ENCRYPT_DECRYPT';
+    throw kmsValidation(
+      'You must specify a KeyUsage value for all KMS keys except for symmetric encryption keys.',
+    );
+  }
+  const usages = USAGES_BY_SPEC.find(([family]) => family.test(spec))?.[1];
+  if (usages && !usages.includes(usage))
+    throw kmsValidation(`KeyUsage ${usage} is not compatible with KeySpec ${spec}`);
+  return usage;
 }

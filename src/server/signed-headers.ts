@@ -1,3 +1,4 @@
+import { CHECKSUM_ALGORITHMS, checksumHeader } from '../lib/checksums.js';
 import type { RequestLine } from './authenticate.js';
 import { authError, type SignatureParts } from './sigv4.js';
 
@@ -12,15 +13,27 @@ const SIGNING_PARAMETERS = new Set([
 ]);
 
 /**
+ * A checksum in a presigned URL's query string: S3 signs it with the rest and then ignores it, since whoever
+ * holds the URL picks the body later (the JavaScript SDK signs the CRC32 of the empty body it had into every
+ * presigned PutObject and UploadPart URL). A checksum is held against the body only when sent as a header.
+ */
+const UNHOISTED = new Set(['x-amz-sdk-checksum-algorithm', ...CHECKSUM_ALGORITHMS.map(checksumHeader)]);
+
+/**
  * Presigned URLs carry some x-amz-* headers as query parameters (SDKs hoist them there); like S3, treat
- * them as the headers they stand for. The query string is signed whole, so these are covered. A real header
- * of the same name wins (and is refused unless it was signed too).
+ * them as the headers they stand for, checksums aside. The query string is signed whole, so these are
+ * covered. A real header of the same name wins (and is refused unless it was signed too).
  */
 export function withHoistedHeaders(line: RequestLine): Record<string, string> {
   const headers = { ...line.headers };
   for (const [key, value] of line.query) {
     const name = key.toLowerCase();
-    if (name.startsWith('x-amz-') && !SIGNING_PARAMETERS.has(name) && headers[name] === undefined)
+    if (
+      name.startsWith('x-amz-') &&
+      !SIGNING_PARAMETERS.has(name) &&
+      !UNHOISTED.has(name) &&
+      headers[name] === undefined
+    )
       headers[name] = value;
   }
   return headers;

@@ -120,7 +120,7 @@ describe('object keys under fuzzing', () => {
 
   it('presigned GET and PUT URLs for any key and response overrides are accepted', async () => {
     const override = fc.option(fc.stringMatching(/^[ -~]{1,24}$/), { nil: undefined });
-    // Without this the presigner signs a CRC32 of the empty body it was given, which the upload then fails.
+    // URLs as SDKs before 3.729 made them, with no checksum of the empty body signed into the query.
     const presigner = t.s3({ requestChecksumCalculation: 'WHEN_REQUIRED' });
     await fc.assert(
       fc.asyncProperty(key, override, fc.uint8Array({ maxLength: 32 }), async (k, disposition, bytes) => {

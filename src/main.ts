@@ -296,6 +296,11 @@ export async function startSeawall(
     authThrottle?: AuthThrottleOptions;
     /** The listener's timeouts and intervals (server/connection-guards.ts has the defaults). */
     httpLimits?: Partial<HttpLimits>;
+    /**
+     * Start the query engines' processes ahead of need (serve and demo): the launcher's spare and the parser's
+     * engine, so the first query after a start waits for neither. Tests, which mostly never query, leave it.
+     */
+    enginesAhead?: boolean;
   } = {},
 ): Promise<Seawall> {
   const layout = dataDirLayout(config.dataDir);
@@ -441,7 +446,7 @@ export async function startSeawall(
       credentials: (role) =>
         iam.serviceCredentials(roleAccount(role), role, REPLICATION_SERVICE, 'replication', 3600),
     });
-    launcher = createEngineLauncher({ logger });
+    launcher = createEngineLauncher({ logger, forkAhead: options.enginesAhead === true });
     const runtime = createJobRuntime({ store: createJobStore(db.db), clock, logger });
     storage.notifications.connect(sns);
     const stopNotifications = storage.notifications.start(runtime);
@@ -506,6 +511,7 @@ export async function startSeawall(
       logger,
       region: account.region,
       limits: { ...defaultAthenaLimits(), ...options.athenaLimits },
+      warmParser: options.enginesAhead === true,
     });
     const databrew = createDatabrewService({
       access: { authorizer, roles: iam, accountId: account.accountId, region: account.region },

@@ -46,6 +46,7 @@ export const demoCommand: Command = {
     const credentials = await initDataDir(config);
     const seawall = await startSeawall(config, {
       logger: createLogger(config.logLevel, { file: layout.log }),
+      enginesAhead: true,
     });
     io.out(`Seawall is serving every API on ${seawall.url}`);
     io.out(`  console:     ${seawall.url}/_seawall/console/`);

@@ -39,7 +39,7 @@ export const serveCommand: Command = {
   },
   async run({ values }, io) {
     const config = configFrom(values, io.env);
-    const seawall = await (await server()).startSeawall(config);
+    const seawall = await (await server()).startSeawall(config, { enginesAhead: true });
     io.err(
       `seawall: serving on ${seawall.url} (credentials: ${dataDirLayout(config.dataDir).credentials}, profile ${PROFILE})`,
     );

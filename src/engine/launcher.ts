@@ -58,9 +58,11 @@ export function overgrownMb(engine: EngineProcess): number | undefined {
 
 /**
  * Starts engine workers. One idle worker is kept forked ahead of need, so a query, crawl or job pays for an
- * instance, not for a process start. A watchdog stops any worker whose resident memory goes past its limit.
+ * instance, not for a process start: from the first launch on, or from the start with `forkAhead` (a server,
+ * whose first query would otherwise wait for two process starts; tests, which mostly never query, leave it).
+ * A watchdog stops any worker whose resident memory goes past its limit.
  */
-export function createEngineLauncher(deps: { logger: Logger }): EngineLauncher {
+export function createEngineLauncher(deps: { logger: Logger; forkAhead?: boolean }): EngineLauncher {
   let spare: ChildProcess | undefined;
   let closed = false;
   /** The engines running, with the label each was launched under. */
@@ -87,6 +89,8 @@ export function createEngineLauncher(deps: { logger: Logger }): EngineLauncher {
     });
     return child;
   }
+
+  if (deps.forkAhead) spare = spawnSpare();
 
   function takeWorker(): ChildProcess {
     const usable = spare && spare.pid !== undefined && spare.exitCode === null && spare.signalCode === null;

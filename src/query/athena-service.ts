@@ -74,6 +74,8 @@ export function createAthenaService(deps: {
   region: string;
   limits: AthenaLimits;
   authorizer: Authorizer;
+  /** Start the engine that parses queries at once (a server's), not under the first query. */
+  warmParser?: boolean;
 }): AthenaService {
   const { store, clock, limits } = deps;
   const pool = createEnginePool({

@@ -78,7 +78,7 @@ function failureOf(error: unknown, logger: Logger, queryId: string, query: strin
 function createParser(deps: {
   launcher: EngineLauncher;
   storage: StorageService;
-}): SqlParser & { close(): Promise<void> } {
+}): SqlParser & { warm(): Promise<void>; close(): Promise<void> } {
   const engine = reusableEngine(() =>
     startEngine(deps.launcher, () => deps.storage.filesForEngine([]), {
       label: 'athena-parser',
@@ -116,6 +116,8 @@ function createParser(deps: {
       );
       return String(row?.sql ?? '');
     },
+    /** Starts the parser's engine now rather than under the first query. */
+    warm: () => engine.use(async () => undefined),
     close: () => engine.close(),
   };
 }
@@ -143,9 +145,16 @@ export function createQueryJob(deps: {
   settled(workgroup: string): void;
   /** The workgroups' prepared statements (PREPARE, EXECUTE, DEALLOCATE); without them those are refused. */
   prepared?: PreparedStatements;
+  /** Start the parser's engine at once (a server), so that the first query finds it, and the launcher's spare, up. */
+  warmParser?: boolean;
 }) {
   const { store, clock, logger } = deps;
   const parser = createParser(deps);
+  if (deps.warmParser)
+    parser.warm().catch((error: unknown) => {
+      // The first query starts it again, and says why if it still cannot.
+      logger.warn({ err: error }, 'could not start the query parser ahead of need');
+    });
 
   async function outputBucketExists(bucket: string): Promise<boolean> {
     return deps.storage.headBucket(bucket).then(

@@ -92,7 +92,7 @@ export async function startTestSeawall(
     dataDir?: string;
     clock?: Clock;
     env?: Record<string, string>;
-    /** Limits the server is started with (small timeouts and concurrency in tests). */
+    /** Limits the server is started with (small timeouts and concurrency in tests), and its engines ahead. */
     limits?: Pick<
       StartOptions,
       | 'athenaLimits'
@@ -102,6 +102,7 @@ export async function startTestSeawall(
       | 'replicationRetries'
       | 'replicationMultipart'
       | 'httpLimits'
+      | 'enginesAhead'
     >;
     /** A log level to run at, its lines written nowhere but where Seawall itself keeps them (CloudWatch Logs). */
     logLevel?: string;

@@ -1,5 +1,6 @@
 import { type AppError, badRequest } from '../errors.js';
 import {
+  ipInRange,
   type Policy,
   PolicyError,
   parsePolicy,
@@ -7,7 +8,7 @@ import {
   type Statement,
 } from '../iam/policy/index.js';
 import { s3Arn } from './s3-arn.js';
-import { S3_POLICY_ACTIONS, type S3ActionResource } from './s3-policy-actions.js';
+import { isS3ConditionKey, S3_POLICY_ACTIONS, type S3ActionResource } from './s3-policy-actions.js';
 
 /**
  * S3's rules for a bucket policy on top of the IAM policy language: its size, S3's own MalformedPolicy
@@ -31,6 +32,8 @@ const S3_MESSAGES = {
   action: 'Policy has invalid action',
   mismatch: 'Action does not apply to any resource(s) in statement',
   tooLarge: 'Policy exceeds the maximum allowed document size.',
+  conditionKey: 'Policy has an invalid condition key',
+  ipAddress: 'Invalid IP address in Conditions',
 } as const;
 
 /** A bucket policy naming a principal that does not exist. */
@@ -139,10 +142,26 @@ function checkActions(statement: Statement, resources: ReadonlySet<S3ActionResou
   }
 }
 
+/** An address or CIDR range as a policy writes it: one that holds its own base address. */
+const isIpRange = (value: string) => ipInRange(value.split('/')[0] ?? '', value);
+
+/**
+ * S3 refuses a condition key that is neither a global `aws:` key nor one of its own (another service's too),
+ * and an IP condition on a value that is no address or range.
+ */
+function checkConditions(statement: Statement): void {
+  for (const { key, operator, values } of statement.conditions) {
+    if (!isS3ConditionKey(key)) throw malformedPolicy(S3_MESSAGES.conditionKey);
+    if ((operator === 'IpAddress' || operator === 'NotIpAddress') && !values.every(isIpRange))
+      throw malformedPolicy(S3_MESSAGES.ipAddress);
+  }
+}
+
 /**
  * Reads a PutBucketPolicy body as S3 does: UTF-8 JSON beginning with `{`, a valid resource policy, whose
- * principals are `*`, accounts or IAM principals, whose resources are this bucket and its objects, and whose
- * actions are S3's and apply to those resources. Throws MalformedPolicy with S3's message.
+ * principals are `*`, accounts or IAM principals, whose resources are this bucket and its objects, whose
+ * actions are S3's and apply to those resources, and whose condition keys are S3's or global ones. Throws
+ * MalformedPolicy with S3's message.
  */
 export function parseBucketPolicy(bytes: Buffer, bucket: string): { text: string; policy: Policy } {
   if (bytes.length > MAX_BUCKET_POLICY_BYTES) throw policyTooLarge();
@@ -157,6 +176,7 @@ export function parseBucketPolicy(bytes: Buffer, bucket: string): { text: string
   for (const statement of policy.statements) {
     checkPrincipal(statement);
     checkActions(statement, resourceTypes(statement, bucket));
+    checkConditions(statement);
   }
   return { text, policy };
 }

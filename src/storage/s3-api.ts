@@ -10,7 +10,6 @@ import {
 } from '../lib/operation.js';
 import { GRANT_HEADER_NAMES, OBJECT_GRANT_HEADER_NAMES } from './acl.js';
 import { newBucketAclRule, ownershipHeaderRule } from './acl-rules.js';
-import { parseIsoDate } from './object-lock.js';
 import { ownershipOf } from './object-ownership.js';
 import { isServiceReplica, REPLICA_HEADER } from './replication.js';
 import { createS3AclApi, type S3AclApi } from './s3-acl-api.js';
@@ -43,7 +42,13 @@ import {
   SKIP_VALIDATION_HEADER,
 } from './s3-notification-api.js';
 import { createS3ObjectApi, type S3ObjectApi } from './s3-object-api.js';
-import { createS3ObjectLockApi, type S3ObjectLockApi } from './s3-object-lock-api.js';
+import {
+  createS3ObjectLockApi,
+  legalHoldConditions,
+  remainingRetentionDays,
+  retentionConditions,
+  type S3ObjectLockApi,
+} from './s3-object-lock-api.js';
 import {
   defineS3Operation,
   resolveS3Operation,
@@ -161,6 +166,7 @@ function objectLockDefinitions(lock: S3ObjectLockApi, storage: StorageService) {
     defineS3({
       name: 'PutObjectRetention',
       existingObjectTags: true,
+      bodyConditions: retentionConditions,
       action: 's3:PutObjectRetention',
       // Seawall's own replication carries a replicated version's later change of it to its replica.
       replicaAction: 's3:ReplicateObject',
@@ -188,6 +194,7 @@ function objectLockDefinitions(lock: S3ObjectLockApi, storage: StorageService) {
     defineS3({
       name: 'PutObjectLegalHold',
       existingObjectTags: true,
+      bodyConditions: legalHoldConditions,
       action: 's3:PutObjectLegalHold',
       // Seawall's own replication carries a replicated version's later change of it to its replica.
       replicaAction: 's3:ReplicateObject',
@@ -1220,13 +1227,6 @@ function newObjectConditions(req: ApiRequest): ConditionValues {
       return header === undefined ? undefined : parseTaggingHeader(header);
     }),
   };
-}
-
-/** Whole days from now until a retain-until date, as s3:object-lock-remaining-retention-days compares them. */
-function remainingRetentionDays(date: string | undefined): string | undefined {
-  const until = date === undefined ? undefined : parseIsoDate(date);
-  if (until === undefined) return undefined;
-  return String(Math.max(0, Math.ceil((until - Date.now()) / 86_400_000)));
 }
 
 /** Put*Acl's condition keys: the canned ACL and the grants it asks for. */

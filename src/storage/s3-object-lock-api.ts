@@ -1,12 +1,13 @@
 import { AppError, badRequest } from '../errors.js';
 import { type ApiRequest, type ApiResponse, queryValue } from '../lib/http.js';
-import type { OperationRequest } from '../lib/operation.js';
+import type { ConditionValues, OperationRequest } from '../lib/operation.js';
 import {
   isoDate,
   lockConfigurationNotFound,
   lockConfigurationXml,
   lockHeaders,
   noObjectLockConfiguration,
+  parseIsoDate,
   readLegalHold,
   readLockConfiguration,
   readRetention,
@@ -14,7 +15,7 @@ import {
 } from './object-lock.js';
 import { s3Arn } from './s3-arn.js';
 import { requireDigest } from './s3-digests.js';
-import { readXmlBody, xmlResponse } from './s3-wire.js';
+import { readXmlBody, readXmlBodyOnce, xmlResponse } from './s3-wire.js';
 import type { StorageService } from './storage-types.js';
 
 /** Whether the caller may do `action` on `resource`: a denial is an answer here, not an error. */
@@ -79,6 +80,40 @@ export async function readableLockHeaders(
   });
 }
 
+/** Whole days from now until a retain-until date, as s3:object-lock-remaining-retention-days compares them. */
+export function remainingRetentionDays(date: string | undefined): string | undefined {
+  const until = date === undefined ? undefined : parseIsoDate(date);
+  if (until === undefined) return undefined;
+  return String(Math.max(0, Math.ceil((until - Date.now()) / 86_400_000)));
+}
+
+/**
+ * PutObjectRetention's condition keys from its body, as the Service Authorization Reference lists them for
+ * s3:PutObjectRetention: s3:object-lock-mode, s3:object-lock-retain-until-date and
+ * s3:object-lock-remaining-retention-days; none for a body that is not a valid retention (the handler then
+ * refuses it) or that removes one.
+ */
+export async function retentionConditions(req: ApiRequest): Promise<ConditionValues> {
+  const retention = await readXmlBodyOnce(req)
+    .then((document) => readRetention(document, Date.now()))
+    .catch(() => undefined);
+  if (!retention) return {};
+  const until = isoDate(retention.until);
+  return {
+    's3:object-lock-mode': retention.mode,
+    's3:object-lock-retain-until-date': until,
+    's3:object-lock-remaining-retention-days': remainingRetentionDays(until),
+  };
+}
+
+/** PutObjectLegalHold's condition key from its body: s3:object-lock-legal-hold (none for a body not valid). */
+export async function legalHoldConditions(req: ApiRequest): Promise<ConditionValues> {
+  const status = await readXmlBodyOnce(req)
+    .then(readLegalHold)
+    .catch(() => undefined);
+  return status === undefined ? {} : { 's3:object-lock-legal-hold': status };
+}
+
 /** Handlers of the Object Lock operations. */
 export interface S3ObjectLockApi {
   putObjectLockConfiguration(req: ApiRequest, bucket: string): Promise<ApiResponse>;
@@ -109,7 +144,7 @@ export function createS3ObjectLockApi(storage: StorageService): S3ObjectLockApi 
 
     async putObjectRetention(req, bucket, key) {
       requireDigest(req);
-      const retention = readRetention(await readXmlBody(req), Date.now());
+      const retention = readRetention(await readXmlBodyOnce(req), Date.now());
       // A replica's too (Seawall's own replication included): a governance retention is shortened or removed
       // there only where the destination lets the role bypass it, so no source undoes what a destination keeps.
       const bypass = await bypassesGovernance(req, bucket, key);
@@ -125,7 +160,7 @@ export function createS3ObjectLockApi(storage: StorageService): S3ObjectLockApi 
 
     async putObjectLegalHold(req, bucket, key) {
       requireDigest(req);
-      const status = readLegalHold(await readXmlBody(req));
+      const status = readLegalHold(await readXmlBodyOnce(req));
       await storage.putLegalHold(bucket, key, queryValue(req.query, 'versionId'), status);
       return { status: 200 };
     },

@@ -2,7 +2,7 @@ import { AppError } from '../errors.js';
 import { type ApiRequest, type ApiResponse, queryValue } from '../lib/http.js';
 import type { ConditionValues, OperationRequest } from '../lib/operation.js';
 import { requestOrigin } from './notifications.js';
-import { readXmlBody, versionHeader, xmlResponse } from './s3-wire.js';
+import { readXmlBody, readXmlBodyOnce, versionHeader, xmlResponse } from './s3-wire.js';
 import type { StorageService } from './storage-types.js';
 import { readTagging, requestTagConditions, storedTags, type Tag, tagsOf } from './tagging.js';
 
@@ -29,21 +29,9 @@ function noSuchTagSet(bucket: string): AppError {
   return new AppError('NoSuchTagSet', 404, 'The TagSet does not exist', { fields: { BucketName: bucket } });
 }
 
-/**
- * The tag set each PutObjectTagging asks for, read from its body once: by its authorization or its handler
- * (by the body, which the copies of a request made on its way share).
- */
-const requestedTags = new WeakMap<ApiRequest['body'], Promise<Tag[]>>();
-
+/** The tag set a PutObjectTagging asks for, from the body its authorization and its handler share. */
 function objectTagsOf(req: ApiRequest): Promise<Tag[]> {
-  let tags = requestedTags.get(req.body);
-  if (tags === undefined) {
-    tags = readXmlBody(req, ['Tag']).then((document) => readTagging(document, 'object'));
-    // Its error is the handler's to answer, once the caller is authorized.
-    tags.catch(() => undefined);
-    requestedTags.set(req.body, tags);
-  }
-  return tags;
+  return readXmlBodyOnce(req, ['Tag']).then((document) => readTagging(document, 'object'));
 }
 
 /**

@@ -92,6 +92,27 @@ export async function readXmlBody(
   return document;
 }
 
+/** The documents read by readXmlBodyOnce, by the body they were read from. */
+const documentsRead = new WeakMap<ApiRequest['body'], Promise<Record<string, unknown> | undefined>>();
+
+/**
+ * readXmlBody for a request whose document both its authorization (its condition keys) and its handler read: the
+ * body is read once, and both get that reading, keyed by the body, which the copies of a request made on its way
+ * share. A failure is the handler's to answer, once the caller is authorized.
+ */
+export function readXmlBodyOnce(
+  req: ApiRequest,
+  arrays: readonly string[] = [],
+): Promise<Record<string, unknown> | undefined> {
+  let document = documentsRead.get(req.body);
+  if (document === undefined) {
+    document = readXmlBody(req, arrays);
+    document.catch(() => undefined);
+    documentsRead.set(req.body, document);
+  }
+  return document;
+}
+
 /**
  * Refuses, with `malformed`, an element holding a child not named or text between its children (parseXml has
  * dropped indentation); with `once`, also a repeated child (the parser makes repeated elements arrays).

@@ -4,6 +4,8 @@
 export { type EvaluateOptions, evaluate, evaluateTrust } from './evaluate.js';
 /** The AccessDenied wording AWS uses for a denial. */
 export { denialReason, explainDenial } from './explain-denial.js';
+/** Whether an address lies in a CIDR range (or is the address) a policy's IP condition names. */
+export { ipInRange } from './ip-address.js';
 /** Parses and validates a policy for where it is attached, returning a frozen tree. */
 export { parsePolicy } from './parse-policy.js';
 /** Thrown for a refused document; `message` is IAM's MalformedPolicyDocument text, `detail` says why. */

@@ -82,9 +82,13 @@ function viaS3(region: string, context: Record<string, string>) {
 /**
  * A KMS error as S3 answers it: its code prefixed with "KMS.", as S3 names KMS's errors. KMS's codes are its
  * exception names (NotFoundException, KMSInvalidStateException…); S3's own refusals met on the way (a context
- * that names the wrong object: InvalidArgument; AccessDenied) are answered as they are.
+ * that names the wrong object: InvalidArgument; AccessDenied) are answered as they are. KMS's refusal is
+ * S3's AccessDenied with KMS's message (a Decrypt of a key that is gone or not the caller's: "The ciphertext
+ * refers to a customer master key that does not exist…").
  */
 function throughS3(error: unknown): never {
+  if (isAppError(error) && error.code === 'AccessDeniedException')
+    throw new AppError('AccessDenied', 403, error.message);
   if (isAppError(error) && error.code.endsWith('Exception') && !error.code.startsWith('KMS.'))
     throw new AppError(`KMS.${error.code}`, error.status === 403 ? 403 : 400, error.message);
   throw error;

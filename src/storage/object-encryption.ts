@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { AppError, badRequest } from '../errors.js';
 import type { Authorize, OperationRequest } from '../lib/operation.js';
+import { s3RequestKeys } from './s3-operations.js';
 import { asRecord, malformedXml, notImplementedHeader, onlyElements } from './s3-wire.js';
 
 /**
@@ -469,8 +470,24 @@ export function expectUploadKey(upload: ObjectEncryption, access: KeyAccess | un
     );
 }
 
+/**
+ * S3 calls KMS for a caller only on a request signed with Signature Version 4: an anonymous request, or a POST
+ * form signed with Signature Version 2, that would write or read under a KMS key is refused before KMS is asked.
+ */
+const requireSignatureV4: KeyCheck = async () => {
+  throw invalidArgument(
+    'Requests specifying Server Side Encryption with AWS KMS managed keys require AWS Signature Version 4.',
+    'Authorization',
+    'null',
+  );
+};
+
 /** What a request brings to reach objects' data keys: its caller's KMS checks and its SSE-C key. */
 export function keyAccessOf(req: OperationRequest, copySource = false): KeyAccess {
   const customerKey = customerKeyOf(req, copySource);
-  return { check: keyCheck(req.authorize, req.principal.accountId), ...(customerKey ? { customerKey } : {}) };
+  const check =
+    s3RequestKeys(req)['s3:signatureversion'] === 'AWS4-HMAC-SHA256'
+      ? keyCheck(req.authorize, req.principal.accountId)
+      : requireSignatureV4;
+  return { check, ...(customerKey ? { customerKey } : {}) };
 }

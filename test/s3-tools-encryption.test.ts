@@ -1,17 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { Agent } from 'node:https';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import {
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutBucketEncryptionCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { HeadObjectCommand, PutBucketEncryptionCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failure } from './helpers/failure.js';
-import { rcloneEnv, runTool, s3cmdConfig } from './helpers/s3-tools.js';
+import { bucketKeys, fileTree, md5, rcloneEnv, runTool, s3cmdConfig, writeTree } from './helpers/s3-tools.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
 import { makeCertificate } from './helpers/tls.js';
 
@@ -52,45 +47,18 @@ afterAll(async () => {
   rmSync(certDir, { recursive: true, force: true });
 });
 
-function md5(bytes: Buffer): string {
-  return createHash('md5').update(bytes).digest('hex');
-}
-
-/** Files under `dir` by relative path, with their bytes' MD5. */
-function tree(dir: string): Record<string, string> {
-  const files: Record<string, string> = {};
-  const walk = (at: string) => {
-    for (const name of readdirSync(at)) {
-      const path = join(at, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else files[relative(dir, path)] = md5(readFileSync(path));
-    }
-  };
-  walk(dir);
-  return files;
-}
-
 /** A small tree with a multipart file, nesting, a non-ASCII name and an empty file. */
 function source(): string {
-  const dir = tempDir('seawall-tools-encryption-src-');
-  const files: Record<string, string | Buffer> = {
+  return writeTree(tempDir('seawall-tools-encryption-src-'), {
     'big.bin': BIG,
     'readme.txt': 'Vancouver open data\n',
     'parking/tickets 2024.csv': 'block,street\n1000,MAIN ST\n',
     'trees/café.json': '{"a":1}\n',
     empty: '',
-  };
-  for (const [name, body] of Object.entries(files)) {
-    mkdirSync(join(dir, name, '..'), { recursive: true });
-    writeFileSync(join(dir, name), body);
-  }
-  return dir;
+  });
 }
 
-async function keys(bucket: string): Promise<string[]> {
-  const out = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
-  return (out.Contents ?? []).map((c) => c.Key as string).sort();
-}
+const keys = (bucket: string) => bucketKeys(s3, bucket);
 
 /** rclone against the test server over HTTPS, trusting its certificate, with `extra` settings. */
 function rcloneTool(extra: Record<string, string>): (...args: string[]) => ReturnType<typeof runTool> {
@@ -143,7 +111,7 @@ describe('rclone with its encryption settings', () => {
       /-3"$/,
     );
     // rclone knows an SSE-KMS ETag is no MD5 and reads the one it stored: each is the file's own.
-    expect(await rcloneHashes(rclone, 'sw:lake-kms/d')).toEqual(tree(src));
+    expect(await rcloneHashes(rclone, 'sw:lake-kms/d')).toEqual(fileTree(src));
     const check = await rclone('check', src, 'sw:lake-kms/d', '--download');
     expect(check.stderr).toContain('0 differences found');
     expect(check.code).toBe(0);
@@ -205,7 +173,7 @@ describe('rclone with its encryption settings', () => {
     expect(up.stderr).not.toMatch(/ERROR/);
     expect(up.code).toBe(0);
     expect(await keys('lake-ssec')).toEqual(
-      Object.keys(tree(src))
+      Object.keys(fileTree(src))
         .map((k) => `d/${k}`)
         .sort(),
     );
@@ -227,7 +195,7 @@ describe('rclone with its encryption settings', () => {
       await failure(s3.send(new HeadObjectCommand({ Bucket: 'lake-ssec', Key: 'd/readme.txt' }))),
     ).toMatchObject({ status: 400 });
 
-    expect(await rcloneHashes(rclone, 'sw:lake-ssec/d')).toEqual(tree(src));
+    expect(await rcloneHashes(rclone, 'sw:lake-ssec/d')).toEqual(fileTree(src));
     const check = await rclone('check', src, 'sw:lake-ssec/d', '--download');
     expect(check.stderr).toContain('0 differences found');
     expect(check.code).toBe(0);
@@ -238,14 +206,14 @@ describe('rclone with its encryption settings', () => {
     expect(copied.stderr).toContain('big.bin: Copied (server-side copy)');
     const down = tempDir('seawall-tools-encryption-ssec-down-');
     expect((await rclone('copy', 'sw:lake-ssec-copy/d', down)).code).toBe(0);
-    expect(tree(down)).toEqual(tree(src));
+    expect(fileTree(down)).toEqual(fileTree(src));
 
     // Without the key the objects are listed, but their bytes are not read.
     const blindDir = tempDir('seawall-tools-encryption-ssec-blind-');
     const blind = await keyless('copy', 'sw:lake-ssec-copy/d', blindDir, '--retries', '1');
     expect(blind.code).not.toBe(0);
     expect(blind.stderr).toContain('InvalidRequest');
-    expect(tree(blindDir)).toEqual({});
+    expect(fileTree(blindDir)).toEqual({});
   });
 });
 
@@ -306,6 +274,6 @@ describe('s3cmd with its encryption options', () => {
     const down = tempDir('seawall-tools-encryption-s3cmd-down-');
     const got = await s3cmd('sync', 's3://lake-s3cmd/tree/', `${down}/`);
     expect(got.code, got.stderr).toBe(0);
-    expect(tree(down)).toEqual(tree(src));
+    expect(fileTree(down)).toEqual(fileTree(src));
   });
 });

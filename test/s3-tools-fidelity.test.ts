@@ -1,11 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   CreateBucketCommand,
   HeadBucketCommand,
   HeadObjectCommand,
-  ListObjectsV2Command,
   ListObjectVersionsCommand,
   PutBucketEncryptionCommand,
   PutBucketVersioningCommand,
@@ -15,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataDirLayout } from '../src/data-dir.js';
 import { AWS_CLI } from './helpers/aws-cli.js';
 import { failure } from './helpers/failure.js';
-import { rcloneEnv, runTool, s3cmdConfig } from './helpers/s3-tools.js';
+import { bucketKeys, fileTree, md5, rcloneEnv, runTool, s3cmdConfig, writeTree } from './helpers/s3-tools.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
 
 /**
@@ -56,34 +55,10 @@ function awsTool(): (...args: string[]) => ReturnType<typeof runTool> {
   return (...args) => runTool(AWS_CLI, ['--profile', 'seawall', '--endpoint-url', t.url, ...args], env);
 }
 
-function md5(bytes: Buffer): string {
-  return createHash('md5').update(bytes).digest('hex');
-}
-
-/** Files under `dir` by relative path, with their bytes' MD5. */
-function tree(dir: string): Record<string, string> {
-  const files: Record<string, string> = {};
-  const walk = (at: string) => {
-    for (const name of readdirSync(at)) {
-      const path = join(at, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else files[relative(dir, path)] = md5(readFileSync(path));
-    }
-  };
-  walk(dir);
-  return files;
-}
-
-function writeTree(dir: string, files: Record<string, string | Buffer>): string {
-  for (const [name, body] of Object.entries(files)) {
-    mkdirSync(join(dir, name, '..'), { recursive: true });
-    writeFileSync(join(dir, name), body);
-  }
-  return dir;
-}
+const keys = (bucket: string, prefix = '') => bucketKeys(s3, bucket, prefix);
 
 function source(): string {
-  return writeTree(tempDir('seawall-fidelity-src-'), {
+  const dir = writeTree(tempDir('seawall-fidelity-src-'), {
     'big.bin': BIG,
     'readme.txt': 'Vancouver open data\n',
     'parking/tickets 2024.csv': 'block,street\n1000,MAIN ST\n',
@@ -91,11 +66,11 @@ function source(): string {
     'trees/café.json': '{"a":1}\n',
     empty: '',
   });
-}
-
-async function keys(bucket: string, prefix = ''): Promise<string[]> {
-  const out = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
-  return (out.Contents ?? []).map((c) => c.Key as string).sort();
+  // A minute old: S3 dates an upload to the second, so a file written in the second it is uploaded is newer
+  // than its copy and the next sync uploads it again, on S3 as here.
+  const past = new Date(Date.now() - 60_000);
+  for (const path of Object.keys(fileTree(dir))) utimesSync(join(dir, path), past, past);
+  return dir;
 }
 
 /** The `upload:`/`download:`/`delete:` lines of an `aws s3` transfer, sorted. */
@@ -114,7 +89,7 @@ describe('aws s3 (Debian awscli) at a 5 MB multipart threshold', () => {
     const up = await aws('s3', 'sync', src, 's3://fid-sync/d/', '--no-progress');
     expect(up.code, up.stderr).toBe(0);
     expect(await keys('fid-sync')).toEqual(
-      Object.keys(tree(src))
+      Object.keys(fileTree(src))
         .map((k) => `d/${k}`)
         .sort(),
     );
@@ -134,7 +109,7 @@ describe('aws s3 (Debian awscli) at a 5 MB multipart threshold', () => {
     const back = writeTree(tempDir('seawall-fidelity-back-'), { 'stale.txt': 'stale\n' });
     const down = await aws('s3', 'sync', 's3://fid-sync/d/', back, '--delete', '--no-progress');
     expect(down.code, down.stderr).toBe(0);
-    expect(tree(back)).toEqual(tree(src));
+    expect(fileTree(back)).toEqual(fileTree(src));
     // The download set each file's time from the listing: nothing is newer in S3, nothing is fetched again.
     expect(transfers((await aws('s3', 'sync', 's3://fid-sync/d/', back, '--no-progress')).stdout)).toEqual(
       [],
@@ -234,7 +209,7 @@ describe('aws s3 (Debian awscli) at a 5 MB multipart threshold', () => {
     expect(
       (await aws('s3', 'cp', 's3://fid-kms-archive/2024/', back, '--recursive', '--no-progress')).code,
     ).toBe(0);
-    expect(tree(back)).toEqual(tree(src));
+    expect(fileTree(back)).toEqual(fileTree(src));
     const removed = await aws('s3', 'rm', 's3://fid-kms-archive/', '--recursive', '--exclude', '*.bin');
     expect(removed.code, removed.stderr).toBe(0);
     expect(await keys('fid-kms-archive')).toEqual(['2024/big.bin']);
@@ -323,7 +298,7 @@ describe('aws s3 (Debian awscli) at a 5 MB multipart threshold', () => {
       '--no-progress',
     );
     expect(down.code, down.stderr).toBe(0);
-    expect(tree(back)).toEqual(tree(src));
+    expect(fileTree(back)).toEqual(fileTree(src));
     // Without the key the object is not read (HeadObject first, so a bare 400).
     const keyless = await aws('s3', 'cp', 's3://fid-ssec/copy/readme.txt', '-');
     expect(keyless.code).not.toBe(0);
@@ -545,7 +520,7 @@ describe('s3cmd (Debian package, SigV4, path style)', () => {
     const down = tempDir('seawall-fidelity-s3cmd-down-');
     writeFileSync(join(down, 'stale.txt'), 'stale\n');
     expect((await s3cmd('sync', '--delete-removed', 's3://fid-s3cmd/tree/', `${down}/`)).code).toBe(0);
-    expect(tree(down)).toEqual(tree(src));
+    expect(fileTree(down)).toEqual(fileTree(src));
 
     // A metadata change is a copy onto itself with the new headers.
     const modified = await s3cmd(

@@ -1,15 +1,8 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import {
-  CreateBucketCommand,
-  HeadBucketCommand,
-  ListObjectsV2Command,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { randomBytes } from 'node:crypto';
+import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failure } from './helpers/failure.js';
-import { rcloneEnv, runTool, s3cmdConfig } from './helpers/s3-tools.js';
+import { bucketKeys, fileTree, rcloneEnv, runTool, s3cmdConfig, writeTree } from './helpers/s3-tools.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
 
 /**
@@ -29,41 +22,18 @@ afterAll(async () => {
   await t.close();
 });
 
-/** Files under `dir` by relative path, with their bytes' base64. */
-function tree(dir: string): Record<string, string> {
-  const files: Record<string, string> = {};
-  const walk = (at: string) => {
-    for (const name of readdirSync(at)) {
-      const path = join(at, name);
-      if (statSync(path).isDirectory()) walk(path);
-      else files[relative(dir, path)] = readFileSync(path).toString('base64');
-    }
-  };
-  walk(dir);
-  return files;
-}
-
 /** A small tree with nesting, spaces, non-ASCII names, an empty file and one that takes several parts. */
 function makeTree(): string {
-  const dir = tempDir('seawall-tools-src-');
-  const files: Record<string, Buffer> = {
-    'readme.txt': Buffer.from('Vancouver open data\n'),
-    'empty.csv': Buffer.alloc(0),
-    'parking/2024/tickets 01.csv': Buffer.from('block,street\n1000,MAIN ST\n'),
-    'parking/2024/café.json': Buffer.from('{"a":1}\n'),
+  return writeTree(tempDir('seawall-tools-src-'), {
+    'readme.txt': 'Vancouver open data\n',
+    'empty.csv': '',
+    'parking/2024/tickets 01.csv': 'block,street\n1000,MAIN ST\n',
+    'parking/2024/café.json': '{"a":1}\n',
     'trees/big.bin': randomBytes(21 * 2 ** 20 + 123),
-  };
-  for (const [name, body] of Object.entries(files)) {
-    mkdirSync(join(dir, name, '..'), { recursive: true });
-    writeFileSync(join(dir, name), body);
-  }
-  return dir;
+  });
 }
 
-async function keys(bucket: string): Promise<string[]> {
-  const out = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
-  return (out.Contents ?? []).map((c) => c.Key as string).sort();
-}
+const keys = (bucket: string) => bucketKeys(s3, bucket);
 
 describe('S3 tools', () => {
   it('rclone copies a directory tree up and back down unchanged', async () => {
@@ -81,7 +51,7 @@ describe('S3 tools', () => {
     expect(up.stderr).not.toMatch(/ERROR/);
     expect(up.code).toBe(0);
     expect(await keys('rclone-tree')).toEqual(
-      Object.keys(tree(source))
+      Object.keys(fileTree(source))
         .map((k) => `data/${k}`)
         .sort(),
     );
@@ -90,7 +60,7 @@ describe('S3 tools', () => {
     const back = tempDir('seawall-tools-back-');
     const down = await runTool('rclone', ['copy', 'sw:rclone-tree/data', back], env);
     expect(down.code).toBe(0);
-    expect(tree(back)).toEqual(tree(source));
+    expect(fileTree(back)).toEqual(fileTree(source));
   });
 
   it('rclone with its default ACL makes a bucket, fills it, moves in it and purges it, as on S3', async () => {
@@ -115,13 +85,7 @@ describe('S3 tools', () => {
         f.Hashes?.md5,
       ]),
     );
-    const md5s = Object.fromEntries(
-      Object.entries(tree(source)).map(([path, bytes]) => [
-        path,
-        createHash('md5').update(Buffer.from(bytes, 'base64')).digest('hex'),
-      ]),
-    );
-    expect(hashes).toEqual(md5s);
+    expect(hashes).toEqual(fileTree(source));
     const moved = await rclone('moveto', 'sw:rclone-default/data/readme.txt', 'sw:rclone-default/moved.txt');
     expect(moved.code).toBe(0);
     expect((await rclone('cat', 'sw:rclone-default/moved.txt')).stdout).toBe('Vancouver open data\n');
@@ -142,7 +106,7 @@ describe('S3 tools', () => {
     const put = await s3cmd('put', '--recursive', `${source}/`, 's3://s3cmd-tree/data/');
     expect(put.code).toBe(0);
     expect(await keys('s3cmd-tree')).toEqual(
-      Object.keys(tree(source))
+      Object.keys(fileTree(source))
         .map((k) => `data/${k}`)
         .sort(),
     );
@@ -151,7 +115,7 @@ describe('S3 tools', () => {
     const back = tempDir('seawall-s3cmd-back-');
     const got = await s3cmd('get', '--recursive', 's3://s3cmd-tree/data/', `${back}/`);
     expect(got.code).toBe(0);
-    expect(tree(back)).toEqual(tree(source));
+    expect(fileTree(back)).toEqual(fileTree(source));
     const removed = await s3cmd('del', '--recursive', '--force', 's3://s3cmd-tree/');
     expect(removed.code).toBe(0);
     expect(await keys('s3cmd-tree')).toEqual([]);

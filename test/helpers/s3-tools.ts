@@ -1,7 +1,42 @@
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { type TestSeawall, tempDir } from './seawall.js';
+
+export function md5(bytes: Buffer): string {
+  return createHash('md5').update(bytes).digest('hex');
+}
+
+/** Files under `dir` by relative path, with their bytes' MD5 (hex). */
+export function fileTree(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  const walk = (at: string) => {
+    for (const name of readdirSync(at)) {
+      const path = join(at, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else files[relative(dir, path)] = md5(readFileSync(path));
+    }
+  };
+  walk(dir);
+  return files;
+}
+
+/** Writes `files` (relative path to contents) under `dir`, making their directories; answers `dir`. */
+export function writeTree(dir: string, files: Record<string, string | Buffer>): string {
+  for (const [name, body] of Object.entries(files)) {
+    mkdirSync(join(dir, name, '..'), { recursive: true });
+    writeFileSync(join(dir, name), body);
+  }
+  return dir;
+}
+
+/** The keys of a bucket's first listing page under `prefix`, sorted. */
+export async function bucketKeys(s3: S3Client, bucket: string, prefix = ''): Promise<string[]> {
+  const out = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+  return (out.Contents ?? []).map((c) => c.Key as string).sort();
+}
 
 /** An s3cmd configuration for the test server's root keys (SigV4, path style, plain HTTP), with `extra` lines. */
 export function s3cmdConfig(t: TestSeawall, extra: string[] = []): string {

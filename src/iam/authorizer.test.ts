@@ -28,13 +28,14 @@ function authorizerWith(statements: object[]) {
 
 /** A GetObject check whose existing-tag lookup counts how often it runs. */
 function getObject(tags: Record<string, string>) {
-  const calls = { count: 0 };
+  const calls = { count: 0, resources: [] as string[] };
   const check = {
     action: 's3:GetObject',
     resources: ['arn:aws:s3:::lake/a.csv'],
     conditions: { 's3:prefix': undefined },
-    lookedUpConditions: async () => {
+    lookedUpConditions: async (resource: string) => {
       calls.count++;
+      calls.resources.push(resource);
       return Object.fromEntries(Object.entries(tags).map(([k, v]) => [`s3:ExistingObjectTag/${k}`, v]));
     },
   };
@@ -56,7 +57,7 @@ describe('looked-up condition keys', () => {
     expect(calls.count).toBe(0);
   });
 
-  it('are looked up once, and decide, when a policy tests them', async () => {
+  it('are looked up once for each resource, and decide, when a policy tests them', async () => {
     const authorizer = authorizerWith([
       { Effect: 'Allow', Action: 's3:GetObject', Resource: '*' },
       {
@@ -72,7 +73,7 @@ describe('looked-up condition keys', () => {
       { ...open.check, resources: ['arn:aws:s3:::lake/a', 'arn:aws:s3:::lake/b'] },
       FACTS,
     );
-    expect(open.calls.count).toBe(1);
+    expect(open.calls.resources).toEqual(['arn:aws:s3:::lake/a', 'arn:aws:s3:::lake/b']);
     const closed = getObject({ team: 'finance' });
     await expect(authorizer.authorize(USER, closed.check, FACTS)).rejects.toMatchObject({
       code: 'AccessDenied',

@@ -182,14 +182,18 @@ export function createAuthorizer(source: PolicySource): Authorizer {
     async authorize(principal, check, facts) {
       // A check that names nothing would allow by default; an operation that names no resource says '*'.
       if (check.resources.length === 0) throw new Error(`${check.action} was checked on no resource`);
-      // Looked up once, and only when some resource's policies are evaluated.
-      let found: Promise<ConditionValues> | undefined;
-      const lookedUp = () => {
-        found ??= check.lookedUpConditions?.() ?? Promise.resolve({});
-        return found;
+      // Looked up once for each resource, and only when its policies are evaluated.
+      const found = new Map<string, Promise<ConditionValues>>();
+      const lookedUp = (resource: string) => () => {
+        let values = found.get(resource);
+        if (!values) {
+          values = check.lookedUpConditions?.(resource) ?? Promise.resolve({});
+          found.set(resource, values);
+        }
+        return values;
       };
       for (const resource of check.resources) {
-        const decision = await decide(principal, check, resource, facts, lookedUp);
+        const decision = await decide(principal, check, resource, facts, lookedUp(resource));
         if (decision.effect === 'Deny')
           throw accessDenied(principal, check.action, resource, denialReason(decision, check.action));
       }

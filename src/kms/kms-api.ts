@@ -160,10 +160,14 @@ function requestAlias(keyId: unknown): ConditionValues {
 const callerAccount = (req: OperationRequest) => ({ 'kms:CallerAccount': req.principal.accountId });
 
 /**
- * The condition keys every KMS request supplies: kms:CallerAccount, and kms:RequestAlias when the KeyId names
- * an alias. (kms:ViaService is absent: no AWS service calls on the caller's behalf here.)
+ * The condition keys every KMS request supplies: kms:CallerAccount, kms:RequestAlias when the KeyId names an
+ * alias, and, looked up only when a policy tests them, those of each key it acts on (KmsService.keyConditions).
+ * (kms:ViaService is absent: no AWS service calls on the caller's behalf here.)
  */
-function withCallerConditions<M extends string>(operation: JsonOperation<M>): JsonOperation<M> {
+function withCallerConditions<M extends string>(
+  operation: JsonOperation<M>,
+  kms: Pick<KmsService, 'keyConditions'>,
+): JsonOperation<M> {
   return {
     ...operation,
     conditions: (input, req) => ({
@@ -171,6 +175,47 @@ function withCallerConditions<M extends string>(operation: JsonOperation<M>): Js
       ...callerAccount(req),
       ...requestAlias((input as JsonInput<string>).KeyId),
     }),
+    lookedUpConditions: (_input, _req, resource) => kms.keyConditions(resource),
+  };
+}
+
+/**
+ * aws:RequestTag/… and aws:TagKeys for the tags a request sets (CreateKey's, TagResource's), nothing when it sets
+ * none; read as sent, since the handler checks the tags only once the request is authorized.
+ */
+function requestTags(value: unknown): ConditionValues {
+  const tags = (Array.isArray(value) ? value : []).filter(
+    (tag): tag is { TagKey: string; TagValue?: unknown } =>
+      tag !== null && typeof tag === 'object' && typeof (tag as { TagKey?: unknown }).TagKey === 'string',
+  );
+  if (tags.length === 0) return {};
+  return {
+    'aws:TagKeys': tags.map((tag) => tag.TagKey),
+    ...Object.fromEntries(tags.map((tag) => [`aws:RequestTag/${tag.TagKey}`, String(tag.TagValue ?? '')])),
+  };
+}
+
+/** kms:BypassPolicyLockoutSafetyCheck of CreateKey and PutKeyPolicy: false when the request leaves it out. */
+function bypassCondition(input: JsonInput<string>): ConditionValues {
+  return { 'kms:BypassPolicyLockoutSafetyCheck': String(flag(input, 'BypassPolicyLockoutSafetyCheck')) };
+}
+
+/**
+ * The properties of the key CreateKey is asked to make, as kms:KeySpec, kms:KeyUsage, kms:KeyOrigin,
+ * kms:MultiRegion and kms:MultiRegionKeyType see them: a member left out counts as its default (AWS KMS condition
+ * keys: such a condition "allows requests that have the KeySpec parameter with the SYMMETRIC_DEFAULT value and
+ * requests that have no KeySpec parameter"). Its tags and lockout bypass too.
+ */
+function createKeyConditions(input: JsonInput<string>): ConditionValues {
+  const multiRegion = flag(input, 'MultiRegion');
+  return {
+    'kms:KeySpec': text(input, 'KeySpec') ?? text(input, 'CustomerMasterKeySpec') ?? 'SYMMETRIC_DEFAULT',
+    'kms:KeyUsage': text(input, 'KeyUsage') ?? 'ENCRYPT_DECRYPT',
+    'kms:KeyOrigin': text(input, 'Origin') ?? 'AWS_KMS',
+    'kms:MultiRegion': String(multiRegion),
+    ...(multiRegion ? { 'kms:MultiRegionKeyType': 'PRIMARY' } : {}),
+    ...bypassCondition(input),
+    ...requestTags(input.Tags),
   };
 }
 
@@ -359,57 +404,61 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
   };
 
   const operations = {
-    CreateKey: op(
-      [
-        'Description',
-        'KeyUsage',
-        'KeySpec',
-        'CustomerMasterKeySpec',
-        'Origin',
-        'Policy',
-        'BypassPolicyLockoutSafetyCheck',
-        'Tags',
-        'MultiRegion',
-      ],
-      anyKey,
-      async (input, req) => {
-        const description = describedAs(input, false) ?? '';
-        // The model's enums first, every violation counted (in the model's order of the members); then KMS's
-        // own rules on the values.
-        const found = enumViolations(input, {
-          KeyUsage: KEY_USAGES,
-          CustomerMasterKeySpec: MASTER_KEY_SPECS,
-          KeySpec: KEY_SPECS,
-          Origin: ORIGINS,
-        });
-        if (found.length > 0) throw violations(found);
-        const spec = text(input, 'KeySpec') ?? text(input, 'CustomerMasterKeySpec') ?? 'SYMMETRIC_DEFAULT';
-        // A China Regions spec elsewhere, in KMS's words (quoted from us-east-1 in floci-io/floci#3026).
-        if (spec === 'SM2' && !req.region.startsWith('cn-'))
-          throw unsupported('KeySpec SM2 is not supported in this Region');
-        // A usage the spec does not take is KMS's refusal, whether or not Seawall makes keys of that spec.
-        const usage = keyUsageOf(spec, text(input, 'KeyUsage'));
-        if (spec !== 'SYMMETRIC_DEFAULT' && spec !== 'HMAC_256')
-          throw unsupported(
-            `KeySpec ${spec.slice(0, 64)} is not supported by Seawall: only SYMMETRIC_DEFAULT and HMAC_256.`,
-          );
-        const origin = text(input, 'Origin') ?? 'AWS_KMS';
-        if (origin !== 'AWS_KMS')
-          throw unsupported(`Origin ${origin.slice(0, 64)} is not supported by Seawall: only AWS_KMS.`);
-        if (flag(input, 'MultiRegion')) throw unsupported('Multi-Region keys are not supported by Seawall.');
-        const policy = text(input, 'Policy');
-        return {
-          KeyMetadata: await kms.createKey(scopeOf(req), req, {
-            description,
-            keySpec: spec as KeySpec,
-            keyUsage: usage,
-            ...(policy !== undefined ? { policy } : {}),
-            bypassLockout: flag(input, 'BypassPolicyLockoutSafetyCheck'),
-            tags: tagsOf(input, 'Tags'),
-          }),
-        };
-      },
-    ),
+    CreateKey: {
+      ...op(
+        [
+          'Description',
+          'KeyUsage',
+          'KeySpec',
+          'CustomerMasterKeySpec',
+          'Origin',
+          'Policy',
+          'BypassPolicyLockoutSafetyCheck',
+          'Tags',
+          'MultiRegion',
+        ],
+        anyKey,
+        async (input, req) => {
+          const description = describedAs(input, false) ?? '';
+          // The model's enums first, every violation counted (in the model's order of the members); then KMS's
+          // own rules on the values.
+          const found = enumViolations(input, {
+            KeyUsage: KEY_USAGES,
+            CustomerMasterKeySpec: MASTER_KEY_SPECS,
+            KeySpec: KEY_SPECS,
+            Origin: ORIGINS,
+          });
+          if (found.length > 0) throw violations(found);
+          const spec = text(input, 'KeySpec') ?? text(input, 'CustomerMasterKeySpec') ?? 'SYMMETRIC_DEFAULT';
+          // A China Regions spec elsewhere, in KMS's words (quoted from us-east-1 in floci-io/floci#3026).
+          if (spec === 'SM2' && !req.region.startsWith('cn-'))
+            throw unsupported('KeySpec SM2 is not supported in this Region');
+          // A usage the spec does not take is KMS's refusal, whether or not Seawall makes keys of that spec.
+          const usage = keyUsageOf(spec, text(input, 'KeyUsage'));
+          if (spec !== 'SYMMETRIC_DEFAULT' && spec !== 'HMAC_256')
+            throw unsupported(
+              `KeySpec ${spec.slice(0, 64)} is not supported by Seawall: only SYMMETRIC_DEFAULT and HMAC_256.`,
+            );
+          const origin = text(input, 'Origin') ?? 'AWS_KMS';
+          if (origin !== 'AWS_KMS')
+            throw unsupported(`Origin ${origin.slice(0, 64)} is not supported by Seawall: only AWS_KMS.`);
+          if (flag(input, 'MultiRegion'))
+            throw unsupported('Multi-Region keys are not supported by Seawall.');
+          const policy = text(input, 'Policy');
+          return {
+            KeyMetadata: await kms.createKey(scopeOf(req), req, {
+              description,
+              keySpec: spec as KeySpec,
+              keyUsage: usage,
+              ...(policy !== undefined ? { policy } : {}),
+              bypassLockout: flag(input, 'BypassPolicyLockoutSafetyCheck'),
+              tags: tagsOf(input, 'Tags'),
+            }),
+          };
+        },
+      ),
+      conditions: createKeyConditions,
+    },
     DescribeKey: tokened(
       op(['KeyId'], describedKey, async (input, req) => ({
         KeyMetadata: await kms.describeKey(scopeOf(req), required(input, 'KeyId')),
@@ -575,6 +624,7 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
               ...callerAccount(req),
               ...requestAlias(destination),
             },
+            lookedUpConditions: (resource) => kms.keyConditions(resource),
           });
           const opened = await kms.decrypt(
             scope,
@@ -637,39 +687,52 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
       policyName(input);
       return { Policy: await kms.getPolicy(scopeOf(req), required(input, 'KeyId')), PolicyName: 'default' };
     }),
-    PutKeyPolicy: op(
-      ['KeyId', 'PolicyName', 'Policy', 'BypassPolicyLockoutSafetyCheck'],
-      keyOf('KeyId', false),
-      async (input, req) => {
-        policyName(input);
-        await kms.putPolicy(
-          scopeOf(req),
-          req,
-          required(input, 'KeyId'),
-          required(input, 'Policy', POLICY_PATTERN),
-          flag(input, 'BypassPolicyLockoutSafetyCheck'),
-        );
-        return {};
-      },
-    ),
+    PutKeyPolicy: {
+      ...op(
+        ['KeyId', 'PolicyName', 'Policy', 'BypassPolicyLockoutSafetyCheck'],
+        keyOf('KeyId', false),
+        async (input, req) => {
+          policyName(input);
+          await kms.putPolicy(
+            scopeOf(req),
+            req,
+            required(input, 'KeyId'),
+            required(input, 'Policy', POLICY_PATTERN),
+            flag(input, 'BypassPolicyLockoutSafetyCheck'),
+          );
+          return {};
+        },
+      ),
+      conditions: bypassCondition,
+    },
     ListKeyPolicies: op(['KeyId', 'Limit', 'Marker'], keyOf('KeyId', false), async (input, req) => {
       await kms.getPolicy(scopeOf(req), required(input, 'KeyId'));
       const { items, ...rest } = page(['default'], input, 1000, 100);
       return { PolicyNames: items, ...rest };
     }),
 
-    TagResource: op(['KeyId', 'Tags'], keyOf('KeyId', false), async (input, req) => {
-      await kms.tag(scopeOf(req), required(input, 'KeyId'), tagsOf(input, 'Tags'));
-      return {};
-    }),
-    UntagResource: op(['KeyId', 'TagKeys'], keyOf('KeyId', false), async (input, req) => {
-      const keys = input.TagKeys;
-      if (keys === undefined || keys === null) throw missing('TagKeys');
-      if (!Array.isArray(keys) || keys.some((key) => typeof key !== 'string'))
-        throw badRequest('SerializationException', 'TagKeys must be a list of strings.');
-      await kms.untag(scopeOf(req), required(input, 'KeyId'), keys as string[]);
-      return {};
-    }),
+    TagResource: {
+      ...op(['KeyId', 'Tags'], keyOf('KeyId', false), async (input, req) => {
+        await kms.tag(scopeOf(req), required(input, 'KeyId'), tagsOf(input, 'Tags'));
+        return {};
+      }),
+      conditions: (input: JsonInput<string>) => requestTags(input.Tags),
+    },
+    UntagResource: {
+      ...op(['KeyId', 'TagKeys'], keyOf('KeyId', false), async (input, req) => {
+        const keys = input.TagKeys;
+        if (keys === undefined || keys === null) throw missing('TagKeys');
+        if (!Array.isArray(keys) || keys.some((key) => typeof key !== 'string'))
+          throw badRequest('SerializationException', 'TagKeys must be a list of strings.');
+        await kms.untag(scopeOf(req), required(input, 'KeyId'), keys as string[]);
+        return {};
+      }),
+      conditions: (input: JsonInput<string>) => {
+        const keys = input.TagKeys;
+        const names = Array.isArray(keys) ? keys.filter((key) => typeof key === 'string') : [];
+        return names.length > 0 ? { 'aws:TagKeys': names } : {};
+      },
+    },
     ListResourceTags: op(['KeyId', 'Limit', 'Marker'], keyOf('KeyId', false), async (input, req) => {
       const { items, ...rest } = page(await kms.tags(scopeOf(req), required(input, 'KeyId')), input, 50, 50);
       return { Tags: items, ...rest };
@@ -800,7 +863,7 @@ export function createKmsApi(kms: KmsService): ServiceEndpoint {
     iamPrefix: 'kms',
     targetPrefix: 'TrentService',
     operations: Object.fromEntries(
-      Object.entries(operations).map(([name, operation]) => [name, withCallerConditions(operation)]),
+      Object.entries(operations).map(([name, operation]) => [name, withCallerConditions(operation, kms)]),
     ),
     refuse: memberRefusal('UnsupportedOperationException'),
     maxBodyBytes: MAX_BODY_BYTES,

@@ -7,7 +7,7 @@ import { type PolicySource, principalContext } from '../iam/index.js';
 import { evaluate, type Policy, type PolicyError, parsePolicy } from '../iam/policy/index.js';
 import type { Clock } from '../lib/clock.js';
 import { uuid } from '../lib/ids.js';
-import type { Principal, RequestFacts } from '../lib/operation.js';
+import type { ConditionValues, Principal, RequestFacts } from '../lib/operation.js';
 import type { KeyStore } from './key-store.js';
 import { type EncryptionContext, invalidCiphertext, open, seal, sealedHeader } from './kms-ciphertext.js';
 import {
@@ -312,6 +312,26 @@ function metadataOf(scope: KmsScope, row: KeyRow, materialId: string | undefined
   };
 }
 
+/** A key's ARN: its region, account and id. */
+const KEY_ARN = /^arn:aws:kms:([^:]+):(\d{12}):key\/(.+)$/;
+
+/**
+ * The condition keys of a key as a resource. Seawall's keys are all single-Region keys of KMS-made material, so
+ * kms:MultiRegion is false and kms:MultiRegionKeyType (PRIMARY or REPLICA) absent; a key without aliases has no
+ * kms:ResourceAliases.
+ */
+function keyConditionsOf(row: KeyRow, aliases: readonly string[]): ConditionValues {
+  const tags = JSON.parse(row.tags) as Tag[];
+  return {
+    ...Object.fromEntries(tags.map((tag) => [`aws:ResourceTag/${tag.TagKey}`, tag.TagValue])),
+    'kms:KeySpec': row.key_spec,
+    'kms:KeyUsage': row.key_usage,
+    'kms:KeyOrigin': 'AWS_KMS',
+    'kms:MultiRegion': 'false',
+    ...(aliases.length > 0 ? { 'kms:ResourceAliases': aliases } : {}),
+  };
+}
+
 /**
  * What each kind of use asks of a key's state and usage: a change of the key (not pending deletion), a grant on
  * it (enabled too, as KMS's key state table has it), or a cryptographic use (enabled, of its usage).
@@ -366,6 +386,12 @@ export interface KmsService {
    * for other ARNs or a key that does not exist.
    */
   keyPolicies(resource: string): Promise<Policy[] | undefined>;
+  /**
+   * The condition keys that describe the key an ARN names (aws:ResourceTag/…, kms:KeySpec, kms:KeyUsage,
+   * kms:KeyOrigin, kms:MultiRegion, kms:ResourceAliases), as the Service Authorization Reference lists them for
+   * the key resource; none for other ARNs (an alias, '*') or a key that does not exist.
+   */
+  keyConditions(resource: string): Promise<ConditionValues>;
   /** The ARN of the key a KeyId member names (an alias resolved where `aliases`). */
   resolveArn(scope: KmsScope, keyId: string, aliases: boolean): Promise<string>;
   /**
@@ -714,7 +740,7 @@ export function createKmsService(deps: {
 
   return {
     async keyPolicies(resource) {
-      const match = /^arn:aws:kms:([^:]+):(\d{12}):key\/(.+)$/.exec(resource);
+      const match = KEY_ARN.exec(resource);
       if (!match) return undefined;
       const scope = { region: match[1] as string, accountId: match[2] as string };
       const id = match[3] as string;
@@ -730,6 +756,26 @@ export function createKmsService(deps: {
         },
         since,
       );
+    },
+
+    async keyConditions(resource) {
+      const match = KEY_ARN.exec(resource);
+      if (!match) return {};
+      const scope = { region: match[1] as string, accountId: match[2] as string };
+      // The row is the one keyPolicies has just read for the same decision; the aliases are one query.
+      const row = await keyRow(scope, match[3] as string, false);
+      if (!row) return {};
+      const aliases = await lookups.get(`aliases of ${row.id}`, async () =>
+        (
+          await db
+            .selectFrom('kms_aliases')
+            .select('name')
+            .where('key_id', '=', row.id)
+            .orderBy('name')
+            .execute()
+        ).map((alias) => alias.name),
+      );
+      return keyConditionsOf(row, aliases ?? []);
     },
 
     async resolveArn(scope, keyId, aliases) {

@@ -26,6 +26,12 @@ export interface JsonOperation<M extends string = string> {
   readonly members: readonly M[];
   readonly resources: JsonResources<M>;
   readonly conditions?: (input: JsonInput<M>, req: OperationRequest) => ConditionValues;
+  /** Condition keys that cost a lookup, of one resource (see Operation.lookedUpConditions). */
+  readonly lookedUpConditions?: (
+    input: JsonInput<M>,
+    req: OperationRequest,
+    resource: string,
+  ) => Promise<ConditionValues>;
   readonly action?: string;
   /** Set on the few operations the handler authorizes itself, for any caller (KMS's RetireGrant). */
   readonly anyPrincipal?: true;
@@ -118,6 +124,7 @@ export function registryOperations(
     decode: (raw) => checkMembers(name, op.members, raw, refuse),
     resources: (input, req) => op.resources(input, req),
     ...(op.conditions ? { conditions: (input, req) => op.conditions?.(input, req) ?? {} } : {}),
+    ...(op.lookedUpConditions ? { lookedUpConditions: op.lookedUpConditions } : {}),
     ...(op.anyPrincipal ? { anyPrincipal: true as const } : {}),
     handle: async (input, req) => encode(await op.handle(input, req)),
   }));

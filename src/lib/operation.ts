@@ -18,10 +18,11 @@ export interface AuthzCheck {
   readonly resources: readonly string[];
   readonly conditions?: ConditionValues;
   /**
-   * Condition keys that cost a lookup (an object's existing tags): read only if a policy is evaluated at all,
-   * never for a root caller that no resource policy constrains.
+   * Condition keys that cost a lookup (an object's existing tags, a KMS key's aliases), of one of the check's
+   * resources: read only if a policy is evaluated at all, never for a root caller that no resource policy
+   * constrains.
    */
-  readonly lookedUpConditions?: () => Promise<ConditionValues>;
+  readonly lookedUpConditions?: (resource: string) => Promise<ConditionValues>;
 }
 
 /** Who a verified request comes from, as policies see it. */
@@ -108,8 +109,12 @@ export interface Operation<R = unknown, I = unknown> {
    * whether or not it may read the key); returning lets the denial stand.
    */
   readonly denied?: (input: I, req: OperationRequest) => Promise<void>;
-  /** Condition keys that cost a lookup, read only when a policy is evaluated (see AuthzCheck). */
-  readonly lookedUpConditions?: (input: I, req: OperationRequest) => Promise<ConditionValues>;
+  /** Condition keys that cost a lookup, of one resource, read only when a policy is evaluated (see AuthzCheck). */
+  readonly lookedUpConditions?: (
+    input: I,
+    req: OperationRequest,
+    resource: string,
+  ) => Promise<ConditionValues>;
   readonly handle: (input: I, req: OperationRequest) => Promise<ApiResponse>;
 }
 

@@ -387,7 +387,7 @@ export function createHttpServer(deps: HttpServerDeps): Server {
           action,
           resources,
           ...(conditions ? { conditions } : {}),
-          ...(lookUp ? { lookedUpConditions: () => lookUp(input, request) } : {}),
+          ...(lookUp ? { lookedUpConditions: (resource) => lookUp(input, request, resource) } : {}),
         })
         .catch(async (error: unknown) => {
           if (isAppError(error) && error.code === 'AccessDenied') await operation.denied?.(input, request);

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import {
+  CreateAliasCommand,
   CreateKeyCommand,
   DisableKeyCommand,
   EnableKeyCommand,
@@ -20,6 +21,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Clock } from '../src/lib/clock.js';
 import { failureFields, failureOf } from './helpers/failure.js';
+import { policyUser } from './helpers/iam-user.js';
 import { allowPublic, startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 
 const DAY_MS = 86_400_000;
@@ -243,5 +245,95 @@ describe('SSE-KMS needs a request signed with Signature Version 4', () => {
       argument: 'Authorization',
     });
     expect((await post({})).status).toBe(204);
+  });
+});
+
+describe("S3's use of a KMS key is judged by the key's own condition keys", () => {
+  let t: TestSeawall;
+  let kms: KMSClient;
+  const BUCKET = 'tagged-keys';
+
+  beforeAll(async () => {
+    t = await startTestSeawall();
+    kms = new KMSClient({ endpoint: t.url, region: t.credentials.region, credentials: t.credentials });
+    await t.s3().send(new CreateBucketCommand({ Bucket: BUCKET }));
+  });
+  afterAll(async () => {
+    kms.destroy();
+    await t.close();
+  });
+
+  it("an IAM Deny on the key's tag or alias holds for uploads and downloads through S3", async () => {
+    const secret = await kms.send(
+      new CreateKeyCommand({ Tags: [{ TagKey: 'classification', TagValue: 'secret' }] }),
+    );
+    const open = await kms.send(new CreateKeyCommand({}));
+    const secretKey = secret.KeyMetadata?.Arn as string;
+    const openKey = open.KeyMetadata?.Arn as string;
+    await kms.send(new CreateAliasCommand({ AliasName: 'alias/restricted', TargetKeyId: openKey }));
+    // Written by the root, under each key, before the user's policy matters.
+    for (const [Key, SSEKMSKeyId] of [
+      ['secret.txt', secretKey],
+      ['restricted.txt', openKey],
+    ])
+      await t
+        .s3()
+        .send(
+          new PutObjectCommand({
+            Bucket: BUCKET,
+            Key,
+            Body: Key,
+            ServerSideEncryption: 'aws:kms',
+            SSEKMSKeyId,
+          }),
+        );
+    const user = await policyUser(t, 'tag-denied', [
+      { Effect: 'Allow', Action: ['s3:*', 'kms:*'], Resource: '*' },
+      {
+        Effect: 'Deny',
+        Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:ResourceTag/classification': 'secret' } },
+      },
+      {
+        Effect: 'Deny',
+        Action: 'kms:Decrypt',
+        Resource: '*',
+        Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/restricted' } },
+      },
+    ]);
+    try {
+      expect(
+        await failureOf(user.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'secret.txt' }))),
+      ).toMatchObject({ code: 'AccessDenied', status: 403 });
+      expect(
+        await failureOf(
+          user.s3.send(
+            new PutObjectCommand({
+              Bucket: BUCKET,
+              Key: 'more.txt',
+              Body: 'x',
+              ServerSideEncryption: 'aws:kms',
+              SSEKMSKeyId: secretKey,
+            }),
+          ),
+        ),
+      ).toMatchObject({ code: 'AccessDenied', status: 403 });
+      expect(
+        await failureOf(user.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'restricted.txt' }))),
+      ).toMatchObject({ code: 'AccessDenied', status: 403 });
+      // Writing under the aliased key is not denied: only its Decrypt is.
+      await user.s3.send(
+        new PutObjectCommand({
+          Bucket: BUCKET,
+          Key: 'restricted-2.txt',
+          Body: 'y',
+          ServerSideEncryption: 'aws:kms',
+          SSEKMSKeyId: openKey,
+        }),
+      );
+    } finally {
+      user.close();
+    }
   });
 });

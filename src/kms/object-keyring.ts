@@ -104,7 +104,8 @@ function storedScopeOf(region: string) {
 }
 
 /** What opening stored objects' data keys needs of KMS: Seawall's S3 key, and Decrypt. */
-export type DataKeyKms = Pick<KmsService, 'serviceKey' | 'decrypt'>;
+export type DataKeyKms = Pick<KmsService, 'serviceKey' | 'decrypt'> &
+  Partial<Pick<KmsService, 'keyConditions'>>;
 
 /**
  * The read half of the keyring: stored objects' data keys opened as `ObjectKeyring.open` opens them, over any
@@ -145,6 +146,7 @@ export function createDataKeyOpener(kms: DataKeyKms, region: string): Pick<Objec
           action: 'kms:Decrypt',
           resource: encryption.keyId as string,
           conditions: viaS3(region, context),
+          ...(kms.keyConditions ? { lookedUpConditions: kms.keyConditions } : {}),
         });
         const { plaintext } = await kms.decrypt(
           storedScope(encryption.keyId as string),
@@ -189,7 +191,12 @@ export function createObjectKeyring(kms: KmsService, region: string): ObjectKeyr
       request.keyId === undefined
         ? await kms.awsManagedKey(scope, 's3')
         : await kms.resolveArn(scope, request.keyId, true);
-    await check?.({ action: 'kms:GenerateDataKey', resource: keyId, conditions: viaS3(region, context) });
+    await check?.({
+      action: 'kms:GenerateDataKey',
+      resource: keyId,
+      conditions: viaS3(region, context),
+      lookedUpConditions: kms.keyConditions,
+    });
     return { scope, keyId, bucketKey, context };
   }
 
@@ -244,6 +251,7 @@ export function createObjectKeyring(kms: KmsService, region: string): ObjectKeyr
           action: 'kms:Decrypt',
           resource: encryption.keyId,
           conditions: viaS3(region, context),
+          lookedUpConditions: kms.keyConditions,
         });
         // Decrypt would refuse a key that is disabled, pending deletion or gone: so does a read that would.
         await expectUsable(encryption.keyId, 'Decrypt');

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { AppError, badRequest } from '../errors.js';
-import type { Authorize, OperationRequest } from '../lib/operation.js';
+import type { Authorize, ConditionValues, OperationRequest } from '../lib/operation.js';
 import { s3RequestKeys } from './s3-operations.js';
 import { asRecord, malformedXml, notImplementedHeader, onlyElements } from './s3-wire.js';
 
@@ -73,6 +73,8 @@ export type KeyCheck = (check: {
   action: 'kms:GenerateDataKey' | 'kms:Decrypt';
   resource: string;
   conditions: Record<string, string | string[]>;
+  /** The key's own condition keys (its tags, aliases, spec…), looked up only when a policy is evaluated. */
+  lookedUpConditions?: (resource: string) => Promise<ConditionValues>;
 }) => Promise<void>;
 
 /**
@@ -385,8 +387,13 @@ export function bucketEncryptionDocument(config: BucketEncryption) {
  * job's role's for what it reads and writes on the caller's behalf.
  */
 export function keyCheck(authorize: Authorize, account: string): KeyCheck {
-  return ({ action, resource, conditions }) =>
-    authorize({ action, resources: [resource], conditions: { ...conditions, 'kms:CallerAccount': account } });
+  return ({ action, resource, conditions, lookedUpConditions }) =>
+    authorize({
+      action,
+      resources: [resource],
+      conditions: { ...conditions, 'kms:CallerAccount': account },
+      ...(lookedUpConditions ? { lookedUpConditions } : {}),
+    });
 }
 
 const LOOPBACK = /^(?:127\.|::1$|::ffff:127\.)/;

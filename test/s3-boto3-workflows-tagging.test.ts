@@ -132,4 +132,31 @@ describe('object tagging', () => {
       ArgumentValue: 'key1=val1&key1=val2',
     });
   });
+
+  it('x-amz-tagging with empty pairs (`&`, `&&`) names no tags for them, as S3 takes it', async () => {
+    for (const [Key, Tagging, expected] of [
+      ['amp.csv', '&', []],
+      ['amps.csv', '&&', []],
+      [
+        'gap.csv',
+        'a=1&&b=2',
+        [
+          { Key: 'a', Value: '1' },
+          { Key: 'b', Value: '2' },
+        ],
+      ],
+      [
+        'bare.csv',
+        'key1&key2',
+        [
+          { Key: 'key1', Value: '' },
+          { Key: 'key2', Value: '' },
+        ],
+      ],
+    ] as const) {
+      await s3.send(new PutObjectCommand({ Bucket: 'wf-tags', Key, Body: '', Tagging }));
+      const { TagSet } = await s3.send(new GetObjectTaggingCommand({ Bucket: 'wf-tags', Key }));
+      expect(TagSet).toEqual(expected);
+    }
+  });
 });

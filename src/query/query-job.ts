@@ -152,8 +152,9 @@ export function createQueryJob(deps: {
   const parser = createParser(deps);
   if (deps.warmParser)
     parser.warm().catch((error: unknown) => {
-      // The first query starts it again, and says why if it still cannot.
-      logger.warn({ err: error }, 'could not start the query parser ahead of need');
+      // The first query starts it again, and says why if it still cannot; a start that fails closes it under
+      // this one, which is no news.
+      logger.debug({ err: error }, 'could not start the query parser ahead of need');
     });
 
   async function outputBucketExists(bucket: string): Promise<boolean> {

@@ -111,7 +111,6 @@ function invalidTaggingHeader(value: string): AppError {
  * header is no tags.
  */
 export function parseTaggingHeader(value: string): Tag[] {
-  if (value === '') return [];
   const decode = (part: string) => {
     try {
       return decodeURIComponent(part.replace(/\+/g, ' '));
@@ -119,7 +118,9 @@ export function parseTaggingHeader(value: string): Tag[] {
       throw invalidTaggingHeader(value);
     }
   };
-  const tags = value.split('&').map((pair) => {
+  // An empty pair (`&`, `a=1&&b=2`) names nothing, as in any query string: S3 takes `&` as no tags.
+  const pairs = value.split('&').filter((pair) => pair !== '');
+  const tags = pairs.map((pair) => {
     const equals = pair.indexOf('=');
     const key = decode(equals < 0 ? pair : pair.slice(0, equals));
     return { Key: key, Value: equals < 0 ? '' : decode(pair.slice(equals + 1)) };

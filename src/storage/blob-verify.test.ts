@@ -85,7 +85,7 @@ describe('verifyContent', () => {
       'blob',
     );
     expect(findings.problems).toEqual([
-      `content does not match its multipart ETag "${'0'.repeat(32)}-3" (the MD5 of its parts' MD5s)`,
+      `content does not match its multipart ETag "${'0'.repeat(32)}-3" (the MD5 of its parts' ETags)`,
       `part 2 does not match its CRC32 checksum (${crc32(parts[0] as Buffer)})`,
     ]);
   });
@@ -115,7 +115,9 @@ describe('verifyContent', () => {
       { etag: `"${'f'.repeat(32)}"` },
       'b',
     );
-    expect(findings.problems).toEqual([`content does not match its MD5 (ETag "${'f'.repeat(32)}")`]);
+    expect(findings.problems).toEqual([
+      `content does not match its ETag "${'f'.repeat(32)}" (made from its MD5)`,
+    ]);
   });
 });
 

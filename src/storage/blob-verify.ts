@@ -9,13 +9,15 @@ import {
   parseChecksumAlgorithm,
 } from '../lib/checksums.js';
 import { blobPath, openBlobFile } from './blob-store.js';
+import { etagHidesMd5, etagOf, multipartEtag } from './blob-writer.js';
 import type { ObjectParts } from './multipart-objects.js';
 import type { ObjectEncryption } from './object-encryption.js';
 
 /**
  * How the offline check verifies one blob against what the metadata says of it: its file found in a tier, its
  * stored size right for its content's size, its bytes decrypting (every segment authenticates) and its content
- * matching the MD5 its ETag is and the checksum its row stores. Content is streamed, never held whole.
+ * matching its ETag (made from its MD5, see etagOf) and the checksum its row stores. Content is streamed, never
+ * held whole.
  */
 
 /** Where blob files are: the data directory's objects directory, and the cold tier when there is one. */
@@ -72,7 +74,7 @@ export function storedSize(size: number, encryption: ObjectEncryption | undefine
   return encryption ? encryptedLength(size) : size;
 }
 
-/** What a blob's content must match: the ETag's MD5 (or its parts'), and a checksum of the row's. */
+/** What a blob's content must match: its ETag (made from its MD5, or its parts'), and a checksum of the row's. */
 export interface ContentExpectations {
   etag: string;
   /** The parts a multipart object was joined from (their sizes and checksums), where they were recorded. */
@@ -147,11 +149,12 @@ function corruption(display: string, error: CorruptObjectError): string {
 
 /**
  * Reads a blob's content through the cipher and compares it with what its row says; `key` is its data key
- * (null for plaintext an earlier Seawall stored).
+ * (null for plaintext an earlier Seawall stored), sealed as `encryption` says (absent: SSE-S3 or plaintext),
+ * which its ETag is made with.
  */
 export async function verifyContent(
   found: FoundBlob,
-  blob: { id: string; size: number; key: Uint8Array | null },
+  blob: { id: string; size: number; key: Uint8Array | null; encryption?: ObjectEncryption | undefined },
   expected: ContentExpectations,
   display: string,
 ): Promise<ContentFindings> {
@@ -181,7 +184,27 @@ export async function verifyContent(
     notes.push(
       `not checkable against its ETag ${expected.etag}: the record of the parts it was joined from is gone`,
     );
-  if (!single && !multipart) notes.push(`not checkable against its ETag ${expected.etag}: not an MD5`);
+  if (!single && !multipart)
+    notes.push(`not checkable against its ETag ${expected.etag}: not one Seawall makes from an MD5`);
+  /**
+   * Whether an ETag is the one content with these MD5s has; an SSE-KMS or SSE-C object's whose ETag is the bare
+   * MD5, as Seawall made them before it keyed them, matches too, with a note.
+   */
+  const matches = (md5s: readonly Buffer[], etagOfAll: (etags: string[]) => string) => {
+    if (
+      etagOfAll(md5s.map((md5) => etagOf(md5.toString('hex'), blob.encryption, blob.key))) === expected.etag
+    )
+      return true;
+    if (
+      !etagHidesMd5(blob.encryption) ||
+      etagOfAll(md5s.map((md5) => `"${md5.toString('hex')}"`)) !== expected.etag
+    )
+      return false;
+    notes.push(
+      `its ETag ${expected.etag} is made from its content's bare MD5, as an earlier Seawall made it`,
+    );
+    return true;
+  };
   let read = 0;
   try {
     const stream = await openBlobFile(found.path, blob, 0, blob.size);
@@ -200,17 +223,11 @@ export async function verifyContent(
     problems.push(`blob ${display} holds ${read} bytes of content, not ${blob.size}`);
     return { problems, notes };
   }
-  if (whole && single && whole.digest('hex') !== single[1])
-    problems.push(`content does not match its MD5 (ETag ${expected.etag})`);
+  if (whole && single && !matches([whole.digest()], ([etag]) => etag as string))
+    problems.push(`content does not match its ETag ${expected.etag} (made from its MD5)`);
   parts?.finish();
-  if (parts && multipart && layout) {
-    const md5 = createHash('md5');
-    for (const digest of parts.md5s) md5.update(digest);
-    if (`"${md5.digest('hex')}-${parts.md5s.length}"` !== expected.etag)
-      problems.push(
-        `content does not match its multipart ETag ${expected.etag} (the MD5 of its parts' MD5s)`,
-      );
-  }
+  if (parts && multipart && layout && !matches(parts.md5s, multipartEtag))
+    problems.push(`content does not match its multipart ETag ${expected.etag} (the MD5 of its parts' ETags)`);
   if (expected.checksum && algorithm) {
     const { value } = expected.checksum;
     if (wholeSum && wholeSum.digestBase64() !== value)

@@ -1,13 +1,14 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, hkdfSync } from 'node:crypto';
 import { badRequest } from '../errors.js';
 import { type ChecksumAlgorithm, createChecksum } from '../lib/checksums.js';
 import { type HashWorkers, hashWorkers, type StreamHash, type WorkerHash } from '../lib/hash-workers.js';
 import type { BlobStore } from './blob-store.js';
+import type { ObjectEncryption } from './object-encryption.js';
 
 export interface VerifiedBlob {
   id: string;
   size: number;
-  /** MD5 of the bytes, hex (the ETag of a single-part object). */
+  /** MD5 of the bytes, hex (what the ETag of a single-part object or part is made from: see etagOf). */
   md5Hex: string;
   checksum?: { algorithm: ChecksumAlgorithm; value: string };
 }
@@ -17,6 +18,49 @@ export interface BlobDigests {
   contentMd5?: string;
   /** The checksum to compute and store; with `expected`, the value it must have. */
   checksum?: { algorithm: ChecksumAlgorithm; expected?: () => string | undefined };
+}
+
+/** What the key of an object's keyed ETags is derived under, from its data key (HKDF-SHA256). */
+const ETAG_KEY_INFO = 'seawall:etag:v1';
+
+/**
+ * Whether an object's ETag hides the MD5 of its bytes: S3 gives an object (or part) encrypted with SSE-KMS or
+ * SSE-C an ETag that is "not an MD5 digest of their object data", and one with SSE-S3 (or none) the MD5.
+ */
+export function etagHidesMd5(encryption: ObjectEncryption | undefined): boolean {
+  return (
+    encryption !== undefined && (encryption.customerKeyMd5 !== undefined || encryption.algorithm !== 'AES256')
+  );
+}
+
+/**
+ * The ETag (quoted) of an object uploaded whole, or of a part, whose bytes have the MD5 `md5Hex` and are sealed
+ * under `encryption` with `dataKey`: the MD5 itself, or where S3's would not be an MD5 (etagHidesMd5), the
+ * first 16 bytes of an HMAC-SHA256 of the MD5 under a key derived from the data key. That tells nothing of the
+ * bytes without the data key (one who may list the bucket but not read the object, or lacks an SSE-C key,
+ * learns no MD5 of it), differs between objects (each has a fresh data key), and is still checked by whoever
+ * opens the data key (`seawall check`). A multipart object's ETag is made from its parts' (multipartEtag).
+ */
+export function etagOf(
+  md5Hex: string,
+  encryption: ObjectEncryption | undefined,
+  dataKey: Uint8Array | null,
+): string {
+  if (!etagHidesMd5(encryption)) return `"${md5Hex}"`;
+  if (!dataKey) throw new Error('an encrypted object has no data key to make its ETag with');
+  const key = Buffer.from(hkdfSync('sha256', dataKey, Buffer.alloc(0), ETAG_KEY_INFO, 32));
+  const digest = createHmac('sha256', key).update(Buffer.from(md5Hex, 'hex')).digest();
+  return `"${digest.subarray(0, 16).toString('hex')}"`;
+}
+
+/**
+ * S3's ETag of a multipart object: the MD5 of its parts' ETags (as bytes: each an MD5, or etagOf's keyed
+ * digest of one), then the number of parts.
+ */
+export function multipartEtag(partEtags: readonly string[]): string {
+  const md5 = createHash('md5');
+  for (const etag of partEtags) md5.update(Buffer.from(etag.replace(/"/g, ''), 'hex'));
+  return `"${md5.digest('hex')}-${partEtags.length}"`;
 }
 
 /** Bodies shorter than this are hashed on the event loop; a longer one's MD5 is computed by a hash worker. */

@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto';
 import { AppError, badRequest } from '../errors.js';
 import type { ChecksumType } from '../lib/checksums.js';
 import type { Clock } from '../lib/clock.js';
 import { hashWorkers } from '../lib/hash-workers.js';
 import { blobId } from '../lib/ids.js';
 import type { BlobStore } from './blob-store.js';
-import { checksummedBody, writeVerifiedBlob } from './blob-writer.js';
+import { checksummedBody, etagOf, multipartEtag, writeVerifiedBlob } from './blob-writer.js';
 import { assertObjectKey, checkMetadataSize } from './bucket-names.js';
 import {
   type CompletionClaims,
@@ -114,13 +113,6 @@ function entityTooSmall(part: PartRow): AppError {
     PartNumber: String(part.part_number),
     ETag: part.etag.replace(/"/g, ''),
   });
-}
-
-/** S3's ETag of a multipart object: the MD5 of the parts' MD5s, then the number of parts. */
-export function multipartEtag(partEtags: readonly string[]): string {
-  const md5 = createHash('md5');
-  for (const etag of partEtags) md5.update(Buffer.from(etag.replace(/"/g, ''), 'hex'));
-  return `"${md5.digest('hex')}-${partEtags.length}"`;
 }
 
 export function createMultipartService(deps: {
@@ -485,7 +477,7 @@ export function createMultipartService(deps: {
       const dataKey = await deps.openDataKey(encryption, input.bucket, input.key, input.keyAccess);
       if (encryption.customerKeyMd5 !== undefined) rememberCustomerKey(input.uploadId, dataKey);
       const blob = await writeVerifiedBlob(blobs, input.body, digests, dataKey);
-      const etag = `"${blob.md5Hex}"`;
+      const etag = etagOf(blob.md5Hex, encryption, dataKey);
       try {
         const replaced = await store.putPart({
           upload_id: input.uploadId,

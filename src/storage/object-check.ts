@@ -30,7 +30,7 @@ export interface ObjectCheckDeps {
 }
 
 const PAGE = 200;
-/** A multipart object's ETag: the MD5 of its parts' MD5s, then how many parts. */
+/** A multipart object's ETag: the MD5 of its parts' ETags, then how many parts. */
 const MULTIPART = /-\d+"$/;
 
 /** One blob to verify, as its row describes it. */
@@ -121,7 +121,7 @@ async function verifyClaim(claim: BlobClaim, deps: ObjectCheckDeps, kind: string
   if (key === undefined) return;
   const findings = await verifyContent(
     found,
-    { id: claim.blobId, size: claim.size, key },
+    { id: claim.blobId, size: claim.size, key, encryption: claim.encryption },
     claim.expected,
     display,
   );

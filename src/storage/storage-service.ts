@@ -6,7 +6,7 @@ import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../lib/logger.js';
 import { type AccountAccessService, strictestBlock } from './account-access.js';
 import type { BlobRef, BlobStore, EngineFiles } from './blob-store.js';
-import { digestBody, writeVerifiedBlob } from './blob-writer.js';
+import { digestBody, etagHidesMd5, etagOf, writeVerifiedBlob } from './blob-writer.js';
 import { createBucketAccessService, type PublicAccessBlock } from './bucket-access.js';
 import { assertBucketName, assertObjectKey, checkMetadataSize } from './bucket-names.js';
 import { createBucketSettings } from './bucket-settings.js';
@@ -793,13 +793,19 @@ export function createStorageService(deps: {
       }
       const made = await replicaMade(input.bucket, input.key, input.replicaOf, false);
       if (made) {
-        // The same replica sent again has the same bytes, so the same ETag (an MD5: it came whole); bytes
-        // damaged on the way are BadDigest, which the sender tries again, not other bytes.
+        // The same replica sent again has the same bytes, so the same ETag (made from their MD5: it came
+        // whole); bytes damaged on the way are BadDigest, which the sender tries again, not other bytes.
         const md5Hex = await digestBody(input.body, {
           ...(input.contentMd5 !== undefined ? { contentMd5: input.contentMd5 } : {}),
           ...(input.checksum ? { checksum: input.checksum } : {}),
         });
-        if (made.etag !== `"${md5Hex}"`) throw replicaIdTaken(input.replicaOf as string, 'another object');
+        const encryption = parseStoredEncryption(made.encryption);
+        const dataKey = etagHidesMd5(encryption)
+          ? await keys.open(encryption, storedTarget(input.bucket, input.key))
+          : null;
+        // A replica an earlier Seawall made has the bare MD5 whatever its encryption.
+        if (made.etag !== etagOf(md5Hex, encryption, dataKey) && made.etag !== `"${md5Hex}"`)
+          throw replicaIdTaken(input.replicaOf as string, 'another object');
         return toStored(made as ObjectRow);
       }
       // Judged before the body is read, then again at the commit.
@@ -822,7 +828,7 @@ export function createStorageService(deps: {
         key: input.key,
         blob_id: blob.id,
         size: blob.size,
-        etag: `"${blob.md5Hex}"`,
+        etag: etagOf(blob.md5Hex, sealing.encryption, sealing.dataKey),
         content_type: input.contentType ?? DEFAULT_CONTENT_TYPE,
         metadata: JSON.stringify({ user: input.userMetadata, headers: input.headers }),
         checksum_algorithm: blob.checksum?.algorithm ?? null,

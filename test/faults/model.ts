@@ -11,7 +11,10 @@ export const PLAIN = 'kw-plain';
 /** The versioning-enabled bucket (SSE-KMS by default): overwrites, delete markers, permanent deletes. */
 export const VERSIONED = 'kw-versioned';
 
-/** A body as sent: enough to recognise it when it is read back. `etag` without quotes. */
+/**
+ * A body as sent: enough to recognise it when it is read back. `etag` (without quotes) is its MD5, S3's ETag of
+ * it but in the SSE-KMS bucket, where the ETag is not an MD5.
+ */
 export interface Sent {
   readonly size: number;
   readonly sha256: string;

@@ -276,17 +276,15 @@ describe("S3's use of a KMS key is judged by the key's own condition keys", () =
       ['secret.txt', secretKey],
       ['restricted.txt', openKey],
     ])
-      await t
-        .s3()
-        .send(
-          new PutObjectCommand({
-            Bucket: BUCKET,
-            Key,
-            Body: Key,
-            ServerSideEncryption: 'aws:kms',
-            SSEKMSKeyId,
-          }),
-        );
+      await t.s3().send(
+        new PutObjectCommand({
+          Bucket: BUCKET,
+          Key,
+          Body: Key,
+          ServerSideEncryption: 'aws:kms',
+          SSEKMSKeyId,
+        }),
+      );
     const user = await policyUser(t, 'tag-denied', [
       { Effect: 'Allow', Action: ['s3:*', 'kms:*'], Resource: '*' },
       {

@@ -11,7 +11,9 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  ListObjectVersionsCommand,
   PutBucketEncryptionCommand,
+  PutBucketVersioningCommand,
   PutObjectCommand,
   type PutObjectCommandInput,
   type S3Client,
@@ -20,6 +22,7 @@ import {
 } from '@aws-sdk/client-s3';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPLICA_HEADER } from '../src/storage/replication.js';
 import { BIN } from './helpers/child-server.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
 
@@ -281,6 +284,44 @@ describe('ETags of encrypted objects', () => {
     const etag = sealed.CopyObjectResult?.ETag ?? '';
     expect(etag).toMatch(SINGLE);
     expect(new Set([etag, md5(body), source.ETag]).size).toBe(3);
+  });
+  it('a replica sent again in parts under SSE-KMS is answered as the one made the first time', async () => {
+    // A delivery whose completion answer was lost sends the version again, as new parts of a new upload.
+    const Bucket = 'etags-replicas';
+    await s3.send(new CreateBucketCommand({ Bucket }));
+    await s3.send(new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+    const bodies = [randomBytes(5 * 1024 * 1024), randomBytes(1000)];
+    const send = async () => {
+      const create = new CreateMultipartUploadCommand({
+        Bucket,
+        Key: 'replica',
+        ServerSideEncryption: 'aws:kms',
+        SSEKMSKeyId: kmsKeyId,
+      });
+      create.middlewareStack.add(
+        (next) => async (args) => {
+          (args.request as { headers: Record<string, string> }).headers[REPLICA_HEADER] = 'F'.repeat(32);
+          return next(args);
+        },
+        { step: 'build' },
+      );
+      const { UploadId } = await s3.send(create);
+      const Parts: { ETag: string; PartNumber: number }[] = [];
+      for (const [i, Body] of bodies.entries()) {
+        const part = await s3.send(
+          new UploadPartCommand({ Bucket, Key: 'replica', UploadId, PartNumber: i + 1, Body }),
+        );
+        Parts.push({ ETag: part.ETag ?? '', PartNumber: i + 1 });
+      }
+      return s3.send(
+        new CompleteMultipartUploadCommand({ Bucket, Key: 'replica', UploadId, MultipartUpload: { Parts } }),
+      );
+    };
+    const first = await send();
+    const again = await send();
+    expect(first.ETag).not.toBe(ofParts(bodies.map(md5)));
+    expect([again.ETag, again.VersionId]).toEqual([first.ETag, first.VersionId]);
+    expect((await s3.send(new ListObjectVersionsCommand({ Bucket }))).Versions).toHaveLength(1);
   });
 });
 

@@ -4,7 +4,7 @@ import type { Clock } from '../lib/clock.js';
 import { hashWorkers } from '../lib/hash-workers.js';
 import { blobId } from '../lib/ids.js';
 import type { BlobStore } from './blob-store.js';
-import { checksummedBody, etagOf, multipartEtag, writeVerifiedBlob } from './blob-writer.js';
+import { checksummedBody, etagHidesMd5, etagOf, multipartEtag, writeVerifiedBlob } from './blob-writer.js';
 import { assertObjectKey, checkMetadataSize } from './bucket-names.js';
 import {
   type CompletionClaims,
@@ -439,7 +439,14 @@ export function createMultipartService(deps: {
       checkMetadataSize(settings.userMetadata);
       // The data key of every part and of the object, made (and its KMS key checked) when the upload begins;
       // NoSuchBucket without the bucket.
-      const { encryption } = await deps.newDataKey(bucket, key, asked.request, asked.keyAccess);
+      let { encryption } = await deps.newDataKey(bucket, key, asked.request, asked.keyAccess);
+      // A replica sent again in parts (its first completion's answer was lost) is sealed under the data key of
+      // the replica made the first time, where its parts' ETags are keyed by it: so the same parts make the same
+      // ETag, and the completion can tell the same replica from another object under its id.
+      const made = settings.replicaOf && (await deps.replicaMade(bucket, key, settings.replicaOf));
+      const madeEncryption = made ? parseStoredEncryption(made.encryption) : undefined;
+      if (madeEncryption && etagHidesMd5(madeEncryption) && madeEncryption.customerKeyMd5 === undefined)
+        encryption = madeEncryption;
       // Upload ids sort by initiation time, the order S3 lists a key's uploads in.
       const initiated = clock.now().getTime();
       const uploadId = `${initiated.toString(16).padStart(12, '0')}${blobId()}${blobId().slice(12)}`;

@@ -250,8 +250,9 @@ export const DEFAULT_REPLICATION_RETRIES: DeliveryRetries = {
 
 /**
  * A version uploaded in parts is sent as a multipart upload in the same parts, so the replica's ETag is the
- * source's; one larger than `fromBytes` (S3 takes at most 5 GiB in one PUT) is too, in parts of `partBytes`
- * where it was uploaded whole.
+ * source's (unless either is sealed under SSE-KMS, whose ETags are keyed by each object's data key); one
+ * larger than `fromBytes` (S3 takes at most 5 GiB in one PUT) is too, in parts of `partBytes` where it was
+ * uploaded whole.
  */
 export interface ReplicationMultipart {
   fromBytes: number;
@@ -923,7 +924,7 @@ export function createReplication(deps: {
         [REPLICA_MODIFIED_HEADER]: opened.lastModified.toISOString(),
       };
       // A version uploaded in parts goes in the same parts, so its replica keeps its ETag (and its checksum of
-      // them), as S3's do; one uploaded whole goes whole unless too large for a PUT, and then only where its
+      // them), as S3's do, but where SSE-KMS keys the ETags by each object's data key; one uploaded whole goes whole unless too large for a PUT, and then only where its
       // checksum can be a multipart upload's (S3 computes no SHA of a whole object uploaded in parts).
       const layout = await from.parts(opened.blobId);
       const uploaded = layout?.parts.map((part) => part.size);

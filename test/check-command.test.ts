@@ -44,6 +44,7 @@ import {
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCheck } from './helpers/check.js';
 import { BIN } from './helpers/child-server.js';
 import { postgresAdmin, postgresUrl } from './helpers/postgres.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
@@ -62,26 +63,8 @@ let kmsKeyId = '';
 /** A key scheduled for deletion, with an object under it. */
 let doomedKeyId = '';
 
-function run(dir: string, ...args: string[]) {
-  const result = spawnSync(process.execPath, [BIN, 'check', '--data-dir', dir, ...args], {
-    encoding: 'utf8',
-    env: { PATH: process.env.PATH ?? '' },
-    timeout: 120_000,
-    killSignal: 'SIGKILL',
-  });
-  const lines = result.stdout.trim().split('\n');
-  return {
-    code: result.status,
-    stdout: result.stdout,
-    stderr: result.stderr,
-    /** The finding lines: neither notes, nor the summary, nor what --verbose adds. */
-    problems: lines.filter((l) => l !== '' && !/^(note|ok): /.test(l) && !l.startsWith('checked ')),
-    summary: lines.at(-1) ?? '',
-  };
-}
-
 /** The finding lines a run printed, with what it said on stderr (nothing, when it could run). */
-function expectFindings(result: ReturnType<typeof run>, lines: string[]): void {
+function expectFindings(result: ReturnType<typeof runCheck>, lines: string[]): void {
   expect({ stderr: result.stderr, problems: result.problems }).toEqual({ stderr: '', problems: lines });
 }
 
@@ -297,7 +280,7 @@ describe('seawall check', () => {
     const dir = copy({ keepSeal: true });
     expect(statSync(join(dir, 'metadata.db.seal')).size).toBeGreaterThan(0);
     const before = readFileSync(join(dir, 'metadata.db'));
-    const result = run(dir, '--verbose');
+    const result = runCheck(dir, '--verbose');
     expectFindings(result, []);
     expect(result.code).toBe(0);
     expect(result.summary).toMatch(
@@ -329,7 +312,7 @@ describe('seawall check', () => {
     byte[0] = read ^ 0xff;
     writeSync(fd, byte, 0, 1, at);
     closeSync(fd);
-    const result = run(dir);
+    const result = runCheck(dir);
     expectFindings(result, [
       `object lake/raw/tickets.csv version null: authentication failed at segment 1 of blob ${blob.display} (its bytes were altered, or are another blob's)`,
     ]);
@@ -344,7 +327,7 @@ describe('seawall check', () => {
     truncateSync(blob.path, size - 10);
     const sealed = blobOf(dir, 'customer', 'c.bin');
     truncateSync(sealed.path, 1000);
-    const result = run(dir);
+    const result = runCheck(dir);
     expectFindings(result, [
       `object customer/c.bin version null: blob ${sealed.display} is 1000 bytes, not the 1016 its 1000 bytes of content are stored in (truncated)`,
       `object lake/raw/tickets.csv version null: blob ${blob.display} is ${size - 10} bytes, not the ${size} its ${200 * 1024} bytes of content are stored in (truncated)`,
@@ -360,7 +343,7 @@ describe('seawall check', () => {
       "SELECT version_id FROM object_versions WHERE bucket = 'history' AND is_latest = 1",
     );
     unlinkSync(blob.path);
-    const result = run(dir);
+    const result = runCheck(dir);
     expectFindings(result, [`object history/doc.txt version ${version}: blob ${blob.display} is missing`]);
     expect(result.code).toBe(1);
   });
@@ -372,7 +355,7 @@ describe('seawall check', () => {
     renameSync(a.path, `${a.path}.swap`);
     renameSync(b.path, a.path);
     renameSync(`${a.path}.swap`, b.path);
-    const result = run(dir);
+    const result = runCheck(dir);
     expectFindings(result, [
       `object lake/raw/same-a.bin version null: authentication failed at segment 0 of blob ${a.display} (its bytes were altered, or are another blob's)`,
       `object lake/raw/same-b.bin version null: authentication failed at segment 0 of blob ${b.display} (its bytes were altered, or are another blob's)`,
@@ -385,7 +368,7 @@ describe('seawall check', () => {
     const source = blobOf(dir, 'lake', 'raw/tickets.csv');
     const id = `${source.id.slice(0, 2)}${randomBytes(15).toString('hex')}`;
     copyFileSync(source.path, join(dir, 'objects', 'blobs', id.slice(0, 2), id));
-    const result = run(dir);
+    const result = runCheck(dir);
     expectFindings(result, [
       `blob file objects/blobs/${id.slice(0, 2)}/${id}: no object version or uploaded part names it (an orphan: a write cut short, or bytes whose row is gone; the next start removes it)`,
     ]);
@@ -405,7 +388,7 @@ describe('seawall check', () => {
       first.id,
     );
     db.close();
-    const result = run(dir);
+    const result = runCheck(dir);
     expect(result.problems[0]).toBe(
       `KMS key ${kmsKeyId}: material version 1 (${first.id}) does not unwrap with the root key`,
     );
@@ -431,7 +414,7 @@ describe('seawall check', () => {
     const fd = openSync(path, 'r+');
     writeSync(fd, Buffer.alloc(pageSize, 0x5a), 0, pageSize, (page - 1) * pageSize);
     closeSync(fd);
-    const result = run(dir);
+    const result = runCheck(dir);
     expect(result.problems.some((line) => line.startsWith('metadata.db: integrity_check: '))).toBe(true);
     expect(result.code).toBe(1);
   });
@@ -446,7 +429,7 @@ describe('seawall check', () => {
       "UPDATE audit_events SET record = json_set(record, '$.eventName', 'DescribeKey') WHERE seq = ?",
     ).run(seq);
     db.close();
-    const result = run(dir);
+    const result = runCheck(dir);
     expectFindings(result, [
       `audit record ${seq}: its eventName differs from what it is filed under (it was altered)`,
     ]);
@@ -467,7 +450,7 @@ describe('seawall check', () => {
     } finally {
       await t.close();
     }
-    const result = run(dir);
+    const result = runCheck(dir);
     expect(result.problems).toHaveLength(1);
     expect(result.problems[0]).toMatch(
       new RegExp(
@@ -482,7 +465,7 @@ describe('seawall check', () => {
     const t = await startTestSeawall({ dataDir: dir });
     try {
       const lock = readFileSync(join(dir, 'seawall.lock'), 'utf8');
-      const result = run(dir);
+      const result = runCheck(dir);
       expect(result.code).toBe(2);
       expect(result.stdout).toBe('');
       expect(result.stderr.trim()).toBe(
@@ -501,10 +484,10 @@ describe('seawall check', () => {
     const none = spawnSync(process.execPath, [BIN, 'check'], { encoding: 'utf8', env: { PATH: '' } });
     expect(none.status).toBe(2);
     expect(none.stderr).toContain('--data-dir is required');
-    expect(run(pristine, '--no-such-flag').code).toBe(2);
+    expect(runCheck(pristine, '--no-such-flag').code).toBe(2);
     const empty = tempDir('seawall-check-');
     made.push(empty);
-    const result = run(empty);
+    const result = runCheck(empty);
     expect(result.code).toBe(2);
     expect(result.stderr.trim()).toBe(
       `seawall check: ${empty} is not a Seawall data directory; choose one with --data-dir`,
@@ -533,12 +516,12 @@ describe('seawall check on PostgreSQL metadata', () => {
     } finally {
       await t.close();
     }
-    const clean = run(dir, '--metadata-url', url);
+    const clean = runCheck(dir, '--metadata-url', url);
     expectFindings(clean, []);
     expect(clean.summary).toMatch(/1 object version, .*no problems/);
     expect(clean.code).toBe(0);
 
-    expect(run(dir).code).toBe(2);
+    expect(runCheck(dir).code).toBe(2);
 
     const client = new pg.Client({ connectionString: url });
     await client.connect();
@@ -546,7 +529,7 @@ describe('seawall check on PostgreSQL metadata', () => {
     await client.end();
     const id = (rows[0] as { blob_id: string }).blob_id;
     unlinkSync(join(dir, 'objects', 'blobs', id.slice(0, 2), id));
-    const damaged = run(dir, '--metadata-url', url);
+    const damaged = runCheck(dir, '--metadata-url', url);
     expectFindings(damaged, [
       `object pg-lake/a.txt version null: blob objects/blobs/${id.slice(0, 2)}/${id} is missing`,
     ]);

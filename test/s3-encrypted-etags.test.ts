@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { cpSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,7 +22,7 @@ import {
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPLICA_HEADER } from '../src/storage/replication.js';
-import { BIN } from './helpers/child-server.js';
+import { runCheck } from './helpers/check.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
 
 // S3 gives objects (and parts) encrypted with SSE-KMS or SSE-C "ETags that are not an MD5 digest of their
@@ -87,22 +86,6 @@ function ofParts(etags: string[]): string {
   const hash = createHash('md5');
   for (const etag of etags) hash.update(Buffer.from(etag.replace(/"/g, ''), 'hex'));
   return `"${hash.digest('hex')}-${etags.length}"`;
-}
-
-function check(dir: string) {
-  const result = spawnSync(process.execPath, [BIN, 'check', '--data-dir', dir], {
-    encoding: 'utf8',
-    env: { PATH: process.env.PATH ?? '' },
-    timeout: 120_000,
-    killSignal: 'SIGKILL',
-  });
-  const lines = result.stdout.trim().split('\n');
-  return {
-    code: result.status,
-    stderr: result.stderr,
-    problems: lines.filter((l) => l !== '' && !/^(note|ok): /.test(l) && !l.startsWith('checked ')),
-    notes: lines.filter((l) => l.startsWith('note: ')),
-  };
 }
 
 beforeAll(async () => {
@@ -333,7 +316,7 @@ describe('seawall check of objects with keyed ETags', () => {
   }, 60_000);
 
   it('passes on SSE-KMS and SSE-C objects, whole and multipart', () => {
-    const result = check(stopped);
+    const result = runCheck(stopped);
     expect({ stderr: result.stderr, problems: result.problems, code: result.code }).toEqual({
       stderr: '',
       problems: [],
@@ -366,7 +349,7 @@ describe('seawall check of objects with keyed ETags', () => {
     } finally {
       db.close();
     }
-    const result = check(dir);
+    const result = runCheck(dir);
     expect(result.code).toBe(1);
     expect(result.problems).toEqual([
       expect.stringMatching(

@@ -39,22 +39,14 @@ import {
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dataDirLayout } from '../src/data-dir.js';
-import type { Clock } from '../src/lib/clock.js';
 import { awsCli } from './helpers/aws-cli.js';
 import { failure, failureOf } from './helpers/failure.js';
 import { clientConfig as clientConfigOf } from './helpers/glue.js';
 import { type PolicyUser, policyUser } from './helpers/iam-user.js';
+import { OffsetClock } from './helpers/offset-clock.js';
 import { startTestSeawall, type TestSeawall, tempDir } from './helpers/seawall.js';
 
 const DAY_MS = 86_400_000;
-
-/** A clock the test moves forward (key deletion waits days). */
-class TestClock implements Clock {
-  offset = 0;
-  now(): Date {
-    return new Date(Date.now() + this.offset);
-  }
-}
 
 async function bodyOf(
   s3: S3Client,
@@ -86,7 +78,7 @@ describe('objects are encrypted at rest', () => {
   let t: TestSeawall;
   let s3: S3Client;
   let kms: KMSClient;
-  const clock = new TestClock();
+  const clock = new OffsetClock();
   const BUCKET = 'sealed';
   let keyArn: string;
 

@@ -19,20 +19,12 @@ import {
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Clock } from '../src/lib/clock.js';
 import { failureFields, failureOf } from './helpers/failure.js';
 import { policyUser } from './helpers/iam-user.js';
+import { OffsetClock } from './helpers/offset-clock.js';
 import { allowPublic, startTestSeawall, type TestSeawall } from './helpers/seawall.js';
 
 const DAY_MS = 86_400_000;
-
-/** A clock the test moves forward (a key's deletion waits at least seven days). */
-class TestClock implements Clock {
-  offset = 0;
-  now(): Date {
-    return new Date(Date.now() + this.offset);
-  }
-}
 
 /** KMS's answer to Decrypt of a ciphertext whose key it cannot use, which S3 passes on as its AccessDenied. */
 const CIPHERTEXT_KEY_GONE =
@@ -42,7 +34,7 @@ describe('SSE-KMS objects follow the state of their KMS key', () => {
   let t: TestSeawall;
   let s3: S3Client;
   let kms: KMSClient;
-  const clock = new TestClock();
+  const clock = new OffsetClock();
   const BUCKET = 'shredded';
 
   beforeAll(async () => {

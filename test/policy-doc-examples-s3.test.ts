@@ -1,6 +1,9 @@
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
+  CompleteMultipartUploadCommand,
   CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  DeleteBucketPolicyCommand,
   GetBucketPolicyCommand,
   ListObjectsV2Command,
   PutBucketPolicyCommand,
@@ -8,6 +11,7 @@ import {
   PutObjectLegalHoldCommand,
   PutObjectRetentionCommand,
   type S3Client,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awsCli } from './helpers/aws-cli.js';
@@ -91,6 +95,35 @@ describe("the guide's policies are accepted and act as the guide says", () => {
       await putPolicy(denyPut(condition));
       const stored = await s3.send(new GetBucketPolicyCommand({ Bucket: BUCKET }));
       expect(JSON.parse(stored.Policy ?? '{}').Statement[0].Condition).toEqual(condition);
+    }
+  });
+  it('"Enforce conditional writes": an unconditional creation is denied, a multipart upload\'s parts are not', async () => {
+    // The guide's condition keys: s3:if-none-match, and s3:ObjectCreationOperation to exempt
+    // CreateMultipartUpload, UploadPart and UploadPartCopy, which take no conditional header.
+    await putPolicy(
+      denyPut({ Null: { 's3:if-none-match': 'true' }, Bool: { 's3:ObjectCreationOperation': 'true' } }),
+    );
+    try {
+      expect(await failureOf(put('unconditional'))).toMatchObject({ code: 'AccessDenied', status: 403 });
+      await put('conditional', { IfNoneMatch: '*' });
+      const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: 'parts' }));
+      const part = await s3.send(
+        new UploadPartCommand({ Bucket: BUCKET, Key: 'parts', UploadId, PartNumber: 1, Body: 'rows' }),
+      );
+      const complete = (IfNoneMatch?: string) =>
+        s3.send(
+          new CompleteMultipartUploadCommand({
+            Bucket: BUCKET,
+            Key: 'parts',
+            UploadId,
+            MultipartUpload: { Parts: [{ ETag: part.ETag, PartNumber: 1 }] },
+            ...(IfNoneMatch ? { IfNoneMatch } : {}),
+          }),
+        );
+      expect(await failureOf(complete())).toMatchObject({ code: 'AccessDenied', status: 403 });
+      await complete('*');
+    } finally {
+      await s3.send(new DeleteBucketPolicyCommand({ Bucket: BUCKET }));
     }
   });
 });

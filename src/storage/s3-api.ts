@@ -359,7 +359,7 @@ function postObject(storage: StorageService) {
   const objects = createS3ObjectApi(storage);
   return createPostObjectOperation(storage, {
     fields: { ...DIGESTS, ...NEW_OBJECT },
-    conditions: newObjectConditions,
+    conditions: (req) => ({ ...newObjectConditions(req), ...writeConditions(req, true) }),
     // As PutObject: a form's tags, ACL and lock need their own permissions too.
     put: async (req, bucket, key) => {
       await authorizeNewObjectSettings(storage, req, bucket, key);
@@ -441,6 +441,7 @@ function copyDefinitions(copy: S3CopyApi, storage: StorageService) {
       conditions: (req) => ({
         ...newObjectConditions(req),
         ...headerConditions(req, ['x-amz-copy-source', 'x-amz-metadata-directive']),
+        ...writeConditions(req, true),
       }),
       method: 'PUT',
       level: 'object',
@@ -468,6 +469,7 @@ function copyDefinitions(copy: S3CopyApi, storage: StorageService) {
     defineS3({
       name: 'UploadPartCopy',
       action: 's3:PutObject',
+      conditions: (req) => writeConditions(req, false),
       method: 'PUT',
       level: 'object',
       selector: { name: 'uploadId' },
@@ -1020,7 +1022,7 @@ function definitions(
       name: 'PutObject',
       action: 's3:PutObject',
       replicaAction: 's3:ReplicateObject',
-      conditions: newObjectConditions,
+      conditions: (req) => ({ ...newObjectConditions(req), ...writeConditions(req, true) }),
       method: 'PUT',
       level: 'object',
       headers: {
@@ -1098,7 +1100,7 @@ function definitions(
       name: 'CreateMultipartUpload',
       action: 's3:PutObject',
       replicaAction: 's3:ReplicateObject',
-      conditions: newObjectConditions,
+      conditions: (req) => ({ ...newObjectConditions(req), ...writeConditions(req, false) }),
       method: 'POST',
       level: 'object',
       selector: { name: 'uploads' },
@@ -1121,6 +1123,7 @@ function definitions(
       name: 'UploadPart',
       action: 's3:PutObject',
       replicaAction: 's3:ReplicateObject',
+      conditions: (req) => writeConditions(req, false),
       method: 'PUT',
       level: 'object',
       selector: { name: 'uploadId' },
@@ -1138,6 +1141,7 @@ function definitions(
       name: 'CompleteMultipartUpload',
       action: 's3:PutObject',
       replicaAction: 's3:ReplicateObject',
+      conditions: (req) => writeConditions(req, true),
       method: 'POST',
       level: 'object',
       selector: { name: 'uploadId' },
@@ -1226,6 +1230,19 @@ function newObjectConditions(req: ApiRequest): ConditionValues {
       const header = req.headers['x-amz-tagging'];
       return header === undefined ? undefined : parseTaggingHeader(header);
     }),
+  };
+}
+
+/**
+ * The condition keys S3's guide to enforcing conditional writes names: s3:if-match and s3:if-none-match, the
+ * request's conditional headers, and s3:ObjectCreationOperation, "true" for a request that creates the object
+ * (PutObject, CopyObject, POST, CompleteMultipartUpload) and "false" for one that only prepares it
+ * (CreateMultipartUpload, UploadPart, UploadPartCopy), which takes no conditional header.
+ */
+function writeConditions(req: ApiRequest, creates: boolean): ConditionValues {
+  return {
+    ...(creates ? headerConditions(req, ['if-match', 'if-none-match']) : {}),
+    's3:ObjectCreationOperation': String(creates),
   };
 }
 

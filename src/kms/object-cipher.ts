@@ -128,7 +128,7 @@ const FIRST_BLOCK = Buffer.of(1);
  * expansion. The same bytes as crypto.hkdfSync, at a third of its cost, which is paid for every object read or
  * written.
  */
-function hkdfSha256(inputKey: Uint8Array, info: Uint8Array): Buffer {
+export function hkdfSha256(inputKey: Uint8Array, info: Uint8Array): Buffer {
   const pseudoRandomKey = createHmac('sha256', NO_SALT).update(inputKey).digest();
   return createHmac('sha256', pseudoRandomKey).update(info).update(FIRST_BLOCK).digest();
 }

@@ -1,5 +1,6 @@
-import { createHash, createHmac, hkdfSync } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { badRequest } from '../errors.js';
+import { hkdfSha256 } from '../kms/object-cipher.js';
 import { type ChecksumAlgorithm, createChecksum } from '../lib/checksums.js';
 import { type HashWorkers, hashWorkers, type StreamHash, type WorkerHash } from '../lib/hash-workers.js';
 import type { BlobStore } from './blob-store.js';
@@ -21,7 +22,7 @@ export interface BlobDigests {
 }
 
 /** What the key of an object's keyed ETags is derived under, from its data key (HKDF-SHA256). */
-const ETAG_KEY_INFO = 'seawall:etag:v1';
+const ETAG_KEY_INFO = Buffer.from('seawall:etag:v1');
 
 /**
  * Whether an object's ETag hides the MD5 of its bytes: S3 gives an object (or part) encrypted with SSE-KMS or
@@ -48,7 +49,7 @@ export function etagOf(
 ): string {
   if (!etagHidesMd5(encryption)) return `"${md5Hex}"`;
   if (!dataKey) throw new Error('an encrypted object has no data key to make its ETag with');
-  const key = Buffer.from(hkdfSync('sha256', dataKey, Buffer.alloc(0), ETAG_KEY_INFO, 32));
+  const key = hkdfSha256(dataKey, ETAG_KEY_INFO);
   const digest = createHmac('sha256', key).update(Buffer.from(md5Hex, 'hex')).digest();
   return `"${digest.subarray(0, 16).toString('hex')}"`;
 }

@@ -1,7 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { badRequest } from '../errors.js';
 import { hkdfSha256 } from '../kms/object-cipher.js';
-import { type ChecksumAlgorithm, createChecksum } from '../lib/checksums.js';
+import { type Checksum, type ChecksumAlgorithm, createChecksum } from '../lib/checksums.js';
 import { type HashWorkers, hashWorkers, type StreamHash, type WorkerHash } from '../lib/hash-workers.js';
 import type { BlobStore } from './blob-store.js';
 import type { ObjectEncryption } from './object-encryption.js';
@@ -67,12 +67,6 @@ export function multipartEtag(partEtags: readonly string[]): string {
 /** Bodies shorter than this are hashed on the event loop; a longer one's MD5 is computed by a hash worker. */
 export const OFFLOAD_HASH_FROM = 256 * 2 ** 10;
 
-/** A hash computed here: its updates and its base64 digest. */
-interface LocalHash {
-  update(chunk: Uint8Array): void;
-  digestBase64(): string;
-}
-
 /** A body passed on as it is hashed, its digest (base64) once it has been read to its end. */
 export interface HashedBody {
   bytes: AsyncGenerator<Uint8Array>;
@@ -91,7 +85,7 @@ function hashedBody(
   body: AsyncIterable<Uint8Array>,
   workers: HashWorkers,
   algorithm: WorkerHash,
-  local: () => LocalHash,
+  local: () => Checksum,
 ): HashedBody {
   let digest: () => Promise<string> = () => Promise.reject(new Error('the body was not read to its end'));
   /** The worker's hash, from when the body is known to be long until its digest is asked for. */
@@ -133,7 +127,7 @@ function hashedBody(
   return { bytes: hashing(), digest: () => digest(), abandon: () => offloaded?.discard() };
 }
 
-function localMd5(): LocalHash {
+function localMd5(): Checksum {
   const md5 = createHash('md5');
   return { update: (chunk) => md5.update(chunk), digestBase64: () => md5.digest('base64') };
 }
